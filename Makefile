@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh machine:
+#   make app    install, then start the Streamlit studio on the embedded default data
+#   make test   install (with test tools), then lint and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: app test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.app-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt -r requirements-test.txt
+	touch $@
+
+app: $(VENV)/.app-installed
+	scripts/system-deps.sh app
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.test-installed
+	scripts/system-deps.sh test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest

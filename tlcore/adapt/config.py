@@ -1,0 +1,85 @@
+"""The contract of an adaptation run: its config in, its events while it trains, its result out.
+
+The CLI parses into :class:`AdaptConfig`, the app fills one from widgets, the run store saves it
+beside the checkpoint, and :func:`tlcore.adapt.run_adaptation` turns it into an
+:class:`AdaptResult`, emitting :class:`ProgressEvent` s on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+from tlcore.errors import TLError
+
+EventKind = Literal["stage", "step", "epoch", "done"]
+
+
+@dataclass(frozen=True)
+class AdaptConfig:
+    """Everything that determines a run. Same config and seed, same numbers on CPU."""
+
+    source: str
+    target: str
+    methods: tuple[str, ...] = ("source_only",)
+    params: dict[str, dict[str, float]] = field(default_factory=dict)
+    model: str = "auto"
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+    augment: bool = True
+    target_labels: int = 0
+    test_fraction: float = 0.2
+    patience: int | None = None
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.methods:
+            raise TLError("choose at least one method")
+        if self.epochs < 1 or self.batch_size < 2:
+            raise TLError("epochs must be >= 1 and batch size >= 2")
+        if not 0.0 < self.test_fraction < 1.0:
+            raise TLError("test fraction must lie strictly between 0 and 1")
+        if self.target_labels < 0:
+            raise TLError("target labels per class must be >= 0")
+
+    @property
+    def method_label(self) -> str:
+        return "+".join(self.methods)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["methods"] = list(self.methods)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AdaptConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TLError(f"unknown config keys: {', '.join(unknown)}")
+        values = dict(data)
+        if "methods" in values:
+            values["methods"] = tuple(values["methods"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One progress report from a running adaptation.
+
+    ``fraction`` is the share of the whole run done (0..1); ``metrics`` holds losses and, at epoch
+    ends, accuracies (``target_accuracy`` when target labels exist).
+    """
+
+    kind: EventKind
+    stage: str
+    fraction: float
+    epoch: int = 0
+    step: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,90 @@
+"""The ``Domain``: one dataset in one domain, the object every part of tlcore passes around."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from tlcore.errors import TLError
+
+
+@dataclass(frozen=True, eq=False)
+class Domain:
+    """Samples of one domain.
+
+    ``X`` is ``N x C x H x W`` float32 in ``[0, 1]`` for images, or ``N x D`` float32 for feature
+    vectors (tabular data, embeddings). ``y`` holds int64 class indices into ``classes`` or is
+    ``None`` for an unlabelled domain (``classes`` may still name the expected classes).
+    """
+
+    name: str
+    X: torch.Tensor
+    y: torch.Tensor | None
+    classes: tuple[str, ...]
+    provenance: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.X.ndim not in (2, 4):
+            raise TLError(f"{self.name}: samples must be N x D or N x C x H x W, got {tuple(self.X.shape)}")
+        if self.y is not None:
+            if self.y.ndim != 1 or len(self.y) != len(self.X):
+                raise TLError(f"{self.name}: {len(self.X)} samples but labels of shape {tuple(self.y.shape)}")
+            if len(self.y) and (int(self.y.min()) < 0 or int(self.y.max()) >= len(self.classes)):
+                raise TLError(f"{self.name}: labels outside 0..{len(self.classes) - 1}")
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.X)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of one sample: ``(C, H, W)`` or ``(D,)``."""
+        return tuple(self.X.shape[1:])
+
+    @property
+    def is_image(self) -> bool:
+        return self.X.ndim == 4
+
+    @property
+    def labelled(self) -> bool:
+        return self.y is not None
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def class_counts(self) -> dict[str, int]:
+        """Samples per class name (empty for an unlabelled domain)."""
+        if self.y is None:
+            return {}
+        counts = torch.bincount(self.y, minlength=self.n_classes).tolist()
+        return dict(zip(self.classes, counts, strict=True))
+
+    def subset(self, index: Sequence[int] | np.ndarray | torch.Tensor, name: str | None = None) -> Domain:
+        """The samples at ``index`` (same classes, provenance and meta)."""
+        idx = torch.as_tensor(np.asarray(index), dtype=torch.long)
+        return replace(
+            self,
+            name=name or self.name,
+            X=self.X[idx],
+            y=None if self.y is None else self.y[idx],
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """What ``data inspect --json`` prints."""
+        return {
+            "name": self.name,
+            "n_samples": self.n_samples,
+            "shape": list(self.shape),
+            "kind": "image" if self.is_image else "features",
+            "n_classes": self.n_classes,
+            "classes": list(self.classes),
+            "labelled": self.labelled,
+            "class_counts": self.class_counts(),
+            "provenance": self.provenance,
+        }

@@ -1,0 +1,57 @@
+"""The workspace: the one folder where tlstudio writes (uploads, runs, the run index, caches).
+
+Resolved from an explicit path, else the ``TLSTUDIO_WORKSPACE`` environment variable, else
+``./workspace``. Every path handed out is checked to stay inside it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tlcore.errors import TLError
+
+ENV_VAR = "TLSTUDIO_WORKSPACE"
+DEFAULT = "workspace"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def resolve(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
+        """Workspace from ``path``, else ``$TLSTUDIO_WORKSPACE``, else ``./workspace`` (created)."""
+        chosen = path if path is not None else os.environ.get(ENV_VAR) or DEFAULT
+        root = Path(chosen).expanduser().resolve()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TLError(f"cannot create workspace {root}: {exc.strerror}") from exc
+        return cls(root)
+
+    def subdir(self, name: str) -> Path:
+        """A folder directly under the workspace (``uploads``, ``runs``, ``cache``), created."""
+        path = self.inside(name)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def inside(self, *parts: str) -> Path:
+        """``root / parts``, refusing anything that would resolve outside the workspace."""
+        path = self.root.joinpath(*parts).resolve()
+        if path != self.root and self.root not in path.parents:
+            raise TLError(f"path {'/'.join(parts)!r} leaves the workspace")
+        return path
+
+    @property
+    def uploads(self) -> Path:
+        return self.subdir("uploads")
+
+    @property
+    def runs(self) -> Path:
+        return self.subdir("runs")
+
+    @property
+    def index_path(self) -> Path:
+        return self.root / "runs.sqlite"
