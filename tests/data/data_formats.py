@@ -1,0 +1,64 @@
+"""Writers for tiny files in the real on-disk formats the data layer reads (test helpers)."""
+
+from __future__ import annotations
+
+import bz2
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """An IDX (SN3 Pascal Vincent) file of uint8 data, as MNIST ships it un-gzipped."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = struct.pack(">I", 0x0800 | array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
+    path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+
+
+def write_mnist_like(root: Path, cls_name: str, n_train: int = 6, n_test: int = 4, seed: int = 0) -> dict:
+    """The four raw IDX files torchvision's MNIST-style classes check for; returns the arrays."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for part, n in (("train", n_train), ("t10k", n_test)):
+        images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        write_idx(root / cls_name / "raw" / f"{part}-images-idx3-ubyte", images)
+        write_idx(root / cls_name / "raw" / f"{part}-labels-idx1-ubyte", labels)
+        arrays[part] = (images, labels)
+    return arrays
+
+
+def write_usps(root: Path, filename: str, values: np.ndarray, labels: list[int]) -> None:
+    """USPS in LIBSVM format, bz2-compressed: ``label 1:v1 2:v2 ... 256:v256`` with labels 1..10."""
+    lines = [
+        f"{label} " + " ".join(f"{i + 1}:{v:.6f}" for i, v in enumerate(row))
+        for label, row in zip(labels, values.reshape(len(labels), 256), strict=True)
+    ]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / filename).write_bytes(bz2.compress(("\n".join(lines) + "\n").encode()))
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    """A PNG of ``array`` (uint8 gray/RGB/RGBA, or uint16 for 16-bit grayscale)."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def write_zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def digit_image(value: int, size: int = 28, rgb: bool = False) -> np.ndarray:
+    """A recognisable uint8 test image: a bright square whose size encodes ``value``."""
+    image = np.zeros((size, size), dtype=np.uint8)
+    side = 4 + value
+    image[4 : 4 + side, 4 : 4 + side] = 255
+    return np.stack([image, image // 2, image // 3], axis=2) if rgb else image

@@ -1,0 +1,119 @@
+"""`python -m tlcore data list|inspect|upload`: JSON summaries, readable text, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from data_formats import digit_image, png_bytes, write_zip
+
+from tlcore.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(capsys: pytest.CaptureFixture[str], workspace: Path, *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def inspect_json(capsys: pytest.CaptureFixture[str], workspace: Path, spec: str) -> dict:
+    code, out, err = run(capsys, workspace, "data", "inspect", spec, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_list_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, tmp_path, "data", "list", "--json")
+    payload = json.loads(out)
+    names = [row["name"] for row in payload["domains"]]
+    assert code == 0 and names[:3] == ["mnist5k", "digits", "fashion"] and "usps" in names
+    assert [s["name"] for s in payload["shifts"]][:2] == ["rotate", "scale"]
+    code, out, _ = run(capsys, tmp_path, "data", "list")
+    assert "mnist5k" in out and "shifts (spec key=value):" in out
+
+
+def test_inspect_builtins(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    summary = inspect_json(capsys, tmp_path, "mnist5k")
+    assert summary["n_samples"] == 5000 and summary["shape"] == [1, 28, 28]
+    assert summary["n_classes"] == 10 and summary["labelled"] is True
+    assert set(summary["class_counts"].values()) == {500}
+    assert {"name", "classes", "provenance", "kind"} <= set(summary)
+    shifted = inspect_json(capsys, tmp_path, "fashion:rotate=30")
+    assert shifted["name"] == "fashion:rotate=30" and shifted["n_samples"] == 70000
+    assert "rotate=30" in shifted["provenance"]
+    assert inspect_json(capsys, tmp_path, "digits:colour=1,n=10")["shape"] == [3, 28, 28]
+    code, out, _ = run(capsys, tmp_path, "data", "inspect", "digits")
+    assert code == 0 and out.startswith("digits: 1797 image samples") and "10 classes: 0: 178" in out
+
+
+def test_inspect_and_upload_each_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    files.mkdir()
+    write_zip(
+        files / "classes.zip", {f"{c}/{i}.png": png_bytes(digit_image(i)) for c in "ab" for i in range(2)}
+    )
+    write_zip(files / "flat.zip", {f"{i}.png": png_bytes(digit_image(i)) for i in range(3)})
+    np.savez(files / "arrays.npz", X=np.zeros((4, 6), dtype=np.float32), y=np.array([0, 1, 0, 1]))
+    frame = pd.DataFrame({"x1": [0.1, 0.2], "x2": [1.0, 2.0], "target": ["u", "v"]})
+    frame.to_csv(files / "table.csv", index=False)
+    frame.to_parquet(files / "table.parquet")
+    expected = {
+        "classes.zip": (4, [1, 28, 28], True),
+        "flat.zip": (3, [1, 28, 28], False),
+        "arrays.npz": (4, [6], True),
+        "table.csv": (2, [2], True),
+        "table.parquet": (2, [2], True),
+    }
+    workspace = tmp_path / "ws"
+    for filename, (n, shape, labelled) in expected.items():
+        direct = inspect_json(capsys, workspace, str(files / filename))
+        assert (direct["n_samples"], direct["shape"], direct["labelled"]) == (n, shape, labelled)
+        code, out, _ = run(capsys, workspace, "data", "upload", str(files / filename), "--json")
+        assert code == 0 and json.loads(out) == {"name": filename, "spec": f"upload:{filename}"}
+        stored = inspect_json(capsys, workspace, f"upload:{filename}")
+        assert {k: v for k, v in stored.items() if k not in ("name", "provenance")} == {
+            k: v for k, v in direct.items() if k not in ("name", "provenance")
+        }
+    code, out, _ = run(capsys, workspace, "data", "inspect", "upload:flat.zip")
+    assert code == 0 and "unlabelled" in out
+    code, out, _ = run(capsys, workspace, "data", "list", "--json")
+    assert "upload:table.parquet" in [row["name"] for row in json.loads(out)["domains"]]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["data", "inspect", "mnist5k:rotate=999"], "error: rotate=999 is out of range"),
+        (["data", "inspect", "nonsense"], "error: unknown domain 'nonsense'"),
+        (["data", "upload", "missing.zip"], "error: no such file"),
+    ],
+)
+def test_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list, message: str
+) -> None:
+    code, out, err = run(capsys, tmp_path, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_bad_spec_in_a_real_process(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"this is not a zip")
+    result = subprocess.run(
+        [sys.executable, "-m", "tlcore", "--workspace", str(tmp_path / "ws"), "data", "inspect", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "error: bad.zip is not a valid zip archive (empty, truncated or another format)\n"
+    assert "Traceback" not in result.stderr and result.stdout == ""

@@ -1,0 +1,123 @@
+"""One spec parser: examples, round trips, one-line errors; load_domain and list_domains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.data.spec import DomainSpec, list_domains, load_domain, parse_spec
+from tlcore.data.uploads import save_upload
+from tlcore.errors import TLError
+from tlcore.workspace import Workspace
+
+EXAMPLES = {
+    "mnist5k": DomainSpec("builtin", "mnist5k"),
+    "Digits:n=100": DomainSpec("builtin", "digits", n=100),
+    "fashion:rotate=30,noise=0.2": DomainSpec(
+        "builtin", "fashion", shifts=(("rotate", 30.0), ("noise", 0.2))
+    ),
+    "fashion:split=test,color=1": DomainSpec("builtin", "fashion", split="test", shifts=(("colour", 1.0),)),
+    "usps@~/datasets": DomainSpec("torchvision", "usps", root="~/datasets"),
+    "svhn@/data:split=extra,download=1": DomainSpec(
+        "torchvision", "svhn", root="/data", split="extra", download=True
+    ),
+    "./scans.zip": DomainSpec("file", "./scans.zip"),
+    "table.csv:label=kind,n=5": DomainSpec("file", "table.csv", n=5, label="kind"),
+    "/tmp/a:b/x.npz:invert=1": DomainSpec("file", "/tmp/a:b/x.npz", shifts=(("invert", 1.0),)),
+    "upload:scans.zip:occlusion=0.25": DomainSpec("upload", "scans.zip", shifts=(("occlusion", 0.25),)),
+}
+
+ERRORS = {
+    "": "empty",
+    "mnist6k": "unknown domain 'mnist6k'; known: mnist5k, digits, fashion, mnist, usps",
+    "mnist5k:": "nothing after",
+    "mnist5k:rotate": "expected key=value",
+    "mnist5k:rotate=abc": "must be a number",
+    "mnist5k:rotate=1,rotate=2": "given twice",
+    "mnist5k:twist=1": "unknown option 'twist'",
+    "mnist5k:rotate=inf": "out of range",
+    "mnist5k:occlusion=0.95": "out of range",
+    "mnist5k@/tmp": "takes no @folder",
+    "usps@": "no folder after",
+    "mnist5k:split=test": "choose from all",
+    "usps:split=extra": "choose from train, test, all",
+    "mnist5k:download=1": "torchvision datasets only",
+    "usps:download=maybe": "use 1 or 0",
+    "mnist5k:n=0": "positive whole number",
+    "mnist5k:n=1.5": "positive whole number",
+    "mnist5k:label=y": "table files only",
+    "x.zip:split=train": "files have no splits",
+    "upload:": "no upload name",
+    "upload:x.zip:": "nothing after",
+}
+
+
+@pytest.mark.parametrize("text", list(EXAMPLES))
+def test_examples_parse_and_round_trip(text: str) -> None:
+    spec = parse_spec(text)
+    assert spec == EXAMPLES[text]
+    assert parse_spec(str(spec)) == spec
+
+
+def test_canonical_text() -> None:
+    assert str(parse_spec(" fashion:noise=0.20,split=test ")) == "fashion:split=test,noise=0.2"
+
+
+@pytest.mark.parametrize("text", list(ERRORS))
+def test_bad_specs_are_one_line_errors(text: str) -> None:
+    with pytest.raises(TLError) as info:
+        parse_spec(text)
+    message = str(info.value)
+    assert ERRORS[text] in message
+    assert "\n" not in message
+
+
+def test_load_subsample_and_shift_with_seed(mnist5k: Domain, workspace: Workspace) -> None:
+    a = load_domain("mnist5k:n=100,rotate=90", workspace, seed=1)
+    b = load_domain("mnist5k:n=100,rotate=90", workspace, seed=1)
+    c = load_domain("mnist5k:n=100", workspace, seed=2)
+    assert a.name == "mnist5k:n=100,rotate=90" and a.n_samples == 100
+    assert torch.equal(a.X, b.X) and torch.equal(a.y, b.y)
+    assert not torch.equal(a.y, c.y)
+    plain = load_domain("mnist5k:n=100", workspace, seed=1)
+    torch.testing.assert_close(a.X, torch.rot90(plain.X, 1, dims=(-2, -1)), atol=1e-5, rtol=0)
+    with pytest.raises(TLError, match="more than the 5000 samples"):
+        load_domain("mnist5k:n=5001", workspace)
+
+
+def test_load_file_path_and_restricted_mode(tmp_path: Path, workspace: Workspace) -> None:
+    path = tmp_path / "feats.npz"
+    np.savez(path, X=np.arange(12, dtype=np.float32).reshape(4, 3), y=np.array([0, 1, 1, 0]))
+    domain = load_domain(str(path), workspace)
+    assert domain.name == str(path) and domain.shape == (3,)
+    with pytest.raises(TLError, match="not allowed here"):
+        load_domain(str(path), workspace, allow_paths=False)
+    with pytest.raises(TLError, match="not allowed here"):
+        load_domain(f"usps@{tmp_path}", workspace, allow_paths=False)
+    with pytest.raises(TLError, match="no such file"):
+        load_domain(str(tmp_path / "missing.csv"), workspace)
+
+
+def test_list_domains(workspace: Workspace, tmp_path: Path) -> None:
+    rows = {row["name"]: row for row in list_domains(workspace)}
+    assert list(rows)[:8] == [
+        "mnist5k",
+        "digits",
+        "fashion",
+        "mnist",
+        "usps",
+        "svhn",
+        "fashionmnist",
+        "kmnist",
+    ]
+    assert rows["mnist5k"]["offline"] and rows["digits"]["offline"] and rows["fashion"]["offline"]
+    assert rows["mnist5k"]["n_samples"] == 5000 and rows["svhn"]["shape"] == [3, 32, 32]
+    assert not rows["usps"]["offline"]
+    np.savez(buffer := tmp_path / "f.npz", X=np.ones((2, 3)))
+    save_upload(workspace, "f.npz", buffer.read_bytes())
+    rows = {row["name"]: row for row in list_domains(workspace)}
+    assert rows["upload:f.npz"]["kind"] == "upload"

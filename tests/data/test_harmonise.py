@@ -1,0 +1,78 @@
+"""harmonise: one sample shape, the source's classes, unknown target classes reported."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.data.harmonise import PairReport, harmonise
+from tlcore.errors import TLError
+
+
+def images(
+    name: str,
+    shape: tuple[int, int, int, int],
+    classes: tuple[str, ...] = (),
+    labels: list[int] | None = None,
+) -> Domain:
+    """Random images of ``shape`` (N x C x H x W)."""
+    X = torch.rand(*shape, generator=torch.Generator().manual_seed(shape[0]))
+    y = None if labels is None else torch.tensor(labels)
+    return Domain(name, X, y, classes)
+
+
+def test_shapes_follow_the_source_and_colour_wins(digits_small: Domain) -> None:
+    target = images("svhn-like", (6, 3, 32, 32), tuple("0123456789"), [0, 1, 2, 3, 4, 5])
+    source, shifted = harmonise(digits_small, target)
+    assert source.shape == (3, 28, 28) and shifted.shape == (3, 28, 28)
+    torch.testing.assert_close(source.X[:, 1], digits_small.X[:, 0])  # gray repeated, not altered
+    report: PairReport = shifted.meta["pair_report"]
+    assert report.source_channels == (1, 3) and report.target_channels is None
+    assert report.target_resized == ((32, 32), (28, 28))
+    assert shifted.y.tolist() == [0, 1, 2, 3, 4, 5]
+    assert report.missing_classes == ("6", "7", "8", "9")
+    assert "target: resized from 32x32 to 28x28" in report.lines()
+
+
+def test_gray_target_of_a_colour_source_is_repeated() -> None:
+    source = images("rgb", (4, 3, 16, 16), ("a", "b"), [0, 1, 0, 1])
+    target = images("gray", (4, 1, 16, 16), ("a", "b"), [1, 1, 0, 0])
+    new_source, new_target = harmonise(source, target)
+    assert new_source.X is source.X
+    assert new_target.shape == (3, 16, 16)
+    torch.testing.assert_close(new_target.X[:, 2], target.X[:, 0])
+
+
+def test_classes_are_matched_by_name_and_unknown_ones_reported() -> None:
+    source = images("src", (6, 1, 8, 8), ("cat", "dog", "bird"), [0, 1, 2, 0, 1, 2])
+    target = images("tgt", (7, 1, 8, 8), (" Dog", "fish", "cat"), [0, 1, 2, 1, 0, 2, 1])
+    _, matched = harmonise(source, target)
+    assert matched.classes == ("cat", "dog", "bird")
+    assert matched.y.tolist() == [1, 0, 1, 0]  # " Dog" -> dog, cat -> cat; fish samples dropped
+    torch.testing.assert_close(matched.X, target.X[[0, 2, 4, 5]])
+    report = matched.meta["pair_report"]
+    assert matched.meta["unknown_classes"] == {"fish": 3} == report.unknown_classes
+    assert report.n_dropped == 3 and report.class_map == {" Dog": "dog"}
+    assert report.missing_classes == ("bird",)
+    assert any("3 samples dropped: fish (3)" in line for line in report.lines())
+
+
+def test_unlabelled_target_takes_the_source_classes(digits_small: Domain) -> None:
+    target = images("scans", (5, 1, 20, 20), (), None)
+    _, paired = harmonise(digits_small, target)
+    assert paired.y is None and paired.classes == digits_small.classes and paired.shape == (1, 28, 28)
+    assert paired.meta["unknown_classes"] == {}
+
+
+def test_incompatible_pairs_are_user_errors(digits_small: Domain) -> None:
+    features = Domain("f", torch.rand(4, 5), None, ())
+    with pytest.raises(TLError, match="cannot pair images with feature vectors"):
+        harmonise(digits_small, features)
+    with pytest.raises(TLError, match="feature dimensions differ"):
+        harmonise(features, Domain("g", torch.rand(4, 6), None, ()))
+    strangers = images("t", (3, 1, 28, 28), ("x", "y"), [0, 1, 1])
+    with pytest.raises(TLError, match="no target class of t matches"):
+        harmonise(digits_small, strangers)
+    with pytest.raises(TLError, match="1 or 3 channels"):
+        harmonise(digits_small, images("four", (2, 4, 28, 28), (), None))

@@ -1,0 +1,277 @@
+"""Every upload format round-trips, through a path and through the workspace; hostile files are refused."""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from data_formats import digit_image, png_bytes, write_zip
+from PIL import Image
+
+from tlcore.data.spec import load_domain
+from tlcore.data.uploads import list_uploads, read_path, safe_name, save_upload
+from tlcore.errors import TLError
+from tlcore.limits import Limits
+from tlcore.workspace import Workspace
+
+
+def class_zip(path: Path) -> Path:
+    """Two class folders under two wrapping folders, plus OS junk and a README."""
+    members = {
+        f"export/set/{label}/{i}.png": png_bytes(digit_image(value + i))
+        for label, value in (("zero", 0), ("seven", 7))
+        for i in range(3)
+    }
+    members["export/set/README.txt"] = b"two classes"
+    members["__MACOSX/export/set/zero/._0.png"] = b"resource fork"
+    members["export/set/zero/.DS_Store"] = b"junk"
+    return write_zip(path, members)
+
+
+def test_zip_of_class_folders(tmp_path: Path) -> None:
+    domain = read_path(class_zip(tmp_path / "classes.zip"))
+    assert domain.shape == (1, 28, 28)
+    assert domain.classes == ("seven", "zero")
+    assert domain.class_counts() == {"seven": 3, "zero": 3}
+    assert domain.meta == {"n_corrupt": 0, "n_ignored": 1}
+    zero = domain.X[domain.y == 1][0, 0]
+    torch.testing.assert_close(zero, torch.as_tensor(digit_image(0)).float() / 255)
+
+
+def test_messy_images_are_harmonised(tmp_path: Path) -> None:
+    members = {
+        "a b/1.png": png_bytes(digit_image(1)),
+        "a b/2.jpg": _jpeg(digit_image(2, size=40, rgb=True)),
+        "chat été/3.png": png_bytes(np.dstack([digit_image(3)] * 3 + [np.full((28, 28), 255, np.uint8)])),
+        "chat été/4.gif": _palette(digit_image(4)),
+        "chat été/5.png": png_bytes(digit_image(5).astype(np.uint16) * 257),
+        "chat été/broken.png": png_bytes(digit_image(6))[:60],
+        "chat été/eps.png": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\nshowpage\n",  # never decoded
+    }
+    domain = read_path(write_zip(tmp_path / "messy.zip", members))
+    assert domain.shape == (3, 28, 28)  # most common size; RGB because one image is coloured
+    assert domain.classes == ("a b", "chat été")
+    assert domain.n_samples == 5 and domain.meta["n_corrupt"] == 2
+    assert float(domain.X.max()) <= 1.0 and float(domain.X[-1].max()) > 0.99  # 16-bit scaled, not clipped
+    assert "2 unreadable skipped" in domain.provenance
+
+
+def test_unlabelled_zip_and_folder(tmp_path: Path) -> None:
+    members = {f"scans/{i}.png": png_bytes(digit_image(i, size=16)) for i in range(4)}
+    domain = read_path(write_zip(tmp_path / "flat.zip", members))
+    assert domain.y is None and domain.n_samples == 4 and domain.shape == (1, 16, 16)
+    folder = tmp_path / "folder"
+    for label in ("cat", "dog"):
+        (folder / label).mkdir(parents=True)
+        for i in range(2):
+            (folder / label / f"{i}.png").write_bytes(png_bytes(digit_image(i)))
+    (folder / "cat" / "link.png").symlink_to(folder / "dog" / "0.png")  # links are not followed
+    labelled = read_path(folder)
+    assert labelled.class_counts() == {"cat": 2, "dog": 2}
+
+
+def test_npz_round_trips(tmp_path: Path) -> None:
+    images = np.stack([digit_image(i) for i in range(4)])
+    np.savez(tmp_path / "img.npz", X=images, y=np.array([3, 1, 3, 1]))
+    domain = read_path(tmp_path / "img.npz")
+    assert domain.shape == (1, 28, 28) and domain.classes == ("1", "3")
+    assert domain.y.tolist() == [1, 0, 1, 0]
+    torch.testing.assert_close(domain.X[:, 0], torch.as_tensor(images).float() / 255)
+    np.savez(
+        tmp_path / "hwc.npz",
+        X=np.zeros((2, 8, 8, 3), np.float32),
+        y=np.array([0, 1]),
+        classes=np.array(["a", "b"]),
+    )
+    hwc = read_path(tmp_path / "hwc.npz")
+    assert hwc.shape == (3, 8, 8) and hwc.classes == ("a", "b")
+    np.savez(tmp_path / "feat.npz", X=np.linspace(-5, 5, 12).reshape(4, 3), y=np.array(["x", "y", "x", "y"]))
+    feat = read_path(tmp_path / "feat.npz")
+    assert feat.shape == (3,) and float(feat.X.min()) == -5.0 and feat.classes == ("x", "y")
+    np.savez(tmp_path / "unlabelled.npz", X=np.ones((3, 5)))
+    assert read_path(tmp_path / "unlabelled.npz").y is None
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"X": np.array([{"a": 1}], dtype=object)}, "object arrays"),
+        ({"Y": np.ones((2, 2))}, "needs an array named X"),
+        ({"X": np.ones((2, 2)), "y": np.array([0, 1, 1])}, "2 samples but 3 labels"),
+        ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
+        ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),
+        ({"X": np.full((2, 4, 4), 300.0)}, "0..255"),
+        (
+            {"X": np.ones((2, 2)), "y": np.array([0, 5]), "classes": np.array(["a", "b"])},
+            "index into the 2 names",
+        ),
+    ],
+)
+def test_bad_npz_files(tmp_path: Path, arrays: dict, message: str) -> None:
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(TLError, match=message):
+        read_path(path)
+
+
+def test_tables(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"f1": [0.5, 1.5, 2.5, 3.5], "f2": [1, 2, 3, 4], "Class": ["b", "a", "b", "a"]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    csv = read_path(tmp_path / "t.csv")
+    assert csv.shape == (2,) and csv.classes == ("a", "b") and csv.y.tolist() == [1, 0, 1, 0]
+    torch.testing.assert_close(csv.X[:, 0], torch.tensor([0.5, 1.5, 2.5, 3.5]))
+    frame.rename(columns={"Class": "kind"}).assign(target=[9, 10, 9, 10]).to_parquet(tmp_path / "t.parquet")
+    parquet = read_path(tmp_path / "t.parquet", label_column="kind")
+    assert parquet.classes == ("a", "b") and parquet.shape == (3,)
+    with pytest.raises(TLError, match="non-numeric feature columns kind"):
+        read_path(tmp_path / "t.parquet")  # 'target' is detected as the labels; 'kind' is text
+    assert load_domain(f"{tmp_path}/t.parquet:label=kind").classes == ("a", "b")
+    np.savetxt(tmp_path / "raw.csv", np.eye(3), delimiter=",")
+    raw = read_path(tmp_path / "raw.csv")
+    assert raw.n_samples == 3 and raw.y is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"a,b\n1,2\n1,2,3,4\n", "not a well-formed table"),
+        (b"a,b\n1,\n", "missing or infinite"),
+        (b"a,b\nx,1\n", "non-numeric feature columns a"),
+        (b"label\ncat\n", "no feature columns"),
+    ],
+)
+def test_bad_tables(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "bad.csv").write_bytes(content)
+    with pytest.raises(TLError, match=message):
+        read_path(tmp_path / "bad.csv")
+
+
+def _formats(tmp_path: Path) -> dict[str, bytes]:
+    """One small valid file per upload format."""
+    class_zip(tmp_path / "classes.zip")
+    write_zip(tmp_path / "flat.zip", {f"{i}.png": png_bytes(digit_image(i)) for i in range(3)})
+    np.savez(tmp_path / "arrays.npz", X=np.random.default_rng(0).random((5, 1, 28, 28)), y=np.arange(5) % 2)
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0], "label": ["x", "y", "x"]})
+    frame.to_csv(tmp_path / "table.csv", index=False)
+    frame.to_parquet(tmp_path / "table.parquet")
+    names = ("classes.zip", "flat.zip", "arrays.npz", "table.csv", "table.parquet")
+    return {name: (tmp_path / name).read_bytes() for name in names}
+
+
+def test_each_format_round_trips_through_the_workspace(tmp_path: Path, workspace: Workspace) -> None:
+    for filename, data in _formats(tmp_path).items():
+        direct = load_domain(str(tmp_path / filename), workspace)
+        name = save_upload(workspace, filename, data)
+        assert name == filename
+        stored = load_domain(f"upload:{name}", workspace)
+        assert stored.name == f"upload:{name}"
+        assert torch.equal(stored.X, direct.X)
+        assert stored.classes == direct.classes and stored.labelled == direct.labelled
+    names = ["arrays.npz", "classes.zip", "flat.zip", "table.csv", "table.parquet"]
+    assert [u["spec"] for u in list_uploads(workspace)] == [f"upload:{name}" for name in names]
+    shifted = load_domain("upload:classes.zip:rotate=90", workspace)
+    assert shifted.name == "upload:classes.zip:rotate=90"
+
+
+def test_save_upload_names_and_atomicity(tmp_path: Path, workspace: Workspace) -> None:
+    data = _formats(tmp_path)["table.csv"]
+    assert save_upload(workspace, "../../etc/My Data!.CSV", data) == "My_Data.csv"
+    assert save_upload(workspace, "My Data!.csv", data) == "My_Data.csv"  # same bytes: same upload
+    other = data.replace(b"1.0", b"7.0")
+    assert save_upload(workspace, "My Data!.csv", other) == "My_Data-2.csv"
+    with pytest.raises(TLError, match="not a well-formed table"):
+        save_upload(workspace, "broken.csv", b"a,b\n1,2,3\n")
+    with pytest.raises(TLError, match="unsupported file type"):
+        save_upload(workspace, "script.py", b"print(1)")
+    assert sorted(p.name for p in workspace.uploads.iterdir()) == ["My_Data-2.csv", "My_Data.csv"]
+    with pytest.raises(TLError, match=r"no upload named 'gone\.zip'.*available: My_Data-2\.csv"):
+        load_domain("upload:gone.zip", workspace)
+    with pytest.raises(TLError, match="bad upload name"):
+        load_domain("upload:../x.csv", workspace)
+    assert safe_name(".hidden.zip") == "hidden.zip" and safe_name("données 1.npz") == "données_1.npz"
+
+
+def test_upload_size_limit(monkeypatch: pytest.MonkeyPatch, workspace: Workspace) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_UPLOAD_BYTES", "100")
+    with pytest.raises(TLError, match="above the upload limit"):
+        save_upload(workspace, "big.csv", b"a\n" + b"1\n" * 100)
+    monkeypatch.setenv("TLSTUDIO_MAX_UPLOAD_BYTES", "lots")
+    with pytest.raises(TLError, match="not a number"):
+        Limits.from_env()
+
+
+def _symlink_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("cats/evil.png")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"../evil.png": b"x"}, "unsafe path '../evil.png'"),
+        ({"/abs/evil.png": b"x"}, "unsafe path"),
+        ({"a/b/../../c.png": b"x"}, "unsafe path"),
+        ({"bomb/zeros.png": bytes(4 << 20)}, "decompression bomb"),
+        ({f"{i}.png": b"" for i in range(30)}, "more than the limit of 20"),
+        ({"readme.txt": b"no images here"}, "contains no images"),
+        ({"a.png": b"not a png", "b.png": b"\x89PNG\r\n"}, "none of its 2 images could be decoded"),
+        (
+            {"loose.png": png_bytes(digit_image(1)), "cls/a.png": png_bytes(digit_image(2))},
+            "mixes loose images",
+        ),
+    ],
+)
+def test_hostile_or_empty_archives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, members: dict, message: str
+) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_MEMBERS", "20")
+    with pytest.raises(TLError, match=message):
+        read_path(write_zip(tmp_path / "x.zip", members))
+
+
+def test_archive_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(TLError, match="symbolic link"):
+        read_path(_symlink_zip(tmp_path / "link.zip"))
+    (tmp_path / "fake.zip").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(TLError, match="not a valid zip archive"):
+        read_path(tmp_path / "fake.zip")
+    monkeypatch.setenv("TLSTUDIO_MAX_UNCOMPRESSED_BYTES", "1000")
+    with pytest.raises(TLError, match="unpacks to"):
+        read_path(write_zip(tmp_path / "big.zip", {"a.png": bytes(2000)}))
+
+
+def test_pixel_bomb_is_refused_before_decoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_IMAGE_PIXELS", "250000")
+    huge = png_bytes(np.zeros((1000, 1000), dtype=np.uint8))  # a few kB claiming a million pixels
+    with pytest.raises(TLError, match="claims 1000x1000 pixels"):
+        read_path(write_zip(tmp_path / "bomb.zip", {"a.png": png_bytes(digit_image(1)), "b.png": huge}))
+
+
+def test_large_images_are_scaled_to_the_side_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_IMAGE_SIDE", "32")
+    wide = png_bytes(np.full((64, 128), 200, dtype=np.uint8))
+    domain = read_path(write_zip(tmp_path / "wide.zip", {"a.png": wide}))
+    assert domain.shape == (1, 16, 32)
+    torch.testing.assert_close(domain.X, torch.full((1, 1, 16, 32), 200 / 255))
+
+
+def _jpeg(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _palette(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).convert("P").save(buffer, format="GIF")
+    return buffer.getvalue()

@@ -1,0 +1,81 @@
+"""``python -m tlcore data ...``: list, inspect and upload domains."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tlcore.cli.output import print_json
+from tlcore.data import list_domains, list_shifts, load_domain, save_upload
+from tlcore.errors import TLError
+from tlcore.workspace import Workspace
+
+
+def register(subparsers: Any) -> None:
+    """Add ``data list``, ``data inspect`` and ``data upload``."""
+    parser = subparsers.add_parser("data", help="list, inspect and upload domains")
+    sub = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+
+    listing = sub.add_parser("list", help="built-in, torchvision and uploaded domains, and the shifts")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=list_command)
+
+    inspect = sub.add_parser("inspect", help="load a domain spec (or a file path) and summarise it")
+    inspect.add_argument(
+        "spec", metavar="SPEC", help="e.g. mnist5k, fashion:rotate=30, ./data.zip, upload:NAME"
+    )
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.add_argument("--seed", type=int, default=0, help="seed for subsampling and shifts (default 0)")
+    inspect.set_defaults(handler=inspect_command)
+
+    upload = sub.add_parser("upload", help="validate a file and store it in the workspace as upload:NAME")
+    upload.add_argument("path", metavar="FILE", help=".zip, .npz, .csv, .tsv or .parquet")
+    upload.add_argument("--json", action="store_true", help="print JSON")
+    upload.set_defaults(handler=upload_command)
+
+
+def list_command(args: argparse.Namespace) -> int:
+    domains = list_domains(Workspace.resolve(args.workspace))
+    shifts = list_shifts()
+    if args.json:
+        print_json({"domains": domains, "shifts": shifts})
+        return 0
+    print(f"{'name':<24} {'kind':<12} {'samples':>8}  {'shape':<10} {'offline':<7} description")
+    for row in domains:
+        shape = "x".join(map(str, row["shape"])) if row["shape"] else "-"
+        n = row["n_samples"] if row["n_samples"] is not None else "-"
+        offline = "yes" if row["offline"] else "no"
+        print(f"{row['name']:<24} {row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}")
+    print("\nshifts (spec key=value):")
+    for shift in shifts:
+        print(f"  {shift['name']:<10} {shift['low']:g}..{shift['high']:g}  {shift['param']}")
+    return 0
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    domain = load_domain(args.spec, Workspace.resolve(args.workspace), seed=args.seed)
+    summary = domain.summary()
+    if args.json:
+        print_json(summary)
+        return 0
+    print(f"{summary['name']}: {summary['n_samples']} {summary['kind']} samples of shape {summary['shape']}")
+    print(f"  provenance: {summary['provenance']}")
+    if summary["labelled"]:
+        counts = ", ".join(f"{name}: {count}" for name, count in summary["class_counts"].items())
+        print(f"  {summary['n_classes']} classes: {counts}")
+    else:
+        print("  unlabelled" + (f" (classes: {', '.join(summary['classes'])})" if summary["classes"] else ""))
+    return 0
+
+
+def upload_command(args: argparse.Namespace) -> int:
+    path = Path(args.path).expanduser()
+    if not path.is_file():
+        raise TLError(f"no such file: {path}")
+    name = save_upload(Workspace.resolve(args.workspace), path.name, path.read_bytes())
+    if args.json:
+        print_json({"name": name, "spec": f"upload:{name}"})
+    else:
+        print(f"stored as upload:{name}")
+    return 0

@@ -1,0 +1,150 @@
+"""Image collections (a zip archive or a folder) as a :class:`Domain`.
+
+Layout: wrapping top folders (one folder holding everything, at any depth) are stripped; then
+either every image sits in a class folder (``cat/1.png``, deeper files count for their top
+folder, like ImageFolder; classes sorted by name) or every image is loose (unlabelled). Mixing
+both is an error. Non-image files are ignored and counted.
+
+Decoding runs in two passes: headers first (size, mode; the pixel limit is enforced before any
+pixel is decoded), then pixels. All images are brought to the most common size (scaled down to
+``max_image_side``) and to one channel count: grayscale when every image is grayscale, else RGB.
+Images that fail to decode are skipped and counted; if none decodes the upload is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.nn.functional import interpolate
+
+from tlcore.data.archive import Member, open_members
+from tlcore.data.domain import Domain
+from tlcore.errors import TLError
+from tlcore.limits import MIB, Limits
+
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+)
+# decoders PIL may use: content decides the decoder, so a file named .png could be EPS (Ghostscript)
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
+GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F"})
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
+
+
+def read_images(path: Path, limits: Limits, label: str) -> Domain:
+    """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages."""
+    with open_members(path, limits) as members:
+        images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
+        if not images:
+            kinds = ", ".join(sorted(IMAGE_SUFFIXES))
+            raise TLError(f"{label} contains no images (looked for {kinds})")
+        names, classes = _layout([m.parts for m in images], label)
+        headers = [_header(m, limits) for m in images]
+        ok = [i for i, h in enumerate(headers) if h is not None]
+        if not ok:
+            raise TLError(f"{label}: none of its {len(images)} images could be decoded")
+        size, channels = _target_geometry([headers[i] for i in ok], limits)
+        need = len(ok) * channels * size[0] * size[1] * 4
+        if need > limits.max_tensor_bytes:
+            raise TLError(f"{label}: {len(ok)} images need {need / MIB:.0f} MiB, above the tensor limit")
+        X = torch.empty(len(ok), channels, *size)
+        kept = []
+        for i in ok:
+            pixels = _decode(images[i], size, channels)
+            if pixels is not None:
+                X[len(kept)] = pixels
+                kept.append(i)
+    if not kept:
+        raise TLError(f"{label}: none of its {len(images)} images could be decoded")
+    n_corrupt = len(images) - len(kept)
+    index = {name: i for i, name in enumerate(classes)}
+    y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
+    note = f", {n_corrupt} unreadable skipped" if n_corrupt else ""
+    return Domain(
+        name=label,
+        X=X[: len(kept)].contiguous(),
+        y=y,
+        classes=tuple(classes),
+        provenance=f"{len(kept)} {'labelled' if y is not None else 'unlabelled'} images from {label}{note}",
+        meta={"n_corrupt": n_corrupt, "n_ignored": len(members) - len(images)},
+    )
+
+
+def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None, list[str]]:
+    """Per-image class names (or ``None`` when unlabelled) and the sorted class list."""
+    while all(len(p) > 1 for p in paths) and len({p[0] for p in paths}) == 1:
+        paths = [p[1:] for p in paths]  # a wrapping folder
+    depths = {len(p) > 1 for p in paths}
+    if depths == {False}:
+        return None, []
+    if depths == {True, False}:
+        raise TLError(f"{label} mixes loose images with class folders; use one layout")
+    names = [unicodedata.normalize("NFC", p[0]) for p in paths]
+    return names, sorted(set(names))
+
+
+def _header(member: Member, limits: Limits) -> tuple[tuple[int, int], bool] | None:
+    """``((height, width), is_gray)`` from the image header, ``None`` when it is not an image."""
+    try:
+        with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
+            width, height = img.size
+            gray = img.mode in GRAY_MODES or (img.mode == "P" and _gray_palette(img))
+    except DECODE_ERRORS:
+        return None
+    if width * height > limits.max_image_pixels:
+        raise TLError(
+            f"image {'/'.join(member.parts)!r} claims {width}x{height} pixels, above the limit of "
+            f"{limits.max_image_pixels}"
+        )
+    return (height, width), gray
+
+
+def _gray_palette(img: Image.Image) -> bool:
+    palette = np.asarray(img.getpalette() or [], dtype=np.int32).reshape(-1, 3)
+    return bool((palette == palette[:, :1]).all())
+
+
+def _target_geometry(
+    headers: list[tuple[tuple[int, int], bool]], limits: Limits
+) -> tuple[tuple[int, int], int]:
+    """The most common ``(H, W)`` (first seen on ties), scaled to ``max_image_side``; 1 or 3 channels."""
+    (height, width), _ = Counter(h for h, _ in headers).most_common(1)[0]
+    factor = min(1.0, limits.max_image_side / max(height, width))
+    size = (max(1, round(height * factor)), max(1, round(width * factor)))
+    return size, 1 if all(gray for _, gray in headers) else 3
+
+
+def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tensor | None:
+    """``channels x H x W`` float32 in [0, 1], or ``None`` when the pixels cannot be decoded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL warns on odd-but-readable files
+            with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
+                array = _to_array(img, channels)
+    except DECODE_ERRORS:
+        return None
+    pixels = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)  # 1 x C x h x w
+    if tuple(pixels.shape[-2:]) != size:
+        pixels = interpolate(pixels, size=size, mode="bilinear", antialias=True, align_corners=False)
+    return pixels[0].clamp_(0.0, 1.0)
+
+
+def _to_array(img: Image.Image, channels: int) -> np.ndarray:
+    """H x W x C float32 in [0, 1] from any PIL mode (16-bit and float grayscale included)."""
+    if img.mode in {"I", "I;16", "I;16L", "I;16B"}:
+        gray = np.asarray(img, dtype=np.float32) / 65535.0
+    elif img.mode == "F":
+        gray = np.asarray(img, dtype=np.float32)
+    elif channels == 1:
+        gray = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+    else:
+        return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+    gray = np.nan_to_num(gray, nan=0.0, posinf=1.0, neginf=0.0).clip(0.0, 1.0)[..., None]
+    return np.repeat(gray, channels, axis=2)

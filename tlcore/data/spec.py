@@ -1,0 +1,263 @@
+"""The domain spec: one string that names a dataset, how to load it and how to shift it.
+
+Grammar::
+
+    spec    := "upload:" NAME [":" options]        a file stored in <workspace>/uploads
+             | DATASET ["@" ROOT] [":" options]    a built-in or torchvision dataset
+             | PATH [":" options]                  a file or folder on disk
+    options := key "=" value ("," key "=" value)*
+
+``DATASET`` (any case): built-ins ``mnist5k``, ``digits``, ``fashion``; torchvision sets ``mnist``,
+``usps``, ``svhn``, ``fashionmnist``, ``kmnist``. ``ROOT`` is the folder holding the dataset files
+(default ``$TLSTUDIO_DATA``, else ``<workspace>/datasets``). A name that is not a dataset is a
+``PATH`` when it contains ``/``, starts with ``~`` or ``.``, ends in a supported suffix (``.zip``,
+``.npz``, ``.csv``, ``.tsv``, ``.parquet``, ``.pq``) or exists; its options follow its last ``:``.
+
+Keys, each at most once:
+
+- a shift name (``rotate``, ``scale``, ``noise``, ``blur``, ``contrast``, ``invert``, ``colour`` or
+  ``color``, ``occlusion``) with a number; shifts apply in the order written (see ``list_shifts()``);
+- ``split=train|test|all`` (``extra`` for svhn): datasets only, default ``all``;
+- ``n=INT``: a random subsample of ``INT`` samples (drawn with the load seed, before shifting);
+- ``download=1|0``: torchvision sets may download missing files;
+- ``label=COLUMN``: the label column of a table file.
+
+Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/datasets:download=1``,
+``./scans.zip:n=500``, ``upload:scans.zip:colour=1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+
+from tlcore.data import builtin, torchvision_sets
+from tlcore.data.domain import Domain
+from tlcore.data.rng import generator
+from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
+from tlcore.data.uploads import SUFFIXES, list_uploads, read_path, read_upload
+from tlcore.errors import TLError
+from tlcore.workspace import Workspace
+
+SourceKind = Literal["builtin", "torchvision", "file", "upload"]
+OPTIONS = ("split", "n", "download", "label")
+ALIASES = {"color": "colour"}
+UPLOAD_PREFIX = "upload:"
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """A parsed spec; ``str(spec)`` gives its canonical text (parsing that text gives it back)."""
+
+    kind: SourceKind
+    name: str  # dataset name, file path or upload name
+    root: str | None = None
+    split: str | None = None
+    shifts: tuple[tuple[str, float], ...] = ()
+    n: int | None = None
+    download: bool = False
+    label: str | None = None
+
+    def __str__(self) -> str:
+        head = UPLOAD_PREFIX + self.name if self.kind == "upload" else self.name
+        head += f"@{self.root}" if self.root else ""
+        options = [f"split={self.split}"] if self.split else []
+        options += [f"n={self.n}"] if self.n is not None else []
+        options += ["download=1"] if self.download else []
+        options += [f"label={self.label}"] if self.label else []
+        options += [format_shifts(self.shifts)] if self.shifts else []
+        return f"{head}:{','.join(options)}" if options else head
+
+
+def known_names() -> list[str]:
+    return [*builtin.BUILTINS, *torchvision_sets.SETS]
+
+
+def parse_spec(text: str) -> DomainSpec:
+    """Parse a spec string (grammar in the module docstring); errors are one-line :class:`TLError`."""
+    text = text.strip()
+    if not text:
+        raise TLError("empty domain spec")
+    if text.startswith(UPLOAD_PREFIX):
+        name, colon, options = text[len(UPLOAD_PREFIX) :].partition(":")
+        if not name:
+            raise TLError(f"{text!r}: no upload name after 'upload:'")
+        if colon and not options:
+            raise TLError(f"{text!r}: nothing after ':'")
+        return _with_options(DomainSpec("upload", name), options, text)
+    head, colon, options = text.partition(":")
+    name, at, root = head.partition("@")
+    if name.lower() in known_names():
+        if colon and not options:
+            raise TLError(f"{text!r}: nothing after ':'")
+        kind: SourceKind = "builtin" if name.lower() in builtin.BUILTINS else "torchvision"
+        if at and not root:
+            raise TLError(f"{text!r}: no folder after '@'")
+        if at and kind == "builtin" and not builtin.BUILTINS[name.lower()].needs_root:
+            raise TLError(f"{name} is built in and takes no @folder")
+        return _with_options(DomainSpec(kind, name.lower(), root=root or None), options, text)
+    path, colon, options = text.rpartition(":")
+    if not colon or not _looks_like_options(options):
+        path, options = text, ""
+    if not _looks_like_path(path):
+        raise TLError(
+            f"unknown domain {path!r}; known: {', '.join(known_names())} (or a file path, or upload:NAME)"
+        )
+    return _with_options(DomainSpec("file", path), options, text)
+
+
+def _looks_like_options(text: str) -> bool:
+    return bool(text) and all("=" in part for part in text.split(","))
+
+
+def _looks_like_path(text: str) -> bool:
+    return (
+        "/" in text
+        or text.startswith(("~", "."))
+        or Path(text).suffix.lower() in SUFFIXES
+        or Path(text).expanduser().exists()
+    )
+
+
+def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
+    if not text:
+        return spec
+    seen: set[str] = set()
+    fields: dict[str, Any] = {}
+    shifts = []
+    for part in text.split(","):
+        key, eq, value = (s.strip() for s in part.partition("="))
+        key = ALIASES.get(key.lower(), key.lower())
+        if not eq or not key or not value:
+            raise TLError(f"{full!r}: bad option {part!r} (expected key=value)")
+        if key in seen:
+            raise TLError(f"{full!r}: {key} given twice")
+        seen.add(key)
+        if key in shift_names():
+            shifts.append((key, get_shift(key).check(_number(key, value))))
+        elif key in OPTIONS:
+            fields[key] = _option(spec, key, value)
+        else:
+            known = ", ".join((*OPTIONS, *shift_names()))
+            raise TLError(f"{full!r}: unknown option {key!r}; known: {known}")
+    return replace(spec, shifts=tuple(shifts), **fields)
+
+
+def _number(key: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise TLError(f"{key}={value}: the value must be a number") from None
+
+
+def _option(spec: DomainSpec, key: str, value: str) -> Any:
+    """The typed value of a loading option, checked against the spec's kind."""
+    dataset = spec.kind in ("builtin", "torchvision")
+    if key == "split":
+        splits = _splits(spec) if dataset else ()
+        if value not in splits:
+            where = f"choose from {', '.join(splits)}" if splits else "files have no splits"
+            raise TLError(f"split={value}: {where}")
+        return value
+    if key == "n":
+        if not value.isdigit() or int(value) < 1:
+            raise TLError(f"n={value}: must be a positive whole number")
+        return int(value)
+    if key == "download":
+        if spec.kind != "torchvision":
+            raise TLError(
+                "download= applies to torchvision datasets only (mnist, usps, svhn, fashionmnist, kmnist)"
+            )
+        if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+            raise TLError(f"download={value}: use 1 or 0")
+        return value.lower() in {"1", "true", "yes"}
+    if dataset:
+        raise TLError("label= applies to table files only")
+    return value
+
+
+def _splits(spec: DomainSpec) -> tuple[str, ...]:
+    if spec.kind == "builtin":
+        return builtin.BUILTINS[spec.name].splits
+    return torchvision_sets.SETS[spec.name].splits
+
+
+def load_domain(
+    spec: str | DomainSpec, workspace: Workspace | None = None, seed: int = 0, allow_paths: bool = True
+) -> Domain:
+    """Load the domain a spec names, subsampled and shifted with ``seed``, named by its canonical text.
+
+    ``allow_paths=False`` refuses file paths and ``@folder`` roots (for a shared server: only
+    built-ins, the default data root and workspace uploads).
+    """
+    spec = parse_spec(spec) if isinstance(spec, str) else spec
+    if not allow_paths and (spec.kind == "file" or spec.root):
+        raise TLError(f"{spec}: file paths and @folders are not allowed here; upload the file instead")
+    if spec.kind == "builtin":
+        needs_root = builtin.BUILTINS[spec.name].needs_root
+        root = torchvision_sets.data_root(workspace, spec.root) if needs_root else None
+        domain = builtin.load_builtin(spec.name, spec.split or "all", root)
+    elif spec.kind == "torchvision":
+        root = torchvision_sets.data_root(workspace, spec.root)
+        domain = torchvision_sets.load_torchvision(spec.name, root, spec.split or "all", spec.download)
+    elif spec.kind == "file":
+        domain = read_path(Path(spec.name).expanduser(), label_column=spec.label)
+    else:
+        domain = read_upload(workspace or Workspace.resolve(), spec.name, label_column=spec.label)
+    if spec.n is not None:
+        domain = _subsample(domain, spec.n, seed)
+    domain = apply_shifts(domain, spec.shifts, seed)
+    return replace(domain, name=str(spec))
+
+
+def _subsample(domain: Domain, n: int, seed: int) -> Domain:
+    if n > domain.n_samples:
+        raise TLError(f"n={n} is more than the {domain.n_samples} samples of {domain.name}")
+    keep = torch.randperm(domain.n_samples, generator=generator(seed, "subsample"))[:n].sort().values
+    return replace(domain.subset(keep), provenance=f"{domain.provenance}; {n} samples drawn (seed {seed})")
+
+
+def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
+    """Every named domain and stored upload, with what is known cheaply (no dataset is loaded)."""
+    workspace = workspace or Workspace.resolve()
+    root = torchvision_sets.data_root(workspace)
+    rows = [
+        {
+            "name": b.name,
+            "kind": "builtin",
+            "description": b.description,
+            "n_samples": b.n_samples["all"],
+            "shape": list(b.shape),
+            "splits": list(b.splits),
+            "offline": builtin.available(b.name, root),
+        }
+        for b in builtin.BUILTINS.values()
+    ]
+    rows += [
+        {
+            "name": s.name,
+            "kind": "torchvision",
+            "description": s.description,
+            "n_samples": s.n_samples["train"] + s.n_samples["test"],
+            "shape": list(s.shape),
+            "splits": list(s.splits),
+            "offline": not torchvision_sets.missing_files(s.name, root, "all"),
+        }
+        for s in torchvision_sets.SETS.values()
+    ]
+    rows += [
+        {
+            "name": u["spec"],
+            "kind": "upload",
+            "description": f"uploaded file, {u['bytes']} bytes, {u['modified']}",
+            "n_samples": None,
+            "shape": None,
+            "splits": [],
+            "offline": True,
+        }
+        for u in list_uploads(workspace)
+    ]
+    return rows

@@ -1,0 +1,126 @@
+"""Deterministic splits, paired source/target batches and class-balance summaries.
+
+Every random choice draws from a generator seeded by ``(seed, purpose)`` (see :mod:`tlcore.data.rng`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.data.rng import generator
+from tlcore.errors import TLError
+
+EpochLength = Literal["source", "longer"]
+
+
+def train_test_split(
+    domain: Domain, test_fraction: float = 0.2, seed: int = 0, stratify: bool = True
+) -> tuple[Domain, Domain]:
+    """``(train, test)``, stratified by class when labelled (a class of >= 2 samples has both sides)."""
+    if not 0.0 < test_fraction < 1.0:
+        raise TLError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    if domain.n_samples < 2:
+        raise TLError(f"{domain.name}: need at least 2 samples to split, got {domain.n_samples}")
+    gen = generator(seed, "train_test_split")
+    groups = (
+        [torch.nonzero(domain.y == c).flatten() for c in range(domain.n_classes)]
+        if stratify and domain.y is not None
+        else [torch.arange(domain.n_samples)]
+    )
+    test_parts = []
+    for members in groups:
+        n = len(members)
+        n_test = min(max(round(n * test_fraction), 1), n - 1) if n >= 2 else 0
+        test_parts.append(members[torch.randperm(n, generator=gen)[:n_test]])
+    is_test = torch.zeros(domain.n_samples, dtype=torch.bool)
+    is_test[torch.cat(test_parts)] = True
+    if is_test.all() or not is_test.any():
+        raise TLError(f"{domain.name}: too few samples for a {test_fraction:g} test split")
+    train = domain.subset(torch.nonzero(~is_test).flatten(), name=f"{domain.name} [train]")
+    test = domain.subset(torch.nonzero(is_test).flatten(), name=f"{domain.name} [test]")
+    return train, test
+
+
+@dataclass(frozen=True)
+class PairedBatchSampler:
+    """Index batches drawn from a source and a target together, one epoch at a time.
+
+    An epoch has ``ceil(L / batch_size)`` steps (``floor`` with ``drop_last``, at least one) where
+    ``L`` is the source size (``epoch_length="source"``) or the larger size (``"longer"``). Each side
+    walks through fresh random permutations of its indices, starting a new one when it runs out
+    (the shorter side cycles); both batches of a step have the same length. Same ``(seed, epoch)``,
+    same batches.
+    """
+
+    n_source: int
+    n_target: int
+    batch_size: int
+    seed: int = 0
+    epoch_length: EpochLength = "source"
+    drop_last: bool = False
+
+    def __post_init__(self) -> None:
+        if self.n_source < 1 or self.n_target < 1:
+            raise TLError(
+                f"paired batches need samples on both sides, got {self.n_source} and {self.n_target}"
+            )
+        if self.batch_size < 1:
+            raise TLError(f"batch_size must be positive, got {self.batch_size}")
+        if self.epoch_length not in ("source", "longer"):
+            raise TLError(f"epoch_length must be 'source' or 'longer', got {self.epoch_length!r}")
+
+    @property
+    def samples_per_epoch(self) -> int:
+        return self.n_source if self.epoch_length == "source" else max(self.n_source, self.n_target)
+
+    def __len__(self) -> int:
+        steps = self.samples_per_epoch / self.batch_size
+        return max(1, math.floor(steps)) if self.drop_last else math.ceil(steps)
+
+    def epoch(self, epoch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """``(source_index, target_index)`` int64 batches for one epoch."""
+        total = min(len(self) * self.batch_size, self.samples_per_epoch)
+        gen = generator(self.seed, "paired_batches", epoch)
+        source, target = _stream(self.n_source, total, gen), _stream(self.n_target, total, gen)
+        for start in range(0, total, self.batch_size):
+            yield source[start : start + self.batch_size], target[start : start + self.batch_size]
+
+
+def paired_batches(
+    source: Domain | int,
+    target: Domain | int,
+    batch_size: int,
+    seed: int = 0,
+    epoch: int = 0,
+    *,
+    epoch_length: EpochLength = "source",
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """One epoch of :class:`PairedBatchSampler` for two domains (or their sizes)."""
+    n_source = source if isinstance(source, int) else source.n_samples
+    n_target = target if isinstance(target, int) else target.n_samples
+    return PairedBatchSampler(n_source, n_target, batch_size, seed, epoch_length).epoch(epoch)
+
+
+def _stream(n: int, total: int, gen: torch.Generator) -> torch.Tensor:
+    """``total`` indices: concatenated fresh permutations of ``range(n)``."""
+    return torch.cat([torch.randperm(n, generator=gen) for _ in range(math.ceil(total / n))])[:total]
+
+
+def class_balance(domain: Domain) -> dict[str, Any]:
+    """Samples per class and their fractions, plus the largest / smallest class ratio."""
+    counts = domain.class_counts()
+    total = sum(counts.values())
+    nonzero = [c for c in counts.values() if c]
+    return {
+        "labelled": domain.labelled,
+        "n_samples": domain.n_samples,
+        "counts": counts,
+        "fractions": {name: (count / total if total else 0.0) for name, count in counts.items()},
+        "imbalance": (max(nonzero) / min(nonzero)) if nonzero else None,
+    }

@@ -1,0 +1,128 @@
+"""Custom datasets: read a file or folder as a :class:`Domain`, store uploads in the workspace.
+
+Supported: ``.zip`` of images (class folders or loose images), a folder of images, ``.npz``,
+``.csv``/``.tsv``/``.parquet`` (``.pq``) feature tables. An upload is validated by parsing it
+before it is stored, atomically, under ``<workspace>/uploads/<safe name>``; refer to it as the spec
+``upload:<name>``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from tlcore.data.domain import Domain
+from tlcore.data.images import read_images
+from tlcore.data.tables import read_npz, read_table
+from tlcore.errors import TLError
+from tlcore.limits import MIB, Limits
+from tlcore.workspace import Workspace
+
+SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def read_path(
+    path: Path, label_column: str | None = None, limits: Limits | None = None, label: str | None = None
+) -> Domain:
+    """Load a supported file or an image folder; ``label`` names it in messages (default: file name)."""
+    limits = limits or Limits.from_env()
+    label = label or path.name
+    if path.is_dir():
+        return read_images(path, limits, label)
+    if not path.is_file():
+        raise TLError(f"no such file or folder: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise TLError(
+            f"{label}: unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUFFIXES)}"
+        )
+    size = path.stat().st_size
+    if size > limits.max_upload_bytes:
+        raise TLError(
+            f"{label} is {size / MIB:.0f} MiB, above the limit of {limits.max_upload_bytes / MIB:.0f} MiB"
+        )
+    if label_column is not None and suffix in {".zip", ".npz"}:
+        raise TLError(f"{label}: label= applies to tables only")
+    if suffix == ".zip":
+        return read_images(path, limits, label)
+    if suffix == ".npz":
+        return read_npz(path, limits, label)
+    return read_table(path, label, label_column)
+
+
+def safe_name(filename: str) -> str:
+    """A plain file name from an uploaded one: no folders, no leading dot, only word characters, ``.-``."""
+    base = PurePosixPath(unicodedata.normalize("NFKC", filename).replace("\\", "/").rsplit("/", 1)[-1])
+    stem, suffix = base.stem, base.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise TLError(f"{filename!r}: unsupported file type; supported: {', '.join(SUFFIXES)}")
+    stem = _UNSAFE.sub("_", stem).strip("._-")[:80] or "upload"
+    return f"{stem}{suffix}"
+
+
+def save_upload(workspace: Workspace, filename: str, data: bytes, limits: Limits | None = None) -> str:
+    """Validate ``data`` by parsing it, store it atomically, return the name for ``upload:<name>``."""
+    limits = limits or Limits.from_env()
+    name = safe_name(filename)
+    _check_size(filename, len(data), limits)
+    folder = workspace.uploads
+    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".incoming-", suffix=suffix, delete=False) as tmp:
+        tmp.write(data)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    temp = Path(tmp.name)
+    try:
+        read_path(temp, limits=limits, label=filename)
+        for attempt in range(1, 10_000):
+            final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
+            if final.exists() and final.read_bytes() == data:
+                return final.name  # the same file was uploaded before
+            if not final.exists():
+                temp.replace(final)
+                return final.name
+        raise TLError(f"too many uploads named {name}")
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _check_size(label: str, size: int, limits: Limits) -> None:
+    if size > limits.max_upload_bytes:
+        limit = limits.max_upload_bytes / MIB
+        raise TLError(f"{label} is {size / MIB:.1f} MiB, above the upload limit of {limit:.0f} MiB")
+
+
+def upload_path(workspace: Workspace, name: str) -> Path:
+    """The stored file for ``upload:<name>``."""
+    if not name or name != PurePosixPath(name).name or name.startswith("."):
+        raise TLError(f"bad upload name {name!r}")
+    path = workspace.inside("uploads", name)
+    if not path.is_file():
+        known = ", ".join(u["name"] for u in list_uploads(workspace)) or "none yet"
+        raise TLError(f"no upload named {name!r} in {workspace.uploads} (available: {known})")
+    return path
+
+
+def read_upload(workspace: Workspace, name: str, label_column: str | None = None) -> Domain:
+    """Load the stored upload ``name``."""
+    return read_path(upload_path(workspace, name), label_column=label_column, label=f"upload:{name}")
+
+
+def list_uploads(workspace: Workspace) -> list[dict[str, Any]]:
+    """Stored uploads: name, spec, size in bytes, modification time (UTC, ISO 8601)."""
+    rows = []
+    for path in sorted(workspace.uploads.iterdir()):
+        if path.name.startswith(".") or not path.is_file() or path.suffix.lower() not in SUFFIXES:
+            continue
+        stat = path.stat()
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
+        rows.append(
+            {"name": path.name, "spec": f"upload:{path.name}", "bytes": stat.st_size, "modified": modified}
+        )
+    return rows

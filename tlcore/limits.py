@@ -1,0 +1,56 @@
+"""Resource limits for everything a user can hand to tlstudio (uploads, archives, images).
+
+One place for every limit. Each default can be overridden by an environment variable, read when
+:meth:`Limits.from_env` is called (the upload readers call it unless given explicit limits):
+
+- ``max_upload_bytes`` (``TLSTUDIO_MAX_UPLOAD_BYTES``): 200 MiB, one uploaded file;
+- ``max_uncompressed_bytes`` (``TLSTUDIO_MAX_UNCOMPRESSED_BYTES``): 1 GiB, an archive's members in total;
+- ``max_members`` (``TLSTUDIO_MAX_MEMBERS``): 100 000 archive entries or folder files;
+- ``max_compression_ratio`` (``TLSTUDIO_MAX_COMPRESSION_RATIO``): 200, for members over 1 MiB;
+- ``max_image_pixels`` (``TLSTUDIO_MAX_IMAGE_PIXELS``): 16 777 216 (4096 x 4096), checked before decoding;
+- ``max_image_side`` (``TLSTUDIO_MAX_IMAGE_SIDE``): 128;
+- ``max_tensor_bytes`` (``TLSTUDIO_MAX_TENSOR_BYTES``): 2 GiB of float32 samples per loaded domain.
+
+``max_image_side`` is not a refusal: uploaded images larger than it are scaled down to fit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from tlcore.errors import TLError
+
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds applied to uploaded files before and while they are decoded."""
+
+    max_upload_bytes: int = 200 * MIB  # size of one uploaded file
+    max_uncompressed_bytes: int = 1024 * MIB  # sum of an archive's member sizes
+    max_members: int = 100_000  # entries in one archive (or files in one folder)
+    max_compression_ratio: float = 200.0  # uncompressed / compressed, per member
+    max_image_pixels: int = 4096 * 4096  # width x height of one image, checked before decoding
+    max_image_side: int = 128  # decoded images are scaled down to fit this side
+    max_tensor_bytes: int = 2048 * MIB  # float32 samples of one loaded domain
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Defaults overridden by ``TLSTUDIO_<FIELD>`` environment variables (upper-case names)."""
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            var = f"TLSTUDIO_{f.name.upper()}"
+            raw = os.environ.get(var)
+            if raw is None:
+                continue
+            kind = float if f.type == "float" else int
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise TLError(f"{var}={raw!r} is not a number") from None
+            if value <= 0:
+                raise TLError(f"{var} must be positive, got {raw}")
+            values[f.name] = value
+        return cls(**values)
