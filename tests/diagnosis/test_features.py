@@ -1,0 +1,79 @@
+"""Raw features, batched model features, exact kNN and the seeded UMAP projection."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from tlcore.errors import TLError
+from tlcore.features import exact_knn, extract_features, model_outputs, raw_features, umap_projection
+
+
+class _Tiny(nn.Module):
+    """Returns ``(logits, features)``; records the mode it ran in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(16, 6), nn.Dropout(0.5))
+        self.head = nn.Linear(6, 3)
+        self.modes: list[bool] = []
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self.modes.append(self.training)
+        features = self.body(x)
+        return self.head(features), features
+
+
+def test_raw_features_pca_on_pooled_domains_is_seeded():
+    g = torch.Generator().manual_seed(0)
+    Xs, Xt = torch.rand(60, 1, 4, 4, generator=g), torch.rand(40, 1, 4, 4, generator=g)
+    Fs, Ft = raw_features(Xs, Xt, pca_dim=5, seed=1)
+    assert Fs.shape == (60, 5) and Ft.shape == (40, 5) and Fs.dtype == torch.float32
+    torch.testing.assert_close(torch.cat([Fs, Ft]).mean(0), torch.zeros(5), atol=1e-5, rtol=0)
+    again = raw_features(Xs, Xt, pca_dim=5, seed=1)
+    assert torch.equal(Fs, again[0]) and torch.equal(Ft, again[1])
+
+
+def test_raw_features_without_pca_flatten_images_and_standardise_vectors():
+    Xs, Xt = torch.rand(10, 1, 3, 3), torch.rand(8, 1, 3, 3)
+    Fs, _ = raw_features(Xs, Xt, pca_dim=None)
+    torch.testing.assert_close(Fs, Xs.flatten(1))
+    vs, vt = torch.randn(30, 4) * 100 + 5, torch.randn(20, 4)
+    Fs, Ft = raw_features(vs, vt, pca_dim=None)
+    pooled = torch.cat([Fs, Ft]).double()
+    torch.testing.assert_close(pooled.mean(0), torch.zeros(4, dtype=torch.float64), atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        pooled.std(0, unbiased=False), torch.ones(4, dtype=torch.float64), atol=1e-5, rtol=0
+    )
+    with pytest.raises(TLError):
+        raw_features(torch.rand(5, 4), torch.rand(5, 3))
+
+
+def test_model_outputs_are_batched_in_eval_mode_and_restore_the_mode():
+    model = _Tiny().train()
+    X = torch.rand(25, 1, 4, 4)
+    logits, features = model_outputs(model, X, batch_size=10, device="cpu")
+    assert logits.shape == (25, 3) and features.shape == (25, 6)
+    assert model.modes == [False, False, False] and model.training
+    torch.testing.assert_close(extract_features(model, X, batch_size=7, device="cpu"), features)
+
+
+def test_exact_knn_matches_brute_force():
+    Z = torch.randn(50, 3)
+    idx, dist = exact_knn(Z, 4, block_size=16)
+    d = ((Z[:, None] - Z[None]) ** 2).sum(-1).sqrt().numpy()
+    assert (idx[:, 0] == np.arange(50)).all()
+    np.testing.assert_allclose(dist, np.sort(d, axis=1)[:, :4], atol=1e-4)
+
+
+@pytest.mark.slow  # umap-learn compiles its numba code once per process (~10 s)
+def test_umap_shapes_cap_and_determinism():
+    g = torch.Generator().manual_seed(0)
+    Fs, Ft = torch.randn(80, 5, generator=g), torch.randn(30, 5, generator=g) + 3
+    result = umap_projection(Fs, Ft, max_per_domain=50, seed=2, n_epochs=50)
+    assert result.coords_source.shape == (50, 2) and result.coords_target.shape == (30, 2)
+    assert len(set(result.index_source.tolist())) == 50 and (np.diff(result.index_source) > 0).all()
+    assert (result.index_target == np.arange(30)).all()
+    again = umap_projection(Fs, Ft, max_per_domain=50, seed=2, n_epochs=50)
+    np.testing.assert_array_equal(result.coords_source, again.coords_source)
+    np.testing.assert_array_equal(result.index_source, again.index_source)

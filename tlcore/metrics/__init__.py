@@ -1,0 +1,48 @@
+"""Domain-gap metrics: pure functions, tensors in, numbers (or small dataclasses) out, seeded.
+
+Every function runs on the device of its inputs and prints nothing.
+"""
+
+from tlcore.metrics.a_distance import ADistanceResult, proxy_a_distance
+from tlcore.metrics.coral import coral_distance, coral_loss, mean_distance
+from tlcore.metrics.kernels import (
+    BandwidthSpec,
+    gaussian_kernel,
+    gaussian_kernel_paired,
+    median_bandwidth,
+    mixture_bandwidths,
+    resolve_bandwidths,
+    sq_distances,
+)
+from tlcore.metrics.mmd import (
+    MMDTestResult,
+    mmd2_linear,
+    mmd2_unbiased,
+    mmd_permutation_test,
+    permutation_statistics,
+)
+from tlcore.metrics.per_class import ClassGap, LabelShift, class_conditional_mmd, label_shift
+
+__all__ = [
+    "ADistanceResult",
+    "BandwidthSpec",
+    "ClassGap",
+    "LabelShift",
+    "MMDTestResult",
+    "class_conditional_mmd",
+    "coral_distance",
+    "coral_loss",
+    "gaussian_kernel",
+    "gaussian_kernel_paired",
+    "label_shift",
+    "mean_distance",
+    "median_bandwidth",
+    "mixture_bandwidths",
+    "mmd2_linear",
+    "mmd2_unbiased",
+    "mmd_permutation_test",
+    "permutation_statistics",
+    "proxy_a_distance",
+    "resolve_bandwidths",
+    "sq_distances",
+]
