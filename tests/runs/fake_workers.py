@@ -1,0 +1,102 @@
+"""Stand-ins for the pipeline with its calling contract and no torch: tiny, controllable workloads.
+
+Launched runs name them as ``fake_workers:<function>`` (the tests put this folder on PYTHONPATH).
+``config.epochs`` sets the number of steps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.errors import TLError
+from tlcore.workspace import Workspace
+
+OnEvent = Callable[[ProgressEvent], None]
+ShouldStop = Callable[[], bool]
+
+
+@dataclass
+class FakeResult:
+    data: dict[str, Any] = field(default_factory=dict)
+    model: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+
+def make_config(steps: int = 5, **overrides: Any) -> AdaptConfig:
+    """A config for these workers: ``epochs`` is their number of steps."""
+    values = {"source": "mnist5k", "target": "digits", "methods": ("source_only",), "epochs": steps}
+    return AdaptConfig.from_dict({**values, **overrides})
+
+
+def _result(config: AdaptConfig, status: str = "done") -> FakeResult:
+    return FakeResult(
+        {
+            "status": status,
+            "target_accuracy": 0.9,
+            "source_only_accuracy": 0.7,
+            "gap_before": {"mmd2": 0.3},
+            "gap_after": {"mmd2": 0.1},
+            "seed": config.seed,
+        }
+    )
+
+
+def _steps(config: AdaptConfig, on_event: OnEvent, should_stop: ShouldStop, pause: float) -> bool:
+    """Emit one step event per epoch, sleeping ``pause`` each; False if told to stop."""
+    on_event(ProgressEvent("stage", "train", 0.0, message="training"))
+    for step in range(config.epochs):
+        if should_stop():
+            return False
+        time.sleep(pause)
+        fraction = (step + 1) / config.epochs
+        on_event(ProgressEvent("step", "train", fraction, step=step, metrics={"loss": 1.0 / (step + 1)}))
+    on_event(ProgressEvent("done", "done", 1.0))
+    return True
+
+
+def quick(
+    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    _steps(config, on_event, should_stop, pause=0.0)
+    return _result(config)
+
+
+def slow(config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """About 50 ms per step; honours ``should_stop`` like the pipeline."""
+    finished = _steps(config, on_event, should_stop, pause=0.05)
+    return _result(config, "done" if finished else "cancelled")
+
+
+def stubborn(
+    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    """Reports once, then sleeps for a minute ignoring ``should_stop`` (a stuck stage)."""
+    on_event(ProgressEvent("step", "train", 0.1, message="stuck"))
+    time.sleep(60)
+    return _result(config)
+
+
+def failing(
+    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    raise TLError("unknown domain 'nope'")
+
+
+def diverging(
+    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    """Ends like the pipeline when the loss turns NaN: a result saying ``failed`` and why."""
+    return FakeResult({"status": "failed", "reason": "loss became nan at epoch 1, step 3"})
+
+
+def crashing(
+    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    on_event(ProgressEvent("step", "train", 0.5))
+    raise RuntimeError("boom")

@@ -1,0 +1,39 @@
+"""The real pipeline end to end: ``adapt --detach`` from the CLI, a worker process, the stored run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from tlcore import jobs
+from tlcore.cli import main
+from tlcore.models import load_checkpoint
+from tlcore.runs import RunStore
+from tlcore.workspace import Workspace
+
+
+@pytest.mark.slow
+def test_detached_adapt_on_tiny_data(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--workspace", str(workspace.root), "adapt", "--source", "mnist5k:n=300"]
+    argv += ["--target", "digits:n=300", "--method", "deep_coral", "--epochs", "1", "--detach", "--json"]
+    assert main(argv) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    record = jobs.wait(workspace, run_id, timeout=240)
+    assert record.status == "done", record.error
+
+    store = RunStore(workspace)
+    result = store.result(run_id)
+    assert 0.0 <= result["target_accuracy"] <= 1.0 and 0.0 <= result["source_only_accuracy"] <= 1.0
+    assert {"mmd2", "coral", "a_distance"} <= set(result["gap_before"]) & set(result["gap_after"])
+    assert record.headline["target_accuracy"] == result["target_accuracy"]
+    assert {e["kind"] for e in store.history(run_id)} >= {"epoch", "done"}
+    model, config = load_checkpoint(store.checkpoint_path(run_id))
+    assert config == record.config and config["methods"] == ["deep_coral"]
+    logits, _ = model(torch.zeros(2, 1, 28, 28))
+    assert logits.shape == (2, 10)
+
+    assert main(["--workspace", str(workspace.root), "runs", "show", run_id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["artifacts"]["model.pt"] == str(record.folder / "model.pt")

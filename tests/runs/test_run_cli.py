@@ -1,0 +1,122 @@
+"""``python -m tlcore adapt`` and ``runs list | show | cancel | delete`` with stand-in workers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fake_workers import make_config
+
+from tlcore import jobs
+from tlcore.cli import main
+from tlcore.runs import RunStore
+from tlcore.workspace import Workspace
+
+
+def _cli(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:quick")
+
+
+@pytest.mark.usefixtures("fake_pipeline")
+def test_adapt_inline_json_and_stored_config(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(
+        workspace,
+        capsys,
+        *("adapt", "--source", "mnist5k", "--target", "digits", "--method", "deep_coral+im"),
+        *("--epochs", "3", "--seed", "4", "--no-augment", "--param", "im.diversity=0.5", "--json"),
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["status"] == "done" and summary["target_accuracy"] == 0.9
+    assert summary["gap_after"] == {"mmd2": 0.1} and err == ""  # no progress bar with --json
+    config = RunStore(workspace).get(summary["run_id"]).config
+    assert config["methods"] == ["deep_coral", "im"] and config["params"] == {"im": {"diversity": 0.5}}
+    assert (config["epochs"], config["seed"], config["augment"]) == (3, 4, False)
+
+    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
+    assert code == 0 and "target accuracy" in out and "0.9\n" in out
+    assert "[" in err  # the progress bar, on stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--method", "nope"], "error: unknown method 'nope'; choose from: source_only"),
+        (["--method", "dann", "--param", "dann.weight"], "error: --param expects METHOD.KEY=VALUE"),
+        (["--method", "dann", "--param", "im.weight=1"], "error: --param im.*: im is not among"),
+        (["--method", "dann", "--param", "dann.speed=1"], "error: dann: unknown parameter(s) speed"),
+        (["--epochs", "0"], "error: epochs must be >= 1"),
+    ],
+)
+def test_adapt_refuses_bad_arguments(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits", *extra)
+    assert code == 2 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1
+    assert RunStore(workspace).list() == []
+
+
+@pytest.mark.usefixtures("fake_pipeline")
+def test_adapt_detach_returns_at_once(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(workspace, capsys, "adapt", "--source", "a", "--target", "b", "--detach", "--json")
+    assert code == 0
+    run_id = json.loads(out)["run_id"]
+    assert jobs.wait(workspace, run_id, timeout=30).status == "done"
+
+
+def test_failed_inline_run_is_one_line(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:crashing")
+    code, _, err = _cli(workspace, capsys, "adapt", "--source", "a", "--target", "b", "--json")
+    assert code == 2
+    assert err.endswith("failed: RuntimeError: boom\n") and err.count("\n") == 1
+
+
+def test_runs_list_show_delete(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(workspace, capsys, "runs", "list")[1] == "no runs yet\n"
+    record = jobs.run_inline(workspace, make_config(steps=2), worker="fake_workers:quick")
+
+    code, out, _ = _cli(workspace, capsys, "runs", "list", "--json")
+    assert code == 0 and [(r["id"], r["status"]) for r in json.loads(out)] == [(record.id, "done")]
+    code, out, _ = _cli(workspace, capsys, "runs", "list", "--status", "done")
+    assert record.id in out and " 0.9 " in out and "mnist5k -> digits" in out
+
+    code, out, _ = _cli(workspace, capsys, "runs", "show", record.id, "--json")
+    details = json.loads(out)
+    assert details["status"] == "done" and details["history_events"] == 4
+    assert details["headline"]["source_only_accuracy"] == 0.7
+    assert Path(details["artifacts"]["result.json"]).is_file() and details["artifacts"]["model.pt"] is None
+    code, out, _ = _cli(workspace, capsys, "runs", "show", record.id)
+    assert f"run {record.id}: done" in out and "history  4 events" in out
+
+    code, out, err = _cli(workspace, capsys, "runs", "cancel", record.id)
+    assert code == 2 and err == f"error: run {record.id} is already done\n"
+    assert _cli(workspace, capsys, "runs", "delete", record.id)[0] == 0
+    assert _cli(workspace, capsys, "runs", "list", "--json")[1] == "[]\n"
+
+
+def test_runs_cancel_a_running_run(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    run_id = jobs.launch(workspace, make_config(steps=400), worker="fake_workers:slow")
+    code, out, _ = _cli(workspace, capsys, "runs", "cancel", run_id, "--wait", "15", "--json")
+    assert code == 0 and json.loads(out)["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("action", ["show", "cancel", "delete"])
+def test_bad_run_id_is_one_line(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], action: str
+) -> None:
+    code, out, err = _cli(workspace, capsys, "runs", action, "nope")
+    assert (code, out) == (2, "")
+    assert err == f"error: no run nope in {workspace.root}\n"

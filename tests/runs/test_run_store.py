@@ -1,0 +1,185 @@
+"""The run store on its own: round trip, status transitions, atomic artifacts, stale runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fake_workers import make_config
+
+from tlcore import runs
+from tlcore.adapt.config import ProgressEvent
+from tlcore.errors import TLError
+from tlcore.runs import RunStore
+
+PID = os.getpid()  # a live process for runs that must not look dead
+RESULT = {
+    "target_accuracy": 0.91,
+    "source_only_accuracy": 0.75,
+    "gap_before": {"mmd2": 0.2},
+    "umap": [[0, 1]],
+}
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_create_get_round_trip(store: RunStore) -> None:
+    config = make_config(steps=3, methods=("deep_coral", "im"), seed=7)
+    run_id = store.create(config)
+    record = store.get(run_id)
+    assert record.id == run_id and record.status == "queued" and record.active
+    assert (record.method, record.source, record.target) == ("deep_coral+im", "mnist5k", "digits")
+    assert record.config == config.to_dict()
+    assert json.loads((record.folder / runs.CONFIG_FILE).read_text()) == config.to_dict()
+    assert record.folder == store.workspace.root / "runs" / run_id
+    assert [r.id for r in store.list()] == [run_id]
+    assert json.loads(json.dumps(record.to_dict()))["id"] == run_id
+
+
+def test_ids_are_unique_and_sortable(store: RunStore) -> None:
+    ids = [store.create(make_config()) for _ in range(20)]
+    assert len(set(ids)) == 20
+    assert ids[0][:15] <= ids[-1][:15]  # the creation second leads the id
+    assert [r.id for r in store.list(limit=5)] == ids[::-1][:5]  # newest first
+
+
+def test_lifecycle_to_done(store: RunStore) -> None:
+    run_id = store.create(make_config())
+    assert store.start(run_id, pid=PID)
+    store.record_event(run_id, ProgressEvent("step", "train", 0.4, step=3, message="epoch 1"))
+    store.record_event(
+        run_id, ProgressEvent("epoch", "train", 0.5, epoch=1, metrics={"loss": 0.3}), index=False
+    )
+    running = store.get(run_id)
+    assert (running.status, running.progress, running.message) == ("running", 0.4, "epoch 1")
+    assert [e["kind"] for e in store.history(run_id)] == ["step", "epoch"]
+    assert store.history(run_id, kinds={"epoch"})[0]["metrics"] == {"loss": 0.3}
+    with pytest.raises(TLError, match="has no result: it is running"):
+        store.result(run_id)
+    assert store.checkpoint_path(run_id) is None
+
+    assert store.finish(run_id, RESULT, write_checkpoint=lambda path: path.write_bytes(b"weights"))
+    done = store.get(run_id)
+    assert (done.status, done.progress, done.active) == ("done", 1.0, False)
+    assert done.headline == {
+        "target_accuracy": 0.91,
+        "source_only_accuracy": 0.75,
+        "gap_before": {"mmd2": 0.2},
+    }
+    assert store.result(run_id) == RESULT
+    assert store.checkpoint_path(run_id).read_bytes() == b"weights"
+    assert not list(done.folder.glob(".*"))  # no temp files left behind
+
+
+def test_unknown_and_malformed_ids(store: RunStore) -> None:
+    for bad in ("20240101-000000-abcdef", "../../etc", "x"):
+        with pytest.raises(TLError, match=f"no run {bad} in "):
+            store.get(bad)
+    with pytest.raises(TLError, match="unknown status"):
+        store.list(status="exploded")  # type: ignore[arg-type]
+
+
+def test_transitions_are_guarded(store: RunStore) -> None:
+    run_id = store.create(make_config())
+    assert store.start(run_id, pid=PID)
+    assert not store.start(run_id, pid=1)  # already running
+    assert store.end(run_id, "cancelled", "cancelled on request\nsecond line dropped")
+    assert store.get(run_id).error == "cancelled on request"
+    assert not store.end(run_id, "failed", "too late")  # terminal states stay
+    # A result arriving after the run was closed is refused and leaves no artifacts behind.
+    assert not store.finish(run_id, RESULT, write_checkpoint=lambda path: path.write_bytes(b"w"))
+    record = store.get(run_id)
+    assert record.status == "cancelled"
+    assert (
+        not (record.folder / runs.RESULT_FILE).exists()
+        and not (record.folder / runs.CHECKPOINT_FILE).exists()
+    )
+    with pytest.raises(TLError, match="already cancelled"):
+        store.request_cancel(run_id)
+
+
+def test_cancel_before_a_worker_picks_it_up(store: RunStore) -> None:
+    run_id = store.create(make_config())
+    record = store.request_cancel(run_id)
+    assert (record.status, record.error) == ("cancelled", "cancelled before it started")
+    assert not store.start(run_id, pid=1)
+
+
+def test_cancel_flag_reaches_the_worker(store: RunStore) -> None:
+    run_id = store.create(make_config())
+    store.start(run_id, pid=PID)
+    assert not store.stop_requested(run_id) and not store.heartbeat(run_id)
+    assert store.request_cancel(run_id).cancel_requested
+    assert store.stop_requested(run_id) and store.heartbeat(run_id)
+
+
+def test_interrupted_write_leaves_no_result(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash between writing the temp file and renaming it: nothing visible, run not done."""
+    run_id = store.create(make_config())
+    store.start(run_id, pid=PID)
+
+    def crash(self: Path, target: Path) -> None:
+        raise OSError("disk pulled out")
+
+    monkeypatch.setattr(Path, "replace", crash)
+    with pytest.raises(OSError, match="disk pulled out"):
+        store.finish(run_id, RESULT)
+    monkeypatch.undo()
+    folder = store.folder(run_id)
+    assert not (folder / runs.RESULT_FILE).exists()
+    assert store.get(run_id).status == "running"
+    # A killed process cannot clean up its temp file; closing the run sweeps it.
+    (folder / ".result.json.dead.tmp").write_text('{"half": ')
+    assert store.end(run_id, "interrupted", "killed")
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_dead_worker_is_marked_interrupted(store: RunStore) -> None:
+    run_id = store.create(make_config())
+    store.start(run_id, pid=_dead_pid())
+    record = store.list()[0]
+    assert record.status == "interrupted"
+    assert "ended without finishing" in record.error
+
+
+def test_silent_worker_is_marked_interrupted(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = store.create(make_config())
+    store.start(live, pid=PID)
+    orphan = store.create(make_config())  # queued, no process ever assigned
+    assert store.get(orphan).status == "queued"
+    monkeypatch.setattr(runs, "STALE_AFTER", -1.0)  # every heartbeat is now too old
+    assert sorted(store.mark_stale()) == sorted([live, orphan])
+    assert "no sign of life" in store.get(orphan).error
+
+
+def test_history_skips_a_cut_off_last_line(store: RunStore) -> None:
+    run_id = store.create(make_config())
+    store.start(run_id, pid=PID)
+    store.record_event(run_id, ProgressEvent("epoch", "train", 0.5, epoch=1))
+    with (store.folder(run_id) / runs.HISTORY_FILE).open("a") as handle:
+        handle.write('{"kind": "step", "sta')
+    assert [e["epoch"] for e in store.history(run_id)] == [1]
+
+
+def test_list_filters_and_delete(store: RunStore) -> None:
+    done = store.create(make_config())
+    store.start(done, pid=PID)
+    store.finish(done, RESULT)
+    queued = store.create(make_config())
+    assert [r.id for r in store.list(status="done")] == [done]
+    assert [r.id for r in store.list(status="queued")] == [queued]
+    with pytest.raises(TLError, match="cancel it before deleting"):
+        store.delete(queued)
+    folder = store.folder(done)
+    store.delete(done)
+    assert not folder.exists()
+    with pytest.raises(TLError, match="no run"):
+        store.get(done)

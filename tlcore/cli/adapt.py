@@ -1,0 +1,128 @@
+"""``python -m tlcore adapt``: train one adaptation run, inline with a progress bar or ``--detach``ed.
+
+Arguments parse into the same :class:`~tlcore.adapt.config.AdaptConfig` the app fills; the run is
+recorded in the workspace's run store either way, so ``runs list`` and the app see it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tlcore import jobs
+from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.cli.output import ProgressBar, print_json
+from tlcore.cli.runs import format_value
+from tlcore.errors import TLError
+from tlcore.runs import RunStore
+from tlcore.workspace import Workspace
+
+SUMMARY_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "adapt",
+        help="train an adaptation run (see `methods` for the choices)",
+        description=__doc__.splitlines()[0],
+    )
+    parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
+    parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
+    parser.add_argument(
+        "--method",
+        metavar="NAME[+NAME...]",
+        help="a method or a composition such as deep_coral+im (default: the config's default)",
+    )
+    parser.add_argument("--epochs", type=int, metavar="N")
+    parser.add_argument("--seed", type=int, metavar="N")
+    parser.add_argument(
+        "--augment", action=argparse.BooleanOptionalAction, help="random affine source augmentation"
+    )
+    parser.add_argument("--target-labels", type=int, metavar="K", help="labelled target samples per class")
+    parser.add_argument("--model", metavar="NAME", help="backbone (default: chosen from the input shape)")
+    parser.add_argument("--batch-size", type=int, metavar="N")
+    parser.add_argument("--lr", type=float, metavar="F", help="learning rate")
+    parser.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="METHOD.KEY=VALUE",
+        help="a method hyper-parameter, e.g. dann.weight=0.5 (repeatable)",
+    )
+    parser.add_argument("--detach", action="store_true", help="start the run in the background, print its id")
+    parser.add_argument("--json", action="store_true", help="JSON on stdout, no progress bar")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    workspace = Workspace.resolve(args.workspace)
+    if args.detach:
+        run_id = jobs.launch(workspace, config)
+        if args.json:
+            print_json({"run_id": run_id, "status": RunStore(workspace).get(run_id).status})
+        else:
+            print(f"run {run_id} started; follow it with `python -m tlcore runs show {run_id}`")
+        return 0
+
+    bar = ProgressBar(config.method_label, enabled=not args.json)
+
+    def show(event: ProgressEvent) -> None:
+        bar.update(event.fraction, event.message or event.stage)
+
+    try:
+        record = jobs.run_inline(workspace, config, show)
+    finally:
+        bar.close()
+    if record.status != "done":
+        raise TLError(f"run {record.id} {record.status}: {record.error}")
+    result = RunStore(workspace).result(record.id)
+    summary = {"run_id": record.id, "status": record.status, **{k: result.get(k) for k in SUMMARY_KEYS}}
+    if args.json:
+        print_json(summary)
+        return 0
+    print(f"run {record.id} done: {record.method} on {record.source} -> {record.target}")
+    for key in SUMMARY_KEYS:
+        print(f"  {key.replace('_', ' '):<22} {format_value(summary[key])}")
+    return 0
+
+
+def config_from_args(args: argparse.Namespace) -> AdaptConfig:
+    """The :class:`AdaptConfig` the arguments describe (unset options keep the config's defaults)."""
+    from tlcore.methods import get_method, parse_methods  # noqa: PLC0415 - registers every method (torch)
+
+    values: dict[str, Any] = {"source": args.source, "target": args.target}
+    if args.method is not None:
+        values["methods"] = parse_methods(args.method)
+    options = ("epochs", "seed", "augment", "target_labels", "model", "batch_size", "lr", "device")
+    values.update({name: getattr(args, name) for name in options if getattr(args, name) is not None})
+    config = AdaptConfig.from_dict({**values, "params": parse_params(args.param)})
+    for name, params in config.params.items():
+        if name not in config.methods:
+            raise TLError(f"--param {name}.*: {name} is not among this run's methods ({config.method_label})")
+        get_method(name).parse_params(params)
+    return config
+
+
+def parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["dann.weight=0.5"]`` -> ``{"dann": {"weight": 0.5}}`` (numbers and booleans typed)."""
+    params: dict[str, dict[str, Any]] = {}
+    for item in items:
+        name, dot, rest = item.partition(".")
+        key, equals, value = rest.partition("=")
+        if not (dot and equals and name and key and value):
+            raise TLError(f"--param expects METHOD.KEY=VALUE, got {item!r}")
+        params.setdefault(name, {})[key] = _scalar(value)
+    return params
+
+
+def _scalar(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

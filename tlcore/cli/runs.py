@@ -1,0 +1,122 @@
+"""``python -m tlcore runs list | show ID | cancel ID | delete ID``: the run store from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from tlcore import jobs
+from tlcore.cli.output import print_json
+from tlcore.runs import CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE, RESULT_FILE, STATUSES, RunStore
+from tlcore.workspace import Workspace
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("runs", help="list, inspect, cancel and delete adaptation runs")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    listing = actions.add_parser("list", help="the newest runs, one per line")
+    listing.add_argument("--status", choices=STATUSES, help="only runs with this status")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    listing.add_argument("--json", action="store_true", help="JSON list on stdout")
+    listing.set_defaults(handler=list_runs)
+
+    show = actions.add_parser("show", help="one run: config, status, results, artifacts")
+    show.add_argument("run_id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="JSON object on stdout")
+    show.set_defaults(handler=show_run)
+
+    cancel = actions.add_parser("cancel", help="ask a queued or running run to stop")
+    cancel.add_argument("run_id", metavar="ID")
+    cancel.add_argument("--wait", type=float, default=10.0, help="seconds to wait for it to end (default 10)")
+    cancel.add_argument("--json", action="store_true", help="the run's record as JSON on stdout")
+    cancel.set_defaults(handler=cancel_run)
+
+    delete = actions.add_parser("delete", help="remove a finished run and its files")
+    delete.add_argument("run_id", metavar="ID")
+    delete.set_defaults(handler=delete_run)
+
+
+def list_runs(args: argparse.Namespace) -> int:
+    records = _store(args).list(status=args.status, limit=args.limit)
+    if args.json:
+        print_json([record.to_dict() for record in records])
+        return 0
+    if not records:
+        print("no runs yet" if args.status is None else f"no {args.status} runs")
+        return 0
+    print(f"{'ID':<22}  {'STATUS':<11}  {'PROGRESS':>8}  {'TARGET ACC':>10}  {'METHOD':<24}  DOMAINS")
+    for record in records:
+        accuracy = format_value(record.headline.get("target_accuracy"))
+        print(
+            f"{record.id:<22}  {record.status:<11}  {record.progress:>8.0%}  {accuracy:>10}  "
+            f"{record.method:<24}  {record.source} -> {record.target}"
+        )
+    return 0
+
+
+def show_run(args: argparse.Namespace) -> int:
+    store = _store(args)
+    record = store.get(args.run_id)
+    details = {
+        **record.to_dict(),
+        "history_events": len(store.history(record.id)),
+        "artifacts": {
+            name: str(record.folder / name) if (record.folder / name).is_file() else None
+            for name in (RESULT_FILE, CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE)
+        },
+    }
+    if args.json:
+        print_json(details)
+        return 0
+    print(f"run {record.id}: {record.status}" + (f" ({record.error})" if record.error else ""))
+    print(f"  {record.method} on {record.source} -> {record.target}, created {_when(record.created)}")
+    if record.active:
+        print(f"  progress {record.progress:.0%}, {record.stage} {record.message}".rstrip())
+    for key, value in record.headline.items():
+        print(f"  {key.replace('_', ' '):<22} {format_value(value)}")
+    print("  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items()))
+    print(f"  history  {details['history_events']} events")
+    for name, path in details["artifacts"].items():
+        if path is not None:
+            print(f"  {name:<14} {path}")
+    return 0
+
+
+def cancel_run(args: argparse.Namespace) -> int:
+    record = jobs.cancel(_workspace(args), args.run_id, wait_s=args.wait)
+    if args.json:
+        print_json(record.to_dict())
+    elif record.active:
+        print(f"run {record.id}: cancel requested; still {record.status}")
+    else:
+        print(f"run {record.id}: {record.status} ({record.error})")
+    return 0
+
+
+def delete_run(args: argparse.Namespace) -> int:
+    _store(args).delete(args.run_id)
+    print(f"run {args.run_id} deleted")
+    return 0
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace.resolve(args.workspace)
+
+
+def _store(args: argparse.Namespace) -> RunStore:
+    return RunStore(_workspace(args))
+
+
+def format_value(value: Any) -> str:
+    """A headline value for people: a float to 3 places, a dict of floats inline, missing as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return "  ".join(f"{key}={format_value(item)}" for key, item in value.items())
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))

@@ -1,0 +1,243 @@
+"""Jobs: run an adaptation for a stored run, in its own process or inline, recording everything.
+
+:func:`launch` starts ``python -m tlcore.worker WORKSPACE RUN_ID`` in a new session (so neither a
+browser reload nor the app's restart stops it) and returns at once; :func:`run_inline` does the same
+work in the calling process (the CLI without ``--detach``). Both go through :func:`execute`, which
+feeds the pipeline's progress events into the :class:`~tlcore.runs.RunStore`, answers its
+``should_stop`` from the run's cancel flag, and closes the run as done / failed / cancelled.
+
+The function that does the work is injected as ``"module:function"`` (None means
+:data:`DEFAULT_WORKER`, the real pipeline :func:`tlcore.adapt.run_adaptation`, read at call time).
+It is called as ``fn(config, workspace, on_event=..., should_stop=...)`` and returns an object with
+``to_dict()`` (JSON-safe; its ``status``/``reason`` may say ``failed`` or ``cancelled``) and ``model``
+(an ``nn.Module`` saved as the checkpoint, or None).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import tlcore
+from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.errors import TLError
+from tlcore.runs import LOG_FILE, RunRecord, RunStore
+from tlcore.workspace import Workspace
+
+DEFAULT_WORKER = "tlcore.adapt:run_adaptation"
+INDEX_EVERY = 0.5  # seconds between step-progress writes to the index (other events always go through)
+STOP_CHECK_EVERY = 0.5  # seconds between reads of the cancel flag
+HEARTBEAT_EVERY = 2.0
+CANCEL_GRACE = 30.0  # seconds a worker may take to honour a cancel before it is killed
+
+_PACKAGE_PARENT = Path(tlcore.__file__).resolve().parent.parent
+
+
+class AdaptOutcome(Protocol):
+    """What a worker function returns (the pipeline's ``AdaptResult``)."""
+
+    model: Any
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+WorkerFn = Callable[..., AdaptOutcome]
+EventHandler = Callable[[ProgressEvent], None]
+
+
+def resolve_worker(spec: str) -> WorkerFn:
+    """The function named by ``"package.module:function"``."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def launch(
+    workspace: Workspace,
+    config: AdaptConfig,
+    *,
+    worker: str | None = None,
+    cancel_grace: float = CANCEL_GRACE,
+) -> str:
+    """Create a run and start its worker process; returns the run id immediately."""
+    store = RunStore(workspace)
+    run_id = store.create(config)
+    command = [
+        sys.executable,
+        "-m",
+        "tlcore.worker",
+        str(workspace.root),
+        run_id,
+        "--worker",
+        worker or DEFAULT_WORKER,
+        "--cancel-grace",
+        str(cancel_grace),
+    ]
+    paths = [str(_PACKAGE_PARENT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    try:
+        with (store.folder(run_id) / LOG_FILE).open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=workspace.root,
+                env=env,
+                start_new_session=True,
+            )
+    except OSError as exc:
+        store.end(run_id, "failed", f"could not start the worker process: {exc.strerror}")
+        raise TLError(f"could not start a worker process for run {run_id}: {exc.strerror}") from exc
+    store.assign_pid(run_id, process.pid)
+    # Reap the child when it exits, so a finished or killed worker never lingers as a zombie.
+    threading.Thread(target=process.wait, name=f"reap-{run_id}", daemon=True).start()
+    return run_id
+
+
+def run_inline(
+    workspace: Workspace,
+    config: AdaptConfig,
+    on_event: EventHandler | None = None,
+    *,
+    worker: str | WorkerFn | None = None,
+) -> RunRecord:
+    """Create a run and execute it in this process; returns its final record."""
+    store = RunStore(workspace)
+    return execute(store, store.create(config), worker, on_event)
+
+
+def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0) -> RunRecord:
+    """Ask a run to stop; with ``wait_s`` > 0, wait that long for it to end. Returns its record."""
+    record = RunStore(workspace).request_cancel(run_id)
+    if wait_s > 0 and record.active:
+        try:
+            return wait(workspace, run_id, wait_s)
+        except TLError:
+            return RunStore(workspace).get(run_id)
+    return record
+
+
+def wait(workspace: Workspace, run_id: str, timeout: float = 60.0, poll: float = 0.1) -> RunRecord:
+    """Block until the run is no longer queued/running; :class:`TLError` after ``timeout`` s."""
+    store = RunStore(workspace)
+    deadline = time.monotonic() + timeout
+    while True:
+        record = store.get(run_id)
+        if not record.active:
+            return record
+        if time.monotonic() > deadline:
+            raise TLError(f"run {run_id} is still {record.status} after {timeout:g} s")
+        time.sleep(poll)
+
+
+def execute(
+    store: RunStore,
+    run_id: str,
+    worker: str | WorkerFn | None = None,
+    on_event: EventHandler | None = None,
+    cancel_grace: float = CANCEL_GRACE,
+) -> RunRecord:
+    """Do the work of a queued run in this process and close it; returns the final record.
+
+    Failures never escape: a :class:`TLError` becomes ``failed`` with its message, any other
+    exception ``failed`` with ``Type: message`` and its traceback appended to the run's log.
+    ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM in a worker) closes the run as ``cancelled`` and
+    is re-raised.
+    """
+    if not store.start(run_id, os.getpid()):
+        return store.get(run_id)  # cancelled (or declared dead) before it started
+    recorder = _Recorder(store, run_id, on_event)
+    watchdog = _Watchdog(store, run_id, cancel_grace)
+    watchdog.start()
+    try:
+        fn = worker if callable(worker) else resolve_worker(worker or DEFAULT_WORKER)
+        config = AdaptConfig.from_dict(store.get(run_id).config)
+        outcome = fn(config, store.workspace, on_event=recorder.on_event, should_stop=recorder.should_stop)
+        result = outcome.to_dict()
+        status, reason = result.get("status"), result.get("reason") or ""
+        if recorder.stopped or status == "cancelled":
+            store.end(run_id, "cancelled", reason or "cancelled on request")
+        elif status == "failed":  # e.g. the loss turned NaN: the pipeline says why
+            store.end(run_id, "failed", reason or "the run failed")
+        else:
+            store.finish(run_id, result, _checkpoint_writer(outcome.model, config))
+    except TLError as exc:
+        store.end(run_id, "failed", str(exc) or type(exc).__name__)
+    except KeyboardInterrupt:
+        store.end(run_id, "cancelled", "interrupted by a signal or Ctrl-C")
+        raise
+    except Exception as exc:
+        with (store.folder(run_id) / LOG_FILE).open("a", encoding="utf-8") as log:
+            traceback.print_exc(file=log)
+        store.end(run_id, "failed", f"{type(exc).__name__}: {exc}")
+    finally:
+        watchdog.stop()
+    return store.get(run_id)
+
+
+def _checkpoint_writer(model: Any, config: AdaptConfig) -> Callable[[Path], None] | None:
+    if model is None:
+        return None
+    from tlcore.models import save_checkpoint  # noqa: PLC0415 - torch: only when there is a model
+
+    return lambda path: save_checkpoint(path, model, config.to_dict())
+
+
+class _Recorder:
+    """The pipeline's callbacks: events into the store (index writes throttled), cancel flag out."""
+
+    def __init__(self, store: RunStore, run_id: str, forward: EventHandler | None) -> None:
+        self.store, self.run_id, self.forward = store, run_id, forward
+        self.stopped = False
+        self._indexed_at = self._checked_at = float("-inf")
+
+    def on_event(self, event: ProgressEvent) -> None:
+        now = time.monotonic()
+        index = event.kind != "step" or now - self._indexed_at >= INDEX_EVERY
+        self.store.record_event(self.run_id, event, index=index)
+        if index:
+            self._indexed_at = now
+        if self.forward is not None:
+            self.forward(event)
+
+    def should_stop(self) -> bool:
+        now = time.monotonic()
+        if not self.stopped and now - self._checked_at >= STOP_CHECK_EVERY:
+            self._checked_at = now
+            self.stopped = self.store.stop_requested(self.run_id)
+        return self.stopped
+
+
+class _Watchdog(threading.Thread):
+    """Beats the heartbeat; kills this process if it ignores a cancel for ``grace`` seconds."""
+
+    def __init__(self, store: RunStore, run_id: str, grace: float) -> None:
+        super().__init__(name=f"heartbeat-{run_id}", daemon=True)
+        self.store, self.run_id, self.grace = store, run_id, grace
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        stop_seen: float | None = None
+        while not self._done.wait(min(HEARTBEAT_EVERY, self.grace / 2)):
+            if not self.store.heartbeat(self.run_id):
+                continue
+            stop_seen = stop_seen if stop_seen is not None else time.monotonic()
+            if time.monotonic() - stop_seen < self.grace or self._done.is_set():
+                continue
+            if self.store.end(self.run_id, "cancelled", f"did not stop within {self.grace:g} s; killed"):
+                if os.getpgrp() == os.getpid():  # a launched worker: take its children along
+                    os.killpg(os.getpgrp(), signal.SIGKILL)
+                os._exit(1)
+            return
+
+    def stop(self) -> None:
+        self._done.set()

@@ -1,0 +1,393 @@
+"""The run store: a SQLite index of every adaptation run plus one artifact folder per run.
+
+The index (``<workspace>/runs.sqlite``, WAL mode, busy timeout, one short statement per write,
+one connection per call) is safe to read and write from many processes at once: the app, CLI
+commands and the worker processes of running jobs. Each run also owns ``<workspace>/runs/<id>/``:
+
+- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict
+- ``history.jsonl`` one progress event per line, appended while the run trains
+- ``result.json``   the pipeline's result (accuracies, gap scores, UMAP, history, confusion)
+- ``model.pt``      the checkpoint (weights beside the config)
+- ``worker.log``    the worker's output and, on a crash, the traceback
+
+Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
+status flips to ``done``, so ``done`` implies complete artifacts. A run whose worker died (its pid
+is gone, or it sent no heartbeat for :data:`STALE_AFTER` seconds) is marked ``interrupted`` by
+:meth:`RunStore.mark_stale`, which every ``get`` and ``list`` call runs first.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from tlcore.errors import TLError
+
+if TYPE_CHECKING:
+    from tlcore.adapt.config import AdaptConfig, ProgressEvent
+    from tlcore.workspace import Workspace
+
+Status = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+EndStatus = Literal["failed", "cancelled", "interrupted"]
+STATUSES: tuple[Status, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+ACTIVE: tuple[Status, ...] = ("queued", "running")
+HEADLINE_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
+STALE_AFTER = 300.0  # seconds without a heartbeat after which an active run counts as dead
+BUSY_TIMEOUT_S = 30.0
+SCHEMA_VERSION = 1
+
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.jsonl"
+RESULT_FILE = "result.json"
+CHECKPOINT_FILE = "model.pt"
+LOG_FILE = "worker.log"
+
+_ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id        TEXT PRIMARY KEY,
+    created   REAL NOT NULL,
+    updated   REAL NOT NULL,
+    status    TEXT NOT NULL,
+    method    TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    config    TEXT NOT NULL,
+    progress  REAL NOT NULL DEFAULT 0,
+    stage     TEXT NOT NULL DEFAULT '',
+    message   TEXT NOT NULL DEFAULT '',
+    headline  TEXT NOT NULL DEFAULT '{}',
+    error     TEXT NOT NULL DEFAULT '',
+    pid       INTEGER,
+    heartbeat REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the index, as the app and the CLI see it."""
+
+    id: str
+    status: Status
+    created: float  # unix time
+    updated: float
+    method: str  # "dann+im"
+    source: str
+    target: str
+    config: dict[str, Any]  # AdaptConfig.to_dict()
+    progress: float  # 0..1
+    stage: str
+    message: str
+    headline: dict[str, Any]  # HEADLINE_KEYS taken from the result once done
+    error: str  # one-line reason when failed / cancelled / interrupted
+    pid: int | None
+    heartbeat: float | None
+    cancel_requested: bool
+    folder: Path
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: the run may still change."""
+        return self.status in ACTIVE
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["folder"] = str(self.folder)
+        return data
+
+
+def new_run_id() -> str:
+    """``YYYYMMDD-HHMMSS-xxxxxx``: UTC creation second plus a random suffix (sortable, unique)."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Create ``path`` through ``write(temp)`` and one ``os.replace``: readers see all or nothing."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        write(temp)
+        with temp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (Linux ``/proc``; elsewhere ``kill 0``)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+class RunStore:
+    """Create, follow and read runs in one workspace; every method is safe across processes."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._db = workspace.index_path
+        with self._connect() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, with the schema
+                conn.executescript(f"{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};")
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            yield conn
+        finally:
+            conn.close()
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def folder(self, run_id: str) -> Path:
+        """The artifact folder of ``run_id`` (a checked id, so the path stays in the workspace)."""
+        if not _ID_PATTERN.fullmatch(run_id):
+            raise TLError(f"no run {run_id} in {self.workspace.root}")
+        return self.workspace.inside("runs", run_id)
+
+    def get(self, run_id: str) -> RunRecord:
+        """The run's current record; unknown id → :class:`TLError`."""
+        self.folder(run_id)
+        self.mark_stale()
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise TLError(f"no run {run_id} in {self.workspace.root}")
+        return self._record(row)
+
+    def list(self, status: Status | None = None, limit: int = 100) -> builtins.list[RunRecord]:
+        """The newest ``limit`` runs, optionally only those with ``status``."""
+        if status is not None and status not in STATUSES:
+            raise TLError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
+        self.mark_stale()
+        query = "SELECT * FROM runs" + (" WHERE status = ?" if status else "")
+        with self._connect() as conn:
+            rows = conn.execute(
+                query + " ORDER BY created DESC, id DESC LIMIT ?", (*([status] if status else []), limit)
+            ).fetchall()
+        return [self._record(row) for row in rows]
+
+    def history(self, run_id: str, kinds: Collection[str] | None = None) -> builtins.list[dict[str, Any]]:
+        """The run's progress events so far (optionally only some kinds: ``{"epoch"}``)."""
+        path = self.get(run_id).folder / HISTORY_FILE
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        events = []
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:  # the last line of a killed run may be cut short
+                continue
+            if kinds is None or event.get("kind") in kinds:
+                events.append(event)
+        return events
+
+    def result(self, run_id: str) -> dict[str, Any]:
+        """The result of a ``done`` run; any other status → :class:`TLError`."""
+        record = self.get(run_id)
+        if record.status != "done":
+            raise TLError(f"run {run_id} has no result: it is {record.status}")
+        try:
+            return json.loads((record.folder / RESULT_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise TLError(f"result file of run {run_id} is missing") from exc
+
+    def checkpoint_path(self, run_id: str) -> Path | None:
+        """The checkpoint of a ``done`` run, or None (not done, or the run saved no model)."""
+        record = self.get(run_id)
+        path = record.folder / CHECKPOINT_FILE
+        return path if record.status == "done" and path.is_file() else None
+
+    def log_path(self, run_id: str) -> Path:
+        """The worker's log file (may not exist: inline runs only write it on a crash)."""
+        return self.get(run_id).folder / LOG_FILE
+
+    # ---- creating and controlling ----------------------------------------------------------------
+
+    def create(self, config: AdaptConfig) -> str:
+        """Register a new ``queued`` run for ``config``, with its folder and config.json."""
+        data = config.to_dict()
+        while True:
+            run_id = new_run_id()
+            folder = self.folder(run_id)
+            try:
+                folder.mkdir(parents=True)
+            except FileExistsError:
+                continue
+            break
+        text = json.dumps(data, indent=2)
+        atomic_write(folder / CONFIG_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+        now = time.time()
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO runs (id, created, updated, status, method, source, target, config)"
+                " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+                (run_id, now, now, config.method_label, config.source, config.target, json.dumps(data)),
+            )
+        return run_id
+
+    def request_cancel(self, run_id: str) -> RunRecord:
+        """Ask an active run to stop (its worker checks the flag at every step)."""
+        record = self.get(run_id)
+        if not record.active:
+            raise TLError(f"run {run_id} is already {record.status}")
+        self._update(run_id, ACTIVE, cancel_requested=1)
+        if record.pid is None:  # no worker picked it up yet: nothing to wait for
+            self.end(run_id, "cancelled", "cancelled before it started")
+        return self.get(run_id)
+
+    def delete(self, run_id: str) -> None:
+        """Remove a finished run from the index and its folder from the workspace."""
+        record = self.get(run_id)
+        if record.active:
+            raise TLError(f"run {run_id} is {record.status}; cancel it before deleting it")
+        with self._connect() as conn:
+            conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
+        shutil.rmtree(record.folder, ignore_errors=True)
+
+    def mark_stale(self) -> builtins.list[str]:
+        """Mark active runs whose worker is gone as ``interrupted``; returns their ids."""
+        now = time.time()
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT id, pid, heartbeat, updated FROM runs WHERE status IN ('queued', 'running')"
+            ).fetchall()
+        stale = []
+        for row in rows:
+            last_sign = max(row["heartbeat"] or 0.0, row["updated"])
+            if row["pid"] is not None and not pid_alive(row["pid"]):
+                reason = f"worker process {row['pid']} ended without finishing the run (killed or crashed)"
+            elif now - last_sign > STALE_AFTER:
+                reason = f"no sign of life from the worker for {now - last_sign:.0f} s"
+            else:
+                continue
+            if self.end(row["id"], "interrupted", reason):
+                stale.append(row["id"])
+        return stale
+
+    # ---- the worker's side -------------------------------------------------------------------------
+
+    def assign_pid(self, run_id: str, pid: int) -> bool:
+        """Record the process launched for a queued run (so its death is noticed)."""
+        return self._update(run_id, ("queued",), pid=pid)
+
+    def start(self, run_id: str, pid: int) -> bool:
+        """queued → running in process ``pid``; False if the run was cancelled meanwhile."""
+        return self._update(run_id, ("queued",), status="running", pid=pid, heartbeat=time.time())
+
+    def record_event(self, run_id: str, event: ProgressEvent, index: bool = True) -> None:
+        """Append ``event`` to history.jsonl and, if ``index``, show it as the run's progress."""
+        line = json.dumps(event.to_dict()) + "\n"
+        with (self.folder(run_id) / HISTORY_FILE).open("a", encoding="utf-8") as handle:
+            handle.write(line)
+        if index:
+            self._update(
+                run_id,
+                ("running",),
+                progress=min(max(event.fraction, 0.0), 1.0) if math.isfinite(event.fraction) else 0.0,
+                stage=event.stage,
+                message=event.message,
+                heartbeat=time.time(),
+            )
+
+    def heartbeat(self, run_id: str) -> bool:
+        """Record that the worker is alive; True when the run should stop."""
+        self._update(run_id, ("running",), heartbeat=time.time())
+        return self.stop_requested(run_id)
+
+    def stop_requested(self, run_id: str) -> bool:
+        """True when a cancel was requested or the run is no longer running."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT status, cancel_requested FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return row is None or row["status"] != "running" or bool(row["cancel_requested"])
+
+    def finish(
+        self, run_id: str, result: dict[str, Any], write_checkpoint: Callable[[Path], None] | None = None
+    ) -> bool:
+        """Write the checkpoint and result.json atomically, then flip running → done.
+
+        Returns False (and removes the artifacts again) when the run stopped being ``running``
+        meanwhile, e.g. it was cancelled: only ``done`` runs carry a result.
+        """
+        folder = self.folder(run_id)
+        text = json.dumps(result)
+        if write_checkpoint is not None:
+            atomic_write(folder / CHECKPOINT_FILE, write_checkpoint)
+        atomic_write(folder / RESULT_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+        headline = {key: result[key] for key in HEADLINE_KEYS if key in result}
+        if self._update(
+            run_id, ("running",), status="done", progress=1.0, stage="done", headline=json.dumps(headline)
+        ):
+            return True
+        for name in (RESULT_FILE, CHECKPOINT_FILE):
+            (folder / name).unlink(missing_ok=True)
+        return False
+
+    def end(self, run_id: str, status: EndStatus, reason: str) -> bool:
+        """Close an active run as failed / cancelled / interrupted with a one-line reason."""
+        line = (reason.strip().splitlines() or [status])[0][:500]
+        if not self._update(run_id, ACTIVE, status=status, error=line):
+            return False
+        folder = self.folder(run_id)
+        # Only done runs carry artifacts; temp files are writes cut short by the ending.
+        for leftover in [*folder.glob(".*.tmp"), folder / RESULT_FILE, folder / CHECKPOINT_FILE]:
+            leftover.unlink(missing_ok=True)
+        return True
+
+    # ---- internals -------------------------------------------------------------------------------
+
+    def _update(self, run_id: str, allowed: tuple[Status, ...], **values: Any) -> bool:
+        """One UPDATE of ``values`` if the run's status is in ``allowed``; True if it applied."""
+        values["updated"] = time.time()
+        columns = ", ".join(f"{name} = ?" for name in values)
+        marks = ", ".join("?" for _ in allowed)
+        with self._connect() as conn:
+            cursor = conn.execute(
+                f"UPDATE runs SET {columns} WHERE id = ? AND status IN ({marks})",
+                (*values.values(), run_id, *allowed),
+            )
+        return cursor.rowcount == 1
+
+    def _record(self, row: sqlite3.Row) -> RunRecord:
+        """The columns are named like the fields; JSON and flag columns are decoded."""
+        values = dict(row)
+        values.update(
+            config=json.loads(row["config"]),
+            headline=json.loads(row["headline"]),
+            cancel_requested=bool(row["cancel_requested"]),
+            folder=self.workspace.inside("runs", row["id"]),
+        )
+        return RunRecord(**values)

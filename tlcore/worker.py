@@ -1,0 +1,37 @@
+"""Hidden entry point of a launched run: ``python -m tlcore.worker WORKSPACE RUN_ID``.
+
+Started by :func:`tlcore.jobs.launch` in its own session, with output going to the run's log file.
+SIGTERM acts like Ctrl-C: the run is closed as ``cancelled`` before the process exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+
+from tlcore.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute
+from tlcore.runs import RunStore
+from tlcore.workspace import Workspace
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Execute one queued run; exit 0 when it ends ``done``, 1 otherwise, 130 when signalled."""
+    parser = argparse.ArgumentParser(prog="python -m tlcore.worker")
+    parser.add_argument("workspace")
+    parser.add_argument("run_id")
+    parser.add_argument("--worker", default=DEFAULT_WORKER, help="MODULE:FUNCTION doing the work")
+    parser.add_argument("--cancel-grace", type=float, default=CANCEL_GRACE)
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    store = RunStore(Workspace.resolve(args.workspace))
+    try:
+        record = execute(store, args.run_id, args.worker, cancel_grace=args.cancel_grace)
+    except KeyboardInterrupt:
+        return 130
+    return 0 if record.status == "done" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
