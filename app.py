@@ -1,0 +1,41 @@
+"""tlstudio: the Streamlit frame. Page config, the shared sidebar and the one ``st.navigation`` call.
+
+Run with ``streamlit run app.py``. Every page lives in ``app_pages/`` and only lays out widgets and
+calls ``tlcore``; caching and session helpers live in ``app_support.py``.
+"""
+
+import streamlit as st
+
+import app_support as ui
+
+st.set_page_config(page_title="tlstudio", page_icon=":material/transform:", layout="wide")
+ui.init_session()
+
+page = st.navigation(
+    [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/data.py", title="Data", icon=":material/dataset:"),
+        st.Page("app_pages/diagnose.py", title="Diagnose", icon=":material/troubleshoot:"),
+        st.Page("app_pages/adapt.py", title="Adapt", icon=":material/model_training:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+    ]
+)
+
+with st.sidebar:
+    st.subheader("Current pair")
+    st.text_input(
+        "Source (labelled)",
+        key=ui.SOURCE_KEY,
+        on_change=ui.forget_builders,
+        help="A domain spec such as `mnist5k`, `fashion:rotate=30` or `mnist5k:n=500`",
+    )
+    st.text_input(
+        "Target (adapt to)",
+        key=ui.TARGET_KEY,
+        on_change=ui.forget_builders,
+        help="Build one on the Data page; uploads appear as `upload:<name>`",
+    )
+    st.button("Swap source and target", on_click=ui.swap_pair, icon=":material/swap_vert:")
+    st.caption(f"Workspace: `{ui.workspace().root}`")
+
+page.run()

@@ -1,0 +1,98 @@
+"""Compare: finished runs side by side, before vs after, with downloads."""
+
+import streamlit as st
+
+import app_support as ui
+from tlcore import compare, figures
+
+COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
+PERCENT = st.column_config.NumberColumn(format="percent")
+GAP = st.column_config.NumberColumn(format="%.3g")
+COLUMNS = {
+    "target_accuracy": PERCENT,
+    "source_only_accuracy": PERCENT,
+    "difference": PERCENT,
+    "source_accuracy": PERCENT,
+    "seconds": st.column_config.NumberColumn(format="%.0f"),
+    **{f"{metric}_{when}": GAP for metric in compare.GAP_METRICS for when in ("before", "after")},
+}
+
+st.title("Compare")
+records = ui.store().list(status="done", limit=50)
+if not records:
+    st.info("No finished runs yet: launch some on the Adapt page.", icon=":material/info:")
+    st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
+    st.stop()
+
+labels = {r.id: ui.run_label(r) for r in records}
+pair = ui.pair()
+default = [r.id for r in records if (r.source, r.target) == pair][:4] or [records[0].id]
+chosen = st.multiselect("Runs", list(labels), default=default, format_func=labels.get)
+if not chosen:
+    st.stop()
+
+with ui.errors_shown():
+    results = ui.results(tuple(chosen))
+    for label in compare.negative_transfer(results):
+        st.error(
+            f"Negative transfer: {ui.esc(label)} is less accurate on the target than the source-only model.",
+            icon=":material/flag:",
+        )
+    adapted, baseline = compare.accuracies(results)
+    left, right = st.columns(2)
+    with left:
+        if adapted:
+            st.plotly_chart(figures.accuracy_vs_baseline(adapted, baseline), key="accuracy")
+        else:
+            st.info("The target is unlabelled, so target accuracy is unknown.", icon=":material/info:")
+    with right:
+        st.plotly_chart(compare.gap_figure(results), key="gap")
+
+    st.subheader("Before and after, in the model's feature space")
+    pick, colour = st.columns([1, 2])
+    umap_label = pick.selectbox("Run", list(results), format_func=ui.esc)
+    colour_by = colour.segmented_control(
+        "Colour by", list(COLOUR_BY), default="domain", format_func=COLOUR_BY.get
+    )
+    result = results[umap_label]
+    if result.get("umap_before") and result.get("umap_after"):
+        before, after = compare.umap_figures(result, colour_by or "domain")
+        left, right = st.columns(2)
+        left.plotly_chart(before, key="umap_before")
+        right.plotly_chart(after, key="umap_after")
+
+    per_class = compare.per_class_figure(results)
+    if per_class is not None:
+        st.plotly_chart(per_class, key="per_class")
+        for column, (label, result) in zip(st.columns(min(len(results), 3)), results.items(), strict=False):
+            confusion = compare.confusion_figure(label, result)
+            if confusion is not None:
+                column.plotly_chart(confusion, key=f"confusion_{label}")
+
+    st.subheader("Numbers and downloads")
+    st.dataframe(compare.summary_rows(results), hide_index=True, column_config=COLUMNS)
+    left, middle, right = st.columns(3)
+    middle.download_button(
+        "Metrics (CSV)",
+        compare.metrics_csv(results),
+        "tlstudio-metrics.csv",
+        "text/csv",
+        icon=":material/table:",
+    )
+    right.download_button(
+        "Report (HTML)",
+        lambda: compare.comparison_report(results),
+        "tlstudio-report.html",
+        "text/html",
+        icon=":material/description:",
+    )
+    run_id = {labels[i]: i for i in chosen}[umap_label]
+    checkpoint = ui.store().checkpoint_path(run_id)
+    if checkpoint is not None:
+        left.download_button(
+            f"Checkpoint of {umap_label}",
+            checkpoint.read_bytes,
+            f"{run_id}.pt",
+            "application/octet-stream",
+            icon=":material/download:",
+        )

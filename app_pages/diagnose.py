@@ -1,0 +1,109 @@
+"""Diagnose: how big is the gap between source and target, where is it, which samples are foreign."""
+
+import streamlit as st
+
+import app_support as ui
+from tlcore import explore, figures, thumbnails
+from tlcore.diagnosis import describe_gap, gap_level
+
+LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
+COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
+
+st.title("Diagnose")
+source_spec, target_spec = ui.pair()
+st.caption(f"Source {ui.esc(source_spec)} → target {ui.esc(target_spec)}")
+
+runs = ui.model_runs(source_spec, target_spec)
+with st.expander("Settings", icon=":material/settings:"):
+    left, middle, right = st.columns(3)
+    features = left.selectbox(
+        "Feature space",
+        ["raw", *runs],
+        format_func=lambda key: (
+            "raw pixels / values (PCA 50)" if key == "raw" else f"model of run {runs[key]}"
+        ),
+        help="Measure the gap on the inputs, or on the penultimate layer of a finished run's model.",
+    )
+    permutations = middle.select_slider("Permutations (MMD test)", [100, 200, 500, 1000], value=200)
+    umap_points = right.select_slider("UMAP points per domain", [500, 1000, 1500, 3000, 5000], value=1500)
+
+with ui.errors_shown():
+    source, target = ui.load_pair(source_spec, target_spec)
+    with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier, UMAP…"):
+        report = ui.gap_report(source_spec, target_spec, features, permutations, umap_points)
+
+    cards = st.columns(4)
+    cards[0].metric(
+        "MMD²", f"{report.mmd2:.4f}", help="Kernel two-sample distance; 0 when the domains match."
+    )
+    cards[1].metric("p-value", f"{report.p_value:.3g}", help=f"{report.n_permutations}-permutation MMD test.")
+    cards[2].metric("CORAL", f"{report.coral:.4g}", help="Distance between the feature covariances.")
+    cards[3].metric(
+        "Proxy A-distance",
+        f"{report.a_distance:.2f} / 2",
+        help="2·(1 - 2·error) of a domain classifier: 0 = indistinguishable, 2 = fully separable.",
+    )
+    level = gap_level(report)
+    LEVEL_BOX[level](ui.esc(describe_gap(report)), icon=":material/insights:")
+    st.caption(
+        f"{report.n_source:,} source and {report.n_target:,} target samples, feature space "
+        f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
+    )
+
+    predicted = ui.predictions(source_spec, target_spec, features) if features != "raw" else None
+    points = explore.umap_points(report, source, target, predicted)
+    st.subheader("Where the domains sit")
+    plot, side = st.columns([2, 1])
+    with plot:
+        options = [c for c in COLOUR_BY if c != "prediction" or predicted is not None]
+        colour_by = st.segmented_control(
+            "Colour by", options, default="domain", format_func=COLOUR_BY.get, key="colour_by"
+        )
+        colour_by = colour_by or "domain"
+        colours = (
+            figures.DOMAIN_COLOURS
+            if colour_by == "domain"
+            else figures.colour_map([*source.classes, explore.UNLABELLED])
+        )
+        fig = figures.umap_scatter(
+            points[["x", "y"]].to_numpy(),
+            points[colour_by].tolist(),
+            index=points.index.to_numpy(),
+            colours=colours,
+            symbols=None if colour_by == "domain" else points["domain"].tolist(),
+            title="UMAP (circles: source, diamonds: target)" if colour_by != "domain" else "UMAP",
+        )
+        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("box", "lasso"), key="umap")
+    with side:
+        chosen = points.loc[ui.selected_points(event)]
+        if chosen.empty:
+            st.info("Draw a box or lasso on the map to inspect those samples.", icon=":material/gesture:")
+        else:
+            share = explore.domain_share(chosen)
+            st.markdown(f"**{len(chosen):,} samples selected**")
+            st.progress(share["source"], text=f"source {share['source']:.0%} · target {share['target']:.0%}")
+            images, captions = explore.selection_images(chosen, source, target)
+            if source.is_image:
+                st.image(thumbnails.thumbnail_grid(images, captions, columns=6), width="stretch")
+
+    left, right = st.columns(2)
+    with left:
+        gaps = explore.per_class_gaps(report)
+        if gaps:
+            st.plotly_chart(figures.per_class_gap(gaps, "Gap per class (class-conditional MMD²)"))
+        else:
+            st.info(ui.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
+        if report.label_shift:
+            st.caption(
+                f"Label shift: the class priors differ by {report.label_shift['tv_distance']:.1%} "
+                "(total variation)."
+            )
+    with right:
+        st.markdown("**Most foreign target samples**")
+        st.caption("Those a domain classifier is surest do not look like the source.")
+        foreign = explore.most_foreign(report, 24)
+        if target.is_image:
+            labels = [f"{report.target_foreignness[i]:.2f}" for i in foreign]
+            st.image(thumbnails.thumbnail_grid(target.X[foreign], labels, columns=8), width="stretch")
+        else:
+            st.dataframe(target.X[foreign].numpy(), height=260)

@@ -1,0 +1,104 @@
+"""Comparison tables, figures and report from stored run results, and selection helpers (synthetic data)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pandas as pd
+import pytest
+import torch
+
+from tlcore import compare, explore
+from tlcore.data import Domain
+
+EVIL = "<script>alert(1)</script>"
+
+
+def result(target: float, source_only: float, classes: tuple[str, ...] = ("0", "1", "2")) -> dict[str, Any]:
+    """A run result shaped like ``AdaptResult.to_dict()`` with a UMAP of four points."""
+    umap = {
+        "x": [0.0, 1.0, 2.0, 3.0],
+        "y": [0.0, 1.0, 0.0, 1.0],
+        "domain": ["source", "source", "target", "target"],
+        "label": [0, 1, 0, None],
+        "prediction": [0, 1, 1, 0],
+        "classes": list(classes),
+    }
+    return {
+        "config": {"methods": ["dann"], "source": "mnist5k", "target": "digits", "epochs": 1},
+        "target_accuracy": target,
+        "source_only_accuracy": source_only,
+        "source_accuracy": 0.9,
+        "per_class_accuracy": {"0": 0.5, "1": 1.0, "2": None},
+        "confusion": [[1, 1, 0], [0, 2, 0], [0, 0, 0]],
+        "gap_before": {"mmd2": 0.3, "coral": 1.0, "a_distance": 1.9},
+        "gap_after": {"mmd2": 0.1, "coral": 0.5, "a_distance": 1.2},
+        "umap_before": umap,
+        "umap_after": umap,
+        "history": [
+            {"stage": "baseline", "epoch": 1.0, "loss": 1.0},
+            {"stage": "adapt", "epoch": 1.0, "loss": 0.8},
+        ],
+        "seconds": 3.0,
+    }
+
+
+@pytest.fixture
+def results() -> dict[str, dict[str, Any]]:
+    return {"good": result(0.8, 0.6), EVIL: result(0.5, 0.6)}
+
+
+def test_negative_transfer_and_accuracies(results: dict[str, dict[str, Any]]) -> None:
+    assert compare.negative_transfer(results) == [EVIL]
+    adapted, baseline = compare.accuracies(results)
+    assert adapted == {"good": 0.8, EVIL: 0.5} and baseline == {"good": 0.6, EVIL: 0.6}
+    assert compare.accuracy_change({"target_accuracy": None, "source_only_accuracy": 0.5}) is None
+
+
+def test_metrics_csv_has_one_row_per_run(results: dict[str, dict[str, Any]]) -> None:
+    rows = list(csv.DictReader(io.StringIO(compare.metrics_csv(results))))
+    assert [r["run"] for r in rows] == ["good", EVIL]
+    assert float(rows[0]["difference"]) == pytest.approx(0.2)
+    assert float(rows[1]["mmd2_after"]) == pytest.approx(0.1)
+
+
+def test_curve_rows_number_epochs_through_both_stages(results: dict[str, dict[str, Any]]) -> None:
+    rows = compare.curve_rows(results["good"]["history"])
+    assert [(r["epoch"], r["stage"]) for r in rows] == [(1.0, "baseline"), (2.0, "adapt")]
+    events = [{"kind": "epoch", "stage": "adapt", "metrics": {"epoch": 1, "loss": 0.5}}]
+    assert compare.curve_rows(events) == [{"loss": 0.5, "epoch": 1.0, "stage": "adapt"}]
+
+
+def test_figures_leave_out_classes_without_target_samples(results: dict[str, dict[str, Any]]) -> None:
+    per_class = compare.per_class_figure(results)
+    assert per_class is not None and list(per_class.data[0].x) == ["0", "1"]
+    confusion = compare.confusion_figure("good", results["good"])
+    assert confusion is not None and list(confusion.data[0].y) == ["0", "1"]
+    assert list(confusion.data[0].x) == ["0", "1", "2"]
+
+
+def test_umap_before_and_after_share_colours(results: dict[str, dict[str, Any]]) -> None:
+    before, after = compare.umap_figures(results["good"], "label")
+    colours = {t.name: t.marker.color for t in before.data}
+    assert colours == {t.name: t.marker.color for t in after.data}
+    assert "unlabelled" in colours
+
+
+def test_report_flags_negative_transfer_and_escapes(results: dict[str, dict[str, Any]]) -> None:
+    text = compare.comparison_report(results, title=EVIL)
+    assert "<script>alert(1)" not in text
+    assert "Negative transfer: &lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert text.count("Plotly.newPlot") >= 6  # accuracy, gap, 2 x (UMAP before/after, confusion), per class
+
+
+def test_selection_images_show_both_domains() -> None:
+    points = pd.DataFrame(
+        {"domain": ["source"] * 40 + ["target"] * 3, "sample": [*range(40), 0, 1, 2], "label": "0"}
+    )
+    source = Domain("s", torch.zeros(40, 1, 4, 4), None, ("0",))
+    target = Domain("t", torch.ones(3, 1, 4, 4), None, ("0",))
+    images, captions = explore.selection_images(points, source, target, limit=10)
+    assert len(images) == 10 and captions[:3] == ["T 0", "T 0", "T 0"] and captions[3] == "S 0"
+    assert explore.domain_share(points) == pytest.approx({"source": 40 / 43, "target": 3 / 43})

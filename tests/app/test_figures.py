@@ -1,0 +1,109 @@
+"""The pure figure, thumbnail and report functions, called without Streamlit."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from tlcore import figures, report, thumbnails
+
+EVIL = "<script>alert(1)</script>"
+
+
+def test_umap_scatter_one_webgl_trace_per_group_with_sample_ids() -> None:
+    coords = np.random.default_rng(0).normal(size=(30, 2))
+    groups = ["source"] * 20 + ["target"] * 10
+    fig = figures.umap_scatter(coords, groups, index=np.arange(100, 130), symbols=groups)
+    assert [t.name for t in fig.data] == ["source", "target"]
+    assert all(isinstance(t, go.Scattergl) for t in fig.data)
+    assert sorted(np.concatenate([t.customdata for t in fig.data]).tolist()) == list(range(100, 130))
+    assert fig.data[0].marker.color == figures.DOMAIN_COLOURS["source"]
+
+
+def test_colours_are_stable_across_figures() -> None:
+    classes = ["0", "1", "2"]
+    colours = figures.colour_map(classes)
+    before = figures.umap_scatter(np.zeros((3, 2)), ["2", "0", "1"], colours=colours)
+    after = figures.umap_scatter(np.ones((2, 2)), ["2", "1"], colours=colours)
+    by_name = {t.name: t.marker.color for t in [*before.data, *after.data]}
+    assert by_name == colours
+
+
+def test_user_labels_are_escaped_in_every_figure() -> None:
+    counts = {"src": {EVIL: 3, "b": 1}, "tgt": {EVIL: 1, "b": 2}}
+    built = [
+        figures.class_balance(counts),
+        figures.per_class_gap({EVIL: 0.2, "b": 0.1}),
+        figures.per_class_accuracy({EVIL: {"a": 0.5}}),
+        figures.confusion_heatmap(np.eye(2), [EVIL, "b"]),
+        figures.accuracy_vs_baseline({EVIL: 0.4}, {EVIL: 0.5}),
+        figures.umap_scatter(np.zeros((1, 2)), [EVIL]),
+    ]
+    for fig in built:
+        assert "<script>" not in fig.to_json()
+
+
+def test_negative_transfer_is_red() -> None:
+    fig = figures.accuracy_vs_baseline({"good": 0.9, "bad": 0.4}, {"good": 0.6, "bad": 0.6})
+    assert list(fig.data[1].marker.color) == [figures.GOOD, figures.BAD]
+    assert list(fig.data[1].text) == ["+30.0 pts", "-20.0 pts"]
+
+
+def test_learning_curves_split_loss_and_accuracy() -> None:
+    rows = [
+        {"epoch": 1, "loss": 1.0, "target_accuracy": 0.5, "stage": "baseline"},
+        {"epoch": 2, "loss": 0.5, "target_accuracy": 0.7, "stage": "adapt"},
+    ]
+    fig = figures.learning_curves({"run": rows})
+    assert {t.name: t.xaxis for t in fig.data} == {"loss": "x", "target_accuracy": "x2"}
+    assert {shape.x0 for shape in fig.layout.shapes} == {1.5}  # adaptation starts after epoch 1
+    two = figures.learning_curves({"a": rows, "b": rows})
+    assert "a · loss" in {t.name for t in two.data}
+
+
+def test_metrics_before_after_has_one_panel_per_metric() -> None:
+    fig = figures.metrics_before_after({"mmd2": 0.3, "coral": 1.0}, {"dann": {"mmd2": 0.1, "coral": 0.4}})
+    assert [(t.name, t.xaxis, t.y[0]) for t in fig.data] == [
+        ("before", "x", 0.3),
+        ("dann", "x", 0.1),
+        ("before", "x2", 1.0),
+        ("dann", "x2", 0.4),
+    ]
+    assert [t.showlegend for t in fig.data] == [True, True, False, False]
+
+
+def test_confusion_rows_are_normalised() -> None:
+    fig = figures.confusion_heatmap(np.array([[3, 1], [0, 0]]), ["a", "b"])
+    assert np.allclose(np.asarray(fig.data[0].z), [[0.75, 0.25], [0.0, 0.0]])
+
+
+def test_pick_samples_spreads_over_classes_and_is_seeded() -> None:
+    y = torch.tensor([0] * 50 + [1] * 5 + [2] * 5)
+    picked = thumbnails.pick_samples(y, len(y), 9, seed=1)
+    assert sorted(y[picked].tolist()) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert np.array_equal(picked, thumbnails.pick_samples(y, len(y), 9, seed=1))
+    assert len(thumbnails.pick_samples(None, 4, 10)) == 4
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_thumbnail_grid_size(channels: int) -> None:
+    images = torch.rand(10, channels, 28, 28)
+    grid = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
+    assert grid.size == (4 * 22 + 2, 3 * (20 + 12 + 2) + 2)
+    assert thumbnails.png_data_uri(grid).startswith("data:image/png;base64,")
+
+
+def test_report_is_self_contained_and_escapes_user_strings() -> None:
+    fig = figures.accuracy_vs_baseline({EVIL: 0.4}, {EVIL: 0.5})
+    sections = [
+        report.Section(EVIL, note=EVIL, table=[{"run": EVIL, "acc": 0.5}], figure=fig, flags=[EVIL]),
+        report.Section("second", figure=figures.per_class_gap({"a": 1.0})),
+    ]
+    text = report.render_report(EVIL, EVIL, sections)
+    assert "<script>alert(1)" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert text.count("Plotly.newPlot") == 2
+    assert "<script src=" not in text  # plotly.js is inlined, never fetched
+    assert len(text) > 1_000_000

@@ -1,0 +1,177 @@
+"""Every page through ``streamlit.testing.v1.AppTest``, driving the real engine on tiny data."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
+from tlcore import jobs
+from tlcore.runs import RunStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every markdown-ish text on the page (markdown, captions, alerts), as written."""
+    kinds = ("markdown", "caption", "info", "error", "warning", "success")
+    return [str(el.value) for kind in kinds for el in at.get(kind)]
+
+
+def errors(at: AppTest) -> list[str]:
+    """The error boxes' texts as a reader sees them (Markdown escapes removed)."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+@pytest.mark.parametrize("page", ["home", "data", "diagnose", "adapt", "compare"])
+def test_every_page_renders(app: OpenApp, page: str) -> None:
+    at = app(page)
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title
+
+
+def test_pair_survives_page_changes(app: OpenApp) -> None:
+    at = app("data")
+    at.slider(key="builder_target_rotate").set_value(30.0).run()
+    assert at.session_state["pair_target"] == f"{SMALL_TARGET},rotate=30"
+    at.switch_page("app_pages/adapt.py").run()
+    at.switch_page("app_pages/data.py").run()
+    assert_clean(at)
+    assert at.text_input(key="pair_target").value == f"{SMALL_TARGET},rotate=30"
+    assert at.slider(key="builder_target_rotate").value == 30.0
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nonsense", "unknown domain 'nonsense'"),
+        ("/etc/hosts.csv", "file paths and @folders are not allowed"),
+    ],
+)
+def test_bad_or_unsafe_spec_is_an_error_box(app: OpenApp, spec: str, message: str) -> None:
+    at = app("data", target=spec)
+    assert_clean(at)
+    assert any(message in e for e in errors(at)), errors(at)
+
+
+def test_zip_upload_becomes_the_target(app: OpenApp, workspace: Path) -> None:
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("my digits.zip", image_zip(("0", "1"), 6), "application/zip")
+    at.button[[b.label for b in at.button].index("Use as target")].click().run()
+    assert_clean(at)
+    assert at.session_state["pair_target"] == "upload:my_digits.zip"
+    assert (workspace / "uploads" / "my_digits.zip").is_file()
+    assert [m.value for m in at.metric][3] == "12"  # target samples
+    assert any("absent from the target" in t for t in texts(at))
+
+
+def test_feature_table_upload_shows_rows_not_thumbnails(app: OpenApp) -> None:
+    table = "f1,f2,f3,label\n" + "".join(f"{i % 3},{i % 5},{i / 7:.3f},{'ab'[i % 2]}\n" for i in range(20))
+    at = app("data")
+    for role in ("source", "target"):
+        at.file_uploader(key="upload_file").upload("table.csv", table.encode(), "text/csv")
+        at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["pair_source"] == at.session_state["pair_target"] == "upload:table.csv"
+    assert len(at.dataframe) == 2 and not at.get("image")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("broken.zip", b"this is not a zip archive", "broken.zip is not a valid zip archive"),
+        ("table.csv", b"a,b\n1,x\n", "non-numeric"),
+    ],
+)
+def test_bad_upload_shows_an_error(
+    app: OpenApp, workspace: Path, name: str, data: bytes, message: str
+) -> None:
+    at = app("data")
+    at.file_uploader(key="upload_file").upload(name, data)
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert_clean(at)
+    assert any(message in e for e in errors(at)), errors(at)
+    assert at.session_state["pair_source"] == SMALL_SOURCE
+    assert not list((workspace / "uploads").iterdir())
+
+
+def test_user_class_names_are_escaped(app: OpenApp) -> None:
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("evil.npz", npz_bytes(["0", EVIL]))
+    at.button[[b.label for b in at.button].index("Use as target")].click().run()
+    assert_clean(at)
+    notes = [t for t in texts(at) if "onerror" in t]
+    assert notes, texts(at)
+    assert all(EVIL not in t for t in notes)  # escaped for Markdown: shown as text
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "<img" not in json.dumps(chart)
+
+
+def test_unsaved_upload_stays_in_its_session(app: OpenApp, workspace: Path) -> None:
+    first, second = app("data"), app("data")
+    first.file_uploader(key="upload_file").upload("private.zip", image_zip())
+    first.run()
+    second.run()
+    assert not (workspace / "uploads").exists() or not list((workspace / "uploads").iterdir())
+    assert all("private" not in str(o) for o in second.selectbox(key="builder_source_dataset").options)
+    first.button[[b.label for b in first.button].index("Use as target")].click().run()
+    second.run()
+    assert first.session_state["pair_target"] == "upload:private.zip"
+    assert second.session_state["pair_target"] == SMALL_TARGET
+
+
+def test_diagnose_shows_cards_map_and_foreign_samples(app: OpenApp) -> None:
+    at = app("diagnose", source="mnist5k:n=120", target="digits:n=120")
+    assert_clean(at)
+    assert [m.label for m in at.metric] == ["MMD²", "p-value", "CORAL", "Proxy A-distance"]
+    assert len(at.get("plotly_chart")) == 2  # UMAP and per-class gaps
+    assert len(at.get("image")) == 1  # the most foreign target samples
+    at.get("segmented_control")[0].set_value("label").run()
+    assert_clean(at)
+
+
+def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
+    at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
+    at.multiselect[0].set_value(["deep_coral"])
+    at.number_input[0].set_value(1)
+    at.button[[b.label for b in at.button].index("Launch")].click().run()
+    assert_clean(at)
+    workspace = Workspace.resolve()
+    (record,) = RunStore(workspace).list()
+    assert record.config["epochs"] == 1 and record.method == "deep_coral"
+    assert jobs.wait(workspace, record.id, timeout=240).status == "done"
+    at.run()
+    assert_clean(at)
+    assert any(m.label == "Target accuracy" for m in at.metric)
+    at.switch_page("app_pages/compare.py").run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) >= 5  # accuracy, gap, UMAP before/after, per-class, confusion
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[0].startswith("Checkpoint") and "Metrics (CSV)" in labels and "Report (HTML)" in labels
+
+
+def test_a_run_can_be_cancelled_from_the_page(app: OpenApp) -> None:
+    at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
+    at.multiselect[0].set_value(["source_only"])
+    at.number_input[0].set_value(200)
+    at.button[[b.label for b in at.button].index("Launch")].click().run()
+    (record,) = RunStore(Workspace.resolve()).list()
+    at.button(key=f"cancel_{record.id}").click().run()
+    assert_clean(at)
+    assert jobs.wait(Workspace.resolve(), record.id, timeout=120).status == "cancelled"
+
+
+def test_app_file_registers_pages_once() -> None:
+    assert APP.read_text().count("st.navigation(") == 1

@@ -1,0 +1,237 @@
+"""The newcomer's flow in a real headless Chromium: every page, an upload, two runs, a comparison.
+
+Starts ``streamlit run app.py`` on a free localhost port with a fresh workspace, drives it with
+Playwright's sync API and the system Chromium (never ``playwright install``), fails on any
+``stException`` or JavaScript dialog, and saves a screenshot of each page to ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app.helpers import EVIL, digits_zip, npz_bytes
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SOURCE = "mnist5k:n=800"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served on a free port with an empty workspace; yields its URL."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install the Debian package chromium (make test does)")
+    workspace = tmp_path_factory.mktemp("workspace")
+    port = free_port()
+    log = (workspace / "streamlit.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "TLSTUDIO_WORKSPACE": str(workspace)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy; see {workspace / 'streamlit.log'}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+def settle(page, timeout_s: float = 120) -> None:
+    """Wait until the script run finished (no 'running' status widget for a moment)."""
+    deadline = time.monotonic() + timeout_s
+    quiet_since = None
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.0:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("the app kept running for too long")
+
+
+def visit(page, title: str) -> None:
+    """Open a page from the sidebar navigation and wait for it to render."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for()
+    settle(page)
+
+
+IMAGES_LOADED = "() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
+CONTENT_HEIGHT = """() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBlockContainer']
+    .map(id => document.querySelector(`[data-testid="${id}"]`)).filter(Boolean).map(el => el.scrollHeight))"""
+
+
+def check_and_shoot(page, name: str) -> None:
+    """No exception box on the page; save a screenshot of the whole page (taller viewport)."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    page.wait_for_function(IMAGES_LOADED)
+    size = page.viewport_size
+    page.set_viewport_size(
+        {"width": size["width"], "height": max(size["height"], page.evaluate(CONTENT_HEIGHT))}
+    )
+    page.wait_for_timeout(1500)  # charts re-layout to the new size
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def upload(page, path: Path, role: str) -> None:
+    page.get_by_role("tab", name="Upload your own").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for()
+    settle(page)
+    page.get_by_role("button", name=f"Use as {role}").click()
+    page.get_by_text("Saved to the workspace").wait_for()
+    settle(page)
+
+
+def fill(page, label: str, value: str) -> None:
+    """Type into the text or number input labelled ``label`` and commit it."""
+    field = page.locator(f'input[aria-label="{label}"]')
+    field.fill(value)
+    field.press("Enter")
+    settle(page)
+
+
+def walk_data(page, tmp_path: Path) -> None:
+    """Data: an upload with a hostile class name (shown as text), then a zip of real digits."""
+    evil = tmp_path / "evil.npz"
+    evil.write_bytes(npz_bytes(["0", EVIL], 12))
+    scans = tmp_path / "scans.zip"
+    scans.write_bytes(digits_zip((0, 1, 2), 20))
+    visit(page, "Data")
+    upload(page, evil, "target")
+    page.get_by_text(EVIL, exact=False).first.wait_for()
+    upload(page, scans, "target")
+    page.get_by_role("tab", name="Datasets and shifts").click()
+    page.locator('[data-testid="stImage"]').first.wait_for()
+    check_and_shoot(page, "data")
+
+
+def walk_diagnose(page) -> None:
+    """Diagnose: the gap cards, then a lasso around the whole UMAP shows the selected samples."""
+    visit(page, "Diagnose")
+    page.get_by_text("Proxy A-distance", exact=True).wait_for()
+    page.get_by_text("Most foreign target samples").wait_for()
+    box = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+    left, top = box["x"] + 60, box["y"] + 70
+    right, bottom = box["x"] + box["width"] - 30, box["y"] + box["height"] - 45
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for x, y in ((right, top), (right, bottom), (left, bottom), (left, top + 5)):
+        page.mouse.move(x, y, steps=10)
+    page.mouse.up()
+    page.get_by_text("samples selected").wait_for()
+    settle(page)
+    check_and_shoot(page, "diagnose")
+
+
+def walk_adapt(page) -> None:
+    """Adapt: launch the two default methods for one short epoch and wait until both finished."""
+    visit(page, "Adapt")
+    fill(page, "Epochs", "1")
+    page.get_by_role("slider", name="Learning rate").press("ArrowRight")  # 1e-3 -> 3e-3
+    settle(page)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Batch size").click()
+    page.get_by_role("option", name="32", exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Launch").click()
+    page.get_by_text("deep_coral ·").first.wait_for()
+    deadline = time.monotonic() + 300
+    while page.get_by_text("finished").count() < 2:
+        failed = page.locator('[data-testid="stAlertContentError"]')
+        assert failed.count() == 0, failed.first.inner_text()
+        assert time.monotonic() < deadline, "the two runs did not finish in time"
+        page.wait_for_timeout(1000)
+    page.get_by_text("Target accuracy").first.wait_for()
+    settle(page)
+    check_and_shoot(page, "adapt")
+
+
+def test_newcomer_flow(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this test needs it
+
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(90_000)
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(server)
+        page.get_by_role("heading", name="tlstudio").wait_for()
+        settle(page)
+        check_and_shoot(page, "home")
+        fill(page, "Source (labelled)", SOURCE)
+
+        walk_data(page, tmp_path)
+
+        walk_diagnose(page)
+
+        walk_adapt(page)
+
+        visit(page, "Compare")
+        page.get_by_text("After adaptation").first.wait_for()
+        page.get_by_text("Before: source-only model").first.wait_for()
+        page.get_by_role("button", name="Report (HTML)").wait_for()
+        check_and_shoot(page, "compare")
+        browser.close()
+    assert not dialogs, f"a page ran injected script: {dialogs}"

@@ -1,0 +1,180 @@
+"""Comparing finished runs: tables, figures and the HTML report built from their stored results.
+
+A comparison is ``{run label: result}``, the dicts :meth:`tlcore.runs.RunStore.result` returns
+(see :class:`tlcore.adapt.AdaptResult`). Everything here is pure; the app's Compare page and the
+report share it, so both show the same numbers.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from tlcore import explore, figures
+from tlcore.report import Section, render_report
+
+Results = Mapping[str, Mapping[str, Any]]
+GAP_METRICS = {"mmd2": "MMD²", "coral": "CORAL", "a_distance": "proxy A-distance"}
+
+
+def curve_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per-epoch rows numbered through both stages (baseline, then adapt), for
+    :func:`figures.learning_curves`.
+
+    Accepts a result's ``history`` (flat dicts with ``stage``) or the run store's ``epoch`` events
+    (``metrics`` nested, ``stage`` beside them).
+    """
+    rows: list[dict[str, Any]] = []
+    for i, event in enumerate(events, start=1):
+        metrics = event.get("metrics", event)
+        row: dict[str, Any] = {
+            k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and k != "epoch"
+        }
+        rows.append({**row, "epoch": float(i), "stage": event.get("stage", "")})
+    return rows
+
+
+def accuracy_change(result: Mapping[str, Any]) -> float | None:
+    """Target accuracy minus source-only accuracy of one result or run headline (None if unknown)."""
+    target, base = result.get("target_accuracy"), result.get("source_only_accuracy")
+    return None if target is None or base is None else float(target) - float(base)
+
+
+def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
+    """``(adapted, source-only)`` target accuracy per run, for runs with a labelled target."""
+    adapted, baseline = {}, {}
+    for label, result in results.items():
+        if result.get("target_accuracy") is not None and result.get("source_only_accuracy") is not None:
+            adapted[label] = float(result["target_accuracy"])
+            baseline[label] = float(result["source_only_accuracy"])
+    return adapted, baseline
+
+
+def negative_transfer(results: Results) -> list[str]:
+    """Labels of runs whose target accuracy fell below the source-only model's."""
+    adapted, baseline = accuracies(results)
+    return [label for label in adapted if adapted[label] < baseline[label]]
+
+
+def summary_rows(results: Results) -> list[dict[str, Any]]:
+    """One row per run: accuracies, their difference, the gap before and after (the CSV download)."""
+    rows = []
+    for label, result in results.items():
+        config = result.get("config", {})
+        row: dict[str, Any] = {
+            "run": label,
+            "methods": "+".join(config.get("methods", [])),
+            "source": config.get("source", ""),
+            "target": config.get("target", ""),
+            "epochs": config.get("epochs", ""),
+            "target_accuracy": result.get("target_accuracy"),
+            "source_only_accuracy": result.get("source_only_accuracy"),
+            "difference": accuracy_change(result),
+            "source_accuracy": result.get("source_accuracy"),
+        }
+        for key in GAP_METRICS:
+            row[f"{key}_before"] = result.get("gap_before", {}).get(key)
+            row[f"{key}_after"] = result.get("gap_after", {}).get(key)
+        row["seconds"] = result.get("seconds")
+        rows.append(row)
+    return rows
+
+
+def metrics_csv(results: Results) -> str:
+    """:func:`summary_rows` as CSV text."""
+    buffer = io.StringIO()
+    pd.DataFrame(summary_rows(results)).to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def gap_figure(results: Results) -> go.Figure:
+    """The gap before adaptation (first run's baseline) next to each run's gap after it."""
+    first = next(iter(results.values()))
+    before = {
+        name: first["gap_before"][key] for key, name in GAP_METRICS.items() if key in first["gap_before"]
+    }
+    after = {
+        label: {name: r["gap_after"].get(key, np.nan) for key, name in GAP_METRICS.items()}
+        for label, r in results.items()
+    }
+    return figures.metrics_before_after(before, after, "Domain gap in the model's features: before vs after")
+
+
+def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[go.Figure, go.Figure]:
+    """Before / after UMAP of one run with the same colours (``colour_by``: domain, label, prediction)."""
+    classes = list((result.get("umap_before") or {}).get("classes", []))
+    colours = (
+        figures.DOMAIN_COLOURS
+        if colour_by == "domain"
+        else figures.colour_map([*classes, explore.UNLABELLED])
+    )
+    out = []
+    for key, title in (("umap_before", "Before: source-only model"), ("umap_after", "After adaptation")):
+        points = explore.result_points(result[key])
+        out.append(
+            figures.umap_scatter(
+                points[["x", "y"]].to_numpy(),
+                points[colour_by].tolist(),
+                colours=colours,
+                symbols=None if colour_by == "domain" else points["domain"].tolist(),
+                title=title,
+                height=420,
+            )
+        )
+    return out[0], out[1]
+
+
+def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
+    """The run's target confusion matrix, rows of classes absent from the target test split left
+    out (None when the target is unlabelled)."""
+    if not result.get("confusion") or not result.get("per_class_accuracy"):
+        return None
+    matrix = np.asarray(result["confusion"])
+    classes = list(result["per_class_accuracy"])
+    present = matrix.sum(axis=1) > 0
+    return figures.confusion_heatmap(
+        matrix[present],
+        classes,
+        f"Confusion: {label}",
+        rows=[c for c, p in zip(classes, present, strict=True) if p],
+    )
+
+
+def per_class_figure(results: Results) -> go.Figure | None:
+    """Per-class target accuracy of every run, for the classes the target test split holds (None
+    when no run has a labelled target)."""
+    data = {
+        label: {c: a for c, a in r["per_class_accuracy"].items() if a is not None}
+        for label, r in results.items()
+        if r.get("per_class_accuracy")
+    }
+    return figures.per_class_accuracy(data) if any(data.values()) else None
+
+
+def comparison_report(results: Results, title: str = "tlstudio comparison") -> str:
+    """A self-contained HTML report of the runs: table, flags, accuracy, gap, UMAPs, confusions."""
+    adapted, baseline = accuracies(results)
+    flags = [
+        f"Negative transfer: {label} is below the source-only model" for label in negative_transfer(results)
+    ]
+    pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
+    sections = [Section("Runs", table=summary_rows(results), flags=flags)]
+    if adapted:
+        sections.append(Section("Target accuracy", figure=figures.accuracy_vs_baseline(adapted, baseline)))
+    sections.append(Section("Domain gap", figure=gap_figure(results)))
+    for label, result in results.items():
+        if result.get("umap_before") and result.get("umap_after"):
+            before, after = umap_figures(result)
+            sections += [Section(f"UMAP of {label}", figure=before), Section("", figure=after)]
+        confusion = confusion_figure(label, result)
+        if confusion is not None:
+            sections.append(Section(f"Confusion matrix of {label}", figure=confusion))
+    per_class = per_class_figure(results)
+    if per_class is not None:
+        sections.append(Section("Per-class target accuracy", figure=per_class))
+    return render_report(title, "Pairs: " + "; ".join(pairs), sections)

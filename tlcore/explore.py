@@ -1,0 +1,128 @@
+"""Tables behind the interactive views: one row per projected sample, selections, foreign samples.
+
+Pure functions over :class:`~tlcore.diagnosis.GapReport`, :class:`~tlcore.data.Domain` and run
+results; the app's Diagnose and Compare pages and the HTML report call them, so no page does its
+own bookkeeping of indices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from tlcore.data.domain import Domain
+from tlcore.diagnosis import GapReport
+from tlcore.features import model_outputs
+
+UNLABELLED = "unlabelled"
+COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
+
+
+def _names(classes: Sequence[str], labels: torch.Tensor | np.ndarray | None, index: np.ndarray) -> list[str]:
+    if labels is None:
+        return [UNLABELLED] * len(index)
+    values = np.asarray(labels)[index]
+    return [classes[int(v)] for v in values]
+
+
+def predict(model: nn.Module, domain: Domain) -> np.ndarray:
+    """The model's predicted class index for every sample of ``domain``."""
+    logits, _ = model_outputs(model, domain.X)
+    return logits.argmax(1).numpy()
+
+
+def umap_points(
+    report: GapReport,
+    source: Domain,
+    target: Domain,
+    predictions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """One row per projected sample: ``x, y, domain, sample, label, prediction, foreignness``.
+
+    ``sample`` indexes into the (harmonised) ``source`` or ``target``; ``predictions`` are optional
+    ``(source, target)`` class indices for all samples; ``foreignness`` is NaN for source rows.
+    """
+    if report.umap is None:
+        return pd.DataFrame(columns=list(COLUMNS))
+    parts = []
+    for role, domain, coords, index in (
+        ("source", source, report.umap.coords_source, report.umap.index_source),
+        ("target", target, report.umap.coords_target, report.umap.index_target),
+    ):
+        predicted = None if predictions is None else predictions[role == "target"]
+        scores = np.asarray(report.target_foreignness)[index] if role == "target" else np.nan
+        parts.append(
+            pd.DataFrame(
+                {
+                    "x": coords[:, 0],
+                    "y": coords[:, 1],
+                    "domain": role,
+                    "sample": index,
+                    "label": _names(source.classes, domain.y, index),
+                    "prediction": _names(source.classes, predicted, index) if predicted is not None else "",
+                    "foreignness": scores,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def result_points(umap: Mapping[str, Any]) -> pd.DataFrame:
+    """A run result's ``umap_before`` / ``umap_after`` as the same table as :func:`umap_points`."""
+    classes = list(umap["classes"])
+    frame = pd.DataFrame({"x": umap["x"], "y": umap["y"], "domain": umap["domain"]})
+    frame["sample"] = np.arange(len(frame))
+    for column in ("label", "prediction"):
+        values = umap.get(column)
+        frame[column] = (
+            [UNLABELLED if v is None or v < 0 else classes[int(v)] for v in values] if values else UNLABELLED
+        )
+    frame["foreignness"] = np.nan
+    return frame
+
+
+def domain_share(points: pd.DataFrame) -> dict[str, float]:
+    """Share of ``source`` and ``target`` rows in ``points`` (zeros when empty)."""
+    total = len(points)
+    return {
+        role: (float((points["domain"] == role).sum()) / total if total else 0.0)
+        for role in ("source", "target")
+    }
+
+
+def selection_images(
+    points: pd.DataFrame, source: Domain, target: Domain, limit: int = 32, seed: int = 0
+) -> tuple[torch.Tensor, list[str]]:
+    """Images of up to ``limit`` selected rows (a seeded draw, target first, half each when both
+    domains are selected) and captions (``S`` / ``T`` plus the class)."""
+    target_rows = points[points["domain"] == "target"]
+    source_rows = points[points["domain"] == "source"]
+    n_target = min(len(target_rows), max(limit // 2, limit - len(source_rows)))
+    n_source = min(len(source_rows), limit - n_target)
+    rows = pd.concat(
+        [target_rows.sample(n_target, random_state=seed), source_rows.sample(n_source, random_state=seed)]
+    )
+    images, captions = [], []
+    for role, sample, label in zip(rows["domain"], rows["sample"], rows["label"], strict=True):
+        domain = source if role == "source" else target
+        images.append(domain.X[int(sample)])
+        captions.append(f"{role[0].upper()} {label if label != UNLABELLED else '?'}")
+    if not images:
+        return torch.empty(0, *source.shape), []
+    return torch.stack(images), captions
+
+
+def most_foreign(report: GapReport, count: int = 16) -> np.ndarray:
+    """Indices of the ``count`` target samples the domain classifier is surest are not source-like."""
+    scores = np.asarray(report.target_foreignness)
+    return np.argsort(-scores, kind="stable")[:count]
+
+
+def per_class_gaps(report: GapReport) -> dict[str, float]:
+    """``{class name: MMD²}`` for the classes the report could measure."""
+    return {g["name"]: float(g["mmd2"]) for g in report.per_class if g.get("mmd2") is not None}

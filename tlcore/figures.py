@@ -1,0 +1,296 @@
+"""Plotly figures as pure functions: plain data in, ``go.Figure`` out. No Streamlit here.
+
+Every label that may come from a user (class names, domain names, run labels) passes through
+:func:`safe` so Plotly shows it as text, never as markup. Colours are assigned from stable keys
+(domain role, class order), so the same class has the same colour in every figure.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
+PALETTE = (
+    "#3b6fd4", "#e8793a", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#1f3b73", "#f2b880", "#98df8a", "#ff9896", "#c5b0d5",
+)  # fmt: skip
+CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy")
+GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
+LAYOUT = {
+    "template": "plotly_white",
+    "margin": {"l": 50, "r": 20, "t": 60, "b": 40},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+    "font": {"size": 13},
+}
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
+
+
+def safe(text: object) -> str:
+    """``text`` escaped so Plotly renders it literally (``<script>`` shows as ``<script>``)."""
+    return html.escape(str(text), quote=False)
+
+
+def colour_map(categories: Sequence[str]) -> dict[str, str]:
+    """A stable colour per category: domain roles get their fixed colours, others the palette."""
+    return {
+        c: DOMAIN_COLOURS.get(c, PALETTE[i % len(PALETTE)]) for i, c in enumerate(dict.fromkeys(categories))
+    }
+
+
+def _finish(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=height)
+    return fig
+
+
+def umap_scatter(
+    coords: np.ndarray,
+    groups: Sequence[str],
+    *,
+    index: Sequence[int] | None = None,
+    colours: Mapping[str, str] | None = None,
+    symbols: Sequence[str] | None = None,
+    title: str = "UMAP of the features",
+    height: int = 460,
+) -> go.Figure:
+    """WebGL scatter of 2-D ``coords`` (``N x 2``), one trace per group, in ``colours`` order.
+
+    ``index`` (default ``0..N-1``) rides along as ``customdata`` so a box/lasso selection maps
+    back to samples. ``symbols`` (``"source"``/``"target"`` per point) sets the marker shape.
+    """
+    coords = np.asarray(coords, dtype=float)
+    labels = np.asarray([str(g) for g in groups])
+    ids = np.arange(len(coords)) if index is None else np.asarray(index)
+    shapes = None if symbols is None else np.asarray([str(s) for s in symbols])
+    colours = colours or colour_map(sorted(set(labels.tolist())))
+    order = [g for g in colours if g in set(labels.tolist())]
+    fig = go.Figure()
+    for group in order:
+        mask = labels == group
+        marker: dict[str, object] = {"size": 5, "color": colours[group], "opacity": 0.75}
+        if shapes is not None:
+            marker["symbol"] = np.where(shapes[mask] == "target", "diamond", "circle").tolist()
+        fig.add_trace(
+            go.Scattergl(
+                x=coords[mask, 0],
+                y=coords[mask, 1],
+                mode="markers",
+                name=safe(group),
+                marker=marker,
+                customdata=ids[mask],
+                hovertemplate=f"{safe(group)}<br>sample %{{customdata}}<extra></extra>",
+            )
+        )
+    frame = {"showticklabels": False, "title": None, "zeroline": False, "showgrid": False}
+    fig.update_xaxes(**frame, showline=True, mirror=True, linecolor="#dfe3ea")
+    fig.update_yaxes(**frame, showline=True, mirror=True, linecolor="#dfe3ea")
+    fig.update_layout(dragmode="lasso")
+    return _finish(fig, title, height)
+
+
+def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class balance") -> go.Figure:
+    """Grouped bars of each class's share per domain; ``counts`` is ``{domain: {class: n}}``."""
+    fig = go.Figure()
+    for i, (domain, per_class) in enumerate(counts.items()):
+        total = max(sum(per_class.values()), 1)
+        names = [safe(c) for c in per_class]
+        shares = [n / total for n in per_class.values()]
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=shares,
+                name=safe(domain),
+                marker_color=PALETTE[i % len(PALETTE)],
+                customdata=list(per_class.values()),
+                hovertemplate="%{x}: %{y:.1%} (%{customdata} samples)<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%")
+    fig.update_xaxes(type="category")
+    return _finish(fig, title, 320)
+
+
+def per_class_gap(gaps: Mapping[str, float], title: str = "Gap per class", metric: str = "MMD²") -> go.Figure:
+    """Bars of a per-class gap measure, largest first."""
+    items = sorted(gaps.items(), key=lambda kv: kv[1], reverse=True)
+    fig = go.Figure(
+        go.Bar(
+            x=[safe(k) for k, _ in items],
+            y=[v for _, v in items],
+            marker_color=PALETTE[0],
+            hovertemplate=f"%{{x}}: {metric} %{{y:.4f}}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title=metric)
+    return _finish(fig, title, 320)
+
+
+def learning_curves(
+    history: Mapping[str, Sequence[Mapping[str, float | str]]],
+    title: str = "Training curves",
+    keys: Sequence[str] = CURVE_KEYS,
+) -> go.Figure:
+    """Losses (left) and accuracies (right) per epoch; ``history`` is ``{run label: [epoch rows]}``.
+
+    Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` go to the right panel) and
+    optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.12)
+    single = len(history) == 1
+    boundaries: set[float] = set()
+    for i, (label, rows) in enumerate(history.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        for key in keys:
+            points = [(row.get("epoch", j + 1), row[key]) for j, row in enumerate(rows) if key in row]
+            if not points:
+                continue
+            dash = "solid" if key in ("loss", "target_accuracy") else "dot"  # headline curves solid
+            fig.add_trace(
+                go.Scatter(
+                    x=[p[0] for p in points],
+                    y=[p[1] for p in points],
+                    mode="lines+markers",
+                    name=key if single else f"{safe(label)} · {key}",
+                    line={"color": PALETTE[keys.index(key)] if single else colour, "dash": dash},
+                ),
+                row=1,
+                col=2 if "acc" in key else 1,
+            )
+        boundaries |= {
+            float(rows[j]["epoch"]) - 0.5
+            for j in range(1, len(rows))
+            if rows[j].get("stage") != rows[j - 1].get("stage")
+        }
+    for x in sorted(boundaries):
+        fig.add_vline(
+            x=x, line_dash="dot", line_color=NEUTRAL, annotation_text="adapt", annotation_font_color=NEUTRAL
+        )
+    fig.update_xaxes(title="epoch", dtick=1)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
+    fig = _finish(fig, title, 360)
+    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90, "t": 60 if title else 30})
+    return fig
+
+
+def metrics_before_after(
+    before: Mapping[str, float], after: Mapping[str, Mapping[str, float]], title: str = "Domain gap"
+) -> go.Figure:
+    """One panel per metric: the gap before adaptation (grey) next to each run's gap after it."""
+    metrics = list(before)
+    fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[safe(m) for m in metrics])
+    series = {"before": (before, NEUTRAL)} | {
+        safe(run): (values, PALETTE[i % len(PALETTE)]) for i, (run, values) in enumerate(after.items())
+    }
+    for col, metric in enumerate(metrics, start=1):
+        for name, (values, colour) in series.items():
+            fig.add_trace(
+                go.Bar(
+                    x=[name],
+                    y=[values.get(metric, np.nan)],
+                    name=name,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    marker_color=colour,
+                    hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(exponentformat="e", rangemode="tozero")
+    fig = _finish(fig, title, 340)
+    fig.update_layout(legend=LEGEND_BELOW, bargap=0.15, margin={"b": 70})
+    return fig
+
+
+def accuracy_vs_baseline(
+    accuracy: Mapping[str, float],
+    baseline: Mapping[str, float],
+    title: str = "Target accuracy: source-only vs adapted",
+) -> go.Figure:
+    """Per run, the source-only accuracy (grey) beside the adapted one: green when adaptation
+    helped, red when it hurt (negative transfer); the change is written above each bar."""
+    runs = list(accuracy)
+    names = [safe(r) for r in runs]
+    after = [accuracy[r] for r in runs]
+    before = [baseline[r] for r in runs]
+    fig = go.Figure(
+        [
+            go.Bar(x=names, y=before, name="source-only", marker_color=NEUTRAL, hovertemplate="%{y:.1%}"),
+            go.Bar(
+                x=names,
+                y=after,
+                name="adapted",
+                showlegend=False,
+                marker_color=[BAD if a < b else GOOD for a, b in zip(after, before, strict=True)],
+                text=[f"{100 * (a - b):+.1f} pts" for a, b in zip(after, before, strict=True)],
+                textposition="outside",
+                hovertemplate="%{y:.1%} (%{text})",
+            ),
+            # legend entries only: what the adapted bars' colours mean
+            *(
+                go.Bar(x=[None], y=[None], name=name, marker_color=colour)
+                for name, colour in (("adapted: better", GOOD), ("adapted: worse", BAD))
+            ),
+        ]
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.1])
+    fig.update_xaxes(type="category")
+    return _finish(fig, title, 340)
+
+
+def confusion_heatmap(
+    matrix: np.ndarray,
+    classes: Sequence[str],
+    title: str = "Confusion matrix",
+    rows: Sequence[str] | None = None,
+) -> go.Figure:
+    """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover.
+
+    ``rows`` names the matrix's rows when they are a subset of ``classes`` (default: all).
+    """
+    counts = np.asarray(matrix, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=share,
+            x=[safe(c) for c in classes],
+            y=[safe(c) for c in (classes if rows is None else rows)],
+            customdata=counts.astype(int),
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            hovertemplate="true %{y} → predicted %{x}: %{z:.0%} (%{customdata})<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="predicted", type="category")
+    fig.update_yaxes(title="true", type="category", autorange="reversed")
+    return _finish(fig, title, 200 + 22 * len(share))
+
+
+def per_class_accuracy(
+    accuracy: Mapping[str, Mapping[str, float]], title: str = "Per-class target accuracy"
+) -> go.Figure:
+    """Grouped bars: ``{run label: {class: accuracy}}``."""
+    fig = go.Figure()
+    for i, (run, per_class) in enumerate(accuracy.items()):
+        fig.add_trace(
+            go.Bar(
+                x=[safe(c) for c in per_class],
+                y=list(per_class.values()),
+                name=safe(run),
+                marker_color=PALETTE[i % len(PALETTE)],
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    return _finish(fig, title, 340)
