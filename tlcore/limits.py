@@ -1,15 +1,24 @@
-"""Resource limits for everything a user can hand to tlstudio (uploads, archives, images).
+"""Resource limits for everything a user can hand to tlstudio (uploads, archives, images, tables).
 
 One place for every limit. Each default can be overridden by an environment variable, read when
 :meth:`Limits.from_env` is called (the upload readers call it unless given explicit limits):
 
 - ``max_upload_bytes`` (``TLSTUDIO_MAX_UPLOAD_BYTES``): 200 MiB, one uploaded file;
-- ``max_uncompressed_bytes`` (``TLSTUDIO_MAX_UNCOMPRESSED_BYTES``): 1 GiB, an archive's members in total;
+- ``max_uncompressed_bytes`` (``TLSTUDIO_MAX_UNCOMPRESSED_BYTES``): 1 GiB, an archive's members in total
+  (also a Parquet file's pages, uncompressed);
 - ``max_members`` (``TLSTUDIO_MAX_MEMBERS``): 100 000 archive entries or folder files;
 - ``max_compression_ratio`` (``TLSTUDIO_MAX_COMPRESSION_RATIO``): 200, for members over 1 MiB;
 - ``max_image_pixels`` (``TLSTUDIO_MAX_IMAGE_PIXELS``): 16 777 216 (4096 x 4096), checked before decoding;
+- ``max_total_pixels`` (``TLSTUDIO_MAX_TOTAL_PIXELS``): 1 073 741 824 (2^30), all images of one upload,
+  checked before decoding;
 - ``max_image_side`` (``TLSTUDIO_MAX_IMAGE_SIDE``): 128;
-- ``max_tensor_bytes`` (``TLSTUDIO_MAX_TENSOR_BYTES``): 2 GiB of float32 samples per loaded domain.
+- ``max_table_columns`` (``TLSTUDIO_MAX_TABLE_COLUMNS``): 20 000 columns of a CSV/TSV/Parquet table,
+  checked before parsing (wider features belong in an ``.npz``);
+- ``max_tensor_bytes`` (``TLSTUDIO_MAX_TENSOR_BYTES``): 2 GiB of float32 samples per loaded domain
+  (images, arrays, and table rows x columns, a Parquet file's before reading);
+- ``max_running`` (``TLSTUDIO_MAX_RUNNING``): half the CPU cores, at least 1: runs of one workspace that
+  train at once; later launches wait ``queued`` for a free slot and start in launch order. Each
+  launched run's worker uses ``cores // max_running`` torch threads (at least 1).
 
 ``max_image_side`` is not a refusal: uploaded images larger than it are scaled down to fit.
 """
@@ -33,15 +42,18 @@ class Limits:
     max_members: int = 100_000  # entries in one archive (or files in one folder)
     max_compression_ratio: float = 200.0  # uncompressed / compressed, per member
     max_image_pixels: int = 4096 * 4096  # width x height of one image, checked before decoding
+    max_total_pixels: int = 1 << 30  # width x height summed over one upload's images
     max_image_side: int = 128  # decoded images are scaled down to fit this side
+    max_table_columns: int = 20_000  # columns of one table, checked before parsing
     max_tensor_bytes: int = 2048 * MIB  # float32 samples of one loaded domain
+    max_running: int = max(1, (os.cpu_count() or 1) // 2)  # runs of one workspace training at once
 
     @classmethod
     def from_env(cls) -> Limits:
         """Defaults overridden by ``TLSTUDIO_<FIELD>`` environment variables (upper-case names)."""
         values: dict[str, float | int] = {}
         for f in fields(cls):
-            var = f"TLSTUDIO_{f.name.upper()}"
+            var = env_var(f.name)
             raw = os.environ.get(var)
             if raw is None:
                 continue
@@ -54,3 +66,19 @@ class Limits:
                 raise TLError(f"{var} must be positive, got {raw}")
             values[f.name] = value
         return cls(**values)
+
+
+def env_var(field: str) -> str:
+    """The environment variable that overrides the limit ``field``."""
+    return f"TLSTUDIO_{field.upper()}"
+
+
+def format_bytes(n: float) -> str:
+    """``512 bytes``, ``1.5 KiB``, ``200 MiB``, ``1 GiB``: sizes in messages."""
+    if n < 1024:
+        return f"{n:.0f} bytes"
+    for unit in ("KiB", "MiB", "GiB"):
+        n /= 1024
+        if n < 1024 or unit == "GiB":
+            break
+    return f"{n:.3g} {unit}" if n < 1000 else f"{n:.0f} {unit}"

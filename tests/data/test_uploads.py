@@ -102,7 +102,7 @@ def test_npz_round_trips(tmp_path: Path) -> None:
     ("arrays", "message"),
     [
         ({"X": np.array([{"a": 1}], dtype=object)}, "object arrays"),
-        ({"Y": np.ones((2, 2))}, "needs an array named X"),
+        ({"Y": np.ones((2, 2))}, "missing the array X"),
         ({"X": np.ones((2, 2)), "y": np.array([0, 1, 1])}, "2 samples but 3 labels"),
         ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
         ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),

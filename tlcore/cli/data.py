@@ -8,7 +8,9 @@ from typing import Any
 
 from tlcore.cli.output import print_json
 from tlcore.data import list_domains, list_shifts, load_domain, save_upload
+from tlcore.data.uploads import check_upload_size
 from tlcore.errors import TLError
+from tlcore.limits import Limits
 from tlcore.workspace import Workspace
 
 
@@ -73,7 +75,9 @@ def upload_command(args: argparse.Namespace) -> int:
     path = Path(args.path).expanduser()
     if not path.is_file():
         raise TLError(f"no such file: {path}")
-    name = save_upload(Workspace.resolve(args.workspace), path.name, path.read_bytes())
+    limits = Limits.from_env()
+    check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
+    name = save_upload(Workspace.resolve(args.workspace), path.name, path.read_bytes(), limits)
     if args.json:
         print_json({"name": name, "spec": f"upload:{name}"})
     else:

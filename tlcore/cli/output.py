@@ -22,7 +22,7 @@ class ProgressBar:
         if not self.enabled:
             return
         fraction = min(max(fraction, 0.0), 1.0)
-        filled = int(round(fraction * self.width))
+        filled = round(fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
         sys.stderr.write(f"\r{self.label} [{bar}] {fraction:6.1%} {message}"[:120].ljust(120))
         sys.stderr.flush()

@@ -2,10 +2,12 @@
 
 Nothing is ever extracted to disk: members are read into memory one at a time, each read bounded by
 the sizes the headers declared. Refused outright (:class:`TLError`): a file that is not a zip,
-absolute or ``..`` member paths, symlink members, more than ``max_members`` entries, more than
-``max_uncompressed_bytes`` in total, a member over 1 MiB compressing better than
-``max_compression_ratio``, a member larger than its header says. Skipped quietly: directories,
-``__MACOSX``, ``.DS_Store``/``Thumbs.db``/``desktop.ini`` and any path with a hidden (dot) part.
+more than ``max_members`` entries (counted in the central directory before :mod:`zipfile` parses
+it), absolute or ``..`` member paths, symlink members, encrypted members, unknown compression
+methods, more than ``max_uncompressed_bytes`` in total, a member over 1 MiB compressing better than
+``max_compression_ratio``, a member that is corrupt or does not match its header. Skipped quietly:
+directories, ``__MACOSX``, ``.DS_Store``/``Thumbs.db``/``desktop.ini`` and any path with a hidden
+(dot) part.
 """
 
 from __future__ import annotations
@@ -13,19 +15,27 @@ from __future__ import annotations
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tlcore.errors import TLError
-from tlcore.limits import MIB, Limits
+from tlcore.limits import MIB, Limits, format_bytes
 
 JUNK_NAMES = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"})
 RATIO_MIN_BYTES = MIB  # smaller members may compress arbitrarily well (blank images, text)
+METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError)
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# zip records (APPNOTE 4.3): end of central directory, its zip64 locator and record, a directory entry
+_END = struct.Struct("<4s4H2LH")
+_END64_LOCATOR, _END64_SIZE = 20, 56
+_ENTRY_SIZE = 46
 
 
 @dataclass(frozen=True)
@@ -46,31 +56,74 @@ def is_junk(parts: tuple[str, ...]) -> bool:
 
 
 @contextmanager
-def open_members(path: Path, limits: Limits) -> Iterator[list[Member]]:
+def open_members(path: Path, limits: Limits, label: str) -> Iterator[list[Member]]:
     """The non-junk file members of a zip archive or a folder (readable inside the ``with``)."""
     if path.is_dir():
         yield _folder_members(path, limits)
         return
+    with open_zip(path, label, limits) as archive:
+        yield _zip_members(archive, label, limits)
+
+
+@contextmanager
+def open_zip(path: Path, label: str, limits: Limits, kind: str = "zip archive") -> Iterator[zipfile.ZipFile]:
+    """A zip archive that passed :func:`check_zip`; its entries are counted before it is parsed."""
     try:
+        with path.open("rb") as fh:
+            if _count_entries(fh, limits.max_members) > limits.max_members:
+                raise TLError(f"{label} has too many entries, more than the limit of {limits.max_members}")
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise TLError(
-            f"{path.name} is not a valid zip archive (empty, truncated or another format)"
-        ) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
+        raise TLError(f"{label} is not a valid {kind} (empty, truncated or another format)") from None
     with archive:
-        yield _zip_members(archive, path.name, limits)
+        check_zip(archive, label, limits)
+        yield archive
+
+
+def _count_entries(fh: BinaryIO, limit: int) -> int:
+    """Central-directory entries, walked as :mod:`zipfile` will walk them, counted up to ``limit + 1``.
+
+    ``zipfile`` builds an object per entry before anything can be checked: a small archive holding
+    millions of empty entries would cost seconds and gigabytes. Returns 0 when the end record is
+    missing (``zipfile`` then refuses the file).
+    """
+    size = fh.seek(0, os.SEEK_END)
+    tail_start = max(0, size - _END.size - 0xFFFF)  # the end record, then a comment of up to 64 KiB
+    fh.seek(tail_start)
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END.size:
+        return 0
+    end, directory_size = tail_start + at, _END.unpack_from(tail, at)[5]
+    if at >= _END64_LOCATOR and tail[at - _END64_LOCATOR : at - _END64_LOCATOR + 4] == b"PK\x06\x07":
+        end -= _END64_LOCATOR + _END64_SIZE  # zip64 record, right before its locator
+        fh.seek(max(end, 0))
+        record = fh.read(_END64_SIZE)
+        if record[:4] != b"PK\x06\x06":
+            return 0
+        directory_size = struct.unpack_from("<Q", record, 40)[0]
+    fh.seek(max(end - directory_size, 0))
+    directory = fh.read(min(directory_size, size))
+    count = pos = 0
+    while count <= limit and directory[pos : pos + 4] == b"PK\x01\x02":
+        name, extra, comment = struct.unpack_from("<3H", directory, pos + 28)
+        pos += _ENTRY_SIZE + name + extra + comment
+        count += 1
+    return count
 
 
 def check_zip(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[zipfile.ZipInfo]:
     """The archive's entries after the safety checks on paths, types, counts and sizes."""
     infos = archive.infolist()
     if len(infos) > limits.max_members:
-        raise TLError(f"{label} has {len(infos)} entries, more than the limit of {limits.max_members}")
+        raise TLError(
+            f"{label} has too many entries, {len(infos)}, more than the limit of {limits.max_members}"
+        )
     total = sum(info.file_size for info in infos)
     if total > limits.max_uncompressed_bytes:
         raise TLError(
-            f"{label} unpacks to {total / MIB:.0f} MiB, more than the limit of "
-            f"{limits.max_uncompressed_bytes / MIB:.0f} MiB"
+            f"{label} unpacks to {format_bytes(total)} uncompressed, more than the limit of "
+            f"{format_bytes(limits.max_uncompressed_bytes)}"
         )
     for info in infos:
         name = info.filename
@@ -79,6 +132,10 @@ def check_zip(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[zipf
             raise TLError(f"{label} contains an unsafe path {name!r} (absolute or with '..')")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise TLError(f"{label} contains a symbolic link {name!r}, which is refused")
+        if info.flag_bits & 0x1:
+            raise TLError(f"{label}: member {name!r} is encrypted; upload an archive without a password")
+        if info.compress_type not in METHODS:
+            raise TLError(f"{label}: member {name!r} uses an unsupported compression method")
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size >= RATIO_MIN_BYTES and ratio > limits.max_compression_ratio:
             raise TLError(
@@ -103,12 +160,11 @@ def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> 
         try:
             with archive.open(info) as fh:
                 data = fh.read(info.file_size + 1)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-            raise TLError(
-                f"{label}: cannot read member {info.filename!r} ({exc}); truncated archive?"
-            ) from None
+        except READ_ERRORS as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise TLError(f"{label}: member {info.filename!r} is corrupt or truncated ({reason})") from None
         if len(data) != info.file_size:
-            raise TLError(f"{label}: member {info.filename!r} does not match the size in its header")
+            raise TLError(f"{label}: member {info.filename!r} is corrupt (its size differs from its header)")
         return data
 
     return read
@@ -128,8 +184,8 @@ def _folder_members(root: Path, limits: Limits) -> list[Member]:
             total += size
             if len(members) >= limits.max_members or total > limits.max_uncompressed_bytes:
                 raise TLError(
-                    f"{root.name} holds more than {limits.max_members} files or "
-                    f"{limits.max_uncompressed_bytes / MIB:.0f} MiB"
+                    f"{root.name} holds too many files or bytes, more than the limit of "
+                    f"{limits.max_members} files or {format_bytes(limits.max_uncompressed_bytes)}"
                 )
             members.append(Member(parts, _file_reader(path, size)))
     return members

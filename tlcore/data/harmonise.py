@@ -11,6 +11,8 @@ Rules (the source defines the pair):
   and reported in :class:`PairReport` (``target.meta["pair_report"]`` and
   ``target.meta["unknown_classes"]``), never silently. An unlabelled target takes the source's class
   names.
+- each side needs at least :data:`MIN_SAMPLES` samples (after the drop): every use of a pair (the
+  gap measures, the domain classifier, train/test splits, training) needs two per domain.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from torch.nn.functional import interpolate
 
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
+
+MIN_SAMPLES = 2
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class PairReport:
 
 def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     """``(source, target)`` with one sample shape and the source's classes; see the module rules."""
+    for side, domain in (("source", source), ("target", target)):
+        _check_size(side, domain.name, domain.n_samples)
     if source.is_image != target.is_image:
         raise TLError(f"cannot pair images with feature vectors ({source.name} and {target.name})")
     Xs, Xt = source.X, target.X
@@ -80,11 +86,20 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
         classes, source_channels=source_channels, target_channels=target_channels, target_resized=resized
     )
     if keep is not None:
+        _check_size("target", f"{target.name} (samples of classes the source knows)", int(keep.sum()))
         Xt = Xt[keep]
     meta = {**target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}
     new_source = replace(source, X=Xs, meta=dict(source.meta))
     new_target = replace(target, X=Xt, y=y, classes=source.classes, meta=meta)
     return new_source, new_target
+
+
+def _check_size(side: str, name: str, n: int) -> None:
+    if n < MIN_SAMPLES:
+        raise TLError(
+            f"the {side} {name} has {n} sample{'s' if n != 1 else ''}; comparing or adapting a pair "
+            f"needs at least {MIN_SAMPLES} per domain"
+        )
 
 
 def _channels(X: torch.Tensor, other: int) -> tuple[torch.Tensor, tuple[int, int] | None]:

@@ -5,10 +5,11 @@ either every image sits in a class folder (``cat/1.png``, deeper files count for
 folder, like ImageFolder; classes sorted by name) or every image is loose (unlabelled). Mixing
 both is an error. Non-image files are ignored and counted.
 
-Decoding runs in two passes: headers first (size, mode; the pixel limit is enforced before any
-pixel is decoded), then pixels. All images are brought to the most common size (scaled down to
-``max_image_side``) and to one channel count: grayscale when every image is grayscale, else RGB.
-Images that fail to decode are skipped and counted; if none decodes the upload is refused.
+Decoding runs in two passes: headers first (size, mode; the per-image and total pixel limits are
+enforced before any pixel is decoded), then pixels. All images are brought to the most common size
+(scaled down to ``max_image_side``) and to one channel count: grayscale when every image is
+grayscale, else RGB. Images that fail to decode are skipped and counted; if none decodes the
+upload is refused.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from torch.nn.functional import interpolate
 from tlcore.data.archive import Member, open_members
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.limits import MIB, Limits
+from tlcore.limits import Limits, format_bytes
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
@@ -36,24 +37,29 @@ IMAGE_SUFFIXES = frozenset(
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F"})
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
+UNREADABLE = "corrupt or truncated files, or not images"
 
 
 def read_images(path: Path, limits: Limits, label: str) -> Domain:
     """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages."""
-    with open_members(path, limits) as members:
+    with open_members(path, limits, label) as members:
         images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
         if not images:
             kinds = ", ".join(sorted(IMAGE_SUFFIXES))
             raise TLError(f"{label} contains no images (looked for {kinds})")
         names, classes = _layout([m.parts for m in images], label)
-        headers = [_header(m, limits) for m in images]
+        headers = [_header(m, limits, label) for m in images]
         ok = [i for i, h in enumerate(headers) if h is not None]
         if not ok:
-            raise TLError(f"{label}: none of its {len(images)} images could be decoded")
+            raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
+        _check_total_pixels([headers[i] for i in ok], limits, label)
         size, channels = _target_geometry([headers[i] for i in ok], limits)
         need = len(ok) * channels * size[0] * size[1] * 4
         if need > limits.max_tensor_bytes:
-            raise TLError(f"{label}: {len(ok)} images need {need / MIB:.0f} MiB, above the tensor limit")
+            raise TLError(
+                f"{label}: {len(ok)} images need {format_bytes(need)}, above the tensor limit of "
+                f"{format_bytes(limits.max_tensor_bytes)}"
+            )
         X = torch.empty(len(ok), channels, *size)
         kept = []
         for i in ok:
@@ -62,7 +68,7 @@ def read_images(path: Path, limits: Limits, label: str) -> Domain:
                 X[len(kept)] = pixels
                 kept.append(i)
     if not kept:
-        raise TLError(f"{label}: none of its {len(images)} images could be decoded")
+        raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
     n_corrupt = len(images) - len(kept)
     index = {name: i for i, name in enumerate(classes)}
     y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
@@ -90,20 +96,35 @@ def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None,
     return names, sorted(set(names))
 
 
-def _header(member: Member, limits: Limits) -> tuple[tuple[int, int], bool] | None:
+def _header(member: Member, limits: Limits, label: str) -> tuple[tuple[int, int], bool] | None:
     """``((height, width), is_gray)`` from the image header, ``None`` when it is not an image."""
+    name = "/".join(member.parts)
     try:
         with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
             width, height = img.size
             gray = img.mode in GRAY_MODES or (img.mode == "P" and _gray_palette(img))
+    except Image.DecompressionBombError:  # PIL's own backstop, far above ours: a gigantic canvas
+        raise TLError(
+            f"{label}: image {name!r} claims over {2 * Image.MAX_IMAGE_PIXELS} pixels, "
+            "above the decoder's hard limit (a pixel bomb?)"
+        ) from None
     except DECODE_ERRORS:
         return None
     if width * height > limits.max_image_pixels:
         raise TLError(
-            f"image {'/'.join(member.parts)!r} claims {width}x{height} pixels, above the limit of "
+            f"{label}: image {name!r} claims {width}x{height} pixels, above the limit of "
             f"{limits.max_image_pixels}"
         )
     return (height, width), gray
+
+
+def _check_total_pixels(headers: list[tuple[tuple[int, int], bool]], limits: Limits, label: str) -> None:
+    total = sum(height * width for (height, width), _ in headers)
+    if total > limits.max_total_pixels:
+        raise TLError(
+            f"{label}: its {len(headers)} images hold {total} pixels in total, above the limit of "
+            f"{limits.max_total_pixels}"
+        )
 
 
 def _gray_palette(img: Image.Image) -> bool:

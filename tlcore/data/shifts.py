@@ -84,8 +84,13 @@ def list_shifts() -> list[dict[str, Any]]:
 
 
 def format_shifts(shifts: Sequence[tuple[str, float]]) -> str:
-    """``rotate=30,noise=0.2``."""
-    return ",".join(f"{name}={value:g}" for name, value in shifts)
+    """``rotate=30,noise=0.2``: short, and exact (parsing the text gives the same floats back)."""
+    return ",".join(f"{name}={_number_text(value)}" for name, value in shifts)
+
+
+def _number_text(value: float) -> str:
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
 
 
 def apply_shifts(domain: Domain, shifts: Sequence[tuple[str, float]], seed: int = 0) -> Domain:

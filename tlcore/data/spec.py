@@ -115,11 +115,15 @@ def _looks_like_options(text: str) -> bool:
 
 def _looks_like_path(text: str) -> bool:
     return (
-        "/" in text
-        or text.startswith(("~", "."))
-        or Path(text).suffix.lower() in SUFFIXES
-        or Path(text).expanduser().exists()
+        "/" in text or text.startswith(("~", ".")) or Path(text).suffix.lower() in SUFFIXES or _exists(text)
     )
+
+
+def _exists(text: str) -> bool:
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):  # too long a name, a NUL byte: not a file
+        return False
 
 
 def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
@@ -150,7 +154,12 @@ def _number(key: str, value: str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise TLError(f"{key}={value}: the value must be a number") from None
+        raise TLError(f"{key}={_shown(value)}: the value must be a number") from None
+
+
+def _shown(value: str) -> str:
+    """``value`` as typed, or quoted with escapes when it holds a line break or another control."""
+    return value if value.isprintable() else repr(value)
 
 
 def _option(spec: DomainSpec, key: str, value: str) -> Any:
@@ -160,11 +169,11 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
         splits = _splits(spec) if dataset else ()
         if value not in splits:
             where = f"choose from {', '.join(splits)}" if splits else "files have no splits"
-            raise TLError(f"split={value}: {where}")
+            raise TLError(f"split={_shown(value)}: {where}")
         return value
     if key == "n":
-        if not value.isdigit() or int(value) < 1:
-            raise TLError(f"n={value}: must be a positive whole number")
+        if not (value.isascii() and value.isdigit()) or int(value) < 1:
+            raise TLError(f"n={_shown(value)}: must be a positive whole number")
         return int(value)
     if key == "download":
         if spec.kind != "torchvision":
@@ -172,7 +181,7 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
                 "download= applies to torchvision datasets only (mnist, usps, svhn, fashionmnist, kmnist)"
             )
         if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
-            raise TLError(f"download={value}: use 1 or 0")
+            raise TLError(f"download={_shown(value)}: use 1 or 0")
         return value.lower() in {"1", "true", "yes"}
     if dataset:
         raise TLError("label= applies to table files only")
@@ -204,13 +213,20 @@ def load_domain(
         root = torchvision_sets.data_root(workspace, spec.root)
         domain = torchvision_sets.load_torchvision(spec.name, root, spec.split or "all", spec.download)
     elif spec.kind == "file":
-        domain = read_path(Path(spec.name).expanduser(), label_column=spec.label)
+        domain = read_path(_expand(spec.name), label_column=spec.label)
     else:
         domain = read_upload(workspace or Workspace.resolve(), spec.name, label_column=spec.label)
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
     domain = apply_shifts(domain, spec.shifts, seed)
     return replace(domain, name=str(spec))
+
+
+def _expand(path: str) -> Path:
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # ~name of a user that does not exist
+        raise TLError(f"cannot expand {path!r}: no such user's home folder") from None
 
 
 def _subsample(domain: Domain, n: int, seed: int) -> Domain:

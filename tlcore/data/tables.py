@@ -2,12 +2,18 @@
 
 ``.npz``: an array ``X`` (``N x D`` features, ``N x H x W`` or ``N x C x H x W`` / ``N x H x W x C``
 images with 1 or 3 channels; uint8 or values in [0, 255] are scaled to [0, 1]), optional ``y``
-(integer or string labels) and optional ``classes`` (names for integer ``y``). Always loaded with
-``allow_pickle=False``.
+(integer or string labels) and optional ``classes`` (distinct names for integer ``y``), stored as
+``X.npy``, ``y.npy``, ``classes.npy`` (what :func:`numpy.savez` writes). The archive passes the zip
+checks of :mod:`.archive`; each array's header is checked against the bytes its member holds before
+any memory is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are
+refused).
 
 Tables: one row per sample, numeric feature columns, and an optional label column: the one named
 by the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target``
-(any case). A CSV whose header row is all numbers is read as having no header.
+(any case). A CSV whose header row is all numbers is read as having no header. Before parsing, a
+CSV's first line and a Parquet file's metadata are checked against ``max_table_columns``,
+``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet text columns are read
+dictionary-encoded, so a repeated label is never copied per row.
 
 Labels become class names (integers as ``"3"``) sorted by value; missing or infinite values are
 refused.
@@ -15,46 +21,74 @@ refused.
 
 from __future__ import annotations
 
+import math
 import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import torch
 
-from tlcore.data.archive import check_zip
+from tlcore.data.archive import READ_ERRORS, open_zip
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.limits import Limits
+from tlcore.limits import Limits, format_bytes
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
+NPZ_KEYS = ("X", "y", "classes")
+FLOAT_BYTES = 4
+TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
 
 
 def read_npz(path: Path, limits: Limits, label: str) -> Domain:
     """Load an ``.npz`` archive holding ``X`` and optionally ``y`` and ``classes``."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            check_zip(archive, label, limits)
-        with np.load(path, allow_pickle=False) as npz:
-            if "X" not in npz.files:
-                raise TLError(f"{label} needs an array named X (found: {', '.join(npz.files) or 'none'})")
-            arrays = {key: npz[key] for key in ("X", "y", "classes") if key in npz.files}
-    except (zipfile.BadZipFile, OSError, EOFError):
-        raise TLError(f"{label} is not a valid .npz file") from None
-    except ValueError as exc:
-        reason = (
-            "holds object arrays, refused (no pickles)" if "pickle" in str(exc) else f"is unreadable: {exc}"
-        )
-        raise TLError(f"{label} {reason}") from None
+    with open_zip(path, label, limits, kind=".npz file") as archive:
+        members = {info.filename: info for info in archive.infolist()}
+        if "X.npy" not in members:
+            found = ", ".join(name.removesuffix(".npy") for name in members) or "none"
+            raise TLError(f"{label} is missing the array X (found: {found})")
+        arrays = {
+            key: _read_npy(archive, members[f"{key}.npy"], label, limits)
+            for key in NPZ_KEYS
+            if f"{key}.npy" in members
+        }
     X, note = _samples(arrays["X"], label)
     y, classes = (None, ()) if "y" not in arrays else _labels(arrays["y"], arrays.get("classes"), label)
     return _domain(label, X, y, classes, f"{label}: arrays X{tuple(arrays['X'].shape)}{note}")
 
 
-def read_table(path: Path, label: str, label_column: str | None = None) -> Domain:
+def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: Limits) -> np.ndarray:
+    """One ``.npy`` member; its header must be plain data that fits in the member, checked first."""
+    name = info.filename.removesuffix(".npy")
+    try:
+        with archive.open(info) as fh:
+            version = np.lib.format.read_magic(fh)
+            read_header = np.lib.format.read_array_header_1_0
+            if version != (1, 0):
+                read_header = np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(fh)
+        if dtype.hasobject:
+            raise TLError(f"{label}: {name} holds object arrays, refused (loading them would run pickle)")
+        claimed = math.prod(shape) * dtype.itemsize
+        if claimed > info.file_size:
+            raise TLError(
+                f"{label}: {name} claims shape {shape} ({format_bytes(claimed)}) but holds only "
+                f"{format_bytes(info.file_size)} (a forged header?)"
+            )
+        _check_tensor(math.prod(shape[:1]), math.prod(shape[1:]), label, limits)
+        with archive.open(info) as fh:
+            return np.lib.format.read_array(fh, allow_pickle=False)
+    except (*READ_ERRORS, ValueError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise TLError(f"{label}: {name} is not a readable array ({reason})") from None
+
+
+def read_table(path: Path, label: str, limits: Limits, label_column: str | None = None) -> Domain:
     """Load a CSV, TSV or Parquet table of feature vectors with an optional label column."""
-    frame = _read_frame(path, label)
+    frame = _read_frame(path, label, limits)
     if frame.empty or not len(frame.columns):
         raise TLError(f"{label} has no rows")
     column = _label_column(frame, label, label_column)
@@ -64,20 +98,22 @@ def read_table(path: Path, label: str, label_column: str | None = None) -> Domai
         raise TLError(f"{label}: non-numeric feature columns {', '.join(bad[:3])} (name the label column?)")
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
+    _check_tensor(features.shape[0], features.shape[1], label, limits)
     values = features.to_numpy(dtype=np.float32, copy=True)
     _check_finite(values, label)
-    y, classes = (None, ()) if column is None else _labels(frame[column].to_numpy(), None, label)
+    y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     where = f", labels from column {column!r}" if column is not None else ""
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}"
     return _domain(label, torch.from_numpy(values), y, classes, provenance)
 
 
-def _read_frame(path: Path, label: str) -> pd.DataFrame:
+def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in {".parquet", ".pq"}:
-            return pd.read_parquet(path)
+            return _read_parquet(path, label, limits)
         sep = "\t" if suffix == ".tsv" else ","
+        _check_first_line(path, sep, label, limits)
         first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
         header = None if all(_is_number(v) for v in first) else 0
         with warnings.catch_warnings():
@@ -87,9 +123,62 @@ def _read_frame(path: Path, label: str) -> pd.DataFrame:
         raise TLError(f"{label} is empty") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         raise TLError(f"{label} is not a well-formed table (rows of different lengths?)") from None
-    except (UnicodeDecodeError, ValueError, OSError) as exc:
+    except (UnicodeDecodeError, ValueError, OSError, pa.ArrowException) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise TLError(f"{label} is not a readable table: {reason}") from None
+
+
+def _check_first_line(path: Path, sep: str, label: str, limits: Limits) -> None:
+    """Refuse a CSV whose first line has too many columns before pandas spends minutes on it."""
+    columns = 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            line, newline, _ = chunk.partition(b"\n")
+            columns += line.count(sep.encode())  # quoted separators count too: an upper bound
+            if columns > limits.max_table_columns:
+                raise TLError(
+                    f"{label} has more than {limits.max_table_columns} columns, the limit "
+                    "(store wider features in an .npz)"
+                )
+            if newline:
+                return
+
+
+def _read_parquet(path: Path, label: str, limits: Limits) -> pd.DataFrame:
+    """A Parquet file's frame, once its metadata passed the limits; text columns stay dictionary-encoded."""
+    with pq.ParquetFile(path) as parquet:
+        meta, schema = parquet.metadata, parquet.schema_arrow
+    nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+    _check_parquet(meta, nested, label, limits)
+    text = [f.name for f in schema if any(test(f.type) for test in TEXT_TYPES)]
+    return pq.read_table(path, read_dictionary=text).to_pandas()
+
+
+def _check_parquet(meta: pq.FileMetaData, nested: list[str], label: str, limits: Limits) -> None:
+    if meta.num_columns > limits.max_table_columns:
+        raise TLError(
+            f"{label} has {meta.num_columns} columns, more than the limit of {limits.max_table_columns} "
+            "(store wider features in an .npz)"
+        )
+    _check_tensor(meta.num_rows, meta.num_columns, label, limits)
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > limits.max_uncompressed_bytes:
+        raise TLError(
+            f"{label} unpacks to {format_bytes(unpacked)} uncompressed, more than the limit of "
+            f"{format_bytes(limits.max_uncompressed_bytes)}"
+        )
+    if nested:
+        raise TLError(f"{label}: column {nested[0]!r} holds nested values; use flat columns")
+
+
+def _check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
+    """Refuse ``rows`` samples of ``columns`` values each above ``max_tensor_bytes`` as float32."""
+    need = rows * columns * FLOAT_BYTES
+    if need > limits.max_tensor_bytes:
+        raise TLError(
+            f"{label}: {rows} rows x {columns} values need {format_bytes(need)}, above the tensor limit "
+            f"of {format_bytes(limits.max_tensor_bytes)}"
+        )
 
 
 def _is_number(text: object) -> bool:
@@ -118,10 +207,12 @@ def _samples(X: np.ndarray, label: str) -> tuple[torch.Tensor, str]:
         X = X[:, None]
     elif X.ndim == 4 and X.shape[1] not in (1, 3) and X.shape[-1] in (1, 3):
         X = X.transpose(0, 3, 1, 2)  # N x H x W x C
-    if X.ndim not in (2, 4) or (X.ndim == 4 and X.shape[1] not in (1, 3)) or len(X) == 0:
+    if X.ndim not in (2, 4) or (X.ndim == 4 and X.shape[1] not in (1, 3)):
         raise TLError(
             f"{label}: X of shape {X.shape} is neither N x D features nor images with 1 or 3 channels"
         )
+    if X.size == 0:
+        raise TLError(f"{label}: X of shape {X.shape} has no samples or no features")
     values = np.ascontiguousarray(X, dtype=np.float32)
     _check_finite(values, label)
     if X.ndim == 2 or (values.min() >= 0 and values.max() <= 1 and X.dtype != np.uint8):
@@ -146,11 +237,24 @@ def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[t
         raise TLError(f"{label}: labels of dtype {values.dtype} are not supported")
     if names is not None:
         classes = tuple(str(n) for n in np.asarray(names).reshape(-1))
+        if len(set(classes)) != len(classes):
+            raise TLError(f"{label}: classes holds duplicate names")
         if values.dtype.kind == "U" or values.min() < 0 or values.max() >= len(classes):
             raise TLError(f"{label}: y must index into the {len(classes)} names in classes")
         return torch.as_tensor(values, dtype=torch.int64), classes
     uniques, index = np.unique(values, return_inverse=True)
     return torch.as_tensor(index, dtype=torch.int64), tuple(str(u) for u in uniques.tolist())
+
+
+def _column_labels(column: pd.Series, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
+    """Labels of a table column; a categorical one through its categories (never expanded per row)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return _labels(column.to_numpy(), None, label)
+    if column.isna().any():
+        raise TLError(f"{label}: some labels are missing")
+    column = column.cat.remove_unused_categories()
+    position, classes = _labels(column.cat.categories.to_numpy(), None, label)
+    return position[torch.from_numpy(column.cat.codes.to_numpy().astype(np.int64))], classes
 
 
 def _check_finite(values: np.ndarray, label: str) -> None:

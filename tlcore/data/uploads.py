@@ -20,7 +20,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.images import read_images
 from tlcore.data.tables import read_npz, read_table
 from tlcore.errors import TLError
-from tlcore.limits import MIB, Limits
+from tlcore.limits import Limits, format_bytes
 from tlcore.workspace import Workspace
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
@@ -33,27 +33,27 @@ def read_path(
     """Load a supported file or an image folder; ``label`` names it in messages (default: file name)."""
     limits = limits or Limits.from_env()
     label = label or path.name
-    if path.is_dir():
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:  # a name too long for the file system, say
+        raise TLError(f"cannot read {label}: {exc.strerror}") from None
+    if is_dir:
         return read_images(path, limits, label)
-    if not path.is_file():
+    if not is_file:
         raise TLError(f"no such file or folder: {path}")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise TLError(
             f"{label}: unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUFFIXES)}"
         )
-    size = path.stat().st_size
-    if size > limits.max_upload_bytes:
-        raise TLError(
-            f"{label} is {size / MIB:.0f} MiB, above the limit of {limits.max_upload_bytes / MIB:.0f} MiB"
-        )
+    check_upload_size(label, path.stat().st_size, limits)
     if label_column is not None and suffix in {".zip", ".npz"}:
         raise TLError(f"{label}: label= applies to tables only")
     if suffix == ".zip":
         return read_images(path, limits, label)
     if suffix == ".npz":
         return read_npz(path, limits, label)
-    return read_table(path, label, label_column)
+    return read_table(path, label, limits, label_column)
 
 
 def safe_name(filename: str) -> str:
@@ -70,7 +70,7 @@ def save_upload(workspace: Workspace, filename: str, data: bytes, limits: Limits
     """Validate ``data`` by parsing it, store it atomically, return the name for ``upload:<name>``."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
-    _check_size(filename, len(data), limits)
+    check_upload_size(filename, len(data), limits)
     folder = workspace.uploads
     stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".incoming-", suffix=suffix, delete=False) as tmp:
@@ -92,10 +92,11 @@ def save_upload(workspace: Workspace, filename: str, data: bytes, limits: Limits
         temp.unlink(missing_ok=True)
 
 
-def _check_size(label: str, size: int, limits: Limits) -> None:
+def check_upload_size(label: str, size: int, limits: Limits) -> None:
+    """Refuse an upload of ``size`` bytes above ``max_upload_bytes`` (before reading it, where possible)."""
     if size > limits.max_upload_bytes:
-        limit = limits.max_upload_bytes / MIB
-        raise TLError(f"{label} is {size / MIB:.1f} MiB, above the upload limit of {limit:.0f} MiB")
+        limit = format_bytes(limits.max_upload_bytes)
+        raise TLError(f"{label} is {format_bytes(size)}, above the upload limit of {limit}")
 
 
 def upload_path(workspace: Workspace, name: str) -> Path:
