@@ -25,7 +25,7 @@ class AdaptConfig:
     params: dict[str, dict[str, float]] = field(default_factory=dict)
     model: str = "auto"
     epochs: int = 10
-    batch_size: int = 64
+    batch_size: int = 32
     lr: float = 1e-3
     seed: int = 0
     augment: bool = True

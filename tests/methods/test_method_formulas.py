@@ -1,0 +1,196 @@
+"""Each method's maths against an independent reference: the formula its docstring states."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.optimize import minimize
+
+from tlcore.methods.coral import coral_transform
+from tlcore.methods.dan import mk_mmd2
+from tlcore.methods.dann import DANNLoss, gradient_reversal, grl_lambda
+from tlcore.methods.deep_coral import DeepCoralLoss
+from tlcore.methods.im import IMLoss, information_maximisation
+from tlcore.methods.kmm import kmm_solve, project_box_slab
+from tlcore.methods.pseudo_label import pseudo_label_loss
+from tlcore.metrics import gaussian_kernel, mmd2_unbiased
+from tlcore.training import StepInputs
+
+
+def _step(feats_s, feats_t, logits_s=None, logits_t=None, progress=0.5):
+    n = len(feats_s)
+    return StepInputs(
+        epoch=1,
+        step=0,
+        progress=progress,
+        x_s=torch.zeros(n, 1),
+        y_s=torch.zeros(n, dtype=torch.long),
+        w_s=torch.ones(n),
+        logits_s=torch.zeros(n, 3) if logits_s is None else logits_s,
+        feats_s=feats_s,
+        x_t=torch.zeros(len(feats_t), 1),
+        logits_t=torch.zeros(len(feats_t), 3) if logits_t is None else logits_t,
+        feats_t=feats_t,
+    )
+
+
+def test_deep_coral_loss_is_the_np_cov_frobenius_formula():
+    rng = np.random.default_rng(0)
+    Fs, Ft = rng.normal(size=(32, 5)), rng.normal(size=(24, 5)) * 1.5 + 0.3
+    diff = np.cov(Fs, rowvar=False) - np.cov(Ft, rowvar=False)
+    expected = (diff**2).sum() / (4 * 5**2)
+    feats_s = torch.tensor(Fs, requires_grad=True)
+    loss, _ = DeepCoralLoss()(_step(feats_s, torch.tensor(Ft)))
+    assert loss.item() == pytest.approx(expected, rel=1e-10)
+    loss.backward()
+    assert feats_s.grad is not None and feats_s.grad.abs().sum() > 0
+
+
+def test_information_maximisation_is_mean_entropy_minus_entropy_of_mean():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(16, 4)) * 2
+    p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    mean_entropy = -(p * np.log(p)).sum(1).mean()
+    pbar = p.mean(0)
+    expected = mean_entropy - (-(pbar * np.log(pbar)).sum())
+    loss, conditional, _ = information_maximisation(torch.tensor(logits))
+    assert loss.item() == pytest.approx(expected, rel=1e-10)
+    assert conditional.item() == pytest.approx(mean_entropy, rel=1e-10)
+    step_loss, logs = IMLoss(diversity=1.0, ramp=False)(
+        _step(torch.zeros(2, 2), torch.zeros(16, 2), logits_t=torch.tensor(logits))
+    )
+    assert step_loss.item() == pytest.approx(expected, rel=1e-10)
+    assert set(logs) == {"entropy", "diversity", "scale"}
+    ramped, _ = IMLoss(diversity=1.0, ramp=True)(
+        _step(torch.zeros(2, 2), torch.zeros(16, 2), logits_t=torch.tensor(logits), progress=0.1)
+    )
+    assert ramped.item() == pytest.approx(expected * grl_lambda(0.1), rel=1e-10)
+
+
+def test_im_is_lowest_for_confident_and_balanced_predictions():
+    confident_balanced = torch.eye(4).repeat(2, 1) * 20
+    collapsed = torch.zeros(8, 4)
+    collapsed[:, 0] = 20
+    uncertain = torch.zeros(8, 4)
+    values = [information_maximisation(x)[0].item() for x in (confident_balanced, collapsed, uncertain)]
+    assert values[0] == pytest.approx(-math.log(4), abs=1e-6)
+    assert values[0] < values[1] and values[0] < values[2]
+
+
+def test_gradient_reversal_flips_and_scales_the_gradient():
+    x = torch.randn(6, 3, requires_grad=True)
+    y = gradient_reversal(x, 0.7)
+    assert torch.equal(y, x)
+    weights = torch.randn(6, 3)
+    (y * weights).sum().backward()
+    assert torch.allclose(x.grad, -0.7 * weights)
+
+
+def test_dann_lambda_schedule():
+    assert grl_lambda(0.0) == 0.0
+    assert grl_lambda(0.5) == pytest.approx(2 / (1 + math.exp(-5)) - 1)
+    assert grl_lambda(1.0) == pytest.approx(0.9999092, abs=1e-7)
+    values = [grl_lambda(p / 10) for p in range(11)]
+    assert values == sorted(values)
+
+
+def test_dann_loss_trains_the_discriminator_and_reverses_for_the_features():
+    torch.manual_seed(0)
+    dann = DANNLoss(feature_dim=4, hidden=8, gamma=10.0)
+    feats_s = torch.randn(10, 4, requires_grad=True)
+    loss, logs = dann(_step(feats_s, torch.randn(10, 4) + 2, progress=1.0))
+    assert loss.item() == pytest.approx(math.log(2), abs=0.3)  # an untrained discriminator is near chance
+    assert logs["lambda"] == pytest.approx(grl_lambda(1.0))
+    loss.backward()
+    # the features' gradient is the discriminator loss gradient times -lambda
+    grad_reversed = feats_s.grad.clone()
+    feats_plain = feats_s.detach().clone().requires_grad_(True)
+    is_target = torch.cat([torch.zeros(10), torch.ones(10)])
+    scores = dann.discriminator(torch.cat([feats_plain, torch.randn(0, 4)])).squeeze(1)
+    plain = 0.5 * torch.nn.functional.binary_cross_entropy_with_logits(scores, is_target[:10])
+    plain.backward()
+    assert torch.allclose(grad_reversed, -grl_lambda(1.0) * feats_plain.grad, atol=1e-6)
+
+
+def test_dan_mk_mmd_matches_the_metrics_estimator():
+    g = torch.Generator().manual_seed(2)
+    Xs, Xt = (
+        torch.randn(30, 6, generator=g, dtype=torch.float64),
+        torch.randn(20, 6, generator=g, dtype=torch.float64) + 0.5,
+    )
+    value, bandwidths = mk_mmd2(Xs.requires_grad_(True), Xt)
+    reference = mmd2_unbiased(Xs.detach(), Xt, bandwidth=list(bandwidths))
+    assert value.item() == pytest.approx(reference, rel=1e-9)
+    assert len(bandwidths) == 5
+    value.backward()
+    assert Xs.grad is not None and torch.isfinite(Xs.grad).all()
+
+
+def test_pseudo_labels_use_confident_predictions_only():
+    logits = torch.tensor([[5.0, 0.0, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, 6.0], [0.0, 0.2, 0.1]])
+    loss, mask = pseudo_label_loss(logits, threshold=0.9)
+    assert mask.tolist() == [1.0, 0.0, 1.0, 0.0]
+    ce = torch.nn.functional.cross_entropy(logits[[0, 2]], torch.tensor([0, 2]), reduction="sum")
+    assert loss.item() == pytest.approx(ce.item() / 4)
+
+
+def test_coral_transform_recolours_source_to_the_target_covariance():
+    g = torch.Generator().manual_seed(3)
+    Fs = torch.randn(4000, 3, generator=g, dtype=torch.float64) @ torch.tensor(
+        [[2.0, 0, 0], [0.5, 1, 0], [0, 0, 0.3]], dtype=torch.float64
+    )
+    Ft = torch.randn(3000, 3, generator=g, dtype=torch.float64) @ torch.tensor(
+        [[0.5, 0.2, 0], [0, 3, 0], [0, 1, 1]], dtype=torch.float64
+    )
+    out = coral_transform(Fs, Ft, eps=1e-9, align_means=True)
+    assert torch.allclose(torch.cov(out.T), torch.cov(Ft.T), atol=1e-6)
+    assert torch.allclose(out.mean(0), Ft.mean(0), atol=1e-9)
+
+
+def test_box_slab_projection_is_feasible_and_nearest():
+    v = torch.tensor([3.0, -1.0, 0.5, 2.5, 0.1], dtype=torch.float64)
+    b = project_box_slab(v, upper=2.0, lo=1.0, hi=2.0)
+    assert b.min() >= 0 and b.max() <= 2.0 and 1.0 - 1e-9 <= b.sum() <= 2.0 + 1e-9
+    constraints = [
+        {"type": "ineq", "fun": lambda z: z.sum() - 1.0},
+        {"type": "ineq", "fun": lambda z: 2.0 - z.sum()},
+    ]
+    ref = minimize(
+        lambda z: ((z - v.numpy()) ** 2).sum(),
+        np.full(5, 0.3),
+        bounds=[(0, 2)] * 5,
+        constraints=constraints,
+        method="SLSQP",
+    )
+    assert np.allclose(b.numpy(), ref.x, atol=1e-5)
+
+
+def test_kmm_solver_matches_scipy_slsqp_on_a_small_qp():
+    g = torch.Generator().manual_seed(4)
+    Xs = torch.cat([torch.randn(15, 2, generator=g), torch.randn(15, 2, generator=g) + 3]).double()
+    Xt = (torch.randn(25, 2, generator=g) + 3).double()
+    n, B = len(Xs), 5.0
+    eps = (math.sqrt(n) - 1) / math.sqrt(n)
+    K = gaussian_kernel(Xs, None, 1.0)
+    kappa = gaussian_kernel(Xs, Xt, 1.0).sum(1) * (n / len(Xt))
+    beta = kmm_solve(K, kappa, B, eps, iterations=2000)
+    Kn, kn = K.numpy(), kappa.numpy()
+    constraints = [
+        {"type": "ineq", "fun": lambda b: n * (1 + eps) - b.sum()},
+        {"type": "ineq", "fun": lambda b: b.sum() - n * (1 - eps)},
+    ]
+    ref = minimize(
+        lambda b: 0.5 * b @ Kn @ b - kn @ b,
+        np.ones(n),
+        jac=lambda b: Kn @ b - kn,
+        bounds=[(0, B)] * n,
+        constraints=constraints,
+        method="SLSQP",
+        options={"maxiter": 500, "ftol": 1e-12},
+    )
+    objective = 0.5 * beta @ K @ beta - kappa @ beta
+    assert objective.item() == pytest.approx(ref.fun, rel=1e-4, abs=1e-4)
+    assert beta.min() >= 0 and beta.max() <= B + 1e-9
+    assert n * (1 - eps) - 1e-6 <= beta.sum() <= n * (1 + eps) + 1e-6
+    assert beta[15:].mean() > 3 * beta[:15].mean()  # the target-like half gets the weight

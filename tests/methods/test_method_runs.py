@@ -1,0 +1,156 @@
+"""Every method through the pipeline on a small shifted task; composition rules; weights on a toy."""
+
+import json
+
+import pytest
+import torch
+
+from tlcore.adapt import AdaptConfig, BaselineCache, run_adaptation
+from tlcore.adapt import evaluate as evaluate_stage
+from tlcore.data.domain import Domain
+from tlcore.errors import TLError
+from tlcore.methods import (
+    WeightsContext,
+    check_combination,
+    get_method,
+    list_methods,
+    parse_methods,
+    register_method,
+)
+from tlcore.models import Classifier
+from tlcore.workspace import Workspace
+
+SMALL = {"source": "mnist5k:n=600", "target": "digits:n=300", "epochs": 1, "batch_size": 32}
+FAMILIES = {"baseline", "model-based", "instance-based", "feature-based", "self-training"}
+
+
+@pytest.fixture(scope="module")
+def cache():
+    return BaselineCache()
+
+
+@pytest.fixture(autouse=True)
+def small_umap(monkeypatch):
+    monkeypatch.setattr(evaluate_stage, "UMAP_MAX_PER_DOMAIN", 40)
+    monkeypatch.setattr(evaluate_stage, "GAP_PERMUTATIONS", 20)
+
+
+def test_registry_lists_every_family_with_defaults():
+    specs = list_methods()
+    names = [s.name for s in specs]
+    assert set(names) == {
+        "source_only",
+        "target_only",
+        "finetune",
+        "domain_weights",
+        "kmm",
+        "coral",
+        "deep_coral",
+        "dan",
+        "dann",
+        "im",
+        "pseudo_label",
+    }
+    assert {s.family for s in specs} == FAMILIES
+    for spec in specs:
+        row = spec.describe()
+        json.dumps(row)
+        assert row["description"] and row["kind"] in ("baseline", "stage", "weights", "term")
+        if spec.kind == "term":
+            assert "weight" in row["params"]
+
+
+def test_registry_refuses_duplicates():
+    with pytest.raises(ValueError, match="already registered"):
+        register_method("im", family="self-training", kind="term", description="again")(lambda p, c: None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("coral+im", "must run alone"),
+        ("source_only+dann", "must run alone"),
+        ("kmm+domain_weights", "one source-weighting method"),
+        ("im+im", "twice"),
+        ("deep_coral+magic", "unknown method"),
+        ("", "at least one"),
+    ],
+)
+def test_impossible_combinations_are_refused(text, message):
+    with pytest.raises(TLError, match=message):
+        parse_methods(text)
+
+
+def test_valid_combinations_and_params():
+    assert parse_methods("kmm+deep_coral+im") == ("kmm", "deep_coral", "im")
+    assert [s.kind for s in check_combination(["domain_weights", "dann"])] == ["weights", "term"]
+    params = get_method("finetune").parse_params({"mode": "head", "shots": "5"})
+    assert (params.mode, params.shots) == ("head", 5)
+    with pytest.raises(TLError, match="unknown parameter"):
+        get_method("dann").parse_params({"lambda": 1})
+    with pytest.raises(TLError, match="must be float"):
+        get_method("im").parse_params({"weight": "lots"})
+    with pytest.raises(TLError, match="mode must be"):
+        get_method("finetune").parse_params({"mode": "some"})
+
+
+def _toy_weights_context() -> WeightsContext:
+    """Half the source looks like the target (mean 3), half does not (mean 0)."""
+    g = torch.Generator().manual_seed(0)
+    Fs = torch.cat([torch.randn(200, 5, generator=g), torch.randn(200, 5, generator=g) + 3.0])
+    Ft = torch.randn(300, 5, generator=g) + 3.0
+    source = Domain("toy_s", Fs, torch.zeros(400, dtype=torch.long), ("c",))
+    target = Domain("toy_t", Ft, None, ("c",))
+    return WeightsContext(source, target, (Fs, Ft), lambda: (Fs, Ft), seed=0)
+
+
+@pytest.mark.parametrize("name", ["domain_weights", "kmm"])
+def test_instance_weights_favour_target_like_source_samples(name):
+    spec = get_method(name)
+    weights = spec.build(spec.parse_params({}), _toy_weights_context())
+    assert weights.shape == (400,)
+    assert weights.mean().item() == pytest.approx(1.0, abs=1e-5)
+    assert weights.min() >= 0
+    assert weights[200:].mean() > 5 * weights[:200].mean()
+
+
+@pytest.mark.parametrize("method", [s.name for s in list_methods()] + ["domain_weights+deep_coral+im"])
+def test_every_method_runs_on_a_small_shifted_task(method, cache):
+    cfg = AdaptConfig(methods=parse_methods(method), target_labels=3, **SMALL)
+    result = run_adaptation(cfg, baseline_cache=cache)
+    assert result.status == "done", result.reason
+    payload = json.loads(json.dumps(result.to_dict()))
+    assert "model" not in payload and payload["config"]["methods"] == list(cfg.methods)
+    assert 0.0 <= result.target_accuracy <= 1.0 and 0.0 <= result.source_only_accuracy <= 1.0
+    assert {"mmd2", "p_value", "coral", "a_distance"} <= set(result.gap_before) & set(result.gap_after)
+    assert len(result.confusion) == 10 and sum(map(sum, result.confusion)) == result.info["n_target_test"]
+    assert {r["stage"] for r in result.history} <= {"baseline", "adapt"}
+    assert result.history[0]["stage"] == "baseline"
+    umap = result.umap_after
+    assert len(umap["x"]) == len(umap["domain"]) == len(umap["label"]) == len(umap["prediction"]) == 80
+    assert isinstance(result.model, Classifier)
+
+
+def test_pipeline_refuses_params_of_other_methods_and_cancels(cache):
+    with pytest.raises(TLError, match="not among the methods"):
+        run_adaptation(
+            AdaptConfig(methods=("im",), params={"dann": {"weight": 1.0}}, **SMALL), baseline_cache=cache
+        )
+    result = run_adaptation(
+        AdaptConfig(methods=("dann",), seed=7, **SMALL), baseline_cache=False, should_stop=lambda: True
+    )
+    assert result.status == "cancelled"
+    assert result.model is None and result.target_accuracy is None
+
+
+def test_baseline_is_cached_on_disk_and_reused(tmp_path):
+    workspace = Workspace.resolve(tmp_path / "ws")
+    cfg = AdaptConfig(methods=("source_only",), seed=3, **SMALL)
+    first = run_adaptation(cfg, workspace)
+    assert list((workspace.root / "cache" / "baselines").glob("*.pt"))
+    events = []
+    second = run_adaptation(AdaptConfig(methods=("im",), seed=3, **SMALL), workspace, on_event=events.append)
+    assert any("reused" in e.message for e in events if e.kind == "stage")
+    assert second.source_only_accuracy == first.source_only_accuracy
+    assert [r for r in second.history if r["stage"] == "baseline"] == first.history
+    assert second.gap_before == first.gap_before and second.umap_before == first.umap_before

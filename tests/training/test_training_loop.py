@@ -1,0 +1,165 @@
+"""THE training loop: seeded, callbacks (events, early stopping, NaN guard, cancellation), weights."""
+
+import math
+
+import pytest
+import torch
+
+from tlcore.adapt.config import ProgressEvent
+from tlcore.data.domain import Domain
+from tlcore.models import build_model
+from tlcore.training import Callbacks, StepInputs, Term, TrainSettings, random_affine, train
+
+CLASSES = ("a", "b", "c")
+
+
+def _blobs(n: int, shift: float, seed: int, labelled: bool = True) -> Domain:
+    """Three Gaussian classes in 8-d, moved by ``shift``."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 3
+    centres = torch.eye(3, 8) * 3.0
+    X = centres[y] + torch.randn(n, 8, generator=g) + shift
+    return Domain(name=f"blobs{shift}", X=X, y=y if labelled else None, classes=CLASSES)
+
+
+@pytest.fixture(scope="module")
+def task():
+    return _blobs(192, 0.0, 0), _blobs(96, 0.5, 1, labelled=False), _blobs(64, 0.0, 2), _blobs(64, 0.5, 3)
+
+
+def _model(seed: int = 0):
+    torch.manual_seed(seed)
+    return build_model("mlp", (8,), 3)
+
+
+def _mean_feature_norm(step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+    _, feats_t = step.target()
+    return feats_t.pow(2).mean() * 0.0, {"progress": step.progress}
+
+
+def test_same_seed_gives_the_same_history(task):
+    source, target, val, test = task
+    settings = TrainSettings(epochs=2, batch_size=32, seed=5, log_every=0)
+    runs = [
+        train(
+            _model(),
+            source,
+            target,
+            settings=settings,
+            terms=[Term("zero", _mean_feature_norm)],
+            source_val=val,
+            target_test=test,
+        )
+        for _ in range(2)
+    ]
+    assert runs[0].epochs == runs[1].epochs
+    assert runs[0].status == "done"
+    other = train(
+        _model(), source, target, settings=TrainSettings(epochs=2, batch_size=32, seed=6), source_val=val
+    )
+    assert other.epochs[0]["loss_source"] != runs[0].epochs[0]["loss_source"]
+
+
+def test_training_learns_and_reports_events(task):
+    source, target, val, test = task
+    events: list[ProgressEvent] = []
+    history = train(
+        _model(),
+        source,
+        target,
+        settings=TrainSettings(epochs=3, batch_size=32, lr=3e-3, log_every=2, span=(0.5, 1.0), stage="adapt"),
+        terms=[Term("zero", _mean_feature_norm, weight=2.0)],
+        source_val=val,
+        target_test=test,
+        callbacks=Callbacks(on_event=events.append),
+    )
+    assert [e["epoch"] for e in history.epochs] == [1.0, 2.0, 3.0]
+    assert history.epochs[-1]["source_accuracy"] > 0.9
+    assert {"loss", "loss_source", "loss_zero", "zero_progress", "target_accuracy", "source_val_loss"} <= set(
+        history.epochs[-1]
+    )
+    kinds = {e.kind for e in events}
+    assert kinds == {"step", "epoch"}
+    assert all(e.stage == "adapt" and 0.5 <= e.fraction <= 1.0 for e in events)
+    assert [e.fraction for e in events if e.kind == "epoch"][-1] == pytest.approx(1.0)
+    assert "target_accuracy" in [e for e in events if e.kind == "epoch"][-1].metrics
+
+
+def test_nan_loss_stops_the_run_with_a_reason(task):
+    source, target, *_ = task
+
+    def poison(step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        value = torch.tensor(math.nan) if step.step == 3 else torch.tensor(0.0)
+        return value, {}
+
+    history = train(
+        _model(),
+        source,
+        target,
+        settings=TrainSettings(epochs=2, batch_size=32),
+        terms=[Term("poison", poison)],
+    )
+    assert history.status == "failed"
+    assert "loss_poison" in history.reason and "nan" in history.reason and "step 3" in history.reason
+
+
+def test_should_stop_cancels_cleanly(task):
+    source, target, *_ = task
+    calls = []
+
+    def should_stop() -> bool:
+        calls.append(1)
+        return len(calls) > 4
+
+    history = train(
+        _model(),
+        source,
+        target,
+        settings=TrainSettings(epochs=3, batch_size=32),
+        callbacks=Callbacks(should_stop=should_stop),
+    )
+    assert history.status == "cancelled"
+    assert "step 4" in history.reason
+    assert history.epochs == []
+
+
+def test_early_stopping_on_the_source_validation_loss(task):
+    source, _, val, _ = task
+    history = train(
+        _model(), source, settings=TrainSettings(epochs=6, batch_size=32, lr=0.0, patience=2), source_val=val
+    )
+    assert history.status == "stopped_early"
+    assert len(history.epochs) == 3  # epoch 1 is the best; two more without improvement
+    assert "kept epoch 1" in history.reason
+
+
+def test_frozen_backbone_only_trains_the_head(task):
+    source, *_ = task
+    model = _model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    train(model, source, settings=TrainSettings(epochs=1, batch_size=32, backbone_lr_mult=0.0))
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("backbone"))
+    assert not torch.equal(before["head.weight"], after["head.weight"])
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_source_weights_reach_the_loss(task):
+    source, *_ = task
+    weights = (source.y == 0).float() * 3.0  # only class "a" counts
+    model = _model()
+    train(model, source, settings=TrainSettings(epochs=3, batch_size=32, lr=3e-3), source_weights=weights)
+    predictions = model(source.X)[0].argmax(1)
+    assert (predictions == 0).float().mean() > 0.9
+
+
+def test_random_affine_is_seeded_and_keeps_the_shape():
+    x = torch.zeros(4, 1, 28, 28)
+    x[:, :, 10:18, 12:16] = 1.0
+    a = random_affine(x, torch.Generator().manual_seed(0))
+    b = random_affine(x, torch.Generator().manual_seed(0))
+    c = random_affine(x, torch.Generator().manual_seed(1))
+    assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, c)
+    assert a.sum(dim=(1, 2, 3)).sub(x.sum(dim=(1, 2, 3))).abs().max() < 12  # mass roughly kept
+    identity = random_affine(x, torch.Generator().manual_seed(0), degrees=0.0, scale=(1.0, 1.0), shift_px=0.0)
+    assert torch.allclose(identity, x, atol=1e-5)

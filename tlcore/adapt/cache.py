@@ -1,0 +1,108 @@
+"""Cache of trained source-only baselines, so runs that differ only in the method train it once.
+
+A baseline is determined by the fields of :class:`~tlcore.adapt.config.AdaptConfig` listed in
+:data:`BASELINE_FIELDS` (the target is included: harmonising the pair can change the source, e.g.
+grayscale repeated to RGB), the device type, and :data:`CACHE_VERSION` (bumped whenever the
+training code changes what a baseline is). The key is a SHA-256 of those values as JSON.
+
+:class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses
+``<workspace>/cache/baselines``), also as checkpoints ``<key>.pt`` written atomically (temporary
+file, then rename) with :func:`tlcore.models.save_checkpoint`; read back with ``weights_only=True``.
+Only baselines that trained to the end (status ``done`` or ``stopped_early``) are stored.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.errors import TLError
+from tlcore.models import Classifier, load_checkpoint, save_checkpoint
+
+CACHE_VERSION = 1
+BASELINE_FIELDS = (
+    "source",
+    "target",
+    "model",
+    "epochs",
+    "batch_size",
+    "lr",
+    "seed",
+    "augment",
+    "test_fraction",
+    "patience",
+)
+
+
+def baseline_key(cfg: AdaptConfig, device_type: str) -> str:
+    """SHA-256 (hex) of the config fields that define the source-only baseline."""
+    fields = {name: getattr(cfg, name) for name in BASELINE_FIELDS}
+    fields |= {"device": device_type, "version": CACHE_VERSION}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedBaseline:
+    """A trained baseline, its history and how training ended; ``before`` is its evaluation
+    (:func:`tlcore.adapt.evaluate.describe_model` output plus the ``settings`` it was made with)
+    once a run has computed it."""
+
+    model: Classifier
+    history: list[dict[str, Any]]
+    status: str
+    reason: str
+    before: dict[str, Any] | None = None
+
+
+class BaselineCache:
+    """Trained baselines by :func:`baseline_key`: in memory, and on disk under ``folder`` if given."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        self.folder = None if folder is None else Path(folder)
+        self._memory: dict[str, CachedBaseline] = {}
+
+    def get(self, key: str) -> CachedBaseline | None:
+        """A copy of the cached baseline (free to modify), or None."""
+        entry = self._memory.get(key)
+        path = None if self.folder is None else self.folder / f"{key}.pt"
+        if entry is None and path is not None and path.is_file():
+            try:
+                model, meta = load_checkpoint(path)
+                entry = CachedBaseline(
+                    model, meta["history"], meta["status"], meta["reason"], meta.get("before")
+                )
+            except (TLError, KeyError):
+                return None  # unreadable or from another version: retrain
+            self._memory[key] = entry
+        return None if entry is None else copy.deepcopy(entry)
+
+    def put(self, key: str, entry: CachedBaseline) -> None:
+        """Store a copy of ``entry``; ignored unless its training ended normally."""
+        if entry.status not in ("done", "stopped_early"):
+            return
+        entry = copy.deepcopy(entry)
+        entry.model.cpu()
+        self._memory[key] = entry
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "history": entry.history,
+            "status": entry.status,
+            "reason": entry.reason,
+            "before": entry.before,
+        }
+        with tempfile.NamedTemporaryFile(dir=self.folder, prefix=f".{key}.", delete=False) as tmp:
+            pass
+        try:
+            save_checkpoint(tmp.name, entry.model, meta)
+            Path(tmp.name).replace(self.folder / f"{key}.pt")
+        finally:
+            Path(tmp.name).unlink(missing_ok=True)

@@ -1,0 +1,318 @@
+"""The adaptation pipeline: config in, :class:`~tlcore.adapt.result.AdaptResult` out, in four stages.
+
+1. **data**: load both specs, harmonise the pair, seeded stratified splits: source train /
+   validation, target train / test (``cfg.test_fraction`` each). Target labels are used for scoring
+   on the test split only, except by methods defined by them (``target_only``, ``finetune``), which
+   take them from the target *train* split.
+2. **baseline**: a source-only model with the run's budget and seed: the "before" model and
+   ``source_only_accuracy``. Reused, with its evaluation, from the
+   :class:`~tlcore.adapt.cache.BaselineCache` when one matches (by default the workspace's
+   ``cache/baselines`` folder), so runs that differ only in the method train it once.
+3. **adapt**: by the methods' kind (:mod:`tlcore.methods.registry`): a ``baseline`` method keeps the
+   baseline; a ``stage`` builds the model itself (``finetune`` and ``coral`` from a copy of the
+   baseline); otherwise a fresh model, initialised exactly like the baseline, trains on source +
+   unlabelled target batches with the loss terms and the source weights computed on the baseline.
+4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies, confusion, gap and UMAP before/after.
+
+Progress: ``stage`` events at each stage start, the loop's ``step``/``epoch`` events, one ``done``.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import torch
+
+from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
+from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.adapt.evaluate import describe_model, evaluation_settings
+from tlcore.adapt.result import AdaptResult
+from tlcore.data import harmonise, load_domain, train_test_split
+from tlcore.data.domain import Domain
+from tlcore.data.rng import derive_seed
+from tlcore.device import pick_device
+from tlcore.errors import TLError
+from tlcore.features import extract_features, raw_features
+from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext, check_combination
+from tlcore.methods.registry import MethodSpec
+from tlcore.models import Classifier, build_model
+from tlcore.training import Callbacks, History, Term, TrainSettings, train
+from tlcore.workspace import Workspace
+
+SPANS = {"baseline": (0.0, 0.45), "adapt": (0.45, 0.9)}  # share of the run's progress per stage
+RAW_PCA_DIM = 50  # raw-input features for instance weights: flattened, PCA to this width
+
+
+@dataclass(frozen=True)
+class _Pair:
+    source_train: Domain
+    source_val: Domain
+    target_train: Domain  # with labels, if any: only stage methods may use them
+    target_test: Domain
+
+    @property
+    def unlabelled_target(self) -> Domain:
+        return replace(self.target_train, y=None)
+
+
+def _load_pair(cfg: AdaptConfig, workspace: Workspace | None) -> _Pair:
+    source = load_domain(cfg.source, workspace, cfg.seed)
+    target = load_domain(cfg.target, workspace, cfg.seed)
+    if not source.labelled:
+        raise TLError(f"the source domain {source.name} must be labelled")
+    source, target = harmonise(source, target)
+    source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
+    target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
+    return _Pair(source_train, source_val, target_train, target_test)
+
+
+def _seeded_build(seed: int, label: str, build: Callable[[], Any]) -> Any:
+    """``build()`` with torch's global generator seeded from ``(seed, label)``, restored afterwards."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(seed, "init", label))
+        return build()
+
+
+def _settings(cfg: AdaptConfig, stage: Literal["baseline", "adapt"], **overrides: Any) -> TrainSettings:
+    base = TrainSettings(
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        augment=cfg.augment,
+        seed=cfg.seed,
+        patience=cfg.patience,
+        device=cfg.device,
+        stage=stage,
+        span=SPANS[stage],
+    )
+    return replace(base, **overrides)
+
+
+class _Run:
+    """One run's state shared by its stages."""
+
+    def __init__(
+        self, cfg: AdaptConfig, pair: _Pair, callbacks: Callbacks, cache: BaselineCache | None
+    ) -> None:
+        self.cfg, self.pair, self.callbacks, self.cache = cfg, pair, callbacks, cache
+        self.shape, self.n_classes = pair.source_train.shape, pair.source_train.n_classes
+        self.key = baseline_key(cfg, pick_device(cfg.device).type)
+
+    def new_model(self) -> Classifier:
+        return _seeded_build(
+            self.cfg.seed, "model", lambda: build_model(self.cfg.model, self.shape, self.n_classes)
+        )
+
+    def train(
+        self, model: Classifier, labelled: Domain, unlabelled: Domain | None = None, **kw: Any
+    ) -> History:
+        """THE loop with the run's settings for the adapt stage (``kw``: TrainSettings overrides)."""
+        weights = kw.pop("source_weights", None)
+        terms = kw.pop("terms", ())
+        return train(
+            model,
+            labelled,
+            unlabelled,
+            settings=_settings(self.cfg, "adapt", **kw),
+            terms=terms,
+            source_weights=weights,
+            source_val=self.pair.source_val,
+            target_test=self.pair.target_test,
+            callbacks=self.callbacks,
+        )
+
+    def stage_event(self, stage: str, fraction: float, message: str) -> None:
+        self.callbacks.emit(ProgressEvent("stage", stage, fraction, message=message))
+
+    def baseline(self) -> CachedBaseline:
+        """The source-only baseline: from the cache when it holds this run's, else trained (and cached)."""
+        cached = self.cache.get(self.key) if self.cache is not None else None
+        if cached is not None:
+            self.stage_event("baseline", SPANS["baseline"][1], "source-only baseline reused from the cache")
+            return cached
+        self.stage_event("baseline", 0.0, "training the source-only baseline")
+        model = self.new_model()
+        history = train(
+            model,
+            self.pair.source_train,
+            settings=_settings(self.cfg, "baseline"),
+            source_val=self.pair.source_val,
+            target_test=self.pair.target_test,
+            callbacks=self.callbacks,
+        )
+        entry = CachedBaseline(model, history.epochs, history.status, history.reason)
+        if self.cache is not None:
+            self.cache.put(self.key, entry)
+        return entry
+
+    def describe_baseline(self, entry: CachedBaseline) -> dict[str, Any]:
+        """The baseline's evaluation, reused from the cache when made with the same settings."""
+        settings = evaluation_settings(self.cfg.seed)
+        if entry.before is not None and entry.before["settings"] == settings:
+            return entry.before["description"]
+        held_out = (self.pair.source_val, self.pair.target_test)
+        description = describe_model(entry.model, *held_out, seed=self.cfg.seed, device=self.cfg.device)
+        if self.cache is not None:
+            self.cache.put(
+                self.key, replace(entry, before={"settings": settings, "description": description})
+            )
+        return description
+
+    def adapt(self, specs: list[MethodSpec], params: dict[str, Any], baseline: Classifier) -> StageOutcome:
+        first = specs[0]
+        if first.kind == "baseline":
+            return StageOutcome(baseline)
+        self.stage_event("adapt", SPANS["adapt"][0], f"adapting with {self.cfg.method_label}")
+        if first.kind == "stage":
+            ctx = StageContext(
+                baseline=copy.deepcopy(baseline),
+                source=self.pair.source_train,
+                target=self.pair.target_train,
+                target_labels=self.cfg.target_labels,
+                seed=self.cfg.seed,
+                batch_size=self.cfg.batch_size,
+                train=lambda model, labelled, **kw: self.train(model, labelled, patience=None, **kw),
+                new_model=self.new_model,
+                features=lambda model, domain: extract_features(model, domain.X, device=self.cfg.device),
+            )
+            return first.build(params[first.name], ctx)
+        info: dict[str, Any] = {}
+        weights = None
+        weighting = [s for s in specs if s.kind == "weights"]
+        if weighting:
+            weights = weighting[0].build(params[weighting[0].name], self._weights_context(baseline))
+            info["weights"] = _weights_summary(weights)
+        model = self.new_model()
+        term_ctx = TermContext(self.n_classes, model.feature_dim)
+        terms = [
+            Term(
+                s.name,
+                _seeded_build(self.cfg.seed, s.name, lambda s=s: s.build(params[s.name], term_ctx)),
+                params[s.name].weight,
+            )
+            for s in specs
+            if s.kind == "term"
+        ]
+        history = self.train(
+            model, self.pair.source_train, self.pair.unlabelled_target, terms=terms, source_weights=weights
+        )
+        return StageOutcome(model, history, info)
+
+    def _weights_context(self, baseline: Classifier) -> WeightsContext:
+        source, target = self.pair.source_train, self.pair.unlabelled_target
+        Fs = extract_features(baseline, source.X, device=self.cfg.device)
+        Ft = extract_features(baseline, target.X, device=self.cfg.device)
+        return WeightsContext(
+            source,
+            target,
+            (Fs, Ft),
+            lambda: raw_features(source.X, target.X, RAW_PCA_DIM, self.cfg.seed),
+            self.cfg.seed,
+        )
+
+
+def _weights_summary(w: torch.Tensor) -> dict[str, float]:
+    """Range of the source weights and Kish's effective sample size ``(sum w)^2 / sum w^2``."""
+    return {
+        "min": float(w.min()),
+        "max": float(w.max()),
+        "effective_sample_size": float(w.sum() ** 2 / (w * w).sum()),
+        "n": len(w),
+    }
+
+
+def _parse_params(cfg: AdaptConfig, specs: list[MethodSpec]) -> dict[str, Any]:
+    stray = sorted(set(cfg.params) - set(cfg.methods))
+    if stray:
+        raise TLError(
+            f"parameters given for {', '.join(stray)}, which is not among the methods {cfg.method_label}"
+        )
+    return {spec.name: spec.parse_params(cfg.params.get(spec.name)) for spec in specs}
+
+
+def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: Classifier) -> None:
+    """Fill the scores, gaps and UMAPs of ``result`` from the baseline and the adapted model."""
+    cfg, pair = run.cfg, run.pair
+    before = run.describe_baseline(baseline)
+    if model is baseline.model:
+        after = before
+    else:
+        after = describe_model(model, pair.source_val, pair.target_test, seed=cfg.seed, device=cfg.device)
+    if after["target"] is not None:
+        result.target_accuracy = after["target"]["accuracy"]
+        result.source_only_accuracy = before["target"]["accuracy"]
+        result.per_class_accuracy = after["target"]["per_class_accuracy"]
+        result.confusion = after["target"]["confusion"]
+    result.source_accuracy = after["source"]["accuracy"]
+    result.gap_before, result.gap_after = before["gap"], after["gap"]
+    result.umap_before, result.umap_after = before["umap"], after["umap"]
+    result.model = model.cpu()
+    result.info |= {
+        "model": model.spec,
+        "n_source_train": pair.source_train.n_samples,
+        "n_target_train": pair.target_train.n_samples,
+        "n_target_test": pair.target_test.n_samples,
+    }
+
+
+def run_adaptation(
+    cfg: AdaptConfig,
+    workspace: Workspace | None = None,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    baseline_cache: BaselineCache | Literal[False] | None = None,
+) -> AdaptResult:
+    """Run one adaptation (see the module docstring); user errors raise :class:`TLError`.
+
+    ``baseline_cache``: None uses ``<workspace>/cache/baselines`` when a workspace is given (else no
+    cache), False disables caching, a :class:`BaselineCache` is used as given. A run whose loss turns
+    NaN/inf ends with status ``failed`` and its reason; a cancelled one with ``cancelled``; neither
+    has a model or scores.
+    """
+    started = time.perf_counter()
+    specs = check_combination(cfg.methods)
+    params = _parse_params(cfg, specs)
+    if baseline_cache is None and workspace is not None:
+        baseline_cache = BaselineCache(workspace.subdir("cache") / "baselines")
+    pair = _load_pair(cfg, workspace)
+    missing = [s.name for s in specs if s.needs_target_labels and not pair.target_train.labelled]
+    if missing:
+        raise TLError(f"{missing[0]} needs target labels, but {cfg.target} is unlabelled")
+    run = _Run(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
+    result = AdaptResult(config=cfg)
+    timings: dict[str, float] = {}
+
+    def finish(status: str, reason: str) -> AdaptResult:
+        result.status, result.reason = status, reason  # type: ignore[assignment]
+        result.seconds = time.perf_counter() - started
+        result.info["seconds_per_stage"] = timings
+        run.callbacks.emit(ProgressEvent("done", "done", 1.0, message=reason or status))
+        return result
+
+    t0 = time.perf_counter()
+    baseline = run.baseline()
+    timings["baseline"] = time.perf_counter() - t0
+    result.history = [{"stage": "baseline", **record} for record in baseline.history]
+    if baseline.status in ("cancelled", "failed"):
+        return finish(baseline.status, f"baseline: {baseline.reason}")
+
+    t0 = time.perf_counter()
+    outcome = run.adapt(specs, params, baseline.model)
+    timings["adapt"] = time.perf_counter() - t0
+    result.info |= outcome.info
+    status, reason = "done", ""
+    if outcome.history is not None:
+        result.history += [{"stage": "adapt", **record} for record in outcome.history.epochs]
+        status, reason = outcome.history.status, outcome.history.reason
+        if status in ("cancelled", "failed"):
+            return finish(status, f"adapt: {reason}")
+
+    t0 = time.perf_counter()
+    run.stage_event("evaluate", SPANS["adapt"][1], "scoring, measuring the gap, projecting with UMAP")
+    _evaluate(result, run, baseline, outcome.model)
+    timings["evaluate"] = time.perf_counter() - t0
+    return finish(status, reason)

@@ -1,0 +1,32 @@
+"""``python -m tlcore methods [--json]``: every adaptation method, its family and hyper-parameters."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tlcore.cli.output import print_json
+from tlcore.methods import list_methods
+
+
+def register(subparsers: Any) -> None:
+    """Add ``methods``."""
+    parser = subparsers.add_parser("methods", help="list the adaptation methods and their parameters")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=methods_command)
+
+
+def methods_command(args: argparse.Namespace) -> int:
+    rows = [spec.describe() for spec in list_methods()]
+    if args.json:
+        print_json({"methods": rows})
+        return 0
+    print(f"{'name':<16} {'family':<16} {'kind':<8} description")
+    for row in rows:
+        print(f"{row['name']:<16} {row['family']:<16} {row['kind']:<8} {row['description']}")
+        if row["params"]:
+            params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+            print(f"{'':<42} params: {params}")
+    print("\ncombine with '+': [one weighting method] + any loss terms, e.g. deep_coral+im;")
+    print("baselines and stages (kind 'baseline' / 'stage') run alone.")
+    return 0

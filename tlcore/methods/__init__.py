@@ -1,0 +1,40 @@
+"""Adaptation methods: one module per method, registered by name (see :mod:`.registry`).
+
+Importing this package registers every method; :func:`list_methods` lists them by family: baselines,
+model-based, instance-based, feature-based, self-training.
+"""
+
+from tlcore.methods import (  # noqa: F401 - imported to register the methods
+    baselines,
+    coral,
+    dan,
+    dann,
+    deep_coral,
+    domain_weights,
+    finetune,
+    im,
+    kmm,
+    pseudo_label,
+)
+from tlcore.methods.context import StageContext, StageOutcome, TermContext, WeightsContext
+from tlcore.methods.registry import (
+    MethodSpec,
+    check_combination,
+    get_method,
+    list_methods,
+    parse_methods,
+    register_method,
+)
+
+__all__ = [
+    "MethodSpec",
+    "StageContext",
+    "StageOutcome",
+    "TermContext",
+    "WeightsContext",
+    "check_combination",
+    "get_method",
+    "list_methods",
+    "parse_methods",
+    "register_method",
+]

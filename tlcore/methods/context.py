@@ -1,0 +1,79 @@
+"""What the pipeline hands a method's ``build``, per kind (see :mod:`tlcore.methods.registry`).
+
+Target labels: :class:`WeightsContext` and :class:`TermContext` carry none. :class:`StageContext`
+carries the target *train* split with its labels (when it has them) because ``target_only`` and
+``finetune`` are defined by using them; the target test split never reaches a method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.models import Classifier
+from tlcore.training import History
+
+
+@dataclass(frozen=True)
+class TermContext:
+    """Sizes a loss term needs to build its modules (e.g. DANN's discriminator)."""
+
+    n_classes: int
+    feature_dim: int
+
+
+@dataclass(frozen=True)
+class WeightsContext:
+    """Source and target train splits and their features, for computing source sample weights.
+
+    ``features("model")``: the source-only baseline's penultimate features; ``features("raw")``:
+    raw inputs (:func:`tlcore.features.raw_features`: flattened, PCA-reduced, seeded).
+    """
+
+    source: Domain
+    target: Domain  # unlabelled
+    model_features: tuple[torch.Tensor, torch.Tensor]  # N_s x d, N_t x d
+    raw_features: Callable[[], tuple[torch.Tensor, torch.Tensor]]  # computed on demand
+    seed: int
+
+    def features(self, space: str) -> tuple[torch.Tensor, torch.Tensor]:
+        if space == "model":
+            return self.model_features
+        if space == "raw":
+            return self.raw_features()
+        raise ValueError(f"unknown feature space {space!r}: use 'model' or 'raw'")
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """Everything a stage method needs to build the adapted model.
+
+    ``train(model, labelled, unlabelled=None, **overrides)`` runs THE training loop with the run's
+    settings (``overrides``: fields of :class:`~tlcore.training.TrainSettings`, e.g.
+    ``backbone_lr_mult``), wired to the run's progress events, cancellation and scoring.
+    ``new_model()`` builds a freshly, reproducibly initialised model; ``features(model, domain)``
+    returns penultimate features (``N x d``).
+    """
+
+    baseline: Classifier  # a copy of the trained source-only model: free to modify
+    source: Domain  # source train split
+    target: Domain  # target train split (labels only for target_only / finetune)
+    target_labels: int  # AdaptConfig.target_labels (k per class; 0 = method default)
+    seed: int
+    batch_size: int
+    train: Callable[..., History]
+    new_model: Callable[[], Classifier]
+    features: Callable[[Classifier, Domain], torch.Tensor]
+
+
+@dataclass
+class StageOutcome:
+    """A stage's adapted model, its training history (None for closed forms) and extra numbers."""
+
+    model: Classifier
+    history: History | None = None
+    info: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,45 @@
+"""Feature-based transfer: Deep CORAL (Sun & Saenko 2016, ECCV workshops, arXiv:1607.01719).
+
+Adds the CORAL distance between the source and target batch features (``B x d``) to the loss:
+
+    L_coral = ||C_s - C_t||_F^2 / (4 d^2),   C = (F - mean)' (F - mean) / (B - 1)
+
+computed by :func:`tlcore.metrics.coral.coral_loss`, the differentiable form of the diagnosis'
+:func:`tlcore.metrics.coral_distance` (same function, so training minimises what is reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from tlcore.methods.context import TermContext
+from tlcore.methods.registry import register_method
+from tlcore.metrics import coral_loss
+from tlcore.training import StepInputs
+
+
+@dataclass(frozen=True)
+class DeepCoralParams:
+    weight: float = 1.0
+
+
+class DeepCoralLoss(nn.Module):
+    """``(loss, logs)`` = CORAL distance of ``feats_s`` vs ``feats_t``."""
+
+    def forward(self, step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        _, feats_t = step.target()
+        return coral_loss(step.feats_s, feats_t), {}
+
+
+@register_method(
+    "deep_coral",
+    family="feature-based",
+    kind="term",
+    description="Deep CORAL: penalise the distance between source and target feature covariances.",
+    params=DeepCoralParams,
+)
+def deep_coral(params: DeepCoralParams, ctx: TermContext) -> DeepCoralLoss:
+    return DeepCoralLoss()
