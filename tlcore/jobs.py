@@ -4,7 +4,8 @@
 browser reload nor the app's restart stops it) and returns at once; :func:`run_inline` does the same
 work in the calling process (the CLI without ``--detach``). Both go through :func:`execute`, which
 feeds the pipeline's progress events into the :class:`~tlcore.runs.RunStore`, answers its
-``should_stop`` from the run's cancel flag, and closes the run as done / failed / cancelled.
+``should_stop`` from the run's cancel flag, and closes the run as done / failed / cancelled. Both
+first wait for a free slot (:mod:`tlcore.slots`: at most ``TLSTUDIO_MAX_RUNNING`` runs train at once).
 
 The function that does the work is injected as ``"module:function"`` (None means
 :data:`DEFAULT_WORKER`, the real pipeline :func:`tlcore.adapt.run_adaptation`, read at call time).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,7 +32,9 @@ from typing import Any, Protocol
 import tlcore
 from tlcore.adapt.config import AdaptConfig, ProgressEvent
 from tlcore.errors import TLError
+from tlcore.limits import Limits
 from tlcore.runs import LOG_FILE, RunRecord, RunStore
+from tlcore.slots import wait_for_slot
 from tlcore.workspace import Workspace
 
 DEFAULT_WORKER = "tlcore.adapt:run_adaptation"
@@ -38,6 +42,9 @@ INDEX_EVERY = 0.5  # seconds between step-progress writes to the index (other ev
 STOP_CHECK_EVERY = 0.5  # seconds between reads of the cancel flag
 HEARTBEAT_EVERY = 2.0
 CANCEL_GRACE = 30.0  # seconds a worker may take to honour a cancel before it is killed
+MEMORY_HINT = "try a smaller batch size, fewer samples or a smaller model"
+# torch's CUDA / MPS "out of memory" and its CPU allocator's "can't allocate memory" are RuntimeErrors
+_OOM = re.compile(r"out of memory|can't allocate memory|not enough memory", re.IGNORECASE)
 
 _PACKAGE_PARENT = Path(tlcore.__file__).resolve().parent.parent
 
@@ -145,16 +152,26 @@ def execute(
     worker: str | WorkerFn | None = None,
     on_event: EventHandler | None = None,
     cancel_grace: float = CANCEL_GRACE,
+    *,
+    max_running: int | None = None,
 ) -> RunRecord:
-    """Do the work of a queued run in this process and close it; returns the final record.
+    """Wait for a free slot (``max_running``, default from :class:`~tlcore.limits.Limits`), do the
+    work of a queued run in this process and close it; returns the final record.
 
-    Failures never escape: a :class:`TLError` becomes ``failed`` with its message, any other
-    exception ``failed`` with ``Type: message`` and its traceback appended to the run's log.
-    ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM in a worker) closes the run as ``cancelled`` and
-    is re-raised.
+    Failures never escape: a :class:`TLError` becomes ``failed`` with its message, running out of
+    memory ``failed`` with ``out of memory (...)``, any other exception ``failed`` with
+    ``Type: message``; the last two append their traceback to the run's log. ``KeyboardInterrupt``
+    (Ctrl-C, or SIGTERM in a worker) closes the run as ``cancelled`` and is re-raised.
     """
-    if not store.start(run_id, os.getpid()):
-        return store.get(run_id)  # cancelled (or declared dead) before it started
+    try:
+        if not wait_for_slot(store, run_id, max_running or Limits.from_env().max_running):
+            return store.get(run_id)  # cancelled (or declared dead) before it started
+    except TLError as exc:  # a bad TLSTUDIO_MAX_RUNNING
+        store.end(run_id, "failed", str(exc))
+        return store.get(run_id)
+    except KeyboardInterrupt:
+        store.end(run_id, "cancelled", "interrupted while waiting for a free slot")
+        raise
     recorder = _Recorder(store, run_id, on_event)
     watchdog = _Watchdog(store, run_id, cancel_grace)
     watchdog.start()
@@ -175,13 +192,21 @@ def execute(
     except KeyboardInterrupt:
         store.end(run_id, "cancelled", "interrupted by a signal or Ctrl-C")
         raise
-    except Exception as exc:
+    except Exception as exc:  # MemoryError included: the run fails, the calling process goes on
+        store.end(run_id, "failed", crash_reason(exc))
         with (store.folder(run_id) / LOG_FILE).open("a", encoding="utf-8") as log:
             traceback.print_exc(file=log)
-        store.end(run_id, "failed", f"{type(exc).__name__}: {exc}")
     finally:
         watchdog.stop()
     return store.get(run_id)
+
+
+def crash_reason(exc: Exception) -> str:
+    """The one-line reason of a run that raised ``exc``; running out of memory says so and what to try."""
+    first = next(iter(str(exc).strip().splitlines()), "")
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError" or _OOM.search(first):
+        return f"out of memory ({MEMORY_HINT}): {first or type(exc).__name__}"
+    return f"{type(exc).__name__}: {first}"
 
 
 def _checkpoint_writer(model: Any, config: AdaptConfig) -> Callable[[Path], None] | None:

@@ -13,7 +13,8 @@ commands and the worker processes of running jobs. Each run also owns ``<workspa
 Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
 status flips to ``done``, so ``done`` implies complete artifacts. A run whose worker died (its pid
 is gone, or it sent no heartbeat for :data:`STALE_AFTER` seconds) is marked ``interrupted`` by
-:meth:`RunStore.mark_stale`, which every ``get`` and ``list`` call runs first.
+:meth:`RunStore.mark_stale`, which every ``get`` and ``list`` call runs first. Workers take their
+run from ``queued`` to ``running`` through :mod:`tlcore.slots`, which caps how many train at once.
 """
 
 from __future__ import annotations
@@ -152,13 +153,14 @@ class RunStore:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._db = workspace.index_path
-        with self._connect() as conn:
+        with self.connect() as conn:
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, with the schema
                 conn.executescript(f"{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};")
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the index in autocommit mode (``BEGIN`` your own multi-statement writes)."""
         conn = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
@@ -180,7 +182,7 @@ class RunStore:
         """The run's current record; unknown id → :class:`TLError`."""
         self.folder(run_id)
         self.mark_stale()
-        with self._connect() as conn:
+        with self.connect() as conn:
             row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise TLError(f"no run {run_id} in {self.workspace.root}")
@@ -192,7 +194,7 @@ class RunStore:
             raise TLError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
         self.mark_stale()
         query = "SELECT * FROM runs" + (" WHERE status = ?" if status else "")
-        with self._connect() as conn:
+        with self.connect() as conn:
             rows = conn.execute(
                 query + " ORDER BY created DESC, id DESC LIMIT ?", (*([status] if status else []), limit)
             ).fetchall()
@@ -251,7 +253,7 @@ class RunStore:
         text = json.dumps(data, indent=2)
         atomic_write(folder / CONFIG_FILE, lambda p: p.write_text(text, encoding="utf-8"))
         now = time.time()
-        with self._connect() as conn:
+        with self.connect() as conn:
             conn.execute(
                 "INSERT INTO runs (id, created, updated, status, method, source, target, config)"
                 " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
@@ -274,14 +276,14 @@ class RunStore:
         record = self.get(run_id)
         if record.active:
             raise TLError(f"run {run_id} is {record.status}; cancel it before deleting it")
-        with self._connect() as conn:
+        with self.connect() as conn:
             conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
         shutil.rmtree(record.folder, ignore_errors=True)
 
     def mark_stale(self) -> builtins.list[str]:
         """Mark active runs whose worker is gone as ``interrupted``; returns their ids."""
         now = time.time()
-        with self._connect() as conn:
+        with self.connect() as conn:
             rows = conn.execute(
                 "SELECT id, pid, heartbeat, updated FROM runs WHERE status IN ('queued', 'running')"
             ).fetchall()
@@ -330,7 +332,7 @@ class RunStore:
 
     def stop_requested(self, run_id: str) -> bool:
         """True when a cancel was requested or the run is no longer running."""
-        with self._connect() as conn:
+        with self.connect() as conn:
             row = conn.execute("SELECT status, cancel_requested FROM runs WHERE id = ?", (run_id,)).fetchone()
         return row is None or row["status"] != "running" or bool(row["cancel_requested"])
 
@@ -374,7 +376,7 @@ class RunStore:
         values["updated"] = time.time()
         columns = ", ".join(f"{name} = ?" for name in values)
         marks = ", ".join("?" for _ in allowed)
-        with self._connect() as conn:
+        with self.connect() as conn:
             cursor = conn.execute(
                 f"UPDATE runs SET {columns} WHERE id = ? AND status IN ({marks})",
                 (*values.values(), run_id, *allowed),

@@ -1,18 +1,24 @@
 """Hidden entry point of a launched run: ``python -m tlcore.worker WORKSPACE RUN_ID``.
 
 Started by :func:`tlcore.jobs.launch` in its own session, with output going to the run's log file.
+Before torch loads, it limits torch's threads to this run's share of the cores
+(:func:`tlcore.slots.limit_threads`); then it waits for a free slot and does the run.
 SIGTERM acts like Ctrl-C: the run is closed as ``cancelled`` before the process exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from collections.abc import Sequence
 
+from tlcore.errors import TLError
 from tlcore.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute
+from tlcore.limits import Limits
 from tlcore.runs import RunStore
+from tlcore.slots import limit_threads
 from tlcore.workspace import Workspace
 
 
@@ -25,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cancel-grace", type=float, default=CANCEL_GRACE)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with contextlib.suppress(TLError):  # a bad setting fails the run in execute, with its message
+        limit_threads(Limits.from_env().max_running)
     store = RunStore(Workspace.resolve(args.workspace))
     try:
         record = execute(store, args.run_id, args.worker, cancel_grace=args.cancel_grace)

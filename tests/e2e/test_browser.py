@@ -7,111 +7,26 @@ Playwright's sync API and the system Chromium (never ``playwright install``), fa
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.app.helpers import EVIL, digits_zip, npz_bytes
+from tests.e2e.harness import ROOT, assert_no_exception, fill, launch_chromium, serve, settle, upload, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SOURCE = "mnist5k:n=800"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served on a free port with an empty workspace; yields its URL."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install the Debian package chromium (make test does)")
-    workspace = tmp_path_factory.mktemp("workspace")
-    port = free_port()
-    log = (workspace / "streamlit.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "TLSTUDIO_WORKSPACE": str(workspace)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy; see {workspace / 'streamlit.log'}")
-            time.sleep(0.5)
+    with serve(tmp_path_factory.mktemp("workspace")) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
-
-
-def settle(page, timeout_s: float = 120) -> None:
-    """Wait until the script run finished (no 'running' status widget for a moment)."""
-    deadline = time.monotonic() + timeout_s
-    quiet_since = None
-    while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
-        if running:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 1.0:
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError("the app kept running for too long")
-
-
-def visit(page, title: str) -> None:
-    """Open a page from the sidebar navigation and wait for it to render."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=title, exact=True).first.wait_for()
-    settle(page)
 
 
 IMAGES_LOADED = "() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
@@ -121,8 +36,7 @@ CONTENT_HEIGHT = """() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBl
 
 def check_and_shoot(page, name: str) -> None:
     """No exception box on the page; save a screenshot of the whole page (taller viewport)."""
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, exceptions.first.inner_text()
+    assert_no_exception(page)
     page.wait_for_function(IMAGES_LOADED)
     size = page.viewport_size
     page.set_viewport_size(
@@ -132,24 +46,6 @@ def check_and_shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
     page.set_viewport_size(size)
-
-
-def upload(page, path: Path, role: str) -> None:
-    page.get_by_role("tab", name="Upload your own").click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    page.get_by_text(path.name).first.wait_for()
-    settle(page)
-    page.get_by_role("button", name=f"Use as {role}").click()
-    page.get_by_text("Saved to the workspace").wait_for()
-    settle(page)
-
-
-def fill(page, label: str, value: str) -> None:
-    """Type into the text or number input labelled ``label`` and commit it."""
-    field = page.locator(f'input[aria-label="{label}"]')
-    field.fill(value)
-    field.press("Enter")
-    settle(page)
 
 
 def walk_data(page, tmp_path: Path) -> None:
@@ -212,7 +108,7 @@ def test_newcomer_flow(server: str, tmp_path: Path) -> None:
 
     dialogs: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(90_000)
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

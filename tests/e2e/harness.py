@@ -1,0 +1,145 @@
+"""Shared by the browser tests: serve the app on a free port, launch the system Chromium, drive pages.
+
+:func:`serve` starts ``streamlit run app.py`` (with the repository's ``.streamlit/config.toml``)
+on a free localhost port with its own workspace; :func:`launch_chromium` starts Debian's Chromium
+through Playwright's sync API (never ``playwright install``). The page helpers wait for Streamlit's
+script runs to finish, so tests read settled pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(workspace: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The app served on a free port with ``workspace`` (plus ``env``); yields its URL."""
+    port = free_port()
+    log = (workspace / "streamlit.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "TLSTUDIO_WORKSPACE": str(workspace), **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy; see {workspace / 'streamlit.log'}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """The system Chromium, headless, through Playwright; fails clearly when it is missing."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install the Debian package chromium (make test does)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def settle(page: Any, timeout_s: float = 120) -> None:
+    """Wait until the script run finished (no 'running' status widget for a moment)."""
+    deadline = time.monotonic() + timeout_s
+    quiet_since = None
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.0:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("the app kept running for too long")
+
+
+def go_to(page: Any, title: str) -> None:
+    """Open a page from the sidebar navigation, up to its title (its script may still run)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for()
+
+
+def visit(page: Any, title: str) -> None:
+    """Open a page from the sidebar navigation and wait for it to render."""
+    go_to(page, title)
+    settle(page)
+
+
+def type_into(page: Any, label: str, value: str) -> None:
+    """Type into the text or number input labelled ``label`` and commit it (the rerun may still run)."""
+    field = page.locator(f'input[aria-label="{label}"]')
+    field.fill(value)
+    field.press("Enter")
+
+
+def fill(page: Any, label: str, value: str) -> None:
+    """Type into the text or number input labelled ``label``, commit it and wait for the rerun."""
+    type_into(page, label, value)
+    settle(page)
+
+
+def choose_file(page: Any, path: Path) -> None:
+    """Data page: put ``path`` in the uploader (this session only; nothing is saved yet)."""
+    page.get_by_role("tab", name="Upload your own").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for()
+    settle(page)
+
+
+def upload(page: Any, path: Path, role: str) -> None:
+    """Data page: choose ``path`` and save it to the workspace as the ``role`` domain."""
+    choose_file(page, path)
+    page.get_by_role("button", name=f"Use as {role}").click()
+    page.get_by_text("Saved to the workspace").wait_for()
+    settle(page)
+
+
+def assert_no_exception(page: Any) -> None:
+    """No Streamlit exception box on the page."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()

@@ -1,0 +1,151 @@
+"""Four browser sessions on one server at once: browsing, uploading and launching runs.
+
+One ``streamlit run`` serves four headless Chromium pages, each in its own browser context (its own
+cookies, so its own Streamlit session). One session saves an upload, another only chooses a file
+in the uploader: that file must never reach the workspace or another session's pickers. Each
+session then launches one tiny run from the Adapt page; with ``TLSTUDIO_MAX_RUNNING=2`` the runs
+queue for the two slots. Every run must complete and the run index stay a consistent WAL database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
+from tests.e2e.harness import (
+    assert_no_exception,
+    choose_file,
+    fill,
+    go_to,
+    launch_chromium,
+    serve,
+    settle,
+    type_into,
+    upload,
+)
+from tlcore.runs import RunStore
+from tlcore.workspace import Workspace
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SESSIONS = 4
+SLOTS = 2
+PRIVATE = "private-scans.zip"
+
+
+def on_each(pages: list[Any], action: Callable[[Any], object]) -> None:
+    """``action`` on every page, then wait for all of them: the sessions work at the same time."""
+    for page in pages:
+        action(page)
+    for page in pages:
+        settle(page)
+
+
+def open_sessions(browser: Any, url: str) -> list[Any]:
+    """One browser context (so one Streamlit session) per page, all on the small pair."""
+    pages = [browser.new_context(viewport={"width": 1200, "height": 800}).new_page() for _ in range(SESSIONS)]
+    for page in pages:
+        page.set_default_timeout(90_000)
+        page.goto(url)
+    on_each(pages, lambda page: page.get_by_role("heading", name="tlstudio").wait_for())
+
+    def small_pair(page: Any) -> None:
+        type_into(page, "Source (labelled)", SMALL_SOURCE)
+        type_into(page, "Target (adapt to)", SMALL_TARGET)
+
+    on_each(pages, small_pair)
+    return pages
+
+
+def dataset_options(page: Any) -> list[str]:
+    """Data page: the choices of the source role's dataset picker."""
+    page.get_by_role("tab", name="Datasets and shifts").click()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Dataset").first.click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return options
+
+
+def prepare_runs(pages: list[Any]) -> None:
+    """Adapt page: one source-only run of one epoch (model auto: LeNet; batch size 64)."""
+    on_each(pages, lambda page: go_to(page, "Adapt"))
+    for name in ("deep_coral · feature-based", "dann · feature-based"):
+        on_each(pages, lambda page, name=name: page.get_by_role("button", name=f"Remove {name}").click())
+    for page in pages:
+        page.locator('input[aria-label="Methods"]').fill("source_only")
+        page.get_by_role("option", name="source_only · baseline").click()
+        page.keyboard.press("Escape")
+    on_each(pages, lambda page: type_into(page, "Epochs", "1"))
+
+
+def follow_runs(store: RunStore, timeout_s: float = 420) -> tuple[int, set[str]]:
+    """Poll until no run is active: the most runs seen running at once, the waiting messages seen."""
+    most_running, waiting = 0, set()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        records = store.list()
+        most_running = max(most_running, sum(r.status == "running" for r in records))
+        waiting |= {r.message for r in records if r.status == "queued" and r.message}
+        if len(records) == SESSIONS and not any(r.active for r in records):
+            return most_running, waiting
+        assert time.monotonic() < deadline, [(r.status, r.message) for r in records]
+        time.sleep(0.25)
+
+
+def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only the browser tests need it
+
+    root = tmp_path / "workspace"
+    root.mkdir()
+    shared, private = tmp_path / "shared.npz", tmp_path / PRIVATE
+    shared.write_bytes(npz_bytes(["0", "1"], 12))
+    private.write_bytes(image_zip())
+    started = time.monotonic()
+    with serve(root, {"TLSTUDIO_MAX_RUNNING": str(SLOTS)}) as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        pages = open_sessions(browser, url)
+        saver, chooser, *_ = pages
+
+        on_each([saver], lambda page: go_to(page, "Data"))
+        upload(saver, shared, "target")
+        fill(saver, "Target (adapt to)", SMALL_TARGET)
+        on_each(pages[1:], lambda page: go_to(page, "Data"))
+        choose_file(chooser, private)
+        for page in pages:
+            options = dataset_options(page)
+            assert "upload:shared.npz" in options  # a saved upload reaches every session
+            assert not [o for o in options if "private" in o], options
+        assert all(PRIVATE not in page.content() for page in pages if page is not chooser)
+
+        prepare_runs(pages)
+        on_each(pages, lambda page: page.get_by_role("button", name="Launch").click())
+        on_each(pages, lambda page: go_to(page, "Compare"))  # browse on while the runs queue and train
+        store = RunStore(Workspace.resolve(root))
+        most_running, waiting = follow_runs(store)
+
+        on_each(pages, lambda page: go_to(page, "Adapt"))
+        for page in pages:
+            page.get_by_text("finished", exact=True).nth(SESSIONS - 1).wait_for()
+            assert_no_exception(page)
+            errors = page.locator('[data-testid="stAlertContentError"]')
+            assert errors.count() == 0, errors.first.inner_text()
+        assert all(PRIVATE not in page.content() for page in pages if page is not chooser)
+        browser.close()
+
+    records = store.list()
+    assert [(r.status, r.error, r.method) for r in records] == [("done", "", "source_only")] * SESSIONS
+    assert {(r.source, r.target, r.config["epochs"]) for r in records} == {(SMALL_SOURCE, SMALL_TARGET, 1)}
+    assert most_running <= SLOTS
+    assert any(m.startswith("waiting for a free slot") for m in waiting), waiting
+    assert [p.name for p in (root / "uploads").iterdir()] == ["shared.npz"]
+    with closing(sqlite3.connect(store.workspace.index_path)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    print(f"4 sessions, {SESSIONS} runs, {SLOTS} slots: {time.monotonic() - started:.0f} s")

@@ -1,0 +1,100 @@
+"""Run slots: at most ``max_running`` runs of a workspace train at once, started in launch order.
+
+There is no scheduler process. Each worker claims its own run with :func:`claim_slot`, one
+``BEGIN IMMEDIATE`` transaction on the run index, so two workers never count the same free slot.
+Until it gets one, :func:`wait_for_slot` polls, keeping the run ``queued`` with a message such as
+``waiting for a free slot (2 running)`` and a fresh heartbeat, so a long wait is not mistaken for a
+dead worker. A worker killed while it waits is marked ``interrupted`` by
+:meth:`~tlcore.runs.RunStore.mark_stale` and so gives its place in the queue back.
+
+The cap is :attr:`tlcore.limits.Limits.max_running` (``TLSTUDIO_MAX_RUNNING``, default half the
+cores). :func:`limit_threads` gives a launched worker its share of the cores before torch loads:
+on a shared machine, torch's default of one busy-waiting thread per core in every process made
+small operations about 20 times slower.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from typing import Literal
+
+from tlcore.runs import RunStore
+
+Claim = Literal["started", "waiting", "ended"]
+SLOT_POLL = 0.5  # seconds between a waiting worker's claims
+
+
+def claim_slot(store: RunStore, run_id: str, pid: int, max_running: int) -> Claim:
+    """queued → running in process ``pid`` when a slot is free and it is this run's turn.
+
+    Its turn: the running runs plus the runs launched before it that still wait (queued, with a
+    worker) number fewer than ``max_running``. Otherwise the run stays queued, says why and records
+    a heartbeat (``waiting``). A cancel requested meanwhile closes it as ``cancelled``; a run that
+    is no longer queued is ``ended``.
+    """
+    store.mark_stale()  # dead workers give their slot, or their place in the queue, back
+    with store.connect() as conn:
+        conn.execute("BEGIN IMMEDIATE")  # the write lock first: the counts below cannot change
+        try:
+            state = _claim(conn, run_id, pid, max_running, time.time())
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return state
+
+
+def _claim(conn: sqlite3.Connection, run_id: str, pid: int, max_running: int, now: float) -> Claim:
+    row = conn.execute(
+        "SELECT status, created, cancel_requested FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    if row is None or row["status"] != "queued":
+        return "ended"
+    if row["cancel_requested"]:
+        conn.execute(
+            "UPDATE runs SET status = 'cancelled', error = 'cancelled before it started', updated = ?"
+            " WHERE id = ?",
+            (now, run_id),
+        )
+        return "ended"
+    running = conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'running'").fetchone()[0]
+    ahead = conn.execute(
+        "SELECT COUNT(*) FROM runs WHERE status = 'queued' AND pid IS NOT NULL"
+        " AND (created < ? OR (created = ? AND id < ?))",
+        (row["created"], row["created"], run_id),
+    ).fetchone()[0]
+    started = running + ahead < max_running
+    if started:
+        status, stage, message = "running", "", ""
+    else:
+        status, stage = "queued", "queued"
+        message = f"waiting for a free slot ({running} running" + (f", {ahead} ahead)" if ahead else ")")
+    conn.execute(
+        "UPDATE runs SET status = ?, stage = ?, message = ?, pid = ?, heartbeat = ?, updated = ?"
+        " WHERE id = ?",
+        (status, stage, message, pid, now, now, run_id),
+    )
+    return "started" if started else "waiting"
+
+
+def wait_for_slot(store: RunStore, run_id: str, max_running: int, poll: float = SLOT_POLL) -> bool:
+    """Claim a slot for the run in this process, polling; False if it ended while it waited."""
+    while True:
+        state = claim_slot(store, run_id, os.getpid(), max_running)
+        if state != "waiting":
+            return state == "started"
+        time.sleep(poll)
+
+
+def worker_threads(max_running: int) -> int:
+    """Threads for one run when ``max_running`` train at once: an equal share of the cores, >= 1."""
+    return max(1, (os.cpu_count() or 1) // max_running)
+
+
+def limit_threads(max_running: int) -> None:
+    """Call before torch loads: set its thread count (``OMP_NUM_THREADS``) to this run's share and
+    ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of spinning), unless already set."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(worker_threads(max_running)))
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
