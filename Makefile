@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 
 .PHONY: app test lint bench
+BENCH := .venv-bench/bin
+BENCH_ARGS ?=
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +34,15 @@ test: $(VENV)/.test-installed
 	scripts/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Benchmarks in their own venv (skada, alibi-detect never touch .venv): the full run by default,
+# `make bench BENCH_ARGS=--quick` for a few minutes.
+$(BENCH)/.installed: requirements.txt requirements-bench.txt requirements-bench-nodeps.txt
+	$(PYTHON) -m venv .venv-bench
+	$(BENCH)/pip install -q -r requirements.txt -r requirements-bench.txt
+	$(BENCH)/pip install -q --no-deps -r requirements-bench-nodeps.txt
+	touch $@
+
+bench: $(BENCH)/.installed
+	scripts/system-deps.sh test
+	$(BENCH)/python -m bench $(BENCH_ARGS) --out docs
