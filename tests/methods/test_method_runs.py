@@ -1,13 +1,16 @@
 """Every method through the pipeline on a small shifted task; composition rules; weights on a toy."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
 
 from tlcore.adapt import AdaptConfig, BaselineCache, run_adaptation
 from tlcore.adapt import evaluate as evaluate_stage
+from tlcore.adapt.cache import baseline_key
 from tlcore.data.domain import Domain
+from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.methods import (
     WeightsContext,
@@ -17,6 +20,7 @@ from tlcore.methods import (
     parse_methods,
     register_method,
 )
+from tlcore.methods.context import cap_mean_one
 from tlcore.models import Classifier
 from tlcore.workspace import Workspace
 
@@ -107,11 +111,30 @@ def _toy_weights_context() -> WeightsContext:
 @pytest.mark.parametrize("name", ["domain_weights", "kmm"])
 def test_instance_weights_favour_target_like_source_samples(name):
     spec = get_method(name)
-    weights = spec.build(spec.parse_params({}), _toy_weights_context())
+    params = spec.parse_params({})
+    weights = spec.build(params, _toy_weights_context())
     assert weights.shape == (400,)
     assert weights.mean().item() == pytest.approx(1.0, abs=1e-5)
-    assert weights.min() >= 0
+    assert weights.min() >= 0 and weights.max() <= getattr(params, "clip", getattr(params, "B", None)) + 1e-6
     assert weights[200:].mean() > 5 * weights[:200].mean()
+
+
+def test_weight_normalisation_caps_and_keeps_class_priors():
+    ctx = _toy_weights_context()
+    capped = cap_mean_one(torch.tensor([0.0, 1e-6, 1e-3, 1.0, 100.0], dtype=torch.float64), 3.0)
+    assert capped.mean().item() == pytest.approx(1.0) and capped.max().item() == pytest.approx(3.0)
+    labels = torch.arange(400) % 2  # two classes, each half target-like
+    two_class = WeightsContext(replace(ctx.source, classes=("a", "b"), y=labels), *ctx_tail(ctx))
+    raw = torch.linspace(0.01, 10.0, 400, dtype=torch.float64) * (1 + labels * 9)
+    per_class = two_class.normalise(raw, clip=5.0, per_class=True)
+    assert per_class[labels == 0].mean().item() == pytest.approx(1.0, abs=1e-5)
+    assert per_class[labels == 1].mean().item() == pytest.approx(1.0, abs=1e-5)
+    pooled = two_class.normalise(raw, clip=5.0, per_class=False)
+    assert pooled[labels == 1].mean() > 1.5 * pooled[labels == 0].mean()
+
+
+def ctx_tail(ctx: WeightsContext) -> tuple:
+    return ctx.target, ctx.model_features, ctx.raw_features, ctx.seed
 
 
 @pytest.mark.parametrize("method", [s.name for s in list_methods()] + ["domain_weights+deep_coral+im"])
@@ -154,3 +177,13 @@ def test_baseline_is_cached_on_disk_and_reused(tmp_path):
     assert second.source_only_accuracy == first.source_only_accuracy
     assert [r for r in second.history if r["stage"] == "baseline"] == first.history
     assert second.gap_before == first.gap_before and second.umap_before == first.umap_before
+
+
+def test_finetune_head_mode_keeps_the_source_backbone(cache):
+    cfg = AdaptConfig(methods=("finetune",), params={"finetune": {"mode": "head"}}, target_labels=2, **SMALL)
+    result = run_adaptation(cfg, baseline_cache=cache)
+    assert result.status == "done" and result.info["n_target_labels"] == 20
+    baseline = cache.get(baseline_key(cfg, pick_device().type)).model
+    for name, value in baseline.backbone.state_dict().items():
+        assert torch.equal(value, result.model.backbone.state_dict()[name]), name
+    assert not torch.equal(baseline.head.weight, result.model.head.weight)

@@ -47,6 +47,39 @@ class WeightsContext:
             return self.raw_features()
         raise ValueError(f"unknown feature space {space!r}: use 'model' or 'raw'")
 
+    def normalise(self, w: torch.Tensor, clip: float, per_class: bool) -> torch.Tensor:
+        """Weights with mean 1 and none above ``clip``, within each source class when ``per_class``.
+
+        Per class, the source class priors are kept: weights then only choose *which* samples of a
+        class count, and cannot act as a (spurious) label-shift correction.
+        """
+        w = w.double().clamp_min(0.0)
+        if not per_class or self.source.y is None:
+            return cap_mean_one(w, clip).float()
+        out = torch.empty_like(w)
+        for c in torch.unique(self.source.y):
+            members = self.source.y == c
+            out[members] = cap_mean_one(w[members], clip)
+        return out.float()
+
+
+def cap_mean_one(v: torch.Tensor, clip: float) -> torch.Tensor:
+    """``min(s v, clip)`` with the scale ``s`` chosen (bisection) so that its mean is 1.
+
+    Unlike "divide by the mean, clip, divide again", the result never exceeds ``clip`` (``>= 1``);
+    all-zero ``v`` gives uniform weights.
+    """
+    if float(v.max()) <= 0:
+        return torch.ones_like(v)
+    lo, hi = 0.0, 1.0 / float(v[v > 0].min()) * clip  # at hi every positive entry is capped
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if float((mid * v).clamp_max(clip).mean()) < 1.0:
+            lo = mid
+        else:
+            hi = mid
+    return (hi * v).clamp_max(clip)
+
 
 @dataclass(frozen=True)
 class StageContext:

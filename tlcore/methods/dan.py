@@ -9,7 +9,9 @@ mixture of Gaussian kernels to the loss, with the unbiased U-statistic (Gretton 
 
 The kernels, the median heuristic (on the detached pooled batch) and the bandwidth mixture are
 those of :mod:`tlcore.metrics.kernels`, the same the diagnosis uses; DAN's learned kernel weights
-are replaced by equal weights (as in most re-implementations, e.g. tllib).
+are replaced by equal weights (as in most re-implementations, e.g. tllib). Default weight 10:
+measured on mnist5k -> digits (LeNet, 10 epochs, seed 0) DAN alone reached 77% with weight 1 and 88%
+with weight 10.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tlcore.training import StepInputs
 
 @dataclass(frozen=True)
 class DANParams:
-    weight: float = 1.0
+    weight: float = 10.0  # the batch MMD² is small (~1e-3..1e-2); weight 1 barely moves the features
 
 
 def mk_mmd2(Xs: torch.Tensor, Xt: torch.Tensor) -> tuple[torch.Tensor, tuple[float, ...]]:

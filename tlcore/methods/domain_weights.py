@@ -8,8 +8,10 @@ density ratio ``w(x) = p_t(x) / p_s(x)``. A probabilistic domain classifier give
 The classifier is the one behind the proxy A-distance (:func:`tlcore.metrics.proxy_a_distance`:
 seeded, cross-fitted L2 logistic regression on standardised features with balanced class
 weights, so the domain-size ratio is a constant that the normalisation removes); each source
-sample's ``p`` is a held-out prediction. Weights are normalised to mean 1, clipped at ``clip``
-(bounding the variance of the weighted loss) and normalised to mean 1 again.
+sample's ``p`` is a held-out prediction; a small ``C`` keeps the probabilities smooth when the
+domains are nearly separable. Weights are scaled to mean 1 with none above ``clip`` (bounding the
+variance of the weighted loss), within each source class by default
+(:meth:`~tlcore.methods.context.WeightsContext.normalise`).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from tlcore.metrics import proxy_a_distance
 
 @dataclass(frozen=True)
 class DomainWeightsParams:
-    features: str = "model"  # "model": source-only baseline features | "raw": flattened inputs
-    C: float = 1.0  # inverse L2 strength of the logistic regression
-    clip: float = 10.0  # largest weight, in units of the mean weight
+    features: str = "model"  # "model": source-only baseline features | "raw": flattened inputs (PCA)
+    C: float = 0.01  # inverse L2 strength of the logistic regression (small: smooth probabilities)
+    clip: float = 5.0  # largest weight (the mean is 1)
+    per_class: bool = True  # normalise within each source class (keeps the class priors)
     folds: int = 2  # cross-fitting folds
 
     def check(self) -> None:
@@ -39,17 +42,10 @@ class DomainWeightsParams:
             raise TLError("domain_weights: need clip > 1, C > 0 and folds >= 2")
 
 
-def normalise_weights(w: torch.Tensor, clip: float) -> torch.Tensor:
-    """``w / mean(w)``, clipped at ``clip``, then divided by its mean again (so the mean is 1)."""
-    w = w / w.mean()
-    w = w.clamp(max=clip)
-    return w / w.mean()
-
-
-def density_ratio_weights(p_target: np.ndarray, clip: float) -> torch.Tensor:
-    """Source weights ``p / (1 - p)`` from held-out domain probabilities ``p = p(target | x)``."""
+def density_ratio(p_target: np.ndarray) -> torch.Tensor:
+    """``p / (1 - p)`` from held-out domain probabilities ``p = p(target | x)`` (float64)."""
     p = torch.as_tensor(p_target, dtype=torch.float64).clamp(1e-6, 1 - 1e-6)
-    return normalise_weights(p / (1 - p), clip).float()
+    return p / (1 - p)
 
 
 @register_method(
@@ -62,4 +58,4 @@ def density_ratio_weights(p_target: np.ndarray, clip: float) -> torch.Tensor:
 def domain_weights(params: DomainWeightsParams, ctx: WeightsContext) -> torch.Tensor:
     Fs, Ft = ctx.features(params.features)
     result = proxy_a_distance(Fs, Ft, seed=ctx.seed, n_folds=params.folds, C=params.C)
-    return density_ratio_weights(result.source_scores, params.clip)
+    return ctx.normalise(density_ratio(result.source_scores), params.clip, params.per_class)

@@ -15,8 +15,9 @@ Solver: FISTA (Beck & Teboulle 2009), accelerated projected gradient with step `
 the projection onto the box-and-slab set is exact: ``clip(v - tau, 0, B)`` with the shift ``tau``
 found by bisection so the sum lands in the slab (0 when it already does).
 Scalability: the source is split into seeded chunks of at most ``max_samples`` (the target is
-subsampled to as many) and each chunk solves its own KMM ("ensemble KMM", Miao et al. 2015); weights
-are divided by their mean, so they average 1 over the source.
+subsampled to as many) and each chunk solves its own KMM ("ensemble KMM", Miao et al. 2015). The
+weights are finally scaled to mean 1 (capped at ``B``), within each source class by default
+(:meth:`~tlcore.methods.context.WeightsContext.normalise`).
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ from tlcore.metrics import gaussian_kernel, median_bandwidth
 @dataclass(frozen=True)
 class KMMParams:
     features: str = "model"  # "model": source-only baseline features | "raw": flattened inputs
-    B: float = 10.0  # upper bound of each weight
+    B: float = 3.0  # upper bound of each weight (small: keeps the effective sample size up)
     eps: float = -1.0  # slab half-width relative to n_s; < 0: (sqrt(n_s) - 1) / sqrt(n_s)
     max_samples: int = 1000  # chunk size (source) and target subsample
     iterations: int = 300
+    per_class: bool = True  # rescale to mean 1 within each source class (keeps the class priors)
 
     def check(self) -> None:
         if self.features not in ("model", "raw"):
@@ -82,7 +84,7 @@ def kmm_solve(K: torch.Tensor, kappa: torch.Tensor, B: float, eps: float, iterat
 
 
 def kmm_weights(Xs: torch.Tensor, Xt: torch.Tensor, params: KMMParams, seed: int) -> torch.Tensor:
-    """KMM weights (mean 1) for the rows of ``Xs`` (``n_s x d``) against ``Xt`` (``n_t x d``)."""
+    """KMM weights (float64, each chunk's ``beta``) for the rows of ``Xs`` (``n_s x d``) against ``Xt``."""
     Xs, Xt = Xs.double(), Xt.double()
     gen = generator(seed, "kmm")
     Xt = Xt[torch.randperm(len(Xt), generator=gen)[: params.max_samples]]
@@ -96,7 +98,7 @@ def kmm_weights(Xs: torch.Tensor, Xt: torch.Tensor, params: KMMParams, seed: int
         K = gaussian_kernel(Xs[chunk], None, sigma)
         kappa = gaussian_kernel(Xs[chunk], Xt, sigma).sum(1) * (n / len(Xt))
         weights[chunk] = kmm_solve(K, kappa, params.B, eps, params.iterations)
-    return (weights / weights.mean()).float()
+    return weights
 
 
 @register_method(
@@ -108,4 +110,4 @@ def kmm_weights(Xs: torch.Tensor, Xt: torch.Tensor, params: KMMParams, seed: int
 )
 def kmm(params: KMMParams, ctx: WeightsContext) -> torch.Tensor:
     Fs, Ft = ctx.features(params.features)
-    return kmm_weights(Fs, Ft, params, ctx.seed)
+    return ctx.normalise(kmm_weights(Fs, Ft, params, ctx.seed), params.B, params.per_class)

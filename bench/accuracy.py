@@ -1,0 +1,209 @@
+"""Target accuracy (mean ± std over seeds) of every tlcore method and of skada's counterparts.
+
+tlcore runs go through :func:`tlcore.adapt.run_adaptation`, the same pipeline as the CLI and the
+app. skada gets the very arrays that pipeline trains and scores on: the same public loading,
+harmonising and seeded splits (:func:`task_arrays`), the same network, batch size, learning rate
+and epochs. The method comparison runs without augmentation on both sides; the recipes and the
+target-trained oracle run with the engine's defaults. Target labels only score the target test split.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench import skada_methods
+from bench.plan import Plan
+from bench.skada_methods import TaskArrays, TrainBudget
+from tlcore.adapt import AdaptConfig, BaselineCache, ProgressEvent, run_adaptation
+from tlcore.data import harmonise, load_domain, train_test_split
+from tlcore.methods import get_method, list_methods
+from tlcore.models import build_model
+from tlcore.workspace import Workspace
+
+Log = Callable[[str], None]
+
+
+class EventClock:
+    """Progress events with their arrival time; training throughput from the loop's step events."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, ProgressEvent]] = []
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.events.append((time.perf_counter(), event))
+
+    def steps_per_s(self, stage: str) -> float | None:
+        """Optimisation steps per second of ``stage``, counting only intervals that end in a step event.
+
+        Such an interval (from the previous step or epoch event) holds training only: epoch-end
+        scoring happens before an epoch event, set-up (e.g. instance weights) before the first step.
+        """
+        ticks = [(t, e) for t, e in self.events if e.stage == stage and e.kind in ("step", "epoch")]
+        count, seconds = 0, 0.0
+        for (t1, e1), (t2, e2) in itertools.pairwise(ticks):
+            if e2.kind == "step":
+                count, seconds = count + e2.step - e1.step, seconds + t2 - t1
+        return count / seconds if seconds > 0 else None
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and sample standard deviation of the runs' accuracies (std None below two runs)."""
+    values = [r["accuracy"] for r in runs if r.get("accuracy") is not None]
+    return {
+        "runs": runs,
+        "mean": statistics.fmean(values) if values else None,
+        "std": statistics.stdev(values) if len(values) > 1 else None,
+    }
+
+
+def task_arrays(
+    source: str, target: str, workspace: Workspace, seed: int, test_fraction: float
+) -> TaskArrays:
+    """The arrays ``run_adaptation`` uses for this task and seed: source train, target train / test."""
+    src, tgt = harmonise(load_domain(source, workspace, seed), load_domain(target, workspace, seed))
+    source_train, _ = train_test_split(src, test_fraction, seed)
+    target_train, target_test = train_test_split(tgt, test_fraction, seed)
+    if target_test.y is None or source_train.y is None:
+        raise ValueError(f"{source} -> {target}: accuracy needs labelled source and target domains")
+    return TaskArrays(
+        source_train.X.numpy(),
+        source_train.y.numpy(),
+        target_train.X.numpy(),
+        target_test.X.numpy(),
+        target_test.y.numpy(),
+        src.n_classes,
+    )
+
+
+def run_tlcore(config: AdaptConfig, workspace: Workspace, cache: BaselineCache) -> dict[str, Any]:
+    """One tlcore run: target accuracy, wall time and training samples/s (source + target per step)."""
+    clock = EventClock()
+    start = time.perf_counter()
+    result = run_adaptation(config, workspace, on_event=clock, baseline_cache=cache)
+    kinds = {get_method(name).kind for name in config.methods}
+    stage = "baseline" if kinds == {"baseline"} else "adapt"
+    per_step = config.batch_size * (2 if kinds & {"term", "weights"} else 1)
+    steps = clock.steps_per_s(stage)
+    return {
+        "seed": config.seed,
+        "status": result.status,
+        "accuracy": result.target_accuracy,
+        "source_only_accuracy": result.source_only_accuracy,
+        "seconds": time.perf_counter() - start,
+        "samples_per_s": steps * per_step if steps else None,
+        "model": result.info.get("model", {}).get("name"),
+    }
+
+
+def _guarded(label: str, fn: Callable[[], dict[str, Any]], seed: int, log: Log) -> dict[str, Any]:
+    """``fn()``, or an error row: one failing run must not stop the benchmark."""
+    log(label)
+    try:
+        return {"seed": seed, **fn()}
+    except Exception as exc:
+        log(f"  failed: {type(exc).__name__}: {exc}")
+        return {"seed": seed, "status": "error", "accuracy": None, "note": f"{type(exc).__name__}: {exc}"}
+
+
+def _skada_seed(
+    names: list[str], arrays: TaskArrays, budget: TrainBudget, model: str, log: Log
+) -> dict[str, dict[str, Any]]:
+    """skada's counterpart of each of ``names`` on one seed's arrays."""
+    new_model = partial(build_model, model, tuple(arrays.Xs.shape[1:]), arrays.n_classes)
+    return {
+        name: _guarded(
+            f"skada {skada_methods.COUNTERPARTS[name]} seed {budget.seed}",
+            partial(skada_methods.run_counterpart, name, arrays, budget, new_model),
+            budget.seed,
+            log,
+        )
+        for name in names
+    }
+
+
+def _method_entry(
+    name: str, ours: list[dict[str, Any]], theirs: list[dict[str, Any]] | None, skada_status: str
+) -> dict[str, Any]:
+    """tlcore's summary for one method, skada's counterpart's (or why not) and their difference."""
+    entry: dict[str, Any] = {
+        "tlcore": summarise(ours),
+        "needs_target_labels": get_method(name).needs_target_labels,
+    }
+    if theirs is None:
+        return entry
+    counterpart = skada_methods.COUNTERPARTS[name]
+    skada = summarise(theirs) if skada_status == "ok" else {"status": skada_status}
+    entry["skada"] = {"name": counterpart, **skada}
+    mine, other = entry["tlcore"]["mean"], skada.get("mean")
+    entry["diff"] = mine - other if mine is not None and other is not None else None
+    return entry
+
+
+def run_task(
+    plan: Plan, source: str, target: str, *, workspace: Workspace, skada_status: str, log: Log
+) -> dict[str, Any]:
+    """Every method (tlcore and skada), recipe and the oracle on one task, over the plan's seeds."""
+    names = list(plan.methods) or [s.name for s in list_methods() if s.name != plan.oracle]
+    names.sort(key=lambda name: name != "source_only")  # it trains (and times) the shared baseline
+    paired = [n for n in names if n in skada_methods.COUNTERPARTS]
+    cache = BaselineCache()  # in memory: one baseline per (seed, augmentation), shared by the methods
+    ours: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    theirs: dict[str, list[dict[str, Any]]] = {name: [] for name in paired}
+    recipes: dict[str, list[dict[str, Any]]] = {recipe: [] for recipe in plan.recipes}
+    oracle: list[dict[str, Any]] = []
+
+    def ours_run(label: str, cfg: AdaptConfig) -> dict[str, Any]:
+        return _guarded(label, partial(run_tlcore, cfg, workspace, cache), cfg.seed, log)
+
+    for seed in plan.seeds:
+        defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
+        plain = replace(defaults, augment=False)
+        for name in names:
+            ours[name].append(
+                ours_run(f"tlcore {name} seed {seed}: {source} -> {target}", replace(plain, methods=(name,)))
+            )
+        if paired and skada_status == "ok":
+            arrays = task_arrays(source, target, workspace, seed, plain.test_fraction)
+            budget = TrainBudget(plan.epochs, plain.batch_size, plain.lr, seed)
+            for name, run in _skada_seed(paired, arrays, budget, plain.model, log).items():
+                theirs[name].append(run)
+        for recipe in plan.recipes:
+            cfg = replace(defaults, methods=tuple(recipe.split("+")))
+            recipes[recipe].append(ours_run(f"tlcore recipe {recipe} seed {seed}", cfg))
+        if plan.oracle:
+            oracle.append(
+                ours_run(
+                    f"tlcore oracle {plan.oracle} seed {seed}", replace(defaults, methods=(plan.oracle,))
+                )
+            )
+    models = {run.get("model") for runs in ours.values() for run in runs} - {None}
+    return {
+        "source": source,
+        "target": target,
+        "model": ", ".join(sorted(models)) or None,
+        "methods": {n: _method_entry(n, ours[n], theirs.get(n), skada_status) for n in names},
+        "recipes": {recipe: summarise(runs) for recipe, runs in recipes.items()},
+        "oracle": {"name": plan.oracle, **summarise(oracle)} if plan.oracle else None,
+    }
+
+
+def run_accuracy(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
+    """Every task of the plan; what skada's availability was; the shared training budget."""
+    ws = Workspace.resolve(workspace)
+    status = skada_methods.availability()
+    defaults = AdaptConfig(source="-", target="-")
+    return {
+        "skada": status,
+        "seeds": list(plan.seeds),
+        "epochs": plan.epochs,
+        "batch_size": defaults.batch_size,
+        "lr": defaults.lr,
+        "tasks": [run_task(plan, s, t, workspace=ws, skada_status=status, log=log) for s, t in plan.tasks],
+    }

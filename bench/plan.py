@@ -1,0 +1,112 @@
+"""What one benchmark run measures: the presets (smoke, quick, full) and their command-line overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+DEFAULT_PAIR = ("mnist5k", "digits")
+TASKS_FULL = (
+    ("mnist5k", "digits"),
+    ("digits", "mnist5k"),
+    ("mnist5k", "mnist5k:colour=1"),
+    ("fashion:split=train,n=5000", "fashion:split=test,n=2000,rotate=30,contrast=0.5"),
+)
+# Composed recipes of the engine (unsupervised) benchmarked with the engine's defaults, plus the oracle.
+RECIPES = ("deep_coral+im", "dann+im", "dan+im")
+ORACLE = "target_only"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and budgets of one run of the benchmark.
+
+    ``methods`` (empty: every registered method) are compared with skada's counterparts under one
+    training budget with augmentation off on both sides; ``recipes`` run with the engine's default
+    settings (augmentation on) and are scored against the ``oracle``.
+    """
+
+    mode: str
+    tasks: tuple[tuple[str, str], ...]
+    seeds: tuple[int, ...]
+    epochs: int
+    methods: tuple[str, ...] = ()
+    recipes: tuple[str, ...] = RECIPES
+    oracle: str | None = ORACLE
+    mmd_sizes: tuple[int, ...] = (1000, 5000, 20000)
+    mmd_dims: tuple[int, ...] = (64, 256)
+    permutations: int = 1000
+    mmd_budget_s: float = 300.0
+    diagnose_pair: tuple[str, str] = DEFAULT_PAIR
+    diagnose_cli: bool = True
+    adapt_run_epochs: int = 5
+    app_start: bool = True
+
+
+PRESETS: dict[str, Plan] = {
+    "full": Plan(mode="full", tasks=TASKS_FULL, seeds=(0, 1, 2), epochs=10),
+    "quick": Plan(
+        mode="quick",
+        tasks=(("mnist5k:n=2000", "digits"),),
+        seeds=(0,),
+        epochs=2,
+        methods=("source_only", "deep_coral", "dann", "coral"),
+        recipes=("deep_coral+im",),
+        mmd_sizes=(1000,),
+        mmd_dims=(64,),
+        mmd_budget_s=20.0,
+        adapt_run_epochs=2,
+    ),
+    "smoke": Plan(
+        mode="smoke",
+        tasks=(("mnist5k:n=400", "digits:n=300"),),
+        seeds=(0,),
+        epochs=1,
+        methods=("source_only", "deep_coral"),
+        recipes=(),
+        oracle=None,
+        mmd_sizes=(200,),
+        mmd_dims=(16,),
+        permutations=100,
+        mmd_budget_s=2.0,
+        diagnose_pair=("mnist5k:n=400", "digits:n=300"),
+        diagnose_cli=False,
+        adapt_run_epochs=1,
+        app_start=False,
+    ),
+}
+
+
+def build_plan(
+    mode: str,
+    *,
+    tasks: list[tuple[str, str]] | None = None,
+    seeds: int | None = None,
+    epochs: int | None = None,
+    methods: list[str] | None = None,
+    recipes: list[str] | None = None,
+    mmd_sizes: list[int] | None = None,
+    mmd_dims: list[int] | None = None,
+    no_app: bool = False,
+) -> Plan:
+    """The preset ``mode`` with any override given."""
+    plan = PRESETS[mode]
+    changes: dict[str, object] = {}
+    if tasks:
+        changes["tasks"] = tuple(tasks)
+    if seeds is not None:
+        changes["seeds"] = tuple(range(seeds))
+    if epochs is not None:
+        changes["epochs"] = epochs
+    if methods is not None:
+        changes["methods"] = tuple(methods)
+    if recipes is not None:
+        changes["recipes"] = tuple(recipes)
+    if mmd_sizes:
+        changes["mmd_sizes"] = tuple(mmd_sizes)
+    if mmd_dims:
+        changes["mmd_dims"] = tuple(mmd_dims)
+    if no_app:
+        changes["app_start"] = False
+    if changes:
+        changes["mode"] = f"{mode} preset with overrides"
+    return replace(plan, **changes) if changes else plan

@@ -1,0 +1,266 @@
+"""docs/benchmarks.md from the results dict (the same dict is written as docs/benchmarks.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+IMPLS = ("tlcore", "alibi-detect", "numpy")
+
+
+def pct(mean: float | None, std: float | None = None) -> str:
+    """An accuracy as ``87.7 ± 1.4`` (percent), ``87.7`` without a spread, ``—`` when missing."""
+    if mean is None:
+        return "—"
+    return f"{100 * mean:.1f}" + (f" ± {100 * std:.1f}" if std is not None else "")
+
+
+def secs(value: float | None) -> str:
+    """Seconds with sensible precision (``—`` when missing)."""
+    if value is None:
+        return "—"
+    return f"{value:.3f} s" if value < 1 else f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
+
+
+def num(value: float | None, digits: int = 0, suffix: str = "") -> str:
+    return "—" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A GitHub markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _load(values: list[float]) -> str:
+    return " / ".join(f"{v:.2f}" for v in values)
+
+
+def machine_section(res: dict[str, Any]) -> list[str]:
+    m, v = res["machine"], res["machine"]["versions"]
+    mem = m.get("memory_gib", {})
+    rows = [
+        ["CPU", f"{m['cpu']}, {m['cores']} cores"],
+        ["torch", f"{v['torch']}, {m['torch_threads']} threads, BLAS {m['blas']}, CUDA {m['cuda']}"],
+        ["Python / NumPy / scikit-learn", f"{m['python']} / {v['numpy']} / {v['scikit-learn']}"],
+        ["skada / skorch / alibi-detect", f"{v['skada']} / {v['skorch']} / {v['alibi-detect']}"],
+        ["memory", f"{mem.get('total', 0):.1f} GiB, {mem.get('available', 0):.1f} GiB available at start"],
+        ["load average (1/5/15 min)", f"start {_load(m['load_start'])}, end {_load(res['load_end'])}"],
+        ["date", m["date"]],
+    ]
+    return ["## Machine", "", *table(["", ""], rows), ""]
+
+
+def targets_section(res: dict[str, Any]) -> list[str]:
+    rows = [[t["target"], t["measured"], f"**{t['status']}**", t["setting"] or ""] for t in res["targets"]]
+    return ["## Targets", "", *table(["target", "measured", "status", "setting"], rows), ""]
+
+
+def _skada_cell(entry: dict[str, Any]) -> tuple[str, str]:
+    skada = entry.get("skada")
+    if skada is None:
+        return "—", "—"
+    if "status" in skada:
+        return skada["name"], skada["status"]
+    return skada["name"], pct(skada["mean"], skada["std"])
+
+
+def accuracy_section(acc: dict[str, Any]) -> list[str]:
+    if not acc:
+        return []
+    out = [
+        "## Target accuracy",
+        "",
+        f"Target test accuracy in %, mean ± std over seeds {acc['seeds']}; {acc['epochs']} epochs, batch "
+        f"{acc['batch_size']} per domain, Adam lr {acc['lr']}, the engine's default network for the "
+        f"input (named per task). skada: {acc['skada']}. Method rows train without "
+        "augmentation on both sides, on the same arrays and network; skada's shallow CORAL and "
+        "KMMReweight fit a logistic regression on 64 PCA components of the pixels, tlcore's CORAL "
+        "and KMM work on the source-only network's features. Recipes and the oracle use the "
+        "engine's defaults (source augmentation on).",
+        "",
+    ]
+    for task in acc["tasks"]:
+        out += [f"### {task['source']} → {task['target']}", "", f"Network: {task.get('model') or '—'}.", ""]
+        rows = []
+        for name, entry in task["methods"].items():
+            label = name + (" (uses target labels)" if entry.get("needs_target_labels") else "")
+            skada_name, skada_value = _skada_cell(entry)
+            diff = entry.get("diff")
+            rows.append(
+                [
+                    label,
+                    pct(entry["tlcore"]["mean"], entry["tlcore"]["std"]),
+                    skada_name,
+                    skada_value,
+                    "—" if diff is None else f"{100 * diff:+.1f}",
+                ]
+            )
+        out += [*table(["method", "tlcore", "skada counterpart", "skada", "tlcore - skada"], rows), ""]
+        extra = [[f"recipe `{r}`", pct(e["mean"], e["std"])] for r, e in task["recipes"].items()]
+        if task.get("oracle"):
+            extra.append(
+                [
+                    f"oracle `{task['oracle']['name']}` (target labels)",
+                    pct(task["oracle"]["mean"], task["oracle"]["std"]),
+                ]
+            )
+        if extra:
+            out += [*table(["engine defaults", "tlcore"], extra), ""]
+        failed = [
+            f"{n} seed {r['seed']}: {r.get('note', r.get('status'))}"
+            for n, e in task["methods"].items()
+            for r in e["tlcore"]["runs"] + e.get("skada", {}).get("runs", [])
+            if r.get("status") not in ("done", "stopped_early", None)
+        ]
+        out += [f"Failed runs: {'; '.join(failed)}", ""] if failed else []
+    return out
+
+
+def training_section(res: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            r["task"],
+            r["method"],
+            num(r["tlcore"]),
+            r["skada_name"] or "—",
+            num(r["skada"]) if r["skada_status"] == "ok" else (r["skada_status"] or "—"),
+            num(r["ratio"], 2, "x"),
+        ]
+        for r in res.get("throughput", [])
+    ]
+    out = ["## Training speed", ""]
+    if rows:
+        out += ["Samples the network sees per second while training (median over seeds).", ""]
+        out += [
+            *table(["task", "method", "tlcore samples/s", "skada", "skada samples/s", "tlcore / skada"], rows)
+        ]
+        out += [""]
+    run = res.get("adapt_run", {})
+    if run.get("seconds") is not None:
+        stages = ", ".join(f"{k} {secs(v)}" for k, v in run["stages"].items())
+        out += [
+            f"One whole `{run['method']}` run, {run['epochs']} epochs, {run['source']} → {run['target']} "
+            f"(empty baseline cache): **{secs(run['seconds'])}** ({stages}); target accuracy "
+            f"{pct(run['target_accuracy'])}%.",
+            "",
+        ]
+    return out
+
+
+def _cell(entry: dict[str, Any]) -> str:
+    if "seconds" not in entry:
+        return entry.get("status", "—") + (f" ({entry['note']})" if entry.get("note") else "")
+    return ("≈" if entry["status"] == "extrapolated" else "") + secs(entry["seconds"])
+
+
+def mmd_section(mmd: dict[str, Any]) -> list[str]:
+    if not mmd:
+        return []
+    rows = []
+    for r in mmd["rows"]:
+        ratios = [num(r.get(f"{i}_over_tlcore"), 0, "x") for i in IMPLS[1:]]
+        memory = " / ".join(num(r[i].get("peak_rss_mib"), 0) for i in IMPLS)
+        rows.append(
+            [
+                str(r["n"]),
+                str(r["d"]),
+                *(_cell(r[i]) for i in IMPLS),
+                *ratios,
+                memory,
+                secs(r.get("matmul_seconds")),
+                num(100 * r["matmul_fraction"], 0, "%") if r.get("matmul_fraction") else "—",
+            ]
+        )
+    header = [
+        "n per side",
+        "d",
+        "tlcore",
+        "alibi-detect",
+        "NumPy",
+        "alibi / tlcore",
+        "NumPy / tlcore",
+        "peak MiB (tlcore / alibi / NumPy)",
+        "matmul-only time",
+        "tlcore at matmul rate",
+    ]
+    growth = [
+        [impl, str(d), ", ".join(f"{g['from']}→{g['to']}: n^{g['exponent']:.2f}" for g in steps) or "—"]
+        for impl, per_d in mmd["growth"].items()
+        for d, steps in per_d.items()
+    ]
+    return [
+        "## MMD² permutation test",
+        "",
+        f"Unbiased MMD² with a Gaussian kernel (same bandwidth for all) and a {mmd['permutations']}-"
+        "permutation test, float32 Gaussian samples. Cells marked ≈ were timed on a few permutations and "
+        f"extrapolated (predicted over the {mmd['budget_s']:.0f} s budget). Peak memory: RSS growth "
+        "during one call in a fresh process. Matmul-only time: `torch.mm` on the test's matrix shapes "
+        "(one N x d by d x N product, then N x N by N x block products); the last column is that time "
+        "over tlcore's.",
+        "",
+        *table(header, rows),
+        "",
+        "Growth of the time with n:",
+        "",
+        *table(["implementation", "d", "exponent"], growth),
+        "",
+    ]
+
+
+def diagnose_section(diag: dict[str, Any]) -> list[str]:
+    if "first" not in diag:
+        return ["## Diagnose", "", diag.get("note", "not measured"), ""] if diag else []
+    steps = list(diag["first"]["steps"])
+    rows = [
+        [label, *(secs(diag[key]["steps"].get(s)) for s in steps)]
+        for label, key in (("first call", "first"), ("warm call", "warm"))
+    ]
+    cli = diag["cli"]
+    cli_text = secs(cli["seconds"]) if "seconds" in cli else f"{cli['status']} ({cli.get('note', '')})"
+    return [
+        "## Diagnose",
+        "",
+        f"`diagnose` of {diag['pair'][0]} → {diag['pair'][1]} ({diag['n_source']} + {diag['n_target']} "
+        f"samples, {diag['feature_space']} features, {diag['permutations']} permutations): p = "
+        f"{diag['p_value']:.4f}, MMD² {diag['mmd2']:.4g}, A-distance {diag['a_distance']:.2f}. Loading and "
+        f"harmonising the pair: {secs(diag['load_seconds'])}. CLI in a fresh process "
+        f"(`python -m tlcore diagnose ... --json`, imports included): {cli_text}.",
+        "",
+        *table(["", *steps], rows),
+        "",
+    ]
+
+
+def app_section(app: dict[str, Any]) -> list[str]:
+    if not app:
+        return []
+    if app.get("status") != "measured":
+        text = f"{app.get('status')}: {app.get('note', '')}"
+    else:
+        text = (
+            f"**{secs(app['seconds'])}** from `streamlit run app.py` to a rendered `{app['url_path']}` page "
+            "in headless Chromium (fresh workspace, page idle for 1 s)."
+        )
+    return ["## App cold start", "", text, ""]
+
+
+def render(res: dict[str, Any]) -> str:
+    """The whole markdown document."""
+    head = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{res['command']}` (mode: {res['mode']}; {secs(res['seconds'])} in all). Do not edit: "
+        "rerun the command. Raw figures: `benchmarks.json` beside this file. Timings depend on the load "
+        "of the machine, given below.",
+        "",
+    ]
+    sections = (
+        machine_section(res),
+        targets_section(res),
+        accuracy_section(res.get("accuracy", {})),
+        training_section(res),
+        mmd_section(res.get("mmd_speed", {})),
+        diagnose_section(res.get("diagnose", {})),
+        app_section(res.get("app_start", {})),
+    )
+    return "\n".join(head + [line for section in sections for line in section]).rstrip() + "\n"

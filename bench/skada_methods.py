@@ -1,0 +1,180 @@
+"""skada's counterparts of tlcore's methods, run on the same arrays in the same process.
+
+Deep methods (``SourceOnly``, ``DeepCoral``, ``DAN``, ``DANN``) train tlcore's own network (built
+by :func:`tlcore.models.build_model`) through skada's skorch-based API, with the same batch size,
+learning rate, optimizer (Adam) and number of epochs, and an epoch as long as tlcore's (one pass over
+the source: ``iterator_train__max_samples="source"``). Shallow methods (``CORAL``, ``KMMReweight``)
+fit a logistic regression on PCA features of the flattened inputs. Target labels are only used to
+score the held-out target test split.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sklearn
+import torch
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from torch import nn
+
+PCA_DIM = 64
+# tlcore method -> skada counterpart (the name skada gives it)
+COUNTERPARTS = {
+    "source_only": "SourceOnly",
+    "deep_coral": "DeepCoral",
+    "dan": "DAN",
+    "dann": "DANN",
+    "coral": "CORAL",
+    "kmm": "KMMReweight",
+}
+SHALLOW = ("CORAL", "KMMReweight")
+
+
+@dataclass(frozen=True)
+class TaskArrays:
+    """One task's arrays: labelled source, unlabelled target train, labelled target test (scoring)."""
+
+    Xs: np.ndarray
+    ys: np.ndarray
+    Xt: np.ndarray
+    Xt_test: np.ndarray
+    yt_test: np.ndarray
+    n_classes: int
+
+
+@dataclass(frozen=True)
+class TrainBudget:
+    """What both libraries get: epochs, batch size (per domain), learning rate, seed."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    seed: int
+
+
+def availability() -> str:
+    """``"ok"`` when skada (with skorch and its deep module) imports, else why not."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module("skada.deep")
+    except ModuleNotFoundError as exc:
+        return "not installed" if exc.name in ("skada", "skorch") else f"import failed: {exc}"
+    except ImportError as exc:
+        return f"import failed: {exc}"
+    return "ok"
+
+
+class SkadaModule(nn.Module):
+    """A tlcore ``Classifier`` as skada expects it: ``forward(X, sample_weight=None) -> logits``.
+
+    The penultimate features pass through the identity layer ``features``, where skada's forward
+    hook collects them for its adaptation losses.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+        self.features = nn.Identity()
+
+    def forward(self, X: torch.Tensor, sample_weight: torch.Tensor | None = None) -> torch.Tensor:
+        logits, features = self.model(X)
+        self.features(features)
+        return logits
+
+
+def _deep(name: str, model: nn.Module, budget: TrainBudget, feature_dim: int) -> Any:
+    from skada import deep  # noqa: PLC0415 - optional benchmark-only dependency
+
+    common = {
+        "layer_name": "features",
+        "max_epochs": budget.epochs,
+        "batch_size": budget.batch_size,
+        "lr": budget.lr,
+        "optimizer": torch.optim.Adam,
+        "train_split": None,
+        "device": "cpu",
+        "verbose": 0,
+    }
+    module = SkadaModule(model)
+    if name == "SourceOnly":  # source batches only, like tlcore's baseline
+        return deep.SourceOnly(module, **common)
+    common["iterator_train__max_samples"] = "source"
+    if name == "DANN":
+        return deep.DANN(module, num_features=feature_dim, **common)
+    return getattr(deep, name)(module, **common)
+
+
+def run_deep(
+    name: str, arrays: TaskArrays, budget: TrainBudget, new_model: Callable[[], nn.Module]
+) -> dict[str, Any]:
+    """Train skada's deep method ``name`` on tlcore's network; accuracy, time and samples/s."""
+    torch.manual_seed(budget.seed)
+    np.random.seed(budget.seed)
+    model = new_model()
+    net = _deep(name, model, budget, int(model.feature_dim))
+    X = np.concatenate([arrays.Xs, arrays.Xt]).astype(np.float32)
+    y = np.concatenate([arrays.ys, np.full(len(arrays.Xt), -1)]).astype(np.int64)
+    domain = np.r_[np.ones(len(arrays.Xs)), np.full(len(arrays.Xt), -2)].astype(np.int64)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net.fit({"X": X, "sample_domain": domain}, y)
+    seconds = time.perf_counter() - start
+    train_seconds = float(sum(net.history[:, "dur"]))
+    steps = len(arrays.Xs) // budget.batch_size
+    per_step = 1 if name == "SourceOnly" else 2  # batches per step: source (and target)
+    samples = per_step * steps * budget.batch_size * budget.epochs
+    target_domain = np.full(len(arrays.Xt_test), -2, dtype=np.int64)
+    predicted = net.predict({"X": arrays.Xt_test.astype(np.float32), "sample_domain": target_domain})
+    return {
+        "accuracy": float((predicted == arrays.yt_test).mean()),
+        "seconds": seconds,
+        "samples_per_s": samples / train_seconds if train_seconds > 0 else None,
+    }
+
+
+def pca_features(arrays: TaskArrays, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flattened inputs reduced to ``PCA_DIM`` by a PCA fitted on source + target train (no labels)."""
+    flat = [a.reshape(len(a), -1) for a in (arrays.Xs, arrays.Xt, arrays.Xt_test)]
+    pca = PCA(n_components=min(PCA_DIM, flat[0].shape[1]), random_state=seed).fit(np.concatenate(flat[:2]))
+    return tuple(pca.transform(f) for f in flat)  # type: ignore[return-value]
+
+
+def run_shallow(name: str, arrays: TaskArrays, seed: int) -> dict[str, Any]:
+    """skada's ``CORAL`` or ``KMMReweight`` + logistic regression on PCA features."""
+    import skada  # noqa: PLC0415 - optional benchmark-only dependency
+
+    Fs, Ft, Ft_test = pca_features(arrays, seed)
+    X = np.concatenate([Fs, Ft])
+    y = np.concatenate([arrays.ys, np.full(len(Ft), -1)])
+    domain = np.r_[np.ones(len(Fs)), np.full(len(Ft), -2)].astype(np.int64)
+    start = time.perf_counter()
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = LogisticRegression(max_iter=1000).set_fit_request(sample_weight=True)
+        pipeline = skada.CORAL(base) if name == "CORAL" else skada.KMMReweight(base)
+        pipeline.fit(X, y, sample_domain=domain)
+        predicted = pipeline.predict(Ft_test, sample_domain=np.full(len(Ft_test), -2, dtype=np.int64))
+    return {
+        "accuracy": float((predicted == arrays.yt_test).mean()),
+        "seconds": time.perf_counter() - start,
+        "samples_per_s": None,
+    }
+
+
+def run_counterpart(
+    method: str, arrays: TaskArrays, budget: TrainBudget, new_model: Callable[[], nn.Module]
+) -> dict[str, Any]:
+    """skada's counterpart of tlcore's ``method`` (see :data:`COUNTERPARTS`)."""
+    name = COUNTERPARTS[method]
+    if name in SHALLOW:
+        return run_shallow(name, arrays, budget.seed)
+    return run_deep(name, arrays, budget, new_model)

@@ -1,0 +1,79 @@
+"""Whole ``diagnose`` of one pair: features, MMD² + permutation p-value, CORAL, A-distance, per-class, UMAP.
+
+Three figures: the first in-process call (what a person's first click costs once the data is
+loaded: it includes one-time costs such as UMAP's numba compilation), a second call (warm), and the
+CLI ``python -m tlcore diagnose --json`` in a fresh process (interpreter and imports included).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import ROOT
+from bench.probe import probe
+from tlcore.data import harmonise, load_domain
+from tlcore.diagnosis import diagnose
+from tlcore.workspace import Workspace
+
+
+def _cli(source: str, target: str, workspace: Path, permutations: int) -> dict[str, Any]:
+    """Wall time of the CLI in a fresh interpreter (``not measured`` when it has no diagnose command)."""
+    command = [
+        sys.executable,
+        "-m",
+        "tlcore",
+        "--workspace",
+        str(workspace),
+        "diagnose",
+        "--source",
+        source,
+        "--target",
+        target,
+        "--permutations",
+        str(permutations),
+        "--json",
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=900)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"status": "not measured", "note": f"CLI exited {done.returncode}: {last[:160]}"}
+    return {"status": "measured", "seconds": seconds}
+
+
+def measure_diagnose(
+    pair: tuple[str, str], workspace: Path, permutations: int, cli: bool = True
+) -> dict[str, Any]:
+    """Timings of ``diagnose`` on ``pair`` (raw features, default settings, seed 0) with its breakdown.
+
+    ``cli=False`` skips the fresh-process CLI timing.
+    """
+    ws = Workspace.resolve(workspace)
+    with probe() as loading:
+        source, target = harmonise(load_domain(pair[0], ws, seed=0), load_domain(pair[1], ws, seed=0))
+    runs = []
+    for _ in range(2):
+        with probe() as p:
+            report = diagnose(source, target, seed=0, n_permutations=permutations)
+        runs.append({"seconds": p.seconds, "steps": dict(report.seconds)})
+    return {
+        "pair": list(pair),
+        "n_source": report.n_source,
+        "n_target": report.n_target,
+        "feature_space": report.feature_space,
+        "permutations": permutations,
+        "p_value": report.p_value,
+        "mmd2": report.mmd2,
+        "a_distance": report.a_distance,
+        "load_seconds": loading.seconds,
+        "first": runs[0],
+        "warm": runs[1],
+        "cli": _cli(pair[0], pair[1], workspace, permutations)
+        if cli
+        else {"status": "not measured", "note": "skipped in this mode"},
+    }

@@ -1,0 +1,124 @@
+"""The issue's targets, each judged met / missed / not measured from the measured figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.plan import DEFAULT_PAIR
+
+BEST_RECIPE_MIN = 0.96
+ORACLE_MARGIN = 0.02
+ALIBI_RATIO_MIN = 100.0
+DIAGNOSE_MAX_S = 10.0
+ADAPT_RUN_MAX_S = 60.0
+MATMUL_FRACTION_MIN = 0.5
+
+
+def _row(target: str, measured: str, ok: bool | None, setting: str = "") -> dict[str, str]:
+    status = "not measured" if ok is None else "met" if ok else "missed"
+    return {"target": target, "measured": measured, "status": status, "setting": setting}
+
+
+def vs_skada(accuracy: dict[str, Any]) -> dict[str, str]:
+    """Every method at least as accurate as skada's counterpart (3-seed means, per task)."""
+    pairs = [
+        (task["source"], task["target"], name, entry["diff"])
+        for task in accuracy.get("tasks", [])
+        for name, entry in task["methods"].items()
+        if entry.get("diff") is not None
+    ]
+    if not pairs:
+        return _row("every method ≥ skada's counterpart", "skada not run", None)
+    behind = [f"{name} on {s} → {t} ({100 * d:+.1f})" for s, t, name, d in pairs if d < 0]
+    measured = f"{len(pairs) - len(behind)} of {len(pairs)} at or above" + (
+        f"; behind: {', '.join(behind)}" if behind else ""
+    )
+    return _row("every method ≥ skada's counterpart", measured, not behind, _setting(accuracy))
+
+
+def _setting(accuracy: dict[str, Any]) -> str:
+    return f"{len(accuracy.get('seeds', []))} seed(s), {accuracy.get('epochs')} epochs"
+
+
+def best_recipe(accuracy: dict[str, Any]) -> dict[str, str]:
+    """The best unsupervised recipe ≥ 96% on mnist5k → digits and within 2 points of the oracle."""
+    title = "best unsupervised recipe ≥ 96% on mnist5k → digits, within 2 points of the oracle"
+    task = next((t for t in accuracy.get("tasks", []) if (t["source"], t["target"]) == DEFAULT_PAIR), None)
+    if task is None:
+        return _row(title, "task not run at full size", None, _setting(accuracy))
+    candidates = {name: e["mean"] for name, e in task.get("recipes", {}).items() if e.get("mean") is not None}
+    candidates |= {
+        name: e["tlcore"]["mean"]
+        for name, e in task["methods"].items()
+        if not e.get("needs_target_labels") and e["tlcore"].get("mean") is not None
+    }
+    if not candidates:
+        return _row(title, "no unsupervised run", None, _setting(accuracy))
+    name = max(candidates, key=candidates.__getitem__)
+    best = candidates[name]
+    oracle = (task.get("oracle") or {}).get("mean")
+    measured = f"{name}: {100 * best:.1f}%" + (f", oracle {100 * oracle:.1f}%" if oracle is not None else "")
+    ok = best >= BEST_RECIPE_MIN and (oracle is None or oracle - best <= ORACLE_MARGIN)
+    return _row(title, measured, ok, _setting(accuracy))
+
+
+def alibi_ratio(mmd: dict[str, Any]) -> dict[str, str]:
+    """Permutation test ≥ 100x faster than alibi-detect at n = 1k and 5k per side."""
+    title = "permutation test ≥ 100x faster than alibi-detect at n = 1k and 5k"
+    ratios = [
+        (row["n"], row["d"], row["alibi-detect_over_tlcore"], row["alibi-detect"]["status"] == "extrapolated")
+        for row in mmd.get("rows", [])
+        if row["n"] in (1000, 5000) and row.get("alibi-detect_over_tlcore")
+    ]
+    if not ratios:
+        return _row(title, "alibi-detect not measured at those sizes", None)
+    measured = ", ".join(f"n={n} d={d}: {'≈' if approx else ''}{r:.0f}x" for n, d, r, approx in ratios)
+    sizes = {n for n, *_ in ratios}
+    ok = min(r for _, _, r, _ in ratios) >= ALIBI_RATIO_MIN if sizes == {1000, 5000} else None
+    return _row(title, measured, ok, "" if ok is not None else "only some sizes measured")
+
+
+def diagnose_time(diag: dict[str, Any]) -> dict[str, str]:
+    """Whole diagnose of the default pair ≤ 10 s (first in-process call, data loaded)."""
+    title = "diagnose of the default pair ≤ 10 s"
+    if "first" not in diag:
+        return _row(title, diag.get("note", "not run"), None)
+    seconds = diag["first"]["seconds"]
+    setting = "" if tuple(diag["pair"]) == DEFAULT_PAIR else f"pair {diag['pair'][0]} → {diag['pair'][1]}"
+    ok = seconds <= DIAGNOSE_MAX_S if not setting else None
+    return _row(title, f"{seconds:.1f} s first call, {diag['warm']['seconds']:.1f} s warm", ok, setting)
+
+
+def adapt_run_time(run: dict[str, Any]) -> dict[str, str]:
+    """A 5-epoch adaptation run ≤ 60 s."""
+    title = "5-epoch adaptation run ≤ 60 s"
+    if run.get("seconds") is None:
+        return _row(title, run.get("note", "not run"), None)
+    setting = f"{run['method']}, {run['epochs']} epochs, {run['source']} → {run['target']}"
+    ok = run["seconds"] <= ADAPT_RUN_MAX_S if run["epochs"] == 5 else None
+    return _row(title, f"{run['seconds']:.1f} s", ok, setting)
+
+
+def matmul_fraction(mmd: dict[str, Any]) -> dict[str, str]:
+    """The kernel computation reaches ≥ 50% of the machine's matmul rate (worst measured cell)."""
+    title = "permutation test ≥ 50% of the matmul rate"
+    cells = [(r["n"], r["d"], r["matmul_fraction"]) for r in mmd.get("rows", []) if r.get("matmul_fraction")]
+    if not cells:
+        return _row(title, "not measured", None)
+    n, d, worst = min(cells, key=lambda c: c[2])
+    best = max(c[2] for c in cells)
+    measured = f"worst {100 * worst:.0f}% (n={n}, d={d}), best {100 * best:.0f}%"
+    return _row(title, measured, worst >= MATMUL_FRACTION_MIN)
+
+
+def judge(results: dict[str, Any]) -> list[dict[str, str]]:
+    """Every target's row, in the issue's order."""
+    accuracy, mmd = results.get("accuracy", {}), results.get("mmd_speed", {})
+    return [
+        vs_skada(accuracy),
+        best_recipe(accuracy),
+        alibi_ratio(mmd),
+        diagnose_time(results.get("diagnose", {})),
+        adapt_run_time(results.get("adapt_run", {})),
+        matmul_fraction(mmd),
+    ]

@@ -1,0 +1,91 @@
+"""The benchmark's smallest path end to end, so ``python -m bench`` keeps working.
+
+Runs ``python -m bench --smoke`` in this interpreter's environment (where skada and alibi-detect are
+normally absent, so their rows must say "not installed") into a temporary folder, then checks the
+markdown sections and that the JSON holds finite figures. No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow  # about a minute on 2 cores
+
+ROOT = Path(__file__).resolve().parents[2]
+SECTIONS = (
+    "# Benchmarks",
+    "## Machine",
+    "## Targets",
+    "## Target accuracy",
+    "## Training speed",
+    "## MMD² permutation test",
+    "## Diagnose",
+    "## App cold start",
+)
+
+
+def finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("bench")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--workspace", str(out / "ws")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return (out / "benchmarks.md").read_text(), json.loads((out / "benchmarks.json").read_text())
+
+
+def test_markdown_has_every_section_and_the_command(outputs: tuple[str, dict[str, Any]]) -> None:
+    markdown, results = outputs
+    for heading in SECTIONS:
+        assert f"\n{heading}\n" in f"\n{markdown}", heading
+    assert f"`{results['command']}`" in markdown
+    assert "-m bench --smoke" in results["command"]
+
+
+def test_missing_skada_is_reported_not_fatal(outputs: tuple[str, dict[str, Any]]) -> None:
+    if importlib.util.find_spec("skada") is not None:
+        pytest.skip("skada is installed here")
+    markdown, results = outputs
+    assert results["accuracy"]["skada"] == "not installed"
+    assert any("| SourceOnly | not installed |" in line for line in markdown.splitlines())
+
+
+def test_missing_alibi_detect_is_reported_not_fatal(outputs: tuple[str, dict[str, Any]]) -> None:
+    if importlib.util.find_spec("alibi_detect") is not None:
+        pytest.skip("alibi-detect is installed here")
+    markdown, results = outputs
+    assert results["mmd_speed"]["availability"]["alibi-detect"] == "not installed"
+    assert results["mmd_speed"]["rows"][0]["alibi-detect"] == {"status": "not installed"}
+    assert any(line.startswith("| 200 | 16 |") and "not installed" in line for line in markdown.splitlines())
+
+
+def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
+    _, results = outputs
+    assert results["machine"]["cores"] >= 1 and results["machine"]["versions"]["torch"]
+    task = results["accuracy"]["tasks"][0]
+    for entry in task["methods"].values():
+        assert 0.0 <= entry["tlcore"]["mean"] <= 1.0
+    row = results["mmd_speed"]["rows"][0]
+    assert finite(row["tlcore"]["seconds"]) and row["tlcore"]["seconds"] > 0
+    assert row["numpy"]["mmd2"] == pytest.approx(row["tlcore"]["mmd2"], rel=1e-3, abs=1e-6)
+    assert finite(row["matmul_fraction"])
+    assert finite(results["diagnose"]["first"]["seconds"]) and 0 <= results["diagnose"]["p_value"] <= 1
+    assert finite(results["adapt_run"]["seconds"])
+    assert [t["status"] in ("met", "missed", "not measured") for t in results["targets"]] == [True] * 6
