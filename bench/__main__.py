@@ -54,6 +54,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-app", action="store_true", help="skip the app's cold start")
     parser.add_argument("--threads", type=int, metavar="N", help="torch threads (default: torch's choice)")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="run the accuracy part's (task, seed) units in N single-threaded worker processes",
+    )
+    parser.add_argument(
         "--only",
         metavar="PART,PART",
         default="accuracy,mmd,diagnose,adapt_run,app",
@@ -79,6 +85,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         mmd_sizes=[int(s) for s in sizes] if sizes else None,
         mmd_dims=[int(d) for d in dims] if dims else None,
         no_app=args.no_app,
+        jobs=args.jobs,
     )
 
 

@@ -10,13 +10,18 @@ target-trained oracle run with the engine's defaults. Target labels only score t
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from bench import skada_methods
 from bench.plan import Plan
@@ -146,58 +151,103 @@ def _method_entry(
     return entry
 
 
-def run_task(
-    plan: Plan, source: str, target: str, *, workspace: Workspace, skada_status: str, log: Log
-) -> dict[str, Any]:
-    """Every method (tlcore and skada), recipe and the oracle on one task, over the plan's seeds."""
+def method_names(plan: Plan) -> list[str]:
+    """The plan's tlcore methods (every registered one but the oracle when empty), source_only first."""
     names = list(plan.methods) or [s.name for s in list_methods() if s.name != plan.oracle]
     names.sort(key=lambda name: name != "source_only")  # it trains (and times) the shared baseline
+    return names
+
+
+def run_seed(
+    plan: Plan, source: str, target: str, seed: int, *, workspace: Path, skada_status: str, log: Log
+) -> dict[str, Any]:
+    """One task, one seed: a row per tlcore method, skada counterpart, recipe and for the oracle."""
+    ws = Workspace.resolve(workspace)
+    names = method_names(plan)
     paired = [n for n in names if n in skada_methods.COUNTERPARTS]
-    cache = BaselineCache()  # in memory: one baseline per (seed, augmentation), shared by the methods
-    ours: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-    theirs: dict[str, list[dict[str, Any]]] = {name: [] for name in paired}
-    recipes: dict[str, list[dict[str, Any]]] = {recipe: [] for recipe in plan.recipes}
-    oracle: list[dict[str, Any]] = []
+    cache = BaselineCache()  # in memory: one baseline per augmentation setting, shared by the methods
 
     def ours_run(label: str, cfg: AdaptConfig) -> dict[str, Any]:
-        return _guarded(label, partial(run_tlcore, cfg, workspace, cache), cfg.seed, log)
+        return _guarded(label, partial(run_tlcore, cfg, ws, cache), cfg.seed, log)
 
-    for seed in plan.seeds:
-        defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
-        plain = replace(defaults, augment=False)
-        for name in names:
-            ours[name].append(
-                ours_run(f"tlcore {name} seed {seed}: {source} -> {target}", replace(plain, methods=(name,)))
-            )
-        if paired and skada_status == "ok":
-            arrays = task_arrays(source, target, workspace, seed, plain.test_fraction)
-            budget = TrainBudget(plan.epochs, plain.batch_size, plain.lr, seed)
-            for name, run in _skada_seed(paired, arrays, budget, plain.model, log).items():
-                theirs[name].append(run)
-        for recipe in plan.recipes:
-            cfg = replace(defaults, methods=tuple(recipe.split("+")))
-            recipes[recipe].append(ours_run(f"tlcore recipe {recipe} seed {seed}", cfg))
-        if plan.oracle:
-            oracle.append(
-                ours_run(
-                    f"tlcore oracle {plan.oracle} seed {seed}", replace(defaults, methods=(plan.oracle,))
-                )
-            )
+    defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
+    plain = replace(defaults, augment=False)
+    ours = {
+        name: ours_run(f"tlcore {name} seed {seed}: {source} -> {target}", replace(plain, methods=(name,)))
+        for name in names
+    }
+    theirs: dict[str, dict[str, Any]] = {}
+    if paired and skada_status == "ok":
+        arrays = task_arrays(source, target, ws, seed, plain.test_fraction)
+        budget = TrainBudget(plan.epochs, plain.batch_size, plain.lr, seed)
+        theirs = _skada_seed(paired, arrays, budget, plain.model, log)
+    recipes = {
+        recipe: ours_run(
+            f"tlcore recipe {recipe} seed {seed}", replace(defaults, methods=tuple(recipe.split("+")))
+        )
+        for recipe in plan.recipes
+    }
+    oracle = (
+        ours_run(f"tlcore oracle {plan.oracle} seed {seed}", replace(defaults, methods=(plan.oracle,)))
+        if plan.oracle
+        else None
+    )
+    return {"ours": ours, "theirs": theirs, "recipes": recipes, "oracle": oracle}
+
+
+def combine_seeds(
+    plan: Plan, source: str, target: str, per_seed: list[dict[str, Any]], skada_status: str
+) -> dict[str, Any]:
+    """One task's summary (mean ± std per method, recipe and the oracle) from its seeds' rows."""
+    names = method_names(plan)
+    paired = {n for n in names if n in skada_methods.COUNTERPARTS}
+    ours = {name: [seed["ours"][name] for seed in per_seed] for name in names}
+    theirs = {name: [seed["theirs"][name] for seed in per_seed if name in seed["theirs"]] for name in paired}
     models = {run.get("model") for runs in ours.values() for run in runs} - {None}
+    oracle = [seed["oracle"] for seed in per_seed if seed["oracle"] is not None]
     return {
         "source": source,
         "target": target,
         "model": ", ".join(sorted(models)) or None,
         "methods": {n: _method_entry(n, ours[n], theirs.get(n), skada_status) for n in names},
-        "recipes": {recipe: summarise(runs) for recipe, runs in recipes.items()},
+        "recipes": {r: summarise([seed["recipes"][r] for seed in per_seed]) for r in plan.recipes},
         "oracle": {"name": plan.oracle, **summarise(oracle)} if plan.oracle else None,
     }
 
 
+def _print_log(message: str) -> None:
+    """The log of a worker process (stderr, flushed: lines of parallel workers interleave whole)."""
+    print(f"[bench worker {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _run_unit(plan: Plan, unit: tuple[str, str, int], workspace: Path, skada_status: str) -> dict[str, Any]:
+    source, target, seed = unit
+    return run_seed(
+        plan, source, target, seed, workspace=workspace, skada_status=skada_status, log=_print_log
+    )
+
+
 def run_accuracy(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
-    """Every task of the plan; what skada's availability was; the shared training budget."""
-    ws = Workspace.resolve(workspace)
+    """Every task and seed of the plan; what skada's availability was; the shared training budget.
+
+    With ``plan.jobs > 1`` the (task, seed) units run in that many worker processes, each with
+    ``plan.threads_per_job`` torch threads (small networks train faster as parallel single-threaded
+    processes than as one multi-threaded one); results do not depend on it.
+    """
     status = skada_methods.availability()
+    units = [(s, t, seed) for s, t in plan.tasks for seed in plan.seeds]
+    if plan.jobs > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            plan.jobs, mp_context=context, initializer=torch.set_num_threads, initargs=(plan.threads_per_job,)
+        ) as pool:
+            rows = list(pool.map(partial(_run_unit, plan, workspace=workspace, skada_status=status), units))
+    else:
+        rows = [
+            run_seed(plan, s, t, seed, workspace=workspace, skada_status=status, log=log)
+            for s, t, seed in units
+        ]
+    per_task = [rows[i : i + len(plan.seeds)] for i in range(0, len(rows), len(plan.seeds))]
     defaults = AdaptConfig(source="-", target="-")
     return {
         "skada": status,
@@ -205,5 +255,9 @@ def run_accuracy(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
         "epochs": plan.epochs,
         "batch_size": defaults.batch_size,
         "lr": defaults.lr,
-        "tasks": [run_task(plan, s, t, workspace=ws, skada_status=status, log=log) for s, t in plan.tasks],
+        "jobs": plan.jobs,
+        "threads_per_job": plan.threads_per_job if plan.jobs > 1 else torch.get_num_threads(),
+        "tasks": [
+            combine_seeds(plan, s, t, rows, status) for (s, t), rows in zip(plan.tasks, per_task, strict=True)
+        ],
     }

@@ -40,6 +40,8 @@ class Plan:
     diagnose_cli: bool = True
     adapt_run_epochs: int = 5
     app_start: bool = True
+    jobs: int = 1  # worker processes for the accuracy runs
+    threads_per_job: int = 1  # torch threads of each worker when jobs > 1
 
 
 PRESETS: dict[str, Plan] = {
@@ -87,6 +89,7 @@ def build_plan(
     mmd_sizes: list[int] | None = None,
     mmd_dims: list[int] | None = None,
     no_app: bool = False,
+    jobs: int | None = None,
 ) -> Plan:
     """The preset ``mode`` with any override given."""
     plan = PRESETS[mode]
@@ -107,6 +110,8 @@ def build_plan(
         changes["mmd_dims"] = tuple(mmd_dims)
     if no_app:
         changes["app_start"] = False
+    if jobs is not None and jobs > 1:
+        changes["jobs"] = jobs
     if changes:
         changes["mode"] = f"{mode} preset with overrides"
     return replace(plan, **changes) if changes else plan

@@ -130,7 +130,14 @@ def training_section(res: dict[str, Any]) -> list[str]:
     ]
     out = ["## Training speed", ""]
     if rows:
-        out += ["Samples the network sees per second while training (median over seeds).", ""]
+        acc = res.get("accuracy", {})
+        jobs, threads = acc.get("jobs", 1), acc.get("threads_per_job")
+        setting = (
+            f"{jobs} worker processes side by side, {threads} torch thread(s) each"
+            if jobs > 1
+            else f"one process, {threads} torch thread(s)"
+        )
+        out += [f"Samples the network sees per second while training (median over seeds; {setting}).", ""]
         out += [
             *table(["task", "method", "tlcore samples/s", "skada", "skada samples/s", "tlcore / skada"], rows)
         ]

@@ -117,10 +117,19 @@ def type_into(page: Any, label: str, value: str) -> None:
     field.press("Enter")
 
 
-def fill(page: Any, label: str, value: str) -> None:
-    """Type into the text or number input labelled ``label``, commit it and wait for the rerun."""
-    type_into(page, label, value)
-    settle(page)
+def fill(page: Any, label: str, value: str, tries: int = 3) -> None:
+    """Type into the text or number input labelled ``label``, commit it and wait for the rerun.
+
+    A rerun that was still rendering when the value was typed can redraw the widget with its old
+    value; the value is typed again until the settled page shows it.
+    """
+    field = page.locator(f'input[aria-label="{label}"]')
+    for _ in range(tries):
+        type_into(page, label, value)
+        settle(page)
+        if field.input_value() == value:
+            return
+    raise AssertionError(f"{label!r} shows {field.input_value()!r}, not {value!r}")
 
 
 def choose_file(page: Any, path: Path) -> None:

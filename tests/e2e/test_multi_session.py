@@ -83,6 +83,8 @@ def prepare_runs(pages: list[Any]) -> None:
         page.get_by_role("option", name="source_only · baseline").click()
         page.keyboard.press("Escape")
     on_each(pages, lambda page: type_into(page, "Epochs", "1"))
+    for page in pages:
+        fill(page, "Epochs", "1")  # retypes where a rerun still rendering redrew the old value
 
 
 def follow_runs(store: RunStore, timeout_s: float = 420) -> tuple[int, set[str]]:

@@ -9,6 +9,7 @@ import torch
 from tlcore.adapt import AdaptConfig, BaselineCache, run_adaptation
 from tlcore.adapt import evaluate as evaluate_stage
 from tlcore.adapt.cache import baseline_key
+from tlcore.cli import main as cli_main
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.errors import TLError
@@ -187,3 +188,29 @@ def test_finetune_head_mode_keeps_the_source_backbone(cache):
     for name, value in baseline.backbone.state_dict().items():
         assert torch.equal(value, result.model.backbone.state_dict()[name]), name
     assert not torch.equal(baseline.head.weight, result.model.head.weight)
+
+
+def test_same_config_same_seed_same_run():
+    cfg = AdaptConfig(methods=("deep_coral", "im"), seed=11, **SMALL)
+    first, second = (run_adaptation(cfg, baseline_cache=False) for _ in range(2))
+    assert first.history == second.history
+    assert first.target_accuracy == second.target_accuracy and first.confusion == second.confusion
+
+
+def test_methods_cli_lists_every_method_as_json(capsys):
+    assert cli_main(["methods", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["methods"]
+    assert [row["name"] for row in rows] == [spec.name for spec in list_methods()]
+    finetune = next(row for row in rows if row["name"] == "finetune")
+    assert finetune["family"] == "model-based" and finetune["params"]["mode"] == "all"
+    assert cli_main(["methods"]) == 0
+    assert "deep_coral" in capsys.readouterr().out
+
+
+def test_a_loss_that_turns_infinite_fails_the_run_with_its_reason(cache):
+    cfg = AdaptConfig(methods=("dann",), params={"dann": {"weight": float("inf")}}, **SMALL)
+    result = run_adaptation(cfg, baseline_cache=cache)
+    assert result.status == "failed"
+    assert result.reason.startswith("adapt: loss") and "epoch 1, step 0" in result.reason
+    assert result.model is None and result.target_accuracy is None
+    json.dumps(result.to_dict())

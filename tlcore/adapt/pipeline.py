@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -108,18 +108,23 @@ class _Run:
         )
 
     def train(
-        self, model: Classifier, labelled: Domain, unlabelled: Domain | None = None, **kw: Any
+        self,
+        model: Classifier,
+        labelled: Domain,
+        unlabelled: Domain | None = None,
+        *,
+        terms: Sequence[Term] = (),
+        source_weights: torch.Tensor | None = None,
+        **overrides: Any,
     ) -> History:
-        """THE loop with the run's settings for the adapt stage (``kw``: TrainSettings overrides)."""
-        weights = kw.pop("source_weights", None)
-        terms = kw.pop("terms", ())
+        """THE loop with the run's adapt-stage settings (``overrides``: TrainSettings fields)."""
         return train(
             model,
             labelled,
             unlabelled,
-            settings=_settings(self.cfg, "adapt", **kw),
+            settings=_settings(self.cfg, "adapt", **overrides),
             terms=terms,
-            source_weights=weights,
+            source_weights=source_weights,
             source_val=self.pair.source_val,
             target_test=self.pair.target_test,
             callbacks=self.callbacks,
@@ -175,7 +180,9 @@ class _Run:
                 target_labels=self.cfg.target_labels,
                 seed=self.cfg.seed,
                 batch_size=self.cfg.batch_size,
-                train=lambda model, labelled, **kw: self.train(model, labelled, patience=None, **kw),
+                train=lambda model, labelled, unlabelled=None, **kw: self.train(
+                    model, labelled, unlabelled, **{"patience": None, **kw}
+                ),
                 new_model=self.new_model,
                 features=lambda model, domain: extract_features(model, domain.X, device=self.cfg.device),
             )

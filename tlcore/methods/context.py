@@ -87,7 +87,9 @@ class StageContext:
 
     ``train(model, labelled, unlabelled=None, **overrides)`` runs THE training loop with the run's
     settings (``overrides``: fields of :class:`~tlcore.training.TrainSettings`, e.g.
-    ``backbone_lr_mult``), wired to the run's progress events, cancellation and scoring.
+    ``backbone_lr_mult``), wired to the run's progress events, cancellation and scoring; without
+    early stopping unless ``patience`` is passed (the source validation loss is no criterion for
+    a model trained on target labels).
     ``new_model()`` builds a freshly, reproducibly initialised model; ``features(model, domain)``
     returns penultimate features (``N x d``).
     """

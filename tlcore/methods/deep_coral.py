@@ -6,6 +6,12 @@ Adds the CORAL distance between the source and target batch features (``B x d``)
 
 computed by :func:`tlcore.metrics.coral.coral_loss`, the differentiable form of the diagnosis'
 :func:`tlcore.metrics.coral_distance` (same function, so training minimises what is reported).
+
+The paper aligns the 31-d last layer; on the 500-d LeNet features the ``1/(4 d^2)`` factor makes
+the loss ~1e-2 while the cross-entropy is ~0.2, so the default weight is 100 (the paper's advice:
+both losses of similar size by the end of training). Measured (seed 0): on a toy with shifted
+nuisance dimensions weight 1 left the target at 52% (source-only 50%), weight 100 reached 81%; on
+mnist5k -> digits (10 epochs) weight 1 gave 78.3%, weight 100 83.6% (source-only 78.8%).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from tlcore.training import StepInputs
 
 @dataclass(frozen=True)
 class DeepCoralParams:
-    weight: float = 1.0
+    weight: float = 100.0  # the 1/(4 d^2) normalisation makes the loss tiny for wide features
 
 
 class DeepCoralLoss(nn.Module):

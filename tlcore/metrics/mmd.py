@@ -119,7 +119,9 @@ def mmd2_linear(X: torch.Tensor, Y: torch.Tensor, bandwidth: BandwidthSpec = Non
     return float(terms.double().mean())
 
 
-def permutation_statistics(K: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+def permutation_statistics(
+    K: torch.Tensor, groups: torch.Tensor, row_sums: torch.Tensor | None = None
+) -> torch.Tensor:
     """Unbiased MMD² of each split of the pooled sample, from the joint kernel matrix ``K``.
 
     ``K`` is the ``N x N`` kernel of the pooled samples (unit diagonal); ``groups`` is ``P x n``:
@@ -130,16 +132,18 @@ def permutation_statistics(K: torch.Tensor, groups: torch.Tensor) -> torch.Tenso
         MMD2_u = n/(n-1) (T1 - 1/n) + m/(m-1) (b'Kb - 1/m) - 2 a'Kb
 
     (the diagonal terms ``sum_i a_i^2 K_ii = 1/n`` removed analytically). All ``P`` rows cost one
-    ``N x N`` by ``N x P`` matrix product. Returns ``P`` float64 statistics.
+    ``N x N`` by ``N x P`` matrix product; ``a'Ka`` then gathers the ``n`` entries of each column
+    that belong to its group. ``row_sums`` (``r``, float64) can be passed to score many blocks of
+    one ``K``. Returns ``P`` float64 statistics.
     """
     N, n = len(K), groups.shape[1]
     m = N - n
-    r = K.sum(1, dtype=torch.float64)
+    r = K.sum(1).double() if row_sums is None else row_sums
     S = r.sum()
     indicator = torch.zeros(N, len(groups), dtype=K.dtype, device=K.device)
     indicator.scatter_(0, groups.T, 1.0)  # N x P, column p marks the first sample of split p
     KI = K @ indicator  # N x P
-    T1 = (indicator * KI).sum(0, dtype=torch.float64) / n**2
+    T1 = KI.gather(0, groups.T).sum(0, dtype=torch.float64) / n**2
     T2 = r[groups].sum(1) / n
     akb = (T2 - n * T1) / m
     bkb = (S - 2 * n * T2 + n**2 * T1) / m**2
@@ -182,13 +186,17 @@ def mmd_permutation_test(
     n, N = len(first), len(first) + len(second)
     with torch.no_grad():
         K = gaussian_kernel(torch.cat([first, second]), None, bw)
-        observed = permutation_statistics(K, torch.arange(n, device=K.device).unsqueeze(0))[0]
-        null = []
+        r = K.sum(1).double()  # float32 sums of unit-bounded entries; no float64 copy of K
+        identity = torch.arange(n).unsqueeze(0)  # the observed split, scored with the first block
+        stats = []
         for start in range(0, n_permutations, permutation_block):
             count = min(permutation_block, n_permutations - start)
             groups = torch.stack([torch.randperm(N, generator=generator)[:n] for _ in range(count)])
-            null.append(permutation_statistics(K, groups.to(K.device)))
-        null_samples = torch.cat(null)
+            if start == 0:
+                groups = torch.cat([identity, groups])
+            stats.append(permutation_statistics(K, groups.to(K.device), r))
+        stats_all = torch.cat(stats)
+        observed, null_samples = stats_all[0], stats_all[1:]
         exceed = int((null_samples >= observed).sum())
     return MMDTestResult(
         mmd2=float(observed),
