@@ -23,7 +23,6 @@ from tlcore.data import Domain, harmonise, list_domains, list_shifts, load_domai
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.errors import TLError
 from tlcore.methods import MethodSpec, check_combination, list_methods
-from tlcore.models import load_checkpoint
 from tlcore.runs import CHECKPOINT_FILE, RunRecord, RunStore
 from tlcore.workspace import Workspace
 
@@ -249,10 +248,7 @@ def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.n
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
 def _model(root: str, run_id: str) -> nn.Module:
-    path = RunStore(Workspace.resolve(root)).checkpoint_path(run_id)
-    if path is None:
-        raise TLError(f"run {run_id} has no saved model")
-    return load_checkpoint(path)[0]
+    return RunStore(Workspace.resolve(root)).load_model(run_id)
 
 
 def method_specs() -> list[MethodSpec]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -20,6 +21,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import torch
 
@@ -33,6 +35,7 @@ from tlcore.models import build_model
 from tlcore.workspace import Workspace
 
 Log = Callable[[str], None]
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 class EventClock:
@@ -238,9 +241,19 @@ def run_accuracy(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
     units = [(s, t, seed) for s, t in plan.tasks for seed in plan.seeds]
     if plan.jobs > 1:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            plan.jobs, mp_context=context, initializer=torch.set_num_threads, initargs=(plan.threads_per_job,)
-        ) as pool:
+        threads = str(plan.threads_per_job)
+        # Every thread pool of a worker (torch's OpenMP, MKL/OpenBLAS under NumPy and scikit-learn,
+        # numba under UMAP) gets its share before it starts; idle OpenMP threads sleep, not spin.
+        worker_env = {name: threads for name in THREAD_VARIABLES} | {"OMP_WAIT_POLICY": "PASSIVE"}
+        with (
+            mock.patch.dict(os.environ, worker_env),
+            ProcessPoolExecutor(
+                plan.jobs,
+                mp_context=context,
+                initializer=torch.set_num_threads,
+                initargs=(plan.threads_per_job,),
+            ) as pool,
+        ):
             rows = list(pool.map(partial(_run_unit, plan, workspace=workspace, skada_status=status), units))
     else:
         rows = [

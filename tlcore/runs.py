@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tlcore.errors import TLError
+from tlcore.models import Classifier, load_checkpoint
 
 if TYPE_CHECKING:
     from tlcore.adapt.config import AdaptConfig, ProgressEvent
@@ -232,6 +233,13 @@ class RunStore:
         record = self.get(run_id)
         path = record.folder / CHECKPOINT_FILE
         return path if record.status == "done" and path.is_file() else None
+
+    def load_model(self, run_id: str) -> Classifier:
+        """The model a ``done`` run saved (``weights_only`` load); a TLError when there is none."""
+        path = self.checkpoint_path(run_id)
+        if path is None:
+            raise TLError(f"run {run_id} has no saved model (only finished runs keep one)")
+        return load_checkpoint(path)[0]
 
     def log_path(self, run_id: str) -> Path:
         """The worker's log file (may not exist: inline runs only write it on a crash)."""

@@ -7,6 +7,8 @@ import pytest
 from tlcore.cli import main
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import diagnose
+from tlcore.runs import RunStore
+from tlcore.workspace import Workspace
 
 
 def test_mmd_grows_with_rotation_severity():
@@ -38,12 +40,30 @@ def test_cli_text_summary(capsys, tmp_path):
     assert "proxy A-distance" in out and "gap" in out and "time:" in out
 
 
+def test_cli_diagnoses_in_a_finished_runs_feature_space(capsys, tmp_path):
+    """``--features run:ID`` measures what the app's Diagnose page shows for that run's model."""
+    pair = ["--source", "mnist5k:n=200", "--target", "digits:n=150"]
+    assert main(["--workspace", str(tmp_path), "adapt", *pair, "--epochs", "1", "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    options = ["--json", "--permutations", "50", "--umap-points", "40"]
+    features = ["--features", f"run:{run_id}"]
+    assert main(["--workspace", str(tmp_path), "diagnose", *pair, *features, *options]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    model = RunStore(Workspace.resolve(tmp_path)).load_model(run_id)
+    source, target = harmonise(load_domain("mnist5k:n=200", seed=0), load_domain("digits:n=150", seed=0))
+    report = diagnose(source, target, model, n_permutations=50, max_umap_per_domain=40)
+    assert payload["feature_space"] == "model" and payload["feature_dim"] == 500
+    assert payload["mmd2"] == pytest.approx(report.mmd2) and payload["p_value"] == report.p_value
+    assert len(payload["umap"]["source"]) == len(payload["umap"]["target"]) == 40
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ["--source", "mnist5k:bogus=1", "--target", "digits"],
         ["--source", "mnist5k", "--target", "nosuchdomain"],
         ["--source", "mnist5k", "--target", "digits", "--features", "run:abc"],
+        ["--source", "mnist5k", "--target", "digits", "--features", "pixels"],
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, args):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,24 +21,11 @@ from typing import Any
 
 import pytest
 
+from bench.app_start import CHROMIUM as CHROMIUM_PATH
+from bench.app_start import CHROMIUM_ARGS, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
 
 
 @contextlib.contextmanager
@@ -79,7 +65,7 @@ def launch_chromium(playwright: Any) -> Any:
     """The system Chromium, headless, through Playwright; fails clearly when it is missing."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install the Debian package chromium (make test does)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
 
 
 def settle(page: Any, timeout_s: float = 120) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from torch import nn
+
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
 from tlcore.errors import TLError
+from tlcore.runs import RunStore
 from tlcore.workspace import Workspace
 
 
@@ -24,7 +27,8 @@ def register(subparsers: Any) -> None:
         "--features",
         default="raw",
         metavar="SPACE",
-        help="feature space: raw (flattened inputs reduced by PCA; the only one available from the CLI)",
+        help="feature space: raw (flattened inputs, PCA) or run:ID (the penultimate layer of a finished "
+        "run's model, as the app's Diagnose page offers)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for data, PCA, tests and UMAP (default 0)")
     parser.add_argument(
@@ -32,6 +36,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--pca", type=int, default=50, metavar="N", help="PCA dimensions, 0 for none (default 50)"
+    )
+    parser.add_argument(
+        "--umap-points",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="UMAP samples per domain, a seeded subsample (default 5000; the app's default is 1500)",
     )
     parser.add_argument(
         "--no-umap",
@@ -42,12 +53,21 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=diagnose_command)
 
 
+def feature_space(text: str, workspace: Workspace) -> str | nn.Module:
+    """``raw``, or the model of the run named by ``run:ID``."""
+    if text == "raw":
+        return "raw"
+    kind, _, run_id = text.partition(":")
+    if kind != "run" or not run_id:
+        raise TLError(f"--features {text!r}: use raw or run:ID (see python -m tlcore runs list)")
+    return RunStore(workspace).load_model(run_id)
+
+
 def diagnose_command(args: argparse.Namespace) -> int:
-    if args.features != "raw":
-        raise TLError(f"--features {args.features!r}: the CLI measures raw features only (--features raw)")
-    if args.permutations < 1 or args.pca < 0:
-        raise TLError("--permutations must be at least 1 and --pca at least 0")
+    if args.permutations < 1 or args.pca < 0 or args.umap_points < 2:
+        raise TLError("--permutations must be at least 1, --pca at least 0 and --umap-points at least 2")
     workspace = Workspace.resolve(args.workspace)
+    features = feature_space(args.features, workspace)
     source = load_domain(args.source, workspace, seed=args.seed)
     source, target = harmonise(source, load_domain(args.target, workspace, seed=args.seed))
     bar = ProgressBar("diagnose", enabled=not args.json)
@@ -55,11 +75,12 @@ def diagnose_command(args: argparse.Namespace) -> int:
         report = diagnose(
             source,
             target,
-            "raw",
+            features,
             seed=args.seed,
             n_permutations=args.permutations,
             pca_dim=args.pca or None,
             umap=args.json and not args.no_umap,
+            max_umap_per_domain=args.umap_points,
             progress=lambda step, fraction: bar.update(fraction, step),
         )
     finally:
