@@ -234,8 +234,10 @@ def run_accuracy(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
     """Every task and seed of the plan; what skada's availability was; the shared training budget.
 
     With ``plan.jobs > 1`` the (task, seed) units run in that many worker processes, each with
-    ``plan.threads_per_job`` torch threads (small networks train faster as parallel single-threaded
-    processes than as one multi-threaded one); results do not depend on it.
+    ``plan.threads_per_job`` torch threads: on many cores small networks train faster as parallel
+    single-threaded processes than as one multi-threaded one (on 2 cores it gained ~10%). A
+    different thread count changes the order of floating-point reductions, so accuracies match a
+    one-process run only up to that (measured: a point or two for DANN after 2 epochs).
     """
     status = skada_methods.availability()
     units = [(s, t, seed) for s, t in plan.tasks for seed in plan.seeds]

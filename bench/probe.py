@@ -1,8 +1,7 @@
-"""Wall time of a block of code (and its Python-level memory peak), and this process's memory use.
+"""Wall time of a block of code, and this process's resident memory (current and peak).
 
-``probe(trace_python=True)`` also records the peak of Python-level allocations (NumPy arrays
-included) from ``tracemalloc``; torch's allocations are invisible to it, which is why
-:mod:`bench.peak_memory` measures resident memory in a fresh process instead.
+Peaks are only meaningful in a fresh process (:mod:`bench.mmd_cell`): a long-lived one reuses
+memory freed by earlier work without its resident set growing.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,20 +48,14 @@ class Probe:
     """Filled when the ``with probe() as p`` block ends."""
 
     seconds: float = float("nan")
-    peak_traced_mib: float = float("nan")  # tracemalloc peak (only with trace_python=True)
 
 
 @contextmanager
-def probe(trace_python: bool = False) -> Iterator[Probe]:
-    """Measure the wall time (and with ``trace_python`` the traced memory peak) of the ``with`` block."""
+def probe() -> Iterator[Probe]:
+    """Measure the wall time of the ``with`` block."""
     result = Probe()
-    if trace_python:
-        tracemalloc.start()
     start = time.perf_counter()
     try:
         yield result
     finally:
         result.seconds = time.perf_counter() - start
-        if trace_python:
-            result.peak_traced_mib = tracemalloc.get_traced_memory()[1] / MIB
-            tracemalloc.stop()

@@ -6,7 +6,8 @@ matrix products; alibi-detect and the NumPy reference re-index the joint kernel 
 permutation. A loop-based run predicted to exceed the time budget is timed on a few permutations
 and extrapolated (two points: setup + per-permutation cost), and the row says so. A run whose
 kernel matrices would not fit in the available memory is skipped, and the row says that too.
-Peak memory comes from a separate run in a fresh process (:mod:`bench.peak_memory`).
+Every timed call runs in a fresh process (:mod:`bench.mmd_cell`), which also gives its peak memory;
+one that dies marks its cell "failed" and the table goes on.
 """
 
 from __future__ import annotations
@@ -14,16 +15,14 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-import warnings
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import torch
 
 from bench.machine import memory_gib
-from bench.mmd_impls import IMPL_FUNCTIONS, availability, samples
-from bench.peak_memory import measure_peak
+from bench.mmd_cell import run_cell
+from bench.mmd_impls import availability, samples
 from bench.probe import probe
 from tlcore.metrics import median_bandwidth, mmd_permutation_test
 
@@ -32,42 +31,29 @@ KERNEL_COPIES = {"tlcore": 1.2, "alibi-detect": 4.0, "numpy": 2.2}  # N x N floa
 CALIBRATION_PERMS = 5
 
 
-def _run(impl: str, X: np.ndarray, Y: np.ndarray, *, sigma: float, perms: int, seed: int) -> dict[str, Any]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with probe(trace_python=impl == "numpy") as p:
-            mmd2, p_value = IMPL_FUNCTIONS[impl](X, Y, sigma, perms, seed)
-    return {
-        "seconds": p.seconds,
-        "peak_traced_mib": p.peak_traced_mib,
-        "mmd2": mmd2,
-        "p_value": p_value,
-    }
+def _measured(impl: str, n: int, d: int, sigma: float, permutations: int) -> dict[str, Any]:
+    cell = run_cell(impl, n, d, sigma, permutations)
+    return cell if "status" in cell else {"status": "measured", "permutations": permutations, **cell}
 
 
 def time_impl(
-    impl: str,
-    X: np.ndarray,
-    Y: np.ndarray,
-    *,
-    sigma: float,
-    n_permutations: int,
-    budget_s: float,
-    seed: int = 0,
+    impl: str, n: int, d: int, *, sigma: float, n_permutations: int, budget_s: float
 ) -> dict[str, Any]:
-    """One cell: measured time (or extrapolated, or skipped), statistic, p-value."""
-    N = len(X) + len(Y)
-    need_gib = KERNEL_COPIES[impl] * N * N * 4 / 2**30
+    """One cell: measured time (or extrapolated, skipped or failed), statistic, p-value, peak memory."""
+    need_gib = KERNEL_COPIES[impl] * (2 * n) ** 2 * 4 / 2**30
     available = memory_gib().get("available", math.inf)
     if need_gib > 0.7 * available:
         return {"status": "skipped", "note": f"needs ~{need_gib:.1f} GiB, {available:.1f} GiB available"}
-    full = {"status": "measured", "permutations": n_permutations}
     if impl == "tlcore":
-        return full | _run(impl, X, Y, sigma=sigma, perms=n_permutations, seed=seed)
-    first = _run(impl, X, Y, sigma=sigma, perms=CALIBRATION_PERMS, seed=seed)
+        return _measured(impl, n, d, sigma, n_permutations)
+    first = run_cell(impl, n, d, sigma, CALIBRATION_PERMS)
+    if "status" in first:
+        return first
     if first["seconds"] * n_permutations / CALIBRATION_PERMS <= budget_s:
-        return full | _run(impl, X, Y, sigma=sigma, perms=n_permutations, seed=seed)
-    second = _run(impl, X, Y, sigma=sigma, perms=2 * CALIBRATION_PERMS, seed=seed)
+        return _measured(impl, n, d, sigma, n_permutations)
+    second = run_cell(impl, n, d, sigma, 2 * CALIBRATION_PERMS)
+    if "status" in second:
+        return second
     per_perm = max(second["seconds"] - first["seconds"], 0.0) / CALIBRATION_PERMS
     setup = max(first["seconds"] - CALIBRATION_PERMS * per_perm, 0.0)
     return {
@@ -125,14 +111,10 @@ def run_mmd_speed(
 ) -> dict[str, Any]:
     """Every (n, d) cell for every available implementation, ratios to tlcore, growth, matmul ceiling."""
     status = availability()
-    warm_X, warm_Y = samples(50, 4, seed=1)
-    for impl in IMPLS:  # first calls pay one-time costs (lazy imports, kernel caches): not timed
-        if status[impl] == "ok":
-            _run(impl, warm_X, warm_Y, sigma=1.0, perms=2, seed=0)
     rows = []
     for d in dims:
         for n in sizes:
-            X, Y = samples(n, d, seed=0)
+            X, Y = samples(n, d, seed=0)  # the cells rebuild the same samples
             sigma = median_bandwidth(torch.from_numpy(X), torch.from_numpy(Y))
             row: dict[str, Any] = {"n": n, "d": d, "sigma": sigma}
             for impl in IMPLS:
@@ -141,10 +123,8 @@ def run_mmd_speed(
                     row[impl] = {"status": status[impl]}
                     continue
                 row[impl] = time_impl(
-                    impl, X, Y, sigma=sigma, n_permutations=n_permutations, budget_s=budget_s
+                    impl, n, d, sigma=sigma, n_permutations=n_permutations, budget_s=budget_s
                 )
-                if row[impl]["status"] != "skipped":
-                    row[impl]["peak_rss_mib"] = measure_peak(impl, n, d, sigma)
             ours = row["tlcore"].get("seconds")
             for impl in IMPLS[1:]:
                 other = row[impl].get("seconds")

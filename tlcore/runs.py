@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tlcore.errors import TLError
-from tlcore.models import Classifier, load_checkpoint
 
 if TYPE_CHECKING:
     from tlcore.adapt.config import AdaptConfig, ProgressEvent
+    from tlcore.models import Classifier
     from tlcore.workspace import Workspace
 
 Status = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
@@ -236,6 +236,9 @@ class RunStore:
 
     def load_model(self, run_id: str) -> Classifier:
         """The model a ``done`` run saved (``weights_only`` load); a TLError when there is none."""
+        # Imported here: a worker imports this module before it sets its torch threads (tlcore.slots).
+        from tlcore.models import load_checkpoint  # noqa: PLC0415
+
         path = self.checkpoint_path(run_id)
         if path is None:
             raise TLError(f"run {run_id} has no saved model (only finished runs keep one)")

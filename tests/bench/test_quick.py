@@ -1,8 +1,9 @@
 """The benchmark's smallest path end to end, so ``python -m bench`` keeps working.
 
-Runs ``python -m bench --smoke`` in this interpreter's environment (where skada and alibi-detect are
-normally absent, so their rows must say "not installed") into a temporary folder, then checks the
-markdown sections and that the JSON holds finite figures. No timing is asserted.
+Runs ``python -m bench --smoke`` with two seeds in two worker processes, in this interpreter's
+environment (where skada and alibi-detect are normally absent, so their rows must say "not
+installed") into a temporary folder, then checks the markdown sections, that the workers' seeds are
+gathered per method and that the JSON holds finite figures. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def finite(value: Any) -> bool:
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench")
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--workspace", str(out / "ws")],
+        [
+            *(sys.executable, "-m", "bench", "--smoke", "--seeds", "2", "--jobs", "2"),
+            *("--out", str(out), "--workspace", str(out / "ws")),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -56,7 +60,7 @@ def test_markdown_has_every_section_and_the_command(outputs: tuple[str, dict[str
     for heading in SECTIONS:
         assert f"\n{heading}\n" in f"\n{markdown}", heading
     assert f"`{results['command']}`" in markdown
-    assert "-m bench --smoke" in results["command"]
+    assert "-m bench --smoke --seeds 2 --jobs 2" in results["command"]
 
 
 def test_missing_skada_is_reported_not_fatal(outputs: tuple[str, dict[str, Any]]) -> None:
@@ -79,9 +83,12 @@ def test_missing_alibi_detect_is_reported_not_fatal(outputs: tuple[str, dict[str
 def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     _, results = outputs
     assert results["machine"]["cores"] >= 1 and results["machine"]["versions"]["torch"]
-    task = results["accuracy"]["tasks"][0]
-    for entry in task["methods"].values():
-        assert 0.0 <= entry["tlcore"]["mean"] <= 1.0
+    accuracy = results["accuracy"]
+    assert (accuracy["jobs"], accuracy["threads_per_job"], accuracy["seeds"]) == (2, 1, [0, 1])
+    for entry in accuracy["tasks"][0]["methods"].values():  # the workers' seeds, gathered per method
+        runs = entry["tlcore"]["runs"]
+        assert [run["seed"] for run in runs] == [0, 1] and all(run["status"] == "done" for run in runs)
+        assert entry["tlcore"]["mean"] == pytest.approx(sum(run["accuracy"] for run in runs) / 2)
     row = results["mmd_speed"]["rows"][0]
     assert finite(row["tlcore"]["seconds"]) and row["tlcore"]["seconds"] > 0
     assert row["numpy"]["mmd2"] == pytest.approx(row["tlcore"]["mmd2"], rel=1e-3, abs=1e-6)
