@@ -7,7 +7,7 @@ import streamlit as st
 import app_support as ui
 from tlcore import compare, figures, jobs
 from tlcore.adapt import AdaptConfig
-from tlcore.methods import MethodSpec
+from tlcore.methods import RECOMMENDED_RECIPE, MethodSpec
 from tlcore.models import list_models
 
 STATUS_COLOUR = {
@@ -70,9 +70,20 @@ with st.container(border=True):
             for name in tuned:
                 st.markdown(f"**{name}**")
                 params[name] = param_inputs(specs[name])
-    if st.button("Launch", type="primary", icon=":material/rocket_launch:", disabled=not chosen):
+    recipe = " + ".join(RECOMMENDED_RECIPE)
+    launch, recommended = st.columns([1, 3])
+    groups: list[tuple[str, ...]] = []
+    if launch.button("Launch", type="primary", icon=":material/rocket_launch:", disabled=not chosen):
+        groups = [tuple(chosen)] if combine else [(name,) for name in chosen]
+    if recommended.button(
+        f"Launch the recommended recipe: {recipe}",
+        icon=":material/star:",
+        help="The strongest unsupervised composition measured on mnist5k → digits (docs/benchmarks.md), "
+        "as one run with the settings above (hyper-parameters set above for its methods apply too).",
+    ):
+        groups = [RECOMMENDED_RECIPE]
+    if groups:
         with ui.errors_shown():
-            groups = [tuple(chosen)] if combine else [(name,) for name in chosen]
             configs = [
                 AdaptConfig(
                     source=source_spec,

@@ -162,6 +162,19 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     assert labels[0].startswith("Checkpoint") and "Metrics (CSV)" in labels and "Report (HTML)" in labels
 
 
+def test_the_recommended_recipe_launches_as_one_run(app: OpenApp) -> None:
+    at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
+    at.number_input[0].set_value(1)
+    recipe = "Launch the recommended recipe: deep_coral + im"
+    at.button[[b.label for b in at.button].index(recipe)].click().run()
+    assert_clean(at)
+    workspace = Workspace.resolve()
+    (record,) = RunStore(workspace).list()
+    assert record.method == "deep_coral+im" and record.config["methods"] == ["deep_coral", "im"]
+    assert record.config["epochs"] == 1 and record.config["params"] == {"deep_coral": {"weight": 100.0}}
+    assert jobs.wait(workspace, record.id, timeout=240).status == "done"
+
+
 def test_a_run_can_be_cancelled_from_the_page(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
     at.multiselect[0].set_value(["source_only"])

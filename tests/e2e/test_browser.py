@@ -90,7 +90,7 @@ def walk_adapt(page) -> None:
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Batch size").click()
     page.get_by_role("option", name="32", exact=True).click()
     settle(page)
-    page.get_by_role("button", name="Launch").click()
+    page.get_by_role("button", name="Launch", exact=True).click()
     page.get_by_text("deep_coral ·").first.wait_for()
     deadline = time.monotonic() + 300
     while page.get_by_text("finished").count() < 2:

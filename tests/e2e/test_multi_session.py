@@ -127,7 +127,7 @@ def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
         assert all(PRIVATE not in page.content() for page in pages if page is not chooser)
 
         prepare_runs(pages)
-        on_each(pages, lambda page: page.get_by_role("button", name="Launch").click())
+        on_each(pages, lambda page: page.get_by_role("button", name="Launch", exact=True).click())
         on_each(pages, lambda page: go_to(page, "Compare"))  # browse on while the runs queue and train
         store = RunStore(Workspace.resolve(root))
         most_running, waiting = follow_runs(store)

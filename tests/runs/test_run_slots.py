@@ -49,7 +49,9 @@ def test_a_second_launch_waits_until_the_first_is_done(
     store = RunStore(workspace)
     first = jobs.launch(workspace, make_config(steps=60), worker=TIMED)  # about 3 s
     second = jobs.launch(workspace, make_config(steps=2), worker=TIMED)
-    queued = _until(store, second, _waiting)
+    # Until the first worker claims its slot the second one reads "(0 running, 1 ahead)"; then it
+    # must say it waits for the running one.
+    queued = _until(store, second, lambda r: _waiting(r) and r.message.endswith("(1 running)"))
     assert queued.message == "waiting for a free slot (1 running)" and queued.stage == "queued"
     assert store.get(first).status == "running"
     assert [r.status for r in store.list()] == ["queued", "running"]
