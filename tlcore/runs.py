@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tlcore.errors import TLError
+from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:
     from tlcore.adapt.config import AdaptConfig, ProgressEvent
@@ -117,18 +118,6 @@ class RunRecord:
 def new_run_id() -> str:
     """``YYYYMMDD-HHMMSS-xxxxxx``: UTC creation second plus a random suffix (sortable, unique)."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Create ``path`` through ``write(temp)`` and one ``os.replace``: readers see all or nothing."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        write(temp)
-        with temp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def pid_alive(pid: int) -> bool:

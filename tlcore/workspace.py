@@ -1,12 +1,15 @@
 """The workspace: the one folder where tlstudio writes (uploads, runs, the run index, caches).
 
 Resolved from an explicit path, else the ``TLSTUDIO_WORKSPACE`` environment variable, else
-``./workspace``. Every path handed out is checked to stay inside it.
+``./workspace``. Every path handed out is checked to stay inside it; :func:`atomic_write` puts a file
+there all at once (readers never see half of it).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +58,15 @@ class Workspace:
     @property
     def index_path(self) -> Path:
         return self.root / "runs.sqlite"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Create ``path`` through ``write(temp)`` and one ``os.replace``: readers see all or nothing."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        write(temp)
+        with temp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
