@@ -6,10 +6,10 @@ calls ``tlcore``; caching and session helpers live in ``app_support.py``.
 
 import streamlit as st
 
-import app_support as ui
+from app_support import engine, state
 
 st.set_page_config(page_title="tlstudio", page_icon=":material/transform:", layout="wide")
-ui.init_session()
+state.init_session()
 
 page = st.navigation(
     [
@@ -25,17 +25,17 @@ with st.sidebar:
     st.subheader("Current pair")
     st.text_input(
         "Source (labelled)",
-        key=ui.SOURCE_KEY,
-        on_change=ui.forget_builders,
+        key=state.SOURCE,
+        on_change=state.forget_builders,
         help="A domain spec such as `mnist5k`, `fashion:rotate=30` or `mnist5k:n=500`",
     )
     st.text_input(
         "Target (adapt to)",
-        key=ui.TARGET_KEY,
-        on_change=ui.forget_builders,
+        key=state.TARGET,
+        on_change=state.forget_builders,
         help="Build one on the Data page; uploads appear as `upload:<name>`",
     )
-    st.button("Swap source and target", on_click=ui.swap_pair, icon=":material/swap_vert:")
-    st.caption(f"Workspace: `{ui.workspace().root}`")
+    st.button("Swap source and target", on_click=state.swap_pair, icon=":material/swap_vert:")
+    st.caption(f"Workspace: `{engine.workspace().root}`")
 
 page.run()

@@ -4,11 +4,12 @@ from typing import Any
 
 import streamlit as st
 
-import app_support as ui
-from tlcore import compare, figures, jobs
-from tlcore.adapt import AdaptConfig
+from app_support import display, engine, state
+from tlcore.adapt.config import AdaptConfig
 from tlcore.methods import RECOMMENDED_RECIPE, MethodSpec
 from tlcore.models import list_models
+from tlcore.runs import jobs
+from tlcore.views import compare, figures
 
 STATUS_COLOUR = {
     "queued": "gray",
@@ -40,10 +41,10 @@ def param_inputs(method: MethodSpec) -> dict[str, Any]:
 
 
 st.title("Adapt")
-source_spec, target_spec = ui.pair()
-st.caption(f"Source {ui.esc(source_spec)} → target {ui.esc(target_spec)}")
+source_spec, target_spec = state.pair()
+st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}")
 
-specs = {m.name: m for m in ui.method_specs()}
+specs = {m.name: m for m in engine.method_specs()}
 with st.container(border=True):
     chosen = st.multiselect(
         "Methods",
@@ -83,7 +84,7 @@ with st.container(border=True):
     ):
         groups = [RECOMMENDED_RECIPE]
     if groups:
-        with ui.errors_shown():
+        with display.errors_shown():
             configs = [
                 AdaptConfig(
                     source=source_spec,
@@ -98,30 +99,30 @@ with st.container(border=True):
                 )
                 for group in groups
             ]
-            launched = ui.launch(configs)
+            launched = engine.launch(configs)
             st.toast(f"Launched {len(launched)} run(s)", icon=":material/rocket_launch:")
 
 
 @st.fragment(run_every=2.0)
 def runs_panel() -> None:
     """Every recent run with its progress, live curves and a cancel button; refreshes itself."""
-    records = ui.store().list(limit=8)
+    records = engine.store().list(limit=8)
     if not records:
         st.info("No runs yet: choose methods above and press Launch.", icon=":material/info:")
         return
     for record in records:
-        label = ui.run_label(record)
+        label = engine.run_label(record)
         with st.container(border=True):
             info, curves = st.columns([1, 2])
             with info:
-                st.markdown(f"**{ui.esc(label)}**")
+                st.markdown(f"**{display.esc(label)}**")
                 st.badge(record.status, color=STATUS_COLOUR[record.status])
-                st.caption(f"{ui.esc(record.source)} → {ui.esc(record.target)}")
+                st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
                 if record.active:
-                    st.progress(record.progress, text=ui.esc(f"{record.stage}: {record.message}"[:80]))
+                    st.progress(record.progress, text=display.esc(f"{record.stage}: {record.message}"[:80]))
                     if st.button("Cancel", key=f"cancel_{record.id}", icon=":material/stop_circle:"):
-                        with ui.errors_shown():
-                            jobs.cancel(ui.workspace(), record.id)
+                        with display.errors_shown():
+                            jobs.cancel(engine.workspace(), record.id)
                 elif record.status == "done":
                     st.progress(1.0, text="finished")
                     change = compare.accuracy_change(record.headline)
@@ -134,9 +135,9 @@ def runs_panel() -> None:
                             delta_color="normal" if change else "off",
                         )
                 else:
-                    st.error(ui.esc(record.error or record.status), icon=":material/error:")
+                    st.error(display.esc(record.error or record.status), icon=":material/error:")
             with curves:
-                rows = compare.curve_rows(ui.store().history(record.id, kinds={"epoch"}))
+                rows = compare.curve_rows(engine.store().history(record.id, kinds={"epoch"}))
                 if rows:
                     st.plotly_chart(figures.learning_curves({label: rows}, ""), key=f"curves_{record.id}")
                 else:

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import app_support as ui
-from tlcore import compare, figures
+from app_support import display, engine, state
+from tlcore.views import compare, figures
 
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -18,24 +18,25 @@ COLUMNS = {
 }
 
 st.title("Compare")
-records = ui.store().list(status="done", limit=50)
+records = engine.store().list(status="done", limit=50)
 if not records:
     st.info("No finished runs yet: launch some on the Adapt page.", icon=":material/info:")
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
     st.stop()
 
-labels = {r.id: ui.run_label(r) for r in records}
-pair = ui.pair()
+labels = {r.id: engine.run_label(r) for r in records}
+pair = state.pair()
 default = [r.id for r in records if (r.source, r.target) == pair][:4] or [records[0].id]
 chosen = st.multiselect("Runs", list(labels), default=default, format_func=labels.get)
 if not chosen:
     st.stop()
 
-with ui.errors_shown():
-    results = ui.results(tuple(chosen))
+with display.errors_shown():
+    results = engine.results(tuple(chosen))
     for label in compare.negative_transfer(results):
         st.error(
-            f"Negative transfer: {ui.esc(label)} is less accurate on the target than the source-only model.",
+            f"Negative transfer: {display.esc(label)} is less accurate on the target than the "
+            "source-only model.",
             icon=":material/flag:",
         )
     adapted, baseline = compare.accuracies(results)
@@ -50,7 +51,7 @@ with ui.errors_shown():
 
     st.subheader("Before and after, in the model's feature space")
     pick, colour = st.columns([1, 2])
-    umap_label = pick.selectbox("Run", list(results), format_func=ui.esc)
+    umap_label = pick.selectbox("Run", list(results), format_func=display.esc)
     colour_by = colour.segmented_control(
         "Colour by", list(COLOUR_BY), default="domain", format_func=COLOUR_BY.get
     )
@@ -87,7 +88,7 @@ with ui.errors_shown():
         icon=":material/description:",
     )
     run_id = {labels[i]: i for i in chosen}[umap_label]
-    checkpoint = ui.store().checkpoint_path(run_id)
+    checkpoint = engine.store().checkpoint_path(run_id)
     if checkpoint is not None:
         left.download_button(
             f"Checkpoint of {umap_label}",

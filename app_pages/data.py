@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import app_support as ui
-from tlcore import figures, thumbnails
+from app_support import display, engine, state
+from tlcore.views import figures, thumbnails
 
 ROLES = {"source": "Source (labelled)", "target": "Target (to adapt to)"}
 UPLOAD_KEY = "upload_file"
@@ -15,9 +15,9 @@ st.caption("The source domain trains the model; the target is where it has to wo
 pick, upload = st.tabs(["Datasets and shifts", "Upload your own"])
 with pick:
     for role, column in zip(ROLES, st.columns(2), strict=True):
-        ui.init_builder(role)
-        keys = ui.builder_keys(role)
-        choices = ui.dataset_choices()
+        state.init_builder(role)
+        keys = state.builder_keys(role)
+        choices = engine.dataset_choices()
         current = st.session_state[keys["dataset"]]
         with column.container(border=True):
             st.markdown(f"##### {ROLES[role]}")
@@ -25,7 +25,7 @@ with pick:
                 "Dataset",
                 choices if current in choices else [current, *choices],
                 key=keys["dataset"],
-                on_change=ui.apply_builder,
+                on_change=state.apply_builder,
                 args=(role,),
             )
             st.number_input(
@@ -34,10 +34,10 @@ with pick:
                 100_000,
                 step=100,
                 key=keys["n"],
-                on_change=ui.apply_builder,
+                on_change=state.apply_builder,
                 args=(role,),
             )
-            knobs = ui.shift_knobs()
+            knobs = state.shift_knobs()
             shifted = any(st.session_state[keys[k["name"]]] != k["identity"] for k in knobs)
             with st.expander("Shift knobs", icon=":material/tune:", expanded=shifted):
                 for knob in knobs:
@@ -48,11 +48,11 @@ with pick:
                         step=knob["step"],
                         key=keys[knob["name"]],
                         help=knob["param"],
-                        on_change=ui.apply_builder,
+                        on_change=state.apply_builder,
                         args=(role,),
                     )
-            if error := st.session_state.pop(f"builder_{role}_error", None):
-                st.error(ui.esc(error), icon=":material/error:")
+            if error := st.session_state.pop(state.builder_error_key(role), None):
+                st.error(display.esc(error), icon=":material/error:")
 
 with upload:
     st.markdown(
@@ -62,20 +62,20 @@ with upload:
     )
     st.file_uploader("Dataset file", type=UPLOAD_TYPES, key=UPLOAD_KEY)
     left, right, _ = st.columns([1, 1, 2])
-    left.button("Use as source", on_click=ui.save_uploaded, args=(UPLOAD_KEY, "source"), width="stretch")
-    right.button("Use as target", on_click=ui.save_uploaded, args=(UPLOAD_KEY, "target"), width="stretch")
-    if error := st.session_state.pop("upload_error", None):
-        st.error(ui.esc(error), icon=":material/error:")
-    if saved := st.session_state.pop("upload_saved", None):
-        st.success(f"Saved to the workspace as {ui.esc(saved)}", icon=":material/check_circle:")
+    left.button("Use as source", on_click=state.save_uploaded, args=(UPLOAD_KEY, "source"), width="stretch")
+    right.button("Use as target", on_click=state.save_uploaded, args=(UPLOAD_KEY, "target"), width="stretch")
+    if error := st.session_state.pop(state.UPLOAD_ERROR, None):
+        st.error(display.esc(error), icon=":material/error:")
+    if saved := st.session_state.pop(state.UPLOAD_SAVED, None):
+        st.success(f"Saved to the workspace as {display.esc(saved)}", icon=":material/check_circle:")
 
 st.subheader("Current pair")
-source_spec, target_spec = ui.pair()
+source_spec, target_spec = state.pair()
 domains = {}
 for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), strict=True):
-    with column, ui.errors_shown():
-        st.markdown(f"##### {role.title()}: {ui.esc(spec)}")
-        domain = domains[role] = ui.load(spec)
+    with column, display.errors_shown():
+        st.markdown(f"##### {role.title()}: {display.esc(spec)}")
+        domain = domains[role] = engine.load(spec)
         a, b, c = st.columns(3)
         a.metric("Samples", f"{domain.n_samples:,}")
         b.metric("Shape", "x".join(map(str, domain.shape)))
@@ -86,13 +86,13 @@ for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), 
             st.image(thumbnails.thumbnail_grid(domain.X[index], captions, columns=8), width="stretch")
         else:
             st.dataframe(domain.X[:8].numpy(), height=240)
-        st.caption(ui.esc(domain.provenance))
+        st.caption(display.esc(domain.provenance))
 
 if len(domains) == 2:
-    with ui.errors_shown():
-        paired_source, paired_target = ui.load_pair(source_spec, target_spec)
+    with display.errors_shown():
+        paired_source, paired_target = engine.load_pair(source_spec, target_spec)
         for note in paired_target.meta["pair_report"].lines():
-            st.info(ui.esc(note), icon=":material/info:")
+            st.info(display.esc(note), icon=":material/info:")
         counts = {"source": paired_source.class_counts(), "target": paired_target.class_counts()}
         st.plotly_chart(
             figures.class_balance({k: v for k, v in counts.items() if v}, "Class balance (share of samples)"),

@@ -2,18 +2,18 @@
 
 import streamlit as st
 
-import app_support as ui
-from tlcore import explore, figures, thumbnails
+from app_support import display, engine, state
 from tlcore.diagnosis import describe_gap, gap_level
+from tlcore.views import explore, figures, thumbnails
 
 LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
 
 st.title("Diagnose")
-source_spec, target_spec = ui.pair()
-st.caption(f"Source {ui.esc(source_spec)} → target {ui.esc(target_spec)}")
+source_spec, target_spec = state.pair()
+st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}")
 
-runs = ui.model_runs(source_spec, target_spec)
+runs = engine.model_runs(source_spec, target_spec)
 with st.expander("Settings", icon=":material/settings:"):
     left, middle, right = st.columns(3)
     features = left.selectbox(
@@ -27,10 +27,10 @@ with st.expander("Settings", icon=":material/settings:"):
     permutations = middle.select_slider("Permutations (MMD test)", [100, 200, 500, 1000], value=200)
     umap_points = right.select_slider("UMAP points per domain", [500, 1000, 1500, 3000, 5000], value=1500)
 
-with ui.errors_shown():
-    source, target = ui.load_pair(source_spec, target_spec)
+with display.errors_shown():
+    source, target = engine.load_pair(source_spec, target_spec)
     with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier, UMAP…"):
-        report = ui.gap_report(source_spec, target_spec, features, permutations, umap_points)
+        report = engine.gap_report(source_spec, target_spec, features, permutations, umap_points)
 
     cards = st.columns(4)
     cards[0].metric(
@@ -44,13 +44,13 @@ with ui.errors_shown():
         help="2·(1 - 2·error) of a domain classifier: 0 = indistinguishable, 2 = fully separable.",
     )
     level = gap_level(report)
-    LEVEL_BOX[level](ui.esc(describe_gap(report)), icon=":material/insights:")
+    LEVEL_BOX[level](display.esc(describe_gap(report)), icon=":material/insights:")
     st.caption(
         f"{report.n_source:,} source and {report.n_target:,} target samples, feature space "
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
 
-    predicted = ui.predictions(source_spec, target_spec, features) if features != "raw" else None
+    predicted = engine.predictions(source_spec, target_spec, features) if features != "raw" else None
     points = explore.umap_points(report, source, target, predicted)
     st.subheader("Where the domains sit")
     plot, side = st.columns([2, 1])
@@ -75,7 +75,7 @@ with ui.errors_shown():
         )
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("box", "lasso"), key="umap")
     with side:
-        chosen = points.loc[ui.selected_points(event)]
+        chosen = points.loc[display.selected_points(event)]
         if chosen.empty:
             st.info("Draw a box or lasso on the map to inspect those samples.", icon=":material/gesture:")
         else:
@@ -92,7 +92,7 @@ with ui.errors_shown():
         if gaps:
             st.plotly_chart(figures.per_class_gap(gaps, "Gap per class (class-conditional MMD²)"))
         else:
-            st.info(ui.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
+            st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
         if report.label_shift:
             st.caption(
                 f"Label shift: the class priors differ by {report.label_shift['tv_distance']:.1%} "

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-import app_support as ui
+from app_support import engine, state
+from tlcore.data.spec import DEFAULT_PAIR
 
 st.title("tlstudio")
 st.markdown(
@@ -25,7 +26,7 @@ FAMILIES = {
         "Reuse a trained model's parameters and fine-tune them, or let it teach itself on the target.",
     ),
 }
-methods = ui.methods_by_family()
+methods = engine.methods_by_family()
 for column, (family, (title, text)) in zip(st.columns(3), FAMILIES.items(), strict=True):
     with column.container(border=True):
         st.markdown(f"#### {title}")
@@ -41,8 +42,8 @@ left, right = st.columns([2, 1])
 with left:
     st.markdown("#### Try it in three clicks")
     st.markdown(
-        f"1. **Diagnose** the gap between `{ui.DEFAULT_SOURCE}` (MNIST digits) and "
-        f"`{ui.DEFAULT_TARGET}` (scanned UCI digits).\n"
+        f"1. **Diagnose** the gap between `{DEFAULT_PAIR[0]}` (MNIST digits) and "
+        f"`{DEFAULT_PAIR[1]}` (scanned UCI digits).\n"
         "2. **Adapt**: launch two methods as background runs.\n"
         "3. **Compare** them before and after, and download a report."
     )
@@ -53,8 +54,8 @@ with right:
         type="primary",
         icon=":material/play_arrow:",
         width="stretch",
-        on_click=ui.set_pair,
-        args=(ui.DEFAULT_SOURCE, ui.DEFAULT_TARGET),
+        on_click=state.set_pair,
+        args=(DEFAULT_PAIR[0], DEFAULT_PAIR[1]),
     ):
         st.switch_page("app_pages/diagnose.py")
     st.caption("Or pick your own data on the **Data** page.")

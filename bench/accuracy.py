@@ -28,8 +28,11 @@ import torch
 from bench import skada_methods
 from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
-from tlcore.adapt import AdaptConfig, BaselineCache, ProgressEvent, run_adaptation
+from tlcore.adapt.cache import BaselineCache
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import run_adaptation
 from tlcore.data import harmonise, load_domain, train_test_split
+from tlcore.events import ProgressEvent
 from tlcore.methods import get_method, list_methods
 from tlcore.models import build_model
 from tlcore.workspace import Workspace

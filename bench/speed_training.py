@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.probe import probe
-from tlcore.adapt import AdaptConfig, run_adaptation
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import run_adaptation
 from tlcore.workspace import Workspace
 
 

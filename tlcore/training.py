@@ -14,7 +14,7 @@ Batches come from the data layer's :class:`~tlcore.data.splits.PairedBatchSample
 pass over the source, full batches; the target side cycles). Seeded: batch order and augmentation
 draw from ``torch.Generator`` s derived from the seed, dropout from the global generator reseeded
 inside a ``fork_rng`` block, so the same seed gives the same history on CPU. Callbacks: progress
-events (:class:`~tlcore.adapt.config.ProgressEvent`), early stopping, a NaN/inf guard and
+events (:class:`~tlcore.events.ProgressEvent`), early stopping, a NaN/inf guard and
 cooperative cancellation; each ends the loop with a status and reason.
 """
 
@@ -30,11 +30,11 @@ from typing import Literal
 import torch
 from torch import nn
 
-from tlcore.adapt.config import ProgressEvent
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed, generator
 from tlcore.data.splits import PairedBatchSampler
 from tlcore.device import pick_device
+from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import model_outputs
 from tlcore.models import Classifier
 
@@ -93,18 +93,6 @@ class TrainSettings:
     device: str | None = None
     stage: str = "train"
     span: tuple[float, float] = (0.0, 1.0)  # share of the whole run this stage covers (for events)
-
-
-@dataclass
-class Callbacks:
-    """Where the loop reports to and whether it should stop early (checked every step)."""
-
-    on_event: Callable[[ProgressEvent], None] | None = None
-    should_stop: Callable[[], bool] | None = None
-
-    def emit(self, event: ProgressEvent) -> None:
-        if self.on_event is not None:
-            self.on_event(event)
 
 
 @dataclass

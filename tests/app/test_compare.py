@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from tlcore import compare, explore
 from tlcore.data import Domain
+from tlcore.views import compare, explore
 
 EVIL = "<script>alert(1)</script>"
 

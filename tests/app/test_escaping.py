@@ -17,8 +17,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from tlcore.adapt import AdaptConfig
-from tlcore.runs import RunStore
+from tlcore.adapt.config import AdaptConfig
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 EVIL = "<script>alert(1)</script>"

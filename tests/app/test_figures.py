@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from tlcore import figures, report, thumbnails
+from tlcore.views import figures, report, thumbnails
 
 EVIL = "<script>alert(1)</script>"
 

@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
-from tlcore import jobs
-from tlcore.runs import RunStore
+from tlcore.runs import jobs
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]

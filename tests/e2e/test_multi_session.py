@@ -30,7 +30,7 @@ from tests.e2e.harness import (
     type_into,
     upload,
 )
-from tlcore.runs import RunStore
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -13,8 +13,10 @@ import io
 import numpy as np
 import pytest
 
-from tlcore.adapt import AdaptConfig, BaselineCache, run_adaptation
 from tlcore.adapt import evaluate as evaluate_stage
+from tlcore.adapt.cache import BaselineCache
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import run_adaptation
 from tlcore.data import save_upload
 from tlcore.methods import RECOMMENDED_RECIPE
 from tlcore.workspace import Workspace

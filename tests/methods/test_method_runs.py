@@ -6,9 +6,10 @@ from dataclasses import replace
 import pytest
 import torch
 
-from tlcore.adapt import AdaptConfig, BaselineCache, run_adaptation
 from tlcore.adapt import evaluate as evaluate_stage
-from tlcore.adapt.cache import baseline_key
+from tlcore.adapt.cache import BaselineCache, baseline_key
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import run_adaptation
 from tlcore.cli import main as cli_main
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device

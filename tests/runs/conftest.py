@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tlcore.runs import RunStore
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent

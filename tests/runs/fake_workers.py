@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
+from tlcore.events import ProgressEvent
 from tlcore.workspace import Workspace
 
 OnEvent = Callable[[ProgressEvent], None]

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from fake_workers import FakeResult
 
-from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.adapt.config import AdaptConfig
+from tlcore.events import ProgressEvent
 from tlcore.workspace import Workspace
 
 OnEvent = Callable[[ProgressEvent], None]

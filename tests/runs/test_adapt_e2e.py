@@ -7,10 +7,10 @@ import json
 import pytest
 import torch
 
-from tlcore import jobs
 from tlcore.cli import main
 from tlcore.models import load_checkpoint
-from tlcore.runs import RunStore
+from tlcore.runs import jobs
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 

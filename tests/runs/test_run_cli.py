@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fake_workers import make_config
 
-from tlcore import jobs
 from tlcore.cli import main
-from tlcore.runs import RunStore
+from tlcore.runs import jobs
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from fake_workers import make_config
 
-from tlcore.adapt.config import ProgressEvent
-from tlcore.runs import RunStore
+from tlcore.events import ProgressEvent
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,8 +25,8 @@ WRITER = textwrap.dedent(
     """
     import os, sys
     from fake_workers import make_config
-    from tlcore.adapt.config import ProgressEvent
-    from tlcore.runs import RunStore
+    from tlcore.events import ProgressEvent
+    from tlcore.runs.store import RunStore
     from tlcore.workspace import Workspace
 
     store = RunStore(Workspace.resolve(sys.argv[1]))

@@ -12,8 +12,8 @@ import fake_workers
 import pytest
 from fake_workers import make_config
 
-from tlcore import jobs, runs
-from tlcore.runs import RunStore
+from tlcore.runs import jobs
+from tlcore.runs.store import CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, RunStore
 from tlcore.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,8 +38,8 @@ def test_out_of_memory_fails_that_run_and_the_next_one_works(
     assert record.status == "failed"
     assert MEMORY_REASON.fullmatch(record.error) and detail in record.error, record.error
     assert "\n" not in record.error
-    assert "Traceback" in (record.folder / runs.LOG_FILE).read_text()
-    assert not (record.folder / runs.RESULT_FILE).exists()
+    assert "Traceback" in (record.folder / LOG_FILE).read_text()
+    assert not (record.folder / RESULT_FILE).exists()
     assert jobs.run_inline(workspace, make_config(), worker=fake_workers.quick).status == "done"
 
 
@@ -66,5 +66,5 @@ def test_nan_loss_stops_a_real_run_from_the_cli(tmp_path: Path) -> None:
     assert record.status == "failed" and re.fullmatch(reason, record.error), record.error
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [f"error: run {record.id} failed: {record.error}"]
-    assert not (record.folder / runs.RESULT_FILE).exists()
-    assert not (record.folder / runs.CHECKPOINT_FILE).exists()
+    assert not (record.folder / RESULT_FILE).exists()
+    assert not (record.folder / CHECKPOINT_FILE).exists()

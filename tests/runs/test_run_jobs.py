@@ -10,10 +10,10 @@ import fake_workers
 import pytest
 from fake_workers import make_config
 
-from tlcore import jobs, runs
-from tlcore.adapt.config import ProgressEvent
 from tlcore.errors import TLError
-from tlcore.runs import RunRecord, RunStore
+from tlcore.events import ProgressEvent
+from tlcore.runs import jobs
+from tlcore.runs.store import CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, RunRecord, RunStore
 from tlcore.workspace import Workspace
 
 
@@ -64,8 +64,8 @@ def test_inline_run_records_everything(workspace: Workspace) -> None:
 def test_inline_failures_become_failed_runs(workspace: Workspace, worker: str, reason: str) -> None:
     record = jobs.run_inline(workspace, make_config(), worker=f"fake_workers:{worker}")
     assert (record.status, record.error) == ("failed", reason)
-    assert not (record.folder / runs.RESULT_FILE).exists()
-    log = record.folder / runs.LOG_FILE
+    assert not (record.folder / RESULT_FILE).exists()
+    log = record.folder / LOG_FILE
     assert ("Traceback" in log.read_text()) if worker == "crashing" else not log.exists()
 
 
@@ -85,8 +85,8 @@ def test_sigkill_mid_run_is_interrupted_and_leaves_no_artifacts(workspace: Works
     record = jobs.wait(workspace, run_id, timeout=10)
     assert record.status == "interrupted"
     assert f"worker process {record.pid} ended without finishing" in record.error
-    assert not (record.folder / runs.RESULT_FILE).exists()
-    assert not (record.folder / runs.CHECKPOINT_FILE).exists()
+    assert not (record.folder / RESULT_FILE).exists()
+    assert not (record.folder / CHECKPOINT_FILE).exists()
     assert not list(record.folder.glob(".*.tmp"))
     assert store.history(run_id)  # what was recorded before the kill stays readable
     with pytest.raises(TLError, match="no result"):
@@ -102,7 +102,7 @@ def test_cancel_stops_a_cooperative_run(workspace: Workspace) -> None:
     _wait_for(store, run_id, "progress")
     record = jobs.cancel(workspace, run_id, wait_s=15)
     assert (record.status, record.error) == ("cancelled", "cancelled on request")
-    assert not (record.folder / runs.RESULT_FILE).exists()
+    assert not (record.folder / RESULT_FILE).exists()
 
 
 def test_sigterm_closes_the_run_as_cancelled(workspace: Workspace) -> None:
@@ -128,4 +128,4 @@ def test_worker_that_cannot_be_imported_fails_the_run(workspace: Workspace) -> N
     run_id = jobs.launch(workspace, make_config(), worker="fake_workers:missing")
     record = jobs.wait(workspace, run_id, timeout=30)
     assert record.status == "failed" and record.error.startswith("AttributeError")
-    assert "Traceback" in (record.folder / runs.LOG_FILE).read_text()
+    assert "Traceback" in (record.folder / LOG_FILE).read_text()

@@ -10,8 +10,9 @@ from collections.abc import Callable
 import pytest
 from fake_workers import make_config
 
-from tlcore import jobs, runs, slots
-from tlcore.runs import RunRecord, RunStore
+from tlcore.runs import jobs, slots
+from tlcore.runs import store as store_module
+from tlcore.runs.store import RunRecord, RunStore
 from tlcore.workspace import Workspace
 
 TIMED = "fault_workers:timed"
@@ -45,7 +46,7 @@ def test_a_second_launch_waits_until_the_first_is_done(
 ) -> None:
     # Here (the test's process, which polls) a run is dead after 2 s without a sign of life: the
     # second run waits longer than that, so its worker has to keep its heartbeat fresh.
-    monkeypatch.setattr(runs, "STALE_AFTER", 2.0)
+    monkeypatch.setattr(store_module, "STALE_AFTER", 2.0)
     store = RunStore(workspace)
     first = jobs.launch(workspace, make_config(steps=60), worker=TIMED)  # about 3 s
     second = jobs.launch(workspace, make_config(steps=2), worker=TIMED)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from fake_workers import make_config
 
-from tlcore import runs
-from tlcore.adapt.config import ProgressEvent
 from tlcore.errors import TLError
-from tlcore.runs import RunStore
+from tlcore.events import ProgressEvent
+from tlcore.runs import store as store_module
+from tlcore.runs.store import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, RESULT_FILE, RunStore
 
 PID = os.getpid()  # a live process for runs that must not look dead
 RESULT = {
@@ -38,7 +38,7 @@ def test_create_get_round_trip(store: RunStore) -> None:
     assert record.id == run_id and record.status == "queued" and record.active
     assert (record.method, record.source, record.target) == ("deep_coral+im", "mnist5k", "digits")
     assert record.config == config.to_dict()
-    assert json.loads((record.folder / runs.CONFIG_FILE).read_text()) == config.to_dict()
+    assert json.loads((record.folder / CONFIG_FILE).read_text()) == config.to_dict()
     assert record.folder == store.workspace.root / "runs" / run_id
     assert [r.id for r in store.list()] == [run_id]
     assert json.loads(json.dumps(record.to_dict()))["id"] == run_id
@@ -98,10 +98,7 @@ def test_transitions_are_guarded(store: RunStore) -> None:
     assert not store.finish(run_id, RESULT, write_checkpoint=lambda path: path.write_bytes(b"w"))
     record = store.get(run_id)
     assert record.status == "cancelled"
-    assert (
-        not (record.folder / runs.RESULT_FILE).exists()
-        and not (record.folder / runs.CHECKPOINT_FILE).exists()
-    )
+    assert not (record.folder / RESULT_FILE).exists() and not (record.folder / CHECKPOINT_FILE).exists()
     with pytest.raises(TLError, match="already cancelled"):
         store.request_cancel(run_id)
 
@@ -134,7 +131,7 @@ def test_interrupted_write_leaves_no_result(store: RunStore, monkeypatch: pytest
         store.finish(run_id, RESULT)
     monkeypatch.undo()
     folder = store.folder(run_id)
-    assert not (folder / runs.RESULT_FILE).exists()
+    assert not (folder / RESULT_FILE).exists()
     assert store.get(run_id).status == "running"
     # A killed process cannot clean up its temp file; closing the run sweeps it.
     (folder / ".result.json.dead.tmp").write_text('{"half": ')
@@ -155,7 +152,7 @@ def test_silent_worker_is_marked_interrupted(store: RunStore, monkeypatch: pytes
     store.start(live, pid=PID)
     orphan = store.create(make_config())  # queued, no process ever assigned
     assert store.get(orphan).status == "queued"
-    monkeypatch.setattr(runs, "STALE_AFTER", -1.0)  # every heartbeat is now too old
+    monkeypatch.setattr(store_module, "STALE_AFTER", -1.0)  # every heartbeat is now too old
     assert sorted(store.mark_stale()) == sorted([live, orphan])
     assert "no sign of life" in store.get(orphan).error
 
@@ -164,7 +161,7 @@ def test_history_skips_a_cut_off_last_line(store: RunStore) -> None:
     run_id = store.create(make_config())
     store.start(run_id, pid=PID)
     store.record_event(run_id, ProgressEvent("epoch", "train", 0.5, epoch=1))
-    with (store.folder(run_id) / runs.HISTORY_FILE).open("a") as handle:
+    with (store.folder(run_id) / HISTORY_FILE).open("a") as handle:
         handle.write('{"kind": "step", "sta')
     assert [e["epoch"] for e in store.history(run_id)] == [1]
 

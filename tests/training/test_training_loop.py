@@ -5,10 +5,10 @@ import math
 import pytest
 import torch
 
-from tlcore.adapt.config import ProgressEvent
 from tlcore.data.domain import Domain
+from tlcore.events import Callbacks, ProgressEvent
 from tlcore.models import build_model
-from tlcore.training import Callbacks, StepInputs, Term, TrainSettings, random_affine, train
+from tlcore.training import StepInputs, Term, TrainSettings, random_affine, train
 
 CLASSES = ("a", "b", "c")
 

@@ -1,34 +1,8 @@
-"""Adaptation runs: the config contract, the pipeline and its result.
+"""Adaptation runs: the config contract (:mod:`.config`), the pipeline (:mod:`.pipeline`), its
+evaluation stage (:mod:`.evaluate`), the result (:mod:`.result`) and the baseline cache (:mod:`.cache`).
 
 ``run_adaptation(AdaptConfig(source="mnist5k", target="digits", methods=("deep_coral", "im")))``
-trains the source-only baseline and the adapted model and returns an :class:`AdaptResult`.
-
-The pipeline's names pull in torch, the data layer and the methods, so they load on first use:
-importing the config contract (the run store, the CLI parser, a job's worker start) stays cheap.
+trains the source-only baseline and the adapted model and returns an ``AdaptResult``. Import the
+modules themselves: this package re-exports nothing, so importing the config contract (the run store,
+the CLI parser, a job's worker start) never loads torch.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-from tlcore.adapt.config import AdaptConfig, ProgressEvent
-
-if TYPE_CHECKING:
-    from tlcore.adapt.cache import BaselineCache
-    from tlcore.adapt.pipeline import run_adaptation
-    from tlcore.adapt.result import AdaptResult
-
-_LAZY = {
-    "AdaptResult": "tlcore.adapt.result",
-    "BaselineCache": "tlcore.adapt.cache",
-    "run_adaptation": "tlcore.adapt.pipeline",
-}
-
-__all__ = ["AdaptConfig", "AdaptResult", "BaselineCache", "ProgressEvent", "run_adaptation"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

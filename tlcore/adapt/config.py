@@ -1,18 +1,16 @@
-"""The contract of an adaptation run: its config in, its events while it trains, its result out.
+"""The contract of an adaptation run: its config.
 
 The CLI parses into :class:`AdaptConfig`, the app fills one from widgets, the run store saves it
-beside the checkpoint, and :func:`tlcore.adapt.run_adaptation` turns it into an
-:class:`AdaptResult`, emitting :class:`ProgressEvent` s on the way.
+beside the checkpoint, and :func:`tlcore.adapt.pipeline.run_adaptation` turns it into an
+:class:`~tlcore.adapt.result.AdaptResult`, emitting :class:`~tlcore.events.ProgressEvent` s on the way.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from typing import Any
 
 from tlcore.errors import TLError
-
-EventKind = Literal["stage", "step", "epoch", "done"]
 
 
 @dataclass(frozen=True)
@@ -63,23 +61,3 @@ class AdaptConfig:
         if "methods" in values:
             values["methods"] = tuple(values["methods"])
         return cls(**values)
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """One progress report from a running adaptation.
-
-    ``fraction`` is the share of the whole run done (0..1); ``metrics`` holds losses and, at epoch
-    ends, accuracies (``target_accuracy`` when target labels exist).
-    """
-
-    kind: EventKind
-    stage: str
-    fraction: float
-    epoch: int = 0
-    step: int = 0
-    metrics: dict[str, float] = field(default_factory=dict)
-    message: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

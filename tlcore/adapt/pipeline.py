@@ -28,7 +28,7 @@ from typing import Any, Literal
 import torch
 
 from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
-from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import describe_model, evaluation_settings
 from tlcore.adapt.result import AdaptResult
 from tlcore.data import harmonise, load_domain, train_test_split
@@ -36,11 +36,12 @@ from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
 from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext, check_combination
 from tlcore.methods.registry import MethodSpec
 from tlcore.models import Classifier, build_model
-from tlcore.training import Callbacks, History, Term, TrainSettings, train
+from tlcore.training import History, Term, TrainSettings, train
 from tlcore.workspace import Workspace
 
 SPANS = {"baseline": (0.0, 0.45), "adapt": (0.45, 0.9)}  # share of the run's progress per stage

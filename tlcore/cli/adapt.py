@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tlcore import jobs
-from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
-from tlcore.runs import RunStore
+from tlcore.events import ProgressEvent
+from tlcore.runs import jobs
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 SUMMARY_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")

@@ -11,7 +11,7 @@ from tlcore.cli.output import ProgressBar, print_json
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
 from tlcore.errors import TLError
-from tlcore.runs import RunStore
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 

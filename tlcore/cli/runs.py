@@ -6,9 +6,9 @@ import argparse
 import time
 from typing import Any
 
-from tlcore import jobs
 from tlcore.cli.output import print_json
-from tlcore.runs import CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE, RESULT_FILE, STATUSES, RunStore
+from tlcore.runs import jobs
+from tlcore.runs.store import CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE, RESULT_FILE, STATUSES, RunStore
 from tlcore.workspace import Workspace
 
 

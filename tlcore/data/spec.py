@@ -28,6 +28,7 @@ Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/data
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +47,7 @@ SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label")
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
+DEFAULT_PAIR = ("mnist5k", "digits")  # the demo pair: MNIST digits -> scanned UCI digits, offline
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,27 @@ def parse_spec(text: str) -> DomainSpec:
             f"unknown domain {path!r}; known: {', '.join(known_names())} (or a file path, or upload:NAME)"
         )
     return _with_options(DomainSpec("file", path), options, text)
+
+
+def spec_parts(text: str) -> tuple[str, int | None, dict[str, float]]:
+    """A spec taken apart for a spec builder: ``(base spec without n and shifts, n, {shift: value})``.
+
+    ``compose_spec(*spec_parts(s))`` gives ``s`` back in canonical form.
+    """
+    spec = parse_spec(text)
+    return str(replace(spec, shifts=(), n=None)), spec.n, dict(spec.shifts)
+
+
+def compose_spec(base: str, n: int | None, shifts: Mapping[str, float]) -> str:
+    """The canonical spec of ``base`` with a sample count and shift values (identity values dropped,
+    shifts in the registry's order); a one-line :class:`TLError` when ``base`` is not a spec."""
+    spec = parse_spec(base)
+    kept = tuple(
+        (name, float(shifts[name]))
+        for name in shift_names()
+        if name in shifts and float(shifts[name]) != get_shift(name).identity
+    )
+    return str(replace(spec, shifts=kept, n=n or None))
 
 
 def _looks_like_options(text: str) -> bool:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from tlcore import explore, figures
-from tlcore.report import Section, render_report
+from tlcore.views import explore, figures
+from tlcore.views.report import Section, render_report
 
 Results = Mapping[str, Mapping[str, Any]]
 GAP_METRICS = {"mmd2": "MMD²", "coral": "CORAL", "a_distance": "proxy A-distance"}

@@ -38,7 +38,8 @@ from tlcore.errors import TLError
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:
-    from tlcore.adapt.config import AdaptConfig, ProgressEvent
+    from tlcore.adapt.config import AdaptConfig
+    from tlcore.events import ProgressEvent
     from tlcore.models import Classifier
     from tlcore.workspace import Workspace
 

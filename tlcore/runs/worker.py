@@ -1,4 +1,4 @@
-"""Hidden entry point of a launched run: ``python -m tlcore.worker WORKSPACE RUN_ID``.
+"""Hidden entry point of a launched run: ``python -m tlcore.runs.worker WORKSPACE RUN_ID``.
 
 Started by :func:`tlcore.jobs.launch` in its own session, with output going to the run's log file.
 Before torch loads, it limits torch's threads to this run's share of the cores
@@ -15,16 +15,16 @@ import sys
 from collections.abc import Sequence
 
 from tlcore.errors import TLError
-from tlcore.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute
 from tlcore.limits import Limits
-from tlcore.runs import RunStore
-from tlcore.slots import limit_threads
+from tlcore.runs.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute
+from tlcore.runs.slots import limit_threads
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Execute one queued run; exit 0 when it ends ``done``, 1 otherwise, 130 when signalled."""
-    parser = argparse.ArgumentParser(prog="python -m tlcore.worker")
+    parser = argparse.ArgumentParser(prog="python -m tlcore.runs.worker")
     parser.add_argument("workspace")
     parser.add_argument("run_id")
     parser.add_argument("--worker", default=DEFAULT_WORKER, help="MODULE:FUNCTION doing the work")

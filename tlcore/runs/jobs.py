@@ -1,6 +1,6 @@
 """Jobs: run an adaptation for a stored run, in its own process or inline, recording everything.
 
-:func:`launch` starts ``python -m tlcore.worker WORKSPACE RUN_ID`` in a new session (so neither a
+:func:`launch` starts ``python -m tlcore.runs.worker WORKSPACE RUN_ID`` in a new session (so neither a
 browser reload nor the app's restart stops it) and returns at once; :func:`run_inline` does the same
 work in the calling process (the CLI without ``--detach``). Both go through :func:`execute`, which
 feeds the pipeline's progress events into the :class:`~tlcore.runs.RunStore`, answers its
@@ -30,14 +30,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import tlcore
-from tlcore.adapt.config import AdaptConfig, ProgressEvent
+from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
+from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
-from tlcore.runs import LOG_FILE, RunRecord, RunStore
-from tlcore.slots import wait_for_slot
+from tlcore.runs.slots import wait_for_slot
+from tlcore.runs.store import LOG_FILE, RunRecord, RunStore
 from tlcore.workspace import Workspace
 
-DEFAULT_WORKER = "tlcore.adapt:run_adaptation"
+DEFAULT_WORKER = "tlcore.adapt.pipeline:run_adaptation"
 INDEX_EVERY = 0.5  # seconds between step-progress writes to the index (other events always go through)
 STOP_CHECK_EVERY = 0.5  # seconds between reads of the cancel flag
 HEARTBEAT_EVERY = 2.0
@@ -80,7 +81,7 @@ def launch(
     command = [
         sys.executable,
         "-m",
-        "tlcore.worker",
+        "tlcore.runs.worker",
         str(workspace.root),
         run_id,
         "--worker",

@@ -20,7 +20,7 @@ import sqlite3
 import time
 from typing import Literal
 
-from tlcore.runs import RunStore
+from tlcore.runs.store import RunStore
 
 Claim = Literal["started", "waiting", "ended"]
 SLOT_POLL = 0.5  # seconds between a waiting worker's claims

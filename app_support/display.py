@@ -1,0 +1,42 @@
+"""Display helpers shared by the pages: escaping user text, reading chart selections, error boxes."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import streamlit as st
+
+from tlcore.errors import TLError
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:])")
+
+
+def esc(text: object) -> str:
+    """``text`` with Markdown syntax escaped, for user-supplied strings inside Markdown (``st.markdown``,
+    captions, alerts). Never for plain-text labels (select box options, ``format_func``): those show
+    the backslashes."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def selected_points(event: Any) -> list[int]:
+    """The ``customdata`` ids of the points selected in an ``st.plotly_chart`` selection event."""
+    points = (event or {}).get("selection", {}).get("points", [])
+    ids = []
+    for point in points:
+        value = point.get("customdata")
+        value = value[0] if isinstance(value, list) and value else value
+        if isinstance(value, int | float):
+            ids.append(int(value))
+    return ids
+
+
+@contextlib.contextmanager
+def errors_shown() -> Iterator[None]:
+    """Show a :class:`TLError` raised in the block as an error box instead of a traceback."""
+    try:
+        yield
+    except TLError as exc:
+        st.error(esc(exc), icon=":material/error:")

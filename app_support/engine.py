@@ -1,0 +1,144 @@
+"""Cached calls into ``tlcore``, shared by every session of this server.
+
+Everything cached here is keyed on plain strings and numbers (the workspace root, specs, seeds, run
+ids) and holds only data that never changes for that key: domains, diagnoses, finished runs' results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+from torch import nn
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.data import Domain, harmonise, list_domains, load_domain
+from tlcore.diagnosis import GapReport, diagnose
+from tlcore.methods import MethodSpec, check_combination, list_methods
+from tlcore.runs import jobs
+from tlcore.runs.store import CHECKPOINT_FILE, RunRecord, RunStore
+from tlcore.views import explore
+from tlcore.workspace import Workspace
+
+
+def workspace() -> Workspace:
+    """This server's workspace (``$TLSTUDIO_WORKSPACE`` or ``./workspace``)."""
+    return Workspace.resolve()
+
+
+def store() -> RunStore:
+    """The run store of the workspace."""
+    return RunStore(workspace())
+
+
+def dataset_choices() -> list[str]:
+    """Datasets that load offline here (built-ins, present torchvision sets) and saved uploads."""
+    return [row["name"] for row in list_domains(workspace()) if row["offline"]]
+
+
+def load(spec: str, seed: int = 0) -> Domain:
+    """A domain by spec (shared across sessions; domains are immutable). Paths are refused."""
+    return _load(str(workspace().root), spec, seed)
+
+
+def load_pair(source: str, target: str, seed: int = 0) -> tuple[Domain, Domain]:
+    """The harmonised ``(source, target)`` pair."""
+    return _load_pair(str(workspace().root), source, target, seed)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading data…")
+def _load(root: str, spec: str, seed: int) -> Domain:
+    return load_domain(spec, Workspace.resolve(root), seed=seed, allow_paths=False)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Pairing source and target…")
+def _load_pair(root: str, source: str, target: str, seed: int) -> tuple[Domain, Domain]:
+    return harmonise(_load(root, source, seed), _load(root, target, seed))
+
+
+def run_label(record: RunRecord) -> str:
+    """A short, readable name for a run: its method and the end of its id (plain text)."""
+    return f"{record.method} · {record.id[-6:]}"
+
+
+def model_runs(source: str, target: str) -> dict[str, str]:
+    """``{run id: label}`` of finished runs on this pair that saved a model."""
+    runs = store().list(status="done")
+    return {
+        r.id: run_label(r)
+        for r in runs
+        if r.source == source and r.target == target and (r.folder / CHECKPOINT_FILE).is_file()
+    }
+
+
+def results(run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``{run label: stored result}`` of finished runs (results never change, so cached)."""
+    return _results(str(workspace().root), run_ids)
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading run results…")
+def _results(root: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    runs = RunStore(Workspace.resolve(root))
+    return {run_label(runs.get(run_id)): runs.result(run_id) for run_id in run_ids}
+
+
+def gap_report(
+    source: str, target: str, features: str = "raw", n_permutations: int = 200, umap_points: int = 1500
+) -> GapReport:
+    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), cached across sessions."""
+    return _diagnose(
+        str(workspace().root),
+        source,
+        target,
+        features=features,
+        n_permutations=n_permutations,
+        umap_points=umap_points,
+    )
+
+
+def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """A run's model's predicted class indices on the harmonised source and target."""
+    return _predictions(str(workspace().root), source, target, run_id)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def _diagnose(
+    root: str, source: str, target: str, *, features: str, n_permutations: int, umap_points: int
+) -> GapReport:
+    pair = _load_pair(root, source, target, 0)
+    space = "raw" if features == "raw" else _model(root, features)
+    return diagnose(*pair, space, seed=0, n_permutations=n_permutations, max_umap_per_domain=umap_points)
+
+
+@st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")
+def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
+    model = _model(root, run_id)
+    pair = _load_pair(root, source, target, 0)
+    return explore.predict(model, pair[0]), explore.predict(model, pair[1])
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
+def _model(root: str, run_id: str) -> nn.Module:
+    return RunStore(Workspace.resolve(root)).load_model(run_id)
+
+
+def method_specs() -> list[MethodSpec]:
+    """Every registered adaptation method."""
+    return list_methods()
+
+
+def launch(configs: list[AdaptConfig]) -> list[str]:
+    """Start one background run per config; returns their ids (configs are all built first)."""
+    for config in configs:
+        check_combination(config.methods)
+    return [jobs.launch(workspace(), config) for config in configs]
+
+
+@st.cache_data(show_spinner=False)
+def methods_by_family() -> dict[str, list[str]]:
+    """Registered method names grouped by family."""
+    grouped: dict[str, list[str]] = {}
+    for method in list_methods():
+        grouped.setdefault(method.family, []).append(method.name)
+    return grouped

@@ -1,0 +1,135 @@
+"""Session state: the current pair, the Data page's spec builders and upload callbacks.
+
+Every session key is named here once; the pages use these names, never the strings. Data that
+belongs to one browser session lives in ``st.session_state`` only, never in a cross-session cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app_support import engine
+from tlcore.data import list_shifts
+from tlcore.data.spec import DEFAULT_PAIR, compose_spec, spec_parts
+from tlcore.data.uploads import save_upload
+from tlcore.errors import TLError
+
+SOURCE, TARGET = "pair_source", "pair_target"
+ROLES = {"source": SOURCE, "target": TARGET}
+UPLOAD_ERROR, UPLOAD_SAVED = "upload_error", "upload_saved"
+_SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
+
+
+def builder_key(role: str, part: str) -> str:
+    """The widget key of one part (``dataset``, ``n`` or a shift name) of a role's spec builder."""
+    return f"builder_{role}_{part}"
+
+
+def builder_error_key(role: str) -> str:
+    return f"builder_{role}_error"
+
+
+# ---- the current pair ------------------------------------------------------------------------------
+
+
+def init_session() -> None:
+    """Give a new browser session the default pair."""
+    st.session_state.setdefault(SOURCE, DEFAULT_PAIR[0])
+    st.session_state.setdefault(TARGET, DEFAULT_PAIR[1])
+
+
+def pair() -> tuple[str, str]:
+    """The session's current ``(source spec, target spec)``."""
+    return st.session_state[SOURCE].strip(), st.session_state[TARGET].strip()
+
+
+def set_pair(source: str | None = None, target: str | None = None) -> None:
+    """Change the pair; call from a widget callback (``on_click`` / ``on_change``)."""
+    if source is not None:
+        st.session_state[SOURCE] = source
+    if target is not None:
+        st.session_state[TARGET] = target
+    forget_builders()
+
+
+def swap_pair() -> None:
+    """Callback: exchange source and target."""
+    source, target = pair()
+    set_pair(target, source)
+
+
+# ---- the Data page's spec builder (dataset + sample count + shift knobs per role) ------------------
+
+
+def shift_knobs() -> list[dict[str, Any]]:
+    """The engine's shift registry plus a slider step for each."""
+    knobs = []
+    for shift in list_shifts():
+        low, high, identity = float(shift["low"]), float(shift["high"]), float(shift["identity"])
+        step = next((x for x in _SLIDER_STEPS if x <= (high - low) / 50), 0.01)
+        knobs.append({**shift, "low": low, "high": high, "identity": identity, "step": step})
+    return knobs
+
+
+def builder_keys(role: str) -> dict[str, str]:
+    """Widget keys of the role's builder: ``dataset``, ``n`` and one per shift."""
+    parts = ("dataset", "n", *(k["name"] for k in shift_knobs()))
+    return {part: builder_key(role, part) for part in parts}
+
+
+def init_builder(role: str) -> None:
+    """Fill the role's builder widgets from its current spec (once, until the spec changes)."""
+    keys = builder_keys(role)
+    if keys["dataset"] in st.session_state:
+        return
+    try:
+        base, n, shifts = spec_parts(st.session_state[ROLES[role]])
+    except TLError:
+        base, n, shifts = spec_parts(DEFAULT_PAIR[0] if role == "source" else DEFAULT_PAIR[1])
+    st.session_state[keys["dataset"]] = base
+    st.session_state[keys["n"]] = n or 0
+    for knob in shift_knobs():
+        st.session_state[keys[knob["name"]]] = float(shifts.get(knob["name"], knob["identity"]))
+
+
+def apply_builder(role: str) -> None:
+    """Callback: compose the role's spec from its builder widgets and make it current."""
+    state, keys = st.session_state, builder_keys(role)
+    shifts = {k["name"]: state[keys[k["name"]]] for k in shift_knobs()}
+    try:
+        state[ROLES[role]] = compose_spec(state[keys["dataset"]], int(state[keys["n"]]), shifts)
+    except TLError as exc:
+        state[builder_error_key(role)] = str(exc)
+
+
+def forget_builders() -> None:
+    """Drop the builders' state so they re-read the pair (after the pair changed elsewhere)."""
+    for role in ROLES:
+        for key in builder_keys(role).values():
+            st.session_state.pop(key, None)
+
+
+# ---- uploads -----------------------------------------------------------------------------------------
+
+
+def save_uploaded(uploader_key: str, role: str) -> None:
+    """Callback: validate and store the file in ``uploader_key``, then use it as ``role``.
+
+    The file only reaches the shared workspace here, after it parsed; until then it exists only in
+    this session's widget state. An error is kept for the page to show.
+    """
+    state = st.session_state
+    state.pop(UPLOAD_ERROR, None)
+    file = state.get(uploader_key)
+    if file is None:
+        state[UPLOAD_ERROR] = "choose a file first"
+        return
+    try:
+        name = save_upload(engine.workspace(), file.name, file.getvalue())
+    except TLError as exc:
+        state[UPLOAD_ERROR] = str(exc)
+        return
+    set_pair(**{role: f"upload:{name}"})
+    state[UPLOAD_SAVED] = f"upload:{name}"
