@@ -33,6 +33,7 @@ lint: $(VENV)/.test-installed
 test: $(VENV)/.test-installed
 	scripts/system-deps.sh test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 # Benchmarks in their own venv (skada, alibi-detect never touch .venv): the full run by default,

@@ -4,9 +4,10 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import display, engine, state
+from app_support import benchmarks, display, engine, state
 from tlcore.adapt.config import AdaptConfig
-from tlcore.methods import RECOMMENDED_RECIPE, MethodSpec
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.methods import MethodSpec
 from tlcore.models import list_models
 from tlcore.runs import jobs
 from tlcore.views import compare, figures
@@ -19,7 +20,6 @@ STATUS_COLOUR = {
     "cancelled": "orange",
     "interrupted": "orange",
 }
-DEFAULT_METHODS = ["deep_coral", "dann"]
 
 
 def param_inputs(method: MethodSpec) -> dict[str, Any]:
@@ -43,27 +43,57 @@ def param_inputs(method: MethodSpec) -> dict[str, Any]:
 st.title("Adapt")
 source_spec, target_spec = state.pair()
 st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}")
+DEFAULTS = AdaptConfig.defaults()
+
+
+def launch(configs: list[AdaptConfig]) -> None:
+    """Start the runs and say so; a bad config shows an error box and starts none."""
+    with display.errors_shown():
+        launched = engine.launch(configs)
+        st.toast(f"Launched {len(launched)} run(s)", icon=":material/rocket_launch:")
+
+
+with st.container(border=True):
+    st.markdown(f"#### :material/star: Recommended recipe: {RECOMMENDED.label}")
+    st.caption(RECOMMENDED.summary)
+    recipe_config = RECOMMENDED.config(source_spec, target_spec)
+    st.caption(
+        f"Budget: {recipe_config.epochs} epochs, batch {recipe_config.batch_size} per domain, "
+        f"learning rate {recipe_config.lr:g}, model {recipe_config.model}, seed {recipe_config.seed}."
+    )
+    for line in benchmarks.recipe_quote(RECOMMENDED):
+        st.caption(f"Measured with exactly this budget: {line}.")
+    if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
+        launch([recipe_config])
 
 specs = {m.name: m for m in engine.method_specs()}
 with st.container(border=True):
+    st.markdown("#### Your own runs")
     chosen = st.multiselect(
         "Methods",
         list(specs),
-        default=[m for m in DEFAULT_METHODS if m in specs],
+        default=list(RECOMMENDED.methods),
         format_func=lambda name: f"{name} · {specs[name].family}",
         help="Each method becomes its own background run, compared against the same source-only model.",
     )
     for name in chosen:
         st.caption(f"**{name}**: {specs[name].description}")
-    combine = st.toggle("Combine the selected methods into one run (e.g. deep_coral + im)")
-    cols = st.columns(5)
-    epochs = cols[0].number_input("Epochs", 1, 200, value=2)
-    batch_size = cols[1].selectbox("Batch size", [32, 64, 128, 256], index=1)
-    lr = cols[2].select_slider(
-        "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=1e-3, format_func="{:g}".format
+    combine = st.toggle(
+        "Combine the selected methods into one run (e.g. deep_coral + im)", value=len(chosen) > 1
     )
-    model = cols[3].selectbox("Model", ["auto", *list_models()])
-    seed = cols[4].number_input("Seed", 0, 2**31 - 1, value=0)
+    cols = st.columns(6)
+    epochs = cols[0].number_input("Epochs", 1, 500, value=DEFAULTS["epochs"])
+    batch_size = cols[1].number_input("Batch size", 2, 4096, value=DEFAULTS["batch_size"])
+    lr = cols[2].number_input("Learning rate", 1e-6, 1.0, value=DEFAULTS["lr"], format="%g", step=1e-4)
+    models = ["auto", *list_models()]
+    model = cols[3].selectbox("Model", models, index=models.index(DEFAULTS["model"]))
+    seed = cols[4].number_input("Seed", 0, 2**31 - 1, value=DEFAULTS["seed"])
+    augment = cols[5].checkbox("Augment source", value=DEFAULTS["augment"], help="random affine (images)")
+    target_labels = DEFAULTS["target_labels"]
+    if any(specs[name].needs_target_labels for name in chosen):
+        target_labels = st.number_input(
+            "Labelled target samples per class (0 = the method's default)", 0, 10_000, value=target_labels
+        )
     params: dict[str, dict[str, Any]] = {}
     tuned = [name for name in chosen if specs[name].defaults()]
     if tuned:
@@ -71,36 +101,27 @@ with st.container(border=True):
             for name in tuned:
                 st.markdown(f"**{name}**")
                 params[name] = param_inputs(specs[name])
-    recipe = " + ".join(RECOMMENDED_RECIPE)
-    launch, recommended = st.columns([1, 3])
-    groups: list[tuple[str, ...]] = []
-    if launch.button("Launch", type="primary", icon=":material/rocket_launch:", disabled=not chosen):
+    if st.button("Launch", icon=":material/rocket_launch:", disabled=not chosen):
         groups = [tuple(chosen)] if combine else [(name,) for name in chosen]
-    if recommended.button(
-        f"Launch the recommended recipe: {recipe}",
-        icon=":material/star:",
-        help="The strongest unsupervised composition measured on mnist5k → digits (docs/benchmarks.md), "
-        "as one run with the settings above (hyper-parameters set above for its methods apply too).",
-    ):
-        groups = [RECOMMENDED_RECIPE]
-    if groups:
         with display.errors_shown():
-            configs = [
-                AdaptConfig(
-                    source=source_spec,
-                    target=target_spec,
-                    methods=group,
-                    params={m: params[m] for m in group if m in params},
-                    model=model,
-                    epochs=int(epochs),
-                    batch_size=int(batch_size),
-                    lr=float(lr),
-                    seed=int(seed),
-                )
-                for group in groups
-            ]
-            launched = engine.launch(configs)
-            st.toast(f"Launched {len(launched)} run(s)", icon=":material/rocket_launch:")
+            launch(
+                [
+                    AdaptConfig(
+                        source=source_spec,
+                        target=target_spec,
+                        methods=group,
+                        params={m: params[m] for m in group if m in params},
+                        model=model,
+                        epochs=int(epochs),
+                        batch_size=int(batch_size),
+                        lr=float(lr),
+                        seed=int(seed),
+                        augment=bool(augment),
+                        target_labels=int(target_labels),
+                    )
+                    for group in groups
+                ]
+            )
 
 
 @st.fragment(run_every=2.0)

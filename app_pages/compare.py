@@ -51,7 +51,7 @@ with display.errors_shown():
 
     st.subheader("Before and after, in the model's feature space")
     pick, colour = st.columns([1, 2])
-    umap_label = pick.selectbox("Run", list(results), format_func=display.esc)
+    umap_label = pick.selectbox("Run", list(results))
     colour_by = colour.segmented_control(
         "Colour by", list(COLOUR_BY), default="domain", format_func=COLOUR_BY.get
     )

@@ -115,3 +115,19 @@ def test_compare_page_and_its_report_escape_hostile_names(
     assert "alert(1)" in report and EVIL not in report
     assert f"Pairs: upload:{ESCAPED} → digits" in report  # the run's source spec
     assert f"<td>upload:{ESCAPED}</td>" in report  # the runs table
+
+
+@pytest.mark.parametrize("page", ["data", "diagnose", "adapt", "compare"])
+def test_choice_labels_are_plain_text(app: OpenApp, hostile_runs: RunStore, page: str) -> None:
+    """Select boxes show options as plain text: a Markdown escape there would show its backslash."""
+    config = AdaptConfig(source="mnist5k", target="digits", methods=("deep_coral", "im"), epochs=1)
+    run_id = hostile_runs.create(config)  # "deep_coral+im": Markdown would escape "_" and "+"
+    hostile_runs.start(run_id, os.getpid())
+    hostile_runs.finish(run_id, _result(config))
+    at = app(page)
+    assert not at.exception, [e.message for e in at.exception]
+    widgets = [*at.selectbox, *at.multiselect]
+    assert widgets
+    for widget in widgets:
+        shown = [str(option) for option in widget.options]
+        assert not [o for o in shown if "\\" in o], (widget.label, shown)

@@ -96,7 +96,6 @@ def test_thumbnail_grid_size(channels: int) -> None:
     images = torch.rand(10, channels, 28, 28)
     grid = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
     assert grid.size == (4 * 22 + 2, 3 * (20 + 12 + 2) + 2)
-    assert thumbnails.png_data_uri(grid).startswith("data:image/png;base64,")
 
 
 def test_report_is_self_contained_and_escapes_user_strings() -> None:

@@ -11,6 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -162,17 +164,27 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     assert labels[0].startswith("Checkpoint") and "Metrics (CSV)" in labels and "Report (HTML)" in labels
 
 
-def test_the_recommended_recipe_launches_as_one_run(app: OpenApp) -> None:
+def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
-    at.number_input[0].set_value(1)
-    recipe = "Launch the recommended recipe: deep_coral + im"
-    at.button[[b.label for b in at.button].index(recipe)].click().run()
+    at.number_input[0].set_value(1)  # the form's epochs: the recipe keeps its own budget
+    at.button[[b.label for b in at.button].index("Launch the recommended recipe")].click().run()
     assert_clean(at)
     workspace = Workspace.resolve()
     (record,) = RunStore(workspace).list()
-    assert record.method == "deep_coral+im" and record.config["methods"] == ["deep_coral", "im"]
-    assert record.config["epochs"] == 1 and record.config["params"] == {"deep_coral": {"weight": 100.0}}
+    assert record.config == RECOMMENDED.config("mnist5k:n=120", "digits:n=120").to_dict()
+    assert record.method == "deep_coral+im" and record.config["epochs"] == AdaptConfig.defaults()["epochs"]
     assert jobs.wait(workspace, record.id, timeout=240).status == "done"
+
+
+def test_the_form_starts_from_the_engine_defaults(app: OpenApp) -> None:
+    at = app("adapt")
+    defaults = AdaptConfig.defaults()
+    shown = {w.label: w.value for w in at.number_input}
+    assert shown["Epochs"] == defaults["epochs"] and shown["Batch size"] == defaults["batch_size"]
+    assert shown["Learning rate"] == defaults["lr"] and shown["Seed"] == defaults["seed"]
+    assert at.selectbox[0].value == defaults["model"]
+    assert at.multiselect[0].value == list(RECOMMENDED.methods)
+    assert at.checkbox[0].value == defaults["augment"]
 
 
 def test_a_run_can_be_cancelled_from_the_page(app: OpenApp) -> None:

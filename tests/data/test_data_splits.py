@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.splits import PairedBatchSampler, class_balance, paired_batches, train_test_split
+from tlcore.data.splits import PairedBatchSampler, train_test_split
 from tlcore.errors import TLError
 
 
@@ -39,33 +39,22 @@ def test_split_small_classes_and_unlabelled() -> None:
 
 
 def test_paired_batches_cover_the_source_and_cycle_the_target() -> None:
-    batches = list(paired_batches(10, 4, batch_size=3, seed=5, epoch=0))
+    sampler = PairedBatchSampler(10, 4, batch_size=3, seed=5)
+    batches = list(sampler.epoch(0))
     assert [len(s) for s, _ in batches] == [3, 3, 3, 1]
     assert all(len(s) == len(t) for s, t in batches)
     assert sorted(torch.cat([s for s, _ in batches]).tolist()) == list(range(10))
     target = torch.cat([t for _, t in batches]).tolist()
     assert sorted(target[:4]) == [0, 1, 2, 3] and sorted(target[4:8]) == [0, 1, 2, 3]  # fresh permutations
-    again = list(paired_batches(10, 4, batch_size=3, seed=5, epoch=0))
+    again = list(sampler.epoch(0))
     assert all(torch.equal(a, b) for (a, _), (b, _) in zip(batches, again, strict=True))
-    next_epoch = torch.cat([s for s, _ in paired_batches(10, 4, batch_size=3, seed=5, epoch=1)])
+    next_epoch = torch.cat([s for s, _ in sampler.epoch(1)])
     assert not torch.equal(next_epoch, torch.cat([s for s, _ in batches]))
 
 
-def test_epoch_length_modes() -> None:
-    sampler = PairedBatchSampler(4, 10, batch_size=4, epoch_length="longer")
-    assert len(sampler) == 3
-    batches = list(sampler.epoch(0))
-    assert sorted(torch.cat([t for _, t in batches]).tolist()) == list(range(10))
+def test_an_epoch_is_one_pass_over_the_source() -> None:
     assert len(PairedBatchSampler(4, 10, batch_size=4)) == 1
+    assert len(PairedBatchSampler(10, 4, batch_size=4)) == 3
     assert len(PairedBatchSampler(10, 4, batch_size=4, drop_last=True)) == 2
     with pytest.raises(TLError, match="samples on both sides"):
         PairedBatchSampler(0, 4, batch_size=2)
-
-
-def test_class_balance() -> None:
-    domain = Domain("b", torch.rand(4, 2), torch.tensor([0, 0, 0, 1]), ("x", "y"))
-    balance = class_balance(domain)
-    assert balance["counts"] == {"x": 3, "y": 1}
-    assert balance["fractions"] == {"x": 0.75, "y": 0.25}
-    assert balance["imbalance"] == 3.0
-    assert class_balance(Domain("u", torch.rand(3, 2), None, ()))["counts"] == {}

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from fake_workers import make_config
 
-from tlcore.cli import main
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.cli import build_parser, main
+from tlcore.cli.adapt import config_from_args
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -120,3 +122,11 @@ def test_bad_run_id_is_one_line(
     code, out, err = _cli(workspace, capsys, "runs", action, "nope")
     assert (code, out) == (2, "")
     assert err == f"error: no run nope in {workspace.root}\n"
+
+
+def test_adapt_recipe_uses_the_recipes_budget_and_takes_overrides() -> None:
+    parser = build_parser()
+    args = ["adapt", "--source", "mnist5k", "--target", "digits", "--recipe", "recommended"]
+    assert config_from_args(parser.parse_args(args)) == RECOMMENDED.config("mnist5k", "digits")
+    tuned = config_from_args(parser.parse_args([*args, "--epochs", "3", "--param", "im.weight=2"]))
+    assert tuned.epochs == 3 and tuned.methods == RECOMMENDED.methods and tuned.params["im"] == {"weight": 2}

@@ -7,7 +7,7 @@ beside the checkpoint, and :func:`tlcore.adapt.pipeline.run_adaptation` turns it
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from tlcore.errors import TLError
@@ -41,6 +41,17 @@ class AdaptConfig:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
             raise TLError("target labels per class must be >= 0")
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every field's default value: the one source of defaults for the CLI and the app's widgets."""
+        out = {}
+        for f in fields(cls):
+            if f.default is not MISSING:
+                out[f.name] = f.default
+            elif f.default_factory is not MISSING:
+                out[f.name] = f.default_factory()
+        return out
 
     @property
     def method_label(self) -> str:

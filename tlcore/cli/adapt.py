@@ -7,9 +7,11 @@ recorded in the workspace's run store either way, so ``runs list`` and the app s
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
@@ -29,10 +31,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
     parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
-    parser.add_argument(
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument(
         "--method",
         metavar="NAME[+NAME...]",
         help="a method or a composition such as deep_coral+im (default: the config's default)",
+    )
+    chosen.add_argument(
+        "--recipe",
+        choices=sorted(RECIPES),
+        help="a named recipe: its methods, parameters and budget (options given here override it)",
     )
     parser.add_argument("--epochs", type=int, metavar="N")
     parser.add_argument("--seed", type=int, metavar="N")
@@ -93,12 +101,21 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
     """The :class:`AdaptConfig` the arguments describe (unset options keep the config's defaults)."""
     from tlcore.methods import get_method, parse_methods  # noqa: PLC0415 - registers every method (torch)
 
-    values: dict[str, Any] = {"source": args.source, "target": args.target}
+    if args.recipe is not None:
+        base = get_recipe(args.recipe).config(args.source, args.target)
+    else:
+        base = AdaptConfig(source=args.source, target=args.target)
+    options = ("epochs", "seed", "augment", "target_labels", "model", "batch_size", "lr", "device")
+    values: dict[str, Any] = {
+        name: getattr(args, name) for name in options if getattr(args, name) is not None
+    }
     if args.method is not None:
         values["methods"] = parse_methods(args.method)
-    options = ("epochs", "seed", "augment", "target_labels", "model", "batch_size", "lr", "device")
-    values.update({name: getattr(args, name) for name in options if getattr(args, name) is not None})
-    config = AdaptConfig.from_dict({**values, "params": parse_params(args.param)})
+    given = parse_params(args.param)
+    values["params"] = {
+        name: {**base.params.get(name, {}), **given.get(name, {})} for name in [*base.params, *given]
+    }
+    config = replace(base, **values)
     for name, params in config.params.items():
         if name not in config.methods:
             raise TLError(f"--param {name}.*: {name} is not among this run's methods ({config.method_label})")

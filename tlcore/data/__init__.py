@@ -10,7 +10,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport, harmonise
 from tlcore.data.shifts import apply_shifts, list_shifts, register_shift
 from tlcore.data.spec import DomainSpec, list_domains, load_domain, parse_spec
-from tlcore.data.splits import PairedBatchSampler, class_balance, paired_batches, train_test_split
+from tlcore.data.splits import PairedBatchSampler, train_test_split
 from tlcore.data.uploads import list_uploads, read_path, save_upload
 
 __all__ = [
@@ -19,13 +19,11 @@ __all__ = [
     "PairReport",
     "PairedBatchSampler",
     "apply_shifts",
-    "class_balance",
     "harmonise",
     "list_domains",
     "list_shifts",
     "list_uploads",
     "load_domain",
-    "paired_batches",
     "parse_spec",
     "read_path",
     "register_shift",

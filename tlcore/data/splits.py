@@ -8,15 +8,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
 
 import torch
 
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
-
-EpochLength = Literal["source", "longer"]
 
 
 def train_test_split(
@@ -51,18 +48,16 @@ def train_test_split(
 class PairedBatchSampler:
     """Index batches drawn from a source and a target together, one epoch at a time.
 
-    An epoch has ``ceil(L / batch_size)`` steps (``floor`` with ``drop_last``, at least one) where
-    ``L`` is the source size (``epoch_length="source"``) or the larger size (``"longer"``). Each side
-    walks through fresh random permutations of its indices, starting a new one when it runs out
-    (the shorter side cycles); both batches of a step have the same length. Same ``(seed, epoch)``,
-    same batches.
+    An epoch is one pass over the source: ``ceil(n_source / batch_size)`` steps (``floor`` with
+    ``drop_last``, at least one). Each side walks through fresh random permutations of its indices,
+    starting a new one when it runs out (the target side cycles); both batches of a step have the
+    same length. Same ``(seed, epoch)``, same batches.
     """
 
     n_source: int
     n_target: int
     batch_size: int
     seed: int = 0
-    epoch_length: EpochLength = "source"
     drop_last: bool = False
 
     def __post_init__(self) -> None:
@@ -72,55 +67,20 @@ class PairedBatchSampler:
             )
         if self.batch_size < 1:
             raise TLError(f"batch_size must be positive, got {self.batch_size}")
-        if self.epoch_length not in ("source", "longer"):
-            raise TLError(f"epoch_length must be 'source' or 'longer', got {self.epoch_length!r}")
-
-    @property
-    def samples_per_epoch(self) -> int:
-        return self.n_source if self.epoch_length == "source" else max(self.n_source, self.n_target)
 
     def __len__(self) -> int:
-        steps = self.samples_per_epoch / self.batch_size
+        steps = self.n_source / self.batch_size
         return max(1, math.floor(steps)) if self.drop_last else math.ceil(steps)
 
     def epoch(self, epoch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """``(source_index, target_index)`` int64 batches for one epoch."""
-        total = min(len(self) * self.batch_size, self.samples_per_epoch)
+        total = min(len(self) * self.batch_size, self.n_source)
         gen = generator(self.seed, "paired_batches", epoch)
         source, target = _stream(self.n_source, total, gen), _stream(self.n_target, total, gen)
         for start in range(0, total, self.batch_size):
             yield source[start : start + self.batch_size], target[start : start + self.batch_size]
 
 
-def paired_batches(
-    source: Domain | int,
-    target: Domain | int,
-    batch_size: int,
-    seed: int = 0,
-    epoch: int = 0,
-    *,
-    epoch_length: EpochLength = "source",
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """One epoch of :class:`PairedBatchSampler` for two domains (or their sizes)."""
-    n_source = source if isinstance(source, int) else source.n_samples
-    n_target = target if isinstance(target, int) else target.n_samples
-    return PairedBatchSampler(n_source, n_target, batch_size, seed, epoch_length).epoch(epoch)
-
-
 def _stream(n: int, total: int, gen: torch.Generator) -> torch.Tensor:
     """``total`` indices: concatenated fresh permutations of ``range(n)``."""
     return torch.cat([torch.randperm(n, generator=gen) for _ in range(math.ceil(total / n))])[:total]
-
-
-def class_balance(domain: Domain) -> dict[str, Any]:
-    """Samples per class and their fractions, plus the largest / smallest class ratio."""
-    counts = domain.class_counts()
-    total = sum(counts.values())
-    nonzero = [c for c in counts.values() if c]
-    return {
-        "labelled": domain.labelled,
-        "n_samples": domain.n_samples,
-        "counts": counts,
-        "fractions": {name: (count / total if total else 0.0) for name, count in counts.items()},
-        "imbalance": (max(nonzero) / min(nonzero)) if nonzero else None,
-    }

@@ -29,13 +29,12 @@ img.grid { image-rendering: pixelated; max-width: 100%; }
 
 @dataclass(frozen=True)
 class Section:
-    """One part of the report: a heading and any of a note, a table, a figure, an image."""
+    """One part of the report: a heading and any of a note, a table, a figure."""
 
     heading: str
     note: str = ""
     table: Sequence[Mapping[str, object]] = ()
     figure: go.Figure | None = None
-    image_uri: str = ""
     flags: Sequence[str] = field(default_factory=tuple)
 
 
@@ -77,8 +76,6 @@ def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str
                 )
             )
             plotly_js_written = True
-        if section.image_uri.startswith("data:image/png;base64,"):
-            parts.append(f'<img class="grid" alt="" src="{html.escape(section.image_uri)}">')
         parts.append("</section>")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (

@@ -6,8 +6,6 @@ knows about Streamlit.
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -82,15 +80,3 @@ def thumbnail_grid(
         if captions:
             draw.text((x + 1, y + cell), str(captions[i])[: max(3, cell // 6)], fill=(60, 60, 70))
     return canvas
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """The image encoded as PNG."""
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def png_data_uri(image: Image.Image) -> str:
-    """The image as a ``data:image/png;base64,...`` URI (for self-contained HTML)."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")

@@ -1,0 +1,54 @@
+"""Recipes: a named, complete way to adapt — methods, their parameters and the training budget.
+
+A recipe is what the app's one-click button and ``python -m tlcore adapt --recipe NAME`` run, so the
+accuracy quoted for it (measured by ``bench/``, reported in docs/benchmarks.md) is the accuracy of
+exactly the settings launched. ``budget`` holds only the :class:`~tlcore.adapt.config.AdaptConfig`
+fields that differ from the config's defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.errors import TLError
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Methods (a composition), their parameters and the budget of one way to adapt."""
+
+    name: str
+    methods: tuple[str, ...]
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    budget: Mapping[str, Any] = field(default_factory=dict)
+    summary: str = ""
+
+    @property
+    def label(self) -> str:
+        return "+".join(self.methods)
+
+    def config(self, source: str, target: str, **overrides: Any) -> AdaptConfig:
+        """The run config of this recipe on a pair; ``overrides`` (e.g. ``seed``) win over the budget."""
+        values = {**self.budget, **overrides}
+        params = {name: dict(p) for name, p in self.params.items()}
+        return AdaptConfig(source=source, target=target, methods=self.methods, params=params, **values)
+
+
+RECOMMENDED = Recipe(
+    name="recommended",
+    methods=("deep_coral", "im"),
+    summary="Deep CORAL aligns the feature covariances; information maximisation makes the target "
+    "predictions confident yet diverse. Chosen by the benchmark across its tasks (docs/benchmarks.md).",
+)
+RECIPES: dict[str, Recipe] = {RECOMMENDED.name: RECOMMENDED}
+
+
+def get_recipe(name: str) -> Recipe:
+    """The recipe called ``name``; a one-line :class:`TLError` naming the known ones otherwise."""
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise TLError(f"unknown recipe {name!r}; choose from: {', '.join(RECIPES)}") from None
