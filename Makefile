@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: app test lint bench
+.PHONY: app test lint bench screenshots
 BENCH := .venv-bench/bin
 BENCH_ARGS ?=
 
@@ -47,3 +47,8 @@ $(BENCH)/.installed: requirements.txt requirements-bench.txt requirements-bench-
 bench: $(BENCH)/.installed
 	scripts/system-deps.sh test
 	$(BENCH)/python -m bench $(BENCH_ARGS) --out docs
+
+# The README's screenshots, from the real demo (mnist5k -> digits, the recommended recipe): minutes.
+screenshots: $(VENV)/.test-installed
+	scripts/system-deps.sh test
+	$(BIN)/python -m scripts.screenshots

@@ -138,3 +138,21 @@ def assert_no_exception(page: Any) -> None:
     """No Streamlit exception box on the page."""
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+IMAGES_LOADED = "() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
+CONTENT_HEIGHT = """() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBlockContainer']
+    .map(id => document.querySelector(`[data-testid="${id}"]`)).filter(Boolean).map(el => el.scrollHeight))"""
+
+
+def screenshot(page: Any, path: Path) -> None:
+    """Save the whole page (viewport grown to the content's height) once its images have loaded."""
+    page.wait_for_function(IMAGES_LOADED)
+    size = page.viewport_size
+    page.set_viewport_size(
+        {"width": size["width"], "height": max(size["height"], page.evaluate(CONTENT_HEIGHT))}
+    )
+    page.wait_for_timeout(1500)  # charts re-layout to the new size
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)

@@ -2,11 +2,13 @@
 
 Starts ``streamlit run app.py`` on a free localhost port with a fresh workspace, drives it with
 Playwright's sync API and the system Chromium (never ``playwright install``), fails on any
-``stException`` or JavaScript dialog, and saves a screenshot of each page to ``docs/screenshots/``.
+``stException`` or JavaScript dialog, and keeps a screenshot of each page in ``test-results/`` (the
+README's screenshots come from ``scripts/screenshots.py``, which walks the real demo).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +16,23 @@ from pathlib import Path
 import pytest
 
 from tests.app.helpers import EVIL, digits_zip, npz_bytes
-from tests.e2e.harness import ROOT, assert_no_exception, fill, launch_chromium, serve, settle, upload, visit
+from tests.e2e.harness import (
+    assert_no_exception,
+    fill,
+    launch_chromium,
+    screenshot,
+    serve,
+    settle,
+    upload,
+    visit,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 SOURCE = "mnist5k:n=800"
+
+
+SHOTS = Path(os.environ.get("TLSTUDIO_E2E_SHOTS", "test-results"))
 
 
 @pytest.fixture(scope="module")
@@ -29,23 +42,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-IMAGES_LOADED = "() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
-CONTENT_HEIGHT = """() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBlockContainer']
-    .map(id => document.querySelector(`[data-testid="${id}"]`)).filter(Boolean).map(el => el.scrollHeight))"""
-
-
 def check_and_shoot(page, name: str) -> None:
-    """No exception box on the page; save a screenshot of the whole page (taller viewport)."""
+    """No exception box on the page; a whole-page screenshot kept with the test's files."""
     assert_no_exception(page)
-    page.wait_for_function(IMAGES_LOADED)
-    size = page.viewport_size
-    page.set_viewport_size(
-        {"width": size["width"], "height": max(size["height"], page.evaluate(CONTENT_HEIGHT))}
-    )
-    page.wait_for_timeout(1500)  # charts re-layout to the new size
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    page.set_viewport_size(size)
+    screenshot(page, SHOTS / f"{name}.png")
 
 
 def walk_data(page, tmp_path: Path) -> None:
@@ -82,13 +82,11 @@ def walk_diagnose(page) -> None:
 
 
 def walk_adapt(page) -> None:
-    """Adapt: launch the two default methods for one short epoch and wait until both finished."""
+    """Adapt: launch the default methods as two separate one-epoch runs and wait until both finished."""
     visit(page, "Adapt")
     fill(page, "Epochs", "1")
-    page.get_by_role("slider", name="Learning rate").press("ArrowRight")  # 1e-3 -> 3e-3
-    settle(page)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Batch size").click()
-    page.get_by_role("option", name="32", exact=True).click()
+    fill(page, "Learning rate", "0.003")
+    page.get_by_text("Combine the selected methods").click()  # on by default for a composition
     settle(page)
     page.get_by_role("button", name="Launch", exact=True).click()
     page.get_by_text("deep_coral ·").first.wait_for()

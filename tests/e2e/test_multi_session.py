@@ -74,9 +74,9 @@ def dataset_options(page: Any) -> list[str]:
 
 
 def prepare_runs(pages: list[Any]) -> None:
-    """Adapt page: one source-only run of one epoch (model auto: LeNet; batch size 64)."""
+    """Adapt page: one source-only run of one epoch (model auto: LeNet)."""
     on_each(pages, lambda page: go_to(page, "Adapt"))
-    for name in ("deep_coral · feature-based", "dann · feature-based"):
+    for name in ("deep_coral · feature-based", "im · self-training"):
         on_each(pages, lambda page, name=name: page.get_by_role("button", name=f"Remove {name}").click())
     for page in pages:
         page.locator('input[aria-label="Methods"]').fill("source_only")
