@@ -127,7 +127,7 @@ with st.container(border=True):
 @st.fragment(run_every=2.0)
 def runs_panel() -> None:
     """Every recent run with its progress, live curves and a cancel button; refreshes itself."""
-    records = engine.store().list(limit=8)
+    records = engine.recent_runs(8)
     if not records:
         st.info("No runs yet: choose methods above and press Launch.", icon=":material/info:")
         return
@@ -158,7 +158,7 @@ def runs_panel() -> None:
                 else:
                     st.error(display.esc(record.error or record.status), icon=":material/error:")
             with curves:
-                rows = compare.curve_rows(engine.store().history(record.id, kinds={"epoch"}))
+                rows = engine.learning_curve(record)
                 if rows:
                     st.plotly_chart(figures.learning_curves({label: rows}, ""), key=f"curves_{record.id}")
                 else:

@@ -1,7 +1,9 @@
 """Cached calls into ``tlcore``, shared by every session of this server.
 
 Everything cached here is keyed on plain strings and numbers (the workspace root, specs, seeds, run
-ids) and holds only data that never changes for that key: domains, diagnoses, finished runs' results.
+ids) and holds only data that never changes for that key: the run store of a workspace, domains,
+diagnoses, finished runs' results and learning curves. Reading runs never writes; runs whose worker
+is gone are closed once per page run (:func:`close_stale_runs`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.methods import MethodSpec, check_combination, list_methods
 from tlcore.runs import jobs
-from tlcore.runs.store import CHECKPOINT_FILE, RunRecord, RunStore
-from tlcore.views import explore
+from tlcore.runs.record import RunRecord
+from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.views import compare, explore
 from tlcore.workspace import Workspace
 
 
@@ -28,8 +31,43 @@ def workspace() -> Workspace:
 
 
 def store() -> RunStore:
-    """The run store of the workspace."""
-    return RunStore(workspace())
+    """The run store of the workspace (one per workspace, so its schema is checked once)."""
+    return _store(str(workspace().root))
+
+
+def _index_exists(runs: RunStore) -> bool:
+    """A cached store is reused only while its index file exists (else a new one recreates it)."""
+    return runs.workspace.index_path.is_file()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, validate=_index_exists)
+def _store(root: str) -> RunStore:
+    return RunStore(Workspace.resolve(root))
+
+
+def close_stale_runs() -> None:
+    """Close the runs whose worker is gone as ``interrupted`` (the app calls this once per page run)."""
+    store().mark_stale()
+
+
+def recent_runs(limit: int) -> list[RunRecord]:
+    """The newest ``limit`` runs in one read; a run found stale among them is closed and the list read
+    again (a worker died since the page's last run)."""
+    records = store().list(limit=limit)
+    return store().list(limit=limit) if store().mark_stale(records) else records
+
+
+def learning_curve(record: RunRecord) -> list[dict[str, Any]]:
+    """The run's per-epoch rows (:func:`tlcore.views.compare.curve_rows`); an active run's from disk,
+    a finished run's from the cache (its history never changes again)."""
+    if record.active:
+        return compare.curve_rows(store().history(record.id, kinds={"epoch"}))
+    return _finished_curve(str(workspace().root), record.id)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _finished_curve(root: str, run_id: str) -> list[dict[str, Any]]:
+    return compare.curve_rows(_store(root).history(run_id, kinds={"epoch"}))
 
 
 def dataset_choices() -> list[str]:
@@ -79,7 +117,7 @@ def results(run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 
 @st.cache_data(max_entries=16, show_spinner="Reading run results…")
 def _results(root: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    runs = RunStore(Workspace.resolve(root))
+    runs = _store(root)
     return {run_label(runs.get(run_id)): runs.result(run_id) for run_id in run_ids}
 
 
@@ -120,7 +158,7 @@ def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.n
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
 def _model(root: str, run_id: str) -> nn.Module:
-    return RunStore(Workspace.resolve(root)).load_model(run_id)
+    return _store(root).load_model(run_id)
 
 
 def method_specs() -> list[MethodSpec]:

@@ -92,6 +92,7 @@ def follow_runs(store: RunStore, timeout_s: float = 420) -> tuple[int, set[str]]
     most_running, waiting = 0, set()
     deadline = time.monotonic() + timeout_s
     while True:
+        store.mark_stale()  # a worker that died shows as interrupted, not as running forever
         records = store.list()
         most_running = max(most_running, sum(r.status == "running" for r in records))
         waiting |= {r.message for r in records if r.status == "queued" and r.message}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,21 @@ def test_runs_list_show_delete(workspace: Workspace, capsys: pytest.CaptureFixtu
     assert code == 2 and err == f"error: run {record.id} is already done\n"
     assert _cli(workspace, capsys, "runs", "delete", record.id)[0] == 0
     assert _cli(workspace, capsys, "runs", "list", "--json")[1] == "[]\n"
+
+
+@pytest.mark.parametrize("action", ["list", "show"])
+def test_runs_list_and_show_close_runs_whose_worker_died(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], action: str
+) -> None:
+    store = RunStore(workspace)
+    run_id = store.create(make_config())
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.start(run_id, pid=dead.pid)
+    assert store.get(run_id).status == "running"  # reading alone changes nothing
+    code, out, _ = _cli(workspace, capsys, "runs", action, *([run_id] if action == "show" else []))
+    assert code == 0 and f"{run_id}" in out and "interrupted" in out
+    assert store.get(run_id).status == "interrupted"
 
 
 def test_runs_cancel_a_running_run(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,8 @@ from fake_workers import make_config
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
-from tlcore.runs.store import CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, RunRecord, RunStore
+from tlcore.runs.record import RunRecord
+from tlcore.runs.store import CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, RunStore
 from tlcore.workspace import Workspace
 
 

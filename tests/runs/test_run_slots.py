@@ -11,8 +11,9 @@ import pytest
 from fake_workers import make_config
 
 from tlcore.runs import jobs, slots
-from tlcore.runs import store as store_module
-from tlcore.runs.store import RunRecord, RunStore
+from tlcore.runs import record as record_module
+from tlcore.runs.record import RunRecord
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 TIMED = "fault_workers:timed"
@@ -45,8 +46,9 @@ def test_a_second_launch_waits_until_the_first_is_done(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Here (the test's process, which polls) a run is dead after 2 s without a sign of life: the
-    # second run waits longer than that, so its worker has to keep its heartbeat fresh.
-    monkeypatch.setattr(store_module, "STALE_AFTER", 2.0)
+    # second run waits longer than that, so its worker has to keep its heartbeat fresh (jobs.wait
+    # checks the record it polls, so the second run is waited for first).
+    monkeypatch.setattr(record_module, "STALE_AFTER", 2.0)
     store = RunStore(workspace)
     first = jobs.launch(workspace, make_config(steps=60), worker=TIMED)  # about 3 s
     second = jobs.launch(workspace, make_config(steps=2), worker=TIMED)
@@ -57,7 +59,7 @@ def test_a_second_launch_waits_until_the_first_is_done(
     assert store.get(first).status == "running"
     assert [r.status for r in store.list()] == ["queued", "running"]
 
-    done = [jobs.wait(workspace, run_id, timeout=60) for run_id in (first, second)]
+    done = [jobs.wait(workspace, run_id, timeout=60) for run_id in (second, first)]
     assert [(r.status, r.error) for r in done] == [("done", ""), ("done", "")]
     assert store.result(second)["started"] >= store.result(first)["ended"]
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,10 @@ from fake_workers import make_config
 
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
+from tlcore.runs import record as record_module
 from tlcore.runs import store as store_module
-from tlcore.runs.store import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, RESULT_FILE, RunStore
+from tlcore.runs.record import stale_reason
+from tlcore.runs.store import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, LOG_FILE, RESULT_FILE, RunStore
 
 PID = os.getpid()  # a live process for runs that must not look dead
 RESULT = {
@@ -83,6 +87,8 @@ def test_unknown_and_malformed_ids(store: RunStore) -> None:
     for bad in ("20240101-000000-abcdef", "../../etc", "x"):
         with pytest.raises(TLError, match=f"no run {bad} in "):
             store.get(bad)
+        with pytest.raises(TLError, match=f"no run {bad} in "):
+            store.history(bad)
     with pytest.raises(TLError, match="unknown status"):
         store.list(status="exploded")  # type: ignore[arg-type]
 
@@ -139,22 +145,55 @@ def test_interrupted_write_leaves_no_result(store: RunStore, monkeypatch: pytest
     assert not list(folder.glob(".*.tmp"))
 
 
-def test_dead_worker_is_marked_interrupted(store: RunStore) -> None:
+def test_reads_leave_a_dead_workers_run_alone_until_mark_stale(store: RunStore) -> None:
     run_id = store.create(make_config())
     store.start(run_id, pid=_dead_pid())
-    record = store.list()[0]
-    assert record.status == "interrupted"
-    assert "ended without finishing" in record.error
+    store.record_event(run_id, ProgressEvent("epoch", "train", 0.5, epoch=1))
+    record = store.get(run_id)
+    assert [r.status for r in store.list()] == ["running"] and record.status == "running"
+    assert stale_reason(record, time.time()).startswith(f"worker process {record.pid} ended without")
+    assert [e["epoch"] for e in store.history(run_id)] == [1]
+    assert store.checkpoint_path(run_id) is None
+    assert store.log_path(run_id) == record.folder / LOG_FILE
+    with pytest.raises(TLError, match="it is running"):
+        store.result(run_id)
+    assert store.get(run_id) == record  # nothing was written: not even the updated time
+
+    assert store.mark_stale() == [run_id]
+    closed = store.get(run_id)
+    assert closed.status == "interrupted" and "ended without finishing" in closed.error
+    assert store.mark_stale() == [] and store.get(run_id) == closed
+
+
+def test_mark_stale_with_records_in_hand_reads_nothing(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live, dead = store.create(make_config()), store.create(make_config())
+    store.start(live, pid=PID)
+    store.start(dead, pid=_dead_pid())
+    records = store.list()
+    connections: list[object] = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(
+        store_module.sqlite3, "connect", lambda *a, **k: connections.append(a) or connect(*a, **k)
+    )
+    assert store.mark_stale([r for r in records if r.id == live]) == [] and connections == []
+    assert store.mark_stale(records) == [dead] and len(connections) == 1  # the one UPDATE
+    assert store.close_if_stale(records[0] if records[0].id == live else records[1]).status == "running"
+    assert store.mark_stale(records) == [] and len(connections) == 2  # the UPDATE finds it closed
 
 
 def test_silent_worker_is_marked_interrupted(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
     live = store.create(make_config())
     store.start(live, pid=PID)
     orphan = store.create(make_config())  # queued, no process ever assigned
+    assert stale_reason(store.get(orphan), time.time()) is None
+    monkeypatch.setattr(record_module, "STALE_AFTER", -1.0)  # every heartbeat is now too old
+    assert stale_reason(store.get(orphan), time.time()).startswith("no sign of life")
     assert store.get(orphan).status == "queued"
-    monkeypatch.setattr(store_module, "STALE_AFTER", -1.0)  # every heartbeat is now too old
     assert sorted(store.mark_stale()) == sorted([live, orphan])
     assert "no sign of life" in store.get(orphan).error
+    assert stale_reason(store.get(orphan), time.time()) is None  # a closed run is never stale
 
 
 def test_history_skips_a_cut_off_last_line(store: RunStore) -> None:

@@ -39,7 +39,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def list_runs(args: argparse.Namespace) -> int:
-    records = _store(args).list(status=args.status, limit=args.limit)
+    store = _store(args)
+    store.mark_stale()  # once per command: runs whose worker is gone show as interrupted
+    records = store.list(status=args.status, limit=args.limit)
     if args.json:
         print_json([record.to_dict() for record in records])
         return 0
@@ -58,7 +60,7 @@ def list_runs(args: argparse.Namespace) -> int:
 
 def show_run(args: argparse.Namespace) -> int:
     store = _store(args)
-    record = store.get(args.run_id)
+    record = store.close_if_stale(store.get(args.run_id))
     details = {
         **record.to_dict(),
         "history_events": len(store.history(record.id)),

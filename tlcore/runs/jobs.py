@@ -34,8 +34,9 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
+from tlcore.runs.record import RunRecord
 from tlcore.runs.slots import wait_for_slot
-from tlcore.runs.store import LOG_FILE, RunRecord, RunStore
+from tlcore.runs.store import LOG_FILE, RunStore
 from tlcore.workspace import Workspace
 
 DEFAULT_WORKER = "tlcore.adapt.pipeline:run_adaptation"
@@ -75,8 +76,12 @@ def launch(
     worker: str | None = None,
     cancel_grace: float = CANCEL_GRACE,
 ) -> str:
-    """Create a run and start its worker process; returns the run id immediately."""
+    """Create a run and start its worker process; returns the run id immediately.
+
+    Runs whose worker is gone are closed first, so the new run never queues behind a dead one.
+    """
     store = RunStore(workspace)
+    store.mark_stale()
     run_id = store.create(config)
     command = [
         sys.executable,
@@ -135,11 +140,14 @@ def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0) -> RunRecord:
 
 
 def wait(workspace: Workspace, run_id: str, timeout: float = 60.0, poll: float = 0.1) -> RunRecord:
-    """Block until the run is no longer queued/running; :class:`TLError` after ``timeout`` s."""
+    """Block until the run is no longer queued/running; :class:`TLError` after ``timeout`` s.
+
+    Each poll checks the record it read for a dead worker and closes the run if so.
+    """
     store = RunStore(workspace)
     deadline = time.monotonic() + timeout
     while True:
-        record = store.get(run_id)
+        record = store.close_if_stale(store.get(run_id))
         if not record.active:
             return record
         if time.monotonic() > deadline:

@@ -11,10 +11,16 @@ commands and the worker processes of running jobs. Each run also owns ``<workspa
 - ``worker.log``    the worker's output and, on a crash, the traceback
 
 Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
-status flips to ``done``, so ``done`` implies complete artifacts. A run whose worker died (its pid
-is gone, or it sent no heartbeat for :data:`STALE_AFTER` seconds) is marked ``interrupted`` by
-:meth:`RunStore.mark_stale`, which every ``get`` and ``list`` call runs first. Workers take their
-run from ``queued`` to ``running`` through :mod:`tlcore.slots`, which caps how many train at once.
+status flips to ``done``, so ``done`` implies complete artifacts. Workers take their run from
+``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps how many train at once.
+
+Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path``, ``load_model``
+and ``log_path`` only look. A run whose worker died (its pid is gone, or it sent no sign of life for
+:data:`~tlcore.runs.record.STALE_AFTER` seconds) is recognised by the pure
+:func:`~tlcore.runs.record.stale_reason` and closed as ``interrupted`` by :meth:`RunStore.mark_stale`
+(:meth:`RunStore.close_if_stale` for one record in hand). They run where state changes (before a
+launch, at every slot claim, on a cancel or a delete, in each poll of :func:`tlcore.runs.jobs.wait`)
+and once per ``runs list`` / ``runs show`` command and per page run of the app.
 """
 
 from __future__ import annotations
@@ -23,18 +29,17 @@ import builtins
 import contextlib
 import json
 import math
-import os
 import re
 import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from tlcore.errors import TLError
+from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:
@@ -43,12 +48,7 @@ if TYPE_CHECKING:
     from tlcore.models import Classifier
     from tlcore.workspace import Workspace
 
-Status = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
-EndStatus = Literal["failed", "cancelled", "interrupted"]
-STATUSES: tuple[Status, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
-ACTIVE: tuple[Status, ...] = ("queued", "running")
 HEADLINE_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
-STALE_AFTER = 300.0  # seconds without a heartbeat after which an active run counts as dead
 BUSY_TIMEOUT_S = 30.0
 SCHEMA_VERSION = 1
 
@@ -83,59 +83,9 @@ CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
 """
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """One row of the index, as the app and the CLI see it."""
-
-    id: str
-    status: Status
-    created: float  # unix time
-    updated: float
-    method: str  # "dann+im"
-    source: str
-    target: str
-    config: dict[str, Any]  # AdaptConfig.to_dict()
-    progress: float  # 0..1
-    stage: str
-    message: str
-    headline: dict[str, Any]  # HEADLINE_KEYS taken from the result once done
-    error: str  # one-line reason when failed / cancelled / interrupted
-    pid: int | None
-    heartbeat: float | None
-    cancel_requested: bool
-    folder: Path
-
-    @property
-    def active(self) -> bool:
-        """Queued or running: the run may still change."""
-        return self.status in ACTIVE
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["folder"] = str(self.folder)
-        return data
-
-
 def new_run_id() -> str:
     """``YYYYMMDD-HHMMSS-xxxxxx``: UTC creation second plus a random suffix (sortable, unique)."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie (Linux ``/proc``; elsewhere ``kill 0``)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 class RunStore:
@@ -172,31 +122,30 @@ class RunStore:
     def get(self, run_id: str) -> RunRecord:
         """The run's current record; unknown id → :class:`TLError`."""
         self.folder(run_id)
-        self.mark_stale()
-        with self.connect() as conn:
-            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
+        records = self._select("WHERE id = ?", run_id)
+        if not records:
             raise TLError(f"no run {run_id} in {self.workspace.root}")
-        return self._record(row)
+        return records[0]
 
     def list(self, status: Status | None = None, limit: int = 100) -> builtins.list[RunRecord]:
         """The newest ``limit`` runs, optionally only those with ``status``."""
         if status is not None and status not in STATUSES:
             raise TLError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
-        self.mark_stale()
-        query = "SELECT * FROM runs" + (" WHERE status = ?" if status else "")
-        with self.connect() as conn:
-            rows = conn.execute(
-                query + " ORDER BY created DESC, id DESC LIMIT ?", (*([status] if status else []), limit)
-            ).fetchall()
-        return [self._record(row) for row in rows]
+        where = "WHERE status = ?" if status else ""
+        order = "ORDER BY created DESC, id DESC LIMIT ?"
+        return self._select(f"{where} {order}", *([status] if status else []), limit)
 
     def history(self, run_id: str, kinds: Collection[str] | None = None) -> builtins.list[dict[str, Any]]:
-        """The run's progress events so far (optionally only some kinds: ``{"epoch"}``)."""
-        path = self.get(run_id).folder / HISTORY_FILE
+        """The run's progress events so far (optionally only some kinds: ``{"epoch"}``).
+
+        Read from the run's folder alone (no index query); an id without a folder → :class:`TLError`.
+        """
+        folder = self.folder(run_id)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = (folder / HISTORY_FILE).read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
+            if not folder.is_dir():
+                raise TLError(f"no run {run_id} in {self.workspace.root}") from None
             return []
         events = []
         for line in lines:
@@ -263,8 +212,9 @@ class RunStore:
         return run_id
 
     def request_cancel(self, run_id: str) -> RunRecord:
-        """Ask an active run to stop (its worker checks the flag at every step)."""
-        record = self.get(run_id)
+        """Ask an active run to stop (its worker checks the flag at every step); a run whose worker
+        is gone is closed as ``interrupted`` instead."""
+        record = self.close_if_stale(self.get(run_id))
         if not record.active:
             raise TLError(f"run {run_id} is already {record.status}")
         self._update(run_id, ACTIVE, cancel_requested=1)
@@ -273,33 +223,30 @@ class RunStore:
         return self.get(run_id)
 
     def delete(self, run_id: str) -> None:
-        """Remove a finished run from the index and its folder from the workspace."""
-        record = self.get(run_id)
+        """Remove a finished run (or one whose worker is gone) from the index and its folder."""
+        record = self.close_if_stale(self.get(run_id))
         if record.active:
             raise TLError(f"run {run_id} is {record.status}; cancel it before deleting it")
         with self.connect() as conn:
             conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
         shutil.rmtree(record.folder, ignore_errors=True)
 
-    def mark_stale(self) -> builtins.list[str]:
-        """Mark active runs whose worker is gone as ``interrupted``; returns their ids."""
+    def mark_stale(self, records: Iterable[RunRecord] | None = None) -> builtins.list[str]:
+        """Close the active runs whose worker is gone (:func:`~tlcore.runs.record.stale_reason`)
+        as ``interrupted``; returns the ids it closed.
+
+        ``records`` already in hand are checked as they are, with no read of the index (a write only
+        for a stale one); without them the active runs are read once.
+        """
+        if records is None:
+            records = self._select("WHERE status IN ('queued', 'running')")
         now = time.time()
-        with self.connect() as conn:
-            rows = conn.execute(
-                "SELECT id, pid, heartbeat, updated FROM runs WHERE status IN ('queued', 'running')"
-            ).fetchall()
-        stale = []
-        for row in rows:
-            last_sign = max(row["heartbeat"] or 0.0, row["updated"])
-            if row["pid"] is not None and not pid_alive(row["pid"]):
-                reason = f"worker process {row['pid']} ended without finishing the run (killed or crashed)"
-            elif now - last_sign > STALE_AFTER:
-                reason = f"no sign of life from the worker for {now - last_sign:.0f} s"
-            else:
-                continue
-            if self.end(row["id"], "interrupted", reason):
-                stale.append(row["id"])
-        return stale
+        reasons = {record.id: stale_reason(record, now) for record in records}
+        return [i for i, reason in reasons.items() if reason and self.end(i, "interrupted", reason)]
+
+    def close_if_stale(self, record: RunRecord) -> RunRecord:
+        """``record`` as read, or, when its worker is gone, the record after closing it (a write)."""
+        return self.get(record.id) if self.mark_stale([record]) else record
 
     # ---- the worker's side -------------------------------------------------------------------------
 
@@ -383,6 +330,12 @@ class RunStore:
                 (*values.values(), run_id, *allowed),
             )
         return cursor.rowcount == 1
+
+    def _select(self, clause: str, *params: Any) -> builtins.list[RunRecord]:
+        """The records of ``SELECT * FROM runs <clause>``: one connection, no write."""
+        with self.connect() as conn:
+            rows = conn.execute(f"SELECT * FROM runs {clause}", params).fetchall()
+        return [self._record(row) for row in rows]
 
     def _record(self, row: sqlite3.Row) -> RunRecord:
         """The columns are named like the fields; JSON and flag columns are decoded."""

@@ -1,0 +1,146 @@
+"""The Adapt page's runs panel: what one refresh costs (SQLite connections, history reads) and shows."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support import engine
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tlcore.adapt.config import AdaptConfig
+from tlcore.events import ProgressEvent
+from tlcore.runs import store as store_module
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+PANEL = "runs_panel"  # the fragment that refreshes itself every 2 s
+
+
+def _epoch(run_store: RunStore, run_id: str, epoch: int) -> None:
+    event = ProgressEvent("epoch", "adapt", epoch / 4, epoch=epoch, metrics={"loss": 1.0 / epoch})
+    run_store.record_event(run_id, event, index=False)
+
+
+def _eight_runs(root: Path) -> dict[str, list[str]]:
+    """3 done (headline and two epochs each), 3 running in this live process (one epoch), 2 failed."""
+    run_store = RunStore(Workspace.resolve(root))
+    config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("deep_coral",), epochs=2)
+    runs: dict[str, list[str]] = {"done": [], "running": [], "failed": []}
+    for status, count in (("done", 3), ("running", 3), ("failed", 2)):
+        for _ in range(count):
+            run_id = run_store.create(config)
+            assert run_store.start(run_id, pid=os.getpid())
+            if status == "failed":
+                assert run_store.end(run_id, "failed", "out of memory (try a smaller batch size)")
+            else:
+                run_store.record_event(run_id, ProgressEvent("step", "adapt", 0.25, message="epoch 1"))
+                _epoch(run_store, run_id, 1)
+            if status == "done":
+                _epoch(run_store, run_id, 2)
+                result = {"target_accuracy": 0.8, "source_only_accuracy": 0.7, "gap_before": {"mmd2": 0.2}}
+                assert run_store.finish(run_id, result)
+            runs[status].append(run_id)
+    return runs
+
+
+class Counter:
+    """Connections to one index (all, and those the runs panel opened) and run history reads."""
+
+    def __init__(self, index: Path) -> None:
+        self.index = index
+        self.total = self.panel = self.histories = 0
+        self._connect = sqlite3.connect
+
+    def connect(self, database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if Path(database) == self.index:
+            self.total += 1
+            self.panel += any(frame.f_code.co_name == PANEL for frame, _ in traceback.walk_stack(None))
+        return self._connect(database, *args, **kwargs)
+
+    def reset(self) -> None:
+        self.total = self.panel = self.histories = 0
+
+
+@pytest.fixture
+def counter(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Counter:
+    counting = Counter(Workspace.resolve(workspace).index_path)
+    read_history = RunStore.history
+
+    def history(store: RunStore, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        counting.histories += 1
+        return read_history(store, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", counting.connect)
+    monkeypatch.setattr(RunStore, "history", history)
+    return counting
+
+
+def _epochs_drawn(at: AppTest, run_id: str) -> list[float]:
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"curves_{run_id}")]
+    return json.loads(chart.proto.spec)["data"][0]["x"]
+
+
+def test_a_refresh_reads_the_index_once_and_only_active_histories(
+    app: OpenApp, workspace: Path, counter: Counter
+) -> None:
+    """AppTest re-runs the whole page, never the fragment alone: a page run is the app's one sweep
+    plus the panel, whose share (connections opened inside ``runs_panel``) is what each 2 s
+    refresh costs. The same page run used to open 27 connections, all in the panel."""
+    runs = _eight_runs(workspace)
+    at = app("adapt")  # the first page run fills the caches (store, finished runs' curves)
+    counter.reset()
+    at.run()
+    assert (counter.total, counter.panel, counter.histories) == (2, 1, 3)
+    assert not at.exception, [e.message for e in at.exception]
+    assert len(at.metric) == 3 and {m.value for m in at.metric} == {"80.0%"}
+    assert len(at.error) == 2 and all("out of memory" in e.value for e in at.error)
+    assert {b.key for b in at.button if b.label == "Cancel"} == {f"cancel_{i}" for i in runs["running"]}
+    assert len(at.get("progress")) == 6  # running and done runs
+    assert all(_epochs_drawn(at, i) == [1.0, 2.0] for i in runs["done"])
+    assert all(_epochs_drawn(at, i) == [1.0] for i in runs["running"])
+
+    # A running run's curve grows live; once it is done its curve comes from the cache.
+    run_store, live = RunStore(Workspace.resolve(workspace)), runs["running"][0]
+    _epoch(run_store, live, 2)
+    counter.reset()
+    assert _epochs_drawn(at.run(), live) == [1.0, 2.0] and (counter.panel, counter.histories) == (1, 3)
+    assert run_store.finish(live, {"target_accuracy": 0.9, "source_only_accuracy": 0.7})
+    at.run()
+    counter.reset()
+    at.run()
+    assert (counter.panel, counter.histories) == (1, 2) and _epochs_drawn(at, live) == [1.0, 2.0]
+    assert len(at.metric) == 4 and len([b for b in at.button if b.label == "Cancel"]) == 2
+
+
+def test_the_panel_closes_a_run_it_finds_dead(
+    app: OpenApp, workspace: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between page runs the fragment refreshes alone (app.py's sweep does not run): here the sweep
+    is switched off to stand for that, and the panel must close the dead run it read itself."""
+    _eight_runs(workspace)
+    at = app("adapt")
+    monkeypatch.setattr(engine, "close_stale_runs", lambda: None)
+    run_store = RunStore(Workspace.resolve(workspace))
+    dead_worker = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_worker.wait()
+    run_id = run_store.create(AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("dann",)))
+    assert run_store.start(run_id, pid=dead_worker.pid)
+    counter.reset()
+    at.run()
+    assert (counter.total, counter.panel) == (3, 3)  # the list, the UPDATE closing it, the list again
+    assert run_store.get(run_id).status == "interrupted"
+    assert any(f"worker process {dead_worker.pid} ended without finishing" in e.value for e in at.error)
+    counter.reset()
+    at.run()
+    assert (counter.total, counter.panel) == (1, 1)

@@ -1,0 +1,82 @@
+"""A run as the index records it, and the pure check of whether its worker still lives.
+
+:func:`stale_reason` only looks (at the record, the process table and the clock); closing a stale
+run is the store's write, :meth:`tlcore.runs.store.RunStore.mark_stale`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Status = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+EndStatus = Literal["failed", "cancelled", "interrupted"]
+STATUSES: tuple[Status, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+ACTIVE: tuple[Status, ...] = ("queued", "running")
+STALE_AFTER = 300.0  # seconds without a sign of life after which an active run counts as dead
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the index, as the app and the CLI see it."""
+
+    id: str
+    status: Status
+    created: float  # unix time
+    updated: float
+    method: str  # "dann+im"
+    source: str
+    target: str
+    config: dict[str, Any]  # AdaptConfig.to_dict()
+    progress: float  # 0..1
+    stage: str
+    message: str
+    headline: dict[str, Any]  # HEADLINE_KEYS taken from the result once done
+    error: str  # one-line reason when failed / cancelled / interrupted
+    pid: int | None
+    heartbeat: float | None
+    cancel_requested: bool
+    folder: Path
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: the run may still change."""
+        return self.status in ACTIVE
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["folder"] = str(self.folder)
+        return data
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (Linux ``/proc``; elsewhere ``kill 0``)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def stale_reason(record: RunRecord, now: float) -> str | None:
+    """Why the active run ``record`` counts as dead at unix time ``now``, or None while it may live.
+
+    Dead: its worker process is gone, or its last sign of life (heartbeat or update) is older than
+    :data:`STALE_AFTER` seconds. A finished run is never stale.
+    """
+    if not record.active:
+        return None
+    if record.pid is not None and not pid_alive(record.pid):
+        return f"worker process {record.pid} ended without finishing the run (killed or crashed)"
+    silent = now - max(record.heartbeat or 0.0, record.updated)
+    return f"no sign of life from the worker for {silent:.0f} s" if silent > STALE_AFTER else None
