@@ -18,7 +18,7 @@ from tlcore.events import ProgressEvent
 from tlcore.runs import record as record_module
 from tlcore.runs import store as store_module
 from tlcore.runs.record import stale_reason
-from tlcore.runs.store import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, LOG_FILE, RESULT_FILE, RunStore
+from tlcore.runs.store import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, RESULT_FILE, RunStore
 
 PID = os.getpid()  # a live process for runs that must not look dead
 RESULT = {
@@ -154,7 +154,6 @@ def test_reads_leave_a_dead_workers_run_alone_until_mark_stale(store: RunStore) 
     assert stale_reason(record, time.time()).startswith(f"worker process {record.pid} ended without")
     assert [e["epoch"] for e in store.history(run_id)] == [1]
     assert store.checkpoint_path(run_id) is None
-    assert store.log_path(run_id) == record.folder / LOG_FILE
     with pytest.raises(TLError, match="it is running"):
         store.result(run_id)
     assert store.get(run_id) == record  # nothing was written: not even the updated time

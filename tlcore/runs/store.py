@@ -14,8 +14,8 @@ Artifacts are written atomically (temp file in the same folder, then ``os.replac
 status flips to ``done``, so ``done`` implies complete artifacts. Workers take their run from
 ``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps how many train at once.
 
-Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path``, ``load_model``
-and ``log_path`` only look. A run whose worker died (its pid is gone, or it sent no sign of life for
+Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path`` and ``load_model``
+only look. A run whose worker died (its pid is gone, or it sent no sign of life for
 :data:`~tlcore.runs.record.STALE_AFTER` seconds) is recognised by the pure
 :func:`~tlcore.runs.record.stale_reason` and closed as ``interrupted`` by :meth:`RunStore.mark_stale`
 (:meth:`RunStore.close_if_stale` for one record in hand). They run where state changes (before a
@@ -182,10 +182,6 @@ class RunStore:
         if path is None:
             raise TLError(f"run {run_id} has no saved model (only finished runs keep one)")
         return load_checkpoint(path)[0]
-
-    def log_path(self, run_id: str) -> Path:
-        """The worker's log file (may not exist: inline runs only write it on a crash)."""
-        return self.get(run_id).folder / LOG_FILE
 
     # ---- creating and controlling ----------------------------------------------------------------
 
