@@ -23,12 +23,15 @@ STATUS_COLOUR = {
 
 
 def param_inputs(method: MethodSpec) -> dict[str, Any]:
-    """One input per hyper-parameter of ``method``, starting at the registry's defaults."""
+    """One input per hyper-parameter of ``method`` (a select box for a choice), at the registry's defaults."""
     values: dict[str, Any] = {}
-    defaults = method.defaults()
+    defaults, choices = method.defaults(), method.choices()
     for (name, default), column in zip(defaults.items(), st.columns(max(len(defaults), 1)), strict=False):
         key = f"param_{method.name}_{name}"
-        if isinstance(default, bool):
+        if name in choices:
+            options = choices[name]
+            values[name] = column.selectbox(name, options, index=options.index(default), key=key)
+        elif isinstance(default, bool):
             values[name] = column.checkbox(name, value=default, key=key)
         elif isinstance(default, int):
             values[name] = column.number_input(name, value=default, step=1, key=key)

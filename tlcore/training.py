@@ -8,7 +8,7 @@ Each step draws a source batch (labelled) and, when a target domain is given, a 
 where ``w`` are per-sample source weights (instance-based methods; 1 otherwise) and each objective
 is an ``nn.Module`` returning ``(loss, logs)``. Its parameters (e.g. DANN's discriminator) are
 trained by the same optimizer (Adam, constant learning rate: a decaying one stalls the
-self-training terms, measured on mnist5k -> digits).
+self-training terms, which take effect late: IM ramps up, pseudo-labels need confident predictions).
 
 Batches come from the data layer's :class:`~tlcore.data.splits.PairedBatchSampler` (an epoch is one
 pass over the source, full batches; the target side cycles). Seeded: batch order and augmentation

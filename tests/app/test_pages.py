@@ -164,6 +164,18 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     assert labels[0].startswith("Checkpoint") and "Metrics (CSV)" in labels and "Report (HTML)" in labels
 
 
+def test_hyper_parameters_start_at_the_registry_defaults_choices_in_select_boxes(app: OpenApp) -> None:
+    at = app("adapt")
+    at.multiselect[0].set_value(["finetune", "kmm", "dann"]).run()
+    assert_clean(at)
+    mode = at.selectbox(key="param_finetune_mode")
+    assert mode.options == ["head", "all"] and mode.value == "all"
+    features = at.selectbox(key="param_kmm_features")
+    assert features.options == ["model", "raw"] and features.value == "model"
+    assert at.number_input(key="param_dann_weight").value == 1.0
+    assert at.number_input(key="param_kmm_B").value == 3.0 and at.checkbox(key="param_kmm_per_class").value
+
+
 def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
     at.number_input[0].set_value(1)  # the form's epochs: the recipe keeps its own budget

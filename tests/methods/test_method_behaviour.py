@@ -17,8 +17,8 @@ from tlcore.adapt import evaluate as evaluate_stage
 from tlcore.adapt.cache import BaselineCache
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import run_adaptation
+from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
-from tlcore.methods import RECOMMENDED_RECIPE
 from tlcore.workspace import Workspace
 
 N, D = 900, 10
@@ -76,7 +76,7 @@ REAL_PAIR = {"source": "mnist5k:n=2000", "target": "digits", "epochs": 3, "seed"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("methods", [RECOMMENDED_RECIPE, ("dan", "im"), ("dann", "im"), ("coral",)])
+@pytest.mark.parametrize("methods", [RECOMMENDED.methods, ("dan", "im"), ("dann", "im"), ("coral",)])
 def test_real_pair_compositions_beat_source_only_and_close_the_gap(methods, real_cache):
     """On mnist5k -> digits each alignment term in the default composition (term + information
     maximisation) and closed-form CORAL beat source-only; the trained alignments lower the MMD².

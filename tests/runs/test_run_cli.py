@@ -37,14 +37,16 @@ def test_adapt_inline_json_and_stored_config(
         workspace,
         capsys,
         *("adapt", "--source", "mnist5k", "--target", "digits", "--method", "deep_coral+im"),
-        *("--epochs", "3", "--seed", "4", "--no-augment", "--param", "im.diversity=0.5", "--json"),
+        *("--epochs", "3", "--seed", "4", "--no-augment", "--param", "im.diversity=0.5"),
+        *("--param", "deep_coral.weight=0.25", "--json"),
     )
     assert code == 0, err
     summary = json.loads(out)
     assert summary["status"] == "done" and summary["target_accuracy"] == 0.9
     assert summary["gap_after"] == {"mmd2": 0.1} and err == ""  # no progress bar with --json
     config = RunStore(workspace).get(summary["run_id"]).config
-    assert config["methods"] == ["deep_coral", "im"] and config["params"] == {"im": {"diversity": 0.5}}
+    assert config["methods"] == ["deep_coral", "im"]
+    assert config["params"] == {"im": {"diversity": 0.5}, "deep_coral": {"weight": 0.25}}
     assert (config["epochs"], config["seed"], config["augment"]) == (3, 4, False)
 
     code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
@@ -59,6 +61,9 @@ def test_adapt_inline_json_and_stored_config(
         (["--method", "dann", "--param", "dann.weight"], "error: --param expects METHOD.KEY=VALUE"),
         (["--method", "dann", "--param", "im.weight=1"], "error: --param im.*: im is not among"),
         (["--method", "dann", "--param", "dann.speed=1"], "error: dann: unknown parameter(s) speed"),
+        (["--method", "dann", "--param", "dann.weight=-2"], "error: dann: weight must be >= 0, got -2.0"),
+        (["--method", "coral", "--param", "coral.weight=1"], "error: coral: weight applies to loss terms"),
+        (["--method", "finetune", "--param", "finetune.mode=x"], "error: finetune: parameter mode must be"),
         (["--epochs", "0"], "error: epochs must be >= 1"),
     ],
 )

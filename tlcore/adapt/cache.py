@@ -1,13 +1,16 @@
 """Cache of trained source-only baselines, so runs that differ only in the method train it once.
 
-A baseline is determined by the fields of :class:`~tlcore.adapt.config.AdaptConfig` listed in
-:data:`BASELINE_FIELDS` (the target is included: harmonising the pair can change the source, e.g.
-grayscale repeated to RGB), the device type, and :data:`CACHE_VERSION` (bumped whenever the
-training code changes what a baseline is). The key is a SHA-256 of those values as JSON.
+A baseline is determined by every field of :class:`~tlcore.adapt.config.AdaptConfig` except the
+method-only ones in :data:`METHOD_ONLY_FIELDS` (so a new config field changes the key unless it is
+declared method-only; the target is in: harmonising the pair can change the source, e.g. grayscale
+repeated to RGB), by the device *type* (not ``cfg.device``: ``cuda:0`` and ``cuda:1`` share a
+baseline), and by :data:`CACHE_VERSION` (bumped whenever the training code changes what a baseline
+is). The key is a SHA-256 of those values as JSON.
 
 :class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses
-``<workspace>/cache/baselines``), also as checkpoints ``<key>.pt`` written atomically (temporary
-file, then rename) with :func:`tlcore.models.save_checkpoint`; read back with ``weights_only=True``.
+``<workspace>/cache/baselines``), also as checkpoints ``<key>.pt`` written with
+:func:`tlcore.workspace.atomic_write` and :func:`tlcore.models.save_checkpoint`; read back with
+``weights_only=True``.
 Only baselines that trained to the end (status ``done`` or ``stopped_early``) are stored.
 """
 
@@ -17,35 +20,24 @@ import copy
 import hashlib
 import json
 import os
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.models import Classifier, load_checkpoint, save_checkpoint
+from tlcore.workspace import atomic_write
 
 CACHE_VERSION = 1
-BASELINE_FIELDS = (
-    "source",
-    "target",
-    "model",
-    "epochs",
-    "batch_size",
-    "lr",
-    "seed",
-    "augment",
-    "test_fraction",
-    "patience",
-)
+METHOD_ONLY_FIELDS = ("methods", "params", "target_labels", "device")  # device: its type is in the key
 
 
 def baseline_key(cfg: AdaptConfig, device_type: str) -> str:
     """SHA-256 (hex) of the config fields that define the source-only baseline."""
-    fields = {name: getattr(cfg, name) for name in BASELINE_FIELDS}
-    fields |= {"device": device_type, "version": CACHE_VERSION}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+    values = {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name not in METHOD_ONLY_FIELDS}
+    values |= {"device": device_type, "version": CACHE_VERSION}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -99,10 +91,4 @@ class BaselineCache:
             "reason": entry.reason,
             "before": entry.before,
         }
-        with tempfile.NamedTemporaryFile(dir=self.folder, prefix=f".{key}.", delete=False) as tmp:
-            pass
-        try:
-            save_checkpoint(tmp.name, entry.model, meta)
-            Path(tmp.name).replace(self.folder / f"{key}.pt")
-        finally:
-            Path(tmp.name).unlink(missing_ok=True)
+        atomic_write(self.folder / f"{key}.pt", lambda temp: save_checkpoint(temp, entry.model, meta))

@@ -23,6 +23,7 @@ import copy
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Literal
 
 import torch
@@ -39,7 +40,7 @@ from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
 from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext, check_combination
-from tlcore.methods.registry import MethodSpec
+from tlcore.methods.registry import Configured, MethodSpec, StageBuilder, TermBuilder, WeightsBuilder
 from tlcore.models import Classifier, build_model
 from tlcore.training import History, Term, TrainSettings, train
 from tlcore.workspace import Workspace
@@ -168,12 +169,14 @@ class _Run:
             )
         return description
 
-    def adapt(self, specs: list[MethodSpec], params: dict[str, Any], baseline: Classifier) -> StageOutcome:
+    def adapt(
+        self, specs: list[MethodSpec], params: dict[str, Configured], baseline: Classifier
+    ) -> StageOutcome:
         first = specs[0]
-        if first.kind == "baseline":
+        if first.builder is None:
             return StageOutcome(baseline)
         self.stage_event("adapt", SPANS["adapt"][0], f"adapting with {self.cfg.method_label}")
-        if first.kind == "stage":
+        if isinstance(first.builder, StageBuilder):
             ctx = StageContext(
                 baseline=copy.deepcopy(baseline),
                 source=self.pair.source_train,
@@ -187,28 +190,30 @@ class _Run:
                 new_model=self.new_model,
                 features=lambda model, domain: extract_features(model, domain.X, device=self.cfg.device),
             )
-            return first.build(params[first.name], ctx)
+            return first.builder.build(params[first.name].params, ctx)
         info: dict[str, Any] = {}
         weights = None
-        weighting = [s for s in specs if s.kind == "weights"]
-        if weighting:
-            weights = weighting[0].build(params[weighting[0].name], self._weights_context(baseline))
-            info["weights"] = _weights_summary(weights)
+        for spec in specs:
+            if isinstance(spec.builder, WeightsBuilder):  # at most one (check_combination)
+                weights = spec.builder.build(params[spec.name].params, self._weights_context(baseline))
+                info["weights"] = _weights_summary(weights)
         model = self.new_model()
-        term_ctx = TermContext(self.n_classes, model.feature_dim)
-        terms = [
-            Term(
-                s.name,
-                _seeded_build(self.cfg.seed, s.name, lambda s=s: s.build(params[s.name], term_ctx)),
-                params[s.name].weight,
-            )
-            for s in specs
-            if s.kind == "term"
-        ]
+        terms = self._terms(specs, params, TermContext(self.n_classes, model.feature_dim))
         history = self.train(
             model, self.pair.source_train, self.pair.unlabelled_target, terms=terms, source_weights=weights
         )
         return StageOutcome(model, history, info)
+
+    def _terms(self, specs: list[MethodSpec], params: dict[str, Configured], ctx: TermContext) -> list[Term]:
+        """The weighted loss terms, each objective built under its own seed."""
+        terms = []
+        for spec in specs:
+            configured = params[spec.name]
+            if isinstance(spec.builder, TermBuilder) and configured.weight is not None:
+                build = partial(spec.builder.build, configured.params, ctx)
+                objective = _seeded_build(self.cfg.seed, spec.name, build)
+                terms.append(Term(spec.name, objective, configured.weight))
+        return terms
 
     def _weights_context(self, baseline: Classifier) -> WeightsContext:
         source, target = self.pair.source_train, self.pair.unlabelled_target
@@ -233,7 +238,7 @@ def _weights_summary(w: torch.Tensor) -> dict[str, float]:
     }
 
 
-def _parse_params(cfg: AdaptConfig, specs: list[MethodSpec]) -> dict[str, Any]:
+def _parse_params(cfg: AdaptConfig, specs: list[MethodSpec]) -> dict[str, Configured]:
     stray = sorted(set(cfg.params) - set(cfg.methods))
     if stray:
         raise TLError(

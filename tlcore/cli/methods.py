@@ -25,7 +25,11 @@ def methods_command(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['name']:<16} {row['family']:<16} {row['kind']:<8} {row['description']}")
         if row["params"]:
-            params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+            choices = row["choices"]
+            params = ", ".join(
+                f"{k}={v}" + (f" [{'|'.join(choices[k])}]" if k in choices else "")
+                for k, v in row["params"].items()
+            )
             print(f"{'':<42} params: {params}")
     print("\ncombine with '+': [one weighting method] + any loss terms, e.g. deep_coral+im;")
     print("baselines and stages (kind 'baseline' / 'stage') run alone.")

@@ -18,21 +18,16 @@ from tlcore.methods import (  # noqa: F401 - imported to register the methods
 )
 from tlcore.methods.context import StageContext, StageOutcome, TermContext, WeightsContext
 from tlcore.methods.registry import (
+    Configured,
     MethodSpec,
     check_combination,
     get_method,
     list_methods,
     parse_methods,
-    register_method,
 )
 
-RECOMMENDED_RECIPE = ("deep_coral", "im")
-"""The strongest unsupervised composition measured on mnist5k -> digits with the default budget
-(LeNet, augmentation, 10 epochs, batch 32, seed 0: 97.8% vs 78.8% source-only, oracle 96.9%):
-Deep CORAL aligns the feature covariances, IM sharpens and balances the target predictions."""
-
 __all__ = [
-    "RECOMMENDED_RECIPE",
+    "Configured",
     "MethodSpec",
     "StageContext",
     "StageOutcome",
@@ -42,5 +37,4 @@ __all__ = [
     "get_method",
     "list_methods",
     "parse_methods",
-    "register_method",
 ]

@@ -10,25 +10,24 @@ from __future__ import annotations
 
 from tlcore.errors import TLError
 from tlcore.methods.context import StageContext, StageOutcome
-from tlcore.methods.registry import MethodSpec, NoParams, add_method, register_method
+from tlcore.methods.registry import MethodSpec, NoParams, add_method, register_stage
 
 add_method(
     MethodSpec(
         name="source_only",
         family="baseline",
-        kind="baseline",
         description="Train on the labelled source only; the 'before' every method is compared with.",
         params=NoParams,
-        build=None,
+        builder=None,
     )
 )
 
 
-@register_method(
+@register_stage(
     "target_only",
     family="baseline",
-    kind="stage",
     description="Oracle: train on the labelled target train split (needs target labels).",
+    params=NoParams,
     needs_target_labels=True,
 )
 def target_only(params: NoParams, ctx: StageContext) -> StageOutcome:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
 from tlcore.data.domain import Domain
 from tlcore.models import Classifier
 from tlcore.training import History
+
+FeatureSpace = Literal["model", "raw"]  # where source weights are computed (WeightsContext.features)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class WeightsContext:
     raw_features: Callable[[], tuple[torch.Tensor, torch.Tensor]]  # computed on demand
     seed: int
 
-    def features(self, space: str) -> tuple[torch.Tensor, torch.Tensor]:
+    def features(self, space: FeatureSpace) -> tuple[torch.Tensor, torch.Tensor]:
         if space == "model":
             return self.model_features
         if space == "raw":

@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from tlcore.errors import TLError
 from tlcore.methods.context import StageContext, StageOutcome
-from tlcore.methods.registry import register_method
+from tlcore.methods.registry import register_stage
 from tlcore.models import Classifier
 
 
@@ -79,10 +79,9 @@ def fit_head(
         model.head.bias.copy_(torch.from_numpy(bias))
 
 
-@register_method(
+@register_stage(
     "coral",
     family="feature-based",
-    kind="stage",
     description="Closed-form CORAL: re-colour source features with the target covariance, refit the head.",
     params=CoralParams,
 )

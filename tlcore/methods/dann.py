@@ -21,13 +21,12 @@ import torch
 from torch import nn
 
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_method
+from tlcore.methods.registry import register_term
 from tlcore.training import StepInputs, ramp_up
 
 
 @dataclass(frozen=True)
 class DANNParams:
-    weight: float = 1.0
     hidden: int = 256
     gamma: float = 10.0
 
@@ -78,12 +77,12 @@ class DANNLoss(nn.Module):
         return loss, {"lambda": coeff, "disc_accuracy": accuracy}
 
 
-@register_method(
+@register_term(
     "dann",
     family="feature-based",
-    kind="term",
     description="DANN: adversarial domain discriminator through a gradient reversal layer.",
     params=DANNParams,
+    weight=1.0,
 )
 def dann(params: DANNParams, ctx: TermContext) -> DANNLoss:
     return DANNLoss(ctx.feature_dim, params.hidden, params.gamma)

@@ -22,22 +22,20 @@ import numpy as np
 import torch
 
 from tlcore.errors import TLError
-from tlcore.methods.context import WeightsContext
-from tlcore.methods.registry import register_method
+from tlcore.methods.context import FeatureSpace, WeightsContext
+from tlcore.methods.registry import register_weights
 from tlcore.metrics import proxy_a_distance
 
 
 @dataclass(frozen=True)
 class DomainWeightsParams:
-    features: str = "model"  # "model": source-only baseline features | "raw": flattened inputs (PCA)
+    features: FeatureSpace = "model"  # "model": source-only baseline features | "raw": raw inputs (PCA)
     C: float = 0.01  # inverse L2 strength of the logistic regression (small: smooth probabilities)
     clip: float = 5.0  # largest weight (the mean is 1)
     per_class: bool = True  # normalise within each source class (keeps the class priors)
     folds: int = 2  # cross-fitting folds
 
     def check(self) -> None:
-        if self.features not in ("model", "raw"):
-            raise TLError(f"domain_weights: features must be 'model' or 'raw', got {self.features!r}")
         if self.clip <= 1 or self.C <= 0 or self.folds < 2:
             raise TLError("domain_weights: need clip > 1, C > 0 and folds >= 2")
 
@@ -48,10 +46,9 @@ def density_ratio(p_target: np.ndarray) -> torch.Tensor:
     return p / (1 - p)
 
 
-@register_method(
+@register_weights(
     "domain_weights",
     family="instance-based",
-    kind="weights",
     description="Weight source samples by p(target|x)/p(source|x) from a domain classifier.",
     params=DomainWeightsParams,
 )

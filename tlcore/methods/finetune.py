@@ -15,6 +15,7 @@ baseline (one source epoch's worth of steps per epoch), so both see the same bud
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
@@ -22,18 +23,16 @@ from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
 from tlcore.methods.context import StageContext, StageOutcome
-from tlcore.methods.registry import register_method
+from tlcore.methods.registry import register_stage
 
 
 @dataclass(frozen=True)
 class FinetuneParams:
-    mode: str = "all"  # "head" | "all"
+    mode: Literal["head", "all"] = "all"
     shots: int = 10  # labelled target samples per class (overridden by AdaptConfig.target_labels)
     backbone_lr_mult: float = 0.1  # mode "all": backbone learning rate = lr * this
 
     def check(self) -> None:
-        if self.mode not in ("head", "all"):
-            raise TLError(f"finetune: mode must be 'head' or 'all', got {self.mode!r}")
         if self.shots < 1:
             raise TLError("finetune: shots must be >= 1")
         if self.backbone_lr_mult <= 0:
@@ -55,10 +54,9 @@ def few_shot(domain: Domain, k: int, seed: int) -> Domain:
     return domain.subset(index, name=f"{domain.name} ({k} per class)")
 
 
-@register_method(
+@register_stage(
     "finetune",
     family="model-based",
-    kind="stage",
     description="Pretrain on source, fine-tune on k labelled target samples per class (head or all layers).",
     params=FinetuneParams,
     needs_target_labels=True,

@@ -29,14 +29,14 @@ import torch
 
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
-from tlcore.methods.context import WeightsContext
-from tlcore.methods.registry import register_method
+from tlcore.methods.context import FeatureSpace, WeightsContext
+from tlcore.methods.registry import register_weights
 from tlcore.metrics import gaussian_kernel, median_bandwidth
 
 
 @dataclass(frozen=True)
 class KMMParams:
-    features: str = "model"  # "model": source-only baseline features | "raw": flattened inputs
+    features: FeatureSpace = "model"  # "model": source-only baseline features | "raw": raw inputs (PCA)
     B: float = 3.0  # upper bound of each weight (small: keeps the effective sample size up)
     eps: float = -1.0  # slab half-width relative to n_s; < 0: (sqrt(n_s) - 1) / sqrt(n_s)
     max_samples: int = 1000  # chunk size (source) and target subsample
@@ -44,8 +44,6 @@ class KMMParams:
     per_class: bool = True  # rescale to mean 1 within each source class (keeps the class priors)
 
     def check(self) -> None:
-        if self.features not in ("model", "raw"):
-            raise TLError(f"kmm: features must be 'model' or 'raw', got {self.features!r}")
         if self.B <= 1 or self.max_samples < 10 or self.iterations < 1:
             raise TLError("kmm: need B > 1, max_samples >= 10 and iterations >= 1")
 
@@ -101,10 +99,9 @@ def kmm_weights(Xs: torch.Tensor, Xt: torch.Tensor, params: KMMParams, seed: int
     return weights
 
 
-@register_method(
+@register_weights(
     "kmm",
     family="instance-based",
-    kind="weights",
     description="Kernel mean matching: source weights that match the target's kernel mean (a QP).",
     params=KMMParams,
 )

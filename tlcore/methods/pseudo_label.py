@@ -18,13 +18,12 @@ from torch import nn
 
 from tlcore.errors import TLError
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_method
+from tlcore.methods.registry import register_term
 from tlcore.training import StepInputs
 
 
 @dataclass(frozen=True)
 class PseudoLabelParams:
-    weight: float = 1.0
     threshold: float = 0.95
 
     def check(self) -> None:
@@ -52,12 +51,12 @@ class PseudoLabelLoss(nn.Module):
         return loss, {"confident": mask.mean().item()}
 
 
-@register_method(
+@register_term(
     "pseudo_label",
     family="self-training",
-    kind="term",
     description="Train on the model's own confident target predictions (threshold on probability).",
     params=PseudoLabelParams,
+    weight=1.0,
 )
 def pseudo_label(params: PseudoLabelParams, ctx: TermContext) -> PseudoLabelLoss:
     return PseudoLabelLoss(params.threshold)

@@ -16,8 +16,12 @@ term       a loss term ``weight * objective(StepInputs)`` added to the source lo
 
 A run's methods compose as ``[weights] + term + term ...`` (CLI ``deep_coral+im``), or are a single
 baseline or stage; :func:`check_combination` refuses anything else with a :class:`TLError`.
-Hyper-parameters live in one dataclass per method; :meth:`MethodSpec.parse_params` fills it from
-``AdaptConfig.params[name]`` (strings from the CLI are converted to the field's type).
+Each kind registers through its own decorator (:func:`register_term`, :func:`register_weights`,
+:func:`register_stage`), typed by its builder protocol, so a builder of the wrong shape is a type
+error. Hyper-parameters live in one dataclass per method; a term's loss weight is the registry's,
+not the dataclass's (registered default, overridable as ``params[name]["weight"]``).
+:meth:`MethodSpec.parse_params` turns ``AdaptConfig.params[name]`` into a :class:`Configured`
+(strings from the CLI are converted to the field's type; ``Literal`` fields are choices).
 """
 
 from __future__ import annotations
@@ -25,13 +29,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_type_hints
+from typing import Any, Literal, Protocol, TypeVar, get_args, get_origin, get_type_hints
+
+import torch
 
 from tlcore.errors import TLError
+from tlcore.methods.context import StageContext, StageOutcome, TermContext, WeightsContext
+from tlcore.training import Objective
 
 Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
 Kind = Literal["baseline", "stage", "weights", "term"]
 Param = float | int | str | bool
+WEIGHT = "weight"  # the registry-level parameter of every term
+
+P = TypeVar("P")
+P_contra = TypeVar("P_contra", contravariant=True)
 
 
 @dataclass(frozen=True)
@@ -39,41 +51,99 @@ class NoParams:
     """A method without hyper-parameters."""
 
 
+class TermBuild(Protocol[P_contra]):
+    """Builds a term's objective (an ``nn.Module`` when it has trainable parts, e.g. a discriminator)."""
+
+    def __call__(self, params: P_contra, ctx: TermContext, /) -> Objective: ...
+
+
+class WeightsBuild(Protocol[P_contra]):
+    """Computes the source sample weights (length ``n_s``, mean 1)."""
+
+    def __call__(self, params: P_contra, ctx: WeightsContext, /) -> torch.Tensor: ...
+
+
+class StageBuild(Protocol[P_contra]):
+    """Builds the adapted model itself."""
+
+    def __call__(self, params: P_contra, ctx: StageContext, /) -> StageOutcome: ...
+
+
+@dataclass(frozen=True)
+class TermBuilder:
+    build: TermBuild[Any]
+    weight: float  # default loss weight
+
+
+@dataclass(frozen=True)
+class WeightsBuilder:
+    build: WeightsBuild[Any]
+
+
+@dataclass(frozen=True)
+class StageBuilder:
+    build: StageBuild[Any]
+
+
+Builder = TermBuilder | WeightsBuilder | StageBuilder
+KINDS: dict[type[Builder], Kind] = {TermBuilder: "term", WeightsBuilder: "weights", StageBuilder: "stage"}
+
+
+@dataclass(frozen=True)
+class Configured:
+    """A method's hyper-parameters parsed from ``AdaptConfig.params[name]``: its params dataclass and,
+    for a term, its loss weight (None for the other kinds)."""
+
+    params: Any
+    weight: float | None = None
+
+
 @dataclass(frozen=True)
 class MethodSpec:
-    """One registered method. ``build``'s signature depends on ``kind`` (see the module docstring):
-
-    * ``term``: ``build(params, TermContext) -> Objective``
-    * ``weights``: ``build(params, WeightsContext) -> Tensor`` (length ``n_s``, mean 1)
-    * ``stage``: ``build(params, StageContext) -> StageOutcome``
-    * ``baseline``: ``build`` is ``None``.
-    """
+    """One registered method; ``builder`` is None for a baseline (the kind follows from it)."""
 
     name: str
     family: Family
-    kind: Kind
     description: str
     params: type
-    build: Callable[..., Any] | None
+    builder: Builder | None
     needs_target_labels: bool = False
 
-    def defaults(self) -> dict[str, Param]:
-        return dataclasses.asdict(self.params())
+    @property
+    def kind(self) -> Kind:
+        return "baseline" if self.builder is None else KINDS[type(self.builder)]
 
-    def parse_params(self, raw: Mapping[str, Any] | None) -> Any:
-        """The params dataclass from ``raw`` (defaults for missing keys); unknown keys are refused."""
+    def defaults(self) -> dict[str, Param]:
+        """Default hyper-parameters, a term's ``weight`` first."""
+        weight = {WEIGHT: self.builder.weight} if isinstance(self.builder, TermBuilder) else {}
+        return weight | dataclasses.asdict(self.params())
+
+    def choices(self) -> dict[str, tuple[str, ...]]:
+        """The allowed values of each ``Literal`` parameter."""
+        hints = get_type_hints(self.params)
+        return {key: get_args(hint) for key, hint in hints.items() if get_origin(hint) is Literal}
+
+    def parse_params(self, raw: Mapping[str, Any] | None) -> Configured:
+        """The params dataclass (defaults for missing keys) and a term's weight; unknown keys are refused."""
         raw = dict(raw or {})
+        weight = None
+        if isinstance(self.builder, TermBuilder):
+            weight = _convert(self.name, WEIGHT, raw.pop(WEIGHT, self.builder.weight), float)
+            if not weight >= 0:  # NaN too; +inf is kept (it trips the loop's non-finite-loss guard)
+                raise TLError(f"{self.name}: weight must be >= 0, got {weight}")
+        elif WEIGHT in raw:
+            raise TLError(f"{self.name}: weight applies to loss terms only, not to a {self.kind} method")
         types = get_type_hints(self.params)
         unknown = sorted(set(raw) - set(types))
         if unknown:
-            known = ", ".join(types) or "none"
+            known = ", ".join(self.defaults()) or "none"
             raise TLError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; known: {known}")
         values = {key: _convert(self.name, key, value, types[key]) for key, value in raw.items()}
         params = self.params(**values)
         check = getattr(params, "check", None)
         if check is not None:
             check()
-        return params
+        return Configured(params, weight)
 
     def describe(self) -> dict[str, Any]:
         """What ``python -m tlcore methods --json`` prints for this method."""
@@ -84,10 +154,17 @@ class MethodSpec:
             "description": self.description,
             "needs_target_labels": self.needs_target_labels,
             "params": self.defaults(),
+            "choices": {key: list(values) for key, values in self.choices().items()},
         }
 
 
-def _convert(method: str, key: str, value: Any, kind: type) -> Param:
+def _convert(method: str, key: str, value: Any, kind: Any) -> Any:
+    if get_origin(kind) is Literal:
+        choices = get_args(kind)
+        if value not in choices:
+            allowed = ", ".join(map(repr, choices))
+            raise TLError(f"{method}: parameter {key} must be one of {allowed}, got {value!r}")
+        return value
     try:
         if kind is bool and isinstance(value, str):
             if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
@@ -103,31 +180,51 @@ def _convert(method: str, key: str, value: Any, kind: type) -> Param:
 _REGISTRY: dict[str, MethodSpec] = {}
 
 
-def register_method(
-    name: str,
-    *,
-    family: Family,
-    kind: Kind,
-    description: str,
-    params: type = NoParams,
-    needs_target_labels: bool = False,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator registering ``build`` as method ``name``; a second registration of a name fails."""
+def add_method(spec: MethodSpec) -> None:
+    """Register a ready :class:`MethodSpec`; a second registration of a name fails."""
+    if spec.name in _REGISTRY:
+        raise ValueError(f"method {spec.name!r} is already registered")
+    if not dataclasses.is_dataclass(spec.params):
+        raise TypeError(f"{spec.name}: params must be a dataclass")
+    if WEIGHT in {f.name for f in dataclasses.fields(spec.params)}:
+        raise TypeError(f"{spec.name}: 'weight' is the registry's (register_term(weight=...))")
+    _REGISTRY[spec.name] = spec
 
-    def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
-        add_method(MethodSpec(name, family, kind, description, params, build, needs_target_labels))
+
+def register_term(
+    name: str, *, family: Family, description: str, params: type[P], weight: float
+) -> Callable[[TermBuild[P]], TermBuild[P]]:
+    """Decorator registering a loss term with its default loss ``weight``."""
+
+    def decorate(build: TermBuild[P]) -> TermBuild[P]:
+        add_method(MethodSpec(name, family, description, params, TermBuilder(build, weight)))
         return build
 
     return decorate
 
 
-def add_method(spec: MethodSpec) -> None:
-    """Register a ready :class:`MethodSpec` (used directly for ``baseline`` methods without a build)."""
-    if spec.name in _REGISTRY:
-        raise ValueError(f"method {spec.name!r} is already registered")
-    if not dataclasses.is_dataclass(spec.params):
-        raise TypeError(f"{spec.name}: params must be a dataclass")
-    _REGISTRY[spec.name] = spec
+def register_weights(
+    name: str, *, family: Family, description: str, params: type[P]
+) -> Callable[[WeightsBuild[P]], WeightsBuild[P]]:
+    """Decorator registering a source-weighting method."""
+
+    def decorate(build: WeightsBuild[P]) -> WeightsBuild[P]:
+        add_method(MethodSpec(name, family, description, params, WeightsBuilder(build)))
+        return build
+
+    return decorate
+
+
+def register_stage(
+    name: str, *, family: Family, description: str, params: type[P], needs_target_labels: bool = False
+) -> Callable[[StageBuild[P]], StageBuild[P]]:
+    """Decorator registering a stage method (it builds the adapted model itself)."""
+
+    def decorate(build: StageBuild[P]) -> StageBuild[P]:
+        add_method(MethodSpec(name, family, description, params, StageBuilder(build), needs_target_labels))
+        return build
+
+    return decorate
 
 
 def get_method(name: str) -> MethodSpec:

@@ -1,0 +1,66 @@
+"""The baseline cache: which config fields key a baseline, and checkpoints written all at once."""
+
+from dataclasses import fields, replace
+
+import pytest
+import torch
+
+from tlcore.adapt import cache as cache_module
+from tlcore.adapt.cache import METHOD_ONLY_FIELDS, BaselineCache, CachedBaseline, baseline_key
+from tlcore.adapt.config import AdaptConfig
+from tlcore.models import build_model
+
+BASE = AdaptConfig(source="mnist5k", target="digits")
+ALTERED = {  # one changed value per AdaptConfig field: a new field must be added here (and classified)
+    "source": "usps",
+    "target": "mnist5k",
+    "methods": ("dann",),
+    "params": {"dann": {"weight": 0.3}},
+    "model": "lenet",
+    "epochs": 3,
+    "batch_size": 16,
+    "lr": 0.01,
+    "seed": 1,
+    "augment": False,
+    "target_labels": 5,
+    "test_fraction": 0.3,
+    "patience": 2,
+    "device": "cpu",
+}
+
+
+def test_every_config_field_keys_the_baseline_unless_it_is_method_only():
+    assert set(ALTERED) == {f.name for f in fields(AdaptConfig)}, "classify the new AdaptConfig field"
+    assert set(METHOD_ONLY_FIELDS) < set(ALTERED)
+    key = baseline_key(BASE, "cpu")
+    for name, value in ALTERED.items():
+        assert getattr(BASE, name) != value, name
+        same = baseline_key(replace(BASE, **{name: value}), "cpu") == key
+        assert same == (name in METHOD_ONLY_FIELDS), name
+    assert baseline_key(BASE, "cuda") != key  # the device type is in the key, cfg.device is not
+
+
+def _entry(seed: int) -> CachedBaseline:
+    torch.manual_seed(seed)
+    return CachedBaseline(build_model("mlp", (4,), 3), [{"epoch": 1.0, "loss": 0.5}], "done", "")
+
+
+def test_put_writes_a_checkpoint_all_at_once(tmp_path, monkeypatch):
+    folder = tmp_path / "baselines"
+    entry = _entry(0)
+    BaselineCache(folder).put("k1", entry)
+    assert [p.name for p in folder.iterdir()] == ["k1.pt"]
+    reloaded = BaselineCache(folder).get("k1")
+    assert reloaded.history == entry.history and reloaded.status == "done"
+    for name, value in entry.model.state_dict().items():
+        assert torch.equal(reloaded.model.state_dict()[name], value), name
+
+    def fail_halfway(path, model, meta):
+        path.write_bytes(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache_module, "save_checkpoint", fail_halfway)
+    with pytest.raises(OSError, match="disk full"):
+        BaselineCache(folder).put("k1", _entry(1))
+    assert [p.name for p in folder.iterdir()] == ["k1.pt"]  # no temporary file left, old one intact
+    assert torch.equal(BaselineCache(folder).get("k1").model.head.weight, entry.model.head.weight)

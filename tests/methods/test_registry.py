@@ -1,0 +1,133 @@
+"""The method contract: registry-level term weights, Literal choices, one typed decorator per kind."""
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import pytest
+import torch
+
+from tlcore.errors import TLError
+from tlcore.methods import Configured, StageOutcome, get_method, list_methods
+from tlcore.methods import registry as registry_module
+from tlcore.methods.dann import DANNParams
+from tlcore.methods.finetune import FinetuneParams
+from tlcore.methods.registry import (
+    NoParams,
+    StageBuilder,
+    TermBuilder,
+    WeightsBuilder,
+    add_method,
+    register_stage,
+    register_term,
+    register_weights,
+)
+
+TERM_WEIGHTS = {"deep_coral": 100.0, "dan": 10.0, "dann": 1.0, "im": 1.0, "pseudo_label": 1.0}
+
+
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """A copy of the registry that toy registrations may change."""
+    monkeypatch.setattr(registry_module, "_REGISTRY", dict(registry_module._REGISTRY))
+
+
+def test_term_weights_are_registered_defaults_listed_first():
+    terms = {spec.name: spec for spec in list_methods() if spec.kind == "term"}
+    assert set(terms) == set(TERM_WEIGHTS)
+    for name, weight in TERM_WEIGHTS.items():
+        spec = terms[name]
+        assert "weight" not in {f.name for f in dataclasses.fields(spec.params)}
+        assert isinstance(spec.builder, TermBuilder) and spec.builder.weight == weight
+        assert next(iter(spec.defaults())) == "weight" and spec.defaults()["weight"] == weight
+        assert spec.describe()["params"]["weight"] == weight
+        assert spec.parse_params(None) == spec.parse_params({}) and spec.parse_params({}).weight == weight
+
+
+def test_a_term_weight_parses_beside_the_dataclass_fields():
+    dann = get_method("dann")
+    assert dann.parse_params({"weight": "0.3", "hidden": "8"}) == Configured(DANNParams(hidden=8), 0.3)
+    assert dann.parse_params({"weight": 0}).weight == 0.0
+    assert get_method("deep_coral").parse_params({"weight": 7}) == Configured(NoParams(), 7.0)
+    with pytest.raises(TLError, match=r"^dann: weight must be >= 0, got -1.0$"):
+        dann.parse_params({"weight": -1})
+    with pytest.raises(TLError, match="weight must be >= 0, got nan"):
+        dann.parse_params({"weight": math.nan})
+    with pytest.raises(TLError, match=r"known: weight, hidden, gamma$"):
+        dann.parse_params({"wieght": 1})
+
+
+@pytest.mark.parametrize("name", ["source_only", "target_only", "finetune", "coral", "kmm", "domain_weights"])
+def test_a_weight_for_a_method_that_is_no_term_is_refused(name):
+    spec = get_method(name)
+    assert spec.parse_params({}).weight is None and "weight" not in spec.defaults()
+    with pytest.raises(TLError, match=rf"^{name}: weight applies to loss terms only, not to a {spec.kind}"):
+        spec.parse_params({"weight": 1.0})
+
+
+def test_choice_parameters_are_literals_validated_and_described():
+    choices = {spec.name: spec.describe()["choices"] for spec in list_methods() if spec.describe()["choices"]}
+    assert choices == {
+        "finetune": {"mode": ["head", "all"]},
+        "domain_weights": {"features": ["model", "raw"]},
+        "kmm": {"features": ["model", "raw"]},
+    }
+    for spec in list_methods():  # no free-text string parameter is left
+        strings = {key for key, value in spec.defaults().items() if isinstance(value, str)}
+        assert strings <= set(spec.choices()), spec.name
+    assert get_method("finetune").parse_params({"mode": "head"}).params == FinetuneParams(mode="head")
+    assert get_method("kmm").parse_params({"features": "raw"}).params.features == "raw"
+    with pytest.raises(TLError, match=r"^finetune: parameter mode must be one of 'head', 'all', got 'some'$"):
+        get_method("finetune").parse_params({"mode": "some"})
+    with pytest.raises(TLError, match="features must be one of 'model', 'raw', got 1"):
+        get_method("domain_weights").parse_params({"features": 1})
+
+
+@dataclass(frozen=True)
+class ToyParams:
+    scale: float = 2.0
+    side: Literal["left", "right"] = "left"
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_each_kind_registers_through_its_own_decorator():
+    def objective(params: ToyParams, ctx) -> torch.nn.Module:
+        return torch.nn.Identity()
+
+    def weights(params: ToyParams, ctx) -> torch.Tensor:
+        return torch.full((3,), params.scale)
+
+    def stage(params: NoParams, ctx) -> StageOutcome:
+        return StageOutcome(ctx.baseline)
+
+    decorate = register_term("toy_term", family="feature-based", description="", params=ToyParams, weight=0.5)
+    assert decorate(objective) is objective
+    register_weights("toy_weights", family="instance-based", description="w", params=ToyParams)(weights)
+    register_stage("toy_stage", family="model-based", description="s", params=NoParams)(stage)
+    term, weighting, staged = (get_method(n) for n in ("toy_term", "toy_weights", "toy_stage"))
+    assert [term.kind, weighting.kind, staged.kind] == ["term", "weights", "stage"]
+    assert term.builder == TermBuilder(objective, 0.5)
+    assert weighting.builder == WeightsBuilder(weights) and staged.builder == StageBuilder(stage)
+    assert term.defaults() == {"weight": 0.5, "scale": 2.0, "side": "left"}
+    assert term.describe()["choices"] == {"side": ["left", "right"]}
+    configured = weighting.parse_params({"scale": "4", "side": "right"})
+    assert torch.equal(weighting.builder.build(configured.params, None), torch.full((3,), 4.0))
+    with pytest.raises(TLError, match="must be one of 'left', 'right'"):
+        term.parse_params({"side": "up"})
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_the_registry_refuses_duplicates_and_a_weight_field():
+    with pytest.raises(ValueError, match="'im' is already registered"):
+        register_term("im", family="self-training", description="again", params=NoParams, weight=1.0)(
+            lambda p, c: torch.nn.Identity()
+        )
+
+    @dataclass(frozen=True)
+    class Weighted:
+        weight: float = 1.0
+
+    with pytest.raises(TypeError, match="'weight' is the registry's"):
+        add_method(registry_module.MethodSpec("weighted", "feature-based", "w", Weighted, None))
+    assert "weighted" not in {spec.name for spec in list_methods()}
