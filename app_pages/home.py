@@ -1,9 +1,10 @@
-"""Home: what transfer learning is about, the three families, and a one-click demo."""
+"""Home: what transfer learning is about, the families of methods (from the registry), a one-click demo."""
 
 import streamlit as st
 
 from app_support import engine, state
 from tlcore.data.spec import DEFAULT_PAIR
+from tlcore.methods.registry import FAMILIES
 
 st.title("tlstudio")
 st.markdown(
@@ -12,30 +13,22 @@ st.markdown(
     "gap, tries adaptation methods against it and shows whether they helped."
 )
 
-FAMILIES = {
-    "instance-based": (
-        ":material/balance: Instance-based",
-        "Re-weight the source samples so that the ones resembling the target count more.",
-    ),
-    "feature-based": (
-        ":material/hub: Feature-based",
-        "Learn a representation in which source and target look alike (CORAL, MMD, adversarial).",
-    ),
-    "model-based": (
-        ":material/layers: Model-based",
-        "Reuse a trained model's parameters and fine-tune them, or let it teach itself on the target.",
-    ),
+ICONS = {
+    "baseline": ":material/flag:",
+    "model-based": ":material/layers:",
+    "instance-based": ":material/balance:",
+    "feature-based": ":material/hub:",
+    "self-training": ":material/psychology:",
 }
 methods = engine.methods_by_family()
-for column, (family, (title, text)) in zip(st.columns(3), FAMILIES.items(), strict=True):
+families = [f for f in FAMILIES if f != "baseline"]
+for column, family in zip(st.columns(len(families)), families, strict=True):
     with column.container(border=True):
-        st.markdown(f"#### {title}")
-        st.write(text)
-        names = methods.get(family, []) + (
-            methods.get("self-training", []) if family == "model-based" else []
-        )
-        if names:
-            st.caption("Methods here: " + ", ".join(f"`{n}`" for n in names))
+        st.markdown(f"#### {ICONS.get(family, '')} {family.capitalize()}")
+        st.write(FAMILIES[family])
+        if methods.get(family):
+            st.caption("Methods here: " + ", ".join(f"`{n}`" for n in methods[family]))
+st.caption(FAMILIES["baseline"] + " Methods: " + ", ".join(f"`{n}`" for n in methods.get("baseline", [])))
 
 st.divider()
 left, right = st.columns([2, 1])
@@ -44,7 +37,7 @@ with left:
     st.markdown(
         f"1. **Diagnose** the gap between `{DEFAULT_PAIR[0]}` (MNIST digits) and "
         f"`{DEFAULT_PAIR[1]}` (scanned UCI digits).\n"
-        "2. **Adapt**: launch two methods as background runs.\n"
+        "2. **Adapt**: launch the recommended recipe as a background run.\n"
         "3. **Compare** them before and after, and download a report."
     )
 with right:

@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.methods import list_methods
+from tlcore.methods.registry import FAMILIES
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -212,3 +214,14 @@ def test_a_run_can_be_cancelled_from_the_page(app: OpenApp) -> None:
 
 def test_app_file_registers_pages_once() -> None:
     assert APP.read_text().count("st.navigation(") == 1
+
+
+def test_home_shows_every_family_of_the_registry_with_its_methods(app: OpenApp) -> None:
+    at = app("home")
+    shown = " ".join(texts(at))
+    for spec in list_methods():
+        assert f"`{spec.name}`" in shown, spec.name
+    for family, sentence in FAMILIES.items():
+        assert sentence in shown, family
+    headings = [m.value for m in at.markdown if str(m.value).startswith("#### ")]
+    assert any("Self-training" in h for h in headings) and any("Model-based" in h for h in headings)

@@ -234,13 +234,18 @@ def get_method(name: str) -> MethodSpec:
         raise TLError(f"unknown method {name!r}; choose from: {', '.join(_REGISTRY)}") from None
 
 
-FAMILY_ORDER: tuple[Family, ...] = (
-    "baseline",
-    "model-based",
-    "instance-based",
-    "feature-based",
-    "self-training",
-)
+FAMILIES: dict[Family, str] = {
+    "baseline": "References: the source-only model every run is compared with, and the oracle trained "
+    "on target labels.",
+    "model-based": "Reuse a trained model's parameters: fine-tune them on a few labelled target samples.",
+    "instance-based": "Re-weight the source samples so that the ones resembling the target count more.",
+    "feature-based": "Learn a representation in which source and target look alike (CORAL, MMD, "
+    "adversarial).",
+    "self-training": "Let the model teach itself on the unlabelled target: confident, diverse predictions "
+    "or its own pseudo-labels.",
+}
+"""Every family in display order, with one sentence on what its methods do."""
+FAMILY_ORDER: tuple[Family, ...] = tuple(FAMILIES)
 
 
 def list_methods() -> list[MethodSpec]:
