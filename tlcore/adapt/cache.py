@@ -5,10 +5,11 @@ A baseline is determined by the fields of :class:`~tlcore.adapt.config.AdaptConf
 grayscale repeated to RGB), the device type, and :data:`CACHE_VERSION` (bumped whenever the
 training code changes what a baseline is). The key is a SHA-256 of those values as JSON.
 
-:class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses
-``<workspace>/cache/baselines``), also as checkpoints ``<key>.pt`` written atomically (temporary
-file, then rename) with :func:`tlcore.models.save_checkpoint`; read back with ``weights_only=True``.
-Only baselines that trained to the end (status ``done`` or ``stopped_early``) are stored.
+:class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses the
+workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` written
+atomically (temporary file, then rename) with :func:`tlcore.models.save_checkpoint`; read back
+with ``weights_only=True``. Only baselines that trained to the end (status ``done`` or
+``stopped_early``) are stored.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.models import Classifier, load_checkpoint, save_checkpoint
+
+if TYPE_CHECKING:
+    from tlcore.workspace import Workspace
 
 CACHE_VERSION = 1
 BASELINE_FIELDS = (
@@ -67,6 +71,11 @@ class BaselineCache:
     def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self.folder = None if folder is None else Path(folder)
         self._memory: dict[str, CachedBaseline] = {}
+
+    @classmethod
+    def of_workspace(cls, workspace: Workspace) -> BaselineCache:
+        """The workspace's cache, ``<workspace>/cache/baselines`` (the folder is made by the first put)."""
+        return cls(workspace.inside("cache", "baselines"))
 
     def get(self, key: str) -> CachedBaseline | None:
         """A copy of the cached baseline (free to modify), or None."""

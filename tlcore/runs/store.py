@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
 from tlcore.workspace import atomic_write
 
@@ -47,7 +48,6 @@ Status = Literal["queued", "running", "done", "failed", "cancelled", "interrupte
 EndStatus = Literal["failed", "cancelled", "interrupted"]
 STATUSES: tuple[Status, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 ACTIVE: tuple[Status, ...] = ("queued", "running")
-HEADLINE_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
 STALE_AFTER = 300.0  # seconds without a heartbeat after which an active run counts as dead
 BUSY_TIMEOUT_S = 30.0
 SCHEMA_VERSION = 1
