@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_support import display, engine, state
+from tlcore.metrics.gap import GAP_METRICS
 from tlcore.views import compare, figures
 
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
@@ -14,7 +15,7 @@ COLUMNS = {
     "difference": PERCENT,
     "source_accuracy": PERCENT,
     "seconds": st.column_config.NumberColumn(format="%.0f"),
-    **{f"{metric}_{when}": GAP for metric in compare.GAP_METRICS for when in ("before", "after")},
+    **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
 }
 
 st.title("Compare")

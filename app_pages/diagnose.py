@@ -1,13 +1,19 @@
 """Diagnose: how big is the gap between source and target, where is it, which samples are foreign."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from app_support import display, engine, state
 from tlcore.diagnosis import describe_gap, gap_level
+from tlcore.metrics.gap import GapSettings
 from tlcore.views import explore, figures, thumbnails
 
 LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
+DEFAULTS = GapSettings()
+PERMUTATIONS = sorted({100, 200, 500, 1000, 2000, DEFAULTS.n_permutations})
+UMAP_POINTS = sorted({500, 1000, 1500, 3000, 5000, engine.UMAP_POINTS})
 
 st.title("Diagnose")
 source_spec, target_spec = state.pair()
@@ -24,29 +30,34 @@ with st.expander("Settings", icon=":material/settings:"):
         ),
         help="Measure the gap on the inputs, or on the penultimate layer of a finished run's model.",
     )
-    permutations = middle.select_slider("Permutations (MMD test)", [100, 200, 500, 1000], value=200)
-    umap_points = right.select_slider("UMAP points per domain", [500, 1000, 1500, 3000, 5000], value=1500)
+    permutations = middle.select_slider(
+        "Permutations (MMD test)",
+        PERMUTATIONS,
+        value=DEFAULTS.n_permutations,
+        help="The default is what every run's gap before / after uses.",
+    )
+    umap_points = right.select_slider("UMAP points per domain", UMAP_POINTS, value=engine.UMAP_POINTS)
 
 with display.errors_shown():
     source, target = engine.load_pair(source_spec, target_spec)
     with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier, UMAP…"):
-        report = engine.gap_report(source_spec, target_spec, features, permutations, umap_points)
+        settings = replace(DEFAULTS, n_permutations=permutations)
+        report = engine.gap_report(source_spec, target_spec, features, settings, umap_points)
 
+    gap = report.gap
     cards = st.columns(4)
-    cards[0].metric(
-        "MMD²", f"{report.mmd2:.4f}", help="Kernel two-sample distance; 0 when the domains match."
-    )
-    cards[1].metric("p-value", f"{report.p_value:.3g}", help=f"{report.n_permutations}-permutation MMD test.")
-    cards[2].metric("CORAL", f"{report.coral:.4g}", help="Distance between the feature covariances.")
+    cards[0].metric("MMD²", f"{gap.mmd2:.4f}", help="Kernel two-sample distance; 0 when the domains match.")
+    cards[1].metric("p-value", f"{gap.p_value:.3g}", help=f"{gap.n_permutations}-permutation MMD test.")
+    cards[2].metric("CORAL", f"{gap.coral:.4g}", help="Distance between the feature covariances.")
     cards[3].metric(
         "Proxy A-distance",
-        f"{report.a_distance:.2f} / 2",
+        f"{gap.a_distance:.2f} / 2",
         help="2·(1 - 2·error) of a domain classifier: 0 = indistinguishable, 2 = fully separable.",
     )
-    level = gap_level(report)
+    level = gap_level(gap)
     LEVEL_BOX[level](display.esc(describe_gap(report)), icon=":material/insights:")
     st.caption(
-        f"{report.n_source:,} source and {report.n_target:,} target samples, feature space "
+        f"{gap.n_source:,} source and {gap.n_target:,} target samples, feature space "
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
 

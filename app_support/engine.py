@@ -18,11 +18,14 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.methods import MethodSpec, check_combination, list_methods
+from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.views import compare, explore
 from tlcore.workspace import Workspace
+
+UMAP_POINTS = 1500  # the Diagnose page's UMAP points per domain (the CLI's default is diagnose()'s)
 
 
 def workspace() -> Workspace:
@@ -122,16 +125,16 @@ def _results(root: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 
 
 def gap_report(
-    source: str, target: str, features: str = "raw", n_permutations: int = 200, umap_points: int = 1500
+    source: str,
+    target: str,
+    features: str = "raw",
+    settings: GapSettings = GapSettings(),
+    umap_points: int = UMAP_POINTS,
 ) -> GapReport:
-    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), cached across sessions."""
+    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), cached across sessions:
+    ``python -m tlcore diagnose`` with the same settings and ``--umap-points`` prints its numbers."""
     return _diagnose(
-        str(workspace().root),
-        source,
-        target,
-        features=features,
-        n_permutations=n_permutations,
-        umap_points=umap_points,
+        str(workspace().root), source, target, features=features, settings=settings, umap_points=umap_points
     )
 
 
@@ -142,11 +145,11 @@ def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.n
 
 @st.cache_data(max_entries=12, show_spinner=False)
 def _diagnose(
-    root: str, source: str, target: str, *, features: str, n_permutations: int, umap_points: int
+    root: str, source: str, target: str, *, features: str, settings: GapSettings, umap_points: int
 ) -> GapReport:
     pair = _load_pair(root, source, target, 0)
     space = "raw" if features == "raw" else _model(root, features)
-    return diagnose(*pair, space, seed=0, n_permutations=n_permutations, max_umap_per_domain=umap_points)
+    return diagnose(*pair, space, settings=settings, max_umap_per_domain=umap_points)
 
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")

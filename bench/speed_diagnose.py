@@ -17,6 +17,7 @@ from bench import ROOT
 from bench.probe import probe
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import diagnose
+from tlcore.metrics.gap import GapSettings
 from tlcore.workspace import Workspace
 
 
@@ -59,17 +60,17 @@ def measure_diagnose(
     runs = []
     for _ in range(2):
         with probe() as p:
-            report = diagnose(source, target, seed=0, n_permutations=permutations)
+            report = diagnose(source, target, settings=GapSettings(n_permutations=permutations, seed=0))
         runs.append({"seconds": p.seconds, "steps": dict(report.seconds)})
     return {
         "pair": list(pair),
-        "n_source": report.n_source,
-        "n_target": report.n_target,
+        "n_source": report.gap.n_source,
+        "n_target": report.gap.n_target,
         "feature_space": report.feature_space,
         "permutations": permutations,
-        "p_value": report.p_value,
-        "mmd2": report.mmd2,
-        "a_distance": report.a_distance,
+        "p_value": report.gap.p_value,
+        "mmd2": report.gap.mmd2,
+        "a_distance": report.gap.a_distance,
         "load_seconds": loading.seconds,
         "first": runs[0],
         "warm": runs[1],

@@ -1,16 +1,18 @@
 """Gap diagnosis: how far apart two domains are, in one feature space, as one report.
 
-:func:`diagnose` runs every metric of :mod:`tlcore.metrics` on the features of a harmonised
-source/target pair, times each step, and returns a :class:`GapReport`; :func:`gap_level` and
-:func:`describe_gap` put the report in plain words (the app's gap cards, the CLI's summary).
+:func:`diagnose` measures the gap of a harmonised source/target pair with
+:func:`tlcore.metrics.gap.measure_gap` (the same function and :class:`~tlcore.metrics.gap.GapSettings`
+every run's gap before / after uses), adds the per-class gaps, label shift and a UMAP projection,
+times each step, and returns a :class:`GapReport`; :func:`gap_level` and :func:`describe_gap` put
+it in plain words (the app's gap cards, the CLI's summary).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
@@ -21,16 +23,8 @@ from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projection
-from tlcore.metrics import (
-    class_conditional_mmd,
-    coral_distance,
-    label_shift,
-    mean_distance,
-    median_bandwidth,
-    mmd2_unbiased,
-    mmd_permutation_test,
-    proxy_a_distance,
-)
+from tlcore.metrics import class_conditional_mmd, label_shift
+from tlcore.metrics.gap import Gap, GapSettings, measure_gap
 
 GapLevel = Literal["none", "small", "moderate", "large"]
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
@@ -40,50 +34,52 @@ PAD_SMALL, PAD_MODERATE = 0.5, 1.5  # proxy A-distance below them: "small", "mod
 
 # Share of the total time each step usually takes (drives the progress fraction only).
 _STEPS = {"features": 0.1, "mmd": 0.25, "coral": 0.02, "a_distance": 0.13, "per_class": 0.1, "umap": 0.4}
+_LABELS = {
+    "features": "features",
+    "mmd": "MMD² permutation test ({n} permutations)",
+    "coral": "CORAL and mean distances",
+    "a_distance": "proxy A-distance",
+    "per_class": "per-class gaps",
+    "umap": "UMAP projection",
+}
 
 
 @dataclass(frozen=True)
 class GapReport:
-    """Every gap measure of one source/target pair in one feature space.
+    """The gap of one source/target pair in one feature space, and where it lies.
 
-    ``mmd2`` is the unbiased MMD² on all samples, ``p_value`` its permutation test on at most
-    ``mmd_test_samples`` per side (see :func:`tlcore.metrics.mmd_permutation_test`), both with the
-    median-heuristic ``bandwidth``. ``per_class`` holds one dict per class (see
-    :class:`tlcore.metrics.ClassGap`) computed with ``per_class_labels`` target labels, or is empty
-    with the reason in ``per_class_note``. ``target_foreignness[i]`` is the held-out domain
-    classifier's p(target | x) for target sample ``i``; ``seconds`` times each step and ``total``.
+    ``gap`` is :func:`tlcore.metrics.gap.measure_gap` of the features under ``settings`` (whose seed
+    also drives the PCA and the UMAP). ``per_class`` holds one dict per class (see
+    :class:`tlcore.metrics.ClassGap`, same bandwidth as ``gap``) computed with ``per_class_labels``
+    target labels, or is empty with the reason in ``per_class_note``. ``target_foreignness[i]`` is the
+    held-out domain classifier's p(target | x) for target sample ``i``; ``seconds`` times each step
+    and ``total``.
     """
 
     source: str
     target: str
-    n_source: int
-    n_target: int
     feature_space: str
     feature_dim: int
-    seed: int
-    mmd2: float
-    p_value: float
-    n_permutations: int
-    bandwidth: float
-    mmd_test_samples: tuple[int, int]
-    coral: float
-    mean_distance: float
-    a_distance: float
-    domain_error: float
+    settings: GapSettings
+    gap: Gap
     per_class: list[dict[str, Any]]
     per_class_labels: Literal["true", "predicted"] | None
     per_class_note: str
     label_shift: dict[str, Any] | None
     seconds: dict[str, float]
-    target_foreignness: np.ndarray
+    target_foreignness: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
     umap: UMAPResult | None = None
 
     def to_dict(self, include_umap: bool = True, include_scores: bool = False) -> dict[str, Any]:
-        """JSON-safe dict (plain numbers, lists, strings); UMAP coordinates and scores optional."""
-        skip = ("umap", "target_foreignness")
+        """JSON-safe dict (plain numbers, lists, strings) with ``gap_level``; UMAP coordinates and
+        scores optional."""
+        skip = ("settings", "gap", "umap", "target_foreignness")
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
-        out["mmd_test_samples"] = list(self.mmd_test_samples)
-        out["gap_level"] = gap_level(self)
+        out |= {
+            "settings": self.settings.to_dict(),
+            "gap": self.gap.to_dict(),
+            "gap_level": gap_level(self.gap),
+        }
         if include_scores:
             out["target_foreignness"] = [round(float(s), 6) for s in self.target_foreignness]
         if include_umap and self.umap is not None:
@@ -95,8 +91,28 @@ class GapReport:
             }
         return out
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GapReport:
+        """A report from :meth:`to_dict` output, without its UMAP and scores (``umap`` None, empty
+        ``target_foreignness``); ``gap_level`` is recomputed, other unknown keys are refused."""
+        derived = {"gap_level", "umap", "target_foreignness"}
+        known = {f.name for f in fields(cls)} - derived
+        unknown = sorted(set(data) - known - derived)
+        unknown += sorted(
+            f"settings.{k}" for k in set(data.get("settings", {})) - set(GapSettings().to_dict())
+        )
+        if unknown:
+            raise TLError(f"unknown gap report keys: {', '.join(unknown)}")
+        missing = sorted(known - set(data))
+        if missing:
+            raise TLError(f"a gap report needs {', '.join(missing)}")
+        values = {k: v for k, v in data.items() if k in known}
+        values["settings"] = GapSettings(**values["settings"])
+        values["gap"] = Gap.from_dict(values["gap"])
+        return cls(**values)
 
-def gap_level(report: GapReport) -> GapLevel:
+
+def gap_level(gap: Gap) -> GapLevel:
     """Plain-words size of the gap.
 
     ``none`` when the MMD permutation test does not reject equal distributions
@@ -104,24 +120,25 @@ def gap_level(report: GapReport) -> GapLevel:
     space: ``small`` below 0.5 (the domain classifier is right < 62.5% of the time, balanced),
     ``moderate`` below 1.5 (< 87.5%), ``large`` from 1.5 on.
     """
-    if report.p_value >= SIGNIFICANCE:
+    if gap.p_value >= SIGNIFICANCE:
         return "none"
-    if report.a_distance < PAD_SMALL:
+    if gap.a_distance < PAD_SMALL:
         return "small"
-    return "moderate" if report.a_distance < PAD_MODERATE else "large"
+    return "moderate" if gap.a_distance < PAD_MODERATE else "large"
 
 
 def describe_gap(report: GapReport) -> str:
     """One or two sentences reading the report for a person."""
-    accuracy = 100 * (1 - report.domain_error)
-    level = gap_level(report)
+    gap = report.gap
+    level = gap_level(gap)
     if level == "none":
-        head = f"No detectable gap: the MMD test does not tell the domains apart (p = {report.p_value:.3g})."
+        head = f"No detectable gap: the MMD test does not tell the domains apart (p = {gap.p_value:.3g})."
     else:
+        accuracy = 100 * (1 - gap.domain_error)
         head = (
-            f"{level.capitalize()} gap: the domains differ (MMD test p = {report.p_value:.3g}) and a "
+            f"{level.capitalize()} gap: the domains differ (MMD test p = {gap.p_value:.3g}) and a "
             f"linear domain classifier tells them apart {accuracy:.0f}% of the time "
-            f"(proxy A-distance {report.a_distance:.2f} of 2)."
+            f"(proxy A-distance {gap.a_distance:.2f} of 2)."
         )
     measured = [g for g in report.per_class if g["mmd2"] is not None]
     if measured and level != "none":
@@ -170,8 +187,7 @@ def diagnose(
     target: Domain,
     features: str | nn.Module = "raw",
     *,
-    seed: int = 0,
-    n_permutations: int = 1000,
+    settings: GapSettings = GapSettings(),
     pca_dim: int | None = 50,
     umap: bool = True,
     max_umap_per_domain: int | None = 5000,
@@ -183,58 +199,60 @@ def diagnose(
     ``features``: ``"raw"`` (flattened inputs, PCA to ``pca_dim`` fitted on both domains, see
     :func:`tlcore.features.raw_features`) or a model returning ``(logits, features)`` (its
     penultimate layer; its predictions serve as target pseudo-labels when the target has none).
-    Metrics use every sample (MMD² block-wise; the permutation test caps each side at 5000);
-    UMAP runs on at most ``max_umap_per_domain`` samples per domain. Everything is seeded by
-    ``seed``. ``progress(step, fraction)`` is called as steps start and at the end.
+    The gap is :func:`tlcore.metrics.gap.measure_gap` under ``settings``; per-class MMD² use every
+    sample; UMAP runs on at most ``max_umap_per_domain`` samples per domain. Everything is seeded by
+    ``settings.seed``. ``progress(step, fraction)`` is called as steps start and at the end.
     """
     if source.shape != target.shape:
         raise TLError(
             f"{source.name} and {target.name} have different sample shapes "
             f"{source.shape} and {target.shape}: harmonise the pair first"
         )
+    seed = settings.seed
     steps = {k: v for k, v in _STEPS.items() if umap or k != "umap"}
     scale, seconds, done = sum(steps.values()), {}, 0.0
     start = time.perf_counter()
 
-    @contextmanager
-    def step(name: str, label: str) -> Iterator[None]:
+    def begin(name: str) -> None:
+        """Report the step ``name`` as started (its fraction: the weight of the steps before it)."""
         nonlocal done
         if progress is not None:
-            progress(label, done / scale)
+            progress(_LABELS[name].format(n=settings.n_permutations), done / scale)
+        done += steps[name]
+
+    @contextmanager
+    def step(name: str) -> Iterator[None]:
+        begin(name)
         began = time.perf_counter()
         yield
         seconds[name] = round(time.perf_counter() - began, 4)
-        done += steps[name]
 
-    with step("features", "features"):
+    with step("features"):
         Fs, Ft, logits, space = _features(source, target, features, pca_dim=pca_dim, seed=seed, device=device)
-        on = pick_device(device)
-        Fs_d, Ft_d = Fs.to(on), Ft.to(on)
 
-    with step("mmd", f"MMD² permutation test ({n_permutations} permutations)"):
-        bandwidth = median_bandwidth(Fs_d, Ft_d, seed=seed)
-        test = mmd_permutation_test(Fs_d, Ft_d, n_permutations, seed=seed, bandwidth=bandwidth)
-        mmd2 = mmd2_unbiased(Fs_d, Ft_d, bandwidth) if test.subsampled else test.mmd2
+    measured = measure_gap(Fs, Ft, settings, device=device, progress=begin)
+    seconds |= measured.seconds
 
-    with step("coral", "CORAL and mean distances"):
-        coral, mean_gap = coral_distance(Fs_d, Ft_d), mean_distance(Fs_d, Ft_d)
-
-    with step("a_distance", "proxy A-distance"):
-        pad = proxy_a_distance(Fs, Ft, seed=seed)
-
-    with step("per_class", "per-class gaps"):
+    with step("per_class"):
         yt, labels_kind, note = _target_labels(source, target, logits)
         per_class, shift = [], None
         if yt is not None and source.y is not None:
+            on = pick_device(device)
             gaps = class_conditional_mmd(
-                Fs_d, source.y.to(on), Ft_d, yt.to(on), source.classes, bandwidth=bandwidth, seed=seed
+                Fs.to(on),
+                source.y.to(on),
+                Ft.to(on),
+                yt.to(on),
+                source.classes,
+                bandwidth=measured.gap.bandwidth,
+                seed=seed,
             )
             per_class = [asdict(g) for g in gaps]
             shift = asdict(label_shift(source.y, yt, source.n_classes, target_labels=labels_kind))
 
     projection = None
     if umap:
-        with step("umap", "UMAP projection"):
+        with step("umap"):
             projection = umap_projection(Fs, Ft, max_per_domain=max_umap_per_domain, seed=seed)
     seconds["total"] = round(time.perf_counter() - start, 4)
     if progress is not None:
@@ -242,25 +260,15 @@ def diagnose(
     return GapReport(
         source=source.name,
         target=target.name,
-        n_source=source.n_samples,
-        n_target=target.n_samples,
         feature_space=space,
         feature_dim=Fs.shape[1],
-        seed=seed,
-        mmd2=mmd2,
-        p_value=test.p_value,
-        n_permutations=n_permutations,
-        bandwidth=bandwidth,
-        mmd_test_samples=(test.n_x, test.n_y),
-        coral=coral,
-        mean_distance=mean_gap,
-        a_distance=pad.a_distance,
-        domain_error=pad.error,
+        settings=settings,
+        gap=measured.gap,
         per_class=per_class,
         per_class_labels=labels_kind,
         per_class_note=note,
         label_shift=shift,
         seconds=seconds,
-        target_foreignness=pad.target_scores,
+        target_foreignness=measured.target_scores,
         umap=projection,
     )

@@ -8,10 +8,13 @@ import torch
 from torch import nn
 
 from tlcore.data.domain import Domain
-from tlcore.diagnosis import describe_gap, diagnose, gap_level
+from tlcore.diagnosis import GapReport, describe_gap, diagnose, gap_level
 from tlcore.errors import TLError
+from tlcore.features import raw_features
+from tlcore.metrics.gap import GapSettings, measure_gap
 
 CLASSES = ("a", "b", "c")
+FEW = GapSettings(n_permutations=50)
 
 
 def _domain(
@@ -37,18 +40,14 @@ def test_shifted_pair_report_is_complete_and_json_safe():
     report = diagnose(
         _domain("s", 0),
         _domain("t", 1, shifted_class=2),
-        n_permutations=200,
+        settings=GapSettings(n_permutations=200),
         pca_dim=None,
         umap=False,
         progress=lambda step, fraction: steps.append((step, fraction)),
     )
-    assert (report.n_source, report.n_target, report.feature_space, report.feature_dim) == (
-        150,
-        150,
-        "raw",
-        6,
-    )
-    assert report.p_value < 0.01 and report.mmd2 > 0
+    gap = report.gap
+    assert (gap.n_source, gap.n_target, report.feature_space, report.feature_dim) == (150, 150, "raw", 6)
+    assert gap.p_value < 0.01 and gap.mmd2 > 0
     assert report.per_class_labels == "true"
     assert max(report.per_class, key=lambda g: g["mmd2"])["name"] == "c"
     assert report.label_shift["tv_distance"] == 0.0
@@ -56,36 +55,73 @@ def test_shifted_pair_report_is_complete_and_json_safe():
     assert set(report.seconds) == {"features", "mmd", "coral", "a_distance", "per_class", "total"}
     fractions = [f for _, f in steps]
     assert fractions == sorted(fractions) and steps[-1] == ("done", 1.0)
+    assert [label for label, _ in steps][1:4] == [
+        "MMD² permutation test (200 permutations)",
+        "CORAL and mean distances",
+        "proxy A-distance",
+    ]
     payload = json.loads(json.dumps(report.to_dict(include_scores=True), allow_nan=False))
-    for key in ("mmd2", "p_value", "coral", "a_distance", "per_class", "n_source", "n_target", "seconds"):
-        assert key in payload
+    for key in ("mmd2", "p_value", "coral", "a_distance", "n_source", "n_target"):
+        assert key in payload["gap"]
+    assert {"per_class", "seconds", "settings", "gap_level"} <= set(payload)
     assert len(payload["target_foreignness"]) == 150 and "umap" not in payload
 
 
+def test_diagnose_measures_its_gap_with_measure_gap():
+    """The report's gap and foreignness are measure_gap's on the same features and settings."""
+    source, target = _domain("s", 0), _domain("t", 1, shift=0.5)
+    settings = GapSettings(n_permutations=120, max_test_samples=100, seed=5)
+    report = diagnose(source, target, settings=settings, pca_dim=4, umap=False)
+    Fs, Ft = raw_features(source.X, target.X, pca_dim=4, seed=5)
+    measured = measure_gap(Fs, Ft, settings)
+    assert report.gap == measured.gap and report.settings == settings
+    assert report.gap.mmd_test_samples == (100, 100)
+    assert (report.target_foreignness == measured.target_scores).all()
+
+
+def test_report_round_trips_through_its_dict_without_umap_and_scores():
+    report = diagnose(_domain("s", 0), _domain("t", 1, shifted_class=2), pca_dim=None, umap=False)
+    payload = json.loads(json.dumps(report.to_dict(include_scores=True)))
+    again = GapReport.from_dict(payload)
+    assert again.gap == report.gap and again.settings == report.settings
+    assert again.per_class == report.per_class and again.seconds == report.seconds
+    assert again.umap is None and len(again.target_foreignness) == 0
+    without_scores = {k: v for k, v in payload.items() if k != "target_foreignness"}
+    assert json.loads(json.dumps(again.to_dict())) == without_scores
+    with pytest.raises(TLError, match="unknown gap report keys: extra"):
+        GapReport.from_dict({**payload, "extra": 1})
+    with pytest.raises(TLError, match=r"unknown gap report keys: settings\.speed"):
+        GapReport.from_dict({**payload, "settings": {**payload["settings"], "speed": 1}})
+    with pytest.raises(TLError, match="a gap report needs gap, source"):
+        GapReport.from_dict({k: v for k, v in payload.items() if k not in ("gap", "source")})
+
+
 def test_same_distribution_reads_as_no_gap():
-    report = diagnose(_domain("s", 0), _domain("t", 1), n_permutations=200, pca_dim=None, umap=False)
-    assert report.p_value > 0.05
-    assert gap_level(report) == "none"
+    report = diagnose(
+        _domain("s", 0), _domain("t", 1), settings=GapSettings(n_permutations=200), pca_dim=None, umap=False
+    )
+    assert report.gap.p_value > 0.05
+    assert gap_level(report.gap) == "none"
     assert describe_gap(report).startswith("No detectable gap")
 
 
 def test_gap_level_thresholds():
-    report = diagnose(
-        _domain("s", 0), _domain("t", 1, shift=3.0), n_permutations=50, pca_dim=None, umap=False
-    )
-    assert gap_level(report) == "large"
-    assert gap_level(replace(report, a_distance=1.0)) == "moderate"
-    assert gap_level(replace(report, a_distance=0.2)) == "small"
-    assert gap_level(replace(report, p_value=0.05)) == "none"
+    report = diagnose(_domain("s", 0), _domain("t", 1, shift=3.0), settings=FEW, pca_dim=None, umap=False)
+    gap = report.gap
+    assert gap_level(gap) == "large"
+    assert gap_level(replace(gap, a_distance=1.0)) == "moderate"
+    assert gap_level(replace(gap, a_distance=0.2)) == "small"
+    assert gap_level(replace(gap, p_value=0.05)) == "none"
     assert describe_gap(report).startswith("Large gap")
+    assert "apart 100% of the time" in describe_gap(report)
 
 
 def test_unlabelled_target_uses_model_pseudo_labels_or_skips():
     target = replace(_domain("t", 1, shifted_class=2), y=None)
-    raw = diagnose(_domain("s", 0), target, n_permutations=50, pca_dim=None, umap=False)
+    raw = diagnose(_domain("s", 0), target, settings=FEW, pca_dim=None, umap=False)
     assert raw.per_class == [] and raw.per_class_labels is None
     assert "no labels" in raw.per_class_note
-    model = diagnose(_domain("s", 0), target, _Linear(), n_permutations=50, umap=False, device="cpu")
+    model = diagnose(_domain("s", 0), target, _Linear(), settings=FEW, umap=False, device="cpu")
     assert model.feature_space == "model" and model.per_class_labels == "predicted"
     assert len(model.per_class) == 3 and model.label_shift["target_labels"] == "predicted"
 
@@ -93,7 +129,11 @@ def test_unlabelled_target_uses_model_pseudo_labels_or_skips():
 @pytest.mark.slow  # umap-learn compiles its numba code once per process (~10 s)
 def test_umap_is_included_when_asked():
     report = diagnose(
-        _domain("s", 0, n=60), _domain("t", 1, n=40), n_permutations=20, pca_dim=None, max_umap_per_domain=30
+        _domain("s", 0, n=60),
+        _domain("t", 1, n=40),
+        settings=GapSettings(n_permutations=20),
+        pca_dim=None,
+        max_umap_per_domain=30,
     )
     assert report.umap is not None and report.umap.coords_source.shape == (30, 2)
     assert "umap" in report.seconds

@@ -7,8 +7,11 @@ import pytest
 from tlcore.cli import main
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import diagnose
+from tlcore.metrics.gap import GapSettings
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
+
+FEW = GapSettings(n_permutations=50)
 
 
 def test_mmd_grows_with_rotation_severity():
@@ -16,7 +19,7 @@ def test_mmd_grows_with_rotation_severity():
     mmd2 = {}
     for degrees in (10, 90):
         target = load_domain(f"mnist5k:n=600,rotate={degrees}", seed=1)
-        mmd2[degrees] = diagnose(*harmonise(source, target), n_permutations=50, umap=False).mmd2
+        mmd2[degrees] = diagnose(*harmonise(source, target), settings=FEW, umap=False).gap.mmd2
     assert 0 < mmd2[10] < mmd2[90]
 
 
@@ -26,10 +29,12 @@ def test_cli_json_on_the_default_pair(capsys, tmp_path):
     out = capsys.readouterr()
     assert out.err == ""
     payload = json.loads(out.out)
-    for key in ("mmd2", "p_value", "coral", "a_distance", "per_class", "n_source", "n_target", "seconds"):
-        assert key in payload
-    assert (payload["n_source"], payload["n_target"]) == (5000, 1797)
-    assert payload["p_value"] < 0.01 and payload["gap_level"] == "large"
+    gap = payload["gap"]
+    for key in ("mmd2", "p_value", "coral", "a_distance", "n_source", "n_target"):
+        assert key in gap
+    assert (gap["n_source"], gap["n_target"], gap["mmd_test_samples"]) == (5000, 1797, [5000, 1797])
+    assert gap["p_value"] < 0.01 and payload["gap_level"] == "large"
+    assert payload["settings"] == {"n_permutations": 200, "max_test_samples": 5000, "seed": 0}
     assert len(payload["per_class"]) == 10
 
 
@@ -51,9 +56,9 @@ def test_cli_diagnoses_in_a_finished_runs_feature_space(capsys, tmp_path):
     payload = json.loads(capsys.readouterr().out)
     model = RunStore(Workspace.resolve(tmp_path)).load_model(run_id)
     source, target = harmonise(load_domain("mnist5k:n=200", seed=0), load_domain("digits:n=150", seed=0))
-    report = diagnose(source, target, model, n_permutations=50, max_umap_per_domain=40)
+    report = diagnose(source, target, model, settings=FEW, max_umap_per_domain=40)
     assert payload["feature_space"] == "model" and payload["feature_dim"] == 500
-    assert payload["mmd2"] == pytest.approx(report.mmd2) and payload["p_value"] == report.p_value
+    assert payload["gap"] == json.loads(json.dumps(report.gap.to_dict()))
     assert len(payload["umap"]["source"]) == len(payload["umap"]["target"]) == 40
 
 

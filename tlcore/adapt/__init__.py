@@ -1,5 +1,6 @@
-"""Adaptation runs: the config contract (:mod:`.config`), the pipeline (:mod:`.pipeline`), its
-evaluation stage (:mod:`.evaluate`), the result (:mod:`.result`) and the baseline cache (:mod:`.cache`).
+"""Adaptation runs: the config contract (:mod:`.config`), a run's data splits (:mod:`.pair`), the
+pipeline (:mod:`.pipeline`), its evaluation stage (:mod:`.evaluate`), the result (:mod:`.result`)
+and the baseline cache (:mod:`.cache`).
 
 ``run_adaptation(AdaptConfig(source="mnist5k", target="digits", methods=("deep_coral", "im")))``
 trains the source-only baseline and the adapted model and returns an ``AdaptResult``. Import the

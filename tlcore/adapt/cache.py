@@ -7,11 +7,11 @@ repeated to RGB), by the device *type* (not ``cfg.device``: ``cuda:0`` and ``cud
 baseline), and by :data:`CACHE_VERSION` (bumped whenever the training code changes what a baseline
 is). The key is a SHA-256 of those values as JSON.
 
-:class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses
-``<workspace>/cache/baselines``), also as checkpoints ``<key>.pt`` written with
+:class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses the
+workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` written with
 :func:`tlcore.workspace.atomic_write` and :func:`tlcore.models.save_checkpoint`; read back with
-``weights_only=True``.
-Only baselines that trained to the end (status ``done`` or ``stopped_early``) are stored.
+``weights_only=True``. Only baselines that trained to the end (status ``done`` or ``stopped_early``)
+are stored.
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ import json
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.models import Classifier, load_checkpoint, save_checkpoint
 from tlcore.workspace import atomic_write
+
+if TYPE_CHECKING:
+    from tlcore.workspace import Workspace
 
 CACHE_VERSION = 1
 METHOD_ONLY_FIELDS = ("methods", "params", "target_labels", "device")  # device: its type is in the key
@@ -59,6 +62,11 @@ class BaselineCache:
     def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self.folder = None if folder is None else Path(folder)
         self._memory: dict[str, CachedBaseline] = {}
+
+    @classmethod
+    def of_workspace(cls, workspace: Workspace) -> BaselineCache:
+        """The workspace's cache, ``<workspace>/cache/baselines`` (the folder is made by the first put)."""
+        return cls(workspace.inside("cache", "baselines"))
 
     def get(self, key: str) -> CachedBaseline | None:
         """A copy of the cached baseline (free to modify), or None."""

@@ -1,9 +1,11 @@
 """The "evaluate" stage: accuracies, confusion, the feature-space gap and UMAP, before and after.
 
 Everything here scores held-out data only: the source validation split and the target test split
-(its labels are used for scoring, never for training). The gap is measured with
-:mod:`tlcore.metrics` on the penultimate features of the source-only baseline ("before") and the
-adapted model ("after"); UMAP comes from :func:`tlcore.features.umap_projection`.
+(its labels are used for scoring, never for training). The gap is
+:func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
+("before") and the adapted model ("after") under the default :class:`~tlcore.metrics.gap.GapSettings`
+with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures;
+UMAP comes from :func:`tlcore.features.umap_projection`.
 """
 
 from __future__ import annotations
@@ -14,22 +16,16 @@ import torch
 
 from tlcore.data.domain import Domain
 from tlcore.features import model_outputs, umap_projection
-from tlcore.metrics import coral_distance, mmd_permutation_test, proxy_a_distance
+from tlcore.metrics.gap import GapSettings, measure_gap
 from tlcore.models import Classifier
 
-GAP_PERMUTATIONS = 200  # permutation test of the MMD²: enough for p ≈ 0.005 resolution
-GAP_MAX_PER_SIDE = 1000  # samples per domain for the gap metrics
 UMAP_MAX_PER_DOMAIN = 500  # points per domain in the UMAP payload
 
 
 def evaluation_settings(seed: int) -> dict[str, int]:
-    """The settings an evaluation depends on besides the model and data (cache validity)."""
-    return {
-        "seed": seed,
-        "permutations": GAP_PERMUTATIONS,
-        "max_per_side": GAP_MAX_PER_SIDE,
-        "umap_max_per_domain": UMAP_MAX_PER_DOMAIN,
-    }
+    """The settings an evaluation depends on besides the model and data (cache validity): the
+    :class:`~tlcore.metrics.gap.GapSettings` of the gap and the UMAP cap."""
+    return {**GapSettings(seed=seed).to_dict(), "umap_max_per_domain": UMAP_MAX_PER_DOMAIN}
 
 
 def classification_scores(predictions: torch.Tensor, domain: Domain) -> dict[str, Any]:
@@ -47,19 +43,6 @@ def classification_scores(predictions: torch.Tensor, domain: Domain) -> dict[str
         "accuracy": float((predictions == domain.y).float().mean()),
         "per_class_accuracy": per_class,
         "confusion": confusion.tolist(),
-    }
-
-
-def gap_metrics(Fs: torch.Tensor, Ft: torch.Tensor, seed: int) -> dict[str, float]:
-    """MMD² with its permutation p-value, CORAL distance and proxy A-distance of two feature sets."""
-    test = mmd_permutation_test(Fs, Ft, GAP_PERMUTATIONS, seed=seed, max_per_side=GAP_MAX_PER_SIDE)
-    return {
-        "mmd2": test.mmd2,
-        "p_value": test.p_value,
-        "coral": coral_distance(Fs, Ft),
-        "a_distance": proxy_a_distance(Fs, Ft, seed=seed).a_distance,
-        "n_source": len(Fs),
-        "n_target": len(Ft),
     }
 
 
@@ -99,14 +82,16 @@ def describe_model(
     device: str | None,
     umap: bool = True,
 ) -> dict[str, Any]:
-    """Scores, gap and UMAP of one model on held-out ``source`` (validation) and ``target`` (test)."""
+    """Scores, gap (:meth:`~tlcore.metrics.gap.Gap.to_dict`) and UMAP of one model on held-out
+    ``source`` (validation) and ``target`` (test); plain JSON-able values, as the baseline cache
+    keeps them."""
     logits_s, Fs = model_outputs(model, source.X, device=device)
     logits_t, Ft = model_outputs(model, target.X, device=device)
     pred_s, pred_t = logits_s.argmax(1), logits_t.argmax(1)
     out: dict[str, Any] = {
         "source": classification_scores(pred_s, source) if source.labelled else None,
         "target": classification_scores(pred_t, target) if target.labelled else None,
-        "gap": gap_metrics(Fs, Ft, seed),
+        "gap": measure_gap(Fs, Ft, GapSettings(seed=seed), device=device).gap.to_dict(),
         "umap": umap_payload(Fs, Ft, source, target, predictions=(pred_s, pred_t), seed=seed)
         if umap
         else None,

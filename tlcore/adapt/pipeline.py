@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
 
@@ -31,8 +31,8 @@ import torch
 from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import describe_model, evaluation_settings
+from tlcore.adapt.pair import RunPair, load_run_pair
 from tlcore.adapt.result import AdaptResult
-from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed
 from tlcore.device import pick_device
@@ -41,35 +41,13 @@ from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
 from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext, check_combination
 from tlcore.methods.registry import Configured, MethodSpec, StageBuilder, TermBuilder, WeightsBuilder
+from tlcore.metrics.gap import Gap
 from tlcore.models import Classifier, build_model
 from tlcore.training import History, Term, TrainSettings, train
 from tlcore.workspace import Workspace
 
 SPANS = {"baseline": (0.0, 0.45), "adapt": (0.45, 0.9)}  # share of the run's progress per stage
 RAW_PCA_DIM = 50  # raw-input features for instance weights: flattened, PCA to this width
-
-
-@dataclass(frozen=True)
-class _Pair:
-    source_train: Domain
-    source_val: Domain
-    target_train: Domain  # with labels, if any: only stage methods may use them
-    target_test: Domain
-
-    @property
-    def unlabelled_target(self) -> Domain:
-        return replace(self.target_train, y=None)
-
-
-def _load_pair(cfg: AdaptConfig, workspace: Workspace | None) -> _Pair:
-    source = load_domain(cfg.source, workspace, cfg.seed)
-    target = load_domain(cfg.target, workspace, cfg.seed)
-    if not source.labelled:
-        raise TLError(f"the source domain {source.name} must be labelled")
-    source, target = harmonise(source, target)
-    source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
-    target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
-    return _Pair(source_train, source_val, target_train, target_test)
 
 
 def _seeded_build(seed: int, label: str, build: Callable[[], Any]) -> Any:
@@ -98,7 +76,7 @@ class _Run:
     """One run's state shared by its stages."""
 
     def __init__(
-        self, cfg: AdaptConfig, pair: _Pair, callbacks: Callbacks, cache: BaselineCache | None
+        self, cfg: AdaptConfig, pair: RunPair, callbacks: Callbacks, cache: BaselineCache | None
     ) -> None:
         self.cfg, self.pair, self.callbacks, self.cache = cfg, pair, callbacks, cache
         self.shape, self.n_classes = pair.source_train.shape, pair.source_train.n_classes
@@ -261,7 +239,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: C
         result.per_class_accuracy = after["target"]["per_class_accuracy"]
         result.confusion = after["target"]["confusion"]
     result.source_accuracy = after["source"]["accuracy"]
-    result.gap_before, result.gap_after = before["gap"], after["gap"]
+    result.gap_before, result.gap_after = Gap.from_dict(before["gap"]), Gap.from_dict(after["gap"])
     result.umap_before, result.umap_after = before["umap"], after["umap"]
     result.model = model.cpu()
     result.info |= {
@@ -290,8 +268,8 @@ def run_adaptation(
     specs = check_combination(cfg.methods)
     params = _parse_params(cfg, specs)
     if baseline_cache is None and workspace is not None:
-        baseline_cache = BaselineCache(workspace.subdir("cache") / "baselines")
-    pair = _load_pair(cfg, workspace)
+        baseline_cache = BaselineCache.of_workspace(workspace)
+    pair = load_run_pair(cfg, workspace)
     missing = [s.name for s in specs if s.needs_target_labels and not pair.target_train.labelled]
     if missing:
         raise TLError(f"{missing[0]} needs target labels, but {cfg.target} is unlabelled")

@@ -1,14 +1,22 @@
-"""What an adaptation run returns: :class:`AdaptResult` (JSON-safe through :meth:`AdaptResult.to_dict`)."""
+"""What an adaptation run returns: :class:`AdaptResult` (JSON-safe through :meth:`AdaptResult.to_dict`).
+
+Importing this module loads no torch (the run store reads :data:`HEADLINE_KEYS` from it).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.models import Classifier
+
+if TYPE_CHECKING:
+    from tlcore.metrics.gap import Gap
+    from tlcore.models import Classifier
 
 RunStatus = Literal["done", "stopped_early", "cancelled", "failed"]
+HEADLINE_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
+"""The result's headline numbers: the run index keeps them, ``adapt`` prints them."""
 
 
 @dataclass
@@ -18,10 +26,12 @@ class AdaptResult:
     Accuracies are on held-out splits: ``target_accuracy`` / ``source_only_accuracy`` on the target
     test split (None when the target is unlabelled), ``source_accuracy`` on the source validation
     split. ``history`` holds per-epoch dicts of both training stages, each tagged with ``stage``
-    (``baseline`` | ``adapt``). ``gap_before`` / ``gap_after``: ``mmd2``, ``p_value``, ``coral``,
-    ``a_distance`` on the penultimate features of the baseline / adapted model. ``umap_*``: columns
-    ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``. ``model`` (the adapted
-    :class:`~tlcore.models.Classifier`, on the CPU) is left out of :meth:`to_dict`.
+    (``baseline`` | ``adapt``). ``gap_before`` / ``gap_after``: the :class:`~tlcore.metrics.gap.Gap`
+    between the held-out source and target in the penultimate features of the baseline / adapted
+    model (None when the run ended early), stored as :meth:`~tlcore.metrics.gap.Gap.to_dict`.
+    ``umap_*``: columns ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``.
+    ``model`` (the adapted :class:`~tlcore.models.Classifier`, on the CPU) is left out of
+    :meth:`to_dict`.
     """
 
     config: AdaptConfig
@@ -33,8 +43,8 @@ class AdaptResult:
     source_accuracy: float | None = None
     per_class_accuracy: dict[str, float | None] | None = None
     confusion: list[list[int]] | None = None
-    gap_before: dict[str, float] = field(default_factory=dict)
-    gap_after: dict[str, float] = field(default_factory=dict)
+    gap_before: Gap | None = None
+    gap_after: Gap | None = None
     umap_before: dict[str, Any] | None = None
     umap_after: dict[str, Any] | None = None
     seconds: float = 0.0
@@ -42,6 +52,8 @@ class AdaptResult:
     model: Classifier | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field but ``model``, as plain JSON-able values (``config`` as its dict)."""
+        """Every field but ``model``, as plain JSON-able values (``config`` and the gaps as their dicts)."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("model", "config")}
+        for key in ("gap_before", "gap_after"):
+            out[key] = None if out[key] is None else out[key].to_dict()
         return {"config": self.config.to_dict(), **out}

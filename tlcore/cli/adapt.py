@@ -12,6 +12,7 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES, get_recipe
+from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
@@ -19,8 +20,6 @@ from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
-
-SUMMARY_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
     if record.status != "done":
         raise TLError(f"run {record.id} {record.status}: {record.error}")
     result = RunStore(workspace).result(record.id)
-    summary = {"run_id": record.id, "status": record.status, **{k: result.get(k) for k in SUMMARY_KEYS}}
+    summary = {"run_id": record.id, "status": record.status, **{k: result.get(k) for k in HEADLINE_KEYS}}
     if args.json:
         print_json(summary)
         return 0
     print(f"run {record.id} done: {record.method} on {record.source} -> {record.target}")
-    for key in SUMMARY_KEYS:
+    for key in HEADLINE_KEYS:
         print(f"  {key.replace('_', ' '):<22} {format_value(summary[key])}")
     return 0
 

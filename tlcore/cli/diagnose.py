@@ -1,18 +1,32 @@
-"""``python -m tlcore diagnose``: measure the gap between a source and a target domain."""
+"""``python -m tlcore diagnose``: measure the gap between a source and a target domain.
+
+``--features run:ID --held-out`` measures a run's model on the held-out splits the run was scored
+on, with the run's seed and the default gap settings: it prints the run's stored ``gap_after``
+(``baseline:ID``: its source-only baseline from the workspace cache, and ``gap_before``).
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from torch import nn
 
+from tlcore.adapt.cache import BaselineCache, baseline_key
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import load_run_pair
 from tlcore.cli.output import ProgressBar, print_json
-from tlcore.data import harmonise, load_domain
+from tlcore.data import Domain, harmonise, load_domain
+from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
 from tlcore.errors import TLError
+from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
+
+DEFAULTS = GapSettings()
+STORED_GAP = {"run": "gap_after", "baseline": "gap_before"}  # what a run stored for each model
 
 
 def register(subparsers: Any) -> None:
@@ -20,19 +34,44 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "diagnose",
         help="MMD² with a permutation test, CORAL, proxy A-distance and per-class gaps of a domain pair",
+        description=__doc__.splitlines()[0],
     )
-    parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
-    parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
+    parser.add_argument("--source", metavar="SPEC", help="source domain spec, e.g. mnist5k")
+    parser.add_argument("--target", metavar="SPEC", help="target domain spec, e.g. digits")
     parser.add_argument(
         "--features",
         default="raw",
         metavar="SPACE",
-        help="feature space: raw (flattened inputs, PCA) or run:ID (the penultimate layer of a finished "
-        "run's model, as the app's Diagnose page offers)",
+        help="feature space: raw (flattened inputs, PCA), run:ID (the penultimate layer of a finished "
+        "run's model, as the app's Diagnose page offers) or baseline:ID (that run's source-only "
+        "baseline, from the workspace's baseline cache)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, PCA, tests and UMAP (default 0)")
     parser.add_argument(
-        "--permutations", type=int, default=1000, metavar="N", help="MMD permutation test size (default 1000)"
+        "--held-out",
+        action="store_true",
+        help="with run:ID or baseline:ID: the run's own pair and held-out splits (source validation, "
+        "target test), as the run measured its gap after / before; --source and --target may be left out",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help=f"seed for data, PCA, tests and UMAP (default {DEFAULTS.seed}; the run's with --held-out)",
+    )
+    parser.add_argument(
+        "--permutations",
+        type=int,
+        default=DEFAULTS.n_permutations,
+        metavar="N",
+        help=f"MMD permutation test size (default {DEFAULTS.n_permutations}, as runs use)",
+    )
+    parser.add_argument(
+        "--max-test-samples",
+        type=int,
+        default=DEFAULTS.max_test_samples,
+        metavar="N",
+        help="samples per side in the permutation test, a seeded subsample beyond "
+        f"(default {DEFAULTS.max_test_samples}, as runs use; MMD² itself uses every sample)",
     )
     parser.add_argument(
         "--pca", type=int, default=50, metavar="N", help="PCA dimensions, 0 for none (default 50)"
@@ -53,57 +92,120 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=diagnose_command)
 
 
-def feature_space(text: str, workspace: Workspace) -> str | nn.Module:
-    """``raw``, or the model of the run named by ``run:ID``."""
+@dataclass(frozen=True)
+class FeatureSpace:
+    """Where the features come from: ``raw``, or a model of a run (``kind`` run | baseline)."""
+
+    space: str | nn.Module
+    kind: Literal["raw", "run", "baseline"] = "raw"
+    run_id: str = ""
+    config: AdaptConfig | None = None
+
+
+def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
+    """``raw``; the model of the run named by ``run:ID``; or, by ``baseline:ID``, its source-only
+    baseline from the workspace's baseline cache."""
     if text == "raw":
-        return "raw"
+        return FeatureSpace("raw")
     kind, _, run_id = text.partition(":")
-    if kind != "run" or not run_id:
-        raise TLError(f"--features {text!r}: use raw or run:ID (see python -m tlcore runs list)")
-    return RunStore(workspace).load_model(run_id)
+    if kind not in ("run", "baseline") or not run_id:
+        raise TLError(f"--features {text!r}: use raw, run:ID or baseline:ID (see python -m tlcore runs list)")
+    store = RunStore(workspace)
+    config = AdaptConfig.from_dict(store.get(run_id).config)
+    if kind == "run":
+        return FeatureSpace(store.load_model(run_id), "run", run_id, config)
+    cached = BaselineCache.of_workspace(workspace).get(baseline_key(config, pick_device(config.device).type))
+    if cached is None:
+        raise TLError(f"the source-only baseline of run {run_id} is not in this workspace's baseline cache")
+    return FeatureSpace(cached.model, "baseline", run_id, config)
+
+
+def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace) -> tuple[Domain, Domain]:
+    """The harmonised pair named by ``--source``/``--target``, or the run's held-out splits."""
+    config = features.config
+    if not args.held_out:
+        if not (args.source and args.target):
+            raise TLError("give --source and --target (or --held-out with --features run:ID or baseline:ID)")
+        seed = DEFAULTS.seed if args.seed is None else args.seed
+        source = load_domain(args.source, workspace, seed=seed)
+        return harmonise(source, load_domain(args.target, workspace, seed=seed))
+    if config is None:
+        raise TLError("--held-out needs --features run:ID or baseline:ID")
+    for flag, given, used in (
+        ("--source", args.source, config.source),
+        ("--target", args.target, config.target),
+    ):
+        if given is not None and given != used:
+            raise TLError(f"{flag} {given}: run {features.run_id} used {used}; leave it out with --held-out")
+    pair = load_run_pair(config, workspace)
+    return pair.source_val, pair.target_test
 
 
 def diagnose_command(args: argparse.Namespace) -> int:
-    if args.permutations < 1 or args.pca < 0 or args.umap_points < 2:
-        raise TLError("--permutations must be at least 1, --pca at least 0 and --umap-points at least 2")
+    if args.pca < 0 or args.umap_points < 2:
+        raise TLError("--pca must be at least 0 and --umap-points at least 2")
     workspace = Workspace.resolve(args.workspace)
     features = feature_space(args.features, workspace)
-    source = load_domain(args.source, workspace, seed=args.seed)
-    source, target = harmonise(source, load_domain(args.target, workspace, seed=args.seed))
+    config = features.config
+    default_seed = config.seed if args.held_out and config is not None else DEFAULTS.seed
+    seed = default_seed if args.seed is None else args.seed
+    settings = GapSettings(
+        n_permutations=args.permutations, max_test_samples=args.max_test_samples, seed=seed
+    )
+    source, target = _pair(args, features, workspace)
     bar = ProgressBar("diagnose", enabled=not args.json)
     try:
         report = diagnose(
             source,
             target,
-            features,
-            seed=args.seed,
-            n_permutations=args.permutations,
+            features.space,
+            settings=settings,
             pca_dim=args.pca or None,
             umap=args.json and not args.no_umap,
             max_umap_per_domain=args.umap_points,
             progress=lambda step, fraction: bar.update(fraction, step),
+            device=None if config is None else config.device,
         )
     finally:
         bar.close()
     if args.json:
         print_json(report.to_dict())
-    else:
-        print("\n".join(line.rstrip() for line in format_report(report)))
+        return 0
+    lines = format_report(report)
+    if args.held_out:
+        lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
+    print("\n".join(line.rstrip() for line in lines))
     return 0
+
+
+def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
+    """Whether ``gap`` is the one the run stored for this model (its ``gap_after`` / ``gap_before``)."""
+    key, run_id = STORED_GAP[features.kind], features.run_id
+    status = store.get(run_id).status
+    if status != "done":
+        return f"run {run_id} has no stored {key} to compare with: it is {status}"
+    stored = Gap.from_dict(store.result(run_id)[key])
+    if stored == gap:
+        return f"the same gap as run {run_id}'s stored {key}"
+    return (
+        f"not the gap run {run_id} stored as {key} (MMD² {stored.mmd2:.4g}, p = {stored.p_value:.3g}): "
+        "other settings, or measured by an older version"
+    )
 
 
 def format_report(report: GapReport) -> list[str]:
     """The text summary: a small aligned table, per-class gaps and the plain-words reading."""
+    gap = report.gap
     lines = [
-        f"{report.source} -> {report.target}: {report.n_source} vs {report.n_target} samples, "
-        f"{report.feature_space} features, seed {report.seed}",
+        f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
+        f"{report.feature_space} features, seed {report.settings.seed}",
         "",
-        f"  {'MMD²':<18}{report.mmd2:<12.4g}p = {report.p_value:.3g} ({report.n_permutations} permutations, "
-        f"bandwidth {report.bandwidth:.3g})",
-        f"  {'CORAL':<18}{report.coral:<12.4g}",
-        f"  {'mean distance':<18}{report.mean_distance:<12.4g}",
-        f"  {'proxy A-distance':<18}{report.a_distance:<12.3f}domain classifier error "
-        f"{100 * report.domain_error:.1f}%",
+        f"  {'MMD²':<18}{gap.mmd2:<12.4g}p = {gap.p_value:.3g} ({gap.n_permutations} permutations on "
+        f"{gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]} samples, bandwidth {gap.bandwidth:.3g})",
+        f"  {'CORAL':<18}{gap.coral:<12.4g}",
+        f"  {'mean distance':<18}{gap.mean_distance:<12.4g}",
+        f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
+        f"{100 * gap.domain_error:.1f}%",
     ]
     if report.label_shift is not None:
         lines.append(
@@ -113,10 +215,10 @@ def format_report(report: GapReport) -> list[str]:
     lines.append("")
     if report.per_class:
         lines.append(f"  {'class':<18}{'MMD²':<12}{'source':>8}{'target':>8}")
-        for gap in report.per_class:
-            value = f"{gap['mmd2']:.4g}" if gap["mmd2"] is not None else "-"
-            note = f"  {gap['reason']}" if gap["reason"] else ""
-            lines.append(f"  {gap['name']:<18}{value:<12}{gap['n_source']:>8}{gap['n_target']:>8}{note}")
+        for item in report.per_class:
+            value = f"{item['mmd2']:.4g}" if item["mmd2"] is not None else "-"
+            note = f"  {item['reason']}" if item["reason"] else ""
+            lines.append(f"  {item['name']:<18}{value:<12}{item['n_source']:>8}{item['n_target']:>8}{note}")
     else:
         lines.append(f"  per-class gaps skipped: {report.per_class_note}")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")

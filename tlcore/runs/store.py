@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
 from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
 from tlcore.workspace import atomic_write
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     from tlcore.models import Classifier
     from tlcore.workspace import Workspace
 
-HEADLINE_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
 BUSY_TIMEOUT_S = 30.0
 SCHEMA_VERSION = 1
 

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from tlcore.metrics.gap import GAP_METRICS
 from tlcore.views import explore, figures
 from tlcore.views.report import Section, render_report
 
 Results = Mapping[str, Mapping[str, Any]]
-GAP_METRICS = {"mmd2": "MMD²", "coral": "CORAL", "a_distance": "proxy A-distance"}
 
 
 def curve_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -78,8 +78,8 @@ def summary_rows(results: Results) -> list[dict[str, Any]]:
             "source_accuracy": result.get("source_accuracy"),
         }
         for key in GAP_METRICS:
-            row[f"{key}_before"] = result.get("gap_before", {}).get(key)
-            row[f"{key}_after"] = result.get("gap_after", {}).get(key)
+            row[f"{key}_before"] = (result.get("gap_before") or {}).get(key)
+            row[f"{key}_after"] = (result.get("gap_after") or {}).get(key)
         row["seconds"] = result.get("seconds")
         rows.append(row)
     return rows

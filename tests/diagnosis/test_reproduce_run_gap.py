@@ -1,0 +1,88 @@
+"""A run's gap before / after is reproducible from the CLI: ``diagnose --features run:ID --held-out``
+(and ``baseline:ID``) measure the run's held-out splits with the run's seed and print its stored gaps."""
+
+import json
+import shutil
+
+import pytest
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
+from tlcore.runs import jobs
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+PAIR = {"source": "mnist5k:n=200", "target": "digits:n=200"}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Workspace, str, dict]:
+    workspace = Workspace.resolve(tmp_path_factory.mktemp("reproduce"))
+    config = AdaptConfig(**PAIR, methods=("deep_coral",), epochs=1, seed=3)
+    record = jobs.run_inline(workspace, config)
+    assert record.status == "done", record.error
+    return workspace, record.id, RunStore(workspace).result(record.id)
+
+
+def _diagnose(workspace: Workspace, capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), "diagnose", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(("kind", "stored"), [("run", "gap_after"), ("baseline", "gap_before")])
+def test_held_out_diagnosis_prints_the_runs_stored_gap(trained, capsys, kind, stored):
+    workspace, run_id, result = trained
+    code, out, err = _diagnose(workspace, capsys, "--features", f"{kind}:{run_id}", "--held-out", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["gap"] == result[stored]  # exactly: same function, settings, splits and seed
+    assert payload["settings"]["seed"] == 3
+    held_out = (payload["gap"]["n_source"], payload["gap"]["n_target"])
+    # the held-out splits, as the run's own UMAP (all of them, under its 500 cap) and counts show
+    assert held_out[1] == result["info"]["n_target_test"] < 200
+    assert sum(held_out) == len(result["umap_after"]["x"])
+    assert result["gap_before"] != result["gap_after"]  # the two models really differ
+
+
+def test_held_out_text_says_it_matches_and_other_settings_do_not(trained, capsys):
+    workspace, run_id, _ = trained
+    code, out, _ = _diagnose(workspace, capsys, "--features", f"run:{run_id}", "--held-out", *PAIR_ARGS)
+    assert code == 0 and f"the same gap as run {run_id}'s stored gap_after" in out
+    code, out, _ = _diagnose(
+        workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--permutations", "500"
+    )
+    assert code == 0 and f"not the gap run {run_id} stored as gap_after" in out
+
+
+PAIR_ARGS = ("--source", PAIR["source"], "--target", PAIR["target"])
+
+
+def test_bad_held_out_requests_are_one_line_errors(trained, capsys, tmp_path):
+    workspace, run_id, _ = trained
+    cases = [
+        (["--features", "raw", "--held-out"], "--held-out needs --features run:ID or baseline:ID"),
+        (["--features", f"run:{run_id}"], "give --source and --target"),
+        (
+            ["--features", f"run:{run_id}", "--held-out", "--target", "digits"],
+            f"--target digits: run {run_id} used digits:n=200",
+        ),
+        (["--features", "baseline:20240101-000000-abcdef", *PAIR_ARGS], "no run 20240101-000000-abcdef"),
+        (["--features", f"run:{run_id}", "--held-out", "--permutations", "0"], "n_permutations must be"),
+    ]
+    for argv, message in cases:
+        code, out, err = _diagnose(workspace, capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert err == f"error: {err[7:]}" and message in err and len(err.strip().splitlines()) == 1, err
+    cache = workspace.root / "cache" / "baselines"
+    moved = tmp_path / "baselines"
+    shutil.move(cache, moved)
+    try:
+        code, out, err = _diagnose(workspace, capsys, "--features", f"baseline:{run_id}", "--held-out")
+    finally:
+        shutil.move(moved, cache)
+    assert (code, out) == (2, "")
+    assert (
+        err == f"error: the source-only baseline of run {run_id} is not in this workspace's baseline cache\n"
+    )
+    assert not cache.with_name("nothing").exists()

@@ -1,0 +1,43 @@
+"""A run's data: its harmonised source/target pair and the seeded splits it trains and is scored on.
+
+The pipeline (:mod:`tlcore.adapt.pipeline`) trains on these splits and measures its gap before /
+after on the held-out ones; ``python -m tlcore diagnose --features run:ID --held-out`` loads the
+same splits from the run's config to reproduce that gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.data import harmonise, load_domain, train_test_split
+from tlcore.data.domain import Domain
+from tlcore.errors import TLError
+from tlcore.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class RunPair:
+    """The four splits of one run; ``source_val`` and ``target_test`` are held out from training."""
+
+    source_train: Domain
+    source_val: Domain
+    target_train: Domain  # with labels, if any: only stage methods may use them
+    target_test: Domain
+
+    @property
+    def unlabelled_target(self) -> Domain:
+        return replace(self.target_train, y=None)
+
+
+def load_run_pair(cfg: AdaptConfig, workspace: Workspace | None) -> RunPair:
+    """Both specs loaded with ``cfg.seed``, harmonised, each split ``train_test_split(domain,
+    cfg.test_fraction, cfg.seed)`` (stratified by class when labelled)."""
+    source = load_domain(cfg.source, workspace, cfg.seed)
+    target = load_domain(cfg.target, workspace, cfg.seed)
+    if not source.labelled:
+        raise TLError(f"the source domain {source.name} must be labelled")
+    source, target = harmonise(source, target)
+    source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
+    target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
+    return RunPair(source_train, source_val, target_train, target_test)

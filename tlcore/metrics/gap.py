@@ -1,0 +1,185 @@
+"""THE gap between two feature sets: every metric of :mod:`tlcore.metrics` under one settings object.
+
+:func:`measure_gap` is the one place a gap is measured. The Diagnose page and ``python -m tlcore
+diagnose`` (through :func:`tlcore.diagnosis.diagnose`) and every run's gap before / after
+(:func:`tlcore.adapt.evaluate.describe_model`) call it, so the same features and the same
+:class:`GapSettings` give the same :class:`Gap`, bit for bit on the CPU. With ``X`` the source and
+``Y`` the target features:
+
+* ``bandwidth``: median heuristic on the pooled ``X, Y`` (:func:`median_bandwidth`, seeded);
+* ``mmd2``: unbiased MMD² (Gretton et al. 2012, eq. 3) on *all* samples, block-wise
+  (:func:`mmd2_unbiased`), Gaussian kernel with that bandwidth;
+* ``p_value``: the permutation test of ``P_X = P_Y`` (:func:`mmd_permutation_test`) with the same
+  bandwidth, ``n_permutations`` permutations, on a seeded subsample of at most ``max_test_samples``
+  per side (``mmd_test_samples`` says how many were tested);
+* ``coral`` = ``||C_s - C_t||_F^2 / (4 d^2)`` and ``mean_distance`` = ``||mu_s - mu_t||^2``
+  (:func:`coral_distance`, :func:`mean_distance`);
+* ``a_distance`` = ``2 (1 - 2 err)`` and ``domain_error`` = ``err``, the balanced held-out error of a
+  cross-fitted domain classifier (:func:`proxy_a_distance`), whose per-target-sample scores come back
+  beside the gap (:attr:`GapMeasurement.target_scores`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import MISSING, asdict, dataclass, fields
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from tlcore.device import pick_device
+from tlcore.errors import TLError
+from tlcore.metrics.a_distance import proxy_a_distance
+from tlcore.metrics.coral import coral_distance, mean_distance
+from tlcore.metrics.kernels import median_bandwidth
+from tlcore.metrics.mmd import DEFAULT_MAX_PER_SIDE, mmd2_unbiased, mmd_permutation_test
+
+GAP_METRICS = {"mmd2": "MMD²", "coral": "CORAL", "a_distance": "proxy A-distance"}
+"""The gap's headline numbers (key of :class:`Gap` -> display name), as tables and figures show them."""
+
+GapStep = Literal["mmd", "coral", "a_distance"]
+MAX_SEED = 2**32 - 1  # the largest seed every generator behind the gap accepts (scikit-learn's)
+
+
+@dataclass(frozen=True)
+class GapSettings:
+    """How a gap is measured; the same settings on the same features give the same :class:`Gap`.
+
+    ``n_permutations``: permutations of the MMD test; ``max_test_samples``: samples per side in
+    that test (a seeded subsample beyond it keeps its kernel matrix at most ``(2 max)^2``);
+    ``seed``: the bandwidth subsample, the permutations and the domain classifier's folds.
+    """
+
+    n_permutations: int = 1000
+    max_test_samples: int = DEFAULT_MAX_PER_SIDE
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name, low, high in (
+            ("n_permutations", 1, None),
+            ("max_test_samples", 2, None),
+            ("seed", 0, MAX_SEED),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TLError(f"{name} must be a whole number, got {value!r}")
+            if value < low or (high is not None and value > high):
+                bound = f"at least {low}" if high is None else f"between {low} and {high}"
+                raise TLError(f"{name} must be {bound}, got {value}")
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gap:
+    """The gap between two feature sets (see the module docstring for each number).
+
+    Results stored by older versions lack the fields that default to None here.
+    """
+
+    mmd2: float
+    p_value: float
+    n_permutations: int | None = None
+    bandwidth: float | None = None
+    mmd_test_samples: tuple[int, int] | None = None
+    coral: float
+    mean_distance: float | None = None
+    a_distance: float
+    domain_error: float | None = None
+    n_source: int
+    n_target: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain numbers (``mmd_test_samples`` as a list): what run results store."""
+        out = asdict(self)
+        if self.mmd_test_samples is not None:
+            out["mmd_test_samples"] = list(self.mmd_test_samples)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Gap:
+        """The inverse of :meth:`to_dict`. Fields with a default may be missing (results of older
+        versions); a missing required field or an unknown key is a :class:`TLError`."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TLError(f"unknown gap keys: {', '.join(unknown)}")
+        values = dict(data)
+        missing = [f.name for f in fields(cls) if f.default is MISSING and f.name not in values]
+        if missing:
+            raise TLError(f"a gap needs {', '.join(missing)}")
+        if values.get("mmd_test_samples") is not None:
+            values["mmd_test_samples"] = tuple(values["mmd_test_samples"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class GapMeasurement:
+    """What :func:`measure_gap` returns: the :class:`Gap`; ``target_scores[i]``, the held-out
+    domain classifier's ``p(target | x)`` for target sample ``i`` (its "foreignness"); and
+    ``seconds`` per step (``mmd``, ``coral``, ``a_distance``)."""
+
+    gap: Gap
+    target_scores: np.ndarray
+    seconds: dict[str, float]
+
+
+def measure_gap(
+    Fs: torch.Tensor,
+    Ft: torch.Tensor,
+    settings: GapSettings = GapSettings(),
+    *,
+    device: str | torch.device | None = None,
+    progress: Callable[[GapStep], None] | None = None,
+) -> GapMeasurement:
+    """The gap between source features ``Fs`` (``n x D``) and target features ``Ft`` (``m x D``).
+
+    Kernel metrics run on ``device`` (default :func:`tlcore.device.pick_device`), the domain
+    classifier on the CPU. ``progress(step)`` is called as each step starts.
+    """
+    on = pick_device(device)
+    Xs, Xt = Fs.to(on), Ft.to(on)
+    seed = settings.seed
+    seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(name: GapStep) -> Iterator[None]:
+        if progress is not None:
+            progress(name)
+        began = time.perf_counter()
+        yield
+        seconds[name] = round(time.perf_counter() - began, 4)
+
+    with step("mmd"):
+        bandwidth = median_bandwidth(Xs, Xt, seed=seed)
+        test = mmd_permutation_test(
+            Xs,
+            Xt,
+            settings.n_permutations,
+            seed=seed,
+            bandwidth=bandwidth,
+            max_per_side=settings.max_test_samples,
+        )
+        mmd2 = mmd2_unbiased(Xs, Xt, bandwidth)
+    with step("coral"):
+        coral, mean_gap = coral_distance(Xs, Xt), mean_distance(Xs, Xt)
+    with step("a_distance"):
+        pad = proxy_a_distance(Fs, Ft, seed=seed)
+    gap = Gap(
+        mmd2=mmd2,
+        p_value=test.p_value,
+        n_permutations=settings.n_permutations,
+        bandwidth=bandwidth,
+        mmd_test_samples=(test.n_x, test.n_y),
+        coral=coral,
+        mean_distance=mean_gap,
+        a_distance=pad.a_distance,
+        domain_error=pad.error,
+        n_source=len(Fs),
+        n_target=len(Ft),
+    )
+    return GapMeasurement(gap, pad.target_scores, seconds)
