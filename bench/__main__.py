@@ -22,6 +22,7 @@ import torch
 
 from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, targets
 from bench.accuracy import run_accuracy
+from bench.cells import Cells, state_folder
 from bench.plan import Plan, build_plan
 
 
@@ -42,6 +43,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for benchmarks.md/.json")
     parser.add_argument("--workspace", type=Path, help="tlcore workspace (default: a temporary folder)")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="folder of finished cells (default: $TLSTUDIO_BENCH_STATE or .bench-state/); emptied first "
+        "unless --resume",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="reuse the finished cells in --state (an interrupted run)"
+    )
     parser.add_argument(
         "--task", action="append", type=task_pair, metavar="SRC->TGT", help="replace the tasks (repeatable)"
     )
@@ -102,11 +112,11 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(plan: Plan, parts: set[str], workspace: Path) -> dict[str, Any]:
+def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells) -> dict[str, Any]:
     """Every requested part of the benchmark; the results dict the report is rendered from."""
     results: dict[str, Any] = {}
     if "accuracy" in parts:
-        results["accuracy"] = run_accuracy(plan, workspace, log)
+        results["accuracy"] = run_accuracy(plan, workspace, cells, log)
         results["throughput"] = speed_training.throughput(results["accuracy"])
     if "mmd" in parts:
         results["mmd_speed"] = speed_mmd.run_mmd_speed(
@@ -153,12 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = f"{interpreter()} -m bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     started = time.perf_counter()
     facts = machine.machine_facts()
-    log(f"mode {plan.mode}; load {facts['load_start']}")
+    cells = Cells(state_folder(args.state, ROOT), resume=args.resume)
+    log(f"mode {plan.mode}; load {facts['load_start']}; {len(cells)} finished cells in {cells.folder}")
     if args.workspace is not None:
-        results = run(plan, parts, args.workspace)
+        results = run(plan, parts, args.workspace, cells)
     else:
         with tempfile.TemporaryDirectory(prefix="tlstudio-bench-") as tmp:
-            results = run(plan, parts, Path(tmp))
+            results = run(plan, parts, Path(tmp), cells)
     results = _json_safe(
         {
             "command": command.strip(),

@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from unittest import mock
 import torch
 
 from bench import skada_methods
+from bench.cells import Cells
 from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
@@ -123,20 +124,47 @@ def _guarded(label: str, fn: Callable[[], dict[str, Any]], seed: int, log: Log) 
         return {"seed": seed, "status": "error", "accuracy": None, "note": f"{type(exc).__name__}: {exc}"}
 
 
+class _Arrays:
+    """The task's arrays for skada, made once and only when asked for."""
+
+    def __init__(
+        self, source: str, target: str, workspace: Workspace, seed: int, test_fraction: float
+    ) -> None:
+        self.key = {"source": source, "target": target, "seed": seed, "test_fraction": test_fraction}
+        self._make = partial(task_arrays, source, target, workspace, seed, test_fraction)
+        self._arrays: TaskArrays | None = None
+
+    def __call__(self) -> TaskArrays:
+        if self._arrays is None:
+            self._arrays = self._make()
+        return self._arrays
+
+
 def _skada_seed(
-    names: list[str], arrays: TaskArrays, budget: TrainBudget, model: str, log: Log
+    names: list[str], arrays: _Arrays, budget: TrainBudget, *, model: str, cells: Cells, log: Log
 ) -> dict[str, dict[str, Any]]:
-    """skada's counterpart of each of ``names`` on one seed's arrays."""
-    new_model = partial(build_model, model, tuple(arrays.Xs.shape[1:]), arrays.n_classes)
+    """skada's counterpart of each of ``names`` on one seed's arrays (made only if a cell is missing)."""
+
+    def run(name: str) -> dict[str, Any]:
+        data = arrays()
+        new_model = partial(build_model, model, tuple(data.Xs.shape[1:]), data.n_classes)
+        label = f"skada {skada_methods.COUNTERPARTS[name]} seed {budget.seed}"
+        fit = partial(skada_methods.run_counterpart, name, data, budget, new_model)
+        return _guarded(label, fit, budget.seed, log)
+
     return {
-        name: _guarded(
-            f"skada {skada_methods.COUNTERPARTS[name]} seed {budget.seed}",
-            partial(skada_methods.run_counterpart, name, arrays, budget, new_model),
-            budget.seed,
-            log,
+        name: cells.get_or_run(
+            {"kind": "skada", "method": name, "data": arrays.key, "model": model, "budget": asdict(budget)},
+            partial(run, name),
+            keep=_finished,
         )
         for name in names
     }
+
+
+def _finished(row: dict[str, Any]) -> bool:
+    """A row worth keeping as a cell: the run ended (a crash of the harness is retried on resume)."""
+    return row.get("status") != "error"
 
 
 def _method_entry(
@@ -165,16 +193,28 @@ def method_names(plan: Plan) -> list[str]:
 
 
 def run_seed(
-    plan: Plan, source: str, target: str, seed: int, *, workspace: Path, skada_status: str, log: Log
+    plan: Plan,
+    source: str,
+    target: str,
+    seed: int,
+    *,
+    workspace: Path,
+    cells: Cells,
+    skada_status: str,
+    log: Log,
 ) -> dict[str, Any]:
-    """One task, one seed: a row per tlcore method, skada counterpart, recipe and for the oracle."""
+    """One task, one seed: a row per tlcore method, skada counterpart, recipe and for the oracle.
+
+    Every row is a cell (:mod:`bench.cells`): a resumed benchmark skips the rows it already has.
+    """
     ws = Workspace.resolve(workspace)
     names = method_names(plan)
     paired = [n for n in names if n in skada_methods.COUNTERPARTS]
     cache = BaselineCache()  # in memory: one baseline per augmentation setting, shared by the methods
 
     def ours_run(label: str, cfg: AdaptConfig) -> dict[str, Any]:
-        return _guarded(label, partial(run_tlcore, cfg, ws, cache), cfg.seed, log)
+        run = partial(_guarded, label, partial(run_tlcore, cfg, ws, cache), cfg.seed, log)
+        return cells.get_or_run({"kind": "tlcore", "config": cfg.to_dict()}, run, keep=_finished)
 
     defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
     plain = replace(defaults, augment=False)
@@ -184,9 +224,9 @@ def run_seed(
     }
     theirs: dict[str, dict[str, Any]] = {}
     if paired and skada_status == "ok":
-        arrays = task_arrays(source, target, ws, seed, plain.test_fraction)
+        arrays = _Arrays(source, target, ws, seed, plain.test_fraction)
         budget = TrainBudget(plan.epochs, plain.batch_size, plain.lr, seed)
-        theirs = _skada_seed(paired, arrays, budget, plain.model, log)
+        theirs = _skada_seed(paired, arrays, budget, model=plain.model, cells=cells, log=log)
     recipes = {
         recipe: ours_run(
             f"tlcore recipe {recipe} seed {seed}", replace(defaults, methods=tuple(recipe.split("+")))
@@ -226,14 +266,24 @@ def _print_log(message: str) -> None:
     print(f"[bench worker {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _run_unit(plan: Plan, unit: tuple[str, str, int], workspace: Path, skada_status: str) -> dict[str, Any]:
+def _run_unit(
+    plan: Plan, unit: tuple[str, str, int], workspace: Path, state: Path, skada_status: str
+) -> dict[str, Any]:
     source, target, seed = unit
+    cells = Cells(state, resume=True)  # the parent prepared the folder
     return run_seed(
-        plan, source, target, seed, workspace=workspace, skada_status=skada_status, log=_print_log
+        plan,
+        source,
+        target,
+        seed,
+        workspace=workspace,
+        cells=cells,
+        skada_status=skada_status,
+        log=_print_log,
     )
 
 
-def run_accuracy(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
+def run_accuracy(plan: Plan, workspace: Path, cells: Cells, log: Log) -> dict[str, Any]:
     """Every task and seed of the plan; what skada's availability was; the shared training budget.
 
     With ``plan.jobs > 1`` the (task, seed) units run in that many worker processes, each with
@@ -259,10 +309,11 @@ def run_accuracy(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
                 initargs=(plan.threads_per_job,),
             ) as pool,
         ):
-            rows = list(pool.map(partial(_run_unit, plan, workspace=workspace, skada_status=status), units))
+            unit = partial(_run_unit, plan, workspace=workspace, state=cells.folder, skada_status=status)
+            rows = list(pool.map(unit, units))
     else:
         rows = [
-            run_seed(plan, s, t, seed, workspace=workspace, skada_status=status, log=log)
+            run_seed(plan, s, t, seed, workspace=workspace, cells=cells, skada_status=status, log=log)
             for s, t, seed in units
         ]
     per_task = [rows[i : i + len(plan.seeds)] for i in range(0, len(rows), len(plan.seeds))]

@@ -43,7 +43,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, An
     done = subprocess.run(
         [
             *(sys.executable, "-m", "bench", "--smoke", "--seeds", "2", "--jobs", "2"),
-            *("--out", str(out), "--workspace", str(out / "ws")),
+            *("--out", str(out), "--workspace", str(out / "ws"), "--state", str(out / "state")),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -53,6 +53,29 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, An
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return (out / "benchmarks.md").read_text(), json.loads((out / "benchmarks.json").read_text())
+
+
+def test_a_resumed_run_reuses_every_finished_cell(
+    outputs: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _, first = outputs
+    state = Path(first["command"].split("--state ")[1].split()[0])
+    out = tmp_path_factory.mktemp("resumed")
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench", "--smoke", "--seeds", "2", "--only", "accuracy", "--resume"),
+            *("--out", str(out), "--state", str(state)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "tlcore source_only seed" not in done.stderr  # nothing trained again
+    again = json.loads((out / "benchmarks.json").read_text())
+    assert again["accuracy"]["tasks"] == first["accuracy"]["tasks"]
 
 
 def test_markdown_has_every_section_and_the_command(outputs: tuple[str, dict[str, Any]]) -> None:

@@ -1,0 +1,63 @@
+"""Checkpointed cells: each expensive measurement (one training run, one skada fit) is a JSON file
+named by a hash of everything that determines it, so an interrupted benchmark resumes where it
+stopped (``python -m bench ... --resume``) and parallel workers never redo each other's work.
+
+A cell's key is any JSON-able value (e.g. ``{"kind": "tlcore", "config": cfg.to_dict()}``); its
+file is ``<state>/<sha256 of the key>.json`` holding ``{"key": ..., "value": ...}``, written
+atomically. Without ``--resume`` the state folder is emptied first: results of older code are never
+mixed in by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tlcore.workspace import atomic_write
+
+
+class Cells:
+    """A folder of finished cells; :meth:`get_or_run` runs a cell only when it is not there yet."""
+
+    def __init__(self, folder: Path, *, resume: bool) -> None:
+        self.folder = folder
+        if not resume and folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: Any) -> Path:
+        text = json.dumps(key, sort_keys=True, default=str)
+        return self.folder / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
+
+    def get(self, key: Any) -> Any | None:
+        """The stored value of ``key``, or None."""
+        try:
+            return json.loads(self.path(key).read_text(encoding="utf-8"))["value"]
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
+
+    def get_or_run(
+        self, key: Any, run: Callable[[], Any], *, keep: Callable[[Any], bool] | None = None
+    ) -> Any:
+        """The stored value of ``key``, else ``run()``'s, stored when ``keep(value)`` (default: always)."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        value = run()
+        if keep is None or keep(value):
+            payload = json.dumps({"key": key, "value": value}, default=str)
+            atomic_write(self.path(key), lambda p: p.write_text(payload, encoding="utf-8"))
+        return value
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.folder.glob("*.json"))
+
+
+def state_folder(explicit: Path | None, root: Path) -> Path:
+    """``--state`` when given, else ``$TLSTUDIO_BENCH_STATE``, else ``<repo>/.bench-state``."""
+    return explicit or Path(os.environ.get("TLSTUDIO_BENCH_STATE", root / ".bench-state"))
