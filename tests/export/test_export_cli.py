@@ -1,0 +1,140 @@
+"""``python -m tlcore export``: the files and numbers it reports, one error line for every refusal, and
+nothing left behind when it refuses or fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+import tlcore.export
+from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
+from tlcore.export import TOLERANCE, export_model
+from tlcore.model_card import Provenance
+from tlcore.models import build_model, load_checkpoint
+from tlcore.runs.store import RunStore
+
+
+def cli(workspace, *args: str) -> int:
+    return main(["--workspace", str(workspace.root), "export", *args])
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(("fmt", "file"), [("onnx", "model.onnx"), ("torchscript", "model.pt")])
+def test_cli_exports_a_done_run(done_run, tmp_path, capsys, fmt, file):
+    workspace, run_id = done_run
+    out = tmp_path / "exported"
+    assert cli(workspace, run_id, "--format", fmt, "--out", str(out), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["folder"] == str(out)
+    assert report["files"] == [file, "model.json"]
+    assert listing(out) == sorted(report["files"])
+    assert listing(tmp_path) == ["exported"]
+    assert 0 <= report["max_abs_diff"] <= TOLERANCE
+    card = json.loads((out / "model.json").read_text())
+    assert card == report["card"]
+    assert (card["format"], card["file"], card["run_id"]) == (fmt, file, run_id)
+    assert card["input"]["shape"] == ["batch", 1, 28, 28]
+    assert card["parity"]["batch_sizes"] == [2, 5, 1]
+
+
+def test_cli_text_report_into_an_empty_folder(done_run, tmp_path, capsys):
+    workspace, run_id = done_run
+    out = tmp_path / "empty"
+    out.mkdir()
+    assert cli(workspace, run_id, "--out", str(out)) == 0
+    text = capsys.readouterr().out
+    assert f"exported run {run_id} (lenet, 10 classes) to {out}" in text
+    assert "model.onnx" in text
+    assert "input: batch x 1 x 28 x 28 float32; output: logits" in text
+    assert "batches of 2, 5, 1: max |Δ logit|" in text
+    assert listing(out) == ["model.json", "model.onnx"]
+
+
+def test_cli_refusals_are_one_line_and_write_nothing(done_run, tmp_path, capsys):
+    workspace, run_id = done_run
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    (tmp_path / "a-file").write_text("mine")
+    queued = RunStore(workspace).create(AdaptConfig(source="mnist5k", target="digits"))
+    before = listing(tmp_path)
+    cases = [
+        (["20990101-000000-abcdef", "--out", str(tmp_path / "new")], "no run 20990101-000000-abcdef"),
+        (["../../etc", "--out", str(tmp_path / "new")], "no run ../../etc"),
+        ([queued, "--out", str(tmp_path / "new")], f"run {queued} is queued; only a done run"),
+        ([run_id, "--out", str(taken)], "already exists and is not an empty folder"),
+        ([run_id, "--out", str(tmp_path / "a-file")], "already exists and is not an empty folder"),
+        ([run_id, "--out", str(tmp_path / "missing" / "new")], "the folder"),
+    ]
+    for args, message in cases:
+        assert cli(workspace, *args) == 2
+        assert message in one_error_line(capsys)
+        assert listing(tmp_path) == before
+    assert listing(taken) == ["keep.txt"]
+    with pytest.raises(SystemExit):
+        cli(workspace, run_id, "--format", "tflite", "--out", str(tmp_path / "new"))
+    assert listing(tmp_path) == before
+
+
+class KthValue(nn.Module):
+    """A head the ONNX exporter has no conversion for (``aten.kthvalue``)."""
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return torch.kthvalue(features, 2, dim=1, keepdim=True)[0].expand(-1, 10)
+
+
+class BatchBranch(nn.Module):
+    """A head whose graph depends on the batch size: tracing freezes the branch taken at batch 2."""
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        scale = 2.0 if features.shape[0] == 2 else 1.0
+        return features[:, :10] * scale
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (KthValue(), "onnx", "cannot export the model to ONNX: op aten.kthvalue.default: No ONNX function"),
+        (BatchBranch(), "onnx", "the ONNX exporter fixed the batch axis at 2: the model's graph depends on"),
+        (BatchBranch(), "torchscript", "differ from torch's by up to"),
+    ],
+)
+def test_cli_export_failure_names_the_reason_and_leaves_nothing(
+    done_run, tmp_path, capsys, monkeypatch, case
+):
+    workspace, run_id = done_run
+    head, fmt, message = case
+
+    def broken_checkpoint(path):
+        model, config = load_checkpoint(path)
+        model.head = head
+        return model, config
+
+    monkeypatch.setattr(tlcore.export, "load_checkpoint", broken_checkpoint)
+    assert cli(workspace, run_id, "--format", fmt, "--out", str(tmp_path / "exported")) == 2
+    assert message in one_error_line(capsys)
+    assert listing(tmp_path) == []
+
+
+def test_export_model_refuses_class_names_that_do_not_match_the_outputs(tmp_path):
+    model = build_model("mlp", (5,), 3)
+    with pytest.raises(tlcore.TLError, match="2 class names for a model with 3 outputs"):
+        export_model(model, ("a", "b"), Provenance("r", "s.csv", "t.csv", ("im",)), "onnx", tmp_path / "x")
+    assert listing(tmp_path) == []

@@ -1,0 +1,151 @@
+"""From a PNG file to a class outside the studio: the sidecar's steps (Pillow + NumPy) give the
+tensor the data layer makes from the same file, and the README's snippet labels it like torch does."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+from PIL import Image, ImageFilter
+
+from tlcore.data import harmonise, load_domain
+from tlcore.data.domain import Domain
+from tlcore.export import export_model, export_run
+from tlcore.model_card import Provenance
+from tlcore.models import Classifier, build_model, load_checkpoint
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+SIZE = (40, 36)  # W x H of the test images: the steps must resize them to the model's 28 x 28
+
+
+def write_pngs(folder: Path, mode: str, n: int = 2) -> list[Path]:
+    """``n`` smooth seeded images in ``mode`` ("L" or "RGB"), and a zip archive ``images.zip`` of them."""
+    rng = np.random.default_rng(0)
+    bands = 1 if mode == "L" else 3
+    paths = []
+    for i in range(n):
+        pixels = rng.integers(0, 256, (SIZE[1], SIZE[0], bands), dtype=np.uint8)
+        image = Image.fromarray(pixels.squeeze(-1) if bands == 1 else pixels)
+        paths.append(folder / f"image{i}.png")
+        image.filter(ImageFilter.GaussianBlur(2)).save(paths[-1])
+    with zipfile.ZipFile(folder / "images.zip", "w") as archive:
+        for path in paths:
+            archive.write(path, path.name)
+    return paths
+
+
+def follow_steps(card: dict, path: Path) -> np.ndarray:
+    """The sidecar's preprocessing, step by step, with Pillow and NumPy only: ``1 x C x H x W``."""
+    image, x = None, None
+    for step in card["preprocessing"]:
+        op = step["op"]
+        if op == "decode":
+            image = Image.open(path)
+        elif op == "convert":
+            image = image.convert(step["mode"])
+        elif op == "scale":
+            x = np.asarray(image, np.float32).reshape(image.height, image.width, -1) * step["factor"]
+        elif op == "shift":
+            assert (step["name"], step["value"]) == ("invert", 1.0)
+            x = 1 - x
+        elif op == "resize":
+            assert (step["interpolation"], step["antialias"]) == ("bilinear", True)
+            size = (step["width"], step["height"])
+            channels = [Image.fromarray(x[..., c]) for c in range(x.shape[2])]  # float32: mode "F"
+            bands = [band.resize(size, Image.Resampling.BILINEAR) for band in channels]
+            x = np.stack([np.asarray(band) for band in bands], axis=-1).clip(*step["clip"])
+        elif op == "layout":
+            assert (step["from"], step["to"]) == ("HWC", "NCHW")
+            x = x.transpose(2, 0, 1)[None]
+        else:
+            raise AssertionError(f"a step this reader does not know: {op}")
+    return x.astype(np.float32)
+
+
+def data_layer_tensor(spec: str, model: Classifier, classes: tuple[str, ...]) -> torch.Tensor:
+    """What the studio feeds the model for the images of ``spec``: loaded, shifted, harmonised."""
+    target = load_domain(spec)
+    shape = tuple(model.spec["input_shape"])
+    source = Domain("source", torch.zeros(2, *shape), torch.tensor([0, 1]), classes)
+    return harmonise(source, target)[1].X
+
+
+def readme_snippet() -> str:
+    export_section = README.read_text(encoding="utf-8").split("## Export", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"```python\n(.*?)```", export_section, re.DOTALL).group(1)
+
+
+def run_snippet(tmp_path: Path, folder: Path, image: Path) -> tuple[str, float]:
+    """The README's snippet in a fresh interpreter; the modules it imported are checked too."""
+    script = tmp_path / "label.py"
+    script.write_text(readme_snippet(), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-I", "-X", "importtime", str(script), str(folder), str(image)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    assert {"onnxruntime", "PIL", "numpy"} <= imported
+    assert not imported & {"torch", "tlcore", "onnx", "onnxscript"}
+    name, probability = done.stdout.strip().rsplit(" ", 1)
+    return name, float(probability.rstrip("%")) / 100
+
+
+@pytest.mark.parametrize(
+    ("mode", "model_name", "shift"),
+    [("L", "lenet", ""), ("RGB", "cnn", ":invert=1")],
+)
+def test_sidecar_steps_and_readme_snippet_follow_the_data_layer(tmp_path, mode, model_name, shift):
+    paths = write_pngs(tmp_path, mode)
+    classes = tuple("abcd")
+    torch.manual_seed(3)
+    model = build_model(model_name, (1 if mode == "L" else 3, 28, 28), len(classes)).eval()
+    target = f"{tmp_path / 'images.zip'}{shift}"
+    out = tmp_path / "exported"
+    card = export_model(model, classes, Provenance("run", "mnist5k", target, ("im",)), "onnx", out).card
+    studio = data_layer_tensor(target, model, classes)  # 2 x C x 28 x 28, in file order
+    session = onnxruntime.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    for i, path in enumerate(paths):
+        x = follow_steps(card.to_dict(), path)
+        assert x.shape == (1, *model.spec["input_shape"])
+        assert np.abs(x - studio[i : i + 1].numpy()).max() < 1e-5  # the same tensor
+        with torch.no_grad():
+            expected = torch.softmax(model(studio[i : i + 1])[0], 1)[0].numpy()
+        logits = session.run(["logits"], {"input": x})[0][0]
+        assert np.abs(logits - model(studio[i : i + 1])[0][0].detach().numpy()).max() < 1e-4
+        name, probability = run_snippet(tmp_path, out, path)  # 8-bit resize: pixels within 1/255
+        assert name == classes[int(expected.argmax())]
+        assert probability == pytest.approx(expected.max(), abs=0.002)
+
+
+def test_readme_snippet_labels_an_image_with_a_real_run_export(done_run, tmp_path):
+    workspace, run_id = done_run
+    result = export_run(workspace, run_id, "onnx", tmp_path / "exported")
+    card = json.loads((tmp_path / "exported" / "model.json").read_text())
+    assert card["classes"] == [str(d) for d in range(10)]
+    assert card["training"] == {
+        "source": "mnist5k:n=120",
+        "target": "digits:n=120",
+        "methods": ["source_only"],
+        "source_shifts": [],
+        "target_shifts": [],
+    }
+    (path,) = write_pngs(tmp_path, "L", n=1)
+    image = torch.from_numpy(follow_steps(card, path))
+    model = load_checkpoint(workspace.runs / run_id / "model.pt")[0]
+    with torch.no_grad():
+        expected = torch.softmax(model.eval()(image)[0], 1)[0]
+    name, probability = run_snippet(tmp_path, result.folder, path)
+    assert name == card["classes"][int(expected.argmax())]
+    assert probability == pytest.approx(float(expected.max()), abs=0.002)

@@ -1,0 +1,46 @@
+"""``python -m tlcore export RUN_ID --format onnx|torchscript --out DIR``: a run's model for use elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tlcore.cli.output import print_json
+from tlcore.export import FORMATS, export_run
+from tlcore.workspace import Workspace
+
+
+def register(subparsers: Any) -> None:
+    """Add ``export``."""
+    parser = subparsers.add_parser(
+        "export",
+        help="write a done run's model as ONNX or TorchScript plus model.json, checked against torch",
+    )
+    parser.add_argument("run_id", metavar="RUN_ID", help="a done run (see `runs list`)")
+    parser.add_argument("--format", choices=FORMATS, default="onnx", help="file format (default onnx)")
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="a new (or empty) folder to write model.* and model.json"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result and the sidecar as JSON")
+    parser.set_defaults(handler=export_command)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    result = export_run(Workspace.resolve(args.workspace), args.run_id, args.format, args.out)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    card = result.card
+    parity = card.parity
+    shape = " x ".join(str(s) for s in card.input.shape[1:])
+    model = f"{card.model['name']}, {len(card.classes)} classes"
+    print(f"exported run {card.run_id} ({model}) to {result.folder}")
+    for name in result.files:
+        print(f"  {name:<10} {(result.folder / name).stat().st_size:>12,} bytes")
+    print(f"  input     {card.input.name}: batch x {shape} {card.input.dtype}; output: logits")
+    sizes = ", ".join(map(str, parity.batch_sizes))
+    print(
+        f"  checked   {parity.runtime} vs torch, batches of {sizes}: "
+        f"max |Δ logit| {parity.max_abs_diff:.2g} (allowed {parity.tolerance:g})"
+    )
+    return 0

@@ -1,0 +1,225 @@
+"""The sidecar of an exported model (``model.json``): what goes in, what comes out, as data.
+
+The preprocessing steps are the data layer's own, in its order, for one image file of the target
+domain: decode with Pillow (:mod:`tlcore.data.images`), convert to the model's channels ("L", or
+"RGB", which repeats a grayscale channel as :mod:`tlcore.data.harmonise` does), scale 8-bit values by
+1/255 to [0, 1], apply the target spec's shifts (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
+``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
+too), resize to the model's ``W x H`` (bilinear, antialiased: ``torch.nn.functional.interpolate`` as
+the data layer calls it, the same filter as Pillow's ``Image.resize(..., BILINEAR)``), then stack
+as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row, used as they are.
+What the network does itself (EfficientNet-Lite0's resize and ImageNet normalisation) is listed
+apart, so nobody applies it twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import tlcore
+from tlcore.data.shifts import get_shift
+from tlcore.data.spec import parse_spec
+from tlcore.models import Classifier, EfficientNetLite0Features
+
+CARD_FILE = "model.json"
+Step = dict[str, Any]  # {"op": ..., its parameters}: heterogeneous by nature, written as JSON
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an exported model comes from."""
+
+    run_id: str
+    source: str  # the run's domain specs
+    target: str
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Parity:
+    """How the written model was checked against torch."""
+
+    runtime: str
+    batch_sizes: tuple[int, ...]
+    max_abs_diff: float  # max |logit(exported) - logit(torch)| over every checked batch
+    tolerance: float
+    seed: int  # of the inputs: uniform [0, 1) images, standard normal feature vectors
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    name: str
+    shape: tuple[int | str, ...]  # "batch" marks the free axis
+    dtype: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """Everything ``model.json`` holds; :meth:`to_dict` is its JSON."""
+
+    format: str  # onnx | torchscript
+    file: str
+    tlstudio_version: str
+    run_id: str
+    model: dict[str, Any]  # the checkpoint's model spec: name, input_shape, n_classes, options, ...
+    classes: tuple[str, ...]  # in output order
+    input: TensorSpec
+    outputs: tuple[TensorSpec, ...]
+    preprocessing: tuple[Step, ...]
+    inside_model: tuple[Step, ...]
+    postprocessing: tuple[Step, ...]
+    training: dict[str, Any]  # source, target, methods, source_shifts, target_shifts
+    parity: Parity
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(asdict(self)))  # tuples as lists: exactly what model.json holds
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def model_card(
+    model: Classifier,
+    classes: tuple[str, ...],
+    provenance: Provenance,
+    *,
+    fmt: str,
+    file: str,
+    parity: Parity,
+) -> ModelCard:
+    """The card of ``model`` exported as ``file`` in format ``fmt``."""
+    shape = tuple(int(s) for s in model.spec["input_shape"])
+    image = len(shape) == 3
+    target_shifts = _shifts(provenance.target)
+    note = f"the run's target spec {provenance.target} applies it: the model was adapted to data shifted so"
+    shift_steps = [{**step, "note": note} for step in target_shifts]
+    return ModelCard(
+        format=fmt,
+        file=file,
+        tlstudio_version=tlcore.__version__,
+        run_id=provenance.run_id,
+        model=dict(model.spec),
+        classes=tuple(classes),
+        input=TensorSpec(
+            "input",
+            ("batch", *shape),
+            "float32",
+            "images N x C x H x W in [0, 1] (NCHW)" if image else "feature vectors N x D",
+        ),
+        outputs=(
+            TensorSpec(
+                "logits",
+                ("batch", len(classes)),
+                "float32",
+                "unnormalised class scores in the order of classes; softmax over axis 1 gives the "
+                "probabilities (the penultimate features are not exported)",
+            ),
+        ),
+        preprocessing=_image_steps(shape, shift_steps) if image else _vector_steps(shape, shift_steps),
+        inside_model=_inside(model),
+        postprocessing=(
+            {"op": "softmax", "axis": 1, "gives": "class probabilities in the order of classes"},
+            {"op": "argmax", "axis": 1, "gives": "the index of the predicted class in classes"},
+        ),
+        training={
+            "source": provenance.source,
+            "target": provenance.target,
+            "methods": list(provenance.methods),
+            "source_shifts": _shifts(provenance.source),
+            "target_shifts": target_shifts,
+        },
+        parity=parity,
+    )
+
+
+def _shifts(spec: str) -> list[Step]:
+    """The shifts a spec applies, in order, each with its meaning (identity values skip, as in training)."""
+    out = []
+    for name, value in parse_spec(spec).shifts:
+        shift = get_shift(name)
+        if value != shift.identity:
+            doc = (shift.fn.__doc__ or "").strip().splitlines()
+            what = doc[0] if doc else shift.param
+            out.append({"op": "shift", "name": name, "value": value, "meaning": shift.param, "what": what})
+    return out
+
+
+def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step, ...]:
+    channels, height, width = shape
+    mode = "L" if channels == 1 else "RGB"
+    return (
+        {"op": "decode", "library": "Pillow", "call": "PIL.Image.open(path)"},
+        {
+            "op": "convert",
+            "mode": mode,
+            "call": f"image.convert({mode!r})",
+            "note": "a grayscale file becomes RGB by repeating its channel"
+            if channels == 3
+            else "a colour file becomes grayscale by Pillow's luma weights (training saw grayscale only)",
+        },
+        {
+            "op": "scale",
+            "factor": 1 / 255,
+            "dtype": "float32",
+            "range": [0.0, 1.0],
+            "note": "16-bit grayscale files (mode I;16) are divided by 65535 instead",
+        },
+        *shift_steps,
+        {
+            "op": "resize",
+            "width": width,
+            "height": height,
+            "interpolation": "bilinear",
+            "antialias": True,
+            "align_corners": False,
+            "clip": [0.0, 1.0],
+            "call": "torch.nn.functional.interpolate(x, size=(H, W), mode='bilinear', antialias=True)",
+            "note": "Pillow's Image.resize((W, H), Image.Resampling.BILINEAR) is the same filter: per "
+            "channel in mode 'F' it gives the same values; on the 8-bit image before scaling, within 1/255",
+        },
+        {"op": "layout", "from": "HWC", "to": "NCHW", "note": "channels first; images stacked on axis 0"},
+    )
+
+
+def _vector_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step, ...]:
+    return (
+        {
+            "op": "features",
+            "dimension": shape[0],
+            "dtype": "float32",
+            "order": "the feature columns of the training file in their order, the label column left out "
+            "(an .npz file: the columns of X)",
+            "scaling": "none: values are used as they are",
+        },
+        *shift_steps,
+        {"op": "layout", "from": "D", "to": "ND", "note": "rows stacked on axis 0"},
+    )
+
+
+def _inside(model: Classifier) -> tuple[Step, ...]:
+    """What the exported network does to its input itself (do not repeat it)."""
+    backbone = model.backbone
+    if not isinstance(backbone, EfficientNetLite0Features):
+        return ()
+    size = backbone.size
+    return (
+        {"op": "repeat_channels", "to": 3, "when": "the input has 1 channel"},
+        {
+            "op": "resize",
+            "width": size,
+            "height": size,
+            "interpolation": "bilinear",
+            "antialias": False,
+            "align_corners": False,
+            "when": f"H x W is not {size} x {size}",
+        },
+        {
+            "op": "normalize",
+            "formula": "(x - mean) / std, per channel",
+            "mean": [round(float(v), 6) for v in backbone.mean.flatten()],
+            "std": [round(float(v), 6) for v in backbone.std.flatten()],
+        },
+    )
