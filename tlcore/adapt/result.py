@@ -20,14 +20,16 @@ class AdaptResult:
     split. ``history`` holds per-epoch dicts of both training stages, each tagged with ``stage``
     (``baseline`` | ``adapt``). ``gap_before`` / ``gap_after``: ``mmd2``, ``p_value``, ``coral``,
     ``a_distance`` on the penultimate features of the baseline / adapted model. ``umap_*``: columns
-    ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``. ``model`` (the adapted
-    :class:`~tlcore.models.Classifier`, on the CPU) is left out of :meth:`to_dict`.
+    ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``. ``classes`` names the model's
+    outputs (the source's classes). ``model`` (the adapted :class:`~tlcore.models.Classifier`, on the
+    CPU) is left out of :meth:`to_dict`.
     """
 
     config: AdaptConfig
     status: RunStatus = "done"
     reason: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
     target_accuracy: float | None = None
     source_only_accuracy: float | None = None
     source_accuracy: float | None = None

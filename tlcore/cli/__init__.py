@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tlcore.cli import adapt, data, diagnose, methods, runs
+from tlcore.cli import adapt, data, diagnose, methods, predict, runs
 from tlcore.errors import TLError
 
-COMMANDS = (data, diagnose, adapt, runs, methods)
+COMMANDS = (data, diagnose, adapt, runs, methods, predict)
 
 
 def build_parser() -> argparse.ArgumentParser:
