@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -67,7 +67,8 @@ class Classifier(nn.Module):
     """``x -> backbone -> bottleneck -> features -> head -> logits``; ``forward`` returns both.
 
     The return type never depends on train/eval mode (unlike tllib's ``ImageClassifier``).
-    ``spec`` records how the model was built so a checkpoint can rebuild it.
+    ``spec`` records how the model was built so a checkpoint can rebuild it; ``classes`` names the
+    head's outputs when a checkpoint recorded them (empty otherwise).
     """
 
     def __init__(self, backbone: Backbone, n_classes: int, bottleneck_dim: int = 0) -> None:
@@ -83,6 +84,7 @@ class Classifier(nn.Module):
         self.n_classes = n_classes
         self.head = nn.Linear(self.feature_dim, n_classes)
         self.spec: dict[str, Any] = {}
+        self.classes: tuple[str, ...] = ()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.bottleneck(self.backbone(x))  # N x feature_dim
@@ -253,14 +255,28 @@ def _efficientnet_lite0(input_shape: tuple[int, ...], pretrained: bool, image_si
     return Backbone(EfficientNetLite0Features(int(image_size), pretrained), 1280)
 
 
-def save_checkpoint(path: str | os.PathLike[str], model: Classifier, config: dict[str, Any]) -> None:
-    """Write weights, the model spec and ``config`` (plain JSON-able values only) to ``path``."""
-    payload = {"model_spec": dict(model.spec), "config": config, "state_dict": model.state_dict()}
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model: Classifier,
+    config: dict[str, Any],
+    classes: Sequence[str] = (),
+) -> None:
+    """Write weights, the model spec, ``config`` (plain JSON-able values only) and the class names of
+    the model's outputs (when known) to ``path``."""
+    payload = {
+        "model_spec": dict(model.spec),
+        "config": config,
+        "classes": [str(c) for c in classes],
+        "state_dict": model.state_dict(),
+    }
     torch.save(payload, path)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
-    """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config."""
+    """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
+
+    The model's ``classes`` come from the checkpoint; older checkpoints without them leave it empty.
+    """
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         spec = payload["model_spec"]
@@ -277,4 +293,5 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
         **spec["options"],
     )
     model.load_state_dict(payload["state_dict"])
+    model.classes = tuple(payload.get("classes") or ())
     return model, payload["config"]

@@ -72,7 +72,7 @@ def test_incompatible_pairs_are_user_errors(digits_small: Domain) -> None:
     with pytest.raises(TLError, match="feature dimensions differ"):
         harmonise(features, Domain("g", torch.rand(4, 6), None, ()))
     strangers = images("t", (3, 1, 28, 28), ("x", "y"), [0, 1, 1])
-    with pytest.raises(TLError, match="no target class of t matches"):
+    with pytest.raises(TLError, match="no class of t matches the classes of the source"):
         harmonise(digits_small, strangers)
     with pytest.raises(TLError, match="1 or 3 channels"):
         harmonise(digits_small, images("four", (2, 4, 28, 28), (), None))

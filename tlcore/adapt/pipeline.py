@@ -242,6 +242,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: C
     result.gap_before, result.gap_after = Gap.from_dict(before["gap"]), Gap.from_dict(after["gap"])
     result.umap_before, result.umap_after = before["umap"], after["umap"]
     result.model = model.cpu()
+    result.classes = list(pair.source_train.classes)
     result.info |= {
         "model": model.spec,
         "n_source_train": pair.source_train.n_samples,

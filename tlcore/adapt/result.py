@@ -30,14 +30,15 @@ class AdaptResult:
     between the held-out source and target in the penultimate features of the baseline / adapted
     model (None when the run ended early), stored as :meth:`~tlcore.metrics.gap.Gap.to_dict`.
     ``umap_*``: columns ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``.
-    ``model`` (the adapted :class:`~tlcore.models.Classifier`, on the CPU) is left out of
-    :meth:`to_dict`.
+    ``classes`` names the model's outputs (the source's classes). ``model`` (the adapted
+    :class:`~tlcore.models.Classifier`, on the CPU) is left out of :meth:`to_dict`.
     """
 
     config: AdaptConfig
     status: RunStatus = "done"
     reason: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
     target_accuracy: float | None = None
     source_only_accuracy: float | None = None
     source_accuracy: float | None = None

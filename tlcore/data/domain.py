@@ -19,6 +19,12 @@ class Domain:
     ``X`` is ``N x C x H x W`` float32 in ``[0, 1]`` for images, or ``N x D`` float32 for feature
     vectors (tabular data, embeddings). ``y`` holds int64 class indices into ``classes`` or is
     ``None`` for an unlabelled domain (``classes`` may still name the expected classes).
+
+    ``ids`` says where each sample came from, one string per row: its path inside an uploaded
+    archive or folder (``scans/img_001.png``), its 0-based row in an array or table file, its
+    original index in a dataset (``test/123``: the torchvision part and the index in it). Left empty
+    it becomes the row positions (``"0"``, ``"1"``, ...). Every operation that selects or reorders
+    samples carries the ids along (:meth:`subset`); none is shown in :meth:`summary`.
     """
 
     name: str
@@ -27,10 +33,15 @@ class Domain:
     classes: tuple[str, ...]
     provenance: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    ids: tuple[str, ...] = ()  # one per sample once built
 
     def __post_init__(self) -> None:
         if self.X.ndim not in (2, 4):
             raise TLError(f"{self.name}: samples must be N x D or N x C x H x W, got {tuple(self.X.shape)}")
+        if not self.ids:
+            object.__setattr__(self, "ids", tuple(map(str, range(len(self.X)))))
+        elif len(self.ids) != len(self.X):
+            raise TLError(f"{self.name}: {len(self.X)} samples but {len(self.ids)} sample ids")
         if self.y is not None:
             if self.y.ndim != 1 or len(self.y) != len(self.X):
                 raise TLError(f"{self.name}: {len(self.X)} samples but labels of shape {tuple(self.y.shape)}")
@@ -66,13 +77,14 @@ class Domain:
         return dict(zip(self.classes, counts, strict=True))
 
     def subset(self, index: Sequence[int] | np.ndarray | torch.Tensor, name: str | None = None) -> Domain:
-        """The samples at ``index`` (same classes, provenance and meta)."""
+        """The samples at ``index`` with their ids (same classes, provenance and meta)."""
         idx = torch.as_tensor(np.asarray(index), dtype=torch.long)
         return replace(
             self,
             name=name or self.name,
             X=self.X[idx],
             y=None if self.y is None else self.y[idx],
+            ids=tuple(self.ids[i] for i in idx.tolist()),
         )
 
     def summary(self) -> dict[str, Any]:

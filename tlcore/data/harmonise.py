@@ -1,18 +1,19 @@
-"""Make a source and a target domain compatible: one sample shape, one class index space.
+"""Make a domain fit a reference: one sample shape, one class index space.
 
-Rules (the source defines the pair):
+:func:`plan_conform` holds the rules that bring any domain to a reference's sample shape and class
+names (a model's input and outputs, or a pair's source); :func:`harmonise` applies them to a pair.
 
-- images: the target is resized (bilinear, antialiased) to the source's ``H x W``. Channels:
-  colour wins; a grayscale side is repeated to 3 channels when the other side is RGB, so no colour
+- images: resized (bilinear, antialiased) to the reference's ``H x W``; a grayscale domain is
+  repeated to 3 channels when the reference takes RGB, and an RGB domain is refused by a grayscale
+  reference. In a pair colour wins: a grayscale source becomes RGB when the target is, so no colour
   information is ever thrown away.
-- feature vectors: both sides must have the same dimension ``D``; images never pair with features.
-- classes are matched by name (exactly, else ignoring case and surrounding spaces). Target labels are
-  remapped to the source's indices. Target samples of classes the source does not know are dropped
-  and reported in :class:`PairReport` (``target.meta["pair_report"]`` and
-  ``target.meta["unknown_classes"]``), never silently. An unlabelled target takes the source's class
-  names.
-- each side needs at least :data:`MIN_SAMPLES` samples (after the drop): every use of a pair (the
-  gap measures, the domain classifier, train/test splits, training) needs two per domain.
+- feature vectors: the dimension ``D`` must match; images never pair with features.
+- classes are matched by name (exactly, else ignoring case and surrounding spaces). Labels are
+  remapped to the reference's indices. Samples of classes the reference does not know are dropped
+  and reported (:class:`ConformReport`), never silently; a labelled domain none of whose classes the
+  reference knows is refused. An unlabelled domain takes the reference's class names.
+- each side of a pair needs at least :data:`MIN_SAMPLES` samples (after the drop): every use of a
+  pair (the gap measures, the domain classifier, train/test splits, training) needs two per domain.
 """
 
 from __future__ import annotations
@@ -29,69 +30,159 @@ MIN_SAMPLES = 2
 
 
 @dataclass(frozen=True)
-class PairReport:
-    """What :func:`harmonise` changed."""
+class ConformReport:
+    """What conforming one domain to a reference changed."""
 
-    source_channels: tuple[int, int] | None = None  # (before, after), when repeated to RGB
-    target_channels: tuple[int, int] | None = None
-    target_resized: tuple[tuple[int, int], tuple[int, int]] | None = None  # (before, after) H x W
-    class_map: dict[str, str] = field(default_factory=dict)  # target name -> source name, when they differ
-    unknown_classes: dict[str, int] = field(default_factory=dict)  # dropped target class -> samples
-    missing_classes: tuple[str, ...] = ()  # source classes with no target sample
+    channels: tuple[int, int] | None = None  # (before, after), when repeated to RGB
+    resized: tuple[tuple[int, int], tuple[int, int]] | None = None  # (before, after) H x W
+    class_map: dict[str, str] = field(default_factory=dict)  # domain name -> reference name, when they differ
+    unknown_classes: dict[str, int] = field(default_factory=dict)  # dropped class -> samples
+    missing_classes: tuple[str, ...] = ()  # reference classes with no sample
 
     @property
     def n_dropped(self) -> int:
         return sum(self.unknown_classes.values())
 
-    def lines(self) -> list[str]:
-        """Human-readable notes, one per change."""
+    def lines(self, side: str = "target", reference: str = "source") -> list[str]:
+        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other."""
         notes = []
-        if self.source_channels:
-            notes.append("source: grayscale repeated to 3 channels")
-        if self.target_channels:
-            notes.append("target: grayscale repeated to 3 channels")
-        if self.target_resized:
-            (h0, w0), (h1, w1) = self.target_resized
-            notes.append(f"target: resized from {h0}x{w0} to {h1}x{w1}")
-        notes += [f"target class {t!r} matched to source class {s!r}" for t, s in self.class_map.items()]
+        if self.channels:
+            notes.append(f"{side}: grayscale repeated to 3 channels")
+        if self.resized:
+            (h0, w0), (h1, w1) = self.resized
+            notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
+        notes += [f"{side} class {t!r} matched to {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
-            notes.append(f"target classes unknown to the source, {self.n_dropped} samples dropped: {listed}")
+            notes.append(
+                f"{side} classes unknown to the {reference}, {self.n_dropped} samples dropped: {listed}"
+            )
         if self.missing_classes:
-            notes.append(f"source classes absent from the target: {', '.join(self.missing_classes)}")
+            notes.append(f"{reference} classes absent from the {side}: {', '.join(self.missing_classes)}")
         return notes
+
+
+@dataclass(frozen=True)
+class Conformer:
+    """How one domain becomes a reference's: which samples stay, their labels, and the sample transform.
+
+    :meth:`samples` brings any batch of the kept samples to the reference's shape, so a large domain
+    can be conformed a batch at a time (prediction) or at once (:meth:`apply`, a pair).
+    """
+
+    shape: tuple[int, ...]  # the reference's sample shape
+    classes: tuple[str, ...]  # the reference's class names
+    keep: torch.Tensor | None  # int64 indices of the kept samples; None keeps all
+    y: torch.Tensor | None  # labels of the kept samples in the reference's indices
+    report: ConformReport
+
+    def samples(self, X: torch.Tensor) -> torch.Tensor:
+        """``X`` (a batch of the domain's samples) with the reference's channels and ``H x W``."""
+        if X.ndim != 4:
+            return X
+        if X.shape[1] != self.shape[0]:
+            X = X.expand(-1, self.shape[0], -1, -1).contiguous()  # grayscale -> RGB, checked by the plan
+        if tuple(X.shape[-2:]) != self.shape[1:]:
+            X = interpolate(X, size=self.shape[1:], mode="bilinear", antialias=True, align_corners=False)
+            X = X.clamp_(0, 1)
+        return X
+
+    def apply(self, domain: Domain) -> Domain:
+        """The whole ``domain`` conformed (kept samples with their ids, the reference's classes)."""
+        kept = domain if self.keep is None else domain.subset(self.keep)
+        return replace(kept, X=self.samples(kept.X), y=self.y, classes=self.classes)
+
+
+def plan_conform(
+    domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], reference: str
+) -> Conformer:
+    """How ``domain`` fits a reference taking samples of ``shape`` and naming ``classes`` (module rules).
+
+    ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
+    """
+    shape = tuple(int(s) for s in shape)
+    if domain.is_image != (len(shape) == 3):
+        raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
+    channels = resized = None
+    if domain.is_image:
+        have, want = domain.shape[0], shape[0]
+        if have not in (1, 3):
+            raise TLError(f"{domain.name}: images must have 1 or 3 channels, got {have}")
+        if want not in (1, 3):
+            raise TLError(f"{reference} takes {want}-channel images; only 1 or 3 channels are supported")
+        if have == 3 and want == 1:
+            raise TLError(
+                f"{domain.name} holds RGB images but {reference} takes grayscale (1 channel); "
+                "convert the images to grayscale"
+            )
+        channels = (have, want) if have != want else None
+        if domain.shape[1:] != shape[1:]:
+            resized = (domain.shape[1:], shape[1:])
+    elif domain.shape != shape:
+        raise TLError(
+            f"feature dimensions differ: {reference} has {shape[0]}, {domain.name} {domain.shape[0]}"
+        )
+    y, keep, report = _remap(domain, classes, reference)
+    return Conformer(shape, classes, keep, y, replace(report, channels=channels, resized=resized))
+
+
+@dataclass(frozen=True)
+class PairReport:
+    """What :func:`harmonise` changed: the source's and the target's :class:`ConformReport`."""
+
+    source: ConformReport = field(default_factory=ConformReport)
+    target: ConformReport = field(default_factory=ConformReport)
+
+    @property
+    def source_channels(self) -> tuple[int, int] | None:
+        return self.source.channels
+
+    @property
+    def target_channels(self) -> tuple[int, int] | None:
+        return self.target.channels
+
+    @property
+    def target_resized(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        return self.target.resized
+
+    @property
+    def class_map(self) -> dict[str, str]:
+        return self.target.class_map
+
+    @property
+    def unknown_classes(self) -> dict[str, int]:
+        return self.target.unknown_classes
+
+    @property
+    def missing_classes(self) -> tuple[str, ...]:
+        return self.target.missing_classes
+
+    @property
+    def n_dropped(self) -> int:
+        return self.target.n_dropped
+
+    def lines(self) -> list[str]:
+        """Human-readable notes, one per change."""
+        return self.source.lines("source") + self.target.lines("target")
 
 
 def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     """``(source, target)`` with one sample shape and the source's classes; see the module rules."""
     for side, domain in (("source", source), ("target", target)):
         _check_size(side, domain.name, domain.n_samples)
-    if source.is_image != target.is_image:
-        raise TLError(f"cannot pair images with feature vectors ({source.name} and {target.name})")
-    Xs, Xt = source.X, target.X
-    source_channels = target_channels = resized = None
-    if source.is_image:
-        Xs, source_channels = _channels(Xs, Xt.shape[1])
-        Xt, target_channels = _channels(Xt, Xs.shape[1])
-        size = (Xs.shape[-2], Xs.shape[-1])
-        if Xt.shape[-2:] != Xs.shape[-2:]:
-            resized = ((Xt.shape[-2], Xt.shape[-1]), size)
-            Xt = interpolate(Xt, size=size, mode="bilinear", antialias=True, align_corners=False).clamp_(0, 1)
-    elif source.shape != target.shape:
-        raise TLError(
-            f"feature dimensions differ: {source.name} has {source.shape[0]}, {target.name} {target.shape[0]}"
-        )
-    y, keep, classes = _remap(source, target)
-    report = replace(
-        classes, source_channels=source_channels, target_channels=target_channels, target_resized=resized
-    )
-    if keep is not None:
-        _check_size("target", f"{target.name} (samples of classes the source knows)", int(keep.sum()))
-        Xt = Xt[keep]
-    meta = {**target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}
-    new_source = replace(source, X=Xs, meta=dict(source.meta))
-    new_target = replace(target, X=Xt, y=y, classes=source.classes, meta=meta)
-    return new_source, new_target
+    shape = source.shape
+    if source.is_image and target.is_image and target.shape[0] == 3:
+        shape = (3, *source.shape[1:])  # colour wins
+    source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}")
+    target_plan = plan_conform(target, shape, source.classes, f"the source {source.name}")
+    if target_plan.keep is not None:
+        n_kept = len(target_plan.keep)
+        _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)
+    report = PairReport(source_plan.report, target_plan.report)
+    new_source = source_plan.apply(source)
+    new_target = target_plan.apply(target)
+    meta = {**new_target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}
+    return replace(new_source, meta=dict(source.meta)), replace(new_target, meta=meta)
 
 
 def _check_size(side: str, name: str, n: int) -> None:
@@ -102,38 +193,31 @@ def _check_size(side: str, name: str, n: int) -> None:
         )
 
 
-def _channels(X: torch.Tensor, other: int) -> tuple[torch.Tensor, tuple[int, int] | None]:
-    """Repeat a grayscale batch to RGB when the other side is RGB (colour wins)."""
-    if X.shape[1] == 1 and other == 3:
-        return X.expand(-1, 3, -1, -1).contiguous(), (1, 3)
-    if X.shape[1] not in (1, 3) or other not in (1, 3):
-        raise TLError(f"images must have 1 or 3 channels, got {X.shape[1]} and {other}")
-    return X, None
-
-
-def _remap(source: Domain, target: Domain) -> tuple[torch.Tensor | None, torch.Tensor | None, PairReport]:
-    """Target labels in source indices, the kept-sample mask (``None``: keep all), the class report."""
-    if target.y is None:
-        return None, None, PairReport()
-    exact = {name: i for i, name in enumerate(source.classes)}
-    loose = {name.strip().casefold(): i for i, name in enumerate(source.classes)}
+def _remap(
+    domain: Domain, classes: tuple[str, ...], reference: str
+) -> tuple[torch.Tensor | None, torch.Tensor | None, ConformReport]:
+    """Labels in the reference's indices, the kept indices (``None``: keep all), the class report."""
+    if domain.y is None:
+        return None, None, ConformReport()
+    exact = {name: i for i, name in enumerate(classes)}
+    loose = {name.strip().casefold(): i for i, name in enumerate(classes)}
     lookup, class_map, unknown = [], {}, {}
-    counts = target.class_counts()
-    for name in target.classes:
+    counts = domain.class_counts()
+    for name in domain.classes:
         index = exact.get(name, loose.get(name.strip().casefold(), -1))
         lookup.append(index)
-        if index >= 0 and source.classes[index] != name:
-            class_map[name] = source.classes[index]
+        if index >= 0 and classes[index] != name:
+            class_map[name] = classes[index]
         if index < 0 and counts[name]:
             unknown[name] = counts[name]
-    y = torch.tensor(lookup, dtype=torch.int64)[target.y]
-    keep = y >= 0
-    if not keep.any():
+    y = torch.tensor(lookup, dtype=torch.int64)[domain.y]
+    known = y >= 0
+    if not known.any():
         raise TLError(
-            f"no target class of {target.name} matches the source's classes "
-            f"({', '.join(source.classes[:10])}); rename the target's classes"
+            f"no class of {domain.name} matches the classes of {reference} "
+            f"({', '.join(classes[:10])}); rename its classes"
         )
-    present = set(y[keep].tolist())
-    missing = tuple(name for i, name in enumerate(source.classes) if i not in present)
-    report = PairReport(class_map=class_map, unknown_classes=unknown, missing_classes=missing)
-    return (y[keep], keep, report) if unknown else (y, None, report)
+    present = set(y[known].tolist())
+    missing = tuple(name for i, name in enumerate(classes) if i not in present)
+    report = ConformReport(class_map=class_map, unknown_classes=unknown, missing_classes=missing)
+    return (y[known], torch.nonzero(known).flatten(), report) if unknown else (y, None, report)

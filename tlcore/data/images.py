@@ -10,6 +10,9 @@ enforced before any pixel is decoded), then pixels. All images are brought to th
 (scaled down to ``max_image_side``) and to one channel count: grayscale when every image is
 grayscale, else RGB. Images that fail to decode are skipped and counted; if none decodes the
 upload is refused.
+
+Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
+wrapping folders included), in the archive's order (a folder's: sorted).
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def read_images(path: Path, limits: Limits, label: str) -> Domain:
         classes=tuple(classes),
         provenance=f"{len(kept)} {'labelled' if y is not None else 'unlabelled'} images from {label}{note}",
         meta={"n_corrupt": n_corrupt, "n_ignored": len(members) - len(images)},
+        ids=tuple("/".join(images[i].parts) for i in kept),
     )
 
 

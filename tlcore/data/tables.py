@@ -16,7 +16,8 @@ CSV's first line and a Parquet file's metadata are checked against ``max_table_c
 dictionary-encoded, so a repeated label is never copied per row.
 
 Labels become class names (integers as ``"3"``) sorted by value; missing or infinite values are
-refused.
+refused. Sample ids are the 0-based positions: the array's row, the table's data row (header not
+counted).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ Files are read by torchvision's own dataset classes under a data root: the spec'
 ``download=True`` torchvision's real download code fetches missing files; offline, a missing file is
 a one-line :class:`TLError` naming the files and where they are expected.
 
-Splits: ``train``, ``test`` or ``all`` (train then test); SVHN also has ``extra``.
+Splits: ``train``, ``test`` or ``all`` (train then test); SVHN also has ``extra``. A sample's id is
+its native split and index in it (``test/123``), whichever split was loaded.
 """
 
 from __future__ import annotations
@@ -158,13 +159,14 @@ def load_torchvision(name: str, root: Path, split: str = "all", download: bool =
 @functools.lru_cache(maxsize=8)
 def _load_cached(name: str, root: str, split: str) -> Domain:
     spec = SETS[name]
-    images, labels, classes = [], [], spec.classes
+    images, labels, ids, classes = [], [], [], spec.classes
     for part in spec.parts(split):
         dataset = _build(spec, Path(root), part, download=False)
         data = torch.as_tensor(np.asarray(dataset.data))  # uint8, N x H x W or N x C x H x W
         images.append(data.unsqueeze(1) if data.ndim == 3 else data)
         targets = dataset.labels if spec.cls_name == "SVHN" else dataset.targets
         labels.append(torch.as_tensor(np.asarray(targets), dtype=torch.int64))
+        ids += [f"{part}/{i}" for i in range(len(data))]
         classes = classes or tuple(dataset.classes)
     X = torch.cat(images).float().div_(255.0)
     return Domain(
@@ -174,6 +176,7 @@ def _load_cached(name: str, root: str, split: str) -> Domain:
         classes=tuple(classes or ()),
         provenance=f"torchvision.datasets.{spec.cls_name} ({split}) from {root}",
         meta={"split": split, "root": root},
+        ids=tuple(ids),
     )
 
 

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -195,7 +195,8 @@ def execute(
         elif status == "failed":  # e.g. the loss turned NaN: the pipeline says why
             store.end(run_id, "failed", reason or "the run failed")
         else:
-            store.finish(run_id, result, _checkpoint_writer(outcome.model, config))
+            writer = _checkpoint_writer(outcome.model, config, result.get("classes") or ())
+            store.finish(run_id, result, writer)
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)
     except KeyboardInterrupt:
@@ -218,12 +219,15 @@ def crash_reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first}"
 
 
-def _checkpoint_writer(model: Any, config: AdaptConfig) -> Callable[[Path], None] | None:
+def _checkpoint_writer(
+    model: Any, config: AdaptConfig, classes: Sequence[str]
+) -> Callable[[Path], None] | None:
+    """Writes the model with its config and the class names of its outputs (the result's ``classes``)."""
     if model is None:
         return None
     from tlcore.models import save_checkpoint  # noqa: PLC0415 - torch: only when there is a model
 
-    return lambda path: save_checkpoint(path, model, config.to_dict())
+    return lambda path: save_checkpoint(path, model, config.to_dict(), classes)
 
 
 class _Recorder:

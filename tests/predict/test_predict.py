@@ -1,0 +1,224 @@
+"""Predictions for every sample of a domain: formulas, streaming, conforming to the model, writing."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch.nn.functional import interpolate
+
+from tests.data.data_formats import digit_image, png_bytes, write_zip
+from tests.predict.conftest import DIGITS, seeded_model
+from tlcore.data import load_domain, save_upload
+from tlcore.data.domain import Domain
+from tlcore.errors import TLError
+from tlcore.predict import PredictionBatch, predict_rows, summarise, write_predictions
+from tlcore.workspace import Workspace
+
+TEXT = {"id": str, "predicted": str, "top1": str, "top2": str, "top3": str, "label": str}
+
+
+def frame_of(batches: Iterable[PredictionBatch]) -> pd.DataFrame:
+    return pd.concat([batch.to_frame() for batch in batches], ignore_index=True)
+
+
+def read_back(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=TEXT) if path.suffix == ".csv" else pd.read_parquet(path)
+
+
+def scans_upload(workspace: Workspace, names: list[str]) -> str:
+    """An unlabelled zip of 16x16 digit squares (plus a README) stored as an upload; its spec."""
+    members = {name: png_bytes(digit_image(i, size=16)) for i, name in enumerate(names)}
+    members["export/scans/README.txt"] = b"not an image"
+    data = write_zip(workspace.root / "incoming.zip", members).read_bytes()
+    return f"upload:{save_upload(workspace, 'scans.zip', data)}"
+
+
+def test_unlabelled_zip_upload_round_trips_through_csv_and_parquet(workspace: Workspace) -> None:
+    names = [f"export/scans/{name}.png" for name in ("b", "a", "c 1", "e", "d")]
+    domain = load_domain(scans_upload(workspace, names), workspace)
+    predictions = predict_rows(seeded_model("lenet", (1, 28, 28), DIGITS), domain, batch_size=2)
+    assert predictions.n_samples == 5 and not predictions.labelled
+    assert predictions.notes() == ["data: resized from 16x16 to 28x28"]
+    written = {}
+    for suffix in (".csv", ".parquet"):
+        path = workspace.root / f"predictions{suffix}"
+        summary = write_predictions(path, predictions)
+        assert summary.n_samples == 5 and sum(summary.counts.values()) == 5
+        written[suffix] = read_back(path)
+    csv, parquet = written[".csv"], written[".parquet"]
+    columns = ["id", "predicted", "confidence", "entropy", "top1", "p1", "top2", "p2", "top3", "p3"]
+    assert list(csv.columns) == columns
+    assert csv["id"].tolist() == names  # the original file names, in the domain's row order
+    pd.testing.assert_frame_equal(csv, parquet)
+    pd.testing.assert_frame_equal(csv, frame_of(predictions), check_dtype=False)
+    assert sorted(p.name for p in workspace.root.iterdir() if p.suffix in (".csv", ".parquet")) == [
+        "predictions.csv",
+        "predictions.parquet",
+    ]
+
+
+def test_top3_and_entropy_match_a_hand_computed_softmax() -> None:
+    classes = ("a", "b", "c", "d", "e")
+    trained = seeded_model("mlp", (6,), classes, seed=3)
+    X = 3 * torch.randn(9, 6, generator=torch.Generator().manual_seed(1))
+    y = torch.tensor([0, 1, 2, 3, 4, 0, 1, 2, 3])
+    frame = frame_of(predict_rows(trained, Domain("d", X, y, classes), batch_size=4))
+    with torch.no_grad():
+        logits = trained.model.eval()(X)[0].double().numpy()
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    order = np.argsort(-p, axis=1, kind="stable")
+    names = np.array(classes)
+    for j in range(3):
+        assert frame[f"top{j + 1}"].tolist() == names[order[:, j]].tolist()
+        expected = np.take_along_axis(p, order[:, j : j + 1], 1)[:, 0]
+        np.testing.assert_allclose(frame[f"p{j + 1}"], expected, rtol=1e-5)  # float32 logits
+    np.testing.assert_allclose(frame["entropy"], -(p * np.log(p)).sum(1), rtol=1e-5)
+    assert (frame["predicted"] == frame["top1"]).all() and (frame["confidence"] == frame["p1"]).all()
+    assert frame["label"].tolist() == names[y.numpy()].tolist()
+
+
+def test_a_uniform_softmax_has_entropy_ln_k_and_ties_go_to_the_lower_index() -> None:
+    trained = seeded_model("mlp", (4,), ("x", "y"))
+    with torch.no_grad():
+        trained.model.head.weight.zero_()
+        trained.model.head.bias.zero_()
+    frame = frame_of(predict_rows(trained, Domain("d", torch.rand(3, 4), None, ())))
+    assert list(frame.columns) == ["id", "predicted", "confidence", "entropy", "top1", "p1", "top2", "p2"]
+    assert frame["top1"].tolist() == ["x"] * 3 and frame["top2"].tolist() == ["y"] * 3
+    np.testing.assert_allclose(frame["entropy"], math.log(2))
+    np.testing.assert_allclose(frame["confidence"], 0.5)
+
+
+def test_streaming_in_batches_equals_one_big_batch_and_repeats_exactly() -> None:
+    domain = load_domain("mnist5k:n=100")
+    trained = seeded_model("lenet", (1, 28, 28), DIGITS)
+    small = predict_rows(trained, domain, batch_size=7)
+    assert [len(b) for b in small] == [7] * 14 + [2]
+    one = frame_of(predict_rows(trained, domain, batch_size=100))
+    streamed = frame_of(small)
+    pd.testing.assert_frame_equal(streamed, one, atol=1e-6, rtol=0)
+    pd.testing.assert_frame_equal(frame_of(small), streamed, check_exact=True)
+    assert streamed["id"].tolist() == list(domain.ids)
+
+
+def test_domains_are_conformed_to_the_model_as_in_training() -> None:
+    gray = torch.rand(6, 1, 20, 20, generator=torch.Generator().manual_seed(0))
+    rgb_model = seeded_model("lenet", (3, 28, 28), DIGITS)
+    conformed = interpolate(gray, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
+    expected = frame_of(
+        predict_rows(rgb_model, Domain("ref", conformed.clamp(0, 1).expand(-1, 3, -1, -1), None, ()))
+    )
+    predictions = predict_rows(rgb_model, Domain("g", gray, None, ()), batch_size=4)
+    assert predictions.notes() == [
+        "data: grayscale repeated to 3 channels",
+        "data: resized from 20x20 to 28x28",
+    ]
+    pd.testing.assert_frame_equal(frame_of(predictions), expected, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize(
+    ("model", "shape", "domain", "message"),
+    [
+        (
+            "lenet",
+            (1, 28, 28),
+            Domain("colour", torch.rand(2, 3, 28, 28), None, ()),
+            "colour holds RGB images but",
+        ),
+        (
+            "lenet",
+            (1, 28, 28),
+            Domain("table", torch.rand(2, 6), None, ()),
+            "cannot pair images with feature",
+        ),
+        ("mlp", (6,), Domain("pics", torch.rand(2, 1, 8, 8), None, ()), "cannot pair images with feature"),
+        (
+            "mlp",
+            (6,),
+            Domain("narrow", torch.rand(2, 4), None, ()),
+            "feature dimensions differ: the test mlp has 6",
+        ),
+        (
+            "mlp",
+            (6,),
+            Domain("pets", torch.rand(2, 6), torch.tensor([0, 1]), ("cat", "dog")),
+            "no class of pets matches the classes of the test mlp",
+        ),
+    ],
+)
+def test_domains_that_do_not_fit_are_one_line_errors(
+    model: str, shape: tuple[int, ...], domain: Domain, message: str
+) -> None:
+    with pytest.raises(TLError, match=message) as caught:
+        predict_rows(seeded_model(model, shape, DIGITS), domain)
+    assert "\n" not in str(caught.value)
+
+
+def test_labelled_domains_get_a_label_column_and_unknown_classes_are_dropped() -> None:
+    X = torch.rand(6, 6, generator=torch.Generator().manual_seed(2))
+    y = torch.tensor([0, 1, 2, 1, 0, 2])
+    domain = Domain("mixed", X, y, ("3", "zebra", "7 "), ids=tuple("abcdef"))
+    predictions = predict_rows(seeded_model("mlp", (6,), DIGITS), domain)
+    assert predictions.n_samples == 4 and predictions.labelled
+    assert "data classes unknown to the model, 2 samples dropped: zebra (2)" in predictions.notes()
+    frame = frame_of(predictions)
+    assert frame["id"].tolist() == ["a", "c", "e", "f"] and frame["label"].tolist() == ["3", "7", "3", "7"]
+    summary = summarise(predictions, least=4)
+    assert summary.accuracy == pytest.approx((frame["predicted"] == frame["label"]).mean())
+    for uncertain in summary.least_confident:  # rows of the domain as given, not of the file
+        assert domain.ids[uncertain.row] == uncertain.id
+
+
+def test_summary_counts_confidences_and_least_confident_rows() -> None:
+    domain = load_domain("digits:n=60")
+    predictions = predict_rows(seeded_model("lenet", (1, 28, 28), DIGITS), domain, batch_size=16)
+    frame, summary = frame_of(predictions), summarise(predictions, least=5)
+    assert summary.counts == {c: int((frame["predicted"] == c).sum()) for c in DIGITS}
+    np.testing.assert_array_equal(summary.confidences, frame["confidence"].to_numpy())
+    lowest = frame["confidence"].to_numpy().argsort(kind="stable")[:5]
+    assert [(u.row, u.id, u.confidence) for u in summary.least_confident] == [
+        (int(i), domain.ids[i], frame["confidence"][i]) for i in lowest
+    ]
+    assert summary.accuracy == pytest.approx((frame["predicted"] == frame["label"]).mean())
+    edges, counts = summary.histogram(4)
+    assert edges.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0] and counts.sum() == 60
+    payload = json.loads(json.dumps(summary.to_dict(), allow_nan=False))
+    assert payload["least_confident"][0] == {
+        "row": int(lowest[0]),
+        "id": domain.ids[lowest[0]],
+        "confidence": frame["confidence"][lowest[0]],
+    }
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path: Path, suffix: str) -> None:
+    predictions = predict_rows(
+        seeded_model("mlp", (6,), DIGITS), Domain("d", torch.rand(10, 6), None, ()), batch_size=4
+    )
+
+    def broken() -> Iterator[PredictionBatch]:
+        batches = iter(predictions)
+        yield next(batches)
+        raise TLError("the data went away")
+
+    path = tmp_path / f"out{suffix}"
+    with pytest.raises(TLError, match="the data went away"):
+        write_predictions(path, broken())
+    assert list(tmp_path.iterdir()) == []
+    path.write_text("old")
+    with pytest.raises(TLError, match="the data went away"):
+        write_predictions(path, broken())
+    assert path.read_text() == "old" and list(tmp_path.iterdir()) == [path]
+    with pytest.raises(TLError, match=r"out\.txt: predictions are written as \.csv or \.parquet"):
+        write_predictions(tmp_path / "out.txt", predictions)
+    with pytest.raises(TLError, match="no folder"):
+        write_predictions(tmp_path / "missing" / f"out{suffix}", predictions)
+    assert list(tmp_path.iterdir()) == [path]

@@ -1,0 +1,115 @@
+"""``python -m tlcore predict`` on a real (tiny) run: summaries, files, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.predict.conftest import DIGITS
+from tests.predict.test_predict import read_back, scans_upload
+from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
+from tlcore.models import load_checkpoint, save_checkpoint
+from tlcore.predict import load_run_model
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+
+def cli(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), "predict", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_summary_and_json_of_a_labelled_domain(
+    tiny_run: tuple[Workspace, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace, run_id = tiny_run
+    code, out, _ = cli(workspace, capsys, run_id, "--data", "digits:n=30")
+    assert code == 0
+    assert out.startswith(f"run {run_id} on digits:n=30: 30 labelled samples\n")
+    assert "mean confidence" in out and "accuracy" in out
+    code, out, _ = cli(workspace, capsys, run_id, "--data", "digits:n=30", "--json", "--batch-size", "8")
+    payload = json.loads(out)
+    assert code == 0 and payload["n_samples"] == 30 and sum(payload["counts"].values()) == 30
+    assert payload["classes"] == list(DIGITS) and payload["out"] is None
+    assert 0.0 <= payload["accuracy"] <= 1.0 and len(payload["least_confident"]) == 20
+
+
+def test_unlabelled_upload_to_parquet_keeps_file_names(
+    tiny_run: tuple[Workspace, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    workspace, run_id = tiny_run
+    names = [f"export/scans/{i}.png" for i in (3, 1, 2)]
+    spec = scans_upload(workspace, names)
+    out_path = tmp_path / "scans.parquet"
+    code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--out", str(out_path))
+    assert code == 0 and out.rstrip().endswith(f"wrote 3 rows to {out_path}")
+    assert "note: data: resized from 16x16 to 28x28" in out
+    frame = read_back(out_path)
+    assert frame["id"].tolist() == names and "label" not in frame
+    code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--out", str(tmp_path / "s.csv"), "--json")
+    assert code == 0 and json.loads(out)["out"] == str(tmp_path / "s.csv")
+    pd.testing.assert_frame_equal(read_back(tmp_path / "s.csv"), frame)
+
+
+def test_checkpoints_record_class_names_and_old_ones_still_load(
+    tiny_run: tuple[Workspace, str], tmp_path: Path
+) -> None:
+    workspace, run_id = tiny_run
+    store = RunStore(workspace)
+    assert store.result(run_id)["classes"] == list(DIGITS)
+    model, config = load_checkpoint(store.checkpoint_path(run_id))
+    assert model.classes == DIGITS
+    old = Workspace.resolve(tmp_path / "old")  # a copy of the run whose checkpoint predates class names
+    old_store = RunStore(old)
+    old_id = old_store.create(AdaptConfig.from_dict(config))
+    result = {key: value for key, value in store.result(run_id).items() if key != "classes"}
+    old_store.start(old_id, pid=os.getpid())
+    old_store.finish(old_id, result, lambda path: save_checkpoint(path, model, config))
+    assert load_checkpoint(old_store.checkpoint_path(old_id))[0].classes == ()
+    assert load_run_model(old, old_id).classes == DIGITS  # from the result's UMAP payload
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["20200101-000000-abcdef", "--data", "digits"], "no run 20200101-000000-abcdef"),
+        (["RUN", "--data", "no_such_domain"], "unknown domain 'no_such_domain'"),
+        (["RUN", "--data", "TMP/table.csv"], "cannot pair images with feature vectors"),
+        (["RUN", "--data", "digits", "--batch-size", "0"], "batch size must be at least 1"),
+        (
+            ["RUN", "--data", "digits", "--out", "TMP/p.txt"],
+            "p.txt: predictions are written as .csv or .parquet",
+        ),
+        (["RUN", "--data", "digits", "--out", "TMP/missing/p.csv"], "no folder"),
+    ],
+)
+def test_errors_are_one_line_exit_2_and_write_nothing(
+    tiny_run: tuple[Workspace, str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
+) -> None:
+    workspace, run_id = tiny_run
+    (tmp_path / "table.csv").write_text("a,b\n1,2\n3,4\n")
+    argv = [run_id if a == "RUN" else a.replace("TMP", str(tmp_path)) for a in argv]
+    if "--out" not in argv:
+        argv += ["--out", str(tmp_path / "p.csv")]
+    code, out, err = cli(workspace, capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("error: ")
+    assert message in err
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+def test_a_run_that_is_not_done_has_no_predictions(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = RunStore(workspace).create(AdaptConfig(source="mnist5k", target="digits"))
+    code, out, err = cli(workspace, capsys, run_id, "--data", "digits")
+    assert code == 2 and out == "" and err == f"error: run {run_id} has no result: it is queued\n"

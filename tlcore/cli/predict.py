@@ -1,0 +1,104 @@
+"""``python -m tlcore predict RUN_ID --data SPEC``: a finished run's predictions for every sample of a domain.
+
+Without ``--out`` it prints a summary (samples, predictions per class, mean confidence, accuracy when
+the data is labelled); with ``--out FILE.csv|FILE.parquet`` it also writes one row per sample there.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+from tlcore.cli.output import ProgressBar, print_json
+from tlcore.data import load_domain
+from tlcore.predict import (
+    DEFAULT_BATCH_SIZE,
+    PredictionBatch,
+    Predictions,
+    PredictionSummary,
+    check_output,
+    load_run_model,
+    predict_rows,
+    summarise,
+    write_predictions,
+)
+from tlcore.workspace import Workspace
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "predict",
+        help="a finished run's predictions for every sample of a domain (summary, CSV or Parquet)",
+        description=__doc__.splitlines()[0],
+    )
+    parser.add_argument("run_id", metavar="RUN_ID", help="a done run (see `runs list`)")
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="SPEC",
+        help="domain spec: upload:scans.zip, fashion:split=test, a file path",
+    )
+    parser.add_argument("--out", metavar="FILE", help="write one row per sample to FILE.csv or FILE.parquet")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"samples per forward pass (default {DEFAULT_BATCH_SIZE})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the spec's n= and shifts (default 0)")
+    parser.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--json", action="store_true", help="JSON summary on stdout, no progress bar")
+    parser.set_defaults(handler=predict_command)
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    out = check_output(args.out) if args.out else None
+    workspace = Workspace.resolve(args.workspace)
+    trained = load_run_model(workspace, args.run_id)
+    domain = load_domain(args.data, workspace, seed=args.seed)
+    predictions = predict_rows(trained, domain, batch_size=args.batch_size, device=args.device)
+    bar = ProgressBar("predict", enabled=not args.json)
+    try:
+        batches = _shown(predictions, bar)
+        summary = write_predictions(out, batches) if out else summarise(batches)
+    finally:
+        bar.close()
+    if args.json:
+        print_json(
+            {
+                "run_id": args.run_id,
+                "data": domain.name,
+                "notes": predictions.notes(),
+                **summary.to_dict(),
+                "out": str(out) if out else None,
+            }
+        )
+        return 0
+    print("\n".join(format_summary(args.run_id, domain.name, predictions, summary)))
+    if out:
+        print(f"wrote {summary.n_samples} rows to {out}")
+    return 0
+
+
+def _shown(predictions: Predictions, bar: ProgressBar) -> Iterator[PredictionBatch]:
+    done = 0
+    for batch in predictions:
+        yield batch
+        done += len(batch)
+        bar.update(done / predictions.n_samples, f"{done} samples")
+
+
+def format_summary(run_id: str, data: str, predictions: Predictions, summary: PredictionSummary) -> list[str]:
+    """The text summary: what was predicted, notes, predictions per class, confidence, accuracy."""
+    kind = "labelled" if predictions.labelled else "unlabelled"
+    lines = [f"run {run_id} on {data}: {summary.n_samples} {kind} samples"]
+    lines += [f"  note: {note}" for note in predictions.notes()]
+    width = max(len("predicted"), *(len(name) for name in summary.classes))
+    lines += ["", f"  {'predicted':<{width}}  {'samples':>8}  {'share':>6}"]
+    for name, count in summary.counts.items():
+        lines.append(f"  {name:<{width}}  {count:>8}  {count / summary.n_samples:>6.1%}")
+    lines += ["", f"  mean confidence {summary.mean_confidence:.3f}"]
+    if summary.accuracy is not None:
+        lines.append(f"  accuracy {summary.accuracy:.1%} (predicted class = the data's label)")
+    return lines

@@ -1,0 +1,348 @@
+"""Predictions of a trained model for every sample of any domain, streamed a batch at a time.
+
+The domain is first conformed to the model exactly as training conformed its target to its source
+(:func:`tlcore.data.harmonise.plan_conform`: resized to the model's ``H x W``, grayscale repeated
+to RGB, classes matched by name); samples of classes the model does not know are dropped and
+reported. Each batch then runs through the model in eval mode without gradients on
+:func:`tlcore.device.pick_device`, and yields per sample, from the softmax ``p`` of its logits:
+
+- ``predicted`` = argmax p and ``confidence`` = max p;
+- ``entropy`` = H(p) = -sum_k p_k ln p_k (nats; 0 for a one-hot p, ln K for a uniform one);
+- the top min(3, K) classes and their probabilities (ties: the lower class index first);
+- ``label``, the true class, when the domain is labelled.
+
+Only these small per-sample outputs outlive a batch. :func:`write_predictions` writes them to
+``.csv`` or ``.parquet`` through :func:`tlcore.workspace.atomic_write` (all or nothing);
+:func:`summarise` tallies them (counts per class, confidences, accuracy, the least confident rows).
+
+>>> trained = load_run_model(workspace, run_id)
+>>> summary = write_predictions("scans.csv", predict_rows(trained, load_domain("upload:scans.zip")))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.data.harmonise import Conformer, plan_conform
+from tlcore.device import pick_device
+from tlcore.errors import TLError
+from tlcore.models import Classifier
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace, atomic_write
+
+DEFAULT_BATCH_SIZE = 512
+TOP_K = 3
+LEAST_CONFIDENT = 20  # rows a summary lists as the least confident
+HISTOGRAM_BINS = 10
+FORMATS = (".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A model and the class names of its outputs; ``name`` says which model in messages."""
+
+    model: Classifier
+    classes: tuple[str, ...]
+    name: str = "the model"
+
+    def __post_init__(self) -> None:
+        if len(self.classes) != self.model.n_classes:
+            n_out, n_names = self.model.n_classes, len(self.classes)
+            raise TLError(f"{self.name} has {n_out} outputs but {n_names} class names")
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """One sample's shape as the model takes it: ``(C, H, W)`` or ``(D,)``."""
+        return tuple(self.model.spec["input_shape"])
+
+
+def load_run_model(workspace: Workspace, run_id: str) -> TrainedModel:
+    """The model a ``done`` run saved, with its class names (from the checkpoint; for checkpoints
+    written before they were recorded, from the run's result)."""
+    store = RunStore(workspace)
+    result = store.result(run_id)
+    model = store.load_model(run_id)
+    classes = model.classes or result.get("classes") or (result.get("umap_after") or {}).get("classes")
+    if not classes:
+        raise TLError(f"run {run_id} does not record the names of its classes")
+    return TrainedModel(model, tuple(str(c) for c in classes), f"the model of run {run_id}")
+
+
+@dataclass(frozen=True)
+class PredictionBatch:
+    """Predictions for some samples of a domain, in the domain's order."""
+
+    rows: np.ndarray  # n int64 positions of the samples in the domain as given
+    ids: tuple[str, ...]
+    classes: tuple[str, ...]
+    top_index: np.ndarray  # n x k int64 class indices, most probable first (k = min(3, K))
+    top_p: np.ndarray  # n x k float64 softmax probabilities
+    entropy: np.ndarray  # n float64, nats
+    label: np.ndarray | None  # n int64 true class indices, None when unlabelled
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.top_index[:, 0]
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.top_p[:, 0]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per sample: ``id``, ``predicted``, ``confidence``, ``entropy``, ``top1``, ``p1``, ...,
+        and ``label`` when labelled; class names as text."""
+        names = np.asarray(self.classes, dtype=object)
+        columns: dict[str, Any] = {
+            "id": list(self.ids),
+            "predicted": names[self.predicted],
+            "confidence": self.confidence,
+            "entropy": self.entropy,
+        }
+        for j in range(self.top_index.shape[1]):
+            columns[f"top{j + 1}"] = names[self.top_index[:, j]]
+            columns[f"p{j + 1}"] = self.top_p[:, j]
+        if self.label is not None:
+            columns["label"] = names[self.label]
+        return pd.DataFrame(columns)
+
+
+def _batch_outputs(
+    logits: torch.Tensor,
+    rows: torch.Tensor,
+    ids: tuple[str, ...],
+    classes: tuple[str, ...],
+    label: torch.Tensor | None,
+) -> PredictionBatch:
+    """The per-sample outputs of one batch of ``n x K`` logits (formulas in the module docstring)."""
+    p = torch.softmax(logits.double(), dim=1)
+    top_p, top_index = torch.sort(p, dim=1, descending=True, stable=True)
+    k = min(TOP_K, p.shape[1])
+    return PredictionBatch(
+        rows=rows.numpy(),
+        ids=ids,
+        classes=classes,
+        top_index=top_index[:, :k].cpu().numpy(),
+        top_p=top_p[:, :k].cpu().numpy(),
+        entropy=torch.special.entr(p).sum(1).cpu().numpy(),
+        label=None if label is None else label.numpy(),
+    )
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The predictions of ``trained`` for every sample of ``domain`` that fits it, computed when
+    iterated (each pass runs the model again), ``batch_size`` samples at a time."""
+
+    trained: TrainedModel
+    domain: Domain  # as given; ``plan`` conforms each batch
+    plan: Conformer
+    batch_size: int
+    device: torch.device
+
+    @property
+    def n_samples(self) -> int:
+        return self.domain.n_samples if self.plan.keep is None else len(self.plan.keep)
+
+    @property
+    def labelled(self) -> bool:
+        return self.plan.y is not None
+
+    def notes(self) -> list[str]:
+        """What conforming the domain to the model changed, one line each."""
+        return self.plan.report.lines(side="data", reference="model")
+
+    def __iter__(self) -> Iterator[PredictionBatch]:
+        model, plan = self.trained.model, self.plan
+        was_training = model.training
+        model.to(self.device).eval()
+        try:
+            for start in range(0, self.n_samples, self.batch_size):
+                stop = min(start + self.batch_size, self.n_samples)
+                if plan.keep is None:
+                    rows, X = torch.arange(start, stop), self.domain.X[start:stop]
+                else:
+                    rows = plan.keep[start:stop]
+                    X = self.domain.X[rows]
+                X = plan.samples(X).to(self.device)
+                with torch.no_grad():
+                    logits = model(X)[0].float()
+                ids = tuple(self.domain.ids[i] for i in rows.tolist())
+                label = None if plan.y is None else plan.y[start:stop]
+                yield _batch_outputs(logits, rows, ids, self.trained.classes, label)
+        finally:
+            model.train(was_training)
+
+
+def predict_rows(
+    trained: TrainedModel,
+    domain: Domain,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: str | torch.device | None = None,
+) -> Predictions:
+    """Predictions for every sample of ``domain``; a one-line :class:`TLError` at once when the domain
+    cannot fit the model (images vs vectors, channels, feature dimension, no known class)."""
+    if batch_size < 1:
+        raise TLError(f"batch size must be at least 1, got {batch_size}")
+    plan = plan_conform(domain, trained.input_shape, trained.classes, trained.name)
+    if domain.n_samples == 0:
+        raise TLError(f"{domain.name} has no samples to predict")
+    return Predictions(trained, domain, plan, batch_size, pick_device(device))
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """One of the least confident samples: its row in the domain as given, its id, its confidence."""
+
+    row: int
+    id: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class PredictionSummary:
+    """What a page or the CLI shows of a set of predictions (per-sample arrays in prediction order)."""
+
+    n_samples: int
+    classes: tuple[str, ...]
+    counts: dict[str, int]  # samples per predicted class, in the model's class order
+    confidences: np.ndarray  # n float64
+    accuracy: float | None  # share of rows whose prediction equals the label; None when unlabelled
+    least_confident: tuple[Uncertain, ...]  # least confident first (ties: the earlier sample first)
+
+    @property
+    def mean_confidence(self) -> float:
+        return float(self.confidences.mean())
+
+    def histogram(self, bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray]:
+        """``(edges, counts)`` of the confidences over ``bins`` equal bins of [0, 1]."""
+        counts, edges = np.histogram(self.confidences, bins=bins, range=(0.0, 1.0))
+        return edges, counts
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: everything but the per-row confidences, which become a histogram."""
+        edges, counts = self.histogram()
+        return {
+            "n_samples": self.n_samples,
+            "classes": list(self.classes),
+            "counts": self.counts,
+            "mean_confidence": self.mean_confidence,
+            "accuracy": self.accuracy,
+            "confidence_histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
+            "least_confident": [asdict(sample) for sample in self.least_confident],
+        }
+
+
+class _Tally:
+    """Accumulates a :class:`PredictionSummary` batch by batch."""
+
+    def __init__(self) -> None:
+        self.classes: tuple[str, ...] = ()
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.confidences: list[np.ndarray] = []
+        self.ids: list[str] = []
+        self.rows: list[np.ndarray] = []
+        self.correct = 0
+        self.labelled = True
+
+    def add(self, batch: PredictionBatch) -> None:
+        if not self.ids:
+            self.classes, self.counts = batch.classes, np.zeros(len(batch.classes), dtype=np.int64)
+        self.counts += np.bincount(batch.predicted, minlength=len(self.classes))
+        self.confidences.append(batch.confidence)
+        self.ids.extend(batch.ids)
+        self.rows.append(batch.rows)
+        if batch.label is None:
+            self.labelled = False
+        else:
+            self.correct += int((batch.predicted == batch.label).sum())
+
+    def summary(self, least: int) -> PredictionSummary:
+        if not self.ids:
+            raise TLError("there are no predictions to summarise")
+        confidences = np.concatenate(self.confidences)
+        order = np.argsort(confidences, kind="stable")[:least].tolist()
+        rows = np.concatenate(self.rows)
+        return PredictionSummary(
+            n_samples=len(self.ids),
+            classes=self.classes,
+            counts=dict(zip(self.classes, self.counts.tolist(), strict=True)),
+            confidences=confidences,
+            accuracy=self.correct / len(self.ids) if self.labelled else None,
+            least_confident=tuple(Uncertain(int(rows[i]), self.ids[i], float(confidences[i])) for i in order),
+        )
+
+
+def summarise(batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT) -> PredictionSummary:
+    """Counts per predicted class, confidences, accuracy and the ``least`` least confident rows."""
+    tally = _Tally()
+    for batch in batches:
+        tally.add(batch)
+    return tally.summary(least)
+
+
+def check_output(path: str | Path) -> Path:
+    """``path`` when predictions can be written there: a ``.csv`` or ``.parquet`` name in an
+    existing folder; else a one-line :class:`TLError`."""
+    try:
+        path = Path(path).expanduser()
+    except RuntimeError:  # ~name of a user that does not exist
+        raise TLError(f"cannot write {path}: no such user's home folder") from None
+    if path.suffix.lower() not in FORMATS:
+        raise TLError(f"{path.name}: predictions are written as {' or '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise TLError(f"cannot write {path}: no folder {path.parent}")
+    if path.is_dir():
+        raise TLError(f"cannot write {path}: it is a folder")
+    return path
+
+
+def write_predictions(
+    path: str | Path, batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT
+) -> PredictionSummary:
+    """Write one row per sample (columns of :meth:`PredictionBatch.to_frame`) to a ``.csv`` or
+    ``.parquet`` file, a batch at a time, atomically: a failure leaves no file. Returns their summary."""
+    path = check_output(path)
+    tally = _Tally()
+
+    def tallied() -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            tally.add(batch)
+            yield batch.to_frame()
+
+    def write(temp: Path) -> None:
+        if path.suffix.lower() == ".csv":
+            with temp.open("w", encoding="utf-8", newline="") as handle:
+                for i, frame in enumerate(tallied()):
+                    frame.to_csv(handle, header=i == 0, index=False)
+        else:
+            writer: pq.ParquetWriter | None = None
+            try:
+                for frame in tallied():
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(temp, table.schema)
+                    writer.write_table(table)
+            finally:
+                if writer is not None:
+                    writer.close()
+        if not tally.ids:
+            raise TLError("there are no predictions to write")
+
+    try:
+        atomic_write(path, write)
+    except OSError as exc:
+        raise TLError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return tally.summary(least)
