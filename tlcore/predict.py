@@ -21,6 +21,7 @@ Only these small per-sample outputs outlive a batch. :func:`write_predictions` w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -310,6 +311,24 @@ def check_output(path: str | Path) -> Path:
     return path
 
 
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or CR
+    first, and not a plain number) prefixed with ``'`` (OWASP's CSV-injection advice): file names
+    and class names come from users' uploads. Only the CSV gets this; Parquet keeps the values."""
+
+    def guard(value: object) -> object:
+        if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+            return "'" + value
+        return value
+
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].map(guard) for c in text}) if text else frame
+
+
 def write_predictions(
     path: str | Path, batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT
 ) -> PredictionSummary:
@@ -327,7 +346,7 @@ def write_predictions(
         if path.suffix.lower() == ".csv":
             with temp.open("w", encoding="utf-8", newline="") as handle:
                 for i, frame in enumerate(tallied()):
-                    frame.to_csv(handle, header=i == 0, index=False)
+                    csv_safe(frame).to_csv(handle, header=i == 0, index=False)
         else:
             writer: pq.ParquetWriter | None = None
             try:

@@ -18,7 +18,7 @@ from tests.predict.conftest import DIGITS, seeded_model
 from tlcore.data import load_domain, save_upload
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.predict import PredictionBatch, predict_rows, summarise, write_predictions
+from tlcore.predict import PredictionBatch, csv_safe, predict_rows, summarise, write_predictions
 from tlcore.workspace import Workspace
 
 TEXT = {"id": str, "predicted": str, "top1": str, "top2": str, "top3": str, "label": str}
@@ -222,3 +222,12 @@ def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path: Path, suf
     with pytest.raises(TLError, match="no folder"):
         write_predictions(tmp_path / "missing" / f"out{suffix}", predictions)
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_quoted() -> None:
+    frame = pd.DataFrame(
+        {"id": ["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "-2", "scan.png"], "p1": [0.1, 0.2, 0.3, 0.4, 0.5]}
+    )
+    safe = csv_safe(frame)
+    assert safe["id"].tolist() == ["'=cmd|' /C calc'!A0", "'+1+1", "'@SUM(A1)", "-2", "scan.png"]
+    assert safe["p1"].tolist() == frame["p1"].tolist()
