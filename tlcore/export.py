@@ -35,7 +35,7 @@ from torch import nn
 
 from tlcore.errors import TLError
 from tlcore.model_card import CARD_FILE, ModelCard, Parity, Provenance, model_card
-from tlcore.models import Classifier, load_checkpoint
+from tlcore.models import Classifier
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -93,21 +93,9 @@ def export_run(workspace: Workspace, run_id: str, fmt: str, out: str | os.PathLi
     record = store.get(run_id)
     if record.status != "done":
         raise TLError(f"run {run_id} is {record.status}; only a done run has a model to export")
-    path = store.checkpoint_path(run_id)
-    if path is None:
-        raise TLError(f"run {run_id} saved no model")
-    model, config = load_checkpoint(path)
-    classes = run_classes(store.result(run_id), model.n_classes, run_id)
+    model, config = store.load_model(run_id), record.config
     provenance = Provenance(run_id, config["source"], config["target"], tuple(config["methods"]))
-    return export_model(model, classes, provenance, fmt, out)
-
-
-def run_classes(result: dict[str, Any], n_classes: int, run_id: str) -> tuple[str, ...]:
-    """The class names of a run's model in output order: the source's, as its result lists them."""
-    classes = (result.get("umap_after") or {}).get("classes")
-    if not isinstance(classes, list) or len(classes) != n_classes:
-        raise TLError(f"run {run_id}: its result does not name the model's {n_classes} classes")
-    return tuple(str(name) for name in classes)
+    return export_model(model, model.classes, provenance, fmt, out)
 
 
 def check_format(fmt: str) -> ExportFormat:

@@ -68,15 +68,9 @@ class TrainedModel:
 
 
 def load_run_model(workspace: Workspace, run_id: str) -> TrainedModel:
-    """The model a ``done`` run saved, with its class names (from the checkpoint; for checkpoints
-    written before they were recorded, from the run's result)."""
-    store = RunStore(workspace)
-    result = store.result(run_id)
-    model = store.load_model(run_id)
-    classes = model.classes or result.get("classes") or (result.get("umap_after") or {}).get("classes")
-    if not classes:
-        raise TLError(f"run {run_id} does not record the names of its classes")
-    return TrainedModel(model, tuple(str(c) for c in classes), f"the model of run {run_id}")
+    """The model a ``done`` run saved, with its class names (:meth:`RunStore.load_model`)."""
+    model = RunStore(workspace).load_model(run_id)
+    return TrainedModel(model, model.classes, f"the model of run {run_id}")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.export import TOLERANCE, export_model
 from tlcore.model_card import Provenance
-from tlcore.models import build_model, load_checkpoint
+from tlcore.models import build_model
 from tlcore.runs.store import RunStore
 
 
@@ -122,12 +122,14 @@ def test_cli_export_failure_names_the_reason_and_leaves_nothing(
     workspace, run_id = done_run
     head, fmt, message = case
 
-    def broken_checkpoint(path):
-        model, config = load_checkpoint(path)
-        model.head = head
-        return model, config
+    load_model = RunStore.load_model
 
-    monkeypatch.setattr(tlcore.export, "load_checkpoint", broken_checkpoint)
+    def broken_model(store: RunStore, run_id: str) -> nn.Module:
+        model = load_model(store, run_id)
+        model.head = head
+        return model
+
+    monkeypatch.setattr(RunStore, "load_model", broken_model)
     assert cli(workspace, run_id, "--format", fmt, "--out", str(tmp_path / "exported")) == 2
     assert message in one_error_line(capsys)
     assert listing(tmp_path) == []

@@ -112,4 +112,4 @@ def test_a_run_that_is_not_done_has_no_predictions(
 ) -> None:
     run_id = RunStore(workspace).create(AdaptConfig(source="mnist5k", target="digits"))
     code, out, err = cli(workspace, capsys, run_id, "--data", "digits")
-    assert code == 2 and out == "" and err == f"error: run {run_id} has no result: it is queued\n"
+    assert code == 2 and out == "" and err == f"error: run {run_id} is queued: only a done run has a model\n"

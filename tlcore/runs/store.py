@@ -174,14 +174,26 @@ class RunStore:
         return path if record.status == "done" and path.is_file() else None
 
     def load_model(self, run_id: str) -> Classifier:
-        """The model a ``done`` run saved (``weights_only`` load); a TLError when there is none."""
+        """The model a ``done`` run saved (``weights_only`` load) with its class names in ``classes``
+        (from the checkpoint; for checkpoints written before they were recorded, from the run's
+        result); a TLError when there is none."""
         # Imported here: a worker imports this module before it sets its torch threads (tlcore.slots).
         from tlcore.models import load_checkpoint  # noqa: PLC0415
 
+        record = self.get(run_id)
+        if record.status != "done":
+            raise TLError(f"run {run_id} is {record.status}: only a done run has a model")
         path = self.checkpoint_path(run_id)
         if path is None:
-            raise TLError(f"run {run_id} has no saved model (only finished runs keep one)")
-        return load_checkpoint(path)[0]
+            raise TLError(f"run {run_id} saved no model")
+        model = load_checkpoint(path)[0]
+        if not model.classes:
+            result = self.result(run_id)
+            names = result.get("classes") or (result.get("umap_after") or {}).get("classes") or ()
+            model.classes = tuple(str(name) for name in names)
+        if len(model.classes) != model.n_classes:
+            raise TLError(f"run {run_id}: its model has {model.n_classes} outputs but names no such classes")
+        return model
 
     # ---- creating and controlling ----------------------------------------------------------------
 
