@@ -103,14 +103,14 @@ def run_label(record: RunRecord) -> str:
     return f"{record.method} · {record.id[-6:]}"
 
 
+def finished_runs(limit: int = 200) -> list[RunRecord]:
+    """The newest ``done`` runs that saved a model, any pair."""
+    return [r for r in store().list(status="done", limit=limit) if (r.folder / CHECKPOINT_FILE).is_file()]
+
+
 def model_runs(source: str, target: str) -> dict[str, str]:
     """``{run id: label}`` of finished runs on this pair that saved a model."""
-    runs = store().list(status="done")
-    return {
-        r.id: run_label(r)
-        for r in runs
-        if r.source == source and r.target == target and (r.folder / CHECKPOINT_FILE).is_file()
-    }
+    return {r.id: run_label(r) for r in finished_runs() if (r.source, r.target) == (source, target)}
 
 
 def results(run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:

@@ -19,6 +19,7 @@ from tlcore.errors import TLError
 SOURCE, TARGET = "pair_source", "pair_target"
 ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED = "upload_error", "upload_saved"
+PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
 _SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
 
 

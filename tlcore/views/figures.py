@@ -43,7 +43,7 @@ def colour_map(categories: Sequence[str]) -> dict[str, str]:
     }
 
 
-def _finish(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+def finish(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=height)
     return fig
 
@@ -90,7 +90,7 @@ def umap_scatter(
     fig.update_xaxes(**frame, showline=True, mirror=True, linecolor="#dfe3ea")
     fig.update_yaxes(**frame, showline=True, mirror=True, linecolor="#dfe3ea")
     fig.update_layout(dragmode="lasso")
-    return _finish(fig, title, height)
+    return finish(fig, title, height)
 
 
 def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class balance") -> go.Figure:
@@ -112,7 +112,7 @@ def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class b
         )
     fig.update_layout(barmode="group", yaxis_tickformat=".0%")
     fig.update_xaxes(type="category")
-    return _finish(fig, title, 320)
+    return finish(fig, title, 320)
 
 
 def per_class_gap(gaps: Mapping[str, float], title: str = "Gap per class", metric: str = "MMD²") -> go.Figure:
@@ -128,7 +128,7 @@ def per_class_gap(gaps: Mapping[str, float], title: str = "Gap per class", metri
     )
     fig.update_xaxes(type="category")
     fig.update_yaxes(title=metric)
-    return _finish(fig, title, 320)
+    return finish(fig, title, 320)
 
 
 def learning_curves(
@@ -173,7 +173,7 @@ def learning_curves(
         )
     fig.update_xaxes(title="epoch", dtick=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
-    fig = _finish(fig, title, 360)
+    fig = finish(fig, title, 360)
     fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90, "t": 60 if title else 30})
     return fig
 
@@ -204,7 +204,7 @@ def metrics_before_after(
             )
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(exponentformat="e", rangemode="tozero")
-    fig = _finish(fig, title, 340)
+    fig = finish(fig, title, 340)
     fig.update_layout(legend=LEGEND_BELOW, bargap=0.15, margin={"b": 70})
     return fig
 
@@ -243,7 +243,7 @@ def accuracy_vs_baseline(
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.1])
     fig.update_xaxes(type="category")
-    return _finish(fig, title, 340)
+    return finish(fig, title, 340)
 
 
 def confusion_heatmap(
@@ -273,7 +273,7 @@ def confusion_heatmap(
     )
     fig.update_xaxes(title="predicted", type="category")
     fig.update_yaxes(title="true", type="category", autorange="reversed")
-    return _finish(fig, title, 200 + 22 * len(share))
+    return finish(fig, title, 200 + 22 * len(share))
 
 
 def per_class_accuracy(
@@ -293,4 +293,4 @@ def per_class_accuracy(
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return _finish(fig, title, 340)
+    return finish(fig, title, 340)

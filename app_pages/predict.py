@@ -1,0 +1,91 @@
+"""Predict: label every sample of any domain with a finished run's model; take the model home."""
+
+import pandas as pd
+import streamlit as st
+
+from app_support import display, engine, predictions, state
+from tlcore.export import FORMATS as EXPORT_FORMATS
+from tlcore.views import predictions as figures
+from tlcore.views import thumbnails
+
+st.title("Predict")
+st.caption(
+    "Label every sample of a domain — your unlabelled upload, say — with a finished run's model, "
+    "download one row per file, or export the model to run outside the studio."
+)
+source_spec, target_spec = state.pair()
+runs = engine.finished_runs()
+if not runs:
+    st.info("No finished runs yet: launch one on the Adapt page.", icon=":material/info:")
+    st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
+    st.stop()
+
+labels = {r.id: f"{engine.run_label(r)} · {r.source} → {r.target}" for r in runs}
+on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_spec)]
+left, right = st.columns([3, 2])
+run_id = left.selectbox(
+    "Run", list(labels), index=list(labels).index(on_pair[0]) if on_pair else 0, format_func=labels.get
+)
+spec = right.text_input(
+    "Data to label", value=target_spec, key=state.PREDICT_SPEC, help="Any domain spec; default: the target"
+)
+if st.button("Predict every sample", type="primary", icon=":material/label:"):
+    st.session_state[state.PREDICT_REQUEST] = (run_id, spec.strip())
+
+request = st.session_state.get(state.PREDICT_REQUEST)
+if request is not None:
+    with display.errors_shown():
+        summary, path = predictions.predict(*request)
+        domain = engine.load(request[1])
+        st.subheader(f"{summary.n_samples:,} predictions")
+        st.caption(display.esc(f"Run {labels.get(request[0], request[0])}, data {request[1]}."))
+        cards = st.columns(3)
+        cards[0].metric("Samples", f"{summary.n_samples:,}")
+        cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")
+        cards[2].metric(
+            "Accuracy", "unknown (unlabelled)" if summary.accuracy is None else f"{summary.accuracy:.1%}"
+        )
+        left, right = st.columns(2)
+        left.plotly_chart(figures.confidence_histogram(summary), key="confidence")
+        right.plotly_chart(figures.predicted_counts(summary), key="counts")
+        st.markdown("**Least confident samples**: look at these first, or label them")
+        uncertain = list(summary.least_confident)
+        if domain.is_image and uncertain:
+            images = domain.X[[u.row for u in uncertain]]
+            captions = [f"{u.confidence:.0%}" for u in uncertain]
+            st.image(thumbnails.thumbnail_grid(images, captions, columns=10), width="stretch")
+        st.dataframe(
+            pd.DataFrame([{"id": u.id, "confidence": u.confidence} for u in uncertain]),
+            hide_index=True,
+            column_config={"confidence": st.column_config.NumberColumn(format="percent")},
+        )
+        st.dataframe(pd.read_csv(path, nrows=200), hide_index=True, height=260)
+        st.download_button(
+            f"Predictions, one row per sample (CSV, {summary.n_samples:,} rows)",
+            path.read_bytes,
+            path.name,
+            "text/csv",
+            icon=":material/download:",
+            type="primary",
+        )
+
+st.subheader("Take the model home")
+st.caption(
+    "ONNX runs in onnxruntime alone (no torch); both formats come with model.json: class names, "
+    "input shape and every preprocessing step. The export is checked against torch before you get it."
+)
+fmt_col, button_col = st.columns([1, 3])
+fmt = fmt_col.selectbox("Format", list(EXPORT_FORMATS))
+if button_col.button("Export the model", icon=":material/deployed_code:"):
+    st.session_state[state.EXPORT_REQUEST] = (run_id, fmt)
+export_request = st.session_state.get(state.EXPORT_REQUEST)
+if export_request is not None:
+    with display.errors_shown():
+        archive = predictions.export_zip(*export_request)
+        st.download_button(
+            f"Download the {export_request[1]} model of {labels.get(export_request[0], export_request[0])}",
+            archive,
+            f"{export_request[0]}-{export_request[1]}.zip",
+            "application/zip",
+            icon=":material/download:",
+        )

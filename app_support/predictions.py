@@ -1,0 +1,62 @@
+"""Cached calls for the Predict page: a run's predictions on a domain, and its exported model.
+
+Both write only inside the workspace (``predictions/<run>/`` and ``exports/``), through the engine's
+own atomic writers, and are cached per (workspace, run, spec or format): a run's model never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import shutil
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+
+from app_support import engine
+from tlcore.export import export_run
+from tlcore.predict import PredictionSummary, load_run_model, predict_rows, write_predictions
+from tlcore.workspace import Workspace
+
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def predict(run_id: str, spec: str) -> tuple[PredictionSummary, Path]:
+    """The summary of ``run_id``'s predictions for every sample of ``spec`` and the CSV holding them."""
+    summary, path = _predict(str(engine.workspace().root), run_id, spec)
+    return summary, Path(path)
+
+
+@st.cache_data(max_entries=8, show_spinner="Predicting every sample…")
+def _predict(root: str, run_id: str, spec: str) -> tuple[PredictionSummary, str]:
+    workspace = Workspace.resolve(root)
+    trained = load_run_model(workspace, run_id)
+    domain = engine.load(spec)
+    digest = hashlib.sha256(spec.encode()).hexdigest()[:10]
+    name = f"{_UNSAFE.sub('_', spec).strip('._')[:60] or 'data'}-{digest}.csv"
+    path = workspace.subdir("predictions") / run_id / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_predictions(path, predict_rows(trained, domain)), str(path)
+
+
+def export_zip(run_id: str, fmt: str) -> bytes:
+    """The run's model exported as ``fmt`` (``onnx`` or ``torchscript``) with its ``model.json``, zipped."""
+    return _export_zip(str(engine.workspace().root), run_id, fmt)
+
+
+@st.cache_data(max_entries=4, show_spinner="Exporting and checking the model…")
+def _export_zip(root: str, run_id: str, fmt: str) -> bytes:
+    workspace = Workspace.resolve(root)
+    out = workspace.subdir("exports") / f"{run_id}-{fmt}-{secrets.token_hex(3)}"
+    try:
+        export_run(workspace, run_id, fmt, out)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(out.iterdir()):
+                archive.write(file, f"{run_id}-{fmt}/{file.name}")
+        return buffer.getvalue()
+    finally:
+        shutil.rmtree(out, ignore_errors=True)  # the zip is the deliverable; the folder was a step

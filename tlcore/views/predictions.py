@@ -1,0 +1,46 @@
+"""Figures of a set of predictions (:class:`tlcore.predict.PredictionSummary`), as pure functions."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from tlcore.predict import PredictionSummary
+from tlcore.views.figures import BAD, GOOD, NEUTRAL, PALETTE, finish, safe
+
+
+def confidence_histogram(summary: PredictionSummary, bins: int = 20) -> go.Figure:
+    """How sure the model is: the share of samples per confidence bin (max softmax), low bins red."""
+    edges, counts = summary.histogram(bins)
+    centres = (edges[:-1] + edges[1:]) / 2
+    colours = [BAD if c < 0.5 else NEUTRAL if c < 0.9 else GOOD for c in centres]
+    fig = go.Figure(
+        go.Bar(
+            x=centres,
+            y=counts / max(summary.n_samples, 1),
+            width=edges[1] - edges[0],
+            marker_color=colours,
+            customdata=counts,
+            hovertemplate="confidence %{x:.2f}: %{customdata} samples (%{y:.1%})<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="confidence (max softmax)", range=[0, 1])
+    fig.update_yaxes(title_text="share of samples", tickformat=".0%")
+    return finish(
+        fig, f"Confidence of {summary.n_samples:,} predictions (mean {summary.mean_confidence:.1%})"
+    )
+
+
+def predicted_counts(summary: PredictionSummary) -> go.Figure:
+    """Samples per predicted class, in the model's class order."""
+    names = [safe(name) for name in summary.counts]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=list(summary.counts.values()),
+            marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(names))],
+            hovertemplate="%{x}: %{y} samples<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="predicted class", type="category")
+    fig.update_yaxes(title_text="samples")
+    return finish(fig, "Predicted classes")
