@@ -117,7 +117,7 @@ def test_compare_page_and_its_report_escape_hostile_names(
     assert f"<td>upload:{ESCAPED}</td>" in report  # the runs table
 
 
-@pytest.mark.parametrize("page", ["data", "diagnose", "adapt", "compare", "predict"])
+@pytest.mark.parametrize("page", ["data", "diagnose", "adapt", "compare"])
 def test_choice_labels_are_plain_text(app: OpenApp, hostile_runs: RunStore, page: str) -> None:
     """Select boxes show options as plain text: a Markdown escape there would show its backslash."""
     config = AdaptConfig(source="mnist5k", target="digits", methods=("deep_coral", "im"), epochs=1)
