@@ -254,7 +254,8 @@ def _efficientnet_lite0(input_shape: tuple[int, ...], pretrained: bool, image_si
 
 
 def save_checkpoint(path: str | os.PathLike[str], model: Classifier, config: dict[str, Any]) -> None:
-    """Write weights, the model spec and ``config`` (plain JSON-able values only) to ``path``."""
+    """Write weights, the model spec and ``config`` (plain JSON-able values and tensors only: what a
+    ``weights_only`` load reads back) to ``path``."""
     payload = {"model_spec": dict(model.spec), "config": config, "state_dict": model.state_dict()}
     torch.save(payload, path)
 
