@@ -18,7 +18,14 @@ from tlcore.events import ProgressEvent
 from tlcore.runs import record as record_module
 from tlcore.runs import store as store_module
 from tlcore.runs.record import stale_reason
-from tlcore.runs.store import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, RESULT_FILE, RunStore
+from tlcore.runs.store import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    HISTORY_FILE,
+    PREDICTIONS_FILE,
+    RESULT_FILE,
+    RunStore,
+)
 
 PID = os.getpid()  # a live process for runs that must not look dead
 RESULT = {
@@ -70,7 +77,12 @@ def test_lifecycle_to_done(store: RunStore) -> None:
         store.result(run_id)
     assert store.checkpoint_path(run_id) is None
 
-    assert store.finish(run_id, RESULT, write_checkpoint=lambda path: path.write_bytes(b"weights"))
+    assert store.finish(
+        run_id,
+        RESULT,
+        write_checkpoint=lambda path: path.write_bytes(b"weights"),
+        write_predictions=lambda path: path.write_bytes(b"probabilities"),
+    )
     done = store.get(run_id)
     assert (done.status, done.progress, done.active) == ("done", 1.0, False)
     assert done.headline == {
@@ -80,6 +92,9 @@ def test_lifecycle_to_done(store: RunStore) -> None:
     }
     assert store.result(run_id) == RESULT
     assert store.checkpoint_path(run_id).read_bytes() == b"weights"
+    assert (done.folder / PREDICTIONS_FILE).read_bytes() == b"probabilities"
+    assert [r.id for r in store.done_runs("mnist5k", "digits")] == [run_id]
+    assert store.done_runs("mnist5k", "fashion") == []
     assert not list(done.folder.glob(".*"))  # no temp files left behind
 
 
@@ -93,6 +108,10 @@ def test_unknown_and_malformed_ids(store: RunStore) -> None:
         store.list(status="exploded")  # type: ignore[arg-type]
 
 
+def _write_w(path: Path) -> None:
+    path.write_bytes(b"w")
+
+
 def test_transitions_are_guarded(store: RunStore) -> None:
     run_id = store.create(make_config())
     assert store.start(run_id, pid=PID)
@@ -101,10 +120,12 @@ def test_transitions_are_guarded(store: RunStore) -> None:
     assert store.get(run_id).error == "cancelled on request"
     assert not store.end(run_id, "failed", "too late")  # terminal states stay
     # A result arriving after the run was closed is refused and leaves no artifacts behind.
-    assert not store.finish(run_id, RESULT, write_checkpoint=lambda path: path.write_bytes(b"w"))
+    assert not store.finish(run_id, RESULT, write_checkpoint=_write_w, write_predictions=_write_w)
     record = store.get(run_id)
     assert record.status == "cancelled"
-    assert not (record.folder / RESULT_FILE).exists() and not (record.folder / CHECKPOINT_FILE).exists()
+    assert not [
+        name for name in (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE) if (record.folder / name).exists()
+    ]
     with pytest.raises(TLError, match="already cancelled"):
         store.request_cancel(run_id)
 

@@ -46,8 +46,8 @@ def baseline_key(cfg: AdaptConfig, device_type: str) -> str:
 @dataclass(frozen=True)
 class CachedBaseline:
     """A trained baseline, its history and how training ended; ``before`` is its evaluation
-    (:func:`tlcore.adapt.evaluate.describe_model` output plus the ``settings`` it was made with)
-    once a run has computed it."""
+    (:meth:`tlcore.adapt.evaluate.ModelEvaluation.to_cache`: description, validator scores, target
+    probabilities as a tensor, and the ``settings`` it was made with) once a run has computed it."""
 
     model: Classifier
     history: list[dict[str, Any]]

@@ -1,7 +1,10 @@
-"""The "evaluate" stage: accuracies, confusion, the feature-space gap and UMAP, before and after.
+"""The "evaluate" stage: accuracies, confusion, the feature-space gap, UMAP and the label-free
+validators, before and after.
 
-Everything here scores held-out data only: the source validation split and the target test split
-(its labels are used for scoring, never for training). The gap is
+Accuracies, gap and UMAP score held-out data only: the source validation split and the target test
+split (its labels are used for scoring, never for training). The validators
+(:func:`tlcore.selection.scores.score_model`) use the source validation split and the *unlabelled*
+target train split; the stored target probabilities cover the whole harmonised target domain. The gap is
 :func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
 ("before") and the adapted model ("after") under the default :class:`~tlcore.metrics.gap.GapSettings`
 with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures;
@@ -10,22 +13,59 @@ UMAP comes from :func:`tlcore.features.umap_projection`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
+from tlcore.adapt.pair import RunPair
 from tlcore.data.domain import Domain
 from tlcore.features import model_outputs, umap_projection
 from tlcore.metrics.gap import GapSettings, measure_gap
 from tlcore.models import Classifier
+from tlcore.selection.scores import ValidatorScores, ValidatorSettings, score_model
 
 UMAP_MAX_PER_DOMAIN = 500  # points per domain in the UMAP payload
 
 
-def evaluation_settings(seed: int) -> dict[str, int]:
+def evaluation_settings(seed: int) -> dict[str, Any]:
     """The settings an evaluation depends on besides the model and data (cache validity): the
-    :class:`~tlcore.metrics.gap.GapSettings` of the gap and the UMAP cap."""
-    return {**GapSettings(seed=seed).to_dict(), "umap_max_per_domain": UMAP_MAX_PER_DOMAIN}
+    :class:`~tlcore.metrics.gap.GapSettings` of the gap, the UMAP cap and the
+    :class:`~tlcore.selection.scores.ValidatorSettings`."""
+    return {
+        **GapSettings(seed=seed).to_dict(),
+        "umap_max_per_domain": UMAP_MAX_PER_DOMAIN,
+        "validators": ValidatorSettings(seed=seed).to_dict(),
+    }
+
+
+@dataclass(frozen=True)
+class ModelEvaluation:
+    """One model evaluated: ``description`` (scores, gap and UMAP on the held-out splits, plain
+    JSON-able values), its label-free ``validators`` and its softmax ``target_probabilities``
+    (``n x K`` float32) on the whole harmonised target domain."""
+
+    description: dict[str, Any]
+    validators: ValidatorScores
+    target_probabilities: np.ndarray
+
+    def to_cache(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """The baseline cache's ``before`` entry (tensors and plain values: a ``weights_only`` load)."""
+        return {
+            "settings": settings,
+            "description": self.description,
+            "validators": self.validators.to_dict(),
+            "target_probabilities": torch.from_numpy(self.target_probabilities),
+        }
+
+    @classmethod
+    def from_cache(cls, entry: dict[str, Any] | None, settings: dict[str, Any]) -> ModelEvaluation | None:
+        """The cached evaluation when it was made with ``settings``, else None."""
+        if entry is None or entry.get("settings") != settings or "validators" not in entry:
+            return None
+        probabilities = entry["target_probabilities"].numpy()
+        return cls(entry["description"], ValidatorScores.from_dict(entry["validators"]), probabilities)
 
 
 def classification_scores(predictions: torch.Tensor, domain: Domain) -> dict[str, Any]:
@@ -73,27 +113,29 @@ def umap_payload(
     return {**columns, "classes": list(source.classes)}
 
 
-def describe_model(
-    model: Classifier,
-    source: Domain,
-    target: Domain,
-    *,
-    seed: int,
-    device: str | None,
-    umap: bool = True,
-) -> dict[str, Any]:
-    """Scores, gap (:meth:`~tlcore.metrics.gap.Gap.to_dict`) and UMAP of one model on held-out
-    ``source`` (validation) and ``target`` (test); plain JSON-able values, as the baseline cache
-    keeps them."""
+def evaluate_model(model: Classifier, pair: RunPair, *, seed: int, device: str | None) -> ModelEvaluation:
+    """Scores, gap (:meth:`~tlcore.metrics.gap.Gap.to_dict`) and UMAP of one model on the held-out
+    source validation and target test splits, its validators (source validation split, unlabelled
+    target train split) and its probabilities on the whole target domain."""
+    source, target = pair.source_val, pair.target_test
     logits_s, Fs = model_outputs(model, source.X, device=device)
     logits_t, Ft = model_outputs(model, target.X, device=device)
     pred_s, pred_t = logits_s.argmax(1), logits_t.argmax(1)
-    out: dict[str, Any] = {
+    description: dict[str, Any] = {
         "source": classification_scores(pred_s, source) if source.labelled else None,
         "target": classification_scores(pred_t, target) if target.labelled else None,
         "gap": measure_gap(Fs, Ft, GapSettings(seed=seed), device=device).gap.to_dict(),
-        "umap": umap_payload(Fs, Ft, source, target, predictions=(pred_s, pred_t), seed=seed)
-        if umap
-        else None,
+        "umap": umap_payload(Fs, Ft, source, target, predictions=(pred_s, pred_t), seed=seed),
     }
-    return out
+    assert source.y is not None  # the source is always labelled (load_run_pair)
+    logits_u, Fu = model_outputs(model, pair.target_train.X, device=device)
+    validators = score_model(
+        p_source=logits_s.softmax(1),
+        y_source=source.y,
+        F_source=Fs,
+        p_target=logits_u.softmax(1),
+        F_target=Fu,
+        settings=ValidatorSettings(seed=seed),
+    )
+    logits_all, _ = model_outputs(model, pair.target.X, device=device)
+    return ModelEvaluation(description, validators, logits_all.softmax(1).numpy().astype(np.float32))

@@ -18,12 +18,15 @@ from tlcore.workspace import Workspace
 
 @dataclass(frozen=True)
 class RunPair:
-    """The four splits of one run; ``source_val`` and ``target_test`` are held out from training."""
+    """The four splits of one run; ``source_val`` and ``target_test`` are held out from training.
+    ``target`` is the whole harmonised target domain before the split (a run's stored predictions
+    cover it, in its order, so runs with other seeds or test fractions share them sample by sample)."""
 
     source_train: Domain
     source_val: Domain
     target_train: Domain  # with labels, if any: only stage methods may use them
     target_test: Domain
+    target: Domain
 
     @property
     def unlabelled_target(self) -> Domain:
@@ -40,4 +43,4 @@ def load_run_pair(cfg: AdaptConfig, workspace: Workspace | None) -> RunPair:
     source, target = harmonise(source, target)
     source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
     target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
-    return RunPair(source_train, source_val, target_train, target_test)
+    return RunPair(source_train, source_val, target_train, target_test, target)

@@ -12,7 +12,10 @@
    baseline; a ``stage`` builds the model itself (``finetune`` and ``coral`` from a copy of the
    baseline); otherwise a fresh model, initialised exactly like the baseline, trains on source +
    unlabelled target batches with the loss terms and the source weights computed on the baseline.
-4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies, confusion, gap and UMAP before/after.
+4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies, confusion, gap, UMAP and the label-free
+   validators before/after (:class:`~tlcore.selection.scores.RunValidators`), plus both models'
+   target probabilities (:class:`~tlcore.selection.predictions.TargetPredictions`, the run's
+   ``predictions.npz``). The baseline's evaluation is cached with it.
 
 Progress: ``stage`` events at each stage start, the loop's ``step``/``epoch`` events, one ``done``.
 """
@@ -30,7 +33,7 @@ import torch
 
 from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.evaluate import describe_model, evaluation_settings
+from tlcore.adapt.evaluate import ModelEvaluation, evaluate_model, evaluation_settings
 from tlcore.adapt.pair import RunPair, load_run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.data.domain import Domain
@@ -43,6 +46,8 @@ from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsConte
 from tlcore.methods.registry import Configured, MethodSpec, StageBuilder, TermBuilder, WeightsBuilder
 from tlcore.metrics.gap import Gap
 from tlcore.models import Classifier, build_model
+from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
+from tlcore.selection.scores import RunValidators, ValidatorSettings
 from tlcore.training import History, Term, TrainSettings, train
 from tlcore.workspace import Workspace
 
@@ -134,18 +139,16 @@ class _Run:
             self.cache.put(self.key, entry)
         return entry
 
-    def describe_baseline(self, entry: CachedBaseline) -> dict[str, Any]:
+    def evaluate_baseline(self, entry: CachedBaseline) -> ModelEvaluation:
         """The baseline's evaluation, reused from the cache when made with the same settings."""
         settings = evaluation_settings(self.cfg.seed)
-        if entry.before is not None and entry.before["settings"] == settings:
-            return entry.before["description"]
-        held_out = (self.pair.source_val, self.pair.target_test)
-        description = describe_model(entry.model, *held_out, seed=self.cfg.seed, device=self.cfg.device)
+        cached = ModelEvaluation.from_cache(entry.before, settings)
+        if cached is not None:
+            return cached
+        evaluation = evaluate_model(entry.model, self.pair, seed=self.cfg.seed, device=self.cfg.device)
         if self.cache is not None:
-            self.cache.put(
-                self.key, replace(entry, before={"settings": settings, "description": description})
-            )
-        return description
+            self.cache.put(self.key, replace(entry, before=evaluation.to_cache(settings)))
+        return evaluation
 
     def adapt(
         self, specs: list[MethodSpec], params: dict[str, Configured], baseline: Classifier
@@ -226,13 +229,12 @@ def _parse_params(cfg: AdaptConfig, specs: list[MethodSpec]) -> dict[str, Config
 
 
 def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: Classifier) -> None:
-    """Fill the scores, gaps and UMAPs of ``result`` from the baseline and the adapted model."""
+    """Fill the scores, gaps, UMAPs and validators of ``result`` from the baseline and the adapted model."""
     cfg, pair = run.cfg, run.pair
-    before = run.describe_baseline(baseline)
-    if model is baseline.model:
-        after = before
-    else:
-        after = describe_model(model, pair.source_val, pair.target_test, seed=cfg.seed, device=cfg.device)
+    evaluated = run.evaluate_baseline(baseline)
+    same = model is baseline.model
+    evaluated_after = evaluated if same else evaluate_model(model, pair, seed=cfg.seed, device=cfg.device)
+    before, after = evaluated.description, evaluated_after.description
     if after["target"] is not None:
         result.target_accuracy = after["target"]["accuracy"]
         result.source_only_accuracy = before["target"]["accuracy"]
@@ -241,6 +243,15 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: C
     result.source_accuracy = after["source"]["accuracy"]
     result.gap_before, result.gap_after = Gap.from_dict(before["gap"]), Gap.from_dict(after["gap"])
     result.umap_before, result.umap_after = before["umap"], after["umap"]
+    result.validators = RunValidators(
+        evaluated.validators,
+        evaluated_after.validators,
+        ValidatorSettings(seed=cfg.seed),
+        TargetFingerprint.of(pair.target.X.numpy()),
+    )
+    result.predictions = TargetPredictions(
+        evaluated.target_probabilities, evaluated_after.target_probabilities
+    )
     result.model = model.cpu()
     result.classes = list(pair.source_train.classes)
     result.info |= {

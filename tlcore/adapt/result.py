@@ -13,6 +13,8 @@ from tlcore.adapt.config import AdaptConfig
 if TYPE_CHECKING:
     from tlcore.metrics.gap import Gap
     from tlcore.models import Classifier
+    from tlcore.selection.predictions import TargetPredictions
+    from tlcore.selection.scores import RunValidators
 
 RunStatus = Literal["done", "stopped_early", "cancelled", "failed"]
 HEADLINE_KEYS = ("target_accuracy", "source_only_accuracy", "gap_before", "gap_after")
@@ -30,8 +32,11 @@ class AdaptResult:
     between the held-out source and target in the penultimate features of the baseline / adapted
     model (None when the run ended early), stored as :meth:`~tlcore.metrics.gap.Gap.to_dict`.
     ``umap_*``: columns ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``.
-    ``classes`` names the model's outputs (the source's classes). ``model`` (the adapted
-    :class:`~tlcore.models.Classifier`, on the CPU) is left out of :meth:`to_dict`.
+    ``classes`` names the model's outputs (the source's classes). ``validators``: the label-free
+    scores of both models (:class:`~tlcore.selection.scores.RunValidators`, stored as its dict).
+    ``model`` (the adapted :class:`~tlcore.models.Classifier`, on the CPU) and ``predictions`` (both
+    models' target probabilities, :class:`~tlcore.selection.predictions.TargetPredictions`, the run
+    store's ``predictions.npz``) are left out of :meth:`to_dict`.
     """
 
     config: AdaptConfig
@@ -50,11 +55,15 @@ class AdaptResult:
     umap_after: dict[str, Any] | None = None
     seconds: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    validators: RunValidators | None = None
     model: Classifier | None = None
+    predictions: TargetPredictions | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field but ``model``, as plain JSON-able values (``config`` and the gaps as their dicts)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("model", "config")}
-        for key in ("gap_before", "gap_after"):
+        """Every field but ``model`` and ``predictions``, as plain JSON-able values (``config``, the
+        gaps and the validators as their dicts)."""
+        skip = ("model", "predictions", "config")
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        for key in ("gap_before", "gap_after", "validators"):
             out[key] = None if out[key] is None else out[key].to_dict()
         return {"config": self.config.to_dict(), **out}

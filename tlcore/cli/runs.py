@@ -1,4 +1,4 @@
-"""``python -m tlcore runs list | show ID | cancel ID | delete ID``: the run store from the shell."""
+"""``python -m tlcore runs list | show ID | rank | cancel ID | delete ID``: the run store from the shell."""
 
 from __future__ import annotations
 
@@ -6,14 +6,23 @@ import argparse
 import time
 from typing import Any
 
+from tlcore.cli import rank
 from tlcore.cli.output import print_json
 from tlcore.runs import jobs
-from tlcore.runs.store import CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE, RESULT_FILE, STATUSES, RunStore
+from tlcore.runs.store import (
+    CHECKPOINT_FILE,
+    HISTORY_FILE,
+    LOG_FILE,
+    PREDICTIONS_FILE,
+    RESULT_FILE,
+    STATUSES,
+    RunStore,
+)
 from tlcore.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("runs", help="list, inspect, cancel and delete adaptation runs")
+    parser = sub.add_parser("runs", help="list, inspect, rank, cancel and delete adaptation runs")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="the newest runs, one per line")
@@ -22,10 +31,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.add_argument("--json", action="store_true", help="JSON list on stdout")
     listing.set_defaults(handler=list_runs)
 
-    show = actions.add_parser("show", help="one run: config, status, results, artifacts")
+    show = actions.add_parser("show", help="one run: config, status, results, artifacts, alarm")
     show.add_argument("run_id", metavar="ID")
     show.add_argument("--json", action="store_true", help="JSON object on stdout")
     show.set_defaults(handler=show_run)
+
+    rank.register(actions)
 
     cancel = actions.add_parser("cancel", help="ask a queued or running run to stop")
     cancel.add_argument("run_id", metavar="ID")
@@ -66,9 +77,10 @@ def show_run(args: argparse.Namespace) -> int:
         "history_events": len(store.history(record.id)),
         "artifacts": {
             name: str(record.folder / name) if (record.folder / name).is_file() else None
-            for name in (RESULT_FILE, CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE)
+            for name in (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE, HISTORY_FILE, LOG_FILE)
         },
     }
+    details["alarm"], alarm_text = rank.show_alarm(store, record)
     if args.json:
         print_json(details)
         return 0
@@ -80,9 +92,11 @@ def show_run(args: argparse.Namespace) -> int:
         print(f"  {key.replace('_', ' '):<22} {format_value(value)}")
     print("  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items()))
     print(f"  history  {details['history_events']} events")
+    for i, line in enumerate(alarm_text):
+        print(f"  {'alarm' if i == 0 else '':<8} {line}")
     for name, path in details["artifacts"].items():
         if path is not None:
-            print(f"  {name:<14} {path}")
+            print(f"  {name:<16} {path}")
     return 0
 
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from tlcore.errors import TLError
 from tlcore.methods.context import FeatureSpace, WeightsContext
 from tlcore.methods.registry import register_weights
-from tlcore.metrics import proxy_a_distance
+from tlcore.metrics import density_ratio, proxy_a_distance
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,6 @@ class DomainWeightsParams:
     def check(self) -> None:
         if self.clip <= 1 or self.C <= 0 or self.folds < 2:
             raise TLError("domain_weights: need clip > 1, C > 0 and folds >= 2")
-
-
-def density_ratio(p_target: np.ndarray) -> torch.Tensor:
-    """``p / (1 - p)`` from held-out domain probabilities ``p = p(target | x)`` (float64)."""
-    p = torch.as_tensor(p_target, dtype=torch.float64).clamp(1e-6, 1 - 1e-6)
-    return p / (1 - p)
 
 
 @register_weights(

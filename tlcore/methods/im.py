@@ -23,6 +23,7 @@ from torch import nn
 
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
+from tlcore.metrics.information import prediction_entropies
 from tlcore.training import StepInputs, ramp_up
 
 
@@ -32,16 +33,9 @@ class IMParams:
     ramp: bool = True  # scale the term by the sigmoid ramp-up over training progress
 
 
-def entropy(p: torch.Tensor) -> torch.Tensor:
-    """Row-wise Shannon entropy ``-sum_k p_k log p_k`` (natural log; ``0 log 0 = 0``)."""
-    return -(p * torch.log(p.clamp_min(1e-12))).sum(-1)
-
-
 def information_maximisation(logits: torch.Tensor, diversity: float = 1.0) -> tuple[torch.Tensor, ...]:
     """``(L_IM, mean entropy, entropy of the mean)`` for ``B x K`` logits."""
-    p = logits.softmax(1)
-    conditional = entropy(p).mean()
-    marginal = entropy(p.mean(0))
+    conditional, marginal = prediction_entropies(logits.softmax(1))
     return conditional - diversity * marginal, conditional, marginal
 
 

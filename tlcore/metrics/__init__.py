@@ -3,7 +3,7 @@
 Every function runs on the device of its inputs and prints nothing.
 """
 
-from tlcore.metrics.a_distance import ADistanceResult, proxy_a_distance
+from tlcore.metrics.a_distance import ADistanceResult, density_ratio, proxy_a_distance
 from tlcore.metrics.coral import coral_distance, coral_loss, mean_distance
 from tlcore.metrics.kernels import (
     BandwidthSpec,
@@ -32,6 +32,7 @@ __all__ = [
     "class_conditional_mmd",
     "coral_distance",
     "coral_loss",
+    "density_ratio",
     "gaussian_kernel",
     "gaussian_kernel_paired",
     "label_shift",

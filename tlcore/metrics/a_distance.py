@@ -1,4 +1,5 @@
-"""Proxy A-distance: how well a domain classifier tells source from target features."""
+"""Proxy A-distance: how well a domain classifier tells source from target features; the same
+classifier's held-out probabilities give density ratios (importance weights)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,16 @@ def proxy_a_distance(
         source_scores=p_target[: len(Xs_np)].astype(np.float32),
         n_folds=n_folds,
     )
+
+
+def density_ratio(p_target: np.ndarray) -> torch.Tensor:
+    """``w = p / (1 - p)`` from held-out domain probabilities ``p = p(target | x)`` (float64, ``p``
+    clipped to ``[1e-6, 1 - 1e-6]``).
+
+    Bayes: ``p(t|x) / p(s|x) = (p_t(x) / p_s(x)) * (pi_t / pi_s)``. :func:`proxy_a_distance` fits its
+    classifier with balanced class weights, i.e. with equal domain priors ``pi_t = pi_s``, so ``w``
+    estimates the density ratio ``p_t(x) / p_s(x)`` itself; a classifier fitted with the empirical
+    priors ``n_t / n_s`` would need the factor ``n_s / n_t`` (You et al. 2019's code) to give the same.
+    """
+    p = torch.as_tensor(p_target, dtype=torch.float64).clamp(1e-6, 1 - 1e-6)
+    return p / (1 - p)

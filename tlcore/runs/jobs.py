@@ -10,8 +10,9 @@ first wait for a free slot (:mod:`tlcore.slots`: at most ``TLSTUDIO_MAX_RUNNING`
 The function that does the work is injected as ``"module:function"`` (None means
 :data:`DEFAULT_WORKER`, the real pipeline :func:`tlcore.adapt.run_adaptation`, read at call time).
 It is called as ``fn(config, workspace, on_event=..., should_stop=...)`` and returns an object with
-``to_dict()`` (JSON-safe; its ``status``/``reason`` may say ``failed`` or ``cancelled``) and ``model``
-(an ``nn.Module`` saved as the checkpoint, or None).
+``to_dict()`` (JSON-safe; its ``status``/``reason`` may say ``failed`` or ``cancelled``), ``model``
+(an ``nn.Module`` saved as the checkpoint, or None) and ``predictions`` (an object whose
+``save(path)`` writes ``predictions.npz``, or None).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class AdaptOutcome(Protocol):
     """What a worker function returns (the pipeline's ``AdaptResult``)."""
 
     model: Any
+    predictions: Any  # TargetPredictions or None
 
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -195,8 +197,10 @@ def execute(
         elif status == "failed":  # e.g. the loss turned NaN: the pipeline says why
             store.end(run_id, "failed", reason or "the run failed")
         else:
+            predictions = outcome.predictions
+            save_predictions = None if predictions is None else predictions.save
             writer = _checkpoint_writer(outcome.model, config, result.get("classes") or ())
-            store.finish(run_id, result, writer)
+            store.finish(run_id, result, writer, save_predictions)
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)
     except KeyboardInterrupt:

@@ -8,6 +8,8 @@ commands and the worker processes of running jobs. Each run also owns ``<workspa
 - ``history.jsonl`` one progress event per line, appended while the run trains
 - ``result.json``   the pipeline's result (accuracies, gap scores, UMAP, history, confusion)
 - ``model.pt``      the checkpoint (weights beside the config)
+- ``predictions.npz`` the target probabilities of the source-only and the adapted model
+  (:class:`~tlcore.selection.predictions.TargetPredictions`)
 - ``worker.log``    the worker's output and, on a crash, the traceback
 
 Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
@@ -56,7 +58,9 @@ CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.jsonl"
 RESULT_FILE = "result.json"
 CHECKPOINT_FILE = "model.pt"
+PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
+ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
 
 _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 _SCHEMA = """
@@ -134,6 +138,11 @@ class RunStore:
         where = "WHERE status = ?" if status else ""
         order = "ORDER BY created DESC, id DESC LIMIT ?"
         return self._select(f"{where} {order}", *([status] if status else []), limit)
+
+    def done_runs(self, source: str, target: str) -> builtins.list[RunRecord]:
+        """Every ``done`` run of the pair ``source -> target`` (specs as given), newest first."""
+        clause = "WHERE status = 'done' AND source = ? AND target = ? ORDER BY created DESC, id DESC"
+        return self._select(clause, source, target)
 
     def history(self, run_id: str, kinds: Collection[str] | None = None) -> builtins.list[dict[str, Any]]:
         """The run's progress events so far (optionally only some kinds: ``{"epoch"}``).
@@ -293,24 +302,29 @@ class RunStore:
         return row is None or row["status"] != "running" or bool(row["cancel_requested"])
 
     def finish(
-        self, run_id: str, result: dict[str, Any], write_checkpoint: Callable[[Path], None] | None = None
+        self,
+        run_id: str,
+        result: dict[str, Any],
+        write_checkpoint: Callable[[Path], None] | None = None,
+        write_predictions: Callable[[Path], None] | None = None,
     ) -> bool:
-        """Write the checkpoint and result.json atomically, then flip running → done.
+        """Write the checkpoint, the predictions and result.json atomically, then flip running → done.
 
         Returns False (and removes the artifacts again) when the run stopped being ``running``
         meanwhile, e.g. it was cancelled: only ``done`` runs carry a result.
         """
         folder = self.folder(run_id)
         text = json.dumps(result)
-        if write_checkpoint is not None:
-            atomic_write(folder / CHECKPOINT_FILE, write_checkpoint)
+        for name, write in ((CHECKPOINT_FILE, write_checkpoint), (PREDICTIONS_FILE, write_predictions)):
+            if write is not None:
+                atomic_write(folder / name, write)
         atomic_write(folder / RESULT_FILE, lambda p: p.write_text(text, encoding="utf-8"))
         headline = {key: result[key] for key in HEADLINE_KEYS if key in result}
         if self._update(
             run_id, ("running",), status="done", progress=1.0, stage="done", headline=json.dumps(headline)
         ):
             return True
-        for name in (RESULT_FILE, CHECKPOINT_FILE):
+        for name in ARTIFACTS:
             (folder / name).unlink(missing_ok=True)
         return False
 
@@ -321,7 +335,7 @@ class RunStore:
             return False
         folder = self.folder(run_id)
         # Only done runs carry artifacts; temp files are writes cut short by the ending.
-        for leftover in [*folder.glob(".*.tmp"), folder / RESULT_FILE, folder / CHECKPOINT_FILE]:
+        for leftover in [*folder.glob(".*.tmp"), *(folder / name for name in ARTIFACTS)]:
             leftover.unlink(missing_ok=True)
         return True
 

@@ -1,0 +1,54 @@
+"""Constructed candidates: validator scores consistent with the given probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tlcore.selection.pool import Candidate
+from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
+from tlcore.selection.scores import RunValidators, ValidatorScores, ValidatorSettings
+from tlcore.selection.validators import bnm_score, effective_classes, entropy_score, im_score, snd_score
+
+
+def scores(p: np.ndarray, source_accuracy: float) -> ValidatorScores:
+    """Target-side scores computed from ``p``; the source-side ones made up around ``source_accuracy``."""
+    return ValidatorScores(
+        source_accuracy=source_accuracy,
+        iwcv=-(1 - source_accuracy),
+        dev=-(1 - source_accuracy),
+        im=im_score(p),
+        bnm=bnm_score(p),
+        snd=snd_score(p),
+        entropy=entropy_score(p),
+        effective_classes=effective_classes(p),
+        n_source=100,
+        n_target=len(p),
+    )
+
+
+def candidate(
+    run_id: str,
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    source_before: float = 0.95,
+    source_after: float = 0.95,
+    target_accuracy: float | None = None,
+    source_only_accuracy: float | None = None,
+    method: str = "deep_coral",
+) -> Candidate:
+    validators = RunValidators(
+        scores(before, source_before),
+        scores(after, source_after),
+        ValidatorSettings(),
+        TargetFingerprint(len(before), "same"),
+    )
+    predictions = TargetPredictions(before.astype(np.float32), after.astype(np.float32))
+    return Candidate(run_id, method, validators, predictions, target_accuracy, source_only_accuracy)
+
+
+def probabilities(labels: np.ndarray, confidence: float, k: int = 3) -> np.ndarray:
+    """``confidence`` on ``labels``, the rest spread evenly."""
+    p = np.full((len(labels), k), (1 - confidence) / (k - 1))
+    p[np.arange(len(labels)), labels] = confidence
+    return p

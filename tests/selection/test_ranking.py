@@ -1,0 +1,122 @@
+"""EnsV on toy candidates; the ranking rule and the alarm on constructed pools."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tlcore.errors import TLError
+from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
+from tlcore.selection.pool import Pool
+from tlcore.selection.ranking import rank
+
+from .helpers import candidate, probabilities
+
+Y = np.arange(30) % 3  # the (hidden) truth of 30 target samples, 3 classes
+BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)  # right on 20 of 30
+GOOD = probabilities(Y, 0.9)
+COLLAPSED = probabilities(np.zeros(30, dtype=int), 0.95)
+
+
+def test_ensv_on_three_toy_candidates():
+    a = np.array([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.5, 0.5]])
+    b = np.array([[0.8, 0.2], [0.3, 0.7], [0.4, 0.6], [0.45, 0.55]])
+    c = np.array([[0.1, 0.9], [0.7, 0.3], [0.3, 0.7], [0.6, 0.4]])
+    # class-0 means: 0.6, 0.533, 0.3, 0.517 -> labels 0, 0, 1, 0 (a's tie on sample 3 reads as 0)
+    labels = ensemble_labels([a, b, c])
+    assert labels.tolist() == [0, 0, 1, 0]
+    assert [ensemble_agreement(p, labels) for p in (a, b, c)] == [1.0, 0.5, 0.75]
+    with pytest.raises(TLError, match="different samples"):
+        ensemble_labels([a, b[:3]])
+
+
+def _pool(*candidates):
+    return Pool("src", "tgt", tuple(candidates))
+
+
+def test_the_ensemble_counts_a_shared_baseline_once_and_leaves_out_collapsed_runs():
+    pool = _pool(candidate("a", BASELINE, GOOD), candidate("b", BASELINE, COLLAPSED))
+    assert len(pool.members()) == 3
+    assert len(pool.members(left_out={"b"})) == 2
+    # where the baseline is wrong, its vote plus the collapsed model's pull the label to class 0
+    with_collapsed = pool.agreements()
+    flipped = int((Y[20:] != 0).sum())  # 7 of them
+    assert with_collapsed["a"].after == pytest.approx(1 - flipped / 30)
+    agreements = pool.agreements(left_out={"b"})  # what the ranking does
+    assert agreements["a"].before == agreements["b"].before == pytest.approx(20 / 30)
+    assert agreements["a"].after == 1.0 and agreements["b"].after == pytest.approx(10 / 30)
+
+
+def test_the_rule_picks_the_good_run_and_flags_the_others():
+    pool = _pool(
+        candidate("1-collapsed", BASELINE, COLLAPSED),
+        candidate("2-forgot", BASELINE, GOOD, source_after=0.83),
+        candidate("3-good", BASELINE, GOOD, source_after=0.94),
+    )
+    for validator in ("ensv", "im", "bnm"):
+        ranking = rank(pool, SelectionSettings(validator=validator))
+        assert ranking.recommended == "3-good"
+        assert ranking.entries[0].run_id == "3-good"
+        assert ranking.reason.startswith(f"highest {'EnsV' if validator == 'ensv' else validator.upper()} (")
+        assert "1 of 3 runs" in ranking.reason and "within 3 points" in ranking.reason
+    entries = {e.run_id: e for e in rank(pool).entries}
+    assert entries["3-good"].passed and entries["3-good"].scores["ensv"] == 1.0
+    assert entries["3-good"].scores_before["ensv"] == pytest.approx(20 / 30)
+    assert entries["1-collapsed"].alarm.reasons == [
+        "predictions collapsed onto 1.0 effective classes (source-only: 3.0)",
+        "ensemble agreement below source-only's (33.3% vs 66.7%)",
+    ]
+    assert entries["2-forgot"].alarm.reasons == ["source accuracy fell 12.0 points (95.0% -> 83.0%)"]
+    assert not entries["2-forgot"].passed and entries["2-forgot"].score == 1.0  # best EnsV, still out
+
+
+def test_keep_the_source_only_model_when_every_run_fails():
+    pool = _pool(candidate("a", BASELINE, COLLAPSED), candidate("b", BASELINE, GOOD, source_after=0.5))
+    ranking = rank(pool)
+    assert ranking.recommended is None
+    assert ranking.reason == (
+        "keep the source-only model: none of the 2 runs passed the guardrails "
+        "(1 collapsed, 1 lost source accuracy, 1 fell below source-only's ensemble agreement)"
+    )
+    assert ranking.to_dict()["recommended"] is None
+    assert rank(_pool()).recommended is None
+
+
+def test_the_alarm_on_a_negative_transfer_and_whether_it_was_right():
+    pool = _pool(
+        candidate("neg", BASELINE, COLLAPSED, target_accuracy=1 / 3, source_only_accuracy=2 / 3),
+        candidate("pos", BASELINE, GOOD, target_accuracy=1.0, source_only_accuracy=2 / 3),
+        candidate("false", BASELINE, GOOD, source_after=0.8, target_accuracy=0.9, source_only_accuracy=2 / 3),
+        candidate("unlabelled", BASELINE, GOOD),
+    )
+    alarms = {e.run_id: e.alarm for e in rank(pool).entries}
+    assert alarms["neg"].raised and alarms["neg"].truly_negative and alarms["neg"].correct
+    assert alarms["neg"].verdict() == "right: target accuracy fell 33.3 points against source-only"
+    assert not alarms["pos"].raised and alarms["pos"].correct
+    assert alarms["pos"].verdict() == "right: target accuracy rose 33.3 points against source-only"
+    assert alarms["false"].raised and alarms["false"].correct is False
+    assert alarms["false"].verdict().startswith("false alarm: target accuracy rose 23.3 points")
+    assert alarms["unlabelled"].truly_negative is None and alarms["unlabelled"].verdict() is None
+    payload = alarms["neg"].to_dict()
+    assert payload["raised"] and payload["truly_negative"] and len(payload["checks"]) == 3
+    collapse = payload["checks"][0]
+    assert collapse["name"] == "collapse" and collapse["limit"] == pytest.approx(0.8 * collapse["before"])
+
+
+def test_guardrail_thresholds_come_from_the_settings():
+    slight = candidate("slight", BASELINE, GOOD, source_after=0.91)  # 4 points below
+    assert rank(_pool(slight)).recommended is None
+    assert rank(_pool(slight), SelectionSettings(max_source_drop=0.05)).recommended == "slight"
+    two_classes = probabilities(np.where(Y == 2, 1, Y), 0.9)  # class 2 never predicted
+    narrow = candidate("narrow", BASELINE, two_classes)
+    assert math.exp(-(2 / 3) * math.log(2 / 3) - (1 / 3) * math.log(1 / 3)) < 0.8 * 3.0
+    assert rank(_pool(narrow)).entries[0].alarm.reasons[0].startswith("predictions collapsed onto 1.9")
+    assert rank(_pool(narrow), SelectionSettings(min_class_ratio=0.6)).entries[0].passed
+
+
+def test_bad_settings_are_one_line_errors():
+    with pytest.raises(TLError, match=r"unknown validator 'nope'; choose from ensv, im, bnm, dev, iwcv"):
+        SelectionSettings(validator="nope")
+    with pytest.raises(TLError, match="min_class_ratio"):
+        SelectionSettings(min_class_ratio=0.0)

@@ -1,0 +1,172 @@
+"""Real tiny runs store their validators and predictions; ``runs rank`` and ``runs show`` read them."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from tlcore.adapt import evaluate as evaluate_stage
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import load_run_pair
+from tlcore.cli import main
+from tlcore.data import load_domain
+from tlcore.features import model_outputs
+from tlcore.runs import jobs
+from tlcore.runs.candidates import OLD_RUN, OTHER_SAMPLES, load_pool
+from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
+from tlcore.selection.scores import RunValidators, ValidatorSettings, score_model
+from tlcore.workspace import Workspace
+
+PAIR = {"source": "mnist5k:n=200", "target": "digits:n=200"}
+PAIR_ARGS = ["--source", PAIR["source"], "--target", PAIR["target"]]
+
+
+def _stored_run(store: RunStore, result: dict, predictions: TargetPredictions | None = None) -> str:
+    """A done run with ``result`` (and predictions) as its artifacts, no training."""
+    run_id = store.create(AdaptConfig(**PAIR, methods=("dann",)))
+    save = None if predictions is None else predictions.save
+    assert store.start(run_id, os.getpid()) and store.finish(run_id, result, write_predictions=save)
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def pool_runs(tmp_path_factory) -> tuple[Workspace, list[str]]:
+    """Two real runs sharing a baseline; a copy of the first whose predictions cover other target
+    samples; a run stored before validators existed."""
+    workspace = Workspace.resolve(tmp_path_factory.mktemp("selection"))
+    ids = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluate_stage, "UMAP_MAX_PER_DOMAIN", 40)
+        for methods in (("deep_coral",), ("im",)):
+            record = jobs.run_inline(workspace, AdaptConfig(**PAIR, methods=methods, epochs=1))
+            assert record.status == "done", record.error
+            ids.append(record.id)
+    store = RunStore(workspace)
+    result = store.result(ids[0])
+    result["validators"]["target"]["sha256"] = "0" * 64
+    other = _stored_run(store, result, TargetPredictions.load(store.get(ids[0]).folder / PREDICTIONS_FILE))
+    old = _stored_run(store, {"target_accuracy": 0.5})
+    return workspace, [*ids, other, old]
+
+
+def test_a_run_stores_validators_before_after_and_predictions(pool_runs):
+    workspace, (first, second, _, _) = pool_runs
+    store = RunStore(workspace)
+    result = store.result(first)
+    validators = RunValidators.from_dict(result["validators"])
+    assert validators.settings == ValidatorSettings(seed=0)
+    assert validators.after.n_target == result["info"]["n_target_train"] < 200
+    assert validators.after.source_accuracy == pytest.approx(result["source_accuracy"])
+    assert validators.before != validators.after
+    predictions = TargetPredictions.load(store.get(first).folder / PREDICTIONS_FILE)
+    assert predictions.before.shape == predictions.after.shape == (200, 10)  # the whole target
+    assert predictions.after.dtype == np.float32
+    np.testing.assert_allclose(predictions.after.sum(1), 1.0, atol=1e-5)
+    assert validators.target.n_samples == 200
+    # the second run reused the cached baseline and its evaluation: same scores, same predictions
+    second_validators = RunValidators.from_dict(store.result(second)["validators"])
+    assert second_validators.before == validators.before and second_validators.target == validators.target
+    second_predictions = TargetPredictions.load(store.get(second).folder / PREDICTIONS_FILE)
+    np.testing.assert_array_equal(second_predictions.before, predictions.before)
+
+
+def test_the_fingerprint_follows_the_samples_and_the_load_seed():
+    def fingerprint(spec: str, seed: int) -> TargetFingerprint:
+        return TargetFingerprint.of(load_domain(spec, None, seed).X.numpy())
+
+    assert fingerprint("digits:n=200", 0) == fingerprint("digits:n=200", 0)
+    assert fingerprint("digits:n=200", 0) != fingerprint("digits:n=200", 1)  # another subsample
+    assert fingerprint("digits:n=200", 0).n_samples == 200
+
+
+def test_stored_scores_and_predictions_are_reproducible_from_the_checkpoint(pool_runs):
+    workspace, (first, *_) = pool_runs
+    store = RunStore(workspace)
+    config = AdaptConfig.from_dict(store.get(first).config)
+    pair = load_run_pair(config, workspace)
+    model = store.load_model(first)
+    logits_s, Fs = model_outputs(model, pair.source_val.X)
+    logits_u, Fu = model_outputs(model, pair.target_train.X)
+    scores = score_model(
+        p_source=logits_s.softmax(1),
+        y_source=pair.source_val.y,
+        F_source=Fs,
+        p_target=logits_u.softmax(1),
+        F_target=Fu,
+        settings=ValidatorSettings(seed=config.seed),
+    )
+    stored = RunValidators.from_dict(store.result(first)["validators"])
+    assert scores.to_dict() == pytest.approx(stored.after.to_dict(), rel=1e-9)
+    assert stored.target == TargetFingerprint.of(pair.target.X.numpy())
+    probabilities = model_outputs(model, pair.target.X)[0].softmax(1)
+    saved = TargetPredictions.load(store.get(first).folder / PREDICTIONS_FILE).after
+    np.testing.assert_allclose(saved, probabilities.numpy(), atol=1e-6)
+    assert torch.equal(probabilities.argmax(1), torch.from_numpy(saved).argmax(1))
+
+
+def test_the_pool_holds_comparable_runs_and_says_why_others_are_not(pool_runs):
+    workspace, (first, second, other, old) = pool_runs
+    pool = load_pool(RunStore(workspace), PAIR["source"], PAIR["target"])
+    assert {c.run_id for c in pool.candidates} == {first, second}
+    assert dict(pool.excluded) == {other: OTHER_SAMPLES, old: OLD_RUN}
+    alone = load_pool(RunStore(workspace), PAIR["source"], PAIR["target"], run_id=other)
+    assert [c.run_id for c in alone.candidates] == [other]
+
+
+def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
+    workspace, (first, second, other, old) = pool_runs
+    base = ["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS]
+    assert main([*base, "--json"]) == 0
+    ranking = json.loads(capsys.readouterr().out)
+    assert ranking["settings"]["validator"] == "ensv"
+    assert {e["run_id"] for e in ranking["entries"]} == {first, second}
+    assert ranking["reason"]
+    for entry in ranking["entries"]:
+        assert set(entry["scores"]) == {
+            "ensv",
+            "im",
+            "bnm",
+            "dev",
+            "iwcv",
+            "source_accuracy",
+            "snd",
+            "entropy",
+        }
+        assert entry["alarm"]["target_accuracy"] is not None and entry["alarm"]["verdict"]
+        assert entry["passed"] == (not entry["alarm"]["raised"])
+    recommended = ranking["recommended"]
+    assert recommended is None or recommended == ranking["entries"][0]["run_id"]
+    assert main([*base, "--validator", "im"]) == 0
+    out = capsys.readouterr().out
+    assert f"{PAIR['source']} -> {PAIR['target']}: 2 runs ranked by IM" in out
+    assert "recommended: " in out and first in out and second in out
+    assert f"not ranked: {other}: {OTHER_SAMPLES}" in out and f"not ranked: {old}: {OLD_RUN}" in out
+
+
+def test_runs_show_prints_the_runs_alarm(pool_runs, capsys):
+    workspace, (first, _, _, old) = pool_runs
+    assert main(["--workspace", str(workspace.root), "runs", "show", first, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["alarm"]["note"] == "judged within a pool of 2 runs of this pair"
+    assert shown["alarm"]["raised"] in (True, False) and len(shown["alarm"]["checks"]) == 3
+    assert shown["artifacts"][PREDICTIONS_FILE].endswith(PREDICTIONS_FILE)
+    assert main(["--workspace", str(workspace.root), "runs", "show", first]) == 0
+    assert "  alarm    " in capsys.readouterr().out
+    assert main(["--workspace", str(workspace.root), "runs", "show", old]) == 0
+    assert f"alarm    not available: {OLD_RUN}" in capsys.readouterr().out
+
+
+def test_bad_input_is_one_line(pool_runs, capsys):
+    workspace, _ = pool_runs
+    base = ["--workspace", str(workspace.root), "runs", "rank"]
+    assert main([*base, *PAIR_ARGS, "--validator", "accuracy"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: unknown validator 'accuracy'; choose from ensv, im, bnm, dev, iwcv, source_accuracy, "
+        "snd, entropy\n"
+    )
+    assert main([*base, "--source", "mnist5k", "--target", "digits"]) == 2
+    assert capsys.readouterr().err == f"error: no done runs of mnist5k -> digits in {workspace.root}\n"

@@ -1,0 +1,106 @@
+"""``python -m tlcore runs rank``: a pair's runs ranked without target labels; the alarm of ``runs show``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tlcore.cli.output import print_json
+from tlcore.errors import TLError
+from tlcore.runs.candidates import load_pool, run_alarm
+from tlcore.runs.record import RunRecord
+from tlcore.runs.store import RunStore
+from tlcore.selection.alarm import Alarm, SelectionSettings
+from tlcore.selection.ranking import RankedRun, Ranking, rank
+from tlcore.selection.scores import VALIDATORS
+from tlcore.workspace import Workspace
+
+
+def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``rank`` to the ``runs`` actions."""
+    lines = [f"  {v.name:<16} {v.summary}{' (advanced)' if v.advanced else ''}" for v in VALIDATORS.values()]
+    parser = actions.add_parser(
+        "rank",
+        help="rank a pair's done runs without target labels",
+        description="Rank the done runs of one pair without target labels: guardrails against the "
+        "source-only model first, then a validator; prints the recommendation and each run's alarm.",
+        epilog="validators (higher is better):\n" + "\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--source", required=True, help="source spec, as the runs were launched with")
+    parser.add_argument("--target", required=True, help="target spec, as the runs were launched with")
+    choices = ", ".join(VALIDATORS)
+    parser.add_argument(
+        "--validator",
+        default=SelectionSettings.validator,
+        help=f"score to rank by, higher is better: {choices} (default {SelectionSettings.validator})",
+    )
+    parser.add_argument("--json", action="store_true", help="the whole ranking as JSON on stdout")
+    parser.set_defaults(handler=rank_runs)
+
+
+def rank_runs(args: argparse.Namespace) -> int:
+    settings = SelectionSettings(validator=args.validator)
+    store = RunStore(Workspace.resolve(args.workspace))
+    ranking = rank(load_pool(store, args.source, args.target), settings)
+    if args.json:
+        print_json(ranking.to_dict())
+    else:
+        print_ranking(ranking)
+    return 0
+
+
+def print_ranking(ranking: Ranking) -> None:
+    validator = ranking.settings.validator
+    names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
+    count = len(ranking.entries)
+    print(
+        f"{ranking.source} -> {ranking.target}: {count} run{'s' if count != 1 else ''} ranked by "
+        f"{VALIDATORS[validator].label} (every score: higher is better)"
+    )
+    chosen = "keep the source-only model" if ranking.recommended is None else f"run {ranking.recommended}"
+    print(f"recommended: {chosen}")
+    print(f"  because: {ranking.reason}")
+    header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
+    print(f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}  {'TARGET ACC (SOURCE-ONLY)':<26}")
+    for position, entry in enumerate(ranking.entries, 1):
+        values = "".join(f"{entry.scores[n]:>11.3f}" for n in names)
+        print(
+            f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
+            f"{_classes(entry):>9.1f}  {_accuracy(entry):<26}"
+        )
+        for line in alarm_lines(entry.alarm):
+            print(f"    {line}")
+    for run_id, why in ranking.excluded:
+        print(f"not ranked: {run_id}: {why}")
+
+
+def _classes(entry: RankedRun) -> float:
+    """The run's effective number of predicted target classes (its collapse check)."""
+    return next(c.after for c in entry.alarm.checks if c.name == "collapse")
+
+
+def _accuracy(entry: RankedRun) -> str:
+    alarm = entry.alarm
+    if alarm.target_accuracy is None or alarm.source_only_accuracy is None:
+        return "- (unlabelled)"
+    return f"{alarm.target_accuracy:.1%} ({alarm.source_only_accuracy:.1%})"
+
+
+def alarm_lines(alarm: Alarm) -> list[str]:
+    """The alarm in words: its reasons (or that none fired) and, with target labels, its verdict."""
+    lines = [f"ALARM: {reason}" for reason in alarm.reasons] or ["no alarm"]
+    verdict = alarm.verdict()
+    return lines if verdict is None else [*lines, f"({verdict})"]
+
+
+def show_alarm(store: RunStore, record: RunRecord) -> tuple[dict[str, Any], list[str]]:
+    """``runs show``'s alarm: its JSON (the alarm's dict and a ``note``; ``raised`` None when there
+    is none) and its text lines."""
+    try:
+        alarm, note = run_alarm(store, record)
+    except TLError as exc:
+        alarm, note = None, str(exc)
+    if alarm is None:
+        return {"raised": None, "note": note}, [f"not available: {note}"]
+    return {**alarm.to_dict(), "note": note}, [*alarm_lines(alarm), f"({note})"]

@@ -1,0 +1,84 @@
+"""The candidates of one pair, read from a run store for :mod:`tlcore.selection` (reads only),
+and one run's alarm within them.
+
+A candidate is a ``done`` run of ``source -> target`` (the specs as the runs were launched with)
+whose ``result.json`` holds ``validators`` and whose ``predictions.npz`` is readable. Candidates must
+cover the same target samples (:class:`~tlcore.selection.predictions.TargetFingerprint`); when the
+pair's runs fall into several groups, the pool is the group of ``run_id`` if given, else the largest
+(ties: the one with the newest run), and the other runs are listed as excluded with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tlcore.errors import TLError
+from tlcore.runs.record import RunRecord
+from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.selection.alarm import Alarm
+from tlcore.selection.pool import Candidate, Pool
+from tlcore.selection.predictions import TargetPredictions
+from tlcore.selection.ranking import rank
+from tlcore.selection.scores import RunValidators
+
+OLD_RUN = "stored without validator scores or predictions (finished before they existed); rerun it"
+OTHER_SAMPLES = "its predictions cover other target samples (another load seed or changed data)"
+
+
+def _candidate(store: RunStore, record: RunRecord) -> Candidate | None:
+    """The run as a candidate, or None when it lacks what selection needs."""
+    try:
+        result = store.result(record.id)
+        validators = RunValidators.from_dict(result["validators"])
+        predictions = TargetPredictions.load(record.folder / PREDICTIONS_FILE)
+    except (TLError, KeyError, TypeError):
+        return None
+    if predictions.before.shape[0] != validators.target.n_samples:
+        return None
+    return Candidate(
+        record.id,
+        record.method,
+        validators,
+        predictions,
+        result.get("target_accuracy"),
+        result.get("source_only_accuracy"),
+    )
+
+
+def load_pool(store: RunStore, source: str, target: str, *, run_id: str | None = None) -> Pool:
+    """The pool of ``source -> target`` (module docstring); no done run → :class:`TLError`."""
+    records = store.done_runs(source, target)  # newest first
+    if not records:
+        raise TLError(f"no done runs of {source} -> {target} in {store.workspace.root}")
+    excluded: list[tuple[str, str]] = []
+    groups: dict[tuple[str, tuple[int, ...]], list[Candidate]] = defaultdict(list)
+    for record in records:
+        candidate = _candidate(store, record)
+        if candidate is None:
+            excluded.append((record.id, OLD_RUN))
+            continue
+        key = (candidate.validators.target.sha256, candidate.predictions.before.shape)
+        groups[key].append(candidate)
+    chosen: list[Candidate] = []
+    if groups:
+        wanted = [g for g in groups.values() if any(c.run_id == run_id for c in g)]
+        # dicts keep insertion order: on equal sizes, the first group holds the newest run
+        chosen = wanted[0] if wanted else max(groups.values(), key=len)
+    for group in groups.values():
+        if group is not chosen:
+            excluded += [(c.run_id, OTHER_SAMPLES) for c in group]
+    return Pool(source, target, tuple(chosen), tuple(excluded))
+
+
+def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:
+    """The negative-transfer alarm of one run, judged within its pair's pool under the default
+    :class:`~tlcore.selection.alarm.SelectionSettings`, and a note; ``(None, why)`` when the run is
+    not done or not a candidate."""
+    if record.status != "done":
+        return None, f"the run is {record.status}"
+    pool = load_pool(store, record.source, record.target, run_id=record.id)
+    why = dict(pool.excluded).get(record.id)
+    if why is not None:
+        return None, why
+    entry = next(e for e in rank(pool).entries if e.run_id == record.id)
+    return entry.alarm, f"judged within a pool of {len(pool.candidates)} runs of this pair"

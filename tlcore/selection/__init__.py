@@ -1,0 +1,17 @@
+"""Choosing a run without target labels: validators, a ranking rule and a negative-transfer alarm.
+
+Pure functions and typed results, arrays in, numbers out; every score is "higher is better".
+
+- :mod:`.validators`: scores of one model's predictions (IM, BNM, SND, entropy, source accuracy)
+  and the effective number of predicted classes (the collapse measure);
+- :mod:`.importance`: IWCV and DEV, importance-weighted source validation risks;
+- :mod:`.ensemble`: EnsV, agreement with the ensemble of a pair's candidate models;
+- :mod:`.scores`: the typed scores a run stores (``result.json``: ``validators``) and the settings;
+- :mod:`.predictions`: the target probabilities a run stores (``predictions.npz``) and their fingerprint;
+- :mod:`.pool`: the candidates of one pair and their ensemble agreement;
+- :mod:`.alarm`: each run against its own source-only model (guardrails, negative-transfer flags);
+- :mod:`.ranking`: the default ranking of a pool and its recommendation.
+
+Reading candidates from a run store is :func:`tlcore.runs.candidates.load_pool` (the run store sits
+above this package: the pipeline computes the scores with these functions).
+"""

@@ -1,0 +1,167 @@
+"""Negative transfer without target labels: each run against its own source-only model.
+
+Three checks (:func:`check_run`), the guardrails of the ranking and the flags of the alarm:
+
+* **collapse**: the adapted model's effective number of predicted target classes is at least
+  ``min_class_ratio`` times its source-only model's;
+* **source accuracy**: its source validation accuracy is at most ``max_source_drop`` below the
+  source-only model's (the source task is not forgotten);
+* **ensemble agreement**: its EnsV is not below the source-only model's (in the same pool).
+
+The alarm is raised when a check fails, each failure a sentence with its numbers. With target
+labels, :attr:`Alarm.truly_negative` says whether adapting really lost target accuracy (negative
+transfer: target accuracy below the source-only model's), :attr:`Alarm.correct` whether the alarm
+said so and :meth:`Alarm.verdict` says it in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from tlcore.errors import TLError
+from tlcore.selection.pool import Agreement, Candidate
+from tlcore.selection.scores import VALIDATORS
+
+CheckName = Literal["collapse", "source_accuracy", "ensemble_agreement"]
+
+
+@dataclass(frozen=True)
+class SelectionSettings:
+    """The ranking's validator and the guardrails' thresholds, in one place.
+
+    ``validator``: the default ranking's score (:data:`~tlcore.selection.scores.VALIDATORS`);
+    ``min_class_ratio``: a run must keep at least this share of its source-only model's effective
+    predicted classes; ``max_source_drop``: its source validation accuracy may fall at most this much
+    (0.03 = 3 points) below the source-only model's.
+    """
+
+    validator: str = "ensv"
+    min_class_ratio: float = 0.8
+    max_source_drop: float = 0.03
+
+    def __post_init__(self) -> None:
+        if self.validator not in VALIDATORS:
+            raise TLError(f"unknown validator {self.validator!r}; choose from {', '.join(VALIDATORS)}")
+        if not 0.0 < self.min_class_ratio <= 1.0 or not 0.0 <= self.max_source_drop <= 1.0:
+            raise TLError("need 0 < min_class_ratio <= 1 and 0 <= max_source_drop <= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One guardrail of one run: the source-only model's value, the run's, and the run's limit."""
+
+    name: CheckName
+    passed: bool
+    before: float
+    after: float
+    limit: float
+    message: str  # what happened, with the numbers (the alarm's reason when it failed)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """The checks of one run; with target labels also its target accuracy and its source-only
+    model's (on the target test split), to tell whether the alarm was right."""
+
+    run_id: str
+    checks: tuple[Check, ...]
+    target_accuracy: float | None = None
+    source_only_accuracy: float | None = None
+
+    @property
+    def raised(self) -> bool:
+        return any(not check.passed for check in self.checks)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [check.message for check in self.checks if not check.passed]
+
+    @property
+    def truly_negative(self) -> bool | None:
+        """Target accuracy below the source-only model's (None without target labels)."""
+        if self.target_accuracy is None or self.source_only_accuracy is None:
+            return None
+        return self.target_accuracy < self.source_only_accuracy
+
+    @property
+    def correct(self) -> bool | None:
+        """Whether the alarm matches the truth (None without target labels)."""
+        truth = self.truly_negative
+        return None if truth is None else self.raised == truth
+
+    def verdict(self) -> str | None:
+        """ "right: ...", "false alarm: ..." or "missed: ..." with the target accuracy change in
+        points, or None without target labels."""
+        if self.target_accuracy is None or self.source_only_accuracy is None:
+            return None
+        change = 100 * (self.target_accuracy - self.source_only_accuracy)
+        moved = "unchanged" if change == 0 else f"{'fell' if change < 0 else 'rose'} {abs(change):.1f} points"
+        label = "right" if self.correct else ("false alarm" if self.raised else "missed")
+        return f"{label}: target accuracy {moved} against source-only"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "raised": self.raised,
+            "reasons": self.reasons,
+            "checks": [asdict(check) for check in self.checks],
+            "target_accuracy": self.target_accuracy,
+            "source_only_accuracy": self.source_only_accuracy,
+            "truly_negative": self.truly_negative,
+            "correct": self.correct,
+            "verdict": self.verdict(),
+        }
+
+
+def collapsed(candidate: Candidate, settings: SelectionSettings) -> bool:
+    """Whether the run's adapted model fails the collapse check (the only one EnsV does not enter)."""
+    before, after = candidate.validators.before, candidate.validators.after
+    return after.effective_classes < settings.min_class_ratio * before.effective_classes
+
+
+def check_run(candidate: Candidate, agreement: Agreement, settings: SelectionSettings) -> tuple[Check, ...]:
+    """The three guardrails of one run against its own source-only model (module docstring)."""
+    before, after = candidate.validators.before, candidate.validators.after
+    floor = settings.min_class_ratio * before.effective_classes
+    kept = not collapsed(candidate, settings)
+    drop = before.source_accuracy - after.source_accuracy
+    points = 100 * drop
+    return (
+        Check(
+            "collapse",
+            kept,
+            before.effective_classes,
+            after.effective_classes,
+            floor,
+            f"{'kept' if kept else 'predictions collapsed onto'} {after.effective_classes:.1f} effective "
+            f"classes (source-only: {before.effective_classes:.1f})",
+        ),
+        Check(
+            "source_accuracy",
+            drop <= settings.max_source_drop + 1e-12,
+            before.source_accuracy,
+            after.source_accuracy,
+            before.source_accuracy - settings.max_source_drop,
+            f"source accuracy {'fell' if drop > 0 else 'rose'} {abs(points):.1f} points "
+            f"({before.source_accuracy:.1%} -> {after.source_accuracy:.1%})",
+        ),
+        Check(
+            "ensemble_agreement",
+            agreement.after >= agreement.before,
+            agreement.before,
+            agreement.after,
+            agreement.before,
+            f"ensemble agreement {'below' if agreement.after < agreement.before else 'at least'} "
+            f"source-only's ({agreement.after:.1%} vs {agreement.before:.1%})",
+        ),
+    )
+
+
+def judge(candidate: Candidate, agreement: Agreement, settings: SelectionSettings) -> Alarm:
+    """The negative-transfer alarm of one run (and, with target labels, whether it was right)."""
+    checks = check_run(candidate, agreement, settings)
+    return Alarm(candidate.run_id, checks, candidate.target_accuracy, candidate.source_only_accuracy)

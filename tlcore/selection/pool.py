@@ -1,0 +1,79 @@
+"""The candidates of one pair: finished runs whose stored predictions cover the same target samples.
+
+:func:`tlcore.runs.candidates.load_pool` builds a :class:`Pool` from a run store; tests and the
+benchmark can build one from arrays. :meth:`Pool.agreements` computes EnsV for every candidate's
+adapted model and for its source-only model against one ensemble: every *distinct* model of the
+pool (each source-only model, since keeping it is one of the choices, shared baselines counted
+once; each run's adapted model), except the adapted models the caller leaves out. Hu et al. ensemble
+every candidate; the ranking leaves out the collapsed ones (:mod:`tlcore.selection.ranking`), whose
+confident single class would otherwise pull the pseudo-labels of a small pool towards it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
+from tlcore.selection.predictions import TargetPredictions
+from tlcore.selection.scores import RunValidators
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One finished run as the ranking sees it. ``target_accuracy`` / ``source_only_accuracy`` (on
+    the target test split) exist only for a labelled target: shown beside, never used to choose."""
+
+    run_id: str
+    method: str
+    validators: RunValidators
+    predictions: TargetPredictions
+    target_accuracy: float | None = None
+    source_only_accuracy: float | None = None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """EnsV of a run's source-only model (``before``) and adapted model (``after``)."""
+
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The candidates of ``source -> target``; ``excluded``: ``(run id, why)`` of the pair's other
+    done runs (stored before validators existed, or predictions on other target samples)."""
+
+    source: str
+    target: str
+    candidates: tuple[Candidate, ...]
+    excluded: tuple[tuple[str, str], ...] = ()
+
+    def members(self, left_out: Collection[str] = ()) -> list[np.ndarray]:
+        """The ensemble: every distinct probability matrix among the candidates' source-only models
+        and the adapted models of the runs not in ``left_out``, in pool order."""
+        seen: dict[str, np.ndarray] = {}
+        for candidate in self.candidates:
+            after = () if candidate.run_id in left_out else (candidate.predictions.after,)
+            for p in (candidate.predictions.before, *after):
+                data = np.ascontiguousarray(p, dtype=np.float32)
+                seen.setdefault(hashlib.sha256(memoryview(data).cast("B")).hexdigest(), data)
+        return list(seen.values())
+
+    def agreements(self, left_out: Collection[str] = ()) -> dict[str, Agreement]:
+        """EnsV before / after of every candidate, by run id, against the ensemble of
+        :meth:`members` (empty for an empty pool)."""
+        if not self.candidates:
+            return {}
+        labels = ensemble_labels(self.members(left_out))
+        return {
+            c.run_id: Agreement(
+                ensemble_agreement(c.predictions.before, labels),
+                ensemble_agreement(c.predictions.after, labels),
+            )
+            for c in self.candidates
+        }

@@ -1,0 +1,134 @@
+"""The default ranking of a pair's runs without target labels, and its recommendation.
+
+Rule (:func:`rank`): guardrails first, then a validator.
+
+1. A run *passes* when none of its guardrails (:func:`tlcore.selection.alarm.check_run`) fails:
+   no collapse of the predicted classes, source accuracy within ``max_source_drop`` of its
+   source-only model's, EnsV not below its source-only model's (the ensemble: every source-only
+   model and every adapted model that did not collapse, :class:`~tlcore.selection.pool.Pool`). A
+   run that fails one carries the negative-transfer alarm, so the recommendation never carries it.
+2. Passing runs are ordered by ``settings.validator`` (highest first), then the others; ties by id.
+3. The recommendation is the first passing run; when no run passes it is "keep the source-only
+   model" (``recommended`` is None), with the reason in one line either way.
+
+Target accuracies, where the target is labelled, ride along for display and are never used.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from tlcore.selection.alarm import Alarm, SelectionSettings, collapsed, judge
+from tlcore.selection.pool import Pool
+from tlcore.selection.scores import VALIDATORS
+
+_FAILURE_WORDS = {
+    "collapse": "collapsed",
+    "source_accuracy": "lost source accuracy",
+    "ensemble_agreement": "fell below source-only's ensemble agreement",
+}
+
+
+@dataclass(frozen=True)
+class RankedRun:
+    """One run in the ranking: every validator of its adapted model (``scores``, EnsV included) and
+    of its source-only model (``scores_before``), the ranking's ``score``, and its alarm."""
+
+    run_id: str
+    method: str
+    score: float
+    scores: dict[str, float]
+    scores_before: dict[str, float]
+    alarm: Alarm  # with the target accuracies, where the target is labelled
+
+    @property
+    def passed(self) -> bool:
+        return not self.alarm.raised
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "method": self.method,
+            "score": self.score,
+            "passed": self.passed,
+            "scores": self.scores,
+            "scores_before": self.scores_before,
+            "alarm": self.alarm.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ordered runs of one pair, the recommended run id (None: keep the source-only model) and
+    the one-line reason; ``excluded``: ``(run id, why)`` of the pair's runs that are not candidates."""
+
+    source: str
+    target: str
+    settings: SelectionSettings
+    entries: tuple[RankedRun, ...]
+    recommended: str | None
+    reason: str
+    excluded: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "settings": self.settings.to_dict(),
+            "recommended": self.recommended,
+            "reason": self.reason,
+            "entries": [entry.to_dict() for entry in self.entries],
+            "excluded": [{"run_id": run_id, "reason": why} for run_id, why in self.excluded],
+        }
+
+
+def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
+    """Rank ``pool`` by the rule in the module docstring (default :class:`SelectionSettings`)."""
+    settings = settings or SelectionSettings()
+    agreements = pool.agreements({c.run_id for c in pool.candidates if collapsed(c, settings)})
+    entries = []
+    for candidate in pool.candidates:
+        agreement = agreements[candidate.run_id]
+        scores = {**candidate.validators.after.scores(), "ensv": agreement.after}
+        scores_before = {**candidate.validators.before.scores(), "ensv": agreement.before}
+        entries.append(
+            RankedRun(
+                candidate.run_id,
+                candidate.method,
+                scores[settings.validator],
+                scores,
+                scores_before,
+                judge(candidate, agreement, settings),
+            )
+        )
+    entries.sort(key=lambda e: (not e.passed, -e.score, e.run_id))
+    best = entries[0] if entries and entries[0].passed else None
+    return Ranking(
+        pool.source,
+        pool.target,
+        settings,
+        tuple(entries),
+        None if best is None else best.run_id,
+        _reason(entries, best, settings),
+        pool.excluded,
+    )
+
+
+def _reason(entries: list[RankedRun], best: RankedRun | None, settings: SelectionSettings) -> str:
+    if best is not None:
+        passing = sum(entry.passed for entry in entries)
+        return (
+            f"highest {VALIDATORS[settings.validator].label} ({best.score:.3f}) among the {passing} of "
+            f"{len(entries)} runs that kept at least {settings.min_class_ratio:.0%} of their source-only "
+            f"model's effective classes, source accuracy within {100 * settings.max_source_drop:g} points "
+            "of it and ensemble agreement not below it"
+        )
+    if not entries:
+        return "keep the source-only model: there is no run to compare"
+    failures = Counter(c.name for e in entries for c in e.alarm.checks if not c.passed)
+    counted = ", ".join(
+        f"{failures[name]} {words}" for name, words in _FAILURE_WORDS.items() if failures[name]
+    )
+    return f"keep the source-only model: none of the {len(entries)} runs passed the guardrails ({counted})"

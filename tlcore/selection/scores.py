@@ -1,0 +1,171 @@
+"""What a run stores about itself without target labels: :class:`RunValidators` in ``result.json``.
+
+:func:`score_model` is the one place a model's label-free scores are computed (the pipeline's
+evaluate stage calls it for the source-only model and for the adapted one). :data:`VALIDATORS`
+names every validator the ranking can sort by, EnsV included (computed across runs when read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+import torch
+
+from tlcore.data.rng import generator
+from tlcore.selection.importance import cross_entropy_losses, dev_risk, importance_weights, iwcv_risk
+from tlcore.selection.predictions import TargetFingerprint
+from tlcore.selection.validators import (
+    bnm_score,
+    effective_classes,
+    entropy_score,
+    im_score,
+    snd_score,
+    source_accuracy,
+)
+
+
+@dataclass(frozen=True)
+class ValidatorInfo:
+    """One validator as the CLI and the app list it; every score is "higher is better"."""
+
+    name: str
+    label: str
+    summary: str
+    advanced: bool = False  # rewards a collapsed model: shown only on request
+
+
+VALIDATORS: dict[str, ValidatorInfo] = {
+    v.name: v
+    for v in (
+        ValidatorInfo("ensv", "EnsV", "agreement with the ensemble of the pair's runs (Hu et al. 2024)"),
+        ValidatorInfo("im", "IM", "confident yet diverse target predictions, H(mean p) - mean H(p)"),
+        ValidatorInfo("bnm", "BNM", "nuclear norm of the target probabilities over n (Cui et al. 2020)"),
+        ValidatorInfo("dev", "DEV", "-importance-weighted source risk, control variate (You et al. 2019)"),
+        ValidatorInfo("iwcv", "IWCV", "-importance-weighted source risk (Sugiyama et al. 2007)"),
+        ValidatorInfo("source_accuracy", "source acc", "accuracy on the source validation split"),
+        ValidatorInfo("snd", "SND", "soft neighbourhood density (Saito et al. 2021)", advanced=True),
+        ValidatorInfo("entropy", "-entropy", "confident target predictions, -mean H(p)", advanced=True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ValidatorSettings:
+    """How the stored scores are computed (part of the baseline cache's evaluation settings).
+
+    ``domain_c`` (inverse L2 strength ``C``) and ``domain_folds``: the IWCV/DEV domain classifier;
+    ``snd_temperature``: SND's ``T``; ``max_samples``: per side, a seeded subsample beyond it for the
+    domain classifier (IWCV, DEV) and for SND (its ``n x n`` similarities); ``seed``: those
+    subsamples and the classifier's folds.
+    """
+
+    seed: int = 0
+    domain_c: float = 1.0
+    domain_folds: int = 2
+    snd_temperature: float = 0.05
+    max_samples: int = 5000
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidatorSettings:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass(frozen=True)
+class ValidatorScores:
+    """One model's label-free scores (each "higher is better", see :data:`VALIDATORS`) on the source
+    validation split (``n_source``) and the unlabelled target train split (``n_target``), plus its
+    ``effective_classes`` on the target (the collapse measure)."""
+
+    source_accuracy: float
+    iwcv: float
+    dev: float
+    im: float
+    bnm: float
+    snd: float
+    entropy: float
+    effective_classes: float
+    n_source: int
+    n_target: int
+
+    def scores(self) -> dict[str, float]:
+        """The stored validators by name (EnsV is not stored: it needs the other runs)."""
+        return {name: getattr(self, name) for name in VALIDATORS if name != "ensv"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidatorScores:
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class RunValidators:
+    """``result["validators"]``: the scores of the source-only model (``before``) and of the adapted
+    one (``after``), how they were computed, and which target samples ``predictions.npz`` covers."""
+
+    before: ValidatorScores
+    after: ValidatorScores
+    settings: ValidatorSettings
+    target: TargetFingerprint
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "settings": self.settings.to_dict(),
+            "target": self.target.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunValidators:
+        return cls(
+            ValidatorScores.from_dict(data["before"]),
+            ValidatorScores.from_dict(data["after"]),
+            ValidatorSettings.from_dict(data["settings"]),
+            TargetFingerprint.from_dict(data["target"]),
+        )
+
+
+def _cap(n: int, cap: int, seed: int, purpose: str) -> torch.Tensor:
+    """All indices ``0..n-1``, or a seeded sorted subsample of ``cap`` of them."""
+    if n <= cap:
+        return torch.arange(n)
+    return torch.randperm(n, generator=generator(seed, purpose))[:cap].sort().values
+
+
+def score_model(
+    *,
+    p_source: torch.Tensor | np.ndarray,
+    y_source: torch.Tensor | np.ndarray,
+    F_source: torch.Tensor,
+    p_target: torch.Tensor | np.ndarray,
+    F_target: torch.Tensor,
+    settings: ValidatorSettings,
+) -> ValidatorScores:
+    """Every stored validator of one model from its source validation probabilities, labels and
+    penultimate features and its target (train) probabilities and features; no target label."""
+    s = settings
+    index_s = _cap(len(F_source), s.max_samples, s.seed, "validators-source")
+    index_t = _cap(len(F_target), s.max_samples, s.seed, "validators-target")
+    weights = importance_weights(
+        F_source[index_s], F_target[index_t], seed=s.seed, C=s.domain_c, n_folds=s.domain_folds
+    )
+    losses = cross_entropy_losses(torch.as_tensor(p_source)[index_s], torch.as_tensor(y_source)[index_s])
+    return ValidatorScores(
+        source_accuracy=source_accuracy(p_source, y_source),
+        iwcv=-iwcv_risk(losses, weights),
+        dev=-dev_risk(losses, weights),
+        im=im_score(p_target),
+        bnm=bnm_score(p_target),
+        snd=snd_score(torch.as_tensor(p_target)[index_t], s.snd_temperature),
+        entropy=entropy_score(p_target),
+        effective_classes=effective_classes(p_target),
+        n_source=len(F_source),
+        n_target=len(F_target),
+    )
