@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tlcore.cli import adapt, data, diagnose, methods, runs
+from tlcore.cli import adapt, data, diagnose, methods, runs, sweep, sweeps
 from tlcore.errors import TLError
 
-COMMANDS = (data, diagnose, adapt, runs, methods)
+COMMANDS = (data, diagnose, adapt, runs, methods, sweep, sweeps)
 
 
 def build_parser() -> argparse.ArgumentParser:
