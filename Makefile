@@ -18,8 +18,8 @@ $(VENV)/.app-installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt -r requirements-test.txt
+$(VENV)/.test-installed: requirements.txt requirements-test.txt requirements-ray.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt -r requirements-test.txt -r requirements-ray.txt
 	touch $@
 
 app: $(VENV)/.app-installed
@@ -38,9 +38,9 @@ test: $(VENV)/.test-installed
 
 # Benchmarks in their own venv (skada, alibi-detect never touch .venv): the full run by default,
 # `make bench BENCH_ARGS=--quick` for a few minutes.
-$(BENCH)/.installed: requirements.txt requirements-bench.txt requirements-bench-nodeps.txt
+$(BENCH)/.installed: requirements.txt requirements-bench.txt requirements-bench-nodeps.txt requirements-ray.txt
 	$(PYTHON) -m venv .venv-bench
-	$(BENCH)/pip install -q -r requirements.txt -r requirements-bench.txt
+	$(BENCH)/pip install -q -r requirements.txt -r requirements-bench.txt -r requirements-ray.txt
 	$(BENCH)/pip install -q --no-deps -r requirements-bench-nodeps.txt
 	touch $@
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, targets
+from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, sweep, targets
 from bench.accuracy import run_accuracy
 from bench.cells import Cells, state_folder
 from bench.plan import Plan, build_plan
@@ -73,7 +73,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only",
         metavar="PART,PART",
         default="accuracy,mmd,diagnose,adapt_run,app",
-        help="parts to run (default: all of accuracy, mmd, diagnose, adapt_run, app)",
+        help="parts to run (default: accuracy, mmd, diagnose, adapt_run, app; `sweep` runs only when named)",
+    )
+    parser.add_argument("--sweep-trials", type=int, metavar="N", help="sweep part: at most N trials (24)")
+    parser.add_argument("--sweep-epochs", type=int, metavar="N", help="sweep part: epochs per trial (5)")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other parts' figures from the existing benchmarks.json in --out (a part run alone)",
     )
     return parser.parse_args(argv)
 
@@ -96,6 +103,8 @@ def plan_from(args: argparse.Namespace) -> Plan:
         mmd_dims=[int(d) for d in dims] if dims else None,
         no_app=args.no_app,
         jobs=args.jobs,
+        sweep_trials=args.sweep_trials,
+        sweep_epochs=args.sweep_epochs,
     )
 
 
@@ -112,7 +121,7 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells) -> dict[str, Any]:
+def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells, command: str) -> dict[str, Any]:
     """Every requested part of the benchmark; the results dict the report is rendered from."""
     results: dict[str, Any] = {}
     if "accuracy" in parts:
@@ -133,6 +142,10 @@ def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells) -> dict[str,
         results["adapt_run"] = speed_training.timed_run(
             *plan.diagnose_pair, recipe, plan.adapt_run_epochs, workspace
         )
+    if "sweep" in parts:
+        results["sweep"] = sweep.measure_sweep(
+            plan.diagnose_pair, plan.sweep_trials, plan.sweep_epochs, workspace / "sweep", log
+        ) | {"command": command, "date": machine.machine_facts()["date"]}
     if "app" in parts:
         log("app cold start")
         results["app_start"] = (
@@ -166,10 +179,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     cells = Cells(state_folder(args.state, ROOT), resume=args.resume)
     log(f"mode {plan.mode}; load {facts['load_start']}; {len(cells)} finished cells in {cells.folder}")
     if args.workspace is not None:
-        results = run(plan, parts, args.workspace, cells)
+        results = run(plan, parts, args.workspace, cells, command.strip())
     else:
         with tempfile.TemporaryDirectory(prefix="tlstudio-bench-") as tmp:
-            results = run(plan, parts, Path(tmp), cells)
+            results = run(plan, parts, Path(tmp), cells, command.strip())
+    earlier = args.out / "benchmarks.json"
+    if args.merge and earlier.is_file():
+        results = {**json.loads(earlier.read_text()), **_json_safe(results)}
+        log(f"merged into the figures of {earlier} (its other parts kept as they were)")
+        args.out.mkdir(parents=True, exist_ok=True)
+        _write(args.out, results)
+        return 0
     results = _json_safe(
         {
             "command": command.strip(),
@@ -181,12 +201,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             **results,
         }
     )
-    results["targets"] = targets.judge(results)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "benchmarks.json").write_text(json.dumps(results, indent=1) + "\n")
-    (args.out / "benchmarks.md").write_text(report.render(results))
-    log(f"wrote {args.out / 'benchmarks.md'} and {args.out / 'benchmarks.json'}")
+    _write(args.out, results)
     return 0
+
+
+def _write(out: Path, results: dict[str, Any]) -> None:
+    results["targets"] = targets.judge(results)
+    (out / "benchmarks.json").write_text(json.dumps(results, indent=1) + "\n")
+    (out / "benchmarks.md").write_text(report.render(results))
+    log(f"wrote {out / 'benchmarks.md'} and {out / 'benchmarks.json'}")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ class Plan:
     app_start: bool = True
     jobs: int = 1  # worker processes for the accuracy runs
     threads_per_job: int = 1  # torch threads of each worker when jobs > 1
+    sweep_trials: int = 24  # the sweep part: 2 compositions x 4 weights x 3 seeds at full size
+    sweep_epochs: int = 5
 
 
 PRESETS: dict[str, Plan] = {
@@ -57,6 +59,8 @@ PRESETS: dict[str, Plan] = {
         mmd_dims=(64,),
         mmd_budget_s=20.0,
         adapt_run_epochs=2,
+        sweep_trials=4,
+        sweep_epochs=1,
     ),
     "smoke": Plan(
         mode="smoke",
@@ -74,6 +78,8 @@ PRESETS: dict[str, Plan] = {
         diagnose_cli=False,
         adapt_run_epochs=1,
         app_start=False,
+        sweep_trials=2,
+        sweep_epochs=1,
     ),
 }
 
@@ -90,6 +96,8 @@ def build_plan(
     mmd_dims: list[int] | None = None,
     no_app: bool = False,
     jobs: int | None = None,
+    sweep_trials: int | None = None,
+    sweep_epochs: int | None = None,
 ) -> Plan:
     """The preset ``mode`` with any override given."""
     plan = PRESETS[mode]
@@ -112,6 +120,10 @@ def build_plan(
         changes["app_start"] = False
     if jobs is not None and jobs > 1:
         changes["jobs"] = jobs
+    if sweep_trials is not None:
+        changes["sweep_trials"] = sweep_trials
+    if sweep_epochs is not None:
+        changes["sweep_epochs"] = sweep_epochs
     if changes:
         changes["mode"] = f"{mode} preset with overrides"
     return replace(plan, **changes) if changes else plan

@@ -251,6 +251,65 @@ def app_section(app: dict[str, Any]) -> list[str]:
     return ["## App cold start", "", text, ""]
 
 
+def sweep_section(sw: dict[str, Any]) -> list[str]:
+    if not sw:
+        return []
+    ways = {"sequential": "sequential, one process", "local": "`local` executor", "ray": "`ray` executor"}
+    fields = ("wall_s", "start_s", "per_trial_s", "pipeline_s", "overhead_s")
+    rows = [
+        [label, *(secs(sw[key][f] or None) for f in fields), f"{sw[key]['done']}/{sw['trials']}"]
+        for key, label in ways.items()
+    ]
+    ray = sw["ray"]
+    grid = ", ".join(f"`{k}` {'/'.join(f'{v:g}' for v in d['choice'])}" for k, d in sw["grid"].items())
+    marks = {sw["best_in_hindsight"]: "best in hindsight", sw["recommended"]: "recommended"}
+    if sw["recommended"] == sw["best_in_hindsight"]:
+        marks[sw["recommended"]] = "recommended, best in hindsight"
+    scores = ("target_accuracy", "source_accuracy")
+    configs = [
+        [f"`{_cell_text(c['key'])}`", *(_mean_std(c[k]) for k in scores), marks.get(c["key"], "")]
+        for c in sw["configs"]
+    ]
+    projection = [[str(p["nodes"]), secs(p["seconds"])] for p in sw["projection"]]
+    return [
+        "## Sweeps",
+        "",
+        f"`{sw['command']}` ({sw['date']}; load {_load(sw['load_start'])} at the start, "
+        f"{_load(sw['load_end'])} at the end): {sw['trials']} trials, {', '.join(sw['compositions'])} x "
+        f"{grid} x seeds {sw['seeds']}, {sw['epochs']} epochs, {sw['pair'][0]} → {sw['pair'][1]}. One trial "
+        "at a time with every core and the same thread settings, each way in an empty workspace. Per trial: "
+        "(wall - start-up) / trials; overhead = that minus the pipeline's own time (`result.seconds`).",
+        "",
+        *table(["way", "wall", "start-up", "per trial", "pipeline", "overhead per trial", "done"], rows),
+        "",
+        f"A fresh worker process importing torch and the pipeline: {secs(sw['torch_import_s'])} (paid per "
+        f"trial by `local`). `ray`: start-up = `ray.init` + the progress actor; "
+        f"per trial {num(ray.get('payload_mib'), 2)} MiB back to the driver, "
+        f"{secs(ray.get('transfer_s'))} to fetch and write it. Same target accuracy for every trial "
+        f"all three ways: {'yes' if sw['same_numbers'] else 'no'}.",
+        "",
+        "Projected wall time of this sweep on N nodes like this machine, one trial per node at a time "
+        "(start-up + ⌈trials / N⌉ x the `ray` per-trial time):",
+        "",
+        *table(["nodes", "projected wall time"], projection),
+        "",
+        "Per configuration (mean ± std over seeds, %; recommended without target labels by mean source "
+        "accuracy):",
+        "",
+        *table(["configuration", "target accuracy", "source accuracy", ""], configs),
+        "",
+    ]
+
+
+def _cell_text(text: str) -> str:
+    """``|`` escaped: a trial key's separator would split the table cell."""
+    return text.replace("|", "\\|")
+
+
+def _mean_std(stat: dict[str, Any] | None) -> str:
+    return "—" if stat is None else pct(stat["mean"], stat["std"])
+
+
 def render(res: dict[str, Any]) -> str:
     """The whole markdown document."""
     head = [
@@ -269,5 +328,6 @@ def render(res: dict[str, Any]) -> str:
         mmd_section(res.get("mmd_speed", {})),
         diagnose_section(res.get("diagnose", {})),
         app_section(res.get("app_start", {})),
+        sweep_section(res.get("sweep", {})),
     )
     return "\n".join(head + [line for section in sections for line in section]).rstrip() + "\n"

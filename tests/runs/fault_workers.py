@@ -39,13 +39,15 @@ def timed(
 def thread_report(
     config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
 ) -> Any:
-    """Loads torch (as the pipeline does) and reports its thread settings."""
-    import torch  # noqa: PLC0415 - loaded here, after the worker set the thread limits
+    """Loads torch and numba (as the pipeline does) and reports their thread settings."""
+    import numba  # noqa: PLC0415 - loaded here, after the worker set the thread limits
+    import torch  # noqa: PLC0415
 
     return FakeResult(
         {
             "status": "done",
             "torch_threads": torch.get_num_threads(),
+            "numba_threads": numba.config.NUMBA_NUM_THREADS,
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         }
     )

@@ -105,12 +105,13 @@ def test_inline_runs_take_a_slot_too(workspace: Workspace) -> None:
 
 def test_a_worker_uses_its_share_of_the_cores(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")
-    for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY"):
+    for name in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY"):
         monkeypatch.delenv(name, raising=False)
     run_id = jobs.launch(workspace, make_config(), worker="fault_workers:thread_report")
     assert jobs.wait(workspace, run_id, timeout=60).status == "done"
     result = RunStore(workspace).result(run_id)
     assert result["torch_threads"] == slots.worker_threads(2) == max(1, (os.cpu_count() or 1) // 2)
+    assert result["numba_threads"] == result["torch_threads"]  # UMAP's OpenMP would raise torch's
     assert result["omp_wait_policy"] == "PASSIVE"
 
 

@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tlcore.cli import adapt, data, diagnose, export, methods, predict, runs
+from tlcore.cli import adapt, data, diagnose, export, methods, predict, runs, sweep, sweeps
 from tlcore.errors import TLError
 
-COMMANDS = (data, diagnose, adapt, runs, methods, predict, export)
+COMMANDS = (data, diagnose, adapt, runs, methods, predict, export, sweep, sweeps)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
+from tlcore.runs.space import scalar
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -130,16 +131,5 @@ def parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
         key, equals, value = rest.partition("=")
         if not (dot and equals and name and key and value):
             raise TLError(f"--param expects METHOD.KEY=VALUE, got {item!r}")
-        params.setdefault(name, {})[key] = _scalar(value)
+        params.setdefault(name, {})[key] = scalar(value)
     return params
-
-
-def _scalar(text: str) -> Any:
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text

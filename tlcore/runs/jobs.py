@@ -85,37 +85,43 @@ def launch(
     store = RunStore(workspace)
     store.mark_stale()
     run_id = store.create(config)
-    command = [
-        sys.executable,
-        "-m",
-        "tlcore.runs.worker",
-        str(workspace.root),
-        run_id,
-        "--worker",
-        worker or DEFAULT_WORKER,
-        "--cancel-grace",
-        str(cancel_grace),
-    ]
-    paths = [str(_PACKAGE_PARENT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    spawn(store, run_id, worker=worker, cancel_grace=cancel_grace)
+    return run_id
+
+
+def spawn(
+    store: RunStore, run_id: str, *, worker: str | None = None, cancel_grace: float = CANCEL_GRACE
+) -> None:
+    """Start the worker process of the queued run ``run_id`` (what :func:`launch` does once it
+    created the run; a sweep creates its trials' runs itself)."""
+    args = ["tlcore.runs.worker", str(store.workspace.root), run_id, "--worker", worker or DEFAULT_WORKER]
     try:
-        with (store.folder(run_id) / LOG_FILE).open("ab") as log:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=workspace.root,
-                env=env,
-                start_new_session=True,
-            )
+        args += ["--cancel-grace", str(cancel_grace)]
+        process = start_detached(args, store.folder(run_id) / LOG_FILE, store.workspace.root)
     except OSError as exc:
         store.end(run_id, "failed", f"could not start the worker process: {exc.strerror}")
         raise TLError(f"could not start a worker process for run {run_id}: {exc.strerror}") from exc
     store.assign_pid(run_id, process.pid)
+
+
+def start_detached(module_args: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """``python -m MODULE ARGS...`` in ``cwd`` and a new session (neither a browser reload nor the
+    app's restart stops it), this package importable, output appended to ``log``, reaped at exit."""
+    paths = [str(_PACKAGE_PARENT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    with log.open("ab") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", *module_args],
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
     # Reap the child when it exits, so a finished or killed worker never lingers as a zombie.
-    threading.Thread(target=process.wait, name=f"reap-{run_id}", daemon=True).start()
-    return run_id
+    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
+    return process
 
 
 def run_inline(

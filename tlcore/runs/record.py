@@ -39,6 +39,8 @@ class RunRecord:
     heartbeat: float | None
     cancel_requested: bool
     folder: Path
+    sweep_id: str | None = None  # the sweep this run is a trial of (tlcore.runs.sweep_store)
+    trial_key: str | None = None  # its trial within that sweep (tlcore.runs.sweep.Trial.key)
 
     @property
     def active(self) -> bool:

@@ -95,6 +95,12 @@ def worker_threads(max_running: int) -> int:
 
 def limit_threads(max_running: int) -> None:
     """Call before torch loads: set its thread count (``OMP_NUM_THREADS``) to this run's share and
-    ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of spinning), unless already set."""
-    os.environ.setdefault("OMP_NUM_THREADS", str(worker_threads(max_running)))
+    ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of spinning), unless already set.
+
+    Numba's (UMAP's) too, ``NUMBA_NUM_THREADS``: its OpenMP layer, shared with torch, otherwise sets
+    the thread count to every core the first time UMAP runs, and torch follows for the rest of the run.
+    """
+    threads = str(worker_threads(max_running))
+    os.environ.setdefault("OMP_NUM_THREADS", threads)
+    os.environ.setdefault("NUMBA_NUM_THREADS", threads)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -36,7 +36,8 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 BUSY_TIMEOUT_S = 30.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # the number of migrations in _MIGRATIONS
 
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.jsonl"
@@ -85,11 +86,52 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
 """
+_SWEEPS = """
+ALTER TABLE runs ADD COLUMN sweep_id TEXT;
+ALTER TABLE runs ADD COLUMN trial_key TEXT;
+CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep_id);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id        TEXT PRIMARY KEY,
+    created   REAL NOT NULL,
+    updated   REAL NOT NULL,
+    status    TEXT NOT NULL,
+    spec      TEXT NOT NULL,
+    executor  TEXT NOT NULL,
+    message   TEXT NOT NULL DEFAULT '',
+    error     TEXT NOT NULL DEFAULT '',
+    pid       INTEGER,
+    heartbeat REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+"""
+_MIGRATIONS = (_SCHEMA, _SWEEPS)
+"""``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps)."""
 
 
 def new_run_id() -> str:
     """``YYYYMMDD-HHMMSS-xxxxxx``: UTC creation second plus a random suffix (sortable, unique)."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def valid_id(text: str) -> bool:
+    """Whether ``text`` has the form of :func:`new_run_id` (sweeps use the same ids)."""
+    return bool(_ID_PATTERN.fullmatch(text))
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Apply the migrations the index lacks, in one transaction: a workspace made by an older version
+    keeps its runs; of several processes opening it at once, one migrates and the others see it done."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for script in _MIGRATIONS[version:]:
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 class RunStore:
@@ -101,7 +143,7 @@ class RunStore:
         with self.connect() as conn:
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, with the schema
-                conn.executescript(f"{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};")
+                _migrate(conn)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -119,7 +161,7 @@ class RunStore:
 
     def folder(self, run_id: str) -> Path:
         """The artifact folder of ``run_id`` (a checked id, so the path stays in the workspace)."""
-        if not _ID_PATTERN.fullmatch(run_id):
+        if not valid_id(run_id):
             raise TLError(f"no run {run_id} in {self.workspace.root}")
         return self.workspace.inside("runs", run_id)
 
@@ -143,6 +185,10 @@ class RunStore:
         """Every ``done`` run of the pair ``source -> target`` (specs as given), newest first."""
         clause = "WHERE status = 'done' AND source = ? AND target = ? ORDER BY created DESC, id DESC"
         return self._select(clause, source, target)
+
+    def of_sweep(self, sweep_id: str) -> builtins.list[RunRecord]:
+        """Every run of the sweep ``sweep_id``, oldest first."""
+        return self._select("WHERE sweep_id = ? ORDER BY created, id", sweep_id)
 
     def history(self, run_id: str, kinds: Collection[str] | None = None) -> builtins.list[dict[str, Any]]:
         """The run's progress events so far (optionally only some kinds: ``{"epoch"}``).
@@ -206,8 +252,11 @@ class RunStore:
 
     # ---- creating and controlling ----------------------------------------------------------------
 
-    def create(self, config: AdaptConfig) -> str:
-        """Register a new ``queued`` run for ``config``, with its folder and config.json."""
+    def create(
+        self, config: AdaptConfig, *, sweep_id: str | None = None, trial_key: str | None = None
+    ) -> str:
+        """Register a new ``queued`` run for ``config``, with its folder and config.json (a sweep's
+        trial is tagged with the sweep's id and its trial key)."""
         data = config.to_dict()
         while True:
             run_id = new_run_id()
@@ -222,9 +271,19 @@ class RunStore:
         now = time.time()
         with self.connect() as conn:
             conn.execute(
-                "INSERT INTO runs (id, created, updated, status, method, source, target, config)"
-                " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
-                (run_id, now, now, config.method_label, config.source, config.target, json.dumps(data)),
+                "INSERT INTO runs (id, created, updated, status, method, source, target, config, sweep_id,"
+                " trial_key) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    now,
+                    now,
+                    config.method_label,
+                    config.source,
+                    config.target,
+                    json.dumps(data),
+                    sweep_id,
+                    trial_key,
+                ),
             )
         return run_id
 
@@ -325,6 +384,28 @@ class RunStore:
         ):
             return True
         for name in ARTIFACTS:
+            (folder / name).unlink(missing_ok=True)
+        return False
+
+    def adopt(self, run_id: str, files: Mapping[str, bytes]) -> bool:
+        """Like :meth:`finish` for artifacts made elsewhere (a Ray worker): write ``files`` (name →
+        content, ``result.json`` among them) into the run's folder atomically, then running → done.
+
+        Returns False (and removes them again) when the run stopped being ``running`` meanwhile.
+        """
+        folder = self.folder(run_id)
+        names = [name for name in files if name != RESULT_FILE] + [RESULT_FILE]  # the result last
+        if any(Path(name).name != name or name.startswith(".") for name in names):
+            raise TLError(f"run {run_id}: refusing artifact names {sorted(files)}")
+        result = json.loads(files[RESULT_FILE])
+        for name in names:
+            atomic_write(folder / name, partial(Path.write_bytes, data=files[name]))
+        headline = {key: result[key] for key in HEADLINE_KEYS if key in result}
+        if self._update(
+            run_id, ("running",), status="done", progress=1.0, stage="done", headline=json.dumps(headline)
+        ):
+            return True
+        for name in names:
             (folder / name).unlink(missing_ok=True)
         return False
 

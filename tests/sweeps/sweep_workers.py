@@ -1,0 +1,86 @@
+"""Stand-ins for the pipeline in the sweep tests, with its calling contract and no torch.
+
+``scored`` returns numbers that follow from the config (so aggregation and choice can be checked):
+target accuracy ``0.6 + 0.1 w + 0.01 seed`` and source accuracy ``0.9 - 0.1 w + 0.01 seed`` where
+``w`` is ``dann.weight`` (0 without dann), plus validator scores. ``config.epochs`` is the number of
+50 ms steps. Named as ``sweep_workers:<function>`` (the tests put this folder on PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fake_workers import FakeResult
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.events import ProgressEvent
+from tlcore.workspace import Workspace
+
+OnEvent = Callable[[ProgressEvent], None]
+ShouldStop = Callable[[], bool]
+STEP_S = 0.05
+
+
+def weight(config: AdaptConfig) -> float:
+    return float(config.params.get("dann", {}).get("weight", 0.0))
+
+
+def numbers(config: AdaptConfig) -> dict[str, Any]:
+    w, seed = weight(config), config.seed
+    return {
+        "status": "done",
+        "target_accuracy": 0.6 + 0.1 * w + 0.01 * seed,
+        "source_accuracy": 0.9 - 0.1 * w + 0.01 * seed,
+        "seconds": 1.0 + seed,
+        "gap_after": {"mmd2": 0.1 * w, "p_value": 0.5, "n_source": 10},
+        "validators": {"after": {"im": 1.0 - w, "bnm": w}, "note": "text is skipped"},
+    }
+
+
+def _steps(config: AdaptConfig, on_event: OnEvent, should_stop: ShouldStop) -> bool:
+    for step in range(config.epochs):
+        if should_stop():
+            return False
+        time.sleep(STEP_S)
+        on_event(ProgressEvent("step", "train", (step + 1) / config.epochs, step=step))
+    return True
+
+
+def scored(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """``numbers(config)`` after ``config.epochs`` steps, with when the work ran (``started``, ``ended``)."""
+    started = time.time()
+    if not _steps(config, on_event, should_stop):
+        return FakeResult({"status": "cancelled"})
+    return FakeResult({**numbers(config), "started": started, "ended": time.time()})
+
+
+def picky(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """Crashes for ``dann.weight`` = 1 (the way a NaN or an out-of-memory trial ends), else ``scored``."""
+    if weight(config) == 1.0:
+        raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB")
+    return scored(config, ws, on_event, should_stop)
+
+
+def pid_file(config: AdaptConfig) -> Path:
+    """Where ``victim`` notes its process ids: named after the config's source (a test's own token)
+    and seed."""
+    return Path(tempfile.gettempdir()) / f"sweep-victim-{config.source}-{config.seed}.pids"
+
+
+def victim(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """Notes its pid, then works like ``scored``: a test kills it to play a dying Ray worker."""
+    with pid_file(config).open("a") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return scored(config, ws, on_event, should_stop)
+
+
+def unlabelled(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """``scored`` on a target without labels: no target accuracy."""
+    result = numbers(config)
+    del result["target_accuracy"]
+    return FakeResult(result)

@@ -1,0 +1,119 @@
+"""``python -m tlcore sweep`` and ``sweeps list|show|cancel|resume``: parsing, refusals (one line,
+exit 2) and the tables (stand-in workers; the real pipeline runs in test_sweep_ray)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+
+import pandas as pd
+import pytest
+from inline_executor import InlineExecutor
+
+from tlcore.cli import build_parser, main
+from tlcore.cli.sweep import spec_from_args
+from tlcore.runs import driver
+from tlcore.runs.executors.ray import RAY_INSTALL
+from tlcore.runs.search import Search
+from tlcore.runs.space import Choice, Range
+from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
+
+BASE = ["sweep", "--source", "mnist5k", "--target", "digits"]
+
+
+def cli(ws: Workspace, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["--workspace", str(ws.root), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_arguments_parse_into_the_sweep_spec() -> None:
+    args = build_parser().parse_args(
+        [
+            *BASE,
+            "--methods", "deep_coral+im,dann+im",
+            "--grid", "dann.weight=0.1,0.3,1",
+            "--range", "im.weight=0.1:2:log",
+            "--search", "random", "--n", "5", "--search-seed", "3",
+            "--seeds", "0-2,7", "--epochs", "2", "--no-augment",
+        ]
+    )  # fmt: skip
+    spec = spec_from_args(args)
+    assert spec == SweepSpec(
+        "mnist5k",
+        "digits",
+        (("deep_coral", "im"), ("dann", "im")),
+        spec.space,
+        Search("random", 5, 3),
+        (0, 1, 2, 7),
+        {"epochs": 2, "augment": False},
+    )
+    assert spec.space.dims == {"dann.weight": Choice((0.1, 0.3, 1)), "im.weight": Range(0.1, 2.0, log=True)}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--grid", "dann.weight=0.1"], "error: dann.weight: dann is in none of the compositions\n"),
+        (["--grid", "dann.weight"], "error: --grid expects KEY=V1,V2,..., got 'dann.weight'\n"),
+        (["--seeds", "a"], "error: --seeds expects integers such as 0,1,2 or 0-4, got 'a'\n"),
+        (["--executor", "ray", "--address", "auto"], "never joins whatever cluster"),
+        (["--address", "10.0.0.1:6379"], "error: --address names a Ray cluster; it needs --executor ray\n"),
+        (["--search", "random"], "error: a random search needs the number of points n >= 1\n"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code, out, err = cli(workspace, *BASE, "--methods", "deep_coral+im", *extra, capsys=capsys)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+    assert SweepStore(workspace).list() == []  # nothing half-created
+
+
+def test_asking_for_ray_without_ray_says_how_to_install_it(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if it were not installed
+    code, out, err = cli(workspace, *BASE, "--methods", "im", "--executor", "ray", capsys=capsys)
+    assert code == 2 and out == ""
+    assert err == f"error: the ray executor needs Ray: {RAY_INSTALL}\n"
+    assert "pip install -r requirements-ray.txt" in RAY_INSTALL
+    assert SweepStore(workspace).list() == []
+
+
+def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [*BASE, "--methods", "dann,im", "--grid", "dann.weight=0.1,1", "--seeds", "0,1", "--epochs", "1"]
+    sweep_id = driver.create(workspace, spec_from_args(build_parser().parse_args(argv)))
+    driver.drive(workspace, sweep_id, executor=InlineExecutor(workspace, "sweep_workers:scored"), poll=0.0)
+
+    code, out, _ = cli(workspace, "sweeps", "list", "--json", capsys=capsys)
+    assert code == 0 and [s["id"] for s in json.loads(out)] == [sweep_id]
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
+    shown = json.loads(out)
+    assert shown["recommended"] == "im" and shown["best_in_hindsight"] == "dann|dann.weight=1"
+    assert shown["counts"] == {"done": 6} and len(shown["trials"]) == 6
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--csv", capsys=capsys)
+    configs = list(pd.read_csv(io.StringIO(out))["config"])
+    assert configs == ["dann|dann.weight=0.1", "dann|dann.weight=1", "im"]
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--trials", capsys=capsys)
+    assert code == 0 and "* im " in out and "+ dann|dann.weight=1 " in out and out.count(" done ") >= 6
+    code, out, _ = cli(workspace, "sweeps", "list", capsys=capsys)
+    assert sweep_id in out and "6/6 done" in out
+
+
+def test_cancel_and_resume_refusals(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    sweep_id = driver.create(workspace, SweepSpec("mnist5k", "digits", (("im",),)))
+    SweepStore(workspace).claim(sweep_id, os.getpid())  # a live driver holds it
+    code, _, err = cli(workspace, "sweeps", "resume", sweep_id, capsys=capsys)
+    assert code == 2 and "cancel it before resuming" in err
+    code, out, _ = cli(workspace, "sweeps", "cancel", sweep_id, "--wait", "0", capsys=capsys)
+    assert code == 0 and "cancel requested; still running" in out
+    queued = driver.create(workspace, SweepSpec("mnist5k", "digits", (("im",),)))
+    code, out, _ = cli(workspace, "sweeps", "cancel", queued, capsys=capsys)
+    assert out == f"sweep {queued}: cancelled (cancelled on request)\n"
+    code, _, err = cli(workspace, "sweeps", "show", "20250101-000000-000000", capsys=capsys)
+    assert code == 2 and err.startswith("error: no sweep 20250101-000000-000000")

@@ -1,0 +1,212 @@
+"""The ``ray`` executor on this machine: an embedded loopback-only cluster gives the numbers of the
+``local`` executor for the same seed (real tiny runs), and on Ray's test cluster (a head and two
+worker nodes, one CPU each) trials spread over the nodes, their results land in the driver's store, a
+killed worker's trial is retried once and then fails, and cancel stops queued and running trials.
+Every Ray session folder is removed afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from sweep_env import worker_pythonpath
+from sweep_workers import numbers, pid_file
+
+from tlcore.cli import main
+from tlcore.runs import driver
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.executors.ray import SCRATCH_PREFIX, SESSION_PREFIX, RayExecutor, import_ray
+from tlcore.runs.space import Space, parse_grid
+from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # Ray starts its processes (seconds each); runs in CI
+
+TINY = ["--source", "mnist5k:n=120", "--target", "digits:n=120", "--methods", "dann+im"]
+TINY += ["--grid", "dann.weight=0.3", "--epochs", "1", "--json"]
+COMPARED = ("target_accuracy", "source_accuracy", "source_only_accuracy", "confusion")
+COMPARED += ("gap_before", "gap_after", "per_class_accuracy")
+
+
+def leftovers(prefix: str) -> list[Path]:
+    """This process's Ray folders still in the temp folder."""
+    return list(Path(tempfile.gettempdir()).glob(f"{prefix}{os.getpid()}-*"))
+
+
+def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")  # a local trial: 1 torch thread, like a 1-CPU Ray task
+    assert main(["--workspace", str(workspace.root), "sweep", *TINY]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert local["sweep"]["executor"]["kind"] == "local" and local["counts"] == {"done": 1}
+
+    # as a user runs it: its own process (Ray keeps per-process state across sessions)
+    before = set(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}*"))
+    command = [sys.executable, "-m", "tlcore", "--workspace", str(workspace.root), "sweep", *TINY]
+    done = subprocess.run(
+        [*command, "--executor", "ray", "--cpus-per-trial", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    remote = json.loads(done.stdout)
+    assert remote["sweep"]["executor"]["kind"] == "ray" and remote["counts"] == {"done": 1}
+
+    folders = [workspace.inside("runs", s["trials"][0]["run_id"]) for s in (local, remote)]
+    results = [json.loads((f / "result.json").read_text()) for f in folders]
+    for key in COMPARED:
+        assert results[0][key] == results[1][key], key
+    assert results[0]["target_accuracy"] is not None
+    losses = [[h["loss"] for h in r["history"]] for r in results]
+    assert losses[0] == losses[1]
+    weights = [torch.load(f / "model.pt", weights_only=True)["state_dict"] for f in folders]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert "ran on Ray node 127.0.0.1 " in (folders[1] / "worker.log").read_text()  # loopback only
+    assert set(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}*")) <= before  # its session folder is gone
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """Ray's test cluster: a head and two worker nodes with one CPU each, bound to 127.0.0.1, in a
+    folder of our own (removed afterwards); yields its address."""
+    import_ray(loopback=True)
+    from ray.cluster_utils import Cluster  # noqa: PLC0415 - after the loopback setting
+
+    top = Path(tempfile.mkdtemp(prefix="tlray-test-"))  # short: Ray's socket paths must fit 107 bytes
+    (top / "ray").mkdir()
+    saved = {name: os.environ.get(name) for name in ("RAY_TMPDIR", "PYTHONPATH")}
+    os.environ.update(RAY_TMPDIR=str(top), PYTHONPATH=worker_pythonpath())  # the nodes' workers inherit it
+    node = {"num_cpus": 1, "temp_dir": str(top / "ray"), "node_ip_address": "127.0.0.1"}
+    test_cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
+    try:
+        for _ in range(2):
+            test_cluster.add_node(**node)
+        yield test_cluster.address
+    finally:
+        test_cluster.shutdown()
+        for name, value in saved.items():
+            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+        shutil.rmtree(top)
+    assert not top.exists()
+
+
+def sweep(ws: Workspace, address: str, weights: str, seeds: tuple[int, ...], steps: int, **kw: object) -> str:
+    spec = SweepSpec(
+        f"victim-{secrets.token_hex(4)}",  # stand-in workers load no data: the source names the test
+        "digits",
+        (("dann",),),
+        Space(parse_grid([f"dann.weight={weights}"])),
+        seeds=seeds,
+        budget={"epochs": steps},
+    )
+    return driver.create(ws, spec, ExecutorSettings("ray", address, **kw))  # type: ignore[arg-type]
+
+
+def executor_of(ws: Workspace, sweep_id: str, worker: str) -> RayExecutor:
+    return RayExecutor(ws, SweepStore(ws).get(sweep_id).executor, f"sweep_workers:{worker}")
+
+
+def test_trials_spread_over_the_nodes_and_their_results_land_in_the_drivers_store(
+    cluster: str, workspace: Workspace
+) -> None:
+    sweep_id = sweep(workspace, cluster, "0.1,0.3,1", (0,), steps=40)
+    executor = executor_of(workspace, sweep_id, "scored")
+    final = driver.drive(workspace, sweep_id, executor=executor, poll=0.2)
+    assert final.sweep.status == "done" and final.counts == {"done": 3}
+    assert len({trial.node_id for trial in executor.trials.values()}) == 3  # one trial per node
+    store = SweepStore(workspace).runs
+    for row in final.trials:
+        assert row.run is not None
+        result = store.result(row.run.id)  # written by the driver into its own workspace
+        expected = numbers(row.trial.config)
+        assert {k: result[k] for k in expected} == expected
+        steps = [e for e in store.history(row.run.id) if e["kind"] == "step"]
+        assert len(steps) == 40  # progress travelled through the board, every event
+        assert "ran on Ray node 127.0.0.1" in (row.run.folder / "worker.log").read_text()
+    assert leftovers(SCRATCH_PREFIX) == []
+
+
+def kill_attempts(files: dict[Path, int], stop: threading.Event) -> Callable[[], None]:
+    """A loop killing the first ``n`` processes each pid file names, as a node losing its worker."""
+
+    def loop() -> None:
+        killed: set[int] = set()
+        while not stop.is_set():
+            for path, n in files.items():
+                pids = [int(p) for p in path.read_text().split()] if path.exists() else []
+                for pid in pids[:n]:
+                    if pid not in killed:
+                        killed.add(pid)
+                        time.sleep(0.3)  # mid-trial
+                        os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
+
+    return loop
+
+
+def test_a_killed_worker_is_retried_once_then_its_trial_fails_with_nothing_half_written(
+    cluster: str, workspace: Workspace
+) -> None:
+    sweep_id = sweep(workspace, cluster, "0.1", (0, 1), steps=60)
+    spec = SweepStore(workspace).get(sweep_id).spec
+    once, twice = (pid_file(spec.trial_config(("dann",), {"dann.weight": 0.1}, s)) for s in (0, 1))
+    stop = threading.Event()
+    killer = threading.Thread(target=kill_attempts({once: 1, twice: 2}, stop), daemon=True)
+    killer.start()
+    try:
+        executor = executor_of(workspace, sweep_id, "victim")
+        final = driver.drive(workspace, sweep_id, executor=executor, poll=0.2)
+    finally:
+        stop.set()
+        killer.join()
+    status = {row.trial.seed: row for row in final.trials}
+    assert status[0].status == "done" and len(once.read_text().split()) == 2  # killed, retried, done
+    assert status[1].status == "failed" and len(twice.read_text().split()) == 2
+    failed = status[1].run
+    assert failed is not None and "died, and again on the retry" in failed.error
+    assert sorted(p.name for p in failed.folder.iterdir()) == ["config.json", "history.jsonl", "worker.log"]
+    assert final.sweep.status == "done"  # the sweep went on
+    for path in (once, twice):
+        path.unlink()
+
+
+def test_cancel_stops_queued_and_running_ray_trials(cluster: str, workspace: Workspace) -> None:
+    # 5 trials, 4 handed over to 3 CPUs: 3 running, 1 queued inside Ray, 1 never handed over
+    sweep_id = sweep(workspace, cluster, "0.1,0.3,1,3,10", (0,), steps=600, max_concurrent=4)
+    store = SweepStore(workspace).runs
+
+    def cancel_when_three_run() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if sum(r.progress > 0 for r in store.of_sweep(sweep_id)) >= 3:
+                break
+            time.sleep(0.1)
+        driver.cancel(workspace, sweep_id)
+
+    threading.Thread(target=cancel_when_three_run, daemon=True).start()
+    started = time.monotonic()
+    final = driver.drive(workspace, sweep_id, executor=executor_of(workspace, sweep_id, "scored"), poll=0.2)
+    assert final.sweep.status == "cancelled"
+    assert final.counts == {"cancelled": 4, "pending": 1}
+    assert time.monotonic() - started < 30  # the trials (30 s each) stopped early
+    ran = [r for r in store.of_sweep(sweep_id) if r.progress > 0]
+    assert len(ran) == 3 and all(not (r.folder / "result.json").exists() for r in ran)

@@ -1,0 +1,131 @@
+"""A sweep as data: the space, the search and the deterministic expansion into trials."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from tlcore.errors import TLError
+from tlcore.runs.search import Search, propose
+from tlcore.runs.space import Choice, Range, Space, parse_grid, parse_range
+from tlcore.runs.sweep import SweepSpec, checked, expand
+
+PAIR = ("mnist5k:n=120", "digits:n=120")
+
+
+def spec(*compositions: tuple[str, ...], grid: Sequence[str] = (), **kw: Any) -> SweepSpec:
+    return checked(SweepSpec(*PAIR, compositions, Space(parse_grid(grid)), **kw))
+
+
+def test_grid_expands_each_composition_over_its_own_keys_and_every_seed() -> None:
+    sweep = spec(("deep_coral", "im"), ("dann", "im"), grid=["dann.weight=0.1,0.3,1"], seeds=(0, 1, 2))
+    trials = expand(sweep)
+    # deep_coral+im has no dann: one configuration; dann+im three; each x 3 seeds
+    assert [t.key for t in trials[:3]] == [f"deep_coral+im|seed={s}" for s in (0, 1, 2)]
+    assert [t.key for t in trials[3:6]] == [f"dann+im|dann.weight=0.1|seed={s}" for s in (0, 1, 2)]
+    assert len(trials) == sweep.planned_trials() == 12
+    assert len({t.key for t in trials}) == 12
+    last = trials[-1]
+    assert last.config.methods == ("dann", "im") and last.config.params == {"dann": {"weight": 1.0}}
+    assert last.config.seed == 2 and last.config_key == "dann+im|dann.weight=1"
+    assert trials[0].config.params == {}
+
+
+def test_grid_nests_keys_in_order_and_budget_keys_apply_to_every_composition() -> None:
+    sweep = spec(("dann",), ("im",), grid=["dann.weight=0.1,1", "lr=0.001,0.01"], budget={"epochs": 2})
+    keys = [t.config_key for t in expand(sweep)]
+    assert keys == [
+        "dann|dann.weight=0.1|lr=0.001",
+        "dann|dann.weight=0.1|lr=0.01",
+        "dann|dann.weight=1|lr=0.001",
+        "dann|dann.weight=1|lr=0.01",
+        "im|lr=0.001",
+        "im|lr=0.01",
+    ]
+    configs = {t.config_key: t.config for t in expand(sweep)}
+    assert configs["im|lr=0.01"].lr == 0.01 and configs["im|lr=0.01"].epochs == 2
+
+
+def test_values_are_typed_by_the_registry_and_bad_ones_refused() -> None:
+    sweep = spec(("dann", "im"), grid=["dann.weight=1", "epochs=2"])
+    assert sweep.space.dims["dann.weight"] == Choice((1.0,))  # the registry's float
+    assert sweep.space.dims["epochs"] == Choice((2,))
+    with pytest.raises(TLError, match="none of the compositions"):
+        spec(("deep_coral", "im"), grid=["dann.weight=0.1"])
+    with pytest.raises(TLError, match="unknown parameter"):
+        spec(("dann",), grid=["dann.wieght=0.1"])
+    with pytest.raises(TLError, match="weight must be >= 0"):
+        spec(("dann",), grid=["dann.weight=-1"])
+    with pytest.raises(TLError, match="epochs must be int"):
+        spec(("dann",), grid=["epochs=1.5"])
+    with pytest.raises(TLError, match="a grid needs a list"):
+        checked(SweepSpec(*PAIR, (("dann",),), Space(parse_range(["dann.weight=0.1:1"]))))
+    with pytest.raises(TLError, match="appears twice"):
+        spec(("dann",), ("dann",))
+    with pytest.raises(TLError, match="must run alone"):
+        spec(("source_only", "im"))
+
+
+def test_spec_round_trips_through_its_dict() -> None:
+    sweep = checked(
+        SweepSpec(
+            *PAIR,
+            (("dann", "im"),),
+            Space({**parse_grid(["im.weight=0.5,1"]), **parse_range(["dann.weight=0.01:1:log"])}),
+            Search("random", n=3, seed=7),
+            seeds=(0, 4),
+            budget={"epochs": 1, "batch_size": 16},
+        )
+    )
+    again = SweepSpec.from_dict(sweep.to_dict())
+    assert again == sweep
+    assert [t.key for t in expand(again)] == [t.key for t in expand(sweep)]
+
+
+def test_random_search_is_seeded_distinct_and_within_the_range() -> None:
+    dims = {"dann.weight": Range(0.01, 1.0, log=True), "lr": Choice((0.001, 0.01))}
+    first = propose(dims, Search("random", n=6, seed=3), "dann")
+    assert first == propose(dims, Search("random", n=6, seed=3), "dann")  # same seed, same points
+    assert first != propose(dims, Search("random", n=6, seed=4), "dann")
+    assert first != propose(dims, Search("random", n=6, seed=3), "dann+im")  # its own stream per composition
+    assert len(first) == 6 and len({tuple(sorted(p.items())) for p in first}) == 6
+    assert all(0.01 <= p["dann.weight"] <= 1.0 and p["lr"] in (0.001, 0.01) for p in first)
+    assert all(p["dann.weight"] == float(f"{p['dann.weight']:.4g}") for p in first)  # the key shows the value
+    # a finite space holds fewer distinct points than asked: all of them, once each
+    small = propose({"lr": Choice((0.001, 0.01))}, Search("random", n=5), "im")
+    assert sorted(p["lr"] for p in small) == [0.001, 0.01]
+
+
+def test_optuna_search_is_deterministic_given_the_scores_and_learns_from_them() -> None:
+    dims = {"dann.weight": Range(0.01, 1.0, log=True)}
+    search = Search("optuna", n=6, seed=1, batch=2)
+    first_round = propose(dims, search, "dann")
+    assert len(first_round) == 2  # the next round waits for these scores
+    assert first_round == propose(dims, search, "dann")
+    assert propose(dims, search, "dann", {"nope": 1.0}) == first_round
+
+    def scores(points: list[dict], best_high: bool) -> dict[str, float]:
+        keys = {f"dann.weight={p['dann.weight']:g}": p["dann.weight"] for p in points}
+        return {k: (w if best_high else -w) for k, w in keys.items()}
+
+    points = first_round
+    for _ in range(2):  # rounds 2 and 3, each proposed once the previous round has its scores
+        points = propose(dims, search, "dann", scores(points, best_high=True))
+    assert len(points) == 6
+    assert points == propose(dims, search, "dann", scores(points, best_high=True))
+    assert points[:2] == first_round
+    # a failed point (NaN) is told as failed, and the search still goes on
+    failed = {k: math.nan for k in scores(first_round, True)}
+    assert len(propose(dims, search, "dann", failed)) == 4
+
+
+def test_optuna_in_a_sweep_proposes_rounds_per_composition() -> None:
+    space = Space(parse_range(["dann.weight=0.1:1"]))
+    sweep = checked(SweepSpec(*PAIR, (("dann",),), space, Search("optuna", n=4, batch=2)))
+    trials = expand(sweep)
+    assert len(trials) == 2 and sweep.planned_trials() == 4
+    scores = {t.config_key: 0.5 for t in trials}
+    assert len(expand(sweep, scores)) == 4

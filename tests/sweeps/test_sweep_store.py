@@ -1,0 +1,109 @@
+"""The run index's schema migration and the sweeps table: states, claims, cancels, dead drivers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from fake_workers import make_config
+
+from tlcore.errors import TLError
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.store import SCHEMA_VERSION, RunStore
+from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
+
+V1_SCHEMA = """
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY, created REAL NOT NULL, updated REAL NOT NULL, status TEXT NOT NULL,
+    method TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, config TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0, stage TEXT NOT NULL DEFAULT '', message TEXT NOT NULL DEFAULT '',
+    headline TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL DEFAULT '', pid INTEGER, heartbeat REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_workspace_of_schema_1_keeps_its_runs_and_gains_sweeps(workspace: Workspace) -> None:
+    config = make_config().to_dict()
+    with sqlite3.connect(workspace.index_path) as conn:
+        conn.executescript(V1_SCHEMA)
+        conn.execute(
+            "INSERT INTO runs (id, created, updated, status, method, source, target, config, headline)"
+            " VALUES ('20250101-000000-abcdef', 1.0, 2.0, 'done', 'source_only', 'mnist5k', 'digits', ?, ?)",
+            (json.dumps(config), json.dumps({"target_accuracy": 0.8})),
+        )
+    store = RunStore(workspace)
+    old = store.get("20250101-000000-abcdef")
+    assert old.status == "done" and old.headline == {"target_accuracy": 0.8}
+    assert old.sweep_id is None and old.trial_key is None
+    with store.connect() as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    tagged = store.create(make_config(), sweep_id="20250101-000000-000000", trial_key="source_only|seed=0")
+    assert [r.id for r in store.of_sweep("20250101-000000-000000")] == [tagged]
+    assert store.get(tagged).trial_key == "source_only|seed=0"
+    RunStore(workspace)  # opening it again migrates nothing twice
+
+
+def test_processes_opening_an_old_workspace_at_once_migrate_it_once(workspace: Workspace) -> None:
+    with sqlite3.connect(workspace.index_path) as conn:
+        conn.executescript(V1_SCHEMA)
+    code = "import sys; from tlcore.runs.store import RunStore; from tlcore.workspace import Workspace\n"
+    code += "RunStore(Workspace.resolve(sys.argv[1]))"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(workspace.root)]) for _ in range(3)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
+    assert RunStore(workspace).list() == []
+
+
+def sweep_spec() -> SweepSpec:
+    return SweepSpec("mnist5k", "digits", (("source_only",),), seeds=(0, 1))
+
+
+def test_a_sweep_is_claimed_by_one_driver_and_reopened_only_once_ended(workspace: Workspace) -> None:
+    store = SweepStore(workspace)
+    sweep_id = store.create(sweep_spec(), ExecutorSettings("local", max_concurrent=2))
+    record = store.get(sweep_id)
+    assert record.status == "queued" and record.spec == sweep_spec() and record.executor.max_concurrent == 2
+    assert store.claim(sweep_id, os.getpid()).status == "running"
+    with pytest.raises(TLError, match=f"is running \\(driver process {os.getpid()}\\)"):
+        store.claim(sweep_id, 4343)
+    with pytest.raises(TLError, match="cancel it before resuming"):  # its driver lives
+        store.reopen(sweep_id)
+    store.end(sweep_id, "done")
+    reopened = store.reopen(sweep_id, ExecutorSettings("ray", cpus_per_trial=2))
+    assert reopened.status == "queued" and reopened.executor.kind == "ray" and reopened.pid is None
+    with pytest.raises(TLError, match="no sweep"):
+        store.get("20250101-000000-ffffff")
+    with pytest.raises(TLError, match="no sweep"):
+        store.get("../etc")
+
+
+def test_cancel_flags_a_live_driver_and_closes_a_driverless_sweep(workspace: Workspace) -> None:
+    store = SweepStore(workspace)
+    live = store.create(sweep_spec(), ExecutorSettings())
+    store.claim(live, 1)  # pid 1 lives
+    assert store.request_cancel(live).cancel_requested
+    assert store.heartbeat(live, "1/2 done") is True
+    queued = store.create(sweep_spec(), ExecutorSettings())
+    record = store.request_cancel(queued)
+    assert record.status == "cancelled"
+    with pytest.raises(TLError, match="cancelled, not waiting"):
+        store.claim(queued, 99)  # a driver started after the cancel does nothing
+
+
+def test_a_sweep_whose_driver_died_is_closed_as_interrupted(workspace: Workspace) -> None:
+    store = SweepStore(workspace)
+    sweep_id = store.create(sweep_spec(), ExecutorSettings())
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.claim(sweep_id, dead.pid)
+    assert store.get(sweep_id).status == "running"  # reads never write
+    assert store.mark_stale() == [sweep_id]
+    record = store.get(sweep_id)
+    assert record.status == "interrupted" and f"driver process {dead.pid}" in record.error

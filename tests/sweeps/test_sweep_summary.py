@@ -1,0 +1,84 @@
+"""Aggregation per configuration (mean ± std over seeds of every number a run stores), the label-free
+recommendation beside the best in hindsight, and the CSV of the table."""
+
+from __future__ import annotations
+
+import io
+import math
+import statistics
+
+import numpy as np
+import pandas as pd
+import pytest
+from inline_executor import InlineExecutor
+
+from tlcore.runs import driver
+from tlcore.runs.space import Space, parse_grid
+from tlcore.runs.summary import SELECTION_KEY, Stat, SweepSummary
+from tlcore.runs.sweep import SweepSpec
+from tlcore.views.sweep import configs_csv, trials_frame
+from tlcore.workspace import Workspace
+
+SEEDS = (0, 1, 2)
+
+
+def run(ws: Workspace, worker: str) -> SweepSummary:
+    space = Space(parse_grid(["dann.weight=0.1,0.3"]))
+    spec = SweepSpec("mnist5k", "digits", (("dann", "im"), ("im",)), space, seeds=SEEDS, budget={"epochs": 1})
+    sweep_id = driver.create(ws, spec)
+    return driver.drive(ws, sweep_id, executor=InlineExecutor(ws, f"sweep_workers:{worker}"), poll=0.0)
+
+
+def test_stat_is_the_mean_and_the_sample_standard_deviation() -> None:
+    values = [0.5, 0.75, 1.5]
+    stat = Stat.of(values)
+    assert stat.mean == pytest.approx(np.mean(values))
+    assert stat.std == pytest.approx(np.std(values, ddof=1))
+    assert stat.std == pytest.approx(math.sqrt(sum((v - stat.mean) ** 2 for v in values) / 2))
+    assert Stat.of([0.3]) == Stat(0.3, None, 1)
+
+
+def test_each_configuration_aggregates_every_stored_number_over_its_seeds(workspace: Workspace) -> None:
+    summary = run(workspace, "scored")
+    assert summary.finished and summary.counts == {"done": 9}
+    config = summary.config("dann+im|dann.weight=0.3")
+    assert config is not None and config.complete and config.n_seeds == 3 and len(config.run_ids) == 3
+    # the stand-in's numbers: target 0.6 + 0.1 w + 0.01 seed, seconds 1 + seed
+    assert config.metrics["target_accuracy"].mean == pytest.approx(0.6 + 0.03 + 0.01)
+    assert config.metrics["target_accuracy"].std == pytest.approx(0.01)
+    assert config.metrics["seconds"] == Stat(2.0, 1.0, 3)
+    assert config.metrics["gap_after.mmd2"].mean == pytest.approx(0.03)
+    # every numeric leaf under validators, found generically; text skipped
+    assert config.metrics["validators.after.im"].mean == pytest.approx(0.7)
+    assert config.metrics["validators.after.bnm"].mean == pytest.approx(0.3)
+    assert not any(name.startswith("validators.note") for name in config.metrics)
+    plain = summary.config("im")
+    assert plain is not None and plain.metrics["validators.after.bnm"].mean == 0.0
+
+
+def test_the_recommendation_uses_no_target_labels_and_sits_beside_the_best_in_hindsight(
+    workspace: Workspace,
+) -> None:
+    summary = run(workspace, "scored")
+    # source accuracy 0.9 - 0.1 w: the lowest weight wins without labels; target accuracy favours w = 0.3
+    assert SELECTION_KEY == "source_accuracy"
+    assert summary.recommended == "im"
+    assert summary.best_in_hindsight == "dann+im|dann.weight=0.3"
+    unlabelled = run(Workspace.resolve(workspace.root / "unlabelled"), "unlabelled")
+    assert unlabelled.recommended == "im" and unlabelled.best_in_hindsight is None
+
+
+def test_the_csv_holds_the_table_the_summary_computes(workspace: Workspace) -> None:
+    summary = run(workspace, "scored")
+    table = pd.read_csv(io.StringIO(configs_csv(summary)))
+    assert list(table["config"]) == ["dann+im|dann.weight=0.1", "dann+im|dann.weight=0.3", "im"]
+    assert list(table["dann.weight"].fillna(-1)) == [0.1, 0.3, -1]
+    row = table.set_index("config").loc["dann+im|dann.weight=0.1"]
+    values = [0.6 + 0.01 + 0.01 * s for s in SEEDS]
+    assert row["target_accuracy mean"] == pytest.approx(statistics.fmean(values))
+    assert row["target_accuracy std"] == pytest.approx(statistics.stdev(values))
+    assert list(table["recommended"]) == [False, False, True]
+    assert list(table["best_in_hindsight"]) == [False, True, False]
+    trials = trials_frame(summary)
+    assert len(trials) == 9 and set(trials["status"]) == {"done"} and trials["run_id"].notna().all()
+    assert summary.to_dict()["configs"][0]["metrics"]["target_accuracy"]["n"] == 3

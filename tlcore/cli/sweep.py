@@ -1,0 +1,108 @@
+"""``python -m tlcore sweep``: many runs as one experiment, on this machine or a Ray cluster.
+
+``--methods deep_coral+im,dann+im --grid dann.weight=0.1,0.3,1 --seeds 0,1,2`` runs every
+composition x point of the grid x seed as an ordinary run (a ``dann.*`` key only varies the
+compositions with ``dann``); ``--range`` with ``--search random|optuna --n N`` samples instead.
+The arguments parse into a :class:`~tlcore.runs.sweep.SweepSpec` and
+:class:`~tlcore.runs.executors.ExecutorSettings`, the same objects the app fills.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
+from tlcore.errors import TLError
+from tlcore.runs import driver
+from tlcore.runs.search import SEARCH_KINDS, Search
+from tlcore.runs.space import Space, parse_grid, parse_range
+from tlcore.runs.sweep import SweepSpec
+from tlcore.workspace import Workspace
+
+BUDGET_OPTIONS = ("epochs", "batch_size", "lr", "model", "augment", "target_labels", "patience", "device")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "sweep",
+        help="run methods x hyper-parameters x seeds as one experiment (`sweeps` to follow it)",
+        description=__doc__.splitlines()[0],
+    )
+    parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
+    parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
+    parser.add_argument(
+        "--methods", required=True, metavar="A+B,C", help="comma-separated methods or compositions"
+    )
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="values of METHOD.PARAM (dann.weight) or of a budget field (lr, epochs, ...); repeatable",
+    )
+    parser.add_argument(
+        "--range",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH[:log][:int]",
+        help="a range to sample (random or optuna search); repeatable",
+    )
+    parser.add_argument("--search", choices=SEARCH_KINDS, default="grid", help="how points are chosen")
+    parser.add_argument("--n", type=int, metavar="N", help="points per composition (random, optuna)")
+    parser.add_argument("--search-seed", type=int, default=0, metavar="N", help="seed of the draws")
+    parser.add_argument("--batch", type=int, default=4, metavar="N", help="optuna: points proposed per round")
+    parser.add_argument("--seeds", default="0", metavar="S,S", help="training seeds (default 0)")
+    budget = parser.add_argument_group("training budget of every trial (default: the adapt defaults)")
+    budget.add_argument("--epochs", type=int, metavar="N")
+    budget.add_argument("--batch-size", type=int, metavar="N")
+    budget.add_argument("--lr", type=float, metavar="F", help="learning rate")
+    budget.add_argument("--model", metavar="NAME", help="backbone (default: chosen from the input shape)")
+    budget.add_argument("--augment", action=argparse.BooleanOptionalAction, help="source augmentation")
+    budget.add_argument("--target-labels", type=int, metavar="K", help="labelled target samples per class")
+    budget.add_argument("--patience", type=int, metavar="N", help="early stopping patience in epochs")
+    budget.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
+    add_executor_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    settings = executor_settings(args)
+    workspace = Workspace.resolve(args.workspace)
+    return run_sweep(args, workspace, driver.create(workspace, spec, settings))
+
+
+def spec_from_args(args: argparse.Namespace) -> SweepSpec:
+    """The :class:`SweepSpec` the arguments describe (checked against the registry by ``create``)."""
+    from tlcore.methods import parse_methods  # noqa: PLC0415 - registers every method (torch)
+
+    compositions = tuple(parse_methods(text) for text in args.methods.split(",") if text.strip())
+    grid, ranges = parse_grid(args.grid), parse_range(args.range)
+    both = sorted(set(grid) & set(ranges))
+    if both:
+        raise TLError(f"{', '.join(both)} is given both as --grid and as --range")
+    search = Search(args.search, args.n, args.search_seed, args.batch)
+    given = {name: getattr(args, name) for name in BUDGET_OPTIONS}
+    budget: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+    return SweepSpec(
+        args.source,
+        args.target,
+        compositions,
+        Space({**grid, **ranges}),
+        search,
+        parse_seeds(args.seeds),
+        budget,
+    )
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """``"0,1,2"`` → ``(0, 1, 2)``; ``"0-4"`` → ``(0, 1, 2, 3, 4)``."""
+    seeds: list[int] = []
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            low, dash, high = part.partition("-")
+            seeds += range(int(low), int(high) + 1) if dash and low else [int(part)]
+    except ValueError:
+        raise TLError(f"--seeds expects integers such as 0,1,2 or 0-4, got {text!r}") from None
+    return tuple(seeds)

@@ -1,0 +1,208 @@
+"""``python -m tlcore sweeps list | show ID | cancel ID | resume ID``: sweeps from the shell.
+
+``show`` prints the per-configuration table (mean ± std over seeds), the recommended configuration
+(chosen without target labels) and the best in hindsight; ``--json`` everything, ``--csv`` the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+
+from tlcore.cli.output import ProgressBar, print_json
+from tlcore.runs import driver
+from tlcore.runs.executors import EXECUTORS, ExecutorSettings
+from tlcore.runs.summary import HINDSIGHT_KEY, SELECTION_KEY, Stat, SweepSummary
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.views.sweep import configs_csv, trials_frame
+from tlcore.workspace import Workspace
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("sweeps", help="list, inspect, cancel and resume sweeps")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    listing = actions.add_parser("list", help="the newest sweeps, one per line")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many sweeps (default 50)")
+    listing.add_argument("--json", action="store_true", help="JSON list on stdout")
+    listing.set_defaults(handler=list_sweeps)
+
+    show = actions.add_parser("show", help="one sweep: per-configuration results and the recommendation")
+    show.add_argument("sweep_id", metavar="ID")
+    output = show.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="everything as JSON on stdout")
+    output.add_argument("--csv", action="store_true", help="the per-configuration table as CSV on stdout")
+    output.add_argument("--trials", action="store_true", help="also list every trial")
+    show.set_defaults(handler=show_sweep)
+
+    cancel = actions.add_parser("cancel", help="stop a sweep: queued trials never start, running ones stop")
+    cancel.add_argument("sweep_id", metavar="ID")
+    cancel.add_argument("--wait", type=float, default=30.0, help="seconds to wait for it to end (default 30)")
+    cancel.add_argument("--json", action="store_true", help="the sweep's record as JSON on stdout")
+    cancel.set_defaults(handler=cancel_sweep)
+
+    resume = actions.add_parser(
+        "resume", help="run a sweep's unfinished trials (after a crash, a cancel or a killed driver)"
+    )
+    resume.add_argument("sweep_id", metavar="ID")
+    add_executor_arguments(resume, defaults_from_sweep=True)
+    resume.set_defaults(handler=resume_sweep)
+
+
+def add_executor_arguments(parser: argparse.ArgumentParser, *, defaults_from_sweep: bool = False) -> None:
+    """``--executor``, ``--address``, ``--max-concurrent``, ``--cpus-per-trial``, ``--detach``, ``--json``."""
+    keep = " (default: the sweep's)" if defaults_from_sweep else ""
+    parser.add_argument("--executor", choices=EXECUTORS, help=f"where trials run (default: local){keep}")
+    parser.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="an existing Ray cluster (default: $TLSTUDIO_RAY_ADDRESS, else an embedded loopback-only one)",
+    )
+    parser.add_argument(
+        "--max-concurrent",
+        type=int,
+        metavar="N",
+        help="trials handed to the executor at once (default: the run slots; Ray: CPUs / cpus per trial)",
+    )
+    parser.add_argument(
+        "--cpus-per-trial", type=int, metavar="N", help="Ray: CPUs of each trial's task = its torch threads"
+    )
+    parser.add_argument("--detach", action="store_true", help="drive it in the background; print its id")
+    parser.add_argument("--json", action="store_true", help="JSON on stdout, no progress bar")
+
+
+def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = None) -> ExecutorSettings:
+    """The settings the arguments give, over ``base`` (a resumed sweep's) or the defaults."""
+    base = base or ExecutorSettings()
+    kind = args.executor or base.kind
+    address = args.address if args.address is not None else (base.address if kind == base.kind else None)
+    settings = ExecutorSettings.resolve(
+        kind,
+        address,
+        max_concurrent=args.max_concurrent if args.max_concurrent is not None else base.max_concurrent,
+        cpus_per_trial=args.cpus_per_trial or base.cpus_per_trial,
+    )
+    if settings.kind == "ray":
+        from tlcore.runs.executors.ray import import_ray  # noqa: PLC0415 - only for Ray
+
+        import_ray(loopback=settings.address is None)  # a missing Ray: one line saying how to install it
+    return settings
+
+
+def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> int:
+    """Drive the sweep inline with a progress bar (or launch it with ``--detach``); print the outcome."""
+    if args.detach:
+        driver.launch(workspace, sweep_id)
+        if args.json:
+            print_json({"sweep_id": sweep_id, "status": SweepStore(workspace).get(sweep_id).status})
+        else:
+            print(f"sweep {sweep_id} started; follow it with `python -m tlcore sweeps show {sweep_id}`")
+        return 0
+    bar = ProgressBar(f"sweep {sweep_id}", enabled=not args.json)
+    shown: list[tuple[float, str]] = []
+
+    def show(state: SweepSummary) -> None:
+        running = sum(row.run.progress for row in state.trials if row.run is not None and row.run.active)
+        ended = sum(row.status in ("done", "failed") for row in state.trials)
+        line = (round((ended + running) / max(state.planned, 1), 3), driver.progress_line(state))
+        if shown[-1:] != [line]:  # redraw only on a change
+            shown[:] = [line]
+            bar.update(*line)
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is for --json; Ray prints worker deaths there
+            final = driver.drive(workspace, sweep_id, show)
+    finally:
+        bar.close()
+    if args.json:
+        print_json(final.to_dict())
+    else:
+        print_summary(final)
+    return 0 if final.sweep.status == "done" else 1
+
+
+def list_sweeps(args: argparse.Namespace) -> int:
+    store = SweepStore(Workspace.resolve(args.workspace))
+    store.mark_stale()  # once per command: sweeps whose driver is gone show as interrupted
+    records = store.list(limit=args.limit)
+    if args.json:
+        print_json([record.to_dict() for record in records])
+        return 0
+    if not records:
+        print("no sweeps yet")
+        return 0
+    print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")
+    for record in records:
+        methods = ", ".join("+".join(m) for m in record.spec.compositions)
+        progress = record.error if record.status in ("failed", "interrupted") else record.message
+        kind = record.executor.kind
+        print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
+    return 0
+
+
+def show_sweep(args: argparse.Namespace) -> int:
+    workspace = Workspace.resolve(args.workspace)
+    store = SweepStore(workspace)
+    store.mark_stale([store.get(args.sweep_id)])
+    state = driver.summary(workspace, args.sweep_id)
+    if args.json:
+        print_json(state.to_dict())
+    elif args.csv:
+        print(configs_csv(state), end="")
+    else:
+        print_summary(state)
+        if args.trials:
+            print()
+            print(trials_frame(state).drop(columns=["config"]).to_string(index=False))
+    return 0
+
+
+def cancel_sweep(args: argparse.Namespace) -> int:
+    record = driver.cancel(Workspace.resolve(args.workspace), args.sweep_id, wait_s=args.wait)
+    if args.json:
+        print_json(record.to_dict())
+    elif record.active:
+        print(f"sweep {record.id}: cancel requested; still {record.status}")
+    else:
+        print(f"sweep {record.id}: {record.status}" + (f" ({record.error})" if record.error else ""))
+    return 0
+
+
+def resume_sweep(args: argparse.Namespace) -> int:
+    workspace = Workspace.resolve(args.workspace)
+    record = SweepStore(workspace).get(args.sweep_id)
+    settings = executor_settings(args, record.executor)
+    driver.resume(workspace, args.sweep_id, settings)
+    return run_sweep(args, workspace, args.sweep_id)
+
+
+def print_summary(state: SweepSummary) -> None:
+    """The sweep's status line and per-configuration table for people."""
+    sweep = state.sweep
+    spec = sweep.spec
+    print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))
+    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sweep.created))
+    print(f"  {spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, ", end="")
+    print(f"{sweep.executor.kind} executor, created {created}")
+    print(f"  trials: {driver.progress_line(state)}")
+    columns = [HINDSIGHT_KEY, SELECTION_KEY, "gap_after.mmd2", "seconds"]
+    width = max([len(c.key) for c in state.configs] + [13])
+    print(f"\n  {'CONFIGURATION':<{width}}  {'SEEDS':>5}  " + "  ".join(f"{c:>17}" for c in columns))
+    for config in state.configs:
+        mark = {state.best_in_hindsight: "+", state.recommended: "*"}.get(config.key, " ")
+        cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
+        seeds = f"{config.n_done}/{config.n_seeds}"
+        print(f"{mark} {config.key:<{width}}  {seeds:>5}  {cells}")
+    print(f"\n  * recommended, without target labels (mean {SELECTION_KEY}): {state.recommended or '-'}")
+    best = state.best_in_hindsight or "-"
+    print(f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels): {best}")
+    if state.best_in_hindsight == state.recommended and state.recommended:
+        print("    (the recommendation is also the best in hindsight)")
+
+
+def _stat(stat: Stat | None) -> str:
+    if stat is None:
+        return "-"
+    return f"{stat.mean:.4g}" + (f" ± {stat.std:.2g}" if stat.std is not None else "")

@@ -1,0 +1,223 @@
+"""The sweep driver: hands a sweep's trials to an executor until none is left, then closes the sweep.
+
+:func:`create` stores a checked :class:`~tlcore.runs.sweep.SweepSpec` as a ``queued`` sweep;
+:func:`drive` claims it and runs it in this process (the CLI's inline ``sweep``), :func:`launch` in a
+background process (``python -m tlcore.runs.driver WORKSPACE SWEEP_ID``: the app, ``--detach``).
+Each loop the driver reads the sweep's runs, expands the spec (with the scores so far, for an Optuna
+search) and hands over pending trials while fewer than the executor's capacity are active: a trial
+becomes a run created in the store, tagged with the sweep and its trial key, then submitted.
+
+What is run again: trials without a run, and ``cancelled`` / ``interrupted`` ones once per driver
+session (a trial whose local worker died is retried once more in the same session, like a Ray task's
+retry); ``done`` and ``failed`` trials never. So :func:`resume` after a crash, a cancel or a killed
+driver finishes a sweep without redoing finished trials; active runs left by an earlier driver whose
+worker still lives (local executor) are followed, not duplicated.
+
+Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver) stops queued trials from starting and asks
+the executor to stop the running ones; the sweep ends ``cancelled``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from tlcore.errors import TLError
+from tlcore.runs.executors import Executor, ExecutorSettings, make_executor
+from tlcore.runs.jobs import start_detached
+from tlcore.runs.summary import RERUN, SweepSummary, summarise
+from tlcore.runs.sweep import SweepSpec, checked
+from tlcore.runs.sweep_store import SweepEnd, SweepRecord, SweepStore
+from tlcore.workspace import Workspace
+
+POLL = 0.5  # seconds between the driver's looks at the store
+LOG_FOLDER = "sweeps"  # <workspace>/sweeps/<id>.log: a launched driver's output
+
+OnProgress = Callable[[SweepSummary], None]
+
+
+def create(workspace: Workspace, spec: SweepSpec, settings: ExecutorSettings | None = None) -> str:
+    """Check ``spec`` against the registry and store it as a ``queued`` sweep; returns its id."""
+    return SweepStore(workspace).create(checked(spec), settings or ExecutorSettings())
+
+
+def summary(workspace: Workspace, sweep_id: str) -> SweepSummary:
+    """The sweep's trials and results as they stand (a read: nothing is written)."""
+    store = SweepStore(workspace)
+    return summarise(store.get(sweep_id), store.runs.of_sweep(sweep_id))
+
+
+def drive(
+    workspace: Workspace,
+    sweep_id: str,
+    on_progress: OnProgress | None = None,
+    *,
+    worker: str | None = None,
+    executor: Executor | None = None,
+    poll: float = POLL,
+) -> SweepSummary:
+    """Claim the queued sweep and run it in this process until no trial is left; its final summary.
+
+    ``worker`` names the function doing each trial (default the real pipeline); ``executor``
+    replaces the one the sweep's settings describe. Ctrl-C (SIGTERM in a launched driver) cancels
+    the running trials, closes the sweep ``cancelled`` and is re-raised; an executor that cannot
+    start (Ray missing or unreachable) closes it ``failed`` and raises its :class:`TLError`.
+    """
+    sweeps = SweepStore(workspace)
+    record = sweeps.claim(sweep_id, os.getpid())
+    executor = executor or make_executor(record.executor, workspace, worker)
+    loop = _Loop(sweeps, sweep_id, executor, on_progress or (lambda _: None))
+    status: SweepEnd = "failed"
+    reason = "the driver stopped unexpectedly"
+    started = False
+    try:
+        executor.start()
+        started = True
+        status, reason = loop.run(poll)
+    except KeyboardInterrupt:
+        status, reason = "cancelled", "interrupted by a signal or Ctrl-C"
+        loop.cancel_active()
+        raise
+    except TLError as exc:
+        status, reason = "failed", str(exc)
+        if started:  # an executor that never started touched no trial
+            loop.cancel_active()
+        raise
+    finally:
+        executor.shutdown()
+        sweeps.end(sweep_id, status, reason)
+    final = summary(workspace, sweep_id)
+    loop.on_progress(final)
+    return final
+
+
+class _Loop:
+    """One driver session over a claimed sweep."""
+
+    def __init__(self, sweeps: SweepStore, sweep_id: str, executor: Executor, on_progress: OnProgress):
+        self.sweeps, self.runs, self.sweep_id = sweeps, sweeps.runs, sweep_id
+        self.executor, self.on_progress = executor, on_progress
+        self.submitted: Counter[str] = Counter()  # trial key -> runs created for it in this session
+        self.cancelling = False
+
+    def look(self) -> SweepSummary:
+        self.runs.mark_stale([r for r in self.runs.of_sweep(self.sweep_id) if r.active])
+        return summarise(self.sweeps.get(self.sweep_id), self.runs.of_sweep(self.sweep_id))
+
+    def run(self, poll: float) -> tuple[SweepEnd, str]:
+        capacity = self.executor.capacity()
+        while True:
+            self.executor.poll()
+            state = self.look()
+            active = [row.run.id for row in state.trials if row.run is not None and row.run.active]
+            if self.sweeps.heartbeat(self.sweep_id, progress_line(state)) and not self.cancelling:
+                self.cancelling = True
+                for run_id in active:
+                    self.executor.cancel(run_id)
+            self.on_progress(state)
+            due = [row.trial for row in state.trials if self._due(row.status, row.trial.key)]
+            todo = [] if self.cancelling else due
+            if not todo and not active:
+                return self._ending(state)
+            for trial in todo[: max(0, capacity - len(active))]:
+                run_id = self.runs.create(trial.config, sweep_id=self.sweep_id, trial_key=trial.key)
+                self.submitted[trial.key] += 1
+                self.executor.submit(run_id, trial.config)
+            time.sleep(poll)
+
+    def _due(self, status: str, key: str) -> bool:
+        """Whether this session (re)runs a trial with ``status`` (see the module docstring)."""
+        if status == "pending":
+            return True
+        limit = 2 if status == "interrupted" else 1
+        return status in RERUN and self.submitted[key] < limit
+
+    def _ending(self, state: SweepSummary) -> tuple[SweepEnd, str]:
+        if self.cancelling:
+            return "cancelled", "cancelled on request"
+        if state.finished:
+            return "done", ""
+        left = sum(row.status in RERUN for row in state.trials)
+        return "interrupted", f"{left} trial(s) cancelled or interrupted; `sweeps resume` runs them again"
+
+    def cancel_active(self) -> None:
+        with contextlib.suppress(TLError):
+            for record in self.runs.of_sweep(self.sweep_id):
+                if record.active:
+                    self.executor.cancel(record.id)
+
+
+def progress_line(state: SweepSummary) -> str:
+    """``"7/24 done, 2 running, 1 failed"``."""
+    counts = state.counts
+    parts = [f"{counts.get('done', 0)}/{state.planned} done"]
+    parts += [f"{counts[s]} {s}" for s in ("running", "queued", "failed") if counts.get(s)]
+    return ", ".join(parts)
+
+
+def launch(workspace: Workspace, sweep_id: str, *, worker: str | None = None) -> None:
+    """Drive the queued sweep in a background process (output in ``<workspace>/sweeps/<id>.log``)."""
+    store = SweepStore(workspace)
+    store.get(sweep_id)
+    log = workspace.subdir(LOG_FOLDER) / f"{sweep_id}.log"
+    args = ["tlcore.runs.driver", str(workspace.root), sweep_id]
+    try:
+        start_detached([*args, *(["--worker", worker] if worker else [])], log, workspace.root)
+    except OSError as exc:
+        store.end(sweep_id, "failed", f"could not start the driver process: {exc.strerror}")
+        raise TLError(f"could not start a driver process for sweep {sweep_id}: {exc.strerror}") from exc
+
+
+def resume(workspace: Workspace, sweep_id: str, settings: ExecutorSettings | None = None) -> SweepRecord:
+    """Make an ended sweep ``queued`` again (its executor settings replaced when given), ready for
+    :func:`drive` or :func:`launch`; refused while it is queued or running."""
+    return SweepStore(workspace).reopen(sweep_id, settings)
+
+
+def cancel(workspace: Workspace, sweep_id: str, wait_s: float = 0.0) -> SweepRecord:
+    """Stop the sweep: its driver cancels queued and running trials; a sweep without a live driver is
+    closed at once and its still-active trial runs are asked to stop. With ``wait_s`` > 0, wait that
+    long for the sweep to end. Returns its record."""
+    sweeps = SweepStore(workspace)
+    record = sweeps.request_cancel(sweep_id)
+    if record.status != "running":
+        for run in sweeps.runs.of_sweep(sweep_id):
+            if run.active:
+                with contextlib.suppress(TLError):
+                    sweeps.runs.request_cancel(run.id)
+    deadline = time.monotonic() + wait_s
+    while record.active and time.monotonic() < deadline:
+        time.sleep(0.2)
+        sweeps.mark_stale([record])
+        record = sweeps.get(sweep_id)
+    return record
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tlcore.runs.driver WORKSPACE SWEEP_ID [--worker M:F]``: exit 0 when the sweep
+    ends ``done``, 1 otherwise, 130 when signalled."""
+    parser = argparse.ArgumentParser(prog="python -m tlcore.runs.driver")
+    parser.add_argument("workspace")
+    parser.add_argument("sweep_id")
+    parser.add_argument("--worker", default=None, help="MODULE:FUNCTION doing each trial's work")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    workspace = Workspace.resolve(args.workspace)
+    try:
+        final = drive(workspace, args.sweep_id, worker=args.worker)
+    except KeyboardInterrupt:
+        return 130
+    except TLError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0 if final.sweep.status == "done" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""A sweep's state and results: its trials (expanded spec + their runs), each configuration's
+mean ± std over seeds, and the configuration recommended without target labels beside the best in
+hindsight.
+
+Numbers per trial (:func:`trial_metrics`, from a done run's ``result.json``): ``target_accuracy``
+(when the target is labelled), ``source_accuracy``, ``source_only_accuracy``, ``seconds``, every
+numeric field of ``gap_after`` (``gap_after.mmd2`` ...) and every numeric leaf under ``validators``
+(``validators.after.im`` ...; read generically, skipped when absent). Per configuration (the trial
+minus its seed) each becomes a :class:`Stat` over the seeds that finished: the mean and the sample
+standard deviation (n - 1 in the denominator; None for one seed).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tlcore.runs.record import RunRecord
+from tlcore.runs.store import RESULT_FILE
+from tlcore.runs.sweep import Trial, expand
+from tlcore.runs.sweep_store import SweepRecord
+
+# ---- THE selection call site -----------------------------------------------------------------------
+# The recommended configuration is chosen here and only here, without target labels. Until the
+# selection rule (tlcore.selection) lands, configurations are ranked by the mean over seeds of one
+# label-free score: the source-validation accuracy ("source-val", the model-selection baseline of
+# Gulrajani & Lopez-Paz 2021). Switch SELECTION_KEY, or the body of `recommend`, to the rule.
+SELECTION_KEY = "source_accuracy"
+
+
+def selection_score(metrics: Mapping[str, Stat]) -> float:
+    """A configuration's label-free score (higher is better); NaN when it lacks one."""
+    stat = metrics.get(SELECTION_KEY)
+    return stat.mean if stat is not None else math.nan
+
+
+def recommend(configs: Sequence[ConfigRow]) -> str | None:
+    """The key of the complete configuration (every seed done) with the best selection score."""
+    scored = [(selection_score(c.metrics), c.key) for c in configs if c.complete]
+    scored = [(score, key) for score, key in scored if not math.isnan(score)]
+    return max(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+# -----------------------------------------------------------------------------------------------------
+
+HINDSIGHT_KEY = "target_accuracy"  # needs target labels: shown beside the recommendation, never used by it
+RERUN = ("cancelled", "interrupted")  # trial statuses a driver runs again (with "pending": no run yet)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Mean and sample standard deviation over ``n`` seeds."""
+
+    mean: float
+    std: float | None
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stat:
+        std = statistics.stdev(values) if len(values) > 1 else None
+        return cls(statistics.fmean(values), std, len(values))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std, "n": self.n}
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """A trial and its newest run (None while pending)."""
+
+    trial: Trial
+    run: RunRecord | None
+    metrics: dict[str, float]
+
+    @property
+    def status(self) -> str:
+        """``pending`` (no run yet) or the run's status."""
+        return self.run.status if self.run is not None else "pending"
+
+    def to_dict(self) -> dict[str, Any]:
+        run = self.run
+        return {
+            "key": self.trial.key,
+            "config": self.trial.config_key,
+            "methods": self.trial.label,
+            "point": self.trial.point,
+            "seed": self.trial.seed,
+            "status": self.status,
+            "run_id": run.id if run else None,
+            "progress": run.progress if run else 0.0,
+            "message": run.message if run else "",
+            "error": run.error if run else "",
+            "metrics": self.metrics,
+        }
+
+
+@dataclass(frozen=True)
+class ConfigRow:
+    """One configuration over its seeds."""
+
+    key: str
+    methods: str
+    point: dict[str, Any]
+    n_seeds: int
+    n_done: int
+    n_failed: int
+    metrics: dict[str, Stat]
+    run_ids: list[str]
+
+    @property
+    def complete(self) -> bool:
+        """Every seed done (none failed)."""
+        return self.n_done == self.n_seeds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "methods": self.methods,
+            "point": self.point,
+            "n_seeds": self.n_seeds,
+            "n_done": self.n_done,
+            "n_failed": self.n_failed,
+            "metrics": {name: stat.to_dict() for name, stat in self.metrics.items()},
+            "run_ids": self.run_ids,
+        }
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """Everything ``sweeps show`` prints and the app's sweep view shows."""
+
+    sweep: SweepRecord
+    planned: int  # trials the sweep runs at most
+    trials: list[TrialRow]
+    configs: list[ConfigRow]
+    recommended: str | None  # a ConfigRow key, chosen without target labels
+    best_in_hindsight: str | None  # by target accuracy, when the target is labelled
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Trials per status (``pending`` for those without a run yet)."""
+        counts: dict[str, int] = {}
+        for row in self.trials:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        return counts
+
+    @property
+    def finished(self) -> bool:
+        """Nothing left to run: every trial done or failed (an Optuna search proposes its next round
+        as soon as the last one is scored, so a pending round shows as pending trials)."""
+        return all(row.status in ("done", "failed") for row in self.trials)
+
+    def config(self, key: str | None) -> ConfigRow | None:
+        return next((c for c in self.configs if c.key == key), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sweep": self.sweep.to_dict(),
+            "planned": self.planned,
+            "counts": self.counts,
+            "selection_key": SELECTION_KEY,
+            "recommended": self.recommended,
+            "best_in_hindsight": self.best_in_hindsight,
+            "configs": [c.to_dict() for c in self.configs],
+            "trials": [t.to_dict() for t in self.trials],
+        }
+
+
+def latest_runs(records: Iterable[RunRecord]) -> dict[str, RunRecord]:
+    """Trial key → its newest run (a trial re-run after a cancel has several)."""
+    latest: dict[str, RunRecord] = {}
+    for record in sorted(records, key=lambda r: (r.created, r.id)):
+        if record.trial_key is not None:
+            latest[record.trial_key] = record
+    return latest
+
+
+def trial_metrics(record: RunRecord | None) -> dict[str, float]:
+    """The numbers of a done run (see the module docstring); ``{}`` for any other."""
+    if record is None or record.status != "done":
+        return {}
+    path = record.folder / RESULT_FILE
+    try:
+        return _metrics(path, path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _metrics(path: Path, mtime_ns: int) -> dict[str, float]:
+    """Read once per result file version: a done run's result never changes."""
+    result = json.loads(path.read_text(encoding="utf-8"))
+    out = {
+        key: float(result[key])
+        for key in ("target_accuracy", "source_accuracy", "source_only_accuracy", "seconds")
+        if _number(result.get(key))
+    }
+    out |= _leaves("gap_after", result.get("gap_after"))
+    out |= _leaves("validators", result.get("validators"))
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _leaves(prefix: str, value: Any) -> dict[str, float]:
+    """Every finite number under ``value`` as ``prefix.key.subkey``."""
+    if _number(value):
+        return {prefix: float(value)}
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _leaves(f"{prefix}.{key}", item).items()}
+    return {}
+
+
+def config_scores(runs: Mapping[str, RunRecord], n_seeds: int) -> dict[str, float]:
+    """Configuration key → its selection score, for configurations whose every seed ended (NaN when
+    one failed): what an Optuna search learns from."""
+    by_config: dict[str, list[RunRecord]] = {}
+    for key, record in runs.items():
+        by_config.setdefault(key.rpartition("|seed=")[0], []).append(record)
+    scores: dict[str, float] = {}
+    for key, records in by_config.items():
+        if any(r.status == "failed" for r in records):
+            scores[key] = math.nan
+        elif len(records) == n_seeds and all(r.status == "done" for r in records):
+            scores[key] = selection_score(_stats([trial_metrics(r) for r in records]))
+    return scores
+
+
+def _stats(per_seed: Sequence[Mapping[str, float]]) -> dict[str, Stat]:
+    names = sorted({name for metrics in per_seed for name in metrics})
+    return {name: Stat.of([m[name] for m in per_seed if name in m]) for name in names}
+
+
+def summarise(sweep: SweepRecord, records: Iterable[RunRecord]) -> SweepSummary:
+    """The sweep's trials (its expansion, with the scores so far) joined with their newest runs,
+    aggregated per configuration."""
+    spec = sweep.spec
+    runs = latest_runs(records)
+    scores = config_scores(runs, len(spec.seeds)) if spec.search.kind == "optuna" else None
+    trials = [TrialRow(t, runs.get(t.key), trial_metrics(runs.get(t.key))) for t in expand(spec, scores)]
+    configs: dict[str, list[TrialRow]] = {}
+    for row in trials:
+        configs.setdefault(row.trial.config_key, []).append(row)
+    table = [_config_row(key, rows) for key, rows in configs.items()]
+    labelled = [c for c in table if c.complete and HINDSIGHT_KEY in c.metrics]
+    best = max(labelled, key=lambda c: c.metrics[HINDSIGHT_KEY].mean).key if labelled else None
+    return SweepSummary(sweep, spec.planned_trials(), trials, table, recommend(table), best)
+
+
+def _config_row(key: str, rows: list[TrialRow]) -> ConfigRow:
+    done = [row for row in rows if row.status == "done"]
+    first = rows[0].trial
+    return ConfigRow(
+        key=key,
+        methods=first.label,
+        point=dict(first.point),
+        n_seeds=len(rows),
+        n_done=len(done),
+        n_failed=sum(row.status == "failed" for row in rows),
+        metrics=_stats([row.metrics for row in done]),
+        run_ids=[row.run.id for row in rows if row.run is not None],
+    )

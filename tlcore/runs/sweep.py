@@ -1,0 +1,149 @@
+"""A sweep as data: :class:`SweepSpec` (pair, compositions, space, search, budget, seeds) and its
+deterministic expansion into :class:`Trial` s, each of which becomes an ordinary run.
+
+Like Ray Tune's ``Tuner(trainable, param_space=..., tune_config=...)``, three things stay apart: the
+space (:mod:`.space`), the search that picks its points (:mod:`.search`) and the executor that runs
+the trials (:mod:`.executors`). :func:`expand` is pure: the same spec (and, for an Optuna search,
+the same scores of finished configurations) gives the same trials with the same keys, which is what
+lets a sweep resume without redoing a finished trial.
+
+A trial's key is its configuration key plus its seed, ``"dann+im|dann.weight=0.3|seed=1"``; the
+configuration key (``"dann+im|dann.weight=0.3"``) groups a configuration's seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.errors import TLError
+from tlcore.runs.search import Search, planned, point_key, propose
+from tlcore.runs.space import Point, Space, apply_point, check_space
+
+FIXED = ("source", "target", "methods", "params", "seed")
+"""AdaptConfig fields a sweep sets per trial; every other field is the shared budget."""
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One run of a sweep: a composition, a point of the space and a seed."""
+
+    methods: tuple[str, ...]
+    point: Point
+    seed: int
+    config: AdaptConfig
+
+    @property
+    def label(self) -> str:
+        return "+".join(self.methods)
+
+    @property
+    def config_key(self) -> str:
+        """The configuration (the trial minus its seed): composition and point."""
+        return "|".join(filter(None, (self.label, point_key(self.point))))
+
+    @property
+    def key(self) -> str:
+        return f"{self.config_key}|seed={self.seed}"
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """Everything that determines a sweep's trials.
+
+    ``budget``: the AdaptConfig fields every trial shares (``epochs``, ``lr``, ``batch_size``, ...;
+    unset ones keep AdaptConfig's defaults), ``seeds``: the training seeds, each configuration runs
+    once per seed.
+    """
+
+    source: str
+    target: str
+    compositions: tuple[tuple[str, ...], ...]
+    space: Space = field(default_factory=Space)
+    search: Search = field(default_factory=Search)
+    seeds: tuple[int, ...] = (0,)
+    budget: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.compositions:
+            raise TLError("a sweep needs at least one method or composition")
+        labels = ["+".join(methods) for methods in self.compositions]
+        if len(set(labels)) != len(labels):
+            raise TLError(f"a composition appears twice in {', '.join(labels)}")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise TLError("a sweep needs at least one seed, each once")
+        budget_fields = {f.name for f in fields(AdaptConfig)} - set(FIXED)
+        unknown = sorted(set(self.budget) - budget_fields)
+        if unknown:
+            raise TLError(f"unknown budget field(s) {', '.join(unknown)}; known: {', '.join(budget_fields)}")
+        varied = sorted(set(self.budget) & set(self.space.dims))
+        if varied:
+            raise TLError(f"{', '.join(varied)} is both fixed in the budget and varied in the space")
+
+    def trial_config(self, methods: tuple[str, ...], point: Point, seed: int) -> AdaptConfig:
+        params, budget = apply_point(point, {})
+        values = {**self.budget, **budget}
+        return AdaptConfig(self.source, self.target, methods, params, seed=seed, **values)
+
+    def planned_trials(self) -> int:
+        """The number of trials the sweep runs at most (exactly, for a grid)."""
+        per_seed = sum(planned(self.space.for_methods(m), self.search) for m in self.compositions)
+        return per_seed * len(self.seeds)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "compositions": [list(methods) for methods in self.compositions],
+            "space": self.space.to_dict(),
+            "search": self.search.to_dict(),
+            "seeds": list(self.seeds),
+            "budget": dict(self.budget),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SweepSpec:
+        return cls(
+            source=data["source"],
+            target=data["target"],
+            compositions=tuple(tuple(methods) for methods in data["compositions"]),
+            space=Space.from_dict(data.get("space", {})),
+            search=Search.from_dict(data.get("search", {})),
+            seeds=tuple(data.get("seeds", (0,))),
+            budget=dict(data.get("budget", {})),
+        )
+
+
+def checked(spec: SweepSpec) -> SweepSpec:
+    """``spec`` with its compositions checked against the registry and its space's values normalised;
+    its trials' configs are built once, so a bad value fails here, before anything runs."""
+    from tlcore.methods import check_combination  # noqa: PLC0415 - the registry loads torch
+
+    for methods in spec.compositions:
+        check_combination(methods)
+    space = check_space(spec.space, spec.compositions)
+    spec = SweepSpec(spec.source, spec.target, spec.compositions, space, spec.search, spec.seeds, spec.budget)
+    AdaptConfig(spec.source, spec.target, spec.compositions[0], **spec.budget)  # the budget's checks
+    expand(spec)  # builds every (first-round) trial's config
+    return spec
+
+
+def expand(spec: SweepSpec, scores: Mapping[str, float] | None = None) -> list[Trial]:
+    """The sweep's trials, in a stable order: by composition, point, then seed.
+
+    ``scores`` (configuration key → its score, NaN when it failed) only matters to an Optuna search,
+    whose later rounds depend on it.
+    """
+    scores = scores or {}
+    trials: list[Trial] = []
+    for methods in spec.compositions:
+        label = "+".join(methods)
+        prefix = f"{label}|"
+        own = {key.removeprefix(prefix): v for key, v in scores.items() if key.startswith(prefix)}
+        if label in scores:  # the configuration key of a composition without keys in the space
+            own[""] = scores[label]
+        for point in propose(spec.space.for_methods(methods), spec.search, label, own):
+            trials += [Trial(methods, point, s, spec.trial_config(methods, point, s)) for s in spec.seeds]
+    return trials

@@ -1,0 +1,181 @@
+"""Sweeps in the run index: one row per sweep (its spec, executor settings, driver, status) in the
+``sweeps`` table that :class:`~tlcore.runs.store.RunStore` migrates in; its trials are ordinary runs
+tagged with the sweep's id and their trial key (``RunStore.create(..., sweep_id=, trial_key=)``).
+
+A sweep is ``queued`` (created, no driver yet), ``running`` (a driver process works on it), then
+``done`` (every trial ended: done or failed), ``cancelled``, ``failed`` (the driver could not go on,
+e.g. the Ray cluster was unreachable) or ``interrupted`` (its driver died). All but ``done`` resume
+with ``sweeps resume``; a done sweep resumes to nothing. Like runs, reads never write: a sweep whose
+driver is gone is closed as ``interrupted`` by :meth:`SweepStore.mark_stale`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from tlcore.errors import TLError
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.record import STALE_AFTER, pid_alive
+from tlcore.runs.store import RunStore, new_run_id, valid_id
+from tlcore.runs.sweep import SweepSpec
+from tlcore.workspace import Workspace
+
+SweepStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+SWEEP_STATUSES: tuple[SweepStatus, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+SweepEnd = Literal["done", "failed", "cancelled", "interrupted"]
+
+
+@dataclass(frozen=True)
+class SweepRecord:
+    """One row of the ``sweeps`` table."""
+
+    id: str
+    status: SweepStatus
+    created: float
+    updated: float
+    spec: SweepSpec
+    executor: ExecutorSettings
+    message: str  # the driver's last progress line
+    error: str  # one-line reason when failed / cancelled / interrupted
+    pid: int | None  # the driver process
+    heartbeat: float | None
+    cancel_requested: bool
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: a driver may still work on it."""
+        return self.status in ("queued", "running")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(spec=self.spec.to_dict(), executor=self.executor.to_dict())
+        return data
+
+
+def stale_reason(record: SweepRecord, now: float) -> str | None:
+    """Why the active sweep ``record`` counts as driverless at unix time ``now``, or None."""
+    if not record.active:
+        return None
+    if record.pid is not None and not pid_alive(record.pid):
+        return f"driver process {record.pid} ended without finishing the sweep (killed or crashed)"
+    silent = now - max(record.heartbeat or 0.0, record.updated)
+    return f"no sign of life from the driver for {silent:.0f} s" if silent > STALE_AFTER else None
+
+
+class SweepStore:
+    """Create, follow and read sweeps in one workspace; safe across processes like the run store."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.runs = RunStore(workspace)  # migrates the index
+        self.workspace = workspace
+
+    def create(self, spec: SweepSpec, executor: ExecutorSettings) -> str:
+        """Register a ``queued`` sweep; its driver claims it with :meth:`claim`."""
+        now = time.time()
+        with self.runs.connect() as conn:
+            while True:
+                sweep_id = new_run_id()
+                try:
+                    conn.execute(
+                        "INSERT INTO sweeps (id, created, updated, status, spec, executor)"
+                        " VALUES (?, ?, ?, 'queued', ?, ?)",
+                        (sweep_id, now, now, json.dumps(spec.to_dict()), json.dumps(executor.to_dict())),
+                    )
+                except sqlite3.IntegrityError:
+                    continue
+                return sweep_id
+
+    def get(self, sweep_id: str) -> SweepRecord:
+        """The sweep's record; an unknown id → :class:`TLError`."""
+        records = self._select("WHERE id = ?", sweep_id) if valid_id(sweep_id) else []
+        if not records:
+            raise TLError(f"no sweep {sweep_id} in {self.workspace.root}")
+        return records[0]
+
+    def list(self, limit: int = 100) -> builtins.list[SweepRecord]:
+        """The newest ``limit`` sweeps."""
+        return self._select("ORDER BY created DESC, id DESC LIMIT ?", limit)
+
+    def claim(self, sweep_id: str, pid: int) -> SweepRecord:
+        """Make process ``pid`` the driver of the queued sweep (``running``); a sweep that is not
+        queued (cancelled before its driver started, or driven by another process) → :class:`TLError`."""
+        values = {"status": "running", "pid": pid, "heartbeat": time.time(), "message": "starting"}
+        if not self._update(sweep_id, ("queued",), **values):
+            record = self.get(sweep_id)
+            driver = f" (driver process {record.pid})" if record.status == "running" else ""
+            raise TLError(f"sweep {sweep_id} is {record.status}{driver}, not waiting for a driver")
+        return self.get(sweep_id)
+
+    def reopen(self, sweep_id: str, executor: ExecutorSettings | None = None) -> SweepRecord:
+        """An ended sweep back to ``queued`` for a new driver (``sweeps resume``), its executor
+        settings replaced when given; refused while it is queued or running."""
+        self.mark_stale([self.get(sweep_id)])
+        values: dict[str, Any] = {"status": "queued", "pid": None, "cancel_requested": 0, "error": ""}
+        if executor is not None:
+            values["executor"] = json.dumps(executor.to_dict())
+        if not self._update(sweep_id, ("done", "failed", "cancelled", "interrupted"), **values):
+            record = self.get(sweep_id)
+            raise TLError(f"sweep {sweep_id} is {record.status}; cancel it before resuming it")
+        return self.get(sweep_id)
+
+    def heartbeat(self, sweep_id: str, message: str) -> bool:
+        """The driver's sign of life and progress line; True when a cancel was requested."""
+        self._update(sweep_id, ("running",), heartbeat=time.time(), message=message)
+        return self.get(sweep_id).cancel_requested
+
+    def request_cancel(self, sweep_id: str) -> SweepRecord:
+        """Ask the sweep's driver to stop; a sweep without a live driver is closed as ``cancelled``."""
+        record = self.get(sweep_id)
+        self.mark_stale([record])
+        record = self.get(sweep_id)
+        if record.status == "done":
+            raise TLError(f"sweep {sweep_id} is already done")
+        if record.status == "running":
+            self._update(sweep_id, ("running",), cancel_requested=1)
+        else:
+            self._update(sweep_id, SWEEP_STATUSES, status="cancelled", error="cancelled on request")
+        return self.get(sweep_id)
+
+    def end(self, sweep_id: str, status: SweepEnd, reason: str = "") -> bool:
+        """Close an active sweep; True if it was active."""
+        line = (reason.strip().splitlines() or [""])[0][:500]
+        return self._update(sweep_id, ("queued", "running"), status=status, error=line)
+
+    def mark_stale(self, records: builtins.list[SweepRecord] | None = None) -> builtins.list[str]:
+        """Close the active sweeps whose driver is gone as ``interrupted``; returns their ids."""
+        if records is None:
+            records = self._select("WHERE status IN ('queued', 'running')")
+        now = time.time()
+        reasons = {record.id: stale_reason(record, now) for record in records}
+        return [i for i, reason in reasons.items() if reason and self.end(i, "interrupted", reason)]
+
+    def _update(self, sweep_id: str, allowed: tuple[str, ...], **values: Any) -> bool:
+        values["updated"] = time.time()
+        columns = ", ".join(f"{name} = ?" for name in values)
+        marks = ", ".join("?" for _ in allowed)
+        with self.runs.connect() as conn:
+            cursor = conn.execute(
+                f"UPDATE sweeps SET {columns} WHERE id = ? AND status IN ({marks})",
+                (*values.values(), sweep_id, *allowed),
+            )
+        return cursor.rowcount == 1
+
+    def _select(self, clause: str, *params: Any) -> builtins.list[SweepRecord]:
+        with self.runs.connect() as conn:
+            rows = conn.execute(f"SELECT * FROM sweeps {clause}", params).fetchall()
+        return [_record(row) for row in rows]
+
+
+def _record(row: sqlite3.Row) -> SweepRecord:
+    values = dict(row)
+    values.update(
+        spec=SweepSpec.from_dict(json.loads(row["spec"])),
+        executor=ExecutorSettings.from_dict(json.loads(row["executor"])),
+        cancel_requested=bool(row["cancel_requested"]),
+    )
+    return SweepRecord(**values)
