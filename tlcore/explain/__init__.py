@@ -1,0 +1,5 @@
+"""Why a gap exists: what differs between the domains, how the labels moved, what is new.
+
+Pure functions on tensors: :mod:`.label_shift` (the target's class proportions from a source-only
+model's outputs, BBSE and EM) and :mod:`.coverage` (the target samples without source neighbours).
+"""
