@@ -2,6 +2,8 @@
 
 Comparison libraries (skada, alibi-detect) are optional: without them their rows say so and the
 rest still runs. Everything tlcore writes goes to a temporary workspace unless ``--workspace`` is given.
+``--update`` keeps the parts of the existing ``benchmarks.json`` that this run does not measure
+(and their command), replaces the ones it does, and renders the report from both.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ import torch
 
 from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, targets
 from bench.accuracy import run_accuracy
+from bench.label_shift import run_label_shift
 from bench.plan import Plan, build_plan
+
+PARTS = ("accuracy", "mmd", "diagnose", "adapt_run", "app", "label_shift")
+PART_KEYS = {  # the results keys each part writes
+    "accuracy": ("accuracy", "throughput"),
+    "mmd": ("mmd_speed",),
+    "diagnose": ("diagnose",),
+    "adapt_run": ("adapt_run",),
+    "app": ("app_start",),
+    "label_shift": ("label_shift",),
+}
 
 
 def task_pair(text: str) -> tuple[str, str]:
@@ -62,8 +75,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         metavar="PART,PART",
-        default="accuracy,mmd,diagnose,adapt_run,app",
-        help="parts to run (default: all of accuracy, mmd, diagnose, adapt_run, app)",
+        default=",".join(PARTS),
+        help=f"parts to run (default: all of {', '.join(PARTS)})",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other parts of the existing benchmarks.json in --out and re-render the report",
     )
     return parser.parse_args(argv)
 
@@ -130,6 +148,15 @@ def run(plan: Plan, parts: set[str], workspace: Path) -> dict[str, Any]:
             if plan.app_start
             else {"status": "not measured", "note": f"skipped in mode {plan.mode}"}
         )
+    if "label_shift" in parts:
+        results["label_shift"] = run_label_shift(
+            plan.label_shift_seeds,
+            plan.label_shift_epochs,
+            workspace,
+            log,
+            pairs=plan.label_shift_pairs,
+            profiles=plan.label_shift_profiles,
+        )
     return results
 
 
@@ -142,6 +169,24 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
+
+
+def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str, Any]:
+    """The earlier results at ``path`` with this run's parts replaced; this run is listed under
+    ``updates`` (command, parts, date, seconds, machine load) and the earlier head is kept."""
+    if not path.is_file():
+        return results
+    earlier = json.loads(path.read_text())
+    ran = {key for part in parts for key in PART_KEYS.get(part, ())}
+    update = {
+        "command": results["command"],
+        "parts": sorted(parts),
+        "date": results["machine"]["date"],
+        "seconds": results["seconds"],
+        "load": [results["machine"]["load_start"], results["load_end"]],
+    }
+    updates = [u for u in earlier.get("updates", []) if not set(u["parts"]) <= parts]
+    return earlier | {key: results[key] for key in ran if key in results} | {"updates": [*updates, update]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             **results,
         }
     )
+    if args.update:
+        results = merge_into(args.out / "benchmarks.json", results, parts)
     results["targets"] = targets.judge(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "benchmarks.json").write_text(json.dumps(results, indent=1) + "\n")
