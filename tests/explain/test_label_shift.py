@@ -9,10 +9,9 @@ import torch
 from tlcore.errors import TLError
 from tlcore.explain.label_shift import (
     LabelShiftSettings,
-    class_prior,
     estimate_label_shift,
-    prior_log_ratio,
 )
+from tlcore.explain.priors import class_prior, prior_log_ratio
 from tlcore.metrics import total_variation
 
 CLASSES = ("a", "b", "c")

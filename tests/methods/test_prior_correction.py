@@ -16,7 +16,7 @@ from tlcore.adapt.pipeline import run_adaptation
 from tlcore.data import save_upload
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.explain.label_shift import Calibration, prior_log_ratio
+from tlcore.explain.priors import Calibration, prior_log_ratio
 from tlcore.methods import check_combination, get_method, parse_methods
 from tlcore.methods import registry as registry_module
 from tlcore.methods.context import TransformContext, TransformOutcome

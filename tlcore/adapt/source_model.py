@@ -27,9 +27,9 @@ from tlcore.errors import TLError
 from tlcore.explain.label_shift import (
     LabelShiftEstimate,
     LabelShiftSettings,
-    class_prior,
     estimate_label_shift,
 )
+from tlcore.explain.priors import class_prior
 from tlcore.features import model_outputs
 from tlcore.models import Classifier
 from tlcore.workspace import Workspace

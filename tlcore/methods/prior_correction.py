@@ -25,7 +25,8 @@ from typing import Literal
 import torch
 
 from tlcore.errors import TLError
-from tlcore.explain.label_shift import Calibration, LabelShiftSettings, estimate_label_shift, prior_log_ratio
+from tlcore.explain.label_shift import LabelShiftSettings, estimate_label_shift
+from tlcore.explain.priors import Calibration, prior_log_ratio
 from tlcore.features import model_outputs
 from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.registry import register_transform
