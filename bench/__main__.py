@@ -2,6 +2,8 @@
 
 Comparison libraries (skada, alibi-detect) are optional: without them their rows say so and the
 rest still runs. Everything tlcore writes goes to a temporary workspace unless ``--workspace`` is given.
+``--update`` keeps the parts of the existing ``benchmarks.json`` that this run does not measure
+(and their command), replaces the ones it does, and renders the report from both.
 """
 
 from __future__ import annotations
@@ -23,7 +25,20 @@ import torch
 from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, sweep, targets
 from bench.accuracy import run_accuracy
 from bench.cells import Cells, state_folder
+from bench.label_shift import run_label_shift
 from bench.plan import Plan, build_plan
+
+PARTS = ("accuracy", "mmd", "diagnose", "adapt_run", "app", "label_shift", "sweep")
+DEFAULT_PARTS = PARTS[:-1]  # the sweep part (an hour at full size) runs only when named
+PART_KEYS = {  # the results keys each part writes
+    "accuracy": ("accuracy", "throughput"),
+    "mmd": ("mmd_speed",),
+    "diagnose": ("diagnose",),
+    "adapt_run": ("adapt_run",),
+    "app": ("app_start",),
+    "label_shift": ("label_shift",),
+    "sweep": ("sweep",),
+}
 
 
 def task_pair(text: str) -> tuple[str, str]:
@@ -72,15 +87,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         metavar="PART,PART",
-        default="accuracy,mmd,diagnose,adapt_run,app",
-        help="parts to run (default: accuracy, mmd, diagnose, adapt_run, app; `sweep` runs only when named)",
+        default=",".join(DEFAULT_PARTS),
+        help=f"parts to run (default: {', '.join(DEFAULT_PARTS)}; the sweep part only when named)",
     )
     parser.add_argument("--sweep-trials", type=int, metavar="N", help="sweep part: at most N trials (24)")
     parser.add_argument("--sweep-epochs", type=int, metavar="N", help="sweep part: epochs per trial (5)")
     parser.add_argument(
-        "--merge",
+        "--update",
         action="store_true",
-        help="keep the other parts' figures from the existing benchmarks.json in --out (a part run alone)",
+        help="keep the other parts of the existing benchmarks.json in --out and re-render the report",
     )
     return parser.parse_args(argv)
 
@@ -153,6 +168,15 @@ def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells, command: str
             if plan.app_start
             else {"status": "not measured", "note": f"skipped in mode {plan.mode}"}
         )
+    if "label_shift" in parts:
+        results["label_shift"] = run_label_shift(
+            plan.label_shift_seeds,
+            plan.label_shift_epochs,
+            workspace,
+            log,
+            pairs=plan.label_shift_pairs,
+            profiles=plan.label_shift_profiles,
+        )
     return results
 
 
@@ -165,6 +189,24 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
+
+
+def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str, Any]:
+    """The earlier results at ``path`` with this run's parts replaced; this run is listed under
+    ``updates`` (command, parts, date, seconds, machine load) and the earlier head is kept."""
+    if not path.is_file():
+        return results
+    earlier = json.loads(path.read_text())
+    ran = {key for part in parts for key in PART_KEYS.get(part, ())}
+    update = {
+        "command": results["command"],
+        "parts": sorted(parts),
+        "date": results["machine"]["date"],
+        "seconds": results["seconds"],
+        "load": [results["machine"]["load_start"], results["load_end"]],
+    }
+    updates = [u for u in earlier.get("updates", []) if not set(u["parts"]) <= parts]
+    return earlier | {key: results[key] for key in ran if key in results} | {"updates": [*updates, update]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,13 +225,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="tlstudio-bench-") as tmp:
             results = run(plan, parts, Path(tmp), cells, command.strip())
-    earlier = args.out / "benchmarks.json"
-    if args.merge and earlier.is_file():
-        results = {**json.loads(earlier.read_text()), **_json_safe(results)}
-        log(f"merged into the figures of {earlier} (its other parts kept as they were)")
-        args.out.mkdir(parents=True, exist_ok=True)
-        _write(args.out, results)
-        return 0
     results = _json_safe(
         {
             "command": command.strip(),
@@ -201,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             **results,
         }
     )
+    if args.update:
+        results = merge_into(args.out / "benchmarks.json", results, parts)
     args.out.mkdir(parents=True, exist_ok=True)
     _write(args.out, results)
     return 0

@@ -14,6 +14,8 @@ TASKS_FULL = (
 # Composed recipes of the engine (unsupervised) benchmarked with the engine's defaults, plus the oracle.
 RECIPES = ("deep_coral+im", "dann+im", "dan+im")
 ORACLE = "target_only"
+# Label shift: (dataset whose half is the source, dataset the imbalanced targets are drawn from).
+LABEL_SHIFT_PAIRS = (("digits", "digits"), ("mnist5k", "mnist5k"), ("mnist5k", "digits"))
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,8 @@ class Plan:
 
     ``methods`` (empty: every registered method) are compared with skada's counterparts under one
     training budget with augmentation off on both sides; ``recipes`` run with the engine's default
-    settings (augmentation on) and are scored against the ``oracle``.
+    settings (augmentation on) and are scored against the ``oracle``. ``label_shift_*``: the label
+    shift part (:mod:`bench.label_shift`).
     """
 
     mode: str
@@ -44,6 +47,10 @@ class Plan:
     threads_per_job: int = 1  # torch threads of each worker when jobs > 1
     sweep_trials: int = 24  # the sweep part: 2 compositions x 4 weights x 3 seeds at full size
     sweep_epochs: int = 5
+    label_shift_seeds: tuple[int, ...] = (0, 1, 2)
+    label_shift_epochs: int = 10
+    label_shift_pairs: tuple[tuple[str, str], ...] = LABEL_SHIFT_PAIRS
+    label_shift_profiles: tuple[str, ...] = ()  # names in bench.label_shift.PROFILES; empty: all
 
 
 PRESETS: dict[str, Plan] = {
@@ -61,6 +68,9 @@ PRESETS: dict[str, Plan] = {
         adapt_run_epochs=2,
         sweep_trials=4,
         sweep_epochs=1,
+        label_shift_seeds=(0,),
+        label_shift_epochs=3,
+        label_shift_pairs=(("digits", "digits"),),
     ),
     "smoke": Plan(
         mode="smoke",
@@ -80,6 +90,10 @@ PRESETS: dict[str, Plan] = {
         app_start=False,
         sweep_trials=2,
         sweep_epochs=1,
+        label_shift_seeds=(0,),
+        label_shift_epochs=1,
+        label_shift_pairs=(("digits", "digits"),),
+        label_shift_profiles=("one class 50%",),
     ),
 }
 

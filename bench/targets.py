@@ -12,6 +12,7 @@ ALIBI_RATIO_MIN = 100.0
 DIAGNOSE_MAX_S = 10.0
 ADAPT_RUN_MAX_S = 60.0
 MATMUL_FRACTION_MIN = 0.5
+LABEL_SHIFT_TV_MAX = 0.05
 
 
 def _row(target: str, measured: str, ok: bool | None, setting: str = "") -> dict[str, str]:
@@ -111,6 +112,24 @@ def matmul_fraction(mmd: dict[str, Any]) -> dict[str, str]:
     return _row(title, measured, worst >= MATMUL_FRACTION_MIN)
 
 
+def label_shift_tv(ls: dict[str, Any]) -> dict[str, str]:
+    """BBSE and EM within TV 0.05 of the true class proportions on every imbalanced digits target
+    (means over seeds; digits half -> targets from the other half)."""
+    title = "BBSE / EM priors within TV ≤ 0.05 of the truth on imbalanced digits targets"
+    rows = [
+        r
+        for r in ls.get("rows", [])
+        if (r["source"], r["target"]) == ("digits", "digits") and not r["profile"].startswith("balanced")
+    ]
+    if not rows:
+        return _row(title, "not run", None)
+    worst = {key: max(r[key] for r in rows) for key in ("em_tv_to_truth", "bbse_tv_to_truth")}
+    em, bbse = worst["em_tv_to_truth"], worst["bbse_tv_to_truth"]
+    measured = f"worst of {len(rows)} targets: EM {em:.3f}, BBSE {bbse:.3f}"
+    setting = f"{len(ls['seeds'])} seed(s), {ls['epochs']} epochs"
+    return _row(title, measured, max(worst.values()) <= LABEL_SHIFT_TV_MAX, setting)
+
+
 def judge(results: dict[str, Any]) -> list[dict[str, str]]:
     """Every target's row, in the issue's order."""
     accuracy, mmd = results.get("accuracy", {}), results.get("mmd_speed", {})
@@ -121,4 +140,5 @@ def judge(results: dict[str, Any]) -> list[dict[str, str]]:
         diagnose_time(results.get("diagnose", {})),
         adapt_run_time(results.get("adapt_run", {})),
         matmul_fraction(mmd),
+        label_shift_tv(results.get("label_shift", {})),
     ]

@@ -2,8 +2,9 @@
 
 :func:`diagnose` measures the gap of a harmonised source/target pair with
 :func:`tlcore.metrics.gap.measure_gap` (the same function and :class:`~tlcore.metrics.gap.GapSettings`
-every run's gap before / after uses), adds the per-class gaps, label shift and a UMAP projection,
-times each step, and returns a :class:`GapReport`; :func:`gap_level` and :func:`describe_gap` put
+every run's gap before / after uses), adds the per-class gaps, label shift, the target's novel share
+(:func:`tlcore.explain.coverage.novelty`) and a UMAP projection, times each step, and returns a
+:class:`GapReport`; :func:`gap_level` and :func:`describe_gap` put
 it in plain words (the app's gap cards, the CLI's summary).
 """
 
@@ -22,6 +23,7 @@ from torch import nn
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.explain.coverage import Novelty, NoveltySettings, novelty
 from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projection
 from tlcore.metrics import class_conditional_mmd, label_shift
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
@@ -33,13 +35,22 @@ SIGNIFICANCE = 0.05  # p-value at or above it: "none"
 PAD_SMALL, PAD_MODERATE = 0.5, 1.5  # proxy A-distance below them: "small", "moderate"; else "large"
 
 # Share of the total time each step usually takes (drives the progress fraction only).
-_STEPS = {"features": 0.1, "mmd": 0.25, "coral": 0.02, "a_distance": 0.13, "per_class": 0.1, "umap": 0.4}
+_STEPS = {
+    "features": 0.1,
+    "mmd": 0.25,
+    "coral": 0.02,
+    "a_distance": 0.13,
+    "per_class": 0.1,
+    "novelty": 0.05,
+    "umap": 0.35,
+}
 _LABELS = {
     "features": "features",
     "mmd": "MMD² permutation test ({n} permutations)",
     "coral": "CORAL and mean distances",
     "a_distance": "proxy A-distance",
     "per_class": "per-class gaps",
+    "novelty": "target samples without source neighbours",
     "umap": "UMAP projection",
 }
 
@@ -52,8 +63,9 @@ class GapReport:
     also drives the PCA and the UMAP). ``per_class`` holds one dict per class (see
     :class:`tlcore.metrics.ClassGap`, same bandwidth as ``gap``) computed with ``per_class_labels``
     target labels, or is empty with the reason in ``per_class_note``. ``target_foreignness[i]`` is the
-    held-out domain classifier's p(target | x) for target sample ``i``; ``seconds`` times each step
-    and ``total``.
+    held-out domain classifier's p(target | x) for target sample ``i``; ``novelty`` the share of the
+    target without source neighbours in the same features (:class:`~tlcore.explain.coverage.Novelty`;
+    None in a report read back by :meth:`from_dict`); ``seconds`` times each step and ``total``.
     """
 
     source: str
@@ -69,16 +81,18 @@ class GapReport:
     seconds: dict[str, float]
     target_foreignness: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
     umap: UMAPResult | None = None
+    novelty: Novelty | None = None
 
     def to_dict(self, include_umap: bool = True, include_scores: bool = False) -> dict[str, Any]:
         """JSON-safe dict (plain numbers, lists, strings) with ``gap_level``; UMAP coordinates and
         scores optional."""
-        skip = ("settings", "gap", "umap", "target_foreignness")
+        skip = ("settings", "gap", "umap", "target_foreignness", "novelty")
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out |= {
             "settings": self.settings.to_dict(),
             "gap": self.gap.to_dict(),
             "gap_level": gap_level(self.gap),
+            "novelty": None if self.novelty is None else self.novelty.to_dict(),
         }
         if include_scores:
             out["target_foreignness"] = [round(float(s), 6) for s in self.target_foreignness]
@@ -93,9 +107,10 @@ class GapReport:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GapReport:
-        """A report from :meth:`to_dict` output, without its UMAP and scores (``umap`` None, empty
-        ``target_foreignness``); ``gap_level`` is recomputed, other unknown keys are refused."""
-        derived = {"gap_level", "umap", "target_foreignness"}
+        """A report from :meth:`to_dict` output, without its UMAP, scores and novelty (``umap`` and
+        ``novelty`` None, empty ``target_foreignness``); ``gap_level`` is recomputed, other unknown
+        keys are refused."""
+        derived = {"gap_level", "umap", "target_foreignness", "novelty"}
         known = {f.name for f in fields(cls)} - derived
         unknown = sorted(set(data) - known - derived)
         unknown += sorted(
@@ -193,6 +208,7 @@ def diagnose(
     max_umap_per_domain: int | None = 5000,
     progress: Progress | None = None,
     device: str | None = None,
+    novelty_settings: NoveltySettings | None = None,
 ) -> GapReport:
     """Measure the gap between a harmonised ``source`` and ``target`` (see :mod:`tlcore.data`).
 
@@ -200,8 +216,10 @@ def diagnose(
     :func:`tlcore.features.raw_features`) or a model returning ``(logits, features)`` (its
     penultimate layer; its predictions serve as target pseudo-labels when the target has none).
     The gap is :func:`tlcore.metrics.gap.measure_gap` under ``settings``; per-class MMD² use every
-    sample; UMAP runs on at most ``max_umap_per_domain`` samples per domain. Everything is seeded by
-    ``settings.seed``. ``progress(step, fraction)`` is called as steps start and at the end.
+    sample; UMAP runs on at most ``max_umap_per_domain`` samples per domain; the novel share uses
+    ``novelty_settings`` (default :class:`~tlcore.explain.coverage.NoveltySettings` with
+    ``settings.seed``). Everything is seeded by ``settings.seed``. ``progress(step, fraction)`` is
+    called as steps start and at the end.
     """
     if source.shape != target.shape:
         raise TLError(
@@ -250,6 +268,9 @@ def diagnose(
             per_class = [asdict(g) for g in gaps]
             shift = asdict(label_shift(source.y, yt, source.n_classes, target_labels=labels_kind))
 
+    with step("novelty"):
+        novel = novelty(Fs, Ft, novelty_settings or NoveltySettings(seed=seed), device=device)
+
     projection = None
     if umap:
         with step("umap"):
@@ -271,4 +292,5 @@ def diagnose(
         seconds=seconds,
         target_foreignness=measured.target_scores,
         umap=projection,
+        novelty=novel,
     )

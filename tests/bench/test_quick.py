@@ -30,6 +30,7 @@ SECTIONS = (
     "## MMD² permutation test",
     "## Diagnose",
     "## App cold start",
+    "## Label shift",
 )
 
 
@@ -118,4 +119,6 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     assert finite(row["matmul_fraction"])
     assert finite(results["diagnose"]["first"]["seconds"]) and 0 <= results["diagnose"]["p_value"] <= 1
     assert finite(results["adapt_run"]["seconds"])
-    assert [t["status"] in ("met", "missed", "not measured") for t in results["targets"]] == [True] * 6
+    assert [t["status"] in ("met", "missed", "not measured") for t in results["targets"]] == [True] * 7
+    (row,) = results["label_shift"]["rows"]  # smoke: digits halves, one profile
+    assert row["profile"] == "one class 50%" and 0 <= row["em_tv_to_truth"] <= 1 and row["true_tv"] > 0.3

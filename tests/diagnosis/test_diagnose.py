@@ -52,7 +52,8 @@ def test_shifted_pair_report_is_complete_and_json_safe():
     assert max(report.per_class, key=lambda g: g["mmd2"])["name"] == "c"
     assert report.label_shift["tv_distance"] == 0.0
     assert report.target_foreignness.shape == (150,)
-    assert set(report.seconds) == {"features", "mmd", "coral", "a_distance", "per_class", "total"}
+    assert set(report.seconds) == {"features", "mmd", "coral", "a_distance", "per_class", "novelty", "total"}
+    assert report.novelty is not None and report.novelty.n_target == 150
     fractions = [f for _, f in steps]
     assert fractions == sorted(fractions) and steps[-1] == ("done", 1.0)
     assert [label for label, _ in steps][1:4] == [
@@ -64,6 +65,7 @@ def test_shifted_pair_report_is_complete_and_json_safe():
     for key in ("mmd2", "p_value", "coral", "a_distance", "n_source", "n_target"):
         assert key in payload["gap"]
     assert {"per_class", "seconds", "settings", "gap_level"} <= set(payload)
+    assert payload["novelty"]["share"] == report.novelty.share and "target_distance" not in payload["novelty"]
     assert len(payload["target_foreignness"]) == 150 and "umap" not in payload
 
 
@@ -85,8 +87,8 @@ def test_report_round_trips_through_its_dict_without_umap_and_scores():
     again = GapReport.from_dict(payload)
     assert again.gap == report.gap and again.settings == report.settings
     assert again.per_class == report.per_class and again.seconds == report.seconds
-    assert again.umap is None and len(again.target_foreignness) == 0
-    without_scores = {k: v for k, v in payload.items() if k != "target_foreignness"}
+    assert again.umap is None and len(again.target_foreignness) == 0 and again.novelty is None
+    without_scores = {k: v for k, v in payload.items() if k != "target_foreignness"} | {"novelty": None}
     assert json.loads(json.dumps(again.to_dict())) == without_scores
     with pytest.raises(TLError, match="unknown gap report keys: extra"):
         GapReport.from_dict({**payload, "extra": 1})

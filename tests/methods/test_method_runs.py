@@ -55,12 +55,13 @@ def test_registry_lists_every_family_with_defaults():
         "dann",
         "im",
         "pseudo_label",
+        "prior_correction",
     }
     assert {s.family for s in specs} == FAMILIES
     for spec in specs:
         row = spec.describe()
         json.dumps(row)
-        assert row["description"] and row["kind"] in ("baseline", "stage", "weights", "term")
+        assert row["description"] and row["kind"] in ("baseline", "stage", "weights", "term", "transform")
         if spec.kind == "term":
             assert next(iter(row["params"])) == "weight"
 

@@ -72,6 +72,7 @@ def test_choice_parameters_are_literals_validated_and_described():
         "finetune": {"mode": ["head", "all"]},
         "domain_weights": {"features": ["model", "raw"]},
         "kmm": {"features": ["model", "raw"]},
+        "prior_correction": {"estimator": ["em", "bbse"]},
     }
     for spec in list_methods():  # no free-text string parameter is left
         strings = {key for key, value in spec.defaults().items() if isinstance(value, str)}

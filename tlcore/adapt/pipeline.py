@@ -12,6 +12,8 @@
    baseline; a ``stage`` builds the model itself (``finetune`` and ``coral`` from a copy of the
    baseline); otherwise a fresh model, initialised exactly like the baseline, trains on source +
    unlabelled target batches with the loss terms and the source weights computed on the baseline.
+   Then each ``transform`` (e.g. ``prior_correction``), in the order written, changes a copy of
+   the trained model.
 4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies, confusion, gap, UMAP and the label-free
    validators before/after (:class:`~tlcore.selection.scores.RunValidators`), plus both models'
    target probabilities (:class:`~tlcore.selection.predictions.TargetPredictions`, the run's
@@ -43,7 +45,15 @@ from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
 from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext, check_combination
-from tlcore.methods.registry import Configured, MethodSpec, StageBuilder, TermBuilder, WeightsBuilder
+from tlcore.methods.context import TransformContext
+from tlcore.methods.registry import (
+    Configured,
+    MethodSpec,
+    StageBuilder,
+    TermBuilder,
+    TransformBuilder,
+    WeightsBuilder,
+)
 from tlcore.metrics.gap import Gap
 from tlcore.models import Classifier, build_model
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
@@ -153,9 +163,10 @@ class _Run:
     def adapt(
         self, specs: list[MethodSpec], params: dict[str, Configured], baseline: Classifier
     ) -> StageOutcome:
-        first = specs[0]
-        if first.builder is None:
+        specs = [s for s in specs if not isinstance(s.builder, TransformBuilder)]  # applied later
+        if not specs or specs[0].builder is None:
             return StageOutcome(baseline)
+        first = specs[0]
         self.stage_event("adapt", SPANS["adapt"][0], f"adapting with {self.cfg.method_label}")
         if isinstance(first.builder, StageBuilder):
             ctx = StageContext(
@@ -184,6 +195,26 @@ class _Run:
             model, self.pair.source_train, self.pair.unlabelled_target, terms=terms, source_weights=weights
         )
         return StageOutcome(model, history, info)
+
+    def transform(
+        self, specs: list[MethodSpec], params: dict[str, Configured], model: Classifier
+    ) -> tuple[Classifier, dict[str, Any]]:
+        """The transforms among ``specs`` applied in order, each to a copy of the model so far."""
+        info: dict[str, Any] = {}
+        for spec in specs:
+            if isinstance(spec.builder, TransformBuilder):
+                self.stage_event("adapt", SPANS["adapt"][1], f"applying {spec.name}")
+                ctx = TransformContext(
+                    model=copy.deepcopy(model),
+                    source=self.pair.source_train,
+                    source_val=self.pair.source_val,
+                    target=self.pair.unlabelled_target,
+                    seed=self.cfg.seed,
+                    device=self.cfg.device,
+                )
+                outcome = spec.builder.build(params[spec.name].params, ctx)
+                model, info[spec.name] = outcome.model, outcome.info
+        return model, info
 
     def _terms(self, specs: list[MethodSpec], params: dict[str, Configured], ctx: TermContext) -> list[Term]:
         """The weighted loss terms, each objective built under its own seed."""
@@ -314,8 +345,14 @@ def run_adaptation(
         if status in ("cancelled", "failed"):
             return finish(status, f"adapt: {reason}")
 
+    model = outcome.model
+    if any(isinstance(s.builder, TransformBuilder) for s in specs):
+        t0 = time.perf_counter()
+        model, result.info["transforms"] = run.transform(specs, params, model)
+        timings["transform"] = time.perf_counter() - t0
+
     t0 = time.perf_counter()
     run.stage_event("evaluate", SPANS["adapt"][1], "scoring, measuring the gap, projecting with UMAP")
-    _evaluate(result, run, baseline, outcome.model)
+    _evaluate(result, run, baseline, model)
     timings["evaluate"] = time.perf_counter() - t0
     return finish(status, reason)

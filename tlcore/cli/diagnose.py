@@ -3,6 +3,13 @@
 ``--features run:ID --held-out`` measures a run's model on the held-out splits the run was scored
 on, with the run's seed and the default gap settings: it prints the run's stored ``gap_after``
 (``baseline:ID``: its source-only baseline from the workspace cache, and ``gap_before``).
+
+Beside the gap: the target's novel share (in the same features), and the target's class
+proportions estimated without its labels (BBSE and EM) by the pair's source-only model: the
+baseline named by ``--features baseline:ID``, the model of a ``source_only`` run named by
+``--features run:ID`` (another run's: its baseline), else the pair's cached baseline (of the default
+settings, or of a finished run on the pair). Without one it prints the ``adapt`` command that trains
+it.
 """
 
 from __future__ import annotations
@@ -16,11 +23,20 @@ from torch import nn
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
+from tlcore.adapt.source_model import (
+    SOURCE_ONLY,
+    NeedsSourceOnlyModel,
+    SourceOnlyModel,
+    find_source_only_model,
+    label_shift_of,
+    source_only_config,
+)
 from tlcore.cli.output import ProgressBar, print_json
-from tlcore.data import Domain, harmonise, load_domain
+from tlcore.data import Domain, harmonise, load_domain, parse_spec
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
 from tlcore.errors import TLError
+from tlcore.explain.label_shift import LabelShiftEstimate
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -153,6 +169,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         n_permutations=args.permutations, max_test_samples=args.max_test_samples, seed=seed
     )
     source, target = _pair(args, features, workspace)
+    model = source_only_model(features, args, workspace)
     bar = ProgressBar("diagnose", enabled=not args.json)
     try:
         report = diagnose(
@@ -168,12 +185,14 @@ def diagnose_command(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
+    shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
     if args.json:
-        print_json(report.to_dict())
+        print_json(report.to_dict() | {"label_shift_estimate": shift.to_dict()})
         return 0
     lines = format_report(report)
     if args.held_out:
         lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
+    lines += ["", *label_shift_lines(shift)]
     print("\n".join(line.rstrip() for line in lines))
     return 0
 
@@ -212,6 +231,14 @@ def format_report(report: GapReport) -> list[str]:
             f"  {'label shift (TV)':<18}{report.label_shift['tv_distance']:<12.3f}"
             f"{report.per_class_labels} target labels"
         )
+    if report.novelty is not None:
+        novel = report.novelty
+        share = f"{100 * novel.share:.1f}%"
+        lines.append(
+            f"  {'novel target':<18}{share:<12}{novel.n_novel} of {novel.n_target} samples beyond the "
+            f"source's {100 * novel.settings.quantile:g}th-percentile neighbour distance "
+            f"({100 * novel.expected_share:.1f}% by chance, p = {novel.p_value:.3g})"
+        )
     lines.append("")
     if report.per_class:
         lines.append(f"  {'class':<18}{'MMD²':<12}{'source':>8}{'target':>8}")
@@ -222,5 +249,76 @@ def format_report(report: GapReport) -> list[str]:
     else:
         lines.append(f"  per-class gaps skipped: {report.per_class_note}")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
-    lines += ["", describe_gap(report), f"time: {report.seconds['total']:.1f} s ({steps})"]
+    lines += ["", describe_gap(report)]
+    lines += [report.novelty.describe()] if report.novelty is not None else []
+    lines += [f"time: {report.seconds['total']:.1f} s ({steps})"]
     return lines
+
+
+def _canonical(spec: str) -> str:
+    return str(parse_spec(spec))
+
+
+def source_only_model(
+    features: FeatureSpace, args: argparse.Namespace, workspace: Workspace
+) -> SourceOnlyModel | NeedsSourceOnlyModel:
+    """The source-only model for the label-shift estimate (see the module docstring); a model of
+    another source than the pair's is refused."""
+    config = features.config
+    if config is not None and args.held_out:
+        source, target = config.source, config.target
+    else:
+        source, target = args.source, args.target
+    if config is not None and isinstance(features.space, nn.Module):
+        if _canonical(config.source) != _canonical(source):
+            raise TLError(
+                f"the model of run {features.run_id} was trained on {config.source}, not on {source}: "
+                "its class proportions cannot be read on this pair"
+            )
+        if features.kind == "baseline" or config.methods == SOURCE_ONLY:
+            where = "baseline cache" if features.kind == "baseline" else f"run {features.run_id}"
+            return SourceOnlyModel(features.space, source_only_config(config), where)
+        return find_source_only_model(config, workspace)
+    pair = (_canonical(source), _canonical(target))
+    candidates = []
+    for record in RunStore(workspace).list(status="done"):
+        try:
+            candidate = AdaptConfig.from_dict(record.config)
+            if (_canonical(candidate.source), _canonical(candidate.target)) == pair:
+                candidates.append(candidate)
+        except TLError:  # a run of an older version, or with a spec no longer valid
+            continue
+    return find_source_only_model(AdaptConfig(source=source, target=target), workspace, candidates)
+
+
+def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[str]:
+    """The class proportions table (source, EM and BBSE estimates with bands, true when known)."""
+    if isinstance(shift, NeedsSourceOnlyModel):
+        return [f"label shift: not estimated: {shift.message}"]
+    level = f"{100 * shift.settings.level:.0f}%"
+    true = shift.true_prior is not None
+    lines = [
+        f"class proportions of the target, estimated without its labels ({level} bands, "
+        f"{shift.n_source_val} source validation and {shift.n_target} target samples):",
+        f"  {'class':<12}{'source':>8}{'EM':>8}{'band':>15}{'BBSE':>8}{'band':>15}"
+        + (f"{'true':>8}" if true else ""),
+    ]
+    for i, name in enumerate(shift.classes):
+        row = f"  {name:<12}{100 * shift.source_prior[i]:>7.1f}%"
+        for estimate in (shift.em, shift.bbse):
+            band = (
+                ""
+                if estimate.low is None or estimate.high is None
+                else f"{100 * estimate.low[i]:.1f}-{100 * estimate.high[i]:.1f}"
+            )
+            row += f"{100 * estimate.priors[i]:>7.1f}%{band:>15}"
+        if shift.true_prior is not None:
+            row += f"{100 * shift.true_prior[i]:>7.1f}%"
+        lines.append(row)
+    tv = f"  {'TV to source':<12}{'':>8}{shift.em.tv:>8.3f}{'':>15}{shift.bbse.tv:>8.3f}"
+    lines.append(tv)
+    if shift.em.tv_to_truth is not None and shift.bbse.tv_to_truth is not None:
+        lines.append(
+            f"  {'TV to true':<12}{'':>8}{shift.em.tv_to_truth:>8.3f}{'':>15}{shift.bbse.tv_to_truth:>8.3f}"
+        )
+    return [*lines, shift.describe()]

@@ -21,16 +21,17 @@ def methods_command(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"methods": rows})
         return 0
-    print(f"{'name':<16} {'family':<16} {'kind':<8} description")
+    print(f"{'name':<16} {'family':<16} {'kind':<10} description")
     for row in rows:
-        print(f"{row['name']:<16} {row['family']:<16} {row['kind']:<8} {row['description']}")
+        print(f"{row['name']:<16} {row['family']:<16} {row['kind']:<10} {row['description']}")
         if row["params"]:
             choices = row["choices"]
             params = ", ".join(
                 f"{k}={v}" + (f" [{'|'.join(choices[k])}]" if k in choices else "")
                 for k, v in row["params"].items()
             )
-            print(f"{'':<42} params: {params}")
+            print(f"{'':<44} params: {params}")
     print("\ncombine with '+': [one weighting method] + any loss terms, e.g. deep_coral+im;")
-    print("baselines and stages (kind 'baseline' / 'stage') run alone.")
+    print("baselines and stages (kind 'baseline' / 'stage') run alone;")
+    print("transforms come last and change the trained model, e.g. source_only+prior_correction.")
     return 0

@@ -1,7 +1,8 @@
 """Adaptation methods: one module per method, registered by name (see :mod:`.registry`).
 
 Importing this package registers every method; :func:`list_methods` lists them by family: baselines,
-model-based, instance-based, feature-based, self-training.
+model-based, instance-based, feature-based, self-training. Kinds (how the pipeline uses a method):
+baseline, stage, weights, term and transform (after training, e.g. ``prior_correction``).
 """
 
 from tlcore.methods import (  # noqa: F401 - imported to register the methods
@@ -14,9 +15,17 @@ from tlcore.methods import (  # noqa: F401 - imported to register the methods
     finetune,
     im,
     kmm,
+    prior_correction,
     pseudo_label,
 )
-from tlcore.methods.context import StageContext, StageOutcome, TermContext, WeightsContext
+from tlcore.methods.context import (
+    StageContext,
+    StageOutcome,
+    TermContext,
+    TransformContext,
+    TransformOutcome,
+    WeightsContext,
+)
 from tlcore.methods.registry import (
     Configured,
     MethodSpec,
@@ -32,6 +41,8 @@ __all__ = [
     "StageContext",
     "StageOutcome",
     "TermContext",
+    "TransformContext",
+    "TransformOutcome",
     "WeightsContext",
     "check_combination",
     "get_method",

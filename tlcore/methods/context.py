@@ -1,8 +1,9 @@
 """What the pipeline hands a method's ``build``, per kind (see :mod:`tlcore.methods.registry`).
 
-Target labels: :class:`WeightsContext` and :class:`TermContext` carry none. :class:`StageContext`
-carries the target *train* split with its labels (when it has them) because ``target_only`` and
-``finetune`` are defined by using them; the target test split never reaches a method.
+Target labels: :class:`WeightsContext`, :class:`TermContext` and :class:`TransformContext` carry
+none. :class:`StageContext` carries the target *train* split with its labels (when it has them)
+because ``target_only`` and ``finetune`` are defined by using them; the target test split never
+reaches a method.
 """
 
 from __future__ import annotations
@@ -113,4 +114,25 @@ class StageOutcome:
 
     model: Classifier
     history: History | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransformContext:
+    """What a post-training transform sees: a copy of the trained model (free to modify) and the
+    run's splits, the target's without labels."""
+
+    model: Classifier  # a copy of the model the earlier methods produced
+    source: Domain  # labelled source train split
+    source_val: Domain  # labelled source validation split
+    target: Domain  # unlabelled target train split
+    seed: int
+    device: str | None
+
+
+@dataclass
+class TransformOutcome:
+    """The transformed model and the numbers worth keeping in the run's ``info``."""
+
+    model: Classifier
     info: dict[str, Any] = field(default_factory=dict)

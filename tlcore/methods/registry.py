@@ -1,6 +1,6 @@
 """The method registry: one :class:`MethodSpec` per adaptation method, registered by name.
 
-Every method is one of four kinds, which decides how the pipeline uses it:
+Every method is one of five kinds, which decides how the pipeline uses it:
 
 =========  ====================================================================================
 kind       what the method contributes to the "adapt" stage
@@ -12,13 +12,17 @@ weights    per-sample source weights for the weighted source loss (``domain_weig
            at most one per run
 term       a loss term ``weight * objective(StepInputs)`` added to the source loss
            (``deep_coral``, ``dan``, ``dann``, ``im``, ``pseudo_label``); any number, each once
+transform  a post-training change of the trained model, applied after the adapt stage and before
+           the evaluation, in the order written (``prior_correction``); any number, each once
 =========  ====================================================================================
 
 A run's methods compose as ``[weights] + term + term ...`` (CLI ``deep_coral+im``), or are a single
-baseline or stage; :func:`check_combination` refuses anything else with a :class:`TLError`.
-Each kind registers through its own decorator (:func:`register_term`, :func:`register_weights`,
-:func:`register_stage`), typed by its builder protocol, so a builder of the wrong shape is a type
-error. Hyper-parameters live in one dataclass per method; a term's loss weight is the registry's,
+baseline or stage, followed by any transforms (``source_only+prior_correction``,
+``deep_coral+im+prior_correction``; transforms alone transform the source-only baseline);
+:func:`check_combination` refuses anything else with a :class:`TLError`. Each kind registers
+through its own decorator (:func:`register_term`, :func:`register_weights`, :func:`register_stage`,
+:func:`register_transform`), typed by its builder protocol, so a builder of the wrong shape is a
+type error. Hyper-parameters live in one dataclass per method; a term's loss weight is the registry's,
 not the dataclass's (registered default, overridable as ``params[name]["weight"]``).
 :meth:`MethodSpec.parse_params` turns ``AdaptConfig.params[name]`` into a :class:`Configured`
 (strings from the CLI are converted to the field's type; ``Literal`` fields are choices).
@@ -34,11 +38,18 @@ from typing import Any, Literal, Protocol, TypeVar, get_args, get_origin, get_ty
 import torch
 
 from tlcore.errors import TLError
-from tlcore.methods.context import StageContext, StageOutcome, TermContext, WeightsContext
+from tlcore.methods.context import (
+    StageContext,
+    StageOutcome,
+    TermContext,
+    TransformContext,
+    TransformOutcome,
+    WeightsContext,
+)
 from tlcore.training import Objective
 
 Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
-Kind = Literal["baseline", "stage", "weights", "term"]
+Kind = Literal["baseline", "stage", "weights", "term", "transform"]
 Param = float | int | str | bool
 WEIGHT = "weight"  # the registry-level parameter of every term
 
@@ -69,6 +80,12 @@ class StageBuild(Protocol[P_contra]):
     def __call__(self, params: P_contra, ctx: StageContext, /) -> StageOutcome: ...
 
 
+class TransformBuild(Protocol[P_contra]):
+    """Transforms the trained model after training (the model in ``ctx`` is a copy)."""
+
+    def __call__(self, params: P_contra, ctx: TransformContext, /) -> TransformOutcome: ...
+
+
 @dataclass(frozen=True)
 class TermBuilder:
     build: TermBuild[Any]
@@ -85,8 +102,18 @@ class StageBuilder:
     build: StageBuild[Any]
 
 
-Builder = TermBuilder | WeightsBuilder | StageBuilder
-KINDS: dict[type[Builder], Kind] = {TermBuilder: "term", WeightsBuilder: "weights", StageBuilder: "stage"}
+@dataclass(frozen=True)
+class TransformBuilder:
+    build: TransformBuild[Any]
+
+
+Builder = TermBuilder | WeightsBuilder | StageBuilder | TransformBuilder
+KINDS: dict[type[Builder], Kind] = {
+    TermBuilder: "term",
+    WeightsBuilder: "weights",
+    StageBuilder: "stage",
+    TransformBuilder: "transform",
+}
 
 
 @dataclass(frozen=True)
@@ -227,6 +254,18 @@ def register_stage(
     return decorate
 
 
+def register_transform(
+    name: str, *, family: Family, description: str, params: type[P]
+) -> Callable[[TransformBuild[P]], TransformBuild[P]]:
+    """Decorator registering a post-training transform of the trained model."""
+
+    def decorate(build: TransformBuild[P]) -> TransformBuild[P]:
+        add_method(MethodSpec(name, family, description, params, TransformBuilder(build)))
+        return build
+
+    return decorate
+
+
 def get_method(name: str) -> MethodSpec:
     try:
         return _REGISTRY[name]
@@ -267,12 +306,20 @@ def check_combination(names: Sequence[str]) -> list[MethodSpec]:
     specs = [get_method(n) for n in names]
     if len(set(names)) != len(names):
         raise TLError(f"a method appears twice in {'+'.join(names)}")
-    if len(specs) > 1:
-        alone = [s.name for s in specs if s.kind in ("baseline", "stage")]
+    transforms = [i for i, s in enumerate(specs) if s.kind == "transform"]
+    if transforms and transforms[0] < len(specs) - len(transforms):
+        later = next(s.name for s in specs[transforms[0] :] if s.kind != "transform")
+        raise TLError(
+            f"{specs[transforms[0]].name} transforms the trained model: write it after {later} "
+            "(transforms come last)"
+        )
+    trained = [s for s in specs if s.kind != "transform"]
+    if len(trained) > 1:
+        alone = [s.name for s in trained if s.kind in ("baseline", "stage")]
         if alone:
             raise TLError(
                 f"{alone[0]} ({get_method(alone[0]).kind}) must run alone; it cannot be combined with "
-                f"{'+'.join(n for n in names if n != alone[0])}"
+                f"{'+'.join(s.name for s in trained if s.name != alone[0])}"
             )
         weights = [s.name for s in specs if s.kind == "weights"]
         if len(weights) > 1:

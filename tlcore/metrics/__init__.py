@@ -21,7 +21,7 @@ from tlcore.metrics.mmd import (
     mmd_permutation_test,
     permutation_statistics,
 )
-from tlcore.metrics.per_class import ClassGap, LabelShift, class_conditional_mmd, label_shift
+from tlcore.metrics.per_class import ClassGap, LabelShift, class_conditional_mmd, label_shift, total_variation
 
 __all__ = [
     "ADistanceResult",
@@ -46,4 +46,5 @@ __all__ = [
     "proxy_a_distance",
     "resolve_bandwidths",
     "sq_distances",
+    "total_variation",
 ]

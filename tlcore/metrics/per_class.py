@@ -72,6 +72,11 @@ def class_conditional_mmd(
     return gaps
 
 
+def total_variation(p: torch.Tensor, q: torch.Tensor) -> float:
+    """Total variation ``0.5 sum_c |p(c) - q(c)|`` between two class distributions (0 to 1)."""
+    return float(0.5 * (p.double() - q.double()).abs().sum())
+
+
 def label_shift(
     ys: torch.Tensor, yt: torch.Tensor, n_classes: int, target_labels: TargetLabels = "true"
 ) -> LabelShift:
@@ -83,6 +88,6 @@ def label_shift(
     return LabelShift(
         source_prior=tuple(p_s.tolist()),
         target_prior=tuple(p_t.tolist()),
-        tv_distance=float(0.5 * (p_s - p_t).abs().sum()),
+        tv_distance=total_variation(p_s, p_t),
         target_labels=target_labels,
     )

@@ -1,0 +1,125 @@
+"""The pair's source-only model and its label-shift estimate, through the engine API and ``diagnose``:
+without a model it says how to get one; with one (a cached baseline, a source_only run, or a run's
+baseline) it estimates the target's class proportions. The pair is a vector upload (non-image)."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.source_model import (
+    NeedsSourceOnlyModel,
+    SourceOnlyModel,
+    find_source_only_model,
+    label_shift_of,
+    source_only_command,
+)
+from tlcore.cli import main
+from tlcore.data import save_upload
+from tlcore.runs import jobs
+from tlcore.workspace import Workspace
+
+TARGET_PRIOR = (0.6, 0.3, 0.1)
+
+
+def _npz(X: np.ndarray, y: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, X=X.astype(np.float32), y=y.astype(np.int64))
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory) -> tuple[Workspace, str, str]:
+    """Three separated Gaussian classes in 5-D, balanced source, target in proportions 0.6/0.3/0.1."""
+    rng = np.random.default_rng(1)
+    centres = 3.0 * np.eye(3, 5)
+    ys, yt = np.arange(600) % 3, rng.choice(3, size=600, p=TARGET_PRIOR)
+    Xs, Xt = centres[ys] + rng.normal(size=(600, 5)), centres[yt] + rng.normal(size=(600, 5))
+    workspace = Workspace.resolve(tmp_path_factory.mktemp("label_shift_cli"))
+    source = save_upload(workspace, "src.npz", _npz(Xs, ys))
+    target = save_upload(workspace, "tgt.npz", _npz(Xt, yt))
+    return workspace, f"upload:{source}", f"upload:{target}"
+
+
+def _diagnose(workspace: Workspace, capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), "diagnose", *argv, "--permutations", "50", "--no-umap"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_command_to_train_a_source_only_model():
+    assert source_only_command(AdaptConfig(source="mnist5k", target="digits")) == (
+        "python -m tlcore adapt --source mnist5k --target digits --method source_only"
+    )
+    config = AdaptConfig(source="upload:a b.npz", target="digits:n=300", epochs=2, augment=False, seed=4)
+    assert source_only_command(config) == (
+        "python -m tlcore adapt --source 'upload:a b.npz' --target digits:n=300 --method source_only "
+        "--epochs 2 --seed 4 --no-augment"
+    )
+
+
+def test_without_a_model_the_estimate_says_how_to_get_one(pair, capsys):
+    workspace, source, target = pair
+    needed = find_source_only_model(AdaptConfig(source=source, target=target), workspace)
+    assert isinstance(needed, NeedsSourceOnlyModel)
+    command = f"python -m tlcore adapt --source {source} --target {target} --method source_only"
+    assert needed.command == command and needed.config.methods == ("source_only",)
+    assert needed.message.endswith(f"train one with: {command}")
+    code, out, _ = _diagnose(workspace, capsys, "--source", source, "--target", target)
+    assert code == 0 and f"label shift: not estimated: no source-only model of {source}" in out
+    code, out, _ = _diagnose(workspace, capsys, "--source", source, "--target", target, "--json")
+    payload = json.loads(out)["label_shift_estimate"]
+    assert code == 0 and payload["needs_source_only_model"] and payload["command"] == command
+
+
+@pytest.fixture(scope="module")
+def trained(pair) -> tuple[Workspace, str, str, str]:
+    """A source_only run of the pair with a non-default budget (its baseline is cached under its key)."""
+    workspace, source, target = pair
+    record = jobs.run_inline(workspace, AdaptConfig(source=source, target=target, epochs=3))
+    assert record.status == "done", record.error
+    return workspace, source, target, record.id
+
+
+def test_a_cached_baseline_estimates_the_target_proportions(trained):
+    workspace, source, target, _ = trained
+    default = AdaptConfig(source=source, target=target)
+    assert isinstance(find_source_only_model(default, workspace), NeedsSourceOnlyModel)  # other budget
+    found = find_source_only_model(default, workspace, [AdaptConfig(source=source, target=target, epochs=3)])
+    assert isinstance(found, SourceOnlyModel) and found.origin == "baseline cache"
+    estimate = label_shift_of(found, workspace)
+    assert estimate.n_target == 600 and estimate.n_source_val == 120  # every target sample; 20% of 600
+    assert estimate.true_prior is not None and estimate.level == "large" and estimate.consistent
+    assert estimate.em.tv_to_truth < 0.06 and estimate.bbse.tv_to_truth < 0.06
+    assert estimate.em.priors[0] > 0.5 > estimate.source_prior[0]
+
+
+def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys):
+    workspace, source, target, run_id = trained
+    code, out, err = _diagnose(workspace, capsys, "--source", source, "--target", target, "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    estimate = payload["label_shift_estimate"]
+    assert estimate["headline"] == "em" and estimate["level"] == "large"
+    assert estimate["true_prior"] == pytest.approx(payload["label_shift"]["target_prior"])
+    assert estimate["em"]["tv_to_truth"] < 0.06 and len(estimate["em"]["low"]) == 3
+    assert payload["novelty"]["n_target"] == 600 and payload["novelty"]["level"] == "covered"
+    for features in (f"run:{run_id}", f"baseline:{run_id}"):  # the run's own model: the same estimate
+        code, out, _ = _diagnose(
+            workspace, capsys, "--source", source, "--target", target, "--json", "--features", features
+        )
+        assert code == 0 and json.loads(out)["label_shift_estimate"] == estimate
+    code, out, _ = _diagnose(workspace, capsys, "--source", source, "--target", target)
+    assert code == 0 and "class proportions of the target, estimated without its labels" in out
+    assert "TV to true" in out and "Large label shift" in out and "The source covers the target" in out
+
+
+def test_a_model_of_another_source_is_refused(trained, capsys):
+    workspace, _, target, run_id = trained
+    code, out, err = _diagnose(
+        workspace, capsys, "--source", target, "--target", target, "--features", f"run:{run_id}"
+    )
+    assert (code, out) == (2, "") and "was trained on upload:src.npz" in err
+    assert len(err.strip().splitlines()) == 1

@@ -1,0 +1,153 @@
+"""The source-only model of a pair, and what it says about the target's labels.
+
+Estimating label shift (:mod:`tlcore.explain.label_shift`) needs a model trained on the source
+only and the source validation split it never saw. Every run trains that model first (its
+baseline) and keeps it in the workspace's :class:`~tlcore.adapt.cache.BaselineCache`, keyed by the
+run's config; :func:`find_source_only_model` looks there for a pair's, and when there is none
+returns :class:`NeedsSourceOnlyModel`, which says how to get one (the exact ``adapt`` command, and
+the config the app's button launches) instead of failing. :func:`label_shift_of` then estimates
+the target's class proportions with it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import torch
+
+from tlcore.adapt.cache import BaselineCache, baseline_key
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import load_run_pair
+from tlcore.data.domain import Domain
+from tlcore.device import pick_device
+from tlcore.errors import TLError
+from tlcore.explain.label_shift import (
+    LabelShiftEstimate,
+    LabelShiftSettings,
+    estimate_label_shift,
+)
+from tlcore.explain.priors import class_prior
+from tlcore.features import model_outputs
+from tlcore.models import Classifier
+from tlcore.workspace import Workspace
+
+SOURCE_ONLY = ("source_only",)
+_FLAGS = {
+    "epochs": "--epochs",
+    "seed": "--seed",
+    "model": "--model",
+    "batch_size": "--batch-size",
+    "lr": "--lr",
+}
+
+
+@dataclass(frozen=True)
+class SourceOnlyModel:
+    """A model trained on the source only; ``config`` is the run config it is the baseline of (its
+    pair, seed and splits), ``origin`` where it was found (``baseline cache`` or ``run ID``)."""
+
+    model: Classifier
+    config: AdaptConfig
+    origin: str
+
+
+@dataclass(frozen=True)
+class NeedsSourceOnlyModel:
+    """No source-only model of the pair in the workspace yet: ``command`` trains one (and so does
+    launching ``config``); ``reason`` says what was looked for."""
+
+    source: str
+    target: str
+    config: AdaptConfig
+    reason: str
+
+    @property
+    def command(self) -> str:
+        return source_only_command(self.config)
+
+    @property
+    def message(self) -> str:
+        return f"{self.reason}; train one with: {self.command}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "needs_source_only_model": True,
+            "source": self.source,
+            "target": self.target,
+            "reason": self.reason,
+            "command": self.command,
+            "config": self.config.to_dict(),
+            "message": self.message,
+        }
+
+
+def source_only_config(config: AdaptConfig) -> AdaptConfig:
+    """``config`` as a plain ``source_only`` run: same pair, budget and seed, so the same baseline."""
+    return replace(config, methods=SOURCE_ONLY, params={}, target_labels=0)
+
+
+def source_only_command(config: AdaptConfig) -> str:
+    """The ``python -m tlcore adapt`` command that trains ``config``'s baseline (as a source_only run)."""
+    defaults = AdaptConfig.defaults()
+    words = ["python", "-m", "tlcore", "adapt", "--source", config.source, "--target", config.target]
+    words += ["--method", "source_only"]
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if f.name in _FLAGS and value != defaults[f.name]:
+            words += [_FLAGS[f.name], str(value)]
+    if config.augment != defaults["augment"]:
+        words.append("--augment" if config.augment else "--no-augment")
+    return shlex.join(words)
+
+
+def find_source_only_model(
+    config: AdaptConfig, workspace: Workspace, candidates: Iterable[AdaptConfig] = ()
+) -> SourceOnlyModel | NeedsSourceOnlyModel:
+    """The cached baseline of ``config`` (for a pair with default settings:
+    ``AdaptConfig(source, target)``), else of the first of ``candidates`` (the configs of the same
+    pair's finished runs, newest first) that has one; else :class:`NeedsSourceOnlyModel`."""
+    cache = BaselineCache.of_workspace(workspace)
+    for candidate in (config, *candidates):
+        entry = cache.get(baseline_key(candidate, pick_device(candidate.device).type))
+        if entry is not None:
+            return SourceOnlyModel(entry.model, source_only_config(candidate), "baseline cache")
+    return NeedsSourceOnlyModel(
+        config.source,
+        config.target,
+        source_only_config(config),
+        f"no source-only model of {config.source} -> {config.target} in this workspace",
+    )
+
+
+def label_shift_of(
+    found: SourceOnlyModel,
+    workspace: Workspace | None,
+    target: Domain | None = None,
+    settings: LabelShiftSettings = LabelShiftSettings(),
+) -> LabelShiftEstimate:
+    """The target's class proportions estimated with a source-only model (BBSE and EM with bands).
+
+    The source validation split is the one of ``found.config`` (held out from the model's training);
+    ``target`` defaults to every sample of that config's target (train and test splits), else must
+    be harmonised with the source. Target labels, when present, only fill ``true_prior``.
+    """
+    pair = load_run_pair(found.config, workspace)
+    if target is None:
+        parts = (pair.target_train, pair.target_test)
+        labels = None if pair.target_train.y is None else torch.cat([p.y for p in parts if p.y is not None])
+        target = replace(pair.target_train, X=torch.cat([p.X for p in parts]), y=labels)
+    val = pair.source_val
+    if target.shape != val.shape:
+        raise TLError(f"the target's samples have shape {target.shape}, the model takes {val.shape}")
+    device = found.config.device
+    logits_val, _ = model_outputs(found.model, val.X, device=device)
+    logits_target, _ = model_outputs(found.model, target.X, device=device)
+    assert val.y is not None  # load_run_pair refuses an unlabelled source
+    same_classes = target.y is not None and target.classes == val.classes
+    truth = class_prior(target.y, val.n_classes) if same_classes and target.y is not None else None
+    return estimate_label_shift(
+        logits_val, val.y, logits_target, val.classes, settings=settings, true_target_prior=truth
+    )

@@ -1,0 +1,366 @@
+"""How the labels moved: the target's class proportions estimated without target labels.
+
+Under *label shift* the class proportions change, ``π_t(y) != π_s(y)``, while each class looks the
+same, ``p_t(x | y) = p_s(x | y)``. A classifier trained on the source still tells which class a
+sample resembles, so its outputs on the unlabelled target reveal the target's proportions: BBSE
+(Lipton et al. 2018) and EM (Saerens et al. 2002) on BCTS-calibrated outputs, see
+:mod:`tlcore.explain.priors` for their formulas.
+
+:func:`estimate_label_shift` runs both with a confidence band: a seeded bootstrap of
+``n_bootstrap`` resamples of the validation split and of the target, each re-calibrated and
+re-estimated, whose ``(1 - level) / 2`` and ``(1 + level) / 2`` percentiles bound each class's
+share and the headline "label shift" number: the total variation ``TV(π̂_t, π_s) = ½ sum_y |π̂_t(y)
+- π_s(y)|`` of the EM estimate (its band sits above 0 even without shift: resampling noise only adds
+to a distance). Both estimators are consistent under label shift; when they disagree by
+:data:`DISAGREEMENT` or more, the classes themselves look different on the target and the estimate
+says so. Degenerate inputs (a singular confusion matrix, a class never predicted, a class without
+validation samples) give a ``note``, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import torch
+from torch.nn.functional import one_hot
+
+from tlcore.data.rng import generator
+from tlcore.errors import TLError
+from tlcore.explain import priors
+from tlcore.explain.priors import Calibration
+from tlcore.metrics.per_class import total_variation
+
+Estimator = Literal["em", "bbse"]
+ShiftLevel = Literal["none", "moderate", "large"]
+HEADLINE: Estimator = "em"  # the estimator whose TV is the headline "label shift" number
+TV_MODERATE, TV_LARGE = 0.05, 0.2  # TV from the source priors at or above them: moderate / large
+DISAGREEMENT = 0.1  # TV between the EM and BBSE estimates from which the label-shift premise is doubted
+MAX_CHUNK = 2**22  # resamples x samples x classes per bootstrap chunk (32 MiB of float64)
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelShiftSettings:
+    """How :func:`estimate_label_shift` estimates: BCTS calibration for EM (``calibrate``), EM's
+    stopping rule (``tol``, ``max_iter``) and the bootstrap (``n_bootstrap`` resamples, a ``level``
+    band, ``seed``)."""
+
+    calibrate: bool = True
+    tol: float = 1e-6
+    max_iter: int = 1000
+    n_bootstrap: int = 200
+    level: float = 0.9
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_bootstrap < 0 or self.max_iter < 1:
+            raise TLError("n_bootstrap must be >= 0 and max_iter >= 1")
+        if not 0.0 < self.level < 1.0:
+            raise TLError(f"the band's level must lie strictly between 0 and 1, got {self.level}")
+        if not self.tol > 0:
+            raise TLError(f"tol must be > 0, got {self.tol}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PriorEstimate:
+    """One estimator's target priors, their band, and the total variation from the source priors
+    (``tv``, with its band) and, when target labels exist, from the true target priors.
+
+    ``low``/``high``/``tv_band`` are None without bootstrap. ``detail``: BBSE's ``sigma_min`` (the
+    smallest singular value of ``C``; Lipton et al.'s error bound grows like ``1 / sigma_min``) and
+    ``rank``; EM's ``steps`` and ``converged``.
+    """
+
+    estimator: Estimator
+    priors: tuple[float, ...]
+    tv: float
+    low: tuple[float, ...] | None = None
+    high: tuple[float, ...] | None = None
+    tv_band: tuple[float, float] | None = None
+    tv_to_truth: float | None = None
+    note: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("priors", "low", "high", "tv_band"):
+            out[key] = None if out[key] is None else list(out[key])
+        return out
+
+
+@dataclass(frozen=True)
+class LabelShiftEstimate:
+    """The target's estimated class proportions beside the source's (and the true ones when the
+    target is labelled); :attr:`tv` is the headline "label shift" number (EM's, see the module
+    docstring) and :attr:`level` its plain-words size."""
+
+    classes: tuple[str, ...]
+    source_prior: tuple[float, ...]
+    em: PriorEstimate
+    bbse: PriorEstimate
+    true_prior: tuple[float, ...] | None
+    calibration: Calibration | None
+    n_source_val: int
+    n_target: int
+    settings: LabelShiftSettings
+
+    @property
+    def headline(self) -> PriorEstimate:
+        return self.em if HEADLINE == "em" else self.bbse
+
+    @property
+    def tv(self) -> float:
+        """Total variation between the estimated target priors and the source priors."""
+        return self.headline.tv
+
+    @property
+    def disagreement(self) -> float:
+        """Total variation between the EM and the BBSE estimate."""
+        return total_variation(torch.tensor(self.em.priors), torch.tensor(self.bbse.priors))
+
+    @property
+    def consistent(self) -> bool:
+        """Whether EM and BBSE agree (:attr:`disagreement` below :data:`DISAGREEMENT`). Both are
+        consistent under label shift; when the classes themselves look different on the target
+        (covariate shift), they part ways and neither is to be trusted."""
+        return self.disagreement < DISAGREEMENT
+
+    @property
+    def level(self) -> ShiftLevel:
+        """``none`` below :data:`TV_MODERATE`, ``large`` from :data:`TV_LARGE`, else ``moderate``."""
+        return "none" if self.tv < TV_MODERATE else "large" if self.tv >= TV_LARGE else "moderate"
+
+    def describe(self) -> str:
+        """The estimate in one or two plain sentences (and the estimators' notes, if any)."""
+        head = self.headline
+        band = ""
+        if head.tv_band is not None:
+            band = f" ({100 * self.settings.level:.0f}% band {head.tv_band[0]:.2f} to {head.tv_band[1]:.2f})"
+        if self.level == "none":
+            text = (
+                "No label shift to speak of: the target's estimated class proportions are within total "
+                f"variation {head.tv:.2f}{band} of the source's."
+            )
+        else:
+            diff = [t - s for t, s in zip(head.priors, self.source_prior, strict=True)]
+            up, down = diff.index(max(diff)), diff.index(min(diff))
+            text = (
+                f"{self.level.capitalize()} label shift: the target's class proportions differ from the "
+                f"source's by total variation {head.tv:.2f}{band}; most over-represented "
+                f"{self.classes[up]} ({100 * head.priors[up]:.0f}% vs {100 * self.source_prior[up]:.0f}%), "
+                f"most under-represented {self.classes[down]} ({100 * head.priors[down]:.0f}% vs "
+                f"{100 * self.source_prior[down]:.0f}%). Prior correction (method prior_correction) "
+                "re-weights the model's outputs by these proportions."
+            )
+        if not self.consistent:
+            text = (
+                f"EM and BBSE disagree (total variation {self.disagreement:.2f} between them): the classes "
+                "themselves look different on the target, not only their proportions, so neither estimate "
+                f"can be trusted and prior correction may hurt; close the other gaps first. {text}"
+            )
+        notes = " ".join(n for n in (self.em.note, self.bbse.note) if n)
+        return f"{text} {notes}".strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
+        ``consistent`` and ``description``."""
+        return {
+            "classes": list(self.classes),
+            "source_prior": list(self.source_prior),
+            "true_prior": None if self.true_prior is None else list(self.true_prior),
+            "em": self.em.to_dict(),
+            "bbse": self.bbse.to_dict(),
+            "calibration": None if self.calibration is None else asdict(self.calibration),
+            "n_source_val": self.n_source_val,
+            "n_target": self.n_target,
+            "settings": self.settings.to_dict(),
+            "headline": HEADLINE,
+            "tv": self.tv,
+            "level": self.level,
+            "disagreement": self.disagreement,
+            "consistent": self.consistent,
+            "description": self.describe(),
+        }
+
+
+def _names(classes: Sequence[str], index: torch.Tensor) -> str:
+    return ", ".join(str(classes[i]) for i in index.tolist())
+
+
+def _bbse_note(C: torch.Tensor, classes: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """Why BBSE's estimate may be unreliable (empty when ``C`` has full rank), and its detail."""
+    sigma = torch.linalg.svdvals(C)
+    rank = int((sigma > sigma[0] * len(C) * torch.finfo(C.dtype).eps).sum()) if sigma[0] > 0 else 0
+    detail = {"sigma_min": float(sigma[-1]), "rank": rank}
+    if rank == len(C):
+        return "", detail
+    reasons = []
+    absent = torch.nonzero(C.sum(0) == 0).flatten()
+    if len(absent):
+        reasons.append(f"no source validation samples of {_names(classes, absent)}")
+    unseen = torch.nonzero(C.sum(1) == 0).flatten()
+    if len(unseen):
+        reasons.append(f"the model never predicts {_names(classes, unseen)} on the source validation split")
+    reason = "; ".join(reasons) or "some classes are predicted alike"
+    return (
+        f"BBSE: the confusion matrix is singular (rank {rank} of {len(C)}: {reason}), so its estimate "
+        "for those classes is a least-squares guess.",
+        detail,
+    )
+
+
+def _chunks(total: int, size: int) -> Iterator[slice]:
+    for start in range(0, total, size):
+        yield slice(start, min(start + size, total))
+
+
+def _resample_weights(n: int, count: int, gen: torch.Generator) -> torch.Tensor:
+    """``count x n`` bootstrap weights: multiplicities of ``n`` draws with replacement, over ``n``."""
+    draws = torch.randint(n, (count, n), generator=gen)
+    return torch.zeros(count, n, dtype=torch.float64).scatter_add_(
+        1, draws, torch.full(draws.shape, 1.0 / n, dtype=torch.float64)
+    )
+
+
+class _Estimator:
+    """Both estimates for weighted resamples of the validation split and the target."""
+
+    def __init__(
+        self,
+        logits_val: torch.Tensor,
+        y_val: torch.Tensor,
+        logits_target: torch.Tensor,
+        settings: LabelShiftSettings,
+    ) -> None:
+        self.Lv, self.yv, self.Lt, self.settings = (
+            logits_val.double().cpu(),
+            y_val.cpu(),
+            logits_target.double().cpu(),
+            settings,
+        )
+        self.k = k = self.Lv.shape[1]
+        self.pairs = one_hot(self.Lv.argmax(1) * k + self.yv, k * k).double()
+        self.predicted = one_hot(self.Lt.argmax(1), k).double()
+
+    def __call__(self, w_val: torch.Tensor, w_target: torch.Tensor) -> dict[str, Any]:
+        s = self.settings
+        source = w_val @ one_hot(self.yv, self.k).double()  # R x K: π_s of each validation resample
+        scale, bias = None, None
+        if s.calibrate:
+            scale, bias = priors.bcts(self.Lv, self.yv, w_val)
+            probs = (scale[:, None, None] * self.Lt + bias[:, None, :]).softmax(2)
+        else:
+            probs = self.Lt.softmax(1).expand(len(w_val), -1, -1)
+        em, steps, converged = priors.em(probs, source, w_target, s.tol, s.max_iter)
+        bbse, C = priors.bbse(self.pairs, self.predicted, w_val, w_target)
+        return {
+            "source": source,
+            "em": em,
+            "steps": steps,
+            "converged": converged,
+            "bbse": bbse,
+            "C": C,
+            "scale": scale,
+            "bias": bias,
+        }
+
+    def bootstrap(self) -> dict[str, torch.Tensor]:
+        """``em`` and ``bbse`` priors of ``n_bootstrap`` seeded resamples (each ``B x K``)."""
+        s = self.settings
+        gen = generator(s.seed, "label_shift_bootstrap")
+        w_val = _resample_weights(len(self.yv), s.n_bootstrap, gen)
+        w_target = _resample_weights(len(self.Lt), s.n_bootstrap, gen)
+        size = max(1, MAX_CHUNK // (len(self.Lt) * self.k))
+        parts = [self(w_val[part], w_target[part]) for part in _chunks(s.n_bootstrap, size)]
+        return {key: torch.cat([p[key] for p in parts]) for key in ("em", "bbse")}
+
+
+def _estimate(
+    name: Estimator,
+    point: dict[str, Any],
+    resampled: dict[str, torch.Tensor] | None,
+    *,
+    truth: torch.Tensor | None,
+    level: float,
+    note: str,
+    detail: dict[str, Any],
+) -> PriorEstimate:
+    """One estimator's :class:`PriorEstimate` from the point estimate and the resamples (if any)."""
+    prior, source = point[name][0], point["source"][0]
+    low = high = tv_band = None
+    if resampled is not None:
+        q = torch.tensor([(1 - level) / 2, (1 + level) / 2], dtype=torch.float64)
+        lo, hi = torch.quantile(resampled[name], q, dim=0)
+        tv_lo, tv_hi = torch.quantile(0.5 * (resampled[name] - source).abs().sum(1), q)
+        low, high, tv_band = tuple(lo.tolist()), tuple(hi.tolist()), (float(tv_lo), float(tv_hi))
+    return PriorEstimate(
+        estimator=name,
+        priors=tuple(prior.tolist()),
+        tv=total_variation(prior, source),
+        low=low,
+        high=high,
+        tv_band=tv_band,
+        tv_to_truth=None if truth is None else total_variation(prior, truth),
+        note=note,
+        detail=detail,
+    )
+
+
+def estimate_label_shift(
+    logits_val: torch.Tensor,
+    y_val: torch.Tensor,
+    logits_target: torch.Tensor,
+    classes: Sequence[str],
+    *,
+    settings: LabelShiftSettings = LabelShiftSettings(),
+    true_target_prior: torch.Tensor | None = None,
+) -> LabelShiftEstimate:
+    """BBSE and EM estimates of the target priors with bootstrap bands (see the module docstring).
+
+    ``logits_val`` (``N_v x K``) and ``y_val``: a source-only model on the labelled source
+    validation split; ``logits_target`` (``N_t x K``): the same model on the unlabelled target;
+    ``true_target_prior`` is only reported beside the estimates.
+    """
+    k = len(classes)
+    for logits in (logits_val, logits_target):
+        if logits.ndim != 2 or logits.shape[1] != k:
+            raise TLError(f"the model gives {logits.shape[-1]} outputs, the source has {k} classes")
+    if len(logits_val) == 0 or len(logits_target) == 0 or len(y_val) != len(logits_val):
+        raise TLError("label-shift estimation needs a labelled source validation split and target samples")
+    estimator = _Estimator(logits_val, y_val, logits_target, settings)
+    n_v, n_t = len(y_val), len(logits_target)
+    uniform_v = torch.full((1, n_v), 1.0 / n_v, dtype=torch.float64)
+    point = estimator(uniform_v, torch.full((1, n_t), 1.0 / n_t, dtype=torch.float64))
+    resampled = estimator.bootstrap() if settings.n_bootstrap else None
+    source = point["source"][0]
+    missing = torch.nonzero(source == 0).flatten()
+    em_note = ""
+    if len(missing):
+        em_note = f"EM: no source validation samples of {_names(classes, missing)}; their share stays 0."
+    if not bool(point["converged"][0]):
+        em_note = f"{em_note} EM stopped after {point['steps']} steps without converging.".strip()
+    bbse_note, bbse_detail = _bbse_note(point["C"][0], classes)
+    truth = None if true_target_prior is None else true_target_prior.double().cpu()
+    calibration = None
+    if point["scale"] is not None:
+        calibration = Calibration(float(point["scale"][0]), tuple(point["bias"][0].tolist()))
+    em_detail = {"steps": point["steps"], "converged": bool(point["converged"][0])}
+    common = {"truth": truth, "level": settings.level}
+    return LabelShiftEstimate(
+        classes=tuple(classes),
+        source_prior=tuple(source.tolist()),
+        em=_estimate("em", point, resampled, note=em_note, detail=em_detail, **common),
+        bbse=_estimate("bbse", point, resampled, note=bbse_note, detail=bbse_detail, **common),
+        true_prior=None if truth is None else tuple(truth.tolist()),
+        calibration=calibration,
+        n_source_val=n_v,
+        n_target=n_t,
+        settings=settings,
+    )
