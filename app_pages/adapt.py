@@ -134,6 +134,7 @@ def runs_panel() -> None:
     if not records:
         st.info("No runs yet: choose methods above and press Launch.", icon=":material/info:")
         return
+    flagged = engine.alarms(records)
     for record in records:
         label = engine.run_label(record)
         with st.container(border=True):
@@ -158,6 +159,8 @@ def runs_panel() -> None:
                             delta_arrow="auto" if change else "off",
                             delta_color="normal" if change else "off",
                         )
+                    if record.id in flagged:
+                        st.error(display.esc(flagged[record.id]), icon=":material/flag:")
                 else:
                     st.error(display.esc(record.error or record.status), icon=":material/error:")
             with curves:

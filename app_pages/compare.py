@@ -4,7 +4,9 @@ import streamlit as st
 
 from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
+from tlcore.selection.scores import VALIDATORS
 from tlcore.views import compare, figures
+from tlcore.views import ranking as ranking_view
 
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -27,7 +29,40 @@ if not records:
 
 labels = {r.id: engine.run_label(r) for r in records}
 pair = state.pair()
-default = [r.id for r in records if (r.source, r.target) == pair][:4] or [records[0].id]
+ranked = None
+if engine.store().done_runs(*pair):
+    st.subheader("Which run to keep, without target labels")
+    left, right = st.columns([2, 1])
+    advanced = right.toggle("Show advanced validators", help="SND and entropy reward a collapsed model")
+    validators = [v for v in VALIDATORS.values() if advanced or not v.advanced]
+    validator = left.selectbox(
+        "Rank by",
+        [v.name for v in validators],
+        format_func=lambda name: f"{VALIDATORS[name].label}: {VALIDATORS[name].summary}",
+        help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
+        "agreement not below source-only's); the passing runs are ranked by this validator.",
+    )
+    ranked = engine.ranking(*pair, validator)
+    assert ranked is not None  # the pair has done runs
+    box = st.success if ranked.recommended else st.warning
+    box(display.esc(ranking_view.recommendation(ranked, labels)), icon=":material/verified:")
+    for line in ranking_view.alarm_lines(ranked, labels).values():
+        st.error(display.esc(line), icon=":material/flag:")
+    st.dataframe(
+        ranking_view.ranking_rows(ranked, labels, advanced=advanced),
+        hide_index=True,
+        column_config={
+            "target accuracy": PERCENT,
+            "source-only accuracy": PERCENT,
+            **{v.label: st.column_config.NumberColumn(format="%.3f") for v in VALIDATORS.values()},
+        },
+    )
+    for run_id, why in ranked.excluded:
+        st.caption(display.esc(f"Not ranked: {labels.get(run_id, run_id)}: {why}"))
+
+on_pair = [r.id for r in records if (r.source, r.target) == pair]
+first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []
+default = list(dict.fromkeys(first + on_pair))[:4] or [records[0].id]
 chosen = st.multiselect("Runs", list(labels), default=default, format_func=labels.get)
 if not chosen:
     st.stop()
@@ -83,7 +118,7 @@ with display.errors_shown():
     )
     right.download_button(
         "Report (HTML)",
-        lambda: compare.comparison_report(results),
+        lambda: compare.comparison_report(results, ranked=ranked, labels=labels),
         "tlstudio-report.html",
         "text/html",
         icon=":material/description:",

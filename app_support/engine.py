@@ -20,9 +20,13 @@ from tlcore.diagnosis import GapReport, diagnose
 from tlcore.methods import MethodSpec, check_combination, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
+from tlcore.runs.candidates import load_pool
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.ranking import Ranking, rank
 from tlcore.views import compare, explore
+from tlcore.views import ranking as ranking_view
 from tlcore.workspace import Workspace
 
 UMAP_POINTS = 1500  # the Diagnose page's UMAP points per domain (the CLI's default is diagnose()'s)
@@ -111,6 +115,36 @@ def finished_runs(limit: int = 200) -> list[RunRecord]:
 def model_runs(source: str, target: str) -> dict[str, str]:
     """``{run id: label}`` of finished runs on this pair that saved a model."""
     return {r.id: run_label(r) for r in finished_runs() if (r.source, r.target) == (source, target)}
+
+
+def alarms(records: list[RunRecord]) -> dict[str, str]:
+    """``{run id: alarm sentence}`` for the done runs among ``records`` whose negative-transfer alarm
+    is raised, one ranking per pair; keyed on the done runs in hand, so a refresh that saw no run
+    finish opens no connection."""
+    out: dict[str, str] = {}
+    pairs = {(r.source, r.target) for r in records if r.status == "done"}
+    for source, target in sorted(pairs):
+        done = tuple(
+            sorted(r.id for r in records if r.status == "done" and (r.source, r.target) == (source, target))
+        )
+        ranked = _ranking(str(workspace().root), source, target, done, SelectionSettings().validator)
+        labels = {r.id: run_label(r) for r in records}
+        out |= ranking_view.alarm_lines(ranked, labels)
+    return out
+
+
+def ranking(source: str, target: str, validator: str | None = None) -> Ranking | None:
+    """The pair's runs ranked without target labels (None when it has no done run); recomputed
+    only when a run of the pair finishes (EnsV depends on every run)."""
+    done = tuple(r.id for r in store().done_runs(source, target))
+    if not done:
+        return None
+    return _ranking(str(workspace().root), source, target, done, validator or SelectionSettings().validator)
+
+
+@st.cache_data(max_entries=16, show_spinner="Ranking the pair's runs…")
+def _ranking(root: str, source: str, target: str, done: tuple[str, ...], validator: str) -> Ranking:
+    return rank(load_pool(_store(root), source, target), SelectionSettings(validator=validator))
 
 
 def results(run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:

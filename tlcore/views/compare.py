@@ -16,7 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tlcore.metrics.gap import GAP_METRICS
+from tlcore.selection.ranking import Ranking
 from tlcore.views import explore, figures
+from tlcore.views import ranking as ranking_view
 from tlcore.views.report import Section, render_report
 
 Results = Mapping[str, Mapping[str, Any]]
@@ -156,14 +158,32 @@ def per_class_figure(results: Results) -> go.Figure | None:
     return figures.per_class_accuracy(data) if any(data.values()) else None
 
 
-def comparison_report(results: Results, title: str = "tlstudio comparison") -> str:
-    """A self-contained HTML report of the runs: table, flags, accuracy, gap, UMAPs, confusions."""
+def comparison_report(
+    results: Results,
+    title: str = "tlstudio comparison",
+    *,
+    ranked: Ranking | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """A self-contained HTML report of the runs: the label-free ranking and alarms (when given),
+    table, flags, accuracy, gap, UMAPs, confusions."""
     adapted, baseline = accuracies(results)
     flags = [
         f"Negative transfer: {label} is below the source-only model" for label in negative_transfer(results)
     ]
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
-    sections = [Section("Runs", table=summary_rows(results), flags=flags)]
+    sections = []
+    if ranked is not None:
+        names = labels or {}
+        sections.append(
+            Section(
+                "Which run to keep, without target labels",
+                note=ranking_view.recommendation(ranked, names),
+                table=ranking_view.ranking_rows(ranked, names),
+                flags=list(ranking_view.alarm_lines(ranked, names).values()),
+            )
+        )
+    sections.append(Section("Runs", table=summary_rows(results), flags=flags))
     if adapted:
         sections.append(Section("Target accuracy", figure=figures.accuracy_vs_baseline(adapted, baseline)))
     sections.append(Section("Domain gap", figure=gap_figure(results)))

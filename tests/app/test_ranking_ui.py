@@ -1,0 +1,91 @@
+"""The label-free ranking and the negative-transfer alarm on the Compare and Adapt pages and in the
+report, on stored runs whose validator scores and predictions are constructed (no training)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.test_escaping import _result, deferred_downloads
+from tests.selection.helpers import candidate, probabilities
+from tlcore.adapt.config import AdaptConfig
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
+Y = np.arange(30) % 3
+BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)
+
+
+def plain(text: str) -> str:
+    """Markdown text as a reader sees it (escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def store_run(store: RunStore, methods: tuple[str, ...], after: np.ndarray, **kw: Any) -> str:
+    """A done run whose result carries the validators of a constructed candidate."""
+    config = AdaptConfig(source=SOURCE, target=TARGET, methods=methods, epochs=1)
+    made = candidate("x", BASELINE, after, **kw)
+    run_id = store.create(config)
+    result = _result(config) | {"validators": made.validators.to_dict()}
+    assert store.start(run_id, os.getpid())
+    assert store.finish(run_id, result, write_predictions=made.predictions.save)
+    return run_id
+
+
+@pytest.fixture
+def pool(workspace: Path) -> dict[str, str]:
+    store = RunStore(Workspace.resolve(workspace))
+    return {
+        "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9)),
+        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+    }
+
+
+def test_compare_recommends_the_good_run_and_flags_the_collapsed_one(
+    app: OpenApp, pool: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads = deferred_downloads(monkeypatch)
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    assert next(s.value for s in at.subheader) == "Which run to keep, without target labels"
+    (recommended,) = at.success
+    assert plain(recommended.value).startswith(
+        f"Recommended: deep_coral+im · {pool['good'][-6:]}, the highest"
+    )
+    flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
+    assert len(flags) == 1 and "collapsed onto 1.0 effective classes" in flags[0]
+    table = at.dataframe[0].value
+    assert table["status"].tolist() == ["recommended", "alarm"]
+    assert at.multiselect[0].value[0] == pool["good"]  # the recommended run is compared first
+    report = downloads["tlstudio-report.html"]()
+    assert "Which run to keep, without target labels" in report and "effective classes" in report
+
+
+def test_ranking_by_another_validator_and_advanced_ones_on_request(
+    app: OpenApp, pool: dict[str, str]
+) -> None:
+    at = app("compare", source=SOURCE, target=TARGET)
+    rank_by = at.selectbox[0]
+    assert not [o for o in rank_by.options if o.startswith("SND")] and rank_by.value == "ensv"
+    rank_by.set_value("im").run()
+    assert not at.exception
+    assert "highest IM" in plain(at.success[0].value)
+    at.toggle[0].set_value(True).run()
+    assert [o for o in at.selectbox[0].options if o.startswith("SND")]
+    assert "SND" in at.dataframe[0].value.columns
+
+
+def test_the_adapt_page_flags_the_run_the_alarm_names(app: OpenApp, pool: dict[str, str]) -> None:
+    at = app("adapt", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
+    assert len(flags) == 1 and "dann" in flags[0]

@@ -1,0 +1,57 @@
+"""The ranking of a pair's runs and their negative-transfer alarms as tables and sentences (pure).
+
+The app's Compare and Adapt pages, the HTML report and ``runs rank`` show these same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tlcore.selection.ranking import Ranking
+from tlcore.selection.scores import VALIDATORS
+
+
+def ranking_rows(
+    ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
+) -> list[dict[str, Any]]:
+    """One row per ranked run, best first: rank, run, verdict, the ranking score, every validator
+    (the advanced ones when asked), and target accuracy beside source-only's when labelled."""
+    shown = [v for v in VALIDATORS.values() if advanced or not v.advanced]
+    rows = []
+    for position, entry in enumerate(ranking.entries, start=1):
+        row: dict[str, Any] = {
+            "rank": position,
+            "run": labels.get(entry.run_id, entry.run_id),
+            "status": "recommended"
+            if entry.run_id == ranking.recommended
+            else ("passes" if entry.passed else "alarm"),
+            "alarm": "; ".join(entry.alarm.reasons),
+        }
+        row |= {v.label: entry.scores.get(v.name) for v in shown}
+        if entry.alarm.target_accuracy is not None:
+            row["target accuracy"] = entry.alarm.target_accuracy
+            row["source-only accuracy"] = entry.alarm.source_only_accuracy
+            row["alarm right?"] = entry.alarm.verdict()
+        rows.append(row)
+    return rows
+
+
+def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
+    """The recommendation in one sentence: which run, or to keep the source-only model, and why."""
+    if ranking.recommended is None:
+        return ranking.reason[0].upper() + ranking.reason[1:] + "."
+    return f"Recommended: {labels.get(ranking.recommended, ranking.recommended)}, the {ranking.reason}."
+
+
+def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
+    """``{run id: "Negative transfer suspected: ..."}`` for every run whose alarm is raised, with
+    whether it was right when the target is labelled."""
+    lines = {}
+    for entry in ranking.entries:
+        if entry.alarm.raised:
+            text = f"Negative transfer suspected for {labels.get(entry.run_id, entry.run_id)}: "
+            text += "; ".join(entry.alarm.reasons)
+            verdict = entry.alarm.verdict()
+            lines[entry.run_id] = text + (f" (with the target labels: {verdict})" if verdict else "")
+    return lines
