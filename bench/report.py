@@ -293,8 +293,8 @@ def sweep_section(sw: dict[str, Any]) -> list[str]:
         "",
         *table(["nodes", "projected wall time"], projection),
         "",
-        "Per configuration (mean ± std over seeds, %; recommended without target labels by mean source "
-        "accuracy):",
+        "Per configuration (mean ± std over seeds, %; recommended without target labels by the selection "
+        "rule):",
         "",
         *table(["configuration", "target accuracy", "source accuracy", ""], configs),
         "",

@@ -2,8 +2,10 @@
 
 ``scored`` returns numbers that follow from the config (so aggregation and choice can be checked):
 target accuracy ``0.6 + 0.1 w + 0.01 seed`` and source accuracy ``0.9 - 0.1 w + 0.01 seed`` where
-``w`` is ``dann.weight`` (0 without dann), plus validator scores. ``config.epochs`` is the number of
-50 ms steps. Named as ``sweep_workers:<function>`` (the tests put this folder on PYTHONPATH).
+``w`` is ``dann.weight`` (0 without dann), plus validator scores and target predictions the selection
+rule judges (:func:`judged`): without dann the predictions are right, with w = 0.1 right on 25 of 30
+samples (less sure), with w = 0.3 collapsed onto one class. ``config.epochs`` is the number of 50 ms steps.
+Named as ``sweep_workers:<function>`` (the tests put this folder on PYTHONPATH).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from fake_workers import FakeResult
 
+from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.events import ProgressEvent
+from tlcore.selection.pool import Candidate
 from tlcore.workspace import Workspace
 
 OnEvent = Callable[[ProgressEvent], None]
@@ -30,16 +35,36 @@ def weight(config: AdaptConfig) -> float:
     return float(config.params.get("dann", {}).get("weight", 0.0))
 
 
+Y = np.arange(30) % 3
+BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)
+
+
+def judged(config: AdaptConfig) -> Candidate:
+    """The run as the selection rule sees it (see the module docstring)."""
+    w = weight(config)
+    if w < 0.1:
+        return candidate("x", BASELINE, probabilities(Y, 0.9))
+    if w < 0.3:  # wrong where the source-only model is right, and less sure
+        return candidate("x", BASELINE, probabilities(np.where(np.arange(30) < 25, Y, (Y + 2) % 3), 0.8))
+    return candidate("x", BASELINE, probabilities(np.zeros_like(Y), 0.9))
+
+
 def numbers(config: AdaptConfig) -> dict[str, Any]:
     w, seed = weight(config), config.seed
+    validators = judged(config).validators.to_dict()
     return {
         "status": "done",
         "target_accuracy": 0.6 + 0.1 * w + 0.01 * seed,
         "source_accuracy": 0.9 - 0.1 * w + 0.01 * seed,
         "seconds": 1.0 + seed,
         "gap_after": {"mmd2": 0.1 * w, "p_value": 0.5, "n_source": 10},
-        "validators": {"after": {"im": 1.0 - w, "bnm": w}, "note": "text is skipped"},
+        "validators": validators | {"note": "text is skipped"},
     }
+
+
+def result(config: AdaptConfig, data: dict[str, Any]) -> FakeResult:
+    """``data`` with the run's target predictions, as the pipeline returns them."""
+    return FakeResult(data, predictions=judged(config).predictions)
 
 
 def _steps(config: AdaptConfig, on_event: OnEvent, should_stop: ShouldStop) -> bool:
@@ -56,7 +81,7 @@ def scored(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_
     started = time.time()
     if not _steps(config, on_event, should_stop):
         return FakeResult({"status": "cancelled"})
-    return FakeResult({**numbers(config), "started": started, "ended": time.time()})
+    return result(config, {**numbers(config), "started": started, "ended": time.time()})
 
 
 def picky(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
@@ -81,6 +106,6 @@ def victim(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_
 
 def unlabelled(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
     """``scored`` on a target without labels: no target accuracy."""
-    result = numbers(config)
-    del result["target_accuracy"]
-    return FakeResult(result)
+    data = numbers(config)
+    del data["target_accuracy"]
+    return result(config, data)

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from inline_executor import InlineExecutor
+from sweep_workers import judged
 
+from tlcore.adapt.config import AdaptConfig
 from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
-from tlcore.runs.summary import SELECTION_KEY, Stat, SweepSummary
+from tlcore.runs.summary import PASSED_KEY, Stat, SweepSummary
 from tlcore.runs.sweep import SweepSpec
 from tlcore.views.sweep import configs_csv, trials_frame
 from tlcore.workspace import Workspace
@@ -49,19 +51,24 @@ def test_each_configuration_aggregates_every_stored_number_over_its_seeds(worksp
     assert config.metrics["seconds"] == Stat(2.0, 1.0, 3)
     assert config.metrics["gap_after.mmd2"].mean == pytest.approx(0.03)
     # every numeric leaf under validators, found generically; text skipped
-    assert config.metrics["validators.after.im"].mean == pytest.approx(0.7)
-    assert config.metrics["validators.after.bnm"].mean == pytest.approx(0.3)
+    collapsed = judged(AdaptConfig("s", "t", ("dann", "im"), params={"dann": {"weight": 0.3}}))
+    assert config.metrics["validators.after.im"].mean == pytest.approx(collapsed.validators.after.im)
+    assert config.metrics["validators.after.bnm"].mean == pytest.approx(collapsed.validators.after.bnm)
     assert not any(name.startswith("validators.note") for name in config.metrics)
     plain = summary.config("im")
-    assert plain is not None and plain.metrics["validators.after.bnm"].mean == 0.0
+    assert (
+        plain is not None
+        and plain.metrics["validators.after.im"].mean > config.metrics["validators.after.im"].mean
+    )
 
 
 def test_the_recommendation_uses_no_target_labels_and_sits_beside_the_best_in_hindsight(
     workspace: Workspace,
 ) -> None:
     summary = run(workspace, "scored")
-    # source accuracy 0.9 - 0.1 w: the lowest weight wins without labels; target accuracy favours w = 0.3
-    assert SELECTION_KEY == "source_accuracy"
+    # the rule: w = 0.3 collapsed (fails), w = 0.1 agrees less with the ensemble than im alone
+    judgement = {t.trial.config_key: t.metrics[PASSED_KEY] for t in summary.trials}
+    assert judgement == {"im": 1.0, "dann+im|dann.weight=0.1": 1.0, "dann+im|dann.weight=0.3": 0.0}
     assert summary.recommended == "im"
     assert summary.best_in_hindsight == "dann+im|dann.weight=0.3"
     unlabelled = run(Workspace.resolve(workspace.root / "unlabelled"), "unlabelled")

@@ -50,7 +50,7 @@ def create(workspace: Workspace, spec: SweepSpec, settings: ExecutorSettings | N
 def summary(workspace: Workspace, sweep_id: str) -> SweepSummary:
     """The sweep's trials and results as they stand (a read: nothing is written)."""
     store = SweepStore(workspace)
-    return summarise(store.get(sweep_id), store.runs.of_sweep(sweep_id))
+    return summarise(store.get(sweep_id), store.runs)
 
 
 def drive(
@@ -108,7 +108,7 @@ class _Loop:
 
     def look(self) -> SweepSummary:
         self.runs.mark_stale([r for r in self.runs.of_sweep(self.sweep_id) if r.active])
-        return summarise(self.sweeps.get(self.sweep_id), self.runs.of_sweep(self.sweep_id))
+        return summarise(self.sweeps.get(self.sweep_id), self.runs)
 
     def run(self, poll: float) -> tuple[SweepEnd, str]:
         capacity = self.executor.capacity()

@@ -21,28 +21,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tlcore.runs.candidates import load_pool
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import RESULT_FILE
+from tlcore.runs.store import RESULT_FILE, RunStore
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_store import SweepRecord
+from tlcore.selection.ranking import rank
+from tlcore.workspace import Workspace
 
 # ---- THE selection call site -----------------------------------------------------------------------
-# The recommended configuration is chosen here and only here, without target labels. Until the
-# selection rule (tlcore.selection) lands, configurations are ranked by the mean over seeds of one
-# label-free score: the source-validation accuracy ("source-val", the model-selection baseline of
-# Gulrajani & Lopez-Paz 2021). Switch SELECTION_KEY, or the body of `recommend`, to the rule.
-SELECTION_KEY = "source_accuracy"
+# The recommended configuration is chosen here and only here, without target labels, by the selection
+# rule (tlcore.selection.ranking.rank over the pair's runs): a configuration is recommended when every
+# seed's run passed the guardrails; among those, the best mean of the rule's validator wins.
+SCORE_KEY, PASSED_KEY = "selection.score", "selection.passed"
+
+
+def judged_runs(
+    store: RunStore, source: str, target: str, done: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
+    """``{run id: {selection.score, selection.passed}}`` from the rule over the pair's pool; ``done``
+    (the pair's done run ids) keys the cache, so the pool is read again only when a run finishes."""
+    if not done:
+        return {}
+    return _judged(store.workspace.root, source, target, done)
+
+
+@functools.lru_cache(maxsize=64)
+def _judged(root: Path, source: str, target: str, done: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    ranking = rank(load_pool(RunStore(Workspace(root)), source, target))
+    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.passed)} for e in ranking.entries}
 
 
 def selection_score(metrics: Mapping[str, Stat]) -> float:
-    """A configuration's label-free score (higher is better); NaN when it lacks one."""
-    stat = metrics.get(SELECTION_KEY)
-    return stat.mean if stat is not None else math.nan
+    """A configuration's label-free score (higher is better); NaN unless every seed passed the rule."""
+    passed, score = metrics.get(PASSED_KEY), metrics.get(SCORE_KEY)
+    if passed is None or score is None or passed.mean < 1.0:
+        return math.nan
+    return score.mean
 
 
 def recommend(configs: Sequence[ConfigRow]) -> str | None:
-    """The key of the complete configuration (every seed done) with the best selection score."""
-    scored = [(selection_score(c.metrics), c.key) for c in configs if c.complete]
+    """The key of the complete configuration (every seed done and judged) with the best selection
+    score; None: no configuration passed, keep the source-only model."""
+    scored = [(selection_score(c.metrics), c.key) for c in configs if c.complete and c.n_done == c.n_seeds]
     scored = [(score, key) for score, key in scored if not math.isnan(score)]
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
@@ -164,7 +185,6 @@ class SweepSummary:
             "sweep": self.sweep.to_dict(),
             "planned": self.planned,
             "counts": self.counts,
-            "selection_key": SELECTION_KEY,
             "recommended": self.recommended,
             "best_in_hindsight": self.best_in_hindsight,
             "configs": [c.to_dict() for c in self.configs],
@@ -219,7 +239,9 @@ def _leaves(prefix: str, value: Any) -> dict[str, float]:
     return {}
 
 
-def config_scores(runs: Mapping[str, RunRecord], n_seeds: int) -> dict[str, float]:
+def config_scores(
+    runs: Mapping[str, RunRecord], n_seeds: int, judged: Mapping[str, Mapping[str, float]]
+) -> dict[str, float]:
     """Configuration key → its selection score, for configurations whose every seed ended (NaN when
     one failed): what an Optuna search learns from."""
     by_config: dict[str, list[RunRecord]] = {}
@@ -230,7 +252,7 @@ def config_scores(runs: Mapping[str, RunRecord], n_seeds: int) -> dict[str, floa
         if any(r.status == "failed" for r in records):
             scores[key] = math.nan
         elif len(records) == n_seeds and all(r.status == "done" for r in records):
-            scores[key] = selection_score(_stats([trial_metrics(r) for r in records]))
+            scores[key] = selection_score(_stats([judged.get(r.id, {}) for r in records]))
     return scores
 
 
@@ -239,13 +261,19 @@ def _stats(per_seed: Sequence[Mapping[str, float]]) -> dict[str, Stat]:
     return {name: Stat.of([m[name] for m in per_seed if name in m]) for name in names}
 
 
-def summarise(sweep: SweepRecord, records: Iterable[RunRecord]) -> SweepSummary:
-    """The sweep's trials (its expansion, with the scores so far) joined with their newest runs,
-    aggregated per configuration."""
+def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
+    """The sweep's trials (its expansion, with the scores so far) joined with their newest runs and
+    the selection rule's judgement, aggregated per configuration."""
     spec = sweep.spec
-    runs = latest_runs(records)
-    scores = config_scores(runs, len(spec.seeds)) if spec.search.kind == "optuna" else None
-    trials = [TrialRow(t, runs.get(t.key), trial_metrics(runs.get(t.key))) for t in expand(spec, scores)]
+    runs = latest_runs(store.of_sweep(sweep.id))
+    done = tuple(sorted(r.id for r in store.done_runs(spec.source, spec.target)))
+    judged = judged_runs(store, spec.source, spec.target, done)
+    scores = config_scores(runs, len(spec.seeds), judged) if spec.search.kind == "optuna" else None
+    trials = [
+        TrialRow(t, run, trial_metrics(run) | judged.get(run.id if run else "", {}))
+        for t in expand(spec, scores)
+        for run in (runs.get(t.key),)
+    ]
     configs: dict[str, list[TrialRow]] = {}
     for row in trials:
         configs.setdefault(row.trial.config_key, []).append(row)
