@@ -2,6 +2,8 @@
 
 Comparison libraries (skada, alibi-detect) are optional: without them their rows say so and the
 rest still runs. Everything tlcore writes goes to a temporary workspace unless ``--workspace`` is given.
+``--only PART,...`` runs some parts; the other parts' figures are carried over from the
+``benchmarks.json`` already in ``--out`` (the report says which, and from which command).
 """
 
 from __future__ import annotations
@@ -22,7 +24,17 @@ import torch
 
 from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, targets
 from bench.accuracy import run_accuracy
+from bench.explain_cases import run_explain_cases
 from bench.plan import Plan, build_plan
+
+PARTS: dict[str, tuple[str, ...]] = {  # part -> the keys of the results it writes
+    "accuracy": ("accuracy", "throughput"),
+    "mmd": ("mmd_speed",),
+    "diagnose": ("diagnose",),
+    "adapt_run": ("adapt_run",),
+    "app": ("app_start",),
+    "explain": ("explain",),
+}
 
 
 def task_pair(text: str) -> tuple[str, str]:
@@ -62,8 +74,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         metavar="PART,PART",
-        default="accuracy,mmd,diagnose,adapt_run,app",
-        help="parts to run (default: all of accuracy, mmd, diagnose, adapt_run, app)",
+        default=",".join(PARTS),
+        help=f"parts to run (default: all of {', '.join(PARTS)}); the others are carried over from "
+        "the benchmarks.json in --out",
     )
     return parser.parse_args(argv)
 
@@ -130,7 +143,27 @@ def run(plan: Plan, parts: set[str], workspace: Path) -> dict[str, Any]:
             if plan.app_start
             else {"status": "not measured", "note": f"skipped in mode {plan.mode}"}
         )
+    if "explain" in parts:
+        results["explain"] = run_explain_cases(plan, workspace, log)
     return results
+
+
+def carried_over(out: Path, parts: set[str]) -> dict[str, Any]:
+    """The results of the parts not run now, from ``out/benchmarks.json`` when it exists, with
+    ``carried_over``: each such part and the command that measured it."""
+    path = out / "benchmarks.json"
+    if not path.is_file():
+        return {}
+    previous = json.loads(path.read_text())
+    earlier = previous.get("carried_over", {})
+    kept: dict[str, Any] = {}
+    commands: dict[str, str] = {}
+    for part in (p for p in PARTS if p not in parts):
+        found = {key: previous[key] for key in PARTS[part] if key in previous}
+        if found:
+            kept |= found
+            commands[part] = earlier.get(part, previous.get("command", ""))
+    return kept | {"carried_over": commands} if commands else {}
 
 
 def _json_safe(value: Any) -> Any:
@@ -150,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     plan = plan_from(args)
     parts = set(_split(args.only) or [])
+    unknown = sorted(parts - set(PARTS))
+    if unknown:
+        raise SystemExit(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     command = f"{interpreter()} -m bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     started = time.perf_counter()
     facts = machine.machine_facts()
@@ -161,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = run(plan, parts, Path(tmp))
     results = _json_safe(
         {
+            **carried_over(args.out, parts),
             "command": command.strip(),
             "mode": plan.mode,
             "plan": asdict(plan),

@@ -11,6 +11,8 @@ TASKS_FULL = (
     ("mnist5k", "mnist5k:colour=1"),
     ("fashion:split=train,n=5000", "fashion:split=test,n=2000,rotate=30,contrast=0.5"),
 )
+# Constructed pairs of the explain part: a source spec and a target spec of the same data, before shifts.
+EXPLAIN_BASES = (("mnist5k", "mnist5k:n=2000"), ("fashion:split=train,n=5000", "fashion:split=test,n=2000"))
 # Composed recipes of the engine (unsupervised) benchmarked with the engine's defaults, plus the oracle.
 RECIPES = ("deep_coral+im", "dann+im", "dan+im")
 ORACLE = "target_only"
@@ -42,6 +44,10 @@ class Plan:
     app_start: bool = True
     jobs: int = 1  # worker processes for the accuracy runs
     threads_per_job: int = 1  # torch threads of each worker when jobs > 1
+    explain_bases: tuple[tuple[str, str], ...] = EXPLAIN_BASES
+    explain_shifts: tuple[str, ...] = ()  # registered shifts to construct targets with (empty: all)
+    explain_severities: int = 2  # severities per shift (of bench.explain_cases.SEVERITIES)
+    explain_epochs: int = 3  # source-only LeNet epochs for the accuracy before / after a fix (0: none)
 
 
 PRESETS: dict[str, Plan] = {
@@ -57,6 +63,8 @@ PRESETS: dict[str, Plan] = {
         mmd_dims=(64,),
         mmd_budget_s=20.0,
         adapt_run_epochs=2,
+        explain_severities=1,
+        explain_epochs=1,
     ),
     "smoke": Plan(
         mode="smoke",
@@ -74,6 +82,10 @@ PRESETS: dict[str, Plan] = {
         diagnose_cli=False,
         adapt_run_epochs=1,
         app_start=False,
+        explain_bases=(("mnist5k:n=400", "mnist5k:n=300"),),
+        explain_shifts=("invert", "blur"),  # a target-side and a source-side fix
+        explain_severities=1,
+        explain_epochs=1,
     ),
 }
 

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from threadpoolctl import threadpool_limits
+
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
 from tlcore.data.shifts import apply_shifts, get_shift
@@ -254,14 +256,16 @@ def estimate_fix(statistic: str, pair: PairContext) -> Fix | None:
 
 def cheap_gap(source: Domain, target: Domain, settings: ExplainSettings) -> Gap:
     """The gap of a fix check: :func:`tlcore.metrics.gap.measure_gap` of raw features (randomized
-    PCA to ``check_pca``) of seeded subsamples of ``check_samples`` per side (the same indices for domains of
-    the same size, so before and after compare the same samples)."""
+    PCA to ``check_pca``) of seeded subsamples of ``check_samples`` per side (the same indices for
+    domains of the same size, so before and after compare the same samples). BLAS runs
+    single-threaded here: on matrices this small its threads cost more than they save."""
     index_s = sample_index(source.n_samples, settings.check_samples, settings.seed)
     index_t = sample_index(target.n_samples, settings.check_samples, settings.seed)
-    Fs, Ft = raw_features(
-        source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
-    )
-    return measure_gap(Fs, Ft, settings.gap_settings()).gap
+    with threadpool_limits(limits=1, user_api="blas"):
+        Fs, Ft = raw_features(
+            source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
+        )
+        return measure_gap(Fs, Ft, settings.gap_settings()).gap
 
 
 def check_fix(fix: Fix, pair: PairContext, before: Gap, load: Loader) -> tuple[FixCheck, ImageStats]:
