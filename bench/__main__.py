@@ -25,10 +25,11 @@ import torch
 from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, sweep, targets
 from bench.accuracy import run_accuracy
 from bench.cells import Cells, state_folder
+from bench.explain_cases import run_explain_cases
 from bench.label_shift import run_label_shift
 from bench.plan import Plan, build_plan
 
-PARTS = ("accuracy", "mmd", "diagnose", "adapt_run", "app", "label_shift", "sweep")
+PARTS = ("accuracy", "mmd", "diagnose", "adapt_run", "app", "label_shift", "explain", "sweep")
 DEFAULT_PARTS = PARTS[:-1]  # the sweep part (an hour at full size) runs only when named
 PART_KEYS = {  # the results keys each part writes
     "accuracy": ("accuracy", "throughput"),
@@ -37,6 +38,7 @@ PART_KEYS = {  # the results keys each part writes
     "adapt_run": ("adapt_run",),
     "app": ("app_start",),
     "label_shift": ("label_shift",),
+    "explain": ("explain",),
     "sweep": ("sweep",),
 }
 
@@ -177,6 +179,8 @@ def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells, command: str
             pairs=plan.label_shift_pairs,
             profiles=plan.label_shift_profiles,
         )
+    if "explain" in parts:
+        results["explain"] = run_explain_cases(plan, workspace, log)
     return results
 
 
@@ -215,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     plan = plan_from(args)
     parts = set(_split(args.only) or [])
+    unknown = sorted(parts - set(PARTS))
+    if unknown:
+        raise SystemExit(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     command = f"{interpreter()} -m bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     started = time.perf_counter()
     facts = machine.machine_facts()

@@ -11,6 +11,8 @@ TASKS_FULL = (
     ("mnist5k", "mnist5k:colour=1"),
     ("fashion:split=train,n=5000", "fashion:split=test,n=2000,rotate=30,contrast=0.5"),
 )
+# Constructed pairs of the explain part: a source spec and a target spec of the same data, before shifts.
+EXPLAIN_BASES = (("mnist5k", "mnist5k:n=2000"), ("fashion:split=train,n=5000", "fashion:split=test,n=2000"))
 # Composed recipes of the engine (unsupervised) benchmarked with the engine's defaults, plus the oracle.
 RECIPES = ("deep_coral+im", "dann+im", "dan+im")
 ORACLE = "target_only"
@@ -51,6 +53,10 @@ class Plan:
     label_shift_epochs: int = 10
     label_shift_pairs: tuple[tuple[str, str], ...] = LABEL_SHIFT_PAIRS
     label_shift_profiles: tuple[str, ...] = ()  # names in bench.label_shift.PROFILES; empty: all
+    explain_bases: tuple[tuple[str, str], ...] = EXPLAIN_BASES
+    explain_shifts: tuple[str, ...] = ()  # registered shifts to construct targets with (empty: all)
+    explain_severities: int = 2  # severities per shift (of bench.explain_cases.SEVERITIES)
+    explain_epochs: int = 3  # source-only LeNet epochs for the accuracy before / after a fix (0: none)
 
 
 PRESETS: dict[str, Plan] = {
@@ -71,6 +77,8 @@ PRESETS: dict[str, Plan] = {
         label_shift_seeds=(0,),
         label_shift_epochs=3,
         label_shift_pairs=(("digits", "digits"),),
+        explain_severities=1,
+        explain_epochs=1,
     ),
     "smoke": Plan(
         mode="smoke",
@@ -94,6 +102,10 @@ PRESETS: dict[str, Plan] = {
         label_shift_epochs=1,
         label_shift_pairs=(("digits", "digits"),),
         label_shift_profiles=("one class 50%",),
+        explain_bases=(("mnist5k:n=400", "mnist5k:n=300"),),
+        explain_shifts=("invert", "blur"),  # a target-side and a source-side fix
+        explain_severities=1,
+        explain_epochs=1,
     ),
 }
 

@@ -1,4 +1,5 @@
-"""Whole ``diagnose`` of one pair: features, MMD² + permutation p-value, CORAL, A-distance, per-class, UMAP.
+"""Whole ``diagnose`` of one pair: features, MMD² + permutation p-value, CORAL, A-distance, per-class, UMAP,
+and its explanation (image statistics, findings, checked fixes, verdict).
 
 Three figures: the first in-process call (what a person's first click costs once the data is
 loaded: it includes one-time costs such as UMAP's numba compilation), a second call (warm), and the
@@ -17,6 +18,7 @@ from bench import ROOT
 from bench.probe import probe
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import diagnose
+from tlcore.explain.explanation import explain
 from tlcore.metrics.gap import GapSettings
 from tlcore.workspace import Workspace
 
@@ -61,7 +63,14 @@ def measure_diagnose(
     for _ in range(2):
         with probe() as p:
             report = diagnose(source, target, settings=GapSettings(n_permutations=permutations, seed=0))
-        runs.append({"seconds": p.seconds, "steps": dict(report.seconds)})
+            explanation = explain(source, target, workspace=ws, gap=report.gap)
+        steps = {k: v for k, v in report.seconds.items() if k != "total"}
+        runs.append(
+            {
+                "seconds": p.seconds,
+                "steps": {**steps, "explain": explanation.seconds["total"], "total": p.seconds},
+            }
+        )
     return {
         "pair": list(pair),
         "n_source": report.gap.n_source,

@@ -13,6 +13,8 @@ DIAGNOSE_MAX_S = 10.0
 ADAPT_RUN_MAX_S = 60.0
 MATMUL_FRACTION_MIN = 0.5
 LABEL_SHIFT_TV_MAX = 0.05
+CAUSE_FIRST_MIN = 0.9  # share of constructed pairs whose verdict names the true cause first
+FIX_HELPS_MIN = 0.9  # share of suggested fixes that must raise source-only target accuracy
 
 
 def _row(target: str, measured: str, ok: bool | None, setting: str = "") -> dict[str, str]:
@@ -130,6 +132,38 @@ def label_shift_tv(ls: dict[str, Any]) -> dict[str, str]:
     return _row(title, measured, max(worst.values()) <= LABEL_SHIFT_TV_MAX, setting)
 
 
+def _explain_setting(ex: dict[str, Any]) -> str:
+    return f"{len(ex['bases'])} base pair(s), {ex['n'] // max(len(ex['bases']), 1)} shifted targets each"
+
+
+def cause_first(ex: dict[str, Any]) -> dict[str, str]:
+    """The verdict names the true cause first in ≥ 90% of the constructed pairs."""
+    title = "verdict names the true cause first in ≥ 90% of constructed pairs"
+    if not ex.get("n"):
+        return _row(title, "not run", None)
+    measured = f"{ex['hits']} of {ex['n']} ({100 * ex['hits'] / ex['n']:.0f}%)"
+    return _row(title, measured, ex["hits"] >= CAUSE_FIRST_MIN * ex["n"], _explain_setting(ex))
+
+
+def fix_shrinks_gap(ex: dict[str, Any]) -> dict[str, str]:
+    """Every suggested fix shrinks MMD² when re-diagnosed."""
+    title = "every suggested fix shrinks MMD²"
+    if not ex.get("n_fixes"):
+        return _row(title, "no fix suggested" if ex else "not run", None)
+    measured = f"{ex['fixes_shrinking']} of {ex['n_fixes']}"
+    return _row(title, measured, ex["fixes_shrinking"] == ex["n_fixes"], _explain_setting(ex))
+
+
+def fix_raises_accuracy(ex: dict[str, Any]) -> dict[str, str]:
+    """The suggested fix raises source-only target accuracy in ≥ 90% of the cases with a fix."""
+    title = "the suggested fix raises source-only target accuracy (≥ 90% of fixes)"
+    if not ex.get("n_scored"):
+        return _row(title, "not measured" if ex else "not run", None)
+    measured = f"{ex['fixes_raising_accuracy']} of {ex['n_scored']}"
+    ok = ex["fixes_raising_accuracy"] >= FIX_HELPS_MIN * ex["n_scored"]
+    return _row(title, measured, ok, _explain_setting(ex) + f", LeNet {ex['epochs']} epoch(s)")
+
+
 def judge(results: dict[str, Any]) -> list[dict[str, str]]:
     """Every target's row, in the issue's order."""
     accuracy, mmd = results.get("accuracy", {}), results.get("mmd_speed", {})
@@ -141,4 +175,7 @@ def judge(results: dict[str, Any]) -> list[dict[str, str]]:
         adapt_run_time(results.get("adapt_run", {})),
         matmul_fraction(mmd),
         label_shift_tv(results.get("label_shift", {})),
+        cause_first(results.get("explain", {})),
+        fix_shrinks_gap(results.get("explain", {})),
+        fix_raises_accuracy(results.get("explain", {})),
     ]

@@ -3,7 +3,7 @@
 :func:`diagnose` measures the gap of a harmonised source/target pair with
 :func:`tlcore.metrics.gap.measure_gap` (the same function and :class:`~tlcore.metrics.gap.GapSettings`
 every run's gap before / after uses), adds the per-class gaps, label shift, the target's novel share
-(:func:`tlcore.explain.coverage.novelty`) and a UMAP projection, times each step, and returns a
+(:func:`tlcore.metrics.coverage.novelty`) and a UMAP projection, times each step, and returns a
 :class:`GapReport`; :func:`gap_level` and :func:`describe_gap` put
 it in plain words (the app's gap cards, the CLI's summary).
 """
@@ -23,9 +23,9 @@ from torch import nn
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.explain.coverage import Novelty, NoveltySettings, novelty
 from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projection
 from tlcore.metrics import class_conditional_mmd, label_shift
+from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
 
 GapLevel = Literal["none", "small", "moderate", "large"]
@@ -64,7 +64,7 @@ class GapReport:
     :class:`tlcore.metrics.ClassGap`, same bandwidth as ``gap``) computed with ``per_class_labels``
     target labels, or is empty with the reason in ``per_class_note``. ``target_foreignness[i]`` is the
     held-out domain classifier's p(target | x) for target sample ``i``; ``novelty`` the share of the
-    target without source neighbours in the same features (:class:`~tlcore.explain.coverage.Novelty`;
+    target without source neighbours in the same features (:class:`~tlcore.metrics.coverage.Novelty`;
     None in a report read back by :meth:`from_dict`); ``seconds`` times each step and ``total``.
     """
 
@@ -217,7 +217,7 @@ def diagnose(
     penultimate layer; its predictions serve as target pseudo-labels when the target has none).
     The gap is :func:`tlcore.metrics.gap.measure_gap` under ``settings``; per-class MMD² use every
     sample; UMAP runs on at most ``max_umap_per_domain`` samples per domain; the novel share uses
-    ``novelty_settings`` (default :class:`~tlcore.explain.coverage.NoveltySettings` with
+    ``novelty_settings`` (default :class:`~tlcore.metrics.coverage.NoveltySettings` with
     ``settings.seed``). Everything is seeded by ``settings.seed``. ``progress(step, fraction)`` is
     called as steps start and at the end.
     """

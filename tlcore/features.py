@@ -44,6 +44,8 @@ def raw_features(
     pca_dim: int | None = 50,
     seed: int = 0,
     max_fit_samples: int = 20000,
+    *,
+    exact: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Raw-input features of both domains: flatten, (vectors only) standardise, PCA to ``pca_dim``.
 
@@ -52,8 +54,9 @@ def raw_features(
     deviation. PCA (scikit-learn) is fitted on the pooled source + target samples, a seeded
     subsample of ``max_fit_samples`` when there are more, and applied to all samples: exact (eigen-
     decomposition of the covariance) up to ``MAX_COVARIANCE_DIM`` input dimensions, randomized
-    SVD with ``random_state=seed`` above. ``pca_dim=None``, or at least the input width, skips the
-    PCA. Returns float32 tensors ``n x k`` and ``m x k`` on the CPU.
+    SVD with ``random_state=seed`` above, or at any width with ``exact=False`` (for cheap repeated
+    measurements: the eigendecomposition costs more than a small gap). ``pca_dim=None``, or at least
+    the input width, skips the PCA. Returns float32 tensors ``n x k`` and ``m x k`` on the CPU.
     """
     if Xs.shape[1:] != Xt.shape[1:]:
         raise TLError(
@@ -66,7 +69,7 @@ def raw_features(
     k = pooled.shape[1] if pca_dim is None else min(pca_dim, pooled.shape[1], len(pooled))
     if k < pooled.shape[1]:
         fit = pooled[_subsample(len(pooled), max_fit_samples, np.random.default_rng(seed))]
-        solver = "covariance_eigh" if pooled.shape[1] <= MAX_COVARIANCE_DIM else "randomized"
+        solver = "covariance_eigh" if exact and pooled.shape[1] <= MAX_COVARIANCE_DIM else "randomized"
         pooled = PCA(n_components=k, svd_solver=solver, random_state=seed).fit(fit).transform(pooled)
     out = torch.from_numpy(pooled.astype(np.float32))
     return out[: len(Xs)], out[len(Xs) :]

@@ -29,6 +29,7 @@ SECTIONS = (
     "## Training speed",
     "## MMD² permutation test",
     "## Diagnose",
+    "## Diagnosis explained",
     "## App cold start",
     "## Label shift",
 )
@@ -119,6 +120,16 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     assert finite(row["matmul_fraction"])
     assert finite(results["diagnose"]["first"]["seconds"]) and 0 <= results["diagnose"]["p_value"] <= 1
     assert finite(results["adapt_run"]["seconds"])
-    assert [t["status"] in ("met", "missed", "not measured") for t in results["targets"]] == [True] * 7
+    assert [t["status"] in ("met", "missed", "not measured") for t in results["targets"]] == [True] * 10
     (row,) = results["label_shift"]["rows"]  # smoke: digits halves, one profile
     assert row["profile"] == "one class 50%" and 0 <= row["em_tv_to_truth"] <= 1 and row["true_tv"] > 0.3
+    explained = results["explain"]
+    assert [(r["shift"], r["target"]) for r in explained["rows"]] == [
+        ("invert", "mnist5k:n=300,invert=1"),
+        ("blur", "mnist5k:n=300,blur=1"),
+    ]
+    assert explained["n_scored"] == explained["n_fixes"] > 0  # both a source- and a target-side fix scored
+    for row in explained["rows"]:
+        assert finite(row["seconds"]) and (
+            row.get("accuracy_after") is None or 0 <= row["accuracy_after"] <= 1
+        )

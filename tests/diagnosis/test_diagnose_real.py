@@ -36,6 +36,8 @@ def test_cli_json_on_the_default_pair(capsys, tmp_path):
     assert gap["p_value"] < 0.01 and payload["gap_level"] == "large"
     assert payload["settings"] == {"n_permutations": 200, "max_test_samples": 5000, "seed": 0}
     assert len(payload["per_class"]) == 10
+    native = payload["explanation"]["findings"][-1]  # UCI digits were 8x8 before MNIST geometry
+    assert (native["statistic"], native["severity"], native["target"]) == ("native_size", "strong", 64)
 
 
 def test_cli_text_summary(capsys, tmp_path):

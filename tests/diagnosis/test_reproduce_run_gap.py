@@ -38,6 +38,8 @@ def test_held_out_diagnosis_prints_the_runs_stored_gap(trained, capsys, kind, st
     payload = json.loads(out)
     assert payload["gap"] == result[stored]  # exactly: same function, settings, splits and seed
     assert payload["settings"]["seed"] == 3
+    explained = payload["explanation"]  # on the held-out splits; fixes written on the run's specs
+    assert (explained["source_spec"], explained["target_spec"]) == (PAIR["source"], PAIR["target"])
     held_out = (payload["gap"]["n_source"], payload["gap"]["n_target"])
     # the held-out splits, as the run's own UMAP (all of them, under its 500 cap) and counts show
     assert held_out[1] == result["info"]["n_target_test"] < 200

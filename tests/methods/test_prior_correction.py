@@ -16,13 +16,13 @@ from tlcore.adapt.pipeline import run_adaptation
 from tlcore.data import save_upload
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.explain.priors import Calibration, prior_log_ratio
 from tlcore.methods import check_combination, get_method, parse_methods
 from tlcore.methods import registry as registry_module
 from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.prior_correction import correct_head
 from tlcore.methods.registry import NoParams, TransformBuilder, register_transform
 from tlcore.metrics import total_variation
+from tlcore.metrics.priors import Calibration, prior_log_ratio
 from tlcore.models import build_model
 from tlcore.workspace import Workspace
 

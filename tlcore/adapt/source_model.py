@@ -1,6 +1,6 @@
 """The source-only model of a pair, and what it says about the target's labels.
 
-Estimating label shift (:mod:`tlcore.explain.label_shift`) needs a model trained on the source
+Estimating label shift (:mod:`tlcore.metrics.prior_shift`) needs a model trained on the source
 only and the source validation split it never saw. Every run trains that model first (its
 baseline) and keeps it in the workspace's :class:`~tlcore.adapt.cache.BaselineCache`, keyed by the
 run's config; :func:`find_source_only_model` looks there for a pair's, and when there is none
@@ -24,13 +24,13 @@ from tlcore.adapt.pair import load_run_pair
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.explain.label_shift import (
+from tlcore.features import model_outputs
+from tlcore.metrics.prior_shift import (
     LabelShiftEstimate,
     LabelShiftSettings,
     estimate_label_shift,
 )
-from tlcore.explain.priors import class_prior
-from tlcore.features import model_outputs
+from tlcore.metrics.priors import class_prior
 from tlcore.models import Classifier
 from tlcore.workspace import Workspace
 

@@ -1,5 +1,9 @@
 """``python -m tlcore diagnose``: measure the gap between a source and a target domain.
 
+Unless ``--no-explain``, the gap is then explained (:func:`tlcore.explain.explanation.explain`):
+image statistics compared, findings with checked fix specs, a verdict ranking the causes; in the text,
+in ``--json`` (key ``explanation``) and in the HTML report ``--report FILE.html``.
+
 ``--features run:ID --held-out`` measures a run's model on the held-out splits the run was scored
 on, with the run's seed and the default gap settings: it prints the run's stored ``gap_after``
 (``baseline:ID``: its source-only baseline from the workspace cache, and ``gap_before``).
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from torch import nn
@@ -31,15 +36,20 @@ from tlcore.adapt.source_model import (
     label_shift_of,
     source_only_config,
 )
+from tlcore.cli.explain_text import format_explanation
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.data import Domain, harmonise, load_domain, parse_spec
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
 from tlcore.errors import TLError
-from tlcore.explain.label_shift import LabelShiftEstimate
+from tlcore.explain.explanation import Explanation, explain
+from tlcore.explain.settings import ExplainSettings
+from tlcore.explain.verdict import LabelShiftSummary
 from tlcore.metrics.gap import Gap, GapSettings
+from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.runs.store import RunStore
-from tlcore.workspace import Workspace
+from tlcore.views.diagnosis_report import diagnosis_report
+from tlcore.workspace import Workspace, atomic_write
 
 DEFAULTS = GapSettings()
 STORED_GAP = {"run": "gap_after", "baseline": "gap_before"}  # what a run stored for each model
@@ -105,6 +115,14 @@ def register(subparsers: Any) -> None:
         help="skip the UMAP projection (it is only computed for --json, whose output includes it)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON (no progress bar)")
+    parser.add_argument(
+        "--no-explain",
+        action="store_true",
+        help="skip the explanation (image statistics, findings with checked fix specs, the verdict)",
+    )
+    parser.add_argument(
+        "--report", metavar="FILE.html", type=Path, help="also write a self-contained HTML diagnosis report"
+    )
     parser.set_defaults(handler=diagnose_command)
 
 
@@ -160,6 +178,8 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
 def diagnose_command(args: argparse.Namespace) -> int:
     if args.pca < 0 or args.umap_points < 2:
         raise TLError("--pca must be at least 0 and --umap-points at least 2")
+    if args.report is not None and not args.report.parent.is_dir():
+        raise TLError(f"--report {args.report}: no folder {args.report.parent}")
     workspace = Workspace.resolve(args.workspace)
     features = feature_space(args.features, workspace)
     config = features.config
@@ -186,15 +206,57 @@ def diagnose_command(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
+    explanation = None
+    if not args.no_explain:  # a run's held-out splits are not named by specs: the run's specs are
+        specs = (config.source, config.target) if args.held_out and config is not None else (None, None)
+        explanation = _explain(
+            report, source, target, specs=specs, workspace=workspace, quiet=args.json, shift=shift
+        )
+    if args.report is not None:
+        page = diagnosis_report(report, explanation)
+        atomic_write(args.report, lambda temp: temp.write_text(page, encoding="utf-8"))
     if args.json:
-        print_json(report.to_dict() | {"label_shift_estimate": shift.to_dict()})
+        extra = {"explanation": explanation.to_dict()} if explanation else {}
+        print_json(report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra)
         return 0
     lines = format_report(report)
     if args.held_out:
         lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
     lines += ["", *label_shift_lines(shift)]
+    if explanation is not None:
+        lines += format_explanation(explanation)
     print("\n".join(line.rstrip() for line in lines))
     return 0
+
+
+def _explain(
+    report: GapReport,
+    source: Domain,
+    target: Domain,
+    *,
+    specs: tuple[str | None, str | None],
+    workspace: Workspace,
+    quiet: bool,
+    shift: LabelShiftEstimate | NeedsSourceOnlyModel,
+) -> Explanation:
+    """The explanation of the pair, its fixes checked by loading specs with the pair's seed; the
+    label-shift estimate and the novel share rank among its causes."""
+    bar = ProgressBar("explain", enabled=not quiet)
+    try:
+        return explain(
+            source,
+            target,
+            source_spec=specs[0],
+            target_spec=specs[1],
+            workspace=workspace,
+            settings=ExplainSettings(seed=report.settings.seed),
+            gap=report.gap,
+            label_shift=LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None,
+            novelty_share=None if report.novelty is None else report.novelty.share,
+            progress=lambda step, fraction: bar.update(fraction, step),
+        )
+    finally:
+        bar.close()
 
 
 def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:

@@ -139,6 +139,7 @@ def _load_digits() -> Domain:
         y=torch.as_tensor(bunch.target, dtype=torch.int64),
         classes=DIGITS,
         provenance="UCI handwritten digits (scikit-learn load_digits), 8x8 resized to 20x20, padded to 28x28",
+        meta={"native_size": (8, 8)},  # the images' size before they were brought to MNIST geometry
     )
 
 

@@ -1,6 +1,10 @@
-"""Why a gap exists: what differs between the domains, how the labels moved, what is new.
+"""Why a gap exists and what to try: what differs between two image domains, the fix specs that
+undo it (each checked), and one verdict that ranks every cause found.
 
-Pure functions on tensors: :mod:`.label_shift` (the target's class proportions from a source-only
-model's outputs, with bands; the estimators BBSE and EM in :mod:`.priors`) and :mod:`.coverage` (the
-target samples without source neighbours).
+Entry point: :func:`tlcore.explain.explanation.explain`. Image statistics -> findings -> checked fix
+specs -> verdict: :mod:`.image_stats` (each statistic's definition), :mod:`.findings` (source vs
+target, severity), :mod:`.fixes` (the registered shift that undoes a finding, its spec, its check),
+:mod:`.verdict` (the ranked causes, label shift and new regions among them), :mod:`.mean_images`,
+:mod:`.settings`. The estimates it ranks beside the image causes are pure metrics:
+:mod:`tlcore.metrics.prior_shift` (BBSE / EM) and :mod:`tlcore.metrics.coverage` (novelty).
 """

@@ -12,7 +12,7 @@ on the source validation split, and the corrected head is ``W' = a W``, ``b' = a
 log(π_t / π_s)``; without, ``b' = b_head + log(π_t / π_s)``. The features are unchanged.
 
 ``π_t`` is estimated after training, on the unlabelled target train split, by EM (default) or BBSE
-(:func:`tlcore.explain.label_shift.estimate_label_shift`, no bootstrap); ``π_s`` are the source
+(:func:`tlcore.metrics.prior_shift.estimate_label_shift`, no bootstrap); ``π_s`` are the source
 validation split's class frequencies (stratified like the training split). A transform: it runs
 after any other method (``source_only+prior_correction``, ``deep_coral+im+prior_correction``).
 """
@@ -25,11 +25,11 @@ from typing import Literal
 import torch
 
 from tlcore.errors import TLError
-from tlcore.explain.label_shift import LabelShiftSettings, estimate_label_shift
-from tlcore.explain.priors import Calibration, prior_log_ratio
 from tlcore.features import model_outputs
 from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.registry import register_transform
+from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
+from tlcore.metrics.priors import Calibration, prior_log_ratio
 from tlcore.models import Classifier
 
 

@@ -1,11 +1,13 @@
-"""A self-contained HTML report: headings, tables, notes and Plotly figures in one file.
+"""A self-contained HTML report: headings, tables, notes, pictures and Plotly figures in one file.
 
-Plotly.js is inlined once (the file opens offline), and every string that may come from a user
-(titles, run labels, class names, table cells) is escaped with :func:`html.escape`.
+Plotly.js is inlined once and pictures are inline base64 PNGs (the file opens offline), and every
+string that may come from a user (titles, run labels, class names, table cells, captions) is escaped
+with :func:`html.escape`.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,18 +26,21 @@ th:first-child, td:first-child { text-align: left; } th { background: #f2f4f8; }
 .flag { background: #fde8e8; border-left: 4px solid #d62728; padding: 0.5rem 0.8rem; margin: 0.4rem 0; }
 .note { color: #5b6478; } footer { color: #8a93a6; font-size: 0.8rem; margin-top: 3rem; }
 img.grid { image-rendering: pixelated; max-width: 100%; }
+figure { display: inline-block; margin: 0 1rem 1rem 0; } figcaption { color: #5b6478; font-size: 0.85rem; }
 """
 
 
 @dataclass(frozen=True)
 class Section:
-    """One part of the report: a heading and any of a note, a table, a figure."""
+    """One part of the report: a heading and any of a note, a table, pictures (``(caption, PNG
+    bytes)``), a figure."""
 
     heading: str
     note: str = ""
     table: Sequence[Mapping[str, object]] = ()
     figure: go.Figure | None = None
     flags: Sequence[str] = field(default_factory=tuple)
+    pictures: Sequence[tuple[str, bytes]] = ()
 
 
 def _cell(value: object) -> str:
@@ -56,6 +61,16 @@ def table_html(rows: Sequence[Mapping[str, object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def picture_html(caption: str, png: bytes) -> str:
+    """An inline PNG with its caption (escaped, also as the alt text)."""
+    text = html.escape(caption)
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure><img class="grid" src="data:image/png;base64,{data}" alt="{text}">'
+        f"<figcaption>{text}</figcaption></figure>"
+    )
+
+
 def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str:
     """The full HTML document; Plotly.js is inlined with the first figure only."""
     parts: list[str] = []
@@ -66,6 +81,7 @@ def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str
         if section.note:
             parts.append(f'<p class="note">{html.escape(section.note)}</p>')
         parts.append(table_html(section.table))
+        parts.extend(picture_html(caption, png) for caption, png in section.pictures)
         if section.figure is not None:
             parts.append(
                 pio.to_html(

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tlcore.errors import TLError
-from tlcore.explain.coverage import NoveltySettings, novelty
+from tlcore.metrics.coverage import NoveltySettings, novelty
 
 
 def _gauss(n: int, seed: int, shift: float = 0.0, d: int = 8) -> torch.Tensor:

@@ -4,7 +4,7 @@ Under *label shift* the class proportions change, ``π_t(y) != π_s(y)``, while 
 same, ``p_t(x | y) = p_s(x | y)``. A classifier trained on the source still tells which class a
 sample resembles, so its outputs on the unlabelled target reveal the target's proportions: BBSE
 (Lipton et al. 2018) and EM (Saerens et al. 2002) on BCTS-calibrated outputs, see
-:mod:`tlcore.explain.priors` for their formulas.
+:mod:`tlcore.metrics.priors` for their formulas.
 
 :func:`estimate_label_shift` runs both with a confidence band: a seeded bootstrap of
 ``n_bootstrap`` resamples of the validation split and of the target, each re-calibrated and
@@ -28,9 +28,9 @@ from torch.nn.functional import one_hot
 
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
-from tlcore.explain import priors
-from tlcore.explain.priors import Calibration
+from tlcore.metrics import priors
 from tlcore.metrics.per_class import total_variation
+from tlcore.metrics.priors import Calibration
 
 Estimator = Literal["em", "bbse"]
 ShiftLevel = Literal["none", "moderate", "large"]

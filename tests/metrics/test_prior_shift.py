@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from tlcore.errors import TLError
-from tlcore.explain.label_shift import (
+from tlcore.metrics import total_variation
+from tlcore.metrics.prior_shift import (
     LabelShiftSettings,
     estimate_label_shift,
 )
-from tlcore.explain.priors import class_prior, prior_log_ratio
-from tlcore.metrics import total_variation
+from tlcore.metrics.priors import class_prior, prior_log_ratio
 
 CLASSES = ("a", "b", "c")
 EXACT = LabelShiftSettings(calibrate=False, n_bootstrap=0, tol=1e-12, max_iter=100000)

@@ -1,0 +1,90 @@
+"""The explanation's pictures and HTML report, and what it says for domains that are not images."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.explain.explanation import NOT_IMAGES, explain
+from tlcore.explain.mean_images import mean_images
+from tlcore.explain.settings import ExplainSettings
+from tlcore.views.diagnosis_report import diagnosis_report
+from tlcore.views.explain_figures import difference_rgb, findings_figure, mean_image_pngs, mean_images_figure
+from tlcore.views.report import Section, render_report
+
+SMALL = ExplainSettings(
+    max_images=200, search_images=64, check_samples=100, check_permutations=20, max_checks=2
+)
+SCRIPT = "<script>alert(1)</script>"  # has a "/": parses as a (missing) file path
+BOLD = "<b onmouseover=alert(1)>scans"  # is no spec at all
+
+
+def squares(n: int, ink: float, background: float, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    X = torch.full((n, 1, 16, 16), background) + 0.02 * torch.rand(n, 1, 16, 16, generator=g)
+    for i, top in enumerate(torch.randint(2, 9, (n,), generator=g).tolist()):
+        X[i, :, top : top + 5, 5:10] = ink
+    return X.clamp(0, 1)
+
+
+@pytest.fixture(scope="module")
+def hostile_pair() -> tuple[Domain, Domain]:
+    y = torch.arange(120) % 2
+    source = Domain(SCRIPT, squares(120, 1.0, 0.0, 0), y, ("a", "b"))
+    target = Domain(BOLD, squares(120, 0.0, 1.0, 1), y, ("a", "b"))
+    return source, target
+
+
+def test_mean_images_are_the_means_and_the_difference_target_minus_source():
+    Xs, Xt = torch.zeros(4, 1, 4, 4), torch.ones(2, 1, 4, 4)
+    Xt[:, :, 0, 0] = 0.0
+    images = mean_images(Xs, Xt)
+    assert images.source.shape == (4, 4, 1) and images.difference[0, 0] == 0 and images.difference[1, 1] == 1
+    assert (images.n_source, images.n_target) == (4, 2)
+
+
+def test_difference_colours_and_the_figures():
+    rgb = difference_rgb(np.array([[0.0, 0.5, -0.5, 0.25]]))
+    assert rgb[0, 0].tolist() == [255, 255, 255]
+    assert rgb[0, 1].tolist() == [214, 39, 40] and rgb[0, 2].tolist() == [59, 111, 212]
+    images = mean_images(squares(10, 1.0, 0.0, 0), squares(10, 0.0, 1.0, 1))
+    fig = mean_images_figure(images, SCRIPT, "t")
+    assert [t.type for t in fig.data] == ["image", "image", "heatmap"]
+    assert fig.data[2].zmin == -fig.data[2].zmax and SCRIPT not in fig.layout.annotations[0].text
+    pngs = mean_image_pngs(images)
+    assert len(pngs) == 3 and all(png.startswith(b"\x89PNG") for _, png in pngs)
+
+
+def test_pictures_and_captions_are_escaped_in_a_report():
+    page = render_report("t", "s", [Section("pics", pictures=[(SCRIPT, b"\x89PNG")])])
+    assert SCRIPT not in page and 'alt="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
+def test_explanation_of_hostile_names_reports_escaped_without_fix_specs(hostile_pair):
+    source, target = hostile_pair
+    explanation = explain(source, target, settings=SMALL)
+    polarity = next(f for f in explanation.findings if f.statistic == "polarity")
+    assert polarity.severity == "strong"
+    assert (
+        polarity.fix is not None and polarity.fix.spec is None and "not named by a spec" in polarity.fix.note
+    )
+    json.dumps(explanation.to_dict(include_images=True))  # JSON-safe
+    bars = findings_figure(explanation.findings)
+    assert len(bars.data[0].x) == len(explanation.findings)
+    page = diagnosis_report(None, explanation, title=SCRIPT)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_feature_vectors_get_one_note_and_still_a_verdict():
+    g = torch.Generator().manual_seed(0)
+    source = Domain("table-a", torch.randn(200, 5, generator=g), None, ())
+    target = Domain("table-b", torch.randn(200, 5, generator=g) + 3.0, None, ())
+    explanation = explain(source, target, settings=SMALL)
+    assert (explanation.applies, explanation.note, explanation.findings) == (False, NOT_IMAGES, ())
+    assert [c.kind for c in explanation.verdict.causes] == ["adaptation"]
+    assert explanation.to_dict()["statistics"] == {"source": None, "target": None}
+    assert "do not apply" in diagnosis_report(None, explanation)

@@ -1,0 +1,84 @@
+"""Each finding fires on its constructed shift of mnist5k and stays quiet on mnist5k against itself."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from tlcore.data import harmonise, load_domain
+from tlcore.explain.findings import MILD, STRONG, compare, severity_of, standardised_difference
+from tlcore.explain.image_stats import ImageStats, image_stats
+
+N = 1000
+
+
+@pytest.fixture(scope="module")
+def source_stats() -> ImageStats:
+    return image_stats(load_domain(f"mnist5k:n={N}", seed=0))
+
+
+def target_stats(shift: str) -> ImageStats:
+    source = load_domain(f"mnist5k:n={N}", seed=0)
+    return image_stats(harmonise(source, load_domain(f"mnist5k:n={N},{shift}", seed=1))[1])
+
+
+@pytest.mark.parametrize(
+    ("shift", "statistic", "sign"),
+    [
+        ("invert=1", "polarity", -1),
+        ("contrast=0.5", "contrast", -1),
+        ("blur=1", "sharpness", -1),
+        ("noise=0.2", "noise", 1),
+        ("scale=0.7", "ink_size", -1),
+        ("scale=1.5", "ink_size", 1),
+        ("colour=1", "colour", 1),
+        ("rotate=30", "slant", 1),
+        ("occlusion=0.4", "ink_fill", -1),
+    ],
+)
+def test_the_finding_fires_on_its_shift(source_stats: ImageStats, shift: str, statistic: str, sign: int):
+    findings = {f.statistic: f for f in compare(source_stats, target_stats(shift))}
+    finding = findings[statistic]
+    assert finding.fires and math.copysign(1, finding.difference) == sign, finding
+    assert finding.message.startswith("The target") and finding.title.startswith("the target")
+
+
+def test_quiet_on_two_halves_of_mnist5k_and_on_a_subsample():
+    mnist = load_domain("mnist5k")
+    halves = [image_stats(mnist.subset(range(i, 5000, 2))) for i in (0, 1)]
+    subsample = image_stats(load_domain("mnist5k:n=1500", seed=4))
+    for other in (halves[1], subsample):
+        loud = [f for f in compare(halves[0], other) if f.fires]
+        assert loud == [], [f.message for f in loud]
+
+
+def test_native_size_fires_on_uci_digits():
+    mnist = load_domain("mnist5k:n=300")
+    source, target = harmonise(mnist, load_domain("digits:n=300"))
+    finding = compare(image_stats(source), image_stats(target))[-1]
+    assert (finding.statistic, finding.severity, finding.difference) == (
+        "native_size",
+        "strong",
+        pytest.approx(math.log2(64 / 784)),
+    )
+    assert "8x8" in finding.message
+
+
+def test_severity_is_cohens_d_with_a_floor():
+    assert [severity_of(d) for d in (0.0, -0.49, MILD, -0.99, STRONG, -7.0)] == [
+        "none",
+        "none",
+        "mild",
+        "mild",
+        "strong",
+        "strong",
+    ]
+    base = image_stats(load_domain("mnist5k:n=200"))
+    # every image of both sides grey: spreads 0, so the floor (0.02 for colour) is the denominator
+    coloured = image_stats(load_domain("mnist5k:n=200,colour=1"))
+    s, t = base.get("colour"), coloured.get("colour")
+    expected = (t.mean - s.mean) / max(math.sqrt((s.std**2 + t.std**2) / 2), 0.02)
+    assert standardised_difference(base, coloured, "colour") == pytest.approx(expected)
+    assert torch.isfinite(torch.tensor(standardised_difference(base, base, "noise")))

@@ -1,0 +1,34 @@
+"""The explanation as text lines for ``python -m tlcore diagnose``: the verdict, then what differs."""
+
+from __future__ import annotations
+
+from tlcore.explain.explanation import Explanation
+
+
+def format_explanation(explanation: Explanation) -> list[str]:
+    """The verdict (headline, ranked causes, next step) and the firing findings with their fixes."""
+    verdict = explanation.verdict
+    lines = ["", "Verdict: " + verdict.headline, ""]
+    for rank, cause in enumerate(verdict.causes, start=1):
+        share = "" if cause.share is None else f" ({100 * min(cause.share, 1.0):.0f}%)"
+        lines.append(f"  {rank}. {cause.title}{share}: {cause.action}")
+    lines += ["", f"Next step: {verdict.next_step}"]
+    if not explanation.applies:
+        return [*lines, "", explanation.note]
+    firing = explanation.firing
+    lines += ["", "What differs:" if firing else "What differs: nothing in the image statistics."]
+    for finding in firing:
+        lines.append(f"  {finding.severity:<7}{finding.message}")
+        fix = finding.fix
+        if fix is None:
+            continue
+        if fix.check is not None:
+            check = fix.check
+            change = f"{100 * check.relative_change:+.0f}%" + ("" if check.helps else ", does not help")
+            effect = f"MMD² {check.mmd2_before:.4g} -> {check.mmd2_after:.4g} ({change})"
+            lines.append(f"         fix: {fix.describe()}  [{effect}]")
+        else:
+            lines.append(f"         fix: {fix.describe()}  [{fix.note}]")
+    if explanation.note:
+        lines += ["", explanation.note]
+    return lines

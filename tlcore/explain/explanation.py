@@ -1,0 +1,224 @@
+"""Why two domains differ: statistics -> findings -> checked fixes -> verdict, in one call.
+
+:func:`explain` is what ``python -m tlcore diagnose`` (text, ``--json``, ``--report``) and the
+Diagnose page call after the gap itself (:func:`tlcore.diagnosis.diagnose`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tlcore.data.domain import Domain
+from tlcore.data.spec import load_domain, parse_spec
+from tlcore.diagnosis import gap_level
+from tlcore.errors import TLError
+from tlcore.explain.findings import Finding, compare
+from tlcore.explain.fixes import Fix, Loader, PairContext, Side, cheap_gap, check_fix, estimate_fix
+from tlcore.explain.image_stats import MIN_SIDE, STATISTICS, ImageStats, image_stats, sample_index
+from tlcore.explain.mean_images import MeanImages, mean_images
+from tlcore.explain.settings import ExplainSettings
+from tlcore.explain.verdict import LabelShiftSummary, Verdict, verdict
+from tlcore.metrics.gap import Gap
+from tlcore.workspace import Workspace
+
+Progress = Callable[[str, float], None]  # (step description, fraction done in [0, 1])
+DEFAULT_SETTINGS = ExplainSettings()
+NOT_IMAGES = "the image checks do not apply: the domains hold feature vectors, not images"
+TOO_SMALL = f"the image checks do not apply: images smaller than {MIN_SIDE}x{MIN_SIDE} pixels"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why ``source`` and ``target`` differ.
+
+    ``applies`` says whether the image checks ran (``note`` says why not, and what was subsampled).
+    ``findings``: one per statistic and the native size, severity ``none`` included, the firing ones
+    with their fix when a registered shift undoes them (checked for the ``settings.max_checks``
+    strongest). ``gap`` is the fix checks' gap before any fix (cheap settings, see
+    :func:`tlcore.explain.fixes.cheap_gap`); ``verdict`` ranks the causes.
+    """
+
+    source: str
+    target: str
+    source_spec: str
+    target_spec: str
+    applies: bool
+    note: str
+    settings: ExplainSettings
+    gap: Gap
+    verdict: Verdict
+    source_stats: ImageStats | None = None
+    target_stats: ImageStats | None = None
+    findings: tuple[Finding, ...] = ()
+    mean_images: MeanImages | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def firing(self) -> tuple[Finding, ...]:
+        """The findings with a severity, strongest first."""
+        return tuple(sorted((f for f in self.findings if f.fires), key=lambda f: -abs(f.difference)))
+
+    def to_dict(self, include_images: bool = False) -> dict[str, Any]:
+        """JSON-safe: every statistic, finding (with its fix and check) and the verdict; the mean
+        images only with ``include_images``."""
+        return {
+            "source": self.source,
+            "target": self.target,
+            "source_spec": self.source_spec,
+            "target_spec": self.target_spec,
+            "applies": self.applies,
+            "note": self.note,
+            "settings": self.settings.to_dict(),
+            "gap": self.gap.to_dict(),
+            "verdict": self.verdict.to_dict(),
+            "statistics": {
+                "source": None if self.source_stats is None else self.source_stats.to_dict(),
+                "target": None if self.target_stats is None else self.target_stats.to_dict(),
+            },
+            "findings": [f.to_dict() for f in self.findings],
+            "mean_images": self.mean_images.to_dict() if include_images and self.mean_images else None,
+            "seconds": self.seconds,
+        }
+
+
+def _spec_of(domain: Domain, given: str | None) -> str | None:
+    """The spec naming ``domain``: ``given``, else its name when that parses as a spec."""
+    text = given if given is not None else domain.name
+    try:
+        parse_spec(text)
+    except TLError:
+        return None
+    return text
+
+
+def _with_checks(
+    findings: list[Finding], pair: PairContext, before: Gap, load: Loader, step: Callable[[str], None]
+) -> list[Finding]:
+    """The findings with their fixes, the ``max_checks`` strongest fixes checked."""
+    strongest = sorted((f for f in findings if f.fires), key=lambda f: -abs(f.difference))
+    limit = pair.settings.max_checks
+    fixed: dict[str, Finding] = {}
+    checked = 0
+    for finding in strongest:
+        fix = estimate_fix(finding.statistic, pair)
+        if fix is not None and fix.spec is not None:
+            if checked < limit:
+                step(f"checking {fix.shift}={fix.value:g} on the {fix.side}")
+                fix = _checked(fix, pair, before, load)
+                checked += 1
+            else:
+                fix = replace(fix, note=f"not checked: only the {limit} strongest findings are")
+        fixed[finding.statistic] = finding.with_fix(fix)
+    return [fixed.get(f.statistic, f) for f in findings]
+
+
+def _checked(fix: Fix, pair: PairContext, before: Gap, load: Loader) -> Fix:
+    """``fix`` with its check, including the findings it makes go away; the reason when it fails."""
+    try:
+        check, fixed_stats = check_fix(fix, pair, before, load)
+    except TLError as exc:
+        return replace(fix, note=f"not checked: {exc}")
+    after = {**pair.stats, fix.side: fixed_stats}
+    was = {f.statistic for f in compare(pair.stats["source"], pair.stats["target"]) if f.fires}
+    still = {f.statistic for f in compare(after["source"], after["target"]) if f.fires}
+    resolves = tuple(s.name for s in STATISTICS if s.name in was and s.name not in still)
+    return replace(fix, check=replace(check, resolves=resolves))
+
+
+def explain(
+    source: Domain,
+    target: Domain,
+    *,
+    source_spec: str | None = None,
+    target_spec: str | None = None,
+    workspace: Workspace | None = None,
+    settings: ExplainSettings = DEFAULT_SETTINGS,
+    gap: Gap | None = None,
+    label_shift: LabelShiftSummary | None = None,
+    novelty_share: float | None = None,
+    progress: Progress | None = None,
+) -> Explanation:
+    """Explain the gap of a harmonised pair (see :mod:`tlcore.data.harmonise`).
+
+    ``source_spec`` / ``target_spec`` name the domains (default: their names, the canonical specs
+    :func:`tlcore.data.load_domain` gives them); fixes are written on them and checked by loading
+    the fixed spec from ``workspace`` with ``settings.seed``, which should be the seed the pair was
+    loaded with. ``gap`` (the diagnosis's gap) sets the gap level the verdict speaks of, default the
+    checks' cheap gap. ``label_shift`` and ``novelty_share`` come from the label-shift and coverage
+    estimates when they were made; without them the verdict ranks the image causes only.
+    ``progress(step, fraction)`` is called as steps start and at the end.
+    """
+    start = time.perf_counter()
+    seconds: dict[str, float] = {}
+    current: list[tuple[str, float]] = []
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        if current:
+            seconds[current[-1][0]] = round(now - current[-1][1], 4)
+        current.append((name, now))
+        if progress is not None:
+            progress(name, 1.0 if name == "done" else min(0.95, 0.2 * (len(current) - 1)))
+
+    specs: dict[Side, str | None] = {
+        "source": _spec_of(source, source_spec),
+        "target": _spec_of(target, target_spec),
+    }
+    s_name, t_name = specs["source"] or source.name, specs["target"] or target.name
+    step("gap before any fix")
+    before = cheap_gap(source, target, settings)
+    level = gap_level(gap or before)
+    stats: dict[Side, ImageStats] = {}
+    findings: list[Finding] = []
+    pictures, note = None, NOT_IMAGES if not (source.is_image and target.is_image) else TOO_SMALL
+    if source.is_image and target.is_image and min(source.X.shape[-2:]) >= MIN_SIDE:
+        step("image statistics")
+        stats = {
+            side: image_stats(d, max_images=settings.max_images, seed=settings.seed)
+            for side, d in (("source", source), ("target", target))
+        }
+        pictures = mean_images(
+            source.X[sample_index(source.n_samples, settings.max_images, settings.seed)],
+            target.X[sample_index(target.n_samples, settings.max_images, settings.seed)],
+        )
+        note = "; ".join(
+            f"{side} statistics on a seeded subsample of {s.n_images} of its {s.n_total} images"
+            for side, s in stats.items()
+            if s.subsampled
+        )
+
+        def load(spec: str) -> Domain:
+            return load_domain(spec, workspace, seed=settings.seed)
+
+        pair = PairContext(source, target, stats, specs, settings)
+        findings = _with_checks(compare(stats["source"], stats["target"]), pair, before, load, step)
+    step("verdict")
+    judged = verdict(
+        findings,
+        level,
+        source_spec=s_name,
+        target_spec=t_name,
+        label_shift=label_shift,
+        novelty_share=novelty_share,
+    )
+    step("done")
+    seconds["total"] = round(time.perf_counter() - start, 4)
+    return Explanation(
+        source=source.name,
+        target=target.name,
+        source_spec=s_name,
+        target_spec=t_name,
+        applies=bool(stats),
+        note=note,
+        settings=settings,
+        gap=before,
+        verdict=judged,
+        source_stats=stats.get("source"),
+        target_stats=stats.get("target"),
+        findings=tuple(findings),
+        mean_images=pictures,
+        seconds=seconds,
+    )

@@ -1,0 +1,140 @@
+"""Findings: each image statistic compared source vs target, with a severity and plain words.
+
+The severity of a statistic is its standardised difference (Cohen's d),
+
+    d = (mean_t - mean_s) / max(sqrt((std_s^2 + std_t^2) / 2), floor),
+
+with the spreads over images from :mod:`tlcore.explain.image_stats` and ``floor`` the statistic's
+smallest spread that matters (:class:`~tlcore.explain.image_stats.StatisticDef`); ``slant`` takes the
+axial difference of its means. ``|d| < 0.5`` is ``none``, ``0.5 <= |d| < 1`` ``mild``, ``|d| >= 1``
+``strong``. The native size compares pixel counts instead: ``d = log2(pixels_t / pixels_s)``, ``mild``
+from a factor 2, ``strong`` from 4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from tlcore.explain.image_stats import BY_NAME, STATISTICS, ImageStats, axial_difference
+
+if TYPE_CHECKING:
+    from tlcore.explain.fixes import Fix
+
+Severity = Literal["none", "mild", "strong"]
+MILD, STRONG = 0.5, 1.0  # |standardised difference| thresholds
+SIZE_MILD, SIZE_STRONG = 1.0, 2.0  # |log2 pixel ratio| thresholds: a factor 2, 4
+NATIVE_SIZE = "native_size"
+
+# What a higher / lower target value means, in words ("the target has ... than the source").
+_WORDS: dict[str, tuple[str, str]] = {
+    "background": ("a lighter background", "a darker background"),
+    "brightness": ("brighter images", "darker images"),
+    "contrast": ("more contrast", "less contrast"),
+    "range": ("a wider intensity range", "a narrower intensity range"),
+    "ink_fill": ("more ink", "less ink"),
+    "ink_size": ("larger objects in the frame", "smaller objects in the frame"),
+    "centre_x": ("objects further right", "objects further left"),
+    "centre_y": ("objects lower in the frame", "objects higher in the frame"),
+    "slant": ("objects turned further counter-clockwise", "objects turned further clockwise"),
+    "sharpness": ("sharper images", "blurrier images"),
+    "noise": ("noisier images", "cleaner images"),
+    "colour": ("more colour", "less colour"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One statistic compared source vs target; ``fix`` is set when a registered shift undoes it
+    (see :mod:`tlcore.explain.fixes`) and was estimated, checked or not."""
+
+    statistic: str
+    label: str
+    source: float
+    target: float
+    difference: float  # standardised difference (native size: log2 of the pixel ratio)
+    severity: Severity
+    title: str  # a few words: "the target has less contrast"
+    message: str  # a sentence with the numbers
+    fix: Fix | None = None
+
+    @property
+    def fires(self) -> bool:
+        return self.severity != "none"
+
+    def with_fix(self, fix: Fix | None) -> Finding:
+        return replace(self, fix=fix)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["fix"] = None if self.fix is None else self.fix.to_dict()
+        return out
+
+
+def severity_of(difference: float, mild: float = MILD, strong: float = STRONG) -> Severity:
+    size = abs(difference)
+    return "strong" if size >= strong else "mild" if size >= mild else "none"
+
+
+def standardised_difference(source: ImageStats, target: ImageStats, name: str) -> float:
+    """Cohen's d of statistic ``name``, target minus source (see the module docstring)."""
+    s, t, definition = source.get(name), target.get(name), BY_NAME[name]
+    diff = axial_difference(t.mean, s.mean) if definition.kind == "axial" else t.mean - s.mean
+    return diff / max(math.sqrt((s.std**2 + t.std**2) / 2), definition.floor)
+
+
+def _title(name: str, s: float, t: float, d: float) -> str:
+    if name != "polarity":
+        return f"the target has {_WORDS[name][0 if d > 0 else 1]}"
+    if s * t < 0:
+        return f"the target's polarity is reversed ({'dark on light' if t < 0 else 'light on dark'})"
+    return "the target mixes polarities differently"
+
+
+def _message(name: str, s: float, t: float, d: float, severity: Severity) -> str:
+    numbers = f"{BY_NAME[name].label} {s:.3g} -> {t:.3g}, {d:+.1f} standard deviations"
+    if severity == "none":
+        return f"Alike: {numbers}."
+    if name == "polarity" and s * t < 0:
+        ink = "dark ink on a light background" if t < 0 else "light ink on a dark background"
+        return f"The target is mostly {ink}, the source the other way round ({numbers})."
+    if name == "polarity":
+        return f"The share of images with light ink on a dark background differs ({numbers})."
+    return f"The target has {_WORDS[name][0 if d > 0 else 1]} than the source ({numbers})."
+
+
+def compare(source: ImageStats, target: ImageStats) -> list[Finding]:
+    """One finding per statistic of :data:`~tlcore.explain.image_stats.STATISTICS`, then the native
+    size; no fixes yet (:func:`tlcore.explain.fixes.estimate_fix` adds them)."""
+    findings = []
+    for definition in STATISTICS:
+        name = definition.name
+        s, t = source.get(name).mean, target.get(name).mean
+        d = standardised_difference(source, target, name)
+        severity = severity_of(d)
+        title = f"{definition.label}: alike" if severity == "none" else _title(name, s, t, d)
+        message = _message(name, s, t, d, severity)
+        findings.append(Finding(name, definition.label, s, t, d, severity, title, message))
+    findings.append(native_size_finding(source, target))
+    return findings
+
+
+def native_size_finding(source: ImageStats, target: ImageStats) -> Finding:
+    """The native sizes compared by pixel count (``d = log2(pixels_t / pixels_s)``)."""
+    (hs, ws), (ht, wt) = source.native_size, target.native_size
+    d = math.log2((ht * wt) / (hs * ws))
+    severity = severity_of(d, SIZE_MILD, SIZE_STRONG)
+    sizes = f"{hs}x{ws} -> {ht}x{wt}"
+    title = f"the target's images were {'smaller' if d < 0 else 'larger'} ({sizes})"
+    if severity == "none":
+        title = "native size: alike"
+        message = f"Alike: native size {sizes}."
+    elif d < 0:
+        message = (
+            f"The target's images were smaller ({sizes}) and were enlarged to the source's size: "
+            "expect them to look blurrier."
+        )
+    else:
+        message = f"The target's images were larger ({sizes}) and were shrunk to the source's size."
+    return Finding(NATIVE_SIZE, "native size (pixels)", hs * ws, ht * wt, d, severity, title, message)

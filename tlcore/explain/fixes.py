@@ -1,0 +1,292 @@
+"""Fixes: the registered shift that undoes a finding, its value, its spec, and the check that it helps.
+
+A finding on a statistic of :data:`REMEDIES` may be undone by a shift of :mod:`tlcore.data.shifts`
+applied to one side: ``invert`` the target when its polarity is the other way round; ``contrast``,
+``scale`` or ``rotate`` the target back; ``blur`` the sharper side, add ``noise`` or ``colour`` to the
+cleaner / greyer side, ``occlusion`` on the source when the target has less ink (no shift removes
+blur, noise, colour or an occluder, and occluding the target would only destroy it). The value is
+searched on ``search_images`` images of that side (:class:`ExplainSettings`): the shift's value
+whose shifted images' statistic meets the other side's mean (bisection over the shift's range,
+monotone statistics; ``rotate`` takes minus the slant difference, ``invert`` 1).
+
+The fix is a spec: the side's spec with the shift added (:func:`fix_spec`, built with
+:func:`tlcore.data.spec.spec_parts` / :func:`~tlcore.data.spec.compose_spec`; a shift the spec
+already has is folded into it by :data:`COMBINE`). :func:`check_fix` loads that spec as a user would,
+harmonises the pair and re-measures the gap (:func:`cheap_gap`, the same samples and settings as
+before); a fix *helps* when it shrinks MMD² by at least :data:`MIN_GAIN` of its value before.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from threadpoolctl import threadpool_limits
+
+from tlcore.data.domain import Domain
+from tlcore.data.harmonise import harmonise
+from tlcore.data.shifts import apply_shifts, get_shift
+from tlcore.data.spec import compose_spec, spec_parts
+from tlcore.errors import TLError
+from tlcore.explain.image_stats import (
+    BY_NAME,
+    ImageStats,
+    axial_difference,
+    image_stats,
+    per_image_statistics,
+    sample_index,
+    summarise,
+)
+from tlcore.explain.settings import ExplainSettings
+from tlcore.features import raw_features
+from tlcore.metrics.gap import Gap, measure_gap
+
+Side = Literal["source", "target"]
+Loader = Callable[[str], Domain]  # a spec -> its domain, loaded with the pair's seed and workspace
+MIN_GAIN = 0.1  # a fix helps when it shrinks the checked MMD² by at least this share
+SCAN_POINTS, SEARCH_STEPS = 9, 5  # a fix's value: values scanned, then bisection steps
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """The shift that undoes a finding on ``statistic``: applied to the target, or to the side whose
+    statistic is ``higher`` / ``lower``, or (``source_when_lower``) to the source and only when the
+    target's statistic is lower; its value searched in ``[low, high]`` (on a log scale when ``log``)
+    and rounded to a multiple of ``step``."""
+
+    statistic: str
+    shift: str
+    side: Literal["target", "higher", "lower", "source_when_lower"]
+    low: float
+    high: float
+    log: bool = False
+    step: float = 0.05
+
+
+REMEDIES: dict[str, Remedy] = {
+    r.statistic: r
+    for r in (
+        Remedy("polarity", "invert", "target", 1.0, 1.0, step=1.0),
+        Remedy("contrast", "contrast", "target", 0.25, 4.0, log=True),
+        Remedy("ink_size", "scale", "target", 0.25, 4.0, log=True),
+        Remedy("slant", "rotate", "target", -90.0, 90.0, step=1.0),
+        Remedy("sharpness", "blur", "higher", 0.0, 5.0),
+        Remedy("noise", "noise", "lower", 0.0, 0.5, step=0.01),
+        Remedy("colour", "colour", "lower", 0.0, 1.0),
+        Remedy("ink_fill", "occlusion", "source_when_lower", 0.0, 0.9),
+    )
+}
+
+# A shift already in the spec, then the fix on top, as one value of that shift (rotations add, zooms
+# and contrast factors multiply, Gaussian blurs and noises add in quadrature, inverting with
+# probabilities a then b inverts a share a(1 - b) + (1 - a) b).
+COMBINE: dict[str, Callable[[float, float], float]] = {
+    "rotate": lambda a, b: (a + b + 180.0) % 360.0 - 180.0,
+    "scale": lambda a, b: a * b,
+    "contrast": lambda a, b: a * b,
+    "blur": math.hypot,
+    "noise": math.hypot,
+    "invert": lambda a, b: a * (1 - b) + (1 - a) * b,
+}
+
+
+@dataclass(frozen=True)
+class FixCheck:
+    """The gap before and after a fix (:func:`cheap_gap`), and the findings the fix makes go away."""
+
+    mmd2_before: float
+    mmd2_after: float
+    a_distance_before: float
+    a_distance_after: float
+    n_source: int
+    n_target: int
+    resolves: tuple[str, ...] = ()
+
+    @property
+    def relative_change(self) -> float:
+        """``(mmd2_after - mmd2_before) / mmd2_before`` (0 when there was no gap to shrink)."""
+        return (self.mmd2_after - self.mmd2_before) / self.mmd2_before if self.mmd2_before > 0 else 0.0
+
+    @property
+    def helps(self) -> bool:
+        return self.relative_change <= -MIN_GAIN
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "relative_change": self.relative_change, "helps": self.helps}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Apply ``shift=value`` to the ``side``: ``spec`` is that side's spec with it (``None`` when the
+    side is not named by a spec); ``check`` the measured effect (``None`` with the reason in
+    ``note`` when it was not checked)."""
+
+    shift: str
+    value: float
+    side: Side
+    spec: str | None
+    check: FixCheck | None = None
+    note: str = ""
+
+    @property
+    def helps(self) -> bool:
+        return self.check is not None and self.check.helps
+
+    def describe(self) -> str:
+        """``invert=1 on the target: use upload:scans.zip:invert=1``."""
+        text = f"{self.shift}={self.value:g} on the {self.side}"
+        return f"{text}: use {self.spec}" if self.spec else text
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["check"] = None if self.check is None else self.check.to_dict()
+        out["helps"] = self.helps
+        return out
+
+
+def fix_side(remedy: Remedy, source_value: float, target_value: float) -> Side | None:
+    """The side a remedy changes, ``None`` when it does not apply in this direction."""
+    if remedy.side == "target":
+        return "target"
+    if remedy.side == "source_when_lower":
+        return "source" if target_value < source_value else None
+    higher: Side = "target" if target_value > source_value else "source"
+    lower: Side = "source" if higher == "target" else "target"
+    return higher if remedy.side == "higher" else lower
+
+
+def fix_spec(spec: str, shift: str, value: float) -> str:
+    """``spec`` with ``shift=value`` added (folded by :data:`COMBINE` into a value it already has);
+    a one-line :class:`TLError` when it cannot be written or leaves the shift's range."""
+    base, n, shifts = spec_parts(spec)
+    if shift in shifts:
+        if shift not in COMBINE:
+            raise TLError(f"{spec} already has {shift}={shifts[shift]:g}; another {shift} does not add to it")
+        value = COMBINE[shift](shifts[shift], value)
+    value = get_shift(shift).check(round(value, 4))
+    return compose_spec(base, n, {**shifts, shift: value})
+
+
+def _statistic_after(sample: Domain, shift: str, value: float, name: str, seed: int) -> float:
+    shifted = apply_shifts(sample, [(shift, value)], seed)
+    values = per_image_statistics(shifted.X)
+    return next(s.mean for s in summarise(values) if s.name == name)
+
+
+def search_value(remedy: Remedy, sample: Domain, goal: float, seed: int) -> float:
+    """The value of ``remedy.shift`` on ``sample`` whose statistic meets ``goal``, rounded to
+    ``remedy.step``: a scan of :data:`SCAN_POINTS` values over the range (evenly, on a log scale
+    when ``remedy.log``), then bisection in the bracket where the statistic crosses ``goal`` nearest
+    the shift's identity (the smallest change that does it); no crossing: the closest value scanned."""
+    to_x = math.log if remedy.log else float
+    from_x = math.exp if remedy.log else float
+    lo, hi = to_x(remedy.low), to_x(remedy.high)
+
+    def miss(x: float) -> float:
+        value = _statistic_after(sample, remedy.shift, from_x(x), remedy.statistic, seed)
+        return axial_difference(value, goal) if BY_NAME[remedy.statistic].kind == "axial" else value - goal
+
+    xs = [lo + (hi - lo) * i / (SCAN_POINTS - 1) for i in range(SCAN_POINTS)]
+    misses = [miss(x) for x in xs]
+    brackets = [i for i in range(SCAN_POINTS - 1) if misses[i] * misses[i + 1] <= 0]
+    if not brackets:
+        best = xs[min(range(SCAN_POINTS), key=lambda i: abs(misses[i]))]
+    else:
+        identity = to_x(get_shift(remedy.shift).identity) if remedy.log else get_shift(remedy.shift).identity
+        i = min(brackets, key=lambda i: abs((xs[i] + xs[i + 1]) / 2 - identity))
+        a, b, f_a = xs[i], xs[i + 1], misses[i]
+        for _ in range(SEARCH_STEPS):
+            mid = (a + b) / 2
+            f_mid = miss(mid)
+            if f_mid * f_a <= 0:
+                b = mid
+            else:
+                a, f_a = mid, f_mid
+        best = (a + b) / 2
+    value = round(from_x(best) / remedy.step) * remedy.step
+    return round(min(max(value, remedy.low), remedy.high), 4)
+
+
+@dataclass(frozen=True)
+class PairContext:
+    """What estimating and checking a fix needs: the harmonised pair, the statistics and specs of
+    each side (a spec ``None`` when the side is not named by one) and the settings."""
+
+    source: Domain
+    target: Domain
+    stats: dict[Side, ImageStats]
+    specs: dict[Side, str | None]
+    settings: ExplainSettings
+
+    def domain(self, side: Side) -> Domain:
+        return self.source if side == "source" else self.target
+
+
+def estimate_fix(statistic: str, pair: PairContext) -> Fix | None:
+    """The fix of a finding on ``statistic`` (not checked yet), or ``None`` when no remedy applies:
+    no registered shift covers it, the polarities agree, or the value found changes nothing."""
+    remedy = REMEDIES.get(statistic)
+    if remedy is None:
+        return None
+    s, t = pair.stats["source"].get(statistic).mean, pair.stats["target"].get(statistic).mean
+    side = fix_side(remedy, s, t)
+    if side is None or (remedy.shift == "invert" and s * t >= 0):
+        return None
+    if remedy.shift == "invert":
+        value = 1.0
+    elif remedy.shift == "rotate":
+        value = float(round(-axial_difference(t, s)))
+    else:
+        domain, goal = pair.domain(side), t if side == "source" else s
+        seed = pair.settings.seed
+        sample = domain.subset(sample_index(domain.n_samples, pair.settings.search_images, seed))
+        value = search_value(remedy, sample, goal, seed)
+    if value == get_shift(remedy.shift).identity:
+        return None
+    spec = pair.specs[side]
+    if spec is None:
+        return Fix(remedy.shift, value, side, None, note=f"the {side} is not named by a spec")
+    try:
+        return Fix(remedy.shift, value, side, fix_spec(spec, remedy.shift, value))
+    except TLError as exc:
+        return Fix(remedy.shift, value, side, None, note=str(exc))
+
+
+def cheap_gap(source: Domain, target: Domain, settings: ExplainSettings) -> Gap:
+    """The gap of a fix check: :func:`tlcore.metrics.gap.measure_gap` of raw features (randomized
+    PCA to ``check_pca``) of seeded subsamples of ``check_samples`` per side (the same indices for
+    domains of the same size, so before and after compare the same samples). BLAS runs
+    single-threaded here: on matrices this small its threads cost more than they save."""
+    index_s = sample_index(source.n_samples, settings.check_samples, settings.seed)
+    index_t = sample_index(target.n_samples, settings.check_samples, settings.seed)
+    with threadpool_limits(limits=1, user_api="blas"):
+        Fs, Ft = raw_features(
+            source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
+        )
+        return measure_gap(Fs, Ft, settings.gap_settings()).gap
+
+
+def check_fix(fix: Fix, pair: PairContext, before: Gap, load: Loader) -> tuple[FixCheck, ImageStats]:
+    """Load the fix's spec, harmonise the pair, re-measure: the check (without ``resolves``) and the
+    statistics of the fixed side (on ``check_samples`` images)."""
+    if fix.spec is None:
+        raise TLError(f"the fix {fix.shift}={fix.value:g} has no spec to load")
+    fixed, settings = load(fix.spec), pair.settings
+    if fix.side == "source":
+        new_source, new_target = harmonise(fixed, pair.target)
+    else:
+        new_source, new_target = harmonise(pair.source, fixed)
+    after = cheap_gap(new_source, new_target, settings)
+    side = new_source if fix.side == "source" else new_target
+    stats = image_stats(side, max_images=settings.check_samples, seed=settings.seed)
+    check = FixCheck(
+        mmd2_before=before.mmd2,
+        mmd2_after=after.mmd2,
+        a_distance_before=before.a_distance,
+        a_distance_after=after.a_distance,
+        n_source=after.n_source,
+        n_target=after.n_target,
+    )
+    return check, stats

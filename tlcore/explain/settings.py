@@ -1,0 +1,45 @@
+"""How an explanation is computed: sample sizes and the cheap gap settings of the fix checks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from tlcore.errors import TLError
+from tlcore.metrics.gap import GapSettings
+
+
+@dataclass(frozen=True)
+class ExplainSettings:
+    """How an explanation is computed.
+
+    ``max_images``: images summarised per domain (a seeded subsample beyond); ``search_images``:
+    images of one side a fix's value is searched on; ``check_samples``: samples per side in each fix
+    check, whose gap is :func:`tlcore.metrics.gap.measure_gap` of raw features (a randomized PCA to
+    ``check_pca`` dimensions) with ``check_permutations`` permutations; ``max_checks``: the most
+    fixes checked (the strongest findings first); ``seed``: every subsample, the shifts' draws and
+    the domains' loading (use the seed the pair was loaded with).
+    """
+
+    max_images: int = 2000
+    search_images: int = 256
+    check_samples: int = 500
+    check_pca: int = 20
+    check_permutations: int = 100
+    max_checks: int = 4
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("max_images", "search_images", "check_samples", "check_pca", "check_permutations"):
+            if getattr(self, name) < 2:
+                raise TLError(f"{name} must be at least 2, got {getattr(self, name)}")
+        if self.max_checks < 0:
+            raise TLError(f"max_checks must be at least 0, got {self.max_checks}")
+
+    def gap_settings(self) -> GapSettings:
+        """The gap settings of a fix check."""
+        return GapSettings(
+            n_permutations=self.check_permutations, max_test_samples=self.check_samples, seed=self.seed
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)

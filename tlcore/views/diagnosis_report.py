@@ -1,0 +1,135 @@
+"""The downloadable HTML diagnosis report: verdict, gap, what differs (with checked fixes), pictures.
+
+Built from a :class:`~tlcore.diagnosis.GapReport` and an :class:`~tlcore.explain.explanation.Explanation`
+(either may be missing) with :func:`tlcore.views.report.render_report`, which escapes every string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tlcore.diagnosis import GapReport, describe_gap, gap_level
+from tlcore.explain.explanation import Explanation
+from tlcore.explain.findings import Finding
+from tlcore.views.explain_figures import findings_figure, mean_image_pngs
+from tlcore.views.report import Section, render_report
+
+
+def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+    """One table row per finding: values, severity, the fix and its checked effect."""
+    rows = []
+    for f in findings:
+        fix, check = f.fix, f.fix.check if f.fix else None
+        rows.append(
+            {
+                "statistic": f.label,
+                "source": f.source,
+                "target": f.target,
+                "difference": f.difference,
+                "severity": f.severity,
+                "finding": f.message,
+                "fix": "" if fix is None else fix.describe(),
+                "MMD² before → after": ""
+                if check is None
+                else f"{check.mmd2_before:.4g} → {check.mmd2_after:.4g}",
+                "change": "" if check is None else f"{100 * check.relative_change:+.0f}%",
+                "note": "" if fix is None else fix.note,
+            }
+        )
+    return rows
+
+
+def _verdict_section(explanation: Explanation) -> Section:
+    verdict = explanation.verdict
+    rows = [
+        {
+            "rank": i,
+            "cause": c.title,
+            "share": "" if c.share is None else f"{100 * min(c.share, 1.0):.0f}%",
+            "detail": c.detail,
+            "what to do": c.action,
+        }
+        for i, c in enumerate(verdict.causes, start=1)
+    ]
+    return Section("Verdict", note=verdict.headline, table=rows, flags=[f"Next step: {verdict.next_step}"])
+
+
+def _gap_sections(report: GapReport) -> list[Section]:
+    gap = report.gap
+    rows = [
+        {
+            "metric": "MMD²",
+            "value": gap.mmd2,
+            "reading": f"p = {gap.p_value:.3g}, {gap.n_permutations} permutations",
+        },
+        {"metric": "CORAL", "value": gap.coral, "reading": ""},
+        {"metric": "proxy A-distance", "value": gap.a_distance, "reading": f"gap level: {gap_level(gap)}"},
+    ]
+    note = f"{describe_gap(report)} Features: {report.feature_space}, seed {report.settings.seed}."
+    sections = [Section("Gap", note=note, table=rows)]
+    if report.per_class:
+        table = [
+            {
+                "class": g["name"],
+                "MMD²": "-" if g["mmd2"] is None else g["mmd2"],
+                "source": g["n_source"],
+                "target": g["n_target"],
+            }
+            for g in report.per_class
+        ]
+        sections.append(Section(f"Per-class gaps ({report.per_class_labels} target labels)", table=table))
+    return sections
+
+
+def _explanation_sections(explanation: Explanation) -> list[Section]:
+    if not explanation.applies:
+        return [Section("What differs", note=explanation.note)]
+    settings = explanation.settings
+    note = (
+        "Each statistic compared source vs target in standard deviations (mild from 0.5, strong from 1). "
+        f"Fixes are checked on {settings.check_samples} samples per side: raw features, PCA to "
+        f"{settings.check_pca}, seed {settings.seed}. {explanation.note}"
+    ).strip()
+    sections = [
+        Section(
+            "What differs",
+            note=note,
+            table=finding_rows(explanation.findings),
+            figure=findings_figure(explanation.findings),
+        ),
+    ]
+    if explanation.mean_images is not None:
+        pictures = mean_image_pngs(explanation.mean_images, explanation.source, explanation.target)
+        sections.append(Section("Mean images", pictures=pictures))
+    if explanation.source_stats is not None and explanation.target_stats is not None:
+        rows = [
+            {
+                "statistic": s.name,
+                "source mean": s.mean,
+                "source std": s.std,
+                "target mean": t.mean,
+                "target std": t.std,
+            }
+            for s, t in zip(
+                explanation.source_stats.statistics, explanation.target_stats.statistics, strict=True
+            )
+        ]
+        sections.append(Section("Image statistics", table=rows))
+    return sections
+
+
+def diagnosis_report(
+    report: GapReport | None, explanation: Explanation | None, title: str = "tlstudio diagnosis"
+) -> str:
+    """The whole HTML document (verdict first); at least one of ``report`` and ``explanation``."""
+    if report is None and explanation is None:
+        raise ValueError("a diagnosis report needs a gap report or an explanation")
+    sections: list[Section] = []
+    if explanation is not None:
+        sections.append(_verdict_section(explanation))
+    if report is not None:
+        sections += _gap_sections(report)
+    if explanation is not None:
+        sections += _explanation_sections(explanation)
+    pair = report or explanation
+    return render_report(title, f"{pair.source} → {pair.target}", sections)

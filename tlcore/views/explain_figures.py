@@ -1,0 +1,113 @@
+"""Pictures of an explanation: mean images, the difference map, the findings (pure; no Streamlit).
+
+:func:`mean_images_figure` and :func:`findings_figure` are Plotly figures for the Diagnose page and
+the HTML report; :func:`mean_image_pngs` renders the same arrays as PNG images for the report.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+from plotly.subplots import make_subplots
+
+from tlcore.explain.findings import MILD, STRONG, Finding
+from tlcore.explain.mean_images import MeanImages
+from tlcore.views.figures import BAD, LAYOUT, NEUTRAL, safe
+from tlcore.views.thumbnails import to_uint8
+
+SEVERITY_COLOURS = {"none": NEUTRAL, "mild": "#e8a33a", "strong": BAD}
+PNG_SCALE = 6  # pixels per image pixel in the report's PNGs
+NEGATIVE, POSITIVE = np.array([59, 111, 212]), np.array([214, 39, 40])  # blue: darker, red: lighter
+
+
+def _limit(difference: np.ndarray) -> float:
+    """The colour scale's half-width: the largest absolute difference (at least 0.01)."""
+    return max(float(np.abs(difference).max(initial=0.0)), 0.01)
+
+
+def mean_images_figure(images: MeanImages, source: str = "source", target: str = "target") -> go.Figure:
+    """Source mean, target mean and target - source (red: the target is lighter there, blue: darker)."""
+    titles = [
+        safe(f"{source} mean ({images.n_source})"),
+        safe(f"{target} mean ({images.n_target})"),
+        "target - source",
+    ]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.04)
+    for col, mean in ((1, images.source), (2, images.target)):
+        rgb = to_uint8(mean.transpose(2, 0, 1)[None])[0]
+        fig.add_trace(go.Image(z=rgb, hovertemplate="x %{x}, y %{y}<extra></extra>"), row=1, col=col)
+    limit = _limit(images.difference)
+    fig.add_trace(
+        go.Heatmap(
+            z=images.difference,
+            colorscale="RdBu_r",
+            zmin=-limit,
+            zmax=limit,
+            zmid=0.0,
+            colorbar={"title": "Δ", "len": 0.9},
+            hovertemplate="x %{x}, y %{y}: %{z:.3f}<extra></extra>",
+        ),
+        row=1,
+        col=3,
+    )
+    fig.update_yaxes(autorange="reversed", row=1, col=3)
+    for col in (1, 2, 3):
+        fig.update_xaxes(showticklabels=False, row=1, col=col)
+        fig.update_yaxes(showticklabels=False, scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
+    fig.update_layout(**LAYOUT, title={"text": "Mean images and their difference", "x": 0}, height=340)
+    return fig
+
+
+def findings_figure(findings: Sequence[Finding], title: str = "What differs (standardised)") -> go.Figure:
+    """One bar per finding: its standardised difference, coloured by severity, with the thresholds."""
+    ordered = sorted(findings, key=lambda f: abs(f.difference))
+    fig = go.Figure(
+        go.Bar(
+            x=[f.difference for f in ordered],
+            y=[safe(f.label) for f in ordered],
+            orientation="h",
+            marker_color=[SEVERITY_COLOURS[f.severity] for f in ordered],
+            customdata=[safe(f.message) for f in ordered],
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
+    for edge in (-STRONG, -MILD, MILD, STRONG):
+        fig.add_vline(x=edge, line={"dash": "dot", "color": NEUTRAL, "width": 1})
+    fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=120 + 26 * len(ordered))
+    fig.update_xaxes(title="target - source, in standard deviations (native size: log2 pixel ratio)")
+    return fig
+
+
+def _png(rgb: np.ndarray) -> bytes:
+    image = Image.fromarray(rgb)
+    image = image.resize((image.width * PNG_SCALE, image.height * PNG_SCALE), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def difference_rgb(difference: np.ndarray) -> np.ndarray:
+    """``H x W`` differences as ``H x W x 3`` uint8: white at 0, red up to +max|d|, blue down to -max|d|."""
+    share = np.clip(difference / _limit(difference), -1.0, 1.0)[..., None]
+    white = np.full(3, 255.0)
+    colour = np.where(share >= 0, POSITIVE, NEGATIVE)
+    return (white + np.abs(share) * (colour - white) + 0.5).astype(np.uint8)
+
+
+def mean_image_pngs(
+    images: MeanImages, source: str = "source", target: str = "target"
+) -> list[tuple[str, bytes]]:
+    """``(caption, PNG bytes)`` of the source mean, the target mean and the difference map."""
+    means = [to_uint8(m.transpose(2, 0, 1)[None])[0] for m in (images.source, images.target)]
+    return [
+        (f"{source} mean of {images.n_source} images", _png(means[0])),
+        (f"{target} mean of {images.n_target} images", _png(means[1])),
+        (
+            "target - source (red: lighter in the target, blue: darker)",
+            _png(difference_rgb(images.difference)),
+        ),
+    ]
