@@ -1,13 +1,15 @@
-"""Diagnose: how big is the gap between source and target, where is it, which samples are foreign."""
+"""Diagnose: how big is the gap, why (what differs, how the labels moved, what is new), what to try."""
 
 from dataclasses import replace
 
 import streamlit as st
 
 from app_support import display, engine, state
+from app_support import explain as explain_support
+from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
 from tlcore.metrics.gap import GapSettings
-from tlcore.views import explore, figures, thumbnails
+from tlcore.views import diagnosis_report, explain_figures, explore, figures, thumbnails
 
 LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
@@ -60,6 +62,27 @@ with display.errors_shown():
         f"{gap.n_source:,} source and {gap.n_target:,} target samples, feature space "
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
+
+    shift = explain_support.label_shift(source_spec, target_spec)
+    explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
+    with st.container(border=True):
+        st.markdown("#### :material/lightbulb: Verdict")
+        st.markdown(display.esc(explained.verdict.headline))
+        st.markdown(f"**Next step:** {display.esc(explained.verdict.next_step)}")
+        first = explained.verdict.causes[0] if explained.verdict.causes else None
+        if first is not None and first.fix_spec and first.fix_side:
+            st.button(
+                f"Apply this fix: {first.fix_side} = {first.fix_spec}",
+                type="primary",
+                icon=":material/auto_fix_high:",
+                on_click=state.apply_fix,
+                args=(first.fix_side, first.fix_spec),
+                help="Sets the spec and diagnoses the pair again.",
+            )
+        if len(explained.verdict.causes) > 1:
+            with st.expander("Every cause found, largest first"):
+                for cause in explained.verdict.causes:
+                    st.markdown(f"- **{display.esc(cause.title)}**: {display.esc(cause.detail)}")
 
     predicted = engine.predictions(source_spec, target_spec, features) if features != "raw" else None
     points = explore.umap_points(report, source, target, predicted)
@@ -118,3 +141,66 @@ with display.errors_shown():
             st.image(thumbnails.thumbnail_grid(target.X[foreign], labels, columns=8), width="stretch")
         else:
             st.dataframe(target.X[foreign].numpy(), height=260)
+
+    st.subheader("What differs")
+    if not explained.applies:
+        st.info(display.esc(explained.note or "The image checks do not apply here."), icon=":material/info:")
+    else:
+        firing = explained.firing
+        if firing:
+            st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
+            st.dataframe(diagnosis_report.finding_rows(firing), hide_index=True)
+        else:
+            st.success("The images look alike on every statistic.", icon=":material/check_circle:")
+        if explained.mean_images is not None:
+            st.plotly_chart(
+                explain_figures.mean_images_figure(explained.mean_images, source_spec, target_spec),
+                key="mean_images",
+            )
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("How the labels moved")
+        if isinstance(shift, NeedsSourceOnlyModel):
+            st.info(
+                display.esc(f"{shift.reason}: label shift is read from the pair's source-only model."),
+                icon=":material/info:",
+            )
+            st.code(shift.command, language="bash")
+            if st.button("Train the source-only model", icon=":material/model_training:"):
+                run_id = explain_support.train_source_only(shift)
+                st.toast(f"Launched run {run_id}: the estimate appears here once it is done")
+        else:
+            box = st.info if shift.consistent else st.warning
+            box(display.esc(shift.describe()), icon=":material/bar_chart:")
+            if not shift.consistent:
+                st.caption("EM and BBSE disagree: the classes themselves look different on the target.")
+            st.plotly_chart(explain_figures.class_proportions_figure(shift), key="proportions")
+    with right:
+        st.subheader("Where the target is new")
+        novelty = report.novelty
+        if novelty is None:
+            st.info("Not measured for this pair.", icon=":material/info:")
+        else:
+            st.metric(
+                "Target samples without source neighbours",
+                f"{novelty.share:.1%}",
+                f"{100 * (novelty.share - novelty.expected_share):+.1f} pts vs chance",
+                delta_color="inverse",
+            )
+            st.caption(display.esc(novelty.describe()))
+            novel = list(novelty.most_novel[:24])
+            if novel and target.is_image:
+                st.image(thumbnails.thumbnail_grid(target.X[novel], None, columns=8), width="stretch")
+
+    st.download_button(
+        "Diagnosis report (HTML)",
+        lambda: diagnosis_report.diagnosis_report(
+            report,
+            explained,
+            label_shift=None if isinstance(shift, NeedsSourceOnlyModel) else shift,
+        ),
+        "tlstudio-diagnosis.html",
+        "text/html",
+        icon=":material/description:",
+    )

@@ -55,6 +55,11 @@ def set_pair(source: str | None = None, target: str | None = None) -> None:
     forget_builders()
 
 
+def apply_fix(side: str, spec: str) -> None:
+    """Callback of a diagnosis' "apply this fix": make ``spec`` the ``side`` (source or target)."""
+    set_pair(**{side: spec})
+
+
 def swap_pair() -> None:
     """Callback: exchange source and target."""
     source, target = pair()

@@ -47,6 +47,7 @@ from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import LabelShiftSummary
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.runs.candidates import pair_source_only_model
 from tlcore.runs.store import RunStore
 from tlcore.views.diagnosis_report import diagnosis_report
 from tlcore.workspace import Workspace, atomic_write
@@ -213,7 +214,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
             report, source, target, specs=specs, workspace=workspace, quiet=args.json, shift=shift
         )
     if args.report is not None:
-        page = diagnosis_report(report, explanation)
+        estimate = shift if isinstance(shift, LabelShiftEstimate) else None
+        page = diagnosis_report(report, explanation, label_shift=estimate)
         atomic_write(args.report, lambda temp: temp.write_text(page, encoding="utf-8"))
     if args.json:
         extra = {"explanation": explanation.to_dict()} if explanation else {}
@@ -341,16 +343,7 @@ def source_only_model(
             where = "baseline cache" if features.kind == "baseline" else f"run {features.run_id}"
             return SourceOnlyModel(features.space, source_only_config(config), where)
         return find_source_only_model(config, workspace)
-    pair = (_canonical(source), _canonical(target))
-    candidates = []
-    for record in RunStore(workspace).list(status="done"):
-        try:
-            candidate = AdaptConfig.from_dict(record.config)
-            if (_canonical(candidate.source), _canonical(candidate.target)) == pair:
-                candidates.append(candidate)
-        except TLError:  # a run of an older version, or with a spec no longer valid
-            continue
-    return find_source_only_model(AdaptConfig(source=source, target=target), workspace, candidates)
+    return pair_source_only_model(RunStore(workspace), source, target)
 
 
 def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[str]:

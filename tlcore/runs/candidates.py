@@ -1,5 +1,5 @@
 """The candidates of one pair, read from a run store for :mod:`tlcore.selection` (reads only),
-and one run's alarm within them.
+one run's alarm within them, and the pair's source-only model for a label-shift estimate.
 
 A candidate is a ``done`` run of ``source -> target`` (the specs as the runs were launched with)
 whose ``result.json`` holds ``validators`` and whose ``predictions.npz`` is readable. Candidates must
@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, find_source_only_model
+from tlcore.data.spec import parse_spec
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
@@ -82,3 +85,20 @@ def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:
         return None, why
     entry = next(e for e in rank(pool).entries if e.run_id == record.id)
     return entry.alarm, f"judged within a pool of {len(pool.candidates)} runs of this pair"
+
+
+def pair_source_only_model(
+    store: RunStore, source: str, target: str
+) -> SourceOnlyModel | NeedsSourceOnlyModel:
+    """The pair's source-only model for a label-shift estimate: the cached baseline of the default
+    config, else of the newest finished run of the same pair (specs compared in canonical form)."""
+    pair = (str(parse_spec(source)), str(parse_spec(target)))
+    candidates = []
+    for record in store.list(status="done"):
+        try:
+            config = AdaptConfig.from_dict(record.config)
+            if (str(parse_spec(config.source)), str(parse_spec(config.target))) == pair:
+                candidates.append(config)
+        except TLError:  # a run of an older version, or with a spec no longer valid
+            continue
+    return find_source_only_model(AdaptConfig(source=source, target=target), store.workspace, candidates)

@@ -11,7 +11,8 @@ from typing import Any
 from tlcore.diagnosis import GapReport, describe_gap, gap_level
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import Finding
-from tlcore.views.explain_figures import findings_figure, mean_image_pngs
+from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.views.explain_figures import class_proportions_figure, findings_figure, mean_image_pngs
 from tlcore.views.report import Section, render_report
 
 
@@ -118,10 +119,22 @@ def _explanation_sections(explanation: Explanation) -> list[Section]:
     return sections
 
 
+def _label_shift_section(estimate: LabelShiftEstimate) -> Section:
+    trust = "" if estimate.consistent else " EM and BBSE disagree: neither estimate is to be trusted."
+    return Section(
+        "How the labels moved", note=estimate.describe() + trust, figure=class_proportions_figure(estimate)
+    )
+
+
 def diagnosis_report(
-    report: GapReport | None, explanation: Explanation | None, title: str = "tlstudio diagnosis"
+    report: GapReport | None,
+    explanation: Explanation | None,
+    title: str = "tlstudio diagnosis",
+    *,
+    label_shift: LabelShiftEstimate | None = None,
 ) -> str:
-    """The whole HTML document (verdict first); at least one of ``report`` and ``explanation``."""
+    """The whole HTML document (verdict first); at least one of ``report`` and ``explanation``; the
+    label-shift estimate when a source-only model made one."""
     if report is None and explanation is None:
         raise ValueError("a diagnosis report needs a gap report or an explanation")
     sections: list[Section] = []
@@ -129,6 +142,8 @@ def diagnosis_report(
         sections.append(_verdict_section(explanation))
     if report is not None:
         sections += _gap_sections(report)
+    if label_shift is not None:
+        sections.append(_label_shift_section(label_shift))
     if explanation is not None:
         sections += _explanation_sections(explanation)
     pair = report or explanation

@@ -1,4 +1,5 @@
-"""Pictures of an explanation: mean images, the difference map, the findings (pure; no Streamlit).
+"""Pictures of an explanation: mean images, the difference map, the findings, the class proportions
+(pure; no Streamlit).
 
 :func:`mean_images_figure` and :func:`findings_figure` are Plotly figures for the Diagnose page and
 the HTML report; :func:`mean_image_pngs` renders the same arrays as PNG images for the report.
@@ -16,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from tlcore.explain.findings import MILD, STRONG, Finding
 from tlcore.explain.mean_images import MeanImages
+from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.views.figures import BAD, LAYOUT, NEUTRAL, safe
 from tlcore.views.thumbnails import to_uint8
 
@@ -111,3 +113,25 @@ def mean_image_pngs(
             _png(difference_rgb(images.difference)),
         ),
     ]
+
+
+def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
+    """How the labels moved: the source's class proportions beside the target's as EM and BBSE read
+    them without target labels (bars with their bootstrap bands) and, when labelled, the truth."""
+    classes = [safe(c) for c in estimate.classes]
+    fig = go.Figure(go.Bar(name="source", x=classes, y=estimate.source_prior, marker_color=NEUTRAL))
+    for name, prior, colour in (("EM", estimate.em, "#3b6fd4"), ("BBSE", estimate.bbse, "#e8793a")):
+        error = None
+        if prior.low is not None and prior.high is not None:
+            error = {
+                "type": "data",
+                "array": [h - p for p, h in zip(prior.priors, prior.high, strict=True)],
+                "arrayminus": [p - lo for p, lo in zip(prior.priors, prior.low, strict=True)],
+            }
+        fig.add_bar(name=f"target ({name})", x=classes, y=prior.priors, marker_color=colour, error_y=error)
+    if estimate.true_prior is not None:
+        fig.add_bar(name="target (true)", x=classes, y=estimate.true_prior, marker_color="#2a9d58")
+    fig.update_layout(**LAYOUT, barmode="group", height=360, title={"text": "Class proportions", "x": 0})
+    fig.update_yaxes(title_text="share of samples", tickformat=".0%")
+    fig.update_xaxes(type="category")
+    return fig

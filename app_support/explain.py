@@ -1,0 +1,79 @@
+"""Cached calls for the Diagnose page's explanation: what differs (with checked fixes), how the labels
+moved and the verdict. ``python -m tlcore diagnose`` on the same pair prints the same numbers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_support import engine
+from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of
+from tlcore.diagnosis import GapReport
+from tlcore.explain.explanation import Explanation, explain
+from tlcore.explain.settings import ExplainSettings
+from tlcore.explain.verdict import LabelShiftSummary
+from tlcore.metrics.gap import GapSettings
+from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.runs.candidates import pair_source_only_model
+from tlcore.workspace import Workspace
+
+
+def label_shift(source: str, target: str) -> LabelShiftEstimate | NeedsSourceOnlyModel:
+    """The target's class proportions read by the pair's source-only model, or what is missing (with
+    the command / config that trains one); recomputed when a run finishes (a new baseline may exist)."""
+    done = tuple(r.id for r in engine.store().list(status="done", limit=1000))
+    return _label_shift(str(engine.workspace().root), source, target, done)
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the target's class proportions…")
+def _label_shift(
+    root: str, source: str, target: str, done: tuple[str, ...]
+) -> LabelShiftEstimate | NeedsSourceOnlyModel:
+    workspace = Workspace.resolve(root)
+    found = pair_source_only_model(engine.store(), source, target)
+    if isinstance(found, NeedsSourceOnlyModel):
+        return found
+    return label_shift_of(found, workspace, engine.load_pair(source, target)[1])
+
+
+def explanation(
+    source: str,
+    target: str,
+    features: str,
+    report: GapReport,
+    shift: LabelShiftEstimate | NeedsSourceOnlyModel,
+) -> Explanation:
+    """Why the pair differs and what to try, with the label shift and the novel share ranked in;
+    ``report`` is the page's diagnosis in ``features`` (its gap level is the verdict's)."""
+    summary = LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None
+    novel = None if report.novelty is None else report.novelty.share
+    root = str(engine.workspace().root)
+    key = (source, target, features, report.settings)
+    return _explanation(root, key, _report=report, label_shift=summary, novelty_share=novel)
+
+
+@st.cache_data(max_entries=8, show_spinner="Explaining the gap: image statistics, checking fixes…")
+def _explanation(
+    root: str,
+    key: tuple[str, str, str, GapSettings],  # source, target, feature space, gap settings: what made _report
+    *,
+    _report: GapReport,
+    label_shift: LabelShiftSummary | None,
+    novelty_share: float | None,
+) -> Explanation:
+    source, target = key[0], key[1]
+    pair = engine.load_pair(source, target)
+    return explain(
+        *pair,
+        source_spec=source,
+        target_spec=target,
+        workspace=Workspace.resolve(root),
+        settings=ExplainSettings(seed=_report.settings.seed),
+        gap=_report.gap,
+        label_shift=label_shift,
+        novelty_share=novelty_share,
+    )
+
+
+def train_source_only(missing: NeedsSourceOnlyModel) -> str:
+    """Launch the run that trains the pair's source-only model; its id."""
+    return engine.launch([missing.config])[0]

@@ -1,0 +1,41 @@
+"""The Diagnose page explains the gap: the verdict with a one-click fix, what differs, how the labels
+moved (or how to get the model that reads it), where the target is new, and the HTML report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.test_escaping import deferred_downloads
+
+OpenApp = Callable[..., AppTest]
+SOURCE, INVERTED = "mnist5k:n=300", "mnist5k:n=300,invert=1"
+
+
+def plain(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def test_the_verdict_names_inversion_and_its_fix_applies_in_one_click(
+    app: OpenApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads = deferred_downloads(monkeypatch)
+    at = app("diagnose", source=SOURCE, target=INVERTED)
+    assert not at.exception, [e.message for e in at.exception]
+    markdown = [plain(str(m.value)) for m in at.markdown]
+    assert any("Next step:" in m for m in markdown)
+    (fix,) = [b for b in at.button if b.label.startswith("Apply this fix")]
+    assert fix.label == f"Apply this fix: target = {SOURCE}"
+    headings = {s.value for s in at.subheader}
+    assert {"What differs", "How the labels moved", "Where the target is new"} <= headings
+    assert any("polarity" in str(row).lower() for row in at.dataframe[-1].value.to_dict("records"))
+    assert any("train one" in plain(i.value) or "source-only" in plain(i.value) for i in at.info)
+    report = downloads["tlstudio-diagnosis.html"]()
+    assert "Verdict" in report and "invert" in report
+    fix.click().run()
+    assert not at.exception
+    assert at.session_state["pair_target"] == SOURCE
+    assert not [b for b in at.button if b.label.startswith("Apply this fix")]  # nothing left to fix
