@@ -28,8 +28,9 @@ from bench.cells import Cells, state_folder
 from bench.explain_cases import run_explain_cases
 from bench.label_shift import run_label_shift
 from bench.plan import Plan, build_plan
+from bench.selection import run_selection
 
-PARTS = ("accuracy", "mmd", "diagnose", "adapt_run", "app", "label_shift", "explain", "sweep")
+PARTS = ("accuracy", "mmd", "diagnose", "adapt_run", "app", "selection", "label_shift", "explain", "sweep")
 DEFAULT_PARTS = PARTS[:-1]  # the sweep part (an hour at full size) runs only when named
 PART_KEYS = {  # the results keys each part writes
     "accuracy": ("accuracy", "throughput"),
@@ -37,6 +38,7 @@ PART_KEYS = {  # the results keys each part writes
     "diagnose": ("diagnose",),
     "adapt_run": ("adapt_run",),
     "app": ("app_start",),
+    "selection": ("selection",),
     "label_shift": ("label_shift",),
     "explain": ("explain",),
     "sweep": ("sweep",),
@@ -169,6 +171,15 @@ def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells, command: str
             app_start.measure_cold_start(ROOT)
             if plan.app_start
             else {"status": "not measured", "note": f"skipped in mode {plan.mode}"}
+        )
+    if "selection" in parts:
+        results["selection"] = run_selection(
+            plan.selection_pairs,
+            plan.selection_seeds,
+            plan.selection_epochs,
+            pool=plan.selection_pool,
+            cells=cells,
+            log=log,
         )
     if "label_shift" in parts:
         results["label_shift"] = run_label_shift(

@@ -16,6 +16,11 @@ EXPLAIN_BASES = (("mnist5k", "mnist5k:n=2000"), ("fashion:split=train,n=5000", "
 # Composed recipes of the engine (unsupervised) benchmarked with the engine's defaults, plus the oracle.
 RECIPES = ("deep_coral+im", "dann+im", "dan+im")
 ORACLE = "target_only"
+SELECTION_PAIRS = (  # labelled pairs whose pools of candidate runs judge the selection rule
+    ("mnist5k", "digits"),
+    ("digits", "mnist5k"),
+    ("fashion:split=train,n=5000", "fashion:split=test,n=2000,rotate=30,contrast=0.5"),
+)
 # Label shift: (dataset whose half is the source, dataset the imbalanced targets are drawn from).
 LABEL_SHIFT_PAIRS = (("digits", "digits"), ("mnist5k", "mnist5k"), ("mnist5k", "digits"))
 
@@ -49,6 +54,10 @@ class Plan:
     threads_per_job: int = 1  # torch threads of each worker when jobs > 1
     sweep_trials: int = 24  # the sweep part: 2 compositions x 4 weights x 3 seeds at full size
     sweep_epochs: int = 5
+    selection_pairs: tuple[tuple[str, str], ...] = SELECTION_PAIRS
+    selection_seeds: tuple[int, ...] = (0, 1)  # x the 12 candidates of bench.selection.POOL: 24 runs a pair
+    selection_epochs: int = 5
+    selection_pool: int = 0  # the first N candidates of bench.selection.POOL (0: all)
     label_shift_seeds: tuple[int, ...] = (0, 1, 2)
     label_shift_epochs: int = 10
     label_shift_pairs: tuple[tuple[str, str], ...] = LABEL_SHIFT_PAIRS
@@ -74,6 +83,9 @@ PRESETS: dict[str, Plan] = {
         adapt_run_epochs=2,
         sweep_trials=4,
         sweep_epochs=1,
+        selection_pairs=(("mnist5k:n=2000", "digits"),),
+        selection_seeds=(0,),
+        selection_epochs=2,
         label_shift_seeds=(0,),
         label_shift_epochs=3,
         label_shift_pairs=(("digits", "digits"),),
@@ -98,6 +110,10 @@ PRESETS: dict[str, Plan] = {
         app_start=False,
         sweep_trials=2,
         sweep_epochs=1,
+        selection_pairs=(("mnist5k:n=300", "digits:n=200"),),
+        selection_seeds=(0,),
+        selection_epochs=1,
+        selection_pool=4,
         label_shift_seeds=(0,),
         label_shift_epochs=1,
         label_shift_pairs=(("digits", "digits"),),

@@ -13,6 +13,8 @@ DIAGNOSE_MAX_S = 10.0
 ADAPT_RUN_MAX_S = 60.0
 MATMUL_FRACTION_MIN = 0.5
 LABEL_SHIFT_TV_MAX = 0.05
+SELECTION_REGRET_MAX = 0.015
+ALARM_RECALL_MIN = 0.9
 CAUSE_FIRST_MIN = 0.9  # share of constructed pairs whose verdict names the true cause first
 FIX_HELPS_MIN = 0.9  # share of suggested fixes that must raise source-only target accuracy
 
@@ -114,6 +116,45 @@ def matmul_fraction(mmd: dict[str, Any]) -> dict[str, str]:
     return _row(title, measured, worst >= MATMUL_FRACTION_MIN)
 
 
+def _selection_setting(sel: dict[str, Any]) -> str:
+    runs = sum(r["n_runs"] for r in sel["rows"])
+    return f"{len(sel['rows'])} pair(s), {runs} runs, {sel['epochs']} epochs"
+
+
+def selection_regret(sel: dict[str, Any]) -> dict[str, str]:
+    """The default rule's regret, averaged over the pairs, at most 1.5 points."""
+    title = f"selection rule: mean regret ≤ {100 * SELECTION_REGRET_MAX:g} points over the pairs"
+    if not sel.get("rows"):
+        return _row(title, "not run", None)
+    per_pair = ", ".join(f"{100 * r['regret']:.1f}" for r in sel["rows"])
+    measured = f"{100 * sel['mean_regret']:.1f} points (per pair: {per_pair})"
+    return _row(title, measured, sel["mean_regret"] <= SELECTION_REGRET_MAX, _selection_setting(sel))
+
+
+def selection_never_below(sel: dict[str, Any]) -> dict[str, str]:
+    """The rule never chooses a run below its source-only model."""
+    title = "selection rule never chooses a run below source-only"
+    if not sel.get("rows"):
+        return _row(title, "not run", None)
+    below = [f"{r['source']} → {r['target']}" for r in sel["rows"] if r["below_source_only"]]
+    measured = f"below on {len(below)} of {len(sel['rows'])} pairs"
+    measured += f": {', '.join(below)}" if below else ""
+    return _row(title, measured, not below, _selection_setting(sel))
+
+
+def alarm_recall(sel: dict[str, Any]) -> dict[str, str]:
+    """The alarm catches at least 90% of the truly negative runs of the pools."""
+    title = f"negative-transfer alarm catches ≥ {100 * ALARM_RECALL_MIN:g}% of the truly negative runs"
+    negative = sum(r["n_negative"] for r in sel.get("rows", []))
+    if not negative:
+        return _row(title, "no truly negative run" if sel.get("rows") else "not run", None)
+    caught = sum(round((r["alarm_recall"] or 0) * r["n_negative"]) for r in sel["rows"])
+    alarms = sum(r["n_alarms"] for r in sel["rows"])
+    right = sum(round((r["alarm_precision"] or 0) * r["n_alarms"]) for r in sel["rows"])
+    measured = f"{caught} of {negative} caught; precision {right} of {alarms} alarms"
+    return _row(title, measured, caught >= ALARM_RECALL_MIN * negative, _selection_setting(sel))
+
+
 def label_shift_tv(ls: dict[str, Any]) -> dict[str, str]:
     """BBSE and EM within TV 0.05 of the true class proportions on every imbalanced digits target
     (means over seeds; digits half -> targets from the other half)."""
@@ -174,6 +215,9 @@ def judge(results: dict[str, Any]) -> list[dict[str, str]]:
         diagnose_time(results.get("diagnose", {})),
         adapt_run_time(results.get("adapt_run", {})),
         matmul_fraction(mmd),
+        selection_regret(results.get("selection", {})),
+        selection_never_below(results.get("selection", {})),
+        alarm_recall(results.get("selection", {})),
         label_shift_tv(results.get("label_shift", {})),
         cause_first(results.get("explain", {})),
         fix_shrinks_gap(results.get("explain", {})),

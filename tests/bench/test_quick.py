@@ -106,7 +106,7 @@ def test_missing_alibi_detect_is_reported_not_fatal(outputs: tuple[str, dict[str
 
 
 def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
-    _, results = outputs
+    markdown, results = outputs
     assert results["machine"]["cores"] >= 1 and results["machine"]["versions"]["torch"]
     accuracy = results["accuracy"]
     assert (accuracy["jobs"], accuracy["threads_per_job"], accuracy["seeds"]) == (2, 1, [0, 1])
@@ -120,7 +120,11 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     assert finite(row["matmul_fraction"])
     assert finite(results["diagnose"]["first"]["seconds"]) and 0 <= results["diagnose"]["p_value"] <= 1
     assert finite(results["adapt_run"]["seconds"])
-    assert [t["status"] in ("met", "missed", "not measured") for t in results["targets"]] == [True] * 10
+    assert [t["status"] in ("met", "missed", "not measured") for t in results["targets"]] == [True] * 13
+    (chosen,) = results["selection"]["rows"]  # smoke: one pair, the first 4 candidates, one seed
+    assert chosen["n_runs"] == 4 and 0 <= chosen["regret"] <= 1
+    assert chosen["recommended"] is None or chosen["chosen_accuracy"] <= chosen["best_accuracy"]
+    assert "## Choosing a run without target labels" in markdown
     (row,) = results["label_shift"]["rows"]  # smoke: digits halves, one profile
     assert row["profile"] == "one class 50%" and 0 <= row["em_tv_to_truth"] <= 1 and row["true_tv"] > 0.3
     explained = results["explain"]
