@@ -13,7 +13,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.e2e.harness import ROOT, assert_no_exception, launch_chromium, screenshot, serve, settle, visit
+from tests.e2e.harness import (
+    ROOT,
+    assert_no_exception,
+    failure_boxes,
+    launch_chromium,
+    screenshot,
+    serve,
+    settle,
+    visit,
+)
 
 OUT = ROOT / "docs" / "screenshots"
 RUN_TIMEOUT_S = 1800
@@ -48,7 +57,7 @@ def main() -> int:
         page.get_by_role("button", name="Launch the recommended recipe").click()
         deadline = time.monotonic() + RUN_TIMEOUT_S
         while page.get_by_text("finished", exact=True).count() < 1:
-            errors = page.locator('[data-testid="stAlertContentError"]')
+            errors = failure_boxes(page)
             if errors.count():
                 raise SystemExit(f"the run failed: {errors.first.inner_text()}")
             if time.monotonic() > deadline:

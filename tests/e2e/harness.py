@@ -156,3 +156,10 @@ def screenshot(page: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
+
+
+def failure_boxes(page: Any) -> Any:
+    """The page's error boxes that report a failure (a negative-transfer alarm is a finding, not one)."""
+    return page.locator('[data-testid="stAlertContentError"]').filter(
+        has_not_text="Negative transfer suspected"
+    )

@@ -18,6 +18,7 @@ import pytest
 from tests.app.helpers import EVIL, digits_zip, npz_bytes
 from tests.e2e.harness import (
     assert_no_exception,
+    failure_boxes,
     fill,
     launch_chromium,
     screenshot,
@@ -92,7 +93,7 @@ def walk_adapt(page) -> None:
     page.get_by_text("deep_coral ·").first.wait_for()
     deadline = time.monotonic() + 300
     while page.get_by_text("finished").count() < 2:
-        failed = page.locator('[data-testid="stAlertContentError"]')
+        failed = failure_boxes(page)
         assert failed.count() == 0, failed.first.inner_text()
         assert time.monotonic() < deadline, "the two runs did not finish in time"
         page.wait_for_timeout(1000)

@@ -22,6 +22,7 @@ from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
 from tests.e2e.harness import (
     assert_no_exception,
     choose_file,
+    failure_boxes,
     fill,
     go_to,
     launch_chromium,
@@ -137,7 +138,7 @@ def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
         for page in pages:
             page.get_by_text("finished", exact=True).nth(SESSIONS - 1).wait_for()
             assert_no_exception(page)
-            errors = page.locator('[data-testid="stAlertContentError"]')
+            errors = failure_boxes(page)
             assert errors.count() == 0, errors.first.inner_text()
         assert all(PRIVATE not in page.content() for page in pages if page is not chooser)
         browser.close()

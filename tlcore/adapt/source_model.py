@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-import torch
-
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
@@ -135,10 +133,7 @@ def label_shift_of(
     be harmonised with the source. Target labels, when present, only fill ``true_prior``.
     """
     pair = load_run_pair(found.config, workspace)
-    if target is None:
-        parts = (pair.target_train, pair.target_test)
-        labels = None if pair.target_train.y is None else torch.cat([p.y for p in parts if p.y is not None])
-        target = replace(pair.target_train, X=torch.cat([p.X for p in parts]), y=labels)
+    target = pair.target if target is None else target
     val = pair.source_val
     if target.shape != val.shape:
         raise TLError(f"the target's samples have shape {target.shape}, the model takes {val.shape}")

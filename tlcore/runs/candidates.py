@@ -31,7 +31,7 @@ OTHER_SAMPLES = "its predictions cover other target samples (another load seed o
 def _candidate(store: RunStore, record: RunRecord) -> Candidate | None:
     """The run as a candidate, or None when it lacks what selection needs."""
     try:
-        result = store.result(record.id)
+        result = store.result_of(record)
         validators = RunValidators.from_dict(result["validators"])
         predictions = TargetPredictions.load(record.folder / PREDICTIONS_FILE)
     except (TLError, KeyError, TypeError):

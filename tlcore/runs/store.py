@@ -214,13 +214,17 @@ class RunStore:
 
     def result(self, run_id: str) -> dict[str, Any]:
         """The result of a ``done`` run; any other status → :class:`TLError`."""
-        record = self.get(run_id)
+        return self.result_of(self.get(run_id))
+
+    @staticmethod
+    def result_of(record: RunRecord) -> dict[str, Any]:
+        """The result of a run whose record is already in hand (no query); not done → :class:`TLError`."""
         if record.status != "done":
-            raise TLError(f"run {run_id} has no result: it is {record.status}")
+            raise TLError(f"run {record.id} has no result: it is {record.status}")
         try:
             return json.loads((record.folder / RESULT_FILE).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise TLError(f"result file of run {run_id} is missing") from exc
+            raise TLError(f"result file of run {record.id} is missing") from exc
 
     def checkpoint_path(self, run_id: str) -> Path | None:
         """The checkpoint of a ``done`` run, or None (not done, or the run saved no model)."""
