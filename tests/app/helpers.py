@@ -44,6 +44,24 @@ def digits_zip(classes: tuple[int, ...] = (0, 1), per_class: int = 15) -> bytes:
     return buffer.getvalue()
 
 
+def loose_digits_zip(n: int, *, dark_ink: bool = False) -> bytes:
+    """A zip of ``n`` loose (unlabelled) handwritten digits, ``scans/scan_XX.png``; with ``dark_ink``,
+    dark ink on white paper, like a scanned form."""
+    from sklearn.datasets import load_digits  # noqa: PLC0415 - only the tests that make scans need it
+
+    bunch = load_digits()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(n):
+            pixels = (bunch.images[i] / 16 * 255).astype(np.uint8)
+            if dark_ink:
+                pixels = 255 - pixels
+            png = io.BytesIO()
+            Image.fromarray(pixels).resize((28, 28), Image.Resampling.BILINEAR).save(png, format="PNG")
+            archive.writestr(f"scans/scan_{i:02d}.png", png.getvalue())
+    return buffer.getvalue()
+
+
 def npz_bytes(classes: list[str], n: int = 12) -> bytes:
     """An ``.npz`` of ``n`` random 28x28 images labelled round-robin with ``classes``."""
     rng = np.random.default_rng(0)

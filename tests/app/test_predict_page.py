@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import digits_zip
+from tests.app.helpers import loose_digits_zip
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import save_upload
 from tlcore.runs import jobs
@@ -20,17 +20,6 @@ from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
-
-
-def loose_images(n: int) -> bytes:
-    """A zip of ``n`` loose (unlabelled) digit PNGs under ``scans/``."""
-    with zipfile.ZipFile(io.BytesIO(digits_zip((3,), n))) as labelled:
-        members = [(name, labelled.read(name)) for name in labelled.namelist()]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for i, (_, data) in enumerate(members):
-            archive.writestr(f"scans/scan_{i:02d}.png", data)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -48,7 +37,7 @@ def has_download(at: AppTest, label_start: str) -> bool:
 def test_an_unlabelled_upload_is_labelled_one_row_per_file(
     app: OpenApp, workspace: Path, finished_run: str
 ) -> None:
-    name = save_upload(Workspace.resolve(workspace), "scans.zip", loose_images(7))
+    name = save_upload(Workspace.resolve(workspace), "scans.zip", loose_digits_zip(7))
     at = app("predict", source=SOURCE, target=f"upload:{name}")
     assert not at.exception, [e.message for e in at.exception]
     assert at.text_input(key="predict_spec").value == f"upload:{name}"
@@ -56,7 +45,7 @@ def test_an_unlabelled_upload_is_labelled_one_row_per_file(
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Samples"] == "7" and metrics["Accuracy"] == "unknown (unlabelled)"
+    assert metrics["Samples"] == "7" and metrics["Accuracy"] == "unlabelled"
     assert len(at.get("plotly_chart")) == 2 and len(at.get("image")) == 1
     csv = next((Path(workspace) / "predictions" / finished_run).glob("*.csv"))
     table = pd.read_csv(csv)

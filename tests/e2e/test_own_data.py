@@ -1,0 +1,70 @@
+"""A user's own unlabelled data in a real Chromium: upload a zip of loose scans, launch the
+recommended recipe, see the label-free ranking, download the predictions: one row per file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.app.helpers import loose_digits_zip
+from tests.e2e.harness import (
+    assert_no_exception,
+    failure_boxes,
+    fill,
+    launch_chromium,
+    screenshot,
+    serve,
+    settle,
+    upload,
+    visit,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+FILES = 30
+
+
+def test_an_unlabelled_zip_gets_one_prediction_per_file(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only the browser tests need it
+
+    scans = tmp_path / "scans.zip"
+    scans.write_bytes(loose_digits_zip(FILES))
+    root = tmp_path / "workspace"
+    root.mkdir()
+    with serve(root) as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.get_by_role("heading", name="tlstudio").wait_for()
+        settle(page)
+        fill(page, "Source (labelled)", "mnist5k:n=300")  # a small source: the recipe's own budget
+        visit(page, "Data")
+        upload(page, scans, "target")
+        visit(page, "Adapt")
+        page.get_by_role("button", name="Launch the recommended recipe").click()
+        deadline = time.monotonic() + 600
+        while page.get_by_text("finished", exact=True).count() < 1:
+            failed = failure_boxes(page)
+            assert failed.count() == 0, failed.first.inner_text()
+            assert time.monotonic() < deadline, "the recipe did not finish in time"
+            page.wait_for_timeout(1000)
+        visit(page, "Compare")
+        page.get_by_text("Which run to keep, without target labels").wait_for()
+        assert_no_exception(page)
+        visit(page, "Predict")
+        page.get_by_role("button", name="Predict every sample").click()
+        button = page.get_by_role("button", name="Predictions, one row per sample")
+        button.wait_for()
+        settle(page)
+        assert_no_exception(page)
+        screenshot(page, Path("test-results") / "own-data-predict.png")
+        with page.expect_download() as download:
+            button.click()
+        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        browser.close()
+    assert sorted(row["id"] for row in rows) == [f"scans/scan_{i:02d}.png" for i in range(FILES)]
+    assert {"predicted", "confidence", "entropy", "top1", "p1"} <= set(rows[0])
