@@ -2,8 +2,9 @@
 
 Serves the app on a free localhost port with a fresh workspace, presses **Start the demo** on Home
 (mnist5k -> digits), walks Data and Diagnose, launches the recommended recipe with its own budget on
-Adapt, waits for it to finish (a few minutes on 2 cores) and shoots Compare, writing one PNG per page
-to ``docs/screenshots/``. Uses the browser-test harness (Playwright + Debian's Chromium).
+Adapt, waits for it to finish (a few minutes on 2 cores), shoots Compare, then labels 60 unlabelled
+scans with that run on Predict, writing one PNG per page to ``docs/screenshots/``. Uses the
+browser-test harness (Playwright + Debian's Chromium).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.app.helpers import loose_digits_zip
 from tests.e2e.harness import (
     ROOT,
     assert_no_exception,
@@ -21,6 +23,7 @@ from tests.e2e.harness import (
     screenshot,
     serve,
     settle,
+    upload,
     visit,
 )
 
@@ -70,6 +73,15 @@ def main() -> int:
         page.get_by_text("After adaptation").first.wait_for()
         settle(page)
         shoot(page, "compare")
+        scans = Path(root) / "scans.zip"  # your own files: 60 unlabelled scans of handwritten digits
+        scans.write_bytes(loose_digits_zip(60))
+        visit(page, "Data")
+        upload(page, scans, "target")
+        visit(page, "Predict")
+        page.get_by_role("button", name="Predict every sample").click()
+        page.get_by_role("button", name="Predictions, one row per sample").wait_for()
+        settle(page)
+        shoot(page, "predict")
         browser.close()
     return 0
 
