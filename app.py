@@ -19,6 +19,7 @@ page = st.navigation(
         st.Page("app_pages/adapt.py", title="Adapt", icon=":material/model_training:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
         st.Page("app_pages/predict.py", title="Predict", icon=":material/label:"),
+        st.Page("app_pages/sweep.py", title="Sweep", icon=":material/grid_view:"),
     ]
 )
 

@@ -22,6 +22,9 @@ COLUMNS = {
 
 st.title("Compare")
 records = engine.store().list(status="done", limit=50)
+requested = state.runs_to_compare()  # "open in Compare" on another page (Sweep)
+listed = {r.id for r in records}
+records += engine.done_runs([run_id for run_id in requested if run_id not in listed])
 if not records:
     st.info("No finished runs yet: launch some on the Adapt page.", icon=":material/info:")
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
@@ -62,7 +65,7 @@ if engine.store().done_runs(*pair):
 
 on_pair = [r.id for r in records if (r.source, r.target) == pair]
 first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []
-default = list(dict.fromkeys(first + on_pair))[:4] or [records[0].id]
+default = [i for i in requested if i in labels] or list(dict.fromkeys(first + on_pair))[:4] or [records[0].id]
 chosen = st.multiselect("Runs", list(labels), default=default, format_func=labels.get)
 if not chosen:
     st.stop()

@@ -11,6 +11,16 @@ import streamlit as st
 
 from tlcore.errors import TLError
 
+STATUS_COLOURS = {
+    "queued": "gray",
+    "running": "blue",
+    "done": "green",
+    "failed": "red",
+    "cancelled": "orange",
+    "interrupted": "orange",
+}
+"""The badge colour of a run's or a sweep's status."""
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:])")
 
 
@@ -21,16 +31,21 @@ def esc(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def selected_points(event: Any) -> list[int]:
-    """The ``customdata`` ids of the points selected in an ``st.plotly_chart`` selection event."""
+def selected_values(event: Any) -> list[Any]:
+    """The (first) ``customdata`` value of each point selected in an ``st.plotly_chart`` selection event."""
     points = (event or {}).get("selection", {}).get("points", [])
-    ids = []
+    values = []
     for point in points:
         value = point.get("customdata")
         value = value[0] if isinstance(value, list) and value else value
-        if isinstance(value, int | float):
-            ids.append(int(value))
-    return ids
+        if value is not None:
+            values.append(value)
+    return values
+
+
+def selected_points(event: Any) -> list[int]:
+    """The ``customdata`` ids of the points selected in an ``st.plotly_chart`` selection event."""
+    return [int(value) for value in selected_values(event) if isinstance(value, int | float)]
 
 
 @contextlib.contextmanager

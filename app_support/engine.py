@@ -8,6 +8,7 @@ is gone are closed once per page run (:func:`close_stale_runs`).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from torch import nn
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.diagnosis import GapReport, diagnose
+from tlcore.errors import TLError
 from tlcore.methods import MethodSpec, check_combination, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
@@ -110,6 +112,15 @@ def run_label(record: RunRecord) -> str:
 def finished_runs(limit: int = 200) -> list[RunRecord]:
     """The newest ``done`` runs that saved a model, any pair."""
     return [r for r in store().list(status="done", limit=limit) if (r.folder / CHECKPOINT_FILE).is_file()]
+
+
+def done_runs(run_ids: list[str]) -> list[RunRecord]:
+    """The ``done`` runs among ``run_ids`` (ids that name no run are skipped)."""
+    records = []
+    for run_id in run_ids:
+        with contextlib.suppress(TLError):
+            records.append(store().get(run_id))
+    return [r for r in records if r.status == "done"]
 
 
 def model_runs(source: str, target: str) -> dict[str, str]:

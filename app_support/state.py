@@ -20,6 +20,8 @@ SOURCE, TARGET = "pair_source", "pair_target"
 ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED = "upload_error", "upload_saved"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
+SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
+COMPARE_RUNS = "compare_runs"  # run ids another page asked Compare to show ("open in Compare")
 _SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
 
 
@@ -30,6 +32,12 @@ def builder_key(role: str, part: str) -> str:
 
 def builder_error_key(role: str) -> str:
     return f"builder_{role}_error"
+
+
+def sweep_key(part: str) -> str:
+    """The widget key of one field of the Sweep page's form (``compositions``, ``seeds``, a space key
+    such as ``dann.weight`` ...)."""
+    return f"sweep_{part}"
 
 
 # ---- the current pair ------------------------------------------------------------------------------
@@ -64,6 +72,19 @@ def swap_pair() -> None:
     """Callback: exchange source and target."""
     source, target = pair()
     set_pair(target, source)
+
+
+# ---- runs one page hands to another ------------------------------------------------------------------
+
+
+def compare_runs(run_ids: list[str]) -> None:
+    """Ask the Compare page to show these runs (kept until another page asks for others)."""
+    st.session_state[COMPARE_RUNS] = list(run_ids)
+
+
+def runs_to_compare() -> list[str]:
+    """The runs another page asked Compare to show, if any."""
+    return list(st.session_state.get(COMPARE_RUNS, []))
 
 
 # ---- the Data page's spec builder (dataset + sample count + shift knobs per role) ------------------

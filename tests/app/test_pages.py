@@ -37,7 +37,7 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 
 
-@pytest.mark.parametrize("page", ["home", "data", "diagnose", "adapt", "compare", "predict"])
+@pytest.mark.parametrize("page", ["home", "data", "diagnose", "adapt", "compare", "predict", "sweep"])
 def test_every_page_renders(app: OpenApp, page: str) -> None:
     at = app(page)
     assert_clean(at)

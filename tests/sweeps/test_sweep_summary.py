@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import statistics
 
 import numpy as np
@@ -14,10 +15,12 @@ from inline_executor import InlineExecutor
 from sweep_workers import judged
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.events import ProgressEvent
 from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.summary import PASSED_KEY, Stat, SweepSummary
 from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_store import SweepStore
 from tlcore.views.sweep import configs_csv, trials_frame
 from tlcore.workspace import Workspace
 
@@ -89,3 +92,18 @@ def test_the_csv_holds_the_table_the_summary_computes(workspace: Workspace) -> N
     trials = trials_frame(summary)
     assert len(trials) == 9 and set(trials["status"]) == {"done"} and trials["run_id"].notna().all()
     assert summary.to_dict()["configs"][0]["metrics"]["target_accuracy"]["n"] == 3
+
+
+def test_progress_counts_an_ended_trial_whole_and_a_running_one_by_its_progress(workspace: Workspace) -> None:
+    spec = SweepSpec("mnist5k", "digits", (("dann",),), Space(parse_grid(["dann.weight=0.1,0.3,1"])))
+    sweep_id = driver.create(workspace, spec)
+    state = driver.summary(workspace, sweep_id)
+    assert state.progress == 0.0 and state.planned == 3
+    runs = SweepStore(workspace).runs
+    ended, running = (
+        runs.create(row.trial.config, sweep_id=sweep_id, trial_key=row.trial.key) for row in state.trials[:2]
+    )
+    assert runs.start(ended, os.getpid()) and runs.end(ended, "failed", "out of memory")
+    assert runs.start(running, os.getpid())
+    runs.record_event(running, ProgressEvent("step", "train", 0.25))
+    assert driver.summary(workspace, sweep_id).progress == pytest.approx((1 + 0.25) / 3)

@@ -13,11 +13,9 @@ import argparse
 from typing import Any
 
 from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
-from tlcore.errors import TLError
 from tlcore.runs import driver
 from tlcore.runs.search import SEARCH_KINDS, Search
-from tlcore.runs.space import Space, parse_grid, parse_range
-from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, spec_from_text
 from tlcore.workspace import Workspace
 
 BUDGET_OPTIONS = ("epochs", "batch_size", "lr", "model", "augment", "target_labels", "patience", "device")
@@ -52,7 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--n", type=int, metavar="N", help="points per composition (random, optuna)")
     parser.add_argument("--search-seed", type=int, default=0, metavar="N", help="seed of the draws")
     parser.add_argument("--batch", type=int, default=4, metavar="N", help="optuna: points proposed per round")
-    parser.add_argument("--seeds", default="0", metavar="S,S", help="training seeds (default 0)")
+    seeds = ",".join(map(str, DEFAULT_SEEDS))
+    parser.add_argument("--seeds", default=seeds, metavar="S,S", help=f"training seeds (default {seeds})")
     budget = parser.add_argument_group("training budget of every trial (default: the adapt defaults)")
     budget.add_argument("--epochs", type=int, metavar="N")
     budget.add_argument("--batch-size", type=int, metavar="N")
@@ -75,34 +74,15 @@ def run(args: argparse.Namespace) -> int:
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     """The :class:`SweepSpec` the arguments describe (checked against the registry by ``create``)."""
-    from tlcore.methods import parse_methods  # noqa: PLC0415 - registers every method (torch)
-
-    compositions = tuple(parse_methods(text) for text in args.methods.split(",") if text.strip())
-    grid, ranges = parse_grid(args.grid), parse_range(args.range)
-    both = sorted(set(grid) & set(ranges))
-    if both:
-        raise TLError(f"{', '.join(both)} is given both as --grid and as --range")
-    search = Search(args.search, args.n, args.search_seed, args.batch)
     given = {name: getattr(args, name) for name in BUDGET_OPTIONS}
     budget: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
-    return SweepSpec(
+    return spec_from_text(
         args.source,
         args.target,
-        compositions,
-        Space({**grid, **ranges}),
-        search,
-        parse_seeds(args.seeds),
-        budget,
+        args.methods,
+        grid=args.grid,
+        ranges=args.range,
+        search=Search(args.search, args.n, args.search_seed, args.batch),
+        seeds=args.seeds,
+        budget=budget,
     )
-
-
-def parse_seeds(text: str) -> tuple[int, ...]:
-    """``"0,1,2"`` → ``(0, 1, 2)``; ``"0-4"`` → ``(0, 1, 2, 3, 4)``."""
-    seeds: list[int] = []
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            low, dash, high = part.partition("-")
-            seeds += range(int(low), int(high) + 1) if dash and low else [int(part)]
-    except ValueError:
-        raise TLError(f"--seeds expects integers such as 0,1,2 or 0-4, got {text!r}") from None
-    return tuple(seeds)

@@ -104,9 +104,7 @@ def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> 
     shown: list[tuple[float, str]] = []
 
     def show(state: SweepSummary) -> None:
-        running = sum(row.run.progress for row in state.trials if row.run is not None and row.run.active)
-        ended = sum(row.status in ("done", "failed") for row in state.trials)
-        line = (round((ended + running) / max(state.planned, 1), 3), driver.progress_line(state))
+        line = (round(state.progress, 3), driver.progress_line(state))
         if shown[-1:] != [line]:  # redraw only on a change
             shown[:] = [line]
             bar.update(*line)

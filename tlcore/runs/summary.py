@@ -172,6 +172,14 @@ class SweepSummary:
         return counts
 
     @property
+    def progress(self) -> float:
+        """The share of the planned trials behind the sweep: an ended trial (done or failed) counts 1, a
+        running one its run's progress."""
+        running = sum(row.run.progress for row in self.trials if row.run is not None and row.run.active)
+        ended = sum(row.status in ("done", "failed") for row in self.trials)
+        return min(1.0, (ended + running) / max(self.planned, 1))
+
+    @property
     def finished(self) -> bool:
         """Nothing left to run: every trial done or failed (an Optuna search proposes its next round
         as soon as the last one is scored, so a pending round shows as pending trials)."""

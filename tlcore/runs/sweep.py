@@ -13,17 +13,18 @@ configuration key (``"dann+im|dann.weight=0.3"``) groups a configuration's seeds
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.runs.search import Search, planned, point_key, propose
-from tlcore.runs.space import Point, Space, apply_point, check_space
+from tlcore.runs.space import Point, Space, apply_point, check_space, parse_grid, parse_range
 
 FIXED = ("source", "target", "methods", "params", "seed")
 """AdaptConfig fields a sweep sets per trial; every other field is the shared budget."""
+DEFAULT_SEEDS: tuple[int, ...] = (0,)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class SweepSpec:
     compositions: tuple[tuple[str, ...], ...]
     space: Space = field(default_factory=Space)
     search: Search = field(default_factory=Search)
-    seeds: tuple[int, ...] = (0,)
+    seeds: tuple[int, ...] = DEFAULT_SEEDS
     budget: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,9 +112,53 @@ class SweepSpec:
             compositions=tuple(tuple(methods) for methods in data["compositions"]),
             space=Space.from_dict(data.get("space", {})),
             search=Search.from_dict(data.get("search", {})),
-            seeds=tuple(data.get("seeds", (0,))),
+            seeds=tuple(data.get("seeds", DEFAULT_SEEDS)),
             budget=dict(data.get("budget", {})),
         )
+
+
+def spec_from_text(
+    source: str,
+    target: str,
+    methods: str,
+    *,
+    grid: Iterable[str] = (),
+    ranges: Iterable[str] = (),
+    search: Search | None = None,
+    seeds: str = ",".join(map(str, DEFAULT_SEEDS)),
+    budget: Mapping[str, Any] | None = None,
+) -> SweepSpec:
+    """The spec written as text, the way ``python -m tlcore sweep`` and the app's Sweep page take it:
+    ``methods`` ``"deep_coral+im,dann+im"`` (names checked against the registry), ``grid``
+    ``["dann.weight=0.1,0.3,1"]``, ``ranges`` ``["dann.weight=0.01:1:log"]``, ``seeds`` ``"0,1,2"`` or
+    ``"0-4"``. The values are checked by :func:`checked`."""
+    compositions = parse_compositions(methods)
+    lists, bounds = parse_grid(grid), parse_range(ranges)
+    both = sorted(set(lists) & set(bounds))
+    if both:
+        raise TLError(f"{', '.join(both)} is given both as a list of values and as a range")
+    space, seed_list = Space({**lists, **bounds}), parse_seeds(seeds)
+    return SweepSpec(source, target, compositions, space, search or Search(), seed_list, dict(budget or {}))
+
+
+def parse_compositions(text: str) -> tuple[tuple[str, ...], ...]:
+    """``"deep_coral+im,dann+im"`` → ``(("deep_coral", "im"), ("dann", "im"))``, names and combinations
+    checked against the registry."""
+    from tlcore.methods import parse_methods  # noqa: PLC0415 - the registry loads torch
+
+    return tuple(parse_methods(part) for part in text.split(",") if part.strip())
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """``"0,1,2"`` → ``(0, 1, 2)``; ``"0-4"`` → ``(0, 1, 2, 3, 4)``."""
+    seeds: list[int] = []
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            low, dash, high = part.partition("-")
+            seeds += range(int(low), int(high) + 1) if dash and low else [int(part)]
+    except ValueError:
+        raise TLError(f"seeds must be integers such as 0,1,2 or 0-4, got {text!r}") from None
+    return tuple(seeds)
 
 
 def checked(spec: SweepSpec) -> SweepSpec:

@@ -1,0 +1,286 @@
+"""Sweep: many runs as one experiment. Define a grid on the current pair, follow it live, read its
+results per configuration (mean ± std over seeds) and open any trial in Compare."""
+
+import streamlit as st
+
+from app_support import display, engine, state, sweeps
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.methods import MethodSpec
+from tlcore.runs.driver import progress_line
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.search import SEARCH_KINDS, Search, format_value
+from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SweepSummary
+from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
+from tlcore.views import sweep_figures
+from tlcore.views.sweep import configs_csv, configs_frame, trials_frame
+
+DEFAULTS = AdaptConfig.defaults()
+SEARCH, EXECUTOR = Search(), ExecutorSettings()  # their defaults: the search's seed and round size, CPUs
+SEEDS = ",".join(map(str, DEFAULT_SEEDS))
+VALUES_HELP = (
+    "Comma-separated values, e.g. `0.1,0.3,1`: every combination becomes a configuration. Empty: the "
+    "registry's default. A random or Optuna search also takes a range `LOW:HIGH[:log][:int]`."
+)
+MAX_CONCURRENT_HELP = (
+    "Trials handed to the executor at once. Default: the workspace's run slots (local), the cluster's "
+    "CPUs / CPUs per trial (ray)."
+)
+ACCURACIES = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy")
+PERCENT = st.column_config.NumberColumn(format="percent")
+NUMBER = st.column_config.NumberColumn(format="%.4g")
+
+
+def value_inputs(method: MethodSpec) -> dict[str, str]:
+    """One input per hyper-parameter of ``method``, as text (``""``: the registry's default): a
+    multiselect for a choice or a flag, else comma-separated values."""
+    values: dict[str, str] = {}
+    defaults, choices = method.defaults(), method.choices()
+    for (name, default), column in zip(defaults.items(), st.columns(max(len(defaults), 1)), strict=False):
+        key = f"{method.name}.{name}"
+        placeholder = f"default: {format_value(default)}"
+        if name in choices or isinstance(default, bool):
+            options = list(choices.get(name, (True, False)))
+            picked = column.multiselect(name, options, key=state.sweep_key(key), placeholder=placeholder)
+            values[key] = ",".join(map(str, picked))
+        else:
+            values[key] = column.text_input(
+                name, key=state.sweep_key(key), placeholder=placeholder, help=VALUES_HELP
+            )
+    return values
+
+
+def open_in_compare(run_ids: list[str]) -> None:
+    state.compare_runs(run_ids)
+    st.switch_page("app_pages/compare.py")
+
+
+st.title("Sweep")
+source_spec, target_spec = state.pair()
+st.caption(
+    f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}. Methods x hyper-parameters x "
+    "seeds as one experiment: every trial is an ordinary run (Compare shows it), and "
+    "`python -m tlcore sweeps show ID` prints the same table."
+)
+
+# ---- define ------------------------------------------------------------------------------------------
+
+specs = {m.name: m for m in engine.method_specs()}
+plan: SweepSpec | None = None
+settings: ExecutorSettings | None = None
+with st.container(border=True):
+    st.markdown("#### Define a sweep")
+    methods = st.text_input(
+        "Methods or compositions",
+        value="+".join(RECOMMENDED.methods),
+        key=state.sweep_key("compositions"),
+        help="Comma-separated; `+` combines methods into one run, e.g. `deep_coral+im,dann+im`. "
+        f"Registered: {', '.join(specs)}.",
+    )
+    compositions: tuple[tuple[str, ...], ...] = ()
+    with display.errors_shown():
+        compositions = parse_compositions(methods)
+    values: dict[str, str] = {}
+    tuned = [name for name in dict.fromkeys(m for c in compositions for m in c) if specs[name].defaults()]
+    if tuned:
+        st.caption(f"Values to try per hyper-parameter. {VALUES_HELP}")
+        for name in tuned:
+            st.markdown(f"**{name}**")
+            values |= value_inputs(specs[name])
+
+    budget_cols = st.columns(4)
+    budget = {
+        "epochs": budget_cols[0].number_input("Epochs", 1, 500, value=DEFAULTS["epochs"]),
+        "batch_size": budget_cols[1].number_input("Batch size", 2, 4096, value=DEFAULTS["batch_size"]),
+        "lr": budget_cols[2].number_input(
+            "Learning rate", 1e-6, 1.0, value=DEFAULTS["lr"], format="%g", step=1e-4
+        ),
+    }
+    seeds = budget_cols[3].text_input(
+        "Seeds",
+        value=SEEDS,
+        key=state.sweep_key("seeds"),
+        help="Each configuration runs once per seed: `0,1,2` or `0-4`.",
+    )
+
+    search_cols = st.columns([2, 1, 1, 1])
+    kind = search_cols[0].radio(
+        "Search",
+        SEARCH_KINDS,
+        index=SEARCH_KINDS.index(SEARCH.kind),
+        horizontal=True,
+        key=state.sweep_key("search"),
+    )
+    n, search_seed, batch = None, SEARCH.seed, SEARCH.batch
+    if kind != "grid":
+        n = search_cols[1].number_input(
+            "Points per composition", 1, 10_000, value=None, key=state.sweep_key("n")
+        )
+        search_seed = search_cols[2].number_input("Seed of the draws", 0, 2**31 - 1, value=SEARCH.seed)
+    if kind == "optuna":
+        batch = search_cols[3].number_input("Points per Optuna round", 1, 1000, value=SEARCH.batch)
+
+    executor_cols = st.columns(4)
+    executor = executor_cols[0].selectbox(
+        "Executor",
+        sweeps.executors(),
+        help="local: each trial a background run under the workspace's run slots. ray: each trial a Ray "
+        "task on an embedded loopback-only cluster, or on the cluster at $TLSTUDIO_RAY_ADDRESS.",
+    )
+    max_concurrent = executor_cols[1].number_input(
+        "Trials at once", 1, 1024, value=None, placeholder="the executor's default", help=MAX_CONCURRENT_HELP
+    )
+    cpus = EXECUTOR.cpus_per_trial
+    if executor == "ray":
+        cpus = executor_cols[2].number_input("CPUs per trial", 1, 256, value=EXECUTOR.cpus_per_trial)
+
+    if compositions:  # else its error box is already shown
+        with display.errors_shown():
+            settings = ExecutorSettings.resolve(
+                executor, None, max_concurrent=max_concurrent, cpus_per_trial=cpus
+            )
+            search = Search(kind, n, search_seed, batch)
+            plan = sweeps.plan(
+                source_spec, target_spec, methods, values, search=search, seeds=seeds, budget=budget
+            )
+    if plan is not None:
+        per_seed = plan.planned_trials() // len(plan.seeds)
+        bound = "" if plan.search.kind == "grid" else "at most "
+        st.metric("Planned trials", plan.planned_trials())
+        st.caption(f"{bound}{per_seed} configuration(s) x {len(plan.seeds)} seed(s)")
+    if st.button("Launch the sweep", type="primary", icon=":material/rocket_launch:", disabled=plan is None):
+        assert plan is not None and settings is not None
+        with display.errors_shown():
+            st.session_state[state.SWEEP_CHOSEN] = sweeps.launch(plan, settings)
+            st.toast(f"Sweep launched: {plan.planned_trials()} trial(s)", icon=":material/rocket_launch:")
+
+# ---- follow ------------------------------------------------------------------------------------------
+
+
+def status_panel(summary: SweepSummary) -> None:
+    """The sweep's status, progress, cancel or resume, and every trial with its state."""
+    sweep = summary.sweep
+    info, actions = st.columns([3, 1])
+    with info:
+        st.badge(sweep.status, color=display.STATUS_COLOURS[sweep.status])
+        st.progress(summary.progress, text=display.esc(progress_line(summary)))
+        if sweep.error:
+            st.caption(display.esc(sweep.error))
+    with actions, display.errors_shown():
+        if sweep.active:
+            if st.button("Cancel the sweep", key=f"cancel_{sweep.id}", icon=":material/stop_circle:"):
+                sweeps.cancel(sweep.id)
+        elif sweep.status != "done" and st.button(
+            "Resume",
+            key=f"resume_{sweep.id}",
+            icon=":material/play_circle:",
+            help="Runs its unfinished trials",
+        ):
+            sweeps.resume(sweep.id)
+            st.rerun()
+    trials = trials_frame(summary)
+    columns = ["key", "status", "progress", HINDSIGHT_KEY, SCORE_KEY, "error", "run_id"]
+    st.dataframe(
+        trials,
+        hide_index=True,
+        column_order=[c for c in columns if c in trials.columns],
+        column_config={
+            "key": "trial",
+            "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0),
+            HINDSIGHT_KEY: PERCENT,
+            SCORE_KEY: NUMBER,
+        },
+    )
+
+
+@st.fragment(run_every=2.0)
+def live_panel(sweep_id: str) -> None:
+    """:func:`status_panel` of a running sweep, refreshed every 2 s; the whole page reruns when a trial
+    ends or the sweep's status changes, so the results below follow."""
+    summary = sweeps.follow(sweep_id)
+    status_panel(summary)
+    if sweeps.milestone(summary) != st.session_state.get(state.SWEEP_SEEN):
+        st.rerun()
+
+
+st.subheader("Sweeps")
+records = sweeps.recent()
+if not records:
+    st.info("No sweeps yet: define one above and press Launch.", icon=":material/info:")
+    st.stop()
+by_id = {record.id: record for record in records}
+if st.session_state.get(state.SWEEP_CHOSEN) not in by_id:
+    st.session_state.pop(state.SWEEP_CHOSEN, None)
+sweep_id = st.selectbox(
+    "Sweep", list(by_id), key=state.SWEEP_CHOSEN, format_func=lambda i: sweeps.label(by_id[i])
+)
+summary = sweeps.follow(sweep_id)
+st.session_state[state.SWEEP_SEEN] = sweeps.milestone(summary)
+if summary.sweep.active:
+    live_panel(sweep_id)
+else:
+    status_panel(summary)
+
+# ---- results -----------------------------------------------------------------------------------------
+
+if not any(config.n_done for config in summary.configs):
+    st.caption("Results appear here as trials finish.")
+    st.stop()
+st.subheader("Results")
+if summary.recommended:
+    st.success(
+        f"Recommended without target labels (the selection rule, mean {SCORE_KEY}): "
+        f"**{display.esc(summary.recommended)}**",
+        icon=":material/verified:",
+    )
+else:
+    st.warning(
+        "No configuration passed the selection rule's guardrails on every seed: keep the source-only model.",
+        icon=":material/verified:",
+    )
+if summary.best_in_hindsight:
+    same = " (the same configuration)" if summary.best_in_hindsight == summary.recommended else ""
+    st.info(
+        f"Best in hindsight by mean target accuracy (needs target labels): "
+        f"**{display.esc(summary.best_in_hindsight)}**{same}",
+        icon=":material/visibility:",
+    )
+table = configs_frame(summary)
+metrics = [c for c in table.columns if c.endswith((" mean", " std"))]
+st.dataframe(
+    table,
+    hide_index=True,
+    column_order=[
+        "recommended",
+        "best_in_hindsight",
+        *[c for c in table.columns if c not in ("recommended", "best_in_hindsight")],
+    ],
+    column_config={
+        "recommended": st.column_config.CheckboxColumn("recommended", help="chosen without target labels"),
+        "best_in_hindsight": st.column_config.CheckboxColumn("best in hindsight", help="by target accuracy"),
+        **{c: PERCENT if c.split(" ")[0] in ACCURACIES else NUMBER for c in metrics},
+    },
+)
+st.download_button(
+    "Table (CSV)", configs_csv(summary), f"sweep-{summary.sweep.id}.csv", "text/csv", icon=":material/table:"
+)
+heatmap = sweep_figures.heatmap(summary)
+if heatmap is not None:
+    st.plotly_chart(heatmap, key="sweep_heatmap")
+strip = sweep_figures.strip(summary)
+if strip is not None:
+    event = st.plotly_chart(
+        strip, key=f"sweep_strip_{summary.sweep.id}", on_select="rerun", selection_mode="points"
+    )
+    clicked = [str(run_id) for run_id in display.selected_values(event)]
+    if clicked:
+        open_in_compare(clicked[:1])
+
+done = {row.run.id: row.trial.key for row in summary.trials if row.run is not None and row.status == "done"}
+if done:
+    pick, open_column = st.columns([3, 1], vertical_alignment="bottom")
+    recommended = summary.config(summary.recommended)
+    first = next((i for i in (recommended.run_ids if recommended else []) if i in done), next(iter(done)))
+    trial = pick.selectbox("Trial", list(done), index=list(done).index(first), format_func=done.get)
+    if open_column.button("Open in Compare", icon=":material/compare:"):
+        open_in_compare([trial])

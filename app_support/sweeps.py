@@ -1,0 +1,120 @@
+"""The Sweep page's calls into ``tlcore``: the spec its form describes, a sweep's background driver,
+following it, and its results.
+
+The form's text parses through the same :func:`tlcore.runs.sweep.spec_from_text` as
+``python -m tlcore sweep``; every number shown comes from :func:`tlcore.runs.driver.summary`, the
+summary ``python -m tlcore sweeps show`` prints. Launching never blocks: the driver is a background
+process (:func:`tlcore.runs.driver.launch`) that survives a reload.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from app_support import engine
+from tlcore.runs import driver
+from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
+from tlcore.runs.search import Search
+from tlcore.runs.summary import SweepSummary
+from tlcore.runs.sweep import SweepSpec, checked, spec_from_text
+from tlcore.runs.sweep_store import SweepRecord, SweepStore
+from tlcore.workspace import Workspace
+
+RANGE_MARK = ":"  # a key's text with a colon is a range, LOW:HIGH[:log][:int]; else a list of values
+ENDED = ("done", "failed")  # trial statuses that will not change again
+
+
+def store() -> SweepStore:
+    """The sweep store of the workspace (one per workspace, like :func:`app_support.engine.store`)."""
+    return _store(str(engine.workspace().root))
+
+
+def _index_exists(sweeps: SweepStore) -> bool:
+    return sweeps.workspace.index_path.is_file()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, validate=_index_exists)
+def _store(root: str) -> SweepStore:
+    return SweepStore(Workspace.resolve(root))
+
+
+# ---- defining ----------------------------------------------------------------------------------------
+
+
+def plan(
+    source: str,
+    target: str,
+    methods: str,
+    values: Mapping[str, str],
+    *,
+    search: Search,
+    seeds: str,
+    budget: Mapping[str, Any],
+) -> SweepSpec:
+    """The checked spec the form describes; ``values``: each space key's text (empty: the default;
+    ``0.1,0.3,1``: a list of values; ``0.01:1:log``: a range for a random or Optuna search)."""
+    given = {key: text.strip() for key, text in values.items() if text.strip()}
+    grid = [f"{key}={text}" for key, text in given.items() if RANGE_MARK not in text]
+    ranges = [f"{key}={text}" for key, text in given.items() if RANGE_MARK in text]
+    spec = spec_from_text(
+        source, target, methods, grid=grid, ranges=ranges, search=search, seeds=seeds, budget=budget
+    )
+    return checked(spec)
+
+
+def executors() -> list[ExecutorKind]:
+    """The executors this installation can use: ``local``, and ``ray`` when Ray is installed."""
+    return [kind for kind in EXECUTORS if kind != "ray" or importlib.util.find_spec("ray") is not None]
+
+
+def launch(spec: SweepSpec, settings: ExecutorSettings) -> str:
+    """Store the sweep and start its driver in the background; its id."""
+    sweep_id = driver.create(engine.workspace(), spec, settings)
+    driver.launch(engine.workspace(), sweep_id)
+    return sweep_id
+
+
+# ---- following ---------------------------------------------------------------------------------------
+
+
+def recent(limit: int = 50) -> list[SweepRecord]:
+    """The newest sweeps; one found without its driver among them is closed (``interrupted``) and the
+    list read again."""
+    records = store().list(limit=limit)
+    return store().list(limit=limit) if store().mark_stale(records) else records
+
+
+def follow(sweep_id: str) -> SweepSummary:
+    """The sweep's trials and results as they stand (closed first if its driver is gone)."""
+    store().mark_stale([store().get(sweep_id)])
+    return driver.summary(engine.workspace(), sweep_id)
+
+
+def milestone(summary: SweepSummary) -> tuple[str, str, int]:
+    """What changes the page's results: the sweep, its status and how many trials ended."""
+    ended = sum(row.status in ENDED for row in summary.trials)
+    return summary.sweep.id, summary.sweep.status, ended
+
+
+def cancel(sweep_id: str) -> None:
+    """Ask the sweep's driver to stop its queued and running trials."""
+    driver.cancel(engine.workspace(), sweep_id)
+
+
+def resume(sweep_id: str) -> None:
+    """Run the ended sweep's unfinished trials with a new background driver."""
+    driver.resume(engine.workspace(), sweep_id)
+    driver.launch(engine.workspace(), sweep_id)
+
+
+def label(record: SweepRecord) -> str:
+    """A sweep as one line of plain text: when, what, on which pair, how it stands."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
+    methods = ", ".join("+".join(methods) for methods in record.spec.compositions)
+    spec = record.spec
+    return f"{when} · {methods} · {spec.source} → {spec.target} · {record.status} · {record.id[-6:]}"

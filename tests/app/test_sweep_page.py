@@ -1,0 +1,205 @@
+"""The Sweep page through ``AppTest``: defining a grid, launching it (the sweep tests' stand-in worker
+does each trial, no torch training), following it, its results, and opening a trial in Compare."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from tests.app.test_escaping import _result
+from tests.sweeps.sweep_env import WORKER_PATHS, worker_pythonpath
+from tlcore.adapt.config import AdaptConfig
+from tlcore.runs import driver
+from tlcore.runs.space import Space, parse_grid
+from tlcore.runs.store import RunStore
+from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.views.sweep import configs_csv
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+WORKER = "sweep_workers:scored"  # target accuracy 0.6 + 0.1 dann.weight + 0.01 seed
+
+
+@pytest.fixture
+def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sweeps the page launches run their trials with the stand-in worker, in the launched driver too."""
+    for path in WORKER_PATHS:
+        monkeypatch.syspath_prepend(path)
+    monkeypatch.setenv("PYTHONPATH", worker_pythonpath())
+    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "3")
+    monkeypatch.setattr(driver, "launch", functools.partial(driver.launch, worker=WORKER))
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``{file name: data}`` of the download buttons the page shows."""
+    made: dict[str, Any] = {}
+    add = MediaFileManager.add
+
+    def spy(self: MediaFileManager, data: Any, *args: Any, **kwargs: Any) -> str:
+        made[kwargs.get("file_name") or ""] = data
+        return add(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add", spy)
+    return made
+
+
+def plain(text: str) -> str:
+    """Markdown as a reader sees it (escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def errors(at: AppTest) -> list[str]:
+    return [plain(e.value) for e in at.error]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def planned(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Planned trials")
+
+
+def define(at: AppTest, methods: str, seeds: str = "0", **values: str) -> AppTest:
+    at.text_input(key="sweep_compositions").set_value(methods).run()
+    for key, text in values.items():
+        at.text_input(key=f"sweep_{key.replace('__', '.')}").set_value(text)
+    return at.text_input(key="sweep_seeds").set_value(seeds).run()
+
+
+def launch_button(at: AppTest) -> object:
+    return next(b for b in at.button if b.label == "Launch the sweep")
+
+
+def wait_until_ended(workspace: Path, sweep_id: str, timeout: float = 120.0) -> str:
+    store = SweepStore(Workspace.resolve(workspace))
+    deadline = time.monotonic() + timeout
+    while (record := store.get(sweep_id)).active:
+        assert time.monotonic() < deadline, f"sweep still {record.status}: {record.message}"
+        time.sleep(0.2)
+    return record.status
+
+
+def test_the_page_renders_without_sweeps_and_plans_the_default(app: OpenApp) -> None:
+    at = app("sweep")
+    assert_clean(at)
+    assert not at.error and planned(at) == "1"  # the recommended composition, its defaults, one seed
+    assert any("No sweeps yet" in i.value for i in at.info)
+
+
+def test_a_grid_shows_its_planned_trials(app: OpenApp) -> None:
+    at = define(app("sweep"), "deep_coral+im,dann+im", "0,1,2", dann__weight="0.1,0.3,1")
+    assert_clean(at)
+    assert planned(at) == "12"  # (deep_coral+im + 3 weights of dann+im) x 3 seeds
+    assert any(c.value == "4 configuration(s) x 3 seed(s)" for c in at.caption)
+    at.radio(key="sweep_search").set_value("random").run()
+    at.text_input(key="sweep_dann.weight").set_value("0.01:1:log")
+    at.number_input(key="sweep_n").set_value(5).run()
+    assert_clean(at)
+    assert not at.error and planned(at) == "18"  # (1 + 5 drawn points) x 3 seeds
+
+
+@pytest.mark.parametrize(
+    ("methods", "fields", "message"),
+    [
+        ("nonsense", {}, "unknown method 'nonsense'"),
+        ("dann", {"dann__weight": "0.1,abc"}, "dann: parameter weight must be float"),
+        ("dann", {"dann__weight": "0.01:1"}, "a grid needs a list of values"),
+        ("dann", {"seeds": "0,x"}, "seeds must be integers"),
+    ],
+)
+def test_bad_input_is_one_error_box_and_nothing_launches(
+    app: OpenApp, workspace: Path, methods: str, fields: dict[str, str], message: str
+) -> None:
+    at = define(app("sweep"), methods, **fields)
+    assert_clean(at)
+    assert len(at.error) == 1 and message in errors(at)[0], errors(at)
+    assert launch_button(at).disabled  # AppTest, like a browser, refuses to press it
+    assert not SweepStore(Workspace.resolve(workspace)).list()
+
+
+def test_a_launched_sweep_runs_in_the_background_cancels_resumes_and_shows_its_results(
+    app: OpenApp, workspace: Path, stand_in: None, downloads: dict[str, Any]
+) -> None:
+    at = define(app("sweep"), "dann,im", "0", dann__weight="0.1,0.3")
+    at.number_input[0].set_value(20)  # epochs: the stand-in's 50 ms steps
+    launch_button(at).click().run()
+    assert_clean(at)
+    (record,) = SweepStore(Workspace.resolve(workspace)).list()
+    assert record.spec.seeds == (0,) and record.spec.budget["epochs"] == 20
+    assert record.spec.space.to_dict() == {"dann.weight": {"choice": [0.1, 0.3]}}
+    assert at.selectbox(key="sweep_chosen").value == record.id
+    at.button(key=f"cancel_{record.id}").click().run()
+    assert_clean(at)
+    assert wait_until_ended(workspace, record.id) == "cancelled"
+    at.run()
+    at.button(key=f"resume_{record.id}").click().run()
+    assert_clean(at)
+    assert wait_until_ended(workspace, record.id) == "done"
+    at.run()
+    assert_clean(at)
+    assert not at.error, errors(at)
+    summary = driver.summary(Workspace.resolve(workspace), record.id)
+    assert summary.counts == {"done": 3}
+    # the label-free rule recommends im (w = 0.3 collapses); w = 0.3 is the most accurate in hindsight
+    assert plain(at.success[0].value).endswith("**im**") and summary.recommended == "im"
+    assert plain(at.info[0].value).endswith("**dann|dann.weight=0.3**")
+    assert len(at.get("plotly_chart")) == 2  # heatmap, strip plot
+    assert len(at.dataframe) == 2  # the trials, the configurations
+    assert downloads[f"sweep-{record.id}.csv"].decode() == configs_csv(summary)
+    config = summary.config("dann|dann.weight=0.3")
+    assert config is not None and config.metrics["target_accuracy"].mean == pytest.approx(0.6 + 0.03)
+
+
+class StoredResults:
+    """An executor that ends each trial at once with a stored result shaped like the pipeline's."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.store = RunStore(workspace)
+
+    def start(self) -> None:
+        pass
+
+    def capacity(self) -> int:
+        return 1
+
+    def submit(self, run_id: str, config: AdaptConfig) -> None:
+        assert self.store.start(run_id, os.getpid())
+        assert self.store.finish(run_id, _result(config))
+
+    def poll(self) -> None:
+        pass
+
+    def cancel(self, run_id: str) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+def test_open_in_compare_switches_page_with_the_trial_selected(app: OpenApp, workspace: Path) -> None:
+    ws = Workspace.resolve(workspace)
+    space = Space(parse_grid(["dann.weight=0.1,0.3"]))
+    spec = SweepSpec("mnist5k:n=120", "digits:n=120", (("dann",),), space)
+    summary = driver.drive(ws, driver.create(ws, spec), executor=StoredResults(ws), poll=0.0)
+    assert summary.counts == {"done": 2}
+    at = app("sweep")
+    assert_clean(at)
+    trial = summary.trials[1]
+    assert trial.run is not None and trial.trial.key == "dann|dann.weight=0.3|seed=0"
+    next(s for s in at.selectbox if s.label == "Trial").set_value(trial.run.id)
+    next(b for b in at.button if b.label == "Open in Compare").click().run()
+    assert_clean(at)
+    assert at.title[0].value == "Compare"
+    assert next(m for m in at.multiselect if m.label == "Runs").value == [trial.run.id]

@@ -1,0 +1,89 @@
+"""The sweep's figures (heatmap composition x first varied key, strip plot of every trial) against the
+stand-in workers' known numbers: target accuracy 0.6 + 0.1 w + 0.01 seed."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+from inline_executor import InlineExecutor
+
+from tlcore.runs import driver
+from tlcore.runs.space import Space, parse_grid
+from tlcore.runs.summary import SCORE_KEY, SweepSummary, selection_score
+from tlcore.runs.sweep import SweepSpec
+from tlcore.views.sweep_figures import NOT_VARIED, STAR, heatmap, strip
+from tlcore.workspace import Workspace
+
+SEEDS = (0, 1)
+
+
+def run(ws: Workspace, grid: list[str], worker: str = "scored") -> SweepSummary:
+    spec = SweepSpec(
+        "mnist5k",
+        "digits",
+        (("dann", "im"), ("im",)),
+        Space(parse_grid(grid)),
+        seeds=SEEDS,
+        budget={"epochs": 1},
+    )
+    sweep_id = driver.create(ws, spec)
+    return driver.drive(ws, sweep_id, executor=InlineExecutor(ws, f"sweep_workers:{worker}"), poll=0.0)
+
+
+def accuracy(w: float) -> float:
+    return statistics.fmean(0.6 + 0.1 * w + 0.01 * seed for seed in SEEDS)
+
+
+def test_the_heatmap_shows_each_configurations_mean_target_accuracy(workspace: Workspace) -> None:
+    summary = run(workspace, ["dann.weight=0.3,0.1"])
+    (trace,) = heatmap(summary).data
+    assert list(trace.y) == ["dann+im", "im"]
+    assert list(trace.x) == ["0.1", "0.3", NOT_VARIED]  # numbers in order; im has no dann.weight
+    assert trace.z[0][:2] == pytest.approx([accuracy(0.1), accuracy(0.3)]) and trace.z[0][2] is None
+    assert trace.z[1][:2] == [None, None] and trace.z[1][2] == pytest.approx(accuracy(0.0))
+    assert summary.recommended == "im"  # the stand-in's rule: w = 0.3 collapses, w = 0.1 agrees less
+    assert trace.text[1][2] == f"{accuracy(0.0):.1%}{STAR}" and STAR not in trace.text[0][0]
+
+
+def test_without_target_labels_the_heatmap_shows_the_selection_score(workspace: Workspace) -> None:
+    summary = run(workspace, ["dann.weight=0.1,0.3"], worker="unlabelled")
+    (trace,) = heatmap(summary).data
+    scores = {c.key: selection_score(c.metrics) for c in summary.configs}
+    assert trace.z[1][2] == pytest.approx(scores["im"])
+    assert trace.z[0][0] == pytest.approx(scores["dann+im|dann.weight=0.1"])
+    assert trace.z[0][1] is None  # w = 0.3 failed the rule's guardrails: no score
+    assert "selection score" in trace.colorbar.title.text
+
+
+def test_with_two_varied_keys_a_cell_shows_the_best_over_the_other(workspace: Workspace) -> None:
+    summary = run(workspace, ["dann.weight=0.1,0.3", "im.diversity=0.5,1"])
+    (trace,) = heatmap(summary).data
+    assert len(summary.configs) == 6 and list(trace.x) == ["0.1", "0.3", NOT_VARIED]
+    # the stand-in ignores im.diversity: both configurations of a cell score the same
+    assert trace.z[0][:2] == pytest.approx([accuracy(0.1), accuracy(0.3)])
+    assert "best over the other keys" in heatmap(summary).layout.title.text
+
+
+def test_the_strip_plot_has_every_trial_by_seed_and_its_run(workspace: Workspace) -> None:
+    summary = run(workspace, ["dann.weight=0.1,0.3"])
+    figure = strip(summary)
+    assert [t.name for t in figure.data] == [f"seed {s}" for s in SEEDS]
+    for seed, trace in zip(SEEDS, figure.data, strict=True):
+        rows = [row for row in summary.trials if row.trial.seed == seed]
+        assert list(trace.customdata) == [row.run.id for row in rows if row.run is not None]
+        assert list(trace.x) == [row.trial.config_key for row in rows]
+        expected = [0.6 + 0.1 * w + 0.01 * seed for w in (0.1, 0.3, 0.0)]
+        assert list(trace.y) == pytest.approx(expected)
+    unlabelled = run(Workspace.resolve(workspace.root / "u"), ["dann.weight=0.1"], "unlabelled")
+    figure = strip(unlabelled)
+    assert figure.layout.yaxis.title.text.startswith("selection score")
+    seed0 = [row.metrics[SCORE_KEY] for row in unlabelled.trials if row.trial.seed == 0]
+    assert list(figure.data[0].y) == pytest.approx(seed0)
+
+
+def test_no_figure_before_a_trial_finishes(workspace: Workspace) -> None:
+    spec = SweepSpec("mnist5k", "digits", (("im",),))
+    sweep_id = driver.create(workspace, spec)
+    summary = driver.summary(workspace, sweep_id)
+    assert heatmap(summary) is None and strip(summary) is None

@@ -1,0 +1,157 @@
+"""A sweep's figures: the heatmap of compositions x the first varied key and the strip plot of every trial.
+
+Pure functions of a :class:`~tlcore.runs.summary.SweepSummary` (plain data in, ``go.Figure`` out).
+Both colour or place by :func:`measure`: the target accuracy when the target is labelled, else the
+label-free selection score (``selection.score``, the rule's validator, higher is better), so an
+unlabelled target still gets both figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from tlcore.runs.search import format_value
+from tlcore.runs.summary import (
+    HINDSIGHT_KEY,
+    SCORE_KEY,
+    ConfigRow,
+    SweepSummary,
+    TrialRow,
+    selection_score,
+)
+from tlcore.views.figures import PALETTE, finish, safe
+
+NOT_VARIED = "—"  # the heatmap column of configurations the first key does not apply to
+STAR = " ★"  # marks the recommended configuration
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What the figures show: a trial metric, its name for people and its number format."""
+
+    key: str
+    label: str
+    percent: bool
+
+    @property
+    def format(self) -> str:
+        """The d3 format of a value (Plotly's ``tickformat`` and hover templates)."""
+        return ".1%" if self.percent else ".3g"
+
+    def text(self, value: float) -> str:
+        return f"{value:{'.1%' if self.percent else '.3g'}}"
+
+    def of_config(self, config: ConfigRow) -> float:
+        """The configuration's value: its mean over seeds (the selection score needs every seed to
+        pass the rule, :func:`~tlcore.runs.summary.selection_score`); NaN when it has none."""
+        if self.key == SCORE_KEY:
+            return selection_score(config.metrics)
+        stat = config.metrics.get(self.key)
+        return stat.mean if stat is not None else math.nan
+
+
+def measure(summary: SweepSummary) -> Measure:
+    """Target accuracy when any trial has it (a labelled target), else the selection score."""
+    if any(HINDSIGHT_KEY in row.metrics for row in summary.trials):
+        return Measure(HINDSIGHT_KEY, "target accuracy", percent=True)
+    return Measure(SCORE_KEY, "selection score (no target labels)", percent=False)
+
+
+def heatmap(summary: SweepSummary) -> go.Figure | None:
+    """Rows: the compositions; columns: the values of the sweep's first varied key (:data:`NOT_VARIED`
+    for compositions it does not apply to); colour: :func:`measure` of the configuration (empty while
+    it has none, or when it failed the rule). When other keys vary too, a cell shows the best
+    configuration among those sharing it. None while no configuration has a value."""
+    spec = summary.sweep.spec
+    shown = measure(summary)
+    key = next(iter(spec.space.dims), None)
+    rows = ["+".join(methods) for methods in spec.compositions]
+    columns: list[str] = []
+    cells: dict[tuple[str, str], list[tuple[float, str]]] = {}
+    for config in summary.configs:
+        column = format_value(config.point[key]) if key in config.point else NOT_VARIED
+        columns.append(column)
+        value = shown.of_config(config)
+        if not math.isnan(value):
+            cells.setdefault((config.methods, column), []).append((value, config.key))
+    if not cells:
+        return None
+    columns = _columns(columns)
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    for row in rows:
+        best = [max(cells.get((row, column), []), default=None) for column in columns]
+        z.append([b[0] if b else None for b in best])
+        text.append(
+            [shown.text(b[0]) + (STAR if b[1] == summary.recommended else "") if b else "" for b in best]
+        )
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[safe(c) for c in columns],
+            y=[safe(r) for r in rows],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Viridis",
+            colorbar={"title": {"text": safe(shown.label)}, "tickformat": shown.format},
+            hoverongaps=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_xaxes(type="category", title=safe(key or "no varied key"))
+    fig.update_yaxes(type="category", autorange="reversed")
+    others = " (best over the other keys)" if len(spec.space.dims) > 1 else ""
+    title = f"Mean {shown.label} over seeds by composition and {key or 'nothing'}{others}"
+    title += f"; {STAR.strip()} recommended" if summary.recommended else ""
+    return finish(fig, title, height=140 + 60 * len(rows))
+
+
+def _columns(columns: list[str]) -> list[str]:
+    """Distinct column labels, numbers in increasing order, :data:`NOT_VARIED` last."""
+    distinct = [c for c in dict.fromkeys(columns) if c != NOT_VARIED]
+    with contextlib.suppress(ValueError):  # a choice's labels keep the sweep's order
+        distinct.sort(key=float)
+    return distinct + [NOT_VARIED] * (NOT_VARIED in columns)
+
+
+def strip(summary: SweepSummary) -> go.Figure | None:
+    """Every finished trial: x its configuration (the sweep's order), y :func:`measure`, one colour per
+    seed. A point's ``customdata`` is its run's id (a click opens the run). None while no trial has a
+    value."""
+    shown = measure(summary)
+    by_seed: dict[int, list[TrialRow]] = {}
+    for row in summary.trials:
+        if shown.key in row.metrics and row.run is not None:
+            by_seed.setdefault(row.trial.seed, []).append(row)
+    if not by_seed:
+        return None
+    fig = go.Figure()
+    for i, (seed, rows) in enumerate(sorted(by_seed.items())):
+        fig.add_trace(
+            go.Scatter(
+                x=[safe(row.trial.config_key) for row in rows],
+                y=[row.metrics[shown.key] for row in rows],
+                customdata=[row.run.id for row in rows if row.run is not None],
+                hovertext=[safe(row.trial.key) for row in rows],
+                hovertemplate=f"%{{hovertext}}<br>%{{y:{shown.format}}}<extra></extra>",
+                mode="markers",
+                name=f"seed {seed}",
+                marker={
+                    "size": 11,
+                    "color": PALETTE[i % len(PALETTE)],
+                    "line": {"width": 1, "color": "white"},
+                },
+            )
+        )
+    order = [safe(c.key) for c in summary.configs]
+    ticks = [safe(c.key) + (STAR if c.key == summary.recommended else "") for c in summary.configs]
+    fig.update_xaxes(
+        type="category", categoryorder="array", categoryarray=order, tickvals=order, ticktext=ticks
+    )
+    fig.update_yaxes(title=safe(shown.label), tickformat=shown.format)
+    return finish(fig, f"Every trial's {shown.label}; click a point to open its run in Compare", height=420)
