@@ -6,14 +6,18 @@ model-based, instance-based, feature-based, self-training.
 
 from tlcore.methods import (  # noqa: F401 - imported to register the methods
     baselines,
+    bnm,
+    cdan,
     coral,
     dan,
     dann,
     deep_coral,
     domain_weights,
     finetune,
+    fixmatch,
     im,
     kmm,
+    mcc,
     pseudo_label,
 )
 from tlcore.methods.context import StageContext, StageOutcome, TermContext, WeightsContext

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from tlcore.methods.blocks import entropy
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
 from tlcore.training import StepInputs, ramp_up
@@ -30,11 +31,6 @@ from tlcore.training import StepInputs, ramp_up
 class IMParams:
     diversity: float = 1.0
     ramp: bool = True  # scale the term by the sigmoid ramp-up over training progress
-
-
-def entropy(p: torch.Tensor) -> torch.Tensor:
-    """Row-wise Shannon entropy ``-sum_k p_k log p_k`` (natural log; ``0 log 0 = 0``)."""
-    return -(p * torch.log(p.clamp_min(1e-12))).sum(-1)
 
 
 def information_maximisation(logits: torch.Tensor, diversity: float = 1.0) -> tuple[torch.Tensor, ...]:

@@ -11,7 +11,8 @@ stage      the whole stage: it builds the adapted model itself, using the traini
 weights    per-sample source weights for the weighted source loss (``domain_weights``, ``kmm``);
            at most one per run
 term       a loss term ``weight * objective(StepInputs)`` added to the source loss
-           (``deep_coral``, ``dan``, ``dann``, ``im``, ``pseudo_label``); any number, each once
+           (``deep_coral``, ``dan``, ``dann``, ``cdan``, ``im``, ``mcc``, ``bnm``, ``fixmatch``, ...);
+           any number, each once
 =========  ====================================================================================
 
 A run's methods compose as ``[weights] + term + term ...`` (CLI ``deep_coral+im``), or are a single
@@ -19,7 +20,9 @@ baseline or stage; :func:`check_combination` refuses anything else with a :class
 Each kind registers through its own decorator (:func:`register_term`, :func:`register_weights`,
 :func:`register_stage`), typed by its builder protocol, so a builder of the wrong shape is a type
 error. Hyper-parameters live in one dataclass per method; a term's loss weight is the registry's,
-not the dataclass's (registered default, overridable as ``params[name]["weight"]``).
+not the dataclass's (registered default, overridable as ``params[name]["weight"]``). A term that
+reads more than the step's outputs declares it (``register_term(..., needs=("strong_target_view",))``);
+the loop then provides it for the whole run (:data:`tlcore.training.Need`).
 :meth:`MethodSpec.parse_params` turns ``AdaptConfig.params[name]`` into a :class:`Configured`
 (strings from the CLI are converted to the field's type; ``Literal`` fields are choices).
 """
@@ -35,7 +38,7 @@ import torch
 
 from tlcore.errors import TLError
 from tlcore.methods.context import StageContext, StageOutcome, TermContext, WeightsContext
-from tlcore.training import Objective
+from tlcore.training import Need, Objective
 
 Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
 Kind = Literal["baseline", "stage", "weights", "term"]
@@ -73,6 +76,7 @@ class StageBuild(Protocol[P_contra]):
 class TermBuilder:
     build: TermBuild[Any]
     weight: float  # default loss weight
+    needs: frozenset[Need] = frozenset()  # extra step inputs the loop must provide (Term.needs)
 
 
 @dataclass(frozen=True)
@@ -192,12 +196,20 @@ def add_method(spec: MethodSpec) -> None:
 
 
 def register_term(
-    name: str, *, family: Family, description: str, params: type[P], weight: float
+    name: str,
+    *,
+    family: Family,
+    description: str,
+    params: type[P],
+    weight: float,
+    needs: Sequence[Need] = (),
 ) -> Callable[[TermBuild[P]], TermBuild[P]]:
-    """Decorator registering a loss term with its default loss ``weight``."""
+    """Decorator registering a loss term with its default loss ``weight`` and the extra step inputs
+    it ``needs`` (:data:`tlcore.training.Need`: e.g. ``"strong_target_view"``)."""
 
     def decorate(build: TermBuild[P]) -> TermBuild[P]:
-        add_method(MethodSpec(name, family, description, params, TermBuilder(build, weight)))
+        builder = TermBuilder(build, weight, frozenset(needs))
+        add_method(MethodSpec(name, family, description, params, builder))
         return build
 
     return decorate
