@@ -42,9 +42,7 @@ if request is not None:
         cards = st.columns(3)
         cards[0].metric("Samples", f"{summary.n_samples:,}")
         cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")
-        cards[2].metric(
-            "Accuracy", "unlabelled" if summary.accuracy is None else f"{summary.accuracy:.1%}"
-        )
+        cards[2].metric("Accuracy", "unlabelled" if summary.accuracy is None else f"{summary.accuracy:.1%}")
         left, right = st.columns(2)
         left.plotly_chart(figures.confidence_histogram(summary), key="confidence")
         right.plotly_chart(figures.predicted_counts(summary), key="counts")

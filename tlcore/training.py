@@ -10,6 +10,11 @@ is an ``nn.Module`` returning ``(loss, logs)``. Its parameters (e.g. DANN's disc
 trained by the same optimizer (Adam, constant learning rate: a decaying one stalls the
 self-training terms, which take effect late: IM ramps up, pseudo-labels need confident predictions).
 
+A term may declare :data:`Need` s, extra inputs the loop then adds to every step (for all terms):
+``"strong_target_view"`` appends a :func:`strong_augment` ed copy of the target batch to the same
+forward pass (``StepInputs.target_strong()``, for consistency terms such as FixMatch; the plain
+target batch is the weak view). Without such a need nothing changes, random draws included.
+
 Batches come from the data layer's :class:`~tlcore.data.splits.PairedBatchSampler` (an epoch is one
 pass over the source, full batches; the target side cycles). Seeded: batch order and augmentation
 draw from ``torch.Generator`` s derived from the seed, dropout from the global generator reseeded
@@ -32,6 +37,7 @@ from torch import nn
 
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed, generator
+from tlcore.data.shifts import noise, occlusion
 from tlcore.data.splits import PairedBatchSampler
 from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
@@ -39,6 +45,7 @@ from tlcore.features import model_outputs
 from tlcore.models import Classifier
 
 Status = Literal["done", "stopped_early", "cancelled", "failed"]
+Need = Literal["strong_target_view"]  # extra inputs a term may ask the loop for (Term.needs)
 
 
 @dataclass
@@ -56,12 +63,27 @@ class StepInputs:
     x_t: torch.Tensor | None = None  # B_t x ...
     logits_t: torch.Tensor | None = None  # B_t x n_classes
     feats_t: torch.Tensor | None = None  # B_t x d
+    # the same target batch, strongly augmented (only when a term needs "strong_target_view")
+    x_t_strong: torch.Tensor | None = None  # B_t x ...
+    logits_t_strong: torch.Tensor | None = None  # B_t x n_classes
+    feats_t_strong: torch.Tensor | None = None  # B_t x d
 
     def target(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(logits_t, feats_t)``; a ValueError when the step has no target batch."""
         if self.logits_t is None or self.feats_t is None:
             raise ValueError("this objective needs target batches: train with a target domain")
         return self.logits_t, self.feats_t
+
+    def target_strong(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(logits_t_strong, feats_t_strong)``, row ``i`` a strong view of target sample ``i``; a
+        ValueError when the step has none (a term reading it must declare ``"strong_target_view"``)."""
+        self.target()
+        if self.logits_t_strong is None or self.feats_t_strong is None:
+            raise ValueError(
+                "this objective needs a strong view of the target batch: its term must declare "
+                "needs=('strong_target_view',)"
+            )
+        return self.logits_t_strong, self.feats_t_strong
 
 
 Objective = Callable[[StepInputs], tuple[torch.Tensor, dict[str, float]]]
@@ -74,6 +96,7 @@ class Term:
     name: str
     objective: Objective
     weight: float = 1.0
+    needs: frozenset[Need] = frozenset()  # extra step inputs the objective reads
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,30 @@ def random_affine(
     theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)  # N x 2 x 3
     grid = nn.functional.affine_grid(theta.to(x), list(x.shape), align_corners=False)
     return nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def strong_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """A strong random view of each sample that keeps its class (FixMatch's "strong" view).
+
+    Images (``N x C x H x W`` in [0, 1]), per sample: :func:`random_affine` with twice its default
+    range (±30°, scale 0.8-1.2, ±4 px); contrast ``c ~ U[0.5, 1.5]`` about the image's mean and
+    brightness ``b ~ U[-0.2, 0.2]``, clipped to [0, 1]; Gaussian noise (std 0.05); a cutout, one
+    zeroed rectangle of ``H W / 16`` pixels (:func:`~tlcore.data.shifts.occlusion`). Feature
+    vectors (``N x D``): Gaussian noise of 0.1 times each feature's batch std, then each entry
+    replaced by its feature's batch mean with probability 0.1 (feature dropout that keeps the
+    feature's scale). Everything drawn from ``gen`` on the CPU.
+    """
+    if x.ndim != 4:
+        mean, std = x.mean(0), x.std(0, correction=0)
+        noisy = x + 0.1 * std * torch.randn(x.shape, generator=gen)
+        return torch.where(torch.rand(x.shape, generator=gen) < 0.1, mean, noisy)
+    n = len(x)
+    x = random_affine(x, gen, degrees=30.0, scale=(0.8, 1.2), shift_px=4.0)
+    u = torch.rand(n, 2, 1, 1, 1, generator=gen)
+    contrast, brightness = 0.5 + u[:, 0], 0.4 * u[:, 1] - 0.2
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = (mean + contrast * (x - mean) + brightness).clamp(0.0, 1.0)
+    return occlusion(noise(x, 0.05, gen), 1 / 16, gen)
 
 
 def evaluate(model: Classifier, domain: Domain, device: torch.device | None = None) -> dict[str, float]:
@@ -205,6 +252,9 @@ class _Loop:
         self.total = self.n_steps * settings.epochs
         self.batches = itertools.chain.from_iterable(sampler.epoch(e) for e in itertools.count())
         self.augment_gen = generator(settings.seed, "augment")
+        needs = frozenset().union(*(t.needs for t in terms))
+        strong = "strong_target_view" in needs
+        self.strong_gen = generator(settings.seed, "strong_augment") if strong else None
 
     def fraction(self, done: float) -> float:
         lo, hi = self.settings.span
@@ -223,21 +273,30 @@ class _Loop:
         if self.settings.augment and source.is_image:
             x_s = random_affine(x_s, self.augment_gen)
         x_t = None if target is None else target.X[idx_t]
-        x = (x_s if x_t is None else torch.cat([x_s, x_t])).to(self.device)
+        x_t_strong = None  # the same target batch, strongly augmented, when a term needs it
+        if x_t is not None and self.strong_gen is not None:
+            x_t_strong = strong_augment(x_t, self.strong_gen)
+        parts = [part for part in (x_s, x_t, x_t_strong) if part is not None]
+        x = torch.cat(parts).to(self.device)  # one forward pass: B_s + B_t (+ B_t strong) samples
         logits, feats = self.model(x)
-        b = len(x_s)
+        b, n_t = len(x_s), 0 if x_t is None else len(x_t)
+        s, t, ts = slice(0, b), slice(b, b + n_t), slice(b + n_t, None)
+        has_t, has_ts = x_t is not None, x_t_strong is not None
         return StepInputs(
             epoch=epoch,
             step=step,
             progress=step / self.total,
-            x_s=x[:b],
+            x_s=x[s],
             y_s=y_s.to(self.device),
             w_s=self.weights[idx].to(self.device),
-            logits_s=logits[:b],
-            feats_s=feats[:b],
-            x_t=None if x_t is None else x[b:],
-            logits_t=None if x_t is None else logits[b:],
-            feats_t=None if x_t is None else feats[b:],
+            logits_s=logits[s],
+            feats_s=feats[s],
+            x_t=x[t] if has_t else None,
+            logits_t=logits[t] if has_t else None,
+            feats_t=feats[t] if has_t else None,
+            x_t_strong=x[ts] if has_ts else None,
+            logits_t_strong=logits[ts] if has_ts else None,
+            feats_t_strong=feats[ts] if has_ts else None,
         )
 
     def loss(self, inputs: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:

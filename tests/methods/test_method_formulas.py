@@ -7,12 +7,18 @@ import pytest
 import torch
 from scipy.optimize import minimize
 
+from tlcore.methods import cdan as cdan_module
+from tlcore.methods.blocks import entropy_weights, gradient_reversal, grl_lambda
+from tlcore.methods.bnm import BNMLoss, bnm_loss
+from tlcore.methods.cdan import CDANParams, multilinear_map
 from tlcore.methods.coral import coral_transform
 from tlcore.methods.dan import mk_mmd2
-from tlcore.methods.dann import DANNLoss, gradient_reversal, grl_lambda
+from tlcore.methods.dann import DANNLoss
 from tlcore.methods.deep_coral import DeepCoralLoss
+from tlcore.methods.fixmatch import FixMatchLoss, align_distribution, fixmatch_loss
 from tlcore.methods.im import IMLoss, information_maximisation
 from tlcore.methods.kmm import kmm_solve, project_box_slab
+from tlcore.methods.mcc import MCCLoss, class_confusion, mcc_loss
 from tlcore.methods.pseudo_label import pseudo_label_loss
 from tlcore.metrics import gaussian_kernel, mmd2_unbiased
 from tlcore.training import StepInputs
@@ -194,3 +200,156 @@ def test_kmm_solver_matches_scipy_slsqp_on_a_small_qp():
     assert beta.min() >= 0 and beta.max() <= B + 1e-9
     assert n * (1 - eps) - 1e-6 <= beta.sum() <= n * (1 + eps) + 1e-6
     assert beta[15:].mean() > 3 * beta[:15].mean()  # the target-like half gets the weight
+
+
+def _probability_logits(p, temperature=1.0):
+    """Logits whose ``softmax(logits / temperature)`` is exactly ``p``."""
+    return temperature * torch.log(torch.tensor(p, dtype=torch.float64))
+
+
+def test_mcc_class_confusion_on_a_hand_computed_case():
+    # two rows of equal entropy, so the certainty weights are both 1:
+    # C = p1 p1' + p2 p2' = [[5, 4, 3], [4, 5, 3], [3, 3, 2]] / 16; rows sum to 3/4, 3/4, 1/2
+    logits = _probability_logits([[0.5, 0.25, 0.25], [0.25, 0.5, 0.25]], temperature=2.5)
+    normalised = class_confusion(logits, temperature=2.5)
+    expected = torch.tensor([[5 / 12, 4 / 12, 3 / 12], [4 / 12, 5 / 12, 3 / 12], [3 / 8, 3 / 8, 2 / 8]])
+    assert torch.allclose(normalised, expected.double(), atol=1e-12)
+    # off-diagonal mass over K: (3 - (5/12 + 5/12 + 1/4)) / 3 = 23/36
+    assert mcc_loss(logits, temperature=2.5).item() == pytest.approx(23 / 36, rel=1e-12)
+    loss, logs = MCCLoss(temperature=2.5)(_step(torch.zeros(2, 2), torch.zeros(2, 2), logits_t=logits))
+    assert loss.item() == pytest.approx(23 / 36, rel=1e-12) and logs == {}
+
+
+def test_mcc_matches_the_papers_formulas_with_certainty_weights():
+    rng = np.random.default_rng(5)
+    logits, T = rng.normal(size=(12, 4)) * 3, 2.5
+    y = np.exp(logits / T) / np.exp(logits / T).sum(1, keepdims=True)
+    h = -(y * np.log(y)).sum(1)
+    w = 12 * (1 + np.exp(-h)) / (1 + np.exp(-h)).sum()
+    c = y.T @ np.diag(w) @ y
+    rows = c / c.sum(1, keepdims=True)
+    expected = (rows.sum() - np.trace(rows)) / 4
+    columns = c / c.sum(1)  # tllib's broadcast divides column j by row sum j: same loss (C symmetric)
+    assert (columns.sum() - np.trace(columns)) / 4 == pytest.approx(expected, rel=1e-12)
+    tensor = torch.tensor(logits, requires_grad=True)
+    loss = mcc_loss(tensor, T)
+    assert loss.item() == pytest.approx(expected, rel=1e-10)
+    loss.backward()
+    assert torch.isfinite(tensor.grad).all() and tensor.grad.abs().sum() > 0
+    # confident, distinct predictions have no class confusion
+    assert mcc_loss(torch.eye(4, dtype=torch.float64) * 60, T).item() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_entropy_weights_are_one_plus_exp_minus_entropy_with_mean_one():
+    p = torch.tensor([[1 / 3, 1 / 3, 1 / 3], [0.5, 0.25, 0.25], [1.0, 0.0, 0.0]], dtype=torch.float64)
+    raw = torch.tensor([1 + 1 / 3, 1 + 2**-1.5, 2.0], dtype=torch.float64)  # exp(-H): 1/3, 2^-1.5, 1
+    weights = entropy_weights(p.requires_grad_(True))
+    assert torch.allclose(weights, 3 * raw / raw.sum(), atol=1e-12)
+    assert not weights.requires_grad
+
+
+def test_bnm_is_minus_the_nuclear_norm_over_the_batch():
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(16, 5)) * 2
+    p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    expected = -np.linalg.svd(p, compute_uv=False).sum() / 16
+    tensor = torch.tensor(logits, requires_grad=True)
+    loss, _ = BNMLoss()(_step(torch.zeros(2, 2), torch.zeros(16, 2), logits_t=tensor))
+    assert loss.item() == pytest.approx(expected, rel=1e-10)
+    loss.backward()
+    assert torch.isfinite(tensor.grad).all()
+    # confident and spread over the classes beats collapsed, which beats uncertain
+    balanced, collapsed, uniform = torch.eye(4).repeat(8, 1) * 30, torch.zeros(32, 4), torch.zeros(32, 4)
+    collapsed[:, 0] = 30
+    values = [bnm_loss(x).item() for x in (balanced, collapsed, uniform)]
+    assert values[0] == pytest.approx(-math.sqrt(4 / 32), rel=1e-5)  # -sqrt(K / B)
+    assert values[1] == pytest.approx(-1 / math.sqrt(32), rel=1e-5)  # rank one
+    assert values[2] == pytest.approx(-1 / math.sqrt(32 * 4), rel=1e-5)
+    assert values[0] < values[1] < values[2]
+
+
+def test_cdan_multilinear_map_is_the_flattened_outer_product():
+    f, g = torch.randn(5, 7), torch.randn(5, 3).softmax(1)
+    mapped = multilinear_map(f, g)
+    assert mapped.shape == (5, 21)
+    assert torch.allclose(mapped[2].view(3, 7), torch.outer(g[2], f[2]))
+    assert mapped[4, 1 * 7 + 6].item() == pytest.approx((g[4, 1] * f[4, 6]).item())
+
+
+def test_cdan_randomizes_the_map_above_4096_dimensions():
+    small = cdan_module.CDANLoss(CDANParams(), feature_dim=100, n_classes=10)
+    large = cdan_module.CDANLoss(CDANParams(), feature_dim=500, n_classes=10)
+    forced = cdan_module.CDANLoss(CDANParams(multilinear="randomized", random_dim=64), 100, 10)
+    assert small.map is None and small.discriminator[0].in_features == 1000
+    assert large.map is not None and large.discriminator[0].in_features == 1024
+    assert forced.discriminator[0].in_features == 64
+    # the randomized map keeps inner products on average: <T(a), T(b)> ~ <f_a, f_b> <g_a, g_b>
+    torch.manual_seed(0)
+    wide = cdan_module.RandomizedMultilinearMap(6, 3, 200_000)
+    f, g = torch.randn(2, 6), torch.randn(2, 3).softmax(1)
+    out = wide(f, g)
+    exact = multilinear_map(f, g)
+    assert out.shape == (2, 200_000)
+    assert (out[0] @ out[1]).item() == pytest.approx((exact[0] @ exact[1]).item(), abs=0.05)
+
+
+def test_cdan_reverses_the_gradient_to_the_features_and_weights_by_entropy():
+    torch.manual_seed(0)
+    cdan = cdan_module.CDANLoss(CDANParams(entropy=True), feature_dim=4, n_classes=3)
+    feats_s = torch.randn(6, 4, requires_grad=True)
+    logits_s, logits_t, feats_t = torch.randn(6, 3) * 2, torch.randn(8, 3) * 2, torch.randn(8, 4) + 1
+    loss, logs = cdan(_step(feats_s, feats_t, logits_s=logits_s, logits_t=logits_t, progress=1.0))
+    assert logs["lambda"] == pytest.approx(grl_lambda(1.0))
+    # the stated formula, without reversal, on the same discriminator
+    plain_feats = feats_s.detach().clone().requires_grad_(True)
+    g = torch.cat([logits_s, logits_t]).softmax(1)
+    scores = cdan.discriminator(multilinear_map(torch.cat([plain_feats, feats_t]), g)).squeeze(1)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(
+        scores, torch.cat([torch.zeros(6), torch.ones(8)]), reduction="none"
+    )
+    h = -(g * g.log()).sum(1)
+    w_s, w_t = 1 + torch.exp(-h[:6]), 1 + torch.exp(-h[6:])
+    expected = 0.5 * ((w_s * bce[:6]).sum() / w_s.sum() + (w_t * bce[6:]).sum() / w_t.sum())
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    loss.backward()
+    expected.backward()
+    assert torch.allclose(feats_s.grad, -grl_lambda(1.0) * plain_feats.grad, atol=1e-6)
+    # the discriminator itself descends its loss: its gradient is not reversed
+    assert cdan.discriminator[0].weight.grad is not None
+    unweighted = cdan_module.CDANLoss(CDANParams(entropy=False), feature_dim=4, n_classes=3)
+    unweighted.load_state_dict(cdan.state_dict())
+    plain, _ = unweighted(_step(feats_s, feats_t, logits_s=logits_s, logits_t=logits_t, progress=1.0))
+    assert plain.item() == pytest.approx(0.5 * (bce[:6].mean() + bce[6:].mean()).item(), rel=1e-5)
+
+
+def test_fixmatch_trains_the_strong_view_on_confident_weak_labels():
+    weak = torch.tensor([[5.0, 0.0, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, 6.0], [0.0, 0.2, 0.1]])
+    strong = torch.tensor([[1.0, 0.5, 0.0], [0.0, 2.0, 0.0], [0.3, 0.0, 0.2], [0.0, 0.0, 0.0]])
+    loss, mask = fixmatch_loss(weak, strong, threshold=0.9)
+    assert mask.tolist() == [1.0, 0.0, 1.0, 0.0]
+    ce = torch.nn.functional.cross_entropy(strong[[0, 2]], torch.tensor([0, 2]), reduction="sum")
+    assert loss.item() == pytest.approx(ce.item() / 4)
+    # pseudo_label is the same loss with the weak view in place of the strong one
+    assert pseudo_label_loss(weak, 0.9)[0].item() == pytest.approx(fixmatch_loss(weak, weak, 0.9)[0].item())
+
+
+def test_fixmatch_aligns_the_weak_predictions_to_the_source_class_balance():
+    p_t = torch.tensor([[0.9, 0.05, 0.05], [0.8, 0.15, 0.05], [0.6, 0.1, 0.3]], dtype=torch.float64)
+    p_s = torch.tensor([[0.4, 0.3, 0.3], [0.2, 0.5, 0.3]], dtype=torch.float64)
+    ratio = p_s.numpy().mean(0) / p_t.numpy().mean(0)
+    expected = p_t.numpy() * ratio
+    expected /= expected.sum(1, keepdims=True)
+    aligned = align_distribution(p_t, p_s)
+    assert np.allclose(aligned.numpy(), expected, rtol=1e-12)
+    # a batch collapsed onto class 0 no longer yields class-0 pseudo-labels only
+    assert p_t.argmax(1).tolist() == [0, 0, 0] and aligned.argmax(1).tolist() != [0, 0, 0]
+    weak, strong, source = p_t.log(), torch.zeros(3, 3, dtype=torch.float64), p_s.log()
+    loss, mask = fixmatch_loss(weak, strong, threshold=0.5, logits_source=source)
+    confident = aligned.max(1).values >= 0.5
+    assert mask.tolist() == confident.double().tolist()
+    assert loss.item() == pytest.approx(math.log(3) * confident.sum().item() / 3)
+    step = _step(torch.zeros(2, 2), torch.zeros(3, 2), logits_s=source, logits_t=weak)
+    with pytest.raises(ValueError, match="strong view of the target batch"):
+        FixMatchLoss(0.5, align=True)(step)
+    step.logits_t_strong, step.feats_t_strong = strong, torch.zeros(3, 2)
+    assert FixMatchLoss(0.5, align=True)(step)[0].item() == pytest.approx(loss.item())

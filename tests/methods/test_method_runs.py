@@ -53,8 +53,12 @@ def test_registry_lists_every_family_with_defaults():
         "deep_coral",
         "dan",
         "dann",
+        "cdan",
         "im",
         "pseudo_label",
+        "mcc",
+        "bnm",
+        "fixmatch",
         "prior_correction",
     }
     assert {s.family for s in specs} == FAMILIES
@@ -135,7 +139,9 @@ def ctx_tail(ctx: WeightsContext) -> tuple:
     return ctx.target, ctx.model_features, ctx.raw_features, ctx.seed
 
 
-@pytest.mark.parametrize("method", [s.name for s in list_methods()] + ["domain_weights+deep_coral+im"])
+@pytest.mark.parametrize(
+    "method", [s.name for s in list_methods()] + ["domain_weights+deep_coral+im", "cdan+fixmatch"]
+)
 def test_every_method_runs_on_a_small_shifted_task(method, cache):
     cfg = AdaptConfig(methods=parse_methods(method), target_labels=3, **SMALL)
     result = run_adaptation(cfg, baseline_cache=cache)
@@ -204,6 +210,14 @@ def test_methods_cli_lists_every_method_as_json(capsys):
     assert finetune["choices"] == {"mode": ["head", "all"]}
     dann = next(row for row in rows if row["name"] == "dann")
     assert dann["params"] == {"weight": 1.0, "hidden": 256, "gamma": 10.0} and dann["choices"] == {}
+    new = {row["name"]: row for row in rows if row["name"] in ("cdan", "mcc", "bnm", "fixmatch")}
+    assert {name: row["family"] for name, row in new.items()} == {
+        "cdan": "feature-based",
+        "mcc": "self-training",
+        "bnm": "self-training",
+        "fixmatch": "self-training",
+    }
+    assert new["cdan"]["params"]["entropy"] is True and new["fixmatch"]["params"]["threshold"] == 0.95
     assert cli_main(["methods"]) == 0
     out = capsys.readouterr().out
     assert "deep_coral" in out and "features=model [model|raw]" in out

@@ -24,7 +24,17 @@ from tlcore.methods.registry import (
     register_weights,
 )
 
-TERM_WEIGHTS = {"deep_coral": 100.0, "dan": 10.0, "dann": 1.0, "im": 1.0, "pseudo_label": 1.0}
+TERM_WEIGHTS = {
+    "deep_coral": 100.0,
+    "dan": 10.0,
+    "dann": 1.0,
+    "cdan": 1.0,
+    "im": 1.0,
+    "pseudo_label": 1.0,
+    "mcc": 1.0,
+    "bnm": 1.0,
+    "fixmatch": 1.0,
+}
 
 
 @pytest.fixture
@@ -72,6 +82,7 @@ def test_choice_parameters_are_literals_validated_and_described():
         "finetune": {"mode": ["head", "all"]},
         "domain_weights": {"features": ["model", "raw"]},
         "kmm": {"features": ["model", "raw"]},
+        "cdan": {"multilinear": ["auto", "full", "randomized"]},
         "prior_correction": {"estimator": ["em", "bbse"]},
     }
     for spec in list_methods():  # no free-text string parameter is left
@@ -108,7 +119,7 @@ def test_each_kind_registers_through_its_own_decorator():
     register_stage("toy_stage", family="model-based", description="s", params=NoParams)(stage)
     term, weighting, staged = (get_method(n) for n in ("toy_term", "toy_weights", "toy_stage"))
     assert [term.kind, weighting.kind, staged.kind] == ["term", "weights", "stage"]
-    assert term.builder == TermBuilder(objective, 0.5)
+    assert term.builder == TermBuilder(objective, 0.5) and term.builder.needs == frozenset()
     assert weighting.builder == WeightsBuilder(weights) and staged.builder == StageBuilder(stage)
     assert term.defaults() == {"weight": 0.5, "scale": 2.0, "side": "left"}
     assert term.describe()["choices"] == {"side": ["left", "right"]}
@@ -116,6 +127,13 @@ def test_each_kind_registers_through_its_own_decorator():
     assert torch.equal(weighting.builder.build(configured.params, None), torch.full((3,), 4.0))
     with pytest.raises(TLError, match="must be one of 'left', 'right'"):
         term.parse_params({"side": "up"})
+
+
+def test_only_fixmatch_needs_a_strong_target_view():
+    terms = [spec for spec in list_methods() if isinstance(spec.builder, TermBuilder)]
+    needs = {spec.name: spec.builder.needs for spec in terms}
+    assert {name for name, need in needs.items() if need} == {"fixmatch"}
+    assert needs["fixmatch"] == frozenset({"strong_target_view"})
 
 
 @pytest.mark.usefixtures("scratch_registry")

@@ -1,6 +1,7 @@
 """THE training loop: seeded, callbacks (events, early stopping, NaN guard, cancellation), weights."""
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -8,9 +9,10 @@ import torch
 from tlcore.data.domain import Domain
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.models import build_model
-from tlcore.training import StepInputs, Term, TrainSettings, random_affine, train
+from tlcore.training import StepInputs, Term, TrainSettings, random_affine, strong_augment, train
 
 CLASSES = ("a", "b", "c")
+STRONG = frozenset({"strong_target_view"})
 
 
 def _blobs(n: int, shift: float, seed: int, labelled: bool = True) -> Domain:
@@ -163,3 +165,66 @@ def test_random_affine_is_seeded_and_keeps_the_shape():
     assert a.sum(dim=(1, 2, 3)).sub(x.sum(dim=(1, 2, 3))).abs().max() < 12  # mass roughly kept
     identity = random_affine(x, torch.Generator().manual_seed(0), degrees=0.0, scale=(1.0, 1.0), shift_px=0.0)
     assert torch.allclose(identity, x, atol=1e-5)
+
+
+def test_strong_augment_is_seeded_and_keeps_images_in_range():
+    x = torch.zeros(6, 1, 28, 28)
+    x[:, :, 8:20, 12:16] = 1.0
+    a = strong_augment(x, torch.Generator().manual_seed(0))
+    b = strong_augment(x, torch.Generator().manual_seed(0))
+    c = strong_augment(x, torch.Generator().manual_seed(1))
+    assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, c)
+    assert a.min() >= 0.0 and a.max() <= 1.0
+    assert (a - x).abs().mean() > (random_affine(x, torch.Generator().manual_seed(0)) - x).abs().mean()
+
+
+def test_strong_augment_of_vectors_adds_noise_and_drops_features_to_their_mean():
+    x = torch.randn(400, 8, generator=torch.Generator().manual_seed(0)) * 5 + 3
+    a = strong_augment(x, torch.Generator().manual_seed(0))
+    assert a.shape == x.shape and torch.equal(a, strong_augment(x, torch.Generator().manual_seed(0)))
+    dropped = a == x.mean(0)
+    assert 0.07 < dropped.float().mean() < 0.13
+    noise = (a - x)[~dropped] / x.std(0, correction=0).expand_as(x)[~dropped]
+    assert noise.std().item() == pytest.approx(0.1, rel=0.1)
+
+
+def test_a_term_that_needs_the_strong_view_gets_it_in_the_same_forward_pass(task):
+    source, target, *_ = task
+    seen: list[StepInputs] = []
+
+    def consistency(step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        seen.append(step)
+        logits_strong, _ = step.target_strong()
+        return (logits_strong - step.target()[0]).pow(2).mean(), {}
+
+    def blind(step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        assert step.x_t_strong is None
+        with pytest.raises(ValueError, match="needs=\\('strong_target_view',\\)"):
+            step.target_strong()
+        return torch.tensor(0.0), {}
+
+    settings = TrainSettings(epochs=1, batch_size=32, steps_per_epoch=3, seed=2)
+    train(_model(), source, target, settings=settings, terms=[Term("blind", blind)])
+    model, batches = _model(), []
+    model.register_forward_hook(lambda module, args, out: batches.append(len(args[0])))
+    terms = [Term("blind_too", lambda step: (torch.tensor(0.0), {})), Term("c", consistency, 1.0, STRONG)]
+    history = train(model, source, target, settings=settings, terms=terms)
+    assert history.status == "done" and batches == [32 + 32 + 32] * 3  # one forward per step
+    first = seen[0]
+    assert first.logits_t_strong.shape == first.logits_t.shape == (32, 3)
+    assert first.x_t_strong.shape == first.x_t.shape and not torch.equal(first.x_t_strong, first.x_t)
+    again: list[StepInputs] = []
+    record = Term("c", lambda step: again.append(step) or consistency(step), 1.0, STRONG)
+    train(_model(), source, target, settings=settings, terms=[record])
+    assert torch.equal(again[0].x_t_strong, first.x_t_strong)  # seeded
+
+
+def test_one_training_loop_trains_every_method():
+    """Only tlcore/training.py steps an optimizer, in one place: methods add terms, never loops."""
+    root = Path(__file__).resolve().parents[2] / "tlcore"
+    stepping = {}
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if ".backward(" in text or "optim." in text:
+            stepping[path.relative_to(root).as_posix()] = text.count(".backward(")
+    assert stepping == {"training.py": 1}

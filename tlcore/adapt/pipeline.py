@@ -224,7 +224,7 @@ class _Run:
             if isinstance(spec.builder, TermBuilder) and configured.weight is not None:
                 build = partial(spec.builder.build, configured.params, ctx)
                 objective = _seeded_build(self.cfg.seed, spec.name, build)
-                terms.append(Term(spec.name, objective, configured.weight))
+                terms.append(Term(spec.name, objective, configured.weight, spec.builder.needs))
         return terms
 
     def _weights_context(self, baseline: Classifier) -> WeightsContext:

@@ -7,14 +7,18 @@ baseline, stage, weights, term and transform (after training, e.g. ``prior_corre
 
 from tlcore.methods import (  # noqa: F401 - imported to register the methods
     baselines,
+    bnm,
+    cdan,
     coral,
     dan,
     dann,
     deep_coral,
     domain_weights,
     finetune,
+    fixmatch,
     im,
     kmm,
+    mcc,
     prior_correction,
     pseudo_label,
 )

@@ -15,14 +15,14 @@ features (the paper's schedule). ``D`` is trained by the same optimizer as the m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import nn
 
+from tlcore.methods.blocks import domain_discriminator, gradient_reversal, grl_lambda
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
-from tlcore.training import StepInputs, ramp_up
+from tlcore.training import StepInputs
 
 
 @dataclass(frozen=True)
@@ -31,38 +31,11 @@ class DANNParams:
     gamma: float = 10.0
 
 
-def grl_lambda(progress: float, gamma: float = 10.0) -> float:
-    """The DANN schedule ``2 / (1 + exp(-gamma p)) - 1`` (:func:`tlcore.training.ramp_up`)."""
-    return ramp_up(progress, gamma)
-
-
-class _GradientReversal(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor, coeff: float) -> torch.Tensor:
-        ctx.coeff = coeff
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return -ctx.coeff * grad, None
-
-
-def gradient_reversal(x: torch.Tensor, coeff: float) -> torch.Tensor:
-    """Identity forward; multiplies the gradient by ``-coeff`` backward."""
-    return _GradientReversal.apply(x, coeff)
-
-
 class DANNLoss(nn.Module):
     def __init__(self, feature_dim: int, hidden: int, gamma: float) -> None:
         super().__init__()
         self.gamma = gamma
-        self.discriminator = nn.Sequential(
-            nn.Linear(feature_dim, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, 1),
-        )
+        self.discriminator = domain_discriminator(feature_dim, hidden)
 
     def forward(self, step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
         _, feats_t = step.target()

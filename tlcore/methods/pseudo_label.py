@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from tlcore.errors import TLError
+from tlcore.methods.blocks import confident_labels
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
 from tlcore.training import StepInputs
@@ -33,9 +34,7 @@ class PseudoLabelParams:
 
 def pseudo_label_loss(logits: torch.Tensor, threshold: float) -> tuple[torch.Tensor, torch.Tensor]:
     """``(L_PL, mask)`` for ``B x K`` target logits; ``mask`` marks the confident samples."""
-    with torch.no_grad():
-        confidence, labels = logits.softmax(1).max(1)
-        mask = (confidence >= threshold).float()
+    labels, mask = confident_labels(logits.softmax(1), threshold)
     ce = nn.functional.cross_entropy(logits, labels, reduction="none")
     return (mask * ce).mean(), mask
 

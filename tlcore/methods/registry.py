@@ -11,7 +11,8 @@ stage      the whole stage: it builds the adapted model itself, using the traini
 weights    per-sample source weights for the weighted source loss (``domain_weights``, ``kmm``);
            at most one per run
 term       a loss term ``weight * objective(StepInputs)`` added to the source loss
-           (``deep_coral``, ``dan``, ``dann``, ``im``, ``pseudo_label``); any number, each once
+           (``deep_coral``, ``dan``, ``dann``, ``cdan``, ``im``, ``mcc``, ``bnm``, ``fixmatch``, ...);
+           any number, each once
 transform  a post-training change of the trained model, applied after the adapt stage and before
            the evaluation, in the order written (``prior_correction``); any number, each once
 =========  ====================================================================================
@@ -23,7 +24,9 @@ baseline or stage, followed by any transforms (``source_only+prior_correction``,
 through its own decorator (:func:`register_term`, :func:`register_weights`, :func:`register_stage`,
 :func:`register_transform`), typed by its builder protocol, so a builder of the wrong shape is a
 type error. Hyper-parameters live in one dataclass per method; a term's loss weight is the registry's,
-not the dataclass's (registered default, overridable as ``params[name]["weight"]``).
+not the dataclass's (registered default, overridable as ``params[name]["weight"]``). A term that
+reads more than the step's outputs declares it (``register_term(..., needs=("strong_target_view",))``);
+the loop then provides it for the whole run (:data:`tlcore.training.Need`).
 :meth:`MethodSpec.parse_params` turns ``AdaptConfig.params[name]`` into a :class:`Configured`
 (strings from the CLI are converted to the field's type; ``Literal`` fields are choices).
 """
@@ -46,7 +49,7 @@ from tlcore.methods.context import (
     TransformOutcome,
     WeightsContext,
 )
-from tlcore.training import Objective
+from tlcore.training import Need, Objective
 
 Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
 Kind = Literal["baseline", "stage", "weights", "term", "transform"]
@@ -90,6 +93,7 @@ class TransformBuild(Protocol[P_contra]):
 class TermBuilder:
     build: TermBuild[Any]
     weight: float  # default loss weight
+    needs: frozenset[Need] = frozenset()  # extra step inputs the loop must provide (Term.needs)
 
 
 @dataclass(frozen=True)
@@ -219,12 +223,20 @@ def add_method(spec: MethodSpec) -> None:
 
 
 def register_term(
-    name: str, *, family: Family, description: str, params: type[P], weight: float
+    name: str,
+    *,
+    family: Family,
+    description: str,
+    params: type[P],
+    weight: float,
+    needs: Sequence[Need] = (),
 ) -> Callable[[TermBuild[P]], TermBuild[P]]:
-    """Decorator registering a loss term with its default loss ``weight``."""
+    """Decorator registering a loss term with its default loss ``weight`` and the extra step inputs
+    it ``needs`` (:data:`tlcore.training.Need`: e.g. ``"strong_target_view"``)."""
 
     def decorate(build: TermBuild[P]) -> TermBuild[P]:
-        add_method(MethodSpec(name, family, description, params, TermBuilder(build, weight)))
+        builder = TermBuilder(build, weight, frozenset(needs))
+        add_method(MethodSpec(name, family, description, params, builder))
         return build
 
     return decorate
