@@ -12,15 +12,6 @@ from tlcore.models import list_models
 from tlcore.runs import jobs
 from tlcore.views import compare, figures
 
-STATUS_COLOUR = {
-    "queued": "gray",
-    "running": "blue",
-    "done": "green",
-    "failed": "red",
-    "cancelled": "orange",
-    "interrupted": "orange",
-}
-
 
 def param_inputs(method: MethodSpec) -> dict[str, Any]:
     """One input per hyper-parameter of ``method`` (a select box for a choice), at the registry's defaults."""
@@ -141,7 +132,7 @@ def runs_panel() -> None:
             info, curves = st.columns([1, 2])
             with info:
                 st.markdown(f"**{display.esc(label)}**")
-                st.badge(record.status, color=STATUS_COLOUR[record.status])
+                st.badge(record.status, color=display.STATUS_COLOURS[record.status])
                 st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
                 if record.active:
                     st.progress(record.progress, text=display.esc(f"{record.stage}: {record.message}"[:80]))
