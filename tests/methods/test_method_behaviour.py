@@ -122,3 +122,10 @@ def test_real_pair_finetuning_with_k_labels_beats_source_only(real_cache):
     result = run_adaptation(cfg, baseline_cache=real_cache)
     assert result.info["n_target_labels"] == 50
     assert result.target_accuracy > result.source_only_accuracy + 0.05
+
+
+def test_adabn_beats_source_only_on_the_toy_shift(toy):
+    """Target statistics in the bottleneck's BatchNorm undo the nuisance dimensions' scale and shift."""
+    result = _toy_run(toy, ("source_only", "adabn"))
+    assert result.source_only_accuracy < 0.6
+    assert result.target_accuracy > result.source_only_accuracy + 0.1

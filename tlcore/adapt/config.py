@@ -22,6 +22,7 @@ class AdaptConfig:
     methods: tuple[str, ...] = ("source_only",)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
     model: str = "auto"
+    bottleneck: int = 256
     epochs: int = 10
     batch_size: int = 32
     lr: float = 1e-3
@@ -41,6 +42,8 @@ class AdaptConfig:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
             raise TLError("target labels per class must be >= 0")
+        if self.bottleneck < 0:
+            raise TLError("bottleneck width must be >= 0 (0: no bottleneck)")
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

@@ -98,9 +98,9 @@ class _Run:
         self.key = baseline_key(cfg, pick_device(cfg.device).type)
 
     def new_model(self) -> Classifier:
-        return _seeded_build(
-            self.cfg.seed, "model", lambda: build_model(self.cfg.model, self.shape, self.n_classes)
-        )
+        cfg = self.cfg
+        build = partial(build_model, cfg.model, self.shape, self.n_classes, bottleneck_dim=cfg.bottleneck)
+        return _seeded_build(cfg.seed, "model", build)
 
     def train(
         self,

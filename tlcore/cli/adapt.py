@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--target-labels", type=int, metavar="K", help="labelled target samples per class")
     parser.add_argument("--model", metavar="NAME", help="backbone (default: chosen from the input shape)")
+    parser.add_argument(
+        "--bottleneck", type=int, metavar="D", help="width of the bottleneck feature layer (0: none)"
+    )
     parser.add_argument("--batch-size", type=int, metavar="N")
     parser.add_argument("--lr", type=float, metavar="F", help="learning rate")
     parser.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
@@ -105,7 +108,17 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
         base = get_recipe(args.recipe).config(args.source, args.target)
     else:
         base = AdaptConfig(source=args.source, target=args.target)
-    options = ("epochs", "seed", "augment", "target_labels", "model", "batch_size", "lr", "device")
+    options = (
+        "epochs",
+        "seed",
+        "augment",
+        "target_labels",
+        "model",
+        "bottleneck",
+        "batch_size",
+        "lr",
+        "device",
+    )
     values: dict[str, Any] = {
         name: getattr(args, name) for name in options if getattr(args, name) is not None
     }

@@ -6,6 +6,7 @@ baseline, stage, weights, term and transform (after training, e.g. ``prior_corre
 """
 
 from tlcore.methods import (  # noqa: F401 - imported to register the methods
+    adabn,
     baselines,
     bnm,
     cdan,
