@@ -3,7 +3,9 @@
 Comparison libraries (skada, alibi-detect) are optional: without them their rows say so and the
 rest still runs. Everything tlcore writes goes to a temporary workspace unless ``--workspace`` is given.
 ``--update`` keeps the parts of the existing ``benchmarks.json`` that this run does not measure
-(and their command), replaces the ones it does, and renders the report from both.
+(and their command), replaces the ones it does, and renders the report from both. ``--resume``
+reuses the finished cells of an interrupted run (:mod:`bench.parts`, :mod:`bench.cells`): rerun
+the same command and it goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -22,27 +24,10 @@ from typing import Any
 
 import torch
 
-from bench import ROOT, app_start, machine, report, speed_diagnose, speed_mmd, speed_training, sweep, targets
-from bench.accuracy import run_accuracy
+from bench import ROOT, machine, report, targets
 from bench.cells import Cells, state_folder
-from bench.explain_cases import run_explain_cases
-from bench.label_shift import run_label_shift
+from bench.parts import DEFAULT_PARTS, PART_KEYS, PARTS, Context, run
 from bench.plan import Plan, build_plan
-from bench.selection import run_selection
-
-PARTS = ("accuracy", "mmd", "diagnose", "adapt_run", "app", "selection", "label_shift", "explain", "sweep")
-DEFAULT_PARTS = PARTS[:-1]  # the sweep part (an hour at full size) runs only when named
-PART_KEYS = {  # the results keys each part writes
-    "accuracy": ("accuracy", "throughput"),
-    "mmd": ("mmd_speed",),
-    "diagnose": ("diagnose",),
-    "adapt_run": ("adapt_run",),
-    "app": ("app_start",),
-    "selection": ("selection",),
-    "label_shift": ("label_shift",),
-    "explain": ("explain",),
-    "sweep": ("sweep",),
-}
 
 
 def task_pair(text: str) -> tuple[str, str]:
@@ -92,7 +77,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only",
         metavar="PART,PART",
         default=",".join(DEFAULT_PARTS),
-        help=f"parts to run (default: {', '.join(DEFAULT_PARTS)}; the sweep part only when named)",
+        help=f"parts to run (default: {', '.join(DEFAULT_PARTS)}; the sweep part only when named; "
+        "'all': every part)",
     )
     parser.add_argument("--sweep-trials", type=int, metavar="N", help="sweep part: at most N trials (24)")
     parser.add_argument("--sweep-epochs", type=int, metavar="N", help="sweep part: epochs per trial (5)")
@@ -140,61 +126,6 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(plan: Plan, parts: set[str], workspace: Path, cells: Cells, command: str) -> dict[str, Any]:
-    """Every requested part of the benchmark; the results dict the report is rendered from."""
-    results: dict[str, Any] = {}
-    if "accuracy" in parts:
-        results["accuracy"] = run_accuracy(plan, workspace, cells, log)
-        results["throughput"] = speed_training.throughput(results["accuracy"])
-    if "mmd" in parts:
-        results["mmd_speed"] = speed_mmd.run_mmd_speed(
-            plan.mmd_sizes, plan.mmd_dims, plan.permutations, plan.mmd_budget_s, log
-        )
-    if "diagnose" in parts:
-        log(f"diagnose {plan.diagnose_pair[0]} -> {plan.diagnose_pair[1]}")
-        results["diagnose"] = speed_diagnose.measure_diagnose(
-            plan.diagnose_pair, workspace, plan.permutations, cli=plan.diagnose_cli
-        )
-    if "adapt_run" in parts:
-        recipe = plan.recipes[0] if plan.recipes else "deep_coral"
-        log(f"timed {plan.adapt_run_epochs}-epoch run of {recipe}")
-        results["adapt_run"] = speed_training.timed_run(
-            *plan.diagnose_pair, recipe, plan.adapt_run_epochs, workspace
-        )
-    if "sweep" in parts:
-        results["sweep"] = sweep.measure_sweep(
-            plan.diagnose_pair, plan.sweep_trials, plan.sweep_epochs, workspace / "sweep", log
-        ) | {"command": command, "date": machine.machine_facts()["date"]}
-    if "app" in parts:
-        log("app cold start")
-        results["app_start"] = (
-            app_start.measure_cold_start(ROOT)
-            if plan.app_start
-            else {"status": "not measured", "note": f"skipped in mode {plan.mode}"}
-        )
-    if "selection" in parts:
-        results["selection"] = run_selection(
-            plan.selection_pairs,
-            plan.selection_seeds,
-            plan.selection_epochs,
-            pool=plan.selection_pool,
-            cells=cells,
-            log=log,
-        )
-    if "label_shift" in parts:
-        results["label_shift"] = run_label_shift(
-            plan.label_shift_seeds,
-            plan.label_shift_epochs,
-            workspace,
-            log,
-            pairs=plan.label_shift_pairs,
-            profiles=plan.label_shift_profiles,
-        )
-    if "explain" in parts:
-        results["explain"] = run_explain_cases(plan, workspace, log)
-    return results
-
-
 def _json_safe(value: Any) -> Any:
     """NaN and infinities as None (strict JSON), recursively."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -221,7 +152,9 @@ def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str
         "load": [results["machine"]["load_start"], results["load_end"]],
     }
     updates = [u for u in earlier.get("updates", []) if not set(u["parts"]) <= parts]
-    return earlier | {key: results[key] for key in ran if key in results} | {"updates": [*updates, update]}
+    timings = earlier.get("part_seconds", {}) | results.get("part_seconds", {})
+    replaced = {key: results[key] for key in ran if key in results}
+    return earlier | replaced | {"updates": [*updates, update], "part_seconds": timings}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -229,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     plan = plan_from(args)
-    parts = set(_split(args.only) or [])
+    parts = set(PARTS) if args.only.strip() == "all" else set(_split(args.only) or [])
     unknown = sorted(parts - set(PARTS))
     if unknown:
         raise SystemExit(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
@@ -239,10 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cells = Cells(state_folder(args.state, ROOT), resume=args.resume)
     log(f"mode {plan.mode}; load {facts['load_start']}; {len(cells)} finished cells in {cells.folder}")
     if args.workspace is not None:
-        results = run(plan, parts, args.workspace, cells, command.strip())
+        results = run(Context(plan, args.workspace, cells, command.strip(), log), parts)
     else:
         with tempfile.TemporaryDirectory(prefix="tlstudio-bench-") as tmp:
-            results = run(plan, parts, Path(tmp), cells, command.strip())
+            results = run(Context(plan, Path(tmp), cells, command.strip(), log), parts)
     results = _json_safe(
         {
             "command": command.strip(),

@@ -2,14 +2,17 @@
 
 tlcore runs go through :func:`tlcore.adapt.run_adaptation`, the same pipeline as the CLI and the
 app. skada gets the very arrays that pipeline trains and scores on: the same public loading,
-harmonising and seeded splits (:func:`task_arrays`), the same network, batch size, learning rate
-and epochs. The method comparison runs without augmentation on both sides; the recipes and the
-target-trained oracle run with the engine's defaults. Target labels only score the target test split.
+harmonising and seeded splits (:func:`task_arrays`), the same network (:func:`bench.network.network`
+of the run's config), batch size, learning rate and epochs. The method comparison runs without
+augmentation on both sides; the recipes, the target-trained oracle and fine-tuning on k labelled
+target samples per class (``Plan.few_shot``) run with the engine's defaults. Other than for those
+two, target labels only score the target test split.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import os
 import statistics
@@ -17,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ import torch
 
 from bench import skada_methods
 from bench.cells import Cells
+from bench.network import network
 from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
@@ -35,7 +39,6 @@ from tlcore.adapt.pipeline import run_adaptation
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.events import ProgressEvent
 from tlcore.methods import get_method, list_methods
-from tlcore.models import build_model
 from tlcore.workspace import Workspace
 
 Log = Callable[[str], None]
@@ -94,14 +97,25 @@ def task_arrays(
     )
 
 
+def training_stage(methods: tuple[str, ...]) -> tuple[str, int]:
+    """The stage whose loop trains a run of ``methods`` and the batches it draws per step.
+
+    Terms and weights train the "adapt" stage on a source and a target batch; a stage method trains
+    it on one labelled batch; a baseline or transforms alone only train the source-only baseline.
+    """
+    kinds = {get_method(name).kind for name in methods}
+    if kinds & {"term", "weights"}:
+        return "adapt", 2
+    return ("adapt", 1) if "stage" in kinds else ("baseline", 1)
+
+
 def run_tlcore(config: AdaptConfig, workspace: Workspace, cache: BaselineCache) -> dict[str, Any]:
     """One tlcore run: target accuracy, wall time and training samples/s (source + target per step)."""
     clock = EventClock()
     start = time.perf_counter()
     result = run_adaptation(config, workspace, on_event=clock, baseline_cache=cache)
-    kinds = {get_method(name).kind for name in config.methods}
-    stage = "baseline" if kinds == {"baseline"} else "adapt"
-    per_step = config.batch_size * (2 if kinds & {"term", "weights"} else 1)
+    stage, batches = training_stage(config.methods)
+    per_step = config.batch_size * batches
     steps = clock.steps_per_s(stage)
     return {
         "seed": config.seed,
@@ -111,6 +125,7 @@ def run_tlcore(config: AdaptConfig, workspace: Workspace, cache: BaselineCache) 
         "seconds": time.perf_counter() - start,
         "samples_per_s": steps * per_step if steps else None,
         "model": result.info.get("model", {}).get("name"),
+        "network": result.info.get("model"),
     }
 
 
@@ -141,20 +156,22 @@ class _Arrays:
 
 
 def _skada_seed(
-    names: list[str], arrays: _Arrays, budget: TrainBudget, *, model: str, cells: Cells, log: Log
+    names: list[str], arrays: _Arrays, config: AdaptConfig, *, cells: Cells, log: Log
 ) -> dict[str, dict[str, Any]]:
-    """skada's counterpart of each of ``names`` on one seed's arrays (made only if a cell is missing)."""
+    """skada's counterpart of each of ``names`` on one seed's arrays (made only if a cell is missing),
+    with the network and budget of tlcore's run of ``config``."""
+    budget = TrainBudget(config.epochs, config.batch_size, config.lr, config.seed)
 
     def run(name: str) -> dict[str, Any]:
         data = arrays()
-        new_model = partial(build_model, model, tuple(data.Xs.shape[1:]), data.n_classes)
+        new_model = partial(network, config, tuple(data.Xs.shape[1:]), data.n_classes)
         label = f"skada {skada_methods.COUNTERPARTS[name]} seed {budget.seed}"
         fit = partial(skada_methods.run_counterpart, name, data, budget, new_model)
         return _guarded(label, fit, budget.seed, log)
 
     return {
         name: cells.get_or_run(
-            {"kind": "skada", "method": name, "data": arrays.key, "model": model, "budget": asdict(budget)},
+            {"kind": "skada", "method": name, "data": arrays.key, "config": config.to_dict()},
             partial(run, name),
             keep=_finished,
         )
@@ -173,7 +190,7 @@ def _method_entry(
     """tlcore's summary for one method, skada's counterpart's (or why not) and their difference."""
     entry: dict[str, Any] = {
         "tlcore": summarise(ours),
-        "needs_target_labels": get_method(name).needs_target_labels,
+        "needs_target_labels": any(get_method(part).needs_target_labels for part in composition(name)),
     }
     if theirs is None:
         return entry
@@ -182,11 +199,24 @@ def _method_entry(
     entry["skada"] = {"name": counterpart, **skada}
     mine, other = entry["tlcore"]["mean"], skada.get("mean")
     entry["diff"] = mine - other if mine is not None and other is not None else None
+    networks = {json.dumps(r["network"], sort_keys=True) for r in ours + theirs if r.get("network")}
+    entry["same_network"] = len(networks) <= 1
     return entry
 
 
+def composition(name: str) -> tuple[str, ...]:
+    """A method row's methods: ``"source_only+prior_correction"`` -> its two names."""
+    return tuple(part.strip() for part in name.split("+") if part.strip())
+
+
 def method_names(plan: Plan) -> list[str]:
-    """The plan's tlcore methods (every registered one but the oracle when empty), source_only first."""
+    """The plan's method rows, source_only first: each a registered method or a composition (``a+b``).
+
+    Empty ``plan.methods``: every registered method but the oracle, each alone, whatever its kind: a
+    baseline or stage builds the model, a term or a weighting trains with the source-only loss, a
+    transform alone transforms the source-only baseline (all valid for
+    :func:`tlcore.methods.check_combination`).
+    """
     names = list(plan.methods) or [s.name for s in list_methods() if s.name != plan.oracle]
     names.sort(key=lambda name: name != "source_only")  # it trains (and times) the shared baseline
     return names
@@ -219,14 +249,15 @@ def run_seed(
     defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
     plain = replace(defaults, augment=False)
     ours = {
-        name: ours_run(f"tlcore {name} seed {seed}: {source} -> {target}", replace(plain, methods=(name,)))
+        name: ours_run(
+            f"tlcore {name} seed {seed}: {source} -> {target}", replace(plain, methods=composition(name))
+        )
         for name in names
     }
     theirs: dict[str, dict[str, Any]] = {}
     if paired and skada_status == "ok":
         arrays = _Arrays(source, target, ws, seed, plain.test_fraction)
-        budget = TrainBudget(plan.epochs, plain.batch_size, plain.lr, seed)
-        theirs = _skada_seed(paired, arrays, budget, model=plain.model, cells=cells, log=log)
+        theirs = _skada_seed(paired, arrays, plain, cells=cells, log=log)
     recipes = {
         recipe: ours_run(
             f"tlcore recipe {recipe} seed {seed}", replace(defaults, methods=tuple(recipe.split("+")))
@@ -238,7 +269,13 @@ def run_seed(
         if plan.oracle
         else None
     )
-    return {"ours": ours, "theirs": theirs, "recipes": recipes, "oracle": oracle}
+    few_shot = {
+        str(k): ours_run(
+            f"tlcore finetune k={k} seed {seed}", replace(defaults, methods=("finetune",), target_labels=k)
+        )
+        for k in plan.few_shot
+    }
+    return {"ours": ours, "theirs": theirs, "recipes": recipes, "oracle": oracle, "few_shot": few_shot}
 
 
 def combine_seeds(
@@ -258,6 +295,9 @@ def combine_seeds(
         "methods": {n: _method_entry(n, ours[n], theirs.get(n), skada_status) for n in names},
         "recipes": {r: summarise([seed["recipes"][r] for seed in per_seed]) for r in plan.recipes},
         "oracle": {"name": plan.oracle, **summarise(oracle)} if plan.oracle else None,
+        "few_shot": {
+            str(k): summarise([seed["few_shot"][str(k)] for seed in per_seed]) for k in plan.few_shot
+        },
     }
 
 

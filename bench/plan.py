@@ -16,6 +16,7 @@ EXPLAIN_BASES = (("mnist5k", "mnist5k:n=2000"), ("fashion:split=train,n=5000", "
 # Composed recipes of the engine (unsupervised) benchmarked with the engine's defaults, plus the oracle.
 RECIPES = ("deep_coral+im", "dann+im", "dan+im")
 ORACLE = "target_only"
+FEW_SHOT = (1, 5, 10)  # labelled target samples per class of the fine-tuning rows beside the oracle
 SELECTION_PAIRS = (  # labelled pairs whose pools of candidate runs judge the selection rule
     ("mnist5k", "digits"),
     ("digits", "mnist5k"),
@@ -26,13 +27,29 @@ LABEL_SHIFT_PAIRS = (("digits", "digits"), ("mnist5k", "mnist5k"), ("mnist5k", "
 
 
 @dataclass(frozen=True)
+class Budget:
+    """A training budget: the :class:`~tlcore.adapt.config.AdaptConfig` fields it sets."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+
+
+# "Today's budget" of the time-to-a-good-model part: AdaptConfig's defaults before issue 14.
+BASELINE_BUDGET = Budget(epochs=10, batch_size=32, lr=1e-3)
+
+
+@dataclass(frozen=True)
 class Plan:
     """Sizes and budgets of one run of the benchmark.
 
-    ``methods`` (empty: every registered method) are compared with skada's counterparts under one
-    training budget with augmentation off on both sides; ``recipes`` run with the engine's default
-    settings (augmentation on) and are scored against the ``oracle``. ``label_shift_*``: the label
-    shift part (:mod:`bench.label_shift`).
+    ``methods`` (empty: every registered method; ``a+b`` for a composition) are compared with
+    skada's counterparts under one training budget with augmentation off on both sides; ``recipes``
+    run with the engine's default settings (augmentation on) and are scored against the ``oracle``
+    and fine-tuning on ``few_shot`` labelled target samples per class, both with those settings too.
+    ``ceiling_*``: the throughput ceiling part (:mod:`bench.ceiling`); ``time_to_good_*``: the time
+    to a good model part (:mod:`bench.time_to_good`; ``time_to_good_epochs`` replaces both budgets'
+    epochs, for tiny runs); ``label_shift_*``: the label shift part (:mod:`bench.label_shift`).
     """
 
     mode: str
@@ -42,6 +59,7 @@ class Plan:
     methods: tuple[str, ...] = ()
     recipes: tuple[str, ...] = RECIPES
     oracle: str | None = ORACLE
+    few_shot: tuple[int, ...] = FEW_SHOT
     mmd_sizes: tuple[int, ...] = (1000, 5000, 20000)
     mmd_dims: tuple[int, ...] = (64, 256)
     permutations: int = 1000
@@ -50,6 +68,13 @@ class Plan:
     diagnose_cli: bool = True
     adapt_run_epochs: int = 5
     app_start: bool = True
+    ceiling_pair: tuple[str, str] = DEFAULT_PAIR
+    ceiling_method: str = "deep_coral"  # a term: a source and a target batch per step, skada has it
+    ceiling_epochs: int = 2  # per measurement
+    ceiling_rounds: int = 3  # micro-benchmark, tlcore, skada, in turn; medians
+    time_to_good_pair: tuple[str, str] = DEFAULT_PAIR
+    time_to_good_seeds: tuple[int, ...] = (0, 1, 2)
+    time_to_good_epochs: int | None = None
     jobs: int = 1  # worker processes for the accuracy runs
     threads_per_job: int = 1  # torch threads of each worker when jobs > 1
     sweep_trials: int = 24  # the sweep part: 2 compositions x 4 weights x 3 seeds at full size
@@ -77,10 +102,17 @@ PRESETS: dict[str, Plan] = {
         epochs=2,
         methods=("source_only", "deep_coral", "dann", "coral"),
         recipes=("deep_coral+im",),
+        few_shot=(5,),
         mmd_sizes=(1000,),
         mmd_dims=(64,),
         mmd_budget_s=20.0,
         adapt_run_epochs=2,
+        ceiling_pair=("mnist5k:n=2000", "digits"),
+        ceiling_epochs=1,
+        ceiling_rounds=2,
+        time_to_good_pair=("mnist5k:n=2000", "digits"),
+        time_to_good_seeds=(0,),
+        time_to_good_epochs=3,
         sweep_trials=4,
         sweep_epochs=1,
         selection_pairs=(("mnist5k:n=2000", "digits"),),
@@ -100,6 +132,7 @@ PRESETS: dict[str, Plan] = {
         methods=("source_only", "deep_coral"),
         recipes=(),
         oracle=None,
+        few_shot=(),
         mmd_sizes=(200,),
         mmd_dims=(16,),
         permutations=100,
@@ -108,6 +141,12 @@ PRESETS: dict[str, Plan] = {
         diagnose_cli=False,
         adapt_run_epochs=1,
         app_start=False,
+        ceiling_pair=("mnist5k:n=400", "digits:n=300"),
+        ceiling_epochs=1,
+        ceiling_rounds=1,
+        time_to_good_pair=("mnist5k:n=400", "digits:n=300"),
+        time_to_good_seeds=(0,),
+        time_to_good_epochs=2,
         sweep_trials=2,
         sweep_epochs=1,
         selection_pairs=(("mnist5k:n=300", "digits:n=200"),),

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.report_accuracy import accuracy_section
+from bench.report_format import load_text, num, pct, secs, table
+from bench.report_speed import parts_section, time_to_good_section, training_section
 from tlcore.selection.scores import VALIDATORS
 
 IMPLS = ("tlcore", "alibi-detect", "numpy")
-
-
-def pct(mean: float | None, std: float | None = None) -> str:
-    """An accuracy as ``87.7 ± 1.4`` (percent), ``87.7`` without a spread, ``—`` when missing."""
-    if mean is None:
-        return "—"
-    return f"{100 * mean:.1f}" + (f" ± {100 * std:.1f}" if std is not None else "")
-
-
-def secs(value: float | None) -> str:
-    """Seconds with sensible precision (``—`` when missing)."""
-    if value is None:
-        return "—"
-    return f"{value:.3f} s" if value < 1 else f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
-
-
-def num(value: float | None, digits: int = 0, suffix: str = "") -> str:
-    return "—" if value is None else f"{value:,.{digits}f}{suffix}"
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """A GitHub markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
-
-
-def _load(values: list[float]) -> str:
-    return " / ".join(f"{v:.2f}" for v in values)
 
 
 def machine_section(res: dict[str, Any]) -> list[str]:
@@ -46,7 +21,10 @@ def machine_section(res: dict[str, Any]) -> list[str]:
         ["Python / NumPy / scikit-learn", f"{m['python']} / {v['numpy']} / {v['scikit-learn']}"],
         ["skada / skorch / alibi-detect", f"{v['skada']} / {v['skorch']} / {v['alibi-detect']}"],
         ["memory", f"{mem.get('total', 0):.1f} GiB, {mem.get('available', 0):.1f} GiB available at start"],
-        ["load average (1/5/15 min)", f"start {_load(m['load_start'])}, end {_load(res['load_end'])}"],
+        [
+            "load average (1/5/15 min)",
+            f"start {load_text(m['load_start'])}, end {load_text(res['load_end'])}",
+        ],
         ["date", m["date"]],
     ]
     return ["## Machine", "", *table(["", ""], rows), ""]
@@ -55,105 +33,6 @@ def machine_section(res: dict[str, Any]) -> list[str]:
 def targets_section(res: dict[str, Any]) -> list[str]:
     rows = [[t["target"], t["measured"], f"**{t['status']}**", t["setting"] or ""] for t in res["targets"]]
     return ["## Targets", "", *table(["target", "measured", "status", "setting"], rows), ""]
-
-
-def _skada_cell(entry: dict[str, Any]) -> tuple[str, str]:
-    skada = entry.get("skada")
-    if skada is None:
-        return "—", "—"
-    if "status" in skada:
-        return skada["name"], skada["status"]
-    return skada["name"], pct(skada["mean"], skada["std"])
-
-
-def accuracy_section(acc: dict[str, Any]) -> list[str]:
-    if not acc:
-        return []
-    out = [
-        "## Target accuracy",
-        "",
-        f"Target test accuracy in %, mean ± std over seeds {acc['seeds']}; {acc['epochs']} epochs, batch "
-        f"{acc['batch_size']} per domain, Adam lr {acc['lr']}, the engine's default network for the "
-        f"input (named per task). skada: {acc['skada']}. Method rows train without "
-        "augmentation on both sides, on the same arrays and network; skada's shallow CORAL and "
-        "KMMReweight fit a logistic regression on 64 PCA components of the pixels, tlcore's CORAL "
-        "and KMM work on the source-only network's features. Recipes and the oracle use the "
-        "engine's defaults (source augmentation on).",
-        "",
-    ]
-    for task in acc["tasks"]:
-        out += [f"### {task['source']} → {task['target']}", "", f"Network: {task.get('model') or '—'}.", ""]
-        rows = []
-        for name, entry in task["methods"].items():
-            label = name + (" (uses target labels)" if entry.get("needs_target_labels") else "")
-            skada_name, skada_value = _skada_cell(entry)
-            diff = entry.get("diff")
-            rows.append(
-                [
-                    label,
-                    pct(entry["tlcore"]["mean"], entry["tlcore"]["std"]),
-                    skada_name,
-                    skada_value,
-                    "—" if diff is None else f"{100 * diff:+.1f}",
-                ]
-            )
-        out += [*table(["method", "tlcore", "skada counterpart", "skada", "tlcore - skada"], rows), ""]
-        extra = [[f"recipe `{r}`", pct(e["mean"], e["std"])] for r, e in task["recipes"].items()]
-        if task.get("oracle"):
-            extra.append(
-                [
-                    f"oracle `{task['oracle']['name']}` (target labels)",
-                    pct(task["oracle"]["mean"], task["oracle"]["std"]),
-                ]
-            )
-        if extra:
-            out += [*table(["engine defaults", "tlcore"], extra), ""]
-        failed = [
-            f"{n} seed {r['seed']}: {r.get('note', r.get('status'))}"
-            for n, e in task["methods"].items()
-            for r in e["tlcore"]["runs"] + e.get("skada", {}).get("runs", [])
-            if r.get("status") not in ("done", "stopped_early", None)
-        ]
-        out += [f"Failed runs: {'; '.join(failed)}", ""] if failed else []
-    return out
-
-
-def training_section(res: dict[str, Any]) -> list[str]:
-    rows = [
-        [
-            r["task"],
-            r["method"],
-            num(r["tlcore"]),
-            r["skada_name"] or "—",
-            num(r["skada"]) if r["skada_status"] == "ok" else (r["skada_status"] or "—"),
-            num(r["ratio"], 2, "x"),
-        ]
-        for r in res.get("throughput", [])
-    ]
-    out = ["## Training speed", ""]
-    if rows:
-        acc = res.get("accuracy", {})
-        jobs, threads = acc.get("jobs", 1), acc.get("threads_per_job")
-        setting = (
-            f"{jobs} worker processes side by side, {threads} torch thread(s) each"
-            if jobs > 1
-            else f"one process, {threads} torch thread(s)"
-        )
-        out += [f"Samples the network sees per second while training (median over seeds; {setting}).", ""]
-        out += [
-            *table(["task", "method", "tlcore samples/s", "skada", "skada samples/s", "tlcore / skada"], rows)
-        ]
-        out += [""]
-    run = res.get("adapt_run", {})
-    if run.get("seconds") is not None:
-        stages = ", ".join(f"{k} {secs(v)}" for k, v in run["stages"].items())
-        out += [
-            f"One whole `{run['method']}` run, {run['epochs']} epochs, {run['source']} → {run['target']} "
-            f"(empty baseline cache): **{secs(run['seconds'])}** ({stages}); target accuracy "
-            f"{pct(run['target_accuracy'])}%.",
-            "",
-        ]
-    return out
 
 
 def _cell(entry: dict[str, Any]) -> str:
@@ -338,8 +217,8 @@ def sweep_section(sw: dict[str, Any]) -> list[str]:
     return [
         "## Sweeps",
         "",
-        f"`{sw['command']}` ({sw['date']}; load {_load(sw['load_start'])} at the start, "
-        f"{_load(sw['load_end'])} at the end): {sw['trials']} trials, {', '.join(sw['compositions'])} x "
+        f"`{sw['command']}` ({sw['date']}; load {load_text(sw['load_start'])} at the start, "
+        f"{load_text(sw['load_end'])} at the end): {sw['trials']} trials, {', '.join(sw['compositions'])} x "
         f"{grid} x seeds {sw['seeds']}, {sw['epochs']} epochs, {sw['pair'][0]} → {sw['pair'][1]}. One trial "
         "at a time with every core and the same thread settings, each way in an empty workspace. Per trial: "
         "(wall - start-up) / trials; overhead = that minus the pipeline's own time (`result.seconds`).",
@@ -369,7 +248,7 @@ def _updates(res: dict[str, Any]) -> list[str]:
     """One line per later ``--update`` run: its command, the parts it replaced, when and how long."""
     return [
         f"Updated by `{u['command']}` (parts {', '.join(u['parts'])}; {u['date']}; {secs(u['seconds'])}; "
-        f"load average {_load(u['load'][0])} at start).\n"
+        f"load average {load_text(u['load'][0])} at start).\n"
         for u in res.get("updates", [])
     ]
 
@@ -501,6 +380,7 @@ def render(res: dict[str, Any]) -> str:
         targets_section(res),
         accuracy_section(res.get("accuracy", {})),
         training_section(res),
+        time_to_good_section(res.get("time_to_good", {})),
         mmd_section(res.get("mmd_speed", {})),
         diagnose_section(res.get("diagnose", {})),
         explain_section(res.get("explain", {})),
@@ -508,5 +388,6 @@ def render(res: dict[str, Any]) -> str:
         sweep_section(res.get("sweep", {})),
         selection_section(res.get("selection", {})),
         label_shift_section(res.get("label_shift", {})),
+        parts_section(res),
     )
     return "\n".join(head + [line for section in sections for line in section]).rstrip() + "\n"

@@ -1,11 +1,13 @@
 """skada's counterparts of tlcore's methods, run on the same arrays in the same process.
 
-Deep methods (``SourceOnly``, ``DeepCoral``, ``DAN``, ``DANN``) train tlcore's own network (built
-by :func:`tlcore.models.build_model`) through skada's skorch-based API, with the same batch size,
-learning rate, optimizer (Adam) and number of epochs, and an epoch as long as tlcore's (one pass over
-the source: ``iterator_train__max_samples="source"``). Shallow methods (``CORAL``, ``KMMReweight``)
-fit a logistic regression on PCA features of the flattened inputs. Target labels are only used to
-score the held-out target test split.
+Deep methods (``SourceOnly``, ``DeepCoral``, ``DAN``, ``DANN``, ``CDAN``, ``MCC``) train tlcore's
+own network (the one the run's config builds, :func:`bench.network.network`) through skada's
+skorch-based API, with the same batch size, learning rate, optimizer (Adam) and number of epochs,
+and an epoch as long as tlcore's (one pass over the source: ``iterator_train__max_samples="source"``).
+Each side keeps its own method defaults (loss weights, MCC's temperature: skada 1, tlcore 2.5 as in
+the paper); skada's ``CDAN`` has no entropy conditioning, tlcore's ``cdan`` defaults to CDAN+E.
+Shallow methods (``CORAL``, ``KMMReweight``) fit a logistic regression on PCA features of the
+flattened inputs. Target labels are only used to score the held-out target test split.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ COUNTERPARTS = {
     "deep_coral": "DeepCoral",
     "dan": "DAN",
     "dann": "DANN",
+    "cdan": "CDAN",
+    "mcc": "MCC",
     "coral": "CORAL",
     "kmm": "KMMReweight",
 }
@@ -90,7 +94,7 @@ class SkadaModule(nn.Module):
         return logits
 
 
-def _deep(name: str, model: nn.Module, budget: TrainBudget, feature_dim: int) -> Any:
+def _deep(name: str, model: nn.Module, budget: TrainBudget, feature_dim: int, n_classes: int) -> Any:
     from skada import deep  # noqa: PLC0415 - optional benchmark-only dependency
 
     common = {
@@ -109,6 +113,8 @@ def _deep(name: str, model: nn.Module, budget: TrainBudget, feature_dim: int) ->
     common["iterator_train__max_samples"] = "source"
     if name == "DANN":
         return deep.DANN(module, num_features=feature_dim, **common)
+    if name == "CDAN":
+        return deep.CDAN(module, num_features=feature_dim, n_classes=n_classes, **common)
     return getattr(deep, name)(module, **common)
 
 
@@ -119,7 +125,7 @@ def run_deep(
     torch.manual_seed(budget.seed)
     np.random.seed(budget.seed)
     model = new_model()
-    net = _deep(name, model, budget, int(model.feature_dim))
+    net = _deep(name, model, budget, int(model.feature_dim), arrays.n_classes)
     X = np.concatenate([arrays.Xs, arrays.Xt]).astype(np.float32)
     y = np.concatenate([arrays.ys, np.full(len(arrays.Xt), -1)]).astype(np.int64)
     domain = np.r_[np.ones(len(arrays.Xs)), np.full(len(arrays.Xt), -2)].astype(np.int64)
@@ -138,6 +144,7 @@ def run_deep(
         "accuracy": float((predicted == arrays.yt_test).mean()),
         "seconds": seconds,
         "samples_per_s": samples / train_seconds if train_seconds > 0 else None,
+        "network": model.spec,
     }
 
 

@@ -161,9 +161,13 @@ def umap_projection(
         n_jobs=1,
         precomputed_knn=(*exact_knn(torch.from_numpy(pooled), k), None),
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "no search index": we never call transform
-        coords = reducer.fit_transform(pooled).astype(np.float32)
+    threads = torch.get_num_threads()  # numba's OpenMP layer, shared with torch, resets it to the cores
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "no search index": we never call transform
+            coords = reducer.fit_transform(pooled).astype(np.float32)
+    finally:
+        torch.set_num_threads(threads)
     return UMAPResult(
         coords_source=coords[: len(index_source)],
         coords_target=coords[len(index_source) :],

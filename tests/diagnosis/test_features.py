@@ -77,3 +77,16 @@ def test_umap_shapes_cap_and_determinism():
     again = umap_projection(Fs, Ft, max_per_domain=50, seed=2, n_epochs=50)
     np.testing.assert_array_equal(result.coords_source, again.coords_source)
     np.testing.assert_array_equal(result.index_source, again.index_source)
+
+
+def test_umap_keeps_torch_thread_count():
+    """numba's OpenMP layer resets torch's thread count; a run after a UMAP must train with the same
+    threads as before it, or the same seed gives other numbers in the same process."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        g = torch.Generator().manual_seed(0)
+        umap_projection(torch.randn(30, 5, generator=g), torch.randn(30, 5, generator=g), n_epochs=10)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

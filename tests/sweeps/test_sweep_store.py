@@ -13,7 +13,8 @@ from fake_workers import make_config
 
 from tlcore.errors import TLError
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.store import SCHEMA_VERSION, RunStore
+from tlcore.runs.index import SCHEMA_VERSION
+from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace

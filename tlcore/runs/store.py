@@ -31,8 +31,6 @@ import builtins
 import contextlib
 import json
 import math
-import re
-import secrets
 import shutil
 import sqlite3
 import time
@@ -43,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
+from tlcore.runs.index import SCHEMA_VERSION, migrate, new_run_id, valid_id
 from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
 from tlcore.workspace import atomic_write
 
@@ -53,7 +52,6 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 BUSY_TIMEOUT_S = 30.0
-SCHEMA_VERSION = 2  # the number of migrations in _MIGRATIONS
 
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.jsonl"
@@ -62,76 +60,6 @@ CHECKPOINT_FILE = "model.pt"
 PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
 ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
-
-_ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id        TEXT PRIMARY KEY,
-    created   REAL NOT NULL,
-    updated   REAL NOT NULL,
-    status    TEXT NOT NULL,
-    method    TEXT NOT NULL,
-    source    TEXT NOT NULL,
-    target    TEXT NOT NULL,
-    config    TEXT NOT NULL,
-    progress  REAL NOT NULL DEFAULT 0,
-    stage     TEXT NOT NULL DEFAULT '',
-    message   TEXT NOT NULL DEFAULT '',
-    headline  TEXT NOT NULL DEFAULT '{}',
-    error     TEXT NOT NULL DEFAULT '',
-    pid       INTEGER,
-    heartbeat REAL,
-    cancel_requested INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created);
-CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
-"""
-_SWEEPS = """
-ALTER TABLE runs ADD COLUMN sweep_id TEXT;
-ALTER TABLE runs ADD COLUMN trial_key TEXT;
-CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep_id);
-CREATE TABLE IF NOT EXISTS sweeps (
-    id        TEXT PRIMARY KEY,
-    created   REAL NOT NULL,
-    updated   REAL NOT NULL,
-    status    TEXT NOT NULL,
-    spec      TEXT NOT NULL,
-    executor  TEXT NOT NULL,
-    message   TEXT NOT NULL DEFAULT '',
-    error     TEXT NOT NULL DEFAULT '',
-    pid       INTEGER,
-    heartbeat REAL,
-    cancel_requested INTEGER NOT NULL DEFAULT 0
-);
-"""
-_MIGRATIONS = (_SCHEMA, _SWEEPS)
-"""``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps)."""
-
-
-def new_run_id() -> str:
-    """``YYYYMMDD-HHMMSS-xxxxxx``: UTC creation second plus a random suffix (sortable, unique)."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-def valid_id(text: str) -> bool:
-    """Whether ``text`` has the form of :func:`new_run_id` (sweeps use the same ids)."""
-    return bool(_ID_PATTERN.fullmatch(text))
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Apply the migrations the index lacks, in one transaction: a workspace made by an older version
-    keeps its runs; of several processes opening it at once, one migrates and the others see it done."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for script in _MIGRATIONS[version:]:
-            for statement in filter(str.strip, script.split(";")):
-                conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 class RunStore:
@@ -143,7 +71,7 @@ class RunStore:
         with self.connect() as conn:
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, with the schema
-                _migrate(conn)
+                migrate(conn)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:

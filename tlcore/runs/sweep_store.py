@@ -20,8 +20,9 @@ from typing import Any, Literal
 
 from tlcore.errors import TLError
 from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.index import new_run_id, valid_id
 from tlcore.runs.record import STALE_AFTER, pid_alive
-from tlcore.runs.store import RunStore, new_run_id, valid_id
+from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.workspace import Workspace
 
