@@ -15,4 +15,4 @@ from tlcore.models import Classifier, build_model
 
 def network(cfg: AdaptConfig, input_shape: tuple[int, ...], n_classes: int) -> Classifier:
     """A fresh, unseeded copy of the network ``run_adaptation(cfg)`` trains on samples of ``input_shape``."""
-    return build_model(cfg.model, tuple(input_shape), n_classes)
+    return build_model(cfg.model, tuple(input_shape), n_classes, bottleneck_dim=cfg.bottleneck)

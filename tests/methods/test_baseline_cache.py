@@ -17,6 +17,7 @@ ALTERED = {  # one changed value per AdaptConfig field: a new field must be adde
     "methods": ("dann",),
     "params": {"dann": {"weight": 0.3}},
     "model": "lenet",
+    "bottleneck": 128,
     "epochs": 3,
     "batch_size": 16,
     "lr": 0.01,

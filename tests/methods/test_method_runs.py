@@ -60,6 +60,7 @@ def test_registry_lists_every_family_with_defaults():
         "bnm",
         "fixmatch",
         "prior_correction",
+        "adabn",
     }
     assert {s.family for s in specs} == FAMILIES
     for spec in specs:
