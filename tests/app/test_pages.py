@@ -187,7 +187,9 @@ def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> N
     workspace = Workspace.resolve()
     (record,) = RunStore(workspace).list()
     assert record.config == RECOMMENDED.config("mnist5k:n=120", "digits:n=120").to_dict()
-    assert record.method == "deep_coral+im" and record.config["epochs"] == AdaptConfig.defaults()["epochs"]
+    assert (
+        record.method == RECOMMENDED.label and record.config["epochs"] == RECOMMENDED.config("a", "b").epochs
+    )
     assert jobs.wait(workspace, record.id, timeout=240).status == "done"
 
 

@@ -39,9 +39,10 @@ class Recipe:
 
 RECOMMENDED = Recipe(
     name="recommended",
-    methods=("deep_coral", "im"),
+    methods=("deep_coral", "im", "adabn"),
     summary="Deep CORAL aligns the feature covariances; information maximisation makes the target "
-    "predictions confident yet diverse. Chosen by the benchmark across its tasks (docs/benchmarks.md).",
+    "predictions confident yet diverse; AdaBN then gives the bottleneck the target's statistics. The "
+    "engine's default budget. Measured in docs/benchmarks.md.",
 )
 RECIPES: dict[str, Recipe] = {RECOMMENDED.name: RECOMMENDED}
 
