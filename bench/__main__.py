@@ -59,6 +59,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--task", action="append", type=task_pair, metavar="SRC->TGT", help="replace the tasks (repeatable)"
     )
+    parser.add_argument(
+        "--selection-task",
+        action="append",
+        type=task_pair,
+        metavar="SRC->TGT",
+        help="replace the selection part's pairs (repeatable)",
+    )
     parser.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1")
     parser.add_argument("--epochs", type=int, metavar="N")
     parser.add_argument("--methods", metavar="A,B", help="tlcore methods to compare (default: the mode's)")
@@ -100,6 +107,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
     return build_plan(
         mode,
         tasks=args.task,
+        selection_pairs=args.selection_task,
         seeds=args.seeds,
         epochs=args.epochs,
         methods=_split(args.methods),

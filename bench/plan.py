@@ -169,6 +169,7 @@ def build_plan(
     mode: str,
     *,
     tasks: list[tuple[str, str]] | None = None,
+    selection_pairs: list[tuple[str, str]] | None = None,
     seeds: int | None = None,
     epochs: int | None = None,
     methods: list[str] | None = None,
@@ -181,30 +182,22 @@ def build_plan(
     sweep_epochs: int | None = None,
 ) -> Plan:
     """The preset ``mode`` with any override given."""
+    given: dict[str, object] = {
+        "tasks": tuple(tasks) if tasks else None,
+        "selection_pairs": tuple(selection_pairs) if selection_pairs else None,
+        "seeds": tuple(range(seeds)) if seeds is not None else None,
+        "epochs": epochs,
+        "methods": tuple(methods) if methods is not None else None,
+        "recipes": tuple(recipes) if recipes is not None else None,
+        "mmd_sizes": tuple(mmd_sizes) if mmd_sizes else None,
+        "mmd_dims": tuple(mmd_dims) if mmd_dims else None,
+        "app_start": False if no_app else None,
+        "jobs": jobs if jobs is not None and jobs > 1 else None,
+        "sweep_trials": sweep_trials,
+        "sweep_epochs": sweep_epochs,
+    }
+    changes = {name: value for name, value in given.items() if value is not None}
     plan = PRESETS[mode]
-    changes: dict[str, object] = {}
-    if tasks:
-        changes["tasks"] = tuple(tasks)
-    if seeds is not None:
-        changes["seeds"] = tuple(range(seeds))
-    if epochs is not None:
-        changes["epochs"] = epochs
-    if methods is not None:
-        changes["methods"] = tuple(methods)
-    if recipes is not None:
-        changes["recipes"] = tuple(recipes)
-    if mmd_sizes:
-        changes["mmd_sizes"] = tuple(mmd_sizes)
-    if mmd_dims:
-        changes["mmd_dims"] = tuple(mmd_dims)
-    if no_app:
-        changes["app_start"] = False
-    if jobs is not None and jobs > 1:
-        changes["jobs"] = jobs
-    if sweep_trials is not None:
-        changes["sweep_trials"] = sweep_trials
-    if sweep_epochs is not None:
-        changes["sweep_epochs"] = sweep_epochs
     if changes:
         changes["mode"] = f"{mode} preset with overrides"
     return replace(plan, **changes) if changes else plan
