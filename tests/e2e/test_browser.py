@@ -1,4 +1,4 @@
-"""The newcomer's flow in a real headless Chromium: every page, an upload, two runs, a comparison.
+"""The newcomer's flow in a real headless Chromium: every page, an upload, runs, a comparison.
 
 Starts ``streamlit run app.py`` on a free localhost port with a fresh workspace, drives it with
 Playwright's sync API and the system Chromium (never ``playwright install``), fails on any
@@ -27,6 +27,7 @@ from tests.e2e.harness import (
     upload,
     visit,
 )
+from tlcore.adapt.recipe import RECOMMENDED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -83,7 +84,8 @@ def walk_diagnose(page) -> None:
 
 
 def walk_adapt(page) -> None:
-    """Adapt: launch the default methods as two separate one-epoch runs and wait until both finished."""
+    """Adapt: launch the default methods (the recommended recipe's) as separate one-epoch runs and
+    wait until all finished."""
     visit(page, "Adapt")
     fill(page, "Epochs", "1")
     fill(page, "Learning rate", "0.003")
@@ -92,10 +94,10 @@ def walk_adapt(page) -> None:
     page.get_by_role("button", name="Launch", exact=True).click()
     page.get_by_text("deep_coral ·").first.wait_for()
     deadline = time.monotonic() + 300
-    while page.get_by_text("finished").count() < 2:
+    while page.get_by_text("finished").count() < len(RECOMMENDED.methods):
         failed = failure_boxes(page)
         assert failed.count() == 0, failed.first.inner_text()
-        assert time.monotonic() < deadline, "the two runs did not finish in time"
+        assert time.monotonic() < deadline, "the runs did not finish in time"
         page.wait_for_timeout(1000)
     page.get_by_text("Target accuracy").first.wait_for()
     settle(page)

@@ -31,6 +31,8 @@ from tests.e2e.harness import (
     type_into,
     upload,
 )
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.methods import get_method
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -77,7 +79,8 @@ def dataset_options(page: Any) -> list[str]:
 def prepare_runs(pages: list[Any]) -> None:
     """Adapt page: one source-only run of one epoch (model auto: LeNet)."""
     on_each(pages, lambda page: go_to(page, "Adapt"))
-    for name in ("deep_coral · feature-based", "im · self-training"):
+    for method in RECOMMENDED.methods:  # the picker starts at the recommended recipe's methods
+        name = f"{method} · {get_method(method).family}"
         on_each(pages, lambda page, name=name: page.get_by_role("button", name=f"Remove {name}").click())
     for page in pages:
         page.locator('input[aria-label="Methods"]').fill("source_only")
