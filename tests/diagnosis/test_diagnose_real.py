@@ -59,7 +59,7 @@ def test_cli_diagnoses_in_a_finished_runs_feature_space(capsys, tmp_path):
     model = RunStore(Workspace.resolve(tmp_path)).load_model(run_id)
     source, target = harmonise(load_domain("mnist5k:n=200", seed=0), load_domain("digits:n=150", seed=0))
     report = diagnose(source, target, model, settings=FEW, max_umap_per_domain=40)
-    assert payload["feature_space"] == "model" and payload["feature_dim"] == 500
+    assert payload["feature_space"] == "model" and payload["feature_dim"] == model.feature_dim == 256
     assert payload["gap"] == json.loads(json.dumps(report.gap.to_dict()))
     assert len(payload["umap"]["source"]) == len(payload["umap"]["target"]) == 40
 

@@ -36,7 +36,7 @@ class SelectionSettings:
     (0.03 = 3 points) below the source-only model's.
     """
 
-    validator: str = "ensv"
+    validator: str = "im"
     min_class_ratio: float = 0.8
     max_source_drop: float = 0.03
 
