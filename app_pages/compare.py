@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
+from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.scores import VALIDATORS
 from tlcore.views import compare, figures
 from tlcore.views import ranking as ranking_view
@@ -37,10 +38,11 @@ if engine.store().done_runs(*pair):
     st.subheader("Which run to keep, without target labels")
     left, right = st.columns([2, 1])
     advanced = right.toggle("Show advanced validators", help="SND and entropy reward a collapsed model")
-    validators = [v for v in VALIDATORS.values() if advanced or not v.advanced]
+    names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
     validator = left.selectbox(
         "Rank by",
-        [v.name for v in validators],
+        names,
+        index=names.index(SelectionSettings().validator),
         format_func=lambda name: f"{VALIDATORS[name].label}: {VALIDATORS[name].summary}",
         help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
         "agreement not below source-only's); the passing runs are ranked by this validator.",

@@ -60,7 +60,7 @@ def test_the_rule_picks_the_good_run_and_flags_the_others():
         assert ranking.entries[0].run_id == "3-good"
         assert ranking.reason.startswith(f"highest {'EnsV' if validator == 'ensv' else validator.upper()} (")
         assert "1 of 3 runs" in ranking.reason and "within 3 points" in ranking.reason
-    entries = {e.run_id: e for e in rank(pool).entries}
+    entries = {e.run_id: e for e in rank(pool, SelectionSettings(validator="ensv")).entries}
     assert entries["3-good"].passed and entries["3-good"].scores["ensv"] == 1.0
     assert entries["3-good"].scores_before["ensv"] == pytest.approx(20 / 30)
     assert entries["1-collapsed"].alarm.reasons == [
