@@ -9,7 +9,8 @@ the two budgets of a seed run back to back in this process. The curve is the tra
 per-epoch target test accuracy (the epoch events' ``target_accuracy``: the target's labels score,
 never train). Its final value is the last epoch's; the time to a good model is the arrival of the
 first epoch from which every later one stays at or above final - ``MARGIN``; the full time is the
-arrival of the last epoch (training done, before the evaluation). Each (budget, seed) is a cell.
+arrival of the last epoch (training done, before the evaluation). Each (config, seed) is a cell: when
+the recommended budget is today's, one run serves both.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def run_time_to_good(plan: Plan, workspace: Path, cells: Cells, log: Log) -> dic
     for seed in plan.time_to_good_seeds:
         configs = budget_configs(source, target, seed, plan.time_to_good_epochs)
         for name in BUDGETS:
-            key = {"kind": "time_to_good", "budget": name, "config": configs[name].to_dict()}
+            key = {"kind": "time_to_good", "config": configs[name].to_dict()}  # equal budgets: one run
             row = cells.get_or_run(key, partial(timed_run, configs[name], ws, log), keep=_finished)
             runs[name].append(row)
     return {
