@@ -70,6 +70,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, metavar="N")
     parser.add_argument("--methods", metavar="A,B", help="tlcore methods to compare (default: the mode's)")
     parser.add_argument("--recipes", metavar="A+B,C", help="composed recipes ('' for none)")
+    parser.add_argument(
+        "--few-shot", metavar="K,K", help="labelled target samples per class of the fine-tuning rows"
+    )
     parser.add_argument("--mmd-sizes", metavar="N,N", help="samples per side for the MMD speed table")
     parser.add_argument("--mmd-dims", metavar="D,D", help="sample widths for the MMD speed table")
     parser.add_argument("--no-app", action="store_true", help="skip the app's cold start")
@@ -112,6 +115,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         epochs=args.epochs,
         methods=_split(args.methods),
         recipes=_split(args.recipes),
+        few_shot=[int(k) for k in _split(args.few_shot) or []] if args.few_shot is not None else None,
         mmd_sizes=[int(s) for s in sizes] if sizes else None,
         mmd_dims=[int(d) for d in dims] if dims else None,
         no_app=args.no_app,
