@@ -1,7 +1,7 @@
 """The machine's training-throughput ceiling, and tlcore's and skada's share of it, in one run.
 
 The ceiling is a bare PyTorch loop over the network a run of the method trains
-(:func:`bench.network.network`): per step one forward pass of a source batch and a target batch
+(:func:`tlcore.adapt.pipeline.network`): per step one forward pass of a source batch and a target batch
 concatenated (B + B samples, as tlcore's loop does), the source cross-entropy, backward and an Adam
 step, on batches sliced from the task's arrays beforehand (in memory: no sampling, augmentation or
 logging). tlcore (:func:`bench.accuracy.run_tlcore`: ``run_adaptation`` without augmentation, its
@@ -26,11 +26,11 @@ from torch import nn
 
 from bench import machine, skada_methods
 from bench.accuracy import run_tlcore, task_arrays
-from bench.network import network
 from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import network
 from tlcore.workspace import Workspace
 
 Log = Callable[[str], None]

@@ -65,6 +65,11 @@ SPANS = {"baseline": (0.0, 0.45), "adapt": (0.45, 0.9)}  # share of the run's pr
 RAW_PCA_DIM = 50  # raw-input features for instance weights: flattened, PCA to this width
 
 
+def network(cfg: AdaptConfig, input_shape: tuple[int, ...], n_classes: int) -> Classifier:
+    """A fresh, unseeded copy of the network a run of ``cfg`` trains (backbone, bottleneck); callers seed."""
+    return build_model(cfg.model, tuple(input_shape), n_classes, bottleneck_dim=cfg.bottleneck)
+
+
 def _seeded_build(seed: int, label: str, build: Callable[[], Any]) -> Any:
     """``build()`` with torch's global generator seeded from ``(seed, label)``, restored afterwards."""
     with torch.random.fork_rng(devices=[]):
@@ -98,9 +103,7 @@ class _Run:
         self.key = baseline_key(cfg, pick_device(cfg.device).type)
 
     def new_model(self) -> Classifier:
-        cfg = self.cfg
-        build = partial(build_model, cfg.model, self.shape, self.n_classes, bottleneck_dim=cfg.bottleneck)
-        return _seeded_build(cfg.seed, "model", build)
+        return _seeded_build(self.cfg.seed, "model", partial(network, self.cfg, self.shape, self.n_classes))
 
     def train(
         self,
