@@ -2,10 +2,9 @@
 
 Comparison libraries (skada, alibi-detect) are optional: without them their rows say so and the
 rest still runs. Everything tlcore writes goes to a temporary workspace unless ``--workspace`` is given.
-``--update`` keeps the parts of the existing ``benchmarks.json`` that this run does not measure
-(and their command), replaces the ones it does, and renders the report from both. ``--resume``
-reuses the finished cells of an interrupted run (:mod:`bench.parts`, :mod:`bench.cells`): rerun
-the same command and it goes on where it stopped.
+``--update`` merges this run into the existing ``benchmarks.json`` (:mod:`bench.update`) and
+renders the report from both. ``--resume`` reuses the finished cells of an interrupted run
+(:mod:`bench.parts`, :mod:`bench.cells`): rerun the same command and it goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -26,8 +25,9 @@ import torch
 
 from bench import ROOT, machine, report, targets
 from bench.cells import Cells, state_folder
-from bench.parts import DEFAULT_PARTS, PART_KEYS, PARTS, Context, run
+from bench.parts import DEFAULT_PARTS, PARTS, Context, run
 from bench.plan import Plan, build_plan
+from bench.update import merge_into
 
 
 def task_pair(text: str) -> tuple[str, str]:
@@ -147,26 +147,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
-
-
-def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str, Any]:
-    """The earlier results at ``path`` with this run's parts replaced; this run is listed under
-    ``updates`` (command, parts, date, seconds, machine load) and the earlier head is kept."""
-    if not path.is_file():
-        return results
-    earlier = json.loads(path.read_text())
-    ran = {key for part in parts for key in PART_KEYS.get(part, ())}
-    update = {
-        "command": results["command"],
-        "parts": sorted(parts),
-        "date": results["machine"]["date"],
-        "seconds": results["seconds"],
-        "load": [results["machine"]["load_start"], results["load_end"]],
-    }
-    updates = [u for u in earlier.get("updates", []) if not set(u["parts"]) <= parts]
-    timings = earlier.get("part_seconds", {}) | results.get("part_seconds", {})
-    replaced = {key: results[key] for key in ran if key in results}
-    return earlier | replaced | {"updates": [*updates, update], "part_seconds": timings}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,8 @@
 """The bench's label-shift part without training: targets drawn with known proportions, the target
-row, and ``--update`` merging a part into an earlier report."""
-
-import json
+row."""
 
 import torch
 
-from bench.__main__ import merge_into
 from bench.label_shift import draw_with_proportions
 from bench.report import _updates, label_shift_section
 from bench.targets import label_shift_tv
@@ -38,38 +35,6 @@ def test_the_target_row_judges_the_worst_imbalanced_digits_target():
     missed = label_shift_tv({"rows": [*rows, _row("one class 50%", 0.02, 0.06)], "seeds": [0], "epochs": 10})
     assert missed["status"] == "missed"
     assert label_shift_tv({})["status"] == "not measured"
-
-
-def test_update_keeps_the_other_parts_and_lists_itself(tmp_path):
-    earlier = {"command": "python -m bench --seeds 3", "mode": "full", "seconds": 100.0, "accuracy": {"x": 1}}
-    earlier |= {"diagnose": {"note": "old"}, "updates": []}
-    path = tmp_path / "benchmarks.json"
-    path.write_text(json.dumps(earlier))
-    machine = {"date": "2026-12-01 01:00 UTC", "load_start": [1.0, 1.0, 1.0]}
-    new = {"command": "python -m bench --only label_shift --update", "mode": "full", "seconds": 5.0}
-    new |= {
-        "machine": machine,
-        "load_end": [2.0, 2.0, 2.0],
-        "label_shift": {"rows": []},
-        "diagnose": {"n": 2},
-    }
-    merged = merge_into(path, new, {"label_shift"})
-    assert merged["command"] == earlier["command"] and merged["accuracy"] == {"x": 1}
-    assert merged["diagnose"] == {"note": "old"}  # not among this run's parts
-    assert merged["label_shift"] == {"rows": []}
-    assert merged["updates"] == [
-        {
-            "command": new["command"],
-            "parts": ["label_shift"],
-            "date": machine["date"],
-            "seconds": 5.0,
-            "load": [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
-        }
-    ]
-    assert merge_into(tmp_path / "none.json", new, {"label_shift"}) is new
-    again = merge_into(path, new, {"label_shift"})  # a later update of the same part replaces the line
-    path.write_text(json.dumps(again))
-    assert len(merge_into(path, new, {"label_shift"})["updates"]) == 1
 
 
 def test_the_report_names_each_update_and_renders_the_rows():

@@ -1,0 +1,65 @@
+"""``--update``: merge one run's parts into the committed ``benchmarks.json``.
+
+The parts a run measures replace the earlier ones, the rest are kept. The accuracy part merges per
+task: a run of some tasks with the same seeds and budget as the earlier report replaces those
+tasks and keeps the others (the throughput table is derived again from all of them), so the long
+suite can be measured a task at a time. Each run is listed under ``updates`` (command, parts, date,
+seconds, machine load); an earlier line is dropped once nothing it measured is left in the report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench import speed_training
+from bench.parts import PART_KEYS
+
+SHARED_SETTINGS = ("seeds", "epochs", "batch_size", "lr")  # must agree for accuracy tasks to merge
+
+
+def task_key(task: dict[str, Any]) -> tuple[str, str]:
+    return task["source"], task["target"]
+
+
+def merge_accuracy(earlier: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``new``'s tasks, then ``earlier``'s tasks that ``new`` did not run (in their order) when both
+    share :data:`SHARED_SETTINGS`; with whether any earlier task was kept."""
+    if any(earlier.get(k) != new.get(k) for k in SHARED_SETTINGS):
+        return new, False
+    ran = {task_key(t) for t in new.get("tasks", [])}
+    kept = [t for t in earlier.get("tasks", []) if task_key(t) not in ran]
+    by_key = {task_key(t): t for t in [*kept, *new.get("tasks", [])]}
+    order = [task_key(t) for t in earlier.get("tasks", [])]
+    order += [k for k in by_key if k not in order]
+    return new | {"tasks": [by_key[k] for k in order]}, bool(kept)
+
+
+def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str, Any]:
+    """The earlier results at ``path`` with this run's parts replaced (the accuracy part per task,
+    :func:`merge_accuracy`); this run is listed under ``updates`` and the earlier head is kept."""
+    if not path.is_file():
+        return results
+    earlier = json.loads(path.read_text())
+    ran = {key for part in parts for key in PART_KEYS.get(part, ())}
+    replaced = {key: results[key] for key in ran if key in results}
+    still_earlier: set[str] = set()
+    if "accuracy" in replaced and earlier.get("accuracy"):
+        replaced["accuracy"], kept = merge_accuracy(earlier["accuracy"], replaced["accuracy"])
+        replaced["throughput"] = speed_training.throughput(replaced["accuracy"])  # of every kept task
+        still_earlier = {"accuracy"} if kept else set()
+    update = {
+        "command": results["command"],
+        "parts": sorted(parts),
+        "date": results["machine"]["date"],
+        "seconds": results["seconds"],
+        "load": [results["machine"]["load_start"], results["load_end"]],
+    }
+    updates = [
+        u
+        for u in earlier.get("updates", [])
+        if u["command"] != update["command"] and not set(u["parts"]) <= parts - still_earlier
+    ]
+    timings = earlier.get("part_seconds", {}) | results.get("part_seconds", {})
+    return earlier | replaced | {"updates": [*updates, update], "part_seconds": timings}

@@ -1,0 +1,62 @@
+"""``--update``: a run's parts replace the earlier ones, the accuracy part task by task."""
+
+import json
+
+from bench.update import merge_into
+
+MACHINE = {"date": "2026-12-01 01:00 UTC", "load_start": [1.0, 1.0, 1.0]}
+
+
+def _run(command: str, **parts: object) -> dict:
+    head = {"command": command, "mode": "full", "seconds": 5.0, "machine": MACHINE}
+    return head | {"load_end": [2.0, 2.0, 2.0]} | parts
+
+
+def test_update_keeps_the_other_parts_and_lists_itself(tmp_path):
+    earlier = {"command": "python -m bench --seeds 3", "mode": "full", "seconds": 100.0, "accuracy": {"x": 1}}
+    earlier |= {"diagnose": {"note": "old"}, "updates": []}
+    path = tmp_path / "benchmarks.json"
+    path.write_text(json.dumps(earlier))
+    new = _run("python -m bench --only label_shift --update", label_shift={"rows": []}, diagnose={"n": 2})
+    merged = merge_into(path, new, {"label_shift"})
+    assert merged["command"] == earlier["command"] and merged["accuracy"] == {"x": 1}
+    assert merged["diagnose"] == {"note": "old"}  # not among this run's parts
+    assert merged["label_shift"] == {"rows": []}
+    assert merged["updates"] == [
+        {
+            "command": new["command"],
+            "parts": ["label_shift"],
+            "date": MACHINE["date"],
+            "seconds": 5.0,
+            "load": [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
+        }
+    ]
+    assert merge_into(tmp_path / "none.json", new, {"label_shift"}) is new
+    again = merge_into(path, new, {"label_shift"})  # a later update of the same part replaces the line
+    path.write_text(json.dumps(again))
+    assert len(merge_into(path, new, {"label_shift"})["updates"]) == 1
+
+
+def _accuracy(seeds: list[int], *tasks: tuple[str, str, float]) -> dict:
+    settings = {"seeds": seeds, "epochs": 10, "batch_size": 32, "lr": 1e-3, "skada": "not installed"}
+    rows = [{"source": s, "target": t, "methods": {}, "recipes": {"r": {"mean": m}}} for s, t, m in tasks]
+    return settings | {"tasks": rows}
+
+
+def test_an_accuracy_update_replaces_its_tasks_and_keeps_the_others(tmp_path):
+    path = tmp_path / "benchmarks.json"
+    seeds = [0, 1, 2]
+    first = _run("bench --task a->b --task c->d", accuracy=_accuracy(seeds, ("a", "b", 0.9), ("c", "d", 0.5)))
+    first["updates"] = [{"command": first["command"], "parts": ["accuracy"]}]
+    path.write_text(json.dumps(first))
+    second = _run("bench --task c->d,e->f", accuracy=_accuracy(seeds, ("c", "d", 0.6), ("e", "f", 0.7)))
+    merged = merge_into(path, second, {"accuracy"})
+    tasks = [(t["source"], t["target"], t["recipes"]["r"]["mean"]) for t in merged["accuracy"]["tasks"]]
+    assert tasks == [("a", "b", 0.9), ("c", "d", 0.6), ("e", "f", 0.7)]  # earlier order, then new tasks
+    assert [u["command"] for u in merged["updates"]] == [first["command"], second["command"]]
+
+    path.write_text(json.dumps(merged))  # other seeds: nothing of the earlier accuracy is kept
+    third = _run("bench --task a->b --seeds 1", accuracy=_accuracy([0], ("a", "b", 0.8)))
+    again = merge_into(path, third, {"accuracy"})
+    assert [t["source"] for t in again["accuracy"]["tasks"]] == ["a"]
+    assert [u["command"] for u in again["updates"]] == [third["command"]]
