@@ -29,7 +29,7 @@ from unittest import mock
 import torch
 
 from bench import skada_methods
-from bench.cells import Cells
+from bench.cells import Cells, config_key
 from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
@@ -172,7 +172,7 @@ def _skada_seed(
 
     return {
         name: cells.get_or_run(
-            {"kind": "skada", "method": name, "data": arrays.key, "config": config.to_dict()},
+            {"kind": "skada", "method": name, "data": arrays.key, "config": config_key(config)},
             partial(run, name),
             keep=_finished,
         )
@@ -245,7 +245,7 @@ def run_seed(
 
     def ours_run(label: str, cfg: AdaptConfig) -> dict[str, Any]:
         run = partial(_guarded, label, partial(run_tlcore, cfg, ws, cache), cfg.seed, log)
-        return cells.get_or_run({"kind": "tlcore", "config": cfg.to_dict()}, run, keep=_finished)
+        return cells.get_or_run({"kind": "tlcore", "config": config_key(cfg)}, run, keep=_finished)
 
     defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
     plain = replace(defaults, augment=False)

@@ -27,7 +27,7 @@ import torch
 
 from bench import machine
 from bench.accuracy import EventClock, training_stage
-from bench.cells import Cells
+from bench.cells import Cells, config_key
 from bench.plan import BASELINE_BUDGET, Plan
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import run_adaptation
@@ -145,7 +145,7 @@ def run_time_to_good(plan: Plan, workspace: Path, cells: Cells, log: Log) -> dic
     for seed in plan.time_to_good_seeds:
         configs = budget_configs(source, target, seed, plan.time_to_good_epochs)
         for name in BUDGETS:
-            key = {"kind": "time_to_good", "config": configs[name].to_dict()}  # equal budgets: one run
+            key = {"kind": "time_to_good", "config": config_key(configs[name])}  # equal budgets: one run
             row = cells.get_or_run(key, partial(timed_run, configs[name], ws, log), keep=_finished)
             runs[name].append(row)
     return {
