@@ -51,12 +51,10 @@ with st.container(border=True):
     st.markdown(f"#### :material/star: Recommended recipe: {RECOMMENDED.label}")
     st.caption(RECOMMENDED.summary)
     recipe_config = RECOMMENDED.config(source_spec, target_spec)
-    st.caption(
-        f"Budget: {recipe_config.epochs} epochs, batch {recipe_config.batch_size} per domain, "
-        f"learning rate {recipe_config.lr:g}, model {recipe_config.model}, seed {recipe_config.seed}."
-    )
+    budget = recipe_config.budget_text
+    st.caption(f"Budget: {budget}, model {recipe_config.model}, seed {recipe_config.seed}.")
     for line in benchmarks.recipe_quote(RECOMMENDED):
-        st.caption(f"Measured with exactly this budget: {line}.")
+        st.caption(f"Measured with exactly these settings: {line}.")
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])
 
@@ -83,6 +81,15 @@ with st.container(border=True):
     model = cols[3].selectbox("Model", models, index=models.index(DEFAULTS["model"]))
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, value=DEFAULTS["seed"])
     augment = cols[5].checkbox("Augment source", value=DEFAULTS["augment"], help="random affine (images)")
+    stage = st.columns(3)
+    warm_start = stage[0].checkbox(
+        "Warm start",
+        value=DEFAULTS["warm_start"],
+        help="adapt from the trained source-only model instead of a fresh network",
+    )
+    adapt_epochs = stage[1].number_input(
+        "Adapt epochs (0: as Epochs)", 0, 500, value=DEFAULTS["adapt_epochs"] or 0, help="the adapt stage's"
+    )
     target_labels = DEFAULTS["target_labels"]
     if any(specs[name].needs_target_labels for name in chosen):
         target_labels = st.number_input(
@@ -107,6 +114,8 @@ with st.container(border=True):
                         params={m: params[m] for m in group if m in params},
                         model=model,
                         epochs=int(epochs),
+                        adapt_epochs=int(adapt_epochs) or None,
+                        warm_start=bool(warm_start),
                         batch_size=int(batch_size),
                         lr=float(lr),
                         seed=int(seed),

@@ -29,12 +29,13 @@ from unittest import mock
 import torch
 
 from bench import skada_methods
-from bench.cells import Cells
+from bench.cells import Cells, config_key
 from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import network, run_adaptation
+from tlcore.adapt.recipe import RECIPES
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.events import ProgressEvent
 from tlcore.methods import get_method, list_methods
@@ -125,6 +126,7 @@ def run_tlcore(config: AdaptConfig, workspace: Workspace, cache: BaselineCache) 
         "samples_per_s": steps * per_step if steps else None,
         "model": result.info.get("model", {}).get("name"),
         "network": result.info.get("model"),
+        "config": config.to_dict(),
     }
 
 
@@ -170,7 +172,7 @@ def _skada_seed(
 
     return {
         name: cells.get_or_run(
-            {"kind": "skada", "method": name, "data": arrays.key, "config": config.to_dict()},
+            {"kind": "skada", "method": name, "data": arrays.key, "config": config_key(config)},
             partial(run, name),
             keep=_finished,
         )
@@ -243,7 +245,7 @@ def run_seed(
 
     def ours_run(label: str, cfg: AdaptConfig) -> dict[str, Any]:
         run = partial(_guarded, label, partial(run_tlcore, cfg, ws, cache), cfg.seed, log)
-        return cells.get_or_run({"kind": "tlcore", "config": cfg.to_dict()}, run, keep=_finished)
+        return cells.get_or_run({"kind": "tlcore", "config": config_key(cfg)}, run, keep=_finished)
 
     defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
     plain = replace(defaults, augment=False)
@@ -258,9 +260,7 @@ def run_seed(
         arrays = _Arrays(source, target, ws, seed, plain.test_fraction)
         theirs = _skada_seed(paired, arrays, plain, cells=cells, log=log)
     recipes = {
-        recipe: ours_run(
-            f"tlcore recipe {recipe} seed {seed}", replace(defaults, methods=tuple(recipe.split("+")))
-        )
+        recipe: ours_run(f"tlcore recipe {recipe} seed {seed}", recipe_config(recipe, defaults))
         for recipe in plan.recipes
     }
     oracle = (
@@ -275,6 +275,21 @@ def run_seed(
         for k in plan.few_shot
     }
     return {"ours": ours, "theirs": theirs, "recipes": recipes, "oracle": oracle, "few_shot": few_shot}
+
+
+def recipe_config(recipe: str, defaults: AdaptConfig) -> AdaptConfig:
+    """A named recipe (:data:`tlcore.adapt.recipe.RECIPES`: its methods, parameters and budget, exactly
+    as the app's button and ``adapt --recipe`` launch it) or a composition ``a+b`` on ``defaults``."""
+    if recipe in RECIPES:
+        return RECIPES[recipe].config(defaults.source, defaults.target, seed=defaults.seed)
+    return replace(defaults, methods=tuple(recipe.split("+")))
+
+
+def _recipe_entry(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """A recipe's summary with the config of its runs but the seed (for the app's quote)."""
+    configs = [{k: v for k, v in (r.get("config") or {}).items() if k != "seed"} for r in runs]
+    same = bool(configs) and all(configs) and all(c == configs[0] for c in configs)
+    return summarise(runs) | {"config": configs[0] if same else None}
 
 
 def combine_seeds(
@@ -292,7 +307,7 @@ def combine_seeds(
         "target": target,
         "model": ", ".join(sorted(models)) or None,
         "methods": {n: _method_entry(n, ours[n], theirs.get(n), skada_status) for n in names},
-        "recipes": {r: summarise([seed["recipes"][r] for seed in per_seed]) for r in plan.recipes},
+        "recipes": {r: _recipe_entry([seed["recipes"][r] for seed in per_seed]) for r in plan.recipes},
         "oracle": {"name": plan.oracle, **summarise(oracle)} if plan.oracle else None,
         "few_shot": {
             str(k): summarise([seed["few_shot"][str(k)] for seed in per_seed]) for k in plan.few_shot

@@ -2,7 +2,7 @@
 named by a hash of everything that determines it, so an interrupted benchmark resumes where it
 stopped (``python -m bench ... --resume``) and parallel workers never redo each other's work.
 
-A cell's key is any JSON-able value (e.g. ``{"kind": "tlcore", "config": cfg.to_dict()}``); its
+A cell's key is any JSON-able value (e.g. ``{"kind": "tlcore", "config": config_key(cfg)}``); its
 file is ``<state>/<sha256 of the key>.json`` holding ``{"key": ..., "value": ...}``, written
 atomically. Without ``--resume`` the state folder is emptied first: results of older code are never
 mixed in by accident.
@@ -18,7 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tlcore.adapt.config import AdaptConfig
 from tlcore.workspace import atomic_write
+
+# AdaptConfig fields added after cells were first written, with the value every older cell had: at
+# that value they stay out of a config's key, so finished cells of the same settings stay valid.
+LATER_FIELDS: dict[str, Any] = {"adapt_epochs": None, "warm_start": False}
+
+
+def config_key(config: AdaptConfig) -> dict[str, Any]:
+    """``config.to_dict()`` for a cell's key, :data:`LATER_FIELDS` left out at their old value."""
+    return {k: v for k, v in config.to_dict().items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
 
 
 class Cells:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from bench.report_format import pct, table
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.recipe import RECIPES
 
 
 def _skada_cell(entry: dict[str, Any]) -> tuple[str, str]:
@@ -15,6 +17,15 @@ def _skada_cell(entry: dict[str, Any]) -> tuple[str, str]:
     if "status" in skada:
         return skada["name"], skada["status"]
     return skada["name"], pct(skada["mean"], skada["std"])
+
+
+def _recipe_label(name: str, entry: dict[str, Any]) -> str:
+    """``recipe `a+b```, or for a named recipe its methods and budget too."""
+    config = entry.get("config")
+    if name not in RECIPES or not config:
+        return f"recipe `{name}`"
+    cfg = AdaptConfig.from_dict(config)
+    return f"recipe `{name}`: {cfg.method_label}, {cfg.budget_text}"
 
 
 def accuracy_section(acc: dict[str, Any]) -> list[str]:
@@ -50,7 +61,7 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
                 ]
             )
         out += [*table(["method", "tlcore", "skada counterpart", "skada", "tlcore - skada"], rows), ""]
-        extra = [[f"recipe `{r}`", pct(e["mean"], e["std"])] for r, e in task["recipes"].items()]
+        extra = [[_recipe_label(r, e), pct(e["mean"], e["std"])] for r, e in task["recipes"].items()]
         if task.get("oracle"):
             extra.append(
                 [

@@ -105,7 +105,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
                 [
                     labels.get(name, name),
                     str(r["seed"]),
-                    f"{r['epochs']} / {r['batch_size']} / {r['lr']:g}",
+                    r["budget"],
                     pct(r["final"]),
                     num(r["epoch_to_good"]),
                     secs(r["seconds_to_good"]),
@@ -131,7 +131,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
     header = [
         "budget",
         "seed",
-        "epochs / batch / lr",
+        "budget",
         "final accuracy %",
         "good at epoch",
         "time to good",

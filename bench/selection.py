@@ -25,7 +25,7 @@ from typing import Any
 
 from scipy.stats import spearmanr
 
-from bench.cells import Cells
+from bench.cells import Cells, config_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs import jobs
 from tlcore.runs.candidates import load_pool
@@ -73,7 +73,7 @@ def train_pool(
                 record = jobs.run_inline(workspace, config)
                 return {"run_id": record.id, "status": record.status, "error": record.error}
 
-            key = {"kind": "selection", "workspace": str(workspace.root), "config": config.to_dict()}
+            key = {"kind": "selection", "workspace": str(workspace.root), "config": config_key(config)}
             cells.get_or_run(key, run, keep=lambda row: row["status"] in ("done", "failed"))
 
 

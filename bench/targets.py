@@ -155,7 +155,8 @@ def time_to_good(tg: dict[str, Any]) -> dict[str, str]:
     recommended, today = tg["budgets"]["recommended"], tg["budgets"]["today"]
     measured = (
         f"{tg['ratio']:.2f}x ({recommended['seconds_to_good']:.0f} s to good vs "
-        f"{today['seconds_to_last_epoch']:.0f} s; per seed {per_seed})"
+        f"{today['seconds_to_last_epoch']:.0f} s; per seed {per_seed}; final accuracy "
+        f"{100 * recommended['final']:.1f}% vs today's {100 * today['final']:.1f}%)"
     )
     full = (tg["source"], tg["target"]) == DEFAULT_PAIR and len(tg["seeds"]) >= TARGET_SEEDS
     epochs = {r["epochs"] for r in today["runs"]}

@@ -27,7 +27,7 @@ import torch
 
 from bench import machine
 from bench.accuracy import EventClock, training_stage
-from bench.cells import Cells
+from bench.cells import Cells, config_key
 from bench.plan import BASELINE_BUDGET, Plan
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import run_adaptation
@@ -40,7 +40,8 @@ BUDGETS = ("recommended", "today")
 
 
 def budget_configs(source: str, target: str, seed: int, epochs: int | None = None) -> dict[str, AdaptConfig]:
-    """The recommended recipe's config on its own budget and on today's (``epochs`` replaces both's)."""
+    """The recommended recipe's config on its own budget and on today's (``epochs`` replaces both's
+    epochs, of both stages)."""
     recommended = RECOMMENDED.config(source, target, seed=seed)
     today = AdaptConfig(
         source=source,
@@ -51,7 +52,9 @@ def budget_configs(source: str, target: str, seed: int, epochs: int | None = Non
         **asdict(BASELINE_BUDGET),
     )
     configs = {"recommended": recommended, "today": today}
-    return {name: replace(cfg, epochs=epochs) if epochs else cfg for name, cfg in configs.items()}
+    if epochs:
+        configs = {name: replace(cfg, epochs=epochs, adapt_epochs=None) for name, cfg in configs.items()}
+    return configs
 
 
 def time_to_within(curve: list[tuple[float, float]], margin: float = MARGIN) -> tuple[float, int] | None:
@@ -77,10 +80,7 @@ def curve_of(clock: EventClock, start: float, stage: str) -> list[tuple[float, f
 
 def timed_run(cfg: AdaptConfig, workspace: Workspace, log: Log) -> dict[str, Any]:
     """One run of ``cfg`` from an empty baseline cache: its accuracy curve against wall time."""
-    log(
-        f"time to a good model: {cfg.method_label}, {cfg.epochs} epochs, batch {cfg.batch_size}, "
-        f"seed {cfg.seed}"
-    )
+    log(f"time to a good model: {cfg.method_label}, {cfg.budget_text}, seed {cfg.seed}")
     clock = EventClock()
     load = machine.load_average()[0]
     start = time.perf_counter()
@@ -92,8 +92,7 @@ def timed_run(cfg: AdaptConfig, workspace: Workspace, log: Log) -> dict[str, Any
         "seed": cfg.seed,
         "status": result.status,
         "epochs": cfg.epochs,
-        "batch_size": cfg.batch_size,
-        "lr": cfg.lr,
+        "budget": cfg.budget_text,
         "curve": [list(point) for point in curve],
         "final": curve[-1][1] if curve else None,
         "accuracy": result.target_accuracy,
@@ -146,7 +145,7 @@ def run_time_to_good(plan: Plan, workspace: Path, cells: Cells, log: Log) -> dic
     for seed in plan.time_to_good_seeds:
         configs = budget_configs(source, target, seed, plan.time_to_good_epochs)
         for name in BUDGETS:
-            key = {"kind": "time_to_good", "config": configs[name].to_dict()}  # equal budgets: one run
+            key = {"kind": "time_to_good", "config": config_key(configs[name])}  # equal budgets: one run
             row = cells.get_or_run(key, partial(timed_run, configs[name], ws, log), keep=_finished)
             runs[name].append(row)
     return {

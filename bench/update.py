@@ -1,10 +1,11 @@
 """``--update``: merge one run's parts into the committed ``benchmarks.json``.
 
-The parts a run measures replace the earlier ones, the rest are kept. The accuracy part merges per
-task: a run of some tasks with the same seeds and budget as the earlier report replaces those
-tasks and keeps the others (the throughput table is derived again from all of them), so the long
-suite can be measured a task at a time. Each run is listed under ``updates`` (command, parts, date,
-seconds, machine load); an earlier line is dropped once nothing it measured is left in the report.
+The parts a run measures replace the earlier ones, the rest are kept. The accuracy part merges row
+by row: a run of some tasks and rows (methods, recipes, fine-tuning) with the same seeds and budget
+as the earlier report replaces those rows and keeps the others (the throughput table is derived
+again from all of them), so the long suite can be measured a piece at a time. Each run is listed
+under ``updates`` (command, parts, date, seconds, machine load); an earlier line is dropped once
+nothing it measured is left in the report.
 """
 
 from __future__ import annotations
@@ -23,17 +24,39 @@ def task_key(task: dict[str, Any]) -> tuple[str, str]:
     return task["source"], task["target"]
 
 
+ROWS = ("methods", "recipes", "few_shot")  # a task's rows, merged by name
+
+
+def merge_task(earlier: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``new``'s rows of one task over ``earlier``'s (methods, recipes, fine-tuning rows by name; the
+    oracle when ``new`` has none); with whether any earlier row was kept."""
+    merged = dict(new)
+    kept = False
+    for rows in ROWS:
+        old = {k: v for k, v in earlier.get(rows, {}).items() if k not in new.get(rows, {})}
+        merged[rows] = old | new.get(rows, {})
+        kept = kept or bool(old)
+    if not new.get("oracle") and earlier.get("oracle"):
+        merged["oracle"], kept = earlier["oracle"], True
+    return merged, kept
+
+
 def merge_accuracy(earlier: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """``new``'s tasks, then ``earlier``'s tasks that ``new`` did not run (in their order) when both
-    share :data:`SHARED_SETTINGS`; with whether any earlier task was kept."""
+    """``earlier``'s tasks (in their order) with ``new``'s rows merged in (:func:`merge_task`), then
+    ``new``'s other tasks, when both share :data:`SHARED_SETTINGS`; with whether anything of
+    ``earlier`` was kept."""
     if any(earlier.get(k) != new.get(k) for k in SHARED_SETTINGS):
         return new, False
-    ran = {task_key(t) for t in new.get("tasks", [])}
-    kept = [t for t in earlier.get("tasks", []) if task_key(t) not in ran]
-    by_key = {task_key(t): t for t in [*kept, *new.get("tasks", [])]}
-    order = [task_key(t) for t in earlier.get("tasks", [])]
-    order += [k for k in by_key if k not in order]
-    return new | {"tasks": [by_key[k] for k in order]}, bool(kept)
+    tasks = {task_key(t): t for t in earlier.get("tasks", [])}
+    kept = len(tasks) > len({task_key(t) for t in new.get("tasks", [])} & set(tasks))
+    for task in new.get("tasks", []):
+        key = task_key(task)
+        if key in tasks:
+            tasks[key], rows_kept = merge_task(tasks[key], task)
+            kept = kept or rows_kept
+        else:
+            tasks[key] = task
+    return new | {"tasks": list(tasks.values())}, kept
 
 
 def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str, Any]:

@@ -11,9 +11,10 @@ trained by the same optimizer (Adam, constant learning rate: a decaying one stal
 self-training terms, which take effect late: IM ramps up, pseudo-labels need confident predictions).
 
 A term may declare :data:`Need` s, extra inputs the loop then adds to every step (for all terms):
-``"strong_target_view"`` appends a :func:`strong_augment` ed copy of the target batch to the same
-forward pass (``StepInputs.target_strong()``, for consistency terms such as FixMatch; the plain
-target batch is the weak view). Without such a need nothing changes, random draws included.
+``"strong_target_view"`` appends a :func:`~tlcore.data.augment.strong_augment` ed copy of the
+target batch to the same forward pass (``StepInputs.target_strong()``, for consistency terms such
+as FixMatch; the plain target batch is the weak view). Without such a need nothing changes, random
+draws included.
 
 Batches come from the data layer's :class:`~tlcore.data.splits.PairedBatchSampler` (an epoch is one
 pass over the source, full batches; the target side cycles). Seeded: batch order and augmentation
@@ -35,9 +36,9 @@ from typing import Literal
 import torch
 from torch import nn
 
+from tlcore.data.augment import random_affine, strong_augment
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed, generator
-from tlcore.data.shifts import noise, occlusion
 from tlcore.data.splits import PairedBatchSampler
 from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
@@ -132,54 +133,6 @@ def ramp_up(progress: float, gamma: float = 10.0) -> float:
     """The sigmoid ramp ``2 / (1 + exp(-gamma p)) - 1`` of DANN (Ganin et al. 2016): 0 at ``p = 0``,
     about 1 from ``p ~ 0.5`` on (``gamma = 10``); schedules loss terms over a stage's progress ``p``."""
     return 2.0 / (1.0 + math.exp(-gamma * progress)) - 1.0
-
-
-def random_affine(
-    x: torch.Tensor,
-    gen: torch.Generator,
-    degrees: float = 15.0,
-    scale: tuple[float, float] = (0.9, 1.1),
-    shift_px: float = 2.0,
-) -> torch.Tensor:
-    """Per-sample random rotation (±``degrees``), scale and shift (±``shift_px``) of ``N x C x H x W``.
-
-    One batched ``affine_grid`` + ``grid_sample`` (bilinear, zero padding); parameters drawn from
-    ``gen`` on the CPU so the result does not depend on the device.
-    """
-    n, _, h, w = x.shape
-    u = torch.rand(n, 4, generator=gen)
-    angle = (2 * u[:, 0] - 1) * math.radians(degrees)
-    s = scale[0] + (scale[1] - scale[0]) * u[:, 1]
-    tx = (2 * u[:, 2] - 1) * shift_px * 2 / w  # affine_grid works in [-1, 1] coordinates
-    ty = (2 * u[:, 3] - 1) * shift_px * 2 / h
-    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
-    theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)  # N x 2 x 3
-    grid = nn.functional.affine_grid(theta.to(x), list(x.shape), align_corners=False)
-    return nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-
-
-def strong_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """A strong random view of each sample that keeps its class (FixMatch's "strong" view).
-
-    Images (``N x C x H x W`` in [0, 1]), per sample: :func:`random_affine` with twice its default
-    range (±30°, scale 0.8-1.2, ±4 px); contrast ``c ~ U[0.5, 1.5]`` about the image's mean and
-    brightness ``b ~ U[-0.2, 0.2]``, clipped to [0, 1]; Gaussian noise (std 0.05); a cutout, one
-    zeroed rectangle of ``H W / 16`` pixels (:func:`~tlcore.data.shifts.occlusion`). Feature
-    vectors (``N x D``): Gaussian noise of 0.1 times each feature's batch std, then each entry
-    replaced by its feature's batch mean with probability 0.1 (feature dropout that keeps the
-    feature's scale). Everything drawn from ``gen`` on the CPU.
-    """
-    if x.ndim != 4:
-        mean, std = x.mean(0), x.std(0, correction=0)
-        noisy = x + 0.1 * std * torch.randn(x.shape, generator=gen)
-        return torch.where(torch.rand(x.shape, generator=gen) < 0.1, mean, noisy)
-    n = len(x)
-    x = random_affine(x, gen, degrees=30.0, scale=(0.8, 1.2), shift_px=4.0)
-    u = torch.rand(n, 2, 1, 1, 1, generator=gen)
-    contrast, brightness = 0.5 + u[:, 0], 0.4 * u[:, 1] - 0.2
-    mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    x = (mean + contrast * (x - mean) + brightness).clamp(0.0, 1.0)
-    return occlusion(noise(x, 0.05, gen), 1 / 16, gen)
 
 
 def evaluate(model: Classifier, domain: Domain, device: torch.device | None = None) -> dict[str, float]:

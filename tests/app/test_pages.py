@@ -151,11 +151,14 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
     at.multiselect[0].set_value(["deep_coral"])
     at.number_input[0].set_value(1)
+    next(w for w in at.checkbox if w.label == "Warm start").check()
+    next(w for w in at.number_input if w.label.startswith("Adapt epochs")).set_value(2)
     at.button[[b.label for b in at.button].index("Launch")].click().run()
     assert_clean(at)
     workspace = Workspace.resolve()
     (record,) = RunStore(workspace).list()
     assert record.config["epochs"] == 1 and record.method == "deep_coral"
+    assert record.config["warm_start"] is True and record.config["adapt_epochs"] == 2
     assert jobs.wait(workspace, record.id, timeout=240).status == "done"
     at.run()
     assert_clean(at)
@@ -202,6 +205,8 @@ def test_the_form_starts_from_the_engine_defaults(app: OpenApp) -> None:
     assert at.selectbox[0].value == defaults["model"]
     assert at.multiselect[0].value == list(RECOMMENDED.methods)
     assert at.checkbox[0].value == defaults["augment"]
+    assert next(w for w in at.checkbox if w.label == "Warm start").value == defaults["warm_start"]
+    assert shown["Adapt epochs (0: as Epochs)"] == (defaults["adapt_epochs"] or 0)
 
 
 def test_a_run_can_be_cancelled_from_the_page(app: OpenApp) -> None:

@@ -1,4 +1,4 @@
-"""``--update``: a run's parts replace the earlier ones, the accuracy part task by task."""
+"""``--update``: a run's parts replace the earlier ones, the accuracy part row by row."""
 
 import json
 
@@ -55,7 +55,15 @@ def test_an_accuracy_update_replaces_its_tasks_and_keeps_the_others(tmp_path):
     assert tasks == [("a", "b", 0.9), ("c", "d", 0.6), ("e", "f", 0.7)]  # earlier order, then new tasks
     assert [u["command"] for u in merged["updates"]] == [first["command"], second["command"]]
 
-    path.write_text(json.dumps(merged))  # other seeds: nothing of the earlier accuracy is kept
+    path.write_text(json.dumps(merged))  # a new row of a task joins its earlier rows
+    rows = _accuracy(seeds, ("a", "b", 0.95))
+    rows["tasks"][0]["recipes"] = {"new": {"mean": 0.95}}
+    rows["tasks"][0]["methods"] = {"m": {"tlcore": {"runs": []}}}
+    joined = merge_into(path, _run("bench --task a->b --recipes new", accuracy=rows), {"accuracy"})
+    (task,) = [t for t in joined["accuracy"]["tasks"] if t["source"] == "a"]
+    assert task["recipes"] == {"r": {"mean": 0.9}, "new": {"mean": 0.95}} and list(task["methods"]) == ["m"]
+
+    # other seeds: nothing of the earlier accuracy is kept
     third = _run("bench --task a->b --seeds 1", accuracy=_accuracy([0], ("a", "b", 0.8)))
     again = merge_into(path, third, {"accuracy"})
     assert [t["source"] for t in again["accuracy"]["tasks"]] == ["a"]

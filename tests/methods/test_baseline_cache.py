@@ -19,6 +19,8 @@ ALTERED = {  # one changed value per AdaptConfig field: a new field must be adde
     "model": "lenet",
     "bottleneck": 128,
     "epochs": 3,
+    "adapt_epochs": 2,
+    "warm_start": True,
     "batch_size": 16,
     "lr": 0.01,
     "seed": 1,

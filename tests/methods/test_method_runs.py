@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from tlcore import training
 from tlcore.adapt import evaluate as evaluate_stage
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
@@ -193,6 +194,29 @@ def test_finetune_head_mode_keeps_the_source_backbone(cache):
     for name, value in baseline.backbone.state_dict().items():
         assert torch.equal(value, result.model.backbone.state_dict()[name]), name
     assert not torch.equal(baseline.head.weight, result.model.head.weight)
+
+
+def test_warm_start_adapts_a_copy_of_the_trained_baseline_for_adapt_epochs(cache, monkeypatch):
+    started: list[dict[str, torch.Tensor]] = []
+
+    def spy(model, *args, settings, **kwargs):
+        if settings.stage == "adapt":
+            started.append({k: v.clone() for k, v in model.state_dict().items()})
+        return training.train(model, *args, settings=settings, **kwargs)
+
+    monkeypatch.setattr("tlcore.adapt.pipeline.train", spy)
+    fresh = AdaptConfig(methods=("im",), seed=5, **SMALL)
+    warm = replace(fresh, warm_start=True, adapt_epochs=2)
+    assert baseline_key(warm, "cpu") == baseline_key(fresh, "cpu")  # one baseline serves both
+    results = [run_adaptation(cfg, baseline_cache=cache) for cfg in (fresh, warm)]
+    trained = cache.get(baseline_key(fresh, pick_device().type)).model.state_dict()
+    weight = "head.weight"
+    assert not torch.equal(started[0][weight], trained[weight])  # fresh: a new network
+    assert all(torch.equal(started[1][k], v) for k, v in trained.items())  # warm: the baseline itself
+    stages = [[r["stage"] for r in result.history] for result in results]
+    assert stages == [["baseline", "adapt"], ["baseline", "adapt", "adapt"]]
+    with pytest.raises(TLError, match="adapt epochs"):
+        replace(fresh, adapt_epochs=0)
 
 
 def test_same_config_same_seed_same_run():

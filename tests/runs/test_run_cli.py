@@ -152,3 +152,7 @@ def test_adapt_recipe_uses_the_recipes_budget_and_takes_overrides() -> None:
     assert config_from_args(parser.parse_args(args)) == RECOMMENDED.config("mnist5k", "digits")
     tuned = config_from_args(parser.parse_args([*args, "--epochs", "3", "--param", "im.weight=2"]))
     assert tuned.epochs == 3 and tuned.methods == RECOMMENDED.methods and tuned.params["im"] == {"weight": 2}
+    fresh = config_from_args(parser.parse_args([*args, "--no-warm-start", "--adapt-epochs", "7"]))
+    epochs = RECOMMENDED.config("a", "b").epochs
+    assert (fresh.warm_start, fresh.adapt_epochs, fresh.epochs) == (False, 7, epochs)
+    assert "then 7 adapting" not in fresh.budget_text and "7 adapting" in fresh.budget_text

@@ -15,7 +15,7 @@ from inline_executor import InlineExecutor
 from tlcore.cli import build_parser, main
 from tlcore.cli.sweep import spec_from_args
 from tlcore.runs import driver
-from tlcore.runs.executors.ray import RAY_INSTALL
+from tlcore.runs.executors.ray_session import RAY_INSTALL
 from tlcore.runs.search import Search
 from tlcore.runs.space import Choice, Range
 from tlcore.runs.sweep import SweepSpec

@@ -27,7 +27,8 @@ from sweep_workers import numbers, pid_file
 from tlcore.cli import main
 from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.executors.ray import SCRATCH_PREFIX, SESSION_PREFIX, RayExecutor, import_ray
+from tlcore.runs.executors.ray import SCRATCH_PREFIX, RayExecutor
+from tlcore.runs.executors.ray_session import SESSION_PREFIX, import_ray
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore

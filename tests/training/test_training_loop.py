@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from tlcore.data.augment import random_affine, strong_augment
 from tlcore.data.domain import Domain
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.models import build_model
-from tlcore.training import StepInputs, Term, TrainSettings, random_affine, strong_augment, train
+from tlcore.training import StepInputs, Term, TrainSettings, train
 
 CLASSES = ("a", "b", "c")
 STRONG = frozenset({"strong_target_view"})

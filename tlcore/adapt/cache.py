@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 CACHE_VERSION = 1
-METHOD_ONLY_FIELDS = ("methods", "params", "target_labels", "device")  # device: its type is in the key
+# device: its type is in the key
+METHOD_ONLY_FIELDS = ("methods", "params", "target_labels", "adapt_epochs", "warm_start", "device")
 
 
 def baseline_key(cfg: AdaptConfig, device_type: str) -> str:

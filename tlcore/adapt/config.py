@@ -15,7 +15,12 @@ from tlcore.errors import TLError
 
 @dataclass(frozen=True)
 class AdaptConfig:
-    """Everything that determines a run. Same config and seed, same numbers on CPU."""
+    """Everything that determines a run. Same config and seed, same numbers on CPU.
+
+    ``epochs`` trains the source-only baseline and, unless ``adapt_epochs`` is set, the adapt stage.
+    ``warm_start``: the adapt stage starts from the trained baseline (pre-train on the source, then
+    adapt, as SHOT, Liang et al. 2020) instead of a fresh network initialised like it.
+    """
 
     source: str
     target: str
@@ -24,6 +29,8 @@ class AdaptConfig:
     model: str = "auto"
     bottleneck: int = 256
     epochs: int = 10
+    adapt_epochs: int | None = None
+    warm_start: bool = False
     batch_size: int = 32
     lr: float = 1e-3
     seed: int = 0
@@ -38,6 +45,8 @@ class AdaptConfig:
             raise TLError("choose at least one method")
         if self.epochs < 1 or self.batch_size < 2:
             raise TLError("epochs must be >= 1 and batch size >= 2")
+        if self.adapt_epochs is not None and self.adapt_epochs < 1:
+            raise TLError("adapt epochs must be >= 1 (or unset: the same as epochs)")
         if not 0.0 < self.test_fraction < 1.0:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
@@ -59,6 +68,19 @@ class AdaptConfig:
     @property
     def method_label(self) -> str:
         return "+".join(self.methods)
+
+    @property
+    def budget_text(self) -> str:
+        """The training budget in words, e.g. ``5 epochs source-only, then 5 adapting from it, batch 32
+        per domain, learning rate 0.001``."""
+        adapt = self.adapt_epochs or self.epochs
+        if self.warm_start:
+            epochs = f"{self.epochs} epochs source-only, then {adapt} adapting from it"
+        elif adapt != self.epochs:
+            epochs = f"{self.epochs} epochs source-only, {adapt} adapting"
+        else:
+            epochs = f"{self.epochs} epochs"
+        return f"{epochs}, batch {self.batch_size} per domain, learning rate {self.lr:g}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -10,8 +10,10 @@
    ``cache/baselines`` folder), so runs that differ only in the method train it once.
 3. **adapt**: by the methods' kind (:mod:`tlcore.methods.registry`): a ``baseline`` method keeps the
    baseline; a ``stage`` builds the model itself (``finetune`` and ``coral`` from a copy of the
-   baseline); otherwise a fresh model, initialised exactly like the baseline, trains on source +
-   unlabelled target batches with the loss terms and the source weights computed on the baseline.
+   baseline); otherwise a fresh model, initialised exactly like the baseline (or, with
+   ``cfg.warm_start``, a copy of the trained baseline), trains on source + unlabelled target
+   batches with the loss terms and the source weights computed on the baseline, for
+   ``cfg.adapt_epochs`` (default ``cfg.epochs``).
    Then each ``transform`` (e.g. ``prior_correction``), in the order written, changes a copy of
    the trained model.
 4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies, confusion, gap, UMAP and the label-free
@@ -79,7 +81,7 @@ def _seeded_build(seed: int, label: str, build: Callable[[], Any]) -> Any:
 
 def _settings(cfg: AdaptConfig, stage: Literal["baseline", "adapt"], **overrides: Any) -> TrainSettings:
     base = TrainSettings(
-        epochs=cfg.epochs,
+        epochs=(cfg.adapt_epochs or cfg.epochs) if stage == "adapt" else cfg.epochs,
         batch_size=cfg.batch_size,
         lr=cfg.lr,
         augment=cfg.augment,
@@ -192,7 +194,7 @@ class _Run:
             if isinstance(spec.builder, WeightsBuilder):  # at most one (check_combination)
                 weights = spec.builder.build(params[spec.name].params, self._weights_context(baseline))
                 info["weights"] = _weights_summary(weights)
-        model = self.new_model()
+        model = copy.deepcopy(baseline) if self.cfg.warm_start else self.new_model()
         terms = self._terms(specs, params, TermContext(self.n_classes, model.feature_dim))
         history = self.train(
             model, self.pair.source_train, self.pair.unlabelled_target, terms=terms, source_weights=weights

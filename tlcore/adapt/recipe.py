@@ -40,9 +40,11 @@ class Recipe:
 RECOMMENDED = Recipe(
     name="recommended",
     methods=("deep_coral", "im", "adabn"),
-    summary="Deep CORAL aligns the feature covariances; information maximisation makes the target "
-    "predictions confident yet diverse; AdaBN then gives the bottleneck the target's statistics. The "
-    "engine's default budget. Measured in docs/benchmarks.md.",
+    budget={"warm_start": True, "epochs": 4, "adapt_epochs": 6},
+    summary="A short source-only pre-training (4 epochs), then adapting that model (6 epochs): Deep "
+    "CORAL aligns the feature covariances, information maximisation makes the target predictions "
+    "confident yet diverse; AdaBN then gives the bottleneck the target's statistics. Measured in "
+    "docs/benchmarks.md.",
 )
 RECIPES: dict[str, Recipe] = {RECOMMENDED.name: RECOMMENDED}
 

@@ -43,6 +43,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a named recipe: its methods, parameters and budget (options given here override it)",
     )
     parser.add_argument("--epochs", type=int, metavar="N")
+    parser.add_argument(
+        "--adapt-epochs", type=int, metavar="N", help="epochs of the adapt stage (default: --epochs)"
+    )
+    parser.add_argument(
+        "--warm-start",
+        action=argparse.BooleanOptionalAction,
+        help="adapt from the trained source-only model instead of a fresh network",
+    )
     parser.add_argument("--seed", type=int, metavar="N")
     parser.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, help="random affine source augmentation"
@@ -110,6 +118,8 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
         base = AdaptConfig(source=args.source, target=args.target)
     options = (
         "epochs",
+        "adapt_epochs",
+        "warm_start",
         "seed",
         "augment",
         "target_labels",

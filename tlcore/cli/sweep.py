@@ -18,7 +18,18 @@ from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, spec_from_text
 from tlcore.workspace import Workspace
 
-BUDGET_OPTIONS = ("epochs", "batch_size", "lr", "model", "augment", "target_labels", "patience", "device")
+BUDGET_OPTIONS = (
+    "epochs",
+    "adapt_epochs",
+    "warm_start",
+    "batch_size",
+    "lr",
+    "model",
+    "augment",
+    "target_labels",
+    "patience",
+    "device",
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +65,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--seeds", default=seeds, metavar="S,S", help=f"training seeds (default {seeds})")
     budget = parser.add_argument_group("training budget of every trial (default: the adapt defaults)")
     budget.add_argument("--epochs", type=int, metavar="N")
+    budget.add_argument("--adapt-epochs", type=int, metavar="N", help="adapt stage epochs (default: epochs)")
+    budget.add_argument(
+        "--warm-start", action=argparse.BooleanOptionalAction, help="adapt from the trained source-only model"
+    )
     budget.add_argument("--batch-size", type=int, metavar="N")
     budget.add_argument("--lr", type=float, metavar="F", help="learning rate")
     budget.add_argument("--model", metavar="NAME", help="backbone (default: chosen from the input shape)")

@@ -85,7 +85,7 @@ def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = 
         cpus_per_trial=args.cpus_per_trial or base.cpus_per_trial,
     )
     if settings.kind == "ray":
-        from tlcore.runs.executors.ray import import_ray  # noqa: PLC0415 - only for Ray
+        from tlcore.runs.executors.ray_session import import_ray  # noqa: PLC0415 - only for Ray
 
         import_ray(loopback=settings.address is None)  # a missing Ray: one line saying how to install it
     return settings

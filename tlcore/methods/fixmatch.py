@@ -3,7 +3,7 @@ arXiv:2001.07685), with AdaMatch's distribution alignment for domain shift (Bert
 ICLR, arXiv:2106.04732).
 
 The confident predictions on the weak view (the target batch as is) become hard pseudo-labels
-for a strong view of the same samples (:func:`tlcore.training.strong_augment`: stronger affine,
+for a strong view of the same samples (:func:`tlcore.data.augment.strong_augment`: stronger affine,
 contrast/brightness, noise, cutout; noise and feature dropout for feature vectors):
 
     p_i = softmax(logits_weak_i)                                    (no gradient)

@@ -27,6 +27,8 @@ Point = dict[str, Param]
 
 BUDGET_KEYS: dict[str, type] = {
     "epochs": int,
+    "adapt_epochs": int,
+    "warm_start": bool,
     "batch_size": int,
     "lr": float,
     "augment": bool,

@@ -1,0 +1,117 @@
+"""The worker side of the ``ray`` executor: the Ray task that runs one trial on a node and the
+actor its progress events travel through.
+
+:func:`run_trial` runs the trial through the same :func:`tlcore.runs.jobs.execute` as a local run,
+in a scratch workspace of its node (whose baseline cache its later trials reuse), and returns every
+file that left in the run's folder as bytes: no filesystem is shared between driver and nodes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.errors import TLError
+from tlcore.events import ProgressEvent
+from tlcore.runs import jobs
+from tlcore.runs.store import CONFIG_FILE, HISTORY_FILE, RunStore
+from tlcore.workspace import Workspace
+
+SEND_EVERY = 0.5  # seconds between a worker's progress batches
+KNOWN_TO_DRIVER = (CONFIG_FILE, HISTORY_FILE)  # a run's files the driver wrote itself
+UNCAPPED = 1 << 30  # a scratch store's run slots: Ray's scheduler is what caps a node's trials
+
+
+class ProgressBoard:
+    """A Ray actor (no CPU) holding the trials' progress events until the driver drains them."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def push(self, run_id: str, events: list[dict[str, Any]]) -> None:
+        self.events.append((run_id, events))
+
+    def drain(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        out, self.events = self.events, []
+        return out
+
+
+class _Sender:
+    """A worker's progress events, batched to the board every :data:`SEND_EVERY` seconds."""
+
+    def __init__(self, board: Any, run_id: str) -> None:
+        self.board, self.run_id = board, run_id
+        self.buffer: list[dict[str, Any]] = []
+        self.sent_at = time.monotonic()
+
+    def on_event(self, event: ProgressEvent) -> None:
+        self.buffer.append(event.to_dict())
+        if time.monotonic() - self.sent_at >= SEND_EVERY:
+            self.flush()
+
+    def flush(self) -> Any:
+        self.sent_at = time.monotonic()
+        if not self.buffer:
+            return None
+        batch, self.buffer = self.buffer, []
+        return self.board.push.remote(self.run_id, batch)
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    """What a Ray task needs to run one trial: the driver's run id, the config, the worker function,
+    the node's scratch workspace name and the torch threads (the task's CPUs)."""
+
+    run_id: str
+    config: dict[str, Any]
+    worker: str | None
+    scratch: str
+    threads: int
+
+
+def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
+    """The Ray task: run one trial on this node and return everything the driver needs.
+
+    Returns ``status``, ``error``, ``files`` (name → bytes: every file of the finished run's folder
+    but its config and history, which the driver already has) and where it ran.
+    """
+    import ray  # noqa: PLC0415 - on a Ray worker
+    import torch  # noqa: PLC0415
+
+    torch.set_num_threads(task.threads)
+    started = time.perf_counter()
+    store = RunStore(Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch))
+    local_id = store.create(AdaptConfig.from_dict(task.config))
+    sender = _Sender(board, task.run_id)
+    try:
+        record = jobs.execute(store, local_id, task.worker, sender.on_event, max_running=UNCAPPED)
+        last = sender.flush()
+        if last is not None:
+            ray.get(last)  # every event is on the board before the driver sees the task end
+        kept = [p for p in record.folder.iterdir() if p.is_file() and p.name not in KNOWN_TO_DRIVER]
+        files = {p.name: p.read_bytes() for p in kept}
+        context = ray.get_runtime_context()
+        return {
+            "status": record.status,
+            "error": record.error,
+            "files": files,
+            "node_id": context.get_node_id(),
+            "node_ip": ray.util.get_node_ip_address(),
+            "pid": os.getpid(),
+            "seconds": time.perf_counter() - started,
+        }
+    finally:
+        with contextlib.suppress(TLError):
+            store.delete(local_id)
+
+
+def remove_scratch(scratch: str) -> None:
+    """A cleanup task: remove this node's scratch workspace of the sweep."""
+    shutil.rmtree(Path(tempfile.gettempdir()) / scratch, ignore_errors=True)
