@@ -4,9 +4,10 @@ tlcore runs go through :func:`tlcore.adapt.run_adaptation`, the same pipeline as
 app. skada gets the very arrays that pipeline trains and scores on: the same public loading,
 harmonising and seeded splits (:func:`task_arrays`), the same network (:func:`tlcore.adapt.pipeline.network`
 of the run's config), batch size, learning rate and epochs. The method comparison runs without
-augmentation on both sides; the recipes, the target-trained oracle and fine-tuning on k labelled
-target samples per class (``Plan.few_shot``) run with the engine's defaults. Other than for those
-two, target labels only score the target test split.
+augmentation on both sides; named recipes run exactly as the app launches them (their own
+budget), composed recipes, the target-trained oracle and fine-tuning on k labelled target samples
+per class (``Plan.few_shot``) with the engine's defaults. Other than for those last two, target
+labels only score the target test split.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ TASKS_FULL = (
 )
 # Constructed pairs of the explain part: a source spec and a target spec of the same data, before shifts.
 EXPLAIN_BASES = (("mnist5k", "mnist5k:n=2000"), ("fashion:split=train,n=5000", "fashion:split=test,n=2000"))
-# Composed recipes of the engine (unsupervised) benchmarked with the engine's defaults, plus the oracle.
-RECIPES = ("deep_coral+im", "dann+im", "dan+im")
+# Unsupervised recipes beside the oracle: named ones (tlcore.adapt.recipe.RECIPES, with their own budget,
+# as the app launches them) and compositions on the engine's defaults.
+RECIPES = ("recommended", "deep_coral+im+adabn", "deep_coral+im")
 ORACLE = "target_only"
 FEW_SHOT = (1, 5, 10)  # labelled target samples per class of the fine-tuning rows beside the oracle
 SELECTION_PAIRS = (  # labelled pairs whose pools of candidate runs judge the selection rule
@@ -45,8 +46,9 @@ class Plan:
 
     ``methods`` (empty: every registered method; ``a+b`` for a composition) are compared with
     skada's counterparts under one training budget with augmentation off on both sides; ``recipes``
-    run with the engine's default settings (augmentation on) and are scored against the ``oracle``
-    and fine-tuning on ``few_shot`` labelled target samples per class, both with those settings too.
+    (a named recipe with its own budget, or a composition on the engine's default settings,
+    augmentation on) are scored against the ``oracle`` and fine-tuning on ``few_shot`` labelled
+    target samples per class, both with the engine's defaults.
     ``ceiling_*``: the throughput ceiling part (:mod:`bench.ceiling`); ``time_to_good_*``: the time
     to a good model part (:mod:`bench.time_to_good`; ``time_to_good_epochs`` replaces both budgets'
     epochs, for tiny runs); ``label_shift_*``: the label shift part (:mod:`bench.label_shift`).

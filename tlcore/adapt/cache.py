@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 CACHE_VERSION = 1
-# device: its type is in the key
+# Config fields that leave the baseline as it is (device: its type is in the key instead).
 METHOD_ONLY_FIELDS = ("methods", "params", "target_labels", "adapt_epochs", "warm_start", "device")
 
 
