@@ -257,13 +257,21 @@ def _spearman_regret(scored: dict[str, Any] | None) -> str:
     return "—" if scored is None else f"{num(scored['spearman'], 2)} / {num(100 * scored['regret'], 1)}"
 
 
+def _pool_label(row: dict[str, Any], seeds: list[int]) -> str:
+    """A pool's pair, and its seeds when the pair's seeds made separate pools."""
+    label = f"{row['source']} → {row['target']}"
+    return label + (
+        f" (seed {', '.join(map(str, row['seeds']))})" if row.get("seeds", seeds) != seeds else ""
+    )
+
+
 def selection_section(sel: dict[str, Any]) -> list[str]:
     if not sel:
         return []
     names = [name for name in VALIDATORS if any(name in r["validators"] for r in sel["rows"])]
     rows = [
         [
-            f"{r['source']} → {r['target']}",
+            _pool_label(r, sel["seeds"]),
             num(r["n_runs"]),
             pct(r["best_accuracy"]),
             pct(r["source_only_accuracy"]),
@@ -292,7 +300,8 @@ def selection_section(sel: dict[str, Any]) -> list[str]:
         "scores; the target labels only score its choice. Regret = best target accuracy in the pool minus "
         "the chosen run's (points); \"keep the source-only model\" counts as the pool's mean source-only "
         "accuracy. Alarm: precision / recall on the runs whose target accuracy is below their source-only "
-        "model's.",
+        "model's. A target with a seeded random shift draws other samples per seed, and runs are only "
+        "compared on the same samples: such a pair is one pool per seed.",
         "",
         *table(
             ["pair", "runs", "best", "source-only", "rule's choice", "regret", "below source-only", "alarm"],
@@ -300,9 +309,9 @@ def selection_section(sel: dict[str, Any]) -> list[str]:
         ),
         "",
         "Each validator alone (no guardrails), Spearman correlation with the true target accuracy / regret "
-        "of its top run (points), per pair:",
+        "of its top run (points), per pool:",
         "",
-        *table(["validator", *(f"{r['source']} → {r['target']}" for r in sel["rows"])], per_validator),
+        *table(["validator", *(_pool_label(r, sel["seeds"]) for r in sel["rows"])], per_validator),
         "",
     ]
 

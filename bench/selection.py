@@ -13,8 +13,10 @@ workspace as ordinary runs (so EnsV sees the whole pool). Then, from their store
 - the alarm's precision and recall on the runs whose target accuracy is truly below their
   source-only model's.
 
-Every run is a cell (:mod:`bench.cells`) whose value is its run id in the persistent workspace under
-the bench state, so an interrupted part resumes without retraining.
+A pair whose target spec draws other samples per seed (a seeded random shift) is judged as one
+pool per seed (:func:`pools_of`), each a row. Every run is a cell (:mod:`bench.cells`) whose value
+is its run id in the persistent workspace under the bench state, so an interrupted part resumes
+without retraining.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tlcore.runs import jobs
 from tlcore.runs.candidates import load_pool
 from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import Ranking, rank
 from tlcore.selection.scores import VALIDATORS
 from tlcore.workspace import Workspace
@@ -62,8 +65,10 @@ def train_pool(
     workspace: Workspace,
     cells: Cells,
     log: Log,
-) -> None:
-    """Every candidate of the pair as a run in ``workspace`` (cells hold the run ids)."""
+) -> dict[int, list[str]]:
+    """Every candidate of the pair as a run in ``workspace`` (cells hold the run ids); the run ids
+    per seed."""
+    ids: dict[int, list[str]] = {}
     for seed in seeds:
         for methods, params in POOL[: pool or None]:
             config = AdaptConfig(*pair, methods=methods, params=params, seed=seed, epochs=epochs)
@@ -74,7 +79,28 @@ def train_pool(
                 return {"run_id": record.id, "status": record.status, "error": record.error}
 
             key = {"kind": "selection", "workspace": str(workspace.root), "config": config_key(config)}
-            cells.get_or_run(key, run, keep=lambda row: row["status"] in ("done", "failed"))
+            row = cells.get_or_run(key, run, keep=lambda row: row["status"] in ("done", "failed"))
+            ids.setdefault(seed, []).append(row["run_id"])
+    return ids
+
+
+def pools_of(
+    store: RunStore, pair: tuple[str, str], ids: dict[int, list[str]]
+) -> list[tuple[list[int], Pool]]:
+    """The pair's pools with the seeds whose runs each holds. Runs are comparable only on the same
+    target samples (:func:`~tlcore.runs.candidates.load_pool`): a target spec with a seeded random
+    shift draws other samples per seed, so its seeds make separate pools."""
+    pools: list[tuple[list[int], Pool]] = []
+    for seed, run_ids in sorted(ids.items()):
+        done = [r for r in run_ids if store.get(r).status == "done"]
+        pool = load_pool(store, *pair, run_id=done[0]) if done else None
+        members = {c.run_id for c in pool.candidates} if pool else set()
+        same = next((p for p in pools if {c.run_id for c in p[1].candidates} == members), None)
+        if same is not None:
+            same[0].append(seed)
+        elif pool is not None:
+            pools.append(([seed], pool))
+    return pools
 
 
 def _spearman(xs: list[float], ys: list[float]) -> float | None:
@@ -136,9 +162,10 @@ def run_selection(
     rows = []
     for pair in pairs:
         workspace = Workspace.resolve(cells.folder / "selection-workspace")
-        train_pool(pair, seeds, epochs, pool=pool, workspace=workspace, cells=cells, log=log)
-        ranking = rank(load_pool(RunStore(workspace), *pair), SelectionSettings())
-        rows.append({"source": pair[0], "target": pair[1], **judge_ranking(ranking)})
+        ids = train_pool(pair, seeds, epochs, pool=pool, workspace=workspace, cells=cells, log=log)
+        for pool_seeds, candidates in pools_of(RunStore(workspace), pair, ids):
+            ranking = rank(candidates, SelectionSettings())
+            rows.append({"source": pair[0], "target": pair[1], "seeds": pool_seeds, **judge_ranking(ranking)})
     regrets = [r["regret"] for r in rows]
     return {
         "pairs": [list(p) for p in pairs],

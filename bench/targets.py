@@ -216,16 +216,16 @@ def matmul_fraction(mmd: dict[str, Any]) -> dict[str, str]:
 
 def _selection_setting(sel: dict[str, Any]) -> str:
     runs = sum(r["n_runs"] for r in sel["rows"])
-    return f"{len(sel['rows'])} pair(s), {runs} runs, {sel['epochs']} epochs"
+    return f"{len(sel['pairs'])} pair(s), {len(sel['rows'])} pool(s), {runs} runs, {sel['epochs']} epochs"
 
 
 def selection_regret(sel: dict[str, Any]) -> dict[str, str]:
     """The default rule's regret, averaged over the pairs, at most 1.5 points."""
-    title = f"selection rule: mean regret ≤ {100 * SELECTION_REGRET_MAX:g} points over the pairs"
+    title = f"selection rule: mean regret ≤ {100 * SELECTION_REGRET_MAX:g} points over the pairs' pools"
     if not sel.get("rows"):
         return _row(title, "not run", None)
     per_pair = ", ".join(f"{100 * r['regret']:.1f}" for r in sel["rows"])
-    measured = f"{100 * sel['mean_regret']:.1f} points (per pair: {per_pair})"
+    measured = f"{100 * sel['mean_regret']:.1f} points (per pool: {per_pair})"
     return _row(title, measured, sel["mean_regret"] <= SELECTION_REGRET_MAX, _selection_setting(sel))
 
 
@@ -235,7 +235,7 @@ def selection_never_below(sel: dict[str, Any]) -> dict[str, str]:
     if not sel.get("rows"):
         return _row(title, "not run", None)
     below = [f"{r['source']} → {r['target']}" for r in sel["rows"] if r["below_source_only"]]
-    measured = f"below on {len(below)} of {len(sel['rows'])} pairs"
+    measured = f"below on {len(below)} of {len(sel['rows'])} pools"
     measured += f": {', '.join(below)}" if below else ""
     return _row(title, measured, not below, _selection_setting(sel))
 
