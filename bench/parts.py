@@ -70,11 +70,10 @@ def _diagnose(ctx: Context) -> dict[str, Any]:
 
 def _adapt_run(ctx: Context) -> dict[str, Any]:
     plan = ctx.plan
-    recipe = plan.recipes[0] if plan.recipes else "deep_coral"
-    ctx.log(f"timed {plan.adapt_run_epochs}-epoch run of {recipe}")
+    ctx.log(f"timed {plan.adapt_run_epochs}-epoch run of {plan.adapt_run_method}")
     return {
         "adapt_run": speed_training.timed_run(
-            *plan.diagnose_pair, recipe, plan.adapt_run_epochs, ctx.workspace
+            *plan.diagnose_pair, plan.adapt_run_method, plan.adapt_run_epochs, ctx.workspace
         )
     }
 

@@ -69,6 +69,7 @@ class Plan:
     diagnose_pair: tuple[str, str] = DEFAULT_PAIR
     diagnose_cli: bool = True
     adapt_run_epochs: int = 5
+    adapt_run_method: str = "deep_coral+im"  # a composition: the one timed run of the adapt_run part
     app_start: bool = True
     ceiling_pair: tuple[str, str] = DEFAULT_PAIR
     ceiling_method: str = "deep_coral"  # a term: a source and a target batch per step, skada has it
@@ -142,6 +143,7 @@ PRESETS: dict[str, Plan] = {
         diagnose_pair=("mnist5k:n=400", "digits:n=300"),
         diagnose_cli=False,
         adapt_run_epochs=1,
+        adapt_run_method="deep_coral",
         app_start=False,
         ceiling_pair=("mnist5k:n=400", "digits:n=300"),
         ceiling_epochs=1,

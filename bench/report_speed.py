@@ -137,7 +137,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
     header = [
         "budget",
         "seed",
-        "budget",
+        "settings",
         "final accuracy %",
         "good at epoch",
         "time to good",
