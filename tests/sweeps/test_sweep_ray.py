@@ -195,19 +195,21 @@ def test_cancel_stops_queued_and_running_ray_trials(cluster: str, workspace: Wor
     sweep_id = sweep(workspace, cluster, "0.1,0.3,1,3,10", (0,), steps=600, max_concurrent=4)
     store = SweepStore(workspace).runs
 
+    cancelled_at: list[float] = []
+
     def cancel_when_three_run() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if sum(r.progress > 0 for r in store.of_sweep(sweep_id)) >= 3:
                 break
             time.sleep(0.1)
+        cancelled_at.append(time.monotonic())
         driver.cancel(workspace, sweep_id)
 
     threading.Thread(target=cancel_when_three_run, daemon=True).start()
-    started = time.monotonic()
     final = driver.drive(workspace, sweep_id, executor=executor_of(workspace, sweep_id, "scored"), poll=0.2)
     assert final.sweep.status == "cancelled"
     assert final.counts == {"cancelled": 4, "pending": 1}
-    assert time.monotonic() - started < 30  # the trials (30 s each) stopped early
+    assert time.monotonic() - cancelled_at[0] < 20  # running trials (30 s each) stopped, not finished
     ran = [r for r in store.of_sweep(sweep_id) if r.progress > 0]
     assert len(ran) == 3 and all(not (r.folder / "result.json").exists() for r in ran)
