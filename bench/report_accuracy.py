@@ -39,9 +39,10 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         f"input (named per task). skada: {acc['skada']}. Method rows train without "
         "augmentation on both sides, on the same arrays and network; skada's shallow CORAL and "
         "KMMReweight fit a logistic regression on 64 PCA components of the pixels, tlcore's CORAL "
-        "and KMM work on the source-only network's features. Recipes, the oracle (trained on the "
-        "labelled target train split) and fine-tuning of the source-only model on k labelled target "
-        "samples per class use the engine's defaults (source augmentation on), with the same epochs.",
+        "and KMM work on the source-only network's features. A named recipe runs with its own budget "
+        "(given in its row); composed recipes, the oracle (trained on the labelled target train split) "
+        "and fine-tuning of the source-only model on k labelled target samples per class use the "
+        "engine's defaults (source augmentation on), with the same epochs.",
         "",
     ]
     for task in acc["tasks"]:
