@@ -6,8 +6,10 @@ source and target features.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -124,6 +126,30 @@ def exact_knn(Z: torch.Tensor, k: int, block_size: int = 2048) -> tuple[np.ndarr
     return torch.cat(indices).numpy(), torch.cat(distances).numpy()
 
 
+@functools.cache
+def cache_umap_kernels() -> tuple[Any, ...]:
+    """Keep the numba kernels that :func:`umap_projection` compiles on disk, so only the first process
+    pays their just-in-time compilation (seconds on 2 cores), not every diagnosis, run and sweep
+    trial; once a process. umap-learn compiles them without numba's ``cache=True``; numba's
+    ``enable_caching`` adds it (files in umap's ``__pycache__``, else numba's user-wide cache folder).
+    Only the serial layout kernel: its parallel twin shares its Python function, hence its cache files.
+    Returns the kernels (numba dispatchers), none without a writable cache folder.
+    """
+    from umap import layouts, umap_  # noqa: PLC0415 - umap-learn takes seconds to import
+
+    kernels = (
+        umap_.smooth_knn_dist,
+        umap_.compute_membership_strengths,
+        layouts._nb_optimize_layout_euclidean_single_epoch,  # the one fit() calls with n_jobs=1
+    )
+    try:
+        for kernel in kernels:
+            kernel.enable_caching()
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return ()
+    return kernels
+
+
 def umap_projection(
     Fs: torch.Tensor | np.ndarray,
     Ft: torch.Tensor | np.ndarray,
@@ -144,6 +170,7 @@ def umap_projection(
     """
     import umap  # noqa: PLC0415 - umap-learn (numba) takes seconds to import; only needed here
 
+    cache_umap_kernels()
     rng = np.random.default_rng(seed)
     Fs_np, Ft_np = (np.asarray(f.detach().cpu() if isinstance(f, torch.Tensor) else f) for f in (Fs, Ft))
     index_source = _subsample(len(Fs_np), max_per_domain, rng)

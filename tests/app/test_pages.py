@@ -209,15 +209,21 @@ def test_the_form_starts_from_the_engine_defaults(app: OpenApp) -> None:
     assert shown["Adapt epochs (0: as Epochs)"] == (defaults["adapt_epochs"] or 0)
 
 
-def test_a_run_can_be_cancelled_from_the_page(app: OpenApp) -> None:
+def test_separate_runs_launch_one_per_method_and_cancel_from_the_page(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
-    at.multiselect[0].set_value(["source_only"])
+    at.multiselect[0].set_value(["source_only", "im"]).run()
+    combine = next(t for t in at.toggle if t.label.startswith("Combine the selected methods"))
+    assert combine.value is True  # two methods make one composed run unless the user says otherwise
+    combine.set_value(False)
     at.number_input[0].set_value(200)
     at.button[[b.label for b in at.button].index("Launch")].click().run()
-    (record,) = RunStore(Workspace.resolve()).list()
-    at.button(key=f"cancel_{record.id}").click().run()
-    assert_clean(at)
-    assert jobs.wait(Workspace.resolve(), record.id, timeout=120).status == "cancelled"
+    records = RunStore(Workspace.resolve()).list()
+    assert sorted(r.method for r in records) == ["im", "source_only"]
+    for record in records:
+        at.button(key=f"cancel_{record.id}").click().run()
+        assert_clean(at)
+    for record in records:
+        assert jobs.wait(Workspace.resolve(), record.id, timeout=120).status == "cancelled"
 
 
 def test_app_file_registers_pages_once() -> None:

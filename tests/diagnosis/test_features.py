@@ -1,5 +1,11 @@
 """Raw features, batched model features, exact kNN and the seeded UMAP projection."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +13,8 @@ from torch import nn
 
 from tlcore.errors import TLError
 from tlcore.features import exact_knn, extract_features, model_outputs, raw_features, umap_projection
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Tiny(nn.Module):
@@ -77,6 +85,35 @@ def test_umap_shapes_cap_and_determinism():
     again = umap_projection(Fs, Ft, max_per_domain=50, seed=2, n_epochs=50)
     np.testing.assert_array_equal(result.coords_source, again.coords_source)
     np.testing.assert_array_equal(result.index_source, again.index_source)
+
+
+PROJECT_AND_REPORT = """
+import json, torch
+from tlcore.features import cache_umap_kernels, umap_projection
+g = torch.Generator().manual_seed(0)
+result = umap_projection(torch.randn(40, 5, generator=g), torch.randn(40, 5, generator=g), n_epochs=20)
+stats = [k.stats for k in cache_umap_kernels()]
+print(json.dumps({
+    "hits": sum(sum(s.cache_hits.values()) for s in stats),
+    "misses": sum(sum(s.cache_misses.values()) for s in stats),
+    "kernels": len(stats),
+    "coords": result.coords_source.tolist(),
+}))
+"""
+
+
+@pytest.mark.slow  # two fresh interpreters, the first compiling umap-learn's kernels (~10 s)
+def test_umap_kernels_compile_once_and_later_processes_load_them(tmp_path: Path) -> None:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", PROJECT_AND_REPORT]
+    first, second = (
+        json.loads(subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout)
+        for _ in range(2)
+    )
+    assert first["kernels"] == second["kernels"] == 3
+    assert first["misses"] == 3 and first["hits"] == 0  # compiled, then written to the cache folder
+    assert second["misses"] == 0 and second["hits"] == 3  # loaded, nothing compiled
+    assert first["coords"] == second["coords"]  # the cached code gives the same picture
 
 
 def test_umap_keeps_torch_thread_count():
