@@ -102,16 +102,18 @@ print(json.dumps({
 """
 
 
-@pytest.mark.slow  # two fresh interpreters, the first compiling umap-learn's kernels (~10 s)
-def test_umap_kernels_compile_once_and_later_processes_load_them(tmp_path: Path) -> None:
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+@pytest.mark.slow  # two fresh interpreters
+def test_a_later_process_loads_the_umap_kernels_instead_of_compiling_them() -> None:
+    """The first process compiles the kernels unless an earlier one did (numba's default cache folder,
+    as in use); the next one must load all three from disk and draw the same picture."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", PROJECT_AND_REPORT]
     first, second = (
         json.loads(subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout)
         for _ in range(2)
     )
     assert first["kernels"] == second["kernels"] == 3
-    assert first["misses"] == 3 and first["hits"] == 0  # compiled, then written to the cache folder
+    assert first["hits"] + first["misses"] == 3  # each kernel compiled or loaded, once
     assert second["misses"] == 0 and second["hits"] == 3  # loaded, nothing compiled
     assert first["coords"] == second["coords"]  # the cached code gives the same picture
 

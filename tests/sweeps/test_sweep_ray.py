@@ -204,13 +204,15 @@ def test_cancel_stops_queued_and_running_ray_trials(cluster: str, workspace: Wor
             if sum(r.progress > 0 for r in store.of_sweep(sweep_id)) >= 3:
                 break
             time.sleep(0.1)
-        cancelled_at.append(time.monotonic())
+        cancelled_at.append(time.time())
         driver.cancel(workspace, sweep_id)
 
     threading.Thread(target=cancel_when_three_run, daemon=True).start()
     final = driver.drive(workspace, sweep_id, executor=executor_of(workspace, sweep_id, "scored"), poll=0.2)
     assert final.sweep.status == "cancelled"
     assert final.counts == {"cancelled": 4, "pending": 1}
-    assert time.monotonic() - cancelled_at[0] < 20  # running trials stopped, not finished
     ran = [r for r in store.of_sweep(sweep_id) if r.progress > 0]
     assert len(ran) == 3 and all(not (r.folder / "result.json").exists() for r in ran)
+    # stopped, not finished: each ended within 20 s of the cancel (the driver's clean-up of Ray's
+    # scratch folders and session afterwards is not the trials' time)
+    assert all(r.status == "cancelled" and r.updated - cancelled_at[0] < 20 for r in ran)
