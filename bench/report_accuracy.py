@@ -72,7 +72,7 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
             )
         extra += [
             [f"finetune k={k} (target labels)", pct(e["mean"], e["std"])]
-            for k, e in task.get("few_shot", {}).items()
+            for k, e in sorted(task.get("few_shot", {}).items(), key=lambda item: int(item[0]))
         ]
         if extra:
             out += [*table(["engine defaults", "tlcore"], extra), ""]

@@ -33,9 +33,9 @@ def merge_task(earlier: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, 
     merged = dict(new)
     kept = False
     for rows in ROWS:
-        old = {k: v for k, v in earlier.get(rows, {}).items() if k not in new.get(rows, {})}
-        merged[rows] = old | new.get(rows, {})
-        kept = kept or bool(old)
+        before, now = earlier.get(rows, {}), new.get(rows, {})
+        merged[rows] = before | now  # rows keep their places; new ones come last
+        kept = kept or bool(before.keys() - now.keys())
     if not new.get("oracle") and earlier.get("oracle"):
         merged["oracle"], kept = earlier["oracle"], True
     return merged, kept

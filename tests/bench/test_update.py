@@ -63,6 +63,12 @@ def test_an_accuracy_update_replaces_its_tasks_and_keeps_the_others(tmp_path):
     (task,) = [t for t in joined["accuracy"]["tasks"] if t["source"] == "a"]
     assert task["recipes"] == {"r": {"mean": 0.9}, "new": {"mean": 0.95}} and list(task["methods"]) == ["m"]
 
+    path.write_text(json.dumps(joined))  # a row measured again keeps its place in the task
+    rows["tasks"][0]["recipes"] = {"r": {"mean": 0.97}}
+    redone = merge_into(path, _run("bench --task a->b --recipes r", accuracy=rows), {"accuracy"})
+    (task,) = [t for t in redone["accuracy"]["tasks"] if t["source"] == "a"]
+    assert list(task["recipes"].items()) == [("r", {"mean": 0.97}), ("new", {"mean": 0.95})]
+
     # other seeds: nothing of the earlier accuracy is kept
     third = _run("bench --task a->b --seeds 1", accuracy=_accuracy([0], ("a", "b", 0.8)))
     again = merge_into(path, third, {"accuracy"})

@@ -19,6 +19,7 @@ from tlcore.models import Classifier, build_model, list_models
 CASES: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
     "cnn": ((3, 16, 16), {}),
     "lenet": ((1, 28, 28), {}),
+    "lenet_bn": ((3, 28, 28), {}),
     "mlp": ((12,), {}),
     "efficientnet_lite0": ((1, 24, 24), {"image_size": 32}),  # resized and repeated to RGB inside
 }
@@ -57,6 +58,7 @@ def run_exported(folder: Path, fmt: str, x: np.ndarray) -> np.ndarray:
     [
         "cnn",
         "lenet",
+        "lenet_bn",
         "mlp",
         pytest.param("efficientnet_lite0", marks=pytest.mark.slow),
     ],

@@ -22,6 +22,7 @@ from tlcore.models import (
         ("cnn", (1, 28, 28), 128),
         ("lenet", (1, 28, 28), 500),
         ("lenet", (3, 32, 32), 500),
+        ("lenet_bn", (3, 28, 28), 500),
         ("mlp", (20,), 128),
     ],
 )
@@ -35,6 +36,18 @@ def test_forward_returns_logits_and_features_in_both_modes(name, shape, dim):
         assert features.shape == (5, dim) == (5, model.feature_dim)
 
 
+def test_lenet_bn_is_lenet_with_batch_norm_after_each_convolution():
+    plain, normed = (build_model(name, (3, 28, 28), 10) for name in ("lenet", "lenet_bn"))
+    layers = list(normed.backbone)
+    convs = [i for i, layer in enumerate(layers) if isinstance(layer, torch.nn.Conv2d)]
+    assert [type(layers[i + 1]) for i in convs] == [torch.nn.BatchNorm2d] * 2
+    assert [layers[i + 1].num_features for i in convs] == [20, 50]
+    without = [layer for layer in layers if not isinstance(layer, torch.nn.BatchNorm2d)]
+    assert [type(layer) for layer in without] == [type(layer) for layer in plain.backbone]
+    normed.train()(torch.rand(8, 3, 28, 28) * 5 + 3)  # training mode: the statistics follow the input
+    assert layers[convs[0] + 1].running_mean.abs().sum() > 0
+
+
 def test_bottleneck_sets_the_feature_width():
     model = build_model("lenet", (1, 28, 28), 10, bottleneck_dim=64)
     _, features = model(torch.rand(4, 1, 28, 28))
@@ -45,7 +58,7 @@ def test_auto_picks_lenet_for_images_and_mlp_for_vectors():
     assert resolve_model_name("auto", (1, 28, 28)) == "lenet"
     assert resolve_model_name("auto", (12,)) == "mlp"
     assert build_model("auto", (12,), 3).spec["name"] == "mlp"
-    assert {"cnn", "lenet", "mlp", "efficientnet_lite0"} <= set(list_models())
+    assert {"cnn", "lenet", "lenet_bn", "mlp", "efficientnet_lite0"} <= set(list_models())
 
 
 def test_registry_refuses_duplicates_and_unknown_names():
