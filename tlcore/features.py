@@ -128,9 +128,9 @@ def exact_knn(Z: torch.Tensor, k: int, block_size: int = 2048) -> tuple[np.ndarr
 
 @functools.cache
 def cache_umap_kernels() -> tuple[Any, ...]:
-    """Keep the numba kernels that :func:`umap_projection` compiles on disk, so only the first process
-    pays their just-in-time compilation (seconds on 2 cores), not every diagnosis, run and sweep
-    trial; once a process. umap-learn compiles them without numba's ``cache=True``; numba's
+    """Keep the numba kernels that :func:`umap_projection` compiles on disk (once per process), so only
+    the first process pays their just-in-time compilation (seconds on 2 cores), not every diagnosis,
+    run and sweep trial. umap-learn compiles them without numba's ``cache=True``; numba's
     ``enable_caching`` adds it (files in umap's ``__pycache__``, else numba's user-wide cache folder).
     Only the serial layout kernel: its parallel twin shares its Python function, hence its cache files.
     Returns the kernels (numba dispatchers), none without a writable cache folder.

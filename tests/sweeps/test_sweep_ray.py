@@ -27,7 +27,7 @@ from sweep_workers import numbers, pid_file
 from tlcore.cli import main
 from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.executors.ray import SCRATCH_PREFIX, RayExecutor
+from tlcore.runs.executors.ray import CANCEL_GRACE, SCRATCH_PREFIX, RayExecutor
 from tlcore.runs.executors.ray_session import SESSION_PREFIX, import_ray
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.sweep import SweepSpec
@@ -213,6 +213,8 @@ def test_cancel_stops_queued_and_running_ray_trials(cluster: str, workspace: Wor
     assert final.counts == {"cancelled": 4, "pending": 1}
     ran = [r for r in store.of_sweep(sweep_id) if r.progress > 0]
     assert len(ran) == 3 and all(not (r.folder / "result.json").exists() for r in ran)
-    # stopped, not finished: each ended within 20 s of the cancel (the driver's clean-up of Ray's
-    # scratch folders and session afterwards is not the trials' time)
-    assert all(r.status == "cancelled" and r.updated - cancelled_at[0] < 20 for r in ran)
+    # stopped, not finished (each would take 5 min): ended, cancelled, within the grace a worker has
+    # to honour a cancel before Ray kills it, plus slack for a loaded machine (the driver's clean-up
+    # of Ray's scratch folders and session afterwards is not the trials' time)
+    lags = [(r.status, round(r.updated - cancelled_at[0], 1)) for r in ran]
+    assert all(status == "cancelled" and lag < CANCEL_GRACE + 20 for status, lag in lags), lags
