@@ -93,12 +93,6 @@ def _percent(share: float | None) -> float | None:
     return None if share is None else 100 * share
 
 
-def _budget(run: dict[str, Any]) -> str:
-    """A time-to-good run's budget in words (runs measured before the budget text: from its fields)."""
-    fields = f"{run.get('epochs')} epochs, batch {run.get('batch_size')}, learning rate {run.get('lr')}"
-    return run.get("budget") or fields
-
-
 def time_to_good_section(tg: dict[str, Any]) -> list[str]:
     """Per budget and seed: final accuracy, when it was reached, the whole run; the ratio."""
     if not tg:
@@ -111,7 +105,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
                 [
                     labels.get(name, name),
                     str(r["seed"]),
-                    _budget(r),
+                    r["budget"],
                     pct(r["final"]),
                     num(r["epoch_to_good"]),
                     secs(r["seconds_to_good"]),
