@@ -75,6 +75,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--mmd-sizes", metavar="N,N", help="samples per side for the MMD speed table")
     parser.add_argument("--mmd-dims", metavar="D,D", help="sample widths for the MMD speed table")
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help="the accuracy part's network on both sides (default: the engine's, auto); its rows sit "
+        "beside other networks' in the report",
+    )
     parser.add_argument("--no-app", action="store_true", help="skip the app's cold start")
     parser.add_argument("--threads", type=int, metavar="N", help="torch threads (default: torch's choice)")
     parser.add_argument(
@@ -119,6 +125,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         mmd_sizes=[int(s) for s in sizes] if sizes else None,
         mmd_dims=[int(d) for d in dims] if dims else None,
         no_app=args.no_app,
+        model=args.model,
         jobs=args.jobs,
         sweep_trials=args.sweep_trials,
         sweep_epochs=args.sweep_epochs,

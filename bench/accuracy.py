@@ -248,7 +248,7 @@ def run_seed(
         run = partial(_guarded, label, partial(run_tlcore, cfg, ws, cache), cfg.seed, log)
         return cells.get_or_run({"kind": "tlcore", "config": config_key(cfg)}, run, keep=_finished)
 
-    defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed)
+    defaults = AdaptConfig(source=source, target=target, epochs=plan.epochs, seed=seed, model=plan.model)
     plain = replace(defaults, augment=False)
     ours = {
         name: ours_run(
@@ -280,9 +280,12 @@ def run_seed(
 
 def recipe_config(recipe: str, defaults: AdaptConfig) -> AdaptConfig:
     """A named recipe (:data:`tlcore.adapt.recipe.RECIPES`: its methods, parameters and budget, exactly
-    as the app's button and ``adapt --recipe`` launch it) or a composition ``a+b`` on ``defaults``."""
+    as the app's button and ``adapt --recipe`` launch it, on ``defaults``' network) or a composition
+    ``a+b`` on ``defaults``."""
     if recipe in RECIPES:
-        return RECIPES[recipe].config(defaults.source, defaults.target, seed=defaults.seed)
+        return RECIPES[recipe].config(
+            defaults.source, defaults.target, seed=defaults.seed, model=defaults.model
+        )
     return replace(defaults, methods=tuple(recipe.split("+")))
 
 

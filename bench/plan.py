@@ -78,6 +78,7 @@ class Plan:
     time_to_good_pair: tuple[str, str] = DEFAULT_PAIR
     time_to_good_seeds: tuple[int, ...] = (0, 1, 2)
     time_to_good_epochs: int | None = None
+    model: str = "auto"  # the accuracy part's network (tlcore.models; auto: the engine's default)
     jobs: int = 1  # worker processes for the accuracy runs
     threads_per_job: int = 1  # torch threads of each worker when jobs > 1
     sweep_trials: int = 24  # the sweep part: 2 compositions x 4 weights x 3 seeds at full size
@@ -182,6 +183,7 @@ def build_plan(
     mmd_sizes: list[int] | None = None,
     mmd_dims: list[int] | None = None,
     no_app: bool = False,
+    model: str | None = None,
     jobs: int | None = None,
     sweep_trials: int | None = None,
     sweep_epochs: int | None = None,
@@ -198,6 +200,7 @@ def build_plan(
         "mmd_sizes": tuple(mmd_sizes) if mmd_sizes else None,
         "mmd_dims": tuple(mmd_dims) if mmd_dims else None,
         "app_start": False if no_app else None,
+        "model": model,
         "jobs": jobs if jobs is not None and jobs > 1 else None,
         "sweep_trials": sweep_trials,
         "sweep_epochs": sweep_epochs,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.networks import is_engine_default
 from bench.report_format import pct, table
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES
@@ -36,7 +37,8 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         "",
         f"Target test accuracy in %, mean ± std over seeds {acc['seeds']}; {acc['epochs']} epochs, batch "
         f"{acc['batch_size']} per domain, Adam lr {acc['lr']}, the engine's default network for the "
-        f"input (named per task). skada: {acc['skada']}. Method rows train without "
+        "input unless a task names another (the targets judge the default network's rows). "
+        f"skada: {acc['skada']}. Method rows train without "
         "augmentation on both sides, on the same arrays and network; skada's shallow CORAL and "
         "KMMReweight fit a logistic regression on 64 PCA components of the pixels, tlcore's CORAL "
         "and KMM work on the source-only network's features. A named recipe runs with its own budget "
@@ -46,7 +48,15 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         "",
     ]
     for task in acc["tasks"]:
-        out += [f"### {task['source']} → {task['target']}", "", f"Network: {task.get('model') or '—'}.", ""]
+        which = (
+            "the engine's default for this input" if is_engine_default(task) else "not the engine's default"
+        )
+        out += [
+            f"### {task['source']} → {task['target']}",
+            "",
+            f"Network: {task.get('model') or '—'} ({which}).",
+            "",
+        ]
         rows = []
         for name, entry in task["methods"].items():
             label = name + (" (uses target labels)" if entry.get("needs_target_labels") else "")

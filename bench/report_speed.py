@@ -11,6 +11,7 @@ def training_section(res: dict[str, Any]) -> list[str]:
     rows = [
         [
             r["task"],
+            r.get("network") or "—",
             r["method"],
             num(r["tlcore"]),
             r["skada_name"] or "—",
@@ -34,7 +35,18 @@ def training_section(res: dict[str, Any]) -> list[str]:
             "",
         ]
         out += [
-            *table(["task", "method", "tlcore samples/s", "skada", "skada samples/s", "tlcore / skada"], rows)
+            *table(
+                [
+                    "task",
+                    "network",
+                    "method",
+                    "tlcore samples/s",
+                    "skada",
+                    "skada samples/s",
+                    "tlcore / skada",
+                ],
+                rows,
+            )
         ]
         out += [""]
     out += ceiling_section(res.get("ceiling", {}))

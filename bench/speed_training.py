@@ -35,6 +35,7 @@ def throughput(accuracy: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "task": f"{task['source']} → {task['target']}",
+                    "network": task.get("model"),
                     "method": name,
                     "tlcore": ours,
                     "skada_name": skada.get("name"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.networks import default_tasks
 from bench.plan import BASELINE_BUDGET, DEFAULT_PAIR, TASKS_FULL
 
 BEST_RECIPE_MIN = 0.985
@@ -34,7 +35,7 @@ def vs_skada(accuracy: dict[str, Any]) -> dict[str, str]:
     title = "every method ≥ its skada counterpart on every task"
     pairs = [
         (task["source"], task["target"], name, entry["diff"])
-        for task in accuracy.get("tasks", [])
+        for task in default_tasks(accuracy)
         for name, entry in task["methods"].items()
         if entry.get("diff") is not None
     ]
@@ -68,7 +69,7 @@ def best_unsupervised(task: dict[str, Any]) -> tuple[str, float] | None:
 def best_recipe(accuracy: dict[str, Any]) -> dict[str, str]:
     """The best unsupervised recipe ≥ 98.5% on mnist5k → digits, mean over at least 3 seeds."""
     title = f"best unsupervised recipe ≥ {100 * BEST_RECIPE_MIN:g}% mean over 3 seeds on mnist5k → digits"
-    task = next((t for t in accuracy.get("tasks", []) if (t["source"], t["target"]) == DEFAULT_PAIR), None)
+    task = next((t for t in default_tasks(accuracy) if (t["source"], t["target"]) == DEFAULT_PAIR), None)
     if task is None:
         return _row(title, "task not run at full size", None, _setting(accuracy))
     best = best_unsupervised(task)
@@ -85,7 +86,7 @@ def bare_methods_help(accuracy: dict[str, Any]) -> dict[str, str]:
     """On mnist5k → digits each bare alignment method ≥ 5 points above source-only (3-seed means)."""
     pair = " → ".join(DEFAULT_PAIR)
     title = f"each bare alignment method ≥ {100 * BARE_GAIN_MIN:g} points over source-only on {pair}"
-    task = next((t for t in accuracy.get("tasks", []) if (t["source"], t["target"]) == DEFAULT_PAIR), None)
+    task = next((t for t in default_tasks(accuracy) if (t["source"], t["target"]) == DEFAULT_PAIR), None)
     means = {name: e["tlcore"].get("mean") for name, e in (task or {}).get("methods", {}).items()}
     base = means.get("source_only")
     gains = {m: means[m] - base for m in BARE_METHODS if base is not None and means.get(m) is not None}
@@ -104,7 +105,7 @@ def near_oracle(accuracy: dict[str, Any]) -> dict[str, str]:
         f"best unsupervised recipe within {100 * ORACLE_MARGIN:g} points of the strong oracle on every task"
     )
     gaps = []
-    for task in accuracy.get("tasks", []):
+    for task in default_tasks(accuracy):
         best, oracle = best_unsupervised(task), (task.get("oracle") or {}).get("mean")
         if best is not None and oracle is not None:
             gaps.append((f"{task['source']} → {task['target']}", best[0], oracle - best[1]))

@@ -20,8 +20,9 @@ from bench.parts import PART_KEYS
 SHARED_SETTINGS = ("seeds", "epochs", "batch_size", "lr")  # must agree for accuracy tasks to merge
 
 
-def task_key(task: dict[str, Any]) -> tuple[str, str]:
-    return task["source"], task["target"]
+def task_key(task: dict[str, Any]) -> tuple[str, str, str | None]:
+    """A task is its pair and the network its rows ran on (``bench --model``: beside the default's)."""
+    return task["source"], task["target"], task.get("model")
 
 
 ROWS = ("methods", "recipes", "few_shot")  # a task's rows, merged by name
