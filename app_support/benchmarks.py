@@ -1,8 +1,9 @@
 """What the committed benchmark measured for a recipe, for the app to quote (docs/benchmarks.json).
 
 A quote is given only for a task where the benchmark ran the recipe by its name with the very config
-the app launches (every field but the seed), so the number next to a button is the number that
-button's settings reached.
+the app launches (every field but the seed) on the network that config builds today (``auto`` is
+resolved, so rows measured before the engine's default network changed are not quoted), so the
+number next to a button is the number that button's settings reached.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tlcore.adapt.recipe import Recipe
+from tlcore.models import resolve_model_name
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.json"
 
@@ -26,12 +28,24 @@ def recipe_quote(recipe: Recipe, path: Path = BENCHMARKS) -> list[str]:
     lines = []
     for task in accuracy.get("tasks", []):
         row = task.get("recipes", {}).get(recipe.name)
-        launched = recipe.config(task["source"], task["target"]).to_dict()
-        launched.pop("seed")
-        if row and row.get("mean") is not None and row.get("config") == launched:
+        if row and row.get("mean") is not None and _launched_as(recipe, task, row):
             seeds = len(row.get("runs", []))
             lines.append(
                 f"{100 * row['mean']:.1f} ± {100 * (row.get('std') or 0):.1f}% on "
                 f"{task['source']} → {task['target']} ({seeds} seeds)"
             )
     return lines
+
+
+def _launched_as(recipe: Recipe, task: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether ``row``'s runs had the config the app launches on ``task``'s pair, on its network."""
+    launched = recipe.config(task["source"], task["target"]).to_dict()
+    launched.pop("seed")
+    networks = [run.get("network") or {} for run in row.get("runs", [])]
+    names = {network.get("name") for network in networks}
+    if not networks or len(names) != 1 or not networks[0].get("input_shape"):
+        return False
+    builds = resolve_model_name(launched.pop("model"), tuple(networks[0]["input_shape"]))
+    measured = dict(row.get("config") or {})
+    measured.pop("model", None)
+    return measured == launched and names == {builds}

@@ -5,11 +5,16 @@ from dataclasses import replace
 
 from app_support.benchmarks import recipe_quote
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.models import resolve_model_name
+
+IMAGE = [1, 28, 28]
 
 
-def _row(config: dict, mean: float) -> dict:
+def _row(config: dict, mean: float, network: str | None = None) -> dict:
     config = {k: v for k, v in config.items() if k != "seed"}
-    return {"mean": mean, "std": 0.01, "runs": [{}, {}, {}], "config": config}
+    name = network or resolve_model_name(config["model"], tuple(IMAGE))
+    runs = [{"network": {"name": name, "input_shape": IMAGE}} for _ in range(3)]
+    return {"mean": mean, "std": 0.01, "runs": runs, "config": config}
 
 
 def test_quotes_only_rows_measured_with_the_launched_config(tmp_path):
@@ -24,3 +29,23 @@ def test_quotes_only_rows_measured_with_the_launched_config(tmp_path):
     path.write_text(json.dumps({"accuracy": {"tasks": tasks}}))
     assert recipe_quote(RECOMMENDED, path) == ["98.1 ± 1.0% on mnist5k → digits (3 seeds)"]
     assert recipe_quote(RECOMMENDED, tmp_path / "missing.json") == []
+
+
+def test_quotes_only_rows_of_the_network_the_launched_config_builds(tmp_path):
+    """``auto`` is compared as the network it builds: a row measured on another network (an older
+    default, or ``bench --model``) is not quoted; a row that named today's default network is."""
+    launched = RECOMMENDED.config("mnist5k", "digits").to_dict()
+    default = resolve_model_name("auto", tuple(IMAGE))
+    other = next(name for name in ("lenet", "lenet_bn") if name != default)
+    tasks = [
+        {"source": "mnist5k", "target": "digits", "recipes": {RECOMMENDED.name: _row(launched, 0.97, other)}},
+        {
+            "source": "mnist5k",
+            "target": "digits",
+            "recipes": {RECOMMENDED.name: _row(launched | {"model": default}, 0.98)},
+        },
+        {"source": "a", "target": "b", "recipes": {RECOMMENDED.name: _row(launched | {"model": other}, 0.5)}},
+    ]
+    path = tmp_path / "benchmarks.json"
+    path.write_text(json.dumps({"accuracy": {"tasks": tasks}}))
+    assert recipe_quote(RECOMMENDED, path) == ["98.0 ± 1.0% on mnist5k → digits (3 seeds)"]

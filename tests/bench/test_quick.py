@@ -140,3 +140,33 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
         assert finite(row["seconds"]) and (
             row.get("accuracy_after") is None or 0 <= row["accuracy_after"] <= 1
         )
+
+
+def test_model_runs_the_accuracy_rows_on_another_network(
+    outputs: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``--model``: every row on that network, not the cells of the default one, and so labelled."""
+    _, first = outputs
+    (default,) = {task["model"] for task in first["accuracy"]["tasks"]}
+    other = next(name for name in ("lenet", "lenet_bn") if name != default)
+    state = Path(first["command"].split("--state ")[1].split()[0])
+    out = tmp_path_factory.mktemp("other-network")
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench", "--smoke", "--only", "accuracy", "--resume", "--model", other),
+            *("--out", str(out), "--state", str(state)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "tlcore source_only seed 0" in done.stderr  # trained again: another network's cells
+    (task,) = json.loads((out / "benchmarks.json").read_text())["accuracy"]["tasks"]
+    networks = {
+        run["network"]["name"] for entry in task["methods"].values() for run in entry["tlcore"]["runs"]
+    }
+    assert task["model"] == other and networks == {other}
+    assert f"Network: {other} (not the engine's default)." in (out / "benchmarks.md").read_text()

@@ -37,9 +37,12 @@ def test_update_keeps_the_other_parts_and_lists_itself(tmp_path):
     assert len(merge_into(path, new, {"label_shift"})["updates"]) == 1
 
 
-def _accuracy(seeds: list[int], *tasks: tuple[str, str, float]) -> dict:
+def _accuracy(seeds: list[int], *tasks: tuple[str, str, float], model: str = "lenet") -> dict:
     settings = {"seeds": seeds, "epochs": 10, "batch_size": 32, "lr": 1e-3, "skada": "not installed"}
-    rows = [{"source": s, "target": t, "methods": {}, "recipes": {"r": {"mean": m}}} for s, t, m in tasks]
+    rows = [
+        {"source": s, "target": t, "model": model, "methods": {}, "recipes": {"r": {"mean": m}}}
+        for s, t, m in tasks
+    ]
     return settings | {"tasks": rows}
 
 
@@ -74,3 +77,20 @@ def test_an_accuracy_update_replaces_its_tasks_and_keeps_the_others(tmp_path):
     again = merge_into(path, third, {"accuracy"})
     assert [t["source"] for t in again["accuracy"]["tasks"]] == ["a"]
     assert [u["command"] for u in again["updates"]] == [third["command"]]
+
+
+def test_rows_on_another_network_sit_beside_the_default_networks(tmp_path):
+    """``bench --model``: the same pair on another network is another task, merged by its own rows."""
+    path = tmp_path / "benchmarks.json"
+    path.write_text(json.dumps(_run("bench", accuracy=_accuracy([0], ("a", "b", 0.9)))))
+    other = _run("bench --model lenet_bn", accuracy=_accuracy([0], ("a", "b", 0.95), model="lenet_bn"))
+    merged = merge_into(path, other, {"accuracy"})
+    tasks = [(t["model"], t["recipes"]["r"]["mean"]) for t in merged["accuracy"]["tasks"]]
+    assert tasks == [("lenet", 0.9), ("lenet_bn", 0.95)]
+    path.write_text(json.dumps(merged))
+    again = _run("bench --model lenet_bn", accuracy=_accuracy([0], ("a", "b", 0.96), model="lenet_bn"))
+    tasks = [
+        (t["model"], t["recipes"]["r"]["mean"])
+        for t in merge_into(path, again, {"accuracy"})["accuracy"]["tasks"]
+    ]
+    assert tasks == [("lenet", 0.9), ("lenet_bn", 0.96)]
