@@ -47,7 +47,7 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         "engine's defaults (source augmentation on), with the same epochs.",
         "",
     ]
-    for task in acc["tasks"]:
+    for task in sorted(acc["tasks"], key=lambda task: not is_engine_default(task)):  # the default's first
         which = (
             "the engine's default for this input" if is_engine_default(task) else "not the engine's default"
         )

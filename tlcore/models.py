@@ -111,10 +111,10 @@ class Classifier(nn.Module):
 
 
 def resolve_model_name(name: str, input_shape: tuple[int, ...]) -> str:
-    """``auto`` -> ``mlp`` for ``(D,)`` vectors, ``lenet`` for images; other names pass through."""
+    """``auto`` -> ``mlp`` for ``(D,)`` vectors, ``lenet_bn`` for images; other names pass through."""
     if name != "auto":
         return name
-    return "mlp" if len(input_shape) == 1 else "lenet"
+    return "mlp" if len(input_shape) == 1 else "lenet_bn"
 
 
 def build_model(

@@ -77,7 +77,7 @@ def dataset_options(page: Any) -> list[str]:
 
 
 def prepare_runs(pages: list[Any]) -> None:
-    """Adapt page: one source-only run of one epoch (model auto: LeNet)."""
+    """Adapt page: one source-only run of one epoch (model auto: LeNet with BatchNorm)."""
     on_each(pages, lambda page: go_to(page, "Adapt"))
     for method in RECOMMENDED.methods:  # the picker starts at the recommended recipe's methods
         name = f"{method} · {get_method(method).family}"

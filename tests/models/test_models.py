@@ -54,8 +54,8 @@ def test_bottleneck_sets_the_feature_width():
     assert features.shape == (4, 64)
 
 
-def test_auto_picks_lenet_for_images_and_mlp_for_vectors():
-    assert resolve_model_name("auto", (1, 28, 28)) == "lenet"
+def test_auto_picks_lenet_bn_for_images_and_mlp_for_vectors():
+    assert resolve_model_name("auto", (1, 28, 28)) == "lenet_bn"
     assert resolve_model_name("auto", (12,)) == "mlp"
     assert build_model("auto", (12,), 3).spec["name"] == "mlp"
     assert {"cnn", "lenet", "lenet_bn", "mlp", "efficientnet_lite0"} <= set(list_models())

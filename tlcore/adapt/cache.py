@@ -32,7 +32,7 @@ from tlcore.workspace import atomic_write
 if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: auto builds lenet_bn for images (was lenet)
 # Config fields that leave the baseline as it is (device: its type is in the key instead).
 METHOD_ONLY_FIELDS = ("methods", "params", "target_labels", "adapt_epochs", "warm_start", "device")
 

@@ -43,8 +43,8 @@ RECOMMENDED = Recipe(
     budget={"warm_start": True, "epochs": 4, "adapt_epochs": 6},
     summary="A short source-only pre-training (4 epochs), then adapting that model (6 epochs): Deep "
     "CORAL aligns the feature covariances, information maximisation makes the target predictions "
-    "confident yet diverse; AdaBN then gives the bottleneck the target's statistics. Measured in "
-    "docs/benchmarks.md.",
+    "confident yet diverse; AdaBN then gives every BatchNorm layer (the image network's "
+    "convolutions, the bottleneck) the target's statistics. Measured in docs/benchmarks.md.",
 )
 RECIPES: dict[str, Recipe] = {RECOMMENDED.name: RECOMMENDED}
 
