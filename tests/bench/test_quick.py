@@ -41,14 +41,10 @@ def finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
 
 
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("bench")
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bench --smoke ARGS`` from the repository root; it must exit 0."""
     done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench", "--smoke", "--seeds", "2", "--jobs", "2"),
-            *("--out", str(out), "--workspace", str(out / "ws"), "--state", str(out / "state")),
-        ],
+        [sys.executable, "-m", "bench", "--smoke", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -56,6 +52,24 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, An
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("bench")
+    bench(
+        "--seeds",
+        "2",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+        "--workspace",
+        str(out / "ws"),
+        "--state",
+        str(out / "state"),
+    )
     return (out / "benchmarks.md").read_text(), json.loads((out / "benchmarks.json").read_text())
 
 
@@ -65,18 +79,7 @@ def test_a_resumed_run_reuses_every_finished_cell(
     _, first = outputs
     state = Path(first["command"].split("--state ")[1].split()[0])
     out = tmp_path_factory.mktemp("resumed")
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench", "--smoke", "--seeds", "2", "--only", "accuracy", "--resume"),
-            *("--out", str(out), "--state", str(state)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = bench("--seeds", "2", "--only", "accuracy", "--resume", "--out", str(out), "--state", str(state))
     assert "tlcore source_only seed" not in done.stderr  # nothing trained again
     again = json.loads((out / "benchmarks.json").read_text())
     assert again["accuracy"]["tasks"] == first["accuracy"]["tasks"]
@@ -151,18 +154,7 @@ def test_model_runs_the_accuracy_rows_on_another_network(
     other = next(name for name in ("lenet", "lenet_bn") if name != default)
     state = Path(first["command"].split("--state ")[1].split()[0])
     out = tmp_path_factory.mktemp("other-network")
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench", "--smoke", "--only", "accuracy", "--resume", "--model", other),
-            *("--out", str(out), "--state", str(state)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = bench("--only", "accuracy", "--resume", "--model", other, "--out", str(out), "--state", str(state))
     assert "tlcore source_only seed 0" in done.stderr  # trained again: another network's cells
     (task,) = json.loads((out / "benchmarks.json").read_text())["accuracy"]["tasks"]
     networks = {
