@@ -83,7 +83,9 @@ def prepare_runs(pages: list[Any]) -> None:
         name = f"{method} · {get_method(method).family}"
         on_each(pages, lambda page, name=name: page.get_by_role("button", name=f"Remove {name}").click())
     for page in pages:
-        page.locator('input[aria-label="Methods"]').fill("source_only")
+        picker = page.locator('input[aria-label="Methods"]')
+        picker.click()  # scrolls it into view and opens its menu (filling alone may not, at the fold)
+        picker.fill("source_only")
         page.get_by_role("option", name="source_only · baseline").click()
         page.keyboard.press("Escape")
     on_each(pages, lambda page: type_into(page, "Epochs", "1"))

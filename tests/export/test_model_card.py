@@ -31,7 +31,7 @@ def test_grayscale_image_model_card():
     assert card["tlstudio_version"] == tlcore.__version__
     assert card["run_id"] == "20260101-000000-abcdef"
     assert card["classes"] == list(CLASSES)
-    assert card["model"]["name"] == "lenet"
+    assert card["model"]["name"] == "lenet_bn"  # auto, for images
     assert card["input"] == {
         "name": "input",
         "shape": ["batch", 1, 28, 32],
