@@ -117,7 +117,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
                 [
                     labels.get(name, name),
                     str(r["seed"]),
-                    r["budget"],
+                    r["budget"] + (f", network {r['network']}" if r.get("network") else ""),
                     pct(r["final"]),
                     num(r["epoch_to_good"]),
                     secs(r["seconds_to_good"]),

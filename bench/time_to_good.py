@@ -93,6 +93,7 @@ def timed_run(cfg: AdaptConfig, workspace: Workspace, log: Log) -> dict[str, Any
         "status": result.status,
         "epochs": cfg.epochs,
         "budget": cfg.budget_text,
+        "network": result.info.get("model", {}).get("name"),
         "curve": [list(point) for point in curve],
         "final": curve[-1][1] if curve else None,
         "accuracy": result.target_accuracy,
