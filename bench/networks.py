@@ -29,7 +29,8 @@ def input_shape(task: dict[str, Any]) -> tuple[int, ...] | None:
 
 
 def is_engine_default(task: dict[str, Any]) -> bool:
-    """Whether every row of ``task`` ran on the network ``auto`` resolves to for its input today."""
+    """Whether the network ``task`` was measured on (its ``model``: the method rows' networks, joined
+    when they differ) is the one ``auto`` resolves to for its input today."""
     shape = input_shape(task)
     return shape is not None and task.get("model") == resolve_model_name("auto", shape)
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bench import targets
+from tlcore.models import resolve_model_name
 
 pytestmark = pytest.mark.slow  # about a minute on 2 cores
 
@@ -125,6 +126,10 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     assert finite(row["matmul_fraction"])
     assert finite(results["diagnose"]["first"]["seconds"]) and 0 <= results["diagnose"]["p_value"] <= 1
     assert finite(results["adapt_run"]["seconds"])
+    timed = [run for budget in results["time_to_good"]["budgets"].values() for run in budget["runs"]]
+    default = resolve_model_name("auto", (1, 28, 28))
+    assert timed and {run["network"] for run in timed} == {default}  # each timed run names its network
+    assert f"network {default} |" in markdown
     assert {t["status"] for t in results["targets"]} <= {"met", "missed", "not measured"}
     assert len(results["targets"]) == len(targets.judge({}))  # every target judged, even unmeasured
     (chosen,) = results["selection"]["rows"]  # smoke: one pair, the first 4 candidates, one seed
