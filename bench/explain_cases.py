@@ -4,10 +4,10 @@ For each base pair (a source spec and a target spec of the same data) and each r
 its benchmark severities (:data:`SEVERITIES`), the target is the base target with that one shift.
 :func:`tlcore.explain.explanation.explain` runs with its default settings on the harmonised pair;
 recorded per case: the verdict's first cause, whether it names the true shift, the first cause's fix
-spec and its checked MMD² before / after. With ``epochs > 0`` a source-only LeNet (the engine's
-training loop, no augmentation, seed 0) is trained once per source spec and scored on the target
-before and after the fix: a target-side fix changes the target, a source-side fix the source (so
-the model is trained on the fixed source).
+spec and its checked MMD² before / after. With ``epochs > 0`` a source-only model on the engine's
+default network (``auto``; the engine's training loop, no augmentation, seed 0) is trained once per
+source spec and scored on the target before and after the fix: a target-side fix changes the
+target, a source-side fix the source (so the model is trained on the fixed source).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tlcore.data import harmonise, load_domain
 from tlcore.data.domain import Domain
 from tlcore.data.shifts import shift_names
 from tlcore.explain.explanation import explain
-from tlcore.models import Classifier, build_model
+from tlcore.models import Classifier, build_model, resolve_model_name
 from tlcore.training import TrainSettings, evaluate, train
 from tlcore.workspace import Workspace
 
@@ -47,18 +47,21 @@ def with_shift(spec: str, shift: str, value: float) -> str:
 
 
 class SourceOnly:
-    """Source-only LeNets, trained once per source spec and seed, scoring targets."""
+    """Source-only models on the engine's default network, trained once per source spec, scoring targets."""
 
     def __init__(self, workspace: Workspace, epochs: int) -> None:
         self.workspace, self.epochs = workspace, epochs
         self.models: dict[tuple[str, int], Classifier] = {}
+        self.networks: set[str] = set()  # the registered names ``auto`` built
 
     def accuracy(self, source: Domain, target: Domain) -> float:
         """Target accuracy of the model of ``source`` (trained on first use) on harmonised ``target``."""
         key = (source.name, source.X.shape[1])
         if key not in self.models:
             torch.manual_seed(0)
-            model = build_model("lenet", tuple(source.X.shape[1:]), source.n_classes)
+            shape = tuple(source.X.shape[1:])
+            model = build_model("auto", shape, source.n_classes)
+            self.networks.add(resolve_model_name("auto", shape))
             train(
                 model,
                 source,
@@ -137,6 +140,7 @@ def run_explain_cases(plan: Plan, workspace_dir: Path, log: Log) -> dict[str, An
     return {
         "bases": [list(b) for b in plan.explain_bases],
         "epochs": plan.explain_epochs,
+        "network": ", ".join(sorted(models.networks)) if models is not None else None,
         "rows": rows,
         "n": len(rows),
         "hits": sum(r["hit"] for r in rows),

@@ -120,6 +120,7 @@ def one_target(found: SourceOnlyModel, pair: RunPair, target: Domain, ws: Worksp
     )
     corrected = spec.builder.build(spec.parse_params({}).params, ctx).model
     return {
+        "network": found.model.spec["name"],
         "n_target": estimate.n_target,
         "true_tv": total_variation(truth, torch.tensor(estimate.source_prior, dtype=torch.float64)),
         "em_tv_to_truth": estimate.em.tv_to_truth,
@@ -187,4 +188,5 @@ def run_label_shift(
         }
         for (source, pool, profile), runs in rows.items()
     ]
-    return {"seeds": list(seeds), "epochs": epochs, "rows": table}
+    networks = sorted({run["network"] for runs in rows.values() for run in runs})
+    return {"seeds": list(seeds), "epochs": epochs, "network": ", ".join(networks), "rows": table}

@@ -38,3 +38,9 @@ def is_engine_default(task: dict[str, Any]) -> bool:
 def default_tasks(accuracy: dict[str, Any]) -> list[dict[str, Any]]:
     """The tasks measured on the engine's default network (what the targets judge)."""
     return [task for task in accuracy.get("tasks", []) if is_engine_default(task)]
+
+
+def recorded_network(part: dict[str, Any]) -> str:
+    """The network a part's results name (``network``), in backticks; results from before parts
+    recorded it were measured on plain ``lenet``, the default image network then."""
+    return f"`{part.get('network') or 'lenet'}`"

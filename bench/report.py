@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.networks import recorded_network
 from bench.report_accuracy import accuracy_section
 from bench.report_format import load_text, num, pct, secs, table
 from bench.report_selection import selection_section
@@ -147,9 +148,9 @@ def explain_section(ex: dict[str, Any]) -> list[str]:
         )
     bases = "; ".join(f"`{s}` → `{t}`" for s, t in ex["bases"])
     model = (
-        f"Source-only accuracy: a LeNet trained {ex['epochs']} epoch(s) on the source (no augmentation, "
-        "seed 0), scored on the whole target; a source-side fix retrains it on the fixed source. "
-        "mnist5k targets are shifted copies of source digits (seen in training), Fashion-MNIST "
+        f"Source-only accuracy: {recorded_network(ex)} trained {ex['epochs']} epoch(s) on the source "
+        "(no augmentation, seed 0), scored on the whole target; a source-side fix retrains it on the "
+        "fixed source. mnist5k targets are shifted copies of source digits (seen in training), Fashion-MNIST "
         "targets its test split."
         if ex["epochs"]
         else "Source-only accuracy not measured (explain_epochs 0)."
@@ -286,7 +287,8 @@ def label_shift_section(ls: dict[str, Any]) -> list[str]:
         "",
         "Targets drawn with known class proportions from the other half of a dataset split 50/50 "
         "(stratified; the source is the balanced half, uploaded as a user's file). One `source_only` "
-        f"run per source half (the engine's defaults, {ls['epochs']} epochs) trains the source-only "
+        f"run per source half (the engine's defaults, {ls['epochs']} epochs, network "
+        f"{recorded_network(ls)}) trains the source-only "
         "model; it estimates each target's class proportions without target labels "
         "(`tlcore.adapt.source_model.label_shift_of` on every target sample: EM with bias-corrected "
         "temperature scaling, and BBSE), scored by total variation (TV) to the true proportions; the "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.networks import recorded_network
 from bench.report_format import num, pct, table
 from tlcore.selection.scores import VALIDATORS
 
@@ -50,7 +51,8 @@ def selection_section(sel: dict[str, Any]) -> list[str]:
         "## Choosing a run without target labels",
         "",
         f"Per pair, a pool of candidate runs ({len(sel['pool'])} configurations x seeds {sel['seeds']}, "
-        f"{sel['epochs']} epochs, the engine's other defaults): {pool}. The default rule "
+        f"{sel['epochs']} epochs, network {recorded_network(sel)}, the engine's other defaults): {pool}. "
+        "The default rule "
         f"(`tlcore.selection.ranking.rank`, settings {sel['settings']}) chooses from the stored label-free "
         "scores; the target labels only score its choice. Regret = best target accuracy in the pool minus "
         "the chosen run's (points); \"keep the source-only model\" counts as the pool's mean source-only "

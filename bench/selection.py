@@ -159,11 +159,13 @@ def run_selection(
     log: Log,
 ) -> dict[str, Any]:
     """Every pair's pool trained (or resumed) and judged; the rule under the default settings."""
-    rows = []
+    rows, networks = [], set()
     for pair in pairs:
         workspace = Workspace.resolve(cells.folder / "selection-workspace")
         ids = train_pool(pair, seeds, epochs, pool=pool, workspace=workspace, cells=cells, log=log)
-        for pool_seeds, candidates in pools_of(RunStore(workspace), pair, ids):
+        store = RunStore(workspace)
+        for pool_seeds, candidates in pools_of(store, pair, ids):
+            networks |= {store.result(c.run_id)["info"]["model"]["name"] for c in candidates.candidates}
             ranking = rank(candidates, SelectionSettings())
             rows.append({"source": pair[0], "target": pair[1], "seeds": pool_seeds, **judge_ranking(ranking)})
     regrets = [r["regret"] for r in rows]
@@ -171,6 +173,7 @@ def run_selection(
         "pairs": [list(p) for p in pairs],
         "seeds": list(seeds),
         "epochs": epochs,
+        "network": ", ".join(sorted(networks)),
         "pool": [{"methods": list(m), "params": p} for m, p in POOL[: pool or None]],
         "settings": SelectionSettings().to_dict(),
         "rows": rows,

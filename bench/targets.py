@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.networks import default_tasks
+from bench.networks import default_tasks, recorded_network
 from bench.plan import BASELINE_BUDGET, DEFAULT_PAIR, TASKS_FULL
 
 BEST_RECIPE_MIN = 0.985
@@ -301,7 +301,8 @@ def fix_raises_accuracy(ex: dict[str, Any]) -> dict[str, str]:
         return _row(title, "not measured" if ex else "not run", None)
     measured = f"{ex['fixes_raising_accuracy']} of {ex['n_scored']}"
     ok = ex["fixes_raising_accuracy"] >= FIX_HELPS_MIN * ex["n_scored"]
-    return _row(title, measured, ok, _explain_setting(ex) + f", LeNet {ex['epochs']} epoch(s)")
+    setting = f"{_explain_setting(ex)}, {recorded_network(ex)} {ex['epochs']} epoch(s)"
+    return _row(title, measured, ok, setting)
 
 
 def judge(results: dict[str, Any]) -> list[dict[str, str]]:

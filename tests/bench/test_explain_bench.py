@@ -23,6 +23,7 @@ def explain_results(hits: int, n: int = 10) -> dict:
     return {
         "bases": [["mnist5k", "mnist5k:n=2000"]],
         "epochs": 1,
+        "network": "lenet_bn",
         "rows": [row],
         "n": n,
         "hits": hits,
@@ -40,6 +41,9 @@ def test_targets_judge_the_share_named_first_and_the_fixes():
     assert cause_first({})["status"] == "not measured"
     assert fix_shrinks_gap(explain_results(9))["measured"] == "10 of 10"
     assert fix_raises_accuracy(explain_results(9))["status"] == "met"
+    assert "`lenet_bn` 1 epoch(s)" in fix_raises_accuracy(explain_results(9))["setting"]
+    before = explain_results(9) | {"network": None}  # results from before parts recorded their network
+    assert "`lenet` 1 epoch(s)" in fix_raises_accuracy(before)["setting"]
 
 
 def test_the_explain_section_renders():
@@ -66,6 +70,7 @@ def test_the_explain_section_renders():
     }
     markdown = render(results)
     assert "## Diagnosis explained" in markdown and "True cause first: **9 of 10**" in markdown
+    assert "Source-only accuracy: `lenet_bn` trained 1 epoch(s) on the source" in markdown
     assert (
         "| `mnist5k:invert=1` | **invert** | `mnist5k` (target) | 1 → 0.01 (-99%) | 10.0 → 90.0 |" in markdown
     )

@@ -144,6 +144,10 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
         ("blur", "mnist5k:n=300,blur=1"),
     ]
     assert explained["n_scored"] == explained["n_fixes"] > 0  # both a source- and a target-side fix scored
+    image_default = resolve_model_name("auto", (1, 28, 28))  # every part trains the engine's default
+    assert results["selection"]["network"] == results["label_shift"]["network"] == image_default
+    assert explained["network"] == image_default
+    assert f"accuracy: `{image_default}` trained" in markdown and f"network `{image_default}`" in markdown
     for row in explained["rows"]:
         assert finite(row["seconds"]) and (
             row.get("accuracy_after") is None or 0 <= row["accuracy_after"] <= 1
