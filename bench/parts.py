@@ -114,7 +114,12 @@ def _label_shift(ctx: Context) -> dict[str, Any]:
 def _sweep(ctx: Context) -> dict[str, Any]:
     plan = ctx.plan
     measured = sweep.measure_sweep(
-        plan.diagnose_pair, plan.sweep_trials, plan.sweep_epochs, ctx.workspace / "sweep", ctx.log
+        plan.diagnose_pair,
+        plan.sweep_trials,
+        plan.sweep_epochs,
+        ctx.workspace / "sweep",
+        ctx.log,
+        import_rounds=plan.sweep_import_rounds,
     )
     return {"sweep": measured | {"command": ctx.command, "date": machine.machine_facts()["date"]}}
 

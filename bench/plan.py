@@ -83,6 +83,7 @@ class Plan:
     threads_per_job: int = 1  # torch threads of each worker when jobs > 1
     sweep_trials: int = 24  # the sweep part: 2 compositions x 4 weights x 3 seeds at full size
     sweep_epochs: int = 5
+    sweep_import_rounds: int = 3  # fresh processes timing a worker's imports (median)
     selection_pairs: tuple[tuple[str, str], ...] = SELECTION_PAIRS
     selection_seeds: tuple[int, ...] = (0, 1)  # x the 12 candidates of bench.selection.POOL: 24 runs a pair
     selection_epochs: int = 5
@@ -119,6 +120,7 @@ PRESETS: dict[str, Plan] = {
         time_to_good_epochs=3,
         sweep_trials=4,
         sweep_epochs=1,
+        sweep_import_rounds=1,
         selection_pairs=(("mnist5k:n=2000", "digits"),),
         selection_seeds=(0,),
         selection_epochs=2,

@@ -107,12 +107,12 @@ def _way(wall: float, trials: list[dict[str, Any]], n: int, start: float = 0.0) 
     }
 
 
-def import_seconds() -> float:
+def import_seconds(rounds: int) -> float:
     """What a fresh local worker pays before it works: Python with torch and the pipeline imported
-    (median of 3 fresh processes)."""
+    (median of ``rounds`` fresh processes)."""
     code = "import torch, tlcore.adapt.pipeline, tlcore.runs.worker"
     times = []
-    for _ in range(3):
+    for _ in range(rounds):
         with probe() as p:
             subprocess.run([sys.executable, "-c", code], check=True)
         times.append(p.seconds)
@@ -120,7 +120,7 @@ def import_seconds() -> float:
 
 
 def measure_sweep(
-    pair: tuple[str, str], trials: int, epochs: int, workspace: Path, log: Log
+    pair: tuple[str, str], trials: int, epochs: int, workspace: Path, log: Log, *, import_rounds: int = 3
 ) -> dict[str, Any]:
     """Every figure of the sweep section (see the module docstring)."""
     spec = sweep_spec(pair, trials, epochs)
@@ -153,7 +153,7 @@ def measure_sweep(
         summary = driver.drive(ray_ws, driver.create(ray_ws, spec, settings), executor=executor)
     ray_trials = _driven(summary, ray_ws)
     out["ray"] = _way(p.seconds, ray_trials, n, executor.start_seconds) | _transfers(executor)
-    out["torch_import_s"] = import_seconds()
+    out["torch_import_s"] = import_seconds(import_rounds)
     steady = out["ray"]["per_trial_s"]
     out["projection"] = [
         {"nodes": k, "seconds": executor.start_seconds + math.ceil(n / k) * steady} for k in NODES if k <= n

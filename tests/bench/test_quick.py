@@ -144,6 +144,12 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
         ("blur", "mnist5k:n=300,blur=1"),
     ]
     assert explained["n_scored"] == explained["n_fixes"] > 0  # both a source- and a target-side fix scored
+    ceiling = results["ceiling"]  # the bare loop steps the loop's own optimizer, tlcore takes its turn
+    assert ceiling["optimizer"] == "fused Adam" and ceiling["network"] == resolve_model_name(
+        "auto", (1, 28, 28)
+    )
+    assert finite(ceiling["ceiling"]) and 0 < ceiling["tlcore_share"] < 2
+    assert "### Throughput ceiling" in markdown and "Adam in torch's fused kernel" in markdown
     image_default = resolve_model_name("auto", (1, 28, 28))  # every part trains the engine's default
     assert results["selection"]["network"] == results["label_shift"]["network"] == image_default
     assert explained["network"] == image_default
