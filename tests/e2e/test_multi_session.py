@@ -3,8 +3,10 @@
 One ``streamlit run`` serves four headless Chromium pages, each in its own browser context (its own
 cookies, so its own Streamlit session). One session saves an upload, another only chooses a file
 in the uploader: that file must never reach the workspace or another session's pickers. Each
-session then launches one tiny run from the Adapt page; with ``TLSTUDIO_MAX_RUNNING=2`` the runs
-queue for the two slots. Every run must complete and the run index stay a consistent WAL database.
+session then launches one tiny run from the Adapt page; with ``TLSTUDIO_MAX_RUNNING=1`` the runs
+queue for the one slot (a run lasts longer than the launches are apart, so some must wait; with two
+slots a tiny run could end before the next launch, and nothing waited). Every run must complete and
+the run index stay a consistent WAL database.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from tlcore.workspace import Workspace
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SESSIONS = 4
-SLOTS = 2
+SLOTS = 1
 PRIVATE = "private-scans.zip"
 
 
