@@ -127,7 +127,7 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     assert finite(results["diagnose"]["first"]["seconds"]) and 0 <= results["diagnose"]["p_value"] <= 1
     assert finite(results["adapt_run"]["seconds"])
     timed = [run for budget in results["time_to_good"]["budgets"].values() for run in budget["runs"]]
-    default = resolve_model_name("auto", (1, 28, 28))
+    default = resolve_model_name("auto", (1, 28, 28))  # every part trains the engine's default network
     assert timed and {run["network"] for run in timed} == {default}  # each timed run names its network
     assert f"network {default} |" in markdown
     assert {t["status"] for t in results["targets"]} <= {"met", "missed", "not measured"}
@@ -145,15 +145,12 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     ]
     assert explained["n_scored"] == explained["n_fixes"] > 0  # both a source- and a target-side fix scored
     ceiling = results["ceiling"]  # the bare loop steps the loop's own optimizer, tlcore takes its turn
-    assert ceiling["optimizer"] == "fused Adam" and ceiling["network"] == resolve_model_name(
-        "auto", (1, 28, 28)
-    )
+    assert ceiling["optimizer"] == "fused Adam" and ceiling["network"] == default
     assert finite(ceiling["ceiling"]) and ceiling["runs"]["tlcore"]  # smoke: too few steps for a rate
     assert "### Throughput ceiling" in markdown and "Adam in torch's fused kernel" in markdown
-    image_default = resolve_model_name("auto", (1, 28, 28))  # every part trains the engine's default
-    assert results["selection"]["network"] == results["label_shift"]["network"] == image_default
-    assert explained["network"] == image_default
-    assert f"accuracy: `{image_default}` trained" in markdown and f"network `{image_default}`" in markdown
+    assert results["selection"]["network"] == results["label_shift"]["network"] == default
+    assert explained["network"] == default
+    assert f"accuracy: `{default}` trained" in markdown and f"network `{default}`" in markdown
     for row in explained["rows"]:
         assert finite(row["seconds"]) and (
             row.get("accuracy_after") is None or 0 <= row["accuracy_after"] <= 1
