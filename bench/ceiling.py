@@ -8,8 +8,10 @@ beforehand (in memory: no sampling, augmentation or logging). tlcore
 (:func:`bench.accuracy.run_tlcore`: ``run_adaptation`` without augmentation, its loop timed between
 step events) and skada's counterpart (skorch's per-epoch durations, with ``torch.optim.Adam`` as a
 skada user passes it) train the same network on the same arrays, batch size and epochs. The three
-take turns, round after round, in this process with the same torch threads; each figure is the
-median of its rounds and the shares are of the ceiling's median. The method's own loss term is part
+take turns, round after round, in this process with the same torch threads; each samples/s figure
+is the median of its rounds. Each share is the median of the per-round ratios (paired): this
+machine's speed drifts from one round to the next by more than the gap being measured, and a ratio
+within a round cancels a drift that slows the whole round. The method's own loss term is part
 of what tlcore and skada pay, not of the ceiling. As in the loop's step events, the first
 ``WARMUP_STEPS`` steps are not timed.
 """
@@ -85,8 +87,10 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(known) if known else None
 
 
-def _share(value: float | None, ceiling: float | None) -> float | None:
-    return value / ceiling if value and ceiling else None
+def paired_share(values: list[float | None], references: list[float | None]) -> float | None:
+    """The median over rounds of ``values[r] / references[r]`` (rounds where both are known)."""
+    ratios = [v / r for v, r in zip(values, references, strict=True) if v and r]
+    return statistics.median(ratios) if ratios else None
 
 
 def measure_ceiling(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
@@ -114,9 +118,10 @@ def measure_ceiling(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
         torch.manual_seed(cfg.seed)
         runs["ceiling"].append(micro_benchmark(new_model(), batches, cfg.lr, epochs))
         runs["tlcore"].append(run_tlcore(cfg, ws, cache)["samples_per_s"])
+        fit = None
         if skada_status == "ok" and counterpart is not None:
             fit = skada_methods.run_counterpart(method, arrays, budget, new_model)
-            runs["skada"].append(fit["samples_per_s"])
+        runs["skada"].append(fit["samples_per_s"] if fit else None)
     ceiling, ours, theirs = (_median(runs[k]) for k in ("ceiling", "tlcore", "skada"))
     return {
         "source": pair[0],
@@ -136,7 +141,8 @@ def measure_ceiling(plan: Plan, workspace: Path, log: Log) -> dict[str, Any]:
         "ceiling": ceiling,
         "tlcore": ours,
         "skada": theirs,
-        "tlcore_share": _share(ours, ceiling),
-        "skada_share": _share(theirs, ceiling),
-        "tlcore_over_skada": _share(ours, theirs),
+        "share": "per-round ratios",
+        "tlcore_share": paired_share(runs["tlcore"], runs["ceiling"]),
+        "skada_share": paired_share(runs["skada"], runs["ceiling"]),
+        "tlcore_over_skada": paired_share(runs["tlcore"], runs["skada"]),
     }

@@ -74,7 +74,7 @@ class Plan:
     ceiling_pair: tuple[str, str] = DEFAULT_PAIR
     ceiling_method: str = "deep_coral"  # a term: a source and a target batch per step, skada has it
     ceiling_epochs: int = 2  # per measurement
-    ceiling_rounds: int = 3  # micro-benchmark, tlcore, skada, in turn; medians
+    ceiling_rounds: int = 5  # micro-benchmark, tlcore, skada, in turn; medians of per-round ratios
     time_to_good_pair: tuple[str, str] = DEFAULT_PAIR
     time_to_good_seeds: tuple[int, ...] = (0, 1, 2)
     time_to_good_epochs: int | None = None

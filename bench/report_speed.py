@@ -62,8 +62,14 @@ def training_section(res: dict[str, Any]) -> list[str]:
     return out
 
 
-def _rounds(values: list[float | None]) -> str:
-    return ", ".join(num(v) for v in values) or "—"
+def _rounds(values: list[float | None], ceilings: list[float | None] | None = None) -> str:
+    """Each round's samples/s, with its share of that round's ceiling when ``ceilings`` are given."""
+    if ceilings is None or len(ceilings) != len(values):
+        return ", ".join(num(v) for v in values) or "—"
+    return ", ".join(
+        f"{num(v)} ({num(_percent(v / c), 0, '%')})" if v and c else num(v)
+        for v, c in zip(values, ceilings, strict=True)
+    )
 
 
 def _ceiling_optimizer(ce: dict[str, Any]) -> str:
@@ -76,22 +82,33 @@ def _ceiling_optimizer(ce: dict[str, Any]) -> str:
     )
 
 
+def _share_rule(ce: dict[str, Any]) -> str:
+    """How the shares were taken; results from before the rule was recorded divided the medians."""
+    if ce.get("share") == "per-round ratios":
+        return (
+            "Samples/s are medians over the rounds; each share is the median of the per-round ratios "
+            "(the machine's speed drifts between rounds, a ratio within a round cancels that)"
+        )
+    return "Medians over the rounds, shares of the medians"
+
+
 def ceiling_section(ce: dict[str, Any]) -> list[str]:
     """The micro-benchmark's samples/s beside tlcore's and skada's, measured in turn in one process."""
     if not ce:
         return []
+    runs = ce["runs"]
     skada = (
-        [num(ce["skada"]), num(_percent(ce["skada_share"]), 0, "%"), _rounds(ce["runs"]["skada"])]
+        [num(ce["skada"]), num(_percent(ce["skada_share"]), 0, "%"), _rounds(runs["skada"], runs["ceiling"])]
         if ce["skada_status"] == "ok"
         else [ce["skada_status"], "—", "—"]
     )
     rows = [
-        ["bare PyTorch loop (the ceiling)", num(ce["ceiling"]), "100%", _rounds(ce["runs"]["ceiling"])],
+        ["bare PyTorch loop (the ceiling)", num(ce["ceiling"]), "100%", _rounds(runs["ceiling"])],
         [
             f"tlcore `{ce['method']}`",
             num(ce["tlcore"]),
             num(_percent(ce["tlcore_share"]), 0, "%"),
-            _rounds(ce["runs"]["tlcore"]),
+            _rounds(runs["tlcore"], runs["ceiling"]),
         ],
         [f"skada `{ce['skada_name'] or '—'}`", *skada],
     ]
@@ -104,10 +121,10 @@ def ceiling_section(ce: dict[str, Any]) -> list[str]:
         "and skada train on "
         f"{ce['source']} → {ce['target']} ({ce['epochs']} epoch(s) each, augmentation off) in turn, "
         f"{ce['rounds']} round(s) in one process with {ce['threads']} torch thread(s); load average "
-        f"{load_text(ce['load_start'])} at the start, {load_text(ce['load_end'])} at the end. Medians over "
-        f"the rounds; tlcore / skada: **{num(ce['tlcore_over_skada'], 2, 'x')}**.",
+        f"{load_text(ce['load_start'])} at the start, {load_text(ce['load_end'])} at the end. "
+        f"{_share_rule(ce)}; tlcore / skada: **{num(ce['tlcore_over_skada'], 2, 'x')}**.",
         "",
-        *table(["", "samples/s", "share of the ceiling", "per round"], rows),
+        *table(["", "samples/s", "share of the ceiling", "per round (share of its ceiling)"], rows),
         "",
     ]
 
