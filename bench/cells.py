@@ -24,11 +24,17 @@ from tlcore.workspace import atomic_write
 # AdaptConfig fields added after cells were first written, with the value every older cell had: at
 # that value they stay out of a config's key, so finished cells of the same settings stay valid.
 LATER_FIELDS: dict[str, Any] = {"adapt_epochs": None, "warm_start": False}
+# Engine behaviour that changed a config's numbers, in every key from its revision 2 on, so the
+# cells measured before stop being reused. 2: an adapt-stage epoch passes over the larger domain
+# (before: over the source; only runs whose target outnumbers the source train differently).
+LOOP_REVISION = 2
 
 
 def config_key(config: AdaptConfig) -> dict[str, Any]:
-    """``config.to_dict()`` for a cell's key, :data:`LATER_FIELDS` left out at their old value."""
-    return {k: v for k, v in config.to_dict().items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
+    """``config.to_dict()`` for a cell's key, :data:`LATER_FIELDS` left out at their old value, with
+    the :data:`LOOP_REVISION` it is measured under."""
+    values = {k: v for k, v in config.to_dict().items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
+    return {**values, "loop_revision": LOOP_REVISION}
 
 
 class Cells:

@@ -3,7 +3,8 @@
 Deep methods (``SourceOnly``, ``DeepCoral``, ``DAN``, ``DANN``, ``CDAN``, ``MCC``) train tlcore's
 own network (the one the run's config builds, :func:`tlcore.adapt.pipeline.network`) through skada's
 skorch-based API, with the same batch size, learning rate, optimizer (Adam) and number of epochs,
-and an epoch as long as tlcore's (one pass over the source: ``iterator_train__max_samples="source"``).
+and an epoch as long as tlcore's (one pass over the larger domain: ``iterator_train__max_samples="max"``,
+skada's default; source batches only for ``SourceOnly``, one pass over the source as tlcore's baseline).
 Each side keeps its own method defaults (loss weights, MCC's temperature: skada 1, tlcore 2.5 as in
 the paper); skada's ``CDAN`` has no entropy conditioning, tlcore's ``cdan`` defaults to CDAN+E.
 Shallow methods (``CORAL``, ``KMMReweight``) fit a logistic regression on PCA features of the
@@ -110,7 +111,7 @@ def _deep(name: str, model: nn.Module, budget: TrainBudget, feature_dim: int, n_
     module = SkadaModule(model)
     if name == "SourceOnly":  # source batches only, like tlcore's baseline
         return deep.SourceOnly(module, **common)
-    common["iterator_train__max_samples"] = "source"
+    common["iterator_train__max_samples"] = "max"
     if name == "DANN":
         return deep.DANN(module, num_features=feature_dim, **common)
     if name == "CDAN":
@@ -135,8 +136,9 @@ def run_deep(
         net.fit({"X": X, "sample_domain": domain}, y)
     seconds = time.perf_counter() - start
     train_seconds = float(sum(net.history[:, "dur"]))
-    steps = len(arrays.Xs) // budget.batch_size
-    per_step = 1 if name == "SourceOnly" else 2  # batches per step: source (and target)
+    source_only = name == "SourceOnly"
+    steps = (len(arrays.Xs) if source_only else max(len(arrays.Xs), len(arrays.Xt))) // budget.batch_size
+    per_step = 1 if source_only else 2  # batches per step: source (and target)
     samples = per_step * steps * budget.batch_size * budget.epochs
     target_domain = np.full(len(arrays.Xt_test), -2, dtype=np.int64)
     predicted = net.predict({"X": arrays.Xt_test.astype(np.float32), "sample_domain": target_domain})

@@ -17,8 +17,10 @@ target batch to the same forward pass (``StepInputs.target_strong()``, for consi
 as FixMatch; the plain target batch is the weak view). Without such a need nothing changes, random
 draws included.
 
-Batches come from the data layer's :class:`~tlcore.data.splits.PairedBatchSampler` (an epoch is one
-pass over the source, full batches; the target side cycles). Seeded: batch order and augmentation
+Batches come from the data layer's :class:`~tlcore.data.splits.PairedBatchSampler`, full batches:
+an epoch is one pass over the source, or, when a target is given, over the larger of the two
+domains (the smaller side cycles), so each epoch draws every target sample even when the target
+outnumbers the source. Seeded: batch order and augmentation
 draw from ``torch.Generator`` s derived from the seed, dropout from the global generator reseeded
 inside a ``fork_rng`` block, so the same seed gives the same history on CPU. Callbacks: progress
 events (:class:`~tlcore.events.ProgressEvent`), early stopping, a NaN/inf guard and
@@ -113,7 +115,7 @@ class TrainSettings:
     backbone_lr_mult: float = 1.0
     augment: bool = False
     seed: int = 0
-    steps_per_epoch: int | None = None  # default: one pass over the source, floor(n_s / batch_size)
+    steps_per_epoch: int | None = None  # default: floor(max(n_s, n_t) / batch_size) (n_s: no target)
     patience: int | None = None  # early stopping on the source validation loss
     log_every: int = 20
     device: str | None = None
@@ -220,7 +222,8 @@ class _Loop:
         self.weights = torch.ones(n_s) if w is None else w.float().cpu()
         # Without a target the sampler's target side (size 1) is drawn but unused.
         n_t = 1 if data.target is None else data.target.n_samples
-        sampler = PairedBatchSampler(n_s, n_t, settings.batch_size, settings.seed, drop_last=True)
+        over = "source" if data.target is None else "larger"
+        sampler = PairedBatchSampler(n_s, n_t, settings.batch_size, settings.seed, drop_last=True, over=over)
         self.n_steps = settings.steps_per_epoch or len(sampler)
         self.total = self.n_steps * settings.epochs
         self.batches = itertools.chain.from_iterable(sampler.epoch(e) for e in itertools.count())

@@ -2,16 +2,25 @@
 
 from dataclasses import replace
 
-from bench.cells import LATER_FIELDS, Cells, config_key
+from bench.cells import LATER_FIELDS, LOOP_REVISION, Cells, config_key
 from tlcore.adapt.config import AdaptConfig
 
 
 def test_fields_added_later_leave_the_key_of_older_settings_unchanged(tmp_path):
     config = AdaptConfig(source="mnist5k", target="digits", methods=("deep_coral", "im"), seed=1)
     older = {k: v for k, v in config.to_dict().items() if k not in LATER_FIELDS}  # a key written before
+    older["loop_revision"] = LOOP_REVISION
     assert config_key(config) == older
     cells = Cells(tmp_path / "state", resume=False)
     cells.get_or_run({"kind": "tlcore", "config": older}, lambda: {"accuracy": 0.9})
     assert cells.get({"kind": "tlcore", "config": config_key(config)}) == {"accuracy": 0.9}
     for changed in (replace(config, warm_start=True), replace(config, adapt_epochs=3)):
         assert cells.get({"kind": "tlcore", "config": config_key(changed)}) is None  # other settings
+
+
+def test_cells_measured_before_the_loop_changed_are_not_reused(tmp_path):
+    config = AdaptConfig(source="digits", target="mnist5k", methods=("deep_coral",))
+    before = {k: v for k, v in config_key(config).items() if k != "loop_revision"}  # revision 1
+    cells = Cells(tmp_path / "state", resume=True)
+    cells.get_or_run({"kind": "tlcore", "config": before}, lambda: {"accuracy": 0.7})
+    assert cells.get({"kind": "tlcore", "config": config_key(config)}) is None

@@ -58,3 +58,19 @@ def test_an_epoch_is_one_pass_over_the_source() -> None:
     assert len(PairedBatchSampler(10, 4, batch_size=4, drop_last=True)) == 2
     with pytest.raises(TLError, match="samples on both sides"):
         PairedBatchSampler(0, 4, batch_size=2)
+
+
+def test_an_epoch_over_the_larger_side_draws_every_target_sample_and_cycles_the_source() -> None:
+    sampler = PairedBatchSampler(4, 10, batch_size=3, seed=5, over="larger")
+    batches = list(sampler.epoch(0))
+    assert len(sampler) == len(batches) == 4 and [len(t) for _, t in batches] == [3, 3, 3, 1]
+    assert sorted(torch.cat([t for _, t in batches]).tolist()) == list(range(10))
+    source = torch.cat([s for s, _ in batches]).tolist()
+    assert sorted(source[:4]) == [0, 1, 2, 3] and sorted(source[4:8]) == [0, 1, 2, 3]
+    assert len(PairedBatchSampler(4, 10, batch_size=4, drop_last=True, over="larger")) == 2
+
+
+def test_with_the_larger_source_both_epoch_settings_draw_the_same_batches() -> None:
+    by_source, by_larger = (PairedBatchSampler(10, 4, 3, seed=2, over=o) for o in ("source", "larger"))
+    pairs = zip(by_source.epoch(1), by_larger.epoch(1), strict=True)
+    assert all(torch.equal(a, c) and torch.equal(b, d) for (a, b), (c, d) in pairs)

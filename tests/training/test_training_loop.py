@@ -229,3 +229,21 @@ def test_one_training_loop_trains_every_method():
         if ".backward(" in text or "optim." in text:
             stepping[path.relative_to(root).as_posix()] = text.count(".backward(")
     assert stepping == {"training.py": 1}
+
+
+def test_an_epoch_passes_over_the_larger_domain_so_every_target_sample_is_drawn(task):
+    """96 source vs 192 target samples, batch 32: 6 steps an epoch (the target's), 3 without a target."""
+    big_target, small_source = task[0], task[1]
+    small_source = Domain(name="src", X=small_source.X, y=torch.arange(96) % 3, classes=CLASSES)
+    last_steps = []
+    for target in (big_target, None):
+        events: list[ProgressEvent] = []
+        train(
+            _model(),
+            small_source,
+            target,
+            settings=TrainSettings(epochs=2, batch_size=32, log_every=1),
+            callbacks=Callbacks(on_event=events.append),
+        )
+        last_steps.append([e.step for e in events if e.kind == "epoch"])
+    assert last_steps == [[6, 12], [3, 6]]

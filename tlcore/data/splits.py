@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
@@ -48,10 +49,12 @@ def train_test_split(
 class PairedBatchSampler:
     """Index batches drawn from a source and a target together, one epoch at a time.
 
-    An epoch is one pass over the source: ``ceil(n_source / batch_size)`` steps (``floor`` with
-    ``drop_last``, at least one). Each side walks through fresh random permutations of its indices,
-    starting a new one when it runs out (the target side cycles); both batches of a step have the
-    same length. Same ``(seed, epoch)``, same batches.
+    An epoch is one pass over the source (``over="source"``) or over the larger of the two sides
+    (``"larger"``: every target sample is drawn each epoch too, as skada's default
+    ``max_samples="max"``): ``ceil(n / batch_size)`` steps (``floor`` with ``drop_last``, at least
+    one). Each side walks through fresh random permutations of its indices, starting a new one when
+    it runs out (the smaller side cycles); both batches of a step have the same length. Same
+    ``(seed, epoch)``, same batches; with ``n_source >= n_target`` both settings draw the same ones.
     """
 
     n_source: int
@@ -59,6 +62,7 @@ class PairedBatchSampler:
     batch_size: int
     seed: int = 0
     drop_last: bool = False
+    over: Literal["source", "larger"] = "source"
 
     def __post_init__(self) -> None:
         if self.n_source < 1 or self.n_target < 1:
@@ -68,13 +72,18 @@ class PairedBatchSampler:
         if self.batch_size < 1:
             raise TLError(f"batch_size must be positive, got {self.batch_size}")
 
+    @property
+    def n_epoch(self) -> int:
+        """The samples one epoch passes over: the source's, or the larger side's."""
+        return self.n_source if self.over == "source" else max(self.n_source, self.n_target)
+
     def __len__(self) -> int:
-        steps = self.n_source / self.batch_size
+        steps = self.n_epoch / self.batch_size
         return max(1, math.floor(steps)) if self.drop_last else math.ceil(steps)
 
     def epoch(self, epoch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """``(source_index, target_index)`` int64 batches for one epoch."""
-        total = min(len(self) * self.batch_size, self.n_source)
+        total = min(len(self) * self.batch_size, self.n_epoch)
         gen = generator(self.seed, "paired_batches", epoch)
         source, target = _stream(self.n_source, total, gen), _stream(self.n_target, total, gen)
         for start in range(0, total, self.batch_size):
