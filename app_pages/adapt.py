@@ -90,6 +90,13 @@ with st.container(border=True):
     adapt_epochs = stage[1].number_input(
         "Adapt epochs (0: as Epochs)", 0, 500, value=DEFAULTS["adapt_epochs"] or 0, help="the adapt stage's"
     )
+    steps_per_epoch = stage[2].number_input(
+        "Steps per epoch (0: a pass over the larger domain)",
+        0,
+        1_000_000,
+        value=DEFAULTS["steps_per_epoch"] or 0,
+        help="caps every epoch at this many optimizer steps: for a small source beside a large target",
+    )
     target_labels = DEFAULTS["target_labels"]
     if any(specs[name].needs_target_labels for name in chosen):
         target_labels = st.number_input(
@@ -116,6 +123,7 @@ with st.container(border=True):
                         epochs=int(epochs),
                         adapt_epochs=int(adapt_epochs) or None,
                         warm_start=bool(warm_start),
+                        steps_per_epoch=int(steps_per_epoch) or None,
                         batch_size=int(batch_size),
                         lr=float(lr),
                         seed=int(seed),

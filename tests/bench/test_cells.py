@@ -14,7 +14,11 @@ def test_fields_added_later_leave_the_key_of_older_settings_unchanged(tmp_path):
     cells = Cells(tmp_path / "state", resume=False)
     cells.get_or_run({"kind": "tlcore", "config": older}, lambda: {"accuracy": 0.9})
     assert cells.get({"kind": "tlcore", "config": config_key(config)}) == {"accuracy": 0.9}
-    for changed in (replace(config, warm_start=True), replace(config, adapt_epochs=3)):
+    for changed in (
+        replace(config, warm_start=True),
+        replace(config, adapt_epochs=3),
+        replace(config, steps_per_epoch=50),
+    ):
         assert cells.get({"kind": "tlcore", "config": config_key(changed)}) is None  # other settings
 
 

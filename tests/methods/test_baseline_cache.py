@@ -28,6 +28,7 @@ ALTERED = {  # one changed value per AdaptConfig field: a new field must be adde
     "target_labels": 5,
     "test_fraction": 0.3,
     "patience": 2,
+    "steps_per_epoch": 5,
     "device": "cpu",
 }
 

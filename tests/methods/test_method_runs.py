@@ -219,6 +219,21 @@ def test_warm_start_adapts_a_copy_of_the_trained_baseline_for_adapt_epochs(cache
         replace(fresh, adapt_epochs=0)
 
 
+def test_steps_per_epoch_caps_every_stage_of_a_run():
+    steps: dict[str, list[int]] = {}
+
+    def record(event):
+        if event.kind == "epoch":
+            steps.setdefault(event.stage, []).append(event.step)
+
+    cfg = AdaptConfig(methods=("deep_coral",), steps_per_epoch=3, **{**SMALL, "epochs": 2})
+    result = run_adaptation(cfg, on_event=record, baseline_cache=False)
+    assert result.status == "done"
+    assert steps == {"baseline": [3, 6], "adapt": [3, 6]}  # 480 source samples: 15 steps uncapped
+    with pytest.raises(TLError, match="steps per epoch"):
+        replace(cfg, steps_per_epoch=0)
+
+
 def test_same_config_same_seed_same_run():
     cfg = AdaptConfig(methods=("deep_coral", "im"), seed=11, **SMALL)
     first, second = (run_adaptation(cfg, baseline_cache=False) for _ in range(2))

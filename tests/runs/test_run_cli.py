@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,7 @@ def test_adapt_recipe_uses_the_recipes_budget_and_takes_overrides() -> None:
     epochs = RECOMMENDED.config("a", "b").epochs
     assert (fresh.warm_start, fresh.adapt_epochs, fresh.epochs) == (False, 7, epochs)
     assert "then 7 adapting" not in fresh.budget_text and "7 adapting" in fresh.budget_text
+    capped = config_from_args(parser.parse_args([*args, "--steps-per-epoch", "40"]))
+    assert capped == replace(RECOMMENDED.config("mnist5k", "digits"), steps_per_epoch=40)
+    assert "40 steps an epoch" in capped.budget_text
+    assert "steps" not in RECOMMENDED.config("a", "b").budget_text

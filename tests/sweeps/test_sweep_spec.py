@@ -47,6 +47,10 @@ def test_grid_nests_keys_in_order_and_budget_keys_apply_to_every_composition() -
     ]
     configs = {t.config_key: t.config for t in expand(sweep)}
     assert configs["im|lr=0.01"].lr == 0.01 and configs["im|lr=0.01"].epochs == 2
+    capped = {
+        t.config_key: t.config.steps_per_epoch for t in expand(spec(("im",), grid=["steps_per_epoch=20,40"]))
+    }
+    assert capped == {"im|steps_per_epoch=20": 20, "im|steps_per_epoch=40": 40}
 
 
 def test_values_are_typed_by_the_registry_and_bad_ones_refused() -> None:

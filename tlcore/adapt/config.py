@@ -20,6 +20,10 @@ class AdaptConfig:
     ``epochs`` trains the source-only baseline and, unless ``adapt_epochs`` is set, the adapt stage.
     ``warm_start``: the adapt stage starts from the trained baseline (pre-train on the source, then
     adapt, as SHOT, Liang et al. 2020) instead of a fresh network initialised like it.
+    ``steps_per_epoch`` caps every stage's epoch at that many optimizer steps; unset, an epoch is one
+    pass over the larger of source and target when the stage trains with the target, over the source
+    otherwise (a small labelled source beside a large unlabelled target makes long epochs: cap them).
+    Fine-tuning on ``target_labels`` keeps its own count.
     """
 
     source: str
@@ -38,6 +42,7 @@ class AdaptConfig:
     target_labels: int = 0
     test_fraction: float = 0.2
     patience: int | None = None
+    steps_per_epoch: int | None = None
     device: str | None = None
 
     def __post_init__(self) -> None:
@@ -47,6 +52,8 @@ class AdaptConfig:
             raise TLError("epochs must be >= 1 and batch size >= 2")
         if self.adapt_epochs is not None and self.adapt_epochs < 1:
             raise TLError("adapt epochs must be >= 1 (or unset: the same as epochs)")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            raise TLError("steps per epoch must be >= 1 (or unset: one pass over the larger domain)")
         if not 0.0 < self.test_fraction < 1.0:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
@@ -80,7 +87,8 @@ class AdaptConfig:
             epochs = f"{self.epochs} epochs source-only, {adapt} adapting"
         else:
             epochs = f"{self.epochs} epochs"
-        return f"{epochs}, batch {self.batch_size} per domain, learning rate {self.lr:g}"
+        steps = f", {self.steps_per_epoch} steps an epoch" if self.steps_per_epoch else ""
+        return f"{epochs}{steps}, batch {self.batch_size} per domain, learning rate {self.lr:g}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -87,6 +87,7 @@ def _settings(cfg: AdaptConfig, stage: Literal["baseline", "adapt"], **overrides
         augment=cfg.augment,
         seed=cfg.seed,
         patience=cfg.patience,
+        steps_per_epoch=cfg.steps_per_epoch,
         device=cfg.device,
         stage=stage,
         span=SPANS[stage],

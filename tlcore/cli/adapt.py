@@ -51,6 +51,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action=argparse.BooleanOptionalAction,
         help="adapt from the trained source-only model instead of a fresh network",
     )
+    parser.add_argument(
+        "--steps-per-epoch",
+        type=int,
+        metavar="N",
+        help="optimizer steps an epoch (default: one pass over the larger of source and target)",
+    )
     parser.add_argument("--seed", type=int, metavar="N")
     parser.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, help="random affine source augmentation"
@@ -120,6 +126,7 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
         "epochs",
         "adapt_epochs",
         "warm_start",
+        "steps_per_epoch",
         "seed",
         "augment",
         "target_labels",

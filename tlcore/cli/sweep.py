@@ -22,6 +22,7 @@ BUDGET_OPTIONS = (
     "epochs",
     "adapt_epochs",
     "warm_start",
+    "steps_per_epoch",
     "batch_size",
     "lr",
     "model",
@@ -68,6 +69,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     budget.add_argument("--adapt-epochs", type=int, metavar="N", help="adapt stage epochs (default: epochs)")
     budget.add_argument(
         "--warm-start", action=argparse.BooleanOptionalAction, help="adapt from the trained source-only model"
+    )
+    budget.add_argument(
+        "--steps-per-epoch",
+        type=int,
+        metavar="N",
+        help="optimizer steps an epoch (default: one pass over the larger of source and target)",
     )
     budget.add_argument("--batch-size", type=int, metavar="N")
     budget.add_argument("--lr", type=float, metavar="F", help="learning rate")

@@ -35,6 +35,7 @@ BUDGET_KEYS: dict[str, type] = {
     "target_labels": int,
     "model": str,
     "patience": int,
+    "steps_per_epoch": int,
 }
 """The AdaptConfig fields a sweep may vary, with their types."""
 
