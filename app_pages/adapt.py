@@ -52,7 +52,8 @@ with st.container(border=True):
     st.caption(RECOMMENDED.summary)
     recipe_config = RECOMMENDED.config(source_spec, target_spec)
     budget = recipe_config.budget_text
-    st.caption(f"Budget: {budget}, model {recipe_config.model}, seed {recipe_config.seed}.")
+    params = f"; parameters {recipe_config.params_text}" if recipe_config.params else ""
+    st.caption(f"Budget: {budget}, model {recipe_config.model}, seed {recipe_config.seed}{params}.")
     for line in benchmarks.recipe_quote(RECOMMENDED):
         st.caption(f"Measured with exactly these settings: {line}.")
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):

@@ -26,7 +26,8 @@ def _recipe_label(name: str, entry: dict[str, Any]) -> str:
     if name not in RECIPES or not config:
         return f"recipe `{name}`"
     cfg = AdaptConfig.from_dict(config)
-    return f"recipe `{name}`: {cfg.method_label}, {cfg.budget_text}"
+    params = f" ({cfg.params_text})" if cfg.params else ""
+    return f"recipe `{name}`: {cfg.method_label}{params}, {cfg.budget_text}"
 
 
 def accuracy_section(acc: dict[str, Any]) -> list[str]:

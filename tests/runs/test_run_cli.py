@@ -161,3 +161,13 @@ def test_adapt_recipe_uses_the_recipes_budget_and_takes_overrides() -> None:
     assert capped == replace(RECOMMENDED.config("mnist5k", "digits"), steps_per_epoch=40)
     assert "40 steps an epoch" in capped.budget_text
     assert "steps" not in RECOMMENDED.config("a", "b").budget_text
+
+
+def test_params_read_as_the_cli_takes_them() -> None:
+    parser = build_parser()
+    args = ["adapt", "--source", "a", "--target", "b", "--method", "dann+im"]
+    args += ["--param", "dann.weight=0.5", "--param", "dann.hidden=128"]
+    config = config_from_args(parser.parse_args(args))
+    assert config.params_text == "dann.weight=0.5, dann.hidden=128"
+    assert RECOMMENDED.config("a", "b").params_text == "fixmatch.weight=0.3"
+    assert replace(config, params={}).params_text == ""

@@ -77,6 +77,15 @@ class AdaptConfig:
         return "+".join(self.methods)
 
     @property
+    def params_text(self) -> str:
+        """The parameters as the CLI takes them (``--param``), e.g. ``fixmatch.weight=0.3``; "" when none."""
+        return ", ".join(
+            f"{m}.{k}={v:g}" if isinstance(v, float) else f"{m}.{k}={v}"
+            for m, p in self.params.items()
+            for k, v in p.items()
+        )
+
+    @property
     def budget_text(self) -> str:
         """The training budget in words, e.g. ``5 epochs source-only, then 5 adapting from it, batch 32
         per domain, learning rate 0.001``."""
