@@ -378,6 +378,7 @@ def run_accuracy(plan: Plan, workspace: Path, cells: Cells, log: Log) -> dict[st
     defaults = AdaptConfig(source="-", target="-")
     return {
         "skada": status,
+        "skada_domain_classifier": skada_methods.domain_classifier_probe() if status == "ok" else None,
         "seeds": list(plan.seeds),
         "epochs": plan.epochs,
         "batch_size": defaults.batch_size,

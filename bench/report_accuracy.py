@@ -30,6 +30,19 @@ def _recipe_label(name: str, entry: dict[str, Any]) -> str:
     return f"recipe `{name}`: {cfg.method_label}{params}, {cfg.budget_text}"
 
 
+def _inert_discriminator(probe: dict[str, Any] | None) -> list[str]:
+    """A paragraph when skada's default domain classifier was found to output a constant."""
+    if not probe or not probe.get("constant_output"):
+        return []
+    return [
+        f"skada {probe['version']}'s default domain classifier (the one its DANN and CDAN build) "
+        f"outputs {probe['output']:g} for every input of the benchmark's probe and sends a gradient of "
+        f"norm {probe['feature_gradient_norm']:g} back to the features: its DANN and CDAN rows train "
+        "no discriminator (the network's BatchNorm layers still see the target batches).",
+        "",
+    ]
+
+
 def accuracy_section(acc: dict[str, Any]) -> list[str]:
     if not acc:
         return []
@@ -47,6 +60,7 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         "and fine-tuning of the source-only model on k labelled target samples per class use the "
         "engine's defaults (source augmentation on), with the same epochs.",
         "",
+        *_inert_discriminator(acc.get("skada_domain_classifier")),
     ]
     for task in sorted(acc["tasks"], key=lambda task: not is_engine_default(task)):  # the default's first
         which = (

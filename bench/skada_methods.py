@@ -179,6 +179,28 @@ def run_shallow(name: str, arrays: TaskArrays, seed: int) -> dict[str, Any]:
     }
 
 
+def domain_classifier_probe() -> dict[str, Any]:
+    """What skada's default domain classifier (the one its ``DANN`` and ``CDAN`` build) does on a
+    seeded random batch: its version, whether every output is the same (``constant_output``) and the
+    norm of the gradient its DANN loss sends back to the features. Needs skada (:func:`availability`)."""
+    import skada  # noqa: PLC0415 - optional benchmark-only dependency
+    from skada.deep._adversarial import DANNLoss  # noqa: PLC0415
+    from skada.deep.modules import DomainClassifier  # noqa: PLC0415
+
+    gen = torch.Generator().manual_seed(0)
+    features = torch.randn(32, 16, generator=gen).requires_grad_(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = DomainClassifier(num_features=16)(features)
+        DANNLoss()(scores[:16], scores[16:]).backward()
+    return {
+        "version": skada.__version__,
+        "constant_output": bool(torch.all(scores == scores[0])),
+        "output": float(scores[0]),
+        "feature_gradient_norm": float(features.grad.norm()) if features.grad is not None else 0.0,
+    }
+
+
 def run_counterpart(
     method: str, arrays: TaskArrays, budget: TrainBudget, new_model: Callable[[], nn.Module]
 ) -> dict[str, Any]:

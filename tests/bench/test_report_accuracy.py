@@ -1,6 +1,6 @@
 """The accuracy section's labels: a named recipe shows its methods, parameters and budget."""
 
-from bench.report_accuracy import _recipe_label
+from bench.report_accuracy import _inert_discriminator, _recipe_label
 from tlcore.adapt.recipe import RECOMMENDED
 
 
@@ -9,3 +9,12 @@ def test_a_named_recipe_is_labelled_with_its_parameters_and_budget():
     label = _recipe_label("recommended", {"config": config.to_dict()})
     assert label == f"recipe `recommended`: {config.method_label} (fixmatch.weight=0.3), {config.budget_text}"
     assert _recipe_label("deep_coral+im", {"config": config.to_dict()}) == "recipe `deep_coral+im`"
+
+
+def test_an_inert_skada_discriminator_is_reported_only_when_probed_so():
+    probe = {"version": "0.6.0", "constant_output": True, "output": 1.0, "feature_gradient_norm": 0.0}
+    (line, blank) = _inert_discriminator(probe)
+    assert line.startswith("skada 0.6.0's default domain classifier") and "outputs 1 for every input" in line
+    assert "gradient of norm 0 back" in line and blank == ""
+    assert _inert_discriminator({**probe, "constant_output": False}) == []
+    assert _inert_discriminator(None) == []
