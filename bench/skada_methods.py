@@ -196,7 +196,7 @@ def domain_classifier_probe() -> dict[str, Any]:
     return {
         "version": skada.__version__,
         "constant_output": bool(torch.all(scores == scores[0])),
-        "output": float(scores[0]),
+        "output": float(scores[0].detach()),
         "feature_gradient_norm": float(features.grad.norm()) if features.grad is not None else 0.0,
     }
 
