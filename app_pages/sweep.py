@@ -4,12 +4,12 @@ results per configuration (mean ± std over seeds) and open any trial in Compare
 import streamlit as st
 
 from app_support import display, engine, state, sweeps
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.search import SEARCH_KINDS, Search, format_value
+from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures

@@ -13,6 +13,11 @@ from typing import Any
 from tlcore.errors import TLError
 
 
+def format_value(value: Any) -> str:
+    """A setting's value as the CLI takes it: floats in their shortest form (``0.3``, ``1e-05``)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 @dataclass(frozen=True)
 class AdaptConfig:
     """Everything that determines a run. Same config and seed, same numbers on CPU.
@@ -79,11 +84,7 @@ class AdaptConfig:
     @property
     def params_text(self) -> str:
         """The parameters as the CLI takes them (``--param``), e.g. ``fixmatch.weight=0.3``; "" when none."""
-        return ", ".join(
-            f"{m}.{k}={v:g}" if isinstance(v, float) else f"{m}.{k}={v}"
-            for m, p in self.params.items()
-            for k, v in p.items()
-        )
+        return ", ".join(f"{m}.{k}={format_value(v)}" for m, p in self.params.items() for k, v in p.items())
 
     @property
     def budget_text(self) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tlcore.adapt.config import format_value
 from tlcore.errors import TLError
 from tlcore.runs.space import Choice, Dimension, Param, Point, Range
 
@@ -64,10 +65,6 @@ class Search:
 def point_key(point: Point) -> str:
     """``"dann.weight=0.3|lr=0.001"``: a point as text, keys sorted (``""`` for the empty point)."""
     return "|".join(f"{key}={format_value(point[key])}" for key in sorted(point))
-
-
-def format_value(value: Param) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def propose(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from tlcore.runs.search import format_value
+from tlcore.adapt.config import format_value
 from tlcore.runs.summary import (
     HINDSIGHT_KEY,
     SCORE_KEY,
