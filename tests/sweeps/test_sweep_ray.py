@@ -57,18 +57,17 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     assert local["sweep"]["executor"]["kind"] == "local" and local["counts"] == {"done": 1}
 
     # as a user runs it: its own process (Ray keeps per-process state across sessions)
-    before = set(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}*"))
     command = [sys.executable, "-m", "tlcore", "--workspace", str(workspace.root), "sweep", *TINY]
-    done = subprocess.run(
+    with subprocess.Popen(
         [*command, "--executor", "ray", "--cpus-per-trial", "1"],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    remote = json.loads(done.stdout)
+    ) as process:
+        stdout, stderr = process.communicate(timeout=900)
+    assert process.returncode == 0, stderr[-3000:]
+    remote = json.loads(stdout)
     assert remote["sweep"]["executor"]["kind"] == "ray" and remote["counts"] == {"done": 1}
 
     folders = [workspace.inside("runs", s["trials"][0]["run_id"]) for s in (local, remote)]
@@ -82,7 +81,7 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     assert "ran on Ray node 127.0.0.1 " in (folders[1] / "worker.log").read_text()  # loopback only
-    assert set(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}*")) <= before  # its session folder is gone
+    assert not list(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{process.pid}-*"))  # session removed
 
 
 @pytest.fixture(scope="module")
