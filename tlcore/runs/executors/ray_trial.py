@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +88,7 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
     import torch  # noqa: PLC0415
 
     torch.set_num_threads(task.threads)
+    honour_interrupts()
     started = time.perf_counter()
     store = RunStore(Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch))
     local_id = store.create(AdaptConfig.from_dict(task.config))
@@ -110,6 +113,15 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
     finally:
         with contextlib.suppress(TLError):
             store.delete(local_id)
+
+
+def honour_interrupts() -> None:
+    """Let Ray's cancel reach the trial: it interrupts the task as a SIGINT would, which Python drops
+    while SIGINT is ignored. A node started from a background job or under ``nohup`` passes an ignored
+    SIGINT on to its workers, and their cancelled trials then ran until killed a grace later."""
+    main = threading.current_thread() is threading.main_thread()
+    if main and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def remove_scratch(scratch: str) -> None:
