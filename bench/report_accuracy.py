@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.networks import is_engine_default
 from bench.report_format import pct, table
+from bench.spread import difference_se, difference_text
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES
 
@@ -58,7 +59,9 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         "and KMM work on the source-only network's features. A named recipe runs with its own budget "
         "(given in its row); composed recipes, the oracle (trained on the labelled target train split) "
         "and fine-tuning of the source-only model on k labelled target samples per class use the "
-        "engine's defaults (source augmentation on), with the same epochs.",
+        "engine's defaults (source augmentation on), with the same epochs. tlcore - skada: the "
+        "difference of the means ± its standard error over the seeds, sqrt(s1²/n1 + s2²/n2) "
+        "(`bench.spread.difference_se`).",
         "",
         *_inert_discriminator(acc.get("skada_domain_classifier")),
     ]
@@ -77,16 +80,18 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
             label = name + (" (uses target labels)" if entry.get("needs_target_labels") else "")
             skada_name, skada_value = _skada_cell(entry)
             diff = entry.get("diff")
+            se = difference_se(entry["tlcore"], entry["skada"]) if "skada" in entry else None
             rows.append(
                 [
                     label,
                     pct(entry["tlcore"]["mean"], entry["tlcore"]["std"]),
                     skada_name,
                     skada_value,
-                    "—" if diff is None else f"{100 * diff:+.1f}",
+                    "—" if diff is None else difference_text(diff, se),
                 ]
             )
-        out += [*table(["method", "tlcore", "skada counterpart", "skada", "tlcore - skada"], rows), ""]
+        header = ["method", "tlcore", "skada counterpart", "skada", "tlcore - skada (± se)"]
+        out += [*table(header, rows), ""]
         extra = [[_recipe_label(r, e), pct(e["mean"], e["std"])] for r, e in task["recipes"].items()]
         if task.get("oracle"):
             extra.append(

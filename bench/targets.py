@@ -6,6 +6,7 @@ from typing import Any
 
 from bench.networks import default_tasks, recorded_network
 from bench.plan import BASELINE_BUDGET, DEFAULT_PAIR, TASKS_FULL
+from bench.spread import difference_se, difference_text
 
 BEST_RECIPE_MIN = 0.985
 ORACLE_MARGIN = 0.015
@@ -31,20 +32,24 @@ def _row(target: str, measured: str, ok: bool | None, setting: str = "") -> dict
 
 
 def vs_skada(accuracy: dict[str, Any]) -> dict[str, str]:
-    """Every method at least as accurate as skada's counterpart (3-seed means, per task)."""
+    """Every method at least as accurate as skada's counterpart (3-seed means, per task). Each cell
+    behind shows its difference ± the difference's standard error (:func:`difference_se`), and the
+    count of those behind by more than twice it."""
     title = "every method ≥ its skada counterpart on every task"
     pairs = [
-        (task["source"], task["target"], name, entry["diff"])
+        (task["source"], task["target"], name, entry["diff"], difference_se(entry["tlcore"], entry["skada"]))
         for task in default_tasks(accuracy)
         for name, entry in task["methods"].items()
         if entry.get("diff") is not None
     ]
     if not pairs:
         return _row(title, "skada not run", None)
-    behind = [f"{name} on {s} → {t} ({100 * d:+.1f})" for s, t, name, d in pairs if d < 0]
-    measured = f"{len(pairs) - len(behind)} of {len(pairs)} at or above" + (
-        f"; behind: {', '.join(behind)}" if behind else ""
-    )
+    behind = [(s, t, name, d, se) for s, t, name, d, se in pairs if d < 0]
+    cells = [f"{name} on {s} → {t} ({difference_text(d, se)})" for s, t, name, d, se in behind]
+    clear = sum(se is not None and -d > 2 * se for *_, d, se in behind)
+    measured = f"{len(pairs) - len(behind)} of {len(pairs)} at or above"
+    if behind:
+        measured += f"; behind: {', '.join(cells)}; {clear} of them by more than twice the standard error"
     return _row(title, measured, not behind, _setting(accuracy))
 
 

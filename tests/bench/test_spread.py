@@ -1,0 +1,50 @@
+"""A difference of seed means against its standard error, and where the report shows it."""
+
+import math
+
+import pytest
+
+from bench.plan import DEFAULT_PAIR
+from bench.spread import difference_se, difference_text
+from bench.targets import vs_skada
+from tlcore.models import resolve_model_name
+
+IMAGE = (1, 28, 28)
+NETWORK = {"name": resolve_model_name("auto", IMAGE), "input_shape": list(IMAGE)}
+
+
+def _runs(*accuracies: float | None) -> dict:
+    return {"runs": [{"accuracy": a, "network": NETWORK} for a in accuracies]}
+
+
+def test_the_standard_error_is_welchs_over_the_runs_with_an_accuracy():
+    se = difference_se(_runs(0.8, 0.9, 1.0), _runs(0.5, 0.7, None))
+    assert se == pytest.approx(math.sqrt(0.01 / 3 + 0.02 / 2))
+    assert difference_se(_runs(0.8, 0.9), _runs(0.5)) is None
+    assert difference_text(-0.042, 0.073) == "-4.2 ± 7.3"
+    assert difference_text(0.01, None) == "+1.0"
+
+
+def _entry(ours: tuple[float, ...], theirs: tuple[float, ...]) -> dict:
+    tlcore, skada = _runs(*ours), _runs(*theirs)
+    mean = sum(ours) / len(ours) - sum(theirs) / len(theirs)
+    return {"tlcore": {"mean": sum(ours) / len(ours), **tlcore}, "skada": skada, "diff": mean}
+
+
+def test_the_skada_target_counts_the_cells_behind_by_more_than_twice_their_error():
+    methods = {
+        "dan": _entry((0.60, 0.61, 0.62), (0.70, 0.71, 0.72)),  # -10 points, se 0.8: clearly behind
+        "mcc": _entry((0.60, 0.70, 0.80), (0.65, 0.75, 0.85)),  # -5 points, se 8.2: within the spread
+        "dann": _entry((0.90, 0.91, 0.92), (0.80, 0.81, 0.82)),
+    }
+    task = {
+        "source": DEFAULT_PAIR[0],
+        "target": DEFAULT_PAIR[1],
+        "model": NETWORK["name"],
+        "methods": methods,
+    }
+    row = vs_skada({"tasks": [task], "seeds": [0, 1, 2], "epochs": 10})
+    assert row["status"] == "missed"
+    assert row["measured"].startswith("1 of 3 at or above")
+    assert "dan on mnist5k → digits (-10.0 ± 0.8)" in row["measured"]
+    assert row["measured"].endswith("1 of them by more than twice the standard error")
