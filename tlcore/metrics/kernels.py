@@ -1,13 +1,12 @@
-"""Kernels on sample matrices: squared distances, the median heuristic, bandwidth mixtures.
+"""Gaussian kernels on sample matrices: squared distances, the median heuristic, bandwidth mixtures.
 
 Conventions used everywhere in tlcore (metrics and the DAN method alike):
 
 * a *bandwidth* is the length scale ``sigma`` of the Gaussian kernel
-  ``k(x, y) = exp(-||x - y||^2 / (2 sigma^2))`` (the gap metrics' kernel) or of the Laplacian kernel
-  ``k(x, y) = exp(-||x - y|| / sigma)`` (DAN's);
+  ``k(x, y) = exp(-||x - y||^2 / (2 sigma^2))``;
 * a *mixture* over bandwidths ``sigma_1..sigma_B`` is their equal-weight average
-  ``k(x, y) = (1/B) sum_b k_b(x, y)`` (a characteristic kernel, as in DAN, Long et al. 2015, with
-  uniform weights), so ``k(x, x) = 1`` for every kernel here.
+  ``k(x, y) = (1/B) sum_b exp(-||x - y||^2 / (2 sigma_b^2))`` (a characteristic kernel, as in
+  DAN, Long et al. 2015, with uniform weights), so ``k(x, x) = 1`` for every kernel here.
 
 Inputs are ``N x D`` tensors of one floating dtype on one device; outputs stay on that device.
 Every function here is differentiable (the DAN loss backpropagates through them).
@@ -102,18 +101,7 @@ def median_bandwidth(
     return float(median.sqrt())
 
 
-def laplacian_kernel(X: torch.Tensor, Y: torch.Tensor | None, bandwidths: Sequence[float]) -> torch.Tensor:
-    """Laplacian kernel mixture ``K[i, j] = (1/B) sum_b exp(-||x_i - y_j|| / sigma_b)`` (``N x M``).
-
-    Characteristic like the Gaussian, with heavier tails: points far apart at every bandwidth still
-    pull on each other. ``Y=None`` gives ``K(X, X)`` with an exact unit diagonal. Differentiable; a
-    zero distance gets a zero gradient instead of the square root's infinite one.
-    """
-    D = sq_distances(X, Y).clamp_min(torch.finfo(X.dtype).tiny).sqrt()
-    return torch.stack([torch.exp(D * (-1.0 / s)) for s in as_bandwidths(bandwidths)]).mean(0)
-
-
-def mixture_bandwidths(base: float, powers: Sequence[float] = MIXTURE_POWERS) -> tuple[float, ...]:
+def mixture_bandwidths(base: float, powers: Sequence[int] = MIXTURE_POWERS) -> tuple[float, ...]:
     """Bandwidths ``base * 2^p`` for each ``p`` in ``powers`` (default ``base x {1/4, 1/2, 1, 2, 4}``)."""
     return tuple(float(base) * 2.0**p for p in powers)
 
