@@ -44,7 +44,7 @@ def vs_skada(accuracy: dict[str, Any]) -> dict[str, str]:
     ]
     if not pairs:
         return _row(title, "skada not run", None)
-    behind = [(s, t, name, d, se) for s, t, name, d, se in pairs if d < 0]
+    behind = [pair for pair in pairs if pair[3] < 0]
     cells = [f"{name} on {s} → {t} ({difference_text(d, se)})" for s, t, name, d, se in behind]
     clear = sum(se is not None and -d > 2 * se for *_, d, se in behind)
     measured = f"{len(pairs) - len(behind)} of {len(pairs)} at or above"

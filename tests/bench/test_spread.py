@@ -1,10 +1,12 @@
 """A difference of seed means against its standard error, and where the report shows it."""
 
 import math
+import statistics
 
 import pytest
 
 from bench.plan import DEFAULT_PAIR
+from bench.report_accuracy import accuracy_section
 from bench.spread import difference_se, difference_text
 from bench.targets import vs_skada
 from tlcore.models import resolve_model_name
@@ -26,9 +28,10 @@ def test_the_standard_error_is_welchs_over_the_runs_with_an_accuracy():
 
 
 def _entry(ours: tuple[float, ...], theirs: tuple[float, ...]) -> dict:
-    tlcore, skada = _runs(*ours), _runs(*theirs)
-    mean = sum(ours) / len(ours) - sum(theirs) / len(theirs)
-    return {"tlcore": {"mean": sum(ours) / len(ours), **tlcore}, "skada": skada, "diff": mean}
+    mine, other = sum(ours) / len(ours), sum(theirs) / len(theirs)
+    tlcore = {"mean": mine, "std": statistics.stdev(ours), **_runs(*ours)}
+    skada = {"name": "DAN", "mean": other, "std": statistics.stdev(theirs), **_runs(*theirs)}
+    return {"tlcore": tlcore, "skada": skada, "diff": mine - other}
 
 
 def test_the_skada_target_counts_the_cells_behind_by_more_than_twice_their_error():
@@ -48,3 +51,17 @@ def test_the_skada_target_counts_the_cells_behind_by_more_than_twice_their_error
     assert row["measured"].startswith("1 of 3 at or above")
     assert "dan on mnist5k → digits (-10.0 ± 0.8)" in row["measured"]
     assert row["measured"].endswith("1 of them by more than twice the standard error")
+
+
+def test_the_accuracy_table_prints_each_difference_with_its_standard_error():
+    task = {
+        "source": DEFAULT_PAIR[0],
+        "target": DEFAULT_PAIR[1],
+        "model": NETWORK["name"],
+        "methods": {"dan": _entry((0.60, 0.61, 0.62), (0.70, 0.71, 0.72))},
+        "recipes": {},
+    }
+    acc = {"tasks": [task], "seeds": [0, 1, 2], "epochs": 10, "batch_size": 32, "lr": 0.001, "skada": "ok"}
+    lines = accuracy_section(acc)
+    assert "| method | tlcore | skada counterpart | skada | tlcore - skada (± se) |" in lines
+    assert "| dan | 61.0 ± 1.0 | DAN | 71.0 ± 1.0 | -10.0 ± 0.8 |" in lines
