@@ -3,9 +3,9 @@
 A toy vector pair (uploaded like a user's file) whose target differs only in nuisance dimensions
 (rescaled and moved; the two informative dimensions are untouched): the source-only model leans on
 the nuisance dimensions and loses on the target (a plain MLP, no bottleneck), every feature-based
-method beats it, and the
-trained ones lower the feature-space MMD²; the self-training terms that guard against collapse
-(MCC, BNM, FixMatch with distribution alignment) beat it too. On the real pair mnist5k -> digits
+method beats it, and the trained ones lower the feature-space MMD²; the self-training terms that
+guard against collapse (MCC, BNM, FixMatch with distribution alignment) and SHOT's clustering
+pseudo-labels beat it too. On the real pair mnist5k -> digits
 (slow), the default compositions (alignment term + IM), closed-form CORAL and fine-tuning with 5
 labels per class beat the source-only baseline.
 """
@@ -76,7 +76,7 @@ def _toy_run(toy, methods: tuple[str, ...], params: dict | None = None, bottlene
     return run_adaptation(cfg, workspace, baseline_cache=cache)
 
 
-@pytest.mark.parametrize("method", ["mcc", "bnm", "fixmatch"])
+@pytest.mark.parametrize("method", ["mcc", "bnm", "fixmatch", "shot_pl"])
 def test_self_training_terms_beat_source_only(method, toy):
     result = _toy_run(toy, (method,))
     assert result.source_only_accuracy < 0.6

@@ -22,6 +22,7 @@ from tlcore.methods import (  # noqa: F401 - imported to register the methods
     mcc,
     prior_correction,
     pseudo_label,
+    shot_pl,
 )
 from tlcore.methods.context import (
     StageContext,

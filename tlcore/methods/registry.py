@@ -11,8 +11,8 @@ stage      the whole stage: it builds the adapted model itself, using the traini
 weights    per-sample source weights for the weighted source loss (``domain_weights``, ``kmm``);
            at most one per run
 term       a loss term ``weight * objective(StepInputs)`` added to the source loss
-           (``deep_coral``, ``dan``, ``dann``, ``cdan``, ``im``, ``mcc``, ``bnm``, ``fixmatch``, ...);
-           any number, each once
+           (``deep_coral``, ``dan``, ``dann``, ``cdan``, ``im``, ``mcc``, ``bnm``, ``fixmatch``,
+           ``shot_pl``, ...); any number, each once
 transform  a post-training change of the trained model, applied after the adapt stage and before
            the evaluation, in the order written (``prior_correction``); any number, each once
 =========  ====================================================================================
