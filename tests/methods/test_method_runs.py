@@ -60,6 +60,7 @@ def test_registry_lists_every_family_with_defaults():
         "mcc",
         "bnm",
         "fixmatch",
+        "shot_pl",
         "prior_correction",
         "adabn",
     }
@@ -250,14 +251,16 @@ def test_methods_cli_lists_every_method_as_json(capsys):
     assert finetune["choices"] == {"mode": ["head", "all"]}
     dann = next(row for row in rows if row["name"] == "dann")
     assert dann["params"] == {"weight": 1.0, "hidden": 256, "gamma": 10.0} and dann["choices"] == {}
-    new = {row["name"]: row for row in rows if row["name"] in ("cdan", "mcc", "bnm", "fixmatch")}
+    new = {row["name"]: row for row in rows if row["name"] in ("cdan", "mcc", "bnm", "fixmatch", "shot_pl")}
     assert {name: row["family"] for name, row in new.items()} == {
         "cdan": "feature-based",
         "mcc": "self-training",
         "bnm": "self-training",
         "fixmatch": "self-training",
+        "shot_pl": "self-training",
     }
     assert new["cdan"]["params"]["entropy"] is True and new["fixmatch"]["params"]["threshold"] == 0.95
+    assert new["shot_pl"]["params"] == {"weight": 0.3, "momentum": 0.9, "ramp": True}
     assert cli_main(["methods"]) == 0
     out = capsys.readouterr().out
     assert "deep_coral" in out and "features=model [model|raw]" in out

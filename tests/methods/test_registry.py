@@ -34,6 +34,7 @@ TERM_WEIGHTS = {
     "mcc": 1.0,
     "bnm": 1.0,
     "fixmatch": 1.0,
+    "shot_pl": 0.3,
 }
 
 
