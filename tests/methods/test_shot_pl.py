@@ -88,7 +88,7 @@ def test_a_class_without_members_is_never_the_nearest_centroid():
     assert nearest_centroid(torch.tensor([[-1.0, 0.0]]), sums, counts).tolist() == [1]
 
 
-def test_the_term_is_registered_with_the_papers_weight_and_checks_its_momentum():
+def test_the_term_is_registered_with_shots_weight_and_checks_its_momentum():
     spec = get_method("shot_pl")
     assert spec.family == "self-training" and spec.kind == "term"
     assert spec.parse_params({}).weight == pytest.approx(0.3)

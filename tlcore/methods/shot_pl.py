@@ -14,7 +14,7 @@ target set once per epoch; here the sums are exponential moving sums over the ta
 ``S <- momentum * S + (batch sum)`` (both steps), so the centroids follow the features as they
 train (about ``1 / (1 - momentum)`` batches) and the term needs nothing but the step's outputs.
 Labels, centroids and sums carry no gradient. ``ramp`` scales the term by DANN's schedule, as IM.
-Default weight 0.3, the paper's ``beta``.
+Default weight 0.3: SHOT's ``beta`` on its object benchmarks (``cls_par`` in the authors' scripts).
 """
 
 from __future__ import annotations
