@@ -82,7 +82,7 @@ with st.container(border=True):
     model = cols[3].selectbox("Model", models, index=models.index(DEFAULTS["model"]))
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, value=DEFAULTS["seed"])
     augment = cols[5].checkbox("Augment source", value=DEFAULTS["augment"], help="random affine (images)")
-    stage = st.columns(3)
+    stage = st.columns(4)
     warm_start = stage[0].checkbox(
         "Warm start",
         value=DEFAULTS["warm_start"],
@@ -97,6 +97,15 @@ with st.container(border=True):
         1_000_000,
         value=DEFAULTS["steps_per_epoch"] or 0,
         help="caps every epoch at this many optimizer steps: for a small source beside a large target",
+    )
+    ema_decay = stage[3].number_input(
+        "Weight average (EMA decay, 0: off)",
+        0.0,
+        0.9999,
+        value=DEFAULTS["ema_decay"],
+        format="%g",
+        step=0.001,
+        help="score and keep the adapt stage's moving average of the weights (~ 1 / (1 - decay) steps)",
     )
     target_labels = DEFAULTS["target_labels"]
     if any(specs[name].needs_target_labels for name in chosen):
@@ -125,6 +134,7 @@ with st.container(border=True):
                         adapt_epochs=int(adapt_epochs) or None,
                         warm_start=bool(warm_start),
                         steps_per_epoch=int(steps_per_epoch) or None,
+                        ema_decay=float(ema_decay),
                         batch_size=int(batch_size),
                         lr=float(lr),
                         seed=int(seed),

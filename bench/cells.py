@@ -23,7 +23,12 @@ from tlcore.workspace import atomic_write
 
 # AdaptConfig fields added after cells were first written, with the value every older cell had: at
 # that value they stay out of a config's key, so finished cells of the same settings stay valid.
-LATER_FIELDS: dict[str, Any] = {"adapt_epochs": None, "warm_start": False, "steps_per_epoch": None}
+LATER_FIELDS: dict[str, Any] = {
+    "adapt_epochs": None,
+    "warm_start": False,
+    "steps_per_epoch": None,
+    "ema_decay": 0.0,
+}
 # The training loop's revision, in every config's key: raised when the engine changes what a config
 # measures, so cells measured before are not reused. 2: an adapt-stage epoch passes over the larger
 # domain (1: over the source; only runs whose target outnumbers their source train differently).

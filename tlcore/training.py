@@ -9,7 +9,9 @@ where ``w`` are per-sample source weights (instance-based methods; 1 otherwise) 
 is an ``nn.Module`` returning ``(loss, logs)``. Its parameters (e.g. DANN's discriminator) are
 trained by the same optimizer (Adam, constant learning rate: a decaying one stalls the
 self-training terms, which take effect late: IM ramps up, pseudo-labels need confident predictions;
-:func:`adam`).
+:func:`adam`). Instead of a decay, a stage may average its weights over the steps
+(``TrainSettings.ema_decay``, :mod:`tlcore.weight_average`): the training path stays the same, what
+is scored and kept is the average, which settles where the live weights keep moving.
 
 A term may declare :data:`Need` s, extra inputs the loop then adds to every step (for all terms):
 ``"strong_target_view"`` appends a :func:`~tlcore.data.augment.strong_augment` ed copy of the
@@ -47,6 +49,7 @@ from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import model_outputs
 from tlcore.models import Classifier
+from tlcore.weight_average import WeightAverage
 
 Status = Literal["done", "stopped_early", "cancelled", "failed"]
 FUSED_ADAM_DEVICES = frozenset({"cpu", "cuda"})  # device types with torch's fused Adam kernel
@@ -121,6 +124,7 @@ class TrainSettings:
     device: str | None = None
     stage: str = "train"
     span: tuple[float, float] = (0.0, 1.0)  # share of the whole run this stage covers (for events)
+    ema_decay: float = 0.0  # > 0: scores and final weights are the weights' moving average (WeightAverage)
 
 
 @dataclass
@@ -231,6 +235,7 @@ class _Loop:
         needs = frozenset().union(*(t.needs for t in terms))
         strong = "strong_target_view" in needs
         self.strong_gen = generator(settings.seed, "strong_augment") if strong else None
+        self.average = WeightAverage(settings.ema_decay) if settings.ema_decay else None
 
     def fraction(self, done: float) -> float:
         lo, hi = self.settings.span
@@ -292,16 +297,22 @@ class _Loop:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        if self.average is not None:
+            self.average.update(self.model)
 
-    def scores(self) -> dict[str, float]:
-        """End-of-epoch accuracies: source validation (and its loss), labelled target test."""
+    def scored_model(self) -> Classifier:
+        """The model the epoch's scores and early stopping judge: the weight average when there is one."""
+        return self.model if self.average is None else self.average.averaged(self.model)
+
+    def scores(self, model: Classifier) -> dict[str, float]:
+        """End-of-epoch accuracies of ``model``: source validation (and its loss), labelled target test."""
         out: dict[str, float] = {}
         source_val, target_test = self.data.source_val, self.data.target_test
         if source_val is not None and source_val.labelled:
-            val = evaluate(self.model, source_val, self.device)
+            val = evaluate(model, source_val, self.device)
             out |= {"source_accuracy": val["accuracy"], "source_val_loss": val["loss"]}
         if target_test is not None and target_test.labelled:
-            out["target_accuracy"] = evaluate(self.model, target_test, self.device)["accuracy"]
+            out["target_accuracy"] = evaluate(model, target_test, self.device)["accuracy"]
         return out
 
     def run(self, history: History, stopper: _EarlyStopping | None, callbacks: Callbacks) -> None:
@@ -328,15 +339,16 @@ class _Loop:
                     callbacks.emit(
                         ProgressEvent("step", stage, self.fraction(step / self.total), epoch, step, logs)
                     )
+            scored = self.scored_model()
             record = {
                 "epoch": float(epoch),
                 **{k: v / self.n_steps for k, v in sums.items()},
-                **self.scores(),
+                **self.scores(scored),
             }
             history.epochs.append(record)
             done = self.fraction(epoch / settings.epochs)
             callbacks.emit(ProgressEvent("epoch", stage, done, epoch, step, record))
-            if stopper is not None and stopper.should_stop(self.model, record["source_val_loss"], epoch):
+            if stopper is not None and stopper.should_stop(scored, record["source_val_loss"], epoch):
                 if epoch < settings.epochs:
                     history.status = "stopped_early"
                     history.reason = (
@@ -363,7 +375,9 @@ def train(
     ``source_weights`` (length ``n_s``, mean 1) weight the source cross-entropy. ``source_val`` gives
     ``source_accuracy``/``source_val_loss`` per epoch and the early-stopping criterion (patience on
     the source validation loss; the best weights are restored); ``target_test`` gives
-    ``target_accuracy`` (scoring only, never a training signal).
+    ``target_accuracy`` (scoring only, never a training signal). ``settings.ema_decay > 0``: the
+    scores, the early-stopping snapshots and the weights ``model`` ends with are the moving average of
+    its weights over the stage's steps (:class:`~tlcore.weight_average.WeightAverage`).
     """
     data = _Data(source, target, source_weights, source_val, target_test)
     loop = _Loop(model, data, settings, terms)
@@ -377,6 +391,8 @@ def train(
             loop.run(history, stopper, callbacks or Callbacks())
     finally:
         model.backbone.requires_grad_(True)
+    if loop.average is not None and history.status in ("done", "stopped_early"):
+        loop.average.load_into(model)
     if stopper is not None and history.status in ("done", "stopped_early"):
         stopper.restore(model)
     return history

@@ -29,6 +29,7 @@ ALTERED = {  # one changed value per AdaptConfig field: a new field must be adde
     "test_fraction": 0.3,
     "patience": 2,
     "steps_per_epoch": 5,
+    "ema_decay": 0.9,
     "device": "cpu",
 }
 

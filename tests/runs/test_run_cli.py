@@ -66,6 +66,7 @@ def test_adapt_inline_json_and_stored_config(
         (["--method", "coral", "--param", "coral.weight=1"], "error: coral: weight applies to loss terms"),
         (["--method", "finetune", "--param", "finetune.mode=x"], "error: finetune: parameter mode must be"),
         (["--epochs", "0"], "error: epochs must be >= 1"),
+        (["--ema-decay", "1"], "error: EMA decay must lie in [0, 1)"),
     ],
 )
 def test_adapt_refuses_bad_arguments(
@@ -161,6 +162,10 @@ def test_adapt_recipe_uses_the_recipes_budget_and_takes_overrides() -> None:
     assert capped == replace(RECOMMENDED.config("mnist5k", "digits"), steps_per_epoch=40)
     assert "40 steps an epoch" in capped.budget_text
     assert "steps" not in RECOMMENDED.config("a", "b").budget_text
+    plain = config_from_args(parser.parse_args([*args, "--ema-decay", "0"]))
+    assert plain == replace(RECOMMENDED.config("mnist5k", "digits"), ema_decay=0.0)
+    assert "EMA" not in plain.budget_text
+    assert "averaged (EMA 0.99)" in RECOMMENDED.config("a", "b").budget_text
 
 
 def test_params_read_as_the_cli_takes_them() -> None:

@@ -34,7 +34,15 @@ if TYPE_CHECKING:
 
 CACHE_VERSION = 2  # 2: auto builds lenet_bn for images (was lenet)
 # Config fields that leave the baseline as it is (device: its type is in the key instead).
-METHOD_ONLY_FIELDS = ("methods", "params", "target_labels", "adapt_epochs", "warm_start", "device")
+METHOD_ONLY_FIELDS = (
+    "methods",
+    "params",
+    "target_labels",
+    "adapt_epochs",
+    "warm_start",
+    "ema_decay",
+    "device",
+)
 
 
 def baseline_key(cfg: AdaptConfig, device_type: str) -> str:

@@ -29,6 +29,8 @@ class AdaptConfig:
     pass over the larger of source and target when the stage trains with the target, over the source
     otherwise (a small labelled source beside a large unlabelled target makes long epochs: cap them).
     Fine-tuning on ``target_labels`` keeps its own count.
+    ``ema_decay`` (0: off): the adapt stage scores and keeps the exponential moving average of its
+    weights, θ̄ ← d θ̄ + (1 - d) θ after each step (:mod:`tlcore.weight_average`).
     """
 
     source: str
@@ -48,6 +50,7 @@ class AdaptConfig:
     test_fraction: float = 0.2
     patience: int | None = None
     steps_per_epoch: int | None = None
+    ema_decay: float = 0.0
     device: str | None = None
 
     def __post_init__(self) -> None:
@@ -59,6 +62,8 @@ class AdaptConfig:
             raise TLError("adapt epochs must be >= 1 (or unset: the same as epochs)")
         if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
             raise TLError("steps per epoch must be >= 1 (or unset: one pass over the larger domain)")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise TLError("EMA decay must lie in [0, 1) (0: no weight average)")
         if not 0.0 < self.test_fraction < 1.0:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
@@ -98,7 +103,8 @@ class AdaptConfig:
         else:
             epochs = f"{self.epochs} epochs"
         steps = f", {self.steps_per_epoch} steps an epoch" if self.steps_per_epoch else ""
-        return f"{epochs}{steps}, batch {self.batch_size} per domain, learning rate {self.lr:g}"
+        average = f", adapted weights averaged (EMA {self.ema_decay:g})" if self.ema_decay else ""
+        return f"{epochs}{steps}, batch {self.batch_size} per domain, learning rate {self.lr:g}{average}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

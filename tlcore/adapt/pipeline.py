@@ -91,6 +91,7 @@ def _settings(cfg: AdaptConfig, stage: Literal["baseline", "adapt"], **overrides
         device=cfg.device,
         stage=stage,
         span=SPANS[stage],
+        ema_decay=cfg.ema_decay if stage == "adapt" else 0.0,
     )
     return replace(base, **overrides)
 

@@ -57,6 +57,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="optimizer steps an epoch (default: one pass over the larger of source and target)",
     )
+    parser.add_argument(
+        "--ema-decay",
+        type=float,
+        metavar="D",
+        help="keep the adapt stage's moving average of the weights, this decay per step (0: off)",
+    )
     parser.add_argument("--seed", type=int, metavar="N")
     parser.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, help="random affine source augmentation"
@@ -127,6 +133,7 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
         "adapt_epochs",
         "warm_start",
         "steps_per_epoch",
+        "ema_decay",
         "seed",
         "augment",
         "target_labels",

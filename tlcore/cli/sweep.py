@@ -23,6 +23,7 @@ BUDGET_OPTIONS = (
     "adapt_epochs",
     "warm_start",
     "steps_per_epoch",
+    "ema_decay",
     "batch_size",
     "lr",
     "model",
@@ -75,6 +76,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         metavar="N",
         help="optimizer steps an epoch (default: one pass over the larger of source and target)",
+    )
+    budget.add_argument(
+        "--ema-decay", type=float, metavar="D", help="adapt stage's weight average, decay per step (0: off)"
     )
     budget.add_argument("--batch-size", type=int, metavar="N")
     budget.add_argument("--lr", type=float, metavar="F", help="learning rate")

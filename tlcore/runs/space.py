@@ -36,6 +36,7 @@ BUDGET_KEYS: dict[str, type] = {
     "model": str,
     "patience": int,
     "steps_per_epoch": int,
+    "ema_decay": float,
 }
 """The AdaptConfig fields a sweep may vary, with their types."""
 
