@@ -8,6 +8,7 @@ import torch
 from scipy.optimize import minimize
 
 from tlcore.methods import cdan as cdan_module
+from tlcore.methods import dan as dan_module
 from tlcore.methods.blocks import entropy_weights, gradient_reversal, grl_lambda
 from tlcore.methods.bnm import BNMLoss, bnm_loss
 from tlcore.methods.cdan import CDANParams, multilinear_map
@@ -20,7 +21,7 @@ from tlcore.methods.im import IMLoss, information_maximisation
 from tlcore.methods.kmm import kmm_solve, project_box_slab
 from tlcore.methods.mcc import MCCLoss, class_confusion, mcc_loss
 from tlcore.methods.pseudo_label import pseudo_label_loss
-from tlcore.metrics import gaussian_kernel, mmd2_unbiased
+from tlcore.metrics import gaussian_kernel
 from tlcore.training import StepInputs
 
 
@@ -119,18 +120,45 @@ def test_dann_loss_trains_the_discriminator_and_reverses_for_the_features():
     assert torch.allclose(grad_reversed, -grl_lambda(1.0) * feats_plain.grad, atol=1e-6)
 
 
-def test_dan_mk_mmd_matches_the_metrics_estimator():
+def _laplacian_family_mmd2(Xs: np.ndarray, Xt: np.ndarray, sigma: float) -> float:
+    """The docstring's biased MMD² by explicit loops over pairs and the 33 bandwidths."""
+    sigmas = [sigma * 2.0 ** (-8 + u / 2) for u in range(33)]
+
+    def k(a: np.ndarray, b: np.ndarray) -> float:
+        return sum(math.exp(-np.linalg.norm(a - b) / s) for s in sigmas)
+
+    def mean_k(A: np.ndarray, B: np.ndarray) -> float:
+        return sum(k(a, b) for a in A for b in B) / (len(A) * len(B))
+
+    return mean_k(Xs, Xs) + mean_k(Xt, Xt) - 2 * mean_k(Xs, Xt)
+
+
+def test_dan_mk_mmd_is_the_biased_estimate_under_33_laplacian_kernels():
     g = torch.Generator().manual_seed(2)
-    Xs, Xt = (
-        torch.randn(30, 6, generator=g, dtype=torch.float64),
-        torch.randn(20, 6, generator=g, dtype=torch.float64) + 0.5,
-    )
-    value, bandwidths = mk_mmd2(Xs.requires_grad_(True), Xt)
-    reference = mmd2_unbiased(Xs.detach(), Xt, bandwidth=list(bandwidths))
+    Xs = torch.randn(7, 3, generator=g, dtype=torch.float64)
+    Xt = torch.randn(5, 3, generator=g, dtype=torch.float64) + 0.5
+    value, sigma = mk_mmd2(Xs.requires_grad_(True), Xt)
+    distances = [np.linalg.norm(a - b) for a in Xs.detach().numpy() for b in Xs.detach().numpy()]
+    median = sorted(distances)[(len(distances) - 1) // 2]  # torch's lower median, zeros included
+    assert sigma == pytest.approx(median + 1e-7, rel=1e-12)
+    reference = _laplacian_family_mmd2(Xs.detach().numpy(), Xt.numpy(), median + 1e-7)
     assert value.item() == pytest.approx(reference, rel=1e-9)
-    assert len(bandwidths) == 5
     value.backward()
-    assert Xs.grad is not None and torch.isfinite(Xs.grad).all()
+    assert torch.isfinite(Xs.grad).all()
+    # sigma follows the features: with it detached the gradient differs
+    held = Xs.detach().clone().requires_grad_(True)
+    d = torch.cdist(held, held)
+    sigmas = (torch.median(d).detach() + 1e-7) * torch.tensor(
+        [2.0 ** (-8 + u / 2) for u in range(33)], dtype=d.dtype
+    )
+    frozen = (
+        dan_module.laplacian_sum(d, sigmas).mean()
+        + dan_module.laplacian_sum(torch.cdist(Xt, Xt), sigmas).mean()
+    )
+    frozen = frozen - 2 * dan_module.laplacian_sum(torch.cdist(held, Xt), sigmas).mean()
+    assert frozen.item() == pytest.approx(value.item(), rel=1e-12)
+    frozen.backward()
+    assert not torch.allclose(held.grad, Xs.grad)
 
 
 def test_pseudo_labels_use_confident_predictions_only():

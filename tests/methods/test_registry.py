@@ -26,7 +26,7 @@ from tlcore.methods.registry import (
 
 TERM_WEIGHTS = {
     "deep_coral": 100.0,
-    "dan": 10.0,
+    "dan": 1.0,
     "dann": 1.0,
     "cdan": 1.0,
     "im": 1.0,

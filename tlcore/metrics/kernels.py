@@ -1,6 +1,6 @@
 """Gaussian kernels on sample matrices: squared distances, the median heuristic, bandwidth mixtures.
 
-Conventions used everywhere in tlcore (metrics and the DAN method alike):
+Conventions of tlcore's gap metrics (the DAN method has its own kernel family, :mod:`tlcore.methods.dan`):
 
 * a *bandwidth* is the length scale ``sigma`` of the Gaussian kernel
   ``k(x, y) = exp(-||x - y||^2 / (2 sigma^2))``;
@@ -9,7 +9,7 @@ Conventions used everywhere in tlcore (metrics and the DAN method alike):
   DAN, Long et al. 2015, with uniform weights), so ``k(x, x) = 1`` for every kernel here.
 
 Inputs are ``N x D`` tensors of one floating dtype on one device; outputs stay on that device.
-Every function here is differentiable (the DAN loss backpropagates through them).
+Every function here is differentiable.
 """
 
 from __future__ import annotations
