@@ -38,11 +38,12 @@ def laplacian_sum(D: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
 def mk_mmd2(Xs: torch.Tensor, Xt: torch.Tensor) -> tuple[torch.Tensor, float]:
     """Differentiable biased MMD² under the 33 Laplacian kernels (module docstring), and ``sigma``."""
     d_ss = torch.cdist(Xs, Xs)
-    sigmas = (torch.median(d_ss) + MEDIAN_EPS) * torch.tensor(SCALES, dtype=Xs.dtype, device=Xs.device)
+    sigma = torch.median(d_ss) + MEDIAN_EPS
+    sigmas = sigma * torch.tensor(SCALES, dtype=Xs.dtype, device=Xs.device)
     k_ss = laplacian_sum(d_ss, sigmas).mean()
     k_tt = laplacian_sum(torch.cdist(Xt, Xt), sigmas).mean()
     k_st = laplacian_sum(torch.cdist(Xs, Xt), sigmas).mean()
-    return k_ss + k_tt - 2 * k_st, float(sigmas[16].detach())
+    return k_ss + k_tt - 2 * k_st, float(sigma.detach())
 
 
 class DANLoss(nn.Module):
