@@ -8,12 +8,9 @@ family of kernels to the loss, with the biased (V-statistic) estimate (Gretton e
     MMD2_b  = 1/n^2 sum_{i,j} k(s_i, s_j) + 1/m^2 sum_{i,j} k(t_i, t_j) - 2/(nm) sum_{i,j} k(s_i, t_j)
 
 The paper's bandwidth family (2^-8..2^8 times the median, steps of 2^(1/2)) with Laplacian kernels
-on the distance, summed with equal weights, as skada's DAN computes it; ``sigma`` follows the
-features (not detached). Against tlcore's earlier DAN (Gaussian kernels at median x 2^-2..2^2, the
-unbiased U-statistic) and the same Laplacian family with the U-statistic, this estimate is the one
-that moved the benchmark's accuracy (docs/benchmarks.md): besides matching the domains, its
-within-domain terms, weighted (n-1)/n against the U-statistic's, pull each domain's features
-together. Weight 1: the sum over 33 kernels is already large.
+on the distance, summed with equal weights where the paper learns them (skada's DAN computes the
+same estimate); ``sigma`` follows the features (not detached). Weight 1: the sum over 33 kernels is
+already large. The README compares this estimate with the Gaussian mixture and the U-statistic.
 """
 
 from __future__ import annotations
