@@ -158,22 +158,39 @@ class _Arrays:
 
 
 def _skada_seed(
-    names: list[str], arrays: _Arrays, config: AdaptConfig, *, cells: Cells, log: Log
+    names: list[str],
+    arrays: _Arrays,
+    config: AdaptConfig,
+    *,
+    cells: Cells,
+    log: Log,
+    working_classifier: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """skada's counterpart of each of ``names`` on one seed's arrays (made only if a cell is missing),
-    with the network and budget of tlcore's run of ``config``."""
+    with the network and budget of tlcore's run of ``config``; DANN and CDAN with a working domain
+    classifier when ``working_classifier`` (:func:`bench.skada_methods.working_domain_classifier`)."""
     budget = TrainBudget(config.epochs, config.batch_size, config.lr, config.seed)
+    variant = {"domain_classifier": "working"} if working_classifier else {}  # default runs: keys as before
 
     def run(name: str) -> dict[str, Any]:
         data = arrays()
         new_model = partial(network, config, tuple(data.Xs.shape[1:]), data.n_classes)
-        label = f"skada {skada_methods.COUNTERPARTS[name]} seed {budget.seed}"
-        fit = partial(skada_methods.run_counterpart, name, data, budget, new_model)
+        label = f"skada {skada_methods.COUNTERPARTS[name]} seed {budget.seed}" + (
+            " (working domain classifier)" if working_classifier else ""
+        )
+        fit = partial(
+            skada_methods.run_counterpart,
+            name,
+            data,
+            budget,
+            new_model,
+            working_classifier=working_classifier,
+        )
         return _guarded(label, fit, budget.seed, log)
 
     return {
         name: cells.get_or_run(
-            {"kind": "skada", "method": name, "data": arrays.key, "config": config_key(config)},
+            {"kind": "skada", "method": name, "data": arrays.key, "config": config_key(config), **variant},
             partial(run, name),
             keep=_finished,
         )
@@ -187,9 +204,14 @@ def _finished(row: dict[str, Any]) -> bool:
 
 
 def _method_entry(
-    name: str, ours: list[dict[str, Any]], theirs: list[dict[str, Any]] | None, skada_status: str
+    name: str,
+    ours: list[dict[str, Any]],
+    theirs: list[dict[str, Any]] | None,
+    skada_status: str,
+    theirs_working: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """tlcore's summary for one method, skada's counterpart's (or why not) and their difference."""
+    """tlcore's summary for one method, skada's counterpart's (or why not) and their difference; for
+    DANN and CDAN also skada's with a working domain classifier (``skada_working``, ``diff_working``)."""
     entry: dict[str, Any] = {
         "tlcore": summarise(ours),
         "needs_target_labels": any(get_method(part).needs_target_labels for part in composition(name)),
@@ -199,11 +221,19 @@ def _method_entry(
     counterpart = skada_methods.COUNTERPARTS[name]
     skada = summarise(theirs) if skada_status == "ok" else {"status": skada_status}
     entry["skada"] = {"name": counterpart, **skada}
-    mine, other = entry["tlcore"]["mean"], skada.get("mean")
-    entry["diff"] = mine - other if mine is not None and other is not None else None
-    networks = {json.dumps(r["network"], sort_keys=True) for r in ours + theirs if r.get("network")}
+    mine = entry["tlcore"]["mean"]
+    entry["diff"] = _difference(mine, skada.get("mean"))
+    if theirs_working:
+        entry["skada_working"] = {"name": counterpart, **summarise(theirs_working)}
+        entry["diff_working"] = _difference(mine, entry["skada_working"]["mean"])
+    runs = ours + theirs + (theirs_working or [])
+    networks = {json.dumps(r["network"], sort_keys=True) for r in runs if r.get("network")}
     entry["same_network"] = len(networks) <= 1
     return entry
+
+
+def _difference(mine: float | None, other: float | None) -> float | None:
+    return mine - other if mine is not None and other is not None else None
 
 
 def composition(name: str) -> tuple[str, ...]:
@@ -235,7 +265,8 @@ def run_seed(
     skada_status: str,
     log: Log,
 ) -> dict[str, Any]:
-    """One task, one seed: a row per tlcore method, skada counterpart, recipe and for the oracle.
+    """One task, one seed: a row per tlcore method, skada counterpart (DANN and CDAN also with a
+    working domain classifier), recipe and for the oracle.
 
     Every row is a cell (:mod:`bench.cells`): a resumed benchmark skips the rows it already has.
     """
@@ -257,9 +288,14 @@ def run_seed(
         for name in names
     }
     theirs: dict[str, dict[str, Any]] = {}
+    theirs_working: dict[str, dict[str, Any]] = {}
     if paired and skada_status == "ok":
         arrays = _Arrays(source, target, ws, seed, plain.test_fraction)
         theirs = _skada_seed(paired, arrays, plain, cells=cells, log=log)
+        adversarial = [n for n in paired if n in skada_methods.ADVERSARIAL]
+        theirs_working = _skada_seed(
+            adversarial, arrays, plain, cells=cells, log=log, working_classifier=True
+        )
     recipes = {
         recipe: ours_run(f"tlcore recipe {recipe} seed {seed}", recipe_config(recipe, defaults))
         for recipe in plan.recipes
@@ -275,7 +311,14 @@ def run_seed(
         )
         for k in plan.few_shot
     }
-    return {"ours": ours, "theirs": theirs, "recipes": recipes, "oracle": oracle, "few_shot": few_shot}
+    return {
+        "ours": ours,
+        "theirs": theirs,
+        "theirs_working": theirs_working,
+        "recipes": recipes,
+        "oracle": oracle,
+        "few_shot": few_shot,
+    }
 
 
 def recipe_config(recipe: str, defaults: AdaptConfig) -> AdaptConfig:
@@ -304,13 +347,17 @@ def combine_seeds(
     paired = {n for n in names if n in skada_methods.COUNTERPARTS}
     ours = {name: [seed["ours"][name] for seed in per_seed] for name in names}
     theirs = {name: [seed["theirs"][name] for seed in per_seed if name in seed["theirs"]] for name in paired}
+    working = {
+        name: [seed["theirs_working"][name] for seed in per_seed if name in seed["theirs_working"]]
+        for name in paired
+    }
     models = {run.get("model") for runs in ours.values() for run in runs} - {None}
     oracle = [seed["oracle"] for seed in per_seed if seed["oracle"] is not None]
     return {
         "source": source,
         "target": target,
         "model": ", ".join(sorted(models)) or None,
-        "methods": {n: _method_entry(n, ours[n], theirs.get(n), skada_status) for n in names},
+        "methods": {n: _method_entry(n, ours[n], theirs.get(n), skada_status, working.get(n)) for n in names},
         "recipes": {r: _recipe_entry([seed["recipes"][r] for seed in per_seed]) for r in plan.recipes},
         "oracle": {"name": plan.oracle, **summarise(oracle)} if plan.oracle else None,
         "few_shot": {

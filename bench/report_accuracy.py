@@ -35,13 +35,49 @@ def _inert_discriminator(probe: dict[str, Any] | None) -> list[str]:
     """A paragraph when skada's default domain classifier was found to output a constant."""
     if not probe or not probe.get("constant_output"):
         return []
+    working = probe.get("working")
+    repaired = (
+        " Below each task's table, skada's DANN and CDAN run again with that classifier's softmax "
+        "replaced by a sigmoid (`bench.skada_methods.working_domain_classifier`: on the same probe it "
+        f"outputs {'a constant' if working['constant_output'] else 'varying values'} and sends a "
+        f"gradient of norm {working['feature_gradient_norm']:.3g} back)."
+        if working
+        else ""
+    )
     return [
         f"skada {probe['version']}'s default domain classifier (the one its DANN and CDAN build) "
         f"outputs {probe['output']:g} for every input of the benchmark's probe and sends a gradient of "
         f"norm {probe['feature_gradient_norm']:g} back to the features: its DANN and CDAN rows train "
-        "no discriminator (the network's BatchNorm layers still see the target batches).",
+        f"no discriminator (the network's BatchNorm layers still see the target batches).{repaired}",
         "",
     ]
+
+
+def _working_classifier_rows(methods: dict[str, Any]) -> list[str]:
+    """The table of tlcore's DANN / CDAN beside skada's run with a working domain classifier."""
+    rows = [
+        [
+            name,
+            pct(entry["tlcore"]["mean"], entry["tlcore"]["std"]),
+            entry["skada_working"]["name"],
+            pct(entry["skada_working"]["mean"], entry["skada_working"]["std"]),
+            "—"
+            if entry.get("diff_working") is None
+            else difference_text(
+                entry["diff_working"], difference_se(entry["tlcore"], entry["skada_working"])
+            ),
+        ]
+        for name, entry in methods.items()
+        if "skada_working" in entry
+    ]
+    header = [
+        "method",
+        "tlcore",
+        "skada counterpart",
+        "skada, working domain classifier",
+        "tlcore - skada (± se)",
+    ]
+    return [*table(header, rows), ""] if rows else []
 
 
 def accuracy_section(acc: dict[str, Any]) -> list[str]:
@@ -91,7 +127,7 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
                 ]
             )
         header = ["method", "tlcore", "skada counterpart", "skada", "tlcore - skada (± se)"]
-        out += [*table(header, rows), ""]
+        out += [*table(header, rows), "", *_working_classifier_rows(task["methods"])]
         extra = [[_recipe_label(r, e), pct(e["mean"], e["std"])] for r, e in task["recipes"].items()]
         if task.get("oracle"):
             extra.append(
@@ -109,7 +145,9 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         failed = [
             f"{n} seed {r['seed']}: {r.get('note', r.get('status'))}"
             for n, e in task["methods"].items()
-            for r in e["tlcore"]["runs"] + e.get("skada", {}).get("runs", [])
+            for r in e["tlcore"]["runs"]
+            + e.get("skada", {}).get("runs", [])
+            + e.get("skada_working", {}).get("runs", [])
             if r.get("status") not in ("done", "stopped_early", None)
         ]
         out += [f"Failed runs: {'; '.join(failed)}", ""] if failed else []

@@ -14,6 +14,7 @@ flattened inputs. Target labels are only used to score the held-out target test 
 from __future__ import annotations
 
 import importlib
+import inspect
 import time
 import warnings
 from collections.abc import Callable
@@ -40,6 +41,9 @@ COUNTERPARTS = {
     "kmm": "KMMReweight",
 }
 SHALLOW = ("CORAL", "KMMReweight")
+# tlcore methods whose skada counterpart also runs with a working domain classifier: skada 0.6's
+# default one outputs a constant (:func:`domain_classifier_probe`), :func:`working_domain_classifier`.
+ADVERSARIAL = ("dann", "cdan")
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,25 @@ class SkadaModule(nn.Module):
         return logits
 
 
-def _deep(name: str, model: nn.Module, budget: TrainBudget, feature_dim: int, n_classes: int) -> Any:
+def working_domain_classifier(num_features: int) -> nn.Module:
+    """skada's ``DomainClassifier`` (Linear 100, BatchNorm, ReLU, Linear 1, gradient reversal in front)
+    with the sigmoid its BCE loss expects in place of its softmax over a single output."""
+    from skada.deep.modules import DomainClassifier  # noqa: PLC0415 - optional benchmark-only dependency
+
+    classifier = DomainClassifier(num_features=num_features)
+    classifier.classifier[-1] = nn.Sigmoid()
+    return classifier
+
+
+def _deep(
+    name: str,
+    model: nn.Module,
+    budget: TrainBudget,
+    feature_dim: int,
+    n_classes: int,
+    *,
+    working_classifier: bool,
+) -> Any:
     from skada import deep  # noqa: PLC0415 - optional benchmark-only dependency
 
     common = {
@@ -113,20 +135,39 @@ def _deep(name: str, model: nn.Module, budget: TrainBudget, feature_dim: int, n_
         return deep.SourceOnly(module, **common)
     common["iterator_train__max_samples"] = "max"
     if name == "DANN":
-        return deep.DANN(module, num_features=feature_dim, **common)
+        classifier = working_domain_classifier(feature_dim) if working_classifier else None
+        return deep.DANN(module, num_features=feature_dim, domain_classifier=classifier, **common)
     if name == "CDAN":
-        return deep.CDAN(module, num_features=feature_dim, n_classes=n_classes, **common)
+        # CDAN's classifier reads the features x predictions map, capped as skada caps it
+        width = min(feature_dim * n_classes, inspect.signature(deep.CDAN).parameters["max_features"].default)
+        classifier = working_domain_classifier(width) if working_classifier else None
+        return deep.CDAN(
+            module, num_features=feature_dim, n_classes=n_classes, domain_classifier=classifier, **common
+        )
     return getattr(deep, name)(module, **common)
 
 
 def run_deep(
-    name: str, arrays: TaskArrays, budget: TrainBudget, new_model: Callable[[], nn.Module]
+    name: str,
+    arrays: TaskArrays,
+    budget: TrainBudget,
+    new_model: Callable[[], nn.Module],
+    *,
+    working_classifier: bool = False,
 ) -> dict[str, Any]:
-    """Train skada's deep method ``name`` on tlcore's network; accuracy, time and samples/s."""
+    """Train skada's deep method ``name`` on tlcore's network (DANN and CDAN with
+    :func:`working_domain_classifier` when ``working_classifier``); accuracy, time and samples/s."""
     torch.manual_seed(budget.seed)
     np.random.seed(budget.seed)
     model = new_model()
-    net = _deep(name, model, budget, int(model.feature_dim), arrays.n_classes)
+    net = _deep(
+        name,
+        model,
+        budget,
+        int(model.feature_dim),
+        arrays.n_classes,
+        working_classifier=working_classifier,
+    )
     X = np.concatenate([arrays.Xs, arrays.Xt]).astype(np.float32)
     y = np.concatenate([arrays.ys, np.full(len(arrays.Xt), -1)]).astype(np.int64)
     domain = np.r_[np.ones(len(arrays.Xs)), np.full(len(arrays.Xt), -2)].astype(np.int64)
@@ -182,19 +223,28 @@ def run_shallow(name: str, arrays: TaskArrays, seed: int) -> dict[str, Any]:
 def domain_classifier_probe() -> dict[str, Any]:
     """What skada's default domain classifier (the one its ``DANN`` and ``CDAN`` build) does on a
     seeded random batch: its version, whether every output is the same (``constant_output``) and the
-    norm of the gradient its DANN loss sends back to the features. Needs skada (:func:`availability`)."""
+    norm of the gradient its DANN loss sends back to the features; the same for
+    :func:`working_domain_classifier` under ``working``. Needs skada (:func:`availability`)."""
     import skada  # noqa: PLC0415 - optional benchmark-only dependency
-    from skada.deep._adversarial import DANNLoss  # noqa: PLC0415
     from skada.deep.modules import DomainClassifier  # noqa: PLC0415
+
+    return {
+        "version": skada.__version__,
+        **_probe(DomainClassifier(num_features=16)),
+        "working": _probe(working_domain_classifier(16)),
+    }
+
+
+def _probe(classifier: nn.Module) -> dict[str, Any]:
+    from skada.deep._adversarial import DANNLoss  # noqa: PLC0415 - optional benchmark-only dependency
 
     gen = torch.Generator().manual_seed(0)
     features = torch.randn(32, 16, generator=gen).requires_grad_(True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scores = DomainClassifier(num_features=16)(features)
+        scores = classifier(features)
         DANNLoss()(scores[:16], scores[16:]).backward()
     return {
-        "version": skada.__version__,
         "constant_output": bool(torch.all(scores == scores[0])),
         "output": float(scores[0].detach()),
         "feature_gradient_norm": float(features.grad.norm()) if features.grad is not None else 0.0,
@@ -202,10 +252,16 @@ def domain_classifier_probe() -> dict[str, Any]:
 
 
 def run_counterpart(
-    method: str, arrays: TaskArrays, budget: TrainBudget, new_model: Callable[[], nn.Module]
+    method: str,
+    arrays: TaskArrays,
+    budget: TrainBudget,
+    new_model: Callable[[], nn.Module],
+    *,
+    working_classifier: bool = False,
 ) -> dict[str, Any]:
-    """skada's counterpart of tlcore's ``method`` (see :data:`COUNTERPARTS`)."""
+    """skada's counterpart of tlcore's ``method`` (see :data:`COUNTERPARTS`); for the
+    :data:`ADVERSARIAL` ones with a working domain classifier when ``working_classifier``."""
     name = COUNTERPARTS[method]
     if name in SHALLOW:
         return run_shallow(name, arrays, budget.seed)
-    return run_deep(name, arrays, budget, new_model)
+    return run_deep(name, arrays, budget, new_model, working_classifier=working_classifier)

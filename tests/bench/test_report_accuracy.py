@@ -18,3 +18,14 @@ def test_an_inert_skada_discriminator_is_reported_only_when_probed_so():
     assert "gradient of norm 0 back" in line and blank == ""
     assert _inert_discriminator({**probe, "constant_output": False}) == []
     assert _inert_discriminator(None) == []
+
+
+def test_the_repaired_skada_classifier_is_described_with_what_its_probe_saw():
+    working = {"constant_output": False, "output": 0.41, "feature_gradient_norm": 0.0768}
+    probe = {"version": "0.6.0", "constant_output": True, "output": 1.0, "feature_gradient_norm": 0.0}
+    (line, _) = _inert_discriminator({**probe, "working": working})
+    assert line.endswith(
+        "with that classifier's softmax replaced by a sigmoid "
+        "(`bench.skada_methods.working_domain_classifier`: on the same probe it outputs varying values "
+        "and sends a gradient of norm 0.0768 back)."
+    )

@@ -65,3 +65,27 @@ def test_the_accuracy_table_prints_each_difference_with_its_standard_error():
     lines = accuracy_section(acc)
     assert "| method | tlcore | skada counterpart | skada | tlcore - skada (± se) |" in lines
     assert "| dan | 61.0 ± 1.0 | DAN | 71.0 ± 1.0 | -10.0 ± 0.8 |" in lines
+
+
+def test_skadas_dann_with_a_working_classifier_is_shown_beside_and_counted_but_not_judged():
+    entry = _entry((0.20, 0.21, 0.22), (0.28, 0.29, 0.30))  # behind skada's default DANN
+    entry["skada"]["name"] = "DANN"
+    working = {"name": "DANN", "mean": 0.11, "std": 0.01, **_runs(0.10, 0.11, 0.12)}
+    entry |= {"skada_working": working, "diff_working": 0.21 - 0.11}
+    task = {
+        "source": DEFAULT_PAIR[0],
+        "target": DEFAULT_PAIR[1],
+        "model": NETWORK["name"],
+        "methods": {"dann": entry},
+        "recipes": {},
+    }
+    acc = {"tasks": [task], "seeds": [0, 1, 2], "epochs": 10, "batch_size": 32, "lr": 0.001, "skada": "ok"}
+    lines = accuracy_section(acc)
+    assert "| dann | 21.0 ± 1.0 | DANN | 29.0 ± 1.0 | -8.0 ± 0.8 |" in lines
+    assert "| dann | 21.0 ± 1.0 | DANN | 11.0 ± 1.0 | +10.0 ± 0.8 |" in lines
+    row = vs_skada(acc)
+    assert row["status"] == "missed"  # the target judges skada as its users get it
+    assert row["measured"].startswith("0 of 1 at or above")
+    assert row["measured"].endswith(
+        "(beside skada's DANN and CDAN with a working domain classifier: 1 of 1 at or above)"
+    )

@@ -250,7 +250,7 @@ def test_methods_cli_lists_every_method_as_json(capsys):
     assert finetune["family"] == "model-based" and finetune["params"]["mode"] == "all"
     assert finetune["choices"] == {"mode": ["head", "all"]}
     dann = next(row for row in rows if row["name"] == "dann")
-    assert dann["params"] == {"weight": 1.0, "hidden": 256, "gamma": 10.0} and dann["choices"] == {}
+    assert dann["params"] == {"weight": 1.0, "hidden": 1024, "gamma": 10.0} and dann["choices"] == {}
     new = {row["name"]: row for row in rows if row["name"] in ("cdan", "mcc", "bnm", "fixmatch", "shot_pl")}
     assert {name: row["family"] for name, row in new.items()} == {
         "cdan": "feature-based",

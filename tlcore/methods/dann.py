@@ -9,7 +9,8 @@ feature extractor maximise the discriminator's loss:
     lambda(p) = 2 / (1 + exp(-gamma p)) - 1,   p = training progress in [0, 1], gamma = 10
 
 so ``lambda`` rises from 0 to ~1 and early, noisy discriminator gradients do not disturb the
-features (the paper's schedule). ``D`` is trained by the same optimizer as the model.
+features (the paper's schedule). ``D`` is trained by the same optimizer as the model; its width,
+1,024 hidden units, is tllib's (the paper's Office discriminator).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tlcore.training import StepInputs
 
 @dataclass(frozen=True)
 class DANNParams:
-    hidden: int = 256
+    hidden: int = 1024
     gamma: float = 10.0
 
 
