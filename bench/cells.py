@@ -33,13 +33,18 @@ LATER_FIELDS: dict[str, Any] = {
 # measures, so cells measured before are not reused. 2: an adapt-stage epoch passes over the larger
 # domain (1: over the source; only runs whose target outnumbers their source train differently).
 LOOP_REVISION = 2
+# A method's revision, in the key of every config that uses it, once raised above 1: raised when a
+# method's defaults or code change what it computes, so its older cells are not reused (a config's
+# ``params`` hold only what it overrides). dann 2: the discriminator is 1,024 wide (was 256).
+METHOD_REVISIONS: dict[str, int] = {"dann": 2}
 
 
 def config_key(config: AdaptConfig) -> dict[str, Any]:
     """``config.to_dict()`` for a cell's key, :data:`LATER_FIELDS` left out at their old value, with
-    the :data:`LOOP_REVISION` it is measured under."""
+    the :data:`LOOP_REVISION` it is measured under and its methods' :data:`METHOD_REVISIONS`."""
     values = {k: v for k, v in config.to_dict().items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
-    return {**values, "loop_revision": LOOP_REVISION}
+    revisions = {m: METHOD_REVISIONS[m] for m in config.methods if m in METHOD_REVISIONS}
+    return {**values, "loop_revision": LOOP_REVISION} | ({"method_revisions": revisions} if revisions else {})
 
 
 class Cells:

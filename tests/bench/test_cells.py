@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from bench.cells import LATER_FIELDS, LOOP_REVISION, Cells, config_key
+from bench.cells import LATER_FIELDS, LOOP_REVISION, METHOD_REVISIONS, Cells, config_key
 from tlcore.adapt.config import AdaptConfig
 
 
@@ -28,3 +28,15 @@ def test_cells_measured_before_the_loop_changed_are_not_reused(tmp_path):
     cells = Cells(tmp_path / "state", resume=True)
     cells.get_or_run({"kind": "tlcore", "config": before}, lambda: {"accuracy": 0.7})
     assert cells.get({"kind": "tlcore", "config": config_key(config)}) is None
+
+
+def test_cells_of_a_method_measured_before_it_changed_are_not_reused(tmp_path):
+    config = AdaptConfig(source="mnist5k", target="digits", methods=("dann", "im"))
+    key = config_key(config)
+    assert key["method_revisions"] == {"dann": METHOD_REVISIONS["dann"]} and METHOD_REVISIONS["dann"] > 1
+    before = {k: v for k, v in key.items() if k != "method_revisions"}  # written before dann changed
+    cells = Cells(tmp_path / "state", resume=True)
+    cells.get_or_run({"kind": "tlcore", "config": before}, lambda: {"accuracy": 0.7})
+    assert cells.get({"kind": "tlcore", "config": key}) is None
+    unchanged = replace(config, methods=("deep_coral", "im"))  # no revision: its key as before
+    assert "method_revisions" not in config_key(unchanged)
