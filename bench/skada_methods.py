@@ -7,6 +7,8 @@ and an epoch as long as tlcore's (one pass over the larger domain: ``iterator_tr
 skada's default; source batches only for ``SourceOnly``, one pass over the source as tlcore's baseline).
 Each side keeps its own method defaults (loss weights, MCC's temperature: skada 1, tlcore 2.5 as in
 the paper); skada's ``CDAN`` has no entropy conditioning, tlcore's ``cdan`` defaults to CDAN+E.
+skada 0.6's default domain classifier outputs a constant (:func:`domain_classifier_probe`), so its
+``DANN`` and ``CDAN`` also run with :func:`working_domain_classifier`, beside the defaults.
 Shallow methods (``CORAL``, ``KMMReweight``) fit a logistic regression on PCA features of the
 flattened inputs. Target labels are only used to score the held-out target test split.
 """
