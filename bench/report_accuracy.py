@@ -53,6 +53,13 @@ def _inert_discriminator(probe: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _difference_cell(entry: dict[str, Any], side: str, diff: str) -> str:
+    """tlcore's mean minus ``entry[side]``'s (stored under ``diff``) ± its standard error, or a dash."""
+    if entry.get(diff) is None:
+        return "—"
+    return difference_text(entry[diff], difference_se(entry["tlcore"], entry[side]))
+
+
 def _working_classifier_rows(methods: dict[str, Any]) -> list[str]:
     """The table of tlcore's DANN / CDAN beside skada's run with a working domain classifier."""
     rows = [
@@ -61,11 +68,7 @@ def _working_classifier_rows(methods: dict[str, Any]) -> list[str]:
             pct(entry["tlcore"]["mean"], entry["tlcore"]["std"]),
             entry["skada_working"]["name"],
             pct(entry["skada_working"]["mean"], entry["skada_working"]["std"]),
-            "—"
-            if entry.get("diff_working") is None
-            else difference_text(
-                entry["diff_working"], difference_se(entry["tlcore"], entry["skada_working"])
-            ),
+            _difference_cell(entry, "skada_working", "diff_working"),
         ]
         for name, entry in methods.items()
         if "skada_working" in entry
@@ -115,15 +118,13 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         for name, entry in task["methods"].items():
             label = name + (" (uses target labels)" if entry.get("needs_target_labels") else "")
             skada_name, skada_value = _skada_cell(entry)
-            diff = entry.get("diff")
-            se = difference_se(entry["tlcore"], entry["skada"]) if "skada" in entry else None
             rows.append(
                 [
                     label,
                     pct(entry["tlcore"]["mean"], entry["tlcore"]["std"]),
                     skada_name,
                     skada_value,
-                    "—" if diff is None else difference_text(diff, se),
+                    _difference_cell(entry, "skada", "diff"),
                 ]
             )
         header = ["method", "tlcore", "skada counterpart", "skada", "tlcore - skada (± se)"]
