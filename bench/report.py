@@ -246,12 +246,18 @@ def sweep_section(sw: dict[str, Any]) -> list[str]:
 
 
 def _updates(res: dict[str, Any]) -> list[str]:
-    """One line per later ``--update`` run: its command, the parts it replaced, when and how long."""
+    """One line per later ``--update`` run whose numbers the report still shows: its command, the
+    parts (and accuracy rows) it stands behind, when and how long."""
     return [
-        f"Updated by `{u['command']}` (parts {', '.join(u['parts'])}; {u['date']}; {secs(u['seconds'])}; "
-        f"load average {load_text(u['load'][0])} at start).\n"
+        f"Updated by `{u['command']}` (parts {', '.join(_part(p, u) for p in u['parts'])}; {u['date']}; "
+        f"{secs(u['seconds'])}; load average {load_text(u['load'][0])} at start).\n"
         for u in res.get("updates", [])
     ]
+
+
+def _part(part: str, update: dict[str, Any]) -> str:
+    rows = update.get("rows") if part == "accuracy" else None
+    return part if rows is None else f"{part}: {len(rows)} row{'s' * (len(rows) != 1)}"
 
 
 def label_shift_section(ls: dict[str, Any]) -> list[str]:

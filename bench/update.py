@@ -4,8 +4,8 @@ The parts a run measures replace the earlier ones, the rest are kept. The accura
 by row: a run of some tasks and rows (methods, recipes, fine-tuning) with the same seeds and budget
 as the earlier report replaces those rows and keeps the others (the throughput table is derived
 again from all of them), so the long suite can be measured a piece at a time. Each run is listed
-under ``updates`` (command, parts, date, seconds, machine load); an earlier line is dropped once
-nothing it measured is left in the report.
+under ``updates`` (command, parts, date, seconds, machine load, and the accuracy rows it measured);
+an earlier line is dropped once nothing it measured is left in the report.
 """
 
 from __future__ import annotations
@@ -60,6 +60,36 @@ def merge_accuracy(earlier: dict[str, Any], new: dict[str, Any]) -> tuple[dict[s
     return new | {"tasks": list(tasks.values())}, kept
 
 
+def accuracy_rows(accuracy: dict[str, Any]) -> list[list[Any]]:
+    """Every row an accuracy part holds, as ``[source, target, model, kind, name]`` (kind: one of
+    :data:`ROWS`, or ``"oracle"``)."""
+    rows = []
+    for task in accuracy.get("tasks", []):
+        for kind in ROWS:
+            rows += [[*task_key(task), kind, name] for name in task.get(kind, {})]
+        if task.get("oracle"):
+            rows.append([*task_key(task), "oracle", task["oracle"]["name"]])
+    return rows
+
+
+def still_measures(
+    update: dict[str, Any], parts: set[str], rows: list[list[Any]] | None
+) -> dict[str, Any] | None:
+    """An earlier ``update`` line after a run of ``parts``: the parts it still stands behind (its
+    accuracy rows that run measured again struck off; ``rows=None``: no earlier accuracy row is
+    left), or None when none is left. A line from before rows were recorded keeps its accuracy part
+    until the whole part is replaced."""
+    live = [part for part in update["parts"] if part not in parts]
+    if "accuracy" not in update["parts"] or "accuracy" not in parts or rows is None:
+        line = update
+    elif "rows" not in update:
+        line, live = update, [*live, "accuracy"]
+    else:
+        line = update | {"rows": [row for row in update["rows"] if row not in rows]}
+        live += ["accuracy"] if line["rows"] else []
+    return line | {"parts": sorted(live)} if live else None
+
+
 def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str, Any]:
     """The earlier results at ``path`` with this run's parts replaced (the accuracy part per task,
     :func:`merge_accuracy`); this run is listed under ``updates`` and the earlier head is kept."""
@@ -68,11 +98,6 @@ def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str
     earlier = json.loads(path.read_text())
     ran = {key for part in parts for key in PART_KEYS.get(part, ())}
     replaced = {key: results[key] for key in ran if key in results}
-    still_earlier: set[str] = set()
-    if "accuracy" in replaced and earlier.get("accuracy"):
-        replaced["accuracy"], kept = merge_accuracy(earlier["accuracy"], replaced["accuracy"])
-        replaced["throughput"] = speed_training.throughput(replaced["accuracy"])  # of every kept task
-        still_earlier = {"accuracy"} if kept else set()
     update = {
         "command": results["command"],
         "parts": sorted(parts),
@@ -80,10 +105,17 @@ def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str
         "seconds": results["seconds"],
         "load": [results["machine"]["load_start"], results["load_end"]],
     }
+    rows: list[list[Any]] | None = None
+    if "accuracy" in replaced:
+        rows = update["rows"] = accuracy_rows(replaced["accuracy"])
+    if "accuracy" in replaced and earlier.get("accuracy"):
+        replaced["accuracy"], kept = merge_accuracy(earlier["accuracy"], replaced["accuracy"])
+        replaced["throughput"] = speed_training.throughput(replaced["accuracy"])  # of every kept task
+        rows = rows if kept else None
     updates = [
-        u
+        line
         for u in earlier.get("updates", [])
-        if u["command"] != update["command"] and not set(u["parts"]) <= parts - still_earlier
+        if u["command"] != update["command"] and (line := still_measures(u, parts, rows)) is not None
     ]
     timings = earlier.get("part_seconds", {}) | results.get("part_seconds", {})
     return earlier | replaced | {"updates": [*updates, update], "part_seconds": timings}

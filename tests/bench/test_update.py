@@ -2,6 +2,7 @@
 
 import json
 
+from bench.report import _updates
 from bench.update import merge_into
 
 MACHINE = {"date": "2026-12-01 01:00 UTC", "load_start": [1.0, 1.0, 1.0]}
@@ -94,3 +95,62 @@ def test_rows_on_another_network_sit_beside_the_default_networks(tmp_path):
         for t in merge_into(path, again, {"accuracy"})["accuracy"]["tasks"]
     ]
     assert tasks == [("lenet", 0.9), ("lenet_bn", 0.96)]
+
+
+def test_an_update_line_stays_while_the_report_holds_something_it_measured(tmp_path):
+    """Each line lists the accuracy rows it measured; rows measured again are struck off, and a line
+    with no row and no other part left is dropped (a line from before rows were recorded stays while
+    any earlier accuracy row is kept)."""
+    path = tmp_path / "benchmarks.json"
+    seeds = [0, 1, 2]
+    legacy = {"command": "bench (before rows)", "parts": ["accuracy"]}
+    path.write_text(
+        json.dumps(_run("bench", accuracy=_accuracy(seeds, ("e", "f", 0.7))) | {"updates": [legacy]})
+    )
+    both = merge_into(path, _run("bench --only diagnose,app", diagnose={}, app_start={}), {"diagnose", "app"})
+    path.write_text(json.dumps(both))
+    measured = _accuracy(seeds, ("a", "b", 0.9), ("c", "d", 0.5))
+    measured["tasks"][0]["oracle"] = {"name": "target_only", "mean": 0.99}
+    recorded = merge_into(path, _run("bench --recorded", accuracy=measured), {"accuracy"})
+    assert recorded["updates"][-1]["rows"] == [
+        ["a", "b", "lenet", "recipes", "r"],
+        ["a", "b", "lenet", "oracle", "target_only"],
+        ["c", "d", "lenet", "recipes", "r"],
+    ]
+    path.write_text(json.dumps(recorded))
+
+    a_again = _run("bench --task a->b", accuracy=_accuracy(seeds, ("a", "b", 0.91)), diagnose={})  # no oracle
+    lines = {u["command"]: u for u in merge_into(path, a_again, {"accuracy", "diagnose"})["updates"]}
+    assert list(lines) == [
+        "bench (before rows)",
+        "bench --only diagnose,app",
+        "bench --recorded",
+        "bench --task a->b",
+    ]
+    assert lines["bench --only diagnose,app"]["parts"] == ["app"]  # its diagnose was measured again
+    assert lines["bench --recorded"]["rows"] == [
+        ["a", "b", "lenet", "oracle", "target_only"],
+        ["c", "d", "lenet", "recipes", "r"],
+    ]
+    path.write_text(json.dumps(merge_into(path, a_again, {"accuracy", "diagnose"})))
+
+    rest = _accuracy(seeds, ("a", "b", 0.92), ("c", "d", 0.6))
+    rest["tasks"][0]["oracle"] = {"name": "target_only", "mean": 0.98}
+    done = merge_into(path, _run("bench --rest", accuracy=rest, app_start={}), {"accuracy", "app"})
+    assert [u["command"] for u in done["updates"]] == [
+        "bench (before rows)",
+        "bench --task a->b",
+        "bench --rest",
+    ]
+    assert done["updates"][1]["parts"] == ["diagnose"]  # its one row was measured again, its diagnose not
+
+
+def test_a_report_line_says_how_many_accuracy_rows_it_stands_behind():
+    line = {"command": "c", "date": "d", "seconds": 1.0, "load": [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]}
+    rows = [["a", "b", "lenet", "recipes", "r"], ["a", "b", "lenet", "oracle", "target_only"]]
+    text = _updates({"updates": [line | {"parts": ["accuracy", "diagnose"], "rows": rows}]})
+    assert text == [
+        "Updated by `c` (parts accuracy: 2 rows, diagnose; d; 1.00 s; "
+        "load average 1.00 / 1.00 / 1.00 at start).\n"
+    ]
+    assert "(parts accuracy; d;" in _updates({"updates": [line | {"parts": ["accuracy"]}]})[0]  # before rows
