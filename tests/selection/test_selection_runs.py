@@ -121,7 +121,7 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     base = ["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS]
     assert main([*base, "--json"]) == 0
     ranking = json.loads(capsys.readouterr().out)
-    assert ranking["settings"]["validator"] == "im"
+    assert ranking["settings"]["validator"] == "ensv"
     assert {e["run_id"] for e in ranking["entries"]} == {first, second}
     assert ranking["reason"]
     for entry in ranking["entries"]:

@@ -30,13 +30,15 @@ CheckName = Literal["collapse", "source_accuracy", "ensemble_agreement"]
 class SelectionSettings:
     """The ranking's validator and the guardrails' thresholds, in one place.
 
-    ``validator``: the default ranking's score (:data:`~tlcore.selection.scores.VALIDATORS`);
+    ``validator``: the default ranking's score (:data:`~tlcore.selection.scores.VALIDATORS`). EnsV by
+    default: no run trains on it, while IM, BNM and entropy are the objectives of the self-training
+    terms, so a run that only maximised one of them tops its ranking;
     ``min_class_ratio``: a run must keep at least this share of its source-only model's effective
     predicted classes; ``max_source_drop``: its source validation accuracy may fall at most this much
     (0.03 = 3 points) below the source-only model's.
     """
 
-    validator: str = "im"
+    validator: str = "ensv"
     min_class_ratio: float = 0.8
     max_source_drop: float = 0.03
 
