@@ -51,6 +51,8 @@ if engine.store().done_runs(*pair):
     assert ranked is not None  # the pair has done runs
     box = st.success if ranked.recommended else st.warning
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=":material/verified:")
+    if caveat := ranking_view.blind_spot(ranked):
+        st.caption(display.esc(caveat))
     for line in ranking_view.alarm_lines(ranked, labels).values():
         st.error(display.esc(line), icon=":material/flag:")
     st.dataframe(

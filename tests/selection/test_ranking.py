@@ -5,11 +5,13 @@ import math
 import numpy as np
 import pytest
 
+from tlcore.cli.rank import print_ranking
 from tlcore.errors import TLError
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
+from tlcore.views.ranking import blind_spot
 
 from .helpers import candidate, probabilities
 
@@ -120,3 +122,21 @@ def test_bad_settings_are_one_line_errors():
         SelectionSettings(validator="nope")
     with pytest.raises(TLError, match="min_class_ratio"):
         SelectionSettings(min_class_ratio=0.0)
+
+
+def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labels(capsys):
+    # both adapted models confidently predict the wrong class everywhere; the baseline is right on 20/30
+    wrong, wronger = probabilities((Y + 1) % 3, 0.9), probabilities((Y + 1) % 3, 0.8)
+    unlabelled = rank(_pool(candidate("a", BASELINE, wrong), candidate("b", BASELINE, wronger)))
+    assert all(e.passed for e in unlabelled.entries) and unlabelled.recommended == "a"
+    assert "goes wrong the same way" in blind_spot(unlabelled)
+    print_ranking(unlabelled)
+    assert f"  caveat: {blind_spot(unlabelled)}" in capsys.readouterr().out
+    labelled = rank(
+        _pool(
+            candidate("a", BASELINE, wrong, target_accuracy=0.0, source_only_accuracy=2 / 3),
+            candidate("b", BASELINE, wronger, target_accuracy=0.0, source_only_accuracy=2 / 3),
+        )
+    )
+    assert labelled.recommended == "a" and labelled.entries[0].alarm.verdict().startswith("missed")
+    assert blind_spot(labelled) is None and blind_spot(rank(_pool())) is None

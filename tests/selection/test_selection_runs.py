@@ -143,6 +143,7 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     out = capsys.readouterr().out
     assert f"{PAIR['source']} -> {PAIR['target']}: 2 runs ranked by IM" in out
     assert "recommended: " in out and first in out and second in out
+    assert "caveat" not in out  # the target is labelled: the accuracies are in the table
     assert f"not ranked: {other}: {OTHER_SAMPLES}" in out and f"not ranked: {old}: {OLD_RUN}" in out
 
 

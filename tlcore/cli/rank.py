@@ -13,6 +13,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.scores import VALIDATORS
+from tlcore.views.ranking import blind_spot
 from tlcore.workspace import Workspace
 
 
@@ -61,6 +62,8 @@ def print_ranking(ranking: Ranking) -> None:
     chosen = "keep the source-only model" if ranking.recommended is None else f"run {ranking.recommended}"
     print(f"recommended: {chosen}")
     print(f"  because: {ranking.reason}")
+    if caveat := blind_spot(ranking):
+        print(f"  caveat: {caveat}")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
     print(f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}  {'TARGET ACC (SOURCE-ONLY)':<26}")
     for position, entry in enumerate(ranking.entries, 1):

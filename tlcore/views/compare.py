@@ -175,10 +175,12 @@ def comparison_report(
     sections = []
     if ranked is not None:
         names = labels or {}
+        note = ranking_view.recommendation(ranked, names)
+        caveat = ranking_view.blind_spot(ranked)
         sections.append(
             Section(
                 "Which run to keep, without target labels",
-                note=ranking_view.recommendation(ranked, names),
+                note=note if caveat is None else f"{note} {caveat}",
                 table=ranking_view.ranking_rows(ranked, names),
                 flags=list(ranking_view.alarm_lines(ranked, names).values()),
             )

@@ -44,6 +44,18 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
     return f"Recommended: {labels.get(ranking.recommended, ranking.recommended)}, the {ranking.reason}."
 
 
+def blind_spot(ranking: Ranking) -> str | None:
+    """What the label-free checks cannot see, said beside a recommendation made without target labels
+    (None when the target is labelled: the accuracies are shown then)."""
+    if not ranking.entries or any(e.alarm.target_accuracy is not None for e in ranking.entries):
+        return None
+    return (
+        "The checks compare each run with the others and with its source-only model, so a shift on which "
+        "every run goes wrong the same way passes them all: before relying on the recommendation, check "
+        "it on a few labelled target samples per class."
+    )
+
+
 def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
     """``{run id: "Negative transfer suspected: ..."}`` for every run whose alarm is raised, with
     whether it was right when the target is labelled."""
