@@ -51,8 +51,9 @@ def blind_spot(ranking: Ranking) -> str | None:
         return None
     return (
         "The checks compare each run with the others and with its source-only model, so a shift on which "
-        "every run goes wrong the same way passes them all: before relying on the recommendation, check "
-        "it on a few labelled target samples per class."
+        "every run goes wrong the same way passes them all: before relying on the recommendation, label a "
+        "few target samples per class and check its accuracy on them (the Predict page, or "
+        "`python -m tlcore predict RUN_ID --data upload:FILE`)."
     )
 
 
