@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -11,7 +13,10 @@ import pytest
 import torch
 
 from tlcore.data import Domain
+from tlcore.selection.alarm import Alarm, SelectionSettings
+from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.views import compare, explore
+from tlcore.views.ranking import blind_spot
 
 EVIL = "<script>alert(1)</script>"
 
@@ -91,6 +96,18 @@ def test_report_flags_negative_transfer_and_escapes(results: dict[str, dict[str,
     assert "<script>alert(1)" not in text
     assert "Negative transfer: &lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert text.count("Plotly.newPlot") >= 6  # accuracy, gap, 2 x (UMAP before/after, confusion), per class
+
+
+def test_report_says_what_the_checks_cannot_see_beside_an_unlabelled_recommendation(
+    results: dict[str, dict[str, Any]],
+) -> None:
+    entry = RankedRun("r1", "dann", 0.9, {"ensv": 0.9}, {"ensv": 0.5}, Alarm("r1", ()))
+    ranked = Ranking("mnist5k", "digits", SelectionSettings(), (entry,), "r1", "highest EnsV")
+    text = compare.comparison_report(results, ranked=ranked, labels={"r1": "dann run"})
+    assert "Recommended: dann run, the highest EnsV." in text
+    assert html.escape(blind_spot(ranked)) in text
+    labelled = replace(ranked, entries=(replace(entry, alarm=Alarm("r1", (), 0.8, 0.7)),))
+    assert "goes wrong the same way" not in compare.comparison_report(results, ranked=labelled)
 
 
 def test_selection_images_show_both_domains() -> None:

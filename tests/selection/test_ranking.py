@@ -140,3 +140,5 @@ def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labe
     )
     assert labelled.recommended == "a" and labelled.entries[0].alarm.verdict().startswith("missed")
     assert blind_spot(labelled) is None and blind_spot(rank(_pool())) is None
+    kept = rank(_pool(candidate("c", BASELINE, COLLAPSED)))  # nothing passes: keep the source-only model
+    assert kept.recommended is None and blind_spot(kept) is None

@@ -45,9 +45,9 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
 
 
 def blind_spot(ranking: Ranking) -> str | None:
-    """What the label-free checks cannot see, said beside a recommendation made without target labels
-    (None when the target is labelled: the accuracies are shown then)."""
-    if not ranking.entries or any(e.alarm.target_accuracy is not None for e in ranking.entries):
+    """What the label-free checks cannot see, said beside a run recommended without target labels
+    (None when no run is recommended, or when the target is labelled: the accuracies are shown then)."""
+    if ranking.recommended is None or any(e.alarm.target_accuracy is not None for e in ranking.entries):
         return None
     return (
         "The checks compare each run with the others and with its source-only model, so a shift on which "
