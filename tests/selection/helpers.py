@@ -10,8 +10,11 @@ from tlcore.selection.scores import RunValidators, ValidatorScores, ValidatorSet
 from tlcore.selection.validators import bnm_score, effective_classes, entropy_score, im_score, snd_score
 
 
-def scores(p: np.ndarray, source_accuracy: float) -> ValidatorScores:
-    """Target-side scores computed from ``p``; the source-side ones made up around ``source_accuracy``."""
+def scores(
+    p: np.ndarray, source_accuracy: float, ice: tuple[float | None, float | None] = (None, None)
+) -> ValidatorScores:
+    """Target-side scores computed from ``p``; the source-side ones made up around ``source_accuracy``,
+    the MixVal probes given (``ice``: ICE_inter, ICE_intra)."""
     return ValidatorScores(
         source_accuracy=source_accuracy,
         iwcv=-(1 - source_accuracy),
@@ -23,6 +26,8 @@ def scores(p: np.ndarray, source_accuracy: float) -> ValidatorScores:
         effective_classes=effective_classes(p),
         n_source=100,
         n_target=len(p),
+        ice_inter=ice[0],
+        ice_intra=ice[1],
     )
 
 
@@ -36,10 +41,11 @@ def candidate(
     target_accuracy: float | None = None,
     source_only_accuracy: float | None = None,
     method: str = "deep_coral",
+    ice: tuple[float | None, float | None] = (None, None),
 ) -> Candidate:
     validators = RunValidators(
         scores(before, source_before),
-        scores(after, source_after),
+        scores(after, source_after, ice),
         ValidatorSettings(),
         TargetFingerprint(len(before), "same"),
     )

@@ -96,10 +96,13 @@ def test_stored_scores_and_predictions_are_reproducible_from_the_checkpoint(pool
         F_source=Fs,
         p_target=logits_u.softmax(1),
         F_target=Fu,
+        X_target=pair.target_train.X,
+        predict=lambda X: model_outputs(model, X)[0],
         settings=ValidatorSettings(seed=config.seed),
     )
     stored = RunValidators.from_dict(store.result(first)["validators"])
     assert scores.to_dict() == pytest.approx(stored.after.to_dict(), rel=1e-9)
+    assert 0.0 < stored.after.ice_inter <= 1.0 and 0.0 < stored.after.ice_intra <= 1.0  # MixVal's probes
     assert stored.target == TargetFingerprint.of(pair.target.X.numpy())
     probabilities = model_outputs(model, pair.target.X)[0].softmax(1)
     saved = TargetPredictions.load(store.get(first).folder / PREDICTIONS_FILE).after
@@ -127,6 +130,7 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     for entry in ranking["entries"]:
         assert set(entry["scores"]) == {
             "ensv",
+            "mixval",
             "im",
             "bnm",
             "dev",
@@ -166,7 +170,7 @@ def test_bad_input_is_one_line(pool_runs, capsys):
     assert main([*base, *PAIR_ARGS, "--validator", "accuracy"]) == 2
     err = capsys.readouterr().err
     assert err == (
-        "error: unknown validator 'accuracy'; choose from ensv, im, bnm, dev, iwcv, source_accuracy, "
+        "error: unknown validator 'accuracy'; choose from ensv, mixval, im, bnm, dev, iwcv, source_accuracy, "
         "snd, entropy\n"
     )
     assert main([*base, "--source", "mnist5k", "--target", "digits"]) == 2

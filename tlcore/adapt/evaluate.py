@@ -135,6 +135,8 @@ def evaluate_model(model: Classifier, pair: RunPair, *, seed: int, device: str |
         F_source=Fs,
         p_target=logits_u.softmax(1),
         F_target=Fu,
+        X_target=pair.target_train.X,
+        predict=lambda X: model_outputs(model, X, device=device)[0],
         settings=ValidatorSettings(seed=seed),
     )
     logits_all, _ = model_outputs(model, pair.target.X, device=device)

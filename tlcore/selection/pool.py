@@ -4,7 +4,8 @@
 benchmark can build one from arrays. :meth:`Pool.agreements` computes EnsV for every candidate's
 adapted model and for its source-only model against one ensemble: every *distinct* model of the
 pool (each source-only model, since keeping it is one of the choices, shared baselines counted
-once; each run's adapted model), except the adapted models the caller leaves out. Hu et al. ensemble
+once; each run's adapted model), except the adapted models the caller leaves out; :meth:`Pool.mixval`
+ranks the adapted models by their stored MixVal probes. Hu et al. ensemble
 every candidate; the ranking leaves out the collapsed ones (:mod:`tlcore.selection.ranking`), whose
 confident single class would otherwise pull the pseudo-labels of a small pool towards it.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
+from tlcore.selection.mixval import mixval_scores
 from tlcore.selection.predictions import TargetPredictions
 from tlcore.selection.scores import RunValidators
 
@@ -63,6 +65,11 @@ class Pool:
                 data = np.ascontiguousarray(p, dtype=np.float32)
                 seen.setdefault(hashlib.sha256(memoryview(data).cast("B")).hexdigest(), data)
         return list(seen.values())
+
+    def mixval(self) -> dict[str, float]:
+        """MixVal of every candidate's adapted model among the pool's (:mod:`tlcore.selection.mixval`)."""
+        after = {c.run_id: c.validators.after for c in self.candidates}
+        return mixval_scores({run_id: (v.ice_inter, v.ice_intra) for run_id, v in after.items()})
 
     def agreements(self, left_out: Collection[str] = ()) -> dict[str, Agreement]:
         """EnsV before / after of every candidate, by run id, against the ensemble of

@@ -33,8 +33,9 @@ _FAILURE_WORDS = {
 
 @dataclass(frozen=True)
 class RankedRun:
-    """One run in the ranking: every validator of its adapted model (``scores``, EnsV included) and
-    of its source-only model (``scores_before``), the ranking's ``score``, and its alarm."""
+    """One run in the ranking: every validator of its adapted model (``scores``, EnsV and MixVal
+    included), the stored ones and EnsV of its source-only model (``scores_before``), the ranking's
+    ``score``, and its alarm."""
 
     run_id: str
     method: str
@@ -88,10 +89,12 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
     """Rank ``pool`` by the rule in the module docstring (default :class:`SelectionSettings`)."""
     settings = settings or SelectionSettings()
     agreements = pool.agreements({c.run_id for c in pool.candidates if collapsed(c, settings)})
+    mixval = pool.mixval()
     entries = []
     for candidate in pool.candidates:
         agreement = agreements[candidate.run_id]
         scores = {**candidate.validators.after.scores(), "ensv": agreement.after}
+        scores["mixval"] = mixval[candidate.run_id]
         scores_before = {**candidate.validators.before.scores(), "ensv": agreement.before}
         entries.append(
             RankedRun(

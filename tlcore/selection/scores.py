@@ -2,7 +2,8 @@
 
 :func:`score_model` is the one place a model's label-free scores are computed (the pipeline's
 evaluate stage calls it for the source-only model and for the adapted one). :data:`VALIDATORS`
-names every validator the ranking can sort by, EnsV included (computed across runs when read).
+names every validator the ranking can sort by, EnsV and MixVal included (:data:`POOL_VALIDATORS`:
+computed across runs when read).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 
 from tlcore.data.rng import generator
 from tlcore.selection.importance import cross_entropy_losses, dev_risk, importance_weights, iwcv_risk
+from tlcore.selection.mixval import MIX_LAMBDA, Predict, mixup_probes
 from tlcore.selection.predictions import TargetFingerprint
 from tlcore.selection.validators import (
     bnm_score,
@@ -40,6 +42,7 @@ VALIDATORS: dict[str, ValidatorInfo] = {
     v.name: v
     for v in (
         ValidatorInfo("ensv", "EnsV", "agreement with the ensemble of the pair's runs (Hu et al. 2024)"),
+        ValidatorInfo("mixval", "MixVal", "target mixes keep their larger part's class (Hu et al. 2023)"),
         ValidatorInfo("im", "IM", "confident yet diverse target predictions, H(mean p) - mean H(p)"),
         ValidatorInfo("bnm", "BNM", "nuclear norm of the target probabilities over n (Cui et al. 2020)"),
         ValidatorInfo("dev", "DEV", "-importance-weighted source risk, control variate (You et al. 2019)"),
@@ -49,6 +52,7 @@ VALIDATORS: dict[str, ValidatorInfo] = {
         ValidatorInfo("entropy", "-entropy", "confident target predictions, -mean H(p)", advanced=True),
     )
 }
+POOL_VALIDATORS = ("ensv", "mixval")  # scores of a run among the pair's other runs, not stored
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,9 @@ class ValidatorSettings:
 
     ``domain_c`` (inverse L2 strength ``C``) and ``domain_folds``: the IWCV/DEV domain classifier;
     ``snd_temperature``: SND's ``T``; ``max_samples``: per side, a seeded subsample beyond it for the
-    domain classifier (IWCV, DEV) and for SND (its ``n x n`` similarities); ``seed``: those
-    subsamples and the classifier's folds.
+    domain classifier (IWCV, DEV), for SND (its ``n x n`` similarities) and for the MixVal probes;
+    ``seed``: those subsamples, the classifier's folds and the probes' partners; ``mix_lambda``: the
+    probes' mixing weight of the sample whose pseudo-label the mix keeps.
     """
 
     seed: int = 0
@@ -66,6 +71,7 @@ class ValidatorSettings:
     domain_folds: int = 2
     snd_temperature: float = 0.05
     max_samples: int = 5000
+    mix_lambda: float = MIX_LAMBDA
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,7 +85,8 @@ class ValidatorSettings:
 class ValidatorScores:
     """One model's label-free scores (each "higher is better", see :data:`VALIDATORS`) on the source
     validation split (``n_source``) and the unlabelled target train split (``n_target``), plus its
-    ``effective_classes`` on the target (the collapse measure)."""
+    ``effective_classes`` on the target (the collapse measure) and its two MixVal probes
+    (:mod:`tlcore.selection.mixval`; None where there was no pair to mix, or for runs stored before)."""
 
     source_accuracy: float
     iwcv: float
@@ -91,17 +98,19 @@ class ValidatorScores:
     effective_classes: float
     n_source: int
     n_target: int
+    ice_inter: float | None = None
+    ice_intra: float | None = None
 
     def scores(self) -> dict[str, float]:
-        """The stored validators by name (EnsV is not stored: it needs the other runs)."""
-        return {name: getattr(self, name) for name in VALIDATORS if name != "ensv"}
+        """The stored validators by name (EnsV and MixVal are not stored: they need the other runs)."""
+        return {name: getattr(self, name) for name in VALIDATORS if name not in POOL_VALIDATORS}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ValidatorScores:
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass(frozen=True)
@@ -146,10 +155,14 @@ def score_model(
     F_source: torch.Tensor,
     p_target: torch.Tensor | np.ndarray,
     F_target: torch.Tensor,
+    X_target: torch.Tensor,
+    predict: Predict,
     settings: ValidatorSettings,
 ) -> ValidatorScores:
     """Every stored validator of one model from its source validation probabilities, labels and
-    penultimate features and its target (train) probabilities and features; no target label."""
+    penultimate features, its target (train) probabilities and features, and, for the MixVal probes,
+    the target inputs ``X_target`` (the same samples) and the model itself (``predict``: inputs ->
+    logits); no target label."""
     s = settings
     index_s = _cap(len(F_source), s.max_samples, s.seed, "validators-source")
     index_t = _cap(len(F_target), s.max_samples, s.seed, "validators-target")
@@ -157,6 +170,8 @@ def score_model(
         F_source[index_s], F_target[index_t], seed=s.seed, C=s.domain_c, n_folds=s.domain_folds
     )
     losses = cross_entropy_losses(torch.as_tensor(p_source)[index_s], torch.as_tensor(y_source)[index_s])
+    pseudo = torch.as_tensor(p_target).argmax(1)[index_t]
+    ice_inter, ice_intra = mixup_probes(predict, X_target[index_t], pseudo, seed=s.seed, lam=s.mix_lambda)
     return ValidatorScores(
         source_accuracy=source_accuracy(p_source, y_source),
         iwcv=-iwcv_risk(losses, weights),
@@ -168,4 +183,6 @@ def score_model(
         effective_classes=effective_classes(p_target),
         n_source=len(F_source),
         n_target=len(F_target),
+        ice_inter=ice_inter,
+        ice_intra=ice_intra,
     )
