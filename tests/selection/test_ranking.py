@@ -118,7 +118,7 @@ def test_guardrail_thresholds_come_from_the_settings():
 
 
 def test_bad_settings_are_one_line_errors():
-    with pytest.raises(TLError, match=r"unknown validator 'nope'; choose from ensv, mixval, im, bnm, dev"):
+    with pytest.raises(TLError, match=r"unknown validator 'nope'; choose from ensv, im, bnm, dev, iwcv"):
         SelectionSettings(validator="nope")
     with pytest.raises(TLError, match="min_class_ratio"):
         SelectionSettings(min_class_ratio=0.0)

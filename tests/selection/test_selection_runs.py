@@ -170,7 +170,7 @@ def test_bad_input_is_one_line(pool_runs, capsys):
     assert main([*base, *PAIR_ARGS, "--validator", "accuracy"]) == 2
     err = capsys.readouterr().err
     assert err == (
-        "error: unknown validator 'accuracy'; choose from ensv, mixval, im, bnm, dev, iwcv, source_accuracy, "
+        "error: unknown validator 'accuracy'; choose from ensv, im, bnm, dev, iwcv, source_accuracy, mixval, "
         "snd, entropy\n"
     )
     assert main([*base, "--source", "mnist5k", "--target", "digits"]) == 2

@@ -9,6 +9,8 @@ clusters?), ``ICE_intra`` over partners of the same pseudo-class (is each cluste
 MixVal ranks a pool's runs by each ICE and averages the two ranks (higher is better), so, like EnsV,
 it is computed across runs when they are read. The probes need the model, so each run stores its
 two ICEs (:class:`~tlcore.selection.scores.ValidatorScores`); runs stored without them rank last.
+Alone it can rank a nearly collapsed model first (mixes rarely leave its one big class): it is an
+"advanced" validator, meant for the ranking behind the guardrails (:mod:`tlcore.selection.ranking`).
 """
 
 from __future__ import annotations

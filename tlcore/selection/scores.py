@@ -35,19 +35,21 @@ class ValidatorInfo:
     name: str
     label: str
     summary: str
-    advanced: bool = False  # rewards a collapsed model: shown only on request
+    advanced: bool = False  # can rank a collapsed model first: shown only on request
 
 
 VALIDATORS: dict[str, ValidatorInfo] = {
     v.name: v
     for v in (
         ValidatorInfo("ensv", "EnsV", "agreement with the ensemble of the pair's runs (Hu et al. 2024)"),
-        ValidatorInfo("mixval", "MixVal", "target mixes keep their larger part's class (Hu et al. 2023)"),
         ValidatorInfo("im", "IM", "confident yet diverse target predictions, H(mean p) - mean H(p)"),
         ValidatorInfo("bnm", "BNM", "nuclear norm of the target probabilities over n (Cui et al. 2020)"),
         ValidatorInfo("dev", "DEV", "-importance-weighted source risk, control variate (You et al. 2019)"),
         ValidatorInfo("iwcv", "IWCV", "-importance-weighted source risk (Sugiyama et al. 2007)"),
         ValidatorInfo("source_accuracy", "source acc", "accuracy on the source validation split"),
+        ValidatorInfo(
+            "mixval", "MixVal", "target mixes keep their larger part's class (Hu et al. 2023)", advanced=True
+        ),
         ValidatorInfo("snd", "SND", "soft neighbourhood density (Saito et al. 2021)", advanced=True),
         ValidatorInfo("entropy", "-entropy", "confident target predictions, -mean H(p)", advanced=True),
     )
