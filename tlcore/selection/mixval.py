@@ -3,8 +3,8 @@ Samples as Probes for Unsupervised Model Selection in Domain Adaptation").
 
 With a model's pseudo-labels ``y_i = argmax_k f(x_i)_k`` on the unlabelled target, every sample
 ``x_i`` is mixed with a partner ``x_j`` into ``x = lam x_i + (1 - lam) x_j`` (``lam = 0.55``, the
-paper's: the mix belongs to ``x_i``'s pseudo-class). A probe's ICE is the share of mixes the model predicts as
-``y_i``: ``ICE_inter`` over partners of another pseudo-class (does the boundary sit between the
+paper's: the mix belongs to ``x_i``'s pseudo-class). A probe's ICE is the share of mixes the model
+predicts as ``y_i``: ``ICE_inter`` over partners of another pseudo-class (does the boundary sit between the
 clusters?), ``ICE_intra`` over partners of the same pseudo-class (is each cluster one region?).
 MixVal ranks a pool's runs by each ICE and averages the two ranks (higher is better), so, like EnsV,
 it is computed across runs when they are read. The probes need the model, so each run stores its
@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
+from scipy.stats import rankdata
 
 from tlcore.data.rng import generator
 
@@ -76,17 +77,10 @@ def mixup_probes(
 
 
 def mean_ranks(values: Mapping[str, float | None]) -> dict[str, float]:
-    """Rank 1 for the lowest value up to ``n`` for the highest, tied values sharing their mean rank;
-    a missing value (None) ranks below every present one."""
-    keys = list(values)
-    column = np.array([-np.inf if values[k] is None else values[k] for k in keys], dtype=np.float64)
-    order = np.argsort(column, kind="stable")
-    ranks = np.empty(len(keys))
-    ranks[order] = np.arange(1, len(keys) + 1)
-    for value in np.unique(column):
-        tied = column == value
-        ranks[tied] = ranks[tied].mean()
-    return {k: float(r) for k, r in zip(keys, ranks, strict=True)}
+    """Rank 1 for the lowest value up to ``n`` for the highest, tied values sharing their mean rank
+    (``scipy.stats.rankdata``); a missing value (None) ranks below every present one."""
+    column = [-np.inf if v is None else v for v in values.values()]
+    return {k: float(r) for k, r in zip(values, rankdata(column, method="average"), strict=True)}
 
 
 def mixval_scores(probes: Mapping[str, tuple[float | None, float | None]]) -> dict[str, float]:

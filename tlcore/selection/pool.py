@@ -4,10 +4,10 @@
 benchmark can build one from arrays. :meth:`Pool.agreements` computes EnsV for every candidate's
 adapted model and for its source-only model against one ensemble: every *distinct* model of the
 pool (each source-only model, since keeping it is one of the choices, shared baselines counted
-once; each run's adapted model), except the adapted models the caller leaves out; :meth:`Pool.mixval`
-ranks the adapted models by their stored MixVal probes. Hu et al. ensemble
-every candidate; the ranking leaves out the collapsed ones (:mod:`tlcore.selection.ranking`), whose
-confident single class would otherwise pull the pseudo-labels of a small pool towards it.
+once; each run's adapted model), except the adapted models the caller leaves out. Hu et al. 2024
+ensemble every candidate; the ranking leaves out the collapsed ones (:mod:`tlcore.selection.ranking`),
+whose confident single class would otherwise pull the pseudo-labels of a small pool towards it.
+:meth:`Pool.mixval` ranks the adapted models by their stored MixVal probes.
 """
 
 from __future__ import annotations

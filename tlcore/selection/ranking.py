@@ -93,8 +93,8 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
     entries = []
     for candidate in pool.candidates:
         agreement = agreements[candidate.run_id]
-        scores = {**candidate.validators.after.scores(), "ensv": agreement.after}
-        scores["mixval"] = mixval[candidate.run_id]
+        pooled = {"ensv": agreement.after, "mixval": mixval[candidate.run_id]}
+        scores = {**candidate.validators.after.scores(), **pooled}
         scores_before = {**candidate.validators.before.scores(), "ensv": agreement.before}
         entries.append(
             RankedRun(
