@@ -82,7 +82,7 @@ with st.container(border=True):
     model = cols[3].selectbox("Model", models, index=models.index(DEFAULTS["model"]))
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, value=DEFAULTS["seed"])
     augment = cols[5].checkbox("Augment source", value=DEFAULTS["augment"], help="random affine (images)")
-    stage = st.columns(4)
+    stage = st.columns(5)
     warm_start = stage[0].checkbox(
         "Warm start",
         value=DEFAULTS["warm_start"],
@@ -106,6 +106,16 @@ with st.container(border=True):
         format="%g",
         step=0.001,
         help="score and keep the adapt stage's moving average of the weights (~ 1 / (1 - decay) steps)",
+    )
+    settle_tol = stage[4].number_input(
+        "Stop when settled (share changing, 0: off)",
+        0.0,
+        0.99,
+        value=DEFAULTS["settle_tol"],
+        format="%g",
+        step=0.001,
+        help="end adapting once at most this share of the target predictions changes from one epoch to "
+        "the next, two epochs running (no target labels needed; the curves show the share)",
     )
     target_labels = DEFAULTS["target_labels"]
     if any(specs[name].needs_target_labels for name in chosen):
@@ -135,6 +145,7 @@ with st.container(border=True):
                         warm_start=bool(warm_start),
                         steps_per_epoch=int(steps_per_epoch) or None,
                         ema_decay=float(ema_decay),
+                        settle_tol=float(settle_tol),
                         batch_size=int(batch_size),
                         lr=float(lr),
                         seed=int(seed),

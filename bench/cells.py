@@ -28,6 +28,7 @@ LATER_FIELDS: dict[str, Any] = {
     "warm_start": False,
     "steps_per_epoch": None,
     "ema_decay": 0.0,
+    "settle_tol": 0.0,
 }
 # The training loop's revision, in every config's key: raised when the engine changes what a config
 # measures, so cells measured before are not reused. 2: an adapt-stage epoch passes over the larger

@@ -137,7 +137,11 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
     """Per budget and seed: final accuracy, when it was reached, the whole run; the ratio."""
     if not tg:
         return []
-    labels = {"recommended": "recommended recipe's own", "today": "today's"}
+    labels = {
+        "recommended": "recommended recipe's own",
+        "today": "today's",
+        "settled": "recipe's own, stopping once settled",
+    }
     rows = []
     for name, budget in tg["budgets"].items():
         for r in budget["runs"]:
@@ -147,6 +151,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
                     str(r["seed"]),
                     r["budget"] + (f", network {r['network']}" if r.get("network") else ""),
                     pct(r["final"]),
+                    pct(r["accuracy"]),
                     num(r["epoch_to_good"]),
                     secs(r["seconds_to_good"]),
                     secs(r["seconds_to_last_epoch"]),
@@ -160,6 +165,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
                 "",
                 "",
                 pct(budget["final"]),
+                pct(budget.get("accuracy")),
                 "",
                 secs(budget["seconds_to_good"]),
                 secs(budget["seconds_to_last_epoch"]),
@@ -168,11 +174,24 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
             ]
         )
     per_seed = ", ".join(f"{v:.2f}" for v in tg["ratio_per_seed"]) or "—"
+    settled = ""
+    if tg.get("settled_ratio") is not None:
+        runs = tg["budgets"]["settled"]["runs"]
+        epochs = ", ".join(str(r["epochs_trained"]) for r in runs)
+        settled = (
+            " Stopping once at most "
+            f"{100 * tg['settle_tol']:g}% of the target predictions change from one epoch to the next, two "
+            f"epochs running (`--settle-tol {tg['settle_tol']:g}`; no target labels), the recipe's "
+            f"adapt stage ended after {epochs} of its epochs: time to the last epoch "
+            f"**{num(tg['settled_ratio'], 2, 'x')}** the full budget's, accuracy of the whole run "
+            f"{100 * tg['settled_accuracy_change']:+.1f} points (means over seeds)."
+        )
     header = [
         "budget",
         "seed",
         "settings",
-        "final accuracy %",
+        "last-epoch accuracy %",
+        "run's accuracy %",
         "good at epoch",
         "time to good",
         "time to last epoch",
@@ -189,7 +208,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
         "final (last-epoch) value; a run's epochs are timed as their progress events arrive. The two "
         f"budgets of a seed run back to back in one process ({tg['threads']} torch thread(s)). Recommended "
         "recipe's time to a good model / today's time to its last epoch (means over seeds): "
-        f"**{num(tg['ratio'], 2, 'x')}** (per seed: {per_seed}).",
+        f"**{num(tg['ratio'], 2, 'x')}** (per seed: {per_seed}).{settled}",
         "",
         *table(header, rows),
         "",

@@ -1,11 +1,12 @@
 """Time to a good model: wall time from a run's start until its target accuracy is within a point
-of its final value, for the recommended recipe on its own budget and on today's budget.
+of its final value, for the recommended recipe on its own budget and on today's budget; and how long
+the recipe runs, and what it gives, when it stops once its target predictions settle (no labels).
 
 Today's budget is the recipe's methods and parameters with :data:`bench.plan.BASELINE_BUDGET`
 (AdaptConfig's defaults before issue 14) and every other field at its default. Each (budget, seed)
 is one ``run_adaptation`` with no baseline cache, as a person's first run (data, source-only
 baseline, adaptation), its progress events timed on arrival (:class:`bench.accuracy.EventClock`);
-the two budgets of a seed run back to back in this process. The curve is the training stage's
+the budgets of a seed run back to back in this process. The curve is the training stage's
 per-epoch target test accuracy (the epoch events' ``target_accuracy``: the target's labels score,
 never train). Its final value is the last epoch's; the time to a good model is the arrival of the
 first epoch from which every later one stays at or above final - ``MARGIN``; the full time is the
@@ -36,12 +37,15 @@ from tlcore.workspace import Workspace
 
 Log = Callable[[str], None]
 MARGIN = 0.01  # "within 1 point of its final accuracy"
-BUDGETS = ("recommended", "today")
+SETTLE_TOL = 0.005  # the settling tolerance screened in docs/defaults.md ("Stopping once settled")
+BUDGETS = ("recommended", "today", "settled")
+MEANS = ("seconds_to_good", "seconds_to_last_epoch", "final", "accuracy")  # per budget, over seeds
 
 
 def budget_configs(source: str, target: str, seed: int, epochs: int | None = None) -> dict[str, AdaptConfig]:
-    """The recommended recipe's config on its own budget and on today's (``epochs`` replaces both's
-    epochs, of both stages)."""
+    """The recommended recipe's config on its own budget, on today's, and on its own stopping once its
+    target predictions settle (``settle_tol`` :data:`SETTLE_TOL`, :mod:`tlcore.settling`); ``epochs``
+    replaces every budget's epochs, of both stages."""
     recommended = RECOMMENDED.config(source, target, seed=seed)
     today = AdaptConfig(
         source=source,
@@ -51,7 +55,8 @@ def budget_configs(source: str, target: str, seed: int, epochs: int | None = Non
         seed=seed,
         **asdict(BASELINE_BUDGET),
     )
-    configs = {"recommended": recommended, "today": today}
+    settled = replace(recommended, settle_tol=SETTLE_TOL)
+    configs = {"recommended": recommended, "today": today, "settled": settled}
     if epochs:
         configs = {name: replace(cfg, epochs=epochs, adapt_epochs=None) for name, cfg in configs.items()}
     return configs
@@ -100,6 +105,7 @@ def timed_run(cfg: AdaptConfig, workspace: Workspace, log: Log) -> dict[str, Any
         "seconds_to_good": good[0] if good else None,
         "epoch_to_good": good[1] + 1 if good else None,
         "seconds_to_last_epoch": curve[-1][0] if curve else None,
+        "epochs_trained": len(curve),
         "seconds": seconds,
         "load": [load, machine.load_average()[0]],
         "date": machine.machine_facts()["date"],
@@ -117,11 +123,15 @@ def _mean(runs: list[dict[str, Any]], key: str) -> float | None:
 
 def summarise_time_to_good(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Per budget the means over seeds; the ratio recommended time to good / today's full time
-    (of the means, and per seed)."""
+    (of the means, and per seed); the settled runs' time to their last epoch / the recommended
+    recipe's and their accuracy (after the whole run) minus its, when both were run."""
     budgets = {
         name: {
             "runs": rows,
-            **{key: _mean(rows, key) for key in ("seconds_to_good", "seconds_to_last_epoch", "final")},
+            **{
+                key: _mean(rows, key)
+                for key in ("seconds_to_good", "seconds_to_last_epoch", "final", "accuracy")
+            },
         }
         for name, rows in runs.items()
     }
@@ -135,6 +145,24 @@ def summarise_time_to_good(runs: dict[str, list[dict[str, Any]]]) -> dict[str, A
         "budgets": budgets,
         "ratio": good / full if good is not None and full else None,
         "ratio_per_seed": per_seed,
+        **settled_summary(runs),
+    }
+
+
+def settled_summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """``settled_ratio`` (time to the last epoch, settled / recommended, of the means) and
+    ``settled_accuracy_change`` (mean whole-run accuracy, settled minus recommended); {} without them."""
+    settled, full = runs.get("settled"), runs.get("recommended")
+    if not settled or not full:
+        return {}
+    time_settled, time_full = _mean(settled, "seconds_to_last_epoch"), _mean(full, "seconds_to_last_epoch")
+    acc_settled, acc_full = _mean(settled, "accuracy"), _mean(full, "accuracy")
+    return {
+        "settle_tol": SETTLE_TOL,
+        "settled_ratio": time_settled / time_full if time_settled is not None and time_full else None,
+        "settled_accuracy_change": acc_settled - acc_full
+        if acc_settled is not None and acc_full is not None
+        else None,
     }
 
 

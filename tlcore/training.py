@@ -25,8 +25,9 @@ domains (the smaller side cycles), so each epoch draws every target sample even 
 outnumbers the source. Seeded: batch order and augmentation
 draw from ``torch.Generator`` s derived from the seed, dropout from the global generator reseeded
 inside a ``fork_rng`` block, so the same seed gives the same history on CPU. Callbacks: progress
-events (:class:`~tlcore.events.ProgressEvent`), early stopping, a NaN/inf guard and
-cooperative cancellation; each ends the loop with a status and reason.
+events (:class:`~tlcore.events.ProgressEvent`), early stopping, stopping once the target predictions
+settle (:mod:`tlcore.settling`, label-free; every epoch with a target records ``target_changed``), a
+NaN/inf guard and cooperative cancellation; each ends the loop with a status and reason.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import model_outputs
 from tlcore.models import Classifier
+from tlcore.settling import SETTLED_EPOCHS, PredictionChange, Settling
 from tlcore.weight_average import WeightAverage
 
 Status = Literal["done", "stopped_early", "cancelled", "failed"]
@@ -125,6 +127,7 @@ class TrainSettings:
     stage: str = "train"
     span: tuple[float, float] = (0.0, 1.0)  # share of the whole run this stage covers (for events)
     ema_decay: float = 0.0  # > 0: scores and final weights are the weights' moving average (WeightAverage)
+    settle_tol: float = 0.0  # > 0: stop once target_changed <= tol for SETTLED_EPOCHS epochs (settling)
 
 
 @dataclass
@@ -236,6 +239,8 @@ class _Loop:
         strong = "strong_target_view" in needs
         self.strong_gen = generator(settings.seed, "strong_augment") if strong else None
         self.average = WeightAverage(settings.ema_decay) if settings.ema_decay else None
+        target = data.target
+        self.change = None if target is None else PredictionChange(target, settings.seed, self.device)
 
     def fraction(self, done: float) -> float:
         lo, hi = self.settings.span
@@ -315,7 +320,13 @@ class _Loop:
             out["target_accuracy"] = evaluate(model, target_test, self.device)["accuracy"]
         return out
 
-    def run(self, history: History, stopper: _EarlyStopping | None, callbacks: Callbacks) -> None:
+    def run(
+        self,
+        history: History,
+        stopper: _EarlyStopping | None,
+        settling: Settling | None,
+        callbacks: Callbacks,
+    ) -> None:
         """All epochs; sets ``history.status``/``reason`` when it ends before the last one."""
         settings, stage, step = self.settings, self.settings.stage, 0
         for epoch in range(1, settings.epochs + 1):
@@ -345,6 +356,9 @@ class _Loop:
                 **{k: v / self.n_steps for k, v in sums.items()},
                 **self.scores(scored),
             }
+            changed = None if self.change is None else self.change.update(scored)
+            if changed is not None:
+                record["target_changed"] = changed
             history.epochs.append(record)
             done = self.fraction(epoch / settings.epochs)
             callbacks.emit(ProgressEvent("epoch", stage, done, epoch, step, record))
@@ -354,6 +368,14 @@ class _Loop:
                     history.reason = (
                         f"source validation loss did not improve for {settings.patience} epochs; "
                         f"kept epoch {stopper.best_epoch}"
+                    )
+                return
+            if settling is not None and settling.should_stop(changed):
+                if epoch < settings.epochs:
+                    history.status = "stopped_early"
+                    history.reason = (
+                        f"target predictions settled: at most {settling.tol:.1%} of them changed "
+                        f"in {SETTLED_EPOCHS} epochs running; stopped at epoch {epoch}"
                     )
                 return
 
@@ -383,12 +405,13 @@ def train(
     loop = _Loop(model, data, settings, terms)
     history = History(stage=settings.stage)
     stopper = _EarlyStopping(settings.patience) if settings.patience and source_val is not None else None
+    settling = Settling(settings.settle_tol) if settings.settle_tol and target is not None else None
     if loop.frozen:
         model.backbone.requires_grad_(False)
     try:
         with torch.random.fork_rng(devices=[loop.device] if loop.device.type == "cuda" else []):
             torch.manual_seed(derive_seed(settings.seed, settings.stage, "dropout"))
-            loop.run(history, stopper, callbacks or Callbacks())
+            loop.run(history, stopper, settling, callbacks or Callbacks())
     finally:
         model.backbone.requires_grad_(True)
     if loop.average is not None and history.status in ("done", "stopped_early"):

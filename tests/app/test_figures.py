@@ -58,10 +58,11 @@ def test_negative_transfer_is_red() -> None:
 def test_learning_curves_split_loss_and_accuracy() -> None:
     rows = [
         {"epoch": 1, "loss": 1.0, "target_accuracy": 0.5, "stage": "baseline"},
-        {"epoch": 2, "loss": 0.5, "target_accuracy": 0.7, "stage": "adapt"},
+        {"epoch": 2, "loss": 0.5, "target_accuracy": 0.7, "target_changed": 0.1, "stage": "adapt"},
     ]
     fig = figures.learning_curves({"run": rows})
-    assert {t.name: t.xaxis for t in fig.data} == {"loss": "x", "target_accuracy": "x2"}
+    axes = {t.name: t.xaxis for t in fig.data}
+    assert axes == {"loss": "x", "target_accuracy": "x2", "target_changed": "x2"}  # shares on the right
     assert {shape.x0 for shape in fig.layout.shapes} == {1.5}  # adaptation starts after epoch 1
     two = figures.learning_curves({"a": rows, "b": rows})
     assert "a · loss" in {t.name for t in two.data}

@@ -155,6 +155,7 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     next(w for w in at.number_input if w.label.startswith("Adapt epochs")).set_value(2)
     next(w for w in at.number_input if w.label.startswith("Steps per epoch")).set_value(3)
     next(w for w in at.number_input if w.label.startswith("Weight average")).set_value(0.9)
+    next(w for w in at.number_input if w.label.startswith("Stop when settled")).set_value(0.05)
     at.button[[b.label for b in at.button].index("Launch")].click().run()
     assert_clean(at)
     workspace = Workspace.resolve()
@@ -162,6 +163,7 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     assert record.config["epochs"] == 1 and record.method == "deep_coral"
     assert record.config["warm_start"] is True and record.config["adapt_epochs"] == 2
     assert record.config["steps_per_epoch"] == 3 and record.config["ema_decay"] == 0.9
+    assert record.config["settle_tol"] == 0.05
     assert jobs.wait(workspace, record.id, timeout=240).status == "done"
     at.run()
     assert_clean(at)
@@ -212,6 +214,7 @@ def test_the_form_starts_from_the_engine_defaults(app: OpenApp) -> None:
     assert shown["Adapt epochs (0: as Epochs)"] == (defaults["adapt_epochs"] or 0)
     assert shown["Steps per epoch (0: a pass over the larger domain)"] == (defaults["steps_per_epoch"] or 0)
     assert shown["Weight average (EMA decay, 0: off)"] == defaults["ema_decay"]
+    assert shown["Stop when settled (share changing, 0: off)"] == defaults["settle_tol"]
 
 
 def test_separate_runs_launch_one_per_method_and_cancel_from_the_page(app: OpenApp) -> None:

@@ -130,6 +130,8 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     default = resolve_model_name("auto", (1, 28, 28))  # every part trains the engine's default network
     assert timed and {run["network"] for run in timed} == {default}  # each timed run names its network
     assert f"network {default} |" in markdown
+    assert list(results["time_to_good"]["budgets"]) == ["recommended", "today", "settled"]
+    assert "stopping once settled" in markdown and "--settle-tol" in markdown
     assert {t["status"] for t in results["targets"]} <= {"met", "missed", "not measured"}
     assert len(results["targets"]) == len(targets.judge({}))  # every target judged, even unmeasured
     (chosen,) = results["selection"]["rows"]  # smoke: one pair, the first 4 candidates, one seed

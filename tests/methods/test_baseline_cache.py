@@ -30,6 +30,7 @@ ALTERED = {  # one changed value per AdaptConfig field: a new field must be adde
     "patience": 2,
     "steps_per_epoch": 5,
     "ema_decay": 0.9,
+    "settle_tol": 0.01,
     "device": "cpu",
 }
 

@@ -67,6 +67,7 @@ def test_adapt_inline_json_and_stored_config(
         (["--method", "finetune", "--param", "finetune.mode=x"], "error: finetune: parameter mode must be"),
         (["--epochs", "0"], "error: epochs must be >= 1"),
         (["--ema-decay", "1"], "error: EMA decay must lie in [0, 1)"),
+        (["--settle-tol", "-0.1"], "error: the settling tolerance must lie in [0, 1)"),
     ],
 )
 def test_adapt_refuses_bad_arguments(

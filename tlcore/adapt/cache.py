@@ -41,6 +41,7 @@ METHOD_ONLY_FIELDS = (
     "adapt_epochs",
     "warm_start",
     "ema_decay",
+    "settle_tol",
     "device",
 )
 

@@ -31,6 +31,8 @@ class AdaptConfig:
     Fine-tuning on ``target_labels`` keeps its own count.
     ``ema_decay`` (0: off): the adapt stage scores and keeps the exponential moving average of its
     weights, θ̄ ← d θ̄ + (1 - d) θ after each step (:mod:`tlcore.weight_average`).
+    ``settle_tol`` (0: off): the adapt stage stops once at most that share of its target
+    predictions changed from one epoch to the next, two epochs running (:mod:`tlcore.settling`).
     """
 
     source: str
@@ -51,6 +53,7 @@ class AdaptConfig:
     patience: int | None = None
     steps_per_epoch: int | None = None
     ema_decay: float = 0.0
+    settle_tol: float = 0.0
     device: str | None = None
 
     def __post_init__(self) -> None:
@@ -64,6 +67,8 @@ class AdaptConfig:
             raise TLError("steps per epoch must be >= 1 (or unset: one pass over the larger domain)")
         if not 0.0 <= self.ema_decay < 1.0:
             raise TLError("EMA decay must lie in [0, 1) (0: no weight average)")
+        if not 0.0 <= self.settle_tol < 1.0:
+            raise TLError("the settling tolerance must lie in [0, 1) (0: train every epoch)")
         if not 0.0 < self.test_fraction < 1.0:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
@@ -104,7 +109,11 @@ class AdaptConfig:
             epochs = f"{self.epochs} epochs"
         steps = f", {self.steps_per_epoch} steps an epoch" if self.steps_per_epoch else ""
         average = f", adapted weights averaged (EMA {self.ema_decay:g})" if self.ema_decay else ""
-        return f"{epochs}{steps}, batch {self.batch_size} per domain, learning rate {self.lr:g}{average}"
+        settle = ""
+        if self.settle_tol:
+            settle = f", stopping once at most {self.settle_tol:.1%} of the target predictions change"
+        rate = f"batch {self.batch_size} per domain, learning rate {self.lr:g}"
+        return f"{epochs}{steps}, {rate}{average}{settle}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -92,6 +92,7 @@ def _settings(cfg: AdaptConfig, stage: Literal["baseline", "adapt"], **overrides
         stage=stage,
         span=SPANS[stage],
         ema_decay=cfg.ema_decay if stage == "adapt" else 0.0,
+        settle_tol=cfg.settle_tol if stage == "adapt" else 0.0,
     )
     return replace(base, **overrides)
 

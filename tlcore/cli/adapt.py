@@ -63,6 +63,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="D",
         help="keep the adapt stage's moving average of the weights, this decay per step (0: off)",
     )
+    parser.add_argument(
+        "--settle-tol",
+        type=float,
+        metavar="F",
+        help="end the adapt stage once at most this share of the target predictions changes between "
+        "epochs, two epochs running (0: train every epoch)",
+    )
     parser.add_argument("--seed", type=int, metavar="N")
     parser.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, help="random affine source augmentation"
@@ -134,6 +141,7 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
         "warm_start",
         "steps_per_epoch",
         "ema_decay",
+        "settle_tol",
         "seed",
         "augment",
         "target_labels",

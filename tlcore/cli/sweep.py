@@ -24,6 +24,7 @@ BUDGET_OPTIONS = (
     "warm_start",
     "steps_per_epoch",
     "ema_decay",
+    "settle_tol",
     "batch_size",
     "lr",
     "model",
@@ -79,6 +80,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     budget.add_argument(
         "--ema-decay", type=float, metavar="D", help="adapt stage's weight average, decay per step (0: off)"
+    )
+    budget.add_argument(
+        "--settle-tol", type=float, metavar="F", help="end adapting once target predictions settle (0: off)"
     )
     budget.add_argument("--batch-size", type=int, metavar="N")
     budget.add_argument("--lr", type=float, metavar="F", help="learning rate")

@@ -37,6 +37,7 @@ BUDGET_KEYS: dict[str, type] = {
     "patience": int,
     "steps_per_epoch": int,
     "ema_decay": float,
+    "settle_tol": float,
 }
 """The AdaptConfig fields a sweep may vary, with their types."""
 

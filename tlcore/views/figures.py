@@ -20,7 +20,7 @@ PALETTE = (
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     "#1f3b73", "#f2b880", "#98df8a", "#ff9896", "#c5b0d5",
 )  # fmt: skip
-CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy")
+CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
 GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
 LAYOUT = {
     "template": "plotly_white",
@@ -136,12 +136,14 @@ def learning_curves(
     title: str = "Training curves",
     keys: Sequence[str] = CURVE_KEYS,
 ) -> go.Figure:
-    """Losses (left) and accuracies (right) per epoch; ``history`` is ``{run label: [epoch rows]}``.
+    """Losses (left) and shares (right: accuracies, the share of target predictions that changed since
+    the previous epoch) per epoch; ``history`` is ``{run label: [epoch rows]}``.
 
-    Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` go to the right panel) and
-    optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
+    Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` or ``changed`` go to the right
+    panel) and optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.12)
+    titles = ("Loss", "Accuracy · predictions changed")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
     single = len(history) == 1
     boundaries: set[float] = set()
     for i, (label, rows) in enumerate(history.items()):
@@ -160,7 +162,7 @@ def learning_curves(
                     line={"color": PALETTE[keys.index(key)] if single else colour, "dash": dash},
                 ),
                 row=1,
-                col=2 if "acc" in key else 1,
+                col=2 if "acc" in key or "changed" in key else 1,
             )
         boundaries |= {
             float(rows[j]["epoch"]) - 0.5
