@@ -10,7 +10,8 @@ the share of the probe whose predicted class moved since the previous epoch (fro
 on). Alignment and self-training terms move many target predictions early and few once the model
 has settled, so a stage may stop once ``target_changed <= tol`` in :data:`SETTLED_EPOCHS`
 consecutive epochs (``TrainSettings.settle_tol``): the run ends when its answer stops changing,
-not after a fixed number of epochs. It looks at predictions only, never at target labels.
+not after a fixed number of epochs. It looks at predictions only, never at target labels. The probe
+costs a forward pass each epoch, so a stage records it only when it may stop on it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tlcore.features import model_outputs
 from tlcore.models import Classifier
 
 PROBE_SIZE = 2000  # target samples predicted each epoch (a forward pass, no gradients)
+CHUNK = 512  # probe samples gathered at a time (no copy of the whole probe: images may be large)
 SETTLED_EPOCHS = 2  # consecutive epochs at or under the tolerance before a stage stops
 
 
@@ -30,15 +32,15 @@ class PredictionChange:
     """The share of a fixed target probe whose predicted class changed since the previous call."""
 
     def __init__(self, target: Domain, seed: int, device: torch.device) -> None:
-        n = target.n_samples
-        idx = torch.randperm(n, generator=generator(seed, "settle-probe"))[:PROBE_SIZE]
-        self.x = target.X[idx.sort().values]
+        idx = torch.randperm(target.n_samples, generator=generator(seed, "settle-probe"))[:PROBE_SIZE]
+        self.X, self.idx = target.X, idx.sort().values
         self.device = device
         self.previous: torch.Tensor | None = None
 
     def update(self, model: Classifier) -> float | None:
         """``target_changed`` for ``model`` against the previous call's predictions (None the first time)."""
-        predicted = model_outputs(model, self.x, device=self.device)[0].argmax(1)
+        parts = [model_outputs(model, self.X[c], device=self.device)[0] for c in self.idx.split(CHUNK)]
+        predicted = torch.cat(parts).argmax(1)
         changed = None if self.previous is None else float((predicted != self.previous).float().mean())
         self.previous = predicted
         return changed

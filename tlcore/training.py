@@ -26,8 +26,8 @@ outnumbers the source. Seeded: batch order and augmentation
 draw from ``torch.Generator`` s derived from the seed, dropout from the global generator reseeded
 inside a ``fork_rng`` block, so the same seed gives the same history on CPU. Callbacks: progress
 events (:class:`~tlcore.events.ProgressEvent`), early stopping, stopping once the target predictions
-settle (:mod:`tlcore.settling`, label-free; every epoch with a target records ``target_changed``), a
-NaN/inf guard and cooperative cancellation; each ends the loop with a status and reason.
+settle (``settle_tol``, :mod:`tlcore.settling`: label-free; the epochs then record ``target_changed``),
+a NaN/inf guard and cooperative cancellation; each ends the loop with a status and reason.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class TrainSettings:
     stage: str = "train"
     span: tuple[float, float] = (0.0, 1.0)  # share of the whole run this stage covers (for events)
     ema_decay: float = 0.0  # > 0: scores and final weights are the weights' moving average (WeightAverage)
-    settle_tol: float = 0.0  # > 0: stop once target_changed <= tol for SETTLED_EPOCHS epochs (settling)
+    settle_tol: float = 0.0  # > 0: record target_changed, stop once <= tol SETTLED_EPOCHS epochs running
 
 
 @dataclass
@@ -239,8 +239,11 @@ class _Loop:
         strong = "strong_target_view" in needs
         self.strong_gen = generator(settings.seed, "strong_augment") if strong else None
         self.average = WeightAverage(settings.ema_decay) if settings.ema_decay else None
-        target = data.target
-        self.change = None if target is None else PredictionChange(target, settings.seed, self.device)
+        self.change: PredictionChange | None = None  # only when the stage may stop once settled
+        self.settling: Settling | None = None
+        if settings.settle_tol and data.target is not None:
+            self.change = PredictionChange(data.target, settings.seed, self.device)
+            self.settling = Settling(settings.settle_tol)
 
     def fraction(self, done: float) -> float:
         lo, hi = self.settings.span
@@ -320,13 +323,7 @@ class _Loop:
             out["target_accuracy"] = evaluate(model, target_test, self.device)["accuracy"]
         return out
 
-    def run(
-        self,
-        history: History,
-        stopper: _EarlyStopping | None,
-        settling: Settling | None,
-        callbacks: Callbacks,
-    ) -> None:
+    def run(self, history: History, stopper: _EarlyStopping | None, callbacks: Callbacks) -> None:
         """All epochs; sets ``history.status``/``reason`` when it ends before the last one."""
         settings, stage, step = self.settings, self.settings.stage, 0
         for epoch in range(1, settings.epochs + 1):
@@ -370,11 +367,11 @@ class _Loop:
                         f"kept epoch {stopper.best_epoch}"
                     )
                 return
-            if settling is not None and settling.should_stop(changed):
+            if self.settling is not None and self.settling.should_stop(changed):
                 if epoch < settings.epochs:
                     history.status = "stopped_early"
                     history.reason = (
-                        f"target predictions settled: at most {settling.tol:.1%} of them changed "
+                        f"target predictions settled: at most {self.settling.tol:.1%} of them changed "
                         f"in {SETTLED_EPOCHS} epochs running; stopped at epoch {epoch}"
                     )
                 return
@@ -405,13 +402,12 @@ def train(
     loop = _Loop(model, data, settings, terms)
     history = History(stage=settings.stage)
     stopper = _EarlyStopping(settings.patience) if settings.patience and source_val is not None else None
-    settling = Settling(settings.settle_tol) if settings.settle_tol and target is not None else None
     if loop.frozen:
         model.backbone.requires_grad_(False)
     try:
         with torch.random.fork_rng(devices=[loop.device] if loop.device.type == "cuda" else []):
             torch.manual_seed(derive_seed(settings.seed, settings.stage, "dropout"))
-            loop.run(history, stopper, settling, callbacks or Callbacks())
+            loop.run(history, stopper, callbacks or Callbacks())
     finally:
         model.backbone.requires_grad_(True)
     if loop.average is not None and history.status in ("done", "stopped_early"):

@@ -69,6 +69,16 @@ def quick(
     return _result(config)
 
 
+def settled(
+    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    """Like :func:`quick`, its adapt stage ending early as the pipeline reports it (status and reason)."""
+    _steps(config, on_event, should_stop, pause=0.0)
+    result = _result(config, "stopped_early")
+    result.data["reason"] = "target predictions settled: ...; stopped at epoch 3"
+    return result
+
+
 def slow(config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
     """About 50 ms per step; honours ``should_stop`` like the pipeline."""
     finished = _steps(config, on_event, should_stop, pause=0.05)

@@ -111,7 +111,12 @@ def test_runs_list_show_delete(workspace: Workspace, capsys: pytest.CaptureFixtu
     assert details["headline"]["source_only_accuracy"] == 0.7
     assert Path(details["artifacts"]["result.json"]).is_file() and details["artifacts"]["model.pt"] is None
     code, out, _ = _cli(workspace, capsys, "runs", "show", record.id)
-    assert f"run {record.id}: done" in out and "history  4 events" in out
+    assert f"run {record.id}: done" in out and "history  4 events" in out and "ended" not in out
+    settled = jobs.run_inline(workspace, make_config(steps=2), worker="fake_workers:settled")
+    assert settled.status == "done"  # a stage that ended early still gives a whole run
+    code, out, _ = _cli(workspace, capsys, "runs", "show", settled.id)
+    assert "  ended    target predictions settled: ...; stopped at epoch 3\n" in out
+    assert _cli(workspace, capsys, "runs", "delete", settled.id)[0] == 0
 
     code, out, err = _cli(workspace, capsys, "runs", "cancel", record.id)
     assert code == 2 and err == f"error: run {record.id} is already done\n"

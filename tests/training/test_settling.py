@@ -41,8 +41,8 @@ def test_the_share_of_changed_predictions_on_a_hand_counted_case():
 
 def test_a_large_target_is_probed_on_a_seeded_subset():
     domain = _line(PROBE_SIZE + 500)
-    probes = [PredictionChange(domain, seed=s, device=CPU).x for s in (0, 0, 1)]
-    assert probes[0].shape == (PROBE_SIZE, 1) and probes[0].unique().numel() == PROBE_SIZE
+    probes = [PredictionChange(domain, seed=s, device=CPU).idx for s in (0, 0, 1)]
+    assert probes[0].shape == (PROBE_SIZE,) and probes[0].unique().numel() == PROBE_SIZE
     assert torch.equal(probes[0], probes[1]) and not torch.equal(probes[0], probes[2])
 
 
@@ -73,15 +73,18 @@ def _run(settle_tol: float) -> tuple[list[dict[str, float]], str, str]:
 def test_the_loop_records_the_change_and_stops_once_the_target_predictions_settle():
     full, status, _ = _run(0.0)
     assert status == "done" and len(full) == 8
-    changed = [e.get("target_changed") for e in full]
-    assert changed[0] is None and all(0.0 <= c <= 1.0 for c in changed[1:])
+    assert not any("target_changed" in e for e in full)  # no probe unless the stage may stop on it
     tol = 0.035
-    under = [c is not None and c <= tol for c in changed]
-    stop = next(i for i in range(1, len(under)) if under[i] and under[i - 1]) + 1  # epoch it stops at
-    assert 2 < stop < 8  # the blobs settle before the last epoch, not at once
     settled, status, reason = _run(tol)
+    stop = len(settled)
     assert status == "stopped_early" and f"stopped at epoch {stop}" in reason and "settled" in reason
-    assert settled == full[:stop]  # the same path up to the stop
+    changed = [e.get("target_changed") for e in settled]
+    assert changed[0] is None and all(0.0 <= c <= 1.0 for c in changed[1:])
+    under = [c is not None and c <= tol for c in changed]
+    assert under[-1] and under[-2] and not any(under[i] and under[i - 1] for i in range(1, stop - 1))
+    assert 2 < stop < 8  # the blobs settle before the last epoch, not at once
+    same = [{k: v for k, v in e.items() if k != "target_changed"} for e in settled]
+    assert same == full[:stop]  # the same path up to the stop
 
 
 def test_the_tolerance_is_checked_and_described():

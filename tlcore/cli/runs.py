@@ -8,7 +8,9 @@ from typing import Any
 
 from tlcore.cli import rank
 from tlcore.cli.output import print_json
+from tlcore.errors import TLError
 from tlcore.runs import jobs
+from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
@@ -81,6 +83,7 @@ def show_run(args: argparse.Namespace) -> int:
         },
     }
     details["alarm"], alarm_text = rank.show_alarm(store, record)
+    details["ended"] = _ended_early(store, record)
     if args.json:
         print_json(details)
         return 0
@@ -92,12 +95,24 @@ def show_run(args: argparse.Namespace) -> int:
         print(f"  {key.replace('_', ' '):<22} {format_value(value)}")
     print("  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items()))
     print(f"  history  {details['history_events']} events")
+    if details["ended"]:
+        print(f"  ended    {details['ended']}")
     for i, line in enumerate(alarm_text):
         print(f"  {'alarm' if i == 0 else '':<8} {line}")
     for name, path in details["artifacts"].items():
         if path is not None:
             print(f"  {name:<16} {path}")
     return 0
+
+
+def _ended_early(store: RunStore, record: RunRecord) -> str:
+    """Why a done run's training ended before its last epoch (settled, early stopping); "" otherwise."""
+    if record.status != "done":
+        return ""
+    try:
+        return str(store.result_of(record).get("reason") or "")
+    except TLError:  # a done run always has its result; a folder edited by hand may not
+        return ""
 
 
 def cancel_run(args: argparse.Namespace) -> int:
