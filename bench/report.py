@@ -250,7 +250,9 @@ def _updates(res: dict[str, Any]) -> list[str]:
     parts (and accuracy rows) it stands behind, when and how long."""
     return [
         f"Updated by `{u['command']}` (parts {', '.join(_part(p, u) for p in u['parts'])}; {u['date']}; "
-        f"{secs(u['seconds'])}; load average {load_text(u['load'][0])} at start).\n"
+        f"{secs(u['seconds'])}; load average {load_text(u['load'][0])} at start"
+        + (f"; CPU {u['cpu']}" if u.get("cpu") else "")
+        + ").\n"
         for u in res.get("updates", [])
     ]
 

@@ -104,6 +104,7 @@ def merge_into(path: Path, results: dict[str, Any], parts: set[str]) -> dict[str
         "date": results["machine"]["date"],
         "seconds": results["seconds"],
         "load": [results["machine"]["load_start"], results["load_end"]],
+        "cpu": results["machine"]["cpu"],  # floating-point rounding, and so accuracies, differ across CPUs
     }
     rows: list[list[Any]] | None = None
     if "accuracy" in replaced:

@@ -5,7 +5,7 @@ import json
 from bench.report import _updates
 from bench.update import merge_into
 
-MACHINE = {"date": "2026-12-01 01:00 UTC", "load_start": [1.0, 1.0, 1.0]}
+MACHINE = {"date": "2026-12-01 01:00 UTC", "load_start": [1.0, 1.0, 1.0], "cpu": "AMD EPYC"}
 
 
 def _run(command: str, **parts: object) -> dict:
@@ -30,6 +30,7 @@ def test_update_keeps_the_other_parts_and_lists_itself(tmp_path):
             "date": MACHINE["date"],
             "seconds": 5.0,
             "load": [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
+            "cpu": "AMD EPYC",
         }
     ]
     assert merge_into(tmp_path / "none.json", new, {"label_shift"}) is new
@@ -154,3 +155,5 @@ def test_a_report_line_says_how_many_accuracy_rows_it_stands_behind():
         "load average 1.00 / 1.00 / 1.00 at start).\n"
     ]
     assert "(parts accuracy; d;" in _updates({"updates": [line | {"parts": ["accuracy"]}]})[0]  # before rows
+    on = _updates({"updates": [line | {"parts": ["diagnose"], "cpu": "AMD EPYC"}]})[0]
+    assert on.endswith("at start; CPU AMD EPYC).\n")  # results differ across CPUs: which one ran it
