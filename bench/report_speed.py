@@ -205,7 +205,7 @@ def time_to_good_section(tg: dict[str, Any]) -> list[str]:
         "on its own budget and on today's (the same methods with AdaptConfig's former defaults). Wall time "
         "from the start of a first run (empty baseline cache: data, source-only baseline, adaptation) "
         f"until the target test accuracy reaches, and stays within, {100 * tg['margin']:g} point of its "
-        "final (last-epoch) value; a run's epochs are timed as their progress events arrive. The two "
+        "final (last-epoch) value; a run's epochs are timed as their progress events arrive. The "
         f"budgets of a seed run back to back in one process ({tg['threads']} torch thread(s)). Recommended "
         "recipe's time to a good model / today's time to its last epoch (means over seeds): "
         f"**{num(tg['ratio'], 2, 'x')}** (per seed: {per_seed}).{settled}",
