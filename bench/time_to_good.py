@@ -44,7 +44,7 @@ MEANS = ("seconds_to_good", "seconds_to_last_epoch", "final", "accuracy")  # per
 
 def budget_configs(source: str, target: str, seed: int, epochs: int | None = None) -> dict[str, AdaptConfig]:
     """The recommended recipe's config on its own budget, on today's, and on its own stopping once its
-    target predictions settle (``settle_tol`` :data:`SETTLE_TOL`, :mod:`tlcore.settling`); ``epochs``
+    target predictions settle (``settle_tol`` :data:`SETTLE_TOL`, :mod:`tlcore.stopping`); ``epochs``
     replaces every budget's epochs, of both stages."""
     recommended = RECOMMENDED.config(source, target, seed=seed)
     today = AdaptConfig(
@@ -128,10 +128,7 @@ def summarise_time_to_good(runs: dict[str, list[dict[str, Any]]]) -> dict[str, A
     budgets = {
         name: {
             "runs": rows,
-            **{
-                key: _mean(rows, key)
-                for key in ("seconds_to_good", "seconds_to_last_epoch", "final", "accuracy")
-            },
+            **{key: _mean(rows, key) for key in MEANS},
         }
         for name, rows in runs.items()
     }

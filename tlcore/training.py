@@ -26,13 +26,12 @@ outnumbers the source. Seeded: batch order and augmentation
 draw from ``torch.Generator`` s derived from the seed, dropout from the global generator reseeded
 inside a ``fork_rng`` block, so the same seed gives the same history on CPU. Callbacks: progress
 events (:class:`~tlcore.events.ProgressEvent`), early stopping, stopping once the target predictions
-settle (``settle_tol``, :mod:`tlcore.settling`: label-free; the epochs then record ``target_changed``),
+settle (``settle_tol``, :mod:`tlcore.stopping`: label-free; the epochs then record ``target_changed``),
 a NaN/inf guard and cooperative cancellation; each ends the loop with a status and reason.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -50,7 +49,7 @@ from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import model_outputs
 from tlcore.models import Classifier
-from tlcore.settling import SETTLED_EPOCHS, PredictionChange, Settling
+from tlcore.stopping import SETTLED_EPOCHS, EarlyStopping, PredictionChange, Settling
 from tlcore.weight_average import WeightAverage
 
 Status = Literal["done", "stopped_early", "cancelled", "failed"]
@@ -155,24 +154,6 @@ def evaluate(model: Classifier, domain: Domain, device: torch.device | None = No
         "accuracy": float((logits.argmax(1) == domain.y).float().mean()),
         "loss": float(nn.functional.cross_entropy(logits, domain.y)),
     }
-
-
-class _EarlyStopping:
-    """Patience on the source validation loss (target labels are never looked at); keeps the best weights."""
-
-    def __init__(self, patience: int) -> None:
-        self.patience, self.best, self.best_epoch = patience, math.inf, 0
-        self.state: dict[str, torch.Tensor] | None = None
-
-    def should_stop(self, model: nn.Module, val_loss: float, epoch: int) -> bool:
-        if val_loss < self.best:
-            self.best, self.best_epoch = val_loss, epoch
-            self.state = copy.deepcopy(model.state_dict())
-        return epoch - self.best_epoch >= self.patience
-
-    def restore(self, model: nn.Module) -> None:
-        if self.state is not None:
-            model.load_state_dict(self.state)
 
 
 @dataclass(frozen=True)
@@ -323,7 +304,7 @@ class _Loop:
             out["target_accuracy"] = evaluate(model, target_test, self.device)["accuracy"]
         return out
 
-    def run(self, history: History, stopper: _EarlyStopping | None, callbacks: Callbacks) -> None:
+    def run(self, history: History, stopper: EarlyStopping | None, callbacks: Callbacks) -> None:
         """All epochs; sets ``history.status``/``reason`` when it ends before the last one."""
         settings, stage, step = self.settings, self.settings.stage, 0
         for epoch in range(1, settings.epochs + 1):
@@ -401,7 +382,7 @@ def train(
     data = _Data(source, target, source_weights, source_val, target_test)
     loop = _Loop(model, data, settings, terms)
     history = History(stage=settings.stage)
-    stopper = _EarlyStopping(settings.patience) if settings.patience and source_val is not None else None
+    stopper = EarlyStopping(settings.patience) if settings.patience and source_val is not None else None
     if loop.frozen:
         model.backbone.requires_grad_(False)
     try:

@@ -32,7 +32,7 @@ class AdaptConfig:
     ``ema_decay`` (0: off): the adapt stage scores and keeps the exponential moving average of its
     weights, θ̄ ← d θ̄ + (1 - d) θ after each step (:mod:`tlcore.weight_average`).
     ``settle_tol`` (0: off): the adapt stage stops once at most that share of its target
-    predictions changed from one epoch to the next, two epochs running (:mod:`tlcore.settling`).
+    predictions changed from one epoch to the next, two epochs running (:mod:`tlcore.stopping`).
     """
 
     source: str

@@ -1,8 +1,10 @@
-"""When a run has settled, without target labels: the share of target predictions that changed.
+"""When a stage stops before its last epoch: patience on the source validation loss
+(:class:`EarlyStopping`), or its target predictions settled (:class:`Settling`), neither looking at
+target labels.
 
-At the end of each epoch the scored model (the weight average when there is one) predicts a fixed
-probe of the unlabelled target domain (at most :data:`PROBE_SIZE` samples, drawn with the stage's
-seed); the record gets
+Settling: at the end of each epoch the scored model (the weight average when there is one) predicts
+a fixed probe of the unlabelled target domain (at most :data:`PROBE_SIZE` samples, drawn with the
+stage's seed); the record gets
 
     target_changed = mean_i [ argmax f_e(x_i) != argmax f_{e-1}(x_i) ],
 
@@ -16,7 +18,11 @@ costs a forward pass each epoch, so a stage records it only when it may stop on 
 
 from __future__ import annotations
 
+import copy
+import math
+
 import torch
+from torch import nn
 
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
@@ -55,3 +61,21 @@ class Settling:
     def should_stop(self, changed: float | None) -> bool:
         self.streak = self.streak + 1 if changed is not None and changed <= self.tol else 0
         return self.streak >= SETTLED_EPOCHS
+
+
+class EarlyStopping:
+    """Patience on the source validation loss (target labels are never looked at); keeps the best weights."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience, self.best, self.best_epoch = patience, math.inf, 0
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def should_stop(self, model: nn.Module, val_loss: float, epoch: int) -> bool:
+        if val_loss < self.best:
+            self.best, self.best_epoch = val_loss, epoch
+            self.state = copy.deepcopy(model.state_dict())
+        return epoch - self.best_epoch >= self.patience
+
+    def restore(self, model: nn.Module) -> None:
+        if self.state is not None:
+            model.load_state_dict(self.state)

@@ -1,4 +1,4 @@
-"""Settling: the share of target predictions that changed, and the stage that stops on it."""
+"""Stopping once settled: the share of target predictions that changed, and the stage that stops on it."""
 
 import pytest
 import torch
@@ -8,7 +8,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.models import build_model
-from tlcore.settling import PROBE_SIZE, SETTLED_EPOCHS, PredictionChange, Settling
+from tlcore.stopping import PROBE_SIZE, SETTLED_EPOCHS, PredictionChange, Settling
 from tlcore.training import TrainSettings, train
 
 CLASSES = ("a", "b", "c")
