@@ -180,5 +180,8 @@ def test_params_read_as_the_cli_takes_them() -> None:
     args += ["--param", "dann.weight=0.5", "--param", "dann.hidden=128"]
     config = config_from_args(parser.parse_args(args))
     assert config.params_text == "dann.weight=0.5, dann.hidden=128"
-    assert RECOMMENDED.config("a", "b").params_text == "fixmatch.weight=0.3, fixmatch.align=False"
+    assert (
+        RECOMMENDED.config("a", "b").params_text
+        == "fixmatch.weight=0.3, fixmatch.align=False, fixmatch.threshold=0.9"
+    )
     assert replace(config, params={}).params_text == ""

@@ -40,13 +40,14 @@ class Recipe:
 RECOMMENDED = Recipe(
     name="recommended",
     methods=("deep_coral", "im", "fixmatch", "shot_pl", "adabn"),
-    params={"fixmatch": {"weight": 0.3, "align": False}},
+    params={"fixmatch": {"weight": 0.3, "align": False, "threshold": 0.9}},
     budget={"warm_start": True, "epochs": 4, "adapt_epochs": 10, "ema_decay": 0.99},
     summary="A short source-only pre-training (4 epochs), then adapting that model (10 epochs): Deep "
     "CORAL aligns the feature covariances, information maximisation makes the target predictions "
     "confident yet diverse, FixMatch trains a strongly augmented view of each target batch on the "
     "confident predictions of its plain view (at 0.3 times the source loss: its pseudo-labels are "
-    "a shifted model's; without AdaMatch's alignment, which re-labels a batch's borderline samples "
+    "a shifted model's; confident from 0.9, not the paper's 0.95, so that a hard shift's target "
+    "gets labels too; without AdaMatch's alignment, which re-labels a batch's borderline samples "
     "by that batch's noisy class means, while the diversity term already keeps the predictions "
     "from collapsing), SHOT's clustering pseudo-labels train each target sample towards its "
     "nearest class centroid in feature space. The adapted model kept is the moving average of the "
