@@ -7,10 +7,11 @@ Adds the CORAL distance between the source and target batch features (``B x d``)
 computed by :func:`tlcore.metrics.coral.coral_loss`, the differentiable form of the diagnosis'
 :func:`tlcore.metrics.coral_distance` (same function, so training minimises what is reported).
 
-The paper aligns the 31-d last layer; on the 500-d LeNet features the ``1/(4 d^2)`` factor makes
-the loss ~1e-2 while the cross-entropy is ~0.2, so the default weight is 100 (the paper's advice:
-both losses of similar size by the end of training); with weight 1 the term barely moves the
-features.
+The paper aligns the 31-d last layer; on features of a few hundred dimensions (the default networks'
+256-wide bottleneck, plain LeNet's 500) the ``1/(4 d^2)`` factor makes the term small beside the
+cross-entropy, so the default weight is 100 (the paper's advice: both losses of similar size by the
+end of training). What other weights give, and what skada's weight 1 costs and gains: docs/defaults.md,
+"Bare methods and skada".
 """
 
 from __future__ import annotations
