@@ -45,15 +45,15 @@ RECOMMENDED = Recipe(
     summary="A short source-only pre-training (4 epochs), then adapting that model (10 epochs): Deep "
     "CORAL aligns the feature covariances, information maximisation makes the target predictions "
     "confident yet diverse, FixMatch trains a strongly augmented view of each target batch on the "
-    "confident predictions of its plain view (at 0.3 times the source loss: its pseudo-labels are "
-    "a shifted model's; confident from 0.9, not the paper's 0.95, so that a hard shift's target "
-    "gets labels too; without AdaMatch's alignment, which re-labels a batch's borderline samples "
-    "by that batch's noisy class means, while the diversity term already keeps the predictions "
-    "from collapsing), SHOT's clustering pseudo-labels train each target sample towards its "
-    "nearest class centroid in feature space. The adapted model kept is the moving average of the "
-    "weights over the steps (EMA, decay 0.99), which settles epochs before the live weights do; AdaBN "
-    "then gives every BatchNorm layer (the image network's convolutions, the bottleneck) the target's "
-    "statistics. Measured in docs/benchmarks.md.",
+    "confident predictions of its plain view, SHOT's clustering pseudo-labels train each target "
+    "sample towards its nearest class centroid in feature space. FixMatch runs at 0.3 times the "
+    "source loss (its pseudo-labels are a shifted model's), confident from 0.9 rather than the "
+    "paper's 0.95 (so that a hard shift's target gets labels too), and without AdaMatch's "
+    "alignment (it re-labels a batch's borderline samples by that batch's noisy class means; the "
+    "diversity term already keeps the predictions from collapsing). The adapted model kept is the "
+    "moving average of the weights over the steps (EMA, decay 0.99), which settles epochs before the "
+    "live weights do; AdaBN then gives every BatchNorm layer (the image network's convolutions, the "
+    "bottleneck) the target's statistics. Measured in docs/benchmarks.md.",
 )
 RECIPES: dict[str, Recipe] = {RECOMMENDED.name: RECOMMENDED}
 
