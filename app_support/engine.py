@@ -16,10 +16,11 @@ import streamlit as st
 from torch import nn
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import check_config
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.errors import TLError
-from tlcore.methods import MethodSpec, check_combination, list_methods
+from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
 from tlcore.runs.candidates import load_pool
@@ -217,7 +218,7 @@ def method_specs() -> list[MethodSpec]:
 def launch(configs: list[AdaptConfig]) -> list[str]:
     """Start one background run per config; returns their ids (configs are all built first)."""
     for config in configs:
-        check_combination(config.methods)
+        check_config(config)
     return [jobs.launch(workspace(), config) for config in configs]
 
 

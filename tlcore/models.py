@@ -110,6 +110,13 @@ class Classifier(nn.Module):
         return groups
 
 
+def check_model_name(name: str) -> str:
+    """``name`` when it is ``auto`` or a registered model; a one-line :class:`TLError` otherwise."""
+    if name != "auto" and name not in _REGISTRY:
+        raise TLError(f"unknown model {name!r}; choose one of: auto, {', '.join(list_models())}")
+    return name
+
+
 def resolve_model_name(name: str, input_shape: tuple[int, ...]) -> str:
     """``auto`` -> ``mlp`` for ``(D,)`` vectors, ``lenet_bn`` for images; other names pass through."""
     if name != "auto":
@@ -132,9 +139,7 @@ def build_model(
     factory (``image_size`` for ``efficientnet_lite0``). Initialisation draws from torch's
     global generator: seed it (``torch.manual_seed``) for a reproducible model.
     """
-    resolved = resolve_model_name(name, tuple(input_shape))
-    if resolved not in _REGISTRY:
-        raise TLError(f"unknown model {name!r}; choose one of: auto, {', '.join(list_models())}")
+    resolved = resolve_model_name(check_model_name(name), tuple(input_shape))
     factory, inputs = _REGISTRY[resolved]
     shape = tuple(int(s) for s in input_shape)
     if len(shape) != (3 if inputs == "image" else 1):

@@ -8,6 +8,7 @@ from tlcore.errors import TLError
 from tlcore.models import (
     Classifier,
     build_model,
+    check_model_name,
     list_models,
     load_checkpoint,
     register_model,
@@ -66,6 +67,9 @@ def test_registry_refuses_duplicates_and_unknown_names():
         register_model("lenet")(lambda shape, pretrained: None)
     with pytest.raises(TLError, match="unknown model"):
         build_model("resnet9000", (1, 28, 28), 10)
+    assert check_model_name("auto") == "auto" and check_model_name("lenet") == "lenet"
+    with pytest.raises(TLError, match=r"unknown model 'resnet9000'; choose one of: auto, cnn"):
+        check_model_name("resnet9000")
     with pytest.raises(TLError, match="needs images"):
         build_model("lenet", (20,), 10)
     with pytest.raises(TLError, match="no option"):

@@ -68,6 +68,12 @@ def test_adapt_inline_json_and_stored_config(
         (["--epochs", "0"], "error: epochs must be >= 1"),
         (["--ema-decay", "1"], "error: EMA decay must lie in [0, 1)"),
         (["--settle-tol", "-0.1"], "error: the settling tolerance must lie in [0, 1)"),
+        (["--model", "resnet9000"], "error: unknown model 'resnet9000'; choose one of: auto, cnn"),
+        (["--device", "tpu9"], "error: unknown device 'tpu9': use cpu, cuda or mps"),
+        (
+            ["--method", "im", "--target-labels", "5"],
+            "error: --target-labels is for the methods trained on target labels (target_only, finetune)",
+        ),
     ],
 )
 def test_adapt_refuses_bad_arguments(

@@ -57,7 +57,7 @@ from tlcore.methods.registry import (
     WeightsBuilder,
 )
 from tlcore.metrics.gap import Gap
-from tlcore.models import Classifier, build_model
+from tlcore.models import Classifier, build_model, check_model_name
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings
 from tlcore.training import History, Term, TrainSettings, train
@@ -258,13 +258,20 @@ def _weights_summary(w: torch.Tensor) -> dict[str, float]:
     }
 
 
-def _parse_params(cfg: AdaptConfig, specs: list[MethodSpec]) -> dict[str, Configured]:
+def check_config(cfg: AdaptConfig) -> tuple[list[MethodSpec], dict[str, Configured]]:
+    """The specs and parsed parameters of ``cfg``'s methods after every check that needs no data
+    (the composition, the parameters, the model name, the device); a one-line :class:`TLError`
+    otherwise. Callers check before they create a run."""
+    specs = check_combination(cfg.methods)
     stray = sorted(set(cfg.params) - set(cfg.methods))
     if stray:
         raise TLError(
             f"parameters given for {', '.join(stray)}, which is not among the methods {cfg.method_label}"
         )
-    return {spec.name: spec.parse_params(cfg.params.get(spec.name)) for spec in specs}
+    params = {spec.name: spec.parse_params(cfg.params.get(spec.name)) for spec in specs}
+    check_model_name(cfg.model)
+    pick_device(cfg.device)
+    return specs, params
 
 
 def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: Classifier) -> None:
@@ -316,8 +323,7 @@ def run_adaptation(
     has a model or scores.
     """
     started = time.perf_counter()
-    specs = check_combination(cfg.methods)
-    params = _parse_params(cfg, specs)
+    specs, params = check_config(cfg)
     if baseline_cache is None and workspace is not None:
         baseline_cache = BaselineCache.of_workspace(workspace)
     pair = load_run_pair(cfg, workspace)
