@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
 def config_from_args(args: argparse.Namespace) -> AdaptConfig:
     """The :class:`AdaptConfig` the arguments describe (unset options keep the config's defaults)."""
     from tlcore.adapt.pipeline import check_config  # noqa: PLC0415 - loads torch
-    from tlcore.methods import get_method, list_methods, parse_methods  # noqa: PLC0415 - registers every method (torch)
+    from tlcore.methods import list_methods, parse_methods  # noqa: PLC0415 - registers every method (torch)
 
     if args.recipe is not None:
         base = get_recipe(args.recipe).config(args.source, args.target)
@@ -162,11 +162,10 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
         name: {**base.params.get(name, {}), **given.get(name, {})} for name in [*base.params, *given]
     }
     config = replace(base, **values)
-    for name, params in config.params.items():
+    for name in config.params:
         if name not in config.methods:
             raise TLError(f"--param {name}.*: {name} is not among this run's methods ({config.method_label})")
-        get_method(name).parse_params(params)
-    specs, _ = check_config(config)
+    specs, _ = check_config(config)  # parses every method's parameters
     if config.target_labels and not any(spec.needs_target_labels for spec in specs):
         labelled = ", ".join(spec.name for spec in list_methods() if spec.needs_target_labels)
         raise TLError(f"--target-labels is for the methods trained on target labels ({labelled})")
