@@ -6,7 +6,7 @@ from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.scores import VALIDATORS
-from tlcore.views import compare, figures
+from tlcore.views import changes, compare, figures, thumbnails
 from tlcore.views import ranking as ranking_view
 
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
@@ -20,6 +20,42 @@ COLUMNS = {
     "seconds": st.column_config.NumberColumn(format="%.0f"),
     **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
 }
+
+
+def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) -> None:
+    """Where ``run_id``'s target predictions moved (``python -m tlcore runs changes``), with a look at
+    the samples of one flow."""
+    st.subheader("Where the predictions moved, without target labels")
+    st.caption(
+        "Each row: target samples one model calls FROM and the other TO. Adapting is meant to move "
+        "samples, so most flows are corrections; a shift can also tip a whole group the wrong way, "
+        "and no score tells which: look at the samples."
+    )
+    against = st.selectbox(
+        f"{labels[run_id]} against",
+        [None, *(i for i in chosen if i != run_id)],
+        format_func=lambda i: "its source-only model" if i is None else f"{labels[i]} (both adapted)",
+    )
+    moved = engine.changes(run_id, against)
+    st.write(display.esc(changes.headline(moved, labels)))
+    flows = moved.changes.flows()[:10]
+    if not flows:
+        return
+    st.dataframe(changes.flow_rows(moved, top=10), hide_index=True, column_config={"share of from": PERCENT})
+    classes = moved.changes.classes
+    flow = st.selectbox(
+        "Look at a flow",
+        flows,
+        format_func=lambda f: f"{classes[f.before]} → {classes[f.after]}: {f.count} samples",
+    )
+    target = engine.changed_samples(moved)
+    if target is None:
+        st.info("The target data no longer gives the samples this run predicted.", icon=":material/info:")
+        return
+    index = moved.changes.samples(flow)[:24]
+    captions = [target.ids[i] for i in index]
+    st.image(thumbnails.thumbnail_grid(target.X[index], captions, columns=8), width="stretch")
+
 
 st.title("Compare")
 records = engine.store().list(status="done", limit=50)
@@ -113,6 +149,10 @@ with display.errors_shown():
             if confusion is not None:
                 column.plotly_chart(confusion, key=f"confusion_{label}")
 
+    run_id = {labels[i]: i for i in chosen}[umap_label]
+    with display.errors_shown():
+        moved_predictions(run_id, chosen, labels)
+
     st.subheader("Numbers and downloads")
     st.dataframe(compare.summary_rows(results), hide_index=True, column_config=COLUMNS)
     left, middle, right = st.columns(3)
@@ -130,7 +170,6 @@ with display.errors_shown():
         "text/html",
         icon=":material/description:",
     )
-    run_id = {labels[i]: i for i in chosen}[umap_label]
     checkpoint = engine.store().checkpoint_path(run_id)
     if checkpoint is not None:
         left.download_button(

@@ -24,6 +24,7 @@ from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
 from tlcore.runs.candidates import load_pool
+from tlcore.runs.changes import RunChanges, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
@@ -203,6 +204,27 @@ def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.n
     model = _model(root, run_id)
     pair = _load_pair(root, source, target, 0)
     return explore.predict(model, pair[0]), explore.predict(model, pair[1])
+
+
+def changes(run_id: str, against: str | None = None) -> RunChanges:
+    """Where a done run's target predictions moved (``python -m tlcore runs changes ID``)."""
+    return _changes(str(workspace().root), run_id, against)
+
+
+def changed_samples(run: RunChanges) -> Domain | None:
+    """The harmonised target domain whose samples ``run`` covers, loaded as the run loaded it; None
+    when the data no longer gives those samples (an upload replaced, say)."""
+    record = store().get(run.run_id)
+    with contextlib.suppress(TLError):
+        target = load_pair(record.source, record.target, int(record.config.get("seed", 0)))[1]
+        if run.covers(target.X.numpy()):
+            return target
+    return None
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the runs' predictions…")
+def _changes(root: str, run_id: str, against: str | None) -> RunChanges:
+    return run_changes(_store(root), run_id, against)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")

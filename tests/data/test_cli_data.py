@@ -117,3 +117,18 @@ def test_bad_spec_in_a_real_process(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == "error: bad.zip is not a valid zip archive (empty, truncated or another format)\n"
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``python -m tlcore ... | head``: no traceback, the SIGPIPE exit code (128 + 13)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tlcore", "--workspace", str(tmp_path / "ws"), "data", "list", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line (importing torch takes seconds)
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert stderr == ""

@@ -1,4 +1,5 @@
-"""Real tiny runs store their validators and predictions; ``runs rank`` and ``runs show`` read them."""
+"""Real tiny runs store their validators and predictions; ``runs rank``, ``runs show`` and
+``runs changes`` read them."""
 
 import json
 import os
@@ -175,3 +176,49 @@ def test_bad_input_is_one_line(pool_runs, capsys):
     )
     assert main([*base, "--source", "mnist5k", "--target", "digits"]) == 2
     assert capsys.readouterr().err == f"error: no done runs of mnist5k -> digits in {workspace.root}\n"
+
+
+def _crosstab(first: np.ndarray, second: np.ndarray) -> list[list[int]]:
+    table = np.zeros((first.shape[1], first.shape[1]), dtype=int)
+    np.add.at(table, (first.argmax(1), second.argmax(1)), 1)
+    return table.tolist()
+
+
+def test_runs_changes_cross_tabulates_the_stored_predictions(pool_runs, capsys):
+    workspace, (first, second, _, _) = pool_runs
+    store = RunStore(workspace)
+    stored = {i: TargetPredictions.load(store.get(i).folder / PREDICTIONS_FILE) for i in (first, second)}
+    base = ["--workspace", str(workspace.root), "runs", "changes", first]
+    assert main([*base, "--json", "--samples", "3"]) == 0
+    moved = json.loads(capsys.readouterr().out)
+    assert moved["counts"] == _crosstab(stored[first].before, stored[first].after)
+    assert moved["n_samples"] == 200 and moved["changed"] == 200 - np.trace(moved["counts"])
+    assert moved["flows"] and sum(flow["count"] for flow in moved["flows"]) == moved["changed"]
+    for flow in moved["flows"]:
+        a, b = moved["classes"].index(flow["from"]), moved["classes"].index(flow["to"])
+        assert flow["count"] == moved["counts"][a][b] and len(flow["samples"]) == min(3, flow["count"])
+        assert all(stored[first].after[i].argmax() == b for i in flow["samples"])
+    assert main([*base, "--against", second, "--json"]) == 0
+    between = json.loads(capsys.readouterr().out)
+    assert between["counts"] == _crosstab(stored[first].after, stored[second].after)
+    assert main([*base, "--top", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"{moved['changed']} of 200 target predictions ({moved['share_changed']:.1%}) changed class from "
+        f"{first}'s source-only model to its adapted model."
+    )
+    assert out[1].split()[:4] == ["FROM", "TO", "SAMPLES", "OF"] and len(out) == 2 + min(
+        2, len(moved["flows"])
+    )
+
+
+def test_runs_changes_refuses_runs_it_cannot_compare(pool_runs, capsys):
+    workspace, (first, _, other, old) = pool_runs
+    base = ["--workspace", str(workspace.root), "runs", "changes"]
+    assert main([*base, first, "--against", other]) == 2
+    assert capsys.readouterr().err == (
+        f"error: runs {first} and {other} predicted other target samples (another target, load seed or "
+        "changed data): compare runs of one target\n"
+    )
+    assert main([*base, old]) == 2
+    assert capsys.readouterr().err == f"error: run {old} {OLD_RUN}\n"

@@ -1,4 +1,5 @@
-"""``python -m tlcore runs list | show ID | rank | cancel ID | delete ID``: the run store from the shell."""
+"""``python -m tlcore runs list | show ID | rank | changes ID | cancel ID | delete ID``: the run store
+from the shell."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import time
 from typing import Any
 
-from tlcore.cli import rank
+from tlcore.cli import changes, rank
 from tlcore.cli.output import print_json
 from tlcore.errors import TLError
 from tlcore.runs import jobs
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.set_defaults(handler=show_run)
 
     rank.register(actions)
+    changes.register(actions)
 
     cancel = actions.add_parser("cancel", help="ask a queued or running run to stop")
     cancel.add_argument("run_id", metavar="ID")

@@ -11,6 +11,7 @@ Pure functions and typed results, arrays in, numbers out; every score is "higher
 - :mod:`.pool`: the candidates of one pair and their ensemble agreement;
 - :mod:`.alarm`: each run against its own source-only model (guardrails, negative-transfer flags);
 - :mod:`.ranking`: the default ranking of a pool and its recommendation.
+- :mod:`.changes`: where the predicted classes moved between two models on the same samples.
 
 Reading candidates from a run store is :func:`tlcore.runs.candidates.load_pool` (the run store sits
 above this package: the pipeline computes the scores with these functions).

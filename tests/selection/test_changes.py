@@ -1,0 +1,83 @@
+"""Where predictions moved: the cross-table of two models' predicted classes, its flows and samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tlcore.errors import TLError
+from tlcore.runs.changes import RunChanges
+from tlcore.selection.changes import Flow, prediction_changes
+from tlcore.selection.predictions import TargetFingerprint
+from tlcore.views.changes import flow_rows, headline
+
+CLASSES = ("cat", "dog", "owl")
+
+
+def probabilities(labels: list[int], confidence: list[float]) -> np.ndarray:
+    """``confidence[n]`` on ``labels[n]``, the rest split evenly over the other two classes."""
+    p = np.repeat(((1 - np.asarray(confidence)) / 2)[:, None], 3, axis=1)
+    p[np.arange(len(labels)), labels] = confidence
+    return p
+
+
+FIRST = probabilities([0, 0, 1, 2, 2, 2], [0.9, 0.5, 0.8, 0.7, 0.6, 0.9])
+SECOND = probabilities([0, 1, 1, 0, 2, 0], [0.9, 0.6, 0.9, 0.7, 0.8, 0.95])
+
+
+def test_the_table_counts_first_class_by_second_class() -> None:
+    changes = prediction_changes(FIRST, SECOND, CLASSES)
+    # by hand: (0,0) (0,1) (1,1) (2,0) (2,2) (2,0)
+    np.testing.assert_array_equal(changes.counts, [[1, 1, 0], [0, 1, 0], [2, 0, 1]])
+    assert changes.n_samples == 6 and changes.changed == 3 and changes.share_changed == pytest.approx(0.5)
+    # largest first; "owl -> cat" holds 2 of the 3 samples the first model called "owl"
+    assert changes.flows() == [Flow(2, 0, 2, pytest.approx(2 / 3)), Flow(0, 1, 1, pytest.approx(1 / 2))]
+
+
+def test_a_flows_samples_come_most_confident_first() -> None:
+    changes = prediction_changes(FIRST, SECOND, CLASSES)
+    owl_to_cat = changes.flows()[0]
+    assert changes.samples(owl_to_cat).tolist() == [5, 3]  # the second model: 0.95, then 0.7
+    tied = prediction_changes(FIRST, probabilities([1, 1, 1, 0, 0, 0], [0.6] * 6), CLASSES)
+    assert tied.samples(Flow(2, 0, 3, 1.0)).tolist() == [3, 4, 5]  # ties keep sample order
+
+
+def test_the_same_predictions_move_nothing() -> None:
+    changes = prediction_changes(FIRST, FIRST, CLASSES)
+    assert changes.changed == 0 and changes.flows() == []
+    np.testing.assert_array_equal(changes.counts, np.diag([2, 1, 3]))
+
+
+@pytest.mark.parametrize(
+    ("second", "classes", "message"),
+    [
+        (SECOND[:5], CLASSES, "shapes"),
+        (SECOND, ("cat", "dog"), "3 classes, but 2 class names"),
+    ],
+)
+def test_mismatched_inputs_are_refused(second: np.ndarray, classes: tuple[str, ...], message: str) -> None:
+    with pytest.raises(TLError, match=message):
+        prediction_changes(FIRST, second, classes)
+
+
+def test_the_views_name_the_classes_and_the_models() -> None:
+    run = RunChanges("r1", None, prediction_changes(FIRST, SECOND, CLASSES), TargetFingerprint(6, "x"))
+    assert headline(run, {"r1": "dann · 123456"}) == (
+        "3 of 6 target predictions (50.0%) changed class from dann · 123456's source-only model to its "
+        "adapted model."
+    )
+    assert flow_rows(run, top=1) == [
+        {"from": "owl", "to": "cat", "samples": 2, "share of from": pytest.approx(2 / 3)}
+    ]
+    against = RunChanges("r1", "r2", run.changes, run.target)
+    assert headline(against).endswith("changed class between r1 and r2.")
+    payload = run.to_dict(samples_per_flow=1)
+    assert payload["counts"] == [[1, 1, 0], [0, 1, 0], [2, 0, 1]]
+    assert payload["flows"][0] == {
+        "from": "owl",
+        "to": "cat",
+        "count": 2,
+        "share": pytest.approx(2 / 3),
+        "samples": [5],
+    }
+    assert run.covers(np.zeros((6, 1), dtype=np.float32)) is False

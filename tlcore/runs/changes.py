@@ -1,0 +1,95 @@
+"""Where a run's target predictions moved, read from the run store (reads only).
+
+A done run's source-only model against its adapted model, or its adapted model against another
+run's (:mod:`tlcore.selection.changes`). Both come from ``predictions.npz``, which covers the whole
+harmonised target domain in its order; ``result.json`` holds the fingerprint of those samples, so a
+caller that loads the domain again (the app's thumbnails) can check that it got the same samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tlcore.errors import TLError
+from tlcore.runs.candidates import OLD_RUN
+from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.selection.changes import PredictionChanges, prediction_changes
+from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
+
+
+@dataclass(frozen=True)
+class RunChanges:
+    """The changes, the runs they compare (``against`` None: the run's own source-only model) and
+    the fingerprint of the target samples they cover."""
+
+    run_id: str
+    against: str | None
+    changes: PredictionChanges
+    target: TargetFingerprint
+
+    def covers(self, X: np.ndarray) -> bool:
+        """Whether ``X`` (the harmonised target domain loaded again) holds the samples predicted."""
+        return TargetFingerprint.of(X) == self.target
+
+    def to_dict(self, samples_per_flow: int = 20) -> dict[str, Any]:
+        """The counts and every flow with up to ``samples_per_flow`` sample indices (the target
+        domain's order, most confident first)."""
+        changes = self.changes
+        flows = [
+            {
+                "from": changes.classes[flow.before],
+                "to": changes.classes[flow.after],
+                "count": flow.count,
+                "share": flow.share,
+                "samples": changes.samples(flow)[:samples_per_flow].tolist(),
+            }
+            for flow in changes.flows()
+        ]
+        return {
+            "run_id": self.run_id,
+            "against": self.against,
+            "n_samples": changes.n_samples,
+            "changed": changes.changed,
+            "share_changed": changes.share_changed,
+            "classes": list(changes.classes),
+            "counts": changes.counts.tolist(),
+            "flows": flows,
+            "target": self.target.to_dict(),
+        }
+
+
+def _stored(store: RunStore, run_id: str) -> tuple[dict[str, Any], TargetPredictions, TargetFingerprint]:
+    """A done run's result, predictions and the fingerprint of the samples they cover."""
+    record = store.get(run_id)
+    result = store.result_of(record)  # not done: a TLError that says so
+    try:
+        fingerprint = TargetFingerprint.from_dict(result["validators"]["target"])
+    except (KeyError, TypeError) as exc:
+        raise TLError(f"run {run_id} {OLD_RUN}") from exc
+    if not (record.folder / PREDICTIONS_FILE).is_file():
+        raise TLError(f"run {run_id} {OLD_RUN}")
+    return result, TargetPredictions.load(record.folder / PREDICTIONS_FILE), fingerprint
+
+
+def run_changes(store: RunStore, run_id: str, against: str | None = None) -> RunChanges:
+    """``run_id``'s source-only model -> its adapted model, or with ``against`` its adapted model ->
+    that run's; a :class:`TLError` when a run is not done, stored no predictions, or the two runs
+    predicted other target samples."""
+    result, predictions, fingerprint = _stored(store, run_id)
+    classes = result.get("classes") or [str(k) for k in range(predictions.after.shape[1])]
+    if against is None:
+        changes = prediction_changes(predictions.before, predictions.after, classes)
+        return RunChanges(run_id, None, changes, fingerprint)
+    other_result, other, other_fingerprint = _stored(store, against)
+    if other_fingerprint != fingerprint:
+        raise TLError(
+            f"runs {run_id} and {against} predicted other target samples (another target, load seed or "
+            "changed data): compare runs of one target"
+        )
+    if (other_result.get("classes") or classes) != classes:
+        raise TLError(f"runs {run_id} and {against} name their classes differently")
+    changes = prediction_changes(predictions.after, other.after, classes)
+    return RunChanges(run_id, against, changes, fingerprint)
