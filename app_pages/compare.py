@@ -6,7 +6,7 @@ from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.scores import VALIDATORS
-from tlcore.views import changes, compare, figures, thumbnails
+from tlcore.views import changes, compare, figures
 from tlcore.views import ranking as ranking_view
 
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
@@ -38,23 +38,20 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) ->
     )
     moved = engine.changes(run_id, against)
     st.write(display.esc(changes.headline(moved, labels)))
-    flows = moved.changes.flows()[:10]
+    flows = moved.changes.flows()[: changes.TOP_FLOWS]
     if not flows:
         return
-    st.dataframe(changes.flow_rows(moved, top=10), hide_index=True, column_config={"share of from": PERCENT})
-    classes = moved.changes.classes
-    flow = st.selectbox(
-        "Look at a flow",
-        flows,
-        format_func=lambda f: f"{classes[f.before]} → {classes[f.after]}: {f.count} samples",
+    st.dataframe(
+        changes.flow_rows(moved, top=changes.TOP_FLOWS),
+        hide_index=True,
+        column_config={"share of from": PERCENT},
     )
+    flow = st.selectbox("Look at a flow", flows, format_func=lambda f: changes.flow_label(moved, f))
     target = engine.changed_samples(moved)
     if target is None:
         st.info("The target data no longer gives the samples this run predicted.", icon=":material/info:")
         return
-    index = moved.changes.samples(flow)[:24]
-    captions = [target.ids[i] for i in index]
-    st.image(thumbnails.thumbnail_grid(target.X[index], captions, columns=8), width="stretch")
+    st.image(changes.flow_grid(moved, target, flow), width="stretch")
 
 
 st.title("Compare")
@@ -165,7 +162,7 @@ with display.errors_shown():
     )
     right.download_button(
         "Report (HTML)",
-        lambda: compare.comparison_report(results, ranked=ranked, labels=labels),
+        lambda: compare.comparison_report(results, ranked=ranked, labels=labels, moved=engine.moved(chosen)),
         "tlstudio-report.html",
         "text/html",
         icon=":material/description:",

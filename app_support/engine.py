@@ -24,7 +24,7 @@ from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
 from tlcore.runs.candidates import load_pool
-from tlcore.runs.changes import RunChanges, run_changes
+from tlcore.runs.changes import RunChanges, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
@@ -212,19 +212,29 @@ def changes(run_id: str, against: str | None = None) -> RunChanges:
 
 
 def changed_samples(run: RunChanges) -> Domain | None:
-    """The harmonised target domain whose samples ``run`` covers, loaded as the run loaded it; None
-    when the data no longer gives those samples (an upload replaced, say)."""
-    record = store().get(run.run_id)
-    with contextlib.suppress(TLError):
-        target = load_pair(record.source, record.target, int(record.config.get("seed", 0)))[1]
-        if run.covers(target.X.numpy()):
-            return target
-    return None
+    """The target samples ``run`` covers (:func:`tlcore.runs.changes.predicted_samples`), or None."""
+    return _changed_samples(str(workspace().root), run.run_id, run.against)
+
+
+def moved(run_ids: list[str]) -> list[tuple[RunChanges, Domain | None]]:
+    """Each run's changes from its source-only model and the samples they cover (for the report);
+    runs that stored no predictions are left out."""
+    found = []
+    for run_id in run_ids:
+        with contextlib.suppress(TLError):
+            run = changes(run_id)
+            found.append((run, changed_samples(run)))
+    return found
 
 
 @st.cache_resource(max_entries=8, show_spinner="Reading the runs' predictions…")
 def _changes(root: str, run_id: str, against: str | None) -> RunChanges:
     return run_changes(_store(root), run_id, against)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the target samples…")
+def _changed_samples(root: str, run_id: str, against: str | None) -> Domain | None:
+    return predicted_samples(_store(root), _changes(root, run_id, against))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")

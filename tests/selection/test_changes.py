@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
+from tests.app.test_compare import result
+from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow, prediction_changes
 from tlcore.selection.predictions import TargetFingerprint
-from tlcore.views.changes import flow_rows, headline
+from tlcore.views.changes import flow_label, flow_rows, headline, report_section
+from tlcore.views.compare import comparison_report
 
 CLASSES = ("cat", "dog", "owl")
 
@@ -81,3 +85,21 @@ def test_the_views_name_the_classes_and_the_models() -> None:
         "samples": [5],
     }
     assert run.covers(np.zeros((6, 1), dtype=np.float32)) is False
+
+
+def test_the_report_shows_the_flows_and_their_samples_escaped() -> None:
+    hostile = ("cat", "<b>dog</b>", "owl")
+    run = RunChanges("r1", None, prediction_changes(FIRST, SECOND, hostile), TargetFingerprint(6, "x"))
+    target = Domain("t", torch.rand(6, 1, 8, 8), None, hostile, ids=tuple(f"scan_{i}.png" for i in range(6)))
+    section = report_section(run, target, {"r1": "dann · 123456"})
+    assert section.heading == "Where the predictions of dann · 123456 moved"
+    assert [caption for caption, _ in section.pictures] == [
+        "owl → cat: 2 samples",
+        "cat → <b>dog</b>: 1 samples",
+    ]
+    assert all(png.startswith(b"\x89PNG") for _, png in section.pictures)
+    assert flow_label(run, run.changes.flows()[0]) == "owl → cat: 2 samples"
+    assert report_section(run, None).pictures == []  # the data no longer gives the samples
+    page = comparison_report({"r1": result(0.8, 0.6)}, moved=[(run, target)])
+    assert "Where the predictions of r1 moved" in page and "<b>dog</b>" not in page
+    assert "cat → &lt;b&gt;dog&lt;/b&gt;: 1 samples" in page

@@ -194,10 +194,13 @@ def test_runs_changes_cross_tabulates_the_stored_predictions(pool_runs, capsys):
     assert moved["counts"] == _crosstab(stored[first].before, stored[first].after)
     assert moved["n_samples"] == 200 and moved["changed"] == 200 - np.trace(moved["counts"])
     assert moved["flows"] and sum(flow["count"] for flow in moved["flows"]) == moved["changed"]
+    target = load_run_pair(AdaptConfig.from_dict(store.get(first).config), workspace).target
+    assert len(set(target.ids)) == 200 and target.ids != tuple(map(str, range(200)))  # a subsample's ids
     for flow in moved["flows"]:
         a, b = moved["classes"].index(flow["from"]), moved["classes"].index(flow["to"])
         assert flow["count"] == moved["counts"][a][b] and len(flow["samples"]) == min(3, flow["count"])
         assert all(stored[first].after[i].argmax() == b for i in flow["samples"])
+        assert flow["ids"] == [target.ids[i] for i in flow["samples"]]
     assert main([*base, "--against", second, "--json"]) == 0
     between = json.loads(capsys.readouterr().out)
     assert between["counts"] == _crosstab(stored[first].after, stored[second].after)
@@ -207,14 +210,18 @@ def test_runs_changes_cross_tabulates_the_stored_predictions(pool_runs, capsys):
         f"{moved['changed']} of 200 target predictions ({moved['share_changed']:.1%}) changed class from "
         f"{first}'s source-only model to its adapted model."
     )
-    assert out[1].split()[:4] == ["FROM", "TO", "SAMPLES", "OF"] and len(out) == 2 + min(
-        2, len(moved["flows"])
-    )
+    assert out[1].split() == ["FROM", "TO", "SAMPLES", "OF", "FROM", "SAMPLE", "IDS"]
+    assert len(out) == 2 + min(2, len(moved["flows"]))
+    assert out[2].split("  ")[-1].startswith(", ".join(moved["flows"][0]["ids"]))  # 5 listed; JSON had 3
 
 
 def test_runs_changes_refuses_runs_it_cannot_compare(pool_runs, capsys):
     workspace, (first, _, other, old) = pool_runs
     base = ["--workspace", str(workspace.root), "runs", "changes"]
+    assert main([*base, other]) == 0  # its samples are not the ones the data gives: indices, no ids
+    assert "SAMPLE INDICES (the data no longer gives their ids)" in capsys.readouterr().out
+    assert main([*base, other, "--json"]) == 0
+    assert all("ids" not in flow for flow in json.loads(capsys.readouterr().out)["flows"])
     assert main([*base, first, "--against", other]) == 2
     assert capsys.readouterr().err == (
         f"error: runs {first} and {other} predicted other target samples (another target, load seed or "

@@ -2,17 +2,22 @@
 
 A done run's source-only model against its adapted model, or its adapted model against another
 run's (:mod:`tlcore.selection.changes`). Both come from ``predictions.npz``, which covers the whole
-harmonised target domain in its order; ``result.json`` holds the fingerprint of those samples, so a
-caller that loads the domain again (the app's thumbnails) can check that it got the same samples.
+harmonised target domain in its order; ``result.json`` holds the fingerprint of those samples, so
+:func:`predicted_samples` can load the domain again and check that it got the same samples (their
+ids and images: the CLI's sample ids, the app's thumbnails).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import load_run_pair
+from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.runs.candidates import OLD_RUN
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
@@ -34,20 +39,21 @@ class RunChanges:
         """Whether ``X`` (the harmonised target domain loaded again) holds the samples predicted."""
         return TargetFingerprint.of(X) == self.target
 
-    def to_dict(self, samples_per_flow: int = 20) -> dict[str, Any]:
+    def to_dict(self, samples_per_flow: int = 20, ids: Sequence[str] | None = None) -> dict[str, Any]:
         """The counts and every flow with up to ``samples_per_flow`` sample indices (the target
-        domain's order, most confident first)."""
+        domain's order, most confident first) and, given the domain's ``ids``, their ids."""
         changes = self.changes
-        flows = [
-            {
+        flows = []
+        for flow in changes.flows():
+            index = changes.samples(flow)[:samples_per_flow].tolist()
+            entry = {
                 "from": changes.classes[flow.before],
                 "to": changes.classes[flow.after],
                 "count": flow.count,
                 "share": flow.share,
-                "samples": changes.samples(flow)[:samples_per_flow].tolist(),
+                "samples": index,
             }
-            for flow in changes.flows()
-        ]
+            flows.append(entry if ids is None else entry | {"ids": [ids[i] for i in index]})
         return {
             "run_id": self.run_id,
             "against": self.against,
@@ -93,3 +99,14 @@ def run_changes(store: RunStore, run_id: str, against: str | None = None) -> Run
         raise TLError(f"runs {run_id} and {against} name their classes differently")
     changes = prediction_changes(predictions.after, other.after, classes)
     return RunChanges(run_id, against, changes, fingerprint)
+
+
+def predicted_samples(store: RunStore, run: RunChanges) -> Domain | None:
+    """The harmonised target domain ``run`` covers, loaded again as its first run loaded it (specs and
+    seed); None when the data no longer gives those samples (an upload replaced or deleted)."""
+    config = AdaptConfig.from_dict(store.get(run.run_id).config)
+    try:
+        target = load_run_pair(config, store.workspace).target
+    except TLError:
+        return None
+    return target if run.covers(target.X.numpy()) else None

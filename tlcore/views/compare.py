@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from tlcore.data.domain import Domain
 from tlcore.metrics.gap import GAP_METRICS
+from tlcore.runs.changes import RunChanges
 from tlcore.selection.ranking import Ranking
-from tlcore.views import explore, figures
+from tlcore.views import changes, explore, figures
 from tlcore.views import ranking as ranking_view
 from tlcore.views.report import Section, render_report
 
@@ -164,9 +166,11 @@ def comparison_report(
     *,
     ranked: Ranking | None = None,
     labels: Mapping[str, str] | None = None,
+    moved: Sequence[tuple[RunChanges, Domain | None]] = (),
 ) -> str:
     """A self-contained HTML report of the runs: the label-free ranking and alarms (when given),
-    table, flags, accuracy, gap, UMAPs, confusions."""
+    table, flags, accuracy, gap, where the predictions moved (``moved``: each run's changes and the
+    target samples they cover, or None), UMAPs, confusions."""
     adapted, baseline = accuracies(results)
     flags = [
         f"Negative transfer: {label} is below the source-only model" for label in negative_transfer(results)
@@ -189,6 +193,7 @@ def comparison_report(
     if adapted:
         sections.append(Section("Target accuracy", figure=figures.accuracy_vs_baseline(adapted, baseline)))
     sections.append(Section("Domain gap", figure=gap_figure(results)))
+    sections += [changes.report_section(run, target, labels) for run, target in moved]
     for label, result in results.items():
         if result.get("umap_before") and result.get("umap_after"):
             before, after = umap_figures(result)
