@@ -9,6 +9,7 @@ README's screenshots come from ``scripts/screenshots.py``, which walks the real 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,7 +128,11 @@ def test_newcomer_flow(server: str, tmp_path: Path) -> None:
         visit(page, "Compare")
         page.get_by_text("After adaptation").first.wait_for()
         page.get_by_text("Before: source-only model").first.wait_for()
-        page.get_by_role("button", name="Report (HTML)").wait_for()
+        page.get_by_text("Where the predictions moved, without target labels").wait_for()
+        page.get_by_text(re.compile(r"of \d+ target predictions \(")).first.wait_for()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Report (HTML)").click()
+        assert "Where the predictions of" in Path(download.value.path()).read_text(encoding="utf-8")
         check_and_shoot(page, "compare")
         browser.close()
     assert not dialogs, f"a page ran injected script: {dialogs}"
