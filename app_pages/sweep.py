@@ -10,7 +10,7 @@ from tlcore.methods import MethodSpec
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
-from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SweepSummary
+from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures
 from tlcore.views.sweep import configs_csv, configs_frame, trials_frame
@@ -26,7 +26,7 @@ MAX_CONCURRENT_HELP = (
     "Trials handed to the executor at once. Default: the workspace's run slots (local), the cluster's "
     "CPUs / CPUs per trial (ray)."
 )
-ACCURACIES = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy")
+AS_PERCENT = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)
 PERCENT = st.column_config.NumberColumn(format="percent")
 NUMBER = st.column_config.NumberColumn(format="%.4g")
 
@@ -258,7 +258,7 @@ st.dataframe(
     column_config={
         "recommended": st.column_config.CheckboxColumn("recommended", help="chosen without target labels"),
         "best_in_hindsight": st.column_config.CheckboxColumn("best in hindsight", help="by target accuracy"),
-        **{c: PERCENT if c.split(" ")[0] in ACCURACIES else NUMBER for c in metrics},
+        **{c: PERCENT if c.split(" ")[0] in AS_PERCENT else NUMBER for c in metrics},
     },
 )
 st.download_button(

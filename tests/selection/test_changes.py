@@ -10,7 +10,7 @@ from tests.app.test_compare import result
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.runs.changes import RunChanges
-from tlcore.selection.changes import Flow, prediction_changes
+from tlcore.selection.changes import Flow, disagreement, prediction_changes
 from tlcore.selection.predictions import TargetFingerprint
 from tlcore.views.changes import flow_label, flow_rows, headline, report_section
 from tlcore.views.compare import comparison_report
@@ -103,3 +103,12 @@ def test_the_report_shows_the_flows_and_their_samples_escaped() -> None:
     page = comparison_report({"r1": result(0.8, 0.6)}, moved=[(run, target)])
     assert "Where the predictions of r1 moved" in page and "<b>dog</b>" not in page
     assert "cat → &lt;b&gt;dog&lt;/b&gt;: 1 samples" in page
+
+
+def test_disagreement_counts_samples_not_classified_alike_by_every_model() -> None:
+    # argmaxes: FIRST 0 0 1 2 2 2, SECOND 0 1 1 0 2 0, third 0 0 1 2 2 1: samples 1, 3, 5 differ
+    third = probabilities([0, 0, 1, 2, 2, 1], [0.9] * 6)
+    assert disagreement([FIRST, SECOND]) == pytest.approx(3 / 6)
+    assert disagreement([FIRST, third]) == pytest.approx(1 / 6)
+    assert disagreement([FIRST, SECOND, third]) == pytest.approx(3 / 6)
+    assert disagreement([FIRST]) == 0.0 and disagreement([FIRST.argmax(1), SECOND.argmax(1)]) == 0.5

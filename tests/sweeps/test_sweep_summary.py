@@ -7,6 +7,7 @@ import io
 import math
 import os
 import statistics
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -14,13 +15,17 @@ import pytest
 from inline_executor import InlineExecutor
 from sweep_workers import judged
 
+from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.events import ProgressEvent
 from tlcore.runs import driver
+from tlcore.runs.record import RunRecord
 from tlcore.runs.space import Space, parse_grid
-from tlcore.runs.summary import PASSED_KEY, Stat, SweepSummary
+from tlcore.runs.store import RunStore
+from tlcore.runs.summary import PASSED_KEY, SEEDS_KEY, Stat, SweepSummary, seed_disagreement
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
+from tlcore.selection.predictions import TargetFingerprint
 from tlcore.views.sweep import configs_csv, trials_frame
 from tlcore.workspace import Workspace
 
@@ -92,6 +97,32 @@ def test_the_csv_holds_the_table_the_summary_computes(workspace: Workspace) -> N
     trials = trials_frame(summary)
     assert len(trials) == 9 and set(trials["status"]) == {"done"} and trials["run_id"].notna().all()
     assert summary.to_dict()["configs"][0]["metrics"]["target_accuracy"]["n"] == 3
+    # the stand-in's predictions do not depend on the seed: its seeds agree everywhere
+    assert list(table["seeds_disagree mean"]) == [0.0, 0.0, 0.0] and table["seeds_disagree std"].isna().all()
+    assert summary.config("im").metrics[SEEDS_KEY] == Stat(0.0, None, 3)
+
+
+def _stored_run(store: RunStore, after: np.ndarray, sha: str) -> RunRecord:
+    """A done run whose adapted model predicts the classes ``after`` on the samples ``sha``."""
+    made = candidate("x", probabilities(np.zeros(len(after), dtype=int), 0.9), probabilities(after, 0.9))
+    run_id = store.create(AdaptConfig("mnist5k", "digits", ("im",)))
+    validators = replace(made.validators, target=TargetFingerprint(len(after), sha)).to_dict()
+    assert store.start(run_id, os.getpid())
+    assert store.finish(run_id, {"validators": validators}, write_predictions=made.predictions.save)
+    return store.get(run_id)
+
+
+def test_seed_disagreement_is_the_share_of_samples_the_seeds_classify_differently(
+    workspace: Workspace,
+) -> None:
+    store = RunStore(workspace)
+    y = np.arange(12) % 3
+    seeds = [_stored_run(store, y, "a"), _stored_run(store, np.where(y == 1, 2, y), "a")]  # "1"s read as "2"
+    assert seed_disagreement(seeds) == pytest.approx(4 / 12)
+    third = _stored_run(store, np.where(np.arange(12) < 3, 0, y), "a")  # samples 1 (a "1"), 2 (a "2") as "0"
+    assert seed_disagreement([*seeds, third]) == pytest.approx(5 / 12)  # the union: 4 "1"s and sample 2
+    assert seed_disagreement(seeds[:1]) is None  # one seed: nothing to compare
+    assert seed_disagreement([seeds[0], _stored_run(store, y, "b")]) is None  # other target samples
 
 
 def test_progress_counts_an_ended_trial_whole_and_a_running_one_by_its_progress(workspace: Workspace) -> None:

@@ -14,7 +14,7 @@ import time
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
-from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, Stat, SweepSummary
+from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, Stat, SweepSummary
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.views.sweep import configs_csv, trials_frame
 from tlcore.workspace import Workspace
@@ -185,7 +185,7 @@ def print_summary(state: SweepSummary) -> None:
     print(f"  {spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, ", end="")
     print(f"{sweep.executor.kind} executor, created {created}")
     print(f"  trials: {driver.progress_line(state)}")
-    columns = [HINDSIGHT_KEY, SCORE_KEY, "gap_after.mmd2", "seconds"]
+    columns = [HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, "gap_after.mmd2", "seconds"]
     width = max([len(c.key) for c in state.configs] + [13])
     print(f"\n  {'CONFIGURATION':<{width}}  {'SEEDS':>5}  " + "  ".join(f"{c:>17}" for c in columns))
     for config in state.configs:

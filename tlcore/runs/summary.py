@@ -7,7 +7,10 @@ Numbers per trial (:func:`trial_metrics`, from a done run's ``result.json``): ``
 numeric field of ``gap_after`` (``gap_after.mmd2`` ...) and every numeric leaf under ``validators``
 (``validators.after.im`` ...; read generically, skipped when absent). Per configuration (the trial
 minus its seed) each becomes a :class:`Stat` over the seeds that finished: the mean and the sample
-standard deviation (n - 1 in the denominator; None for one seed).
+standard deviation (n - 1 in the denominator; None for one seed). With two or more finished seeds
+whose predictions cover the same target samples, a configuration also gets ``seeds_disagree``, the
+share of target samples its seeds' adapted models classify differently
+(:func:`tlcore.selection.changes.disagreement`; one number, no standard deviation; no labels).
 """
 
 from __future__ import annotations
@@ -21,11 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from tlcore.errors import TLError
 from tlcore.runs.candidates import load_pool
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import RESULT_FILE, RunStore
+from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_store import SweepRecord
+from tlcore.selection.changes import disagreement
+from tlcore.selection.predictions import TargetPredictions
 from tlcore.selection.ranking import rank
 from tlcore.workspace import Workspace
 
@@ -71,6 +79,7 @@ def recommend(configs: Sequence[ConfigRow]) -> str | None:
 # -----------------------------------------------------------------------------------------------------
 
 HINDSIGHT_KEY = "target_accuracy"  # needs target labels: shown beside the recommendation, never used by it
+SEEDS_KEY = "seeds_disagree"  # label-free: share of target samples the seeds classify differently
 RERUN = ("cancelled", "interrupted")  # trial statuses a driver runs again (with "pending": no run yet)
 
 
@@ -264,6 +273,32 @@ def config_scores(
     return scores
 
 
+def seed_disagreement(records: Sequence[RunRecord]) -> float | None:
+    """The share of target samples the done runs ``records`` classify differently; None with fewer
+    than two, or when their predictions cover other samples (a seeded subsample or random shift)."""
+    read = [_predicted_classes(record) for record in records]
+    found = [entry for entry in read if entry is not None]
+    if len(found) < 2 or len(found) < len(read) or len({sha for sha, _ in found}) != 1:
+        return None
+    return disagreement([classes for _, classes in found])
+
+
+def _predicted_classes(record: RunRecord) -> tuple[str, np.ndarray] | None:
+    """``(fingerprint sha256, adapted model's predicted classes)`` of a done run, or None."""
+    path = record.folder / PREDICTIONS_FILE
+    try:
+        return _classes(path, path.stat().st_mtime_ns)
+    except (FileNotFoundError, TLError, KeyError, TypeError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def _classes(path: Path, mtime_ns: int) -> tuple[str, np.ndarray]:
+    """Read once per predictions file version (a done run's files never change)."""
+    result = json.loads((path.parent / RESULT_FILE).read_text(encoding="utf-8"))
+    return str(result["validators"]["target"]["sha256"]), TargetPredictions.load(path).after.argmax(axis=1)
+
+
 def _stats(per_seed: Sequence[Mapping[str, float]]) -> dict[str, Stat]:
     names = sorted({name for metrics in per_seed for name in metrics})
     return {name: Stat.of([m[name] for m in per_seed if name in m]) for name in names}
@@ -294,6 +329,10 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
 def _config_row(key: str, rows: list[TrialRow]) -> ConfigRow:
     done = [row for row in rows if row.status == "done"]
     first = rows[0].trial
+    metrics = _stats([row.metrics for row in done])
+    seeds = seed_disagreement([row.run for row in done if row.run is not None])
+    if seeds is not None:
+        metrics[SEEDS_KEY] = Stat(seeds, None, len(done))
     return ConfigRow(
         key=key,
         methods=first.label,
@@ -301,6 +340,6 @@ def _config_row(key: str, rows: list[TrialRow]) -> ConfigRow:
         n_seeds=len(rows),
         n_done=len(done),
         n_failed=sum(row.status == "failed" for row in rows),
-        metrics=_stats([row.metrics for row in done]),
+        metrics=metrics,
         run_ids=[row.run.id for row in rows if row.run is not None],
     )

@@ -8,6 +8,11 @@ its share is ``N[i, j] / sum_j' N[i, j']``. Adapting is meant to move samples (i
 source-only model's mistakes), so a flow is not an error in itself; but a large flow out of one
 class into one other is how a class-conditional shift tips a whole cluster the wrong way, and a look
 at the flow's samples tells a correction from a mistake where no label can.
+
+Over several models of the same samples (the seeds of one configuration), the *disagreement* is the
+share of samples whose predicted class is not the same under all of them,
+``(1/n) sum_n [max_m argmax p_m(n) != min_m argmax p_m(n)]``: label-free, 0 for models that agree
+everywhere, and where it is high a configuration's result depends on its seed.
 """
 
 from __future__ import annotations
@@ -86,3 +91,12 @@ def prediction_changes(first: np.ndarray, second: np.ndarray, classes: Sequence[
         second.argmax(axis=1).astype(np.int64),
         second.max(axis=1).astype(np.float32),
     )
+
+
+def disagreement(predictions: Sequence[np.ndarray]) -> float:
+    """The share of samples on which the models' predicted classes differ (module docstring), from
+    their ``n x K`` probabilities (or ``n`` predicted classes) of the same samples; 0 for one model."""
+    classes = np.stack([p.argmax(axis=1) if p.ndim == 2 else p for p in predictions])
+    if classes.shape[1] == 0:
+        return 0.0
+    return float((classes.max(axis=0) != classes.min(axis=0)).mean())
