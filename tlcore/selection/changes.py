@@ -68,7 +68,8 @@ class PredictionChanges:
         """Every non-empty flow, largest first (ties: by class indices)."""
         counts = self.counts
         rows = counts.sum(axis=1)
-        cells = [(int(counts[i, j]), i, j) for i, j in zip(*np.nonzero(counts), strict=True) if i != j]
+        k = len(self.classes)
+        cells = [(int(counts[i, j]), i, j) for i in range(k) for j in range(k) if i != j and counts[i, j]]
         cells.sort(key=lambda cell: (-cell[0], cell[1], cell[2]))
         return [Flow(i, j, n, n / int(rows[i])) for n, i, j in cells]
 
