@@ -104,8 +104,8 @@ def run_changes(store: RunStore, run_id: str, against: str | None = None) -> Run
 def predicted_samples(store: RunStore, run: RunChanges) -> Domain | None:
     """The harmonised target domain ``run`` covers, loaded again as its first run loaded it (specs and
     seed); None when the data no longer gives those samples (an upload replaced or deleted)."""
-    config = AdaptConfig.from_dict(store.get(run.run_id).config)
     try:
+        config = AdaptConfig.from_dict(store.get(run.run_id).config)
         target = load_run_pair(config, store.workspace).target
     except TLError:
         return None
