@@ -16,6 +16,7 @@ from tlcore.data import load_domain
 from tlcore.features import model_outputs
 from tlcore.runs import jobs
 from tlcore.runs.candidates import OLD_RUN, OTHER_SAMPLES, load_pool
+from tlcore.runs.changes import predicted_samples, run_changes
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings, score_model
@@ -229,3 +230,18 @@ def test_runs_changes_refuses_runs_it_cannot_compare(pool_runs, capsys):
     )
     assert main([*base, old]) == 2
     assert capsys.readouterr().err == f"error: run {old} {OLD_RUN}\n"
+
+
+def test_a_run_whose_target_data_is_gone_shows_indices(pool_runs, capsys):
+    workspace, (first, *_) = pool_runs
+    store = RunStore(workspace)
+    moved = run_changes(store, first)
+    assert predicted_samples(store, moved) is not None  # the data gives the samples predicted
+    config = AdaptConfig(source=PAIR["source"], target="upload:gone.zip", methods=("dann",))
+    gone = store.create(config)  # its upload was deleted after the run: the target cannot be loaded
+    result = store.result(first) | {"config": config.to_dict()}
+    predictions = TargetPredictions.load(store.get(first).folder / PREDICTIONS_FILE)
+    assert store.start(gone, os.getpid()) and store.finish(gone, result, write_predictions=predictions.save)
+    assert predicted_samples(store, run_changes(store, gone)) is None
+    assert main(["--workspace", str(workspace.root), "runs", "changes", gone]) == 0
+    assert "SAMPLE INDICES (the data no longer gives their ids)" in capsys.readouterr().out

@@ -43,11 +43,11 @@ def show_changes(args: argparse.Namespace) -> int:
     rows = flow_rows(run, max(args.top, 0))
     if not rows:
         return 0
-    flows = run.changes.flows()
+    flows = run.changes.flows()[: len(rows)]
     width = max(4, *(len(r["from"]) for r in rows), *(len(r["to"]) for r in rows))
     header = f"  {'FROM':<{width}}  {'TO':<{width}}  {'SAMPLES':>7}  {'OF FROM':>7}"
     print(f"{header}  {'SAMPLE IDS' if ids else 'SAMPLE INDICES (the data no longer gives their ids)'}")
-    for row, flow in zip(rows, flows, strict=False):
+    for row, flow in zip(rows, flows, strict=True):
         index = run.changes.samples(flow)[: max(args.samples, 0)].tolist()
         first = ", ".join(ids[i] for i in index) if ids else ", ".join(map(str, index))
         print(

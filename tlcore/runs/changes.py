@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,17 +68,23 @@ class RunChanges:
         }
 
 
+def stored_predictions(folder: Path, result: dict[str, Any]) -> tuple[TargetPredictions, TargetFingerprint]:
+    """The ``predictions.npz`` in a done run's ``folder`` and, from its ``result``, the fingerprint
+    of the samples they cover; a :class:`TLError` when the run stored none."""
+    try:
+        fingerprint = TargetFingerprint.from_dict(result["validators"]["target"])
+    except (KeyError, TypeError) as exc:
+        raise TLError(f"run {folder.name} {OLD_RUN}") from exc
+    if not (folder / PREDICTIONS_FILE).is_file():
+        raise TLError(f"run {folder.name} {OLD_RUN}")
+    return TargetPredictions.load(folder / PREDICTIONS_FILE), fingerprint
+
+
 def _stored(store: RunStore, run_id: str) -> tuple[dict[str, Any], TargetPredictions, TargetFingerprint]:
     """A done run's result, predictions and the fingerprint of the samples they cover."""
     record = store.get(run_id)
     result = store.result_of(record)  # not done: a TLError that says so
-    try:
-        fingerprint = TargetFingerprint.from_dict(result["validators"]["target"])
-    except (KeyError, TypeError) as exc:
-        raise TLError(f"run {run_id} {OLD_RUN}") from exc
-    if not (record.folder / PREDICTIONS_FILE).is_file():
-        raise TLError(f"run {run_id} {OLD_RUN}")
-    return result, TargetPredictions.load(record.folder / PREDICTIONS_FILE), fingerprint
+    return result, *stored_predictions(record.folder, result)
 
 
 def run_changes(store: RunStore, run_id: str, against: str | None = None) -> RunChanges:

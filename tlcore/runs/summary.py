@@ -28,12 +28,12 @@ import numpy as np
 
 from tlcore.errors import TLError
 from tlcore.runs.candidates import load_pool
+from tlcore.runs.changes import stored_predictions
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_store import SweepRecord
 from tlcore.selection.changes import disagreement
-from tlcore.selection.predictions import TargetPredictions
 from tlcore.selection.ranking import rank
 from tlcore.workspace import Workspace
 
@@ -288,7 +288,7 @@ def _predicted_classes(record: RunRecord) -> tuple[str, np.ndarray] | None:
     path = record.folder / PREDICTIONS_FILE
     try:
         return _classes(path, path.stat().st_mtime_ns)
-    except (FileNotFoundError, TLError, KeyError, TypeError, ValueError):
+    except (FileNotFoundError, TLError, ValueError):
         return None
 
 
@@ -296,7 +296,8 @@ def _predicted_classes(record: RunRecord) -> tuple[str, np.ndarray] | None:
 def _classes(path: Path, mtime_ns: int) -> tuple[str, np.ndarray]:
     """Read once per predictions file version (a done run's files never change)."""
     result = json.loads((path.parent / RESULT_FILE).read_text(encoding="utf-8"))
-    return str(result["validators"]["target"]["sha256"]), TargetPredictions.load(path).after.argmax(axis=1)
+    predictions, fingerprint = stored_predictions(path.parent, result)
+    return fingerprint.sha256, predictions.after.argmax(axis=1)
 
 
 def _stats(per_seed: Sequence[Mapping[str, float]]) -> dict[str, Stat]:
