@@ -50,11 +50,24 @@ def launch(configs: list[AdaptConfig]) -> None:
 with st.container(border=True):
     st.markdown(f"#### :material/star: Recommended recipe: {RECOMMENDED.label}")
     st.caption(RECOMMENDED.summary)
-    recipe_config = RECOMMENDED.config(source_spec, target_spec)
+    labels = st.number_input(
+        "Labelled target samples per class (0: none)",
+        0,
+        10_000,
+        value=DEFAULTS["target_labels"],
+        key="recipe_target_labels",
+        help="If you can label a few target samples, the recipe also trains on that many per class "
+        "(its `labelled_target` term), drawn from the target's train split: it needs a labelled target.",
+    )
+    recipe_config = RECOMMENDED.config(source_spec, target_spec, target_labels=int(labels))
     budget = recipe_config.budget_text
     params = f"; parameters {recipe_config.params_text}" if recipe_config.params else ""
     st.caption(f"Budget: {budget}, model {recipe_config.model}, seed {recipe_config.seed}{params}.")
-    for line in benchmarks.recipe_quote(RECOMMENDED):
+    if labels:
+        st.caption(
+            f"Methods: {recipe_config.method_label}, on {int(labels)} labelled target samples per class."
+        )
+    for line in [] if labels else benchmarks.recipe_quote(RECOMMENDED):
         st.caption(f"Measured with exactly these settings: {line}.")
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])

@@ -73,6 +73,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--few-shot", metavar="K,K", help="labelled target samples per class of the fine-tuning rows"
     )
+    parser.add_argument(
+        "--no-oracle", action="store_true", help="no oracle rows (an --update keeps the report's)"
+    )
+    parser.add_argument(
+        "--recipe-labels",
+        metavar="K,K",
+        help="labelled target samples per class of the rows of the recommended recipe trained on them",
+    )
     parser.add_argument("--mmd-sizes", metavar="N,N", help="samples per side for the MMD speed table")
     parser.add_argument("--mmd-dims", metavar="D,D", help="sample widths for the MMD speed table")
     parser.add_argument(
@@ -110,6 +118,11 @@ def _split(text: str | None) -> list[str] | None:
     return None if text is None else [p for p in text.split(",") if p.strip()]
 
 
+def _ints(text: str | None) -> list[int] | None:
+    """``"1,5"`` -> ``[1, 5]``; ``""`` -> ``[]`` (no such rows); None -> None (the preset's)."""
+    return None if text is None else [int(k) for k in _split(text) or []]
+
+
 def plan_from(args: argparse.Namespace) -> Plan:
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes, dims = _split(args.mmd_sizes), _split(args.mmd_dims)
@@ -121,7 +134,9 @@ def plan_from(args: argparse.Namespace) -> Plan:
         epochs=args.epochs,
         methods=_split(args.methods),
         recipes=_split(args.recipes),
-        few_shot=[int(k) for k in _split(args.few_shot) or []] if args.few_shot is not None else None,
+        few_shot=_ints(args.few_shot),
+        recipe_labels=_ints(args.recipe_labels),
+        no_oracle=args.no_oracle,
         mmd_sizes=[int(s) for s in sizes] if sizes else None,
         mmd_dims=[int(d) for d in dims] if dims else None,
         no_app=args.no_app,

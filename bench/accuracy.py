@@ -6,8 +6,9 @@ harmonising and seeded splits (:func:`task_arrays`), the same network (:func:`tl
 of the run's config), batch size, learning rate and epochs. The method comparison runs without
 augmentation on both sides; named recipes run exactly as the app launches them (their own
 budget), composed recipes, the target-trained oracle and fine-tuning on k labelled target samples
-per class (``Plan.few_shot``) with the engine's defaults. Other than for those last two, target
-labels only score the target test split.
+per class (``Plan.few_shot``) with the engine's defaults, and the recommended recipe trained on k
+labelled target samples per class too (``Plan.recipe_labels``). Other than for those last three,
+target labels only score the target test split.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import network, run_adaptation
-from tlcore.adapt.recipe import RECIPES
+from tlcore.adapt.recipe import RECIPES, RECOMMENDED
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.events import ProgressEvent
 from tlcore.methods import get_method
@@ -249,6 +250,13 @@ def run_seed(
         )
         for k in plan.few_shot
     }
+    recipe_labels = {
+        str(k): ours_run(
+            f"tlcore recipe {RECOMMENDED.name} + k={k} seed {seed}",
+            RECOMMENDED.config(source, target, seed=seed, model=defaults.model, target_labels=k),
+        )
+        for k in plan.recipe_labels
+    }
     return {
         "ours": ours,
         "theirs": theirs,
@@ -256,6 +264,7 @@ def run_seed(
         "recipes": recipes,
         "oracle": oracle,
         "few_shot": few_shot,
+        "recipe_labels": recipe_labels,
     }
 
 

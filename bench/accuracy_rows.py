@@ -105,4 +105,8 @@ def combine_seeds(
         "few_shot": {
             str(k): summarise([seed["few_shot"][str(k)] for seed in per_seed]) for k in plan.few_shot
         },
+        "recipe_labels": {
+            str(k): summarise([seed["recipe_labels"][str(k)] for seed in per_seed])
+            for k in plan.recipe_labels
+        },
     }

@@ -16,7 +16,7 @@ from tlcore.models import resolve_model_name
 def _runs(task: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for entry in task.get("methods", {}).values():
         yield from entry["tlcore"]["runs"]
-    for rows in (task.get("recipes", {}), task.get("few_shot", {})):
+    for rows in (task.get("recipes", {}), task.get("few_shot", {}), task.get("recipe_labels", {})):
         for entry in rows.values():
             yield from entry.get("runs", [])
     yield from (task.get("oracle") or {}).get("runs", [])

@@ -18,6 +18,7 @@ EXPLAIN_BASES = (("mnist5k", "mnist5k:n=2000"), ("fashion:split=train,n=5000", "
 RECIPES = ("recommended", "deep_coral+im+adabn", "deep_coral+im")
 ORACLE = "target_only"
 FEW_SHOT = (1, 5, 10)  # labelled target samples per class of the fine-tuning rows beside the oracle
+RECIPE_LABELS = (1, 5, 10)  # ... and of the rows of the recommended recipe trained with them too
 SELECTION_PAIRS = (  # labelled pairs whose pools of candidate runs judge the selection rule
     ("mnist5k", "digits"),
     ("digits", "mnist5k"),
@@ -48,7 +49,8 @@ class Plan:
     skada's counterparts under one training budget with augmentation off on both sides; ``recipes``
     (a named recipe with its own budget, or a composition on the engine's default settings,
     augmentation on) are scored against the ``oracle`` and fine-tuning on ``few_shot`` labelled
-    target samples per class, both with the engine's defaults.
+    target samples per class, both with the engine's defaults, and against the recommended recipe
+    trained on ``recipe_labels`` labelled target samples per class too (its ``labelled_target`` term).
     ``ceiling_*``: the throughput ceiling part (:mod:`bench.ceiling`); ``time_to_good_*``: the time
     to a good model part (:mod:`bench.time_to_good`; ``time_to_good_epochs`` replaces both budgets'
     epochs, for tiny runs); ``label_shift_*``: the label shift part (:mod:`bench.label_shift`).
@@ -62,6 +64,7 @@ class Plan:
     recipes: tuple[str, ...] = RECIPES
     oracle: str | None = ORACLE
     few_shot: tuple[int, ...] = FEW_SHOT
+    recipe_labels: tuple[int, ...] = RECIPE_LABELS
     mmd_sizes: tuple[int, ...] = (1000, 5000, 20000)
     mmd_dims: tuple[int, ...] = (64, 256)
     permutations: int = 1000
@@ -108,6 +111,7 @@ PRESETS: dict[str, Plan] = {
         methods=("source_only", "deep_coral", "dann", "coral"),
         recipes=("deep_coral+im",),
         few_shot=(5,),
+        recipe_labels=(),
         mmd_sizes=(1000,),
         mmd_dims=(64,),
         mmd_budget_s=20.0,
@@ -139,6 +143,7 @@ PRESETS: dict[str, Plan] = {
         recipes=(),
         oracle=None,
         few_shot=(),
+        recipe_labels=(),
         mmd_sizes=(200,),
         mmd_dims=(16,),
         permutations=100,
@@ -182,6 +187,8 @@ def build_plan(
     methods: list[str] | None = None,
     recipes: list[str] | None = None,
     few_shot: list[int] | None = None,
+    recipe_labels: list[int] | None = None,
+    no_oracle: bool = False,
     mmd_sizes: list[int] | None = None,
     mmd_dims: list[int] | None = None,
     no_app: bool = False,
@@ -199,6 +206,7 @@ def build_plan(
         "methods": tuple(methods) if methods is not None else None,
         "recipes": tuple(recipes) if recipes is not None else None,
         "few_shot": tuple(few_shot) if few_shot is not None else None,
+        "recipe_labels": tuple(recipe_labels) if recipe_labels is not None else None,
         "mmd_sizes": tuple(mmd_sizes) if mmd_sizes else None,
         "mmd_dims": tuple(mmd_dims) if mmd_dims else None,
         "app_start": False if no_app else None,
@@ -208,6 +216,8 @@ def build_plan(
         "sweep_epochs": sweep_epochs,
     }
     changes = {name: value for name, value in given.items() if value is not None}
+    if no_oracle:
+        changes["oracle"] = None
     plan = PRESETS[mode]
     if changes:
         changes["mode"] = f"{mode} preset with overrides"

@@ -9,7 +9,7 @@ from bench.networks import is_engine_default
 from bench.report_format import pct, table
 from bench.spread import difference_se, difference_text
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.recipe import RECIPES
+from tlcore.adapt.recipe import RECIPES, RECOMMENDED
 
 
 def _skada_cell(entry: dict[str, Any]) -> tuple[str, str]:
@@ -98,7 +98,9 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         "and KMM work on the source-only network's features. A named recipe runs with its own budget "
         "(given in its row); composed recipes, the oracle (trained on the labelled target train split) "
         "and fine-tuning of the source-only model on k labelled target samples per class use the "
-        "engine's defaults (source augmentation on), with the same epochs. tlcore - skada: the "
+        "engine's defaults (source augmentation on), with the same epochs; `recipe + k` is the "
+        "recommended recipe, its budget and all, trained on k labelled target samples per class "
+        "too (its `labelled_target` term). tlcore - skada: the "
         "difference of the means ± its standard error over the seeds, sqrt(s1²/n1 + s2²/n2) "
         "(`bench.spread.difference_se`).",
         "",
@@ -140,6 +142,13 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         extra += [
             [f"finetune k={k} (target labels)", pct(e["mean"], e["std"])]
             for k, e in sorted(task.get("few_shot", {}).items(), key=lambda item: int(item[0]))
+        ]
+        extra += [
+            [
+                f"recipe `{RECOMMENDED.name}` + k={k} (target labels: `labelled_target`)",
+                pct(e["mean"], e["std"]),
+            ]
+            for k, e in sorted(task.get("recipe_labels", {}).items(), key=lambda item: int(item[0]))
         ]
         if extra:
             out += [*table(["engine defaults", "tlcore"], extra), ""]

@@ -25,11 +25,11 @@ def task_key(task: dict[str, Any]) -> tuple[str, str, str | None]:
     return task["source"], task["target"], task.get("model")
 
 
-ROWS = ("methods", "recipes", "few_shot")  # a task's rows, merged by name
+ROWS = ("methods", "recipes", "few_shot", "recipe_labels")  # a task's rows, merged by name
 
 
 def merge_task(earlier: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """``new``'s rows of one task over ``earlier``'s (methods, recipes, fine-tuning rows by name; the
+    """``new``'s rows of one task over ``earlier``'s (methods, recipes, labelled rows by name; the
     oracle when ``new`` has none); with whether any earlier row was kept."""
     merged = dict(new)
     kept = False

@@ -16,8 +16,10 @@ is scored and kept is the average, which settles where the live weights keep mov
 A term may declare :data:`Need` s, extra inputs the loop then adds to every step (for all terms):
 ``"strong_target_view"`` appends a :func:`~tlcore.data.augment.strong_augment` ed copy of the
 target batch to the same forward pass (``StepInputs.target_strong()``, for consistency terms such
-as FixMatch; the plain target batch is the weak view). Without such a need nothing changes, random
-draws included.
+as FixMatch; the plain target batch is the weak view); ``"labelled_target"`` appends a batch of the
+stage's few labelled target samples (``train(target_labelled=...)``, ``min(batch_size, n)`` drawn
+afresh each step, with the source's augmentation) to it (``StepInputs.labelled_target()``, for
+semi-supervised terms). Without such a need nothing changes, random draws included.
 
 Batches come from the data layer's :class:`~tlcore.data.splits.PairedBatchSampler`, full batches:
 an epoch is one pass over the source, or, when a target is given, over the larger of the two
@@ -54,7 +56,7 @@ from tlcore.weight_average import WeightAverage
 
 Status = Literal["done", "stopped_early", "cancelled", "failed"]
 FUSED_ADAM_DEVICES = frozenset({"cpu", "cuda"})  # device types with torch's fused Adam kernel
-Need = Literal["strong_target_view"]  # extra inputs a term may ask the loop for (Term.needs)
+Need = Literal["strong_target_view", "labelled_target"]  # extra inputs a term may ask the loop for
 
 
 @dataclass
@@ -76,6 +78,11 @@ class StepInputs:
     x_t_strong: torch.Tensor | None = None  # B_t x ...
     logits_t_strong: torch.Tensor | None = None  # B_t x n_classes
     feats_t_strong: torch.Tensor | None = None  # B_t x d
+    # a batch of the labelled target samples (only when a term needs "labelled_target")
+    x_tl: torch.Tensor | None = None  # B_l x ...
+    y_tl: torch.Tensor | None = None  # B_l
+    logits_tl: torch.Tensor | None = None  # B_l x n_classes
+    feats_tl: torch.Tensor | None = None  # B_l x d
 
     def target(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(logits_t, feats_t)``; a ValueError when the step has no target batch."""
@@ -93,6 +100,16 @@ class StepInputs:
                 "needs=('strong_target_view',)"
             )
         return self.logits_t_strong, self.feats_t_strong
+
+    def labelled_target(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(logits_tl, y_tl)`` of the step's labelled target batch; a ValueError when the step has
+        none (a term reading it must declare ``"labelled_target"``)."""
+        if self.logits_tl is None or self.y_tl is None:
+            raise ValueError(
+                "this objective needs labelled target samples: its term must declare "
+                "needs=('labelled_target',)"
+            )
+        return self.logits_tl, self.y_tl
 
 
 Objective = Callable[[StepInputs], tuple[torch.Tensor, dict[str, float]]]
@@ -165,6 +182,7 @@ class _Data:
     source_weights: torch.Tensor | None
     source_val: Domain | None
     target_test: Domain | None
+    target_labelled: Domain | None = None  # a few labelled target samples (semi-supervised terms)
 
 
 def adam(
@@ -219,6 +237,12 @@ class _Loop:
         needs = frozenset().union(*(t.needs for t in terms))
         strong = "strong_target_view" in needs
         self.strong_gen = generator(settings.seed, "strong_augment") if strong else None
+        self.labelled: Domain | None = None
+        if "labelled_target" in needs:
+            if data.target_labelled is None or data.target_labelled.y is None:
+                raise ValueError("a term needs labelled target samples: pass train(target_labelled=...)")
+            self.labelled = data.target_labelled
+            self.labelled_gen = generator(settings.seed, "labelled_target")
         self.average = WeightAverage(settings.ema_decay) if settings.ema_decay else None
         self.change: PredictionChange | None = None  # only when the stage may stop once settled
         self.settling: Settling | None = None
@@ -246,12 +270,15 @@ class _Loop:
         x_t_strong = None  # the same target batch, strongly augmented, when a term needs it
         if x_t is not None and self.strong_gen is not None:
             x_t_strong = strong_augment(x_t, self.strong_gen)
-        parts = [part for part in (x_s, x_t, x_t_strong) if part is not None]
-        x = torch.cat(parts).to(self.device)  # one forward pass: B_s + B_t (+ B_t strong) samples
+        x_tl, y_tl = self.labelled_batch()
+        parts = [part for part in (x_s, x_t, x_t_strong, x_tl) if part is not None]
+        x = torch.cat(parts).to(self.device)  # one forward pass: B_s + B_t (+ B_t strong) (+ B_l)
         logits, feats = self.model(x)
         b, n_t = len(x_s), 0 if x_t is None else len(x_t)
-        s, t, ts = slice(0, b), slice(b, b + n_t), slice(b + n_t, None)
-        has_t, has_ts = x_t is not None, x_t_strong is not None
+        n_ts = 0 if x_t_strong is None else n_t
+        s, t, ts = slice(0, b), slice(b, b + n_t), slice(b + n_t, b + n_t + n_ts)
+        tl = slice(b + n_t + n_ts, None)
+        has_t, has_ts, has_tl = x_t is not None, x_t_strong is not None, x_tl is not None
         return StepInputs(
             epoch=epoch,
             step=step,
@@ -267,7 +294,23 @@ class _Loop:
             x_t_strong=x[ts] if has_ts else None,
             logits_t_strong=logits[ts] if has_ts else None,
             feats_t_strong=feats[ts] if has_ts else None,
+            x_tl=x[tl] if has_tl else None,
+            y_tl=None if y_tl is None else y_tl.to(self.device),
+            logits_tl=logits[tl] if has_tl else None,
+            feats_tl=feats[tl] if has_tl else None,
         )
+
+    def labelled_batch(self) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """``min(batch_size, n)`` labelled target samples drawn afresh (without replacement), augmented
+        as the source is; ``(None, None)`` when no term needs them."""
+        if self.labelled is None:
+            return None, None
+        n = self.labelled.n_samples
+        idx = torch.randperm(n, generator=self.labelled_gen)[: min(self.settings.batch_size, n)]
+        x, y = self.labelled.X[idx], self.labelled.y[idx]  # type: ignore[index]
+        if self.settings.augment and self.labelled.is_image:
+            x = random_affine(x, self.labelled_gen)
+        return x, y
 
     def loss(self, inputs: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
         """Weighted source cross-entropy plus the weighted terms, and every part as a float."""
@@ -368,6 +411,7 @@ def train(
     source_weights: torch.Tensor | None = None,
     source_val: Domain | None = None,
     target_test: Domain | None = None,
+    target_labelled: Domain | None = None,
     callbacks: Callbacks | None = None,
 ) -> History:
     """Train ``model`` in place on labelled ``source`` (+ unlabelled ``target`` batches); its history.
@@ -375,11 +419,12 @@ def train(
     ``source_weights`` (length ``n_s``, mean 1) weight the source cross-entropy. ``source_val`` gives
     ``source_accuracy``/``source_val_loss`` per epoch and the early-stopping criterion (patience on
     the source validation loss; the best weights are restored); ``target_test`` gives
-    ``target_accuracy`` (scoring only, never a training signal). ``settings.ema_decay > 0``: the
+    ``target_accuracy`` (scoring only, never a training signal); ``target_labelled``, a few labelled
+    target samples, feeds the terms that need ``"labelled_target"``. ``settings.ema_decay > 0``: the
     scores, the early-stopping snapshots and the weights ``model`` ends with are the moving average of
     its weights over the stage's steps (:class:`~tlcore.weight_average.WeightAverage`).
     """
-    data = _Data(source, target, source_weights, source_val, target_test)
+    data = _Data(source, target, source_weights, source_val, target_test, target_labelled)
     loop = _Loop(model, data, settings, terms)
     history = History(stage=settings.stage)
     stopper = EarlyStopping(settings.patience) if settings.patience and source_val is not None else None

@@ -189,8 +189,9 @@ def test_hyper_parameters_start_at_the_registry_defaults_choices_in_select_boxes
 
 def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
-    at.number_input[0].set_value(1)  # the form's epochs: the recipe keeps its own budget
-    at.button[[b.label for b in at.button].index("Launch the recommended recipe")].click().run()
+    next(w for w in at.number_input if w.label == "Epochs").set_value(1)  # the recipe keeps its budget
+    launch = [b.label for b in at.button].index("Launch the recommended recipe")
+    at.button[launch].click().run()
     assert_clean(at)
     workspace = Workspace.resolve()
     (record,) = RunStore(workspace).list()
@@ -198,7 +199,15 @@ def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> N
     assert (
         record.method == RECOMMENDED.label and record.config["epochs"] == RECOMMENDED.config("a", "b").epochs
     )
-    assert jobs.wait(workspace, record.id, timeout=240).status == "done"
+    at.number_input(key="recipe_target_labels").set_value(2).run()
+    assert "on 2 labelled target samples per class" in " ".join(c.value for c in at.caption)
+    at.button[launch].click().run()
+    assert_clean(at)
+    labelled = next(r for r in RunStore(workspace).list() if r.id != record.id)
+    assert labelled.config == RECOMMENDED.config("mnist5k:n=120", "digits:n=120", target_labels=2).to_dict()
+    assert "labelled_target" in labelled.config["methods"]
+    for run in (record, labelled):
+        assert jobs.wait(workspace, run.id, timeout=240).status == "done"
 
 
 def test_the_form_starts_from_the_engine_defaults(app: OpenApp) -> None:

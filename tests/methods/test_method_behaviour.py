@@ -92,6 +92,23 @@ def test_fixmatch_without_distribution_alignment_collapses_on_the_toy_shift(toy)
     assert predicted.max() > 0.6 * predicted.sum()
 
 
+def test_labelled_target_samples_beat_source_only_and_lift_a_composition(toy):
+    """Labelled target samples trained beside the source (S+T: 2 per class) or beside IM (10)."""
+    workspace, source, target, cache = toy
+
+    def run(methods: tuple[str, ...], k: int):
+        cfg = AdaptConfig(
+            source=source, target=target, methods=methods, epochs=5, bottleneck=0, target_labels=k
+        )
+        return run_adaptation(cfg, workspace, baseline_cache=cache)
+
+    alone = run(("labelled_target",), 2)
+    assert alone.info["n_target_labels"] == 6  # 2 per class, 3 classes
+    assert alone.source_only_accuracy < 0.6
+    assert alone.target_accuracy > alone.source_only_accuracy + 0.1
+    assert run(("im", "labelled_target"), 10).target_accuracy > run(("im",), 0).target_accuracy + 0.02
+
+
 @pytest.fixture(scope="module")
 def real_cache():
     return BaselineCache()

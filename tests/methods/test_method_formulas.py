@@ -19,6 +19,7 @@ from tlcore.methods.deep_coral import DeepCoralLoss
 from tlcore.methods.fixmatch import FixMatchLoss, align_distribution, fixmatch_loss
 from tlcore.methods.im import IMLoss, information_maximisation
 from tlcore.methods.kmm import kmm_solve, project_box_slab
+from tlcore.methods.labelled_target import LabelledTargetLoss
 from tlcore.methods.mcc import MCCLoss, class_confusion, mcc_loss
 from tlcore.methods.pseudo_label import pseudo_label_loss
 from tlcore.metrics import gaussian_kernel
@@ -381,3 +382,18 @@ def test_fixmatch_aligns_the_weak_predictions_to_the_source_class_balance():
         FixMatchLoss(0.5, align=True)(step)
     step.logits_t_strong, step.feats_t_strong = strong, torch.zeros(3, 2)
     assert FixMatchLoss(0.5, align=True)(step)[0].item() == pytest.approx(loss.item())
+
+
+def test_labelled_target_is_the_cross_entropy_of_the_labelled_target_batch():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0], [0.0, 1.0, 0.0], [1.0, 2.0, 0.0]])
+    y = torch.tensor([0, 2, 0, 1])
+    log_p = logits - logits.exp().sum(1, keepdim=True).log()  # log softmax by hand
+    expected = -log_p[torch.arange(4), y].mean()
+    step = _step(torch.zeros(2, 2), torch.zeros(3, 2))
+    step.logits_tl, step.y_tl = logits, y
+    loss, logs = LabelledTargetLoss()(step)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert logs["accuracy"] == pytest.approx(3 / 4)  # argmax 0, 2, 1, 1 against 0, 2, 0, 1
+    step.logits_tl = step.y_tl = None
+    with pytest.raises(ValueError, match="labelled target samples"):
+        LabelledTargetLoss()(step)

@@ -48,6 +48,7 @@ def test_registry_lists_every_family_with_defaults():
         "source_only",
         "target_only",
         "finetune",
+        "labelled_target",
         "domain_weights",
         "kmm",
         "coral",

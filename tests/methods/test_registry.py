@@ -35,6 +35,7 @@ TERM_WEIGHTS = {
     "bnm": 1.0,
     "fixmatch": 1.0,
     "shot_pl": 0.3,
+    "labelled_target": 1.0,
 }
 
 
@@ -130,11 +131,11 @@ def test_each_kind_registers_through_its_own_decorator():
         term.parse_params({"side": "up"})
 
 
-def test_only_fixmatch_needs_a_strong_target_view():
+def test_fixmatch_needs_a_strong_target_view_and_labelled_target_the_labelled_samples():
     terms = [spec for spec in list_methods() if isinstance(spec.builder, TermBuilder)]
-    needs = {spec.name: spec.builder.needs for spec in terms}
-    assert {name for name, need in needs.items() if need} == {"fixmatch"}
-    assert needs["fixmatch"] == frozenset({"strong_target_view"})
+    needs = {spec.name: spec.builder.needs for spec in terms if spec.builder.needs}
+    assert needs == {"fixmatch": {"strong_target_view"}, "labelled_target": {"labelled_target"}}
+    assert [spec.name for spec in terms if spec.needs_target_labels] == ["labelled_target"]
 
 
 @pytest.mark.usefixtures("scratch_registry")

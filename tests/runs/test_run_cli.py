@@ -72,7 +72,8 @@ def test_adapt_inline_json_and_stored_config(
         (["--device", "tpu9"], "error: unknown device 'tpu9': use cpu, cuda or mps"),
         (
             ["--method", "im", "--target-labels", "5"],
-            "error: --target-labels is for the methods trained on target labels (target_only, finetune)",
+            "error: --target-labels is for the methods trained on target labels (target_only, finetune, "
+            "labelled_target)",
         ),
     ],
 )
@@ -178,6 +179,17 @@ def test_adapt_recipe_uses_the_recipes_budget_and_takes_overrides() -> None:
     assert plain == replace(RECOMMENDED.config("mnist5k", "digits"), ema_decay=0.0)
     assert "EMA" not in plain.budget_text
     assert "averaged (EMA 0.99)" in RECOMMENDED.config("a", "b").budget_text
+
+
+def test_adapt_recipe_with_target_labels_trains_on_them_too() -> None:
+    parser = build_parser()
+    args = ["adapt", "--source", "mnist5k", "--target", "digits", "--recipe", "recommended"]
+    labelled = config_from_args(parser.parse_args([*args, "--target-labels", "5"]))
+    assert labelled == RECOMMENDED.config("mnist5k", "digits", target_labels=5)
+    assert labelled.target_labels == 5
+    assert labelled.methods == ("deep_coral", "im", "fixmatch", "shot_pl", "labelled_target", "adabn")
+    assert labelled.params == RECOMMENDED.config("a", "b").params
+    assert config_from_args(parser.parse_args([*args, "--target-labels", "0"])).methods == RECOMMENDED.methods
 
 
 def test_params_read_as_the_cli_takes_them() -> None:

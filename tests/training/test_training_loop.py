@@ -14,6 +14,7 @@ from tlcore.training import StepInputs, Term, TrainSettings, train
 
 CLASSES = ("a", "b", "c")
 STRONG = frozenset({"strong_target_view"})
+LABELLED = frozenset({"labelled_target"})
 
 
 def _blobs(n: int, shift: float, seed: int, labelled: bool = True) -> Domain:
@@ -218,6 +219,49 @@ def test_a_term_that_needs_the_strong_view_gets_it_in_the_same_forward_pass(task
     record = Term("c", lambda step: again.append(step) or consistency(step), 1.0, STRONG)
     train(_model(), source, target, settings=settings, terms=[record])
     assert torch.equal(again[0].x_t_strong, first.x_t_strong)  # seeded
+
+
+def test_a_term_that_needs_labelled_target_samples_gets_a_batch_of_them_in_the_same_forward_pass(task):
+    source, target, *_ = task
+    labelled = _blobs(12, 0.5, 4)  # 4 per class: fewer than a batch, so each step draws all 12
+    seen: list[StepInputs] = []
+
+    def supervised(step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        seen.append(step)
+        logits, y = step.labelled_target()
+        return torch.nn.functional.cross_entropy(logits, y), {}
+
+    def blind(step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        assert step.x_tl is None and step.y_tl is None
+        with pytest.raises(ValueError, match="needs=\\('labelled_target',\\)"):
+            step.labelled_target()
+        return torch.tensor(0.0), {}
+
+    settings = TrainSettings(epochs=1, batch_size=32, steps_per_epoch=3, seed=2)
+    train(_model(), source, target, settings=settings, terms=[Term("blind", blind)], target_labelled=labelled)
+    term = Term("s+t", supervised, 1.0, LABELLED)
+    with pytest.raises(ValueError, match=r"pass train\(target_labelled=\.\.\.\)"):
+        train(_model(), source, target, settings=settings, terms=[term])
+    model, batches = _model(), []
+    model.register_forward_hook(lambda module, args, out: batches.append(len(args[0])))
+    history = train(model, source, target, settings=settings, terms=[term], target_labelled=labelled)
+    assert history.status == "done" and batches == [32 + 32 + 12] * 3  # one forward per step
+    first = seen[0]
+    assert first.logits_tl.shape == (12, 3)
+    order = torch.argsort(first.x_tl[:, 0] * 1000 + first.x_tl[:, 1])
+    expected = torch.argsort(labelled.X[:, 0] * 1000 + labelled.X[:, 1])
+    assert torch.equal(first.x_tl[order], labelled.X[expected])  # the labelled samples themselves
+    assert torch.equal(first.y_tl[order], labelled.y[expected])  # with their own labels
+    assert not torch.equal(seen[0].x_tl, seen[1].x_tl)  # drawn afresh each step
+    big = _blobs(60, 0.5, 5)
+    seen.clear()
+    train(_model(), source, target, settings=settings, terms=[term], target_labelled=big)
+    assert [len(step.y_tl) for step in seen] == [32] * 3  # a batch at most
+    assert all(len(set(step.x_tl[:, 0].tolist())) == 32 for step in seen)  # without replacement
+    again: list[StepInputs] = []
+    record = Term("s+t", lambda step: again.append(step) or supervised(step), 1.0, LABELLED)
+    train(_model(), source, target, settings=settings, terms=[record], target_labelled=big)
+    assert torch.equal(again[0].x_tl, seen[0].x_tl)  # seeded
 
 
 def test_one_training_loop_trains_every_method():

@@ -42,6 +42,7 @@ from tlcore.adapt.pair import RunPair, load_run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed
+from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
@@ -118,6 +119,7 @@ class _Run:
         *,
         terms: Sequence[Term] = (),
         source_weights: torch.Tensor | None = None,
+        target_labelled: Domain | None = None,
         **overrides: Any,
     ) -> History:
         """THE loop with the run's adapt-stage settings (``overrides``: TrainSettings fields)."""
@@ -130,6 +132,7 @@ class _Run:
             source_weights=source_weights,
             source_val=self.pair.source_val,
             target_test=self.pair.target_test,
+            target_labelled=target_labelled,
             callbacks=self.callbacks,
         )
 
@@ -199,10 +202,27 @@ class _Run:
                 info["weights"] = _weights_summary(weights)
         model = copy.deepcopy(baseline) if self.cfg.warm_start else self.new_model()
         terms = self._terms(specs, params, TermContext(self.n_classes, model.feature_dim))
+        labelled = self._labelled_target(terms, params)
+        if labelled is not None:
+            info["n_target_labels"] = labelled.n_samples
         history = self.train(
-            model, self.pair.source_train, self.pair.unlabelled_target, terms=terms, source_weights=weights
+            model,
+            self.pair.source_train,
+            self.pair.unlabelled_target,
+            terms=terms,
+            source_weights=weights,
+            target_labelled=labelled,
         )
         return StageOutcome(model, history, info)
+
+    def _labelled_target(self, terms: list[Term], params: dict[str, Configured]) -> Domain | None:
+        """The few labelled target samples a term needs (``"labelled_target"``): ``k`` per class from
+        the target train split, ``k`` the run's ``target_labels`` or else the term's ``shots``."""
+        term = next((t for t in terms if "labelled_target" in t.needs), None)
+        if term is None:
+            return None
+        k = self.cfg.target_labels or params[term.name].params.shots
+        return few_shot(self.pair.target_train, k, self.cfg.seed)
 
     def transform(
         self, specs: list[MethodSpec], params: dict[str, Configured], model: Classifier

@@ -15,6 +15,8 @@ from typing import Any
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 
+LABELLED_TERM = "labelled_target"  # the term a recipe adds when it is given target labels
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -31,10 +33,23 @@ class Recipe:
         return "+".join(self.methods)
 
     def config(self, source: str, target: str, **overrides: Any) -> AdaptConfig:
-        """The run config of this recipe on a pair; ``overrides`` (e.g. ``seed``) win over the budget."""
+        """The run config of this recipe on a pair; ``overrides`` (e.g. ``seed``) win over the budget.
+        With ``target_labels=K`` (> 0) the recipe also trains on K labelled target samples per class
+        (the :mod:`~tlcore.methods.labelled_target` term, before the recipe's transforms)."""
         values = {**self.budget, **overrides}
         params = {name: dict(p) for name, p in self.params.items()}
-        return AdaptConfig(source=source, target=target, methods=self.methods, params=params, **values)
+        methods = with_labelled_target(self.methods) if values.get("target_labels") else self.methods
+        return AdaptConfig(source=source, target=target, methods=methods, params=params, **values)
+
+
+def with_labelled_target(methods: tuple[str, ...]) -> tuple[str, ...]:
+    """``methods`` with the ``labelled_target`` term inserted before the transforms (they come last)."""
+    from tlcore.methods import get_method  # noqa: PLC0415 - registers every method (loads torch)
+
+    if LABELLED_TERM in methods:
+        return methods
+    cut = len(methods) - sum(get_method(name).kind == "transform" for name in methods)
+    return (*methods[:cut], LABELLED_TERM, *methods[cut:])
 
 
 RECOMMENDED = Recipe(

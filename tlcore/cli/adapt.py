@@ -133,7 +133,7 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
     from tlcore.methods import list_methods, parse_methods  # noqa: PLC0415 - registers every method (torch)
 
     if args.recipe is not None:
-        base = get_recipe(args.recipe).config(args.source, args.target)
+        base = get_recipe(args.recipe).config(args.source, args.target, target_labels=args.target_labels or 0)
     else:
         base = AdaptConfig(source=args.source, target=args.target)
     options = (

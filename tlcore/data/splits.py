@@ -45,6 +45,21 @@ def train_test_split(
     return train, test
 
 
+def few_shot(domain: Domain, k: int, seed: int) -> Domain:
+    """A seeded draw of ``k`` labelled samples per class (all of a class when it has fewer)."""
+    if domain.y is None:
+        raise TLError(f"{domain.name}: k labelled samples per class need a labelled domain")
+    gen = generator(seed, "few_shot", k)
+    picks = []
+    for c in range(domain.n_classes):
+        members = torch.nonzero(domain.y == c).flatten()
+        picks.append(members[torch.randperm(len(members), generator=gen)[:k]])
+    index = torch.sort(torch.cat(picks)).values
+    if not len(index):
+        raise TLError(f"{domain.name}: no labelled samples to draw {k} per class from")
+    return domain.subset(index, name=f"{domain.name} ({k} per class)")
+
+
 @dataclass(frozen=True)
 class PairedBatchSampler:
     """Index batches drawn from a source and a target together, one epoch at a time.

@@ -19,6 +19,7 @@ from tlcore.methods import (  # noqa: F401 - imported to register the methods
     fixmatch,
     im,
     kmm,
+    labelled_target,
     mcc,
     prior_correction,
     pseudo_label,

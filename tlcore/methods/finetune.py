@@ -17,10 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import torch
-
-from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
+from tlcore.data.splits import few_shot
 from tlcore.errors import TLError
 from tlcore.methods.context import StageContext, StageOutcome
 from tlcore.methods.registry import register_stage
@@ -37,21 +35,6 @@ class FinetuneParams:
             raise TLError("finetune: shots must be >= 1")
         if self.backbone_lr_mult <= 0:
             raise TLError("finetune: backbone_lr_mult must be > 0 (use mode=head to freeze the backbone)")
-
-
-def few_shot(domain: Domain, k: int, seed: int) -> Domain:
-    """A seeded draw of ``k`` samples per class (all of a class when it has fewer)."""
-    if domain.y is None:
-        raise TLError("finetune needs a labelled target domain (k labelled samples per class)")
-    gen = generator(seed, "few_shot", k)
-    picks = []
-    for c in range(domain.n_classes):
-        members = torch.nonzero(domain.y == c).flatten()
-        picks.append(members[torch.randperm(len(members), generator=gen)[:k]])
-    index = torch.sort(torch.cat(picks)).values
-    if not len(index):
-        raise TLError("finetune: the target train split has no labelled samples")
-    return domain.subset(index, name=f"{domain.name} ({k} per class)")
 
 
 @register_stage(

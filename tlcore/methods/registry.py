@@ -232,11 +232,13 @@ def register_term(
     needs: Sequence[Need] = (),
 ) -> Callable[[TermBuild[P]], TermBuild[P]]:
     """Decorator registering a loss term with its default loss ``weight`` and the extra step inputs
-    it ``needs`` (:data:`tlcore.training.Need`: e.g. ``"strong_target_view"``)."""
+    it ``needs`` (:data:`tlcore.training.Need`: e.g. ``"strong_target_view"``); a term that needs
+    ``"labelled_target"`` is trained on target labels (``needs_target_labels``)."""
 
     def decorate(build: TermBuild[P]) -> TermBuild[P]:
         builder = TermBuilder(build, weight, frozenset(needs))
-        add_method(MethodSpec(name, family, description, params, builder))
+        labelled = "labelled_target" in builder.needs
+        add_method(MethodSpec(name, family, description, params, builder, labelled))
         return build
 
     return decorate
