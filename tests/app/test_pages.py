@@ -150,7 +150,7 @@ def test_diagnose_shows_cards_map_and_foreign_samples(app: OpenApp) -> None:
 def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
     at.multiselect[0].set_value(["deep_coral"])
-    at.number_input[0].set_value(1)
+    next(w for w in at.number_input if w.label == "Epochs").set_value(1)
     next(w for w in at.checkbox if w.label == "Warm start").check()
     next(w for w in at.number_input if w.label.startswith("Adapt epochs")).set_value(2)
     next(w for w in at.number_input if w.label.startswith("Steps per epoch")).set_value(3)
@@ -232,7 +232,7 @@ def test_separate_runs_launch_one_per_method_and_cancel_from_the_page(app: OpenA
     combine = next(t for t in at.toggle if t.label.startswith("Combine the selected methods"))
     assert combine.value is True  # two methods make one composed run unless the user says otherwise
     combine.set_value(False)
-    at.number_input[0].set_value(200)
+    next(w for w in at.number_input if w.label == "Epochs").set_value(200)
     at.button[[b.label for b in at.button].index("Launch")].click().run()
     records = RunStore(Workspace.resolve()).list()
     assert sorted(r.method for r in records) == ["im", "source_only"]
