@@ -223,18 +223,18 @@ def run_shallow(name: str, arrays: TaskArrays, seed: int) -> dict[str, Any]:
 
 
 def domain_classifier_probe() -> dict[str, Any]:
-    """What skada's default domain classifier (the one its ``DANN`` and ``CDAN`` build) does on a
-    seeded random batch: its version, whether every output is the same (``constant_output``) and the
+    """What skada's default domain classifier (the one its ``DANN`` and ``CDAN`` build, seeded) does on
+    a seeded random batch: its version, whether every output is the same (``constant_output``) and the
     norm of the gradient its DANN loss sends back to the features; the same for
     :func:`working_domain_classifier` under ``working``. Needs skada (:func:`availability`)."""
     import skada  # noqa: PLC0415 - optional benchmark-only dependency
     from skada.deep.modules import DomainClassifier  # noqa: PLC0415
 
-    return {
-        "version": skada.__version__,
-        **_probe(DomainClassifier(num_features=16)),
-        "working": _probe(working_domain_classifier(16)),
-    }
+    with torch.random.fork_rng(devices=[]):  # seeded initialisations: the same numbers every run
+        torch.manual_seed(0)
+        default = _probe(DomainClassifier(num_features=16))
+        working = _probe(working_domain_classifier(16))
+    return {"version": skada.__version__, **default, "working": working}
 
 
 def _probe(classifier: nn.Module) -> dict[str, Any]:

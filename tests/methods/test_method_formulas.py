@@ -55,6 +55,22 @@ def test_deep_coral_loss_is_the_np_cov_frobenius_formula():
     assert feats_s.grad is not None and feats_s.grad.abs().sum() > 0
 
 
+def test_deep_coral_on_the_logits_aligns_their_covariances_not_the_features():
+    rng = np.random.default_rng(3)
+    Zs, Zt = rng.normal(size=(32, 3)), rng.normal(size=(24, 3)) * 2.0 - 1.0
+    diff = np.cov(Zs, rowvar=False) - np.cov(Zt, rowvar=False)
+    expected = (diff**2).sum() / (4 * 3**2)
+    feats = torch.tensor(rng.normal(size=(32, 5)), requires_grad=True)
+    logits_s = torch.tensor(Zs, requires_grad=True)
+    step = _step(feats, torch.tensor(rng.normal(size=(24, 5)) * 3), logits_s, torch.tensor(Zt))
+    loss, _ = DeepCoralLoss("logits")(step)
+    assert loss.item() == pytest.approx(expected, rel=1e-10)
+    loss.backward()
+    assert logits_s.grad is not None and logits_s.grad.abs().sum() > 0
+    assert feats.grad is None  # the features' covariances play no part
+    assert DeepCoralLoss()(step)[0].item() != pytest.approx(expected, rel=1e-3)
+
+
 def test_information_maximisation_is_mean_entropy_minus_entropy_of_mean():
     rng = np.random.default_rng(1)
     logits = rng.normal(size=(16, 4)) * 2
@@ -160,6 +176,25 @@ def test_dan_mk_mmd_is_the_biased_estimate_under_33_laplacian_kernels():
     assert frozen.item() == pytest.approx(value.item(), rel=1e-12)
     frozen.backward()
     assert not torch.allclose(held.grad, Xs.grad)
+
+
+def test_dan_adds_the_logits_mmd_with_their_own_bandwidths():
+    g = torch.Generator().manual_seed(4)
+    Fs = torch.randn(8, 5, generator=g, dtype=torch.float64)
+    Ft = torch.randn(6, 5, generator=g, dtype=torch.float64) + 0.4
+    Zs = 10 * torch.randn(8, 3, generator=g, dtype=torch.float64)  # a scale of their own
+    Zt = 10 * torch.randn(6, 3, generator=g, dtype=torch.float64) - 3
+    step = _step(Fs, Ft, logits_s=Zs.clone().requires_grad_(True), logits_t=Zt)
+    loss, logs = dan_module.DANLoss(logits=True)(step)
+    on_features = _laplacian_family_mmd2(Fs.numpy(), Ft.numpy(), logs["sigma"])
+    on_logits = _laplacian_family_mmd2(Zs.numpy(), Zt.numpy(), logs["sigma_logits"])
+    assert loss.item() == pytest.approx(on_features + on_logits, rel=1e-9)
+    assert logs["mmd2_logits"] == pytest.approx(on_logits, rel=1e-9) and on_logits > 0.01
+    assert logs["sigma_logits"] > 5 * logs["sigma"]  # each layer's median distance, not one for both
+    loss.backward()
+    assert step.logits_s.grad is not None and step.logits_s.grad.abs().sum() > 0
+    alone, _ = dan_module.DANLoss(logits=False)(_step(Fs, Ft, logits_s=Zs, logits_t=Zt))
+    assert alone.item() == pytest.approx(on_features, rel=1e-9)
 
 
 def test_pseudo_labels_use_confident_predictions_only():

@@ -61,7 +61,7 @@ def test_a_term_weight_parses_beside_the_dataclass_fields():
     dann = get_method("dann")
     assert dann.parse_params({"weight": "0.3", "hidden": "8"}) == Configured(DANNParams(hidden=8), 0.3)
     assert dann.parse_params({"weight": 0}).weight == 0.0
-    assert get_method("deep_coral").parse_params({"weight": 7}) == Configured(NoParams(), 7.0)
+    assert get_method("bnm").parse_params({"weight": 7}) == Configured(NoParams(), 7.0)
     with pytest.raises(TLError, match=r"^dann: weight must be >= 0, got -1.0$"):
         dann.parse_params({"weight": -1})
     with pytest.raises(TLError, match="weight must be >= 0, got nan"):
@@ -82,6 +82,7 @@ def test_choice_parameters_are_literals_validated_and_described():
     choices = {spec.name: spec.describe()["choices"] for spec in list_methods() if spec.describe()["choices"]}
     assert choices == {
         "finetune": {"mode": ["head", "all"]},
+        "deep_coral": {"layer": ["features", "logits"]},
         "domain_weights": {"features": ["model", "raw"]},
         "kmm": {"features": ["model", "raw"]},
         "cdan": {"multilinear": ["auto", "full", "randomized"]},

@@ -1,7 +1,13 @@
 """Feature-based transfer: DAN, multi-kernel MMD (Long et al. 2015, ICML, arXiv:1502.02791).
 
-Adds the squared MMD between source and target batch features (``B_s x d``, ``B_t x d``) under a
-family of kernels to the loss, with the biased (V-statistic) estimate (Gretton et al. 2012, eq. 5):
+Adds the squared MMD between the source and target batches under a family of kernels to the loss,
+on every task-specific layer as the paper does (its fc6-fc8): the bottleneck features
+(``B_s x d``, ``B_t x d``) and the logits (``B_s x K``, ``B_t x K``; ``logits=False``: the features
+alone), each layer with its own bandwidths,
+
+    L_DAN = MMD2_b(F_s, F_t) + MMD2_b(Z_s, Z_t)
+
+with the biased (V-statistic) estimate (Gretton et al. 2012, eq. 5) on each:
 
     k(x, y) = sum_u exp(-||x - y|| / sigma_u),  sigma_u = sigma * 2^(-8 + u/2), u = 0..32
     sigma   = median_{i,j} ||s_i - s_j||  (the source batch's distance matrix, diagonal included)
@@ -10,16 +16,19 @@ family of kernels to the loss, with the biased (V-statistic) estimate (Gretton e
 The paper's bandwidth family (2^-8..2^8 times the median, steps of 2^(1/2)) with Laplacian kernels
 on the distance, summed with equal weights where the paper learns them (skada's DAN computes the
 same estimate); ``sigma`` follows the features (not detached). Weight 1: the sum over 33 kernels is
-already large. The README compares this estimate with the Gaussian mixture and the U-statistic.
+already large. The README compares this estimate with the Gaussian mixture and the U-statistic;
+docs/defaults.md what adapting the logits as well changes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import NoParams, register_term
+from tlcore.methods.registry import register_term
 from tlcore.training import StepInputs
 
 SCALES = tuple(2.0**-8 * 2.0 ** (u / 2) for u in range(33))  # sigma_u / sigma
@@ -43,19 +52,37 @@ def mk_mmd2(Xs: torch.Tensor, Xt: torch.Tensor) -> tuple[torch.Tensor, float]:
     return k_ss + k_tt - 2 * k_st, float(sigma.detach())
 
 
+@dataclass(frozen=True)
+class DANParams:
+    logits: bool = True  # the logits as well as the features (the paper's every task-specific layer)
+
+
 class DANLoss(nn.Module):
+    def __init__(self, logits: bool = True) -> None:
+        super().__init__()
+        self.logits = logits
+
     def forward(self, step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
-        _, feats_t = step.target()
+        logits_t, feats_t = step.target()
         loss, sigma = mk_mmd2(step.feats_s, feats_t)
-        return loss, {"sigma": sigma}
+        logs = {"sigma": sigma}
+        if self.logits:
+            on_logits, sigma_logits = mk_mmd2(step.logits_s, logits_t)
+            logs |= {
+                "mmd2_features": loss.item(),
+                "mmd2_logits": on_logits.item(),
+                "sigma_logits": sigma_logits,
+            }
+            loss = loss + on_logits
+        return loss, logs
 
 
 @register_term(
     "dan",
     family="feature-based",
-    description="DAN: multi-kernel MMD between source and target features (33 Laplacian kernels).",
-    params=NoParams,
+    description="DAN: multi-kernel MMD between source and target features and logits (33 Laplacian kernels).",
+    params=DANParams,
     weight=1.0,
 )
-def dan(params: NoParams, ctx: TermContext) -> DANLoss:
-    return DANLoss()
+def dan(params: DANParams, ctx: TermContext) -> DANLoss:
+    return DANLoss(params.logits)

@@ -1,8 +1,11 @@
 """Feature-based transfer: Deep CORAL (Sun & Saenko 2016, ECCV workshops, arXiv:1607.01719).
 
-Adds the CORAL distance between the source and target batch features (``B x d``) to the loss:
+Adds the CORAL distance between the source and target batches of one layer (``B x d``) to the loss:
 
     L_coral = ||C_s - C_t||_F^2 / (4 d^2),   C = (F - mean)' (F - mean) / (B - 1)
+
+on the bottleneck features by default, or on the logits (``layer="logits"``, ``d`` = the number of
+classes: the paper's layer, where weight 1 suits it).
 
 computed by :func:`tlcore.metrics.coral.coral_loss`, the differentiable form of the diagnosis'
 :func:`tlcore.metrics.coral_distance` (same function, so training minimises what is reported).
@@ -10,26 +13,40 @@ computed by :func:`tlcore.metrics.coral.coral_loss`, the differentiable form of 
 The paper aligns the 31-d last layer; on features of a few hundred dimensions (the default networks'
 256-wide bottleneck, plain LeNet's 500) the ``1/(4 d^2)`` factor makes the term small beside the
 cross-entropy, so the default weight is 100 (the paper's advice: both losses of similar size by the
-end of training). What other weights give, and what skada's weight 1 costs and gains: docs/defaults.md,
-"Bare methods and skada".
+end of training). What other weights give, what skada's weight 1 costs and gains, and what the
+logits give: docs/defaults.md, "Bare methods and skada".
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import nn
 
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import NoParams, register_term
+from tlcore.methods.registry import register_term
 from tlcore.metrics import coral_loss
 from tlcore.training import StepInputs
 
 
+@dataclass(frozen=True)
+class DeepCoralParams:
+    layer: Literal["features", "logits"] = "features"  # which layer's covariances to align
+
+
 class DeepCoralLoss(nn.Module):
-    """``(loss, logs)`` = CORAL distance of ``feats_s`` vs ``feats_t``."""
+    """``(loss, logs)`` = CORAL distance of the source vs the target batch of ``layer``."""
+
+    def __init__(self, layer: Literal["features", "logits"] = "features") -> None:
+        super().__init__()
+        self.layer = layer
 
     def forward(self, step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
-        _, feats_t = step.target()
+        logits_t, feats_t = step.target()
+        if self.layer == "logits":
+            return coral_loss(step.logits_s, logits_t), {}
         return coral_loss(step.feats_s, feats_t), {}
 
 
@@ -37,8 +54,8 @@ class DeepCoralLoss(nn.Module):
     "deep_coral",
     family="feature-based",
     description="Deep CORAL: penalise the distance between source and target feature covariances.",
-    params=NoParams,
+    params=DeepCoralParams,
     weight=100.0,
 )
-def deep_coral(params: NoParams, ctx: TermContext) -> DeepCoralLoss:
-    return DeepCoralLoss()
+def deep_coral(params: DeepCoralParams, ctx: TermContext) -> DeepCoralLoss:
+    return DeepCoralLoss(params.layer)
