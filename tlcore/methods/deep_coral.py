@@ -4,11 +4,10 @@ Adds the CORAL distance between the source and target batches of one layer (``B 
 
     L_coral = ||C_s - C_t||_F^2 / (4 d^2),   C = (F - mean)' (F - mean) / (B - 1)
 
-on the bottleneck features by default, or on the logits (``layer="logits"``, ``d`` = the number of
-classes: the paper's layer, where weight 1 suits it).
-
 computed by :func:`tlcore.metrics.coral.coral_loss`, the differentiable form of the diagnosis'
 :func:`tlcore.metrics.coral_distance` (same function, so training minimises what is reported).
+The layer is the bottleneck features by default, or the logits (``layer="logits"``, ``d`` = the
+number of classes: the paper's layer, where weight 1 suits it).
 
 The paper aligns the 31-d last layer; on features of a few hundred dimensions (the default networks'
 256-wide bottleneck, plain LeNet's 500) the ``1/(4 d^2)`` factor makes the term small beside the
@@ -30,16 +29,18 @@ from tlcore.methods.registry import register_term
 from tlcore.metrics import coral_loss
 from tlcore.training import StepInputs
 
+Layer = Literal["features", "logits"]  # which layer's covariances to align
+
 
 @dataclass(frozen=True)
 class DeepCoralParams:
-    layer: Literal["features", "logits"] = "features"  # which layer's covariances to align
+    layer: Layer = "features"
 
 
 class DeepCoralLoss(nn.Module):
     """``(loss, logs)`` = CORAL distance of the source vs the target batch of ``layer``."""
 
-    def __init__(self, layer: Literal["features", "logits"] = "features") -> None:
+    def __init__(self, layer: Layer = "features") -> None:
         super().__init__()
         self.layer = layer
 
