@@ -39,17 +39,18 @@ from tlcore.selection.scores import VALIDATORS
 from tlcore.workspace import Workspace
 
 Log = Callable[[str], None]
-# (methods, params): good, mediocre and deliberately bad candidates
+# (methods, params): good, mediocre and deliberately bad candidates; Deep CORAL on the features (its
+# default until 2026-12-04, the pools the report holds), at its default weight then (100) and around it
 POOL: tuple[tuple[tuple[str, ...], dict[str, dict[str, Any]]], ...] = (
     (("source_only",), {}),
-    (("deep_coral", "im"), {}),
-    (("deep_coral", "im"), {"deep_coral": {"weight": 10.0}}),
-    (("deep_coral", "im"), {"deep_coral": {"weight": 3000.0}}),
+    (("deep_coral", "im"), {"deep_coral": {"layer": "features", "weight": 100.0}}),
+    (("deep_coral", "im"), {"deep_coral": {"layer": "features", "weight": 10.0}}),
+    (("deep_coral", "im"), {"deep_coral": {"layer": "features", "weight": 3000.0}}),
     (("dann", "im"), {}),
     (("dann", "im"), {"dann": {"weight": 0.3}}),
     (("dann", "im"), {"dann": {"weight": 10.0}}),
     (("dann",), {"dann": {"weight": 10.0}}),
-    (("deep_coral",), {"deep_coral": {"weight": 10000.0}}),
+    (("deep_coral",), {"deep_coral": {"layer": "features", "weight": 10000.0}}),
     (("pseudo_label",), {"pseudo_label": {"threshold": 0.5, "weight": 3.0}}),
     (("im",), {}),
     (("dan", "im"), {}),

@@ -17,19 +17,19 @@ from tlcore.methods.dann import DANNLoss
 from tlcore.methods.deep_coral import DeepCoralLoss
 
 
-def test_deep_coral_loss_is_the_np_cov_frobenius_formula():
+def test_deep_coral_on_the_features_is_the_np_cov_frobenius_formula():
     rng = np.random.default_rng(0)
     Fs, Ft = rng.normal(size=(32, 5)), rng.normal(size=(24, 5)) * 1.5 + 0.3
     diff = np.cov(Fs, rowvar=False) - np.cov(Ft, rowvar=False)
     expected = (diff**2).sum() / (4 * 5**2)
     feats_s = torch.tensor(Fs, requires_grad=True)
-    loss, _ = DeepCoralLoss()(step_inputs(feats_s, torch.tensor(Ft)))
+    loss, _ = DeepCoralLoss("features")(step_inputs(feats_s, torch.tensor(Ft)))
     assert loss.item() == pytest.approx(expected, rel=1e-10)
     loss.backward()
     assert feats_s.grad is not None and feats_s.grad.abs().sum() > 0
 
 
-def test_deep_coral_on_the_logits_aligns_their_covariances_not_the_features():
+def test_deep_coral_by_default_aligns_the_logits_covariances_not_the_features():
     rng = np.random.default_rng(3)
     Zs, Zt = rng.normal(size=(32, 3)), rng.normal(size=(24, 3)) * 2.0 - 1.0
     diff = np.cov(Zs, rowvar=False) - np.cov(Zt, rowvar=False)
@@ -37,12 +37,12 @@ def test_deep_coral_on_the_logits_aligns_their_covariances_not_the_features():
     feats = torch.tensor(rng.normal(size=(32, 5)), requires_grad=True)
     logits_s = torch.tensor(Zs, requires_grad=True)
     step = step_inputs(feats, torch.tensor(rng.normal(size=(24, 5)) * 3), logits_s, torch.tensor(Zt))
-    loss, _ = DeepCoralLoss("logits")(step)
+    loss, _ = DeepCoralLoss()(step)
     assert loss.item() == pytest.approx(expected, rel=1e-10)
     loss.backward()
     assert logits_s.grad is not None and logits_s.grad.abs().sum() > 0
     assert feats.grad is None  # the features' covariances play no part
-    assert DeepCoralLoss()(step)[0].item() != pytest.approx(expected, rel=1e-3)
+    assert DeepCoralLoss("features")(step)[0].item() != pytest.approx(expected, rel=1e-3)
 
 
 def test_gradient_reversal_flips_and_scales_the_gradient():

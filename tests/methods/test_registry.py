@@ -25,7 +25,7 @@ from tlcore.methods.registry import (
 )
 
 TERM_WEIGHTS = {
-    "deep_coral": 100.0,
+    "deep_coral": 1.0,
     "dan": 1.0,
     "dann": 1.0,
     "cdan": 1.0,

@@ -55,10 +55,14 @@ def with_labelled_target(methods: tuple[str, ...]) -> tuple[str, ...]:
 RECOMMENDED = Recipe(
     name="recommended",
     methods=("deep_coral", "im", "fixmatch", "shot_pl", "adabn"),
-    params={"fixmatch": {"weight": 0.3, "align": False, "threshold": 0.9}},
+    params={
+        "deep_coral": {"layer": "features", "weight": 100.0},
+        "fixmatch": {"weight": 0.3, "align": False, "threshold": 0.9},
+    },
     budget={"warm_start": True, "epochs": 4, "adapt_epochs": 10, "ema_decay": 0.99},
     summary="A short source-only pre-training (4 epochs), then adapting that model (10 epochs): Deep "
-    "CORAL aligns the feature covariances, information maximisation makes the target predictions "
+    "CORAL aligns the covariances of the bottleneck features (at weight 100; its default, the logits, "
+    "was not screened inside this recipe), information maximisation makes the target predictions "
     "confident yet diverse, FixMatch trains a strongly augmented view of each target batch on the "
     "confident predictions of its plain view, SHOT's clustering pseudo-labels train each target "
     "sample towards its nearest class centroid in feature space. FixMatch runs at 0.3 times the "

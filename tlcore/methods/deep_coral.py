@@ -6,14 +6,12 @@ Adds the CORAL distance between the source and target batches of one layer (``B 
 
 computed by :func:`tlcore.metrics.coral.coral_loss`, the differentiable form of the diagnosis'
 :func:`tlcore.metrics.coral_distance` (same function, so training minimises what is reported).
-The layer is the bottleneck features by default, or the logits (``layer="logits"``, ``d`` = the
-number of classes: the paper's layer, where weight 1 suits it).
-
-The paper aligns the 31-d last layer; on features of a few hundred dimensions (the default networks'
-256-wide bottleneck, plain LeNet's 500) the ``1/(4 d^2)`` factor makes the term small beside the
-cross-entropy, so the default weight is 100 (the paper's advice: both losses of similar size by the
-end of training). What other weights give, what skada's weight 1 costs and gains, and what the
-logits give: docs/defaults.md, "Bare methods and skada".
+The layer is the logits by default (``d`` = the number of classes: the paper's layer, the 31-d last
+layer; weight 1), or the bottleneck features (``layer="features"``). On features of a few hundred
+dimensions (the default networks' 256-wide bottleneck, plain LeNet's 500) the ``1/(4 d^2)`` factor
+makes the term small beside the cross-entropy: give them weight 100 (the paper's advice: both losses
+of similar size by the end of training), as the recommended recipe does. What each layer and weight
+gives, and skada's choice: docs/defaults.md, "Bare methods and skada".
 """
 
 from __future__ import annotations
@@ -34,13 +32,13 @@ Layer = Literal["features", "logits"]  # which layer's covariances to align
 
 @dataclass(frozen=True)
 class DeepCoralParams:
-    layer: Layer = "features"
+    layer: Layer = "logits"
 
 
 class DeepCoralLoss(nn.Module):
     """``(loss, logs)`` = CORAL distance of the source vs the target batch of ``layer``."""
 
-    def __init__(self, layer: Layer = "features") -> None:
+    def __init__(self, layer: Layer = "logits") -> None:
         super().__init__()
         self.layer = layer
 
@@ -54,9 +52,9 @@ class DeepCoralLoss(nn.Module):
 @register_term(
     "deep_coral",
     family="feature-based",
-    description="Deep CORAL: penalise the distance between source and target feature covariances.",
+    description="Deep CORAL: penalise the distance between the source and target covariances of a layer.",
     params=DeepCoralParams,
-    weight=100.0,
+    weight=1.0,
 )
 def deep_coral(params: DeepCoralParams, ctx: TermContext) -> DeepCoralLoss:
     return DeepCoralLoss(params.layer)
