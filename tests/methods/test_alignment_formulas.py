@@ -14,7 +14,7 @@ from tlcore.methods.blocks import gradient_reversal, grl_lambda
 from tlcore.methods.cdan import CDANParams, multilinear_map
 from tlcore.methods.dan import mk_mmd2
 from tlcore.methods.dann import DANNLoss
-from tlcore.methods.deep_coral import DeepCoralLoss
+from tlcore.methods.deep_coral import DeepCoralLoss, DeepCoralParams
 
 
 def test_deep_coral_on_the_features_is_the_np_cov_frobenius_formula():
@@ -37,7 +37,7 @@ def test_deep_coral_by_default_aligns_the_logits_covariances_not_the_features():
     feats = torch.tensor(rng.normal(size=(32, 5)), requires_grad=True)
     logits_s = torch.tensor(Zs, requires_grad=True)
     step = step_inputs(feats, torch.tensor(rng.normal(size=(24, 5)) * 3), logits_s, torch.tensor(Zt))
-    loss, _ = DeepCoralLoss()(step)
+    loss, _ = DeepCoralLoss(DeepCoralParams().layer)(step)  # the registered default
     assert loss.item() == pytest.approx(expected, rel=1e-10)
     loss.backward()
     assert logits_s.grad is not None and logits_s.grad.abs().sum() > 0

@@ -58,7 +58,7 @@ class DANParams:
 
 
 class DANLoss(nn.Module):
-    def __init__(self, logits: bool = True) -> None:
+    def __init__(self, logits: bool) -> None:
         super().__init__()
         self.logits = logits
 

@@ -38,7 +38,7 @@ class DeepCoralParams:
 class DeepCoralLoss(nn.Module):
     """``(loss, logs)`` = CORAL distance of the source vs the target batch of ``layer``."""
 
-    def __init__(self, layer: Layer = "logits") -> None:
+    def __init__(self, layer: Layer) -> None:
         super().__init__()
         self.layer = layer
 

@@ -3,11 +3,10 @@
 optimizer (:mod:`~tlcore.training.optimizer`)."""
 
 from tlcore.training.loop import History, Status, TrainSettings, evaluate, train
-from tlcore.training.optimizer import FUSED_ADAM_DEVICES, adam, adam_is_fused
+from tlcore.training.optimizer import adam, adam_is_fused
 from tlcore.training.step import Need, Objective, StepInputs, Term, ramp_up
 
 __all__ = [
-    "FUSED_ADAM_DEVICES",
     "History",
     "Need",
     "Objective",
