@@ -11,9 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from fake_workers import make_config
 
 from tlcore.events import ProgressEvent
+from tlcore.runs.index import use_wal
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -57,6 +59,40 @@ def test_threads_share_one_index(workspace: Workspace) -> None:
     records = RunStore(workspace).list(limit=100)
     assert len(set(ids)) == 40 and {r.id for r in records} == set(ids)
     assert all(r.status == "done" and len(RunStore(workspace).history(r.id)) == 3 for r in records)
+
+
+def test_eight_threads_opening_a_fresh_index_all_get_it(tmp_path: Path) -> None:
+    """The switch to WAL mode races on a fresh index: SQLite fails the losers at once with "database is
+    locked" (about one fresh index in 40 here before they retried), so 50 of them, 8 openers each."""
+    for i in range(50):
+        workspace = Workspace.resolve(tmp_path / str(i))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            stores = list(pool.map(RunStore, [workspace] * 8))
+        assert len(stores) == 8
+        with closing(sqlite3.connect(workspace.index_path)) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+class _Locked:
+    """A connection whose first ``fails`` statements raise ``error``."""
+
+    def __init__(self, fails: int, error: str) -> None:
+        self.fails, self.error, self.calls = fails, error, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.fails:
+            raise sqlite3.OperationalError(self.error)
+
+
+def test_use_wal_retries_a_locked_switch_and_raises_anything_else() -> None:
+    locked = _Locked(3, "database is locked")
+    use_wal(locked, timeout_s=5.0)  # type: ignore[arg-type]
+    assert locked.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        use_wal(_Locked(1, "disk I/O error"), timeout_s=5.0)  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        use_wal(_Locked(10**6, "database is locked"), timeout_s=0.05)  # type: ignore[arg-type]
 
 
 def test_processes_write_at_once_without_lock_errors(workspace: Workspace) -> None:

@@ -2,7 +2,8 @@
 date, and the run ids (``YYYYMMDD-HHMMSS-xxxxxx``, sortable and unique; sweeps use the same form).
 
 One migration per schema version, applied in one ``BEGIN IMMEDIATE`` transaction by the first
-process that opens an older index (:func:`migrate`); the others wait for it and see it done.
+process that opens an older index (:func:`migrate`); the others wait for it and see it done. The
+switch to WAL mode before it (:func:`use_wal`) retries while another connection makes it.
 """
 
 from __future__ import annotations
@@ -66,6 +67,22 @@ def new_run_id() -> str:
 def valid_id(text: str) -> bool:
     """Whether ``text`` has the form of :func:`new_run_id` (sweeps use the same ids)."""
     return bool(_ID_PATTERN.fullmatch(text))
+
+
+def use_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+    """Switch the index to write-ahead logging (persistent, set once with the schema). Of several
+    connections opening a fresh index at once, one switches; the others' switch fails with
+    "database is locked" at once, not after the busy timeout (SQLite gives up rather than wait on a
+    lock upgrade), so they retry until the switch is done or ``timeout_s`` has passed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
-from tlcore.runs.index import SCHEMA_VERSION, migrate, new_run_id, valid_id
+from tlcore.runs.index import SCHEMA_VERSION, migrate, new_run_id, use_wal, valid_id
 from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
 from tlcore.workspace import atomic_write
 
@@ -70,7 +70,7 @@ class RunStore:
         self._db = workspace.index_path
         with self.connect() as conn:
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, with the schema
+                use_wal(conn, BUSY_TIMEOUT_S)
                 migrate(conn)
 
     @contextlib.contextmanager
