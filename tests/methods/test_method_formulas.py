@@ -196,13 +196,6 @@ def test_fixmatch_trains_the_strong_view_on_confident_weak_labels():
     assert loss.item() == pytest.approx(ce.item() / 4)
     # pseudo_label is the same loss with the weak view in place of the strong one
     assert pseudo_label_loss(weak, 0.9)[0].item() == pytest.approx(fixmatch_loss(weak, weak, 0.9)[0].item())
-    # with ramp, the term is scaled by DANN's schedule at the step's progress
-    step = step_inputs(torch.zeros(2, 2), torch.zeros(4, 2), logits_t=weak, progress=0.1)
-    step.logits_t_strong, step.feats_t_strong = strong, torch.zeros(4, 2)
-    ramped, logs = FixMatchLoss(0.9, align=False, ramp=True)(step)
-    assert ramped.item() == pytest.approx(grl_lambda(0.1) * ce.item() / 4) and grl_lambda(0.1) < 0.5
-    assert logs == {"confident": 0.5, "scale": pytest.approx(grl_lambda(0.1))}
-    assert FixMatchLoss(0.9, align=False, ramp=False)(step)[0].item() == pytest.approx(ce.item() / 4)
 
 
 def test_fixmatch_aligns_the_weak_predictions_to_the_source_class_balance():
@@ -222,9 +215,9 @@ def test_fixmatch_aligns_the_weak_predictions_to_the_source_class_balance():
     assert loss.item() == pytest.approx(math.log(3) * confident.sum().item() / 3)
     step = step_inputs(torch.zeros(2, 2), torch.zeros(3, 2), logits_s=source, logits_t=weak)
     with pytest.raises(ValueError, match="strong view of the target batch"):
-        FixMatchLoss(0.5, align=True, ramp=False)(step)
+        FixMatchLoss(0.5, align=True)(step)
     step.logits_t_strong, step.feats_t_strong = strong, torch.zeros(3, 2)
-    assert FixMatchLoss(0.5, align=True, ramp=False)(step)[0].item() == pytest.approx(loss.item())
+    assert FixMatchLoss(0.5, align=True)(step)[0].item() == pytest.approx(loss.item())
 
 
 def test_labelled_target_is_the_cross_entropy_of_the_labelled_target_batch():

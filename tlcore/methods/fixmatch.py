@@ -8,14 +8,10 @@ contrast/brightness, noise, cutout; noise and feature dropout for feature vector
 
     p_i = softmax(logits_weak_i)                                    (no gradient)
     p_i <- normalise(p_i * mean_s(softmax(logits_s)) / mean_t(p))   (align=True: AdaMatch)
-    L = ramp(progress) * (1/B) sum_i 1[max_k p_ik >= tau] CE(logits_strong_i, argmax_k p_ik)
+    L = (1/B) sum_i 1[max_k p_ik >= tau] CE(logits_strong_i, argmax_k p_ik)
 
 averaged over the whole batch, so it grows as the model becomes confident (the same warm-up as
 ``pseudo_label``, which is this loss with the weak view in place of the strong one, unaligned).
-``ramp(progress)`` is 1 unless ``ramp`` is on (off by default, as in the paper); on, it is DANN's
-schedule, as ``im`` and ``shot_pl`` use: the term starts near 0 while the other terms of a
-composition move the features, so that early confident labels of one class do not train strongly
-augmented views that look like another class into it (the recommended recipe turns it on).
 Plain FixMatch (``align=False``) amplifies a shifted source model's confident mistakes: on a
 nuisance shift its pseudo-labels collapse onto one class (measured). The alignment rescales
 the target predictions so that their batch mean matches the source batch's (no source labels
@@ -36,14 +32,13 @@ from tlcore.errors import TLError
 from tlcore.methods.blocks import confident_labels
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
-from tlcore.training import StepInputs, ramp_up
+from tlcore.training import StepInputs
 
 
 @dataclass(frozen=True)
 class FixMatchParams:
     threshold: float = 0.95
     align: bool = True  # AdaMatch's distribution alignment of the weak-view predictions
-    ramp: bool = False  # scale the term by the sigmoid ramp-up over training progress
 
     def check(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -74,17 +69,16 @@ def fixmatch_loss(
 
 
 class FixMatchLoss(nn.Module):
-    def __init__(self, threshold: float, align: bool, ramp: bool) -> None:
+    def __init__(self, threshold: float, align: bool) -> None:
         super().__init__()
-        self.threshold, self.align, self.ramp = threshold, align, ramp
+        self.threshold, self.align = threshold, align
 
     def forward(self, step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
         logits_weak, _ = step.target()
         logits_strong, _ = step.target_strong()
         logits_source = step.logits_s if self.align else None
         loss, mask = fixmatch_loss(logits_weak, logits_strong, self.threshold, logits_source)
-        scale = ramp_up(step.progress) if self.ramp else 1.0
-        return scale * loss, {"confident": mask.mean().item(), "scale": scale}
+        return loss, {"confident": mask.mean().item()}
 
 
 @register_term(
@@ -96,4 +90,4 @@ class FixMatchLoss(nn.Module):
     needs=("strong_target_view",),
 )
 def fixmatch(params: FixMatchParams, ctx: TermContext) -> FixMatchLoss:
-    return FixMatchLoss(params.threshold, params.align, params.ramp)
+    return FixMatchLoss(params.threshold, params.align)
