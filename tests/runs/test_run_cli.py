@@ -65,6 +65,8 @@ def test_adapt_inline_json_and_stored_config(
         (["--method", "dann", "--param", "dann.weight=-2"], "error: dann: weight must be >= 0, got -2.0"),
         (["--method", "coral", "--param", "coral.weight=1"], "error: coral: weight applies to loss terms"),
         (["--method", "finetune", "--param", "finetune.mode=x"], "error: finetune: parameter mode must be"),
+        (["--target", "digtis"], "error: unknown domain 'digtis'; known: mnist5k, digits"),
+        (["--source", "mnist5k:rotate=x"], "error: rotate=x: the value must be a number"),
         (["--epochs", "0"], "error: epochs must be >= 1"),
         (["--ema-decay", "1"], "error: EMA decay must lie in [0, 1)"),
         (["--settle-tol", "-0.1"], "error: the settling tolerance must lie in [0, 1)"),
@@ -88,7 +90,8 @@ def test_adapt_refuses_bad_arguments(
 
 @pytest.mark.usefixtures("fake_pipeline")
 def test_adapt_detach_returns_at_once(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _cli(workspace, capsys, "adapt", "--source", "a", "--target", "b", "--detach", "--json")
+    args = ("adapt", "--source", "mnist5k", "--target", "digits", "--detach", "--json")
+    code, out, _ = _cli(workspace, capsys, *args)
     assert code == 0
     run_id = json.loads(out)["run_id"]
     assert jobs.wait(workspace, run_id, timeout=30).status == "done"
@@ -98,7 +101,7 @@ def test_failed_inline_run_is_one_line(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:crashing")
-    code, _, err = _cli(workspace, capsys, "adapt", "--source", "a", "--target", "b", "--json")
+    code, _, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits", "--json")
     assert code == 2
     assert err.endswith("failed: RuntimeError: boom\n") and err.count("\n") == 1
 
@@ -194,7 +197,7 @@ def test_adapt_recipe_with_target_labels_trains_on_them_too() -> None:
 
 def test_params_read_as_the_cli_takes_them() -> None:
     parser = build_parser()
-    args = ["adapt", "--source", "a", "--target", "b", "--method", "dann+im"]
+    args = ["adapt", "--source", "mnist5k", "--target", "digits", "--method", "dann+im"]
     args += ["--param", "dann.weight=0.5", "--param", "dann.hidden=128"]
     config = config_from_args(parser.parse_args(args))
     assert config.params_text == "dann.weight=0.5, dann.hidden=128"

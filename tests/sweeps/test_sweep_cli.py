@@ -62,6 +62,7 @@ def test_the_arguments_parse_into_the_sweep_spec() -> None:
         (["--grid", "dann.weight=0.1"], "error: dann.weight: dann is in none of the compositions\n"),
         (["--grid", "dann.weight"], "error: --grid expects KEY=V1,V2,..., got 'dann.weight'\n"),
         (["--seeds", "a"], "error: seeds must be integers such as 0,1,2 or 0-4, got 'a'\n"),
+        (["--target", "digtis"], "error: unknown domain 'digtis'; known: mnist5k, digits"),
         (["--executor", "ray", "--address", "auto"], "never joins whatever cluster"),
         (["--address", "10.0.0.1:6379"], "error: --address names a Ray cluster; it needs --executor ray\n"),
         (["--search", "random"], "error: a random search needs the number of points n >= 1\n"),

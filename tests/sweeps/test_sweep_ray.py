@@ -125,7 +125,7 @@ def cluster() -> Iterator[str]:
 
 def sweep(ws: Workspace, address: str, weights: str, seeds: tuple[int, ...], steps: int, **kw: object) -> str:
     spec = SweepSpec(
-        f"victim-{secrets.token_hex(4)}",  # stand-in workers load no data: the source names the test
+        f"mnist5k:n={secrets.randbelow(10**9) + 1}",  # stand-in workers load no data: n names the test
         "digits",
         (("dann",),),
         Space(parse_grid([f"dann.weight={weights}"])),

@@ -42,6 +42,7 @@ from tlcore.adapt.pair import RunPair, load_run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed
+from tlcore.data.spec import parse_spec
 from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
 from tlcore.errors import TLError
@@ -280,8 +281,10 @@ def _weights_summary(w: torch.Tensor) -> dict[str, float]:
 
 def check_config(cfg: AdaptConfig) -> tuple[list[MethodSpec], dict[str, Configured]]:
     """The specs and parsed parameters of ``cfg``'s methods after every check that needs no data
-    (the composition, the parameters, the model name, the device); a one-line :class:`TLError`
-    otherwise. Callers check before they create a run."""
+    (the domain specs' grammar, the composition, the parameters, the model name, the device); a
+    one-line :class:`TLError` otherwise. Callers check before they create a run."""
+    parse_spec(cfg.source)
+    parse_spec(cfg.target)
     specs = check_combination(cfg.methods)
     stray = sorted(set(cfg.params) - set(cfg.methods))
     if stray:

@@ -162,10 +162,14 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 
 def checked(spec: SweepSpec) -> SweepSpec:
-    """``spec`` with its compositions checked against the registry and its space's values normalised;
-    its trials' configs are built once, so a bad value fails here, before anything runs."""
+    """``spec`` with its domain specs parsed, its compositions checked against the registry and its
+    space's values normalised; its trials' configs are built once, so a bad value fails here, before
+    anything runs."""
+    from tlcore.data.spec import parse_spec  # noqa: PLC0415 - loads torch
     from tlcore.methods import check_combination  # noqa: PLC0415 - the registry loads torch
 
+    parse_spec(spec.source)
+    parse_spec(spec.target)
     for methods in spec.compositions:
         check_combination(methods)
     space = check_space(spec.space, spec.compositions)
