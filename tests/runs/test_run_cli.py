@@ -39,7 +39,7 @@ def test_adapt_inline_json_and_stored_config(
         capsys,
         *("adapt", "--source", "mnist5k", "--target", "digits", "--method", "deep_coral+im"),
         *("--epochs", "3", "--seed", "4", "--no-augment", "--param", "im.diversity=0.5"),
-        *("--param", "deep_coral.weight=0.25", "--json"),
+        *("--param", "deep_coral.weight=0.25", "--patience", "2", "--json"),
     )
     assert code == 0, err
     summary = json.loads(out)
@@ -48,7 +48,7 @@ def test_adapt_inline_json_and_stored_config(
     config = RunStore(workspace).get(summary["run_id"]).config
     assert config["methods"] == ["deep_coral", "im"]
     assert config["params"] == {"im": {"diversity": 0.5}, "deep_coral": {"weight": 0.25}}
-    assert (config["epochs"], config["seed"], config["augment"]) == (3, 4, False)
+    assert (config["epochs"], config["seed"], config["augment"], config["patience"]) == (3, 4, False, 2)
 
     code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
     assert code == 0 and "target accuracy" in out and "0.9\n" in out

@@ -40,7 +40,7 @@ def test_the_arguments_parse_into_the_sweep_spec() -> None:
             "--range", "im.weight=0.1:2:log",
             "--search", "random", "--n", "5", "--search-seed", "3",
             "--seeds", "0-2,7", "--epochs", "2", "--no-augment", "--ema-decay", "0.9",
-            "--settle-tol", "0.01",
+            "--settle-tol", "0.01", "--bottleneck", "64",
         ]
     )  # fmt: skip
     spec = spec_from_args(args)
@@ -51,7 +51,7 @@ def test_the_arguments_parse_into_the_sweep_spec() -> None:
         spec.space,
         Search("random", 5, 3),
         (0, 1, 2, 7),
-        {"epochs": 2, "augment": False, "ema_decay": 0.9, "settle_tol": 0.01},
+        {"epochs": 2, "ema_decay": 0.9, "settle_tol": 0.01, "augment": False, "bottleneck": 64},
     )
     assert spec.space.dims == {"dann.weight": Choice((0.1, 0.3, 1)), "im.weight": Range(0.1, 2.0, log=True)}
 

@@ -13,6 +13,7 @@ from typing import Any
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
+from tlcore.cli.budget import add_budget_arguments, budget_values
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
@@ -42,46 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=sorted(RECIPES),
         help="a named recipe: its methods, parameters and budget (options given here override it)",
     )
-    parser.add_argument("--epochs", type=int, metavar="N")
-    parser.add_argument(
-        "--adapt-epochs", type=int, metavar="N", help="epochs of the adapt stage (default: --epochs)"
-    )
-    parser.add_argument(
-        "--warm-start",
-        action=argparse.BooleanOptionalAction,
-        help="adapt from the trained source-only model instead of a fresh network",
-    )
-    parser.add_argument(
-        "--steps-per-epoch",
-        type=int,
-        metavar="N",
-        help="optimizer steps an epoch (default: one pass over the larger of source and target)",
-    )
-    parser.add_argument(
-        "--ema-decay",
-        type=float,
-        metavar="D",
-        help="keep the adapt stage's moving average of the weights, this decay per step (0: off)",
-    )
-    parser.add_argument(
-        "--settle-tol",
-        type=float,
-        metavar="F",
-        help="end the adapt stage once at most this share of the target predictions changes between "
-        "epochs, two epochs running (0: train every epoch)",
-    )
     parser.add_argument("--seed", type=int, metavar="N")
-    parser.add_argument(
-        "--augment", action=argparse.BooleanOptionalAction, help="random affine source augmentation"
-    )
-    parser.add_argument("--target-labels", type=int, metavar="K", help="labelled target samples per class")
-    parser.add_argument("--model", metavar="NAME", help="backbone (default: chosen from the input shape)")
-    parser.add_argument(
-        "--bottleneck", type=int, metavar="D", help="width of the bottleneck feature layer (0: none)"
-    )
-    parser.add_argument("--batch-size", type=int, metavar="N")
-    parser.add_argument("--lr", type=float, metavar="F", help="learning rate")
-    parser.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
+    add_budget_arguments(parser)
     parser.add_argument(
         "--param",
         action="append",
@@ -136,25 +99,9 @@ def config_from_args(args: argparse.Namespace) -> AdaptConfig:
         base = get_recipe(args.recipe).config(args.source, args.target, target_labels=args.target_labels or 0)
     else:
         base = AdaptConfig(source=args.source, target=args.target)
-    options = (
-        "epochs",
-        "adapt_epochs",
-        "warm_start",
-        "steps_per_epoch",
-        "ema_decay",
-        "settle_tol",
-        "seed",
-        "augment",
-        "target_labels",
-        "model",
-        "bottleneck",
-        "batch_size",
-        "lr",
-        "device",
-    )
-    values: dict[str, Any] = {
-        name: getattr(args, name) for name in options if getattr(args, name) is not None
-    }
+    values: dict[str, Any] = budget_values(args)
+    if args.seed is not None:
+        values["seed"] = args.seed
     if args.method is not None:
         values["methods"] = parse_methods(args.method)
     given = parse_params(args.param)

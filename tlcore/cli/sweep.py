@@ -10,29 +10,13 @@ The arguments parse into a :class:`~tlcore.runs.sweep.SweepSpec` and
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from tlcore.cli.budget import add_budget_arguments, budget_values
 from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
 from tlcore.runs import driver
 from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, spec_from_text
 from tlcore.workspace import Workspace
-
-BUDGET_OPTIONS = (
-    "epochs",
-    "adapt_epochs",
-    "warm_start",
-    "steps_per_epoch",
-    "ema_decay",
-    "settle_tol",
-    "batch_size",
-    "lr",
-    "model",
-    "augment",
-    "target_labels",
-    "patience",
-    "device",
-)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,30 +51,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     seeds = ",".join(map(str, DEFAULT_SEEDS))
     parser.add_argument("--seeds", default=seeds, metavar="S,S", help=f"training seeds (default {seeds})")
     budget = parser.add_argument_group("training budget of every trial (default: the adapt defaults)")
-    budget.add_argument("--epochs", type=int, metavar="N")
-    budget.add_argument("--adapt-epochs", type=int, metavar="N", help="adapt stage epochs (default: epochs)")
-    budget.add_argument(
-        "--warm-start", action=argparse.BooleanOptionalAction, help="adapt from the trained source-only model"
-    )
-    budget.add_argument(
-        "--steps-per-epoch",
-        type=int,
-        metavar="N",
-        help="optimizer steps an epoch (default: one pass over the larger of source and target)",
-    )
-    budget.add_argument(
-        "--ema-decay", type=float, metavar="D", help="adapt stage's weight average, decay per step (0: off)"
-    )
-    budget.add_argument(
-        "--settle-tol", type=float, metavar="F", help="end adapting once target predictions settle (0: off)"
-    )
-    budget.add_argument("--batch-size", type=int, metavar="N")
-    budget.add_argument("--lr", type=float, metavar="F", help="learning rate")
-    budget.add_argument("--model", metavar="NAME", help="backbone (default: chosen from the input shape)")
-    budget.add_argument("--augment", action=argparse.BooleanOptionalAction, help="source augmentation")
-    budget.add_argument("--target-labels", type=int, metavar="K", help="labelled target samples per class")
-    budget.add_argument("--patience", type=int, metavar="N", help="early stopping patience in epochs")
-    budget.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
+    add_budget_arguments(budget)
     add_executor_arguments(parser)
     parser.set_defaults(handler=run)
 
@@ -104,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     """The :class:`SweepSpec` the arguments describe (checked against the registry by ``create``)."""
-    given = {name: getattr(args, name) for name in BUDGET_OPTIONS}
-    budget: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     return spec_from_text(
         args.source,
         args.target,
@@ -114,5 +73,5 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
         ranges=args.range,
         search=Search(args.search, args.n, args.search_seed, args.batch),
         seeds=args.seeds,
-        budget=budget,
+        budget=budget_values(args),
     )
