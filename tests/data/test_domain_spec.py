@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.spec import DomainSpec, list_domains, load_domain, parse_spec
+from tlcore.data.spec import DomainSpec, anchored, list_domains, load_domain, parse_spec
 from tlcore.data.uploads import save_upload
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
@@ -74,6 +74,20 @@ def test_bad_specs_are_one_line_errors(text: str) -> None:
     message = str(info.value)
     assert ERRORS[text] in message
     assert "\n" not in message
+
+
+def test_anchored_makes_paths_and_folders_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert anchored("./scans.zip:n=50,rotate=10") == f"{tmp_path / 'scans.zip'}:n=50,rotate=10"
+    assert anchored("data/feats.npz") == str(tmp_path / "data" / "feats.npz")
+    assert anchored("~/feats.npz") == str(tmp_path / "home" / "feats.npz")
+    assert anchored("usps@./datasets:split=test") == f"usps@{tmp_path / 'datasets'}:split=test"
+    assert anchored("/already/absolute.npz") == "/already/absolute.npz"
+    for text in ("Digits:n=100", "upload:scans.zip:colour=1", "fashion:rotate=30,noise=0.2"):
+        assert anchored(text) == text  # nothing on disk to anchor: as given
+    with pytest.raises(TLError, match="unknown domain 'digtis'"):
+        anchored("digtis")
 
 
 def test_load_subsample_and_shift_with_seed(mnist5k: Domain, workspace: Workspace) -> None:

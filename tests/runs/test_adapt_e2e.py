@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from sklearn.datasets import load_digits
 
 from tlcore.cli import main
 from tlcore.models import load_checkpoint
@@ -15,13 +18,21 @@ from tlcore.workspace import Workspace
 
 
 @pytest.mark.slow
-def test_detached_adapt_on_tiny_data(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_detached_adapt_on_tiny_data(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "here"  # the target is a file named relative to this folder, not the workspace
+    here.mkdir()
+    digits = load_digits()
+    np.savez(here / "scans.npz", X=digits.images[:300].astype(np.float32) / 16, y=digits.target[:300])
+    monkeypatch.chdir(here)
     argv = ["--workspace", str(workspace.root), "adapt", "--source", "mnist5k:n=300"]
-    argv += ["--target", "digits:n=300", "--method", "deep_coral", "--epochs", "1", "--detach", "--json"]
+    argv += ["--target", "./scans.npz", "--method", "deep_coral", "--epochs", "1", "--detach", "--json"]
     assert main(argv) == 0
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     record = jobs.wait(workspace, run_id, timeout=240)
     assert record.status == "done", record.error
+    assert record.config["target"] == str(here / "scans.npz")  # the worker runs in the workspace
 
     store = RunStore(workspace)
     result = store.result(run_id)

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -54,6 +55,17 @@ def test_the_arguments_parse_into_the_sweep_spec() -> None:
         {"epochs": 2, "ema_decay": 0.9, "settle_tol": 0.01, "augment": False, "bottleneck": 64},
     )
     assert spec.space.dims == {"dann.weight": Choice((0.1, 0.3, 1)), "im.weight": Range(0.1, 2.0, log=True)}
+
+
+def test_a_relative_file_spec_is_anchored_where_the_command_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the trials' workers run in the workspace, or on other machines
+    args = build_parser().parse_args(
+        ["sweep", "--source", "mnist5k", "--target", "./scans.zip:n=50", "--methods", "im"]
+    )
+    spec = spec_from_args(args)
+    assert (spec.source, spec.target) == ("mnist5k", f"{tmp_path / 'scans.zip'}:n=50")
 
 
 @pytest.mark.parametrize(

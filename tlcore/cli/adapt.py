@@ -93,12 +93,14 @@ def run(args: argparse.Namespace) -> int:
 def config_from_args(args: argparse.Namespace) -> AdaptConfig:
     """The :class:`AdaptConfig` the arguments describe (unset options keep the config's defaults)."""
     from tlcore.adapt.pipeline import check_config  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
     from tlcore.methods import list_methods, parse_methods  # noqa: PLC0415 - registers every method (torch)
 
+    source, target = anchored(args.source), anchored(args.target)  # a detached worker runs elsewhere
     if args.recipe is not None:
-        base = get_recipe(args.recipe).config(args.source, args.target, target_labels=args.target_labels or 0)
+        base = get_recipe(args.recipe).config(source, target, target_labels=args.target_labels or 0)
     else:
-        base = AdaptConfig(source=args.source, target=args.target)
+        base = AdaptConfig(source=source, target=target)
     values: dict[str, Any] = budget_values(args)
     if args.seed is not None:
         values["seed"] = args.seed

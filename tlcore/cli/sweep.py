@@ -65,9 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     """The :class:`SweepSpec` the arguments describe (checked against the registry by ``create``)."""
+    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
+
     return spec_from_text(
-        args.source,
-        args.target,
+        anchored(args.source),  # the trials' workers run elsewhere
+        anchored(args.target),
         args.methods,
         grid=args.grid,
         ranges=args.range,

@@ -111,6 +111,19 @@ def parse_spec(text: str) -> DomainSpec:
     return _with_options(DomainSpec("file", path), options, text)
 
 
+def anchored(text: str) -> str:
+    """``text`` with a relative file path or ``@folder`` made absolute against this process's working
+    folder (``~`` expanded), so that it names the same data for a worker that runs elsewhere (a
+    detached run works in its workspace); other specs as given. A one-line :class:`TLError` when
+    ``text`` is not a spec."""
+    spec = parse_spec(text)
+    if spec.kind == "file":
+        return str(replace(spec, name=str(_expand(spec.name).resolve())))
+    if spec.root is not None:
+        return str(replace(spec, root=str(_expand(spec.root).resolve())))
+    return text
+
+
 def spec_parts(text: str) -> tuple[str, int | None, dict[str, float]]:
     """A spec taken apart for a spec builder: ``(base spec without n and shifts, n, {shift: value})``.
 
