@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.spec import DomainSpec, anchored, list_domains, load_domain, parse_spec
+from tlcore.data.spec import DomainSpec, anchored, check_present, list_domains, load_domain, parse_spec
 from tlcore.data.uploads import save_upload
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
@@ -88,6 +88,23 @@ def test_anchored_makes_paths_and_folders_absolute(tmp_path: Path, monkeypatch: 
         assert anchored(text) == text  # nothing on disk to anchor: as given
     with pytest.raises(TLError, match="unknown domain 'digtis'"):
         anchored("digtis")
+
+
+def test_check_present_says_what_loading_would(tmp_path: Path, workspace: Workspace) -> None:
+    path = tmp_path / "feats.npz"
+    np.savez(path, X=np.zeros((4, 3), dtype=np.float32), y=np.array([0, 1, 1, 0]))
+    for text in (str(path), f"{path}:n=2", str(tmp_path), "mnist5k:n=10", "usps@/nowhere"):
+        check_present(text, workspace)  # there, or a dataset (checked as it loads)
+    missing = str(tmp_path / "missing.npz")
+    with pytest.raises(TLError) as from_loading:
+        load_domain(missing, workspace)
+    with pytest.raises(TLError) as before:
+        check_present(f"{missing}:n=2", workspace)
+    assert str(before.value) == str(from_loading.value) == f"no such file or folder: {missing}"
+    with pytest.raises(TLError, match=r"no upload named 'scans.zip' in .* \(available: none yet\)"):
+        check_present("upload:scans.zip:colour=1", workspace)
+    save_upload(workspace, "scans.npz", path.read_bytes())
+    check_present("upload:scans.npz", workspace)
 
 
 def test_load_subsample_and_shift_with_seed(mnist5k: Domain, workspace: Workspace) -> None:

@@ -58,8 +58,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tlcore.data.spec import check_present  # noqa: PLC0415 - loads torch
+
     config = config_from_args(args)
     workspace = Workspace.resolve(args.workspace)
+    for spec in (config.source, config.target):  # before a run exists
+        check_present(spec, workspace)
     if args.detach:
         run_id = jobs.launch(workspace, config)
         if args.json:

@@ -57,9 +57,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tlcore.data.spec import check_present  # noqa: PLC0415 - loads torch
+
     spec = spec_from_args(args)
     settings = executor_settings(args)
     workspace = Workspace.resolve(args.workspace)
+    for domain in (spec.source, spec.target):  # before a sweep exists
+        check_present(domain, workspace)
     return run_sweep(args, workspace, driver.create(workspace, spec, settings))
 
 

@@ -39,7 +39,7 @@ from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
-from tlcore.data.uploads import SUFFIXES, list_uploads, read_path, read_upload
+from tlcore.data.uploads import SUFFIXES, list_uploads, read_path, read_upload, upload_path
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
 
@@ -122,6 +122,16 @@ def anchored(text: str) -> str:
     if spec.root is not None:
         return str(replace(spec, root=str(_expand(spec.root).resolve())))
     return text
+
+
+def check_present(text: str, workspace: Workspace) -> None:
+    """A one-line :class:`TLError`, what loading would say, when ``text`` names an upload
+    ``workspace`` lacks or a file or folder that is not there; datasets are checked as they load."""
+    spec = parse_spec(text)
+    if spec.kind == "upload":
+        upload_path(workspace, spec.name)
+    elif spec.kind == "file" and not _exists(str(_expand(spec.name))):
+        raise TLError(f"no such file or folder: {_expand(spec.name)}")
 
 
 def spec_parts(text: str) -> tuple[str, int | None, dict[str, float]]:
