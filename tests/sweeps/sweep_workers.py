@@ -10,6 +10,7 @@ Named as ``sweep_workers:<function>`` (the tests put this folder on PYTHONPATH).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import time
@@ -82,6 +83,18 @@ def scored(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_
     if not _steps(config, on_event, should_stop):
         return FakeResult({"status": "cancelled"})
     return result(config, {**numbers(config), "started": started, "ended": time.time()})
+
+
+def reads_upload(
+    config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    """``scored``, plus ``target_sha256``: the SHA-256 of the target ``upload:NAME`` as the workspace
+    this worker was given holds it (a missing file fails the trial, as loading it would)."""
+    assert ws is not None and config.target.startswith("upload:")
+    data = ws.inside("uploads", config.target.split(":")[1]).read_bytes()
+    outcome = scored(config, ws, on_event, should_stop)
+    outcome.data["target_sha256"] = hashlib.sha256(data).hexdigest()
+    return outcome
 
 
 def picky(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:

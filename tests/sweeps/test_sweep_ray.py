@@ -1,12 +1,15 @@
 """The ``ray`` executor on this machine: an embedded loopback-only cluster gives the numbers of the
-``local`` executor for the same seed (real tiny runs), and on Ray's test cluster (a head and two
-worker nodes, one CPU each) trials spread over the nodes, their results land in the driver's store, a
-killed worker's trial is retried once and then fails, and cancel stops queued and running trials.
-Every Ray session folder is removed afterwards."""
+``local`` executor for the same seed (real tiny runs on an uploaded target), and on Ray's test
+cluster (a head and two worker nodes, one CPU each) trials spread over the nodes with the workspace's
+upload shipped to each, their results land in the driver's store, a killed worker's trial is retried
+once and then fails, and cancel stops queued and running trials. Every Ray session folder is removed
+afterwards."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import os
 import secrets
@@ -20,12 +23,15 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from sweep_env import worker_pythonpath
 from sweep_workers import numbers, pid_file
 
 from tlcore.cli import main
+from tlcore.data.spec import load_domain
+from tlcore.data.uploads import save_upload
 from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.executors.ray import CANCEL_GRACE, SCRATCH_PREFIX, RayExecutor
@@ -38,10 +44,20 @@ from tlcore.workspace import Workspace
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # Ray starts its processes (seconds each); runs in CI
 
-TINY = ["--source", "mnist5k:n=120", "--target", "digits:n=120", "--methods", "dann+im"]
+TINY = ["--source", "mnist5k:n=120", "--target", "upload:scans.npz", "--methods", "dann+im"]
 TINY += ["--grid", "dann.weight=0.3", "--epochs", "1", "--json"]
 COMPARED = ("target_accuracy", "source_accuracy", "source_only_accuracy", "confusion")
 COMPARED += ("gap_before", "gap_after", "per_class_accuracy")
+
+
+def upload_scans(workspace: Workspace) -> bytes:
+    """Store 120 UCI digits as the workspace's ``upload:scans.npz``; its bytes."""
+    digits = load_domain("digits:n=120")
+    assert digits.y is not None
+    buffer = io.BytesIO()
+    np.savez(buffer, X=digits.X.numpy(), y=digits.y.numpy(), classes=np.array(digits.classes))
+    assert save_upload(workspace, "scans.npz", buffer.getvalue()) == "scans.npz"
+    return buffer.getvalue()
 
 
 def leftovers(prefix: str) -> list[Path]:
@@ -53,6 +69,7 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")  # a local trial: 1 torch thread, like a 1-CPU Ray task
+    upload_scans(workspace)  # read from the workspace by the local trial, shipped to the Ray one
     assert main(["--workspace", str(workspace.root), "sweep", *TINY]) == 0
     local = json.loads(capsys.readouterr().out)
     assert local["sweep"]["executor"]["kind"] == "local" and local["counts"] == {"done": 1}
@@ -123,10 +140,19 @@ def cluster() -> Iterator[str]:
     assert not top.exists()
 
 
-def sweep(ws: Workspace, address: str, weights: str, seeds: tuple[int, ...], steps: int, **kw: object) -> str:
+def sweep(
+    ws: Workspace,
+    address: str,
+    weights: str,
+    seeds: tuple[int, ...],
+    steps: int,
+    *,
+    target: str = "digits",
+    **kw: object,
+) -> str:
     spec = SweepSpec(
         f"mnist5k:n={secrets.randbelow(10**9) + 1}",  # stand-in workers load no data: n names the test
-        "digits",
+        target,
         (("dann",),),
         Space(parse_grid([f"dann.weight={weights}"])),
         seeds=seeds,
@@ -142,8 +168,9 @@ def executor_of(ws: Workspace, sweep_id: str, worker: str) -> RayExecutor:
 def test_trials_spread_over_the_nodes_and_their_results_land_in_the_drivers_store(
     cluster: str, workspace: Workspace
 ) -> None:
-    sweep_id = sweep(workspace, cluster, "0.1,0.3,1", (0,), steps=40)
-    executor = executor_of(workspace, sweep_id, "scored")
+    digest = hashlib.sha256(upload_scans(workspace)).hexdigest()
+    sweep_id = sweep(workspace, cluster, "0.1,0.3,1", (0,), steps=40, target="upload:scans.npz")
+    executor = executor_of(workspace, sweep_id, "reads_upload")
     final = driver.drive(workspace, sweep_id, executor=executor, poll=0.2)
     assert final.sweep.status == "done" and final.counts == {"done": 3}
     assert len({trial.node_id for trial in executor.trials.values()}) == 3  # one trial per node
@@ -153,6 +180,7 @@ def test_trials_spread_over_the_nodes_and_their_results_land_in_the_drivers_stor
         result = store.result(row.run.id)  # written by the driver into its own workspace
         expected = numbers(row.trial.config)
         assert {k: result[k] for k in expected} == expected
+        assert result["target_sha256"] == digest  # the upload reached each node's scratch workspace
         steps = [e for e in store.history(row.run.id) if e["kind"] == "step"]
         assert len(steps) == 40  # progress travelled through the board, every event
         assert "ran on Ray node 127.0.0.1" in (row.run.folder / "worker.log").read_text()

@@ -3,7 +3,9 @@ actor its progress events travel through.
 
 :func:`run_trial` runs the trial through the same :func:`tlcore.runs.jobs.execute` as a local run,
 in a scratch workspace of its node (whose baseline cache its later trials reuse), and returns every
-file that left in the run's folder as bytes: no filesystem is shared between driver and nodes.
+file that left in the run's folder as bytes: no filesystem is shared between driver and nodes. The
+uploads a trial names come along as objects in Ray's store and are written into that scratch
+workspace's ``uploads`` folder first (once per node), so ``upload:NAME`` loads there as on the driver.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
 from tlcore.runs.store import CONFIG_FILE, HISTORY_FILE, RunStore
-from tlcore.workspace import Workspace
+from tlcore.workspace import Workspace, atomic_write
 
 SEND_EVERY = 0.5  # seconds between a worker's progress batches
 KNOWN_TO_DRIVER = (CONFIG_FILE, HISTORY_FILE)  # a run's files the driver wrote itself
@@ -69,13 +71,15 @@ class _Sender:
 @dataclass(frozen=True)
 class TrialTask:
     """What a Ray task needs to run one trial: the driver's run id, the config, the worker function,
-    the node's scratch workspace name and the torch threads (the task's CPUs)."""
+    the node's scratch workspace name, the torch threads (the task's CPUs) and the uploads the
+    config names (upload name -> ObjectRef of its bytes)."""
 
     run_id: str
     config: dict[str, Any]
     worker: str | None
     scratch: str
     threads: int
+    uploads: dict[str, Any]
 
 
 def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
@@ -90,7 +94,9 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
     torch.set_num_threads(task.threads)
     honour_interrupts()
     started = time.perf_counter()
-    store = RunStore(Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch))
+    workspace = Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch)
+    place_uploads(workspace, task.uploads)
+    store = RunStore(workspace)
     local_id = store.create(AdaptConfig.from_dict(task.config))
     sender = _Sender(board, task.run_id)
     try:
@@ -113,6 +119,19 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
     finally:
         with contextlib.suppress(TLError):
             store.delete(local_id)
+
+
+def place_uploads(workspace: Workspace, uploads: dict[str, Any]) -> None:
+    """Write each shipped upload (name -> ObjectRef of its bytes) into ``workspace``'s uploads, unless
+    an earlier trial on this node did; trials running side by side write the same bytes atomically."""
+    import ray  # noqa: PLC0415 - on a Ray worker
+
+    workspace.subdir("uploads")
+    for name, ref in uploads.items():
+        path = workspace.inside("uploads", name)
+        if not path.is_file():
+            data: bytes = ray.get(ref)
+            atomic_write(path, lambda temp, data=data: temp.write_bytes(data))
 
 
 def honour_interrupts() -> None:
