@@ -19,6 +19,7 @@ from tlcore.adapt.source_model import (
 from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.runs import jobs
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 TARGET_PRIOR = (0.6, 0.3, 0.1)
@@ -123,3 +124,25 @@ def test_a_model_of_another_source_is_refused(trained, capsys):
     )
     assert (code, out) == (2, "") and "was trained on upload:src.npz" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_runs_of_relative_file_paths_are_found_by_diagnose_and_rank(pair, tmp_path, monkeypatch, capsys):
+    """adapt stores a relative path made absolute; diagnose and rank, given the same relative paths
+    (or another spelling of them) in the same folder, find that run."""
+    workspace, source, target = pair
+    for name, spec in (("src.npz", source), ("tgt.npz", target)):
+        (tmp_path / name).write_bytes(workspace.inside("uploads", spec.removeprefix("upload:")).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    base = ["--workspace", str(workspace.root)]
+    argv = ["adapt", "--source", "./src.npz", "--target", "tgt.npz", "--method", "source_only"]
+    assert main([*base, *argv, "--epochs", "1", "--json"]) == 0
+    stored = RunStore(workspace).get(json.loads(capsys.readouterr().out)["run_id"])
+    assert (stored.source, stored.target) == (str(tmp_path / "src.npz"), str(tmp_path / "tgt.npz"))
+    code, out, err = _diagnose(workspace, capsys, "--source", "src.npz", "--target", "./tgt.npz", "--json")
+    assert code == 0, err
+    assert json.loads(out)["label_shift_estimate"]["headline"] == "em"  # the run's source-only model
+    held_out = ["--features", f"run:{stored.id}", "--held-out", "--source", "src.npz"]
+    code, out, err = _diagnose(workspace, capsys, *held_out)
+    assert code == 0, err  # the run's own source, in another spelling
+    assert main([*base, "runs", "rank", "--source", "./src.npz", "--target", "./tgt.npz", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["entries"]) == 1

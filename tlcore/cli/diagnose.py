@@ -39,6 +39,7 @@ from tlcore.adapt.source_model import (
 from tlcore.cli.explain_text import format_explanation
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.data import Domain, harmonise, load_domain, parse_spec
+from tlcore.data.spec import anchored
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
 from tlcore.errors import TLError
@@ -170,7 +171,7 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
         ("--source", args.source, config.source),
         ("--target", args.target, config.target),
     ):
-        if given is not None and given != used:
+        if given is not None and _canonical(given) != _canonical(used):
             raise TLError(f"{flag} {given}: run {features.run_id} used {used}; leave it out with --held-out")
     pair = load_run_pair(config, workspace)
     return pair.source_val, pair.target_test
@@ -182,6 +183,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
     if args.report is not None and not args.report.parent.is_dir():
         raise TLError(f"--report {args.report}: no folder {args.report.parent}")
     workspace = Workspace.resolve(args.workspace)
+    # as adapt and sweep store them, so the pair's runs are found from any folder
+    args.source, args.target = (anchored(s) if s else s for s in (args.source, args.target))
     features = feature_space(args.features, workspace)
     config = features.config
     default_seed = config.seed if args.held_out and config is not None else DEFAULTS.seed
@@ -320,7 +323,8 @@ def format_report(report: GapReport) -> list[str]:
 
 
 def _canonical(spec: str) -> str:
-    return str(parse_spec(spec))
+    """``spec`` as one text per data: canonical options, a relative path or @folder anchored here."""
+    return str(parse_spec(anchored(spec)))
 
 
 def source_only_model(

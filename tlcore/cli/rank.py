@@ -41,9 +41,12 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def rank_runs(args: argparse.Namespace) -> int:
+    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
+
     settings = SelectionSettings(validator=args.validator)
     store = RunStore(Workspace.resolve(args.workspace))
-    ranking = rank(load_pool(store, args.source, args.target), settings)
+    pair = anchored(args.source), anchored(args.target)  # as adapt and sweep store them
+    ranking = rank(load_pool(store, *pair), settings)
     if args.json:
         print_json(ranking.to_dict())
     else:
