@@ -42,6 +42,7 @@ from tlcore.workspace import Workspace
 ExportFormat = Literal["onnx", "torchscript"]
 FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
 MODEL_FILES: dict[ExportFormat, str] = {"onnx": "model.onnx", "torchscript": "model.pt"}
+FILE_SUFFIXES = (*(Path(name).suffix for name in MODEL_FILES.values()), ".json")  # not a folder's name
 TOLERANCE = 1e-4  # largest |logit difference| accepted between the exported model and torch
 EXAMPLE_BATCH = 2  # batch size of the example input the graph is captured with
 CHECK_BATCHES = (2, 5, 1)  # batch sizes the written model is checked at (the batch axis is free)
@@ -107,6 +108,11 @@ def check_format(fmt: str) -> ExportFormat:
 def check_out(out: str | os.PathLike[str]) -> Path:
     """``out`` as an absolute path, refused unless it is new (or an empty folder) in an existing folder."""
     path = Path(out).expanduser().absolute()
+    if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir():
+        raise TLError(
+            f"{path} names a file: an export is a new folder (the model file and model.json); "
+            f"choose a folder, e.g. {path.with_suffix('')}"
+        )
     if path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir()))):
         raise TLError(f"{path} already exists and is not an empty folder; choose a new folder")
     if not path.parent.is_dir():

@@ -82,6 +82,8 @@ def test_cli_refusals_are_one_line_and_write_nothing(done_run, tmp_path, capsys)
         ([run_id, "--out", str(taken)], "already exists and is not an empty folder"),
         ([run_id, "--out", str(tmp_path / "a-file")], "already exists and is not an empty folder"),
         ([run_id, "--out", str(tmp_path / "missing" / "new")], "the folder"),
+        ([run_id, "--out", str(tmp_path / "model.onnx")], f"{tmp_path / 'model.onnx'} names a file"),
+        ([run_id, "--out", str(tmp_path / "m.PT")], f"choose a folder, e.g. {tmp_path / 'm'}"),
     ]
     for args, message in cases:
         assert cli(workspace, *args) == 2
