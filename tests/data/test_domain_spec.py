@@ -84,8 +84,10 @@ def test_anchored_makes_paths_and_folders_absolute(tmp_path: Path, monkeypatch: 
     assert anchored("~/feats.npz") == str(tmp_path / "home" / "feats.npz")
     assert anchored("usps@./datasets:split=test") == f"usps@{tmp_path / 'datasets'}:split=test"
     assert anchored("/already/absolute.npz") == "/already/absolute.npz"
-    for text in ("Digits:n=100", "upload:scans.zip:colour=1", "fashion:rotate=30,noise=0.2"):
-        assert anchored(text) == text  # nothing on disk to anchor: as given
+    for text in ("digits:n=100", "upload:scans.zip:colour=1", "fashion:rotate=30,noise=0.2"):
+        assert anchored(text) == text  # canonical, nothing on disk to anchor: as given
+    assert anchored("Digits:rotate=30.0,n=100") == "digits:n=100,rotate=30"  # another spelling, one text
+    assert anchored("./a.npz:rotate=30,n=5") == f"{tmp_path / 'a.npz'}:n=5,rotate=30"
     with pytest.raises(TLError, match="unknown domain 'digtis'"):
         anchored("digtis")
 

@@ -38,7 +38,7 @@ from tlcore.adapt.source_model import (
 )
 from tlcore.cli.explain_text import format_explanation
 from tlcore.cli.output import ProgressBar, print_json
-from tlcore.data import Domain, harmonise, load_domain, parse_spec
+from tlcore.data import Domain, harmonise, load_domain
 from tlcore.data.spec import anchored
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
@@ -171,7 +171,7 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
         ("--source", args.source, config.source),
         ("--target", args.target, config.target),
     ):
-        if given is not None and _canonical(given) != _canonical(used):
+        if given is not None and anchored(given) != anchored(used):
             raise TLError(f"{flag} {given}: run {features.run_id} used {used}; leave it out with --held-out")
     pair = load_run_pair(config, workspace)
     return pair.source_val, pair.target_test
@@ -322,11 +322,6 @@ def format_report(report: GapReport) -> list[str]:
     return lines
 
 
-def _canonical(spec: str) -> str:
-    """``spec`` as one text per data: canonical options, a relative path or @folder anchored here."""
-    return str(parse_spec(anchored(spec)))
-
-
 def source_only_model(
     features: FeatureSpace, args: argparse.Namespace, workspace: Workspace
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
@@ -338,7 +333,7 @@ def source_only_model(
     else:
         source, target = args.source, args.target
     if config is not None and isinstance(features.space, nn.Module):
-        if _canonical(config.source) != _canonical(source):
+        if anchored(config.source) != anchored(source):
             raise TLError(
                 f"the model of run {features.run_id} was trained on {config.source}, not on {source}: "
                 "its class proportions cannot be read on this pair"

@@ -112,16 +112,17 @@ def parse_spec(text: str) -> DomainSpec:
 
 
 def anchored(text: str) -> str:
-    """``text`` with a relative file path or ``@folder`` made absolute against this process's working
-    folder (``~`` expanded), so that it names the same data for a worker that runs elsewhere (a
-    detached run works in its workspace); other specs as given. A one-line :class:`TLError` when
-    ``text`` is not a spec."""
+    """``text`` as one text per data: its canonical form (``str`` of its :class:`DomainSpec`), with a
+    relative file path or ``@folder`` made absolute against this process's working folder (``~``
+    expanded), so that it names the same data for a worker that runs elsewhere (a detached run works
+    in its workspace) and the same runs for every spelling. A one-line :class:`TLError` when ``text``
+    is not a spec."""
     spec = parse_spec(text)
     if spec.kind == "file":
-        return str(replace(spec, name=str(_expand(spec.name).resolve())))
+        spec = replace(spec, name=str(_expand(spec.name).resolve()))
     if spec.root is not None:
-        return str(replace(spec, root=str(_expand(spec.root).resolve())))
-    return text
+        spec = replace(spec, root=str(_expand(spec.root).resolve()))
+    return str(spec)
 
 
 def check_present(text: str, workspace: Workspace) -> None:
