@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -130,8 +131,7 @@ def place_uploads(workspace: Workspace, uploads: dict[str, Any]) -> None:
     for name, ref in uploads.items():
         path = workspace.inside("uploads", name)
         if not path.is_file():
-            data: bytes = ray.get(ref)
-            atomic_write(path, lambda temp, data=data: temp.write_bytes(data))
+            atomic_write(path, partial(Path.write_bytes, data=ray.get(ref)))
 
 
 def honour_interrupts() -> None:
