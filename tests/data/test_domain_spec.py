@@ -7,9 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from data_formats import write_mnist_like
 
 from tlcore.data.domain import Domain
-from tlcore.data.spec import DomainSpec, anchored, check_present, list_domains, load_domain, parse_spec
+from tlcore.data.spec import (
+    DomainSpec,
+    anchored,
+    check_present,
+    list_domains,
+    load_domain,
+    parse_spec,
+    workspace_files,
+)
 from tlcore.data.uploads import save_upload
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
@@ -95,8 +104,17 @@ def test_anchored_makes_paths_and_folders_absolute(tmp_path: Path, monkeypatch: 
 def test_check_present_says_what_loading_would(tmp_path: Path, workspace: Workspace) -> None:
     path = tmp_path / "feats.npz"
     np.savez(path, X=np.zeros((4, 3), dtype=np.float32), y=np.array([0, 1, 1, 0]))
-    for text in (str(path), f"{path}:n=2", str(tmp_path), "mnist5k:n=10", "usps@/nowhere"):
-        check_present(text, workspace)  # there, or a dataset (checked as it loads)
+    write_mnist_like(tmp_path / "sets", "KMNIST")
+    present = (str(path), f"{path}:n=2", str(tmp_path), "mnist5k:n=10", f"kmnist@{tmp_path / 'sets'}:n=3")
+    for text in (*present, "usps@/nowhere:download=1"):
+        check_present(text, workspace)  # there, shipped with the packages, or to be downloaded
+    for text in ("usps@/nowhere:split=test", f"mnist@{tmp_path / 'sets'}"):
+        with pytest.raises(TLError) as from_loading:
+            load_domain(text, workspace)
+        with pytest.raises(TLError) as before:
+            check_present(text, workspace)
+        assert str(before.value) == str(from_loading.value)
+        assert "files not found" in str(before.value)
     missing = str(tmp_path / "missing.npz")
     with pytest.raises(TLError) as from_loading:
         load_domain(missing, workspace)
@@ -107,6 +125,37 @@ def test_check_present_says_what_loading_would(tmp_path: Path, workspace: Worksp
         check_present("upload:scans.zip:colour=1", workspace)
     save_upload(workspace, "scans.npz", path.read_bytes())
     check_present("upload:scans.npz", workspace)
+
+
+def test_workspace_files_are_what_loading_reads_inside_the_workspace(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TLSTUDIO_DATA", raising=False)
+    path = tmp_path / "feats.npz"
+    np.savez(path, X=np.zeros((4, 3), dtype=np.float32), y=np.array([0, 1, 1, 0]))
+    save_upload(workspace, "scans.npz", path.read_bytes())
+    assert workspace_files("upload:scans.npz:n=2", workspace) == [workspace.inside("uploads", "scans.npz")]
+    write_mnist_like(workspace.inside("datasets"), "KMNIST")
+    raw = workspace.inside("datasets", "KMNIST", "raw")
+    read = [
+        raw / f"{part}-{kind}-idx{d}-ubyte"
+        for part in ("train", "t10k")
+        for kind, d in (("images", 3), ("labels", 1))
+    ]
+    assert workspace_files("kmnist:split=test", workspace) == read  # torchvision checks all four
+    assert workspace_files("usps:download=1", workspace) == []  # not there (yet)
+    write_mnist_like(tmp_path / "sets", "KMNIST")
+    monkeypatch.setenv("TLSTUDIO_DATA", str(tmp_path / "sets"))
+    for text in (
+        str(path),
+        "mnist5k",
+        "fashion:n=5",
+        f"kmnist@{tmp_path / 'sets'}",
+        "kmnist",
+    ):
+        assert workspace_files(text, workspace) == []  # elsewhere, or shipped with the packages
+    with pytest.raises(TLError, match=r"no upload named 'other\.npz'"):
+        workspace_files("upload:other.npz", workspace)
 
 
 def test_load_subsample_and_shift_with_seed(mnist5k: Domain, workspace: Workspace) -> None:

@@ -97,14 +97,19 @@ def test_adapt_detach_returns_at_once(workspace: Workspace, capsys: pytest.Captu
     assert jobs.wait(workspace, run_id, timeout=30).status == "done"
 
 
-@pytest.mark.parametrize("target", ["upload:scnas.zip", "./scnas.npz"])
+@pytest.mark.parametrize("target", ["upload:scnas.zip", "./scnas.npz", "usps@./nowhere"])
 def test_adapt_refuses_missing_data_before_a_run(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], target: str
 ) -> None:
     for extra in ([], ["--detach"]):
         code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", target, *extra)
         assert code == 2 and out == "" and err.count("\n") == 1
-        assert err.startswith(("error: no upload named 'scnas.zip'", "error: no such file or folder: /"))
+        refusals = (
+            "error: no upload named 'scnas.zip'",
+            "error: no such file or folder: /",
+            "error: usps: files not found: /",
+        )
+        assert err.startswith(refusals)
     assert RunStore(workspace).list() == []
 
 

@@ -76,6 +76,10 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
         (["--seeds", "a"], "error: seeds must be integers such as 0,1,2 or 0-4, got 'a'\n"),
         (["--target", "digtis"], "error: unknown domain 'digtis'; known: mnist5k, digits"),
         (["--target", "upload:scnas.zip"], "error: no upload named 'scnas.zip'"),
+        (
+            ["--target", "kmnist@/nowhere:split=test"],
+            "error: kmnist: files not found: /nowhere/KMNIST/raw/",
+        ),
         (["--executor", "ray", "--address", "auto"], "never joins whatever cluster"),
         (["--address", "10.0.0.1:6379"], "error: --address names a Ray cluster; it needs --executor ray\n"),
         (["--search", "random"], "error: a random search needs the number of points n >= 1\n"),

@@ -1,5 +1,6 @@
 """The ``ray`` executor on this machine: an embedded loopback-only cluster gives the numbers of the
-``local`` executor for the same seed (real tiny runs on an uploaded target), and on Ray's test
+``local`` executor for the same seed (real tiny runs from a torchvision set in the workspace's data
+root to an uploaded target: both shipped to the Ray node), and on Ray's test
 cluster (a head and two worker nodes, one CPU each) trials spread over the nodes with the workspace's
 upload shipped to each, their results land in the driver's store, a killed worker's trial is retried
 once and then fails, and cancel stops queued and running trials. Every Ray session folder is removed
@@ -29,6 +30,7 @@ import torch
 from sweep_env import worker_pythonpath
 from sweep_workers import numbers, pid_file
 
+from tests.data.data_formats import write_usps
 from tlcore.cli import main
 from tlcore.data.spec import load_domain
 from tlcore.data.uploads import save_upload
@@ -44,7 +46,7 @@ from tlcore.workspace import Workspace
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # Ray starts its processes (seconds each); runs in CI
 
-TINY = ["--source", "mnist5k:n=120", "--target", "upload:scans.npz", "--methods", "dann+im"]
+TINY = ["--source", "usps", "--target", "upload:scans.npz", "--methods", "dann+im"]
 TINY += ["--grid", "dann.weight=0.3", "--epochs", "1", "--json"]
 COMPARED = ("target_accuracy", "source_accuracy", "source_only_accuracy", "confusion")
 COMPARED += ("gap_before", "gap_after", "per_class_accuracy")
@@ -69,7 +71,16 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")  # a local trial: 1 torch thread, like a 1-CPU Ray task
-    upload_scans(workspace)  # read from the workspace by the local trial, shipped to the Ray one
+    # the workspace's files: read there by the local trial, shipped to the Ray one
+    upload_scans(workspace)
+    rng = np.random.default_rng(0)
+    for filename, n in (("usps.bz2", 80), ("usps.t.bz2", 40)):
+        write_usps(
+            workspace.inside("datasets"),
+            filename,
+            rng.uniform(-1, 1, (n, 256)),
+            [1 + i % 10 for i in range(n)],
+        )
     assert main(["--workspace", str(workspace.root), "sweep", *TINY]) == 0
     local = json.loads(capsys.readouterr().out)
     assert local["sweep"]["executor"]["kind"] == "local" and local["counts"] == {"done": 1}

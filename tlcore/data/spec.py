@@ -127,12 +127,31 @@ def anchored(text: str) -> str:
 
 def check_present(text: str, workspace: Workspace) -> None:
     """A one-line :class:`TLError`, what loading would say, when ``text`` names an upload
-    ``workspace`` lacks or a file or folder that is not there; datasets are checked as they load."""
+    ``workspace`` lacks, a file or folder that is not there, or a torchvision dataset whose files
+    are missing without ``download=1`` (built-ins ship with the packages)."""
     spec = parse_spec(text)
     if spec.kind == "upload":
         upload_path(workspace, spec.name)
     elif spec.kind == "file" and not _exists(str(_expand(spec.name))):
         raise TLError(f"no such file or folder: {_expand(spec.name)}")
+    elif spec.kind == "torchvision" and not spec.download:
+        root = torchvision_sets.data_root(workspace, spec.root)
+        torchvision_sets.check_files(spec.name, root, spec.split or "all")
+
+
+def workspace_files(text: str, workspace: Workspace) -> list[Path]:
+    """The files inside ``workspace`` that loading ``text`` reads and that are there: an upload, or a
+    torchvision set's files under the workspace's default data root. Files elsewhere (paths,
+    ``@folders``, ``$TLSTUDIO_DATA``) and the built-ins, which ship with the packages, are not listed."""
+    spec = parse_spec(text)
+    if spec.kind == "upload":
+        return [upload_path(workspace, spec.name)]
+    if spec.kind != "torchvision":
+        return []
+    root = torchvision_sets.data_root(workspace, spec.root)
+    if workspace.root not in root.parents:
+        return []
+    return [f for f in torchvision_sets.dataset_files(spec.name, root, spec.split or "all") if f.is_file()]
 
 
 def spec_parts(text: str) -> tuple[str, int | None, dict[str, float]]:

@@ -123,10 +123,26 @@ def data_root(workspace: Workspace | None = None, root: str | os.PathLike[str] |
     return (workspace or Workspace.resolve()).root / "datasets"
 
 
+def dataset_files(name: str, root: Path, split: str) -> list[Path]:
+    """The files under ``root`` that loading ``split`` of ``name`` reads (present or not)."""
+    spec = get_set(name)
+    return list(dict.fromkeys(f for part in spec.parts(split) for f in spec.files(root, part)))
+
+
 def missing_files(name: str, root: Path, split: str) -> list[Path]:
     """Files of ``split`` not present under ``root`` (empty when the set can load offline)."""
-    spec = get_set(name)
-    return [f for part in spec.parts(split) for f in spec.files(root, part) if not f.is_file()]
+    return [f for f in dataset_files(name, root, split) if not f.is_file()]
+
+
+def check_files(name: str, root: Path, split: str) -> None:
+    """A one-line :class:`TLError` naming the files of ``split`` missing under ``root``."""
+    missing = missing_files(name, root, split)
+    if missing:
+        listed = ", ".join(str(f) for f in missing)
+        raise TLError(
+            f"{name}: files not found: {listed} (add download=1 to fetch them, or give the folder "
+            f"as {name}@DIR)"
+        )
 
 
 def get_set(name: str) -> TorchvisionSet:
@@ -145,13 +161,7 @@ def load_torchvision(name: str, root: Path, split: str = "all", download: bool =
             if any(not f.is_file() for f in spec.files(root, part)):
                 root.mkdir(parents=True, exist_ok=True)
                 _build(spec, root, part, download=True)
-    missing = missing_files(name, root, split)
-    if missing:
-        listed = ", ".join(str(f) for f in missing)
-        raise TLError(
-            f"{name}: files not found: {listed} (add download=1 to fetch them, or give the folder "
-            f"as {name}@DIR)"
-        )
+    check_files(name, root, split)
     domain = _load_cached(name, str(root), split)
     return replace(domain, meta=dict(domain.meta))
 

@@ -11,10 +11,11 @@ On the worker (:mod:`tlcore.runs.executors.ray_trial`), :func:`run_trial` runs t
 the same :func:`tlcore.runs.jobs.execute` as a local run, in a scratch workspace of its node, and
 returns every file that left in the run's folder (``result.json``, ``model.pt`` and whatever else
 the run store's finish writes) as bytes: no filesystem is shared between the driver and the nodes.
-The uploads of the driver's workspace that a trial names travel the other way: each is put into
-Ray's object store once per sweep session (:meth:`RayExecutor.shipped`) and written into the node's
-scratch workspace before the trial runs. A file path or ``@folder`` is read where the trial runs:
-on an existing cluster it must be there on every node (the embedded cluster's node is this machine).
+The workspace's files that a trial's domains read (its uploads, torchvision files under the
+workspace's data root) travel the other way: each is put into Ray's object store once per sweep
+session (:meth:`RayExecutor.shipped`) and written into the node's scratch workspace, at the same
+place, before the trial runs. A file path or ``@folder`` is read where the trial runs: on an existing
+cluster it must be there on every node (the embedded cluster's node is this machine).
 The driver writes them with :meth:`~tlcore.runs.store.RunStore.adopt` (atomically, then ``done``);
 a failed trial is closed with its reason. Progress events travel through a small actor
 (:class:`ProgressBoard`) into the run's history, so a Ray trial shows live progress like a local one.
@@ -70,7 +71,7 @@ class RayExecutor:
         self.session = RaySession(settings.address)
         self.scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         self.refs: dict[str, Any] = {}  # run id -> its task's ObjectRef
-        self.uploads: dict[str, Any] = {}  # upload name -> ObjectRef of its bytes, put once
+        self.files: dict[str, Any] = {}  # path inside the workspace -> ObjectRef of its bytes, put once
         self.cancelled_at: dict[str, float] = {}
         self.trials: dict[str, RayTrial] = {}
         self.ray: Any = None
@@ -93,25 +94,27 @@ class RayExecutor:
     def submit(self, run_id: str, config: AdaptConfig) -> None:
         assert self._task is not None
         options = self._options(config)
-        uploads = self.shipped(config)
+        files = self.shipped(config)
         self.store.start(run_id, os.getpid())  # running in this driver's name: its death closes it
         self.store.record_event(run_id, ProgressEvent("stage", "ray", 0.0, message="submitted to Ray"))
         threads = self.settings.cpus_per_trial
-        task = TrialTask(run_id, config.to_dict(), self.worker, self.scratch, threads, uploads)
+        task = TrialTask(run_id, config.to_dict(), self.worker, self.scratch, threads, files)
         self.refs[run_id] = self._task.options(**options).remote(task, self.board)
 
     def shipped(self, config: AdaptConfig) -> dict[str, Any]:
-        """``{upload name: ObjectRef of its bytes}`` for the uploads ``config`` names, each read from
-        the workspace and put into Ray's object store at its first trial (later trials of this session
-        get the same bytes); a :class:`TLError` when one is not in the workspace."""
-        from tlcore.data.spec import parse_spec  # noqa: PLC0415 - both load torch
-        from tlcore.data.uploads import upload_path  # noqa: PLC0415
+        """``{path inside the workspace: ObjectRef of its bytes}`` for the workspace files the
+        config's domains read (:func:`~tlcore.data.spec.workspace_files`), each put into Ray's object
+        store at its first trial (later trials of this session get the same bytes); a
+        :class:`TLError` when an upload is not in the workspace."""
+        from tlcore.data.spec import workspace_files  # noqa: PLC0415 - loads torch
 
-        names = [s.name for s in map(parse_spec, (config.source, config.target)) if s.kind == "upload"]
-        for name in names:
-            if name not in self.uploads:
-                self.uploads[name] = self.ray.put(upload_path(self.store.workspace, name).read_bytes())
-        return {name: self.uploads[name] for name in names}
+        workspace = self.store.workspace
+        paths = [p for spec in (config.source, config.target) for p in workspace_files(spec, workspace)]
+        names = [p.relative_to(workspace.root).as_posix() for p in paths]
+        for name, path in zip(names, paths, strict=True):
+            if name not in self.files:
+                self.files[name] = self.ray.put(path.read_bytes())
+        return {name: self.files[name] for name in names}
 
     def _options(self, config: AdaptConfig) -> dict[str, Any]:
         gpus = self.ray.cluster_resources().get("GPU", 0) > 0

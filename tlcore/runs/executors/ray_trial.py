@@ -4,8 +4,9 @@ actor its progress events travel through.
 :func:`run_trial` runs the trial through the same :func:`tlcore.runs.jobs.execute` as a local run,
 in a scratch workspace of its node (whose baseline cache its later trials reuse), and returns every
 file that left in the run's folder as bytes: no filesystem is shared between driver and nodes. The
-uploads a trial names come along as objects in Ray's store and are written into that scratch
-workspace's ``uploads`` folder first (once per node), so ``upload:NAME`` loads there as on the driver.
+workspace files a trial's domains read (uploads, torchvision files under the workspace's data root)
+come along as objects in Ray's store and are written at the same place in that scratch workspace
+first (once per node), so ``upload:NAME`` or ``usps`` loads there as on the driver.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
@@ -72,15 +73,15 @@ class _Sender:
 @dataclass(frozen=True)
 class TrialTask:
     """What a Ray task needs to run one trial: the driver's run id, the config, the worker function,
-    the node's scratch workspace name, the torch threads (the task's CPUs) and the uploads the
-    config names (upload name -> ObjectRef of its bytes)."""
+    the node's scratch workspace name, the torch threads (the task's CPUs) and the workspace files
+    its domains read (path inside the workspace -> ObjectRef of its bytes)."""
 
     run_id: str
     config: dict[str, Any]
     worker: str | None
     scratch: str
     threads: int
-    uploads: dict[str, Any]
+    files: dict[str, Any]
 
 
 def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
     honour_interrupts()
     started = time.perf_counter()
     workspace = Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch)
-    place_uploads(workspace, task.uploads)
+    place_files(workspace, task.files)
     store = RunStore(workspace)
     local_id = store.create(AdaptConfig.from_dict(task.config))
     sender = _Sender(board, task.run_id)
@@ -122,15 +123,16 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
             store.delete(local_id)
 
 
-def place_uploads(workspace: Workspace, uploads: dict[str, Any]) -> None:
-    """Write each shipped upload (name -> ObjectRef of its bytes) into ``workspace``'s uploads, unless
-    an earlier trial on this node did; trials running side by side write the same bytes atomically."""
+def place_files(workspace: Workspace, files: dict[str, Any]) -> None:
+    """Write each shipped file (path inside the workspace -> ObjectRef of its bytes) at its place in
+    ``workspace``, unless an earlier trial on this node did; trials running side by side write the
+    same bytes atomically."""
     import ray  # noqa: PLC0415 - on a Ray worker
 
-    workspace.subdir("uploads")
-    for name, ref in uploads.items():
-        path = workspace.inside("uploads", name)
+    for name, ref in files.items():
+        path = workspace.inside(*PurePosixPath(name).parts)
         if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, partial(Path.write_bytes, data=ray.get(ref)))
 
 
