@@ -8,6 +8,7 @@ import torch
 from tlcore.adapt import cache as cache_module
 from tlcore.adapt.cache import METHOD_ONLY_FIELDS, BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.errors import TLError
 from tlcore.models import build_model
 
 BASE = AdaptConfig(source="mnist5k", target="digits")
@@ -70,3 +71,21 @@ def test_put_writes_a_checkpoint_all_at_once(tmp_path, monkeypatch):
         BaselineCache(folder).put("k1", _entry(1))
     assert [p.name for p in folder.iterdir()] == ["k1.pt"]  # no temporary file left, old one intact
     assert torch.equal(BaselineCache(folder).get("k1").model.head.weight, entry.model.head.weight)
+
+
+def test_adopt_takes_another_caches_checkpoint_unless_it_has_one(tmp_path):
+    key, other = baseline_key(BASE, "cpu"), baseline_key(replace(BASE, seed=BASE.seed + 1), "cpu")
+    node, driver = BaselineCache(tmp_path / "node"), BaselineCache(tmp_path / "driver")
+    assert driver.checkpoints() == set()
+    node.put(key, _entry(0))
+    node.put(other, _entry(1))
+    assert node.checkpoints() == {f"{key}.pt", f"{other}.pt"}
+    driver.put(other, _entry(2))
+    for name in node.checkpoints():
+        driver.adopt(name, (tmp_path / "node" / name).read_bytes())
+    assert torch.equal(driver.get(key).model.head.weight, _entry(0).model.head.weight)
+    assert torch.equal(driver.get(other).model.head.weight, _entry(2).model.head.weight)  # kept its own
+    for name in ("../escape.pt", "k1.pt", f"{key}.pt.tmp"):
+        with pytest.raises(TLError, match="not a baseline checkpoint name"):
+            driver.adopt(name, b"")
+    assert driver.checkpoints() == {f"{key}.pt", f"{other}.pt"}

@@ -62,6 +62,10 @@ def upload_scans(workspace: Workspace) -> bytes:
     return buffer.getvalue()
 
 
+def state_dict(checkpoint: Path) -> dict[str, torch.Tensor]:
+    return torch.load(checkpoint, weights_only=True)["state_dict"]
+
+
 def leftovers(prefix: str) -> list[Path]:
     """This process's Ray folders still in the temp folder."""
     return list(Path(tempfile.gettempdir()).glob(f"{prefix}{os.getpid()}-*"))
@@ -84,6 +88,9 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     assert main(["--workspace", str(workspace.root), "sweep", *TINY]) == 0
     local = json.loads(capsys.readouterr().out)
     assert local["sweep"]["executor"]["kind"] == "local" and local["counts"] == {"done": 1}
+    cache = workspace.inside("cache", "baselines")
+    trained = {p.name: state_dict(p) for p in cache.iterdir()}  # the local trial's baseline
+    shutil.rmtree(cache)  # for the Ray trial to train and bring back
 
     # as a user runs it: its own process (Ray keeps per-process state across sessions)
     command = [sys.executable, "-m", "tlcore", "--workspace", str(workspace.root), "sweep", *TINY]
@@ -106,10 +113,13 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     assert results[0]["target_accuracy"] is not None
     losses = [[h["loss"] for h in r["history"]] for r in results]
     assert losses[0] == losses[1]
-    weights = [torch.load(f / "model.pt", weights_only=True)["state_dict"] for f in folders]
+    weights = [state_dict(f / "model.pt") for f in folders]
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     assert "ran on Ray node 127.0.0.1 " in (folders[1] / "worker.log").read_text()  # loopback only
+    brought = {p.name: state_dict(p) for p in cache.iterdir()}  # the Ray trial's, in the driver's cache
+    assert len(trained) == 1 and brought.keys() == trained.keys()
+    assert all(torch.equal(t, brought[n][k]) for n, state in trained.items() for k, t in state.items())
     assert not list(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{process.pid}-*"))  # session removed
 
 

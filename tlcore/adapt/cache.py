@@ -11,7 +11,7 @@ is). The key is a SHA-256 of those values as JSON.
 workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` written with
 :func:`tlcore.workspace.atomic_write` and :func:`tlcore.models.save_checkpoint`; read back with
 ``weights_only=True``. Only baselines that trained to the end (status ``done`` or ``stopped_early``)
-are stored.
+are stored. A checkpoint file made by another cache (a Ray node's) joins with :meth:`adopt`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import copy
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,3 +112,20 @@ class BaselineCache:
             "before": entry.before,
         }
         atomic_write(self.folder / f"{key}.pt", lambda temp: save_checkpoint(temp, entry.model, meta))
+
+    def checkpoints(self) -> set[str]:
+        """The file names of the baselines on disk (``<key>.pt``)."""
+        if self.folder is None or not self.folder.is_dir():
+            return set()
+        return {path.name for path in self.folder.glob("*.pt")}
+
+    def adopt(self, name: str, data: bytes) -> None:
+        """Store the checkpoint file ``name`` (``<key>.pt``) that another cache wrote, unless this
+        cache has one of that name; a :class:`TLError` for a name that is not a key's."""
+        if self.folder is None:
+            return
+        if not re.fullmatch(r"[0-9a-f]{64}\.pt", name):
+            raise TLError(f"not a baseline checkpoint name: {name!r}")
+        if not (self.folder / name).is_file():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.folder / name, partial(Path.write_bytes, data=data))

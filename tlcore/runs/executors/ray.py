@@ -16,7 +16,9 @@ workspace's data root) travel the other way: each is put into Ray's object store
 session (:meth:`RayExecutor.shipped`) and written into the node's scratch workspace, at the same
 place, before the trial runs. A file path or ``@folder`` is read where the trial runs: on an existing
 cluster it must be there on every node (the embedded cluster's node is this machine).
-The driver writes them with :meth:`~tlcore.runs.store.RunStore.adopt` (atomically, then ``done``);
+The driver writes them with :meth:`~tlcore.runs.store.RunStore.adopt` (atomically, then ``done``),
+and the source-only baselines the trial trained into its own baseline cache, as a local trial leaves
+them (for ``diagnose``'s label-shift estimate and later runs of the same budget);
 a failed trial is closed with its reason. Progress events travel through a small actor
 (:class:`ProgressBoard`) into the run's history, so a Ray trial shows live progress like a local one.
 
@@ -169,6 +171,11 @@ class RayExecutor:
                 self._end(run_id, "failed", _died(exc))
             return
         self._record_progress()
+        from tlcore.adapt.cache import BaselineCache  # noqa: PLC0415 - loads torch
+
+        cache = BaselineCache.of_workspace(self.store.workspace)
+        for name, data in payload["baselines"].items():
+            cache.adopt(name, data)
         files = dict(payload["files"])
         node, pid = f"{payload['node_ip']} ({payload['node_id'][:12]})", payload["pid"]
         self._log(run_id, files.pop(LOG_FILE, b"") + f"ran on Ray node {node}, worker pid {pid}\n".encode())

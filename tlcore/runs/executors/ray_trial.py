@@ -88,16 +88,22 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
     """The Ray task: run one trial on this node and return everything the driver needs.
 
     Returns ``status``, ``error``, ``files`` (name → bytes: every file of the finished run's folder
-    but its config and history, which the driver already has) and where it ran.
+    but its config and history, which the driver already has), ``baselines`` (name → bytes: the
+    source-only baselines this node's cache gained meanwhile, for the driver's cache, as a local
+    trial leaves its baseline in the workspace) and where it ran.
     """
     import ray  # noqa: PLC0415 - on a Ray worker
     import torch  # noqa: PLC0415
+
+    from tlcore.adapt.cache import BaselineCache  # noqa: PLC0415 - loads torch
 
     torch.set_num_threads(task.threads)
     honour_interrupts()
     started = time.perf_counter()
     workspace = Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch)
     place_files(workspace, task.files)
+    cache = BaselineCache.of_workspace(workspace)
+    cached = cache.checkpoints()
     store = RunStore(workspace)
     local_id = store.create(AdaptConfig.from_dict(task.config))
     sender = _Sender(board, task.run_id)
@@ -108,11 +114,14 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
             ray.get(last)  # every event is on the board before the driver sees the task end
         kept = [p for p in record.folder.iterdir() if p.is_file() and p.name not in KNOWN_TO_DRIVER]
         files = {p.name: p.read_bytes() for p in kept}
+        assert cache.folder is not None
+        baselines = {name: (cache.folder / name).read_bytes() for name in cache.checkpoints() - cached}
         context = ray.get_runtime_context()
         return {
             "status": record.status,
             "error": record.error,
             "files": files,
+            "baselines": baselines,
             "node_id": context.get_node_id(),
             "node_ip": ray.util.get_node_ip_address(),
             "pid": os.getpid(),
