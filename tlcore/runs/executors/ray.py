@@ -11,16 +11,17 @@ On the worker (:mod:`tlcore.runs.executors.ray_trial`), :func:`run_trial` runs t
 the same :func:`tlcore.runs.jobs.execute` as a local run, in a scratch workspace of its node, and
 returns every file that left in the run's folder (``result.json``, ``model.pt`` and whatever else
 the run store's finish writes) as bytes: no filesystem is shared between the driver and the nodes.
+The driver writes them with :meth:`~tlcore.runs.store.RunStore.adopt` (atomically, then ``done``),
+and the source-only baselines the trial trained into its own baseline cache, as a local trial leaves
+them (for ``diagnose``'s label-shift estimate and later runs of the same budget); a failed trial is
+closed with its reason. Progress events travel through a small actor (:class:`ProgressBoard`) into
+the run's history, so a Ray trial shows live progress like a local one.
+
 The workspace's files that a trial's domains read (its uploads, torchvision files under the
 workspace's data root) travel the other way: each is put into Ray's object store once per sweep
 session (:meth:`RayExecutor.shipped`) and written into the node's scratch workspace, at the same
 place, before the trial runs. A file path or ``@folder`` is read where the trial runs: on an existing
 cluster it must be there on every node (the embedded cluster's node is this machine).
-The driver writes them with :meth:`~tlcore.runs.store.RunStore.adopt` (atomically, then ``done``),
-and the source-only baselines the trial trained into its own baseline cache, as a local trial leaves
-them (for ``diagnose``'s label-shift estimate and later runs of the same budget);
-a failed trial is closed with its reason. Progress events travel through a small actor
-(:class:`ProgressBoard`) into the run's history, so a Ray trial shows live progress like a local one.
 
 Connecting, with Ray 2.60's traps handled (embedded cluster on loopback, token auth, SIGTERM,
 session folders): :mod:`tlcore.runs.executors.ray_session`.
