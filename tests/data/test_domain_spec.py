@@ -144,6 +144,7 @@ def test_workspace_files_are_what_loading_reads_inside_the_workspace(
     ]
     assert workspace_files("kmnist:split=test", workspace) == read  # torchvision checks all four
     assert workspace_files("usps:download=1", workspace) == []  # not there (yet)
+    assert workspace_files(f"kmnist@{workspace.inside('datasets')}", workspace) == []  # read where it runs
     write_mnist_like(tmp_path / "sets", "KMNIST")
     monkeypatch.setenv("TLSTUDIO_DATA", str(tmp_path / "sets"))
     for text in (

@@ -141,14 +141,15 @@ def check_present(text: str, workspace: Workspace) -> None:
 
 def workspace_files(text: str, workspace: Workspace) -> list[Path]:
     """The files inside ``workspace`` that loading ``text`` reads and that are there: an upload, or a
-    torchvision set's files under the workspace's default data root. Files elsewhere (paths,
-    ``@folders``, ``$TLSTUDIO_DATA``) and the built-ins, which ship with the packages, are not listed."""
+    torchvision set's files under the workspace's default data root. Files named by a path, an
+    ``@folder`` or ``$TLSTUDIO_DATA`` elsewhere, and the built-ins, which ship with the packages,
+    are not listed."""
     spec = parse_spec(text)
     if spec.kind == "upload":
         return [upload_path(workspace, spec.name)]
-    if spec.kind != "torchvision":
+    if spec.kind != "torchvision" or spec.root is not None:
         return []
-    root = torchvision_sets.data_root(workspace, spec.root)
+    root = torchvision_sets.data_root(workspace)
     if workspace.root not in root.parents:
         return []
     return [f for f in torchvision_sets.dataset_files(spec.name, root, spec.split or "all") if f.is_file()]
