@@ -1,6 +1,6 @@
 """The ``ray`` executor on this machine: an embedded loopback-only cluster gives the numbers of the
-``local`` executor for the same seed (real tiny runs from a torchvision set in the workspace's data
-root to an uploaded target: both shipped to the Ray node), and on Ray's test
+``local`` executor for the same seed (real tiny runs from a torchvision set in the workspace's data root
+to an uploaded target: both shipped to the Ray node, its baseline brought back), and on Ray's test
 cluster (a head and two worker nodes, one CPU each) trials spread over the nodes with the workspace's
 upload shipped to each, their results land in the driver's store, a killed worker's trial is retried
 once and then fails, and cancel stops queued and running trials. Every Ray session folder is removed
