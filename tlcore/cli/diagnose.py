@@ -171,7 +171,7 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
         ("--source", args.source, config.source),
         ("--target", args.target, config.target),
     ):
-        if given is not None and anchored(given) != anchored(used):
+        if given is not None and given != anchored(used):  # given: anchored on entry
             raise TLError(f"{flag} {given}: run {features.run_id} used {used}; leave it out with --held-out")
     pair = load_run_pair(config, workspace)
     return pair.source_val, pair.target_test
