@@ -18,7 +18,7 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.export import export_run
-from tlcore.predict import PredictionSummary, load_run_model, predict_rows, write_predictions
+from tlcore.predict import PredictionSummary, load_data, load_run_model, predict_rows, write_predictions
 from tlcore.workspace import Workspace
 
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -34,7 +34,7 @@ def predict(run_id: str, spec: str) -> tuple[PredictionSummary, Path]:
 def _predict(root: str, run_id: str, spec: str) -> tuple[PredictionSummary, str]:
     workspace = Workspace.resolve(root)
     trained = load_run_model(workspace, run_id)
-    domain = engine.load(spec)
+    domain = load_data(trained, spec, workspace, allow_paths=False)
     digest = hashlib.sha256(spec.encode()).hexdigest()[:10]
     name = f"{_UNSAFE.sub('_', spec).strip('._')[:60] or 'data'}-{digest}.csv"
     path = workspace.subdir("predictions") / run_id / name

@@ -17,6 +17,7 @@ temporary folder beside ``out`` and renamed to ``out`` at the end: a failure lea
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import re
@@ -76,11 +77,12 @@ class ExportResult:
 
 
 class _Logits(nn.Module):
-    """The exported graph: the classifier's logits only (its penultimate features stay behind)."""
+    """The exported graph: the classifier's logits only (its penultimate features stay behind), on a
+    frozen CPU copy of the model (a loaded TorchScript module's outputs then need no ``no_grad``)."""
 
     def __init__(self, model: Classifier) -> None:
         super().__init__()
-        self.model = model
+        self.model = copy.deepcopy(model).cpu().eval().requires_grad_(False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)[0]  # N x K
@@ -127,7 +129,7 @@ def export_model(
     fmt, out = check_format(fmt), check_out(out)
     if len(classes) != model.n_classes:
         raise TLError(f"{len(classes)} class names for a model with {model.n_classes} outputs")
-    graph = _Logits(model.cpu()).eval()
+    graph = _Logits(model).eval()
     shape = tuple(model.spec["input_shape"])
     name = MODEL_FILES[fmt]
     with _staging(out) as folder:

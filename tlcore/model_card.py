@@ -1,15 +1,16 @@
 """The sidecar of an exported model (``model.json``): what goes in, what comes out, as data.
 
-The preprocessing steps are the data layer's own, in its order, for one image file of the target
-domain: decode with Pillow (:mod:`tlcore.data.images`), convert to the model's channels ("L", or
-"RGB", which repeats a grayscale channel as :mod:`tlcore.data.harmonise` does), scale 8-bit values by
-1/255 to [0, 1], apply the target spec's shifts (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
+The preprocessing steps are the data layer's own, in its order, for one image file as
+:func:`tlcore.predict.load_data` reads it: decode with Pillow (:mod:`tlcore.data.images`), convert to
+the model's channels ("L", or "RGB", which repeats a grayscale channel as :mod:`tlcore.data.harmonise`
+does), scale 8-bit values by 1/255 to [0, 1], resize to the model's ``W x H`` (bilinear, antialiased:
+``torch.nn.functional.interpolate`` as the data layer calls it, the same filter as Pillow's
+``Image.resize(..., BILINEAR)``), apply the target spec's shifts at that size, as training did on
+a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 ``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
-too), resize to the model's ``W x H`` (bilinear, antialiased: ``torch.nn.functional.interpolate`` as
-the data layer calls it, the same filter as Pillow's ``Image.resize(..., BILINEAR)``), then stack
-as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row, used as they are.
-What the network does itself (EfficientNet-Lite0's resize and ImageNet normalisation) is listed
-apart, so nobody applies it twice.
+too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row, used
+as they are. What the network does itself (EfficientNet-Lite0's resize and ImageNet normalisation)
+is listed apart, so nobody applies it twice.
 """
 
 from __future__ import annotations
@@ -167,7 +168,6 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
             "range": [0.0, 1.0],
             "note": "16-bit grayscale files (mode I;16) are divided by 65535 instead",
         },
-        *shift_steps,
         {
             "op": "resize",
             "width": width,
@@ -180,6 +180,7 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
             "note": "Pillow's Image.resize((W, H), Image.Resampling.BILINEAR) is the same filter: per "
             "channel in mode 'F' it gives the same values; on the 8-bit image before scaling, within 1/255",
         },
+        *shift_steps,
         {"op": "layout", "from": "HWC", "to": "NCHW", "note": "channels first; images stacked on axis 0"},
     )
 

@@ -1,9 +1,11 @@
 """Predictions of a trained model for every sample of any domain, streamed a batch at a time.
 
-The domain is first conformed to the model exactly as training conformed its target to its source
-(:func:`tlcore.data.harmonise.plan_conform`: resized to the model's ``H x W``, grayscale repeated
-to RGB, classes matched by name); samples of classes the model does not know are dropped and
-reported. Each batch then runs through the model in eval mode without gradients on
+:func:`load_data` decodes image files (a zip or folder) straight to the model's ``C x H x W``, one
+resize per file (what the model card's steps do to a file). The domain is then conformed to the
+model exactly as training conformed its target to its source
+(:func:`tlcore.data.harmonise.plan_conform`: resized to the model's ``H x W``, grayscale repeated to
+RGB, classes matched by name); samples of classes the model does not know are dropped and reported.
+Each batch then runs through the model in eval mode without gradients on
 :func:`tlcore.device.pick_device`, and yields per sample, from the softmax ``p`` of its logits:
 
 - ``predicted`` = argmax p and ``confidence`` = max p;
@@ -16,7 +18,7 @@ Only these small per-sample outputs outlive a batch. :func:`write_predictions` w
 :func:`summarise` tallies them (counts per class, confidences, accuracy, the least confident rows).
 
 >>> trained = load_run_model(workspace, run_id)
->>> summary = write_predictions("scans.csv", predict_rows(trained, load_domain("upload:scans.zip")))
+>>> summary = write_predictions("scans.csv", predict_rows(trained, load_data(trained, "upload:scans.zip")))
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import torch
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import Conformer, plan_conform
+from tlcore.data.spec import load_domain
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.models import Classifier
@@ -45,6 +48,7 @@ DEFAULT_BATCH_SIZE = 512
 TOP_K = 3
 LEAST_CONFIDENT = 20  # rows a summary lists as the least confident
 HISTOGRAM_BINS = 10
+NAMED_FILES = 5  # files a note names before "..."
 FORMATS = (".csv", ".parquet")
 
 
@@ -71,6 +75,19 @@ def load_run_model(workspace: Workspace, run_id: str) -> TrainedModel:
     """The model a ``done`` run saved, with its class names (:meth:`RunStore.load_model`)."""
     model = RunStore(workspace).load_model(run_id)
     return TrainedModel(model, model.classes, f"the model of run {run_id}")
+
+
+def load_data(
+    trained: TrainedModel,
+    spec: str,
+    workspace: Workspace | None = None,
+    seed: int = 0,
+    allow_paths: bool = True,
+) -> Domain:
+    """The domain ``spec`` names (:func:`tlcore.data.load_domain`), its image files decoded straight to
+    the input of an image model; other domains load as they are."""
+    shape = trained.input_shape
+    return load_domain(spec, workspace, seed, allow_paths, image_shape=shape if len(shape) == 3 else None)
 
 
 @dataclass(frozen=True)
@@ -156,8 +173,8 @@ class Predictions:
         return self.plan.y is not None
 
     def notes(self) -> list[str]:
-        """What conforming the domain to the model changed, one line each."""
-        return self.plan.report.lines(side="data", reference="model")
+        """What reading the files and conforming the domain to the model changed, one line each."""
+        return _file_notes(self.domain) + self.plan.report.lines(side="data", reference="model")
 
     def __iter__(self) -> Iterator[PredictionBatch]:
         model, plan = self.trained.model, self.plan
@@ -179,6 +196,19 @@ class Predictions:
                 yield _batch_outputs(logits, rows, ids, self.trained.classes, label)
         finally:
             model.train(was_training)
+
+
+def _file_notes(domain: Domain) -> list[str]:
+    """What the image reader did to a folder's or zip's files: resized, or left without a row."""
+    meta, notes = domain.meta, []
+    if meta.get("n_resized"):
+        height, width = domain.shape[1:]
+        notes.append(f"data: {meta['n_resized']} image files resized to {height}x{width}")
+    if meta.get("n_corrupt"):
+        names = list(meta.get("unreadable", ()))
+        shown = ", ".join(names[:NAMED_FILES]) + (", ..." if len(names) > NAMED_FILES else "")
+        notes.append(f"data: {meta['n_corrupt']} files could not be decoded and have no row: {shown}")
+    return notes
 
 
 def predict_rows(

@@ -39,7 +39,7 @@ def test_zip_of_class_folders(tmp_path: Path) -> None:
     assert domain.shape == (1, 28, 28)
     assert domain.classes == ("seven", "zero")
     assert domain.class_counts() == {"seven": 3, "zero": 3}
-    assert domain.meta == {"n_corrupt": 0, "n_ignored": 1}
+    assert domain.meta == {"n_corrupt": 0, "n_ignored": 1, "n_resized": 0}
     zero = domain.X[domain.y == 1][0, 0]
     torch.testing.assert_close(zero, torch.as_tensor(digit_image(0)).float() / 255)
 

@@ -16,11 +16,10 @@ import pytest
 import torch
 from PIL import Image, ImageFilter
 
-from tlcore.data import harmonise, load_domain
-from tlcore.data.domain import Domain
 from tlcore.export import export_model, export_run
 from tlcore.model_card import Provenance
 from tlcore.models import Classifier, build_model, load_checkpoint
+from tlcore.predict import TrainedModel, load_data, predict_rows
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SIZE = (40, 36)  # W x H of the test images: the steps must resize them to the model's 28 x 28
@@ -71,11 +70,10 @@ def follow_steps(card: dict, path: Path) -> np.ndarray:
 
 
 def data_layer_tensor(spec: str, model: Classifier, classes: tuple[str, ...]) -> torch.Tensor:
-    """What the studio feeds the model for the images of ``spec``: loaded, shifted, harmonised."""
-    target = load_domain(spec)
-    shape = tuple(model.spec["input_shape"])
-    source = Domain("source", torch.zeros(2, *shape), torch.tensor([0, 1]), classes)
-    return harmonise(source, target)[1].X
+    """What ``predict`` feeds the model for the images of ``spec``: loaded for it, shifted, conformed."""
+    trained = TrainedModel(model, classes)
+    domain = load_data(trained, spec)
+    return predict_rows(trained, domain).plan.samples(domain.X)
 
 
 def readme_snippet() -> str:

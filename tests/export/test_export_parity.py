@@ -48,8 +48,7 @@ def run_exported(folder: Path, fmt: str, x: np.ndarray) -> np.ndarray:
         assert [o.name for o in session.get_outputs()] == ["logits"]
         return session.run(["logits"], {"input": x})[0]
     module = torch.jit.load(str(folder / "model.pt"))
-    with torch.no_grad():
-        return module(torch.from_numpy(x)).numpy()
+    return module(torch.from_numpy(x)).numpy()  # no torch.no_grad() needed: no output requires grad
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
@@ -67,6 +66,7 @@ def test_export_matches_torch_at_another_batch_size(name, fmt, tmp_path):
     model = seeded_model(name)
     out = tmp_path / "exported"
     result = export_model(model, classes(), PROVENANCE, fmt, out)
+    assert all(p.requires_grad for p in model.parameters()) and not model.training  # left as it was
     assert sorted(p.name for p in out.iterdir()) == sorted(result.files)
     assert [p.name for p in tmp_path.iterdir()] == ["exported"]  # no temporary folder left
     assert result.max_abs_diff <= TOLERANCE

@@ -68,15 +68,15 @@ def test_rgb_model_converts_to_rgb():
     assert "repeating its channel" in steps[1]["note"]
 
 
-def test_target_shifts_become_steps_before_the_resize_and_both_specs_are_recorded():
+def test_target_shifts_become_steps_after_the_resize_and_both_specs_are_recorded():
     card = card_for((1, 28, 28), target="upload:scans.zip:invert=1,contrast=1,blur=0.5")
     assert ops(card) == [
         "decode",
         "convert",
         "scale",
-        "shift",
-        "shift",
         "resize",
+        "shift",
+        "shift",
         "layout",
     ]
     data = card.to_dict()

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from PIL import Image
 from torch.nn.functional import interpolate
 
 from tests.data.data_formats import digit_image, png_bytes, write_zip
@@ -18,7 +19,14 @@ from tests.predict.conftest import DIGITS, seeded_model
 from tlcore.data import load_domain, save_upload
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.predict import PredictionBatch, csv_safe, predict_rows, summarise, write_predictions
+from tlcore.predict import (
+    PredictionBatch,
+    csv_safe,
+    load_data,
+    predict_rows,
+    summarise,
+    write_predictions,
+)
 from tlcore.workspace import Workspace
 
 TEXT = {"id": str, "predicted": str, "top1": str, "top2": str, "top3": str, "label": str}
@@ -62,6 +70,44 @@ def test_unlabelled_zip_upload_round_trips_through_csv_and_parquet(workspace: Wo
         "predictions.csv",
         "predictions.parquet",
     ]
+
+
+def test_a_files_prediction_does_not_depend_on_the_sizes_of_the_other_files(workspace: Workspace) -> None:
+    """Each file is decoded straight to the model's input: one resize, as the model card's steps do.
+    Loaded as a dataset, the 84x84 files would first shrink to the most common size, 12x12."""
+    big = {f"big{i}.png": png_bytes(np.kron(digit_image(i), np.ones((3, 3), np.uint8))) for i in range(4)}
+    small = {f"small{i}.png": png_bytes(digit_image(i, size=12)) for i in range(6)}
+    zips = {"alone.zip": big, "mixed.zip": {**big, **small}}
+    data = {name: write_zip(workspace.root / name, files).read_bytes() for name, files in zips.items()}
+    specs = [f"upload:{save_upload(workspace, name, raw)}" for name, raw in data.items()]
+    model = seeded_model("lenet", (1, 28, 28), DIGITS)
+    alone, mixed = (load_data(model, spec, workspace) for spec in specs)
+    assert alone.shape == mixed.shape == (1, 28, 28)
+    assert (alone.meta["n_resized"], mixed.meta["n_resized"]) == (4, 10)
+    torch.testing.assert_close(mixed.X[:4], alone.X, rtol=0, atol=0)
+    expected = interpolate(  # the model card's resize of the file's own pixels
+        torch.from_numpy(np.kron(digit_image(2), np.ones((3, 3), np.uint8))).float()[None, None] / 255,
+        size=(28, 28),
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )
+    torch.testing.assert_close(mixed.X[2:3], expected.clamp(0, 1), rtol=0, atol=1e-6)
+    pd.testing.assert_frame_equal(
+        frame_of(predict_rows(model, mixed)).iloc[:4], frame_of(predict_rows(model, alone)), check_exact=True
+    )
+
+
+def test_colour_files_are_read_as_grayscale_for_a_grayscale_model(workspace: Workspace) -> None:
+    """Pillow's luma, as the model card says, where a colour tensor would be refused."""
+    files = {f"scan{i}.png": png_bytes(digit_image(i, rgb=True)) for i in range(3)}
+    upload = save_upload(workspace, "rgb.zip", write_zip(workspace.root / "rgb.zip", files).read_bytes())
+    model = seeded_model("lenet", (1, 28, 28), DIGITS)
+    domain = load_data(model, f"upload:{upload}", workspace)
+    luma = np.stack([np.asarray(Image.fromarray(digit_image(i, rgb=True)).convert("L")) for i in range(3)])
+    torch.testing.assert_close(domain.X[:, 0], torch.from_numpy(luma / 255).float(), rtol=0, atol=1e-6)
+    assert load_domain(f"upload:{upload}", workspace).shape == (3, 28, 28)  # as a dataset it stays RGB
+    assert predict_rows(model, domain).n_samples == 3
 
 
 def test_top3_and_entropy_match_a_hand_computed_softmax() -> None:

@@ -10,13 +10,13 @@ import argparse
 from collections.abc import Iterator
 
 from tlcore.cli.output import ProgressBar, print_json
-from tlcore.data import load_domain
 from tlcore.predict import (
     DEFAULT_BATCH_SIZE,
     PredictionBatch,
     Predictions,
     PredictionSummary,
     check_output,
+    load_data,
     load_run_model,
     predict_rows,
     summarise,
@@ -56,7 +56,7 @@ def predict_command(args: argparse.Namespace) -> int:
     out = check_output(args.out) if args.out else None
     workspace = Workspace.resolve(args.workspace)
     trained = load_run_model(workspace, args.run_id)
-    domain = load_domain(args.data, workspace, seed=args.seed)
+    domain = load_data(trained, args.data, workspace, seed=args.seed)
     predictions = predict_rows(trained, domain, batch_size=args.batch_size, device=args.device)
     bar = ProgressBar("predict", enabled=not args.json)
     try:

@@ -8,8 +8,10 @@ both is an error. Non-image files are ignored and counted.
 Decoding runs in two passes: headers first (size, mode; the per-image and total pixel limits are
 enforced before any pixel is decoded), then pixels. All images are brought to the most common size
 (scaled down to ``max_image_side``) and to one channel count: grayscale when every image is
-grayscale, else RGB. Images that fail to decode are skipped and counted; if none decodes the
-upload is refused.
+grayscale, else RGB. Given a ``shape`` (a model's ``C x H x W``, for its predictions) every file is
+decoded straight to it instead: one resize per file, whatever the other files' sizes, and a colour
+file becomes grayscale by Pillow's luma for a 1-channel shape. Images that fail to decode are
+skipped and counted; if none decodes the upload is refused.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -43,29 +45,29 @@ DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.Decompression
 UNREADABLE = "corrupt or truncated files, or not images"
 
 
-def read_images(path: Path, limits: Limits, label: str) -> Domain:
-    """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages."""
+def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None = None) -> Domain:
+    """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages,
+    ``shape`` (``C x H x W``) is the geometry to decode every file to (module docstring)."""
     with open_members(path, limits, label) as members:
         images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
         if not images:
             kinds = ", ".join(sorted(IMAGE_SUFFIXES))
             raise TLError(f"{label} contains no images (looked for {kinds})")
         names, classes = _layout([m.parts for m in images], label)
-        headers = [_header(m, limits, label) for m in images]
-        ok = [i for i, h in enumerate(headers) if h is not None]
-        if not ok:
+        headers = {i: h for i, m in enumerate(images) if (h := _header(m, limits, label)) is not None}
+        if not headers:
             raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
-        _check_total_pixels([headers[i] for i in ok], limits, label)
-        size, channels = _target_geometry([headers[i] for i in ok], limits)
-        need = len(ok) * channels * size[0] * size[1] * 4
+        _check_total_pixels(list(headers.values()), limits, label)
+        size, channels = _target_geometry(list(headers.values()), limits, shape)
+        need = len(headers) * channels * size[0] * size[1] * 4
         if need > limits.max_tensor_bytes:
             raise TLError(
-                f"{label}: {len(ok)} images need {format_bytes(need)}, above the tensor limit of "
+                f"{label}: {len(headers)} images need {format_bytes(need)}, above the tensor limit of "
                 f"{format_bytes(limits.max_tensor_bytes)}"
             )
-        X = torch.empty(len(ok), channels, *size)
+        X = torch.empty(len(headers), channels, *size)
         kept = []
-        for i in ok:
+        for i in headers:
             pixels = _decode(images[i], size, channels)
             if pixels is not None:
                 X[len(kept)] = pixels
@@ -73,6 +75,7 @@ def read_images(path: Path, limits: Limits, label: str) -> Domain:
     if not kept:
         raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
     n_corrupt = len(images) - len(kept)
+    n_resized = sum(headers[i][0] != size for i in kept)
     index = {name: i for i, name in enumerate(classes)}
     y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
     note = f", {n_corrupt} unreadable skipped" if n_corrupt else ""
@@ -82,7 +85,7 @@ def read_images(path: Path, limits: Limits, label: str) -> Domain:
         y=y,
         classes=tuple(classes),
         provenance=f"{len(kept)} {'labelled' if y is not None else 'unlabelled'} images from {label}{note}",
-        meta={"n_corrupt": n_corrupt, "n_ignored": len(members) - len(images)},
+        meta={"n_corrupt": n_corrupt, "n_ignored": len(members) - len(images), "n_resized": n_resized},
         ids=tuple("/".join(images[i].parts) for i in kept),
     )
 
@@ -137,9 +140,13 @@ def _gray_palette(img: Image.Image) -> bool:
 
 
 def _target_geometry(
-    headers: list[tuple[tuple[int, int], bool]], limits: Limits
+    headers: list[tuple[tuple[int, int], bool]], limits: Limits, shape: tuple[int, ...] | None
 ) -> tuple[tuple[int, int], int]:
-    """The most common ``(H, W)`` (first seen on ties), scaled to ``max_image_side``; 1 or 3 channels."""
+    """``shape``'s ``(H, W)`` and channels when given; else the most common ``(H, W)`` (first seen on
+    ties), scaled to ``max_image_side``, and 1 channel when every image is grayscale, else 3."""
+    if shape is not None:
+        channels, height, width = shape
+        return (height, width), channels
     (height, width), _ = Counter(h for h, _ in headers).most_common(1)[0]
     factor = min(1.0, limits.max_image_side / max(height, width))
     size = (max(1, round(height * factor)), max(1, round(width * factor)))

@@ -262,12 +262,18 @@ def _splits(spec: DomainSpec) -> tuple[str, ...]:
 
 
 def load_domain(
-    spec: str | DomainSpec, workspace: Workspace | None = None, seed: int = 0, allow_paths: bool = True
+    spec: str | DomainSpec,
+    workspace: Workspace | None = None,
+    seed: int = 0,
+    allow_paths: bool = True,
+    image_shape: tuple[int, ...] | None = None,
 ) -> Domain:
     """Load the domain a spec names, subsampled and shifted with ``seed``, named by its canonical text.
 
     ``allow_paths=False`` refuses file paths and ``@folder`` roots (for a shared server: only
-    built-ins, the default data root and workspace uploads).
+    built-ins, the default data root and workspace uploads). ``image_shape`` (a model's ``C x H x W``)
+    decodes image files (a zip or folder) straight to it, before ``n=`` and the shifts: one resize per
+    file, so a file's pixels do not depend on the other files' sizes.
     """
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     if not allow_paths and (spec.kind == "file" or spec.root):
@@ -280,9 +286,10 @@ def load_domain(
         root = torchvision_sets.data_root(workspace, spec.root)
         domain = torchvision_sets.load_torchvision(spec.name, root, spec.split or "all", spec.download)
     elif spec.kind == "file":
-        domain = read_path(_expand(spec.name), label_column=spec.label)
+        domain = read_path(_expand(spec.name), label_column=spec.label, image_shape=image_shape)
     else:
-        domain = read_upload(workspace or Workspace.resolve(), spec.name, label_column=spec.label)
+        workspace = workspace or Workspace.resolve()
+        domain = read_upload(workspace, spec.name, label_column=spec.label, image_shape=image_shape)
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
     domain = apply_shifts(domain, spec.shifts, seed)

@@ -28,9 +28,14 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 
 
 def read_path(
-    path: Path, label_column: str | None = None, limits: Limits | None = None, label: str | None = None
+    path: Path,
+    label_column: str | None = None,
+    limits: Limits | None = None,
+    label: str | None = None,
+    image_shape: tuple[int, ...] | None = None,
 ) -> Domain:
-    """Load a supported file or an image folder; ``label`` names it in messages (default: file name)."""
+    """Load a supported file or an image folder; ``label`` names it in messages (default: file name),
+    ``image_shape`` the ``C x H x W`` image files are decoded to (:func:`tlcore.data.images.read_images`)."""
     limits = limits or Limits.from_env()
     label = label or path.name
     try:
@@ -38,7 +43,7 @@ def read_path(
     except OSError as exc:  # a name too long for the file system, say
         raise TLError(f"cannot read {label}: {exc.strerror}") from None
     if is_dir:
-        return read_images(path, limits, label)
+        return read_images(path, limits, label, image_shape)
     if not is_file:
         raise TLError(f"no such file or folder: {path}")
     suffix = path.suffix.lower()
@@ -50,7 +55,7 @@ def read_path(
     if label_column is not None and suffix in {".zip", ".npz"}:
         raise TLError(f"{label}: label= applies to tables only")
     if suffix == ".zip":
-        return read_images(path, limits, label)
+        return read_images(path, limits, label, image_shape)
     if suffix == ".npz":
         return read_npz(path, limits, label)
     return read_table(path, label, limits, label_column)
@@ -110,9 +115,15 @@ def upload_path(workspace: Workspace, name: str) -> Path:
     return path
 
 
-def read_upload(workspace: Workspace, name: str, label_column: str | None = None) -> Domain:
-    """Load the stored upload ``name``."""
-    return read_path(upload_path(workspace, name), label_column=label_column, label=f"upload:{name}")
+def read_upload(
+    workspace: Workspace,
+    name: str,
+    label_column: str | None = None,
+    image_shape: tuple[int, ...] | None = None,
+) -> Domain:
+    """Load the stored upload ``name`` (``image_shape`` as in :func:`read_path`)."""
+    path = upload_path(workspace, name)
+    return read_path(path, label_column=label_column, label=f"upload:{name}", image_shape=image_shape)
 
 
 def list_uploads(workspace: Workspace) -> list[dict[str, Any]]:
