@@ -35,10 +35,12 @@ if st.button("Predict every sample", type="primary", icon=":material/label:"):
 request = st.session_state.get(state.PREDICT_REQUEST)
 if request is not None:
     with display.errors_shown():
-        summary, path = predictions.predict(*request)
+        summary, path, notes = predictions.predict(*request)
         domain = engine.load(request[1])
         st.subheader(f"{summary.n_samples:,} predictions")
         st.caption(display.esc(f"Run {labels.get(request[0], request[0])}, data {request[1]}."))
+        for note in notes:
+            st.caption(display.esc(f"Note: {note}."))
         cards = st.columns(3)
         cards[0].metric("Samples", f"{summary.n_samples:,}")
         cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")

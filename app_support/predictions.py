@@ -24,14 +24,15 @@ from tlcore.workspace import Workspace
 _UNSAFE = re.compile(r"[^\w.-]+")
 
 
-def predict(run_id: str, spec: str) -> tuple[PredictionSummary, Path]:
-    """The summary of ``run_id``'s predictions for every sample of ``spec`` and the CSV holding them."""
-    summary, path = _predict(str(engine.workspace().root), run_id, spec)
-    return summary, Path(path)
+def predict(run_id: str, spec: str) -> tuple[PredictionSummary, Path, tuple[str, ...]]:
+    """The summary of ``run_id``'s predictions for every sample of ``spec``, the CSV holding them and
+    the notes on what reading the data changed (``predict``'s ``note:`` lines)."""
+    summary, path, notes = _predict(str(engine.workspace().root), run_id, spec)
+    return summary, Path(path), notes
 
 
 @st.cache_data(max_entries=8, show_spinner="Predicting every sample…")
-def _predict(root: str, run_id: str, spec: str) -> tuple[PredictionSummary, str]:
+def _predict(root: str, run_id: str, spec: str) -> tuple[PredictionSummary, str, tuple[str, ...]]:
     workspace = Workspace.resolve(root)
     trained = load_run_model(workspace, run_id)
     domain = load_data(trained, spec, workspace, allow_paths=False)
@@ -39,7 +40,8 @@ def _predict(root: str, run_id: str, spec: str) -> tuple[PredictionSummary, str]
     name = f"{_UNSAFE.sub('_', spec).strip('._')[:60] or 'data'}-{digest}.csv"
     path = workspace.subdir("predictions") / run_id / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_predictions(path, predict_rows(trained, domain)), str(path)
+    rows = predict_rows(trained, domain)
+    return write_predictions(path, rows), str(path), tuple(rows.notes())
 
 
 def export_zip(run_id: str, fmt: str) -> bytes:

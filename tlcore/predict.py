@@ -37,7 +37,8 @@ import torch
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import Conformer, plan_conform
-from tlcore.data.spec import load_domain
+from tlcore.data.shifts import format_shifts, get_shift
+from tlcore.data.spec import load_domain, parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.models import Classifier
@@ -59,6 +60,7 @@ class TrainedModel:
     model: Classifier
     classes: tuple[str, ...]
     name: str = "the model"
+    target: str | None = None  # the spec of the target it was adapted to (a run's), for the notes
 
     def __post_init__(self) -> None:
         if len(self.classes) != self.model.n_classes:
@@ -73,8 +75,10 @@ class TrainedModel:
 
 def load_run_model(workspace: Workspace, run_id: str) -> TrainedModel:
     """The model a ``done`` run saved, with its class names (:meth:`RunStore.load_model`)."""
-    model = RunStore(workspace).load_model(run_id)
-    return TrainedModel(model, model.classes, f"the model of run {run_id}")
+    store = RunStore(workspace)
+    model = store.load_model(run_id)
+    target = store.get(run_id).config["target"]
+    return TrainedModel(model, model.classes, f"the model of run {run_id}", target)
 
 
 def load_data(
@@ -174,7 +178,8 @@ class Predictions:
 
     def notes(self) -> list[str]:
         """What reading the files and conforming the domain to the model changed, one line each."""
-        return _file_notes(self.domain) + self.plan.report.lines(side="data", reference="model")
+        notes = _file_notes(self.domain) + _shift_notes(self.trained.target, self.domain)
+        return notes + self.plan.report.lines(side="data", reference="model")
 
     def __iter__(self) -> Iterator[PredictionBatch]:
         model, plan = self.trained.model, self.plan
@@ -201,14 +206,35 @@ class Predictions:
 def _file_notes(domain: Domain) -> list[str]:
     """What the image reader did to a folder's or zip's files: resized, or left without a row."""
     meta, notes = domain.meta, []
-    if meta.get("n_resized"):
+    if n := meta.get("n_resized"):
         height, width = domain.shape[1:]
-        notes.append(f"data: {meta['n_resized']} image files resized to {height}x{width}")
-    if meta.get("n_corrupt"):
+        notes.append(f"data: {_files(n)} resized to {height}x{width}")
+    if n := meta.get("n_corrupt"):
         names = list(meta.get("unreadable", ()))
         shown = ", ".join(names[:NAMED_FILES]) + (", ..." if len(names) > NAMED_FILES else "")
-        notes.append(f"data: {meta['n_corrupt']} files could not be decoded and have no row: {shown}")
+        verb = "has" if n == 1 else "have"
+        notes.append(f"data: {_files(n)} could not be decoded and {verb} no row: {shown}")
     return notes
+
+
+def _files(n: int) -> str:
+    return f"{n} image file{'' if n == 1 else 's'}"
+
+
+def _shift_notes(target: str | None, domain: Domain) -> list[str]:
+    """A note when the model was adapted to a shifted target (``invert=1``, say) whose shifts the
+    domain was not given: files like the target's may need them too (the model card lists them)."""
+    if target is None:
+        return []
+    wanted = [(name, value) for name, value in parse_spec(target).shifts if value != get_shift(name).identity]
+    given = {(name, float(value)) for name, value in domain.meta.get("shifts", [])}
+    missing = [shift for shift in wanted if shift not in given]
+    if not missing:
+        return []
+    return [
+        f"data: the model was adapted to {target}; these data lack its shifts {format_shifts(missing)} "
+        "(add them to the data's spec if its files need the same)"
+    ]
 
 
 def predict_rows(

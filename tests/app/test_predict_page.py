@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import display
 from tests.app.helpers import loose_digits_zip
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import save_upload
+from tlcore.predict import load_data, load_run_model, predict_rows
 from tlcore.runs import jobs
 from tlcore.workspace import Workspace
 
@@ -37,7 +39,10 @@ def has_download(at: AppTest, label_start: str) -> bool:
 def test_an_unlabelled_upload_is_labelled_one_row_per_file(
     app: OpenApp, workspace: Path, finished_run: str
 ) -> None:
-    name = save_upload(Workspace.resolve(workspace), "scans.zip", loose_digits_zip(7))
+    data = io.BytesIO(loose_digits_zip(7))
+    with zipfile.ZipFile(data, "a") as archive:
+        archive.writestr("scans/broken.png", b"not a png")  # no row: the page says so
+    name = save_upload(Workspace.resolve(workspace), "scans.zip", data.getvalue())
     at = app("predict", source=SOURCE, target=f"upload:{name}")
     assert not at.exception, [e.message for e in at.exception]
     assert at.text_input(key="predict_spec").value == f"upload:{name}"
@@ -51,6 +56,10 @@ def test_an_unlabelled_upload_is_labelled_one_row_per_file(
     table = pd.read_csv(csv)
     assert sorted(table["id"]) == [f"scans/scan_{i:02d}.png" for i in range(7)]
     assert has_download(at, "Predictions, one row per sample")
+    trained = load_run_model(Workspace.resolve(workspace), finished_run)  # the CLI's notes, shown
+    notes = predict_rows(trained, load_data(trained, f"upload:{name}", Workspace.resolve(workspace))).notes()
+    captions = [c.value for c in at.caption]
+    assert notes and all(display.esc(f"Note: {note}.") in captions for note in notes), captions
 
 
 def test_a_bad_spec_shows_one_error_box(app: OpenApp, finished_run: str) -> None:

@@ -21,6 +21,7 @@ from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.predict import (
     PredictionBatch,
+    TrainedModel,
     csv_safe,
     load_data,
     predict_rows,
@@ -108,6 +109,27 @@ def test_colour_files_are_read_as_grayscale_for_a_grayscale_model(workspace: Wor
     torch.testing.assert_close(domain.X[:, 0], torch.from_numpy(luma / 255).float(), rtol=0, atol=1e-6)
     assert load_domain(f"upload:{upload}", workspace).shape == (3, 28, 28)  # as a dataset it stays RGB
     assert predict_rows(model, domain).n_samples == 3
+
+
+def test_data_without_the_shifts_the_model_was_adapted_to_get_a_note() -> None:
+    seeded = seeded_model("lenet", (1, 28, 28), DIGITS)
+    trained = TrainedModel(seeded.model, DIGITS, target="upload:scans.zip:invert=1,contrast=1,blur=0.5")
+    notes = {
+        spec: [n for n in predict_rows(trained, load_domain(spec)).notes() if "adapted" in n]
+        for spec in ("digits:n=20", "digits:n=20,blur=0.5", "digits:n=20,invert=1,blur=0.5")
+    }
+    assert notes == {
+        "digits:n=20": [
+            "data: the model was adapted to upload:scans.zip:invert=1,contrast=1,blur=0.5; these data lack "
+            "its shifts invert=1,blur=0.5 (add them to the data's spec if its files need the same)"
+        ],
+        "digits:n=20,blur=0.5": [
+            "data: the model was adapted to upload:scans.zip:invert=1,contrast=1,blur=0.5; these data lack "
+            "its shifts invert=1 (add them to the data's spec if its files need the same)"
+        ],
+        "digits:n=20,invert=1,blur=0.5": [],
+    }
+    assert not [n for n in predict_rows(seeded, load_domain("digits:n=20")).notes() if "adapted" in n]
 
 
 def test_top3_and_entropy_match_a_hand_computed_softmax() -> None:
