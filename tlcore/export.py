@@ -12,6 +12,9 @@ The written file is loaded back with its own runtime (onnxruntime's CPU provider
 ``torch.jit.load``) and compared with the torch model on seeded inputs at several batch sizes; the
 export fails unless ``max |Δ logit| <= TOLERANCE`` at every one of them. Everything is written into a
 temporary folder beside ``out`` and renamed to ``out`` at the end: a failure leaves nothing behind.
+onnxruntime is imported on first use, with its telemetry off (``ORT_DISABLE_TELEMETRY=1`` unless the
+environment says otherwise): on import it would write a device id under ``~/.cache``, outside the
+workspace, and send usage events.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
-import onnxruntime
 import torch
 from torch import nn
 
@@ -53,6 +55,7 @@ _OVERLOAD = re.compile(r"op='([\w.]+)'")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 Runner = Callable[[np.ndarray], np.ndarray]  # N x input -> N x K logits, in the exported runtime
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # read once, when onnxruntime is first imported
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,8 @@ def _write_onnx(graph: nn.Module, shape: tuple[int, ...], path: Path) -> tuple[s
             )
     except Exception as exc:  # the exporter raises many types; each is one reason to refuse
         raise TLError(f"cannot export the model to ONNX: {exporter_failure(exc)}") from None
+    import onnxruntime  # noqa: PLC0415 - on first use (module docstring)
+
     try:
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime's errors derive from Exception alone

@@ -4,6 +4,9 @@ nothing left behind when it refuses or fails."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,8 @@ from tlcore.export import TOLERANCE, export_model
 from tlcore.model_card import Provenance
 from tlcore.models import build_model
 from tlcore.runs.store import RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(workspace, *args: str) -> int:
@@ -52,6 +57,26 @@ def test_cli_exports_a_done_run(done_run, tmp_path, capsys, fmt, file):
     assert (card["format"], card["file"], card["run_id"]) == (fmt, file, run_id)
     assert card["input"]["shape"] == ["batch", 1, 28, 28]
     assert card["parity"]["batch_sizes"] == [2, 5, 1]
+
+
+def test_an_onnx_export_writes_nothing_outside_its_folder_and_the_workspace(done_run, tmp_path):
+    """onnxruntime, left to itself, writes a device id under ~/.cache on import (its telemetry)."""
+    workspace, run_id = done_run
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME"}}
+    argv = ["--workspace", str(workspace.root), "export", run_id, "--format", "onnx", "--out"]
+    done = subprocess.run(
+        [sys.executable, "-m", "tlcore", *argv, str(tmp_path / "exported")],
+        env={**env, "HOME": str(home), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert listing(tmp_path / "exported") == ["model.json", "model.onnx"]
+    assert [p for p in home.rglob("*") if p.is_file()] == []
 
 
 def test_cli_text_report_into_an_empty_folder(done_run, tmp_path, capsys):
