@@ -219,6 +219,7 @@ def _symlink_zip(path: Path) -> Path:
     ("members", "message"),
     [
         ({"../evil.png": b"x"}, "unsafe path '../evil.png'"),
+        ({"./../evil.png": b"x"}, "unsafe path"),  # dropping '.' parts keeps '..' refused
         ({"/abs/evil.png": b"x"}, "unsafe path"),
         ({"a/b/../../c.png": b"x"}, "unsafe path"),
         ({"bomb/zeros.png": bytes(4 << 20)}, "decompression bomb"),
