@@ -258,12 +258,47 @@ def test_pixel_bomb_is_refused_before_decoding(tmp_path: Path, monkeypatch: pyte
         read_path(write_zip(tmp_path / "bomb.zip", {"a.png": png_bytes(digit_image(1)), "b.png": huge}))
 
 
+@pytest.mark.parametrize(("form", "channels"), [("RGBA", 3), ("LA", 1), ("P", 1), ("L", 1)])
+def test_transparent_images_are_shown_on_white(tmp_path: Path, form: str, channels: int) -> None:
+    """Black ink (RGB 0) whose alpha is the ink: the digit shows dark on white, not all black."""
+    ink = _ink(5)
+    if form in {"P", "L"}:  # a transparency entry is all or nothing: opaque ink, transparent paper
+        ink = np.where(ink > 0, 255, 0).astype(np.uint8)
+    domain = read_path(write_zip(tmp_path / "sig.zip", {"sig.png": _transparent_png(form, ink)}))
+    assert domain.shape == (channels, 28, 28)  # LA, gray palettes and L stay gray; RGBA may be colour
+    composite = 1.0 - torch.as_tensor(ink).float() / 255  # black over white with the ink's alpha
+    torch.testing.assert_close(domain.X[0], composite.expand(channels, 28, 28))
+
+
 def test_large_images_are_scaled_to_the_side_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TLSTUDIO_MAX_IMAGE_SIDE", "32")
     wide = png_bytes(np.full((64, 128), 200, dtype=np.uint8))
     domain = read_path(write_zip(tmp_path / "wide.zip", {"a.png": wide}))
     assert domain.shape == (1, 16, 32)
     torch.testing.assert_close(domain.X, torch.full((1, 1, 16, 32), 200 / 255))
+
+
+def _ink(value: int) -> np.ndarray:
+    """An anti-aliased digit's coverage (uint8): 0 on the background, up to 255 in the stroke."""
+    return (digit_image(value) * np.linspace(0.4, 1.0, 28)).astype(np.uint8)
+
+
+def _transparent_png(form: str, ink: np.ndarray) -> bytes:
+    """Black ink on a transparent background, as drawing and signature apps export it."""
+    black = np.zeros_like(ink)
+    if form == "RGBA":
+        image, options = Image.fromarray(np.dstack([black, black, black, ink])), {}
+    elif form == "LA":
+        image, options = Image.merge("LA", [Image.fromarray(black), Image.fromarray(ink)]), {}
+    elif form == "P":  # index 0: black, transparent; index 1: black ink
+        image = Image.frombytes("P", ink.shape[::-1], (ink > 0).astype(np.uint8).tobytes())
+        image.putpalette([0, 0, 0, 0, 0, 0])
+        options = {"transparency": 0}
+    else:  # L: black ink on paper of gray level 1, the level a tRNS chunk names transparent
+        image, options = Image.fromarray((ink == 0).astype(np.uint8)), {"transparency": 1}
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
 
 
 def _jpeg(array: np.ndarray) -> bytes:

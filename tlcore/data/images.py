@@ -6,10 +6,12 @@ folder, like ImageFolder; classes sorted by name) or every image is loose (unlab
 both is an error. Non-image files are ignored and counted.
 
 Decoding runs in two passes: headers first (size, mode; the per-image and total pixel limits are
-enforced before any pixel is decoded), then pixels. All images are brought to the most common size
-(scaled down to ``max_image_side``) and to one channel count: grayscale when every image is
-grayscale, else RGB. Images that fail to decode are skipped and counted; if none decodes the
-upload is refused.
+enforced before any pixel is decoded), then pixels. Each image is shown on opaque white where it is
+transparent, as image viewers show it (an alpha channel, or a ``transparency`` entry of a palette,
+grayscale or RGB image; dark ink on a transparent background stays dark ink on white). All images
+are brought to the most common size (scaled down to ``max_image_side``) and to one channel count:
+grayscale when every image is grayscale, else RGB. Images that fail to decode are skipped and
+counted; if none decodes the upload is refused.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -101,12 +103,13 @@ def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None,
 
 
 def _header(member: Member, limits: Limits, label: str) -> tuple[tuple[int, int], bool] | None:
-    """``((height, width), is_gray)`` from the image header, ``None`` when it is not an image."""
+    """``((height, width), is_gray)`` from the image header, ``None`` when it is not an image.
+    Transparent pixels do not change it: white is gray."""
     name = "/".join(member.parts)
     try:
         with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
             width, height = img.size
-            gray = img.mode in GRAY_MODES or (img.mode == "P" and _gray_palette(img))
+            gray = img.mode in GRAY_MODES or (img.mode in {"P", "PA"} and _gray_palette(img))
     except Image.DecompressionBombError:  # PIL's own backstop, far above ours: a gigantic canvas
         raise TLError(
             f"{label}: image {name!r} claims over {2 * Image.MAX_IMAGE_PIXELS} pixels, "
@@ -162,7 +165,16 @@ def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tenso
 
 
 def _to_array(img: Image.Image, channels: int) -> np.ndarray:
-    """H x W x C float32 in [0, 1] from any PIL mode (16-bit and float grayscale included)."""
+    """H x W x C float32 in [0, 1] from any PIL mode, transparent pixels composited onto white."""
+    array = _opaque_array(img, channels)
+    if img.has_transparency_data:
+        alpha = np.asarray(img.convert("RGBA").getchannel("A"), dtype=np.float32)[..., None] / 255.0
+        array = array * alpha + (1.0 - alpha)
+    return array
+
+
+def _opaque_array(img: Image.Image, channels: int) -> np.ndarray:
+    """H x W x C float32 in [0, 1] from any PIL mode (16-bit and float grayscale included), alpha dropped."""
     if img.mode in {"I", "I;16", "I;16L", "I;16B"}:
         gray = np.asarray(img, dtype=np.float32) / 65535.0
     elif img.mode == "F":
