@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 from data_formats import digit_image, png_bytes, write_zip
-from PIL import Image
+from PIL import ExifTags, Image
 
 from tlcore.data.spec import load_domain
 from tlcore.data.uploads import list_uploads, read_path, safe_name, save_upload
@@ -270,6 +270,31 @@ def test_transparent_images_are_shown_on_white(tmp_path: Path, form: str, channe
     torch.testing.assert_close(domain.X[0], composite.expand(channels, 28, 28))
 
 
+@pytest.mark.parametrize(
+    ("orientation", "stored_as"),
+    [
+        (6, Image.Transpose.ROTATE_90),  # a phone held upright: stored turned left, shown turned right
+        (8, Image.Transpose.ROTATE_270),
+        (3, Image.Transpose.ROTATE_180),
+        (5, Image.Transpose.TRANSPOSE),
+        (2, Image.Transpose.FLIP_LEFT_RIGHT),
+    ],
+    ids=["6", "8", "3", "5", "2"],
+)
+def test_exif_orientation_turns_photos_upright(
+    tmp_path: Path, orientation: int, stored_as: Image.Transpose
+) -> None:
+    rows, cols = np.mgrid[0:30, 0:20]
+    upright = np.dstack([rows * 255 // 29, cols * 255 // 19, np.full_like(rows, 96)]).astype(np.uint8)
+    stored = np.asarray(Image.fromarray(upright).transpose(stored_as))
+    members = {"phone.jpg": _jpeg(stored, orientation), "scan.png": png_bytes(upright)}
+    domain = read_path(write_zip(tmp_path / "photos.zip", members))
+    assert domain.shape == (3, 30, 20)  # the upright size: both images agree on it
+    expected = torch.as_tensor(upright).permute(2, 0, 1).float() / 255
+    assert float((domain.X[0] - expected).abs().mean()) < 0.01  # JPEG loss only
+    torch.testing.assert_close(domain.X[0], expected, atol=0.06, rtol=0)
+
+
 def test_large_images_are_scaled_to_the_side_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TLSTUDIO_MAX_IMAGE_SIDE", "32")
     wide = png_bytes(np.full((64, 128), 200, dtype=np.uint8))
@@ -301,9 +326,13 @@ def _transparent_png(form: str, ink: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _jpeg(array: np.ndarray) -> bytes:
+def _jpeg(array: np.ndarray, orientation: int = 1) -> bytes:
+    """A JPEG of ``array``, with an EXIF orientation tag unless it is 1 (upright)."""
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[ExifTags.Base.Orientation] = orientation
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="JPEG")
+    Image.fromarray(array).save(buffer, format="JPEG", quality=95, exif=exif)
     return buffer.getvalue()
 
 

@@ -5,13 +5,14 @@ either every image sits in a class folder (``cat/1.png``, deeper files count for
 folder, like ImageFolder; classes sorted by name) or every image is loose (unlabelled). Mixing
 both is an error. Non-image files are ignored and counted.
 
-Decoding runs in two passes: headers first (size, mode; the per-image and total pixel limits are
-enforced before any pixel is decoded), then pixels. Each image is shown on opaque white where it is
+Decoding runs in two passes: headers first (size, mode, EXIF orientation; the per-image and total
+pixel limits are enforced before any pixel is decoded), then pixels. Each image is turned upright as
+its EXIF orientation says (phone photos are stored sideways) and shown on opaque white where it is
 transparent, as image viewers show it (an alpha channel, or a ``transparency`` entry of a palette,
 grayscale or RGB image; dark ink on a transparent background stays dark ink on white). All images
-are brought to the most common size (scaled down to ``max_image_side``) and to one channel count:
-grayscale when every image is grayscale, else RGB. Images that fail to decode are skipped and
-counted; if none decodes the upload is refused.
+are brought to the most common upright size (scaled down to ``max_image_side``) and to one channel
+count: grayscale when every image is grayscale, else RGB. Images that fail to decode are skipped
+and counted; if none decodes the upload is refused.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -23,11 +24,13 @@ import io
 import unicodedata
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import ExifTags, Image
 from torch.nn.functional import interpolate
 
 from tlcore.data.archive import Member, open_members
@@ -43,6 +46,17 @@ FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F"})
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
 UNREADABLE = "corrupt or truncated files, or not images"
+# EXIF orientation -> the transposition that turns the image upright (as PIL.ImageOps.exif_transpose)
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+SIDEWAYS = frozenset({5, 6, 7, 8})  # orientations stored with width and height swapped
 
 
 def read_images(path: Path, limits: Limits, label: str) -> Domain:
@@ -102,13 +116,24 @@ def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None,
     return names, sorted(set(names))
 
 
+@contextmanager
+def _opened(member: Member) -> Iterator[Image.Image]:
+    """The member as a PIL image, pixels decoded on demand, by one of ``FORMATS`` only."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PIL warns on odd-but-readable files (a corrupt EXIF block)
+        with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
+            yield img
+
+
 def _header(member: Member, limits: Limits, label: str) -> tuple[tuple[int, int], bool] | None:
-    """``((height, width), is_gray)`` from the image header, ``None`` when it is not an image.
-    Transparent pixels do not change it: white is gray."""
+    """``((height, width), is_gray)`` of the upright image from its header, ``None`` when it is not an
+    image. Transparent pixels do not change it: white is gray."""
     name = "/".join(member.parts)
     try:
-        with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
+        with _opened(member) as img:
             width, height = img.size
+            if _orientation(img) in SIDEWAYS:
+                width, height = height, width
             gray = img.mode in GRAY_MODES or (img.mode in {"P", "PA"} and _gray_palette(img))
     except Image.DecompressionBombError:  # PIL's own backstop, far above ours: a gigantic canvas
         raise TLError(
@@ -134,6 +159,14 @@ def _check_total_pixels(headers: list[tuple[tuple[int, int], bool]], limits: Lim
         )
 
 
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation (a key of ``UPRIGHT``, or 1: upright), read without decoding any pixel."""
+    if img.format == "PNG" and "exif" not in img.info:
+        return 1  # PIL would decode the pixels to look for an eXIf chunk after them
+    value = img.getexif().get(ExifTags.Base.Orientation, 1)
+    return value if value in UPRIGHT else 1
+
+
 def _gray_palette(img: Image.Image) -> bool:
     palette = np.asarray(img.getpalette() or [], dtype=np.int32).reshape(-1, 3)
     return bool((palette == palette[:, :1]).all())
@@ -152,16 +185,20 @@ def _target_geometry(
 def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tensor | None:
     """``channels x H x W`` float32 in [0, 1], or ``None`` when the pixels cannot be decoded."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # PIL warns on odd-but-readable files
-            with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
-                array = _to_array(img, channels)
+        with _opened(member) as img:
+            array = _to_array(_upright(img), channels)
     except DECODE_ERRORS:
         return None
     pixels = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)  # 1 x C x h x w
     if tuple(pixels.shape[-2:]) != size:
         pixels = interpolate(pixels, size=size, mode="bilinear", antialias=True, align_corners=False)
     return pixels[0].clamp_(0.0, 1.0)
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """``img`` turned as its EXIF orientation says (the same orientation :func:`_header` reads)."""
+    method = UPRIGHT.get(_orientation(img))
+    return img if method is None else img.transpose(method)
 
 
 def _to_array(img: Image.Image, channels: int) -> np.ndarray:
