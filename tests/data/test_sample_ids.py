@@ -37,6 +37,7 @@ def test_labelled_zip_keeps_the_full_path_and_skips_corrupt_images(tmp_path: Pat
     domain = read_path(write_zip(tmp_path / "pets.zip", members))
     assert domain.classes == ("cat", "dog") and domain.meta["n_corrupt"] == 1
     assert domain.ids == ("export/cat/a.png", "export/dog/b.png")
+    assert domain.meta["unreadable"] == ("export/cat/broken.png",)
     assert domain.y.tolist() == [0, 1]
 
 

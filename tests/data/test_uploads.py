@@ -39,7 +39,10 @@ def test_zip_of_class_folders(tmp_path: Path) -> None:
     assert domain.shape == (1, 28, 28)
     assert domain.classes == ("seven", "zero")
     assert domain.class_counts() == {"seven": 3, "zero": 3}
-    assert domain.meta == {"n_corrupt": 0, "n_ignored": 1}
+    assert domain.meta == {"n_corrupt": 0, "n_ignored": 1, "unreadable": ()}  # OS junk is not counted
+    assert domain.provenance.endswith(
+        "6 labelled images from classes.zip, 1 file of another type ignored: .txt (1)"
+    )
     zero = domain.X[domain.y == 1][0, 0]
     torch.testing.assert_close(zero, torch.as_tensor(digit_image(0)).float() / 255)
 
@@ -50,16 +53,28 @@ def test_messy_images_are_harmonised(tmp_path: Path) -> None:
         "a b/2.jpg": _jpeg(digit_image(2, size=40, rgb=True)),
         "chat été/3.png": png_bytes(np.dstack([digit_image(3)] * 3 + [np.full((28, 28), 255, np.uint8)])),
         "chat été/4.gif": _palette(digit_image(4)),
+        "a b/6.jfif": _jpeg(digit_image(6)),  # JPEGs under the names Windows and old cameras give them
+        "a b/7.JPE": _jpeg(digit_image(7)),
         "chat été/5.png": png_bytes(digit_image(5).astype(np.uint16) * 257),
         "chat été/broken.png": png_bytes(digit_image(6))[:60],
         "chat été/eps.png": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\nshowpage\n",  # never decoded
+        "a b/IMG_0001.HEIC": b"\x00\x00\x00\x18ftypheic",  # iPhone photos: not decodable here
+        "a b/IMG_0002.HEIC": b"\x00\x00\x00\x18ftypheic",
+        "chat été/notes.txt": b"scanned in May",
+        "__MACOSX/a b/._1.png": b"resource fork",  # junk: neither an image nor an ignored file
     }
     domain = read_path(write_zip(tmp_path / "messy.zip", members))
     assert domain.shape == (3, 28, 28)  # most common size; RGB because one image is coloured
     assert domain.classes == ("a b", "chat été")
-    assert domain.n_samples == 5 and domain.meta["n_corrupt"] == 2
+    assert domain.n_samples == 7 and domain.meta["n_corrupt"] == 2
+    assert domain.ids[4:6] == ("a b/6.jfif", "a b/7.JPE")
+    assert int((domain.X[5, 0] > 0.5).sum()) == (4 + 7) ** 2  # the .JPE file is its digit
     assert float(domain.X.max()) <= 1.0 and float(domain.X[-1].max()) > 0.99  # 16-bit scaled, not clipped
-    assert "2 unreadable skipped" in domain.provenance
+    assert domain.meta["unreadable"] == ("chat été/broken.png", "chat été/eps.png")
+    assert domain.meta["n_ignored"] == 3
+    assert domain.provenance.endswith(
+        "2 unreadable skipped, 3 files of other types ignored: .heic (2), .txt (1)"
+    )
 
 
 def test_unlabelled_zip_and_folder(tmp_path: Path) -> None:
@@ -224,7 +239,10 @@ def _symlink_zip(path: Path) -> Path:
         ({"a/b/../../c.png": b"x"}, "unsafe path"),
         ({"bomb/zeros.png": bytes(4 << 20)}, "decompression bomb"),
         ({f"{i}.png": b"" for i in range(30)}, "more than the limit of 20"),
-        ({"readme.txt": b"no images here"}, "contains no images"),
+        (
+            {"readme.txt": b"no images here", "IMG_1.HEIC": b"", "IMG_2.heic": b""},
+            r"contains no images \(looked for \.bmp, .*; found \.heic \(2\), \.txt \(1\)\)$",
+        ),
         ({"a.png": b"not a png", "b.png": b"\x89PNG\r\n"}, "none of its 2 images could be decoded"),
         (
             {"loose.png": png_bytes(digit_image(1)), "cls/a.png": png_bytes(digit_image(2))},

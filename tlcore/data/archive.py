@@ -51,6 +51,11 @@ class Member:
     read: Callable[[], bytes]
 
     @property
+    def name(self) -> str:
+        """The path as the user sees it (``scans/img_001.png``)."""
+        return "/".join(self.parts)
+
+    @property
     def suffix(self) -> str:
         return Path(self.parts[-1]).suffix.lower()
 

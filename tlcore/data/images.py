@@ -3,7 +3,9 @@
 Layout: wrapping top folders (one folder holding everything, at any depth) are stripped; then
 either every image sits in a class folder (``cat/1.png``, deeper files count for their top
 folder, like ImageFolder; classes sorted by name) or every image is loose (unlabelled). Mixing
-both is an error. Non-image files are ignored and counted.
+both is an error. Files of other types are ignored: the provenance counts them by extension
+(``15 files of other types ignored: .heic (10), .txt (5)``), ``meta["n_ignored"]`` holds their number
+(OS junk such as ``__MACOSX`` or ``.DS_Store`` is not counted, see :mod:`tlcore.data.archive`).
 
 Decoding runs in two passes: headers first (size, mode, EXIF orientation; the per-image and total
 pixel limits are enforced before any pixel is decoded), then pixels. Each image is turned upright as
@@ -11,8 +13,9 @@ its EXIF orientation says (phone photos are stored sideways) and shown on opaque
 transparent, as image viewers show it (an alpha channel, or a ``transparency`` entry of a palette,
 grayscale or RGB image; dark ink on a transparent background stays dark ink on white). All images
 are brought to the most common upright size (scaled down to ``max_image_side``) and to one channel
-count: grayscale when every image is grayscale, else RGB. Images that fail to decode are skipped
-and counted; if none decodes the upload is refused.
+count: grayscale when every image is grayscale, else RGB. Images that fail to decode are skipped:
+the provenance counts them, ``meta["unreadable"]`` names them (``meta["n_corrupt"]`` their number);
+if none decodes the upload is refused.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -21,6 +24,7 @@ wrapping folders included), in the archive's order (a folder's: sorted).
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import warnings
 from collections import Counter
@@ -39,7 +43,7 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes
 
 IMAGE_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+    {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
 )
 # decoders PIL may use: content decides the decoder, so a file named .png could be EPS (Ghostscript)
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
@@ -57,15 +61,18 @@ UPRIGHT = {
     8: Image.Transpose.ROTATE_90,
 }
 SIDEWAYS = frozenset({5, 6, 7, 8})  # orientations stored with width and height swapped
+SHOWN_KINDS = 5  # file extensions listed in a message, most common first
 
 
 def read_images(path: Path, limits: Limits, label: str) -> Domain:
     """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages."""
     with open_members(path, limits, label) as members:
         images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
+        ignored = Counter(_kind(m) for m in members if m.suffix not in IMAGE_SUFFIXES)
         if not images:
             kinds = ", ".join(sorted(IMAGE_SUFFIXES))
-            raise TLError(f"{label} contains no images (looked for {kinds})")
+            found = f"; found {_kinds(ignored)}" if ignored else ""
+            raise TLError(f"{label} contains no images (looked for {kinds}{found})")
         names, classes = _layout([m.parts for m in images], label)
         headers = [_header(m, limits, label) for m in images]
         ok = [i for i, h in enumerate(headers) if h is not None]
@@ -88,19 +95,42 @@ def read_images(path: Path, limits: Limits, label: str) -> Domain:
                 kept.append(i)
     if not kept:
         raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
-    n_corrupt = len(images) - len(kept)
+    decoded = set(kept)
+    unreadable = tuple(m.name for i, m in enumerate(images) if i not in decoded)
     index = {name: i for i, name in enumerate(classes)}
     y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
-    note = f", {n_corrupt} unreadable skipped" if n_corrupt else ""
+    note = _skipped(len(unreadable), ignored)
     return Domain(
         name=label,
         X=X[: len(kept)].contiguous(),
         y=y,
         classes=tuple(classes),
         provenance=f"{len(kept)} {'labelled' if y is not None else 'unlabelled'} images from {label}{note}",
-        meta={"n_corrupt": n_corrupt, "n_ignored": len(members) - len(images)},
-        ids=tuple("/".join(images[i].parts) for i in kept),
+        meta={"n_corrupt": len(unreadable), "n_ignored": ignored.total(), "unreadable": unreadable},
+        ids=tuple(images[i].name for i in kept),
     )
+
+
+def _skipped(n_unreadable: int, ignored: Counter[str]) -> str:
+    """``, 2 unreadable skipped, 15 files of other types ignored: .heic (10), .txt (5)`` (or less)."""
+    note = f", {n_unreadable} unreadable skipped" if n_unreadable else ""
+    n = ignored.total()
+    if n:
+        files = "file of another type" if n == 1 else "files of other types"
+        note += f", {n} {files} ignored: {_kinds(ignored)}"
+    return note
+
+
+def _kind(member: Member) -> str:
+    """A file's extension as messages show it: ``.heic``, or ``no extension`` (none, or not a word)."""
+    return member.suffix if re.fullmatch(r"\.\w{1,10}", member.suffix) else "no extension"
+
+
+def _kinds(counts: Counter[str]) -> str:
+    """``.heic (10), .txt (5)``: the most common extensions first, the rest as ``…``."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{kind} ({n})" for kind, n in ranked[:SHOWN_KINDS])
+    return shown + (", …" if len(ranked) > SHOWN_KINDS else "")
 
 
 def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None, list[str]]:
@@ -128,7 +158,7 @@ def _opened(member: Member) -> Iterator[Image.Image]:
 def _header(member: Member, limits: Limits, label: str) -> tuple[tuple[int, int], bool] | None:
     """``((height, width), is_gray)`` of the upright image from its header, ``None`` when it is not an
     image. Transparent pixels do not change it: white is gray."""
-    name = "/".join(member.parts)
+    name = member.name
     try:
         with _opened(member) as img:
             width, height = img.size
