@@ -49,11 +49,24 @@ def png_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def write_zip(path: Path, members: dict[str, bytes]) -> Path:
+def write_zip(path: Path, members: dict[str, bytes], name_encoding: str | None = None) -> Path:
+    """``members`` in a zip archive; with ``name_encoding`` the names are stored in it and the zip's
+    UTF-8 flag is left unset (macOS Archive Utility: UTF-8; old Windows tools: cp437)."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            archive.writestr(name if name_encoding is None else _UnflaggedName(name, name_encoding), data)
     return path
+
+
+class _UnflaggedName(zipfile.ZipInfo):
+    """A member whose name is written in ``encoding`` without the UTF-8 flag zipfile would set."""
+
+    def __init__(self, name: str, encoding: str) -> None:
+        super().__init__(name)
+        self.encoding = encoding
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile's name)
+        return self.filename.encode(self.encoding), self.flag_bits & ~0x800
 
 
 def digit_image(value: int, size: int = 28, rgb: bool = False) -> np.ndarray:

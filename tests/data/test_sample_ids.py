@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,44 @@ def test_labelled_zip_keeps_the_full_path_and_skips_corrupt_images(tmp_path: Pat
     domain = read_path(write_zip(tmp_path / "pets.zip", members))
     assert domain.classes == ("cat", "dog") and domain.meta["n_corrupt"] == 1
     assert domain.ids == ("export/cat/a.png", "export/dog/b.png")
+    assert domain.meta["unreadable"] == ("export/cat/broken.png",)
     assert domain.y.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("names", "name_encoding", "ids", "classes"),
+    [
+        # bsdtar, the tar of macOS and Windows 10+ (`tar -a -cf x.zip .`), writes ./ before every name
+        (["./", "./cat/1.png", "./dog/2.png"], None, ("cat/1.png", "dog/2.png"), ("cat", "dog")),
+        # macOS Archive Utility: UTF-8 names (decomposed accents) without the zip's UTF-8 flag
+        (
+            ["a\u0302ne/1.png", "e\u0301le\u0301phant/2.png"],
+            "utf-8",
+            ("a\u0302ne/1.png", "e\u0301le\u0301phant/2.png"),
+            ("\u00e2ne", "\u00e9l\u00e9phant"),
+        ),
+        # a genuine cp437 name (old Windows tools) is not valid UTF-8 and stays as zipfile read it
+        (
+            ["caf\u00e9/1.png", "th\u00e9/2.png"],
+            "cp437",
+            ("caf\u00e9/1.png", "th\u00e9/2.png"),
+            ("caf\u00e9", "th\u00e9"),
+        ),
+    ],
+)
+def test_zip_member_names_are_read_as_their_writer_meant(
+    tmp_path: Path,
+    names: list[str],
+    name_encoding: str | None,
+    ids: tuple[str, ...],
+    classes: tuple[str, ...],
+) -> None:
+    members = {name: b"" if name.endswith("/") else png_bytes(digit_image(i)) for i, name in enumerate(names)}
+    path = write_zip(tmp_path / "named.zip", members, name_encoding)
+    if name_encoding:
+        assert not any(info.flag_bits & 0x800 for info in zipfile.ZipFile(path).infolist())
+    domain = read_path(path)
+    assert (domain.ids, domain.classes, domain.y.tolist()) == (ids, classes, [0, 1])
 
 
 def test_tables_and_arrays_number_their_rows(tmp_path: Path) -> None:

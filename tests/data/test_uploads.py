@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 from data_formats import digit_image, png_bytes, write_zip
-from PIL import Image
+from PIL import ExifTags, Image
 
 from tlcore.data.spec import load_domain
 from tlcore.data.uploads import list_uploads, read_path, safe_name, save_upload
@@ -39,7 +39,10 @@ def test_zip_of_class_folders(tmp_path: Path) -> None:
     assert domain.shape == (1, 28, 28)
     assert domain.classes == ("seven", "zero")
     assert domain.class_counts() == {"seven": 3, "zero": 3}
-    assert domain.meta == {"n_corrupt": 0, "n_ignored": 1, "n_resized": 0}
+    assert domain.meta == {"n_corrupt": 0, "n_ignored": 1, "unreadable": (), "n_resized": 0}  # no OS junk
+    assert domain.provenance.endswith(
+        "6 labelled images from classes.zip, 1 file of another type ignored: .txt (1)"
+    )
     zero = domain.X[domain.y == 1][0, 0]
     torch.testing.assert_close(zero, torch.as_tensor(digit_image(0)).float() / 255)
 
@@ -50,16 +53,28 @@ def test_messy_images_are_harmonised(tmp_path: Path) -> None:
         "a b/2.jpg": _jpeg(digit_image(2, size=40, rgb=True)),
         "chat été/3.png": png_bytes(np.dstack([digit_image(3)] * 3 + [np.full((28, 28), 255, np.uint8)])),
         "chat été/4.gif": _palette(digit_image(4)),
+        "a b/6.jfif": _jpeg(digit_image(6)),  # JPEGs under the names Windows and old cameras give them
+        "a b/7.JPE": _jpeg(digit_image(7)),
         "chat été/5.png": png_bytes(digit_image(5).astype(np.uint16) * 257),
         "chat été/broken.png": png_bytes(digit_image(6))[:60],
         "chat été/eps.png": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\nshowpage\n",  # never decoded
+        "a b/IMG_0001.HEIC": b"\x00\x00\x00\x18ftypheic",  # iPhone photos: not decodable here
+        "a b/IMG_0002.HEIC": b"\x00\x00\x00\x18ftypheic",
+        "chat été/notes.txt": b"scanned in May",
+        "__MACOSX/a b/._1.png": b"resource fork",  # junk: neither an image nor an ignored file
     }
     domain = read_path(write_zip(tmp_path / "messy.zip", members))
     assert domain.shape == (3, 28, 28)  # most common size; RGB because one image is coloured
     assert domain.classes == ("a b", "chat été")
-    assert domain.n_samples == 5 and domain.meta["n_corrupt"] == 2
+    assert domain.n_samples == 7 and domain.meta["n_corrupt"] == 2
+    assert domain.ids[4:6] == ("a b/6.jfif", "a b/7.JPE")
+    assert int((domain.X[5, 0] > 0.5).sum()) == (4 + 7) ** 2  # the .JPE file is its digit
     assert float(domain.X.max()) <= 1.0 and float(domain.X[-1].max()) > 0.99  # 16-bit scaled, not clipped
-    assert "2 unreadable skipped" in domain.provenance
+    assert domain.meta["unreadable"] == ("chat été/broken.png", "chat été/eps.png")
+    assert domain.meta["n_ignored"] == 3
+    assert domain.provenance.endswith(
+        "2 unreadable skipped, 3 files of other types ignored: .heic (2), .txt (1)"
+    )
 
 
 def test_unlabelled_zip_and_folder(tmp_path: Path) -> None:
@@ -219,11 +234,15 @@ def _symlink_zip(path: Path) -> Path:
     ("members", "message"),
     [
         ({"../evil.png": b"x"}, "unsafe path '../evil.png'"),
+        ({"./../evil.png": b"x"}, "unsafe path"),  # dropping '.' parts keeps '..' refused
         ({"/abs/evil.png": b"x"}, "unsafe path"),
         ({"a/b/../../c.png": b"x"}, "unsafe path"),
         ({"bomb/zeros.png": bytes(4 << 20)}, "decompression bomb"),
         ({f"{i}.png": b"" for i in range(30)}, "more than the limit of 20"),
-        ({"readme.txt": b"no images here"}, "contains no images"),
+        (
+            {"readme.txt": b"no images here", "IMG_1.HEIC": b"", "IMG_2.heic": b""},
+            r"contains no images \(looked for \.bmp, .*; found \.heic \(2\), \.txt \(1\)\)$",
+        ),
         ({"a.png": b"not a png", "b.png": b"\x89PNG\r\n"}, "none of its 2 images could be decoded"),
         (
             {"loose.png": png_bytes(digit_image(1)), "cls/a.png": png_bytes(digit_image(2))},
@@ -257,6 +276,43 @@ def test_pixel_bomb_is_refused_before_decoding(tmp_path: Path, monkeypatch: pyte
         read_path(write_zip(tmp_path / "bomb.zip", {"a.png": png_bytes(digit_image(1)), "b.png": huge}))
 
 
+@pytest.mark.parametrize(("form", "channels"), [("RGBA", 3), ("LA", 1), ("P", 1), ("L", 1)])
+def test_transparent_images_are_shown_on_white(tmp_path: Path, form: str, channels: int) -> None:
+    """Black ink (RGB 0) whose alpha is the ink: the digit shows dark on white, not all black."""
+    ink = _ink(5)
+    if form in {"P", "L"}:  # a transparency entry is all or nothing: opaque ink, transparent paper
+        ink = np.where(ink > 0, 255, 0).astype(np.uint8)
+    domain = read_path(write_zip(tmp_path / "sig.zip", {"sig.png": _transparent_png(form, ink)}))
+    assert domain.shape == (channels, 28, 28)  # LA, gray palettes and L stay gray; RGBA may be colour
+    composite = 1.0 - torch.as_tensor(ink).float() / 255  # black over white with the ink's alpha
+    torch.testing.assert_close(domain.X[0], composite.expand(channels, 28, 28))
+
+
+@pytest.mark.parametrize(
+    ("orientation", "stored_as"),
+    [
+        (6, Image.Transpose.ROTATE_90),  # a phone held upright: stored turned left, shown turned right
+        (8, Image.Transpose.ROTATE_270),
+        (3, Image.Transpose.ROTATE_180),
+        (5, Image.Transpose.TRANSPOSE),
+        (2, Image.Transpose.FLIP_LEFT_RIGHT),
+    ],
+    ids=["6", "8", "3", "5", "2"],
+)
+def test_exif_orientation_turns_photos_upright(
+    tmp_path: Path, orientation: int, stored_as: Image.Transpose
+) -> None:
+    rows, cols = np.mgrid[0:30, 0:20]
+    upright = np.dstack([rows * 255 // 29, cols * 255 // 19, np.full_like(rows, 96)]).astype(np.uint8)
+    stored = np.asarray(Image.fromarray(upright).transpose(stored_as))
+    members = {"phone.jpg": _jpeg(stored, orientation), "scan.png": png_bytes(upright)}
+    domain = read_path(write_zip(tmp_path / "photos.zip", members))
+    assert domain.shape == (3, 30, 20)  # the upright size: both images agree on it
+    expected = torch.as_tensor(upright).permute(2, 0, 1).float() / 255
+    assert float((domain.X[0] - expected).abs().mean()) < 0.01  # JPEG loss only
+    torch.testing.assert_close(domain.X[0], expected, atol=0.06, rtol=0)
+
+
 def test_large_images_are_scaled_to_the_side_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TLSTUDIO_MAX_IMAGE_SIDE", "32")
     wide = png_bytes(np.full((64, 128), 200, dtype=np.uint8))
@@ -265,9 +321,36 @@ def test_large_images_are_scaled_to_the_side_limit(tmp_path: Path, monkeypatch: 
     torch.testing.assert_close(domain.X, torch.full((1, 1, 16, 32), 200 / 255))
 
 
-def _jpeg(array: np.ndarray) -> bytes:
+def _ink(value: int) -> np.ndarray:
+    """An anti-aliased digit's coverage (uint8): 0 on the background, up to 255 in the stroke."""
+    return (digit_image(value) * np.linspace(0.4, 1.0, 28)).astype(np.uint8)
+
+
+def _transparent_png(form: str, ink: np.ndarray) -> bytes:
+    """Black ink on a transparent background, as drawing and signature apps export it."""
+    black = np.zeros_like(ink)
+    if form == "RGBA":
+        image, options = Image.fromarray(np.dstack([black, black, black, ink])), {}
+    elif form == "LA":
+        image, options = Image.merge("LA", [Image.fromarray(black), Image.fromarray(ink)]), {}
+    elif form == "P":  # index 0: black, transparent; index 1: black ink
+        image = Image.frombytes("P", ink.shape[::-1], (ink > 0).astype(np.uint8).tobytes())
+        image.putpalette([0, 0, 0, 0, 0, 0])
+        options = {"transparency": 0}
+    else:  # L: black ink on paper of gray level 1, the level a tRNS chunk names transparent
+        image, options = Image.fromarray((ink == 0).astype(np.uint8)), {"transparency": 1}
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="JPEG")
+    image.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
+
+
+def _jpeg(array: np.ndarray, orientation: int = 1) -> bytes:
+    """A JPEG of ``array``, with an EXIF orientation tag unless it is 1 (upright)."""
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[ExifTags.Base.Orientation] = orientation
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG", quality=95, exif=exif)
     return buffer.getvalue()
 
 

@@ -350,6 +350,12 @@ def _mixed_zip() -> bytes:
     )
 
 
+def _bsdtar_zip() -> bytes:
+    """bsdtar, the ``tar`` of macOS and Windows 10+ (``tar -a -cf x.zip .``), writes ``./`` first."""
+    members = {f"./{c}/{i}.png": encode(square(i)) for c in ("cat", "dog") for i in range(2)}
+    return zip_bytes({"./": b"", **members, "./.DS_Store": b"Bud1 junk"})
+
+
 def _nfd_zip() -> bytes:
     """macOS writes decomposed (NFD) names: ``e`` + combining accent is the same class as ``é``."""
     return zip_bytes({"e\u0301t\u00e9/1.png": encode(square(1)), "\u00e9t\u00e9/2.png": encode(square(2))})
@@ -364,6 +370,7 @@ MESSY: dict[str, Messy] = {
     "mixed-modes-sizes-names": Messy(
         "mixed.zip", _mixed_zip, 8, ("a b", "chat été", "日本 語"), (3, 28, 28), n_corrupt=1
     ),
+    "bsdtar-dot-slash-names": Messy("tar.zip", _bsdtar_zip, 4, ("cat", "dog"), (1, 28, 28)),
     "unicode-normalisation": Messy("nfd.zip", _nfd_zip, 2, ("été",), (1, 28, 28)),
     "unlabelled-flat": Messy(
         "flat.zip",

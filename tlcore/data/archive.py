@@ -8,6 +8,10 @@ methods, more than ``max_uncompressed_bytes`` in total, a member over 1 MiB comp
 ``max_compression_ratio``, a member that is corrupt or does not match its header. Skipped quietly:
 directories, ``__MACOSX``, ``.DS_Store``/``Thumbs.db``/``desktop.ini`` and any path with a hidden
 (dot) part.
+
+Member names: ``.`` parts are dropped (bsdtar, the ``tar`` of macOS and Windows, writes
+``./cat/1.png``); a name stored as UTF-8 without the zip's UTF-8 flag (macOS Archive Utility) is
+read as UTF-8, not as the cp437 the format assumes.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import BinaryIO
 from tlcore.errors import TLError
 from tlcore.limits import MIB, Limits, format_bytes
 
+UTF8_FLAG = 0x800  # general purpose bit 11: the name is UTF-8
 JUNK_NAMES = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"})
 RATIO_MIN_BYTES = MIB  # smaller members may compress arbitrarily well (blank images, text)
 METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
@@ -46,6 +51,11 @@ class Member:
     read: Callable[[], bytes]
 
     @property
+    def name(self) -> str:
+        """The path as the user sees it (``scans/img_001.png``)."""
+        return "/".join(self.parts)
+
+    @property
     def suffix(self) -> str:
         return Path(self.parts[-1]).suffix.lower()
 
@@ -53,6 +63,22 @@ class Member:
 def is_junk(parts: tuple[str, ...]) -> bool:
     """OS clutter and hidden files, skipped without comment."""
     return any(p in JUNK_NAMES or p.startswith(".") for p in parts)
+
+
+def member_parts(name: str) -> tuple[str, ...]:
+    """The parts of a member's path (``/`` or ``\\`` separated), without empty and ``.`` parts."""
+    return tuple(p for p in re.split(r"[/\\]", name) if p not in {"", "."})
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name, decoded as UTF-8 when the writer left the UTF-8 flag unset but it decodes."""
+    name = info.filename
+    if info.flag_bits & UTF8_FLAG or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")  # zipfile read the bytes as cp437
+    except UnicodeError:
+        return name
 
 
 @contextmanager
@@ -126,9 +152,8 @@ def check_zip(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[zipf
             f"{format_bytes(limits.max_uncompressed_bytes)}"
         )
     for info in infos:
-        name = info.filename
-        parts = re.split(r"[/\\]", name)
-        if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts:
+        name = member_name(info)
+        if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in member_parts(name):
             raise TLError(f"{label} contains an unsafe path {name!r} (absolute or with '..')")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise TLError(f"{label} contains a symbolic link {name!r}, which is refused")
@@ -148,7 +173,7 @@ def check_zip(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[zipf
 def _zip_members(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[Member]:
     members = []
     for info in check_zip(archive, label, limits):
-        parts = tuple(p for p in re.split(r"[/\\]", info.filename) if p)
+        parts = member_parts(member_name(info))
         if info.is_dir() or not parts or is_junk(parts):
             continue
         members.append(Member(parts, _zip_reader(archive, info, label)))
@@ -156,15 +181,17 @@ def _zip_members(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[M
 
 
 def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> Callable[[], bytes]:
+    name = member_name(info)
+
     def read() -> bytes:
         try:
             with archive.open(info) as fh:
                 data = fh.read(info.file_size + 1)
         except READ_ERRORS as exc:
             reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-            raise TLError(f"{label}: member {info.filename!r} is corrupt or truncated ({reason})") from None
+            raise TLError(f"{label}: member {name!r} is corrupt or truncated ({reason})") from None
         if len(data) != info.file_size:
-            raise TLError(f"{label}: member {info.filename!r} is corrupt (its size differs from its header)")
+            raise TLError(f"{label}: member {name!r} is corrupt (its size differs from its header)")
         return data
 
     return read

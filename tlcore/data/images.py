@@ -3,15 +3,22 @@
 Layout: wrapping top folders (one folder holding everything, at any depth) are stripped; then
 either every image sits in a class folder (``cat/1.png``, deeper files count for their top
 folder, like ImageFolder; classes sorted by name) or every image is loose (unlabelled). Mixing
-both is an error. Non-image files are ignored and counted.
+both is an error. Files of other types are ignored: the provenance counts them by extension
+(``15 files of other types ignored: .heic (10), .txt (5)``), ``meta["n_ignored"]`` holds their number
+(OS junk such as ``__MACOSX`` or ``.DS_Store`` is not counted, see :mod:`tlcore.data.archive`).
 
-Decoding runs in two passes: headers first (size, mode; the per-image and total pixel limits are
-enforced before any pixel is decoded), then pixels. All images are brought to the most common size
-(scaled down to ``max_image_side``) and to one channel count: grayscale when every image is
-grayscale, else RGB. Given a ``shape`` (a model's ``C x H x W``, for its predictions) every file is
-decoded straight to it instead: one resize per file, whatever the other files' sizes, and a colour
-file becomes grayscale by Pillow's luma for a 1-channel shape. Images that fail to decode are
-skipped and counted; if none decodes the upload is refused.
+Decoding runs in two passes: headers first (size, mode, EXIF orientation; the per-image and total
+pixel limits are enforced before any pixel is decoded), then pixels. Each image is turned upright as
+its EXIF orientation says (phone photos are stored sideways) and shown on opaque white where it is
+transparent, as image viewers show it (an alpha channel, or a ``transparency`` entry of a palette,
+grayscale or RGB image; dark ink on a transparent background stays dark ink on white). All images
+are brought to the most common upright size (scaled down to ``max_image_side``) and to one channel
+count: grayscale when every image is grayscale, else RGB. Given a ``shape`` (a model's ``C x H x W``,
+for its predictions) every file is decoded straight to it instead: one resize per file, whatever the
+other files' sizes, and a colour file becomes grayscale by Pillow's luma for a 1-channel shape
+(``meta["n_resized"]`` counts the files resized). Images that fail to decode are skipped:
+the provenance counts them, ``meta["unreadable"]`` names them (``meta["n_corrupt"]`` their number);
+if none decodes the upload is refused.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -20,14 +27,17 @@ wrapping folders included), in the archive's order (a folder's: sorted).
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import ExifTags, Image
 from torch.nn.functional import interpolate
 
 from tlcore.data.archive import Member, open_members
@@ -36,13 +46,25 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes
 
 IMAGE_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+    {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
 )
 # decoders PIL may use: content decides the decoder, so a file named .png could be EPS (Ghostscript)
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F"})
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
 UNREADABLE = "corrupt or truncated files, or not images"
+# EXIF orientation -> the transposition that turns the image upright (as PIL.ImageOps.exif_transpose)
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+SIDEWAYS = frozenset({5, 6, 7, 8})  # orientations stored with width and height swapped
+SHOWN_KINDS = 5  # file extensions listed in a message, most common first
 
 
 def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None = None) -> Domain:
@@ -50,9 +72,11 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
     ``shape`` (``C x H x W``) is the geometry to decode every file to (module docstring)."""
     with open_members(path, limits, label) as members:
         images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
+        ignored = Counter(_kind(m) for m in members if m.suffix not in IMAGE_SUFFIXES)
         if not images:
             kinds = ", ".join(sorted(IMAGE_SUFFIXES))
-            raise TLError(f"{label} contains no images (looked for {kinds})")
+            found = f"; found {_kinds(ignored)}" if ignored else ""
+            raise TLError(f"{label} contains no images (looked for {kinds}{found})")
         names, classes = _layout([m.parts for m in images], label)
         headers = {i: h for i, m in enumerate(images) if (h := _header(m, limits, label)) is not None}
         if not headers:
@@ -74,20 +98,48 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
                 kept.append(i)
     if not kept:
         raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
-    n_corrupt = len(images) - len(kept)
+    decoded = set(kept)
+    unreadable = tuple(m.name for i, m in enumerate(images) if i not in decoded)
     n_resized = sum(headers[i][0] != size for i in kept)
     index = {name: i for i, name in enumerate(classes)}
     y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
-    note = f", {n_corrupt} unreadable skipped" if n_corrupt else ""
+    note = _skipped(len(unreadable), ignored)
     return Domain(
         name=label,
         X=X[: len(kept)].contiguous(),
         y=y,
         classes=tuple(classes),
         provenance=f"{len(kept)} {'labelled' if y is not None else 'unlabelled'} images from {label}{note}",
-        meta={"n_corrupt": n_corrupt, "n_ignored": len(members) - len(images), "n_resized": n_resized},
-        ids=tuple("/".join(images[i].parts) for i in kept),
+        meta={
+            "n_corrupt": len(unreadable),
+            "n_ignored": ignored.total(),
+            "unreadable": unreadable,
+            "n_resized": n_resized,
+        },
+        ids=tuple(images[i].name for i in kept),
     )
+
+
+def _skipped(n_unreadable: int, ignored: Counter[str]) -> str:
+    """``, 2 unreadable skipped, 15 files of other types ignored: .heic (10), .txt (5)`` (or less)."""
+    note = f", {n_unreadable} unreadable skipped" if n_unreadable else ""
+    n = ignored.total()
+    if n:
+        files = "file of another type" if n == 1 else "files of other types"
+        note += f", {n} {files} ignored: {_kinds(ignored)}"
+    return note
+
+
+def _kind(member: Member) -> str:
+    """A file's extension as messages show it: ``.heic``, or ``no extension`` (none, or not a word)."""
+    return member.suffix if re.fullmatch(r"\.\w{1,10}", member.suffix) else "no extension"
+
+
+def _kinds(counts: Counter[str]) -> str:
+    """``.heic (10), .txt (5)``: the most common extensions first, the rest as ``…``."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{kind} ({n})" for kind, n in ranked[:SHOWN_KINDS])
+    return shown + (", …" if len(ranked) > SHOWN_KINDS else "")
 
 
 def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None, list[str]]:
@@ -103,13 +155,25 @@ def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None,
     return names, sorted(set(names))
 
 
-def _header(member: Member, limits: Limits, label: str) -> tuple[tuple[int, int], bool] | None:
-    """``((height, width), is_gray)`` from the image header, ``None`` when it is not an image."""
-    name = "/".join(member.parts)
-    try:
+@contextmanager
+def _opened(member: Member) -> Iterator[Image.Image]:
+    """The member as a PIL image, pixels decoded on demand, by one of ``FORMATS`` only."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PIL warns on odd-but-readable files (a corrupt EXIF block)
         with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
+            yield img
+
+
+def _header(member: Member, limits: Limits, label: str) -> tuple[tuple[int, int], bool] | None:
+    """``((height, width), is_gray)`` of the upright image from its header, ``None`` when it is not an
+    image. Transparent pixels do not change it: white is gray."""
+    name = member.name
+    try:
+        with _opened(member) as img:
             width, height = img.size
-            gray = img.mode in GRAY_MODES or (img.mode == "P" and _gray_palette(img))
+            if _orientation(img) in SIDEWAYS:
+                width, height = height, width
+            gray = img.mode in GRAY_MODES or (img.mode in {"P", "PA"} and _gray_palette(img))
     except Image.DecompressionBombError:  # PIL's own backstop, far above ours: a gigantic canvas
         raise TLError(
             f"{label}: image {name!r} claims over {2 * Image.MAX_IMAGE_PIXELS} pixels, "
@@ -134,6 +198,14 @@ def _check_total_pixels(headers: list[tuple[tuple[int, int], bool]], limits: Lim
         )
 
 
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation (a key of ``UPRIGHT``, or 1: upright), read without decoding any pixel."""
+    if img.format == "PNG" and "exif" not in img.info:
+        return 1  # PIL would decode the pixels to look for an eXIf chunk after them
+    value = img.getexif().get(ExifTags.Base.Orientation, 1)
+    return value if value in UPRIGHT else 1
+
+
 def _gray_palette(img: Image.Image) -> bool:
     palette = np.asarray(img.getpalette() or [], dtype=np.int32).reshape(-1, 3)
     return bool((palette == palette[:, :1]).all())
@@ -156,10 +228,8 @@ def _target_geometry(
 def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tensor | None:
     """``channels x H x W`` float32 in [0, 1], or ``None`` when the pixels cannot be decoded."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # PIL warns on odd-but-readable files
-            with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
-                array = _to_array(img, channels)
+        with _opened(member) as img:
+            array = _to_array(_upright(img), channels)
     except DECODE_ERRORS:
         return None
     pixels = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)  # 1 x C x h x w
@@ -168,8 +238,23 @@ def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tenso
     return pixels[0].clamp_(0.0, 1.0)
 
 
+def _upright(img: Image.Image) -> Image.Image:
+    """``img`` turned as its EXIF orientation says (the same orientation :func:`_header` reads)."""
+    method = UPRIGHT.get(_orientation(img))
+    return img if method is None else img.transpose(method)
+
+
 def _to_array(img: Image.Image, channels: int) -> np.ndarray:
-    """H x W x C float32 in [0, 1] from any PIL mode (16-bit and float grayscale included)."""
+    """H x W x C float32 in [0, 1] from any PIL mode, transparent pixels composited onto white."""
+    array = _opaque_array(img, channels)
+    if img.has_transparency_data:
+        alpha = np.asarray(img.convert("RGBA").getchannel("A"), dtype=np.float32)[..., None] / 255.0
+        array = array * alpha + (1.0 - alpha)
+    return array
+
+
+def _opaque_array(img: Image.Image, channels: int) -> np.ndarray:
+    """H x W x C float32 in [0, 1] from any PIL mode (16-bit and float grayscale included), alpha dropped."""
     if img.mode in {"I", "I;16", "I;16L", "I;16B"}:
         gray = np.asarray(img, dtype=np.float32) / 65535.0
     elif img.mode == "F":
