@@ -152,14 +152,23 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
     channels, height, width = shape
     mode = "L" if channels == 1 else "RGB"
     return (
-        {"op": "decode", "library": "Pillow", "call": "PIL.Image.open(path)"},
+        {
+            "op": "decode",
+            "library": "Pillow",
+            "call": "PIL.Image.open(path)",
+            "note": "turned upright by its EXIF orientation, as PIL.ImageOps.exif_transpose(image) does",
+        },
         {
             "op": "convert",
             "mode": mode,
             "call": f"image.convert({mode!r})",
-            "note": "a grayscale file becomes RGB by repeating its channel"
-            if channels == 3
-            else "a colour file becomes grayscale by Pillow's luma weights (training saw grayscale only)",
+            "note": (
+                "a grayscale file becomes RGB by repeating its channel"
+                if channels == 3
+                else "a colour file becomes grayscale by Pillow's luma weights (training saw grayscale only)"
+            )
+            + "; transparent pixels are first shown on white: Image.alpha_composite(Image.new('RGBA', "
+            "image.size, 'white'), image.convert('RGBA'))",
         },
         {
             "op": "scale",
