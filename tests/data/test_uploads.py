@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +136,33 @@ def test_tables(tmp_path: Path) -> None:
     np.savetxt(tmp_path / "raw.csv", np.eye(3), delimiter=",")
     raw = read_path(tmp_path / "raw.csv")
     assert raw.n_samples == 3 and raw.y is None
+
+
+IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
+
+
+@pytest.mark.parametrize(
+    ("write", "label_column", "note"),
+    [
+        (lambda X, y, path: pd.DataFrame(X).to_csv(path, index=False), None, ""),  # header 0,1,2
+        (lambda X, y, path: pd.DataFrame(X).to_csv(path), None, "index column 'Unnamed: 0' dropped"),
+        (lambda X, y, path: pd.DataFrame(X).assign(label=y).to_csv(path, index=False), None, ""),
+        (lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False), "3", ""),
+    ],
+    ids=["positions-header", "pandas-index", "positions-and-label", "headerless-text-labels"],
+)
+def test_csv_layouts_keep_every_row(
+    tmp_path: Path, write: Callable, label_column: str | None, note: str
+) -> None:
+    """The header is never a sample and a sample never the header: ids are the data rows."""
+    X = np.random.default_rng(0).normal(size=(12, 3)).round(2)
+    species = np.array(IRIS)[np.arange(12) % 3]
+    write(X, species, tmp_path / "t.csv")
+    domain = read_path(tmp_path / "t.csv", label_column=label_column)
+    torch.testing.assert_close(domain.X, torch.as_tensor(X, dtype=torch.float32))
+    if domain.y is not None:
+        assert domain.classes == IRIS and domain.y.tolist() == [i % 3 for i in range(12)]
+    assert note in domain.provenance
 
 
 @pytest.mark.parametrize(

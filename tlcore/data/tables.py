@@ -8,12 +8,16 @@ checks of :mod:`.archive`; each array's header is checked against the bytes its 
 any memory is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are
 refused).
 
-Tables: one row per sample, numeric feature columns, and an optional label column: the one named
-by the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target``
-(any case). A CSV whose header row is all numbers is read as having no header. Before parsing, a
-CSV's first line and a Parquet file's metadata are checked against ``max_table_columns``,
-``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet text columns are read
-dictionary-encoded, so a repeated label is never copied per row.
+Tables: one row per sample, numeric feature columns, and an optional label column: the one named by
+the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
+case). A CSV's first line is its header when it is the column positions ``0..D-1`` (what pandas
+writes for an unnamed frame, after an empty field for its index) or when one of its text fields is
+not a value of the column below; otherwise it is a sample: numbers (``np.savetxt``), or text that is
+a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). An index pandas wrote (a first column
+``Unnamed: 0`` holding ``0..N-1``) is dropped. Before parsing, a CSV's first line and a Parquet
+file's metadata are checked against ``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and
+``max_uncompressed_bytes``; Parquet text columns are read dictionary-encoded, so a repeated label is
+never copied per row.
 
 Labels become class names (integers as ``"3"``) sorted by value; missing or infinite values are
 refused. Sample ids are the 0-based positions: the array's row, the table's data row (header not
@@ -39,6 +43,7 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
+INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 NPZ_KEYS = ("X", "y", "classes")
 FLOAT_BYTES = 4
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
@@ -92,6 +97,7 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     frame = _read_frame(path, label, limits)
     if frame.empty or not len(frame.columns):
         raise TLError(f"{label} has no rows")
+    frame, note = _drop_index(frame)
     column = _label_column(frame, label, label_column)
     features = frame.drop(columns=[column]) if column is not None else frame
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
@@ -104,7 +110,7 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     _check_finite(values, label)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     where = f", labels from column {column!r}" if column is not None else ""
-    provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}"
+    provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
     return _domain(label, torch.from_numpy(values), y, classes, provenance)
 
 
@@ -115,11 +121,9 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
             return _read_parquet(path, label, limits)
         sep = "\t" if suffix == ".tsv" else ","
         _check_first_line(path, sep, label, limits)
-        first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
-        header = None if all(_is_number(v) for v in first) else 0
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would be cut silently
-            return pd.read_csv(path, sep=sep, header=header, index_col=False)
+            return _read_csv(path, sep)
     except pd.errors.EmptyDataError:
         raise TLError(f"{label} is empty") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning):
@@ -127,6 +131,30 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     except (UnicodeDecodeError, ValueError, OSError, pa.ArrowException) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise TLError(f"{label} is not a readable table: {reason}") from None
+
+
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    """A CSV/TSV read with its first line as the header, read again without one if that line is a sample."""
+    first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
+    frame = pd.read_csv(path, sep=sep, header=0, index_col=False)
+    return frame if _is_header(first, frame) else pd.read_csv(path, sep=sep, header=None, index_col=False)
+
+
+def _is_header(first: list[object], below: pd.DataFrame) -> bool:
+    """Whether a CSV's first line (its fields, NaN where empty) names the columns of the rows ``below``.
+
+    It does when it is exactly the column positions ``0..D-1`` (pandas' names for an unnamed frame,
+    after an empty field where the index was written), or when a text field is not a value of the
+    column below it: a name over numbers, or over labels it is not one of. A line whose text fields
+    are values of their columns (``5.1,3.5,1.4,0.2,Iris-setosa``) is a sample.
+    """
+    names = first[1:] if pd.isna(first[0]) else first
+    if names == [str(i) for i in range(len(names))]:
+        return True
+    return any(
+        isinstance(field, str) and not _is_number(field) and not (below[column] == field).any()
+        for field, column in zip(first, below.columns, strict=True)
+    )
 
 
 def _check_first_line(path: Path, sep: str, label: str, limits: Limits) -> None:
@@ -188,6 +216,16 @@ def _is_number(text: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _drop_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Drop an index pandas wrote (a first column named ``Unnamed: 0`` holding ``0..N-1``); a note."""
+    first = frame[frame.columns[0]]
+    if first.name != INDEX_COLUMN or not pd.api.types.is_integer_dtype(first):
+        return frame, ""
+    if not np.array_equal(first.to_numpy(), np.arange(len(first))):
+        return frame, ""
+    return frame.drop(columns=[INDEX_COLUMN]), f"; index column {INDEX_COLUMN!r} dropped"
 
 
 def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object | None:
