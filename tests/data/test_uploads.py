@@ -148,8 +148,19 @@ IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
         (lambda X, y, path: pd.DataFrame(X).to_csv(path), None, "index column 'Unnamed: 0' dropped"),
         (lambda X, y, path: pd.DataFrame(X).assign(label=y).to_csv(path, index=False), None, ""),
         (lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False), "3", ""),
+        (  # Excel-style: every line ends with a comma
+            lambda X, y, path: pd.DataFrame(X).assign(label=y, **{"": None}).to_csv(path, index=False),
+            None,
+            "1 empty column dropped",
+        ),
     ],
-    ids=["positions-header", "pandas-index", "positions-and-label", "headerless-text-labels"],
+    ids=[
+        "positions-header",
+        "pandas-index",
+        "positions-and-label",
+        "headerless-text-labels",
+        "trailing-comma",
+    ],
 )
 def test_csv_layouts_keep_every_row(
     tmp_path: Path, write: Callable, label_column: str | None, note: str
@@ -170,7 +181,7 @@ def test_csv_layouts_keep_every_row(
     [
         (b"", "is empty"),
         (b"a,b\n1,2\n1,2,3,4\n", "not a well-formed table"),
-        (b"a,b\n1,\n", "missing or infinite"),
+        (b"a,b\n1,2\n1,\n", r"1 missing or infinite values \(first in row 2, column 'b'\)"),
         (b"a,b\nx,1\n", "non-numeric feature columns a"),
         (b"label\ncat\n", "no feature columns"),
     ],

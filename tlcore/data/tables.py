@@ -14,10 +14,10 @@ case). A CSV's first line is its header when it is the column positions ``0..D-1
 writes for an unnamed frame, after an empty field for its index) or when one of its text fields is
 not a value of the column below; otherwise it is a sample: numbers (``np.savetxt``), or text that is
 a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). An index pandas wrote (a first column
-``Unnamed: 0`` holding ``0..N-1``) is dropped. Before parsing, a CSV's first line and a Parquet
-file's metadata are checked against ``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and
-``max_uncompressed_bytes``; Parquet text columns are read dictionary-encoded, so a repeated label is
-never copied per row.
+``Unnamed: 0`` holding ``0..N-1``) and empty unnamed columns (lines ending in a separator) are
+dropped. Before parsing, a CSV's first line and a Parquet file's metadata are checked against
+``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet
+text columns are read dictionary-encoded, so a repeated label is never copied per row.
 
 Labels become class names (integers as ``"3"``) sorted by value; missing or infinite values are
 refused. Sample ids are the 0-based positions: the array's row, the table's data row (header not
@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +98,7 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     frame = _read_frame(path, label, limits)
     if frame.empty or not len(frame.columns):
         raise TLError(f"{label} has no rows")
-    frame, note = _drop_index(frame)
+    frame, note = _drop_unnamed(frame)
     column = _label_column(frame, label, label_column)
     features = frame.drop(columns=[column]) if column is not None else frame
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
@@ -107,7 +108,7 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
         raise TLError(f"{label} has no feature columns")
     _check_tensor(features.shape[0], features.shape[1], label, limits)
     values = features.to_numpy(dtype=np.float32, copy=True)
-    _check_finite(values, label)
+    _check_finite(values, label, features.columns)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     where = f", labels from column {column!r}" if column is not None else ""
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
@@ -218,14 +219,22 @@ def _is_number(text: object) -> bool:
     return True
 
 
-def _drop_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Drop an index pandas wrote (a first column named ``Unnamed: 0`` holding ``0..N-1``); a note."""
-    first = frame[frame.columns[0]]
-    if first.name != INDEX_COLUMN or not pd.api.types.is_integer_dtype(first):
-        return frame, ""
-    if not np.array_equal(first.to_numpy(), np.arange(len(first))):
-        return frame, ""
-    return frame.drop(columns=[INDEX_COLUMN]), f"; index column {INDEX_COLUMN!r} dropped"
+def _drop_unnamed(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Drop unnamed columns that hold no feature, with a provenance note: an index pandas wrote (a
+    first column ``Unnamed: 0`` holding ``0..N-1``) and empty ones (lines ending in a separator)."""
+    note = ""
+    if frame.columns[0] == INDEX_COLUMN and np.array_equal(frame[INDEX_COLUMN], np.arange(len(frame))):
+        frame, note = frame.drop(columns=[INDEX_COLUMN]), f"; index column {INDEX_COLUMN!r} dropped"
+    empty = [c for c in frame.columns if _is_unnamed(c) and frame[c].isna().all()]
+    if empty:
+        frame = frame.drop(columns=empty)
+        note += f"; {len(empty)} empty column{'s' if len(empty) > 1 else ''} dropped"
+    return frame, note
+
+
+def _is_unnamed(column: object) -> bool:
+    """A column of a CSV without a header (numbered) or under an empty header field (``Unnamed: 3``)."""
+    return not isinstance(column, str) or column.startswith("Unnamed: ")
 
 
 def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object | None:
@@ -296,11 +305,13 @@ def _column_labels(column: pd.Series, label: str) -> tuple[torch.Tensor, tuple[s
     return position[torch.from_numpy(column.cat.codes.to_numpy().astype(np.int64))], classes
 
 
-def _check_finite(values: np.ndarray, label: str) -> None:
+def _check_finite(values: np.ndarray, label: str, columns: Sequence[object] = ()) -> None:
+    """Refuse NaN or infinite ``values``, naming the first one's row and, given ``columns``, its column."""
     bad = ~np.isfinite(values)
     if bad.any():
-        row = int(np.argwhere(bad)[0][0])
-        raise TLError(f"{label}: {int(bad.sum())} missing or infinite values (first in row {row + 1})")
+        at = np.argwhere(bad)[0]
+        where = f"row {at[0] + 1}" + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
+        raise TLError(f"{label}: {int(bad.sum())} missing or infinite values (first in {where})")
 
 
 def _domain(
