@@ -99,6 +99,32 @@ def test_npz_round_trips(tmp_path: Path) -> None:
     assert read_path(tmp_path / "unlabelled.npz").y is None
 
 
+def _bicubic(image: np.ndarray, size: int) -> np.ndarray:
+    """A float image resized as PIL does it: bicubic overshoots at hard edges (here to 1.15 and -0.03)."""
+    return np.asarray(Image.fromarray(image.astype(np.float32), mode="F").resize((size, size), Image.BICUBIC))
+
+
+DIGITS = np.stack([digit_image(i) for i in range(3)])
+RESAMPLED = np.stack([_bicubic(digit / 255, 40) for digit in DIGITS])
+
+
+@pytest.mark.parametrize(
+    ("X", "expected", "note"),
+    [
+        (DIGITS * 1.0, DIGITS / 255, ", scaled from 0..255"),
+        (DIGITS / 250, np.minimum(DIGITS / 250, 1), ", clamped to [0, 1]"),  # max 1.02
+        (RESAMPLED, np.clip(RESAMPLED, 0, 1), ", clamped to [0, 1]"),
+        ((DIGITS // 255).astype(np.int64), DIGITS // 255, ""),
+    ],
+    ids=["float-0..255", "float-0..1-overshoot", "float-0..1-resampled", "int-0..1"],
+)
+def test_npz_image_values_end_in_0_1(tmp_path: Path, X: np.ndarray, expected: np.ndarray, note: str) -> None:
+    np.savez(tmp_path / "img.npz", X=X)
+    domain = read_path(tmp_path / "img.npz")
+    torch.testing.assert_close(domain.X[:, 0], torch.as_tensor(expected, dtype=torch.float32))
+    assert domain.provenance.endswith(f"X{X.shape}{note}")
+
+
 @pytest.mark.parametrize(
     ("arrays", "message"),
     [
@@ -108,6 +134,8 @@ def test_npz_round_trips(tmp_path: Path) -> None:
         ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
         ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),
         ({"X": np.full((2, 4, 4), 300.0)}, "0..255"),
+        ({"X": np.full((2, 4, 4), 1.8)}, r"from 1.8 to 1.8 are neither in \[0, 1\] nor in 0..255"),
+        ({"X": np.linspace(-2.1, 2.6, 32).reshape(2, 4, 4)}, "neither in"),  # standardised: not pixels
         (
             {"X": np.ones((2, 2)), "y": np.array([0, 5]), "classes": np.array(["a", "b"])},
             "index into the 2 names",

@@ -1,12 +1,13 @@
 """Arrays and tables as a :class:`Domain`: ``.npz`` files and CSV/TSV/Parquet feature tables.
 
 ``.npz``: an array ``X`` (``N x D`` features, ``N x H x W`` or ``N x C x H x W`` / ``N x H x W x C``
-images with 1 or 3 channels; uint8 or values in [0, 255] are scaled to [0, 1]), optional ``y``
-(integer or string labels) and optional ``classes`` (distinct names for integer ``y``), stored as
-``X.npy``, ``y.npy``, ``classes.npy`` (what :func:`numpy.savez` writes). The archive passes the zip
-checks of :mod:`.archive`; each array's header is checked against the bytes its member holds before
-any memory is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are
-refused).
+images with 1 or 3 channels, brought to [0, 1]: uint8 is scaled from 0..255, as are other integers
+above 1 and floats above 2 (up to 255); floats within 0.5 of [0, 1], a resampling overshoot, are
+clamped; any other range is refused), optional ``y`` (integer or string labels) and optional
+``classes`` (distinct names for integer ``y``), stored as ``X.npy``, ``y.npy``, ``classes.npy``
+(what :func:`numpy.savez` writes). The archive passes the zip checks of :mod:`.archive`; each
+array's header is checked against the bytes its member holds before any memory is allocated, and
+arrays load with ``allow_pickle=False``, always (object arrays are refused).
 
 Tables: one row per sample, numeric feature columns, and an optional label column: the one named by
 the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
@@ -47,6 +48,10 @@ LABEL_COLUMNS = ("label", "y", "class", "target")
 INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 NPZ_KEYS = ("X", "y", "classes")
 FLOAT_BYTES = 4
+# Resampling a [0, 1] image (bicubic, Lanczos) overshoots at hard edges, by up to ~0.25 in PIL: values
+# this far outside are clamped. A standardised image (mean 0, std 1) cannot fit in [-0.5, 1.5].
+OVERSHOOT = 0.5
+FLOAT_255_ABOVE = 2.0  # a float image brighter than this holds 0..255 pixels; up to it, neither: refused
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
 
 
@@ -263,11 +268,29 @@ def _samples(X: np.ndarray, label: str) -> tuple[torch.Tensor, str]:
         raise TLError(f"{label}: X of shape {X.shape} has no samples or no features")
     values = np.ascontiguousarray(X, dtype=np.float32)
     _check_finite(values, label)
-    if X.ndim == 2 or (values.min() >= 0 and values.max() <= 1 and X.dtype != np.uint8):
+    if X.ndim == 2:
         return torch.from_numpy(values), ""
-    if values.min() < 0 or values.max() > 255:
-        raise TLError(f"{label}: image values must lie in [0, 1] or 0..255")
-    return torch.from_numpy(values / 255.0), ", scaled from 0..255"
+    low, high = float(values.min()), float(values.max())
+    scale = _pixel_scale(X.dtype, low, high)
+    if scale is None:
+        raise TLError(
+            f"{label}: image values from {low:.3g} to {high:.3g} are neither in [0, 1] nor in 0..255"
+        )
+    pixels = values / scale
+    np.clip(pixels, 0.0, 1.0, out=pixels)
+    note = ", scaled from 0..255" if scale == 255 else ""
+    return torch.from_numpy(pixels), note + (", clamped to [0, 1]" if low < 0 or high > scale else "")
+
+
+def _pixel_scale(dtype: np.dtype, low: float, high: float) -> float | None:
+    """255 for pixels in 0..255, 1 for pixels in [0, 1] (floats within ``OVERSHOOT``), None if neither."""
+    if dtype.kind == "f":
+        if -OVERSHOOT <= low <= high <= 1 + OVERSHOOT:
+            return 1.0
+        return 255.0 if low >= 0 and FLOAT_255_ABOVE < high <= 255 else None
+    if dtype != np.uint8 and low >= 0 and high <= 1:
+        return 1.0
+    return 255.0 if low >= 0 and high <= 255 else None
 
 
 def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
