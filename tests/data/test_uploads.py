@@ -95,6 +95,13 @@ def test_npz_round_trips(tmp_path: Path) -> None:
     np.savez(tmp_path / "feat.npz", X=np.linspace(-5, 5, 12).reshape(4, 3), y=np.array(["x", "y", "x", "y"]))
     feat = read_path(tmp_path / "feat.npz")
     assert feat.shape == (3,) and float(feat.X.min()) == -5.0 and feat.classes == ("x", "y")
+    names = np.array(["chat", "été"])
+    np.savez(
+        tmp_path / "bytes.npz", X=np.ones((3, 2)), y=np.char.encode(names[[1, 0, 1]])
+    )  # as HDF5 stores text
+    assert read_path(tmp_path / "bytes.npz").classes == ("chat", "été")
+    np.savez(tmp_path / "bnames.npz", X=np.ones((3, 2)), y=np.array([1, 0, 1]), classes=np.char.encode(names))
+    assert read_path(tmp_path / "bnames.npz").classes == ("chat", "été")
     np.savez(tmp_path / "unlabelled.npz", X=np.ones((3, 5)))
     assert read_path(tmp_path / "unlabelled.npz").y is None
 
@@ -134,6 +141,7 @@ def test_npz_image_values_end_in_0_1(tmp_path: Path, X: np.ndarray, expected: np
         ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
         ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),
         ({"X": np.full((2, 4, 4), 300.0)}, "0..255"),
+        ({"X": np.ones((2, 2)), "y": np.array([b"\xff", b"a"])}, "labels hold bytes that are not UTF-8 text"),
         ({"X": np.full((2, 4, 4), 1.8)}, r"from 1.8 to 1.8 are neither in \[0, 1\] nor in 0..255"),
         ({"X": np.linspace(-2.1, 2.6, 32).reshape(2, 4, 4)}, "neither in"),  # standardised: not pixels
         (
@@ -158,6 +166,8 @@ def test_tables(tmp_path: Path) -> None:
     frame.rename(columns={"Class": "kind"}).assign(target=[9, 10, 9, 10]).to_parquet(tmp_path / "t.parquet")
     parquet = read_path(tmp_path / "t.parquet", label_column="kind")
     assert parquet.classes == ("a", "b") and parquet.shape == (3,)
+    frame.assign(Class=np.char.encode(["été", "a", "été", "a"])).to_parquet(tmp_path / "binary.parquet")
+    assert read_path(tmp_path / "binary.parquet").classes == ("a", "été")  # a binary column, decoded
     with pytest.raises(TLError, match="non-numeric feature columns kind"):
         read_path(tmp_path / "t.parquet")  # 'target' is detected as the labels; 'kind' is text
     assert load_domain(f"{tmp_path}/t.parquet:label=kind").classes == ("a", "b")

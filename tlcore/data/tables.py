@@ -20,9 +20,9 @@ dropped. Before parsing, a CSV's first line and a Parquet file's metadata are ch
 ``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet
 text columns are read dictionary-encoded, so a repeated label is never copied per row.
 
-Labels become class names (integers as ``"3"``) sorted by value; missing or infinite values are
-refused. Sample ids are the 0-based positions: the array's row, the table's data row (header not
-counted).
+Labels become class names (integers as ``"3"``; byte strings, as HDF5 and Parquet binary columns
+hold text, decoded as UTF-8) sorted by value; missing or infinite values are refused. Sample ids are
+the 0-based positions: the array's row, the table's data row (header not counted).
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def _pixel_scale(dtype: np.dtype, low: float, high: float) -> float | None:
 
 def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
     """Class indices and class names from raw label values (and optional names for integer labels)."""
-    values = np.asarray(values).reshape(-1)
+    values = _decoded(np.asarray(values).reshape(-1), label)
     if values.dtype.kind == "f":
         if not np.isfinite(values).all() or (values != np.round(values)).any():
             raise TLError(f"{label}: labels must be integers or names, not fractions or missing values")
@@ -307,7 +307,7 @@ def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[t
     if values.dtype.kind not in "biuU":
         raise TLError(f"{label}: labels of dtype {values.dtype} are not supported")
     if names is not None:
-        classes = tuple(str(n) for n in np.asarray(names).reshape(-1))
+        classes = tuple(str(n) for n in _decoded(np.asarray(names).reshape(-1), label))
         if len(set(classes)) != len(classes):
             raise TLError(f"{label}: classes holds duplicate names")
         if values.dtype.kind == "U" or values.min() < 0 or values.max() >= len(classes):
@@ -315,6 +315,18 @@ def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[t
         return torch.as_tensor(values, dtype=torch.int64), classes
     uniques, index = np.unique(values, return_inverse=True)
     return torch.as_tensor(index, dtype=torch.int64), tuple(str(u) for u in uniques.tolist())
+
+
+def _decoded(values: np.ndarray, label: str) -> np.ndarray:
+    """Byte strings (how HDF5 and Parquet binary columns hold text) as UTF-8 text; others as they are."""
+    if values.dtype.kind == "O" and len(values) and all(isinstance(v, bytes) for v in values):
+        values = values.astype(bytes)
+    if values.dtype.kind != "S":
+        return values
+    try:
+        return np.char.decode(values, "utf-8")
+    except UnicodeDecodeError:
+        raise TLError(f"{label}: labels hold bytes that are not UTF-8 text") from None
 
 
 def _column_labels(column: pd.Series, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
