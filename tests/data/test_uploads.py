@@ -102,6 +102,9 @@ def test_npz_round_trips(tmp_path: Path) -> None:
     assert read_path(tmp_path / "bytes.npz").classes == ("chat", "été")
     np.savez(tmp_path / "bnames.npz", X=np.ones((3, 2)), y=np.array([1, 0, 1]), classes=np.char.encode(names))
     assert read_path(tmp_path / "bnames.npz").classes == ("chat", "été")
+    one_hot = np.eye(3, dtype=np.float32)[[0, 2, 1, 2]]  # as Keras' to_categorical writes labels
+    np.savez(tmp_path / "onehot.npz", X=np.ones((4, 2)), y=one_hot, classes=np.array(["a", "b", "c"]))
+    assert read_path(tmp_path / "onehot.npz").y.tolist() == [0, 2, 1, 2]
     np.savez(tmp_path / "unlabelled.npz", X=np.ones((3, 5)))
     assert read_path(tmp_path / "unlabelled.npz").y is None
 
@@ -138,6 +141,10 @@ def test_npz_image_values_end_in_0_1(tmp_path: Path, X: np.ndarray, expected: np
         ({"X": np.array([{"a": 1}], dtype=object)}, "object arrays"),
         ({"Y": np.ones((2, 2))}, "missing the array X"),
         ({"X": np.ones((2, 2)), "y": np.array([0, 1, 1])}, "2 samples but 3 labels"),
+        (
+            {"X": np.ones((2, 2)), "y": np.ones((2, 3))},
+            r"y of shape \(2, 3\) must hold one class label per sample",
+        ),
         ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
         ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),
         ({"X": np.full((2, 4, 4), 300.0)}, "0..255"),

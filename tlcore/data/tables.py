@@ -3,11 +3,11 @@
 ``.npz``: an array ``X`` (``N x D`` features, ``N x H x W`` or ``N x C x H x W`` / ``N x H x W x C``
 images with 1 or 3 channels, brought to [0, 1]: uint8 is scaled from 0..255, as are other integers
 above 1 and floats above 2 (up to 255); floats within 0.5 of [0, 1], a resampling overshoot, are
-clamped; any other range is refused), optional ``y`` (integer or string labels) and optional
-``classes`` (distinct names for integer ``y``), stored as ``X.npy``, ``y.npy``, ``classes.npy``
-(what :func:`numpy.savez` writes). The archive passes the zip checks of :mod:`.archive`; each
-array's header is checked against the bytes its member holds before any memory is allocated, and
-arrays load with ``allow_pickle=False``, always (object arrays are refused).
+clamped; any other range is refused), optional ``y`` (integer or string labels, or one-hot rows read
+by their argmax) and optional ``classes`` (distinct names for integer ``y``), stored as ``X.npy``,
+``y.npy``, ``classes.npy`` (what :func:`numpy.savez` writes). The archive passes the zip checks of
+:mod:`.archive`; each array's header is checked against the bytes its member holds before any memory
+is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are refused).
 
 Tables: one row per sample, numeric feature columns, and an optional label column: the one named by
 the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
@@ -68,7 +68,9 @@ def read_npz(path: Path, limits: Limits, label: str) -> Domain:
             if f"{key}.npy" in members
         }
     X, note = _samples(arrays["X"], label)
-    y, classes = (None, ()) if "y" not in arrays else _labels(arrays["y"], arrays.get("classes"), label)
+    y, classes = None, ()
+    if "y" in arrays:
+        y, classes = _labels(_label_vector(arrays["y"], label), arrays.get("classes"), label)
     return _domain(label, X, y, classes, f"{label}: arrays X{tuple(arrays['X'].shape)}{note}")
 
 
@@ -293,9 +295,23 @@ def _pixel_scale(dtype: np.dtype, low: float, high: float) -> float | None:
     return 255.0 if low >= 0 and high <= 255 else None
 
 
+def _label_vector(y: np.ndarray, label: str) -> np.ndarray:
+    """One label per sample from an npz ``y``: a column ``N x 1`` flattened, one-hot rows by their argmax."""
+    if y.ndim == 2 and y.shape[1] > 1 and _is_one_hot(y):
+        return y.argmax(axis=1)
+    if math.prod(y.shape[1:]) != 1:
+        raise TLError(f"{label}: y of shape {y.shape} must hold one class label per sample (or one-hot rows)")
+    return y.reshape(-1)
+
+
+def _is_one_hot(y: np.ndarray) -> bool:
+    """Rows of zeros with a single one."""
+    return y.dtype.kind in "biuf" and bool(((y == 0) | (y == 1)).all() and (y.sum(axis=1) == 1).all())
+
+
 def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
     """Class indices and class names from raw label values (and optional names for integer labels)."""
-    values = _decoded(np.asarray(values).reshape(-1), label)
+    values = _decoded(np.asarray(values), label)
     if values.dtype.kind == "f":
         if not np.isfinite(values).all() or (values != np.round(values)).any():
             raise TLError(f"{label}: labels must be integers or names, not fractions or missing values")
