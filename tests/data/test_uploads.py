@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -109,8 +110,44 @@ def test_npz_round_trips(tmp_path: Path) -> None:
     np.savez(tmp_path / "feat.npz", X=np.linspace(-5, 5, 12).reshape(4, 3), y=np.array(["x", "y", "x", "y"]))
     feat = read_path(tmp_path / "feat.npz")
     assert feat.shape == (3,) and float(feat.X.min()) == -5.0 and feat.classes == ("x", "y")
+    names = np.array(["chat", "été"])
+    np.savez(
+        tmp_path / "bytes.npz", X=np.ones((3, 2)), y=np.char.encode(names[[1, 0, 1]])
+    )  # as HDF5 stores text
+    assert read_path(tmp_path / "bytes.npz").classes == ("chat", "été")
+    np.savez(tmp_path / "bnames.npz", X=np.ones((3, 2)), y=np.array([1, 0, 1]), classes=np.char.encode(names))
+    assert read_path(tmp_path / "bnames.npz").classes == ("chat", "été")
+    one_hot = np.eye(3, dtype=np.float32)[[0, 2, 1, 2]]  # as Keras' to_categorical writes labels
+    np.savez(tmp_path / "onehot.npz", X=np.ones((4, 2)), y=one_hot, classes=np.array(["a", "b", "c"]))
+    assert read_path(tmp_path / "onehot.npz").y.tolist() == [0, 2, 1, 2]
     np.savez(tmp_path / "unlabelled.npz", X=np.ones((3, 5)))
     assert read_path(tmp_path / "unlabelled.npz").y is None
+
+
+def _bicubic(image: np.ndarray, size: int) -> np.ndarray:
+    """A float image resized as PIL does it: bicubic overshoots at hard edges (here to 1.15 and -0.03)."""
+    return np.asarray(Image.fromarray(image.astype(np.float32), mode="F").resize((size, size), Image.BICUBIC))
+
+
+DIGITS = np.stack([digit_image(i) for i in range(3)])
+RESAMPLED = np.stack([_bicubic(digit / 255, 40) for digit in DIGITS])
+
+
+@pytest.mark.parametrize(
+    ("X", "expected", "note"),
+    [
+        (DIGITS * 1.0, DIGITS / 255, ", scaled from 0..255"),
+        (DIGITS / 250, np.minimum(DIGITS / 250, 1), ", clamped to [0, 1]"),  # max 1.02
+        (RESAMPLED, np.clip(RESAMPLED, 0, 1), ", clamped to [0, 1]"),
+        ((DIGITS // 255).astype(np.int64), DIGITS // 255, ""),
+    ],
+    ids=["float-0..255", "float-0..1-overshoot", "float-0..1-resampled", "int-0..1"],
+)
+def test_npz_image_values_end_in_0_1(tmp_path: Path, X: np.ndarray, expected: np.ndarray, note: str) -> None:
+    np.savez(tmp_path / "img.npz", X=X)
+    domain = read_path(tmp_path / "img.npz")
+    torch.testing.assert_close(domain.X[:, 0], torch.as_tensor(expected, dtype=torch.float32))
+    assert domain.provenance.endswith(f"X{X.shape}{note}")
 
 
 @pytest.mark.parametrize(
@@ -119,9 +156,16 @@ def test_npz_round_trips(tmp_path: Path) -> None:
         ({"X": np.array([{"a": 1}], dtype=object)}, "object arrays"),
         ({"Y": np.ones((2, 2))}, "missing the array X"),
         ({"X": np.ones((2, 2)), "y": np.array([0, 1, 1])}, "2 samples but 3 labels"),
+        (
+            {"X": np.ones((2, 2)), "y": np.ones((2, 3))},
+            r"y of shape \(2, 3\) must hold one class label per sample",
+        ),
         ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
         ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),
         ({"X": np.full((2, 4, 4), 300.0)}, "0..255"),
+        ({"X": np.ones((2, 2)), "y": np.array([b"\xff", b"a"])}, "labels hold bytes that are not UTF-8 text"),
+        ({"X": np.full((2, 4, 4), 1.8)}, r"from 1.8 to 1.8 are neither in \[0, 1\] nor in 0..255"),
+        ({"X": np.linspace(-2.1, 2.6, 32).reshape(2, 4, 4)}, "neither in"),  # standardised: not pixels
         (
             {"X": np.ones((2, 2)), "y": np.array([0, 5]), "classes": np.array(["a", "b"])},
             "index into the 2 names",
@@ -144,6 +188,8 @@ def test_tables(tmp_path: Path) -> None:
     frame.rename(columns={"Class": "kind"}).assign(target=[9, 10, 9, 10]).to_parquet(tmp_path / "t.parquet")
     parquet = read_path(tmp_path / "t.parquet", label_column="kind")
     assert parquet.classes == ("a", "b") and parquet.shape == (3,)
+    frame.assign(Class=np.char.encode(["été", "a", "été", "a"])).to_parquet(tmp_path / "binary.parquet")
+    assert read_path(tmp_path / "binary.parquet").classes == ("a", "été")  # a binary column, decoded
     with pytest.raises(TLError, match="non-numeric feature columns kind"):
         read_path(tmp_path / "t.parquet")  # 'target' is detected as the labels; 'kind' is text
     assert load_domain(f"{tmp_path}/t.parquet:label=kind").classes == ("a", "b")
@@ -152,12 +198,50 @@ def test_tables(tmp_path: Path) -> None:
     assert raw.n_samples == 3 and raw.y is None
 
 
+IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
+
+
+@pytest.mark.parametrize(
+    ("write", "label_column", "note"),
+    [
+        (lambda X, y, path: pd.DataFrame(X).to_csv(path, index=False), None, ""),  # header 0,1,2
+        (lambda X, y, path: pd.DataFrame(X).to_csv(path), None, "index column 'Unnamed: 0' dropped"),
+        (lambda X, y, path: pd.DataFrame(X).assign(label=y).to_csv(path, index=False), None, ""),
+        (lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False), "3", ""),
+        (  # Excel-style: every line ends with a comma
+            lambda X, y, path: pd.DataFrame(X).assign(label=y, **{"": None}).to_csv(path, index=False),
+            None,
+            "1 empty column dropped",
+        ),
+    ],
+    ids=[
+        "positions-header",
+        "pandas-index",
+        "positions-and-label",
+        "headerless-text-labels",
+        "trailing-comma",
+    ],
+)
+def test_csv_layouts_keep_every_row(
+    tmp_path: Path, write: Callable, label_column: str | None, note: str
+) -> None:
+    """The header is never a sample and a sample never the header: ids are the data rows."""
+    X = np.random.default_rng(0).normal(size=(12, 3)).round(2)
+    species = np.array(IRIS)[np.arange(12) % 3]
+    write(X, species, tmp_path / "t.csv")
+    domain = read_path(tmp_path / "t.csv", label_column=label_column)
+    torch.testing.assert_close(domain.X, torch.as_tensor(X, dtype=torch.float32))
+    if domain.y is not None:
+        assert domain.classes == IRIS and domain.y.tolist() == [i % 3 for i in range(12)]
+    assert note in domain.provenance
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (b"", "is empty"),
         (b"a,b\n1,2\n1,2,3,4\n", "not a well-formed table"),
-        (b"a,b\n1,\n", "missing or infinite"),
+        (b"a,b\n1,2\n1,\n", r"1 missing or infinite values \(first in row 2, column 'b'\)"),
         (b"a,b\nx,1\n", "non-numeric feature columns a"),
         (b"label\ncat\n", "no feature columns"),
     ],

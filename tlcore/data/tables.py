@@ -1,23 +1,28 @@
 """Arrays and tables as a :class:`Domain`: ``.npz`` files and CSV/TSV/Parquet feature tables.
 
 ``.npz``: an array ``X`` (``N x D`` features, ``N x H x W`` or ``N x C x H x W`` / ``N x H x W x C``
-images with 1 or 3 channels; uint8 or values in [0, 255] are scaled to [0, 1]), optional ``y``
-(integer or string labels) and optional ``classes`` (distinct names for integer ``y``), stored as
-``X.npy``, ``y.npy``, ``classes.npy`` (what :func:`numpy.savez` writes). The archive passes the zip
-checks of :mod:`.archive`; each array's header is checked against the bytes its member holds before
-any memory is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are
-refused).
+images with 1 or 3 channels, brought to [0, 1]: uint8 is scaled from 0..255, as are other integers
+above 1 and floats above 2 (up to 255); floats within 0.5 of [0, 1], a resampling overshoot, are
+clamped; any other range is refused), optional ``y`` (integer or string labels, or one-hot rows read
+by their argmax) and optional ``classes`` (distinct names for integer ``y``), stored as ``X.npy``,
+``y.npy``, ``classes.npy`` (what :func:`numpy.savez` writes). The archive passes the zip checks of
+:mod:`.archive`; each array's header is checked against the bytes its member holds before any memory
+is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are refused).
 
-Tables: one row per sample, numeric feature columns, and an optional label column: the one named
-by the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target``
-(any case). A CSV whose header row is all numbers is read as having no header. Before parsing, a
-CSV's first line and a Parquet file's metadata are checked against ``max_table_columns``,
-``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet text columns are read
-dictionary-encoded, so a repeated label is never copied per row.
+Tables: one row per sample, numeric feature columns, and an optional label column: the one named by
+the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
+case). A CSV's first line is its header when it is the column positions ``0..D-1`` (what pandas
+writes for an unnamed frame, after an empty field for its index) or when one of its text fields is
+not a value of the column below; otherwise it is a sample: numbers (``np.savetxt``), or text that is
+a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). An index pandas wrote (a first column
+``Unnamed: 0`` holding ``0..N-1``) and empty unnamed columns (lines ending in a separator) are
+dropped. Before parsing, a CSV's first line and a Parquet file's metadata are checked against
+``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet
+text columns are read dictionary-encoded, so a repeated label is never copied per row.
 
-Labels become class names (integers as ``"3"``) sorted by value; missing or infinite values are
-refused. Sample ids are the 0-based positions: the array's row, the table's data row (header not
-counted).
+Labels become class names (integers as ``"3"``; byte strings, as HDF5 and Parquet binary columns
+hold text, decoded as UTF-8) sorted by value; missing or infinite values are refused. Sample ids are
+the 0-based positions: the array's row, the table's data row (header not counted).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import math
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +45,13 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
+INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 NPZ_KEYS = ("X", "y", "classes")
 FLOAT_BYTES = 4
+# Resampling a [0, 1] image (bicubic, Lanczos) overshoots at hard edges, by up to ~0.25 in PIL: values
+# this far outside are clamped. A standardised image (mean 0, std 1) cannot fit in [-0.5, 1.5].
+OVERSHOOT = 0.5
+FLOAT_255_ABOVE = 2.0  # a float image brighter than this holds 0..255 pixels; up to it, neither: refused
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
 
 
@@ -57,7 +68,9 @@ def read_npz(path: Path, limits: Limits, label: str) -> Domain:
             if f"{key}.npy" in members
         }
     X, note = _samples(arrays["X"], label)
-    y, classes = (None, ()) if "y" not in arrays else _labels(arrays["y"], arrays.get("classes"), label)
+    y, classes = None, ()
+    if "y" in arrays:
+        y, classes = _labels(_label_vector(arrays["y"], label), arrays.get("classes"), label)
     return _domain(label, X, y, classes, f"{label}: arrays X{tuple(arrays['X'].shape)}{note}")
 
 
@@ -92,6 +105,7 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     frame = _read_frame(path, label, limits)
     if frame.empty or not len(frame.columns):
         raise TLError(f"{label} has no rows")
+    frame, note = _drop_unnamed(frame)
     column = _label_column(frame, label, label_column)
     features = frame.drop(columns=[column]) if column is not None else frame
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
@@ -101,10 +115,10 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
         raise TLError(f"{label} has no feature columns")
     _check_tensor(features.shape[0], features.shape[1], label, limits)
     values = features.to_numpy(dtype=np.float32, copy=True)
-    _check_finite(values, label)
+    _check_finite(values, label, features.columns)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     where = f", labels from column {column!r}" if column is not None else ""
-    provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}"
+    provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
     return _domain(label, torch.from_numpy(values), y, classes, provenance)
 
 
@@ -115,11 +129,9 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
             return _read_parquet(path, label, limits)
         sep = "\t" if suffix == ".tsv" else ","
         _check_first_line(path, sep, label, limits)
-        first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
-        header = None if all(_is_number(v) for v in first) else 0
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would be cut silently
-            return pd.read_csv(path, sep=sep, header=header, index_col=False)
+            return _read_csv(path, sep)
     except pd.errors.EmptyDataError:
         raise TLError(f"{label} is empty") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning):
@@ -127,6 +139,30 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     except (UnicodeDecodeError, ValueError, OSError, pa.ArrowException) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise TLError(f"{label} is not a readable table: {reason}") from None
+
+
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    """A CSV/TSV read with its first line as the header, read again without one if that line is a sample."""
+    first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
+    frame = pd.read_csv(path, sep=sep, header=0, index_col=False)
+    return frame if _is_header(first, frame) else pd.read_csv(path, sep=sep, header=None, index_col=False)
+
+
+def _is_header(first: list[object], below: pd.DataFrame) -> bool:
+    """Whether a CSV's first line (its fields, NaN where empty) names the columns of the rows ``below``.
+
+    It does when it is exactly the column positions ``0..D-1`` (pandas' names for an unnamed frame,
+    after an empty field where the index was written), or when a text field is not a value of the
+    column below it: a name over numbers, or over labels it is not one of. A line whose text fields
+    are values of their columns (``5.1,3.5,1.4,0.2,Iris-setosa``) is a sample.
+    """
+    names = first[1:] if pd.isna(first[0]) else first
+    if names == [str(i) for i in range(len(names))]:
+        return True
+    return any(
+        isinstance(field, str) and not _is_number(field) and not (below[column] == field).any()
+        for field, column in zip(first, below.columns, strict=True)
+    )
 
 
 def _check_first_line(path: Path, sep: str, label: str, limits: Limits) -> None:
@@ -190,6 +226,24 @@ def _is_number(text: object) -> bool:
     return True
 
 
+def _drop_unnamed(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Drop unnamed columns that hold no feature, with a provenance note: an index pandas wrote (a
+    first column ``Unnamed: 0`` holding ``0..N-1``) and empty ones (lines ending in a separator)."""
+    note = ""
+    if frame.columns[0] == INDEX_COLUMN and np.array_equal(frame[INDEX_COLUMN], np.arange(len(frame))):
+        frame, note = frame.drop(columns=[INDEX_COLUMN]), f"; index column {INDEX_COLUMN!r} dropped"
+    empty = [c for c in frame.columns if _is_unnamed(c) and frame[c].isna().all()]
+    if empty:
+        frame = frame.drop(columns=empty)
+        note += f"; {len(empty)} empty column{'s' if len(empty) > 1 else ''} dropped"
+    return frame, note
+
+
+def _is_unnamed(column: object) -> bool:
+    """A column of a CSV without a header (numbered) or under an empty header field (``Unnamed: 3``)."""
+    return not isinstance(column, str) or column.startswith("Unnamed: ")
+
+
 def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object | None:
     names = {str(c): c for c in frame.columns}
     if wanted is not None:
@@ -216,16 +270,48 @@ def _samples(X: np.ndarray, label: str) -> tuple[torch.Tensor, str]:
         raise TLError(f"{label}: X of shape {X.shape} has no samples or no features")
     values = np.ascontiguousarray(X, dtype=np.float32)
     _check_finite(values, label)
-    if X.ndim == 2 or (values.min() >= 0 and values.max() <= 1 and X.dtype != np.uint8):
+    if X.ndim == 2:
         return torch.from_numpy(values), ""
-    if values.min() < 0 or values.max() > 255:
-        raise TLError(f"{label}: image values must lie in [0, 1] or 0..255")
-    return torch.from_numpy(values / 255.0), ", scaled from 0..255"
+    low, high = float(values.min()), float(values.max())
+    scale = _pixel_scale(X.dtype, low, high)
+    if scale is None:
+        raise TLError(
+            f"{label}: image values from {low:.3g} to {high:.3g} are neither in [0, 1] nor in 0..255"
+        )
+    pixels = values / scale
+    np.clip(pixels, 0.0, 1.0, out=pixels)
+    note = ", scaled from 0..255" if scale == 255 else ""
+    return torch.from_numpy(pixels), note + (", clamped to [0, 1]" if low < 0 or high > scale else "")
+
+
+def _pixel_scale(dtype: np.dtype, low: float, high: float) -> float | None:
+    """255 for pixels in 0..255, 1 for pixels in [0, 1] (floats within ``OVERSHOOT``), None if neither."""
+    if dtype.kind == "f":
+        if -OVERSHOOT <= low <= high <= 1 + OVERSHOOT:
+            return 1.0
+        return 255.0 if low >= 0 and FLOAT_255_ABOVE < high <= 255 else None
+    if dtype != np.uint8 and low >= 0 and high <= 1:
+        return 1.0
+    return 255.0 if low >= 0 and high <= 255 else None
+
+
+def _label_vector(y: np.ndarray, label: str) -> np.ndarray:
+    """One label per sample from an npz ``y``: a column ``N x 1`` flattened, one-hot rows by their argmax."""
+    if y.ndim == 2 and y.shape[1] > 1 and _is_one_hot(y):
+        return y.argmax(axis=1)
+    if math.prod(y.shape[1:]) != 1:
+        raise TLError(f"{label}: y of shape {y.shape} must hold one class label per sample (or one-hot rows)")
+    return y.reshape(-1)
+
+
+def _is_one_hot(y: np.ndarray) -> bool:
+    """Rows of zeros with a single one."""
+    return y.dtype.kind in "biuf" and bool(((y == 0) | (y == 1)).all() and (y.sum(axis=1) == 1).all())
 
 
 def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
     """Class indices and class names from raw label values (and optional names for integer labels)."""
-    values = np.asarray(values).reshape(-1)
+    values = _decoded(np.asarray(values), label)
     if values.dtype.kind == "f":
         if not np.isfinite(values).all() or (values != np.round(values)).any():
             raise TLError(f"{label}: labels must be integers or names, not fractions or missing values")
@@ -237,7 +323,7 @@ def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[t
     if values.dtype.kind not in "biuU":
         raise TLError(f"{label}: labels of dtype {values.dtype} are not supported")
     if names is not None:
-        classes = tuple(str(n) for n in np.asarray(names).reshape(-1))
+        classes = tuple(str(n) for n in _decoded(np.asarray(names).reshape(-1), label))
         if len(set(classes)) != len(classes):
             raise TLError(f"{label}: classes holds duplicate names")
         if values.dtype.kind == "U" or values.min() < 0 or values.max() >= len(classes):
@@ -245,6 +331,18 @@ def _labels(values: np.ndarray, names: np.ndarray | None, label: str) -> tuple[t
         return torch.as_tensor(values, dtype=torch.int64), classes
     uniques, index = np.unique(values, return_inverse=True)
     return torch.as_tensor(index, dtype=torch.int64), tuple(str(u) for u in uniques.tolist())
+
+
+def _decoded(values: np.ndarray, label: str) -> np.ndarray:
+    """Byte strings (how HDF5 and Parquet binary columns hold text) as UTF-8 text; others as they are."""
+    if values.dtype.kind == "O" and len(values) and all(isinstance(v, bytes) for v in values):
+        values = values.astype(bytes)
+    if values.dtype.kind != "S":
+        return values
+    try:
+        return np.char.decode(values, "utf-8")
+    except UnicodeDecodeError:
+        raise TLError(f"{label}: labels hold bytes that are not UTF-8 text") from None
 
 
 def _column_labels(column: pd.Series, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
@@ -258,11 +356,13 @@ def _column_labels(column: pd.Series, label: str) -> tuple[torch.Tensor, tuple[s
     return position[torch.from_numpy(column.cat.codes.to_numpy().astype(np.int64))], classes
 
 
-def _check_finite(values: np.ndarray, label: str) -> None:
+def _check_finite(values: np.ndarray, label: str, columns: Sequence[object] = ()) -> None:
+    """Refuse NaN or infinite ``values``, naming the first one's row and, given ``columns``, its column."""
     bad = ~np.isfinite(values)
     if bad.any():
-        row = int(np.argwhere(bad)[0][0])
-        raise TLError(f"{label}: {int(bad.sum())} missing or infinite values (first in row {row + 1})")
+        at = np.argwhere(bad)[0]
+        where = f"row {at[0] + 1}" + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
+        raise TLError(f"{label}: {int(bad.sum())} missing or infinite values (first in {where})")
 
 
 def _domain(
