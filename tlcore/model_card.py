@@ -119,7 +119,9 @@ def model_card(
                 "probabilities (the penultimate features are not exported)",
             ),
         ),
-        preprocessing=_image_steps(shape, shift_steps) if image else _vector_steps(shape, shift_steps),
+        preprocessing=_image_steps(shape, shift_steps)
+        if image
+        else _vector_steps(shape, shift_steps, model.columns),
         inside_model=_inside(model),
         postprocessing=(
             {"op": "softmax", "axis": 1, "gives": "class probabilities in the order of classes"},
@@ -194,14 +196,23 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
     )
 
 
-def _vector_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step, ...]:
+def _vector_steps(
+    shape: tuple[int, ...], shift_steps: list[Step], columns: tuple[str, ...]
+) -> tuple[Step, ...]:
+    order = (
+        "the columns named in columns, in that order, whatever their order in the file (predict "
+        "matches a table's columns by name)"
+        if columns
+        else "the feature columns of the training file in their order, the label column left out "
+        "(an .npz file: the columns of X)"
+    )
     return (
         {
             "op": "features",
             "dimension": shape[0],
             "dtype": "float32",
-            "order": "the feature columns of the training file in their order, the label column left out "
-            "(an .npz file: the columns of X)",
+            "columns": list(columns) or None,
+            "order": order,
             "scaling": "none: values are used as they are",
         },
         *shift_steps,

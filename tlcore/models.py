@@ -68,7 +68,8 @@ class Classifier(nn.Module):
 
     The return type never depends on train/eval mode (unlike tllib's ``ImageClassifier``).
     ``spec`` records how the model was built so a checkpoint can rebuild it; ``classes`` names the
-    head's outputs when a checkpoint recorded them (empty otherwise).
+    head's outputs when a checkpoint recorded them (empty otherwise), ``columns`` the input's feature
+    columns when it was trained on a table with named columns (empty otherwise).
     """
 
     def __init__(self, backbone: Backbone, n_classes: int, bottleneck_dim: int = 0) -> None:
@@ -85,6 +86,7 @@ class Classifier(nn.Module):
         self.head = nn.Linear(self.feature_dim, n_classes)
         self.spec: dict[str, Any] = {}
         self.classes: tuple[str, ...] = ()
+        self.columns: tuple[str, ...] = ()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.bottleneck(self.backbone(x))  # N x feature_dim
@@ -284,12 +286,13 @@ def save_checkpoint(
     config: dict[str, Any],
     classes: Sequence[str] = (),
 ) -> None:
-    """Write weights, the model spec, ``config`` (plain JSON-able values only) and the class names of
-    the model's outputs (when known) to ``path``."""
+    """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
+    the model's outputs (when known) and its ``columns`` to ``path``."""
     payload = {
         "model_spec": dict(model.spec),
         "config": config,
         "classes": [str(c) for c in classes],
+        "columns": list(model.columns),
         "state_dict": model.state_dict(),
     }
     torch.save(payload, path)
@@ -298,7 +301,8 @@ def save_checkpoint(
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
 
-    The model's ``classes`` come from the checkpoint; older checkpoints without them leave it empty.
+    The model's ``classes`` and ``columns`` come from the checkpoint; older checkpoints without them
+    leave them empty.
     """
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -317,4 +321,5 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     )
     model.load_state_dict(payload["state_dict"])
     model.classes = tuple(payload.get("classes") or ())
+    model.columns = tuple(payload.get("columns") or ())
     return model, payload["config"]

@@ -76,3 +76,35 @@ def test_incompatible_pairs_are_user_errors(digits_small: Domain) -> None:
         harmonise(digits_small, strangers)
     with pytest.raises(TLError, match="1 or 3 channels"):
         harmonise(digits_small, images("four", (2, 4, 28, 28), (), None))
+
+
+def table(name: str, columns: tuple[str, ...] | None, X: torch.Tensor) -> Domain:
+    """Feature rows whose columns carry the names a table's header gave them (``None``: no header)."""
+    meta = {} if columns is None else {"columns": columns}
+    return Domain(name, X, torch.tensor([0, 1, 0, 1]), ("a", "b"), meta=meta)
+
+
+def test_table_columns_are_matched_by_name_when_both_sides_name_them() -> None:
+    X = torch.arange(12.0).reshape(4, 3)  # columns f1, f2, f3 hold 0, 1, 2 (+3 per row)
+    source = table("last year", ("f1", "f2", "f3"), X)
+    extra = torch.full((4, 1), -1.0)
+    target = table("this year", ("f3", "id", "f1", "f2"), torch.cat([X[:, 2:], extra, X[:, :2]], 1))
+    _, matched = harmonise(source, target)
+    torch.testing.assert_close(matched.X, X)  # back in the source's order, the id column left out
+    assert matched.meta["columns"] == ("f1", "f2", "f3")
+    assert matched.meta["pair_report"].lines() == [
+        "target: feature columns taken by name, in the source's order",
+        "target columns unknown to the source ignored: id",
+    ]
+    by_position = table("renamed", ("x", "y", "z"), X + 100)
+    _, taken = harmonise(source, by_position)
+    torch.testing.assert_close(taken.X, X + 100)
+    assert taken.meta["pair_report"].lines() == [
+        "target: no feature column name in common with the source; columns taken in order"
+    ]
+    for unnamed in (table("no header", None, X + 7), table("same", ("f1", "f2", "f3"), X + 7)):
+        _, kept = harmonise(source, unnamed)
+        torch.testing.assert_close(kept.X, X + 7)
+        assert kept.meta["pair_report"].lines() == []
+    with pytest.raises(TLError, match=r"^short lacks feature columns of the source last year: f3 \(col"):
+        harmonise(source, table("short", ("f2", "f1"), X[:, :2]))

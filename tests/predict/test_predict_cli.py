@@ -15,6 +15,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.models import load_checkpoint, save_checkpoint
 from tlcore.predict import load_run_model
+from tlcore.runs.jobs import run_inline
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -113,3 +114,44 @@ def test_a_run_that_is_not_done_has_no_predictions(
     run_id = RunStore(workspace).create(AdaptConfig(source="mnist5k", target="digits"))
     code, out, err = cli(workspace, capsys, run_id, "--data", "digits")
     assert code == 2 and out == "" and err == f"error: run {run_id} is queued: only a done run has a model\n"
+
+
+def test_a_table_model_takes_its_columns_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A model trained on a CSV with a header predicts a file whose columns come in another order
+    (and with an extra one) exactly as the original; model.json names the columns; one missing is
+    refused in one line."""
+    from sklearn.datasets import load_digits  # noqa: PLC0415 - only this test needs it
+
+    bunch = load_digits()
+    frame = pd.DataFrame(bunch.data[:160], columns=[f"px{i}" for i in range(64)])
+    labelled = frame.assign(label=bunch.target[:160])
+    labelled.iloc[:100].to_csv(tmp_path / "source.csv", index=False)
+    frame.iloc[100:].to_csv(tmp_path / "target.csv", index=False)
+    shuffled = frame.iloc[100:][list(reversed(frame.columns))].assign(batch=7)
+    shuffled.to_csv(tmp_path / "shuffled.csv", index=False)
+    shuffled.drop(columns=["px5"]).to_csv(tmp_path / "short.csv", index=False)
+    workspace = Workspace.resolve(tmp_path / "workspace")
+    config = AdaptConfig(source=str(tmp_path / "source.csv"), target=str(tmp_path / "target.csv"), epochs=1)
+    record = run_inline(workspace, config)
+    assert record.status == "done", record.error
+    assert load_run_model(workspace, record.id).model.columns == tuple(frame.columns)
+    frames = {}
+    for name in ("target", "shuffled"):
+        out = tmp_path / f"{name}-predictions.csv"
+        data = str(tmp_path / f"{name}.csv")
+        code, text, _ = cli(workspace, capsys, record.id, "--data", data, "--out", str(out))
+        assert code == 0, text
+        frames[name] = read_back(out)
+    assert "note: data: feature columns taken by name, in the model's order" in text
+    assert "note: data columns unknown to the model ignored: batch" in text
+    pd.testing.assert_frame_equal(frames["shuffled"], frames["target"])
+    assert frames["target"]["predicted"].nunique() > 1  # predictions that could differ
+    code, _, err = cli(workspace, capsys, record.id, "--data", str(tmp_path / "short.csv"))
+    assert code == 2 and err.splitlines() == [
+        f"error: {tmp_path / 'short.csv'} lacks feature columns of the model of run {record.id}: px5 "
+        "(columns match by name)"
+    ]
+    exported = tmp_path / "exported"
+    card = main(["--workspace", str(workspace.root), "export", record.id, "--out", str(exported)])
+    features = json.loads((exported / "model.json").read_text())["preprocessing"][0]
+    assert card == 0 and features["columns"] == list(frame.columns)

@@ -321,6 +321,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: C
     result.predictions = TargetPredictions(
         evaluated.target_probabilities, evaluated_after.target_probabilities
     )
+    model.columns = tuple(pair.source_train.meta.get("columns") or ())  # a table's, by name
     result.model = model.cpu()
     result.classes = list(pair.source_train.classes)
     result.info |= {

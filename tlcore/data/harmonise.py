@@ -7,7 +7,10 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   repeated to 3 channels when the reference takes RGB, and an RGB domain is refused by a grayscale
   reference. In a pair colour wins: a grayscale source becomes RGB when the target is, so no colour
   information is ever thrown away.
-- feature vectors: the dimension ``D`` must match; images never pair with features.
+- feature vectors: when both sides name their columns (a table's header, ``meta["columns"]``) they
+  are matched by name: reordered to the reference's order, columns the reference does not know
+  ignored, a missing one refused; with no name in common, or names on one side only, by position.
+  Either way the dimension ``D`` must then match; images never pair with features.
 - classes are matched by name (exactly, else ignoring case and surrounding spaces). Labels are
   remapped to the reference's indices. Samples of classes the reference does not know are dropped
   and reported (:class:`ConformReport`), never silently; a labelled domain none of whose classes the
@@ -38,6 +41,9 @@ class ConformReport:
     class_map: dict[str, str] = field(default_factory=dict)  # domain name -> reference name, when they differ
     unknown_classes: dict[str, int] = field(default_factory=dict)  # dropped class -> samples
     missing_classes: tuple[str, ...] = ()  # reference classes with no sample
+    columns_by_name: bool = False  # feature columns reordered to the reference's by name
+    ignored_columns: tuple[str, ...] = ()  # feature columns the reference does not name
+    columns_by_position: bool = False  # both sides name their columns, none in common
 
     @property
     def n_dropped(self) -> int:
@@ -51,6 +57,16 @@ class ConformReport:
         if self.resized:
             (h0, w0), (h1, w1) = self.resized
             notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
+        if self.columns_by_name:
+            notes.append(f"{side}: feature columns taken by name, in the {reference}'s order")
+        if self.ignored_columns:
+            notes.append(
+                f"{side} columns unknown to the {reference} ignored: {', '.join(self.ignored_columns)}"
+            )
+        if self.columns_by_position:
+            notes.append(
+                f"{side}: no feature column name in common with the {reference}; columns taken in order"
+            )
         notes += [f"{side} class {t!r} matched to {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
@@ -75,9 +91,14 @@ class Conformer:
     keep: torch.Tensor | None  # int64 indices of the kept samples; None keeps all
     y: torch.Tensor | None  # labels of the kept samples in the reference's indices
     report: ConformReport
+    columns: tuple[str, ...] | None = None  # the reference's feature column names, matched by name
+    order: torch.Tensor | None = None  # int64 positions of those columns in the domain's
 
     def samples(self, X: torch.Tensor) -> torch.Tensor:
-        """``X`` (a batch of the domain's samples) with the reference's channels and ``H x W``."""
+        """``X`` (a batch of the domain's samples) with the reference's channels and ``H x W``, or its
+        feature columns."""
+        if X.ndim == 2:
+            return X if self.order is None else X[:, self.order]
         if X.ndim != 4:
             return X
         if X.shape[1] != self.shape[0]:
@@ -90,13 +111,19 @@ class Conformer:
     def apply(self, domain: Domain) -> Domain:
         """The whole ``domain`` conformed (kept samples with their ids, the reference's classes)."""
         kept = domain if self.keep is None else domain.subset(self.keep)
-        return replace(kept, X=self.samples(kept.X), y=self.y, classes=self.classes)
+        meta = kept.meta if self.columns is None else {**kept.meta, "columns": self.columns}
+        return replace(kept, X=self.samples(kept.X), y=self.y, classes=self.classes, meta=meta)
 
 
 def plan_conform(
-    domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], reference: str
+    domain: Domain,
+    shape: tuple[int, ...],
+    classes: tuple[str, ...],
+    reference: str,
+    columns: tuple[str, ...] | None = None,
 ) -> Conformer:
-    """How ``domain`` fits a reference taking samples of ``shape`` and naming ``classes`` (module rules).
+    """How ``domain`` fits a reference taking samples of ``shape``, naming ``classes`` and, for
+    feature vectors, maybe its ``columns`` (module rules).
 
     ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
     """
@@ -104,6 +131,9 @@ def plan_conform(
     if domain.is_image != (len(shape) == 3):
         raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
     channels = resized = None
+    order, column_report = _column_order(domain, columns, reference)
+    if order is not None:
+        domain = replace(domain, X=domain.X[:, order])  # its shape as the reference takes it
     if domain.is_image:
         have, want = domain.shape[0], shape[0]
         if have not in (1, 3):
@@ -123,7 +153,35 @@ def plan_conform(
             f"feature dimensions differ: {reference} has {shape[0]}, {domain.name} {domain.shape[0]}"
         )
     y, keep, report = _remap(domain, classes, reference)
-    return Conformer(shape, classes, keep, y, replace(report, channels=channels, resized=resized))
+    report = replace(
+        report,
+        channels=channels,
+        resized=resized,
+        columns_by_name=column_report.columns_by_name,
+        ignored_columns=column_report.ignored_columns,
+        columns_by_position=column_report.columns_by_position,
+    )
+    return Conformer(shape, classes, keep, y, report, None if order is None else columns, order)
+
+
+def _column_order(
+    domain: Domain, columns: tuple[str, ...] | None, reference: str
+) -> tuple[torch.Tensor | None, ConformReport]:
+    """Where the reference's named ``columns`` sit in ``domain``'s (``None``: by position, as they
+    are) and what the matching changed (module rules)."""
+    names = tuple(domain.meta.get("columns") or ())
+    if domain.is_image or not columns or not names or names == tuple(columns):
+        return None, ConformReport()
+    missing = [name for name in columns if name not in names]
+    if len(missing) == len(columns):
+        return None, ConformReport(columns_by_position=True)
+    if missing:
+        listed = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise TLError(f"{domain.name} lacks feature columns of {reference}: {listed} (columns match by name)")
+    order = torch.tensor([names.index(name) for name in columns], dtype=torch.int64)
+    ignored = tuple(name for name in names if name not in columns)
+    reordered = order.tolist() != list(range(len(columns)))
+    return order, ConformReport(columns_by_name=reordered, ignored_columns=ignored)
 
 
 @dataclass(frozen=True)
@@ -174,7 +232,8 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
     source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}")
-    target_plan = plan_conform(target, shape, source.classes, f"the source {source.name}")
+    columns = source.meta.get("columns")
+    target_plan = plan_conform(target, shape, source.classes, f"the source {source.name}", columns)
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
         _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)

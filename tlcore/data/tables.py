@@ -20,6 +20,9 @@ dropped. Before parsing, a CSV's first line and a Parquet file's metadata are ch
 ``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet
 text columns are read dictionary-encoded, so a repeated label is never copied per row.
 
+A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
+and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`).
+
 Labels become class names (integers as ``"3"``; byte strings, as HDF5 and Parquet binary columns
 hold text, decoded as UTF-8) sorted by value; missing or infinite values are refused. Sample ids are
 the 0-based positions: the array's row, the table's data row (header not counted).
@@ -32,6 +35,7 @@ import warnings
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,7 +123,9 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     where = f", labels from column {column!r}" if column is not None else ""
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
-    return _domain(label, torch.from_numpy(values), y, classes, provenance)
+    named = not any(map(_is_unnamed, features.columns))
+    meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
+    return _domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta)
 
 
 def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
@@ -366,8 +372,14 @@ def _check_finite(values: np.ndarray, label: str, columns: Sequence[object] = ()
 
 
 def _domain(
-    label: str, X: torch.Tensor, y: torch.Tensor | None, classes: tuple[str, ...], prov: str
+    label: str,
+    X: torch.Tensor,
+    y: torch.Tensor | None,
+    classes: tuple[str, ...],
+    prov: str,
+    *,
+    meta: dict[str, Any] | None = None,
 ) -> Domain:
     if y is not None and len(y) != len(X):
         raise TLError(f"{label}: {len(X)} samples but {len(y)} labels")
-    return Domain(name=label, X=X, y=y, classes=classes, provenance=prov)
+    return Domain(name=label, X=X, y=y, classes=classes, provenance=prov, meta=meta or {})
