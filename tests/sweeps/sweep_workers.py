@@ -97,6 +97,16 @@ def reads_upload(
     return outcome
 
 
+def subsampled(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """``scored`` on a target each seed draws anew (``digits:n=200``): the fingerprint of the target
+    samples its predictions cover follows the seed."""
+    outcome = scored(config, ws, on_event, should_stop)
+    validators = outcome.data["validators"]
+    drawn = hashlib.sha256(bytes([config.seed])).hexdigest()
+    validators["target"] = {**validators["target"], "sha256": drawn}
+    return outcome
+
+
 def picky(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
     """Crashes for ``dann.weight`` = 1 (the way a NaN or an out-of-memory trial ends), else ``scored``."""
     if weight(config) == 1.0:

@@ -83,6 +83,21 @@ def test_the_recommendation_uses_no_target_labels_and_sits_beside_the_best_in_hi
     assert unlabelled.recommended == "im" and unlabelled.best_in_hindsight is None
 
 
+def test_seeds_that_draw_other_target_samples_are_each_judged_among_their_own(workspace: Workspace) -> None:
+    """A seeded ``n=`` target gives each seed other samples: each seed's runs form a pool of their own,
+    so every trial is judged and the recommendation rests on every seed."""
+    summary = run(workspace, "subsampled")
+    assert summary.finished and summary.counts == {"done": 9}
+    judgement = {(t.trial.config_key, t.trial.seed): t.metrics[PASSED_KEY] for t in summary.trials}
+    assert judgement == {
+        (key, seed): passed
+        for key, passed in (("im", 1.0), ("dann+im|dann.weight=0.1", 1.0), ("dann+im|dann.weight=0.3", 0.0))
+        for seed in SEEDS
+    }
+    assert all(config.metrics[PASSED_KEY].n == 3 for config in summary.configs)
+    assert summary.recommended == "im"
+
+
 def test_the_csv_holds_the_table_the_summary_computes(workspace: Workspace) -> None:
     summary = run(workspace, "scored")
     table = pd.read_csv(io.StringIO(configs_csv(summary)))

@@ -5,7 +5,8 @@ A candidate is a ``done`` run of ``source -> target`` (the specs as the runs wer
 whose ``result.json`` holds ``validators`` and whose ``predictions.npz`` is readable. Candidates must
 cover the same target samples (:class:`~tlcore.selection.predictions.TargetFingerprint`); when the
 pair's runs fall into several groups, the pool is the group of ``run_id`` if given, else the largest
-(ties: the one with the newest run), and the other runs are listed as excluded with the reason.
+(ties: the one with the newest run), and the other runs are listed as excluded with the reason;
+:func:`load_pools` gives every group as a pool of its own.
 """
 
 from __future__ import annotations
@@ -50,6 +51,29 @@ def _candidate(store: RunStore, record: RunRecord) -> Candidate | None:
 
 def load_pool(store: RunStore, source: str, target: str, *, run_id: str | None = None) -> Pool:
     """The pool of ``source -> target`` (module docstring); no done run → :class:`TLError`."""
+    groups, excluded = _groups(store, source, target)
+    chosen: list[Candidate] = []
+    if groups:
+        wanted = [g for g in groups if any(c.run_id == run_id for c in g)]
+        # on equal sizes, the first group holds the newest run
+        chosen = wanted[0] if wanted else max(groups, key=len)
+    for group in groups:
+        if group is not chosen:
+            excluded += [(c.run_id, OTHER_SAMPLES) for c in group]
+    return Pool(source, target, tuple(chosen), tuple(excluded))
+
+
+def load_pools(store: RunStore, source: str, target: str) -> tuple[Pool, ...]:
+    """Every group of ``source -> target``'s candidates as a pool of its own (runs that cover the same
+    target samples: a sweep's seeds load different ``n=`` samples), newest first; each lists the runs
+    that lack what selection needs as excluded. No done run → :class:`TLError`."""
+    groups, excluded = _groups(store, source, target)
+    return tuple(Pool(source, target, tuple(group), tuple(excluded)) for group in groups)
+
+
+def _groups(store: RunStore, source: str, target: str) -> tuple[list[list[Candidate]], list[tuple[str, str]]]:
+    """The pair's candidates grouped by the target samples they cover (the group of the newest run
+    first), and the done runs that are not candidates, with the reason."""
     records = store.done_runs(source, target)  # newest first
     if not records:
         raise TLError(f"no done runs of {source} -> {target} in {store.workspace.root}")
@@ -60,17 +84,8 @@ def load_pool(store: RunStore, source: str, target: str, *, run_id: str | None =
         if candidate is None:
             excluded.append((record.id, OLD_RUN))
             continue
-        key = (candidate.validators.target.sha256, candidate.predictions.before.shape)
-        groups[key].append(candidate)
-    chosen: list[Candidate] = []
-    if groups:
-        wanted = [g for g in groups.values() if any(c.run_id == run_id for c in g)]
-        # dicts keep insertion order: on equal sizes, the first group holds the newest run
-        chosen = wanted[0] if wanted else max(groups.values(), key=len)
-    for group in groups.values():
-        if group is not chosen:
-            excluded += [(c.run_id, OTHER_SAMPLES) for c in group]
-    return Pool(source, target, tuple(chosen), tuple(excluded))
+        groups[(candidate.validators.target.sha256, candidate.predictions.before.shape)].append(candidate)
+    return list(groups.values()), excluded
 
 
 def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from tlcore.errors import TLError
-from tlcore.runs.candidates import load_pool
+from tlcore.runs.candidates import load_pools
 from tlcore.runs.changes import stored_predictions
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore
@@ -47,8 +47,10 @@ SCORE_KEY, PASSED_KEY = "selection.score", "selection.passed"
 def judged_runs(
     store: RunStore, source: str, target: str, done: tuple[str, ...]
 ) -> dict[str, dict[str, float]]:
-    """``{run id: {selection.score, selection.passed}}`` from the rule over the pair's pool; ``done``
-    (the pair's done run ids) keys the cache, so the pool is read again only when a run finishes."""
+    """``{run id: {selection.score, selection.passed}}`` from the rule over each of the pair's pools
+    (runs on the same target samples: trials of other seeds may load other ``n=`` samples, and each
+    is judged among its own); ``done`` (the pair's done run ids) keys the cache, so the pools are read
+    again only when a run finishes."""
     if not done:
         return {}
     return _judged(store.workspace.root, source, target, done)
@@ -56,8 +58,9 @@ def judged_runs(
 
 @functools.lru_cache(maxsize=64)
 def _judged(root: Path, source: str, target: str, done: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    ranking = rank(load_pool(RunStore(Workspace(root)), source, target))
-    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.passed)} for e in ranking.entries}
+    pools = load_pools(RunStore(Workspace(root)), source, target)
+    entries = [entry for pool in pools for entry in rank(pool).entries]
+    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.passed)} for e in entries}
 
 
 def selection_score(metrics: Mapping[str, Stat]) -> float:
