@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from data_formats import write_mnist_like
+from data_formats import digit_image, png_bytes, write_mnist_like, write_zip
 
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import harmonise
 from tlcore.data.spec import (
     DomainSpec,
     anchored,
@@ -58,7 +59,7 @@ ERRORS = {
     "usps:download=maybe": "use 1 or 0",
     "mnist5k:n=0": "positive whole number",
     "mnist5k:n=1.5": "positive whole number",
-    "mnist5k:label=y": "table files only",
+    "mnist5k:label=y": "label= applies to files only",
     "x.zip:split=train": "files have no splits",
     "upload:": "no upload name",
     "upload:x.zip:": "nothing after",
@@ -183,6 +184,29 @@ def test_load_file_path_and_restricted_mode(tmp_path: Path, workspace: Workspace
         load_domain(f"usps@{tmp_path}", workspace, allow_paths=False)
     with pytest.raises(TLError, match="no such file"):
         load_domain(str(tmp_path / "missing.csv"), workspace)
+
+
+def test_label_none_reads_any_file_unlabelled(tmp_path: Path, workspace: Workspace) -> None:
+    """Folders that are not classes (dates) are refused as labels, and read with ``label=none``."""
+    dated = {f"scans/2024-0{m}/{i}.png": png_bytes(digit_image(i)) for m in (1, 2) for i in range(3)}
+    write_zip(tmp_path / "dated.zip", dated)
+    labelled = load_domain(str(tmp_path / "dated.zip"), workspace)
+    assert labelled.classes == ("2024-01", "2024-02")
+    with pytest.raises(TLError, match=r"no class of .*dated.zip matches .*unlabelled with label=none$"):
+        harmonise(load_domain("mnist5k:n=20", workspace), labelled)
+    unlabelled = load_domain(f"{tmp_path / 'dated.zip'}:label=none", workspace)
+    assert unlabelled.y is None and unlabelled.classes == () and unlabelled.ids == labelled.ids
+    assert unlabelled.provenance.endswith("; labels ignored")
+    torch.testing.assert_close(unlabelled.X, labelled.X)
+    _, target = harmonise(load_domain("mnist5k:n=20", workspace), unlabelled)
+    assert target.n_samples == 6 and target.y is None
+    np.savez(tmp_path / "feats.npz", X=np.ones((4, 3), np.float32), y=np.array([0, 1, 1, 0]))
+    (tmp_path / "table.csv").write_text("a,b,label\n1,2,cat\n3,4,dog\n")
+    for name, shape in (("feats.npz", (3,)), ("table.csv", (2,))):  # the label column left out
+        domain = load_domain(f"{tmp_path / name}:label=none", workspace)
+        assert domain.y is None and domain.shape == shape
+    with pytest.raises(TLError, match=r"label=COLUMN applies to tables only \(label=none reads"):
+        load_domain(f"{tmp_path / 'dated.zip'}:label=kind", workspace)
 
 
 def test_list_domains(workspace: Workspace, tmp_path: Path) -> None:

@@ -274,7 +274,7 @@ def _remap(
     if not known.any():
         raise TLError(
             f"no class of {domain.name} matches the classes of {reference} "
-            f"({', '.join(classes[:10])}); rename its classes"
+            f"({', '.join(classes[:10])}); rename its classes, or read it unlabelled with label=none"
         )
     present = set(y[known].tolist())
     missing = tuple(name for i, name in enumerate(classes) if i not in present)

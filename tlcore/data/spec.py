@@ -20,7 +20,8 @@ Keys, each at most once:
 - ``split=train|test|all`` (``extra`` for svhn): datasets only, default ``all``;
 - ``n=INT``: a random subsample of ``INT`` samples (drawn with the load seed, before shifting);
 - ``download=1|0``: torchvision sets may download missing files;
-- ``label=COLUMN``: the label column of a table file.
+- ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
+  zip's folders that are not classes, dates or batches say; a table's label column left out).
 
 Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/datasets:download=1``,
 ``./scans.zip:n=500``, ``upload:scans.zip:colour=1``.
@@ -45,6 +46,7 @@ from tlcore.workspace import Workspace
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label")
+NO_LABELS = "none"  # label=none: the file is read without its labels
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
 DEFAULT_PAIR = ("mnist5k", "digits")  # the demo pair: MNIST digits -> scanned UCI digits, offline
@@ -251,7 +253,7 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
             raise TLError(f"download={_shown(value)}: use 1 or 0")
         return value.lower() in {"1", "true", "yes"}
     if dataset:
-        raise TLError("label= applies to table files only")
+        raise TLError("label= applies to files only (label=COLUMN to a table, label=none to any file)")
     return value
 
 
@@ -285,11 +287,15 @@ def load_domain(
     elif spec.kind == "torchvision":
         root = torchvision_sets.data_root(workspace, spec.root)
         domain = torchvision_sets.load_torchvision(spec.name, root, spec.split or "all", spec.download)
-    elif spec.kind == "file":
-        domain = read_path(_expand(spec.name), label_column=spec.label, image_shape=image_shape)
     else:
-        workspace = workspace or Workspace.resolve()
-        domain = read_upload(workspace, spec.name, label_column=spec.label, image_shape=image_shape)
+        column = None if spec.label == NO_LABELS else spec.label
+        if spec.kind == "file":
+            domain = read_path(_expand(spec.name), label_column=column, image_shape=image_shape)
+        else:
+            workspace = workspace or Workspace.resolve()
+            domain = read_upload(workspace, spec.name, label_column=column, image_shape=image_shape)
+        if spec.label == NO_LABELS:
+            domain = replace(domain, y=None, classes=(), provenance=f"{domain.provenance}; labels ignored")
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
     domain = apply_shifts(domain, spec.shifts, seed)

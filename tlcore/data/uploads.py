@@ -53,7 +53,7 @@ def read_path(
         )
     check_upload_size(label, path.stat().st_size, limits)
     if label_column is not None and suffix in {".zip", ".npz"}:
-        raise TLError(f"{label}: label= applies to tables only")
+        raise TLError(f"{label}: label=COLUMN applies to tables only (label=none reads any file unlabelled)")
     if suffix == ".zip":
         return read_images(path, limits, label, image_shape)
     if suffix == ".npz":
