@@ -12,13 +12,12 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.data import list_shifts
-from tlcore.data.spec import DEFAULT_PAIR, compose_spec, spec_parts
-from tlcore.data.uploads import save_upload
+from tlcore.data.spec import DEFAULT_PAIR, compose_spec, spec_parts, store_upload
 from tlcore.errors import TLError
 
 SOURCE, TARGET = "pair_source", "pair_target"
 ROLES = {"source": SOURCE, "target": TARGET}
-UPLOAD_ERROR, UPLOAD_SAVED = "upload_error", "upload_saved"
+UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "upload_label"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
 COMPARE_RUNS = "compare_runs"  # run ids another page asked Compare to show ("open in Compare")
@@ -153,10 +152,11 @@ def save_uploaded(uploader_key: str, role: str) -> None:
     if file is None:
         state[UPLOAD_ERROR] = "choose a file first"
         return
+    label = (state.get(UPLOAD_LABEL) or "").strip() or None
     try:
-        name = save_upload(engine.workspace(), file.name, file.getvalue())
+        spec = store_upload(engine.workspace(), file.name, file.getvalue(), label=label)
     except TLError as exc:
         state[UPLOAD_ERROR] = str(exc)
         return
-    set_pair(**{role: f"upload:{name}"})
-    state[UPLOAD_SAVED] = f"upload:{name}"
+    set_pair(**{role: spec})
+    state[UPLOAD_SAVED] = spec

@@ -90,6 +90,13 @@ def test_feature_table_upload_shows_rows_not_thumbnails(app: OpenApp) -> None:
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["pair_source"] == at.session_state["pair_target"] == "upload:table.csv"
     assert len(at.dataframe) == 2 and not at.get("image")
+    renamed = table.replace(",label", ",species").encode()
+    at.file_uploader(key="upload_file").upload("species.csv", renamed, "text/csv")
+    at.text_input(key="upload_label").input("species")
+    at.button[[b.label for b in at.button].index("Use as target")].click().run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["pair_target"] == "upload:species.csv:label=species"
 
 
 @pytest.mark.parametrize(

@@ -87,6 +87,29 @@ def test_inspect_and_upload_each_format(capsys: pytest.CaptureFixture[str], tmp_
     assert "upload:table.parquet" in [row["name"] for row in json.loads(out)["domains"]]
 
 
+def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A table whose label column has another name is stored with ``--label`` (its spec carries it);
+    ``--label none`` stores any file unlabelled; a name the spec cannot hold is refused."""
+    pd.DataFrame({"x1": [0.1, 0.2, 0.3], "species": ["a", "b", "a"]}).to_csv(
+        tmp_path / "iris.csv", index=False
+    )
+    workspace = tmp_path / "ws"
+    code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"))
+    assert code == 2 and "(the label column? name it: label=COLUMN in the spec, --label on upload)" in err
+    code, out, _ = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "species")
+    assert (code, out) == (0, "stored as upload:iris.csv; use it as upload:iris.csv:label=species\n")
+    assert inspect_json(capsys, workspace, "upload:iris.csv:label=species")["classes"] == ["a", "b"]
+    write_zip(tmp_path / "dated.zip", {f"2024-0{m}/{m}.png": png_bytes(digit_image(m)) for m in (1, 2)})
+    code, out, _ = run(
+        capsys, workspace, "data", "upload", str(tmp_path / "dated.zip"), "--label", "none", "--json"
+    )
+    assert code == 0 and json.loads(out) == {"name": "dated.zip", "spec": "upload:dated.zip:label=none"}
+    assert inspect_json(capsys, workspace, "upload:dated.zip:label=none")["labelled"] is False
+    code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "a,b")
+    assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1
+    assert sorted(p.name for p in (workspace / "uploads").iterdir()) == ["dated.zip", "iris.csv"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

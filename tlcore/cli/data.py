@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from tlcore.cli.output import print_json
-from tlcore.data import list_domains, list_shifts, load_domain, save_upload
+from tlcore.data import list_domains, list_shifts, load_domain
+from tlcore.data.spec import parse_spec, store_upload
 from tlcore.data.uploads import check_upload_size
 from tlcore.errors import TLError
 from tlcore.limits import Limits
@@ -33,6 +34,12 @@ def register(subparsers: Any) -> None:
 
     upload = sub.add_parser("upload", help="validate a file and store it in the workspace as upload:NAME")
     upload.add_argument("path", metavar="FILE", help=".zip, .npz, .csv, .tsv or .parquet")
+    upload.add_argument(
+        "--label",
+        metavar="COLUMN",
+        help="a table's label column when it is not called label, y, class or target; "
+        "none: read the file unlabelled (the spec then carries label=...)",
+    )
     upload.add_argument("--json", action="store_true", help="print JSON")
     upload.set_defaults(handler=upload_command)
 
@@ -77,9 +84,11 @@ def upload_command(args: argparse.Namespace) -> int:
         raise TLError(f"no such file: {path}")
     limits = Limits.from_env()
     check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
-    name = save_upload(Workspace.resolve(args.workspace), path.name, path.read_bytes(), limits)
+    workspace = Workspace.resolve(args.workspace)
+    spec = store_upload(workspace, path.name, path.read_bytes(), limits, args.label)
+    name = parse_spec(spec).name
     if args.json:
-        print_json({"name": name, "spec": f"upload:{name}"})
+        print_json({"name": name, "spec": spec})
     else:
-        print(f"stored as upload:{name}")
+        print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label else ""))
     return 0

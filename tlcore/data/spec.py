@@ -40,13 +40,21 @@ from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
-from tlcore.data.uploads import SUFFIXES, list_uploads, read_path, read_upload, upload_path
+from tlcore.data.uploads import (
+    NO_LABELS,
+    SUFFIXES,
+    list_uploads,
+    read_path,
+    read_upload,
+    save_upload,
+    upload_path,
+)
 from tlcore.errors import TLError
+from tlcore.limits import Limits
 from tlcore.workspace import Workspace
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label")
-NO_LABELS = "none"  # label=none: the file is read without its labels
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
 DEFAULT_PAIR = ("mnist5k", "digits")  # the demo pair: MNIST digits -> scanned UCI digits, offline
@@ -155,6 +163,17 @@ def workspace_files(text: str, workspace: Workspace) -> list[Path]:
     if workspace.root not in root.parents:
         return []
     return [f for f in torchvision_sets.dataset_files(spec.name, root, spec.split or "all") if f.is_file()]
+
+
+def store_upload(
+    workspace: Workspace, filename: str, data: bytes, limits: Limits | None = None, label: str | None = None
+) -> str:
+    """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
+    when given: a table's label column, or ``none``); its spec, ``upload:NAME[:label=...]``."""
+    if label is not None:
+        parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
+    name = save_upload(workspace, filename, data, limits, label)
+    return str(DomainSpec("upload", name, label=label))
 
 
 def spec_parts(text: str) -> tuple[str, int | None, dict[str, float]]:

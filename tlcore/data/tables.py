@@ -114,7 +114,10 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     features = frame.drop(columns=[column]) if column is not None else frame
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if bad:
-        raise TLError(f"{label}: non-numeric feature columns {', '.join(bad[:3])} (name the label column?)")
+        raise TLError(
+            f"{label}: non-numeric feature columns {', '.join(bad[:3])} "
+            "(the label column? name it: label=COLUMN in the spec, --label on upload)"
+        )
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     _check_tensor(features.shape[0], features.shape[1], label, limits)

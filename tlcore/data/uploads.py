@@ -24,6 +24,7 @@ from tlcore.limits import Limits, format_bytes
 from tlcore.workspace import Workspace
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
+NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 _UNSAFE = re.compile(r"[^\w.-]+")
 
 
@@ -71,8 +72,11 @@ def safe_name(filename: str) -> str:
     return f"{stem}{suffix}"
 
 
-def save_upload(workspace: Workspace, filename: str, data: bytes, limits: Limits | None = None) -> str:
-    """Validate ``data`` by parsing it, store it atomically, return the name for ``upload:<name>``."""
+def save_upload(
+    workspace: Workspace, filename: str, data: bytes, limits: Limits | None = None, label: str | None = None
+) -> str:
+    """Validate ``data`` by parsing it (with the spec option ``label=``: a table's label column, or
+    ``none``), store it atomically, return the name for ``upload:<name>``."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -84,7 +88,7 @@ def save_upload(workspace: Workspace, filename: str, data: bytes, limits: Limits
         os.fsync(tmp.fileno())
     temp = Path(tmp.name)
     try:
-        read_path(temp, limits=limits, label=filename)
+        read_path(temp, None if label == NO_LABELS else label, limits, filename)
         for attempt in range(1, 10_000):
             final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
             if final.exists() and final.read_bytes() == data:
