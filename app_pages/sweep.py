@@ -224,7 +224,8 @@ else:
 # ---- results -----------------------------------------------------------------------------------------
 
 if not any(config.n_done for config in summary.configs):
-    st.caption("Results appear here as trials finish.")
+    ended = f"{summary.no_recommendation}."
+    st.caption(ended[:1].upper() + ended[1:] if summary.finished else "Results appear here as trials finish.")
     st.stop()
 st.subheader("Results")
 if summary.recommended:
@@ -234,10 +235,8 @@ if summary.recommended:
         icon=":material/verified:",
     )
 else:
-    st.warning(
-        "No configuration passed the selection rule's guardrails on every seed: keep the source-only model.",
-        icon=":material/verified:",
-    )
+    why = str(summary.no_recommendation)
+    st.warning(f"{why[:1].upper()}{why[1:]}.", icon=":material/verified:")
 if summary.best_in_hindsight:
     same = " (the same configuration)" if summary.best_in_hindsight == summary.recommended else ""
     st.info(

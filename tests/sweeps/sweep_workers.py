@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,17 @@ def subsampled(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, sho
     drawn = hashlib.sha256(bytes([config.seed])).hexdigest()
     validators["target"] = {**validators["target"], "sha256": drawn}
     return outcome
+
+
+def collapsed(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """``scored`` as if every configuration collapsed (``dann.weight`` 0.3 everywhere)."""
+    heavy = replace(config, params={"dann": {"weight": 0.3}})
+    return result(heavy, {**numbers(heavy), "started": time.time(), "ended": time.time()})
+
+
+def failing(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:
+    """A trial whose run fails."""
+    raise RuntimeError("the stand-in fails")
 
 
 def picky(config: AdaptConfig, ws: Workspace | None, on_event: OnEvent, should_stop: ShouldStop) -> Any:

@@ -81,6 +81,14 @@ def test_the_recommendation_uses_no_target_labels_and_sits_beside_the_best_in_hi
     assert summary.best_in_hindsight == "dann+im|dann.weight=0.3"
     unlabelled = run(Workspace.resolve(workspace.root / "unlabelled"), "unlabelled")
     assert unlabelled.recommended == "im" and unlabelled.best_in_hindsight is None
+    assert summary.no_recommendation is None
+    only = run(Workspace.resolve(workspace.root / "collapsed"), "collapsed")  # every configuration fails
+    assert only.recommended is None and only.no_recommendation == (
+        "no configuration passed the selection rule's guardrails on every seed: keep the source-only model"
+    )
+    failed = run(Workspace.resolve(workspace.root / "failed"), "failing")
+    assert failed.finished and failed.counts == {"failed": 9}
+    assert failed.no_recommendation == "no configuration has a done run on every seed (see the failed trials)"
 
 
 def test_seeds_that_draw_other_target_samples_are_each_judged_among_their_own(workspace: Workspace) -> None:

@@ -193,7 +193,7 @@ def print_summary(state: SweepSummary) -> None:
         cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
         seeds = f"{config.n_done}/{config.n_seeds}"
         print(f"{mark} {config.key:<{width}}  {seeds:>5}  {cells}")
-    chosen = state.recommended or "- (no configuration passed the guardrails: keep the source-only model)"
+    chosen = state.recommended or f"- ({state.no_recommendation})"
     print(f"\n  * recommended without target labels (the selection rule, mean {SCORE_KEY}): {chosen}")
     best = state.best_in_hindsight or "-"
     print(f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels): {best}")

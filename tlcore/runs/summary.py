@@ -197,6 +197,19 @@ class SweepSummary:
         as soon as the last one is scored, so a pending round shows as pending trials)."""
         return all(row.status in ("done", "failed") for row in self.trials)
 
+    @property
+    def no_recommendation(self) -> str | None:
+        """Why no configuration is recommended; None when one is."""
+        if self.recommended:
+            return None
+        if not any(config.complete for config in self.configs):
+            ended = "yet" if not self.finished else "(see the failed trials)"
+            return f"no configuration has a done run on every seed {ended}"
+        return (
+            "no configuration passed the selection rule's guardrails on every seed: "
+            "keep the source-only model"
+        )
+
     def config(self, key: str | None) -> ConfigRow | None:
         return next((c for c in self.configs if c.key == key), None)
 
