@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -222,3 +223,35 @@ def test_params_read_as_the_cli_takes_them() -> None:
         "fixmatch.weight=0.3, fixmatch.align=False, fixmatch.threshold=0.9"
     )
     assert replace(config, params={}).params_text == ""
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[:200]), "is unreadable (Unterminated string"),
+        (lambda path: path.write_text("[1, 2]"), "is unreadable (not a JSON object)"),
+        (Path.unlink, "is missing"),
+    ],
+)
+def test_a_damaged_result_is_one_line_for_its_run_and_left_out_of_its_pair(
+    judged_copy: tuple[Workspace, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    damage: Callable[[Path], object],
+    why: str,
+) -> None:
+    workspace, (damaged, *others) = judged_copy
+    path = RunStore(workspace).get(damaged).folder / "result.json"
+    damage(path)
+    problem = f"run {damaged}: its result file {path} {why}"
+    for action in ("show", "changes"):
+        code, out, err = _cli(workspace, capsys, "runs", action, damaged)
+        assert (code, out) == (2, "") and err.startswith(f"error: {problem}") and err.count("\n") == 1
+
+    code, out, _ = _cli(workspace, capsys, "runs", "rank", "--source", "mnist5k", "--target", "digits")
+    assert code == 0 and "mnist5k -> digits: 2 runs ranked" in out
+    assert all(run_id in out for run_id in others)
+    assert f"not ranked: {damaged}: its result file {path} {why}" in out
+    code, out, _ = _cli(workspace, capsys, "runs", "show", others[0])
+    assert code == 0 and "(judged within a pool of 2 runs of this pair)" in out
+    code, out, _ = _cli(workspace, capsys, "runs", "list")
+    assert code == 0 and all(run_id in out for run_id in (damaged, *others))

@@ -13,7 +13,10 @@ commands and the worker processes of running jobs. Each run also owns ``<workspa
 - ``worker.log``    the worker's output and, on a crash, the traceback
 
 Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
-status flips to ``done``, so ``done`` implies complete artifacts. Workers take their run from
+status flips to ``done``, so ``done`` implies complete artifacts. ``result.json`` is read by
+:func:`read_result` alone: a file missing, cut short or holding no JSON object (a folder damaged by
+hand or by a full disk) is an :class:`UnreadableResultError` naming it, which pools of runs catch to
+leave that run out. Workers take their run from
 ``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps how many train at once.
 
 Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path`` and ``load_model``
@@ -60,6 +63,30 @@ CHECKPOINT_FILE = "model.pt"
 PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
 ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
+
+
+class UnreadableResultError(TLError):
+    """A done run's result file is missing, cut short or holds no JSON object; ``why`` says which."""
+
+    def __init__(self, run_id: str, why: str) -> None:
+        super().__init__(f"run {run_id}: {why}")
+        self.why = why
+
+
+def read_result(folder: Path) -> dict[str, Any]:
+    """The result file in a run's ``folder``, the one reader of it; :class:`UnreadableResultError` when it
+    is missing, cut short or not a JSON object."""
+    path = folder / RESULT_FILE
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise UnreadableResultError(folder.name, f"its result file {path} is missing") from exc
+    except (OSError, ValueError) as exc:  # ValueError: JSON or UTF-8 decoding
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
+        raise UnreadableResultError(folder.name, f"its result file {path} is unreadable ({reason})") from exc
+    if not isinstance(result, dict):
+        raise UnreadableResultError(folder.name, f"its result file {path} is unreadable (not a JSON object)")
+    return result
 
 
 class RunStore:
@@ -146,13 +173,11 @@ class RunStore:
 
     @staticmethod
     def result_of(record: RunRecord) -> dict[str, Any]:
-        """The result of a run whose record is already in hand (no query); not done → :class:`TLError`."""
+        """The result of a run whose record is already in hand (no query); not done → :class:`TLError`,
+        a damaged result file → :class:`UnreadableResultError`."""
         if record.status != "done":
             raise TLError(f"run {record.id} has no result: it is {record.status}")
-        try:
-            return json.loads((record.folder / RESULT_FILE).read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise TLError(f"result file of run {record.id} is missing") from exc
+        return read_result(record.folder)
 
     def checkpoint_path(self, run_id: str) -> Path | None:
         """The checkpoint of a ``done`` run, or None (not done, or the run saved no model)."""

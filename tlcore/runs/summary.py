@@ -30,7 +30,7 @@ from tlcore.errors import TLError
 from tlcore.runs.candidates import load_pool
 from tlcore.runs.changes import stored_predictions
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore
+from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore, read_result
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_store import SweepRecord
 from tlcore.selection.changes import disagreement
@@ -295,7 +295,7 @@ def _predicted_classes(record: RunRecord) -> tuple[str, np.ndarray] | None:
 @functools.lru_cache(maxsize=256)
 def _classes(path: Path, mtime_ns: int) -> tuple[str, np.ndarray]:
     """Read once per predictions file version (a done run's files never change)."""
-    result = json.loads((path.parent / RESULT_FILE).read_text(encoding="utf-8"))
+    result = read_result(path.parent)
     predictions, fingerprint = stored_predictions(path.parent, result)
     return fingerprint.sha256, predictions.after.argmax(axis=1)
 
