@@ -16,7 +16,8 @@ Artifacts are written atomically (temp file in the same folder, then ``os.replac
 status flips to ``done``, so ``done`` implies complete artifacts. ``result.json`` is read by
 :func:`read_result` alone: a file missing, cut short or holding no JSON object (a folder damaged by
 hand or by a full disk) is an :class:`UnreadableResultError` naming it, which pools of runs catch to
-leave that run out. Workers take their run from
+leave that run out. An index that is no SQLite database, is corrupt or cannot be opened is a
+:class:`~tlcore.errors.TLError` that names it and says to move it aside. Workers take their run from
 ``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps how many train at once.
 
 Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path`` and ``load_model``
@@ -63,6 +64,8 @@ CHECKPOINT_FILE = "model.pt"
 PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
 ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
+# SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
+_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)
 
 
 class UnreadableResultError(TLError):
@@ -103,14 +106,21 @@ class RunStore:
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection to the index in autocommit mode (``BEGIN`` your own multi-statement writes)."""
-        conn = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            yield conn
-        finally:
-            conn.close()
+            conn = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                yield conn
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorcode & 0xFF not in _DAMAGED:  # e.g. still locked after the busy timeout
+                raise
+            raise TLError(
+                f"the run index {self._db} is damaged ({exc}); move it aside to start a fresh one"
+            ) from exc
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -222,6 +232,8 @@ class RunStore:
                 folder.mkdir(parents=True)
             except FileExistsError:
                 continue
+            except OSError as exc:  # e.g. <workspace>/runs is a file
+                raise TLError(f"cannot make the run folder {folder} ({exc.strerror})") from exc
             break
         text = json.dumps(data, indent=2)
         atomic_write(folder / CONFIG_FILE, lambda p: p.write_text(text, encoding="utf-8"))
