@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -222,3 +223,72 @@ def test_params_read_as_the_cli_takes_them() -> None:
         "fixmatch.weight=0.3, fixmatch.align=False, fixmatch.threshold=0.9"
     )
     assert replace(config, params={}).params_text == ""
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[:200]), "is unreadable (Unterminated string"),
+        (lambda path: path.write_text("[1, 2]"), "is unreadable (not a JSON object)"),
+        (Path.unlink, "is missing"),
+    ],
+)
+def test_a_damaged_result_is_one_line_for_its_run_and_left_out_of_its_pair(
+    judged_copy: tuple[Workspace, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    damage: Callable[[Path], object],
+    why: str,
+) -> None:
+    workspace, (damaged, *others) = judged_copy
+    path = RunStore(workspace).get(damaged).folder / "result.json"
+    damage(path)
+    problem = f"run {damaged}: its result file {path} {why}"
+    for action in ("show", "changes"):
+        code, out, err = _cli(workspace, capsys, "runs", action, damaged)
+        assert (code, out) == (2, "") and err.startswith(f"error: {problem}") and err.count("\n") == 1
+
+    code, out, _ = _cli(workspace, capsys, "runs", "rank", "--source", "mnist5k", "--target", "digits")
+    assert code == 0 and "mnist5k -> digits: 2 runs ranked" in out
+    assert all(run_id in out for run_id in others)
+    assert f"not ranked: {damaged}: its result file {path} {why}" in out
+    code, out, _ = _cli(workspace, capsys, "runs", "show", others[0])
+    assert code == 0 and "(judged within a pool of 2 runs of this pair)" in out
+    code, out, _ = _cli(workspace, capsys, "runs", "list")
+    assert code == 0 and all(run_id in out for run_id in (damaged, *others))
+
+
+def _truncated_index(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda path: path.write_text("garbage\n"), "file is not a database"),
+        (_truncated_index, "database disk image is malformed"),
+        (lambda path: path.unlink() or path.mkdir(), "unable to open database file"),
+    ],
+)
+def test_a_damaged_run_index_is_one_line(
+    judged_copy: tuple[Workspace, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    damage: Callable[[Path], object],
+    why: str,
+) -> None:
+    workspace, (run_id, *_) = judged_copy
+    damage(workspace.index_path)
+    index = workspace.index_path
+    expected = f"error: the run index {index} is damaged ({why}); move it aside to start a fresh one\n"
+    for argv in (["runs", "list"], ["runs", "show", run_id], ["sweeps", "list"]):
+        assert _cli(workspace, capsys, *argv) == (2, "", expected)
+
+
+@pytest.mark.usefixtures("fake_pipeline")
+def test_adapt_into_a_workspace_whose_runs_folder_is_a_file_is_one_line(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace.root / "runs").write_text("not a folder")
+    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith(f"error: cannot make the run folder {workspace.root / 'runs'}/")
+    assert err.endswith(" (Not a directory)\n")

@@ -123,6 +123,18 @@ def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFi
     code, out, _ = cli(workspace, "sweeps", "list", capsys=capsys)
     assert sweep_id in out and "6/6 done" in out
 
+    # a trial's result cut short: left out of its configuration (no longer complete) with a note
+    trial = next(t for t in shown["trials"] if t["config"] == "im")
+    result = workspace.inside("runs", trial["run_id"], "result.json")
+    result.write_bytes(result.read_bytes()[:200])
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, capsys=capsys)
+    assert code == 0 and "* im " not in out and "  im " in out and " 1/2 " in out
+    why = f"its result file {result} is unreadable ("
+    assert f"  left out: trial {trial['key']}: {why}" in out
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
+    damaged = next(t for t in json.loads(out)["trials"] if t["run_id"] == trial["run_id"])
+    assert damaged["status"] == "done" and damaged["error"].startswith(why) and damaged["metrics"] == {}
+
 
 def test_cancel_and_resume_refusals(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     sweep_id = driver.create(workspace, SweepSpec("mnist5k", "digits", (("im",),)))

@@ -17,6 +17,7 @@ class ProgressBar:
 
     def __init__(self, label: str, enabled: bool = True, width: int = 30) -> None:
         self.label, self.enabled, self.width = label, enabled, width
+        self.drawn = False  # close ends the bar's line only once one is drawn
 
     def update(self, fraction: float, message: str = "") -> None:
         if not self.enabled:
@@ -26,8 +27,9 @@ class ProgressBar:
         bar = "#" * filled + "-" * (self.width - filled)
         sys.stderr.write(f"\r{self.label} [{bar}] {fraction:6.1%} {message}"[:120].ljust(120))
         sys.stderr.flush()
+        self.drawn = True
 
     def close(self) -> None:
-        if self.enabled:
+        if self.drawn:
             sys.stderr.write("\n")
             sys.stderr.flush()

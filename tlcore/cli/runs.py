@@ -9,7 +9,6 @@ from typing import Any
 
 from tlcore.cli import changes, rank
 from tlcore.cli.output import print_json
-from tlcore.errors import TLError
 from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
@@ -78,6 +77,7 @@ def show_run(args: argparse.Namespace) -> int:
     record = store.close_if_stale(store.get(args.run_id))
     details = {
         **record.to_dict(),
+        "ended": _ended_early(store, record),  # first: a done run's damaged result file is an error
         "history_events": len(store.history(record.id)),
         "artifacts": {
             name: str(record.folder / name) if (record.folder / name).is_file() else None
@@ -85,7 +85,6 @@ def show_run(args: argparse.Namespace) -> int:
         },
     }
     details["alarm"], alarm_text = rank.show_alarm(store, record)
-    details["ended"] = _ended_early(store, record)
     if args.json:
         print_json(details)
         return 0
@@ -108,13 +107,11 @@ def show_run(args: argparse.Namespace) -> int:
 
 
 def _ended_early(store: RunStore, record: RunRecord) -> str:
-    """Why a done run's training ended before its last epoch (settled, early stopping); "" otherwise."""
+    """Why a done run's training ended before its last epoch (settled, early stopping); "" otherwise.
+    A done run whose result file is missing or damaged → :class:`~tlcore.runs.store.UnreadableResultError`."""
     if record.status != "done":
         return ""
-    try:
-        return str(store.result_of(record).get("reason") or "")
-    except TLError:  # a done run always has its result; a folder edited by hand may not
-        return ""
+    return str(store.result_of(record).get("reason") or "")
 
 
 def cancel_run(args: argparse.Namespace) -> int:

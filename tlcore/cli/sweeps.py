@@ -193,6 +193,8 @@ def print_summary(state: SweepSummary) -> None:
         cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
         seeds = f"{config.n_done}/{config.n_seeds}"
         print(f"{mark} {config.key:<{width}}  {seeds:>5}  {cells}")
+    for row in state.left_out:
+        print(f"  left out: trial {row.trial.key}: {row.unreadable}")
     chosen = state.recommended or f"- ({state.no_recommendation})"
     print(f"\n  * recommended without target labels (the selection rule, mean {SCORE_KEY}): {chosen}")
     best = state.best_in_hindsight or "-"

@@ -2,7 +2,8 @@
 one run's alarm within them, and the pair's source-only model for a label-shift estimate.
 
 A candidate is a ``done`` run of ``source -> target`` (the specs as the runs were launched with)
-whose ``result.json`` holds ``validators`` and whose ``predictions.npz`` is readable. Candidates must
+whose ``result.json`` holds ``validators`` and whose ``predictions.npz`` is readable (a run whose
+result file is damaged is excluded, with the reason, like one without them). Candidates must
 cover the same target samples (:class:`~tlcore.selection.predictions.TargetFingerprint`); when the
 pair's runs fall into several groups, the pool is the group of ``run_id`` if given, else the largest
 (ties: the one with the newest run), and the other runs are listed as excluded with the reason;
@@ -18,7 +19,7 @@ from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, fin
 from tlcore.data.spec import parse_spec
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.runs.store import PREDICTIONS_FILE, RunStore, UnreadableResultError
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import Candidate, Pool
 from tlcore.selection.predictions import TargetPredictions
@@ -29,16 +30,18 @@ OLD_RUN = "stored without validator scores or predictions (finished before they 
 OTHER_SAMPLES = "its predictions cover other target samples (another load seed or changed data)"
 
 
-def _candidate(store: RunStore, record: RunRecord) -> Candidate | None:
-    """The run as a candidate, or None when it lacks what selection needs."""
+def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
+    """The run as a candidate, or why it is not one (it lacks what selection needs)."""
     try:
         result = store.result_of(record)
         validators = RunValidators.from_dict(result["validators"])
         predictions = TargetPredictions.load(record.folder / PREDICTIONS_FILE)
+    except UnreadableResultError as exc:
+        return exc.why
     except (TLError, KeyError, TypeError):
-        return None
+        return OLD_RUN
     if predictions.before.shape[0] != validators.target.n_samples:
-        return None
+        return OLD_RUN
     return Candidate(
         record.id,
         record.method,
@@ -81,8 +84,8 @@ def _groups(store: RunStore, source: str, target: str) -> tuple[list[list[Candid
     groups: dict[tuple[str, tuple[int, ...]], list[Candidate]] = defaultdict(list)
     for record in records:
         candidate = _candidate(store, record)
-        if candidate is None:
-            excluded.append((record.id, OLD_RUN))
+        if isinstance(candidate, str):
+            excluded.append((record.id, candidate))
             continue
         groups[(candidate.validators.target.sha256, candidate.predictions.before.shape)].append(candidate)
     return list(groups.values()), excluded

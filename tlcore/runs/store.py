@@ -13,7 +13,11 @@ commands and the worker processes of running jobs. Each run also owns ``<workspa
 - ``worker.log``    the worker's output and, on a crash, the traceback
 
 Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
-status flips to ``done``, so ``done`` implies complete artifacts. Workers take their run from
+status flips to ``done``, so ``done`` implies complete artifacts. ``result.json`` is read by
+:func:`read_result` alone: a file missing, cut short or holding no JSON object (a folder damaged by
+hand or by a full disk) is an :class:`UnreadableResultError` naming it, which pools of runs catch to
+leave that run out. An index that is no SQLite database, is corrupt or cannot be opened is a
+:class:`~tlcore.errors.TLError` that names it and says to move it aside. Workers take their run from
 ``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps how many train at once.
 
 Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path`` and ``load_model``
@@ -60,6 +64,32 @@ CHECKPOINT_FILE = "model.pt"
 PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
 ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
+# SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
+_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)
+
+
+class UnreadableResultError(TLError):
+    """A done run's result file is missing, cut short or holds no JSON object; ``why`` says which."""
+
+    def __init__(self, run_id: str, why: str) -> None:
+        super().__init__(f"run {run_id}: {why}")
+        self.why = why
+
+
+def read_result(folder: Path) -> dict[str, Any]:
+    """The result file in a run's ``folder``, the one reader of it; :class:`UnreadableResultError` when it
+    is missing, cut short or not a JSON object."""
+    path = folder / RESULT_FILE
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise UnreadableResultError(folder.name, f"its result file {path} is missing") from exc
+    except (OSError, ValueError) as exc:  # ValueError: JSON or UTF-8 decoding
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
+        raise UnreadableResultError(folder.name, f"its result file {path} is unreadable ({reason})") from exc
+    if not isinstance(result, dict):
+        raise UnreadableResultError(folder.name, f"its result file {path} is unreadable (not a JSON object)")
+    return result
 
 
 class RunStore:
@@ -76,14 +106,21 @@ class RunStore:
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection to the index in autocommit mode (``BEGIN`` your own multi-statement writes)."""
-        conn = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            yield conn
-        finally:
-            conn.close()
+            conn = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                yield conn
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorcode & 0xFF not in _DAMAGED:  # e.g. still locked after the busy timeout
+                raise
+            raise TLError(
+                f"the run index {self._db} is damaged ({exc}); move it aside to start a fresh one"
+            ) from exc
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -146,13 +183,11 @@ class RunStore:
 
     @staticmethod
     def result_of(record: RunRecord) -> dict[str, Any]:
-        """The result of a run whose record is already in hand (no query); not done → :class:`TLError`."""
+        """The result of a run whose record is already in hand (no query); not done → :class:`TLError`,
+        a damaged result file → :class:`UnreadableResultError`."""
         if record.status != "done":
             raise TLError(f"run {record.id} has no result: it is {record.status}")
-        try:
-            return json.loads((record.folder / RESULT_FILE).read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise TLError(f"result file of run {record.id} is missing") from exc
+        return read_result(record.folder)
 
     def checkpoint_path(self, run_id: str) -> Path | None:
         """The checkpoint of a ``done`` run, or None (not done, or the run saved no model)."""
@@ -197,6 +232,8 @@ class RunStore:
                 folder.mkdir(parents=True)
             except FileExistsError:
                 continue
+            except OSError as exc:  # e.g. <workspace>/runs is a file
+                raise TLError(f"cannot make the run folder {folder} ({exc.strerror})") from exc
             break
         text = json.dumps(data, indent=2)
         atomic_write(folder / CONFIG_FILE, lambda p: p.write_text(text, encoding="utf-8"))

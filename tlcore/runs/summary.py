@@ -10,13 +10,14 @@ minus its seed) each becomes a :class:`Stat` over the seeds that finished: the m
 standard deviation (n - 1 in the denominator; None for one seed). With two or more finished seeds
 whose predictions cover the same target samples, a configuration also gets ``seeds_disagree``, the
 share of target samples its seeds' adapted models classify differently
-(:func:`tlcore.selection.changes.disagreement`; one number, no standard deviation; no labels).
+(:func:`tlcore.selection.changes.disagreement`; one number, no standard deviation; no labels). A done
+trial whose result file is missing or damaged is left out of its configuration (which is then not
+complete, so neither recommended nor best in hindsight); ``TrialRow.unreadable`` says why.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ from tlcore.errors import TLError
 from tlcore.runs.candidates import load_pools
 from tlcore.runs.changes import stored_predictions
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore
+from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore, UnreadableResultError, read_result
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_store import SweepRecord
 from tlcore.selection.changes import disagreement
@@ -105,11 +106,13 @@ class Stat:
 
 @dataclass(frozen=True)
 class TrialRow:
-    """A trial and its newest run (None while pending)."""
+    """A trial and its newest run (None while pending); ``unreadable``: why a done run's result is
+    left out of the numbers (its result file is missing or damaged), else ""."""
 
     trial: Trial
     run: RunRecord | None
     metrics: dict[str, float]
+    unreadable: str = ""
 
     @property
     def status(self) -> str:
@@ -128,7 +131,7 @@ class TrialRow:
             "run_id": run.id if run else None,
             "progress": run.progress if run else 0.0,
             "message": run.message if run else "",
-            "error": run.error if run else "",
+            "error": self.unreadable or (run.error if run else ""),
             "metrics": self.metrics,
         }
 
@@ -141,7 +144,7 @@ class ConfigRow:
     methods: str
     point: dict[str, Any]
     n_seeds: int
-    n_done: int
+    n_done: int  # done with a readable result
     n_failed: int
     metrics: dict[str, Stat]
     run_ids: list[str]
@@ -210,6 +213,11 @@ class SweepSummary:
             "keep the source-only model"
         )
 
+    @property
+    def left_out(self) -> list[TrialRow]:
+        """The done trials whose result file is missing or damaged: in no configuration's numbers."""
+        return [row for row in self.trials if row.unreadable]
+
     def config(self, key: str | None) -> ConfigRow | None:
         return next((c for c in self.configs if c.key == key), None)
 
@@ -235,20 +243,21 @@ def latest_runs(records: Iterable[RunRecord]) -> dict[str, RunRecord]:
 
 
 def trial_metrics(record: RunRecord | None) -> dict[str, float]:
-    """The numbers of a done run (see the module docstring); ``{}`` for any other."""
+    """The numbers of a done run (see the module docstring); ``{}`` for any other; a done run whose
+    result file is missing or damaged → :class:`~tlcore.runs.store.UnreadableResultError`."""
     if record is None or record.status != "done":
         return {}
-    path = record.folder / RESULT_FILE
     try:
-        return _metrics(path, path.stat().st_mtime_ns)
-    except FileNotFoundError:
-        return {}
+        version = (record.folder / RESULT_FILE).stat().st_mtime_ns
+    except OSError:  # missing: the reader says so
+        version = -1
+    return _metrics(record.folder, version)
 
 
 @functools.lru_cache(maxsize=4096)
-def _metrics(path: Path, mtime_ns: int) -> dict[str, float]:
+def _metrics(folder: Path, mtime_ns: int) -> dict[str, float]:
     """Read once per result file version: a done run's result never changes."""
-    result = json.loads(path.read_text(encoding="utf-8"))
+    result = read_result(folder)
     out = {
         key: float(result[key])
         for key in ("target_accuracy", "source_accuracy", "source_only_accuracy", "seconds")
@@ -311,7 +320,7 @@ def _predicted_classes(record: RunRecord) -> tuple[str, np.ndarray] | None:
 @functools.lru_cache(maxsize=256)
 def _classes(path: Path, mtime_ns: int) -> tuple[str, np.ndarray]:
     """Read once per predictions file version (a done run's files never change)."""
-    result = json.loads((path.parent / RESULT_FILE).read_text(encoding="utf-8"))
+    result = read_result(path.parent)
     predictions, fingerprint = stored_predictions(path.parent, result)
     return fingerprint.sha256, predictions.after.argmax(axis=1)
 
@@ -329,11 +338,7 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
     done = tuple(sorted(r.id for r in store.done_runs(spec.source, spec.target)))
     judged = judged_runs(store, spec.source, spec.target, done)
     scores = config_scores(runs, len(spec.seeds), judged) if spec.search.kind == "optuna" else None
-    trials = [
-        TrialRow(t, run, trial_metrics(run) | judged.get(run.id if run else "", {}))
-        for t in expand(spec, scores)
-        for run in (runs.get(t.key),)
-    ]
+    trials = [_trial_row(t, runs.get(t.key), judged) for t in expand(spec, scores)]
     configs: dict[str, list[TrialRow]] = {}
     for row in trials:
         configs.setdefault(row.trial.config_key, []).append(row)
@@ -343,8 +348,18 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
     return SweepSummary(sweep, spec.planned_trials(), trials, table, recommend(table), best)
 
 
+def _trial_row(trial: Trial, run: RunRecord | None, judged: Mapping[str, Mapping[str, float]]) -> TrialRow:
+    """The trial with its run's numbers and judgement; a done run whose result file is missing or
+    damaged is left out of them (and of the pool the rule judged)."""
+    try:
+        metrics = trial_metrics(run)
+    except UnreadableResultError as exc:
+        return TrialRow(trial, run, {}, exc.why)
+    return TrialRow(trial, run, metrics | judged.get(run.id if run else "", {}))
+
+
 def _config_row(key: str, rows: list[TrialRow]) -> ConfigRow:
-    done = [row for row in rows if row.status == "done"]
+    done = [row for row in rows if row.status == "done" and not row.unreadable]
     first = rows[0].trial
     metrics = _stats([row.metrics for row in done])
     seeds = seed_disagreement([row.run for row in done if row.run is not None])
