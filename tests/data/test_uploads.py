@@ -213,6 +213,31 @@ IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
             None,
             "1 empty column dropped",
         ),
+        (  # Excel in a French or German locale: semicolons and decimal commas
+            lambda X, y, path: (
+                pd.DataFrame(X, columns=list("abc"))
+                .assign(label=y)
+                .to_csv(path, index=False, sep=";", decimal=",")
+            ),
+            None,
+            "",
+        ),
+        (  # semicolons and decimal points
+            lambda X, y, path: (
+                pd.DataFrame(X, columns=list("abc")).assign(label=y).to_csv(path, index=False, sep=";")
+            ),
+            None,
+            "",
+        ),
+        (  # Excel on Windows: Windows-1252 text
+            lambda X, y, path: (
+                pd.DataFrame(X, columns=["poids", "taille", "été"])
+                .assign(label=y)
+                .to_csv(path, index=False, encoding="cp1252")
+            ),
+            None,
+            "",
+        ),
     ],
     ids=[
         "positions-header",
@@ -220,6 +245,9 @@ IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
         "positions-and-label",
         "headerless-text-labels",
         "trailing-comma",
+        "semicolons-decimal-commas",
+        "semicolons",
+        "windows-1252",
     ],
 )
 def test_csv_layouts_keep_every_row(

@@ -9,7 +9,8 @@ by their argmax) and optional ``classes`` (distinct names for integer ``y``), st
 :mod:`.archive`; each array's header is checked against the bytes its member holds before any memory
 is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are refused).
 
-Tables: one row per sample, numeric feature columns, and an optional label column: the one named by
+Tables: one row per sample, numeric feature columns, and an optional label column (a CSV's dialect:
+:func:`_dialect`, and UTF-8, else Windows-1252): the one named by
 the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
 case). A CSV's first line is its header when it is the column positions ``0..D-1`` (what pandas
 writes for an unnamed frame, after an empty field for its index) or when one of its text fields is
@@ -31,6 +32,7 @@ the 0-based positions: the array's row, the table's data row (header not counted
 from __future__ import annotations
 
 import math
+import re
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -56,6 +58,8 @@ FLOAT_BYTES = 4
 # this far outside are clamped. A standardised image (mean 0, std 1) cannot fit in [-0.5, 1.5].
 OVERSHOOT = 0.5
 FLOAT_255_ABOVE = 2.0  # a float image brighter than this holds 0..255 pixels; up to it, neither: refused
+DIALECT_BYTES = 1 << 16  # the start of a CSV its separator and decimal mark are read from
+DECIMAL_COMMA = re.compile(r"(?:^|;)\s*-?\d+,\d+\s*(?:;|$)", re.MULTILINE)  # a field like 1,5
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
 
 
@@ -136,11 +140,17 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     try:
         if suffix in {".parquet", ".pq"}:
             return _read_parquet(path, label, limits)
-        sep = "\t" if suffix == ".tsv" else ","
-        _check_first_line(path, sep, label, limits)
+        dialect = _dialect(path, tsv=suffix == ".tsv")
+        _check_first_line(path, dialect["sep"], label, limits)
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would be cut silently
-            return _read_csv(path, sep)
+            try:
+                return _read_csv(path, dialect)
+            except UnicodeDecodeError:  # not UTF-8: Excel on Windows writes Windows-1252, never NUL
+                with path.open("rb") as fh:
+                    if b"\0" in fh.read(DIALECT_BYTES):  # UTF-16, say: not a text this reads
+                        raise
+                return _read_csv(path, {**dialect, "encoding": "cp1252"})
     except pd.errors.EmptyDataError:
         raise TLError(f"{label} is empty") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning):
@@ -150,11 +160,25 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
         raise TLError(f"{label} is not a readable table: {reason}") from None
 
 
-def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+def _dialect(path: Path, tsv: bool) -> dict[str, str]:
+    """How to read a CSV: its separator (``,``; ``;`` or a tab when its first line has no comma but
+    holds those), with ``;`` its decimal mark (a comma when the first lines hold numbers like ``1,5``:
+    Excel in many locales writes both) and, first, UTF-8."""
+    if tsv:
+        return {"sep": "\t", "decimal": ".", "encoding": "utf-8"}
+    with path.open("rb") as fh:
+        head = fh.read(DIALECT_BYTES).decode("utf-8", errors="replace")
+    first = head.partition("\n")[0]
+    sep = next((s for s in (",", ";", "\t") if s in first), ",")
+    decimal = "," if sep == ";" and DECIMAL_COMMA.search(head) else "."
+    return {"sep": sep, "decimal": decimal, "encoding": "utf-8"}
+
+
+def _read_csv(path: Path, dialect: dict[str, str]) -> pd.DataFrame:
     """A CSV/TSV read with its first line as the header, read again without one if that line is a sample."""
-    first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
-    frame = pd.read_csv(path, sep=sep, header=0, index_col=False)
-    return frame if _is_header(first, frame) else pd.read_csv(path, sep=sep, header=None, index_col=False)
+    first = pd.read_csv(path, header=None, nrows=1, dtype=str, **dialect).iloc[0].tolist()
+    frame = pd.read_csv(path, header=0, index_col=False, **dialect)
+    return frame if _is_header(first, frame) else pd.read_csv(path, header=None, index_col=False, **dialect)
 
 
 def _is_header(first: list[object], below: pd.DataFrame) -> bool:
