@@ -236,7 +236,10 @@ def test_labelled_domains_get_a_label_column_and_unknown_classes_are_dropped() -
     domain = Domain("mixed", X, y, ("3", "zebra", "7 "), ids=tuple("abcdef"))
     predictions = predict_rows(seeded_model("mlp", (6,), DIGITS), domain)
     assert predictions.n_samples == 4 and predictions.labelled
-    assert "data classes unknown to the model, 2 samples dropped: zebra (2)" in predictions.notes()
+    assert (
+        "data classes unknown to the model, 2 samples dropped: zebra (2) (label=none keeps them, unlabelled)"
+        in predictions.notes()
+    )
     frame = frame_of(predictions)
     assert frame["id"].tolist() == ["a", "c", "e", "f"] and frame["label"].tolist() == ["3", "7", "3", "7"]
     summary = summarise(predictions, least=4)

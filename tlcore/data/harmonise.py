@@ -71,7 +71,8 @@ class ConformReport:
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
             notes.append(
-                f"{side} classes unknown to the {reference}, {self.n_dropped} samples dropped: {listed}"
+                f"{side} classes unknown to the {reference}, {self.n_dropped} samples dropped: {listed} "
+                "(label=none keeps them, unlabelled)"
             )
         if self.missing_classes:
             notes.append(f"{reference} classes absent from the {side}: {', '.join(self.missing_classes)}")
