@@ -27,6 +27,8 @@ class Workspace:
     def resolve(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
         """Workspace from ``path``, else ``$TLSTUDIO_WORKSPACE``, else ``./workspace`` (created)."""
         chosen = path if path is not None else os.environ.get(ENV_VAR) or DEFAULT
+        if not str(chosen).strip():  # "" would be the current folder
+            raise TLError("the workspace path is empty; name a folder (--workspace DIR)")
         root = Path(chosen).expanduser().resolve()
         try:
             root.mkdir(parents=True, exist_ok=True)

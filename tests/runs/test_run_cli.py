@@ -292,3 +292,17 @@ def test_adapt_into_a_workspace_whose_runs_folder_is_a_file_is_one_line(
     assert (code, out) == (2, "") and err.count("\n") == 1
     assert err.startswith(f"error: cannot make the run folder {workspace.root / 'runs'}/")
     assert err.endswith(" (Not a directory)\n")
+
+
+def test_an_empty_workspace_path_is_refused_not_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for argv in (["runs", "list"], ["data", "list"]):
+        assert main(["--workspace", "", *argv]) == 2
+        captured = capsys.readouterr()
+        assert (captured.out, captured.err) == (
+            "",
+            "error: the workspace path is empty; name a folder (--workspace DIR)\n",
+        )
+    assert list(tmp_path.iterdir()) == []  # no index, no folders in the current one
