@@ -96,6 +96,14 @@ def test_cancel_flags_a_live_driver_and_closes_a_driverless_sweep(workspace: Wor
     assert record.status == "cancelled"
     with pytest.raises(TLError, match="cancelled, not waiting"):
         store.claim(queued, 99)  # a driver started after the cancel does nothing
+    with pytest.raises(TLError, match=rf"^sweep {queued} is already cancelled \(cancelled on request\)$"):
+        store.request_cancel(queued)
+    failed = store.create(sweep_spec(), ExecutorSettings())
+    store.claim(failed, 1)
+    assert store.end(failed, "failed", "epochs must be >= 1")
+    with pytest.raises(TLError, match=rf"^sweep {failed} is already failed \(epochs must be >= 1\)$"):
+        store.request_cancel(failed)
+    assert (store.get(failed).status, store.get(failed).error) == ("failed", "epochs must be >= 1")
 
 
 def test_a_sweep_whose_driver_died_is_closed_as_interrupted(workspace: Workspace) -> None:

@@ -130,12 +130,14 @@ class SweepStore:
         return self.get(sweep_id).cancel_requested
 
     def request_cancel(self, sweep_id: str) -> SweepRecord:
-        """Ask the sweep's driver to stop; a sweep without a live driver is closed as ``cancelled``."""
+        """Ask the sweep's driver to stop; a queued sweep is closed as ``cancelled``; an ended one
+        (its driver gone too) is refused, keeping its status and why it ended."""
         record = self.get(sweep_id)
         self.mark_stale([record])
         record = self.get(sweep_id)
-        if record.status == "done":
-            raise TLError(f"sweep {sweep_id} is already done")
+        if record.status not in ("queued", "running"):
+            why = f" ({record.error})" if record.error and record.status != "done" else ""
+            raise TLError(f"sweep {sweep_id} is already {record.status}{why}")
         if record.status == "running":
             self._update(sweep_id, ("running",), cancel_requested=1)
         else:
