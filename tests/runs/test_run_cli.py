@@ -306,3 +306,12 @@ def test_an_empty_workspace_path_is_refused_not_the_current_folder(
             "error: the workspace path is empty; name a folder (--workspace DIR)\n",
         )
     assert list(tmp_path.iterdir()) == []  # no index, no folders in the current one
+
+
+@pytest.mark.parametrize(("command", "limit"), [("runs", "0"), ("sweeps", "-1")])
+def test_a_listing_limit_below_one_is_refused(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], command: str, limit: str
+) -> None:
+    """SQLite would read 0 as no rows ("no runs yet") and -1 as no limit."""
+    expected = f"error: the limit must be at least 1, got {limit}\n"
+    assert _cli(workspace, capsys, command, "list", "--limit", limit) == (2, "", expected)

@@ -13,6 +13,8 @@ import secrets
 import sqlite3
 import time
 
+from tlcore.errors import TLError
+
 _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -62,6 +64,12 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 def new_run_id() -> str:
     """``YYYYMMDD-HHMMSS-xxxxxx``: UTC creation second plus a random suffix (sortable, unique)."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def check_limit(limit: int) -> None:
+    """Refuse a listing ``limit`` below 1 (SQLite reads -1 as no limit and 0 as no rows)."""
+    if limit < 1:
+        raise TLError(f"the limit must be at least 1, got {limit}")
 
 
 def valid_id(text: str) -> bool:

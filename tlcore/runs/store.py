@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
-from tlcore.runs.index import SCHEMA_VERSION, migrate, new_run_id, use_wal, valid_id
+from tlcore.runs.index import SCHEMA_VERSION, check_limit, migrate, new_run_id, use_wal, valid_id
 from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
 from tlcore.workspace import atomic_write
 
@@ -139,7 +139,8 @@ class RunStore:
         return records[0]
 
     def list(self, status: Status | None = None, limit: int = 100) -> builtins.list[RunRecord]:
-        """The newest ``limit`` runs, optionally only those with ``status``."""
+        """The newest ``limit`` (at least 1) runs, optionally only those with ``status``."""
+        check_limit(limit)
         if status is not None and status not in STATUSES:
             raise TLError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
         where = "WHERE status = ?" if status else ""

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from tlcore.errors import TLError
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.index import new_run_id, valid_id
+from tlcore.runs.index import check_limit, new_run_id, valid_id
 from tlcore.runs.record import STALE_AFTER, pid_alive
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -99,7 +99,8 @@ class SweepStore:
         return records[0]
 
     def list(self, limit: int = 100) -> builtins.list[SweepRecord]:
-        """The newest ``limit`` sweeps."""
+        """The newest ``limit`` (at least 1) sweeps."""
+        check_limit(limit)
         return self._select("ORDER BY created DESC, id DESC LIMIT ?", limit)
 
     def claim(self, sweep_id: str, pid: int) -> SweepRecord:
