@@ -39,8 +39,10 @@ class Callbacks:
 
     on_event: Callable[[ProgressEvent], None] | None = None
     should_stop: Callable[[], bool] | None = None
+    fraction: float = 0.0  # of the last event emitted
 
     def emit(self, event: ProgressEvent) -> None:
+        self.fraction = event.fraction
         if self.on_event is not None:
             self.on_event(event)
 

@@ -168,11 +168,18 @@ def test_pipeline_refuses_params_of_other_methods_and_cancels(cache):
         run_adaptation(
             AdaptConfig(methods=("im",), params={"dann": {"weight": 1.0}}, **SMALL), baseline_cache=cache
         )
+    events: list = []
+    checks = iter(range(10**6))
     result = run_adaptation(
-        AdaptConfig(methods=("dann",), seed=7, **SMALL), baseline_cache=False, should_stop=lambda: True
+        AdaptConfig(methods=("dann",), seed=7, **SMALL),
+        baseline_cache=False,
+        on_event=events.append,
+        should_stop=lambda: next(checks) >= 15,  # stops part-way through
     )
     assert result.status == "cancelled"
     assert result.model is None and result.target_accuracy is None
+    # the last event closes the run where it stood (a run list shows that, not 100%)
+    assert events[-1].kind == "done" and 0 < events[-1].fraction == events[-2].fraction < 1
 
 
 def test_baseline_is_cached_on_disk_and_reused(tmp_path):

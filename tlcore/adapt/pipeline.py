@@ -362,7 +362,8 @@ def run_adaptation(
         result.status, result.reason = status, reason  # type: ignore[assignment]
         result.seconds = time.perf_counter() - started
         result.info["seconds_per_stage"] = timings
-        run.callbacks.emit(ProgressEvent("done", "done", 1.0, message=reason or status))
+        reached = 1.0 if status == "done" else run.callbacks.fraction  # a cancelled run stays where it was
+        run.callbacks.emit(ProgressEvent("done", "done", reached, message=reason or status))
         return result
 
     t0 = time.perf_counter()
