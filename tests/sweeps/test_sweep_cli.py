@@ -74,6 +74,9 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
         (["--grid", "dann.weight=0.1"], "error: dann.weight: dann is in none of the compositions\n"),
         (["--grid", "dann.weight"], "error: --grid expects KEY=V1,V2,..., got 'dann.weight'\n"),
         (["--seeds", "a"], "error: seeds must be integers such as 0,1,2 or 0-4, got 'a'\n"),
+        (["--seeds", "0,-1"], "error: the seed must lie in 0..4294967295, got -1\n"),
+        (["--lr", "nan"], "error: the learning rate must be a finite number > 0, got nan\n"),
+        (["--patience", "0"], "error: patience must be >= 1 epoch (or unset: no early stopping)\n"),
         (["--target", "digtis"], "error: unknown domain 'digtis'; known: mnist5k, digits"),
         (["--target", "upload:scnas.zip"], "error: no upload named 'scnas.zip'"),
         (
