@@ -77,6 +77,14 @@ def test_adapt_inline_json_and_stored_config(
         (["--patience", "0"], "error: patience must be >= 1 epoch (or unset: no early stopping)\n"),
         (["--patience", "-1"], "error: patience must be >= 1 epoch"),
         (["--ema-decay", "1"], "error: EMA decay must lie in [0, 1)"),
+        (["--bottleneck", "100000"], "error: bottleneck width must lie in 0..16384 (0: no bottleneck;"),
+        (
+            ["--method", "dann", "--param", "dann.hidden=3000000000"],
+            "error: dann: hidden must lie in 1..16384 (the limit is TLSTUDIO_MAX_LAYER_WIDTH), "
+            "got 3000000000\n",
+        ),
+        (["--method", "dann", "--param", "dann.hidden=0"], "error: dann: hidden must lie in 1..16384"),
+        (["--method", "cdan", "--param", "cdan.random_dim=20000"], "error: cdan: random_dim must lie in 1."),
         (["--settle-tol", "-0.1"], "error: the settling tolerance must lie in [0, 1)"),
         (["--model", "resnet9000"], "error: unknown model 'resnet9000'; choose one of: auto, cnn"),
         (["--device", "tpu9"], "error: unknown device 'tpu9': use cpu, cuda or mps"),

@@ -12,6 +12,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from tlcore.errors import TLError
+from tlcore.limits import Limits, env_var
 
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 0..2^32 - 1
 
@@ -87,8 +88,12 @@ class AdaptConfig:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
             raise TLError("target labels per class must be >= 0")
-        if self.bottleneck < 0:
-            raise TLError("bottleneck width must be >= 0 (0: no bottleneck)")
+        width = Limits.from_env("max_layer_width").max_layer_width
+        if not 0 <= self.bottleneck <= width:
+            raise TLError(
+                f"bottleneck width must lie in 0..{width} (0: no bottleneck; the limit is "
+                f"{env_var('max_layer_width')}), got {self.bottleneck}"
+            )
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
