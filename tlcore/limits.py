@@ -20,6 +20,8 @@ One place for every limit. Each default can be overridden by an environment vari
 - ``max_running`` (``TLSTUDIO_MAX_RUNNING``): half the CPU cores, at least 1: runs of one workspace that
   train at once; later launches wait ``queued`` for a free slot and start in launch order. Each
   launched run's worker uses ``cores // max_running`` torch threads (at least 1);
+- ``max_trials`` (``TLSTUDIO_MAX_TRIALS``): 10 000 trials one sweep plans (configurations x seeds),
+  checked when the sweep is created (a driver expands every trial each time it looks);
 - ``max_layer_width`` (``TLSTUDIO_MAX_LAYER_WIDTH``): 16 384 units, the widest layer a run setting may
   ask for (the bottleneck, a discriminator's ``hidden``, CDAN's ``random_dim``); checked when the
   config or the method's parameters are built.
@@ -51,6 +53,7 @@ class Limits:
     max_table_columns: int = 20_000  # columns of one table, checked before parsing
     max_tensor_bytes: int = 2048 * MIB  # float32 samples of one loaded domain
     max_running: int = max(1, (os.cpu_count() or 1) // 2)  # runs of one workspace training at once
+    max_trials: int = 10_000  # trials one sweep plans
     max_layer_width: int = 16_384  # units of the widest layer a run setting may ask for
 
     @classmethod

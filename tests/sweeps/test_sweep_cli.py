@@ -84,6 +84,16 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
             "error: batch_size=1: epochs must be >= 1 and batch size >= 2\n",
         ),
         (
+            ["--seeds", "0-3000000000000"],  # refused before the range is listed
+            "error: the sweep plans 3000000000001 seeds, more than the limit of 10000 trials "
+            "(TLSTUDIO_MAX_TRIALS)\n",
+        ),
+        (
+            ["--grid", f"im.weight={','.join(map(str, range(101)))}", "--seeds", "0-99"],
+            "error: the sweep plans 10100 trials, more than the limit of 10000 trials "
+            "(TLSTUDIO_MAX_TRIALS)\n",
+        ),
+        (
             ["--range", "lr=0.2:0.8:int", "--search", "random", "--n", "2"],
             "error: an integer range needs a whole number in it, got 0.2..0.8\n",
         ),

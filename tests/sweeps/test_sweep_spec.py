@@ -12,7 +12,7 @@ import pytest
 from tlcore.errors import TLError
 from tlcore.runs.search import Search, propose
 from tlcore.runs.space import Choice, Range, Space, parse_grid, parse_range
-from tlcore.runs.sweep import SweepSpec, checked, expand
+from tlcore.runs.sweep import SweepSpec, checked, expand, parse_seeds
 
 PAIR = ("mnist5k:n=120", "digits:n=120")
 
@@ -112,6 +112,18 @@ def test_a_stored_sweep_with_values_the_config_refuses_still_expands() -> None:
     assert [t.config.batch_size for t in trials if t.config is not None] == [3, 3]
     with pytest.raises(TLError, match=r"^an integer range needs a whole number in it, got 0\.2\.\.0\.8$"):
         parse_range(["lr=0.2:0.8:int"])
+
+
+def test_a_sweep_planning_more_trials_than_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_TRIALS", "4")
+    assert len(expand(spec(("im",), grid=["lr=0.001,0.01"], seeds=parse_seeds("0-1")))) == 4
+    over = "the sweep plans {}, more than the limit of 4 trials (TLSTUDIO_MAX_TRIALS)"
+    with pytest.raises(TLError, match=f"^{re.escape(over.format('5 seeds'))}$"):
+        parse_seeds("0-2,3,4")
+    with pytest.raises(TLError, match=f"^{re.escape(over.format('6 trials'))}$"):
+        spec(("im",), grid=["lr=0.001,0.01,0.1"], seeds=(0, 1))
+    with pytest.raises(TLError, match=f"^{re.escape(over.format('5 trials'))}$"):
+        checked(SweepSpec(*PAIR, (("im",),), Space(parse_range(["lr=0.001:0.1"])), Search("random", 5)))
 
 
 def test_spec_round_trips_through_its_dict() -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.errors import TLError
+from tlcore.limits import Limits, env_var
 from tlcore.runs.search import Search, extremes, planned, point_key, propose
 from tlcore.runs.space import Point, Space, apply_point, check_space, normalise, parse_grid, parse_range
 
@@ -164,21 +165,35 @@ def parse_compositions(text: str) -> tuple[tuple[str, ...], ...]:
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """``"0,1,2"`` → ``(0, 1, 2)``; ``"0-4"`` → ``(0, 1, 2, 3, 4)``."""
+    """``"0,1,2"`` → ``(0, 1, 2)``; ``"0-4"`` → ``(0, 1, 2, 3, 4)``; more seeds than a sweep may
+    plan trials are refused."""
     seeds: list[int] = []
     try:
         for part in filter(None, (p.strip() for p in text.split(","))):
             low, dash, high = part.partition("-")
-            seeds += range(int(low), int(high) + 1) if dash and low else [int(part)]
+            block = range(int(low), int(high) + 1) if dash and low else [int(part)]
+            check_size(len(seeds) + len(block), "seeds")  # before a huge range is listed
+            seeds += block
     except ValueError:
         raise TLError(f"seeds must be integers such as 0,1,2 or 0-4, got {text!r}") from None
     return tuple(seeds)
 
 
+def check_size(count: int, what: str = "trials") -> None:
+    """Refuse a sweep of more than ``max_trials`` trials (:mod:`tlcore.limits`): ``count`` of its
+    trials, or of its seeds (each one trial at least)."""
+    limit = Limits.from_env("max_trials").max_trials
+    if count > limit:
+        raise TLError(
+            f"the sweep plans {count} {what}, more than the limit of {limit} trials ({env_var('max_trials')})"
+        )
+
+
 def checked(spec: SweepSpec) -> SweepSpec:
     """``spec`` with its domain specs parsed, its compositions checked against the registry and its
-    space's values normalised; its trials' configs are built once, so a bad value fails here, before
-    anything runs."""
+    space's values normalised; its size, its seeds, every value its search may propose (the
+    :func:`~tlcore.runs.search.extremes` of each dimension) and its first trials' configs are
+    checked, so a bad value fails here, before anything runs."""
     from tlcore.data.spec import parse_spec  # noqa: PLC0415 - loads torch
     from tlcore.methods import check_combination  # noqa: PLC0415 - the registry loads torch
 
@@ -188,6 +203,7 @@ def checked(spec: SweepSpec) -> SweepSpec:
         check_combination(methods)
     space = check_space(spec.space, spec.compositions)
     spec = SweepSpec(spec.source, spec.target, spec.compositions, space, spec.search, spec.seeds, spec.budget)
+    check_size(spec.planned_trials())
     for seed in spec.seeds:  # the budget's and the seeds' checks
         AdaptConfig(spec.source, spec.target, spec.compositions[0], seed=seed, **spec.budget)
     for methods in spec.compositions:  # every value a search may propose, through its bounds
@@ -198,7 +214,7 @@ def checked(spec: SweepSpec) -> SweepSpec:
                     spec.trial_config(methods, {key: value}, spec.seeds[0])
                 except TLError as exc:
                     raise TLError(f"{key}={format_value(value)}: {exc}") from None
-    refused = next((trial for trial in expand(spec) if trial.config is None), None)  # the first rounds whole
+    refused = next((trial for trial in expand(spec) if trial.config is None), None)  # any other refusal
     if refused is not None:
         raise TLError(f"{refused.key}: {refused.refused}")
     return spec
