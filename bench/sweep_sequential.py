@@ -25,6 +25,8 @@ def main(spec_path: str, workspace_path: str, out_path: str) -> None:
     trials = []
     started = time.perf_counter()
     for trial in expand(spec):
+        if trial.config is None:  # the config refuses it: the same spec would fail the sweep too
+            raise SystemExit(f"{trial.key}: {trial.refused}")
         record = jobs.run_inline(workspace, trial.config)
         result = RunStore(workspace).result(record.id)
         numbers = {"seconds": result["seconds"], "target_accuracy": result.get("target_accuracy")}

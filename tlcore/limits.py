@@ -1,4 +1,5 @@
-"""Resource limits for everything a user can hand to tlstudio (uploads, archives, images, tables).
+"""Resource limits for everything a user can hand to tlstudio (uploads, archives, images, tables,
+run settings).
 
 One place for every limit. Each default can be overridden by an environment variable, read when
 :meth:`Limits.from_env` is called (the upload readers call it unless given explicit limits):
@@ -18,7 +19,12 @@ One place for every limit. Each default can be overridden by an environment vari
   (images, arrays, and table rows x columns, a Parquet file's before reading);
 - ``max_running`` (``TLSTUDIO_MAX_RUNNING``): half the CPU cores, at least 1: runs of one workspace that
   train at once; later launches wait ``queued`` for a free slot and start in launch order. Each
-  launched run's worker uses ``cores // max_running`` torch threads (at least 1).
+  launched run's worker uses ``cores // max_running`` torch threads (at least 1);
+- ``max_trials`` (``TLSTUDIO_MAX_TRIALS``): 10 000 trials one sweep plans (configurations x seeds),
+  checked when the sweep is created (a driver expands every trial each time it looks);
+- ``max_layer_width`` (``TLSTUDIO_MAX_LAYER_WIDTH``): 16 384 units, the widest layer a run setting may
+  ask for (the bottleneck, a discriminator's ``hidden``, CDAN's ``random_dim``); checked when the
+  config or the method's parameters are built.
 
 ``max_image_side`` is not a refusal: uploaded images larger than it are scaled down to fit.
 """
@@ -47,12 +53,17 @@ class Limits:
     max_table_columns: int = 20_000  # columns of one table, checked before parsing
     max_tensor_bytes: int = 2048 * MIB  # float32 samples of one loaded domain
     max_running: int = max(1, (os.cpu_count() or 1) // 2)  # runs of one workspace training at once
+    max_trials: int = 10_000  # trials one sweep plans
+    max_layer_width: int = 16_384  # units of the widest layer a run setting may ask for
 
     @classmethod
-    def from_env(cls) -> Limits:
-        """Defaults overridden by ``TLSTUDIO_<FIELD>`` environment variables (upper-case names)."""
+    def from_env(cls, *names: str) -> Limits:
+        """Defaults overridden by ``TLSTUDIO_<FIELD>`` environment variables (upper-case names); with
+        ``names``, only those limits' variables are read (a check reads only the limit it applies)."""
         values: dict[str, float | int] = {}
         for f in fields(cls):
+            if names and f.name not in names:
+                continue
             var = env_var(f.name)
             raw = os.environ.get(var)
             if raw is None:

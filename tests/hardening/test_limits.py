@@ -15,9 +15,11 @@ import pytest
 from hostile_files import encode, npz_bytes, square, wide_csv, zip_bytes
 
 import tlcore.limits
+from tlcore.adapt.config import AdaptConfig
 from tlcore.data import read_path, save_upload
 from tlcore.errors import TLError
 from tlcore.limits import Limits, env_var, format_bytes
+from tlcore.methods import get_method
 from tlcore.workspace import Workspace
 
 
@@ -113,3 +115,17 @@ def test_the_side_limit_scales_instead_of_refusing(tmp_path: Path, monkeypatch: 
 )
 def test_format_bytes(n: int, text: str) -> None:
     assert format_bytes(n) == text
+
+
+def test_the_layer_width_limit_reaches_the_config_and_the_methods(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = {"dann": {"hidden": 8}, "cdan": {"hidden": 8, "random_dim": 8}}  # under any limit
+    widths = (("dann", "hidden"), ("cdan", "hidden"), ("cdan", "random_dim"))
+    assert AdaptConfig("a", "b", bottleneck=512).bottleneck == 512
+    for name, key in widths:
+        assert getattr(get_method(name).parse_params({**small[name], key: 512}).params, key) == 512
+    monkeypatch.setenv(env_var("max_layer_width"), "256")
+    with pytest.raises(TLError, match=r"^bottleneck width must lie in 0\.\.256 .*TLSTUDIO_MAX_LAYER_WIDTH"):
+        AdaptConfig("a", "b", bottleneck=512)
+    for name, key in widths:
+        with pytest.raises(TLError, match=rf"^{name}: {key} must lie in 1\.\.256 \(the limit is "):
+            get_method(name).parse_params({**small[name], key: 512})

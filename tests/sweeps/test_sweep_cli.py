@@ -16,9 +16,11 @@ from inline_executor import InlineExecutor
 from tlcore.cli import build_parser, main
 from tlcore.cli.sweep import spec_from_args
 from tlcore.runs import driver
+from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.executors.ray_session import RAY_INSTALL
 from tlcore.runs.search import Search
-from tlcore.runs.space import Choice, Range
+from tlcore.runs.space import Choice, Range, Space, parse_range
+from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
@@ -74,6 +76,27 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
         (["--grid", "dann.weight=0.1"], "error: dann.weight: dann is in none of the compositions\n"),
         (["--grid", "dann.weight"], "error: --grid expects KEY=V1,V2,..., got 'dann.weight'\n"),
         (["--seeds", "a"], "error: seeds must be integers such as 0,1,2 or 0-4, got 'a'\n"),
+        (["--seeds", "0,-1"], "error: the seed must lie in 0..4294967295, got -1\n"),
+        (["--lr", "nan"], "error: the learning rate must be a finite number > 0, got nan\n"),
+        (["--patience", "0"], "error: patience must be >= 1 epoch (or unset: no early stopping)\n"),
+        (
+            ["--range", "batch_size=1:3:int", "--search", "optuna", "--n", "3", "--batch", "1"],
+            "error: batch_size=1: epochs must be >= 1 and batch size >= 2\n",
+        ),
+        (
+            ["--seeds", "0-3000000000000"],  # refused before the range is listed
+            "error: the sweep plans 3000000000001 seeds, more than the limit of 10000 trials "
+            "(TLSTUDIO_MAX_TRIALS)\n",
+        ),
+        (
+            ["--grid", f"im.weight={','.join(map(str, range(101)))}", "--seeds", "0-99"],
+            "error: the sweep plans 10100 trials, more than the limit of 10000 trials "
+            "(TLSTUDIO_MAX_TRIALS)\n",
+        ),
+        (
+            ["--range", "lr=0.2:0.8:int", "--search", "random", "--n", "2"],
+            "error: an integer range needs a whole number in it, got 0.2..0.8\n",
+        ),
         (["--target", "digtis"], "error: unknown domain 'digtis'; known: mnist5k, digits"),
         (["--target", "upload:scnas.zip"], "error: no upload named 'scnas.zip'"),
         (
@@ -134,6 +157,29 @@ def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFi
     code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
     damaged = next(t for t in json.loads(out)["trials"] if t["run_id"] == trial["run_id"])
     assert damaged["status"] == "done" and damaged["error"].startswith(why) and damaged["metrics"] == {}
+
+
+def test_a_stored_sweep_whose_search_proposes_a_refused_value_stays_readable(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sweep stored before its range was checked: Optuna's second round proposes batch_size=1,
+    which the config refuses; that trial is failed (never run) and the sweep ends, readable."""
+    space = Space(parse_range(["batch_size=1:3:int"]))
+    old = SweepSpec("mnist5k", "digits", (("source_only",),), space, Search("optuna", 3, batch=1))
+    sweep_id = SweepStore(workspace).create(old, ExecutorSettings())  # stored unchecked, as before
+    final = driver.drive(
+        workspace, sweep_id, executor=InlineExecutor(workspace, "sweep_workers:scored"), poll=0
+    )
+    assert (final.sweep.status, final.counts) == ("done", {"done": 1, "failed": 1})
+    assert len(RunStore(workspace).list()) == 1  # the refused trial never became a run
+    for extra in ([], ["--csv"], ["--trials"]):
+        code, out, err = cli(workspace, "sweeps", "show", sweep_id, *extra, capsys=capsys)
+        assert code == 0 and err == "" and "source_only|batch_size=1" in out
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
+    refused = next(t for t in json.loads(out)["trials"] if t["run_id"] is None)
+    assert refused["status"] == "failed" and refused["error"] == "epochs must be >= 1 and batch size >= 2"
+    code, out, err = cli(workspace, "sweeps", "resume", sweep_id, "--json", capsys=capsys)
+    assert code == 0 and json.loads(out)["counts"] == {"done": 1, "failed": 1}
 
 
 def test_cancel_and_resume_refusals(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:

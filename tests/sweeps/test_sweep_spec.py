@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from tlcore.errors import TLError
 from tlcore.runs.search import Search, propose
 from tlcore.runs.space import Choice, Range, Space, parse_grid, parse_range
-from tlcore.runs.sweep import SweepSpec, checked, expand
+from tlcore.runs.sweep import SweepSpec, checked, expand, parse_seeds
 
 PAIR = ("mnist5k:n=120", "digits:n=120")
 
@@ -71,6 +72,58 @@ def test_values_are_typed_by_the_registry_and_bad_ones_refused() -> None:
         spec(("dann",), ("dann",))
     with pytest.raises(TLError, match="must run alone"):
         spec(("source_only", "im"))
+
+
+@pytest.mark.parametrize(
+    ("methods", "grid", "ranges", "search", "message"),
+    [
+        (("im",), [], ["batch_size=1:3:int"], Search("optuna", 3, batch=1), "batch_size=1: epochs must be"),
+        (("im",), [], ["lr=0:0.1"], Search("random", 2), "lr=0: the learning rate must be a finite number"),
+        (("im",), [], ["patience=0:3"], Search("optuna", 4), "patience=0: patience must be >= 1 epoch"),
+        (("im",), ["batch_size=64,1"], [], Search("optuna", 1), "batch_size=1: epochs must be >= 1"),
+        (("im",), [], ["ema_decay=0.5:0.99999"], Search("random", 1), "ema_decay=1: EMA decay must lie in"),
+        (
+            ("fixmatch",),
+            [],
+            ["fixmatch.threshold=0.5:0.99999"],  # drawn reals keep 4 digits: the high end is drawn as 1
+            Search("random", 1),
+            "fixmatch.threshold=1: fixmatch: threshold must lie strictly between 0 and 1",
+        ),
+    ],
+)
+def test_every_value_a_search_may_propose_is_checked_up_front(
+    methods: tuple[str, ...], grid: list[str], ranges: list[str], search: Search, message: str
+) -> None:
+    space = Space({**parse_grid(grid), **parse_range(ranges)})
+    with pytest.raises(TLError, match=f"^{re.escape(message)}"):
+        checked(SweepSpec(*PAIR, (methods,), space, search))
+
+
+def test_a_stored_sweep_with_values_the_config_refuses_still_expands() -> None:
+    """A sweep stored before a check existed: its refused trials are failed, an Optuna search counts
+    them failed at once and goes on, and the same scores still give the same trials."""
+    space = Space(parse_range(["batch_size=1:3:int"]))
+    old = SweepSpec(*PAIR, (("im",),), space, Search("optuna", 4, batch=1), seeds=(0, 1))
+    trials = expand(old)  # round 1 (batch_size=1) is refused, so failed at once: round 2 follows
+    assert trials == expand(old)
+    refused = [t for t in trials if t.config is None]
+    assert [t.key for t in refused] == ["im|batch_size=1|seed=0", "im|batch_size=1|seed=1"]
+    assert refused[0].refused == "epochs must be >= 1 and batch size >= 2"
+    assert [t.config.batch_size for t in trials if t.config is not None] == [3, 3]
+    with pytest.raises(TLError, match=r"^an integer range needs a whole number in it, got 0\.2\.\.0\.8$"):
+        parse_range(["lr=0.2:0.8:int"])
+
+
+def test_a_sweep_planning_more_trials_than_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_TRIALS", "4")
+    assert len(expand(spec(("im",), grid=["lr=0.001,0.01"], seeds=parse_seeds("0-1")))) == 4
+    over = "the sweep plans {}, more than the limit of 4 trials (TLSTUDIO_MAX_TRIALS)"
+    with pytest.raises(TLError, match=f"^{re.escape(over.format('5 seeds'))}$"):
+        parse_seeds("0-2,3,4")
+    with pytest.raises(TLError, match=f"^{re.escape(over.format('6 trials'))}$"):
+        spec(("im",), grid=["lr=0.001,0.01,0.1"], seeds=(0, 1))
+    with pytest.raises(TLError, match=f"^{re.escape(over.format('5 trials'))}$"):
+        checked(SweepSpec(*PAIR, (("im",),), Space(parse_range(["lr=0.001:0.1"])), Search("random", 5)))
 
 
 def test_spec_round_trips_through_its_dict() -> None:

@@ -7,10 +7,14 @@ beside the checkpoint, and :func:`tlcore.adapt.pipeline.run_adaptation` turns it
 
 from __future__ import annotations
 
+import math
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from tlcore.errors import TLError
+from tlcore.limits import Limits, env_var
+
+MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 0..2^32 - 1
 
 
 def format_value(value: Any) -> str:
@@ -33,6 +37,11 @@ class AdaptConfig:
     weights, θ̄ ← d θ̄ + (1 - d) θ after each step (:mod:`tlcore.weight_average`).
     ``settle_tol`` (0: off): the adapt stage stops once at most that share of its target
     predictions changed from one epoch to the next, two epochs running (:mod:`tlcore.stopping`).
+    ``patience`` (unset: off): a stage stops once its source validation loss has not improved for
+    that many epochs (:class:`tlcore.stopping.EarlyStopping`).
+
+    Every value is checked here, when the config is built, so the CLI, the app and a sweep's trials
+    refuse a bad one before any run exists.
     """
 
     source: str
@@ -61,6 +70,12 @@ class AdaptConfig:
             raise TLError("choose at least one method")
         if self.epochs < 1 or self.batch_size < 2:
             raise TLError("epochs must be >= 1 and batch size >= 2")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise TLError(f"the learning rate must be a finite number > 0, got {self.lr:g}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise TLError(f"the seed must lie in 0..{MAX_SEED}, got {self.seed}")
+        if self.patience is not None and self.patience < 1:
+            raise TLError("patience must be >= 1 epoch (or unset: no early stopping)")
         if self.adapt_epochs is not None and self.adapt_epochs < 1:
             raise TLError("adapt epochs must be >= 1 (or unset: the same as epochs)")
         if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
@@ -73,8 +88,12 @@ class AdaptConfig:
             raise TLError("test fraction must lie strictly between 0 and 1")
         if self.target_labels < 0:
             raise TLError("target labels per class must be >= 0")
-        if self.bottleneck < 0:
-            raise TLError("bottleneck width must be >= 0 (0: no bottleneck)")
+        width = Limits.from_env("max_layer_width").max_layer_width
+        if not 0 <= self.bottleneck <= width:
+            raise TLError(
+                f"bottleneck width must lie in 0..{width} (0: no bottleneck; the limit is "
+                f"{env_var('max_layer_width')}), got {self.bottleneck}"
+            )
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

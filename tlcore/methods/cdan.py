@@ -32,8 +32,13 @@ from typing import Literal
 import torch
 from torch import nn
 
-from tlcore.errors import TLError
-from tlcore.methods.blocks import domain_discriminator, entropy_weights, gradient_reversal, grl_lambda
+from tlcore.methods.blocks import (
+    check_widths,
+    domain_discriminator,
+    entropy_weights,
+    gradient_reversal,
+    grl_lambda,
+)
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
 from tlcore.training import StepInputs
@@ -50,8 +55,7 @@ class CDANParams:
     gamma: float = 10.0
 
     def check(self) -> None:
-        if self.random_dim < 1 or self.hidden < 1:
-            raise TLError("cdan: random_dim and hidden must be >= 1")
+        check_widths("cdan", random_dim=self.random_dim, hidden=self.hidden)
 
 
 def multilinear_map(f: torch.Tensor, g: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from tlcore.methods.blocks import domain_discriminator, gradient_reversal, grl_lambda
+from tlcore.methods.blocks import check_widths, domain_discriminator, gradient_reversal, grl_lambda
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
 from tlcore.training import StepInputs
@@ -30,6 +30,9 @@ from tlcore.training import StepInputs
 class DANNParams:
     hidden: int = 1024
     gamma: float = 10.0
+
+    def check(self) -> None:
+        check_widths("dann", hidden=self.hidden)
 
 
 class DANNLoss(nn.Module):

@@ -121,14 +121,18 @@ class _Loop:
                 for run_id in active:
                     self.executor.cancel(run_id)
             self.on_progress(state)
-            due = [row.trial for row in state.trials if self._due(row.status, row.trial.key)]
+            due = [
+                (row.trial.key, config)
+                for row in state.trials
+                if (config := row.trial.config) is not None and self._due(row.status, row.trial.key)
+            ]
             todo = [] if self.cancelling else due
             if not todo and not active:
                 return self._ending(state)
-            for trial in todo[: max(0, capacity - len(active))]:
-                run_id = self.runs.create(trial.config, sweep_id=self.sweep_id, trial_key=trial.key)
-                self.submitted[trial.key] += 1
-                self.executor.submit(run_id, trial.config)
+            for key, config in todo[: max(0, capacity - len(active))]:
+                run_id = self.runs.create(config, sweep_id=self.sweep_id, trial_key=key)
+                self.submitted[key] += 1
+                self.executor.submit(run_id, config)
             time.sleep(poll)
 
     def _due(self, status: str, key: str) -> bool:

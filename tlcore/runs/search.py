@@ -9,6 +9,7 @@
   score (:func:`tlcore.runs.recommend.selection_score`, no target labels), so the sampler learns from
   the finished trials. The study is rebuilt from the scores each time, so the same scores give the
   same points: expansion stays a pure function and a resumed sweep proposes what it proposed before.
+  A point whose config is refused counts as failed at once (it never runs).
 
 A composition none of whose keys are in the space has one point, ``{}``.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -68,12 +69,17 @@ def point_key(point: Point) -> str:
 
 
 def propose(
-    dims: Mapping[str, Dimension], search: Search, label: str, scores: Mapping[str, float] | None = None
+    dims: Mapping[str, Dimension],
+    search: Search,
+    label: str,
+    scores: Mapping[str, float] | None = None,
+    refused: Callable[[Point], bool] = lambda _: False,
 ) -> list[Point]:
     """The points of ``dims`` the search picks for the composition ``label``.
 
     ``scores`` (point key → score; NaN for a failed point) feeds the Optuna search: it proposes its
-    rounds up to the first one that is not fully scored. Grid and random ignore it.
+    rounds up to the first one that is not fully scored, a point ``refused`` (its config refuses it,
+    so it never runs) counting as failed. Grid and random ignore both.
     """
     if not dims:
         return [{}]
@@ -81,7 +87,7 @@ def propose(
         return _grid(dims)
     if search.kind == "random":
         return _random(dims, search, label)
-    return _optuna(dims, search, label, scores or {})
+    return _optuna(dims, search, label, scores or {}, refused)
 
 
 def planned(dims: Mapping[str, Dimension], search: Search) -> int:
@@ -94,6 +100,17 @@ def planned(dims: Mapping[str, Dimension], search: Search) -> int:
     finite = all(isinstance(dim, Choice) for dim in dims.values())
     cap = math.prod(len(dim.values) for dim in dims.values() if isinstance(dim, Choice)) if finite else None
     return min(search.n, cap) if cap is not None else search.n
+
+
+def extremes(dim: Dimension) -> tuple[Param, ...]:
+    """The values of ``dim`` that stand for all it may give: every value of a list, a range's ends as
+    a search draws them (whole numbers, or reals to :data:`DIGITS` digits). Every check of a value is
+    a bound, so the values between two ends that pass pass too."""
+    if isinstance(dim, Choice):
+        return dim.values
+    if dim.integer:
+        return math.ceil(dim.low), math.floor(dim.high)
+    return rounded(dim.low), rounded(dim.high)
 
 
 def _choices(key: str, dim: Dimension) -> tuple[Param, ...]:
@@ -145,9 +162,14 @@ def _random(dims: Mapping[str, Dimension], search: Search, label: str) -> list[P
 
 
 def _optuna(
-    dims: Mapping[str, Dimension], search: Search, label: str, scores: Mapping[str, float]
+    dims: Mapping[str, Dimension],
+    search: Search,
+    label: str,
+    scores: Mapping[str, float],
+    refused: Callable[[Point], bool],
 ) -> list[Point]:
     assert search.n is not None
+    scores = dict(scores)  # plus NaN for each refused point, failed without a run
     optuna = import_optuna()
     sampler = optuna.samplers.TPESampler(seed=_seed(search, label) % 2**32, n_startup_trials=search.batch)
     study = optuna.create_study(direction="maximize", sampler=sampler)
@@ -167,6 +189,8 @@ def _optuna(
                 _tell(optuna, study, trial, scores[key])
             else:
                 asked[key], points[key] = trial, point
+                if refused(point):
+                    scores.setdefault(key, math.nan)
         if any(key not in scores for key in asked):
             break
         for key, trial in asked.items():

@@ -72,6 +72,8 @@ class Range:
             raise TLError(f"a range needs finite low < high, got {self.low:g}..{self.high:g}")
         if self.log and self.low <= 0:
             raise TLError(f"a log range needs low > 0, got {self.low:g}")
+        if self.integer and math.ceil(self.low) > math.floor(self.high):
+            raise TLError(f"an integer range needs a whole number in it, got {self.low:g}..{self.high:g}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"range": [self.low, self.high], "log": self.log, "integer": self.integer}

@@ -116,8 +116,10 @@ class TrialRow:
 
     @property
     def status(self) -> str:
-        """``pending`` (no run yet) or the run's status."""
-        return self.run.status if self.run is not None else "pending"
+        """The run's status; without a run, ``failed`` for a trial the config refuses, else ``pending``."""
+        if self.run is not None:
+            return self.run.status
+        return "pending" if self.trial.config is not None else "failed"
 
     def to_dict(self) -> dict[str, Any]:
         run = self.run
@@ -131,7 +133,7 @@ class TrialRow:
             "run_id": run.id if run else None,
             "progress": run.progress if run else 0.0,
             "message": run.message if run else "",
-            "error": self.unreadable or (run.error if run else ""),
+            "error": self.unreadable or (run.error if run else self.trial.refused),
             "metrics": self.metrics,
         }
 

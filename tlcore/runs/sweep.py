@@ -9,18 +9,24 @@ lets a sweep resume without redoing a finished trial.
 
 A trial's key is its configuration key plus its seed, ``"dann+im|dann.weight=0.3|seed=1"``; the
 configuration key (``"dann+im|dann.weight=0.3"``) groups a configuration's seeds.
+
+:func:`checked` refuses a spec any of whose trials the config would refuse (each list value and both
+ends of each range are checked), so a new sweep never proposes such a trial; one stored before a
+check existed expands anyway, its refused trials failed (never run), so it stays readable.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.errors import TLError
-from tlcore.runs.search import Search, planned, point_key, propose
-from tlcore.runs.space import Point, Space, apply_point, check_space, parse_grid, parse_range
+from tlcore.limits import Limits, env_var
+from tlcore.runs.search import Search, extremes, planned, point_key, propose
+from tlcore.runs.space import Point, Space, apply_point, check_space, normalise, parse_grid, parse_range
 
 FIXED = ("source", "target", "methods", "params", "seed")
 """AdaptConfig fields a sweep sets per trial; every other field is the shared budget."""
@@ -29,12 +35,14 @@ DEFAULT_SEEDS: tuple[int, ...] = (0,)
 
 @dataclass(frozen=True)
 class Trial:
-    """One run of a sweep: a composition, a point of the space and a seed."""
+    """One run of a sweep: a composition, a point of the space and a seed; ``config`` is None when the
+    config refuses the trial's values (``refused`` says why): the trial is failed and never runs."""
 
     methods: tuple[str, ...]
     point: Point
     seed: int
-    config: AdaptConfig
+    config: AdaptConfig | None
+    refused: str = ""
 
     @property
     def label(self) -> str:
@@ -87,6 +95,13 @@ class SweepSpec:
         params, budget = apply_point(point, {})
         values = {**self.budget, **budget}
         return AdaptConfig(self.source, self.target, methods, params, seed=seed, **values)
+
+    def trial(self, methods: tuple[str, ...], point: Point, seed: int) -> Trial:
+        """The trial, its config None (and the reason in ``refused``) when the config refuses it."""
+        try:
+            return Trial(methods, point, seed, self.trial_config(methods, point, seed))
+        except TLError as exc:
+            return Trial(methods, point, seed, None, str(exc))
 
     def planned_trials(self) -> int:
         """The number of trials the sweep runs at most (exactly, for a grid)."""
@@ -150,21 +165,35 @@ def parse_compositions(text: str) -> tuple[tuple[str, ...], ...]:
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """``"0,1,2"`` → ``(0, 1, 2)``; ``"0-4"`` → ``(0, 1, 2, 3, 4)``."""
+    """``"0,1,2"`` → ``(0, 1, 2)``; ``"0-4"`` → ``(0, 1, 2, 3, 4)``; more seeds than a sweep may
+    plan trials are refused."""
     seeds: list[int] = []
     try:
         for part in filter(None, (p.strip() for p in text.split(","))):
             low, dash, high = part.partition("-")
-            seeds += range(int(low), int(high) + 1) if dash and low else [int(part)]
+            block = range(int(low), int(high) + 1) if dash and low else [int(part)]
+            check_size(len(seeds) + len(block), "seeds")  # before a huge range is listed
+            seeds += block
     except ValueError:
         raise TLError(f"seeds must be integers such as 0,1,2 or 0-4, got {text!r}") from None
     return tuple(seeds)
 
 
+def check_size(count: int, what: str = "trials") -> None:
+    """Refuse a sweep of more than ``max_trials`` trials (:mod:`tlcore.limits`): ``count`` of its
+    trials, or of its seeds (each one trial at least)."""
+    limit = Limits.from_env("max_trials").max_trials
+    if count > limit:
+        raise TLError(
+            f"the sweep plans {count} {what}, more than the limit of {limit} trials ({env_var('max_trials')})"
+        )
+
+
 def checked(spec: SweepSpec) -> SweepSpec:
     """``spec`` with its domain specs parsed, its compositions checked against the registry and its
-    space's values normalised; its trials' configs are built once, so a bad value fails here, before
-    anything runs."""
+    space's values normalised; its size, its seeds, every value its search may propose (the
+    :func:`~tlcore.runs.search.extremes` of each dimension) and its first trials' configs are
+    checked, so a bad value fails here, before anything runs."""
     from tlcore.data.spec import parse_spec  # noqa: PLC0415 - loads torch
     from tlcore.methods import check_combination  # noqa: PLC0415 - the registry loads torch
 
@@ -174,8 +203,20 @@ def checked(spec: SweepSpec) -> SweepSpec:
         check_combination(methods)
     space = check_space(spec.space, spec.compositions)
     spec = SweepSpec(spec.source, spec.target, spec.compositions, space, spec.search, spec.seeds, spec.budget)
-    AdaptConfig(spec.source, spec.target, spec.compositions[0], **spec.budget)  # the budget's checks
-    expand(spec)  # builds every (first-round) trial's config
+    check_size(spec.planned_trials())
+    for seed in spec.seeds:  # the budget's and the seeds' checks
+        AdaptConfig(spec.source, spec.target, spec.compositions[0], seed=seed, **spec.budget)
+    for methods in spec.compositions:  # every value a search may propose, through its bounds
+        for key, dim in spec.space.for_methods(methods).items():
+            for value in extremes(dim):
+                try:
+                    normalise(key, value)
+                    spec.trial_config(methods, {key: value}, spec.seeds[0])
+                except TLError as exc:
+                    raise TLError(f"{key}={format_value(value)}: {exc}") from None
+    refused = next((trial for trial in expand(spec) if trial.config is None), None)  # any other refusal
+    if refused is not None:
+        raise TLError(f"{refused.key}: {refused.refused}")
     return spec
 
 
@@ -183,7 +224,7 @@ def expand(spec: SweepSpec, scores: Mapping[str, float] | None = None) -> list[T
     """The sweep's trials, in a stable order: by composition, point, then seed.
 
     ``scores`` (configuration key → its score, NaN when it failed) only matters to an Optuna search,
-    whose later rounds depend on it.
+    whose later rounds depend on it. A trial the config refuses is failed (:meth:`SweepSpec.trial`).
     """
     scores = scores or {}
     trials: list[Trial] = []
@@ -193,6 +234,12 @@ def expand(spec: SweepSpec, scores: Mapping[str, float] | None = None) -> list[T
         own = {key.removeprefix(prefix): v for key, v in scores.items() if key.startswith(prefix)}
         if label in scores:  # the configuration key of a composition without keys in the space
             own[""] = scores[label]
-        for point in propose(spec.space.for_methods(methods), spec.search, label, own):
-            trials += [Trial(methods, point, s, spec.trial_config(methods, point, s)) for s in spec.seeds]
+        refused = functools.partial(_refused, spec, methods)
+        for point in propose(spec.space.for_methods(methods), spec.search, label, own, refused):
+            trials += [spec.trial(methods, point, seed) for seed in spec.seeds]
     return trials
+
+
+def _refused(spec: SweepSpec, methods: tuple[str, ...], point: Point) -> bool:
+    """Whether the config refuses ``point`` with any of the sweep's seeds."""
+    return any(spec.trial(methods, point, seed).config is None for seed in spec.seeds)
