@@ -208,6 +208,11 @@ IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
         (lambda X, y, path: pd.DataFrame(X).to_csv(path), None, "index column 'Unnamed: 0' dropped"),
         (lambda X, y, path: pd.DataFrame(X).assign(label=y).to_csv(path, index=False), None, ""),
         (lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False), "3", ""),
+        (  # UCI's iris.data: no header, the labels its one text column
+            lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False),
+            None,
+            "labels from column 3",
+        ),
         (  # Excel-style: every line ends with a comma
             lambda X, y, path: pd.DataFrame(X).assign(label=y, **{"": None}).to_csv(path, index=False),
             None,
@@ -244,6 +249,7 @@ IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
         "pandas-index",
         "positions-and-label",
         "headerless-text-labels",
+        "headerless-text-labels-found",
         "trailing-comma",
         "semicolons-decimal-commas",
         "semicolons",

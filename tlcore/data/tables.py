@@ -10,16 +10,17 @@ by their argmax) and optional ``classes`` (distinct names for integer ``y``), st
 is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are refused).
 
 Tables: one row per sample, numeric feature columns, and an optional label column (a CSV's dialect:
-:func:`_dialect`, and UTF-8, else Windows-1252): the one named by
-the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
-case). A CSV's first line is its header when it is the column positions ``0..D-1`` (what pandas
-writes for an unnamed frame, after an empty field for its index) or when one of its text fields is
-not a value of the column below; otherwise it is a sample: numbers (``np.savetxt``), or text that is
-a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). An index pandas wrote (a first column
-``Unnamed: 0`` holding ``0..N-1``) and empty unnamed columns (lines ending in a separator) are
-dropped. Before parsing, a CSV's first line and a Parquet file's metadata are checked against
-``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet
-text columns are read dictionary-encoded, so a repeated label is never copied per row.
+:func:`_dialect`, and UTF-8, else Windows-1252): the one named by the ``label=`` option, else the
+first column called ``label``, ``y``, ``class`` or ``target`` (any case), else, in a CSV without a
+header, its one text column. A CSV's first line is its header when it is the column positions
+``0..D-1`` (what pandas writes for an unnamed frame, after an empty field for its index) or when one
+of its text fields is not a value of the column below; otherwise it is a sample: numbers
+(``np.savetxt``), or text that is a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). An
+index pandas wrote (a first column ``Unnamed: 0`` holding ``0..N-1``) and empty unnamed columns
+(lines ending in a separator) are dropped. Before parsing, a CSV's first line and a Parquet file's
+metadata are checked against ``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and
+``max_uncompressed_bytes``; Parquet text columns are read dictionary-encoded, so a repeated label is
+never copied per row.
 
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
 and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`).
@@ -284,7 +285,11 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
             raise TLError(f"{label} has no column {wanted!r} (columns: {', '.join(list(names)[:8])})")
         return names[wanted]
     lowered = {name.lower(): column for name, column in names.items()}
-    return next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
+    named = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if named is None and len(text) == 1 and not any(isinstance(c, str) for c in frame.columns):
+        return text[0]  # a file without a header: its one text column can only be the labels
+    return named
 
 
 def _samples(X: np.ndarray, label: str) -> tuple[torch.Tensor, str]:
