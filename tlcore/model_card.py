@@ -25,6 +25,10 @@ from tlcore.data.spec import parse_spec
 from tlcore.models import Classifier, EfficientNetLite0Features
 
 CARD_FILE = "model.json"
+RANDOM_NOTE = (  # on a shift step that draws per sample: training simulated a shift, nothing to repeat
+    "drawn at random per sample in training (a simulated shift): new data need not repeat it, and "
+    "cannot sample for sample"
+)
 Step = dict[str, Any]  # {"op": ..., its parameters}: heterogeneous by nature, written as JSON
 
 
@@ -146,7 +150,10 @@ def _shifts(spec: str) -> list[Step]:
         if value != shift.identity:
             doc = (shift.fn.__doc__ or "").strip().splitlines()
             what = doc[0] if doc else shift.param
-            out.append({"op": "shift", "name": name, "value": value, "meaning": shift.param, "what": what})
+            step = {"op": "shift", "name": name, "value": value, "meaning": shift.param, "what": what}
+            if shift.random(value):
+                step["random"] = RANDOM_NOTE
+            out.append(step)
     return out
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.shifts import apply_shifts, list_shifts, register_shift
+from tlcore.data.shifts import apply_shifts, get_shift, list_shifts, register_shift, shift_names
 from tlcore.errors import TLError
 
 RANDOM = [("noise", 0.3), ("invert", 0.5), ("colour", 1.0), ("occlusion", 0.3)]
@@ -132,3 +132,16 @@ def test_registry_refuses_duplicates() -> None:
         register_shift("rotate", param="x", low=0, high=1)(lambda X, v, g: X)
     names = [s["name"] for s in list_shifts()]
     assert names == ["rotate", "scale", "noise", "blur", "contrast", "invert", "colour", "occlusion"]
+
+
+@pytest.mark.parametrize("name", shift_names())
+def test_a_shift_is_random_exactly_when_it_says(name: str) -> None:
+    """``Shift.random(value)`` (what model.json tells users to repeat or not) matches what the
+    function does: two load seeds give other images exactly when it is random."""
+    shift = get_shift(name)
+    probe = torch.rand(8, 1, 12, 12, generator=torch.Generator().manual_seed(0))
+    values = {shift.low + 0.5 * (shift.high - shift.low), *shift.exact_at} - {shift.identity}
+    for value in values:
+        one, other = (shift.fn(probe, value, torch.Generator().manual_seed(seed)) for seed in (0, 1))
+        assert (not torch.equal(one, other)) == shift.random(value), (name, value)
+    assert not shift.random(shift.identity)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import tlcore
-from tlcore.model_card import ModelCard, Parity, Provenance, model_card
+from tlcore.model_card import RANDOM_NOTE, ModelCard, Parity, Provenance, model_card
 from tlcore.models import IMAGENET_MEAN, IMAGENET_STD, build_model
 
 PARITY = Parity("test", (2, 5), 1e-7, 1e-4, 0)
@@ -90,6 +90,19 @@ def test_target_shifts_become_steps_after_the_resize_and_both_specs_are_recorded
     assert [s["name"] for s in training["target_shifts"]] == ["invert", "blur"]
     assert [(s["name"], s["value"]) for s in training["source_shifts"]] == [("rotate", 30.0)]
     assert training["methods"] == ["deep_coral", "im"]
+
+
+def test_shifts_drawn_at_random_are_marked_so_nobody_repeats_them():
+    card = card_for((1, 28, 28), target="upload:scans.zip:invert=1,blur=0.5,noise=0.1,occlusion=0.2")
+    shifts = [s for s in card.to_dict()["preprocessing"] if s["op"] == "shift"]
+    assert [(s["name"], "random" in s) for s in shifts] == [
+        ("invert", False),
+        ("blur", False),
+        ("noise", True),
+        ("occlusion", True),
+    ]
+    half = card_for((1, 28, 28), target="digits:invert=0.5").to_dict()["preprocessing"]
+    assert [s.get("random") for s in half if s["op"] == "shift"] == [RANDOM_NOTE]
 
 
 def test_feature_vector_model_takes_columns_as_they_are():

@@ -37,6 +37,12 @@ class Shift:
     high: float
     identity: float  # the value that leaves the data unchanged
     images_only: bool
+    draws: bool = False  # draws random numbers per sample (noise, a rectangle, a colour)
+    exact_at: tuple[float, ...] = ()  # values at which those draws decide nothing (invert=1)
+
+    def random(self, value: float) -> bool:
+        """Whether ``value`` shifts each sample by chance: new data cannot repeat it sample for sample."""
+        return self.draws and value != self.identity and value not in self.exact_at
 
     def check(self, value: float) -> float:
         """``value`` as a float, or a :class:`TLError` when it is out of range."""
@@ -51,14 +57,22 @@ _SHIFTS: dict[str, Shift] = {}
 
 
 def register_shift(
-    name: str, *, param: str, low: float, high: float, identity: float = 0.0, images_only: bool = True
+    name: str,
+    *,
+    param: str,
+    low: float,
+    high: float,
+    identity: float = 0.0,
+    images_only: bool = True,
+    draws: bool = False,
+    exact_at: tuple[float, ...] = (),
 ) -> Callable[[ShiftFn], ShiftFn]:
     """Register a shift function under ``name`` (duplicates are refused)."""
 
     def decorate(fn: ShiftFn) -> ShiftFn:
         if name in _SHIFTS:
             raise ValueError(f"shift {name!r} is already registered")
-        _SHIFTS[name] = Shift(name, fn, param, low, high, identity, images_only)
+        _SHIFTS[name] = Shift(name, fn, param, low, high, identity, images_only, draws, exact_at)
         return fn
 
     return decorate
@@ -138,7 +152,7 @@ def scale(X: torch.Tensor, factor: float, gen: torch.Generator) -> torch.Tensor:
     return _warp(X, torch.tensor([[1.0 / factor, 0.0, 0.0], [0.0, 1.0 / factor, 0.0]]))
 
 
-@register_shift("noise", param="Gaussian noise std", low=0, high=1, images_only=False)
+@register_shift("noise", param="Gaussian noise std", low=0, high=1, images_only=False, draws=True)
 def noise(X: torch.Tensor, std: float, gen: torch.Generator) -> torch.Tensor:
     """Add Gaussian noise (clipped to [0, 1] for images)."""
     out = X + std * torch.randn(X.shape, generator=gen)
@@ -180,14 +194,21 @@ def contrast(X: torch.Tensor, factor: float, gen: torch.Generator) -> torch.Tens
     return (mean + factor * (X - mean)).clamp_(0.0, 1.0)
 
 
-@register_shift("invert", param="probability that an image is inverted (x -> 1 - x)", low=0, high=1)
+@register_shift(
+    "invert",
+    param="probability that an image is inverted (x -> 1 - x)",
+    low=0,
+    high=1,
+    draws=True,
+    exact_at=(1.0,),
+)
 def invert(X: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
     """Invert each image with probability ``p`` (``1`` inverts all)."""
     flip = (torch.rand(len(X), generator=gen) < p).view(-1, 1, 1, 1)
     return torch.where(flip, 1.0 - X, X)
 
 
-@register_shift("colour", param="blend strength of the MNIST-M-like colourisation", low=0, high=1)
+@register_shift("colour", param="blend strength of the MNIST-M-like colourisation", low=0, high=1, draws=True)
 def colour(X: torch.Tensor, strength: float, gen: torch.Generator) -> torch.Tensor:
     """MNIST-M-like: ``|background - image|`` over procedural colour textures; 3 channels out."""
     n, (h, w) = len(X), X.shape[-2:]
@@ -204,7 +225,9 @@ def colour(X: torch.Tensor, strength: float, gen: torch.Generator) -> torch.Tens
     return background.sub_(rgb).abs_().mul_(strength).add_(rgb, alpha=1.0 - strength)
 
 
-@register_shift("occlusion", param="fraction of each image covered by a black rectangle", low=0, high=0.9)
+@register_shift(
+    "occlusion", param="fraction of each image covered by a black rectangle", low=0, high=0.9, draws=True
+)
 def occlusion(X: torch.Tensor, fraction: float, gen: torch.Generator) -> torch.Tensor:
     """Zero a random rectangle of about ``fraction * H * W`` pixels in each image."""
     n, (h, w) = len(X), X.shape[-2:]
