@@ -16,7 +16,8 @@ is listed apart, so nobody applies it twice.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from pathlib import PurePath
 from typing import Any
 
 import tlcore
@@ -98,8 +99,9 @@ def model_card(
     """The card of ``model`` exported as ``file`` in format ``fmt``."""
     shape = tuple(int(s) for s in model.spec["input_shape"])
     image = len(shape) == 3
-    target_shifts = _shifts(provenance.target)
-    note = f"the run's target spec {provenance.target} applies it: the model was adapted to data shifted so"
+    source, target = _shared(provenance.source), _shared(provenance.target)
+    target_shifts = _shifts(target)
+    note = f"the run's target spec {target} applies it: the model was adapted to data shifted so"
     shift_steps = [{**step, "note": note} for step in target_shifts]
     return ModelCard(
         format=fmt,
@@ -132,14 +134,23 @@ def model_card(
             {"op": "argmax", "axis": 1, "gives": "the index of the predicted class in classes"},
         ),
         training={
-            "source": provenance.source,
-            "target": provenance.target,
+            "source": source,
+            "target": target,
             "methods": list(provenance.methods),
-            "source_shifts": _shifts(provenance.source),
+            "source_shifts": _shifts(source),
             "target_shifts": target_shifts,
         },
         parity=parity,
     )
+
+
+def _shared(spec: str) -> str:
+    """``spec`` as a card that leaves the machine shows it: a file by its name, a dataset without its
+    ``@folder`` (no local path, no user name, in a file that travels)."""
+    parsed = parse_spec(spec)
+    if parsed.kind == "file":
+        parsed = replace(parsed, name=PurePath(parsed.name).name)
+    return str(replace(parsed, root=None))
 
 
 def _shifts(spec: str) -> list[Step]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -103,6 +105,15 @@ def test_shifts_drawn_at_random_are_marked_so_nobody_repeats_them():
     ]
     half = card_for((1, 28, 28), target="digits:invert=0.5").to_dict()["preprocessing"]
     assert [s.get("random") for s in half if s["op"] == "shift"] == [RANDOM_NOTE]
+
+
+def test_local_paths_stay_on_the_machine():
+    """A file spec appears by its file name, a dataset without its @folder: model.json travels."""
+    model = build_model("lenet", (1, 28, 28), len(CLASSES), pretrained=False)
+    provenance = Provenance("run", "usps@/home/alice/sets:n=100", "/home/alice/scans.zip:invert=1", ("im",))
+    card = model_card(model, CLASSES, provenance, fmt="onnx", file="model.onnx", parity=PARITY).to_dict()
+    assert (card["training"]["source"], card["training"]["target"]) == ("usps:n=100", "scans.zip:invert=1")
+    assert "alice" not in json.dumps(card)
 
 
 def test_feature_vector_model_takes_columns_as_they_are():
