@@ -18,7 +18,8 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.export import export_run
-from tlcore.predict import PredictionSummary, load_data, load_run_model, predict_rows, write_predictions
+from tlcore.predict import PredictionSummary, load_data, load_run_model, predict_rows
+from tlcore.prediction_files import write_predictions
 from tlcore.workspace import Workspace
 
 _UNSAFE = re.compile(r"[^\w.-]+")

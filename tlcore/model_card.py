@@ -21,7 +21,7 @@ from pathlib import PurePath
 from typing import Any
 
 import tlcore
-from tlcore.data.shifts import get_shift
+from tlcore.data.shifts import effective, get_shift
 from tlcore.data.spec import parse_spec
 from tlcore.models import Classifier, EfficientNetLite0Features
 
@@ -156,15 +156,14 @@ def _shared(spec: str) -> str:
 def _shifts(spec: str) -> list[Step]:
     """The shifts a spec applies, in order, each with its meaning (identity values skip, as in training)."""
     out = []
-    for name, value in parse_spec(spec).shifts:
+    for name, value in effective(parse_spec(spec).shifts):
         shift = get_shift(name)
-        if value != shift.identity:
-            doc = (shift.fn.__doc__ or "").strip().splitlines()
-            what = doc[0] if doc else shift.param
-            step = {"op": "shift", "name": name, "value": value, "meaning": shift.param, "what": what}
-            if shift.random(value):
-                step["random"] = RANDOM_NOTE
-            out.append(step)
+        doc = (shift.fn.__doc__ or "").strip().splitlines()
+        what = doc[0] if doc else shift.param
+        step = {"op": "shift", "name": name, "value": value, "meaning": shift.param, "what": what}
+        if shift.random(value):
+            step["random"] = RANDOM_NOTE
+        out.append(step)
     return out
 
 

@@ -13,44 +13,39 @@ Each batch then runs through the model in eval mode without gradients on
 - the top min(3, K) classes and their probabilities (ties: the lower class index first);
 - ``label``, the true class, when the domain is labelled.
 
-Only these small per-sample outputs outlive a batch. :func:`write_predictions` writes them to
-``.csv`` or ``.parquet`` through :func:`tlcore.workspace.atomic_write` (all or nothing);
-:func:`summarise` tallies them (counts per class, confidences, accuracy, the least confident rows).
+Only these small per-sample outputs outlive a batch. :func:`summarise` tallies them (counts per
+class, confidences, accuracy, the least confident rows);
+:func:`tlcore.prediction_files.write_predictions` writes them to a file as it tallies.
 
 >>> trained = load_run_model(workspace, run_id)
->>> summary = write_predictions("scans.csv", predict_rows(trained, load_data(trained, "upload:scans.zip")))
+>>> summary = summarise(predict_rows(trained, load_data(trained, "upload:scans.zip")))
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import torch
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import Conformer, plan_conform
-from tlcore.data.shifts import format_shifts, get_shift
+from tlcore.data.shifts import effective, format_shifts
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.models import Classifier
 from tlcore.runs.store import RunStore
-from tlcore.workspace import Workspace, atomic_write
+from tlcore.workspace import Workspace
 
 DEFAULT_BATCH_SIZE = 512
 TOP_K = 3
 LEAST_CONFIDENT = 20  # rows a summary lists as the least confident
 HISTOGRAM_BINS = 10
 NAMED_FILES = 5  # files a note names before "..."
-FORMATS = (".csv", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -226,7 +221,7 @@ def _shift_notes(target: str | None, domain: Domain) -> list[str]:
     domain was not given: files like the target's may need them too (the model card lists them)."""
     if target is None:
         return []
-    wanted = [(name, value) for name, value in parse_spec(target).shifts if value != get_shift(name).identity]
+    wanted = effective(parse_spec(target).shifts)
     given = {(name, float(value)) for name, value in domain.meta.get("shifts", [])}
     missing = [shift for shift in wanted if shift not in given]
     if not missing:
@@ -298,7 +293,7 @@ class PredictionSummary:
         }
 
 
-class _Tally:
+class Tally:
     """Accumulates a :class:`PredictionSummary` batch by batch."""
 
     def __init__(self) -> None:
@@ -340,79 +335,7 @@ class _Tally:
 
 def summarise(batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT) -> PredictionSummary:
     """Counts per predicted class, confidences, accuracy and the ``least`` least confident rows."""
-    tally = _Tally()
+    tally = Tally()
     for batch in batches:
         tally.add(batch)
-    return tally.summary(least)
-
-
-def check_output(path: str | Path) -> Path:
-    """``path`` when predictions can be written there: a ``.csv`` or ``.parquet`` name in an
-    existing folder; else a one-line :class:`TLError`."""
-    try:
-        path = Path(path).expanduser()
-    except RuntimeError:  # ~name of a user that does not exist
-        raise TLError(f"cannot write {path}: no such user's home folder") from None
-    if path.suffix.lower() not in FORMATS:
-        raise TLError(f"{path.name}: predictions are written as {' or '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise TLError(f"cannot write {path}: no folder {path.parent}")
-    if path.is_dir():
-        raise TLError(f"cannot write {path}: it is a folder")
-    return path
-
-
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
-
-
-def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or CR
-    first, and not a plain number) prefixed with ``'`` (OWASP's CSV-injection advice): file names
-    and class names come from users' uploads. Only the CSV gets this; Parquet keeps the values."""
-
-    def guard(value: object) -> object:
-        if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
-            return "'" + value
-        return value
-
-    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    return frame.assign(**{c: frame[c].map(guard) for c in text}) if text else frame
-
-
-def write_predictions(
-    path: str | Path, batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT
-) -> PredictionSummary:
-    """Write one row per sample (columns of :meth:`PredictionBatch.to_frame`) to a ``.csv`` or
-    ``.parquet`` file, a batch at a time, atomically: a failure leaves no file. Returns their summary."""
-    path = check_output(path)
-    tally = _Tally()
-
-    def tallied() -> Iterator[pd.DataFrame]:
-        for batch in batches:
-            tally.add(batch)
-            yield batch.to_frame()
-
-    def write(temp: Path) -> None:
-        if path.suffix.lower() == ".csv":
-            with temp.open("w", encoding="utf-8", newline="") as handle:
-                for i, frame in enumerate(tallied()):
-                    csv_safe(frame).to_csv(handle, header=i == 0, index=False)
-        else:
-            writer: pq.ParquetWriter | None = None
-            try:
-                for frame in tallied():
-                    table = pa.Table.from_pandas(frame, preserve_index=False)
-                    writer = writer or pq.ParquetWriter(temp, table.schema)
-                    writer.write_table(table)
-            finally:
-                if writer is not None:
-                    writer.close()
-        if not tally.ids:
-            raise TLError("there are no predictions to write")
-
-    try:
-        atomic_write(path, write)
-    except OSError as exc:
-        raise TLError(f"cannot write {path}: {exc.strerror or exc}") from None
     return tally.summary(least)

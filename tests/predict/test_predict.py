@@ -22,12 +22,11 @@ from tlcore.errors import TLError
 from tlcore.predict import (
     PredictionBatch,
     TrainedModel,
-    csv_safe,
     load_data,
     predict_rows,
     summarise,
-    write_predictions,
 )
+from tlcore.prediction_files import csv_safe, write_predictions
 from tlcore.workspace import Workspace
 
 TEXT = {"id": str, "predicted": str, "top1": str, "top2": str, "top3": str, "label": str}

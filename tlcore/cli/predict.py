@@ -15,13 +15,12 @@ from tlcore.predict import (
     PredictionBatch,
     Predictions,
     PredictionSummary,
-    check_output,
     load_data,
     load_run_model,
     predict_rows,
     summarise,
-    write_predictions,
 )
+from tlcore.prediction_files import check_output, write_predictions
 from tlcore.workspace import Workspace
 
 

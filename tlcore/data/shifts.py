@@ -107,6 +107,12 @@ def _number_text(value: float) -> str:
     return short if float(short) == value else repr(float(value))
 
 
+def effective(shifts: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The shifts that change data, in order: a value at its shift's identity is skipped, as
+    :func:`apply_shifts` skips it."""
+    return [(name, float(value)) for name, value in shifts if value != get_shift(name).identity]
+
+
 def apply_shifts(domain: Domain, shifts: Sequence[tuple[str, float]], seed: int = 0) -> Domain:
     """Apply ``shifts`` in order; the result is named ``<name>:<shift>=<value>,...``."""
     if not shifts:

@@ -1,0 +1,93 @@
+"""One row per prediction in a ``.csv`` or ``.parquet`` file, written a batch at a time through
+:func:`tlcore.workspace.atomic_write` (all or nothing) while :class:`tlcore.predict.Tally` sums them up.
+
+>>> summary = write_predictions("scans.csv", predict_rows(trained, load_data(trained, "upload:scans.zip")))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tlcore.errors import TLError
+from tlcore.predict import LEAST_CONFIDENT, PredictionBatch, PredictionSummary, Tally
+from tlcore.workspace import atomic_write
+
+FORMATS = (".csv", ".parquet")
+
+
+def check_output(path: str | Path) -> Path:
+    """``path`` when predictions can be written there: a ``.csv`` or ``.parquet`` name in an
+    existing folder; else a one-line :class:`TLError`."""
+    try:
+        path = Path(path).expanduser()
+    except RuntimeError:  # ~name of a user that does not exist
+        raise TLError(f"cannot write {path}: no such user's home folder") from None
+    if path.suffix.lower() not in FORMATS:
+        raise TLError(f"{path.name}: predictions are written as {' or '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise TLError(f"cannot write {path}: no folder {path.parent}")
+    if path.is_dir():
+        raise TLError(f"cannot write {path}: it is a folder")
+    return path
+
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or CR
+    first, and not a plain number) prefixed with ``'`` (OWASP's CSV-injection advice): file names
+    and class names come from users' uploads. Only the CSV gets this; Parquet keeps the values."""
+
+    def guard(value: object) -> object:
+        if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+            return "'" + value
+        return value
+
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].map(guard) for c in text}) if text else frame
+
+
+def write_predictions(
+    path: str | Path, batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT
+) -> PredictionSummary:
+    """Write one row per sample (columns of :meth:`PredictionBatch.to_frame`) to a ``.csv`` or
+    ``.parquet`` file, a batch at a time, atomically: a failure leaves no file. Returns their summary."""
+    path = check_output(path)
+    tally = Tally()
+
+    def tallied() -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            tally.add(batch)
+            yield batch.to_frame()
+
+    def write(temp: Path) -> None:
+        if path.suffix.lower() == ".csv":
+            with temp.open("w", encoding="utf-8", newline="") as handle:
+                for i, frame in enumerate(tallied()):
+                    csv_safe(frame).to_csv(handle, header=i == 0, index=False)
+        else:
+            writer: pq.ParquetWriter | None = None
+            try:
+                for frame in tallied():
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(temp, table.schema)
+                    writer.write_table(table)
+            finally:
+                if writer is not None:
+                    writer.close()
+        if not tally.ids:
+            raise TLError("there are no predictions to write")
+
+    try:
+        atomic_write(path, write)
+    except OSError as exc:
+        raise TLError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return tally.summary(least)
