@@ -108,7 +108,8 @@ def show_run(args: argparse.Namespace) -> int:
 
 def _ended_early(store: RunStore, record: RunRecord) -> str:
     """Why a done run's training ended before its last epoch (settled, early stopping); "" otherwise.
-    A done run whose result file is missing or damaged → :class:`~tlcore.runs.store.UnreadableResultError`."""
+    A done run whose result file is missing or damaged →
+    :class:`~tlcore.runs.result_file.UnreadableResultError`."""
     if record.status != "done":
         return ""
     return str(store.result_of(record).get("reason") or "")

@@ -19,7 +19,8 @@ from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, fin
 from tlcore.data.spec import parse_spec
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import PREDICTIONS_FILE, RunStore, UnreadableResultError
+from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import Candidate, Pool
 from tlcore.selection.predictions import TargetPredictions

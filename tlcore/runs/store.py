@@ -14,11 +14,10 @@ commands and the worker processes of running jobs. Each run also owns ``<workspa
 
 Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
 status flips to ``done``, so ``done`` implies complete artifacts. ``result.json`` is read by
-:func:`read_result` alone: a file missing, cut short or holding no JSON object (a folder damaged by
-hand or by a full disk) is an :class:`UnreadableResultError` naming it, which pools of runs catch to
-leave that run out. An index that is no SQLite database, is corrupt or cannot be opened is a
-:class:`~tlcore.errors.TLError` that names it and says to move it aside. Workers take their run from
-``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps how many train at once.
+:func:`tlcore.runs.result_file.read_result` alone. An index that is no SQLite database, is corrupt or
+cannot be opened is a :class:`~tlcore.errors.TLError` that names it and says to move it aside.
+Workers take their run from ``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps
+how many train at once.
 
 Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path`` and ``load_model``
 only look. A run whose worker died (its pid is gone, or it sent no sign of life for
@@ -47,6 +46,7 @@ from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
 from tlcore.runs.index import SCHEMA_VERSION, check_limit, migrate, new_run_id, use_wal, valid_id
 from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
+from tlcore.runs.result_file import RESULT_FILE, read_result
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:
@@ -59,37 +59,12 @@ BUSY_TIMEOUT_S = 30.0
 
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.jsonl"
-RESULT_FILE = "result.json"
 CHECKPOINT_FILE = "model.pt"
 PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
 ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
 # SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
 _DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)
-
-
-class UnreadableResultError(TLError):
-    """A done run's result file is missing, cut short or holds no JSON object; ``why`` says which."""
-
-    def __init__(self, run_id: str, why: str) -> None:
-        super().__init__(f"run {run_id}: {why}")
-        self.why = why
-
-
-def read_result(folder: Path) -> dict[str, Any]:
-    """The result file in a run's ``folder``, the one reader of it; :class:`UnreadableResultError` when it
-    is missing, cut short or not a JSON object."""
-    path = folder / RESULT_FILE
-    try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UnreadableResultError(folder.name, f"its result file {path} is missing") from exc
-    except (OSError, ValueError) as exc:  # ValueError: JSON or UTF-8 decoding
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
-        raise UnreadableResultError(folder.name, f"its result file {path} is unreadable ({reason})") from exc
-    if not isinstance(result, dict):
-        raise UnreadableResultError(folder.name, f"its result file {path} is unreadable (not a JSON object)")
-    return result
 
 
 class RunStore:
@@ -185,7 +160,7 @@ class RunStore:
     @staticmethod
     def result_of(record: RunRecord) -> dict[str, Any]:
         """The result of a run whose record is already in hand (no query); not done → :class:`TLError`,
-        a damaged result file → :class:`UnreadableResultError`."""
+        a damaged result file → :class:`~tlcore.runs.result_file.UnreadableResultError`."""
         if record.status != "done":
             raise TLError(f"run {record.id} has no result: it is {record.status}")
         return read_result(record.folder)

@@ -31,7 +31,8 @@ from tlcore.errors import TLError
 from tlcore.runs.candidates import load_pools
 from tlcore.runs.changes import stored_predictions
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import PREDICTIONS_FILE, RESULT_FILE, RunStore, UnreadableResultError, read_result
+from tlcore.runs.result_file import RESULT_FILE, UnreadableResultError, read_result
+from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_store import SweepRecord
 from tlcore.selection.changes import disagreement
@@ -246,7 +247,7 @@ def latest_runs(records: Iterable[RunRecord]) -> dict[str, RunRecord]:
 
 def trial_metrics(record: RunRecord | None) -> dict[str, float]:
     """The numbers of a done run (see the module docstring); ``{}`` for any other; a done run whose
-    result file is missing or damaged → :class:`~tlcore.runs.store.UnreadableResultError`."""
+    result file is missing or damaged → :class:`~tlcore.runs.result_file.UnreadableResultError`."""
     if record is None or record.status != "done":
         return {}
     try:
