@@ -9,18 +9,14 @@ by their argmax) and optional ``classes`` (distinct names for integer ``y``), st
 :mod:`.archive`; each array's header is checked against the bytes its member holds before any memory
 is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are refused).
 
-Tables: one row per sample, numeric feature columns, and an optional label column (a CSV's dialect:
-:func:`_dialect`, and UTF-8, else Windows-1252): the one named by the ``label=`` option, else the
-first column called ``label``, ``y``, ``class`` or ``target`` (any case), else, in a CSV without a
-header, its one text column. A CSV's first line is its header when it is the column positions
-``0..D-1`` (what pandas writes for an unnamed frame, after an empty field for its index) or when one
-of its text fields is not a value of the column below; otherwise it is a sample: numbers
-(``np.savetxt``), or text that is a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). An
-index pandas wrote (a first column ``Unnamed: 0`` holding ``0..N-1``) and empty unnamed columns
-(lines ending in a separator) are dropped. Before parsing, a CSV's first line and a Parquet file's
-metadata are checked against ``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and
-``max_uncompressed_bytes``; Parquet text columns are read dictionary-encoded, so a repeated label is
-never copied per row.
+Tables: one row per sample, numeric feature columns, and an optional label column: the one named by
+the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
+case), else, in a CSV without a header, its one text column. A CSV's dialect and header are read as
+:mod:`tlcore.data.csv_text` says. An index pandas wrote (a first column ``Unnamed: 0`` holding
+``0..N-1``) and empty unnamed columns (lines ending in a separator) are dropped. Before parsing, a
+CSV's first line and a Parquet file's metadata are checked against ``max_table_columns``,
+``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet text columns are read
+dictionary-encoded, so a repeated label is never copied per row.
 
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
 and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`).
@@ -33,8 +29,6 @@ the 0-based positions: the array's row, the table's data row (header not counted
 from __future__ import annotations
 
 import math
-import re
-import warnings
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +41,7 @@ import pyarrow.parquet as pq
 import torch
 
 from tlcore.data.archive import READ_ERRORS, open_zip
+from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes
@@ -59,8 +54,6 @@ FLOAT_BYTES = 4
 # this far outside are clamped. A standardised image (mean 0, std 1) cannot fit in [-0.5, 1.5].
 OVERSHOOT = 0.5
 FLOAT_255_ABOVE = 2.0  # a float image brighter than this holds 0..255 pixels; up to it, neither: refused
-DIALECT_BYTES = 1 << 16  # the start of a CSV its separator and decimal mark are read from
-DECIMAL_COMMA = re.compile(r"(?:^|;)\s*-?\d+,\d+\s*(?:;|$)", re.MULTILINE)  # a field like 1,5
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
 
 
@@ -141,17 +134,7 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     try:
         if suffix in {".parquet", ".pq"}:
             return _read_parquet(path, label, limits)
-        dialect = _dialect(path, tsv=suffix == ".tsv")
-        _check_first_line(path, dialect["sep"], label, limits)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would be cut silently
-            try:
-                return _read_csv(path, dialect)
-            except UnicodeDecodeError:  # not UTF-8: Excel on Windows writes Windows-1252, never NUL
-                with path.open("rb") as fh:
-                    if b"\0" in fh.read(DIALECT_BYTES):  # UTF-16, say: not a text this reads
-                        raise
-                return _read_csv(path, {**dialect, "encoding": "cp1252"})
+        return read_csv_frame(path, label, limits)
     except pd.errors.EmptyDataError:
         raise TLError(f"{label} is empty") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning):
@@ -159,60 +142,6 @@ def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     except (UnicodeDecodeError, ValueError, OSError, pa.ArrowException) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise TLError(f"{label} is not a readable table: {reason}") from None
-
-
-def _dialect(path: Path, tsv: bool) -> dict[str, str]:
-    """How to read a CSV: its separator (``,``; ``;`` or a tab when its first line has no comma but
-    holds those), with ``;`` its decimal mark (a comma when the first lines hold numbers like ``1,5``:
-    Excel in many locales writes both) and, first, UTF-8."""
-    if tsv:
-        return {"sep": "\t", "decimal": ".", "encoding": "utf-8"}
-    with path.open("rb") as fh:
-        head = fh.read(DIALECT_BYTES).decode("utf-8", errors="replace")
-    first = head.partition("\n")[0]
-    sep = next((s for s in (",", ";", "\t") if s in first), ",")
-    decimal = "," if sep == ";" and DECIMAL_COMMA.search(head) else "."
-    return {"sep": sep, "decimal": decimal, "encoding": "utf-8"}
-
-
-def _read_csv(path: Path, dialect: dict[str, str]) -> pd.DataFrame:
-    """A CSV/TSV read with its first line as the header, read again without one if that line is a sample."""
-    first = pd.read_csv(path, header=None, nrows=1, dtype=str, **dialect).iloc[0].tolist()
-    frame = pd.read_csv(path, header=0, index_col=False, **dialect)
-    return frame if _is_header(first, frame) else pd.read_csv(path, header=None, index_col=False, **dialect)
-
-
-def _is_header(first: list[object], below: pd.DataFrame) -> bool:
-    """Whether a CSV's first line (its fields, NaN where empty) names the columns of the rows ``below``.
-
-    It does when it is exactly the column positions ``0..D-1`` (pandas' names for an unnamed frame,
-    after an empty field where the index was written), or when a text field is not a value of the
-    column below it: a name over numbers, or over labels it is not one of. A line whose text fields
-    are values of their columns (``5.1,3.5,1.4,0.2,Iris-setosa``) is a sample.
-    """
-    names = first[1:] if pd.isna(first[0]) else first
-    if names == [str(i) for i in range(len(names))]:
-        return True
-    return any(
-        isinstance(field, str) and not _is_number(field) and not (below[column] == field).any()
-        for field, column in zip(first, below.columns, strict=True)
-    )
-
-
-def _check_first_line(path: Path, sep: str, label: str, limits: Limits) -> None:
-    """Refuse a CSV whose first line has too many columns before pandas spends minutes on it."""
-    columns = 1
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 16):
-            line, newline, _ = chunk.partition(b"\n")
-            columns += line.count(sep.encode())  # quoted separators count too: an upper bound
-            if columns > limits.max_table_columns:
-                raise TLError(
-                    f"{label} has more than {limits.max_table_columns} columns, the limit "
-                    "(store wider features in an .npz)"
-                )
-            if newline:
-                return
 
 
 def _read_parquet(path: Path, label: str, limits: Limits) -> pd.DataFrame:
@@ -250,14 +179,6 @@ def _check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
             f"{label}: {rows} rows x {columns} values need {format_bytes(need)}, above the tensor limit "
             f"of {format_bytes(limits.max_tensor_bytes)}"
         )
-
-
-def _is_number(text: object) -> bool:
-    try:
-        float(str(text))
-    except ValueError:
-        return False
-    return True
 
 
 def _drop_unnamed(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:

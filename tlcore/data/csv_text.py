@@ -1,0 +1,102 @@
+"""How a CSV file's text becomes a frame: its dialect, its header, its size checked on the first line.
+
+The dialect (:func:`_dialect`): a comma separates, or a semicolon or tab when the first line holds no
+comma; with semicolons, numbers like ``1,5`` mean 1.5 when the first lines hold them (Excel in many
+locales writes both); the text is UTF-8, else Windows-1252 (Excel on Windows; never NUL bytes, so a
+UTF-16 file stays refused). The first line is the header when it is the column positions
+``0..D-1`` (what pandas writes for an unnamed frame, after an empty field for its index) or when one
+of its text fields is not a value of the column below; otherwise it is a sample: numbers
+(``np.savetxt``), or text that is a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``).
+pandas' own errors reach the caller (:mod:`tlcore.data.tables`), which turns them into one line.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from tlcore.errors import TLError
+from tlcore.limits import Limits
+
+DIALECT_BYTES = 1 << 16  # the start of a CSV its separator and decimal mark are read from
+DECIMAL_COMMA = re.compile(r"(?:^|;)\s*-?\d+,\d+\s*(?:;|$)", re.MULTILINE)  # a field like 1,5
+
+
+def read_csv_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
+    """The CSV or TSV at ``path`` as a frame (module rules); ``label`` names it in messages."""
+    how = _dialect(path, tsv=path.suffix.lower() == ".tsv")
+    _check_first_line(path, how["sep"], label, limits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would be cut silently
+        try:
+            return _read(path, how)
+        except UnicodeDecodeError:  # not UTF-8: Excel on Windows writes Windows-1252, never NUL
+            with path.open("rb") as fh:
+                if b"\0" in fh.read(DIALECT_BYTES):  # UTF-16, say: not a text this reads
+                    raise
+            return _read(path, {**how, "encoding": "cp1252"})
+
+
+def _dialect(path: Path, tsv: bool) -> dict[str, str]:
+    """How to read a CSV: its separator (``,``; ``;`` or a tab when its first line has no comma but
+    holds those), with ``;`` its decimal mark (a comma when the first lines hold numbers like ``1,5``:
+    Excel in many locales writes both) and, first, UTF-8."""
+    if tsv:
+        return {"sep": "\t", "decimal": ".", "encoding": "utf-8"}
+    with path.open("rb") as fh:
+        head = fh.read(DIALECT_BYTES).decode("utf-8", errors="replace")
+    first = head.partition("\n")[0]
+    sep = next((s for s in (",", ";", "\t") if s in first), ",")
+    decimal = "," if sep == ";" and DECIMAL_COMMA.search(head) else "."
+    return {"sep": sep, "decimal": decimal, "encoding": "utf-8"}
+
+
+def _read(path: Path, dialect: dict[str, str]) -> pd.DataFrame:
+    """A CSV/TSV read with its first line as the header, read again without one if that line is a sample."""
+    first = pd.read_csv(path, header=None, nrows=1, dtype=str, **dialect).iloc[0].tolist()
+    frame = pd.read_csv(path, header=0, index_col=False, **dialect)
+    return frame if _is_header(first, frame) else pd.read_csv(path, header=None, index_col=False, **dialect)
+
+
+def _is_header(first: list[object], below: pd.DataFrame) -> bool:
+    """Whether a CSV's first line (its fields, NaN where empty) names the columns of the rows ``below``.
+
+    It does when it is exactly the column positions ``0..D-1`` (pandas' names for an unnamed frame,
+    after an empty field where the index was written), or when a text field is not a value of the
+    column below it: a name over numbers, or over labels it is not one of. A line whose text fields
+    are values of their columns (``5.1,3.5,1.4,0.2,Iris-setosa``) is a sample.
+    """
+    names = first[1:] if pd.isna(first[0]) else first
+    if names == [str(i) for i in range(len(names))]:
+        return True
+    return any(
+        isinstance(field, str) and not _is_number(field) and not (below[column] == field).any()
+        for field, column in zip(first, below.columns, strict=True)
+    )
+
+
+def _check_first_line(path: Path, sep: str, label: str, limits: Limits) -> None:
+    """Refuse a CSV whose first line has too many columns before pandas spends minutes on it."""
+    columns = 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            line, newline, _ = chunk.partition(b"\n")
+            columns += line.count(sep.encode())  # quoted separators count too: an upper bound
+            if columns > limits.max_table_columns:
+                raise TLError(
+                    f"{label} has more than {limits.max_table_columns} columns, the limit "
+                    "(store wider features in an .npz)"
+                )
+            if newline:
+                return
+
+
+def _is_number(text: object) -> bool:
+    try:
+        float(str(text))
+    except ValueError:
+        return False
+    return True
