@@ -1,0 +1,211 @@
+"""Arrays and tables (`.npz`, CSV/TSV/Parquet): layouts, ranges and labels read as meant; bad ones refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from data_formats import digit_image
+from PIL import Image
+
+from tlcore.data.spec import load_domain
+from tlcore.data.uploads import read_path
+from tlcore.errors import TLError
+
+
+def test_npz_round_trips(tmp_path: Path) -> None:
+    images = np.stack([digit_image(i) for i in range(4)])
+    np.savez(tmp_path / "img.npz", X=images, y=np.array([3, 1, 3, 1]))
+    domain = read_path(tmp_path / "img.npz")
+    assert domain.shape == (1, 28, 28) and domain.classes == ("1", "3")
+    assert domain.y.tolist() == [1, 0, 1, 0]
+    torch.testing.assert_close(domain.X[:, 0], torch.as_tensor(images).float() / 255)
+    np.savez(
+        tmp_path / "hwc.npz",
+        X=np.zeros((2, 8, 8, 3), np.float32),
+        y=np.array([0, 1]),
+        classes=np.array(["a", "b"]),
+    )
+    hwc = read_path(tmp_path / "hwc.npz")
+    assert hwc.shape == (3, 8, 8) and hwc.classes == ("a", "b")
+    np.savez(tmp_path / "feat.npz", X=np.linspace(-5, 5, 12).reshape(4, 3), y=np.array(["x", "y", "x", "y"]))
+    feat = read_path(tmp_path / "feat.npz")
+    assert feat.shape == (3,) and float(feat.X.min()) == -5.0 and feat.classes == ("x", "y")
+    names = np.array(["chat", "été"])
+    np.savez(
+        tmp_path / "bytes.npz", X=np.ones((3, 2)), y=np.char.encode(names[[1, 0, 1]])
+    )  # as HDF5 stores text
+    assert read_path(tmp_path / "bytes.npz").classes == ("chat", "été")
+    np.savez(tmp_path / "bnames.npz", X=np.ones((3, 2)), y=np.array([1, 0, 1]), classes=np.char.encode(names))
+    assert read_path(tmp_path / "bnames.npz").classes == ("chat", "été")
+    one_hot = np.eye(3, dtype=np.float32)[[0, 2, 1, 2]]  # as Keras' to_categorical writes labels
+    np.savez(tmp_path / "onehot.npz", X=np.ones((4, 2)), y=one_hot, classes=np.array(["a", "b", "c"]))
+    assert read_path(tmp_path / "onehot.npz").y.tolist() == [0, 2, 1, 2]
+    np.savez(tmp_path / "unlabelled.npz", X=np.ones((3, 5)))
+    assert read_path(tmp_path / "unlabelled.npz").y is None
+
+
+def _bicubic(image: np.ndarray, size: int) -> np.ndarray:
+    """A float image resized as PIL does it: bicubic overshoots at hard edges (here to 1.15 and -0.03)."""
+    return np.asarray(Image.fromarray(image.astype(np.float32), mode="F").resize((size, size), Image.BICUBIC))
+
+
+DIGITS = np.stack([digit_image(i) for i in range(3)])
+RESAMPLED = np.stack([_bicubic(digit / 255, 40) for digit in DIGITS])
+
+
+@pytest.mark.parametrize(
+    ("X", "expected", "note"),
+    [
+        (DIGITS * 1.0, DIGITS / 255, ", scaled from 0..255"),
+        (DIGITS / 250, np.minimum(DIGITS / 250, 1), ", clamped to [0, 1]"),  # max 1.02
+        (RESAMPLED, np.clip(RESAMPLED, 0, 1), ", clamped to [0, 1]"),
+        ((DIGITS // 255).astype(np.int64), DIGITS // 255, ""),
+    ],
+    ids=["float-0..255", "float-0..1-overshoot", "float-0..1-resampled", "int-0..1"],
+)
+def test_npz_image_values_end_in_0_1(tmp_path: Path, X: np.ndarray, expected: np.ndarray, note: str) -> None:
+    np.savez(tmp_path / "img.npz", X=X)
+    domain = read_path(tmp_path / "img.npz")
+    torch.testing.assert_close(domain.X[:, 0], torch.as_tensor(expected, dtype=torch.float32))
+    assert domain.provenance.endswith(f"X{X.shape}{note}")
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"X": np.array([{"a": 1}], dtype=object)}, "object arrays"),
+        ({"Y": np.ones((2, 2))}, "missing the array X"),
+        ({"X": np.ones((2, 2)), "y": np.array([0, 1, 1])}, "2 samples but 3 labels"),
+        (
+            {"X": np.ones((2, 2)), "y": np.ones((2, 3))},
+            r"y of shape \(2, 3\) must hold one class label per sample",
+        ),
+        ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
+        ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),
+        ({"X": np.full((2, 4, 4), 300.0)}, "0..255"),
+        ({"X": np.ones((2, 2)), "y": np.array([b"\xff", b"a"])}, "labels hold bytes that are not UTF-8 text"),
+        ({"X": np.full((2, 4, 4), 1.8)}, r"from 1.8 to 1.8 are neither in \[0, 1\] nor in 0..255"),
+        ({"X": np.linspace(-2.1, 2.6, 32).reshape(2, 4, 4)}, "neither in"),  # standardised: not pixels
+        (
+            {"X": np.ones((2, 2)), "y": np.array([0, 5]), "classes": np.array(["a", "b"])},
+            "index into the 2 names",
+        ),
+    ],
+)
+def test_bad_npz_files(tmp_path: Path, arrays: dict, message: str) -> None:
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(TLError, match=message):
+        read_path(path)
+
+
+def test_tables(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"f1": [0.5, 1.5, 2.5, 3.5], "f2": [1, 2, 3, 4], "Class": ["b", "a", "b", "a"]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    csv = read_path(tmp_path / "t.csv")
+    assert csv.shape == (2,) and csv.classes == ("a", "b") and csv.y.tolist() == [1, 0, 1, 0]
+    torch.testing.assert_close(csv.X[:, 0], torch.tensor([0.5, 1.5, 2.5, 3.5]))
+    frame.rename(columns={"Class": "kind"}).assign(target=[9, 10, 9, 10]).to_parquet(tmp_path / "t.parquet")
+    parquet = read_path(tmp_path / "t.parquet", label_column="kind")
+    assert parquet.classes == ("a", "b") and parquet.shape == (3,)
+    frame.assign(Class=np.char.encode(["été", "a", "été", "a"])).to_parquet(tmp_path / "binary.parquet")
+    assert read_path(tmp_path / "binary.parquet").classes == ("a", "été")  # a binary column, decoded
+    with pytest.raises(TLError, match="non-numeric feature columns kind"):
+        read_path(tmp_path / "t.parquet")  # 'target' is detected as the labels; 'kind' is text
+    assert load_domain(f"{tmp_path}/t.parquet:label=kind").classes == ("a", "b")
+    np.savetxt(tmp_path / "raw.csv", np.eye(3), delimiter=",")
+    raw = read_path(tmp_path / "raw.csv")
+    assert raw.n_samples == 3 and raw.y is None
+
+
+IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
+
+
+@pytest.mark.parametrize(
+    ("write", "label_column", "note"),
+    [
+        (lambda X, y, path: pd.DataFrame(X).to_csv(path, index=False), None, ""),  # header 0,1,2
+        (lambda X, y, path: pd.DataFrame(X).to_csv(path), None, "index column 'Unnamed: 0' dropped"),
+        (lambda X, y, path: pd.DataFrame(X).assign(label=y).to_csv(path, index=False), None, ""),
+        (lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False), "3", ""),
+        (  # UCI's iris.data: no header, the labels its one text column
+            lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False),
+            None,
+            "labels from column 3",
+        ),
+        (  # Excel-style: every line ends with a comma
+            lambda X, y, path: pd.DataFrame(X).assign(label=y, **{"": None}).to_csv(path, index=False),
+            None,
+            "1 empty column dropped",
+        ),
+        (  # Excel in a French or German locale: semicolons and decimal commas
+            lambda X, y, path: (
+                pd.DataFrame(X, columns=list("abc"))
+                .assign(label=y)
+                .to_csv(path, index=False, sep=";", decimal=",")
+            ),
+            None,
+            "",
+        ),
+        (  # semicolons and decimal points
+            lambda X, y, path: (
+                pd.DataFrame(X, columns=list("abc")).assign(label=y).to_csv(path, index=False, sep=";")
+            ),
+            None,
+            "",
+        ),
+        (  # Excel on Windows: Windows-1252 text
+            lambda X, y, path: (
+                pd.DataFrame(X, columns=["poids", "taille", "été"])
+                .assign(label=y)
+                .to_csv(path, index=False, encoding="cp1252")
+            ),
+            None,
+            "",
+        ),
+    ],
+    ids=[
+        "positions-header",
+        "pandas-index",
+        "positions-and-label",
+        "headerless-text-labels",
+        "headerless-text-labels-found",
+        "trailing-comma",
+        "semicolons-decimal-commas",
+        "semicolons",
+        "windows-1252",
+    ],
+)
+def test_csv_layouts_keep_every_row(
+    tmp_path: Path, write: Callable, label_column: str | None, note: str
+) -> None:
+    """The header is never a sample and a sample never the header: ids are the data rows."""
+    X = np.random.default_rng(0).normal(size=(12, 3)).round(2)
+    species = np.array(IRIS)[np.arange(12) % 3]
+    write(X, species, tmp_path / "t.csv")
+    domain = read_path(tmp_path / "t.csv", label_column=label_column)
+    torch.testing.assert_close(domain.X, torch.as_tensor(X, dtype=torch.float32))
+    if domain.y is not None:
+        assert domain.classes == IRIS and domain.y.tolist() == [i % 3 for i in range(12)]
+    assert note in domain.provenance
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"a,b\n1,2\n1,2,3,4\n", "not a well-formed table"),
+        (b"a,b\n1,2\n1,\n", r"1 missing or infinite values \(first in row 2, column 'b'\)"),
+        (b"a,b\nx,1\n", "non-numeric feature columns a"),
+        (b"label\ncat\n", "no feature columns"),
+    ],
+)
+def test_bad_tables(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "bad.csv").write_bytes(content)
+    with pytest.raises(TLError, match=message):
+        read_path(tmp_path / "bad.csv")
