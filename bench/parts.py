@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import ROOT, app_start, machine, speed_diagnose, speed_mmd, speed_training, sweep
+from bench import ROOT, app_start, machine, photos, speed_diagnose, speed_mmd, speed_training, sweep
 from bench.accuracy import run_accuracy
 from bench.ceiling import measure_ceiling
 from bench.cells import Cells
@@ -141,6 +141,15 @@ ALL: tuple[Part, ...] = (
     Part("label_shift", ("label_shift",), _label_shift),
     Part(
         "explain", ("explain",), lambda ctx: {"explain": run_explain_cases(ctx.plan, ctx.workspace, ctx.log)}
+    ),
+    Part(
+        "photos",
+        ("photos",),
+        lambda ctx: {
+            "photos": photos.measure_photos(
+                ctx.plan.photos, ctx.plan.photo_size, ctx.workspace / "photos", ctx.log
+            )
+        },
     ),
     Part("sweep", ("sweep",), _sweep),
 )

@@ -99,6 +99,8 @@ class Plan:
     explain_shifts: tuple[str, ...] = ()  # registered shifts to construct targets with (empty: all)
     explain_severities: int = 2  # severities per shift (of bench.explain_cases.SEVERITIES)
     explain_epochs: int = 3  # source-only LeNet epochs for the accuracy before / after a fix (0: none)
+    photos: int = 50  # the photos part (bench.photos): JPEGs of each kind
+    photo_size: tuple[int, int] = (3024, 4032)  # their height x width: a 12-megapixel phone photo
 
 
 PRESETS: dict[str, Plan] = {
@@ -133,6 +135,7 @@ PRESETS: dict[str, Plan] = {
         label_shift_pairs=(("digits", "digits"),),
         explain_severities=1,
         explain_epochs=1,
+        photos=10,
     ),
     "smoke": Plan(
         mode="smoke",
@@ -173,6 +176,8 @@ PRESETS: dict[str, Plan] = {
         explain_shifts=("invert", "blur"),  # a target-side and a source-side fix
         explain_severities=1,
         explain_epochs=1,
+        photos=2,
+        photo_size=(1080, 1440),  # decoded at 1/2 for a 128-pixel output
     ),
 }
 

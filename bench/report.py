@@ -195,6 +195,31 @@ def app_section(app: dict[str, Any]) -> list[str]:
     return ["## App cold start", "", text, ""]
 
 
+def photos_section(ph: dict[str, Any]) -> list[str]:
+    if not ph:
+        return []
+    height, width = ph["size"]
+    lines = [
+        "## Loading photos",
+        "",
+        f"{ph['count']} JPEGs of {width}x{height} per kind (quality 90, in a zip) read by tlcore "
+        "(`tlcore.data.images`: a large JPEG decoded at a reduced DCT scale) and by a full decode with the "
+        f"same float resize; best of {ph['rounds']} reads each. Difference: between the two tensors, in "
+        "8-bit levels (1/255).",
+        "",
+        "| kind | output | scale | tlcore | full decode | speed-up | max difference | mean difference |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, row in ph["kinds"].items():
+        out_h, out_w = row["output"]
+        times = f"{secs(row['tlcore_s'])} | {secs(row['full_s'])} | {row['speedup']:.1f}x"
+        lines.append(
+            f"| {kind} | {out_w}x{out_h} | 1/{row['scale']} | {times} "
+            f"| {row['max_levels']:.2f} | {row['mean_levels']:.3f} |"
+        )
+    return [*lines, ""]
+
+
 def sweep_section(sw: dict[str, Any]) -> list[str]:
     if not sw:
         return []
@@ -341,6 +366,7 @@ def render(res: dict[str, Any]) -> str:
         diagnose_section(res.get("diagnose", {})),
         explain_section(res.get("explain", {})),
         app_section(res.get("app_start", {})),
+        photos_section(res.get("photos", {})),
         sweep_section(res.get("sweep", {})),
         selection_section(res.get("selection", {})),
         label_shift_section(res.get("label_shift", {})),

@@ -9,9 +9,10 @@ One place for every limit. Each default can be overridden by an environment vari
   (also a Parquet file's pages, uncompressed);
 - ``max_members`` (``TLSTUDIO_MAX_MEMBERS``): 100 000 archive entries or folder files;
 - ``max_compression_ratio`` (``TLSTUDIO_MAX_COMPRESSION_RATIO``): 200, for members over 1 MiB;
-- ``max_image_pixels`` (``TLSTUDIO_MAX_IMAGE_PIXELS``): 16 777 216 (4096 x 4096), checked before decoding;
-- ``max_total_pixels`` (``TLSTUDIO_MAX_TOTAL_PIXELS``): 1 073 741 824 (2^30), all images of one upload,
-  checked before decoding;
+- ``max_image_pixels`` (``TLSTUDIO_MAX_IMAGE_PIXELS``): 16 777 216 (4096 x 4096) decoded pixels of one
+  image (a large JPEG decodes at a reduced scale, see :mod:`tlcore.data.images`), checked before decoding;
+- ``max_total_pixels`` (``TLSTUDIO_MAX_TOTAL_PIXELS``): 1 073 741 824 (2^30), decoded pixels of all images
+  of one upload, checked before decoding;
 - ``max_image_side`` (``TLSTUDIO_MAX_IMAGE_SIDE``): 128;
 - ``max_table_columns`` (``TLSTUDIO_MAX_TABLE_COLUMNS``): 20 000 columns of a CSV/TSV/Parquet table,
   checked before parsing (wider features belong in an ``.npz``);
@@ -47,8 +48,8 @@ class Limits:
     max_uncompressed_bytes: int = 1024 * MIB  # sum of an archive's member sizes
     max_members: int = 100_000  # entries in one archive (or files in one folder)
     max_compression_ratio: float = 200.0  # uncompressed / compressed, per member
-    max_image_pixels: int = 4096 * 4096  # width x height of one image, checked before decoding
-    max_total_pixels: int = 1 << 30  # width x height summed over one upload's images
+    max_image_pixels: int = 4096 * 4096  # width x height one image decodes to, checked before decoding
+    max_total_pixels: int = 1 << 30  # width x height summed over one upload's decoded images
     max_image_side: int = 128  # decoded images are scaled down to fit this side
     max_table_columns: int = 20_000  # columns of one table, checked before parsing
     max_tensor_bytes: int = 2048 * MIB  # float32 samples of one loaded domain

@@ -1,7 +1,8 @@
 """The sidecar of an exported model (``model.json``): what goes in, what comes out, as data.
 
 The preprocessing steps are the data layer's own, in its order, for one image file as
-:func:`tlcore.predict.load_data` reads it: decode with Pillow (:mod:`tlcore.data.images`), convert to
+:func:`tlcore.predict.load_data` reads it: decode with Pillow (:mod:`tlcore.data.images`; a large JPEG
+at a reduced DCT scale, ``Image.draft``), convert to
 the model's channels ("L", or "RGB", which repeats a grayscale channel as :mod:`tlcore.data.harmonise`
 does), scale 8-bit values by 1/255 to [0, 1], resize to the model's ``W x H`` (bilinear, antialiased:
 ``torch.nn.functional.interpolate`` as the data layer calls it, the same filter as Pillow's
@@ -21,6 +22,7 @@ from pathlib import PurePath
 from typing import Any
 
 import tlcore
+from tlcore.data.images import draft_side
 from tlcore.data.shifts import effective, get_shift
 from tlcore.data.spec import parse_spec
 from tlcore.models import Classifier, EfficientNetLite0Features
@@ -170,12 +172,20 @@ def _shifts(spec: str) -> list[Step]:
 def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step, ...]:
     channels, height, width = shape
     mode = "L" if channels == 1 else "RGB"
+    side = draft_side((height, width))
     return (
         {
             "op": "decode",
             "library": "Pillow",
             "call": "PIL.Image.open(path)",
             "note": "turned upright by its EXIF orientation, as PIL.ImageOps.exif_transpose(image) does",
+            "draft": {
+                "size": [side, side],
+                "call": f"image.draft(None, ({side}, {side}))",
+                "note": "before any pixel is read: a JPEG at least twice as large on both sides decodes at "
+                f"the coarsest DCT scale (1/2, 1/4 or 1/8) keeping both sides >= {side}; other formats "
+                "ignore it",
+            },
         },
         {
             "op": "convert",

@@ -34,6 +34,7 @@ SECTIONS = (
     "## Diagnose",
     "## Diagnosis explained",
     "## App cold start",
+    "## Loading photos",
     "## Label shift",
 )
 
@@ -153,6 +154,10 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
     assert results["selection"]["network"] == results["label_shift"]["network"] == default
     assert explained["network"] == default
     assert f"accuracy: `{default}` trained" in markdown and f"network `{default}`" in markdown
+    for kind in ("smooth", "noise"):  # smoke: 1440 x 1080 photos for a 128-pixel output, at 1/2
+        photo = results["photos"]["kinds"][kind]
+        assert photo["scale"] == 2 and photo["output"] == [96, 128] and finite(photo["speedup"])
+        assert 0 < photo["mean_levels"] <= photo["max_levels"] < 16
     for row in explained["rows"]:
         assert finite(row["seconds"]) and (
             row.get("accuracy_after") is None or 0 <= row["accuracy_after"] <= 1

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import torch
 from data_formats import digit_image, png_bytes, write_zip
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, JpegImagePlugin
+from torch.nn.functional import interpolate
 
 from tlcore.data.spec import load_domain
 from tlcore.data.uploads import list_uploads, read_path, safe_name, save_upload
@@ -242,6 +243,48 @@ def test_large_images_are_scaled_to_the_side_limit(tmp_path: Path, monkeypatch: 
     domain = read_path(write_zip(tmp_path / "wide.zip", {"a.png": wide}))
     assert domain.shape == (1, 16, 32)
     torch.testing.assert_close(domain.X, torch.full((1, 1, 16, 32), 200 / 255))
+
+
+def _photo(height: int, width: int) -> np.ndarray:
+    """A smooth colour scene (uint8, ``height x width x 3``): what a phone photo looks like up close."""
+    rows, cols = np.mgrid[0:height, 0:width] / max(height, width)
+    return np.dstack([128 + 100 * np.sin(9 * rows), 128 + 100 * np.cos(7 * cols), 255 * rows * cols]).astype(
+        np.uint8
+    )
+
+
+def test_a_large_jpeg_decodes_at_a_reduced_scale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    upright = _photo(1200, 1600)
+    stored = np.asarray(Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90))
+    data = _jpeg(stored, orientation=6)  # 1200 x 1600 stored sideways, shown 1600 wide
+    decoded: list[tuple[int, int]] = []
+    load = JpegImagePlugin.JpegImageFile.load
+    monkeypatch.setattr(
+        JpegImagePlugin.JpegImageFile, "load", lambda self: (decoded.append(self.size), load(self))[1]
+    )
+    domain = read_path(write_zip(tmp_path / "phone.zip", {"a/photo.jpg": data}))
+    assert domain.shape == (3, 96, 128)  # scaled to the side limit, upright
+    assert decoded == [(600, 800)]  # stored 1200 x 1600 at 1/2: both sides still >= 4 x 128
+    with Image.open(io.BytesIO(data)) as image:  # the full decode, turned upright and resized
+        full = np.asarray(image.transpose(Image.Transpose.ROTATE_270), np.float32) / 255
+    expected = interpolate(
+        torch.from_numpy(full).permute(2, 0, 1)[None], size=(96, 128), mode="bilinear", antialias=True
+    )
+    assert float((domain.X - expected).abs().max()) < 0.5 / 255
+
+
+def test_the_pixel_limits_count_the_pixels_decoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = _photo(2048, 2048)
+    jpeg = write_zip(tmp_path / "jpeg.zip", {f"{i}.jpg": _jpeg(photo) for i in range(2)})
+    png = write_zip(tmp_path / "png.zip", {f"{i}.png": png_bytes(photo) for i in range(2)})
+    monkeypatch.setenv("TLSTUDIO_MAX_IMAGE_PIXELS", "300000")  # 2048² stored, 512² decoded at 1/4
+    assert read_path(jpeg).shape == (3, 128, 128)
+    with pytest.raises(TLError, match=r"'0.png' claims 2048x2048 pixels, above the limit of 300000"):
+        read_path(png)
+    monkeypatch.setenv("TLSTUDIO_MAX_IMAGE_PIXELS", "262144")
+    monkeypatch.setenv("TLSTUDIO_MAX_TOTAL_PIXELS", "500000")  # two images of 512²: 524 288
+    with pytest.raises(TLError, match="its 2 images decode to 524288 pixels in total"):
+        read_path(jpeg)
 
 
 def _ink(value: int) -> np.ndarray:

@@ -48,6 +48,7 @@ def follow_steps(card: dict, path: Path) -> np.ndarray:
         op = step["op"]
         if op == "decode":
             image = Image.open(path)
+            image.draft(None, tuple(step["draft"]["size"]))
         elif op == "convert":
             image = image.convert(step["mode"])
         elif op == "scale":
@@ -125,6 +126,25 @@ def test_sidecar_steps_and_readme_snippet_follow_the_data_layer(tmp_path, mode, 
         name, probability = run_snippet(tmp_path, out, path)  # 8-bit resize: pixels within 1/255
         assert name == classes[int(expected.argmax())]
         assert probability == pytest.approx(expected.max(), abs=0.002)
+
+
+def test_sidecar_steps_follow_the_data_layer_on_a_large_jpeg(tmp_path):
+    rows, cols = np.mgrid[0:360, 0:400] / 400
+    pixels = np.dstack([128 + 100 * np.sin(19 * rows), 128 + 100 * np.cos(23 * cols), 255 * rows * cols])
+    path = tmp_path / "photo.jpg"  # 400 x 360: decoded at 1/2, both sides still >= 4 x 28
+    Image.fromarray(pixels.astype(np.uint8)).save(path, quality=95)
+    with zipfile.ZipFile(tmp_path / "images.zip", "w") as archive:
+        archive.write(path, path.name)
+    torch.manual_seed(3)
+    model = build_model("cnn", (3, 28, 28), 2).eval()
+    provenance = Provenance("run", "mnist5k", "digits", ("im",))
+    card = export_model(model, ("a", "b"), provenance, "onnx", tmp_path / "out").card.to_dict()
+    assert card["preprocessing"][0]["draft"]["size"] == [112, 112]
+    studio = data_layer_tensor(str(tmp_path / "images.zip"), model, ("a", "b")).numpy()
+    assert np.abs(follow_steps(card, path) - studio).max() < 1e-5
+    no_draft = {"op": "decode", "draft": {"size": [4096, 4096]}}  # asks for more than the file: full size
+    full = {"preprocessing": [no_draft, *card["preprocessing"][1:]]}
+    assert np.abs(follow_steps(full, path) - studio).max() > 1e-4  # the draft step is not a no-op
 
 
 def test_readme_snippet_labels_an_image_with_a_real_run_export(done_run, tmp_path):

@@ -8,7 +8,11 @@ both is an error. Files of other types are ignored: the provenance counts them b
 (OS junk such as ``__MACOSX`` or ``.DS_Store`` is not counted, see :mod:`tlcore.data.archive`).
 
 Decoding runs in two passes: headers first (size, mode, EXIF orientation; the per-image and total
-pixel limits are enforced before any pixel is decoded), then pixels. Each image is turned upright as
+pixel limits are enforced before any pixel is decoded), then pixels. A JPEG whose sides are both at
+least 8 times the output's longer side is decoded at the coarsest DCT scale (1/2, 1/4 or 1/8: Pillow's
+``Image.draft``) that keeps both at least ``DRAFT_MARGIN`` times that side, and the antialiased resize
+does the rest: a 12-megapixel phone photo for a 128-pixel output decodes at 1008 x 756, not
+4032 x 3024. The pixel limits count the pixels decoded. Each image is turned upright as
 its EXIF orientation says (phone photos are stored sideways) and shown on opaque white where it is
 transparent, as image viewers show it (an alpha channel, or a ``transparency`` entry of a palette,
 grayscale or RGB image; dark ink on a transparent background stays dark ink on white). All images
@@ -34,6 +38,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -65,6 +70,16 @@ UPRIGHT = {
 }
 SIDEWAYS = frozenset({5, 6, 7, 8})  # orientations stored with width and height swapped
 SHOWN_KINDS = 5  # file extensions listed in a message, most common first
+JPEG_SCALES = (8, 4, 2)  # the reduced DCT scales 1/s libjpeg decodes at (Pillow's Image.draft)
+DRAFT_MARGIN = 4  # a reduced JPEG keeps this many pixels per output pixel on its shorter side, at least
+
+
+class Header(NamedTuple):
+    """What an image's header says, before any pixel is decoded."""
+
+    size: tuple[int, int]  # upright (height, width)
+    gray: bool  # grayscale, or a gray palette (transparent pixels are shown on white: gray)
+    jpeg: bool  # decodable at a reduced DCT scale
 
 
 def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None = None) -> Domain:
@@ -78,11 +93,11 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
             found = f"; found {_kinds(ignored)}" if ignored else ""
             raise TLError(f"{label} contains no images (looked for {kinds}{found})")
         names, classes = _layout([m.parts for m in images], label)
-        headers = {i: h for i, m in enumerate(images) if (h := _header(m, limits, label)) is not None}
+        headers = {i: h for i, m in enumerate(images) if (h := _header(m, label)) is not None}
         if not headers:
             raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
-        _check_total_pixels(list(headers.values()), limits, label)
         size, channels = _target_geometry(list(headers.values()), limits, shape)
+        _check_pixels({images[i].name: h for i, h in headers.items()}, draft_side(size), limits, label)
         need = len(headers) * channels * size[0] * size[1] * 4
         if need > limits.max_tensor_bytes:
             raise TLError(
@@ -100,7 +115,7 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
         raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
     decoded = set(kept)
     unreadable = tuple(m.name for i, m in enumerate(images) if i not in decoded)
-    n_resized = sum(headers[i][0] != size for i in kept)
+    n_resized = sum(headers[i].size != size for i in kept)
     index = {name: i for i, name in enumerate(classes)}
     y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
     note = _skipped(len(unreadable), ignored)
@@ -164,36 +179,59 @@ def _opened(member: Member) -> Iterator[Image.Image]:
             yield img
 
 
-def _header(member: Member, limits: Limits, label: str) -> tuple[tuple[int, int], bool] | None:
-    """``((height, width), is_gray)`` of the upright image from its header, ``None`` when it is not an
-    image. Transparent pixels do not change it: white is gray."""
-    name = member.name
+def _header(member: Member, label: str) -> Header | None:
+    """The upright image's :class:`Header`, ``None`` when it is not an image."""
     try:
         with _opened(member) as img:
             width, height = img.size
             if _orientation(img) in SIDEWAYS:
                 width, height = height, width
             gray = img.mode in GRAY_MODES or (img.mode in {"P", "PA"} and _gray_palette(img))
+            return Header((height, width), gray, img.format == "JPEG")
     except Image.DecompressionBombError:  # PIL's own backstop, far above ours: a gigantic canvas
         raise TLError(
-            f"{label}: image {name!r} claims over {2 * Image.MAX_IMAGE_PIXELS} pixels, "
+            f"{label}: image {member.name!r} claims over {2 * Image.MAX_IMAGE_PIXELS} pixels, "
             "above the decoder's hard limit (a pixel bomb?)"
         ) from None
     except DECODE_ERRORS:
         return None
-    if width * height > limits.max_image_pixels:
-        raise TLError(
-            f"{label}: image {name!r} claims {width}x{height} pixels, above the limit of "
-            f"{limits.max_image_pixels}"
-        )
-    return (height, width), gray
 
 
-def _check_total_pixels(headers: list[tuple[tuple[int, int], bool]], limits: Limits, label: str) -> None:
-    total = sum(height * width for (height, width), _ in headers)
+def draft_side(size: tuple[int, int]) -> int:
+    """The side both sides of a reduced JPEG keep for an output of ``size``: ``Image.draft(None,
+    (side, side))`` picks the coarsest DCT scale that keeps them at least that long."""
+    return DRAFT_MARGIN * max(size)
+
+
+def jpeg_scale(size: tuple[int, int], side: int) -> int:
+    """``s`` of the DCT scale 1/s ``Image.draft(None, (side, side))`` picks for a JPEG of ``size``."""
+    fit = min(size) // side
+    return next((s for s in JPEG_SCALES if s <= fit), 1)
+
+
+def _decoded_size(header: Header, side: int) -> tuple[int, int]:
+    """``(height, width)`` the image decodes to for a draft ``side`` (:func:`draft_side`)."""
+    s = jpeg_scale(header.size, side) if header.jpeg else 1
+    height, width = header.size
+    return -(-height // s), -(-width // s)
+
+
+def _check_pixels(headers: dict[str, Header], side: int, limits: Limits, label: str) -> None:
+    """Refuse an image, or all of them, that would decode to more pixels than the limits allow."""
+    total = 0
+    for name, header in headers.items():
+        height, width = _decoded_size(header, side)
+        total += height * width
+        if height * width > limits.max_image_pixels:
+            stored = "x".join(map(str, header.size[::-1]))
+            reduced = f" (decoded at {width}x{height})" if (height, width) != header.size else ""
+            raise TLError(
+                f"{label}: image {name!r} claims {stored} pixels{reduced}, above the limit of "
+                f"{limits.max_image_pixels}"
+            )
     if total > limits.max_total_pixels:
         raise TLError(
-            f"{label}: its {len(headers)} images hold {total} pixels in total, above the limit of "
+            f"{label}: its {len(headers)} images decode to {total} pixels in total, above the limit of "
             f"{limits.max_total_pixels}"
         )
 
@@ -212,23 +250,25 @@ def _gray_palette(img: Image.Image) -> bool:
 
 
 def _target_geometry(
-    headers: list[tuple[tuple[int, int], bool]], limits: Limits, shape: tuple[int, ...] | None
+    headers: list[Header], limits: Limits, shape: tuple[int, ...] | None
 ) -> tuple[tuple[int, int], int]:
     """``shape``'s ``(H, W)`` and channels when given; else the most common ``(H, W)`` (first seen on
     ties), scaled to ``max_image_side``, and 1 channel when every image is grayscale, else 3."""
     if shape is not None:
         channels, height, width = shape
         return (height, width), channels
-    (height, width), _ = Counter(h for h, _ in headers).most_common(1)[0]
+    (height, width), _ = Counter(h.size for h in headers).most_common(1)[0]
     factor = min(1.0, limits.max_image_side / max(height, width))
     size = (max(1, round(height * factor)), max(1, round(width * factor)))
-    return size, 1 if all(gray for _, gray in headers) else 3
+    return size, 1 if all(h.gray for h in headers) else 3
 
 
 def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tensor | None:
     """``channels x H x W`` float32 in [0, 1], or ``None`` when the pixels cannot be decoded."""
     try:
         with _opened(member) as img:
+            if img.format == "JPEG":
+                img.draft(None, (draft_side(size),) * 2)  # a reduced DCT scale: see jpeg_scale
             array = _to_array(_upright(img), channels)
     except DECODE_ERRORS:
         return None
