@@ -24,17 +24,30 @@ class Workspace:
     root: Path
 
     @classmethod
-    def resolve(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
-        """Workspace from ``path``, else ``$TLSTUDIO_WORKSPACE``, else ``./workspace`` (created)."""
+    def resolve(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Workspace:
+        """Workspace from ``path``, else ``$TLSTUDIO_WORKSPACE``, else ``./workspace``; the folder is
+        created unless ``create`` is false (then it may be missing: nothing is there yet)."""
         chosen = path if path is not None else os.environ.get(ENV_VAR) or DEFAULT
         if not str(chosen).strip():  # "" would be the current folder
             raise TLError("the workspace path is empty; name a folder (--workspace DIR)")
         root = Path(chosen).expanduser().resolve()
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise TLError(f"cannot create workspace {root}: {exc.strerror}") from exc
+        if create:
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise TLError(f"cannot create workspace {root}: {exc.strerror}") from exc
         return cls(root)
+
+    @classmethod
+    def existing(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
+        """:meth:`resolve` for a command about what a workspace holds (runs, sweeps): a missing folder is
+        an error, not created, so a mistyped ``--workspace`` says so instead of "no runs yet"."""
+        workspace = cls.resolve(path, create=False)
+        if not workspace.root.is_dir():
+            raise TLError(
+                f"no workspace at {workspace.root}: nothing was saved there (check --workspace or ${ENV_VAR})"
+            )
+        return workspace
 
     def subdir(self, name: str) -> Path:
         """A folder directly under the workspace (``uploads``, ``runs``, ``cache``), created."""

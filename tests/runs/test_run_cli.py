@@ -139,6 +139,38 @@ def test_failed_inline_run_is_one_line(
     assert err.endswith("failed: RuntimeError: boom\n") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("runs", "list"),
+        ("runs", "show", "abc"),
+        ("runs", "rank", "--source", "mnist5k", "--target", "digits"),
+        ("sweeps", "list"),
+        ("sweeps", "show", "abc"),
+        ("predict", "abc", "--data", "digits"),
+        ("export", "abc", "--out", "exported"),
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_a_command_about_a_missing_workspace_says_so_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    missing = tmp_path / "typo"
+    code = main(["--workspace", str(missing), *argv])
+    err = capsys.readouterr().err
+    hint = "check --workspace or $TLSTUDIO_WORKSPACE"
+    assert code == 2 and err == f"error: no workspace at {missing}: nothing was saved there ({hint})\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_data_list_reads_a_missing_workspace_without_creating_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--workspace", str(tmp_path / "new"), "data", "list", "--json"]) == 0
+    names = {row["name"] for row in json.loads(capsys.readouterr().out)["domains"]}
+    assert "mnist5k" in names and list(tmp_path.iterdir()) == []
+
+
 def test_runs_list_show_delete(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(workspace, capsys, "runs", "list")[1] == "no runs yet\n"
     record = jobs.run_inline(workspace, make_config(steps=2), worker="fake_workers:quick")

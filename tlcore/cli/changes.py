@@ -32,7 +32,7 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def show_changes(args: argparse.Namespace) -> int:
-    store = RunStore(Workspace.resolve(args.workspace))
+    store = RunStore(Workspace.existing(args.workspace))
     run = run_changes(store, args.run_id, args.against)
     target = predicted_samples(store, run)
     ids = None if target is None else target.ids

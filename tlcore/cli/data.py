@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    domains = list_domains(Workspace.resolve(args.workspace))
+    domains = list_domains(Workspace.resolve(args.workspace, create=False))
     shifts = list_shifts()
     if args.json:
         print_json({"domains": domains, "shifts": shifts})

@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    result = export_run(Workspace.resolve(args.workspace), args.run_id, args.format, args.out)
+    result = export_run(Workspace.existing(args.workspace), args.run_id, args.format, args.out)
     if args.json:
         print_json(result.to_dict())
         return 0

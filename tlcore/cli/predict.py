@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def predict_command(args: argparse.Namespace) -> int:
     out = check_output(args.out) if args.out else None
-    workspace = Workspace.resolve(args.workspace)
+    workspace = Workspace.existing(args.workspace)
     trained = load_run_model(workspace, args.run_id)
     domain = load_data(trained, args.data, workspace, seed=args.seed)
     predictions = predict_rows(trained, domain, batch_size=args.batch_size, device=args.device)

@@ -44,7 +44,7 @@ def rank_runs(args: argparse.Namespace) -> int:
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
 
     settings = SelectionSettings(validator=args.validator)
-    store = RunStore(Workspace.resolve(args.workspace))
+    store = RunStore(Workspace.existing(args.workspace))
     pair = anchored(args.source), anchored(args.target)  # as adapt and sweep store them
     ranking = rank(load_pool(store, *pair), settings)
     if args.json:

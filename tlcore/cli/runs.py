@@ -133,7 +133,7 @@ def delete_run(args: argparse.Namespace) -> int:
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.resolve(args.workspace)
+    return Workspace.existing(args.workspace)
 
 
 def _store(args: argparse.Namespace) -> RunStore:

@@ -122,7 +122,7 @@ def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> 
 
 
 def list_sweeps(args: argparse.Namespace) -> int:
-    store = SweepStore(Workspace.resolve(args.workspace))
+    store = SweepStore(Workspace.existing(args.workspace))
     store.mark_stale()  # once per command: sweeps whose driver is gone show as interrupted
     records = store.list(limit=args.limit)
     if args.json:
@@ -141,7 +141,7 @@ def list_sweeps(args: argparse.Namespace) -> int:
 
 
 def show_sweep(args: argparse.Namespace) -> int:
-    workspace = Workspace.resolve(args.workspace)
+    workspace = Workspace.existing(args.workspace)
     store = SweepStore(workspace)
     store.mark_stale([store.get(args.sweep_id)])
     state = driver.summary(workspace, args.sweep_id)
@@ -158,7 +158,7 @@ def show_sweep(args: argparse.Namespace) -> int:
 
 
 def cancel_sweep(args: argparse.Namespace) -> int:
-    record = driver.cancel(Workspace.resolve(args.workspace), args.sweep_id, wait_s=args.wait)
+    record = driver.cancel(Workspace.existing(args.workspace), args.sweep_id, wait_s=args.wait)
     if args.json:
         print_json(record.to_dict())
     elif record.active:
@@ -169,7 +169,7 @@ def cancel_sweep(args: argparse.Namespace) -> int:
 
 
 def resume_sweep(args: argparse.Namespace) -> int:
-    workspace = Workspace.resolve(args.workspace)
+    workspace = Workspace.existing(args.workspace)
     record = SweepStore(workspace).get(args.sweep_id)
     settings = executor_settings(args, record.executor)
     driver.resume(workspace, args.sweep_id, settings)

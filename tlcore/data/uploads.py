@@ -131,9 +131,11 @@ def read_upload(
 
 
 def list_uploads(workspace: Workspace) -> list[dict[str, Any]]:
-    """Stored uploads: name, spec, size in bytes, modification time (UTC, ISO 8601)."""
+    """Stored uploads: name, spec, size in bytes, modification time (UTC, ISO 8601); none in a
+    workspace that was never written to."""
+    folder = workspace.inside("uploads")
     rows = []
-    for path in sorted(workspace.uploads.iterdir()):
+    for path in sorted(folder.iterdir() if folder.is_dir() else ()):
         if path.name.startswith(".") or not path.is_file() or path.suffix.lower() not in SUFFIXES:
             continue
         stat = path.stat()
