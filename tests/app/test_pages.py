@@ -99,6 +99,18 @@ def test_feature_table_upload_shows_rows_not_thumbnails(app: OpenApp) -> None:
     assert at.session_state["pair_target"] == "upload:species.csv:label=species"
 
 
+def test_labels_none_reads_a_zip_of_folders_unlabelled(app: OpenApp) -> None:
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("batches.zip", image_zip(("0", "1"), 6), "application/zip")
+    at.text_input(key="upload_label").input("none")
+    at.button[[b.label for b in at.button].index("Use as target")].click().run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["pair_target"] == "upload:batches.zip:label=none"
+    assert [m.value for m in at.metric][3:6] == ["12", "1x28x28", "unlabelled"]  # target: folders not classes
+    assert any("The target is unlabelled" in t for t in texts(at))
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [

@@ -203,3 +203,28 @@ def test_open_in_compare_switches_page_with_the_trial_selected(app: OpenApp, wor
     assert_clean(at)
     assert at.title[0].value == "Compare"
     assert next(m for m in at.multiselect if m.label == "Runs").value == [trial.run.id]
+
+
+WHY_NOT = {  # stand-in worker: (the page's element, what it says)
+    "collapsed": ("warning", "No configuration passed the selection rule's guardrails on every seed"),
+    "failing": ("caption", "No configuration has a done run on every seed (see the failed trials)."),
+}
+
+
+@pytest.mark.parametrize("worker", list(WHY_NOT))
+def test_the_page_says_why_nothing_is_recommended(
+    app: OpenApp, workspace: Path, stand_in: None, worker: str
+) -> None:
+    box, says = WHY_NOT[worker]
+    from inline_executor import InlineExecutor  # noqa: PLC0415 - on the path the stand_in fixture adds
+
+    ws = Workspace.resolve(workspace)
+    spec = SweepSpec("mnist5k", "digits", (("dann",),), Space(parse_grid(["dann.weight=0.1,0.3"])))
+    executor = InlineExecutor(ws, f"sweep_workers:{worker}")
+    summary = driver.drive(ws, driver.create(ws, spec), executor=executor, poll=0.0)
+    assert summary.recommended is None
+    at = app("sweep")
+    assert_clean(at)
+    shown = [plain(element.value) for element in getattr(at, box)]
+    assert any(text.startswith(says) for text in shown), shown
+    assert not at.success  # nothing is presented as recommended
