@@ -88,7 +88,10 @@ def test_npz_image_values_end_in_0_1(tmp_path: Path, X: np.ndarray, expected: np
         ({"X": np.full((2, 2), np.nan)}, "missing or infinite"),
         ({"X": np.ones((2, 4, 5, 6))}, "neither N x D features nor images"),
         ({"X": np.full((2, 4, 4), 300.0)}, "0..255"),
-        ({"X": np.ones((2, 2)), "y": np.array([b"\xff", b"a"])}, "labels hold bytes that are not UTF-8 text"),
+        (
+            {"X": np.ones((2, 2)), "y": np.array([b"\xff", b"a"])},
+            "a text column holds bytes that are not UTF-8 text",
+        ),
         ({"X": np.full((2, 4, 4), 1.8)}, r"from 1.8 to 1.8 are neither in \[0, 1\] nor in 0..255"),
         ({"X": np.linspace(-2.1, 2.6, 32).reshape(2, 4, 4)}, "neither in"),  # standardised: not pixels
         (
@@ -209,3 +212,24 @@ def test_bad_tables(tmp_path: Path, content: bytes, message: str) -> None:
     (tmp_path / "bad.csv").write_bytes(content)
     with pytest.raises(TLError, match=message):
         read_path(tmp_path / "bad.csv")
+
+
+def test_an_id_column_names_the_samples_and_is_no_feature(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"ID": [1001, 1002, 1003], "f1": [0.5, 1.5, 2.5], "f2": [1, 2, 3], "label": list("aba")}
+    )
+    frame.to_csv(tmp_path / "numbered.csv", index=False)
+    numbered = read_path(tmp_path / "numbered.csv")
+    assert numbered.ids == ("1001", "1002", "1003") and numbered.meta["columns"] == ("f1", "f2")
+    torch.testing.assert_close(numbered.X, torch.tensor([[0.5, 1.0], [1.5, 2.0], [2.5, 3.0]]))
+    assert "sample ids from column 'ID'" in numbered.provenance
+    frame.assign(ID=["scan_1.png", "scan_2.png", "scan_3.png"]).rename(columns={"ID": "filename"}).to_parquet(
+        tmp_path / "files.parquet"
+    )
+    assert read_path(tmp_path / "files.parquet").ids == ("scan_1.png", "scan_2.png", "scan_3.png")
+    frame.assign(ID=[1001.0, None, 1003.0]).to_csv(tmp_path / "gap.csv", index=False)
+    with pytest.raises(TLError, match=r"column 'ID' \(the sample ids\) is empty in data row 1"):
+        read_path(tmp_path / "gap.csv")
+    frame.assign(ID=[7, 8, 7]).to_csv(tmp_path / "twice.csv", index=False)
+    with pytest.raises(TLError, match="column 'ID' repeats the sample id '7'; sample ids must be unique"):
+        read_path(tmp_path / "twice.csv")

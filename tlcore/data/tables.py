@@ -23,7 +23,10 @@ and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`).
 
 Labels become class names (integers as ``"3"``; byte strings, as HDF5 and Parquet binary columns
 hold text, decoded as UTF-8) sorted by value; missing or infinite values are refused. Sample ids are
-the 0-based positions: the array's row, the table's data row (header not counted).
+the 0-based positions: the array's row, the table's data row (header not counted); a table's first
+column called ``id``, ``sample_id``, ``file``, ``filename`` or ``path`` (any case) holds them instead,
+as text, and is no feature (a running number would separate any two files perfectly); its values must
+be present and unique.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
+ID_COLUMNS = ("id", "sample_id", "file", "filename", "path")
 INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 NPZ_KEYS = ("X", "y", "classes")
 FLOAT_BYTES = 4
@@ -109,7 +113,9 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
         raise TLError(f"{label} has no rows")
     frame, note = _drop_unnamed(frame)
     column = _label_column(frame, label, label_column)
-    features = frame.drop(columns=[column]) if column is not None else frame
+    id_column = _id_column(frame, column)
+    ids = _column_ids(frame[id_column], label) if id_column is not None else ()
+    features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if bad:
         raise TLError(
@@ -123,10 +129,11 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     _check_finite(values, label, features.columns)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     where = f", labels from column {column!r}" if column is not None else ""
+    where += f", sample ids from column {id_column!r}" if id_column is not None else ""
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
     named = not any(map(_is_unnamed, features.columns))
     meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
-    return _domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta)
+    return _domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
 
 
 def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
@@ -211,6 +218,32 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
     if named is None and len(text) == 1 and not any(isinstance(c, str) for c in frame.columns):
         return text[0]  # a file without a header: its one text column can only be the labels
     return named
+
+
+def _id_column(frame: pd.DataFrame, label_column: object | None) -> object | None:
+    """The first column named as :data:`ID_COLUMNS` says (not the label column), or None."""
+    return next(
+        (c for c in frame.columns if isinstance(c, str) and c.lower() in ID_COLUMNS and c != label_column),
+        None,
+    )
+
+
+def _column_ids(values: pd.Series, label: str) -> tuple[str, ...]:
+    """The id column's values as text (integers without a decimal point); missing or repeated refused."""
+    if values.isna().any():
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise TLError(f"{label}: column {values.name!r} (the sample ids) is empty in data row {row}")
+    if pd.api.types.is_float_dtype(values) and (values == values.round()).all():
+        values = values.astype(np.int64)
+    ids = tuple(str(v) for v in _decoded(values.to_numpy(), label))
+    if len(set(ids)) < len(ids):
+        repeated = pd.Series(ids).duplicated(keep=False)
+        first = ids[int(np.flatnonzero(repeated.to_numpy())[0])]
+        raise TLError(
+            f"{label}: column {values.name!r} repeats the sample id {first!r}; sample ids must be unique "
+            "(rename the column if it is a feature)"
+        )
+    return ids
 
 
 def _samples(X: np.ndarray, label: str) -> tuple[torch.Tensor, str]:
@@ -301,7 +334,7 @@ def _decoded(values: np.ndarray, label: str) -> np.ndarray:
     try:
         return np.char.decode(values, "utf-8")
     except UnicodeDecodeError:
-        raise TLError(f"{label}: labels hold bytes that are not UTF-8 text") from None
+        raise TLError(f"{label}: a text column holds bytes that are not UTF-8 text") from None
 
 
 def _column_labels(column: pd.Series, label: str) -> tuple[torch.Tensor, tuple[str, ...]]:
@@ -332,7 +365,8 @@ def _domain(
     prov: str,
     *,
     meta: dict[str, Any] | None = None,
+    ids: tuple[str, ...] = (),
 ) -> Domain:
     if y is not None and len(y) != len(X):
         raise TLError(f"{label}: {len(X)} samples but {len(y)} labels")
-    return Domain(name=label, X=X, y=y, classes=classes, provenance=prov, meta=meta or {})
+    return Domain(name=label, X=X, y=y, classes=classes, provenance=prov, meta=meta or {}, ids=ids)
