@@ -72,7 +72,10 @@ def raw_features(
     if k < pooled.shape[1]:
         fit = pooled[_subsample(len(pooled), max_fit_samples, np.random.default_rng(seed))]
         solver = "covariance_eigh" if exact and pooled.shape[1] <= MAX_COVARIANCE_DIM else "randomized"
-        pooled = PCA(n_components=k, svd_solver=solver, random_state=seed).fit(fit).transform(pooled)
+        if np.ptp(fit, axis=0).any():
+            pooled = PCA(n_components=k, svd_solver=solver, random_state=seed).fit(fit).transform(pooled)
+        else:  # every fitted sample is the same (blank images): each projects to 0, as PCA would say
+            pooled = np.zeros((len(pooled), k))
     out = torch.from_numpy(pooled.astype(np.float32))
     return out[: len(Xs)], out[len(Xs) :]
 

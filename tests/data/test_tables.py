@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -204,13 +205,18 @@ def test_csv_layouts_keep_every_row(
         (b"", "is empty"),
         (b"a,b\n1,2\n1,2,3,4\n", "not a well-formed table"),
         (b"a,b\n1,2\n1,\n", r"1 missing or infinite values \(first in row 2, column 'b'\)"),
+        (
+            b"a,b\n1,2\n1,-1e300\n",
+            r"1 values beyond float32's range of ±3.4e38 \(first in row 2, column 'b': -1e\+300\)",
+        ),
         (b"a,b\nx,1\n", "non-numeric feature columns a"),
         (b"label\ncat\n", "no feature columns"),
     ],
 )
 def test_bad_tables(tmp_path: Path, content: bytes, message: str) -> None:
     (tmp_path / "bad.csv").write_bytes(content)
-    with pytest.raises(TLError, match=message):
+    with warnings.catch_warnings(), pytest.raises(TLError, match=message):
+        warnings.simplefilter("error")  # the refusal is the one line: no warning printed before it
         read_path(tmp_path / "bad.csv")
 
 

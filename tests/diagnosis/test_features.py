@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,12 @@ def test_umap_keeps_torch_thread_count():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_blank_images_project_to_zero_without_a_warning():
+    blank = torch.zeros(6, 1, 8, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn divides by the zero total variance
+        fs, ft = raw_features(blank, blank[:4], pca_dim=3)
+    assert fs.shape == (6, 3) and ft.shape == (4, 3)
+    assert not fs.any() and not ft.any()

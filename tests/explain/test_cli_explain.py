@@ -65,3 +65,19 @@ def test_no_explain_skips_it_and_a_report_needs_its_folder(capsys, tmp_path: Pat
     missing = tmp_path / "no" / "r.html"
     code, _, err = diagnose(capsys, tmp_path, "--target", "digits:n=50", "--report", str(missing))
     assert code == 2 and err.startswith("error: --report") and not missing.parent.exists()
+
+
+def test_a_report_that_cannot_be_written_is_one_line(capsys, tmp_path: Path, monkeypatch):
+    code, _, err = diagnose(capsys, tmp_path, "--target", "digits:n=50", "--report", str(tmp_path))
+    assert code == 2 and err == f"error: --report {tmp_path}: it is a folder; name an .html file\n"
+
+    def refused(path: Path, write: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("tlcore.cli.diagnose.atomic_write", refused)
+    report = tmp_path / "r.html"
+    code, _, err = diagnose(
+        capsys, tmp_path, "--target", "digits:n=50", "--no-explain", "--report", str(report)
+    )
+    assert code == 2 and err.endswith(f"error: --report {report}: cannot write it (Permission denied)\n")
+    assert not report.exists()

@@ -182,6 +182,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
         raise TLError("--pca must be at least 0 and --umap-points at least 2")
     if args.report is not None and not args.report.parent.is_dir():
         raise TLError(f"--report {args.report}: no folder {args.report.parent}")
+    if args.report is not None and args.report.is_dir():
+        raise TLError(f"--report {args.report}: it is a folder; name an .html file")
     workspace = Workspace.resolve(args.workspace)
     # as adapt and sweep store them, so the pair's runs are found from any folder
     args.source, args.target = (anchored(s) if s else s for s in (args.source, args.target))
@@ -219,7 +221,10 @@ def diagnose_command(args: argparse.Namespace) -> int:
     if args.report is not None:
         estimate = shift if isinstance(shift, LabelShiftEstimate) else None
         page = diagnosis_report(report, explanation, label_shift=estimate)
-        atomic_write(args.report, lambda temp: temp.write_text(page, encoding="utf-8"))
+        try:
+            atomic_write(args.report, lambda temp: temp.write_text(page, encoding="utf-8"))
+        except OSError as exc:
+            raise TLError(f"--report {args.report}: cannot write it ({exc.strerror or exc})") from None
     if args.json:
         extra = {"explanation": explanation.to_dict()} if explanation else {}
         print_json(report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra)

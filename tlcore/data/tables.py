@@ -125,8 +125,7 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     _check_tensor(features.shape[0], features.shape[1], label, limits)
-    values = features.to_numpy(dtype=np.float32, copy=True)
-    _check_finite(values, label, features.columns)
+    values = _float32(features.to_numpy(), label, features.columns)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     where = f", labels from column {column!r}" if column is not None else ""
     where += f", sample ids from column {id_column!r}" if id_column is not None else ""
@@ -260,8 +259,7 @@ def _samples(X: np.ndarray, label: str) -> tuple[torch.Tensor, str]:
         )
     if X.size == 0:
         raise TLError(f"{label}: X of shape {X.shape} has no samples or no features")
-    values = np.ascontiguousarray(X, dtype=np.float32)
-    _check_finite(values, label)
+    values = np.ascontiguousarray(_float32(X, label))
     if X.ndim == 2:
         return torch.from_numpy(values), ""
     low, high = float(values.min()), float(values.max())
@@ -348,13 +346,31 @@ def _column_labels(column: pd.Series, label: str) -> tuple[torch.Tensor, tuple[s
     return position[torch.from_numpy(column.cat.codes.to_numpy().astype(np.int64))], classes
 
 
-def _check_finite(values: np.ndarray, label: str, columns: Sequence[object] = ()) -> None:
-    """Refuse NaN or infinite ``values``, naming the first one's row and, given ``columns``, its column."""
+def _float32(values: np.ndarray, label: str, columns: Sequence[object] = ()) -> np.ndarray:
+    """``values`` as float32; NaN, infinite values and values beyond float32's range (about ±3.4e38,
+    which the cast would make infinite) refused, the first one's row named and, given ``columns``, its
+    column."""
+    values = np.asarray(values)
     bad = ~np.isfinite(values)
     if bad.any():
-        at = np.argwhere(bad)[0]
-        where = f"row {at[0] + 1}" + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
-        raise TLError(f"{label}: {int(bad.sum())} missing or infinite values (first in {where})")
+        raise TLError(
+            f"{label}: {int(bad.sum())} missing or infinite values (first in {_where(bad, columns)})"
+        )
+    with np.errstate(over="ignore"):
+        out = values.astype(np.float32)
+    huge = np.isinf(out)
+    if huge.any():
+        raise TLError(
+            f"{label}: {int(huge.sum())} values beyond float32's range of ±3.4e38 "
+            f"(first in {_where(huge, columns)}: {values[tuple(np.argwhere(huge)[0])]:.3g})"
+        )
+    return out
+
+
+def _where(bad: np.ndarray, columns: Sequence[object]) -> str:
+    """``row 3, column 'x'``: the first flagged cell of ``bad`` (rows counted from 1)."""
+    at = np.argwhere(bad)[0]
+    return f"row {at[0] + 1}" + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
 
 
 def _domain(

@@ -14,7 +14,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tlcore.errors import TLError
+from tlcore.metrics.inputs import check_pair
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,7 @@ def proxy_a_distance(
     ``PAD`` is clipped to ``[0, 2]``: errors above chance (possible by noise) give 0.
     """
     Xs_np, Xt_np = (np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x) for x in (Xs, Xt))
-    if Xs_np.ndim != 2 or Xt_np.ndim != 2 or Xs_np.shape[1] != Xt_np.shape[1]:
-        raise TLError(f"need two N x D feature matrices, got {Xs_np.shape} and {Xt_np.shape}")
-    if min(len(Xs_np), len(Xt_np)) < n_folds:
-        raise TLError(f"need at least {n_folds} samples per domain, got {len(Xs_np)} and {len(Xt_np)}")
+    check_pair(Xs_np, Xt_np, "the proxy A-distance", (n_folds, n_folds))
     X = np.concatenate([Xs_np, Xt_np]).astype(np.float64)
     is_target = np.r_[np.zeros(len(Xs_np), dtype=int), np.ones(len(Xt_np), dtype=int)]
     p_target = np.empty(len(X))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from tlcore.errors import TLError
+from tlcore.metrics.inputs import check_pair
 
 
 def _covariance(X: torch.Tensor) -> torch.Tensor:
@@ -13,20 +13,13 @@ def _covariance(X: torch.Tensor) -> torch.Tensor:
     return Xc.T @ Xc / (len(X) - 1)
 
 
-def _check(Xs: torch.Tensor, Xt: torch.Tensor, minimum: int) -> None:
-    if Xs.ndim != 2 or Xt.ndim != 2 or Xs.shape[1] != Xt.shape[1]:
-        raise TLError(f"need two N x D feature matrices, got {tuple(Xs.shape)} and {tuple(Xt.shape)}")
-    if min(len(Xs), len(Xt)) < minimum:
-        raise TLError(f"need at least {minimum} samples per domain, got {len(Xs)} and {len(Xt)}")
-
-
 def coral_loss(Xs: torch.Tensor, Xt: torch.Tensor) -> torch.Tensor:
     """CORAL distance ``||C_s - C_t||_F^2 / (4 d^2)`` (Sun & Saenko 2016, Deep CORAL, eq. 1).
 
     ``C_s``, ``C_t`` are the unbiased (``1/(n-1)``) covariance matrices of the ``n x d`` source and
     ``m x d`` target features. Differentiable, in the inputs' dtype: the Deep CORAL loss.
     """
-    _check(Xs, Xt, minimum=2)
+    check_pair(Xs, Xt, "the CORAL distance")
     d = Xs.shape[1]
     diff = _covariance(Xs) - _covariance(Xt)
     return (diff * diff).sum() / (4 * d * d)
@@ -40,6 +33,6 @@ def coral_distance(Xs: torch.Tensor, Xt: torch.Tensor) -> float:
 
 def mean_distance(Xs: torch.Tensor, Xt: torch.Tensor) -> float:
     """Squared distance between the domain means ``||mu_s - mu_t||^2`` (first-order gap), in float64."""
-    _check(Xs, Xt, minimum=1)
+    check_pair(Xs, Xt, "the mean distance", (1, 1))
     with torch.no_grad():
         return float(((Xs.double().mean(0) - Xt.double().mean(0)) ** 2).sum())

@@ -30,6 +30,7 @@ from scipy.stats import betabinom
 from tlcore.data.rng import generator
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import sq_distances
 
 NoveltyLevel = Literal["covered", "new"]
@@ -140,11 +141,7 @@ def novelty(
 ) -> Novelty:
     """The novel share of the target features ``Ft`` (``m x D``) against source features ``Fs``
     (``n x D``); see the module docstring. Distances run on ``device`` (default: CUDA when present)."""
-    if len(Fs) < 2 or len(Ft) < 1 or Fs.shape[1:] != Ft.shape[1:]:
-        raise TLError(
-            f"novelty needs at least 2 source and 1 target samples of one width, got {tuple(Fs.shape)} "
-            f"and {tuple(Ft.shape)}"
-        )
+    check_pair(Fs, Ft, "novelty", (2, 1))
     on = pick_device(device)
     reference = Fs.float()
     if len(reference) > settings.max_reference:

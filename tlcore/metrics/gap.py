@@ -34,6 +34,7 @@ from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.metrics.a_distance import proxy_a_distance
 from tlcore.metrics.coral import coral_distance, mean_distance
+from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import median_bandwidth
 from tlcore.metrics.mmd import DEFAULT_MAX_PER_SIDE, mmd2_unbiased, mmd_permutation_test
 
@@ -141,6 +142,7 @@ def measure_gap(
     Kernel metrics run on ``device`` (default :func:`tlcore.device.pick_device`), the domain
     classifier on the CPU. ``progress(step)`` is called as each step starts.
     """
+    check_pair(Fs, Ft, "a gap")
     on = pick_device(device)
     Xs, Xt = Fs.to(on), Ft.to(on)
     seed = settings.seed

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from tlcore.errors import TLError
+from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import BandwidthSpec, gaussian_kernel, gaussian_kernel_paired, resolve_bandwidths
 
 DEFAULT_BLOCK = 4096  # rows/columns of one kernel block: 4096^2 float32 = 64 MiB
@@ -47,13 +48,6 @@ class MMDTestResult:
     n_y: int
     subsampled: bool
     null_samples: np.ndarray
-
-
-def _check_pair(X: torch.Tensor, Y: torch.Tensor, minimum: int = 2) -> None:
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
-        raise TLError(f"MMD needs two N x D sample matrices, got {tuple(X.shape)} and {tuple(Y.shape)}")
-    if min(len(X), len(Y)) < minimum:
-        raise TLError(f"MMD needs at least {minimum} samples per side, got {len(X)} and {len(Y)}")
 
 
 def _kernel_sum(
@@ -88,7 +82,7 @@ def mmd2_unbiased(
 
     ``seed`` only drives the subsample of the median heuristic when ``bandwidth`` is not a number.
     """
-    _check_pair(X, Y)
+    check_pair(X, Y, "MMD")
     bw = resolve_bandwidths(X, Y, bandwidth, seed)
     n, m = len(X), len(Y)
     with torch.no_grad():
@@ -105,7 +99,7 @@ def mmd2_linear(X: torch.Tensor, Y: torch.Tensor, bandwidth: BandwidthSpec = Non
     Pairs consecutive samples in the given order (shuffle first if the order is not random) and
     uses the first ``2 * floor(min(n, m) / 2)`` samples of each side.
     """
-    _check_pair(X, Y)
+    check_pair(X, Y, "MMD")
     bw = resolve_bandwidths(X, Y, bandwidth, seed)
     h = min(len(X), len(Y)) // 2
     x1, x2, y1, y2 = X[0 : 2 * h : 2], X[1 : 2 * h : 2], Y[0 : 2 * h : 2], Y[1 : 2 * h : 2]
@@ -172,7 +166,7 @@ def mmd_permutation_test(
     ``(2 max_per_side)^2`` entries; ``n_x``, ``n_y`` and ``subsampled`` report it.
     ``None`` disables the cap. The median-heuristic bandwidth is computed on the tested samples.
     """
-    _check_pair(X, Y)
+    check_pair(X, Y, "MMD")
     if n_permutations < 1:
         raise TLError(f"n_permutations must be at least 1, got {n_permutations}")
     generator = torch.Generator().manual_seed(seed)
