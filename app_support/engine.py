@@ -16,7 +16,7 @@ import streamlit as st
 from torch import nn
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pipeline import check_config
+from tlcore.adapt.pipeline import check_data
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.errors import TLError
@@ -248,9 +248,10 @@ def method_specs() -> list[MethodSpec]:
 
 
 def launch(configs: list[AdaptConfig]) -> list[str]:
-    """Start one background run per config; returns their ids (configs are all built first)."""
+    """Start one background run per config; returns their ids (configs and their data's labels are
+    all checked first: a run that cannot work is not started)."""
     for config in configs:
-        check_config(config)
+        check_data(config, load(config.source, config.seed), load(config.target, config.seed))
     return [jobs.launch(workspace(), config) for config in configs]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.data import save_upload
 from tlcore.methods import list_methods
 from tlcore.methods.registry import FAMILIES
 from tlcore.runs import jobs
@@ -192,6 +195,21 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     assert len(at.get("plotly_chart")) >= 5  # accuracy, gap, UMAP before/after, per-class, confusion
     labels = [b.label for b in at.get("download_button")]
     assert labels[0].startswith("Checkpoint") and "Metrics (CSV)" in labels and "Report (HTML)" in labels
+
+
+def test_adapt_refuses_an_unlabelled_source_before_any_run(app: OpenApp, workspace: Path) -> None:
+    loose = zipfile.ZipFile(io.BytesIO(image_zip(("0", "1"), 6)))
+    flat = io.BytesIO()
+    with zipfile.ZipFile(flat, "w") as archive:  # loose images: an unlabelled upload
+        for i, name in enumerate(n for n in loose.namelist() if n.endswith(".png")):
+            archive.writestr(f"scan_{i:02d}.png", loose.read(name))
+    save_upload(Workspace.resolve(workspace), "loose.zip", flat.getvalue())
+    at = app("adapt", source="upload:loose.zip", target="digits:n=120")
+    at.button[[b.label for b in at.button].index("Launch")].click().run()
+    assert_clean(at)
+    expected = "the source upload:loose.zip is unlabelled; a run trains on the source's labels"
+    assert any(expected in e for e in errors(at)), errors(at)
+    assert RunStore(Workspace.resolve(workspace)).list() == []
 
 
 def test_hyper_parameters_start_at_the_registry_defaults_choices_in_select_boxes(app: OpenApp) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -9,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fake_workers import make_config
 
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.cli import build_parser, main
 from tlcore.cli.adapt import config_from_args
+from tlcore.data import save_upload
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -127,6 +130,39 @@ def test_adapt_refuses_missing_data_before_a_run(
             "error: usps: files not found: /",
         )
         assert err.startswith(refusals)
+    assert RunStore(workspace).list() == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ("--source", "upload:t.npz:label=none", "--target", "upload:t.npz"),
+            "error: the source upload:t.npz:label=none is unlabelled; a run trains on the source's labels\n",
+        ),
+        (
+            (
+                "--source",
+                "upload:t.npz",
+                "--target",
+                "upload:t.npz:label=none",
+                "--method",
+                "labelled_target",
+            ),
+            "error: labelled_target needs target labels, but upload:t.npz:label=none is unlabelled\n",
+        ),
+    ],
+    ids=["unlabelled-source", "unlabelled-target"],
+)
+def test_adapt_refuses_data_read_without_labels_before_a_run(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.random.default_rng(0).normal(size=(20, 3)), y=np.arange(20) % 2)
+    save_upload(workspace, "t.npz", buffer.getvalue())
+    for extra in ([], ["--detach"]):
+        code, out, err = _cli(workspace, capsys, "adapt", *argv, *extra)
+        assert (code, out, err) == (2, "", message)
     assert RunStore(workspace).list() == []
 
 

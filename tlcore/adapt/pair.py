@@ -7,6 +7,7 @@ same splits from the run's config to reproduce that gap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from tlcore.adapt.config import AdaptConfig
@@ -33,13 +34,28 @@ class RunPair:
         return replace(self.target_train, y=None)
 
 
-def load_run_pair(cfg: AdaptConfig, workspace: Workspace | None) -> RunPair:
-    """Both specs loaded with ``cfg.seed``, harmonised, each split ``train_test_split(domain,
-    cfg.test_fraction, cfg.seed)`` (stratified by class when labelled)."""
+def check_labels(
+    cfg: AdaptConfig, needs_target_labels: Sequence[str], source_labelled: bool, target_labelled: bool
+) -> None:
+    """What a run needs of its data's labels, else a one-line :class:`TLError`: a labelled source
+    (every run trains on it) and, for the methods named in ``needs_target_labels``, a labelled
+    target. Checked from the specs before a run exists (``label=none``), from the app's loaded pair
+    before it launches, and from the loaded data in the pipeline."""
+    if not source_labelled:
+        raise TLError(f"the source {cfg.source} is unlabelled; a run trains on the source's labels")
+    if needs_target_labels and not target_labelled:
+        raise TLError(f"{needs_target_labels[0]} needs target labels, but {cfg.target} is unlabelled")
+
+
+def load_run_pair(
+    cfg: AdaptConfig, workspace: Workspace | None, needs_target_labels: Sequence[str] = ()
+) -> RunPair:
+    """Both specs loaded with ``cfg.seed``, their labels checked (:func:`check_labels`), harmonised,
+    each split ``train_test_split(domain, cfg.test_fraction, cfg.seed)`` (stratified by class when
+    labelled)."""
     source = load_domain(cfg.source, workspace, cfg.seed)
     target = load_domain(cfg.target, workspace, cfg.seed)
-    if not source.labelled:
-        raise TLError(f"the source domain {source.name} must be labelled")
+    check_labels(cfg, needs_target_labels, source.labelled, target.labelled)
     source, target = harmonise(source, target)
     source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
     target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)

@@ -38,12 +38,13 @@ import torch
 from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import ModelEvaluation, evaluate_model, evaluation_settings
-from tlcore.adapt.pair import RunPair, load_run_pair
+from tlcore.adapt.pair import RunPair, check_labels, load_run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed
 from tlcore.data.spec import parse_spec
 from tlcore.data.splits import few_shot
+from tlcore.data.uploads import NO_LABELS
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
@@ -294,7 +295,21 @@ def check_config(cfg: AdaptConfig) -> tuple[list[MethodSpec], dict[str, Configur
     params = {spec.name: spec.parse_params(cfg.params.get(spec.name)) for spec in specs}
     check_model_name(cfg.model)
     pick_device(cfg.device)
+    unlabelled = [parse_spec(spec).label == NO_LABELS for spec in (cfg.source, cfg.target)]
+    check_labels(cfg, needs_target_labels(specs), not unlabelled[0], not unlabelled[1])
     return specs, params
+
+
+def needs_target_labels(specs: Sequence[MethodSpec]) -> list[str]:
+    """The methods among ``specs`` that train on target labels."""
+    return [spec.name for spec in specs if spec.needs_target_labels]
+
+
+def check_data(cfg: AdaptConfig, source: Domain, target: Domain) -> None:
+    """:func:`check_config`, then what the run needs of the loaded ``source`` and ``target``'s labels
+    (:func:`~tlcore.adapt.pair.check_labels`): the app checks its loaded pair before it launches."""
+    specs, _ = check_config(cfg)
+    check_labels(cfg, needs_target_labels(specs), source.labelled, target.labelled)
 
 
 def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: Classifier) -> None:
@@ -350,10 +365,7 @@ def run_adaptation(
     specs, params = check_config(cfg)
     if baseline_cache is None and workspace is not None:
         baseline_cache = BaselineCache.of_workspace(workspace)
-    pair = load_run_pair(cfg, workspace)
-    missing = [s.name for s in specs if s.needs_target_labels and not pair.target_train.labelled]
-    if missing:
-        raise TLError(f"{missing[0]} needs target labels, but {cfg.target} is unlabelled")
+    pair = load_run_pair(cfg, workspace, needs_target_labels(specs))
     run = _Run(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
     result = AdaptResult(config=cfg)
     timings: dict[str, float] = {}

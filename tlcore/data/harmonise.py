@@ -259,6 +259,11 @@ def _remap(
     """Labels in the reference's indices, the kept indices (``None``: keep all), the class report."""
     if domain.y is None:
         return None, None, ConformReport()
+    if not classes:
+        raise TLError(
+            f"{reference} is unlabelled, so the classes of {domain.name} cannot be matched to it; read "
+            "both unlabelled (label=none) to compare them"
+        )
     exact = {name: i for i, name in enumerate(classes)}
     loose = {name.strip().casefold(): i for i, name in enumerate(classes)}
     lookup, class_map, unknown = [], {}, {}
