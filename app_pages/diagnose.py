@@ -58,6 +58,8 @@ with display.errors_shown():
     )
     level = gap_level(gap)
     LEVEL_BOX[level](display.esc(describe_gap(report)), icon=":material/insights:")
+    for note in report.pair_notes:
+        st.warning(display.esc(f"Pairing: {note}"), icon=":material/merge_type:")
     st.caption(
         f"{gap.n_source:,} source and {gap.n_target:,} target samples, feature space "
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."

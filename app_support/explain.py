@@ -8,9 +8,9 @@ import streamlit as st
 from app_support import engine
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of
 from tlcore.diagnosis import GapReport
+from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.explanation import Explanation, explain
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import LabelShiftSummary
 from tlcore.metrics.gap import GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.runs.candidates import pair_source_only_model
@@ -45,10 +45,10 @@ def explanation(
     """Why the pair differs and what to try, with the label shift and the novel share ranked in;
     ``report`` is the page's diagnosis in ``features`` (its gap level is the verdict's)."""
     summary = LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None
-    novel = None if report.novelty is None else report.novelty.share
+    novel = None if report.novelty is None else NoveltySummary.of(report.novelty)
     root = str(engine.workspace().root)
     key = (source, target, features, report.settings)
-    return _explanation(root, key, _report=report, label_shift=summary, novelty_share=novel)
+    return _explanation(root, key, _report=report, label_shift=summary, novelty=novel)
 
 
 @st.cache_data(max_entries=8, show_spinner="Explaining the gap: image statistics, checking fixes…")
@@ -58,7 +58,7 @@ def _explanation(
     *,
     _report: GapReport,
     label_shift: LabelShiftSummary | None,
-    novelty_share: float | None,
+    novelty: NoveltySummary | None,
 ) -> Explanation:
     source, target = key[0], key[1]
     pair = engine.load_pair(source, target)
@@ -70,7 +70,7 @@ def _explanation(
         settings=ExplainSettings(seed=_report.settings.seed),
         gap=_report.gap,
         label_shift=label_shift,
-        novelty_share=novelty_share,
+        novelty=novelty,
     )
 
 

@@ -5,7 +5,9 @@
 every run's gap before / after uses), adds the per-class gaps, label shift, the target's novel share
 (:func:`tlcore.metrics.coverage.novelty`) and a UMAP projection, times each step, and returns a
 :class:`GapReport`; :func:`gap_level` and :func:`describe_gap` put
-it in plain words (the app's gap cards, the CLI's summary).
+it in plain words (the app's gap cards, the CLI's summary). The report carries the notes of
+:func:`tlcore.data.harmonise.harmonise` on the pair (samples of classes the source lacks dropped,
+resizing, column matching): every number is of the samples that remain.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 from torch import nn
 
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import PairReport
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projection
@@ -33,6 +36,7 @@ Progress = Callable[[str, float], None]  # (step description, overall fraction d
 
 SIGNIFICANCE = 0.05  # p-value at or above it: "none"
 PAD_SMALL, PAD_MODERATE = 0.5, 1.5  # proxy A-distance below them: "small", "moderate"; else "large"
+MIN_POWER = 30  # samples per side below which a test finds only gross differences
 
 # Share of the total time each step usually takes (drives the progress fraction only).
 _STEPS = {
@@ -65,7 +69,8 @@ class GapReport:
     target labels, or is empty with the reason in ``per_class_note``. ``target_foreignness[i]`` is the
     held-out domain classifier's p(target | x) for target sample ``i``; ``novelty`` the share of the
     target without source neighbours in the same features (:class:`~tlcore.metrics.coverage.Novelty`;
-    None in a report read back by :meth:`from_dict`); ``seconds`` times each step and ``total``.
+    None in a report read back by :meth:`from_dict`); ``seconds`` times each step and ``total``;
+    ``pair_notes`` what harmonising the pair changed (:meth:`tlcore.data.harmonise.PairReport.lines`).
     """
 
     source: str
@@ -82,6 +87,7 @@ class GapReport:
     target_foreignness: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
     umap: UMAPResult | None = None
     novelty: Novelty | None = None
+    pair_notes: tuple[str, ...] = ()
 
     def to_dict(self, include_umap: bool = True, include_scores: bool = False) -> dict[str, Any]:
         """JSON-safe dict (plain numbers, lists, strings) with ``gap_level``; UMAP coordinates and
@@ -93,6 +99,7 @@ class GapReport:
             "gap": self.gap.to_dict(),
             "gap_level": gap_level(self.gap),
             "novelty": None if self.novelty is None else self.novelty.to_dict(),
+            "pair_notes": list(self.pair_notes),
         }
         if include_scores:
             out["target_foreignness"] = [round(float(s), 6) for s in self.target_foreignness]
@@ -109,7 +116,7 @@ class GapReport:
     def from_dict(cls, data: Mapping[str, Any]) -> GapReport:
         """A report from :meth:`to_dict` output, without its UMAP, scores and novelty (``umap`` and
         ``novelty`` None, empty ``target_foreignness``); ``gap_level`` is recomputed, other unknown
-        keys are refused."""
+        keys are refused; ``pair_notes`` may be missing (reports written before it)."""
         derived = {"gap_level", "umap", "target_foreignness", "novelty"}
         known = {f.name for f in fields(cls)} - derived
         unknown = sorted(set(data) - known - derived)
@@ -118,12 +125,13 @@ class GapReport:
         )
         if unknown:
             raise TLError(f"unknown gap report keys: {', '.join(unknown)}")
-        missing = sorted(known - set(data))
+        missing = sorted(known - set(data) - {"pair_notes"})
         if missing:
             raise TLError(f"a gap report needs {', '.join(missing)}")
         values = {k: v for k, v in data.items() if k in known}
         values["settings"] = GapSettings(**values["settings"])
         values["gap"] = Gap.from_dict(values["gap"])
+        values["pair_notes"] = tuple(values.get("pair_notes", ()))
         return cls(**values)
 
 
@@ -142,8 +150,22 @@ def gap_level(gap: Gap) -> GapLevel:
     return "moderate" if gap.a_distance < PAD_MODERATE else "large"
 
 
+def low_power_note(n_source: int, n_target: int) -> str:
+    """A sentence when a side has fewer than :data:`MIN_POWER` samples (empty otherwise): with a
+    handful of samples the tests find only gross differences, so "no gap" is no evidence of none."""
+    few = [(n, side) for side, n in (("source", n_source), ("target", n_target)) if n < MIN_POWER]
+    if not few:
+        return ""
+    noun = "sample" if len(few) == 1 and few[0][0] == 1 else "samples"
+    return (
+        f"Only {' and '.join(f'{n} {side}' for n, side in few)} {noun}: too few for the tests to find "
+        f"any but a gross difference; collect at least {MIN_POWER} per side and diagnose again."
+    )
+
+
 def describe_gap(report: GapReport) -> str:
-    """One or two sentences reading the report for a person."""
+    """One or two sentences reading the report for a person; the largest per-class gap when one is
+    positive (unbiased MMD² at or below 0 is no gap); a note when a side is too small to tell."""
     gap = report.gap
     level = gap_level(gap)
     if level == "none":
@@ -158,8 +180,12 @@ def describe_gap(report: GapReport) -> str:
     measured = [g for g in report.per_class if g["mmd2"] is not None]
     if measured and level != "none":
         worst = max(measured, key=lambda g: g["mmd2"])
-        head += f" Largest class gap: {worst['name']} (MMD² {worst['mmd2']:.3g})."
-    return head
+        if worst["mmd2"] > 0:
+            head += f" Largest class gap: {worst['name']} (MMD² {worst['mmd2']:.3g})."
+        else:
+            head += " No class shows a gap on its own (every per-class MMD² is at most 0)."
+    note = low_power_note(gap.n_source, gap.n_target)
+    return f"{head} {note}" if note else head
 
 
 def _features(
@@ -278,6 +304,7 @@ def diagnose(
     seconds["total"] = round(time.perf_counter() - start, 4)
     if progress is not None:
         progress("done", 1.0)
+    pairing = target.meta.get("pair_report")
     return GapReport(
         source=source.name,
         target=target.name,
@@ -293,4 +320,5 @@ def diagnose(
         target_foreignness=measured.target_scores,
         umap=projection,
         novelty=novel,
+        pair_notes=tuple(pairing.lines()) if isinstance(pairing, PairReport) else (),
     )

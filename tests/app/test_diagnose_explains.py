@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.test_escaping import deferred_downloads
+from tlcore.cli import main
+from tlcore.data import load_domain
 
 OpenApp = Callable[..., AppTest]
 SOURCE, INVERTED = "mnist5k:n=300", "mnist5k:n=300,invert=1"
@@ -39,3 +43,22 @@ def test_the_verdict_names_inversion_and_its_fix_applies_in_one_click(
     assert not at.exception
     assert at.session_state["pair_target"] == SOURCE
     assert not [b for b in at.button if b.label.startswith("Apply this fix")]  # nothing left to fix
+
+
+def test_the_page_says_which_target_samples_pairing_dropped_and_the_verdict_names_them(
+    app: OpenApp, workspace: Path, tmp_path: Path
+) -> None:
+    digits = load_domain("mnist5k:n=300", seed=3)
+    X, y = digits.X.numpy()[:, 0], digits.y.numpy()
+    source, target = tmp_path / "no9.npz", tmp_path / "all.npz"
+    np.savez(source, X=X[y != 9], y=y[y != 9], classes=np.array([str(c) for c in range(9)]))
+    np.savez(target, X=X, y=y, classes=np.array([str(c) for c in range(10)]))
+    for path in (source, target):
+        assert main(["--workspace", str(workspace), "data", "upload", str(path)]) == 0
+    n9 = int((y == 9).sum())
+    at = app("diagnose", source="upload:no9.npz", target="upload:all.npz")
+    assert not at.exception, [e.message for e in at.exception]
+    warnings = " ".join(plain(w.value) for w in at.warning)
+    assert f"Pairing: target classes unknown to the source, {n9} samples dropped: 9 ({n9}) " in warnings
+    markdown = [plain(str(m.value)) for m in at.markdown]
+    assert any("the target has classes the source lacks (9)" in m for m in markdown)

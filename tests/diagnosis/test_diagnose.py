@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import harmonise
 from tlcore.diagnosis import GapReport, describe_gap, diagnose, gap_level
 from tlcore.errors import TLError
 from tlcore.features import raw_features
@@ -148,3 +149,37 @@ def test_mismatched_shapes_and_features_are_refused():
         diagnose(_domain("s", 0), other, umap=False)
     with pytest.raises(TLError, match="feature space"):
         diagnose(_domain("s", 0), _domain("t", 1), "run:abc", umap=False)
+
+
+def test_no_class_gap_is_named_when_none_is_positive_and_a_handful_of_samples_is_said():
+    report = diagnose(_domain("s", 0), _domain("t", 1, shift=3.0), settings=FEW, pca_dim=None, umap=False)
+    negative = [
+        {**g, "mmd2": -0.000698} for g in report.per_class
+    ]  # QA: "Largest class gap: 3 (MMD² -0.000698)"
+    text = describe_gap(replace(report, per_class=negative))
+    assert "Largest class gap" not in text and "No class shows a gap on its own" in text
+    assert "Only" not in text
+    tiny = describe_gap(replace(report, gap=replace(report.gap, n_target=10)))
+    assert tiny.endswith(
+        "Only 10 target samples: too few for the tests to find any but a gross difference; "
+        "collect at least 30 per side and diagnose again."
+    )
+
+
+def test_the_report_carries_what_harmonising_the_pair_dropped():
+    target = _domain("t", 1)
+    target = replace(target, classes=("a", "b", "new"))  # class 2's 50 samples: a class the source lacks
+    report = diagnose(*harmonise(_domain("s", 0), target), settings=FEW, pca_dim=None, umap=False)
+    note = (
+        "target classes unknown to the source, 50 samples dropped: new (50) "
+        "(label=none keeps them, unlabelled)"
+    )
+    assert report.gap.n_target == 100 and report.pair_notes == (
+        note,
+        "source classes absent from the target: c",
+    )
+    payload = json.loads(json.dumps(report.to_dict()))
+    assert payload["pair_notes"] == list(report.pair_notes)
+    assert GapReport.from_dict(payload).pair_notes == report.pair_notes
+    old = {k: v for k, v in payload.items() if k != "pair_notes"}  # a report written before the notes
+    assert GapReport.from_dict(old).pair_notes == ()

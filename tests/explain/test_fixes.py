@@ -71,3 +71,19 @@ def test_a_fix_helps_only_when_it_shrinks_mmd2_by_a_tenth():
 
     assert check(1.0, 0.89).helps and not check(1.0, 0.91).helps and not check(1.0, 1.5).helps
     assert check(0.0, 0.1).relative_change == 0.0
+
+
+def test_a_fix_check_says_plainly_when_there_was_no_gap_and_caps_what_it_removes():
+    # QA: MMD² -0.0106 -> -0.0263 was shown "(+0%, does not help)"
+    none = FixCheck(-0.0106, -0.0263, 0.0, 0.0, 10, 10, (), 0.6, 0.7)
+    assert none.describe_change() == "no measurable gap to shrink: MMD² was at most 0 before"
+    assert not none.helps and not none.removes_gap
+    # MMD² 0.773 -> -0.046: -106%, shown as all of it
+    gone = FixCheck(0.773, -0.046, 2.0, 0.0, 10, 10, (), 0.01, 0.9)
+    assert gone.shrinks_by == 1.0 and gone.removes_gap
+    assert gone.describe_change() == "-100%, removes the gap"
+    # a gap the test did not find before is not "removed"
+    insignificant = FixCheck(0.159, 0.106, 0.0, 0.0, 2, 2, (), 0.366, 0.5)
+    assert insignificant.helps and not insignificant.removes_gap
+    assert insignificant.describe_change() == "-33%"
+    assert FixCheck(1.0, 1.09, 1.0, 1.0, 10, 10).describe_change() == "+9%, does not help"

@@ -5,19 +5,32 @@ from __future__ import annotations
 import pytest
 
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix, FixCheck
-from tlcore.explain.verdict import LabelShiftSummary, rank_causes, verdict
+from tlcore.explain.verdict import rank_causes, verdict
 
 SPECS = {"source_spec": "mnist5k", "target_spec": "upload:scans.zip"}
 
 
 def finding(
-    statistic: str, d: float, shift: str | None = None, after: float | None = None, resolves=()
+    statistic: str,
+    d: float,
+    shift: str | None = None,
+    *,
+    after: float | None = None,
+    resolves=(),
+    p_after: float | None = None,
 ) -> Finding:
+    """A finding of difference ``d``; with ``shift`` a fix, checked when ``after`` (MMD² after, of 1
+    before, whose test p = 0.01; ``p_after`` the test's p-value after it)."""
     fix = None
     if shift is not None:
-        check = None if after is None else FixCheck(1.0, after, 1.9, 1.0, 100, 100, (statistic, *resolves))
+        check = (
+            None
+            if after is None
+            else FixCheck(1.0, after, 1.9, 1.0, 100, 100, (statistic, *resolves), 0.01, p_after)
+        )
         fix = Fix(shift, 1.0, "target", f"upload:scans.zip:{shift}=1", check)
     severity = "strong" if abs(d) >= 1 else "mild" if abs(d) >= 0.5 else "none"
     return Finding(
@@ -68,13 +81,15 @@ def test_fixes_that_do_not_help_and_unfixable_findings_come_after_helpful_ones()
 def test_label_shift_and_novelty_rank_by_their_share_among_the_fixes():
     findings = [finding("contrast", -3.0, "contrast", after=0.7)]  # 30%
     shift = LabelShiftSummary(tv=0.4, low=0.35, high=0.45, method="bbse")
-    causes = rank_causes(findings, "large", label_shift=shift, novelty_share=0.2, **SPECS)
+    causes = rank_causes(findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), **SPECS)
     assert [c.kind for c in causes] == ["label_shift", "appearance", "novelty", "adaptation"]
     assert "0.40 [0.35, 0.45]" in causes[0].detail and "prior" in causes[0].action
     assert "labels" in causes[2].action
-    quiet = rank_causes([], "large", label_shift=LabelShiftSummary(tv=0.05), novelty_share=0.01, **SPECS)
+    quiet = rank_causes(
+        [], "large", label_shift=LabelShiftSummary(tv=0.05), novelty=NoveltySummary(0.01, False), **SPECS
+    )
     assert [c.kind for c in quiet] == ["adaptation"]
-    assert "covered" in quiet[0].detail
+    assert "source covers the target" in quiet[0].detail
 
 
 def test_a_large_gap_with_no_cause_found_gets_the_recommended_recipe():
@@ -106,3 +121,75 @@ def test_the_headline_says_most_only_for_a_fix_removing_half_the_gap():
 def test_hostile_specs_are_quoted_in_the_adapt_command():
     causes = rank_causes([], "small", source_spec="a; rm -rf x", target_spec="$(touch y)")
     assert "--source 'a; rm -rf x' --target '$(touch y)'" in causes[0].action
+
+
+def test_a_novel_share_within_chance_is_no_cause_and_a_significant_one_is_not_called_covered():
+    # QA: 1 of 10 target samples novel (10%), p = 0.0973 against chance: the source covers it
+    covered = verdict([], "moderate", novelty=NoveltySummary(0.1, False, 0.0973), **SPECS)
+    assert [c.kind for c in covered.causes] == ["adaptation"]
+    assert "found: the source covers the target (10% without a source neighbour" in covered.headline
+    new = rank_causes([], "moderate", novelty=NoveltySummary(1.0, True, 0.0), **SPECS)
+    assert [c.kind for c in new] == ["novelty", "adaptation"]
+    assert "p = 0 against chance" in new[0].detail
+    assert "covers" not in new[1].detail and "100% of the target has no source neighbour" in new[1].detail
+
+
+def test_a_fix_that_removes_the_gap_is_the_whole_verdict():
+    # invert: MMD² 1 -> -0.06 (test p 0.01 -> 0.9); novelty measured before it is no cause of its own,
+    # and no strong finding is left for adaptation to bridge
+    findings = [
+        finding("polarity", -10.0, "invert", after=-0.06, p_after=0.9, resolves=("brightness",)),
+        finding("brightness", 14.0),
+        finding("centre_y", 3.0),
+    ]
+    judged = verdict(findings, "large", novelty=NoveltySummary(1.0, True, 0.0), **SPECS)
+    assert [(c.kind, c.shift) for c in judged.causes] == [("appearance", "invert")]
+    first = judged.causes[0]
+    assert first.share == 1.0 and "removes the gap" in first.detail and "106%" not in first.detail
+    assert "100% of the target had no source neighbour before it: diagnose again with it" in first.detail
+    assert judged.next_step == "use the target upload:scans.zip:invert=1"
+
+
+def test_a_fix_removing_most_of_the_gap_folds_novelty_and_leaves_the_rest_to_adaptation():
+    findings = [finding("contrast", -1.8, "contrast", after=0.45, p_after=0.01), finding("brightness", 5.5)]
+    causes = rank_causes(findings, "large", novelty=NoveltySummary(1.0, True, 0.0), **SPECS)
+    assert kinds(causes) == [("appearance", "contrast"), ("appearance", "brightness"), ("adaptation", None)]
+    assert causes[0].share == pytest.approx(0.55) and "shrinks MMD² by 55%" in causes[0].detail
+    assert "before the fix; diagnose again with it" in causes[2].detail
+
+
+def test_no_detectable_gap_is_said_first_and_a_handful_of_samples_is_said_too():
+    # a fix that shrinks an insignificant MMD² on 2 + 2 samples: no "most of the gap", no adaptation
+    findings = [finding("ink_fill", -1.3, "occlusion", after=0.67), finding("slant", 1.2)]
+    judged = verdict(findings, "none", novelty=NoveltySummary(0.5, False, 0.5), samples=(2, 2), **SPECS)
+    assert judged.headline.startswith(
+        "No detectable gap (the MMD test does not tell the domains apart), yet:"
+    )
+    assert "Most of the gap" not in judged.headline
+    assert [(c.kind, c.shift) for c in judged.causes] == [("appearance", "occlusion")]
+    assert judged.headline.endswith(
+        "Only 2 source and 2 target samples: too few for the tests to find any but a gross difference; "
+        "collect at least 30 per side and diagnose again."
+    )
+    quiet = verdict([finding("noise", 0.1)], "none", samples=(2000, 10), **SPECS)
+    assert "Only 10 target samples" in quiet.headline and quiet.next_step != "nothing to do"
+
+
+def test_no_gap_names_the_findings_that_fire_and_tables_are_no_images():
+    mild = verdict([finding("sharpness", -0.7), finding("noise", 0.1)], "none", **SPECS)
+    assert "nothing in the images differs" not in mild.headline
+    assert "the images differ (the target differs in sharpness)" in mild.headline
+    table = verdict([], "none", **SPECS)
+    assert "images" not in table.headline and table.next_step == "nothing to do"
+
+
+def test_target_classes_the_source_lacks_and_source_classes_the_target_lacks_are_causes():
+    classes = ClassMismatch(new={"9": 159}, n_target=1500, missing={"c": 0.28})
+    judged = verdict([], "none", classes=classes, **SPECS)
+    assert [c.kind for c in judged.causes] == ["missing_classes", "new_classes"]
+    missing, new = judged.causes
+    assert missing.share == pytest.approx(0.28) and "prior" in missing.action
+    assert new.title == "the target has classes the source lacks (9)"
+    assert new.share == pytest.approx(159 / 1500) and "159 of 1500 target samples" in new.detail
+    assert new.action.startswith("label samples of 9 in the source")
+    assert "Also: the target has classes the source lacks (9)." in judged.headline

@@ -7,9 +7,9 @@ import pytest
 
 from tlcore.cli.rank import print_ranking
 from tlcore.errors import TLError
-from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.alarm import SelectionSettings, check_run
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
-from tlcore.selection.pool import Pool
+from tlcore.selection.pool import Agreement, Pool
 from tlcore.selection.ranking import rank
 from tlcore.views.ranking import blind_spot
 
@@ -142,3 +142,11 @@ def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labe
     assert blind_spot(labelled) is None and blind_spot(rank(_pool())) is None
     kept = rank(_pool(candidate("c", BASELINE, COLLAPSED)))  # nothing passes: keep the source-only model
     assert kept.recommended is None and blind_spot(kept) is None
+
+
+def test_an_unchanged_source_accuracy_is_said_to_be_unchanged():
+    same = candidate("same", BASELINE, GOOD, source_before=0.95, source_after=0.95)
+    check = next(
+        c for c in check_run(same, Agreement(0.5, 0.6), SelectionSettings()) if c.name == "source_accuracy"
+    )
+    assert check.message == "source accuracy unchanged (95.0% -> 95.0%)"

@@ -43,9 +43,9 @@ from tlcore.data.spec import anchored
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, describe_gap, diagnose
 from tlcore.errors import TLError
+from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.explanation import Explanation, explain
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import LabelShiftSummary
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.runs.candidates import pair_source_only_model
@@ -262,7 +262,7 @@ def _explain(
             settings=ExplainSettings(seed=report.settings.seed),
             gap=report.gap,
             label_shift=LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None,
-            novelty_share=None if report.novelty is None else report.novelty.share,
+            novelty=None if report.novelty is None else NoveltySummary.of(report.novelty),
             progress=lambda step, fraction: bar.update(fraction, step),
         )
     finally:
@@ -285,11 +285,13 @@ def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
 
 
 def format_report(report: GapReport) -> list[str]:
-    """The text summary: a small aligned table, per-class gaps and the plain-words reading."""
+    """The text summary: what harmonising the pair changed, a small aligned table, per-class gaps
+    and the plain-words reading."""
     gap = report.gap
     lines = [
         f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
         f"{report.feature_space} features, seed {report.settings.seed}",
+        *(f"  pairing: {note}" for note in report.pair_notes),
         "",
         f"  {'MMD²':<18}{gap.mmd2:<12.4g}p = {gap.p_value:.3g} ({gap.n_permutations} permutations on "
         f"{gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]} samples, bandwidth {gap.bandwidth:.3g})",

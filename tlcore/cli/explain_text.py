@@ -8,7 +8,9 @@ from tlcore.explain.explanation import Explanation
 def format_explanation(explanation: Explanation) -> list[str]:
     """The verdict (headline, ranked causes, next step) and the firing findings with their fixes."""
     verdict = explanation.verdict
-    lines = ["", "Verdict: " + verdict.headline, ""]
+    lines = ["", "Verdict: " + verdict.headline]
+    if verdict.causes:
+        lines.append("")
     for rank, cause in enumerate(verdict.causes, start=1):
         share = "" if cause.share is None else f" ({100 * min(cause.share, 1.0):.0f}%)"
         lines.append(f"  {rank}. {cause.title}{share}: {cause.action}")
@@ -24,8 +26,7 @@ def format_explanation(explanation: Explanation) -> list[str]:
             continue
         if fix.check is not None:
             check = fix.check
-            change = f"{100 * check.relative_change:+.0f}%" + ("" if check.helps else ", does not help")
-            effect = f"MMD² {check.mmd2_before:.4g} -> {check.mmd2_after:.4g} ({change})"
+            effect = f"MMD² {check.mmd2_before:.4g} -> {check.mmd2_after:.4g} ({check.describe_change()})"
             lines.append(f"         fix: {fix.describe()}  [{effect}]")
         else:
             lines.append(f"         fix: {fix.describe()}  [{fix.note}]")

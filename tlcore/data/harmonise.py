@@ -74,7 +74,9 @@ class ConformReport:
                 f"{side} classes unknown to the {reference}, {self.n_dropped} samples dropped: {listed} "
                 "(label=none keeps them, unlabelled)"
             )
-        if self.missing_classes:
+        if self.missing_classes and side == reference:  # a domain conformed to its own classes
+            notes.append(f"{side} classes with no sample: {', '.join(self.missing_classes)}")
+        elif self.missing_classes:
             notes.append(f"{reference} classes absent from the {side}: {', '.join(self.missing_classes)}")
         return notes
 

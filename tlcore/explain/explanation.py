@@ -15,12 +15,13 @@ from tlcore.data.domain import Domain
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.diagnosis import gap_level
 from tlcore.errors import TLError
+from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding, compare
 from tlcore.explain.fixes import Fix, Loader, PairContext, Side, cheap_gap, check_fix, estimate_fix
 from tlcore.explain.image_stats import MIN_SIDE, STATISTICS, ImageStats, image_stats, sample_index
 from tlcore.explain.mean_images import MeanImages, mean_images
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import LabelShiftSummary, Verdict, verdict
+from tlcore.explain.verdict import Verdict, verdict
 from tlcore.metrics.gap import Gap
 from tlcore.workspace import Workspace
 
@@ -138,7 +139,7 @@ def explain(
     settings: ExplainSettings = DEFAULT_SETTINGS,
     gap: Gap | None = None,
     label_shift: LabelShiftSummary | None = None,
-    novelty_share: float | None = None,
+    novelty: NoveltySummary | None = None,
     progress: Progress | None = None,
 ) -> Explanation:
     """Explain the gap of a harmonised pair (see :mod:`tlcore.data.harmonise`).
@@ -147,8 +148,10 @@ def explain(
     :func:`tlcore.data.load_domain` gives them); fixes are written on them and checked by loading
     the fixed spec from ``workspace`` with ``settings.seed``, which should be the seed the pair was
     loaded with. ``gap`` (the diagnosis's gap) sets the gap level the verdict speaks of, default the
-    checks' cheap gap. ``label_shift`` and ``novelty_share`` come from the label-shift and coverage
-    estimates when they were made; without them the verdict ranks the image causes only.
+    checks' cheap gap. ``label_shift`` and ``novelty`` come from the label-shift and coverage
+    estimates when they were made; without them the verdict ranks the image causes only. Classes
+    one side lacks come from the pair report :func:`tlcore.data.harmonise.harmonise` left on the
+    target (:class:`~tlcore.explain.evidence.ClassMismatch`).
     ``progress(step, fraction)`` is called as steps start and at the end.
     """
     start = time.perf_counter()
@@ -170,7 +173,8 @@ def explain(
     s_name, t_name = specs["source"] or source.name, specs["target"] or target.name
     step("gap before any fix")
     before = cheap_gap(source, target, settings)
-    level = gap_level(gap or before)
+    measured = gap or before
+    level = gap_level(measured)
     stats: dict[Side, ImageStats] = {}
     findings: list[Finding] = []
     pictures, note = None, NOT_IMAGES if not (source.is_image and target.is_image) else TOO_SMALL
@@ -202,7 +206,9 @@ def explain(
         source_spec=s_name,
         target_spec=t_name,
         label_shift=label_shift,
-        novelty_share=novelty_share,
+        novelty=novelty,
+        classes=ClassMismatch.of(source, target),
+        samples=(measured.n_source, measured.n_target),
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)

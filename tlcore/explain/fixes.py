@@ -13,7 +13,9 @@ The fix is a spec: the side's spec with the shift added (:func:`fix_spec`, built
 :func:`tlcore.data.spec.spec_parts` / :func:`~tlcore.data.spec.compose_spec`; a shift the spec
 already has is folded into it by :data:`COMBINE`). :func:`check_fix` loads that spec as a user would,
 harmonises the pair and re-measures the gap (:func:`cheap_gap`, the same samples and settings as
-before); a fix *helps* when it shrinks MMD² by at least :data:`MIN_GAIN` of its value before.
+before); a fix *helps* when it shrinks MMD² by at least :data:`MIN_GAIN` of its value before, and
+*removes the gap* when it helps and the permutation test, which told the sides apart before it
+(``p < 0.05``), no longer does after it (as :func:`tlcore.diagnosis.gap_level` reads "none").
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
 from tlcore.data.shifts import apply_shifts, get_shift
 from tlcore.data.spec import compose_spec, spec_parts
+from tlcore.diagnosis import SIGNIFICANCE
 from tlcore.errors import TLError
 from tlcore.explain.image_stats import (
     BY_NAME,
@@ -94,7 +97,8 @@ COMBINE: dict[str, Callable[[float, float], float]] = {
 
 @dataclass(frozen=True)
 class FixCheck:
-    """The gap before and after a fix (:func:`cheap_gap`), and the findings the fix makes go away."""
+    """The gap before and after a fix (:func:`cheap_gap`), the findings the fix makes go away and
+    the permutation test's p-values before and after it (``None`` when not known)."""
 
     mmd2_before: float
     mmd2_after: float
@@ -103,6 +107,8 @@ class FixCheck:
     n_source: int
     n_target: int
     resolves: tuple[str, ...] = ()
+    p_value_before: float | None = None
+    p_value_after: float | None = None
 
     @property
     def relative_change(self) -> float:
@@ -113,8 +119,33 @@ class FixCheck:
     def helps(self) -> bool:
         return self.relative_change <= -MIN_GAIN
 
+    @property
+    def removes_gap(self) -> bool:
+        """It helps and the test after it finds no gap (module docstring)."""
+        before, after = self.p_value_before, self.p_value_after
+        return self.helps and before is not None and after is not None and before < SIGNIFICANCE <= after
+
+    @property
+    def shrinks_by(self) -> float:
+        """The share of MMD² removed, in [0, 1] (unbiased MMD² after may dip below 0: at most all)."""
+        return min(1.0, max(0.0, -self.relative_change))
+
+    def describe_change(self) -> str:
+        """``-55%``, ``-100%, removes the gap``, ``+9%, does not help``, or that there was no gap."""
+        if self.mmd2_before <= 0:
+            return "no measurable gap to shrink: MMD² was at most 0 before"
+        change = f"{100 * max(self.relative_change, -1.0):+.0f}%"
+        if self.removes_gap:
+            return f"{change}, removes the gap"
+        return change if self.helps else f"{change}, does not help"
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "relative_change": self.relative_change, "helps": self.helps}
+        return {
+            **asdict(self),
+            "relative_change": self.relative_change,
+            "helps": self.helps,
+            "removes_gap": self.removes_gap,
+        }
 
 
 @dataclass(frozen=True)
@@ -288,5 +319,7 @@ def check_fix(fix: Fix, pair: PairContext, before: Gap, load: Loader) -> tuple[F
         a_distance_after=after.a_distance,
         n_source=after.n_source,
         n_target=after.n_target,
+        p_value_before=before.p_value,
+        p_value_after=after.p_value,
     )
     return check, stats

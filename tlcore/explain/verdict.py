@@ -5,57 +5,42 @@ Causes and their *share*, the part of the gap or of the data each one accounts f
 * an appearance finding whose checked fix helps (:mod:`tlcore.explain.fixes`): the share of MMD²
   the fix removes; a helpful fix whose finding a higher-ranked fix already resolves is folded into
   that one;
-* label shift (:class:`LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN` total variation: the
-  estimated total variation between the class priors, the share of probability mass that moved;
-* new regions, from :data:`NOVELTY_MIN`: the share of target samples with no source neighbour.
+* target classes the source lacks (:class:`~tlcore.explain.evidence.ClassMismatch`): the share of
+  the target's samples in them (dropped from the pair: no source-trained model can classify them);
+  source classes a labelled target lacks: their share of the source, a lower bound on the total
+  variation between the class priors;
+* label shift (:class:`~tlcore.explain.evidence.LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN`
+  total variation: the estimated total variation between the class priors;
+* new regions, when the novel share is significantly above chance
+  (:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN`: the
+  share of target samples with no source neighbour. Not when a fix removes at least :data:`MOST` of
+  the gap: novelty is measured before any fix, and an appearance change alone moves every sample
+  away from the source.
 
-These rank by share, largest first. Then come strong findings that no helpful fix explains (by
-their standardised difference; no registered shift undoes them), then, when the gap is not
-``none``, the rest of the gap for adaptation with the recommended recipe
+These rank by share, largest first. When the gap is not ``none`` and no fix removes it (the test
+after the fix finds none), strong findings that no helpful fix explains follow (by their
+standardised difference), then the rest of the gap for adaptation with the recommended recipe
 (:data:`tlcore.adapt.recipe.RECOMMENDED`), which is the first cause when nothing else is found.
+With no detectable gap the headline says so first; with fewer than
+:data:`tlcore.diagnosis.MIN_POWER` samples on a side it says the test could not tell.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
-from tlcore.diagnosis import GapLevel
+from tlcore.diagnosis import MIN_POWER, GapLevel, low_power_note
+from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
-from tlcore.metrics.prior_shift import LabelShiftEstimate
 
-CauseKind = Literal["appearance", "label_shift", "novelty", "adaptation"]
+CauseKind = Literal["appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"]
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
 MOST = 0.5  # a cause with at least this share explains "most of the gap"
-
-
-@dataclass(frozen=True)
-class LabelShiftSummary:
-    """What the verdict needs from a label-shift estimate made without target labels: ``tv``, the
-    estimated total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` between source and target class
-    priors, its confidence band ``[low, high]`` when known, and the estimator (``"bbse"``, ``"em"``)."""
-
-    tv: float
-    low: float | None = None
-    high: float | None = None
-    method: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def of(cls, estimate: LabelShiftEstimate) -> LabelShiftSummary | None:
-        """The headline estimate of :func:`tlcore.metrics.prior_shift.estimate_label_shift`, or None
-        when EM and BBSE disagree (a covariate shift: neither is to be trusted)."""
-        if not estimate.consistent:
-            return None
-        head = estimate.headline
-        low, high = head.tv_band or (None, None)
-        return cls(head.tv, low, high, head.estimator)
 
 
 @dataclass(frozen=True)
@@ -106,9 +91,14 @@ def _fix_cause(finding: Finding) -> Cause:
     fix, check = finding.fix, finding.fix.check if finding.fix else None
     assert fix is not None and check is not None and fix.spec is not None  # only helpful fixes
     also = [s for s in check.resolves if s != finding.statistic]
+    effect = (
+        "removes the gap (the test after it does not tell the sides apart)"
+        if check.removes_gap
+        else f"shrinks MMD² by {100 * check.shrinks_by:.0f}%"
+    )
     detail = (
-        f"{finding.message} {fix.shift}={fix.value:g} on the {fix.side} shrinks MMD² by "
-        f"{-100 * check.relative_change:.0f}% ({check.mmd2_before:.3g} -> {check.mmd2_after:.3g})"
+        f"{finding.message} {fix.shift}={fix.value:g} on the {fix.side} {effect} "
+        f"(MMD² {check.mmd2_before:.3g} -> {check.mmd2_after:.3g})"
         + (f" and also evens out: {', '.join(also)}." if also else ".")
     )
     return Cause(
@@ -116,7 +106,7 @@ def _fix_cause(finding: Finding) -> Cause:
         title=finding.title,
         detail=detail,
         action=f"use the {fix.side} {fix.spec}",
-        share=min(1.0, -check.relative_change),  # unbiased MMD² after may dip below 0
+        share=check.shrinks_by,
         statistic=finding.statistic,
         shift=fix.shift,
         fix_spec=fix.spec,
@@ -140,14 +130,40 @@ def _label_shift_cause(summary: LabelShiftSummary) -> Cause:
     )
 
 
-def _novelty_cause(share: float) -> Cause:
+def _new_classes_cause(classes: ClassMismatch) -> Cause:
+    names = ", ".join(classes.new)
+    return Cause(
+        kind="new_classes",
+        title=f"the target has classes the source lacks ({names})",
+        detail=f"{classes.n_new} of {classes.n_target} target samples are of classes the source has no "
+        f"sample of ({', '.join(f'{k}: {n}' for k, n in classes.new.items())}); they were left out of "
+        "every number here, and no model trained on the source can classify them.",
+        action=f"label samples of {names} in the source (or collect them), or drop them from the target",
+        share=classes.n_new / classes.n_target,
+    )
+
+
+def _missing_classes_cause(classes: ClassMismatch) -> Cause:
+    names, share = ", ".join(classes.missing), sum(classes.missing.values())
+    return Cause(
+        kind="missing_classes",
+        title=f"the target has no samples of source classes ({names})",
+        detail=f"{100 * share:.0f}% of the source is of classes the labelled target has none of ({names}), "
+        "more than chance explains: the class proportions moved at least that much.",
+        action=f"correct the priors (no target prior for {names}) or train without those classes",
+        share=share,
+    )
+
+
+def _novelty_cause(novelty: NoveltySummary) -> Cause:
+    p = "" if novelty.p_value is None else f" (p = {novelty.p_value:.3g} against chance)"
     return Cause(
         kind="novelty",
         title="part of the target is new",
-        detail=f"{100 * share:.0f}% of the target samples have no source neighbour; no adaptation maps "
-        "them safely.",
+        detail=f"{100 * novelty.share:.0f}% of the target samples have no source neighbour{p}; no "
+        "adaptation maps them safely.",
         action="collect labels there: label a few of those target samples and fine-tune (method finetune)",
-        share=share,
+        share=novelty.share,
     )
 
 
@@ -166,33 +182,38 @@ def _unfixed_cause(finding: Finding) -> Cause:
     )
 
 
+def _coverage(novelty: NoveltySummary | None, folded: bool) -> str:
+    """What the adaptation cause says about how well the source covers the target."""
+    if novelty is None:
+        return "how well the source covers the target is not measured here"
+    share = f"{100 * novelty.share:.0f}%"
+    if folded:
+        return f"{share} of the target had no source neighbour before the fix; diagnose again with it"
+    if novelty.new:
+        return f"{share} of the target has no source neighbour (a cause above)"
+    return f"the source covers the target ({share} without a source neighbour, no more than chance gives)"
+
+
 def _adaptation_cause(
-    level: GapLevel, novelty_share: float | None, source_spec: str, target_spec: str
+    level: GapLevel, coverage: str, alone: bool, source_spec: str, target_spec: str
 ) -> Cause:
-    covered = (
-        "the target is covered by the source"
-        if novelty_share is not None
-        else "how well the source covers the target is not measured here"
+    detail = (
+        f"{coverage[0].upper()}{coverage[1:]}"
+        if alone
+        else f"A {level} gap remains beyond the causes above; {coverage}"
     )
     return Cause(
         kind="adaptation",
         title=f"a {level} gap that adaptation should close",
-        detail=f"A {level} gap remains beyond the causes above; {covered}.",
+        detail=f"{detail}.",
         action=f"adapt with the recommended recipe ({RECOMMENDED.label}): "
         + _adapt_command(source_spec, target_spec),
     )
 
 
-def rank_causes(
-    findings: Sequence[Finding],
-    level: GapLevel,
-    *,
-    source_spec: str,
-    target_spec: str,
-    label_shift: LabelShiftSummary | None = None,
-    novelty_share: float | None = None,
-) -> list[Cause]:
-    """Every cause in the order of the module docstring."""
+def _accepted_fixes(findings: Sequence[Finding]) -> tuple[list[Finding], set[str]]:
+    """The helpful fixes, best first, less those whose finding a better fix resolves; the statistics
+    they resolve."""
     helpful = sorted(
         (f for f in findings if f.fires and f.fix is not None and f.fix.helps and f.fix.spec),
         key=lambda f: f.fix.check.relative_change,  # type: ignore[union-attr]
@@ -203,20 +224,59 @@ def rank_causes(
         if finding.statistic not in resolved:
             accepted.append(finding)
             resolved |= {finding.statistic, *finding.fix.check.resolves}  # type: ignore[union-attr]
+    return accepted, resolved
+
+
+def rank_causes(
+    findings: Sequence[Finding],
+    level: GapLevel,
+    *,
+    source_spec: str,
+    target_spec: str,
+    label_shift: LabelShiftSummary | None = None,
+    novelty: NoveltySummary | None = None,
+    classes: ClassMismatch | None = None,
+) -> list[Cause]:
+    """Every cause in the order of the module docstring."""
+    accepted, resolved = _accepted_fixes(findings)
     shared = [_fix_cause(f) for f in accepted]
+    removed = any(f.fix.check.removes_gap for f in accepted)  # type: ignore[union-attr]
+    explained = any((c.share or 0.0) >= MOST for c in shared)
+    novel = novelty if novelty is not None and novelty.new and novelty.share >= NOVELTY_MIN else None
+    if novel is not None and explained:  # the best fix comes first
+        before = f" {100 * novel.share:.0f}% of the target had no source neighbour before it"
+        shared[0] = replace(shared[0], detail=f"{shared[0].detail}{before}: diagnose again with it.")
+    if classes is not None and classes.new:
+        shared.append(_new_classes_cause(classes))
+    if classes is not None and classes.missing:
+        shared.append(_missing_classes_cause(classes))
     if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN:
         shared.append(_label_shift_cause(label_shift))
-    if novelty_share is not None and novelty_share >= NOVELTY_MIN:
-        shared.append(_novelty_cause(novelty_share))
+    if novel is not None and not explained:
+        shared.append(_novelty_cause(novel))
     shared.sort(key=lambda c: -(c.share or 0.0))
+    if level == "none" or removed:  # no gap left for adaptation to bridge
+        return shared
     unfixed = sorted(
         (f for f in findings if f.severity == "strong" and f.statistic not in resolved),
         key=lambda f: -abs(f.difference),
     )
-    causes = shared + [_unfixed_cause(f) for f in unfixed]
-    if level != "none":
-        causes.append(_adaptation_cause(level, novelty_share, source_spec, target_spec))
-    return causes
+    coverage = _coverage(novelty, novel is not None and explained)
+    causes = [*shared, *(_unfixed_cause(f) for f in unfixed)]
+    return [*causes, _adaptation_cause(level, coverage, not causes, source_spec, target_spec)]
+
+
+def _no_cause(findings: Sequence[Finding]) -> str:
+    """The headline when there is no detectable gap and no cause."""
+    if not findings:
+        return "No detectable gap and no other cause found: nothing to fix."
+    firing = [f.title for f in findings if f.fires]
+    if firing:
+        return (
+            f"No detectable gap: the images differ ({'; '.join(firing)}), but not enough for the test "
+            "to tell the domains apart: nothing to fix."
+        )
+    return "No detectable gap and nothing in the images differs: nothing to fix."
 
 
 def verdict(
@@ -226,24 +286,35 @@ def verdict(
     source_spec: str,
     target_spec: str,
     label_shift: LabelShiftSummary | None = None,
-    novelty_share: float | None = None,
+    novelty: NoveltySummary | None = None,
+    classes: ClassMismatch | None = None,
+    samples: tuple[int, int] | None = None,
 ) -> Verdict:
-    """The ranked causes (:func:`rank_causes`) read as one headline and the next step."""
+    """The ranked causes (:func:`rank_causes`) read as one headline and the next step; ``samples``
+    (source, target) adds a note when a side is too small for the tests to tell."""
     causes = rank_causes(
         findings,
         level,
         source_spec=source_spec,
         target_spec=target_spec,
         label_shift=label_shift,
-        novelty_share=novelty_share,
+        novelty=novelty,
+        classes=classes,
     )
+    few = low_power_note(*samples) if samples is not None else ""
     if not causes:
-        return Verdict(
-            "No detectable gap and nothing in the images differs: nothing to fix.", "nothing to do", ()
-        )
+        headline = _no_cause(findings)
+        if few:
+            return Verdict(
+                f"{headline} {few}", f"collect at least {MIN_POWER} samples per side, diagnose again", ()
+            )
+        return Verdict(headline, "nothing to do", ())
     first = causes[0]
-    if first.kind == "adaptation":
-        headline = f"A {level} gap with no single cause found: {first.detail}"
+    if level == "none":
+        headline = "No detectable gap (the MMD test does not tell the domains apart), yet: "
+        headline += f"{first.title}. {first.detail}"
+    elif first.kind == "adaptation":
+        headline = f"A {level} gap with no single cause found: {first.detail[0].lower()}{first.detail[1:]}"
     elif first.share is not None and first.share >= MOST:
         headline = f"Most of the gap: {first.title}. {first.detail}"
     else:
@@ -252,6 +323,8 @@ def verdict(
     if others:
         headline += f" Also: {'; '.join(others)}."
     next_step = first.action
-    if first.kind != "adaptation" and (first.share or 0.0) < MOST and level != "none":
+    if causes[-1].kind == "adaptation" and first.kind != "adaptation" and (first.share or 0.0) < MOST:
         next_step += f"; then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
+    if few:
+        headline += f" {few}"
     return Verdict(headline, next_step, tuple(causes))

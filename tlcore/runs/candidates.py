@@ -103,7 +103,8 @@ def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:
     if why is not None:
         return None, why
     entry = next(e for e in rank(pool).entries if e.run_id == record.id)
-    return entry.alarm, f"judged within a pool of {len(pool.candidates)} runs of this pair"
+    n = len(pool.candidates)
+    return entry.alarm, f"judged within a pool of {n} run{'s' if n != 1 else ''} of this pair"
 
 
 def pair_source_only_model(

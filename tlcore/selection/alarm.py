@@ -148,8 +148,12 @@ def check_run(candidate: Candidate, agreement: Agreement, settings: SelectionSet
             before.source_accuracy,
             after.source_accuracy,
             before.source_accuracy - settings.max_source_drop,
-            f"source accuracy {'fell' if drop > 0 else 'rose'} {abs(points):.1f} points "
-            f"({before.source_accuracy:.1%} -> {after.source_accuracy:.1%})",
+            (
+                f"source accuracy {'fell' if drop > 0 else 'rose'} {abs(points):.1f} points"
+                if round(abs(points), 1) > 0
+                else "source accuracy unchanged"
+            )
+            + f" ({before.source_accuracy:.1%} -> {after.source_accuracy:.1%})",
         ),
         Check(
             "ensemble_agreement",

@@ -33,7 +33,7 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
                 "MMD² before → after": ""
                 if check is None
                 else f"{check.mmd2_before:.4g} → {check.mmd2_after:.4g}",
-                "change": "" if check is None else f"{100 * check.relative_change:+.0f}%",
+                "change": "" if check is None else check.describe_change(),
                 "note": "" if fix is None else fix.note,
             }
         )
@@ -67,7 +67,8 @@ def _gap_sections(report: GapReport) -> list[Section]:
         {"metric": "proxy A-distance", "value": gap.a_distance, "reading": f"gap level: {gap_level(gap)}"},
     ]
     note = f"{describe_gap(report)} Features: {report.feature_space}, seed {report.settings.seed}."
-    sections = [Section("Gap", note=note, table=rows)]
+    flags = [f"Pairing: {line}" for line in report.pair_notes]
+    sections = [Section("Gap", note=note, table=rows, flags=flags)]
     if report.per_class:
         table = [
             {

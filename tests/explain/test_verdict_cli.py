@@ -1,0 +1,89 @@
+"""``python -m tlcore diagnose`` on the pairs QA found misread: a class the source lacks, a fix that
+removes the whole gap, a handful of samples, a table without a detectable gap."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tlcore.cli import main
+from tlcore.data import load_domain
+
+FAST = ("--permutations", "50", "--no-umap")
+
+
+def run(capsys: pytest.CaptureFixture[str], workspace: Path, *argv: str) -> str:
+    code = main(["--workspace", str(workspace), "diagnose", *FAST, *argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+def save(path: Path, X: np.ndarray, y: np.ndarray, classes: list[str]) -> str:
+    np.savez(path, X=X, y=y, classes=np.array(classes))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    domain = load_domain("mnist5k:n=400", seed=3)
+    return domain.X.numpy()[:, 0], domain.y.numpy()
+
+
+def test_a_target_class_the_source_lacks_is_reported_and_named_in_the_verdict(capsys, tmp_path, digits):
+    X, y = digits
+    keep = y != 9
+    source = save(tmp_path / "no9.npz", X[keep], y[keep], [str(c) for c in range(9)])
+    target = save(tmp_path / "all.npz", X, y, [str(c) for c in range(10)])
+    n9, n = int((y == 9).sum()), len(y)
+    note = f"target classes unknown to the source, {n9} samples dropped: 9 ({n9})"
+    page = tmp_path / "report.html"
+    out = run(capsys, tmp_path, "--source", source, "--target", target, "--report", str(page))
+    assert f"vs {n - n9} samples" in out.splitlines()[0]
+    assert f"Pairing: {note}" in page.read_text(encoding="utf-8")
+    assert f"  pairing: {note} (label=none keeps them, unlabelled)" in out
+    (verdict,) = [line for line in out.splitlines() if line.startswith("Verdict:")]
+    assert "the target has classes the source lacks (9)" in verdict
+    assert f"{n9} of {n} target samples are of classes the source has no sample of" in verdict
+    data = json.loads(run(capsys, tmp_path, "--source", source, "--target", target, "--json"))
+    assert data["pair_notes"][0].startswith(note)
+    cause = next(c for c in data["explanation"]["verdict"]["causes"] if c["kind"] == "new_classes")
+    assert cause["share"] == pytest.approx(n9 / n)
+
+
+def test_a_fix_that_removes_the_gap_leaves_no_novelty_and_no_adaptation(capsys, tmp_path):
+    data = json.loads(
+        run(capsys, tmp_path, "--source", "mnist5k:n=400", "--target", "mnist5k:n=400,invert=1", "--json")
+    )
+    assert data["novelty"]["share"] == 1.0  # in raw features before the fix every sample is far
+    causes = data["explanation"]["verdict"]["causes"]
+    assert [(c["kind"], c["shift"]) for c in causes] == [("appearance", "invert")]
+    assert "removes the gap" in causes[0]["detail"] and causes[0]["share"] == 1.0
+
+
+def test_a_handful_of_samples_is_no_evidence_of_no_gap(capsys, tmp_path, digits):
+    X, y = digits
+    names = [str(c) for c in range(10)]
+    source = save(tmp_path / "s2.npz", X[:2], y[:2], names)
+    target = save(tmp_path / "t2.npz", X[2:4], y[2:4], names)
+    out = run(capsys, tmp_path, "--source", source, "--target", target)
+    (verdict,) = [line for line in out.splitlines() if line.startswith("Verdict:")]
+    assert verdict.startswith("Verdict: No detectable gap") and "Most of the gap" not in verdict
+    assert "Only 2 source and 2 target samples: too few" in verdict
+
+
+def test_a_table_without_a_gap_is_no_image_and_its_verdict_has_one_blank_line(capsys, tmp_path):
+    g = np.random.default_rng(0)
+    for name in ("s", "t"):
+        rows = ["f0,f1,f2,label"] + [
+            f"{a:.4f},{b:.4f},{c:.4f},{'ab'[i % 2]}" for i, (a, b, c) in enumerate(g.normal(size=(120, 3)))
+        ]
+        (tmp_path / f"{name}.csv").write_text("\n".join(rows) + "\n")
+    out = run(capsys, tmp_path, "--source", str(tmp_path / "s.csv"), "--target", str(tmp_path / "t.csv"))
+    assert (
+        "Verdict: No detectable gap and no other cause found: nothing to fix.\n\nNext step: nothing to do"
+        in out
+    )

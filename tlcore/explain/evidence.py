@@ -1,0 +1,105 @@
+"""What the verdict weighs beside the images: label shift, coverage and the classes of the pair.
+
+* :class:`LabelShiftSummary`: the class priors estimated without target labels.
+* :class:`NoveltySummary`: the share of target samples without a source neighbour, and whether that
+  share is significantly above chance (:attr:`tlcore.metrics.coverage.Novelty.level`).
+* :class:`ClassMismatch`: what :func:`tlcore.data.harmonise.harmonise` found in the class names
+  (its ``meta["pair_report"]``): target classes the source lacks, whose samples were dropped, and
+  source classes a labelled target lacks. A source class ``c`` with prior ``p_s(c)`` is absent from
+  ``n`` target samples drawn like the source with probability ``(1 - p_s(c))^n``; it is named only
+  when that is below :data:`CHANCE` (ten samples miss a class of ten by chance a third of the time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tlcore.data.domain import Domain
+from tlcore.data.harmonise import PairReport
+from tlcore.metrics.coverage import Novelty
+from tlcore.metrics.prior_shift import LabelShiftEstimate
+
+CHANCE = 0.05  # a source class absent from the target is named when chance explains it less often
+
+
+@dataclass(frozen=True)
+class LabelShiftSummary:
+    """What the verdict needs from a label-shift estimate made without target labels: ``tv``, the
+    estimated total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` between source and target class
+    priors, its confidence band ``[low, high]`` when known, and the estimator (``"bbse"``, ``"em"``)."""
+
+    tv: float
+    low: float | None = None
+    high: float | None = None
+    method: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def of(cls, estimate: LabelShiftEstimate) -> LabelShiftSummary | None:
+        """The headline estimate of :func:`tlcore.metrics.prior_shift.estimate_label_shift`, or None
+        when EM and BBSE disagree (a covariate shift: neither is to be trusted)."""
+        if not estimate.consistent:
+            return None
+        head = estimate.headline
+        low, high = head.tv_band or (None, None)
+        return cls(head.tv, low, high, head.estimator)
+
+
+@dataclass(frozen=True)
+class NoveltySummary:
+    """The novel share of the target (``share``), whether it is significantly above the share
+    expected by chance (``new``, :attr:`~tlcore.metrics.coverage.Novelty.level`) and its p-value."""
+
+    share: float
+    new: bool
+    p_value: float | None = None
+
+    @classmethod
+    def of(cls, novelty: Novelty) -> NoveltySummary:
+        return cls(novelty.share, novelty.level == "new", novelty.p_value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ClassMismatch:
+    """Classes one side of a pair has and the other lacks (module docstring).
+
+    ``new``: target classes the source lacks and their samples (dropped from the pair), of
+    ``n_target`` target samples before the drop. ``missing``: source classes a labelled target has
+    no sample of (and chance hardly explains), with their share of the source.
+    """
+
+    new: dict[str, int]
+    n_target: int
+    missing: dict[str, float]
+
+    @property
+    def n_new(self) -> int:
+        return sum(self.new.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def of(cls, source: Domain, target: Domain) -> ClassMismatch | None:
+        """The mismatch of a pair harmonised by :func:`tlcore.data.harmonise.harmonise` (read from the
+        target's ``meta["pair_report"]``), or None when the classes agree or it was not harmonised."""
+        report = target.meta.get("pair_report")
+        if not isinstance(report, PairReport):
+            return None
+        counts = source.class_counts()
+        total = sum(counts.values())
+        missing = {}
+        for name in report.target.missing_classes:
+            prior = counts.get(name, 0) / total if total else 0.0
+            if prior > 0 and (1.0 - prior) ** target.n_samples < CHANCE:
+                missing[name] = prior
+        new = dict(report.target.unknown_classes)
+        if not new and not missing:
+            return None
+        return cls(new, target.n_samples + sum(new.values()), missing)
