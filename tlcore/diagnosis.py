@@ -293,6 +293,10 @@ def diagnose(
             )
             per_class = [asdict(g) for g in gaps]
             shift = asdict(label_shift(source.y, yt, source.n_classes, target_labels=labels_kind))
+            if all(g.mmd2 is None for g in gaps):
+                reasons = [f"{g.name}: {g.reason}" for g in gaps if g.reason]
+                note = "no class has enough samples on both sides (" + "; ".join(reasons[:3])
+                note += ", …)" if len(reasons) > 3 else ")"
 
     with step("novelty"):
         novel = novelty(Fs, Ft, novelty_settings or NoveltySettings(seed=seed), device=device)

@@ -129,6 +129,15 @@ def test_unlabelled_target_uses_model_pseudo_labels_or_skips():
     assert len(model.per_class) == 3 and model.label_shift["target_labels"] == "predicted"
 
 
+def test_a_labelled_target_too_small_for_any_class_gap_says_why():
+    report = diagnose(_domain("s", 0), _domain("t", 1, n=12), settings=FEW, pca_dim=None, umap=False)
+    assert [g["mmd2"] for g in report.per_class] == [None, None, None]
+    assert report.per_class_note == (
+        "no class has enough samples on both sides (a: only 4 target samples (fewer than 10); "
+        "b: only 4 target samples (fewer than 10); c: only 4 target samples (fewer than 10))"
+    )
+
+
 @pytest.mark.slow  # umap-learn compiles its numba code once per process (~10 s)
 def test_umap_is_included_when_asked():
     report = diagnose(
