@@ -211,6 +211,7 @@ def test_csv_layouts_keep_every_row(
         ),
         (b"a,b\nx,1\n", "non-numeric feature columns a"),
         (b"label\ncat\n", "no feature columns"),
+        (b"p0,p1,p0,label\n1,2,3,a\n4,5,6,b\n", "the header names column 'p0' more than once"),
     ],
 )
 def test_bad_tables(tmp_path: Path, content: bytes, message: str) -> None:

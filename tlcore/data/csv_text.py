@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -32,12 +33,12 @@ def read_csv_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would be cut silently
         try:
-            return _read(path, how)
+            return _read(path, how, label)
         except UnicodeDecodeError:  # not UTF-8: Excel on Windows writes Windows-1252, never NUL
             with path.open("rb") as fh:
                 if b"\0" in fh.read(DIALECT_BYTES):  # UTF-16, say: not a text this reads
                     raise
-            return _read(path, {**how, "encoding": "cp1252"})
+            return _read(path, {**how, "encoding": "cp1252"}, label)
 
 
 def _dialect(path: Path, tsv: bool) -> dict[str, str]:
@@ -54,11 +55,17 @@ def _dialect(path: Path, tsv: bool) -> dict[str, str]:
     return {"sep": sep, "decimal": decimal, "encoding": "utf-8"}
 
 
-def _read(path: Path, dialect: dict[str, str]) -> pd.DataFrame:
-    """A CSV/TSV read with its first line as the header, read again without one if that line is a sample."""
+def _read(path: Path, dialect: dict[str, str], label: str) -> pd.DataFrame:
+    """A CSV/TSV read with its first line as the header, read again without one if that line is a
+    sample. A header naming a column twice is refused (pandas would call the second ``name.1``)."""
     first = pd.read_csv(path, header=None, nrows=1, dtype=str, **dialect).iloc[0].tolist()
     frame = pd.read_csv(path, header=0, index_col=False, **dialect)
-    return frame if _is_header(first, frame) else pd.read_csv(path, header=None, index_col=False, **dialect)
+    if not _is_header(first, frame):
+        return pd.read_csv(path, header=None, index_col=False, **dialect)
+    twice = [name for name, n in Counter(f for f in first if isinstance(f, str)).items() if n > 1]
+    if twice:
+        raise TLError(f"{label}: the header names column {twice[0]!r} more than once; name each column once")
+    return frame
 
 
 def _is_header(first: list[object], below: pd.DataFrame) -> bool:
