@@ -69,14 +69,16 @@ def test_learning_curves_split_loss_and_accuracy() -> None:
 
 
 def test_metrics_before_after_has_one_panel_per_metric() -> None:
-    fig = figures.metrics_before_after({"mmd2": 0.3, "coral": 1.0}, {"dann": {"mmd2": 0.1, "coral": 0.4}})
-    assert [(t.name, t.xaxis, t.y[0]) for t in fig.data] == [
+    before = {"dann": {"mmd2": 0.3, "coral": 1.0}}
+    fig = figures.metrics_before_after(before, {"dann": {"mmd2": 0.1, "coral": 0.4}})
+    bars = [t for t in fig.data if t.showlegend is False]
+    assert [(t.offsetgroup, t.xaxis, t.y[0]) for t in bars] == [
         ("before", "x", 0.3),
-        ("dann", "x", 0.1),
+        ("after", "x", 0.1),
         ("before", "x2", 1.0),
-        ("dann", "x2", 0.4),
+        ("after", "x2", 0.4),
     ]
-    assert [t.showlegend for t in fig.data] == [True, True, False, False]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["before (each run's own)", "dann"]
 
 
 def test_confusion_rows_are_normalised() -> None:

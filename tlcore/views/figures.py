@@ -181,33 +181,44 @@ def learning_curves(
 
 
 def metrics_before_after(
-    before: Mapping[str, float], after: Mapping[str, Mapping[str, float]], title: str = "Domain gap"
+    before: Mapping[str, Mapping[str, float]],
+    after: Mapping[str, Mapping[str, float]],
+    title: str = "Domain gap",
 ) -> go.Figure:
-    """One panel per metric: the gap before adaptation (grey) next to each run's gap after it."""
-    metrics = list(before)
-    fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[safe(m) for m in metrics])
-    series = {"before": (before, NEUTRAL)} | {
-        safe(run): (values, PALETTE[i % len(PALETTE)]) for i, (run, values) in enumerate(after.items())
-    }
+    """One panel per metric; in each, every run's own gap before adaptation (grey) beside its gap
+    after it (the run's colour). ``before`` and ``after`` are ``{run label: {metric: value}}``: runs of
+    different pairs or seeds measured different gaps before adapting."""
+    runs = list(dict.fromkeys([*before, *after]))
+    metrics = list(dict.fromkeys(m for values in (*before.values(), *after.values()) for m in values))
+    names = [safe(run) for run in runs]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(runs))]
+    fig = make_subplots(
+        rows=1, cols=max(len(metrics), 1), subplot_titles=[safe(m) for m in metrics], horizontal_spacing=0.12
+    )
     for col, metric in enumerate(metrics, start=1):
-        for name, (values, colour) in series.items():
+        for group, values, colour in (("before", before, NEUTRAL), ("after", after, colours)):
             fig.add_trace(
                 go.Bar(
-                    x=[name],
-                    y=[values.get(metric, np.nan)],
-                    name=name,
-                    legendgroup=name,
-                    showlegend=col == 1,
+                    x=names,
+                    y=[values.get(run, {}).get(metric, np.nan) for run in runs],
+                    name=group,
+                    offsetgroup=group,
+                    showlegend=False,
                     marker_color=colour,
-                    hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>",
+                    customdata=names,
+                    hovertemplate=f"%{{customdata}} {group}: %{{y:.4g}}<extra></extra>",
                 ),
                 row=1,
                 col=col,
             )
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(exponentformat="e", rangemode="tozero")
+    # legend entries only: grey is each run's own gap before, a colour its gap after
+    legend = [("before (each run's own)", NEUTRAL), *zip(names, colours, strict=True)]
+    for name, colour in legend:
+        fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
+    fig.update_xaxes(showticklabels=False, type="category")
+    fig.update_yaxes(exponentformat="e", rangemode="tozero", tickformat=".2~g")
     fig = finish(fig, title, 340)
-    fig.update_layout(legend=LEGEND_BELOW, bargap=0.15, margin={"b": 70})
+    fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
     return fig
 
 
