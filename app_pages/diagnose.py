@@ -63,7 +63,7 @@ with display.errors_shown():
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
 
-    shift = explain_support.label_shift(source_spec, target_spec)
+    shift = explain_support.label_shift(source_spec, target_spec, features)
     explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
     with st.container(border=True):
         st.markdown("#### :material/lightbulb: Verdict")
