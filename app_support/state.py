@@ -144,7 +144,8 @@ def save_uploaded(uploader_key: str, role: str) -> None:
     """Callback: validate and store the file in ``uploader_key``, then use it as ``role``.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
-    this session's widget state. An error is kept for the page to show.
+    this session's widget state. An error is kept for the page to show; after a save the labels field
+    is cleared, so it never applies to the next upload unseen.
     """
     state = st.session_state
     state.pop(UPLOAD_ERROR, None)
@@ -160,3 +161,4 @@ def save_uploaded(uploader_key: str, role: str) -> None:
         return
     set_pair(**{role: spec})
     state[UPLOAD_SAVED] = spec
+    state[UPLOAD_LABEL] = ""
