@@ -97,8 +97,20 @@ def test_pick_samples_spreads_over_classes_and_is_seeded() -> None:
 @pytest.mark.parametrize("channels", [1, 3])
 def test_thumbnail_grid_size(channels: int) -> None:
     images = torch.rand(10, channels, 28, 28)
-    grid = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
+    grid = thumbnails.thumbnail_grid(images, ["7"] * 10, columns=4, cell=20, pad=2)
     assert grid.size == (4 * 22 + 2, 3 * (20 + 12 + 2) + 2)
+    two_lines = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
+    assert two_lines.size == (4 * 22 + 2, 3 * (20 + 24 + 2) + 2)
+
+
+def test_captions_keep_the_file_name() -> None:
+    """A sample id too wide for its cell keeps its end (the file name), never only its folder."""
+    assert thumbnails.caption_lines("batch2/scan_035.png", 71) == ["batch2/", "scan_035.png"]
+    deep = thumbnails.caption_lines("a/b/c/very/deep/folder/scan_035.png", 71)
+    assert deep[1] == "scan_035.png" and deep[0].startswith("…") and deep[0].endswith("folder/")
+    narrow = thumbnails.caption_lines("batch2/scan_035.png", 55)
+    assert "".join(narrow) == "batch2/scan_035.png"  # broken where its end fits, nothing lost
+    assert thumbnails.caption_lines("99%", 20) == ["99%"]
 
 
 def test_report_is_self_contained_and_escapes_user_strings() -> None:
