@@ -125,3 +125,37 @@ def test_report_is_self_contained_and_escapes_user_strings() -> None:
     assert text.count("Plotly.newPlot") == 2
     assert "<script src=" not in text  # plotly.js is inlined, never fetched
     assert len(text) > 1_000_000
+
+
+def test_a_long_run_label_wraps_the_confusion_title() -> None:
+    """Confusion matrices share a row: a long run label breaks between its methods, never cut off."""
+    label = "deep_coral+im+fixmatch+shot_pl+adabn · d3b677"
+    fig = figures.confusion_heatmap(np.eye(2), ["a", "b"], f"Confusion: {label}")
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) > 1 and all(len(line) <= figures.TITLE_WRAP for line in lines)
+    assert " ".join(lines).replace("+ ", "+") == f"Confusion: {label}"
+    assert fig.layout.margin.t >= 40 + 20 * len(lines)
+    short = figures.confusion_heatmap(np.eye(2), ["a", "b"], "Confusion: dann · 123456")
+    assert "<br>" not in short.layout.title.text
+
+
+def test_mean_image_panels_have_short_titles() -> None:
+    """Three panels side by side: long spec names go to the figure's title, not above each panel."""
+    from tlcore.explain.mean_images import MeanImages  # noqa: PLC0415
+    from tlcore.views.explain_figures import mean_images_figure  # noqa: PLC0415
+
+    images = MeanImages(np.zeros((4, 4, 1)), np.zeros((4, 4, 1)), np.zeros((4, 4)), 2000, 1797)
+    fig = mean_images_figure(images, "upload:scans_from_the_archive.zip:invert=1", "digits")
+    panels = [a.text for a in fig.layout.annotations]
+    assert panels == ["source (2,000)", "target (1,797)", "target - source"]
+    assert "scans_from_the_archive" in fig.layout.title.text
+
+
+def test_prediction_bars_leave_headroom() -> None:
+    from tlcore.predict import PredictionSummary  # noqa: PLC0415
+    from tlcore.views import predictions  # noqa: PLC0415
+
+    summary = PredictionSummary(4, ("a", "b"), {"a": 3, "b": 1}, np.array([0.99, 0.98, 0.97, 0.6]), None, ())
+    for fig in (predictions.confidence_histogram(summary), predictions.predicted_counts(summary)):
+        tallest = max(max(trace.y) for trace in fig.data)
+        assert fig.layout.yaxis.range[1] >= 1.1 * tallest

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -155,10 +156,23 @@ def test_unsaved_upload_stays_in_its_session(app: OpenApp, workspace: Path) -> N
     assert second.session_state["pair_target"] == SMALL_TARGET
 
 
+def metric_rows(node: Any) -> list[Any]:
+    """The blocks (layout protos) that hold metrics directly, in page order."""
+    children = list(getattr(node, "children", {}).values())
+    if any(getattr(child, "type", "") == "metric" for child in children):
+        return [node.proto]
+    return [row for child in children for row in metric_rows(child)]
+
+
 def test_diagnose_shows_cards_map_and_foreign_samples(app: OpenApp) -> None:
     at = app("diagnose", source="mnist5k:n=120", target="digits:n=120")
     assert_clean(at)
     assert [m.label for m in at.metric][:4] == ["MMD²", "p-value", "CORAL", "Proxy A-distance"]
+    cards = metric_rows(at._tree)[
+        0
+    ]  # the gap's cards: a row that wraps, so a narrow page shows whole numbers
+    assert cards.flex_container.direction == cards.flex_container.Direction.HORIZONTAL
+    assert cards.flex_container.wrap
     assert [m.label for m in at.metric][4:] == ["Target samples without source neighbours"]
     assert len(at.get("plotly_chart")) >= 3  # UMAP, per-class gaps, findings / mean images
     assert len(at.get("image")) >= 2  # the most foreign and the most novel target samples

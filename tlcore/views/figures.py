@@ -8,6 +8,7 @@ Every label that may come from a user (class names, domain names, run labels) pa
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ LAYOUT = {
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     "font": {"size": 13},
 }
+TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 
 
@@ -43,8 +45,28 @@ def colour_map(categories: Sequence[str]) -> dict[str, str]:
     }
 
 
-def finish(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=height)
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` in lines of about ``width`` characters, broken after a space or a ``+`` (a run label
+    such as ``deep_coral+im+fixmatch · d3b677`` breaks between its methods); a longer word keeps its
+    own line."""
+    lines = [""]
+    for piece in re.findall(r"[^\s+]*\+|[^\s+]+\s*|\s+", text):
+        if lines[-1].strip() and len(lines[-1]) + len(piece.rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    return [line.strip() for line in lines if line.strip()]
+
+
+def finish(fig: go.Figure, title: str, height: int = 380, wrap: int | None = None) -> go.Figure:
+    """The shared layout, ``title`` (escaped) and ``height``; with ``wrap``, the title is broken into
+    lines of about that many characters (a figure in a narrow column) and the top margin grows."""
+    lines = wrap_words(title, wrap) if wrap else [title]
+    fig.update_layout(
+        **LAYOUT, title={"text": "<br>".join(safe(line) for line in lines), "x": 0}, height=height
+    )
+    if len(lines) > 1:
+        fig.update_layout(margin={"t": 40 + 20 * len(lines)})
+        fig.update_layout(height=height + 20 * (len(lines) - 1))
     return fig
 
 
@@ -265,7 +287,8 @@ def confusion_heatmap(
     title: str = "Confusion matrix",
     rows: Sequence[str] | None = None,
 ) -> go.Figure:
-    """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover.
+    """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover; the
+    title wraps (several matrices share a row).
 
     ``rows`` names the matrix's rows when they are a subset of ``classes`` (default: all).
     """
@@ -286,7 +309,7 @@ def confusion_heatmap(
     )
     fig.update_xaxes(title="predicted", type="category")
     fig.update_yaxes(title="true", type="category", autorange="reversed")
-    return finish(fig, title, 200 + 22 * len(share))
+    return finish(fig, title, 200 + 22 * len(share), wrap=TITLE_WRAP)
 
 
 def per_class_accuracy(
