@@ -26,10 +26,11 @@ page = st.navigation(
 with st.sidebar:
     st.subheader("Current pair")
     st.text_input(
-        "Source (labelled)",
+        "Source (learn from)",
         key=state.SOURCE,
         on_change=state.forget_builders,
-        help="A domain spec such as `mnist5k`, `fashion:rotate=30` or `mnist5k:n=500`",
+        help="The domain the model learns from: runs need its labels (the Data page says when it has "
+        "none). A domain spec such as `mnist5k`, `fashion:rotate=30` or `mnist5k:n=500`",
     )
     st.text_input(
         "Target (adapt to)",

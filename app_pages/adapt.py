@@ -203,13 +203,21 @@ def runs_panel() -> None:
                             delta_color="normal" if change else "off",
                         )
                     if record.id in flagged:
-                        st.error(display.esc(flagged[record.id]), icon=":material/flag:")
+                        line, false_alarm = flagged[record.id]
+                        box = st.warning if false_alarm else st.error
+                        box(display.esc(line), icon=":material/flag:")
+                elif record.status == "cancelled":  # asked for, not a failure
+                    st.info(display.esc(record.error or "cancelled"), icon=":material/stop_circle:")
                 else:
                     st.error(display.esc(record.error or record.status), icon=":material/error:")
             with curves:
                 rows = engine.learning_curve(record)
                 if rows:
                     st.plotly_chart(figures.learning_curves({label: rows}, ""), key=f"curves_{record.id}")
+                elif record.status == "queued":
+                    st.caption(
+                        "Queued: the run has not started yet; its curves appear after its first epoch."
+                    )
                 else:
                     st.caption("Curves appear after the first epoch.")
 

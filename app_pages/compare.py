@@ -86,8 +86,10 @@ if engine.store().done_runs(*pair):
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=":material/verified:")
     if caveat := ranking_view.blind_spot(ranked):
         st.caption(display.esc(caveat))
-    for line in ranking_view.alarm_lines(ranked, labels).values():
-        st.error(display.esc(line), icon=":material/flag:")
+    false_alarms = ranking_view.false_alarms(ranked)  # the target labels say the accuracy did not fall
+    for run_id, line in ranking_view.alarm_lines(ranked, labels).items():
+        box = st.warning if run_id in false_alarms else st.error
+        box(display.esc(line), icon=":material/flag:")
     st.dataframe(
         ranking_view.ranking_rows(ranked, labels, advanced=advanced),
         hide_index=True,

@@ -5,7 +5,7 @@ import streamlit as st
 from app_support import display, engine, state
 from tlcore.views import figures, thumbnails
 
-ROLES = {"source": "Source (labelled)", "target": "Target (to adapt to)"}
+ROLES = {"source": "Source (learn from)", "target": "Target (to adapt to)"}
 UPLOAD_KEY = "upload_file"
 UPLOAD_TYPES = ["zip", "npz", "csv", "tsv", "parquet", "pq"]
 
@@ -66,7 +66,8 @@ with upload:
         key=state.UPLOAD_LABEL,
         placeholder="a table's label column, or none",
         help="A table's label column when it is not called label, y, class or target; `none` reads any "
-        "file unlabelled (a zip whose folders are dates or batches, not classes)",
+        "file unlabelled (a zip whose folders are dates or batches, not classes). Applies to the next "
+        "save only: the field is cleared after it",
     )
     left, right, _ = st.columns([1, 1, 2])
     left.button("Use as source", on_click=state.save_uploaded, args=(UPLOAD_KEY, "source"), width="stretch")
@@ -95,15 +96,22 @@ for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), 
             st.dataframe(domain.X[:8].numpy(), height=240)
         st.caption(display.esc(domain.provenance))
 
+if "source" in domains and not domains["source"].labelled:
+    st.warning(
+        "The source is unlabelled: runs (Adapt, Sweep) and the label-shift estimate learn from the "
+        "source's labels. Upload it with its labels, or choose a labelled dataset.",
+        icon=":material/warning:",
+    )
 if len(domains) == 2:
     with display.errors_shown():
         paired_source, paired_target = engine.load_pair(source_spec, target_spec)
         for note in paired_target.meta["pair_report"].lines():
             st.info(display.esc(note), icon=":material/info:")
         counts = {"source": paired_source.class_counts(), "target": paired_target.class_counts()}
-        st.plotly_chart(
-            figures.class_balance({k: v for k, v in counts.items() if v}, "Class balance (share of samples)"),
-            key="class_balance",
-        )
+        known = {k: v for k, v in counts.items() if v}
+        if known:  # nothing to draw when neither domain is labelled
+            st.plotly_chart(
+                figures.class_balance(known, "Class balance (share of samples)"), key="class_balance"
+            )
         if not paired_target.labelled:
             st.caption("The target is unlabelled: its class balance is unknown.")

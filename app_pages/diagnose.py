@@ -47,14 +47,24 @@ with display.errors_shown():
         report = engine.gap_report(source_spec, target_spec, features, settings, umap_points)
 
     gap = report.gap
-    cards = st.columns(4)
-    cards[0].metric("MMD²", f"{gap.mmd2:.4f}", help="Kernel two-sample distance; 0 when the domains match.")
-    cards[1].metric("p-value", f"{gap.p_value:.3g}", help=f"{gap.n_permutations}-permutation MMD test.")
-    cards[2].metric("CORAL", f"{gap.coral:.4g}", help="Distance between the feature covariances.")
-    cards[3].metric(
+    cards = st.container(horizontal=True, gap="medium")  # cards as wide as their numbers; they wrap
+    cards.metric(
+        "MMD²",
+        f"{gap.mmd2:.4f}",
+        help="Kernel two-sample distance; 0 when the domains match.",
+        width="content",
+    )
+    cards.metric(
+        "p-value", f"{gap.p_value:.3g}", help=f"{gap.n_permutations}-permutation MMD test.", width="content"
+    )
+    cards.metric(
+        "CORAL", f"{gap.coral:.4g}", help="Distance between the feature covariances.", width="content"
+    )
+    cards.metric(
         "Proxy A-distance",
         f"{gap.a_distance:.2f} / 2",
         help="2·(1 - 2·error) of a domain classifier: 0 = indistinguishable, 2 = fully separable.",
+        width="content",
     )
     level = gap_level(gap)
     LEVEL_BOX[level](display.esc(describe_gap(report)), icon=":material/insights:")
@@ -65,7 +75,7 @@ with display.errors_shown():
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
 
-    shift = explain_support.label_shift(source_spec, target_spec)
+    shift = explain_support.label_shift(source_spec, target_spec, features)
     explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
     with st.container(border=True):
         st.markdown("#### :material/lightbulb: Verdict")

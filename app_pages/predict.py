@@ -26,8 +26,12 @@ left, right = st.columns([3, 2])
 run_id = left.selectbox(
     "Run", list(labels), index=list(labels).index(on_pair[0]) if on_pair else 0, format_func=labels.get
 )
+state.follow_target(target_spec)
 spec = right.text_input(
-    "Data to label", value=target_spec, key=state.PREDICT_SPEC, help="Any domain spec; default: the target"
+    "Data to label",
+    key=state.PREDICT_SPEC,
+    on_change=state.keep_typed_spec,
+    help="Any domain spec. Follows the sidebar's target; a spec you type here stays until the target changes",
 )
 if st.button("Predict every sample", type="primary", icon=":material/label:"):
     st.session_state[state.PREDICT_REQUEST] = (run_id, spec.strip())

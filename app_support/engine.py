@@ -130,11 +130,12 @@ def model_runs(source: str, target: str) -> dict[str, str]:
     return {r.id: run_label(r) for r in finished_runs() if (r.source, r.target) == (source, target)}
 
 
-def alarms(records: list[RunRecord]) -> dict[str, str]:
-    """``{run id: alarm sentence}`` for the done runs among ``records`` whose negative-transfer alarm
-    is raised, one ranking per pair; keyed on the done runs in hand, so a refresh that saw no run
-    finish opens no connection."""
-    out: dict[str, str] = {}
+def alarms(records: list[RunRecord]) -> dict[str, tuple[str, bool]]:
+    """``{run id: (alarm sentence, false alarm)}`` for the done runs among ``records`` whose
+    negative-transfer alarm is raised (false alarm: the target labels show the accuracy did not
+    fall), one ranking per pair; keyed on the done runs in hand, so a refresh that saw no run finish
+    opens no connection."""
+    out: dict[str, tuple[str, bool]] = {}
     pairs = {(r.source, r.target) for r in records if r.status == "done"}
     for source, target in sorted(pairs):
         done = tuple(
@@ -142,7 +143,8 @@ def alarms(records: list[RunRecord]) -> dict[str, str]:
         )
         ranked = _ranking(str(workspace().root), source, target, done, SelectionSettings().validator)
         labels = {r.id: run_label(r) for r in records}
-        out |= ranking_view.alarm_lines(ranked, labels)
+        false = ranking_view.false_alarms(ranked)
+        out |= {i: (line, i in false) for i, line in ranking_view.alarm_lines(ranked, labels).items()}
     return out
 
 

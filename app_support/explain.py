@@ -13,23 +13,26 @@ from tlcore.explain.explanation import Explanation, explain
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.runs.candidates import pair_source_only_model
+from tlcore.runs.source_only import source_only_model_for
 from tlcore.workspace import Workspace
 
 
-def label_shift(source: str, target: str) -> LabelShiftEstimate | NeedsSourceOnlyModel:
-    """The target's class proportions read by the pair's source-only model, or what is missing (with
-    the command / config that trains one); recomputed when a run finishes (a new baseline may exist)."""
+def label_shift(source: str, target: str, features: str = "raw") -> LabelShiftEstimate | NeedsSourceOnlyModel:
+    """The target's class proportions read by the source-only model the CLI picks for ``features``
+    (``"raw"`` or a run id: :func:`~tlcore.runs.source_only.source_only_model_for`), or what is missing
+    (with the command / config that trains one); recomputed when a run finishes (a new baseline may
+    exist)."""
     done = tuple(r.id for r in engine.store().list(status="done", limit=1000))
-    return _label_shift(str(engine.workspace().root), source, target, done)
+    return _label_shift(str(engine.workspace().root), source, target, features, done)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the target's class proportions…")
 def _label_shift(
-    root: str, source: str, target: str, done: tuple[str, ...]
+    root: str, source: str, target: str, features: str, done: tuple[str, ...]
 ) -> LabelShiftEstimate | NeedsSourceOnlyModel:
     workspace = Workspace.resolve(root)
-    found = pair_source_only_model(engine.store(), source, target)
+    run_id = None if features == "raw" else features
+    found = source_only_model_for(engine.store(), source, target, run_id)
     if isinstance(found, NeedsSourceOnlyModel):
         return found
     return label_shift_of(found, workspace, engine.load_pair(source, target)[1])

@@ -19,6 +19,7 @@ SOURCE, TARGET = "pair_source", "pair_target"
 ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "upload_label"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
+PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
 COMPARE_RUNS = "compare_runs"  # run ids another page asked Compare to show ("open in Compare")
 _SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
@@ -86,6 +87,23 @@ def runs_to_compare() -> list[str]:
     return list(st.session_state.get(COMPARE_RUNS, []))
 
 
+# ---- the Predict page's data to label ---------------------------------------------------------------
+
+
+def follow_target(target: str) -> None:
+    """Fill the Predict page's "Data to label" before it is drawn: ``target`` (the sidebar's), unless the
+    user typed another spec while ``target`` was the target (kept until the target changes)."""
+    typed_for, typed = st.session_state.get(PREDICT_TYPED, (None, ""))
+    if typed_for != target:
+        st.session_state.pop(PREDICT_TYPED, None)  # typed for an earlier target: forgotten
+    st.session_state[PREDICT_SPEC] = typed if typed_for == target else target
+
+
+def keep_typed_spec() -> None:
+    """Callback of "Data to label": remember what was typed, for the current target."""
+    st.session_state[PREDICT_TYPED] = (pair()[1], st.session_state[PREDICT_SPEC])
+
+
 # ---- the Data page's spec builder (dataset + sample count + shift knobs per role) ------------------
 
 
@@ -144,7 +162,8 @@ def save_uploaded(uploader_key: str, role: str) -> None:
     """Callback: validate and store the file in ``uploader_key``, then use it as ``role``.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
-    this session's widget state. An error is kept for the page to show.
+    this session's widget state. An error is kept for the page to show; after a save the labels field
+    is cleared, so it never applies to the next upload unseen.
     """
     state = st.session_state
     state.pop(UPLOAD_ERROR, None)
@@ -160,3 +179,4 @@ def save_uploaded(uploader_key: str, role: str) -> None:
         return
     set_pair(**{role: spec})
     state[UPLOAD_SAVED] = spec
+    state[UPLOAD_LABEL] = ""

@@ -119,3 +119,26 @@ def test_selection_images_show_both_domains() -> None:
     images, captions = explore.selection_images(points, source, target, limit=10)
     assert len(images) == 10 and captions[:3] == ["T 0", "T 0", "T 0"] and captions[3] == "S 0"
     assert explore.domain_share(points) == pytest.approx({"source": 40 / 43, "target": 3 / 43})
+
+
+def test_gap_figure_shows_each_run_against_its_own_before(results: dict[str, dict[str, Any]]) -> None:
+    """Runs of different pairs or seeds stored different gaps before adapting: each run's after bar
+    stands beside its own before bar, never beside the first run's."""
+    other = result(0.7, 0.6)
+    other["gap_before"] = {"mmd2": 0.9, "coral": 4.0, "a_distance": 1.5}
+    other["gap_after"] = {"mmd2": 0.2, "coral": 2.0, "a_distance": 1.0}
+    fig = compare.gap_figure({"good": results["good"], "other": other})
+    panels: dict[str, dict[str, dict[str, float]]] = {}
+    for trace in fig.data:
+        for run, value in zip(trace.x, trace.y, strict=True):
+            panels.setdefault(trace.xaxis, {}).setdefault(run, {})[trace.offsetgroup] = value
+    assert panels["x"] == {"good": {"before": 0.3, "after": 0.1}, "other": {"before": 0.9, "after": 0.2}}
+    assert panels["x2"]["other"] == {"before": 4.0, "after": 2.0}
+    assert panels["x3"]["good"] == {"before": 1.9, "after": 1.2}
+
+
+def test_gap_figure_panels_leave_room_for_their_tick_labels(results: dict[str, dict[str, Any]]) -> None:
+    """Each panel's y tick labels sit left of its bars: the space between panels holds them."""
+    fig = compare.gap_figure(results)
+    first, second = fig.layout.xaxis.domain, fig.layout.xaxis2.domain
+    assert second[0] - first[1] >= 0.1

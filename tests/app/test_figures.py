@@ -69,14 +69,16 @@ def test_learning_curves_split_loss_and_accuracy() -> None:
 
 
 def test_metrics_before_after_has_one_panel_per_metric() -> None:
-    fig = figures.metrics_before_after({"mmd2": 0.3, "coral": 1.0}, {"dann": {"mmd2": 0.1, "coral": 0.4}})
-    assert [(t.name, t.xaxis, t.y[0]) for t in fig.data] == [
+    before = {"dann": {"mmd2": 0.3, "coral": 1.0}}
+    fig = figures.metrics_before_after(before, {"dann": {"mmd2": 0.1, "coral": 0.4}})
+    bars = [t for t in fig.data if t.showlegend is False]
+    assert [(t.offsetgroup, t.xaxis, t.y[0]) for t in bars] == [
         ("before", "x", 0.3),
-        ("dann", "x", 0.1),
+        ("after", "x", 0.1),
         ("before", "x2", 1.0),
-        ("dann", "x2", 0.4),
+        ("after", "x2", 0.4),
     ]
-    assert [t.showlegend for t in fig.data] == [True, True, False, False]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["before (each run's own)", "dann"]
 
 
 def test_confusion_rows_are_normalised() -> None:
@@ -95,8 +97,20 @@ def test_pick_samples_spreads_over_classes_and_is_seeded() -> None:
 @pytest.mark.parametrize("channels", [1, 3])
 def test_thumbnail_grid_size(channels: int) -> None:
     images = torch.rand(10, channels, 28, 28)
-    grid = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
+    grid = thumbnails.thumbnail_grid(images, ["7"] * 10, columns=4, cell=20, pad=2)
     assert grid.size == (4 * 22 + 2, 3 * (20 + 12 + 2) + 2)
+    two_lines = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
+    assert two_lines.size == (4 * 22 + 2, 3 * (20 + 24 + 2) + 2)
+
+
+def test_captions_keep_the_file_name() -> None:
+    """A sample id too wide for its cell keeps its end (the file name), never only its folder."""
+    assert thumbnails.caption_lines("batch2/scan_035.png", 71) == ["batch2/", "scan_035.png"]
+    deep = thumbnails.caption_lines("a/b/c/very/deep/folder/scan_035.png", 71)
+    assert deep[1] == "scan_035.png" and deep[0].startswith("…") and deep[0].endswith("folder/")
+    narrow = thumbnails.caption_lines("batch2/scan_035.png", 55)
+    assert "".join(narrow) == "batch2/scan_035.png"  # broken where its end fits, nothing lost
+    assert thumbnails.caption_lines("99%", 20) == ["99%"]
 
 
 def test_report_is_self_contained_and_escapes_user_strings() -> None:
@@ -111,3 +125,37 @@ def test_report_is_self_contained_and_escapes_user_strings() -> None:
     assert text.count("Plotly.newPlot") == 2
     assert "<script src=" not in text  # plotly.js is inlined, never fetched
     assert len(text) > 1_000_000
+
+
+def test_a_long_run_label_wraps_the_confusion_title() -> None:
+    """Confusion matrices share a row: a long run label breaks between its methods, never cut off."""
+    label = "deep_coral+im+fixmatch+shot_pl+adabn · d3b677"
+    fig = figures.confusion_heatmap(np.eye(2), ["a", "b"], f"Confusion: {label}")
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) > 1 and all(len(line) <= figures.TITLE_WRAP for line in lines)
+    assert " ".join(lines).replace("+ ", "+") == f"Confusion: {label}"
+    assert fig.layout.margin.t >= 40 + 20 * len(lines)
+    short = figures.confusion_heatmap(np.eye(2), ["a", "b"], "Confusion: dann · 123456")
+    assert "<br>" not in short.layout.title.text
+
+
+def test_mean_image_panels_have_short_titles() -> None:
+    """Three panels side by side: long spec names go to the figure's title, not above each panel."""
+    from tlcore.explain.mean_images import MeanImages  # noqa: PLC0415
+    from tlcore.views.explain_figures import mean_images_figure  # noqa: PLC0415
+
+    images = MeanImages(np.zeros((4, 4, 1)), np.zeros((4, 4, 1)), np.zeros((4, 4)), 2000, 1797)
+    fig = mean_images_figure(images, "upload:scans_from_the_archive.zip:invert=1", "digits")
+    panels = [a.text for a in fig.layout.annotations]
+    assert panels == ["source (2,000)", "target (1,797)", "target - source"]
+    assert "scans_from_the_archive" in fig.layout.title.text
+
+
+def test_prediction_bars_leave_headroom() -> None:
+    from tlcore.predict import PredictionSummary  # noqa: PLC0415
+    from tlcore.views import predictions  # noqa: PLC0415
+
+    summary = PredictionSummary(4, ("a", "b"), {"a": 3, "b": 1}, np.array([0.99, 0.98, 0.97, 0.6]), None, ())
+    for fig in (predictions.confidence_histogram(summary), predictions.predicted_counts(summary)):
+        tallest = max(max(trace.y) for trace in fig.data)
+        assert fig.layout.yaxis.range[1] >= 1.1 * tallest

@@ -8,6 +8,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -158,10 +159,23 @@ def test_unsaved_upload_stays_in_its_session(app: OpenApp, workspace: Path) -> N
     assert second.session_state["pair_target"] == SMALL_TARGET
 
 
+def metric_rows(node: Any) -> list[Any]:
+    """The blocks (layout protos) that hold metrics directly, in page order."""
+    children = list(getattr(node, "children", {}).values())
+    if any(getattr(child, "type", "") == "metric" for child in children):
+        return [node.proto]
+    return [row for child in children for row in metric_rows(child)]
+
+
 def test_diagnose_shows_cards_map_and_foreign_samples(app: OpenApp) -> None:
     at = app("diagnose", source="mnist5k:n=120", target="digits:n=120")
     assert_clean(at)
     assert [m.label for m in at.metric][:4] == ["MMD²", "p-value", "CORAL", "Proxy A-distance"]
+    cards = metric_rows(at._tree)[
+        0
+    ]  # the gap's cards: a row that wraps, so a narrow page shows whole numbers
+    assert cards.flex_container.direction == cards.flex_container.Direction.HORIZONTAL
+    assert cards.flex_container.wrap
     assert [m.label for m in at.metric][4:] == ["Target samples without source neighbours"]
     assert len(at.get("plotly_chart")) >= 3  # UMAP, per-class gaps, findings / mean images
     assert len(at.get("image")) >= 2  # the most foreign and the most novel target samples
@@ -293,3 +307,38 @@ def test_home_shows_every_family_of_the_registry_with_its_methods(app: OpenApp) 
         assert sentence in shown, family
     headings = [m.value for m in at.markdown if str(m.value).startswith("#### ")]
     assert any("Self-training" in h for h in headings) and any("Model-based" in h for h in headings)
+
+
+def test_the_labels_field_clears_after_a_save_and_an_unlabelled_source_is_named(app: OpenApp) -> None:
+    """ "Labels" applies to one upload: the next one reads its own labels. A source saved unlabelled
+    gets a warning (runs need its labels), and the sidebar never calls the source labelled."""
+    table = "f1,f2,label\n" + "".join(f"{i % 3},{i / 7:.3f},{'ab'[i % 2]}\n" for i in range(20))
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("src.csv", table.encode(), "text/csv")
+    at.text_input(key="upload_label").input("none")
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert_clean(at)
+    assert at.session_state["pair_source"] == "upload:src.csv:label=none"
+    assert at.text_input(key="upload_label").value == ""
+    assert any("source is unlabelled" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "labelled" not in at.text_input(key="pair_source").label
+    at.file_uploader(key="upload_file").upload("tgt.csv", table.encode(), "text/csv")
+    at.button[[b.label for b in at.button].index("Use as target")].click().run()
+    assert_clean(at)
+    assert at.session_state["pair_target"] == "upload:tgt.csv"  # its label column read, not "none"
+    at.file_uploader(key="upload_file").upload("src2.csv", table.encode(), "text/csv")
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert at.session_state["pair_source"] == "upload:src2.csv"
+    assert not any("source is unlabelled" in w.value for w in at.warning)
+
+
+def test_two_unlabelled_domains_draw_no_class_balance(app: OpenApp) -> None:
+    table = "f1,f2\n" + "".join(f"{i % 3},{i / 7:.3f}\n" for i in range(20))
+    at = app("data")
+    for role in ("source", "target"):
+        at.file_uploader(key="upload_file").upload(f"{role}.csv", table.encode(), "text/csv")
+        at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
+    assert_clean(at)
+    assert [m.value for m in at.metric][2::3] == ["unlabelled", "unlabelled"]
+    assert not at.get("plotly_chart")
+    assert any("The target is unlabelled" in t for t in texts(at))

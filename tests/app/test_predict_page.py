@@ -83,3 +83,19 @@ def test_the_model_exports_as_a_zip_with_its_model_card(
     archive = zipfile.ZipFile(io.BytesIO(predictions._export_zip(str(workspace), finished_run, "onnx")))
     card = json.loads(archive.read(f"{finished_run}-onnx/model.json"))
     assert card["classes"] == [str(i) for i in range(10)] and card["file"] == "model.onnx"
+
+
+def test_data_to_label_follows_the_sidebar_target_unless_typed_for_it(
+    app: OpenApp, finished_run: str
+) -> None:
+    at = app("predict", source=SOURCE, target=TARGET)
+    assert at.text_input(key="predict_spec").value == TARGET
+    at.text_input(key="pair_target").set_value("digits:n=60").run()
+    assert at.text_input(key="predict_spec").value == "digits:n=60"  # the new target, not the first
+    at.text_input(key="predict_spec").set_value("mnist5k:n=50").run()
+    at.switch_page("app_pages/home.py").run()
+    at.switch_page("app_pages/predict.py").run()
+    assert at.text_input(key="predict_spec").value == "mnist5k:n=50"  # typed for this target: kept
+    at.text_input(key="pair_target").set_value("digits:n=70").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.text_input(key="predict_spec").value == "digits:n=70"

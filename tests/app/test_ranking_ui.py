@@ -90,3 +90,23 @@ def test_the_adapt_page_flags_the_run_the_alarm_names(app: OpenApp, pool: dict[s
     assert not at.exception, [e.message for e in at.exception]
     flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
     assert len(flags) == 1 and "dann" in flags[0]
+
+
+def test_an_alarm_the_target_labels_contradict_is_a_caution_not_an_error(
+    app: OpenApp, workspace: Path
+) -> None:
+    """The alarm's own text says "false alarm" when the target accuracy rose: no red box for it."""
+    store = RunStore(Workspace.resolve(workspace))
+    store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9))
+    collapsed = AdaptConfig(source=SOURCE, target=TARGET, methods=("dann",), epochs=1)
+    made = candidate("x", BASELINE, probabilities(np.zeros(30, dtype=int), 0.95))
+    run_id = store.create(collapsed)
+    result = _result(collapsed) | {"validators": made.validators.to_dict(), "target_accuracy": 0.8}
+    assert store.start(run_id, os.getpid())
+    assert store.finish(run_id, result, write_predictions=made.predictions.save)
+    for page in ("compare", "adapt"):
+        at = app(page, source=SOURCE, target=TARGET)
+        assert not at.exception, [e.message for e in at.exception]
+        flagged = [plain(w.value) for w in at.warning if "Negative transfer suspected" in plain(w.value)]
+        assert len(flagged) == 1 and "false alarm" in flagged[0], page
+        assert not [e for e in at.error if "Negative transfer suspected" in plain(e.value)], page

@@ -146,3 +146,21 @@ def test_the_panel_closes_a_run_it_finds_dead(
     counter.reset()
     at.run()
     assert (counter.total, counter.panel) == (1, 1)
+
+
+def test_a_cancelled_run_is_no_failure_and_a_queued_one_says_it_waits(app: OpenApp, workspace: Path) -> None:
+    run_store = RunStore(Workspace.resolve(workspace))
+    config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("dann",), epochs=2)
+    cancelled = run_store.create(config)
+    assert run_store.start(cancelled, pid=os.getpid())
+    assert run_store.end(cancelled, "cancelled", "baseline: cancelled at epoch 1, step 8")
+    queued = run_store.create(config)
+    assert run_store.assign_pid(queued, os.getpid())
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("cancelled at epoch 1" in i.value for i in at.info), [i.value for i in at.info]
+    captions = [c.value for c in at.caption]
+    assert (
+        sum("Queued" in c for c in captions) == 1 and sum("after the first epoch" in c for c in captions) == 1
+    )

@@ -117,7 +117,7 @@ def test_newcomer_flow(server: str, tmp_path: Path) -> None:
         page.get_by_role("heading", name="tlstudio").wait_for()
         settle(page)
         check_and_shoot(page, "home")
-        fill(page, "Source (labelled)", SOURCE)
+        fill(page, "Source (learn from)", SOURCE)
 
         walk_data(page, tmp_path)
 

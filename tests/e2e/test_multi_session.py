@@ -62,7 +62,7 @@ def open_sessions(browser: Any, url: str) -> list[Any]:
     on_each(pages, lambda page: page.get_by_role("heading", name="tlstudio").wait_for())
 
     def small_pair(page: Any) -> None:
-        type_into(page, "Source (labelled)", SMALL_SOURCE)
+        type_into(page, "Source (learn from)", SMALL_SOURCE)
         type_into(page, "Target (adapt to)", SMALL_TARGET)
 
     on_each(pages, small_pair)

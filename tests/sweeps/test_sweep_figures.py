@@ -87,3 +87,10 @@ def test_no_figure_before_a_trial_finishes(workspace: Workspace) -> None:
     sweep_id = driver.create(workspace, spec)
     summary = driver.summary(workspace, sweep_id)
     assert heatmap(summary) is None and strip(summary) is None
+
+
+def test_a_heatmap_of_few_rows_leaves_its_colour_bar_room(workspace: Workspace) -> None:
+    """With one or two compositions the colour bar's tick labels used to stack on each other."""
+    fig = heatmap(run(workspace, ["dann.weight=0.1,1"]))
+    assert fig is not None and len(fig.data[0].y) == 2
+    assert fig.layout.height >= 300

@@ -28,14 +28,7 @@ from torch import nn
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
-from tlcore.adapt.source_model import (
-    SOURCE_ONLY,
-    NeedsSourceOnlyModel,
-    SourceOnlyModel,
-    find_source_only_model,
-    label_shift_of,
-    source_only_config,
-)
+from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, label_shift_of
 from tlcore.cli.explain_text import format_explanation
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.data import Domain, harmonise, load_domain
@@ -48,7 +41,7 @@ from tlcore.explain.explanation import Explanation, explain
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.runs.candidates import pair_source_only_model
+from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.views.diagnosis_report import diagnosis_report
 from tlcore.workspace import Workspace, atomic_write
@@ -332,24 +325,15 @@ def format_report(report: GapReport) -> list[str]:
 def source_only_model(
     features: FeatureSpace, args: argparse.Namespace, workspace: Workspace
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
-    """The source-only model for the label-shift estimate (see the module docstring); a model of
-    another source than the pair's is refused."""
+    """The source-only model for the label-shift estimate (see the module docstring): the app's rule,
+    :func:`~tlcore.runs.source_only.source_only_model_for`."""
     config = features.config
     if config is not None and args.held_out:
         source, target = config.source, config.target
     else:
         source, target = args.source, args.target
-    if config is not None and isinstance(features.space, nn.Module):
-        if anchored(config.source) != anchored(source):
-            raise TLError(
-                f"the model of run {features.run_id} was trained on {config.source}, not on {source}: "
-                "its class proportions cannot be read on this pair"
-            )
-        if features.kind == "baseline" or config.methods == SOURCE_ONLY:
-            where = "baseline cache" if features.kind == "baseline" else f"run {features.run_id}"
-            return SourceOnlyModel(features.space, source_only_config(config), where)
-        return find_source_only_model(config, workspace)
-    return pair_source_only_model(RunStore(workspace), source, target)
+    kind = "baseline" if features.kind == "baseline" else "run"
+    return source_only_model_for(RunStore(workspace), source, target, features.run_id or None, kind)
 
 
 def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[str]:

@@ -59,9 +59,10 @@ def flow_label(run: RunChanges, flow: Flow) -> str:
 
 def flow_grid(run: RunChanges, target: Domain, flow: Flow, count: int = 24) -> Image.Image:
     """Up to ``count`` of the flow's samples (most confident first), captioned with their ids;
-    ``target`` is :func:`tlcore.runs.changes.predicted_samples`."""
+    ``target`` is :func:`tlcore.runs.changes.predicted_samples`. Cells are wide enough for a file name
+    such as ``scan_035.png`` on its own line."""
     index = run.changes.samples(flow)[:count]
-    return thumbnail_grid(target.X[index], [target.ids[i] for i in index], columns=8)
+    return thumbnail_grid(target.X[index], [target.ids[i] for i in index], columns=8, cell=72)
 
 
 def report_section(

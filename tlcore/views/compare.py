@@ -97,15 +97,17 @@ def metrics_csv(results: Results) -> str:
 
 
 def gap_figure(results: Results) -> go.Figure:
-    """The gap before adaptation (first run's baseline) next to each run's gap after it."""
-    first = next(iter(results.values()))
-    before = {
-        name: first["gap_before"][key] for key, name in GAP_METRICS.items() if key in first["gap_before"]
-    }
-    after = {
-        label: {name: r["gap_after"].get(key, np.nan) for key, name in GAP_METRICS.items()}
-        for label, r in results.items()
-    }
+    """Each run's gap after adaptation beside its own gap before it (runs of other pairs or seeds
+    measured another gap before adapting); metrics no run stored are left out."""
+    gaps = {w: [r.get(f"gap_{w}") or {} for r in results.values()] for w in ("before", "after")}
+    keys = [k for k in GAP_METRICS if any(k in gap for stored in gaps.values() for gap in stored)]
+    before, after = (
+        {
+            label: {GAP_METRICS[k]: gap.get(k, np.nan) for k in keys}
+            for label, gap in zip(results, gaps[w], strict=True)
+        }
+        for w in ("before", "after")
+    )
     return figures.metrics_before_after(before, after, "Domain gap in the model's features: before vs after")
 
 

@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 from tlcore.explain.findings import MILD, STRONG, Finding
 from tlcore.explain.mean_images import MeanImages
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.views.figures import BAD, LAYOUT, NEUTRAL, safe
+from tlcore.views.figures import BAD, LAYOUT, LEGEND_BELOW, NEUTRAL, safe, wrap_words
 from tlcore.views.thumbnails import to_uint8
 
 SEVERITY_COLOURS = {"none": NEUTRAL, "mild": "#e8a33a", "strong": BAD}
@@ -32,12 +32,9 @@ def _limit(difference: np.ndarray) -> float:
 
 
 def mean_images_figure(images: MeanImages, source: str = "source", target: str = "target") -> go.Figure:
-    """Source mean, target mean and target - source (red: the target is lighter there, blue: darker)."""
-    titles = [
-        safe(f"{source} mean ({images.n_source})"),
-        safe(f"{target} mean ({images.n_target})"),
-        "target - source",
-    ]
+    """Source mean, target mean and target - source (red: the target is lighter there, blue: darker).
+    The panels' titles are short (a spec can be long; the figure's title names both)."""
+    titles = [f"source ({images.n_source:,})", f"target ({images.n_target:,})", "target - source"]
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.04)
     for col, mean in ((1, images.source), (2, images.target)):
         rgb = to_uint8(mean.transpose(2, 0, 1)[None])[0]
@@ -60,7 +57,11 @@ def mean_images_figure(images: MeanImages, source: str = "source", target: str =
     for col in (1, 2, 3):
         fig.update_xaxes(showticklabels=False, row=1, col=col)
         fig.update_yaxes(showticklabels=False, scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
-    fig.update_layout(**LAYOUT, title={"text": "Mean images and their difference", "x": 0}, height=340)
+    lines = wrap_words(f"Mean images: {source} (source) and {target} (target)", 48)  # a long spec wraps
+    title = {"text": "<br>".join(safe(line) for line in lines), "x": 0}
+    fig.update_layout(**LAYOUT, title=title, height=320 + 20 * len(lines))
+    fig.update_layout(margin={"t": 50 + 20 * len(lines)})
+    fig.update_annotations(font_size=12)  # the panels' titles: narrow columns keep them apart
     return fig
 
 
@@ -131,7 +132,8 @@ def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
         fig.add_bar(name=f"target ({name})", x=classes, y=prior.priors, marker_color=colour, error_y=error)
     if estimate.true_prior is not None:
         fig.add_bar(name="target (true)", x=classes, y=estimate.true_prior, marker_color="#2a9d58")
-    fig.update_layout(**LAYOUT, barmode="group", height=360, title={"text": "Class proportions", "x": 0})
+    fig.update_layout(**LAYOUT, barmode="group", height=380, title={"text": "Class proportions", "x": 0})
+    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90})  # four entries: above, they cover the title
     fig.update_yaxes(title_text="share of samples", tickformat=".0%")
     fig.update_xaxes(type="category")
     return fig

@@ -8,6 +8,7 @@ Every label that may come from a user (class names, domain names, run labels) pa
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ LAYOUT = {
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     "font": {"size": 13},
 }
+TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 
 
@@ -43,8 +45,28 @@ def colour_map(categories: Sequence[str]) -> dict[str, str]:
     }
 
 
-def finish(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=height)
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` in lines of about ``width`` characters, broken after a space or a ``+`` (a run label
+    such as ``deep_coral+im+fixmatch · d3b677`` breaks between its methods); a longer word keeps its
+    own line."""
+    lines = [""]
+    for piece in re.findall(r"[^\s+]*\+|[^\s+]+\s*|\s+", text):
+        if lines[-1].strip() and len(lines[-1]) + len(piece.rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    return [line.strip() for line in lines if line.strip()]
+
+
+def finish(fig: go.Figure, title: str, height: int = 380, wrap: int | None = None) -> go.Figure:
+    """The shared layout, ``title`` (escaped) and ``height``; with ``wrap``, the title is broken into
+    lines of about that many characters (a figure in a narrow column) and the top margin grows."""
+    lines = wrap_words(title, wrap) if wrap else [title]
+    fig.update_layout(
+        **LAYOUT, title={"text": "<br>".join(safe(line) for line in lines), "x": 0}, height=height
+    )
+    if len(lines) > 1:
+        fig.update_layout(margin={"t": 40 + 20 * len(lines)})
+        fig.update_layout(height=height + 20 * (len(lines) - 1))
     return fig
 
 
@@ -181,33 +203,44 @@ def learning_curves(
 
 
 def metrics_before_after(
-    before: Mapping[str, float], after: Mapping[str, Mapping[str, float]], title: str = "Domain gap"
+    before: Mapping[str, Mapping[str, float]],
+    after: Mapping[str, Mapping[str, float]],
+    title: str = "Domain gap",
 ) -> go.Figure:
-    """One panel per metric: the gap before adaptation (grey) next to each run's gap after it."""
-    metrics = list(before)
-    fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[safe(m) for m in metrics])
-    series = {"before": (before, NEUTRAL)} | {
-        safe(run): (values, PALETTE[i % len(PALETTE)]) for i, (run, values) in enumerate(after.items())
-    }
+    """One panel per metric; in each, every run's own gap before adaptation (grey) beside its gap
+    after it (the run's colour). ``before`` and ``after`` are ``{run label: {metric: value}}``: runs of
+    different pairs or seeds measured different gaps before adapting."""
+    runs = list(dict.fromkeys([*before, *after]))
+    metrics = list(dict.fromkeys(m for values in (*before.values(), *after.values()) for m in values))
+    names = [safe(run) for run in runs]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(runs))]
+    fig = make_subplots(
+        rows=1, cols=max(len(metrics), 1), subplot_titles=[safe(m) for m in metrics], horizontal_spacing=0.12
+    )
     for col, metric in enumerate(metrics, start=1):
-        for name, (values, colour) in series.items():
+        for group, values, colour in (("before", before, NEUTRAL), ("after", after, colours)):
             fig.add_trace(
                 go.Bar(
-                    x=[name],
-                    y=[values.get(metric, np.nan)],
-                    name=name,
-                    legendgroup=name,
-                    showlegend=col == 1,
+                    x=names,
+                    y=[values.get(run, {}).get(metric, np.nan) for run in runs],
+                    name=group,
+                    offsetgroup=group,
+                    showlegend=False,
                     marker_color=colour,
-                    hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>",
+                    customdata=names,
+                    hovertemplate=f"%{{customdata}} {group}: %{{y:.4g}}<extra></extra>",
                 ),
                 row=1,
                 col=col,
             )
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(exponentformat="e", rangemode="tozero")
+    # legend entries only: grey is each run's own gap before, a colour its gap after
+    legend = [("before (each run's own)", NEUTRAL), *zip(names, colours, strict=True)]
+    for name, colour in legend:
+        fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
+    fig.update_xaxes(showticklabels=False, type="category")
+    fig.update_yaxes(exponentformat="e", rangemode="tozero", tickformat=".2~g")
     fig = finish(fig, title, 340)
-    fig.update_layout(legend=LEGEND_BELOW, bargap=0.15, margin={"b": 70})
+    fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
     return fig
 
 
@@ -254,7 +287,8 @@ def confusion_heatmap(
     title: str = "Confusion matrix",
     rows: Sequence[str] | None = None,
 ) -> go.Figure:
-    """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover.
+    """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover; the
+    title wraps (several matrices share a row).
 
     ``rows`` names the matrix's rows when they are a subset of ``classes`` (default: all).
     """
@@ -275,7 +309,7 @@ def confusion_heatmap(
     )
     fig.update_xaxes(title="predicted", type="category")
     fig.update_yaxes(title="true", type="category", autorange="reversed")
-    return finish(fig, title, 200 + 22 * len(share))
+    return finish(fig, title, 200 + 22 * len(share), wrap=TITLE_WRAP)
 
 
 def per_class_accuracy(

@@ -7,6 +7,14 @@ import plotly.graph_objects as go
 from tlcore.predict import PredictionSummary
 from tlcore.views.figures import BAD, GOOD, NEUTRAL, PALETTE, finish, safe
 
+HEADROOM = 1.12  # the y axis ends this far above the tallest bar
+
+
+def headroom(fig: go.Figure) -> float:
+    """The top of a bar figure's y axis: :data:`HEADROOM` times its tallest bar (1 when empty)."""
+    tallest = max((float(y) for trace in fig.data for y in trace.y), default=0.0)
+    return HEADROOM * tallest if tallest > 0 else 1.0
+
 
 def confidence_histogram(summary: PredictionSummary, bins: int = 20) -> go.Figure:
     """How sure the model is: the share of samples per confidence bin (max softmax), low bins red."""
@@ -24,7 +32,7 @@ def confidence_histogram(summary: PredictionSummary, bins: int = 20) -> go.Figur
         )
     )
     fig.update_xaxes(title_text="confidence (max softmax)", range=[0, 1])
-    fig.update_yaxes(title_text="share of samples", tickformat=".0%")
+    fig.update_yaxes(title_text="share of samples", tickformat=".0%", range=[0, headroom(fig)])
     return finish(
         fig, f"Confidence of {summary.n_samples:,} predictions (mean {summary.mean_confidence:.1%})"
     )
@@ -42,5 +50,5 @@ def predicted_counts(summary: PredictionSummary) -> go.Figure:
         )
     )
     fig.update_xaxes(title_text="predicted class", type="category")
-    fig.update_yaxes(title_text="samples")
+    fig.update_yaxes(title_text="samples", range=[0, headroom(fig)])
     return finish(fig, "Predicted classes")

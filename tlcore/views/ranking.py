@@ -68,3 +68,9 @@ def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
             verdict = entry.alarm.verdict()
             lines[entry.run_id] = text + (f" (with the target labels: {verdict})" if verdict else "")
     return lines
+
+
+def false_alarms(ranking: Ranking) -> set[str]:
+    """Ids of the runs whose raised alarm the target labels contradict (the target accuracy did not
+    fall): shown as a caution, not as an error."""
+    return {e.run_id for e in ranking.entries if e.alarm.raised and e.alarm.correct is False}

@@ -27,6 +27,7 @@ from tlcore.views.figures import PALETTE, finish, safe
 
 NOT_VARIED = "—"  # the heatmap column of configurations the first key does not apply to
 STAR = " ★"  # marks the recommended configuration
+HEATMAP_MIN_HEIGHT = 300  # pixels: with one or two rows the colour bar still has room for its ticks
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def heatmap(summary: SweepSummary) -> go.Figure | None:
     others = " (best over the other keys)" if len(spec.space.dims) > 1 else ""
     title = f"Mean {shown.label} over seeds by composition and {key or 'nothing'}{others}"
     title += f"; {STAR.strip()} recommended" if summary.recommended else ""
-    return finish(fig, title, height=140 + 60 * len(rows))
+    return finish(fig, title, height=max(140 + 60 * len(rows), HEATMAP_MIN_HEIGHT))
 
 
 def _columns(columns: list[str]) -> list[str]:

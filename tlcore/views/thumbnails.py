@@ -15,6 +15,8 @@ from PIL import Image, ImageDraw
 from tlcore.data.rng import generator
 
 BACKGROUND = (245, 246, 248)
+LINE_HEIGHT = 12  # pixels per caption line (the default font is 10 pixels)
+ELLIPSIS = "…"
 
 
 def pick_samples(y: torch.Tensor | None, n_samples: int, count: int, seed: int = 0) -> np.ndarray:
@@ -51,6 +53,31 @@ def to_uint8(images: torch.Tensor | np.ndarray) -> np.ndarray:
     return (array.transpose(0, 2, 3, 1) * 255.0 + 0.5).astype(np.uint8)
 
 
+def _keep_end(text: str, width: float, draw: ImageDraw.ImageDraw) -> str:
+    """``text``, or its longest end that fits ``width`` pixels after an ellipsis."""
+    if draw.textlength(text) <= width:
+        return text
+    for start in range(1, len(text)):
+        if draw.textlength(ELLIPSIS + text[start:]) <= width:
+            return ELLIPSIS + text[start:]
+    return ELLIPSIS
+
+
+def caption_lines(text: str, width: float, draw: ImageDraw.ImageDraw | None = None) -> list[str]:
+    """``text`` in at most two lines of ``width`` pixels, keeping its end: a sample id's file name
+    says more than its folders. Whole when it fits; else the folders on the first line and the file
+    name on the second (or, when the name alone is too wide, the text broken where its end fits);
+    a first line that is still too wide loses its start to an ellipsis."""
+    draw = draw or ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    if draw.textlength(text) <= width:
+        return [text]
+    folders, slash, name = text.rpartition("/")
+    if slash and draw.textlength(name) <= width:
+        return [_keep_end(folders + slash, width, draw), name]
+    cut = next(i for i in range(1, len(text) + 1) if draw.textlength(text[i:]) <= width)
+    return [_keep_end(text[:cut], width, draw), text[cut:]]
+
+
 def thumbnail_grid(
     images: torch.Tensor | np.ndarray,
     captions: Sequence[str] | None = None,
@@ -59,7 +86,8 @@ def thumbnail_grid(
     cell: int = 56,
     pad: int = 3,
 ) -> Image.Image:
-    """One RGB picture with ``images`` on a grid, each scaled to ``cell`` pixels, captions under.
+    """One RGB picture with ``images`` on a grid, each scaled to ``cell`` pixels, captions under
+    (two lines where one is too narrow, keeping their ends: :func:`caption_lines`).
 
     Captions are drawn as pixels, so user-supplied names can never become markup.
     """
@@ -67,7 +95,9 @@ def thumbnail_grid(
     count = len(pixels)
     columns = max(1, min(columns, count or 1))
     rows = max(1, -(-count // columns))
-    caption_h = 12 if captions else 0
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    lines = [caption_lines(str(c), cell - 1, measure) for c in captions] if captions else []
+    caption_h = LINE_HEIGHT * max((len(c) for c in lines), default=0)
     width = columns * (cell + pad) + pad
     height = rows * (cell + caption_h + pad) + pad
     canvas = Image.new("RGB", (width, height), BACKGROUND)
@@ -77,6 +107,6 @@ def thumbnail_grid(
         x = pad + col * (cell + pad)
         y = pad + row * (cell + caption_h + pad)
         canvas.paste(Image.fromarray(tile).resize((cell, cell), Image.Resampling.NEAREST), (x, y))
-        if captions:
-            draw.text((x + 1, y + cell), str(captions[i])[: max(3, cell // 6)], fill=(60, 60, 70))
+        for j, line in enumerate(lines[i] if i < len(lines) else []):
+            draw.text((x + 1, y + cell + j * LINE_HEIGHT), line, fill=(60, 60, 70))
     return canvas
