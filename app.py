@@ -40,6 +40,7 @@ with st.sidebar:
     )
     st.button("Swap source and target", on_click=state.swap_pair, icon=":material/swap_vert:")
     st.caption(f"Workspace: `{engine.workspace().root}`")
+state.share_pair()
 
 engine.close_stale_runs()  # the one sweep per page run: every read below only looks
 page.run()

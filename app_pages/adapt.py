@@ -187,7 +187,8 @@ def runs_panel() -> None:
                 st.badge(record.status, color=display.STATUS_COLOURS[record.status])
                 st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
                 if record.active:
-                    st.progress(record.progress, text=display.esc(f"{record.stage}: {record.message}"[:80]))
+                    doing = ": ".join(part for part in (record.stage, record.message) if part)
+                    st.progress(record.progress, text=display.esc(doing[:80]))
                     if st.button("Cancel", key=f"cancel_{record.id}", icon=":material/stop_circle:"):
                         with display.errors_shown():
                             jobs.cancel(engine.workspace(), record.id)

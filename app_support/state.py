@@ -43,10 +43,21 @@ def sweep_key(part: str) -> str:
 # ---- the current pair ------------------------------------------------------------------------------
 
 
+PAIR_PARAMS = {SOURCE: "source", TARGET: "target"}  # the pair in the page's address (?source=…&target=…)
+
+
 def init_session() -> None:
-    """Give a new browser session the default pair."""
-    st.session_state.setdefault(SOURCE, DEFAULT_PAIR[0])
-    st.session_state.setdefault(TARGET, DEFAULT_PAIR[1])
+    """Give a new browser session the pair in its address (a reload, a shared link), else the default."""
+    for key, default in zip(PAIR_PARAMS, DEFAULT_PAIR, strict=True):
+        st.session_state.setdefault(key, st.query_params.get(PAIR_PARAMS[key]) or default)
+
+
+def share_pair() -> None:
+    """Write the current pair into the page's address, so a reload keeps it and a link shares it."""
+    for key, name in PAIR_PARAMS.items():
+        value = st.session_state[key].strip()
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
 
 
 def pair() -> tuple[str, str]:

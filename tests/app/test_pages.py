@@ -17,6 +17,7 @@ from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
+from tlcore.data.spec import DEFAULT_PAIR
 from tlcore.methods import list_methods
 from tlcore.methods.registry import FAMILIES
 from tlcore.runs import jobs
@@ -71,6 +72,25 @@ def test_bad_or_unsafe_spec_is_an_error_box(app: OpenApp, spec: str, message: st
     at = app("data", target=spec)
     assert_clean(at)
     assert any(message in e for e in errors(at)), errors(at)
+
+
+def address(at: AppTest, name: str) -> str:
+    """A query parameter of the page's address (AppTest gives one value, or a list of them)."""
+    value = at.query_params[name]
+    return value[-1] if isinstance(value, list) else value
+
+
+def test_the_pair_lives_in_the_address_so_a_reload_keeps_it(workspace: Path) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["source"], at.query_params["target"] = SMALL_SOURCE, "digits:n=60"
+    at.run()  # a reload, or a shared link, of a page showing that pair
+    assert_clean(at)
+    assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (SMALL_SOURCE, "digits:n=60")
+    at.text_input(key="pair_target").set_value("digits:n=70,rotate=30").run()
+    assert address(at, "target") == "digits:n=70,rotate=30"
+    fresh = AppTest.from_file(str(APP), default_timeout=120)
+    fresh.run()  # no address: the default pair, written into the address
+    assert (address(fresh, "source"), address(fresh, "target")) == DEFAULT_PAIR
 
 
 def test_zip_upload_becomes_the_target(app: OpenApp, workspace: Path) -> None:
