@@ -72,7 +72,9 @@ def walk_diagnose(page) -> None:
     page.get_by_text("Proxy A-distance", exact=True).wait_for()
     page.get_by_text("Most foreign target samples").wait_for()
     settle(page)  # a lasso drawn while the script still runs is lost when the chart re-renders
-    box = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.scroll_into_view_if_needed()  # the mouse draws in the viewport: the map may sit below it
+    box = chart.bounding_box()
     left, top = box["x"] + 60, box["y"] + 70
     right, bottom = box["x"] + box["width"] - 30, box["y"] + box["height"] - 45
     page.mouse.move(left, top)
