@@ -43,4 +43,5 @@ with st.sidebar:
 state.share_pair()
 
 engine.close_stale_runs()  # the one sweep per page run: every read below only looks
+state.keep_forms()
 page.run()

@@ -20,17 +20,18 @@ def param_inputs(method: MethodSpec) -> dict[str, Any]:
     for (name, default), column in zip(defaults.items(), st.columns(max(len(defaults), 1)), strict=False):
         key = f"param_{method.name}_{name}"
         if name in choices:
-            options = choices[name]
-            values[name] = column.selectbox(name, options, index=options.index(default), key=key)
+            values[name] = column.selectbox(name, choices[name], key=state.form_default(key, default))
         elif isinstance(default, bool):
-            values[name] = column.checkbox(name, value=default, key=key)
+            values[name] = column.checkbox(name, key=state.form_default(key, default))
         elif isinstance(default, int):
-            values[name] = column.number_input(name, value=default, step=1, key=key)
+            values[name] = column.number_input(name, step=1, key=state.form_default(key, default))
         elif isinstance(default, float):
             step = abs(default) / 10 if default else 0.01
-            values[name] = column.number_input(name, value=default, step=step, format="%g", key=key)
+            values[name] = column.number_input(
+                name, step=step, format="%g", key=state.form_default(key, default)
+            )
         else:
-            values[name] = column.text_input(name, value=str(default), key=key)
+            values[name] = column.text_input(name, key=state.form_default(key, str(default)))
     return values
 
 
@@ -54,8 +55,7 @@ with st.container(border=True):
         "Labelled target samples per class (0: none)",
         0,
         10_000,
-        value=DEFAULTS["target_labels"],
-        key="recipe_target_labels",
+        key=state.form_default("recipe_target_labels", DEFAULTS["target_labels"]),
         help="If you can label a few target samples, the recipe also trains on that many per class "
         "(its `labelled_target` term), drawn from the target's train split: it needs a labelled target.",
     )
@@ -78,7 +78,7 @@ with st.container(border=True):
     chosen = st.multiselect(
         "Methods",
         list(specs),
-        default=list(RECOMMENDED.methods),
+        key=state.form_default("adapt_methods", list(RECOMMENDED.methods)),
         format_func=lambda name: f"{name} · {specs[name].family}",
         help="Each method becomes its own background run, compared against the same source-only model.",
     )
@@ -88,34 +88,49 @@ with st.container(border=True):
         "Combine the selected methods into one run (e.g. deep_coral + im)", value=len(chosen) > 1
     )
     cols = st.columns(6)
-    epochs = cols[0].number_input("Epochs", 1, 500, value=DEFAULTS["epochs"])
-    batch_size = cols[1].number_input("Batch size", 2, 4096, value=DEFAULTS["batch_size"])
-    lr = cols[2].number_input("Learning rate", 1e-6, 1.0, value=DEFAULTS["lr"], format="%g", step=1e-4)
-    models = ["auto", *list_models()]
-    model = cols[3].selectbox("Model", models, index=models.index(DEFAULTS["model"]))
-    seed = cols[4].number_input("Seed", 0, 2**31 - 1, value=DEFAULTS["seed"])
-    augment = cols[5].checkbox("Augment source", value=DEFAULTS["augment"], help="random affine (images)")
+    shown = (
+        "epochs",
+        "batch_size",
+        "lr",
+        "model",
+        "seed",
+        "augment",
+        "warm_start",
+        "ema_decay",
+        "settle_tol",
+    )
+    field = {name: state.form_default(f"adapt_{name}", DEFAULTS[name]) for name in (*shown, "target_labels")}
+    epochs = cols[0].number_input("Epochs", 1, 500, key=field["epochs"])
+    batch_size = cols[1].number_input("Batch size", 2, 4096, key=field["batch_size"])
+    lr = cols[2].number_input("Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=field["lr"])
+    model = cols[3].selectbox("Model", ["auto", *list_models()], key=field["model"])
+    seed = cols[4].number_input("Seed", 0, 2**31 - 1, key=field["seed"])
+    augment = cols[5].checkbox("Augment source", help="random affine (images)", key=field["augment"])
     stage = st.columns(5)
     warm_start = stage[0].checkbox(
         "Warm start",
-        value=DEFAULTS["warm_start"],
+        key=field["warm_start"],
         help="adapt from the trained source-only model instead of a fresh network",
     )
     adapt_epochs = stage[1].number_input(
-        "Adapt epochs (0: as Epochs)", 0, 500, value=DEFAULTS["adapt_epochs"] or 0, help="the adapt stage's"
+        "Adapt epochs (0: as Epochs)",
+        0,
+        500,
+        key=state.form_default("adapt_adapt_epochs_or_0", DEFAULTS["adapt_epochs"] or 0),
+        help="the adapt stage's",
     )
     steps_per_epoch = stage[2].number_input(
         "Steps per epoch (0: a pass over the larger domain)",
         0,
         1_000_000,
-        value=DEFAULTS["steps_per_epoch"] or 0,
+        key=state.form_default("adapt_steps_per_epoch_or_0", DEFAULTS["steps_per_epoch"] or 0),
         help="caps every epoch at this many optimizer steps: for a small source beside a large target",
     )
     ema_decay = stage[3].number_input(
         "Weight average (EMA decay, 0: off)",
         0.0,
         0.9999,
-        value=DEFAULTS["ema_decay"],
+        key=field["ema_decay"],
         format="%g",
         step=0.001,
         help="score and keep the adapt stage's moving average of the weights (~ 1 / (1 - decay) steps)",
@@ -124,7 +139,7 @@ with st.container(border=True):
         "Stop when settled (share changing, 0: off)",
         0.0,
         0.99,
-        value=DEFAULTS["settle_tol"],
+        key=field["settle_tol"],
         format="%g",
         step=0.001,
         help="end adapting once at most this share of the target predictions changes from one epoch to "
@@ -133,7 +148,10 @@ with st.container(border=True):
     target_labels = DEFAULTS["target_labels"]
     if any(specs[name].needs_target_labels for name in chosen):
         target_labels = st.number_input(
-            "Labelled target samples per class (0 = the method's default)", 0, 10_000, value=target_labels
+            "Labelled target samples per class (0 = the method's default)",
+            0,
+            10_000,
+            key=field["target_labels"],
         )
     params: dict[str, dict[str, Any]] = {}
     tuned = [name for name in chosen if specs[name].defaults()]

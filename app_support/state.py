@@ -40,6 +40,26 @@ def sweep_key(part: str) -> str:
     return f"sweep_{part}"
 
 
+# ---- forms that outlive a page switch --------------------------------------------------------------
+
+FORM_PREFIXES = ("adapt_", "param_", "recipe_")  # the Adapt page's form widgets' keys
+
+
+def form_default(key: str, value: Any) -> str:
+    """``key``, holding ``value`` unless the session already holds one: a form widget's start value
+    (the widget takes no ``value=`` of its own), which :func:`keep_forms` carries across pages."""
+    st.session_state.setdefault(key, value)
+    return key
+
+
+def keep_forms() -> None:
+    """Keep the form widgets' values while their page is not shown: Streamlit forgets a widget's
+    value after a run that does not draw it, and reassigning the value keeps it (Streamlit's
+    multipage advice). Called once per run, before the page."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(FORM_PREFIXES)]:
+        st.session_state[key] = st.session_state[key]
+
+
 # ---- the current pair ------------------------------------------------------------------------------
 
 

@@ -297,6 +297,19 @@ def test_the_form_starts_from_the_engine_defaults(app: OpenApp) -> None:
     assert shown["Stop when settled (share changing, 0: off)"] == defaults["settle_tol"]
 
 
+def test_the_adapt_form_keeps_its_values_across_pages(app: OpenApp) -> None:
+    at = app("adapt")
+    at.multiselect[0].set_value(["dann"]).run()
+    next(w for w in at.number_input if w.label == "Epochs").set_value(3)
+    at.number_input(key="param_dann_weight").set_value(0.3).run()
+    at.switch_page("app_pages/compare.py").run()
+    at.switch_page("app_pages/adapt.py").run()
+    assert_clean(at)
+    assert at.multiselect[0].value == ["dann"]
+    assert next(w for w in at.number_input if w.label == "Epochs").value == 3
+    assert at.number_input(key="param_dann_weight").value == 0.3
+
+
 def test_separate_runs_launch_one_per_method_and_cancel_from_the_page(app: OpenApp) -> None:
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
     at.multiselect[0].set_value(["source_only", "im"]).run()
