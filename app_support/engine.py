@@ -15,8 +15,8 @@ import numpy as np
 import streamlit as st
 from torch import nn
 
+from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pipeline import check_data
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.errors import TLError

@@ -99,6 +99,15 @@ def test_every_value_a_search_may_propose_is_checked_up_front(
         checked(SweepSpec(*PAIR, (methods,), space, search))
 
 
+def test_a_sweep_on_a_source_read_without_labels_is_refused_before_it_exists() -> None:
+    with pytest.raises(TLError, match=r"the source upload:a\.csv:label=none is unlabelled"):
+        checked(SweepSpec("upload:a.csv:label=none", "digits", (("im",),), Space(parse_grid([]))))
+    with pytest.raises(TLError, match=r"labelled_target needs target labels, but upload:b\.csv:label=none"):
+        checked(
+            SweepSpec("mnist5k", "upload:b.csv:label=none", (("labelled_target",),), Space(parse_grid([])))
+        )
+
+
 def test_a_stored_sweep_with_values_the_config_refuses_still_expands() -> None:
     """A sweep stored before a check existed: its refused trials are failed, an Optuna search counts
     them failed at once and goes on, and the same scores still give the same trials."""

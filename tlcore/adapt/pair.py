@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from tlcore.adapt.checks import check_labels
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
-from tlcore.errors import TLError
 from tlcore.workspace import Workspace
 
 
@@ -32,19 +32,6 @@ class RunPair:
     @property
     def unlabelled_target(self) -> Domain:
         return replace(self.target_train, y=None)
-
-
-def check_labels(
-    cfg: AdaptConfig, needs_target_labels: Sequence[str], source_labelled: bool, target_labelled: bool
-) -> None:
-    """What a run needs of its data's labels, else a one-line :class:`TLError`: a labelled source
-    (every run trains on it) and, for the methods named in ``needs_target_labels``, a labelled
-    target. Checked from the specs before a run exists (``label=none``), from the app's loaded pair
-    before it launches, and from the loaded data in the pipeline."""
-    if not source_labelled:
-        raise TLError(f"the source {cfg.source} is unlabelled; a run trains on the source's labels")
-    if needs_target_labels and not target_labelled:
-        raise TLError(f"{needs_target_labels[0]} needs target labels, but {cfg.target} is unlabelled")
 
 
 def load_run_pair(

@@ -36,20 +36,18 @@ from typing import Any, Literal
 import torch
 
 from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
+from tlcore.adapt.checks import check_config, needs_target_labels
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import ModelEvaluation, evaluate_model, evaluation_settings
-from tlcore.adapt.pair import RunPair, check_labels, load_run_pair
+from tlcore.adapt.pair import RunPair, load_run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.data.domain import Domain
 from tlcore.data.rng import derive_seed
-from tlcore.data.spec import parse_spec
 from tlcore.data.splits import few_shot
-from tlcore.data.uploads import NO_LABELS
 from tlcore.device import pick_device
-from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
-from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext, check_combination
+from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext
 from tlcore.methods.context import TransformContext
 from tlcore.methods.registry import (
     Configured,
@@ -60,7 +58,7 @@ from tlcore.methods.registry import (
     WeightsBuilder,
 )
 from tlcore.metrics.gap import Gap
-from tlcore.models import Classifier, build_model, check_model_name
+from tlcore.models import Classifier, build_model
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings
 from tlcore.training import History, Term, TrainSettings, train
@@ -278,38 +276,6 @@ def _weights_summary(w: torch.Tensor) -> dict[str, float]:
         "effective_sample_size": float(w.sum() ** 2 / (w * w).sum()),
         "n": len(w),
     }
-
-
-def check_config(cfg: AdaptConfig) -> tuple[list[MethodSpec], dict[str, Configured]]:
-    """The specs and parsed parameters of ``cfg``'s methods after every check that needs no data
-    (the domain specs' grammar, the composition, the parameters, the model name, the device); a
-    one-line :class:`TLError` otherwise. Callers check before they create a run."""
-    parse_spec(cfg.source)
-    parse_spec(cfg.target)
-    specs = check_combination(cfg.methods)
-    stray = sorted(set(cfg.params) - set(cfg.methods))
-    if stray:
-        raise TLError(
-            f"parameters given for {', '.join(stray)}, which is not among the methods {cfg.method_label}"
-        )
-    params = {spec.name: spec.parse_params(cfg.params.get(spec.name)) for spec in specs}
-    check_model_name(cfg.model)
-    pick_device(cfg.device)
-    unlabelled = [parse_spec(spec).label == NO_LABELS for spec in (cfg.source, cfg.target)]
-    check_labels(cfg, needs_target_labels(specs), not unlabelled[0], not unlabelled[1])
-    return specs, params
-
-
-def needs_target_labels(specs: Sequence[MethodSpec]) -> list[str]:
-    """The methods among ``specs`` that train on target labels."""
-    return [spec.name for spec in specs if spec.needs_target_labels]
-
-
-def check_data(cfg: AdaptConfig, source: Domain, target: Domain) -> None:
-    """:func:`check_config`, then what the run needs of the loaded ``source`` and ``target``'s labels
-    (:func:`~tlcore.adapt.pair.check_labels`): the app checks its loaded pair before it launches."""
-    specs, _ = check_config(cfg)
-    check_labels(cfg, needs_target_labels(specs), source.labelled, target.labelled)
 
 
 def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: Classifier) -> None:

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
 def config_from_args(args: argparse.Namespace) -> AdaptConfig:
     """The :class:`AdaptConfig` the arguments describe (unset options keep the config's defaults)."""
-    from tlcore.adapt.pipeline import check_config  # noqa: PLC0415 - loads torch
+    from tlcore.adapt.checks import check_config  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
     from tlcore.methods import list_methods, parse_methods  # noqa: PLC0415 - registers every method (torch)
 

@@ -190,17 +190,15 @@ def check_size(count: int, what: str = "trials") -> None:
 
 
 def checked(spec: SweepSpec) -> SweepSpec:
-    """``spec`` with its domain specs parsed, its compositions checked against the registry and its
-    space's values normalised; its size, its seeds, every value its search may propose (the
-    :func:`~tlcore.runs.search.extremes` of each dimension) and its first trials' configs are
-    checked, so a bad value fails here, before anything runs."""
-    from tlcore.data.spec import parse_spec  # noqa: PLC0415 - loads torch
-    from tlcore.methods import check_combination  # noqa: PLC0415 - the registry loads torch
+    """``spec`` with each composition checked as a run's config is (its specs, the registry, the labels
+    it needs: :func:`~tlcore.adapt.checks.check_config`) and its space's values normalised; its size,
+    its seeds, every value its search may propose (the :func:`~tlcore.runs.search.extremes` of each
+    dimension) and its first trials' configs are checked, so a bad value fails here, before anything
+    runs."""
+    from tlcore.adapt.checks import check_config  # noqa: PLC0415 - the registry loads torch
 
-    parse_spec(spec.source)
-    parse_spec(spec.target)
-    for methods in spec.compositions:
-        check_combination(methods)
+    for methods in spec.compositions:  # specs, composition, labels the data is read with
+        check_config(AdaptConfig(spec.source, spec.target, methods))
     space = check_space(spec.space, spec.compositions)
     spec = SweepSpec(spec.source, spec.target, spec.compositions, space, spec.search, spec.seeds, spec.budget)
     check_size(spec.planned_trials())
