@@ -35,25 +35,17 @@ KNOWN_TO_DRIVER = (CONFIG_FILE, HISTORY_FILE)  # a run's files the driver wrote 
 UNCAPPED = 1 << 30  # a scratch store's run slots: Ray's scheduler is what caps a node's trials
 
 
-Note = tuple[str, str, Any]  # ("events", run id, [event dicts]) or ("begin", run id, {"node_ip", "pid"})
-
-
 class ProgressBoard:
-    """A Ray actor (no CPU) holding the trials' notes until the driver drains them, in the order they
-    came: each attempt's start (its node and worker pid: a retried trial begins again from 0) and
-    its progress events."""
+    """A Ray actor (no CPU) holding the trials' progress events until the driver drains them."""
 
     def __init__(self) -> None:
-        self.notes: list[Note] = []
-
-    def begin(self, run_id: str, node_ip: str, pid: int) -> None:
-        self.notes.append(("begin", run_id, {"node_ip": node_ip, "pid": pid}))
+        self.events: list[tuple[str, list[dict[str, Any]]]] = []
 
     def push(self, run_id: str, events: list[dict[str, Any]]) -> None:
-        self.notes.append(("events", run_id, events))
+        self.events.append((run_id, events))
 
-    def drain(self) -> list[Note]:
-        out, self.notes = self.notes, []
+    def drain(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        out, self.events = self.events, []
         return out
 
 
@@ -107,7 +99,6 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
 
     torch.set_num_threads(task.threads)
     honour_interrupts()
-    board.begin.remote(task.run_id, ray.util.get_node_ip_address(), os.getpid())
     started = time.perf_counter()
     workspace = Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch)
     place_files(workspace, task.files)
