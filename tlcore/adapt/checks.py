@@ -44,7 +44,7 @@ def needs_target_labels(specs: Sequence[MethodSpec]) -> list[str]:
 
 def check_data(cfg: AdaptConfig, source: Domain, target: Domain) -> None:
     """:func:`check_config`, then what the run needs of the loaded ``source`` and ``target``'s labels
-    (:func:`~tlcore.adapt.pair.check_labels`): the app checks its loaded pair before it launches."""
+    (:func:`check_labels`): the app checks its loaded pair before it launches."""
     specs, _ = check_config(cfg)
     check_labels(cfg, needs_target_labels(specs), source.labelled, target.labelled)
 
