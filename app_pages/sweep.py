@@ -1,6 +1,8 @@
 """Sweep: many runs as one experiment. Define a grid on the current pair, follow it live, read its
 results per configuration (mean ± std over seeds) and open any trial in Compare."""
 
+from typing import Any
+
 import streamlit as st
 
 from app_support import display, engine, state, sweeps
@@ -41,13 +43,19 @@ def value_inputs(method: MethodSpec) -> dict[str, str]:
         placeholder = f"default: {format_value(default)}"
         if name in choices or isinstance(default, bool):
             options = list(choices.get(name, (True, False)))
-            picked = column.multiselect(name, options, key=state.sweep_key(key), placeholder=placeholder)
+            picked = column.multiselect(name, options, key=form_key(key, []), placeholder=placeholder)
             values[key] = ",".join(map(str, picked))
         else:
             values[key] = column.text_input(
-                name, key=state.sweep_key(key), placeholder=placeholder, help=VALUES_HELP
+                name, key=form_key(key, ""), placeholder=placeholder, help=VALUES_HELP
             )
     return values
+
+
+def form_key(part: str, default: Any) -> str:
+    """The widget key of one field of the form (:func:`state.sweep_key`), starting at ``default`` and
+    kept across pages (:func:`state.form_default`)."""
+    return state.form_default(state.sweep_key(part), default)
 
 
 def open_in_compare(run_ids: list[str]) -> None:
@@ -72,8 +80,7 @@ with st.container(border=True):
     st.markdown("#### Define a sweep")
     methods = st.text_input(
         "Methods or compositions",
-        value="+".join(RECOMMENDED.methods),
-        key=state.sweep_key("compositions"),
+        key=form_key("compositions", "+".join(RECOMMENDED.methods)),
         help="Comma-separated; `+` combines methods into one run, e.g. `deep_coral+im,dann+im`. "
         f"Registered: {', '.join(specs)}.",
     )
@@ -90,49 +97,54 @@ with st.container(border=True):
 
     budget_cols = st.columns(4)
     budget = {
-        "epochs": budget_cols[0].number_input("Epochs", 1, 500, value=DEFAULTS["epochs"]),
-        "batch_size": budget_cols[1].number_input("Batch size", 2, 4096, value=DEFAULTS["batch_size"]),
+        "epochs": budget_cols[0].number_input("Epochs", 1, 500, key=form_key("epochs", DEFAULTS["epochs"])),
+        "batch_size": budget_cols[1].number_input(
+            "Batch size", 2, 4096, key=form_key("batch_size", DEFAULTS["batch_size"])
+        ),
         "lr": budget_cols[2].number_input(
-            "Learning rate", 1e-6, 1.0, value=DEFAULTS["lr"], format="%g", step=1e-4
+            "Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=form_key("lr", DEFAULTS["lr"])
         ),
     }
     seeds = budget_cols[3].text_input(
         "Seeds",
-        value=SEEDS,
-        key=state.sweep_key("seeds"),
+        key=form_key("seeds", SEEDS),
         help="Each configuration runs once per seed: `0,1,2` or `0-4`.",
     )
 
     search_cols = st.columns([2, 1, 1, 1])
-    kind = search_cols[0].radio(
-        "Search",
-        SEARCH_KINDS,
-        index=SEARCH_KINDS.index(SEARCH.kind),
-        horizontal=True,
-        key=state.sweep_key("search"),
-    )
+    kind = search_cols[0].radio("Search", SEARCH_KINDS, horizontal=True, key=form_key("search", SEARCH.kind))
     n, search_seed, batch = None, SEARCH.seed, SEARCH.batch
     if kind != "grid":
-        n = search_cols[1].number_input(
-            "Points per composition", 1, 10_000, value=None, key=state.sweep_key("n")
+        n = search_cols[1].number_input("Points per composition", 1, 10_000, key=form_key("n", SEARCH.n))
+        search_seed = search_cols[2].number_input(
+            "Seed of the draws", 0, 2**31 - 1, key=form_key("search_seed", SEARCH.seed)
         )
-        search_seed = search_cols[2].number_input("Seed of the draws", 0, 2**31 - 1, value=SEARCH.seed)
     if kind == "optuna":
-        batch = search_cols[3].number_input("Points per Optuna round", 1, 1000, value=SEARCH.batch)
+        batch = search_cols[3].number_input(
+            "Points per Optuna round", 1, 1000, key=form_key("batch", SEARCH.batch)
+        )
 
     executor_cols = st.columns(4)
     executor = executor_cols[0].selectbox(
         "Executor",
         sweeps.executors(),
+        key=form_key("executor", EXECUTOR.kind),
         help="local: each trial a background run under the workspace's run slots. ray: each trial a Ray "
         "task on an embedded loopback-only cluster, or on the cluster at $TLSTUDIO_RAY_ADDRESS.",
     )
     max_concurrent = executor_cols[1].number_input(
-        "Trials at once", 1, 1024, value=None, placeholder="the executor's default", help=MAX_CONCURRENT_HELP
+        "Trials at once",
+        1,
+        1024,
+        key=form_key("max_concurrent", EXECUTOR.max_concurrent),
+        placeholder="the executor's default",
+        help=MAX_CONCURRENT_HELP,
     )
     cpus = EXECUTOR.cpus_per_trial
     if executor == "ray":
-        cpus = executor_cols[2].number_input("CPUs per trial", 1, 256, value=EXECUTOR.cpus_per_trial)
+        cpus = executor_cols[2].number_input(
+            "CPUs per trial", 1, 256, key=form_key("cpus_per_trial", EXECUTOR.cpus_per_trial)
+        )
 
     if compositions:  # else its error box is already shown
         with display.errors_shown():

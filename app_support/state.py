@@ -21,6 +21,7 @@ UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "uplo
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
 PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
+SWEEP_FORM = "sweep_form_"  # the Sweep page's form widgets' keys start so
 COMPARE_RUNS = "compare_runs"  # run ids another page asked Compare to show ("open in Compare")
 _SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
 
@@ -37,12 +38,12 @@ def builder_error_key(role: str) -> str:
 def sweep_key(part: str) -> str:
     """The widget key of one field of the Sweep page's form (``compositions``, ``seeds``, a space key
     such as ``dann.weight`` ...)."""
-    return f"sweep_{part}"
+    return f"{SWEEP_FORM}{part}"
 
 
 # ---- forms that outlive a page switch --------------------------------------------------------------
 
-FORM_PREFIXES = ("adapt_", "param_", "recipe_")  # the Adapt page's form widgets' keys
+FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM)  # the Adapt and Sweep pages' form widgets' keys
 
 
 def form_default(key: str, value: Any) -> str:

@@ -15,6 +15,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from app_support.state import sweep_key
 from tests.app.test_escaping import _result
 from tests.sweeps.sweep_env import WORKER_PATHS, worker_pythonpath
 from tlcore.adapt.config import AdaptConfig
@@ -72,10 +73,10 @@ def planned(at: AppTest) -> str:
 
 
 def define(at: AppTest, methods: str, seeds: str = "0", **values: str) -> AppTest:
-    at.text_input(key="sweep_compositions").set_value(methods).run()
+    at.text_input(key=sweep_key("compositions")).set_value(methods).run()
     for key, text in values.items():
-        at.text_input(key=f"sweep_{key.replace('__', '.')}").set_value(text)
-    return at.text_input(key="sweep_seeds").set_value(seeds).run()
+        at.text_input(key=sweep_key(key.replace("__", "."))).set_value(text)
+    return at.text_input(key=sweep_key("seeds")).set_value(seeds).run()
 
 
 def launch_button(at: AppTest) -> object:
@@ -103,11 +104,41 @@ def test_a_grid_shows_its_planned_trials(app: OpenApp) -> None:
     assert_clean(at)
     assert planned(at) == "12"  # (deep_coral+im + 3 weights of dann+im) x 3 seeds
     assert any(c.value == "4 configuration(s) x 3 seed(s)" for c in at.caption)
-    at.radio(key="sweep_search").set_value("random").run()
-    at.text_input(key="sweep_dann.weight").set_value("0.01:1:log")
-    at.number_input(key="sweep_n").set_value(5).run()
+    at.radio(key=sweep_key("search")).set_value("random").run()
+    at.text_input(key=sweep_key("dann.weight")).set_value("0.01:1:log")
+    at.number_input(key=sweep_key("n")).set_value(5).run()
     assert_clean(at)
     assert not at.error and planned(at) == "18"  # (1 + 5 drawn points) x 3 seeds
+
+
+def field(at: AppTest, kind: str, label: str) -> Any:
+    return next(w for w in getattr(at, kind) if w.label == label)
+
+
+def test_the_form_keeps_its_values_across_pages(app: OpenApp) -> None:
+    """Leaving the page and coming back shows the sweep as it was defined, not the defaults."""
+    at = define(app("sweep"), "dann,im", "0,1", dann__weight="0.1,0.3")
+    field(at, "number_input", "Epochs").set_value(7)
+    field(at, "number_input", "Learning rate").set_value(0.005)
+    at.radio(key=sweep_key("search")).set_value("random").run()
+    field(at, "number_input", "Points per composition").set_value(4)
+    field(at, "number_input", "Seed of the draws").set_value(3)
+    field(at, "number_input", "Trials at once").set_value(2).run()
+    assert_clean(at)
+    shown = planned(at)
+    at.switch_page("app_pages/adapt.py").run()
+    at.switch_page("app_pages/sweep.py").run()
+    assert_clean(at)
+    assert at.text_input(key=sweep_key("compositions")).value == "dann,im"
+    assert at.text_input(key=sweep_key("seeds")).value == "0,1"
+    assert at.text_input(key=sweep_key("dann.weight")).value == "0.1,0.3"
+    assert at.radio(key=sweep_key("search")).value == "random"
+    assert field(at, "number_input", "Epochs").value == 7
+    assert field(at, "number_input", "Learning rate").value == pytest.approx(0.005)
+    assert field(at, "number_input", "Points per composition").value == 4
+    assert field(at, "number_input", "Seed of the draws").value == 3
+    assert field(at, "number_input", "Trials at once").value == 2
+    assert planned(at) == shown
 
 
 @pytest.mark.parametrize(
