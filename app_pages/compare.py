@@ -54,21 +54,43 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) ->
     st.image(changes.flow_grid(moved, target, flow), width="stretch")
 
 
+def ranked_pair(pair: tuple[str, str], opened: bool) -> None:
+    """Which pair the ranking is of: the runs opened from another page, or the sidebar's."""
+    shown = f"The runs of {pair[0]} → {pair[1]}"
+    sidebar = state.pair()
+    if not opened:
+        st.caption(display.esc(f"{shown}, the sidebar's pair."))
+    elif pair == sidebar:
+        st.caption(display.esc(f"{shown}, the pair of the runs opened in Compare and the sidebar's."))
+    else:
+        text, back = st.columns([4, 1], vertical_alignment="center")
+        text.caption(
+            display.esc(
+                f"{shown}, the pair of the runs opened in Compare "
+                f"(the sidebar's pair is {sidebar[0]} → {sidebar[1]})."
+            )
+        )
+        back.button("Back to the sidebar's pair", on_click=state.compare_runs, args=([],))
+
+
 st.title("Compare")
 records = engine.store().list(status="done", limit=50)
 requested = state.runs_to_compare()  # "open in Compare" on another page (Sweep)
+opened = engine.done_runs(requested)
 listed = {r.id for r in records}
-records += engine.done_runs([run_id for run_id in requested if run_id not in listed])
+records += [r for r in opened if r.id not in listed]
 if not records:
     st.info("No finished runs yet: launch some on the Adapt page.", icon=":material/info:")
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
     st.stop()
 
 labels = {r.id: engine.run_label(r) for r in records}
-pair = state.pair()
+opened_pair = state.opened_pair(opened)
+pair = opened_pair or state.pair()  # runs opened from another page are ranked among their own pair's
 ranked = None
 if engine.store().done_runs(*pair):
     st.subheader("Which run to keep, without target labels")
+    ranked_pair(pair, opened_pair is not None)
     left, right = st.columns([2, 1])
     advanced = right.toggle("Show advanced validators", help="SND and entropy reward a collapsed model")
     names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
@@ -101,6 +123,8 @@ if engine.store().done_runs(*pair):
     )
     for run_id, why in ranked.excluded:
         st.caption(display.esc(f"Not ranked: {labels.get(run_id, run_id)}: {why}"))
+    st.caption("The same ranking from the command line:")
+    st.code(ranking_view.rank_command(ranked), language="bash", wrap_lines=True)
 
 on_pair = [r.id for r in records if (r.source, r.target) == pair]
 first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []

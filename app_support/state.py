@@ -14,6 +14,7 @@ from app_support import engine
 from tlcore.data import list_shifts
 from tlcore.data.spec import DEFAULT_PAIR, compose_spec, spec_parts, store_upload
 from tlcore.errors import TLError
+from tlcore.runs.record import RunRecord
 
 SOURCE, TARGET = "pair_source", "pair_target"
 ROLES = {"source": SOURCE, "target": TARGET}
@@ -117,6 +118,13 @@ def compare_runs(run_ids: list[str]) -> None:
 def runs_to_compare() -> list[str]:
     """The runs another page asked Compare to show, if any."""
     return list(st.session_state.get(COMPARE_RUNS, []))
+
+
+def opened_pair(opened: list[RunRecord]) -> tuple[str, str] | None:
+    """The pair of the runs another page opened in Compare (:func:`runs_to_compare`), which Compare
+    ranks instead of the sidebar's; None when none were opened or they are of several pairs."""
+    pairs = {(r.source, r.target) for r in opened}
+    return pairs.pop() if len(pairs) == 1 else None
 
 
 # ---- the Predict page's data to label ---------------------------------------------------------------

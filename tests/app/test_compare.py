@@ -16,7 +16,7 @@ from tlcore.data import Domain
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.views import compare, explore
-from tlcore.views.ranking import blind_spot
+from tlcore.views.ranking import blind_spot, rank_command
 
 EVIL = "<script>alert(1)</script>"
 
@@ -108,6 +108,13 @@ def test_report_says_what_the_checks_cannot_see_beside_an_unlabelled_recommendat
     assert html.escape(blind_spot(ranked)) in text
     labelled = replace(ranked, entries=(replace(entry, alarm=Alarm("r1", (), 0.8, 0.7)),))
     assert "goes wrong the same way" not in compare.comparison_report(results, ranked=labelled)
+
+
+def test_the_rank_command_names_the_ranked_pair_and_validator_quoted() -> None:
+    ranked = Ranking("/data/my scans.npz", "digits:n=120", SelectionSettings(validator="im"), (), None, "")
+    assert rank_command(ranked) == (
+        "python -m tlcore runs rank --source '/data/my scans.npz' --target digits:n=120 --validator im"
+    )
 
 
 def test_selection_images_show_both_domains() -> None:

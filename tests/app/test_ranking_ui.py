@@ -3,8 +3,10 @@ report, on stored runs whose validator scores and predictions are constructed (n
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.state import COMPARE_RUNS
 from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -57,6 +61,7 @@ def test_compare_recommends_the_good_run_and_flags_the_collapsed_one(
     at = app("compare", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
     assert next(s.value for s in at.subheader) == "Which run to keep, without target labels"
+    assert f"The runs of {SOURCE} → {TARGET}, the sidebar's pair." in [plain(c.value) for c in at.caption]
     (recommended,) = at.success
     assert plain(recommended.value).startswith(
         f"Recommended: deep_coral+im · {pool['good'][-6:]}, the highest"
@@ -110,3 +115,33 @@ def test_an_alarm_the_target_labels_contradict_is_a_caution_not_an_error(
         flagged = [plain(w.value) for w in at.warning if "Negative transfer suspected" in plain(w.value)]
         assert len(flagged) == 1 and "false alarm" in flagged[0], page
         assert not [e for e in at.error if "Negative transfer suspected" in plain(e.value)], page
+
+
+def test_runs_opened_in_compare_are_ranked_with_their_own_pair(
+    app: OpenApp, workspace: Path, pool: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run another page opens in Compare (Sweep's "Open in Compare") is ranked among its own pair's
+    runs, whatever the sidebar's pair; the page says which pair it ranks, and the command it shows
+    prints the same ranking."""
+    at = app("home", source="mnist5k:n=200", target="digits:n=200")  # no runs on the sidebar's pair
+    at.session_state[COMPARE_RUNS] = [pool["collapsed"]]
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Which run to keep, without target labels" in [s.value for s in at.subheader]
+    assert plain(at.success[0].value).startswith(f"Recommended: deep_coral+im · {pool['good'][-6:]}")
+    said = " ".join(plain(c.value) for c in at.caption)
+    assert f"{SOURCE} → {TARGET}, the pair of the runs opened in Compare" in said
+    assert "the sidebar's pair is mnist5k:n=200 → digits:n=200" in said
+    assert next(m for m in at.multiselect if m.label == "Runs").value == [pool["collapsed"]]
+    command = at.code[0].value
+    assert command == f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator ensv"
+    capsys.readouterr()
+    assert main(["--workspace", str(workspace), *shlex.split(command)[3:], "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    table = at.dataframe[0].value
+    assert cli["recommended"] == pool["good"]
+    assert [r.split(" · ")[1] for r in table["run"]] == [e["run_id"][-6:] for e in cli["entries"]]
+    assert table["EnsV"].tolist() == pytest.approx([e["scores"]["ensv"] for e in cli["entries"]])
+    next(b for b in at.button if b.label == "Back to the sidebar's pair").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Which run to keep, without target labels" not in [s.value for s in at.subheader]

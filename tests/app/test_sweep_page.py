@@ -234,6 +234,10 @@ def test_open_in_compare_switches_page_with_the_trial_selected(app: OpenApp, wor
     assert_clean(at)
     assert at.title[0].value == "Compare"
     assert next(m for m in at.multiselect if m.label == "Runs").value == [trial.run.id]
+    # ranked among the sweep's pair, not the sidebar's (mnist5k:n=200 -> digits:n=200, without runs)
+    said = [plain(c.value) for c in at.caption]
+    assert "The runs of mnist5k:n=120 → digits:n=120, the pair of the runs opened in Compare" in said[0]
+    assert any(line.startswith(f"Not ranked: dann · {trial.run.id[-6:]}: stored without") for line in said)
 
 
 WHY_NOT = {  # stand-in worker: (the page's element, what it says)

@@ -5,6 +5,7 @@ The app's Compare and Adapt pages, the HTML report and ``runs rank`` show these 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,19 @@ def ranking_rows(
             row["alarm right?"] = entry.alarm.verdict()
         rows.append(row)
     return rows
+
+
+def rank_command(ranking: Ranking) -> str:
+    """The ``runs rank`` command line that prints ``ranking`` (its pair and validator)."""
+    words = [
+        "--source",
+        ranking.source,
+        "--target",
+        ranking.target,
+        "--validator",
+        ranking.settings.validator,
+    ]
+    return "python -m tlcore runs rank " + shlex.join(words)
 
 
 def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
