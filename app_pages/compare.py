@@ -9,6 +9,7 @@ from tlcore.selection.scores import VALIDATORS
 from tlcore.views import changes, compare, figures
 from tlcore.views import ranking as ranking_view
 
+CONFUSIONS = 3  # confusion matrices side by side
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 PERCENT = st.column_config.NumberColumn(format="percent")
 GAP = st.column_config.NumberColumn(format="%.3g")
@@ -167,8 +168,15 @@ with display.errors_shown():
     per_class = compare.per_class_figure(results)
     if per_class is not None:
         st.plotly_chart(per_class, key="per_class")
-        for column, (label, result) in zip(st.columns(min(len(results), 3)), results.items(), strict=False):
-            confusion = compare.confusion_figure(label, result)
+        shown = st.multiselect(
+            "Confusion matrices of",
+            list(results),
+            default=list(results)[:CONFUSIONS],
+            max_selections=CONFUSIONS,
+            help=f"At most {CONFUSIONS} side by side; the HTML report holds every run's.",
+        )
+        for column, label in zip(st.columns(max(len(shown), 1)), shown, strict=False):
+            confusion = compare.confusion_figure(label, results[label])
             if confusion is not None:
                 column.plotly_chart(confusion, key=f"confusion_{label}")
 
