@@ -123,8 +123,9 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_an_address_where_no_cluster_answers_is_one_line_at_once(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("ray")
-    import_ray(loopback=True)  # as the Ray tests import it (the loopback setting is read at import)
+    # first import as the Ray tests do: Ray reads the loopback setting once, when imported (imported
+    # without it, the test cluster's driver later waits forever for its loopback-bound GCS)
+    import_ray(loopback=True)
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

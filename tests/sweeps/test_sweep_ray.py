@@ -316,6 +316,25 @@ def test_sweeps_in_one_process_share_the_run_slots_keep_their_bytes_and_leave_no
         assert not list(Path(tempfile.gettempdir()).glob(f"{prefix}{process.pid}-*"))
 
 
+def test_an_embedded_cluster_is_loopback_only_even_when_ray_was_imported_first() -> None:
+    # a notebook that ran `import ray` before tlstudio: Ray read its loopback setting already
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.sweeps.ray_imported_first"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+    seen = json.loads(stdout.splitlines()[-1])
+    assert seen["main_address"] != "127.0.0.1", seen  # the machine has an address to leak to
+    assert seen["node"] == "127.0.0.1" and seen["gcs_on_loopback"], seen
+    assert not seen["gcs_on_main_address"], seen  # not reachable from the network
+    assert seen["ray_setting_put_back"] is True, seen  # Ray's own default on Linux, after the session
+
+
 def session_started(pid: int) -> bool:
     """Whether process ``pid``'s ray.init has begun writing its embedded cluster's session folder."""
     return any(any(f.iterdir()) for f in Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{pid}-*"))

@@ -4,7 +4,8 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
 
 - the **embedded** cluster (no address): ``ray.init(address="local")`` with the node address
   127.0.0.1, ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (read when Ray is imported; without it Ray
-  resolves 127.0.0.1 to the machine's main address and binds there), no dashboard, a session folder
+  resolves 127.0.0.1 to the machine's main address and binds there; for a Ray imported before, the
+  setting is made in Ray while the session lasts: :func:`set_loopback`), no dashboard, a session folder
   of our own (``<tmp>/tlray-<pid>-*``, removed at shutdown; Ray never cleans its session folders,
   and those of dead drivers are removed at the next start) and a token in ``RAY_AUTH_TOKEN`` (Ray
   enables token auth for new clusters and would otherwise write one to ``~/.ray/auth_token``): one
@@ -21,7 +22,8 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
   the packages of requirements.txt;
 - ``ray.init`` replaces the process's SIGTERM handler with one that exits: the previous one is put
   back, so SIGTERM still cancels the sweep (Ctrl-C semantics), and a SIGTERM that arrives while
-  ``ray.init`` runs is handed to it once Ray is shut down again;
+  ``ray.init`` runs is handed to it once Ray is shut down again, also one whose exit Python
+  swallowed (:func:`signals_seen`);
 - Ray sets environment variables in the driver's process (``RAY_AUTH_MODE``, ``PYTHONBREAKPOINT``,
   ``RAY_USAGE_STATS_ENABLED``, ...): the whole environment is put back as it was when the session
   closes, so nothing leaks into later runs of the same process.
@@ -29,6 +31,7 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -38,6 +41,7 @@ import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +70,17 @@ def import_ray(*, loopback: bool = False) -> Any:
     return ray
 
 
+def set_loopback(on: bool) -> bool:
+    """Make an imported Ray take 127.0.0.1 as this machine's node address (``on``) or not; the state
+    before. Ray reads :data:`LOOPBACK_ENV` once, at import: imported before tlstudio (a notebook's
+    ``import ray``), it would start an embedded cluster listening on every interface."""
+    from ray._private import ray_constants  # noqa: PLC0415 - optional, private
+
+    before = not ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = not on
+    return before
+
+
 def process_token() -> str:
     """This process's token for its embedded clusters: made once, as Ray's token loader keeps the
     first token it reads for the life of the process (a second cluster with another token fails to
@@ -91,6 +106,7 @@ class RaySession:
         self.address = address
         self.folder: Path | None = None  # the embedded cluster's session folder
         self._saved_env: dict[str, str] | None = None  # the environment before open
+        self._loopback_before: bool | None = None  # Ray's loopback state before open (embedded)
         self.ray: Any = None
 
     def open(self, worker_env: dict[str, str] | None = None) -> Any:
@@ -111,6 +127,8 @@ class RaySession:
         except TLError:
             self.close()
             raise
+        if self.address is None:
+            self._loopback_before = set_loopback(True)
         sync_ray_auth()
         options: dict[str, Any] = {
             "logging_level": "ERROR",
@@ -120,10 +138,18 @@ class RaySession:
         if self.address is None:
             options |= {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
             options["_temp_dir"] = str(self.folder)
+        self._init(ray, options)
+        return ray
+
+    def _init(self, ray: Any, options: dict[str, Any]) -> None:
+        """``ray.init`` with the caller's SIGTERM handler kept, and a SIGTERM meanwhile handed to it."""
         main = threading.current_thread() is threading.main_thread()
         handler = signal.getsignal(signal.SIGTERM)
         try:
-            ray.init(address=self.address or "local", **options)
+            with signals_seen(main) as seen:
+                ray.init(address=self.address or "local", **options)
+            if signal.SIGTERM in seen:  # Ray's handler ran where Python swallowed its exit
+                raise SystemExit(signal.SIGTERM)
         except SystemExit:  # Ray's own SIGTERM handler, while ray.init ran
             if main and handler is not None:
                 signal.signal(signal.SIGTERM, handler)
@@ -140,12 +166,14 @@ class RaySession:
             if main and handler is not None:
                 signal.signal(signal.SIGTERM, handler)
         self.ray = ray
-        return ray
 
     def close(self) -> None:
         if self.ray is not None:
             self.ray.shutdown()  # also after a failed or interrupted ray.init: what it started
             self.ray = None
+        if self._loopback_before is not None:
+            set_loopback(self._loopback_before)
+            self._loopback_before = None
         if self._saved_env is not None:
             _restore_env(self._saved_env)
             self._saved_env = None
@@ -154,6 +182,35 @@ class RaySession:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+@contextlib.contextmanager
+def signals_seen(active: bool = True) -> Iterator[bytearray]:
+    """The numbers of the signals that arrive meanwhile, filled in at the end (``active``: in the main
+    thread, the only one that handles signals). Read from a wakeup fd (:func:`signal.set_wakeup_fd`),
+    which Python writes for every signal with a Python handler: this also sees a signal whose handler
+    raised where Python swallows exceptions (Ray's SIGTERM handler's ``sys.exit`` inside a fork hook,
+    "Exception ignored in ..."). A wakeup fd set before (asyncio's) gets the same numbers after."""
+    seen = bytearray()
+    if not active:
+        yield seen
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    try:
+        yield seen
+    finally:
+        signal.set_wakeup_fd(previous)
+        with contextlib.suppress(BlockingIOError):
+            while chunk := reader.recv(4096):
+                seen += chunk
+        reader.close()
+        writer.close()
+        if seen and previous != -1:
+            with contextlib.suppress(OSError):
+                os.write(previous, seen)
 
 
 def _restore_env(saved: dict[str, str]) -> None:

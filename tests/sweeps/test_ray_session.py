@@ -1,0 +1,91 @@
+"""The part of connecting to Ray that needs no cluster: a SIGTERM while ``ray.init`` runs is seen even
+when the exit Ray's handler raised was swallowed by Python."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tlcore.runs.executors.ray_session import signals_seen
+
+
+class SignalledWhenCollected:
+    """Sends this process SIGTERM from its finaliser, where Python swallows whatever a signal handler
+    raises ("Exception ignored in ..."), as in the fork hooks that ``ray.init`` runs through."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10_000):  # the handler runs at the next check for pending signals: in here
+            pass
+
+
+@pytest.fixture
+def exiting_handler() -> Iterator[list[int]]:
+    """SIGTERM handled like Ray's handler does (``sys.exit``); the signals it received."""
+    received: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        received.append(signum)
+        sys.exit(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_sigterm_whose_exit_was_swallowed_is_still_seen(
+    exiting_handler: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swallowed: list[type[BaseException]] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: swallowed.append(unraisable.exc_type))
+    with signals_seen() as seen:
+        SignalledWhenCollected()  # collected at once: SystemExit raised and lost in __del__
+    assert exiting_handler == [signal.SIGTERM] and swallowed == [SystemExit]  # the process went on
+    assert signal.SIGTERM in seen
+    assert signal.set_wakeup_fd(-1) == -1  # the wakeup fd was put back (none before)
+
+
+def test_a_wakeup_fd_set_before_gets_the_signals_too(
+    exiting_handler: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno())
+    try:
+        with signals_seen() as seen:
+            SignalledWhenCollected()
+        assert signal.set_wakeup_fd(previous) == writer.fileno()  # put back as it was
+        assert reader.recv(16) == bytes([signal.SIGTERM]) == bytes(seen)
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_nothing_is_seen_when_no_signal_comes_or_when_off() -> None:
+    received: list[int] = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: received.append(signum))
+    try:
+        with signals_seen() as seen:
+            pass
+        assert seen == bytearray()
+        with signals_seen(active=False) as seen:  # off the main thread: not watched
+            os.kill(os.getpid(), signal.SIGUSR1)
+            for _ in range(10_000):
+                pass
+        assert received == [signal.SIGUSR1] and seen == bytearray()
+        with signals_seen() as seen:
+            os.kill(os.getpid(), signal.SIGUSR1)
+            for _ in range(10_000):
+                pass
+        assert received == [signal.SIGUSR1] * 2 and bytes(seen) == bytes([signal.SIGUSR1])
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
