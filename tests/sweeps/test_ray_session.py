@@ -1,17 +1,21 @@
-"""The part of connecting to Ray that needs no cluster: a SIGTERM while ``ray.init`` runs is seen even
-when the exit Ray's handler raised was swallowed by Python."""
+"""The parts of a Ray session that need no cluster: a SIGTERM while ``ray.init`` runs is seen even
+when the exit Ray's handler raised was swallowed by Python; an embedded cluster's processes still
+alive after shutdown (they name its session folder) are ended, and no other process."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tlcore.runs.executors.ray_session import signals_seen
+from tlcore.runs.executors.ray_session import end_stragglers, signals_seen
 
 
 class SignalledWhenCollected:
@@ -89,3 +93,25 @@ def test_nothing_is_seen_when_no_signal_comes_or_when_off() -> None:
         assert received == [signal.SIGUSR1] * 2 and bytes(seen) == bytes([signal.SIGUSR1])
     finally:
         signal.signal(signal.SIGUSR1, previous)
+
+
+def sleeper(*argv: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *argv])
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc")
+def test_the_processes_naming_the_session_folder_are_ended_and_only_they(tmp_path: Path) -> None:
+    folder = tmp_path / "tlray-1-abc"
+    ours = [sleeper(f"--log_dir={folder}/session_1/logs"), sleeper(f"--session-dir={folder}")]
+    other = sleeper(str(tmp_path / "tlray-1-abcd"))  # another session's folder, whose name extends ours
+    try:
+        time.sleep(0.2)  # their command lines are set
+        started = time.monotonic()
+        end_stragglers(folder)
+        assert time.monotonic() - started < 5
+        assert [p.wait(timeout=5) for p in ours] == [-signal.SIGKILL] * 2
+        assert other.poll() is None
+    finally:
+        for process in (*ours, other):
+            process.kill()
+            process.wait()

@@ -41,6 +41,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 SESSION_PREFIX = "tlray-"  # <tmp>/tlray-<driver pid>-*: an embedded cluster's session folder
 TOKEN_ENV = {"RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"}
 CONNECT_TIMEOUT = 5.0  # seconds for an explicit address to accept a TCP connection
+STRAGGLER_TIMEOUT = 5.0  # seconds an embedded cluster's killed processes get to be gone
 _TOKEN: list[str] = []  # this process's embedded-cluster token, made once
 
 
@@ -180,6 +182,7 @@ class RaySession:
             if "ray" in sys.modules:
                 sync_ray_auth()  # Ray forgets the mode this session set
         if self.folder is not None:
+            end_stragglers(self.folder)  # else they write into the folder after it is removed
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
@@ -211,6 +214,33 @@ def signals_seen(active: bool = True) -> Iterator[bytearray]:
         if seen and previous != -1:
             with contextlib.suppress(OSError):
                 os.write(previous, seen)
+
+
+def end_stragglers(folder: Path, timeout: float = STRAGGLER_TIMEOUT) -> None:
+    """Kill the processes still alive after ``ray.shutdown`` that name the embedded cluster's session
+    ``folder`` in their command line (each of its processes gets it) and wait for them to be gone:
+    when a SIGTERM cut ``ray.init`` short, Ray's shutdown does not know the ones it had just started
+    (its GCS then writes its port file after the folder is removed). Needs ``/proc`` (Linux)."""
+    deadline = time.monotonic() + timeout
+    while pids := _naming(folder):
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def _naming(folder: Path) -> list[int]:
+    """Pids of the live processes whose command line holds ``folder``'s path."""
+    needles = [os.fsencode(folder) + end for end in (b"/", b"\0")]  # the path itself, or inside it
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes()  # NUL-terminated arguments; a zombie's is empty
+            if any(needle in command for needle in needles):
+                pids.append(int(entry.name))
+    return pids
 
 
 def _restore_env(saved: dict[str, str]) -> None:
