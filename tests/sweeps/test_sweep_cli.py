@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +19,7 @@ from tlcore.cli import build_parser, main
 from tlcore.cli.sweep import spec_from_args
 from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.executors.ray_session import RAY_INSTALL
+from tlcore.runs.executors.ray_session import RAY_INSTALL, import_ray
 from tlcore.runs.search import Search
 from tlcore.runs.space import Choice, Range, Space, parse_range
 from tlcore.runs.store import RunStore
@@ -104,6 +106,8 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
             "error: kmnist: files not found: /nowhere/KMNIST/raw/",
         ),
         (["--executor", "ray", "--address", "auto"], "never joins whatever cluster"),
+        (["--executor", "ray", "--address", "127.0.0.1:99999"], "HOST:PORT, the port 1-65535\n"),
+        (["--executor", "ray", "--address", "127.0.0.1"], "HOST:PORT, the port 1-65535\n"),
         (["--address", "10.0.0.1:6379"], "error: --address names a Ray cluster; it needs --executor ray\n"),
         (["--search", "random"], "error: a random search needs the number of points n >= 1\n"),
     ],
@@ -114,6 +118,24 @@ def test_bad_input_is_one_line_and_exit_2(
     code, out, err = cli(workspace, *BASE, "--methods", "deep_coral+im", *extra, capsys=capsys)
     assert code == 2 and out == "" and message in err and err.count("\n") == 1
     assert SweepStore(workspace).list() == []  # nothing half-created
+
+
+def test_an_address_where_no_cluster_answers_is_one_line_at_once(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # first import as the Ray tests do: Ray reads the loopback setting once, when imported (imported
+    # without it, the test cluster's driver later waits forever for its loopback-bound GCS)
+    import_ray(loopback=True)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    code, out, err = cli(
+        workspace, *BASE, "--methods", "im", "--executor", "ray", f"--address=127.0.0.1:{port}", capsys=capsys
+    )
+    assert code == 2 and out == "" and time.monotonic() - started < 15  # Ray itself retried ~12 minutes
+    assert err.startswith(f"error: no Ray cluster at 127.0.0.1:{port}: ") and err.count("\n") == 1, err
+    assert SweepStore(workspace).list() == []
 
 
 def test_asking_for_ray_without_ray_says_how_to_install_it(

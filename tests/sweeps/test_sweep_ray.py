@@ -246,7 +246,13 @@ def test_a_killed_worker_is_retried_once_then_its_trial_fails_with_nothing_half_
     assert status[1].status == "failed" and len(twice.read_text().split()) == 2
     failed = status[1].run
     assert failed is not None and "died, and again on the retry" in failed.error
+    assert "Check" not in failed.error and failed.error.endswith("see worker.log")  # no pointer to gone logs
     assert sorted(p.name for p in failed.folder.iterdir()) == ["config.json", "history.jsonl", "worker.log"]
+    assert "attempt 2: Ray's logs of worker pid" in (failed.folder / "worker.log").read_text()
+    for row in status.values():  # the retry's progress restarts from 0 after a marker
+        assert row.run is not None
+        starts = [e["message"] for e in SweepStore(workspace).runs.history(row.run.id) if e["stage"] == "ray"]
+        assert [m.split(",")[0] for m in starts[1:]] == ["running on Ray node 127.0.0.1", "attempt 2"], starts
     assert final.sweep.status == "done"  # the sweep went on
     for path in (once, twice):
         path.unlink()
@@ -280,3 +286,82 @@ def test_cancel_stops_queued_and_running_ray_trials(cluster: str, workspace: Wor
     # half the grace leaves slack for a loaded machine
     lags = [(r.status, round(r.updated - cancelled_at[0], 1)) for r in ran]
     assert all(status == "cancelled" and lag < CANCEL_GRACE / 2 for status, lag in lags), lags
+
+
+def test_sweeps_in_one_process_share_the_run_slots_keep_their_bytes_and_leave_no_trace(
+    workspace: Workspace,
+) -> None:
+    # one process, two embedded clusters one after the other, as the Python API runs them
+    digest = hashlib.sha256(upload_scans(workspace)).hexdigest()
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.sweeps.ray_in_one_process", str(workspace.root)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([worker_pythonpath(), str(ROOT)])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    first, second = json.loads(stdout.splitlines()[-1]).values()
+    assert first["status"] == "done" and first["counts"] == {"done": 2}, first
+    (_, ended), (started, _) = first["spans"]  # TLSTUDIO_MAX_RUNNING=1: one after the other
+    assert ended <= started, first["spans"]
+    # the second cluster of the process starts; the upload deleted mid-sweep was shipped already
+    assert second["status"] == "done" and second["counts"] == {"done": 2}, second
+    assert second["sha256"] == [digest, digest]
+    for sweep in (first, second):  # what Ray set in the process's environment is gone again
+        assert sweep["env_changed"] == [] and sweep["handler_kept"], sweep
+    for prefix in (SESSION_PREFIX, SCRATCH_PREFIX):
+        assert not list(Path(tempfile.gettempdir()).glob(f"{prefix}{process.pid}-*"))
+
+
+def test_an_embedded_cluster_is_loopback_only_even_when_ray_was_imported_first() -> None:
+    # a notebook that ran `import ray` before tlstudio: Ray read its loopback setting already
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.sweeps.ray_imported_first"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+    seen = json.loads(stdout.splitlines()[-1])
+    assert seen["main_address"] != "127.0.0.1", seen  # the machine has an address to leak to
+    assert seen["node"] == "127.0.0.1" and seen["gcs_on_loopback"], seen
+    assert not seen["gcs_on_main_address"], seen  # not reachable from the network
+    assert seen["ray_setting_put_back"] is True, seen  # Ray's own default on Linux, after the session
+
+
+def session_started(pid: int) -> bool:
+    """Whether process ``pid``'s ray.init has begun writing its embedded cluster's session folder."""
+    return any(any(f.iterdir()) for f in Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{pid}-*"))
+
+
+@pytest.mark.parametrize("when", ["during Ray's start", "mid-trial"])
+def test_sigterm_cancels_a_sweep_driven_inline_or_detached(workspace: Workspace, when: str) -> None:
+    if when == "mid-trial":  # the inline CLI, the real pipeline
+        digits = ["--source", "digits:n=200", "--target", "digits:n=200", "--methods", "im", "--seeds", "0"]
+        args = ["-m", "tlcore", "--workspace", str(workspace.root), "sweep", *digits, "--epochs", "200"]
+        command = [*args, "--executor", "ray", "--json"]
+    else:  # a detached driver
+        sweep_id = sweep(workspace, None, "0.1", (0,), steps=40)  # type: ignore[arg-type]
+        command = ["-m", "tlcore.runs.driver", str(workspace.root), sweep_id]
+        command += ["--worker", "sweep_workers:scored"]
+    runs = SweepStore(workspace).runs
+    with subprocess.Popen([sys.executable, *command], cwd=ROOT, stderr=subprocess.PIPE, text=True) as process:
+        deadline = time.monotonic() + 300
+        while process.poll() is None and time.monotonic() < deadline:
+            running = any(r.progress > 0 for r in runs.list())
+            if running if when == "mid-trial" else session_started(process.pid):
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-3000:]
+    (record,) = SweepStore(workspace).list()
+    assert record.status == "cancelled", record.error
+    assert all(run.status == "cancelled" for run in runs.of_sweep(record.id))
+    assert not list(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{process.pid}-*"))

@@ -85,9 +85,11 @@ def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = 
         cpus_per_trial=args.cpus_per_trial or base.cpus_per_trial,
     )
     if settings.kind == "ray":
-        from tlcore.runs.executors.ray_session import import_ray  # noqa: PLC0415 - only for Ray
+        from tlcore.runs.executors.ray_session import check_reachable, import_ray  # noqa: PLC0415 - only for Ray
 
         import_ray(loopback=settings.address is None)  # a missing Ray: one line saying how to install it
+        if settings.address is not None:
+            check_reachable(settings.address)  # a dead address: one line, before a sweep exists
     return settings
 
 
@@ -110,7 +112,8 @@ def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> 
             bar.update(*line)
 
     try:
-        with contextlib.redirect_stdout(sys.stderr):  # stdout is for --json; Ray prints worker deaths there
+        # stdout is for --json (Ray prints worker deaths there); SIGTERM cancels, as Ctrl-C
+        with contextlib.redirect_stdout(sys.stderr), driver.sigterm_cancels():
             final = driver.drive(workspace, sweep_id, show)
     finally:
         bar.close()

@@ -13,8 +13,10 @@ retry); ``done`` and ``failed`` trials never. So :func:`resume` after a crash, a
 driver finishes a sweep without redoing finished trials; active runs left by an earlier driver whose
 worker still lives (local executor) are followed, not duplicated.
 
-Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver) stops queued trials from starting and asks
-the executor to stop the running ones; the sweep ends ``cancelled``.
+Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver, inline or launched: :func:`sigterm_cancels`)
+stops queued trials from starting and asks the executor to stop the running ones; the sweep ends
+``cancelled``. A sweep with nothing left to run (a finished one resumed) ends without starting its
+executor (no Ray cluster).
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from tlcore.errors import TLError
 from tlcore.runs.executors import Executor, ExecutorSettings, make_executor
@@ -77,9 +80,12 @@ def drive(
     reason = "the driver stopped unexpectedly"
     started = False
     try:
-        executor.start()
-        started = True
-        status, reason = loop.run(poll)
+        if loop.look().finished:  # resumed after it finished: nothing to start a cluster for
+            status, reason = "done", ""
+        else:
+            executor.start()
+            started = True
+            status, reason = loop.run(poll)
     except KeyboardInterrupt:
         status, reason = "cancelled", "interrupted by a signal or Ctrl-C"
         loop.cancel_active()
@@ -165,6 +171,20 @@ def progress_line(state: SweepSummary) -> str:
     return ", ".join(parts)
 
 
+@contextlib.contextmanager
+def sigterm_cancels() -> Iterator[None]:
+    """Meanwhile SIGTERM raises :class:`KeyboardInterrupt` (in the main thread), as Ctrl-C does:
+    a sweep driven inside cancels its trials and ends ``cancelled``. The handler is put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def launch(workspace: Workspace, sweep_id: str, *, worker: str | None = None) -> None:
     """Drive the queued sweep in a background process (output in ``<workspace>/sweeps/<id>.log``)."""
     store = SweepStore(workspace)
@@ -211,10 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("sweep_id")
     parser.add_argument("--worker", default=None, help="MODULE:FUNCTION doing each trial's work")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     workspace = Workspace.resolve(args.workspace)
     try:
-        final = drive(workspace, args.sweep_id, worker=args.worker)
+        with sigterm_cancels():
+            final = drive(workspace, args.sweep_id, worker=args.worker)
     except KeyboardInterrupt:
         return 130
     except TLError as exc:

@@ -55,6 +55,8 @@ class ExecutorSettings:
                 f"--address {self.address!r}: give the cluster's host:port (leave it out for an embedded "
                 "cluster); tlstudio never joins whatever cluster it happens to find"
             )
+        if self.address is not None:
+            parse_address(self.address)
 
     @classmethod
     def resolve(
@@ -73,6 +75,15 @@ class ExecutorSettings:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExecutorSettings:
         return cls(**data)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``(host, port)`` of a ``HOST:PORT`` address (``[v6]:PORT`` too); a :class:`TLError` otherwise."""
+    host, sep, port = address.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise TLError(f"--address {address!r}: give the cluster's HOST:PORT, the port 1-65535")
+    return host, int(port)
 
 
 class Executor(Protocol):

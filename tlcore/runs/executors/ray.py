@@ -18,10 +18,20 @@ closed with its reason. Progress events travel through a small actor (:class:`Pr
 the run's history, so a Ray trial shows live progress like a local one.
 
 The workspace's files that a trial's domains read (its uploads, torchvision files under the
-workspace's data root) travel the other way: each is put into Ray's object store once per sweep
-session (:meth:`RayExecutor.shipped`) and written into the node's scratch workspace, at the same
-place, before the trial runs. A file path or ``@folder`` is read where the trial runs: on an existing
+workspace's data root) travel the other way: each domain's files are put into Ray's object store
+once per sweep session (:meth:`RayExecutor.shipped`; later trials get the same bytes, even if the
+upload was deleted meanwhile) and written into the node's scratch workspace, at the same place,
+before the trial runs. A file path or ``@folder`` is read where the trial runs: on an existing
 cluster it must be there on every node (the embedded cluster's node is this machine).
+
+Run slots: on the **embedded** cluster (this machine) a trial also claims one of the workspace's
+run slots (:mod:`tlcore.runs.slots`, ``TLSTUDIO_MAX_RUNNING``) before its task is submitted, like a
+local run; until then it waits ``queued`` in the driver. On an **existing** cluster the cluster's
+resources decide (``--cpus-per-trial``, ``--max-concurrent``).
+
+A retried attempt starts its progress again from 0: its start is a marked event in the run's
+history. A worker that died leaves the tail of its Ray logs in the run's ``worker.log`` (the
+embedded cluster's logs are removed at shutdown), or where they are on an existing cluster's node.
 
 Connecting, with Ray 2.60's traps handled (embedded cluster on loopback, token auth, SIGTERM,
 session folders): :mod:`tlcore.runs.executors.ray_session`.
@@ -31,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -43,16 +54,19 @@ from typing import Any, Literal
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
+from tlcore.limits import Limits
 from tlcore.runs import jobs
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.executors.ray_session import RaySession, remove_stale
 from tlcore.runs.executors.ray_trial import ProgressBoard, TrialTask, remove_scratch, run_trial
+from tlcore.runs.slots import claim_slot
 from tlcore.runs.store import LOG_FILE, RunStore
 from tlcore.workspace import Workspace
 
 SCRATCH_PREFIX = "tlstudio-ray-"  # <tmp>/tlstudio-ray-<driver pid>-*: a node's scratch workspace
 CANCEL_GRACE = jobs.CANCEL_GRACE  # seconds a cancelled task may take before its worker is killed
 CLEANUP_TIMEOUT = 30.0
+LOG_TAIL = 40  # lines of each Ray log of a dead worker kept in the run's worker.log
 
 
 @dataclass
@@ -74,7 +88,10 @@ class RayExecutor:
         self.session = RaySession(settings.address)
         self.scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         self.refs: dict[str, Any] = {}  # run id -> its task's ObjectRef
-        self.files: dict[str, Any] = {}  # path inside the workspace -> ObjectRef of its bytes, put once
+        self.waiting: dict[str, tuple[TrialTask, dict[str, Any]]] = {}  # run id -> task, options: no slot yet
+        self.max_running: int | None = None  # the workspace's run slots (embedded cluster only)
+        self.files: dict[str, dict[str, Any]] = {}  # domain spec -> {path in the workspace: ObjectRef}
+        self.attempts: dict[str, list[tuple[str, int]]] = {}  # run id -> (node ip, worker pid) per attempt
         self.cancelled_at: dict[str, float] = {}
         self.trials: dict[str, RayTrial] = {}
         self.ray: Any = None
@@ -83,6 +100,7 @@ class RayExecutor:
 
     def start(self) -> None:
         if self.settings.address is None:
+            self.max_running = Limits.from_env().max_running  # this machine's: a local run's slots
             remove_stale(Path(tempfile.gettempdir()), SCRATCH_PREFIX)
         threads = str(self.settings.cpus_per_trial)  # as a local worker's (tlcore.runs.slots.limit_threads)
         env = {"OMP_NUM_THREADS": threads, "NUMBA_NUM_THREADS": threads, "OMP_WAIT_POLICY": "PASSIVE"}
@@ -92,32 +110,55 @@ class RayExecutor:
 
     def capacity(self) -> int:
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
-        return self.settings.max_concurrent or max(1, cpus // self.settings.cpus_per_trial)
+        fits = max(1, cpus // self.settings.cpus_per_trial)
+        return self.settings.max_concurrent or min(fits, self.max_running or fits)
 
     def submit(self, run_id: str, config: AdaptConfig) -> None:
         assert self._task is not None
         options = self._options(config)
         files = self.shipped(config)
-        self.store.start(run_id, os.getpid())  # running in this driver's name: its death closes it
-        self.store.record_event(run_id, ProgressEvent("stage", "ray", 0.0, message="submitted to Ray"))
         threads = self.settings.cpus_per_trial
         task = TrialTask(run_id, config.to_dict(), self.worker, self.scratch, threads, files)
-        self.refs[run_id] = self._task.options(**options).remote(task, self.board)
+        if self.max_running is None:  # an existing cluster: its resources decide
+            self.store.start(run_id, os.getpid())  # running in this driver's name: its death closes it
+            self._launch(task, options)
+        else:
+            self.waiting[run_id] = (task, options)
+            self._claim_slots()
+
+    def _claim_slots(self) -> None:
+        """Submit the waiting trials that get one of the workspace's run slots, in launch order; the
+        others stay ``queued`` (with this driver's pid and a fresh heartbeat)."""
+        assert self.max_running is not None
+        for run_id, (task, options) in list(self.waiting.items()):
+            claim = claim_slot(self.store, run_id, os.getpid(), self.max_running)
+            if claim != "waiting":
+                del self.waiting[run_id]
+            if claim == "started":
+                self._launch(task, options)
+
+    def _launch(self, task: TrialTask, options: dict[str, Any]) -> None:
+        assert self._task is not None
+        self.store.record_event(task.run_id, ProgressEvent("stage", "ray", 0.0, message="submitted to Ray"))
+        self.refs[task.run_id] = self._task.options(**options).remote(task, self.board)
 
     def shipped(self, config: AdaptConfig) -> dict[str, Any]:
         """``{path inside the workspace: ObjectRef of its bytes}`` for the workspace files the
-        config's domains read (:func:`~tlcore.data.spec.workspace_files`), each put into Ray's object
-        store at its first trial (later trials of this session get the same bytes); a
-        :class:`TLError` when an upload is not in the workspace."""
+        config's domains read (:func:`~tlcore.data.spec.workspace_files`), put into Ray's object
+        store at a domain's first trial: later trials of this session get the same bytes, even when
+        the file was deleted or replaced meanwhile; a :class:`TLError` when an upload is not in the
+        workspace at its first trial."""
         from tlcore.data.spec import workspace_files  # noqa: PLC0415 - loads torch
 
         workspace = self.store.workspace
-        paths = [p for spec in (config.source, config.target) for p in workspace_files(spec, workspace)]
-        names = [p.relative_to(workspace.root).as_posix() for p in paths]
-        for name, path in zip(names, paths, strict=True):
-            if name not in self.files:
-                self.files[name] = self.ray.put(path.read_bytes())
-        return {name: self.files[name] for name in names}
+        for spec in (config.source, config.target):
+            if spec not in self.files:
+                paths = workspace_files(spec, workspace)
+                names = [p.relative_to(workspace.root).as_posix() for p in paths]
+                self.files[spec] = {
+                    n: self.ray.put(p.read_bytes()) for n, p in zip(names, paths, strict=True)
+                }
+        return self.files[config.source] | self.files[config.target]
 
     def _options(self, config: AdaptConfig) -> dict[str, Any]:
         gpus = self.ray.cluster_resources().get("GPU", 0) > 0
@@ -133,6 +174,8 @@ class RayExecutor:
         }
 
     def poll(self) -> None:
+        if self.waiting:
+            self._claim_slots()
         self._record_progress()
         now = time.monotonic()
         for run_id, ref in list(self.refs.items()):
@@ -148,9 +191,21 @@ class RayExecutor:
                     self._collect(run_id, ref)
 
     def _record_progress(self) -> None:
-        for run_id, events in self.ray.get(self.board.drain.remote()):
-            for i, event in enumerate(events):
-                self.store.record_event(run_id, ProgressEvent(**event), index=i == len(events) - 1)
+        for kind, run_id, data in self.ray.get(self.board.drain.remote()):
+            if kind == "begin":
+                self._begin(run_id, data["node_ip"], data["pid"])
+                continue
+            for i, event in enumerate(data):
+                self.store.record_event(run_id, ProgressEvent(**event), index=i == len(data) - 1)
+
+    def _begin(self, run_id: str, node_ip: str, pid: int) -> None:
+        """An attempt of the trial started: a marked event, so a retry's progress visibly restarts."""
+        tries = self.attempts.setdefault(run_id, [])
+        tries.append((node_ip, pid))
+        message = f"running on Ray node {node_ip}, worker pid {pid}"
+        if len(tries) > 1:
+            message = f"attempt {len(tries)}, its Ray worker having died: progress starts again; {message}"
+        self.store.record_event(run_id, ProgressEvent("stage", "ray", 0.0, message=message))
 
     def _collect(self, run_id: str, ref: Any) -> None:
         """Write the finished task's outcome into the store."""
@@ -169,6 +224,8 @@ class RayExecutor:
             if run_id in self.cancelled_at:
                 self._end(run_id, "cancelled", "cancelled on request; its worker was killed")
             else:
+                self._record_progress()  # every attempt's start
+                self._log(run_id, self._worker_logs(run_id))
                 self._end(run_id, "failed", _died(exc))
             return
         self._record_progress()
@@ -200,7 +257,31 @@ class RayExecutor:
         with (self.store.folder(run_id) / LOG_FILE).open("ab") as handle:
             handle.write(text)
 
+    def _worker_logs(self, run_id: str) -> bytes:
+        """For a trial whose workers died: the tail of each attempt's Ray logs (the embedded
+        cluster's are removed at shutdown), or where they are on an existing cluster's node."""
+        out: list[str] = []
+        logs = self.session.folder / "session_latest" / "logs" if self.session.folder else None
+        for n, (node_ip, pid) in enumerate(self.attempts.get(run_id, []), 1):
+            if logs is None:
+                out.append(
+                    f"attempt {n}: Ray's logs of worker pid {pid} are on node {node_ip}, in its session"
+                )
+                out.append(f"  folder's logs/ (worker-*-{pid}.err, python-core-worker-*_{pid}.log)")
+                continue
+            for path in sorted(
+                [*logs.glob(f"worker-*-{pid}.*"), *logs.glob(f"python-core-worker-*_{pid}.log")]
+            ):
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL:]
+                if lines:
+                    out += [f"--- attempt {n}, node {node_ip}: the end of Ray's {path.name}", *lines]
+        return "".join(f"{line}\n" for line in out).encode()
+
     def cancel(self, run_id: str) -> None:
+        if run_id in self.waiting:  # never submitted
+            del self.waiting[run_id]
+            self.store.end(run_id, "cancelled", "cancelled before it started")
+            return
         ref = self.refs.get(run_id)
         if ref is None:
             with contextlib.suppress(TLError):
@@ -210,6 +291,9 @@ class RayExecutor:
         self.ray.cancel(ref, force=False)
 
     def shutdown(self) -> None:
+        for run_id in list(self.waiting):
+            self.store.end(run_id, "cancelled", "the sweep's driver stopped before it started")
+        self.waiting.clear()
         if self.ray is None or not self.ray.is_initialized():
             self.session.close()
             return
@@ -238,4 +322,7 @@ class RayExecutor:
 
 def _died(exc: Exception) -> str:
     first = next(iter(str(exc).strip().splitlines()), "")
-    return f"its Ray worker died, and again on the retry ({type(exc).__name__}: {first})"[:500]
+    first = re.sub(r"\s*Check \S+( files)? for more information\.", "", first)  # see worker.log instead
+    return f"its Ray worker died, and again on the retry ({type(exc).__name__}: {first}); see worker.log"[
+        :500
+    ]

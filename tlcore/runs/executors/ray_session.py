@@ -4,42 +4,60 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
 
 - the **embedded** cluster (no address): ``ray.init(address="local")`` with the node address
   127.0.0.1, ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (read when Ray is imported; without it Ray
-  resolves 127.0.0.1 to the machine's main address and binds there), no dashboard, a session folder
+  resolves 127.0.0.1 to the machine's main address and binds there; for a Ray imported before, the
+  setting is made in Ray while the session lasts: :func:`set_loopback`), no dashboard, a session folder
   of our own (``<tmp>/tlray-<pid>-*``, removed at shutdown; Ray never cleans its session folders,
-  and those of dead drivers are removed at the next start) and a fresh token in ``RAY_AUTH_TOKEN``
-  (Ray enables token auth for new clusters and would otherwise write one to ``~/.ray/auth_token``);
+  and those of dead drivers are removed at the next start) and a token in ``RAY_AUTH_TOKEN`` (Ray
+  enables token auth for new clusters and would otherwise write one to ``~/.ray/auth_token``): one
+  per process (:func:`process_token`), as Ray's token loader keeps the first token it read;
 - an **explicit address** (``--address`` / ``$TLSTUDIO_RAY_ADDRESS``; never ``"auto"``, which joins
-  whatever cluster it finds): a cluster with token auth (``ray start`` enables it when a token
-  exists) needs ``RAY_AUTH_MODE=token`` on the driver, which Ray does not set for a connecting
-  driver; it is set for you when ``RAY_AUTH_TOKEN`` or ``RAY_AUTH_TOKEN_PATH`` is given, and not
-  merely because ``~/.ray/auth_token`` exists (a driver in token mode cannot create actors on a
-  cluster without auth). The driver's ``tlcore`` travels to the workers (``runtime_env``
-  ``py_modules``); the nodes need the packages of requirements.txt;
-- ``ray.init`` replaces the process's SIGTERM handler: the previous one is put back, so SIGTERM
-  still cancels the sweep (Ctrl-C semantics).
+  whatever cluster it finds): first checked to answer (:func:`check_reachable`: resolved and a TCP
+  connection within :data:`CONNECT_TIMEOUT`), as Ray retries a dead address for minutes; a cluster
+  with token auth (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the
+  driver, which Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
+  or ``RAY_AUTH_TOKEN_PATH`` is given, and not merely because ``~/.ray/auth_token`` exists (a driver
+  in token mode cannot create actors on a cluster without auth). Ray reads the mode once, when it
+  is imported: :func:`sync_ray_auth` makes it read the environment again before each connection.
+  The driver's ``tlcore`` travels to the workers (``runtime_env`` ``py_modules``); the nodes need
+  the packages of requirements.txt;
+- ``ray.init`` replaces the process's SIGTERM handler with one that exits: the previous one is put
+  back, so SIGTERM still cancels the sweep (Ctrl-C semantics), and a SIGTERM that arrives while
+  ``ray.init`` runs is handed to it once Ray is shut down again, also one whose exit Python
+  swallowed (:func:`signals_seen`);
+- Ray sets environment variables in the driver's process (``RAY_AUTH_MODE``, ``PYTHONBREAKPOINT``,
+  ``RAY_USAGE_STATS_ENABLED``, ...): the whole environment is put back as it was when the session
+  closes, so nothing leaks into later runs of the same process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import tlcore
 from tlcore.errors import TLError
+from tlcore.runs.executors import parse_address
 from tlcore.runs.record import pid_alive
 
 RAY_INSTALL = "pip install -r requirements-ray.txt  (or: pip install 'tlstudio[ray]')"
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 SESSION_PREFIX = "tlray-"  # <tmp>/tlray-<driver pid>-*: an embedded cluster's session folder
 TOKEN_ENV = {"RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"}
+CONNECT_TIMEOUT = 5.0  # seconds for an explicit address to accept a TCP connection
+STRAGGLER_TIMEOUT = 5.0  # seconds an embedded cluster's killed processes get to be gone
+_TOKEN: list[str] = []  # this process's embedded-cluster token, made once
 
 
 def import_ray(*, loopback: bool = False) -> Any:
@@ -54,27 +72,66 @@ def import_ray(*, loopback: bool = False) -> Any:
     return ray
 
 
+def set_loopback(on: bool) -> bool:
+    """Make an imported Ray take 127.0.0.1 as this machine's node address (``on``) or not; the state
+    before. Ray reads :data:`LOOPBACK_ENV` once, at import: imported before tlstudio (a notebook's
+    ``import ray``), it would start an embedded cluster listening on every interface."""
+    from ray._private import ray_constants  # noqa: PLC0415 - optional, private
+
+    before = not ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = not on
+    return before
+
+
+def process_token() -> str:
+    """This process's token for its embedded clusters: made once, as Ray's token loader keeps the
+    first token it reads for the life of the process (a second cluster with another token fails to
+    start its GCS)."""
+    if not _TOKEN:
+        _TOKEN.append(secrets.token_hex(32))
+    return _TOKEN[0]
+
+
+def sync_ray_auth() -> None:
+    """Make an imported Ray read ``RAY_AUTH_MODE`` and the token again (it reads both once and keeps
+    them): the config first, then the token cache, in the order Ray's own tests reset them."""
+    from ray._raylet import AuthenticationTokenLoader, Config  # noqa: PLC0415 - optional, private
+
+    Config.initialize("")
+    AuthenticationTokenLoader.instance().reset_cache()
+
+
 class RaySession:
     """One connection of this process to a Ray cluster (see the module docstring)."""
 
     def __init__(self, address: str | None) -> None:
         self.address = address
         self.folder: Path | None = None  # the embedded cluster's session folder
-        self._saved_env: dict[str, str | None] = {}
+        self._saved_env: dict[str, str] | None = None  # the environment before open
+        self._loopback_before: bool | None = None  # Ray's loopback state before open (embedded)
         self.ray: Any = None
 
     def open(self, worker_env: dict[str, str] | None = None) -> Any:
         """Connect (or start the embedded cluster); ``worker_env``: environment of its worker processes."""
+        if self.address is not None:
+            check_reachable(self.address)
+        self._saved_env = dict(os.environ)
         if self.address is None:
             remove_stale(Path(tempfile.gettempdir()), SESSION_PREFIX)
             self.folder = Path(tempfile.mkdtemp(prefix=f"{SESSION_PREFIX}{os.getpid()}-"))
-            self._set_env(LOOPBACK_ENV, os.environ.get(LOOPBACK_ENV, "0"))
-            self._saved_env.setdefault("RAY_AUTH_MODE", os.environ.get("RAY_AUTH_MODE"))  # ray.init sets it
+            os.environ.setdefault(LOOPBACK_ENV, "0")
             if not (os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")):
-                self._set_env("RAY_AUTH_TOKEN", secrets.token_hex(32))
+                os.environ["RAY_AUTH_TOKEN"] = process_token()
         elif not os.environ.get("RAY_AUTH_MODE") and TOKEN_ENV & set(os.environ):
-            self._set_env("RAY_AUTH_MODE", "token")  # a token given for this connection: use it
-        ray = import_ray(loopback=self.address is None)
+            os.environ["RAY_AUTH_MODE"] = "token"  # a token given for this connection: use it
+        try:
+            ray = import_ray(loopback=self.address is None)
+        except TLError:
+            self.close()
+            raise
+        if self.address is None:
+            self._loopback_before = set_loopback(True)
+        sync_ray_auth()
         options: dict[str, Any] = {
             "logging_level": "ERROR",
             "log_to_driver": False,
@@ -83,35 +140,129 @@ class RaySession:
         if self.address is None:
             options |= {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
             options["_temp_dir"] = str(self.folder)
+        self._init(ray, options)
+        return ray
+
+    def _init(self, ray: Any, options: dict[str, Any]) -> None:
+        """``ray.init`` with the caller's SIGTERM handler kept, and a SIGTERM meanwhile handed to it."""
+        main = threading.current_thread() is threading.main_thread()
         handler = signal.getsignal(signal.SIGTERM)
         try:
-            ray.init(address=self.address or "local", **options)
+            with signals_seen(main) as seen:
+                ray.init(address=self.address or "local", **options)
+            if signal.SIGTERM in seen:  # Ray's handler ran where Python swallowed its exit
+                raise SystemExit(signal.SIGTERM)
+        except SystemExit:  # Ray's own SIGTERM handler, while ray.init ran
+            if main and handler is not None:
+                signal.signal(signal.SIGTERM, handler)
+            self.ray = ray
+            self.close()
+            if callable(handler):
+                handler(signal.SIGTERM, None)  # as if it had come a moment later
+            raise
         except Exception as exc:
+            self.ray = ray
             self.close()
             raise TLError(_connect_error(self.address, exc)) from exc
         finally:
-            if threading.current_thread() is threading.main_thread() and handler is not None:
+            if main and handler is not None:
                 signal.signal(signal.SIGTERM, handler)
         self.ray = ray
-        return ray
 
     def close(self) -> None:
         if self.ray is not None:
-            self.ray.shutdown()
+            self.ray.shutdown()  # also after a failed or interrupted ray.init: what it started
             self.ray = None
-        for name, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved_env.clear()
+        if self._loopback_before is not None:
+            set_loopback(self._loopback_before)
+            self._loopback_before = None
+        if self._saved_env is not None:
+            _restore_env(self._saved_env)
+            self._saved_env = None
+            if "ray" in sys.modules:
+                sync_ray_auth()  # Ray forgets the mode this session set
         if self.folder is not None:
+            end_stragglers(self.folder)  # else they write into the folder after it is removed
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
-    def _set_env(self, name: str, value: str) -> None:
-        self._saved_env.setdefault(name, os.environ.get(name))
-        os.environ[name] = value
+
+@contextlib.contextmanager
+def signals_seen(active: bool = True) -> Iterator[bytearray]:
+    """The numbers of the signals that arrive meanwhile, filled in at the end (``active``: in the main
+    thread, the only one that handles signals). Read from a wakeup fd (:func:`signal.set_wakeup_fd`),
+    which Python writes for every signal with a Python handler: this also sees a signal whose handler
+    raised where Python swallows exceptions (Ray's SIGTERM handler's ``sys.exit`` inside a fork hook,
+    "Exception ignored in ..."). A wakeup fd set before (asyncio's) gets the same numbers after."""
+    seen = bytearray()
+    if not active:
+        yield seen
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    try:
+        yield seen
+    finally:
+        signal.set_wakeup_fd(previous)
+        with contextlib.suppress(BlockingIOError):
+            while chunk := reader.recv(4096):
+                seen += chunk
+        reader.close()
+        writer.close()
+        if seen and previous != -1:
+            with contextlib.suppress(OSError):
+                os.write(previous, seen)
+
+
+def end_stragglers(folder: Path, timeout: float = STRAGGLER_TIMEOUT) -> None:
+    """Kill the processes still alive after ``ray.shutdown`` that name the embedded cluster's session
+    ``folder`` in their command line (each of its processes gets it) and wait for them to be gone:
+    when a SIGTERM cut ``ray.init`` short, Ray's shutdown does not know the ones it had just started
+    (its GCS then writes its port file after the folder is removed). Needs ``/proc`` (Linux)."""
+    deadline = time.monotonic() + timeout
+    while pids := _naming(folder):
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def _naming(folder: Path) -> list[int]:
+    """Pids of the live processes whose command line holds ``folder``'s path."""
+    needles = [os.fsencode(folder) + end for end in (b"/", b"\0")]  # the path itself, or inside it
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes()  # NUL-terminated arguments; a zombie's is empty
+            if any(needle in command for needle in needles):
+                pids.append(int(entry.name))
+    return pids
+
+
+def _restore_env(saved: dict[str, str]) -> None:
+    for name in set(os.environ) - set(saved):
+        os.environ.pop(name, None)
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """A :class:`TLError` unless ``address`` resolves and accepts a TCP connection within ``timeout``
+    seconds (Ray would retry a dead address for minutes)."""
+    host, port = parse_address(address)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except socket.gaierror as exc:
+        raise TLError(f"no Ray cluster at {address}: cannot resolve {host!r} ({exc.strerror})") from None
+    except OSError as exc:
+        why = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
+        raise TLError(f"no Ray cluster at {address}: {why} (is `ray start --head` running there?)") from None
 
 
 def _connect_error(address: str | None, exc: Exception) -> str:

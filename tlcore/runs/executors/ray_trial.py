@@ -35,17 +35,25 @@ KNOWN_TO_DRIVER = (CONFIG_FILE, HISTORY_FILE)  # a run's files the driver wrote 
 UNCAPPED = 1 << 30  # a scratch store's run slots: Ray's scheduler is what caps a node's trials
 
 
+Note = tuple[str, str, Any]  # ("events", run id, [event dicts]) or ("begin", run id, {"node_ip", "pid"})
+
+
 class ProgressBoard:
-    """A Ray actor (no CPU) holding the trials' progress events until the driver drains them."""
+    """A Ray actor (no CPU) holding the trials' notes until the driver drains them, in the order they
+    came: each attempt's start (its node and worker pid: a retried trial begins again from 0) and
+    its progress events."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, list[dict[str, Any]]]] = []
+        self.notes: list[Note] = []
+
+    def begin(self, run_id: str, node_ip: str, pid: int) -> None:
+        self.notes.append(("begin", run_id, {"node_ip": node_ip, "pid": pid}))
 
     def push(self, run_id: str, events: list[dict[str, Any]]) -> None:
-        self.events.append((run_id, events))
+        self.notes.append(("events", run_id, events))
 
-    def drain(self) -> list[tuple[str, list[dict[str, Any]]]]:
-        out, self.events = self.events, []
+    def drain(self) -> list[Note]:
+        out, self.notes = self.notes, []
         return out
 
 
@@ -99,6 +107,7 @@ def run_trial(task: TrialTask, board: Any) -> dict[str, Any]:
 
     torch.set_num_threads(task.threads)
     honour_interrupts()
+    board.begin.remote(task.run_id, ray.util.get_node_ip_address(), os.getpid())
     started = time.perf_counter()
     workspace = Workspace.resolve(Path(tempfile.gettempdir()) / task.scratch)
     place_files(workspace, task.files)

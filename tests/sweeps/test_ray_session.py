@@ -1,0 +1,117 @@
+"""The parts of a Ray session that need no cluster: a SIGTERM while ``ray.init`` runs is seen even
+when the exit Ray's handler raised was swallowed by Python; an embedded cluster's processes still
+alive after shutdown (they name its session folder) are ended, and no other process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tlcore.runs.executors.ray_session import end_stragglers, signals_seen
+
+
+class SignalledWhenCollected:
+    """Sends this process SIGTERM from its finaliser, where Python swallows whatever a signal handler
+    raises ("Exception ignored in ..."), as in the fork hooks that ``ray.init`` runs through."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10_000):  # the handler runs at the next check for pending signals: in here
+            pass
+
+
+@pytest.fixture
+def exiting_handler() -> Iterator[list[int]]:
+    """SIGTERM handled like Ray's handler does (``sys.exit``); the signals it received."""
+    received: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        received.append(signum)
+        sys.exit(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_sigterm_whose_exit_was_swallowed_is_still_seen(
+    exiting_handler: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swallowed: list[type[BaseException]] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: swallowed.append(unraisable.exc_type))
+    with signals_seen() as seen:
+        SignalledWhenCollected()  # collected at once: SystemExit raised and lost in __del__
+    assert exiting_handler == [signal.SIGTERM] and swallowed == [SystemExit]  # the process went on
+    assert signal.SIGTERM in seen
+    assert signal.set_wakeup_fd(-1) == -1  # the wakeup fd was put back (none before)
+
+
+def test_a_wakeup_fd_set_before_gets_the_signals_too(
+    exiting_handler: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno())
+    try:
+        with signals_seen() as seen:
+            SignalledWhenCollected()
+        assert signal.set_wakeup_fd(previous) == writer.fileno()  # put back as it was
+        assert reader.recv(16) == bytes([signal.SIGTERM]) == bytes(seen)
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_nothing_is_seen_when_no_signal_comes_or_when_off() -> None:
+    received: list[int] = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: received.append(signum))
+    try:
+        with signals_seen() as seen:
+            pass
+        assert seen == bytearray()
+        with signals_seen(active=False) as seen:  # off the main thread: not watched
+            os.kill(os.getpid(), signal.SIGUSR1)
+            for _ in range(10_000):
+                pass
+        assert received == [signal.SIGUSR1] and seen == bytearray()
+        with signals_seen() as seen:
+            os.kill(os.getpid(), signal.SIGUSR1)
+            for _ in range(10_000):
+                pass
+        assert received == [signal.SIGUSR1] * 2 and bytes(seen) == bytes([signal.SIGUSR1])
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+
+
+def sleeper(*argv: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *argv])
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc")
+def test_the_processes_naming_the_session_folder_are_ended_and_only_they(tmp_path: Path) -> None:
+    folder = tmp_path / "tlray-1-abc"
+    ours = [sleeper(f"--log_dir={folder}/session_1/logs"), sleeper(f"--session-dir={folder}")]
+    other = sleeper(str(tmp_path / "tlray-1-abcd"))  # another session's folder, whose name extends ours
+    try:
+        time.sleep(0.2)  # their command lines are set
+        started = time.monotonic()
+        end_stragglers(folder)
+        assert time.monotonic() - started < 5
+        assert [p.wait(timeout=5) for p in ours] == [-signal.SIGKILL] * 2
+        assert other.poll() is None
+    finally:
+        for process in (*ours, other):
+            process.kill()
+            process.wait()
