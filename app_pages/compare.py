@@ -103,7 +103,8 @@ if engine.store().done_runs(*pair):
         help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
         "agreement not below source-only's); the passing runs are ranked by this validator.",
     )
-    ranked = engine.ranking(*pair, validator)
+    focus = opened[0].id if opened_pair else None  # ranked among the runs covering its target samples
+    ranked = engine.ranking(*pair, validator, focus)
     assert ranked is not None  # the pair has done runs
     box = st.success if ranked.recommended else st.warning
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=":material/verified:")
@@ -125,7 +126,7 @@ if engine.store().done_runs(*pair):
     for run_id, why in ranked.excluded:
         st.caption(display.esc(f"Not ranked: {labels.get(run_id, run_id)}: {why}"))
     st.caption("The same ranking from the command line:")
-    st.code(ranking_view.rank_command(ranked), language="bash", wrap_lines=True)
+    st.code(ranking_view.rank_command(ranked, focus), language="bash", wrap_lines=True)
 
 on_pair = [r.id for r in records if (r.source, r.target) == pair]
 first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []

@@ -148,18 +148,25 @@ def alarms(records: list[RunRecord]) -> dict[str, tuple[str, bool]]:
     return out
 
 
-def ranking(source: str, target: str, validator: str | None = None) -> Ranking | None:
-    """The pair's runs ranked without target labels (None when it has no done run); recomputed
-    only when a run of the pair finishes (EnsV depends on every run)."""
+def ranking(
+    source: str, target: str, validator: str | None = None, run_id: str | None = None
+) -> Ranking | None:
+    """The pair's runs ranked without target labels (None when it has no done run), among those that
+    cover ``run_id``'s target samples when given (``runs rank --run``); recomputed only when a run of
+    the pair finishes (EnsV depends on every run)."""
     done = tuple(r.id for r in store().done_runs(source, target))
     if not done:
         return None
-    return _ranking(str(workspace().root), source, target, done, validator or SelectionSettings().validator)
+    chosen = validator or SelectionSettings().validator
+    return _ranking(str(workspace().root), source, target, done, chosen, run_id=run_id)
 
 
 @st.cache_data(max_entries=16, show_spinner="Ranking the pair's runs…")
-def _ranking(root: str, source: str, target: str, done: tuple[str, ...], validator: str) -> Ranking:
-    return rank(load_pool(_store(root), source, target), SelectionSettings(validator=validator))
+def _ranking(
+    root: str, source: str, target: str, done: tuple[str, ...], validator: str, *, run_id: str | None = None
+) -> Ranking:
+    pool = load_pool(_store(root), source, target, run_id=run_id)
+    return rank(pool, SelectionSettings(validator=validator))
 
 
 def results(run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:

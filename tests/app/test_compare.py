@@ -115,6 +115,7 @@ def test_the_rank_command_names_the_ranked_pair_and_validator_quoted() -> None:
     assert rank_command(ranked) == (
         "python -m tlcore runs rank --source '/data/my scans.npz' --target digits:n=120 --validator im"
     )
+    assert rank_command(ranked, "a1b2c3").endswith(" --validator im --run a1b2c3")
 
 
 def test_selection_images_show_both_domains() -> None:

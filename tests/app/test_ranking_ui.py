@@ -134,7 +134,10 @@ def test_runs_opened_in_compare_are_ranked_with_their_own_pair(
     assert "the sidebar's pair is mnist5k:n=200 → digits:n=200" in said
     assert next(m for m in at.multiselect if m.label == "Runs").value == [pool["collapsed"]]
     command = at.code[0].value
-    assert command == f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator ensv"
+    assert command == (  # ranked among the runs covering the opened run's target samples
+        f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator ensv "
+        f"--run {pool['collapsed']}"
+    )
     capsys.readouterr()
     assert main(["--workspace", str(workspace), *shlex.split(command)[3:], "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)

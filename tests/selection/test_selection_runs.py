@@ -153,6 +153,22 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     assert f"not ranked: {other}: {OTHER_SAMPLES}" in out and f"not ranked: {old}: {OLD_RUN}" in out
 
 
+def test_runs_rank_ranks_the_group_of_a_chosen_run(pool_runs, capsys):
+    workspace, (first, second, other, old) = pool_runs
+    base = ["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS, "--json"]
+    assert main([*base, "--run", other]) == 0  # the run that covers other target samples
+    ranking = json.loads(capsys.readouterr().out)
+    assert [e["run_id"] for e in ranking["entries"]] == [other]
+    excluded = {e["run_id"]: e["reason"] for e in ranking["excluded"]}
+    assert excluded == {first: OTHER_SAMPLES, second: OTHER_SAMPLES, old: OLD_RUN}
+    assert main([*base, "--run", first]) == 0
+    assert {e["run_id"] for e in json.loads(capsys.readouterr().out)["entries"]} == {first, second}
+    assert main([*base, "--run", "nosuch"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: run 'nosuch' is not a done run of {PAIR['source']} -> {PAIR['target']}\n"
+
+
 def test_runs_show_prints_the_runs_alarm(pool_runs, capsys):
     workspace, (first, _, _, old) = pool_runs
     assert main(["--workspace", str(workspace.root), "runs", "show", first, "--json"]) == 0

@@ -36,6 +36,12 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default=SelectionSettings.validator,
         help=f"score to rank by, higher is better: {choices} (default {SelectionSettings.validator})",
     )
+    parser.add_argument(
+        "--run",
+        metavar="ID",
+        help="rank the runs that cover the same target samples as this one (a sweep's seeds load "
+        "different n= samples; default: the largest such group)",
+    )
     parser.add_argument("--json", action="store_true", help="the whole ranking as JSON on stdout")
     parser.set_defaults(handler=rank_runs)
 
@@ -46,7 +52,9 @@ def rank_runs(args: argparse.Namespace) -> int:
     settings = SelectionSettings(validator=args.validator)
     store = RunStore(Workspace.existing(args.workspace))
     pair = anchored(args.source), anchored(args.target)  # as adapt and sweep store them
-    ranking = rank(load_pool(store, *pair), settings)
+    if args.run is not None and args.run not in {r.id for r in store.done_runs(*pair)}:
+        raise TLError(f"run {args.run!r} is not a done run of {pair[0]} -> {pair[1]}")
+    ranking = rank(load_pool(store, *pair, run_id=args.run), settings)
     if args.json:
         print_json(ranking.to_dict())
     else:
