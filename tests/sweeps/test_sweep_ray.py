@@ -71,6 +71,16 @@ def leftovers(prefix: str) -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"{prefix}{os.getpid()}-*"))
 
 
+def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> tuple[str, int]:
+    """``python ARGS`` run to its end from the repository's root: its stdout and pid (exit 0 asserted)."""
+    with subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        stdout, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 0, stderr[-3000:]
+    return stdout, process.pid
+
+
 def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -93,16 +103,8 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     shutil.rmtree(cache)  # for the Ray trial to train and bring back
 
     # as a user runs it: its own process (Ray keeps per-process state across sessions)
-    command = [sys.executable, "-m", "tlcore", "--workspace", str(workspace.root), "sweep", *TINY]
-    with subprocess.Popen(
-        [*command, "--executor", "ray", "--cpus-per-trial", "1"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        stdout, stderr = process.communicate(timeout=900)
-    assert process.returncode == 0, stderr[-3000:]
+    command = ["-m", "tlcore", "--workspace", str(workspace.root), "sweep", *TINY]
+    stdout, pid = run_python(*command, "--executor", "ray", "--cpus-per-trial", "1", timeout=900)
     remote = json.loads(stdout)
     assert remote["sweep"]["executor"]["kind"] == "ray" and remote["counts"] == {"done": 1}
 
@@ -120,7 +122,7 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
     brought = {p.name: state_dict(p) for p in cache.iterdir()}  # the Ray trial's, in the driver's cache
     assert len(trained) == 1 and brought.keys() == trained.keys()
     assert all(torch.equal(t, brought[n][k]) for n, state in trained.items() for k, t in state.items())
-    assert not list(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{process.pid}-*"))  # session removed
+    assert not list(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{pid}-*"))  # session removed
 
 
 @contextlib.contextmanager
@@ -293,16 +295,8 @@ def test_sweeps_in_one_process_share_the_run_slots_keep_their_bytes_and_leave_no
 ) -> None:
     # one process, two embedded clusters one after the other, as the Python API runs them
     digest = hashlib.sha256(upload_scans(workspace)).hexdigest()
-    with subprocess.Popen(
-        [sys.executable, "-m", "tests.sweeps.ray_in_one_process", str(workspace.root)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([worker_pythonpath(), str(ROOT)])},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        stdout, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, stderr[-3000:]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([worker_pythonpath(), str(ROOT)])}
+    stdout, pid = run_python("-m", "tests.sweeps.ray_in_one_process", str(workspace.root), env=env)
     first, second = json.loads(stdout.splitlines()[-1]).values()
     assert first["status"] == "done" and first["counts"] == {"done": 2}, first
     (_, ended), (started, _) = first["spans"]  # TLSTUDIO_MAX_RUNNING=1: one after the other
@@ -313,21 +307,13 @@ def test_sweeps_in_one_process_share_the_run_slots_keep_their_bytes_and_leave_no
     for sweep in (first, second):  # what Ray set in the process's environment is gone again
         assert sweep["env_changed"] == [] and sweep["handler_kept"], sweep
     for prefix in (SESSION_PREFIX, SCRATCH_PREFIX):
-        assert not list(Path(tempfile.gettempdir()).glob(f"{prefix}{process.pid}-*"))
+        assert not list(Path(tempfile.gettempdir()).glob(f"{prefix}{pid}-*"))
 
 
 def test_an_embedded_cluster_is_loopback_only_even_when_ray_was_imported_first() -> None:
     # a notebook that ran `import ray` before tlstudio: Ray read its loopback setting already
-    with subprocess.Popen(
-        [sys.executable, "-m", "tests.sweeps.ray_imported_first"],
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        stdout, stderr = process.communicate(timeout=300)
-    assert process.returncode == 0, stderr[-3000:]
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"}
+    stdout, _ = run_python("-m", "tests.sweeps.ray_imported_first", env=env, timeout=300)
     seen = json.loads(stdout.splitlines()[-1])
     assert seen["main_address"] != "127.0.0.1", seen  # the machine has an address to leak to
     assert seen["node"] == "127.0.0.1" and seen["gcs_on_loopback"], seen
