@@ -8,9 +8,9 @@ that reads them alone has the same accuracy on both domains and equal feature ma
 also reads the shortcut sees "class 1" on every target sample. Per-column standardisation with the
 source's statistics (inside every vector model) moves both domains alike and cannot undo it. The
 source-only model (a plain MLP, no bottleneck) leans on the shortcut and loses on the target; every
-feature-based method beats it, and the trained ones lower the feature-space MMD²; the self-training
-terms that guard against collapse (MCC, BNM, FixMatch with distribution alignment) and SHOT's
-clustering pseudo-labels beat it too.
+feature-based method beats it, and the trained ones lower the feature-space MMD² (the adversarial
+ones judged on their weights' moving average); the self-training terms that guard against collapse
+(MCC, BNM, FixMatch with distribution alignment) and SHOT's clustering pseudo-labels beat it too.
 
 The toy's budget is 10 epochs (23 steps each): the source cross-entropy rewards the shortcut, so an
 adapted model has to unlearn it against that loss, with Adam moving a weight by about ``lr`` per
@@ -36,6 +36,8 @@ from tlcore.workspace import Workspace
 
 N, D = 900, 10
 EPOCHS = 10  # the toy's budget (module docstring)
+ADVERSARIAL = ("dann", "cdan")  # gradient-reversal games: judged on their weights' average
+ADVERSARIAL_EMA_DECAY = 0.98  # about two epochs of 23 steps (see the feature-based test)
 
 
 def _npz(X: np.ndarray, y: np.ndarray) -> bytes:
@@ -92,12 +94,31 @@ def test_a_table_in_large_units_trains_on_the_source_split_z_scores(tmp_path):
 @pytest.mark.parametrize("method", ["deep_coral", "dan", "dann", "cdan", "coral"])
 def test_feature_based_methods_beat_source_only_and_close_the_gap(method, toy):
     """Judged over seeds 0-2: one seed's margin moves with the CPU's floating-point arithmetic (DAN's,
-    at seed 0, cleared a per-seed bar on one machine and missed it on another)."""
+    at seed 0, cleared a per-seed bar on one machine and missed it on another).
+
+    The adversarial terms (DANN, CDAN) are judged on the moving average of their weights. Through
+    the gradient reversal layer the features and the domain discriminator play a minimax game that
+    does not settle in the toy's budget: the discriminator's accuracy swings between about 0.7 and
+    0.95 every two or three epochs, so the last step's weights stop at a random point of a swing,
+    and their feature gap with it (DANN's MMD² after / before, last weights, ran from 0.23 to 1.29
+    over seeds 0-8). Averaging the iterates damps a game's oscillation; it is the engine's own
+    remedy (``ema_decay``, kept by the recommended recipe). At 0.98 the average spans about
+    1 / (1 - 0.98) = 50 steps, two epochs (one swing), and puts 3/4 of its weight on the last three
+    epochs, after the shortcut is unlearned; at the recipe's 0.99 half of it lies before them, and
+    the averaged model's target accuracy lags the last weights'. The moment-matching terms (Deep
+    CORAL, DAN) descend their distance directly, in no game, so their last weights are judged."""
     workspace, source, target, cache = toy
+    ema_decay = ADVERSARIAL_EMA_DECAY if method in ADVERSARIAL else 0.0
     results = [
         run_adaptation(
             AdaptConfig(
-                source=source, target=target, methods=(method,), epochs=EPOCHS, bottleneck=0, seed=seed
+                source=source,
+                target=target,
+                methods=(method,),
+                epochs=EPOCHS,
+                bottleneck=0,
+                seed=seed,
+                ema_decay=ema_decay,
             ),
             workspace,
             baseline_cache=cache,
@@ -142,10 +163,19 @@ def test_fixmatch_without_distribution_alignment_collapses_on_the_toy_shift(toy)
 
 
 def test_labelled_target_samples_beat_source_only_and_lift_a_composition(toy):
-    """Labelled target samples trained beside the source (S+T: 2 per class) or beside IM (10).
+    """Labelled target samples trained beside the source (S+T: 2 per class) or beside Deep CORAL
+    (20 per class).
 
-    The lift over IM is judged over seeds 0-2: 2 points are 3.6 of the 180 target test samples, and
-    IM alone moves by more than that between seeds on this toy."""
+    The lift is shown on Deep CORAL, not on information maximisation: on this toy IM's diversity term
+    undoes the shortcut's "class 1 everywhere" by itself, and IM alone ends within a few points of
+    the accuracy of the nearest true centre on the informative dimensions (0.91 on the whole target),
+    so labels have almost nothing left to lift and the lift, a few of the 180 target test samples,
+    drowns in IM's own spread between seeds however many labels are given (measured with 10, 20 and
+    30 per class). Deep CORAL aligns the covariances of the whole domains' logits, not of each
+    class's, and stops well below that ceiling, by an amount that varies from seed to seed; 20
+    labels per class (a twelfth of each class's target train split) anchor each class to its own
+    target samples, the term's purpose, and bring every seed close to the ceiling, so the lift is
+    about the headroom rather than the noise. Judged over seeds 0-2 (5 points: 9 test samples)."""
     workspace, source, target, cache = toy
 
     def run(methods: tuple[str, ...], k: int, seed: int = 0):
@@ -165,10 +195,11 @@ def test_labelled_target_samples_beat_source_only_and_lift_a_composition(toy):
     assert alone.source_only_accuracy < 0.6
     assert alone.target_accuracy > alone.source_only_accuracy + 0.1
     lift = [
-        run(("im", "labelled_target"), 10, seed).target_accuracy - run(("im",), 0, seed).target_accuracy
+        run(("deep_coral", "labelled_target"), 20, seed).target_accuracy
+        - run(("deep_coral",), 0, seed).target_accuracy
         for seed in (0, 1, 2)
     ]
-    assert np.mean(lift) > 0.02
+    assert np.mean(lift) > 0.05
 
 
 @pytest.fixture(scope="module")
