@@ -76,10 +76,10 @@ def light_evaluation(monkeypatch):
 def test_a_table_in_large_units_trains_on_the_source_split_z_scores(tmp_path):
     """Columns in the thousands (a wine's proline): the MLP standardises them with the source training
     split's statistics (not the target's, nor the whole source's), saved in the model, so two epochs
-    are enough."""
+    are enough (1.0 over seeds 0-8; 0.33-0.35 on the raw columns, as before standardising)."""
     rng = np.random.default_rng(1)
     y = np.arange(300) % 3
-    X = (np.eye(3)[y] * 3 + rng.normal(size=(300, 3))) * [1000.0, 1.0, 0.001] + [5000.0, 0.0, 0.0]
+    X = (np.eye(3)[y] * 5 + rng.normal(size=(300, 3))) * [1000.0, 1.0, 0.001] + [5000.0, 0.0, 0.0]
     workspace = Workspace.resolve(tmp_path)
     source = f"upload:{save_upload(workspace, 'wide_units.npz', _npz(X, y))}"
     target = f"upload:{save_upload(workspace, 'moved.npz', _npz(X * 2 + 100.0, y))}"  # not its statistics
