@@ -9,9 +9,10 @@ does), scale 8-bit values by 1/255 to [0, 1], resize to the model's ``W x H`` (b
 ``Image.resize(..., BILINEAR)``), apply the target spec's shifts at that size, as training did on
 a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 ``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
-too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row, used
-as they are. What the network does itself (EfficientNet-Lite0's resize and ImageNet normalisation)
-is listed apart, so nobody applies it twice.
+too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row as
+they are. What the network does itself (EfficientNet-Lite0's resize and ImageNet normalisation, a
+vector model's ``(x - mean) / scale`` with the source training split's statistics) is listed apart,
+so nobody applies it twice.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import tlcore
 from tlcore.data.images import draft_side
 from tlcore.data.shifts import effective, get_shift
 from tlcore.data.spec import parse_spec
-from tlcore.models import Classifier, EfficientNetLite0Features
+from tlcore.models import Classifier, EfficientNetLite0Features, Standardize
 
 CARD_FILE = "model.json"
 RANDOM_NOTE = (  # on a shift step that draws per sample: training simulated a shift, nothing to repeat
@@ -240,7 +241,7 @@ def _vector_steps(
             "dtype": "float32",
             "columns": list(columns) or None,
             "order": order,
-            "scaling": "none: values are used as they are",
+            "scaling": "none here: the network standardises its input itself (inside_model)",
         },
         *shift_steps,
         {"op": "layout", "from": "D", "to": "ND", "note": "rows stacked on axis 0"},
@@ -249,6 +250,16 @@ def _vector_steps(
 
 def _inside(model: Classifier) -> tuple[Step, ...]:
     """What the exported network does to its input itself (do not repeat it)."""
+    if isinstance(model.standardize, Standardize):
+        return (
+            {
+                "op": "standardize",
+                "formula": "(x - mean) / scale, per feature column",
+                "mean": [float(f"{float(v):.7g}") for v in model.standardize.mean],  # float32's digits
+                "scale": [float(f"{float(v):.7g}") for v in model.standardize.scale],
+                "note": "the source training split's statistics; scale is 1 for a constant column",
+            },
+        )
     backbone = model.backbone
     if not isinstance(backbone, EfficientNetLite0Features):
         return ()

@@ -28,6 +28,7 @@ from tlcore.errors import TLError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,29 @@ def list_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
+class Standardize(nn.Module):
+    """``(x - mean) / scale`` per feature column: a table's columns come in any units (a wine's proline
+    near 1000 beside its hue near 1) and an MLP trains on z-scores. ``mean`` and ``scale`` (the
+    population standard deviation; 1 for a constant column) are the source training split's, set by
+    :meth:`fit` before training and saved with the weights; the identity until then."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("scale", torch.ones(dim))
+
+    def fit(self, X: torch.Tensor) -> None:
+        std = X.double().std(dim=0, correction=0)
+        self.mean.copy_(X.double().mean(dim=0))
+        self.scale.copy_(torch.where(std > CONSTANT_STD, std, torch.ones_like(std)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.scale
+
+
 class Classifier(nn.Module):
-    """``x -> backbone -> bottleneck -> features -> head -> logits``; ``forward`` returns both.
+    """``x -> [standardize] -> backbone -> bottleneck -> features -> head -> logits``; ``forward``
+    returns both. Feature-vector models (``input_dim``) standardise their input (:class:`Standardize`).
 
     The return type never depends on train/eval mode (unlike tllib's ``ImageClassifier``).
     ``spec`` records how the model was built so a checkpoint can rebuild it; ``classes`` names the
@@ -72,8 +94,11 @@ class Classifier(nn.Module):
     columns when it was trained on a table with named columns (empty otherwise).
     """
 
-    def __init__(self, backbone: Backbone, n_classes: int, bottleneck_dim: int = 0) -> None:
+    def __init__(
+        self, backbone: Backbone, n_classes: int, bottleneck_dim: int = 0, input_dim: int = 0
+    ) -> None:
         super().__init__()
+        self.standardize: nn.Module = Standardize(input_dim) if input_dim else nn.Identity()
         self.backbone = backbone.net
         if bottleneck_dim:
             self.bottleneck: nn.Module = nn.Sequential(
@@ -89,8 +114,13 @@ class Classifier(nn.Module):
         self.columns: tuple[str, ...] = ()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.bottleneck(self.backbone(x))  # N x feature_dim
+        features = self.bottleneck(self.backbone(self.standardize(x)))  # N x feature_dim
         return self.head(features), features  # N x n_classes, N x feature_dim
+
+    def fit_inputs(self, X: torch.Tensor) -> None:
+        """Standardise inputs with the statistics of ``X`` (the source training split); images: no-op."""
+        if isinstance(self.standardize, Standardize):
+            self.standardize.fit(X)
 
     def reset_head(self, generator: torch.Generator | None = None) -> None:
         """A fresh head (PyTorch's default uniform init, drawn from ``generator`` when given)."""
@@ -150,7 +180,8 @@ def build_model(
     accepted = set(inspect.signature(factory).parameters) - {"input_shape", "pretrained"}
     if set(options) - accepted:
         raise TLError(f"model {resolved!r} has no option(s) {sorted(set(options) - accepted)}")
-    model = Classifier(factory(shape, pretrained, **options), n_classes, bottleneck_dim)
+    input_dim = shape[0] if inputs == "vector" else 0
+    model = Classifier(factory(shape, pretrained, **options), n_classes, bottleneck_dim, input_dim)
     model.spec = {
         "name": resolved,
         "input_shape": list(shape),
@@ -319,7 +350,10 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
         bottleneck_dim=spec["bottleneck_dim"],
         **spec["options"],
     )
-    model.load_state_dict(payload["state_dict"])
+    state = payload["state_dict"]
+    if isinstance(model.standardize, Standardize):  # a checkpoint from before inputs were standardised
+        state = {**dict(model.standardize.named_buffers(prefix="standardize")), **state}
+    model.load_state_dict(state)
     model.classes = tuple(payload.get("classes") or ())
     model.columns = tuple(payload.get("columns") or ())
     return model, payload["config"]

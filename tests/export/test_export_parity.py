@@ -102,3 +102,24 @@ def test_parity_check_refuses_a_model_off_by_more_than_the_tolerance():
         check_parity(graph, lambda x: reference(x) + 2 * TOLERANCE, (12,), "off")
     with pytest.raises(TLError, match="differ from torch's by up to nan"):
         check_parity(graph, lambda x: reference(x) * np.nan, (12,), "nan")
+
+
+def test_onnx_export_standardises_the_columns_itself(tmp_path):
+    """A fitted MLP's ``(x - mean) / scale`` is in the ONNX graph: the runtime alone, given columns in
+    their own units, matches the unstandardised network given hand-computed z-scores."""
+    model = seeded_model("mlp")
+    units = torch.logspace(-2, 3, 12)  # columns from hundredths to thousands
+    gen = torch.Generator().manual_seed(3)
+    fitted_on = (torch.randn(50, 12, generator=gen) * units + 10 * units).double()
+    model.fit_inputs(fitted_on.float())
+    mean, std = fitted_on.mean(0), fitted_on.std(0, correction=0)
+    result = export_model(model, classes(), PROVENANCE, "onnx", tmp_path / "exported")
+    (standardize,) = result.card.to_dict()["inside_model"]
+    assert standardize["mean"] == pytest.approx(mean.tolist(), rel=1e-6)
+    assert standardize["scale"] == pytest.approx(std.tolist(), rel=1e-6)
+    x = (torch.randn(5, 12, generator=gen) * units + 10 * units).double()
+    with torch.no_grad():
+        z = ((x - mean) / std).float()
+        expected = model.head(model.bottleneck(model.backbone(z))).numpy()
+    got = run_exported(tmp_path / "exported", "onnx", x.float().numpy())
+    assert np.abs(got - expected).max() <= TOLERANCE

@@ -123,7 +123,10 @@ def test_feature_vector_model_takes_columns_as_they_are():
     features, shift, layout = card["preprocessing"]
     assert features["op"] == "features"
     assert features["dimension"] == 7
-    assert features["scaling"].startswith("none")
+    assert "standardises its input itself" in features["scaling"]
+    (standardize,) = card["inside_model"]
+    assert standardize["op"] == "standardize" and standardize["mean"] == [0.0] * 7
+    assert standardize["scale"] == [1.0] * 7  # card_for's model was never fitted
     assert "label column left out" in features["order"]
     assert (shift["name"], shift["value"]) == ("noise", 0.1)
     assert layout == {"op": "layout", "from": "D", "to": "ND", "note": "rows stacked on axis 0"}

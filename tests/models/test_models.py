@@ -110,6 +110,31 @@ def test_checkpoint_round_trip_with_weights_only(tmp_path):
     assert torch.equal(model(x)[0], loaded(x)[0])
 
 
+def test_a_vector_model_standardises_its_input_with_the_statistics_it_was_fitted_on(tmp_path):
+    X = torch.tensor([[1000.0, 0.5, 7.0], [1400.0, 1.5, 7.0], [600.0, 1.0, 7.0]])  # proline, hue, constant
+    model = build_model("mlp", (3,), 2)
+    assert torch.equal(model.standardize(X), X)  # the identity until fitted
+    model.fit_inputs(X)
+    expected = torch.stack(
+        [(X[:, 0] - 1000) / (320000 / 3) ** 0.5, (X[:, 1] - 1) / (0.5 / 3) ** 0.5, torch.zeros(3)], 1
+    )  # z = (x - mean) / population std; a constant column: scale 1
+    torch.testing.assert_close(model.standardize(X), expected)
+    assert model.standardize.scale[2] == 1
+    image = build_model("lenet", (1, 28, 28), 2)
+    image.fit_inputs(torch.rand(4, 1, 28, 28))  # images: nothing to fit
+    assert not list(image.buffers()) or all("standardize" not in n for n, _ in image.named_buffers())
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, model, {})
+    loaded = load_checkpoint(path)[0].eval()
+    torch.testing.assert_close(loaded(X)[0], model.eval()(X)[0])  # the statistics travel with the weights
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"] = {
+        k: v for k, v in payload["state_dict"].items() if not k.startswith("standardize")
+    }
+    torch.save(payload, path)  # a checkpoint from before inputs were standardised: the identity
+    assert torch.equal(load_checkpoint(path)[0].standardize(X), X)
+
+
 def test_unreadable_checkpoint_is_a_user_error(tmp_path):
     path = tmp_path / "broken.pt"
     path.write_bytes(b"not a checkpoint")

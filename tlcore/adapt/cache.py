@@ -34,7 +34,7 @@ from tlcore.workspace import atomic_write
 if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
-CACHE_VERSION = 2  # 2: auto builds lenet_bn for images (was lenet)
+CACHE_VERSION = 3  # 2: auto builds lenet_bn for images (was lenet); 3: vector models standardise inputs
 # Config fields that leave the baseline as it is (device: its type is in the key instead).
 METHOD_ONLY_FIELDS = (
     "methods",

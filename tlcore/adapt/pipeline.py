@@ -109,7 +109,9 @@ class _Run:
         self.key = baseline_key(cfg, pick_device(cfg.device).type)
 
     def new_model(self) -> Classifier:
-        return _seeded_build(self.cfg.seed, "model", partial(network, self.cfg, self.shape, self.n_classes))
+        model = _seeded_build(self.cfg.seed, "model", partial(network, self.cfg, self.shape, self.n_classes))
+        model.fit_inputs(self.pair.source_train.X)
+        return model
 
     def train(
         self,
