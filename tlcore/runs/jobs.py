@@ -213,9 +213,9 @@ def execute(
         store.end(run_id, "cancelled", "interrupted by a signal or Ctrl-C")
         raise
     except Exception as exc:  # MemoryError included: the run fails, the calling process goes on
-        store.end(run_id, "failed", crash_reason(exc))
         with (store.folder(run_id) / LOG_FILE).open("a", encoding="utf-8") as log:
-            traceback.print_exc(file=log)
+            traceback.print_exc(file=log)  # first: a run that reads as ended has its whole log
+        store.end(run_id, "failed", crash_reason(exc))
     finally:
         watchdog.stop()
     return store.get(run_id)
