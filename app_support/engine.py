@@ -258,9 +258,8 @@ def method_specs() -> list[MethodSpec]:
 
 def launch(configs: list[AdaptConfig]) -> list[str]:
     """Start one background run per config; returns their ids (configs and their data's labels are
-    all checked first: a run that cannot work is not started)."""
-    for config in configs:
-        check_data(config, load(config.source, config.seed), load(config.target, config.seed))
+    all checked first, the labels from the loaded domains: a run that cannot work is not started)."""
+    check_data(configs, lambda spec: load(spec).labelled)
     return [jobs.launch(workspace(), config) for config in configs]
 
 

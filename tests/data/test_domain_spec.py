@@ -18,6 +18,7 @@ from tlcore.data.spec import (
     list_domains,
     load_domain,
     parse_spec,
+    spec_labelled,
     workspace_files,
 )
 from tlcore.data.uploads import save_upload
@@ -207,6 +208,49 @@ def test_label_none_reads_any_file_unlabelled(tmp_path: Path, workspace: Workspa
         assert domain.y is None and domain.shape == shape
     with pytest.raises(TLError, match=r"label=COLUMN applies to tables only \(label=none reads"):
         load_domain(f"{tmp_path / 'dated.zip'}:label=kind", workspace)
+
+
+def test_spec_labelled_says_what_loading_would(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a spec's domain has labels, told from its layout, members or label column without
+    decoding a sample: the answer, or the error, loading it gives."""
+    png = png_bytes(digit_image(1))
+    write_zip(tmp_path / "classes.zip", {f"set/{c}/{i}.png": png for c in "ab" for i in (1, 2)})
+    write_zip(tmp_path / "loose.zip", {f"scans/{i}.png": png for i in (1, 2)})
+    write_zip(tmp_path / "mixed.zip", {"a/1.png": png, "2.png": png})
+    write_zip(tmp_path / "text.zip", {"notes.txt": b"no images"})
+    for animal in ("cat", "dog"):
+        (tmp_path / "folder" / animal).mkdir(parents=True)
+        (tmp_path / "folder" / animal / "1.png").write_bytes(png)
+    np.savez(tmp_path / "y.npz", X=np.ones((4, 3), np.float32), y=np.array([0, 1, 1, 0]))
+    np.savez(tmp_path / "x.npz", X=np.ones((4, 3), np.float32))
+    (tmp_path / "label.csv").write_text("a,b,Class\n1,2,cat\n3,4,dog\n")
+    (tmp_path / "kind.csv").write_text("a,b,kind\n1,2,1\n3,4,0\n")
+    bare = "5.1,3.5,setosa\n6.2,2.9,virginica\n4.9,3.0,setosa\n"  # no header: labels in its text column
+    (tmp_path / "bare.csv").write_text(bare)
+    save_upload(workspace, "scans.zip", (tmp_path / "loose.zip").read_bytes())
+    save_upload(workspace, "table.csv", (tmp_path / "label.csv").read_bytes())
+    files = ("classes.zip", "folder", "y.npz", "label.csv", "kind.csv:label=kind", "bare.csv")
+    labelled = ["mnist5k:n=10", "upload:table.csv", *(f"{tmp_path / name}" for name in files)]
+    files = ("loose.zip:rotate=10", "x.npz", "kind.csv", "classes.zip:label=none")
+    unlabelled = [
+        "upload:scans.zip",
+        "upload:table.csv:label=none",
+        *(f"{tmp_path / name}" for name in files),
+    ]
+    for text in labelled + unlabelled:
+        assert spec_labelled(text, workspace) == load_domain(text, workspace).labelled == (text in labelled)
+    assert spec_labelled("kmnist@/nowhere:split=test")  # a dataset is labelled: no file is read
+    refused = ("mixed.zip", "text.zip", "missing.npz", "kind.csv:label=nope", "y.npz:label=kind")
+    for name in (*refused, "y.npz"):
+        if name == "y.npz":
+            monkeypatch.setenv("TLSTUDIO_MAX_UPLOAD_BYTES", "10")
+        with pytest.raises(TLError) as from_loading:
+            load_domain(str(tmp_path / name), workspace)
+        with pytest.raises(TLError) as before:
+            spec_labelled(str(tmp_path / name), workspace)
+        assert str(before.value) == str(from_loading.value)
 
 
 def test_list_domains(workspace: Workspace, tmp_path: Path) -> None:

@@ -1,17 +1,21 @@
 """Commands and the workspace and data they are given: a missing or empty workspace path, data read
-without the labels a run needs; each refused in one line before anything is created."""
+without the labels a run needs or holding none (a zip of loose images); each refused in one line
+before anything is created."""
 
 from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from tlcore.cli import main
 from tlcore.data import save_upload
+from tlcore.runs import driver
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -53,6 +57,86 @@ def test_adapt_refuses_data_read_without_labels_before_a_run(
         code, out, err = _cli(workspace, capsys, "adapt", *argv, *extra)
         assert (code, out, err) == (2, "", message)
     assert RunStore(workspace).list() == []
+
+
+def _images_zip(workspace: Workspace, name: str, *, classes: bool) -> None:
+    """12 random 28x28 images stored as ``upload:NAME``: in class folders ``0/`` and ``1/``, or loose
+    (a zip that holds no labels)."""
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(12):
+            png = io.BytesIO()
+            Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(png, format="PNG")
+            archive.writestr(f"{i % 2}/{i}.png" if classes else f"scan_{i}.png", png.getvalue())
+    save_upload(workspace, name, buffer.getvalue())
+
+
+def _nothing_created(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    for listing in (("runs", "list", "--json"), ("sweeps", "list", "--json")):
+        code, out, _ = _cli(workspace, capsys, *listing)
+        assert (code, json.loads(out)) == (0, [])
+
+
+UNLABELLED = "upload:scans.zip"
+TO_UNLABELLED = ("--source", "mnist5k:n=300", "--target", UNLABELLED)
+NO_TARGET_LABELS = f"needs target labels, but {UNLABELLED} is unlabelled\n"
+UNLABELLED_CASES = {  # id: (the pair, the methods and their options, the error)
+    "target_only": (TO_UNLABELLED, ("target_only",), f"error: target_only {NO_TARGET_LABELS}"),
+    "finetune": (TO_UNLABELLED, ("finetune",), f"error: finetune {NO_TARGET_LABELS}"),
+    "labelled_target": (
+        TO_UNLABELLED,
+        ("deep_coral+labelled_target", "--target-labels", "5"),
+        f"error: labelled_target {NO_TARGET_LABELS}",
+    ),
+    "unlabelled-source": (
+        ("--source", UNLABELLED, "--target", "digits:n=200"),
+        ("source_only",),
+        f"error: the source {UNLABELLED} is unlabelled; a run trains on the source's labels\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNLABELLED_CASES.values(), ids=UNLABELLED_CASES)
+def test_adapt_refuses_a_zip_without_labels_before_a_run(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], case: tuple[tuple[str, ...], ...]
+) -> None:
+    pair, methods, message = case
+    _images_zip(workspace, "scans.zip", classes=False)
+    for extra in ([], ["--detach"]):
+        argv = ["adapt", *pair, "--method", *methods, "--epochs", "1", *extra]
+        assert _cli(workspace, capsys, *argv) == (2, "", message)
+    _nothing_created(workspace, capsys)
+
+
+@pytest.mark.parametrize("case", UNLABELLED_CASES.values(), ids=UNLABELLED_CASES)
+def test_sweep_refuses_a_zip_without_labels_before_a_sweep(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], case: tuple[tuple[str, ...], ...]
+) -> None:
+    pair, (methods, *options), message = case
+    _images_zip(workspace, "scans.zip", classes=False)
+    for extra in ([], ["--detach"]):  # one composition that needs the labels refuses the sweep
+        argv = ["sweep", *pair, "--methods", f"im,{methods}", *options, "--seeds", "0", *extra]
+        assert _cli(workspace, capsys, *argv) == (2, "", message)
+    _nothing_created(workspace, capsys)
+
+
+def test_runs_that_need_no_missing_labels_still_start(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip of class folders trains target_only; a zip of loose images is fine as a target for a
+    method that needs no target labels (a run, a sweep)."""
+    _images_zip(workspace, "scans.zip", classes=False)
+    _images_zip(workspace, "classes.zip", classes=True)
+    for target, method in (("upload:classes.zip", "target_only"), (UNLABELLED, "im")):
+        argv = ["adapt", "--source", "mnist5k:n=300", "--target", target, "--method", method, "--epochs", "1"]
+        code, out, err = _cli(workspace, capsys, *argv, "--json")
+        assert (code, json.loads(out)["status"]) == (0, "done"), err
+    launched: list[str] = []
+    monkeypatch.setattr(driver, "launch", lambda _, sweep_id: launched.append(sweep_id))
+    argv = ["sweep", "--source", "mnist5k:n=300", "--target", UNLABELLED, "--methods", "im", "--detach"]
+    code, out, _ = _cli(workspace, capsys, *argv, "--json")
+    assert code == 0 and json.loads(out) == {"sweep_id": launched[0], "status": "queued"}
 
 
 @pytest.mark.parametrize(

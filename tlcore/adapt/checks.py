@@ -1,13 +1,13 @@
 """What a run's config is checked for before a run exists: everything that needs no data
 (:func:`check_config`), and what it needs of its data's labels (:func:`check_labels`), from the specs
-(``label=none``) or from loaded domains (:func:`check_data`, the app's loaded pair)."""
+(``label=none``) or from what the data holds (:func:`check_data`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.data.domain import Domain
 from tlcore.data.spec import parse_spec
 from tlcore.data.uploads import NO_LABELS
 from tlcore.device import pick_device
@@ -42,11 +42,16 @@ def needs_target_labels(specs: Sequence[MethodSpec]) -> list[str]:
     return [spec.name for spec in specs if spec.needs_target_labels]
 
 
-def check_data(cfg: AdaptConfig, source: Domain, target: Domain) -> None:
-    """:func:`check_config`, then what the run needs of the loaded ``source`` and ``target``'s labels
-    (:func:`check_labels`): the app checks its loaded pair before it launches."""
-    specs, _ = check_config(cfg)
-    check_labels(cfg, needs_target_labels(specs), source.labelled, target.labelled)
+def check_data(configs: Sequence[AdaptConfig], labelled: Callable[[str], bool]) -> None:
+    """:func:`check_config` on each of ``configs``, then what its run needs of its data's labels
+    (:func:`check_labels`), ``labelled(spec)`` asked once per spec and only for a target whose labels
+    some run needs: the CLI's ``adapt`` and ``sweep`` ask :func:`~tlcore.data.spec.spec_labelled` (no
+    sample decoded), the app its loaded domains; both before any run or sweep exists."""
+    known = functools.cache(labelled)
+    for cfg in configs:
+        specs, _ = check_config(cfg)
+        needs = needs_target_labels(specs)
+        check_labels(cfg, needs, known(cfg.source), not needs or known(cfg.target))
 
 
 def check_labels(
@@ -54,8 +59,8 @@ def check_labels(
 ) -> None:
     """What a run needs of its data's labels, else a one-line :class:`TLError`: a labelled source
     (every run trains on it) and, for the methods named in ``needs_target_labels``, a labelled
-    target. Checked from the specs before a run exists (``label=none``), from the app's loaded pair
-    before it launches, and from the loaded data in the pipeline."""
+    target. Checked from the specs before a run exists (``label=none``), from what the data holds
+    before a run or sweep exists (:func:`check_data`), and from the loaded data in the pipeline."""
     if not source_labelled:
         raise TLError(f"the source {cfg.source} is unlabelled; a run trains on the source's labels")
     if needs_target_labels and not target_labelled:

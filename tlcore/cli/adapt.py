@@ -7,6 +7,7 @@ recorded in the workspace's run store either way, so ``runs list`` and the app s
 from __future__ import annotations
 
 import argparse
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -58,12 +59,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tlcore.data.spec import check_present  # noqa: PLC0415 - loads torch
+    from tlcore.adapt.checks import check_data  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
 
     config = config_from_args(args)
     workspace = Workspace.resolve(args.workspace)
     for spec in (config.source, config.target):  # before a run exists
         check_present(spec, workspace)
+    check_data([config], functools.partial(spec_labelled, workspace=workspace))
     if args.detach:
         run_id = jobs.launch(workspace, config)
         if args.json:

@@ -10,7 +10,9 @@ The arguments parse into a :class:`~tlcore.runs.sweep.SweepSpec` and
 from __future__ import annotations
 
 import argparse
+import functools
 
+from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.budget import add_budget_arguments, budget_values
 from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
 from tlcore.runs import driver
@@ -57,13 +59,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tlcore.data.spec import check_present  # noqa: PLC0415 - loads torch
+    from tlcore.adapt.checks import check_data  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
 
     spec = spec_from_args(args)
     settings = executor_settings(args)
     workspace = Workspace.resolve(args.workspace)
     for domain in (spec.source, spec.target):  # before a sweep exists
         check_present(domain, workspace)
+    configs = [AdaptConfig(spec.source, spec.target, methods) for methods in spec.compositions]
+    check_data(configs, functools.partial(spec_labelled, workspace=workspace))  # each spec looked at once
     return run_sweep(args, workspace, driver.create(workspace, spec, settings))
 
 

@@ -86,12 +86,7 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
     """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages,
     ``shape`` (``C x H x W``) is the geometry to decode every file to (module docstring)."""
     with open_members(path, limits, label) as members:
-        images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
-        ignored = Counter(_kind(m) for m in members if m.suffix not in IMAGE_SUFFIXES)
-        if not images:
-            kinds = ", ".join(sorted(IMAGE_SUFFIXES))
-            found = f"; found {_kinds(ignored)}" if ignored else ""
-            raise TLError(f"{label} contains no images (looked for {kinds}{found})")
+        images, ignored = _images(members, label)
         names, classes = _layout([m.parts for m in images], label)
         headers = {i: h for i, m in enumerate(images) if (h := _header(m, label)) is not None}
         if not headers:
@@ -133,6 +128,25 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
         },
         ids=tuple(images[i].name for i in kept),
     )
+
+
+def images_labelled(path: Path, limits: Limits, label: str) -> bool:
+    """Whether :func:`read_images` reads ``path`` with labels (class folders), told from the member
+    names alone: no image is opened."""
+    with open_members(path, limits, label) as members:
+        images, _ = _images(members, label)
+        return _layout([m.parts for m in images], label)[0] is not None
+
+
+def _images(members: list[Member], label: str) -> tuple[list[Member], Counter[str]]:
+    """The image members, and the other members counted by extension; none: a :class:`TLError`."""
+    images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
+    ignored = Counter(_kind(m) for m in members if m.suffix not in IMAGE_SUFFIXES)
+    if not images:
+        kinds = ", ".join(sorted(IMAGE_SUFFIXES))
+        found = f"; found {_kinds(ignored)}" if ignored else ""
+        raise TLError(f"{label} contains no images (looked for {kinds}{found})")
+    return images, ignored
 
 
 def _skipped(n_unreadable: int, ignored: Counter[str]) -> str:

@@ -44,9 +44,11 @@ from tlcore.data.uploads import (
     NO_LABELS,
     SUFFIXES,
     list_uploads,
+    path_labelled,
     read_path,
     read_upload,
     save_upload,
+    upload_labelled,
     upload_path,
 )
 from tlcore.errors import TLError
@@ -319,6 +321,20 @@ def load_domain(
         domain = _subsample(domain, spec.n, seed)
     domain = apply_shifts(domain, spec.shifts, seed)
     return replace(domain, name=str(spec))
+
+
+def spec_labelled(spec: str | DomainSpec, workspace: Workspace | None = None) -> bool:
+    """Whether :func:`load_domain` gives ``spec``'s domain labels, told without loading it: a dataset
+    always has them, ``label=none`` never, a file or upload as its layout, members or label column
+    say (:func:`~tlcore.data.uploads.path_labelled`)."""
+    spec = parse_spec(spec) if isinstance(spec, str) else spec
+    if spec.kind in ("builtin", "torchvision"):
+        return True
+    if spec.label == NO_LABELS:
+        return False
+    if spec.kind == "file":
+        return path_labelled(_expand(spec.name), spec.label)
+    return upload_labelled(workspace or Workspace.resolve(), spec.name, spec.label)
 
 
 def _expand(path: str) -> Path:

@@ -80,6 +80,12 @@ def read_npz(path: Path, limits: Limits, label: str) -> Domain:
     return _domain(label, X, y, classes, f"{label}: arrays X{tuple(arrays['X'].shape)}{note}")
 
 
+def npz_labelled(path: Path, limits: Limits, label: str) -> bool:
+    """Whether :func:`read_npz` reads ``path`` with labels: whether it holds ``y`` (no array is read)."""
+    with open_zip(path, label, limits, kind=".npz file") as archive:
+        return "y.npy" in archive.namelist()
+
+
 def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: Limits) -> np.ndarray:
     """One ``.npy`` member; its header must be plain data that fits in the member, checked first."""
     name = info.filename.removesuffix(".npy")
@@ -108,10 +114,7 @@ def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limit
 
 def read_table(path: Path, label: str, limits: Limits, label_column: str | None = None) -> Domain:
     """Load a CSV, TSV or Parquet table of feature vectors with an optional label column."""
-    frame = _read_frame(path, label, limits)
-    if frame.empty or not len(frame.columns):
-        raise TLError(f"{label} has no rows")
-    frame, note = _drop_unnamed(frame)
+    frame, note = _frame(path, label, limits)
     column = _label_column(frame, label, label_column)
     id_column = _id_column(frame, column)
     ids = _column_ids(frame[id_column], label) if id_column is not None else ()
@@ -133,6 +136,19 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     named = not any(map(_is_unnamed, features.columns))
     meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
     return _domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
+
+
+def table_labelled(path: Path, label: str, limits: Limits, label_column: str | None = None) -> bool:
+    """Whether :func:`read_table` reads ``path`` with labels (the table is parsed, no value converted)."""
+    return _label_column(_frame(path, label, limits)[0], label, label_column) is not None
+
+
+def _frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:
+    """The parsed table without the columns that hold no feature (:func:`_drop_unnamed`), its note."""
+    frame = _read_frame(path, label, limits)
+    if frame.empty or not len(frame.columns):
+        raise TLError(f"{label} has no rows")
+    return _drop_unnamed(frame)
 
 
 def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:

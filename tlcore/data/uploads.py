@@ -14,11 +14,11 @@ import tempfile
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 from tlcore.data.domain import Domain
-from tlcore.data.images import read_images
-from tlcore.data.tables import read_npz, read_table
+from tlcore.data.images import images_labelled, read_images
+from tlcore.data.tables import npz_labelled, read_npz, read_table, table_labelled
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes
 from tlcore.workspace import Workspace
@@ -26,6 +26,7 @@ from tlcore.workspace import Workspace
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 _UNSAFE = re.compile(r"[^\w.-]+")
+FileKind = Literal["images", "npz", "table"]
 
 
 def read_path(
@@ -39,12 +40,38 @@ def read_path(
     ``image_shape`` the ``C x H x W`` image files are decoded to (:func:`tlcore.data.images.read_images`)."""
     limits = limits or Limits.from_env()
     label = label or path.name
+    kind = _file_kind(path, label_column, limits, label)
+    if kind == "images":
+        return read_images(path, limits, label, image_shape)
+    if kind == "npz":
+        return read_npz(path, limits, label)
+    return read_table(path, label, limits, label_column)
+
+
+def path_labelled(
+    path: Path, label_column: str | None = None, limits: Limits | None = None, label: str | None = None
+) -> bool:
+    """Whether :func:`read_path` reads ``path`` with labels, told without decoding its samples: images
+    by their layout (member names), an ``.npz`` by its members, a table by its label column."""
+    limits = limits or Limits.from_env()
+    label = label or path.name
+    kind = _file_kind(path, label_column, limits, label)
+    if kind == "images":
+        return images_labelled(path, limits, label)
+    if kind == "npz":
+        return npz_labelled(path, limits, label)
+    return table_labelled(path, label, limits, label_column)
+
+
+def _file_kind(path: Path, label_column: str | None, limits: Limits, label: str) -> FileKind:
+    """``images`` (a folder or ``.zip``), ``npz`` or ``table``, once ``path`` passed the checks before
+    reading: it is there, of a supported type, within the upload size, ``label_column`` for a table."""
     try:
         is_dir, is_file = path.is_dir(), path.is_file()
     except OSError as exc:  # a name too long for the file system, say
         raise TLError(f"cannot read {label}: {exc.strerror}") from None
     if is_dir:
-        return read_images(path, limits, label, image_shape)
+        return "images"
     if not is_file:
         raise TLError(f"no such file or folder: {path}")
     suffix = path.suffix.lower()
@@ -56,10 +83,8 @@ def read_path(
     if label_column is not None and suffix in {".zip", ".npz"}:
         raise TLError(f"{label}: label=COLUMN applies to tables only (label=none reads any file unlabelled)")
     if suffix == ".zip":
-        return read_images(path, limits, label, image_shape)
-    if suffix == ".npz":
-        return read_npz(path, limits, label)
-    return read_table(path, label, limits, label_column)
+        return "images"
+    return "npz" if suffix == ".npz" else "table"
 
 
 def safe_name(filename: str) -> str:
@@ -128,6 +153,11 @@ def read_upload(
     """Load the stored upload ``name`` (``image_shape`` as in :func:`read_path`)."""
     path = upload_path(workspace, name)
     return read_path(path, label_column=label_column, label=f"upload:{name}", image_shape=image_shape)
+
+
+def upload_labelled(workspace: Workspace, name: str, label_column: str | None = None) -> bool:
+    """Whether :func:`read_upload` reads the stored upload ``name`` with labels (:func:`path_labelled`)."""
+    return path_labelled(upload_path(workspace, name), label_column, label=f"upload:{name}")
 
 
 def list_uploads(workspace: Workspace) -> list[dict[str, Any]]:
