@@ -21,7 +21,7 @@ from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
 from tlcore.runs.search import Search
 from tlcore.runs.summary import SweepSummary
-from tlcore.runs.sweep import SweepSpec, checked, spec_from_text
+from tlcore.runs.sweep import SweepSpec, check_labelled, checked, spec_from_text
 from tlcore.runs.sweep_store import SweepRecord, SweepStore
 from tlcore.workspace import Workspace
 
@@ -73,7 +73,9 @@ def executors() -> list[ExecutorKind]:
 
 
 def launch(spec: SweepSpec, settings: ExecutorSettings) -> str:
-    """Store the sweep and start its driver in the background; its id."""
+    """Store the sweep and start its driver in the background; its id. The labels its runs need are
+    checked first, on the loaded domains (as Adapt's Launch does)."""
+    check_labelled(spec, lambda data: engine.load(data).labelled)
     sweep_id = driver.create(engine.workspace(), spec, settings)
     driver.launch(engine.workspace(), sweep_id)
     return sweep_id

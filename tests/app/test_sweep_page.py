@@ -16,9 +16,12 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from app_support.state import sweep_key
+from tests.app.helpers import SMALL_TARGET
 from tests.app.test_escaping import _result
+from tests.data.data_formats import digit_image, png_bytes, write_zip
 from tests.sweeps.sweep_env import WORKER_PATHS, worker_pythonpath
 from tlcore.adapt.config import AdaptConfig
+from tlcore.data import save_upload
 from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
@@ -109,6 +112,21 @@ def test_a_grid_shows_its_planned_trials(app: OpenApp) -> None:
     at.number_input(key=sweep_key("n")).set_value(5).run()
     assert_clean(at)
     assert not at.error and planned(at) == "18"  # (1 + 5 drawn points) x 3 seeds
+
+
+def test_a_sweep_whose_runs_lack_labels_is_refused_before_it_exists(
+    app: OpenApp, workspace: Path, tmp_path: Path
+) -> None:
+    """A zip of loose images as the source: the page says why, and no sweep is stored."""
+    scans = {f"scan_{i}.png": png_bytes(digit_image(i % 10)) for i in range(12)}  # no class folders
+    loose = write_zip(tmp_path / "loose.zip", scans)
+    save_upload(Workspace.resolve(workspace), "loose.zip", loose.read_bytes())
+    at = define(app("sweep", source="upload:loose.zip", target=SMALL_TARGET), "im")
+    launch_button(at).click().run()
+    assert [plain(e.value) for e in at.error] == [
+        "the source upload:loose.zip is unlabelled; a run trains on the source's labels"
+    ]
+    assert SweepStore(Workspace.resolve(workspace)).list() == []
 
 
 def field(at: AppTest, kind: str, label: str) -> Any:

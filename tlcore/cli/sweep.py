@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import functools
 
-from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.budget import add_budget_arguments, budget_values
 from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
 from tlcore.runs import driver
 from tlcore.runs.search import SEARCH_KINDS, Search
-from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, spec_from_text
+from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, spec_from_text
 from tlcore.workspace import Workspace
 
 
@@ -59,7 +58,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tlcore.adapt.checks import check_data  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
 
     spec = spec_from_args(args)
@@ -67,8 +65,7 @@ def run(args: argparse.Namespace) -> int:
     workspace = Workspace.resolve(args.workspace)
     for domain in (spec.source, spec.target):  # before a sweep exists
         check_present(domain, workspace)
-    configs = [AdaptConfig(spec.source, spec.target, methods) for methods in spec.compositions]
-    check_data(configs, functools.partial(spec_labelled, workspace=workspace))  # each spec looked at once
+    check_labelled(spec, functools.partial(spec_labelled, workspace=workspace))
     return run_sweep(args, workspace, driver.create(workspace, spec, settings))
 
 

@@ -18,7 +18,7 @@ check existed expands anyway, its refused trials failed (never run), so it stays
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -187,6 +187,14 @@ def check_size(count: int, what: str = "trials") -> None:
         raise TLError(
             f"the sweep plans {count} {what}, more than the limit of {limit} trials ({env_var('max_trials')})"
         )
+
+
+def check_labelled(spec: SweepSpec, labelled: Callable[[str], bool]) -> None:
+    """What every composition's runs need of the data's labels (:func:`~tlcore.adapt.checks.check_data`,
+    ``labelled(spec)`` asked once per data spec), before the sweep exists."""
+    from tlcore.adapt.checks import check_data  # noqa: PLC0415 - the registry loads torch
+
+    check_data([AdaptConfig(spec.source, spec.target, methods) for methods in spec.compositions], labelled)
 
 
 def checked(spec: SweepSpec) -> SweepSpec:
