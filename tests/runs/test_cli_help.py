@@ -1,0 +1,34 @@
+"""The CLI's help: every command described, every default named once, from its one source."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from tlcore.cli import build_parser
+
+
+def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices) if actions else {}
+
+
+def option_help(parser: argparse.ArgumentParser, option: str) -> str:
+    action = next(a for a in parser._actions if option in a.option_strings)
+    return " ".join((action.help or "").split())
+
+
+def command(*names: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    for name in names:
+        parser = subparsers(parser)[name]
+    return parser
+
+
+@pytest.mark.parametrize("option", ["--executor", "--address", "--max-concurrent", "--cpus-per-trial"])
+def test_resume_names_the_sweeps_setting_as_the_one_default(option: str) -> None:
+    text = option_help(command("sweeps", "resume"), option)
+    assert text.count("default") == 1 and text.endswith("(default: the sweep's)"), text
+    assert "the sweep's" not in option_help(command("sweep"), option)
+    assert option_help(command("sweep"), "--executor") == "where trials run (default: local)"
