@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
@@ -24,6 +25,13 @@ def command(*names: str) -> argparse.ArgumentParser:
     for name in names:
         parser = subparsers(parser)[name]
     return parser
+
+
+def test_every_command_has_a_description_naming_its_actions() -> None:
+    for name, parser in subparsers(build_parser()).items():
+        assert parser.description, f"`{name} --help` has no description"
+        for action in subparsers(parser):
+            assert re.search(rf"\b{action}\b", parser.description), f"`{name} --help` omits {action}"
 
 
 @pytest.mark.parametrize("option", ["--executor", "--address", "--max-concurrent", "--cpus-per-trial"])

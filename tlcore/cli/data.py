@@ -17,7 +17,8 @@ from tlcore.workspace import Workspace
 
 def register(subparsers: Any) -> None:
     """Add ``data list``, ``data inspect`` and ``data upload``."""
-    parser = subparsers.add_parser("data", help="list, inspect and upload domains")
+    about = "list, inspect and upload domains"
+    parser = subparsers.add_parser("data", help=about, description=about)
     sub = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     listing = sub.add_parser("list", help="built-in, torchvision and uploaded domains, and the shifts")

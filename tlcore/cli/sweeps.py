@@ -21,7 +21,8 @@ from tlcore.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("sweeps", help="list, inspect, cancel and resume sweeps")
+    about = "list, show, cancel and resume sweeps"
+    parser = sub.add_parser("sweeps", help=about, description=about)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="the newest sweeps, one per line")
