@@ -7,7 +7,9 @@ import re
 
 import pytest
 
+from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.cli import build_parser
+from tlcore.models import list_models
 
 
 def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -40,3 +42,22 @@ def test_resume_names_the_sweeps_setting_as_the_one_default(option: str) -> None
     assert text.count("default") == 1 and text.endswith("(default: the sweep's)"), text
     assert "the sweep's" not in option_help(command("sweep"), option)
     assert option_help(command("sweep"), "--executor") == "where trials run (default: local)"
+
+
+@pytest.mark.parametrize("field", ["seed", "epochs", "batch_size", "lr", "bottleneck", "target_labels"])
+def test_adapt_help_names_the_configs_defaults(field: str) -> None:
+    value = AdaptConfig.defaults()[field]
+    text = option_help(command("adapt"), f"--{field.replace('_', '-')}")
+    assert text.endswith(f"(default {format_value(value)})"), text
+
+
+def test_adapt_help_names_the_default_method_and_every_model() -> None:
+    adapt = command("adapt")
+    method = "+".join(AdaptConfig.defaults()["methods"])
+    assert option_help(adapt, "--method").endswith(f"(default {method})")
+    model = option_help(adapt, "--model")
+    assert all(re.search(rf"\b{name}\b", model) for name in ["auto", *list_models()]), model
+    assert model.endswith("(default auto)")
+    flags = {"--augment": "on", "--warm-start": "off", "--patience": "off"}
+    for option, shown in flags.items():
+        assert option_help(adapt, option).endswith(f"(default: {shown})")
