@@ -47,7 +47,7 @@ from tlcore.data.archive import READ_ERRORS, open_zip
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.limits import Limits, format_bytes
+from tlcore.limits import Limits, format_bytes, shown_limit
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
 ID_COLUMNS = ("id", "sample_id", "file", "filename", "path")
@@ -162,16 +162,17 @@ def _read_parquet(path: Path, label: str, limits: Limits) -> pd.DataFrame:
 
 def _check_parquet(meta: pq.FileMetaData, nested: list[str], label: str, limits: Limits) -> None:
     if meta.num_columns > limits.max_table_columns:
+        limit = shown_limit(limits, "max_table_columns")
         raise TLError(
-            f"{label} has {meta.num_columns} columns, more than the limit of {limits.max_table_columns} "
-            "(store wider features in an .npz)"
+            f"{label} has {meta.num_columns} columns, more than the limit of {limit}; "
+            "store wider features in an .npz"
         )
     _check_tensor(meta.num_rows, meta.num_columns, label, limits)
     unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if unpacked > limits.max_uncompressed_bytes:
         raise TLError(
             f"{label} unpacks to {format_bytes(unpacked)} uncompressed, more than the limit of "
-            f"{format_bytes(limits.max_uncompressed_bytes)}"
+            + shown_limit(limits, "max_uncompressed_bytes")
         )
     if nested:
         raise TLError(f"{label}: column {nested[0]!r} holds nested values; use flat columns")
@@ -182,8 +183,8 @@ def _check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
     need = rows * columns * FLOAT_BYTES
     if need > limits.max_tensor_bytes:
         raise TLError(
-            f"{label}: {rows} rows x {columns} values need {format_bytes(need)}, above the tensor limit "
-            f"of {format_bytes(limits.max_tensor_bytes)}"
+            f"{label}: {rows} rows x {columns} values need {format_bytes(need)}, above the tensor limit of "
+            + shown_limit(limits, "max_tensor_bytes")
         )
 
 

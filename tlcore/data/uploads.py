@@ -20,7 +20,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.images import read_images
 from tlcore.data.tables import read_npz, read_table
 from tlcore.errors import TLError
-from tlcore.limits import Limits, format_bytes
+from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.workspace import Workspace
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
@@ -104,7 +104,7 @@ def save_upload(
 def check_upload_size(label: str, size: int, limits: Limits) -> None:
     """Refuse an upload of ``size`` bytes above ``max_upload_bytes`` (before reading it, where possible)."""
     if size > limits.max_upload_bytes:
-        limit = format_bytes(limits.max_upload_bytes)
+        limit = shown_limit(limits, "max_upload_bytes")
         raise TLError(f"{label} is {format_bytes(size)}, above the upload limit of {limit}")
 
 
