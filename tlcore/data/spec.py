@@ -40,6 +40,7 @@ from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
+from tlcore.data.tables import TextFeaturesError
 from tlcore.data.uploads import (
     NO_LABELS,
     SUFFIXES,
@@ -307,18 +308,29 @@ def load_domain(
         root = torchvision_sets.data_root(workspace, spec.root)
         domain = torchvision_sets.load_torchvision(spec.name, root, spec.split or "all", spec.download)
     else:
-        column = None if spec.label == NO_LABELS else spec.label
-        if spec.kind == "file":
-            domain = read_path(_expand(spec.name), label_column=column, image_shape=image_shape)
-        else:
-            workspace = workspace or Workspace.resolve()
-            domain = read_upload(workspace, spec.name, label_column=column, image_shape=image_shape)
+        domain = _read_file(spec, workspace, image_shape)
         if spec.label == NO_LABELS:
             domain = replace(domain, y=None, classes=(), provenance=f"{domain.provenance}; labels ignored")
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
     domain = apply_shifts(domain, spec.shifts, seed)
     return replace(domain, name=str(spec))
+
+
+def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple[int, ...] | None) -> Domain:
+    """The file or upload ``spec`` names; a table with text features, read without ``label=``, is
+    refused with the spec that names its first text column as the labels."""
+    column = None if spec.label == NO_LABELS else spec.label
+    try:
+        if spec.kind == "file":
+            return read_path(_expand(spec.name), label_column=column, image_shape=image_shape)
+        workspace = workspace or Workspace.resolve()
+        return read_upload(workspace, spec.name, label_column=column, image_shape=image_shape)
+    except TextFeaturesError as exc:
+        if spec.label is not None:
+            raise TLError(exc.what) from None  # a label column was named: not it
+        named = replace(spec, label=exc.columns[0])
+        raise TLError(f"{exc.what} (the label column? read the file as {named})") from None
 
 
 def _expand(path: str) -> Path:

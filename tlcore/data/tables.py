@@ -61,6 +61,15 @@ FLOAT_255_ABOVE = 2.0  # a float image brighter than this holds 0..255 pixels; u
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
 
 
+class TextFeaturesError(TLError):
+    """A table with text in feature columns, most often its label column under another name: ``what``
+    says which; the callers that know how the file is read add how to name its label column."""
+
+    def __init__(self, what: str, columns: Sequence[str]) -> None:
+        super().__init__(f"{what} (the label column? name it with label=COLUMN)")
+        self.what, self.columns = what, tuple(columns)
+
+
 def read_npz(path: Path, limits: Limits, label: str) -> Domain:
     """Load an ``.npz`` archive holding ``X`` and optionally ``y`` and ``classes``."""
     with open_zip(path, label, limits, kind=".npz file") as archive:
@@ -118,10 +127,7 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
     features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if bad:
-        raise TLError(
-            f"{label}: non-numeric feature columns {', '.join(bad[:3])} "
-            "(the label column? name it: label=COLUMN in the spec, --label on upload)"
-        )
+        raise TextFeaturesError(f"{label}: non-numeric feature columns {', '.join(bad[:3])}", bad)
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     _check_tensor(features.shape[0], features.shape[1], label, limits)
