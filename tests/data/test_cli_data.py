@@ -103,6 +103,8 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
     code, out, _ = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "species")
     assert (code, out) == (0, "stored as upload:iris.csv; use it as upload:iris.csv:label=species\n")
     assert inspect_json(capsys, workspace, "upload:iris.csv:label=species")["classes"] == ["a", "b"]
+    code, out, _ = run(capsys, workspace, "data", "inspect", "upload:iris.csv:label=species")
+    assert out.startswith("upload:iris.csv:label=species: 3 samples of 1 feature\n")
     for spec in ("upload:iris.csv", "upload:iris.csv:n=2", str(tmp_path / "iris.csv")):
         code, _, err = run(capsys, workspace, "data", "inspect", spec)
         named = spec.replace("n=2", "n=2,label=species") if "n=2" in spec else f"{spec}:label=species"
