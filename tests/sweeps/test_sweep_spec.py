@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tlcore.errors import TLError
 from tlcore.runs.search import Search, propose
-from tlcore.runs.space import Choice, Range, Space, parse_grid, parse_range
+from tlcore.runs.space import BUDGET_KEYS, Choice, Range, Space, parse_grid, parse_range
 from tlcore.runs.sweep import SweepSpec, checked, expand, parse_seeds
 
 PAIR = ("mnist5k:n=120", "digits:n=120")
@@ -195,3 +196,10 @@ def test_optuna_in_a_sweep_proposes_rounds_per_composition() -> None:
     assert len(trials) == 2 and sweep.planned_trials() == 4
     scores = {t.config_key: 0.5 for t in trials}
     assert len(expand(sweep, scores)) == 4
+
+
+def test_the_readme_lists_the_budget_fields_of_the_code() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"or a budget field \(([^)]*)\)", readme)
+    assert listed, "the README's Sweeps section no longer lists the budget fields"
+    assert re.findall(r"`(\w+)`", listed[1]) == list(BUDGET_KEYS)
