@@ -118,6 +118,11 @@ def check_out(out: str | os.PathLike[str]) -> Path:
             f"{path} names a file: an export is a new folder (the model file and model.json); "
             f"choose a folder, e.g. {path.with_suffix('')}"
         )
+    if path.is_file() and not path.is_symlink():
+        raise TLError(
+            f"{path} is an existing file; --out names a folder to create (or an empty one) for the model "
+            "file and model.json"
+        )
     if path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir()))):
         raise TLError(f"{path} already exists and is not an empty folder; choose a new folder")
     if not path.parent.is_dir():

@@ -85,6 +85,17 @@ def env_var(field: str) -> str:
     return f"TLSTUDIO_{field.upper()}"
 
 
+def shown_limit(limits: Limits, field: str) -> str:
+    """``100000 (TLSTUDIO_MAX_MEMBERS)``: a limit's value as a refusal names it, with the variable that
+    raises it (a ``*_bytes`` limit as a size, a ratio with its ``x``)."""
+    value = getattr(limits, field)
+    if field.endswith("_bytes"):
+        shown = format_bytes(value)
+    else:
+        shown = f"{value:g}x" if field.endswith("_ratio") else str(value)
+    return f"{shown} ({env_var(field)})"
+
+
 def format_bytes(n: float) -> str:
     """``512 bytes``, ``1.5 KiB``, ``200 MiB``, ``1 GiB``: sizes in messages."""
     if n < 1024:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+NAME_COLUMN = 24  # the layout's first column: the file or folder an entry describes
 
 
 def layout_block() -> str:
@@ -31,3 +32,35 @@ def test_every_file_the_layout_names_exists() -> None:
     for name in named:
         found = [f for f in folders if (f / name.rstrip("/")).exists() or any(f.rglob(name.rstrip("/")))]
         assert found, f"the README's layout names {name}, which is gone"
+
+
+def layout_entries() -> dict[str, str]:
+    """Each entry of the layout by the name in its first column (``data/``, ``app_support/``): its text,
+    continuation lines (blank first column) included."""
+    entries: dict[str, str] = {}
+    name = ""
+    for line in layout_block().splitlines():
+        head, text = line[:NAME_COLUMN], line[NAME_COLUMN:]
+        if head.strip():
+            name = head.strip()
+            entries[name] = text
+        elif name:
+            entries[name] += f" {text}"
+    return entries
+
+
+def test_every_module_of_a_package_is_named_in_its_entry() -> None:
+    entries = layout_entries()
+    packages = [p.parent for p in (ROOT / "tlcore").rglob("__init__.py") if p.parent != ROOT / "tlcore"]
+    packages += [ROOT / "app_support", ROOT / "app_pages"]
+    missing = []
+    for package in packages:
+        relative = package.relative_to(ROOT)
+        entry = f"{relative.parts[1 if relative.parts[0] == 'tlcore' else 0]}/"
+        text = entries.get(entry, "")
+        missing += [
+            str(module.relative_to(ROOT))
+            for module in sorted(package.glob("*.py"))
+            if not module.name.startswith("__") and not re.search(rf"\b{module.stem}\b", text)
+        ]
+    assert not missing, f"name these modules in their package's entry of the README's layout: {missing}"

@@ -88,17 +88,27 @@ def test_inspect_and_upload_each_format(capsys: pytest.CaptureFixture[str], tmp_
 
 
 def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """A table whose label column has another name is stored with ``--label`` (its spec carries it);
-    ``--label none`` stores any file unlabelled; a name the spec cannot hold is refused."""
+    """A table whose label column has another name is checked with ``--label``, which prints the spec
+    that reads it so (the file is stored as it is: the spec carries the label column); ``--label none``
+    stores any file unlabelled; a name the spec cannot hold is refused."""
     pd.DataFrame({"x1": [0.1, 0.2, 0.3], "species": ["a", "b", "a"]}).to_csv(
         tmp_path / "iris.csv", index=False
     )
     workspace = tmp_path / "ws"
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"))
-    assert code == 2 and "(the label column? name it: label=COLUMN in the spec, --label on upload)" in err
+    assert code == 2 and err.endswith(
+        "iris.csv: non-numeric feature columns species (the label column? name it on upload: "
+        "--label species, or the Data page's Labels field)\n"
+    )
     code, out, _ = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "species")
     assert (code, out) == (0, "stored as upload:iris.csv; use it as upload:iris.csv:label=species\n")
     assert inspect_json(capsys, workspace, "upload:iris.csv:label=species")["classes"] == ["a", "b"]
+    code, out, _ = run(capsys, workspace, "data", "inspect", "upload:iris.csv:label=species")
+    assert out.startswith("upload:iris.csv:label=species: 3 samples of 1 feature\n")
+    for spec in ("upload:iris.csv", "upload:iris.csv:n=2", str(tmp_path / "iris.csv")):
+        code, _, err = run(capsys, workspace, "data", "inspect", spec)
+        named = spec.replace("n=2", "n=2,label=species") if "n=2" in spec else f"{spec}:label=species"
+        assert code == 2 and err.endswith(f"(the label column? read the file as {named})\n"), err
     write_zip(tmp_path / "dated.zip", {f"2024-0{m}/{m}.png": png_bytes(digit_image(m)) for m in (1, 2)})
     code, out, _ = run(
         capsys, workspace, "data", "upload", str(tmp_path / "dated.zip"), "--label", "none", "--json"

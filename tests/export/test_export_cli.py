@@ -16,7 +16,8 @@ from torch import nn
 import tlcore.export
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
-from tlcore.export import TOLERANCE, export_model
+from tlcore.errors import TLError
+from tlcore.export import TOLERANCE, check_out, export_model
 from tlcore.model_card import Provenance
 from tlcore.models import build_model
 from tlcore.runs.store import RunStore
@@ -105,7 +106,7 @@ def test_cli_refusals_are_one_line_and_write_nothing(done_run, tmp_path, capsys)
         (["../../etc", "--out", str(tmp_path / "new")], "no run ../../etc"),
         ([queued, "--out", str(tmp_path / "new")], f"run {queued} is queued; only a done run"),
         ([run_id, "--out", str(taken)], "already exists and is not an empty folder"),
-        ([run_id, "--out", str(tmp_path / "a-file")], "already exists and is not an empty folder"),
+        ([run_id, "--out", str(tmp_path / "a-file")], "is an existing file; --out names a folder"),
         ([run_id, "--out", str(tmp_path / "missing" / "new")], "the folder"),
         ([run_id, "--out", str(tmp_path / "model.onnx")], f"{tmp_path / 'model.onnx'} names a file"),
         ([run_id, "--out", str(tmp_path / "m.PT")], f"choose a folder, e.g. {tmp_path / 'm'}"),
@@ -118,6 +119,16 @@ def test_cli_refusals_are_one_line_and_write_nothing(done_run, tmp_path, capsys)
     with pytest.raises(SystemExit):
         cli(workspace, run_id, "--format", "tflite", "--out", str(tmp_path / "new"))
     assert listing(tmp_path) == before
+
+
+def test_an_existing_file_as_out_is_named_a_file(tmp_path: Path) -> None:
+    (tmp_path / "scans.csv").write_text("id,predicted\n")
+    with pytest.raises(TLError) as refused:
+        check_out(tmp_path / "scans.csv")
+    assert str(refused.value) == (
+        f"{tmp_path / 'scans.csv'} is an existing file; --out names a folder to create (or an empty one) "
+        "for the model file and model.json"
+    )
 
 
 class KthValue(nn.Module):

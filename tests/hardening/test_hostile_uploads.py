@@ -65,6 +65,7 @@ def test_hostile_file_is_refused_everywhere(
             attempt()
         message = str(caught.value)
         assert case.keyword in message, f"{name}: {message}"
+        assert all(var in message for var in case.env), f"{name} does not name the limit: {message}"
         assert "\n" not in message and len(message) < 400, f"{name}: {message!r}"
     for command in ("inspect", "upload"):
         code, out, err = cli(capsys, workspace, "data", command, str(path))

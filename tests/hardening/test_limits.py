@@ -1,7 +1,8 @@
 """Every limit lives in :class:`Limits`, is documented with its variable, and its variable reaches its check.
 
 For each refusing limit, one small file loads under the defaults and is refused once the limit's
-environment variable is lowered (or the reverse, for the compression ratio whose default refuses).
+environment variable is lowered (or the reverse, for the compression ratio whose default refuses);
+the refusal names that variable, so the user knows what to raise.
 """
 
 from __future__ import annotations
@@ -87,8 +88,25 @@ def test_lowering_a_limit_refuses_what_the_default_accepts(
     path.write_bytes(data)
     assert read_path(path).n_samples >= 1
     monkeypatch.setenv(env_var(field), lowered)
-    with pytest.raises(TLError, match=keyword):
+    with pytest.raises(TLError, match=keyword) as refused:
         save_upload(workspace, name, data)
+    assert f"({env_var(field)})" in str(refused.value)
+
+
+@pytest.mark.parametrize(("field", "lowered"), [("max_members", "3"), ("max_uncompressed_bytes", "100")])
+def test_a_folder_over_a_limit_names_that_limits_variable(
+    field: str, lowered: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i, label in enumerate("abab"):
+        (tmp_path / "four" / label).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "four" / label / f"{i}.png").write_bytes(encode(square(i)))
+    assert read_path(tmp_path / "four").n_samples == 4
+    monkeypatch.setenv(env_var(field), lowered)
+    with pytest.raises(TLError) as refused:
+        read_path(tmp_path / "four")
+    message = str(refused.value)
+    named = [var for var in map(env_var, ("max_members", "max_uncompressed_bytes")) if var in message]
+    assert named == [env_var(field)], message
 
 
 def test_raising_the_ratio_limit_accepts_a_compressible_array(
@@ -96,7 +114,9 @@ def test_raising_the_ratio_limit_accepts_a_compressible_array(
 ) -> None:
     path = tmp_path / "zeros.npz"
     path.write_bytes(npz_bytes(compressed=True, X=np.zeros((512, 512))))  # 2 MiB of zeros, ~1000x
-    with pytest.raises(TLError, match="decompression bomb"):
+    with pytest.raises(
+        TLError, match=rf"above the limit of 200x \({env_var('max_compression_ratio')}\): a de"
+    ):
         read_path(path)
     monkeypatch.setenv(env_var("max_compression_ratio"), "1e6")
     assert read_path(path).shape == (512,)

@@ -83,7 +83,7 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
         (["--patience", "0"], "error: patience must be >= 1 epoch (or unset: no early stopping)\n"),
         (
             ["--range", "batch_size=1:3:int", "--search", "optuna", "--n", "3", "--batch", "1"],
-            "error: batch_size=1: epochs must be >= 1 and batch size >= 2\n",
+            "error: batch_size=1: the batch size must be >= 2 (BatchNorm needs two samples), got 1\n",
         ),
         (
             ["--seeds", "0-3000000000000"],  # refused before the range is listed
@@ -199,7 +199,8 @@ def test_a_stored_sweep_whose_search_proposes_a_refused_value_stays_readable(
         assert code == 0 and err == "" and "source_only|batch_size=1" in out
     code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
     refused = next(t for t in json.loads(out)["trials"] if t["run_id"] is None)
-    assert refused["status"] == "failed" and refused["error"] == "epochs must be >= 1 and batch size >= 2"
+    assert refused["status"] == "failed"
+    assert refused["error"] == "the batch size must be >= 2 (BatchNorm needs two samples), got 1"
     code, out, err = cli(workspace, "sweeps", "resume", sweep_id, "--json", capsys=capsys)
     assert code == 0 and json.loads(out)["counts"] == {"done": 1, "failed": 1}
 

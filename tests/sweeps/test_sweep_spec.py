@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tlcore.errors import TLError
 from tlcore.runs.search import Search, propose
-from tlcore.runs.space import Choice, Range, Space, parse_grid, parse_range
+from tlcore.runs.space import BUDGET_KEYS, Choice, Range, Space, parse_grid, parse_range
 from tlcore.runs.sweep import SweepSpec, checked, expand, parse_seeds
 
 PAIR = ("mnist5k:n=120", "digits:n=120")
@@ -77,10 +78,10 @@ def test_values_are_typed_by_the_registry_and_bad_ones_refused() -> None:
 @pytest.mark.parametrize(
     ("methods", "grid", "ranges", "search", "message"),
     [
-        (("im",), [], ["batch_size=1:3:int"], Search("optuna", 3, batch=1), "batch_size=1: epochs must be"),
+        (("im",), [], ["batch_size=1:3:int"], Search("optuna", 3, batch=1), "batch_size=1: the batch size"),
         (("im",), [], ["lr=0:0.1"], Search("random", 2), "lr=0: the learning rate must be a finite number"),
         (("im",), [], ["patience=0:3"], Search("optuna", 4), "patience=0: patience must be >= 1 epoch"),
-        (("im",), ["batch_size=64,1"], [], Search("optuna", 1), "batch_size=1: epochs must be >= 1"),
+        (("im",), ["batch_size=64,1"], [], Search("optuna", 1), "batch_size=1: the batch size must be >= 2"),
         (("im",), [], ["ema_decay=0.5:0.99999"], Search("random", 1), "ema_decay=1: EMA decay must lie in"),
         (
             ("fixmatch",),
@@ -117,7 +118,7 @@ def test_a_stored_sweep_with_values_the_config_refuses_still_expands() -> None:
     assert trials == expand(old)
     refused = [t for t in trials if t.config is None]
     assert [t.key for t in refused] == ["im|batch_size=1|seed=0", "im|batch_size=1|seed=1"]
-    assert refused[0].refused == "epochs must be >= 1 and batch size >= 2"
+    assert refused[0].refused == "the batch size must be >= 2 (BatchNorm needs two samples), got 1"
     assert [t.config.batch_size for t in trials if t.config is not None] == [3, 3]
     with pytest.raises(TLError, match=r"^an integer range needs a whole number in it, got 0\.2\.\.0\.8$"):
         parse_range(["lr=0.2:0.8:int"])
@@ -195,3 +196,10 @@ def test_optuna_in_a_sweep_proposes_rounds_per_composition() -> None:
     assert len(trials) == 2 and sweep.planned_trials() == 4
     scores = {t.config_key: 0.5 for t in trials}
     assert len(expand(sweep, scores)) == 4
+
+
+def test_the_readme_lists_the_budget_fields_of_the_code() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"or a budget field \(([^)]*)\)", readme)
+    assert listed, "the README's Sweeps section no longer lists the budget fields"
+    assert re.findall(r"`(\w+)`", listed[1]) == list(BUDGET_KEYS)

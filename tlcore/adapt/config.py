@@ -68,18 +68,11 @@ class AdaptConfig:
     def __post_init__(self) -> None:
         if not self.methods:
             raise TLError("choose at least one method")
-        if self.epochs < 1 or self.batch_size < 2:
-            raise TLError("epochs must be >= 1 and batch size >= 2")
+        self._check_lengths()
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise TLError(f"the learning rate must be a finite number > 0, got {self.lr:g}")
         if not 0 <= self.seed <= MAX_SEED:
             raise TLError(f"the seed must lie in 0..{MAX_SEED}, got {self.seed}")
-        if self.patience is not None and self.patience < 1:
-            raise TLError("patience must be >= 1 epoch (or unset: no early stopping)")
-        if self.adapt_epochs is not None and self.adapt_epochs < 1:
-            raise TLError("adapt epochs must be >= 1 (or unset: the same as epochs)")
-        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
-            raise TLError("steps per epoch must be >= 1 (or unset: one pass over the larger domain)")
         if not 0.0 <= self.ema_decay < 1.0:
             raise TLError("EMA decay must lie in [0, 1) (0: no weight average)")
         if not 0.0 <= self.settle_tol < 1.0:
@@ -94,6 +87,19 @@ class AdaptConfig:
                 f"bottleneck width must lie in 0..{width} (0: no bottleneck; the limit is "
                 f"{env_var('max_layer_width')}), got {self.bottleneck}"
             )
+
+    def _check_lengths(self) -> None:
+        """Refuse an epoch count, batch size, patience or step count below its minimum, naming it."""
+        if self.epochs < 1:
+            raise TLError(f"epochs must be >= 1, got {self.epochs}")
+        if self.batch_size < 2:
+            raise TLError(f"the batch size must be >= 2 (BatchNorm needs two samples), got {self.batch_size}")
+        if self.patience is not None and self.patience < 1:
+            raise TLError("patience must be >= 1 epoch (or unset: no early stopping)")
+        if self.adapt_epochs is not None and self.adapt_epochs < 1:
+            raise TLError("adapt epochs must be >= 1 (or unset: the same as epochs)")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            raise TLError("steps per epoch must be >= 1 (or unset: one pass over the larger domain)")
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
-from tlcore.cli.budget import add_budget_arguments, budget_values
+from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
@@ -37,14 +37,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chosen.add_argument(
         "--method",
         metavar="NAME[+NAME...]",
-        help="a method or a composition such as deep_coral+im (default: the config's default)",
+        help="a method or a composition such as deep_coral+im "
+        f"(default {'+'.join(AdaptConfig.defaults()['methods'])})",
     )
     chosen.add_argument(
         "--recipe",
         choices=sorted(RECIPES),
         help="a named recipe: its methods, parameters and budget (options given here override it)",
     )
-    parser.add_argument("--seed", type=int, metavar="N")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help=f"seed of the splits, the initialisation and the batches {default('seed')}",
+    )
     add_budget_arguments(parser)
     parser.add_argument(
         "--param",

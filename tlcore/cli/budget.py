@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tlcore.adapt.config import AdaptConfig, format_value
+from tlcore.models import list_models, resolve_model_name
+
 BUDGET_OPTIONS = (
     "epochs",
     "adapt_epochs",
@@ -25,15 +28,22 @@ BUDGET_OPTIONS = (
 
 
 def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
-    """``--epochs`` … ``--device``, one per name of :data:`BUDGET_OPTIONS`, all defaulting to unset."""
-    parser.add_argument("--epochs", type=int, metavar="N")
+    """``--epochs`` … ``--device``, one per name of :data:`BUDGET_OPTIONS`, all defaulting to unset; each
+    help names :class:`AdaptConfig`'s default, the one source of defaults."""
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        metavar="N",
+        help="epochs of the source-only model and, unless --adapt-epochs, of the adapt stage "
+        + default("epochs"),
+    )
     parser.add_argument(
         "--adapt-epochs", type=int, metavar="N", help="epochs of the adapt stage (default: --epochs)"
     )
     parser.add_argument(
         "--warm-start",
         action=argparse.BooleanOptionalAction,
-        help="adapt from the trained source-only model instead of a fresh network",
+        help=f"adapt from the trained source-only model instead of a fresh network {default('warm_start')}",
     )
     parser.add_argument(
         "--steps-per-epoch",
@@ -45,29 +55,60 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         "--ema-decay",
         type=float,
         metavar="D",
-        help="keep the adapt stage's moving average of the weights, this decay per step (0: off)",
+        help=f"keep the adapt stage's moving average of the weights, this decay per step; 0 is off "
+        f"{default('ema_decay')}",
     )
     parser.add_argument(
         "--settle-tol",
         type=float,
         metavar="F",
         help="end the adapt stage once at most this share of the target predictions changes between "
-        "epochs, two epochs running (0: train every epoch)",
+        f"epochs, two epochs running; 0 trains every epoch {default('settle_tol')}",
     )
     parser.add_argument(
-        "--augment", action=argparse.BooleanOptionalAction, help="random affine source augmentation"
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help=f"random affine source augmentation {default('augment')}",
     )
-    parser.add_argument("--target-labels", type=int, metavar="K", help="labelled target samples per class")
-    parser.add_argument("--model", metavar="NAME", help="backbone (default: chosen from the input shape)")
     parser.add_argument(
-        "--bottleneck", type=int, metavar="D", help="width of the bottleneck feature layer (0: none)"
+        "--target-labels",
+        type=int,
+        metavar="K",
+        help=f"labelled target samples per class {default('target_labels')}",
     )
-    parser.add_argument("--batch-size", type=int, metavar="N")
-    parser.add_argument("--lr", type=float, metavar="F", help="learning rate")
+    image, vector = resolve_model_name("auto", (1, 28, 28)), resolve_model_name("auto", (2,))
+    auto = f"auto ({image} for images, {vector} for feature vectors)"
     parser.add_argument(
-        "--patience", type=int, metavar="N", help="early stopping on the source validation loss, in epochs"
+        "--model",
+        metavar="NAME",
+        help=f"backbone: {auto} or one of {', '.join(list_models())} {default('model')}",
+    )
+    parser.add_argument(
+        "--bottleneck",
+        type=int,
+        metavar="D",
+        help=f"width of the bottleneck feature layer; 0 is none {default('bottleneck')}",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, metavar="N", help=f"samples per domain in a batch {default('batch_size')}"
+    )
+    parser.add_argument("--lr", type=float, metavar="F", help=f"learning rate {default('lr')}")
+    parser.add_argument(
+        "--patience",
+        type=int,
+        metavar="N",
+        help=f"early stopping on the source validation loss, in epochs {default('patience')}",
     )
     parser.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
+
+
+def default(field: str) -> str:
+    """``(default 10)``: the :class:`AdaptConfig` default of ``field`` as a help text shows it (a flag's
+    ``on``/``off``, an unset one ``off``)."""
+    value = AdaptConfig.defaults()[field]
+    if isinstance(value, bool) or value is None:
+        return f"(default: {'on' if value else 'off'})"
+    return f"(default {format_value(value)})"
 
 
 def budget_values(args: argparse.Namespace) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from tlcore.workspace import Workspace
 
 def register(subparsers: Any) -> None:
     """Add ``data list``, ``data inspect`` and ``data upload``."""
-    parser = subparsers.add_parser("data", help="list, inspect and upload domains")
+    about = "list, inspect and upload domains"
+    parser = subparsers.add_parser("data", help=about, description=about)
     sub = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     listing = sub.add_parser("list", help="built-in, torchvision and uploaded domains, and the shifts")
@@ -68,7 +69,12 @@ def inspect_command(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return 0
-    print(f"{summary['name']}: {summary['n_samples']} {summary['kind']} samples of shape {summary['shape']}")
+    if summary["kind"] == "features":
+        width = summary["shape"][0]
+        what = f"samples of {width} feature{'s' if width != 1 else ''}"
+    else:
+        what = f"{summary['kind']} samples of shape {summary['shape']}"
+    print(f"{summary['name']}: {summary['n_samples']} {what}")
     print(f"  provenance: {summary['provenance']}")
     if summary["labelled"]:
         counts = ", ".join(f"{name}: {count}" for name, count in summary["class_counts"].items())

@@ -12,10 +12,8 @@ from tlcore.workspace import Workspace
 
 def register(subparsers: Any) -> None:
     """Add ``export``."""
-    parser = subparsers.add_parser(
-        "export",
-        help="write a done run's model as ONNX or TorchScript plus model.json, checked against torch",
-    )
+    about = "write a done run's model as ONNX or TorchScript plus model.json, checked against torch"
+    parser = subparsers.add_parser("export", help=about, description=about)
     parser.add_argument("run_id", metavar="RUN_ID", help="a done run (see `runs list`)")
     parser.add_argument("--format", choices=FORMATS, default="onnx", help="file format (default onnx)")
     parser.add_argument(

@@ -11,7 +11,8 @@ from tlcore.methods import list_methods
 
 def register(subparsers: Any) -> None:
     """Add ``methods``."""
-    parser = subparsers.add_parser("methods", help="list the adaptation methods and their parameters")
+    about = "list the adaptation methods, their families and their parameters"
+    parser = subparsers.add_parser("methods", help=about, description=about)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=methods_command)
 

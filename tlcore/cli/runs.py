@@ -24,7 +24,10 @@ from tlcore.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("runs", help="list, inspect, rank, cancel and delete adaptation runs")
+    about = (
+        "list, show, rank, cancel and delete adaptation runs, and see where their predictions moved (changes)"
+    )
+    parser = sub.add_parser("runs", help=about, description=about)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="the newest runs, one per line")

@@ -21,7 +21,8 @@ from tlcore.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("sweeps", help="list, inspect, cancel and resume sweeps")
+    about = "list, show, cancel and resume sweeps"
+    parser = sub.add_parser("sweeps", help=about, description=about)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="the newest sweeps, one per line")
@@ -52,22 +53,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser, *, defaults_from_sweep: bool = False) -> None:
-    """``--executor``, ``--address``, ``--max-concurrent``, ``--cpus-per-trial``, ``--detach``, ``--json``."""
-    keep = " (default: the sweep's)" if defaults_from_sweep else ""
-    parser.add_argument("--executor", choices=EXECUTORS, help=f"where trials run (default: local){keep}")
+    """``--executor``, ``--address``, ``--max-concurrent``, ``--cpus-per-trial``, ``--detach``, ``--json``;
+    ``defaults_from_sweep`` (``resume``): an option left out keeps the sweep's setting, and says so."""
+    fresh = ExecutorSettings()
+    new = {
+        "executor": f"(default: {fresh.kind})",
+        "address": "(default: $TLSTUDIO_RAY_ADDRESS, else an embedded loopback-only one)",
+        "max_concurrent": "(default: the run slots; Ray: CPUs / cpus per trial)",
+        "cpus_per_trial": f"(default {fresh.cpus_per_trial})",
+    }
+    default = dict.fromkeys(new, "(default: the sweep's)") if defaults_from_sweep else new
+    parser.add_argument("--executor", choices=EXECUTORS, help=f"where trials run {default['executor']}")
     parser.add_argument(
-        "--address",
-        metavar="HOST:PORT",
-        help="an existing Ray cluster (default: $TLSTUDIO_RAY_ADDRESS, else an embedded loopback-only one)",
+        "--address", metavar="HOST:PORT", help=f"an existing Ray cluster {default['address']}"
     )
     parser.add_argument(
         "--max-concurrent",
         type=int,
         metavar="N",
-        help="trials handed to the executor at once (default: the run slots; Ray: CPUs / cpus per trial)",
+        help=f"trials handed to the executor at once {default['max_concurrent']}",
     )
     parser.add_argument(
-        "--cpus-per-trial", type=int, metavar="N", help="Ray: CPUs of each trial's task = its torch threads"
+        "--cpus-per-trial",
+        type=int,
+        metavar="N",
+        help=f"Ray: CPUs of each trial's task = its torch threads {default['cpus_per_trial']}",
     )
     parser.add_argument("--detach", action="store_true", help="drive it in the background; print its id")
     parser.add_argument("--json", action="store_true", help="JSON on stdout, no progress bar")

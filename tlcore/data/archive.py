@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tlcore.errors import TLError
-from tlcore.limits import MIB, Limits, format_bytes
+from tlcore.limits import MIB, Limits, format_bytes, shown_limit
 
 UTF8_FLAG = 0x800  # general purpose bit 11: the name is UTF-8
 JUNK_NAMES = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"})
@@ -97,7 +97,8 @@ def open_zip(path: Path, label: str, limits: Limits, kind: str = "zip archive") 
     try:
         with path.open("rb") as fh:
             if _count_entries(fh, limits.max_members) > limits.max_members:
-                raise TLError(f"{label} has too many entries, more than the limit of {limits.max_members}")
+                limit = shown_limit(limits, "max_members")
+                raise TLError(f"{label} has too many entries, more than the limit of {limit}")
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
         raise TLError(f"{label} is not a valid {kind} (empty, truncated or another format)") from None
@@ -142,14 +143,13 @@ def check_zip(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[zipf
     """The archive's entries after the safety checks on paths, types, counts and sizes."""
     infos = archive.infolist()
     if len(infos) > limits.max_members:
-        raise TLError(
-            f"{label} has too many entries, {len(infos)}, more than the limit of {limits.max_members}"
-        )
+        limit = shown_limit(limits, "max_members")
+        raise TLError(f"{label} has too many entries, {len(infos)}, more than the limit of {limit}")
     total = sum(info.file_size for info in infos)
     if total > limits.max_uncompressed_bytes:
         raise TLError(
             f"{label} unpacks to {format_bytes(total)} uncompressed, more than the limit of "
-            f"{format_bytes(limits.max_uncompressed_bytes)}"
+            + shown_limit(limits, "max_uncompressed_bytes")
         )
     for info in infos:
         name = member_name(info)
@@ -165,7 +165,7 @@ def check_zip(archive: zipfile.ZipFile, label: str, limits: Limits) -> list[zipf
         if info.file_size >= RATIO_MIN_BYTES and ratio > limits.max_compression_ratio:
             raise TLError(
                 f"{label}: member {name!r} expands {ratio:.0f}x, above the limit of "
-                f"{limits.max_compression_ratio:g}x (decompression bomb?)"
+                f"{shown_limit(limits, 'max_compression_ratio')}: a decompression bomb?"
             )
     return infos
 
@@ -209,10 +209,13 @@ def _folder_members(root: Path, limits: Limits) -> list[Member]:
                 continue
             size = path.stat().st_size
             total += size
-            if len(members) >= limits.max_members or total > limits.max_uncompressed_bytes:
+            if len(members) >= limits.max_members:
+                limit = shown_limit(limits, "max_members")
+                raise TLError(f"{root.name} holds too many files, more than the limit of {limit}")
+            if total > limits.max_uncompressed_bytes:
                 raise TLError(
-                    f"{root.name} holds too many files or bytes, more than the limit of "
-                    f"{limits.max_members} files or {format_bytes(limits.max_uncompressed_bytes)}"
+                    f"{root.name} holds too many bytes, more than the limit of "
+                    + shown_limit(limits, "max_uncompressed_bytes")
                 )
             members.append(Member(parts, _file_reader(path, size)))
     return members

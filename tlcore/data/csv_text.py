@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from tlcore.errors import TLError
-from tlcore.limits import Limits
+from tlcore.limits import Limits, env_var
 
 DIALECT_BYTES = 1 << 16  # the start of a CSV its separator and decimal mark are read from
 DECIMAL_COMMA = re.compile(r"(?:^|;)\s*-?\d+,\d+\s*(?:;|$)", re.MULTILINE)  # a field like 1,5
@@ -95,7 +95,7 @@ def _check_first_line(path: Path, sep: str, label: str, limits: Limits) -> None:
             if columns > limits.max_table_columns:
                 raise TLError(
                     f"{label} has more than {limits.max_table_columns} columns, the limit "
-                    "(store wider features in an .npz)"
+                    f"({env_var('max_table_columns')}); store wider features in an .npz"
                 )
             if newline:
                 return

@@ -48,7 +48,7 @@ from torch.nn.functional import interpolate
 from tlcore.data.archive import Member, open_members
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.limits import Limits, format_bytes
+from tlcore.limits import Limits, format_bytes, shown_limit
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
@@ -97,7 +97,7 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
         if need > limits.max_tensor_bytes:
             raise TLError(
                 f"{label}: {len(headers)} images need {format_bytes(need)}, above the tensor limit of "
-                f"{format_bytes(limits.max_tensor_bytes)}"
+                + shown_limit(limits, "max_tensor_bytes")
             )
         X = torch.empty(len(headers), channels, *size)
         kept = []
@@ -241,12 +241,12 @@ def _check_pixels(headers: dict[str, Header], side: int, limits: Limits, label: 
             reduced = f" (decoded at {width}x{height})" if (height, width) != header.size else ""
             raise TLError(
                 f"{label}: image {name!r} claims {stored} pixels{reduced}, above the limit of "
-                f"{limits.max_image_pixels}"
+                + shown_limit(limits, "max_image_pixels")
             )
     if total > limits.max_total_pixels:
         raise TLError(
             f"{label}: its {len(headers)} images decode to {total} pixels in total, above the limit of "
-            f"{limits.max_total_pixels}"
+            + shown_limit(limits, "max_total_pixels")
         )
 
 

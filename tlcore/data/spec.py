@@ -29,7 +29,8 @@ Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/data
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,7 @@ from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
+from tlcore.data.tables import TextFeaturesError
 from tlcore.data.uploads import (
     NO_LABELS,
     SUFFIXES,
@@ -309,12 +311,7 @@ def load_domain(
         root = torchvision_sets.data_root(workspace, spec.root)
         domain = torchvision_sets.load_torchvision(spec.name, root, spec.split or "all", spec.download)
     else:
-        column = None if spec.label == NO_LABELS else spec.label
-        if spec.kind == "file":
-            domain = read_path(_expand(spec.name), label_column=column, image_shape=image_shape)
-        else:
-            workspace = workspace or Workspace.resolve()
-            domain = read_upload(workspace, spec.name, label_column=column, image_shape=image_shape)
+        domain = _read_file(spec, workspace, image_shape)
         if spec.label == NO_LABELS:
             domain = replace(domain, y=None, classes=(), provenance=f"{domain.provenance}; labels ignored")
     if spec.n is not None:
@@ -332,9 +329,33 @@ def spec_labelled(spec: str | DomainSpec, workspace: Workspace | None = None) ->
         return True
     if spec.label == NO_LABELS:
         return False
-    if spec.kind == "file":
-        return path_labelled(_expand(spec.name), spec.label)
-    return upload_labelled(workspace or Workspace.resolve(), spec.name, spec.label)
+    with _label_hint(spec):
+        if spec.kind == "file":
+            return path_labelled(_expand(spec.name), spec.label)
+        return upload_labelled(workspace or Workspace.resolve(), spec.name, spec.label)
+
+
+def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple[int, ...] | None) -> Domain:
+    """The file or upload ``spec`` names (:func:`_label_hint`)."""
+    column = None if spec.label == NO_LABELS else spec.label
+    with _label_hint(spec):
+        if spec.kind == "file":
+            return read_path(_expand(spec.name), label_column=column, image_shape=image_shape)
+        workspace = workspace or Workspace.resolve()
+        return read_upload(workspace, spec.name, label_column=column, image_shape=image_shape)
+
+
+@contextlib.contextmanager
+def _label_hint(spec: DomainSpec) -> Iterator[None]:
+    """A table with text features, read without ``label=``, refused with the spec that names its
+    first text column as the labels."""
+    try:
+        yield
+    except TextFeaturesError as exc:
+        if spec.label is not None:
+            raise TLError(exc.what) from None  # a label column was named: not it
+        named = replace(spec, label=exc.columns[0])
+        raise TLError(f"{exc.what} (the label column? read the file as {named})") from None
 
 
 def _expand(path: str) -> Path:

@@ -47,7 +47,7 @@ from tlcore.data.archive import READ_ERRORS, open_zip
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.limits import Limits, format_bytes
+from tlcore.limits import Limits, format_bytes, shown_limit
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
 ID_COLUMNS = ("id", "sample_id", "file", "filename", "path")
@@ -59,6 +59,15 @@ FLOAT_BYTES = 4
 OVERSHOOT = 0.5
 FLOAT_255_ABOVE = 2.0  # a float image brighter than this holds 0..255 pixels; up to it, neither: refused
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
+
+
+class TextFeaturesError(TLError):
+    """A table with text in feature columns, most often its label column under another name: ``what``
+    says which; the callers that know how the file is read add how to name its label column."""
+
+    def __init__(self, what: str, columns: Sequence[str]) -> None:
+        super().__init__(f"{what} (the label column? name it with label=COLUMN)")
+        self.what, self.columns = what, tuple(columns)
 
 
 def read_npz(path: Path, limits: Limits, label: str) -> Domain:
@@ -115,16 +124,8 @@ def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limit
 def read_table(path: Path, label: str, limits: Limits, label_column: str | None = None) -> Domain:
     """Load a CSV, TSV or Parquet table of feature vectors with an optional label column."""
     frame, note = _frame(path, label, limits)
-    column = _label_column(frame, label, label_column)
-    id_column = _id_column(frame, column)
+    column, id_column, features = _columns(frame, label, label_column)
     ids = _column_ids(frame[id_column], label) if id_column is not None else ()
-    features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
-    bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
-    if bad:
-        raise TLError(
-            f"{label}: non-numeric feature columns {', '.join(bad[:3])} "
-            "(the label column? name it: label=COLUMN in the spec, --label on upload)"
-        )
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     _check_tensor(features.shape[0], features.shape[1], label, limits)
@@ -139,8 +140,23 @@ def read_table(path: Path, label: str, limits: Limits, label_column: str | None 
 
 
 def table_labelled(path: Path, label: str, limits: Limits, label_column: str | None = None) -> bool:
-    """Whether :func:`read_table` reads ``path`` with labels (the table is parsed, no value converted)."""
-    return _label_column(_frame(path, label, limits)[0], label, label_column) is not None
+    """Whether :func:`read_table` reads ``path`` with labels (the table is parsed, no value converted;
+    text in a feature column is refused as reading it is)."""
+    return _columns(_frame(path, label, limits)[0], label, label_column)[0] is not None
+
+
+def _columns(
+    frame: pd.DataFrame, label: str, label_column: str | None
+) -> tuple[str | None, str | None, pd.DataFrame]:
+    """The label column, the sample-id column and the feature columns; text among the features: a
+    :class:`TextFeaturesError`."""
+    column = _label_column(frame, label, label_column)
+    id_column = _id_column(frame, column)
+    features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
+    bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    if bad:
+        raise TextFeaturesError(f"{label}: non-numeric feature columns {', '.join(bad[:3])}", bad)
+    return column, id_column, features
 
 
 def _frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:
@@ -178,16 +194,17 @@ def _read_parquet(path: Path, label: str, limits: Limits) -> pd.DataFrame:
 
 def _check_parquet(meta: pq.FileMetaData, nested: list[str], label: str, limits: Limits) -> None:
     if meta.num_columns > limits.max_table_columns:
+        limit = shown_limit(limits, "max_table_columns")
         raise TLError(
-            f"{label} has {meta.num_columns} columns, more than the limit of {limits.max_table_columns} "
-            "(store wider features in an .npz)"
+            f"{label} has {meta.num_columns} columns, more than the limit of {limit}; "
+            "store wider features in an .npz"
         )
     _check_tensor(meta.num_rows, meta.num_columns, label, limits)
     unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if unpacked > limits.max_uncompressed_bytes:
         raise TLError(
             f"{label} unpacks to {format_bytes(unpacked)} uncompressed, more than the limit of "
-            f"{format_bytes(limits.max_uncompressed_bytes)}"
+            + shown_limit(limits, "max_uncompressed_bytes")
         )
     if nested:
         raise TLError(f"{label}: column {nested[0]!r} holds nested values; use flat columns")
@@ -198,8 +215,8 @@ def _check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
     need = rows * columns * FLOAT_BYTES
     if need > limits.max_tensor_bytes:
         raise TLError(
-            f"{label}: {rows} rows x {columns} values need {format_bytes(need)}, above the tensor limit "
-            f"of {format_bytes(limits.max_tensor_bytes)}"
+            f"{label}: {rows} rows x {columns} values need {format_bytes(need)}, above the tensor limit of "
+            + shown_limit(limits, "max_tensor_bytes")
         )
 
 

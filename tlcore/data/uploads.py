@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 from tlcore.data.domain import Domain
 from tlcore.data.images import images_labelled, read_images
-from tlcore.data.tables import npz_labelled, read_npz, read_table, table_labelled
+from tlcore.data.tables import TextFeaturesError, npz_labelled, read_npz, read_table, table_labelled
 from tlcore.errors import TLError
-from tlcore.limits import Limits, format_bytes
+from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.workspace import Workspace
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
@@ -113,7 +113,7 @@ def save_upload(
         os.fsync(tmp.fileno())
     temp = Path(tmp.name)
     try:
-        read_path(temp, None if label == NO_LABELS else label, limits, filename)
+        _check_readable(temp, filename, limits, label)
         for attempt in range(1, 10_000):
             final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
             if final.exists() and final.read_bytes() == data:
@@ -126,10 +126,22 @@ def save_upload(
         temp.unlink(missing_ok=True)
 
 
+def _check_readable(path: Path, filename: str, limits: Limits, label: str | None) -> None:
+    """Parse the incoming file as it will be read; a table with text features, uploaded without a
+    label column, is refused saying how to name its first text column as the labels."""
+    try:
+        read_path(path, None if label == NO_LABELS else label, limits, filename)
+    except TextFeaturesError as exc:
+        if label is not None:
+            raise TLError(exc.what) from None  # a label column was named: not it
+        hint = f"name it on upload: --label {exc.columns[0]}, or the Data page's Labels field"
+        raise TLError(f"{exc.what} (the label column? {hint})") from None
+
+
 def check_upload_size(label: str, size: int, limits: Limits) -> None:
     """Refuse an upload of ``size`` bytes above ``max_upload_bytes`` (before reading it, where possible)."""
     if size > limits.max_upload_bytes:
-        limit = format_bytes(limits.max_upload_bytes)
+        limit = shown_limit(limits, "max_upload_bytes")
         raise TLError(f"{label} is {format_bytes(size)}, above the upload limit of {limit}")
 
 
