@@ -9,13 +9,13 @@ import pytest
 import torch
 from data_formats import digit_image, png_bytes, write_mnist_like, write_zip
 
+from tlcore.data.catalog import list_domains
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
 from tlcore.data.spec import (
     DomainSpec,
     anchored,
     check_present,
-    list_domains,
     load_domain,
     parse_spec,
     spec_labelled,

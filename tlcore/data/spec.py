@@ -45,7 +45,6 @@ from tlcore.data.tables import TextFeaturesError
 from tlcore.data.uploads import (
     NO_LABELS,
     SUFFIXES,
-    list_uploads,
     path_labelled,
     read_path,
     read_upload,
@@ -370,46 +369,3 @@ def _subsample(domain: Domain, n: int, seed: int) -> Domain:
         raise TLError(f"n={n} is more than the {domain.n_samples} samples of {domain.name}")
     keep = torch.randperm(domain.n_samples, generator=generator(seed, "subsample"))[:n].sort().values
     return replace(domain.subset(keep), provenance=f"{domain.provenance}; {n} samples drawn (seed {seed})")
-
-
-def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
-    """Every named domain and stored upload, with what is known cheaply (no dataset is loaded)."""
-    workspace = workspace or Workspace.resolve()
-    root = torchvision_sets.data_root(workspace)
-    rows = [
-        {
-            "name": b.name,
-            "kind": "builtin",
-            "description": b.description,
-            "n_samples": b.n_samples["all"],
-            "shape": list(b.shape),
-            "splits": list(b.splits),
-            "offline": builtin.available(b.name, root),
-        }
-        for b in builtin.BUILTINS.values()
-    ]
-    rows += [
-        {
-            "name": s.name,
-            "kind": "torchvision",
-            "description": s.description,
-            "n_samples": s.n_samples["train"] + s.n_samples["test"],
-            "shape": list(s.shape),
-            "splits": list(s.splits),
-            "offline": not torchvision_sets.missing_files(s.name, root, "all"),
-        }
-        for s in torchvision_sets.SETS.values()
-    ]
-    rows += [
-        {
-            "name": u["spec"],
-            "kind": "upload",
-            "description": f"uploaded file, {u['bytes']} bytes, {u['modified']}",
-            "n_samples": None,
-            "shape": None,
-            "splits": [],
-            "offline": True,
-        }
-        for u in list_uploads(workspace)
-    ]
-    return rows

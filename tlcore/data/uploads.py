@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from tlcore.data.domain import Domain
 from tlcore.data.images import images_labelled, read_images
-from tlcore.data.tables import TextFeaturesError, npz_labelled, read_npz, read_table, table_labelled
+from tlcore.data.npz import npz_labelled, read_npz
+from tlcore.data.tables import TextFeaturesError, read_table, table_labelled
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.workspace import Workspace

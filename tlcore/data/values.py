@@ -1,0 +1,111 @@
+"""What arrays and tables share on their way to a :class:`Domain`: the tensor-size limit, float32
+values (missing, infinite or out-of-range values refused by row and column), and labels.
+
+Labels become class names (integers as ``"3"``; byte strings, as HDF5 and Parquet binary columns
+hold text, decoded as UTF-8) sorted by value; missing or infinite values are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.errors import TLError
+from tlcore.limits import Limits, format_bytes, shown_limit
+
+FLOAT_BYTES = 4
+
+
+def check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
+    """Refuse ``rows`` samples of ``columns`` values each above ``max_tensor_bytes`` as float32."""
+    need = rows * columns * FLOAT_BYTES
+    if need > limits.max_tensor_bytes:
+        raise TLError(
+            f"{label}: {rows} rows x {columns} values need {format_bytes(need)}, above the tensor limit of "
+            + shown_limit(limits, "max_tensor_bytes")
+        )
+
+
+def class_labels(
+    values: np.ndarray, names: np.ndarray | None, label: str
+) -> tuple[torch.Tensor, tuple[str, ...]]:
+    """Class indices and class names from raw label values (and optional names for integer labels)."""
+    values = decoded_text(np.asarray(values), label)
+    if values.dtype.kind == "f":
+        if not np.isfinite(values).all() or (values != np.round(values)).any():
+            raise TLError(f"{label}: labels must be integers or names, not fractions or missing values")
+        values = values.astype(np.int64)
+    if values.dtype.kind == "O":
+        if pd.isna(values).any():
+            raise TLError(f"{label}: some labels are missing")
+        values = values.astype(str)
+    if values.dtype.kind not in "biuU":
+        raise TLError(f"{label}: labels of dtype {values.dtype} are not supported")
+    if names is not None:
+        classes = tuple(str(n) for n in decoded_text(np.asarray(names).reshape(-1), label))
+        if len(set(classes)) != len(classes):
+            raise TLError(f"{label}: classes holds duplicate names")
+        if values.dtype.kind == "U" or values.min() < 0 or values.max() >= len(classes):
+            raise TLError(f"{label}: y must index into the {len(classes)} names in classes")
+        return torch.as_tensor(values, dtype=torch.int64), classes
+    uniques, index = np.unique(values, return_inverse=True)
+    return torch.as_tensor(index, dtype=torch.int64), tuple(str(u) for u in uniques.tolist())
+
+
+def decoded_text(values: np.ndarray, label: str) -> np.ndarray:
+    """Byte strings (how HDF5 and Parquet binary columns hold text) as UTF-8 text; others as they are."""
+    if values.dtype.kind == "O" and len(values) and all(isinstance(v, bytes) for v in values):
+        values = values.astype(bytes)
+    if values.dtype.kind != "S":
+        return values
+    try:
+        return np.char.decode(values, "utf-8")
+    except UnicodeDecodeError:
+        raise TLError(f"{label}: a text column holds bytes that are not UTF-8 text") from None
+
+
+def float32_values(values: np.ndarray, label: str, columns: Sequence[object] = ()) -> np.ndarray:
+    """``values`` as float32; NaN, infinite values and values beyond float32's range (about ±3.4e38,
+    which the cast would make infinite) refused, the first one's row named and, given ``columns``, its
+    column."""
+    values = np.asarray(values)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise TLError(
+            f"{label}: {int(bad.sum())} missing or infinite values (first in {_where(bad, columns)})"
+        )
+    with np.errstate(over="ignore"):
+        out = values.astype(np.float32)
+    huge = np.isinf(out)
+    if huge.any():
+        raise TLError(
+            f"{label}: {int(huge.sum())} values beyond float32's range of ±3.4e38 "
+            f"(first in {_where(huge, columns)}: {values[tuple(np.argwhere(huge)[0])]:.3g})"
+        )
+    return out
+
+
+def _where(bad: np.ndarray, columns: Sequence[object]) -> str:
+    """``row 3, column 'x'``: the first flagged cell of ``bad`` (rows counted from 1)."""
+    at = np.argwhere(bad)[0]
+    return f"row {at[0] + 1}" + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
+
+
+def array_domain(
+    label: str,
+    X: torch.Tensor,
+    y: torch.Tensor | None,
+    classes: tuple[str, ...],
+    prov: str,
+    *,
+    meta: dict[str, Any] | None = None,
+    ids: tuple[str, ...] = (),
+) -> Domain:
+    if y is not None and len(y) != len(X):
+        raise TLError(f"{label}: {len(X)} samples but {len(y)} labels")
+    return Domain(name=label, X=X, y=y, classes=classes, provenance=prov, meta=meta or {}, ids=ids)
