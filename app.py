@@ -28,14 +28,14 @@ with st.sidebar:
     st.text_input(
         "Source (learn from)",
         key=state.SOURCE,
-        on_change=state.forget_builders,
+        on_change=state.pair_changed,
         help="The domain the model learns from: runs need its labels (the Data page says when it has "
         "none). A domain spec such as `mnist5k`, `fashion:rotate=30` or `mnist5k:n=500`",
     )
     st.text_input(
         "Target (adapt to)",
         key=state.TARGET,
-        on_change=state.forget_builders,
+        on_change=state.pair_changed,
         help="Build one on the Data page; uploads appear as `upload:<name>`",
     )
     st.button("Swap source and target", on_click=state.swap_pair, icon=":material/swap_vert:")

@@ -93,7 +93,14 @@ def set_pair(source: str | None = None, target: str | None = None) -> None:
         st.session_state[SOURCE] = source
     if target is not None:
         st.session_state[TARGET] = target
+    pair_changed()
+
+
+def pair_changed() -> None:
+    """Callback of every change of the pair (the sidebar's fields too): the data builders start again
+    from it, and runs another page opened in Compare give way to the new pair's."""
     forget_builders()
+    st.session_state.pop(COMPARE_RUNS, None)
 
 
 def apply_fix(side: str, spec: str) -> None:
@@ -111,7 +118,8 @@ def swap_pair() -> None:
 
 
 def compare_runs(run_ids: list[str]) -> None:
-    """Ask the Compare page to show these runs (kept until another page asks for others)."""
+    """Ask the Compare page to show these runs (kept until another page asks for others or the pair
+    changes)."""
     st.session_state[COMPARE_RUNS] = list(run_ids)
 
 

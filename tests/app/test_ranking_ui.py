@@ -148,3 +148,17 @@ def test_runs_opened_in_compare_are_ranked_with_their_own_pair(
     next(b for b in at.button if b.label == "Back to the sidebar's pair").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert "Which run to keep, without target labels" not in [s.value for s in at.subheader]
+
+
+def test_changing_the_sidebars_pair_lets_go_of_the_runs_opened_in_compare(
+    app: OpenApp, pool: dict[str, str]
+) -> None:
+    """Runs opened from another page are ranked among their pair until the user picks another pair."""
+    at = app("home", source="mnist5k:n=200", target="digits:n=200")  # no runs on the sidebar's pair
+    at.session_state[COMPARE_RUNS] = [pool["collapsed"]]
+    at.switch_page("app_pages/compare.py").run()
+    assert "Which run to keep, without target labels" in [s.value for s in at.subheader]
+    at.text_input(key="pair_target").set_value("digits:n=300").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert COMPARE_RUNS not in at.session_state
+    assert "Which run to keep, without target labels" not in [s.value for s in at.subheader]
