@@ -229,6 +229,7 @@ def test_spec_labelled_says_what_loading_would(
     (tmp_path / "kind.csv").write_text("a,b,kind\n1,2,1\n3,4,0\n")
     bare = "5.1,3.5,setosa\n6.2,2.9,virginica\n4.9,3.0,setosa\n"  # no header: labels in its text column
     (tmp_path / "bare.csv").write_text(bare)
+    (tmp_path / "species.csv").write_text("a,b,species\n1,2,cat\n3,4,dog\n")  # its labels, not named
     save_upload(workspace, "scans.zip", (tmp_path / "loose.zip").read_bytes())
     save_upload(workspace, "table.csv", (tmp_path / "label.csv").read_bytes())
     files = ("classes.zip", "folder", "y.npz", "label.csv", "kind.csv:label=kind", "bare.csv")
@@ -243,6 +244,7 @@ def test_spec_labelled_says_what_loading_would(
         assert spec_labelled(text, workspace) == load_domain(text, workspace).labelled == (text in labelled)
     assert spec_labelled("kmnist@/nowhere:split=test")  # a dataset is labelled: no file is read
     refused = ("mixed.zip", "text.zip", "missing.npz", "kind.csv:label=nope", "y.npz:label=kind")
+    refused += ("species.csv", "species.csv:label=a")
     for name in (*refused, "y.npz"):
         if name == "y.npz":
             monkeypatch.setenv("TLSTUDIO_MAX_UPLOAD_BYTES", "10")
@@ -251,6 +253,9 @@ def test_spec_labelled_says_what_loading_would(
         with pytest.raises(TLError) as before:
             spec_labelled(str(tmp_path / name), workspace)
         assert str(before.value) == str(from_loading.value)
+        if name == "species.csv":  # the spec that reads its text column as the labels
+            hint = f"(the label column? read the file as {tmp_path / name}:label=species)"
+            assert str(before.value).endswith(hint)
 
 
 def test_list_domains(workspace: Workspace, tmp_path: Path) -> None:
