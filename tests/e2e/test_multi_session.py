@@ -12,8 +12,10 @@ the run index stay a consistent WAL database.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -95,11 +97,15 @@ def prepare_runs(pages: list[Any]) -> None:
         fill(page, "Epochs", "1")  # retypes where a rerun still rendering redrew the old value
 
 
-def follow_runs(store: RunStore, timeout_s: float = 420) -> tuple[int, set[str]]:
-    """Poll until no run is active: the most runs seen running at once, the waiting messages seen."""
+def follow_runs(store: RunStore, stop: threading.Event, timeout_s: float = 420) -> tuple[int, set[str]]:
+    """Poll until no run is active: the most runs seen running at once, the waiting messages seen.
+
+    Started before the launches, in a thread, so it sees the whole queue: polled only after the
+    pages moved on, it missed the waits of runs that had already started (a red CI run).
+    """
     most_running, waiting = 0, set()
     deadline = time.monotonic() + timeout_s
-    while True:
+    while not stop.is_set():
         store.mark_stale()  # a worker that died shows as interrupted, not as running forever
         records = store.list()
         most_running = max(most_running, sum(r.status == "running" for r in records))
@@ -108,6 +114,7 @@ def follow_runs(store: RunStore, timeout_s: float = 420) -> tuple[int, set[str]]
             return most_running, waiting
         assert time.monotonic() < deadline, [(r.status, r.message) for r in records]
         time.sleep(0.25)
+    return most_running, waiting
 
 
 def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
@@ -136,10 +143,16 @@ def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
         assert all(PRIVATE not in page.content() for page in pages if page is not chooser)
 
         prepare_runs(pages)
-        on_each(pages, lambda page: page.get_by_role("button", name="Launch", exact=True).click())
-        on_each(pages, lambda page: go_to(page, "Compare"))  # browse on while the runs queue and train
-        store = RunStore(Workspace.resolve(root))
-        most_running, waiting = follow_runs(store)
+        store, stop = RunStore(Workspace.resolve(root)), threading.Event()
+        with ThreadPoolExecutor(1) as pool:
+            followed = pool.submit(follow_runs, store, stop)
+            try:
+                on_each(pages, lambda page: page.get_by_role("button", name="Launch", exact=True).click())
+                on_each(pages, lambda page: go_to(page, "Compare"))  # browse while the runs queue and train
+            except BaseException:
+                stop.set()  # the poller ends with the test instead of polling on for minutes
+                raise
+            most_running, waiting = followed.result()
 
         on_each(pages, lambda page: go_to(page, "Adapt"))
         for page in pages:
