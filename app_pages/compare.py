@@ -5,7 +5,7 @@ import streamlit as st
 from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
-from tlcore.selection.scores import VALIDATORS
+from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views import changes, compare, figures
 from tlcore.views import ranking as ranking_view
 
@@ -110,6 +110,8 @@ if engine.store().done_runs(*pair):
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=":material/verified:")
     if caveat := ranking_view.blind_spot(ranked):
         st.caption(display.esc(caveat))
+    if unreliable := ranking_view.unreliable_line(ranked, labels):
+        st.warning(display.esc(unreliable), icon=":material/warning:")
     false_alarms = ranking_view.false_alarms(ranked)  # the target labels say the accuracy did not fall
     for run_id, line in ranking_view.alarm_lines(ranked, labels).items():
         box = st.warning if run_id in false_alarms else st.error
@@ -121,6 +123,9 @@ if engine.store().done_runs(*pair):
             "target accuracy": PERCENT,
             "source-only accuracy": PERCENT,
             **{v.label: st.column_config.NumberColumn(format="%.3f") for v in VALIDATORS.values()},
+            "ESS": st.column_config.NumberColumn(
+                format="%.1f", help=f"effective sample size of the weights behind {WEIGHTED_LABELS}"
+            ),
         },
     )
     for run_id, why in ranked.excluded:

@@ -49,7 +49,8 @@ def store_run(store: RunStore, methods: tuple[str, ...], after: np.ndarray, **kw
 def pool(workspace: Path) -> dict[str, str]:
     store = RunStore(Workspace.resolve(workspace))
     return {
-        "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9)),
+        # its DEV and IWCV rest on 2 effective samples of the importance weights
+        "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9), ess=2.0),
         "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
     }
 
@@ -73,6 +74,7 @@ def test_compare_recommends_the_good_run_and_flags_the_collapsed_one(
     assert at.multiselect[0].value[0] == pool["good"]  # the recommended run is compared first
     report = downloads["tlstudio-report.html"]()
     assert "Which run to keep, without target labels" in report and "effective classes" in report
+    assert "DEV and IWCV are unreliable for 1 of 2 runs" in report
 
 
 def test_ranking_by_another_validator_and_advanced_ones_on_request(
@@ -82,7 +84,17 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
     rank_by = at.selectbox[0]
     assert not [o for o in rank_by.options if o.startswith("SND")] and rank_by.value == "ensv"
     assert "highest EnsV" in plain(at.success[0].value)
-    rank_by.set_value("im").run()
+    unreliable = [plain(w.value) for w in at.warning if "unreliable" in plain(w.value)]
+    assert unreliable == [
+        f"DEV and IWCV are unreliable for 1 of 2 runs (deep_coral+im · {pool['good'][-6:]}): their "
+        "importance weights rest on fewer than 30 effective samples (the ESS column), so a few source "
+        "samples decide those scores."
+    ]
+    assert at.dataframe[0].value["ESS"].tolist()[0] == 2.0  # the collapsed run's was never stored
+    rank_by.set_value("dev").run()  # the one passing run's DEV is unreliable: no recommendation
+    assert not at.exception and not at.success
+    assert plain(at.warning[0].value).startswith("No recommendation: the DEV of every run that passed")
+    at.selectbox[0].set_value("im").run()
     assert not at.exception
     assert "highest IM" in plain(at.success[0].value)
     at.toggle[0].set_value(True).run()

@@ -11,10 +11,14 @@ from tlcore.selection.validators import bnm_score, effective_classes, entropy_sc
 
 
 def scores(
-    p: np.ndarray, source_accuracy: float, ice: tuple[float | None, float | None] = (None, None)
+    p: np.ndarray,
+    source_accuracy: float,
+    ice: tuple[float | None, float | None] = (None, None),
+    ess: float | None = None,
 ) -> ValidatorScores:
     """Target-side scores computed from ``p``; the source-side ones made up around ``source_accuracy``,
-    the MixVal probes given (``ice``: ICE_inter, ICE_intra)."""
+    the MixVal probes and the importance weights' effective sample size given (``ice``: ICE_inter,
+    ICE_intra; ``ess`` of 100 source samples)."""
     return ValidatorScores(
         source_accuracy=source_accuracy,
         iwcv=-(1 - source_accuracy),
@@ -28,6 +32,7 @@ def scores(
         n_target=len(p),
         ice_inter=ice[0],
         ice_intra=ice[1],
+        ess=ess,
     )
 
 
@@ -42,10 +47,11 @@ def candidate(
     source_only_accuracy: float | None = None,
     method: str = "deep_coral",
     ice: tuple[float | None, float | None] = (None, None),
+    ess: float | None = None,
 ) -> Candidate:
     validators = RunValidators(
         scores(before, source_before),
-        scores(after, source_after, ice),
+        scores(after, source_after, ice, ess),
         ValidatorSettings(),
         TargetFingerprint(len(before), "same"),
     )

@@ -150,3 +150,70 @@ def test_an_unchanged_source_accuracy_is_said_to_be_unchanged():
         c for c in check_run(same, Agreement(0.5, 0.6), SelectionSettings()) if c.name == "source_accuracy"
     )
     assert check.message == "source accuracy unchanged (95.0% -> 95.0%)"
+
+
+def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never_recommended(capsys):
+    # "a-noisy" has the best DEV (source acc 0.97 -> risk 0.03) but its weights rest on 2 samples
+    noisy = candidate("a-noisy", BASELINE, GOOD, source_after=0.97, ess=2.0)
+    healthy = candidate("b-healthy", BASELINE, GOOD, source_after=0.95, ess=30.0)  # at the limit: trusted
+    old = candidate("c-old", BASELINE, GOOD, source_after=0.94)  # stored before the ESS: never flagged
+    ranking = rank(_pool(noisy, healthy, old), SelectionSettings(validator="dev"))
+    assert [e.run_id for e in ranking.entries] == ["b-healthy", "c-old", "a-noisy"]
+    assert ranking.recommended == "b-healthy" and ranking.choice == "run b-healthy"
+    entries = {e.run_id: e for e in ranking.entries}
+    assert not entries["a-noisy"].reliable and entries["a-noisy"].passed
+    assert entries["a-noisy"].score == entries["a-noisy"].scores["dev"] == pytest.approx(-0.03)  # unchanged
+    unreliable = (
+        "DEV and IWCV unreliable: their importance weights rest on 2.0 effective samples of 100 "
+        "(fewer than 30)"
+    )
+    assert entries["a-noisy"].unreliable == unreliable
+    assert entries["b-healthy"].unreliable is None and entries["c-old"].unreliable is None
+    assert ranking.note == (
+        "1 passing run not recommended, ranked after the passing runs DEV scores reliably: their DEV "
+        "rests on fewer than 30 effective samples of the importance weights (a-noisy)"
+    )
+    payload = ranking.to_dict()
+    assert payload["note"] == ranking.note
+    assert payload["entries"][2] | {"alarm": None} == {
+        "run_id": "a-noisy",
+        "method": "deep_coral",
+        "score": pytest.approx(-0.03),
+        "passed": True,
+        "scores": entries["a-noisy"].scores,
+        "scores_before": entries["a-noisy"].scores_before,
+        "ess": 2.0,
+        "unreliable": unreliable,
+        "reliable": False,
+        "alarm": None,
+    }
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    assert f"  note: {ranking.note}\n" in out and f"    {unreliable}\n" in out
+    assert out.count("unreliable") == 1  # only a-noisy's line
+    # ranked by a validator that needs no weights, the run keeps its place; its DEV and IWCV stay flagged
+    by_ensv = rank(_pool(noisy, healthy, old))
+    assert by_ensv.note is None and all(e.reliable for e in by_ensv.entries)
+    assert {e.run_id: e.unreliable for e in by_ensv.entries}["a-noisy"] == unreliable
+    # the threshold is a setting: with min_ess 1 the noisy run's DEV is trusted and wins
+    trusting = SelectionSettings(validator="dev", min_ess=1.0)
+    assert rank(_pool(noisy, healthy), trusting).recommended == "a-noisy"
+
+
+def test_no_recommendation_when_no_passing_run_has_a_reliable_weighted_score():
+    pool = _pool(
+        candidate("a", BASELINE, GOOD, ess=2.0),
+        candidate("b", BASELINE, GOOD, ess=4.0),
+        candidate("c", BASELINE, COLLAPSED, ess=50.0),  # reliable weights, but collapsed
+    )
+    ranking = rank(pool, SelectionSettings(validator="iwcv"))
+    assert ranking.recommended is None and ranking.choice == "none"
+    assert ranking.reason == (
+        "no recommendation: the IWCV of every run that passed the guardrails rests on fewer than 30 "
+        "effective samples of the importance weights; rank by another validator (EnsV is the default)"
+    )
+    assert [e.run_id for e in ranking.entries] == ["a", "b", "c"]
+    assert rank(pool).recommended == "a" and rank(pool).choice == "run a"  # EnsV needs no weights
+    assert rank(_pool(pool.candidates[2])).choice == "keep the source-only model"  # none passed
+    with pytest.raises(TLError, match="min_ess"):
+        SelectionSettings(min_ess=-1.0)

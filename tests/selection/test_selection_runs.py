@@ -143,11 +143,25 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
         }
         assert entry["alarm"]["target_accuracy"] is not None and entry["alarm"]["verdict"]
         assert entry["passed"] == (not entry["alarm"]["raised"])
+        # the importance weights' effective sample size, out of the source validation samples
+        validators = RunValidators.from_dict(RunStore(workspace).result(entry["run_id"])["validators"])
+        assert entry["ess"] == validators.after.ess and 1.0 <= entry["ess"] <= validators.after.n_source
+        assert (entry["unreliable"] is not None) == (entry["ess"] < 30) and entry["reliable"]
     recommended = ranking["recommended"]
     assert recommended is None or recommended == ranking["entries"][0]["run_id"]
     assert main([*base, "--validator", "im"]) == 0
     out = capsys.readouterr().out
     assert f"{PAIR['source']} -> {PAIR['target']}: 2 runs ranked by IM" in out
+    assert "CLASSES     ESS  TARGET ACC" in out
+    # 40 source validation samples, weights from a domain classifier on a 1-epoch model: the tiny
+    # runs' DEV and IWCV rest on about 4 effective samples, and say so
+    assert all(entry["unreliable"] for entry in ranking["entries"])
+    for entry in ranking["entries"]:
+        assert f"{entry['ess']:.1f}" in out and f"    {entry['unreliable']}\n" in out
+        assert "effective samples of 40 (fewer than 30)" in entry["unreliable"]
+    assert main([*base, "--validator", "dev", "--json"]) == 0
+    by_dev = json.loads(capsys.readouterr().out)
+    assert by_dev["recommended"] is None and not any(e["reliable"] for e in by_dev["entries"])
     assert "recommended: " in out and first in out and second in out
     assert "caveat" not in out  # the target is labelled: the accuracies are in the table
     assert f"not ranked: {other}: {OTHER_SAMPLES}" in out and f"not ranked: {old}: {OLD_RUN}" in out

@@ -8,7 +8,15 @@ import torch
 
 from tlcore.errors import TLError
 from tlcore.selection import validators
-from tlcore.selection.importance import cross_entropy_losses, dev_risk, importance_weights, iwcv_risk
+from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.importance import (
+    cross_entropy_losses,
+    dev_risk,
+    effective_sample_size,
+    importance_weights,
+    iwcv_risk,
+)
+from tlcore.selection.ranking import unreliable_weights
 
 
 def test_im_is_entropy_of_the_mean_minus_mean_entropy():
@@ -86,6 +94,30 @@ def test_importance_weights_recover_a_known_density_ratio():
     assert w.mean() == pytest.approx(1.0, abs=0.1)
     np.testing.assert_array_equal(w, importance_weights(xs, xt, seed=0))
     np.testing.assert_array_equal(importance_weights(xs[:1], xt), np.ones(1))  # too few to fit
+
+
+def test_effective_sample_size_is_kish():
+    assert effective_sample_size(np.full(7, 0.3)) == pytest.approx(7.0)  # equal weights: n
+    assert effective_sample_size(np.array([1.0, 1.0, 2.0])) == pytest.approx(16 / 6)  # (1+1+2)^2 / (1+1+4)
+    dominated = np.array([1000.0, *np.full(99, 1e-3)])  # (1000.099)^2 / (1e6 + 99e-6)
+    assert effective_sample_size(dominated) == pytest.approx(1000.099**2 / (1e6 + 99e-6), rel=1e-12)
+    assert 1.0 < effective_sample_size(dominated) < 1.001
+    assert effective_sample_size(np.array([])) == 0.0
+
+
+def test_separable_domains_leave_too_few_effective_samples():
+    # 40 source samples: a target that overlaps them keeps most (36.4), one 2 sd away a handful (5.9)
+    rng = np.random.default_rng(0)
+    xs = rng.normal(0, 1, (40, 2))
+    settings = SelectionSettings()
+    healthy = effective_sample_size(importance_weights(xs, rng.normal(0, 1, (200, 2)), seed=0))
+    separated = effective_sample_size(importance_weights(xs, rng.normal(2, 1, (200, 2)), seed=0))
+    assert healthy > 30 and unreliable_weights(healthy, 40, settings) is None
+    assert separated < 10
+    assert unreliable_weights(separated, 40, settings) == (
+        f"DEV and IWCV unreliable: their importance weights rest on {separated:.1f} effective samples "
+        "of 40 (fewer than 30)"
+    )
 
 
 def _accurate_and_collapsed(n_per_class: int = 10, k: int = 10) -> tuple[torch.Tensor, torch.Tensor]:

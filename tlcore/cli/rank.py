@@ -70,21 +70,28 @@ def print_ranking(ranking: Ranking) -> None:
         f"{ranking.source} -> {ranking.target}: {count} run{'s' if count != 1 else ''} ranked by "
         f"{VALIDATORS[validator].label} (every score: higher is better)"
     )
-    chosen = "keep the source-only model" if ranking.recommended is None else f"run {ranking.recommended}"
-    print(f"recommended: {chosen}")
+    print(f"recommended: {ranking.choice}")
     print(f"  because: {ranking.reason}")
+    if ranking.note:
+        print(f"  note: {ranking.note}")
     if caveat := blind_spot(ranking):
         print(f"  caveat: {caveat}")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
-    print(f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}  {'TARGET ACC (SOURCE-ONLY)':<26}")
+    print(
+        f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "
+        f"{'TARGET ACC (SOURCE-ONLY)':<26}"
+    )
     for position, entry in enumerate(ranking.entries, 1):
         values = "".join(f"{entry.scores[n]:>11.3f}" for n in names)
+        ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
         print(
             f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
-            f"{_classes(entry):>9.1f}  {_accuracy(entry):<26}"
+            f"{_classes(entry):>9.1f}{ess:>8}  {_accuracy(entry):<26}"
         )
         for line in alarm_lines(entry.alarm):
             print(f"    {line}")
+        if entry.unreliable:
+            print(f"    {entry.unreliable}")
     for run_id, why in ranking.excluded:
         print(f"not ranked: {run_id}: {why}")
 

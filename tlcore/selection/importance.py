@@ -4,7 +4,8 @@ Under covariate shift the target risk is ``E_s[w(x) l(x, y)]`` with the density 
 ``w(x) = p_t(x) / p_s(x)``. ``l`` is the per-sample cross-entropy ``-log p_{i, y_i}`` of the run's
 model on the labelled source validation split; ``w`` comes from a domain classifier on the run's own
 penultimate features (:func:`importance_weights`). Both validators report ``-risk``, so higher is
-better.
+better. How many samples the weighted risk rests on is :func:`effective_sample_size`: a domain
+classifier that separates the domains puts nearly all the weight on a few source samples.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def importance_weights(
         return np.ones(len(F_source))
     result = proxy_a_distance(F_source, F_target, seed=seed, n_folds=n_folds, C=C)
     return density_ratio(result.source_scores).numpy()
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size ``ESS = (sum_i w_i)^2 / sum_i w_i^2`` (Kish 1965, *Survey
+    Sampling*): ``n`` for equal weights, near 1 when one weight dominates, 0 without weights. A mean
+    weighted by ``w`` is about as precise as a plain mean of ``ESS`` samples (standard error about
+    ``sd / sqrt(ESS)``)."""
+    w = np.asarray(weights, np.float64)
+    squares = float(np.square(w).sum())
+    return float(w.sum()) ** 2 / squares if squares > 0 else 0.0
 
 
 def iwcv_risk(losses: np.ndarray, weights: np.ndarray) -> float:

@@ -8,8 +8,14 @@ Rule (:func:`rank`): guardrails first, then a validator.
    model and every adapted model that did not collapse, :class:`~tlcore.selection.pool.Pool`). A
    run that fails one carries the negative-transfer alarm, so the recommendation never carries it.
 2. Passing runs are ordered by ``settings.validator`` (highest first), then the others; ties by id.
-3. The recommendation is the first passing run; when no run passes it is "keep the source-only
-   model" (``recommended`` is None), with the reason in one line either way.
+   A score of IWCV or DEV whose importance weights have an effective sample size below
+   ``settings.min_ess`` is unreliable (:func:`unreliable_weights`): ranking by it, such a passing
+   run goes after the passing runs it scores reliably and is never recommended on it
+   (``Ranking.note`` says so).
+3. The recommendation is the first passing run with a reliable score; when no run passes it is
+   "keep the source-only model" (``recommended`` is None), with the reason in one line either way.
+   When runs pass but none has a reliable score there is no recommendation (None, and the reason
+   says to rank by another validator).
 
 Target accuracies, where the target is labelled, ride along for display and are never used.
 """
@@ -22,7 +28,7 @@ from typing import Any
 
 from tlcore.selection.alarm import Alarm, SelectionSettings, collapsed, judge
 from tlcore.selection.pool import Pool
-from tlcore.selection.scores import VALIDATORS
+from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
 _FAILURE_WORDS = {
     "collapse": "collapsed",
@@ -35,7 +41,9 @@ _FAILURE_WORDS = {
 class RankedRun:
     """One run in the ranking: every validator of its adapted model (``scores``, EnsV and MixVal
     included), the stored ones and EnsV of its source-only model (``scores_before``), the ranking's
-    ``score``, and its alarm."""
+    ``score``, and its alarm; ``ess``: its adapted model's effective sample size of the importance
+    weights (None for runs stored before), ``unreliable``: why its IWCV and DEV are not to be
+    trusted (None when they are), ``reliable``: whether the ranking's ``score`` is to be trusted."""
 
     run_id: str
     method: str
@@ -43,6 +51,9 @@ class RankedRun:
     scores: dict[str, float]
     scores_before: dict[str, float]
     alarm: Alarm  # with the target accuracies, where the target is labelled
+    ess: float | None = None
+    unreliable: str | None = None
+    reliable: bool = True
 
     @property
     def passed(self) -> bool:
@@ -56,14 +67,18 @@ class RankedRun:
             "passed": self.passed,
             "scores": self.scores,
             "scores_before": self.scores_before,
+            "ess": self.ess,
+            "unreliable": self.unreliable,
+            "reliable": self.reliable,
             "alarm": self.alarm.to_dict(),
         }
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """The ordered runs of one pair, the recommended run id (None: keep the source-only model) and
-    the one-line reason; ``excluded``: ``(run id, why)`` of the pair's runs that are not candidates."""
+    """The ordered runs of one pair, the recommended run id (None: keep the source-only model, or
+    no reliable score) and the one-line reason; ``excluded``: ``(run id, why)`` of the pair's runs
+    that are not candidates; ``note``: which passing runs went after the others for an unreliable score."""
 
     source: str
     target: str
@@ -72,6 +87,15 @@ class Ranking:
     recommended: str | None
     reason: str
     excluded: tuple[tuple[str, str], ...] = ()
+    note: str | None = None
+
+    @property
+    def choice(self) -> str:
+        """The recommendation in words: ``run ID``, ``keep the source-only model`` (no run passed) or
+        ``none`` (runs passed, but the validator scores none of them reliably)."""
+        if self.recommended is not None:
+            return f"run {self.recommended}"
+        return "none" if any(e.passed for e in self.entries) else "keep the source-only model"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,9 +104,22 @@ class Ranking:
             "settings": self.settings.to_dict(),
             "recommended": self.recommended,
             "reason": self.reason,
+            "note": self.note,
             "entries": [entry.to_dict() for entry in self.entries],
             "excluded": [{"run_id": run_id, "reason": why} for run_id, why in self.excluded],
         }
+
+
+def unreliable_weights(ess: float | None, n: int, settings: SelectionSettings) -> str | None:
+    """Why a model's IWCV and DEV are not to be trusted, in words: the effective sample size ``ess``
+    of their ``n`` importance weights is below ``settings.min_ess``; None when it is not (or when
+    ``ess`` was not stored)."""
+    if ess is None or ess >= settings.min_ess:
+        return None
+    return (
+        f"{WEIGHTED_LABELS} unreliable: their importance weights rest on {ess:.1f} effective samples "
+        f"of {n} (fewer than {settings.min_ess:g})"
+    )
 
 
 def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
@@ -90,12 +127,16 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
     settings = settings or SelectionSettings()
     agreements = pool.agreements({c.run_id for c in pool.candidates if collapsed(c, settings)})
     mixval = pool.mixval()
+    weighted = VALIDATORS[settings.validator].weighted
     entries = []
     for candidate in pool.candidates:
         agreement = agreements[candidate.run_id]
         pooled = {"ensv": agreement.after, "mixval": mixval[candidate.run_id]}
         scores = {**candidate.validators.after.scores(), **pooled}
         scores_before = {**candidate.validators.before.scores(), "ensv": agreement.before}
+        after = candidate.validators.after  # its weights: at most max_samples source samples
+        n_weights = min(after.n_source, candidate.validators.settings.max_samples)
+        unreliable = unreliable_weights(after.ess, n_weights, settings)
         entries.append(
             RankedRun(
                 candidate.run_id,
@@ -104,10 +145,13 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
                 scores,
                 scores_before,
                 judge(candidate, agreement, settings),
+                after.ess,
+                unreliable,
+                not (weighted and unreliable),
             )
         )
-    entries.sort(key=lambda e: (not e.passed, -e.score, e.run_id))
-    best = entries[0] if entries and entries[0].passed else None
+    entries.sort(key=lambda e: (not e.passed, not e.reliable, -e.score, e.run_id))
+    best = entries[0] if entries and entries[0].passed and entries[0].reliable else None
     return Ranking(
         pool.source,
         pool.target,
@@ -116,6 +160,21 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
         None if best is None else best.run_id,
         _reason(entries, best, settings),
         pool.excluded,
+        None if best is None else _note(entries, settings),  # without a recommendation: the reason
+    )
+
+
+def _note(entries: list[RankedRun], settings: SelectionSettings) -> str | None:
+    """Which passing runs the ranking's validator does not score reliably (None: every one)."""
+    doubtful = [e for e in entries if e.passed and not e.reliable]
+    if not doubtful:
+        return None
+    label = VALIDATORS[settings.validator].label
+    count = f"{len(doubtful)} passing run{'s' if len(doubtful) != 1 else ''}"
+    return (
+        f"{count} not recommended, ranked after the passing runs {label} scores reliably: their {label} "
+        f"rests on fewer than {settings.min_ess:g} effective samples of the importance weights "
+        f"({', '.join(e.run_id for e in doubtful)})"
     )
 
 
@@ -130,6 +189,13 @@ def _reason(entries: list[RankedRun], best: RankedRun | None, settings: Selectio
         )
     if not entries:
         return "keep the source-only model: there is no run to compare"
+    if any(e.passed for e in entries):
+        label = VALIDATORS[settings.validator].label
+        return (
+            f"no recommendation: the {label} of every run that passed the guardrails rests on fewer "
+            f"than {settings.min_ess:g} effective samples of the importance weights; rank by another "
+            "validator (EnsV is the default)"
+        )
     failures = Counter(c.name for e in entries for c in e.alarm.checks if not c.passed)
     counted = ", ".join(
         f"{failures[name]} {words}" for name, words in _FAILURE_WORDS.items() if failures[name]

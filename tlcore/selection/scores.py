@@ -15,7 +15,13 @@ import numpy as np
 import torch
 
 from tlcore.data.rng import generator
-from tlcore.selection.importance import cross_entropy_losses, dev_risk, importance_weights, iwcv_risk
+from tlcore.selection.importance import (
+    cross_entropy_losses,
+    dev_risk,
+    effective_sample_size,
+    importance_weights,
+    iwcv_risk,
+)
 from tlcore.selection.mixval import MIX_LAMBDA, Predict, mixup_probes
 from tlcore.selection.predictions import TargetFingerprint
 from tlcore.selection.validators import (
@@ -36,6 +42,7 @@ class ValidatorInfo:
     label: str
     summary: str
     advanced: bool = False  # can rank a collapsed model first: shown only on request
+    weighted: bool = False  # rests on the importance weights: untrustworthy when their ESS is low
 
 
 VALIDATORS: dict[str, ValidatorInfo] = {
@@ -44,8 +51,12 @@ VALIDATORS: dict[str, ValidatorInfo] = {
         ValidatorInfo("ensv", "EnsV", "agreement with the ensemble of the pair's runs (Hu et al. 2024)"),
         ValidatorInfo("im", "IM", "confident yet diverse target predictions, H(mean p) - mean H(p)"),
         ValidatorInfo("bnm", "BNM", "nuclear norm of the target probabilities over n (Cui et al. 2020)"),
-        ValidatorInfo("dev", "DEV", "-importance-weighted source risk, control variate (You et al. 2019)"),
-        ValidatorInfo("iwcv", "IWCV", "-importance-weighted source risk (Sugiyama et al. 2007)"),
+        ValidatorInfo(
+            "dev", "DEV", "-importance-weighted source risk, control variate (You et al. 2019)", weighted=True
+        ),
+        ValidatorInfo(
+            "iwcv", "IWCV", "-importance-weighted source risk (Sugiyama et al. 2007)", weighted=True
+        ),
         ValidatorInfo("source_accuracy", "source acc", "accuracy on the source validation split"),
         ValidatorInfo(
             "mixval", "MixVal", "target mixes keep their larger part's class (Hu et al. 2023)", advanced=True
@@ -55,6 +66,7 @@ VALIDATORS: dict[str, ValidatorInfo] = {
     )
 }
 POOL_VALIDATORS = ("ensv", "mixval")  # scores of a run among the pair's other runs, not stored
+WEIGHTED_LABELS = " and ".join(v.label for v in VALIDATORS.values() if v.weighted)  # "DEV and IWCV"
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,10 @@ class ValidatorSettings:
 class ValidatorScores:
     """One model's label-free scores (each "higher is better", see :data:`VALIDATORS`) on the source
     validation split (``n_source``) and the unlabelled target train split (``n_target``), plus its
-    ``effective_classes`` on the target (the collapse measure) and its two MixVal probes
-    (:mod:`tlcore.selection.mixval`; None where there was no pair to mix, or for runs stored before)."""
+    ``effective_classes`` on the target (the collapse measure), its two MixVal probes
+    (:mod:`tlcore.selection.mixval`; None where there was no pair to mix, or for runs stored before)
+    and ``ess``, the effective sample size of the importance weights behind IWCV and DEV
+    (:func:`~tlcore.selection.importance.effective_sample_size`; None for runs stored before)."""
 
     source_accuracy: float
     iwcv: float
@@ -102,6 +116,7 @@ class ValidatorScores:
     n_target: int
     ice_inter: float | None = None
     ice_intra: float | None = None
+    ess: float | None = None
 
     def scores(self) -> dict[str, float]:
         """The stored validators by name (EnsV and MixVal are not stored: they need the other runs)."""
@@ -187,4 +202,5 @@ def score_model(
         n_target=len(F_target),
         ice_inter=ice_inter,
         ice_intra=ice_intra,
+        ess=effective_sample_size(weights),
     )

@@ -188,7 +188,10 @@ def comparison_report(
                 "Which run to keep, without target labels",
                 note=note if caveat is None else f"{note} {caveat}",
                 table=ranking_view.ranking_rows(ranked, names),
-                flags=list(ranking_view.alarm_lines(ranked, names).values()),
+                flags=[
+                    *ranking_view.alarm_lines(ranked, names).values(),
+                    *filter(None, [ranking_view.unreliable_line(ranked, names)]),
+                ],
             )
         )
     sections.append(Section("Runs", table=summary_rows(results), flags=flags))

@@ -10,14 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from tlcore.selection.ranking import Ranking
-from tlcore.selection.scores import VALIDATORS
+from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
 
 def ranking_rows(
     ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
 ) -> list[dict[str, Any]]:
     """One row per ranked run, best first: rank, run, verdict, the ranking score, every validator
-    (the advanced ones when asked), and target accuracy beside source-only's when labelled."""
+    (the advanced ones when asked), the effective sample size of the importance weights behind IWCV
+    and DEV, and target accuracy beside source-only's when labelled."""
     shown = [v for v in VALIDATORS.values() if advanced or not v.advanced]
     rows = []
     for position, entry in enumerate(ranking.entries, start=1):
@@ -30,6 +31,7 @@ def ranking_rows(
             "alarm": "; ".join(entry.alarm.reasons),
         }
         row |= {v.label: entry.scores.get(v.name) for v in shown}
+        row["ESS"] = entry.ess  # of the importance weights behind the weighted validators
         if entry.alarm.target_accuracy is not None:
             row["target accuracy"] = entry.alarm.target_accuracy
             row["source-only accuracy"] = entry.alarm.source_only_accuracy
@@ -49,10 +51,27 @@ def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
 
 
 def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
-    """The recommendation in one sentence: which run, or to keep the source-only model, and why."""
+    """The recommendation in one sentence: which run, or to keep the source-only model, and why;
+    then the ranking's note (passing runs the validator does not score reliably), if any."""
     if ranking.recommended is None:
-        return ranking.reason[0].upper() + ranking.reason[1:] + "."
-    return f"Recommended: {labels.get(ranking.recommended, ranking.recommended)}, the {ranking.reason}."
+        text = ranking.reason[0].upper() + ranking.reason[1:] + "."
+    else:
+        text = f"Recommended: {labels.get(ranking.recommended, ranking.recommended)}, the {ranking.reason}."
+    return text if ranking.note is None else f"{text} {ranking.note[0].upper()}{ranking.note[1:]}."
+
+
+def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
+    """One sentence on the runs whose IWCV and DEV rest on too few effective samples of the importance
+    weights (None when there is none)."""
+    doubtful = [e for e in ranking.entries if e.unreliable]
+    if not doubtful:
+        return None
+    names = ", ".join(labels.get(e.run_id, e.run_id) for e in doubtful)
+    return (
+        f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs ({names}): "
+        f"their importance weights rest on fewer than {ranking.settings.min_ess:g} effective samples "
+        "(the ESS column), so a few source samples decide those scores."
+    )
 
 
 def blind_spot(ranking: Ranking) -> str | None:
