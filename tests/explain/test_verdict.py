@@ -135,6 +135,9 @@ def test_a_novel_share_within_chance_is_no_cause_and_a_significant_one_is_not_ca
     assert [c.kind for c in new] == ["novelty", "adaptation"]
     assert "p = 0 against chance" in new[0].detail
     assert "covers" not in new[1].detail and "100% of the target has no source neighbour" in new[1].detail
+    few = rank_causes([], "moderate", novelty=NoveltySummary(0.03, True, 0.001), **SPECS)  # new, under 5%
+    assert [c.kind for c in few] == ["adaptation"] and "a cause above" not in few[0].detail
+    assert "3% of the target has no source neighbour, fewer than the 5% from which" in few[0].detail
 
 
 def test_a_fix_that_removes_the_gap_is_the_whole_verdict():
