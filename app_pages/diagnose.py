@@ -201,6 +201,9 @@ with display.errors_shown():
                 delta_color="inverse",
             )
             st.caption(display.esc(novelty.describe()))
+            after = explained.describe_novelty_fix()
+            if after:
+                st.caption(display.esc(after))
             novel = list(novelty.most_novel[:24])
             if novel and target.is_image:
                 st.image(thumbnails.thumbnail_grid(target.X[novel], None, columns=8), width="stretch")

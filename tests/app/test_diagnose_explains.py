@@ -36,6 +36,11 @@ def test_the_verdict_names_inversion_and_its_fix_applies_in_one_click(
     headings = {s.value for s in at.subheader}
     assert {"What differs", "How the labels moved", "Where the target is new"} <= headings
     assert any("polarity" in str(row).lower() for row in at.dataframe[-1].value.to_dict("records"))
+    captions = [plain(str(c.value)) for c in at.caption]  # where the target is new, before and after
+    assert any(
+        c.startswith("Novel target after the fix invert=1 on the target: 100% -> 0% (covered)")
+        for c in captions
+    )
     assert any("train one" in plain(i.value) or "source-only" in plain(i.value) for i in at.info)
     report = downloads["tlstudio-diagnosis.html"]()
     assert "Verdict" in report and "invert" in report

@@ -21,15 +21,18 @@ def finding(
     after: float | None = None,
     resolves=(),
     p_after: float | None = None,
+    novelty: tuple[NoveltySummary, NoveltySummary] | None = None,
 ) -> Finding:
     """A finding of difference ``d``; with ``shift`` a fix, checked when ``after`` (MMD² after, of 1
-    before, whose test p = 0.01; ``p_after`` the test's p-value after it)."""
+    before, whose test p = 0.01; ``p_after`` the test's p-value after it; ``novelty`` the novel
+    share the check measured before and after it)."""
     fix = None
     if shift is not None:
+        novel = {} if novelty is None else {"novelty_before": novelty[0], "novelty_after": novelty[1]}
         check = (
             None
             if after is None
-            else FixCheck(1.0, after, 1.9, 1.0, 100, 100, (statistic, *resolves), 0.01, p_after)
+            else FixCheck(1.0, after, 1.9, 1.0, 100, 100, (statistic, *resolves), 0.01, p_after, **novel)
         )
         fix = Fix(shift, 1.0, "target", f"upload:scans.zip:{shift}=1", check)
     severity = "strong" if abs(d) >= 1 else "mild" if abs(d) >= 0.5 else "none"
@@ -132,6 +135,9 @@ def test_a_novel_share_within_chance_is_no_cause_and_a_significant_one_is_not_ca
     assert [c.kind for c in new] == ["novelty", "adaptation"]
     assert "p = 0 against chance" in new[0].detail
     assert "covers" not in new[1].detail and "100% of the target has no source neighbour" in new[1].detail
+    few = rank_causes([], "moderate", novelty=NoveltySummary(0.03, True, 0.001), **SPECS)  # new, under 5%
+    assert [c.kind for c in few] == ["adaptation"] and "a cause above" not in few[0].detail
+    assert "3% of the target has no source neighbour, fewer than the 5% from which" in few[0].detail
 
 
 def test_a_fix_that_removes_the_gap_is_the_whole_verdict():
@@ -193,3 +199,50 @@ def test_target_classes_the_source_lacks_and_source_classes_the_target_lacks_are
     assert new.share == pytest.approx(159 / 1500) and "159 of 1500 target samples" in new.detail
     assert new.action.startswith("label samples of 9 in the source")
     assert "Also: the target has classes the source lacks (9)." in judged.headline
+
+
+def test_novelty_is_a_cause_only_if_it_remains_after_the_fix_that_leaves_the_least():
+    # new before any fix (25%, as a rotated and coloured target reads); two fixes each remove a third
+    # of MMD², so no fix explains most of the gap and the novel share before them was a cause
+    novel = NoveltySummary(0.25, True, 1e-12)
+    seen = NoveltySummary(0.41, True, 1e-12)  # the checks' own share before their fixes
+
+    def judged(rotate_after: NoveltySummary) -> list:
+        findings = [
+            finding("colour", 3.2, "colour", after=0.64, novelty=(seen, NoveltySummary(0.29, True, 1e-12))),
+            finding("slant", 2.5, "rotate", after=0.68, novelty=(seen, rotate_after)),
+        ]
+        return rank_causes(findings, "large", novelty=novel, **SPECS)
+
+    gone = judged(NoveltySummary(0.01, False, 0.62))  # rotating back leaves no more than chance
+    assert kinds(gone) == [("appearance", "colour"), ("appearance", "rotate"), ("adaptation", None)]
+    assert gone[1].detail.endswith(
+        "41% of the target had no source neighbour before it, 1% after it: no more than chance gives: "
+        "the same kind of data, seen differently."
+    )
+    assert "the source covers the target once rotate=1 on the target is applied (1% without" in gone[2].detail
+    kept = judged(NoveltySummary(0.2, True, 1e-9))  # still significantly new after the best of them
+    assert kinds(kept) == [
+        ("appearance", "colour"),
+        ("appearance", "rotate"),
+        ("novelty", None),
+        ("adaptation", None),
+    ]
+    assert kept[2].share == pytest.approx(0.2)
+    assert (
+        "25% of the target samples have no source neighbour, and 20% still have none after rotate=1"
+        in kept[2].detail
+    )
+    few = judged(NoveltySummary(0.03, True, 0.01))  # still new, but below NOVELTY_MIN
+    assert [c.kind for c in few] == ["appearance", "appearance", "adaptation"]
+    assert (
+        "3% of the target has no source neighbour once rotate=1 on the target is applied (41% before)"
+        in few[2].detail
+    )
+    # a fix removing most of the gap no longer hides a novel share its check still finds
+    most = [finding("colour", 3.2, "colour", after=0.3, novelty=(seen, NoveltySummary(0.2, True, 1e-9)))]
+    assert [c.kind for c in rank_causes(most, "large", novelty=novel, **SPECS)] == [
+        "appearance",
+        "novelty",
+        "adaptation",
+    ]

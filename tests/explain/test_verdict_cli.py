@@ -87,3 +87,26 @@ def test_a_table_without_a_gap_is_no_image_and_its_verdict_has_one_blank_line(ca
         "Verdict: No detectable gap and no other cause found: nothing to fix.\n\nNext step: nothing to do"
         in out
     )
+
+
+def test_novelty_that_a_fix_removes_is_no_cause_and_both_shares_are_shown(capsys, tmp_path):
+    # rotated, noisier, blurred digits read as "part of the target is new: collect labels" (no fix
+    # removes most of the gap); the rotate fix's check re-measures the novel share after it
+    pair = ("--source", "mnist5k:n=400", "--target", "mnist5k:n=400,rotate=60,noise=0.3,blur=0.7")
+    page = tmp_path / "d.html"
+    data = json.loads(run(capsys, tmp_path, *pair, "--json", "--report", str(page)))
+    assert data["novelty"]["level"] == "new"  # before any fix
+    explanation = data["explanation"]
+    causes = explanation["verdict"]["causes"]
+    assert "novelty" not in [c["kind"] for c in causes]
+    assert max(c["share"] or 0.0 for c in causes) < 0.5  # no fix explains most of the gap
+    fix = explanation["novelty_fix"]
+    before, after = fix["check"]["novelty_before"], fix["check"]["novelty_after"]
+    assert fix["shift"] == "rotate" and fix["check"]["clears_novelty"] is True
+    assert before["new"] and not after["new"] and after["share"] < 0.05 < before["share"]
+    assert "the source covers the target once rotate=-60 on the target is applied" in causes[-1]["detail"]
+    shares = f"{100 * before['share']:.0f}% -> {100 * after['share']:.0f}% (covered)"
+    assert shares.replace("->", "→") in page.read_text(encoding="utf-8")
+    out = run(capsys, tmp_path, *pair)
+    assert f"Novel target after the fix rotate=-60 on the target: {shares}, before -> after" in out
+    assert f"novel target {shares}]" in out  # the rotate fix's line

@@ -222,7 +222,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         extra = {"explanation": explanation.to_dict()} if explanation else {}
         print_json(report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra)
         return 0
-    lines = format_report(report)
+    lines = format_report(report, explanation)
     if args.held_out:
         lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
     lines += ["", *label_shift_lines(shift)]
@@ -277,9 +277,9 @@ def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
     )
 
 
-def format_report(report: GapReport) -> list[str]:
+def format_report(report: GapReport, explanation: Explanation | None = None) -> list[str]:
     """The text summary: what harmonising the pair changed, a small aligned table, per-class gaps
-    and the plain-words reading."""
+    and the plain-words reading (with the novel share after the fix the verdict reads it after)."""
     gap = report.gap
     lines = [
         f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
@@ -318,6 +318,8 @@ def format_report(report: GapReport) -> list[str]:
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
     lines += ["", describe_gap(report)]
     lines += [report.novelty.describe()] if report.novelty is not None else []
+    after = "" if explanation is None else explanation.describe_novelty_fix()
+    lines += [after] if after else []
     lines += [f"time: {report.seconds['total']:.1f} s ({steps})"]
     return lines
 

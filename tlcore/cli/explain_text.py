@@ -27,6 +27,8 @@ def format_explanation(explanation: Explanation) -> list[str]:
         if fix.check is not None:
             check = fix.check
             effect = f"MMD² {check.mmd2_before:.4g} -> {check.mmd2_after:.4g} ({check.describe_change()})"
+            novel = check.describe_novelty()
+            effect += f"; novel target {novel}" if novel else ""
             lines.append(f"         fix: {fix.describe()}  [{effect}]")
         else:
             lines.append(f"         fix: {fix.describe()}  [{fix.note}]")

@@ -17,11 +17,20 @@ from tlcore.diagnosis import gap_level
 from tlcore.errors import TLError
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding, compare
-from tlcore.explain.fixes import Fix, Loader, PairContext, Side, cheap_gap, check_fix, estimate_fix
+from tlcore.explain.fixes import (
+    CheckMeasure,
+    Fix,
+    Loader,
+    PairContext,
+    Side,
+    cheap_measure,
+    check_fix,
+    estimate_fix,
+)
 from tlcore.explain.image_stats import MIN_SIDE, STATISTICS, ImageStats, image_stats, sample_index
 from tlcore.explain.mean_images import MeanImages, mean_images
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import Verdict, verdict
+from tlcore.explain.verdict import Verdict, novelty_fix, verdict
 from tlcore.metrics.gap import Gap
 from tlcore.workspace import Workspace
 
@@ -39,7 +48,8 @@ class Explanation:
     ``findings``: one per statistic and the native size, severity ``none`` included, the firing ones
     with their fix when a registered shift undoes them (checked for the ``settings.max_checks``
     strongest). ``gap`` is the fix checks' gap before any fix (cheap settings, see
-    :func:`tlcore.explain.fixes.cheap_gap`); ``verdict`` ranks the causes.
+    :func:`tlcore.explain.fixes.cheap_measure`; each check holds it with the novel share before and
+    after its fix); ``verdict`` ranks the causes.
     """
 
     source: str
@@ -62,6 +72,25 @@ class Explanation:
         """The findings with a severity, strongest first."""
         return tuple(sorted((f for f in self.findings if f.fires), key=lambda f: -abs(f.difference)))
 
+    @property
+    def novelty_fix(self) -> Fix | None:
+        """The checked fix after which the verdict reads the target's novel share (its check holds
+        the share before and after it), None when no check can tell
+        (:func:`tlcore.explain.verdict.novelty_fix`)."""
+        return novelty_fix(self.findings)
+
+    def describe_novelty_fix(self) -> str:
+        """The novel share before and after :attr:`novelty_fix` in one sentence, empty without one."""
+        fix = self.novelty_fix
+        if fix is None or fix.check is None:
+            return ""
+        check = fix.check
+        return (
+            f"Novel target after the fix {fix.shift}={fix.value:g} on the {fix.side}: "
+            f"{check.describe_novelty()}, before -> after on the fix check's {check.n_source} source "
+            f"and {check.n_target} target samples."
+        )
+
     def to_dict(self, include_images: bool = False) -> dict[str, Any]:
         """JSON-safe: every statistic, finding (with its fix and check) and the verdict; the mean
         images only with ``include_images``."""
@@ -80,6 +109,7 @@ class Explanation:
                 "target": None if self.target_stats is None else self.target_stats.to_dict(),
             },
             "findings": [f.to_dict() for f in self.findings],
+            "novelty_fix": None if self.novelty_fix is None else self.novelty_fix.to_dict(),
             "mean_images": self.mean_images.to_dict() if include_images and self.mean_images else None,
             "seconds": self.seconds,
         }
@@ -96,7 +126,11 @@ def _spec_of(domain: Domain, given: str | None) -> str | None:
 
 
 def _with_checks(
-    findings: list[Finding], pair: PairContext, before: Gap, load: Loader, step: Callable[[str], None]
+    findings: list[Finding],
+    pair: PairContext,
+    before: CheckMeasure,
+    load: Loader,
+    step: Callable[[str], None],
 ) -> list[Finding]:
     """The findings with their fixes, the ``max_checks`` strongest fixes checked."""
     strongest = sorted((f for f in findings if f.fires), key=lambda f: -abs(f.difference))
@@ -116,7 +150,7 @@ def _with_checks(
     return [fixed.get(f.statistic, f) for f in findings]
 
 
-def _checked(fix: Fix, pair: PairContext, before: Gap, load: Loader) -> Fix:
+def _checked(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -> Fix:
     """``fix`` with its check, including the findings it makes go away; the reason when it fails."""
     try:
         check, fixed_stats = check_fix(fix, pair, before, load)
@@ -172,8 +206,8 @@ def explain(
     }
     s_name, t_name = specs["source"] or source.name, specs["target"] or target.name
     step("gap before any fix")
-    before = cheap_gap(source, target, settings)
-    measured = gap or before
+    before = cheap_measure(source, target, settings)
+    measured = gap or before.gap
     level = gap_level(measured)
     stats: dict[Side, ImageStats] = {}
     findings: list[Finding] = []
@@ -220,7 +254,7 @@ def explain(
         applies=bool(stats),
         note=note,
         settings=settings,
-        gap=before,
+        gap=before.gap,
         verdict=judged,
         source_stats=stats.get("source"),
         target_stats=stats.get("target"),

@@ -12,10 +12,14 @@ monotone statistics; ``rotate`` takes minus the slant difference, ``invert`` 1).
 The fix is a spec: the side's spec with the shift added (:func:`fix_spec`, built with
 :func:`tlcore.data.spec.spec_parts` / :func:`~tlcore.data.spec.compose_spec`; a shift the spec
 already has is folded into it by :data:`COMBINE`). :func:`check_fix` loads that spec as a user would,
-harmonises the pair and re-measures the gap (:func:`cheap_gap`, the same samples and settings as
-before); a fix *helps* when it shrinks MMD² by at least :data:`MIN_GAIN` of its value before, and
-*removes the gap* when it helps and the permutation test, which told the sides apart before it
-(``p < 0.05``), no longer does after it (as :func:`tlcore.diagnosis.gap_level` reads "none").
+harmonises the pair and re-measures the gap and the target's novel share (:func:`cheap_measure`, the
+same samples, features and settings as before); a fix *helps* when it shrinks MMD² by at least
+:data:`MIN_GAIN` of its value before, and *removes the gap* when it helps and the permutation test,
+which told the sides apart before it (``p < 0.05``), no longer does after it (as
+:func:`tlcore.diagnosis.gap_level` reads "none"). It *clears the novelty* when the target was new
+(:attr:`tlcore.metrics.coverage.Novelty.level`) before it and is covered after it: an appearance
+change alone moves every sample away from the source, and the novel share read before the fix is then
+no evidence of new data.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from tlcore.data.shifts import apply_shifts, get_shift
 from tlcore.data.spec import compose_spec, spec_parts
 from tlcore.diagnosis import SIGNIFICANCE
 from tlcore.errors import TLError
+from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.image_stats import (
     BY_NAME,
     ImageStats,
@@ -44,6 +49,7 @@ from tlcore.explain.image_stats import (
 )
 from tlcore.explain.settings import ExplainSettings
 from tlcore.features import raw_features
+from tlcore.metrics.coverage import NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap
 
 Side = Literal["source", "target"]
@@ -97,8 +103,9 @@ COMBINE: dict[str, Callable[[float, float], float]] = {
 
 @dataclass(frozen=True)
 class FixCheck:
-    """The gap before and after a fix (:func:`cheap_gap`), the findings the fix makes go away and
-    the permutation test's p-values before and after it (``None`` when not known)."""
+    """The gap before and after a fix (:func:`cheap_measure`), the findings the fix makes go away,
+    the permutation test's p-values and the target's novel share before and after it (``None`` when
+    not known)."""
 
     mmd2_before: float
     mmd2_after: float
@@ -109,6 +116,8 @@ class FixCheck:
     resolves: tuple[str, ...] = ()
     p_value_before: float | None = None
     p_value_after: float | None = None
+    novelty_before: NoveltySummary | None = None
+    novelty_after: NoveltySummary | None = None
 
     @property
     def relative_change(self) -> float:
@@ -124,6 +133,24 @@ class FixCheck:
         """It helps and the test after it finds no gap (module docstring)."""
         before, after = self.p_value_before, self.p_value_after
         return self.helps and before is not None and after is not None and before < SIGNIFICANCE <= after
+
+    @property
+    def clears_novelty(self) -> bool | None:
+        """Whether the target, new before the fix, is covered after it (module docstring); ``None``
+        when the check cannot tell: not measured, or not new before it in the check's features."""
+        before, after = self.novelty_before, self.novelty_after
+        if before is None or after is None or not before.new:
+            return None
+        return not after.new
+
+    def describe_novelty(self, arrow: str = "->") -> str:
+        """``46% -> 1% (covered)``: the novel share before and after and the level after it
+        (:attr:`tlcore.metrics.coverage.Novelty.level`); empty when not measured."""
+        before, after = self.novelty_before, self.novelty_after
+        if before is None or after is None:
+            return ""
+        state = "new" if after.new else "covered"
+        return f"{100 * before.share:.0f}% {arrow} {100 * after.share:.0f}% ({state})"
 
     @property
     def shrinks_by(self) -> float:
@@ -145,6 +172,7 @@ class FixCheck:
             "relative_change": self.relative_change,
             "helps": self.helps,
             "removes_gap": self.removes_gap,
+            "clears_novelty": self.clears_novelty,
         }
 
 
@@ -285,8 +313,18 @@ def estimate_fix(statistic: str, pair: PairContext) -> Fix | None:
         return Fix(remedy.shift, value, side, None, note=str(exc))
 
 
-def cheap_gap(source: Domain, target: Domain, settings: ExplainSettings) -> Gap:
-    """The gap of a fix check: :func:`tlcore.metrics.gap.measure_gap` of raw features (randomized
+@dataclass(frozen=True)
+class CheckMeasure:
+    """What a fix check measures on a pair, in the same features: the gap and the target's novel
+    share (:func:`tlcore.metrics.coverage.novelty`)."""
+
+    gap: Gap
+    novelty: NoveltySummary
+
+
+def cheap_measure(source: Domain, target: Domain, settings: ExplainSettings) -> CheckMeasure:
+    """The measure of a fix check: :func:`tlcore.metrics.gap.measure_gap` and
+    :func:`tlcore.metrics.coverage.novelty` (seeded by ``settings.seed``) of raw features (randomized
     PCA to ``check_pca``) of seeded subsamples of ``check_samples`` per side (the same indices for
     domains of the same size, so before and after compare the same samples). BLAS runs
     single-threaded here: on matrices this small its threads cost more than they save."""
@@ -296,10 +334,12 @@ def cheap_gap(source: Domain, target: Domain, settings: ExplainSettings) -> Gap:
         Fs, Ft = raw_features(
             source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
         )
-        return measure_gap(Fs, Ft, settings.gap_settings()).gap
+        gap = measure_gap(Fs, Ft, settings.gap_settings()).gap
+        novel = novelty(Fs, Ft, NoveltySettings(seed=settings.seed))
+    return CheckMeasure(gap, NoveltySummary.of(novel))
 
 
-def check_fix(fix: Fix, pair: PairContext, before: Gap, load: Loader) -> tuple[FixCheck, ImageStats]:
+def check_fix(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -> tuple[FixCheck, ImageStats]:
     """Load the fix's spec, harmonise the pair, re-measure: the check (without ``resolves``) and the
     statistics of the fixed side (on ``check_samples`` images)."""
     if fix.spec is None:
@@ -309,17 +349,19 @@ def check_fix(fix: Fix, pair: PairContext, before: Gap, load: Loader) -> tuple[F
         new_source, new_target = harmonise(fixed, pair.target)
     else:
         new_source, new_target = harmonise(pair.source, fixed)
-    after = cheap_gap(new_source, new_target, settings)
+    after = cheap_measure(new_source, new_target, settings)
     side = new_source if fix.side == "source" else new_target
     stats = image_stats(side, max_images=settings.check_samples, seed=settings.seed)
     check = FixCheck(
-        mmd2_before=before.mmd2,
-        mmd2_after=after.mmd2,
-        a_distance_before=before.a_distance,
-        a_distance_after=after.a_distance,
-        n_source=after.n_source,
-        n_target=after.n_target,
-        p_value_before=before.p_value,
-        p_value_after=after.p_value,
+        mmd2_before=before.gap.mmd2,
+        mmd2_after=after.gap.mmd2,
+        a_distance_before=before.gap.a_distance,
+        a_distance_after=after.gap.a_distance,
+        n_source=after.gap.n_source,
+        n_target=after.gap.n_target,
+        p_value_before=before.gap.p_value,
+        p_value_after=after.gap.p_value,
+        novelty_before=before.novelty,
+        novelty_after=after.novelty,
     )
     return check, stats

@@ -13,9 +13,11 @@ Causes and their *share*, the part of the gap or of the data each one accounts f
   total variation: the estimated total variation between the class priors;
 * new regions, when the novel share is significantly above chance
   (:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN`: the
-  share of target samples with no source neighbour. Not when a fix removes at least :data:`MOST` of
-  the gap: novelty is measured before any fix, and an appearance change alone moves every sample
-  away from the source.
+  share of target samples with no source neighbour. An appearance change alone moves every sample
+  away from the source, so fix checks re-measure it (:func:`novelty_fix`): after the helpful fix
+  that leaves the least, it stays a cause (with the share left) only if still new and at least
+  :data:`NOVELTY_MIN`. When no check can tell, the share before any fix counts, unless a fix
+  removes at least :data:`MOST` of the gap.
 
 These rank by share, largest first. When the gap is not ``none`` and no fix removes it (the test
 after the fix finds none), strong findings that no helpful fix explains follow (by their
@@ -36,11 +38,13 @@ from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import MIN_POWER, GapLevel, low_power_note
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
+from tlcore.explain.fixes import Fix, FixCheck
 
 CauseKind = Literal["appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"]
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
 MOST = 0.5  # a cause with at least this share explains "most of the gap"
+_FEW = f"fewer than the {NOVELTY_MIN:.0%} from which new data is a cause"
 
 
 @dataclass(frozen=True)
@@ -155,15 +159,27 @@ def _missing_classes_cause(classes: ClassMismatch) -> Cause:
     )
 
 
-def _novelty_cause(novelty: NoveltySummary) -> Cause:
-    p = "" if novelty.p_value is None else f" (p = {novelty.p_value:.3g} against chance)"
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def _novelty_cause(novelty: NoveltySummary, check: FixCheck | None = None, fix: str = "") -> Cause:
+    """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``)."""
+    latest = novelty if check is None or check.novelty_after is None else check.novelty_after
+    p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
+    still = ""
+    if check is not None and check.novelty_before is not None:
+        still = (
+            f", and {_pct(latest.share)} still have none after {fix} "
+            f"({_pct(check.novelty_before.share)} before it on the check's samples)"
+        )
     return Cause(
         kind="novelty",
         title="part of the target is new",
-        detail=f"{100 * novelty.share:.0f}% of the target samples have no source neighbour{p}; no "
+        detail=f"{_pct(novelty.share)} of the target samples have no source neighbour{still}{p}; no "
         "adaptation maps them safely.",
         action="collect labels there: label a few of those target samples and fine-tune (method finetune)",
-        share=novelty.share,
+        share=latest.share,
     )
 
 
@@ -182,16 +198,70 @@ def _unfixed_cause(finding: Finding) -> Cause:
     )
 
 
-def _coverage(novelty: NoveltySummary | None, folded: bool) -> str:
-    """What the adaptation cause says about how well the source covers the target."""
+@dataclass(frozen=True)
+class _Coverage:
+    """The novel share read: its cause (or None), a sentence for the cause of the ``note``-th
+    accepted fix (or None), and what the adaptation cause says of the coverage."""
+
+    cause: Cause | None
+    note: tuple[int, str] | None
+    sentence: str
+
+
+def novelty_fix(findings: Sequence[Finding]) -> Fix | None:
+    """The fix after which the verdict reads the novel share: of the helpful fixes it suggests, the
+    one whose check leaves the least, of those whose check saw the target new before it
+    (:attr:`~tlcore.explain.fixes.FixCheck.clears_novelty` not None); None when no check can tell."""
+    fixes = [f.fix for f in _accepted_fixes(findings)[0]]
+    told = [fix for fix in fixes if fix.check.clears_novelty is not None]  # type: ignore[union-attr]
+    return min(told, key=lambda fix: fix.check.novelty_after.share, default=None)  # type: ignore[union-attr]
+
+
+def _after_fix(novelty: NoveltySummary, fix: Fix, index: int) -> _Coverage:
+    """The novel share as the check of ``fix`` (the ``index``-th accepted) left it; ``before`` and
+    ``after`` are the check's, on the same samples and features (``novelty`` is the diagnosis's)."""
+    check = fix.check
+    assert check is not None and check.novelty_before is not None and check.novelty_after is not None
+    left, words = check.novelty_after, f"{fix.shift}={fix.value:g} on the {fix.side}"
+    before, now = _pct(check.novelty_before.share), _pct(left.share)
+    if left.new and left.share >= NOVELTY_MIN:
+        sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
+        return _Coverage(_novelty_cause(novelty, check, words), None, sentence)
+    why = _FEW if left.new else "no more than chance gives: the same kind of data, seen differently"
+    note = f" {before} of the target had no source neighbour before it, {now} after it: {why}."
+    sentence = (
+        f"{now} of the target has no source neighbour once {words} is applied ({before} before), {why}"
+        if left.new
+        else f"the source covers the target once {words} is applied ({now} without a source neighbour, "
+        f"{before} before)"
+    )
+    return _Coverage(None, (index, note), sentence)
+
+
+def _read_coverage(
+    novelty: NoveltySummary | None, findings: Sequence[Finding], accepted: Sequence[Finding], explained: bool
+) -> _Coverage:
+    """The novel share as the module docstring reads it: after the fix that leaves the least when a
+    check can tell, else before any fix (folded into the best fix when that explains most of the gap)."""
     if novelty is None:
-        return "how well the source covers the target is not measured here"
-    share = f"{100 * novelty.share:.0f}%"
-    if folded:
-        return f"{share} of the target had no source neighbour before the fix; diagnose again with it"
-    if novelty.new:
-        return f"{share} of the target has no source neighbour (a cause above)"
-    return f"the source covers the target ({share} without a source neighbour, no more than chance gives)"
+        return _Coverage(None, None, "how well the source covers the target is not measured here")
+    share = _pct(novelty.share)
+    if not novelty.new:
+        chance = (
+            f"the source covers the target ({share} without a source neighbour, no more than chance gives)"
+        )
+        return _Coverage(None, None, chance)
+    if novelty.share < NOVELTY_MIN:
+        return _Coverage(None, None, f"{share} of the target has no source neighbour, {_FEW}")
+    fix = novelty_fix(findings)
+    if fix is not None:
+        return _after_fix(novelty, fix, [f.fix for f in accepted].index(fix))
+    if explained:  # the best fix comes first
+        note = f" {share} of the target had no source neighbour before it: diagnose again with it."
+        sentence = f"{share} of the target had no source neighbour before the fix; diagnose again with it"
+        return _Coverage(None, (0, note), sentence)
+    sentence = f"{share} of the target has no source neighbour (a cause above)"
+    return _Coverage(_novelty_cause(novelty), None, sentence)
 
 
 def _adaptation_cause(
@@ -242,18 +312,18 @@ def rank_causes(
     shared = [_fix_cause(f) for f in accepted]
     removed = any(f.fix.check.removes_gap for f in accepted)  # type: ignore[union-attr]
     explained = any((c.share or 0.0) >= MOST for c in shared)
-    novel = novelty if novelty is not None and novelty.new and novelty.share >= NOVELTY_MIN else None
-    if novel is not None and explained:  # the best fix comes first
-        before = f" {100 * novel.share:.0f}% of the target had no source neighbour before it"
-        shared[0] = replace(shared[0], detail=f"{shared[0].detail}{before}: diagnose again with it.")
+    coverage = _read_coverage(novelty, findings, accepted, explained)
+    if coverage.note is not None:
+        i, note = coverage.note
+        shared[i] = replace(shared[i], detail=shared[i].detail + note)
     if classes is not None and classes.new:
         shared.append(_new_classes_cause(classes))
     if classes is not None and classes.missing:
         shared.append(_missing_classes_cause(classes))
     if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN:
         shared.append(_label_shift_cause(label_shift))
-    if novel is not None and not explained:
-        shared.append(_novelty_cause(novel))
+    if coverage.cause is not None:
+        shared.append(coverage.cause)
     shared.sort(key=lambda c: -(c.share or 0.0))
     if level == "none" or removed:  # no gap left for adaptation to bridge
         return shared
@@ -261,9 +331,8 @@ def rank_causes(
         (f for f in findings if f.severity == "strong" and f.statistic not in resolved),
         key=lambda f: -abs(f.difference),
     )
-    coverage = _coverage(novelty, novel is not None and explained)
     causes = [*shared, *(_unfixed_cause(f) for f in unfixed)]
-    return [*causes, _adaptation_cause(level, coverage, not causes, source_spec, target_spec)]
+    return [*causes, _adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec)]
 
 
 def _no_cause(findings: Sequence[Finding]) -> str:

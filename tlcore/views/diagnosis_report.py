@@ -34,6 +34,7 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
                 if check is None
                 else f"{check.mmd2_before:.4g} → {check.mmd2_after:.4g}",
                 "change": "" if check is None else check.describe_change(),
+                "novel target before → after": "" if check is None else check.describe_novelty("→"),
                 "note": "" if fix is None else fix.note,
             }
         )
@@ -52,7 +53,9 @@ def _verdict_section(explanation: Explanation) -> Section:
         }
         for i, c in enumerate(verdict.causes, start=1)
     ]
-    return Section("Verdict", note=verdict.headline, table=rows, flags=[f"Next step: {verdict.next_step}"])
+    after = explanation.describe_novelty_fix()
+    flags = [f"Next step: {verdict.next_step}", *([after] if after else [])]
+    return Section("Verdict", note=verdict.headline, table=rows, flags=flags)
 
 
 def _gap_sections(report: GapReport) -> list[Section]:
