@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from tlcore.data.domain import Domain
-from tlcore.data.harmonise import PairReport
+from tlcore.data.harmonise import PairReport, misfit
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projection
@@ -199,6 +199,9 @@ def _features(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, str]:
     """Source features, target features, target logits (models only) and the space's name."""
     if isinstance(features, nn.Module):
+        problem = misfit(target, _input_shape(features, target), (), "the model")
+        if problem:
+            raise TLError(f"the model cannot embed the pair: {problem}")
         _, Fs = model_outputs(features, source.X, device=device)
         logits, Ft = model_outputs(features, target.X, device=device)
         return Fs, Ft, logits, "model"
@@ -208,10 +211,18 @@ def _features(
     return Fs, Ft, None, "raw" if Fs.shape[1] == source.X[0].numel() else f"raw-pca{Fs.shape[1]}"
 
 
+def _input_shape(model: nn.Module, domain: Domain) -> tuple[int, ...]:
+    """The sample shape ``model`` was built for (a :class:`~tlcore.models.Classifier`'s spec); the
+    domain's for a model that does not say."""
+    spec = getattr(model, "spec", None)
+    return tuple(spec["input_shape"]) if isinstance(spec, dict) and "input_shape" in spec else domain.shape
+
+
 def _target_labels(
-    source: Domain, target: Domain, logits: torch.Tensor | None
+    source: Domain, target: Domain, logits: torch.Tensor | None, model_classes: tuple[str, ...]
 ) -> tuple[torch.Tensor | None, Literal["true", "predicted"] | None, str]:
-    """Target labels for the per-class gaps: true ones, else a model's predictions, else why not."""
+    """Target labels for the per-class gaps: true ones, else a model's predictions (when its outputs,
+    ``model_classes`` if it names them, are the source's classes), else why not."""
     if source.y is None:
         return None, None, "the source domain has no labels"
     if target.y is not None:
@@ -220,6 +231,9 @@ def _target_labels(
         return None, None, "the target has no labels and raw features give no pseudo-labels"
     if logits.shape[1] != source.n_classes:
         return None, None, f"the model predicts {logits.shape[1]} classes, the source has {source.n_classes}"
+    problem = misfit(source, source.shape, model_classes, "the model")
+    if problem:
+        return None, None, f"the model's predictions are no labels of the source: {problem}"
     return logits.argmax(1), "predicted", ""
 
 
@@ -278,7 +292,8 @@ def diagnose(
     seconds |= measured.seconds
 
     with step("per_class"):
-        yt, labels_kind, note = _target_labels(source, target, logits)
+        named = tuple(getattr(features, "classes", ()) or ())
+        yt, labels_kind, note = _target_labels(source, target, logits, named)
         per_class, shift = [], None
         if yt is not None and source.y is not None:
             on = pick_device(device)

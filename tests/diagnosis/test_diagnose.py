@@ -13,6 +13,7 @@ from tlcore.diagnosis import GapReport, describe_gap, diagnose, gap_level
 from tlcore.errors import TLError
 from tlcore.features import raw_features
 from tlcore.metrics.gap import GapSettings, measure_gap
+from tlcore.models import build_model
 
 CLASSES = ("a", "b", "c")
 FEW = GapSettings(n_permutations=50)
@@ -127,6 +128,29 @@ def test_unlabelled_target_uses_model_pseudo_labels_or_skips():
     model = diagnose(_domain("s", 0), target, _Linear(), settings=FEW, umap=False, device="cpu")
     assert model.feature_space == "model" and model.per_class_labels == "predicted"
     assert len(model.per_class) == 3 and model.label_shift["target_labels"] == "predicted"
+
+
+def test_a_models_predictions_label_the_target_only_when_it_names_the_sources_classes():
+    """Pseudo-labels index the source's classes: a model whose outputs name other classes (as many)
+    gives none, and the note says which differ."""
+    target = replace(_domain("t", 1, shifted_class=2), y=None)
+    torch.manual_seed(0)
+    model = build_model("mlp", (6,), 3)
+    for classes, labels in ((CLASSES, "predicted"), (("x", "y", "z"), None)):
+        model.classes = classes
+        report = diagnose(_domain("s", 0), target, model, settings=FEW, umap=False, device="cpu")
+        assert report.per_class_labels == labels
+    assert report.per_class == [] and report.per_class_note == (
+        "the model's predictions are no labels of the source: s names classes a, b, c, the model "
+        "predicts x, y, z"
+    )
+
+
+def test_a_model_is_refused_a_pair_of_another_sample_shape_in_one_line():
+    source, target = harmonise(_domain("s", 0), _domain("t", 1))
+    with pytest.raises(TLError) as refused:
+        diagnose(source, target, build_model("mlp", (5,), 3), settings=FEW, umap=False, device="cpu")
+    assert str(refused.value) == "the model cannot embed the pair: t has samples of 6, the model takes 5"
 
 
 def test_a_labelled_target_too_small_for_any_class_gap_says_why():

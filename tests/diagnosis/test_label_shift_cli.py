@@ -25,9 +25,10 @@ from tlcore.workspace import Workspace
 TARGET_PRIOR = (0.6, 0.3, 0.1)
 
 
-def _npz(X: np.ndarray, y: np.ndarray) -> bytes:
+def _npz(X: np.ndarray, y: np.ndarray, classes: tuple[str, ...] = ()) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, X=X.astype(np.float32), y=y.astype(np.int64))
+    names = {"classes": np.array(classes)} if classes else {}
+    np.savez(buffer, X=X.astype(np.float32), y=y.astype(np.int64), **names)
     return buffer.getvalue()
 
 
@@ -117,13 +118,31 @@ def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys)
     assert "TV to true" in out and "Large label shift" in out and "The source covers the target" in out
 
 
-def test_a_model_of_another_source_is_refused(trained, capsys):
-    workspace, _, target, run_id = trained
-    code, out, err = _diagnose(
-        workspace, capsys, "--source", target, "--target", target, "--features", f"run:{run_id}"
+def test_a_model_reads_any_source_of_its_shape_and_classes_and_refuses_others_in_one_line(trained, capsys):
+    """QA: --features run:ID refused every source but the run's own spec. Another sample of it
+    (n=), a shift of it, another upload with the same classes and shape: the same target read by the
+    same model, so the same estimate; other classes or another sample shape: one line saying so."""
+    workspace, source, target, run_id = trained
+    base = ["--target", target, "--json", "--features", f"run:{run_id}"]
+    code, out, err = _diagnose(workspace, capsys, "--source", source, *base)
+    assert code == 0, err
+    estimate = json.loads(out)["label_shift_estimate"]
+    for other in (f"{source}:n=300", f"{source}:noise=0.1", target):
+        code, out, err = _diagnose(workspace, capsys, "--source", other, *base)
+        assert code == 0, err
+        assert json.loads(out)["label_shift_estimate"] == estimate
+    rng = np.random.default_rng(2)
+    named = save_upload(
+        workspace, "named.npz", _npz(rng.normal(size=(60, 5)), np.arange(60) % 3, classes=("x", "y", "z"))
     )
-    assert (code, out) == (2, "") and "was trained on upload:src.npz" in err
-    assert len(err.strip().splitlines()) == 1
+    narrow = save_upload(workspace, "narrow.npz", _npz(rng.normal(size=(60, 4)), np.arange(60) % 3))
+    for spec, says in (
+        (f"upload:{named}", f"upload:{named} names classes x, y, z, the source-only model (run {run_id}) "),
+        (f"upload:{narrow}", f"upload:{narrow} has samples of 4, the source-only model (run {run_id}) "),
+    ):
+        code, out, err = _diagnose(workspace, capsys, "--source", spec, "--target", spec, *base[2:])
+        assert (code, out) == (2, "") and says in err
+        assert len(err.strip().splitlines()) == 1
 
 
 def test_runs_of_relative_file_paths_are_found_by_diagnose_and_rank(pair, tmp_path, monkeypatch, capsys):

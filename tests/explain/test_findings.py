@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from tlcore.data import harmonise, load_domain
+from tlcore.data.domain import Domain
 from tlcore.explain.findings import MILD, STRONG, compare, severity_of, standardised_difference
 from tlcore.explain.image_stats import ImageStats, image_stats
 
@@ -52,6 +53,24 @@ def test_quiet_on_two_halves_of_mnist5k_and_on_a_subsample():
     for other in (halves[1], subsample):
         loud = [f for f in compare(halves[0], other) if f.fires]
         assert loud == [], [f.message for f in loud]
+
+
+def test_blank_target_images_move_no_finding_on_the_ink_and_are_said():
+    """A quarter of the target blank: the ink is alike (more blank images are no less ink), and each
+    finding on the ink says how many were left out; a side with no ink at all is not compared."""
+    source = load_domain("mnist5k:n=300", seed=0)
+    blank = torch.zeros(100, *source.shape)
+    target = Domain("t", torch.cat([source.X, blank]), None, ())
+    findings = {f.statistic: f for f in compare(image_stats(source), image_stats(target))}
+    note = "100 of 400 target images are blank (no ink) and left out of the ink's statistics"
+    ink = ("polarity", "ink_fill", "ink_size", "centre_x", "centre_y", "slant", "sharpness")
+    assert [findings[name].message for name in ink if findings[name].fires] == []
+    assert all(findings[name].message.endswith(f"; {note}.") for name in ink)
+    assert findings["brightness"].fires and note not in findings["brightness"].message  # every image
+    nothing = image_stats(Domain("b", blank, None, ()))
+    ink_fill = next(f for f in compare(image_stats(source), nothing) if f.statistic == "ink_fill")
+    assert (ink_fill.severity, ink_fill.title) == ("none", "share of ink pixels: not compared")
+    assert ink_fill.to_dict()["target"] is None and "100 of 100 target images are blank" in ink_fill.message
 
 
 def test_native_size_fires_on_uci_digits():

@@ -113,6 +113,24 @@ def test_domain_summary_subsamples_with_a_seed_and_says_so():
     assert set(full.to_dict()["statistics"]) == {s.name for s in full.statistics}
 
 
+def test_blank_images_are_counted_and_left_out_of_the_inks_statistics():
+    """QA: a blank image has no ink, yet counted (centre 0.5, fill 0, polarity +1) in the means."""
+    inked = torch.cat([square(0.0, 1.0, top=2, left=2), square(0.0, 1.0, top=8, left=6)])  # dark ink
+    blank = torch.cat([canvas(1.0), canvas(0.0), canvas(0.5)])
+    alone, mixed = (image_stats(Domain("d", X, None, ())) for X in (inked, torch.cat([inked, blank])))
+    for name in ("polarity", "ink_fill", "ink_size", "centre_x", "centre_y", "slant", "sharpness"):
+        assert mixed.get(name) == alone.get(name), name
+    assert (alone.n_blank, mixed.n_blank, mixed.n_images) == (0, 3, 5)
+    assert mixed.get("polarity").mean == -1.0 and mixed.get("centre_x").mean == pytest.approx(6 / 16)
+    assert mixed.get("brightness").mean == pytest.approx((2 * 240 / 256 + 1.5) / 5)  # every image
+    assert mixed.describe_blank("target") == (
+        "3 of 5 target images are blank (no ink) and left out of the ink's statistics"
+    )
+    empty = image_stats(Domain("e", blank, None, ())).to_dict()  # no image has ink: nothing to average
+    assert empty["n_blank"] == 3 and empty["statistics"]["centre_x"] == {"mean": None, "std": None}
+    assert empty["statistics"]["brightness"]["mean"] == pytest.approx(0.5)
+
+
 def test_axial_mean_wraps_at_ninety_degrees():
     angles = torch.tensor([89.0, -89.0])
     assert abs(axial_mean(angles, torch.ones(2))) == pytest.approx(90.0)

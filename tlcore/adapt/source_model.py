@@ -20,6 +20,7 @@ from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import misfit
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
@@ -130,19 +131,22 @@ def label_shift_of(
 
     The source validation split is the one of ``found.config`` (held out from the model's training);
     ``target`` defaults to every sample of that config's target (train and test splits), else must
-    be harmonised with the source. Target labels, when present, only fill ``true_prior``.
+    be harmonised with a source naming the model's classes (any such source: another sample of
+    it, a shift of it, an upload), with the model's sample shape
+    (:func:`~tlcore.data.harmonise.misfit`; else a one-line :class:`TLError`). Target labels, when
+    present, only fill ``true_prior``.
     """
     pair = load_run_pair(found.config, workspace)
     target = pair.target if target is None else target
     val = pair.source_val
-    if target.shape != val.shape:
-        raise TLError(f"the target's samples have shape {target.shape}, the model takes {val.shape}")
+    problem = misfit(target, val.shape, val.classes, f"the source-only model ({found.origin})")
+    if problem:
+        raise TLError(f"{problem}: it cannot read the target's class proportions")
     device = found.config.device
     logits_val, _ = model_outputs(found.model, val.X, device=device)
     logits_target, _ = model_outputs(found.model, target.X, device=device)
     assert val.y is not None  # load_run_pair refuses an unlabelled source
-    same_classes = target.y is not None and target.classes == val.classes
-    truth = class_prior(target.y, val.n_classes) if same_classes and target.y is not None else None
+    truth = class_prior(target.y, val.n_classes) if target.y is not None else None  # same classes
     return estimate_label_shift(
         logits_val, val.y, logits_target, val.classes, settings=settings, true_target_prior=truth
     )

@@ -13,7 +13,9 @@ proportions estimated without its labels (BBSE and EM) by the pair's source-only
 baseline named by ``--features baseline:ID``, the model of a ``source_only`` run named by
 ``--features run:ID`` (another run's: its baseline), else the pair's cached baseline (of the default
 settings, or of a finished run on the pair). Without one it prints the ``adapt`` command that trains
-it.
+it. A run's model reads any pair of its input shape, and of its classes for the class proportions
+(:func:`tlcore.data.harmonise.misfit`); a pair that does not fit is refused in one line before the
+gap is measured.
 """
 
 from __future__ import annotations
@@ -189,6 +191,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
     )
     source, target = _pair(args, features, workspace)
     model = source_only_model(features, args, workspace)
+    # first: a model that cannot read the pair says so before the gap is measured
+    shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
     bar = ProgressBar("diagnose", enabled=not args.json)
     try:
         report = diagnose(
@@ -204,7 +208,6 @@ def diagnose_command(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
     explanation = None
     if not args.no_explain:  # a run's held-out splits are not named by specs: the run's specs are
         specs = (config.source, config.target) if args.held_out and config is not None else (None, None)

@@ -167,6 +167,32 @@ def plan_conform(
     return Conformer(shape, classes, keep, y, report, None if order is None else columns, order)
 
 
+def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], reference: str) -> str:
+    """What keeps ``domain`` as it is from a reference (a trained model) that takes samples of
+    ``shape`` and whose outputs name ``classes``, in that order, as one sentence ('' when it fits).
+
+    Unlike :func:`plan_conform` nothing is resized or remapped: a model embeds samples of its own
+    shape only (the sentence adds what pairing changed in a harmonised target), and its outputs
+    read as classes of a domain naming the same classes (an unlabelled domain that names none fits;
+    empty ``classes``: the reference names none, nothing to compare).
+    """
+    if tuple(domain.shape) != tuple(shape):
+        have, want = ("x".join(map(str, s)) for s in (domain.shape, shape))
+        pairing = domain.meta.get("pair_report")
+        notes = pairing.lines() if isinstance(pairing, PairReport) else []
+        why = f" (pairing: {'; '.join(notes)})" if notes else ""
+        return f"{domain.name} has samples of {have}, {reference} takes {want}{why}"
+    if not classes or not domain.classes or tuple(domain.classes) == tuple(classes):
+        return ""
+    if sorted(domain.classes) == sorted(classes):
+        return f"{domain.name} names the classes of {reference} in another order"
+    return f"{domain.name} names classes {_listed(domain.classes)}, {reference} predicts {_listed(classes)}"
+
+
+def _listed(names: tuple[str, ...], most: int = 10) -> str:
+    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
+
+
 def _column_order(
     domain: Domain, columns: tuple[str, ...] | None, reference: str
 ) -> tuple[torch.Tensor | None, ConformReport]:

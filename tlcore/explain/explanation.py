@@ -223,9 +223,12 @@ def explain(
             target.X[sample_index(target.n_samples, settings.max_images, settings.seed)],
         )
         note = "; ".join(
-            f"{side} statistics on a seeded subsample of {s.n_images} of its {s.n_total} images"
-            for side, s in stats.items()
-            if s.subsampled
+            [
+                f"{side} statistics on a seeded subsample of {s.n_images} of its {s.n_total} images"
+                for side, s in stats.items()
+                if s.subsampled
+            ]
+            + [s.describe_blank(side) for side, s in stats.items() if s.n_blank]
         )
 
         def load(spec: str) -> Domain:

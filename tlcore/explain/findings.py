@@ -9,6 +9,9 @@ smallest spread that matters (:class:`~tlcore.explain.image_stats.StatisticDef`)
 axial difference of its means. ``|d| < 0.5`` is ``none``, ``0.5 <= |d| < 1`` ``mild``, ``|d| >= 1``
 ``strong``. The native size compares pixel counts instead: ``d = log2(pixels_t / pixels_s)``, ``mild``
 from a factor 2, ``strong`` from 4.
+
+Blank images (no ink) are left out of the statistics of the ink on each side; a finding on one says
+how many a side had, and a side none of whose images has ink is not compared (severity ``none``).
 """
 
 from __future__ import annotations
@@ -67,8 +70,11 @@ class Finding:
         return replace(self, fix=fix)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: a side's value that no image has (NaN, see :func:`compare`) reads ``None``."""
         out = asdict(self)
         out["fix"] = None if self.fix is None else self.fix.to_dict()
+        for side in ("source", "target"):
+            out[side] = out[side] if math.isfinite(out[side]) else None
         return out
 
 
@@ -92,8 +98,8 @@ def _title(name: str, s: float, t: float, d: float) -> str:
     return "the target mixes polarities differently"
 
 
-def _message(name: str, s: float, t: float, d: float, severity: Severity) -> str:
-    numbers = f"{BY_NAME[name].label} {s:.3g} -> {t:.3g}, {d:+.1f} standard deviations"
+def _message(name: str, s: float, t: float, d: float, severity: Severity, *, blank: str = "") -> str:
+    numbers = f"{BY_NAME[name].label} {s:.3g} -> {t:.3g}, {d:+.1f} standard deviations{blank}"
     if severity == "none":
         return f"Alike: {numbers}."
     if name == "polarity" and s * t < 0:
@@ -108,13 +114,19 @@ def compare(source: ImageStats, target: ImageStats) -> list[Finding]:
     """One finding per statistic of :data:`~tlcore.explain.image_stats.STATISTICS`, then the native
     size; no fixes yet (:func:`tlcore.explain.fixes.estimate_fix` adds them)."""
     findings = []
+    blank = "; ".join(x for x in (source.describe_blank("source"), target.describe_blank("target")) if x)
     for definition in STATISTICS:
         name = definition.name
         s, t = source.get(name).mean, target.get(name).mean
+        note = f"; {blank}" if definition.ink and blank else ""
+        if not (math.isfinite(s) and math.isfinite(t)):  # a side without any image with ink
+            title, message = f"{definition.label}: not compared", f"Not compared: {blank}."
+            findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
+            continue
         d = standardised_difference(source, target, name)
         severity = severity_of(d)
         title = f"{definition.label}: alike" if severity == "none" else _title(name, s, t, d)
-        message = _message(name, s, t, d, severity)
+        message = _message(name, s, t, d, severity, blank=note)
         findings.append(Finding(name, definition.label, s, t, d, severity, title, message))
     findings.append(native_size_finding(source, target))
     return findings

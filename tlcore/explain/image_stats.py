@@ -28,6 +28,12 @@ over channels). Definitions, per image:
   finest diagonal Haar coefficients ``HH = (a - b - c + d) / 2`` over non-overlapping 2 x 2 blocks.
 * ``colour``: mean over pixels of ``max_c x - min_c x`` (0 for grey images).
 
+A *blank* image has no ink pixel (a constant image, or one whose every pixel lies within the ink
+threshold of its background). The statistics of the ink (:attr:`StatisticDef.ink`: polarity, ink
+fill, size, centre, slant, and sharpness, ``0 / 0`` on a constant image) do not exist on it: their
+mean and spread are over the images with ink, and :attr:`ImageStats.n_blank` counts the others (no
+image with ink: NaN, which :mod:`tlcore.explain.findings` does not compare).
+
 Beyond :data:`MAX_IMAGES` images a domain is summarised on a seeded uniform subsample
 (:attr:`ImageStats.n_images` says how many were used).
 """
@@ -55,27 +61,29 @@ Kind = Literal["linear", "axial"]
 @dataclass(frozen=True)
 class StatisticDef:
     """One statistic: its key, plain-words label and unit, and ``floor``, the smallest spread that
-    matters (the severity's denominator never goes below it, so two constant domains compare)."""
+    matters (the severity's denominator never goes below it, so two constant domains compare);
+    ``ink``: a statistic of the ink, summarised over the images that have some."""
 
     name: str
     label: str
     unit: str
     floor: float
     kind: Kind = "linear"
+    ink: bool = False
 
 
 STATISTICS: tuple[StatisticDef, ...] = (
     StatisticDef("background", "background brightness", "0-1", 0.05),
-    StatisticDef("polarity", "polarity (+1 light ink on dark, -1 dark on light)", "-1..1", 0.2),
+    StatisticDef("polarity", "polarity (+1 light ink on dark, -1 dark on light)", "-1..1", 0.2, ink=True),
     StatisticDef("brightness", "mean brightness", "0-1", 0.05),
     StatisticDef("contrast", "contrast (std of the pixels)", "0-1", 0.02),
     StatisticDef("range", "intensity range (1st-99th percentile)", "0-1", 0.05),
-    StatisticDef("ink_fill", "share of ink pixels", "0-1", 0.02),
-    StatisticDef("ink_size", "ink bounding box side", "share of the side", 0.05),
-    StatisticDef("centre_x", "ink centre, left to right", "share of the width", 0.03),
-    StatisticDef("centre_y", "ink centre, top to bottom", "share of the height", 0.03),
-    StatisticDef("slant", "slant of the ink's main axis", "degrees", 5.0, "axial"),
-    StatisticDef("sharpness", "sharpness (variance of the Laplacian / variance)", "ratio", 0.05),
+    StatisticDef("ink_fill", "share of ink pixels", "0-1", 0.02, ink=True),
+    StatisticDef("ink_size", "ink bounding box side", "share of the side", 0.05, ink=True),
+    StatisticDef("centre_x", "ink centre, left to right", "share of the width", 0.03, ink=True),
+    StatisticDef("centre_y", "ink centre, top to bottom", "share of the height", 0.03, ink=True),
+    StatisticDef("slant", "slant of the ink's main axis", "degrees", 5.0, "axial", ink=True),
+    StatisticDef("sharpness", "sharpness (variance of the Laplacian / variance)", "ratio", 0.05, ink=True),
     StatisticDef("noise", "noise level (robust, Haar wavelet)", "0-1", 0.01),
     StatisticDef("colour", "colour (spread between channels)", "0-1", 0.02),
 )
@@ -84,7 +92,8 @@ BY_NAME = {s.name: s for s in STATISTICS}
 
 @dataclass(frozen=True)
 class DomainStatistic:
-    """One statistic of one domain: mean and standard deviation over its images."""
+    """One statistic of one domain: mean and standard deviation over its images (a statistic of the
+    ink: over those with ink; NaN when none has)."""
 
     name: str
     mean: float
@@ -96,13 +105,15 @@ class DomainStatistic:
 
 @dataclass(frozen=True)
 class ImageStats:
-    """Every statistic of one image domain; ``native_size`` is its ``H x W`` before harmonisation."""
+    """Every statistic of one image domain; ``native_size`` is its ``H x W`` before harmonisation,
+    ``n_blank`` how many of the images summarised have no ink (left out of the ink's statistics)."""
 
     domain: str
     n_images: int  # images summarised
     n_total: int  # images in the domain
     native_size: tuple[int, int]
     statistics: tuple[DomainStatistic, ...]
+    n_blank: int = 0
 
     @property
     def subsampled(self) -> bool:
@@ -114,19 +125,36 @@ class ImageStats:
                 return stat
         raise KeyError(name)
 
+    def describe_blank(self, side: str) -> str:
+        """``150 of 600 target images are blank ...`` ('' when none is)."""
+        if not self.n_blank:
+            return ""
+        verb = "is" if self.n_blank == 1 else "are"
+        return (
+            f"{self.n_blank} of {self.n_images} {side} images {verb} blank (no ink) and left out of "
+            "the ink's statistics"
+        )
+
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: a statistic no image has (NaN) reads ``None``."""
+
+        def number(value: float) -> float | None:
+            return value if math.isfinite(value) else None
+
         return {
             "domain": self.domain,
             "n_images": self.n_images,
             "n_total": self.n_total,
+            "n_blank": self.n_blank,
             "native_size": list(self.native_size),
-            "statistics": {s.name: {"mean": s.mean, "std": s.std} for s in self.statistics},
+            "statistics": {s.name: {"mean": number(s.mean), "std": number(s.std)} for s in self.statistics},
         }
 
 
 def per_image_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
     """Every statistic of :data:`STATISTICS` for each image of ``X`` (``N x C x H x W`` in [0, 1]):
-    ``{name: N float32}``, plus ``eccentricity`` (the weight of ``slant``); see the module docstring."""
+    ``{name: N float32}``, plus ``eccentricity`` (the weight of ``slant``) and ``ink`` (N bool: the
+    image has ink, not blank); see the module docstring."""
     if X.ndim != 4 or min(X.shape[-2:]) < MIN_SIDE:
         raise TLError(
             f"image statistics need N x C x H x W images of side >= {MIN_SIDE}, got {tuple(X.shape)}"
@@ -182,6 +210,7 @@ def _chunk_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
         "noise": noise,
         "colour": colour,
         "eccentricity": eccentricity,
+        "ink": has_ink,
     }
 
 
@@ -231,13 +260,18 @@ def axial_difference(a: float, b: float) -> float:
 
 
 def summarise(values: dict[str, torch.Tensor]) -> tuple[DomainStatistic, ...]:
-    """Mean and standard deviation over the images of every statistic (``slant``: axial, weighted by
-    eccentricity; see the module docstring)."""
+    """Mean and standard deviation over the images of every statistic, the ink's over the images with
+    ink (NaN when none has; ``slant``: axial, weighted by eccentricity; see the module docstring)."""
     out = []
+    inked = values["ink"]
     for stat in STATISTICS:
         v = values[stat.name].double()
-        if stat.kind == "axial":
-            weights = values["eccentricity"].double()
+        weights = values["eccentricity"].double()
+        if stat.ink and not inked.all():
+            v, weights = v[inked], weights[inked]
+        if len(v) == 0:
+            mean = std = math.nan
+        elif stat.kind == "axial":
             mean = axial_mean(v, weights)
             deviation = _wrap_axial(v - mean)
             total = float(weights.sum())
@@ -275,4 +309,7 @@ def image_stats(domain: Domain, *, max_images: int = MAX_IMAGES, seed: int = 0) 
         raise TLError(f"{domain.name} holds feature vectors; image statistics apply to images only")
     index = sample_index(domain.n_samples, max_images, seed)
     values = per_image_statistics(domain.X[index])
-    return ImageStats(domain.name, len(index), domain.n_samples, native_size(domain), summarise(values))
+    n_blank = int((~values["ink"]).sum())
+    return ImageStats(
+        domain.name, len(index), domain.n_samples, native_size(domain), summarise(values), n_blank
+    )

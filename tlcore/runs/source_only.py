@@ -14,7 +14,6 @@ from tlcore.adapt.source_model import (
     find_source_only_model,
     source_only_config,
 )
-from tlcore.data.spec import anchored
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.runs.candidates import pair_source_only_model
@@ -32,16 +31,12 @@ def source_only_model_for(
     features (``run_id`` None: the pair's, :func:`~tlcore.runs.candidates.pair_source_only_model`) or
     in a model of run ``run_id``: its source-only baseline from the workspace cache (``kind``
     ``baseline``), the run's own model when it is a ``source_only`` run, else the cached baseline of
-    the run's config (:func:`~tlcore.adapt.source_model.find_source_only_model`). A model trained on
-    another source than ``source`` is refused with a one-line :class:`TLError`."""
+    the run's config (:func:`~tlcore.adapt.source_model.find_source_only_model`). The run's source
+    need not be ``source``: whether its model can read the pair (its sample shape and class names)
+    is checked where it reads it (:func:`~tlcore.adapt.source_model.label_shift_of`)."""
     if run_id is None:
         return pair_source_only_model(store, source, target)
     config = AdaptConfig.from_dict(store.get(run_id).config)
-    if anchored(config.source) != anchored(source):
-        raise TLError(
-            f"the model of run {run_id} was trained on {config.source}, not on {source}: "
-            "its class proportions cannot be read on this pair"
-        )
     if kind == "baseline":
         key = baseline_key(config, pick_device(config.device).type)
         cached = BaselineCache.of_workspace(store.workspace).get(key)
