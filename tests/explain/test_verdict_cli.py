@@ -109,4 +109,5 @@ def test_novelty_that_a_fix_removes_is_no_cause_and_both_shares_are_shown(capsys
     assert shares.replace("->", "→") in page.read_text(encoding="utf-8")
     out = run(capsys, tmp_path, *pair)
     assert f"Novel target after the fix rotate=-60 on the target: {shares}, before -> after" in out
+    assert "target samples; the verdict reads the share after it: not a cause." in out
     assert f"novel target {shares}]" in out  # the rotate fix's line

@@ -80,15 +80,18 @@ class Explanation:
         return novelty_fix(self.findings)
 
     def describe_novelty_fix(self) -> str:
-        """The novel share before and after :attr:`novelty_fix` in one sentence, empty without one."""
+        """The novel share before and after :attr:`novelty_fix` in one sentence, and whether the
+        verdict still counts it as a cause (it reads the share after the fix); empty without one."""
         fix = self.novelty_fix
         if fix is None or fix.check is None:
             return ""
         check = fix.check
+        counted = any(cause.kind == "novelty" for cause in self.verdict.causes)
         return (
             f"Novel target after the fix {fix.shift}={fix.value:g} on the {fix.side}: "
             f"{check.describe_novelty()}, before -> after on the fix check's {check.n_source} source "
-            f"and {check.n_target} target samples."
+            f"and {check.n_target} target samples; the verdict reads the share after it: "
+            f"{'still a cause' if counted else 'not a cause'}."
         )
 
     def to_dict(self, include_images: bool = False) -> dict[str, Any]:
