@@ -44,7 +44,16 @@ def adapt_command(source_spec: str, target_spec: str) -> str:
     )
 
 
-def fix_cause(finding: Finding) -> Cause:
+@dataclass(frozen=True)
+class GapPart:
+    """A cause's share of the gap (``None``: not measured, see :mod:`tlcore.explain.gap_shares`) and
+    the sentence that says how it was measured, or why not."""
+
+    share: float | None
+    words: str
+
+
+def fix_cause(finding: Finding, share: float) -> Cause:
     fix, check = finding.fix, finding.fix.check if finding.fix else None
     assert fix is not None and check is not None and fix.spec is not None  # only helpful fixes
     also = [s for s in check.resolves if s != finding.statistic]
@@ -63,7 +72,7 @@ def fix_cause(finding: Finding) -> Cause:
         title=finding.title,
         detail=detail,
         action=f"use the {fix.side} {fix.spec}",
-        share=check.shrinks_by,
+        share=share,
         statistic=finding.statistic,
         shift=fix.shift,
         fix_spec=fix.spec,
@@ -71,7 +80,7 @@ def fix_cause(finding: Finding) -> Cause:
     )
 
 
-def label_shift_cause(summary: LabelShiftSummary) -> Cause:
+def label_shift_cause(summary: LabelShiftSummary, part: GapPart) -> Cause:
     band = (
         f" [{summary.low:.2f}, {summary.high:.2f}]"
         if summary.low is not None and summary.high is not None
@@ -81,34 +90,35 @@ def label_shift_cause(summary: LabelShiftSummary) -> Cause:
     return Cause(
         kind="label_shift",
         title="the class proportions moved",
-        detail=f"Estimated total variation between the class priors{how}: {summary.tv:.2f}{band}.",
+        detail=f"Estimated total variation between the class priors{how}: {summary.tv:.2f}{band}."
+        + part.words,
         action="correct the priors: re-weight the classifier's outputs by the estimated target priors",
-        share=summary.tv,
+        share=part.share,
     )
 
 
-def new_classes_cause(classes: ClassMismatch) -> Cause:
+def new_classes_cause(classes: ClassMismatch, part: GapPart) -> Cause:
     names = ", ".join(classes.new)
     return Cause(
         kind="new_classes",
         title=f"the target has classes the source lacks ({names})",
         detail=f"{classes.n_new} of {classes.n_target} target samples are of classes the source has no "
         f"sample of ({', '.join(f'{k}: {n}' for k, n in classes.new.items())}); they were left out of "
-        "every number here, and no model trained on the source can classify them.",
+        f"every number here, and no model trained on the source can classify them.{part.words}",
         action=f"label samples of {names} in the source (or collect them), or drop them from the target",
-        share=classes.n_new / classes.n_target,
+        share=part.share,
     )
 
 
-def missing_classes_cause(classes: ClassMismatch) -> Cause:
+def missing_classes_cause(classes: ClassMismatch, part: GapPart) -> Cause:
     names, share = ", ".join(classes.missing), sum(classes.missing.values())
     return Cause(
         kind="missing_classes",
         title=f"the target has no samples of source classes ({names})",
         detail=f"{100 * share:.0f}% of the source is of classes the labelled target has none of ({names}), "
-        "more than chance explains: the class proportions moved at least that much.",
+        f"more than chance explains: the class proportions moved at least that much.{part.words}",
         action=f"correct the priors (no target prior for {names}) or train without those classes",
-        share=share,
+        share=part.share,
     )
 
 
@@ -116,7 +126,9 @@ def pct(share: float) -> str:
     return f"{100 * share:.0f}%"
 
 
-def novelty_cause(novelty: NoveltySummary, check: FixCheck | None = None, fix: str = "") -> Cause:
+def novelty_cause(
+    novelty: NoveltySummary, part: GapPart, check: FixCheck | None = None, fix: str = ""
+) -> Cause:
     """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``)."""
     latest = novelty if check is None or check.novelty_after is None else check.novelty_after
     p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
@@ -130,9 +142,9 @@ def novelty_cause(novelty: NoveltySummary, check: FixCheck | None = None, fix: s
         kind="novelty",
         title="part of the target is new",
         detail=f"{pct(novelty.share)} of the target samples have no source neighbour{still}{p}; no "
-        "adaptation maps them safely.",
+        f"adaptation maps them safely.{part.words}",
         action="collect labels there: label a few of those target samples and fine-tune (method finetune)",
-        share=latest.share,
+        share=part.share,
     )
 
 
