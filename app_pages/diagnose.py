@@ -92,7 +92,7 @@ with display.errors_shown():
                 help="Sets the spec and diagnoses the pair again.",
             )
         if len(explained.verdict.causes) > 1:
-            with st.expander("Every cause found, largest first"):
+            with st.expander("Every cause found, largest share of the gap first"):
                 for cause in explained.verdict.causes:
                     st.markdown(f"- **{display.esc(cause.title)}**: {display.esc(cause.detail)}")
 

@@ -8,6 +8,7 @@ from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix, FixCheck
+from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.verdict import rank_causes, verdict
 
 SPECS = {"source_spec": "mnist5k", "target_spec": "upload:scans.zip"}
@@ -22,13 +23,16 @@ def finding(
     resolves=(),
     p_after: float | None = None,
     novelty: tuple[NoveltySummary, NoveltySummary] | None = None,
+    covered: float | None = None,
 ) -> Finding:
     """A finding of difference ``d``; with ``shift`` a fix, checked when ``after`` (MMD² after, of 1
     before, whose test p = 0.01; ``p_after`` the test's p-value after it; ``novelty`` the novel
-    share the check measured before and after it)."""
+    share the check measured before and after it; ``covered`` MMD² after it without the novel
+    target samples)."""
     fix = None
     if shift is not None:
         novel = {} if novelty is None else {"novelty_before": novelty[0], "novelty_after": novelty[1]}
+        novel |= {} if covered is None else {"mmd2_after_covered": covered}
         check = (
             None
             if after is None
@@ -81,13 +85,35 @@ def test_fixes_that_do_not_help_and_unfixable_findings_come_after_helpful_ones()
     assert causes[1].share is None and causes[2].fix_spec is None
 
 
-def test_label_shift_and_novelty_rank_by_their_share_among_the_fixes():
+def test_label_shift_and_novelty_rank_by_their_share_of_the_gap_among_the_fixes():
+    # the old ranking put label shift first on its TV (0.40) above a fix removing 30% of MMD²; on the
+    # gap, drawing the source to the target priors removes 10% of it and the novel samples 20%
     findings = [finding("contrast", -3.0, "contrast", after=0.7)]  # 30%
     shift = LabelShiftSummary(tv=0.4, low=0.35, high=0.45, method="bbse")
-    causes = rank_causes(findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), **SPECS)
-    assert [c.kind for c in causes] == ["label_shift", "appearance", "novelty", "adaptation"]
-    assert "0.40 [0.35, 0.45]" in causes[0].detail and "prior" in causes[0].action
-    assert "labels" in causes[2].action
+    shares = GapShares(1.0, covered=0.8, label_shift=0.9)
+    causes = rank_causes(
+        findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), shares=shares, **SPECS
+    )
+    assert [c.kind for c in causes] == ["appearance", "novelty", "label_shift", "adaptation"]
+    assert [c.share for c in causes[:3]] == pytest.approx([0.3, 0.2, 0.1])
+    label = causes[2]
+    assert "0.40 [0.35, 0.45]" in label.detail and "prior" in label.action
+    assert "MMD² 1 -> 0.9: it accounts for 10% of the gap" in label.detail
+    assert "20% of the target samples have no source neighbour" in causes[1].detail
+    assert "labels" in causes[1].action
+    judged = verdict(
+        findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), shares=shares, **SPECS
+    )
+    assert judged.headline.startswith("The largest cause found: the target differs in contrast")
+    # unmeasured (no shares, or no priors to draw by): after the measured causes, saying so
+    unmeasured = rank_causes(findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), **SPECS)
+    assert [c.kind for c in unmeasured] == ["appearance", "label_shift", "novelty", "adaptation"]
+    assert unmeasured[1].share is None and "share of the gap is not measured" in unmeasured[1].detail
+    why = GapShares(
+        1.0, covered=0.8, notes={"label_shift": "no estimated target priors to draw the source by"}
+    )
+    noted = rank_causes([], "large", label_shift=shift, shares=why, **SPECS)
+    assert "not measured (no estimated target priors to draw the source by)" in noted[0].detail
     quiet = rank_causes(
         [], "large", label_shift=LabelShiftSummary(tv=0.05), novelty=NoveltySummary(0.01, False), **SPECS
     )
@@ -190,15 +216,21 @@ def test_no_gap_names_the_findings_that_fire_and_tables_are_no_images():
 
 
 def test_target_classes_the_source_lacks_and_source_classes_the_target_lacks_are_causes():
+    # the old ranking put the missing classes first on their share of the source (28%) above the new
+    # classes' share of the target (11%); on the gap: with the new classes MMD² is 1.25, without them
+    # 1 (20% of 1.25), and drawing the source without "c" removes 10% of the rest (8% of 1.25)
     classes = ClassMismatch(new={"9": 159}, n_target=1500, missing={"c": 0.28})
-    judged = verdict([], "none", classes=classes, **SPECS)
-    assert [c.kind for c in judged.causes] == ["missing_classes", "new_classes"]
-    missing, new = judged.causes
-    assert missing.share == pytest.approx(0.28) and "prior" in missing.action
+    shares = GapShares(1.0, missing_classes=0.9, with_new_classes=1.25)
+    judged = verdict([], "none", classes=classes, shares=shares, **SPECS)
+    assert [c.kind for c in judged.causes] == ["new_classes", "missing_classes"]
+    new, missing = judged.causes
+    assert missing.share == pytest.approx(0.08) and "prior" in missing.action
+    assert "28% of the source is of classes" in missing.detail
     assert new.title == "the target has classes the source lacks (9)"
-    assert new.share == pytest.approx(159 / 1500) and "159 of 1500 target samples" in new.detail
+    assert new.share == pytest.approx(0.2) and "159 of 1500 target samples" in new.detail
+    assert "With them MMD² is 1.25, without 1: they account for 20% of the gap." in new.detail
     assert new.action.startswith("label samples of 9 in the source")
-    assert "Also: the target has classes the source lacks (9)." in judged.headline
+    assert "Also: the target has no samples of source classes (c)." in judged.headline
 
 
 def test_novelty_is_a_cause_only_if_it_remains_after_the_fix_that_leaves_the_least():
@@ -210,9 +242,9 @@ def test_novelty_is_a_cause_only_if_it_remains_after_the_fix_that_leaves_the_lea
     def judged(rotate_after: NoveltySummary) -> list:
         findings = [
             finding("colour", 3.2, "colour", after=0.64, novelty=(seen, NoveltySummary(0.29, True, 1e-12))),
-            finding("slant", 2.5, "rotate", after=0.68, novelty=(seen, rotate_after)),
+            finding("slant", 2.5, "rotate", after=0.68, novelty=(seen, rotate_after), covered=0.53),
         ]
-        return rank_causes(findings, "large", novelty=novel, **SPECS)
+        return rank_causes(findings, "large", novelty=novel, shares=GapShares(1.0), **SPECS)
 
     gone = judged(NoveltySummary(0.01, False, 0.62))  # rotating back leaves no more than chance
     assert kinds(gone) == [("appearance", "colour"), ("appearance", "rotate"), ("adaptation", None)]
@@ -228,7 +260,8 @@ def test_novelty_is_a_cause_only_if_it_remains_after_the_fix_that_leaves_the_lea
         ("novelty", None),
         ("adaptation", None),
     ]
-    assert kept[2].share == pytest.approx(0.2)
+    assert kept[2].share == pytest.approx(0.15)  # MMD² 0.68 -> 0.53 after rotating, of 1 before
+    assert "after rotate=1 on the target, MMD² 0.68 -> 0.53: it accounts for 15% of the gap" in kept[2].detail
     assert (
         "25% of the target samples have no source neighbour, and 20% still have none after rotate=1"
         in kept[2].detail

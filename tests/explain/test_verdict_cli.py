@@ -51,7 +51,11 @@ def test_a_target_class_the_source_lacks_is_reported_and_named_in_the_verdict(ca
     data = json.loads(run(capsys, tmp_path, "--source", source, "--target", target, "--json"))
     assert data["pair_notes"][0].startswith(note)
     cause = next(c for c in data["explanation"]["verdict"]["causes"] if c["kind"] == "new_classes")
-    assert cause["share"] == pytest.approx(n9 / n)
+    # the source is the target less its 9s: no gap without them, and their 10% of the target is too
+    # few for MMD² to see them either, so their share of the gap is not measured (they rank last)
+    shares = data["explanation"]["gap_shares"]
+    assert shares["mmd2"] <= 0 and shares["with_new_classes"] <= 0 and cause["share"] is None
+    assert "share of the gap is not measured (no gap to share even with them" in cause["detail"]
 
 
 def test_a_fix_that_removes_the_gap_leaves_no_novelty_and_no_adaptation(capsys, tmp_path):
@@ -111,3 +115,22 @@ def test_novelty_that_a_fix_removes_is_no_cause_and_both_shares_are_shown(capsys
     assert f"Novel target after the fix rotate=-60 on the target: {shares}, before -> after" in out
     assert "target samples; the verdict reads the share after it: not a cause." in out
     assert f"novel target {shares}]" in out  # the rotate fix's line
+
+
+def test_source_classes_the_target_lacks_rank_on_their_share_of_the_gap(capsys, tmp_path):
+    # a target of MNIST digits 0-5 only (the source's other samples): the old verdict ranked the
+    # missing classes on their share of the source (40%, "the largest cause found"); drawing the
+    # source without 6-9 removes most of MMD², so they explain most of the gap
+    domain = load_domain("mnist5k:n=800", seed=1)
+    X, y = domain.X.numpy()[:, 0], domain.y.numpy()
+    names = [str(c) for c in range(10)]
+    source = save(tmp_path / "s.npz", X[:400], y[:400], names)
+    part = np.arange(400, 800)[y[400:] < 6]
+    target = save(tmp_path / "t.npz", X[part], y[part], names)
+    data = json.loads(run(capsys, tmp_path, "--source", source, "--target", target, "--json"))
+    explanation = data["explanation"]
+    first = explanation["verdict"]["causes"][0]
+    assert first["kind"] == "missing_classes" and "of the source is of classes" in first["detail"]
+    assert first["share"] >= 0.5 and explanation["verdict"]["headline"].startswith("Most of the gap")
+    shares = explanation["gap_shares"]
+    assert first["share"] == pytest.approx(min(1.0, 1 - shares["missing_classes"] / shares["mmd2"]))

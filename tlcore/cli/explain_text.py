@@ -12,7 +12,7 @@ def format_explanation(explanation: Explanation) -> list[str]:
     if verdict.causes:
         lines.append("")
     for rank, cause in enumerate(verdict.causes, start=1):
-        share = "" if cause.share is None else f" ({100 * min(cause.share, 1.0):.0f}%)"
+        share = "" if cause.share is None else f" (accounts for {min(cause.share, 1.0):.0%} of the gap)"
         lines.append(f"  {rank}. {cause.title}{share}: {cause.action}")
     lines += ["", f"Next step: {verdict.next_step}"]
     if not explanation.applies:

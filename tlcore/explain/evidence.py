@@ -27,12 +27,15 @@ CHANCE = 0.05  # a source class absent from the target is named when chance expl
 class LabelShiftSummary:
     """What the verdict needs from a label-shift estimate made without target labels: ``tv``, the
     estimated total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` between source and target class
-    priors, its confidence band ``[low, high]`` when known, and the estimator (``"bbse"``, ``"em"``)."""
+    priors, its confidence band ``[low, high]`` when known, the estimator (``"bbse"``, ``"em"``) and
+    its estimated target ``priors`` of ``classes`` (empty when not known)."""
 
     tv: float
     low: float | None = None
     high: float | None = None
     method: str = ""
+    classes: tuple[str, ...] = ()
+    priors: tuple[float, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,7 +48,7 @@ class LabelShiftSummary:
             return None
         head = estimate.headline
         low, high = head.tv_band or (None, None)
-        return cls(head.tv, low, high, head.estimator)
+        return cls(head.tv, low, high, head.estimator, estimate.classes, head.priors)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from tlcore.explain.fixes import (
     check_fix,
     estimate_fix,
 )
+from tlcore.explain.gap_shares import GapShares, every_class_target, measure_shares
 from tlcore.explain.image_stats import MIN_SIDE, STATISTICS, ImageStats, image_stats, sample_index
 from tlcore.explain.mean_images import MeanImages, mean_images
 from tlcore.explain.settings import ExplainSettings
@@ -49,7 +50,8 @@ class Explanation:
     with their fix when a registered shift undoes them (checked for the ``settings.max_checks``
     strongest). ``gap`` is the fix checks' gap before any fix (cheap settings, see
     :func:`tlcore.explain.fixes.cheap_measure`; each check holds it with the novel share before and
-    after its fix); ``verdict`` ranks the causes.
+    after its fix); ``shares`` the gap with each other cause removed
+    (:mod:`tlcore.explain.gap_shares`), on which ``verdict`` ranks the causes.
     """
 
     source: str
@@ -61,6 +63,7 @@ class Explanation:
     settings: ExplainSettings
     gap: Gap
     verdict: Verdict
+    shares: GapShares | None = None
     source_stats: ImageStats | None = None
     target_stats: ImageStats | None = None
     findings: tuple[Finding, ...] = ()
@@ -107,6 +110,7 @@ class Explanation:
             "settings": self.settings.to_dict(),
             "gap": self.gap.to_dict(),
             "verdict": self.verdict.to_dict(),
+            "gap_shares": None if self.shares is None else self.shares.to_dict(),
             "statistics": {
                 "source": None if self.source_stats is None else self.source_stats.to_dict(),
                 "target": None if self.target_stats is None else self.target_stats.to_dict(),
@@ -188,7 +192,9 @@ def explain(
     checks' cheap gap. ``label_shift`` and ``novelty`` come from the label-shift and coverage
     estimates when they were made; without them the verdict ranks the image causes only. Classes
     one side lacks come from the pair report :func:`tlcore.data.harmonise.harmonise` left on the
-    target (:class:`~tlcore.explain.evidence.ClassMismatch`).
+    target (:class:`~tlcore.explain.evidence.ClassMismatch`). Each cause's share of the gap
+    (:func:`tlcore.explain.gap_shares.measure_shares`) is measured on the checks' samples; target
+    classes the source lacks by reloading the target spec with every class.
     ``progress(step, fraction)`` is called as steps start and at the end.
     """
     start = time.perf_counter()
@@ -210,6 +216,10 @@ def explain(
     s_name, t_name = specs["source"] or source.name, specs["target"] or target.name
     step("gap before any fix")
     before = cheap_measure(source, target, settings)
+
+    def load(spec: str) -> Domain:
+        return load_domain(spec, workspace, seed=settings.seed)
+
     measured = gap or before.gap
     level = gap_level(measured)
     stats: dict[Side, ImageStats] = {}
@@ -234,11 +244,20 @@ def explain(
             + [s.describe_blank(side) for side, s in stats.items() if s.n_blank]
         )
 
-        def load(spec: str) -> Domain:
-            return load_domain(spec, workspace, seed=settings.seed)
-
         pair = PairContext(source, target, stats, specs, settings)
         findings = _with_checks(compare(stats["source"], stats["target"]), pair, before, load, step)
+    step("gap shares")
+    classes = ClassMismatch.of(source, target)
+    t_spec = specs["target"]
+    shares = measure_shares(
+        source,
+        target,
+        before,
+        settings,
+        label_shift=label_shift,
+        classes=classes,
+        every_class=None if t_spec is None else lambda: every_class_target(source, lambda: load(t_spec)),
+    )
     step("verdict")
     judged = verdict(
         findings,
@@ -247,8 +266,9 @@ def explain(
         target_spec=t_name,
         label_shift=label_shift,
         novelty=novelty,
-        classes=ClassMismatch.of(source, target),
+        classes=classes,
         samples=(measured.n_source, measured.n_target),
+        shares=shares,
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)
@@ -262,6 +282,7 @@ def explain(
         settings=settings,
         gap=before.gap,
         verdict=judged,
+        shares=shares,
         source_stats=stats.get("source"),
         target_stats=stats.get("target"),
         findings=tuple(findings),

@@ -29,13 +29,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import torch
 from threadpoolctl import threadpool_limits
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
 from tlcore.data.shifts import apply_shifts, get_shift
 from tlcore.data.spec import compose_spec, spec_parts
-from tlcore.diagnosis import SIGNIFICANCE
+from tlcore.diagnosis import MIN_POWER, SIGNIFICANCE
 from tlcore.errors import TLError
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.image_stats import (
@@ -51,6 +52,8 @@ from tlcore.explain.settings import ExplainSettings
 from tlcore.features import raw_features
 from tlcore.metrics.coverage import NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap
+from tlcore.metrics.kernels import median_bandwidth
+from tlcore.metrics.mmd import mmd2_unbiased
 
 Side = Literal["source", "target"]
 Loader = Callable[[str], Domain]  # a spec -> its domain, loaded with the pair's seed and workspace
@@ -104,8 +107,8 @@ COMBINE: dict[str, Callable[[float, float], float]] = {
 @dataclass(frozen=True)
 class FixCheck:
     """The gap before and after a fix (:func:`cheap_measure`), the findings the fix makes go away,
-    the permutation test's p-values and the target's novel share before and after it (``None`` when
-    not known)."""
+    the permutation test's p-values, the target's novel share before and after it and MMD² after it
+    without the novel target samples beyond chance (``None`` when not known)."""
 
     mmd2_before: float
     mmd2_after: float
@@ -118,6 +121,7 @@ class FixCheck:
     p_value_after: float | None = None
     novelty_before: NoveltySummary | None = None
     novelty_after: NoveltySummary | None = None
+    mmd2_after_covered: float | None = None
 
     @property
     def relative_change(self) -> float:
@@ -315,28 +319,47 @@ def estimate_fix(statistic: str, pair: PairContext) -> Fix | None:
 
 @dataclass(frozen=True)
 class CheckMeasure:
-    """What a fix check measures on a pair, in the same features: the gap and the target's novel
-    share (:func:`tlcore.metrics.coverage.novelty`)."""
+    """What a fix check measures on a pair, in the same features: the gap, the target's novel share
+    (:func:`tlcore.metrics.coverage.novelty`) and ``covered_mmd2``, MMD² without the novel target
+    samples beyond chance (:meth:`~tlcore.metrics.coverage.Novelty.covered_index`; ``None`` when
+    fewer than :data:`~tlcore.diagnosis.MIN_POWER` are left)."""
 
     gap: Gap
     novelty: NoveltySummary
+    covered_mmd2: float | None = None
+
+
+def check_features(
+    source: Domain, target: Domain, settings: ExplainSettings
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The features of a fix check: raw features (randomized PCA to ``check_pca``) of seeded
+    subsamples of ``check_samples`` per side (the same indices for domains of the same size, so
+    before and after compare the same samples)."""
+    index_s = sample_index(source.n_samples, settings.check_samples, settings.seed)
+    index_t = sample_index(target.n_samples, settings.check_samples, settings.seed)
+    return raw_features(
+        source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
+    )
+
+
+def check_mmd2(Fs: torch.Tensor, Ft: torch.Tensor, seed: int) -> float:
+    """MMD² as :func:`tlcore.metrics.gap.measure_gap` computes it (unbiased, median-heuristic bandwidth
+    of the pooled features), without its permutation test."""
+    return mmd2_unbiased(Fs, Ft, median_bandwidth(Fs, Ft, seed=seed))
 
 
 def cheap_measure(source: Domain, target: Domain, settings: ExplainSettings) -> CheckMeasure:
-    """The measure of a fix check: :func:`tlcore.metrics.gap.measure_gap` and
-    :func:`tlcore.metrics.coverage.novelty` (seeded by ``settings.seed``) of raw features (randomized
-    PCA to ``check_pca``) of seeded subsamples of ``check_samples`` per side (the same indices for
-    domains of the same size, so before and after compare the same samples). BLAS runs
-    single-threaded here: on matrices this small its threads cost more than they save."""
-    index_s = sample_index(source.n_samples, settings.check_samples, settings.seed)
-    index_t = sample_index(target.n_samples, settings.check_samples, settings.seed)
+    """The measure of a fix check: :func:`tlcore.metrics.gap.measure_gap`,
+    :func:`tlcore.metrics.coverage.novelty` (seeded by ``settings.seed``) and the covered MMD² of
+    :func:`check_features`. BLAS runs single-threaded here: on matrices this small its threads cost
+    more than they save."""
     with threadpool_limits(limits=1, user_api="blas"):
-        Fs, Ft = raw_features(
-            source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
-        )
+        Fs, Ft = check_features(source, target, settings)
         gap = measure_gap(Fs, Ft, settings.gap_settings()).gap
         novel = novelty(Fs, Ft, NoveltySettings(seed=settings.seed))
-    return CheckMeasure(gap, NoveltySummary.of(novel))
+        kept = torch.from_numpy(novel.covered_index())
+        covered = check_mmd2(Fs, Ft[kept], settings.seed) if len(kept) >= MIN_POWER else None
+    return CheckMeasure(gap, NoveltySummary.of(novel), covered)
 
 
 def check_fix(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -> tuple[FixCheck, ImageStats]:
@@ -363,5 +386,6 @@ def check_fix(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -
         p_value_after=after.gap.p_value,
         novelty_before=before.novelty,
         novelty_after=after.novelty,
+        mmd2_after_covered=after.covered_mmd2,
     )
     return check, stats

@@ -1,70 +1,64 @@
 """The verdict: the causes of a gap, ranked, in plain words, and what to do next.
 
-Causes and their *share*, the part of the gap or of the data each one accounts for, in [0, 1]:
+Causes and their *share*: the share of the gap each one accounts for, in [0, 1], one currency for
+all: how much MMD² (the fix checks' :func:`~tlcore.explain.fixes.cheap_measure`) falls when the
+cause is removed from the pair (:mod:`tlcore.explain.gap_shares` says how, per cause). Each cause
+keeps its own number in its detail:
 
-* an appearance finding whose checked fix helps (:mod:`tlcore.explain.fixes`): the share of MMD²
-  the fix removes; a helpful fix whose finding a higher-ranked fix already resolves is folded into
-  that one;
-* target classes the source lacks (:class:`~tlcore.explain.evidence.ClassMismatch`): the share of
-  the target's samples in them (dropped from the pair: no source-trained model can classify them);
-  source classes a labelled target lacks: their share of the source, a lower bound on the total
-  variation between the class priors;
+* an appearance finding whose checked fix helps (:mod:`tlcore.explain.fixes`): its fix applied; a
+  helpful fix whose finding a higher-ranked fix already resolves is folded into that one;
+* target classes the source lacks (:class:`~tlcore.explain.evidence.ClassMismatch`, their share of
+  the target's samples; dropped from the pair: no source-trained model can classify them); source
+  classes a labelled target lacks (their share of the source, a lower bound on the total variation
+  between the class priors);
 * label shift (:class:`~tlcore.explain.evidence.LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN`
-  total variation: the estimated total variation between the class priors;
+  estimated total variation between the class priors;
 * new regions, when the novel share is significantly above chance
-  (:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN`: the
-  share of target samples with no source neighbour. An appearance change alone moves every sample
-  away from the source, so fix checks re-measure it (:func:`novelty_fix`): after the helpful fix
-  that leaves the least, it stays a cause (with the share left) only if still new and at least
+  (:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN` of the
+  target has no source neighbour. An appearance change alone moves every sample away from the source,
+  so fix checks re-measure it (:func:`novelty_fix`): after the helpful fix that leaves the least, it
+  stays a cause (its share measured after that fix) only if still new and at least
   :data:`NOVELTY_MIN`. When no check can tell, the share before any fix counts, unless a fix
   removes at least :data:`MOST` of the gap.
 
-These rank by share, largest first. When the gap is not ``none`` and no fix removes it (the test
-after the fix finds none), strong findings that no helpful fix explains follow (by their
-standardised difference), then the rest of the gap for adaptation with the recommended recipe
-(:data:`tlcore.adapt.recipe.RECOMMENDED`), which is the first cause when nothing else is found.
-With no detectable gap the headline says so first; with fewer than
+These rank by share, largest first; a cause whose share could not be measured (no labels, too few
+samples: :mod:`~tlcore.explain.gap_shares`) follows the measured ones and says why. When the gap is
+not ``none`` and no fix removes it (the test after the fix finds none), strong findings that no
+helpful fix explains follow (by their standardised difference), then the rest of the gap for
+adaptation with the recommended recipe (:data:`tlcore.adapt.recipe.RECOMMENDED`), which is the first
+cause when nothing else is found. With no detectable gap the headline says so first; with fewer than
 :data:`tlcore.diagnosis.MIN_POWER` samples on a side it says the test could not tell.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import MIN_POWER, GapLevel, low_power_note
+from tlcore.explain.causes import (
+    Cause,
+    GapPart,
+    adaptation_cause,
+    fix_cause,
+    label_shift_cause,
+    missing_classes_cause,
+    new_classes_cause,
+    novelty_cause,
+    pct,
+    unfixed_cause,
+)
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
-from tlcore.explain.fixes import Fix, FixCheck
+from tlcore.explain.fixes import Fix
+from tlcore.explain.gap_shares import GapShares
 
-CauseKind = Literal["appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"]
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
 MOST = 0.5  # a cause with at least this share explains "most of the gap"
 _FEW = f"fewer than the {NOVELTY_MIN:.0%} from which new data is a cause"
-
-
-@dataclass(frozen=True)
-class Cause:
-    """One ranked cause: ``title`` (a few words), ``detail`` (a sentence with numbers), ``action``
-    (what to do), ``share`` (see the module docstring; ``None`` for causes ranked without one) and,
-    for appearance causes, the statistic, the shift and the fix spec of the side to change."""
-
-    kind: CauseKind
-    title: str
-    detail: str
-    action: str
-    share: float | None = None
-    statistic: str | None = None
-    shift: str | None = None
-    fix_spec: str | None = None
-    fix_side: Literal["source", "target"] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -82,120 +76,6 @@ class Verdict:
             "next_step": self.next_step,
             "causes": [c.to_dict() for c in self.causes],
         }
-
-
-def _adapt_command(source_spec: str, target_spec: str) -> str:
-    return (
-        f"python -m tlcore adapt --source {shlex.quote(source_spec)} "
-        f"--target {shlex.quote(target_spec)} --recipe {RECOMMENDED.name}"
-    )
-
-
-def _fix_cause(finding: Finding) -> Cause:
-    fix, check = finding.fix, finding.fix.check if finding.fix else None
-    assert fix is not None and check is not None and fix.spec is not None  # only helpful fixes
-    also = [s for s in check.resolves if s != finding.statistic]
-    effect = (
-        "removes the gap (the test after it does not tell the sides apart)"
-        if check.removes_gap
-        else f"shrinks MMD² by {100 * check.shrinks_by:.0f}%"
-    )
-    detail = (
-        f"{finding.message} {fix.shift}={fix.value:g} on the {fix.side} {effect} "
-        f"(MMD² {check.mmd2_before:.3g} -> {check.mmd2_after:.3g})"
-        + (f" and also evens out: {', '.join(also)}." if also else ".")
-    )
-    return Cause(
-        kind="appearance",
-        title=finding.title,
-        detail=detail,
-        action=f"use the {fix.side} {fix.spec}",
-        share=check.shrinks_by,
-        statistic=finding.statistic,
-        shift=fix.shift,
-        fix_spec=fix.spec,
-        fix_side=fix.side,
-    )
-
-
-def _label_shift_cause(summary: LabelShiftSummary) -> Cause:
-    band = (
-        f" [{summary.low:.2f}, {summary.high:.2f}]"
-        if summary.low is not None and summary.high is not None
-        else ""
-    )
-    how = f" ({summary.method})" if summary.method else ""
-    return Cause(
-        kind="label_shift",
-        title="the class proportions moved",
-        detail=f"Estimated total variation between the class priors{how}: {summary.tv:.2f}{band}.",
-        action="correct the priors: re-weight the classifier's outputs by the estimated target priors",
-        share=summary.tv,
-    )
-
-
-def _new_classes_cause(classes: ClassMismatch) -> Cause:
-    names = ", ".join(classes.new)
-    return Cause(
-        kind="new_classes",
-        title=f"the target has classes the source lacks ({names})",
-        detail=f"{classes.n_new} of {classes.n_target} target samples are of classes the source has no "
-        f"sample of ({', '.join(f'{k}: {n}' for k, n in classes.new.items())}); they were left out of "
-        "every number here, and no model trained on the source can classify them.",
-        action=f"label samples of {names} in the source (or collect them), or drop them from the target",
-        share=classes.n_new / classes.n_target,
-    )
-
-
-def _missing_classes_cause(classes: ClassMismatch) -> Cause:
-    names, share = ", ".join(classes.missing), sum(classes.missing.values())
-    return Cause(
-        kind="missing_classes",
-        title=f"the target has no samples of source classes ({names})",
-        detail=f"{100 * share:.0f}% of the source is of classes the labelled target has none of ({names}), "
-        "more than chance explains: the class proportions moved at least that much.",
-        action=f"correct the priors (no target prior for {names}) or train without those classes",
-        share=share,
-    )
-
-
-def _pct(share: float) -> str:
-    return f"{100 * share:.0f}%"
-
-
-def _novelty_cause(novelty: NoveltySummary, check: FixCheck | None = None, fix: str = "") -> Cause:
-    """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``)."""
-    latest = novelty if check is None or check.novelty_after is None else check.novelty_after
-    p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
-    still = ""
-    if check is not None and check.novelty_before is not None:
-        still = (
-            f", and {_pct(latest.share)} still have none after {fix} "
-            f"({_pct(check.novelty_before.share)} before it on the check's samples)"
-        )
-    return Cause(
-        kind="novelty",
-        title="part of the target is new",
-        detail=f"{_pct(novelty.share)} of the target samples have no source neighbour{still}{p}; no "
-        "adaptation maps them safely.",
-        action="collect labels there: label a few of those target samples and fine-tune (method finetune)",
-        share=latest.share,
-    )
-
-
-def _unfixed_cause(finding: Finding) -> Cause:
-    if finding.fix is None:
-        why = "no registered shift undoes it"
-    else:
-        why = finding.fix.note or "its fix did not shrink the gap"
-    return Cause(
-        kind="appearance",
-        title=finding.title,
-        detail=f"{finding.message} ({why}.)",
-        action="adaptation has to bridge it",
-        statistic=finding.statistic,
-        shift=None if finding.fix is None else finding.fix.shift,
-    )
 
 
 @dataclass(frozen=True)
@@ -217,16 +97,46 @@ def novelty_fix(findings: Sequence[Finding]) -> Fix | None:
     return min(told, key=lambda fix: fix.check.novelty_after.share, default=None)  # type: ignore[union-attr]
 
 
-def _after_fix(novelty: NoveltySummary, fix: Fix, index: int) -> _Coverage:
+def _part(
+    shares: GapShares | None, kind: str, how: str, after: float | None, before: float | None = None
+) -> GapPart:
+    """A cause's share of the gap once MMD² falls from ``before`` (default the gap before any fix) to
+    ``after`` with the cause removed ``how`` (:mod:`tlcore.explain.gap_shares`)."""
+    if shares is None:
+        return GapPart(None, " Its share of the gap is not measured here.")
+    start = shares.mmd2 if before is None else before
+    share = shares.share(start, after)
+    if share is None or after is None:
+        why = shares.notes.get(kind, "nothing to remove it by")
+        return GapPart(None, f" Its share of the gap is not measured ({why}).")
+    return GapPart(
+        share, f" {how}, MMD² {start:.3g} -> {after:.3g}: it accounts for {pct(share)} of the gap."
+    )
+
+
+def _new_classes_part(shares: GapShares | None) -> GapPart:
+    if shares is None or shares.new_classes is None or shares.with_new_classes is None:
+        why = "not measured here" if shares is None else shares.notes.get("new_classes", "not measured")
+        return GapPart(None, f" Their share of the gap is not measured ({why}).")
+    return GapPart(
+        shares.new_classes,
+        f" With them MMD² is {shares.with_new_classes:.3g}, without {shares.mmd2:.3g}: they account for "
+        f"{pct(shares.new_classes)} of the gap.",
+    )
+
+
+def _after_fix(novelty: NoveltySummary, fix: Fix, index: int, shares: GapShares | None) -> _Coverage:
     """The novel share as the check of ``fix`` (the ``index``-th accepted) left it; ``before`` and
     ``after`` are the check's, on the same samples and features (``novelty`` is the diagnosis's)."""
     check = fix.check
     assert check is not None and check.novelty_before is not None and check.novelty_after is not None
     left, words = check.novelty_after, f"{fix.shift}={fix.value:g} on the {fix.side}"
-    before, now = _pct(check.novelty_before.share), _pct(left.share)
+    before, now = pct(check.novelty_before.share), pct(left.share)
     if left.new and left.share >= NOVELTY_MIN:
         sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
-        return _Coverage(_novelty_cause(novelty, check, words), None, sentence)
+        how = f"Without the novel target samples beyond chance after {words}"
+        part = _part(shares, "novelty", how, check.mmd2_after_covered, check.mmd2_after)
+        return _Coverage(novelty_cause(novelty, part, check, words), None, sentence)
     why = _FEW if left.new else "no more than chance gives: the same kind of data, seen differently"
     note = f" {before} of the target had no source neighbour before it, {now} after it: {why}."
     sentence = (
@@ -239,13 +149,17 @@ def _after_fix(novelty: NoveltySummary, fix: Fix, index: int) -> _Coverage:
 
 
 def _read_coverage(
-    novelty: NoveltySummary | None, findings: Sequence[Finding], accepted: Sequence[Finding], explained: bool
+    novelty: NoveltySummary | None,
+    findings: Sequence[Finding],
+    accepted: Sequence[Finding],
+    explained: bool,
+    shares: GapShares | None,
 ) -> _Coverage:
     """The novel share as the module docstring reads it: after the fix that leaves the least when a
     check can tell, else before any fix (folded into the best fix when that explains most of the gap)."""
     if novelty is None:
         return _Coverage(None, None, "how well the source covers the target is not measured here")
-    share = _pct(novelty.share)
+    share = pct(novelty.share)
     if not novelty.new:
         chance = (
             f"the source covers the target ({share} without a source neighbour, no more than chance gives)"
@@ -255,30 +169,15 @@ def _read_coverage(
         return _Coverage(None, None, f"{share} of the target has no source neighbour, {_FEW}")
     fix = novelty_fix(findings)
     if fix is not None:
-        return _after_fix(novelty, fix, [f.fix for f in accepted].index(fix))
+        return _after_fix(novelty, fix, [f.fix for f in accepted].index(fix), shares)
     if explained:  # the best fix comes first
         note = f" {share} of the target had no source neighbour before it: diagnose again with it."
         sentence = f"{share} of the target had no source neighbour before the fix; diagnose again with it"
         return _Coverage(None, (0, note), sentence)
     sentence = f"{share} of the target has no source neighbour (a cause above)"
-    return _Coverage(_novelty_cause(novelty), None, sentence)
-
-
-def _adaptation_cause(
-    level: GapLevel, coverage: str, alone: bool, source_spec: str, target_spec: str
-) -> Cause:
-    detail = (
-        f"{coverage[0].upper()}{coverage[1:]}"
-        if alone
-        else f"A {level} gap remains beyond the causes above; {coverage}"
-    )
-    return Cause(
-        kind="adaptation",
-        title=f"a {level} gap that adaptation should close",
-        detail=f"{detail}.",
-        action=f"adapt with the recommended recipe ({RECOMMENDED.label}): "
-        + _adapt_command(source_spec, target_spec),
-    )
+    how = "Without the novel target samples beyond chance"
+    part = _part(shares, "novelty", how, None if shares is None else shares.covered)
+    return _Coverage(novelty_cause(novelty, part), None, sentence)
 
 
 def _accepted_fixes(findings: Sequence[Finding]) -> tuple[list[Finding], set[str]]:
@@ -306,33 +205,40 @@ def rank_causes(
     label_shift: LabelShiftSummary | None = None,
     novelty: NoveltySummary | None = None,
     classes: ClassMismatch | None = None,
+    shares: GapShares | None = None,
 ) -> list[Cause]:
-    """Every cause in the order of the module docstring."""
+    """Every cause in the order of the module docstring; ``shares`` measures the causes other than
+    fixes on the gap (without it, they rank after the fixes, unmeasured)."""
     accepted, resolved = _accepted_fixes(findings)
-    shared = [_fix_cause(f) for f in accepted]
+    scale = 1.0 - (shares.new_classes or 0.0) if shares is not None else 1.0
+    shared = [fix_cause(f, scale * f.fix.check.shrinks_by) for f in accepted]  # type: ignore[union-attr]
     removed = any(f.fix.check.removes_gap for f in accepted)  # type: ignore[union-attr]
     explained = any((c.share or 0.0) >= MOST for c in shared)
-    coverage = _read_coverage(novelty, findings, accepted, explained)
+    coverage = _read_coverage(novelty, findings, accepted, explained, shares)
     if coverage.note is not None:
         i, note = coverage.note
         shared[i] = replace(shared[i], detail=shared[i].detail + note)
     if classes is not None and classes.new:
-        shared.append(_new_classes_cause(classes))
+        shared.append(new_classes_cause(classes, _new_classes_part(shares)))
     if classes is not None and classes.missing:
-        shared.append(_missing_classes_cause(classes))
+        after = None if shares is None else shares.missing_classes
+        part = _part(shares, "missing_classes", "Drawing the source without them", after)
+        shared.append(missing_classes_cause(classes, part))
     if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN:
-        shared.append(_label_shift_cause(label_shift))
+        after = None if shares is None else shares.label_shift
+        part = _part(shares, "label_shift", "Drawing the source to the estimated target priors", after)
+        shared.append(label_shift_cause(label_shift, part))
     if coverage.cause is not None:
         shared.append(coverage.cause)
-    shared.sort(key=lambda c: -(c.share or 0.0))
+    shared.sort(key=lambda c: (c.share is None, -(c.share or 0.0)))  # measured first, stable
     if level == "none" or removed:  # no gap left for adaptation to bridge
         return shared
     unfixed = sorted(
         (f for f in findings if f.severity == "strong" and f.statistic not in resolved),
         key=lambda f: -abs(f.difference),
     )
-    causes = [*shared, *(_unfixed_cause(f) for f in unfixed)]
-    return [*causes, _adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec)]
+    causes = [*shared, *(unfixed_cause(f) for f in unfixed)]
+    return [*causes, adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec)]
 
 
 def _no_cause(findings: Sequence[Finding]) -> str:
@@ -358,6 +264,7 @@ def verdict(
     novelty: NoveltySummary | None = None,
     classes: ClassMismatch | None = None,
     samples: tuple[int, int] | None = None,
+    shares: GapShares | None = None,
 ) -> Verdict:
     """The ranked causes (:func:`rank_causes`) read as one headline and the next step; ``samples``
     (source, target) adds a note when a side is too small for the tests to tell."""
@@ -369,6 +276,7 @@ def verdict(
         label_shift=label_shift,
         novelty=novelty,
         classes=classes,
+        shares=shares,
     )
     few = low_power_note(*samples) if samples is not None else ""
     if not causes:

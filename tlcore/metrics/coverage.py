@@ -88,6 +88,15 @@ class Novelty:
         excess = self.share - self.expected_share
         return "new" if self.p_value < SIGNIFICANCE and excess >= MIN_EXCESS else "covered"
 
+    def covered_index(self) -> np.ndarray:
+        """The target rows (sorted) left once the novel samples beyond chance are dropped: the
+        ``n_novel - round(expected_share * n_target)`` farthest from the source (none when not above
+        that). A target drawn like the source keeps (about) every sample: its farthest
+        ``expected_share`` are novel by construction, not new."""
+        excess = max(0, self.n_novel - round(self.expected_share * self.n_target))
+        order = np.argsort(-self.target_distance, kind="stable")
+        return np.sort(order[excess:])
+
     def describe(self) -> str:
         """One plain sentence."""
         q = f"{100 * self.settings.quantile:g}%"

@@ -47,7 +47,7 @@ def _verdict_section(explanation: Explanation) -> Section:
         {
             "rank": i,
             "cause": c.title,
-            "share": "" if c.share is None else f"{100 * min(c.share, 1.0):.0f}%",
+            "share of the gap": "" if c.share is None else f"{100 * min(c.share, 1.0):.0f}%",
             "detail": c.detail,
             "what to do": c.action,
         }

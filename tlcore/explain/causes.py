@@ -1,0 +1,180 @@
+"""The causes a verdict ranks, one constructor each: a :class:`Cause` with a title, a detail with its
+numbers, the action and its share (:mod:`tlcore.explain.verdict` says what the share is and how the
+causes rank)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.diagnosis import GapLevel
+from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
+from tlcore.explain.findings import Finding
+from tlcore.explain.fixes import FixCheck
+
+CauseKind = Literal["appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One ranked cause: ``title`` (a few words), ``detail`` (a sentence with numbers), ``action``
+    (what to do), ``share`` (see :mod:`tlcore.explain.verdict`; ``None`` for causes ranked without one) and,
+    for appearance causes, the statistic, the shift and the fix spec of the side to change."""
+
+    kind: CauseKind
+    title: str
+    detail: str
+    action: str
+    share: float | None = None
+    statistic: str | None = None
+    shift: str | None = None
+    fix_spec: str | None = None
+    fix_side: Literal["source", "target"] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def adapt_command(source_spec: str, target_spec: str) -> str:
+    return (
+        f"python -m tlcore adapt --source {shlex.quote(source_spec)} "
+        f"--target {shlex.quote(target_spec)} --recipe {RECOMMENDED.name}"
+    )
+
+
+@dataclass(frozen=True)
+class GapPart:
+    """A cause's share of the gap (``None``: not measured, see :mod:`tlcore.explain.gap_shares`) and
+    the sentence that says how it was measured, or why not."""
+
+    share: float | None
+    words: str
+
+
+def fix_cause(finding: Finding, share: float) -> Cause:
+    fix, check = finding.fix, finding.fix.check if finding.fix else None
+    assert fix is not None and check is not None and fix.spec is not None  # only helpful fixes
+    also = [s for s in check.resolves if s != finding.statistic]
+    effect = (
+        "removes the gap (the test after it does not tell the sides apart)"
+        if check.removes_gap
+        else f"shrinks MMD² by {100 * check.shrinks_by:.0f}%"
+    )
+    detail = (
+        f"{finding.message} {fix.shift}={fix.value:g} on the {fix.side} {effect} "
+        f"(MMD² {check.mmd2_before:.3g} -> {check.mmd2_after:.3g})"
+        + (f" and also evens out: {', '.join(also)}." if also else ".")
+    )
+    return Cause(
+        kind="appearance",
+        title=finding.title,
+        detail=detail,
+        action=f"use the {fix.side} {fix.spec}",
+        share=share,
+        statistic=finding.statistic,
+        shift=fix.shift,
+        fix_spec=fix.spec,
+        fix_side=fix.side,
+    )
+
+
+def label_shift_cause(summary: LabelShiftSummary, part: GapPart) -> Cause:
+    band = (
+        f" [{summary.low:.2f}, {summary.high:.2f}]"
+        if summary.low is not None and summary.high is not None
+        else ""
+    )
+    how = f" ({summary.method})" if summary.method else ""
+    return Cause(
+        kind="label_shift",
+        title="the class proportions moved",
+        detail=f"Estimated total variation between the class priors{how}: {summary.tv:.2f}{band}."
+        + part.words,
+        action="correct the priors: re-weight the classifier's outputs by the estimated target priors",
+        share=part.share,
+    )
+
+
+def new_classes_cause(classes: ClassMismatch, part: GapPart) -> Cause:
+    names = ", ".join(classes.new)
+    return Cause(
+        kind="new_classes",
+        title=f"the target has classes the source lacks ({names})",
+        detail=f"{classes.n_new} of {classes.n_target} target samples are of classes the source has no "
+        f"sample of ({', '.join(f'{k}: {n}' for k, n in classes.new.items())}); they were left out of "
+        f"every number here, and no model trained on the source can classify them.{part.words}",
+        action=f"label samples of {names} in the source (or collect them), or drop them from the target",
+        share=part.share,
+    )
+
+
+def missing_classes_cause(classes: ClassMismatch, part: GapPart) -> Cause:
+    names, share = ", ".join(classes.missing), sum(classes.missing.values())
+    return Cause(
+        kind="missing_classes",
+        title=f"the target has no samples of source classes ({names})",
+        detail=f"{100 * share:.0f}% of the source is of classes the labelled target has none of ({names}), "
+        f"more than chance explains: the class proportions moved at least that much.{part.words}",
+        action=f"correct the priors (no target prior for {names}) or train without those classes",
+        share=part.share,
+    )
+
+
+def pct(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def novelty_cause(
+    novelty: NoveltySummary, part: GapPart, check: FixCheck | None = None, fix: str = ""
+) -> Cause:
+    """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``)."""
+    latest = novelty if check is None or check.novelty_after is None else check.novelty_after
+    p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
+    still = ""
+    if check is not None and check.novelty_before is not None:
+        still = (
+            f", and {pct(latest.share)} still have none after {fix} "
+            f"({pct(check.novelty_before.share)} before it on the check's samples)"
+        )
+    return Cause(
+        kind="novelty",
+        title="part of the target is new",
+        detail=f"{pct(novelty.share)} of the target samples have no source neighbour{still}{p}; no "
+        f"adaptation maps them safely.{part.words}",
+        action="collect labels there: label a few of those target samples and fine-tune (method finetune)",
+        share=part.share,
+    )
+
+
+def unfixed_cause(finding: Finding) -> Cause:
+    if finding.fix is None:
+        why = "no registered shift undoes it"
+    else:
+        why = finding.fix.note or "its fix did not shrink the gap"
+    return Cause(
+        kind="appearance",
+        title=finding.title,
+        detail=f"{finding.message} ({why}.)",
+        action="adaptation has to bridge it",
+        statistic=finding.statistic,
+        shift=None if finding.fix is None else finding.fix.shift,
+    )
+
+
+def adaptation_cause(
+    level: GapLevel, coverage: str, alone: bool, source_spec: str, target_spec: str
+) -> Cause:
+    detail = (
+        f"{coverage[0].upper()}{coverage[1:]}"
+        if alone
+        else f"A {level} gap remains beyond the causes above; {coverage}"
+    )
+    return Cause(
+        kind="adaptation",
+        title=f"a {level} gap that adaptation should close",
+        detail=f"{detail}.",
+        action=f"adapt with the recommended recipe ({RECOMMENDED.label}): "
+        + adapt_command(source_spec, target_spec),
+    )

@@ -1,0 +1,171 @@
+"""Each cause's share of the gap, in one currency: how much MMD² falls when the cause is removed.
+
+The gap is the fix checks' MMD² before any fix, ``G`` (:func:`tlcore.explain.fixes.cheap_measure`:
+raw features of ``check_samples`` per side, PCA to ``check_pca``, ``seed``). A cause is removed from
+the pair, MMD² re-measured the same way (:func:`~tlcore.explain.fixes.check_mmd2` of
+:func:`~tlcore.explain.fixes.check_features`), ``G'``, and its share is ``(G - G') / G``, clipped to
+[0, 1]:
+
+* an appearance finding: its fix applied (:attr:`tlcore.explain.fixes.FixCheck.shrinks_by`);
+* label shift: the source drawn (seeded, without replacement) by class quotas of the estimated
+  target priors (:attr:`~tlcore.explain.evidence.LabelShiftSummary.priors`, EM or BBSE), as many
+  samples as the check takes; a class with fewer samples than its quota gives all it has;
+* source classes a labelled target lacks: the source without them, its other classes as they are;
+* new regions: the target without its novel samples beyond chance
+  (:meth:`tlcore.metrics.coverage.Novelty.covered_index`, in the check's features), before any fix
+  (``covered_mmd2``) or after the fix the verdict reads the novel share after
+  (:attr:`~tlcore.explain.fixes.FixCheck.mmd2_after_covered`, over the same ``G``). Unbiased MMD² has
+  the same expectation at any sample size, so the smaller target compares with the full one; dropping
+  only the excess over chance keeps a target drawn like the source at 0 (its farthest ~1% are novel
+  by construction, and dropping them would shrink MMD² for no cause);
+* target classes the source lacks: they were dropped before ``G`` was measured, so they are removed
+  from the gap *with* them, ``G+`` (the target reloaded from its spec with every class, harmonised to
+  the source): ``(G+ - G) / G+``. The gap is then ``G+``, and every other share, of ``G``, is scaled
+  by ``1 -`` that share to be a share of ``G+`` too.
+
+A cause that cannot be removed this way (no source labels or no estimated priors, no spec to reload
+the target from, fewer than :data:`tlcore.diagnosis.MIN_POWER` samples left, ``G <= 0``) has no
+share: ``notes`` says why, and the verdict ranks it after the measured causes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import torch
+from threadpoolctl import threadpool_limits
+
+from tlcore.data.domain import Domain
+from tlcore.data.harmonise import harmonise
+from tlcore.data.rng import generator
+from tlcore.diagnosis import MIN_POWER
+from tlcore.errors import TLError
+from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
+from tlcore.explain.fixes import CheckMeasure, check_features, check_mmd2
+from tlcore.explain.settings import ExplainSettings
+
+
+@dataclass(frozen=True)
+class GapShares:
+    """MMD² before any fix (``mmd2``, the ``G`` of the module docstring) and with each cause removed
+    (``None`` when it could not be, with the reason in ``notes`` by cause kind); ``with_new_classes``
+    is ``G+``."""
+
+    mmd2: float
+    covered: float | None = None
+    label_shift: float | None = None
+    missing_classes: float | None = None
+    with_new_classes: float | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def new_classes(self) -> float | None:
+        """The share of ``G+`` the target classes the source lacks account for."""
+        plus = self.with_new_classes
+        if plus is None or plus <= 0:
+            return None
+        return min(1.0, max(0.0, (plus - self.mmd2) / plus))
+
+    def share(self, before: float, after: float | None) -> float | None:
+        """The share of the gap removed when MMD² falls from ``before`` to ``after``: of ``G``, scaled
+        to a share of ``G+`` when target classes the source lacks were measured."""
+        if after is None or self.mmd2 <= 0:
+            return None
+        return min(1.0, max(0.0, (before - after) / self.mmd2)) * (1.0 - (self.new_classes or 0.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"new_classes": self.new_classes}
+
+
+def quota_index(y: torch.Tensor, priors: Sequence[float], n: int, seed: int) -> torch.Tensor:
+    """Sorted indices of a seeded draw without replacement of ``n`` samples whose labels ``y`` follow
+    ``priors`` (one per class index): class ``c`` gets its largest-remainder quota of ``n * priors[c]``,
+    or all its samples when it has fewer."""
+    p = torch.tensor(priors, dtype=torch.float64).clamp(min=0.0)
+    raw = n * p / p.sum()
+    quota = raw.floor().long()
+    quota[torch.argsort(raw - quota, descending=True, stable=True)[: n - int(quota.sum())]] += 1
+    gen = generator(seed, "explain", "priors")
+    parts = []
+    for c, q in enumerate(quota.tolist()):
+        members = torch.nonzero(y == c).flatten()
+        parts.append(members[torch.randperm(len(members), generator=gen)[:q]])
+    return torch.cat(parts).sort().values
+
+
+def _with_priors(source: Domain, target: Domain, prior: dict[str, float], settings: ExplainSettings) -> float:
+    """MMD² once the source is drawn to the class proportions ``prior`` (by class name)."""
+    if source.y is None:
+        raise TLError("the source has no labels to draw by class")
+    n = min(settings.check_samples, source.n_samples)
+    index = quota_index(source.y, [prior.get(c, 0.0) for c in source.classes], n, settings.seed)
+    if len(index) < MIN_POWER:
+        raise TLError(f"fewer than {MIN_POWER} source samples of those classes")
+    return _mmd2(source.subset(index), target, settings)
+
+
+def _mmd2(source: Domain, target: Domain, settings: ExplainSettings) -> float:
+    with threadpool_limits(limits=1, user_api="blas"):
+        return check_mmd2(*check_features(source, target, settings), settings.seed)
+
+
+def _attempt(notes: dict[str, str], kind: str, measure: Callable[[], float]) -> float | None:
+    """``measure()``, or None with its one-line reason in ``notes[kind]``."""
+    try:
+        return measure()
+    except TLError as exc:
+        notes[kind] = str(exc)
+        return None
+
+
+def measure_shares(
+    source: Domain,
+    target: Domain,
+    before: CheckMeasure,
+    settings: ExplainSettings,
+    *,
+    label_shift: LabelShiftSummary | None = None,
+    classes: ClassMismatch | None = None,
+    every_class: Callable[[], Domain] | None = None,
+) -> GapShares:
+    """MMD² of the pair with each cause there is evidence of removed (module docstring); ``before`` is
+    the pair's check measure, ``every_class`` loads the target with the classes the source lacks,
+    harmonised to the source (``None``: no spec to load it from)."""
+    notes: dict[str, str] = {}
+    if before.covered_mmd2 is None:
+        notes["novelty"] = f"fewer than {MIN_POWER} target samples left without the novel ones"
+
+    def drawn(prior: dict[str, float]) -> float:
+        if not prior:
+            raise TLError("no estimated target priors to draw the source by")
+        return _with_priors(source, target, prior, settings)
+
+    def with_them() -> float:
+        if every_class is None:
+            raise TLError("the target is not named by a spec to reload it with every class")
+        return _mmd2(source, every_class(), settings)
+
+    out = GapShares(before.gap.mmd2, covered=before.covered_mmd2)
+    if label_shift is not None:
+        prior = dict(zip(label_shift.classes, label_shift.priors, strict=True))
+        out = replace(out, label_shift=_attempt(notes, "label_shift", lambda: drawn(prior)))
+    if classes is not None and classes.missing:
+        kept = {c: float(n) for c, n in source.class_counts().items() if c not in classes.missing}
+        out = replace(out, missing_classes=_attempt(notes, "missing_classes", lambda: drawn(kept)))
+    if classes is not None and classes.new:
+        out = replace(out, with_new_classes=_attempt(notes, "new_classes", with_them))
+        if out.new_classes is None and "new_classes" not in notes:
+            notes["new_classes"] = "no gap to share even with them: MMD² was at most 0"
+    if out.mmd2 <= 0:
+        notes |= {
+            k: "no gap to share: MMD² was at most 0" for k in ("label_shift", "missing_classes", "novelty")
+        }
+    return replace(out, notes=notes)
+
+
+def every_class_target(source: Domain, load: Callable[[], Domain]) -> Domain:
+    """The target as ``load`` gives it, every class kept: harmonised to ``source`` without its labels
+    (:func:`tlcore.data.harmonise.harmonise` drops the samples of classes the source lacks)."""
+    return harmonise(source, replace(load(), y=None, classes=()))[1]
