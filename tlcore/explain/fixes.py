@@ -51,9 +51,7 @@ from tlcore.explain.image_stats import (
 from tlcore.explain.settings import ExplainSettings
 from tlcore.features import raw_features
 from tlcore.metrics.coverage import NoveltySettings, novelty
-from tlcore.metrics.gap import Gap, measure_gap
-from tlcore.metrics.kernels import median_bandwidth
-from tlcore.metrics.mmd import mmd2_unbiased
+from tlcore.metrics.gap import Gap, measure_gap, median_mmd2
 
 Side = Literal["source", "target"]
 Loader = Callable[[str], Domain]  # a spec -> its domain, loaded with the pair's seed and workspace
@@ -342,12 +340,6 @@ def check_features(
     )
 
 
-def check_mmd2(Fs: torch.Tensor, Ft: torch.Tensor, seed: int) -> float:
-    """MMD² as :func:`tlcore.metrics.gap.measure_gap` computes it (unbiased, median-heuristic bandwidth
-    of the pooled features), without its permutation test."""
-    return mmd2_unbiased(Fs, Ft, median_bandwidth(Fs, Ft, seed=seed))
-
-
 def cheap_measure(source: Domain, target: Domain, settings: ExplainSettings) -> CheckMeasure:
     """The measure of a fix check: :func:`tlcore.metrics.gap.measure_gap`,
     :func:`tlcore.metrics.coverage.novelty` (seeded by ``settings.seed``) and the covered MMD² of
@@ -358,7 +350,7 @@ def cheap_measure(source: Domain, target: Domain, settings: ExplainSettings) -> 
         gap = measure_gap(Fs, Ft, settings.gap_settings()).gap
         novel = novelty(Fs, Ft, NoveltySettings(seed=settings.seed))
         kept = torch.from_numpy(novel.covered_index())
-        covered = check_mmd2(Fs, Ft[kept], settings.seed) if len(kept) >= MIN_POWER else None
+        covered = median_mmd2(Fs, Ft[kept], settings.seed)[0] if len(kept) >= MIN_POWER else None
     return CheckMeasure(gap, NoveltySummary.of(novel), covered)
 
 

@@ -2,7 +2,7 @@
 
 The gap is the fix checks' MMD² before any fix, ``G`` (:func:`tlcore.explain.fixes.cheap_measure`:
 raw features of ``check_samples`` per side, PCA to ``check_pca``, ``seed``). A cause is removed from
-the pair, MMD² re-measured the same way (:func:`~tlcore.explain.fixes.check_mmd2` of
+the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2` of
 :func:`~tlcore.explain.fixes.check_features`), ``G'``, and its share is ``(G - G') / G``, clipped to
 [0, 1]:
 
@@ -43,8 +43,9 @@ from tlcore.data.rng import generator
 from tlcore.diagnosis import MIN_POWER
 from tlcore.errors import TLError
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
-from tlcore.explain.fixes import CheckMeasure, check_features, check_mmd2
+from tlcore.explain.fixes import CheckMeasure, check_features
 from tlcore.explain.settings import ExplainSettings
+from tlcore.metrics.gap import median_mmd2
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _with_priors(source: Domain, target: Domain, prior: dict[str, float], settin
 
 def _mmd2(source: Domain, target: Domain, settings: ExplainSettings) -> float:
     with threadpool_limits(limits=1, user_api="blas"):
-        return check_mmd2(*check_features(source, target, settings), settings.seed)
+        return median_mmd2(*check_features(source, target, settings), settings.seed)[0]
 
 
 def _attempt(notes: dict[str, str], kind: str, measure: Callable[[], float]) -> float | None:

@@ -129,6 +129,14 @@ class GapMeasurement:
     seconds: dict[str, float]
 
 
+def median_mmd2(Xs: torch.Tensor, Xt: torch.Tensor, seed: int) -> tuple[float, float]:
+    """``(MMD², bandwidth)``: unbiased MMD² (:func:`mmd2_unbiased`) with the median-heuristic
+    bandwidth of the pooled features (:func:`median_bandwidth`, seeded), as :func:`measure_gap`
+    measures it, without its permutation test."""
+    bandwidth = median_bandwidth(Xs, Xt, seed=seed)
+    return mmd2_unbiased(Xs, Xt, bandwidth), bandwidth
+
+
 def measure_gap(
     Fs: torch.Tensor,
     Ft: torch.Tensor,
@@ -157,7 +165,7 @@ def measure_gap(
         seconds[name] = round(time.perf_counter() - began, 4)
 
     with step("mmd"):
-        bandwidth = median_bandwidth(Xs, Xt, seed=seed)
+        mmd2, bandwidth = median_mmd2(Xs, Xt, seed)
         test = mmd_permutation_test(
             Xs,
             Xt,
@@ -166,7 +174,6 @@ def measure_gap(
             bandwidth=bandwidth,
             max_per_side=settings.max_test_samples,
         )
-        mmd2 = mmd2_unbiased(Xs, Xt, bandwidth)
     with step("coral"):
         coral, mean_gap = coral_distance(Xs, Xt), mean_distance(Xs, Xt)
     with step("a_distance"):
