@@ -1,9 +1,11 @@
-"""Shared by the app and browser tests: the app's path, a small pair, a zip of images."""
+"""Shared by the app and browser tests: the app's path, a small pair, a zip of images, colour contrast."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,36 @@ from PIL import Image
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL_SOURCE, SMALL_TARGET = "mnist5k:n=200", "digits:n=200"
 EVIL = "<img src=x onerror=alert(1)>"  # a class name that must show as text, never run
+LIGHT_PAGE, DARK_PAGE = (255, 255, 255), (23, 22, 20)  # Streamlit 1.67's light and dark backgrounds
+
+
+def rgba(colour: str | Sequence[float]) -> tuple[float, float, float, float]:
+    """``#rrggbb``, ``rgb(r, g, b)``, ``rgba(r, g, b, a)`` or an RGB(A) tuple (0-255) as ``(r, g, b, a)``,
+    alpha from 0 to 1."""
+    if isinstance(colour, str) and colour.startswith("#"):
+        return (*(int(colour[i : i + 2], 16) for i in (1, 3, 5)), 1.0)
+    if isinstance(colour, str):
+        values = [float(v) for v in re.findall(r"[\d.]+", colour)]
+        return (*values[:3], values[3] if len(values) > 3 else 1.0)
+    return (*colour[:3], colour[3] / 255 if len(colour) > 3 else 1.0)
+
+
+def luminance(colour: str | Sequence[float]) -> float:
+    """WCAG relative luminance of an opaque colour: 0 black, 1 white."""
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        for c in (v / 255 for v in rgba(colour)[:3])
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(colour: str | Sequence[float], background: str | Sequence[float]) -> float:
+    """WCAG contrast ratio (1 to 21) of ``colour``, alpha-blended onto the opaque ``background``."""
+    *front, alpha = rgba(colour)
+    back = rgba(background)[:3]
+    blended = [alpha * f + (1 - alpha) * b for f, b in zip(front, back, strict=True)]
+    high, low = sorted((luminance(blended), luminance(back)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def image_zip(classes: tuple[str, ...] = ("0", "1"), per_class: int = 6, seed: int = 0) -> bytes:

@@ -9,9 +9,12 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from tlcore.views import figures, report, thumbnails
+from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast
+from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
+from tlcore.views import explain_figures, figures, report, thumbnails
 
 EVIL = "<script>alert(1)</script>"
+PAGES = (LIGHT_PAGE, DARK_PAGE)
 
 
 def test_umap_scatter_one_webgl_trace_per_group_with_sample_ids() -> None:
@@ -101,6 +104,38 @@ def test_thumbnail_grid_size(channels: int) -> None:
     assert grid.size == (4 * 22 + 2, 3 * (20 + 12 + 2) + 2)
     two_lines = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
     assert two_lines.size == (4 * 22 + 2, 3 * (20 + 24 + 2) + 2)
+
+
+def test_thumbnails_read_on_light_and_dark_pages() -> None:
+    """Between the tiles the grid is transparent (the page shows through, light or dark) and its
+    captions keep a readable contrast on both of Streamlit's backgrounds."""
+    grid = thumbnails.thumbnail_grid(torch.zeros(4, 1, 28, 28), ["100%"] * 4, columns=4, cell=20, pad=2)
+    pixels = np.asarray(grid.convert("RGBA"))
+    assert pixels[0, 0, 3] == 0
+    captions = pixels[22 : 22 + thumbnails.LINE_HEIGHT, 2:22].reshape(-1, 4)
+    ink = {tuple(int(v) for v in p) for p in captions if p[3] >= 240}  # the glyphs' cores (antialiased)
+    assert ink
+    assert min(contrast(p, page) for p in ink for page in PAGES) > 3.5
+
+
+def test_explicit_figure_colours_suit_light_and_dark_pages() -> None:
+    """The app recolours a figure's layout for its theme (Streamlit's chart theme), not the colours
+    set here: the UMAP frame must stay faint on both pages, the label-shift error bars visible."""
+    umap = figures.umap_scatter(np.zeros((2, 2)), ["source", "target"])
+    assert all(1.2 < contrast(umap.layout.xaxis.linecolor, page) < 3 for page in PAGES)
+    rng = torch.Generator().manual_seed(0)
+    logits = torch.randn(60, 3, generator=rng, dtype=torch.float64)
+    estimate = estimate_label_shift(
+        logits[:30],
+        torch.arange(30) % 3,
+        logits[30:],
+        ("a", "b", "c"),
+        settings=LabelShiftSettings(n_bootstrap=5),
+    )
+    fig = explain_figures.class_proportions_figure(estimate)
+    inherited = fig.layout.template.data.bar[0].error_y.color  # what a bar without its own colour gets
+    colours = {bar.error_y.color or inherited for bar in fig.data if bar.error_y.array is not None}
+    assert len(colours) == 1 and min(contrast(c, page) for c in colours for page in PAGES) > 2.5
 
 
 def test_captions_keep_the_file_name() -> None:

@@ -126,6 +126,7 @@ def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
         if prior.low is not None and prior.high is not None:
             error = {
                 "type": "data",
+                "color": NEUTRAL,  # the template's navy is lost on a dark page
                 "array": [h - p for p, h in zip(prior.priors, prior.high, strict=True)],
                 "arrayminus": [p - lo for p, lo in zip(prior.priors, prior.low, strict=True)],
             }

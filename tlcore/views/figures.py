@@ -2,7 +2,9 @@
 
 Every label that may come from a user (class names, domain names, run labels) passes through
 :func:`safe` so Plotly shows it as text, never as markup. Colours are assigned from stable keys
-(domain role, class order), so the same class has the same colour in every figure.
+(domain role, class order), so the same class has the same colour in every figure. The app draws
+these figures in Streamlit's chart theme, which recolours the layout (background, text, grid) for the
+light or the dark page; the colours set here read on both. The HTML report keeps ``plotly_white``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ PALETTE = (
 )  # fmt: skip
 CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
 GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
+FRAME = "rgba(138, 147, 166, 0.45)"  # NEUTRAL, half see-through: a faint frame on light and dark pages
 LAYOUT = {
     "template": "plotly_white",
     "margin": {"l": 50, "r": 20, "t": 60, "b": 40},
@@ -109,8 +112,8 @@ def umap_scatter(
             )
         )
     frame = {"showticklabels": False, "title": None, "zeroline": False, "showgrid": False}
-    fig.update_xaxes(**frame, showline=True, mirror=True, linecolor="#dfe3ea")
-    fig.update_yaxes(**frame, showline=True, mirror=True, linecolor="#dfe3ea")
+    fig.update_xaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
+    fig.update_yaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
     fig.update_layout(dragmode="lasso")
     return finish(fig, title, height)
 

@@ -14,7 +14,8 @@ from PIL import Image, ImageDraw
 
 from tlcore.data.rng import generator
 
-BACKGROUND = (245, 246, 248)
+BACKGROUND = (0, 0, 0, 0)  # transparent: the grid sits on the page's own background, light or dark
+INK = (124, 126, 134, 255)  # captions: mid grey, about 4:1 contrast on white and on a dark page
 LINE_HEIGHT = 12  # pixels per caption line (the default font is 10 pixels)
 ELLIPSIS = "…"
 
@@ -86,8 +87,9 @@ def thumbnail_grid(
     cell: int = 56,
     pad: int = 3,
 ) -> Image.Image:
-    """One RGB picture with ``images`` on a grid, each scaled to ``cell`` pixels, captions under
-    (two lines where one is too narrow, keeping their ends: :func:`caption_lines`).
+    """One RGBA picture with ``images`` on a grid, each scaled to ``cell`` pixels, captions under
+    (two lines where one is too narrow, keeping their ends: :func:`caption_lines`). Between the
+    tiles it is transparent and the captions are grey, so it reads on a light or a dark page.
 
     Captions are drawn as pixels, so user-supplied names can never become markup.
     """
@@ -100,7 +102,7 @@ def thumbnail_grid(
     caption_h = LINE_HEIGHT * max((len(c) for c in lines), default=0)
     width = columns * (cell + pad) + pad
     height = rows * (cell + caption_h + pad) + pad
-    canvas = Image.new("RGB", (width, height), BACKGROUND)
+    canvas = Image.new("RGBA", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     for i, tile in enumerate(pixels):
         row, col = divmod(i, columns)
@@ -108,5 +110,5 @@ def thumbnail_grid(
         y = pad + row * (cell + caption_h + pad)
         canvas.paste(Image.fromarray(tile).resize((cell, cell), Image.Resampling.NEAREST), (x, y))
         for j, line in enumerate(lines[i] if i < len(lines) else []):
-            draw.text((x + 1, y + cell + j * LINE_HEIGHT), line, fill=(60, 60, 70))
+            draw.text((x + 1, y + cell + j * LINE_HEIGHT), line, fill=INK)
     return canvas
