@@ -56,6 +56,7 @@ def test_negative_transfer_is_red() -> None:
     fig = figures.accuracy_vs_baseline({"good": 0.9, "bad": 0.4}, {"good": 0.6, "bad": 0.6})
     assert list(fig.data[1].marker.color) == [figures.GOOD, figures.BAD]
     assert list(fig.data[1].text) == ["+30.0 pts", "-20.0 pts"]
+    assert fig.layout.legend.y < 0  # below the bars: above, three entries ran into the long title
 
 
 def test_learning_curves_split_loss_and_accuracy() -> None:

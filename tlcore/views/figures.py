@@ -281,7 +281,9 @@ def accuracy_vs_baseline(
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.1])
     fig.update_xaxes(type="category")
-    return finish(fig, title, 340)
+    fig = finish(fig, title, 360)
+    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90})  # above, it ran into a long title
+    return fig
 
 
 def confusion_heatmap(
