@@ -94,3 +94,10 @@ def test_a_heatmap_of_few_rows_leaves_its_colour_bar_room(workspace: Workspace) 
     fig = heatmap(run(workspace, ["dann.weight=0.1,1"]))
     assert fig is not None and len(fig.data[0].y) == 2
     assert fig.layout.height >= 300
+
+
+def test_a_sweep_that_varies_no_key_is_titled_by_composition_alone(workspace: Workspace) -> None:
+    fig = heatmap(run(workspace, []))
+    assert fig is not None and list(fig.data[0].x) == [NOT_VARIED]
+    title = fig.layout.title.text
+    assert title.startswith("Mean target accuracy over seeds by composition; "), title  # not "and nothing"

@@ -107,7 +107,7 @@ def heatmap(summary: SweepSummary) -> go.Figure | None:
     fig.update_xaxes(type="category", title=safe(key or "no varied key"))
     fig.update_yaxes(type="category", autorange="reversed")
     others = " (best over the other keys)" if len(spec.space.dims) > 1 else ""
-    title = f"Mean {shown.label} over seeds by composition and {key or 'nothing'}{others}"
+    title = f"Mean {shown.label} over seeds by composition" + (f" and {key}" if key else "") + others
     title += f"; {STAR.strip()} recommended" if summary.recommended else ""
     return finish(fig, title, height=max(140 + 60 * len(rows), HEATMAP_MIN_HEIGHT))
 
