@@ -25,6 +25,7 @@ def test_umap_scatter_one_webgl_trace_per_group_with_sample_ids() -> None:
     assert all(isinstance(t, go.Scattergl) for t in fig.data)
     assert sorted(np.concatenate([t.customdata for t in fig.data]).tolist()) == list(range(100, 130))
     assert fig.data[0].marker.color == figures.DOMAIN_COLOURS["source"]
+    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y > 1  # above the frame's top line
 
 
 def test_colours_are_stable_across_figures() -> None:

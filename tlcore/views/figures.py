@@ -114,8 +114,9 @@ def umap_scatter(
     frame = {"showticklabels": False, "title": None, "zeroline": False, "showgrid": False}
     fig.update_xaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
     fig.update_yaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
-    fig.update_layout(dragmode="lasso")
-    return finish(fig, title, height)
+    fig = finish(fig, title, height)
+    fig.update_layout(dragmode="lasso", legend={"y": 1.02})  # clear of the frame's top line
+    return fig
 
 
 def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class balance") -> go.Figure:
