@@ -137,7 +137,8 @@ def test_a_model_reads_any_source_of_its_shape_and_classes_and_refuses_others_in
     )
     narrow = save_upload(workspace, "narrow.npz", _npz(rng.normal(size=(60, 4)), np.arange(60) % 3))
     for spec, says in (
-        (f"upload:{named}", f"upload:{named} names classes x, y, z, the source-only model (run {run_id}) "),
+        # the target, harmonised, carries the source's classes: the pair is named, not the target
+        (f"upload:{named}", f"the pair names classes x, y, z, the source-only model (run {run_id}) "),
         (f"upload:{narrow}", f"upload:{narrow} has samples of 4, the source-only model (run {run_id}) "),
     ):
         code, out, err = _diagnose(workspace, capsys, "--source", spec, "--target", spec, *base[2:])

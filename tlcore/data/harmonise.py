@@ -184,9 +184,11 @@ def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], ref
         return f"{domain.name} has samples of {have}, {reference} takes {want}{why}"
     if not classes or not domain.classes or tuple(domain.classes) == tuple(classes):
         return ""
+    # a harmonised target carries the source's classes: name the pair, not the target alone
+    who = "the pair" if isinstance(domain.meta.get("pair_report"), PairReport) else domain.name
     if sorted(domain.classes) == sorted(classes):
-        return f"{domain.name} names the classes of {reference} in another order"
-    return f"{domain.name} names classes {_listed(domain.classes)}, {reference} predicts {_listed(classes)}"
+        return f"{who} names the classes of {reference} in another order"
+    return f"{who} names classes {_listed(domain.classes)}, {reference} predicts {_listed(classes)}"
 
 
 def _listed(names: tuple[str, ...], most: int = 10) -> str:
