@@ -94,7 +94,11 @@ with display.errors_shown():
         if len(explained.verdict.causes) > 1:
             with st.expander("Every cause found, largest share of the gap first"):
                 for cause in explained.verdict.causes:
-                    st.markdown(f"- **{display.esc(cause.title)}**: {display.esc(cause.detail)}")
+                    share = f" ({cause.describe_share()})" if cause.share is not None else ""
+                    st.markdown(
+                        f"- **{display.esc(cause.title)}**{display.esc(share)}: {display.esc(cause.detail)}"
+                    )
+        st.caption(display.esc(diagnosis_report.check_note(explained)))
 
     predicted = engine.predictions(source_spec, target_spec, features) if features != "raw" else None
     points = explore.umap_points(report, source, target, predicted)
@@ -162,6 +166,7 @@ with display.errors_shown():
         if firing:
             st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
             st.dataframe(diagnosis_report.finding_rows(firing), hide_index=True)
+            st.caption(display.esc(f"Fix effects {explained.basis}."))
         else:
             st.success("The images look alike on every statistic.", icon=":material/check_circle:")
         if explained.mean_images is not None:
@@ -169,6 +174,8 @@ with display.errors_shown():
                 explain_figures.mean_images_figure(explained.mean_images, source_spec, target_spec),
                 key="mean_images",
             )
+        if explained.note:  # what was subsampled, how many images are blank
+            st.caption(display.esc(explained.note))
 
     left, right = st.columns(2)
     with left:
@@ -200,12 +207,13 @@ with display.errors_shown():
                 f"{100 * (novelty.share - novelty.expected_share):+.1f} pts vs chance",
                 delta_color="inverse",
             )
-            st.caption(display.esc(novelty.describe()))
+            st.caption(display.esc(explained.describe_coverage(novelty)))
             after = explained.describe_novelty_fix()
             if after:
                 st.caption(display.esc(after))
             novel = list(novelty.most_novel[:24])
-            if novel and target.is_image:
+            if novel and target.is_image and novelty.level == "new":  # covered: the farthest are not new
+                st.caption("The target samples farthest from every source sample, farthest first:")
                 st.image(thumbnails.thumbnail_grid(target.X[novel], None, columns=8), width="stretch")
 
     st.download_button(

@@ -42,6 +42,8 @@ def test_the_verdict_names_inversion_and_its_fix_applies_in_one_click(
         for c in captions
     )
     assert any("train one" in plain(i.value) or "source-only" in plain(i.value) for i in at.info)
+    assert "The target samples farthest from every source sample, farthest first:" in captions
+    assert len(at.get("image")) == 2  # the most foreign and, the target being new, the most novel
     report = downloads["tlstudio-diagnosis.html"]()
     assert "Verdict" in report and "invert" in report
     fix.click().run()
@@ -67,3 +69,28 @@ def test_the_page_says_which_target_samples_pairing_dropped_and_the_verdict_name
     assert f"Pairing: target classes unknown to the source, {n9} samples dropped: 9 ({n9}) " in warnings
     markdown = [plain(str(m.value)) for m in at.markdown]
     assert any("the target has classes the source lacks (9)" in m for m in markdown)
+
+
+def test_blank_images_shares_and_a_covered_target_read_on_the_page(
+    app: OpenApp, workspace: Path, tmp_path: Path
+) -> None:
+    # QA helper-39: 60 blank images were said in the CLI only; the causes showed no share; the fix
+    # checks' numbers did not say where they are measured; 16 "most novel" thumbnails of a covered target
+    digits = load_domain("digits:n=300", seed=0)
+    X, y = digits.X.numpy()[:, 0], digits.y.numpy()
+    X = np.concatenate([X, np.zeros((60, *X.shape[1:]), X.dtype)])
+    y = np.concatenate([y, np.zeros(60, y.dtype)])
+    np.savez(tmp_path / "blanky.npz", X=X, y=y, classes=np.array(digits.classes))
+    assert main(["--workspace", str(workspace), "data", "upload", str(tmp_path / "blanky.npz")]) == 0
+    at = app("diagnose", source="mnist5k:n=300", target="upload:blanky.npz")
+    assert not at.exception, [e.message for e in at.exception]
+    captions = " ".join(plain(str(c.value)) for c in at.caption)
+    assert "60 of 360 target images are blank (no ink) and left out of the ink's statistics" in captions
+    basis = "on the fix check's 300+360 samples, 20 PCA dims"
+    assert f"Shares of the gap, fix effects and novel shares before → after are measured {basis}" in captions
+    assert f"Fix effects {basis}." in captions
+    markdown = [plain(str(m.value)) for m in at.markdown]
+    assert any(re.match(r"- \*\*.+\*\* \(accounts for \d+% of the gap\): ", m) for m in markdown)
+    assert any("counted in it" in str(row) for row in at.dataframe[-1].value.to_dict("records"))
+    assert "The source covers the target" in captions and "farthest" not in captions
+    assert len(at.get("image")) == 1  # the most foreign samples only, no "most novel" of a covered target

@@ -67,6 +67,10 @@ def test_blank_target_images_move_no_finding_on_the_ink_and_are_said():
     assert [findings[name].message for name in ink if findings[name].fires] == []
     assert all(findings[name].message.endswith(f"; {note}.") for name in ink)
     assert findings["brightness"].fires and note not in findings["brightness"].message  # every image
+    # the whole-image statistics keep the blank images (they do lower contrast) and say so
+    counted = "deviations; 100 of 400 target images are blank (no ink) and counted in it"
+    whole = ("background", "brightness", "contrast", "range", "noise", "colour")
+    assert all(counted in findings[name].message for name in whole)
     nothing = image_stats(Domain("b", blank, None, ()))
     ink_fill = next(f for f in compare(image_stats(source), nothing) if f.statistic == "ink_fill")
     assert (ink_fill.severity, ink_fill.title) == ("none", "share of ink pixels: not compared")

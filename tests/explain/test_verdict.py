@@ -104,7 +104,7 @@ def test_label_shift_and_novelty_rank_by_their_share_of_the_gap_among_the_fixes(
     judged = verdict(
         findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), shares=shares, **SPECS
     )
-    assert judged.headline.startswith("The largest cause found: the target differs in contrast")
+    assert judged.headline.startswith("The largest measured cause: the target differs in contrast")
     # unmeasured (no shares, or no priors to draw by): after the measured causes, saying so
     unmeasured = rank_causes(findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), **SPECS)
     assert [c.kind for c in unmeasured] == ["appearance", "label_shift", "novelty", "adaptation"]
@@ -141,7 +141,7 @@ def test_the_headline_says_most_only_for_a_fix_removing_half_the_gap():
         and most.next_step == "use the target upload:scans.zip:invert=1"
     )
     part = verdict([finding("contrast", -3.0, "contrast", after=0.8)], "large", **SPECS)
-    assert part.headline.startswith("The largest cause found")
+    assert part.headline.startswith("The largest measured cause")
     assert part.next_step.endswith(
         f"then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
     )

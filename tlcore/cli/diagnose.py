@@ -320,7 +320,9 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
         lines.append(f"  per-class gaps skipped: {report.per_class_note}")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
     lines += ["", describe_gap(report)]
-    lines += [report.novelty.describe()] if report.novelty is not None else []
+    if report.novelty is not None:
+        novel = report.novelty
+        lines.append(novel.describe() if explanation is None else explanation.describe_coverage(novel))
     after = "" if explanation is None else explanation.describe_novelty_fix()
     lines += [after] if after else []
     lines += [f"time: {report.seconds['total']:.1f} s ({steps})"]

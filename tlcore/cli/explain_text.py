@@ -12,13 +12,22 @@ def format_explanation(explanation: Explanation) -> list[str]:
     if verdict.causes:
         lines.append("")
     for rank, cause in enumerate(verdict.causes, start=1):
-        share = "" if cause.share is None else f" (accounts for {min(cause.share, 1.0):.0%} of the gap)"
+        share = f" ({cause.describe_share()})" if cause.share is not None else ""
         lines.append(f"  {rank}. {cause.title}{share}: {cause.action}")
+    if any(c.share is not None for c in verdict.causes):
+        lines.append(
+            f"  (a share of the gap: how much MMD² falls with the cause removed, {explanation.basis})"
+        )
     lines += ["", f"Next step: {verdict.next_step}"]
     if not explanation.applies:
         return [*lines, "", explanation.note]
     firing = explanation.firing
-    lines += ["", "What differs:" if firing else "What differs: nothing in the image statistics."]
+    if not firing:
+        lines += ["", "What differs: nothing in the image statistics."]
+    elif any(f.fix is not None and f.fix.check is not None for f in firing):
+        lines += ["", f"What differs (fix effects {explanation.basis}):"]
+    else:
+        lines += ["", "What differs:"]
     for finding in firing:
         lines.append(f"  {finding.severity:<7}{finding.message}")
         fix = finding.fix

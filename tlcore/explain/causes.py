@@ -13,6 +13,7 @@ from tlcore.diagnosis import GapLevel
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import FixCheck
+from tlcore.explain.image_stats import BY_NAME
 
 CauseKind = Literal["appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"]
 
@@ -32,6 +33,10 @@ class Cause:
     shift: str | None = None
     fix_spec: str | None = None
     fix_side: Literal["source", "target"] | None = None
+
+    def describe_share(self) -> str:
+        """``accounts for 19% of the gap``; empty when not measured."""
+        return "" if self.share is None else f"accounts for {min(self.share, 1.0):.0%} of the gap"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,10 +58,11 @@ class GapPart:
     words: str
 
 
-def fix_cause(finding: Finding, share: float) -> Cause:
+def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
+    """A helpful fix; its MMD² before and after are the check's, measured ``basis``."""
     fix, check = finding.fix, finding.fix.check if finding.fix else None
     assert fix is not None and check is not None and fix.spec is not None  # only helpful fixes
-    also = [s for s in check.resolves if s != finding.statistic]
+    also = [BY_NAME[s].label for s in check.resolves if s != finding.statistic]
     effect = (
         "removes the gap (the test after it does not tell the sides apart)"
         if check.removes_gap
@@ -64,7 +70,7 @@ def fix_cause(finding: Finding, share: float) -> Cause:
     )
     detail = (
         f"{finding.message} {fix.shift}={fix.value:g} on the {fix.side} {effect} "
-        f"(MMD² {check.mmd2_before:.3g} -> {check.mmd2_after:.3g})"
+        f"(MMD² {check.mmd2_before:.3g} -> {check.mmd2_after:.3g}{f' {basis}' if basis else ''})"
         + (f" and also evens out: {', '.join(also)}." if also else ".")
     )
     return Cause(
@@ -127,16 +133,18 @@ def pct(share: float) -> str:
 
 
 def novelty_cause(
-    novelty: NoveltySummary, part: GapPart, check: FixCheck | None = None, fix: str = ""
+    novelty: NoveltySummary, part: GapPart, check: FixCheck | None = None, fix: str = "", basis: str = ""
 ) -> Cause:
-    """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``)."""
+    """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``,
+    measured ``basis``)."""
     latest = novelty if check is None or check.novelty_after is None else check.novelty_after
     p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
     still = ""
     if check is not None and check.novelty_before is not None:
+        where = basis or "on the fix check's samples"
         still = (
             f", and {pct(latest.share)} still have none after {fix} "
-            f"({pct(check.novelty_before.share)} before it on the check's samples)"
+            f"({pct(check.novelty_before.share)} before it, {where})"
         )
     return Cause(
         kind="novelty",

@@ -31,7 +31,8 @@ from tlcore.explain.gap_shares import GapShares, every_class_target, measure_sha
 from tlcore.explain.image_stats import MIN_SIDE, STATISTICS, ImageStats, image_stats, sample_index
 from tlcore.explain.mean_images import MeanImages, mean_images
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import Verdict, novelty_fix, verdict
+from tlcore.explain.verdict import FEW, NOVELTY_MIN, Verdict, novelty_fix, verdict
+from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.gap import Gap
 from tlcore.workspace import Workspace
 
@@ -82,19 +83,39 @@ class Explanation:
         (:func:`tlcore.explain.verdict.novelty_fix`)."""
         return novelty_fix(self.findings)
 
+    @property
+    def basis(self) -> str:
+        """Where the fix checks and the shares of the gap measure (``on the fix check's 500+500
+        samples, 20 PCA dims``): their numbers differ from the diagnosis's, on all samples."""
+        return self.settings.basis(self.gap.n_source, self.gap.n_target)
+
     def describe_novelty_fix(self) -> str:
         """The novel share before and after :attr:`novelty_fix` in one sentence, and whether the
-        verdict still counts it as a cause (it reads the share after the fix); empty without one."""
+        verdict still counts it as a cause (it reads the share after the fix) and why; empty without
+        one."""
         fix = self.novelty_fix
-        if fix is None or fix.check is None:
+        if fix is None or fix.check is None or fix.check.novelty_after is None:
             return ""
-        check = fix.check
-        counted = any(cause.kind == "novelty" for cause in self.verdict.causes)
+        check, after = fix.check, fix.check.novelty_after
+        if self.verdict.counts_novelty:
+            why = f"still a cause (above chance and at least {NOVELTY_MIN:.0%})"
+        elif after.new:
+            why = f"not a cause ({FEW})"
+        else:
+            why = "not a cause (no more than chance gives)"
         return (
             f"Novel target after the fix {fix.shift}={fix.value:g} on the {fix.side}: "
-            f"{check.describe_novelty()}, before -> after on the fix check's {check.n_source} source "
-            f"and {check.n_target} target samples; the verdict reads the share after it: "
-            f"{'still a cause' if counted else 'not a cause'}."
+            f"{check.describe_novelty()}, before -> after {self.basis}; the verdict reads the share "
+            f"after it: {why}."
+        )
+
+    def describe_coverage(self, novelty: Novelty) -> str:
+        """The diagnosis's ``novelty`` in one sentence (:meth:`~tlcore.metrics.coverage.Novelty.describe`)
+        whose advice defers to the verdict when that does not count the new target as a cause."""
+        if novelty.level != "new" or self.verdict.counts_novelty or not self.verdict.coverage:
+            return novelty.describe()
+        return novelty.describe(
+            f"more than chance gives, yet no cause in the verdict: {self.verdict.coverage}"
         )
 
     def to_dict(self, include_images: bool = False) -> dict[str, Any]:
@@ -269,6 +290,7 @@ def explain(
         classes=classes,
         samples=(measured.n_source, measured.n_target),
         shares=shares,
+        basis=settings.basis(before.gap.n_source, before.gap.n_target),
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)

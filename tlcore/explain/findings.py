@@ -11,7 +11,10 @@ axial difference of its means. ``|d| < 0.5`` is ``none``, ``0.5 <= |d| < 1`` ``m
 from a factor 2, ``strong`` from 4.
 
 Blank images (no ink) are left out of the statistics of the ink on each side; a finding on one says
-how many a side had, and a side none of whose images has ink is not compared (severity ``none``).
+how many a side had, and a side none of whose images has ink is not compared (severity ``none``). The
+whole-image statistics (background, brightness, contrast, range, noise, colour) keep them: blank scans
+are part of what a side looks like (they do lower its contrast), so a finding on one says how many
+were counted instead of hiding them.
 """
 
 from __future__ import annotations
@@ -114,13 +117,18 @@ def compare(source: ImageStats, target: ImageStats) -> list[Finding]:
     """One finding per statistic of :data:`~tlcore.explain.image_stats.STATISTICS`, then the native
     size; no fixes yet (:func:`tlcore.explain.fixes.estimate_fix` adds them)."""
     findings = []
-    blank = "; ".join(x for x in (source.describe_blank("source"), target.describe_blank("target")) if x)
+    blank = {
+        ink: "; ".join(
+            x for x in (source.describe_blank("source", ink), target.describe_blank("target", ink)) if x
+        )
+        for ink in (True, False)
+    }
     for definition in STATISTICS:
         name = definition.name
         s, t = source.get(name).mean, target.get(name).mean
-        note = f"; {blank}" if definition.ink and blank else ""
+        note = f"; {blank[definition.ink]}" if blank[definition.ink] else ""
         if not (math.isfinite(s) and math.isfinite(t)):  # a side without any image with ink
-            title, message = f"{definition.label}: not compared", f"Not compared: {blank}."
+            title, message = f"{definition.label}: not compared", f"Not compared: {blank[True]}."
             findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
             continue
         d = standardised_difference(source, target, name)

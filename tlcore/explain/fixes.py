@@ -147,11 +147,12 @@ class FixCheck:
 
     def describe_novelty(self, arrow: str = "->") -> str:
         """``46% -> 1% (covered)``: the novel share before and after and the level after it
-        (:attr:`tlcore.metrics.coverage.Novelty.level`); empty when not measured."""
+        (:attr:`tlcore.metrics.coverage.Novelty.level`: ``above chance`` when new, else ``covered``);
+        empty when not measured."""
         before, after = self.novelty_before, self.novelty_after
         if before is None or after is None:
             return ""
-        state = "new" if after.new else "covered"
+        state = "above chance" if after.new else "covered"
         return f"{100 * before.share:.0f}% {arrow} {100 * after.share:.0f}% ({state})"
 
     @property

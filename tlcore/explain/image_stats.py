@@ -125,15 +125,15 @@ class ImageStats:
                 return stat
         raise KeyError(name)
 
-    def describe_blank(self, side: str) -> str:
-        """``150 of 600 target images are blank ...`` ('' when none is)."""
+    def describe_blank(self, side: str, ink: bool = True) -> str:
+        """``150 of 600 target images are blank ...`` ('' when none is): left out of the ink's
+        statistics, or (``ink`` False) counted in a whole-image one (an empty scan is part of what
+        the side looks like: it lowers contrast and range)."""
         if not self.n_blank:
             return ""
         verb = "is" if self.n_blank == 1 else "are"
-        return (
-            f"{self.n_blank} of {self.n_images} {side} images {verb} blank (no ink) and left out of "
-            "the ink's statistics"
-        )
+        fate = "left out of the ink's statistics" if ink else "counted in it"
+        return f"{self.n_blank} of {self.n_images} {side} images {verb} blank (no ink) and {fate}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: a statistic no image has (NaN) reads ``None``."""

@@ -41,5 +41,11 @@ class ExplainSettings:
             n_permutations=self.check_permutations, max_test_samples=self.check_samples, seed=self.seed
         )
 
+    def basis(self, n_source: int, n_target: int) -> str:
+        """Where every fix-check number (MMD² before / after a fix, the novel share, the shares of the
+        gap) is measured, in one phrase: not the diagnosis's samples and features, so they differ
+        from its headline figures."""
+        return f"on the fix check's {n_source}+{n_target} samples, {self.check_pca} PCA dims"
+
     def to_dict(self) -> dict[str, int]:
         return asdict(self)

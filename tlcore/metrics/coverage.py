@@ -97,8 +97,9 @@ class Novelty:
         order = np.argsort(-self.target_distance, kind="stable")
         return np.sort(order[excess:])
 
-    def describe(self) -> str:
-        """One plain sentence."""
+    def describe(self, reading: str = "") -> str:
+        """One plain sentence; ``reading`` replaces the advice to collect labels when the target is new
+        (what a verdict that reads the share otherwise makes of it)."""
         q = f"{100 * self.settings.quantile:g}%"
         chance = f"{100 * self.expected_share:.1f}%"
         if self.level == "covered":
@@ -110,8 +111,12 @@ class Novelty:
         return (
             f"{100 * self.share:.1f}% of your target ({self.n_novel} of {self.n_target} samples) lies "
             f"farther from every source sample than {q} of source samples lie from their nearest "
-            f"neighbour (about {chance} by chance): this part of your target is new, no adaptation will "
-            "map it safely; collect labels there."
+            f"neighbour (about {chance} by chance): "
+            + (
+                reading
+                or "this part of your target is new, no adaptation will map it safely; collect labels there"
+            )
+            + "."
         )
 
     def to_dict(self, include_distances: bool = False) -> dict[str, Any]:

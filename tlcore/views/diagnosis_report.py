@@ -41,6 +41,14 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
     return rows
 
 
+def check_note(explanation: Explanation) -> str:
+    """The one sentence that says where the verdict's and the fixes' numbers are measured."""
+    return (
+        f"Shares of the gap, fix effects and novel shares before → after are measured {explanation.basis} "
+        "(raw features): not the diagnosis's samples and features, so they differ from its figures."
+    )
+
+
 def _verdict_section(explanation: Explanation) -> Section:
     verdict = explanation.verdict
     rows = [
@@ -54,7 +62,7 @@ def _verdict_section(explanation: Explanation) -> Section:
         for i, c in enumerate(verdict.causes, start=1)
     ]
     after = explanation.describe_novelty_fix()
-    flags = [f"Next step: {verdict.next_step}", *([after] if after else [])]
+    flags = [f"Next step: {verdict.next_step}", check_note(explanation), *([after] if after else [])]
     return Section("Verdict", note=verdict.headline, table=rows, flags=flags)
 
 
@@ -92,8 +100,8 @@ def _explanation_sections(explanation: Explanation) -> list[Section]:
     settings = explanation.settings
     note = (
         "Each statistic compared source vs target in standard deviations (mild from 0.5, strong from 1). "
-        f"Fixes are checked on {settings.check_samples} samples per side: raw features, PCA to "
-        f"{settings.check_pca}, seed {settings.seed}. {explanation.note}"
+        f"Fix effects are measured {explanation.basis} (raw features, seed {settings.seed}). "
+        f"{explanation.note}"
     ).strip()
     sections = [
         Section(
