@@ -57,6 +57,8 @@ def results() -> dict[str, dict[str, Any]]:
 
 def test_negative_transfer_and_accuracies(results: dict[str, dict[str, Any]]) -> None:
     assert compare.negative_transfer(results) == [EVIL]
+    # 1 sample of 5,000 (0.02 points) is what the accuracy chart calls unchanged: no negative transfer
+    assert compare.negative_transfer({"same": result(0.7198, 0.72)}) == []
     adapted, baseline = compare.accuracies(results)
     assert adapted == {"good": 0.8, EVIL: 0.5} and baseline == {"good": 0.6, EVIL: 0.6}
     assert compare.accuracy_change({"target_accuracy": None, "source_only_accuracy": 0.5}) is None
@@ -150,3 +152,4 @@ def test_gap_figure_panels_leave_room_for_their_tick_labels(results: dict[str, d
     fig = compare.gap_figure(results)
     first, second = fig.layout.xaxis.domain, fig.layout.xaxis2.domain
     assert second[0] - first[1] >= 0.1
+
