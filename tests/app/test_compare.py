@@ -153,3 +153,13 @@ def test_gap_figure_panels_leave_room_for_their_tick_labels(results: dict[str, d
     first, second = fig.layout.xaxis.domain, fig.layout.xaxis2.domain
     assert second[0] - first[1] >= 0.1
 
+
+def test_gap_figure_ticks_of_tiny_gaps_are_short() -> None:
+    """A CORAL gap of 3.6e-6 had the tick labels "0.000003" (tickformat ".2~g"), wider than the space
+    between panels: with no tickformat, plotly writes ticks beyond 1e-3 with an exponent ("3e-6")."""
+    tiny = result(0.7, 0.6)
+    tiny["gap_before"] = {"mmd2": 0.204, "coral": 1.8e-6, "a_distance": 2.0}
+    tiny["gap_after"] = {"mmd2": 0.206, "coral": 3.62e-6, "a_distance": 1.87}
+    fig = compare.gap_figure({"tiny": tiny})
+    axes = [fig.layout[name] for name in ("yaxis", "yaxis2", "yaxis3")]
+    assert all(axis.tickformat is None and axis.exponentformat == "e" for axis in axes)

@@ -244,7 +244,7 @@ def metrics_before_after(
     for name, colour in legend:
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
     fig.update_xaxes(showticklabels=False, type="category")
-    fig.update_yaxes(exponentformat="e", rangemode="tozero", tickformat=".2~g")
+    fig.update_yaxes(exponentformat="e", rangemode="tozero")
     fig = finish(fig, title, 340)
     fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
     return fig
