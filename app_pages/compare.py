@@ -106,8 +106,13 @@ if engine.store().done_runs(*pair):
     focus = opened[0].id if opened_pair else None  # ranked among the runs covering its target samples
     ranked = engine.ranking(*pair, validator, focus)
     assert ranked is not None  # the pair has done runs
-    box = st.success if ranked.recommended else st.warning
-    box(display.esc(ranking_view.recommendation(ranked, labels)), icon=":material/verified:")
+    if ranked.recommended:
+        box, icon = st.success, ":material/verified:"
+    elif ranked.choice == "none":  # runs passed, but the validator scores none of them reliably
+        box, icon = st.info, ":material/help:"
+    else:  # no run passed the guardrails: keep the source-only model
+        box, icon = st.warning, ":material/undo:"
+    box(display.esc(ranking_view.recommendation(ranked, labels)), icon=icon)
     if caveat := ranking_view.blind_spot(ranked):
         st.caption(display.esc(caveat))
     if unreliable := ranking_view.unreliable_line(ranked, labels):
@@ -120,6 +125,7 @@ if engine.store().done_runs(*pair):
         ranking_view.ranking_rows(ranked, labels, advanced=advanced),
         hide_index=True,
         column_config={
+            "alarm": st.column_config.TextColumn(width="medium"),  # in full in the boxes above
             "target accuracy": PERCENT,
             "source-only accuracy": PERCENT,
             **{v.label: st.column_config.NumberColumn(format="%.3f") for v in VALIDATORS.values()},

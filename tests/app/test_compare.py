@@ -57,6 +57,8 @@ def results() -> dict[str, dict[str, Any]]:
 
 def test_negative_transfer_and_accuracies(results: dict[str, dict[str, Any]]) -> None:
     assert compare.negative_transfer(results) == [EVIL]
+    # 1 sample of 5,000 (0.02 points) is what the accuracy chart calls unchanged: no negative transfer
+    assert compare.negative_transfer({"same": result(0.7198, 0.72)}) == []
     adapted, baseline = compare.accuracies(results)
     assert adapted == {"good": 0.8, EVIL: 0.5} and baseline == {"good": 0.6, EVIL: 0.6}
     assert compare.accuracy_change({"target_accuracy": None, "source_only_accuracy": 0.5}) is None
@@ -150,3 +152,14 @@ def test_gap_figure_panels_leave_room_for_their_tick_labels(results: dict[str, d
     fig = compare.gap_figure(results)
     first, second = fig.layout.xaxis.domain, fig.layout.xaxis2.domain
     assert second[0] - first[1] >= 0.1
+
+
+def test_gap_figure_ticks_of_tiny_gaps_are_short() -> None:
+    """A CORAL gap of 3.6e-6 had the tick labels "0.000003" (tickformat ".2~g"), wider than the space
+    between panels: with no tickformat, plotly writes ticks beyond 1e-3 with an exponent ("3e-6")."""
+    tiny = result(0.7, 0.6)
+    tiny["gap_before"] = {"mmd2": 0.204, "coral": 1.8e-6, "a_distance": 2.0}
+    tiny["gap_after"] = {"mmd2": 0.206, "coral": 3.62e-6, "a_distance": 1.87}
+    fig = compare.gap_figure({"tiny": tiny})
+    axes = [fig.layout[name] for name in ("yaxis", "yaxis2", "yaxis3")]
+    assert all(axis.tickformat is None and axis.exponentformat == "e" for axis in axes)

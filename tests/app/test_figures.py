@@ -56,8 +56,36 @@ def test_user_labels_are_escaped_in_every_figure() -> None:
 def test_negative_transfer_is_red() -> None:
     fig = figures.accuracy_vs_baseline({"good": 0.9, "bad": 0.4}, {"good": 0.6, "bad": 0.6})
     assert list(fig.data[1].marker.color) == [figures.GOOD, figures.BAD]
-    assert list(fig.data[1].text) == ["+30.0 pts", "-20.0 pts"]
+    (labels,) = [t for t in fig.data if isinstance(t, go.Scatter)]
+    assert list(labels.text) == ["+30.0 pts", "-20.0 pts"]
     assert fig.layout.legend.y < 0  # below the bars: above, three entries ran into the long title
+
+
+def test_accuracy_change_labels_keep_their_size_above_the_taller_bar() -> None:
+    """helper-39 saw "+0.0 pts" shrunk to ~6 px with 4 runs (a bar's outside text shrinks to the bar's
+    width) and "-4.9 pts" against the taller source-only bar's edge: the labels are a text trace at a
+    fixed size, centred on each pair above its taller bar, never clipped at the plot's top."""
+    adapted = {"a": 0.55, "b": 0.35, "c": 0.55, "d": 0.47}
+    source_only = {"a": 0.55, "b": 0.35, "c": 0.632, "d": 0.519}
+    fig = figures.accuracy_vs_baseline(adapted, source_only)
+    assert not [t for t in fig.data if isinstance(t, go.Bar) and t.text is not None]  # no shrinkable text
+    (labels,) = [t for t in fig.data if isinstance(t, go.Scatter)]
+    assert list(labels.x) == list(adapted) and labels.textfont.size == figures.LABEL_SIZE >= 12
+    assert list(labels.y) == [0.55, 0.35, 0.632, 0.519] and labels.textposition == "top center"
+    assert labels.cliponaxis is False and fig.layout.yaxis.range[1] >= 1.15  # room above a 100% bar
+    # two slots per run (source-only, adapted): the legend-only bars take no slot of their own
+    assert {t.offsetgroup for t in fig.data if isinstance(t, go.Bar)} == {"source-only", "adapted"}
+
+
+def test_an_unchanged_accuracy_is_neutral_not_better() -> None:
+    # 0.04 points (2 of 5,000 samples) rounds to +0.0: unchanged, not "adapted: better"
+    fig = figures.accuracy_vs_baseline({"same": 0.7204, "up": 0.75}, {"same": 0.72, "up": 0.72})
+    adapted = fig.data[1]
+    assert list(adapted.marker.color) == [figures.NEUTRAL, figures.GOOD]
+    assert list(adapted.marker.pattern.shape) == ["/", ""]  # hatched: not the source-only bar's grey
+    assert list(next(t for t in fig.data if isinstance(t, go.Scatter)).text) == ["unchanged", "+3.0 pts"]
+    legend = [t.name for t in fig.data if isinstance(t, go.Bar) and t.showlegend is not False]
+    assert legend == ["source-only", "adapted: better", "adapted: unchanged (< 0.05 pts)"]
 
 
 def test_learning_curves_split_loss_and_accuracy() -> None:

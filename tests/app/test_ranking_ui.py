@@ -64,6 +64,7 @@ def test_compare_recommends_the_good_run_and_flags_the_collapsed_one(
     assert next(s.value for s in at.subheader) == "Which run to keep, without target labels"
     assert f"The runs of {SOURCE} → {TARGET}, the sidebar's pair." in [plain(c.value) for c in at.caption]
     (recommended,) = at.success
+    assert recommended.icon == ":material/verified:"
     assert plain(recommended.value).startswith(
         f"Recommended: deep_coral+im · {pool['good'][-6:]}, the highest"
     )
@@ -86,20 +87,37 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
     assert "highest EnsV" in plain(at.success[0].value)
     unreliable = [plain(w.value) for w in at.warning if "unreliable" in plain(w.value)]
     assert unreliable == [
-        f"DEV and IWCV are unreliable for 1 of 2 runs (deep_coral+im · {pool['good'][-6:]}): their "
-        "importance weights rest on fewer than 30 effective samples (the ESS column), so a few source "
-        "samples decide those scores."
+        "DEV and IWCV are unreliable for 1 of 2 runs: their importance weights rest on 2.0 effective "
+        f"samples of 100 (deep_coral+im · {pool['good'][-6:]}), fewer than 30 (the ESS column), so a few "
+        "source samples decide those scores."
     ]
-    assert at.dataframe[0].value["ESS"].tolist()[0] == 2.0  # the collapsed run's was never stored
+    table = at.dataframe[0].value
+    assert table["ESS"].tolist()[0] == 2.0  # the collapsed run's was never stored
+    columns = list(table.columns)
+    assert columns[columns.index("IWCV") + 1] == "ESS"  # beside the scores it is about, not off-screen
     rank_by.set_value("dev").run()  # the one passing run's DEV is unreliable: no recommendation
     assert not at.exception and not at.success
-    assert plain(at.warning[0].value).startswith("No recommendation: the DEV of every run that passed")
+    (undecided,) = [i for i in at.info if plain(i.value).startswith("No recommendation")]
+    assert plain(undecided.value).startswith("No recommendation: the DEV of every run that passed")
+    assert undecided.icon == ":material/help:"  # not the check mark of a recommendation
     at.selectbox[0].set_value("im").run()
     assert not at.exception
     assert "highest IM" in plain(at.success[0].value)
     at.toggle[0].set_value(True).run()
     assert [o for o in at.selectbox[0].options if o.startswith("SND")]
     assert "SND" in at.dataframe[0].value.columns
+
+
+def test_keep_the_source_only_model_is_a_warning_without_a_check_mark(app: OpenApp, workspace: Path) -> None:
+    store_run(RunStore(Workspace.resolve(workspace)), ("dann",), probabilities(np.zeros(30, dtype=int), 0.95))
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception and not at.success
+    kept = [w for w in at.warning if plain(w.value).startswith("Keep the source-only model")]
+    assert [plain(w.value) for w in kept] == [
+        "Keep the source-only model: the one run did not pass the guardrails (1 collapsed, 1 fell below "
+        "source-only's ensemble agreement)."
+    ]
+    assert kept[0].icon == ":material/undo:"
 
 
 def test_the_adapt_page_flags_the_run_the_alarm_names(app: OpenApp, pool: dict[str, str]) -> None:

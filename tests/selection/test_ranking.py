@@ -11,7 +11,7 @@ from tlcore.selection.alarm import SelectionSettings, check_run
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
 from tlcore.selection.pool import Agreement, Pool
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import blind_spot
+from tlcore.views.ranking import blind_spot, recommendation
 
 from .helpers import candidate, probabilities
 
@@ -77,8 +77,9 @@ def test_keep_the_source_only_model_when_every_run_fails():
     pool = _pool(candidate("a", BASELINE, COLLAPSED), candidate("b", BASELINE, GOOD, source_after=0.5))
     ranking = rank(pool)
     assert ranking.recommended is None
-    assert ranking.reason == (
-        "keep the source-only model: none of the 2 runs passed the guardrails "
+    assert ranking.choice == "keep the source-only model"
+    assert ranking.reason == (  # the choice is not repeated in the reason: runs rank prints both
+        "none of the 2 runs passed the guardrails "
         "(1 collapsed, 1 lost source accuracy, 1 fell below source-only's ensemble agreement)"
     )
     assert ranking.to_dict()["recommended"] is None
@@ -169,12 +170,20 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
     )
     assert entries["a-noisy"].unreliable == unreliable
     assert entries["b-healthy"].unreliable is None and entries["c-old"].unreliable is None
-    assert ranking.note == (
-        "1 passing run not recommended, ranked after the passing runs DEV scores reliably: their DEV "
-        "rests on fewer than 30 effective samples of the importance weights (a-noisy)"
+    # the reason counts and compares only the runs DEV scores reliably: a-noisy's higher DEV is not one
+    assert ranking.reason == (
+        "highest DEV (-0.050) among the 2 of 3 runs with a reliable DEV (30 or more effective samples of "
+        "the importance weights) that kept at least 80% of their source-only model's effective classes, "
+        "source accuracy within 3 points of it and ensemble agreement not below it"
     )
+    assert ranking.note() == (
+        "a-noisy also passed the guardrails, but its DEV rests on 2.0 effective samples of the importance "
+        "weights (fewer than 30), too few to trust, so it is ranked after the runs with a reliable DEV and "
+        "not recommended"
+    )
+    assert ranking.note({"a-noisy": "dann · noisy"}).startswith("dann · noisy also passed the guardrails")
     payload = ranking.to_dict()
-    assert payload["note"] == ranking.note
+    assert payload["note"] == ranking.note() and payload["choice"] == "run b-healthy"
     assert payload["entries"][2] | {"alarm": None} == {
         "run_id": "a-noisy",
         "method": "deep_coral",
@@ -183,24 +192,26 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
         "scores": entries["a-noisy"].scores,
         "scores_before": entries["a-noisy"].scores_before,
         "ess": 2.0,
+        "n_weights": 100,
         "unreliable": unreliable,
         "reliable": False,
         "alarm": None,
     }
     print_ranking(ranking)
     out = capsys.readouterr().out
-    assert f"  note: {ranking.note}\n" in out and f"    {unreliable}\n" in out
+    assert f"  note: {ranking.note()}\n" in out and f"    {unreliable}\n" in out
     assert out.count("unreliable") == 1  # only a-noisy's line
     # ranked by a validator that needs no weights, the run keeps its place; its DEV and IWCV stay flagged
     by_ensv = rank(_pool(noisy, healthy, old))
-    assert by_ensv.note is None and all(e.reliable for e in by_ensv.entries)
+    assert by_ensv.note() is None and all(e.reliable for e in by_ensv.entries)
+    assert "3 of 3 runs that kept" in by_ensv.reason
     assert {e.run_id: e.unreliable for e in by_ensv.entries}["a-noisy"] == unreliable
     # the threshold is a setting: with min_ess 1 the noisy run's DEV is trusted and wins
     trusting = SelectionSettings(validator="dev", min_ess=1.0)
     assert rank(_pool(noisy, healthy), trusting).recommended == "a-noisy"
 
 
-def test_no_recommendation_when_no_passing_run_has_a_reliable_weighted_score():
+def test_no_recommendation_when_no_passing_run_has_a_reliable_weighted_score(capsys):
     pool = _pool(
         candidate("a", BASELINE, GOOD, ess=2.0),
         candidate("b", BASELINE, GOOD, ess=4.0),
@@ -209,11 +220,42 @@ def test_no_recommendation_when_no_passing_run_has_a_reliable_weighted_score():
     ranking = rank(pool, SelectionSettings(validator="iwcv"))
     assert ranking.recommended is None and ranking.choice == "none"
     assert ranking.reason == (
-        "no recommendation: the IWCV of every run that passed the guardrails rests on fewer than 30 "
+        "the IWCV of every run that passed the guardrails rests on fewer than 30 "
         "effective samples of the importance weights; rank by another validator (EnsV is the default)"
     )
+    assert ranking.note() is None  # the reason says it
+    assert recommendation(ranking, {}) == f"No recommendation: {ranking.reason}."
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    assert f"recommended: none\n  because: {ranking.reason}\n" in out and out.count("recommendation") == 0
     assert [e.run_id for e in ranking.entries] == ["a", "b", "c"]
     assert rank(pool).recommended == "a" and rank(pool).choice == "run a"  # EnsV needs no weights
     assert rank(_pool(pool.candidates[2])).choice == "keep the source-only model"  # none passed
     with pytest.raises(TLError, match="min_ess"):
         SelectionSettings(min_ess=-1.0)
+
+
+def test_the_recommendation_compares_only_the_runs_its_validator_scores_reliably():
+    """helper-39's pool: the recommended run has the lower DEV of the two passing runs, because the
+    other's rests on 4 effective samples; the sentence counts one run, and names the other by label."""
+    reliable = candidate("r1", BASELINE, GOOD, source_after=0.94, ess=30.1, method="deep_coral+im")
+    noisy = candidate("r2", BASELINE, GOOD, source_after=0.96, ess=4.0, method="source_only")
+    ranking = rank(_pool(reliable, noisy), SelectionSettings(validator="dev"))
+    labels = {"r1": "deep_coral+im · d99975", "r2": "source_only · 177940"}
+    assert recommendation(ranking, labels) == (
+        "Recommended: deep_coral+im · d99975, the highest DEV (-0.060) among the 1 of 2 runs with a "
+        "reliable DEV (30 or more effective samples of the importance weights) that kept at least 80% of "
+        "their source-only model's effective classes, source accuracy within 3 points of it and ensemble "
+        "agreement not below it. source_only · 177940 also passed the guardrails, but its DEV rests on 4.0 "
+        "effective samples of the importance weights (fewer than 30), too few to trust, so it is ranked "
+        "after the runs with a reliable DEV and not recommended."
+    )
+    two = rank(
+        _pool(reliable, noisy, candidate("r3", BASELINE, GOOD, source_after=0.97, ess=2.5)),
+        SelectionSettings(validator="iwcv"),
+    )
+    assert two.note() == (
+        "r3 and r2 also passed the guardrails, but their IWCV rests on 2.5 and 4.0 effective samples of "
+        "the importance weights (fewer than 30), too few to trust, so they are ranked after the runs with "
+        "a reliable IWCV and not recommended"
+    )

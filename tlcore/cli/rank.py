@@ -72,8 +72,8 @@ def print_ranking(ranking: Ranking) -> None:
     )
     print(f"recommended: {ranking.choice}")
     print(f"  because: {ranking.reason}")
-    if ranking.note:
-        print(f"  note: {ranking.note}")
+    if note := ranking.note():
+        print(f"  note: {note}")
     if caveat := blind_spot(ranking):
         print(f"  caveat: {caveat}")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)

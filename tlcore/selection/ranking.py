@@ -11,7 +11,7 @@ Rule (:func:`rank`): guardrails first, then a validator.
    A score of IWCV or DEV whose importance weights have an effective sample size below
    ``settings.min_ess`` is unreliable (:func:`unreliable_weights`): ranking by it, such a passing
    run goes after the passing runs it scores reliably and is never recommended on it
-   (``Ranking.note`` says so).
+   (``Ranking.note`` says so); the reason counts and compares only the reliably scored ones.
 3. The recommendation is the first passing run with a reliable score; when no run passes it is
    "keep the source-only model" (``recommended`` is None), with the reason in one line either way.
    When runs pass but none has a reliable score there is no recommendation (None, and the reason
@@ -23,6 +23,7 @@ Target accuracies, where the target is labelled, ride along for display and are 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +43,9 @@ class RankedRun:
     """One run in the ranking: every validator of its adapted model (``scores``, EnsV and MixVal
     included), the stored ones and EnsV of its source-only model (``scores_before``), the ranking's
     ``score``, and its alarm; ``ess``: its adapted model's effective sample size of the importance
-    weights (None for runs stored before), ``unreliable``: why its IWCV and DEV are not to be
-    trusted (None when they are), ``reliable``: whether the ranking's ``score`` is to be trusted."""
+    weights (None for runs stored before) and ``n_weights`` how many weights there are, ``unreliable``:
+    why its IWCV and DEV are not to be trusted (None when they are), ``reliable``: whether the
+    ranking's ``score`` is to be trusted."""
 
     run_id: str
     method: str
@@ -54,6 +56,7 @@ class RankedRun:
     ess: float | None = None
     unreliable: str | None = None
     reliable: bool = True
+    n_weights: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -68,6 +71,7 @@ class RankedRun:
             "scores": self.scores,
             "scores_before": self.scores_before,
             "ess": self.ess,
+            "n_weights": self.n_weights,
             "unreliable": self.unreliable,
             "reliable": self.reliable,
             "alarm": self.alarm.to_dict(),
@@ -77,8 +81,8 @@ class RankedRun:
 @dataclass(frozen=True)
 class Ranking:
     """The ordered runs of one pair, the recommended run id (None: keep the source-only model, or
-    no reliable score) and the one-line reason; ``excluded``: ``(run id, why)`` of the pair's runs
-    that are not candidates; ``note``: which passing runs went after the others for an unreliable score."""
+    no reliable score) and the one-line reason (why: the choice itself is :attr:`choice`);
+    ``excluded``: ``(run id, why)`` of the pair's runs that are not candidates."""
 
     source: str
     target: str
@@ -87,7 +91,6 @@ class Ranking:
     recommended: str | None
     reason: str
     excluded: tuple[tuple[str, str], ...] = ()
-    note: str | None = None
 
     @property
     def choice(self) -> str:
@@ -97,14 +100,32 @@ class Ranking:
             return f"run {self.recommended}"
         return "none" if any(e.passed for e in self.entries) else "keep the source-only model"
 
+    def note(self, labels: Mapping[str, str] | None = None) -> str | None:
+        """Beside a recommendation, the passing runs the validator does not score reliably, named by
+        ``labels`` (default: their ids), and why they went after the others (None: there is none)."""
+        doubtful = [e for e in self.entries if e.passed and not e.reliable]
+        if self.recommended is None or not doubtful:
+            return None
+        label = VALIDATORS[self.settings.validator].label
+        names = _and((labels or {}).get(e.run_id, e.run_id) for e in doubtful)
+        samples = _and(f"{e.ess:.1f}" for e in doubtful)
+        one = len(doubtful) == 1
+        return (
+            f"{names} also passed the guardrails, but {'its' if one else 'their'} {label} rests on "
+            f"{samples} effective samples of the importance weights (fewer than {self.settings.min_ess:g}), "
+            f"too few to trust, so {'it is' if one else 'they are'} ranked after the runs with a reliable "
+            f"{label} and not recommended"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "target": self.target,
             "settings": self.settings.to_dict(),
             "recommended": self.recommended,
+            "choice": self.choice,
             "reason": self.reason,
-            "note": self.note,
+            "note": self.note(),
             "entries": [entry.to_dict() for entry in self.entries],
             "excluded": [{"run_id": run_id, "reason": why} for run_id, why in self.excluded],
         }
@@ -117,9 +138,14 @@ def unreliable_weights(ess: float | None, n: int, settings: SelectionSettings) -
     if ess is None or ess >= settings.min_ess:
         return None
     return (
-        f"{WEIGHTED_LABELS} unreliable: their importance weights rest on {ess:.1f} effective samples "
-        f"of {n} (fewer than {settings.min_ess:g})"
+        f"{WEIGHTED_LABELS} unreliable: their importance weights rest on {effective_samples(ess, n)} "
+        f"(fewer than {settings.min_ess:g})"
     )
+
+
+def effective_samples(ess: float, n: int | None) -> str:
+    """``"4.0 effective samples of 60"``: an effective sample size and the number of weights behind it."""
+    return f"{ess:.1f} effective samples" + ("" if n is None else f" of {n}")
 
 
 def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
@@ -148,6 +174,7 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
                 after.ess,
                 unreliable,
                 not (weighted and unreliable),
+                n_weights,
             )
         )
     entries.sort(key=lambda e: (not e.passed, not e.reliable, -e.score, e.run_id))
@@ -160,44 +187,45 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
         None if best is None else best.run_id,
         _reason(entries, best, settings),
         pool.excluded,
-        None if best is None else _note(entries, settings),  # without a recommendation: the reason
     )
 
 
-def _note(entries: list[RankedRun], settings: SelectionSettings) -> str | None:
-    """Which passing runs the ranking's validator does not score reliably (None: every one)."""
-    doubtful = [e for e in entries if e.passed and not e.reliable]
-    if not doubtful:
-        return None
-    label = VALIDATORS[settings.validator].label
-    count = f"{len(doubtful)} passing run{'s' if len(doubtful) != 1 else ''}"
-    return (
-        f"{count} not recommended, ranked after the passing runs {label} scores reliably: their {label} "
-        f"rests on fewer than {settings.min_ess:g} effective samples of the importance weights "
-        f"({', '.join(e.run_id for e in doubtful)})"
-    )
+def _and(words: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    listed = list(words)
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
 def _reason(entries: list[RankedRun], best: RankedRun | None, settings: SelectionSettings) -> str:
+    """Why the ranking chose what :attr:`Ranking.choice` says: the recommended run's score among the
+    runs it was compared with (the passing runs the validator scores reliably), or why none is."""
+    validator = VALIDATORS[settings.validator]
     if best is not None:
-        passing = sum(entry.passed for entry in entries)
+        eligible = sum(entry.passed and entry.reliable for entry in entries)
+        reliable = (
+            f" with a reliable {validator.label} ({settings.min_ess:g} or more effective samples of the "
+            "importance weights)"
+            if validator.weighted
+            else ""
+        )
         return (
-            f"highest {VALIDATORS[settings.validator].label} ({best.score:.3f}) among the {passing} of "
-            f"{len(entries)} runs that kept at least {settings.min_class_ratio:.0%} of their source-only "
+            f"highest {validator.label} ({best.score:.3f}) among the {eligible} of {len(entries)} runs"
+            f"{reliable} that kept at least {settings.min_class_ratio:.0%} of their source-only "
             f"model's effective classes, source accuracy within {100 * settings.max_source_drop:g} points "
             "of it and ensemble agreement not below it"
         )
     if not entries:
-        return "keep the source-only model: there is no run to compare"
+        return "there is no run to compare"
     if any(e.passed for e in entries):
-        label = VALIDATORS[settings.validator].label
         return (
-            f"no recommendation: the {label} of every run that passed the guardrails rests on fewer "
-            f"than {settings.min_ess:g} effective samples of the importance weights; rank by another "
+            f"the {validator.label} of every run that passed the guardrails rests on fewer than "
+            f"{settings.min_ess:g} effective samples of the importance weights; rank by another "
             "validator (EnsV is the default)"
         )
     failures = Counter(c.name for e in entries for c in e.alarm.checks if not c.passed)
     counted = ", ".join(
         f"{failures[name]} {words}" for name, words in _FAILURE_WORDS.items() if failures[name]
     )
-    return f"keep the source-only model: none of the {len(entries)} runs passed the guardrails ({counted})"
+    if len(entries) == 1:
+        return f"the one run did not pass the guardrails ({counted})"
+    return f"none of the {len(entries)} runs passed the guardrails ({counted})"

@@ -34,6 +34,9 @@ LAYOUT = {
 }
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
+LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
+UNCHANGED_POINTS = 0.05  # an accuracy change below this many points shows as +0.0 or -0.0: unchanged
+HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
 
 
 def safe(text: object) -> str:
@@ -242,10 +245,18 @@ def metrics_before_after(
     for name, colour in legend:
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
     fig.update_xaxes(showticklabels=False, type="category")
-    fig.update_yaxes(exponentformat="e", rangemode="tozero", tickformat=".2~g")
+    fig.update_yaxes(exponentformat="e", rangemode="tozero")
     fig = finish(fig, title, 340)
     fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
     return fig
+
+
+def change_kind(points: float) -> str:
+    """``"better"``, ``"worse"`` or ``"unchanged"`` (under :data:`UNCHANGED_POINTS` either way): an
+    accuracy change of ``points`` percentage points."""
+    if abs(points) < UNCHANGED_POINTS:
+        return "unchanged"
+    return "better" if points > 0 else "worse"
 
 
 def accuracy_vs_baseline(
@@ -254,33 +265,76 @@ def accuracy_vs_baseline(
     title: str = "Target accuracy: source-only vs adapted",
 ) -> go.Figure:
     """Per run, the source-only accuracy (grey) beside the adapted one: green when adaptation
-    helped, red when it hurt (negative transfer); the change is written above each bar."""
+    helped, red when it hurt (negative transfer), grey and hatched when unchanged (within
+    :data:`UNCHANGED_POINTS`); the change is written above the taller bar of each pair, at a fixed size."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
     after = [accuracy[r] for r in runs]
     before = [baseline[r] for r in runs]
+    changes = [100 * (a - b) for a, b in zip(after, before, strict=True)]
+    kinds = [change_kind(c) for c in changes]
+    colours = {"better": GOOD, "worse": BAD, "unchanged": NEUTRAL}
+    hatch = {"unchanged": "/"}
+    texts = [
+        "unchanged" if k == "unchanged" else f"{c:+.1f} pts" for c, k in zip(changes, kinds, strict=True)
+    ]
+    meaning = {
+        "better": "adapted: better",
+        "worse": "adapted: worse",
+        "unchanged": f"adapted: unchanged (< {UNCHANGED_POINTS:g} pts)",
+    }
     fig = go.Figure(
         [
-            go.Bar(x=names, y=before, name="source-only", marker_color=NEUTRAL, hovertemplate="%{y:.1%}"),
+            go.Bar(
+                x=names,
+                y=before,
+                name="source-only",
+                offsetgroup="source-only",
+                marker_color=NEUTRAL,
+                hovertemplate="%{y:.1%}",
+            ),
             go.Bar(
                 x=names,
                 y=after,
                 name="adapted",
+                offsetgroup="adapted",
                 showlegend=False,
-                marker_color=[BAD if a < b else GOOD for a, b in zip(after, before, strict=True)],
-                text=[f"{100 * (a - b):+.1f} pts" for a, b in zip(after, before, strict=True)],
-                textposition="outside",
-                hovertemplate="%{y:.1%} (%{text})",
+                marker={
+                    "color": [colours[k] for k in kinds],
+                    "pattern": {"shape": [hatch.get(k, "") for k in kinds], **HATCH},
+                },
+                customdata=texts,
+                hovertemplate="%{y:.1%} (%{customdata})",
             ),
-            # legend entries only: what the adapted bars' colours mean
+            # legend entries only, in the adapted bars' slot: what the colours shown mean
             *(
-                go.Bar(x=[None], y=[None], name=name, marker_color=colour)
-                for name, colour in (("adapted: better", GOOD), ("adapted: worse", BAD))
+                go.Bar(
+                    x=[None],
+                    y=[None],
+                    name=name,
+                    offsetgroup="adapted",
+                    marker={"color": colours[k], "pattern": {"shape": hatch.get(k, ""), **HATCH}},
+                )
+                for k, name in meaning.items()
+                if k in kinds
+            ),
+            # the change above the taller bar of each pair, centred on the pair: a bar's own outside
+            # text shrinks to the bar's width and sits beside a taller neighbour's edge
+            go.Scatter(
+                x=names,
+                y=[max(a, b) for a, b in zip(after, before, strict=True)],
+                mode="text",
+                text=texts,
+                textposition="top center",
+                textfont={"size": LABEL_SIZE},
+                cliponaxis=False,
+                showlegend=False,
+                hoverinfo="skip",
             ),
         ]
     )
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.1])
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.15])
     fig.update_xaxes(type="category")
     fig = finish(fig, title, 360)
     fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90})  # above, it ran into a long title

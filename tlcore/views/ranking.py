@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from tlcore.selection.ranking import Ranking
+from tlcore.selection.ranking import Ranking, effective_samples
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
 
@@ -17,9 +17,10 @@ def ranking_rows(
     ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
 ) -> list[dict[str, Any]]:
     """One row per ranked run, best first: rank, run, verdict, the ranking score, every validator
-    (the advanced ones when asked), the effective sample size of the importance weights behind IWCV
-    and DEV, and target accuracy beside source-only's when labelled."""
+    (the advanced ones when asked) with the effective sample size of the importance weights right
+    after IWCV and DEV, and target accuracy beside source-only's when labelled."""
     shown = [v for v in VALIDATORS.values() if advanced or not v.advanced]
+    last_weighted = [v.name for v in shown if v.weighted][-1]
     rows = []
     for position, entry in enumerate(ranking.entries, start=1):
         row: dict[str, Any] = {
@@ -30,8 +31,10 @@ def ranking_rows(
             else ("passes" if entry.passed else "alarm"),
             "alarm": "; ".join(entry.alarm.reasons),
         }
-        row |= {v.label: entry.scores.get(v.name) for v in shown}
-        row["ESS"] = entry.ess  # of the importance weights behind the weighted validators
+        for validator in shown:
+            row[validator.label] = entry.scores.get(validator.name)
+            if validator.name == last_weighted:  # beside DEV and IWCV, the weights' ESS behind them
+                row["ESS"] = entry.ess
         if entry.alarm.target_accuracy is not None:
             row["target accuracy"] = entry.alarm.target_accuracy
             row["source-only accuracy"] = entry.alarm.source_only_accuracy
@@ -51,13 +54,15 @@ def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
 
 
 def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
-    """The recommendation in one sentence: which run, or to keep the source-only model, and why;
+    """The recommendation in one sentence: which run, to keep the source-only model or none, and why;
     then the ranking's note (passing runs the validator does not score reliably), if any."""
-    if ranking.recommended is None:
-        text = ranking.reason[0].upper() + ranking.reason[1:] + "."
-    else:
+    if ranking.recommended is not None:
         text = f"Recommended: {labels.get(ranking.recommended, ranking.recommended)}, the {ranking.reason}."
-    return text if ranking.note is None else f"{text} {ranking.note[0].upper()}{ranking.note[1:]}."
+    else:
+        choice = "no recommendation" if ranking.choice == "none" else ranking.choice
+        text = f"{choice[0].upper()}{choice[1:]}: {ranking.reason}."
+    note = ranking.note(labels)
+    return text if note is None else f"{text} {note}."
 
 
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
@@ -66,11 +71,15 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     doubtful = [e for e in ranking.entries if e.unreliable]
     if not doubtful:
         return None
-    names = ", ".join(labels.get(e.run_id, e.run_id) for e in doubtful)
+    rests = " and ".join(
+        f"{effective_samples(e.ess, e.n_weights)} ({labels.get(e.run_id, e.run_id)})"
+        for e in doubtful
+        if e.ess is not None
+    )
     return (
-        f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs ({names}): "
-        f"their importance weights rest on fewer than {ranking.settings.min_ess:g} effective samples "
-        "(the ESS column), so a few source samples decide those scores."
+        f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs: their "
+        f"importance weights rest on {rests}, fewer than {ranking.settings.min_ess:g} (the ESS column), "
+        "so a few source samples decide those scores."
     )
 
 
