@@ -269,6 +269,7 @@ def explain(
         classes=classes,
         samples=(measured.n_source, measured.n_target),
         shares=shares,
+        blank=[side for side, s in stats.items() if s.n_images and s.n_blank == s.n_images],
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)

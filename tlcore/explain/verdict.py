@@ -10,7 +10,7 @@ keeps its own number in its detail:
 * target classes the source lacks (:class:`~tlcore.explain.evidence.ClassMismatch`, their share of
   the target's samples; dropped from the pair: no source-trained model can classify them); source
   classes a labelled target lacks (their share of the source, a lower bound on the total variation
-  between the class priors);
+  between the class priors; with label shift too, one cause: missing classes are a label shift);
 * label shift (:class:`~tlcore.explain.evidence.LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN`
   estimated total variation between the class priors;
 * new regions, when the novel share is significantly above chance
@@ -18,16 +18,23 @@ keeps its own number in its detail:
   target has no source neighbour. An appearance change alone moves every sample away from the source,
   so fix checks re-measure it (:func:`novelty_fix`): after the helpful fix that leaves the least, it
   stays a cause (its share measured after that fix) only if still new and at least
-  :data:`NOVELTY_MIN`. When no check can tell, the share before any fix counts, unless a fix
-  removes at least :data:`MOST` of the gap.
+  :data:`NOVELTY_MIN`, its share then measured before any fix like every other cause's. When no
+  check can tell, the share before any fix counts, unless a fix removes at least :data:`MOST` of
+  the gap.
 
-These rank by share, largest first; a cause whose share could not be measured (no labels, too few
-samples: :mod:`~tlcore.explain.gap_shares`) follows the measured ones and says why. When the gap is
-not ``none`` and no fix removes it (the test after the fix finds none), strong findings that no
-helpful fix explains follow (by their standardised difference), then the rest of the gap for
+These rank by share, largest first (each measured alone: shares overlap), except that new regions
+come first when at least :data:`MOST` of the target has no source neighbour (other data: a fix that
+pulls it nearer does not make it the source's); a cause whose share could not be measured (no
+labels, too few samples: :mod:`~tlcore.explain.gap_shares`) follows the measured ones and says why.
+When the gap is not ``none``, no fix removes it (the test after the fix finds none) and no cause
+accounts for :data:`NEARLY_ALL` of it, strong findings that no helpful fix explains follow (by their
+standardised difference), then the rest of the gap (at most one minus the largest share) for
 adaptation with the recommended recipe (:data:`tlcore.adapt.recipe.RECOMMENDED`), which is the first
-cause when nothing else is found. With no detectable gap the headline says so first; with fewer than
-:data:`tlcore.diagnosis.MIN_POWER` samples on a side it says the test could not tell.
+cause when nothing else is found. A cause under :data:`SHARE_FLOOR` of the gap (or whose removal
+raises MMD²) does not account for it: it comes last, saying so. With no detectable gap the headline
+says so first (or that the gap is only with the target classes the source lacks); with fewer than
+:data:`tlcore.diagnosis.MIN_POWER` samples on a side it says the test could not tell; when every
+image of a side is blank, that is the whole verdict.
 """
 
 from __future__ import annotations
@@ -58,6 +65,9 @@ from tlcore.explain.gap_shares import GapShares
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
 MOST = 0.5  # a cause with at least this share explains "most of the gap"
+SHARE_FLOOR = 0.05  # a cause with a smaller share does not account for the measured gap
+NEARLY_ALL = 0.9  # a cause with at least this share leaves adaptation too little to bridge
+OVERLAP = " Each share is measured with only that cause removed, so shares overlap and need not add up."
 _FEW = f"fewer than the {NOVELTY_MIN:.0%} from which new data is a cause"
 
 
@@ -97,18 +107,20 @@ def novelty_fix(findings: Sequence[Finding]) -> Fix | None:
     return min(told, key=lambda fix: fix.check.novelty_after.share, default=None)  # type: ignore[union-attr]
 
 
-def _part(
-    shares: GapShares | None, kind: str, how: str, after: float | None, before: float | None = None
-) -> GapPart:
-    """A cause's share of the gap once MMD² falls from ``before`` (default the gap before any fix) to
-    ``after`` with the cause removed ``how`` (:mod:`tlcore.explain.gap_shares`)."""
+def _part(shares: GapShares | None, kind: str, how: str, after: float | None) -> GapPart:
+    """A cause's share of the gap once MMD² falls from the gap before any fix to ``after`` with the
+    cause removed ``how`` (:mod:`tlcore.explain.gap_shares`); a rise is said, with share 0."""
     if shares is None:
         return GapPart(None, " Its share of the gap is not measured here.")
-    start = shares.mmd2 if before is None else before
+    start = shares.mmd2
     share = shares.share(start, after)
     if share is None or after is None:
         why = shares.notes.get(kind, "nothing to remove it by")
         return GapPart(None, f" Its share of the gap is not measured ({why}).")
+    if after > start:  # removing it adds to the gap: say so, not a silent 0%
+        return GapPart(
+            0.0, f" {how}, MMD² {start:.3g} -> {after:.3g} rises: it accounts for none of the measured gap."
+        )
     return GapPart(
         share, f" {how}, MMD² {start:.3g} -> {after:.3g}: it accounts for {pct(share)} of the gap."
     )
@@ -134,8 +146,8 @@ def _after_fix(novelty: NoveltySummary, fix: Fix, index: int, shares: GapShares 
     before, now = pct(check.novelty_before.share), pct(left.share)
     if left.new and left.share >= NOVELTY_MIN:
         sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
-        how = f"Without the novel target samples beyond chance after {words}"
-        part = _part(shares, "novelty", how, check.mmd2_after_covered, check.mmd2_after)
+        how = "Without the novel target samples beyond chance (before any fix, as every share)"
+        part = _part(shares, "novelty", how, None if shares is None else shares.covered)
         return _Coverage(novelty_cause(novelty, part, check, words), None, sentence)
     why = _FEW if left.new else "no more than chance gives: the same kind of data, seen differently"
     note = f" {before} of the target had no source neighbour before it, {now} after it: {why}."
@@ -220,25 +232,68 @@ def rank_causes(
         shared[i] = replace(shared[i], detail=shared[i].detail + note)
     if classes is not None and classes.new:
         shared.append(new_classes_cause(classes, _new_classes_part(shares)))
-    if classes is not None and classes.missing:
-        after = None if shares is None else shares.missing_classes
-        part = _part(shares, "missing_classes", "Drawing the source without them", after)
-        shared.append(missing_classes_cause(classes, part))
+    shift = None
     if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN:
         after = None if shares is None else shares.label_shift
         part = _part(shares, "label_shift", "Drawing the source to the estimated target priors", after)
-        shared.append(label_shift_cause(label_shift, part))
+        shift = label_shift_cause(label_shift, part)
+    if classes is not None and classes.missing:
+        after = None if shares is None else shares.missing_classes
+        part = _part(shares, "missing_classes", "Drawing the source without them", after)
+        shared.append(missing_classes_cause(classes, part, shift))
+    elif shift is not None:
+        shared.append(shift)
     if coverage.cause is not None:
         shared.append(coverage.cause)
-    shared.sort(key=lambda c: (c.share is None, -(c.share or 0.0)))  # measured first, stable
-    if level == "none" or removed:  # no gap left for adaptation to bridge
-        return shared
+    foreign = _foreign(novelty) and coverage.cause is not None  # most of the target new: that first
+    shared.sort(key=lambda c: (not (foreign and c.kind == "novelty"), c.share is None, -(c.share or 0.0)))
+    major = [c for c in shared if c.share is None or c.share >= SHARE_FLOOR]
+    minor = [_below_floor(c) for c in shared if c.share is not None and c.share < SHARE_FLOOR]
+    largest = max((c.share for c in major if c.share is not None), default=None)
+    if level == "none" or removed or (largest or 0.0) >= NEARLY_ALL:  # no gap left for adaptation
+        return [*major, *minor]
     unfixed = sorted(
         (f for f in findings if f.severity == "strong" and f.statistic not in resolved),
         key=lambda f: -abs(f.difference),
     )
-    causes = [*shared, *(unfixed_cause(f) for f in unfixed)]
-    return [*causes, adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec)]
+    causes = [*major, *(unfixed_cause(f) for f in unfixed)]
+    rest = None if largest is None else 1.0 - largest
+    adapt = adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec, rest=rest)
+    return [*causes, adapt, *minor]
+
+
+def _foreign(novelty: NoveltySummary | None) -> bool:
+    """At least :data:`MOST` of the target has no source neighbour: then it is largely other data,
+    and what a fix removes of the gap says how near it can be pulled, not what it is."""
+    return novelty is not None and novelty.new and novelty.share >= MOST
+
+
+def _below_floor(cause: Cause) -> Cause:
+    """A cause under :data:`SHARE_FLOOR` of the gap, saying it does not account for it; class
+    proportions still matter to a classifier (its priors), whatever the features' MMD² says."""
+    why = f" It does not explain the measured gap (under {pct(SHARE_FLOOR)} of it)"
+    priors = cause.kind in ("label_shift", "missing_classes")
+    why += ", but a classifier still needs its priors corrected." if priors else "."
+    return replace(cause, detail=cause.detail + why)
+
+
+def _first_words(first: Cause, level: GapLevel, foreign: bool) -> str:
+    """The headline's reading of the ``first`` cause (``foreign``: most of the target is new)."""
+    if level == "none" and first.kind == "new_classes" and (first.share or 0.0) >= SHARE_FLOOR:
+        return (
+            "No detectable gap on the classes both sides have; the gap exists only with the target's "
+            f"classes the source lacks, which were dropped: {first.title}. {first.detail}"
+        )
+    if level == "none":
+        yet = "No detectable gap (the MMD test does not tell the domains apart), yet:"
+        return f"{yet} {first.title}. {first.detail}"
+    if first.kind == "novelty" and foreign:
+        return f"Most of the target is new data, not a new look of the source's: {first.detail}"
+    if first.kind == "adaptation":
+        return f"A {level} gap with no single cause found: {first.detail[0].lower()}{first.detail[1:]}"
+    if first.share is not None and first.share >= MOST:
+        return f"Most of the gap: {first.title}. {first.detail}"
+    return f"The largest cause found: {first.title}. {first.detail}"
 
 
 def _no_cause(findings: Sequence[Finding]) -> str:
@@ -265,9 +320,18 @@ def verdict(
     classes: ClassMismatch | None = None,
     samples: tuple[int, int] | None = None,
     shares: GapShares | None = None,
+    blank: Sequence[str] = (),
 ) -> Verdict:
     """The ranked causes (:func:`rank_causes`) read as one headline and the next step; ``samples``
-    (source, target) adds a note when a side is too small for the tests to tell."""
+    (source, target) adds a note when a side is too small for the tests to tell; ``blank`` names the
+    sides every image of which is blank: then there is nothing to adapt, and that is the verdict."""
+    if blank:
+        sides = " and ".join(blank)
+        return Verdict(
+            f"Every {sides} image is blank (no ink): there is nothing to adapt, the images are empty.",
+            f"check the {sides} data: its images hold nothing",
+            (),
+        )
     causes = rank_causes(
         findings,
         level,
@@ -287,20 +351,15 @@ def verdict(
             )
         return Verdict(headline, "nothing to do", ())
     first = causes[0]
-    if level == "none":
-        headline = "No detectable gap (the MMD test does not tell the domains apart), yet: "
-        headline += f"{first.title}. {first.detail}"
-    elif first.kind == "adaptation":
-        headline = f"A {level} gap with no single cause found: {first.detail[0].lower()}{first.detail[1:]}"
-    elif first.share is not None and first.share >= MOST:
-        headline = f"Most of the gap: {first.title}. {first.detail}"
-    else:
-        headline = f"The largest cause found: {first.title}. {first.detail}"
+    headline = _first_words(first, level, _foreign(novelty))
     others = [c.title for c in causes[1:] if c.kind != "adaptation"]
     if others:
         headline += f" Also: {'; '.join(others)}."
+    if sum(c.share is not None and c.share >= SHARE_FLOOR for c in causes) > 1:
+        headline += OVERLAP
     next_step = first.action
-    if causes[-1].kind == "adaptation" and first.kind != "adaptation" and (first.share or 0.0) < MOST:
+    adapts = any(c.kind == "adaptation" for c in causes)
+    if adapts and first.kind != "adaptation" and (first.share or 0.0) < MOST:
         next_step += f"; then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
     if few:
         headline += f" {few}"
