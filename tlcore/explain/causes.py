@@ -116,15 +116,19 @@ def new_classes_cause(classes: ClassMismatch, part: GapPart) -> Cause:
     )
 
 
-def missing_classes_cause(classes: ClassMismatch, part: GapPart) -> Cause:
+def missing_classes_cause(classes: ClassMismatch, part: GapPart, shift: Cause | None = None) -> Cause:
+    """Source classes the labelled target lacks; with the label ``shift`` cause too, one cause: missing
+    classes are a label shift, so its evidence is folded in and the larger of the two shares counts."""
     names, share = ", ".join(classes.missing), sum(classes.missing.values())
+    shares = [s for s in (part.share, None if shift is None else shift.share) if s is not None]
+    also = "" if shift is None else f" As a label shift: {shift.detail[0].lower()}{shift.detail[1:]}"
     return Cause(
         kind="missing_classes",
         title=f"the target has no samples of source classes ({names})",
         detail=f"{100 * share:.0f}% of the source is of classes the labelled target has none of ({names}), "
-        f"more than chance explains: the class proportions moved at least that much.{part.words}",
+        f"more than chance explains: the class proportions moved at least that much.{part.words}{also}",
         action=f"correct the priors (no target prior for {names}) or train without those classes",
-        share=part.share,
+        share=max(shares, default=None),
     )
 
 
@@ -172,16 +176,25 @@ def unfixed_cause(finding: Finding) -> Cause:
 
 
 def adaptation_cause(
-    level: GapLevel, coverage: str, alone: bool, source_spec: str, target_spec: str
+    level: GapLevel,
+    coverage: str,
+    alone: bool,
+    source_spec: str,
+    target_spec: str,
+    *,
+    rest: float | None = None,
 ) -> Cause:
+    """What adaptation is left: the ``level`` gap, or with ``rest`` (one minus the largest measured
+    share: shares overlap, so the causes above leave at most that) the rest of it."""
+    size = f"a {level} gap" if rest is None else f"the rest of the gap (at most {pct(rest)})"
     detail = (
         f"{coverage[0].upper()}{coverage[1:]}"
         if alone
-        else f"A {level} gap remains beyond the causes above; {coverage}"
+        else f"{size[0].upper()}{size[1:]} remains beyond the causes above; {coverage}"
     )
     return Cause(
         kind="adaptation",
-        title=f"a {level} gap that adaptation should close",
+        title=f"{size} that adaptation should close",
         detail=f"{detail}.",
         action=f"adapt with the recommended recipe ({RECOMMENDED.label}): "
         + adapt_command(source_spec, target_spec),

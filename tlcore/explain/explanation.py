@@ -291,6 +291,7 @@ def explain(
         samples=(measured.n_source, measured.n_target),
         shares=shares,
         basis=settings.basis(before.gap.n_source, before.gap.n_target),
+        blank=[side for side, s in stats.items() if s.n_images and s.n_blank == s.n_images],
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)

@@ -105,8 +105,8 @@ COMBINE: dict[str, Callable[[float, float], float]] = {
 @dataclass(frozen=True)
 class FixCheck:
     """The gap before and after a fix (:func:`cheap_measure`), the findings the fix makes go away,
-    the permutation test's p-values, the target's novel share before and after it and MMD² after it
-    without the novel target samples beyond chance (``None`` when not known)."""
+    the permutation test's p-values and the target's novel share before and after it (``None`` when
+    not known)."""
 
     mmd2_before: float
     mmd2_after: float
@@ -119,7 +119,6 @@ class FixCheck:
     p_value_after: float | None = None
     novelty_before: NoveltySummary | None = None
     novelty_after: NoveltySummary | None = None
-    mmd2_after_covered: float | None = None
 
     @property
     def relative_change(self) -> float:
@@ -241,7 +240,8 @@ def search_value(remedy: Remedy, sample: Domain, goal: float, seed: int) -> floa
     """The value of ``remedy.shift`` on ``sample`` whose statistic meets ``goal``, rounded to
     ``remedy.step``: a scan of :data:`SCAN_POINTS` values over the range (evenly, on a log scale
     when ``remedy.log``), then bisection in the bracket where the statistic crosses ``goal`` nearest
-    the shift's identity (the smallest change that does it); no crossing: the closest value scanned."""
+    the shift's identity (the smallest change that does it); no crossing: the closest value scanned,
+    or the identity (no fix) when none is strictly closer than it."""
     to_x = math.log if remedy.log else float
     from_x = math.exp if remedy.log else float
     lo, hi = to_x(remedy.low), to_x(remedy.high)
@@ -253,11 +253,13 @@ def search_value(remedy: Remedy, sample: Domain, goal: float, seed: int) -> floa
     xs = [lo + (hi - lo) * i / (SCAN_POINTS - 1) for i in range(SCAN_POINTS)]
     misses = [miss(x) for x in xs]
     brackets = [i for i in range(SCAN_POINTS - 1) if misses[i] * misses[i + 1] <= 0]
+    identity = get_shift(remedy.shift).identity
     if not brackets:
-        best = xs[min(range(SCAN_POINTS), key=lambda i: abs(misses[i]))]
+        i = min(range(SCAN_POINTS), key=lambda i: abs(misses[i]))
+        # no nearer than no shift (a blank side, whose statistic no value moves): no fix
+        best = xs[i] if abs(misses[i]) < abs(miss(to_x(identity))) else to_x(identity)
     else:
-        identity = to_x(get_shift(remedy.shift).identity) if remedy.log else get_shift(remedy.shift).identity
-        i = min(brackets, key=lambda i: abs((xs[i] + xs[i + 1]) / 2 - identity))
+        i = min(brackets, key=lambda i: abs((xs[i] + xs[i + 1]) / 2 - to_x(identity)))
         a, b, f_a = xs[i], xs[i + 1], misses[i]
         for _ in range(SEARCH_STEPS):
             mid = (a + b) / 2
@@ -379,6 +381,5 @@ def check_fix(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -
         p_value_after=after.gap.p_value,
         novelty_before=before.novelty,
         novelty_after=after.novelty,
-        mmd2_after_covered=after.covered_mmd2,
     )
     return check, stats

@@ -13,8 +13,8 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
 * source classes a labelled target lacks: the source without them, its other classes as they are;
 * new regions: the target without its novel samples beyond chance
   (:meth:`tlcore.metrics.coverage.Novelty.covered_index`, in the check's features), before any fix
-  (``covered_mmd2``) or after the fix the verdict reads the novel share after
-  (:attr:`~tlcore.explain.fixes.FixCheck.mmd2_after_covered`, over the same ``G``). Unbiased MMD² has
+  (``covered_mmd2``) like every other cause, also when the verdict finds them still new after a fix
+  (it is then new data, not appearance, and measured on the same ``G`` as the fixes). Unbiased MMD² has
   the same expectation at any sample size, so the smaller target compares with the full one; dropping
   only the excess over chance keeps a target drawn like the source at 0 (its farthest ~1% are novel
   by construction, and dropping them would shrink MMD² for no cause);

@@ -10,7 +10,7 @@ keeps its own number in its detail:
 * target classes the source lacks (:class:`~tlcore.explain.evidence.ClassMismatch`, their share of
   the target's samples; dropped from the pair: no source-trained model can classify them); source
   classes a labelled target lacks (their share of the source, a lower bound on the total variation
-  between the class priors);
+  between the class priors; with label shift too, one cause: missing classes are a label shift);
 * label shift (:class:`~tlcore.explain.evidence.LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN`
   estimated total variation between the class priors;
 * new regions, when the novel share is significantly above chance
@@ -18,16 +18,23 @@ keeps its own number in its detail:
   target has no source neighbour. An appearance change alone moves every sample away from the source,
   so fix checks re-measure it (:func:`novelty_fix`): after the helpful fix that leaves the least, it
   stays a cause (its share measured after that fix) only if still new and at least
-  :data:`NOVELTY_MIN`. When no check can tell, the share before any fix counts, unless a fix
-  removes at least :data:`MOST` of the gap.
+  :data:`NOVELTY_MIN`, its share then measured before any fix like every other cause's. When no
+  check can tell, the share before any fix counts, unless a fix removes at least :data:`MOST` of
+  the gap.
 
-These rank by share, largest first; a cause whose share could not be measured (no labels, too few
-samples: :mod:`~tlcore.explain.gap_shares`) follows the measured ones and says why. When the gap is
-not ``none`` and no fix removes it (the test after the fix finds none), strong findings that no
-helpful fix explains follow (by their standardised difference), then the rest of the gap for
+These rank by share, largest first (each measured alone: shares overlap), except that new regions
+come first when at least :data:`MOST` of the target has no source neighbour (other data: a fix that
+pulls it nearer does not make it the source's); a cause whose share could not be measured (no
+labels, too few samples: :mod:`~tlcore.explain.gap_shares`) follows the measured ones and says why.
+When the gap is not ``none``, no fix removes it (the test after the fix finds none) and no cause
+accounts for :data:`NEARLY_ALL` of it, strong findings that no helpful fix explains follow (by their
+standardised difference), then the rest of the gap (at most one minus the largest share) for
 adaptation with the recommended recipe (:data:`tlcore.adapt.recipe.RECOMMENDED`), which is the first
-cause when nothing else is found. With no detectable gap the headline says so first; with fewer than
-:data:`tlcore.diagnosis.MIN_POWER` samples on a side it says the test could not tell.
+cause when nothing else is found. A cause under :data:`SHARE_FLOOR` of the gap (or whose removal
+raises MMD²) does not account for it: it comes last, saying so. With no detectable gap the headline
+says so first (or that the gap is only with the target classes the source lacks); with fewer than
+:data:`tlcore.diagnosis.MIN_POWER` samples on a side it says the test could not tell; when every
+image of a side is blank, that is the whole verdict.
 """
 
 from __future__ import annotations
@@ -54,10 +61,12 @@ from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySum
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix
 from tlcore.explain.gap_shares import GapShares
+from tlcore.explain.headline import MOST, SHARE_FLOOR, first_words, no_cause
 
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
-MOST = 0.5  # a cause with at least this share explains "most of the gap"
+NEARLY_ALL = 0.9  # a cause with at least this share leaves adaptation too little to bridge
+OVERLAP = " Each share is measured with only that cause removed, so shares overlap and need not add up."
 FEW = f"fewer than the {NOVELTY_MIN:.0%} from which new data is a cause"
 
 
@@ -104,29 +113,21 @@ def novelty_fix(findings: Sequence[Finding]) -> Fix | None:
     return min(told, key=lambda fix: fix.check.novelty_after.share, default=None)  # type: ignore[union-attr]
 
 
-def _part(
-    shares: GapShares | None,
-    kind: str,
-    how: str,
-    after: float | None,
-    before: float | None = None,
-    *,
-    basis: str = "",
-) -> GapPart:
-    """A cause's share of the gap once MMD² falls from ``before`` (default the gap before any fix) to
-    ``after`` with the cause removed ``how`` (:mod:`tlcore.explain.gap_shares`), measured ``basis``
-    (:meth:`~tlcore.explain.settings.ExplainSettings.basis`)."""
+def _part(shares: GapShares | None, kind: str, how: str, after: float | None, *, basis: str = "") -> GapPart:
+    """A cause's share of the gap once MMD² falls from the gap before any fix to ``after`` with the
+    cause removed ``how`` (:mod:`tlcore.explain.gap_shares`), measured ``basis``
+    (:meth:`~tlcore.explain.settings.ExplainSettings.basis`); a rise is said, with share 0."""
     if shares is None:
         return GapPart(None, " Its share of the gap is not measured here.")
-    start = shares.mmd2 if before is None else before
+    start = shares.mmd2
     share = shares.share(start, after)
     if share is None or after is None:
         why = shares.notes.get(kind, "nothing to remove it by")
         return GapPart(None, f" Its share of the gap is not measured ({why}).")
-    return GapPart(
-        share,
-        f" {how}, MMD² {start:.3g} -> {after:.3g}{_on(basis)}: it accounts for {pct(share)} of the gap.",
-    )
+    measured = f" {how}, MMD² {start:.3g} -> {after:.3g}{_on(basis)}"
+    if after > start:  # removing it adds to the gap: say so, not a silent 0%
+        return GapPart(0.0, f"{measured} rises: it accounts for none of the measured gap.")
+    return GapPart(share, f"{measured}: it accounts for {pct(share)} of the gap.")
 
 
 def _on(basis: str) -> str:
@@ -155,8 +156,8 @@ def _after_fix(
     before, now = pct(check.novelty_before.share), pct(left.share)
     if left.new and left.share >= NOVELTY_MIN:
         sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
-        how = f"Without the novel target samples beyond chance after {words}"
-        part = _part(shares, "novelty", how, check.mmd2_after_covered, check.mmd2_after, basis=basis)
+        how = "Without the novel target samples beyond chance (before any fix, as every share)"
+        part = _part(shares, "novelty", how, None if shares is None else shares.covered, basis=basis)
         return _Coverage(novelty_cause(novelty, part, check, words, basis), None, sentence)
     why = FEW if left.new else "no more than chance gives: the same kind of data, seen differently"
     note = f" {before} of the target had no source neighbour before it, {now} after it: {why}."
@@ -272,40 +273,49 @@ def _ranked(
         shared[i] = replace(shared[i], detail=shared[i].detail + note)
     if classes is not None and classes.new:
         shared.append(new_classes_cause(classes, _new_classes_part(shares, basis)))
-    if classes is not None and classes.missing:
-        after = None if shares is None else shares.missing_classes
-        part = _part(shares, "missing_classes", "Drawing the source without them", after, basis=basis)
-        shared.append(missing_classes_cause(classes, part))
+    shift = None
     if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN:
         after = None if shares is None else shares.label_shift
         how = "Drawing the source to the estimated target priors"
-        part = _part(shares, "label_shift", how, after, basis=basis)
-        shared.append(label_shift_cause(label_shift, part))
+        shift = label_shift_cause(label_shift, _part(shares, "label_shift", how, after, basis=basis))
+    if classes is not None and classes.missing:  # a label shift too: one cause
+        after = None if shares is None else shares.missing_classes
+        part = _part(shares, "missing_classes", "Drawing the source without them", after, basis=basis)
+        shared.append(missing_classes_cause(classes, part, shift))
+    elif shift is not None:
+        shared.append(shift)
     if coverage.cause is not None:
         shared.append(coverage.cause)
-    shared.sort(key=lambda c: (c.share is None, -(c.share or 0.0)))  # measured first, stable
-    if level == "none" or removed:  # no gap left for adaptation to bridge
-        return shared, coverage.sentence
+    foreign = _foreign(novelty) and coverage.cause is not None  # most of the target new: that first
+    shared.sort(key=lambda c: (not (foreign and c.kind == "novelty"), c.share is None, -(c.share or 0.0)))
+    major = [c for c in shared if c.share is None or c.share >= SHARE_FLOOR]
+    minor = [_below_floor(c) for c in shared if c.share is not None and c.share < SHARE_FLOOR]
+    largest = max((c.share for c in major if c.share is not None), default=None)
+    if level == "none" or removed or (largest or 0.0) >= NEARLY_ALL:  # no gap left for adaptation
+        return [*major, *minor], coverage.sentence
     unfixed = sorted(
         (f for f in findings if f.severity == "strong" and f.statistic not in resolved),
         key=lambda f: -abs(f.difference),
     )
-    causes = [*shared, *(unfixed_cause(f) for f in unfixed)]
-    adapt = adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec)
-    return [*causes, adapt], coverage.sentence
+    causes = [*major, *(unfixed_cause(f) for f in unfixed)]
+    rest = None if largest is None else 1.0 - largest
+    adapt = adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec, rest=rest)
+    return [*causes, adapt, *minor], coverage.sentence
 
 
-def _no_cause(findings: Sequence[Finding]) -> str:
-    """The headline when there is no detectable gap and no cause."""
-    if not findings:
-        return "No detectable gap and no other cause found: nothing to fix."
-    firing = [f.title for f in findings if f.fires]
-    if firing:
-        return (
-            f"No detectable gap: the images differ ({'; '.join(firing)}), but not enough for the test "
-            "to tell the domains apart: nothing to fix."
-        )
-    return "No detectable gap and nothing in the images differs: nothing to fix."
+def _foreign(novelty: NoveltySummary | None) -> bool:
+    """At least :data:`MOST` of the target has no source neighbour: then it is largely other data,
+    and what a fix removes of the gap says how near it can be pulled, not what it is."""
+    return novelty is not None and novelty.new and novelty.share >= MOST
+
+
+def _below_floor(cause: Cause) -> Cause:
+    """A cause under :data:`SHARE_FLOOR` of the gap, saying it does not account for it; class
+    proportions still matter to a classifier (its priors), whatever the features' MMD² says."""
+    why = f" It does not explain the measured gap (under {pct(SHARE_FLOOR)} of it)"
+    priors = cause.kind in ("label_shift", "missing_classes")
+    why += ", but a classifier still needs its priors corrected." if priors else "."
+    return replace(cause, detail=cause.detail + why)
 
 
 def verdict(
@@ -320,11 +330,20 @@ def verdict(
     samples: tuple[int, int] | None = None,
     shares: GapShares | None = None,
     basis: str = "",
+    blank: Sequence[str] = (),
 ) -> Verdict:
     """The ranked causes (:func:`rank_causes`) read as one headline and the next step; ``samples``
     (source, target) adds a note when a side is too small for the tests to tell. The headline's first
     cause is the largest *measured* one; causes without a share (no fix or removal measured one) are
-    named apart."""
+    named apart. ``blank`` names the sides every image of which is blank: then there is nothing to
+    adapt, and that is the verdict."""
+    if blank:
+        sides = " and ".join(blank)
+        return Verdict(
+            f"Every {sides} image is blank (no ink): there is nothing to adapt, the images are empty.",
+            f"check the {sides} data: its images hold nothing",
+            (),
+        )
     causes, coverage = _ranked(
         findings,
         level,
@@ -338,7 +357,7 @@ def verdict(
     )
     few = low_power_note(*samples) if samples is not None else ""
     if not causes:
-        headline = _no_cause(findings)
+        headline = no_cause(findings)
         if few:
             return Verdict(
                 f"{headline} {few}",
@@ -348,17 +367,7 @@ def verdict(
             )
         return Verdict(headline, "nothing to do", (), coverage)
     first = causes[0]
-    if level == "none":
-        headline = "No detectable gap (the MMD test does not tell the domains apart), yet: "
-        headline += f"{first.title}. {first.detail}"
-    elif first.kind == "adaptation":
-        headline = f"A {level} gap with no single cause found: {first.detail[0].lower()}{first.detail[1:]}"
-    elif first.share is not None and first.share >= MOST:
-        headline = f"Most of the gap: {first.title}. {first.detail}"
-    elif first.share is None:
-        headline = f"A cause found, its share of the gap not measured: {first.title}. {first.detail}"
-    else:
-        headline = f"The largest measured cause: {first.title}. {first.detail}"
+    headline = first_words(first, level, _foreign(novelty))
     others = [c for c in causes[1:] if c.kind != "adaptation"]
     measured = [c.title for c in others if c.share is not None]
     unmeasured = [c.title for c in others if c.share is None]
@@ -369,8 +378,11 @@ def verdict(
             " Also found, with no share of the gap measured (no checked fix or removal to measure it "
             f"by): {'; '.join(unmeasured)}."
         )
+    if sum(c.share is not None and c.share >= SHARE_FLOOR for c in causes) > 1:
+        headline += OVERLAP
     next_step = first.action
-    if causes[-1].kind == "adaptation" and first.kind != "adaptation" and (first.share or 0.0) < MOST:
+    adapts = any(c.kind == "adaptation" for c in causes)
+    if adapts and first.kind != "adaptation" and (first.share or 0.0) < MOST:
         next_step += f"; then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
     if few:
         headline += f" {few}"

@@ -6,6 +6,7 @@ Built from a :class:`~tlcore.diagnosis.GapReport` and an :class:`~tlcore.explain
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from tlcore.diagnosis import GapReport, describe_gap, gap_level
@@ -14,6 +15,12 @@ from tlcore.explain.findings import Finding
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.views.explain_figures import class_proportions_figure, findings_figure, mean_image_pngs
 from tlcore.views.report import Section, render_report
+
+NOT_COMPARED = "not compared"  # a statistic with no value on a side (no image there has ink)
+
+
+def _value(x: float) -> float | str:
+    return x if math.isfinite(x) else NOT_COMPARED
 
 
 def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
@@ -24,9 +31,9 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "statistic": f.label,
-                "source": f.source,
-                "target": f.target,
-                "difference": f.difference,
+                "source": _value(f.source),
+                "target": _value(f.target),
+                "difference": f.difference if math.isfinite(f.source + f.target) else NOT_COMPARED,
                 "severity": f.severity,
                 "finding": f.message,
                 "fix": "" if fix is None else fix.describe(),
@@ -118,10 +125,10 @@ def _explanation_sections(explanation: Explanation) -> list[Section]:
         rows = [
             {
                 "statistic": s.name,
-                "source mean": s.mean,
-                "source std": s.std,
-                "target mean": t.mean,
-                "target std": t.std,
+                "source mean": _value(s.mean),
+                "source std": _value(s.std),
+                "target mean": _value(t.mean),
+                "target std": _value(t.std),
             }
             for s, t in zip(
                 explanation.source_stats.statistics, explanation.target_stats.statistics, strict=True

@@ -1,0 +1,48 @@
+"""The verdict's headline: how it reads its first cause, and what it says when there is none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tlcore.diagnosis import GapLevel
+from tlcore.explain.causes import Cause
+from tlcore.explain.findings import Finding
+
+MOST = 0.5  # a cause with at least this share explains "most of the gap"
+SHARE_FLOOR = 0.05  # a cause with a smaller share does not account for the measured gap
+
+
+def first_words(first: Cause, level: GapLevel, foreign: bool) -> str:
+    """The headline's reading of the ``first`` cause (``foreign``: most of the target is new)."""
+    share = first.share
+    if level == "none" and first.kind == "new_classes" and (share or 0.0) >= SHARE_FLOOR:
+        lead = (
+            "No detectable gap on the classes both sides have; the gap exists only with the target's "
+            "classes the source lacks, which were dropped:"
+        )
+    elif level == "none":
+        lead = "No detectable gap (the MMD test does not tell the domains apart), yet:"
+    elif first.kind == "novelty" and foreign:
+        return f"Most of the target is new data, not a new look of the source's: {first.detail}"
+    elif first.kind == "adaptation":
+        return f"A {level} gap with no single cause found: {first.detail[0].lower()}{first.detail[1:]}"
+    elif share is not None and share >= MOST:
+        lead = "Most of the gap:"
+    elif share is None:
+        lead = "A cause found, its share of the gap not measured:"
+    else:
+        lead = "The largest measured cause:"
+    return f"{lead} {first.title}. {first.detail}"
+
+
+def no_cause(findings: Sequence[Finding]) -> str:
+    """The headline when there is no detectable gap and no cause."""
+    if not findings:
+        return "No detectable gap and no other cause found: nothing to fix."
+    firing = [f.title for f in findings if f.fires]
+    if firing:
+        return (
+            f"No detectable gap: the images differ ({'; '.join(firing)}), but not enough for the test "
+            "to tell the domains apart: nothing to fix."
+        )
+    return "No detectable gap and nothing in the images differs: nothing to fix."
