@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tlcore.cli.rank import print_ranking
+from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.errors import TLError
 from tlcore.selection.alarm import SelectionSettings, check_run
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
@@ -133,6 +133,7 @@ def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labe
     assert "goes wrong the same way" in blind_spot(unlabelled)
     print_ranking(unlabelled)
     assert f"  caveat: {blind_spot(unlabelled)}" in capsys.readouterr().out
+    assert ranking_json(unlabelled)["caveat"] == blind_spot(unlabelled)  # --json carries it too
     labelled = rank(
         _pool(
             candidate("a", BASELINE, wrong, target_accuracy=0.0, source_only_accuracy=2 / 3),

@@ -128,7 +128,7 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     ranking = json.loads(capsys.readouterr().out)
     assert ranking["settings"]["validator"] == "ensv"
     assert {e["run_id"] for e in ranking["entries"]} == {first, second}
-    assert ranking["reason"]
+    assert ranking["reason"] and ranking["caveat"] is None  # labelled: the accuracies are shown
     for entry in ranking["entries"]:
         assert set(entry["scores"]) == {
             "ensv",

@@ -56,10 +56,15 @@ def rank_runs(args: argparse.Namespace) -> int:
         raise TLError(f"run {args.run!r} is not a done run of {pair[0]} -> {pair[1]}")
     ranking = rank(load_pool(store, *pair, run_id=args.run), settings)
     if args.json:
-        print_json(ranking.to_dict())
+        print_json(ranking_json(ranking))
     else:
         print_ranking(ranking)
     return 0
+
+
+def ranking_json(ranking: Ranking) -> dict[str, Any]:
+    """What ``--json`` prints: the ranking and the caveat the text prints with it (None without one)."""
+    return ranking.to_dict() | {"caveat": blind_spot(ranking)}
 
 
 def print_ranking(ranking: Ranking) -> None:
