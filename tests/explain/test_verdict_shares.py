@@ -42,6 +42,15 @@ def test_novelty_left_after_a_fix_is_measured_before_any_fix_like_the_fix_itself
     assert [c.kind for c in judged.causes] == ["novelty", "appearance", "adaptation"]
     assert judged.headline.startswith("Most of the target is new data, not a new look of the source's: 72%")
     assert "Most of the gap" not in judged.headline and "labels" in judged.next_step
+    # QA (inverted digits, 1% Fashion): 100% novel before invert=1, 17% after it, and invert=1 takes
+    # 99% of the gap: a new look of the source's data, so the fix leads, not "most of the target is new"
+    inverted = NoveltySummary(1.0, True, 1e-15)
+    left = (inverted, NoveltySummary(0.17, True, 1e-9))
+    findings = [finding("polarity", -2.0, "invert", after=0.01, novelty=left)]
+    judged = verdict(findings, "large", novelty=inverted, shares=GapShares(1.0), **SPECS)
+    assert [c.kind for c in judged.causes] == ["appearance", "novelty"]
+    assert judged.headline.startswith("Most of the gap: ") and "new data" not in judged.headline
+    assert judged.next_step.startswith("use the target")
 
 
 def test_a_cause_that_removing_raises_the_gap_is_flagged_and_never_the_largest_cause():

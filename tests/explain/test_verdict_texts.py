@@ -45,7 +45,7 @@ def test_the_headline_names_the_largest_measured_cause_and_says_which_have_no_sh
     judged = verdict(findings, "large", **SPECS)
     assert judged.headline.startswith("The largest measured cause: the target differs in slant.")
     assert judged.headline.endswith(
-        "Also found, with no share of the gap measured (no checked fix or removal to measure it by): "
+        "Also found, with no share of the gap measured (no helpful fix or removal to measure it by): "
         "the target differs in sharpness; the target differs in range."
     )
     assert [c.describe_share() for c in judged.causes] == ["accounts for 19% of the gap", "", "", ""]
