@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import GapLevel
-from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
+from tlcore.explain.evidence import TRUE_LABELS, ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import FixCheck
 from tlcore.explain.image_stats import BY_NAME
@@ -93,12 +93,14 @@ def label_shift_cause(summary: LabelShiftSummary, part: GapPart) -> Cause:
         else ""
     )
     how = f" ({summary.method})" if summary.method else ""
+    counted = summary.method == TRUE_LABELS
     return Cause(
         kind="label_shift",
         title="the class proportions moved",
-        detail=f"Estimated total variation between the class priors{how}: {summary.tv:.2f}{band}."
-        + part.words,
-        action="correct the priors: re-weight the classifier's outputs by the estimated target priors",
+        detail=f"{'Total' if counted else 'Estimated total'} variation between the class priors{how}: "
+        f"{summary.tv:.2f}{band}." + part.words,
+        action="correct the priors: re-weight the classifier's outputs by the "
+        + ("target's priors" if counted else "estimated target priors"),
         share=part.share,
     )
 

@@ -1,6 +1,7 @@
 """What the verdict weighs beside the images: label shift, coverage and the classes of the pair.
 
-* :class:`LabelShiftSummary`: the class priors estimated without target labels.
+* :class:`LabelShiftSummary`: the class priors estimated without target labels, or counted from
+  them when the target is labelled (:meth:`LabelShiftSummary.from_labels`).
 * :class:`NoveltySummary`: the share of target samples without a source neighbour, and whether that
   share is significantly above chance (:attr:`tlcore.metrics.coverage.Novelty.level`).
 * :class:`ClassMismatch`: what :func:`tlcore.data.harmonise.harmonise` found in the class names
@@ -15,12 +16,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import torch
+
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 
 CHANCE = 0.05  # a source class absent from the target is named when chance explains it less often
+TRUE_LABELS = "the target's labels"  # the method of priors counted, not estimated
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,18 @@ class LabelShiftSummary:
         head = estimate.headline
         low, high = head.tv_band or (None, None)
         return cls(head.tv, low, high, head.estimator, estimate.classes, head.priors)
+
+    @classmethod
+    def from_labels(cls, source: Domain, target: Domain) -> LabelShiftSummary | None:
+        """The class priors counted on a labelled target harmonised with ``source`` (its labels index
+        the source's classes), ``method`` :data:`TRUE_LABELS`; None when a side has no labels."""
+        if source.y is None or target.y is None or not len(target.y):
+            return None
+        k = source.n_classes
+        p_s = torch.bincount(source.y, minlength=k).double() / len(source.y)
+        p_t = torch.bincount(target.y, minlength=k).double() / len(target.y)
+        tv = 0.5 * float((p_s - p_t).abs().sum())
+        return cls(tv, method=TRUE_LABELS, classes=tuple(source.classes), priors=tuple(p_t.tolist()))
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,8 @@ def explain(
     the fixed spec from ``workspace`` with ``settings.seed``, which should be the seed the pair was
     loaded with. ``gap`` (the diagnosis's gap) sets the gap level the verdict speaks of, default the
     checks' cheap gap. ``label_shift`` and ``novelty`` come from the label-shift and coverage
-    estimates when they were made; without them the verdict ranks the image causes only. Classes
+    estimates when they were made; without them the verdict ranks the image causes only. A labelled
+    target's class priors are counted instead of estimated (:meth:`LabelShiftSummary.from_labels`). Classes
     one side lacks come from the pair report :func:`tlcore.data.harmonise.harmonise` left on the
     target (:class:`~tlcore.explain.evidence.ClassMismatch`). Each cause's share of the gap
     (:func:`tlcore.explain.gap_shares.measure_shares`) is measured on the checks' samples; target
@@ -269,6 +270,7 @@ def explain(
         findings = _with_checks(compare(stats["source"], stats["target"]), pair, before, load, step)
     step("gap shares")
     classes = ClassMismatch.of(source, target)
+    label_shift = LabelShiftSummary.from_labels(source, target) or label_shift  # counted beats estimated
     t_spec = specs["target"]
     shares = measure_shares(
         source,

@@ -57,7 +57,7 @@ from tlcore.explain.causes import (
     pct,
     unfixed_cause,
 )
-from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
+from tlcore.explain.evidence import TRUE_LABELS, ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix
 from tlcore.explain.gap_shares import GapShares
@@ -276,7 +276,8 @@ def _ranked(
     shift = None
     if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN:
         after = None if shares is None else shares.label_shift
-        how = "Drawing the source to the estimated target priors"
+        counted = label_shift.method == TRUE_LABELS
+        how = f"Drawing the source to the {'' if counted else 'estimated '}target priors"
         shift = label_shift_cause(label_shift, _part(shares, "label_shift", how, after, basis=basis))
     if classes is not None and classes.missing:  # a label shift too: one cause
         after = None if shares is None else shares.missing_classes
