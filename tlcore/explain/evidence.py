@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import torch
-
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport
 from tlcore.metrics.coverage import Novelty
+from tlcore.metrics.per_class import label_shift
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 
 CHANCE = 0.05  # a source class absent from the target is named when chance explains it less often
@@ -58,13 +57,12 @@ class LabelShiftSummary:
     def from_labels(cls, source: Domain, target: Domain) -> LabelShiftSummary | None:
         """The class priors counted on a labelled target harmonised with ``source`` (its labels index
         the source's classes), ``method`` :data:`TRUE_LABELS`; None when a side has no labels."""
-        if source.y is None or target.y is None or not len(target.y):
+        if source.y is None or target.y is None or not len(source.y) or not len(target.y):
             return None
-        k = source.n_classes
-        p_s = torch.bincount(source.y, minlength=k).double() / len(source.y)
-        p_t = torch.bincount(target.y, minlength=k).double() / len(target.y)
-        tv = 0.5 * float((p_s - p_t).abs().sum())
-        return cls(tv, method=TRUE_LABELS, classes=tuple(source.classes), priors=tuple(p_t.tolist()))
+        shift = label_shift(source.y, target.y, source.n_classes)
+        return cls(
+            shift.tv_distance, method=TRUE_LABELS, classes=tuple(source.classes), priors=shift.target_prior
+        )
 
 
 @dataclass(frozen=True)
