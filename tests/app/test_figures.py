@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast
+from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, rgba
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.views import explain_figures, figures, report, thumbnails
 
@@ -166,6 +166,30 @@ def test_explicit_figure_colours_suit_light_and_dark_pages() -> None:
     inherited = fig.layout.template.data.bar[0].error_y.color  # what a bar without its own colour gets
     colours = {bar.error_y.color or inherited for bar in fig.data if bar.error_y.array is not None}
     assert len(colours) == 1 and min(contrast(c, page) for c in colours for page in PAGES) > 2.5
+
+
+def test_heatmap_zeros_are_the_page_and_their_ends_stay_strong_on_light_and_dark_pages() -> None:
+    """A confusion matrix's empty cells and the mean difference's zero are see-through, so on either
+    page they are the page itself (before: Blues' and RdBu's near-white, a white block on a dark page);
+    a full row share and both ends of the difference stay coloured on both pages, the sign in its hue,
+    no grid line runs through the see-through cells, and the colour bar says what the colours mean."""
+    from tlcore.explain.mean_images import MeanImages  # noqa: PLC0415
+
+    confusion = figures.confusion_heatmap(np.array([[3, 0], [1, 1]]), ["a", "b"])
+    difference = np.array([[0.0, 0.4], [-0.2, 0.0]])
+    images = MeanImages(np.zeros((2, 2, 1)), np.zeros((2, 2, 1)), difference, 10, 10)
+    means = explain_figures.mean_images_figure(images)
+    (share,), heatmap = confusion.data, means.data[2]
+    assert heatmap.zmin == -heatmap.zmax  # so the scale's middle is a difference of 0
+    zeros = [share.colorscale[0][1], *(colour for at, colour in heatmap.colorscale if at == 0.5)]
+    assert len(zeros) >= 2 and all(contrast(c, page) == pytest.approx(1.0) for c in zeros for page in PAGES)
+    negative, positive = heatmap.colorscale[0][1], heatmap.colorscale[-1][1]
+    for end in (share.colorscale[-1][1], negative, positive):
+        assert min(contrast(end, page) for page in PAGES) > 3, end
+    assert rgba(positive)[0] > 2 * rgba(positive)[2] and rgba(negative)[2] > 2 * rgba(negative)[0]
+    axes = [confusion.layout.xaxis, confusion.layout.yaxis, means.layout.xaxis3, means.layout.yaxis3]
+    assert [axis.showgrid for axis in axes] == [False] * 4
+    assert list(heatmap.colorbar.ticktext) == ["-0.40 darker", "0 same", "+0.40 lighter"]
 
 
 def test_captions_keep_the_file_name() -> None:

@@ -13,7 +13,7 @@ from tlcore.explain.explanation import NOT_IMAGES, explain
 from tlcore.explain.mean_images import mean_images
 from tlcore.explain.settings import ExplainSettings
 from tlcore.views.diagnosis_report import diagnosis_report
-from tlcore.views.explain_figures import difference_rgb, findings_figure, mean_image_pngs, mean_images_figure
+from tlcore.views.explain_figures import difference_rgba, findings_figure, mean_image_pngs, mean_images_figure
 from tlcore.views.report import Section, render_report
 
 SMALL = ExplainSettings(
@@ -48,9 +48,10 @@ def test_mean_images_are_the_means_and_the_difference_target_minus_source():
 
 
 def test_difference_colours_and_the_figures():
-    rgb = difference_rgb(np.array([[0.0, 0.5, -0.5, 0.25]]))
-    assert rgb[0, 0].tolist() == [255, 255, 255]
-    assert rgb[0, 1].tolist() == [214, 39, 40] and rgb[0, 2].tolist() == [59, 111, 212]
+    pixels = difference_rgba(np.array([[0.0, 0.5, -0.5, 0.25]]))
+    assert pixels[0, 0, 3] == 0  # see-through at 0: the page behind shows, never a white block
+    assert pixels[0, 1].tolist() == [214, 39, 40, 255] and pixels[0, 2].tolist() == [59, 111, 212, 255]
+    assert pixels[0, 3].tolist() == [214, 39, 40, 128]  # half the largest difference: half opaque
     images = mean_images(squares(10, 1.0, 0.0, 0), squares(10, 0.0, 1.0, 1))
     fig = mean_images_figure(images, SCRIPT, "t")
     assert [t.type for t in fig.data] == ["image", "image", "heatmap"]

@@ -18,12 +18,19 @@ from plotly.subplots import make_subplots
 from tlcore.explain.findings import MILD, STRONG, Finding
 from tlcore.explain.mean_images import MeanImages
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.views.figures import BAD, LAYOUT, LEGEND_BELOW, NEUTRAL, safe, wrap_words
+from tlcore.views.figures import BAD, FRAME, LAYOUT, LEGEND_BELOW, NEUTRAL, fade, safe, wrap_words
 from tlcore.views.thumbnails import to_uint8
 
 SEVERITY_COLOURS = {"none": NEUTRAL, "mild": "#e8a33a", "strong": BAD}
 PNG_SCALE = 6  # pixels per image pixel in the report's PNGs
-NEGATIVE, POSITIVE = np.array([59, 111, 212]), np.array([214, 39, 40])  # blue: darker, red: lighter
+NEGATIVE, POSITIVE = "#3b6fd4", BAD  # blue: the target is darker there, red: lighter
+# see-through at 0 (the page shows, light or dark), each sign's colour growing opaque towards its end
+DIFFERENCE_SCALE = [
+    [0.0, fade(NEGATIVE, 1)],
+    [0.5, fade(NEGATIVE, 0)],
+    [0.5, fade(POSITIVE, 0)],
+    [1.0, fade(POSITIVE, 1)],
+]
 
 
 def _limit(difference: np.ndarray) -> float:
@@ -32,8 +39,9 @@ def _limit(difference: np.ndarray) -> float:
 
 
 def mean_images_figure(images: MeanImages, source: str = "source", target: str = "target") -> go.Figure:
-    """Source mean, target mean and target - source (red: the target is lighter there, blue: darker).
-    The panels' titles are short (a spec can be long; the figure's title names both)."""
+    """Source mean, target mean and target - source (red: the target is lighter there, blue: darker,
+    see-through where they agree; a faint frame holds the image). The panels' titles are short (a spec
+    can be long; the figure's title names both)."""
     titles = [f"source ({images.n_source:,})", f"target ({images.n_target:,})", "target - source"]
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.04)
     for col, mean in ((1, images.source), (2, images.target)):
@@ -43,17 +51,32 @@ def mean_images_figure(images: MeanImages, source: str = "source", target: str =
     fig.add_trace(
         go.Heatmap(
             z=images.difference,
-            colorscale="RdBu_r",
+            colorscale=DIFFERENCE_SCALE,
             zmin=-limit,
             zmax=limit,
-            zmid=0.0,
-            colorbar={"title": "Δ", "len": 0.9},
+            colorbar={
+                "len": 0.9,
+                "outlinecolor": FRAME,
+                "tickvals": [-limit, 0.0, limit],
+                "ticktext": [f"{-limit:.2f} darker", "0 same", f"+{limit:.2f} lighter"],
+            },
             hovertemplate="x %{x}, y %{y}: %{z:.3f}<extra></extra>",
         ),
         row=1,
         col=3,
     )
     fig.update_yaxes(autorange="reversed", row=1, col=3)
+    # no grid through the see-through zero; a faint frame that hugs the image (constrain), not the panel
+    frame = {
+        "showgrid": False,
+        "zeroline": False,
+        "showline": True,
+        "mirror": True,
+        "linecolor": FRAME,
+        "constrain": "domain",
+    }
+    fig.update_xaxes(**frame, row=1, col=3)
+    fig.update_yaxes(**frame, row=1, col=3)
     for col in (1, 2, 3):
         fig.update_xaxes(showticklabels=False, row=1, col=col)
         fig.update_yaxes(showticklabels=False, scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
@@ -93,12 +116,12 @@ def _png(rgb: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def difference_rgb(difference: np.ndarray) -> np.ndarray:
-    """``H x W`` differences as ``H x W x 3`` uint8: white at 0, red up to +max|d|, blue down to -max|d|."""
+def difference_rgba(difference: np.ndarray) -> np.ndarray:
+    """``H x W`` differences as ``H x W x 4`` uint8, :data:`DIFFERENCE_SCALE` as pixels: red where
+    positive, blue where negative, opaque at max|d| and see-through at 0 (on white, a white-centred map)."""
     share = np.clip(difference / _limit(difference), -1.0, 1.0)[..., None]
-    white = np.full(3, 255.0)
-    colour = np.where(share >= 0, POSITIVE, NEGATIVE)
-    return (white + np.abs(share) * (colour - white) + 0.5).astype(np.uint8)
+    colour = np.where(share >= 0, list(bytes.fromhex(POSITIVE[1:])), list(bytes.fromhex(NEGATIVE[1:])))
+    return (np.concatenate([colour, 255.0 * np.abs(share)], axis=-1) + 0.5).astype(np.uint8)
 
 
 def mean_image_pngs(
@@ -111,7 +134,7 @@ def mean_image_pngs(
         (f"{target} mean of {images.n_target} images", _png(means[1])),
         (
             "target - source (red: lighter in the target, blue: darker)",
-            _png(difference_rgb(images.difference)),
+            _png(difference_rgba(images.difference)),
         ),
     ]
 

@@ -4,7 +4,8 @@ Every label that may come from a user (class names, domain names, run labels) pa
 :func:`safe` so Plotly shows it as text, never as markup. Colours are assigned from stable keys
 (domain role, class order), so the same class has the same colour in every figure. The app draws
 these figures in Streamlit's chart theme, which recolours the layout (background, text, grid) for the
-light or the dark page; the colours set here read on both. The HTML report keeps ``plotly_white``.
+light or the dark page; the colours set here read on both, and a heatmap's zero is the page itself
+(:func:`fade`), never a white block on a dark page. The HTML report keeps ``plotly_white``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity
 def safe(text: object) -> str:
     """``text`` escaped so Plotly renders it literally (``<script>`` shows as ``<script>``)."""
     return html.escape(str(text), quote=False)
+
+
+def fade(colour: str, alpha: float) -> str:
+    """``#rrggbb`` as ``rgba(r, g, b, alpha)``: at ``alpha`` 0 a heatmap cell shows the page behind it."""
+    return f"rgba({int(colour[1:3], 16)}, {int(colour[3:5], 16)}, {int(colour[5:7], 16)}, {alpha:g})"
 
 
 def colour_map(categories: Sequence[str]) -> dict[str, str]:
@@ -348,7 +354,8 @@ def confusion_heatmap(
     rows: Sequence[str] | None = None,
 ) -> go.Figure:
     """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover; the
-    title wraps (several matrices share a row).
+    title wraps (several matrices share a row). The blue fades to see-through at 0, so empty cells
+    are the page's own background, light or dark; no grid shows through them, a faint frame holds them.
 
     ``rows`` names the matrix's rows when they are a subset of ``classes`` (default: all).
     """
@@ -361,14 +368,15 @@ def confusion_heatmap(
             x=[safe(c) for c in classes],
             y=[safe(c) for c in (classes if rows is None else rows)],
             customdata=counts.astype(int),
-            colorscale="Blues",
+            colorscale=[[0.0, fade(PALETTE[0], 0)], [1.0, fade(PALETTE[0], 1)]],
             zmin=0,
             zmax=1,
             hovertemplate="true %{y} → predicted %{x}: %{z:.0%} (%{customdata})<extra></extra>",
         )
     )
-    fig.update_xaxes(title="predicted", type="category")
-    fig.update_yaxes(title="true", type="category", autorange="reversed")
+    frame = {"type": "category", "showgrid": False, "showline": True, "mirror": True, "linecolor": FRAME}
+    fig.update_xaxes(title="predicted", **frame)
+    fig.update_yaxes(title="true", autorange="reversed", **frame)
     return finish(fig, title, 200 + 22 * len(share), wrap=TITLE_WRAP)
 
 
