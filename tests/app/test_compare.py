@@ -9,13 +9,14 @@ from dataclasses import replace
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 import torch
 
 from tlcore.data import Domain
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
-from tlcore.views import compare, explore
+from tlcore.views import compare, explore, figures
 from tlcore.views.ranking import blind_spot, rank_command
 
 EVIL = "<script>alert(1)</script>"
@@ -163,3 +164,21 @@ def test_gap_figure_ticks_of_tiny_gaps_are_short() -> None:
     fig = compare.gap_figure({"tiny": tiny})
     axes = [fig.layout[name] for name in ("yaxis", "yaxis2", "yaxis3")]
     assert all(axis.tickformat is None and axis.exponentformat == "e" for axis in axes)
+
+
+def test_the_box_the_chart_and_the_alarm_agree_on_whether_the_target_accuracy_fell() -> None:
+    """Before, the Compare box and the chart called a change under 0.05 points unchanged while the
+    alarm called any drop a fall: one sample of 10,000 was "missed: ... fell 0.0 points" in the
+    ranking, unchanged in the box; one sample of 2,000 in float32 (0.049996 points) was the
+    reverse, grey and "unchanged" on the chart. Now one rule: a change that shows at 0.1 points."""
+    tiny = (0.699999988079071, 0.6998999714851379)  # 6,999 against 7,000 right of 10,000 (float32)
+    one = (0.699999988079071, 0.6995000243186951)  # 1,399 against 1,400 of 2,000: -0.049996 points
+    results = {"tiny": result(tiny[1], tiny[0]), "one": result(one[1], one[0])}
+    assert compare.negative_transfer(results) == ["one"]
+    chart = figures.accuracy_vs_baseline(*compare.accuracies(results))
+    assert list(chart.data[1].marker.color) == [figures.NEUTRAL, figures.BAD]
+    assert list(next(t for t in chart.data if isinstance(t, go.Scatter)).text) == ["unchanged", "-0.1 pts"]
+    unchanged, fell = (Alarm(run, (), after, before) for run, (before, after) in (("t", tiny), ("o", one)))
+    assert unchanged.truly_negative is False and fell.truly_negative is True
+    assert unchanged.verdict() == "right: target accuracy unchanged against source-only"
+    assert fell.verdict() == "missed: target accuracy fell 0.1 points against source-only"

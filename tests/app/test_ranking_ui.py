@@ -192,3 +192,23 @@ def test_changing_the_sidebars_pair_lets_go_of_the_runs_opened_in_compare(
     assert not at.exception, [e.message for e in at.exception]
     assert COMPARE_RUNS not in at.session_state
     assert "Which run to keep, without target labels" not in [s.value for s in at.subheader]
+
+
+def test_a_run_stored_before_the_ess_is_not_recommended_on_its_dev_and_the_page_says_why(
+    app: OpenApp, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Compare page and ``runs rank`` say the same: the old run's DEV is the best but unchecked."""
+    store = RunStore(Workspace.resolve(workspace))
+    old = store_run(store, ("dann",), probabilities(Y, 0.9), source_after=0.97)  # no ESS stored
+    new = store_run(store, ("deep_coral",), probabilities(Y, 0.9), ess=40.0)
+    at = app("compare", source=SOURCE, target=TARGET)
+    at.selectbox[0].set_value("dev").run()
+    assert not at.exception, [e.message for e in at.exception]
+    (recommended,) = at.success
+    said = plain(recommended.value)
+    assert said.startswith(f"Recommended: deep_coral · {new[-6:]}, the highest DEV")
+    assert f"dann · {old[-6:]} also passed the guardrails, but its DEV cannot be vouched for" in said
+    capsys.readouterr()
+    command = ["runs", "rank", "--source", SOURCE, "--target", TARGET, "--validator", "dev"]
+    assert main(["--workspace", str(workspace), *command]) == 0
+    assert f"recommended: run {new}\n" in capsys.readouterr().out

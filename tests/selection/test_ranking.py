@@ -11,7 +11,7 @@ from tlcore.selection.alarm import SelectionSettings, check_run
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
 from tlcore.selection.pool import Agreement, Pool
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import blind_spot, recommendation
+from tlcore.views.ranking import blind_spot, recommendation, unreliable_line
 
 from .helpers import candidate, probabilities
 
@@ -158,7 +158,7 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
     # "a-noisy" has the best DEV (source acc 0.97 -> risk 0.03) but its weights rest on 2 samples
     noisy = candidate("a-noisy", BASELINE, GOOD, source_after=0.97, ess=2.0)
     healthy = candidate("b-healthy", BASELINE, GOOD, source_after=0.95, ess=30.0)  # at the limit: trusted
-    old = candidate("c-old", BASELINE, GOOD, source_after=0.94)  # stored before the ESS: never flagged
+    old = candidate("c-old", BASELINE, GOOD, source_after=0.94)  # stored before the ESS: unknown
     ranking = rank(_pool(noisy, healthy, old), SelectionSettings(validator="dev"))
     assert [e.run_id for e in ranking.entries] == ["b-healthy", "c-old", "a-noisy"]
     assert ranking.recommended == "b-healthy" and ranking.choice == "run b-healthy"
@@ -173,14 +173,14 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
     assert entries["b-healthy"].unreliable is None and entries["c-old"].unreliable is None
     # the reason counts and compares only the runs DEV scores reliably: a-noisy's higher DEV is not one
     assert ranking.reason == (
-        "highest DEV (-0.050) among the 2 of 3 runs with a reliable DEV (30 or more effective samples of "
+        "highest DEV (-0.050) among the 1 of 3 runs with a reliable DEV (30 or more effective samples of "
         "the importance weights) that kept at least 80% of their source-only model's effective classes, "
         "source accuracy within 3 points of it and ensemble agreement not below it"
     )
-    assert ranking.note() == (
+    assert ranking.note().startswith(
         "a-noisy also passed the guardrails, but its DEV rests on 2.0 effective samples of the importance "
         "weights (fewer than 30), too few to trust, so it is ranked after the runs with a reliable DEV and "
-        "not recommended"
+        "not recommended; c-old also passed"  # c-old: test_a_run_stored_before_the_ess_is_not_vouched_for
     )
     assert ranking.note({"a-noisy": "dann · noisy"}).startswith("dann · noisy also passed the guardrails")
     payload = ranking.to_dict()
@@ -200,12 +200,12 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
     }
     print_ranking(ranking)
     out = capsys.readouterr().out
-    assert f"  note: {ranking.note()}\n" in out and f"    {unreliable}\n" in out
-    assert out.count("unreliable") == 1  # only a-noisy's line
+    assert f"  note: {ranking.note()}\n" in out
+    assert out.count("unreliable") == 1 and f"\n{unreliable_line(ranking, {})}\n" in out  # a-noisy's
     # ranked by a validator that needs no weights, the run keeps its place; its DEV and IWCV stay flagged
     by_ensv = rank(_pool(noisy, healthy, old))
     assert by_ensv.note() is None and all(e.reliable for e in by_ensv.entries)
-    assert "3 of 3 runs that kept" in by_ensv.reason
+    assert "3 of 3 runs that kept" in by_ensv.reason and by_ensv.entries[2].run_id == "c-old"
     assert {e.run_id: e.unreliable for e in by_ensv.entries}["a-noisy"] == unreliable
     # the threshold is a setting: with min_ess 1 the noisy run's DEV is trusted and wins
     trusting = SelectionSettings(validator="dev", min_ess=1.0)
@@ -259,4 +259,68 @@ def test_the_recommendation_compares_only_the_runs_its_validator_scores_reliably
         "r3 and r2 also passed the guardrails, but their IWCV rests on 2.5 and 4.0 effective samples of "
         "the importance weights (fewer than 30), too few to trust, so they are ranked after the runs with "
         "a reliable IWCV and not recommended"
+    )
+
+
+def test_a_run_stored_before_the_ess_is_not_vouched_for_when_ranking_by_dev(capsys):
+    """A run stored before its weights' effective sample size was measured (``ess`` None) could rest on
+    2 effective samples like any: ranked by DEV or IWCV it goes after the reliably scored runs and is
+    not recommended on that score, in one line that says why; by EnsV it keeps its place."""
+    old = candidate("a-old", BASELINE, GOOD, source_after=0.97)  # the best DEV, weights unknown
+    healthy = candidate("b-healthy", BASELINE, GOOD, source_after=0.95, ess=40.0)
+    noisy = candidate("c-noisy", BASELINE, GOOD, source_after=0.96, ess=2.0)
+    ranking = rank(_pool(old, healthy, noisy), SelectionSettings(validator="dev"))
+    assert ranking.recommended == "b-healthy"  # the old code recommended a-old on its DEV, unsaid
+    assert [e.run_id for e in ranking.entries] == ["b-healthy", "a-old", "c-noisy"]  # unknown before few
+    note = (
+        "a-old also passed the guardrails, but its DEV cannot be vouched for: it was stored before "
+        "tlstudio measured the effective sample size of the importance weights, so it is ranked after the "
+        "runs with a reliable DEV and not recommended (rank by EnsV, or run it again)"
+    )
+    assert ranking.note().endswith(f"; {note}") and ranking.note().count("also passed") == 2
+    entry = ranking_json(ranking)["entries"][1]  # machine-readable: not reliable, no ESS, not "few"
+    assert (entry["run_id"], entry["reliable"], entry["ess"], entry["unreliable"]) == (
+        "a-old",
+        False,
+        None,
+        None,
+    )
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    assert out.count("stored before") == 1 and f"  note: {ranking.note()}\n" in out
+    by_ensv = rank(_pool(old, healthy, noisy))  # EnsV needs no weights: every run is scored reliably
+    assert by_ensv.note() is None and all(e.reliable for e in by_ensv.entries)
+    # only old runs passed: no recommendation on their DEV, and the reason says why
+    alone = rank(_pool(old, candidate("d-old", BASELINE, GOOD)), SelectionSettings(validator="iwcv"))
+    assert alone.recommended is None and alone.choice == "none"
+    assert alone.reason == (
+        "the IWCV of every run that passed the guardrails is of unknown reliability: they were stored "
+        "before tlstudio measured the effective sample size of the importance weights; rank by another "
+        "validator (EnsV is the default)"
+    )
+    mixed = rank(_pool(old, noisy), SelectionSettings(validator="dev"))
+    assert mixed.recommended is None and mixed.reason.startswith(
+        "the DEV of every run that passed the guardrails rests on fewer than 30 effective samples of the "
+        "importance weights or on a number never measured (stored before tlstudio measured it); rank by"
+    )
+
+
+def test_several_unreliable_runs_are_one_line_in_runs_rank_and_on_the_compare_page(capsys):
+    """Each run's "DEV and IWCV unreliable" line repeated per run; now one line names the runs with the
+    range of their effective samples, the same sentence the Compare page and the report show."""
+    pool = _pool(
+        *(candidate(run, BASELINE, GOOD, ess=ess) for run, ess in (("a", 2.0), ("b", 4.5), ("c", 3.0)))
+    )
+    ranking = rank(pool)
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    assert out.count("unreliable") == 1  # not once per run
+    line = unreliable_line(ranking, {})
+    assert line == (
+        "DEV and IWCV are unreliable for 3 of 3 runs (a, b and c): their importance weights rest on 2.0 to "
+        "4.5 effective samples, fewer than 30 (the ESS column), so a few source samples decide those scores."
+    )
+    assert out.endswith(f"{line}\n")
+    assert unreliable_line(ranking, {"a": "dann · a"}).startswith(
+        "DEV and IWCV are unreliable for 3 of 3 runs (dann · a, b"
     )

@@ -13,7 +13,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.scores import VALIDATORS
-from tlcore.views.ranking import blind_spot
+from tlcore.views.ranking import blind_spot, unreliable_line
 from tlcore.workspace import Workspace
 
 
@@ -95,8 +95,8 @@ def print_ranking(ranking: Ranking) -> None:
         )
         for line in alarm_lines(entry.alarm):
             print(f"    {line}")
-        if entry.unreliable:
-            print(f"    {entry.unreliable}")
+    if unreliable := unreliable_line(ranking, {}):
+        print(unreliable)
     for run_id, why in ranking.excluded:
         print(f"not ranked: {run_id}: {why}")
 

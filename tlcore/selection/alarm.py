@@ -10,8 +10,9 @@ Three checks (:func:`check_run`), the guardrails of the ranking and the flags of
 
 The alarm is raised when a check fails, each failure a sentence with its numbers. With target
 labels, :attr:`Alarm.truly_negative` says whether adapting really lost target accuracy (negative
-transfer: target accuracy below the source-only model's), :attr:`Alarm.correct` whether the alarm
-said so and :meth:`Alarm.verdict` says it in words.
+transfer: target accuracy below the source-only model's by a change that shows at the display's
+0.1 points, the rule the Compare page's box and chart share: :mod:`tlcore.metrics.accuracy_change`),
+:attr:`Alarm.correct` whether the alarm said so and :meth:`Alarm.verdict` says it in words.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.errors import TLError
+from tlcore.metrics import accuracy_change
 from tlcore.selection.pool import Agreement, Candidate
 from tlcore.selection.scores import VALIDATORS
 
@@ -93,10 +95,11 @@ class Alarm:
 
     @property
     def truly_negative(self) -> bool | None:
-        """Target accuracy below the source-only model's (None without target labels)."""
+        """Target accuracy below the source-only model's by a change that shows (None without target
+        labels): one sample of a target of up to 2,000 samples counts, float noise never does."""
         if self.target_accuracy is None or self.source_only_accuracy is None:
             return None
-        return self.target_accuracy < self.source_only_accuracy
+        return accuracy_change.fell(self.target_accuracy, self.source_only_accuracy)
 
     @property
     def correct(self) -> bool | None:
@@ -109,8 +112,10 @@ class Alarm:
         points, or None without target labels."""
         if self.target_accuracy is None or self.source_only_accuracy is None:
             return None
-        change = 100 * (self.target_accuracy - self.source_only_accuracy)
-        moved = "unchanged" if change == 0 else f"{'fell' if change < 0 else 'rose'} {abs(change):.1f} points"
+        after, before = self.target_accuracy, self.source_only_accuracy
+        way = accuracy_change.direction(after, before)
+        points = abs(accuracy_change.shown_points(after, before))
+        moved = way if way == "unchanged" else f"{way} {points:.1f} points"
         label = "right" if self.correct else ("false alarm" if self.raised else "missed")
         return f"{label}: target accuracy {moved} against source-only"
 

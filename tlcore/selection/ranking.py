@@ -12,6 +12,12 @@ Rule (:func:`rank`): guardrails first, then a validator.
    ``settings.min_ess`` is unreliable (:func:`unreliable_weights`): ranking by it, such a passing
    run goes after the passing runs it scores reliably and is never recommended on it
    (``Ranking.note`` says so); the reason counts and compares only the reliably scored ones.
+   A run stored before the effective sample size was measured (``ess`` None) is not vouched for
+   either: ranking by IWCV or DEV it goes after the reliably scored runs (before the unreliable
+   ones) and is not recommended on that score, and the note says why. Its weights may be as
+   concentrated as any unreliable run's (on the default pair, ESS 1.8 to 30.1), and a recommendation
+   is a claim the tool checks; ranked by a validator without weights (EnsV, the default) it keeps
+   its place.
 3. The recommendation is the first passing run with a reliable score; when no run passes it is
    "keep the source-only model" (``recommended`` is None), with the reason in one line either way.
    When runs pass but none has a reliable score there is no recommendation (None, and the reason
@@ -44,8 +50,9 @@ class RankedRun:
     included), the stored ones and EnsV of its source-only model (``scores_before``), the ranking's
     ``score``, and its alarm; ``ess``: its adapted model's effective sample size of the importance
     weights (None for runs stored before) and ``n_weights`` how many weights there are, ``unreliable``:
-    why its IWCV and DEV are not to be trusted (None when they are), ``reliable``: whether the
-    ranking's ``score`` is to be trusted."""
+    why its IWCV and DEV are not to be trusted (None when they are, or when ``ess`` is unknown),
+    ``reliable``: whether the ranking's ``score`` is to be trusted (ranked by IWCV or DEV, False
+    when ``ess`` is below ``min_ess`` or unknown: ``ess`` None, ``unreliable`` None)."""
 
     run_id: str
     method: str
@@ -102,20 +109,32 @@ class Ranking:
 
     def note(self, labels: Mapping[str, str] | None = None) -> str | None:
         """Beside a recommendation, the passing runs the validator does not score reliably, named by
-        ``labels`` (default: their ids), and why they went after the others (None: there is none)."""
-        doubtful = [e for e in self.entries if e.passed and not e.reliable]
-        if self.recommended is None or not doubtful:
+        ``labels`` (default: their ids), and why they went after the others: too few effective samples
+        of the importance weights, or a number never measured (None: there is none)."""
+        if self.recommended is None:
             return None
         label = VALIDATORS[self.settings.validator].label
-        names = _and((labels or {}).get(e.run_id, e.run_id) for e in doubtful)
-        samples = _and(f"{e.ess:.1f}" for e in doubtful)
-        one = len(doubtful) == 1
-        return (
-            f"{names} also passed the guardrails, but {'its' if one else 'their'} {label} rests on "
-            f"{samples} effective samples of the importance weights (fewer than {self.settings.min_ess:g}), "
-            f"too few to trust, so {'it is' if one else 'they are'} ranked after the runs with a reliable "
-            f"{label} and not recommended"
-        )
+        doubtful = [e for e in self.entries if e.passed and not e.reliable]
+        parts = []
+        for known in (True, False):
+            runs = [e for e in doubtful if (e.ess is not None) == known]
+            if not runs:
+                continue
+            one = len(runs) == 1
+            names = and_list((labels or {}).get(e.run_id, e.run_id) for e in runs)
+            why = (
+                f"rests on {and_list(f'{e.ess:.1f}' for e in runs)} effective samples of the importance "
+                f"weights (fewer than {self.settings.min_ess:g}), too few to trust"
+                if known
+                else f"cannot be vouched for: {'it was' if one else 'they were'} stored before tlstudio "
+                "measured the effective sample size of the importance weights"
+            )
+            parts.append(
+                f"{names} also passed the guardrails, but {'its' if one else 'their'} {label} {why}, so "
+                f"{'it is' if one else 'they are'} ranked after the runs with a reliable {label} and not "
+                "recommended" + ("" if known else f" (rank by EnsV, or run {'it' if one else 'them'} again)")
+            )
+        return "; ".join(parts) or None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,11 +192,11 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
                 judge(candidate, agreement, settings),
                 after.ess,
                 unreliable,
-                not (weighted and unreliable),
+                not (weighted and (unreliable is not None or after.ess is None)),
                 n_weights,
             )
         )
-    entries.sort(key=lambda e: (not e.passed, not e.reliable, -e.score, e.run_id))
+    entries.sort(key=lambda e: (not e.passed, _doubt(e), -e.score, e.run_id))
     best = entries[0] if entries and entries[0].passed and entries[0].reliable else None
     return Ranking(
         pool.source,
@@ -190,7 +209,13 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
     )
 
 
-def _and(words: Iterable[str]) -> str:
+def _doubt(entry: RankedRun) -> int:
+    """Where the ranking's score puts a run among the passing ones: 0 reliable, 1 of unknown
+    reliability (its ``ess`` was never stored), 2 unreliable."""
+    return 0 if entry.reliable else (1 if entry.ess is None else 2)
+
+
+def and_list(words: Iterable[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     listed = list(words)
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
@@ -216,10 +241,18 @@ def _reason(entries: list[RankedRun], best: RankedRun | None, settings: Selectio
         )
     if not entries:
         return "there is no run to compare"
-    if any(e.passed for e in entries):
+    if passing := [e for e in entries if e.passed]:
+        few = f"rests on fewer than {settings.min_ess:g} effective samples of the importance weights"
+        unknown = sum(e.ess is None for e in passing)
+        if unknown == len(passing):
+            few = (
+                "is of unknown reliability: they were stored before tlstudio measured the effective "
+                "sample size of the importance weights"
+            )
+        elif unknown:
+            few += " or on a number never measured (stored before tlstudio measured it)"
         return (
-            f"the {validator.label} of every run that passed the guardrails rests on fewer than "
-            f"{settings.min_ess:g} effective samples of the importance weights; rank by another "
+            f"the {validator.label} of every run that passed the guardrails {few}; rank by another "
             "validator (EnsV is the default)"
         )
     failures = Counter(c.name for e in entries for c in e.alarm.checks if not c.passed)

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tlcore.data.domain import Domain
+from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.ranking import Ranking
@@ -60,11 +61,10 @@ def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
 
 
 def negative_transfer(results: Results) -> list[str]:
-    """Labels of runs whose target accuracy fell below the source-only model's (by more than a change
-    the accuracy chart calls unchanged)."""
+    """Labels of runs whose target accuracy fell below the source-only model's, by the rule the
+    accuracy chart and the alarm's verdict share (:func:`tlcore.metrics.accuracy_change.fell`)."""
     adapted, baseline = accuracies(results)
-    changes = {label: 100 * (adapted[label] - baseline[label]) for label in adapted}
-    return [label for label, points in changes.items() if figures.change_kind(points) == "worse"]
+    return [label for label in adapted if fell(adapted[label], baseline[label])]
 
 
 def summary_rows(results: Results) -> list[dict[str, Any]]:

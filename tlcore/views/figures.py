@@ -18,6 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from tlcore.metrics import accuracy_change
+
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
     "#3b6fd4", "#e8793a", "#2ca02c", "#d62728", "#9467bd",
@@ -36,7 +38,6 @@ LAYOUT = {
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
-UNCHANGED_POINTS = 0.05  # an accuracy change below this many points shows as +0.0 or -0.0: unchanged
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
 
 
@@ -257,37 +258,30 @@ def metrics_before_after(
     return fig
 
 
-def change_kind(points: float) -> str:
-    """``"better"``, ``"worse"`` or ``"unchanged"`` (under :data:`UNCHANGED_POINTS` either way): an
-    accuracy change of ``points`` percentage points."""
-    if abs(points) < UNCHANGED_POINTS:
-        return "unchanged"
-    return "better" if points > 0 else "worse"
-
-
 def accuracy_vs_baseline(
     accuracy: Mapping[str, float],
     baseline: Mapping[str, float],
     title: str = "Target accuracy: source-only vs adapted",
 ) -> go.Figure:
     """Per run, the source-only accuracy (grey) beside the adapted one: green when adaptation
-    helped, red when it hurt (negative transfer), grey and hatched when unchanged (within
-    :data:`UNCHANGED_POINTS`); the change is written above the taller bar of each pair, at a fixed size."""
+    helped, red when it hurt (negative transfer), grey and hatched when unchanged (the change shows
+    as 0.0 points, :mod:`tlcore.metrics.accuracy_change`); the change is written above the taller bar
+    of each pair, at a fixed size."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
     after = [accuracy[r] for r in runs]
     before = [baseline[r] for r in runs]
-    changes = [100 * (a - b) for a, b in zip(after, before, strict=True)]
-    kinds = [change_kind(c) for c in changes]
-    colours = {"better": GOOD, "worse": BAD, "unchanged": NEUTRAL}
+    changes = [accuracy_change.shown_points(a, b) for a, b in zip(after, before, strict=True)]
+    kinds = [accuracy_change.direction(a, b) for a, b in zip(after, before, strict=True)]
+    colours = {"rose": GOOD, "fell": BAD, "unchanged": NEUTRAL}
     hatch = {"unchanged": "/"}
     texts = [
         "unchanged" if k == "unchanged" else f"{c:+.1f} pts" for c, k in zip(changes, kinds, strict=True)
     ]
     meaning = {
-        "better": "adapted: better",
-        "worse": "adapted: worse",
-        "unchanged": f"adapted: unchanged (< {UNCHANGED_POINTS:g} pts)",
+        "rose": "adapted: better",
+        "fell": "adapted: worse",
+        "unchanged": f"adapted: unchanged (< {accuracy_change.SHOWN:g} pts)",
     }
     fig = go.Figure(
         [

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from tlcore.selection.ranking import Ranking, effective_samples
+from tlcore.selection.ranking import Ranking, and_list, effective_samples
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
 
@@ -66,20 +66,24 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
 
 
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
-    """One sentence on the runs whose IWCV and DEV rest on too few effective samples of the importance
-    weights (None when there is none)."""
-    doubtful = [e for e in ranking.entries if e.unreliable]
+    """One sentence, once, on the runs whose IWCV and DEV rest on too few effective samples of the
+    importance weights (None when there is none): the one run's count, or several runs' names and
+    the range of their counts (each is in the ESS column). ``runs rank`` prints it too."""
+    doubtful = [e for e in ranking.entries if e.unreliable and e.ess is not None]
     if not doubtful:
         return None
-    rests = " and ".join(
-        f"{effective_samples(e.ess, e.n_weights)} ({labels.get(e.run_id, e.run_id)})"
-        for e in doubtful
-        if e.ess is not None
-    )
+    names = [labels.get(e.run_id, e.run_id) for e in doubtful]
+    if len(doubtful) == 1:
+        rests = f"{effective_samples(doubtful[0].ess, doubtful[0].n_weights)} ({names[0]})"
+        which = ""
+    else:
+        least, most = min(e.ess for e in doubtful), max(e.ess for e in doubtful)
+        rests = f"{least:.1f} to {most:.1f} effective samples"
+        which = f" ({and_list(names)})"
     return (
-        f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs: their "
-        f"importance weights rest on {rests}, fewer than {ranking.settings.min_ess:g} (the ESS column), "
-        "so a few source samples decide those scores."
+        f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs{which}: "
+        f"their importance weights rest on {rests}, fewer than {ranking.settings.min_ess:g} (the ESS "
+        "column), so a few source samples decide those scores."
     )
 
 
