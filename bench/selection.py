@@ -29,6 +29,7 @@ from scipy.stats import spearmanr
 
 from bench.cells import Cells, config_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.metrics import accuracy_change
 from tlcore.runs import jobs
 from tlcore.runs.candidates import load_pool
 from tlcore.runs.store import RunStore
@@ -141,7 +142,7 @@ def judge_ranking(ranking: Ranking) -> dict[str, Any]:
         "reason": ranking.reason,
         "chosen_accuracy": chosen_accuracy,
         "regret": best - chosen_accuracy,
-        "below_source_only": chosen_accuracy < chosen_baseline,
+        "below_source_only": accuracy_change.fell(chosen_accuracy, chosen_baseline),
         "n_negative": len(negative),
         "n_alarms": len(raised),
         "alarm_precision": len(raised & negative) / len(raised) if raised else None,
