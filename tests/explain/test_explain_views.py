@@ -79,12 +79,14 @@ def test_explanation_of_hostile_names_reports_escaped_without_fix_specs(hostile_
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_feature_vectors_get_one_note_and_still_a_verdict():
+def test_feature_vectors_get_their_columns_instead_of_image_checks_and_still_a_verdict():
     g = torch.Generator().manual_seed(0)
     source = Domain("table-a", torch.randn(200, 5, generator=g), None, ())
     target = Domain("table-b", torch.randn(200, 5, generator=g) + 3.0, None, ())
     explanation = explain(source, target, settings=SMALL)
     assert (explanation.applies, explanation.note, explanation.findings) == (False, NOT_IMAGES, ())
-    assert [c.kind for c in explanation.verdict.causes] == ["adaptation"]
+    # every column moved 3 SDs: each is a cause, and matched together they leave no gap to adapt
+    assert [c.kind for c in explanation.verdict.causes] == ["column"] * 5
+    assert explanation.shares is not None and explanation.shares.columns_share == 1.0
     assert explanation.to_dict()["statistics"] == {"source": None, "target": None}
     assert "do not apply" in diagnosis_report(None, explanation)
