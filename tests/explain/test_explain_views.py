@@ -9,11 +9,18 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
+from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.explanation import NOT_IMAGES, explain
 from tlcore.explain.mean_images import mean_images
 from tlcore.explain.settings import ExplainSettings
 from tlcore.views.diagnosis_report import diagnosis_report
-from tlcore.views.explain_figures import difference_rgb, findings_figure, mean_image_pngs, mean_images_figure
+from tlcore.views.explain_figures import (
+    columns_figure,
+    difference_rgb,
+    findings_figure,
+    mean_image_pngs,
+    mean_images_figure,
+)
 from tlcore.views.report import Section, render_report
 
 SMALL = ExplainSettings(
@@ -89,4 +96,14 @@ def test_feature_vectors_get_their_columns_instead_of_image_checks_and_still_a_v
     assert [c.kind for c in explanation.verdict.causes] == ["column"] * 5
     assert explanation.shares is not None and explanation.shares.columns_share == 1.0
     assert explanation.to_dict()["statistics"] == {"source": None, "target": None}
-    assert "do not apply" in diagnosis_report(None, explanation)
+    page = diagnosis_report(None, explanation)
+    assert "What differs (columns)" in page and "5 of 5 columns moved" in page
+
+
+def test_the_columns_figure_puts_the_largest_share_on_top_and_escapes_names():
+    def column(name: str, share: float | None) -> ColumnDrift:
+        return ColumnDrift(0, name, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, None, share)
+
+    fig = columns_figure([column("<b>a</b>", 0.6), column("b", 0.2), column("unchecked", None)])
+    (bars,) = fig.data
+    assert list(bars.y) == ["b", "&lt;b&gt;a&lt;/b&gt;"] and list(bars.x) == [0.2, 0.6]  # top: the last
