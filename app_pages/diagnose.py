@@ -159,7 +159,16 @@ with display.errors_shown():
             st.dataframe(target.X[foreign].numpy(), height=260)
 
     st.subheader("What differs")
-    if not explained.applies:
+    if explained.columns:  # feature vectors: which columns moved, and their shares of the gap
+        drifted = diagnosis_report.drifted_columns(explained)
+        if any(c.share is not None for c in drifted):
+            st.plotly_chart(explain_figures.columns_figure(drifted), key="columns")
+        if drifted:
+            st.dataframe(diagnosis_report.column_rows(drifted), hide_index=True)
+        else:
+            st.success("No column moved (mean, spread or shape).", icon=":material/check_circle:")
+        st.caption(display.esc(diagnosis_report.columns_note(explained)))
+    elif not explained.applies:
         st.info(display.esc(explained.note or "The image checks do not apply here."), icon=":material/info:")
     else:
         firing = explained.firing

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.test_escaping import deferred_downloads
+from tests.explain.test_columns_cli import wine_csvs
 from tlcore.cli import main
 from tlcore.data import load_domain
 
@@ -94,3 +95,22 @@ def test_blank_images_shares_and_a_covered_target_read_on_the_page(
     assert any("counted in it" in str(row) for row in at.dataframe[-1].value.to_dict("records"))
     assert "The source covers the target" in captions and "farthest" not in captions
     assert len(at.get("image")) == 1  # the most foreign samples only, no "most novel" of a covered target
+
+
+def test_a_table_pair_shows_which_columns_moved_and_their_shares(
+    app: OpenApp, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads = deferred_downloads(monkeypatch)
+    source, target = wine_csvs(tmp_path)
+    for path in (source, target):
+        assert main(["--workspace", str(workspace), "data", "upload", path]) == 0
+    at = app("diagnose", source="upload:wine_src.csv", target="upload:wine_tgt.csv")
+    assert not at.exception, [e.message for e in at.exception]
+    markdown = [plain(str(m.value)) for m in at.markdown]
+    assert any(m.startswith("Most of the gap: alcohol moved +1.2 source SDs.") for m in markdown)
+    rows = at.dataframe[-1].value.to_dict("records")
+    assert [r["column"] for r in rows] == ["alcohol", "proline", "color_intensity"]
+    assert [r["share of the gap"] for r in rows] == ["55%", "20%", "18%"]
+    captions = " ".join(plain(str(c.value)) for c in at.caption)
+    assert "3 of 13 columns moved" in captions
+    assert "What differs (columns)" in downloads["tlstudio-diagnosis.html"]()

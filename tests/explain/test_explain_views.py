@@ -9,11 +9,18 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
+from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.explanation import NOT_IMAGES, explain
 from tlcore.explain.mean_images import mean_images
 from tlcore.explain.settings import ExplainSettings
 from tlcore.views.diagnosis_report import diagnosis_report
-from tlcore.views.explain_figures import difference_rgba, findings_figure, mean_image_pngs, mean_images_figure
+from tlcore.views.explain_figures import (
+    columns_figure,
+    difference_rgba,
+    findings_figure,
+    mean_image_pngs,
+    mean_images_figure,
+)
 from tlcore.views.report import Section, render_report
 
 SMALL = ExplainSettings(
@@ -80,12 +87,24 @@ def test_explanation_of_hostile_names_reports_escaped_without_fix_specs(hostile_
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_feature_vectors_get_one_note_and_still_a_verdict():
+def test_feature_vectors_get_their_columns_instead_of_image_checks_and_still_a_verdict():
     g = torch.Generator().manual_seed(0)
     source = Domain("table-a", torch.randn(200, 5, generator=g), None, ())
     target = Domain("table-b", torch.randn(200, 5, generator=g) + 3.0, None, ())
     explanation = explain(source, target, settings=SMALL)
     assert (explanation.applies, explanation.note, explanation.findings) == (False, NOT_IMAGES, ())
-    assert [c.kind for c in explanation.verdict.causes] == ["adaptation"]
+    # every column moved 3 SDs: each is a cause, and matched together they leave no gap to adapt
+    assert [c.kind for c in explanation.verdict.causes] == ["column"] * 5
+    assert explanation.shares is not None and explanation.shares.columns_share == 1.0
     assert explanation.to_dict()["statistics"] == {"source": None, "target": None}
-    assert "do not apply" in diagnosis_report(None, explanation)
+    page = diagnosis_report(None, explanation)
+    assert "What differs (columns)" in page and "5 of 5 columns moved" in page
+
+
+def test_the_columns_figure_puts_the_largest_share_on_top_and_escapes_names():
+    def column(name: str, share: float | None) -> ColumnDrift:
+        return ColumnDrift(0, name, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, None, share)
+
+    fig = columns_figure([column("<b>a</b>", 0.6), column("b", 0.2), column("unchecked", None)])
+    (bars,) = fig.data
+    assert list(bars.y) == ["b", "&lt;b&gt;a&lt;/b&gt;"] and list(bars.x) == [0.2, 0.6]  # top: the last

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from tlcore.explain.causes import pct
+from tlcore.explain.columns import ranked_columns
 from tlcore.explain.explanation import Explanation
+
+MAX_LINES = 10  # drifted columns listed in the text
 
 
 def format_explanation(explanation: Explanation) -> list[str]:
@@ -20,7 +24,7 @@ def format_explanation(explanation: Explanation) -> list[str]:
         )
     lines += ["", f"Next step: {verdict.next_step}"]
     if not explanation.applies:
-        return [*lines, "", explanation.note]
+        return [*lines, *column_lines(explanation), "", explanation.note]
     firing = explanation.firing
     if not firing:
         lines += ["", "What differs: nothing in the image statistics."]
@@ -44,3 +48,22 @@ def format_explanation(explanation: Explanation) -> list[str]:
     if explanation.note:
         lines += ["", explanation.note]
     return lines
+
+
+def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
+    """Feature vectors: the drifted columns, largest share of the gap first, then by drift (at most
+    ``limit``); empty for images."""
+    columns = explanation.columns
+    if not columns:
+        return []
+    drifted = ranked_columns(c for c in columns if c.fires)
+    if not drifted:
+        return ["", f"What differs: none of the {len(columns)} columns moved (mean, spread or shape)."]
+    lines = ["", f"What differs ({len(drifted)} of {len(columns)} columns; shares {explanation.basis}):"]
+    for c in drifted[:limit]:
+        share = "" if c.share is None else f" Share of the gap: {pct(c.share)}."
+        lines.append(f"  {c.severity:<7}{c.message}{share}")
+    if len(drifted) > limit:
+        lines.append(f"  ... and {len(drifted) - limit} more drifted columns (--json lists every column)")
+    note = explanation.shares.notes.get("columns") if explanation.shares else None
+    return [*lines, f"  ({note})"] if note else lines

@@ -15,7 +15,9 @@ from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import FixCheck
 from tlcore.explain.image_stats import BY_NAME
 
-CauseKind = Literal["appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"]
+CauseKind = Literal[
+    "appearance", "column", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"
+]
 
 
 @dataclass(frozen=True)

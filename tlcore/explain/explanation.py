@@ -15,6 +15,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.diagnosis import gap_level
 from tlcore.errors import TLError
+from tlcore.explain.columns import ColumnDrift, column_drift
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding, compare
 from tlcore.explain.fixes import (
@@ -52,7 +53,8 @@ class Explanation:
     strongest). ``gap`` is the fix checks' gap before any fix (cheap settings, see
     :func:`tlcore.explain.fixes.cheap_measure`; each check holds it with the novel share before and
     after its fix); ``shares`` the gap with each other cause removed
-    (:mod:`tlcore.explain.gap_shares`), on which ``verdict`` ranks the causes.
+    (:mod:`tlcore.explain.gap_shares`), on which ``verdict`` ranks the causes; for feature vectors
+    they hold every column compared (:attr:`columns`).
     """
 
     source: str
@@ -75,6 +77,12 @@ class Explanation:
     def firing(self) -> tuple[Finding, ...]:
         """The findings with a severity, strongest first."""
         return tuple(sorted((f for f in self.findings if f.fires), key=lambda f: -abs(f.difference)))
+
+    @property
+    def columns(self) -> tuple[ColumnDrift, ...]:
+        """Every column of feature vectors compared (:mod:`tlcore.explain.columns`), the checked ones
+        with their share of the gap; empty for images."""
+        return () if self.shares is None else self.shares.columns
 
     @property
     def novelty_fix(self) -> Fix | None:
@@ -137,6 +145,7 @@ class Explanation:
                 "target": None if self.target_stats is None else self.target_stats.to_dict(),
             },
             "findings": [f.to_dict() for f in self.findings],
+            "columns": [c.to_dict() for c in self.columns],
             "novelty_fix": None if self.novelty_fix is None else self.novelty_fix.to_dict(),
             "mean_images": self.mean_images.to_dict() if include_images and self.mean_images else None,
             "seconds": self.seconds,
@@ -216,7 +225,9 @@ def explain(
     one side lacks come from the pair report :func:`tlcore.data.harmonise.harmonise` left on the
     target (:class:`~tlcore.explain.evidence.ClassMismatch`). Each cause's share of the gap
     (:func:`tlcore.explain.gap_shares.measure_shares`) is measured on the checks' samples; target
-    classes the source lacks by reloading the target spec with every class.
+    classes the source lacks by reloading the target spec with every class. Feature vectors have no
+    image statistics: every column is compared instead (:func:`tlcore.explain.columns.column_drift`),
+    the most drifted ones' shares measured with the others'.
     ``progress(step, fraction)`` is called as steps start and at the end.
     """
     start = time.perf_counter()
@@ -268,6 +279,10 @@ def explain(
 
         pair = PairContext(source, target, stats, specs, settings)
         findings = _with_checks(compare(stats["source"], stats["target"]), pair, before, load, step)
+    drift: tuple[ColumnDrift, ...] = ()
+    if not source.is_image:
+        step("column drift")
+        drift = column_drift(source, target, settings)
     step("gap shares")
     classes = ClassMismatch.of(source, target)
     label_shift = LabelShiftSummary.from_labels(source, target) or label_shift  # counted beats estimated
@@ -280,6 +295,7 @@ def explain(
         label_shift=label_shift,
         classes=classes,
         every_class=None if t_spec is None else lambda: every_class_target(source, lambda: load(t_spec)),
+        columns=drift,
     )
     step("verdict")
     judged = verdict(

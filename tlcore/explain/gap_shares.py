@@ -21,7 +21,11 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
 * target classes the source lacks: they were dropped before ``G`` was measured, so they are removed
   from the gap *with* them, ``G+`` (the target reloaded from its spec with every class, harmonised to
   the source): ``(G+ - G) / G+``. The gap is then ``G+``, and every other share, of ``G``, is scaled
-  by ``1 -`` that share to be a share of ``G+`` too.
+  by ``1 -`` that share to be a share of ``G+`` too;
+* a drifted column of feature vectors (:mod:`tlcore.explain.columns`, the
+  :data:`~tlcore.explain.columns.MAX_COLUMN_CHECKS` most drifted): the target's column re-centred and
+  re-scaled to the source's mean and spread (:func:`~tlcore.explain.columns.matched`); the checked
+  columns also all matched together (``columns_together``), which bounds what adaptation is left.
 
 A cause that cannot be removed this way (no source labels or no estimated priors, no spec to reload
 the target from, fewer than :data:`tlcore.diagnosis.MIN_POWER` samples left, ``G <= 0``) has no
@@ -42,6 +46,7 @@ from tlcore.data.harmonise import harmonise
 from tlcore.data.rng import generator
 from tlcore.diagnosis import MIN_POWER
 from tlcore.errors import TLError
+from tlcore.explain.columns import ColumnDrift, matched, to_check
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
 from tlcore.explain.fixes import CheckMeasure, check_features
 from tlcore.explain.settings import ExplainSettings
@@ -52,7 +57,8 @@ from tlcore.metrics.gap import median_mmd2
 class GapShares:
     """MMD² before any fix (``mmd2``, the ``G`` of the module docstring) and with each cause removed
     (``None`` when it could not be, with the reason in ``notes`` by cause kind); ``with_new_classes``
-    is ``G+``."""
+    is ``G+``; ``columns`` every column of feature vectors compared (its MMD² and share set when
+    checked), ``columns_together`` MMD² with the checked columns all matched."""
 
     mmd2: float
     covered: float | None = None
@@ -60,6 +66,13 @@ class GapShares:
     missing_classes: float | None = None
     with_new_classes: float | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    columns: tuple[ColumnDrift, ...] = ()
+    columns_together: float | None = None
+
+    @property
+    def columns_share(self) -> float | None:
+        """The share of the gap the checked columns account for, matched together."""
+        return self.share(self.mmd2, self.columns_together)
 
     @property
     def new_classes(self) -> float | None:
@@ -77,7 +90,9 @@ class GapShares:
         return min(1.0, max(0.0, (before - after) / self.mmd2)) * (1.0 - (self.new_classes or 0.0))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"new_classes": self.new_classes}
+        """JSON-safe; the columns are the explanation's own rows (``columns``), not repeated here."""
+        out = {k: v for k, v in asdict(self).items() if k != "columns"}
+        return out | {"new_classes": self.new_classes, "columns_share": self.columns_share}
 
 
 def quota_index(y: torch.Tensor, priors: Sequence[float], n: int, seed: int) -> torch.Tensor:
@@ -130,10 +145,12 @@ def measure_shares(
     label_shift: LabelShiftSummary | None = None,
     classes: ClassMismatch | None = None,
     every_class: Callable[[], Domain] | None = None,
+    columns: Sequence[ColumnDrift] = (),
 ) -> GapShares:
     """MMD² of the pair with each cause there is evidence of removed (module docstring); ``before`` is
     the pair's check measure, ``every_class`` loads the target with the classes the source lacks,
-    harmonised to the source (``None``: no spec to load it from)."""
+    harmonised to the source (``None``: no spec to load it from); ``columns`` the pair's columns
+    compared (:func:`tlcore.explain.columns.column_drift`, feature vectors only)."""
     notes: dict[str, str] = {}
     if before.covered_mmd2 is None:
         notes["novelty"] = f"fewer than {MIN_POWER} target samples left without the novel ones"
@@ -161,9 +178,39 @@ def measure_shares(
             notes["new_classes"] = "no gap to share even with them: MMD² was at most 0"
     if out.mmd2 <= 0:
         notes |= {
-            k: "no gap to share: MMD² was at most 0" for k in ("label_shift", "missing_classes", "novelty")
+            k: "no gap to share: MMD² was at most 0"
+            for k in ("label_shift", "missing_classes", "novelty", "columns")
         }
-    return replace(out, notes=notes)
+    return replace(_with_columns(out, source, target, columns, settings, notes=notes), notes=notes)
+
+
+def _with_columns(
+    out: GapShares,
+    source: Domain,
+    target: Domain,
+    columns: Sequence[ColumnDrift],
+    settings: ExplainSettings,
+    *,
+    notes: dict[str, str],
+) -> GapShares:
+    """``out`` with every column and the checked ones' removals (module docstring)."""
+    checked = to_check(columns) if out.mmd2 > 0 else []
+    drifted = sum(c.fires for c in columns)
+    if drifted > len(checked) > 0:
+        notes["columns"] = f"only the {len(checked)} most drifted of {drifted} drifted columns are checked"
+    after = {c.index: _mmd2(source, matched(source, target, [c.index]), settings) for c in checked}
+    rows = tuple(
+        replace(c, mmd2_after=after[c.index], share=out.share(out.mmd2, after[c.index]))
+        if c.index in after
+        else c
+        for c in columns
+    )
+    together = None
+    if len(checked) == 1:
+        together = after[checked[0].index]
+    elif checked:
+        together = _mmd2(source, matched(source, target, list(after)), settings)
+    return replace(out, columns=rows, columns_together=together)
 
 
 def every_class_target(source: Domain, load: Callable[[], Domain]) -> Domain:

@@ -13,6 +13,7 @@ keeps its own number in its detail:
   between the class priors; with label shift too, one cause: missing classes are a label shift);
 * label shift (:class:`~tlcore.explain.evidence.LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN`
   estimated total variation between the class priors;
+* a drifted column of feature vectors (:mod:`tlcore.explain.columns`; adaptation gets what they leave);
 * new regions, when the novel share is significantly above chance
   (:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN` of the
   target has no source neighbour. An appearance change alone moves every sample away from the source,
@@ -57,6 +58,7 @@ from tlcore.explain.causes import (
     pct,
     unfixed_cause,
 )
+from tlcore.explain.columns import column_causes
 from tlcore.explain.evidence import TRUE_LABELS, ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix
@@ -287,12 +289,16 @@ def _ranked(
         shared.append(shift)
     if coverage.cause is not None:
         shared.append(coverage.cause)
+    columns = column_causes(shares, basis)  # feature vectors: the drifted columns
+    shared += columns
     # most of the target new, and no fix makes it the source's look: the new data first
     foreign = _foreign(novelty) and coverage.cause is not None and not _a_new_look(shared)
     shared.sort(key=lambda c: (not (foreign and c.kind == "novelty"), c.share is None, -(c.share or 0.0)))
     major = [c for c in shared if c.share is None or c.share >= SHARE_FLOOR]
     minor = [_below_floor(c) for c in shared if c.share is not None and c.share < SHARE_FLOOR]
     largest = max((c.share for c in major if c.share is not None), default=None)
+    if columns and shares is not None:  # the checked columns matched together leave adaptation less
+        largest = max(largest or 0.0, shares.columns_share or 0.0)
     if level == "none" or removed or (largest or 0.0) >= NEARLY_ALL:  # no gap left for adaptation
         return [*major, *minor], coverage.sentence
     unfixed = sorted(

@@ -7,13 +7,20 @@ Built from a :class:`~tlcore.diagnosis.GapReport` and an :class:`~tlcore.explain
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from tlcore.diagnosis import GapReport, describe_gap, gap_level
+from tlcore.explain.columns import ColumnDrift, ranked_columns
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import Finding
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.views.explain_figures import class_proportions_figure, findings_figure, mean_image_pngs
+from tlcore.views.explain_figures import (
+    class_proportions_figure,
+    columns_figure,
+    findings_figure,
+    mean_image_pngs,
+)
 from tlcore.views.report import Section, render_report
 
 NOT_COMPARED = "not compared"  # a statistic with no value on a side (no image there has ink)
@@ -46,6 +53,42 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
+    """One table row per column, in the order given: means, spreads, shape, severity, share."""
+    return [
+        {
+            "column": c.name,
+            "source mean": c.source_mean,
+            "target mean": c.target_mean,
+            "shift (source SDs)": c.shift,
+            "spread ratio": c.spread,
+            "shape MMD²": c.shape,
+            "severity": c.severity,
+            "share of the gap": "" if c.share is None else f"{100 * c.share:.0f}%",
+        }
+        for c in columns
+    ]
+
+
+def drifted_columns(explanation: Explanation) -> list[ColumnDrift]:
+    """The drifted columns as every view lists them (:func:`~tlcore.explain.columns.ranked_columns`)."""
+    return ranked_columns(c for c in explanation.columns if c.fires)
+
+
+def columns_note(explanation: Explanation) -> str:
+    """What the columns table shows, and where its shares are measured."""
+    shares = explanation.shares
+    capped = "" if shares is None or "columns" not in shares.notes else f" ({shares.notes['columns']})"
+    return (
+        f"{len(drifted_columns(explanation))} of {len(explanation.columns)} columns moved: the target's mean "
+        "shift in source standard deviations, the ratio of spreads (target / source) and the shape "
+        "(MMD² of the column, each side standardised); mild from 0.5 SD, 1.5x or a shape like a 0.5 SD "
+        "shift's, strong from 1 SD, 2x or a 1 SD shift's. A column's share of the gap: how much MMD² falls "
+        f"with the target's column matched to the source's mean and spread, measured {explanation.basis}"
+        f"{capped}."
+    )
 
 
 def check_note(explanation: Explanation) -> str:
@@ -102,6 +145,11 @@ def _gap_sections(report: GapReport) -> list[Section]:
 
 
 def _explanation_sections(explanation: Explanation) -> list[Section]:
+    if explanation.columns:
+        drifted = drifted_columns(explanation)
+        figure = columns_figure(drifted) if any(c.share is not None for c in drifted) else None
+        table = column_rows(drifted)
+        return [Section("What differs (columns)", note=columns_note(explanation), table=table, figure=figure)]
     if not explanation.applies:
         return [Section("What differs", note=explanation.note)]
     settings = explanation.settings

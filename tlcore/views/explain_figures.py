@@ -1,5 +1,5 @@
-"""Pictures of an explanation: mean images, the difference map, the findings, the class proportions
-(pure; no Streamlit).
+"""Pictures of an explanation: mean images, the difference map, the findings, the drifted columns'
+shares of the gap, the class proportions (pure; no Streamlit).
 
 :func:`mean_images_figure` and :func:`findings_figure` are Plotly figures for the Diagnose page and
 the HTML report; :func:`mean_image_pngs` renders the same arrays as PNG images for the report.
@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from PIL import Image
 from plotly.subplots import make_subplots
 
+from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.findings import MILD, STRONG, Finding
 from tlcore.explain.mean_images import MeanImages
 from tlcore.metrics.prior_shift import LabelShiftEstimate
@@ -160,4 +161,25 @@ def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
     fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90})  # four entries: above, they cover the title
     fig.update_yaxes(title_text="share of samples", tickformat=".0%")
     fig.update_xaxes(type="category")
+    return fig
+
+
+def columns_figure(
+    columns: Sequence[ColumnDrift], title: str = "Drifted columns: share of the gap"
+) -> go.Figure:
+    """One bar per checked column (``columns`` in the order to show, largest first): its share of the
+    gap, coloured by severity, its numbers on hover."""
+    shown = [c for c in columns if c.share is not None][::-1]  # plotly draws the first bar at the bottom
+    fig = go.Figure(
+        go.Bar(
+            x=[c.share for c in shown],
+            y=[safe(c.name) for c in shown],
+            orientation="h",
+            marker_color=[SEVERITY_COLOURS[c.severity] for c in shown],
+            customdata=[safe(c.message) for c in shown],
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=120 + 26 * len(shown))
+    fig.update_xaxes(title="share of the gap (MMD² removed with the column matched)", tickformat=".0%")
     return fig

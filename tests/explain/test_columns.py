@@ -1,0 +1,157 @@
+"""Which columns of a table moved and how much of the gap each accounts for (tlcore.explain.columns)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_wine
+
+from tlcore.data.domain import Domain
+from tlcore.explain.causes import Cause
+from tlcore.explain.columns import (
+    MAX_COLUMN_CHECKS,
+    SHAPE_MILD,
+    SHAPE_STRONG,
+    ColumnDrift,
+    column_drift,
+    matched,
+)
+from tlcore.explain.explanation import explain
+from tlcore.explain.gap_shares import GapShares
+from tlcore.explain.settings import ExplainSettings
+from tlcore.explain.verdict import rank_causes
+
+SETTINGS = ExplainSettings()
+MOVED = ("alcohol", "proline", "color_intensity")
+
+
+def table(name: str, X: np.ndarray, columns: tuple[str, ...] | None = None) -> Domain:
+    meta = {} if columns is None else {"columns": columns}
+    return Domain(name, torch.from_numpy(X.astype(np.float32)), None, (), meta=meta)
+
+
+def wine_halves(modified: bool) -> tuple[Domain, Domain]:
+    """The reproduction of the brief: wine shuffled, 110 rows -> the other 68, three columns changed."""
+    frame = load_wine(as_frame=True).frame.sample(frac=1, random_state=0).reset_index(drop=True)
+    features = frame.drop(columns="target")
+    source, target = features.iloc[:110].copy(), features.iloc[110:].copy()
+    if modified:
+        target["alcohol"] = target["alcohol"] * 1.05 + 0.3
+        target["proline"] = target["proline"] * 1.3
+        target["color_intensity"] = target["color_intensity"] + 1.5
+    names = tuple(features.columns)
+    return table("wine_src", source.to_numpy(), names), table("wine_tgt", target.to_numpy(), names)
+
+
+def test_the_shift_is_in_source_sds_and_the_spread_a_ratio_on_hand_numbers() -> None:
+    # source column a: 1, 3, 1, 3, ... (mean 2, population SD 1); target 4, 8, ... (mean 6, SD 2)
+    a_s, a_t = np.tile([1.0, 3.0], 50), np.tile([4.0, 8.0], 50)
+    g = torch.tensor(np.tile([-2.0, 2.0], 50), dtype=torch.float32)[:, None]
+    b = np.tile([0.0, 10.0], 50)  # the same on both sides
+    c_s, c_t = np.full(100, 5.0), np.full(100, 5.5)  # constant in the source: its own units, as the model's
+    source = table("s", np.stack([a_s, b, c_s], 1), ("a", "b", "c"))
+    target = table("t", np.stack([a_t, b, c_t], 1), ("a", "b", "c"))
+    a, same, c = column_drift(source, target, SETTINGS)
+    assert (a.name, a.source_mean, a.source_std, a.target_mean, a.target_std) == ("a", 2.0, 1.0, 6.0, 2.0)
+    assert a.shift == pytest.approx(4.0) and a.spread == pytest.approx(2.0) and a.severity == "strong"
+    assert a.title == "a moved +4.0 source SDs and its spread is 2x the source's"
+    assert "mean 2 -> 6 (+4.00 source SDs), spread 1 -> 2 (2.00x)" in a.message
+    assert (same.shift, same.spread, same.severity) == (0.0, 1.0, "none")
+    assert c.shift == pytest.approx(0.5) and c.spread == 0.0 and c.severity == "mild"
+    assert c.title == "c moved +0.5 source SDs" and "spread 0 -> 0 (constant in the source)" in c.message
+    varies = column_drift(source, replace(target, X=target.X + torch.tensor([0.0, 0.0, 1.0]) * g), SETTINGS)[
+        2
+    ]
+    assert varies.spread_severity == "strong" and varies.shape == 0.0  # its spread (2) read as a shift
+    assert varies.title == "c moved +0.5 source SDs and is constant in the source, not in the target"
+    # a matched target column takes the source's mean and spread exactly, the others stay
+    X = matched(source, target, [0]).X.double()
+    assert X[:, 0].mean() == pytest.approx(2.0) and X[:, 0].std(correction=0) == pytest.approx(1.0)
+    assert torch.equal(X[:, 1:].float(), target.X[:, 1:])
+
+
+def test_the_shape_thresholds_are_the_mmd2_of_unit_normals_half_and_one_sd_apart() -> None:
+    # population MMD² of N(0, 1) vs N(d, 1), kernel exp(-u² / 2): 2 (E k(u ~ N(0, 2)) - E k(u ~ N(d, 2)))
+    u = np.linspace(-20, 20, 40001)
+
+    def mean_kernel(d: float) -> float:
+        density = np.exp(-((u - d) ** 2) / 4) / math.sqrt(4 * math.pi)
+        return float(np.trapezoid(density * np.exp(-(u**2) / 2), u))
+
+    reference = [2 * (mean_kernel(0) - mean_kernel(d)) for d in (0.5, 1)]  # 0.047, 0.177
+    thresholds = [SHAPE_MILD, SHAPE_STRONG]
+    assert thresholds == pytest.approx(reference)
+    # a sensor stuck at one value with rare jumps: the same mean and spread, another shape
+    g = np.random.default_rng(0)
+    source = g.normal(size=(500, 1))
+    stuck = np.where(g.random((500, 1)) < 0.1, 3.0, -1 / 3) + 0.01 * g.normal(size=(500, 1))
+    stuck = (stuck - stuck.mean()) / stuck.std()
+    (drift,) = column_drift(table("s", source), table("t", stuck), SETTINGS)
+    assert abs(drift.shift) < 0.1 and abs(drift.spread - 1) < 0.1
+    assert drift.shape > SHAPE_MILD and drift.severity != "none"
+    assert drift.title == "feature 0's shape changed"
+
+
+def test_the_wine_case_ranks_the_three_modified_columns_first_with_shares_that_add_up() -> None:
+    explained = explain(*wine_halves(modified=True), settings=SETTINGS)
+    causes = explained.verdict.causes
+    assert [c.kind for c in causes] == ["column"] * 3  # all three together leave no gap to adapt
+    firing = [c.name for c in explained.columns if c.fires]
+    assert sorted(firing) == sorted(MOVED)
+    by_name = {c.name: c for c in explained.columns}
+    assert [causes[i].title.split(" ")[0] for i in range(3)] == ["alcohol", "proline", "color_intensity"]
+    assert by_name["alcohol"].shift == pytest.approx(1.21, abs=0.01)
+    assert by_name["proline"].spread == pytest.approx(1.23, abs=0.01)
+    shares = [c.share for c in causes]
+    assert shares == sorted(shares, reverse=True) and shares[0] == pytest.approx(0.55, abs=0.01)
+    together = explained.shares.columns_share
+    assert together == pytest.approx(1.0) and max(shares) <= together <= sum(shares) + 0.1
+    assert explained.verdict.headline.startswith("Most of the gap: alcohol moved +1.2 source SDs. alcohol:")
+    assert "The 3 checked drifted columns matched together" in causes[0].detail
+    assert explained.verdict.next_step.startswith("check how alcohol is produced upstream")
+    rows = explained.to_dict()["columns"]
+    assert len(rows) == 13 and {r["name"] for r in rows if r["share"] is not None} == set(MOVED)
+
+
+def test_two_halves_of_the_same_table_give_no_column_cause() -> None:
+    explained = explain(*wine_halves(modified=False), settings=SETTINGS)
+    assert len(explained.columns) == 13 and not any(c.fires for c in explained.columns)
+    assert explained.verdict.causes == ()
+    assert explained.verdict.headline == "No detectable gap and no other cause found: nothing to fix."
+
+
+def test_unnamed_wide_vectors_say_feature_i_and_check_only_the_most_drifted_columns() -> None:
+    g = np.random.default_rng(1)
+    Xs, Xt = g.normal(size=(400, 500)), g.normal(size=(400, 500))
+    Xt[:, 3] += 2.0  # the largest move
+    Xt[:, 100:120] += 0.8  # twenty mild ones
+    explained = explain(table("s", Xs), table("t", Xt), settings=SETTINGS)
+    checked = [c for c in explained.columns if c.share is not None]
+    assert len(checked) == MAX_COLUMN_CHECKS
+    assert (
+        explained.shares.notes["columns"]
+        == f"only the {MAX_COLUMN_CHECKS} most drifted of 21 drifted columns are checked"
+    )
+    first = explained.verdict.causes[0]
+    assert first.kind == "column" and first.title == "feature 3 moved +2.1 source SDs"
+    assert first.action.startswith("check how feature 3 is produced upstream")
+    # alone each mild column is under 5% of the gap; matched together with feature 3 they are 52%
+    assert (
+        explained.verdict.causes[-1].title == "the rest of the gap (at most 48%) that adaptation should close"
+    )
+
+
+def test_the_columns_matched_together_bound_what_adaptation_is_left() -> None:
+    def column(name: str, share: float) -> ColumnDrift:
+        return ColumnDrift(0, name, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0 - share, share)
+
+    shares = GapShares(
+        1.0, columns=(column("a", 0.4), column("b", 0.3), column("c", 0.02)), columns_together=0.4
+    )
+    causes: list[Cause] = rank_causes([], "moderate", source_spec="s", target_spec="t", shares=shares)
+    assert [c.kind for c in causes] == ["column", "column", "adaptation"]  # c: under 5%, not a cause
+    assert causes[-1].title == "the rest of the gap (at most 40%) that adaptation should close"
