@@ -5,17 +5,27 @@ causes rank)."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import GapLevel
-from tlcore.explain.evidence import TRUE_LABELS, ClassMismatch, LabelShiftSummary, NoveltySummary
+from tlcore.explain.evidence import (
+    TRUE_LABELS,
+    BlankImages,
+    ClassMismatch,
+    LabelShiftSummary,
+    NoveltySummary,
+)
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import FixCheck
+from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
 
-CauseKind = Literal["appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"]
+CauseKind = Literal[
+    "blank", "appearance", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"
+]
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,50 @@ class GapPart:
 
     share: float | None
     words: str
+
+
+def on(basis: str) -> str:
+    return f" {basis}" if basis else ""
+
+
+def gap_part(
+    shares: GapShares | None,
+    kind: str,
+    how: str,
+    after: float | None,
+    *,
+    basis: str = "",
+    start: float | None = None,
+) -> GapPart:
+    """A cause's share of the gap once MMD² falls from ``start`` (default: the gap before any fix) to
+    ``after`` with the cause removed ``how`` (:mod:`tlcore.explain.gap_shares`), measured ``basis``
+    (:meth:`~tlcore.explain.settings.ExplainSettings.basis`); a rise is said, with share 0."""
+    if shares is None:
+        return GapPart(None, " Its share of the gap is not measured here.")
+    start = shares.mmd2 if start is None else start
+    share = shares.share(start, after)
+    if share is None or after is None:
+        why = shares.notes.get(kind, "nothing to remove it by")
+        return GapPart(None, f" Its share of the gap is not measured ({why}).")
+    measured = f" {how}, MMD² {start:.3g} -> {after:.3g}{on(basis)}"
+    if after > start:  # removing it adds to the gap: say so, not a silent 0%
+        return GapPart(0.0, f"{measured} rises: it accounts for none of the measured gap.")
+    return GapPart(share, f"{measured}: it accounts for {pct(share)} of the gap.")
+
+
+def blank_cause(blank: Sequence[BlankImages], part: GapPart) -> Cause:
+    """Blank images (no ink) on one side or both: a data problem, named first; drop them."""
+    counts = " and ".join(f"{b.n_blank} of the {b.n_total} {b.side} images" for b in blank)
+    drop = " and ".join(f"the {b.n_blank} blank {b.side} image{'s' * (b.n_blank != 1)}" for b in blank)
+    return Cause(
+        kind="blank",
+        title="; ".join(f"{pct(b.share)} of the {b.side} images are blank" for b in blank),
+        detail=f"{counts[0].upper()}{counts[1:]} are blank (no ink: empty scans or constant images), a "
+        "problem of the data, not of its look: every image statistic here is of the images with ink, "
+        f"and the novel share of the target's images with ink.{part.words}",
+        action=f"drop {drop} from the data (no ink), then diagnose again",
+        share=part.share,
+    )
 
 
 def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
@@ -139,10 +193,16 @@ def pct(share: float) -> str:
 
 
 def novelty_cause(
-    novelty: NoveltySummary, part: GapPart, check: FixCheck | None = None, fix: str = "", basis: str = ""
+    novelty: NoveltySummary,
+    part: GapPart,
+    check: FixCheck | None = None,
+    fix: str = "",
+    basis: str = "",
+    *,
+    of: str = "",
 ) -> Cause:
     """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``,
-    measured ``basis``)."""
+    measured ``basis``); ``of`` what the share is (default: the target samples)."""
     latest = novelty if check is None or check.novelty_after is None else check.novelty_after
     p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
     still = ""
@@ -155,7 +215,7 @@ def novelty_cause(
     return Cause(
         kind="novelty",
         title="part of the target is new",
-        detail=f"{pct(novelty.share)} of the target samples have no source neighbour{still}{p}; no "
+        detail=f"{pct(novelty.share)} of {of or 'the target samples'} have no source neighbour{still}{p}; no "
         f"adaptation maps them safely.{part.words}",
         action="collect labels there: label a few of those target samples and fine-tune (method finetune)",
         share=part.share,
