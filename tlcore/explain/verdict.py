@@ -184,9 +184,8 @@ def _ranked(
             -(c.share or 0.0),
         )
     )
-    low = {id(c) for c in shared if c.share is not None and c.share < SHARE_FLOOR}
-    major = [_below_floor(c) if id(c) in low else c for c in shared if c.kind == "blank" or id(c) not in low]
-    minor = [_below_floor(c) for c in shared if c.kind != "blank" and id(c) in low]
+    major = [_below_floor(c) if _low(c) else c for c in shared if c.kind == "blank" or not _low(c)]
+    minor = [_below_floor(c) for c in shared if c.kind != "blank" and _low(c)]
     largest = max((c.share for c in major if c.share is not None), default=None)
     if level == "none" or removed or (largest or 0.0) >= NEARLY_ALL:  # no gap left for adaptation
         return [*major, *minor], coverage.sentence
@@ -211,6 +210,11 @@ def _a_new_look(causes: Sequence[Cause]) -> bool:
     however much of it had no source neighbour before (QA: inverted digits with 1% Fashion, 100% novel
     before the fix, 17% after it, read as "most of the target is new data")."""
     return any(c.kind == "appearance" and (c.share or 0.0) >= NEARLY_ALL for c in causes)
+
+
+def _low(cause: Cause) -> bool:
+    """Its share is measured and under :data:`SHARE_FLOOR` (blank images keep their place even so)."""
+    return cause.share is not None and cause.share < SHARE_FLOOR
 
 
 def _below_floor(cause: Cause) -> Cause:
