@@ -77,6 +77,7 @@ with display.errors_shown():
 
     shift = explain_support.label_shift(source_spec, target_spec, features)
     explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
+    unread = explained.unread(report)  # what a side of blank images voids, and why
     with st.container(border=True):
         st.markdown("#### :material/lightbulb: Verdict")
         st.markdown(display.esc(explained.verdict.headline))
@@ -139,11 +140,14 @@ with display.errors_shown():
     left, right = st.columns(2)
     with left:
         gaps = explore.per_class_gaps(report)
-        if gaps:
+        if "per_class" in unread:
+            why = f"Per-class gaps by predicted labels {unread['per_class']}."
+            st.info(display.esc(why), icon=":material/info:")
+        elif gaps:
             st.plotly_chart(figures.per_class_gap(gaps, "Gap per class (class-conditional MMD²)"))
         else:
             st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
-        if report.label_shift:
+        if report.label_shift and "label_shift" not in unread:
             st.caption(
                 f"Label shift: the class priors differ by {report.label_shift['tv_distance']:.1%} "
                 "(total variation)."
@@ -189,7 +193,9 @@ with display.errors_shown():
     left, right = st.columns(2)
     with left:
         st.subheader("How the labels moved")
-        if isinstance(shift, NeedsSourceOnlyModel):
+        if "label_shift_estimate" in unread:
+            st.info(display.esc(f"Label shift {unread['label_shift_estimate']}."), icon=":material/info:")
+        elif isinstance(shift, NeedsSourceOnlyModel):
             st.info(
                 display.esc(f"{shift.reason}: label shift is read from the pair's source-only model."),
                 icon=":material/info:",
@@ -207,7 +213,9 @@ with display.errors_shown():
     with right:
         st.subheader("Where the target is new")
         novelty = report.novelty
-        if novelty is None:
+        if "novelty" in unread:
+            st.info(display.esc(f"The novel share is {unread['novelty']}."), icon=":material/info:")
+        elif novelty is None:
             st.info("Not measured for this pair.", icon=":material/info:")
         else:
             st.metric(
@@ -227,7 +235,7 @@ with display.errors_shown():
 
     st.download_button(
         "Diagnosis report (HTML)",
-        lambda: diagnosis_report.diagnosis_report(
+        lambda: diagnosis_report.diagnosis_report(  # it leaves out what ``unread`` voids
             report,
             explained,
             label_shift=None if isinstance(shift, NeedsSourceOnlyModel) else shift,

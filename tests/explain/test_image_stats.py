@@ -114,7 +114,8 @@ def test_domain_summary_subsamples_with_a_seed_and_says_so():
 
 
 def test_blank_images_are_counted_and_left_out_of_the_inks_statistics():
-    """QA: a blank image has no ink, yet counted (centre 0.5, fill 0, polarity +1) in the means."""
+    """QA: a blank image has no ink, yet counted (centre 0.5, fill 0, polarity +1) in the means; QA: a
+    50%-blank target read as "less contrast"."""
     inked = torch.cat([square(0.0, 1.0, top=2, left=2), square(0.0, 1.0, top=8, left=6)])  # dark ink
     blank = torch.cat([canvas(1.0), canvas(0.0), canvas(0.5)])
     alone, mixed = (image_stats(Domain("d", X, None, ())) for X in (inked, torch.cat([inked, blank])))
@@ -122,9 +123,17 @@ def test_blank_images_are_counted_and_left_out_of_the_inks_statistics():
         assert mixed.get(name) == alone.get(name), name
     assert (alone.n_blank, mixed.n_blank, mixed.n_images) == (0, 3, 5)
     assert mixed.get("polarity").mean == -1.0 and mixed.get("centre_x").mean == pytest.approx(6 / 16)
-    assert mixed.get("brightness").mean == pytest.approx((2 * 240 / 256 + 1.5) / 5)  # every image
-    assert mixed.describe_blank("target") == (
-        "3 of 5 target images are blank (no ink) and left out of the ink's statistics"
+    # from BLANK_MIN (5%) blank on, every statistic leaves them out; below it, whole-image ones count them
+    assert mixed.drops_blank and mixed.get("brightness") == alone.get("brightness")
+    assert (
+        mixed.describe_blank("target")
+        == "3 of 5 target images are blank (no ink) and left out of every statistic"
+    )
+    few = image_stats(Domain("f", torch.cat([inked.repeat(10, 1, 1, 1), canvas(0.5)]), None, ()))
+    assert (few.n_blank, few.n_images, few.drops_blank) == (1, 21, False)
+    assert few.get("brightness").mean == pytest.approx((20 * 240 / 256 + 0.5) / 21)  # every image
+    assert (
+        few.describe_blank("target", ink=False) == "1 of 21 target images is blank (no ink) and counted in it"
     )
     empty = image_stats(Domain("e", blank, None, ())).to_dict()  # no image has ink: nothing to average
     assert empty["n_blank"] == 3 and empty["statistics"]["centre_x"] == {"mean": None, "std": None}

@@ -221,14 +221,17 @@ def diagnose_command(args: argparse.Namespace) -> int:
             atomic_write(args.report, lambda temp: temp.write_text(page, encoding="utf-8"))
         except OSError as exc:
             raise TLError(f"--report {args.report}: cannot write it ({exc.strerror or exc})") from None
+    unread = {} if explanation is None else explanation.unread(report)
     if args.json:
         extra = {"explanation": explanation.to_dict()} if explanation else {}
-        print_json(report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra)
+        payload = report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra
+        print_json(payload | {key: {"not_measured": why} for key, why in unread.items()})
         return 0
     lines = format_report(report, explanation)
     if args.held_out:
         lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
-    lines += ["", *label_shift_lines(shift)]
+    why = unread.get("label_shift_estimate")
+    lines += ["", *([f"label shift: {why}"] if why else label_shift_lines(shift))]
     if explanation is not None:
         lines += format_explanation(explanation)
     print("\n".join(line.rstrip() for line in lines))
@@ -282,8 +285,10 @@ def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
 
 def format_report(report: GapReport, explanation: Explanation | None = None) -> list[str]:
     """The text summary: what harmonising the pair changed, a small aligned table, per-class gaps
-    and the plain-words reading (with the novel share after the fix the verdict reads it after)."""
+    and the plain-words reading (with the novel share after the fix the verdict reads it after); what
+    a side of blank images voids (:meth:`~tlcore.explain.explanation.Explanation.unread`) says so."""
     gap = report.gap
+    unread = {} if explanation is None else explanation.unread(report)
     lines = [
         f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
         f"{report.feature_space} features, seed {report.settings.seed}",
@@ -296,12 +301,16 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
         f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
         f"{100 * gap.domain_error:.1f}%",
     ]
-    if report.label_shift is not None:
+    if "label_shift" in unread:
+        lines.append(f"  {'label shift (TV)':<18}{unread['label_shift']}")
+    elif report.label_shift is not None:
         lines.append(
             f"  {'label shift (TV)':<18}{report.label_shift['tv_distance']:<12.3f}"
             f"{report.per_class_labels} target labels"
         )
-    if report.novelty is not None:
+    if "novelty" in unread:
+        lines.append(f"  {'novel target':<18}{unread['novelty']}")
+    elif report.novelty is not None:
         novel = report.novelty
         share = f"{100 * novel.share:.1f}%"
         lines.append(
@@ -310,7 +319,9 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
             f"({100 * novel.expected_share:.1f}% by chance, p = {novel.p_value:.3g})"
         )
     lines.append("")
-    if report.per_class:
+    if "per_class" in unread:
+        lines.append(f"  per-class gaps by predicted labels: {unread['per_class']}")
+    elif report.per_class:
         lines.append(f"  {'class':<18}{'MMD²':<12}{'source':>8}{'target':>8}")
         for item in report.per_class:
             value = f"{item['mmd2']:.4g}" if item["mmd2"] is not None else "-"

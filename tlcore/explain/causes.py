@@ -5,18 +5,27 @@ causes rank)."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import GapLevel
-from tlcore.explain.evidence import TRUE_LABELS, ClassMismatch, LabelShiftSummary, NoveltySummary
+from tlcore.explain.columns import ColumnDrift
+from tlcore.explain.evidence import (
+    TRUE_LABELS,
+    BlankImages,
+    ClassMismatch,
+    LabelShiftSummary,
+    NoveltySummary,
+)
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import FixCheck
+from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
 
 CauseKind = Literal[
-    "appearance", "column", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"
+    "blank", "appearance", "column", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"
 ]
 
 
@@ -58,6 +67,50 @@ class GapPart:
 
     share: float | None
     words: str
+
+
+def on(basis: str) -> str:
+    return f" {basis}" if basis else ""
+
+
+def gap_part(
+    shares: GapShares | None,
+    kind: str,
+    how: str,
+    after: float | None,
+    *,
+    basis: str = "",
+    start: float | None = None,
+) -> GapPart:
+    """A cause's share of the gap once MMD² falls from ``start`` (default: the gap before any fix) to
+    ``after`` with the cause removed ``how`` (:mod:`tlcore.explain.gap_shares`), measured ``basis``
+    (:meth:`~tlcore.explain.settings.ExplainSettings.basis`); a rise is said, with share 0."""
+    if shares is None:
+        return GapPart(None, " Its share of the gap is not measured here.")
+    start = shares.mmd2 if start is None else start
+    share = shares.share(start, after)
+    if share is None or after is None:
+        why = shares.notes.get(kind, "nothing to remove it by")
+        return GapPart(None, f" Its share of the gap is not measured ({why}).")
+    measured = f" {how}, MMD² {start:.3g} -> {after:.3g}{on(basis)}"
+    if after > start:  # removing it adds to the gap: say so, not a silent 0%
+        return GapPart(0.0, f"{measured} rises: it accounts for none of the measured gap.")
+    return GapPart(share, f"{measured}: it accounts for {pct(share)} of the gap.")
+
+
+def blank_cause(blank: Sequence[BlankImages], part: GapPart) -> Cause:
+    """Blank images (no ink) on one side or both: a data problem, named first; drop them."""
+    counts = " and ".join(f"{b.n_blank} of the {b.n_total} {b.side} images" for b in blank)
+    drop = " and ".join(f"the {b.n_blank} blank {b.side} image{'s' * (b.n_blank != 1)}" for b in blank)
+    return Cause(
+        kind="blank",
+        title="; ".join(f"{pct(b.share)} of the {b.side} images are blank" for b in blank),
+        detail=f"{counts[0].upper()}{counts[1:]} are blank (no ink: empty scans or constant images), a "
+        "problem of the data, not of its look: every image statistic here is of the images with ink, "
+        f"and the novel share of the target's images with ink.{part.words}",
+        action=f"drop {drop} from the data (no ink), then diagnose again",
+        share=part.share,
+    )
 
 
 def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
@@ -140,11 +193,42 @@ def pct(share: float) -> str:
     return f"{100 * share:.0f}%"
 
 
+def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked: int = 0) -> Cause:
+    """A drifted column of feature vectors, by its share of the gap with it matched to the source's
+    mean and spread (:func:`tlcore.explain.columns.matched`); ``checked`` > 1: also what the checked
+    drifted columns account for matched together (what adaptation is left at most)."""
+    detail = (
+        f"{column.message} Re-centring and re-scaling the target's {column.name} to the source's mean and "
+        f"spread, MMD² {shares.mmd2:.3g} -> {column.mmd2_after:.3g}{on(basis)}: it accounts for "
+        f"{pct(column.share or 0.0)} of the gap."
+    )
+    together = shares.columns_share
+    if checked > 1 and together is not None and shares.columns_together is not None:
+        detail += (
+            f" The {checked} checked drifted columns matched together: MMD² -> "
+            f"{shares.columns_together:.3g}, {pct(together)} of the gap."
+        )
+    return Cause(
+        kind="column",
+        title=column.title,
+        detail=detail,
+        action=f"check how {column.name} is produced upstream (its units, calibration, the pipeline that "
+        "writes it) and correct it there",
+        share=column.share,
+    )
+
+
 def novelty_cause(
-    novelty: NoveltySummary, part: GapPart, check: FixCheck | None = None, fix: str = "", basis: str = ""
+    novelty: NoveltySummary,
+    part: GapPart,
+    check: FixCheck | None = None,
+    fix: str = "",
+    basis: str = "",
+    *,
+    of: str = "",
 ) -> Cause:
     """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``,
-    measured ``basis``)."""
+    measured ``basis``); ``of`` what the share is (default: the target samples)."""
     latest = novelty if check is None or check.novelty_after is None else check.novelty_after
     p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
     still = ""
@@ -157,7 +241,7 @@ def novelty_cause(
     return Cause(
         kind="novelty",
         title="part of the target is new",
-        detail=f"{pct(novelty.share)} of the target samples have no source neighbour{still}{p}; no "
+        detail=f"{pct(novelty.share)} of {of or 'the target samples'} have no source neighbour{still}{p}; no "
         f"adaptation maps them safely.{part.words}",
         action="collect labels there: label a few of those target samples and fine-tune (method finetune)",
         share=part.share,

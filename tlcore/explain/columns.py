@@ -24,7 +24,7 @@ units do not matter (a constant source column is measured in its own units, as t
 A column's severity is the strongest of the three, its ``drift`` the largest of them each divided by
 its strong threshold. The drifted columns' shares of the gap are measured in
 :mod:`tlcore.explain.gap_shares` (the removal: :func:`matched`); the largest become causes
-(:func:`column_causes`). Names come from the table's header (``meta["columns"]``), else
+(:func:`tlcore.explain.verdict.column_causes`). Names come from the table's header (``meta["columns"]``), else
 ``feature i`` (``X[:, i]``, 0-based).
 """
 
@@ -33,27 +33,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.explain.causes import Cause, pct
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
-from tlcore.explain.headline import SHARE_FLOOR
 from tlcore.explain.image_stats import sample_index
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.mmd import mmd2_unbiased
 from tlcore.models import CONSTANT_STD
 
-if TYPE_CHECKING:
-    from tlcore.explain.gap_shares import GapShares
-
 SPREAD_MILD, SPREAD_STRONG = 1.0 + MILD, 1.0 + STRONG  # spread ratio thresholds (either way)
 SHAPE_MILD, SHAPE_STRONG = (2 / math.sqrt(3) * (1 - math.exp(-(d**2) / 6)) for d in (MILD, STRONG))
 SHAPE_SAMPLES = 200  # samples a side for a column's shape (module docstring)
 MAX_COLUMN_CHECKS = 8  # the most drifted columns whose share of the gap is measured (one MMD² each)
-MAX_COLUMN_CAUSES = 5  # the largest column shares the verdict names as causes
 
 
 @dataclass(frozen=True)
@@ -194,38 +188,3 @@ def matched(source: Domain, target: Domain, columns: Sequence[int]) -> Domain:
         z = (xt - xt.mean()) / s_t if s_t > CONSTANT_STD else torch.zeros_like(xt)
         X[:, j] = xs.mean() + z * xs.std(correction=0)
     return replace(target, X=X.float())
-
-
-def column_causes(shares: GapShares | None, basis: str) -> list[Cause]:
-    """The checked columns with at least :data:`~tlcore.explain.headline.SHARE_FLOOR` of the gap,
-    largest first, at most :data:`MAX_COLUMN_CAUSES`; the first also says what the checked drifted
-    columns account for matched together (what adaptation is left at most)."""
-    if shares is None:
-        return []
-    ranked = [c for c in ranked_columns(shares.columns) if (c.share or 0.0) >= SHARE_FLOOR]
-    checked = sum(c.mmd2_after is not None for c in shares.columns)
-    causes = []
-    on = f" {basis}" if basis else ""
-    for c in ranked[:MAX_COLUMN_CAUSES]:
-        detail = (
-            f"{c.message} Re-centring and re-scaling the target's {c.name} to the source's mean and spread, "
-            f"MMD² {shares.mmd2:.3g} -> {c.mmd2_after:.3g}{on}: it accounts for {pct(c.share or 0.0)} of "
-            "the gap."
-        )
-        together = shares.columns_share
-        if not causes and checked > 1 and together is not None and shares.columns_together is not None:
-            detail += (
-                f" The {checked} checked drifted columns matched together: MMD² -> "
-                f"{shares.columns_together:.3g}, {pct(together)} of the gap."
-            )
-        causes.append(
-            Cause(
-                kind="column",
-                title=c.title,
-                detail=detail,
-                action=f"check how {c.name} is produced upstream (its units, calibration, the pipeline "
-                "that writes it) and correct it there",
-                share=c.share,
-            )
-        )
-    return causes

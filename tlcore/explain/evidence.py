@@ -4,6 +4,7 @@
   them when the target is labelled (:meth:`LabelShiftSummary.from_labels`).
 * :class:`NoveltySummary`: the share of target samples without a source neighbour, and whether that
   share is significantly above chance (:attr:`tlcore.metrics.coverage.Novelty.level`).
+* :class:`BlankImages`: how many images of a side are blank (no ink, :mod:`tlcore.explain.image_stats`).
 * :class:`ClassMismatch`: what :func:`tlcore.data.harmonise.harmonise` found in the class names
   (its ``meta["pair_report"]``): target classes the source lacks, whose samples were dropped, and
   source classes a labelled target lacks. A source class ``c`` with prior ``p_s(c)`` is absent from
@@ -80,6 +81,26 @@ class NoveltySummary:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class BlankImages:
+    """``n_blank`` of the ``n_total`` images of one ``side`` are blank (no ink)."""
+
+    side: str
+    n_blank: int
+    n_total: int
+
+    @property
+    def every(self) -> bool:
+        return self.n_blank >= self.n_total
+
+    @property
+    def share(self) -> float:
+        return self.n_blank / self.n_total if self.n_total else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"share": self.share}
 
 
 @dataclass(frozen=True)

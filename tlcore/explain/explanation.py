@@ -13,10 +13,10 @@ from typing import Any
 
 from tlcore.data.domain import Domain
 from tlcore.data.spec import load_domain, parse_spec
-from tlcore.diagnosis import gap_level
+from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
 from tlcore.errors import TLError
 from tlcore.explain.columns import ColumnDrift, column_drift
-from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
+from tlcore.explain.evidence import BlankImages, ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding, compare
 from tlcore.explain.fixes import (
     CheckMeasure,
@@ -29,10 +29,19 @@ from tlcore.explain.fixes import (
     estimate_fix,
 )
 from tlcore.explain.gap_shares import GapShares, every_class_target, measure_shares
-from tlcore.explain.image_stats import MIN_SIDE, STATISTICS, ImageStats, image_stats, sample_index
+from tlcore.explain.image_stats import (
+    BLANK_MIN,
+    MIN_SIDE,
+    STATISTICS,
+    ImageStats,
+    image_stats,
+    ink_index,
+    sample_index,
+)
 from tlcore.explain.mean_images import MeanImages, mean_images
+from tlcore.explain.novelty_reading import FEW, NOVELTY_MIN, novelty_fix
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import FEW, NOVELTY_MIN, Verdict, novelty_fix, verdict
+from tlcore.explain.verdict import Verdict, verdict
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.gap import Gap
 from tlcore.workspace import Workspace
@@ -54,7 +63,9 @@ class Explanation:
     :func:`tlcore.explain.fixes.cheap_measure`; each check holds it with the novel share before and
     after its fix); ``shares`` the gap with each other cause removed
     (:mod:`tlcore.explain.gap_shares`), on which ``verdict`` ranks the causes; for feature vectors
-    they hold every column compared (:attr:`columns`).
+    they hold every column compared (:attr:`columns`). ``blank``: the sides at least
+    :data:`~tlcore.explain.image_stats.BLANK_MIN` of whose images are blank, counted on every image
+    (a side all of whose images the statistics found blank: all of them).
     """
 
     source: str
@@ -72,6 +83,29 @@ class Explanation:
     findings: tuple[Finding, ...] = ()
     mean_images: MeanImages | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    blank: tuple[BlankImages, ...] = ()
+
+    @property
+    def not_measured(self) -> str:
+        """Why what a model reads on the pair (the target's class proportions, its predicted labels)
+        and the target's novel share mean nothing when every image of a side is blank; '' otherwise."""
+        empty = [b.side for b in self.blank if b.every]
+        if not empty:
+            return ""
+        return (
+            f"not measured: every {' and '.join(empty)} image is blank (no ink), and a model's outputs "
+            "on blank images, or their nearest neighbours, say nothing of the data"
+        )
+
+    def unread(self, report: GapReport) -> dict[str, str]:
+        """What :attr:`not_measured` voids, by key of the diagnosis's JSON: the label-shift estimate
+        (``label_shift_estimate``), the novel share and, with labels a model predicted, the label shift
+        and the per-class gaps; each with its reason (empty unless every image of a side is blank)."""
+        if not self.not_measured:
+            return {}
+        keys = ["label_shift_estimate", "novelty"]
+        keys += ["label_shift", "per_class"] if report.per_class_labels == "predicted" else []
+        return dict.fromkeys(keys, self.not_measured)
 
     @property
     def firing(self) -> tuple[Finding, ...]:
@@ -88,8 +122,8 @@ class Explanation:
     def novelty_fix(self) -> Fix | None:
         """The checked fix after which the verdict reads the target's novel share (its check holds
         the share before and after it), None when no check can tell
-        (:func:`tlcore.explain.verdict.novelty_fix`)."""
-        return novelty_fix(self.findings)
+        (:func:`tlcore.explain.novelty_reading.novelty_fix`)."""
+        return novelty_fix(self.findings, blank=bool(self.blank))
 
     @property
     def basis(self) -> str:
@@ -119,7 +153,10 @@ class Explanation:
 
     def describe_coverage(self, novelty: Novelty) -> str:
         """The diagnosis's ``novelty`` in one sentence (:meth:`~tlcore.metrics.coverage.Novelty.describe`)
-        whose advice defers to the verdict when that does not count the new target as a cause."""
+        whose advice defers to the verdict when that does not count the new target as a cause; not
+        measured when every image of a side is blank (:attr:`not_measured`)."""
+        if self.not_measured:
+            return f"The target's novel share is {self.not_measured}."
         if novelty.level != "new" or self.verdict.counts_novelty or not self.verdict.coverage:
             return novelty.describe()
         return novelty.describe(
@@ -149,6 +186,8 @@ class Explanation:
             "novelty_fix": None if self.novelty_fix is None else self.novelty_fix.to_dict(),
             "mean_images": self.mean_images.to_dict() if include_images and self.mean_images else None,
             "seconds": self.seconds,
+            "blank_images": [b.to_dict() for b in self.blank],
+            "not_measured": self.not_measured or None,
         }
 
 
@@ -185,6 +224,29 @@ def _with_checks(
                 fix = replace(fix, note=f"not checked: only the {limit} strongest findings are")
         fixed[finding.statistic] = finding.with_fix(fix)
     return [fixed.get(f.statistic, f) for f in findings]
+
+
+def _blank_images(
+    domains: dict[Side, Domain], stats: dict[Side, ImageStats], settings: ExplainSettings
+) -> tuple[tuple[BlankImages, ...], CheckMeasure | None]:
+    """The sides at least :data:`~tlcore.explain.image_stats.BLANK_MIN` of whose summarised images are
+    blank, counted on every image (all of them when every summarised one is), and the check measure of
+    the pair without them (None when no side is partly blank, or fewer than
+    :data:`~tlcore.diagnosis.MIN_POWER` images with ink are left on a side)."""
+    blank, kept = [], {}
+    for side, stat in stats.items():
+        domain = domains[side]
+        if not stat.n_images or stat.n_blank < BLANK_MIN * stat.n_images:
+            continue
+        if stat.n_blank == stat.n_images:
+            blank.append(BlankImages(side, domain.n_samples, domain.n_samples))
+            continue
+        kept[side] = ink_index(domain)
+        blank.append(BlankImages(side, domain.n_samples - len(kept[side]), domain.n_samples))
+    if not kept or any(b.every for b in blank) or min(len(k) for k in kept.values()) < MIN_POWER:
+        return tuple(blank), None
+    source, target = (domains[s].subset(kept[s]) if s in kept else domains[s] for s in ("source", "target"))
+    return tuple(blank), cheap_measure(source, target, settings)
 
 
 def _checked(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -> Fix:
@@ -284,6 +346,8 @@ def explain(
         step("column drift")
         drift = column_drift(source, target, settings)
     step("gap shares")
+    blank, clean = _blank_images({"source": source, "target": target}, stats, settings)
+    partly = any(not b.every for b in blank)
     classes = ClassMismatch.of(source, target)
     label_shift = LabelShiftSummary.from_labels(source, target) or label_shift  # counted beats estimated
     t_spec = specs["target"]
@@ -296,7 +360,11 @@ def explain(
         classes=classes,
         every_class=None if t_spec is None else lambda: every_class_target(source, lambda: load(t_spec)),
         columns=drift,
+        without_blank=clean,
     )
+    if partly and clean is None:
+        few = f"fewer than {MIN_POWER} images with ink on a side"
+        shares = replace(shares, notes=shares.notes | {"blank": few, "novelty": few})
     step("verdict")
     judged = verdict(
         findings,
@@ -304,12 +372,12 @@ def explain(
         source_spec=s_name,
         target_spec=t_name,
         label_shift=label_shift,
-        novelty=novelty,
+        novelty=(clean.novelty if clean is not None else None) if partly else novelty,
         classes=classes,
         samples=(measured.n_source, measured.n_target),
         shares=shares,
         basis=settings.basis(before.gap.n_source, before.gap.n_target),
-        blank=[side for side, s in stats.items() if s.n_images and s.n_blank == s.n_images],
+        blank=blank,
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)
@@ -329,4 +397,5 @@ def explain(
         findings=tuple(findings),
         mean_images=pictures,
         seconds=seconds,
+        blank=blank,
     )

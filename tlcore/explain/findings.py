@@ -12,9 +12,10 @@ from a factor 2, ``strong`` from 4.
 
 Blank images (no ink) are left out of the statistics of the ink on each side; a finding on one says
 how many a side had, and a side none of whose images has ink is not compared (severity ``none``). The
-whole-image statistics (background, brightness, contrast, range, noise, colour) keep them: blank scans
+whole-image statistics (background, brightness, contrast, range, noise, colour) keep a few: empty scans
 are part of what a side looks like (they do lower its contrast), so a finding on one says how many
-were counted instead of hiding them.
+were counted instead of hiding them; from :data:`~tlcore.explain.image_stats.BLANK_MIN` of a side's
+images on, they leave them out too (the verdict names the blank images as a cause of their own).
 """
 
 from __future__ import annotations

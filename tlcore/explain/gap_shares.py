@@ -18,6 +18,11 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
   the same expectation at any sample size, so the smaller target compares with the full one; dropping
   only the excess over chance keeps a target drawn like the source at 0 (its farthest ~1% are novel
   by construction, and dropping them would shrink MMD² for no cause);
+* blank images (no ink), when at least :data:`~tlcore.explain.image_stats.BLANK_MIN` of a side's
+  are: the pair without them (``without_blank``, measured by the fix checks' own measure). New
+  regions are then read on that pair, not driven by the blank images (which have no neighbour on
+  the other side): removing them there takes MMD² from ``without_blank`` to ``covered``, and their
+  share is that fall, of ``G`` like every other;
 * target classes the source lacks: they were dropped before ``G`` was measured, so they are removed
   from the gap *with* them, ``G+`` (the target reloaded from its spec with every class, harmonised to
   the source): ``(G+ - G) / G+``. The gap is then ``G+``, and every other share, of ``G``, is scaled
@@ -57,14 +62,16 @@ from tlcore.metrics.gap import median_mmd2
 class GapShares:
     """MMD² before any fix (``mmd2``, the ``G`` of the module docstring) and with each cause removed
     (``None`` when it could not be, with the reason in ``notes`` by cause kind); ``with_new_classes``
-    is ``G+``; ``columns`` every column of feature vectors compared (its MMD² and share set when
-    checked), ``columns_together`` MMD² with the checked columns all matched."""
+    is ``G+``; ``covered`` is measured on the pair without its blank images when ``without_blank`` is
+    set (:attr:`covered_from`); ``columns`` every column of feature vectors compared (its MMD² and
+    share set when checked), ``columns_together`` MMD² with the checked columns all matched."""
 
     mmd2: float
     covered: float | None = None
     label_shift: float | None = None
     missing_classes: float | None = None
     with_new_classes: float | None = None
+    without_blank: float | None = None
     notes: dict[str, str] = field(default_factory=dict)
     columns: tuple[ColumnDrift, ...] = ()
     columns_together: float | None = None
@@ -73,6 +80,11 @@ class GapShares:
     def columns_share(self) -> float | None:
         """The share of the gap the checked columns account for, matched together."""
         return self.share(self.mmd2, self.columns_together)
+
+    @property
+    def covered_from(self) -> float:
+        """MMD² from which removing the novel target samples falls to ``covered``."""
+        return self.mmd2 if self.without_blank is None else self.without_blank
 
     @property
     def new_classes(self) -> float | None:
@@ -146,13 +158,16 @@ def measure_shares(
     classes: ClassMismatch | None = None,
     every_class: Callable[[], Domain] | None = None,
     columns: Sequence[ColumnDrift] = (),
+    without_blank: CheckMeasure | None = None,
 ) -> GapShares:
     """MMD² of the pair with each cause there is evidence of removed (module docstring); ``before`` is
     the pair's check measure, ``every_class`` loads the target with the classes the source lacks,
     harmonised to the source (``None``: no spec to load it from); ``columns`` the pair's columns
-    compared (:func:`tlcore.explain.columns.column_drift`, feature vectors only)."""
+    compared (:func:`tlcore.explain.columns.column_drift`, feature vectors only), ``without_blank``
+    the check measure of the pair without its blank images when they are a cause."""
     notes: dict[str, str] = {}
-    if before.covered_mmd2 is None:
+    novel = before if without_blank is None else without_blank
+    if novel.covered_mmd2 is None:
         notes["novelty"] = f"fewer than {MIN_POWER} target samples left without the novel ones"
 
     def drawn(prior: dict[str, float]) -> float:
@@ -165,7 +180,11 @@ def measure_shares(
             raise TLError("the target is not named by a spec to reload it with every class")
         return _mmd2(source, every_class(), settings)
 
-    out = GapShares(before.gap.mmd2, covered=before.covered_mmd2)
+    out = GapShares(
+        before.gap.mmd2,
+        covered=novel.covered_mmd2,
+        without_blank=None if without_blank is None else without_blank.gap.mmd2,
+    )
     if label_shift is not None:
         prior = dict(zip(label_shift.classes, label_shift.priors, strict=True))
         out = replace(out, label_shift=_attempt(notes, "label_shift", lambda: drawn(prior)))
@@ -179,7 +198,7 @@ def measure_shares(
     if out.mmd2 <= 0:
         notes |= {
             k: "no gap to share: MMD² was at most 0"
-            for k in ("label_shift", "missing_classes", "novelty", "columns")
+            for k in ("label_shift", "missing_classes", "novelty", "blank", "columns")
         }
     return replace(_with_columns(out, source, target, columns, settings, notes=notes), notes=notes)
 

@@ -22,6 +22,8 @@ def first_words(first: Cause, level: GapLevel, foreign: bool) -> str:
         )
     elif level == "none":
         lead = "No detectable gap (the MMD test does not tell the domains apart), yet:"
+    elif first.kind == "blank":
+        lead = "First, the data:"
     elif first.kind == "novelty" and foreign:
         return f"Most of the target is new data, not a new look of the source's: {first.detail}"
     elif first.kind == "adaptation":

@@ -32,7 +32,10 @@ A *blank* image has no ink pixel (a constant image, or one whose every pixel lie
 threshold of its background). The statistics of the ink (:attr:`StatisticDef.ink`: polarity, ink
 fill, size, centre, slant, and sharpness, ``0 / 0`` on a constant image) do not exist on it: their
 mean and spread are over the images with ink, and :attr:`ImageStats.n_blank` counts the others (no
-image with ink: NaN, which :mod:`tlcore.explain.findings` does not compare).
+image with ink: NaN, which :mod:`tlcore.explain.findings` does not compare). A few empty scans are
+part of what a side looks like, so the whole-image statistics count them; from :data:`BLANK_MIN` of
+the images on (the share from which the verdict names them as a cause of their own), every statistic
+is over the images with ink, so that the blank ones do not pass for less contrast or a darker side.
 
 Beyond :data:`MAX_IMAGES` images a domain is summarised on a seeded uniform subsample
 (:attr:`ImageStats.n_images` says how many were used).
@@ -51,6 +54,7 @@ from tlcore.data.rng import generator
 from tlcore.errors import TLError
 
 MAX_IMAGES = 2000  # images summarised per domain (a seeded subsample beyond)
+BLANK_MIN = 0.05  # share of blank images from which every statistic leaves them out (module docstring)
 MIN_SIDE = 4  # smaller images have no border ring and interior to speak of
 CHUNK = 4096
 INK_FRACTION, INK_FLOOR = 0.5, 0.02
@@ -125,14 +129,26 @@ class ImageStats:
                 return stat
         raise KeyError(name)
 
+    @property
+    def drops_blank(self) -> bool:
+        """At least :data:`BLANK_MIN` of the images summarised are blank, not all: every statistic
+        is over the others (module docstring)."""
+        return BLANK_MIN * self.n_images <= self.n_blank < self.n_images
+
     def describe_blank(self, side: str, ink: bool = True) -> str:
-        """``150 of 600 target images are blank ...`` ('' when none is): left out of the ink's
-        statistics, or (``ink`` False) counted in a whole-image one (an empty scan is part of what
-        the side looks like: it lowers contrast and range)."""
+        """``150 of 600 target images are blank ...`` ('' when none is): left out of every statistic
+        (:attr:`drops_blank`), of the ink's, or (``ink`` False) counted in a whole-image one (a few
+        empty scans are part of what the side looks like: they lower contrast and range)."""
         if not self.n_blank:
             return ""
         verb = "is" if self.n_blank == 1 else "are"
-        fate = "left out of the ink's statistics" if ink else "counted in it"
+        fate = (
+            "left out of every statistic"
+            if self.drops_blank
+            else "left out of the ink's statistics"
+            if ink
+            else "counted in it"
+        )
         return f"{self.n_blank} of {self.n_images} {side} images {verb} blank (no ink) and {fate}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -261,13 +277,15 @@ def axial_difference(a: float, b: float) -> float:
 
 def summarise(values: dict[str, torch.Tensor]) -> tuple[DomainStatistic, ...]:
     """Mean and standard deviation over the images of every statistic, the ink's over the images with
-    ink (NaN when none has; ``slant``: axial, weighted by eccentricity; see the module docstring)."""
+    ink (NaN when none has), every one of them from :data:`BLANK_MIN` blank images on (``slant``:
+    axial, weighted by eccentricity; see the module docstring)."""
     out = []
     inked = values["ink"]
+    drop = bool(inked.any()) and int((~inked).sum()) >= BLANK_MIN * len(inked)
     for stat in STATISTICS:
         v = values[stat.name].double()
         weights = values["eccentricity"].double()
-        if stat.ink and not inked.all():
+        if (stat.ink or drop) and not inked.all():
             v, weights = v[inked], weights[inked]
         if len(v) == 0:
             mean = std = math.nan
@@ -301,6 +319,11 @@ def sample_index(n: int, cap: int, seed: int) -> torch.Tensor:
     if n <= cap:
         return torch.arange(n)
     return torch.randperm(n, generator=generator(seed, "explain", "sample"))[:cap].sort().values
+
+
+def ink_index(domain: Domain) -> torch.Tensor:
+    """Indices of every image of ``domain`` that has ink (not blank), in order."""
+    return torch.nonzero(per_image_statistics(domain.X)["ink"]).flatten()
 
 
 def image_stats(domain: Domain, *, max_images: int = MAX_IMAGES, seed: int = 0) -> ImageStats:

@@ -116,7 +116,7 @@ def _verdict_section(explanation: Explanation) -> Section:
     return Section("Verdict", note=verdict.headline, table=rows, flags=flags)
 
 
-def _gap_sections(report: GapReport) -> list[Section]:
+def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
     gap = report.gap
     rows = [
         {
@@ -130,7 +130,9 @@ def _gap_sections(report: GapReport) -> list[Section]:
     note = f"{describe_gap(report)} Features: {report.feature_space}, seed {report.settings.seed}."
     flags = [f"Pairing: {line}" for line in report.pair_notes]
     sections = [Section("Gap", note=note, table=rows, flags=flags)]
-    if report.per_class:
+    if "per_class" in unread:
+        sections.append(Section("Per-class gaps (predicted target labels)", note=unread["per_class"]))
+    elif report.per_class:
         table = [
             {
                 "class": g["name"],
@@ -201,15 +203,19 @@ def diagnosis_report(
     label_shift: LabelShiftEstimate | None = None,
 ) -> str:
     """The whole HTML document (verdict first); at least one of ``report`` and ``explanation``; the
-    label-shift estimate when a source-only model made one."""
+    label-shift estimate when a source-only model made one (not measured on a side of blank images:
+    :meth:`~tlcore.explain.explanation.Explanation.unread`)."""
     if report is None and explanation is None:
         raise ValueError("a diagnosis report needs a gap report or an explanation")
     sections: list[Section] = []
+    unread = {} if explanation is None or report is None else explanation.unread(report)
     if explanation is not None:
         sections.append(_verdict_section(explanation))
     if report is not None:
-        sections += _gap_sections(report)
-    if label_shift is not None:
+        sections += _gap_sections(report, unread)
+    if "label_shift_estimate" in unread:
+        sections.append(Section("How the labels moved", note=unread["label_shift_estimate"]))
+    elif label_shift is not None:
         sections.append(_label_shift_section(label_shift))
     if explanation is not None:
         sections += _explanation_sections(explanation)

@@ -1,0 +1,132 @@
+"""How the verdict reads the target's novel share: a cause of its own (new regions), or covered once a
+fix is applied, or too small to count (:mod:`tlcore.explain.verdict` ranks what this reads).
+
+New regions are a cause when the novel share is significantly above chance
+(:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN` of the
+target has no source neighbour. An appearance change alone moves every sample away from the source, so
+fix checks re-measure it (:func:`novelty_fix`): after the helpful fix that leaves the least, it stays a
+cause (its share measured after that fix) only if still new and at least :data:`NOVELTY_MIN`, its
+share then measured before any fix like every other cause's. When no check can tell, the share before
+any fix counts, unless a fix removes at least :data:`~tlcore.explain.headline.MOST` of the gap (then
+it is folded into that fix: diagnose again with it). With blank images a cause, the novel share read
+is that of the target's images with ink, measured before any fix (the fix checks' novel shares count
+the blank images).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tlcore.explain.causes import Cause, gap_part, novelty_cause, on, pct
+from tlcore.explain.evidence import NoveltySummary
+from tlcore.explain.findings import Finding
+from tlcore.explain.fixes import Fix
+from tlcore.explain.gap_shares import GapShares
+
+NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
+FEW = f"fewer than the {NOVELTY_MIN:.0%} from which new data is a cause"
+INKED = "the target's images with ink"  # what the novel share is of when blank images are a cause
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The novel share read: its cause (or None), a sentence for the cause of the ``note``-th
+    accepted fix (or None), and what the adaptation cause says of the coverage."""
+
+    cause: Cause | None
+    note: tuple[int, str] | None
+    sentence: str
+
+
+def helpful_fixes(findings: Sequence[Finding]) -> tuple[list[Finding], set[str]]:
+    """The helpful fixes, best first, less those whose finding a better fix resolves; the statistics
+    they resolve."""
+    helpful = sorted(
+        (f for f in findings if f.fires and f.fix is not None and f.fix.helps and f.fix.spec),
+        key=lambda f: f.fix.check.relative_change,  # type: ignore[union-attr]
+    )
+    accepted: list[Finding] = []
+    resolved: set[str] = set()
+    for finding in helpful:
+        if finding.statistic not in resolved:
+            accepted.append(finding)
+            resolved |= {finding.statistic, *finding.fix.check.resolves}  # type: ignore[union-attr]
+    return accepted, resolved
+
+
+def novelty_fix(findings: Sequence[Finding], blank: bool = False) -> Fix | None:
+    """The fix after which the verdict reads the novel share: of the helpful fixes it suggests, the
+    one whose check leaves the least, of those whose check saw the target new before it
+    (:attr:`~tlcore.explain.fixes.FixCheck.clears_novelty` not None); None when no check can tell or
+    (``blank``) blank images are a cause, whose novel share the checks count."""
+    if blank:
+        return None
+    fixes = [f.fix for f in helpful_fixes(findings)[0]]
+    told = [fix for fix in fixes if fix.check.clears_novelty is not None]  # type: ignore[union-attr]
+    return min(told, key=lambda fix: fix.check.novelty_after.share, default=None)  # type: ignore[union-attr]
+
+
+def _after_fix(
+    novelty: NoveltySummary, fix: Fix, index: int, shares: GapShares | None, basis: str
+) -> Coverage:
+    """The novel share as the check of ``fix`` (the ``index``-th accepted) left it; ``before`` and
+    ``after`` are the check's, measured ``basis`` (``novelty`` is the diagnosis's)."""
+    check = fix.check
+    assert check is not None and check.novelty_before is not None and check.novelty_after is not None
+    left, words = check.novelty_after, f"{fix.shift}={fix.value:g} on the {fix.side}"
+    before, now = pct(check.novelty_before.share), pct(left.share)
+    if left.new and left.share >= NOVELTY_MIN:
+        sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
+        how = "Without the novel target samples beyond chance (before any fix, as every share)"
+        part = gap_part(shares, "novelty", how, None if shares is None else shares.covered, basis=basis)
+        return Coverage(novelty_cause(novelty, part, check, words, basis), None, sentence)
+    why = FEW if left.new else "no more than chance gives: the same kind of data, seen differently"
+    note = f" {before} of the target had no source neighbour before it, {now} after it: {why}."
+    sentence = (
+        f"{now} of the target has no source neighbour once {words} is applied ({before} before"
+        f"{on(basis)}), {why}"
+        if left.new
+        else f"the source covers the target once {words} is applied ({now} without a source neighbour, "
+        f"{before} before{on(basis)})"
+    )
+    return Coverage(None, (index, note), sentence)
+
+
+def read_coverage(
+    novelty: NoveltySummary | None,
+    findings: Sequence[Finding],
+    accepted: Sequence[Finding],
+    explained: bool,
+    shares: GapShares | None,
+    *,
+    basis: str = "",
+    blank: bool = False,
+) -> Coverage:
+    """The novel share as the module docstring reads it: after the fix that leaves the least when a
+    check can tell, else before any fix (folded into the best fix when that explains most of the gap);
+    ``blank``: blank images are a cause and ``novelty`` is of :data:`INKED`."""
+    if novelty is None:
+        return Coverage(None, None, "how well the source covers the target is not measured here")
+    share, who = pct(novelty.share), INKED if blank else "the target"
+    where = f"{on(basis)}, the blank ones aside" if blank else ""
+    if not novelty.new:
+        chance = f"the source covers {who} ({share} without a source neighbour, no more than chance gives"
+        chance += f"{where})"
+        return Coverage(None, None, chance)
+    if novelty.share < NOVELTY_MIN:
+        return Coverage(None, None, f"{share} of {who} has no source neighbour{where}, {FEW}")
+    fix = novelty_fix(findings, blank)
+    if fix is not None:
+        return _after_fix(novelty, fix, [f.fix for f in accepted].index(fix), shares, basis)
+    if explained:  # the best fix comes first
+        note = f" {share} of {who} had no source neighbour before it: diagnose again with it."
+        sentence = f"{share} of {who} had no source neighbour before the fix; diagnose again with it"
+        return Coverage(None, (0, note), sentence)
+    sentence = f"{share} of {who} has no source neighbour{where} (a cause above)"
+    how = "Without the novel target samples beyond chance"
+    how += " (on the pair without its blank images, a cause of their own)" if blank else ""
+    after = None if shares is None else shares.covered
+    start = None if shares is None else shares.covered_from
+    part = gap_part(shares, "novelty", how, after, basis=basis, start=start)
+    return Coverage(novelty_cause(novelty, part, of=INKED if blank else ""), None, sentence)
