@@ -28,7 +28,8 @@ _SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
 
 
 def builder_key(role: str, part: str) -> str:
-    """The widget key of one part (``dataset``, ``n`` or a shift name) of a role's spec builder."""
+    """The widget key of one part (``dataset``, ``n``, ``blank`` or a shift name) of a role's spec
+    builder."""
     return f"builder_{role}_{part}"
 
 
@@ -166,8 +167,9 @@ def shift_knobs() -> list[dict[str, Any]]:
 
 
 def builder_keys(role: str) -> dict[str, str]:
-    """Widget keys of the role's builder: ``dataset``, ``n`` and one per shift."""
-    parts = ("dataset", "n", *(k["name"] for k in shift_knobs()))
+    """Widget keys of the role's builder: ``dataset``, ``n``, ``blank`` (drop the blank images) and one
+    per shift."""
+    parts = ("dataset", "n", "blank", *(k["name"] for k in shift_knobs()))
     return {part: builder_key(role, part) for part in parts}
 
 
@@ -177,11 +179,12 @@ def init_builder(role: str) -> None:
     if keys["dataset"] in st.session_state:
         return
     try:
-        base, n, shifts = spec_parts(st.session_state[ROLES[role]])
+        base, n, shifts, drop_blank = spec_parts(st.session_state[ROLES[role]])
     except TLError:
-        base, n, shifts = spec_parts(DEFAULT_PAIR[0] if role == "source" else DEFAULT_PAIR[1])
+        base, n, shifts, drop_blank = spec_parts(DEFAULT_PAIR[0] if role == "source" else DEFAULT_PAIR[1])
     st.session_state[keys["dataset"]] = base
     st.session_state[keys["n"]] = n or 0
+    st.session_state[keys["blank"]] = drop_blank
     for knob in shift_knobs():
         st.session_state[keys[knob["name"]]] = float(shifts.get(knob["name"], knob["identity"]))
 
@@ -191,7 +194,9 @@ def apply_builder(role: str) -> None:
     state, keys = st.session_state, builder_keys(role)
     shifts = {k["name"]: state[keys[k["name"]]] for k in shift_knobs()}
     try:
-        state[ROLES[role]] = compose_spec(state[keys["dataset"]], int(state[keys["n"]]), shifts)
+        state[ROLES[role]] = compose_spec(
+            state[keys["dataset"]], int(state[keys["n"]]), shifts, bool(state[keys["blank"]])
+        )
     except TLError as exc:
         state[builder_error_key(role)] = str(exc)
 

@@ -98,9 +98,18 @@ def test_blank_images_shares_and_a_covered_target_read_on_the_page(
     assert any(re.match(r"- \*\*.+\*\* \(accounts for \d+% of the gap\): ", m) for m in markdown)
     assert any("left out of every statistic" in str(row) for row in at.dataframe[-1].value.to_dict("records"))
     assert any(m.startswith("First, the data: 17% of the target images are blank.") for m in markdown)
-    assert any("drop the 60 blank target images from the data (no ink)" in m for m in markdown)
+    fixed = "upload:blanky.npz:blank=drop"
+    assert any(f"use the target {fixed} to drop the 60 blank target images (no ink)" in m for m in markdown)
     assert "The source covers the target" in captions and "farthest" not in captions
     assert len(at.get("image")) == 1  # the most foreign samples only, no "most novel" of a covered target
+    (fix,) = [b for b in at.button if b.label.startswith("Apply this fix")]
+    assert fix.label == f"Apply this fix: target = {fixed}"
+    fix.click().run()  # the target without its blank images: none left to name
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["pair_target"] == fixed
+    markdown = [plain(str(m.value)) for m in at.markdown]
+    assert not any("are blank" in m or "First, the data" in m for m in markdown), markdown
+    assert "blank (no ink)" not in " ".join(plain(str(c.value)) for c in at.caption)
 
 
 def test_a_table_pair_shows_which_columns_moved_and_their_shares(

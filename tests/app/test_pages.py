@@ -61,6 +61,18 @@ def test_pair_survives_page_changes(app: OpenApp) -> None:
     assert at.slider(key="builder_target_rotate").value == 30.0
 
 
+def test_the_drop_blank_box_sets_and_reads_blank_drop(app: OpenApp) -> None:
+    at = app("data", target=f"{SMALL_TARGET},blank=drop,rotate=30")
+    assert at.checkbox(key="builder_target_blank").value is True
+    assert at.selectbox(key="builder_target_dataset").value == "digits"  # the option is not the dataset
+    assert any("0 blank images dropped (no ink)" in re.sub(r"\\(.)", r"\1", t) for t in texts(at))
+    at.checkbox(key="builder_target_blank").uncheck().run()
+    assert at.session_state["pair_target"] == f"{SMALL_TARGET},rotate=30"
+    at.checkbox(key="builder_target_blank").check().run()
+    assert_clean(at)
+    assert at.session_state["pair_target"] == f"{SMALL_TARGET},blank=drop,rotate=30"
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

@@ -81,9 +81,10 @@ def test_a_tenth_of_constant_target_images_is_the_first_cause_not_new_data(capsy
     assert shares["mmd2"] == pytest.approx(0.0154, abs=1e-4) and shares["without_blank"] < 0.0003
     assert causes[0]["share"] == pytest.approx(min(1.0, 1 - shares["without_blank"] / shares["mmd2"]))
     assert causes[0]["title"] == "10% of the target images are blank"
-    assert (
-        causes[0]["action"] == "drop the 40 blank target images from the data (no ink), then diagnose again"
-    )
+    fixed = f"{target}:blank=drop"
+    action = f"use the target {fixed} to drop the 40 blank target images (no ink), then diagnose again"
+    assert causes[0]["action"] == action
+    assert (causes[0]["fix_side"], causes[0]["fix_spec"]) == ("target", fixed)
     assert explanation["verdict"]["headline"].startswith(
         "First, the data: 10% of the target images are blank."
     )
@@ -91,7 +92,7 @@ def test_a_tenth_of_constant_target_images_is_the_first_cause_not_new_data(capsy
     assert explanation["blank_images"] == [{"side": "target", "n_blank": 40, "n_total": 400, "share": 0.1}]
     assert data["novelty"]["level"] == "new"  # the diagnosis, blank images included, defers to it:
     out = diagnose(capsys, tmp_path, "--source", "mnist5k:n=300", "--target", target)
-    assert "collect labels" not in out
+    assert "collect labels" not in out and f"Next step: {action}\n" in out
     assert "more than chance gives, yet no cause in the verdict: the source covers the target's images" in out
 
 
@@ -103,7 +104,10 @@ def test_a_half_blank_target_is_blank_images_not_less_contrast(capsys, tmp_path)
     assert [f["statistic"] for f in explanation["findings"] if f["severity"] != "none"] == []
     (cause,) = explanation["verdict"]["causes"]
     assert cause["kind"] == "blank" and cause["share"] == pytest.approx(1.0, abs=1e-3)
-    assert cause["action"].startswith("drop the 200 blank target images")
+    assert cause["action"] == (
+        f"use the target {target}:blank=drop to drop the 200 blank target images (no ink), then "
+        "diagnose again"
+    )
     assert (
         explanation["note"] == "200 of 400 target images are blank (no ink) and left out of every statistic"
     )
@@ -120,6 +124,39 @@ def test_blank_images_come_first_even_when_another_cause_takes_the_gap():
     assert judged.causes[0].detail.endswith("It does not explain the measured gap (under 5% of it).")
     assert judged.headline.startswith("First, the data: 10% of the target images are blank.")
     assert "Also: the target differs in polarity." in judged.headline
-    assert judged.next_step == "drop the 40 blank target images from the data (no ink), then diagnose again"
+    assert judged.next_step == (
+        "use the target upload:scans.zip:blank=drop to drop the 40 blank target images (no ink), then "
+        "diagnose again"
+    )
     empty = verdict(findings, "large", blank=[BlankImages("source", 9, 9)], shares=shares, **SPECS)
     assert empty.causes == () and empty.headline.startswith("Every source image is blank")
+
+
+def test_applying_the_blank_fix_leaves_no_blank_images_to_name(capsys, tmp_path):
+    target = digits_with(tmp_path, "white.npz", 40, 1.0)
+    pair = ["--source", "mnist5k:n=300", "--target", f"{target}:blank=drop"]
+    explanation = json.loads(diagnose(capsys, tmp_path, *pair, "--json"))["explanation"]
+    assert explanation["blank_images"] == [] and explanation["statistics"]["target"]["n_blank"] == 0
+    assert explanation["statistics"]["target"]["n_total"] == 360
+    assert "blank" not in [c["kind"] for c in explanation["verdict"]["causes"]]
+
+
+def test_blank_images_on_both_sides_or_already_dropped():
+    # both sides: one action naming both specs, the first side's the fix the app applies
+    both = [BlankImages("source", 5, 100), BlankImages("target", 40, 400)]
+    (cause,) = verdict([], "large", blank=both, shares=GapShares(1.0, without_blank=0.0), **SPECS).causes
+    assert cause.action == (
+        "use the source mnist5k:blank=drop and the target upload:scans.zip:blank=drop to drop the 5 blank "
+        "source images and the 40 blank target images (no ink), then diagnose again"
+    )
+    assert (cause.fix_side, cause.fix_spec) == ("source", "mnist5k:blank=drop")
+    # a spec that drops them already (the shifts made these blank), or a side no spec names: in words
+    for specs in (
+        {**SPECS, "target_spec": "upload:scans.zip:blank=drop,contrast=0"},
+        {**SPECS, "target_spec": "my target"},
+    ):
+        (cause,) = verdict(
+            [], "large", blank=both[1:], shares=GapShares(1.0, without_blank=0.0), **specs
+        ).causes
+        assert cause.action == "drop the 40 blank target images from the data (no ink), then diagnose again"
+        assert cause.fix_spec is None and cause.fix_side is None

@@ -127,7 +127,11 @@ LABEL = st.text("abcXYZ019_ ", min_size=1, max_size=10).map(str.strip).filter(bo
 def valid_specs(draw: st.DrawFn) -> DomainSpec:
     """Any spec the grammar allows, built as the object it must parse to."""
     kind = draw(st.sampled_from(["builtin", "torchvision", "file", "upload"]))
-    common = {"shifts": draw(shifts()), "n": draw(st.none() | st.integers(1, 10**6))}
+    common = {
+        "shifts": draw(shifts()),
+        "n": draw(st.none() | st.integers(1, 10**6)),
+        "drop_blank": draw(st.booleans()),
+    }
     if kind in ("builtin", "torchvision"):
         table = BUILTINS if kind == "builtin" else SETS
         name = draw(st.sampled_from(sorted(table)))

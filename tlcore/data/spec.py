@@ -19,12 +19,17 @@ Keys, each at most once:
   ``color``, ``occlusion``) with a number; shifts apply in the order written (see ``list_shifts()``);
 - ``split=train|test|all`` (``extra`` for svhn): datasets only, default ``all``;
 - ``n=INT``: a random subsample of ``INT`` samples (drawn with the load seed, before shifting);
+- ``blank=drop``: drop the blank images (no ink, as :mod:`tlcore.data.ink` defines it for a diagnosis
+  too) with their labels and ids, after ``n=`` and before the shifts: ``n=500,blank=drop`` is the
+  draw of ``n=500`` less its blank images (the ones a diagnosis of it counted), and the shifts, a
+  fix's included, never decide which are kept (a rotation's black corners would make a white empty
+  scan pass for ink). Refused on feature vectors and when every image is blank;
 - ``download=1|0``: torchvision sets may download missing files;
 - ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
   zip's folders that are not classes, dates or batches say; a table's label column left out).
 
 Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/datasets:download=1``,
-``./scans.zip:n=500``, ``upload:scans.zip:colour=1``.
+``./scans.zip:n=500``, ``upload:scans.zip:colour=1``, ``upload:scans.npz:blank=drop``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import torch
 
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
+from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
 from tlcore.data.tables import TextFeaturesError
@@ -57,7 +63,8 @@ from tlcore.limits import Limits
 from tlcore.workspace import Workspace
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
-OPTIONS = ("split", "n", "download", "label")
+OPTIONS = ("split", "n", "download", "label", "blank")
+DROP = "drop"  # the one value of blank=
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
 DEFAULT_PAIR = ("mnist5k", "digits")  # the demo pair: MNIST digits -> scanned UCI digits, offline
@@ -75,6 +82,7 @@ class DomainSpec:
     n: int | None = None
     download: bool = False
     label: str | None = None
+    drop_blank: bool = False
 
     def __str__(self) -> str:
         head = UPLOAD_PREFIX + self.name if self.kind == "upload" else self.name
@@ -83,6 +91,7 @@ class DomainSpec:
         options += [f"n={self.n}"] if self.n is not None else []
         options += ["download=1"] if self.download else []
         options += [f"label={self.label}"] if self.label else []
+        options += [f"blank={DROP}"] if self.drop_blank else []
         options += [format_shifts(self.shifts)] if self.shifts else []
         return f"{head}:{','.join(options)}" if options else head
 
@@ -179,25 +188,35 @@ def store_upload(
     return str(DomainSpec("upload", name, label=label))
 
 
-def spec_parts(text: str) -> tuple[str, int | None, dict[str, float]]:
-    """A spec taken apart for a spec builder: ``(base spec without n and shifts, n, {shift: value})``.
-
-    ``compose_spec(*spec_parts(s))`` gives ``s`` back in canonical form.
-    """
+def spec_parts(text: str) -> tuple[str, int | None, dict[str, float], bool]:
+    """A spec taken apart for a spec builder: ``(base spec without n, blank=drop and shifts, n,
+    {shift: value}, blank=drop)``; ``compose_spec(*spec_parts(s))`` gives ``s`` back canonical."""
     spec = parse_spec(text)
-    return str(replace(spec, shifts=(), n=None)), spec.n, dict(spec.shifts)
+    base = replace(spec, shifts=(), n=None, drop_blank=False)
+    return str(base), spec.n, dict(spec.shifts), spec.drop_blank
 
 
-def compose_spec(base: str, n: int | None, shifts: Mapping[str, float]) -> str:
-    """The canonical spec of ``base`` with a sample count and shift values (identity values dropped,
-    shifts in the registry's order); a one-line :class:`TLError` when ``base`` is not a spec."""
+def compose_spec(base: str, n: int | None, shifts: Mapping[str, float], drop_blank: bool = False) -> str:
+    """The canonical spec of ``base`` with a sample count, shift values (identity values dropped,
+    shifts in the registry's order) and ``blank=drop`` when ``drop_blank`` (or ``base`` has it); a
+    one-line :class:`TLError` when ``base`` is not a spec."""
     spec = parse_spec(base)
     kept = tuple(
         (name, float(shifts[name]))
         for name in shift_names()
         if name in shifts and float(shifts[name]) != get_shift(name).identity
     )
-    return str(replace(spec, shifts=kept, n=n or None))
+    return str(replace(spec, shifts=kept, n=n or None, drop_blank=spec.drop_blank or drop_blank))
+
+
+def blank_dropped(text: str) -> str | None:
+    """The canonical spec of ``text`` with ``blank=drop`` added; ``None`` when ``text`` is not a spec
+    or already drops them."""
+    try:
+        spec = parse_spec(text)
+    except TLError:
+        return None
+    return None if spec.drop_blank else str(replace(spec, drop_blank=True))
 
 
 def _looks_like_options(text: str) -> bool:
@@ -226,6 +245,7 @@ def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
     for part in text.split(","):
         key, eq, value = (s.strip() for s in part.partition("="))
         key = ALIASES.get(key.lower(), key.lower())
+        field = "drop_blank" if key == "blank" else key
         if not eq or not key or not value:
             raise TLError(f"{full!r}: bad option {part!r} (expected key=value)")
         if key in seen:
@@ -234,7 +254,7 @@ def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
         if key in shift_names():
             shifts.append((key, get_shift(key).check(_number(key, value))))
         elif key in OPTIONS:
-            fields[key] = _option(spec, key, value)
+            fields[field] = _option(spec, key, value)
         else:
             known = ", ".join((*OPTIONS, *shift_names()))
             raise TLError(f"{full!r}: unknown option {key!r}; known: {known}")
@@ -274,6 +294,10 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
         if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
             raise TLError(f"download={_shown(value)}: use 1 or 0")
         return value.lower() in {"1", "true", "yes"}
+    if key == "blank":
+        if value.lower() != DROP:
+            raise TLError(f"blank={_shown(value)}: use blank={DROP} (drop the images with no ink)")
+        return True
     if dataset:
         raise TLError("label= applies to files only (label=COLUMN to a table, label=none to any file)")
     return value
@@ -296,8 +320,8 @@ def load_domain(
 
     ``allow_paths=False`` refuses file paths and ``@folder`` roots (for a shared server: only
     built-ins, the default data root and workspace uploads). ``image_shape`` (a model's ``C x H x W``)
-    decodes image files (a zip or folder) straight to it, before ``n=`` and the shifts: one resize per
-    file, so a file's pixels do not depend on the other files' sizes.
+    decodes image files (a zip or folder) straight to it, before ``n=``, ``blank=drop`` and the shifts:
+    one resize per file, so a file's pixels do not depend on the other files' sizes.
     """
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     if not allow_paths and (spec.kind == "file" or spec.root):
@@ -315,6 +339,8 @@ def load_domain(
             domain = replace(domain, y=None, classes=(), provenance=f"{domain.provenance}; labels ignored")
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
+    if spec.drop_blank:
+        domain = drop_blank(domain)
     domain = apply_shifts(domain, spec.shifts, seed)
     return replace(domain, name=str(spec))
 

@@ -5,11 +5,12 @@ causes rank)."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.data.spec import blank_dropped
 from tlcore.diagnosis import GapLevel
 from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.evidence import (
@@ -98,18 +99,27 @@ def gap_part(
     return GapPart(share, f"{measured}: it accounts for {pct(share)} of the gap.")
 
 
-def blank_cause(blank: Sequence[BlankImages], part: GapPart) -> Cause:
-    """Blank images (no ink) on one side or both: a data problem, named first; drop them."""
+def blank_cause(blank: Sequence[BlankImages], part: GapPart, specs: Mapping[str, str]) -> Cause:
+    """Blank images (no ink) on one side or both: a data problem, named first; drop them, with each
+    side's spec (``specs``) plus ``blank=drop`` when every such side is named by a spec that does not
+    drop them yet (the fix the app applies is the first side's)."""
     counts = " and ".join(f"{b.n_blank} of the {b.n_total} {b.side} images" for b in blank)
     drop = " and ".join(f"the {b.n_blank} blank {b.side} image{'s' * (b.n_blank != 1)}" for b in blank)
+    fixes = [(b.side, blank_dropped(specs[b.side])) for b in blank]
+    usable = all(spec is not None for _, spec in fixes)
+    use = " and ".join(f"the {side} {spec}" for side, spec in fixes)
     return Cause(
         kind="blank",
         title="; ".join(f"{pct(b.share)} of the {b.side} images are blank" for b in blank),
         detail=f"{counts[0].upper()}{counts[1:]} are blank (no ink: empty scans or constant images), a "
         "problem of the data, not of its look: every image statistic here is of the images with ink, "
         f"and the novel share of the target's images with ink.{part.words}",
-        action=f"drop {drop} from the data (no ink), then diagnose again",
+        action=f"use {use} to drop {drop} (no ink), then diagnose again"
+        if usable
+        else f"drop {drop} from the data (no ink), then diagnose again",
         share=part.share,
+        fix_spec=fixes[0][1] if usable else None,
+        fix_side=fixes[0][0] if usable else None,
     )
 
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport
@@ -87,7 +87,7 @@ class NoveltySummary:
 class BlankImages:
     """``n_blank`` of the ``n_total`` images of one ``side`` are blank (no ink)."""
 
-    side: str
+    side: Literal["source", "target"]
     n_blank: int
     n_total: int
 

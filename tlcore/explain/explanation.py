@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tlcore.data.domain import Domain
+from tlcore.data.ink import MIN_SIDE
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
 from tlcore.errors import TLError
@@ -31,7 +32,6 @@ from tlcore.explain.fixes import (
 from tlcore.explain.gap_shares import GapShares, every_class_target, measure_shares
 from tlcore.explain.image_stats import (
     BLANK_MIN,
-    MIN_SIDE,
     STATISTICS,
     ImageStats,
     image_stats,

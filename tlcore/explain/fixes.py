@@ -221,13 +221,13 @@ def fix_side(remedy: Remedy, source_value: float, target_value: float) -> Side |
 def fix_spec(spec: str, shift: str, value: float) -> str:
     """``spec`` with ``shift=value`` added (folded by :data:`COMBINE` into a value it already has);
     a one-line :class:`TLError` when it cannot be written or leaves the shift's range."""
-    base, n, shifts = spec_parts(spec)
+    base, n, shifts, drop_blank = spec_parts(spec)
     if shift in shifts:
         if shift not in COMBINE:
             raise TLError(f"{spec} already has {shift}={shifts[shift]:g}; another {shift} does not add to it")
         value = COMBINE[shift](shifts[shift], value)
     value = get_shift(shift).check(round(value, 4))
-    return compose_spec(base, n, {**shifts, shift: value})
+    return compose_spec(base, n, {**shifts, shift: value}, drop_blank)
 
 
 def _statistic_after(sample: Domain, shift: str, value: float, name: str, seed: int) -> float:

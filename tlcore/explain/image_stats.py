@@ -4,15 +4,13 @@ Every statistic is computed per image on ``N x C x H x W`` tensors in ``[0, 1]``
 and summarised over the images by its mean and standard deviation. ``g`` is the grey image (the mean
 over channels). Definitions, per image:
 
-* ``background``: ``b`` = median of ``g`` over the border ring (``r = max(1, min(H, W) // 14)``
-  pixels wide, 2 on a 28 x 28 image).
-* ``polarity``: ``+1`` when the ink is lighter than the background, ``-1`` when darker:
-  ``sign((q99(g) - b) - (b - q01(g)))`` (ties +1), ``q`` the image's percentiles. The domain's mean
-  is the share of light-on-dark images minus the share of dark-on-light ones.
+* ``background``: ``b``, the median of ``g`` over the border ring, and ``polarity``, ``+1`` when
+  the ink is lighter than the background, ``-1`` when darker, as :mod:`tlcore.data.ink` defines them
+  with the ink itself (``d``, positive in both polarities, and the ink pixels). The domain's mean
+  polarity is the share of light-on-dark images minus the share of dark-on-light ones.
 * ``brightness``: mean of ``g``; ``contrast``: standard deviation of ``g`` (over its pixels);
   ``range``: ``q99(g) - q01(g)``.
-* ink: ``d = polarity * (g - b)`` (ink positive in both polarities); a pixel is ink when
-  ``d > max(0.5 q99(d), 0.02)``. ``ink_fill``: the share of ink pixels; ``ink_size``: the geometric
+* ``ink_fill``: the share of ink pixels; ``ink_size``: the geometric
   mean of the ink bounding box's height and width, as fractions of the image's; ``centre_x``,
   ``centre_y``: the centre of mass of ``d`` over the ink, as fractions of the width / height (0.5 is
   the middle, y down).
@@ -28,8 +26,8 @@ over channels). Definitions, per image:
   finest diagonal Haar coefficients ``HH = (a - b - c + d) / 2`` over non-overlapping 2 x 2 blocks.
 * ``colour``: mean over pixels of ``max_c x - min_c x`` (0 for grey images).
 
-A *blank* image has no ink pixel (a constant image, or one whose every pixel lies within the ink
-threshold of its background). The statistics of the ink (:attr:`StatisticDef.ink`: polarity, ink
+A *blank* image has no ink pixel (:mod:`tlcore.data.ink`: the definition the spec option
+``blank=drop`` drops by). The statistics of the ink (:attr:`StatisticDef.ink`: polarity, ink
 fill, size, centre, slant, and sharpness, ``0 / 0`` on a constant image) do not exist on it: their
 mean and spread are over the images with ink, and :attr:`ImageStats.n_blank` counts the others (no
 image with ink: NaN, which :mod:`tlcore.explain.findings` does not compare). A few empty scans are
@@ -50,14 +48,12 @@ from typing import Any, Literal
 import torch
 
 from tlcore.data.domain import Domain
+from tlcore.data.ink import CHUNK, blank_mask, check_images, find_ink
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
 
 MAX_IMAGES = 2000  # images summarised per domain (a seeded subsample beyond)
 BLANK_MIN = 0.05  # share of blank images from which every statistic leaves them out (module docstring)
-MIN_SIDE = 4  # smaller images have no border ring and interior to speak of
-CHUNK = 4096
-INK_FRACTION, INK_FLOOR = 0.5, 0.02
 HAAR_MAD = 0.6745  # median |N(0, 1)|
 Kind = Literal["linear", "axial"]
 
@@ -171,10 +167,7 @@ def per_image_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
     """Every statistic of :data:`STATISTICS` for each image of ``X`` (``N x C x H x W`` in [0, 1]):
     ``{name: N float32}``, plus ``eccentricity`` (the weight of ``slant``) and ``ink`` (N bool: the
     image has ink, not blank); see the module docstring."""
-    if X.ndim != 4 or min(X.shape[-2:]) < MIN_SIDE:
-        raise TLError(
-            f"image statistics need N x C x H x W images of side >= {MIN_SIDE}, got {tuple(X.shape)}"
-        )
+    check_images(X, "image statistics")
     parts = [_chunk_statistics(chunk.float()) for chunk in X.split(CHUNK)]
     return {key: torch.cat([p[key] for p in parts]) for key in parts[0]}
 
@@ -183,19 +176,10 @@ def _chunk_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
     n, _, h, w = X.shape
     g = X.mean(1)  # N x H x W
     flat = g.flatten(1)
-    r = max(1, min(h, w) // 14)
-    ring = torch.ones(h, w, dtype=torch.bool)
-    ring[r : h - r, r : w - r] = False
-    background = g[:, ring].median(1).values
-    low, high = torch.quantile(flat, torch.tensor([0.01, 0.99]), dim=1)
-    polarity = torch.where(high - background >= background - low, 1.0, -1.0)
-    d = polarity.view(-1, 1, 1) * (g - background.view(-1, 1, 1))
-    reach = torch.where(polarity > 0, high - background, background - low)  # q99(d)
-    threshold = (INK_FRACTION * reach).clamp_min(INK_FLOOR)
-    ink = d > threshold.view(-1, 1, 1)
-    mass = torch.where(ink, d, 0.0)
+    found = find_ink(g)
+    ink, has_ink = found.mask, found.has_ink
+    mass = torch.where(ink, found.d, 0.0)
     total = mass.sum((1, 2))
-    has_ink = total > 0
     safe_total = torch.where(has_ink, total, 1.0)
     cols = (torch.arange(w, dtype=torch.float32) + 0.5) / w
     rows = (torch.arange(h, dtype=torch.float32) + 0.5) / h
@@ -212,11 +196,11 @@ def _chunk_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
     noise = hh.abs().flatten(1).median(1).values / HAAR_MAD
     colour = (X.amax(1) - X.amin(1)).flatten(1).mean(1) if X.shape[1] > 1 else torch.zeros(n)
     return {
-        "background": background,
-        "polarity": polarity,
+        "background": found.background,
+        "polarity": found.polarity,
         "brightness": flat.mean(1),
         "contrast": variance.sqrt(),
-        "range": high - low,
+        "range": found.high - found.low,
         "ink_fill": ink.float().flatten(1).mean(1),
         "ink_size": (height * width).sqrt(),
         "centre_x": centre_x,
@@ -323,7 +307,7 @@ def sample_index(n: int, cap: int, seed: int) -> torch.Tensor:
 
 def ink_index(domain: Domain) -> torch.Tensor:
     """Indices of every image of ``domain`` that has ink (not blank), in order."""
-    return torch.nonzero(per_image_statistics(domain.X)["ink"]).flatten()
+    return torch.nonzero(~blank_mask(domain.X)).flatten()
 
 
 def image_stats(domain: Domain, *, max_images: int = MAX_IMAGES, seed: int = 0) -> ImageStats:

@@ -18,7 +18,7 @@ keeps its own number in its detail:
 * blank images (no ink), when at least :data:`~tlcore.explain.image_stats.BLANK_MIN` of a side's images
   are (:class:`~tlcore.explain.evidence.BlankImages`; 5%, the share from which new data is a cause too:
   an empty scan or two among many is part of a side's look, one image in twenty is a data problem):
-  their share measured on the pair without them, their fix to drop them.
+  their share measured on the pair without them, their fix the side's spec with ``blank=drop``.
 
 These rank by share, largest first (each measured alone: shares overlap), except that blank images
 come first (a problem of the data, to solve before any other) and new regions next when at least
@@ -161,7 +161,8 @@ def _ranked(
         shared[i] = replace(shared[i], detail=shared[i].detail + note)
     if partly:
         after = None if shares is None else shares.without_blank
-        shared.append(blank_cause(partly, gap_part(shares, "blank", "Without them", after, basis=basis)))
+        part = gap_part(shares, "blank", "Without them", after, basis=basis)
+        shared.append(blank_cause(partly, part, {"source": source_spec, "target": target_spec}))
     if classes is not None and classes.new:
         shared.append(new_classes_cause(classes, _new_classes_part(shares, basis)))
     shift = None

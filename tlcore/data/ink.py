@@ -1,0 +1,92 @@
+"""Ink: which pixels of an image are ink, and which images have none (*blank*).
+
+One definition for every part of tlcore that asks: the ``blank=drop`` option of a domain spec
+(:mod:`tlcore.data.spec`) and the image statistics of a diagnosis (:mod:`tlcore.explain.image_stats`),
+so that what one drops is what the other counts. Per image of ``N x C x H x W`` in ``[0, 1]``, ``g``
+its grey image (the mean over channels):
+
+* background ``b`` = median of ``g`` over the border ring (``r = max(1, min(H, W) // 14)`` pixels
+  wide, 2 on a 28 x 28 image);
+* polarity ``+1`` when the ink is lighter than the background, ``-1`` when darker:
+  ``sign((q99(g) - b) - (b - q01(g)))`` (ties +1), ``q`` the image's percentiles;
+* ink: ``d = polarity * (g - b)`` (ink positive in both polarities); a pixel is ink when
+  ``d > max(0.5 q99(d), 0.02)``.
+
+A *blank* image has no ink pixel: a constant image, or one whose every pixel lies within the ink
+threshold of its background (an empty scan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+
+from tlcore.data.domain import Domain
+from tlcore.errors import TLError
+
+MIN_SIDE = 4  # smaller images have no border ring and interior to speak of
+CHUNK = 4096  # images per batch: bounds the temporaries on 70k-image domains
+INK_FRACTION, INK_FLOOR = 0.5, 0.02
+
+
+@dataclass(frozen=True)
+class Ink:
+    """The ink of ``N`` grey images (module docstring): per image its ``background``, percentiles
+    ``low`` (q01) and ``high`` (q99) and ``polarity`` (``N`` each), and per pixel ``d`` (``N x H x W``,
+    ink positive) and ``mask`` (``N x H x W`` bool: the ink pixels)."""
+
+    background: torch.Tensor
+    low: torch.Tensor
+    high: torch.Tensor
+    polarity: torch.Tensor
+    d: torch.Tensor
+    mask: torch.Tensor
+
+    @property
+    def has_ink(self) -> torch.Tensor:
+        """``N`` bool: the image has an ink pixel (it is not blank)."""
+        return self.mask.flatten(1).any(1)
+
+
+def check_images(X: torch.Tensor, what: str) -> None:
+    """A one-line :class:`TLError` unless ``X`` is ``N x C x H x W`` with sides of at least
+    :data:`MIN_SIDE` (``what`` needs them)."""
+    if X.ndim != 4 or min(X.shape[-2:]) < MIN_SIDE:
+        raise TLError(f"{what}: N x C x H x W images of side >= {MIN_SIDE} needed, got {tuple(X.shape)}")
+
+
+def find_ink(g: torch.Tensor) -> Ink:
+    """The ink of grey images ``g`` (``N x H x W`` float in [0, 1]), as the module docstring defines it."""
+    h, w = g.shape[-2:]
+    r = max(1, min(h, w) // 14)
+    ring = torch.ones(h, w, dtype=torch.bool)
+    ring[r : h - r, r : w - r] = False
+    background = g[:, ring].median(1).values
+    low, high = torch.quantile(g.flatten(1), torch.tensor([0.01, 0.99]), dim=1)
+    polarity = torch.where(high - background >= background - low, 1.0, -1.0)
+    d = polarity.view(-1, 1, 1) * (g - background.view(-1, 1, 1))
+    reach = torch.where(polarity > 0, high - background, background - low)  # q99(d)
+    threshold = (INK_FRACTION * reach).clamp_min(INK_FLOOR)
+    return Ink(background, low, high, polarity, d, d > threshold.view(-1, 1, 1))
+
+
+def blank_mask(X: torch.Tensor) -> torch.Tensor:
+    """``N`` bool: which images of ``X`` (``N x C x H x W`` in [0, 1]) are blank (no ink pixel)."""
+    check_images(X, "blank=drop")
+    return torch.cat([~find_ink(chunk.float().mean(1)).has_ink for chunk in X.split(CHUNK)])
+
+
+def drop_blank(domain: Domain) -> Domain:
+    """``domain`` without its blank images (their labels and sample ids with them, the others in
+    order), the provenance saying how many were dropped; a one-line :class:`TLError` for feature
+    vectors and when every image is blank (the spec option ``blank=drop``)."""
+    if not domain.is_image:
+        raise TLError(f"blank=drop applies to images only; {domain.name} holds feature vectors")
+    blank = blank_mask(domain.X)
+    n_blank = int(blank.sum())
+    if n_blank == domain.n_samples:
+        raise TLError(f"every image of {domain.name} is blank (no ink): blank=drop would leave none")
+    kept = domain.subset(torch.nonzero(~blank).flatten())
+    dropped = f"{n_blank} blank image{'s' * (n_blank != 1)} dropped (no ink)"
+    return replace(kept, provenance=f"{domain.provenance}; {dropped}".lstrip("; "))
