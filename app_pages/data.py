@@ -7,7 +7,6 @@ from tlcore.views import figures, thumbnails
 
 ROLES = {"source": "Source (learn from)", "target": "Target (to adapt to)"}
 UPLOAD_KEY = "upload_file"
-UPLOAD_TYPES = ["zip", "npz", "csv", "tsv", "parquet", "pq"]
 
 st.title("Data")
 st.caption("The source domain trains the model; the target is where it has to work.")
@@ -68,7 +67,7 @@ with upload:
         "- **NumPy `.npz`**: an array `X` (`NxD` or `NxCxHxW`), optional `y` and `classes`\n"
         "- **CSV / Parquet**: numeric feature columns and an optional `label` column"
     )
-    st.file_uploader("Dataset file", type=UPLOAD_TYPES, key=UPLOAD_KEY)
+    st.file_uploader("Dataset file", type=state.UPLOAD_TYPES, key=UPLOAD_KEY)
     st.text_input(
         "Labels (optional)",
         key=state.UPLOAD_LABEL,
