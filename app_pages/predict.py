@@ -5,17 +5,19 @@ import streamlit as st
 
 from app_support import display, engine, predictions, state
 from tlcore.export import FORMATS as EXPORT_FORMATS
+from tlcore.prediction_files import rows_text
 from tlcore.views import predictions as figures
 from tlcore.views import thumbnails
 
 BATCH_KEY = "predict_batch_file"
 
 st.title("Predict")
+source_spec, target_spec = state.pair()
 st.caption(
     "Label every sample of a domain — your unlabelled upload, say — with a finished run's model, "
-    "download one row per file, or export the model to run outside the studio."
+    f"download {rows_text(engine.holds_images(target_spec))}, or export the model to run outside the "
+    "studio."
 )
-source_spec, target_spec = state.pair()
 runs = engine.finished_runs()
 if not runs:
     st.info("No finished runs yet: launch one on the Adapt page.", icon=":material/info:")

@@ -387,20 +387,3 @@ def test_two_unlabelled_domains_draw_no_class_balance(app: OpenApp) -> None:
     assert [m.value for m in at.metric][2::3] == ["none", "none"]
     assert not at.get("plotly_chart")
     assert any("The target is unlabelled" in t for t in texts(at))
-
-
-def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_order(app: OpenApp) -> None:
-    """A target table whose columns are in another order is previewed as paired (the source's order,
-    the values moved with their names), and the page says which order it shows."""
-    source = "f1,f2,f3,label\n" + "".join(f"{i},{10 + i},{20 + i},{'ab'[i % 2]}\n" for i in range(12))
-    target = "f3,f1,f2\n" + "".join(f"{20 + i},{i},{10 + i}\n" for i in range(12))
-    at = app("data")
-    for role, table in (("source", source), ("target", target)):
-        at.file_uploader(key="upload_file").upload(f"{role}.csv", table.encode(), "text/csv")
-        at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
-    assert_clean(at)
-    shown_source, shown_target = (frame.value for frame in at.dataframe[:2])
-    assert list(shown_source.columns) == list(shown_target.columns) == ["f1", "f2", "f3"]
-    assert shown_target.iloc[0].tolist() == [0.0, 10.0, 20.0]  # f1's values under f1
-    assert "The first rows, in the source's column order, as paired." in texts(at)
-    assert [m.value for m in at.metric][2::3] == ["2", "none"]  # short enough not to be cut off
