@@ -213,9 +213,10 @@ def forget_builders() -> None:
 # ---- uploads -----------------------------------------------------------------------------------------
 
 
-def _store_uploaded(uploader_key: str, label: str | None = None) -> str | None:
-    """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`); its
-    spec, or None with the error kept for the page to show.
+def _store_uploaded(uploader_key: str, name_label: str, label: str | None = None) -> str | None:
+    """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`; a table
+    with text and no label column is told ``name_label``); its spec, or None with the error kept for
+    the page to show.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
     this session's widget state.
@@ -227,7 +228,9 @@ def _store_uploaded(uploader_key: str, label: str | None = None) -> str | None:
         state[UPLOAD_ERROR] = "choose a file first"
         return None
     try:
-        spec = store_upload(engine.workspace(), file.name, file.getvalue(), label=label)
+        spec = store_upload(
+            engine.workspace(), file.name, file.getvalue(), label=label, name_label=name_label
+        )
     except TLError as exc:
         state[UPLOAD_ERROR] = str(exc)
         return None
@@ -239,7 +242,7 @@ def save_uploaded(uploader_key: str, role: str) -> None:
     """Callback: validate and store the file in ``uploader_key``, then use it as ``role``; after a
     save the labels field is cleared, so it never applies to the next upload unseen."""
     label = (st.session_state.get(UPLOAD_LABEL) or "").strip() or None
-    if spec := _store_uploaded(uploader_key, label):
+    if spec := _store_uploaded(uploader_key, "type {column} in the Labels field", label):
         set_pair(**{role: spec})
         st.session_state[UPLOAD_LABEL] = ""
 
@@ -247,6 +250,6 @@ def save_uploaded(uploader_key: str, role: str) -> None:
 def label_uploaded(uploader_key: str, run_id: str) -> None:
     """Callback of the Predict page's uploader: validate and store the file in ``uploader_key`` (a new
     batch), make it the data to label and predict it with ``run_id``; the pair is untouched."""
-    if spec := _store_uploaded(uploader_key):
+    if spec := _store_uploaded(uploader_key, "type {column} in the Data page's Labels field"):
         st.session_state[PREDICT_TYPED] = (pair()[1], spec)  # kept as if typed, until the target changes
         st.session_state[PREDICT_REQUEST] = (run_id, spec)

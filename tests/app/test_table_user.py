@@ -79,3 +79,28 @@ def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_ord
     assert shown_target.iloc[0].tolist() == [0.0, 10.0, 20.0]  # f1's values under f1
     assert "The first rows, in the source's column order, as paired." in texts(at)
     assert [m.value for m in at.metric][2::3] == ["2", "none"]  # short enough not to be cut off
+
+
+def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
+    """The Data page names its own Labels field, never the CLI's flag, and only when the table has no
+    label column; beside a label column the text column is to be dropped or encoded."""
+    at = app("data")
+    hinted = [
+        (
+            "species.csv",
+            "x1,species\n0.1,a\n0.2,b\n",
+            "(the label column? name it on upload: type species in the Labels field)",
+        ),
+        (
+            "visits.csv",
+            "x1,hospital,label\n0.1,n,a\n0.2,s,b\n",
+            "(drop it or encode it as numbers: the label column, label, may hold text)",
+        ),
+    ]
+    for name, table, hint in hinted:
+        at.file_uploader(key="upload_file").upload(name, table.encode(), "text/csv")
+        at.button[[b.label for b in at.button].index("Use as source")].click().run()
+        assert_clean(at)
+        (error,) = at.error
+        assert error.value.replace("\\", "").endswith(hint), error.value
+    assert at.session_state["pair_source"] == "mnist5k:n=200"  # neither was stored nor used
