@@ -82,6 +82,7 @@ with st.container(border=True):
         key=state.form_default("adapt_methods", list(RECOMMENDED.methods)),
         format_func=lambda name: f"{name} · {specs[name].family}",
         help="Each method becomes its own background run, compared against the same source-only model.",
+        select_all=False,  # Enter picks the first match, not every match ("dann" is no bulk choice)
     )
     for name in chosen:
         st.caption(f"**{name}**: {specs[name].description}")

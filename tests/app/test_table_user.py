@@ -1,6 +1,7 @@
 """The pages for a table user: previews headed by the column names, the target's in the source's
 order; what the recipe does to feature vectors, that its evidence is from image benchmarks, and that
-predictions come one row per table row (an image pair keeps the image wording)."""
+predictions come one row per table row (an image pair keeps the image wording); hints of the
+page's own; Enter in the Methods field picks one method."""
 
 from __future__ import annotations
 
@@ -104,3 +105,11 @@ def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
         (error,) = at.error
         assert error.value.replace("\\", "").endswith(hint), error.value
     assert at.session_state["pair_source"] == "mnist5k:n=200"  # neither was stored nor used
+
+
+def test_enter_in_the_methods_picks_one_match_not_all(app: OpenApp) -> None:
+    """Streamlit's "Select N matches" row comes first in a multiselect, so typing "dann" and Enter
+    added dann, domain_weights and pseudo_label: the Methods field hides that row."""
+    at = app("adapt")
+    (methods,) = [m for m in at.multiselect if m.label == "Methods"]
+    assert methods.proto.select_all == 0
