@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_support import benchmarks, display, engine, state
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.methods import MethodSpec
 from tlcore.models import list_models
 from tlcore.runs import jobs
@@ -50,7 +50,8 @@ def launch(configs: list[AdaptConfig]) -> None:
 
 with st.container(border=True):
     st.markdown(f"#### :material/star: Recommended recipe: {RECOMMENDED.label}")
-    st.caption(RECOMMENDED.summary)
+    images = engine.holds_images(source_spec)
+    st.caption(RECOMMENDED.describe(images))
     labels = st.number_input(
         "Labelled target samples per class (0: none)",
         0,
@@ -68,7 +69,7 @@ with st.container(border=True):
             f"Methods: {recipe_config.method_label}, on {int(labels)} labelled target samples per class."
         )
     for line in [] if labels else benchmarks.recipe_quote(RECOMMENDED):
-        st.caption(f"Measured with exactly these settings: {line}.")
+        st.caption(f"{evidence_intro(images)}: {line}.")
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])
 
@@ -81,6 +82,7 @@ with st.container(border=True):
         key=state.form_default("adapt_methods", list(RECOMMENDED.methods)),
         format_func=lambda name: f"{name} · {specs[name].family}",
         help="Each method becomes its own background run, compared against the same source-only model.",
+        select_all=False,  # Enter picks the first match, not every match ("dann" is no bulk choice)
     )
     for name in chosen:
         st.caption(f"**{name}**: {specs[name].description}")

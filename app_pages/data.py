@@ -1,13 +1,15 @@
 """Data: choose source and target (built-ins with shift knobs, or an upload), then look at them."""
 
+import contextlib
+
 import streamlit as st
 
 from app_support import display, engine, state
-from tlcore.views import figures, thumbnails
+from tlcore.errors import TLError
+from tlcore.views import explore, figures, thumbnails
 
 ROLES = {"source": "Source (learn from)", "target": "Target (to adapt to)"}
 UPLOAD_KEY = "upload_file"
-UPLOAD_TYPES = ["zip", "npz", "csv", "tsv", "parquet", "pq"]
 
 st.title("Data")
 st.caption("The source domain trains the model; the target is where it has to work.")
@@ -68,7 +70,7 @@ with upload:
         "- **NumPy `.npz`**: an array `X` (`NxD` or `NxCxHxW`), optional `y` and `classes`\n"
         "- **CSV / Parquet**: numeric feature columns and an optional `label` column"
     )
-    st.file_uploader("Dataset file", type=UPLOAD_TYPES, key=UPLOAD_KEY)
+    st.file_uploader("Dataset file", type=state.UPLOAD_TYPES, key=UPLOAD_KEY)
     st.text_input(
         "Labels (optional)",
         key=state.UPLOAD_LABEL,
@@ -87,6 +89,9 @@ with upload:
 
 st.subheader("Current pair")
 source_spec, target_spec = state.pair()
+paired = None  # the harmonised pair; its error, if any, is shown below the previews
+with contextlib.suppress(TLError):
+    paired = dict(zip(ROLES, engine.load_pair(source_spec, target_spec), strict=True))
 domains = {}
 for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), strict=True):
     with column, display.errors_shown():
@@ -95,14 +100,18 @@ for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), 
         a, b, c = st.columns(3)
         a.metric("Samples", f"{domain.n_samples:,}")
         b.metric("Shape", "x".join(map(str, domain.shape)))
-        c.metric("Classes", domain.n_classes if domain.labelled else "unlabelled")
+        c.metric("Classes", domain.n_classes if domain.labelled else "none", help="none: unlabelled")
         if domain.is_image:
             index = thumbnails.pick_samples(domain.y, domain.n_samples, 24)
             captions = [domain.classes[i] for i in domain.y[index]] if domain.labelled else None
             st.image(thumbnails.thumbnail_grid(domain.X[index], captions, columns=8), width="stretch")
         else:
-            st.dataframe(domain.X[:8].numpy(), height=240)
-        st.caption(display.esc(domain.provenance))
+            shown = paired[role] if paired else domain
+            st.dataframe(explore.table_preview(shown), height=240)
+            if role == "target":
+                order = "the source's column order, as paired" if paired else "the file's column order"
+                st.caption(f"The first rows, in {order}.")
+        st.caption(display.esc(domain.provenance) + ("" if domain.labelled else " Unlabelled."))
 
 if "source" in domains and not domains["source"].labelled:
     st.warning(

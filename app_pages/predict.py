@@ -5,15 +5,19 @@ import streamlit as st
 
 from app_support import display, engine, predictions, state
 from tlcore.export import FORMATS as EXPORT_FORMATS
+from tlcore.prediction_files import rows_text
 from tlcore.views import predictions as figures
 from tlcore.views import thumbnails
 
+BATCH_KEY = "predict_batch_file"
+
 st.title("Predict")
+source_spec, target_spec = state.pair()
 st.caption(
     "Label every sample of a domain — your unlabelled upload, say — with a finished run's model, "
-    "download one row per file, or export the model to run outside the studio."
+    f"download {rows_text(engine.holds_images(target_spec))}, or export the model to run outside the "
+    "studio."
 )
-source_spec, target_spec = state.pair()
 runs = engine.finished_runs()
 if not runs:
     st.info("No finished runs yet: launch one on the Adapt page.", icon=":material/info:")
@@ -26,15 +30,31 @@ left, right = st.columns([3, 2])
 run_id = left.selectbox(
     "Run", list(labels), index=list(labels).index(on_pair[0]) if on_pair else 0, format_func=labels.get
 )
+if alarm := engine.alarms([r for r in runs if r.id == run_id]).get(run_id):
+    line, false_alarm = alarm
+    (left.warning if false_alarm else left.error)(display.esc(line), icon=":material/flag:")
 state.follow_target(target_spec)
 spec = right.text_input(
     "Data to label",
     key=state.PREDICT_SPEC,
     on_change=state.keep_typed_spec,
-    help="Any domain spec. Follows the sidebar's target; a spec you type here stays until the target changes",
+    help="Any domain spec. Follows the sidebar's target; a spec you type here, or a batch you upload "
+    "below, stays until the target changes",
 )
 if st.button("Predict every sample", type="primary", icon=":material/label:"):
     st.session_state[state.PREDICT_REQUEST] = (run_id, spec.strip())
+with st.expander("Upload a new batch to label", icon=":material/upload:"):
+    st.caption(
+        "Checked and stored in the workspace like the Data page's uploads, then labelled with the run "
+        "above; the source and target stay as they are."
+    )
+    st.file_uploader("A new batch to label", type=state.UPLOAD_TYPES, key=BATCH_KEY)
+    st.button(
+        "Label this batch", on_click=state.label_uploaded, args=(BATCH_KEY, run_id), icon=":material/label:"
+    )
+    if error := st.session_state.pop(state.UPLOAD_ERROR, None):
+        st.error(display.esc(error), icon=":material/error:")
+    st.session_state.pop(state.UPLOAD_SAVED, None)  # the data to label above names it
 
 request = st.session_state.get(state.PREDICT_REQUEST)
 if request is not None:

@@ -96,6 +96,15 @@ def load_pair(source: str, target: str, seed: int = 0) -> tuple[Domain, Domain]:
     return _load_pair(str(workspace().root), source, target, seed)
 
 
+def holds_images(spec: str) -> bool:
+    """Whether ``spec``'s samples are images, for the pages' wording; True when it does not load (the
+    page that shows it says why)."""
+    try:
+        return load(spec).is_image
+    except TLError:
+        return True
+
+
 @st.cache_resource(max_entries=16, show_spinner="Loading data…")
 def _load(root: str, spec: str, seed: int) -> Domain:
     return load_domain(spec, Workspace.resolve(root), seed=seed, allow_paths=False)

@@ -13,6 +13,7 @@ import streamlit as st
 from app_support import engine
 from tlcore.data import list_shifts
 from tlcore.data.spec import DEFAULT_PAIR, compose_spec, spec_parts, store_upload
+from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
 
@@ -24,6 +25,7 @@ PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data t
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
 SWEEP_FORM = "sweep_form_"  # the Sweep page's form widgets' keys start so
 COMPARE_RUNS = "compare_runs"  # run ids another page asked Compare to show ("open in Compare")
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in SUFFIXES]  # what the pages' file uploaders take
 _SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
 
 
@@ -211,25 +213,43 @@ def forget_builders() -> None:
 # ---- uploads -----------------------------------------------------------------------------------------
 
 
-def save_uploaded(uploader_key: str, role: str) -> None:
-    """Callback: validate and store the file in ``uploader_key``, then use it as ``role``.
+def _store_uploaded(uploader_key: str, name_label: str, label: str | None = None) -> str | None:
+    """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`; a table
+    with text and no label column is told ``name_label``); its spec, or None with the error kept for
+    the page to show.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
-    this session's widget state. An error is kept for the page to show; after a save the labels field
-    is cleared, so it never applies to the next upload unseen.
+    this session's widget state.
     """
     state = st.session_state
     state.pop(UPLOAD_ERROR, None)
     file = state.get(uploader_key)
     if file is None:
         state[UPLOAD_ERROR] = "choose a file first"
-        return
-    label = (state.get(UPLOAD_LABEL) or "").strip() or None
+        return None
     try:
-        spec = store_upload(engine.workspace(), file.name, file.getvalue(), label=label)
+        spec = store_upload(
+            engine.workspace(), file.name, file.getvalue(), label=label, name_label=name_label
+        )
     except TLError as exc:
         state[UPLOAD_ERROR] = str(exc)
-        return
-    set_pair(**{role: spec})
+        return None
     state[UPLOAD_SAVED] = spec
-    state[UPLOAD_LABEL] = ""
+    return spec
+
+
+def save_uploaded(uploader_key: str, role: str) -> None:
+    """Callback: validate and store the file in ``uploader_key``, then use it as ``role``; after a
+    save the labels field is cleared, so it never applies to the next upload unseen."""
+    label = (st.session_state.get(UPLOAD_LABEL) or "").strip() or None
+    if spec := _store_uploaded(uploader_key, "type {column} in the Labels field", label):
+        set_pair(**{role: spec})
+        st.session_state[UPLOAD_LABEL] = ""
+
+
+def label_uploaded(uploader_key: str, run_id: str) -> None:
+    """Callback of the Predict page's uploader: validate and store the file in ``uploader_key`` (a new
+    batch), make it the data to label and predict it with ``run_id``; the pair is untouched."""
+    if spec := _store_uploaded(uploader_key, "type {column} in the Data page's Labels field"):
+        st.session_state[PREDICT_TYPED] = (pair()[1], spec)  # kept as if typed, until the target changes
+        st.session_state[PREDICT_REQUEST] = (run_id, spec)

@@ -21,6 +21,11 @@ from tlcore.workspace import atomic_write
 FORMATS = (".csv", ".parquet")
 
 
+def rows_text(images: bool = True) -> str:
+    """What a predictions file holds, for a domain of images or of feature vectors (a table)."""
+    return "one row per image (per file of an upload)" if images else "one row per row of the table"
+
+
 def check_output(path: str | Path) -> Path:
     """``path`` when predictions can be written there: a ``.csv`` or ``.parquet`` name in an
     existing folder; else a one-line :class:`TLError`."""

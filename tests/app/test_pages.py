@@ -143,7 +143,7 @@ def test_labels_none_reads_a_zip_of_folders_unlabelled(app: OpenApp) -> None:
     assert_clean(at)
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["pair_target"] == "upload:batches.zip:label=none"
-    assert [m.value for m in at.metric][3:6] == ["12", "1x28x28", "unlabelled"]  # target: folders not classes
+    assert [m.value for m in at.metric][3:6] == ["12", "1x28x28", "none"]  # target: folders not classes
     assert any("The target is unlabelled" in t for t in texts(at))
 
 
@@ -384,6 +384,6 @@ def test_two_unlabelled_domains_draw_no_class_balance(app: OpenApp) -> None:
         at.file_uploader(key="upload_file").upload(f"{role}.csv", table.encode(), "text/csv")
         at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
     assert_clean(at)
-    assert [m.value for m in at.metric][2::3] == ["unlabelled", "unlabelled"]
+    assert [m.value for m in at.metric][2::3] == ["none", "none"]
     assert not at.get("plotly_chart")
     assert any("The target is unlabelled" in t for t in texts(at))

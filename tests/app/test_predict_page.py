@@ -99,3 +99,43 @@ def test_data_to_label_follows_the_sidebar_target_unless_typed_for_it(
     at.text_input(key="pair_target").set_value("digits:n=70").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.text_input(key="predict_spec").value == "digits:n=70"
+
+
+def _table(columns: list[str], n: int, labelled: bool) -> bytes:
+    """A CSV of ``n`` rows of numeric ``columns`` (and a text label, when ``labelled``)."""
+    header = ",".join([*columns, "label"] if labelled else columns)
+    rows = [
+        ",".join(
+            [*(f"{(i * (j + 2)) % 7 / 3:.3f}" for j in range(len(columns)))]
+            + (["ab"[i % 2]] if labelled else [])
+        )
+        for i in range(n)
+    ]
+    return "\n".join([header, *rows, ""]).encode()
+
+
+def test_a_new_batch_uploaded_on_predict_is_labelled_and_the_pair_stays(
+    app: OpenApp, workspace: Path
+) -> None:
+    """A table user's new batch (its columns in another order) goes through the upload path, stored as
+    upload:NAME, and is labelled with the chosen run: source and target are untouched."""
+    ws = Workspace.resolve(workspace)
+    source = f"upload:{save_upload(ws, 'last_year.csv', _table(['f1', 'f2', 'f3'], 40, True))}"
+    target = f"upload:{save_upload(ws, 'this_year.csv', _table(['f3', 'f1', 'f2'], 30, False))}"
+    config = AdaptConfig(source=source, target=target, methods=("source_only",), epochs=1)
+    record = jobs.run_inline(ws, config)
+    assert record.status == "done", record.error
+    at = app("predict", source=source, target=target)
+    at.file_uploader(key="predict_batch_file").upload("new batch.csv", _table(["f2", "f3", "f1"], 9, False))
+    at.button[[b.label for b in at.button].index("Label this batch")].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (source, target)
+    assert at.text_input(key="predict_spec").value == "upload:new_batch.csv"
+    assert (ws.root / "uploads" / "new_batch.csv").is_file()
+    assert {m.label: m.value for m in at.metric}["Samples"] == "9"
+    assert has_download(at, "Predictions, one row per sample")
+    at.file_uploader(key="predict_batch_file").upload("bad.csv", b"f1,f2\n1,x\n", "text/csv")
+    at.button[[b.label for b in at.button].index("Label this batch")].click().run()
+    assert not at.exception and len(at.error) == 1 and "numeric feature columns" in at.error[0].value
+    assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (source, target)

@@ -20,7 +20,7 @@ from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
-from tlcore.runs.store import RunStore
+from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -125,6 +125,24 @@ def test_the_adapt_page_flags_the_run_the_alarm_names(app: OpenApp, pool: dict[s
     assert not at.exception, [e.message for e in at.exception]
     flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
     assert len(flags) == 1 and "dann" in flags[0]
+
+
+def test_the_predict_page_shows_the_chosen_runs_alarm(
+    app: OpenApp, workspace: Path, pool: dict[str, str]
+) -> None:
+    """Predict offers every run with a model: the one whose alarm is raised says so beside the picker,
+    in the Compare page's sentence; the other shows none."""
+    store = RunStore(Workspace.resolve(workspace))
+    for run_id in pool.values():
+        (store.get(run_id).folder / CHECKPOINT_FILE).touch()  # listed as having a model
+    at = app("predict", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    at.selectbox[0].set_value(pool["collapsed"]).run()
+    flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
+    compare = app("compare", source=SOURCE, target=TARGET)
+    assert len(flags) == 1 and flags[0] in [plain(e.value) for e in compare.error]
+    at.selectbox[0].set_value(pool["good"]).run()
+    assert not [e for e in at.error if "Negative transfer suspected" in plain(e.value)]
 
 
 def test_an_alarm_the_target_labels_contradict_is_a_caution_not_an_error(

@@ -98,7 +98,7 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"))
     assert code == 2 and err.endswith(
         "iris.csv: non-numeric feature columns species (the label column? name it on upload: "
-        "--label species, or the Data page's Labels field)\n"
+        "--label species)\n"
     )
     code, out, _ = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "species")
     assert (code, out) == (0, "stored as upload:iris.csv; use it as upload:iris.csv:label=species\n")
@@ -118,6 +118,26 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "a,b")
     assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1
     assert sorted(p.name for p in (workspace / "uploads").iterdir()) == ["dated.zip", "iris.csv"]
+
+
+def test_a_text_column_beside_a_label_column_is_to_be_dropped_not_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A table with its label column and a text feature column: naming the text column as the labels
+    would lose the real ones, so the CLI says to drop or encode it, on upload and on reading."""
+    frame = pd.DataFrame({"x1": [0.1, 0.2, 0.3], "hospital": ["n", "s", "n"], "label": ["a", "b", "a"]})
+    frame.to_csv(tmp_path / "visits.csv", index=False)
+    workspace = tmp_path / "ws"
+    expected = (
+        "visits.csv: non-numeric feature columns hospital (drop it or encode it as numbers: the label "
+        "column, label, may hold text)\n"
+    )
+    code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "visits.csv"))
+    assert code == 2 and err == f"error: {expected}"
+    code, _, err = run(capsys, workspace, "data", "inspect", str(tmp_path / "visits.csv"))
+    assert code == 2 and err.endswith(expected), err
+    code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "visits.csv"), "--label", "none")
+    assert code == 2 and "drop" in err and "the label column?" not in err, err
 
 
 @pytest.mark.parametrize(

@@ -108,3 +108,19 @@ def test_table_columns_are_matched_by_name_when_both_sides_name_them() -> None:
         assert kept.meta["pair_report"].lines() == []
     with pytest.raises(TLError, match=r"^short lacks feature columns of the source last year: f3 \(col"):
         harmonise(source, table("short", ("f2", "f1"), X[:, :2]))
+
+
+def test_tables_of_other_widths_and_no_column_in_common_name_the_columns() -> None:
+    """Two named tables with nothing in common and other widths (another dataset altogether): the
+    error names what the target lacks and has, as a missing column's does."""
+    source = table("last year", ("f1", "f2", "f3"), torch.arange(12.0).reshape(4, 3))
+    wine = table("wine", ("alcohol", "ash"), torch.ones(4, 2))
+    with pytest.raises(TLError) as caught:
+        harmonise(source, wine)
+    assert str(caught.value) == (
+        "feature dimensions differ: the source last year has 3, wine 2; it lacks f1, f2, f3 and has "
+        "alcohol, ash instead (columns match by name)"
+    )
+    unnamed = Domain("g", torch.rand(4, 2), None, ())  # no names to list: the widths only
+    with pytest.raises(TLError, match=r"^feature dimensions differ: the source last year has 3, g 2$"):
+        harmonise(source, unnamed)

@@ -62,6 +62,14 @@ class Domain:
         return self.X.ndim == 4
 
     @property
+    def column_names(self) -> tuple[str, ...]:
+        """A feature-vector domain's column names (``meta["columns"]``), else ``feature 0``,
+        ``feature 1``, ... (0-based)."""
+        names = tuple(self.meta.get("columns") or ())
+        width = self.shape[0]
+        return names if len(names) == width else tuple(f"feature {i}" for i in range(width))
+
+    @property
     def labelled(self) -> bool:
         return self.y is not None
 

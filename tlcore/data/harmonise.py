@@ -152,9 +152,12 @@ def plan_conform(
         if domain.shape[1:] != shape[1:]:
             resized = (domain.shape[1:], shape[1:])
     elif domain.shape != shape:
-        raise TLError(
-            f"feature dimensions differ: {reference} has {shape[0]}, {domain.name} {domain.shape[0]}"
-        )
+        differ = f"feature dimensions differ: {reference} has {shape[0]}, {domain.name} {domain.shape[0]}"
+        names = tuple(domain.meta.get("columns") or ())
+        if columns and names:  # both named, none in common (else _column_order matched them by name)
+            lacks, has = _listed(columns, 5), _listed(names, 5)
+            differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
+        raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
     report = replace(
         report,
@@ -207,7 +210,7 @@ def _column_order(
     if len(missing) == len(columns):
         return None, ConformReport(columns_by_position=True)
     if missing:
-        listed = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        listed = _listed(tuple(missing), 5)
         raise TLError(f"{domain.name} lacks feature columns of {reference}: {listed} (columns match by name)")
     order = torch.tensor([names.index(name) for name in columns], dtype=torch.int64)
     ignored = tuple(name for name in names if name not in columns)

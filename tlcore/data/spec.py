@@ -49,6 +49,7 @@ from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
 from tlcore.data.tables import TextFeaturesError
 from tlcore.data.uploads import (
+    LABEL_FLAG,
     NO_LABELS,
     SUFFIXES,
     path_labelled,
@@ -178,13 +179,20 @@ def workspace_files(text: str, workspace: Workspace) -> list[Path]:
 
 
 def store_upload(
-    workspace: Workspace, filename: str, data: bytes, limits: Limits | None = None, label: str | None = None
+    workspace: Workspace,
+    filename: str,
+    data: bytes,
+    limits: Limits | None = None,
+    label: str | None = None,
+    *,
+    name_label: str = LABEL_FLAG,
 ) -> str:
     """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
-    when given: a table's label column, or ``none``); its spec, ``upload:NAME[:label=...]``."""
+    when given: a table's label column, or ``none``; ``name_label`` as there); its spec,
+    ``upload:NAME[:label=...]``."""
     if label is not None:
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
-    name = save_upload(workspace, filename, data, limits, label)
+    name = save_upload(workspace, filename, data, limits, label, name_label=name_label)
     return str(DomainSpec("upload", name, label=label))
 
 
@@ -372,15 +380,14 @@ def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple
 
 @contextlib.contextmanager
 def _label_hint(spec: DomainSpec) -> Iterator[None]:
-    """A table with text features, read without ``label=``, refused with the spec that names its
-    first text column as the labels."""
+    """A table with text features and no label column, read without ``label=``, refused with the
+    spec that names its first text column as the labels."""
     try:
         yield
     except TextFeaturesError as exc:
-        if spec.label is not None:
-            raise TLError(exc.what) from None  # a label column was named: not it
-        named = replace(spec, label=exc.columns[0])
-        raise TLError(f"{exc.what} (the label column? read the file as {named})") from None
+        if exc.label_column or spec.label is not None:
+            raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none
+        raise TLError(exc.hint(f"read the file as {replace(spec, label=exc.columns[0])}")) from None
 
 
 def _expand(path: str) -> Path:

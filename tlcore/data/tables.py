@@ -42,12 +42,23 @@ TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, 
 
 
 class TextFeaturesError(TLError):
-    """A table with text in feature columns, most often its label column under another name: ``what``
-    says which; the callers that know how the file is read add how to name its label column."""
+    """A table with text in feature columns (``what`` says which). Without a label column read, the
+    first is most often the label column under another name: the callers that know how the file is
+    read add how to name it (:meth:`hint`); else the text columns must go (:meth:`unhinted`)."""
 
-    def __init__(self, what: str, columns: Sequence[str]) -> None:
-        super().__init__(f"{what} (the label column? name it with label=COLUMN)")
-        self.what, self.columns = what, tuple(columns)
+    def __init__(self, what: str, columns: Sequence[str], label_column: str | None) -> None:
+        self.what, self.columns, self.label_column = what, tuple(columns), label_column
+        super().__init__(self.unhinted() if label_column else self.hint("label=COLUMN"))
+
+    def hint(self, how: str) -> str:
+        """The message suggesting the first text column as the label column, named ``how``."""
+        return f"{self.what} (the label column? {how})"
+
+    def unhinted(self) -> str:
+        """The message for a table whose label column is known (or said to be none)."""
+        labels = f"the label column, {self.label_column}," if self.label_column else "no column"
+        them = "them" if len(self.columns) > 1 else "it"
+        return f"{self.what} (drop {them} or encode {them} as numbers: {labels} may hold text)"
 
 
 def read_table(path: Path, label: str, limits: Limits, label_column: str | None = None) -> Domain:
@@ -84,7 +95,8 @@ def _columns(
     features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
     bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if bad:
-        raise TextFeaturesError(f"{label}: non-numeric feature columns {', '.join(bad[:3])}", bad)
+        what = f"{label}: non-numeric feature columns {', '.join(bad[:3])}"
+        raise TextFeaturesError(what, bad, None if column is None else str(column))
     return column, id_column, features
 
 

@@ -25,6 +25,7 @@ from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.workspace import Workspace
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
+LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 _UNSAFE = re.compile(r"[^\w.-]+")
 FileKind = Literal["images", "npz", "table"]
@@ -99,10 +100,17 @@ def safe_name(filename: str) -> str:
 
 
 def save_upload(
-    workspace: Workspace, filename: str, data: bytes, limits: Limits | None = None, label: str | None = None
+    workspace: Workspace,
+    filename: str,
+    data: bytes,
+    limits: Limits | None = None,
+    label: str | None = None,
+    *,
+    name_label: str = LABEL_FLAG,
 ) -> str:
     """Validate ``data`` by parsing it (with the spec option ``label=``: a table's label column, or
-    ``none``), store it atomically, return the name for ``upload:<name>``."""
+    ``none``), store it atomically, return the name for ``upload:<name>``. ``name_label`` says how the
+    caller names a label column (``{column}`` in it), for a table whose label column is not found."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -114,7 +122,7 @@ def save_upload(
         os.fsync(tmp.fileno())
     temp = Path(tmp.name)
     try:
-        _check_readable(temp, filename, limits, label)
+        _check_readable(temp, filename, limits, label, name_label)
         for attempt in range(1, 10_000):
             final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
             if final.exists() and final.read_bytes() == data:
@@ -127,16 +135,16 @@ def save_upload(
         temp.unlink(missing_ok=True)
 
 
-def _check_readable(path: Path, filename: str, limits: Limits, label: str | None) -> None:
-    """Parse the incoming file as it will be read; a table with text features, uploaded without a
-    label column, is refused saying how to name its first text column as the labels."""
+def _check_readable(path: Path, filename: str, limits: Limits, label: str | None, name_label: str) -> None:
+    """Parse the incoming file as it will be read; a table with text features and no label column,
+    uploaded without ``label``, is refused saying how to name its first text column as the labels
+    (``name_label``, with ``{column}``)."""
     try:
         read_path(path, None if label == NO_LABELS else label, limits, filename)
     except TextFeaturesError as exc:
-        if label is not None:
-            raise TLError(exc.what) from None  # a label column was named: not it
-        hint = f"name it on upload: --label {exc.columns[0]}, or the Data page's Labels field"
-        raise TLError(f"{exc.what} (the label column? {hint})") from None
+        if exc.label_column or label is not None:
+            raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none
+        raise TLError(exc.hint(f"name it on upload: {name_label.format(column=exc.columns[0])}")) from None
 
 
 def check_upload_size(label: str, size: int, limits: Limits) -> None:

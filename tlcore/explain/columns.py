@@ -141,13 +141,6 @@ def _scale(std: torch.Tensor) -> torch.Tensor:
     return torch.where(std > CONSTANT_STD, std, torch.ones_like(std))
 
 
-def column_names(domain: Domain) -> tuple[str, ...]:
-    """The table's column names, else ``feature 0``, ``feature 1``, ..."""
-    names = tuple(domain.meta.get("columns") or ())
-    width = domain.shape[0]
-    return names if len(names) == width else tuple(f"feature {i}" for i in range(width))
-
-
 def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> tuple[ColumnDrift, ...]:
     """Every column of a harmonised feature-vector pair compared (module docstring): means and spreads
     on all samples, the shape on ``min(settings.check_samples, SHAPE_SAMPLES)`` of them a side."""
@@ -160,7 +153,7 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
     Zs = (Xs[sample_index(len(Xs), k, settings.seed)] - m_s) / _scale(s_s)
     Zt = (Xt[sample_index(len(Xt), k, settings.seed)] - m_t) / _scale(s_t)
     rows = []
-    for j, name in enumerate(column_names(source)):
+    for j, name in enumerate(source.column_names):
         varies = min(s_s[j], s_t[j]) > CONSTANT_STD  # a constant side has no shape
         shape = max(0.0, mmd2_unbiased(Zs[:, j : j + 1], Zt[:, j : j + 1], 1.0)) if varies else 0.0
         values = (m_s[j], s_s[j], m_t[j], s_t[j], shift[j], spread[j])

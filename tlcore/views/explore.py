@@ -36,6 +36,11 @@ def predict(model: nn.Module, domain: Domain) -> np.ndarray:
     return logits.argmax(1).numpy()
 
 
+def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
+    """The first ``rows`` samples of a feature-vector domain, headed by its column names."""
+    return pd.DataFrame(domain.X[:rows].numpy(), columns=list(domain.column_names))
+
+
 def umap_points(
     report: GapReport,
     source: Domain,

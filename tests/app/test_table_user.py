@@ -1,0 +1,115 @@
+"""The pages for a table user: previews headed by the column names, the target's in the source's
+order; what the recipe does to feature vectors, that its evidence is from image benchmarks, and that
+predictions come one row per table row (an image pair keeps the image wording); hints of the
+page's own; Enter in the Methods field picks one method."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app_support.benchmarks import recipe_quote
+from tests.app.test_pages import assert_clean, texts
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.data import save_upload
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [str(c.value) for c in at.caption]
+
+
+def _table_pair(workspace: Path) -> tuple[str, str]:
+    ws = Workspace.resolve(workspace)
+    rows = "".join(f"{i % 5},{i / 7:.3f},{'ab'[i % 2]}\n" for i in range(20))
+    source = save_upload(ws, "last_year.csv", ("f1,f2,label\n" + rows).encode())
+    target = save_upload(
+        ws, "this_year.csv", ("f2,f1\n" + "".join(f"{i / 3:.3f},{i % 4}\n" for i in range(20))).encode()
+    )
+    return f"upload:{source}", f"upload:{target}"
+
+
+def test_a_table_pair_reads_the_feature_vector_wording(app: OpenApp, workspace: Path) -> None:
+    source, target = _table_pair(workspace)
+    at = app("adapt", source=source, target=target)
+    assert not at.exception, [e.message for e in at.exception]
+    text = " ".join(_captions(at))
+    assert "image network" not in text
+    assert "AdaBN then gives the bottleneck's BatchNorm layer (the feature-vector network, an MLP" in text
+    assert "(on feature vectors: noise of 0.1 times each column's spread in the batch" in text
+    quotes = recipe_quote(RECOMMENDED)
+    assert quotes  # the committed benchmark quotes the recipe (image pairs only)
+    evidence = [c for c in _captions(at) if c.startswith("Measured with exactly these settings")]
+    assert evidence == [
+        f"Measured with exactly these settings on image benchmarks (none on tables; a table trains an MLP): "
+        f"{line}."
+        for line in quotes
+    ]
+    at.switch_page("app_pages/predict.py").run()
+    assert any("download one row per row of the table" in c for c in _captions(at))
+
+
+def test_an_image_pair_keeps_the_image_wording(app: OpenApp) -> None:
+    at = app("adapt")
+    text = " ".join(_captions(at))
+    assert "AdaBN then gives every BatchNorm layer (the image network's convolutions" in text
+    assert "feature vectors" not in text
+    assert [c for c in _captions(at) if c.startswith("Measured")] == [
+        f"Measured with exactly these settings: {line}." for line in recipe_quote(RECOMMENDED)
+    ]
+    at.switch_page("app_pages/predict.py").run()
+    assert any("download one row per image (per file of an upload)" in c for c in _captions(at))
+
+
+def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_order(app: OpenApp) -> None:
+    """A target table whose columns are in another order is previewed as paired (the source's order,
+    the values moved with their names), and the page says which order it shows."""
+    source = "f1,f2,f3,label\n" + "".join(f"{i},{10 + i},{20 + i},{'ab'[i % 2]}\n" for i in range(12))
+    target = "f3,f1,f2\n" + "".join(f"{20 + i},{i},{10 + i}\n" for i in range(12))
+    at = app("data")
+    for role, table in (("source", source), ("target", target)):
+        at.file_uploader(key="upload_file").upload(f"{role}.csv", table.encode(), "text/csv")
+        at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
+    assert_clean(at)
+    shown_source, shown_target = (frame.value for frame in at.dataframe[:2])
+    assert list(shown_source.columns) == list(shown_target.columns) == ["f1", "f2", "f3"]
+    assert shown_target.iloc[0].tolist() == [0.0, 10.0, 20.0]  # f1's values under f1
+    assert "The first rows, in the source's column order, as paired." in texts(at)
+    assert [m.value for m in at.metric][2::3] == ["2", "none"]  # short enough not to be cut off
+
+
+def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
+    """The Data page names its own Labels field, never the CLI's flag, and only when the table has no
+    label column; beside a label column the text column is to be dropped or encoded."""
+    at = app("data")
+    hinted = [
+        (
+            "species.csv",
+            "x1,species\n0.1,a\n0.2,b\n",
+            "(the label column? name it on upload: type species in the Labels field)",
+        ),
+        (
+            "visits.csv",
+            "x1,hospital,label\n0.1,n,a\n0.2,s,b\n",
+            "(drop it or encode it as numbers: the label column, label, may hold text)",
+        ),
+    ]
+    for name, table, hint in hinted:
+        at.file_uploader(key="upload_file").upload(name, table.encode(), "text/csv")
+        at.button[[b.label for b in at.button].index("Use as source")].click().run()
+        assert_clean(at)
+        (error,) = at.error
+        assert error.value.replace("\\", "").endswith(hint), error.value
+    assert at.session_state["pair_source"] == "mnist5k:n=200"  # neither was stored nor used
+
+
+def test_enter_in_the_methods_picks_one_match_not_all(app: OpenApp) -> None:
+    """Streamlit's "Select N matches" row comes first in a multiselect, so typing "dann" and Enter
+    added dann, domain_weights and pseudo_label: the Methods field hides that row."""
+    at = app("adapt")
+    (methods,) = [m for m in at.multiselect if m.label == "Methods"]
+    assert methods.proto.select_all == 0
