@@ -52,7 +52,11 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) ->
     if target is None:
         st.info("The target data no longer gives the samples this run predicted.", icon=":material/info:")
         return
-    st.image(changes.flow_grid(moved, target, flow), width="stretch")
+    if target.is_image:
+        st.image(changes.flow_grid(moved, target, flow), width="stretch")
+    else:
+        st.caption(display.esc(changes.flow_note(moved, target, flow)))
+        st.dataframe(changes.flow_table(moved, target, flow), hide_index=True)
 
 
 def ranked_pair(pair: tuple[str, str], opened: bool) -> None:
