@@ -212,7 +212,12 @@ with display.errors_shown():
     )
     right.download_button(
         "Report (HTML)",
-        lambda: compare.comparison_report(results, ranked=ranked, labels=labels, moved=engine.moved(chosen)),
+        display.report_on_click(
+            lambda: compare.comparison_report(
+                results, ranked=ranked, labels=labels, moved=engine.moved(chosen)
+            ),
+            "the comparison report",
+        ),
         "tlstudio-report.html",
         "text/html",
         icon=":material/description:",
