@@ -132,7 +132,10 @@ if engine.store().done_runs(*pair):
             "alarm": st.column_config.TextColumn(width="medium"),  # in full in the boxes above
             "target accuracy": PERCENT,
             "source-only accuracy": PERCENT,
-            **{v.label: st.column_config.NumberColumn(format="%.3f") for v in VALIDATORS.values()},
+            **{
+                v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT)
+                for v in VALIDATORS.values()
+            },
             "ESS": st.column_config.NumberColumn(
                 format="%.1f", help=f"effective sample size of the weights behind {WEIGHTED_LABELS}"
             ),
