@@ -125,6 +125,8 @@ def test_the_adapt_page_flags_the_run_the_alarm_names(app: OpenApp, pool: dict[s
     assert not at.exception, [e.message for e in at.exception]
     flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
     assert len(flags) == 1 and "dann" in flags[0]
+    # EnsV judges a run among the pair's others: the card says so, in runs show's words
+    assert flags[0].endswith("(judged within a pool of 2 runs of this pair)")
 
 
 def test_an_alarm_the_target_labels_contradict_is_a_caution_not_an_error(
