@@ -52,7 +52,11 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) ->
     if target is None:
         st.info("The target data no longer gives the samples this run predicted.", icon=":material/info:")
         return
-    st.image(changes.flow_grid(moved, target, flow), width="stretch")
+    if target.is_image:
+        st.image(changes.flow_grid(moved, target, flow), width="stretch")
+    else:
+        st.caption(display.esc(changes.flow_note(moved, target, flow)))
+        st.dataframe(changes.flow_table(moved, target, flow), hide_index=True)
 
 
 def ranked_pair(pair: tuple[str, str], opened: bool) -> None:
@@ -128,7 +132,10 @@ if engine.store().done_runs(*pair):
             "alarm": st.column_config.TextColumn(width="medium"),  # in full in the boxes above
             "target accuracy": PERCENT,
             "source-only accuracy": PERCENT,
-            **{v.label: st.column_config.NumberColumn(format="%.3f") for v in VALIDATORS.values()},
+            **{
+                v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT)
+                for v in VALIDATORS.values()
+            },
             "ESS": st.column_config.NumberColumn(
                 format="%.1f", help=f"effective sample size of the weights behind {WEIGHTED_LABELS}"
             ),
@@ -208,7 +215,12 @@ with display.errors_shown():
     )
     right.download_button(
         "Report (HTML)",
-        lambda: compare.comparison_report(results, ranked=ranked, labels=labels, moved=engine.moved(chosen)),
+        display.report_on_click(
+            lambda: compare.comparison_report(
+                results, ranked=ranked, labels=labels, moved=engine.moved(chosen)
+            ),
+            "the comparison report",
+        ),
         "tlstudio-report.html",
         "text/html",
         icon=":material/description:",

@@ -235,10 +235,13 @@ with display.errors_shown():
 
     st.download_button(
         "Diagnosis report (HTML)",
-        lambda: diagnosis_report.diagnosis_report(  # it leaves out what ``unread`` voids
-            report,
-            explained,
-            label_shift=None if isinstance(shift, NeedsSourceOnlyModel) else shift,
+        display.report_on_click(
+            lambda: diagnosis_report.diagnosis_report(  # it leaves out what ``unread`` voids
+                report,
+                explained,
+                label_shift=None if isinstance(shift, NeedsSourceOnlyModel) else shift,
+            ),
+            "the diagnosis report",
         ),
         "tlstudio-diagnosis.html",
         "text/html",

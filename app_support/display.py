@@ -1,15 +1,18 @@
-"""Display helpers shared by the pages: escaping user text, reading chart selections, error boxes."""
+"""Display helpers shared by the pages: escaping user text, reading chart selections, error boxes,
+reports built on a download's click."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import streamlit as st
 
 from tlcore.errors import TLError
+from tlcore.views.report import render_report
 
 STATUS_COLOURS = {
     "queued": "gray",
@@ -55,3 +58,19 @@ def errors_shown() -> Iterator[None]:
         yield
     except TLError as exc:
         st.error(esc(exc), icon=":material/error:")
+
+
+def report_on_click(build: Callable[[], str], what: str) -> Callable[[], str]:
+    """``build`` (an HTML report) for a download button to run on its click, where Streamlit runs it
+    outside the page: an exception there reaches no one (the button flashes a generic "Failed to
+    generate file" for a few seconds). Instead the download is a page that says ``what`` could not be
+    built and why, and the server log holds the traceback."""
+
+    def run() -> str:
+        try:
+            return build()
+        except Exception as exc:  # every failure: the user reads it in the downloaded file
+            logging.getLogger(__name__).exception("building %s failed", what)
+            return render_report(f"{what}: not built", f"tlstudio could not build {what}: {exc}", [])
+
+    return run

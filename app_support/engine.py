@@ -142,8 +142,8 @@ def model_runs(source: str, target: str) -> dict[str, str]:
 def alarms(records: list[RunRecord]) -> dict[str, tuple[str, bool]]:
     """``{run id: (alarm sentence, false alarm)}`` for the done runs among ``records`` whose
     negative-transfer alarm is raised (false alarm: the target labels show the accuracy did not
-    fall), one ranking per pair; keyed on the done runs in hand, so a refresh that saw no run finish
-    opens no connection."""
+    fall), one ranking per pair, the sentence ending with the pool it was judged in, as ``runs show``
+    says it; keyed on the done runs in hand, so a refresh that saw no run finish opens no connection."""
     out: dict[str, tuple[str, bool]] = {}
     pairs = {(r.source, r.target) for r in records if r.status == "done"}
     for source, target in sorted(pairs):
@@ -153,7 +153,8 @@ def alarms(records: list[RunRecord]) -> dict[str, tuple[str, bool]]:
         ranked = _ranking(str(workspace().root), source, target, done, SelectionSettings().validator)
         labels = {r.id: run_label(r) for r in records}
         false = ranking_view.false_alarms(ranked)
-        out |= {i: (line, i in false) for i, line in ranking_view.alarm_lines(ranked, labels).items()}
+        lines = ranking_view.alarm_lines(ranked, labels)
+        out |= {i: (f"{line} ({ranked.pool_note})", i in false) for i, line in lines.items()}
     return out
 
 

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import display
 from tests.app.test_escaping import _result
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
-from tlcore.data import harmonise, load_domain
+from tlcore.data import harmonise, load_domain, save_upload
 from tlcore.runs.store import RunStore
 from tlcore.selection.predictions import TargetFingerprint
 from tlcore.workspace import Workspace
@@ -91,3 +92,56 @@ def test_predictions_of_other_samples_show_no_thumbnails(app: OpenApp, runs: dic
     assert section(at)[0].startswith("3 of 120 target predictions")
     assert "The target data no longer gives the samples this run predicted." in [i.value for i in at.info]
     assert len(at.get("image")) == 0
+
+
+def test_a_tables_flow_shows_its_rows_and_the_page_goes_on(app: OpenApp, workspace: Path) -> None:
+    root = Workspace.resolve(workspace)
+    rows = "\n".join(f"{i % 5},{i},{1 + i % 3},{'ab'[i % 2]}" for i in range(20))
+    save_upload(root, "old.csv", f"width,height,weight,label\n{rows}\n".encode())
+    # rows 0-3 of the target are heavy: the adapted model calls them "b"
+    rows = "\n".join(f"{i % 5},{i},{100 if i < 4 else 1 + i % 3}" for i in range(20))
+    save_upload(root, "new.csv", f"width,height,weight\n{rows}\n".encode())
+    source, target = "upload:old.csv", "upload:new.csv"
+    domain = harmonise(load_domain(source, root, 0), load_domain(target, root, 0))[1]
+    config = AdaptConfig(source=source, target=target, methods=("dann",), epochs=1)
+    moved = np.arange(20) < 4
+    made = candidate(
+        "x", probabilities(np.zeros(20, int), 0.6, k=2), probabilities(moved.astype(int), 0.9, k=2)
+    )
+    store = RunStore(root)
+    run_id = store.create(config)
+    fingerprint = TargetFingerprint.of(domain.X.numpy())
+    result = _result(config) | {"validators": replace(made.validators, target=fingerprint).to_dict()}
+    assert store.start(run_id, os.getpid())
+    assert store.finish(run_id, result, write_predictions=made.predictions.save)
+
+    at = app("compare", source=source, target=target)
+    assert not at.exception, [e.message for e in at.exception]
+    (look,) = [s for s in at.selectbox if s.label == "Look at a flow"]
+    assert look.options == ["0 → 1: 4 samples"]
+    (samples,) = [d for d in at.dataframe if "sample id" in d.value.columns]
+    # by hand, the flow against the rest in the rest's SDs: weight 100 against 1-3 (+124); height 1.5
+    # against 11.5 (SD 4.61: -2.17); width 1.5 against 2.125 (SD 1.452: -0.43)
+    assert list(samples.value.columns) == ["sample id", "weight", "height", "width"]
+    assert samples.value.to_dict("records")[0] == {
+        "sample id": "0",
+        "weight": 100.0,
+        "height": 0.0,
+        "width": 0.0,
+    }
+    rest = np.array([1 + i % 3 for i in range(4, 20)])
+    weight = (100 - rest.mean()) / rest.std()
+    (note,) = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption if "Columns ordered" in c.value]
+    assert note.endswith(f"standard deviations: weight {weight:+.2f}, height -2.17, width -0.43.")
+    assert "Numbers and downloads" in [s.value for s in at.subheader]
+    assert [b.label for b in at.get("download_button")] == ["Metrics (CSV)", "Report (HTML)"]  # no checkpoint
+
+
+def test_a_report_that_fails_to_build_downloads_as_a_page_that_says_why() -> None:
+    def broken() -> str:
+        raise ValueError("expected N x C x H x W images, got shape (16, 30)")
+
+    page = display.report_on_click(broken, "the comparison report")()
+    assert "<title>the comparison report: not built</title>" in page
+    assert "tlstudio could not build the comparison report: expected N x C x H x W images" in page
+    assert display.report_on_click(lambda: "<html>report</html>", "the report")() == "<html>report</html>"

@@ -125,13 +125,16 @@ def test_the_adapt_page_flags_the_run_the_alarm_names(app: OpenApp, pool: dict[s
     assert not at.exception, [e.message for e in at.exception]
     flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
     assert len(flags) == 1 and "dann" in flags[0]
+    # EnsV judges a run among the pair's others: the card says so, in runs show's words
+    assert flags[0].endswith("(judged within a pool of 2 runs of this pair)")
 
 
 def test_the_predict_page_shows_the_chosen_runs_alarm(
     app: OpenApp, workspace: Path, pool: dict[str, str]
 ) -> None:
     """Predict offers every run with a model: the one whose alarm is raised says so beside the picker,
-    in the Compare page's sentence; the other shows none."""
+    in the Compare page's sentence with the pool it was judged in (as on Adapt's card); the other
+    shows none."""
     store = RunStore(Workspace.resolve(workspace))
     for run_id in pool.values():
         (store.get(run_id).folder / CHECKPOINT_FILE).touch()  # listed as having a model
@@ -140,7 +143,9 @@ def test_the_predict_page_shows_the_chosen_runs_alarm(
     at.selectbox[0].set_value(pool["collapsed"]).run()
     flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
     compare = app("compare", source=SOURCE, target=TARGET)
-    assert len(flags) == 1 and flags[0] in [plain(e.value) for e in compare.error]
+    pool_note = " (judged within a pool of 2 runs of this pair)"
+    assert len(flags) == 1 and flags[0].endswith(pool_note)
+    assert flags[0].removesuffix(pool_note) in [plain(e.value) for e in compare.error]
     at.selectbox[0].set_value(pool["good"]).run()
     assert not [e for e in at.error if "Negative transfer suspected" in plain(e.value)]
 

@@ -12,7 +12,15 @@ from tlcore.errors import TLError
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow, disagreement, prediction_changes
 from tlcore.selection.predictions import TargetFingerprint
-from tlcore.views.changes import flow_label, flow_rows, headline, report_section
+from tlcore.views.changes import (
+    flow_columns,
+    flow_label,
+    flow_note,
+    flow_rows,
+    flow_table,
+    headline,
+    report_section,
+)
 from tlcore.views.compare import comparison_report
 
 CLASSES = ("cat", "dog", "owl")
@@ -112,3 +120,62 @@ def test_disagreement_counts_samples_not_classified_alike_by_every_model() -> No
     assert disagreement([FIRST, third]) == pytest.approx(1 / 6)
     assert disagreement([FIRST, SECOND, third]) == pytest.approx(3 / 6)
     assert disagreement([FIRST]) == 0.0 and disagreement([FIRST.argmax(1), SECOND.argmax(1)]) == 0.5
+
+
+def table_run() -> tuple[RunChanges, Domain]:
+    """A feature-vector target of 6 rows whose "owl -> cat" flow (rows 3 and 5) stands out in "b"."""
+    X = torch.tensor(
+        [[1.0, 0.0, 5.0], [2.0, 1.0, 5.0], [3.0, 0.0, 5.0], [4.0, 9.0, 6.0], [5.0, 1.0, 5.0], [6.0, 8.0, 4.0]]
+    )
+    target = Domain("t", X, None, CLASSES, meta={"columns": ("a", "<b>", "c")})
+    return RunChanges(
+        "r1", None, prediction_changes(FIRST, SECOND, CLASSES), TargetFingerprint(6, "x")
+    ), target
+
+
+def test_a_tables_flow_lists_its_rows_most_different_columns_first() -> None:
+    run, target = table_run()
+    owl_to_cat = run.changes.flows()[0]
+    # rows 5, 3 against rows 0, 1, 2, 4, (mean - rest's mean) / rest's population std, by hand:
+    # a: (5 - 2.75) / sqrt(2.1875) = 1.5213; <b>: (8.5 - 0.5) / 0.5 = 16; c: constant rest (std 1), 0
+    assert flow_columns(run, target, owl_to_cat) == [
+        ("<b>", pytest.approx(16.0)),
+        ("a", pytest.approx(1.5213, abs=1e-4)),
+        ("c", 0.0),
+    ]
+    assert flow_table(run, target, owl_to_cat) == [
+        {"sample id": "5", "<b>": 8.0, "a": 6.0, "c": 4.0},  # most confident first
+        {"sample id": "3", "<b>": 9.0, "a": 4.0, "c": 6.0},
+    ]
+    assert flow_table(run, target, owl_to_cat, count=1, columns=1) == [{"sample id": "5", "<b>": 8.0}]
+    assert flow_note(run, target, owl_to_cat).endswith("standard deviations: <b> +16.00, a +1.52, c +0.00.")
+    unnamed = Domain("t", target.X, None, CLASSES)
+    assert [name for name, _ in flow_columns(run, unnamed, owl_to_cat)] == [
+        "feature 1",
+        "feature 0",
+        "feature 2",
+    ]
+
+
+def test_a_flow_of_every_target_sample_keeps_the_tables_column_order() -> None:
+    everything = prediction_changes(
+        probabilities([0] * 6, [0.9] * 6), probabilities([1] * 6, [0.9] * 6), CLASSES
+    )
+    run, target = table_run()
+    run = RunChanges("r1", None, everything, run.target)
+    (flow,) = everything.flows()
+    assert flow_columns(run, target, flow) == [("a", 0.0), ("<b>", 0.0), ("c", 0.0)]
+    assert flow_note(run, target, flow).startswith("Every target sample moved this way")
+
+
+def test_the_report_shows_a_tables_flows_as_tables_escaped() -> None:
+    run, target = table_run()
+    section = report_section(run, target, {"r1": "dann · 123456"})
+    assert section.pictures == []
+    caption, rows = section.tables[0]
+    assert caption.startswith("owl → cat: 2 samples. Columns ordered by how far")
+    assert rows == flow_table(run, target, run.changes.flows()[0])
+    assert [caption for caption, _ in section.tables][1].startswith("cat → dog: 1 samples.")
+    page = comparison_report({"r1": result(0.8, 0.6)}, moved=[(run, target)])
+    assert "<th>sample id</th><th>&lt;b&gt;</th><th>a</th><th>c</th>" in page
+    assert "<td>5</td><td>8.0000</td><td>6.0000</td><td>4.0000</td>" in page and "<b>" not in page

@@ -11,7 +11,7 @@ from tlcore.selection.alarm import SelectionSettings, check_run
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
 from tlcore.selection.pool import Agreement, Pool
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import blind_spot, recommendation, unreliable_line
+from tlcore.views.ranking import blind_spot, ranking_rows, recommendation, score_text, unreliable_line
 
 from .helpers import candidate, probabilities
 
@@ -324,3 +324,32 @@ def test_several_unreliable_runs_are_one_line_in_runs_rank_and_on_the_compare_pa
     assert unreliable_line(ranking, {"a": "dann · a"}).startswith(
         "DEV and IWCV are unreliable for 3 of 3 runs (dann · a, b"
     )
+
+
+def test_scores_show_three_significant_digits_and_never_a_negative_zero(capsys):
+    """helper-48 read IWCV "-0.000" in ``runs rank`` and on Compare: -0.000238 at three decimals, and a
+    source accuracy of 1 gives an error of -(1 - 1) = -0.0."""
+    pool = _pool(
+        candidate("exact", BASELINE, GOOD, source_after=1.0),  # IWCV and DEV -0.0
+        candidate("tiny", BASELINE, GOOD, source_after=0.99976),  # IWCV and DEV -0.00024
+    )
+    ranking = rank(pool, SelectionSettings())
+    print_ranking(ranking)
+    table = capsys.readouterr().out.split("\n#")[-1]
+    assert "-0.000 " not in table and "-0 " not in table
+    rows = {
+        line.split()[1]: line.split()[3:9] for line in table.splitlines()[1:] if line.strip()[:1].isdigit()
+    }
+    # EnsV, IM, BNM, DEV, IWCV, source accuracy
+    assert rows["exact"][3:] == ["0", "0", "1"] and rows["tiny"][3:] == ["-0.00024", "-0.00024", "1"]
+    by_run = {row["run"]: row for row in ranking_rows(ranking, {})}
+    assert math.copysign(1.0, by_run["exact"]["IWCV"]) == 1.0 and by_run["tiny"]["IWCV"] == pytest.approx(
+        -0.00024
+    )
+    assert [score_text(v) for v in (-0.000238, -0.0, 5.0909, 12345.0, None)] == [
+        "-0.000238",
+        "0",
+        "5.09",
+        "1.23e+04",
+        "-",
+    ]

@@ -13,7 +13,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.scores import VALIDATORS
-from tlcore.views.ranking import blind_spot, unreliable_line
+from tlcore.views.ranking import blind_spot, score_text, unreliable_line
 from tlcore.workspace import Workspace
 
 
@@ -87,7 +87,7 @@ def print_ranking(ranking: Ranking) -> None:
         f"{'TARGET ACC (SOURCE-ONLY)':<26}"
     )
     for position, entry in enumerate(ranking.entries, 1):
-        values = "".join(f"{entry.scores[n]:>11.3f}" for n in names)
+        values = "".join(f"{score_text(entry.scores.get(n)):>11}" for n in names)
         ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
         print(
             f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"

@@ -141,13 +141,19 @@ def _scale(std: torch.Tensor) -> torch.Tensor:
     return torch.where(std > CONSTANT_STD, std, torch.ones_like(std))
 
 
+def mean_shift(reference: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+    """Each column's ``(m_other - m_ref) / s_ref``: how far ``other``'s mean lies from
+    ``reference``'s, in ``reference``'s population standard deviations (1 for a constant column)."""
+    return (other.mean(0) - reference.mean(0)) / _scale(reference.std(0, correction=0))
+
+
 def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> tuple[ColumnDrift, ...]:
     """Every column of a harmonised feature-vector pair compared (module docstring): means and spreads
     on all samples, the shape on ``min(settings.check_samples, SHAPE_SAMPLES)`` of them a side."""
     Xs, Xt = source.X.double(), target.X.double()
     m_s, m_t = Xs.mean(0), Xt.mean(0)
     s_s, s_t = Xs.std(0, correction=0), Xt.std(0, correction=0)
-    shift = (m_t - m_s) / _scale(s_s)
+    shift = mean_shift(Xs, Xt)
     spread = s_t / _scale(s_s)
     k = min(settings.check_samples, SHAPE_SAMPLES)
     Zs = (Xs[sample_index(len(Xs), k, settings.seed)] - m_s) / _scale(s_s)

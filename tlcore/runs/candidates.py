@@ -102,9 +102,9 @@ def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:
     why = dict(pool.excluded).get(record.id)
     if why is not None:
         return None, why
-    entry = next(e for e in rank(pool).entries if e.run_id == record.id)
-    n = len(pool.candidates)
-    return entry.alarm, f"judged within a pool of {n} run{'s' if n != 1 else ''} of this pair"
+    ranking = rank(pool)
+    entry = next(e for e in ranking.entries if e.run_id == record.id)
+    return entry.alarm, ranking.pool_note
 
 
 def pair_source_only_model(

@@ -107,6 +107,13 @@ class Ranking:
             return f"run {self.recommended}"
         return "none" if any(e.passed for e in self.entries) else "keep the source-only model"
 
+    @property
+    def pool_note(self) -> str:
+        """How its alarms were judged: among its runs (EnsV compares each run with the others, so an
+        alarm can change when another run of the pair finishes)."""
+        n = len(self.entries)
+        return f"judged within a pool of {n} run{'s' if n != 1 else ''} of this pair"
+
     def note(self, labels: Mapping[str, str] | None = None) -> str | None:
         """Beside a recommendation, the passing runs the validator does not score reliably, named by
         ``labels`` (default: their ids), and why they went after the others: too few effective samples

@@ -1,6 +1,10 @@
 """Tables, sentences and pictures for where a run's target predictions moved
 (:mod:`tlcore.runs.changes`).
 
+A flow's samples show as thumbnails for images and, for feature vectors (a table), as a table: the
+sample id and the feature values, the columns where the flow's samples differ most from the rest of
+the target first (:func:`flow_columns`), so what set those rows apart reads from the left.
+
 Pure; the CLI's ``runs changes``, the app's Compare page and the comparison report share them, so
 all three say the same.
 """
@@ -11,9 +15,12 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+import torch
 from PIL import Image
 
 from tlcore.data.domain import Domain
+from tlcore.explain.columns import mean_shift
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow
 from tlcore.views.report import Section
@@ -21,6 +28,9 @@ from tlcore.views.thumbnails import thumbnail_grid
 
 TOP_FLOWS = 10  # rows of the flow table
 PICTURED_FLOWS = 3  # flows the report shows samples of
+REPORT_SAMPLES = 16  # samples the report shows of each of those flows
+REPORT_COLUMNS = 12  # feature columns of a report's flow table, the most different first
+NAMED_COLUMNS = 3  # columns :func:`flow_note` names
 
 
 def headline(run: RunChanges, labels: Mapping[str, str] | None = None) -> str:
@@ -65,15 +75,62 @@ def flow_grid(run: RunChanges, target: Domain, flow: Flow, count: int = 24) -> I
     return thumbnail_grid(target.X[index], [target.ids[i] for i in index], columns=8, cell=72)
 
 
+def flow_columns(run: RunChanges, target: Domain, flow: Flow) -> list[tuple[str, float]]:
+    """Every column of a feature-vector ``target`` (:attr:`tlcore.data.domain.Domain.column_names`) with
+    the flow's mean shift from the rest of the target, in the rest's standard deviations
+    (:func:`tlcore.explain.columns.mean_shift`): largest ``|shift|`` first (ties: column order). When
+    the flow holds every target sample there is no rest: the table's order, every shift 0."""
+    names = target.column_names
+    members = np.zeros(target.n_samples, dtype=bool)
+    members[run.changes.samples(flow)] = True
+    if members.all():
+        return [(name, 0.0) for name in names]
+    X = target.X.double()
+    shift = mean_shift(X[torch.from_numpy(~members)], X[torch.from_numpy(members)]).tolist()
+    order = sorted(range(len(names)), key=lambda j: -abs(shift[j]))
+    return [(names[j], shift[j]) for j in order]
+
+
+def flow_note(run: RunChanges, target: Domain, flow: Flow) -> str:
+    """How a flow's table orders its columns, naming the :data:`NAMED_COLUMNS` that differ most."""
+    if flow.count == target.n_samples:
+        return "Every target sample moved this way: no rest to compare with, columns in the table's order."
+    columns = flow_columns(run, target, flow)[:NAMED_COLUMNS]
+    named = ", ".join(f"{name} {shift:+.2f}" for name, shift in columns)
+    return (
+        "Columns ordered by how far these samples' mean lies from the rest of the target's, in the "
+        f"rest's standard deviations: {named}."
+    )
+
+
+def flow_table(
+    run: RunChanges, target: Domain, flow: Flow, count: int = 24, columns: int | None = None
+) -> list[dict[str, Any]]:
+    """Up to ``count`` of the flow's samples (most confident first) of a feature-vector ``target``:
+    the sample id, then the values of the ``columns`` (all when None) of :func:`flow_columns`."""
+    names = target.column_names
+    where = {name: j for j, name in enumerate(names)}
+    shown = [where[name] for name, _ in flow_columns(run, target, flow)[:columns]]
+    rows = []
+    for i in run.changes.samples(flow)[:count].tolist():
+        values = target.X[i].tolist()
+        rows.append({"sample id": target.ids[i]} | {names[j]: values[j] for j in shown})
+    return rows
+
+
 def report_section(
     run: RunChanges, target: Domain | None, labels: Mapping[str, str] | None = None
 ) -> Section:
     """The comparison report's part: the sentence, the flow table and the samples of the largest
-    flows (none when ``target`` is None)."""
-    pictures = []
+    flows (none when ``target`` is None): thumbnails for images, tables for feature vectors."""
+    pictures, tables = [], []
     for flow in run.changes.flows()[:PICTURED_FLOWS] if target is not None else []:
+        if not target.is_image:
+            caption = f"{flow_label(run, flow)}. {flow_note(run, target, flow)}"
+            tables.append((caption, flow_table(run, target, flow, REPORT_SAMPLES, REPORT_COLUMNS)))
+            continue
         buffer = io.BytesIO()
-        flow_grid(run, target, flow, count=16).save(buffer, format="PNG")
+        flow_grid(run, target, flow, count=REPORT_SAMPLES).save(buffer, format="PNG")
         pictures.append((flow_label(run, flow), buffer.getvalue()))
     name = (labels or {}).get(run.run_id, run.run_id)
     return Section(
@@ -81,4 +138,5 @@ def report_section(
         note=headline(run, labels),
         table=flow_rows(run, top=TOP_FLOWS),
         pictures=pictures,
+        tables=tables,
     )

@@ -38,6 +38,7 @@ LAYOUT = {
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
+TICK_WRAP, TICK_LINES, TICK_SIZE = 11, 3, 11  # a run's label under its bars: characters a line, lines, px
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
 
 
@@ -68,6 +69,19 @@ def wrap_words(text: str, width: int) -> list[str]:
             lines.append("")
         lines[-1] += piece
     return [line.strip() for line in lines if line.strip()]
+
+
+def tick_text(text: str) -> str:
+    """``text`` (escaped) as a category's tick: :func:`wrap_words` into at most :data:`TICK_LINES`
+    lines of at most :data:`TICK_WRAP` characters, cut to an ellipsis where longer, keeping the last
+    line: a run label keeps its methods' start and its id. The full text is on the hover."""
+    lines = [
+        line if len(line) <= TICK_WRAP else line[: TICK_WRAP - 1] + "…"
+        for line in wrap_words(text, TICK_WRAP)
+    ]
+    if len(lines) > TICK_LINES:
+        lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix("…") + "…", lines[-1]]
+    return "<br>".join(safe(line) for line in lines)
 
 
 def finish(fig: go.Figure, title: str, height: int = 380, wrap: int | None = None) -> go.Figure:
@@ -269,6 +283,7 @@ def accuracy_vs_baseline(
     of each pair, at a fixed size."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
+    ticks = [tick_text(r) for r in runs]
     after = [accuracy[r] for r in runs]
     before = [baseline[r] for r in runs]
     changes = [accuracy_change.shown_points(a, b) for a, b in zip(after, before, strict=True)]
@@ -291,7 +306,7 @@ def accuracy_vs_baseline(
                 name="source-only",
                 offsetgroup="source-only",
                 marker_color=NEUTRAL,
-                hovertemplate="%{y:.1%}",
+                hovertemplate="%{x}: %{y:.1%}",
             ),
             go.Bar(
                 x=names,
@@ -304,7 +319,7 @@ def accuracy_vs_baseline(
                     "pattern": {"shape": [hatch.get(k, "") for k in kinds], **HATCH},
                 },
                 customdata=texts,
-                hovertemplate="%{y:.1%} (%{customdata})",
+                hovertemplate="%{x}: %{y:.1%} (%{customdata})",
             ),
             # legend entries only, in the adapted bars' slot: what the colours shown mean
             *(
@@ -335,9 +350,14 @@ def accuracy_vs_baseline(
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.15])
-    fig.update_xaxes(type="category")
-    fig = finish(fig, title, 360)
-    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90})  # above, it ran into a long title
+    # labels wrapped under their pair, never tilted out of the chart; the legend below them
+    fig.update_xaxes(type="category", tickangle=0, tickvals=names, ticktext=ticks, tickfont_size=TICK_SIZE)
+    extra = (TICK_SIZE + 4) * (max(t.count("<br>") for t in ticks) if ticks else 0)
+    height, bottom = 360 + extra, 90 + extra
+    fig = finish(fig, title, height, wrap=TITLE_WRAP)  # it shares a row with the gap figure
+    plot = height - LAYOUT["margin"]["t"] - bottom  # px: the legend's y is a share of it
+    legend = LEGEND_BELOW | {"y": LEGEND_BELOW["y"] - extra / plot}  # above, it ran into a long title
+    fig.update_layout(legend=legend, margin={"b": bottom})
     return fig
 
 

@@ -12,6 +12,15 @@ from typing import Any
 from tlcore.selection.ranking import Ranking, and_list, effective_samples
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
+SCORE_FORMAT = "%.3g"  # a validator's score, printf-style: the Compare page's columns and ``runs rank``
+
+
+def score_text(value: float | None) -> str:
+    """A validator's score as ``runs rank`` prints it and the Compare page shows it (:data:`SCORE_FORMAT`:
+    3 significant digits, so a tiny IWCV of -0.000238 reads as such, not "-0.000"); never a negative
+    zero; "-" when missing."""
+    return "-" if value is None else SCORE_FORMAT % (value + 0.0)  # + 0.0: -0.0 becomes 0.0
+
 
 def ranking_rows(
     ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
@@ -32,7 +41,8 @@ def ranking_rows(
             "alarm": "; ".join(entry.alarm.reasons),
         }
         for validator in shown:
-            row[validator.label] = entry.scores.get(validator.name)
+            score = entry.scores.get(validator.name)
+            row[validator.label] = None if score is None else score + 0.0  # no negative zero
             if validator.name == last_weighted:  # beside DEV and IWCV, the weights' ESS behind them
                 row["ESS"] = entry.ess
         if entry.alarm.target_accuracy is not None:

@@ -33,7 +33,7 @@ figure { display: inline-block; margin: 0 1rem 1rem 0; } figcaption { color: #5b
 @dataclass(frozen=True)
 class Section:
     """One part of the report: a heading and any of a note, a table, pictures (``(caption, PNG
-    bytes)``), a figure."""
+    bytes)``), captioned tables (``(caption, rows)``), a figure."""
 
     heading: str
     note: str = ""
@@ -41,6 +41,7 @@ class Section:
     figure: go.Figure | None = None
     flags: Sequence[str] = field(default_factory=tuple)
     pictures: Sequence[tuple[str, bytes]] = ()
+    tables: Sequence[tuple[str, Sequence[Mapping[str, object]]]] = ()
 
 
 def _cell(value: object) -> str:
@@ -82,6 +83,8 @@ def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str
             parts.append(f'<p class="note">{html.escape(section.note)}</p>')
         parts.append(table_html(section.table))
         parts.extend(picture_html(caption, png) for caption, png in section.pictures)
+        for caption, rows in section.tables:
+            parts += [f'<p class="note">{html.escape(caption)}</p>', table_html(rows)]
         if section.figure is not None:
             parts.append(
                 pio.to_html(
