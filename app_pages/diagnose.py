@@ -9,7 +9,7 @@ from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
 from tlcore.metrics.gap import GapSettings
-from tlcore.views import diagnosis_report, explain_figures, explore, figures, thumbnails
+from tlcore.views import diagnosis_report, explain_figures, explore, figures, thumbnails, umap_figure
 
 LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
@@ -116,7 +116,7 @@ with display.errors_shown():
             if colour_by == "domain"
             else figures.colour_map([*source.classes, explore.UNLABELLED])
         )
-        fig = figures.umap_scatter(
+        fig = umap_figure.umap_scatter(
             points[["x", "y"]].to_numpy(),
             points[colour_by].tolist(),
             index=points.index.to_numpy(),

@@ -11,7 +11,7 @@ import torch
 
 from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, rgba
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
-from tlcore.views import explain_figures, figures, report, thumbnails
+from tlcore.views import explain_figures, figures, report, thumbnails, umap_figure
 
 EVIL = "<script>alert(1)</script>"
 PAGES = (LIGHT_PAGE, DARK_PAGE)
@@ -20,7 +20,7 @@ PAGES = (LIGHT_PAGE, DARK_PAGE)
 def test_umap_scatter_one_webgl_trace_per_group_with_sample_ids() -> None:
     coords = np.random.default_rng(0).normal(size=(30, 2))
     groups = ["source"] * 20 + ["target"] * 10
-    fig = figures.umap_scatter(coords, groups, index=np.arange(100, 130), symbols=groups)
+    fig = umap_figure.umap_scatter(coords, groups, index=np.arange(100, 130), symbols=groups)
     assert [t.name for t in fig.data] == ["source", "target"]
     assert all(isinstance(t, go.Scattergl) for t in fig.data)
     assert sorted(np.concatenate([t.customdata for t in fig.data]).tolist()) == list(range(100, 130))
@@ -31,8 +31,8 @@ def test_umap_scatter_one_webgl_trace_per_group_with_sample_ids() -> None:
 def test_colours_are_stable_across_figures() -> None:
     classes = ["0", "1", "2"]
     colours = figures.colour_map(classes)
-    before = figures.umap_scatter(np.zeros((3, 2)), ["2", "0", "1"], colours=colours)
-    after = figures.umap_scatter(np.ones((2, 2)), ["2", "1"], colours=colours)
+    before = umap_figure.umap_scatter(np.zeros((3, 2)), ["2", "0", "1"], colours=colours)
+    after = umap_figure.umap_scatter(np.ones((2, 2)), ["2", "1"], colours=colours)
     by_name = {t.name: t.marker.color for t in [*before.data, *after.data]}
     assert by_name == colours
 
@@ -45,7 +45,7 @@ def test_user_labels_are_escaped_in_every_figure() -> None:
         figures.per_class_accuracy({EVIL: {"a": 0.5}}),
         figures.confusion_heatmap(np.eye(2), [EVIL, "b"]),
         figures.accuracy_vs_baseline({EVIL: 0.4}, {EVIL: 0.5}),
-        figures.umap_scatter(np.zeros((1, 2)), [EVIL]),
+        umap_figure.umap_scatter(np.zeros((1, 2)), [EVIL]),
     ]
     for fig in built:
         decoded = json.dumps(json.loads(fig.to_json()))  # plotly's JSON writes "<" as \\u003c
@@ -166,7 +166,7 @@ def test_thumbnails_read_on_light_and_dark_pages() -> None:
 def test_explicit_figure_colours_suit_light_and_dark_pages() -> None:
     """The app recolours a figure's layout for its theme (Streamlit's chart theme), not the colours
     set here: the UMAP frame must stay faint on both pages, the label-shift error bars visible."""
-    umap = figures.umap_scatter(np.zeros((2, 2)), ["source", "target"])
+    umap = umap_figure.umap_scatter(np.zeros((2, 2)), ["source", "target"])
     assert all(1.2 < contrast(umap.layout.xaxis.linecolor, page) < 3 for page in PAGES)
     rng = torch.Generator().manual_seed(0)
     logits = torch.randn(60, 3, generator=rng, dtype=torch.float64)

@@ -20,7 +20,7 @@ from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.ranking import Ranking
-from tlcore.views import changes, explore, figures
+from tlcore.views import changes, explore, figures, umap_figure
 from tlcore.views import ranking as ranking_view
 from tlcore.views.report import Section, render_report
 
@@ -125,7 +125,7 @@ def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[
     for key, title in (("umap_before", "Before: source-only model"), ("umap_after", "After adaptation")):
         points = explore.result_points(result[key])
         out.append(
-            figures.umap_scatter(
+            umap_figure.umap_scatter(
                 points[["x", "y"]].to_numpy(),
                 points[colour_by].tolist(),
                 colours=colours,
