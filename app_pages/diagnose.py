@@ -205,7 +205,7 @@ with display.errors_shown():
                 run_id = explain_support.train_source_only(shift)
                 st.toast(f"Launched run {run_id}: the estimate appears here once it is done")
         else:
-            box = st.info if shift.consistent else st.warning
+            box = st.info if shift.trusted else st.warning
             box(display.esc(shift.describe()), icon=":material/bar_chart:")
             if not shift.consistent:
                 st.caption("EM and BBSE disagree: the classes themselves look different on the target.")
