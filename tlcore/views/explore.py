@@ -17,6 +17,7 @@ from torch import nn
 
 from tlcore.data.domain import Domain
 from tlcore.diagnosis import GapReport
+from tlcore.explain.columns import column_names
 from tlcore.features import model_outputs
 
 UNLABELLED = "unlabelled"
@@ -121,6 +122,18 @@ def most_foreign(report: GapReport, count: int = 16) -> np.ndarray:
     """Indices of the ``count`` target samples the domain classifier is surest are not source-like."""
     scores = np.asarray(report.target_foreignness)
     return np.argsort(-scores, kind="stable")[:count]
+
+
+def foreign_rows(report: GapReport, target: Domain, index: np.ndarray) -> list[dict[str, Any]]:
+    """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample`` id (its row
+    in the target), the domain classifier's ``p(target)`` and its values by column name
+    (:func:`~tlcore.explain.columns.column_names`: the table's header, else ``feature i``)."""
+    names = column_names(target)
+    return [
+        {"sample": int(i), "p(target)": round(float(report.target_foreignness[i]), 3)}
+        | dict(zip(names, target.X[int(i)].tolist(), strict=True))
+        for i in index
+    ]
 
 
 def per_class_gaps(report: GapReport) -> dict[str, float]:
