@@ -119,8 +119,8 @@ def _verdict_section(explanation: Explanation) -> Section:
         for i, c in enumerate(verdict.causes, start=1)
     ]
     after = explanation.describe_novelty_fix()
-    flags = [f"Next step: {verdict.next_step}", check_note(explanation), *([after] if after else [])]
-    return Section("Verdict", note=verdict.headline, table=rows, flags=flags)
+    asides = [f"Next step: {verdict.next_step}", check_note(explanation), *([after] if after else [])]
+    return Section("Verdict", note=verdict.headline, table=rows, asides=asides)
 
 
 def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
@@ -135,8 +135,7 @@ def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
         {"metric": "proxy A-distance", "value": gap.a_distance, "reading": f"gap level: {gap_level(gap)}"},
     ]
     note = f"{describe_gap(report)} Features: {report.feature_space}, seed {report.settings.seed}."
-    flags = pairing_notes(report)
-    sections = [Section("Gap", note=note, table=rows, flags=flags)]
+    sections = [Section("Gap", note=note, table=rows, asides=pairing_notes(report))]
     if "per_class" in unread:
         sections.append(Section("Per-class gaps (predicted target labels)", note=unread["per_class"]))
     elif report.per_class:
