@@ -16,15 +16,12 @@ to a distance). Both estimators are consistent under label shift; when they disa
 says so. Degenerate inputs (a singular confusion matrix, a class never predicted, a class without
 validation samples) give a ``note``, never an error.
 
-Label shift keeps each class's look, so the target lies within the source's support: ``p_t(x) =
-sum_y π_t(y) p_s(x | y)``. A target far outside it (a strong covariate shift: the model reads samples
-unlike any it was trained on, often predicting one class for all) breaks the premise of both
-estimators (Lipton et al. 2018, Sec. 2; Rabanser et al. 2019 test the shift in the same
-representation), and EM and BBSE may still agree. ``support`` is the target's novel share in the
-model's own features (:func:`tlcore.metrics.coverage.novelty` against the source validation split):
-when it is significantly above chance by at least the estimated shift, those samples alone could
-make the whole shift, and the estimate says it is not to be trusted (:attr:`LabelShiftEstimate.
-outside_support`).
+Under label shift ``p_t(x) = sum_y π_t(y) p_s(x | y)`` lies within the source's support; a target far
+outside it (a strong covariate shift, often read as one class for all) breaks both estimators'
+premise (Lipton et al. 2018; Rabanser et al. 2019) while EM and BBSE may still agree. ``support``,
+the target's novel share in the model's features (:func:`tlcore.metrics.coverage.novelty` against
+the validation split), significantly above chance by at least the estimated TV could make the whole
+shift: the estimate is then not to be trusted (:attr:`LabelShiftEstimate.outside_support`).
 """
 
 from __future__ import annotations
@@ -148,9 +145,8 @@ class LabelShiftEstimate:
 
     @property
     def outside_support(self) -> bool:
-        """Whether a shift is claimed (:attr:`level` not ``none``) while at least as large a share of
-        the target as the estimated TV lies, beyond chance, outside the source's support in the
-        model's features (``support`` new, see the module docstring): label shift cannot put it there."""
+        """A shift is claimed (:attr:`level` not ``none``) while a share of the target at least the TV
+        lies, beyond chance, outside the source's support in the model's features (module docstring)."""
         s = self.support
         if s is None or s.level != "new" or self.level == "none":
             return False
