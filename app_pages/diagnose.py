@@ -22,26 +22,27 @@ source_spec, target_spec = state.pair()
 st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}")
 
 runs = engine.model_runs(source_spec, target_spec)
-with st.expander("Settings", icon=":material/settings:"):
-    left, middle, right = st.columns(3)
-    features = left.selectbox(
-        "Feature space",
-        ["raw", *runs],
-        format_func=lambda key: (
-            "raw pixels / values (PCA 50)" if key == "raw" else f"model of run {runs[key]}"
-        ),
-        help="Measure the gap on the inputs, or on the penultimate layer of a finished run's model.",
-    )
-    permutations = middle.select_slider(
-        "Permutations (MMD test)",
-        PERMUTATIONS,
-        value=DEFAULTS.n_permutations,
-        help="The default is what every run's gap before / after uses.",
-    )
-    umap_points = right.select_slider("UMAP points per domain", UMAP_POINTS, value=engine.UMAP_POINTS)
-
 with display.errors_shown():
     source, target = engine.load_pair(source_spec, target_spec)
+    with st.expander("Settings", icon=":material/settings:"):
+        left, middle, right = st.columns(3)
+        features = left.selectbox(
+            "Feature space",
+            ["raw", *runs],
+            format_func=lambda key: (
+                ("raw pixels (PCA 50)" if source.is_image else "raw values (standardised, PCA 50 if wider)")
+                if key == "raw"
+                else f"model of run {runs[key]}"
+            ),
+            help="Measure the gap on the inputs, or on the penultimate layer of a finished run's model.",
+        )
+        permutations = middle.select_slider(
+            "Permutations (MMD test)",
+            PERMUTATIONS,
+            value=DEFAULTS.n_permutations,
+            help="The default is what every run's gap before / after uses.",
+        )
+        umap_points = right.select_slider("UMAP points per domain", UMAP_POINTS, value=engine.UMAP_POINTS)
     with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier, UMAP…"):
         settings = replace(DEFAULTS, n_permutations=permutations)
         report = engine.gap_report(source_spec, target_spec, features, settings, umap_points)
@@ -68,8 +69,8 @@ with display.errors_shown():
     )
     level = gap_level(gap)
     LEVEL_BOX[level](display.esc(describe_gap(report)), icon=":material/insights:")
-    for note in report.pair_notes:
-        st.warning(display.esc(f"Pairing: {note}"), icon=":material/merge_type:")
+    for note in diagnosis_report.pairing_notes(report):
+        st.warning(display.esc(note), icon=":material/merge_type:")
     st.caption(
         f"{gap.n_source:,} source and {gap.n_target:,} target samples, feature space "
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
@@ -160,7 +161,7 @@ with display.errors_shown():
             labels = [f"{report.target_foreignness[i]:.2f}" for i in foreign]
             st.image(thumbnails.thumbnail_grid(target.X[foreign], labels, columns=8), width="stretch")
         else:
-            st.dataframe(target.X[foreign].numpy(), height=260)
+            st.dataframe(explore.foreign_rows(report, target, foreign), height=260, hide_index=True)
 
     st.subheader("What differs")
     if explained.columns:  # feature vectors: which columns moved, and their shares of the gap
@@ -205,7 +206,7 @@ with display.errors_shown():
                 run_id = explain_support.train_source_only(shift)
                 st.toast(f"Launched run {run_id}: the estimate appears here once it is done")
         else:
-            box = st.info if shift.consistent else st.warning
+            box = st.info if shift.trusted else st.warning
             box(display.esc(shift.describe()), icon=":material/bar_chart:")
             if not shift.consistent:
                 st.caption("EM and BBSE disagree: the classes themselves look different on the target.")

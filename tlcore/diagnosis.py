@@ -255,6 +255,9 @@ def diagnose(
     ``features``: ``"raw"`` (flattened inputs, PCA to ``pca_dim`` fitted on both domains, see
     :func:`tlcore.features.raw_features`) or a model returning ``(logits, features)`` (its
     penultimate layer; its predictions serve as target pseudo-labels when the target has none).
+    The novel share of feature vectors in raw features is measured with the columns standardised by
+    the source alone (``raw_features(..., scale="source")``): a target far beyond the source's range
+    is novel there, while the pooled standardisation of the gap would shrink it to the source's.
     The gap is :func:`tlcore.metrics.gap.measure_gap` under ``settings``; per-class MMD² use every
     sample; UMAP runs on at most ``max_umap_per_domain`` samples per domain; the novel share uses
     ``novelty_settings`` (default :class:`~tlcore.metrics.coverage.NoveltySettings` with
@@ -314,7 +317,10 @@ def diagnose(
                 note += ", …)" if len(reasons) > 3 else ")"
 
     with step("novelty"):
-        novel = novelty(Fs, Ft, novelty_settings or NoveltySettings(seed=seed), device=device)
+        Ns, Nt = Fs, Ft
+        if space != "model" and source.X.ndim == 2:  # feature vectors: in the source's units
+            Ns, Nt = raw_features(source.X, target.X, pca_dim=pca_dim, seed=seed, scale="source")
+        novel = novelty(Ns, Nt, novelty_settings or NoveltySettings(seed=seed), device=device)
 
     projection = None
     if umap:

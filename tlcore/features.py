@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -48,13 +48,17 @@ def raw_features(
     max_fit_samples: int = 20000,
     *,
     exact: bool = True,
+    scale: Literal["pooled", "source"] = "pooled",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Raw-input features of both domains: flatten, (vectors only) standardise, PCA to ``pca_dim``.
 
     Images (``N x C x H x W``, all pixels on one [0, 1] scale) are only flattened; feature vectors
-    (``N x D``, columns in arbitrary units) are standardised with the pooled mean and standard
-    deviation. PCA (scikit-learn) is fitted on the pooled source + target samples, a seeded
-    subsample of ``max_fit_samples`` when there are more, and applied to all samples: exact (eigen-
+    (``N x D``, columns in arbitrary units) are standardised with the mean and (population) standard
+    deviation of both domains pooled, or with ``scale="source"`` of the source alone: the units a
+    model trained on the source reads (:class:`tlcore.models.Standardize`), where a target column far
+    beyond the source's range stays far (pooled, such a column's spread would swamp the source's).
+    PCA (scikit-learn) is fitted on the pooled source + target samples, a seeded subsample of
+    ``max_fit_samples`` when there are more, and applied to all samples: exact (eigen-
     decomposition of the covariance) up to ``MAX_COVARIANCE_DIM`` input dimensions, randomized
     SVD with ``random_state=seed`` above, or at any width with ``exact=False`` (for cheap repeated
     measurements: the eigendecomposition costs more than a small gap). ``pca_dim=None``, or at least
@@ -66,8 +70,9 @@ def raw_features(
         )
     pooled = torch.cat([Xs.flatten(1), Xt.flatten(1)]).detach().cpu().double().numpy()
     if Xs.ndim == 2:
-        std = pooled.std(0)
-        pooled = (pooled - pooled.mean(0)) / np.where(std > 0, std, 1.0)
+        fit = pooled[: len(Xs)] if scale == "source" else pooled
+        std = fit.std(0)
+        pooled = (pooled - fit.mean(0)) / np.where(std > 0, std, 1.0)
     k = pooled.shape[1] if pca_dim is None else min(pca_dim, pooled.shape[1], len(pooled))
     if k < pooled.shape[1]:
         fit = pooled[_subsample(len(pooled), max_fit_samples, np.random.default_rng(seed))]

@@ -70,7 +70,8 @@ def test_the_page_says_which_target_samples_pairing_dropped_and_the_verdict_name
     at = app("diagnose", source="upload:no9.npz", target="upload:all.npz")
     assert not at.exception, [e.message for e in at.exception]
     warnings = " ".join(plain(w.value) for w in at.warning)
-    assert f"Pairing: target classes unknown to the source, {n9} samples dropped: 9 ({n9}) " in warnings
+    assert f"Target classes unknown to the source, {n9} samples dropped: 9 ({n9}) " in warnings
+    assert "Pairing: target" not in warnings  # QA: the prefix said "target" twice
     markdown = [plain(str(m.value)) for m in at.markdown]
     assert any("the target has classes the source lacks (9)" in m for m in markdown)
 
@@ -126,8 +127,14 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     rows = at.dataframe[-1].value.to_dict("records")
     assert [r["column"] for r in rows] == ["alcohol", "proline", "color_intensity"]
     assert [r["share of the gap"] for r in rows] == ["55%", "20%", "18%"]
+    assert rows[1]["source mean"] == "742.3" and rows[1]["spread ratio"] == "1.2x"  # QA: 742.3000
     captions = " ".join(plain(str(c.value)) for c in at.caption)
     assert "3 of 13 columns moved" in captions
+    # QA: a table read "raw pixels / values (PCA 50)", and its most foreign samples had headers 0..12
+    assert at.selectbox[0].options[0] == "raw values (standardised, PCA 50 if wider)"
+    foreign = at.dataframe[0].value
+    assert list(foreign.columns[:4]) == ["sample", "p(target)", "alcohol", "malic_acid"]
+    assert foreign["sample"].between(0, 67).all() and len(foreign) == 24
     assert "What differs (columns)" in downloads["tlstudio-diagnosis.html"]()
 
 

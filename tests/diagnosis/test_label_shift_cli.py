@@ -18,6 +18,7 @@ from tlcore.adapt.source_model import (
 )
 from tlcore.cli import main
 from tlcore.data import save_upload
+from tlcore.explain.evidence import LabelShiftSummary
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -96,6 +97,36 @@ def test_a_cached_baseline_estimates_the_target_proportions(trained):
     assert estimate.true_prior is not None and estimate.level == "large" and estimate.consistent
     assert estimate.em.tv_to_truth < 0.06 and estimate.bbse.tv_to_truth < 0.06
     assert estimate.em.priors[0] > 0.5 > estimate.source_prior[0]
+
+
+def test_a_target_outside_the_sources_support_voids_the_estimate(trained, capsys):
+    """QA: a column in other units (x1000) made the source-only model read one class for nearly every
+    target sample, and diagnose reported a large label shift with a zero-width band and advised prior
+    correction. Label shift keeps the target inside the source's support; here every target sample is
+    outside it in the model's features, so the estimate says it is not to be trusted, its degenerate
+    band says so, and the verdict ranks no label-shift cause. The label-shift-only target is trusted."""
+    workspace, source, target, run_id = trained
+    found = find_source_only_model(AdaptConfig(source=source, target=target, epochs=3), workspace)
+    assert isinstance(found, SourceOnlyModel)
+    plain = label_shift_of(found, workspace)
+    assert plain.support is not None and plain.support.level == "covered"
+    assert plain.trusted and not plain.outside_support and LabelShiftSummary.of(plain) is not None
+    rng = np.random.default_rng(3)
+    yt = rng.choice(3, size=300, p=TARGET_PRIOR)
+    Xt = 3.0 * np.eye(3, 5)[yt] + rng.normal(size=(300, 5))
+    Xt[:, 0] = 1000 * Xt[:, 0] + 5000
+    buffer = io.BytesIO()
+    np.savez(buffer, X=Xt.astype(np.float32))  # unlabelled, like the QA's this_year.csv
+    units = f"upload:{save_upload(workspace, 'units.npz', buffer.getvalue())}"
+    argv = ["--source", source, "--target", units, "--json", "--features", f"baseline:{run_id}"]
+    code, out, err = _diagnose(workspace, capsys, *argv)
+    assert code == 0, err
+    estimate = json.loads(out)["label_shift_estimate"]
+    assert estimate["support"]["share"] > 0.95 and estimate["outside_support"] and not estimate["trusted"]
+    assert estimate["level"] != "none" and estimate["consistent"]  # EM and BBSE agree: no warning before
+    assert "not to be trusted" in estimate["description"]
+    assert "re-weights the model's outputs" not in estimate["description"]
+    assert not [c for c in json.loads(out)["explanation"]["verdict"]["causes"] if c["kind"] == "label_shift"]
 
 
 def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys):

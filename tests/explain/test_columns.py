@@ -155,3 +155,20 @@ def test_the_columns_matched_together_bound_what_adaptation_is_left() -> None:
     causes: list[Cause] = rank_causes([], "moderate", source_spec="s", target_spec="t", shares=shares)
     assert [c.kind for c in causes] == ["column", "column", "adaptation"]  # c: under 5%, not a cause
     assert causes[-1].title == "the rest of the gap (at most 40%) that adaptation should close"
+
+
+def test_large_ratios_big_means_and_a_negative_mmd2_read_plainly() -> None:
+    """QA: "its spread is 9.5e+02x the source's", "mean 661.4 -> 6.466e+05" and "matched together:
+    MMD² -> -0.00032" (unbiased MMD² dips below 0 once the gap is gone)."""
+    area = ColumnDrift(
+        0, "mean_area", 661.4, 359.5, 646564.6586, 340987.0, 1796.6, 948.46, 0.0, -0.00032, 1.0
+    )
+    assert area.title == "mean_area moved +1796.6 source SDs and its spread is 948x the source's"
+    assert "mean 661.4 -> 646,565 (+1796.60 source SDs), spread 359.5 -> 340,987 (948.46x)" in area.message
+    texture = replace(area, name="mean_texture", mmd2_after=0.01, share=0.5)
+    shares = GapShares(0.0612, columns=(area, texture), columns_together=-0.00032)
+    causes = rank_causes([], "large", source_spec="s", target_spec="t", shares=shares)
+    assert "MMD² 0.0612 -> ≈ 0 (no gap left): it accounts for 100% of the gap" in causes[0].detail
+    assert "matched together: MMD² -> ≈ 0 (no gap left), 100% of the gap" in causes[0].detail
+    assert "-0.00032" not in causes[0].detail
+    assert "MMD² 0.0612 -> 0.01: it accounts" in causes[1].detail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
@@ -99,6 +100,20 @@ def test_feature_vectors_get_their_columns_instead_of_image_checks_and_still_a_v
     assert explanation.to_dict()["statistics"] == {"source": None, "target": None}
     page = diagnosis_report(None, explanation)
     assert "What differs (columns)" in page and "5 of 5 columns moved" in page
+    # QA: the verdict's text cells were right-aligned and its neutral notes sat in red alert boxes
+    first = explanation.verdict.causes[0]
+    assert f"<td>{html.escape(first.title)}</td>" in page and f"<td>{html.escape(first.action)}</td>" in page
+    assert "<td class='num'>+3.12</td>" in page  # the first column's shift (source SDs): a number
+    assert f'<div class="aside">Next step: {html.escape(explanation.verdict.next_step)}</div>' in page
+    assert '<div class="flag">' not in page
+
+
+def test_report_cells_align_numbers_right_and_text_left():
+    rows = [{"name": "a b", "n": 3, "ratio": "948x", "mean": "646,565", "shift": "+1796.60", "gone": "≈ 0"}]
+    page = render_report("t", "s", [Section("x", table=rows, asides=["Next step: look"], flags=["alarm"])])
+    assert "<td>a b</td><td class='num'>3</td><td class='num'>948x</td><td class='num'>646,565</td>" in page
+    assert "<td class='num'>+1796.60</td><td class='num'>≈ 0</td>" in page
+    assert '<div class="aside">Next step: look</div>' in page and '<div class="flag">alarm</div>' in page
 
 
 def test_the_columns_figure_puts_the_largest_share_on_top_and_escapes_names():

@@ -43,7 +43,7 @@ def test_a_target_class_the_source_lacks_is_reported_and_named_in_the_verdict(ca
     page = tmp_path / "report.html"
     out = run(capsys, tmp_path, "--source", source, "--target", target, "--report", str(page))
     assert f"vs {n - n9} samples" in out.splitlines()[0]
-    assert f"Pairing: {note}" in page.read_text(encoding="utf-8")
+    assert f"T{note[1:]}" in page.read_text(encoding="utf-8")  # the note names its side: no "Pairing:"
     assert f"  pairing: {note} (label=none keeps them, unlabelled)" in out
     (verdict,) = [line for line in out.splitlines() if line.startswith("Verdict:")]
     assert "the target has classes the source lacks (9)" in verdict

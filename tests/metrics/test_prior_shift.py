@@ -2,12 +2,14 @@
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 
 from tlcore.errors import TLError
 from tlcore.metrics import total_variation
+from tlcore.metrics.coverage import novelty
 from tlcore.metrics.prior_shift import (
     LabelShiftSettings,
     estimate_label_shift,
@@ -153,6 +155,34 @@ def test_disagreeing_estimators_flag_a_broken_premise():
         total_variation(torch.tensor(est.em.priors), torch.tensor(est.bbse.priors))
     )
     assert not est.consistent and est.describe().startswith("EM and BBSE disagree")
+
+
+def test_a_collapsed_model_has_a_degenerate_band_and_a_target_outside_the_support_is_not_trusted():
+    """QA: a model that reads every target sample as "a" (certain, as far-out inputs make it) gives the
+    same estimate on every resample: its band is said to be degenerate, not "0.67 to 0.67". With the
+    target's features far outside the source's, the shift it claims is not to be trusted; the same
+    estimate with the target inside the source's support is."""
+    y_val = torch.arange(300) % 3
+    est = estimate_label_shift(
+        _hard_logits(y_val), y_val, _hard_logits(torch.zeros(200, dtype=torch.long)), CLASSES, settings=LIGHT
+    )
+    assert est.em.tv == pytest.approx(2 / 3) and est.em.tv_band == pytest.approx((2 / 3, 2 / 3))
+    assert "band degenerate" in est.describe() and "0.67 to 0.67" not in est.describe()
+    g = torch.Generator().manual_seed(0)
+    features_val = torch.randn(300, 4, generator=g)
+    inside, outside = torch.randn(200, 4, generator=g), 1000 + torch.randn(200, 4, generator=g)
+    trusted = replace(est, support=novelty(features_val, inside))
+    assert trusted.support.level == "covered" and trusted.trusted and not trusted.outside_support
+    assert "re-weights the model's outputs" in trusted.describe()
+    doubted = replace(est, support=novelty(features_val, outside))
+    assert doubted.support.share == 1.0 and doubted.outside_support and not doubted.trusted
+    assert doubted.consistent  # EM and BBSE agree: only the support tells
+    text = doubted.describe()
+    assert (
+        text.startswith("100% of the target lies outside the source's support")
+        and "not to be trusted" in text
+    )
+    assert "re-weights the model's outputs" not in text and doubted.to_dict()["outside_support"] is True
 
 
 def test_prior_log_ratio_is_the_log_ratio_with_a_floor():

@@ -24,6 +24,7 @@ from tlcore.data.harmonise import misfit
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
+from tlcore.metrics.coverage import NoveltySettings, novelty
 from tlcore.metrics.prior_shift import (
     LabelShiftEstimate,
     LabelShiftSettings,
@@ -134,7 +135,8 @@ def label_shift_of(
     be harmonised with a source naming the model's classes (any such source: another sample of
     it, a shift of it, an upload), with the model's sample shape
     (:func:`~tlcore.data.harmonise.misfit`; else a one-line :class:`TLError`). Target labels, when
-    present, only fill ``true_prior``.
+    present, only fill ``true_prior``. ``support``: the target's novel share in the model's features
+    against the validation split's (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.outside_support`).
     """
     pair = load_run_pair(found.config, workspace)
     target = pair.target if target is None else target
@@ -143,10 +145,12 @@ def label_shift_of(
     if problem:
         raise TLError(f"{problem}: it cannot read the target's class proportions")
     device = found.config.device
-    logits_val, _ = model_outputs(found.model, val.X, device=device)
-    logits_target, _ = model_outputs(found.model, target.X, device=device)
+    logits_val, features_val = model_outputs(found.model, val.X, device=device)
+    logits_target, features_target = model_outputs(found.model, target.X, device=device)
     assert val.y is not None  # load_run_pair refuses an unlabelled source
     truth = class_prior(target.y, val.n_classes) if target.y is not None else None  # same classes
-    return estimate_label_shift(
+    estimate = estimate_label_shift(
         logits_val, val.y, logits_target, val.classes, settings=settings, true_target_prior=truth
     )
+    support = novelty(features_val, features_target, NoveltySettings(seed=settings.seed), device=device)
+    return replace(estimate, support=support)

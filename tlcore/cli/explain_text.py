@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tlcore.explain.causes import pct
+from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import ranked_columns
 from tlcore.explain.explanation import Explanation
 
@@ -39,7 +39,8 @@ def format_explanation(explanation: Explanation) -> list[str]:
             continue
         if fix.check is not None:
             check = fix.check
-            effect = f"MMD² {check.mmd2_before:.4g} -> {check.mmd2_after:.4g} ({check.describe_change()})"
+            after = mmd2_left(check.mmd2_after, ".4g")
+            effect = f"MMD² {check.mmd2_before:.4g} -> {after} ({check.describe_change()})"
             novel = check.describe_novelty()
             effect += f"; novel target {novel}" if novel else ""
             lines.append(f"         fix: {fix.describe()}  [{effect}]")

@@ -74,6 +74,11 @@ def on(basis: str) -> str:
     return f" {basis}" if basis else ""
 
 
+def mmd2_left(value: float, spec: str = ".3g") -> str:
+    """An MMD² after a fix: unbiased MMD² at or below 0 (it can dip below) is ``≈ 0 (no gap left)``."""
+    return "≈ 0 (no gap left)" if value <= 0 else format(value, spec)
+
+
 def gap_part(
     shares: GapShares | None,
     kind: str,
@@ -93,7 +98,7 @@ def gap_part(
     if share is None or after is None:
         why = shares.notes.get(kind, "nothing to remove it by")
         return GapPart(None, f" Its share of the gap is not measured ({why}).")
-    measured = f" {how}, MMD² {start:.3g} -> {after:.3g}{on(basis)}"
+    measured = f" {how}, MMD² {start:.3g} -> {mmd2_left(after)}{on(basis)}"
     if after > start:  # removing it adds to the gap: say so, not a silent 0%
         return GapPart(0.0, f"{measured} rises: it accounts for none of the measured gap.")
     return GapPart(share, f"{measured}: it accounts for {pct(share)} of the gap.")
@@ -135,7 +140,7 @@ def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
     )
     detail = (
         f"{finding.message} {fix.shift}={fix.value:g} on the {fix.side} {effect} "
-        f"(MMD² {check.mmd2_before:.3g} -> {check.mmd2_after:.3g}{f' {basis}' if basis else ''})"
+        f"(MMD² {check.mmd2_before:.3g} -> {mmd2_left(check.mmd2_after)}{f' {basis}' if basis else ''})"
         + (f" and also evens out: {', '.join(also)}." if also else ".")
     )
     return Cause(
@@ -207,16 +212,17 @@ def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked:
     """A drifted column of feature vectors, by its share of the gap with it matched to the source's
     mean and spread (:func:`tlcore.explain.columns.matched`); ``checked`` > 1: also what the checked
     drifted columns account for matched together (what adaptation is left at most)."""
+    assert column.mmd2_after is not None  # a cause only once checked
     detail = (
         f"{column.message} Re-centring and re-scaling the target's {column.name} to the source's mean and "
-        f"spread, MMD² {shares.mmd2:.3g} -> {column.mmd2_after:.3g}{on(basis)}: it accounts for "
+        f"spread, MMD² {shares.mmd2:.3g} -> {mmd2_left(column.mmd2_after)}{on(basis)}: it accounts for "
         f"{pct(column.share or 0.0)} of the gap."
     )
     together = shares.columns_share
     if checked > 1 and together is not None and shares.columns_together is not None:
         detail += (
             f" The {checked} checked drifted columns matched together: MMD² -> "
-            f"{shares.columns_together:.3g}, {pct(together)} of the gap."
+            f"{mmd2_left(shares.columns_together)}, {pct(together)} of the gap."
         )
     return Cause(
         kind="column",

@@ -102,14 +102,14 @@ class ColumnDrift:
     @property
     def title(self) -> str:
         """``proline moved +0.7 source SDs``, ``hue's spread is 1.6x the source's``, ``alcohol moved +1.2
-        source SDs and its spread is 2x the source's``."""
+        source SDs and its spread is 2x the source's`` (:func:`times`)."""
         parts = []
         if severity_of(self.shift) != "none":
             parts.append(f"moved {self.shift:+.1f} source SDs")
         if self.spread_severity != "none" and self.source_std <= CONSTANT_STD:
             parts.append(" is constant in the source, not in the target")
         elif self.spread_severity != "none":
-            parts.append(f"'s spread is {self.spread:.2g}x the source's")
+            parts.append(f"'s spread is {times(self.spread)} the source's")
         if severity_of(self.shape, SHAPE_MILD, SHAPE_STRONG) != "none":
             parts.append("'s shape changed")
         if not parts:
@@ -122,8 +122,9 @@ class ColumnDrift:
         """The numbers: means, spreads, shape."""
         ratio = "constant in the source" if self.source_std <= CONSTANT_STD else f"{self.spread:.2f}x"
         return (
-            f"{self.name}: mean {self.source_mean:.4g} -> {self.target_mean:.4g} ({self.shift:+.2f} source "
-            f"SDs), spread {self.source_std:.4g} -> {self.target_std:.4g} ({ratio}), shape "
+            f"{self.name}: mean {significant(self.source_mean)} -> {significant(self.target_mean)} "
+            f"({self.shift:+.2f} source SDs), spread {significant(self.source_std)} -> "
+            f"{significant(self.target_std)} ({ratio}), shape "
             f"MMD² {self.shape:.3f} (each side standardised)."
         )
 
@@ -134,6 +135,17 @@ class ColumnDrift:
             "title": self.title,
             "message": self.message,
         }
+
+
+def times(ratio: float) -> str:
+    """A ratio for a person: ``1.6x``, ``0.65x``, and from 10 on whole: ``948x`` (not ``9.5e+02x``)."""
+    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:,.0f}x"
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits (``0.02191``, ``42.39``, ``2``), whole from
+    ``10**digits`` on rather than with an exponent: ``646,565``, not ``6.466e+05``."""
+    return f"{value:,.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
 
 
 def _scale(std: torch.Tensor) -> torch.Tensor:

@@ -47,8 +47,9 @@ class LabelShiftSummary:
     @classmethod
     def of(cls, estimate: LabelShiftEstimate) -> LabelShiftSummary | None:
         """The headline estimate of :func:`tlcore.metrics.prior_shift.estimate_label_shift`, or None
-        when EM and BBSE disagree (a covariate shift: neither is to be trusted)."""
-        if not estimate.consistent:
+        when it is not to be trusted (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.trusted`:
+        EM and BBSE disagree, or the target lies outside the source's support; a covariate shift)."""
+        if not estimate.trusted:
             return None
         head = estimate.headline
         low, high = head.tv_band or (None, None)

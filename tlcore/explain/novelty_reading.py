@@ -102,10 +102,11 @@ def read_coverage(
     *,
     basis: str = "",
     blank: bool = False,
+    fix: str = "",
 ) -> Coverage:
     """The novel share as the module docstring reads it: after the fix that leaves the least when a
-    check can tell, else before any fix (folded into the best fix when that explains most of the gap);
-    ``blank``: blank images are a cause and ``novelty`` is of :data:`INKED`."""
+    check can tell, else before any fix (folded into the best fix, named ``fix``, when that explains
+    most of the gap); ``blank``: blank images are a cause and ``novelty`` is of :data:`INKED`."""
     if novelty is None:
         return Coverage(None, None, "how well the source covers the target is not measured here")
     share, who = pct(novelty.share), INKED if blank else "the target"
@@ -116,12 +117,14 @@ def read_coverage(
         return Coverage(None, None, chance)
     if novelty.share < NOVELTY_MIN:
         return Coverage(None, None, f"{share} of {who} has no source neighbour{where}, {FEW}")
-    fix = novelty_fix(findings, blank)
-    if fix is not None:
-        return _after_fix(novelty, fix, [f.fix for f in accepted].index(fix), shares, basis)
+    told = novelty_fix(findings, blank)
+    if told is not None:
+        return _after_fix(novelty, told, [f.fix for f in accepted].index(told), shares, basis)
     if explained:  # the best fix comes first
-        note = f" {share} of {who} had no source neighbour before it: diagnose again with it."
-        sentence = f"{share} of {who} had no source neighbour before the fix; diagnose again with it"
+        note = f" {share} of {who} had no source neighbour before {fix or 'it'}: diagnose again with it."
+        sentence = (
+            f"{share} of {who} had no source neighbour before {fix or 'the fix'}; diagnose again with it"
+        )
         return Coverage(None, (0, note), sentence)
     sentence = f"{share} of {who} has no source neighbour{where} (a cause above)"
     how = "Without the novel target samples beyond chance"

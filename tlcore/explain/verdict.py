@@ -153,12 +153,18 @@ def _ranked(
     scale = 1.0 - (shares.new_classes or 0.0) if shares is not None else 1.0
     shared = [fix_cause(f, scale * f.fix.check.shrinks_by, basis) for f in accepted]  # type: ignore[union-attr]
     removed = any(f.fix.check.removes_gap for f in accepted)  # type: ignore[union-attr]
-    explained = any((c.share or 0.0) >= MOST for c in shared)
+    columns = column_causes(shares, basis)  # feature vectors: the drifted columns
+    matched = bool(columns) and shares is not None and (shares.columns_share or 0.0) >= MOST
+    explained = matched or any((c.share or 0.0) >= MOST for c in shared)
     partly = [b for b in blank if not b.every]
-    coverage = read_coverage(novelty, findings, accepted, explained, shares, basis=basis, blank=bool(partly))
-    if coverage.note is not None:
+    fix = "" if shared or not matched else "matching the drifted columns"
+    coverage = read_coverage(
+        novelty, findings, accepted, explained, shares, basis=basis, blank=bool(partly), fix=fix
+    )
+    if coverage.note is not None:  # on the fix it names; feature vectors: their columns matched together
         i, note = coverage.note
-        shared[i] = replace(shared[i], detail=shared[i].detail + note)
+        fixed = shared or columns
+        fixed[i] = replace(fixed[i], detail=fixed[i].detail + note)
     if partly:
         after = None if shares is None else shares.without_blank
         part = gap_part(shares, "blank", "Without them", after, basis=basis)
@@ -179,7 +185,6 @@ def _ranked(
         shared.append(shift)
     if coverage.cause is not None:
         shared.append(coverage.cause)
-    columns = column_causes(shares, basis)  # feature vectors: the drifted columns
     shared += columns
     # blank images first; most of the target new, and no fix makes it the source's look: the new data next
     foreign = _foreign(novelty) and coverage.cause is not None and not _a_new_look(shared)

@@ -15,6 +15,13 @@ to a distance). Both estimators are consistent under label shift; when they disa
 :data:`DISAGREEMENT` or more, the classes themselves look different on the target and the estimate
 says so. Degenerate inputs (a singular confusion matrix, a class never predicted, a class without
 validation samples) give a ``note``, never an error.
+
+Under label shift ``p_t(x) = sum_y π_t(y) p_s(x | y)`` lies within the source's support; a target far
+outside it (a strong covariate shift, often read as one class for all) breaks both estimators'
+premise (Lipton et al. 2018; Rabanser et al. 2019) while EM and BBSE may still agree. ``support``,
+the target's novel share in the model's features (:func:`tlcore.metrics.coverage.novelty` against
+the validation split), significantly above chance by at least the estimated TV could make the whole
+shift: the estimate is then not to be trusted (:attr:`LabelShiftEstimate.outside_support`).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from torch.nn.functional import one_hot
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
 from tlcore.metrics import priors
+from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import total_variation
 from tlcore.metrics.priors import Calibration
 
@@ -37,6 +45,7 @@ ShiftLevel = Literal["none", "moderate", "large"]
 HEADLINE: Estimator = "em"  # the estimator whose TV is the headline "label shift" number
 TV_MODERATE, TV_LARGE = 0.05, 0.2  # TV from the source priors at or above them: moderate / large
 DISAGREEMENT = 0.1  # TV between the EM and BBSE estimates from which the label-shift premise is doubted
+DEGENERATE = 0.005  # a TV band narrower than this is no band: every resample gives the same estimate
 MAX_CHUNK = 2**22  # resamples x samples x classes per bootstrap chunk (32 MiB of float64)
 
 
@@ -99,7 +108,8 @@ class PriorEstimate:
 class LabelShiftEstimate:
     """The target's estimated class proportions beside the source's (and the true ones when the
     target is labelled); :attr:`tv` is the headline "label shift" number (EM's, see the module
-    docstring) and :attr:`level` its plain-words size."""
+    docstring) and :attr:`level` its plain-words size; ``support`` the target's novel share in the
+    model's features, when measured (see :attr:`outside_support`)."""
 
     classes: tuple[str, ...]
     source_prior: tuple[float, ...]
@@ -110,6 +120,7 @@ class LabelShiftEstimate:
     n_source_val: int
     n_target: int
     settings: LabelShiftSettings
+    support: Novelty | None = None
 
     @property
     def headline(self) -> PriorEstimate:
@@ -133,6 +144,21 @@ class LabelShiftEstimate:
         return self.disagreement < DISAGREEMENT
 
     @property
+    def outside_support(self) -> bool:
+        """A shift is claimed (:attr:`level` not ``none``) while a share of the target at least the TV
+        lies, beyond chance, outside the source's support in the model's features (module docstring)."""
+        s = self.support
+        if s is None or s.level != "new" or self.level == "none":
+            return False
+        return s.share - s.expected_share >= self.tv
+
+    @property
+    def trusted(self) -> bool:
+        """Neither EM and BBSE disagree (:attr:`consistent`) nor is the target outside the source's
+        support (:attr:`outside_support`)."""
+        return self.consistent and not self.outside_support
+
+    @property
     def level(self) -> ShiftLevel:
         """``none`` below :data:`TV_MODERATE`, ``large`` from :data:`TV_LARGE`, else ``moderate``."""
         return "none" if self.tv < TV_MODERATE else "large" if self.tv >= TV_LARGE else "moderate"
@@ -140,9 +166,11 @@ class LabelShiftEstimate:
     def describe(self) -> str:
         """The estimate in one or two plain sentences (and the estimators' notes, if any)."""
         head = self.headline
-        band = ""
-        if head.tv_band is not None:
-            band = f" ({100 * self.settings.level:.0f}% band {head.tv_band[0]:.2f} to {head.tv_band[1]:.2f})"
+        band, level = "", f"{100 * self.settings.level:.0f}%"
+        if head.tv_band is not None and head.tv_band[1] - head.tv_band[0] < DEGENERATE:
+            band = f" ({level} band degenerate: every resample gives the same estimate)"
+        elif head.tv_band is not None:
+            band = f" ({level} band {head.tv_band[0]:.2f} to {head.tv_band[1]:.2f})"
         if self.level == "none":
             text = (
                 "No label shift to speak of: the target's estimated class proportions are within total "
@@ -156,8 +184,20 @@ class LabelShiftEstimate:
                 f"source's by total variation {head.tv:.2f}{band}; most over-represented "
                 f"{self.classes[up]} ({100 * head.priors[up]:.0f}% vs {100 * self.source_prior[up]:.0f}%), "
                 f"most under-represented {self.classes[down]} ({100 * head.priors[down]:.0f}% vs "
-                f"{100 * self.source_prior[down]:.0f}%). Prior correction (method prior_correction) "
-                "re-weights the model's outputs by these proportions."
+                f"{100 * self.source_prior[down]:.0f}%)."
+            )
+            if not self.outside_support:
+                text += (
+                    " Prior correction (method prior_correction) re-weights the model's outputs by these "
+                    "proportions."
+                )
+        if self.outside_support and self.support is not None:
+            novel = self.support
+            text = (
+                f"{100 * novel.share:.0f}% of the target lies outside the source's support in the model's "
+                f"features (about {100 * novel.expected_share:.0f}% by chance), where label shift cannot put "
+                "it: the model reads samples unlike any it was trained on, so this estimate is not to be "
+                f"trusted and prior correction would not help; close the covariate gap first. {text}"
             )
         if not self.consistent:
             text = (
@@ -170,7 +210,7 @@ class LabelShiftEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
-        ``consistent`` and ``description``."""
+        ``consistent``, ``outside_support``, ``trusted`` and ``description``."""
         return {
             "classes": list(self.classes),
             "source_prior": list(self.source_prior),
@@ -186,6 +226,9 @@ class LabelShiftEstimate:
             "level": self.level,
             "disagreement": self.disagreement,
             "consistent": self.consistent,
+            "support": None if self.support is None else self.support.to_dict(),
+            "outside_support": self.outside_support,
+            "trusted": self.trusted,
             "description": self.describe(),
         }
 

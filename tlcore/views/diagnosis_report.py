@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tlcore.diagnosis import GapReport, describe_gap, gap_level
-from tlcore.explain.columns import ColumnDrift, ranked_columns
+from tlcore.explain.causes import mmd2_left
+from tlcore.explain.columns import ColumnDrift, ranked_columns, significant, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import Finding
 from tlcore.metrics.prior_shift import LabelShiftEstimate
@@ -30,6 +31,12 @@ def _value(x: float) -> float | str:
     return x if math.isfinite(x) else NOT_COMPARED
 
 
+def pairing_notes(report: GapReport) -> list[str]:
+    """What harmonising the pair changed, one sentence each: ``Target: feature columns taken by name, …``
+    (each note names its side, so no "Pairing:" prefix before it)."""
+    return [line[:1].upper() + line[1:] for line in report.pair_notes]
+
+
 def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
     """One table row per finding: values, severity, the fix and its checked effect."""
     rows = []
@@ -46,7 +53,7 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
                 "fix": "" if fix is None else fix.describe(),
                 "MMD² before → after": ""
                 if check is None
-                else f"{check.mmd2_before:.4g} → {check.mmd2_after:.4g}",
+                else f"{check.mmd2_before:.4g} → {mmd2_left(check.mmd2_after, '.4g')}",
                 "change": "" if check is None else check.describe_change(),
                 "novel target before → after": "" if check is None else check.describe_novelty("→"),
                 "note": "" if fix is None else fix.note,
@@ -60,11 +67,11 @@ def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
     return [
         {
             "column": c.name,
-            "source mean": c.source_mean,
-            "target mean": c.target_mean,
-            "shift (source SDs)": c.shift,
-            "spread ratio": c.spread,
-            "shape MMD²": c.shape,
+            "source mean": significant(c.source_mean),
+            "target mean": significant(c.target_mean),
+            "shift (source SDs)": f"{c.shift:+.2f}",
+            "spread ratio": times(c.spread),
+            "shape MMD²": f"{c.shape:.3f}",
             "severity": c.severity,
             "share of the gap": "" if c.share is None else f"{100 * c.share:.0f}%",
         }
@@ -112,8 +119,8 @@ def _verdict_section(explanation: Explanation) -> Section:
         for i, c in enumerate(verdict.causes, start=1)
     ]
     after = explanation.describe_novelty_fix()
-    flags = [f"Next step: {verdict.next_step}", check_note(explanation), *([after] if after else [])]
-    return Section("Verdict", note=verdict.headline, table=rows, flags=flags)
+    asides = [f"Next step: {verdict.next_step}", check_note(explanation), *([after] if after else [])]
+    return Section("Verdict", note=verdict.headline, table=rows, asides=asides)
 
 
 def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
@@ -128,8 +135,7 @@ def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
         {"metric": "proxy A-distance", "value": gap.a_distance, "reading": f"gap level: {gap_level(gap)}"},
     ]
     note = f"{describe_gap(report)} Features: {report.feature_space}, seed {report.settings.seed}."
-    flags = [f"Pairing: {line}" for line in report.pair_notes]
-    sections = [Section("Gap", note=note, table=rows, flags=flags)]
+    sections = [Section("Gap", note=note, table=rows, asides=pairing_notes(report))]
     if "per_class" in unread:
         sections.append(Section("Per-class gaps (predicted target labels)", note=unread["per_class"]))
     elif report.per_class:

@@ -128,6 +128,18 @@ def most_foreign(report: GapReport, count: int = 16) -> np.ndarray:
     return np.argsort(-scores, kind="stable")[:count]
 
 
+def foreign_rows(report: GapReport, target: Domain, index: np.ndarray) -> list[dict[str, Any]]:
+    """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample`` id (its row
+    in the target), the domain classifier's ``p(target)`` and its values by column name
+    (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``)."""
+    names = target.column_names
+    return [
+        {"sample": int(i), "p(target)": round(float(report.target_foreignness[i]), 3)}
+        | dict(zip(names, target.X[int(i)].tolist(), strict=True))
+        for i in index
+    ]
+
+
 def per_class_gaps(report: GapReport) -> dict[str, float]:
     """``{class name: MMD²}`` for the classes the report could measure."""
     return {g["name"]: float(g["mmd2"]) for g in report.per_class if g.get("mmd2") is not None}
