@@ -178,8 +178,5 @@ def test_the_report_shows_a_tables_flows_as_tables_escaped() -> None:
     assert [caption for caption, _ in section.tables][1].startswith("cat → dog: 1 samples.")
     page = comparison_report({"r1": result(0.8, 0.6)}, moved=[(run, target)])
     assert "<th>sample id</th><th>&lt;b&gt;</th><th>a</th><th>c</th>" in page
-    assert (
-        "<td class='num'>5</td><td class='num'>8.0000</td><td class='num'>6.0000</td><td class='num'>4.0000</td>"
-        in page
-        and "<b>" not in page
-    )
+    cells = "".join(f"<td class='num'>{v}</td>" for v in ("5", "8.0000", "6.0000", "4.0000"))
+    assert cells in page and "<b>" not in page
