@@ -10,16 +10,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_wine
 
-from tlcore.cli import main
-
-FAST = ("--permutations", "50", "--no-umap")
-
-
-def run(capsys: pytest.CaptureFixture[str], workspace: Path, *argv: str) -> str:
-    code = main(["--workspace", str(workspace), "diagnose", *FAST, *argv])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
+from tests.explain.test_verdict_cli import run
 
 
 def wine_csvs(folder: Path) -> tuple[str, str]:
