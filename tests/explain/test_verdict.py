@@ -176,7 +176,10 @@ def test_a_fix_that_removes_the_gap_is_the_whole_verdict():
     assert [(c.kind, c.shift) for c in judged.causes] == [("appearance", "invert")]
     first = judged.causes[0]
     assert first.share == 1.0 and "removes the gap" in first.detail and "106%" not in first.detail
-    assert "100% of the target had no source neighbour before it: diagnose again with it" in first.detail
+    assert (
+        "100% of the target had no source neighbour before it: diagnose again once that is done"
+        in first.detail
+    )
     assert judged.next_step == "use the target upload:scans.zip:invert=1"
 
 
@@ -185,7 +188,7 @@ def test_a_fix_removing_most_of_the_gap_folds_novelty_and_leaves_the_rest_to_ada
     causes = rank_causes(findings, "large", novelty=NoveltySummary(1.0, True, 0.0), **SPECS)
     assert kinds(causes) == [("appearance", "contrast"), ("appearance", "brightness"), ("adaptation", None)]
     assert causes[0].share == pytest.approx(0.55) and "shrinks MMD² by 55%" in causes[0].detail
-    assert "before the fix; diagnose again with it" in causes[2].detail
+    assert "before the fix; diagnose again once that is done" in causes[2].detail
 
 
 def test_no_detectable_gap_is_said_first_and_a_handful_of_samples_is_said_too():

@@ -8,7 +8,7 @@ fix checks re-measure it (:func:`novelty_fix`): after the helpful fix that leave
 cause (its share measured after that fix) only if still new and at least :data:`NOVELTY_MIN`, its
 share then measured before any fix like every other cause's. When no check can tell, the share before
 any fix counts, unless a fix removes at least :data:`~tlcore.explain.headline.MOST` of the gap (then
-it is folded into that fix: diagnose again with it). With blank images a cause, the novel share read
+it is folded into that fix: diagnose again once that is done). With blank images a cause, the novel share read
 is that of the target's images with ink, measured before any fix (the fix checks' novel shares count
 the blank images).
 """
@@ -121,10 +121,9 @@ def read_coverage(
     if told is not None:
         return _after_fix(novelty, told, [f.fix for f in accepted].index(told), shares, basis)
     if explained:  # the best fix comes first
-        note = f" {share} of {who} had no source neighbour before {fix or 'it'}: diagnose again with it."
-        sentence = (
-            f"{share} of {who} had no source neighbour before {fix or 'the fix'}; diagnose again with it"
-        )
+        again = "diagnose again once that is done"
+        note = f" {share} of {who} had no source neighbour before {fix or 'it'}: {again}."
+        sentence = f"{share} of {who} had no source neighbour before {fix or 'the fix'}; {again}"
         return Coverage(None, (0, note), sentence)
     sentence = f"{share} of {who} has no source neighbour{where} (a cause above)"
     how = "Without the novel target samples beyond chance"
