@@ -68,8 +68,8 @@ with st.container(border=True):
         st.caption(
             f"Methods: {recipe_config.method_label}, on {int(labels)} labelled target samples per class."
         )
-    for line in [] if labels else benchmarks.recipe_quote(RECOMMENDED):
-        st.caption(f"{evidence_intro(images)}: {line}.")
+    if quotes := [] if labels else benchmarks.recipe_quote(RECOMMENDED):
+        st.caption(f"{evidence_intro(images)}: {'; '.join(quotes)}.")  # the intro once, not per pair
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])
 

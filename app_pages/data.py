@@ -39,14 +39,15 @@ with pick:
                 on_change=state.apply_builder,
                 args=(role,),
             )
-            st.checkbox(
-                "Drop blank images",
-                key=keys["blank"],
-                on_change=state.apply_builder,
-                args=(role,),
-                help="blank=drop: leave out the images with no ink (empty scans, constant images), after "
-                "the samples are drawn and before the shifts",
-            )
+            if engine.holds_images(st.session_state[state.ROLES[role]]):  # a table has no blank images
+                st.checkbox(
+                    "Drop blank images",
+                    key=keys["blank"],
+                    on_change=state.apply_builder,
+                    args=(role,),
+                    help="blank=drop: leave out the images with no ink (empty scans, constant images), "
+                    "after the samples are drawn and before the shifts",
+                )
             knobs = state.shift_knobs()
             shifted = any(st.session_state[keys[k["name"]]] != k["identity"] for k in knobs)
             with st.expander("Shift knobs", icon=":material/tune:", expanded=shifted):

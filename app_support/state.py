@@ -192,12 +192,13 @@ def init_builder(role: str) -> None:
 
 
 def apply_builder(role: str) -> None:
-    """Callback: compose the role's spec from its builder widgets and make it current."""
+    """Callback: compose the role's spec from its builder widgets and make it current (no blank box,
+    as for a table: nothing dropped)."""
     state, keys = st.session_state, builder_keys(role)
     shifts = {k["name"]: state[keys[k["name"]]] for k in shift_knobs()}
     try:
         state[ROLES[role]] = compose_spec(
-            state[keys["dataset"]], int(state[keys["n"]]), shifts, bool(state[keys["blank"]])
+            state[keys["dataset"]], int(state[keys["n"]]), shifts, bool(state.get(keys["blank"], False))
         )
     except TLError as exc:
         state[builder_error_key(role)] = str(exc)

@@ -44,10 +44,9 @@ def test_a_table_pair_reads_the_feature_vector_wording(app: OpenApp, workspace: 
     quotes = recipe_quote(RECOMMENDED)
     assert quotes  # the committed benchmark quotes the recipe (image pairs only)
     evidence = [c for c in _captions(at) if c.startswith("Measured with exactly these settings")]
-    assert evidence == [
-        f"Measured with exactly these settings on image benchmarks (none on tables; a table trains an MLP): "
-        f"{line}."
-        for line in quotes
+    assert evidence == [  # said once, before every quoted pair
+        "Measured with exactly these settings on image benchmarks (none on tables; a table trains an MLP): "
+        f"{'; '.join(quotes)}."
     ]
     at.switch_page("app_pages/predict.py").run()
     assert any("download one row per row of the table" in c for c in _captions(at))
@@ -59,7 +58,7 @@ def test_an_image_pair_keeps_the_image_wording(app: OpenApp) -> None:
     assert "AdaBN then gives every BatchNorm layer (the image network's convolutions" in text
     assert "feature vectors" not in text
     assert [c for c in _captions(at) if c.startswith("Measured")] == [
-        f"Measured with exactly these settings: {line}." for line in recipe_quote(RECOMMENDED)
+        f"Measured with exactly these settings: {'; '.join(recipe_quote(RECOMMENDED))}."
     ]
     at.switch_page("app_pages/predict.py").run()
     assert any("download one row per image (per file of an upload)" in c for c in _captions(at))
@@ -113,3 +112,16 @@ def test_enter_in_the_methods_picks_one_match_not_all(app: OpenApp) -> None:
     at = app("adapt")
     (methods,) = [m for m in at.multiselect if m.label == "Methods"]
     assert methods.proto.select_all == 0
+
+
+def test_a_table_pair_offers_no_drop_blank_box_and_its_size_still_applies(
+    app: OpenApp, workspace: Path
+) -> None:
+    """QA: ticking "Drop blank images" on a table made the pair's spec fail to load."""
+    source, target = _table_pair(workspace)
+    at = app("data", source=source, target=target)
+    assert not at.exception, [e.message for e in at.exception]
+    assert not [c for c in at.checkbox if c.key == "builder_source_blank"]
+    at.number_input(key="builder_source_n").set_value(50).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["pair_source"] == f"{source}:n=50"
