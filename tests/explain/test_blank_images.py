@@ -123,13 +123,29 @@ def test_blank_images_come_first_even_when_another_cause_takes_the_gap():
     assert judged.causes[0].share == pytest.approx(0.01)
     assert judged.causes[0].detail.endswith("It does not explain the measured gap (under 5% of it).")
     assert judged.headline.startswith("First, the data: 10% of the target images are blank.")
-    assert "Also: the target differs in polarity." in judged.headline
+    # QA: the cause that takes the gap was only an "Also:" beside a blank cause worth 1% of it
+    assert "The largest measured cause: the target differs in polarity (100%)." in judged.headline
+    assert "Also:" not in judged.headline
     assert judged.next_step == (
         "use the target upload:scans.zip:blank=drop to drop the 40 blank target images (no ink), then "
         "diagnose again"
     )
     empty = verdict(findings, "large", blank=[BlankImages("source", 9, 9)], shares=shares, **SPECS)
     assert empty.causes == () and empty.headline.startswith("Every source image is blank")
+
+
+def test_blank_images_whose_removal_raises_the_gap_say_so_once():
+    # QA (blank10.npz): "MMD² 0.113 -> 0.119 on the fix check's ... dims rises: it accounts for none of
+    # the measured gap. It does not explain the measured gap (under 5% of it)."
+    findings = [finding("slant", 3.0, "rotate", after=0.05)]
+    shares = GapShares(0.113, without_blank=0.119)
+    judged = verdict(findings, "large", blank=[BlankImages("target", 60, 600)], shares=shares, **SPECS)
+    blank = judged.causes[0]
+    assert blank.kind == "blank" and blank.share == 0.0
+    assert blank.detail.endswith(
+        "Without them, MMD² rises, 0.113 -> 0.119: it accounts for none of the measured gap."
+    )
+    assert "It does not explain" not in blank.detail
 
 
 def test_applying_the_blank_fix_leaves_no_blank_images_to_name(capsys, tmp_path):

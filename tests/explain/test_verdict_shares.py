@@ -63,7 +63,7 @@ def test_a_cause_that_removing_raises_the_gap_is_flagged_and_never_the_largest_c
     assert judged.headline.startswith("A large gap with no single cause found")
     shift = judged.causes[1]
     assert shift.share == 0.0
-    assert "MMD² 0.417 -> 0.566 rises: it accounts for none of the measured gap." in shift.detail
+    assert "MMD² rises, 0.417 -> 0.566: it accounts for none of the measured gap." in shift.detail
     assert shift.detail.endswith(
         "It does not explain the measured gap (under 5% of it), but a classifier still needs its priors "
         "corrected."

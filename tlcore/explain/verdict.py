@@ -45,6 +45,7 @@ from typing import Any, Required, TypedDict, Unpack
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import MIN_POWER, GapLevel, low_power_note
 from tlcore.explain.causes import (
+    NONE_OF_IT,
     Cause,
     GapPart,
     adaptation_cause,
@@ -248,8 +249,10 @@ def _low(cause: Cause) -> bool:
 def _below_floor(cause: Cause) -> Cause:
     """A cause under :data:`SHARE_FLOOR` of the gap, saying it does not account for it; class
     proportions still matter to a classifier (its priors), whatever the features' MMD² says."""
-    why = f" It does not explain the measured gap (under {pct(SHARE_FLOOR)} of it)"
     priors = cause.kind in ("label_shift", "missing_classes")
+    if cause.detail.endswith(NONE_OF_IT) and not priors:  # its removal raised MMD²: said already
+        return cause
+    why = f" It does not explain the measured gap (under {pct(SHARE_FLOOR)} of it)"
     why += ", but a classifier still needs its priors corrected." if priors else "."
     return replace(cause, detail=cause.detail + why)
 
@@ -290,6 +293,11 @@ def verdict(
     first = causes[0]
     headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes))
     others = [c for c in causes[1:] if c.kind != "adaptation"]
+    if first.kind == "blank" and (first.share or 0.0) < SHARE_FLOOR:  # the data first, then the gap's
+        largest = max(others, key=lambda c: c.share or 0.0, default=None)
+        if largest is not None and (largest.share or 0.0) >= SHARE_FLOOR:
+            headline += f" The largest measured cause: {largest.title} ({pct(largest.share or 0.0)})."
+            others.remove(largest)
     measured = [c.title for c in others if c.share is not None]
     unmeasured = [c.title for c in others if c.share is None]
     if measured:
