@@ -20,6 +20,7 @@ from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
+from tlcore.models import build_model, save_checkpoint
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.workspace import Workspace
 
@@ -235,3 +236,21 @@ def test_a_run_stored_before_the_ess_is_not_recommended_on_its_dev_and_the_page_
     command = ["runs", "rank", "--source", SOURCE, "--target", TARGET, "--validator", "dev"]
     assert main(["--workspace", str(workspace), *command]) == 0
     assert f"recommended: run {new}\n" in capsys.readouterr().out
+
+
+def test_cli_predict_with_an_alarmed_run_warns_as_the_page_does(
+    workspace: Path, pool: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: the app's Predict page shows the chosen run's alarm; ``predict`` said nothing."""
+    store = RunStore(Workspace.resolve(workspace))
+    for run_id in pool.values():  # a real (untrained) model, so that predict runs
+        model = build_model("lenet_bn", (1, 28, 28), 10, pretrained=False)
+        save_checkpoint(store.get(run_id).folder / CHECKPOINT_FILE, model, {}, tuple(map(str, range(10))))
+    argv = ["--workspace", str(workspace), "predict", "--data", "digits:n=20"]
+    assert main([*argv, pool["collapsed"], "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["alarm"]["raised"] is True
+    assert err.startswith(f"warning: run {pool['collapsed']}: ALARM: predictions collapsed onto 1.0")
+    assert "(judged within a pool of 2 runs of this pair)" in err
+    assert main([*argv, pool["good"]]) == 0
+    assert "warning" not in capsys.readouterr().err

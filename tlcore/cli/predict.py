@@ -2,14 +2,18 @@
 
 Without ``--out`` it prints a summary (samples, predictions per class, mean confidence, accuracy when
 the data is labelled); with ``--out FILE.csv|FILE.parquet`` it also writes one row per sample there.
+A run whose negative-transfer alarm is raised (``runs show``'s alarm) is said so on stderr, and in
+``--json`` under ``alarm``, as the app's Predict page shows it beside the run.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 
 from tlcore.cli.output import ProgressBar, print_json
+from tlcore.cli.rank import show_alarm
 from tlcore.predict import (
     DEFAULT_BATCH_SIZE,
     PredictionBatch,
@@ -21,6 +25,7 @@ from tlcore.predict import (
     summarise,
 )
 from tlcore.prediction_files import check_output, write_predictions
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 
@@ -55,6 +60,10 @@ def predict_command(args: argparse.Namespace) -> int:
     out = check_output(args.out) if args.out else None
     workspace = Workspace.existing(args.workspace)
     trained = load_run_model(workspace, args.run_id)
+    store = RunStore(workspace)
+    alarm, alarm_text = show_alarm(store, store.get(args.run_id))
+    if alarm["raised"]:
+        print(f"warning: run {args.run_id}: " + " ".join(alarm_text), file=sys.stderr)
     domain = load_data(trained, args.data, workspace, seed=args.seed)
     predictions = predict_rows(trained, domain, batch_size=args.batch_size, device=args.device)
     bar = ProgressBar("predict", enabled=not args.json)
@@ -69,6 +78,7 @@ def predict_command(args: argparse.Namespace) -> int:
                 "run_id": args.run_id,
                 "data": domain.name,
                 "notes": predictions.notes(),
+                "alarm": alarm,
                 **summary.to_dict(),
                 "out": str(out) if out else None,
             }
