@@ -176,6 +176,7 @@ def test_the_report_shows_a_tables_flows_as_tables_escaped() -> None:
     assert caption.startswith("owl → cat: 2 samples. Columns ordered by how far")
     assert rows == flow_table(run, target, run.changes.flows()[0])
     assert [caption for caption, _ in section.tables][1].startswith("cat → dog: 1 samples.")
+    assert section.table[0]["share of from"] == "66.7%"  # QA: the report showed the fraction 0.6667
     page = comparison_report({"r1": result(0.8, 0.6)}, moved=[(run, target)])
     assert "<th>sample id</th><th>&lt;b&gt;</th><th>a</th><th>c</th>" in page
     cells = "".join(f"<td class='num'>{v}</td>" for v in ("5", "8.0000", "6.0000", "4.0000"))

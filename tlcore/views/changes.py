@@ -136,7 +136,9 @@ def report_section(
     return Section(
         f"Where the predictions of {name} moved",
         note=headline(run, labels),
-        table=flow_rows(run, top=TOP_FLOWS),
+        table=[
+            row | {"share of from": f"{row['share of from']:.1%}"} for row in flow_rows(run, top=TOP_FLOWS)
+        ],
         pictures=pictures,
         tables=tables,
     )
