@@ -79,6 +79,9 @@ def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_ord
     assert shown_target.iloc[0].tolist() == [0.0, 10.0, 20.0]  # f1's values under f1
     assert "The first rows, in the source's column order, as paired." in texts(at)
     assert [m.value for m in at.metric][2::3] == ["2", "none"]  # short enough not to be cut off
+    assert any(
+        t.endswith("12 rows x 3 features · unlabelled") for t in texts(at)
+    )  # QA: "features Unlabelled."
 
 
 def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
