@@ -13,7 +13,9 @@ import pytest
 from tlcore.cli import main
 from tlcore.data import load_domain
 from tlcore.explain.evidence import BlankImages
+from tlcore.explain.explanation import explain
 from tlcore.explain.gap_shares import GapShares
+from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import verdict
 
 from .test_verdict import SPECS, finding
@@ -176,3 +178,14 @@ def test_blank_images_on_both_sides_or_already_dropped():
         ).causes
         assert cause.action == "drop the 40 blank target images from the data (no ink), then diagnose again"
         assert cause.fix_spec is None and cause.fix_side is None
+
+
+def test_the_mean_image_leaves_the_blank_images_out_as_the_statistics_do(tmp_path):
+    # QA: the target panel was headed "target (600)", blank images included, beside a caption saying
+    # they were "left out of every statistic"
+    target = load_domain(digits_with(tmp_path, "white.npz", 40, 1.0))
+    source = load_domain("mnist5k:n=300", seed=1)
+    explained = explain(source, target, settings=ExplainSettings(check_samples=200, check_pca=10))
+    assert explained.target_stats is not None and explained.target_stats.drops_blank
+    assert explained.mean_images is not None
+    assert (explained.mean_images.n_source, explained.mean_images.n_target) == (300, 360)

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import torch
+
 from tlcore.data.domain import Domain
-from tlcore.data.ink import MIN_SIDE
+from tlcore.data.ink import MIN_SIDE, blank_mask
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
 from tlcore.errors import TLError
@@ -262,6 +264,13 @@ def _checked(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) ->
     return replace(fix, check=replace(check, resolves=resolves))
 
 
+def _pictured(domain: Domain, stats: ImageStats, settings: ExplainSettings) -> torch.Tensor:
+    """The images a side's mean image averages: the statistics' subsample, less its blank images
+    when every statistic leaves them out (:attr:`~tlcore.explain.image_stats.ImageStats.drops_blank`)."""
+    X = domain.X[sample_index(domain.n_samples, settings.max_images, settings.seed)]
+    return X[~blank_mask(X)] if stats.drops_blank else X
+
+
 def explain(
     source: Domain,
     target: Domain,
@@ -327,8 +336,7 @@ def explain(
             for side, d in (("source", source), ("target", target))
         }
         pictures = mean_images(
-            source.X[sample_index(source.n_samples, settings.max_images, settings.seed)],
-            target.X[sample_index(target.n_samples, settings.max_images, settings.seed)],
+            *(_pictured(d, stats[side], settings) for side, d in (("source", source), ("target", target)))
         )
         note = "; ".join(
             [
