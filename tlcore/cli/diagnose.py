@@ -362,7 +362,9 @@ def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[
     true = shift.true_prior is not None
     lines = [
         f"class proportions of the target, estimated without its labels ({level} bands, "
-        f"{shift.n_source_val} source validation and {shift.n_target} target samples):",
+        f"{shift.n_source_val} source validation and {shift.n_target} target samples)"
+        + ("" if shift.trusted else ", not to be trusted (below)")
+        + ":",
         f"  {'class':<12}{'source':>8}{'EM':>8}{'band':>15}{'BBSE':>8}{'band':>15}"
         + (f"{'true':>8}" if true else ""),
     ]
