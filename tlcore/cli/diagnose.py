@@ -330,7 +330,7 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     else:
         lines.append(f"  per-class gaps skipped: {report.per_class_note}")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
-    lines += ["", describe_gap(report)]
+    lines += ["", describe_gap(report, "per_class" not in unread)]
     if report.novelty is not None:
         novel = report.novelty
         lines.append(novel.describe() if explanation is None else explanation.describe_coverage(novel))
