@@ -47,6 +47,10 @@ with display.errors_shown():
         settings = replace(DEFAULTS, n_permutations=permutations)
         report = engine.gap_report(source_spec, target_spec, features, settings, umap_points)
 
+    shift = explain_support.label_shift(source_spec, target_spec, features)
+    explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
+    unread = explained.unread(report)  # what a side of blank images voids, and why
+
     gap = report.gap
     cards = st.container(horizontal=True, gap="medium")  # cards as wide as their numbers; they wrap
     cards.metric(
@@ -68,7 +72,7 @@ with display.errors_shown():
         width="content",
     )
     level = gap_level(gap)
-    LEVEL_BOX[level](display.esc(describe_gap(report)), icon=":material/insights:")
+    LEVEL_BOX[level](display.esc(describe_gap(report, "per_class" not in unread)), icon=":material/insights:")
     for note in diagnosis_report.pairing_notes(report):
         st.warning(display.esc(note), icon=":material/merge_type:")
     st.caption(
@@ -76,9 +80,6 @@ with display.errors_shown():
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
 
-    shift = explain_support.label_shift(source_spec, target_spec, features)
-    explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
-    unread = explained.unread(report)  # what a side of blank images voids, and why
     with st.container(border=True):
         st.markdown("#### :material/lightbulb: Verdict")
         st.markdown(display.esc(explained.verdict.headline))
@@ -102,7 +103,8 @@ with display.errors_shown():
                     )
         st.caption(display.esc(diagnosis_report.check_note(explained)))
 
-    predicted = engine.predictions(source_spec, target_spec, features) if features != "raw" else None
+    read = features != "raw" and not explained.not_measured  # a model's outputs on blank images: void
+    predicted = engine.predictions(source_spec, target_spec, features) if read else None
     points = explore.umap_points(report, source, target, predicted)
     st.subheader("Where the domains sit")
     plot, side = st.columns([2, 1])
@@ -151,7 +153,7 @@ with display.errors_shown():
         if report.label_shift and "label_shift" not in unread:
             st.caption(
                 f"Label shift: the class priors differ by {report.label_shift['tv_distance']:.1%} "
-                "(total variation)."
+                f"(total variation, {report.per_class_labels} target labels)."
             )
     with right:
         st.markdown("**Most foreign target samples**")

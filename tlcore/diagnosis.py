@@ -163,9 +163,11 @@ def low_power_note(n_source: int, n_target: int) -> str:
     )
 
 
-def describe_gap(report: GapReport) -> str:
+def describe_gap(report: GapReport, per_class: bool = True) -> str:
     """One or two sentences reading the report for a person; the largest per-class gap when one is
-    positive (unbiased MMD² at or below 0 is no gap); a note when a side is too small to tell."""
+    positive (unbiased MMD² at or below 0 is no gap) unless ``per_class`` is False (the per-class gaps
+    are void: :meth:`~tlcore.explain.explanation.Explanation.unread`); a note when a side is too small
+    to tell."""
     gap = report.gap
     level = gap_level(gap)
     if level == "none":
@@ -178,7 +180,7 @@ def describe_gap(report: GapReport) -> str:
             f"(proxy A-distance {gap.a_distance:.2f} of 2)."
         )
     measured = [g for g in report.per_class if g["mmd2"] is not None]
-    if measured and level != "none":
+    if measured and level != "none" and per_class:
         worst = max(measured, key=lambda g: g["mmd2"])
         if worst["mmd2"] > 0:
             head += f" Largest class gap: {worst['name']} (MMD² {worst['mmd2']:.3g})."

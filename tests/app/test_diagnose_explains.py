@@ -157,3 +157,28 @@ def test_an_all_blank_target_voids_the_label_shift_and_novelty_on_the_page(
     assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("proportions")]
     markdown = [plain(str(m.value)) for m in at.markdown]
     assert any(m.startswith("Every target image is blank (no ink)") for m in markdown)
+    # QA helper-53: read by the run's model, the gap box named a largest class gap and the map
+    # offered to colour every blank image by the class the model predicts for it
+    [space] = [s for s in at.selectbox if s.label == "Feature space"]
+    space.set_value(space.options[1]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    boxes = [plain(str(b.value)) for kind in ("error", "warning", "info", "success") for b in at.get(kind)]
+    assert any(b.startswith("Large gap: the domains differ") for b in boxes), boxes
+    assert not [b for b in boxes if "Largest class gap" in b]
+    [colour_by] = at.get("segmented_control")
+    assert "Model prediction" not in colour_by.options and "Domain" in colour_by.options
+
+
+def test_the_label_shift_under_the_class_gaps_says_it_is_of_the_true_labels(
+    app: OpenApp, workspace: Path, tmp_path: Path
+) -> None:
+    # QA helper-53: "Label shift: the class priors differ by 5.1%" did not say it came from the
+    # blank target's true labels, beside "Label shift not measured" for the model's estimate
+    y = np.arange(120) % 10
+    np.savez(tmp_path / "blankl.npz", X=np.zeros((120, 28, 28), np.float32), y=y)
+    assert main(["--workspace", str(workspace), "data", "upload", str(tmp_path / "blankl.npz")]) == 0
+    at = app("diagnose", source="mnist5k:n=120", target="upload:blankl.npz")
+    assert not at.exception, [e.message for e in at.exception]
+    captions = [plain(str(c.value)) for c in at.caption]
+    said = [c for c in captions if c.startswith("Label shift: the class priors differ by")]
+    assert said and said[0].endswith("(total variation, true target labels)."), captions

@@ -192,6 +192,11 @@ def test_no_class_gap_is_named_when_none_is_positive_and_a_handful_of_samples_is
     text = describe_gap(replace(report, per_class=negative))
     assert "Largest class gap" not in text and "No class shows a gap on its own" in text
     assert "Only" not in text
+    # QA helper-53: an all-blank target read by a run's model voids its per-class gaps, yet the gap
+    # summary named a largest class gap from the labels the model predicted for blank images
+    assert "Largest class gap" in describe_gap(report)
+    void = describe_gap(report, per_class=False)
+    assert "class gap" not in void and void.startswith(describe_gap(report).split(" Largest")[0])
     tiny = describe_gap(replace(report, gap=replace(report.gap, n_target=10)))
     assert tiny.endswith(
         "Only 10 target samples: too few for the tests to find any but a gross difference; "

@@ -47,3 +47,10 @@ def test_a_column_in_other_units_makes_the_target_novel_and_the_verdict_folds_it
         "100% of the target had no source neighbour before matching the drifted columns" in causes[0].detail
     )
     assert not [c for c in causes if c.kind == "novelty"]
+    # QA helper-53: the diagnosis's sentence said "yet no cause in the verdict" beside those causes
+    said = explanation.describe_coverage(report.novelty)
+    assert "no cause in the verdict" not in said
+    assert (
+        "more than chance gives; the verdict reads it as part of the fix it names: 100% of the target "
+        "had no source neighbour before matching the drifted columns; diagnose again once that is done."
+    ) in said

@@ -181,6 +181,7 @@ def test_a_fix_that_removes_the_gap_is_the_whole_verdict():
         in first.detail
     )
     assert judged.next_step == "use the target upload:scans.zip:invert=1"
+    assert judged.folded  # the diagnosis's sentence then reads it as part of that fix, no "yet no cause"
 
 
 def test_a_fix_removing_most_of_the_gap_folds_novelty_and_leaves_the_rest_to_adaptation():

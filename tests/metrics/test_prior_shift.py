@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from tlcore.cli.diagnose import label_shift_lines
 from tlcore.errors import TLError
 from tlcore.metrics import total_variation
 from tlcore.metrics.coverage import novelty
@@ -15,6 +16,7 @@ from tlcore.metrics.prior_shift import (
     estimate_label_shift,
 )
 from tlcore.metrics.priors import class_prior, prior_log_ratio
+from tlcore.views.explain_figures import class_proportions_figure
 
 CLASSES = ("a", "b", "c")
 EXACT = LabelShiftSettings(calibrate=False, n_bootstrap=0, tol=1e-12, max_iter=100000)
@@ -183,6 +185,15 @@ def test_a_collapsed_model_has_a_degenerate_band_and_a_target_outside_the_suppor
         and "not to be trusted" in text
     )
     assert "re-weights the model's outputs" not in text and doubted.to_dict()["outside_support"] is True
+    # QA helper-53: it went on "Large label shift: ..." and its chart was titled as any other
+    assert "label shift: the target's class proportions" not in text.lower()
+    assert "What the model reads (not a label shift): the class proportions it estimates differ" in text
+    assert trusted.describe().startswith("Large label shift: the target's class proportions differ")
+    title = class_proportions_figure(doubted).layout.title.text
+    assert title == "Class proportions: estimates not to be trusted"
+    assert class_proportions_figure(trusted).layout.title.text == "Class proportions"
+    assert label_shift_lines(doubted)[0].endswith("not to be trusted (below):")
+    assert label_shift_lines(trusted)[0].endswith("target samples):")
 
 
 def test_prior_log_ratio_is_the_log_ratio_with_a_floor():

@@ -330,7 +330,7 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     else:
         lines.append(f"  per-class gaps skipped: {report.per_class_note}")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
-    lines += ["", describe_gap(report)]
+    lines += ["", describe_gap(report, "per_class" not in unread)]
     if report.novelty is not None:
         novel = report.novelty
         lines.append(novel.describe() if explanation is None else explanation.describe_coverage(novel))
@@ -362,7 +362,9 @@ def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[
     true = shift.true_prior is not None
     lines = [
         f"class proportions of the target, estimated without its labels ({level} bands, "
-        f"{shift.n_source_val} source validation and {shift.n_target} target samples):",
+        f"{shift.n_source_val} source validation and {shift.n_target} target samples)"
+        + ("" if shift.trusted else ", not to be trusted (below)")
+        + ":",
         f"  {'class':<12}{'source':>8}{'EM':>8}{'band':>15}{'BBSE':>8}{'band':>15}"
         + (f"{'true':>8}" if true else ""),
     ]

@@ -161,9 +161,10 @@ class Explanation:
             return f"The target's novel share is {self.not_measured}."
         if novelty.level != "new" or self.verdict.counts_novelty or not self.verdict.coverage:
             return novelty.describe()
-        return novelty.describe(
-            f"more than chance gives, yet no cause in the verdict: {self.verdict.coverage}"
-        )
+        how = ", yet no cause in the verdict"
+        if self.verdict.folded:
+            how = "; the verdict reads it as part of the fix it names"
+        return novelty.describe(f"more than chance gives{how}: {self.verdict.coverage}")
 
     def to_dict(self, include_images: bool = False) -> dict[str, Any]:
         """JSON-safe: every statistic, finding (with its fix and check) and the verdict; the mean

@@ -32,11 +32,13 @@ INKED = "the target's images with ink"  # what the novel share is of when blank 
 @dataclass(frozen=True)
 class Coverage:
     """The novel share read: its cause (or None), a sentence for the cause of the ``note``-th
-    accepted fix (or None), and what the adaptation cause says of the coverage."""
+    accepted fix (or None), and what the adaptation cause says of the coverage; ``folded`` when it is
+    read as part of the best fix (no check can tell: diagnose again once that is done)."""
 
     cause: Cause | None
     note: tuple[int, str] | None
     sentence: str
+    folded: bool = False
 
 
 def helpful_fixes(findings: Sequence[Finding]) -> tuple[list[Finding], set[str]]:
@@ -124,7 +126,7 @@ def read_coverage(
         again = "diagnose again once that is done"
         note = f" {share} of {who} had no source neighbour before {fix or 'it'}: {again}."
         sentence = f"{share} of {who} had no source neighbour before {fix or 'the fix'}; {again}"
-        return Coverage(None, (0, note), sentence)
+        return Coverage(None, (0, note), sentence, folded=True)
     sentence = f"{share} of {who} has no source neighbour{where} (a cause above)"
     how = "Without the novel target samples beyond chance"
     how += " (on the pair without its blank images, a cause of their own)" if blank else ""

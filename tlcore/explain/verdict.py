@@ -71,7 +71,7 @@ from tlcore.explain.evidence import (
 from tlcore.explain.findings import Finding
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.headline import MOST, SHARE_FLOOR, first_words, no_cause
-from tlcore.explain.novelty_reading import helpful_fixes, read_coverage
+from tlcore.explain.novelty_reading import Coverage, helpful_fixes, read_coverage
 
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NEARLY_ALL = 0.9  # a cause with at least this share leaves adaptation too little to bridge
@@ -83,12 +83,14 @@ OVERLAP = " Each share is measured with only that cause removed, so shares overl
 class Verdict:
     """The ranked causes and one plain-words reading: ``headline`` (what explains the gap) and
     ``next_step`` (the first cause's action); ``coverage`` how it reads the target's novel share (the
-    diagnosis's advice on it defers to this when novelty is no cause)."""
+    diagnosis's advice on it defers to this when novelty is no cause); ``folded`` when that reads it
+    as part of the best fix."""
 
     headline: str
     next_step: str
     causes: tuple[Cause, ...]
     coverage: str = ""
+    folded: bool = False
 
     @property
     def counts_novelty(self) -> bool:
@@ -148,8 +150,8 @@ def _ranked(
     shares: GapShares | None = None,
     basis: str = "",
     blank: Sequence[BlankImages] = (),
-) -> tuple[list[Cause], str]:
-    """:func:`rank_causes` and the sentence reading the novel share (:attr:`Verdict.coverage`)."""
+) -> tuple[list[Cause], Coverage]:
+    """:func:`rank_causes` and how it reads the novel share (:attr:`Verdict.coverage`)."""
     accepted, resolved = helpful_fixes(findings)
     scale = 1.0 - (shares.new_classes or 0.0) if shares is not None else 1.0
     shared = [fix_cause(f, scale * f.fix.check.shrinks_by, basis) for f in accepted]  # type: ignore[union-attr]
@@ -203,7 +205,7 @@ def _ranked(
     if columns and shares is not None:  # the checked columns matched together leave adaptation less
         largest = max(largest or 0.0, shares.columns_share or 0.0)
     if level == "none" or removed or (largest or 0.0) >= NEARLY_ALL:  # no gap left for adaptation
-        return [*major, *minor], coverage.sentence
+        return [*major, *minor], coverage
     unfixed = sorted(
         (f for f in findings if f.severity == "strong" and f.statistic not in resolved),
         key=lambda f: -abs(f.difference),
@@ -211,7 +213,7 @@ def _ranked(
     causes = [*major, *(unfixed_cause(f) for f in unfixed)]
     rest = None if largest is None else 1.0 - largest
     adapt = adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec, rest=rest)
-    return [*causes, adapt, *minor], coverage.sentence
+    return [*causes, adapt, *minor], coverage
 
 
 def _foreign(novelty: NoveltySummary | None) -> bool:
@@ -277,7 +279,8 @@ def verdict(
             f"check the {sides} data: its images hold nothing",
             (),
         )
-    causes, coverage = _ranked(findings, level, **evidence)
+    causes, read = _ranked(findings, level, **evidence)
+    coverage, folded = read.sentence, read.folded
     novelty = evidence.get("novelty")
     few = low_power_note(*samples) if samples is not None else ""
     if not causes:
@@ -288,8 +291,9 @@ def verdict(
                 f"collect at least {MIN_POWER} samples per side, diagnose again",
                 (),
                 coverage,
+                folded,
             )
-        return Verdict(headline, "nothing to do", (), coverage)
+        return Verdict(headline, "nothing to do", (), coverage, folded)
     first = causes[0]
     headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes))
     others = [c for c in causes[1:] if c.kind != "adaptation"]
@@ -315,4 +319,4 @@ def verdict(
         next_step += f"; then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
     if few:
         headline += f" {few}"
-    return Verdict(headline, next_step, tuple(causes), coverage)
+    return Verdict(headline, next_step, tuple(causes), coverage, folded)

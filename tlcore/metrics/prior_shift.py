@@ -179,9 +179,11 @@ class LabelShiftEstimate:
         else:
             diff = [t - s for t, s in zip(head.priors, self.source_prior, strict=True)]
             up, down = diff.index(max(diff)), diff.index(min(diff))
+            lead = f"{self.level.capitalize()} label shift: the target's class proportions differ"
+            if self.outside_support:  # the estimate then reads the model, not the labels
+                lead = "What the model reads (not a label shift): the class proportions it estimates differ"
             text = (
-                f"{self.level.capitalize()} label shift: the target's class proportions differ from the "
-                f"source's by total variation {head.tv:.2f}{band}; most over-represented "
+                f"{lead} from the source's by total variation {head.tv:.2f}{band}; most over-represented "
                 f"{self.classes[up]} ({100 * head.priors[up]:.0f}% vs {100 * self.source_prior[up]:.0f}%), "
                 f"most under-represented {self.classes[down]} ({100 * head.priors[down]:.0f}% vs "
                 f"{100 * self.source_prior[down]:.0f}%)."

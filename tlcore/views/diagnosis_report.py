@@ -134,7 +134,8 @@ def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
         {"metric": "CORAL", "value": gap.coral, "reading": ""},
         {"metric": "proxy A-distance", "value": gap.a_distance, "reading": f"gap level: {gap_level(gap)}"},
     ]
-    note = f"{describe_gap(report)} Features: {report.feature_space}, seed {report.settings.seed}."
+    note = describe_gap(report, "per_class" not in unread)
+    note += f" Features: {report.feature_space}, seed {report.settings.seed}."
     sections = [Section("Gap", note=note, table=rows, asides=pairing_notes(report))]
     if "per_class" in unread:
         sections.append(Section("Per-class gaps (predicted target labels)", note=unread["per_class"]))

@@ -157,7 +157,8 @@ def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
         fig.add_bar(name=f"target ({name})", x=classes, y=prior.priors, marker_color=colour, error_y=error)
     if estimate.true_prior is not None:
         fig.add_bar(name="target (true)", x=classes, y=estimate.true_prior, marker_color="#2a9d58")
-    fig.update_layout(**LAYOUT, barmode="group", height=380, title={"text": "Class proportions", "x": 0})
+    title = "Class proportions" if estimate.trusted else "Class proportions: estimates not to be trusted"
+    fig.update_layout(**LAYOUT, barmode="group", height=380, title={"text": title, "x": 0})
     fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90})  # four entries: above, they cover the title
     fig.update_yaxes(title_text="share of samples", tickformat=".0%")
     fig.update_xaxes(type="category")
