@@ -11,10 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import torch
-
 from tlcore.data.domain import Domain
-from tlcore.data.ink import MIN_SIDE, blank_mask
+from tlcore.data.ink import MIN_SIDE
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
 from tlcore.errors import TLError
@@ -38,9 +36,8 @@ from tlcore.explain.image_stats import (
     ImageStats,
     image_stats,
     ink_index,
-    sample_index,
 )
-from tlcore.explain.mean_images import MeanImages, mean_images
+from tlcore.explain.mean_images import MeanImages, mean_images, pictured
 from tlcore.explain.novelty_reading import FEW, NOVELTY_MIN, novelty_fix
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import Verdict, verdict
@@ -265,13 +262,6 @@ def _checked(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) ->
     return replace(fix, check=replace(check, resolves=resolves))
 
 
-def _pictured(domain: Domain, stats: ImageStats, settings: ExplainSettings) -> torch.Tensor:
-    """The images a side's mean image averages: the statistics' subsample, less its blank images
-    when every statistic leaves them out (:attr:`~tlcore.explain.image_stats.ImageStats.drops_blank`)."""
-    X = domain.X[sample_index(domain.n_samples, settings.max_images, settings.seed)]
-    return X[~blank_mask(X)] if stats.drops_blank else X
-
-
 def explain(
     source: Domain,
     target: Domain,
@@ -337,7 +327,10 @@ def explain(
             for side, d in (("source", source), ("target", target))
         }
         pictures = mean_images(
-            *(_pictured(d, stats[side], settings) for side, d in (("source", source), ("target", target)))
+            *(
+                pictured(d, stats[side].drops_blank, settings.max_images, settings.seed)
+                for side, d in (("source", source), ("target", target))
+            )
         )
         note = "; ".join(
             [

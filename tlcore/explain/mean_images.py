@@ -8,6 +8,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from tlcore.data.domain import Domain
+from tlcore.data.ink import blank_mask
+from tlcore.explain.image_stats import sample_index
+
 
 @dataclass(frozen=True)
 class MeanImages:
@@ -43,3 +47,11 @@ def mean_images(Xs: torch.Tensor, Xt: torch.Tensor) -> MeanImages:
         n_source=len(Xs),
         n_target=len(Xt),
     )
+
+
+def pictured(domain: Domain, drop_blank: bool, max_images: int, seed: int) -> torch.Tensor:
+    """The images a side's mean image averages: the image statistics' seeded subsample
+    (:func:`~tlcore.explain.image_stats.sample_index`), less its blank images when ``drop_blank``
+    (every statistic leaves them out: :attr:`~tlcore.explain.image_stats.ImageStats.drops_blank`)."""
+    X = domain.X[sample_index(domain.n_samples, max_images, seed)]
+    return X[~blank_mask(X)] if drop_blank else X
