@@ -28,7 +28,6 @@ from tlcore.explain.image_stats import BY_NAME
 CauseKind = Literal[
     "blank", "appearance", "column", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"
 ]
-NONE_OF_IT = "it accounts for none of the measured gap."  # a cause whose removal raises MMD²
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def gap_part(
     measured = f" {how}, MMD² {start:.3g} -> {mmd2_left(after)}{on(basis)}"
     if after > start:  # removing it adds to the gap: say so, not a silent 0%
         rise = f" {how}, MMD² rises, {start:.3g} -> {mmd2_left(after)}{on(basis)}"
-        return GapPart(0.0, f"{rise}: {NONE_OF_IT}")
+        return GapPart(0.0, f"{rise}: it accounts for none of the measured gap.")
     return GapPart(share, f"{measured}: it accounts for {pct(share)} of the gap.")
 
 

@@ -45,7 +45,6 @@ from typing import Any, Required, TypedDict, Unpack
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import MIN_POWER, GapLevel, low_power_note
 from tlcore.explain.causes import (
-    NONE_OF_IT,
     Cause,
     GapPart,
     adaptation_cause,
@@ -252,7 +251,7 @@ def _below_floor(cause: Cause) -> Cause:
     """A cause under :data:`SHARE_FLOOR` of the gap, saying it does not account for it; class
     proportions still matter to a classifier (its priors), whatever the features' MMD² says."""
     priors = cause.kind in ("label_shift", "missing_classes")
-    if cause.detail.endswith(NONE_OF_IT) and not priors:  # its removal raised MMD²: said already
+    if cause.share == 0.0 and not priors:  # 0%, or its removal raised MMD²: its detail says so
         return cause
     why = f" It does not explain the measured gap (under {pct(SHARE_FLOOR)} of it)"
     why += ", but a classifier still needs its priors corrected." if priors else "."
