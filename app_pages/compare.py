@@ -13,10 +13,16 @@ CONFUSIONS = 3  # confusion matrices side by side
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 PERCENT = st.column_config.NumberColumn(format="percent")
 GAP = st.column_config.NumberColumn(format="%.3g")
+UNKNOWN = "—"  # a number the run could not measure: target accuracy of a target without labels
+ON_TARGET = f"{UNKNOWN} when the run's target has no labels"
 COLUMNS = {
-    "target_accuracy": PERCENT,
-    "source_only_accuracy": PERCENT,
-    "difference": PERCENT,
+    "target_accuracy": st.column_config.NumberColumn(format="percent", help=f"adapted model; {ON_TARGET}"),
+    "source_only_accuracy": st.column_config.NumberColumn(
+        format="percent", help=f"the source-only model; {ON_TARGET}"
+    ),
+    "difference": st.column_config.NumberColumn(
+        format="percent", help=f"target accuracy minus source-only's; {ON_TARGET}"
+    ),
     "source_accuracy": PERCENT,
     "seconds": st.column_config.NumberColumn(format="%.0f"),
     **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
@@ -204,7 +210,7 @@ with display.errors_shown():
         moved_predictions(run_id, chosen, labels)
 
     st.subheader("Numbers and downloads")
-    st.dataframe(compare.summary_rows(results), hide_index=True, column_config=COLUMNS)
+    st.dataframe(compare.summary_rows(results), hide_index=True, column_config=COLUMNS, placeholder=UNKNOWN)
     left, middle, right = st.columns(3)
     middle.download_button(
         "Metrics (CSV)",

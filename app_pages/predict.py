@@ -13,10 +13,13 @@ BATCH_KEY = "predict_batch_file"
 
 st.title("Predict")
 source_spec, target_spec = state.pair()
+to_label = state.follow_target(target_spec)  # the uploaded batch, a typed spec, or the sidebar's target
 st.caption(
-    "Label every sample of a domain — your unlabelled upload, say — with a finished run's model, "
-    f"download {rows_text(engine.holds_images(target_spec))}, or export the model to run outside the "
-    "studio."
+    display.esc(
+        f"Label every sample of {to_label} (the data to label below: any domain, or a batch you upload) "
+        f"with a finished run's model, download {rows_text(engine.holds_images(to_label))}, or export "
+        "the model to run outside the studio."
+    )
 )
 runs = engine.finished_runs()
 if not runs:
@@ -33,7 +36,6 @@ run_id = left.selectbox(
 if alarm := engine.alarms([r for r in runs if r.id == run_id]).get(run_id):
     line, false_alarm = alarm
     (left.warning if false_alarm else left.error)(display.esc(line), icon=":material/flag:")
-state.follow_target(target_spec)
 spec = right.text_input(
     "Data to label",
     key=state.PREDICT_SPEC,

@@ -141,13 +141,15 @@ def opened_pair(opened: list[RunRecord]) -> tuple[str, str] | None:
 # ---- the Predict page's data to label ---------------------------------------------------------------
 
 
-def follow_target(target: str) -> None:
-    """Fill the Predict page's "Data to label" before it is drawn: ``target`` (the sidebar's), unless the
-    user typed another spec while ``target`` was the target (kept until the target changes)."""
+def follow_target(target: str) -> str:
+    """Fill the Predict page's "Data to label" before it is drawn, and return it: ``target`` (the
+    sidebar's), unless the user typed another spec or uploaded a batch while ``target`` was the target
+    (kept until the target changes)."""
     typed_for, typed = st.session_state.get(PREDICT_TYPED, (None, ""))
     if typed_for != target:
         st.session_state.pop(PREDICT_TYPED, None)  # typed for an earlier target: forgotten
     st.session_state[PREDICT_SPEC] = typed if typed_for == target else target
+    return st.session_state[PREDICT_SPEC]
 
 
 def keep_typed_spec() -> None:

@@ -5,19 +5,27 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
+import os
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
+from tlcore.adapt.config import AdaptConfig
 from tlcore.data import Domain
+from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.views import compare, explore, figures
 from tlcore.views.ranking import blind_spot, rank_command
+from tlcore.workspace import Workspace
 
 EVIL = "<script>alert(1)</script>"
 
@@ -182,3 +190,29 @@ def test_the_box_the_chart_and_the_alarm_agree_on_whether_the_target_accuracy_fe
     assert unchanged.truly_negative is False and fell.truly_negative is True
     assert unchanged.verdict() == "right: target accuracy unchanged against source-only"
     assert fell.verdict() == "missed: target accuracy fell 0.1 points against source-only"
+
+
+def test_compare_marks_the_accuracies_of_an_unlabelled_target_as_unknown_not_none(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """A run whose target has no labels stored None accuracies: the numbers table showed Streamlit's
+    "None" in them. Now the table shows "—" there, and the columns' help says what it means."""
+    store = RunStore(Workspace.resolve(workspace))
+    config = AdaptConfig(source="mnist5k:n=200", target="digits:n=200", methods=("dann",), epochs=1)
+    unlabelled = result(0.0, 0.0) | {
+        "target_accuracy": None,
+        "source_only_accuracy": None,
+        "per_class_accuracy": {},
+        "confusion": None,
+        "config": config.to_dict(),
+    }
+    run_id = store.create(config)
+    assert store.start(run_id, os.getpid()) and store.finish(run_id, unlabelled)
+    at = app("compare")
+    assert not at.exception, [e.message for e in at.exception]
+    table = next(d for d in at.dataframe if "target_accuracy" in d.value.columns)
+    assert table.value[["target_accuracy", "source_only_accuracy", "difference"]].isna().all().all()
+    assert table.proto.placeholder == "—"
+    columns = json.loads(table.proto.columns)
+    assert columns["target_accuracy"]["help"] == "adapted model; — when the run's target has no labels"
+    assert table.value["mmd2_before"].tolist() == [0.3]  # the measured numbers stay numbers

@@ -255,6 +255,21 @@ def test_mean_image_panels_have_short_titles() -> None:
     assert "scans_from_the_archive" in fig.layout.title.text
 
 
+def test_the_difference_frame_hugs_the_image_below_its_title() -> None:
+    """The difference panel's frame was its axes' lines (showline, mirror): Streamlit's theme pads the
+    axes past the image, so the frame stood off the image and its top line ran through the panel's
+    title "target - source". Now it is a rectangle on the image's own edges (pixel centres ± 0.5)."""
+    from tlcore.explain.mean_images import MeanImages  # noqa: PLC0415
+
+    images = MeanImages(np.zeros((3, 5, 1)), np.zeros((3, 5, 1)), np.zeros((3, 5)), 10, 10)
+    fig = explain_figures.mean_images_figure(images)
+    assert not fig.layout.xaxis3.showline and not fig.layout.yaxis3.showline
+    (frame,) = fig.layout.shapes
+    assert (frame.type, frame.xref, frame.yref) == ("rect", "x3", "y3")
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (-0.5, 4.5, -0.5, 2.5)
+    assert frame.line.color == figures.FRAME
+
+
 def test_prediction_bars_leave_headroom() -> None:
     from tlcore.predict import PredictionSummary  # noqa: PLC0415
     from tlcore.views import predictions  # noqa: PLC0415

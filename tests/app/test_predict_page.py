@@ -139,3 +139,27 @@ def test_a_new_batch_uploaded_on_predict_is_labelled_and_the_pair_stays(
     at.button[[b.label for b in at.button].index("Label this batch")].click().run()
     assert not at.exception and len(at.error) == 1 and "numeric feature columns" in at.error[0].value
     assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (source, target)
+
+
+def test_the_intro_describes_the_batch_being_labelled_not_the_sidebars_target(
+    app: OpenApp, workspace: Path
+) -> None:
+    """With an image pair in the sidebar, a table run's new batch uploaded on Predict: the intro named
+    no data and promised "one row per image" (the sidebar's target); now it names the batch and its
+    rows. Before any upload it describes the sidebar's target, the data to label then."""
+    ws = Workspace.resolve(workspace)
+    source = f"upload:{save_upload(ws, 'last_year.csv', _table(['f1', 'f2', 'f3'], 40, True))}"
+    target = f"upload:{save_upload(ws, 'this_year.csv', _table(['f1', 'f2', 'f3'], 30, False))}"
+    record = jobs.run_inline(
+        ws, AdaptConfig(source=source, target=target, methods=("source_only",), epochs=1)
+    )
+    assert record.status == "done", record.error
+    at = app("predict", source=SOURCE, target=TARGET)
+    intro = at.caption[0].value
+    assert f"every sample of {display.esc(TARGET)} " in intro and "one row per image" in intro
+    at.file_uploader(key="predict_batch_file").upload("new batch.csv", _table(["f2", "f3", "f1"], 9, False))
+    at.button[[b.label for b in at.button].index("Label this batch")].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    intro = at.caption[0].value
+    assert f"every sample of {display.esc('upload:new_batch.csv')} " in intro, intro
+    assert "one row per row of the table" in intro and "image" not in intro

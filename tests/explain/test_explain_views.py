@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tlcore.cli import main
 from tlcore.data.domain import Domain
 from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.explanation import NOT_IMAGES, explain
@@ -123,3 +124,26 @@ def test_the_columns_figure_puts_the_largest_share_on_top_and_escapes_names():
     fig = columns_figure([column("<b>a</b>", 0.6), column("b", 0.2), column("unchecked", None)])
     (bars,) = fig.data
     assert list(bars.y) == ["b", "&lt;b&gt;a&lt;/b&gt;"] and list(bars.x) == [0.2, 0.6]  # top: the last
+
+
+def test_a_table_pairs_report_says_where_the_target_is_new_with_the_clis_numbers(capsys, tmp_path):
+    """The report had no coverage section (the Diagnose page's "Where the target is new"): now it
+    reads the novel share as the CLI prints it, for feature vectors as for images."""
+    g = np.random.default_rng(0)
+    for name, shift in (("s", 0.0), ("t", 4.0)):  # the target's last column moved far: no neighbours
+        X = g.normal(size=(150, 4)) + np.array([0.0, 0.0, 0.0, shift])
+        rows = ["a,b,c,d", *(",".join(f"{v:.4f}" for v in row) for row in X)]
+        (tmp_path / f"{name}.csv").write_text("\n".join(rows) + "\n")
+    page = tmp_path / "report.html"
+    pair = ["--source", str(tmp_path / "s.csv"), "--target", str(tmp_path / "t.csv")]
+    argv = ["--workspace", str(tmp_path / "ws"), "diagnose", *pair, "--permutations", "50", "--no-umap"]
+    assert main([*argv, "--report", str(page)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("novel target"))
+    share, reading = line.split(maxsplit=2)[2].split(maxsplit=1)
+    assert share.endswith("%") and float(share[:-1]) > 20  # 53.3% of 150 (80) at these seeds
+    text = page.read_text()
+    section = text[
+        text.index("<h2>Where the target is new</h2>") : text.index("<h2>What differs (columns)</h2>")
+    ]
+    assert f"<td class='num'>{share}</td>" in section and html.escape(reading) in section
+    assert "lies farther from every source sample" in section  # the reading in plain words

@@ -45,7 +45,7 @@ from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
-from tlcore.views.diagnosis_report import diagnosis_report
+from tlcore.views.diagnosis_report import coverage_note, coverage_row, diagnosis_report
 from tlcore.workspace import Workspace, atomic_write
 
 DEFAULTS = GapSettings()
@@ -311,13 +311,8 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     if "novelty" in unread:
         lines.append(f"  {'novel target':<18}{unread['novelty']}")
     elif report.novelty is not None:
-        novel = report.novelty
-        share = f"{100 * novel.share:.1f}%"
-        lines.append(
-            f"  {'novel target':<18}{share:<12}{novel.n_novel} of {novel.n_target} samples beyond the "
-            f"source's {100 * novel.settings.quantile:g}th-percentile neighbour distance "
-            f"({100 * novel.expected_share:.1f}% by chance, p = {novel.p_value:.3g})"
-        )
+        row = coverage_row(report.novelty)
+        lines.append(f"  {row['metric']:<18}{row['value']:<12}{row['reading']}")
     lines.append("")
     if "per_class" in unread:
         lines.append(f"  per-class gaps by predicted labels: {unread['per_class']}")
@@ -332,8 +327,7 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
     lines += ["", describe_gap(report, "per_class" not in unread)]
     if report.novelty is not None:
-        novel = report.novelty
-        lines.append(novel.describe() if explanation is None else explanation.describe_coverage(novel))
+        lines.append(coverage_note(report.novelty, explanation))
     after = "" if explanation is None else explanation.describe_novelty_fix()
     lines += [after] if after else []
     lines += [f"time: {report.seconds['total']:.1f} s ({steps})"]

@@ -97,6 +97,16 @@ class Novelty:
         order = np.argsort(-self.target_distance, kind="stable")
         return np.sort(order[excess:])
 
+    def summary(self) -> str:
+        """The counts behind :attr:`share`, as ``diagnose`` prints them beside it and the report lists
+        them: ``249 of 249 samples beyond the source's 99th-percentile neighbour distance (1.6% by
+        chance, p = 2.09e-13)``."""
+        return (
+            f"{self.n_novel} of {self.n_target} samples beyond the source's "
+            f"{100 * self.settings.quantile:g}th-percentile neighbour distance "
+            f"({100 * self.expected_share:.1f}% by chance, p = {self.p_value:.3g})"
+        )
+
     def describe(self, reading: str = "") -> str:
         """One plain sentence; ``reading`` replaces the advice to collect labels when the target is new
         (what a verdict that reads the share otherwise makes of it)."""

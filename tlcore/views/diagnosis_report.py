@@ -1,4 +1,5 @@
-"""The downloadable HTML diagnosis report: verdict, gap, what differs (with checked fixes), pictures.
+"""The downloadable HTML diagnosis report: verdict, gap, where the target is new, what differs (with
+checked fixes), pictures.
 
 Built from a :class:`~tlcore.diagnosis.GapReport` and an :class:`~tlcore.explain.explanation.Explanation`
 (either may be missing) with :func:`tlcore.views.report.render_report`, which escapes every string.
@@ -15,6 +16,7 @@ from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, ranked_columns, significant, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import Finding
+from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.views.explain_figures import (
     class_proportions_figure,
@@ -195,6 +197,35 @@ def _explanation_sections(explanation: Explanation) -> list[Section]:
     return sections
 
 
+def coverage_row(novelty: Novelty) -> dict[str, str]:
+    """The novel share as ``diagnose`` prints it in its table and the report lists it."""
+    return {"metric": "novel target", "value": f"{100 * novelty.share:.1f}%", "reading": novelty.summary()}
+
+
+def coverage_note(novelty: Novelty, explanation: Explanation | None) -> str:
+    """How well the source covers the target, in one sentence: as the verdict reads it, when there is
+    one (:meth:`~tlcore.explain.explanation.Explanation.describe_coverage`)."""
+    return novelty.describe() if explanation is None else explanation.describe_coverage(novelty)
+
+
+def _coverage_section(report: GapReport, explanation: Explanation | None, unread: dict[str, str]) -> Section:
+    """Where the target is new: the Diagnose page's section of that name (a side of blank images voids
+    it: :meth:`~tlcore.explain.explanation.Explanation.unread`)."""
+    title = "Where the target is new"
+    if "novelty" in unread:
+        return Section(title, note=f"The novel share is {unread['novelty']}.")
+    novelty = report.novelty
+    if novelty is None:
+        return Section(title, note="Not measured for this pair.")
+    after = "" if explanation is None else explanation.describe_novelty_fix()
+    return Section(
+        title,
+        note=coverage_note(novelty, explanation),
+        table=[coverage_row(novelty)],
+        asides=[after] if after else [],
+    )
+
+
 def _label_shift_section(estimate: LabelShiftEstimate) -> Section:
     trust = "" if estimate.consistent else " EM and BBSE disagree: neither estimate is to be trusted."
     return Section(
@@ -219,7 +250,7 @@ def diagnosis_report(
     if explanation is not None:
         sections.append(_verdict_section(explanation))
     if report is not None:
-        sections += _gap_sections(report, unread)
+        sections += [*_gap_sections(report, unread), _coverage_section(report, explanation, unread)]
     if "label_shift_estimate" in unread:
         sections.append(Section("How the labels moved", note=unread["label_shift_estimate"]))
     elif label_shift is not None:

@@ -41,8 +41,8 @@ def _limit(difference: np.ndarray) -> float:
 
 def mean_images_figure(images: MeanImages, source: str = "source", target: str = "target") -> go.Figure:
     """Source mean, target mean and target - source (red: the target is lighter there, blue: darker,
-    see-through where they agree; a faint frame holds the image). The panels' titles are short (a spec
-    can be long; the figure's title names both)."""
+    see-through where they agree; a faint frame on the image's edges holds it). The panels' titles are
+    short (a spec can be long; the figure's title names both)."""
     titles = [f"source ({images.n_source:,})", f"target ({images.n_target:,})", "target - source"]
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.04)
     for col, mean in ((1, images.source), (2, images.target)):
@@ -67,17 +67,22 @@ def mean_images_figure(images: MeanImages, source: str = "source", target: str =
         col=3,
     )
     fig.update_yaxes(autorange="reversed", row=1, col=3)
-    # no grid through the see-through zero; a faint frame that hugs the image (constrain), not the panel
-    frame = {
-        "showgrid": False,
-        "zeroline": False,
-        "showline": True,
-        "mirror": True,
-        "linecolor": FRAME,
-        "constrain": "domain",
-    }
-    fig.update_xaxes(**frame, row=1, col=3)
-    fig.update_yaxes(**frame, row=1, col=3)
+    # no grid through the see-through zero; the faint frame is drawn on the image's own edges (data
+    # coordinates): axis lines follow the panel, which Streamlit's theme pads past the image, and
+    # their top line then ran through the panel's title
+    fig.update_xaxes(showgrid=False, zeroline=False, constrain="domain", row=1, col=3)
+    fig.update_yaxes(showgrid=False, zeroline=False, constrain="domain", row=1, col=3)
+    height, width = images.difference.shape
+    fig.add_shape(
+        type="rect",
+        x0=-0.5,
+        x1=width - 0.5,
+        y0=-0.5,
+        y1=height - 0.5,
+        line={"color": FRAME, "width": 1},
+        row=1,
+        col=3,
+    )
     for col in (1, 2, 3):
         fig.update_xaxes(showticklabels=False, row=1, col=col)
         fig.update_yaxes(showticklabels=False, scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
