@@ -17,13 +17,14 @@ from tlcore.explain.columns import (
     SHAPE_MILD,
     SHAPE_STRONG,
     ColumnDrift,
+    chance_note,
     column_drift,
     matched,
 )
 from tlcore.explain.explanation import explain
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import rank_causes
+from tlcore.explain.verdict import rank_causes, verdict
 
 SETTINGS = ExplainSettings()
 MOVED = ("alcohol", "proline", "color_intensity")
@@ -147,7 +148,7 @@ def test_unnamed_wide_vectors_say_feature_i_and_check_only_the_most_drifted_colu
 
 def test_the_columns_matched_together_bound_what_adaptation_is_left() -> None:
     def column(name: str, share: float) -> ColumnDrift:
-        return ColumnDrift(0, name, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0 - share, share)
+        return ColumnDrift(0, name, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, True, 1.0 - share, share)
 
     shares = GapShares(
         1.0, columns=(column("a", 0.4), column("b", 0.3), column("c", 0.02)), columns_together=0.4
@@ -160,9 +161,8 @@ def test_the_columns_matched_together_bound_what_adaptation_is_left() -> None:
 def test_large_ratios_big_means_and_a_negative_mmd2_read_plainly() -> None:
     """QA: "its spread is 9.5e+02x the source's", "mean 661.4 -> 6.466e+05" and "matched together:
     MMD² -> -0.00032" (unbiased MMD² dips below 0 once the gap is gone)."""
-    area = ColumnDrift(
-        0, "mean_area", 661.4, 359.5, 646564.6586, 340987.0, 1796.6, 948.46, 0.0, -0.00032, 1.0
-    )
+    moved = (661.4, 359.5, 646564.6586, 340987.0, 1796.6, 948.46, 0.0)
+    area = ColumnDrift(0, "mean_area", *moved, 0.0, 0.0, True, -0.00032, 1.0)
     assert area.title == "mean_area moved +1796.6 source SDs and its spread is 948x the source's"
     assert "mean 661.4 -> 646,565 (+1796.60 source SDs), spread 359.5 -> 340,987 (948.46x)" in area.message
     texture = replace(area, name="mean_texture", mmd2_after=0.01, share=0.5)
@@ -172,3 +172,43 @@ def test_large_ratios_big_means_and_a_negative_mmd2_read_plainly() -> None:
     assert "matched together: MMD² -> ≈ 0 (no gap left), 100% of the gap" in causes[0].detail
     assert "-0.00032" not in causes[0].detail
     assert "MMD² 0.0612 -> 0.01: it accounts" in causes[1].detail
+
+
+def test_two_draws_of_one_distribution_with_many_columns_and_few_rows_move_no_column() -> None:
+    """QA: 40 rows a side, 2,000 columns of one normal: 91 columns differed by half a source SD or
+    more by chance, and the verdict named five of them as causes of a gap the test could not detect."""
+    g = np.random.default_rng(1)
+    source, target = table("s", g.normal(size=(40, 2000))), table("t", g.normal(size=(40, 2000)))
+    explained = explain(source, target, settings=SETTINGS)
+    chance = [c for c in explained.columns if c.severity != "none"]
+    assert len(chance) > 50 and not any(c.fires for c in explained.columns)
+    assert min(c.q_value for c in explained.columns) > SETTINGS.column_fdr
+    assert explained.verdict.headline == "No detectable gap and no other cause found: nothing to fix."
+    assert chance_note(explained.columns, 0.05).startswith(
+        f"not counted as moved: {len(chance)} columns differ by a mild amount or more"
+    )
+
+
+def test_drifted_columns_are_causes_even_when_the_fix_check_sees_no_gap_to_share() -> None:
+    """QA: three columns of 20,000 moved by 1.5 SD; the fix check's PCA did not see them (MMD² at most
+    0: no gap to share, no column checked), and the verdict said "no single cause found"."""
+
+    def column(name: str, shift: float) -> ColumnDrift:
+        return ColumnDrift(0, name, 0.0, 1.0, shift, 1.0, shift, 1.0, 0.0, 1e-9, 1e-6, True)
+
+    alike = replace(column("c", 0.1), significant=False)
+    shares = GapShares(-0.0001, columns=(column("a", 1.4), column("b", 1.6), alike))
+    basis = SETTINGS.basis(500, 400)
+    found = verdict([], "small", source_spec="s", target_spec="t", shares=shares, basis=basis)
+    assert [(c.kind, c.title, c.share) for c in found.causes[:2]] == [
+        ("column", "b moved +1.6 source SDs", None),
+        ("column", "a moved +1.4 source SDs", None),
+    ]
+    assert [c.kind for c in found.causes[2:]] == ["adaptation"]
+    assert found.causes[2].title == "a small gap that adaptation should close"  # no share: no "rest"
+    assert found.causes[0].detail.endswith(
+        "Its share of the gap was not measured: MMD² on the fix check's 500+400 samples, 20 PCA dims is at "
+        "most 0, and a PCA of all 3 columns can miss a few that moved."
+    )
+    assert found.headline.startswith("A cause found, its share of the gap not measured: b moved +1.6 source")
+    assert found.headline.endswith("Also drifted, their shares not measured either: a moved +1.4 source SDs.")

@@ -119,7 +119,7 @@ def test_report_cells_align_numbers_right_and_text_left():
 
 def test_the_columns_figure_puts_the_largest_share_on_top_and_escapes_names():
     def column(name: str, share: float | None) -> ColumnDrift:
-        return ColumnDrift(0, name, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, None, share)
+        return ColumnDrift(0, name, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, True, None, share)
 
     fig = columns_figure([column("<b>a</b>", 0.6), column("b", 0.2), column("unchecked", None)])
     (bars,) = fig.data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tlcore.explain.causes import mmd2_left, pct
-from tlcore.explain.columns import ranked_columns
+from tlcore.explain.columns import chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
 
 MAX_LINES = 10  # drifted columns listed in the text
@@ -58,8 +58,10 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
     if not columns:
         return []
     drifted = ranked_columns(c for c in columns if c.fires)
+    chance = chance_note(columns, explanation.settings.column_fdr)
     if not drifted:
-        return ["", f"What differs: none of the {len(columns)} columns moved (mean, spread or shape)."]
+        none = f"What differs: none of the {len(columns)} columns moved (mean, spread or shape)."
+        return ["", none, *([f"  ({chance})"] if chance else [])]
     lines = ["", f"What differs ({len(drifted)} of {len(columns)} columns; shares {explanation.basis}):"]
     for c in drifted[:limit]:
         share = "" if c.share is None else f" Share of the gap: {pct(c.share)}."
@@ -67,4 +69,4 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
     if len(drifted) > limit:
         lines.append(f"  ... and {len(drifted) - limit} more drifted columns (--json lists every column)")
     note = explanation.shares.notes.get("columns") if explanation.shares else None
-    return [*lines, f"  ({note})"] if note else lines
+    return [*lines, *(f"  ({n})" for n in (note, chance) if n)]

@@ -212,8 +212,14 @@ def pct(share: float) -> str:
 def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked: int = 0) -> Cause:
     """A drifted column of feature vectors, by its share of the gap with it matched to the source's
     mean and spread (:func:`tlcore.explain.columns.matched`); ``checked`` > 1: also what the checked
-    drifted columns account for matched together (what adaptation is left at most)."""
-    assert column.mmd2_after is not None  # a cause only once checked
+    drifted columns account for matched together (what adaptation is left at most). Unchecked (no
+    gap to share, :func:`tlcore.explain.verdict.column_causes`): its share not measured, and why."""
+    if column.mmd2_after is None:  # none checked: the fix check saw no gap on its PCA of every column
+        detail = (
+            f"{column.message} Its share of the gap was not measured: MMD²{on(basis)} is at most 0, and "
+            f"a PCA of all {len(shares.columns)} columns can miss a few that moved."
+        )
+        return _column(column, detail)
     detail = (
         f"{column.message} Re-centring and re-scaling the target's {column.name} to the source's mean and "
         f"spread, MMD² {shares.mmd2:.3g} -> {mmd2_left(column.mmd2_after)}{on(basis)}: it accounts for "
@@ -225,6 +231,10 @@ def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked:
             f" The {checked} checked drifted columns matched together: MMD² -> "
             f"{mmd2_left(shares.columns_together)}, {pct(together)} of the gap."
         )
+    return _column(column, detail)
+
+
+def _column(column: ColumnDrift, detail: str) -> Cause:
     return Cause(
         kind="column",
         title=column.title,

@@ -22,7 +22,11 @@ units do not matter (a constant source column is measured in its own units, as t
   (tens of thousands of columns stay seconds).
 
 A column's severity is the strongest of the three, its ``drift`` the largest of them each divided by
-its strong threshold. The drifted columns' shares of the gap are measured in
+its strong threshold. A column *drifted* (``fires``) when its severity is at least mild and a
+Kolmogorov-Smirnov test of its two sides, adjusted for the number of columns, finds the difference at
+the false discovery rate :attr:`~tlcore.explain.settings.ExplainSettings.column_fdr`
+(:mod:`tlcore.metrics.column_tests`): with few rows and many columns, some columns differ by half a
+standard deviation by chance alone. The drifted columns' shares of the gap are measured in
 :mod:`tlcore.explain.gap_shares` (the removal: :func:`matched`); the largest become causes
 (:func:`tlcore.explain.verdict.column_causes`). Names come from the table's header (``meta["columns"]``), else
 ``feature i`` (``X[:, i]``, 0-based).
@@ -41,6 +45,7 @@ from tlcore.data.domain import Domain
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
 from tlcore.explain.image_stats import sample_index
 from tlcore.explain.settings import ExplainSettings
+from tlcore.metrics.column_tests import fdr_adjusted, ks_p_values, ks_statistics
 from tlcore.metrics.mmd import mmd2_unbiased
 from tlcore.models import CONSTANT_STD
 
@@ -65,6 +70,9 @@ class ColumnDrift:
     shift: float
     spread: float
     shape: float
+    p_value: float  # the Kolmogorov-Smirnov test's, and adjusted for the number of columns (q):
+    q_value: float  # :mod:`tlcore.metrics.column_tests`
+    significant: bool  # q_value <= ExplainSettings.column_fdr
     mmd2_after: float | None = None
     share: float | None = None
 
@@ -88,7 +96,8 @@ class ColumnDrift:
 
     @property
     def fires(self) -> bool:
-        return self.severity != "none"
+        """Drifted: at least mild, and significant (module docstring)."""
+        return self.severity != "none" and self.significant
 
     @property
     def drift(self) -> float:
@@ -161,7 +170,8 @@ def mean_shift(reference: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
 
 def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> tuple[ColumnDrift, ...]:
     """Every column of a harmonised feature-vector pair compared (module docstring): means and spreads
-    on all samples, the shape on ``min(settings.check_samples, SHAPE_SAMPLES)`` of them a side."""
+    on all samples, the shape on ``min(settings.check_samples, SHAPE_SAMPLES)`` of them a side, the
+    test on all samples."""
     Xs, Xt = source.X.double(), target.X.double()
     m_s, m_t = Xs.mean(0), Xt.mean(0)
     s_s, s_t = Xs.std(0, correction=0), Xt.std(0, correction=0)
@@ -170,18 +180,35 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
     k = min(settings.check_samples, SHAPE_SAMPLES)
     Zs = (Xs[sample_index(len(Xs), k, settings.seed)] - m_s) / _scale(s_s)
     Zt = (Xt[sample_index(len(Xt), k, settings.seed)] - m_t) / _scale(s_t)
+    p = ks_p_values(ks_statistics(source.X, target.X), len(Xs), len(Xt))
+    q = fdr_adjusted(p)
     rows = []
     for j, name in enumerate(source.column_names):
         varies = min(s_s[j], s_t[j]) > CONSTANT_STD  # a constant side has no shape
         shape = max(0.0, mmd2_unbiased(Zs[:, j : j + 1], Zt[:, j : j + 1], 1.0)) if varies else 0.0
         values = (m_s[j], s_s[j], m_t[j], s_t[j], shift[j], spread[j])
-        rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape))
+        test = (float(p[j]), float(q[j]), bool(q[j] <= settings.column_fdr))
+        rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape, *test))
     return tuple(rows)
 
 
 def to_check(columns: Sequence[ColumnDrift]) -> list[ColumnDrift]:
     """The drifted columns whose share is measured: the :data:`MAX_COLUMN_CHECKS` largest ``drift``."""
     return sorted((c for c in columns if c.fires), key=lambda c: -c.drift)[:MAX_COLUMN_CHECKS]
+
+
+def chance_note(columns: Sequence[ColumnDrift], fdr: float) -> str:
+    """The columns that differ by a mild amount or more but that the test does not find (chance-sized
+    at these sample sizes), in a clause; empty when there are none."""
+    n = sum(c.severity != "none" and not c.significant for c in columns)
+    if not n:
+        return ""
+    which = "column differs" if n == 1 else "columns differ"
+    return (
+        f"not counted as moved: {n} {which} by a mild amount or more, as two samples of one distribution "
+        f"can by chance at these sizes; a Kolmogorov-Smirnov test does not tell their sides apart at a "
+        f"{fdr:.0%} false discovery rate over the {len(columns)} columns"
+    )
 
 
 def ranked_columns(columns: Iterable[ColumnDrift]) -> list[ColumnDrift]:

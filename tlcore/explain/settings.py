@@ -16,8 +16,9 @@ class ExplainSettings:
     images of one side a fix's value is searched on; ``check_samples``: samples per side in each fix
     check, whose gap is :func:`tlcore.metrics.gap.measure_gap` of raw features (a randomized PCA to
     ``check_pca`` dimensions) with ``check_permutations`` permutations; ``max_checks``: the most
-    fixes checked (the strongest findings first); ``seed``: every subsample, the shifts' draws and
-    the domains' loading (use the seed the pair was loaded with).
+    fixes checked (the strongest findings first); ``column_fdr``: feature vectors, the false
+    discovery rate at which a column is called drifted (:mod:`tlcore.explain.columns`); ``seed``:
+    every subsample, the shifts' draws and the domains' loading (use the seed the pair was loaded with).
     """
 
     max_images: int = 2000
@@ -26,6 +27,7 @@ class ExplainSettings:
     check_pca: int = 20
     check_permutations: int = 100
     max_checks: int = 4
+    column_fdr: float = 0.05
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -34,6 +36,8 @@ class ExplainSettings:
                 raise TLError(f"{name} must be at least 2, got {getattr(self, name)}")
         if self.max_checks < 0:
             raise TLError(f"max_checks must be at least 0, got {self.max_checks}")
+        if not 0.0 < self.column_fdr < 1.0:
+            raise TLError(f"column_fdr must lie between 0 and 1, got {self.column_fdr}")
 
     def gap_settings(self) -> GapSettings:
         """The gap settings of a fix check."""
@@ -47,5 +51,5 @@ class ExplainSettings:
         from its headline figures."""
         return f"on the fix check's {n_source}+{n_target} samples, {self.check_pca} PCA dims"
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int | float]:
         return asdict(self)

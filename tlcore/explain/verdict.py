@@ -201,8 +201,8 @@ def _ranked(
     major = [_below_floor(c) if _low(c) else c for c in shared if c.kind == "blank" or not _low(c)]
     minor = [_below_floor(c) for c in shared if c.kind != "blank" and _low(c)]
     largest = max((c.share for c in major if c.share is not None), default=None)
-    if columns and shares is not None:  # the checked columns matched together leave adaptation less
-        largest = max(largest or 0.0, shares.columns_share or 0.0)
+    if columns and shares is not None and shares.columns_share is not None:  # matched together, the
+        largest = max(largest or 0.0, shares.columns_share)  # checked columns leave adaptation less
     if level == "none" or removed or (largest or 0.0) >= NEARLY_ALL:  # no gap left for adaptation
         return [*major, *minor], coverage
     unfixed = sorted(
@@ -231,11 +231,16 @@ def _a_new_look(causes: Sequence[Cause]) -> bool:
 def column_causes(shares: GapShares | None, basis: str) -> list[Cause]:
     """The checked columns of feature vectors with at least :data:`SHARE_FLOOR` of the gap, largest
     first, at most :data:`MAX_COLUMN_CAUSES`; the first also says what the checked drifted columns
-    account for matched together."""
+    account for matched together. When none could be checked (no gap to share on the fix checks'
+    features: a few drifted columns among thousands barely move their PCA), the most drifted columns
+    instead, their shares not measured."""
     if shares is None:
         return []
-    ranked = [c for c in ranked_columns(shares.columns) if (c.share or 0.0) >= SHARE_FLOOR]
     checked = sum(c.mmd2_after is not None for c in shares.columns)
+    if checked:
+        ranked = [c for c in ranked_columns(shares.columns) if (c.share or 0.0) >= SHARE_FLOOR]
+    else:
+        ranked = sorted((c for c in shares.columns if c.fires), key=lambda c: -c.drift)
     return [
         column_cause(c, shares, basis, checked=checked if i == 0 else 0)
         for i, c in enumerate(ranked[:MAX_COLUMN_CAUSES])
@@ -302,7 +307,8 @@ def verdict(
             headline += f" The largest measured cause: {largest.title} ({pct(largest.share or 0.0)})."
             others.remove(largest)
     measured = [c.title for c in others if c.share is not None]
-    unmeasured = [c.title for c in others if c.share is None]
+    unmeasured = [c.title for c in others if c.share is None and c.kind != "column"]
+    columns = [c.title for c in others if c.share is None and c.kind == "column"]
     if measured:
         headline += f" Also: {'; '.join(measured)}."
     if unmeasured:
@@ -310,6 +316,8 @@ def verdict(
             " Also found, with no share of the gap measured (no helpful fix or removal to measure it "
             f"by): {'; '.join(unmeasured)}."
         )
+    if columns:
+        headline += f" Also drifted, their shares not measured either: {'; '.join(columns)}."
     if sum(c.share is not None and c.share >= SHARE_FLOOR for c in causes) > 1:
         headline += OVERLAP
     next_step = first.action

@@ -13,7 +13,7 @@ from typing import Any
 
 from tlcore.diagnosis import GapReport, describe_gap, gap_level
 from tlcore.explain.causes import mmd2_left
-from tlcore.explain.columns import ColumnDrift, ranked_columns, significant, times
+from tlcore.explain.columns import ColumnDrift, chance_note, ranked_columns, significant, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import Finding
 from tlcore.metrics.coverage import Novelty
@@ -90,13 +90,17 @@ def columns_note(explanation: Explanation) -> str:
     """What the columns table shows, and where its shares are measured."""
     shares = explanation.shares
     capped = "" if shares is None or "columns" not in shares.notes else f" ({shares.notes['columns']})"
+    fdr = explanation.settings.column_fdr
+    chance = chance_note(explanation.columns, fdr)
+    aside = f" {chance[0].upper()}{chance[1:]}." if chance else ""
     return (
         f"{len(drifted_columns(explanation))} of {len(explanation.columns)} columns moved: the target's mean "
         "shift in source standard deviations, the ratio of spreads (target / source) and the shape "
         "(MMD² of the column, each side standardised); mild from 0.5 SD, 1.5x or a shape like a 0.5 SD "
         "shift's, strong from 1 SD, 2x or a 1 SD shift's. A column's share of the gap: how much MMD² falls "
         f"with the target's column matched to the source's mean and spread, measured {explanation.basis}"
-        f"{capped}."
+        f"{capped}. A column moved only when a Kolmogorov-Smirnov test of its two sides finds it at a "
+        f"{fdr:.0%} false discovery rate over the columns.{aside}"
     )
 
 
