@@ -33,6 +33,7 @@ from typing import Any, Literal
 import torch
 from torch.nn.functional import one_hot
 
+from tlcore.data.ink import describe_blank
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
 from tlcore.metrics import priors
@@ -109,7 +110,10 @@ class LabelShiftEstimate:
     """The target's estimated class proportions beside the source's (and the true ones when the
     target is labelled); :attr:`tv` is the headline "label shift" number (EM's, see the module
     docstring) and :attr:`level` its plain-words size; ``support`` the target's novel share in the
-    model's features, when measured (see :attr:`outside_support`)."""
+    model's features, when measured (see :attr:`outside_support`). ``n_blank_source_val`` and
+    ``n_blank_target``: blank images (no ink, :mod:`tlcore.data.ink`) left out of the estimate, beside
+    the ``n_source_val`` and ``n_target`` samples it read (a model assigns a blank image to some class,
+    which would inflate that class's share)."""
 
     classes: tuple[str, ...]
     source_prior: tuple[float, ...]
@@ -121,6 +125,8 @@ class LabelShiftEstimate:
     n_target: int
     settings: LabelShiftSettings
     support: Novelty | None = None
+    n_blank_source_val: int = 0
+    n_blank_target: int = 0
 
     @property
     def headline(self) -> PriorEstimate:
@@ -208,7 +214,18 @@ class LabelShiftEstimate:
                 f"can be trusted and prior correction may hurt; close the other gaps first. {text}"
             )
         notes = " ".join(n for n in (self.em.note, self.bbse.note) if n)
-        return f"{text} {notes}".strip()
+        return f"{text} {notes} {self.describe_blank()}".strip()
+
+    def describe_blank(self) -> str:
+        """``60 of 360 target images are blank (no ink) and left out of the estimate.`` (and of the
+        source validation split's); '' when none was."""
+        fate = "left out of the estimate"
+        sides = (
+            (self.n_blank_source_val, self.n_source_val, "source validation"),
+            (self.n_blank_target, self.n_target, "target"),
+        )
+        said = [describe_blank(n, n + used, what, fate) for n, used, what in sides if n]
+        return f"{'; '.join(said)}." if said else ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
@@ -222,6 +239,8 @@ class LabelShiftEstimate:
             "calibration": None if self.calibration is None else asdict(self.calibration),
             "n_source_val": self.n_source_val,
             "n_target": self.n_target,
+            "n_blank_source_val": self.n_blank_source_val,
+            "n_blank_target": self.n_blank_target,
             "settings": self.settings.to_dict(),
             "headline": HEADLINE,
             "tv": self.tv,
