@@ -380,6 +380,7 @@ def explain(
         shares=shares,
         basis=settings.basis(before.gap.n_source, before.gap.n_target),
         blank=blank,
+        max_column_causes=settings.max_column_causes,
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)
