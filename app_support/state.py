@@ -12,7 +12,8 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.data import list_shifts
-from tlcore.data.spec import DEFAULT_PAIR, compose_spec, spec_parts, store_upload
+from tlcore.data.spec import DEFAULT_PAIR, store_upload
+from tlcore.data.spec_edit import compose_spec, spec_parts
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord

@@ -11,9 +11,9 @@ import torch
 from sklearn.datasets import load_wine
 
 from tlcore.data.domain import Domain
+from tlcore.errors import TLError
 from tlcore.explain.causes import Cause
 from tlcore.explain.columns import (
-    MAX_COLUMN_CHECKS,
     SHAPE_MILD,
     SHAPE_STRONG,
     ColumnDrift,
@@ -118,6 +118,21 @@ def test_the_wine_case_ranks_the_three_modified_columns_first_with_shares_that_a
     assert len(rows) == 13 and {r["name"] for r in rows if r["share"] is not None} == set(MOVED)
 
 
+def test_the_column_caps_are_settings() -> None:
+    # the three moved wine columns: two checked, the third unmeasured; or one of three named a cause
+    two = explain(*wine_halves(modified=True), settings=replace(SETTINGS, max_column_checks=2))
+    checked = [c.name for c in two.columns if c.share is not None]
+    assert checked == ["alcohol", "proline"]
+    assert two.shares.notes["columns"] == "only the 2 most drifted of 3 drifted columns are checked"
+    assert [c.title.split(" ")[0] for c in two.verdict.causes if c.kind == "column"] == checked
+    one = explain(*wine_halves(modified=True), settings=replace(SETTINGS, max_column_causes=1))
+    assert [c.kind for c in one.verdict.causes] == ["column"]
+    assert one.verdict.causes[0].title.startswith("alcohol moved +1.2 source SDs")
+    assert one.to_dict()["settings"]["max_column_causes"] == 1
+    with pytest.raises(TLError, match="max_column_checks must be at least 0, got -1"):
+        ExplainSettings(max_column_checks=-1)
+
+
 def test_two_halves_of_the_same_table_give_no_column_cause() -> None:
     explained = explain(*wine_halves(modified=False), settings=SETTINGS)
     assert len(explained.columns) == 13 and not any(c.fires for c in explained.columns)
@@ -132,11 +147,8 @@ def test_unnamed_wide_vectors_say_feature_i_and_check_only_the_most_drifted_colu
     Xt[:, 100:120] += 0.8  # twenty mild ones
     explained = explain(table("s", Xs), table("t", Xt), settings=SETTINGS)
     checked = [c for c in explained.columns if c.share is not None]
-    assert len(checked) == MAX_COLUMN_CHECKS
-    assert (
-        explained.shares.notes["columns"]
-        == f"only the {MAX_COLUMN_CHECKS} most drifted of 21 drifted columns are checked"
-    )
+    assert len(checked) == SETTINGS.max_column_checks == 8
+    assert explained.shares.notes["columns"] == "only the 8 most drifted of 21 drifted columns are checked"
     first = explained.verdict.causes[0]
     assert first.kind == "column" and first.title == "feature 3 moved +2.1 source SDs"
     assert first.action.startswith("check how feature 3 is produced upstream")

@@ -21,6 +21,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import misfit
+from tlcore.data.ink import MIN_SIDE, split_blank
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
@@ -137,6 +138,7 @@ def label_shift_of(
     (:func:`~tlcore.data.harmonise.misfit`; else a one-line :class:`TLError`). Target labels, when
     present, only fill ``true_prior``. ``support``: the target's novel share in the model's features
     against the validation split's (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.outside_support`).
+    Blank images (no ink) are left out of both sides (:func:`without_blank`), and counted.
     """
     pair = load_run_pair(found.config, workspace)
     target = pair.target if target is None else target
@@ -144,6 +146,7 @@ def label_shift_of(
     problem = misfit(target, val.shape, val.classes, f"the source-only model ({found.origin})")
     if problem:
         raise TLError(f"{problem}: it cannot read the target's class proportions")
+    (val, n_blank_val), (target, n_blank_target) = without_blank(val), without_blank(target)
     device = found.config.device
     logits_val, features_val = model_outputs(found.model, val.X, device=device)
     logits_target, features_target = model_outputs(found.model, target.X, device=device)
@@ -153,4 +156,16 @@ def label_shift_of(
         logits_val, val.y, logits_target, val.classes, settings=settings, true_target_prior=truth
     )
     support = novelty(features_val, features_target, NoveltySettings(seed=settings.seed), device=device)
-    return replace(estimate, support=support)
+    return replace(estimate, support=support, n_blank_source_val=n_blank_val, n_blank_target=n_blank_target)
+
+
+def without_blank(domain: Domain) -> tuple[Domain, int]:
+    """``domain`` without its blank images (:func:`tlcore.data.ink.split_blank`, labels with them) and
+    how many it had: a model's outputs on an image without ink say nothing of its class. Unchanged,
+    with 0, for feature vectors, images too small to tell, and when every image is blank (nothing
+    would be left to read; a diagnosis then voids the estimate:
+    :attr:`tlcore.explain.explanation.Explanation.not_measured`)."""
+    if not domain.is_image or min(domain.shape[-2:]) < MIN_SIDE:
+        return domain, 0
+    kept, n_blank = split_blank(domain)
+    return (kept, n_blank) if kept.n_samples else (domain, 0)

@@ -77,16 +77,31 @@ def blank_mask(X: torch.Tensor) -> torch.Tensor:
     return torch.cat([~find_ink(chunk.float().mean(1)).has_ink for chunk in X.split(CHUNK)])
 
 
+def describe_blank(n_blank: int, n_total: int, what: str, fate: str) -> str:
+    """``150 of 600 target images are blank (no ink) and {fate}`` ('' when none is): how each part
+    that leaves blank images out, or counts them, says so (``what``: ``target``, ``source
+    validation``)."""
+    if not n_blank:
+        return ""
+    verb = "is" if n_blank == 1 else "are"
+    return f"{n_blank} of {n_total} {what} images {verb} blank (no ink) and {fate}"
+
+
+def split_blank(domain: Domain) -> tuple[Domain, int]:
+    """``domain``'s images with ink (their labels and sample ids with them, in order) and how many
+    blank ones it had; a one-line :class:`TLError` unless it holds images (:func:`check_images`)."""
+    blank = blank_mask(domain.X)
+    return domain.subset(torch.nonzero(~blank).flatten()), int(blank.sum())
+
+
 def drop_blank(domain: Domain) -> Domain:
     """``domain`` without its blank images (their labels and sample ids with them, the others in
     order), the provenance saying how many were dropped; a one-line :class:`TLError` for feature
     vectors and when every image is blank (the spec option ``blank=drop``)."""
     if not domain.is_image:
         raise TLError(f"blank=drop applies to images only; {domain.name} holds feature vectors")
-    blank = blank_mask(domain.X)
-    n_blank = int(blank.sum())
-    if n_blank == domain.n_samples:
+    kept, n_blank = split_blank(domain)
+    if not kept.n_samples:
         raise TLError(f"every image of {domain.name} is blank (no ink): blank=drop would leave none")
-    kept = domain.subset(torch.nonzero(~blank).flatten())
     dropped = f"{n_blank} blank image{'s' * (n_blank != 1)} dropped (no ink)"
     return replace(kept, provenance=f"{domain.provenance}; {dropped}".lstrip("; "))

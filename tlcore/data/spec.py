@@ -35,7 +35,7 @@ Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/data
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -194,37 +194,6 @@ def store_upload(
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
     name = save_upload(workspace, filename, data, limits, label, name_label=name_label)
     return str(DomainSpec("upload", name, label=label))
-
-
-def spec_parts(text: str) -> tuple[str, int | None, dict[str, float], bool]:
-    """A spec taken apart for a spec builder: ``(base spec without n, blank=drop and shifts, n,
-    {shift: value}, blank=drop)``; ``compose_spec(*spec_parts(s))`` gives ``s`` back canonical."""
-    spec = parse_spec(text)
-    base = replace(spec, shifts=(), n=None, drop_blank=False)
-    return str(base), spec.n, dict(spec.shifts), spec.drop_blank
-
-
-def compose_spec(base: str, n: int | None, shifts: Mapping[str, float], drop_blank: bool = False) -> str:
-    """The canonical spec of ``base`` with a sample count, shift values (identity values dropped,
-    shifts in the registry's order) and ``blank=drop`` when ``drop_blank`` (or ``base`` has it); a
-    one-line :class:`TLError` when ``base`` is not a spec."""
-    spec = parse_spec(base)
-    kept = tuple(
-        (name, float(shifts[name]))
-        for name in shift_names()
-        if name in shifts and float(shifts[name]) != get_shift(name).identity
-    )
-    return str(replace(spec, shifts=kept, n=n or None, drop_blank=spec.drop_blank or drop_blank))
-
-
-def blank_dropped(text: str) -> str | None:
-    """The canonical spec of ``text`` with ``blank=drop`` added; ``None`` when ``text`` is not a spec
-    or already drops them."""
-    try:
-        spec = parse_spec(text)
-    except TLError:
-        return None
-    return None if spec.drop_blank else str(replace(spec, drop_blank=True))
 
 
 def _looks_like_options(text: str) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
-from tlcore.data.spec import blank_dropped
+from tlcore.data.spec_edit import blank_dropped
 from tlcore.diagnosis import GapLevel
 from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.evidence import (

@@ -52,7 +52,6 @@ from tlcore.models import CONSTANT_STD
 SPREAD_MILD, SPREAD_STRONG = 1.0 + MILD, 1.0 + STRONG  # spread ratio thresholds (either way)
 SHAPE_MILD, SHAPE_STRONG = (2 / math.sqrt(3) * (1 - math.exp(-(d**2) / 6)) for d in (MILD, STRONG))
 SHAPE_SAMPLES = 200  # samples a side for a column's shape (module docstring)
-MAX_COLUMN_CHECKS = 8  # the most drifted columns whose share of the gap is measured (one MMD² each)
 
 
 @dataclass(frozen=True)
@@ -192,9 +191,10 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
     return tuple(rows)
 
 
-def to_check(columns: Sequence[ColumnDrift]) -> list[ColumnDrift]:
-    """The drifted columns whose share is measured: the :data:`MAX_COLUMN_CHECKS` largest ``drift``."""
-    return sorted((c for c in columns if c.fires), key=lambda c: -c.drift)[:MAX_COLUMN_CHECKS]
+def to_check(columns: Sequence[ColumnDrift], limit: int) -> list[ColumnDrift]:
+    """The drifted columns whose share is measured: the ``limit`` largest ``drift``
+    (:attr:`~tlcore.explain.settings.ExplainSettings.max_column_checks`)."""
+    return sorted((c for c in columns if c.fires), key=lambda c: -c.drift)[:limit]
 
 
 def chance_note(columns: Sequence[ColumnDrift], fdr: float) -> str:

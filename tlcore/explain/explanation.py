@@ -19,20 +19,17 @@ from tlcore.errors import TLError
 from tlcore.explain.columns import ColumnDrift, column_drift
 from tlcore.explain.evidence import BlankImages, ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding, compare
+from tlcore.explain.fix_checks import with_checks
 from tlcore.explain.fixes import (
     CheckMeasure,
     Fix,
-    Loader,
     PairContext,
     Side,
     cheap_measure,
-    check_fix,
-    estimate_fix,
 )
 from tlcore.explain.gap_shares import GapShares, every_class_target, measure_shares
 from tlcore.explain.image_stats import (
     BLANK_MIN,
-    STATISTICS,
     ImageStats,
     image_stats,
     ink_index,
@@ -201,31 +198,6 @@ def _spec_of(domain: Domain, given: str | None) -> str | None:
     return text
 
 
-def _with_checks(
-    findings: list[Finding],
-    pair: PairContext,
-    before: CheckMeasure,
-    load: Loader,
-    step: Callable[[str], None],
-) -> list[Finding]:
-    """The findings with their fixes, the ``max_checks`` strongest fixes checked."""
-    strongest = sorted((f for f in findings if f.fires), key=lambda f: -abs(f.difference))
-    limit = pair.settings.max_checks
-    fixed: dict[str, Finding] = {}
-    checked = 0
-    for finding in strongest:
-        fix = estimate_fix(finding.statistic, pair)
-        if fix is not None and fix.spec is not None:
-            if checked < limit:
-                step(f"checking {fix.shift}={fix.value:g} on the {fix.side}")
-                fix = _checked(fix, pair, before, load)
-                checked += 1
-            else:
-                fix = replace(fix, note=f"not checked: only the {limit} strongest findings are")
-        fixed[finding.statistic] = finding.with_fix(fix)
-    return [fixed.get(f.statistic, f) for f in findings]
-
-
 def _blank_images(
     domains: dict[Side, Domain], stats: dict[Side, ImageStats], settings: ExplainSettings
 ) -> tuple[tuple[BlankImages, ...], CheckMeasure | None]:
@@ -247,19 +219,6 @@ def _blank_images(
         return tuple(blank), None
     source, target = (domains[s].subset(kept[s]) if s in kept else domains[s] for s in ("source", "target"))
     return tuple(blank), cheap_measure(source, target, settings)
-
-
-def _checked(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -> Fix:
-    """``fix`` with its check, including the findings it makes go away; the reason when it fails."""
-    try:
-        check, fixed_stats = check_fix(fix, pair, before, load)
-    except TLError as exc:
-        return replace(fix, note=f"not checked: {exc}")
-    after = {**pair.stats, fix.side: fixed_stats}
-    was = {f.statistic for f in compare(pair.stats["source"], pair.stats["target"]) if f.fires}
-    still = {f.statistic for f in compare(after["source"], after["target"]) if f.fires}
-    resolves = tuple(s.name for s in STATISTICS if s.name in was and s.name not in still)
-    return replace(fix, check=replace(check, resolves=resolves))
 
 
 def explain(
@@ -342,7 +301,7 @@ def explain(
         )
 
         pair = PairContext(source, target, stats, specs, settings)
-        findings = _with_checks(compare(stats["source"], stats["target"]), pair, before, load, step)
+        findings = with_checks(compare(stats["source"], stats["target"]), pair, before, load, step)
     drift: tuple[ColumnDrift, ...] = ()
     if not source.is_image:
         step("column drift")
@@ -380,6 +339,7 @@ def explain(
         shares=shares,
         basis=settings.basis(before.gap.n_source, before.gap.n_target),
         blank=blank,
+        max_column_causes=settings.max_column_causes,
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)

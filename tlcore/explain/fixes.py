@@ -10,7 +10,7 @@ whose shifted images' statistic meets the other side's mean (bisection over the 
 monotone statistics; ``rotate`` takes minus the slant difference, ``invert`` 1).
 
 The fix is a spec: the side's spec with the shift added (:func:`fix_spec`, built with
-:func:`tlcore.data.spec.spec_parts` / :func:`~tlcore.data.spec.compose_spec`; a shift the spec
+:func:`tlcore.data.spec_edit.spec_parts` / :func:`~tlcore.data.spec_edit.compose_spec`; a shift the spec
 already has is folded into it by :data:`COMBINE`). :func:`check_fix` loads that spec as a user would,
 harmonises the pair and re-measures the gap and the target's novel share (:func:`cheap_measure`, the
 same samples, features and settings as before); a fix *helps* when it shrinks MMD² by at least
@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
 from tlcore.data.shifts import apply_shifts, get_shift
-from tlcore.data.spec import compose_spec, spec_parts
+from tlcore.data.spec_edit import compose_spec, spec_parts
 from tlcore.diagnosis import MIN_POWER, SIGNIFICANCE
 from tlcore.errors import TLError
 from tlcore.explain.evidence import NoveltySummary

@@ -28,9 +28,10 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
   the source): ``(G+ - G) / G+``. The gap is then ``G+``, and every other share, of ``G``, is scaled
   by ``1 -`` that share to be a share of ``G+`` too;
 * a drifted column of feature vectors (:mod:`tlcore.explain.columns`, the
-  :data:`~tlcore.explain.columns.MAX_COLUMN_CHECKS` most drifted): the target's column re-centred and
-  re-scaled to the source's mean and spread (:func:`~tlcore.explain.columns.matched`); the checked
-  columns also all matched together (``columns_together``), which bounds what adaptation is left.
+  :attr:`~tlcore.explain.settings.ExplainSettings.max_column_checks` most drifted): the target's
+  column re-centred and re-scaled to the source's mean and spread
+  (:func:`~tlcore.explain.columns.matched`); the checked columns also all matched together
+  (``columns_together``), which bounds what adaptation is left.
 
 A cause that cannot be removed this way (no source labels or no estimated priors, no spec to reload
 the target from, fewer than :data:`tlcore.diagnosis.MIN_POWER` samples left, ``G <= 0``) has no
@@ -213,7 +214,7 @@ def _with_columns(
     notes: dict[str, str],
 ) -> GapShares:
     """``out`` with every column and the checked ones' removals (module docstring)."""
-    checked = to_check(columns) if out.mmd2 > 0 else []
+    checked = to_check(columns, settings.max_column_checks) if out.mmd2 > 0 else []
     drifted = sum(c.fires for c in columns)
     if drifted > len(checked) > 0:
         notes["columns"] = f"only the {len(checked)} most drifted of {drifted} drifted columns are checked"

@@ -48,7 +48,7 @@ from typing import Any, Literal
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.ink import CHUNK, blank_mask, check_images, find_ink
+from tlcore.data.ink import CHUNK, blank_mask, check_images, describe_blank, find_ink
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
 
@@ -135,9 +135,6 @@ class ImageStats:
         """``150 of 600 target images are blank ...`` ('' when none is): left out of every statistic
         (:attr:`drops_blank`), of the ink's, or (``ink`` False) counted in a whole-image one (a few
         empty scans are part of what the side looks like: they lower contrast and range)."""
-        if not self.n_blank:
-            return ""
-        verb = "is" if self.n_blank == 1 else "are"
         fate = (
             "left out of every statistic"
             if self.drops_blank
@@ -145,7 +142,7 @@ class ImageStats:
             if ink
             else "counted in it"
         )
-        return f"{self.n_blank} of {self.n_images} {side} images {verb} blank (no ink) and {fate}"
+        return describe_blank(self.n_blank, self.n_images, side, fate)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: a statistic no image has (NaN) reads ``None``."""

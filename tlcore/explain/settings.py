@@ -16,9 +16,12 @@ class ExplainSettings:
     images of one side a fix's value is searched on; ``check_samples``: samples per side in each fix
     check, whose gap is :func:`tlcore.metrics.gap.measure_gap` of raw features (a randomized PCA to
     ``check_pca`` dimensions) with ``check_permutations`` permutations; ``max_checks``: the most
-    fixes checked (the strongest findings first); ``column_fdr``: feature vectors, the false
-    discovery rate at which a column is called drifted (:mod:`tlcore.explain.columns`); ``seed``:
-    every subsample, the shifts' draws and the domains' loading (use the seed the pair was loaded with).
+    fixes checked (the strongest findings first); ``seed``: every subsample, the shifts' draws and
+    the domains' loading (use the seed the pair was loaded with). Feature vectors
+    (:mod:`tlcore.explain.columns`): ``column_fdr``, the false discovery rate at which a column is
+    called drifted; ``max_column_checks``, the most drifted columns whose share of the gap is measured
+    (one MMD² each, and one with them matched together); ``max_column_causes``, the most column shares
+    the verdict names as causes (the largest first).
     """
 
     max_images: int = 2000
@@ -27,15 +30,18 @@ class ExplainSettings:
     check_pca: int = 20
     check_permutations: int = 100
     max_checks: int = 4
-    column_fdr: float = 0.05
     seed: int = 0
+    column_fdr: float = 0.05
+    max_column_checks: int = 8
+    max_column_causes: int = 5
 
     def __post_init__(self) -> None:
         for name in ("max_images", "search_images", "check_samples", "check_pca", "check_permutations"):
             if getattr(self, name) < 2:
                 raise TLError(f"{name} must be at least 2, got {getattr(self, name)}")
-        if self.max_checks < 0:
-            raise TLError(f"max_checks must be at least 0, got {self.max_checks}")
+        for name in ("max_checks", "max_column_checks", "max_column_causes"):
+            if getattr(self, name) < 0:
+                raise TLError(f"{name} must be at least 0, got {getattr(self, name)}")
         if not 0.0 < self.column_fdr < 1.0:
             raise TLError(f"column_fdr must lie between 0 and 1, got {self.column_fdr}")
 

@@ -71,10 +71,10 @@ from tlcore.explain.findings import Finding
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.headline import MOST, SHARE_FLOOR, first_words, no_cause
 from tlcore.explain.novelty_reading import Coverage, helpful_fixes, read_coverage
+from tlcore.explain.settings import ExplainSettings
 
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NEARLY_ALL = 0.9  # a cause with at least this share leaves adaptation too little to bridge
-MAX_COLUMN_CAUSES = 5  # the largest column shares the verdict names as causes
 OVERLAP = " Each share is measured with only that cause removed, so shares overlap and need not add up."
 
 
@@ -120,7 +120,9 @@ class Evidence(TypedDict, total=False):
     name; label shift, novelty and class mismatch when known; ``shares`` measures the causes other
     than fixes on the gap (without it, they rank after the fixes, unmeasured); ``basis`` says where
     the fix checks measure (:meth:`~tlcore.explain.settings.ExplainSettings.basis`); ``blank`` the
-    sides with at least :data:`~tlcore.explain.image_stats.BLANK_MIN` blank images."""
+    sides with at least :data:`~tlcore.explain.image_stats.BLANK_MIN` blank images;
+    ``max_column_causes`` the most drifted columns named as causes (its
+    :class:`~tlcore.explain.settings.ExplainSettings` field)."""
 
     source_spec: Required[str]
     target_spec: Required[str]
@@ -130,6 +132,7 @@ class Evidence(TypedDict, total=False):
     shares: GapShares | None
     basis: str
     blank: Sequence[BlankImages]
+    max_column_causes: int
 
 
 def rank_causes(findings: Sequence[Finding], level: GapLevel, **evidence: Unpack[Evidence]) -> list[Cause]:
@@ -149,13 +152,14 @@ def _ranked(
     shares: GapShares | None = None,
     basis: str = "",
     blank: Sequence[BlankImages] = (),
+    max_column_causes: int = ExplainSettings.max_column_causes,
 ) -> tuple[list[Cause], Coverage]:
     """:func:`rank_causes` and how it reads the novel share (:attr:`Verdict.coverage`)."""
     accepted, resolved = helpful_fixes(findings)
     scale = 1.0 - (shares.new_classes or 0.0) if shares is not None else 1.0
     shared = [fix_cause(f, scale * f.fix.check.shrinks_by, basis) for f in accepted]  # type: ignore[union-attr]
     removed = any(f.fix.check.removes_gap for f in accepted)  # type: ignore[union-attr]
-    columns = column_causes(shares, basis)  # feature vectors: the drifted columns
+    columns = column_causes(shares, basis, max_column_causes)  # feature vectors: the drifted columns
     matched = bool(columns) and shares is not None and (shares.columns_share or 0.0) >= MOST
     explained = matched or any((c.share or 0.0) >= MOST for c in shared)
     partly = [b for b in blank if not b.every]
@@ -228,12 +232,12 @@ def _a_new_look(causes: Sequence[Cause]) -> bool:
     return any(c.kind == "appearance" and (c.share or 0.0) >= NEARLY_ALL for c in causes)
 
 
-def column_causes(shares: GapShares | None, basis: str) -> list[Cause]:
+def column_causes(shares: GapShares | None, basis: str, limit: int) -> list[Cause]:
     """The checked columns of feature vectors with at least :data:`SHARE_FLOOR` of the gap, largest
-    first, at most :data:`MAX_COLUMN_CAUSES`; the first also says what the checked drifted columns
-    account for matched together. When none could be checked (no gap to share on the fix checks'
-    features: a few drifted columns among thousands barely move their PCA), the most drifted columns
-    instead, their shares not measured."""
+    first, at most ``limit`` (:attr:`~tlcore.explain.settings.ExplainSettings.max_column_causes`);
+    the first also says what the checked drifted columns account for matched together. When none could
+    be checked (no gap to share on the fix checks' features: a few drifted columns among thousands
+    barely move their PCA), the most drifted columns instead, their shares not measured."""
     if shares is None:
         return []
     checked = sum(c.mmd2_after is not None for c in shares.columns)
@@ -242,8 +246,7 @@ def column_causes(shares: GapShares | None, basis: str) -> list[Cause]:
     else:
         ranked = sorted((c for c in shares.columns if c.fires), key=lambda c: -c.drift)
     return [
-        column_cause(c, shares, basis, checked=checked if i == 0 else 0)
-        for i, c in enumerate(ranked[:MAX_COLUMN_CAUSES])
+        column_cause(c, shares, basis, checked=checked if i == 0 else 0) for i, c in enumerate(ranked[:limit])
     ]
 
 

@@ -6,15 +6,15 @@ sample resembles, so its outputs on the unlabelled target reveal the target's pr
 (Lipton et al. 2018) and EM (Saerens et al. 2002) on BCTS-calibrated outputs, see
 :mod:`tlcore.metrics.priors` for their formulas.
 
-:func:`estimate_label_shift` runs both with a confidence band: a seeded bootstrap of
-``n_bootstrap`` resamples of the validation split and of the target, each re-calibrated and
-re-estimated, whose ``(1 - level) / 2`` and ``(1 + level) / 2`` percentiles bound each class's
-share and the headline "label shift" number: the total variation ``TV(π̂_t, π_s) = ½ sum_y |π̂_t(y)
-- π_s(y)|`` of the EM estimate (its band sits above 0 even without shift: resampling noise only adds
-to a distance). Both estimators are consistent under label shift; when they disagree by
-:data:`DISAGREEMENT` or more, the classes themselves look different on the target and the estimate
-says so. Degenerate inputs (a singular confusion matrix, a class never predicted, a class without
-validation samples) give a ``note``, never an error.
+:func:`estimate_label_shift` runs both with a confidence band: a seeded bootstrap of ``n_bootstrap``
+resamples of the validation split and of the target, each re-calibrated and re-estimated
+(:mod:`tlcore.metrics.prior_bootstrap`), whose ``(1 - level) / 2`` and ``(1 + level) / 2``
+percentiles bound each class's share and the headline "label shift" number: the total variation
+``TV(π̂_t, π_s) = ½ sum_y |π̂_t(y) - π_s(y)|`` of the EM estimate (its band sits above 0 even
+without shift: resampling noise only adds to a distance). Both estimators are consistent under label
+shift; when they disagree by :data:`DISAGREEMENT` or more, the classes themselves look different on
+the target and the estimate says so. Degenerate inputs (a singular confusion matrix, a class never
+predicted, a class without validation samples) give a ``note``, never an error.
 
 Under label shift ``p_t(x) = sum_y π_t(y) p_s(x | y)`` lies within the source's support; a target far
 outside it (a strong covariate shift, often read as one class for all) breaks both estimators'
@@ -26,18 +26,17 @@ shift: the estimate is then not to be trusted (:attr:`LabelShiftEstimate.outside
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import torch
-from torch.nn.functional import one_hot
 
-from tlcore.data.rng import generator
+from tlcore.data.ink import describe_blank
 from tlcore.errors import TLError
-from tlcore.metrics import priors
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import total_variation
+from tlcore.metrics.prior_bootstrap import WeightedEstimates
 from tlcore.metrics.priors import Calibration
 
 Estimator = Literal["em", "bbse"]
@@ -46,7 +45,6 @@ HEADLINE: Estimator = "em"  # the estimator whose TV is the headline "label shif
 TV_MODERATE, TV_LARGE = 0.05, 0.2  # TV from the source priors at or above them: moderate / large
 DISAGREEMENT = 0.1  # TV between the EM and BBSE estimates from which the label-shift premise is doubted
 DEGENERATE = 0.005  # a TV band narrower than this is no band: every resample gives the same estimate
-MAX_CHUNK = 2**22  # resamples x samples x classes per bootstrap chunk (32 MiB of float64)
 
 
 # ---- the report ---------------------------------------------------------------------------------
@@ -109,7 +107,10 @@ class LabelShiftEstimate:
     """The target's estimated class proportions beside the source's (and the true ones when the
     target is labelled); :attr:`tv` is the headline "label shift" number (EM's, see the module
     docstring) and :attr:`level` its plain-words size; ``support`` the target's novel share in the
-    model's features, when measured (see :attr:`outside_support`)."""
+    model's features, when measured (see :attr:`outside_support`). ``n_blank_source_val`` and
+    ``n_blank_target``: blank images (no ink, :mod:`tlcore.data.ink`) left out of the estimate, beside
+    the ``n_source_val`` and ``n_target`` samples it read (a model assigns a blank image to some class,
+    which would inflate that class's share)."""
 
     classes: tuple[str, ...]
     source_prior: tuple[float, ...]
@@ -121,6 +122,8 @@ class LabelShiftEstimate:
     n_target: int
     settings: LabelShiftSettings
     support: Novelty | None = None
+    n_blank_source_val: int = 0
+    n_blank_target: int = 0
 
     @property
     def headline(self) -> PriorEstimate:
@@ -208,7 +211,18 @@ class LabelShiftEstimate:
                 f"can be trusted and prior correction may hurt; close the other gaps first. {text}"
             )
         notes = " ".join(n for n in (self.em.note, self.bbse.note) if n)
-        return f"{text} {notes}".strip()
+        return f"{text} {notes} {self.describe_blank()}".strip()
+
+    def describe_blank(self) -> str:
+        """``60 of 360 target images are blank (no ink) and left out of the estimate.`` (and of the
+        source validation split's); '' when none was."""
+        fate = "left out of the estimate"
+        sides = (
+            (self.n_blank_source_val, self.n_source_val, "source validation"),
+            (self.n_blank_target, self.n_target, "target"),
+        )
+        said = [describe_blank(n, n + used, what, fate) for n, used, what in sides if n]
+        return f"{'; '.join(said)}." if said else ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
@@ -222,6 +236,8 @@ class LabelShiftEstimate:
             "calibration": None if self.calibration is None else asdict(self.calibration),
             "n_source_val": self.n_source_val,
             "n_target": self.n_target,
+            "n_blank_source_val": self.n_blank_source_val,
+            "n_blank_target": self.n_blank_target,
             "settings": self.settings.to_dict(),
             "headline": HEADLINE,
             "tv": self.tv,
@@ -259,72 +275,6 @@ def _bbse_note(C: torch.Tensor, classes: Sequence[str]) -> tuple[str, dict[str, 
         "for those classes is a least-squares guess.",
         detail,
     )
-
-
-def _chunks(total: int, size: int) -> Iterator[slice]:
-    for start in range(0, total, size):
-        yield slice(start, min(start + size, total))
-
-
-def _resample_weights(n: int, count: int, gen: torch.Generator) -> torch.Tensor:
-    """``count x n`` bootstrap weights: multiplicities of ``n`` draws with replacement, over ``n``."""
-    draws = torch.randint(n, (count, n), generator=gen)
-    return torch.zeros(count, n, dtype=torch.float64).scatter_add_(
-        1, draws, torch.full(draws.shape, 1.0 / n, dtype=torch.float64)
-    )
-
-
-class _Estimator:
-    """Both estimates for weighted resamples of the validation split and the target."""
-
-    def __init__(
-        self,
-        logits_val: torch.Tensor,
-        y_val: torch.Tensor,
-        logits_target: torch.Tensor,
-        settings: LabelShiftSettings,
-    ) -> None:
-        self.Lv, self.yv, self.Lt, self.settings = (
-            logits_val.double().cpu(),
-            y_val.cpu(),
-            logits_target.double().cpu(),
-            settings,
-        )
-        self.k = k = self.Lv.shape[1]
-        self.pairs = one_hot(self.Lv.argmax(1) * k + self.yv, k * k).double()
-        self.predicted = one_hot(self.Lt.argmax(1), k).double()
-
-    def __call__(self, w_val: torch.Tensor, w_target: torch.Tensor) -> dict[str, Any]:
-        s = self.settings
-        source = w_val @ one_hot(self.yv, self.k).double()  # R x K: π_s of each validation resample
-        scale, bias = None, None
-        if s.calibrate:
-            scale, bias = priors.bcts(self.Lv, self.yv, w_val)
-            probs = (scale[:, None, None] * self.Lt + bias[:, None, :]).softmax(2)
-        else:
-            probs = self.Lt.softmax(1).expand(len(w_val), -1, -1)
-        em, steps, converged = priors.em(probs, source, w_target, s.tol, s.max_iter)
-        bbse, C = priors.bbse(self.pairs, self.predicted, w_val, w_target)
-        return {
-            "source": source,
-            "em": em,
-            "steps": steps,
-            "converged": converged,
-            "bbse": bbse,
-            "C": C,
-            "scale": scale,
-            "bias": bias,
-        }
-
-    def bootstrap(self) -> dict[str, torch.Tensor]:
-        """``em`` and ``bbse`` priors of ``n_bootstrap`` seeded resamples (each ``B x K``)."""
-        s = self.settings
-        gen = generator(s.seed, "label_shift_bootstrap")
-        w_val = _resample_weights(len(self.yv), s.n_bootstrap, gen)
-        w_target = _resample_weights(len(self.Lt), s.n_bootstrap, gen)
-        size = max(1, MAX_CHUNK // (len(self.Lt) * self.k))
-        parts = [self(w_val[part], w_target[part]) for part in _chunks(s.n_bootstrap, size)]
-        return {key: torch.cat([p[key] for p in parts]) for key in ("em", "bbse")}
 
 
 def _estimate(
@@ -379,11 +329,12 @@ def estimate_label_shift(
             raise TLError(f"the model gives {logits.shape[-1]} outputs, the source has {k} classes")
     if len(logits_val) == 0 or len(logits_target) == 0 or len(y_val) != len(logits_val):
         raise TLError("label-shift estimation needs a labelled source validation split and target samples")
-    estimator = _Estimator(logits_val, y_val, logits_target, settings)
-    n_v, n_t = len(y_val), len(logits_target)
-    uniform_v = torch.full((1, n_v), 1.0 / n_v, dtype=torch.float64)
-    point = estimator(uniform_v, torch.full((1, n_t), 1.0 / n_t, dtype=torch.float64))
-    resampled = estimator.bootstrap() if settings.n_bootstrap else None
+    s = settings
+    estimator = WeightedEstimates(
+        logits_val, y_val, logits_target, calibrate=s.calibrate, tol=s.tol, max_iter=s.max_iter
+    )
+    point = estimator.point()
+    resampled = estimator.bootstrap(s.n_bootstrap, s.seed) if s.n_bootstrap else None
     source = point["source"][0]
     missing = torch.nonzero(source == 0).flatten()
     em_note = ""
@@ -405,7 +356,7 @@ def estimate_label_shift(
         bbse=_estimate("bbse", point, resampled, note=bbse_note, detail=bbse_detail, **common),
         true_prior=None if truth is None else tuple(truth.tolist()),
         calibration=calibration,
-        n_source_val=n_v,
-        n_target=n_t,
+        n_source_val=len(y_val),
+        n_target=len(logits_target),
         settings=settings,
     )
