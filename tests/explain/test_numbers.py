@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from tlcore.cli.runs import format_value
+from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, times
 from tlcore.explain.findings import Finding
 from tlcore.numbers import significant
@@ -36,6 +38,13 @@ def test_scores_and_ratios_are_the_rule_at_their_digits() -> None:
     values = (-0.000238, -0.0, 5.0909, 0.000012, 12345.0, None)
     assert [score_text(v) for v in values] == [significant(v, 3) for v in values]
     assert [times(r) for r in (1.63, 0.652, 948.46)] == ["1.6x", "0.65x", "948x"]
+
+
+def test_cli_headline_values_and_the_mmd2_left_after_a_fix_use_the_rule() -> None:
+    # ``runs show`` wrote a 1234.5 s duration as "1.23e+03"
+    assert format_value(1234.5) == "1,234" and format_value({"a": 0.81234, "b": None}) == "a=0.812  b=-"
+    assert mmd2_left(0.000032, 4) == "3.2e-05" and mmd2_left(0.012345) == "0.0123"
+    assert mmd2_left(-0.00032) == "≈ 0 (no gap left)"
 
 
 def test_report_cells_write_floats_by_the_rule() -> None:

@@ -58,7 +58,7 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
                 "fix": "" if fix is None else fix.describe(),
                 "MMD² before → after": ""
                 if check is None
-                else f"{check.mmd2_before:.4g} → {mmd2_left(check.mmd2_after, '.4g')}",
+                else f"{significant(check.mmd2_before)} → {mmd2_left(check.mmd2_after, 4)}",
                 "change": "" if check is None else check.describe_change(),
                 "novel target before → after": "" if check is None else check.describe_novelty("→"),
                 "note": "" if fix is None else fix.note,
