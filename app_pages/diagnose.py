@@ -9,6 +9,7 @@ from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
 from tlcore.metrics.gap import GapSettings
+from tlcore.numbers import significant
 from tlcore.views import diagnosis_report, explain_figures, explore, figures, thumbnails, umap_figure
 
 LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
@@ -55,7 +56,7 @@ with display.errors_shown():
     cards = st.container(horizontal=True, gap="medium")  # cards as wide as their numbers; they wrap
     cards.metric(
         "MMD²",
-        f"{gap.mmd2:.4f}",
+        significant(gap.mmd2),
         help="Kernel two-sample distance; 0 when the domains match.",
         width="content",
     )
@@ -63,7 +64,7 @@ with display.errors_shown():
         "p-value", f"{gap.p_value:.3g}", help=f"{gap.n_permutations}-permutation MMD test.", width="content"
     )
     cards.metric(
-        "CORAL", f"{gap.coral:.4g}", help="Distance between the feature covariances.", width="content"
+        "CORAL", significant(gap.coral), help="Distance between the feature covariances.", width="content"
     )
     cards.metric(
         "Proxy A-distance",

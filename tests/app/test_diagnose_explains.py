@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -118,6 +119,9 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
 ) -> None:
     downloads = deferred_downloads(monkeypatch)
     source, target = wine_csvs(tmp_path)
+    lots = pd.read_csv(target)
+    lots.insert(0, "id", [f"lot-{500 + row}" for row in range(len(lots))])  # ids the user finds in the file
+    lots.to_csv(target, index=False)
     for path in (source, target):
         assert main(["--workspace", str(workspace), "data", "upload", path]) == 0
     at = app("diagnose", source="upload:wine_src.csv", target="upload:wine_tgt.csv")
@@ -133,8 +137,13 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     # QA: a table read "raw pixels / values (PCA 50)", and its most foreign samples had headers 0..12
     assert at.selectbox[0].options[0] == "raw values (standardised, PCA 50 if wider)"
     foreign = at.dataframe[0].value
-    assert list(foreign.columns[:4]) == ["sample", "p(target)", "alcohol", "malic_acid"]
-    assert foreign["sample"].between(0, 67).all() and len(foreign) == 24
+    assert list(foreign.columns[:4]) == ["sample id", "p(target)", "alcohol", "malic_acid"]
+    # QA: the samples were numbered by their row (0..67), not by the target's own ids
+    by_id = lots.set_index("id")
+    assert len(foreign) == 24 and foreign["sample id"].isin(by_id.index).all()
+    assert foreign["alcohol"].to_numpy() == pytest.approx(
+        by_id.loc[foreign["sample id"], "alcohol"].to_numpy()
+    )
     assert "What differs (columns)" in downloads["tlstudio-diagnosis.html"]()
 
 

@@ -37,7 +37,7 @@ def test_a_table_pair_names_the_columns_that_moved_in_text_json_and_report(capsy
         "upstream" in out
     )
     assert "What differs (3 of 13 columns; shares on the fix check's 110+68 samples, 20 PCA dims):" in out
-    assert "  mild   proline: mean 742.3 -> 980.7 (+0.74 source SDs), spread 320.7 -> 393.6 (1.23x)" in out
+    assert "  mild   proline: mean 742.3 -> 980.7 (+0.744 source SDs), spread 320.7 -> 393.6 (1.23x)" in out
     html = page.read_text(encoding="utf-8")
     assert "What differs (columns)" in html and "color_intensity" in html
     data = json.loads(run(capsys, tmp_path, "--source", source, "--target", target, "--json"))

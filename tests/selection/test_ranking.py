@@ -350,6 +350,6 @@ def test_scores_show_three_significant_digits_and_never_a_negative_zero(capsys):
         "-0.000238",
         "0",
         "5.09",
-        "1.23e+04",
+        "12,345",  # whole, as every measured number reads (tlcore.numbers), not "1.23e+04"
         "-",
     ]

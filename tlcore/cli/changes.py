@@ -1,13 +1,22 @@
-"""``python -m tlcore runs changes ID``: where a run's target predictions moved, without labels."""
+"""``python -m tlcore runs changes ID``: where a run's target predictions moved, without labels.
+
+For a feature-vector target (a table) each flow also shows what the Compare page shows of it
+(:func:`tlcore.views.changes.flow_details`): the columns where its samples differ most from the rest of
+the target, with their shifts, and its first samples' values in those columns; ``--json`` carries the
+same fields per flow.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from tlcore.cli.output import print_json
+from tlcore.numbers import significant
 from tlcore.runs.changes import predicted_samples, run_changes
 from tlcore.runs.store import RunStore
-from tlcore.views.changes import flow_rows, headline
+from tlcore.views.changes import flow_details, flow_rows, headline
 from tlcore.workspace import Workspace
 
 
@@ -36,8 +45,13 @@ def show_changes(args: argparse.Namespace) -> int:
     run = run_changes(store, args.run_id, args.against)
     target = predicted_samples(store, run)
     ids = None if target is None else target.ids
+    samples = max(args.samples, 0)
+    table = target if target is not None and not target.is_image else None  # flows shown as on Compare
     if args.json:
-        print_json(run.to_dict(samples_per_flow=max(args.samples, 0), ids=ids))
+        payload = run.to_dict(samples_per_flow=samples, ids=ids)
+        for entry, flow in zip(payload["flows"], run.changes.flows(), strict=True):
+            entry.update({} if table is None else flow_details(run, table, flow, samples))
+        print_json(payload)
         return 0
     print(headline(run))
     rows = flow_rows(run, max(args.top, 0))
@@ -48,10 +62,32 @@ def show_changes(args: argparse.Namespace) -> int:
     header = f"  {'FROM':<{width}}  {'TO':<{width}}  {'SAMPLES':>7}  {'OF FROM':>7}"
     print(f"{header}  {'SAMPLE IDS' if ids else 'SAMPLE INDICES (the data no longer gives their ids)'}")
     for row, flow in zip(rows, flows, strict=True):
-        index = run.changes.samples(flow)[: max(args.samples, 0)].tolist()
+        index = run.changes.samples(flow)[:samples].tolist()
         first = ", ".join(ids[i] for i in index) if ids else ", ".join(map(str, index))
         print(
             f"  {row['from']:<{width}}  {row['to']:<{width}}  {row['samples']:>7}  "
             f"{row['share of from']:>7.1%}  {first}"
         )
+        if table is not None:
+            details = flow_details(run, table, flow, samples)
+            for line in [details["note"], *text_table(details["rows"])]:
+                print(f"      {line}")
     return 0
+
+
+def text_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``rows`` as aligned text lines, a header first: numbers right-aligned by
+    :func:`~tlcore.numbers.significant`, text left-aligned; no line when there is no row."""
+    if not rows:
+        return []
+    cells = [list(rows[0])] + [
+        [significant(v) if isinstance(v, float) else str(v) for v in row.values()] for row in rows
+    ]
+    numeric = [isinstance(v, float) for v in rows[0].values()]
+    widths = [max(len(line[j]) for line in cells) for j in range(len(numeric))]
+    return [
+        "  ".join(
+            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(line, widths, numeric, strict=True)
+        ).rstrip()
+        for line in cells
+    ]

@@ -43,6 +43,7 @@ from tlcore.explain.explanation import Explanation, explain
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.numbers import significant
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.views.diagnosis_report import coverage_note, coverage_row, diagnosis_report
@@ -294,10 +295,11 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
         f"{report.feature_space} features, seed {report.settings.seed}",
         *(f"  pairing: {note}" for note in report.pair_notes),
         "",
-        f"  {'MMD²':<18}{gap.mmd2:<12.4g}p = {gap.p_value:.3g} ({gap.n_permutations} permutations on "
-        f"{gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]} samples, bandwidth {gap.bandwidth:.3g})",
-        f"  {'CORAL':<18}{gap.coral:<12.4g}",
-        f"  {'mean distance':<18}{gap.mean_distance:<12.4g}",
+        f"  {'MMD²':<18}{significant(gap.mmd2):<12}p = {gap.p_value:.3g} ({gap.n_permutations} "
+        f"permutations on {gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]} samples, "
+        f"bandwidth {gap.bandwidth:.3g})",
+        f"  {'CORAL':<18}{significant(gap.coral):<12}",
+        f"  {'mean distance':<18}{significant(gap.mean_distance):<12}",
         f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
         f"{100 * gap.domain_error:.1f}%",
     ]
@@ -319,7 +321,7 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     elif report.per_class:
         lines.append(f"  {'class':<18}{'MMD²':<12}{'source':>8}{'target':>8}")
         for item in report.per_class:
-            value = f"{item['mmd2']:.4g}" if item["mmd2"] is not None else "-"
+            value = significant(item["mmd2"])
             note = f"  {item['reason']}" if item["reason"] else ""
             lines.append(f"  {item['name']:<18}{value:<12}{item['n_source']:>8}{item['n_target']:>8}{note}")
     else:

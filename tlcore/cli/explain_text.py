@@ -5,6 +5,7 @@ from __future__ import annotations
 from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
+from tlcore.numbers import significant
 
 MAX_LINES = 10  # drifted columns listed in the text
 
@@ -39,8 +40,8 @@ def format_explanation(explanation: Explanation) -> list[str]:
             continue
         if fix.check is not None:
             check = fix.check
-            after = mmd2_left(check.mmd2_after, ".4g")
-            effect = f"MMD² {check.mmd2_before:.4g} -> {after} ({check.describe_change()})"
+            after = mmd2_left(check.mmd2_after, 4)
+            effect = f"MMD² {significant(check.mmd2_before)} -> {after} ({check.describe_change()})"
             novel = check.describe_novelty()
             effect += f"; novel target {novel}" if novel else ""
             lines.append(f"         fix: {fix.describe()}  [{effect}]")

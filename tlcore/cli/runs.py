@@ -9,6 +9,7 @@ from typing import Any
 
 from tlcore.cli import changes, rank
 from tlcore.cli.output import print_json
+from tlcore.numbers import significant
 from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
@@ -144,12 +145,13 @@ def _store(args: argparse.Namespace) -> RunStore:
 
 
 def format_value(value: Any) -> str:
-    """A headline value for people: a float to 3 places, a dict of floats inline, missing as '-'."""
+    """A headline value for people: a float to 3 significant digits (:func:`tlcore.numbers.significant`),
+    a dict of floats inline, missing as '-'."""
     if value is None:
         return "-"
     if isinstance(value, dict):
         return "  ".join(f"{key}={format_value(item)}" for key, item in value.items())
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    return significant(value, 3) if isinstance(value, float) else str(value)
 
 
 def _when(timestamp: float) -> str:

@@ -12,6 +12,7 @@ import sys
 import time
 
 from tlcore.cli.output import ProgressBar, print_json
+from tlcore.numbers import significant
 from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, Stat, SweepSummary
@@ -219,4 +220,4 @@ def print_summary(state: SweepSummary) -> None:
 def _stat(stat: Stat | None) -> str:
     if stat is None:
         return "-"
-    return f"{stat.mean:.4g}" + (f" ± {stat.std:.2g}" if stat.std is not None else "")
+    return significant(stat.mean) + (f" ± {significant(stat.std, 2)}" if stat.std is not None else "")

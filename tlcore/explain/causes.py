@@ -24,6 +24,7 @@ from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import FixCheck
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
+from tlcore.numbers import significant
 
 CauseKind = Literal[
     "blank", "appearance", "column", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"
@@ -74,9 +75,10 @@ def on(basis: str) -> str:
     return f" {basis}" if basis else ""
 
 
-def mmd2_left(value: float, spec: str = ".3g") -> str:
-    """An MMD² after a fix: unbiased MMD² at or below 0 (it can dip below) is ``≈ 0 (no gap left)``."""
-    return "≈ 0 (no gap left)" if value <= 0 else format(value, spec)
+def mmd2_left(value: float, digits: int = 3) -> str:
+    """An MMD² after a fix to ``digits`` significant digits (:func:`tlcore.numbers.significant`);
+    unbiased MMD² at or below 0 (it can dip below) is ``≈ 0 (no gap left)``."""
+    return "≈ 0 (no gap left)" if value <= 0 else significant(value, digits)
 
 
 def gap_part(

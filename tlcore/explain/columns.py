@@ -48,6 +48,7 @@ from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.column_tests import fdr_adjusted, ks_p_values, ks_statistics
 from tlcore.metrics.mmd import mmd2_unbiased
 from tlcore.models import CONSTANT_STD
+from tlcore.numbers import significant
 
 SPREAD_MILD, SPREAD_STRONG = 1.0 + MILD, 1.0 + STRONG  # spread ratio thresholds (either way)
 SHAPE_MILD, SHAPE_STRONG = (2 / math.sqrt(3) * (1 - math.exp(-(d**2) / 6)) for d in (MILD, STRONG))
@@ -128,12 +129,14 @@ class ColumnDrift:
     @property
     def message(self) -> str:
         """The numbers: means, spreads, shape."""
-        ratio = "constant in the source" if self.source_std <= CONSTANT_STD else f"{self.spread:.2f}x"
+        ratio = (
+            "constant in the source" if self.source_std <= CONSTANT_STD else f"{significant(self.spread, 3)}x"
+        )
         return (
             f"{self.name}: mean {significant(self.source_mean)} -> {significant(self.target_mean)} "
-            f"({self.shift:+.2f} source SDs), spread {significant(self.source_std)} -> "
+            f"({significant(self.shift, 3, sign=True)} source SDs), spread {significant(self.source_std)} -> "
             f"{significant(self.target_std)} ({ratio}), shape "
-            f"MMD² {self.shape:.3f} (each side standardised)."
+            f"MMD² {significant(self.shape, 3)} (each side standardised)."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,14 +149,9 @@ class ColumnDrift:
 
 
 def times(ratio: float) -> str:
-    """A ratio for a person: ``1.6x``, ``0.65x``, and from 10 on whole: ``948x`` (not ``9.5e+02x``)."""
-    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:,.0f}x"
-
-
-def significant(value: float, digits: int = 4) -> str:
-    """``value`` to ``digits`` significant digits (``0.02191``, ``42.39``, ``2``), whole from
-    ``10**digits`` on rather than with an exponent: ``646,565``, not ``6.466e+05``."""
-    return f"{value:,.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
+    """A ratio for a person, to 2 significant digits (:func:`tlcore.numbers.significant`): ``1.6x``,
+    ``0.65x``, and from 10 on whole: ``948x`` (not ``9.5e+02x``)."""
+    return f"{significant(ratio, 2)}x"
 
 
 def _scale(std: torch.Tensor) -> torch.Tensor:

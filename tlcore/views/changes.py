@@ -21,6 +21,7 @@ from PIL import Image
 
 from tlcore.data.domain import Domain
 from tlcore.explain.columns import mean_shift
+from tlcore.numbers import significant
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow
 from tlcore.views.report import Section
@@ -31,6 +32,7 @@ PICTURED_FLOWS = 3  # flows the report shows samples of
 REPORT_SAMPLES = 16  # samples the report shows of each of those flows
 REPORT_COLUMNS = 12  # feature columns of a report's flow table, the most different first
 NAMED_COLUMNS = 3  # columns :func:`flow_note` names
+TEXT_COLUMNS = 6  # feature columns ``runs changes`` lists of a table's flow, the most different first
 
 
 def headline(run: RunChanges, labels: Mapping[str, str] | None = None) -> str:
@@ -96,7 +98,7 @@ def flow_note(run: RunChanges, target: Domain, flow: Flow) -> str:
     if flow.count == target.n_samples:
         return "Every target sample moved this way: no rest to compare with, columns in the table's order."
     columns = flow_columns(run, target, flow)[:NAMED_COLUMNS]
-    named = ", ".join(f"{name} {shift:+.2f}" for name, shift in columns)
+    named = ", ".join(f"{name} {significant(shift, 3, sign=True)}" for name, shift in columns)
     return (
         "Columns ordered by how far these samples' mean lies from the rest of the target's, in the "
         f"rest's standard deviations: {named}."
@@ -116,6 +118,19 @@ def flow_table(
         values = target.X[i].tolist()
         rows.append({"sample id": target.ids[i]} | {names[j]: values[j] for j in shown})
     return rows
+
+
+def flow_details(
+    run: RunChanges, target: Domain, flow: Flow, count: int, columns: int | None = TEXT_COLUMNS
+) -> dict[str, Any]:
+    """What the Compare page shows of a feature-vector flow, as data for ``runs changes`` (its text and
+    ``--json``): the sentence (:func:`flow_note`), the ``columns`` (all when None) of
+    :func:`flow_columns` with their shifts, and up to ``count`` rows of :func:`flow_table`."""
+    return {
+        "note": flow_note(run, target, flow),
+        "columns": [{"column": n, "shift": s} for n, s in flow_columns(run, target, flow)[:columns]],
+        "rows": flow_table(run, target, flow, count, columns),
+    }
 
 
 def report_section(

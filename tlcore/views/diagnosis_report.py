@@ -13,11 +13,12 @@ from typing import Any
 
 from tlcore.diagnosis import GapReport, describe_gap, gap_level
 from tlcore.explain.causes import mmd2_left
-from tlcore.explain.columns import ColumnDrift, chance_note, ranked_columns, significant, times
+from tlcore.explain.columns import ColumnDrift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import Finding
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.numbers import significant
 from tlcore.views.explain_figures import (
     class_proportions_figure,
     columns_figure,
@@ -29,8 +30,9 @@ from tlcore.views.report import Section, render_report
 NOT_COMPARED = "not compared"  # a statistic with no value on a side (no image there has ink)
 
 
-def _value(x: float) -> float | str:
-    return x if math.isfinite(x) else NOT_COMPARED
+def _value(x: float) -> str:
+    """A statistic's value as text (:func:`~tlcore.numbers.significant`), or :data:`NOT_COMPARED`."""
+    return significant(x) if math.isfinite(x) else NOT_COMPARED
 
 
 def pairing_notes(report: GapReport) -> list[str]:
@@ -40,7 +42,8 @@ def pairing_notes(report: GapReport) -> list[str]:
 
 
 def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
-    """One table row per finding: values, severity, the fix and its checked effect."""
+    """One table row per finding: values and their difference in source SDs as text (the page and the
+    report show the same), severity, the fix and its checked effect."""
     rows = []
     for f in findings:
         fix, check = f.fix, f.fix.check if f.fix else None
@@ -49,13 +52,15 @@ def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
                 "statistic": f.label,
                 "source": _value(f.source),
                 "target": _value(f.target),
-                "difference": f.difference if math.isfinite(f.source + f.target) else NOT_COMPARED,
+                "difference": significant(f.difference, 3, sign=True)
+                if math.isfinite(f.source + f.target)
+                else NOT_COMPARED,
                 "severity": f.severity,
                 "finding": f.message,
                 "fix": "" if fix is None else fix.describe(),
                 "MMD² before → after": ""
                 if check is None
-                else f"{check.mmd2_before:.4g} → {mmd2_left(check.mmd2_after, '.4g')}",
+                else f"{significant(check.mmd2_before)} → {mmd2_left(check.mmd2_after, 4)}",
                 "change": "" if check is None else check.describe_change(),
                 "novel target before → after": "" if check is None else check.describe_novelty("→"),
                 "note": "" if fix is None else fix.note,
@@ -71,9 +76,9 @@ def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
             "column": c.name,
             "source mean": significant(c.source_mean),
             "target mean": significant(c.target_mean),
-            "shift (source SDs)": f"{c.shift:+.2f}",
+            "shift (source SDs)": significant(c.shift, 3, sign=True),
             "spread ratio": times(c.spread),
-            "shape MMD²": f"{c.shape:.3f}",
+            "shape MMD²": significant(c.shape, 3),
             "severity": c.severity,
             "share of the gap": "" if c.share is None else f"{100 * c.share:.0f}%",
         }

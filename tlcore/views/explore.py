@@ -129,12 +129,13 @@ def most_foreign(report: GapReport, count: int = 16) -> np.ndarray:
 
 
 def foreign_rows(report: GapReport, target: Domain, index: np.ndarray) -> list[dict[str, Any]]:
-    """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample`` id (its row
-    in the target), the domain classifier's ``p(target)`` and its values by column name
-    (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``)."""
+    """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample id`` (what the
+    user finds in their file: a table's id column, else its 0-based data row; :attr:`Domain.ids
+    <tlcore.data.domain.Domain.ids>`), the domain classifier's ``p(target)`` and its values by column
+    name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``)."""
     names = target.column_names
     return [
-        {"sample": int(i), "p(target)": round(float(report.target_foreignness[i]), 3)}
+        {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
         | dict(zip(names, target.X[int(i)].tolist(), strict=True))
         for i in index
     ]

@@ -9,17 +9,19 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from tlcore.numbers import significant
 from tlcore.selection.ranking import Ranking, and_list, effective_samples
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
-SCORE_FORMAT = "%.3g"  # a validator's score, printf-style: the Compare page's columns and ``runs rank``
+SCORE_DIGITS = 3  # significant digits of a validator's score
+SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
 
 
 def score_text(value: float | None) -> str:
-    """A validator's score as ``runs rank`` prints it and the Compare page shows it (:data:`SCORE_FORMAT`:
-    3 significant digits, so a tiny IWCV of -0.000238 reads as such, not "-0.000"); never a negative
-    zero; "-" when missing."""
-    return "-" if value is None else SCORE_FORMAT % (value + 0.0)  # + 0.0: -0.0 becomes 0.0
+    """A validator's score as ``runs rank`` prints it and the Compare page shows it: 3 significant
+    digits by :func:`tlcore.numbers.significant`, so a tiny IWCV of -0.000238 reads as such, not
+    "-0.000"; never a negative zero; "-" when missing."""
+    return significant(value, SCORE_DIGITS)
 
 
 def ranking_rows(

@@ -2,9 +2,10 @@
 
 Plotly.js is inlined once and pictures are inline base64 PNGs (the file opens offline; Plotly.js is
 about 4.8 MB of it), and every string that may come from a user (titles, run labels, class names,
-table cells, captions) is escaped with :func:`html.escape`. Table cells holding a number (or a number
-written with its unit, :data:`NUMBER`) are right-aligned, text left-aligned; ``flags`` are alerts (red),
-``asides`` neutral notes.
+table cells, captions) is escaped with :func:`html.escape`. A float cell is written by
+:func:`tlcore.numbers.significant` (4 significant digits: ``1,797``, ``0.8123``, an MMD² of ``3.2e-05``).
+Table cells holding a number (or a number written with its unit, :data:`NUMBER`) are right-aligned, text
+left-aligned; ``flags`` are alerts (red), ``asides`` neutral notes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from datetime import UTC, datetime
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from tlcore.numbers import significant
+
 STYLE = """
 body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; margin: 2rem auto; max-width: 1100px;
        color: #1d2433; padding: 0 1rem; }
@@ -32,7 +35,7 @@ td.num { text-align: right; white-space: nowrap; } th { background: #f2f4f8; }
 img.grid { image-rendering: pixelated; max-width: 100%; }
 figure { display: inline-block; margin: 0 1rem 1rem 0; } figcaption { color: #5b6478; font-size: 0.85rem; }
 """
-NUMBER = re.compile(r"[-+≈]?\s*[\d.,]+(e[-+]?\d+)?\s*(x|%|s)?")  # 646,565  +1796.60  948x  56%
+NUMBER = re.compile(r"[-+≈]?\s*[\d.,]+(e[-+]?\d+)?\s*(x|%|s)?")  # 646,565  +1,797  3.2e-05  948x  56%
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,7 @@ class Section:
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return html.escape(str(value))
+    return significant(value) if isinstance(value, float) else html.escape(str(value))
 
 
 def _td(value: object) -> str:

@@ -1,0 +1,80 @@
+"""The one rule for a measured number shown as text (tlcore.numbers), and the views that show numbers by
+it: the HTML reports' cells, the columns' rows and messages, the findings' rows, the scores."""
+
+from __future__ import annotations
+
+import math
+
+from tlcore.cli.runs import format_value
+from tlcore.explain.causes import mmd2_left
+from tlcore.explain.columns import ColumnDrift, times
+from tlcore.explain.findings import Finding
+from tlcore.numbers import significant
+from tlcore.views.diagnosis_report import column_rows, finding_rows
+from tlcore.views.ranking import score_text
+from tlcore.views.report import Section, render_report
+
+
+def test_the_rule_on_hand_numbers() -> None:
+    # QA: diagnose printed "+1796.59 source SDs" and report cells "0.0000" for an MMD² of 3.2e-05
+    assert significant(1796.5912) == "1,797" and significant(1796.5912, 3, sign=True) == "+1,797"
+    assert significant(0.000032) == "3.2e-05" and significant(-0.000032) == "-3.2e-05"
+    assert significant(-0.5, 3, sign=True) == "-0.5" and significant(0.5, 3, sign=True) == "+0.5"
+    assert [significant(v) for v in (742.3, 0.02191, 0.81234, 646564.66, 2.0)] == [
+        "742.3",
+        "0.02191",
+        "0.8123",
+        "646,565",
+        "2",
+    ]
+    assert significant(0.7394, 3, sign=True) == "+0.739" and significant(123.456) == "123.5"
+    # rounding up to 10**digits stays whole ("g" alone writes "1e+04")
+    assert significant(999.96) == "1,000" and significant(9999.7) == "10,000"
+    assert significant(-0.0) == "0" and significant(0.0, sign=True) == "0"
+    assert [significant(v) for v in (None, math.nan, math.inf)] == ["-", "nan", "inf"]
+
+
+def test_scores_and_ratios_are_the_rule_at_their_digits() -> None:
+    values = (-0.000238, -0.0, 5.0909, 0.000012, 12345.0, None)
+    assert [score_text(v) for v in values] == [significant(v, 3) for v in values]
+    assert [times(r) for r in (1.63, 0.652, 948.46)] == ["1.6x", "0.65x", "948x"]
+
+
+def test_cli_headline_values_and_the_mmd2_left_after_a_fix_use_the_rule() -> None:
+    # ``runs show`` wrote a 1234.5 s duration as "1.23e+03"
+    assert format_value(1234.5) == "1,234" and format_value({"a": 0.81234, "b": None}) == "a=0.812  b=-"
+    assert mmd2_left(0.000032, 4) == "3.2e-05" and mmd2_left(0.012345) == "0.0123"
+    assert mmd2_left(-0.00032) == "≈ 0 (no gap left)"
+
+
+def test_report_cells_write_floats_by_the_rule() -> None:
+    rows = [{"MMD²": 0.000032, "shift": 1796.5912, "accuracy": 0.81234, "samples": 3, "mean": "646,565"}]
+    page = render_report("t", "s", [Section("x", table=rows)])
+    cells = ("3.2e-05", "1,797", "0.8123", "3", "646,565")
+    assert "".join(f"<td class='num'>{c}</td>" for c in cells) in page
+    assert "0.0000" not in page and "1796.5912" not in page
+
+
+def test_column_rows_and_messages_show_the_shift_and_shape_by_the_rule() -> None:
+    area = ColumnDrift(
+        0, "mean_area", 661.4, 359.5, 646564.6586, 340987.0, 1796.5912, 948.46, 0.000032, 0.0, 0.0, True
+    )
+    (row,) = column_rows([area])
+    assert (row["source mean"], row["target mean"]) == ("661.4", "646,565")
+    assert (row["shift (source SDs)"], row["spread ratio"], row["shape MMD²"]) == (
+        "+1,797",
+        "948x",
+        "3.2e-05",
+    )
+    assert "mean 661.4 -> 646,565 (+1,797 source SDs), spread 359.5 -> 340,987 (948x)" in area.message
+    assert area.message.endswith("shape MMD² 3.2e-05 (each side standardised).")
+    fell = ColumnDrift(1, "hue", 1.0, 0.2, 0.9, 0.2, -0.5, 1.0, 0.0, 0.0, 0.0, True)
+    assert column_rows([fell])[0]["shift (source SDs)"] == "-0.5" and "(-0.5 source SDs)" in fell.message
+
+
+def test_findings_rows_show_values_and_the_difference_by_the_rule() -> None:
+    ink = Finding("ink_fill", "share of ink pixels", 0.000032, 0.12345, 1796.5912, "strong", "t", "m")
+    row = finding_rows((ink,))[0]
+    assert (row["source"], row["target"], row["difference"]) == ("3.2e-05", "0.1235", "+1,797")
+    blank = Finding("ink_fill", "share of ink pixels", math.nan, 0.1, math.nan, "none", "t", "m")
+    assert finding_rows((blank,))[0]["source"] == finding_rows((blank,))[0]["difference"] == "not compared"

@@ -1,0 +1,38 @@
+"""The one rule for a measured number shown as text: the CLI's lines, the HTML reports' cells, the
+app's tables. Stored numbers (``--json``, run files) keep every digit; only their text is rounded.
+
+:func:`significant` writes ``digits`` significant digits (4 for a measured value, 3 for a score or a
+shift):
+
+* in plain decimals from 0.0001 up: ``0.02191``, ``742.3``, ``0.739``;
+* whole, with thousands separators, once the integer part has ``digits`` digits: ``1,797`` (not
+  ``1797.59`` or ``1.797e+03``), ``646,565``;
+* under 0.0001 in scientific notation, so a tiny MMD² reads ``3.2e-05``, never ``0.0000``;
+* zero as ``0`` (a negative zero too), a missing or non-finite value as ``-``, ``nan``, ``inf``;
+* with ``sign``, positives with a ``+`` (``+0.739``, ``+1,797``) and negatives with their ``-``.
+
+This is Python's ``g`` format (what ``%.3g`` prints for a score, ``.4g`` for an MMD²) except above
+``10**(digits - 1)``, where ``g`` switches to an exponent once rounding reaches ``10**digits``.
+"""
+
+from __future__ import annotations
+
+import math
+
+DIGITS = 4  # significant digits of a measured value (a mean, an MMD², a statistic)
+
+
+def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False) -> str:
+    """``value`` as text by the module's rule: ``digits`` significant digits, whole with thousands
+    separators from ``10**(digits - 1)`` on, scientific under 0.0001, ``-`` when missing."""
+    if value is None:
+        return "-"
+    value = float(value)
+    if not math.isfinite(value):
+        return f"{value:+}" if sign and value > 0 else f"{value}"
+    if value == 0:
+        return "0"
+    plus = "+" if sign else ""
+    if abs(float(f"{value:.{digits}g}")) >= 10 ** (digits - 1):  # 999.96 rounds to 1,000 too
+        return f"{value:{plus},.0f}"
+    return f"{value:{plus}.{digits}g}"
