@@ -154,7 +154,8 @@ with display.errors_shown():
         if report.label_shift and "label_shift" not in unread:
             st.caption(
                 f"Label shift: the class priors differ by {report.label_shift['tv_distance']:.1%} "
-                f"(total variation, {report.per_class_labels} target labels)."
+                f"(total variation, {report.per_class_labels} target labels; p = "
+                f"{report.label_shift['p_value']:.3g} against random splits of the pooled labels)."
             )
     with right:
         st.markdown("**Most foreign target samples**")

@@ -312,7 +312,7 @@ def diagnose(
                 seed=seed,
             )
             per_class = [asdict(g) for g in gaps]
-            shift = asdict(label_shift(source.y, yt, source.n_classes, target_labels=labels_kind))
+            shift = asdict(label_shift(source.y, yt, source.n_classes, target_labels=labels_kind, seed=seed))
             if all(g.mmd2 is None for g in gaps):
                 reasons = [f"{g.name}: {g.reason}" for g in gaps if g.reason]
                 note = "no class has enough samples on both sides (" + "; ".join(reasons[:3])

@@ -43,3 +43,28 @@ def test_label_shift_priors_and_total_variation():
     assert shift.tv_distance == pytest.approx(0.5)
     assert shift.target_labels == "predicted"
     assert label_shift(ys, ys, 3).tv_distance == 0.0
+
+
+def test_the_label_shift_p_value_is_the_share_of_random_splits_as_far_apart_on_hand_numbers():
+    # source 2 x class 0, target 2 x class 1: of the 6 equally likely splits of the pooled [2, 2]
+    # labels, the target gets [0, 2] or [2, 0] in 2 (TV 1, as observed) and [1, 1] in 4 (TV 0)
+    apart = label_shift(torch.tensor([0, 0]), torch.tensor([1, 1]), 2, n_permutations=4000)
+    assert apart.tv_distance == 1.0 and apart.p_value == pytest.approx(1 / 3, abs=0.03)
+    same = label_shift(torch.tensor([0, 1, 1]), torch.tensor([1, 0, 1]), 2)
+    assert same.tv_distance == 0.0 and same.p_value == 1.0  # every split is at least as far apart
+    # seeded: the same p-value again
+    assert label_shift(torch.tensor([0, 0]), torch.tensor([1, 1]), 2, n_permutations=4000).p_value == (
+        apart.p_value
+    )
+
+
+def test_two_small_samples_of_one_class_distribution_differ_by_chance_and_the_test_says_so():
+    g = torch.Generator().manual_seed(0)
+    p_values = []
+    for seed in range(100):
+        ys, yt = torch.randint(0, 10, (30,), generator=g), torch.randint(0, 10, (30,), generator=g)
+        p_values.append(label_shift(ys, yt, 10, seed=seed).p_value)
+    rejected = sum(p < 0.05 for p in p_values)
+    assert rejected <= 10  # about 5 of 100 at the 5% level (a permutation test is at or under it)
+    ys, yt = torch.randint(0, 10, (30,), generator=g), torch.randint(0, 4, (30,), generator=g)
+    assert label_shift(ys, yt, 10).p_value < 0.01  # the target holds 4 of the 10 classes

@@ -42,6 +42,7 @@ from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.explanation import Explanation, explain
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import Gap, GapSettings
+from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.runs.source_only import source_only_model_for
@@ -308,7 +309,8 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     elif report.label_shift is not None:
         lines.append(
             f"  {'label shift (TV)':<18}{report.label_shift['tv_distance']:<12.3f}"
-            f"{report.per_class_labels} target labels"
+            f"{report.per_class_labels} target labels, p = {report.label_shift['p_value']:.3g} "
+            f"({PRIOR_PERMUTATIONS} random splits of the pooled labels)"
         )
     if "novelty" in unread:
         lines.append(f"  {'novel target':<18}{unread['novelty']}")

@@ -167,11 +167,12 @@ def label_shift_cause(summary: LabelShiftSummary, part: GapPart) -> Cause:
     )
     how = f" ({summary.method})" if summary.method else ""
     counted = summary.method == TRUE_LABELS
+    p = "" if summary.p_value is None else f" (p = {summary.p_value:.2g} against random splits of the labels)"
     return Cause(
         kind="label_shift",
         title="the class proportions moved",
         detail=f"{'Total' if counted else 'Estimated total'} variation between the class priors{how}: "
-        f"{summary.tv:.2f}{band}." + part.words,
+        f"{summary.tv:.2f}{band}{p}." + part.words,
         action="correct the priors: re-weight the classifier's outputs by the "
         + ("target's priors" if counted else "estimated target priors"),
         share=part.share,

@@ -32,7 +32,9 @@ class LabelShiftSummary:
     """What the verdict needs from a label-shift estimate made without target labels: ``tv``, the
     estimated total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` between source and target class
     priors, its confidence band ``[low, high]`` when known, the estimator (``"bbse"``, ``"em"``) and
-    its estimated target ``priors`` of ``classes`` (empty when not known)."""
+    its estimated target ``priors`` of ``classes`` (empty when not known); counted from the target's
+    labels, ``p_value`` says how often a random split of the pooled labels differs as much
+    (:func:`tlcore.metrics.per_class.label_shift`)."""
 
     tv: float
     low: float | None = None
@@ -40,6 +42,7 @@ class LabelShiftSummary:
     method: str = ""
     classes: tuple[str, ...] = ()
     priors: tuple[float, ...] = ()
+    p_value: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,14 +59,15 @@ class LabelShiftSummary:
         return cls(head.tv, low, high, head.estimator, estimate.classes, head.priors)
 
     @classmethod
-    def from_labels(cls, source: Domain, target: Domain) -> LabelShiftSummary | None:
+    def from_labels(cls, source: Domain, target: Domain, seed: int = 0) -> LabelShiftSummary | None:
         """The class priors counted on a labelled target harmonised with ``source`` (its labels index
         the source's classes), ``method`` :data:`TRUE_LABELS`; None when a side has no labels."""
         if source.y is None or target.y is None or not len(source.y) or not len(target.y):
             return None
-        shift = label_shift(source.y, target.y, source.n_classes)
+        shift = label_shift(source.y, target.y, source.n_classes, seed=seed)
+        classes, priors = tuple(source.classes), shift.target_prior
         return cls(
-            shift.tv_distance, method=TRUE_LABELS, classes=tuple(source.classes), priors=shift.target_prior
+            shift.tv_distance, method=TRUE_LABELS, classes=classes, priors=priors, p_value=shift.p_value
         )
 
 

@@ -310,7 +310,9 @@ def explain(
     blank, clean = _blank_images({"source": source, "target": target}, stats, settings)
     partly = any(not b.every for b in blank)
     classes = ClassMismatch.of(source, target)
-    label_shift = LabelShiftSummary.from_labels(source, target) or label_shift  # counted beats estimated
+    label_shift = (
+        LabelShiftSummary.from_labels(source, target, settings.seed) or label_shift
+    )  # counted beats estimated
     t_spec = specs["target"]
     shares = measure_shares(
         source,

@@ -12,7 +12,9 @@ keeps its own number in its detail:
   classes a labelled target lacks (their share of the source, a lower bound on the total variation
   between the class priors; with label shift too, one cause: missing classes are a label shift);
 * label shift (:class:`~tlcore.explain.evidence.LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN`
-  estimated total variation between the class priors;
+  estimated total variation between the class priors (counted from the target's labels: and only when
+  a random split of the pooled labels differs as much less often than
+  :data:`~tlcore.diagnosis.SIGNIFICANCE`);
 * a drifted column of feature vectors (:mod:`tlcore.explain.columns`; adaptation gets what they leave);
 * new regions, as :mod:`tlcore.explain.novelty_reading` reads the novel share;
 * blank images (no ink), when at least :data:`~tlcore.explain.image_stats.BLANK_MIN` of a side's images
@@ -43,7 +45,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Required, TypedDict, Unpack
 
 from tlcore.adapt.recipe import RECOMMENDED
-from tlcore.diagnosis import MIN_POWER, GapLevel, low_power_note
+from tlcore.diagnosis import MIN_POWER, SIGNIFICANCE, GapLevel, low_power_note
 from tlcore.explain.causes import (
     Cause,
     GapPart,
@@ -178,7 +180,7 @@ def _ranked(
     if classes is not None and classes.new:
         shared.append(new_classes_cause(classes, _new_classes_part(shares, basis)))
     shift = None
-    if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN:
+    if label_shift is not None and label_shift.tv >= LABEL_SHIFT_MIN and not _by_chance(label_shift):
         after = None if shares is None else shares.label_shift
         counted = label_shift.method == TRUE_LABELS
         how = f"Drawing the source to the {'' if counted else 'estimated '}target priors"
@@ -217,6 +219,11 @@ def _ranked(
     rest = None if largest is None else 1.0 - largest
     adapt = adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec, rest=rest)
     return [*causes, adapt, *minor], coverage
+
+
+def _by_chance(shift: LabelShiftSummary) -> bool:
+    """Counted priors that a random split of the pooled labels gives as often as not: small samples."""
+    return shift.p_value is not None and shift.p_value >= SIGNIFICANCE
 
 
 def _foreign(novelty: NoveltySummary | None) -> bool:

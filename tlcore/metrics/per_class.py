@@ -1,4 +1,12 @@
-"""Class-conditional gaps: MMD² per class, and label shift between the class priors."""
+"""Class-conditional gaps: MMD² per class, and label shift between the class priors.
+
+The label shift's ``p_value`` is a permutation test of "one class distribution on both sides": the
+pooled labels split at random into sides of the two sizes, ``p = (1 + #{TV_split >= TV}) / (1 +
+n_permutations)`` as for MMD². A split's target counts follow the multivariate hypergeometric law of
+the pooled counts, so each is drawn at once (``numpy``'s ``multivariate_hypergeometric``) instead of
+shuffling every label. Two samples of 30 from one 10-class distribution differ by a total variation
+of about 0.25 by chance.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import torch
 
+from tlcore.data.rng import derive_seed
 from tlcore.errors import TLError
 from tlcore.metrics.kernels import BandwidthSpec, resolve_bandwidths
 from tlcore.metrics.mmd import mmd2_unbiased
+
+PRIOR_PERMUTATIONS = 1000  # random splits of the pooled labels in the label shift's test
 
 TargetLabels = Literal["true", "predicted"]
 """Where target labels come from: the domain's own labels, or a model's pseudo-labels."""
@@ -30,12 +42,14 @@ class ClassGap:
 
 @dataclass(frozen=True)
 class LabelShift:
-    """Class priors of both domains and their total variation ``0.5 sum_c |p_s(c) - p_t(c)|``."""
+    """Class priors of both domains, their total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` and how
+    often a random split of the pooled labels differs as much (``p_value``, module docstring)."""
 
     source_prior: tuple[float, ...]
     target_prior: tuple[float, ...]
     tv_distance: float
     target_labels: TargetLabels
+    p_value: float
 
 
 def class_conditional_mmd(
@@ -78,16 +92,38 @@ def total_variation(p: torch.Tensor, q: torch.Tensor) -> float:
 
 
 def label_shift(
-    ys: torch.Tensor, yt: torch.Tensor, n_classes: int, target_labels: TargetLabels = "true"
+    ys: torch.Tensor,
+    yt: torch.Tensor,
+    n_classes: int,
+    target_labels: TargetLabels = "true",
+    *,
+    n_permutations: int = PRIOR_PERMUTATIONS,
+    seed: int = 0,
 ) -> LabelShift:
-    """Source prior vs target prior (from true labels or predictions, as ``target_labels`` says)."""
+    """Source prior vs target prior (from true labels or predictions, as ``target_labels`` says), with
+    the permutation test's p-value (module docstring)."""
     if len(ys) == 0 or len(yt) == 0:
         raise TLError("label shift needs at least one labelled sample per domain")
-    p_s = torch.bincount(ys.cpu(), minlength=n_classes).double() / len(ys)
-    p_t = torch.bincount(yt.cpu(), minlength=n_classes).double() / len(yt)
+    counts_s = torch.bincount(ys.cpu(), minlength=n_classes)
+    counts_t = torch.bincount(yt.cpu(), minlength=n_classes)
+    p_s, p_t = counts_s.double() / len(ys), counts_t.double() / len(yt)
     return LabelShift(
         source_prior=tuple(p_s.tolist()),
         target_prior=tuple(p_t.tolist()),
         tv_distance=total_variation(p_s, p_t),
         target_labels=target_labels,
+        p_value=prior_shift_p_value(counts_s.numpy(), counts_t.numpy(), n_permutations, seed),
     )
+
+
+def prior_shift_p_value(counts_s: np.ndarray, counts_t: np.ndarray, n_permutations: int, seed: int) -> float:
+    """How often a random split of the pooled class counts into sides of ``counts_s.sum()`` and
+    ``counts_t.sum()`` labels has a total variation at least the observed one (module docstring).
+    Compared as integers, ``2 n_s n_t TV = sum_c |c_s n_t - c_t n_s|``, so equal splits tie exactly."""
+    n_s, n_t = int(counts_s.sum()), int(counts_t.sum())
+    rng = np.random.default_rng(derive_seed(seed, "label shift"))
+    split_t = rng.multivariate_hypergeometric(counts_s + counts_t, n_t, size=n_permutations)
+    split_s = counts_s + counts_t - split_t
+    observed = np.abs(counts_s * n_t - counts_t * n_s).sum()
+    at_least = int((np.abs(split_s * n_t - split_t * n_s).sum(axis=1) >= observed).sum())
+    return (1 + at_least) / (1 + n_permutations)
