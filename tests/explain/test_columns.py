@@ -194,7 +194,7 @@ def test_two_draws_of_one_distribution_with_many_columns_and_few_rows_move_no_co
     explained = explain(source, target, settings=SETTINGS)
     chance = [c for c in explained.columns if c.severity != "none"]
     assert len(chance) > 50 and not any(c.fires for c in explained.columns)
-    assert min(c.q_value for c in explained.columns) > SETTINGS.column_fdr
+    assert min(c.q_value for c in explained.columns) > SETTINGS.fdr
     assert explained.verdict.headline == "No detectable gap and no other cause found: nothing to fix."
     assert chance_note(explained.columns, 0.05).startswith(
         f"not counted as moved: {len(chance)} columns differ by a mild amount or more"

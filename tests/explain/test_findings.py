@@ -11,8 +11,10 @@ from tlcore.data import harmonise, load_domain
 from tlcore.data.domain import Domain
 from tlcore.explain.findings import MILD, STRONG, compare, severity_of, standardised_difference
 from tlcore.explain.image_stats import ImageStats, image_stats
+from tlcore.explain.settings import ExplainSettings
 
 N = 1000
+FDR = ExplainSettings().fdr
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def target_stats(shift: str) -> ImageStats:
     ],
 )
 def test_the_finding_fires_on_its_shift(source_stats: ImageStats, shift: str, statistic: str, sign: int):
-    findings = {f.statistic: f for f in compare(source_stats, target_stats(shift))}
+    findings = {f.statistic: f for f in compare(source_stats, target_stats(shift), FDR)}
     finding = findings[statistic]
     assert finding.fires and math.copysign(1, finding.difference) == sign, finding
     assert finding.message.startswith("The target") and finding.title.startswith("the target")
@@ -51,7 +53,7 @@ def test_quiet_on_two_halves_of_mnist5k_and_on_a_subsample():
     halves = [image_stats(mnist.subset(range(i, 5000, 2))) for i in (0, 1)]
     subsample = image_stats(load_domain("mnist5k:n=1500", seed=4))
     for other in (halves[1], subsample):
-        loud = [f for f in compare(halves[0], other) if f.fires]
+        loud = [f for f in compare(halves[0], other, FDR) if f.fires]
         assert loud == [], [f.message for f in loud]
 
 
@@ -63,7 +65,7 @@ def test_blank_target_images_move_no_finding_on_the_ink_and_are_said():
     source = load_domain("mnist5k:n=300", seed=0)
     blank = torch.zeros(100, *source.shape)
     few = Domain("t", torch.cat([source.X, blank[:9]]), None, ())
-    findings = {f.statistic: f for f in compare(image_stats(source), image_stats(few))}
+    findings = {f.statistic: f for f in compare(image_stats(source), image_stats(few), FDR)}
     note = "9 of 309 target images are blank (no ink) and left out of the ink's statistics"
     ink = ("polarity", "ink_fill", "ink_size", "centre_x", "centre_y", "slant", "sharpness")
     assert [findings[name].message for name in ink if findings[name].fires] == []
@@ -73,13 +75,13 @@ def test_blank_target_images_move_no_finding_on_the_ink_and_are_said():
     assert all(counted in findings[name].message for name in whole)
     quarter = image_stats(Domain("t", torch.cat([source.X, blank]), None, ()))
     assert quarter.drops_blank and quarter.n_blank == 100
-    findings = {f.statistic: f for f in compare(image_stats(source), quarter)}
+    findings = {f.statistic: f for f in compare(image_stats(source), quarter, FDR)}
     left = "100 of 400 target images are blank (no ink) and left out of every statistic"
     assert [f.title for f in findings.values() if f.fires] == []
     assert all(findings[name].message.endswith(f"; {left}.") for name in (*ink, *whole))
     assert quarter.get("contrast").mean == pytest.approx(image_stats(source).get("contrast").mean)
     nothing = image_stats(Domain("b", blank, None, ()))
-    ink_fill = next(f for f in compare(image_stats(source), nothing) if f.statistic == "ink_fill")
+    ink_fill = next(f for f in compare(image_stats(source), nothing, FDR) if f.statistic == "ink_fill")
     assert (ink_fill.severity, ink_fill.title) == ("none", "share of ink pixels: not compared")
     assert ink_fill.to_dict()["target"] is None and "100 of 100 target images are blank" in ink_fill.message
 
@@ -87,7 +89,7 @@ def test_blank_target_images_move_no_finding_on_the_ink_and_are_said():
 def test_native_size_fires_on_uci_digits():
     mnist = load_domain("mnist5k:n=300")
     source, target = harmonise(mnist, load_domain("digits:n=300"))
-    finding = compare(image_stats(source), image_stats(target))[-1]
+    finding = compare(image_stats(source), image_stats(target), FDR)[-1]
     assert (finding.statistic, finding.severity, finding.difference) == (
         "native_size",
         "strong",
@@ -112,3 +114,19 @@ def test_severity_is_cohens_d_with_a_floor():
     expected = (t.mean - s.mean) / max(math.sqrt((s.std**2 + t.std**2) / 2), 0.02)
     assert standardised_difference(base, coloured, "colour") == pytest.approx(expected)
     assert torch.isfinite(torch.tensor(standardised_difference(base, base, "noise")))
+
+
+def test_a_chance_sized_difference_of_small_samples_is_alike_within_chance():
+    """QA: 30 Fashion-MNIST images a side of one distribution, "the images differ (the target has
+    objects turned further counter-clockwise)": slant 0.76 standard deviations apart by chance."""
+    source = image_stats(load_domain("fashion:split=train,n=30", seed=2))
+    target = image_stats(load_domain("fashion:split=test,n=30", seed=2))
+    findings = {f.statistic: f for f in compare(source, target, FDR)}
+    slant = findings["slant"]
+    assert slant.difference == pytest.approx(0.76, abs=0.01) and severity_of(slant.difference) == "mild"
+    assert slant.severity == "none" and not slant.fires and slant.q_value > FDR
+    assert slant.message.startswith(
+        "Alike within chance: slant of the ink's main axis -36.4 -> -8.05, +0.8 standard"
+    )
+    assert slant.message.endswith(f"(Welch's test q = {slant.q_value:.2g}, over 5%).")
+    assert not any(f.fires for f in findings.values())

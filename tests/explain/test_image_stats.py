@@ -136,7 +136,7 @@ def test_blank_images_are_counted_and_left_out_of_the_inks_statistics():
         few.describe_blank("target", ink=False) == "1 of 21 target images is blank (no ink) and counted in it"
     )
     empty = image_stats(Domain("e", blank, None, ())).to_dict()  # no image has ink: nothing to average
-    assert empty["n_blank"] == 3 and empty["statistics"]["centre_x"] == {"mean": None, "std": None}
+    assert empty["n_blank"] == 3 and empty["statistics"]["centre_x"] == {"mean": None, "std": None, "n": 0.0}
     assert empty["statistics"]["brightness"]["mean"] == pytest.approx(0.5)
 
 

@@ -59,7 +59,7 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
     if not columns:
         return []
     drifted = ranked_columns(c for c in columns if c.fires)
-    chance = chance_note(columns, explanation.settings.column_fdr)
+    chance = chance_note(columns, explanation.settings.fdr)
     if not drifted:
         none = f"What differs: none of the {len(columns)} columns moved (mean, spread or shape)."
         return ["", none, *([f"  ({chance})"] if chance else [])]

@@ -24,8 +24,8 @@ units do not matter (a constant source column is measured in its own units, as t
 A column's severity is the strongest of the three, its ``drift`` the largest of them each divided by
 its strong threshold. A column *drifted* (``fires``) when its severity is at least mild and a
 Kolmogorov-Smirnov test of its two sides, adjusted for the number of columns, finds the difference at
-the false discovery rate :attr:`~tlcore.explain.settings.ExplainSettings.column_fdr`
-(:mod:`tlcore.metrics.column_tests`): with few rows and many columns, some columns differ by half a
+the false discovery rate :attr:`~tlcore.explain.settings.ExplainSettings.fdr`
+(:mod:`tlcore.metrics.feature_tests`): with few rows and many columns, some columns differ by half a
 standard deviation by chance alone. The drifted columns' shares of the gap are measured in
 :mod:`tlcore.explain.gap_shares` (the removal: :func:`matched`); the largest become causes
 (:func:`tlcore.explain.verdict.column_causes`). Names come from the table's header (``meta["columns"]``), else
@@ -45,7 +45,7 @@ from tlcore.data.domain import Domain
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
 from tlcore.explain.image_stats import sample_index
 from tlcore.explain.settings import ExplainSettings
-from tlcore.metrics.column_tests import fdr_adjusted, ks_p_values, ks_statistics
+from tlcore.metrics.feature_tests import fdr_adjusted, ks_p_values, ks_statistics
 from tlcore.metrics.mmd import mmd2_unbiased
 from tlcore.models import CONSTANT_STD
 from tlcore.numbers import significant
@@ -71,8 +71,8 @@ class ColumnDrift:
     spread: float
     shape: float
     p_value: float  # the Kolmogorov-Smirnov test's, and adjusted for the number of columns (q):
-    q_value: float  # :mod:`tlcore.metrics.column_tests`
-    significant: bool  # q_value <= ExplainSettings.column_fdr
+    q_value: float  # :mod:`tlcore.metrics.feature_tests`
+    significant: bool  # q_value <= ExplainSettings.fdr
     mmd2_after: float | None = None
     share: float | None = None
 
@@ -184,7 +184,7 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
         varies = min(s_s[j], s_t[j]) > CONSTANT_STD  # a constant side has no shape
         shape = max(0.0, mmd2_unbiased(Zs[:, j : j + 1], Zt[:, j : j + 1], 1.0)) if varies else 0.0
         values = (m_s[j], s_s[j], m_t[j], s_t[j], shift[j], spread[j])
-        test = (float(p[j]), float(q[j]), bool(q[j] <= settings.column_fdr))
+        test = (float(p[j]), float(q[j]), bool(q[j] <= settings.fdr))
         rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape, *test))
     return tuple(rows)
 

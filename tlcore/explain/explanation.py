@@ -301,7 +301,9 @@ def explain(
         )
 
         pair = PairContext(source, target, stats, specs, settings)
-        findings = with_checks(compare(stats["source"], stats["target"]), pair, before, load, step)
+        findings = with_checks(
+            compare(stats["source"], stats["target"], settings.fdr), pair, before, load, step
+        )
     drift: tuple[ColumnDrift, ...] = ()
     if not source.is_image:
         step("column drift")

@@ -7,8 +7,12 @@ The severity of a statistic is its standardised difference (Cohen's d),
 with the spreads over images from :mod:`tlcore.explain.image_stats` and ``floor`` the statistic's
 smallest spread that matters (:class:`~tlcore.explain.image_stats.StatisticDef`); ``slant`` takes the
 axial difference of its means. ``|d| < 0.5`` is ``none``, ``0.5 <= |d| < 1`` ``mild``, ``|d| >= 1``
-``strong``. The native size compares pixel counts instead: ``d = log2(pixels_t / pixels_s)``, ``mild``
-from a factor 2, ``strong`` from 4.
+``strong``. A difference counts only when Welch's t-test of the two means finds it at the false
+discovery rate :attr:`~tlcore.explain.settings.ExplainSettings.fdr` over the statistics compared
+(:mod:`tlcore.metrics.feature_tests`): otherwise it is ``none``, within chance (30 images a side of one
+distribution differ by half a standard deviation in one of the statistics in most draws). The native
+size compares pixel counts instead: ``d = log2(pixels_t / pixels_s)``, ``mild`` from a factor 2,
+``strong`` from 4.
 
 Blank images (no ink) are left out of the statistics of the ink on each side; a finding on one says
 how many a side had, and a side none of whose images has ink is not compared (severity ``none``). The
@@ -24,7 +28,10 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from tlcore.explain.image_stats import BY_NAME, STATISTICS, ImageStats, axial_difference
+import numpy as np
+
+from tlcore.explain.image_stats import BY_NAME, STATISTICS, ImageStats, StatisticDef, axial_difference
+from tlcore.metrics.feature_tests import fdr_adjusted, welch_p_value
 
 if TYPE_CHECKING:
     from tlcore.explain.fixes import Fix
@@ -65,6 +72,7 @@ class Finding:
     title: str  # a few words: "the target has less contrast"
     message: str  # a sentence with the numbers
     fix: Fix | None = None
+    q_value: float | None = None  # Welch's test, adjusted over the statistics (None: native size)
 
     @property
     def fires(self) -> bool:
@@ -102,8 +110,12 @@ def _title(name: str, s: float, t: float, d: float) -> str:
     return "the target mixes polarities differently"
 
 
-def _message(name: str, s: float, t: float, d: float, severity: Severity, *, blank: str = "") -> str:
+def _message(
+    name: str, s: float, t: float, d: float, severity: Severity, *, blank: str = "", chance: str = ""
+) -> str:
     numbers = f"{BY_NAME[name].label} {s:.3g} -> {t:.3g}, {d:+.1f} standard deviations{blank}"
+    if chance:
+        return f"Alike within chance: {numbers} ({chance})."
     if severity == "none":
         return f"Alike: {numbers}."
     if name == "polarity" and s * t < 0:
@@ -114,9 +126,10 @@ def _message(name: str, s: float, t: float, d: float, severity: Severity, *, bla
     return f"The target has {_WORDS[name][0 if d > 0 else 1]} than the source ({numbers})."
 
 
-def compare(source: ImageStats, target: ImageStats) -> list[Finding]:
+def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]:
     """One finding per statistic of :data:`~tlcore.explain.image_stats.STATISTICS`, then the native
-    size; no fixes yet (:func:`tlcore.explain.fixes.estimate_fix` adds them)."""
+    size; a difference counts at the false discovery rate ``fdr`` (module docstring); no fixes yet
+    (:func:`tlcore.explain.fixes.estimate_fix` adds them)."""
     findings = []
     blank = {
         ink: "; ".join(
@@ -124,21 +137,34 @@ def compare(source: ImageStats, target: ImageStats) -> list[Finding]:
         )
         for ink in (True, False)
     }
+    compared = [d for d in STATISTICS if math.isfinite(source.get(d.name).mean + target.get(d.name).mean)]
+    q = dict(zip((d.name for d in compared), _q_values(source, target, compared), strict=True))
     for definition in STATISTICS:
         name = definition.name
         s, t = source.get(name).mean, target.get(name).mean
         note = f"; {blank[definition.ink]}" if blank[definition.ink] else ""
-        if not (math.isfinite(s) and math.isfinite(t)):  # a side without any image with ink
+        if name not in q:  # a side without any image with ink
             title, message = f"{definition.label}: not compared", f"Not compared: {blank[True]}."
             findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
             continue
         d = standardised_difference(source, target, name)
-        severity = severity_of(d)
+        severity = severity_of(d) if q[name] <= fdr else "none"
+        chance = "" if severity_of(d) == severity else f"Welch's test q = {q[name]:.2g}, over {fdr:.0%}"
         title = f"{definition.label}: alike" if severity == "none" else _title(name, s, t, d)
-        message = _message(name, s, t, d, severity, blank=note)
-        findings.append(Finding(name, definition.label, s, t, d, severity, title, message))
+        message = _message(name, s, t, d, severity, blank=note, chance=chance)
+        findings.append(Finding(name, definition.label, s, t, d, severity, title, message, q_value=q[name]))
     findings.append(native_size_finding(source, target))
     return findings
+
+
+def _q_values(source: ImageStats, target: ImageStats, compared: list[StatisticDef]) -> list[float]:
+    """Welch's test of each compared statistic's means, adjusted over them (module docstring)."""
+    p = []
+    for definition in compared:
+        s, t = source.get(definition.name), target.get(definition.name)
+        diff = axial_difference(t.mean, s.mean) if definition.kind == "axial" else t.mean - s.mean
+        p.append(welch_p_value(diff, (s.std, t.std), (s.n, t.n)))
+    return fdr_adjusted(np.asarray(p)).tolist()
 
 
 def native_size_finding(source: ImageStats, target: ImageStats) -> Finding:

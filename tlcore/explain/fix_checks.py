@@ -51,7 +51,8 @@ def checked_fix(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader)
     except TLError as exc:
         return replace(fix, note=f"not checked: {exc}")
     after = {**pair.stats, fix.side: fixed_stats}
-    was = {f.statistic for f in compare(pair.stats["source"], pair.stats["target"]) if f.fires}
-    still = {f.statistic for f in compare(after["source"], after["target"]) if f.fires}
+    fdr = pair.settings.fdr
+    was = {f.statistic for f in compare(pair.stats["source"], pair.stats["target"], fdr) if f.fires}
+    still = {f.statistic for f in compare(after["source"], after["target"], fdr) if f.fires}
     resolves = tuple(s.name for s in STATISTICS if s.name in was and s.name not in still)
     return replace(fix, check=replace(check, resolves=resolves))

@@ -92,12 +92,14 @@ BY_NAME = {s.name: s for s in STATISTICS}
 
 @dataclass(frozen=True)
 class DomainStatistic:
-    """One statistic of one domain: mean and standard deviation over its images (a statistic of the
-    ink: over those with ink; NaN when none has)."""
+    """One statistic of one domain: mean and standard deviation over its ``n`` images (a statistic of
+    the ink: over those with ink; NaN when none has; ``slant``'s weighted mean: Kish's effective
+    number ``(sum w)² / sum w²``)."""
 
     name: str
     mean: float
     std: float
+    n: float
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,7 +158,9 @@ class ImageStats:
             "n_total": self.n_total,
             "n_blank": self.n_blank,
             "native_size": list(self.native_size),
-            "statistics": {s.name: {"mean": number(s.mean), "std": number(s.std)} for s in self.statistics},
+            "statistics": {
+                s.name: {"mean": number(s.mean), "std": number(s.std), "n": s.n} for s in self.statistics
+            },
         }
 
 
@@ -268,6 +272,7 @@ def summarise(values: dict[str, torch.Tensor]) -> tuple[DomainStatistic, ...]:
         weights = values["eccentricity"].double()
         if (stat.ink or drop) and not inked.all():
             v, weights = v[inked], weights[inked]
+        n = float(len(v))
         if len(v) == 0:
             mean = std = math.nan
         elif stat.kind == "axial":
@@ -275,9 +280,10 @@ def summarise(values: dict[str, torch.Tensor]) -> tuple[DomainStatistic, ...]:
             deviation = _wrap_axial(v - mean)
             total = float(weights.sum())
             std = math.sqrt(float((weights * deviation**2).sum()) / total) if total > 0 else 0.0
+            n = total**2 / float((weights**2).sum()) if total > 0 else 0.0
         else:
             mean, std = float(v.mean()), float(v.std()) if len(v) > 1 else 0.0
-        out.append(DomainStatistic(stat.name, mean, std))
+        out.append(DomainStatistic(stat.name, mean, std, n))
     return tuple(out)
 
 

@@ -17,9 +17,10 @@ class ExplainSettings:
     check, whose gap is :func:`tlcore.metrics.gap.measure_gap` of raw features (a randomized PCA to
     ``check_pca`` dimensions) with ``check_permutations`` permutations; ``max_checks``: the most
     fixes checked (the strongest findings first); ``seed``: every subsample, the shifts' draws and
-    the domains' loading (use the seed the pair was loaded with). Feature vectors
-    (:mod:`tlcore.explain.columns`): ``column_fdr``, the false discovery rate at which a column is
-    called drifted; ``max_column_checks``, the most drifted columns whose share of the gap is measured
+    the domains' loading (use the seed the pair was loaded with); ``fdr``: the false discovery rate at
+    which an image statistic or a column is called different (:mod:`tlcore.metrics.feature_tests`).
+    Feature vectors (:mod:`tlcore.explain.columns`): ``max_column_checks``, the most drifted columns
+    whose share of the gap is measured
     (one MMD² each, and one with them matched together); ``max_column_causes``, the most column shares
     the verdict names as causes (the largest first).
     """
@@ -31,7 +32,7 @@ class ExplainSettings:
     check_permutations: int = 100
     max_checks: int = 4
     seed: int = 0
-    column_fdr: float = 0.05
+    fdr: float = 0.05
     max_column_checks: int = 8
     max_column_causes: int = 5
 
@@ -42,8 +43,8 @@ class ExplainSettings:
         for name in ("max_checks", "max_column_checks", "max_column_causes"):
             if getattr(self, name) < 0:
                 raise TLError(f"{name} must be at least 0, got {getattr(self, name)}")
-        if not 0.0 < self.column_fdr < 1.0:
-            raise TLError(f"column_fdr must lie between 0 and 1, got {self.column_fdr}")
+        if not 0.0 < self.fdr < 1.0:
+            raise TLError(f"fdr must lie between 0 and 1, got {self.fdr}")
 
     def gap_settings(self) -> GapSettings:
         """The gap settings of a fix check."""

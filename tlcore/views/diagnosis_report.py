@@ -95,7 +95,7 @@ def columns_note(explanation: Explanation) -> str:
     """What the columns table shows, and where its shares are measured."""
     shares = explanation.shares
     capped = "" if shares is None or "columns" not in shares.notes else f" ({shares.notes['columns']})"
-    fdr = explanation.settings.column_fdr
+    fdr = explanation.settings.fdr
     chance = chance_note(explanation.columns, fdr)
     aside = f" {chance[0].upper()}{chance[1:]}." if chance else ""
     return (

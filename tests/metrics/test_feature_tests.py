@@ -1,15 +1,15 @@
 """The per-column Kolmogorov-Smirnov test and the Benjamini-Hochberg adjustment
-(tlcore.metrics.column_tests)."""
+(tlcore.metrics.feature_tests)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from scipy.stats import ks_2samp
+from scipy.stats import ks_2samp, ttest_ind_from_stats
 
 from tlcore.errors import TLError
-from tlcore.metrics.column_tests import BLOCK, fdr_adjusted, ks_p_values, ks_statistics
+from tlcore.metrics.feature_tests import BLOCK, fdr_adjusted, ks_p_values, ks_statistics, welch_p_value
 
 
 def test_the_statistic_is_the_largest_gap_between_the_two_empirical_distributions_on_hand_numbers() -> None:
@@ -41,3 +41,11 @@ def test_benjamini_hochberg_on_hand_numbers() -> None:
 def test_mismatched_columns_are_one_readable_error() -> None:
     with pytest.raises(TLError, match="Kolmogorov-Smirnov test needs two N x D matrices of one width"):
         ks_statistics(torch.zeros(3, 2), torch.zeros(3, 4))
+
+
+def test_welch_p_value_matches_scipy_from_the_summary_statistics() -> None:
+    reference = ttest_ind_from_stats(1.3, 0.8, 30, 1.0, 1.4, 12, equal_var=False).pvalue
+    assert welch_p_value(0.3, (0.8, 1.4), (30, 12)) == pytest.approx(reference, rel=1e-9)
+    assert welch_p_value(0.5, (0.0, 0.0), (5, 5)) == 0.0  # two constant sides, different
+    assert welch_p_value(0.0, (0.0, 0.0), (5, 5)) == 1.0
+    assert welch_p_value(2.0, (1.0, 1.0), (1, 50)) == 1.0  # one image: nothing to test
