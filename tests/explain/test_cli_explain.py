@@ -81,3 +81,13 @@ def test_a_report_that_cannot_be_written_is_one_line(capsys, tmp_path: Path, mon
     )
     assert code == 2 and err.endswith(f"error: --report {report}: cannot write it (Permission denied)\n")
     assert not report.exists()
+
+
+def test_a_difference_within_chance_is_listed_apart_not_as_what_differs(capsys, tmp_path: Path) -> None:
+    argv = ["--source", "fashion:split=train,n=30", "--target", "fashion:split=test,n=30", "--seed", "2"]
+    code = main(["--workspace", str(tmp_path), "diagnose", "--permutations", "50", "--no-umap", *argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "What differs: nothing in the image statistics." in out
+    chance = out.split("Not counted, within chance at these sample sizes:\n", 1)[1].splitlines()
+    assert chance[0].startswith("  Alike within chance: slant of the ink's main axis -36.4 -> -8.05")

@@ -128,5 +128,8 @@ def test_a_chance_sized_difference_of_small_samples_is_alike_within_chance():
     assert slant.message.startswith(
         "Alike within chance: slant of the ink's main axis -36.4 -> -8.05, +0.8 standard"
     )
-    assert slant.message.endswith(f"(Welch's test q = {slant.q_value:.2g}, over 5%).")
+    assert slant.message.endswith(
+        f"(Welch's test: q = {slant.q_value:.2g}, above the 5% false discovery rate)."
+    )
+    assert slant.within_chance and not findings["contrast"].within_chance
     assert not any(f.fires for f in findings.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
+from tlcore.explain.findings import Finding
 from tlcore.numbers import significant
 
 MAX_LINES = 10  # drifted columns listed in the text
@@ -34,22 +35,30 @@ def format_explanation(explanation: Explanation) -> list[str]:
     else:
         lines += ["", "What differs:"]
     for finding in firing:
-        lines.append(f"  {finding.severity:<7}{finding.message}")
-        fix = finding.fix
-        if fix is None:
-            continue
-        if fix.check is not None:
-            check = fix.check
-            after = mmd2_left(check.mmd2_after, 4)
-            effect = f"MMD² {significant(check.mmd2_before)} -> {after} ({check.describe_change()})"
-            novel = check.describe_novelty()
-            effect += f"; novel target {novel}" if novel else ""
-            lines.append(f"         fix: {fix.describe()}  [{effect}]")
-        else:
-            lines.append(f"         fix: {fix.describe()}  [{fix.note}]")
+        lines += finding_lines(finding)
+    chance = [f for f in explanation.findings if f.within_chance]
+    if chance:
+        lines += ["", "Not counted, within chance at these sample sizes:"]
+        lines += [f"  {f.message}" for f in chance]
     if explanation.note:
         lines += ["", explanation.note]
     return lines
+
+
+def finding_lines(finding: Finding) -> list[str]:
+    """A firing finding and its fix with the fix check's effect (or why it was not checked)."""
+    lines = [f"  {finding.severity:<7}{finding.message}"]
+    fix = finding.fix
+    if fix is None:
+        return lines
+    if fix.check is None:
+        return [*lines, f"         fix: {fix.describe()}  [{fix.note}]"]
+    check = fix.check
+    after = mmd2_left(check.mmd2_after, 4)
+    effect = f"MMD² {significant(check.mmd2_before)} -> {after} ({check.describe_change()})"
+    novel = check.describe_novelty()
+    effect += f"; novel target {novel}" if novel else ""
+    return [*lines, f"         fix: {fix.describe()}  [{effect}]"]
 
 
 def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:

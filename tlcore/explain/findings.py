@@ -78,6 +78,11 @@ class Finding:
     def fires(self) -> bool:
         return self.severity != "none"
 
+    @property
+    def within_chance(self) -> bool:
+        """At least mild in size, but Welch's test does not find it (module docstring)."""
+        return not self.fires and self.q_value is not None and severity_of(self.difference) != "none"
+
     def with_fix(self, fix: Fix | None) -> Finding:
         return replace(self, fix=fix)
 
@@ -149,7 +154,11 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
             continue
         d = standardised_difference(source, target, name)
         severity = severity_of(d) if q[name] <= fdr else "none"
-        chance = "" if severity_of(d) == severity else f"Welch's test q = {q[name]:.2g}, over {fdr:.0%}"
+        chance = (
+            ""
+            if severity_of(d) == severity
+            else f"Welch's test: q = {q[name]:.2g}, above the {fdr:.0%} false discovery rate"
+        )
         title = f"{definition.label}: alike" if severity == "none" else _title(name, s, t, d)
         message = _message(name, s, t, d, severity, blank=note, chance=chance)
         findings.append(Finding(name, definition.label, s, t, d, severity, title, message, q_value=q[name]))
