@@ -282,8 +282,9 @@ def verdict(
 ) -> Verdict:
     """The ranked causes (:func:`rank_causes`) read as one headline and the next step; ``samples``
     (source, target) adds a note when a side is too small for the tests to tell. The headline's first
-    cause is the largest *measured* one (blank images aside, which come first); causes without a share
-    (no fix or removal measured one) are named apart. When every image of a side is blank there is
+    cause is the largest *measured* one (blank images aside, which come first); the other measured
+    ones follow after "Also:", each with its share; causes without a share (no fix or removal
+    measured one) are named apart. When every image of a side is blank there is
     nothing to adapt, and that is the verdict."""
     empty = [b.side for b in evidence.get("blank", ()) if b.every]
     if empty:
@@ -316,7 +317,7 @@ def verdict(
         if largest is not None and (largest.share or 0.0) >= SHARE_FLOOR:
             headline += f" The largest measured cause: {largest.title} ({pct(largest.share or 0.0)})."
             others.remove(largest)
-    measured = [c.title for c in others if c.share is not None]
+    measured = [f"{c.title} ({pct(min(c.share, 1.0))})" for c in others if c.share is not None]
     unmeasured = [c.title for c in others if c.share is None and c.kind != "column"]
     columns = [c.title for c in others if c.share is None and c.kind == "column"]
     if measured:
