@@ -229,7 +229,7 @@ with display.errors_shown():
                 f"{100 * (novelty.share - novelty.expected_share):+.1f} pts vs chance",
                 delta_color="inverse",
             )
-            st.caption(display.esc(explained.describe_coverage(novelty)))
+            st.caption(display.esc(explained.describe_coverage(novelty, report.feature_space)))
             after = explained.describe_novelty_fix()
             if after:
                 st.caption(display.esc(after))

@@ -331,7 +331,7 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
     lines += ["", describe_gap(report, "per_class" not in unread)]
     if report.novelty is not None:
-        lines.append(coverage_note(report.novelty, explanation))
+        lines.append(coverage_note(report.novelty, explanation, report.feature_space))
     after = "" if explanation is None else explanation.describe_novelty_fix()
     lines += [after] if after else []
     lines += [f"time: {report.seconds['total']:.1f} s ({steps})"]

@@ -211,10 +211,13 @@ def coverage_row(novelty: Novelty) -> dict[str, str]:
     return {"metric": "novel target", "value": f"{100 * novelty.share:.1f}%", "reading": novelty.summary()}
 
 
-def coverage_note(novelty: Novelty, explanation: Explanation | None) -> str:
-    """How well the source covers the target, in one sentence: as the verdict reads it, when there is
-    one (:meth:`~tlcore.explain.explanation.Explanation.describe_coverage`)."""
-    return novelty.describe() if explanation is None else explanation.describe_coverage(novelty)
+def coverage_note(novelty: Novelty, explanation: Explanation | None, feature_space: str) -> str:
+    """How well the source covers the target (``novelty``, measured in ``feature_space``), in one
+    sentence: as the verdict reads it, when there is one
+    (:meth:`~tlcore.explain.explanation.Explanation.describe_coverage`)."""
+    if explanation is None:
+        return novelty.describe()
+    return explanation.describe_coverage(novelty, feature_space)
 
 
 def _coverage_section(report: GapReport, explanation: Explanation | None, unread: dict[str, str]) -> Section:
@@ -229,7 +232,7 @@ def _coverage_section(report: GapReport, explanation: Explanation | None, unread
     after = "" if explanation is None else explanation.describe_novelty_fix()
     return Section(
         title,
-        note=coverage_note(novelty, explanation),
+        note=coverage_note(novelty, explanation, report.feature_space),
         table=[coverage_row(novelty)],
         asides=[after] if after else [],
     )
