@@ -152,11 +152,8 @@ with display.errors_shown():
         else:
             st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
         if report.label_shift and "label_shift" not in unread:
-            st.caption(
-                f"Label shift: the class priors differ by {report.label_shift['tv_distance']:.1%} "
-                f"(total variation, {report.per_class_labels} target labels; p = "
-                f"{report.label_shift['p_value']:.3g} against random splits of the pooled labels)."
-            )
+            estimate = None if isinstance(shift, NeedsSourceOnlyModel) else shift
+            st.caption(display.esc(diagnosis_report.describe_label_shift(report, estimate)))
     with right:
         st.markdown("**Most foreign target samples**")
         st.caption("Those a domain classifier is surest do not look like the source.")
@@ -229,7 +226,7 @@ with display.errors_shown():
                 f"{100 * (novelty.share - novelty.expected_share):+.1f} pts vs chance",
                 delta_color="inverse",
             )
-            st.caption(display.esc(explained.describe_coverage(novelty)))
+            st.caption(display.esc(explained.describe_coverage(novelty, report.feature_space)))
             after = explained.describe_novelty_fix()
             if after:
                 st.caption(display.esc(after))

@@ -30,6 +30,7 @@ from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projec
 from tlcore.metrics import class_conditional_mmd, label_shift
 from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
+from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
 
 GapLevel = Literal["none", "small", "moderate", "large"]
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
@@ -188,6 +189,29 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
             head += " No class shows a gap on its own (every per-class MMD² is at most 0)."
     note = low_power_note(gap.n_source, gap.n_target)
     return f"{head} {note}" if note else head
+
+
+def predictions_doubt(report: GapReport, estimate: LabelShiftEstimate | None = None) -> str:
+    """Why the target labels a model predicted (``per_class_labels`` ``predicted``: the label shift
+    and per-class gaps by them) are not to be trusted as the target's, '' when nothing says so: a
+    share of the target at least their total variation from the source's priors lies outside the
+    source's support in the model's features (:func:`~tlcore.metrics.prior_shift.beyond_support`,
+    the rule of the label-shift estimate), or the pair's source-only estimate of the target's class
+    proportions (``estimate``) is itself not to be trusted (QA: a run predicted the target all benign,
+    the estimate read it all malignant)."""
+    shift = report.label_shift
+    if report.per_class_labels != "predicted" or shift is None:
+        return ""
+    novel = report.novelty
+    if novel is not None and beyond_support(novel, shift["tv_distance"]):
+        return (
+            f"{100 * novel.share:.1f}% of the target lies outside the source's support in the features of "
+            f"the model that predicted them ({100 * novel.expected_share:.1f}% by chance), where its "
+            "predictions are guesses"
+        )
+    if estimate is not None and not estimate.trusted:  # its model reads the target as unlike the source
+        return "the source-only model's estimate of the target's class proportions is not to be trusted"
+    return ""
 
 
 def _features(

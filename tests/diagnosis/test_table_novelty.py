@@ -48,7 +48,7 @@ def test_a_column_in_other_units_makes_the_target_novel_and_the_verdict_folds_it
     )
     assert not [c for c in causes if c.kind == "novelty"]
     # QA helper-53: the diagnosis's sentence said "yet no cause in the verdict" beside those causes
-    said = explanation.describe_coverage(report.novelty)
+    said = explanation.describe_coverage(report.novelty, report.feature_space)
     assert "no cause in the verdict" not in said
     assert (
         "more than chance gives; the verdict reads it as part of the fix it names: 100% of the target "

@@ -95,7 +95,10 @@ def test_a_tenth_of_constant_target_images_is_the_first_cause_not_new_data(capsy
     assert data["novelty"]["level"] == "new"  # the diagnosis, blank images included, defers to it:
     out = diagnose(capsys, tmp_path, "--source", "mnist5k:n=300", "--target", target)
     assert "collect labels" not in out and f"Next step: {action}\n" in out
-    assert "more than chance gives, yet no cause in the verdict: the source covers the target's images" in out
+    assert (
+        "more than chance gives on every sample, yet no cause in the verdict, which reads the novel share on "
+        "the fix checks' samples: the source covers the target's images" in out
+    )
 
 
 def test_a_half_blank_target_is_blank_images_not_less_contrast(capsys, tmp_path):

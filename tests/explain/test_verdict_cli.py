@@ -149,7 +149,8 @@ def test_the_default_pair_reads_as_one_story_on_the_fix_checks_basis(capsys, tmp
     basis = "on the fix check's 500+500 samples, 20 PCA dims"
     assert "collect labels there" not in out
     assert (
-        "(about 1.0% by chance): more than chance gives, yet no cause in the verdict: 3% of the target "
+        "(about 1.0% by chance): more than chance gives on every sample, yet no cause in the verdict, "
+        "which reads the novel share on the fix checks' samples: 3% of the target "
         f"has no source neighbour once rotate=-17 on the target is applied (5% before {basis}), fewer "
         "than the 5% from which new data is a cause." in out
     )

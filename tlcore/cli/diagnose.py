@@ -36,18 +36,17 @@ from tlcore.cli.output import ProgressBar, print_json
 from tlcore.data import Domain, harmonise, load_domain
 from tlcore.data.spec import anchored
 from tlcore.device import pick_device
-from tlcore.diagnosis import GapReport, describe_gap, diagnose
+from tlcore.diagnosis import GapReport, describe_gap, diagnose, predictions_doubt
 from tlcore.errors import TLError
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.explanation import Explanation, explain
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import Gap, GapSettings
-from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
-from tlcore.views.diagnosis_report import coverage_note, coverage_row, diagnosis_report
+from tlcore.views.diagnosis_report import coverage_note, coverage_row, diagnosis_report, label_shift_row
 from tlcore.workspace import Workspace, atomic_write
 
 DEFAULTS = GapSettings()
@@ -216,8 +215,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
         explanation = _explain(
             report, source, target, specs=specs, workspace=workspace, quiet=args.json, shift=shift
         )
+    estimate = shift if isinstance(shift, LabelShiftEstimate) else None
     if args.report is not None:
-        estimate = shift if isinstance(shift, LabelShiftEstimate) else None
         page = diagnosis_report(report, explanation, label_shift=estimate)
         try:
             atomic_write(args.report, lambda temp: temp.write_text(page, encoding="utf-8"))
@@ -227,9 +226,12 @@ def diagnose_command(args: argparse.Namespace) -> int:
     if args.json:
         extra = {"explanation": explanation.to_dict()} if explanation else {}
         payload = report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra
+        if report.label_shift is not None:  # what it is of, and whether to trust it: as the text says
+            doubt = predictions_doubt(report, estimate) or None
+            payload["label_shift"] = report.label_shift | {"not_trusted": doubt}
         print_json(payload | {key: {"not_measured": why} for key, why in unread.items()})
         return 0
-    lines = format_report(report, explanation)
+    lines = format_report(report, explanation, estimate)
     if args.held_out:
         lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
     why = unread.get("label_shift_estimate")
@@ -285,10 +287,13 @@ def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
     )
 
 
-def format_report(report: GapReport, explanation: Explanation | None = None) -> list[str]:
+def format_report(
+    report: GapReport, explanation: Explanation | None = None, estimate: LabelShiftEstimate | None = None
+) -> list[str]:
     """The text summary: what harmonising the pair changed, a small aligned table, per-class gaps
     and the plain-words reading (with the novel share after the fix the verdict reads it after); what
-    a side of blank images voids (:meth:`~tlcore.explain.explanation.Explanation.unread`) says so."""
+    a side of blank images voids (:meth:`~tlcore.explain.explanation.Explanation.unread`) says so; the
+    label-shift ``estimate`` says, with the labels a model predicted, whether to trust them."""
     gap = report.gap
     unread = {} if explanation is None else explanation.unread(report)
     lines = [
@@ -307,11 +312,8 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     if "label_shift" in unread:
         lines.append(f"  {'label shift (TV)':<18}{unread['label_shift']}")
     elif report.label_shift is not None:
-        lines.append(
-            f"  {'label shift (TV)':<18}{report.label_shift['tv_distance']:<12.3f}"
-            f"{report.per_class_labels} target labels, p = {report.label_shift['p_value']:.3g} "
-            f"({PRIOR_PERMUTATIONS} random splits of the pooled labels)"
-        )
+        shift = label_shift_row(report, estimate)
+        lines.append(f"  {shift['metric']:<18}{shift['value']:<12}{shift['reading']}")
     if "novelty" in unread:
         lines.append(f"  {'novel target':<18}{unread['novelty']}")
     elif report.novelty is not None:
@@ -331,7 +333,7 @@ def format_report(report: GapReport, explanation: Explanation | None = None) -> 
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
     lines += ["", describe_gap(report, "per_class" not in unread)]
     if report.novelty is not None:
-        lines.append(coverage_note(report.novelty, explanation))
+        lines.append(coverage_note(report.novelty, explanation, report.feature_space))
     after = "" if explanation is None else explanation.describe_novelty_fix()
     lines += [after] if after else []
     lines += [f"time: {report.seconds['total']:.1f} s ({steps})"]

@@ -147,18 +147,24 @@ class Explanation:
             f"after it: {why}."
         )
 
-    def describe_coverage(self, novelty: Novelty) -> str:
+    def describe_coverage(self, novelty: Novelty, feature_space: str) -> str:
         """The diagnosis's ``novelty`` in one sentence (:meth:`~tlcore.metrics.coverage.Novelty.describe`)
-        whose advice defers to the verdict when that does not count the new target as a cause; not
-        measured when every image of a side is blank (:attr:`not_measured`)."""
+        whose advice defers to the verdict when that does not count the new target as a cause, saying
+        where each share is measured when the verdict reads the fix checks' (``feature_space``: the
+        diagnosis's, :attr:`~tlcore.diagnosis.GapReport.feature_space`); not measured when every image
+        of a side is blank (:attr:`not_measured`)."""
         if self.not_measured:
             return f"The target's novel share is {self.not_measured}."
         if novelty.level != "new" or self.verdict.counts_novelty or not self.verdict.coverage:
             return novelty.describe()
-        how = ", yet no cause in the verdict"
+        here, how = "", ", yet no cause in the verdict"
+        if self.verdict.elsewhere:  # QA: 13.1% in a model's features beside "5% -> 3%" in raw ones
+            model = feature_space == "model"
+            here = " in the model's features" if model else " on every sample"
+            how += f", which reads the novel share{' in raw features' * model} on the fix checks' samples"
         if self.verdict.folded:
             how = "; the verdict reads it as part of the fix it names"
-        return novelty.describe(f"more than chance gives{how}: {self.verdict.coverage}")
+        return novelty.describe(f"more than chance gives{here}{how}: {self.verdict.coverage}")
 
     def to_dict(self, include_images: bool = False) -> dict[str, Any]:
         """JSON-safe: every statistic, finding (with its fix and check) and the verdict; the mean

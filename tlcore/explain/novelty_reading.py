@@ -10,7 +10,9 @@ share then measured before any fix like every other cause's. When no check can t
 any fix counts, unless a fix removes at least :data:`~tlcore.explain.headline.MOST` of the gap (then
 it is folded into that fix: diagnose again once that is done). With blank images a cause, the novel share read
 is that of the target's images with ink, measured before any fix (the fix checks' novel shares count
-the blank images).
+the blank images). After a fix, and with blank images a cause, the share read is thus the fix checks'
+(raw features of their samples), not the diagnosis's (its features, every sample):
+:attr:`Coverage.elsewhere` says so.
 """
 
 from __future__ import annotations
@@ -33,12 +35,15 @@ INKED = "the target's images with ink"  # what the novel share is of when blank 
 class Coverage:
     """The novel share read: its cause (or None), a sentence for the cause of the ``note``-th
     accepted fix (or None), and what the adaptation cause says of the coverage; ``folded`` when it is
-    read as part of the best fix (no check can tell: diagnose again once that is done)."""
+    read as part of the best fix (no check can tell: diagnose again once that is done); ``elsewhere``
+    when the share read is the fix checks' (after a fix, or of the images with ink), not the one the
+    diagnosis measured in its own features."""
 
     cause: Cause | None
     note: tuple[int, str] | None
     sentence: str
     folded: bool = False
+    elsewhere: bool = False
 
 
 def helpful_fixes(findings: Sequence[Finding]) -> tuple[list[Finding], set[str]]:
@@ -82,7 +87,7 @@ def _after_fix(
         sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
         how = "Without the novel target samples beyond chance (before any fix, as every share)"
         part = gap_part(shares, "novelty", how, None if shares is None else shares.covered, basis=basis)
-        return Coverage(novelty_cause(novelty, part, check, words, basis), None, sentence)
+        return Coverage(novelty_cause(novelty, part, check, words, basis), None, sentence, elsewhere=True)
     why = FEW if left.new else "no more than chance gives: the same kind of data, seen differently"
     note = f" {before} of the target had no source neighbour before it, {now} after it: {why}."
     sentence = (
@@ -92,7 +97,7 @@ def _after_fix(
         else f"the source covers the target once {words} is applied ({now} without a source neighbour, "
         f"{before} before{on(basis)})"
     )
-    return Coverage(None, (index, note), sentence)
+    return Coverage(None, (index, note), sentence, elsewhere=True)
 
 
 def read_coverage(
@@ -116,9 +121,11 @@ def read_coverage(
     if not novelty.new:
         chance = f"the source covers {who} ({share} without a source neighbour, no more than chance gives"
         chance += f"{where})"
-        return Coverage(None, None, chance)
+        return Coverage(None, None, chance, elsewhere=blank)
     if novelty.share < NOVELTY_MIN:
-        return Coverage(None, None, f"{share} of {who} has no source neighbour{where}, {FEW}")
+        return Coverage(
+            None, None, f"{share} of {who} has no source neighbour{where}, {FEW}", elsewhere=blank
+        )
     told = novelty_fix(findings, blank)
     if told is not None:
         return _after_fix(novelty, told, [f.fix for f in accepted].index(told), shares, basis)
@@ -126,11 +133,12 @@ def read_coverage(
         again = "diagnose again once that is done"
         note = f" {share} of {who} had no source neighbour before {fix or 'it'}: {again}."
         sentence = f"{share} of {who} had no source neighbour before {fix or 'the fix'}; {again}"
-        return Coverage(None, (0, note), sentence, folded=True)
+        return Coverage(None, (0, note), sentence, folded=True, elsewhere=blank)
     sentence = f"{share} of {who} has no source neighbour{where} (a cause above)"
     how = "Without the novel target samples beyond chance"
     how += " (on the pair without its blank images, a cause of their own)" if blank else ""
     after = None if shares is None else shares.covered
     start = None if shares is None else shares.covered_from
     part = gap_part(shares, "novelty", how, after, basis=basis, start=start)
-    return Coverage(novelty_cause(novelty, part, of=INKED if blank else ""), None, sentence)
+    cause = novelty_cause(novelty, part, of=INKED if blank else "")
+    return Coverage(cause, None, sentence, elsewhere=blank)

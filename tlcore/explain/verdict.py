@@ -85,13 +85,15 @@ class Verdict:
     """The ranked causes and one plain-words reading: ``headline`` (what explains the gap) and
     ``next_step`` (the first cause's action); ``coverage`` how it reads the target's novel share (the
     diagnosis's advice on it defers to this when novelty is no cause); ``folded`` when that reads it
-    as part of the best fix."""
+    as part of the best fix; ``elsewhere`` when it reads the fix checks' novel share, not the
+    diagnosis's (:attr:`~tlcore.explain.novelty_reading.Coverage.elsewhere`)."""
 
     headline: str
     next_step: str
     causes: tuple[Cause, ...]
     coverage: str = ""
     folded: bool = False
+    elsewhere: bool = False
 
     @property
     def counts_novelty(self) -> bool:
@@ -282,8 +284,9 @@ def verdict(
 ) -> Verdict:
     """The ranked causes (:func:`rank_causes`) read as one headline and the next step; ``samples``
     (source, target) adds a note when a side is too small for the tests to tell. The headline's first
-    cause is the largest *measured* one (blank images aside, which come first); causes without a share
-    (no fix or removal measured one) are named apart. When every image of a side is blank there is
+    cause is the largest *measured* one (blank images aside, which come first); the other measured
+    ones follow after "Also:", each with its share; causes without a share (no fix or removal
+    measured one) are named apart. When every image of a side is blank there is
     nothing to adapt, and that is the verdict."""
     empty = [b.side for b in evidence.get("blank", ()) if b.every]
     if empty:
@@ -294,7 +297,7 @@ def verdict(
             (),
         )
     causes, read = _ranked(findings, level, **evidence)
-    coverage, folded = read.sentence, read.folded
+    coverage, folded, elsewhere = read.sentence, read.folded, read.elsewhere
     novelty = evidence.get("novelty")
     few = low_power_note(*samples) if samples is not None else ""
     if not causes:
@@ -306,8 +309,9 @@ def verdict(
                 (),
                 coverage,
                 folded,
+                elsewhere,
             )
-        return Verdict(headline, "nothing to do", (), coverage, folded)
+        return Verdict(headline, "nothing to do", (), coverage, folded, elsewhere)
     first = causes[0]
     headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes))
     others = [c for c in causes[1:] if c.kind != "adaptation"]
@@ -316,7 +320,7 @@ def verdict(
         if largest is not None and (largest.share or 0.0) >= SHARE_FLOOR:
             headline += f" The largest measured cause: {largest.title} ({pct(largest.share or 0.0)})."
             others.remove(largest)
-    measured = [c.title for c in others if c.share is not None]
+    measured = [f"{c.title} ({pct(min(c.share, 1.0))})" for c in others if c.share is not None]
     unmeasured = [c.title for c in others if c.share is None and c.kind != "column"]
     columns = [c.title for c in others if c.share is None and c.kind == "column"]
     if measured:
@@ -336,4 +340,4 @@ def verdict(
         next_step += f"; then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
     if few:
         headline += f" {few}"
-    return Verdict(headline, next_step, tuple(causes), coverage, folded)
+    return Verdict(headline, next_step, tuple(causes), coverage, folded, elsewhere)

@@ -102,6 +102,15 @@ class PriorEstimate:
         return out
 
 
+def beyond_support(support: Novelty | None, tv: float) -> bool:
+    """A share of the target at least ``tv`` lies, beyond chance, outside the source's support
+    (``support``, the novel share in a model's features): a model's outputs there can move the class
+    proportions it reads by that much whatever the labels are (module docstring)."""
+    if support is None or support.level != "new":
+        return False
+    return support.share - support.expected_share >= tv
+
+
 @dataclass(frozen=True)
 class LabelShiftEstimate:
     """The target's estimated class proportions beside the source's (and the true ones when the
@@ -150,10 +159,7 @@ class LabelShiftEstimate:
     def outside_support(self) -> bool:
         """A shift is claimed (:attr:`level` not ``none``) while a share of the target at least the TV
         lies, beyond chance, outside the source's support in the model's features (module docstring)."""
-        s = self.support
-        if s is None or s.level != "new" or self.level == "none":
-            return False
-        return s.share - s.expected_share >= self.tv
+        return self.level != "none" and beyond_support(self.support, self.tv)
 
     @property
     def trusted(self) -> bool:

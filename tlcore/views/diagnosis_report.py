@@ -11,12 +11,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from tlcore.diagnosis import GapReport, describe_gap, gap_level
+from tlcore.diagnosis import GapReport, describe_gap, gap_level, predictions_doubt
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import Finding
 from tlcore.metrics.coverage import Novelty
+from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.views.explain_figures import (
@@ -134,7 +135,9 @@ def _verdict_section(explanation: Explanation) -> Section:
     return Section("Verdict", note=verdict.headline, table=rows, asides=asides)
 
 
-def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
+def _gap_sections(
+    report: GapReport, unread: dict[str, str], estimate: LabelShiftEstimate | None
+) -> list[Section]:
     gap = report.gap
     rows = [
         {
@@ -160,7 +163,8 @@ def _gap_sections(report: GapReport, unread: dict[str, str]) -> list[Section]:
             }
             for g in report.per_class
         ]
-        sections.append(Section(f"Per-class gaps ({report.per_class_labels} target labels)", table=table))
+        title = f"Per-class gaps ({report.per_class_labels} target labels)"
+        sections.append(Section(title, note=describe_label_shift(report, estimate), table=table))
     return sections
 
 
@@ -211,10 +215,50 @@ def coverage_row(novelty: Novelty) -> dict[str, str]:
     return {"metric": "novel target", "value": f"{100 * novelty.share:.1f}%", "reading": novelty.summary()}
 
 
-def coverage_note(novelty: Novelty, explanation: Explanation | None) -> str:
-    """How well the source covers the target, in one sentence: as the verdict reads it, when there is
-    one (:meth:`~tlcore.explain.explanation.Explanation.describe_coverage`)."""
-    return novelty.describe() if explanation is None else explanation.describe_coverage(novelty)
+def describe_label_shift(report: GapReport, estimate: LabelShiftEstimate | None = None) -> str:
+    """The label shift of the per-class labels in one or two sentences (the Diagnose page, the
+    report): with labels a model predicted, that it is the shift of its predictions, not of the
+    target's unknown labels, and why not to trust them (:func:`~tlcore.diagnosis.predictions_doubt`);
+    '' without one."""
+    shift = report.label_shift
+    if shift is None:
+        return ""
+    tv = f"{shift['tv_distance']:.1%}"
+    p = f"p = {shift['p_value']:.3g} against random splits of the pooled labels"
+    if report.per_class_labels != "predicted":
+        labels = f"{report.per_class_labels} target labels"
+        return f"Label shift: the class priors differ by {tv} (total variation, {labels}; {p})."
+    doubt = predictions_doubt(report, estimate)
+    return (
+        "Shift of the predicted labels: the labels the model predicts for the target differ from the "
+        f"source's class priors by {tv} (total variation; {p}), a shift of the model's predictions, not a "
+        "measured label shift of the target, whose labels are unknown."
+        + (f" Not to be trusted, nor the per-class gaps by them: {doubt}." if doubt else "")
+    )
+
+
+def label_shift_row(report: GapReport, estimate: LabelShiftEstimate | None = None) -> dict[str, str]:
+    """The label shift as ``diagnose`` prints it in its table, read as :func:`describe_label_shift`."""
+    shift = report.label_shift
+    assert shift is not None
+    value = f"{shift['tv_distance']:.3f}"
+    p = f"p = {shift['p_value']:.3g} ({PRIOR_PERMUTATIONS} random splits of the pooled labels)"
+    if report.per_class_labels != "predicted":
+        reading = f"{report.per_class_labels} target labels, {p}"
+        return {"metric": "label shift (TV)", "value": value, "reading": reading}
+    doubt = predictions_doubt(report, estimate)
+    reading = f"TV of the model's predicted target labels from the source's priors (not the target's), {p}"
+    reading += f"; not to be trusted: {doubt}" if doubt else ""
+    return {"metric": "predicted shift", "value": value, "reading": reading}
+
+
+def coverage_note(novelty: Novelty, explanation: Explanation | None, feature_space: str) -> str:
+    """How well the source covers the target (``novelty``, measured in ``feature_space``), in one
+    sentence: as the verdict reads it, when there is one
+    (:meth:`~tlcore.explain.explanation.Explanation.describe_coverage`)."""
+    if explanation is None:
+        return novelty.describe()
+    return explanation.describe_coverage(novelty, feature_space)
 
 
 def _coverage_section(report: GapReport, explanation: Explanation | None, unread: dict[str, str]) -> Section:
@@ -229,7 +273,7 @@ def _coverage_section(report: GapReport, explanation: Explanation | None, unread
     after = "" if explanation is None else explanation.describe_novelty_fix()
     return Section(
         title,
-        note=coverage_note(novelty, explanation),
+        note=coverage_note(novelty, explanation, report.feature_space),
         table=[coverage_row(novelty)],
         asides=[after] if after else [],
     )
@@ -259,7 +303,8 @@ def diagnosis_report(
     if explanation is not None:
         sections.append(_verdict_section(explanation))
     if report is not None:
-        sections += [*_gap_sections(report, unread), _coverage_section(report, explanation, unread)]
+        gaps = _gap_sections(report, unread, label_shift)
+        sections += [*gaps, _coverage_section(report, explanation, unread)]
     if "label_shift_estimate" in unread:
         sections.append(Section("How the labels moved", note=unread["label_shift_estimate"]))
     elif label_shift is not None:
