@@ -116,8 +116,8 @@ def _load_pair(root: str, source: str, target: str, seed: int) -> tuple[Domain, 
 
 
 def run_label(record: RunRecord) -> str:
-    """A short, readable name for a run: its method and the end of its id (plain text)."""
-    return f"{record.method} · {record.id[-6:]}"
+    """A short, readable name for a run (:func:`tlcore.views.compare.run_label`)."""
+    return compare.run_label(record)
 
 
 def finished_runs(limit: int = 200) -> list[RunRecord]:
