@@ -57,6 +57,7 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def rank_runs(args: argparse.Namespace) -> int:
+    from tlcore.blank_data import pair_blank_warning  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
 
     if args.report is not None:
@@ -67,12 +68,13 @@ def rank_runs(args: argparse.Namespace) -> int:
     if args.run is not None and args.run not in {r.id for r in store.done_runs(*pair)}:
         raise TLError(f"run {args.run!r} is not a done run of {pair[0]} -> {pair[1]}")
     ranking = rank(load_pool(store, *pair, run_id=args.run), settings)
+    blank = pair_blank_warning(store, *pair)
     if args.report is not None:
         write_report(args.report, report(store, ranking))
     if args.json:
-        print_json(ranking_json(ranking))
+        print_json(ranking_json(ranking) | {"blank": blank})
     else:
-        print_ranking(ranking)
+        print_ranking(ranking, blank)
     return 0
 
 
@@ -95,7 +97,8 @@ def ranking_json(ranking: Ranking) -> dict[str, Any]:
     return ranking.to_dict() | {"caveat": blind_spot(ranking)}
 
 
-def print_ranking(ranking: Ranking) -> None:
+def print_ranking(ranking: Ranking, blank: str | None = None) -> None:
+    """The ranking as text; ``blank``: the warning that the pair's target images are blank."""
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -109,6 +112,8 @@ def print_ranking(ranking: Ranking) -> None:
         print(f"  note: {note}")
     if caveat := blind_spot(ranking):
         print(f"  caveat: {caveat}")
+    if blank:
+        print(f"  warning: {blank}")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
     print(
         f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "
