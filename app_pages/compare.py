@@ -123,6 +123,8 @@ if engine.store().done_runs(*pair):
     else:  # no run passed the guardrails: keep the source-only model
         box, icon = st.warning, ":material/undo:"
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=icon)
+    if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
+        st.warning(display.esc(blank), icon=":material/warning:")
     if caveat := ranking_view.blind_spot(ranked):
         st.caption(display.esc(caveat))
     if unreliable := ranking_view.unreliable_line(ranked, labels):

@@ -67,6 +67,8 @@ if request is not None:
         st.caption(display.esc(f"Run {labels.get(request[0], request[0])}, data {request[1]}."))
         for note in notes:
             st.caption(display.esc(f"Note: {note}."))
+        if blank := engine.blank_data(request[1]):
+            st.warning(display.esc(blank), icon=":material/warning:")
         cards = st.columns(3)
         cards[0].metric("Samples", f"{summary.n_samples:,}")
         cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")

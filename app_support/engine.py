@@ -17,6 +17,7 @@ from torch import nn
 
 from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
+from tlcore.blank_data import blank_warning, pair_blank_warning
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.errors import TLError
@@ -116,8 +117,8 @@ def _load_pair(root: str, source: str, target: str, seed: int) -> tuple[Domain, 
 
 
 def run_label(record: RunRecord) -> str:
-    """A short, readable name for a run: its method and the end of its id (plain text)."""
-    return f"{record.method} · {record.id[-6:]}"
+    """A short, readable name for a run (:func:`tlcore.views.compare.run_label`)."""
+    return compare.run_label(record)
 
 
 def finished_runs(limit: int = 200) -> list[RunRecord]:
@@ -169,6 +170,29 @@ def ranking(
         return None
     chosen = validator or SelectionSettings().validator
     return _ranking(str(workspace().root), source, target, done, chosen, run_id=run_id)
+
+
+def blank_target(source: str, target: str) -> str | None:
+    """The warning that most of the pair's target images are blank
+    (:func:`tlcore.blank_data.pair_blank_warning`), or None; read again when a run of the pair finishes."""
+    done = tuple(r.id for r in store().done_runs(source, target))
+    return _blank_target(str(workspace().root), source, target, done)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _blank_target(root: str, source: str, target: str, done: tuple[str, ...]) -> str | None:
+    return pair_blank_warning(_store(root), source, target)
+
+
+def blank_data(spec: str) -> str | None:
+    """The warning that most images of the domain ``spec`` are blank
+    (:func:`tlcore.blank_data.blank_warning`), or None."""
+    return _blank_data(str(workspace().root), spec)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _blank_data(root: str, spec: str) -> str | None:
+    return blank_warning(_load(root, spec, 0))
 
 
 @st.cache_data(max_entries=16, show_spinner="Ranking the pair's runs…")

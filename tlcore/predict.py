@@ -44,7 +44,7 @@ from tlcore.workspace import Workspace
 DEFAULT_BATCH_SIZE = 512
 TOP_K = 3
 LEAST_CONFIDENT = 20  # rows a summary lists as the least confident
-HISTOGRAM_BINS = 10
+HISTOGRAM_BINS = 20  # confidence bins of the Predict page's histogram and of `predict --json`
 NAMED_FILES = 5  # files a note names before "..."
 
 

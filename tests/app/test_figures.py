@@ -278,3 +278,16 @@ def test_prediction_bars_leave_headroom() -> None:
     for fig in (predictions.confidence_histogram(summary), predictions.predicted_counts(summary)):
         tallest = max(max(trace.y) for trace in fig.data)
         assert fig.layout.yaxis.range[1] >= 1.1 * tallest
+
+
+def test_the_confidence_histogram_has_the_bins_of_predict_json() -> None:
+    from tlcore.predict import PredictionSummary  # noqa: PLC0415
+    from tlcore.views import predictions  # noqa: PLC0415
+
+    confidences = np.array([0.31, 0.33, 0.97, 0.98, 0.99])  # 0.31 and 0.33 share a bin of 20, not of 40
+    summary = PredictionSummary(5, ("a", "b"), {"a": 3, "b": 2}, confidences, None, ())
+    (bars,) = predictions.confidence_histogram(summary).data
+    payload = summary.to_dict()["confidence_histogram"]  # what `predict --json` prints
+    assert len(bars.x) == len(payload["counts"]) == 20
+    np.testing.assert_allclose(bars.x, np.diff(payload["edges"]) / 2 + payload["edges"][:-1])
+    assert list(bars.customdata) == payload["counts"] and payload["counts"][6] == 2

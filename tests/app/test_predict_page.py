@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 from app_support import display
 from tests.app.helpers import loose_digits_zip
 from tlcore.adapt.config import AdaptConfig
-from tlcore.data import save_upload
+from tlcore.blank_data import blank_warning
+from tlcore.data import load_domain, save_upload
 from tlcore.predict import load_data, load_run_model, predict_rows
 from tlcore.runs import jobs
 from tlcore.workspace import Workspace
@@ -163,3 +165,15 @@ def test_the_intro_describes_the_batch_being_labelled_not_the_sidebars_target(
     intro = at.caption[0].value
     assert f"every sample of {display.esc('upload:new_batch.csv')} " in intro, intro
     assert "one row per row of the table" in intro and "image" not in intro
+
+
+def test_blank_data_are_warned_of(app: OpenApp, workspace: Path, finished_run: str) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.zeros((12, 1, 28, 28), dtype=np.float32))  # no ink in any image
+    spec = f"upload:{save_upload(Workspace.resolve(workspace), 'blank.npz', buffer.getvalue())}"
+    at = app("predict", source=SOURCE, target=spec)
+    at.button[[b.label for b in at.button].index("Predict every sample")].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    blank = blank_warning(load_domain(spec, Workspace.resolve(workspace)))  # what `predict` says
+    assert blank is not None and blank.startswith(f"12 of 12 {spec} images are blank (no ink)")
+    assert [w.value for w in at.warning] == [display.esc(blank)]

@@ -3,6 +3,7 @@ report, on stored runs whose validator scores and predictions are constructed (n
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -19,7 +20,9 @@ from app_support.state import COMPARE_RUNS
 from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
+from tlcore.blank_data import pair_blank_warning
 from tlcore.cli import main
+from tlcore.data import save_upload
 from tlcore.models import build_model, save_checkpoint
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.workspace import Workspace
@@ -35,9 +38,11 @@ def plain(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
-def store_run(store: RunStore, methods: tuple[str, ...], after: np.ndarray, **kw: Any) -> str:
-    """A done run whose result carries the validators of a constructed candidate."""
-    config = AdaptConfig(source=SOURCE, target=TARGET, methods=methods, epochs=1)
+def store_run(
+    store: RunStore, methods: tuple[str, ...], after: np.ndarray, target: str = TARGET, **kw: Any
+) -> str:
+    """A done run of ``SOURCE -> target`` whose result carries the validators of a constructed candidate."""
+    config = AdaptConfig(source=SOURCE, target=target, methods=methods, epochs=1)
     made = candidate("x", BASELINE, after, **kw)
     run_id = store.create(config)
     result = _result(config) | {"validators": made.validators.to_dict()}
@@ -254,3 +259,16 @@ def test_cli_predict_with_an_alarmed_run_warns_as_the_page_does(
     assert "(judged within a pool of 2 runs of this pair)" in err
     assert main([*argv, pool["good"]]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_compare_warns_that_the_pairs_target_is_blank(app: OpenApp, workspace: Path) -> None:
+    ws = Workspace.resolve(workspace)
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.zeros((30, 1, 28, 28), dtype=np.float32))  # no ink in any image
+    target = f"upload:{save_upload(ws, 'blank.npz', buffer.getvalue())}"
+    store_run(RunStore(ws), ("im",), probabilities(Y, 0.9), target=target)
+    at = app("compare", source=SOURCE, target=target)
+    assert not at.exception, [e.message for e in at.exception]
+    blank = pair_blank_warning(RunStore(ws), SOURCE, target)  # what `runs rank` says
+    assert blank is not None and blank.startswith("30 of 30 target images are blank (no ink)")
+    assert [plain(w.value) for w in at.warning if "blank" in plain(w.value)] == [blank]

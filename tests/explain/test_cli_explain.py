@@ -74,7 +74,7 @@ def test_a_report_that_cannot_be_written_is_one_line(capsys, tmp_path: Path, mon
     def refused(path: Path, write: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("tlcore.cli.diagnose.atomic_write", refused)
+    monkeypatch.setattr("tlcore.cli.output.atomic_write", refused)
     report = tmp_path / "r.html"
     code, _, err = diagnose(
         capsys, tmp_path, "--target", "digits:n=50", "--no-explain", "--report", str(report)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,6 +15,7 @@ from tests.predict.conftest import DIGITS
 from tests.predict.test_predict import read_back, scans_upload
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
+from tlcore.data import save_upload
 from tlcore.models import load_checkpoint, save_checkpoint
 from tlcore.predict import load_run_model
 from tlcore.runs.jobs import run_inline
@@ -155,3 +158,19 @@ def test_a_table_model_takes_its_columns_by_name(tmp_path: Path, capsys: pytest.
     card = main(["--workspace", str(workspace.root), "export", record.id, "--out", str(exported)])
     features = json.loads((exported / "model.json").read_text())["preprocessing"][0]
     assert card == 0 and features["columns"] == list(frame.columns)
+
+
+def test_blank_data_are_warned_of_on_stderr_and_in_json(
+    tiny_run: tuple[Workspace, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace, run_id = tiny_run
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.zeros((12, 1, 28, 28), dtype=np.float32))  # no ink in any image
+    spec = f"upload:{save_upload(workspace, 'empty.npz', buffer.getvalue())}"
+    code, out, err = cli(workspace, capsys, run_id, "--data", spec)
+    warning = f"warning: 12 of 12 {spec} images are blank (no ink) and still each get a class from a model"
+    assert code == 0 and err.startswith(warning) and "12 unlabelled samples" in out
+    code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--json")
+    assert code == 0 and json.loads(out)["blank"] == err.splitlines()[0].removeprefix("warning: ")
+    code, out, err = cli(workspace, capsys, run_id, "--data", "digits:n=30", "--json")
+    assert code == 0 and json.loads(out)["blank"] is None and "warning" not in err

@@ -32,7 +32,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, label_shift_of
 from tlcore.cli.explain_text import format_explanation
-from tlcore.cli.output import ProgressBar, print_json
+from tlcore.cli.output import ProgressBar, check_report, print_json, write_report
 from tlcore.data import Domain, harmonise, load_domain
 from tlcore.data.spec import anchored
 from tlcore.device import pick_device
@@ -47,7 +47,7 @@ from tlcore.numbers import significant
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.views.diagnosis_report import coverage_note, coverage_row, diagnosis_report, label_shift_row
-from tlcore.workspace import Workspace, atomic_write
+from tlcore.workspace import Workspace
 
 DEFAULTS = GapSettings()
 STORED_GAP = {"run": "gap_after", "baseline": "gap_before"}  # what a run stored for each model
@@ -176,10 +176,8 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
 def diagnose_command(args: argparse.Namespace) -> int:
     if args.pca < 0 or args.umap_points < 2:
         raise TLError("--pca must be at least 0 and --umap-points at least 2")
-    if args.report is not None and not args.report.parent.is_dir():
-        raise TLError(f"--report {args.report}: no folder {args.report.parent}")
-    if args.report is not None and args.report.is_dir():
-        raise TLError(f"--report {args.report}: it is a folder; name an .html file")
+    if args.report is not None:
+        check_report(args.report)
     workspace = Workspace.resolve(args.workspace)
     # as adapt and sweep store them, so the pair's runs are found from any folder
     args.source, args.target = (anchored(s) if s else s for s in (args.source, args.target))
@@ -217,11 +215,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         )
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None
     if args.report is not None:
-        page = diagnosis_report(report, explanation, label_shift=estimate)
-        try:
-            atomic_write(args.report, lambda temp: temp.write_text(page, encoding="utf-8"))
-        except OSError as exc:
-            raise TLError(f"--report {args.report}: cannot write it ({exc.strerror or exc})") from None
+        write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate))
     unread = {} if explanation is None else explanation.unread(report)
     if args.json:
         extra = {"explanation": explanation.to_dict()} if explanation else {}

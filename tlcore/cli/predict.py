@@ -3,7 +3,8 @@
 Without ``--out`` it prints a summary (samples, predictions per class, mean confidence, accuracy when
 the data is labelled); with ``--out FILE.csv|FILE.parquet`` it also writes one row per sample there.
 A run whose negative-transfer alarm is raised (``runs show``'s alarm) is said so on stderr, and in
-``--json`` under ``alarm``, as the app's Predict page shows it beside the run.
+``--json`` under ``alarm``, as the app's Predict page shows it beside the run; so is data most of whose
+images are blank (:func:`tlcore.blank_data.blank_warning`; ``--json``: ``blank``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 
+from tlcore.blank_data import blank_warning
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.rank import show_alarm
 from tlcore.predict import (
@@ -65,6 +67,9 @@ def predict_command(args: argparse.Namespace) -> int:
     if alarm["raised"]:
         print(f"warning: run {args.run_id}: " + " ".join(alarm_text), file=sys.stderr)
     domain = load_data(trained, args.data, workspace, seed=args.seed)
+    blank = blank_warning(domain)
+    if blank:
+        print(f"warning: {blank}", file=sys.stderr)
     predictions = predict_rows(trained, domain, batch_size=args.batch_size, device=args.device)
     bar = ProgressBar("predict", enabled=not args.json)
     try:
@@ -79,6 +84,7 @@ def predict_command(args: argparse.Namespace) -> int:
                 "data": domain.name,
                 "notes": predictions.notes(),
                 "alarm": alarm,
+                "blank": blank,
                 **summary.to_dict(),
                 "out": str(out) if out else None,
             }

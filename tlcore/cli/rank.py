@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from pathlib import Path
 from typing import Any
 
-from tlcore.cli.output import print_json
+from tlcore.cli.output import check_report, print_json, write_report
 from tlcore.errors import TLError
 from tlcore.runs.candidates import load_pool, run_alarm
+from tlcore.runs.changes import predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.scores import VALIDATORS
+from tlcore.views.compare import comparison_report, run_label
 from tlcore.views.ranking import blind_spot, score_text, unreliable_line
 from tlcore.workspace import Workspace
 
@@ -43,23 +47,49 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "different n= samples; default: the largest such group)",
     )
     parser.add_argument("--json", action="store_true", help="the whole ranking as JSON on stdout")
+    parser.add_argument(
+        "--report",
+        metavar="FILE.html",
+        type=Path,
+        help="also write the Compare page's HTML report of the ranked runs",
+    )
     parser.set_defaults(handler=rank_runs)
 
 
 def rank_runs(args: argparse.Namespace) -> int:
+    from tlcore.blank_data import pair_blank_warning  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
 
+    if args.report is not None:
+        check_report(args.report)
     settings = SelectionSettings(validator=args.validator)
     store = RunStore(Workspace.existing(args.workspace))
     pair = anchored(args.source), anchored(args.target)  # as adapt and sweep store them
     if args.run is not None and args.run not in {r.id for r in store.done_runs(*pair)}:
         raise TLError(f"run {args.run!r} is not a done run of {pair[0]} -> {pair[1]}")
     ranking = rank(load_pool(store, *pair, run_id=args.run), settings)
+    blank = pair_blank_warning(store, *pair)
+    if args.report is not None:
+        write_report(args.report, report(store, ranking))
     if args.json:
-        print_json(ranking_json(ranking))
+        print_json(ranking_json(ranking) | {"blank": blank})
     else:
-        print_ranking(ranking)
+        print_ranking(ranking, blank)
     return 0
+
+
+def report(store: RunStore, ranking: Ranking) -> str:
+    """The Compare page's HTML report (:func:`tlcore.views.compare.comparison_report`) of the ranked
+    runs, best first: the ranking, their results and where each one's predictions moved."""
+    records = [store.get(entry.run_id) for entry in ranking.entries]
+    labels = {record.id: run_label(record) for record in records}
+    results = {labels[record.id]: store.result_of(record) for record in records}
+    moved = []
+    for record in records:
+        with contextlib.suppress(TLError):  # a run that stored no predictions is left out, as on the page
+            run = run_changes(store, record.id)
+            moved.append((run, predicted_samples(store, run)))
+    return comparison_report(results, ranked=ranking, labels=labels, moved=moved)
 
 
 def ranking_json(ranking: Ranking) -> dict[str, Any]:
@@ -67,7 +97,8 @@ def ranking_json(ranking: Ranking) -> dict[str, Any]:
     return ranking.to_dict() | {"caveat": blind_spot(ranking)}
 
 
-def print_ranking(ranking: Ranking) -> None:
+def print_ranking(ranking: Ranking, blank: str | None = None) -> None:
+    """The ranking as text; ``blank``: the warning that the pair's target images are blank."""
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -81,6 +112,8 @@ def print_ranking(ranking: Ranking) -> None:
         print(f"  note: {note}")
     if caveat := blind_spot(ranking):
         print(f"  caveat: {caveat}")
+    if blank:
+        print(f"  warning: {blank}")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
     print(
         f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "

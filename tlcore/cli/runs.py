@@ -7,6 +7,8 @@ import argparse
 import time
 from typing import Any
 
+import numpy as np
+
 from tlcore.cli import changes, rank
 from tlcore.cli.output import print_json
 from tlcore.numbers import significant
@@ -21,7 +23,11 @@ from tlcore.runs.store import (
     STATUSES,
     RunStore,
 )
+from tlcore.views import compare
+from tlcore.views.figures import CURVE_KEYS
 from tlcore.workspace import Workspace
+
+Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.compare.confusion_table`
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,8 +43,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.add_argument("--json", action="store_true", help="JSON list on stdout")
     listing.set_defaults(handler=list_runs)
 
-    show = actions.add_parser("show", help="one run: config, status, results, artifacts, alarm")
+    show = actions.add_parser(
+        "show",
+        help="one run: config, status, results, per-class target accuracy and confusion, artifacts, alarm",
+    )
     show.add_argument("run_id", metavar="ID")
+    show.add_argument(
+        "--history",
+        action="store_true",
+        help="also the learning curves: one row per epoch of both stages (the Adapt page's curves)",
+    )
     show.add_argument("--json", action="store_true", help="JSON object on stdout")
     show.set_defaults(handler=show_run)
 
@@ -89,6 +103,16 @@ def show_run(args: argparse.Namespace) -> int:
         },
     }
     details["alarm"], alarm_text = rank.show_alarm(store, record)
+    result = store.result_of(record) if record.status == "done" else {}
+    accuracy, confusion = compare.class_accuracies(result), compare.confusion_table(result)
+    details["per_class_accuracy"] = accuracy or None
+    details["confusion"] = (
+        None
+        if confusion is None
+        else {"true": confusion[0], "predicted": confusion[1], "counts": confusion[2].tolist()}
+    )
+    curves = compare.curve_rows(store.history(record.id, kinds={"epoch"}))
+    details["learning_curves"] = curves
     if args.json:
         print_json(details)
         return 0
@@ -107,7 +131,50 @@ def show_run(args: argparse.Namespace) -> int:
     for name, path in details["artifacts"].items():
         if path is not None:
             print(f"  {name:<16} {path}")
+    if confusion is not None:
+        print("\n".join(["", *class_lines(accuracy, confusion), "", *confusion_lines(confusion)]))
+    if args.history:
+        print("\n".join(["", *curve_lines(curves)]))
     return 0
+
+
+def class_lines(accuracy: dict[str, float], confusion: Confusion) -> list[str]:
+    """Per-class target accuracy (:func:`tlcore.views.compare.class_accuracies`, the Compare page's
+    bars) beside each class's test samples (its row of the confusion counts)."""
+    rows, _, matrix = confusion
+    width = max(len("class"), *map(len, rows))
+    lines = [f"  per-class target accuracy ({int(matrix.sum())} target test samples)"]
+    lines.append(f"    {'class':<{width}}  {'samples':>7}  {'accuracy':>8}")
+    for name, counts in zip(rows, matrix, strict=True):
+        lines.append(f"    {name:<{width}}  {int(counts.sum()):>7}  {accuracy[name]:>8.1%}")
+    return lines
+
+
+def confusion_lines(confusion: Confusion) -> list[str]:
+    """The confusion counts (:func:`tlcore.views.compare.confusion_table`, the Compare page's matrix):
+    rows = true class, columns = predicted."""
+    rows, classes, matrix = confusion
+    first = max(len("true"), *map(len, rows))
+    width = max(len(str(int(matrix.max()))), *map(len, classes))
+    lines = ["  confusion on the target test split (rows: true class, columns: predicted)"]
+    lines.append(f"    {'true':<{first}}" + "".join(f"  {c:>{width}}" for c in classes))
+    for name, counts in zip(rows, matrix, strict=True):
+        lines.append(f"    {name:<{first}}" + "".join(f"  {int(n):>{width}}" for n in counts))
+    return lines
+
+
+def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The learning curves (:func:`tlcore.views.compare.curve_rows`) as a table of the curves the
+    Adapt page draws (:data:`tlcore.views.figures.CURVE_KEYS`); ``--json`` carries every column."""
+    if not rows:
+        return ["  learning curves: no epoch finished yet"]
+    keys = [k for k in CURVE_KEYS if any(k in row for row in rows)]
+    lines = ["  learning curves (epochs numbered through both stages)"]
+    lines.append(f"    {'epoch':>5}  {'stage':<9}" + "".join(f"  {k:>16}" for k in keys))
+    for row in rows:
+        values = "".join(f"  {format_value(row.get(k)):>16}" for k in keys)
+        lines.append(f"    {int(row['epoch']):>5}  {row['stage']:<9}" + values)
+    return lines
 
 
 def _ended_early(store: RunStore, record: RunRecord) -> str:

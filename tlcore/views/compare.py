@@ -19,12 +19,18 @@ from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.runs.changes import RunChanges
+from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
 from tlcore.views import changes, explore, figures, umap_figure
 from tlcore.views import ranking as ranking_view
 from tlcore.views.report import Section, render_report
 
 Results = Mapping[str, Mapping[str, Any]]
+
+
+def run_label(record: RunRecord) -> str:
+    """A short, readable name for a run: its method and the end of its id (plain text)."""
+    return f"{record.method} · {record.id[-6:]}"
 
 
 def curve_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -137,30 +143,36 @@ def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[
     return out[0], out[1]
 
 
-def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
-    """The run's target confusion matrix, rows of classes absent from the target test split left
-    out (None when the target is unlabelled)."""
+def confusion_table(result: Mapping[str, Any]) -> tuple[list[str], list[str], np.ndarray] | None:
+    """The run's target confusion counts as ``(true classes, predicted classes, matrix)``: rows = true
+    class, columns = predicted, rows of classes absent from the target test split left out (None when
+    the target is unlabelled). The Compare page's heatmap and ``runs show`` print these."""
     if not result.get("confusion") or not result.get("per_class_accuracy"):
         return None
     matrix = np.asarray(result["confusion"])
     classes = list(result["per_class_accuracy"])
     present = matrix.sum(axis=1) > 0
-    return figures.confusion_heatmap(
-        matrix[present],
-        classes,
-        f"Confusion: {label}",
-        rows=[c for c, p in zip(classes, present, strict=True) if p],
-    )
+    return [c for c, p in zip(classes, present, strict=True) if p], classes, matrix[present]
+
+
+def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
+    """:func:`confusion_table` as a row-normalised heatmap (None when the target is unlabelled)."""
+    table = confusion_table(result)
+    if table is None:
+        return None
+    rows, classes, matrix = table
+    return figures.confusion_heatmap(matrix, classes, f"Confusion: {label}", rows=rows)
+
+
+def class_accuracies(result: Mapping[str, Any]) -> dict[str, float]:
+    """The run's target accuracy per class, for the classes the target test split holds ({} when the
+    target is unlabelled)."""
+    return {c: a for c, a in (result.get("per_class_accuracy") or {}).items() if a is not None}
 
 
 def per_class_figure(results: Results) -> go.Figure | None:
-    """Per-class target accuracy of every run, for the classes the target test split holds (None
-    when no run has a labelled target)."""
-    data = {
-        label: {c: a for c, a in r["per_class_accuracy"].items() if a is not None}
-        for label, r in results.items()
-        if r.get("per_class_accuracy")
-    }
+    """:func:`class_accuracies` of every run, grouped bars (None when no run has a labelled target)."""
+    data = {label: class_accuracies(r) for label, r in results.items() if r.get("per_class_accuracy")}
     return figures.per_class_accuracy(data) if any(data.values()) else None
 
 

@@ -16,9 +16,10 @@ def headroom(fig: go.Figure) -> float:
     return HEADROOM * tallest if tallest > 0 else 1.0
 
 
-def confidence_histogram(summary: PredictionSummary, bins: int = 20) -> go.Figure:
-    """How sure the model is: the share of samples per confidence bin (max softmax), low bins red."""
-    edges, counts = summary.histogram(bins)
+def confidence_histogram(summary: PredictionSummary) -> go.Figure:
+    """How sure the model is: the share of samples per confidence bin (max softmax, the
+    :data:`~tlcore.predict.HISTOGRAM_BINS` bins of ``predict --json``), low bins red."""
+    edges, counts = summary.histogram()
     centres = (edges[:-1] + edges[1:]) / 2
     colours = [BAD if c < 0.5 else NEUTRAL if c < 0.9 else GOOD for c in centres]
     fig = go.Figure(

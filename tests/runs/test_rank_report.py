@@ -1,0 +1,106 @@
+"""``runs rank --report`` writes the Compare page's HTML report; ``runs rank`` warns of a blank target
+(stand-in validators and predictions, no training)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.selection.helpers import candidate, probabilities
+from tlcore.adapt.config import AdaptConfig
+from tlcore.blank_data import blank_warning, count_blank
+from tlcore.cli import main
+from tlcore.data import load_domain, save_upload
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+BLANK = (
+    "120 of 120 target images are blank (no ink) and still each get a class from a model: its "
+    "predictions, confidences and label-free scores (EnsV among them) on them mean nothing."
+)
+
+
+def blank_upload(workspace: Workspace, n_blank: int, n_inked: int = 0) -> str:
+    """An npz upload of ``n_blank`` all-zero 28x28 images then ``n_inked`` with a bright square."""
+    X = np.zeros((n_blank + n_inked, 1, 28, 28), dtype=np.float32)
+    X[n_blank:, :, 10:18, 10:18] = 1.0
+    buffer = io.BytesIO()
+    np.savez(buffer, X=X)
+    return f"upload:{save_upload(workspace, f'blank{n_blank}.npz', buffer.getvalue())}"
+
+
+def judged_runs(workspace: Workspace, target: str) -> list[str]:
+    """Two done runs of ``mnist5k -> target`` with stand-in scores and predictions over 30 samples."""
+    store = RunStore(workspace)
+    labels = np.arange(30) % 3
+    before = probabilities(labels, 0.6)
+    ids = []
+    for confidence in (0.7, 0.9):
+        made = candidate("x", before, probabilities(labels, confidence))
+        run_id = store.create(AdaptConfig("mnist5k", target, ("im",)))
+        assert store.start(run_id, os.getpid())
+        result = {"validators": made.validators.to_dict(), "config": store.get(run_id).config}
+        assert store.finish(run_id, result, write_predictions=made.predictions.save)
+        ids.append(run_id)
+    return ids
+
+
+def rank(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], target: str, *argv: str
+) -> tuple[int, str, str]:
+    code = main(
+        ["--workspace", str(workspace.root), "runs", "rank", "--source", "mnist5k", "--target", target, *argv]
+    )
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_share_of_blank_images_decides_the_warning(workspace: Workspace) -> None:
+    at_five = load_domain(blank_upload(workspace, 1, 19), workspace)  # 1 of 20: 5%, BLANK_MIN
+    assert count_blank(at_five) == 1
+    assert blank_warning(at_five, "target").startswith("1 of 20 target images is blank (no ink) and still")
+    below = load_domain(blank_upload(workspace, 1, 20), workspace)  # 1 of 21: under 5%
+    assert count_blank(below) == 1 and blank_warning(below) is None
+    assert count_blank(load_domain("digits:n=50", workspace)) == 0
+
+
+def test_runs_rank_warns_of_a_blank_target(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    target = blank_upload(workspace, 120)
+    judged_runs(workspace, target)
+    code, out, _ = rank(workspace, capsys, target)
+    assert code == 0 and f"\n  warning: {BLANK}\n" in out
+    code, out, _ = rank(workspace, capsys, target, "--json")
+    assert code == 0 and json.loads(out)["blank"] == BLANK
+
+
+def test_runs_rank_report_writes_the_compare_report(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    judged_runs(workspace, "digits:n=30")
+    code, out, _ = rank(workspace, capsys, "digits:n=30", "--json")
+    ranking = json.loads(out)
+    assert ranking["blank"] is None
+    ranked = [entry["run_id"] for entry in ranking["entries"]]  # best first
+    path = tmp_path / "compare.html"
+    code, out, _ = rank(workspace, capsys, "digits:n=30", "--report", str(path))
+    assert code == 0 and "warning" not in out
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    titles = re.findall("<h2>([^<]*)</h2>", page)  # labelled as the Compare page labels the runs
+    moved = [f"Where the predictions of im · {run_id[-6:]} moved" for run_id in ranked]
+    assert titles == ["Which run to keep, without target labels", "Runs", "Domain gap", *moved]
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically, no temporary left
+    code, out, err = rank(workspace, capsys, "digits:n=30", "--report", str(tmp_path / "no" / "c.html"))
+    assert (
+        code == 2
+        and out == ""
+        and err == f"error: --report {tmp_path / 'no' / 'c.html'}: no folder {tmp_path / 'no'}\n"
+    )
+    code, _, err = rank(workspace, capsys, "digits:n=30", "--report", str(tmp_path))
+    assert code == 2 and err == f"error: --report {tmp_path}: it is a folder; name an .html file\n"

@@ -1,0 +1,97 @@
+"""``runs show``: a run's per-class target accuracy, confusion and learning curves (the Compare and
+Adapt pages' numbers), in text and JSON, from a stored run (no training)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
+from tlcore.events import ProgressEvent
+from tlcore.runs.store import RunStore
+from tlcore.views import compare
+from tlcore.workspace import Workspace
+
+RESULT = {  # "dog" has no target test sample: its row is left out, as on the Compare page
+    "target_accuracy": 0.6,
+    "per_class_accuracy": {"cat": 0.5, "dog": None, "fox": 2 / 3},
+    "confusion": [[1, 1, 0], [0, 0, 0], [1, 0, 2]],
+}
+EPOCHS = [("baseline", {"loss": 0.9, "source_accuracy": 0.8}), ("adapt", {"loss": 0.7, "im_entropy": 1.5})]
+
+
+def stored_run(workspace: Workspace, result: dict) -> str:
+    """A done run with ``result`` and one epoch event per :data:`EPOCHS` entry."""
+    store = RunStore(workspace)
+    run_id = store.create(AdaptConfig("mnist5k", "digits", ("im",)))
+    assert store.start(run_id, os.getpid())
+    for i, (stage, metrics) in enumerate(EPOCHS, 1):
+        store.record_event(
+            run_id, ProgressEvent("epoch", stage, i / 2, epoch=1, metrics={"epoch": 1.0, **metrics})
+        )
+    assert store.finish(run_id, result)
+    return run_id
+
+
+def show(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(["--workspace", str(workspace.root), "runs", "show", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def test_runs_show_prints_per_class_accuracy_and_the_confusion(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = stored_run(workspace, RESULT)
+    out = show(workspace, capsys, run_id)
+    assert (
+        "  per-class target accuracy (5 target test samples)\n"
+        "    class  samples  accuracy\n"
+        "    cat          2     50.0%\n"
+        "    fox          3     66.7%\n"
+    ) in out
+    assert (
+        "  confusion on the target test split (rows: true class, columns: predicted)\n"
+        "    true  cat  dog  fox\n"
+        "    cat     1    1    0\n"
+        "    fox     1    0    2\n"
+    ) in out
+    details = json.loads(show(workspace, capsys, run_id, "--json"))
+    assert details["per_class_accuracy"] == {"cat": 0.5, "fox": 2 / 3}
+    assert details["confusion"] == {
+        "true": ["cat", "fox"],
+        "predicted": ["cat", "dog", "fox"],
+        "counts": [[1, 1, 0], [1, 0, 2]],
+    }
+    figure = compare.confusion_figure("run", RESULT)  # the Compare page's heatmap: the same rows
+    assert figure is not None and list(figure.data[0].y) == ["cat", "fox"]
+
+
+def test_an_unlabelled_target_has_no_per_class_table(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = stored_run(workspace, {"target_accuracy": None, "per_class_accuracy": {}, "confusion": []})
+    assert "per-class" not in show(workspace, capsys, run_id)
+    details = json.loads(show(workspace, capsys, run_id, "--json"))
+    assert details["per_class_accuracy"] is None and details["confusion"] is None
+
+
+def test_runs_show_history_prints_the_learning_curves(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = stored_run(workspace, RESULT)
+    assert "learning curves" not in show(workspace, capsys, run_id)
+    out = show(workspace, capsys, run_id, "--history")
+    assert out.endswith(
+        "  learning curves (epochs numbered through both stages)\n"
+        "    epoch  stage                  loss   source_accuracy\n"
+        "        1  baseline                0.9               0.8\n"
+        "        2  adapt                   0.7                 -\n"
+    )
+    details = json.loads(show(workspace, capsys, run_id, "--json"))
+    assert details["learning_curves"] == [  # the Adapt page's rows (tlcore.views.compare.curve_rows)
+        {"loss": 0.9, "source_accuracy": 0.8, "epoch": 1.0, "stage": "baseline"},
+        {"loss": 0.7, "im_entropy": 1.5, "epoch": 2.0, "stage": "adapt"},
+    ]
