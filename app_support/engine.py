@@ -17,13 +17,14 @@ from torch import nn
 
 from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
-from tlcore.blank_data import blank_warning, pair_blank_warning
 from tlcore.data import Domain, harmonise, list_domains, load_domain
+from tlcore.data.ink import blank_warning
 from tlcore.diagnosis import GapReport, diagnose
 from tlcore.errors import TLError
 from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
+from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import load_pool
 from tlcore.runs.changes import RunChanges, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
@@ -174,7 +175,8 @@ def ranking(
 
 def blank_target(source: str, target: str) -> str | None:
     """The warning that most of the pair's target images are blank
-    (:func:`tlcore.blank_data.pair_blank_warning`), or None; read again when a run of the pair finishes."""
+    (:func:`tlcore.runs.blank_target.pair_blank_warning`), or None; read again when a run of the pair
+    finishes."""
     done = tuple(r.id for r in store().done_runs(source, target))
     return _blank_target(str(workspace().root), source, target, done)
 
@@ -186,7 +188,7 @@ def _blank_target(root: str, source: str, target: str, done: tuple[str, ...]) ->
 
 def blank_data(spec: str) -> str | None:
     """The warning that most images of the domain ``spec`` are blank
-    (:func:`tlcore.blank_data.blank_warning`), or None."""
+    (:func:`tlcore.data.ink.blank_warning`), or None."""
     return _blank_data(str(workspace().root), spec)
 
 

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 from app_support import display
 from tests.app.helpers import loose_digits_zip
 from tlcore.adapt.config import AdaptConfig
-from tlcore.blank_data import blank_warning
 from tlcore.data import load_domain, save_upload
+from tlcore.data.ink import blank_warning
 from tlcore.predict import load_data, load_run_model, predict_rows
 from tlcore.runs import jobs
 from tlcore.workspace import Workspace

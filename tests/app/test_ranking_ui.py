@@ -20,10 +20,10 @@ from app_support.state import COMPARE_RUNS
 from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
-from tlcore.blank_data import pair_blank_warning
 from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.models import build_model, save_checkpoint
+from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.workspace import Workspace
 

@@ -14,9 +14,9 @@ import pytest
 
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
-from tlcore.blank_data import blank_warning, count_blank
 from tlcore.cli import main
 from tlcore.data import load_domain, save_upload
+from tlcore.data.ink import blank_warning, count_blank
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 

@@ -4,7 +4,7 @@ Without ``--out`` it prints a summary (samples, predictions per class, mean conf
 the data is labelled); with ``--out FILE.csv|FILE.parquet`` it also writes one row per sample there.
 A run whose negative-transfer alarm is raised (``runs show``'s alarm) is said so on stderr, and in
 ``--json`` under ``alarm``, as the app's Predict page shows it beside the run; so is data most of whose
-images are blank (:func:`tlcore.blank_data.blank_warning`; ``--json``: ``blank``).
+images are blank (:func:`tlcore.data.ink.blank_warning`; ``--json``: ``blank``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from tlcore.blank_data import blank_warning
 from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.rank import show_alarm
+from tlcore.data.ink import blank_warning
 from tlcore.predict import (
     DEFAULT_BATCH_SIZE,
     PredictionBatch,

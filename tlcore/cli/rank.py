@@ -57,8 +57,8 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def rank_runs(args: argparse.Namespace) -> int:
-    from tlcore.blank_data import pair_blank_warning  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
+    from tlcore.runs.blank_target import pair_blank_warning  # noqa: PLC0415 - loads torch
 
     if args.report is not None:
         check_report(args.report)

@@ -13,7 +13,11 @@ its grey image (the mean over channels):
   ``d > max(0.5 q99(d), 0.02)``.
 
 A *blank* image has no ink pixel: a constant image, or one whose every pixel lies within the ink
-threshold of its background (an empty scan).
+threshold of its background (an empty scan). From :data:`BLANK_MIN` of a side's images blank, a
+diagnosis leaves them out of every statistic and names them as a cause, and a model's readings of the
+data get :func:`blank_warning`'s sentence (``predict``, ``runs rank``, the Predict and Compare pages):
+a model puts every image in some class, a blank one too, and the label-free scores that rank runs
+(EnsV: agreement with the ensemble of the pair's runs) read a blank target as certainty.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 
 MIN_SIDE = 4  # smaller images have no border ring and interior to speak of
+BLANK_MIN = 0.05  # share of a side's images blank from which they count (module docstring)
 CHUNK = 4096  # images per batch: bounds the temporaries on 70k-image domains
 INK_FRACTION, INK_FLOOR = 0.5, 0.02
 
@@ -105,3 +110,24 @@ def drop_blank(domain: Domain) -> Domain:
         raise TLError(f"every image of {domain.name} is blank (no ink): blank=drop would leave none")
     dropped = f"{n_blank} blank image{'s' * (n_blank != 1)} dropped (no ink)"
     return replace(kept, provenance=f"{domain.provenance}; {dropped}".lstrip("; "))
+
+
+def count_blank(domain: Domain) -> int:
+    """How many of ``domain``'s images are blank (0 for feature vectors and images too small to tell)."""
+    if not domain.is_image or domain.X.ndim != 4 or min(domain.X.shape[-2:]) < MIN_SIDE:
+        return 0
+    return int(blank_mask(domain.X).sum())
+
+
+def blank_warning(domain: Domain, what: str = "") -> str | None:
+    """``120 of 120 upload:blank.npz images are blank (no ink) and ...`` when at least
+    :data:`BLANK_MIN` of ``domain``'s images are blank, else None (``what``: which data, default the
+    domain's name)."""
+    n_blank, n_total = count_blank(domain), domain.n_samples
+    if not n_blank or n_blank < BLANK_MIN * n_total:
+        return None
+    fate = (
+        "still each get a class from a model: its predictions, confidences and label-free scores "
+        "(EnsV among them) on them mean nothing"
+    )
+    return describe_blank(n_blank, n_total, what or domain.name, fate) + "."

@@ -48,12 +48,11 @@ from typing import Any, Literal
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.ink import CHUNK, blank_mask, check_images, describe_blank, find_ink
+from tlcore.data.ink import BLANK_MIN, CHUNK, blank_mask, check_images, describe_blank, find_ink
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
 
 MAX_IMAGES = 2000  # images summarised per domain (a seeded subsample beyond)
-BLANK_MIN = 0.05  # share of blank images from which every statistic leaves them out (module docstring)
 HAAR_MAD = 0.6745  # median |N(0, 1)|
 Kind = Literal["linear", "axial"]
 
