@@ -17,6 +17,11 @@ EVIL = "<img src=x onerror=alert(1)>"  # a class name that must show as text, ne
 LIGHT_PAGE, DARK_PAGE = (255, 255, 255), (23, 22, 20)  # Streamlit 1.67's light and dark backgrounds
 
 
+def plain(text: str) -> str:
+    """Markdown text as a reader sees it (escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def rgba(colour: str | Sequence[float]) -> tuple[float, float, float, float]:
     """``#rrggbb``, ``rgb(r, g, b)``, ``rgba(r, g, b, a)`` or an RGB(A) tuple (0-255) as ``(r, g, b, a)``,
     alpha from 0 to 1."""

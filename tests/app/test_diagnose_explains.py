@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import plain
 from tests.app.test_escaping import deferred_downloads
 from tests.explain.test_columns_cli import wine_csvs
 from tlcore.adapt.config import AdaptConfig
@@ -22,10 +23,6 @@ from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 SOURCE, INVERTED = "mnist5k:n=300", "mnist5k:n=300,invert=1"
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def test_the_verdict_names_inversion_and_its_fix_applies_in_one_click(

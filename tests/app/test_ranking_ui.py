@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support.state import COMPARE_RUNS
+from tests.app.helpers import plain
 from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
@@ -31,11 +31,6 @@ OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
 Y = np.arange(30) % 3
 BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)
-
-
-def plain(text: str) -> str:
-    """Markdown text as a reader sees it (escapes removed)."""
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def store_run(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from app_support.state import sweep_key
-from tests.app.helpers import SMALL_TARGET
+from tests.app.helpers import SMALL_TARGET, plain
 from tests.app.test_escaping import _result
 from tests.data.data_formats import digit_image, png_bytes, write_zip
 from tests.sweeps.sweep_env import WORKER_PATHS, worker_pythonpath
@@ -56,11 +55,6 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     monkeypatch.setattr(MediaFileManager, "add", spy)
     return made
-
-
-def plain(text: str) -> str:
-    """Markdown as a reader sees it (escapes removed)."""
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def errors(at: AppTest) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from app_support.benchmarks import recipe_quote
+from tests.app.helpers import plain
 from tests.app.test_pages import assert_clean, texts
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
@@ -20,7 +21,7 @@ OpenApp = Callable[..., AppTest]
 
 
 def _captions(at: AppTest) -> list[str]:
-    return [str(c.value) for c in at.caption]
+    return [plain(str(c.value)) for c in at.caption]
 
 
 def _table_pair(workspace: Path) -> tuple[str, str]:
