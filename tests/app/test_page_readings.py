@@ -6,6 +6,8 @@ accuracy named with what it is measured on; captions that say a thing once and o
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +16,13 @@ from typing import Any
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tlcore.adapt.config import AdaptConfig
 from tlcore.data import save_upload
+from tlcore.events import ProgressEvent
+from tlcore.runs import jobs
+from tlcore.runs.store import RunStore
+from tlcore.views import compare, figures
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -60,3 +68,66 @@ def test_an_all_blank_target_shows_no_note_on_shares_it_does_not_show(app: OpenA
     markdown = [m.value for m in at.markdown]
     assert any("Every target image is blank" in m for m in markdown), markdown
     assert not [c.value for c in at.caption if c.value.startswith("Shares of the gap")]
+
+
+def _done_run(root: Path, result: dict[str, Any]) -> str:
+    """A done run with a baseline and an adapt epoch and ``result`` stored."""
+    store = RunStore(Workspace.resolve(root))
+    run_id = store.create(AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("adabn",)))
+    assert store.start(run_id, pid=os.getpid())
+    for stage, accuracy in (("baseline", 0.677), ("adapt", 0.624)):
+        metrics = {"loss": 1.0, "source_accuracy": 0.92, "target_accuracy": accuracy}
+        store.record_event(run_id, ProgressEvent("epoch", stage, 0.5, epoch=1, metrics=metrics), index=False)
+    assert store.finish(run_id, result)
+    return run_id
+
+
+RESULT = {  # run e4cf4d's numbers: AdaBN moved the target accuracy from 62.4% to 69.1%
+    "target_accuracy": 0.691,
+    "source_only_accuracy": 0.677,
+    "source_accuracy": 0.923,
+    "info": {"n_target_test": 359, "transforms": {"adabn": {"layers": 3}}},
+}
+
+
+def test_the_curve_ends_at_the_final_model_the_card_scores(app: OpenApp, workspace: Path) -> None:
+    """The last epoch's model scored 62.4%; AdaBN's final model 69.1% (the card): the chart shows both,
+    the final one as its own marked point from the run's stored result."""
+    run_id = _done_run(workspace, RESULT)
+    at = app("adapt")
+    assert_clean(at)
+    (card,) = at.metric
+    assert card.label == "Target accuracy (test split, 359 samples)" and card.value == "69.1%"
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"curves_{run_id}")]
+    traces = {t["name"]: t for t in json.loads(chart.proto.spec)["data"]}
+    assert traces["target_accuracy"]["y"] == [0.677, 0.624]  # the epochs, joined
+    final = traces["target_accuracy · final model (after adabn)"]
+    assert final["y"] == [0.691] and final["x"] == [2.0] and final["marker"]["symbol"] == "star"
+    assert traces["source_accuracy · final model (after adabn)"]["y"] == [0.923]
+
+
+def test_curve_rows_end_with_the_final_models_scores_only_when_given() -> None:
+    events = [{"stage": "adapt", "metrics": {"epoch": 1, "target_accuracy": 0.624}}]
+    assert compare.curve_rows(events)[-1]["stage"] == "adapt"
+    final = compare.curve_rows(events, RESULT)[-1]
+    assert final == {
+        "source_accuracy": 0.923,
+        "target_accuracy": 0.691,
+        "epoch": 1.0,
+        "stage": figures.FINAL_STAGE,
+        "label": "final model (after adabn)",
+    }
+    assert compare.curve_rows(events, {"target_accuracy": 0.7})[-1]["label"] == "final model"
+    assert compare.target_accuracy_label({}) == "Target accuracy (test split)"
+
+
+def test_predict_names_the_samples_its_accuracy_is_measured_on(app: OpenApp, workspace: Path) -> None:
+    config = AdaptConfig(source="mnist5k:n=120", target="digits:n=120", methods=("source_only",), epochs=1)
+    assert jobs.run_inline(Workspace.resolve(workspace), config).status == "done"
+    at = app("predict", source="mnist5k:n=120", target="digits:n=120")
+    at.button[[b.label for b in at.button].index("Predict every sample")].click().run()
+    assert_clean(at)
+    captions = [plain(c.value) for c in at.caption]
+    assert any(c.startswith("Accuracy on all 120 labelled samples of digits:n=120;") for c in captions), (
+        captions
+    )
