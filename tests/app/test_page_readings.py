@@ -17,6 +17,9 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tests.app.test_ranking_ui import SOURCE as RANKED_SOURCE
+from tests.app.test_ranking_ui import TARGET as RANKED_TARGET
+from tests.app.test_ranking_ui import pool  # noqa: F401  (a fixture: two stored runs of one pair)
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import save_upload
 from tlcore.events import ProgressEvent
@@ -131,3 +134,34 @@ def test_predict_names_the_samples_its_accuracy_is_measured_on(app: OpenApp, wor
     assert any(c.startswith("Accuracy on all 120 labelled samples of digits:n=120;") for c in captions), (
         captions
     )
+
+
+def test_a_target_read_without_its_labels_says_so_once_and_the_balance_names_the_source(
+    app: OpenApp,
+) -> None:
+    table = "f1,f2,label\n" + "".join(f"{i % 3},{i / 7:.3f},{'ab'[i % 2]}\n" for i in range(20))
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("src.csv", table.encode(), "text/csv")
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    at.file_uploader(key="upload_file").upload("tgt.csv", table.encode(), "text/csv")
+    at.text_input(key="upload_label").input("none")
+    at.button[[b.label for b in at.button].index("Use as target")].click().run()
+    assert_clean(at)
+    (provenance,) = [plain(c.value) for c in at.caption if plain(c.value).startswith("upload:tgt.csv")]
+    assert provenance.endswith("labels from column 'label'; labels ignored"), provenance
+    (balance,) = [
+        json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("class_balance")
+    ]
+    assert [t["name"] for t in balance["data"]] == ["source"] and balance["layout"]["showlegend"] is True
+
+
+def test_compare_shows_the_deciding_columns_first(app: OpenApp, pool: dict[str, str]) -> None:  # noqa: F811
+    """At 1400 px the ranking table cut off ESS and the target accuracy: the ranking score and the
+    accuracies now come right after the run, the alarm's reasons (in full above) last."""
+    at = app("compare", source=RANKED_SOURCE, target=RANKED_TARGET)
+    assert_clean(at)
+    order = list(at.dataframe[0].proto.column_order)
+    assert order[:6] == ["rank", "run", "status", "EnsV", "target accuracy", "source-only accuracy"]
+    assert order[-1] == "alarm" and order[order.index("IWCV") + 1] == "ESS"
+    at.selectbox[0].set_value("im").run()
+    assert list(at.dataframe[0].proto.column_order)[3] == "IM"

@@ -115,7 +115,7 @@ def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class b
                 hovertemplate="%{x}: %{y:.1%} (%{customdata} samples)<extra></extra>",
             )
         )
-    fig.update_layout(barmode="group", yaxis_tickformat=".0%")
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", showlegend=True)  # one domain: named too
     fig.update_xaxes(type="category")
     return finish(fig, title, 320)
 
