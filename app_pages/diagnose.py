@@ -186,7 +186,8 @@ with display.errors_shown():
         if firing:
             st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
             st.dataframe(diagnosis_report.finding_rows(firing), hide_index=True)
-            st.caption(display.esc(f"Fix effects {explained.basis}."))
+            if any(f.fix and f.fix.check for f in firing):  # a blank side: nothing to fix, no effects
+                st.caption(display.esc(f"Fix effects {explained.basis}."))
         else:
             st.success("The images look alike on every statistic.", icon=":material/check_circle:")
         if explained.mean_images is not None:

@@ -70,7 +70,8 @@ def test_an_all_blank_target_shows_no_note_on_shares_it_does_not_show(app: OpenA
     assert_clean(at)
     markdown = [m.value for m in at.markdown]
     assert any("Every target image is blank" in m for m in markdown), markdown
-    assert not [c.value for c in at.caption if c.value.startswith("Shares of the gap")]
+    assert at.dataframe[0].value["fix"].eq("").all()  # blank images: no fix, so no fix effects
+    assert not [c.value for c in at.caption if c.value.startswith(("Shares of the gap", "Fix effects"))]
 
 
 def _done_run(root: Path, result: dict[str, Any]) -> str:
