@@ -217,11 +217,13 @@ def runs_panel() -> None:
                     change = compare.accuracy_change(record.headline)
                     if change is not None:
                         st.metric(
-                            "Target accuracy",
+                            engine.target_accuracy_label(record),
                             f"{record.headline['target_accuracy']:.1%}",
                             f"{100 * change:+.1f} pts vs source-only",
                             delta_arrow="auto" if change else "off",
                             delta_color="normal" if change else "off",
+                            help="Scored on the target's held-out test split, as on Compare; Predict "
+                            "scores every labelled sample of the data it labels.",
                         )
                     if record.id in flagged:
                         line, false_alarm = flagged[record.id]

@@ -133,9 +133,11 @@ if engine.store().done_runs(*pair):
     for run_id, line in ranking_view.alarm_lines(ranked, labels).items():
         box = st.warning if run_id in false_alarms else st.error
         box(display.esc(line), icon=":material/flag:")
+    rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced)
     st.dataframe(
-        ranking_view.ranking_rows(ranked, labels, advanced=advanced),
+        rows,
         hide_index=True,
+        column_order=ranking_view.column_order(ranked, rows),
         column_config={
             "alarm": st.column_config.TextColumn(width="medium"),  # in full in the boxes above
             "target accuracy": PERCENT,

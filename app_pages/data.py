@@ -112,7 +112,7 @@ for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), 
             if role == "target":
                 order = "the source's column order, as paired" if paired else "the file's column order"
                 st.caption(f"The first rows, in {order}.")
-        st.caption(display.esc(domain.provenance) + ("" if domain.labelled else " · unlabelled"))
+        st.caption(display.esc(explore.provenance_line(domain)))
 
 if "source" in domains and not domains["source"].labelled:
     st.warning(

@@ -52,6 +52,31 @@ with display.errors_shown():
     explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
     unread = explained.unread(report)  # what a side of blank images voids, and why
 
+    with st.container(border=True):
+        st.markdown("#### :material/lightbulb: Verdict")
+        st.markdown(display.esc(explained.verdict.headline))
+        st.markdown(f"**Next step:** {display.esc(explained.verdict.next_step)}")
+        first = explained.verdict.causes[0] if explained.verdict.causes else None
+        if first is not None and first.fix_spec and first.fix_side:
+            st.button(
+                f"Apply this fix: {first.fix_side} = {first.fix_spec}",
+                type="primary",
+                icon=":material/auto_fix_high:",
+                on_click=state.apply_fix,
+                args=(first.fix_side, first.fix_spec),
+                help="Sets the spec and diagnoses the pair again.",
+            )
+        if len(explained.verdict.causes) > 1:
+            with st.expander("Every cause found, largest share of the gap first"):
+                for cause in explained.verdict.causes:
+                    share = f" ({cause.describe_share()})" if cause.share is not None else ""
+                    st.markdown(
+                        f"- **{display.esc(cause.title)}**{display.esc(share)}: {display.esc(cause.detail)}"
+                    )
+        if check := diagnosis_report.check_note(explained):
+            st.caption(display.esc(check))
+
+    st.subheader("How big the gap is")
     gap = report.gap
     cards = st.container(horizontal=True, gap="medium")  # cards as wide as their numbers; they wrap
     cards.metric(
@@ -80,29 +105,6 @@ with display.errors_shown():
         f"{gap.n_source:,} source and {gap.n_target:,} target samples, feature space "
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
-
-    with st.container(border=True):
-        st.markdown("#### :material/lightbulb: Verdict")
-        st.markdown(display.esc(explained.verdict.headline))
-        st.markdown(f"**Next step:** {display.esc(explained.verdict.next_step)}")
-        first = explained.verdict.causes[0] if explained.verdict.causes else None
-        if first is not None and first.fix_spec and first.fix_side:
-            st.button(
-                f"Apply this fix: {first.fix_side} = {first.fix_spec}",
-                type="primary",
-                icon=":material/auto_fix_high:",
-                on_click=state.apply_fix,
-                args=(first.fix_side, first.fix_spec),
-                help="Sets the spec and diagnoses the pair again.",
-            )
-        if len(explained.verdict.causes) > 1:
-            with st.expander("Every cause found, largest share of the gap first"):
-                for cause in explained.verdict.causes:
-                    share = f" ({cause.describe_share()})" if cause.share is not None else ""
-                    st.markdown(
-                        f"- **{display.esc(cause.title)}**{display.esc(share)}: {display.esc(cause.detail)}"
-                    )
-        st.caption(display.esc(diagnosis_report.check_note(explained)))
 
     read = features != "raw" and not explained.not_measured  # a model's outputs on blank images: void
     predicted = engine.predictions(source_spec, target_spec, features) if read else None
@@ -181,7 +183,8 @@ with display.errors_shown():
         if firing:
             st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
             st.dataframe(diagnosis_report.finding_rows(firing), hide_index=True)
-            st.caption(display.esc(f"Fix effects {explained.basis}."))
+            if any(f.fix and f.fix.check for f in firing):  # a blank side: nothing to fix, no effects
+                st.caption(display.esc(f"Fix effects {explained.basis}."))
         else:
             st.success("The images look alike on every statistic.", icon=":material/check_circle:")
         if explained.mean_images is not None:

@@ -73,6 +73,13 @@ if request is not None:
         cards[0].metric("Samples", f"{summary.n_samples:,}")
         cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")
         cards[2].metric("Accuracy", "unlabelled" if summary.accuracy is None else f"{summary.accuracy:.1%}")
+        if summary.accuracy is not None:
+            st.caption(
+                display.esc(
+                    f"Accuracy on {summary.accuracy_basis} of {request[1]}; the run's target accuracy on "
+                    "Adapt and Compare is on the target's held-out test split alone."
+                )
+            )
         left, right = st.columns(2)
         left.plotly_chart(figures.confidence_histogram(summary), key="confidence")
         right.plotly_chart(figures.predicted_counts(summary), key="counts")

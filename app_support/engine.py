@@ -28,6 +28,7 @@ from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import load_pool
 from tlcore.runs.changes import RunChanges, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
+from tlcore.runs.result_file import read_result
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
@@ -71,16 +72,30 @@ def recent_runs(limit: int) -> list[RunRecord]:
 
 
 def learning_curve(record: RunRecord) -> list[dict[str, Any]]:
-    """The run's per-epoch rows (:func:`tlcore.views.compare.curve_rows`); an active run's from disk,
-    a finished run's from the cache (its history never changes again)."""
+    """The run's per-epoch rows (:func:`tlcore.views.compare.curve_rows`), a done run's with its final
+    model's scores from its stored result; an active run's from disk, a finished run's from the cache
+    (its history never changes again)."""
     if record.active:
         return compare.curve_rows(store().history(record.id, kinds={"epoch"}))
-    return _finished_curve(str(workspace().root), record.id)
+    return _finished(str(workspace().root), record.id, record.status == "done")[0]
+
+
+def target_accuracy_label(record: RunRecord) -> str:
+    """The done run's target accuracy card's label, with the split it is measured on
+    (:func:`tlcore.views.compare.target_accuracy_label`)."""
+    return _finished(str(workspace().root), record.id, record.status == "done")[1]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _finished_curve(root: str, run_id: str) -> list[dict[str, Any]]:
-    return compare.curve_rows(_store(root).history(run_id, kinds={"epoch"}))
+def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]], str]:
+    """A finished run's curve rows and target accuracy label, from its stored result when it is done."""
+    runs = _store(root)
+    result: dict[str, Any] = {}
+    if done:
+        with contextlib.suppress(TLError):  # an unreadable result: the epochs alone
+            result = read_result(runs.folder(run_id))  # no index query: the panel's record says done
+    rows = compare.curve_rows(runs.history(run_id, kinds={"epoch"}), result or None)
+    return rows, compare.target_accuracy_label(result)
 
 
 def dataset_choices() -> list[str]:

@@ -271,6 +271,11 @@ class PredictionSummary:
     least_confident: tuple[Uncertain, ...]  # least confident first (ties: the earlier sample first)
 
     @property
+    def accuracy_basis(self) -> str:
+        """What :attr:`accuracy` is measured on: every sample given, all of them labelled."""
+        return f"all {self.n_samples:,} labelled samples"
+
+    @property
     def mean_confidence(self) -> float:
         return float(self.confidences.mean())
 

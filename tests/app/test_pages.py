@@ -235,7 +235,7 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     assert jobs.wait(workspace, record.id, timeout=240).status == "done"
     at.run()
     assert_clean(at)
-    assert any(m.label == "Target accuracy" for m in at.metric)
+    assert any(m.label.startswith("Target accuracy (test split, ") for m in at.metric)
     at.switch_page("app_pages/compare.py").run()
     assert_clean(at)
     assert len(at.get("plotly_chart")) >= 5  # accuracy, gap, UMAP before/after, per-class, confusion

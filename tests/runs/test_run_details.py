@@ -84,14 +84,16 @@ def test_runs_show_history_prints_the_learning_curves(
     run_id = stored_run(workspace, RESULT)
     assert "learning curves" not in show(workspace, capsys, run_id)
     out = show(workspace, capsys, run_id, "--history")
-    assert out.endswith(
+    assert out.endswith(  # the last row: the final model the headline scores, as the page's star
         "  learning curves (epochs numbered through both stages)\n"
-        "    epoch  stage                  loss   source_accuracy\n"
-        "        1  baseline                0.9               0.8\n"
-        "        2  adapt                   0.7                 -\n"
+        "    epoch  stage                  loss   source_accuracy   target_accuracy\n"
+        "        1  baseline                0.9               0.8                 -\n"
+        "        2  adapt                   0.7                 -                 -\n"
+        "        2  final                     -                 -               0.6  (final model)\n"
     )
     details = json.loads(show(workspace, capsys, run_id, "--json"))
     assert details["learning_curves"] == [  # the Adapt page's rows (tlcore.views.compare.curve_rows)
         {"loss": 0.9, "source_accuracy": 0.8, "epoch": 1.0, "stage": "baseline"},
         {"loss": 0.7, "im_entropy": 1.5, "epoch": 2.0, "stage": "adapt"},
+        {"target_accuracy": 0.6, "epoch": 2.0, "stage": "final", "label": "final model"},
     ]

@@ -111,7 +111,7 @@ def show_run(args: argparse.Namespace) -> int:
         if confusion is None
         else {"true": confusion[0], "predicted": confusion[1], "counts": confusion[2].tolist()}
     )
-    curves = compare.curve_rows(store.history(record.id, kinds={"epoch"}))
+    curves = compare.curve_rows(store.history(record.id, kinds={"epoch"}), result or None)
     details["learning_curves"] = curves
     if args.json:
         print_json(details)
@@ -174,6 +174,8 @@ def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
     for row in rows:
         values = "".join(f"  {format_value(row.get(k)):>16}" for k in keys)
         lines.append(f"    {int(row['epoch']):>5}  {row['stage']:<9}" + values)
+        if "label" in row:  # a done run's final model (curve_rows): what its headline scores
+            lines[-1] += f"  ({row['label']})"
     return lines
 
 

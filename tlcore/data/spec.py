@@ -66,6 +66,7 @@ from tlcore.workspace import Workspace
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label", "blank")
 DROP = "drop"  # the one value of blank=
+LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
 DEFAULT_PAIR = ("mnist5k", "digits")  # the demo pair: MNIST digits -> scanned UCI digits, offline
@@ -313,7 +314,7 @@ def load_domain(
     else:
         domain = _read_file(spec, workspace, image_shape)
         if spec.label == NO_LABELS:
-            domain = replace(domain, y=None, classes=(), provenance=f"{domain.provenance}; labels ignored")
+            domain = replace(domain, y=None, classes=(), provenance=f"{domain.provenance}; {LABELS_IGNORED}")
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
     if spec.drop_blank:

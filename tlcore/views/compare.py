@@ -26,6 +26,7 @@ from tlcore.views import ranking as ranking_view
 from tlcore.views.report import Section, render_report
 
 Results = Mapping[str, Mapping[str, Any]]
+FINAL_KEYS = ("source_accuracy", "target_accuracy")  # a result's scores of its final model
 
 
 def run_label(record: RunRecord) -> str:
@@ -33,12 +34,17 @@ def run_label(record: RunRecord) -> str:
     return f"{record.method} · {record.id[-6:]}"
 
 
-def curve_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def curve_rows(
+    events: Sequence[Mapping[str, Any]], final: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Per-epoch rows numbered through both stages (baseline, then adapt), for
     :func:`figures.learning_curves`.
 
     Accepts a result's ``history`` (flat dicts with ``stage``) or the run store's ``epoch`` events
-    (``metrics`` nested, ``stage`` beside them).
+    (``metrics`` nested, ``stage`` beside them). ``final``, a done run's stored result, adds one row of
+    stage :data:`figures.FINAL_STAGE` at the last epoch: the accuracies of the model the run kept and
+    scored (after its transforms, e.g. AdaBN's target BatchNorm statistics), the numbers its card shows,
+    with its ``label``.
     """
     rows: list[dict[str, Any]] = []
     for i, event in enumerate(events, start=1):
@@ -47,13 +53,31 @@ def curve_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and k != "epoch"
         }
         rows.append({**row, "epoch": float(i), "stage": event.get("stage", "")})
+    scores = {k: float(final[k]) for k in FINAL_KEYS if final and final.get(k) is not None}
+    if rows and scores:
+        label = _final_label(final or {})
+        rows.append({**scores, "epoch": rows[-1]["epoch"], "stage": figures.FINAL_STAGE, "label": label})
     return rows
+
+
+def _final_label(result: Mapping[str, Any]) -> str:
+    """What the final point of a run's curves is: ``final model (after adabn)``, naming the transforms
+    the run applied after training (none: the model of the last, or early stopping's best, epoch)."""
+    transforms = list(result.get("info", {}).get("transforms", {}))
+    return f"final model (after {', '.join(transforms)})" if transforms else "final model"
 
 
 def accuracy_change(result: Mapping[str, Any]) -> float | None:
     """Target accuracy minus source-only accuracy of one result or run headline (None if unknown)."""
     target, base = result.get("target_accuracy"), result.get("source_only_accuracy")
     return None if target is None or base is None else float(target) - float(base)
+
+
+def target_accuracy_label(result: Mapping[str, Any]) -> str:
+    """``Target accuracy (test split, 359 samples)``: a result's ``target_accuracy`` is scored on the
+    target's held-out test split (``AdaptConfig.test_fraction`` of it), not on every target sample."""
+    n = result.get("info", {}).get("n_target_test")
+    return f"Target accuracy (test split, {n:,} samples)" if n else "Target accuracy (test split)"
 
 
 def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:

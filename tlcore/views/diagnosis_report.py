@@ -110,8 +110,11 @@ def columns_note(explanation: Explanation) -> str:
     )
 
 
-def check_note(explanation: Explanation) -> str:
-    """The one sentence that says where the verdict's and the fixes' numbers are measured."""
+def check_note(explanation: Explanation) -> str | None:
+    """The one sentence that says where the verdict's and the fixes' numbers are measured; None when
+    the verdict holds none of them (no cause, no novel share after a fix: a blank side, say)."""
+    if not explanation.verdict.causes and not explanation.describe_novelty_fix():
+        return None
     return (
         f"Shares of the gap, fix effects and novel shares before → after are measured {explanation.basis} "
         "(raw features): not the diagnosis's samples and features, so they differ from its figures."
@@ -131,7 +134,7 @@ def _verdict_section(explanation: Explanation) -> Section:
         for i, c in enumerate(verdict.causes, start=1)
     ]
     after = explanation.describe_novelty_fix()
-    asides = [f"Next step: {verdict.next_step}", check_note(explanation), *([after] if after else [])]
+    asides = [f"Next step: {verdict.next_step}", *filter(None, (check_note(explanation), after))]
     return Section("Verdict", note=verdict.headline, table=rows, asides=asides)
 
 

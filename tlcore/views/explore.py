@@ -16,11 +16,19 @@ import torch
 from torch import nn
 
 from tlcore.data.domain import Domain
+from tlcore.data.spec import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
 
 UNLABELLED = "unlabelled"
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
+
+
+def provenance_line(domain: Domain) -> str:
+    """A domain's provenance for a caption, `` · unlabelled`` added when unlabelled, unless the
+    provenance says so already (``label=none``: ``labels ignored``)."""
+    said = domain.labelled or LABELS_IGNORED in domain.provenance
+    return domain.provenance + ("" if said else f" · {UNLABELLED}")
 
 
 def _names(classes: Sequence[str], labels: torch.Tensor | np.ndarray | None, index: np.ndarray) -> list[str]:

@@ -27,6 +27,7 @@ PALETTE = (
     "#1f3b73", "#f2b880", "#98df8a", "#ff9896", "#c5b0d5",
 )  # fmt: skip
 CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
+FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
 GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
 FRAME = "rgba(138, 147, 166, 0.45)"  # NEUTRAL, half see-through: a faint frame on light and dark pages
 LAYOUT = {
@@ -114,7 +115,7 @@ def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class b
                 hovertemplate="%{x}: %{y:.1%} (%{customdata} samples)<extra></extra>",
             )
         )
-    fig.update_layout(barmode="group", yaxis_tickformat=".0%")
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", showlegend=True)  # one domain: named too
     fig.update_xaxes(type="category")
     return finish(fig, title, 320)
 
@@ -145,29 +146,50 @@ def learning_curves(
 
     Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` or ``changed`` go to the right
     panel) and optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
+    A row of stage :data:`FINAL_STAGE` (and its ``label``) is the final model's: a star per key, not
+    joined to the epochs' lines (AdaBN, say, changed the model after its last epoch).
     """
     titles = ("Loss", "Accuracy · predictions changed")
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
     single = len(history) == 1
     boundaries: set[float] = set()
-    for i, (label, rows) in enumerate(history.items()):
+    for i, (label, run_rows) in enumerate(history.items()):
         colour = PALETTE[i % len(PALETTE)]
+        final = [row for row in run_rows if row.get("stage") == FINAL_STAGE]
+        rows = [row for row in run_rows if row.get("stage") != FINAL_STAGE]
         for key in keys:
             points = [(row.get("epoch", j + 1), row[key]) for j, row in enumerate(rows) if key in row]
-            if not points:
-                continue
-            dash = "solid" if key in ("loss", "target_accuracy") else "dot"  # headline curves solid
-            fig.add_trace(
-                go.Scatter(
-                    x=[p[0] for p in points],
-                    y=[p[1] for p in points],
-                    mode="lines+markers",
-                    name=key if single else f"{safe(label)} · {key}",
-                    line={"color": PALETTE[keys.index(key)] if single else colour, "dash": dash},
-                ),
-                row=1,
-                col=2 if "acc" in key or "changed" in key else 1,
-            )
+            ends = [
+                (row["epoch"], row[key], str(row.get("label", "final model"))) for row in final if key in row
+            ]
+            name = key if single else f"{safe(label)} · {key}"
+            line = {"color": PALETTE[keys.index(key)] if single else colour}
+            col = 2 if "acc" in key or "changed" in key else 1
+            if points:
+                dash = "solid" if key in ("loss", "target_accuracy") else "dot"  # headline curves solid
+                fig.add_trace(
+                    go.Scatter(
+                        x=[p[0] for p in points],
+                        y=[p[1] for p in points],
+                        mode="lines+markers",
+                        name=name,
+                        line={**line, "dash": dash},
+                    ),
+                    row=1,
+                    col=col,
+                )
+            for x, y, what in ends:
+                fig.add_trace(
+                    go.Scatter(
+                        x=[x],
+                        y=[y],
+                        mode="markers",
+                        name=f"{name} · {safe(what)}",
+                        marker={"color": line["color"], "symbol": "star", "size": 13},
+                    ),
+                    row=1,
+                    col=col,
+                )
         boundaries |= {
             float(rows[j]["epoch"]) - 0.5
             for j in range(1, len(rows))

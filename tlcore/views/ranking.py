@@ -6,7 +6,7 @@ The app's Compare and Adapt pages, the HTML report and ``runs rank`` show these 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tlcore.numbers import significant
@@ -53,6 +53,20 @@ def ranking_rows(
             row["alarm right?"] = entry.alarm.verdict()
         rows.append(row)
     return rows
+
+
+def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The Compare page's order of :func:`ranking_rows`' columns, what decides first so a narrow page
+    shows it: rank, run, status, the ranking validator's score, the target accuracies (hindsight, when
+    labelled), then the other validators with ESS, the alarm's reasons last (in full above the table)."""
+    present = list(dict.fromkeys(key for row in rows for key in row))
+    lead = ("rank", "run", "status", VALIDATORS[ranking.settings.validator].label)
+    first = [c for c in (*lead, "target accuracy", "source-only accuracy", "alarm right?") if c in present]
+    return [
+        *first,
+        *(c for c in present if c not in first and c != "alarm"),
+        *(["alarm"] * ("alarm" in present)),
+    ]
 
 
 def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
