@@ -28,14 +28,13 @@ from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projection
 from tlcore.metrics import class_conditional_mmd, label_shift
-from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
+from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
 from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
 
 GapLevel = Literal["none", "small", "moderate", "large"]
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
 
-SIGNIFICANCE = 0.05  # p-value at or above it: "none"
 PAD_SMALL, PAD_MODERATE = 0.5, 1.5  # proxy A-distance below them: "small", "moderate"; else "large"
 MIN_POWER = 30  # samples per side below which a test finds only gross differences
 

@@ -12,6 +12,7 @@ from tlcore.errors import TLError
 from tlcore.metrics import total_variation
 from tlcore.metrics.coverage import novelty
 from tlcore.metrics.prior_shift import (
+    TV_MODERATE,
     LabelShiftSettings,
     estimate_label_shift,
 )
@@ -211,3 +212,43 @@ def test_bad_input_is_one_line():
         estimate_label_shift(logits, torch.zeros(9, dtype=torch.long), logits, CLASSES)
     with pytest.raises(TLError, match="level"):
         LabelShiftSettings(level=1.0)
+
+
+def _soft_logits(y: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """A fair three-class model's outputs: its class 2.5 above the others, plus unit noise."""
+    return 2.5 * torch.nn.functional.one_hot(y, 3).double() + torch.randn(
+        len(y), 3, generator=g, dtype=torch.float64
+    )
+
+
+def test_the_estimates_test_draws_targets_of_its_size_from_the_source():
+    g = torch.Generator().manual_seed(0)
+    y_val = torch.randint(0, 3, (300,), generator=g)
+    logits_val = _soft_logits(y_val, g)
+    settings = LabelShiftSettings(n_bootstrap=0)
+    # 40 target samples of the source's own proportions: a moderate TV by noise alone, within chance
+    same = estimate_label_shift(
+        logits_val,
+        y_val,
+        _soft_logits(torch.randint(0, 3, (40,), generator=g), g),
+        CLASSES,
+        settings=settings,
+    )
+    assert same.tv >= TV_MODERATE and same.p_value > 0.05 and same.within_chance and same.level == "none"
+    assert same.describe().startswith(
+        "No label shift beyond chance: the target's estimated class proportions"
+    )
+    assert (
+        f"as much as targets of 40 samples drawn from the source itself read (p = {same.p_value:.2g})"
+        in same.describe()
+    )
+    assert same.to_dict()["p_value"] == same.p_value
+    # 200 of proportions 0.8 / 0.1 / 0.1: no null draw of 200 reads as large a TV
+    skewed = torch.multinomial(torch.tensor([0.8, 0.1, 0.1]), 200, replacement=True, generator=g)
+    moved = estimate_label_shift(logits_val, y_val, _soft_logits(skewed, g), CLASSES, settings=settings)
+    assert moved.p_value == 1 / (1 + settings.n_null) and moved.level == "large" and not moved.within_chance
+    # without null draws: no test, and the level by the TV alone
+    again = estimate_label_shift(
+        logits_val, y_val, _soft_logits(skewed, g), CLASSES, settings=replace(settings, n_null=0)
+    )
+    assert again.p_value is None and again.level == "large"

@@ -32,9 +32,10 @@ class LabelShiftSummary:
     """What the verdict needs from a label-shift estimate made without target labels: ``tv``, the
     estimated total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` between source and target class
     priors, its confidence band ``[low, high]`` when known, the estimator (``"bbse"``, ``"em"``) and
-    its estimated target ``priors`` of ``classes`` (empty when not known); counted from the target's
-    labels, ``p_value`` says how often a random split of the pooled labels differs as much
-    (:func:`tlcore.metrics.per_class.label_shift`)."""
+    its estimated target ``priors`` of ``classes`` (empty when not known); ``p_value``: how often a
+    random split of the pooled labels differs as much (counted from the target's labels,
+    :func:`tlcore.metrics.per_class.label_shift`), or targets of the same size drawn from the source
+    read as large a shift (estimated, :mod:`tlcore.metrics.prior_shift`)."""
 
     tv: float
     low: float | None = None
@@ -56,7 +57,7 @@ class LabelShiftSummary:
             return None
         head = estimate.headline
         low, high = head.tv_band or (None, None)
-        return cls(head.tv, low, high, head.estimator, estimate.classes, head.priors)
+        return cls(head.tv, low, high, head.estimator, estimate.classes, head.priors, estimate.p_value)
 
     @classmethod
     def from_labels(cls, source: Domain, target: Domain, seed: int = 0) -> LabelShiftSummary | None:

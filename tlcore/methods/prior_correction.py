@@ -70,7 +70,9 @@ def prior_correction(params: PriorCorrectionParams, ctx: TransformContext) -> Tr
         raise TLError("prior_correction needs a labelled source validation split")
     logits_val, _ = model_outputs(ctx.model, val.X, device=ctx.device)
     logits_target, _ = model_outputs(ctx.model, ctx.target.X, device=ctx.device)
-    settings = LabelShiftSettings(calibrate=params.calibrate, max_iter=params.max_iter, n_bootstrap=0)
+    settings = LabelShiftSettings(
+        calibrate=params.calibrate, max_iter=params.max_iter, n_bootstrap=0, n_null=0
+    )
     estimate = estimate_label_shift(logits_val, val.y, logits_target, val.classes, settings=settings)
     chosen = estimate.em if params.estimator == "em" else estimate.bbse
     source = torch.tensor(estimate.source_prior, dtype=torch.float64)

@@ -34,7 +34,8 @@ from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import sq_distances
 
 NoveltyLevel = Literal["covered", "new"]
-SIGNIFICANCE = 0.05  # beta-binomial p-value below it, and ...
+# every test of a diagnosis (MMD², label shift, novelty) finds a difference below it; the novel share:
+SIGNIFICANCE = 0.05  # its beta-binomial p-value below it, and ...
 MIN_EXCESS = 0.01  # ... at least this share above the chance share: part of the target is new
 BLOCK = 2048  # target rows per distance block
 

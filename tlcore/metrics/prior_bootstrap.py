@@ -6,7 +6,8 @@ A resample of ``n`` samples drawn with replacement is a weight vector, each samp
 and of the target at once (``R x N_v`` and ``R x N_t``), the source priors of each validation resample,
 EM on (optionally BCTS-calibrated) outputs and BBSE (:mod:`tlcore.metrics.priors` for their formulas);
 :meth:`WeightedEstimates.bootstrap` draws seeded resamples of both samples, in chunks of at most
-:data:`MAX_CHUNK` resamples x target samples x classes.
+:data:`MAX_CHUNK` resamples x target samples x classes; :meth:`WeightedEstimates.null_tv` draws
+targets of the same size from the source validation split instead, for the estimate's test.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ def _chunks(total: int, size: int) -> Iterator[slice]:
         yield slice(start, min(start + size, total))
 
 
-def resample_weights(n: int, count: int, gen: torch.Generator) -> torch.Tensor:
-    """``count x n`` bootstrap weights: multiplicities of ``n`` draws with replacement, over ``n``."""
-    draws = torch.randint(n, (count, n), generator=gen)
+def resample_weights(n: int, count: int, gen: torch.Generator, size: int | None = None) -> torch.Tensor:
+    """``count x n`` bootstrap weights: multiplicities of ``size`` (default ``n``) draws with
+    replacement from ``n`` samples, over ``size``."""
+    size = n if size is None else size
+    draws = torch.randint(n, (count, size), generator=gen)
     return torch.zeros(count, n, dtype=torch.float64).scatter_add_(
-        1, draws, torch.full(draws.shape, 1.0 / n, dtype=torch.float64)
+        1, draws, torch.full(draws.shape, 1.0 / size, dtype=torch.float64)
     )
 
 
@@ -87,6 +90,22 @@ class WeightedEstimates:
         n_v, n_t = len(self.yv), len(self.Lt)
         uniform_v = torch.full((1, n_v), 1.0 / n_v, dtype=torch.float64)
         return self(uniform_v, torch.full((1, n_t), 1.0 / n_t, dtype=torch.float64))
+
+    def null_tv(self, name: str, n_target: int, count: int, seed: int) -> torch.Tensor:
+        """``count`` total variations of estimator ``name`` from the validation priors when the target
+        is the source: each a target of ``n_target`` samples drawn with replacement from the validation
+        split, the split itself resampled too (what the estimate reads from sampling noise alone at
+        this target size; the draws overlap the split that calibrates, which makes the spread a little
+        small when the target is as large as the split)."""
+        null = WeightedEstimates(
+            self.Lv, self.yv, self.Lv, calibrate=self.calibrate, tol=self.tol, max_iter=self.max_iter
+        )
+        gen = generator(seed, "label_shift_null")
+        w_val = resample_weights(len(self.yv), count, gen)
+        w_target = resample_weights(len(self.yv), count, gen, size=n_target)
+        size = max(1, MAX_CHUNK // (len(self.yv) * self.k))
+        parts = [null(w_val[part], w_target[part]) for part in _chunks(count, size)]
+        return torch.cat([0.5 * (p[name] - p["source"]).abs().sum(1) for p in parts])
 
     def bootstrap(self, n_bootstrap: int, seed: int) -> dict[str, torch.Tensor]:
         """``em`` and ``bbse`` priors of ``n_bootstrap`` seeded resamples (each ``B x K``)."""

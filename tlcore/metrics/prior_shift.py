@@ -13,7 +13,12 @@ percentiles bound each class's share and the headline "label shift" number: the 
 ``TV(π̂_t, π_s) = ½ sum_y |π̂_t(y) - π_s(y)|`` of the EM estimate (its band sits above 0 even
 without shift: resampling noise only adds to a distance). Both estimators are consistent under label
 shift; when they disagree by :data:`DISAGREEMENT` or more, the classes themselves look different on
-the target and the estimate says so. Degenerate inputs (a singular confusion matrix, a class never
+the target and the estimate says so. Its ``p_value``: how often targets of the same size drawn from
+the source validation split (:meth:`~tlcore.metrics.prior_bootstrap.WeightedEstimates.null_tv`,
+``n_null`` of them) give a headline TV at least the estimate's, ``(1 + #) / (1 + n_null)``; at or above
+:data:`~tlcore.metrics.coverage.SIGNIFICANCE` the shift is within chance (40 target images from the
+source's own distribution read a TV of 0.3 by noise alone) and its :attr:`~LabelShiftEstimate.level`
+``none``. Degenerate inputs (a singular confusion matrix, a class never
 predicted, a class without validation samples) give a ``note``, never an error.
 
 Under label shift ``p_t(x) = sum_y π_t(y) p_s(x | y)`` lies within the source's support; a target far
@@ -34,7 +39,7 @@ import torch
 
 from tlcore.data.ink import describe_blank
 from tlcore.errors import TLError
-from tlcore.metrics.coverage import Novelty
+from tlcore.metrics.coverage import SIGNIFICANCE, Novelty
 from tlcore.metrics.per_class import total_variation
 from tlcore.metrics.prior_bootstrap import WeightedEstimates
 from tlcore.metrics.priors import Calibration
@@ -53,8 +58,8 @@ DEGENERATE = 0.005  # a TV band narrower than this is no band: every resample gi
 @dataclass(frozen=True)
 class LabelShiftSettings:
     """How :func:`estimate_label_shift` estimates: BCTS calibration for EM (``calibrate``), EM's
-    stopping rule (``tol``, ``max_iter``) and the bootstrap (``n_bootstrap`` resamples, a ``level``
-    band, ``seed``)."""
+    stopping rule (``tol``, ``max_iter``), the bootstrap (``n_bootstrap`` resamples, a ``level``
+    band, ``seed``) and the test (``n_null`` targets drawn from the source; 0: none)."""
 
     calibrate: bool = True
     tol: float = 1e-6
@@ -62,10 +67,11 @@ class LabelShiftSettings:
     n_bootstrap: int = 200
     level: float = 0.9
     seed: int = 0
+    n_null: int = 200
 
     def __post_init__(self) -> None:
-        if self.n_bootstrap < 0 or self.max_iter < 1:
-            raise TLError("n_bootstrap must be >= 0 and max_iter >= 1")
+        if self.n_bootstrap < 0 or self.n_null < 0 or self.max_iter < 1:
+            raise TLError("n_bootstrap and n_null must be >= 0 and max_iter >= 1")
         if not 0.0 < self.level < 1.0:
             raise TLError(f"the band's level must lie strictly between 0 and 1, got {self.level}")
         if not self.tol > 0:
@@ -133,6 +139,7 @@ class LabelShiftEstimate:
     support: Novelty | None = None
     n_blank_source_val: int = 0
     n_blank_target: int = 0
+    p_value: float | None = None  # targets of this size drawn from the source (module docstring)
 
     @property
     def headline(self) -> PriorEstimate:
@@ -168,8 +175,16 @@ class LabelShiftEstimate:
         return self.consistent and not self.outside_support
 
     @property
+    def within_chance(self) -> bool:
+        """Targets of this size drawn from the source read as large a TV (module docstring)."""
+        return self.p_value is not None and self.p_value >= SIGNIFICANCE
+
+    @property
     def level(self) -> ShiftLevel:
-        """``none`` below :data:`TV_MODERATE`, ``large`` from :data:`TV_LARGE`, else ``moderate``."""
+        """``none`` below :data:`TV_MODERATE` or :attr:`within_chance`, ``large`` from :data:`TV_LARGE`,
+        else ``moderate``."""
+        if self.within_chance:
+            return "none"
         return "none" if self.tv < TV_MODERATE else "large" if self.tv >= TV_LARGE else "moderate"
 
     def describe(self) -> str:
@@ -180,7 +195,13 @@ class LabelShiftEstimate:
             band = f" ({level} band degenerate: every resample gives the same estimate)"
         elif head.tv_band is not None:
             band = f" ({level} band {head.tv_band[0]:.2f} to {head.tv_band[1]:.2f})"
-        if self.level == "none":
+        if self.level == "none" and self.within_chance and head.tv >= TV_MODERATE:
+            text = (
+                "No label shift beyond chance: the target's estimated class proportions differ from the "
+                f"source's by total variation {head.tv:.2f}{band}, as much as targets of {self.n_target} "
+                f"samples drawn from the source itself read (p = {self.p_value:.2g})."
+            )
+        elif self.level == "none":
             text = (
                 "No label shift to speak of: the target's estimated class proportions are within total "
                 f"variation {head.tv:.2f}{band} of the source's."
@@ -253,6 +274,7 @@ class LabelShiftEstimate:
             "support": None if self.support is None else self.support.to_dict(),
             "outside_support": self.outside_support,
             "trusted": self.trusted,
+            "p_value": self.p_value,
             "description": self.describe(),
         }
 
@@ -355,14 +377,22 @@ def estimate_label_shift(
         calibration = Calibration(float(point["scale"][0]), tuple(point["bias"][0].tolist()))
     em_detail = {"steps": point["steps"], "converged": bool(point["converged"][0])}
     common = {"truth": truth, "level": settings.level}
+    em = _estimate("em", point, resampled, note=em_note, detail=em_detail, **common)
+    bbse = _estimate("bbse", point, resampled, note=bbse_note, detail=bbse_detail, **common)
+    p_value = None
+    if s.n_null:
+        null = estimator.null_tv(HEADLINE, len(logits_target), s.n_null, s.seed)
+        observed = (em if HEADLINE == "em" else bbse).tv
+        p_value = (1 + int((null >= observed - 1e-12).sum())) / (1 + s.n_null)
     return LabelShiftEstimate(
         classes=tuple(classes),
         source_prior=tuple(source.tolist()),
-        em=_estimate("em", point, resampled, note=em_note, detail=em_detail, **common),
-        bbse=_estimate("bbse", point, resampled, note=bbse_note, detail=bbse_detail, **common),
+        em=em,
+        bbse=bbse,
         true_prior=None if truth is None else tuple(truth.tolist()),
         calibration=calibration,
         n_source_val=len(y_val),
         n_target=len(logits_target),
         settings=settings,
+        p_value=p_value,
     )
