@@ -14,7 +14,7 @@ COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 PERCENT = st.column_config.NumberColumn(format="percent")
 GAP = st.column_config.NumberColumn(format="%.3g")
 UNKNOWN = "—"  # a number the run could not measure: target accuracy of a target without labels
-ON_TARGET = f"{UNKNOWN} when the run's target has no labels"
+ON_TARGET = f"on the target's held-out test split; {UNKNOWN} when the run's target has no labels"
 COLUMNS = {
     "target_accuracy": st.column_config.NumberColumn(format="percent", help=f"adapted model; {ON_TARGET}"),
     "source_only_accuracy": st.column_config.NumberColumn(

@@ -214,5 +214,7 @@ def test_compare_marks_the_accuracies_of_an_unlabelled_target_as_unknown_not_non
     assert table.value[["target_accuracy", "source_only_accuracy", "difference"]].isna().all().all()
     assert table.proto.placeholder == "—"
     columns = json.loads(table.proto.columns)
-    assert columns["target_accuracy"]["help"] == "adapted model; — when the run's target has no labels"
+    assert columns["target_accuracy"]["help"] == (
+        "adapted model; on the target's held-out test split; — when the run's target has no labels"
+    )
     assert table.value["mmd2_before"].tolist() == [0.3]  # the measured numbers stay numbers
