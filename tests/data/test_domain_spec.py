@@ -64,6 +64,10 @@ ERRORS = {
     "x.zip:split=train": "files have no splits",
     "upload:": "no upload name",
     "upload:x.zip:": "nothing after",
+    # QA: "split=train:n=2000: choose from all, train, test"
+    "fashion:split=train:n=2000": "separated by commas, not ':'; write fashion:split=train,n=2000",
+    "upload:a.zip:label=none:n=20": "not ':'; write upload:a.zip:label=none,n=20",
+    "./t.csv:label=y: n=20:rotate=5": "not ':'; write ./t.csv:label=y, n=20,rotate=5",
 }
 
 

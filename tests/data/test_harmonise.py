@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
+from data_formats import digit_image, png_bytes, write_zip
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport, harmonise
+from tlcore.data.uploads import read_path
 from tlcore.errors import TLError
 
 
@@ -56,6 +60,27 @@ def test_classes_are_matched_by_name_and_unknown_ones_reported() -> None:
     assert report.n_dropped == 3 and report.class_map == {" Dog": "dog"}
     assert report.missing_classes == ("bird",)
     assert any("3 samples dropped: fish (3)" in line for line in report.lines())
+
+
+def test_a_class_folder_matches_a_source_class_whose_name_a_folder_cannot_hold(tmp_path: Path) -> None:
+    """QA: Fashion-MNIST's "T-shirt/top" cannot be a zip folder; an upload's "T-shirt-top" read as a
+    new class (its samples dropped) and "T-shirt/top" as missing."""
+    members = {
+        f"upload/{folder}/{i}.png": png_bytes(digit_image(i))
+        for folder, n in (("T-shirt-top", 3), ("trouser", 2), ("a_b", 1))
+        for i in range(n)
+    }
+    target = read_path(write_zip(tmp_path / "fashion.zip", members))
+    classes = ("T-shirt/top", "Trouser", "Pullover", "a/b", "a:b")  # a_b would name two: not matched
+    source = images("fashion", (5, 1, 28, 28), classes, [0, 1, 2, 3, 4])
+    _, matched = harmonise(source, target)
+    assert matched.y.tolist() == [0, 0, 0, 1, 1]
+    report = matched.meta["pair_report"]
+    assert report.unknown_classes == {"a_b": 1} and report.missing_classes == ("Pullover", "a/b", "a:b")
+    assert report.lines()[:2] == [
+        "target class 'T-shirt-top' read as source class 'T-shirt/top'",
+        "target class 'trouser' read as source class 'Trouser'",
+    ]
 
 
 def test_unlabelled_target_takes_the_source_classes(digits_small: Domain) -> None:

@@ -1,5 +1,5 @@
-"""``runs rank --report`` writes the Compare page's HTML report; ``runs rank`` warns of a blank target
-(stand-in validators and predictions, no training)."""
+"""``runs rank --report`` writes the Compare page's HTML report; ``runs rank`` and ``runs show`` warn of
+a blank target (stand-in validators and predictions, no training)."""
 
 from __future__ import annotations
 
@@ -72,11 +72,15 @@ def test_the_share_of_blank_images_decides_the_warning(workspace: Workspace) -> 
 
 def test_runs_rank_warns_of_a_blank_target(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     target = blank_upload(workspace, 120)
-    judged_runs(workspace, target)
+    first, _ = judged_runs(workspace, target)
     code, out, _ = rank(workspace, capsys, target)
     assert code == 0 and f"\n  warning: {BLANK}\n" in out
     code, out, _ = rank(workspace, capsys, target, "--json")
     assert code == 0 and json.loads(out)["blank"] == BLANK
+    # QA: runs show of one of these runs had no warning
+    show = ["--workspace", str(workspace.root), "runs", "show", first]
+    assert main(show) == 0 and f"\n  warning  {BLANK}\n" in capsys.readouterr().out
+    assert main([*show, "--json"]) == 0 and json.loads(capsys.readouterr().out)["blank"] == BLANK
 
 
 def test_runs_rank_report_writes_the_compare_report(
@@ -86,6 +90,8 @@ def test_runs_rank_report_writes_the_compare_report(
     code, out, _ = rank(workspace, capsys, "digits:n=30", "--json")
     ranking = json.loads(out)
     assert ranking["blank"] is None
+    assert main(["--workspace", str(workspace.root), "runs", "show", ranking["entries"][0]["run_id"]]) == 0
+    assert "warning" not in capsys.readouterr().out
     ranked = [entry["run_id"] for entry in ranking["entries"]]  # best first
     path = tmp_path / "compare.html"
     code, out, _ = rank(workspace, capsys, "digits:n=30", "--report", str(path))

@@ -13,6 +13,7 @@ from tlcore.cli import changes, rank
 from tlcore.cli.output import print_json
 from tlcore.numbers import significant
 from tlcore.runs import jobs
+from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
@@ -103,6 +104,7 @@ def show_run(args: argparse.Namespace) -> int:
         },
     }
     details["alarm"], alarm_text = rank.show_alarm(store, record)
+    details["blank"] = run_blank_warning(store, record)  # as predict and runs rank warn
     result = store.result_of(record) if record.status == "done" else {}
     accuracy, confusion = compare.class_accuracies(result), compare.confusion_table(result)
     details["per_class_accuracy"] = accuracy or None
@@ -128,6 +130,8 @@ def show_run(args: argparse.Namespace) -> int:
         print(f"  ended    {details['ended']}")
     for i, line in enumerate(alarm_text):
         print(f"  {'alarm' if i == 0 else '':<8} {line}")
+    if details["blank"]:
+        print(f"  warning  {details['blank']}")
     for name, path in details["artifacts"].items():
         if path is not None:
             print(f"  {name:<16} {path}")

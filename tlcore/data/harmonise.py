@@ -11,7 +11,10 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   are matched by name: reordered to the reference's order, columns the reference does not know
   ignored, a missing one refused; with no name in common, or names on one side only, by position.
   Either way the dimension ``D`` must then match; images never pair with features.
-- classes are matched by name (exactly, else ignoring case and surrounding spaces). Labels are
+- classes are matched by name: exactly, else ignoring case and surrounding spaces, else
+  (:func:`class_key`) with the characters a file or folder name cannot hold (``/ \\ :``) and those
+  that stand in for them (``- _`` and space) read as one, when that names a single reference class
+  (Fashion-MNIST's ``T-shirt/top`` is a folder ``T-shirt-top``). Labels are
   remapped to the reference's indices. Samples of classes the reference does not know are dropped
   and reported (:class:`ConformReport`), never silently; a labelled domain none of whose classes the
   reference knows is refused. An unlabelled domain takes the reference's class names.
@@ -21,6 +24,7 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -67,7 +71,7 @@ class ConformReport:
             notes.append(
                 f"{side}: no feature column name in common with the {reference}; columns taken in order"
             )
-        notes += [f"{side} class {t!r} matched to {reference} class {s!r}" for t, s in self.class_map.items()]
+        notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
             notes.append(
@@ -286,6 +290,12 @@ def _check_size(side: str, name: str, n: int) -> None:
         )
 
 
+def class_key(name: str) -> str:
+    """``name`` folded as classes match loosely (module rules): case and surrounding spaces ignored,
+    each run of ``/ \\ : - _`` and spaces read as one ``-``."""
+    return re.sub(r"[/\\:\-_\s]+", "-", name.strip().casefold())
+
+
 def _remap(
     domain: Domain, classes: tuple[str, ...], reference: str
 ) -> tuple[torch.Tensor | None, torch.Tensor | None, ConformReport]:
@@ -299,10 +309,12 @@ def _remap(
         )
     exact = {name: i for i, name in enumerate(classes)}
     loose = {name.strip().casefold(): i for i, name in enumerate(classes)}
+    keys = [class_key(name) for name in classes]
+    folded = {key: i for i, key in enumerate(keys) if keys.count(key) == 1}  # unique matches only
     lookup, class_map, unknown = [], {}, {}
     counts = domain.class_counts()
     for name in domain.classes:
-        index = exact.get(name, loose.get(name.strip().casefold(), -1))
+        index = exact.get(name, loose.get(name.strip().casefold(), folded.get(class_key(name), -1)))
         lookup.append(index)
         if index >= 0 and classes[index] != name:
             class_map[name] = classes[index]

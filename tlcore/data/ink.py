@@ -15,9 +15,10 @@ its grey image (the mean over channels):
 A *blank* image has no ink pixel: a constant image, or one whose every pixel lies within the ink
 threshold of its background (an empty scan). From :data:`BLANK_MIN` of a side's images blank, a
 diagnosis leaves them out of every statistic and names them as a cause, and a model's readings of the
-data get :func:`blank_warning`'s sentence (``predict``, ``runs rank``, the Predict and Compare pages):
-a model puts every image in some class, a blank one too, and the label-free scores that rank runs
-(EnsV: agreement with the ensemble of the pair's runs) read a blank target as certainty.
+data get :func:`blank_warning`'s sentence (``predict``, ``runs rank``, ``runs show``, the Predict and
+Compare pages): a model puts every image in some class, a blank one too, and the label-free scores
+that rank runs (EnsV: agreement with the ensemble of the pair's runs) read a blank target as
+certainty.
 """
 
 from __future__ import annotations

@@ -29,12 +29,14 @@ Keys, each at most once:
   zip's folders that are not classes, dates or batches say; a table's label column left out).
 
 Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/datasets:download=1``,
-``./scans.zip:n=500``, ``upload:scans.zip:colour=1``, ``upload:scans.npz:blank=drop``.
+``./scans.zip:n=500``, ``upload:scans.zip:colour=1``, ``upload:scans.npz:blank=drop``. A ``:``
+between options (``fashion:split=train:n=2000``) is refused with the spec written with commas.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -128,6 +130,8 @@ def parse_spec(text: str) -> DomainSpec:
     path, colon, options = text.rpartition(":")
     if not colon or not _looks_like_options(options):
         path, options = text, ""
+    while (cut := path.rpartition(":"))[1] and _looks_like_options(cut[2]):  # options split by ':'
+        path, options = cut[0], f"{cut[2]}:{options}"
     if not _looks_like_path(path):
         raise TLError(
             f"unknown domain {path!r}; known: {', '.join(known_names())} (or a file path, or upload:NAME)"
@@ -217,6 +221,11 @@ def _exists(text: str) -> bool:
 def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
     if not text:
         return spec
+    commas = re.sub(r":(?=[^:,=]+=)", ",", text)  # a ':' before a key=value: meant as a ','
+    if commas != text:
+        raise TLError(
+            f"{full!r}: options are separated by commas, not ':'; write {full[: -len(text)] + commas}"
+        )
     seen: set[str] = set()
     fields: dict[str, Any] = {}
     shifts = []

@@ -8,8 +8,17 @@
 * :class:`ClassMismatch`: what :func:`tlcore.data.harmonise.harmonise` found in the class names
   (its ``meta["pair_report"]``): target classes the source lacks, whose samples were dropped, and
   source classes a labelled target lacks. A source class ``c`` with prior ``p_s(c)`` is absent from
-  ``n`` target samples drawn like the source with probability ``(1 - p_s(c))^n``; it is named only
-  when that is below :data:`CHANCE` (ten samples miss a class of ten by chance a third of the time).
+  ``n`` target samples drawn like the source with probability ``p_c = (1 - p_s(c))^n`` (1 for a
+  class the target has). The ``p_c`` of the source's ``K`` classes (those with samples) are
+  adjusted by Benjamini-Hochberg (``q_(i) = min_{j >= i} p_(j) K / j``,
+  :func:`~tlcore.metrics.feature_tests.fdr_adjusted`) and a class is named only when ``q_c <= fdr``
+  (:attr:`~tlcore.explain.settings.ExplainSettings.fdr`, the rule of every other diagnosis
+  comparison): thirty samples miss a class of ten by chance 4% of the time, so uncorrected, a
+  third of 30-sample targets drawn like a 10-class source would name one. The false discovery
+  rate, not a family-wise bound (Holm's ``p_c K``), fits naming a set of classes: it bounds the
+  share of named classes that are absent by chance (under pure chance, the chance of naming any),
+  and keeps the power to name several classes a small target truly lacks together (40 samples
+  without five classes of ten: each ``p_c = 0.9^40 = 1.5%``, ``q = 3%``, named; Holm: 15%).
 """
 
 from __future__ import annotations
@@ -17,13 +26,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport
 from tlcore.metrics.coverage import Novelty
+from tlcore.metrics.feature_tests import fdr_adjusted
 from tlcore.metrics.per_class import label_shift
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 
-CHANCE = 0.05  # a source class absent from the target is named when chance explains it less often
 TRUE_LABELS = "the target's labels"  # the method of priors counted, not estimated
 
 
@@ -115,7 +126,8 @@ class ClassMismatch:
 
     ``new``: target classes the source lacks and their samples (dropped from the pair), of
     ``n_target`` target samples before the drop. ``missing``: source classes a labelled target has
-    no sample of (and chance hardly explains), with their share of the source.
+    no sample of (beyond chance at the false discovery rate, module docstring), with their share of
+    the source.
     """
 
     new: dict[str, int]
@@ -130,20 +142,29 @@ class ClassMismatch:
         return asdict(self)
 
     @classmethod
-    def of(cls, source: Domain, target: Domain) -> ClassMismatch | None:
+    def of(cls, source: Domain, target: Domain, fdr: float) -> ClassMismatch | None:
         """The mismatch of a pair harmonised by :func:`tlcore.data.harmonise.harmonise` (read from the
-        target's ``meta["pair_report"]``), or None when the classes agree or it was not harmonised."""
+        target's ``meta["pair_report"]``), or None when the classes agree or it was not harmonised;
+        a missing class is named at the false discovery rate ``fdr`` (module docstring)."""
         report = target.meta.get("pair_report")
         if not isinstance(report, PairReport):
             return None
-        counts = source.class_counts()
-        total = sum(counts.values())
-        missing = {}
-        for name in report.target.missing_classes:
-            prior = counts.get(name, 0) / total if total else 0.0
-            if prior > 0 and (1.0 - prior) ** target.n_samples < CHANCE:
-                missing[name] = prior
+        missing = absent_beyond_chance(source, report.target.missing_classes, target.n_samples, fdr)
         new = dict(report.target.unknown_classes)
         if not new and not missing:
             return None
         return cls(new, target.n_samples + sum(new.values()), missing)
+
+
+def absent_beyond_chance(source: Domain, absent: tuple[str, ...], n: int, fdr: float) -> dict[str, float]:
+    """The ``absent`` source classes (no sample among ``n`` target samples) whose Benjamini-Hochberg
+    adjusted chance of absence over the source's classes is at most ``fdr`` (module docstring), with
+    their source prior."""
+    counts = source.class_counts()
+    total = sum(counts.values())
+    if not total:
+        return {}
+    priors = {c: k / total for c, k in counts.items() if k}
+    p = np.array([(1.0 - prior) ** n if c in absent else 1.0 for c, prior in priors.items()])
+    q = dict(zip(priors, fdr_adjusted(p), strict=True))
+    return {c: priors[c] for c in absent if c in q and q[c] <= fdr}

@@ -317,7 +317,7 @@ def explain(
     step("gap shares")
     blank, clean = _blank_images({"source": source, "target": target}, stats, settings)
     partly = any(not b.every for b in blank)
-    classes = ClassMismatch.of(source, target)
+    classes = ClassMismatch.of(source, target, settings.fdr)
     label_shift = (
         LabelShiftSummary.from_labels(source, target, settings.seed) or label_shift
     )  # counted beats estimated
