@@ -79,3 +79,9 @@ def counted(accuracy: float | None, n: int | None) -> CountedAccuracy | None:
     correct = round(float(accuracy) * n)
     low, high = wilson_interval(correct, n)
     return CountedAccuracy(float(accuracy), correct, int(n), low, high)
+
+
+def accuracy_text(accuracy: float, n: int | None) -> str:
+    """``87.5% (7 of 8, 95% CI 52.9 to 97.8%)``, or ``87.5%`` when ``n`` is unknown."""
+    known = counted(accuracy, n)
+    return known.text() if known else f"{accuracy:.1%}"

@@ -248,14 +248,8 @@ def metrics_before_after(
     fig = finish(fig, title, 340)
     fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
     if subtitle:
-        fig.update_layout(title_subtitle_text=safe(subtitle), margin={"t": 90}, height=370)
+        fig.update_layout(title_subtitle_text=safe(subtitle), margin={"t": 110}, height=390)
     return fig
-
-
-def _accuracy_hover(accuracy: float, n: int | None) -> str:
-    """``87.5% (7 of 8, 95% CI 52.9 to 97.8%)``, or only the accuracy when ``n`` is unknown."""
-    counted = proportion.counted(accuracy, n)
-    return counted.text() if counted else f"{accuracy:.1%}"
 
 
 def accuracy_vs_baseline(
@@ -284,7 +278,8 @@ def accuracy_vs_baseline(
     ]
     n = [(tested or {}).get(r) for r in runs]
     hover_after, hover_before = (
-        [_accuracy_hover(value, m) for value, m in zip(values, n, strict=True)] for values in (after, before)
+        [proportion.accuracy_text(value, m) for value, m in zip(values, n, strict=True)]
+        for values in (after, before)
     )
     labels = [
         f"{text}<br>{round(a * m)} vs {round(b * m)} of {m:,}" if m else text
