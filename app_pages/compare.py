@@ -6,7 +6,7 @@ from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
-from tlcore.views import changes, compare, figures
+from tlcore.views import changes, compare
 from tlcore.views import ranking as ranking_view
 
 CONFUSIONS = 3  # confusion matrices side by side
@@ -23,6 +23,12 @@ COLUMNS = {
     "difference": st.column_config.NumberColumn(
         format="percent", help=f"target accuracy minus source-only's; {ON_TARGET}"
     ),
+    "target_correct": st.column_config.TextColumn(help=f"right of the target test samples; {ON_TARGET}"),
+    "target_accuracy_95ci": st.column_config.TextColumn(
+        help="95% Wilson score interval of the target accuracy: where the accuracy on all such target "
+        "samples lies, given the test split's count"
+    ),
+    "source_only_correct": st.column_config.TextColumn(help=f"the source-only model; {ON_TARGET}"),
     "source_accuracy": PERCENT,
     "seconds": st.column_config.NumberColumn(format="%.0f"),
     **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
@@ -171,11 +177,12 @@ with display.errors_shown():
             "source-only model.",
             icon=":material/flag:",
         )
-    adapted, baseline = compare.accuracies(results)
     left, right = st.columns(2)
     with left:
-        if adapted:
-            st.plotly_chart(figures.accuracy_vs_baseline(adapted, baseline), key="accuracy")
+        if compare.accuracies(results)[0]:
+            st.plotly_chart(compare.accuracy_figure(results), key="accuracy")
+            if note := compare.small_test_note(results):
+                st.caption(display.esc(note))
         else:
             st.info("The target is unlabelled, so target accuracy is unknown.", icon=":material/info:")
     with right:

@@ -187,6 +187,8 @@ with display.errors_shown():
                 st.caption(display.esc(f"Fix effects {explained.basis}."))
         else:
             st.success("The images look alike on every statistic.", icon=":material/check_circle:")
+        if chance := diagnosis_report.chance_caption(explained):  # alike within chance: not counted
+            st.caption(display.esc(chance))
         if explained.mean_images is not None:
             st.plotly_chart(
                 explain_figures.mean_images_figure(explained.mean_images, source_spec, target_spec),

@@ -218,3 +218,25 @@ def test_compare_marks_the_accuracies_of_an_unlabelled_target_as_unknown_not_non
         "adapted model; on the target's held-out test split; — when the run's target has no labels"
     )
     assert table.value["mmd2_before"].tolist() == [0.3]  # the measured numbers stay numbers
+
+
+def test_compare_shows_the_count_and_interval_behind_an_accuracy_on_a_tiny_test_split() -> None:
+    """A target test split of 8: Compare said "+12.5 pts" and "87.5%" as if exact. Now the chart's
+    label and hover, the numbers table and a caption give the counts and the 95% interval, and the
+    gap chart says the gaps were measured on the run's test splits."""
+    tiny = {**result(0.875, 0.75), "info": {"n_target_test": 8}}
+    tiny["gap_before"] = {**tiny["gap_before"], "n_source": 200, "n_target": 8}
+    chart = compare.accuracy_figure({"tiny": tiny})
+    assert list(next(t for t in chart.data if isinstance(t, go.Scatter)).text) == ["+12.5 pts<br>7 vs 6 of 8"]
+    assert chart.data[1].customdata[0][0] == "87.5% (7 of 8, 95% CI 52.9 to 97.8%)"
+    assert list(chart.data[0].customdata) == ["75.0% (6 of 8, 95% CI 40.9 to 92.9%)"]
+    row = compare.summary_rows({"tiny": tiny})[0]
+    assert (row["target_correct"], row["source_only_correct"]) == ("7 of 8", "6 of 8")
+    assert row["target_accuracy_95ci"] == "52.9 to 97.8%"
+    note = compare.small_test_note({"tiny": tiny})
+    assert note is not None and note.startswith(
+        "The target test split holds 8 samples: one sample moves accuracy by 12.5 points"
+    )
+    assert compare.small_test_note({"big": {**tiny, "info": {"n_target_test": 359}}}) is None
+    gap = compare.gap_figure({"tiny": tiny})
+    assert gap.layout.title.subtitle.text == "on the run's test splits: 200 source, 8 target samples"

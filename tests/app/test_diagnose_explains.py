@@ -190,3 +190,18 @@ def test_the_label_shift_under_the_class_gaps_says_it_is_of_the_true_labels(
     assert said and said[0].endswith(
         "(total variation, true target labels; p = 0.801 against random splits of the pooled labels)."
     ), captions
+
+
+def test_a_difference_within_chance_is_named_under_what_differs(app: OpenApp) -> None:
+    """QA helper-62: ``diagnose`` listed "Not counted, within chance at these sample sizes: ..." but the
+    Diagnose page said only that the images look alike. On 20 vs 20 fashion images the slant differs
+    by 0.5 SD, which Welch's test does not find: the page names it in one caption."""
+    at = app("diagnose", source="fashion:split=train,n=20", target="fashion:split=test,n=20")
+    assert not at.exception, [e.message for e in at.exception]
+    captions = [plain(str(c.value)) for c in at.caption]
+    chance = [c for c in captions if c.startswith("Not counted, within chance at these sample sizes: ")]
+    assert len(chance) == 1, captions
+    assert (
+        "Alike within chance: slant of the ink's main axis -36.8 -> -13.7, +0.5 standard deviations"
+        in chance[0]
+    )

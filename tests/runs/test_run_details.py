@@ -97,3 +97,37 @@ def test_runs_show_history_prints_the_learning_curves(
         {"loss": 0.7, "im_entropy": 1.5, "epoch": 2.0, "stage": "adapt"},
         {"target_accuracy": 0.6, "epoch": 2.0, "stage": "final", "label": "final model"},
     ]
+
+
+def test_runs_show_gives_the_count_and_interval_behind_a_target_accuracy_and_the_gap_samples(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On 8 target test samples 87.5% is 7 of 8, anywhere from 52.9% to 97.8%: the text said only
+    "0.875". The gap lines say they were measured on the run's test splits (Diagnose: the whole pair)."""
+    gap = {
+        "mmd2": -0.007,
+        "p_value": 0.636,
+        "coral": 0.003,
+        "a_distance": 0.0,
+        "n_source": 200,
+        "n_target": 8,
+    }
+    small = {
+        **RESULT,
+        "target_accuracy": 0.875,
+        "source_only_accuracy": 0.75,
+        "gap_before": gap,
+        "gap_after": gap,
+        "info": {"n_target_test": 8},
+    }
+    run_id = stored_run(workspace, small)
+    out = show(workspace, capsys, run_id)
+    assert "  target accuracy        0.875 (7 of 8, 95% CI 52.9 to 97.8%)\n" in out
+    assert "  source only accuracy   0.75 (6 of 8, 95% CI 40.9 to 92.9%)\n" in out
+    assert "gaps measured on the run's test splits: 200 source, 8 target samples\n" in out
+    details = json.loads(show(workspace, capsys, run_id, "--json"))
+    assert details["target_test_counts"]["target_accuracy"]["correct"] == 7
+    assert details["target_test_counts"]["target_accuracy"]["ci95"] == pytest.approx(
+        [0.52911, 0.97758], abs=1e-5
+    )
+    assert details["gap_measured_on"] == "200 source, 8 target samples"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
-from tlcore.explain.findings import Finding
+from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.numbers import significant
 
 MAX_LINES = 10  # drifted columns listed in the text
@@ -36,9 +36,8 @@ def format_explanation(explanation: Explanation) -> list[str]:
         lines += ["", "What differs:"]
     for finding in firing:
         lines += finding_lines(finding)
-    chance = [f for f in explanation.findings if f.within_chance]
-    if chance:
-        lines += ["", "Not counted, within chance at these sample sizes:"]
+    if chance := explanation.within_chance:
+        lines += ["", f"{WITHIN_CHANCE}:"]
         lines += [f"  {f.message}" for f in chance]
     if explanation.note:
         lines += ["", explanation.note]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from tlcore.cli.output import check_report, print_json, write_report
 from tlcore.errors import TLError
+from tlcore.metrics.proportion import counted
 from tlcore.runs.candidates import load_pool, run_alarm
 from tlcore.runs.changes import predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
@@ -16,7 +18,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.scores import VALIDATORS
-from tlcore.views.compare import comparison_report, run_label
+from tlcore.views.compare import comparison_report, n_target_test, run_label
 from tlcore.views.ranking import blind_spot, score_text, unreliable_line
 from tlcore.workspace import Workspace
 
@@ -74,7 +76,8 @@ def rank_runs(args: argparse.Namespace) -> int:
     if args.json:
         print_json(ranking_json(ranking) | {"blank": blank})
     else:
-        print_ranking(ranking, blank)
+        tested = {e.run_id: n_target_test(store.result_of(store.get(e.run_id))) for e in ranking.entries}
+        print_ranking(ranking, blank, tested)
     return 0
 
 
@@ -97,8 +100,12 @@ def ranking_json(ranking: Ranking) -> dict[str, Any]:
     return ranking.to_dict() | {"caveat": blind_spot(ranking)}
 
 
-def print_ranking(ranking: Ranking, blank: str | None = None) -> None:
-    """The ranking as text; ``blank``: the warning that the pair's target images are blank."""
+def print_ranking(
+    ranking: Ranking, blank: str | None = None, tested: Mapping[str, int | None] | None = None
+) -> None:
+    """The ranking as text; ``blank``: the warning that the pair's target images are blank; ``tested``:
+    each run's number of target test samples, for a line of the counts behind its target accuracies
+    and their 95% intervals."""
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -126,6 +133,8 @@ def print_ranking(ranking: Ranking, blank: str | None = None) -> None:
             f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
             f"{_classes(entry):>9.1f}{ess:>8}  {_accuracy(entry):<26}"
         )
+        if counts := _counts(entry, (tested or {}).get(entry.run_id)):
+            print(f"    {counts}")
         for line in alarm_lines(entry.alarm):
             print(f"    {line}")
     if unreliable := unreliable_line(ranking, {}):
@@ -144,6 +153,15 @@ def _accuracy(entry: RankedRun) -> str:
     if alarm.target_accuracy is None or alarm.source_only_accuracy is None:
         return "- (unlabelled)"
     return f"{alarm.target_accuracy:.1%} ({alarm.source_only_accuracy:.1%})"
+
+
+def _counts(entry: RankedRun, n: int | None) -> str | None:
+    """``target accuracy 7 of 8, 95% CI 52.9 to 97.8%; source-only 6 of 8, ...`` (None when unknown)."""
+    adapted = counted(entry.alarm.target_accuracy, n)
+    source_only = counted(entry.alarm.source_only_accuracy, n)
+    if adapted is None or source_only is None:
+        return None
+    return f"target accuracy {adapted.detail()}; source-only {source_only.detail()}"
 
 
 def alarm_lines(alarm: Alarm) -> list[str]:

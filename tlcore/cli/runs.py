@@ -115,6 +115,9 @@ def show_run(args: argparse.Namespace) -> int:
     )
     curves = compare.curve_rows(store.history(record.id, kinds={"epoch"}), result or None)
     details["learning_curves"] = curves
+    counts = compare.counted_accuracies(result)
+    details["target_test_counts"] = {key: c.to_dict() for key, c in counts.items() if c is not None} or None
+    details["gap_measured_on"] = compare.gap_samples(result.get("gap_before"))
     if args.json:
         print_json(details)
         return 0
@@ -123,7 +126,13 @@ def show_run(args: argparse.Namespace) -> int:
     if record.active:
         print(f"  progress {record.progress:.0%}, {record.stage} {record.message}".rstrip())
     for key, value in record.headline.items():
-        print(f"  {key.replace('_', ' '):<22} {format_value(value)}")
+        counted = counts.get(key)  # the count of target test samples behind an accuracy
+        print(
+            f"  {key.replace('_', ' '):<22} {format_value(value)}"
+            + (f" ({counted.detail()})" if counted else "")
+        )
+        if key == "gap_after" and details["gap_measured_on"]:
+            print(f"  {'':<22} gaps measured on the run's test splits: {details['gap_measured_on']}")
     print("  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items()))
     print(f"  history  {details['history_events']} events")
     if details["ended"]:

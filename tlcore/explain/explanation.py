@@ -109,6 +109,11 @@ class Explanation:
         return tuple(sorted((f for f in self.findings if f.fires), key=lambda f: -abs(f.difference)))
 
     @property
+    def within_chance(self) -> tuple[Finding, ...]:
+        """The findings of a mild size or more that Welch's test does not find: not counted."""
+        return tuple(f for f in self.findings if f.within_chance)
+
+    @property
     def columns(self) -> tuple[ColumnDrift, ...]:
         """Every column of feature vectors compared (:mod:`tlcore.explain.columns`), the checked ones
         with their share of the gap; empty for images."""

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from tlcore.explain.fixes import Fix
 
 Severity = Literal["none", "mild", "strong"]
+WITHIN_CHANCE = "Not counted, within chance at these sample sizes"  # the heading of those findings
 MILD, STRONG = 0.5, 1.0  # |standardised difference| thresholds
 SIZE_MILD, SIZE_STRONG = 1.0, 2.0  # |log2 pixel ratio| thresholds: a factor 2, 4
 NATIVE_SIZE = "native_size"

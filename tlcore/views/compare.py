@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
+from tlcore.metrics.proportion import SMALL_TEST, CountedAccuracy, counted
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
@@ -76,8 +77,44 @@ def accuracy_change(result: Mapping[str, Any]) -> float | None:
 def target_accuracy_label(result: Mapping[str, Any]) -> str:
     """``Target accuracy (test split, 359 samples)``: a result's ``target_accuracy`` is scored on the
     target's held-out test split (``AdaptConfig.test_fraction`` of it), not on every target sample."""
-    n = result.get("info", {}).get("n_target_test")
+    n = n_target_test(result)
     return f"Target accuracy (test split, {n:,} samples)" if n else "Target accuracy (test split)"
+
+
+def n_target_test(result: Mapping[str, Any]) -> int | None:
+    """How many target test samples the result's target accuracies were scored on (None: unknown)."""
+    return result.get("info", {}).get("n_target_test") or None
+
+
+def counted_accuracies(result: Mapping[str, Any]) -> dict[str, CountedAccuracy | None]:
+    """The result's target accuracies (``target_accuracy``, ``source_only_accuracy``) as counts of its
+    target test samples with their 95% Wilson intervals (:mod:`tlcore.metrics.proportion`); None where
+    the accuracy or the number of samples is unknown."""
+    n = n_target_test(result)
+    return {key: counted(result.get(key), n) for key in ("target_accuracy", "source_only_accuracy")}
+
+
+def small_test_note(results: Results) -> str | None:
+    """One caption when a run's target test split holds fewer than :data:`SMALL_TEST` samples, where
+    one sample moves an accuracy by over 3 points: ``The target test split holds 8 samples: one sample
+    moves accuracy by 12.5 points ...``; None otherwise."""
+    sizes = [n for r in results.values() if r.get("target_accuracy") is not None and (n := n_target_test(r))]
+    if not sizes or min(sizes) >= SMALL_TEST:
+        return None
+    n = min(sizes)
+    smallest = " (the smallest of these runs')" if len(set(sizes)) > 1 else ""
+    return (
+        f"The target test split holds {n:,} samples{smallest}: one sample moves accuracy by "
+        f"{100 / n:.1f} points, so a change of a few samples can be chance. The counts and 95% "
+        "intervals are on the chart's hover and in the numbers table."
+    )
+
+
+def gap_samples(gap: Mapping[str, Any] | None) -> str | None:
+    """What a stored gap was measured on: ``200 source, 8 target samples`` (None for older results)."""
+    if not gap or gap.get("n_source") is None or gap.get("n_target") is None:
+        return None
+    return f"{gap['n_source']:,} source, {gap['n_target']:,} target samples"
 
 
 def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
@@ -90,6 +127,13 @@ def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
     return adapted, baseline
 
 
+def accuracy_figure(results: Results) -> go.Figure:
+    """:func:`tlcore.views.figures.accuracy_vs_baseline` of the runs with a labelled target, with the
+    counts of their target test samples (:func:`n_target_test`)."""
+    tested = {label: n_target_test(result) for label, result in results.items()}
+    return figures.accuracy_vs_baseline(*accuracies(results), tested=tested)
+
+
 def negative_transfer(results: Results) -> list[str]:
     """Labels of runs whose target accuracy fell below the source-only model's, by the rule the
     accuracy chart and the alarm's verdict share (:func:`tlcore.metrics.accuracy_change.fell`)."""
@@ -98,10 +142,12 @@ def negative_transfer(results: Results) -> list[str]:
 
 
 def summary_rows(results: Results) -> list[dict[str, Any]]:
-    """One row per run: accuracies, their difference, the gap before and after (the CSV download)."""
+    """One row per run: accuracies (with the counts of right target test samples behind them and the
+    95% interval of the adapted one), their difference, the gap before and after (the CSV download)."""
     rows = []
     for label, result in results.items():
         config = result.get("config", {})
+        target, source_only = counted_accuracies(result).values()
         row: dict[str, Any] = {
             "run": label,
             "methods": "+".join(config.get("methods", [])),
@@ -109,7 +155,10 @@ def summary_rows(results: Results) -> list[dict[str, Any]]:
             "target": config.get("target", ""),
             "epochs": config.get("epochs", ""),
             "target_accuracy": result.get("target_accuracy"),
+            "target_correct": target and target.count_text(),
+            "target_accuracy_95ci": target and target.interval_text(),
             "source_only_accuracy": result.get("source_only_accuracy"),
+            "source_only_correct": source_only and source_only.count_text(),
             "difference": accuracy_change(result),
             "source_accuracy": result.get("source_accuracy"),
         }
@@ -140,7 +189,16 @@ def gap_figure(results: Results) -> go.Figure:
         }
         for w in ("before", "after")
     )
-    return figures.metrics_before_after(before, after, "Domain gap in the model's features: before vs after")
+    title = "Domain gap in the model's features: before vs after"
+    return figures.metrics_before_after(before, after, title, gap_note(results))
+
+
+def gap_note(results: Results) -> str:
+    """What the runs' gaps were measured on: each run's held-out test splits (``on the run's test
+    splits: 200 source, 8 target samples``), not the whole pair Diagnose measures."""
+    measured = list(dict.fromkeys(filter(None, (gap_samples(r.get("gap_before")) for r in results.values()))))
+    where = "on the run's test splits" if len(results) == 1 else "on each run's test splits"
+    return f"{where}: {'; '.join(measured)}" if measured else where
 
 
 def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[go.Figure, go.Figure]:
@@ -211,7 +269,6 @@ def comparison_report(
     """A self-contained HTML report of the runs: the label-free ranking and alarms (when given),
     table, flags, accuracy, gap, where the predictions moved (``moved``: each run's changes and the
     target samples they cover, or None), UMAPs, confusions."""
-    adapted, baseline = accuracies(results)
     flags = [
         f"Negative transfer: {label} is below the source-only model" for label in negative_transfer(results)
     ]
@@ -233,8 +290,10 @@ def comparison_report(
             )
         )
     sections.append(Section("Runs", table=summary_rows(results), flags=flags))
-    if adapted:
-        sections.append(Section("Target accuracy", figure=figures.accuracy_vs_baseline(adapted, baseline)))
+    if accuracies(results)[0]:
+        sections.append(
+            Section("Target accuracy", note=small_test_note(results) or "", figure=accuracy_figure(results))
+        )
     sections.append(Section("Domain gap", figure=gap_figure(results)))
     sections += [changes.report_section(run, target, labels) for run, target in moved]
     for label, result in results.items():

@@ -15,7 +15,7 @@ from tlcore.diagnosis import GapReport, describe_gap, gap_level, predictions_dou
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
-from tlcore.explain.findings import Finding
+from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
 from tlcore.metrics.prior_shift import LabelShiftEstimate
@@ -90,6 +90,13 @@ def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
 def drifted_columns(explanation: Explanation) -> list[ColumnDrift]:
     """The drifted columns as every view lists them (:func:`~tlcore.explain.columns.ranked_columns`)."""
     return ranked_columns(c for c in explanation.columns if c.fires)
+
+
+def chance_caption(explanation: Explanation) -> str | None:
+    """The image findings of a mild size or more that Welch's test does not find, in one line (what
+    ``diagnose`` lists under the same heading); None when there are none."""
+    chance = explanation.within_chance
+    return f"{WITHIN_CHANCE}: " + " ".join(f.message for f in chance) if chance else None
 
 
 def columns_note(explanation: Explanation) -> str:

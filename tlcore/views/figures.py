@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tlcore.metrics import accuracy_change
+from tlcore.metrics import accuracy_change, proportion
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -210,10 +210,12 @@ def metrics_before_after(
     before: Mapping[str, Mapping[str, float]],
     after: Mapping[str, Mapping[str, float]],
     title: str = "Domain gap",
+    subtitle: str = "",
 ) -> go.Figure:
     """One panel per metric; in each, every run's own gap before adaptation (grey) beside its gap
     after it (the run's colour). ``before`` and ``after`` are ``{run label: {metric: value}}``: runs of
-    different pairs or seeds measured different gaps before adapting."""
+    different pairs or seeds measured different gaps before adapting. ``subtitle``: a line under the
+    title (what the gaps were measured on)."""
     runs = list(dict.fromkeys([*before, *after]))
     metrics = list(dict.fromkeys(m for values in (*before.values(), *after.values()) for m in values))
     names = [safe(run) for run in runs]
@@ -245,6 +247,8 @@ def metrics_before_after(
     fig.update_yaxes(exponentformat="e", rangemode="tozero")
     fig = finish(fig, title, 340)
     fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
+    if subtitle:
+        fig.update_layout(title_subtitle_text=safe(subtitle), margin={"t": 110}, height=390)
     return fig
 
 
@@ -252,11 +256,14 @@ def accuracy_vs_baseline(
     accuracy: Mapping[str, float],
     baseline: Mapping[str, float],
     title: str = "Target accuracy: source-only vs adapted",
+    tested: Mapping[str, int | None] | None = None,
 ) -> go.Figure:
     """Per run, the source-only accuracy (grey) beside the adapted one: green when adaptation
     helped, red when it hurt (negative transfer), grey and hatched when unchanged (the change shows
     as 0.0 points, :mod:`tlcore.metrics.accuracy_change`); the change is written above the taller bar
-    of each pair, at a fixed size."""
+    of each pair, at a fixed size. ``tested``: each run's number of target test samples, for the
+    counts under the change (``7 vs 6 of 8``) and on the hover with the 95% Wilson interval
+    (:mod:`tlcore.metrics.proportion`)."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
     ticks = [tick_text(r) for r in runs]
@@ -268,6 +275,15 @@ def accuracy_vs_baseline(
     hatch = {"unchanged": "/"}
     texts = [
         "unchanged" if k == "unchanged" else f"{c:+.1f} pts" for c, k in zip(changes, kinds, strict=True)
+    ]
+    n = [(tested or {}).get(r) for r in runs]
+    hover_after, hover_before = (
+        [proportion.accuracy_text(value, m) for value, m in zip(values, n, strict=True)]
+        for values in (after, before)
+    )
+    labels = [
+        f"{text}<br>{round(a * m)} vs {round(b * m)} of {m:,}" if m else text
+        for text, a, b, m in zip(texts, after, before, n, strict=True)
     ]
     meaning = {
         "rose": "adapted: better",
@@ -282,7 +298,8 @@ def accuracy_vs_baseline(
                 name="source-only",
                 offsetgroup="source-only",
                 marker_color=NEUTRAL,
-                hovertemplate="%{x}: %{y:.1%}",
+                customdata=hover_before,
+                hovertemplate="%{x}: %{customdata}",
             ),
             go.Bar(
                 x=names,
@@ -294,8 +311,8 @@ def accuracy_vs_baseline(
                     "color": [colours[k] for k in kinds],
                     "pattern": {"shape": [hatch.get(k, "") for k in kinds], **HATCH},
                 },
-                customdata=texts,
-                hovertemplate="%{x}: %{y:.1%} (%{customdata})",
+                customdata=list(zip(hover_after, texts, strict=True)),
+                hovertemplate="%{x}: %{customdata[0]} (%{customdata[1]})",
             ),
             # legend entries only, in the adapted bars' slot: what the colours shown mean
             *(
@@ -315,7 +332,7 @@ def accuracy_vs_baseline(
                 x=names,
                 y=[max(a, b) for a, b in zip(after, before, strict=True)],
                 mode="text",
-                text=texts,
+                text=labels,
                 textposition="top center",
                 textfont={"size": LABEL_SIZE},
                 cliponaxis=False,
