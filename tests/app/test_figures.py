@@ -11,7 +11,7 @@ import torch
 
 from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, rgba
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
-from tlcore.views import explain_figures, figures, report, thumbnails, umap_figure
+from tlcore.views import class_figures, explain_figures, figures, report, thumbnails, umap_figure
 
 EVIL = "<script>alert(1)</script>"
 PAGES = (LIGHT_PAGE, DARK_PAGE)
@@ -42,8 +42,8 @@ def test_user_labels_are_escaped_in_every_figure() -> None:
     built = [
         figures.class_balance(counts),
         figures.per_class_gap({EVIL: 0.2, "b": 0.1}),
-        figures.per_class_accuracy({EVIL: {"a": 0.5}}),
-        figures.confusion_heatmap(np.eye(2), [EVIL, "b"]),
+        class_figures.per_class_accuracy({EVIL: {"a": 0.5}}),
+        class_figures.confusion_heatmap(np.eye(2), [EVIL, "b"]),
         figures.accuracy_vs_baseline({EVIL: 0.4}, {EVIL: 0.5}),
         umap_figure.umap_scatter(np.zeros((1, 2)), [EVIL]),
     ]
@@ -130,7 +130,7 @@ def test_metrics_before_after_has_one_panel_per_metric() -> None:
 
 
 def test_confusion_rows_are_normalised() -> None:
-    fig = figures.confusion_heatmap(np.array([[3, 1], [0, 0]]), ["a", "b"])
+    fig = class_figures.confusion_heatmap(np.array([[3, 1], [0, 0]]), ["a", "b"])
     assert np.allclose(np.asarray(fig.data[0].z), [[0.75, 0.25], [0.0, 0.0]])
 
 
@@ -190,7 +190,7 @@ def test_heatmap_zeros_are_the_page_and_their_ends_stay_strong_on_light_and_dark
     no grid line runs through the see-through cells, and the colour bar says what the colours mean."""
     from tlcore.explain.mean_images import MeanImages  # noqa: PLC0415
 
-    confusion = figures.confusion_heatmap(np.array([[3, 0], [1, 1]]), ["a", "b"])
+    confusion = class_figures.confusion_heatmap(np.array([[3, 0], [1, 1]]), ["a", "b"])
     difference = np.array([[0.0, 0.4], [-0.2, 0.0]])
     images = MeanImages(np.zeros((2, 2, 1)), np.zeros((2, 2, 1)), difference, 10, 10)
     means = explain_figures.mean_images_figure(images)
@@ -234,12 +234,12 @@ def test_report_is_self_contained_and_escapes_user_strings() -> None:
 def test_a_long_run_label_wraps_the_confusion_title() -> None:
     """Confusion matrices share a row: a long run label breaks between its methods, never cut off."""
     label = "deep_coral+im+fixmatch+shot_pl+adabn · d3b677"
-    fig = figures.confusion_heatmap(np.eye(2), ["a", "b"], f"Confusion: {label}")
+    fig = class_figures.confusion_heatmap(np.eye(2), ["a", "b"], f"Confusion: {label}")
     lines = fig.layout.title.text.split("<br>")
     assert len(lines) > 1 and all(len(line) <= figures.TITLE_WRAP for line in lines)
     assert " ".join(lines).replace("+ ", "+") == f"Confusion: {label}"
     assert fig.layout.margin.t >= 40 + 20 * len(lines)
-    short = figures.confusion_heatmap(np.eye(2), ["a", "b"], "Confusion: dann · 123456")
+    short = class_figures.confusion_heatmap(np.eye(2), ["a", "b"], "Confusion: dann · 123456")
     assert "<br>" not in short.layout.title.text
 
 

@@ -22,7 +22,7 @@ from tlcore.metrics.proportion import SMALL_TEST, CountedAccuracy, counted
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
-from tlcore.views import changes, explore, figures, umap_figure
+from tlcore.views import changes, class_figures, explore, figures, umap_figure
 from tlcore.views import ranking as ranking_view
 from tlcore.views.report import Section, render_report
 
@@ -243,7 +243,7 @@ def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
     if table is None:
         return None
     rows, classes, matrix = table
-    return figures.confusion_heatmap(matrix, classes, f"Confusion: {label}", rows=rows)
+    return class_figures.confusion_heatmap(matrix, classes, f"Confusion: {label}", rows=rows)
 
 
 def class_accuracies(result: Mapping[str, Any]) -> dict[str, float]:
@@ -255,7 +255,7 @@ def class_accuracies(result: Mapping[str, Any]) -> dict[str, float]:
 def per_class_figure(results: Results) -> go.Figure | None:
     """:func:`class_accuracies` of every run, grouped bars (None when no run has a labelled target)."""
     data = {label: class_accuracies(r) for label, r in results.items() if r.get("per_class_accuracy")}
-    return figures.per_class_accuracy(data) if any(data.values()) else None
+    return class_figures.per_class_accuracy(data) if any(data.values()) else None
 
 
 def comparison_report(
