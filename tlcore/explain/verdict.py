@@ -336,7 +336,7 @@ def verdict(
             )
         return Verdict(headline, "nothing to do", (), coverage, folded, elsewhere)
     first = causes[0]
-    headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes))
+    headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes), causes[1:])
     others = [c for c in causes[1:] if c.kind != "adaptation"]
     if first.kind == "blank" and (first.share or 0.0) < SHARE_FLOOR:  # the data first, then the gap's
         largest = max(others, key=lambda c: c.share or 0.0, default=None)
