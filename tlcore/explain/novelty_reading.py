@@ -66,13 +66,16 @@ def helpful_fixes(findings: Sequence[Finding]) -> tuple[list[Finding], set[str]]
 
 def explains_more(combined: Fix | None, accepted: Sequence[Finding]) -> bool:
     """Whether the helpful fixes applied together (``combined``, checked) explain more than the best
-    alone (``accepted[0]``): they remove the gap and it does not, or take another :data:`MIN_GAIN`
-    of MMD² before off what it leaves, or leave no novel share that is a cause where it leaves one."""
+    alone (``accepted[0]``), which does not remove the gap (then it is the whole verdict): they do,
+    or take another :data:`MIN_GAIN` of MMD² before off what it leaves, or leave no novel share that
+    is a cause where it leaves one."""
     if combined is None or combined.check is None or not combined.helps or not accepted:
         return False
     together, best = combined.check, accepted[0].fix.check  # type: ignore[union-attr]
     assert best is not None
-    if together.removes_gap and not best.removes_gap:
+    if best.removes_gap:
+        return False
+    if together.removes_gap:
         return True
     if together.mmd2_after <= best.mmd2_after - MIN_GAIN * best.mmd2_before:
         return True
