@@ -115,6 +115,22 @@ def test_no_gap_without_the_dropped_classes_says_the_gap_is_theirs():
     )
 
 
+def test_no_gap_with_a_fix_that_removes_the_shared_classes_gap_does_not_call_the_gap_theirs():
+    # QA (blur30): blurred Fashion with 6 of 30 images of a class the source lacks; the blur fix takes
+    # MMD² on the shared classes 0.0066 -> 0, yet the headline said the gap exists only with them
+    classes = ClassMismatch(new={"T-shirt-top": 6}, n_target=30, missing={})
+    shares = GapShares(0.0066, with_new_classes=0.0135)
+    blur = [finding("sharpness", -2.2, "blur", after=0.0)]
+    judged = verdict(blur, "none", classes=classes, shares=shares, **SPECS)
+    assert [c.kind for c in judged.causes] == ["new_classes", "appearance"]
+    assert judged.causes[1].share == pytest.approx(0.0066 / 0.0135)  # the shared classes' part, all removed
+    assert "exists only with" not in judged.headline
+    assert judged.headline.startswith(
+        "No detectable gap (the MMD test does not tell the domains apart), yet: the target has classes "
+        "the source lacks (T-shirt-top)."
+    )
+
+
 def test_an_all_blank_target_is_the_verdict_and_its_ink_is_not_compared(capsys, tmp_path: Path):
     # QA: "the largest cause found: the target has a narrower intensity range", and contrast=0.25 (the
     # wrong way) estimated on images whose contrast no factor moves

@@ -6,6 +6,7 @@ from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
+from tlcore.explain.fixes import Fix
 from tlcore.numbers import significant
 
 MAX_LINES = 10  # drifted columns listed in the text
@@ -36,6 +37,8 @@ def format_explanation(explanation: Explanation) -> list[str]:
         lines += ["", "What differs:"]
     for finding in firing:
         lines += finding_lines(finding)
+    if explanation.combined is not None:
+        lines.append(f"  the helpful fixes together: {fix_line(explanation.combined)}")
     if chance := explanation.within_chance:
         lines += ["", f"{WITHIN_CHANCE}:"]
         lines += [f"  {f.message}" for f in chance]
@@ -47,17 +50,19 @@ def format_explanation(explanation: Explanation) -> list[str]:
 def finding_lines(finding: Finding) -> list[str]:
     """A firing finding and its fix with the fix check's effect (or why it was not checked)."""
     lines = [f"  {finding.severity:<7}{finding.message}"]
-    fix = finding.fix
-    if fix is None:
-        return lines
-    if fix.check is None:
-        return [*lines, f"         fix: {fix.describe()}  [{fix.note}]"]
+    return lines if finding.fix is None else [*lines, f"         fix: {fix_line(finding.fix)}"]
+
+
+def fix_line(fix: Fix) -> str:
+    """A fix and its check's effect (or why it was not checked)."""
     check = fix.check
+    if check is None:
+        return f"{fix.describe()}  [{fix.note}]"
     after = mmd2_left(check.mmd2_after, 4)
     effect = f"MMD² {significant(check.mmd2_before)} -> {after} ({check.describe_change()})"
     novel = check.describe_novelty()
     effect += f"; novel target {novel}" if novel else ""
-    return [*lines, f"         fix: {fix.describe()}  [{effect}]"]
+    return f"{fix.describe()}  [{effect}]"
 
 
 def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:

@@ -21,14 +21,17 @@ def spec_parts(text: str) -> tuple[str, int | None, dict[str, float], bool]:
     return str(base), spec.n, dict(spec.shifts), spec.drop_blank
 
 
-def compose_spec(base: str, n: int | None, shifts: Mapping[str, float], drop_blank: bool = False) -> str:
+def compose_spec(
+    base: str, n: int | None, shifts: Mapping[str, float], drop_blank: bool = False, *, in_order: bool = False
+) -> str:
     """The canonical spec of ``base`` with a sample count, shift values (identity values dropped,
-    shifts in the registry's order) and ``blank=drop`` when ``drop_blank`` (or ``base`` has it); a
-    one-line :class:`TLError` when ``base`` is not a spec."""
+    shifts in the registry's order, or in ``shifts``' order when ``in_order``: shifts apply in the
+    order a spec names them) and ``blank=drop`` when ``drop_blank`` (or ``base`` has it); a one-line
+    :class:`TLError` when ``base`` is not a spec."""
     spec = parse_spec(base)
     kept = tuple(
         (name, float(shifts[name]))
-        for name in shift_names()
+        for name in (shifts if in_order else shift_names())
         if name in shifts and float(shifts[name]) != get_shift(name).identity
     )
     return str(replace(spec, shifts=kept, n=n or None, drop_blank=spec.drop_blank or drop_blank))

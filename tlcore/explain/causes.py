@@ -21,7 +21,7 @@ from tlcore.explain.evidence import (
     NoveltySummary,
 )
 from tlcore.explain.findings import Finding
-from tlcore.explain.fixes import FixCheck
+from tlcore.explain.fixes import Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
 from tlcore.numbers import significant
@@ -156,6 +156,37 @@ def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
         shift=fix.shift,
         fix_spec=fix.spec,
         fix_side=fix.side,
+    )
+
+
+def combined_cause(fix: Fix, titles: Sequence[str], share: float, basis: str = "") -> Cause:
+    """The helpful fixes applied together (a combined :class:`~tlcore.explain.fixes.Fix`, checked),
+    the findings they undo named by ``titles``; MMD² and the novel share before and after are the
+    check's, measured ``basis``."""
+    check = fix.check
+    assert check is not None and fix.parts  # only a checked combined fix
+    effect = (
+        "removes the gap (the test after it does not tell the sides apart)"
+        if check.removes_gap
+        else f"shrinks MMD² by {100 * check.shrinks_by:.0f}%"
+    )
+    novel = check.describe_novelty()
+    detail = (
+        f"Applied together, {fix.words} {effect} (MMD² {check.mmd2_before:.3g} -> "
+        f"{mmd2_left(check.mmd2_after)}{f', novel target {novel}' if novel else ''}"
+        f"{f' {basis}' if basis else ''}): more than any of them alone."
+    )
+    uses = " and ".join(f"the {side} {spec}" for side, spec in fix.changes.items())
+    one_side = len(fix.changes) == 1
+    return Cause(
+        kind="appearance",
+        title=f"together, {' and '.join(titles)}",
+        detail=detail,
+        action=f"apply these fixes together: use {uses}",
+        share=share,
+        shift=",".join(p.shift for p in fix.parts),
+        fix_spec=fix.spec if one_side else None,
+        fix_side=fix.side if one_side else None,
     )
 
 

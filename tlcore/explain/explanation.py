@@ -61,7 +61,9 @@ class Explanation:
     (:mod:`tlcore.explain.gap_shares`), on which ``verdict`` ranks the causes; for feature vectors
     they hold every column compared (:attr:`columns`). ``blank``: the sides at least
     :data:`~tlcore.explain.image_stats.BLANK_MIN` of whose images are blank, counted on every image
-    (a side all of whose images the statistics found blank: all of them).
+    (a side all of whose images the statistics found blank: all of them). ``combined``: the helpful
+    fixes applied together and checked (:func:`tlcore.explain.fix_checks.with_checks`), None unless
+    two or more help.
     """
 
     source: str
@@ -80,6 +82,7 @@ class Explanation:
     mean_images: MeanImages | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     blank: tuple[BlankImages, ...] = ()
+    combined: Fix | None = None
 
     @property
     def not_measured(self) -> str:
@@ -124,7 +127,7 @@ class Explanation:
         """The checked fix after which the verdict reads the target's novel share (its check holds
         the share before and after it), None when no check can tell
         (:func:`tlcore.explain.novelty_reading.novelty_fix`)."""
-        return novelty_fix(self.findings, blank=bool(self.blank))
+        return novelty_fix(self.findings, blank=bool(self.blank), combined=self.combined)
 
     @property
     def basis(self) -> str:
@@ -147,7 +150,7 @@ class Explanation:
         else:
             why = "not a cause (no more than chance gives)"
         return (
-            f"Novel target after the fix {fix.shift}={fix.value:g} on the {fix.side}: "
+            f"Novel target after the fix {fix.words}: "
             f"{check.describe_novelty()}, before -> after {self.basis}; the verdict reads the share "
             f"after it: {why}."
         )
@@ -195,6 +198,7 @@ class Explanation:
             "mean_images": self.mean_images.to_dict() if include_images and self.mean_images else None,
             "seconds": self.seconds,
             "blank_images": [b.to_dict() for b in self.blank],
+            "combined_fix": None if self.combined is None else self.combined.to_dict(),
             "not_measured": self.not_measured or None,
         }
 
@@ -289,6 +293,7 @@ def explain(
     level = gap_level(measured)
     stats: dict[Side, ImageStats] = {}
     findings: list[Finding] = []
+    combined: Fix | None = None
     pictures, note = None, NOT_IMAGES if not (source.is_image and target.is_image) else TOO_SMALL
     if source.is_image and target.is_image and min(source.X.shape[-2:]) >= MIN_SIDE:
         step("image statistics")
@@ -312,7 +317,7 @@ def explain(
         )
 
         pair = PairContext(source, target, stats, specs, settings)
-        findings = with_checks(
+        findings, combined = with_checks(
             compare(stats["source"], stats["target"], settings.fdr), pair, before, load, step
         )
     drift: tuple[ColumnDrift, ...] = ()
@@ -355,6 +360,7 @@ def explain(
         basis=settings.basis(before.gap.n_source, before.gap.n_target),
         blank=blank,
         max_column_causes=settings.max_column_causes,
+        combined=combined,
     )
     step("done")
     seconds["total"] = round(time.perf_counter() - start, 4)
@@ -375,4 +381,5 @@ def explain(
         mean_images=pictures,
         seconds=seconds,
         blank=blank,
+        combined=combined,
     )

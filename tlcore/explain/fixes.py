@@ -54,6 +54,7 @@ from tlcore.metrics.coverage import NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap, median_mmd2
 
 Side = Literal["source", "target"]
+SIDES: tuple[Side, Side] = ("source", "target")
 Loader = Callable[[str], Domain]  # a spec -> its domain, loaded with the pair's seed and workspace
 MIN_GAIN = 0.1  # a fix helps when it shrinks the checked MMD² by at least this share
 SCAN_POINTS, SEARCH_STEPS = 9, 5  # a fix's value: values scanned, then bisection steps
@@ -182,7 +183,9 @@ class FixCheck:
 class Fix:
     """Apply ``shift=value`` to the ``side``: ``spec`` is that side's spec with it (``None`` when the
     side is not named by a spec); ``check`` the measured effect (``None`` with the reason in
-    ``note`` when it was not checked)."""
+    ``note`` when it was not checked). A combined fix (:func:`tlcore.explain.fix_checks.combined_fix`)
+    applies its ``parts`` together: ``loads`` holds each changed side's spec, its first part's
+    ``shift``, ``value``, ``side`` and that side's ``spec`` stand for it."""
 
     shift: str
     value: float
@@ -190,20 +193,42 @@ class Fix:
     spec: str | None
     check: FixCheck | None = None
     note: str = ""
+    parts: tuple[Fix, ...] = ()
+    loads: tuple[tuple[Side, str], ...] = ()
 
     @property
     def helps(self) -> bool:
         return self.check is not None and self.check.helps
 
+    @property
+    def changes(self) -> dict[Side, str]:
+        """The spec to load for each side it changes (none without a spec)."""
+        if self.parts:
+            return dict(self.loads)
+        return {} if self.spec is None else {self.side: self.spec}
+
+    @property
+    def words(self) -> str:
+        """``invert=1 on the target``; combined: ``invert=1,rotate=-76 on the target``."""
+        parts = self.parts or (self,)
+        sides = dict.fromkeys(p.side for p in parts)
+        return " and ".join(
+            f"{','.join(f'{p.shift}={p.value:g}' for p in parts if p.side == side)} on the {side}"
+            for side in sides
+        )
+
     def describe(self) -> str:
         """``invert=1 on the target: use upload:scans.zip:invert=1``."""
-        text = f"{self.shift}={self.value:g} on the {self.side}"
-        return f"{text}: use {self.spec}" if self.spec else text
+        uses = " and ".join(
+            f"the {side} {spec}" if self.parts else spec for side, spec in self.changes.items()
+        )
+        return f"{self.words}: use {uses}" if uses else self.words
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["check"] = None if self.check is None else self.check.to_dict()
         out["helps"] = self.helps
+        out["parts"] = [part.to_dict() for part in self.parts]
         return out
 
 
@@ -218,16 +243,17 @@ def fix_side(remedy: Remedy, source_value: float, target_value: float) -> Side |
     return higher if remedy.side == "higher" else lower
 
 
-def fix_spec(spec: str, shift: str, value: float) -> str:
-    """``spec`` with ``shift=value`` added (folded by :data:`COMBINE` into a value it already has);
-    a one-line :class:`TLError` when it cannot be written or leaves the shift's range."""
+def fix_spec(spec: str, shift: str, value: float, *, last: bool = False) -> str:
+    """``spec`` with ``shift=value`` added (folded by :data:`COMBINE` into a value it already has),
+    in the registry's order or (``last``) applied after the spec's shifts; a one-line
+    :class:`TLError` when it cannot be written or leaves the shift's range."""
     base, n, shifts, drop_blank = spec_parts(spec)
     if shift in shifts:
         if shift not in COMBINE:
             raise TLError(f"{spec} already has {shift}={shifts[shift]:g}; another {shift} does not add to it")
         value = COMBINE[shift](shifts[shift], value)
     value = get_shift(shift).check(round(value, 4))
-    return compose_spec(base, n, {**shifts, shift: value}, drop_blank)
+    return compose_spec(base, n, {**shifts, shift: value}, drop_blank, in_order=last)
 
 
 def _statistic_after(sample: Domain, shift: str, value: float, name: str, seed: int) -> float:
@@ -357,19 +383,21 @@ def cheap_measure(source: Domain, target: Domain, settings: ExplainSettings) -> 
     return CheckMeasure(gap, NoveltySummary.of(novel), covered)
 
 
-def check_fix(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -> tuple[FixCheck, ImageStats]:
-    """Load the fix's spec, harmonise the pair, re-measure: the check (without ``resolves``) and the
-    statistics of the fixed side (on ``check_samples`` images)."""
-    if fix.spec is None:
-        raise TLError(f"the fix {fix.shift}={fix.value:g} has no spec to load")
-    fixed, settings = load(fix.spec), pair.settings
-    if fix.side == "source":
-        new_source, new_target = harmonise(fixed, pair.target)
-    else:
-        new_source, new_target = harmonise(pair.source, fixed)
-    after = cheap_measure(new_source, new_target, settings)
-    side = new_source if fix.side == "source" else new_target
-    stats = image_stats(side, max_images=settings.check_samples, seed=settings.seed)
+def check_fix(
+    fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader
+) -> tuple[FixCheck, dict[Side, ImageStats]]:
+    """Load the fix's specs (:attr:`Fix.changes`), harmonise the pair, re-measure: the check (without
+    ``resolves``) and the statistics of each fixed side (on ``check_samples`` images)."""
+    changes, settings = fix.changes, pair.settings
+    if not changes:
+        raise TLError(f"the fix {fix.words} has no spec to load")
+    domains = {side: load(changes[side]) if side in changes else pair.domain(side) for side in SIDES}
+    new: dict[Side, Domain] = dict(zip(SIDES, harmonise(domains["source"], domains["target"]), strict=True))
+    after = cheap_measure(new["source"], new["target"], settings)
+    stats = {
+        side: image_stats(new[side], max_images=settings.check_samples, seed=settings.seed)
+        for side in changes
+    }
     check = FixCheck(
         mmd2_before=before.gap.mmd2,
         mmd2_after=after.gap.mmd2,

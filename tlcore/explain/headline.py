@@ -12,10 +12,14 @@ MOST = 0.5  # a cause with at least this share explains "most of the gap"
 SHARE_FLOOR = 0.05  # a cause with a smaller share does not account for the measured gap
 
 
-def first_words(first: Cause, level: GapLevel, foreign: bool) -> str:
-    """The headline's reading of the ``first`` cause (``foreign``: most of the target is new)."""
+def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[Cause] = ()) -> str:
+    """The headline's reading of the ``first`` cause (``foreign``: most of the target is new). With
+    no detectable gap and target classes the source lacks first, the gap is "only with" them unless
+    one of the ``others`` accounts for :data:`SHARE_FLOOR` of it too (QA: a blur fix taking MMD² on
+    the shared classes to 0 beside "the gap exists only with the target's classes")."""
     share = first.share
-    if level == "none" and first.kind == "new_classes" and (share or 0.0) >= SHARE_FLOOR:
+    shared_too = any((c.share or 0.0) >= SHARE_FLOOR for c in others if c.kind != "adaptation")
+    if level == "none" and first.kind == "new_classes" and (share or 0.0) >= SHARE_FLOOR and not shared_too:
         lead = (
             "No detectable gap on the classes both sides have; the gap exists only with the target's "
             "classes the source lacks, which were dropped:"

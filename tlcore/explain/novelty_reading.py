@@ -4,7 +4,9 @@ fix is applied, or too small to count (:mod:`tlcore.explain.verdict` ranks what 
 New regions are a cause when the novel share is significantly above chance
 (:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN` of the
 target has no source neighbour. An appearance change alone moves every sample away from the source, so
-fix checks re-measure it (:func:`novelty_fix`): after the helpful fix that leaves the least, it stays a
+fix checks re-measure it (:func:`novelty_fix`): after the helpful fix that leaves the least (the helpful
+fixes applied together among them when they :func:`explain more <explains_more>` than the best alone:
+a target both rotated and inverted is a new look only once both are undone), it stays a
 cause (its share measured after that fix) only if still new and at least :data:`NOVELTY_MIN`, its
 share then measured before any fix like every other cause's. When no check can tell, the share before
 any fix counts, unless a fix removes at least :data:`~tlcore.explain.headline.MOST` of the gap (then
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from tlcore.explain.causes import Cause, gap_part, novelty_cause, on, pct
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.findings import Finding
-from tlcore.explain.fixes import Fix
+from tlcore.explain.fixes import MIN_GAIN, Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
 
 NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
@@ -62,16 +64,48 @@ def helpful_fixes(findings: Sequence[Finding]) -> tuple[list[Finding], set[str]]
     return accepted, resolved
 
 
-def novelty_fix(findings: Sequence[Finding], blank: bool = False) -> Fix | None:
-    """The fix after which the verdict reads the novel share: of the helpful fixes it suggests, the
-    one whose check leaves the least, of those whose check saw the target new before it
-    (:attr:`~tlcore.explain.fixes.FixCheck.clears_novelty` not None); None when no check can tell or
-    (``blank``) blank images are a cause, whose novel share the checks count."""
+def explains_more(combined: Fix | None, accepted: Sequence[Finding]) -> bool:
+    """Whether the helpful fixes applied together (``combined``, checked) explain more than the best
+    alone (``accepted[0]``), which does not remove the gap (then it is the whole verdict): they do,
+    or take another :data:`MIN_GAIN` of MMD² before off what it leaves, or leave no novel share that
+    is a cause where it leaves one."""
+    if combined is None or combined.check is None or not combined.helps or not accepted:
+        return False
+    together, best = combined.check, accepted[0].fix.check  # type: ignore[union-attr]
+    assert best is not None
+    if best.removes_gap:
+        return False
+    if together.removes_gap:
+        return True
+    if together.mmd2_after <= best.mmd2_after - MIN_GAIN * best.mmd2_before:
+        return True
+    return _stays_new(best) and not _stays_new(together)
+
+
+def _stays_new(check: FixCheck) -> bool:
+    after = check.novelty_after
+    return after is not None and after.new and after.share >= NOVELTY_MIN
+
+
+def suggested_fixes(findings: Sequence[Finding], combined: Fix | None = None) -> list[Fix]:
+    """The fixes the verdict suggests, in the order of their causes: ``combined`` first when it
+    :func:`explains_more`, then the helpful fixes (:func:`helpful_fixes`)."""
+    accepted = helpful_fixes(findings)[0]
+    together = [combined] if combined is not None and explains_more(combined, accepted) else []
+    return [*together, *(f.fix for f in accepted if f.fix is not None)]
+
+
+def novelty_fix(findings: Sequence[Finding], blank: bool = False, combined: Fix | None = None) -> Fix | None:
+    """The fix after which the verdict reads the novel share: of the fixes it suggests
+    (:func:`suggested_fixes`), the one whose check leaves the least, of those whose check saw the
+    target new before it (:attr:`~tlcore.explain.fixes.FixCheck.clears_novelty` not None), a fix
+    alone before the fixes together on a tie; None when no check can tell or (``blank``) blank
+    images are a cause, whose novel share the checks count."""
     if blank:
         return None
-    fixes = [f.fix for f in helpful_fixes(findings)[0]]
+    fixes = suggested_fixes(findings, combined)
     told = [fix for fix in fixes if fix.check.clears_novelty is not None]  # type: ignore[union-attr]
-    return min(told, key=lambda fix: fix.check.novelty_after.share, default=None)  # type: ignore[union-attr]
+    return min(told, key=lambda fix: (fix.check.novelty_after.share, bool(fix.parts)), default=None)  # type: ignore[union-attr]
 
 
 def _after_fix(
@@ -81,7 +115,7 @@ def _after_fix(
     ``after`` are the check's, measured ``basis`` (``novelty`` is the diagnosis's)."""
     check = fix.check
     assert check is not None and check.novelty_before is not None and check.novelty_after is not None
-    left, words = check.novelty_after, f"{fix.shift}={fix.value:g} on the {fix.side}"
+    left, words = check.novelty_after, fix.words
     before, now = pct(check.novelty_before.share), pct(left.share)
     if left.new and left.share >= NOVELTY_MIN:
         sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
@@ -103,17 +137,18 @@ def _after_fix(
 def read_coverage(
     novelty: NoveltySummary | None,
     findings: Sequence[Finding],
-    accepted: Sequence[Finding],
     explained: bool,
     shares: GapShares | None,
     *,
     basis: str = "",
     blank: bool = False,
     fix: str = "",
+    combined: Fix | None = None,
 ) -> Coverage:
     """The novel share as the module docstring reads it: after the fix that leaves the least when a
     check can tell, else before any fix (folded into the best fix, named ``fix``, when that explains
-    most of the gap); ``blank``: blank images are a cause and ``novelty`` is of :data:`INKED`."""
+    most of the gap); ``blank``: blank images are a cause and ``novelty`` is of :data:`INKED`;
+    ``combined``: the helpful fixes' combined check (:func:`suggested_fixes`)."""
     if novelty is None:
         return Coverage(None, None, "how well the source covers the target is not measured here")
     share, who = pct(novelty.share), INKED if blank else "the target"
@@ -126,9 +161,9 @@ def read_coverage(
         return Coverage(
             None, None, f"{share} of {who} has no source neighbour{where}, {FEW}", elsewhere=blank
         )
-    told = novelty_fix(findings, blank)
+    told = novelty_fix(findings, blank, combined)
     if told is not None:
-        return _after_fix(novelty, told, [f.fix for f in accepted].index(told), shares, basis)
+        return _after_fix(novelty, told, suggested_fixes(findings, combined).index(told), shares, basis)
     if explained:  # the best fix comes first
         again = "diagnose again once that is done"
         note = f" {share} of {who} had no source neighbour before {fix or 'it'}: {again}."

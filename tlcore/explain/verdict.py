@@ -6,7 +6,9 @@ cause is removed from the pair (:mod:`tlcore.explain.gap_shares` says how, per c
 keeps its own number in its detail:
 
 * an appearance finding whose checked fix helps (:mod:`tlcore.explain.fixes`): its fix applied; a
-  helpful fix whose finding a higher-ranked fix already resolves is folded into that one;
+  helpful fix whose finding a higher-ranked fix already resolves is folded into that one; the helpful
+  fixes applied together, one cause of their own, when they explain more than the best alone
+  (:func:`~tlcore.explain.novelty_reading.explains_more`);
 * target classes the source lacks (:class:`~tlcore.explain.evidence.ClassMismatch`, their share of
   the target's samples; dropped from the pair: no source-trained model can classify them); source
   classes a labelled target lacks (their share of the source, a lower bound on the total variation
@@ -52,6 +54,7 @@ from tlcore.explain.causes import (
     adaptation_cause,
     blank_cause,
     column_cause,
+    combined_cause,
     fix_cause,
     gap_part,
     label_shift_cause,
@@ -70,9 +73,10 @@ from tlcore.explain.evidence import (
     NoveltySummary,
 )
 from tlcore.explain.findings import Finding
+from tlcore.explain.fixes import Fix
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.headline import MOST, SHARE_FLOOR, first_words, no_cause
-from tlcore.explain.novelty_reading import Coverage, helpful_fixes, read_coverage
+from tlcore.explain.novelty_reading import Coverage, helpful_fixes, read_coverage, suggested_fixes
 from tlcore.explain.settings import ExplainSettings
 
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
@@ -126,7 +130,8 @@ class Evidence(TypedDict, total=False):
     the fix checks measure (:meth:`~tlcore.explain.settings.ExplainSettings.basis`); ``blank`` the
     sides with at least :data:`~tlcore.explain.image_stats.BLANK_MIN` blank images;
     ``max_column_causes`` the most drifted columns named as causes (its
-    :class:`~tlcore.explain.settings.ExplainSettings` field)."""
+    :class:`~tlcore.explain.settings.ExplainSettings` field); ``combined`` the helpful fixes applied
+    together (:func:`tlcore.explain.fix_checks.combined_fix`, checked)."""
 
     source_spec: Required[str]
     target_spec: Required[str]
@@ -137,6 +142,7 @@ class Evidence(TypedDict, total=False):
     basis: str
     blank: Sequence[BlankImages]
     max_column_causes: int
+    combined: Fix | None
 
 
 def rank_causes(findings: Sequence[Finding], level: GapLevel, **evidence: Unpack[Evidence]) -> list[Cause]:
@@ -157,19 +163,19 @@ def _ranked(
     basis: str = "",
     blank: Sequence[BlankImages] = (),
     max_column_causes: int = ExplainSettings.max_column_causes,
+    combined: Fix | None = None,
 ) -> tuple[list[Cause], Coverage]:
     """:func:`rank_causes` and how it reads the novel share (:attr:`Verdict.coverage`)."""
-    accepted, resolved = helpful_fixes(findings)
     scale = 1.0 - (shares.new_classes or 0.0) if shares is not None else 1.0
-    shared = [fix_cause(f, scale * f.fix.check.shrinks_by, basis) for f in accepted]  # type: ignore[union-attr]
-    removed = any(f.fix.check.removes_gap for f in accepted)  # type: ignore[union-attr]
+    shared, fixes, resolved = _fix_causes(findings, combined, scale, basis)
+    removed = any(fix.check.removes_gap for fix in fixes)  # type: ignore[union-attr]
     columns = column_causes(shares, basis, max_column_causes)  # feature vectors: the drifted columns
     matched = bool(columns) and shares is not None and (shares.columns_share or 0.0) >= MOST
     explained = matched or any((c.share or 0.0) >= MOST for c in shared)
     partly = [b for b in blank if not b.every]
     fix = "" if shared or not matched else "matching the drifted columns"
     coverage = read_coverage(
-        novelty, findings, accepted, explained, shares, basis=basis, blank=bool(partly), fix=fix
+        novelty, findings, explained, shares, basis=basis, blank=bool(partly), fix=fix, combined=combined
     )
     if coverage.note is not None:  # on the fix it names; feature vectors: their columns matched together
         i, note = coverage.note
@@ -221,6 +227,23 @@ def _ranked(
     rest = None if largest is None else 1.0 - largest
     adapt = adaptation_cause(level, coverage.sentence, not causes, source_spec, target_spec, rest=rest)
     return [*causes, adapt, *minor], coverage
+
+
+def _fix_causes(
+    findings: Sequence[Finding], combined: Fix | None, scale: float, basis: str
+) -> tuple[list[Cause], list[Fix], set[str]]:
+    """The causes of the suggested fixes (:func:`~tlcore.explain.novelty_reading.suggested_fixes`,
+    their shares scaled by ``scale``), those fixes, and the statistics they resolve."""
+    accepted, resolved = helpful_fixes(findings)
+    causes = [fix_cause(f, scale * f.fix.check.shrinks_by, basis) for f in accepted]  # type: ignore[union-attr]
+    fixes = suggested_fixes(findings, combined)
+    if len(fixes) > len(accepted):  # the helpful fixes together explain more than the best alone
+        together = fixes[0]
+        assert together.check is not None
+        titles = [f.title for f in findings if f.fix in together.parts]
+        causes.insert(0, combined_cause(together, titles, scale * together.check.shrinks_by, basis))
+        resolved |= set(together.check.resolves)
+    return causes, fixes, resolved
 
 
 def _by_chance(shift: LabelShiftSummary) -> bool:
@@ -313,7 +336,7 @@ def verdict(
             )
         return Verdict(headline, "nothing to do", (), coverage, folded, elsewhere)
     first = causes[0]
-    headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes))
+    headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes), causes[1:])
     others = [c for c in causes[1:] if c.kind != "adaptation"]
     if first.kind == "blank" and (first.share or 0.0) < SHARE_FLOOR:  # the data first, then the gap's
         largest = max(others, key=lambda c: c.share or 0.0, default=None)
