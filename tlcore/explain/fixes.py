@@ -12,14 +12,14 @@ monotone statistics; ``rotate`` takes minus the slant difference, ``invert`` 1).
 The fix is a spec: the side's spec with the shift added (:func:`fix_spec`, built with
 :func:`tlcore.data.spec_edit.spec_parts` / :func:`~tlcore.data.spec_edit.compose_spec`; a shift the spec
 already has is folded into it by :data:`COMBINE`). :func:`check_fix` loads that spec as a user would,
-harmonises the pair and re-measures the gap and the target's novel share (:func:`~tlcore.explain.check_measure.cheap_measure`, the
-same samples, features and settings as before); a fix *helps* when it shrinks MMD² by at least
-:data:`MIN_GAIN` of its value before, and *removes the gap* when it helps and the permutation test,
-which told the sides apart before it (``p < 0.05``), no longer does after it (as
-:func:`tlcore.diagnosis.gap_level` reads "none"). It *clears the novelty* when the target was new
-(:attr:`tlcore.metrics.coverage.Novelty.level`) before it and is covered after it: an appearance
-change alone moves every sample away from the source, and the novel share read before the fix is then
-no evidence of new data.
+harmonises the pair and re-measures the gap and the target's novel share
+(:func:`~tlcore.explain.check_measure.cheap_measure`, the same samples, features and settings as
+before); a fix *helps* when it shrinks MMD² by at least :data:`MIN_GAIN` of its value before, and
+*removes the gap* when it helps and the permutation test, which told the sides apart before it
+(``p < 0.05``), no longer does after it (as :func:`tlcore.diagnosis.gap_level` reads "none"). It
+*clears the novelty* when the target was new (:attr:`tlcore.metrics.coverage.Novelty.level`) before
+it and is covered after it: an appearance change alone moves every sample away from the source, and
+the novel share read before the fix is then no evidence of new data.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ COMBINE: dict[str, Callable[[float, float], float]] = {
 
 @dataclass(frozen=True)
 class FixCheck:
-    """The gap before and after a fix (:func:`~tlcore.explain.check_measure.cheap_measure`), the findings the fix makes go away,
-    the permutation test's p-values and the target's novel share before and after it (``None`` when
-    not known)."""
+    """The gap before and after a fix (:func:`~tlcore.explain.check_measure.cheap_measure`), the
+    findings the fix makes go away, the permutation test's p-values and the target's novel share
+    before and after it (``None`` when not known)."""
 
     mmd2_before: float
     mmd2_after: float
