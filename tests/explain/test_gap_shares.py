@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
+from tlcore.explain.check_measure import cheap_measure
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
-from tlcore.explain.fixes import cheap_measure
 from tlcore.explain.gap_shares import measure_shares, quota_index
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.coverage import Novelty, NoveltySettings

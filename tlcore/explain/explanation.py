@@ -16,17 +16,12 @@ from tlcore.data.ink import MIN_SIDE
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
 from tlcore.errors import TLError
+from tlcore.explain.check_measure import CheckMeasure, cheap_measure
 from tlcore.explain.columns import ColumnDrift, column_drift
 from tlcore.explain.evidence import BlankImages, ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding, compare
 from tlcore.explain.fix_checks import with_checks
-from tlcore.explain.fixes import (
-    CheckMeasure,
-    Fix,
-    PairContext,
-    Side,
-    cheap_measure,
-)
+from tlcore.explain.fixes import Fix, PairContext, Side
 from tlcore.explain.gap_shares import GapShares, every_class_target, measure_shares
 from tlcore.explain.image_stats import (
     BLANK_MIN,
@@ -56,7 +51,7 @@ class Explanation:
     ``findings``: one per statistic and the native size, severity ``none`` included, the firing ones
     with their fix when a registered shift undoes them (checked for the ``settings.max_checks``
     strongest). ``gap`` is the fix checks' gap before any fix (cheap settings, see
-    :func:`tlcore.explain.fixes.cheap_measure`; each check holds it with the novel share before and
+    :func:`tlcore.explain.check_measure.cheap_measure`; each check holds it with the novel share before and
     after its fix); ``shares`` the gap with each other cause removed
     (:mod:`tlcore.explain.gap_shares`), on which ``verdict`` ranks the causes; for feature vectors
     they hold every column compared (:attr:`columns`). ``blank``: the sides at least

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from tlcore.errors import TLError
+from tlcore.explain.check_measure import CheckMeasure
 from tlcore.explain.findings import Finding, compare
 from tlcore.explain.fixes import (
-    CheckMeasure,
     Fix,
     Loader,
     PairContext,

@@ -12,14 +12,14 @@ monotone statistics; ``rotate`` takes minus the slant difference, ``invert`` 1).
 The fix is a spec: the side's spec with the shift added (:func:`fix_spec`, built with
 :func:`tlcore.data.spec_edit.spec_parts` / :func:`~tlcore.data.spec_edit.compose_spec`; a shift the spec
 already has is folded into it by :data:`COMBINE`). :func:`check_fix` loads that spec as a user would,
-harmonises the pair and re-measures the gap and the target's novel share (:func:`cheap_measure`, the
-same samples, features and settings as before); a fix *helps* when it shrinks MMD² by at least
-:data:`MIN_GAIN` of its value before, and *removes the gap* when it helps and the permutation test,
-which told the sides apart before it (``p < 0.05``), no longer does after it (as
-:func:`tlcore.diagnosis.gap_level` reads "none"). It *clears the novelty* when the target was new
-(:attr:`tlcore.metrics.coverage.Novelty.level`) before it and is covered after it: an appearance
-change alone moves every sample away from the source, and the novel share read before the fix is then
-no evidence of new data.
+harmonises the pair and re-measures the gap and the target's novel share
+(:func:`~tlcore.explain.check_measure.cheap_measure`, the same samples, features and settings as
+before); a fix *helps* when it shrinks MMD² by at least :data:`MIN_GAIN` of its value before, and
+*removes the gap* when it helps and the permutation test, which told the sides apart before it
+(``p < 0.05``), no longer does after it (as :func:`tlcore.diagnosis.gap_level` reads "none"). It
+*clears the novelty* when the target was new (:attr:`tlcore.metrics.coverage.Novelty.level`) before
+it and is covered after it: an appearance change alone moves every sample away from the source, and
+the novel share read before the fix is then no evidence of new data.
 """
 
 from __future__ import annotations
@@ -29,15 +29,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-import torch
-from threadpoolctl import threadpool_limits
-
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
 from tlcore.data.shifts import apply_shifts, get_shift
 from tlcore.data.spec_edit import compose_spec, spec_parts
-from tlcore.diagnosis import MIN_POWER, SIGNIFICANCE
+from tlcore.diagnosis import SIGNIFICANCE
 from tlcore.errors import TLError
+from tlcore.explain.check_measure import CheckMeasure, cheap_measure
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.image_stats import (
     BY_NAME,
@@ -49,9 +47,6 @@ from tlcore.explain.image_stats import (
     summarise,
 )
 from tlcore.explain.settings import ExplainSettings
-from tlcore.features import raw_features
-from tlcore.metrics.coverage import NoveltySettings, novelty
-from tlcore.metrics.gap import Gap, measure_gap, median_mmd2
 
 Side = Literal["source", "target"]
 SIDES: tuple[Side, Side] = ("source", "target")
@@ -105,9 +100,9 @@ COMBINE: dict[str, Callable[[float, float], float]] = {
 
 @dataclass(frozen=True)
 class FixCheck:
-    """The gap before and after a fix (:func:`cheap_measure`), the findings the fix makes go away,
-    the permutation test's p-values and the target's novel share before and after it (``None`` when
-    not known)."""
+    """The gap before and after a fix (:func:`~tlcore.explain.check_measure.cheap_measure`), the
+    findings the fix makes go away, the permutation test's p-values and the target's novel share
+    before and after it (``None`` when not known)."""
 
     mmd2_before: float
     mmd2_after: float
@@ -342,45 +337,6 @@ def estimate_fix(statistic: str, pair: PairContext) -> Fix | None:
         return Fix(remedy.shift, value, side, fix_spec(spec, remedy.shift, value))
     except TLError as exc:
         return Fix(remedy.shift, value, side, None, note=str(exc))
-
-
-@dataclass(frozen=True)
-class CheckMeasure:
-    """What a fix check measures on a pair, in the same features: the gap, the target's novel share
-    (:func:`tlcore.metrics.coverage.novelty`) and ``covered_mmd2``, MMD² without the novel target
-    samples beyond chance (:meth:`~tlcore.metrics.coverage.Novelty.covered_index`; ``None`` when
-    fewer than :data:`~tlcore.diagnosis.MIN_POWER` are left)."""
-
-    gap: Gap
-    novelty: NoveltySummary
-    covered_mmd2: float | None = None
-
-
-def check_features(
-    source: Domain, target: Domain, settings: ExplainSettings
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The features of a fix check: raw features (randomized PCA to ``check_pca``) of seeded
-    subsamples of ``check_samples`` per side (the same indices for domains of the same size, so
-    before and after compare the same samples)."""
-    index_s = sample_index(source.n_samples, settings.check_samples, settings.seed)
-    index_t = sample_index(target.n_samples, settings.check_samples, settings.seed)
-    return raw_features(
-        source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
-    )
-
-
-def cheap_measure(source: Domain, target: Domain, settings: ExplainSettings) -> CheckMeasure:
-    """The measure of a fix check: :func:`tlcore.metrics.gap.measure_gap`,
-    :func:`tlcore.metrics.coverage.novelty` (seeded by ``settings.seed``) and the covered MMD² of
-    :func:`check_features`. BLAS runs single-threaded here: on matrices this small its threads cost
-    more than they save."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        Fs, Ft = check_features(source, target, settings)
-        gap = measure_gap(Fs, Ft, settings.gap_settings()).gap
-        novel = novelty(Fs, Ft, NoveltySettings(seed=settings.seed))
-        kept = torch.from_numpy(novel.covered_index())
-        covered = median_mmd2(Fs, Ft[kept], settings.seed)[0] if len(kept) >= MIN_POWER else None
-    return CheckMeasure(gap, NoveltySummary.of(novel), covered)
 
 
 def check_fix(

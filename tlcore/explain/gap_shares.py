@@ -1,9 +1,9 @@
 """Each cause's share of the gap, in one currency: how much MMD² falls when the cause is removed.
 
-The gap is the fix checks' MMD² before any fix, ``G`` (:func:`tlcore.explain.fixes.cheap_measure`:
+The gap is the fix checks' MMD² before any fix, ``G`` (:func:`tlcore.explain.check_measure.cheap_measure`:
 raw features of ``check_samples`` per side, PCA to ``check_pca``, ``seed``). A cause is removed from
 the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2` of
-:func:`~tlcore.explain.fixes.check_features`), ``G'``, and its share is ``(G - G') / G``, clipped to
+:func:`~tlcore.explain.check_measure.check_features`), ``G'``, and its share is ``(G - G') / G``, clipped to
 [0, 1]:
 
 * an appearance finding: its fix applied (:attr:`tlcore.explain.fixes.FixCheck.shrinks_by`);
@@ -52,9 +52,9 @@ from tlcore.data.harmonise import harmonise
 from tlcore.data.rng import generator
 from tlcore.diagnosis import MIN_POWER
 from tlcore.errors import TLError
+from tlcore.explain.check_measure import CheckMeasure, check_features
 from tlcore.explain.columns import ColumnDrift, matched, to_check
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
-from tlcore.explain.fixes import CheckMeasure, check_features
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import median_mmd2
 

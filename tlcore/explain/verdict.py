@@ -1,7 +1,7 @@
 """The verdict: the causes of a gap, ranked, in plain words, and what to do next.
 
 Causes and their *share*: the share of the gap each one accounts for, in [0, 1], one currency for
-all: how much MMD² (the fix checks' :func:`~tlcore.explain.fixes.cheap_measure`) falls when the
+all: how much MMD² (the fix checks' :func:`~tlcore.explain.check_measure.cheap_measure`) falls when the
 cause is removed from the pair (:mod:`tlcore.explain.gap_shares` says how, per cause). Each cause
 keeps its own number in its detail:
 
