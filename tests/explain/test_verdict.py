@@ -87,7 +87,7 @@ def test_label_shift_and_novelty_rank_by_their_share_of_the_gap_among_the_fixes(
     # the old ranking put label shift first on its TV (0.40) above a fix removing 30% of MMD²; on the
     # gap, drawing the source to the target priors removes 10% of it and the novel samples 20%
     findings = [finding("contrast", -3.0, "contrast", after=0.7)]  # 30%
-    shift = LabelShiftSummary(tv=0.4, low=0.35, high=0.45, method="bbse")
+    shift = LabelShiftSummary(tv=0.4, low=0.35, high=0.45, method="bbse", level=0.9)
     shares = GapShares(1.0, covered=0.8, label_shift=0.9)
     causes = rank_causes(
         findings, "large", label_shift=shift, novelty=NoveltySummary(0.2, True), shares=shares, **SPECS
@@ -95,7 +95,7 @@ def test_label_shift_and_novelty_rank_by_their_share_of_the_gap_among_the_fixes(
     assert [c.kind for c in causes] == ["appearance", "novelty", "label_shift", "adaptation"]
     assert [c.share for c in causes[:3]] == pytest.approx([0.3, 0.2, 0.1])
     label = causes[2]
-    assert "0.40 [0.35, 0.45]" in label.detail and "prior" in label.action
+    assert "0.40 (90% band 0.35 to 0.45)" in label.detail and "prior" in label.action
     assert "MMD² 1 -> 0.9: it accounts for 10% of the gap" in label.detail
     assert "20% of the target samples have no source neighbour" in causes[1].detail
     assert "labels" in causes[1].action

@@ -24,6 +24,7 @@ from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
+from tlcore.metrics.prior_shift import tv_band_words
 from tlcore.numbers import significant
 
 CauseKind = Literal[
@@ -191,11 +192,8 @@ def combined_cause(fix: Fix, titles: Sequence[str], share: float, basis: str = "
 
 
 def label_shift_cause(summary: LabelShiftSummary, part: GapPart) -> Cause:
-    band = (
-        f" [{summary.low:.2f}, {summary.high:.2f}]"
-        if summary.low is not None and summary.high is not None
-        else ""
-    )
+    known = summary.low is not None and summary.high is not None and summary.level is not None
+    band = tv_band_words(summary.tv, (summary.low, summary.high), summary.level) if known else ""  # type: ignore[arg-type]
     how = f" ({summary.method})" if summary.method else ""
     counted = summary.method == TRUE_LABELS
     p = "" if summary.p_value is None else f" (p = {summary.p_value:.2g} against random splits of the labels)"

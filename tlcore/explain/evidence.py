@@ -42,7 +42,7 @@ TRUE_LABELS = "the target's labels"  # the method of priors counted, not estimat
 class LabelShiftSummary:
     """What the verdict needs from a label-shift estimate made without target labels: ``tv``, the
     estimated total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` between source and target class
-    priors, its confidence band ``[low, high]`` when known, the estimator (``"bbse"``, ``"em"``) and
+    priors, its ``level`` confidence band ``[low, high]`` when known, the estimator (``"bbse"``, ``"em"``) and
     its estimated target ``priors`` of ``classes`` (empty when not known); ``p_value``: how often a
     random split of the pooled labels differs as much (counted from the target's labels,
     :func:`tlcore.metrics.per_class.label_shift`), or targets of the same size drawn from the source
@@ -55,6 +55,7 @@ class LabelShiftSummary:
     classes: tuple[str, ...] = ()
     priors: tuple[float, ...] = ()
     p_value: float | None = None
+    level: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,7 +69,16 @@ class LabelShiftSummary:
             return None
         head = estimate.headline
         low, high = head.tv_band or (None, None)
-        return cls(head.tv, low, high, head.estimator, estimate.classes, head.priors, estimate.p_value)
+        return cls(
+            head.tv,
+            low,
+            high,
+            head.estimator,
+            estimate.classes,
+            head.priors,
+            estimate.p_value,
+            estimate.settings.level,
+        )
 
     @classmethod
     def from_labels(cls, source: Domain, target: Domain, seed: int = 0) -> LabelShiftSummary | None:

@@ -52,6 +52,25 @@ DISAGREEMENT = 0.1  # TV between the EM and BBSE estimates from which the label-
 DEGENERATE = 0.005  # a TV band narrower than this is no band: every resample gives the same estimate
 
 
+def tv_band_words(tv: float, band: tuple[float, float] | None, level: float) -> str:
+    """The bootstrap band of the total variation ``tv`` in words, '' without one: "degenerate" when
+    narrower than :data:`DEGENERATE`; when it lies wholly above ``tv`` it says why: a distance's
+    resamples read more than the sample does, as noise only adds to a distance, and at few samples
+    by more than the band is wide (QA: 0.26 with a band of 0.34 to 0.60 on 12 images)."""
+    if band is None:
+        return ""
+    low, high = band
+    pct = f"{100 * level:.0f}%"
+    if high - low < DEGENERATE:
+        return f" ({pct} band degenerate: every resample gives the same estimate)"
+    if low > tv:
+        return (
+            f" ({pct} band {low:.2f} to {high:.2f}, above the estimate: resampling noise adds to a "
+            "distance, so at this sample size the band cannot bound it)"
+        )
+    return f" ({pct} band {low:.2f} to {high:.2f})"
+
+
 # ---- the report ---------------------------------------------------------------------------------
 
 
@@ -190,11 +209,7 @@ class LabelShiftEstimate:
     def describe(self) -> str:
         """The estimate in one or two plain sentences (and the estimators' notes, if any)."""
         head = self.headline
-        band, level = "", f"{100 * self.settings.level:.0f}%"
-        if head.tv_band is not None and head.tv_band[1] - head.tv_band[0] < DEGENERATE:
-            band = f" ({level} band degenerate: every resample gives the same estimate)"
-        elif head.tv_band is not None:
-            band = f" ({level} band {head.tv_band[0]:.2f} to {head.tv_band[1]:.2f})"
+        band = tv_band_words(head.tv, head.tv_band, self.settings.level)
         if self.level == "none" and self.within_chance and head.tv >= TV_MODERATE:
             text = (
                 "No label shift beyond chance: the target's estimated class proportions differ from the "
@@ -237,8 +252,7 @@ class LabelShiftEstimate:
                 "themselves look different on the target, not only their proportions, so neither estimate "
                 f"can be trusted and prior correction may hurt; close the other gaps first. {text}"
             )
-        notes = " ".join(n for n in (self.em.note, self.bbse.note) if n)
-        return f"{text} {notes} {self.describe_blank()}".strip()
+        return " ".join(part for part in (text, self.em.note, self.bbse.note, self.describe_blank()) if part)
 
     def describe_blank(self) -> str:
         """``60 of 360 target images are blank (no ink) and left out of the estimate.`` (and of the
