@@ -13,10 +13,11 @@ from tlcore.adapt import evaluate as evaluate_stage
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import run_adaptation
-from tlcore.data import save_upload
+from tlcore.data import Domain, save_upload
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.methods import check_combination, get_method, parse_methods
+from tlcore.methods import prior_correction as prior_correction_module
 from tlcore.methods import registry as registry_module
 from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.prior_correction import correct_head
@@ -166,3 +167,34 @@ def test_a_transform_sees_a_copy_of_the_model_and_no_target_labels(label_shifted
     baseline = BaselineCache.of_workspace(workspace).get(baseline_key(cfg, pick_device().type))
     assert baseline is not None and torch.count_nonzero(baseline.model.head.bias) == 3  # untouched
     assert "transform" in result.info["seconds_per_stage"]
+
+
+def test_blank_target_images_are_left_out_of_the_estimated_priors(monkeypatch):
+    """A model puts an empty scan in some class (here all in class 0): counted, 60 blank images among
+    30 + 30 of ink would read the target as 75% class 0. Left out, as the diagnosis leaves them, the
+    estimate is the ink images' 50 / 50."""
+
+    def images(quadrants: list[int]) -> torch.Tensor:
+        X = torch.zeros(len(quadrants), 1, 8, 8)
+        for i, q in enumerate(quadrants):
+            if q >= 0:  # ink in the top-left (class 0) or bottom-right (class 1) quadrant
+                X[i, 0, 4 * q : 4 * q + 3, 4 * q : 4 * q + 3] = 1.0
+        return X
+
+    def outputs(model, X, device=None):  # a source-only model's reading: ink quadrant, blank -> 0
+        top, bottom = X[:, 0, :4, :4].sum((1, 2)), X[:, 0, 4:, 4:].sum((1, 2))
+        logits = torch.stack([top - bottom, bottom - top], 1) + 5.0 * (X.sum((1, 2, 3)) == 0)[
+            :, None
+        ] * torch.tensor([1.0, -1.0])
+        return logits, logits
+
+    monkeypatch.setattr(prior_correction_module, "model_outputs", outputs)
+    val = Domain("val", images([0, 1] * 50), torch.tensor([0, 1] * 50), ("a", "b"))
+    target = Domain("target", images([0, 1] * 30 + [-1] * 60), None, ("a", "b"))
+    torch.manual_seed(0)
+    model = build_model("mlp", (4,), 2)
+    ctx = TransformContext(model, source=val, source_val=val, target=target, seed=0, device="cpu")
+    spec = get_method("prior_correction")
+    outcome = spec.builder.build(spec.parse_params({"calibrate": False}).params, ctx)
+    assert outcome.info["target_prior"] == pytest.approx([0.5, 0.5], abs=1e-6)
+    assert outcome.info["n_blank_target"] == 60 and outcome.info["n_blank_source_val"] == 0

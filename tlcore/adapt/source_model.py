@@ -21,7 +21,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import misfit
-from tlcore.data.ink import MIN_SIDE, split_blank
+from tlcore.data.ink import without_blank
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
@@ -138,7 +138,7 @@ def label_shift_of(
     (:func:`~tlcore.data.harmonise.misfit`; else a one-line :class:`TLError`). Target labels, when
     present, only fill ``true_prior``. ``support``: the target's novel share in the model's features
     against the validation split's (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.outside_support`).
-    Blank images (no ink) are left out of both sides (:func:`without_blank`), and counted.
+    Blank images (no ink) are left out of both sides (:func:`tlcore.data.ink.without_blank`), and counted.
     """
     pair = load_run_pair(found.config, workspace)
     target = pair.target if target is None else target
@@ -157,15 +157,3 @@ def label_shift_of(
     )
     support = novelty(features_val, features_target, NoveltySettings(seed=settings.seed), device=device)
     return replace(estimate, support=support, n_blank_source_val=n_blank_val, n_blank_target=n_blank_target)
-
-
-def without_blank(domain: Domain) -> tuple[Domain, int]:
-    """``domain`` without its blank images (:func:`tlcore.data.ink.split_blank`, labels with them) and
-    how many it had: a model's outputs on an image without ink say nothing of its class. Unchanged,
-    with 0, for feature vectors, images too small to tell, and when every image is blank (nothing
-    would be left to read; a diagnosis then voids the estimate:
-    :attr:`tlcore.explain.explanation.Explanation.not_measured`)."""
-    if not domain.is_image or min(domain.shape[-2:]) < MIN_SIDE:
-        return domain, 0
-    kept, n_blank = split_blank(domain)
-    return (kept, n_blank) if kept.n_samples else (domain, 0)

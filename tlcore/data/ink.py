@@ -100,6 +100,18 @@ def split_blank(domain: Domain) -> tuple[Domain, int]:
     return domain.subset(torch.nonzero(~blank).flatten()), int(blank.sum())
 
 
+def without_blank(domain: Domain) -> tuple[Domain, int]:
+    """``domain`` without its blank images (:func:`split_blank`, labels with them) and
+    how many it had: a model's outputs on an image without ink say nothing of its class. Unchanged,
+    with 0, for feature vectors, images too small to tell, and when every image is blank (nothing
+    would be left to read; a diagnosis then voids the estimate:
+    :attr:`tlcore.explain.explanation.Explanation.not_measured`)."""
+    if not domain.is_image or min(domain.shape[-2:]) < MIN_SIDE:
+        return domain, 0
+    kept, n_blank = split_blank(domain)
+    return (kept, n_blank) if kept.n_samples else (domain, 0)
+
+
 def drop_blank(domain: Domain) -> Domain:
     """``domain`` without its blank images (their labels and sample ids with them, the others in
     order), the provenance saying how many were dropped; a one-line :class:`TLError` for feature

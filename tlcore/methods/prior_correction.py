@@ -13,7 +13,9 @@ log(π_t / π_s)``; without, ``b' = b_head + log(π_t / π_s)``. The features ar
 
 ``π_t`` is estimated after training, on the unlabelled target train split, by EM (default) or BBSE
 (:func:`tlcore.metrics.prior_shift.estimate_label_shift`, no bootstrap); ``π_s`` are the source
-validation split's class frequencies (stratified like the training split). A transform: it runs
+validation split's class frequencies (stratified like the training split). Blank images (no ink)
+are left out of both, as a diagnosis's estimate leaves them (:func:`tlcore.data.ink.without_blank`):
+a model's output on an empty scan says nothing of its class. A transform: it runs
 after any other method (``source_only+prior_correction``, ``deep_coral+im+prior_correction``).
 """
 
@@ -24,6 +26,7 @@ from typing import Literal
 
 import torch
 
+from tlcore.data.ink import without_blank
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
 from tlcore.methods.context import TransformContext, TransformOutcome
@@ -65,11 +68,12 @@ def correct_head(model: Classifier, shift: torch.Tensor, calibration: Calibratio
     params=PriorCorrectionParams,
 )
 def prior_correction(params: PriorCorrectionParams, ctx: TransformContext) -> TransformOutcome:
-    val = ctx.source_val
-    if val.y is None:
+    if ctx.source_val.y is None:
         raise TLError("prior_correction needs a labelled source validation split")
+    (val, n_blank_val), (target, n_blank_target) = without_blank(ctx.source_val), without_blank(ctx.target)
+    assert val.y is not None
     logits_val, _ = model_outputs(ctx.model, val.X, device=ctx.device)
-    logits_target, _ = model_outputs(ctx.model, ctx.target.X, device=ctx.device)
+    logits_target, _ = model_outputs(ctx.model, target.X, device=ctx.device)
     settings = LabelShiftSettings(
         calibrate=params.calibrate, max_iter=params.max_iter, n_bootstrap=0, n_null=0
     )
@@ -85,5 +89,7 @@ def prior_correction(params: PriorCorrectionParams, ctx: TransformContext) -> Tr
         "tv": chosen.tv,
         "calibration": None if estimate.calibration is None else asdict(estimate.calibration),
         "note": chosen.note,
+        "n_blank_source_val": n_blank_val,
+        "n_blank_target": n_blank_target,
     }
     return TransformOutcome(ctx.model, info)
