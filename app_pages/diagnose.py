@@ -182,7 +182,7 @@ with display.errors_shown():
         firing = explained.firing
         if firing:
             st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
-            st.dataframe(diagnosis_report.finding_rows(firing), hide_index=True)
+            st.dataframe(diagnosis_report.finding_rows(firing, explained.combined), hide_index=True)
             if any(f.fix and f.fix.check for f in firing):  # a blank side: nothing to fix, no effects
                 st.caption(display.esc(f"Fix effects {explained.basis}."))
         else:
