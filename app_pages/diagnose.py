@@ -150,7 +150,8 @@ with display.errors_shown():
             why = f"Per-class gaps by predicted labels {unread['per_class']}."
             st.info(display.esc(why), icon=":material/info:")
         elif gaps:
-            st.plotly_chart(figures.per_class_gap(gaps, "Gap per class (class-conditional MMD²)"))
+            title = f"{diagnosis_report.per_class_title(report)}: class-conditional MMD²"
+            st.plotly_chart(figures.per_class_gap(gaps, title))
         else:
             st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
         if report.label_shift and "label_shift" not in unread:

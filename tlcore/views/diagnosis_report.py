@@ -198,7 +198,7 @@ def _gap_sections(
     note += f" Features: {report.feature_space}, seed {report.settings.seed}."
     sections = [Section("Gap", note=note, table=rows, asides=pairing_notes(report))]
     if "per_class" in unread:
-        sections.append(Section("Per-class gaps (predicted target labels)", note=unread["per_class"]))
+        sections.append(Section(per_class_title(report), note=unread["per_class"]))
     elif report.per_class:
         table = [
             {
@@ -209,9 +209,16 @@ def _gap_sections(
             }
             for g in report.per_class
         ]
-        title = f"Per-class gaps ({report.per_class_labels} target labels)"
-        sections.append(Section(title, note=describe_label_shift(report, estimate), table=table))
+        sections.append(
+            Section(per_class_title(report), note=describe_label_shift(report, estimate), table=table)
+        )
     return sections
+
+
+def per_class_title(report: GapReport) -> str:
+    """``Per-class gaps (predicted target labels)``: the per-class gaps' heading on the page and in the
+    report, saying whose labels split the target (a model's predictions are no labels of the target)."""
+    return f"Per-class gaps ({report.per_class_labels} target labels)"
 
 
 def _explanation_sections(explanation: Explanation) -> list[Section]:
