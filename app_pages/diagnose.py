@@ -150,7 +150,8 @@ with display.errors_shown():
             why = f"Per-class gaps by predicted labels {unread['per_class']}."
             st.info(display.esc(why), icon=":material/info:")
         elif gaps:
-            st.plotly_chart(figures.per_class_gap(gaps, "Gap per class (class-conditional MMD²)"))
+            title = f"{diagnosis_report.per_class_title(report)}: class-conditional MMD²"
+            st.plotly_chart(figures.per_class_gap(gaps, title))
         else:
             st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
         if report.label_shift and "label_shift" not in unread:
@@ -182,7 +183,7 @@ with display.errors_shown():
         firing = explained.firing
         if firing:
             st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
-            st.dataframe(diagnosis_report.finding_rows(firing), hide_index=True)
+            st.dataframe(diagnosis_report.finding_rows(firing, explained.combined), hide_index=True)
             if any(f.fix and f.fix.check for f in firing):  # a blank side: nothing to fix, no effects
                 st.caption(display.esc(f"Fix effects {explained.basis}."))
         else:

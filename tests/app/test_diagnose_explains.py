@@ -205,3 +205,31 @@ def test_a_difference_within_chance_is_named_under_what_differs(app: OpenApp) ->
         "Alike within chance: slant of the ink's main axis -36.8 -> -13.7, +0.5 standard deviations"
         in chance[0]
     )
+
+
+def test_what_differs_lists_the_fixes_together_after_the_findings_they_combine(
+    app: OpenApp, workspace: Path, tmp_path: Path
+) -> None:
+    """Only the verdict showed the combined check: the table of what differs listed invert=1 (-81%)
+    and contrast=2.5 (-14%) but not that together they remove the gap. Its own row now follows the
+    last finding it combines, as in the HTML report (one function builds both tables)."""
+    X = load_domain("mnist5k:n=600,contrast=0.4,invert=1", seed=1).X.numpy()[300:, 0]
+    np.savez(tmp_path / "t.npz", X=X)
+    assert main(["--workspace", str(workspace), "data", "upload", str(tmp_path / "t.npz")]) == 0
+    at = app("diagnose", source=SOURCE, target="upload:t.npz")
+    assert not at.exception, [e.message for e in at.exception]
+    (table,) = [d.value for d in at.dataframe if "finding" in d.value.columns]
+    statistics = table["statistic"].tolist()
+    together = statistics.index("fixes together")
+    assert statistics[together - 1] == "contrast (std of the pixels)"
+    row = table.iloc[together]
+    assert (
+        row["fix"] == "invert=1,contrast=2.5 on the target: use the target upload:t.npz:invert=1,contrast=2.5"
+    )
+    assert row["finding"].endswith(
+        "explain more than invert=1 on the target alone: the verdict suggests them together."
+    )
+    assert (row["change"], row["novel target before → after"]) == (
+        "-100%, removes the gap",
+        "100% → 1% (covered)",
+    )

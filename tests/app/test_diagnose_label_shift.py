@@ -9,12 +9,14 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tlcore.adapt.cache import BaselineCache
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
+from tlcore.data import load_domain
 from tlcore.runs import jobs
 from tlcore.workspace import Workspace
 
@@ -57,3 +59,39 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     bars = {trace["name"]: trace["y"] for trace in json.loads(chart.proto.spec)["data"]}
     assert bars["target (EM)"] == pytest.approx(cli["em"]["priors"])
     assert bars["target (BBSE)"] == pytest.approx(cli["bbse"]["priors"])
+
+
+def test_predicted_target_labels_say_whose_shift_they_are_and_why_not_to_trust_them(
+    app: OpenApp, workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unlabelled target read by a run's model: the per-class gaps and the label shift are by the
+    labels the model predicts, which the caption under them says, with the CLI's numbers and its
+    reason not to trust them (:func:`tlcore.diagnosis.predictions_doubt`)."""
+    np.savez(tmp_path / "u.npz", X=load_domain("digits:n=120").X.numpy()[:, 0])  # no labels
+    assert main(["--workspace", str(workspace), "data", "upload", str(tmp_path / "u.npz")]) == 0
+    config = AdaptConfig(source=SOURCE, target="upload:u.npz", methods=("source_only",), epochs=1)
+    record = jobs.run_inline(Workspace.resolve(workspace), config)
+    assert record.status == "done", record.error
+    capsys.readouterr()
+    argv = ["--workspace", str(workspace), "diagnose", "--source", SOURCE, "--target", "upload:u.npz"]
+    assert main([*argv, "--features", f"run:{record.id}", "--no-umap", "--no-explain", "--json"]) == 0
+    shift = json.loads(capsys.readouterr().out)["label_shift"]
+    assert shift["target_labels"] == "predicted"
+
+    at = app("diagnose", source=SOURCE, target="upload:u.npz")
+    (space,) = [s for s in at.selectbox if s.label == "Feature space"]
+    space.set_value(record.id).run()
+    assert not at.exception, [e.message for e in at.exception]
+    captions = [plain(c.value) for c in at.caption]
+    (said,) = [c for c in captions if c.startswith("Shift of the predicted labels")]
+    assert said == (
+        "Shift of the predicted labels: the labels the model predicts for the target differ from the "
+        f"source's class priors by {shift['tv_distance']:.1%} (total variation; p = {shift['p_value']:.3g} "
+        "against random splits of the pooled labels), a shift of the model's predictions, not a measured "
+        "label shift of the target, whose labels are unknown. Not to be trusted, nor the per-class gaps by "
+        "them: the source-only model's estimate of the target's class proportions is not to be trusted."
+    )
+    assert shift["tv_distance"] > 0.3  # 55.0% here: the model predicts few of the source's classes
+    # the chart above it did not say whose labels split the target (the HTML report did)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert "Per-class gaps (predicted target labels): class-conditional MMD²" in titles

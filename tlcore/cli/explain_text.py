@@ -8,6 +8,7 @@ from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
 from tlcore.numbers import significant
+from tlcore.views.diagnosis_report import combined_after, combined_reading
 
 MAX_LINES = 10  # drifted columns listed in the text
 
@@ -35,10 +36,11 @@ def format_explanation(explanation: Explanation) -> list[str]:
         lines += ["", f"What differs (fix effects {explanation.basis}):"]
     else:
         lines += ["", "What differs:"]
-    for finding in firing:
+    together, last = explanation.combined, combined_after(explanation.combined, firing)
+    for i, finding in enumerate(firing):
         lines += finding_lines(finding)
-    if explanation.combined is not None:
-        lines.append(f"  the helpful fixes together: {fix_line(explanation.combined)}")
+        if together is not None and i == last:  # after the last finding it combines
+            lines += [f"  {combined_reading(together, firing)}", f"         fix: {fix_line(together)}"]
     if chance := explanation.within_chance:
         lines += ["", f"{WITHIN_CHANCE}:"]
         lines += [f"  {f.message}" for f in chance]

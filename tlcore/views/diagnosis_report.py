@@ -16,6 +16,8 @@ from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
+from tlcore.explain.fixes import Fix
+from tlcore.explain.novelty_reading import explains_more, helpful_fixes
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
 from tlcore.metrics.prior_shift import LabelShiftEstimate
@@ -42,32 +44,66 @@ def pairing_notes(report: GapReport) -> list[str]:
     return [line[:1].upper() + line[1:] for line in report.pair_notes]
 
 
-def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+def finding_rows(findings: Sequence[Finding], combined: Fix | None = None) -> list[dict[str, Any]]:
     """One table row per finding: values and their difference in source SDs as text (the page and the
-    report show the same), severity, the fix and its checked effect."""
-    rows = []
-    for f in findings:
-        fix, check = f.fix, f.fix.check if f.fix else None
-        rows.append(
-            {
-                "statistic": f.label,
-                "source": _value(f.source),
-                "target": _value(f.target),
-                "difference": significant(f.difference, 3, sign=True)
-                if math.isfinite(f.source + f.target)
-                else NOT_COMPARED,
-                "severity": f.severity,
-                "finding": f.message,
-                "fix": "" if fix is None else fix.describe(),
-                "MMD² before → after": ""
-                if check is None
-                else f"{significant(check.mmd2_before)} → {mmd2_left(check.mmd2_after, 4)}",
-                "change": "" if check is None else check.describe_change(),
-                "novel target before → after": "" if check is None else check.describe_novelty("→"),
-                "note": "" if fix is None else fix.note,
-            }
-        )
+    report show the same), severity, the fix and its checked effect; the helpful fixes applied together
+    (``combined``, when checked) in a row of their own after the last finding they combine
+    (:func:`combined_reading`)."""
+    rows = [_finding_row(f) for f in findings]
+    last = combined_after(combined, findings)
+    if combined is not None and last is not None:
+        blank = dict.fromkeys(("source", "target", "difference", "severity"), "")
+        row = {"statistic": "fixes together", **blank, "finding": combined_reading(combined, findings)}
+        rows.insert(last + 1, {**row, **_fix_cells(combined)})
     return rows
+
+
+def combined_after(combined: Fix | None, findings: Sequence[Finding]) -> int | None:
+    """The index of the last of ``findings`` whose fix ``combined`` applies (the views list it after
+    that one); None without a combined fix or when it was not checked (its note says why)."""
+    if combined is None or combined.check is None:
+        return None
+    return max(i for i, f in enumerate(findings) if f.fix in combined.parts)
+
+
+def _finding_row(f: Finding) -> dict[str, Any]:
+    return {
+        "statistic": f.label,
+        "source": _value(f.source),
+        "target": _value(f.target),
+        "difference": significant(f.difference, 3, sign=True)
+        if math.isfinite(f.source + f.target)
+        else NOT_COMPARED,
+        "severity": f.severity,
+        "finding": f.message,
+        **_fix_cells(f.fix),
+    }
+
+
+def _fix_cells(fix: Fix | None) -> dict[str, str]:
+    check = None if fix is None else fix.check
+    return {
+        "fix": "" if fix is None else fix.describe(),
+        "MMD² before → after": ""
+        if check is None
+        else f"{significant(check.mmd2_before)} → {mmd2_left(check.mmd2_after, 4)}",
+        "change": "" if check is None else check.describe_change(),
+        "novel target before → after": "" if check is None else check.describe_novelty("→"),
+        "note": "" if fix is None else fix.note,
+    }
+
+
+def combined_reading(combined: Fix, findings: Sequence[Finding]) -> str:
+    """Which findings the helpful fixes applied together (``combined``, checked) undo, and whether
+    they explain more than the best fix alone (:func:`~tlcore.explain.novelty_reading.explains_more`):
+    only then does the verdict suggest them together."""
+    accepted = helpful_fixes(findings)[0]
+    labels = " and ".join(f.label for f in findings if f.fix in combined.parts)
+    best = accepted[0].fix.words  # type: ignore[union-attr]
+    together = f"The fixes of {labels} applied together explain"
+    if explains_more(combined, accepted):
+        return f"{together} more than {best} alone: the verdict suggests them together."
+    return f"{together} no more than {best} alone, which the verdict suggests first."
 
 
 def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
@@ -162,7 +198,7 @@ def _gap_sections(
     note += f" Features: {report.feature_space}, seed {report.settings.seed}."
     sections = [Section("Gap", note=note, table=rows, asides=pairing_notes(report))]
     if "per_class" in unread:
-        sections.append(Section("Per-class gaps (predicted target labels)", note=unread["per_class"]))
+        sections.append(Section(per_class_title(report), note=unread["per_class"]))
     elif report.per_class:
         table = [
             {
@@ -173,9 +209,16 @@ def _gap_sections(
             }
             for g in report.per_class
         ]
-        title = f"Per-class gaps ({report.per_class_labels} target labels)"
-        sections.append(Section(title, note=describe_label_shift(report, estimate), table=table))
+        sections.append(
+            Section(per_class_title(report), note=describe_label_shift(report, estimate), table=table)
+        )
     return sections
+
+
+def per_class_title(report: GapReport) -> str:
+    """``Per-class gaps (predicted target labels)``: the per-class gaps' heading on the page and in the
+    report, saying whose labels split the target (a model's predictions are no labels of the target)."""
+    return f"Per-class gaps ({report.per_class_labels} target labels)"
 
 
 def _explanation_sections(explanation: Explanation) -> list[Section]:
@@ -196,7 +239,7 @@ def _explanation_sections(explanation: Explanation) -> list[Section]:
         Section(
             "What differs",
             note=note,
-            table=finding_rows(explanation.findings),
+            table=finding_rows(explanation.findings, explanation.combined),
             figure=findings_figure(explanation.findings),
         ),
     ]
