@@ -60,10 +60,11 @@ def finding_rows(findings: Sequence[Finding], combined: Fix | None = None) -> li
 
 def combined_after(combined: Fix | None, findings: Sequence[Finding]) -> int | None:
     """The index of the last of ``findings`` whose fix ``combined`` applies (the views list it after
-    that one); None without a combined fix or when it was not checked (its note says why)."""
+    that one); None without a combined fix, when it was not checked (its note says why) or when none
+    of ``findings`` is one it combines."""
     if combined is None or combined.check is None:
         return None
-    return max(i for i, f in enumerate(findings) if f.fix in combined.parts)
+    return max((i for i, f in enumerate(findings) if f.fix in combined.parts), default=None)
 
 
 def _finding_row(f: Finding) -> dict[str, Any]:
