@@ -23,6 +23,8 @@ from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings, score_model
 from tlcore.workspace import Workspace
 
+from .helpers import probabilities, scores
+
 PAIR = {"source": "mnist5k:n=200", "target": "digits:n=200"}
 PAIR_ARGS = ["--source", PAIR["source"], "--target", PAIR["target"]]
 
@@ -314,7 +316,7 @@ def test_a_baseline_evaluation_cached_before_the_paired_test_is_made_again():
     entry = {
         "settings": settings,
         "description": {"target": {"accuracy": 0.5}},
-        "validators": {},
+        "validators": scores(probabilities(np.array([0, 1]), 0.9), 0.9).to_dict(),
         "target_probabilities": torch.zeros(2, 2),
     }
     assert evaluate_stage.ModelEvaluation.from_cache(entry, settings) is None
