@@ -287,3 +287,26 @@ def test_a_fall_within_chance_is_not_called_negative_transfer_without_saying_so(
         "missed: target accuracy fell 3.3 points against source-only (1 more wrong of 30, 1 right to wrong "
         "and 0 wrong to right; McNemar p = 1.0: within chance)"
     )
+
+
+def test_the_compare_page_shows_a_fall_within_chance_as_a_caution_that_says_so(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """The page's box called every fall "Negative transfer" in red; one within chance by the run's
+    McNemar test is now a caution that says so, a real one stays an error."""
+    store = RunStore(Workspace.resolve(workspace))
+    config = AdaptConfig(source="mnist5k:n=200", target="digits:n=200", methods=("dann",), epochs=1)
+    paired = {
+        "chance": ((19 / 30, 20 / 30), {"b": 1, "c": 0, "n": 30, "p_value": 1.0}),
+        "real": ((0.659, 0.7), {"b": 13, "c": 1, "n": 300, "p_value": 30 / 2**14}),
+    }
+    for (target, source_only), test in paired.values():
+        run_id = store.create(config)
+        stored = result(target, source_only) | {"paired": test, "config": config.to_dict()}
+        assert store.start(run_id, os.getpid()) and store.finish(run_id, stored)
+    at = app("compare")
+    assert not at.exception, [e.message for e in at.exception]
+    within = [w.value.replace("\\", "") for w in at.warning if "Within chance" in w.value]  # unescaped
+    negative = [e.value.replace("\\", "") for e in at.error if "Negative transfer" in e.value]
+    assert len(within) == 1 and "McNemar p = 1.0: within chance" in within[0]
+    assert len(negative) == 1 and "McNemar p = 0.0018" in negative[0]
