@@ -308,6 +308,13 @@ def test_a_run_stores_the_paired_test_its_predictions_recount(pool_runs, capsys)
     }
     assert shown["alarm"]["paired"] == paired
     assert f"McNemar p = {paired['p_value']:.2g}" in shown["paired_test"]["text"]
+    assert main(["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS, "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)["entries"]
+    assert {e["run_id"]: e["alarm"]["paired"] for e in entries} == {
+        run_id: store.result(run_id)["paired"] for run_id in (first, second)
+    }
+    assert main(["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS]) == 0
+    assert "against source-only (" in capsys.readouterr().out  # the verdict with its test
 
 
 def test_a_baseline_evaluation_cached_before_the_paired_test_is_made_again():
