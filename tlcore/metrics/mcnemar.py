@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from tlcore.metrics import accuracy_change
@@ -68,8 +69,9 @@ class PairedChange:
         c = sum(1 for x, y in zip(before, after, strict=True) if y and not x)
         return cls(b, c, len(before))
 
-    @property
+    @cached_property
     def p_value(self) -> float:
+        """:func:`mcnemar_p` of ``b`` and ``c`` (computed once: exact integers, O(min(b, c)) steps)."""
         return mcnemar_p(self.b, self.c)
 
     @property
