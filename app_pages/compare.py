@@ -15,6 +15,7 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 GAP = st.column_config.NumberColumn(format="%.3g")
 UNKNOWN = "—"  # a number the run could not measure: target accuracy of a target without labels
 ON_TARGET = f"on the target's held-out test split; {UNKNOWN} when the run's target has no labels"
+PAIRED = f"{UNKNOWN} when the target has no labels or the run is older than the paired test"
 COLUMNS = {
     "target_accuracy": st.column_config.NumberColumn(format="percent", help=f"adapted model; {ON_TARGET}"),
     "source_only_accuracy": st.column_config.NumberColumn(
@@ -29,6 +30,17 @@ COLUMNS = {
         "samples lies, given the test split's count"
     ),
     "source_only_correct": st.column_config.TextColumn(help=f"the source-only model; {ON_TARGET}"),
+    "right_to_wrong": st.column_config.NumberColumn(
+        help=f"target test samples the source-only model gets right and the adapted one wrong; {PAIRED}"
+    ),
+    "wrong_to_right": st.column_config.NumberColumn(
+        help=f"target test samples the source-only model gets wrong and the adapted one right; {PAIRED}"
+    ),
+    "mcnemar_p": st.column_config.NumberColumn(
+        format="%.2g",
+        help="exact McNemar test of the adapted against the source-only model on the same target test "
+        f"samples: at 0.05 or above, the difference is within chance; {PAIRED}",
+    ),
     "source_accuracy": PERCENT,
     "seconds": st.column_config.NumberColumn(format="%.0f"),
     **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
@@ -172,11 +184,8 @@ if not chosen:
 with display.errors_shown():
     results = engine.results(tuple(chosen))
     for label in compare.negative_transfer(results):
-        st.error(
-            f"Negative transfer: {display.esc(label)} is less accurate on the target than the "
-            "source-only model.",
-            icon=":material/flag:",
-        )
+        box = st.warning if compare.within_chance(results[label]) else st.error
+        box(display.esc(compare.negative_transfer_line(label, results[label])), icon=":material/flag:")
     left, right = st.columns(2)
     with left:
         if compare.accuracies(results)[0]:

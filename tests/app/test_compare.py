@@ -189,7 +189,10 @@ def test_the_box_the_chart_and_the_alarm_agree_on_whether_the_target_accuracy_fe
     unchanged, fell = (Alarm(run, (), after, before) for run, (before, after) in (("t", tiny), ("o", one)))
     assert unchanged.truly_negative is False and fell.truly_negative is True
     assert unchanged.verdict() == "right: target accuracy unchanged against source-only"
-    assert fell.verdict() == "missed: target accuracy fell 0.1 points against source-only"
+    assert fell.verdict() == (
+        "missed: target accuracy fell 0.1 points against source-only "
+        "(paired test not stored by this older run)"
+    )
 
 
 def test_compare_marks_the_accuracies_of_an_unlabelled_target_as_unknown_not_none(
@@ -240,3 +243,70 @@ def test_compare_shows_the_count_and_interval_behind_an_accuracy_on_a_tiny_test_
     assert compare.small_test_note({"big": {**tiny, "info": {"n_target_test": 359}}}) is None
     gap = compare.gap_figure({"tiny": tiny})
     assert gap.layout.title.subtitle.text == "on the run's test splits: 200 source, 8 target samples"
+
+
+def test_a_fall_within_chance_is_not_called_negative_transfer_without_saying_so() -> None:
+    """On 30 test samples one sample more wrong reads 3.3 points lower: before, the box, the report's
+    flag and the alarm called it negative transfer like a real loss. Now each carries the McNemar
+    test of the run's two models on the same samples, and one within chance says so."""
+    chance = result(19 / 30, 20 / 30) | {"paired": {"b": 1, "c": 0, "n": 30, "p_value": 1.0}}
+    chance["info"] = {"n_target_test": 30}
+    real = result(0.659, 0.7) | {"paired": {"b": 13, "c": 1, "n": 300, "p_value": 2 * 15 / 2**14}}
+    older = result(0.5, 0.6)  # stored before runs kept the paired test
+    results = {"chance": chance, "real": real, "older": older}
+    assert compare.negative_transfer(results) == ["chance", "real", "older"]  # the rule is unchanged
+    assert [compare.within_chance(r) for r in results.values()] == [True, False, False]
+    assert compare.negative_transfer_line("chance", chance) == (
+        "Within chance: chance is less accurate on the target than the source-only model, fell 3.3 points "
+        "(1 more wrong of 30, 1 right to wrong and 0 wrong to right; McNemar p = 1.0: within chance); two "
+        "equally good models differ this much by chance, so this is no evidence of negative transfer."
+    )
+    assert compare.negative_transfer_line("real", real) == (
+        "Negative transfer: real is less accurate on the target than the source-only model, fell 4.1 points "
+        "(12 more wrong of 300, 13 right to wrong and 1 wrong to right; McNemar p = 0.0018)."
+    )
+    assert compare.negative_transfer_line("older", older).endswith(
+        "fell 10.0 points (paired test not stored by this older run)."
+    )
+    report = compare.comparison_report(results)
+    assert "Within chance: chance is less accurate" in report and "Negative transfer: real is" in report
+    rows = {row["run"]: row for row in compare.summary_rows(results)}
+    assert [rows["chance"][k] for k in ("right_to_wrong", "wrong_to_right", "mcnemar_p")] == [1, 0, 1.0]
+    assert rows["older"]["mcnemar_p"] is None
+    table = pd.read_csv(io.StringIO(compare.metrics_csv(results)))
+    assert table.set_index("run").loc["real", "mcnemar_p"] == pytest.approx(30 / 2**14)
+    chart = compare.accuracy_figure(results)
+    labels = list(next(t for t in chart.data if isinstance(t, go.Scatter)).text)
+    assert labels == [
+        "-3.3 pts<br>19 vs 20 of 30<br>McNemar p = 1.0 (within chance)",
+        "-4.1 pts<br>McNemar p = 0.0018",
+        "-10.0 pts",
+    ]
+    alarm = Alarm("r", (), 19 / 30, 20 / 30, compare.paired_change(chance))
+    assert alarm.truly_negative and alarm.verdict() == (
+        "missed: target accuracy fell 3.3 points against source-only (1 more wrong of 30, 1 right to wrong "
+        "and 0 wrong to right; McNemar p = 1.0: within chance)"
+    )
+
+
+def test_the_compare_page_shows_a_fall_within_chance_as_a_caution_that_says_so(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """The page's box called every fall "Negative transfer" in red; one within chance by the run's
+    McNemar test is now a caution that says so, a real one stays an error."""
+    store = RunStore(Workspace.resolve(workspace))
+    config = AdaptConfig(source="mnist5k:n=200", target="digits:n=200", methods=("dann",), epochs=1)
+    paired = {
+        "chance": ((19 / 30, 20 / 30), {"b": 1, "c": 0, "n": 30, "p_value": 1.0}),
+        "real": ((0.659, 0.7), {"b": 13, "c": 1, "n": 300, "p_value": 30 / 2**14}),
+    }
+    for (target, source_only), test in paired.values():
+        run_id = store.create(config)
+        stored = result(target, source_only) | {"paired": test, "config": config.to_dict()}
+        assert store.start(run_id, os.getpid()) and store.finish(run_id, stored)
+    at = app("compare")
+    assert not at.exception, [e.message for e in at.exception]
+    within = [w.value.replace("\\", "") for w in at.warning if "Within chance" in w.value]  # unescaped
+    negative = [e.value.replace("\\", "") for e in at.error if "Negative transfer" in e.value]
+    assert len(within) == 1 and "McNemar p = 1.0: within chance" in within[0]
+    assert len(negative) == 1 and "McNemar p = 0.0018" in negative[0]

@@ -131,3 +131,34 @@ def test_runs_show_gives_the_count_and_interval_behind_a_target_accuracy_and_the
         [0.52911, 0.97758], abs=1e-5
     )
     assert details["gap_measured_on"] == "200 source, 8 target samples"
+
+
+def test_runs_show_gives_the_paired_test_of_a_fall_or_says_an_older_run_did_not_store_it(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One sample more wrong of 30 read as a 3.3-point fall; now ``runs show`` gives the McNemar test
+    the run stored (within chance), and says when an older run stored none."""
+    fell = {
+        **RESULT,
+        "target_accuracy": 19 / 30,
+        "source_only_accuracy": 20 / 30,
+        "paired": {"b": 2, "c": 1, "n": 30, "p_value": 1.0},
+        "info": {"n_target_test": 30},
+    }
+    out = show(workspace, capsys, stored_run(workspace, fell))
+    assert (
+        "  change                 target accuracy fell 3.3 points against source-only (1 more wrong of 30, "
+        "2 right to wrong and 1 wrong to right; McNemar p = 1.0: within chance)\n"
+    ) in out
+    older = {key: value for key, value in fell.items() if key != "paired"}
+    run_id = stored_run(workspace, older)
+    assert "fell 3.3 points against source-only (paired test not stored by this older run)\n" in show(
+        workspace, capsys, run_id
+    )
+    assert json.loads(show(workspace, capsys, run_id, "--json"))["paired_test"] == {
+        "stored": False,
+        "text": "target accuracy fell 3.3 points against source-only "
+        "(paired test not stored by this older run)",
+    }
+    unlabelled = stored_run(workspace, {"target_accuracy": None, "source_only_accuracy": None})
+    assert json.loads(show(workspace, capsys, unlabelled, "--json"))["paired_test"] is None

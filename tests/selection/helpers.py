@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tlcore.metrics.mcnemar import PairedChange
 from tlcore.selection.pool import Candidate
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorScores, ValidatorSettings
@@ -48,6 +49,7 @@ def candidate(
     method: str = "deep_coral",
     ice: tuple[float | None, float | None] = (None, None),
     ess: float | None = None,
+    paired: PairedChange | None = None,
 ) -> Candidate:
     validators = RunValidators(
         scores(before, source_before),
@@ -56,7 +58,7 @@ def candidate(
         TargetFingerprint(len(before), "same"),
     )
     predictions = TargetPredictions(before.astype(np.float32), after.astype(np.float32))
-    return Candidate(run_id, method, validators, predictions, target_accuracy, source_only_accuracy)
+    return Candidate(run_id, method, validators, predictions, target_accuracy, source_only_accuracy, paired)
 
 
 def probabilities(labels: np.ndarray, confidence: float, k: int = 3) -> np.ndarray:

@@ -7,6 +7,7 @@ import pytest
 
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.errors import TLError
+from tlcore.metrics.mcnemar import PairedChange
 from tlcore.selection.alarm import SelectionSettings, check_run
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
 from tlcore.selection.pool import Agreement, Pool
@@ -86,23 +87,49 @@ def test_keep_the_source_only_model_when_every_run_fails():
     assert rank(_pool()).recommended is None
 
 
+def _paired(after: np.ndarray) -> PairedChange:
+    """The McNemar counts of ``after`` against ``BASELINE`` on the 30 samples' truth ``Y``."""
+    return PairedChange.of(BASELINE.argmax(1) == Y, after.argmax(1) == Y)
+
+
 def test_the_alarm_on_a_negative_transfer_and_whether_it_was_right():
     pool = _pool(
-        candidate("neg", BASELINE, COLLAPSED, target_accuracy=1 / 3, source_only_accuracy=2 / 3),
-        candidate("pos", BASELINE, GOOD, target_accuracy=1.0, source_only_accuracy=2 / 3),
+        candidate(
+            "neg",
+            BASELINE,
+            COLLAPSED,
+            target_accuracy=1 / 3,
+            source_only_accuracy=2 / 3,
+            paired=_paired(COLLAPSED),
+        ),
+        candidate(
+            "pos", BASELINE, GOOD, target_accuracy=1.0, source_only_accuracy=2 / 3, paired=_paired(GOOD)
+        ),
         candidate("false", BASELINE, GOOD, source_after=0.8, target_accuracy=0.9, source_only_accuracy=2 / 3),
         candidate("unlabelled", BASELINE, GOOD),
     )
     alarms = {e.run_id: e.alarm for e in rank(pool).entries}
     assert alarms["neg"].raised and alarms["neg"].truly_negative and alarms["neg"].correct
-    assert alarms["neg"].verdict() == "right: target accuracy fell 33.3 points against source-only"
+    # 13 of the baseline's 20 right samples turn wrong, 3 of its wrong ones right:
+    # p = 2 (C(16,0) + C(16,1) + C(16,2) + C(16,3)) / 2^16 = 2 * 697 / 65,536 = 0.0213
+    assert alarms["neg"].verdict() == (
+        "right: target accuracy fell 33.3 points against source-only (10 more wrong of 30, 13 right to "
+        "wrong and 3 wrong to right; McNemar p = 0.021)"
+    )
     assert not alarms["pos"].raised and alarms["pos"].correct
-    assert alarms["pos"].verdict() == "right: target accuracy rose 33.3 points against source-only"
+    assert alarms["pos"].verdict() == (
+        "right: target accuracy rose 33.3 points against source-only (10 more right of 30, 0 right to "
+        "wrong and 10 wrong to right; McNemar p = 0.002)"
+    )
     assert alarms["false"].raised and alarms["false"].correct is False
-    assert alarms["false"].verdict().startswith("false alarm: target accuracy rose 23.3 points")
+    assert alarms["false"].verdict() == (
+        "false alarm: target accuracy rose 23.3 points against source-only (paired test not stored by this "
+        "older run)"
+    )
     assert alarms["unlabelled"].truly_negative is None and alarms["unlabelled"].verdict() is None
     payload = alarms["neg"].to_dict()
     assert payload["raised"] and payload["truly_negative"] and len(payload["checks"]) == 3
+    assert payload["paired"] == {"b": 13, "c": 3, "n": 30, "p_value": 2 * 697 / 2**16}
     collapse = payload["checks"][0]
     assert collapse["name"] == "collapse" and collapse["limit"] == pytest.approx(0.8 * collapse["before"])
 

@@ -14,6 +14,7 @@ from tlcore.adapt.pair import load_run_pair
 from tlcore.cli import main
 from tlcore.data import load_domain
 from tlcore.features import model_outputs
+from tlcore.metrics.mcnemar import mcnemar_p
 from tlcore.runs import jobs
 from tlcore.runs.candidates import OLD_RUN, OTHER_SAMPLES, load_pool
 from tlcore.runs.changes import predicted_samples, run_changes
@@ -21,6 +22,8 @@ from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings, score_model
 from tlcore.workspace import Workspace
+
+from .helpers import probabilities, scores
 
 PAIR = {"source": "mnist5k:n=200", "target": "digits:n=200"}
 PAIR_ARGS = ["--source", PAIR["source"], "--target", PAIR["target"]]
@@ -277,3 +280,50 @@ def test_a_run_whose_target_data_is_gone_shows_indices(pool_runs, capsys):
     assert predicted_samples(store, run_changes(store, gone)) is None
     assert main(["--workspace", str(workspace.root), "runs", "changes", gone]) == 0
     assert "SAMPLE INDICES (the data no longer gives their ids)" in capsys.readouterr().out
+
+
+def test_a_run_stores_the_paired_test_its_predictions_recount(pool_runs, capsys):
+    """Both models are scored on the same target test samples: the run stores the McNemar counts, and
+    recounting them from its stored predictions (the test split's rows of the whole target) gives the
+    same b and c, whose difference is the accuracies' difference in samples."""
+    workspace, (first, second, _, _) = pool_runs
+    store = RunStore(workspace)
+    pair = load_run_pair(AdaptConfig.from_dict(store.get(first).config), workspace)
+    rows = [pair.target.ids.index(i) for i in pair.target_test.ids]
+    truth = pair.target_test.y.numpy()
+    for run_id in (first, second):
+        result = store.result(run_id)
+        predictions = TargetPredictions.load(store.get(run_id).folder / PREDICTIONS_FILE)
+        before = predictions.before[rows].argmax(1) == truth
+        after = predictions.after[rows].argmax(1) == truth
+        b, c = int((before & ~after).sum()), int((~before & after).sum())
+        n = result["info"]["n_target_test"]
+        assert result["paired"] == {"b": b, "c": c, "n": n, "p_value": mcnemar_p(b, c)} and b + c > 0
+        assert b - c == round(n * (result["source_only_accuracy"] - result["target_accuracy"]))
+    assert main(["--workspace", str(workspace.root), "runs", "show", first, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    paired = store.result(first)["paired"]
+    assert shown["paired_test"] == {"stored": True, **paired, "within_chance": paired["p_value"] >= 0.05} | {
+        "text": shown["paired_test"]["text"]
+    }
+    assert shown["alarm"]["paired"] == paired
+    assert f"McNemar p = {paired['p_value']:.2g}" in shown["paired_test"]["text"]
+    assert main(["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS, "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)["entries"]
+    assert {e["run_id"]: e["alarm"]["paired"] for e in entries} == {
+        run_id: store.result(run_id)["paired"] for run_id in (first, second)
+    }
+    assert main(["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS]) == 0
+    assert "against source-only (" in capsys.readouterr().out  # the verdict with its test
+
+
+def test_a_baseline_evaluation_cached_before_the_paired_test_is_made_again():
+    """An evaluation cached without each target sample's correctness cannot give the paired test."""
+    settings = evaluate_stage.evaluation_settings(0)
+    entry = {
+        "settings": settings,
+        "description": {"target": {"accuracy": 0.5}},
+        "validators": scores(probabilities(np.array([0, 1]), 0.9), 0.9).to_dict(),
+        "target_probabilities": torch.zeros(2, 2),
+    }
+    assert evaluate_stage.ModelEvaluation.from_cache(entry, settings) is None

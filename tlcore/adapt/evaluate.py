@@ -64,25 +64,32 @@ class ModelEvaluation:
         """The cached evaluation when it was made with ``settings``, else None."""
         if entry is None or entry.get("settings") != settings or "validators" not in entry:
             return None
+        target = entry["description"]["target"]
+        if target is not None and "correct" not in target:  # cached before runs kept the paired test
+            return None
         probabilities = entry["target_probabilities"].numpy()
         return cls(entry["description"], ValidatorScores.from_dict(entry["validators"]), probabilities)
 
 
 def classification_scores(predictions: torch.Tensor, domain: Domain) -> dict[str, Any]:
-    """``accuracy``, ``per_class_accuracy`` (class name -> accuracy, None without samples) and
-    ``confusion`` (``K x K`` counts, rows = true class, columns = predicted) on a labelled domain."""
+    """``accuracy``, ``per_class_accuracy`` (class name -> accuracy, None without samples),
+    ``confusion`` (``K x K`` counts, rows = true class, columns = predicted) and ``correct`` (whether
+    each sample is right, in order: the paired test of two models, :mod:`tlcore.metrics.mcnemar`) on
+    a labelled domain."""
     assert domain.y is not None
     k = domain.n_classes
     confusion = torch.bincount(domain.y * k + predictions, minlength=k * k).reshape(k, k)
     support = confusion.sum(1)
+    right = predictions == domain.y
     per_class = {
         name: (float(confusion[i, i] / support[i]) if support[i] else None)
         for i, name in enumerate(domain.classes)
     }
     return {
-        "accuracy": float((predictions == domain.y).float().mean()),
+        "accuracy": float(right.float().mean()),
         "per_class_accuracy": per_class,
         "confusion": confusion.tolist(),
+        "correct": right.tolist(),
     }
 
 

@@ -16,8 +16,9 @@
    ``cfg.adapt_epochs`` (default ``cfg.epochs``).
    Then each ``transform`` (e.g. ``prior_correction``), in the order written, changes a copy of
    the trained model.
-4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies, confusion, gap, UMAP and the label-free
-   validators before/after (:class:`~tlcore.selection.scores.RunValidators`), plus both models'
+4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies (with the paired McNemar test of both
+   models on the target test samples, :mod:`tlcore.metrics.mcnemar`), confusion, gap, UMAP and the
+   label-free validators before/after (:class:`~tlcore.selection.scores.RunValidators`), plus both models'
    target probabilities (:class:`~tlcore.selection.predictions.TargetPredictions`, the run's
    ``predictions.npz``). The baseline's evaluation is cached with it.
 
@@ -58,6 +59,7 @@ from tlcore.methods.registry import (
     WeightsBuilder,
 )
 from tlcore.metrics.gap import Gap
+from tlcore.metrics.mcnemar import PairedChange
 from tlcore.models import Classifier, build_model
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings
@@ -290,6 +292,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: C
     if after["target"] is not None:
         result.target_accuracy = after["target"]["accuracy"]
         result.source_only_accuracy = before["target"]["accuracy"]
+        result.paired = PairedChange.of(before["target"]["correct"], after["target"]["correct"])
         result.per_class_accuracy = after["target"]["per_class_accuracy"]
         result.confusion = after["target"]["confusion"]
     result.source_accuracy = after["source"]["accuracy"]

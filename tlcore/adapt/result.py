@@ -12,6 +12,7 @@ from tlcore.adapt.config import AdaptConfig
 
 if TYPE_CHECKING:
     from tlcore.metrics.gap import Gap
+    from tlcore.metrics.mcnemar import PairedChange
     from tlcore.models import Classifier
     from tlcore.selection.predictions import TargetPredictions
     from tlcore.selection.scores import RunValidators
@@ -27,10 +28,13 @@ class AdaptResult:
 
     Accuracies are on held-out splits: ``target_accuracy`` / ``source_only_accuracy`` on the target
     test split (None when the target is unlabelled), ``source_accuracy`` on the source validation
-    split. ``history`` holds per-epoch dicts of both training stages, each tagged with ``stage``
-    (``baseline`` | ``adapt``). ``gap_before`` / ``gap_after``: the :class:`~tlcore.metrics.gap.Gap`
-    between the held-out source and target in the penultimate features of the baseline / adapted
-    model (None when the run ended early), stored as :meth:`~tlcore.metrics.gap.Gap.to_dict`.
+    split. ``paired``: the exact McNemar test of the two on the same target test samples
+    (:class:`~tlcore.metrics.mcnemar.PairedChange`, stored as its dict; None when the target is
+    unlabelled, and absent from results stored before runs kept it). ``history`` holds per-epoch
+    dicts of both training stages, each tagged with ``stage`` (``baseline`` | ``adapt``).
+    ``gap_before`` / ``gap_after``: the :class:`~tlcore.metrics.gap.Gap` between the held-out source
+    and target in the penultimate features of the baseline / adapted model (None when
+    the run ended early), stored as :meth:`~tlcore.metrics.gap.Gap.to_dict`.
     ``umap_*``: columns ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``.
     ``classes`` names the model's outputs (the source's classes). ``validators``: the label-free
     scores of both models (:class:`~tlcore.selection.scores.RunValidators`, stored as its dict).
@@ -46,6 +50,7 @@ class AdaptResult:
     classes: list[str] = field(default_factory=list)
     target_accuracy: float | None = None
     source_only_accuracy: float | None = None
+    paired: PairedChange | None = None
     source_accuracy: float | None = None
     per_class_accuracy: dict[str, float | None] | None = None
     confusion: list[list[int]] | None = None
@@ -61,9 +66,9 @@ class AdaptResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Every field but ``model`` and ``predictions``, as plain JSON-able values (``config``, the
-        gaps and the validators as their dicts)."""
+        gaps, the paired test and the validators as their dicts)."""
         skip = ("model", "predictions", "config")
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
-        for key in ("gap_before", "gap_after", "validators"):
+        for key in ("gap_before", "gap_after", "validators", "paired"):
             out[key] = None if out[key] is None else out[key].to_dict()
         return {"config": self.config.to_dict(), **out}

@@ -11,6 +11,7 @@ import numpy as np
 
 from tlcore.cli import changes, rank
 from tlcore.cli.output import print_json
+from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import significant
 from tlcore.runs import jobs
 from tlcore.runs.blank_target import run_blank_warning
@@ -118,6 +119,8 @@ def show_run(args: argparse.Namespace) -> int:
     counts = compare.counted_accuracies(result)
     details["target_test_counts"] = {key: c.to_dict() for key, c in counts.items() if c is not None} or None
     details["gap_measured_on"] = compare.gap_samples(result.get("gap_before"))
+    change = paired_test(result)
+    details["paired_test"] = change and {**change[0], "text": change[1]}
     if args.json:
         print_json(details)
         return 0
@@ -131,6 +134,8 @@ def show_run(args: argparse.Namespace) -> int:
             f"  {key.replace('_', ' '):<22} {format_value(value)}"
             + (f" ({counted.detail()})" if counted else "")
         )
+        if key == "source_only_accuracy" and change:
+            print(f"  {'change':<22} {change[1]}")
         if key == "gap_after" and details["gap_measured_on"]:
             print(f"  {'':<22} gaps measured on the run's test splits: {details['gap_measured_on']}")
     print("  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items()))
@@ -149,6 +154,23 @@ def show_run(args: argparse.Namespace) -> int:
     if args.history:
         print("\n".join(["", *curve_lines(curves)]))
     return 0
+
+
+def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """The target accuracy's change against the source-only model with its McNemar test
+    (:func:`tlcore.metrics.mcnemar.described_change`): the test's dict (``{"stored": False}`` for a run
+    older than it) and ``target accuracy fell 3.3 points against source-only (...)``; None without
+    target accuracies."""
+    after, before = result.get("target_accuracy"), result.get("source_only_accuracy")
+    if after is None or before is None:
+        return None
+    paired = compare.paired_change(result)
+    stored = (
+        {"stored": False}
+        if paired is None
+        else {"stored": True, **paired.to_dict(), "within_chance": paired.within_chance}
+    )
+    return stored, "target accuracy " + described_change(after, before, paired, "against source-only")
 
 
 def class_lines(accuracy: dict[str, float], confusion: Confusion) -> list[str]:

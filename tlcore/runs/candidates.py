@@ -18,6 +18,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, find_source_only_model
 from tlcore.data.spec import parse_spec
 from tlcore.errors import TLError
+from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
@@ -50,6 +51,7 @@ def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
         predictions,
         result.get("target_accuracy"),
         result.get("source_only_accuracy"),
+        PairedChange.from_dict(result.get("paired")),
     )
 
 

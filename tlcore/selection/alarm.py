@@ -12,7 +12,9 @@ The alarm is raised when a check fails, each failure a sentence with its numbers
 labels, :attr:`Alarm.truly_negative` says whether adapting really lost target accuracy (negative
 transfer: target accuracy below the source-only model's by a change that shows at the display's
 0.1 points, the rule the Compare page's box and chart share: :mod:`tlcore.metrics.accuracy_change`),
-:attr:`Alarm.correct` whether the alarm said so and :meth:`Alarm.verdict` says it in words.
+:attr:`Alarm.correct` whether the alarm said so and :meth:`Alarm.verdict` says it in words, with the
+exact McNemar test of the two models on the same target test samples as its evidence
+(:mod:`tlcore.metrics.mcnemar`: a fall of one sample of 30 is within chance). The test decides nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Literal
 
 from tlcore.errors import TLError
 from tlcore.metrics import accuracy_change
+from tlcore.metrics.mcnemar import PairedChange, described_change
 from tlcore.selection.pool import Agreement, Candidate
 from tlcore.selection.scores import VALIDATORS
 
@@ -78,12 +81,14 @@ class Check:
 @dataclass(frozen=True)
 class Alarm:
     """The checks of one run; with target labels also its target accuracy and its source-only
-    model's (on the target test split), to tell whether the alarm was right."""
+    model's (on the target test split), to tell whether the alarm was right, and the paired test of
+    the two (None when the run did not store it)."""
 
     run_id: str
     checks: tuple[Check, ...]
     target_accuracy: float | None = None
     source_only_accuracy: float | None = None
+    paired: PairedChange | None = None
 
     @property
     def raised(self) -> bool:
@@ -109,15 +114,14 @@ class Alarm:
 
     def verdict(self) -> str | None:
         """ "right: ...", "false alarm: ..." or "missed: ..." with the target accuracy change in
-        points, or None without target labels."""
+        points and its paired test (:func:`tlcore.metrics.mcnemar.described_change`), or None without
+        target labels."""
         if self.target_accuracy is None or self.source_only_accuracy is None:
             return None
         after, before = self.target_accuracy, self.source_only_accuracy
-        way = accuracy_change.direction(after, before)
-        points = abs(accuracy_change.shown_points(after, before))
-        moved = way if way == "unchanged" else f"{way} {points:.1f} points"
+        moved = described_change(after, before, self.paired, "against source-only")
         label = "right" if self.correct else ("false alarm" if self.raised else "missed")
-        return f"{label}: target accuracy {moved} against source-only"
+        return f"{label}: target accuracy {moved}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +132,7 @@ class Alarm:
             "target_accuracy": self.target_accuracy,
             "source_only_accuracy": self.source_only_accuracy,
             "truly_negative": self.truly_negative,
+            "paired": None if self.paired is None else self.paired.to_dict(),
             "correct": self.correct,
             "verdict": self.verdict(),
         }
@@ -184,4 +189,10 @@ def check_run(candidate: Candidate, agreement: Agreement, settings: SelectionSet
 def judge(candidate: Candidate, agreement: Agreement, settings: SelectionSettings) -> Alarm:
     """The negative-transfer alarm of one run (and, with target labels, whether it was right)."""
     checks = check_run(candidate, agreement, settings)
-    return Alarm(candidate.run_id, checks, candidate.target_accuracy, candidate.source_only_accuracy)
+    return Alarm(
+        candidate.run_id,
+        checks,
+        candidate.target_accuracy,
+        candidate.source_only_accuracy,
+        candidate.paired,
+    )

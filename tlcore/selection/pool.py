@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tlcore.metrics.mcnemar import PairedChange
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
 from tlcore.selection.mixval import mixval_scores
 from tlcore.selection.predictions import TargetPredictions
@@ -27,7 +28,8 @@ from tlcore.selection.scores import RunValidators
 @dataclass(frozen=True)
 class Candidate:
     """One finished run as the ranking sees it. ``target_accuracy`` / ``source_only_accuracy`` (on
-    the target test split) exist only for a labelled target: shown beside, never used to choose."""
+    the target test split) and ``paired``, the McNemar test of the two (None also for a run stored
+    before runs kept it), exist only for a labelled target: shown beside, never used to choose."""
 
     run_id: str
     method: str
@@ -35,6 +37,7 @@ class Candidate:
     predictions: TargetPredictions
     target_accuracy: float | None = None
     source_only_accuracy: float | None = None
+    paired: PairedChange | None = None
 
 
 @dataclass(frozen=True)

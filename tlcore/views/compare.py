@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
+from tlcore.metrics.mcnemar import PairedChange, described_change
 from tlcore.metrics.proportion import SMALL_TEST, CountedAccuracy, counted
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
@@ -129,9 +130,11 @@ def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
 
 def accuracy_figure(results: Results) -> go.Figure:
     """:func:`tlcore.views.figures.accuracy_vs_baseline` of the runs with a labelled target, with the
-    counts of their target test samples (:func:`n_target_test`)."""
+    counts of their target test samples (:func:`n_target_test`) and their paired tests
+    (:func:`paired_change`)."""
     tested = {label: n_target_test(result) for label, result in results.items()}
-    return figures.accuracy_vs_baseline(*accuracies(results), tested=tested)
+    paired = {label: paired_change(result) for label, result in results.items()}
+    return figures.accuracy_vs_baseline(*accuracies(results), tested=tested, paired=paired)
 
 
 def negative_transfer(results: Results) -> list[str]:
@@ -141,13 +144,44 @@ def negative_transfer(results: Results) -> list[str]:
     return [label for label in adapted if fell(adapted[label], baseline[label])]
 
 
+def paired_change(result: Mapping[str, Any]) -> PairedChange | None:
+    """The run's McNemar test of its adapted against its source-only model on the same target test
+    samples (:mod:`tlcore.metrics.mcnemar`); None when the target is unlabelled or the run is older."""
+    return PairedChange.from_dict(result.get("paired"))
+
+
+def within_chance(result: Mapping[str, Any]) -> bool:
+    """Whether the run's stored paired test says its target accuracy change is within chance (False
+    when it stored none)."""
+    paired = paired_change(result)
+    return paired is not None and paired.within_chance
+
+
+def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:
+    """The sentence of one run of :func:`negative_transfer`, with its paired test: ``Negative transfer:
+    ...`` when the test is beyond chance (or was not stored), else that the fall is within chance."""
+    change = described_change(
+        result["target_accuracy"], result["source_only_accuracy"], paired_change(result)
+    )
+    if within_chance(result):
+        return (
+            f"Within chance: {label} is less accurate on the target than the source-only model, "
+            f"{change}; two equally good models differ this much by chance, so this is no evidence "
+            "of negative transfer."
+        )
+    return f"Negative transfer: {label} is less accurate on the target than the source-only model, {change}."
+
+
 def summary_rows(results: Results) -> list[dict[str, Any]]:
     """One row per run: accuracies (with the counts of right target test samples behind them and the
-    95% interval of the adapted one), their difference, the gap before and after (the CSV download)."""
+    95% interval of the adapted one), their difference with its paired test (``right_to_wrong``,
+    ``wrong_to_right``, ``mcnemar_p``: :mod:`tlcore.metrics.mcnemar`, None when not stored), the gap
+    before and after (the CSV download)."""
     rows = []
     for label, result in results.items():
         config = result.get("config", {})
         target, source_only = counted_accuracies(result).values()
+        paired = paired_change(result)
         row: dict[str, Any] = {
             "run": label,
             "methods": "+".join(config.get("methods", [])),
@@ -160,6 +194,9 @@ def summary_rows(results: Results) -> list[dict[str, Any]]:
             "source_only_accuracy": result.get("source_only_accuracy"),
             "source_only_correct": source_only and source_only.count_text(),
             "difference": accuracy_change(result),
+            "right_to_wrong": paired and paired.b,
+            "wrong_to_right": paired and paired.c,
+            "mcnemar_p": paired and paired.p_value,
             "source_accuracy": result.get("source_accuracy"),
         }
         for key in GAP_METRICS:
@@ -269,9 +306,7 @@ def comparison_report(
     """A self-contained HTML report of the runs: the label-free ranking and alarms (when given),
     table, flags, accuracy, gap, where the predictions moved (``moved``: each run's changes and the
     target samples they cover, or None), UMAPs, confusions."""
-    flags = [
-        f"Negative transfer: {label} is below the source-only model" for label in negative_transfer(results)
-    ]
+    flags = [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
     sections = []
     if ranked is not None:

@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tlcore.metrics import accuracy_change, proportion
+from tlcore.metrics import accuracy_change, mcnemar, proportion
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -257,13 +257,16 @@ def accuracy_vs_baseline(
     baseline: Mapping[str, float],
     title: str = "Target accuracy: source-only vs adapted",
     tested: Mapping[str, int | None] | None = None,
+    paired: Mapping[str, mcnemar.PairedChange | None] | None = None,
 ) -> go.Figure:
     """Per run, the source-only accuracy (grey) beside the adapted one: green when adaptation
     helped, red when it hurt (negative transfer), grey and hatched when unchanged (the change shows
     as 0.0 points, :mod:`tlcore.metrics.accuracy_change`); the change is written above the taller bar
     of each pair, at a fixed size. ``tested``: each run's number of target test samples, for the
     counts under the change (``7 vs 6 of 8``) and on the hover with the 95% Wilson interval
-    (:mod:`tlcore.metrics.proportion`)."""
+    (:mod:`tlcore.metrics.proportion`). ``paired``: each run's McNemar test of the two models on the
+    same samples (:mod:`tlcore.metrics.mcnemar`), its p-value under the counts, ``within chance``
+    when it is: a red bar of a fall within chance is no evidence of negative transfer."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
     ticks = [tick_text(r) for r in runs]
@@ -284,6 +287,11 @@ def accuracy_vs_baseline(
     labels = [
         f"{text}<br>{round(a * m)} vs {round(b * m)} of {m:,}" if m else text
         for text, a, b, m in zip(texts, after, before, n, strict=True)
+    ]
+    tests = [(paired or {}).get(r) for r in runs]
+    labels = [
+        f"{label}<br>{mcnemar.p_text(t.p_value)}{' (within chance)' * t.within_chance}" if t else label
+        for label, t in zip(labels, tests, strict=True)
     ]
     meaning = {
         "rose": "adapted: better",

@@ -1,0 +1,114 @@
+"""Whether two models' accuracies on the same test samples differ by more than chance: the exact
+McNemar test (McNemar 1947, https://doi.org/10.1007/BF02295996).
+
+A run scores its source-only and its adapted model on the same target test samples, so their
+accuracies are paired: only the *discordant* samples say which model is better,
+
+    b = samples the source-only model gets right and the adapted one wrong,
+    c = samples the source-only model gets wrong and the adapted one right,
+
+and the adapted accuracy minus the source-only one is ``(c - b) / n``. If both models were equally
+good, each of the ``m = b + c`` discordant samples would fall either way with probability 1/2, so
+``b ~ Binom(m, 1/2)``; the two-sided exact p-value is
+
+    p = min(1, 2 · P(Binom(m, 1/2) <= min(b, c))) = min(1, 2 · sum_{i <= min(b, c)} C(m, i) / 2^m)
+
+(``p = 1`` when ``m = 0``). On 30 test samples, one sample more wrong (``b = 1, c = 0``) gives
+``p = 1``: two equally good models differ that much by chance. The test is evidence beside the
+display rule of :mod:`tlcore.metrics.accuracy_change`, not a rule of its own: it decides nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from tlcore.metrics import accuracy_change
+
+ALPHA = 0.05  # p at or above this: the change is within chance
+NOT_STORED = "paired test not stored by this older run"
+
+
+def mcnemar_p(b: int, c: int) -> float:
+    """The exact two-sided McNemar p-value of ``b`` and ``c`` discordant samples (module docstring),
+    computed in exact integers; ``b, c >= 0``."""
+    if b < 0 or c < 0:
+        raise ValueError(f"need b, c >= 0, got b={b}, c={c}")
+    m, k = b + c, min(b, c)
+    term, tail = 1, 1  # C(m, 0) and the sum of C(m, i) for i <= k
+    for i in range(k):
+        term = term * (m - i) // (i + 1)  # C(m, i + 1), exact
+        tail += term
+    return min(1.0, 2 * tail / 2**m)
+
+
+def p_text(p: float) -> str:
+    """``McNemar p = 0.38``, ``p = 1.0``, ``p = 0.002``, ``p < 0.001``: two significant digits."""
+    if p < 0.001:
+        return "McNemar p < 0.001"
+    return "McNemar p = 1.0" if p >= 0.995 else f"McNemar p = {p:.2g}"
+
+
+@dataclass(frozen=True)
+class PairedChange:
+    """Two models scored on the same ``n`` test samples: ``b`` right before and wrong after, ``c``
+    wrong before and right after (``before``: the source-only model, ``after``: the adapted one)."""
+
+    b: int
+    c: int
+    n: int
+
+    @classmethod
+    def of(cls, before: Sequence[bool], after: Sequence[bool]) -> PairedChange:
+        """From each sample's correctness under both models (same samples, same order)."""
+        if len(before) != len(after):
+            raise ValueError(f"need one correctness per sample, got {len(before)} and {len(after)}")
+        b = sum(1 for x, y in zip(before, after, strict=True) if x and not y)
+        c = sum(1 for x, y in zip(before, after, strict=True) if y and not x)
+        return cls(b, c, len(before))
+
+    @cached_property
+    def p_value(self) -> float:
+        """:func:`mcnemar_p` of ``b`` and ``c`` (computed once: exact integers, O(min(b, c)) steps)."""
+        return mcnemar_p(self.b, self.c)
+
+    @property
+    def within_chance(self) -> bool:
+        """Whether the paired change is within chance: ``p >= ALPHA``."""
+        return self.p_value >= ALPHA
+
+    def text(self) -> str:
+        """``1 more wrong of 30, 2 right to wrong and 1 wrong to right; McNemar p = 1.0: within chance``."""
+        net = self.b - self.c
+        moved = f"{abs(net):,} more {'wrong' if net > 0 else 'right'}" if net else "as many right"
+        swaps = f"{self.b:,} right to wrong and {self.c:,} wrong to right"
+        chance = ": within chance" if self.within_chance else ""
+        return f"{moved} of {self.n:,}, {swaps}; {p_text(self.p_value)}{chance}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"b": self.b, "c": self.c, "n": self.n, "p_value": self.p_value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> PairedChange | None:
+        """What :meth:`to_dict` wrote; None for a result stored before runs kept the test."""
+        if not data:
+            return None
+        return cls(int(data["b"]), int(data["c"]), int(data["n"]))
+
+
+def described_change(after: float, before: float, paired: PairedChange | None, against: str = "") -> str:
+    """A target accuracy's change from the source-only ``before`` to the adapted ``after`` by the
+    display rule (:mod:`tlcore.metrics.accuracy_change`), ``against`` after it, with the paired test
+    as its evidence: ``fell 3.3 points (1 more wrong of 30, ...; McNemar p = 1.0: within chance)``,
+    ``unchanged``; ``(paired test not stored by this older run)`` when a change shows and ``paired``
+    is None."""
+    way = accuracy_change.direction(after, before)
+    moved = (
+        way if way == "unchanged" else f"{way} {abs(accuracy_change.shown_points(after, before)):.1f} points"
+    )
+    moved += f" {against}" if against else ""
+    if paired is None:
+        return moved if way == "unchanged" else f"{moved} ({NOT_STORED})"
+    return f"{moved} ({paired.text()})"
