@@ -22,26 +22,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-from tlcore.metrics import accuracy_change
+from scipy.stats import binom
 
-ALPHA = 0.05  # p at or above this: the change is within chance
+from tlcore.metrics import accuracy_change
+from tlcore.metrics.coverage import SIGNIFICANCE
+
 NOT_STORED = "paired test not stored by this older run"
 
 
 def mcnemar_p(b: int, c: int) -> float:
-    """The exact two-sided McNemar p-value of ``b`` and ``c`` discordant samples (module docstring),
-    computed in exact integers; ``b, c >= 0``."""
+    """The exact two-sided McNemar p-value of ``b`` and ``c`` discordant samples (module docstring):
+    the binomial tail by ``scipy.stats.binom.cdf``; ``b, c >= 0``."""
     if b < 0 or c < 0:
         raise ValueError(f"need b, c >= 0, got b={b}, c={c}")
-    m, k = b + c, min(b, c)
-    term, tail = 1, 1  # C(m, 0) and the sum of C(m, i) for i <= k
-    for i in range(k):
-        term = term * (m - i) // (i + 1)  # C(m, i + 1), exact
-        tail += term
-    return min(1.0, 2 * tail / 2**m)
+    return min(1.0, 2 * float(binom.cdf(min(b, c), b + c, 0.5)))
 
 
 def p_text(p: float) -> str:
@@ -69,15 +65,16 @@ class PairedChange:
         c = sum(1 for x, y in zip(before, after, strict=True) if y and not x)
         return cls(b, c, len(before))
 
-    @cached_property
+    @property
     def p_value(self) -> float:
-        """:func:`mcnemar_p` of ``b`` and ``c`` (computed once: exact integers, O(min(b, c)) steps)."""
+        """:func:`mcnemar_p` of ``b`` and ``c``."""
         return mcnemar_p(self.b, self.c)
 
     @property
     def within_chance(self) -> bool:
-        """Whether the paired change is within chance: ``p >= ALPHA``."""
-        return self.p_value >= ALPHA
+        """Whether the paired change is within chance: ``p >=``
+        :data:`~tlcore.metrics.coverage.SIGNIFICANCE`."""
+        return self.p_value >= SIGNIFICANCE
 
     def text(self) -> str:
         """``1 more wrong of 30, 2 right to wrong and 1 wrong to right; McNemar p = 1.0: within chance``."""
