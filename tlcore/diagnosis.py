@@ -192,7 +192,7 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
             worst = max(called, key=lambda g: g["mmd2"])
             head += (
                 f" Largest class gap beyond chance: {worst['name']} (MMD² {worst['mmd2']:.3g}, "
-                f"q = {worst['q_value']:.3g}; {len(called)} of {len(measured)} classes differ at a {fdr})."
+                f"q = {worst['q_value']:.3g}); {len(called)} of {len(measured)} classes differ ({fdr})."
             )
         else:
             head += f" No class differs beyond chance on its own ({len(measured)} classes tested, {fdr})."
