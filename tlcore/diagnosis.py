@@ -69,10 +69,10 @@ class GapReport:
     :class:`tlcore.metrics.ClassGap`, same bandwidth as ``gap``, tested under ``class_settings``)
     computed with ``per_class_labels`` target labels, or is empty with the reason in
     ``per_class_note``. ``target_foreignness[i]`` is the held-out domain classifier's p(target | x)
-    for target sample ``i``; ``novelty`` the share of the
-    target without source neighbours in the same features (:class:`~tlcore.metrics.coverage.Novelty`;
-    None in a report read back by :meth:`from_dict`); ``seconds`` times each step and ``total``;
-    ``pair_notes`` what harmonising the pair changed (:meth:`tlcore.data.harmonise.PairReport.lines`).
+    for target sample ``i``; ``novelty`` the share of the target without source neighbours in the same
+    features (:class:`~tlcore.metrics.coverage.Novelty`; None in a report read back by
+    :meth:`from_dict`); ``seconds`` times each step and ``total``; ``pair_notes`` what harmonising the
+    pair changed (:meth:`tlcore.data.harmonise.PairReport.lines`).
     """
 
     source: str
