@@ -145,13 +145,13 @@ with display.errors_shown():
 
     left, right = st.columns(2)
     with left:
-        gaps = explore.per_class_gaps(report)
+        gaps = diagnosis_report.class_gap_figure(report)
         if "per_class" in unread:
             why = f"Per-class gaps by predicted labels {unread['per_class']}."
             st.info(display.esc(why), icon=":material/info:")
-        elif gaps:
-            title = f"{diagnosis_report.per_class_title(report)}: class-conditional MMD²"
-            st.plotly_chart(figures.per_class_gap(gaps, title))
+        elif gaps is not None:
+            st.plotly_chart(gaps)
+            st.caption(display.esc(diagnosis_report.class_gap_note(report)))
         else:
             st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
         if report.label_shift and "label_shift" not in unread:

@@ -30,6 +30,7 @@ from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projec
 from tlcore.metrics import class_conditional_mmd, label_shift
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
+from tlcore.metrics.per_class import ClassGapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
 
 GapLevel = Literal["none", "small", "moderate", "large"]
@@ -65,12 +66,13 @@ class GapReport:
 
     ``gap`` is :func:`tlcore.metrics.gap.measure_gap` of the features under ``settings`` (whose seed
     also drives the PCA and the UMAP). ``per_class`` holds one dict per class (see
-    :class:`tlcore.metrics.ClassGap`, same bandwidth as ``gap``) computed with ``per_class_labels``
-    target labels, or is empty with the reason in ``per_class_note``. ``target_foreignness[i]`` is the
-    held-out domain classifier's p(target | x) for target sample ``i``; ``novelty`` the share of the
-    target without source neighbours in the same features (:class:`~tlcore.metrics.coverage.Novelty`;
-    None in a report read back by :meth:`from_dict`); ``seconds`` times each step and ``total``;
-    ``pair_notes`` what harmonising the pair changed (:meth:`tlcore.data.harmonise.PairReport.lines`).
+    :class:`tlcore.metrics.ClassGap`, same bandwidth as ``gap``, tested under ``class_settings``)
+    computed with ``per_class_labels`` target labels, or is empty with the reason in
+    ``per_class_note``. ``target_foreignness[i]`` is the held-out domain classifier's p(target | x)
+    for target sample ``i``; ``novelty`` the share of the target without source neighbours in the same
+    features (:class:`~tlcore.metrics.coverage.Novelty`; None in a report read back by
+    :meth:`from_dict`); ``seconds`` times each step and ``total``; ``pair_notes`` what harmonising the
+    pair changed (:meth:`tlcore.data.harmonise.PairReport.lines`).
     """
 
     source: str
@@ -88,14 +90,16 @@ class GapReport:
     umap: UMAPResult | None = None
     novelty: Novelty | None = None
     pair_notes: tuple[str, ...] = ()
+    class_settings: ClassGapSettings = ClassGapSettings()
 
     def to_dict(self, include_umap: bool = True, include_scores: bool = False) -> dict[str, Any]:
         """JSON-safe dict (plain numbers, lists, strings) with ``gap_level``; UMAP coordinates and
         scores optional."""
-        skip = ("settings", "gap", "umap", "target_foreignness", "novelty")
+        skip = ("settings", "class_settings", "gap", "umap", "target_foreignness", "novelty")
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out |= {
             "settings": self.settings.to_dict(),
+            "class_settings": self.class_settings.to_dict(),
             "gap": self.gap.to_dict(),
             "gap_level": gap_level(self.gap),
             "novelty": None if self.novelty is None else self.novelty.to_dict(),
@@ -116,20 +120,21 @@ class GapReport:
     def from_dict(cls, data: Mapping[str, Any]) -> GapReport:
         """A report from :meth:`to_dict` output, without its UMAP, scores and novelty (``umap`` and
         ``novelty`` None, empty ``target_foreignness``); ``gap_level`` is recomputed, other unknown
-        keys are refused; ``pair_notes`` may be missing (reports written before it)."""
+        keys are refused; ``pair_notes`` and ``class_settings`` may be missing (reports written before
+        them)."""
         derived = {"gap_level", "umap", "target_foreignness", "novelty"}
         known = {f.name for f in fields(cls)} - derived
         unknown = sorted(set(data) - known - derived)
-        unknown += sorted(
-            f"settings.{k}" for k in set(data.get("settings", {})) - set(GapSettings().to_dict())
-        )
+        for key, default in (("settings", GapSettings()), ("class_settings", ClassGapSettings())):
+            unknown += sorted(f"{key}.{k}" for k in set(data.get(key, {})) - set(default.to_dict()))
         if unknown:
             raise TLError(f"unknown gap report keys: {', '.join(unknown)}")
-        missing = sorted(known - set(data) - {"pair_notes"})
+        missing = sorted(known - set(data) - {"pair_notes", "class_settings"})
         if missing:
             raise TLError(f"a gap report needs {', '.join(missing)}")
         values = {k: v for k, v in data.items() if k in known}
         values["settings"] = GapSettings(**values["settings"])
+        values["class_settings"] = ClassGapSettings(**values.get("class_settings", {}))
         values["gap"] = Gap.from_dict(values["gap"])
         values["pair_notes"] = tuple(values.get("pair_notes", ()))
         return cls(**values)
@@ -164,10 +169,10 @@ def low_power_note(n_source: int, n_target: int) -> str:
 
 
 def describe_gap(report: GapReport, per_class: bool = True) -> str:
-    """One or two sentences reading the report for a person; the largest per-class gap when one is
-    positive (unbiased MMD² at or below 0 is no gap) unless ``per_class`` is False (the per-class gaps
-    are void: :meth:`~tlcore.explain.explanation.Explanation.unread`); a note when a side is too small
-    to tell."""
+    """One or two sentences reading the report for a person; the largest per-class gap among those
+    beyond chance (``significant``: :func:`~tlcore.metrics.per_class.class_conditional_mmd`), or that
+    none is, unless ``per_class`` is False (the per-class gaps are void:
+    :meth:`~tlcore.explain.explanation.Explanation.unread`); a note when a side is too small to tell."""
     gap = report.gap
     level = gap_level(gap)
     if level == "none":
@@ -181,11 +186,16 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
         )
     measured = [g for g in report.per_class if g["mmd2"] is not None]
     if measured and level != "none" and per_class:
-        worst = max(measured, key=lambda g: g["mmd2"])
-        if worst["mmd2"] > 0:
-            head += f" Largest class gap: {worst['name']} (MMD² {worst['mmd2']:.3g})."
+        called = [g for g in measured if g.get("significant")]
+        fdr = f"false discovery rate {100 * report.class_settings.fdr:g}%"
+        if called:
+            worst = max(called, key=lambda g: g["mmd2"])
+            head += (
+                f" Largest class gap beyond chance: {worst['name']} (MMD² {worst['mmd2']:.3g}, "
+                f"q = {worst['q_value']:.3g}); {len(called)} of {len(measured)} classes differ ({fdr})."
+            )
         else:
-            head += " No class shows a gap on its own (every per-class MMD² is at most 0)."
+            head += f" No class differs beyond chance on its own ({len(measured)} classes tested, {fdr})."
     note = low_power_note(gap.n_source, gap.n_target)
     return f"{head} {note}" if note else head
 
@@ -274,6 +284,7 @@ def diagnose(
     progress: Progress | None = None,
     device: str | None = None,
     novelty_settings: NoveltySettings | None = None,
+    class_settings: ClassGapSettings = ClassGapSettings(),
 ) -> GapReport:
     """Measure the gap between a harmonised ``source`` and ``target`` (see :mod:`tlcore.data`).
 
@@ -284,7 +295,8 @@ def diagnose(
     the source alone (``raw_features(..., scale="source")``): a target far beyond the source's range
     is novel there, while the pooled standardisation of the gap would shrink it to the source's.
     The gap is :func:`tlcore.metrics.gap.measure_gap` under ``settings``; per-class MMD² use every
-    sample; UMAP runs on at most ``max_umap_per_domain`` samples per domain; the novel share uses
+    sample, their tests ``class_settings`` (at most ``settings.max_test_samples`` per side); UMAP
+    runs on at most ``max_umap_per_domain`` samples per domain; the novel share uses
     ``novelty_settings`` (default :class:`~tlcore.metrics.coverage.NoveltySettings` with
     ``settings.seed``). Everything is seeded by ``settings.seed``. ``progress(step, fraction)`` is
     called as steps start and at the end.
@@ -332,6 +344,8 @@ def diagnose(
                 yt.to(on),
                 source.classes,
                 bandwidth=measured.gap.bandwidth,
+                settings=class_settings,
+                max_per_side=settings.max_test_samples,
                 seed=seed,
             )
             per_class = [asdict(g) for g in gaps]
@@ -371,4 +385,5 @@ def diagnose(
         umap=projection,
         novelty=novel,
         pair_notes=tuple(pairing.lines()) if isinstance(pairing, PairReport) else (),
+        class_settings=class_settings,
     )

@@ -42,6 +42,7 @@ def test_user_labels_are_escaped_in_every_figure() -> None:
     built = [
         figures.class_balance(counts),
         figures.per_class_gap({EVIL: 0.2, "b": 0.1}),
+        figures.per_class_gap({EVIL: 0.2, "b": 0.1}, q_values={EVIL: 0.01, "b": 0.5}),
         class_figures.per_class_accuracy({EVIL: {"a": 0.5}}),
         class_figures.confusion_heatmap(np.eye(2), [EVIL, "b"]),
         figures.accuracy_vs_baseline({EVIL: 0.4}, {EVIL: 0.5}),

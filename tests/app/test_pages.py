@@ -210,6 +210,8 @@ def test_diagnose_shows_cards_map_and_foreign_samples(app: OpenApp) -> None:
     assert cards.flex_container.wrap
     assert [m.label for m in at.metric][4:] == ["Target samples without source neighbours"]
     assert len(at.get("plotly_chart")) >= 3  # UMAP, per-class gaps, findings / mean images
+    tested = [c.value for c in at.caption if "Each class's MMD² is tested" in c.value]
+    assert len(tested) == 1 and "classes measured" in tested[0]  # how the per-class bars were tested
     assert len(at.get("image")) >= 1  # the most foreign; the most novel only on a new target
     at.get("segmented_control")[0].set_value("label").run()
     assert_clean(at)

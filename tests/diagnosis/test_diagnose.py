@@ -13,6 +13,7 @@ from tlcore.diagnosis import GapReport, describe_gap, diagnose, gap_level
 from tlcore.errors import TLError
 from tlcore.features import raw_features
 from tlcore.metrics.gap import GapSettings, measure_gap
+from tlcore.metrics.per_class import ClassGapSettings
 from tlcore.models import build_model
 
 CLASSES = ("a", "b", "c")
@@ -186,11 +187,14 @@ def test_mismatched_shapes_and_features_are_refused():
 
 def test_no_class_gap_is_named_when_none_is_positive_and_a_handful_of_samples_is_said():
     report = diagnose(_domain("s", 0), _domain("t", 1, shift=3.0), settings=FEW, pca_dim=None, umap=False)
+    # QA: "Largest class gap: 3 (MMD² -0.000698)"; a negative MMD² is no gap, and its test says so
     negative = [
-        {**g, "mmd2": -0.000698} for g in report.per_class
-    ]  # QA: "Largest class gap: 3 (MMD² -0.000698)"
+        {**g, "mmd2": -0.000698, "p_value": 0.6, "q_value": 0.6, "significant": False}
+        for g in report.per_class
+    ]
     text = describe_gap(replace(report, per_class=negative))
-    assert "Largest class gap" not in text and "No class shows a gap on its own" in text
+    assert "Largest class gap" not in text
+    assert "No class differs beyond chance on its own (3 classes tested, false discovery rate 5%)." in text
     assert "Only" not in text
     # QA helper-53: an all-blank target read by a run's model voids its per-class gaps, yet the gap
     # summary named a largest class gap from the labels the model predicted for blank images
@@ -221,3 +225,51 @@ def test_the_report_carries_what_harmonising_the_pair_dropped():
     assert GapReport.from_dict(payload).pair_notes == report.pair_notes
     old = {k: v for k, v in payload.items() if k != "pair_notes"}  # a report written before the notes
     assert GapReport.from_dict(old).pair_notes == ()
+
+
+def _clustered(name: str, counts: tuple[int, ...], seed: int, moved: int | None = None) -> Domain:
+    """``counts[c]`` samples of class ``c``: a unit Gaussian around ``4 e_c`` (class ``moved`` by 2)."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.repeat_interleave(torch.arange(len(counts)), torch.tensor(counts))
+    X = torch.randn(len(y), 6, generator=g) + 4.0 * nn.functional.one_hot(y, 6).float()
+    if moved is not None:
+        X[y == moved] += 2.0
+    return Domain(name=name, X=X, y=y, classes=("a", "b", "c", "d"))
+
+
+def test_a_class_gap_within_chance_is_not_named():
+    # label shift alone: the classes' proportions differ (the whole gap is found), each class's samples
+    # are two draws of one distribution, 20 on the smaller side; the largest of the four per-class MMD²
+    # is positive by chance and was named "Largest class gap"
+    report = diagnose(
+        _clustered("s", (60, 20, 20, 20), 0),
+        _clustered("t", (20, 20, 20, 60), 1),
+        settings=FEW,
+        pca_dim=None,
+        umap=False,
+    )
+    assert gap_level(report.gap) != "none" and max(g["mmd2"] for g in report.per_class) > 0
+    assert not any(g["significant"] for g in report.per_class)
+    assert describe_gap(report).endswith(
+        "No class differs beyond chance on its own (4 classes tested, false discovery rate 5%)."
+    )
+    # one class moved: named, with its q-value, and the only one called
+    moved = diagnose(
+        _clustered("s", (60, 20, 20, 20), 0),
+        _clustered("t", (20, 20, 20, 60), 1, moved=1),
+        settings=FEW,
+        pca_dim=None,
+        umap=False,
+    )
+    b = moved.per_class[1]
+    assert [g["name"] for g in moved.per_class if g["significant"]] == ["b"]
+    assert describe_gap(moved).endswith(
+        f"Largest class gap beyond chance: b (MMD² {b['mmd2']:.3g}, q = {b['q_value']:.3g}); "
+        "1 of 4 classes differ (false discovery rate 5%)."
+    )
+    payload = json.loads(json.dumps(moved.to_dict()))
+    assert payload["class_settings"] == {"n_permutations": 1000, "fdr": 0.05, "min_samples": 10}
+    assert {"p_value", "q_value", "significant"} <= set(payload["per_class"][1])
+    assert GapReport.from_dict(payload).class_settings == moved.class_settings
+    before = {k: v for k, v in payload.items() if k != "class_settings"}  # a report written before them
+    assert GapReport.from_dict(before).class_settings == ClassGapSettings()

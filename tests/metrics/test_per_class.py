@@ -1,9 +1,12 @@
-"""Per-class MMD² singles out the shifted class; label shift's total variation."""
+"""Per-class MMD² singles out the shifted class, each tested and adjusted across the classes; label
+shift's total variation."""
 
 import pytest
 import torch
 
-from tlcore.metrics import class_conditional_mmd, label_shift, mmd2_unbiased
+from tlcore.data.rng import derive_seed
+from tlcore.metrics import ClassGapSettings, class_conditional_mmd, label_shift, mmd2_unbiased
+from tlcore.metrics.mmd import mmd_permutation_test
 
 
 def _three_classes(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -28,10 +31,66 @@ def test_small_classes_get_none_and_a_reason():
     Xs, ys = _three_classes(0)
     Xt, yt = _three_classes(1)
     keep = torch.cat([torch.arange(120), torch.arange(120, 123)])  # 3 target samples of class 2
-    gaps = class_conditional_mmd(Xs, ys, Xt[keep], yt[keep], ("a", "b", "c"), min_samples=5)
+    few = ClassGapSettings(n_permutations=100, min_samples=5)
+    gaps = class_conditional_mmd(Xs, ys, Xt[keep], yt[keep], ("a", "b", "c"), settings=few)
     assert gaps[2].mmd2 is None
     assert gaps[2].reason == "only 3 target samples (fewer than 5)"
+    assert (gaps[2].p_value, gaps[2].q_value, gaps[2].significant) == (None, None, False)
     assert gaps[0].mmd2 is not None and gaps[0].reason is None
+
+
+def _benjamini_hochberg(p: list[float]) -> list[float]:
+    """q_(i) = min_{j >= i} p_(j) C / j over the sorted p-values, by hand."""
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    q, running = [0.0] * len(p), 1.0
+    for rank in range(len(p), 0, -1):
+        i = order[rank - 1]
+        running = min(running, p[i] * len(p) / rank)
+        q[i] = running
+    return q
+
+
+def test_each_class_p_value_is_its_own_permutation_test_and_q_is_benjamini_hochberg():
+    Xs, ys = _three_classes(0)
+    Xt, yt = _three_classes(1)
+    Xt[yt == 2] += 0.6  # one class moved a little: p-values spread between the classes
+    settings = ClassGapSettings(n_permutations=300)
+    gaps = class_conditional_mmd(Xs, ys, Xt, yt, ("a", "b", "c"), bandwidth=2.0, settings=settings, seed=7)
+    for c, gap in enumerate(gaps):
+        test = mmd_permutation_test(
+            Xs[ys == c], Xt[yt == c], 300, seed=derive_seed(7, "class gap", c), bandwidth=2.0
+        )
+        assert gap.p_value == test.p_value
+    p = [g.p_value for g in gaps]
+    assert len(set(p)) > 1 and gaps[2].p_value == pytest.approx(1 / 301)
+    assert [g.q_value for g in gaps] == pytest.approx(_benjamini_hochberg(p), abs=1e-12)
+    assert [g.significant for g in gaps] == [q <= 0.05 for q in _benjamini_hochberg(p)]
+    again = class_conditional_mmd(Xs, ys, Xt, yt, ("a", "b", "c"), bandwidth=2.0, settings=settings, seed=7)
+    assert again == gaps  # seeded: the same p-values again
+
+
+def _clusters(counts: list[int], seed: int, moved: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``counts[c]`` samples of class ``c``, a unit Gaussian around ``3 e_c`` (class ``moved`` by 1.5)."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.repeat_interleave(torch.arange(len(counts)), torch.tensor(counts))
+    X = torch.randn(len(y), len(counts), generator=g) + 3.0 * torch.nn.functional.one_hot(y).float()
+    if moved is not None:
+        X[y == moved] += 1.5
+    return X, y
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_under_the_null_no_class_is_beyond_chance_while_a_moved_class_is(seed):
+    names = tuple("abcdef")
+    Xs, ys = _clusters([20] * 6, 0)
+    Xt, yt = _clusters([20] * 6, seed)  # two samples of one distribution, 20 per class
+    same = class_conditional_mmd(Xs, ys, Xt, yt, names)
+    assert max(g.mmd2 for g in same) > 0  # the largest MMD² is positive by chance ...
+    assert not any(g.significant for g in same)  # ... and beyond chance in no class
+    assert min(g.q_value for g in same) > 0.05
+    Xm, ym = _clusters([20] * 6, seed, moved=4)
+    moved = class_conditional_mmd(Xs, ys, Xm, ym, names)
+    assert [g.name for g in moved if g.significant] == ["e"]
 
 
 def test_label_shift_priors_and_total_variation():

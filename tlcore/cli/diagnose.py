@@ -46,7 +46,14 @@ from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
-from tlcore.views.diagnosis_report import coverage_note, coverage_row, diagnosis_report, label_shift_row
+from tlcore.views.diagnosis_report import (
+    class_gap_note,
+    class_gap_rows,
+    coverage_note,
+    coverage_row,
+    diagnosis_report,
+    label_shift_row,
+)
 from tlcore.workspace import Workspace
 
 DEFAULTS = GapSettings()
@@ -317,11 +324,16 @@ def format_report(
     if "per_class" in unread:
         lines.append(f"  per-class gaps by predicted labels: {unread['per_class']}")
     elif report.per_class:
-        lines.append(f"  {'class':<18}{'MMD²':<12}{'source':>8}{'target':>8}")
-        for item in report.per_class:
-            value = significant(item["mmd2"])
+        lines.append(
+            f"  {'class':<18}{'MMD²':<12}{'p':<10}{'q':<10}{'beyond chance':<15}{'source':>8}{'target':>8}"
+        )
+        for item, row in zip(report.per_class, class_gap_rows(report), strict=True):
             note = f"  {item['reason']}" if item["reason"] else ""
-            lines.append(f"  {item['name']:<18}{value:<12}{item['n_source']:>8}{item['n_target']:>8}{note}")
+            lines.append(
+                f"  {row['class']:<18}{row['MMD²']:<12}{row['p']:<10}{row['q']:<10}{row['beyond chance']:<15}"
+                f"{row['source']:>8}{row['target']:>8}{note}"
+            )
+        lines.append(f"  {class_gap_note(report)}")
     else:
         lines.append(f"  per-class gaps skipped: {report.per_class_note}")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")

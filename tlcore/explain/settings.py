@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from tlcore.errors import TLError
+from tlcore.metrics.feature_tests import FDR
 from tlcore.metrics.gap import GapSettings
 
 
@@ -32,7 +33,7 @@ class ExplainSettings:
     check_permutations: int = 100
     max_checks: int = 4
     seed: int = 0
-    fdr: float = 0.05
+    fdr: float = FDR
     max_column_checks: int = 8
     max_column_causes: int = 5
 

@@ -21,12 +21,20 @@ from tlcore.metrics.mmd import (
     mmd_permutation_test,
     permutation_statistics,
 )
-from tlcore.metrics.per_class import ClassGap, LabelShift, class_conditional_mmd, label_shift, total_variation
+from tlcore.metrics.per_class import (
+    ClassGap,
+    ClassGapSettings,
+    LabelShift,
+    class_conditional_mmd,
+    label_shift,
+    total_variation,
+)
 
 __all__ = [
     "ADistanceResult",
     "BandwidthSpec",
     "ClassGap",
+    "ClassGapSettings",
     "LabelShift",
     "MMDTestResult",
     "class_conditional_mmd",

@@ -28,6 +28,7 @@ from scipy.stats import false_discovery_control, kstwo, t
 from tlcore.metrics.inputs import check_pair
 
 BLOCK = 2048  # columns per vectorised step (memory: BLOCK x (n + m) positions)
+FDR = 0.05  # the default false discovery rate of every family of tests (statistics, columns, classes)
 
 
 def ks_statistics(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

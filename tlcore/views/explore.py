@@ -147,8 +147,3 @@ def foreign_rows(report: GapReport, target: Domain, index: np.ndarray) -> list[d
         | dict(zip(names, target.X[int(i)].tolist(), strict=True))
         for i in index
     ]
-
-
-def per_class_gaps(report: GapReport) -> dict[str, float]:
-    """``{class name: MMD²}`` for the classes the report could measure."""
-    return {g["name"]: float(g["mmd2"]) for g in report.per_class if g.get("mmd2") is not None}

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tlcore.metrics import accuracy_change, mcnemar, proportion
+from tlcore.metrics.feature_tests import FDR
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -120,18 +121,41 @@ def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class b
     return finish(fig, title, 320)
 
 
-def per_class_gap(gaps: Mapping[str, float], title: str = "Gap per class", metric: str = "MMD²") -> go.Figure:
-    """Bars of a per-class gap measure, largest first."""
+def per_class_gap(
+    gaps: Mapping[str, float],
+    title: str = "Gap per class",
+    metric: str = "MMD²",
+    q_values: Mapping[str, float] | None = None,
+    fdr: float = FDR,
+) -> go.Figure:
+    """Bars of a per-class gap measure, largest first. With ``q_values`` (each class's q-value,
+    :func:`tlcore.metrics.per_class.class_conditional_mmd`) a class beyond chance (``q <= fdr``) is a
+    solid bar, one within chance a lighter one, as the legend says."""
     items = sorted(gaps.items(), key=lambda kv: kv[1], reverse=True)
-    fig = go.Figure(
-        go.Bar(
-            x=[safe(k) for k, _ in items],
-            y=[v for _, v in items],
-            marker_color=PALETTE[0],
-            hovertemplate=f"%{{x}}: {metric} %{{y:.4f}}<extra></extra>",
+    fig = go.Figure()
+
+    def bars(members: list[tuple[str, float]], name: str, alpha: float) -> None:
+        q = [q_values[k] for k, _ in members] if q_values is not None else None
+        fig.add_trace(
+            go.Bar(
+                x=[safe(k) for k, _ in members],
+                y=[v for _, v in members],
+                customdata=q,
+                name=name,
+                marker_color=fade(PALETTE[0], alpha),
+                hovertemplate=f"%{{x}}: {metric} %{{y:.4f}}"
+                + (", q %{customdata:.3g}" if q else "")
+                + "<extra></extra>",
+            )
         )
-    )
-    fig.update_xaxes(type="category")
+
+    if q_values is None:
+        bars(items, metric, 1.0)
+    else:
+        bars([(k, v) for k, v in items if q_values[k] <= fdr], f"beyond chance (q ≤ {fdr:g})", 1.0)
+        bars([(k, v) for k, v in items if q_values[k] > fdr], f"within chance (q > {fdr:g}): lighter", 0.35)
+    fig.update_layout(showlegend=q_values is not None)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[safe(k) for k, _ in items])
     fig.update_yaxes(title=metric)
     return finish(fig, title, 320)
 
