@@ -10,7 +10,15 @@ from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
 from tlcore.metrics.gap import GapSettings
 from tlcore.numbers import significant
-from tlcore.views import diagnosis_report, explain_figures, explore, figures, thumbnails, umap_figure
+from tlcore.views import (
+    class_gaps,
+    diagnosis_report,
+    explain_figures,
+    explore,
+    figures,
+    thumbnails,
+    umap_figure,
+)
 
 LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
@@ -145,13 +153,13 @@ with display.errors_shown():
 
     left, right = st.columns(2)
     with left:
-        gaps = diagnosis_report.class_gap_figure(report)
+        gaps = class_gaps.class_gap_figure(report)
         if "per_class" in unread:
             why = f"Per-class gaps by predicted labels {unread['per_class']}."
             st.info(display.esc(why), icon=":material/info:")
         elif gaps is not None:
             st.plotly_chart(gaps)
-            st.caption(display.esc(diagnosis_report.class_gap_note(report)))
+            st.caption(display.esc(class_gaps.class_gap_note(report)))
         else:
             st.info(display.esc(f"No per-class gaps: {report.per_class_note}."), icon=":material/info:")
         if report.label_shift and "label_shift" not in unread:

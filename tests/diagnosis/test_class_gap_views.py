@@ -7,7 +7,8 @@ from tests.diagnosis.test_diagnose import FEW, _clustered
 from tlcore.cli.diagnose import format_report
 from tlcore.diagnosis import diagnose
 from tlcore.views import figures
-from tlcore.views.diagnosis_report import class_gap_figure, diagnosis_report
+from tlcore.views.class_gaps import class_gap_figure
+from tlcore.views.diagnosis_report import diagnosis_report
 
 
 def test_the_text_the_report_and_the_bars_show_p_q_and_the_classes_beyond_chance() -> None:

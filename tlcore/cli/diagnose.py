@@ -46,9 +46,8 @@ from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
+from tlcore.views.class_gaps import class_gap_note, class_gap_rows
 from tlcore.views.diagnosis_report import (
-    class_gap_note,
-    class_gap_rows,
     coverage_note,
     coverage_row,
     diagnosis_report,

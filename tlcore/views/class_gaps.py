@@ -1,0 +1,56 @@
+"""The per-class gaps as the Diagnose page, the HTML report and ``diagnose`` show them: their heading,
+table, how they were tested, and the bars (within chance lighter)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from tlcore.diagnosis import GapReport
+from tlcore.numbers import significant
+from tlcore.views.figures import per_class_gap
+
+
+def per_class_title(report: GapReport) -> str:
+    """``Per-class gaps (predicted target labels)``: the per-class gaps' heading on the page and in the
+    report, saying whose labels split the target (a model's predictions are no labels of the target)."""
+    return f"Per-class gaps ({report.per_class_labels} target labels)"
+
+
+def class_gap_rows(report: GapReport) -> list[dict[str, str | int]]:
+    """One row per class: its MMD², permutation p-value, q-value across the classes, whether it is
+    beyond chance, and its samples per side (``-`` for a class too small to measure)."""
+    return [
+        {
+            "class": g["name"],
+            "MMD²": significant(g["mmd2"]),
+            "p": significant(g.get("p_value")),
+            "q": significant(g.get("q_value")),
+            "beyond chance": "-" if g["mmd2"] is None else ("yes" if g.get("significant") else "no"),
+            "source": g["n_source"],
+            "target": g["n_target"],
+        }
+        for g in report.per_class
+    ]
+
+
+def class_gap_note(report: GapReport) -> str:
+    """How the per-class gaps were tested, in one sentence (the page, the report, ``diagnose``)."""
+    settings, tested = report.class_settings, sum(g["mmd2"] is not None for g in report.per_class)
+    return (
+        f"Each class's MMD² is tested by {settings.n_permutations} permutations of its samples (the gap's "
+        f"bandwidth); q adjusts the p-values across the {tested} classes measured (Benjamini-Hochberg), "
+        f"and a class differs beyond chance at q ≤ {settings.fdr:g}."
+    )
+
+
+def class_gap_figure(report: GapReport) -> go.Figure | None:
+    """The measured classes' MMD² as bars, those within chance lighter (None when none is measured)."""
+    measured = [g for g in report.per_class if g["mmd2"] is not None]
+    if not measured:
+        return None
+    return per_class_gap(
+        {g["name"]: g["mmd2"] for g in measured},
+        f"{per_class_title(report)}: class-conditional MMD²",
+        q_values={g["name"]: g["q_value"] for g in measured},
+        fdr=report.class_settings.fdr,
+    )
