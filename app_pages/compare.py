@@ -196,6 +196,8 @@ with display.errors_shown():
             st.info("The target is unlabelled, so target accuracy is unknown.", icon=":material/info:")
     with right:
         st.plotly_chart(compare.gap_figure(results), key="gap")
+        if disagree := compare.gap_disagreement(results):
+            st.caption(display.esc(disagree))
 
     st.subheader("Before and after, in the model's feature space")
     pick, colour = st.columns([1, 2])

@@ -156,6 +156,21 @@ def test_gap_figure_shows_each_run_against_its_own_before(results: dict[str, dic
     assert panels["x3"]["good"] == {"before": 1.9, "after": 1.2}
 
 
+def test_gap_measures_that_move_different_ways_get_a_reading(results: dict[str, dict[str, Any]]) -> None:
+    """QA: MMD² fell 0.236 -> 0.041 while CORAL and the proxy A-distance rose, and nothing said which
+    to trust. All three falling needs no reading; a split says which moved how, and why they can."""
+    assert compare.gap_disagreement(results) is None
+    split = result(0.85, 0.44)
+    split["gap_before"] = {"mmd2": 0.236, "coral": 0.0038, "a_distance": 1.725}
+    split["gap_after"] = {"mmd2": 0.041, "coral": 0.0079, "a_distance": 1.834}
+    text = compare.gap_disagreement({"good": results["good"], "recipe": split})
+    assert text is not None
+    assert "for recipe, MMD² fell while CORAL and proxy A-distance rose." in text and "good" not in text
+    assert "None of them is target accuracy" in text
+    report = compare.comparison_report({"recipe": split})
+    assert html.escape("for recipe, MMD² fell while CORAL and proxy A-distance rose") in report
+
+
 def test_gap_figure_panels_leave_room_for_their_tick_labels(results: dict[str, dict[str, Any]]) -> None:
     """Each panel's y tick labels sit left of its bars: the space between panels holds them."""
     fig = compare.gap_figure(results)

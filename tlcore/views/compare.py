@@ -238,6 +238,34 @@ def gap_note(results: Results) -> str:
     return f"{where}: {'; '.join(measured)}" if measured else where
 
 
+def gap_disagreement(results: Results) -> str | None:
+    """A reading when a run's gap measures move different ways from before to after adapting (QA:
+    MMD² fell 0.236 -> 0.041 while CORAL and the proxy A-distance rose, with nothing to say which to
+    trust), else None. A run measures its gap before and after in two feature spaces, its source-only
+    model's and its adapted model's, so the measures compare more than the domains."""
+    split = []
+    for label, result in results.items():
+        before, after = result.get("gap_before") or {}, result.get("gap_after") or {}
+        moves = {
+            name: after[key] - before[key]
+            for key, name in GAP_METRICS.items()
+            if before.get(key) is not None and after.get(key) is not None
+        }
+        fell, rose = [n for n, d in moves.items() if d < 0], [n for n, d in moves.items() if d > 0]
+        if fell and rose:
+            split.append(f"for {label}, {' and '.join(fell)} fell while {' and '.join(rose)} rose")
+    if not split:
+        return None
+    return (
+        f"The gap measures disagree: {'; '.join(split)}. Each run measures its gap before adapting in "
+        "its source-only model's features and after in its adapted model's, so a measure can rise "
+        "because adapting changed the features themselves: CORAL compares covariances at the features' "
+        "own scale, the proxy A-distance how well a linear classifier tells the domains apart, MMD² "
+        "the distributions at a bandwidth scaled to the features. None of them is target accuracy: "
+        "judge runs by the label-free ranking and by where their predictions moved."
+    )
+
+
 def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[go.Figure, go.Figure]:
     """Before / after UMAP of one run with the same colours (``colour_by``: domain, label, prediction)."""
     classes = list((result.get("umap_before") or {}).get("classes", []))
@@ -329,7 +357,7 @@ def comparison_report(
         sections.append(
             Section("Target accuracy", note=small_test_note(results) or "", figure=accuracy_figure(results))
         )
-    sections.append(Section("Domain gap", figure=gap_figure(results)))
+    sections.append(Section("Domain gap", note=gap_disagreement(results) or "", figure=gap_figure(results)))
     sections += [changes.report_section(run, target, labels) for run, target in moved]
     for label, result in results.items():
         if result.get("umap_before") and result.get("umap_after"):
