@@ -19,7 +19,9 @@ from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
+from tlcore.limits import Limits
 from tlcore.runs import jobs
+from tlcore.runs.slots import match_worker_threads
 from tlcore.runs.space import scalar
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -81,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"run {run_id} started; follow it with `python -m tlcore runs show {run_id}`")
         return 0
 
+    match_worker_threads(Limits.from_env().max_running)  # the app's and --detach's numbers, inline too
     bar = ProgressBar(config.method_label, enabled=not args.json)
 
     def show(event: ProgressEvent) -> None:

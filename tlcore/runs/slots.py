@@ -10,7 +10,8 @@ dead worker. A worker killed while it waits is marked ``interrupted`` by
 The cap is :attr:`tlcore.limits.Limits.max_running` (``TLSTUDIO_MAX_RUNNING``, default half the
 cores). :func:`limit_threads` gives a launched worker its share of the cores before torch loads:
 on a shared machine, torch's default of one busy-waiting thread per core in every process made
-small operations about 20 times slower.
+small operations about 20 times slower. :func:`match_worker_threads` gives ``adapt`` run inline the
+same count once torch is loaded: the thread count splits torch's sums, so it moves a run's numbers.
 """
 
 from __future__ import annotations
@@ -104,3 +105,18 @@ def limit_threads(max_running: int) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", threads)
     os.environ.setdefault("NUMBA_NUM_THREADS", threads)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def match_worker_threads(max_running: int) -> None:
+    """In a process that has loaded torch (``adapt`` run inline): the thread counts
+    :func:`limit_threads` gives a launched worker, so the run computes the worker's numbers. torch's
+    is set now (``torch.set_num_threads``) unless ``OMP_NUM_THREADS`` was set, which torch read when
+    it loaded (a worker inherits it too); Numba's through ``NUMBA_NUM_THREADS`` (it loads with UMAP,
+    later). ``OMP_WAIT_POLICY`` is read once, when OpenMP starts: idle threads may still spin here.
+    """
+    import torch  # noqa: PLC0415 - loaded already: the caller's process runs torch
+
+    own = "OMP_NUM_THREADS" not in os.environ
+    limit_threads(max_running)
+    if own:
+        torch.set_num_threads(worker_threads(max_running))
