@@ -14,28 +14,30 @@ import pytest
 import torch
 
 from tlcore.runs import jobs
-from tlcore.runs.slots import match_worker_threads, worker_threads
+from tlcore.runs.slots import THREAD_VARIABLES, worker_thread_share, worker_threads
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
-THREAD_VARS = ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY")
 CORES = os.cpu_count() or 1
 TINY = ["--source", "mnist5k:n=300", "--target", "digits:n=150", "--method", "dann", "--epochs", "1"]
 
 
 def test_inline_threads_follow_the_workers_share_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within: a worker's count (torch's now, Numba's when UMAP loads it); after: the caller's again."""
     before = torch.get_num_threads()
     try:
-        monkeypatch.setenv("OMP_NUM_THREADS", "3")  # torch read it when it loaded; a worker inherits it
         torch.set_num_threads(2)
-        match_worker_threads(1)
-        assert torch.get_num_threads() == 2
-        for name in THREAD_VARS:
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")  # torch read it when it loaded; a worker inherits it
+        with worker_thread_share(1):
+            assert torch.get_num_threads() == 2
+        for name in THREAD_VARIABLES:
             monkeypatch.delenv(name, raising=False)
-        match_worker_threads(CORES)
-        assert torch.get_num_threads() == worker_threads(CORES) == 1
-        assert (os.environ["NUMBA_NUM_THREADS"], os.environ["OMP_WAIT_POLICY"]) == ("1", "PASSIVE")
+        with worker_thread_share(CORES):
+            assert torch.get_num_threads() == worker_threads(CORES) == 1
+            assert [os.environ[name] for name in THREAD_VARIABLES] == ["1", "1", "PASSIVE"]
+        assert torch.get_num_threads() == 2
+        assert not set(THREAD_VARIABLES) & set(os.environ)
     finally:
         torch.set_num_threads(before)
 
@@ -53,7 +55,7 @@ def stored(workspace: Workspace, run_id: str) -> dict[str, Any]:
 def test_an_inline_run_gives_the_numbers_of_a_launched_worker(tmp_path: Path) -> None:
     """Unset OMP_NUM_THREADS, a cap of one run per core: a worker computes with 1 thread, torch's
     default in the CLI was every core, and the numbers moved (the source accuracy among them)."""
-    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     env |= {"TLSTUDIO_MAX_RUNNING": str(CORES), "PYTHONPATH": str(REPO)}
     ids = {}
     for how in ("inline", "detach"):

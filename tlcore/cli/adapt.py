@@ -21,7 +21,7 @@ from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
 from tlcore.runs import jobs
-from tlcore.runs.slots import match_worker_threads
+from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.space import scalar
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -83,14 +83,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"run {run_id} started; follow it with `python -m tlcore runs show {run_id}`")
         return 0
 
-    match_worker_threads(Limits.from_env().max_running)  # the app's and --detach's numbers, inline too
     bar = ProgressBar(config.method_label, enabled=not args.json)
 
     def show(event: ProgressEvent) -> None:
         bar.update(event.fraction, event.message or event.stage)
 
     try:
-        record = jobs.run_inline(workspace, config, show)
+        with worker_thread_share(Limits.from_env().max_running):  # the numbers of the app and --detach
+            record = jobs.run_inline(workspace, config, show)
     finally:
         bar.close()
     if record.status != "done":
