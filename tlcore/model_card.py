@@ -157,13 +157,18 @@ def _shared(spec: str) -> str:
 
 
 def _shifts(spec: str) -> list[Step]:
-    """The shifts a spec applies, in order, each with its meaning (identity values skip, as in training)."""
+    """The shifts a spec applies, in order, each with its meaning and its complete computation, step by
+    step as registered with the shift (identity values skip, as in training)."""
     out = []
     for name, value in effective(parse_spec(spec).shifts):
         shift = get_shift(name)
-        doc = (shift.fn.__doc__ or "").strip().splitlines()
-        what = doc[0] if doc else shift.param
-        step = {"op": "shift", "name": name, "value": value, "meaning": shift.param, "what": what}
+        step = {
+            "op": "shift",
+            "name": name,
+            "value": value,
+            "meaning": shift.param,
+            "steps": list(shift.steps),
+        }
         if shift.random(value):
             step["random"] = RANDOM_NOTE
         out.append(step)

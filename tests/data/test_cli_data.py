@@ -185,3 +185,23 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> N
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert stderr == ""
+
+
+def test_upload_of_a_folder_says_it_is_read_in_place(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """QA: ``data upload FOLDER`` said "no such file" of a folder that works as a spec."""
+    folder = tmp_path / "my scans"
+    for i in range(3):
+        (folder / str(i % 2)).mkdir(parents=True, exist_ok=True)
+        (folder / str(i % 2) / f"{i}.png").write_bytes(png_bytes(digit_image(i % 2)))
+    workspace = tmp_path / "ws"
+    code, out, err = run(capsys, workspace, "data", "upload", str(folder))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {folder} is a folder: uploads are files, a folder of images is read where it is; use "
+        f"its path as the spec (e.g. data inspect '{folder}', adapt --target '{folder}'), or upload a "
+        ".zip of it\n"
+    )
+    assert not (workspace / "uploads").exists() or not any((workspace / "uploads").iterdir())
+    assert inspect_json(capsys, workspace, str(folder))["n_samples"] == 3  # the spec it names works

@@ -129,7 +129,7 @@ def test_bad_shifts_are_user_errors(digits_small: Domain) -> None:
 
 def test_registry_refuses_duplicates() -> None:
     with pytest.raises(ValueError, match="already registered"):
-        register_shift("rotate", param="x", low=0, high=1)(lambda X, v, g: X)
+        register_shift("rotate", param="x", low=0, high=1, steps=("x",))(lambda X, v, g: X)
     names = [s["name"] for s in list_shifts()]
     assert names == ["rotate", "scale", "noise", "blur", "contrast", "invert", "colour", "occlusion"]
 

@@ -109,6 +109,7 @@ class _Run:
         self.cfg, self.pair, self.callbacks, self.cache = cfg, pair, callbacks, cache
         self.shape, self.n_classes = pair.source_train.shape, pair.source_train.n_classes
         self.key = baseline_key(cfg, pick_device(cfg.device).type)
+        self.baseline_cached = False  # whether :meth:`baseline` reused the cache's model
 
     def new_model(self) -> Classifier:
         model = _seeded_build(self.cfg.seed, "model", partial(network, self.cfg, self.shape, self.n_classes))
@@ -147,6 +148,7 @@ class _Run:
         """The source-only baseline: from the cache when it holds this run's, else trained (and cached)."""
         cached = self.cache.get(self.key) if self.cache is not None else None
         if cached is not None:
+            self.baseline_cached = True
             self.stage_event("baseline", SPANS["baseline"][1], "source-only baseline reused from the cache")
             return cached
         self.stage_event("baseline", 0.0, "training the source-only baseline")
@@ -352,6 +354,7 @@ def run_adaptation(
     t0 = time.perf_counter()
     baseline = run.baseline()
     timings["baseline"] = time.perf_counter() - t0
+    result.info["baseline_cached"] = run.baseline_cached
     result.history = [{"stage": "baseline", **record} for record in baseline.history]
     if baseline.status in ("cancelled", "failed"):
         return finish(baseline.status, f"baseline: {baseline.reason}")

@@ -19,7 +19,9 @@ from tlcore.cli.output import ProgressBar, print_json
 from tlcore.cli.runs import format_value
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
+from tlcore.limits import Limits
 from tlcore.runs import jobs
+from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.space import scalar
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -87,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         bar.update(event.fraction, event.message or event.stage)
 
     try:
-        record = jobs.run_inline(workspace, config, show)
+        with worker_thread_share(Limits.from_env().max_running):  # the numbers of the app and --detach
+            record = jobs.run_inline(workspace, config, show)
     finally:
         bar.close()
     if record.status != "done":

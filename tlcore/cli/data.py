@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from shlex import quote
 from typing import Any
 
 from tlcore.cli.output import print_json
@@ -34,7 +35,11 @@ def register(subparsers: Any) -> None:
     inspect.set_defaults(handler=inspect_command)
 
     upload = sub.add_parser("upload", help="validate a file and store it in the workspace as upload:NAME")
-    upload.add_argument("path", metavar="FILE", help=".zip, .npz, .csv, .tsv or .parquet")
+    upload.add_argument(
+        "path",
+        metavar="FILE",
+        help=".zip, .npz, .csv, .tsv or .parquet (a folder of images is not stored: its path is a spec)",
+    )
     upload.add_argument(
         "--label",
         metavar="COLUMN",
@@ -86,6 +91,12 @@ def inspect_command(args: argparse.Namespace) -> int:
 
 def upload_command(args: argparse.Namespace) -> int:
     path = Path(args.path).expanduser()
+    if path.is_dir():
+        raise TLError(
+            f"{path} is a folder: uploads are files, a folder of images is read where it is; use its "
+            f"path as the spec (e.g. data inspect {quote(str(path))}, adapt --target {quote(str(path))}), "
+            "or upload a .zip of it"
+        )
     if not path.is_file():
         raise TLError(f"no such file: {path}")
     limits = Limits.from_env()

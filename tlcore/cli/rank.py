@@ -19,7 +19,7 @@ from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.scores import VALIDATORS
 from tlcore.views.compare import comparison_report, n_target_test, run_label
-from tlcore.views.ranking import blind_spot, score_text, unreliable_line
+from tlcore.views.ranking import blind_spot, effective_classes, score_text, unreliable_line
 from tlcore.workspace import Workspace
 
 
@@ -129,9 +129,10 @@ def print_ranking(
     for position, entry in enumerate(ranking.entries, 1):
         values = "".join(f"{score_text(entry.scores.get(n)):>11}" for n in names)
         ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
+        classes = effective_classes(entry)
         print(
             f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
-            f"{_classes(entry):>9.1f}{ess:>8}  {_accuracy(entry):<26}"
+            f"{'-' if classes is None else f'{classes:.1f}':>9}{ess:>8}  {_accuracy(entry):<26}"
         )
         if counts := _counts(entry, (tested or {}).get(entry.run_id)):
             print(f"    {counts}")
@@ -141,11 +142,6 @@ def print_ranking(
         print(unreliable)
     for run_id, why in ranking.excluded:
         print(f"not ranked: {run_id}: {why}")
-
-
-def _classes(entry: RankedRun) -> float:
-    """The run's effective number of predicted target classes (its collapse check)."""
-    return next(c.after for c in entry.alarm.checks if c.name == "collapse")
 
 
 def _accuracy(entry: RankedRun) -> str:

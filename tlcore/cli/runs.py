@@ -116,6 +116,7 @@ def show_run(args: argparse.Namespace) -> int:
     )
     curves = compare.curve_rows(store.history(record.id, kinds={"epoch"}), result or None)
     details["learning_curves"] = curves
+    details["trained"] = compare.training_length(result) if result else None
     counts = compare.counted_accuracies(result)
     details["target_test_counts"] = {key: c.to_dict() for key, c in counts.items() if c is not None} or None
     details["gap_measured_on"] = compare.gap_samples(result.get("gap_before"))
@@ -138,7 +139,7 @@ def show_run(args: argparse.Namespace) -> int:
             print(f"  {'change':<22} {change[1]}")
         if key == "gap_after" and details["gap_measured_on"]:
             print(f"  {'':<22} gaps measured on the run's test splits: {details['gap_measured_on']}")
-    print("  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items()))
+    print("\n".join(_setup_lines(record, result)))
     print(f"  history  {details['history_events']} events")
     if details["ended"]:
         print(f"  ended    {details['ended']}")
@@ -154,6 +155,12 @@ def show_run(args: argparse.Namespace) -> int:
     if args.history:
         print("\n".join(["", *curve_lines(curves)]))
     return 0
+
+
+def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
+    """The run's config and, once done, how long it trained by stage (the Compare table's columns)."""
+    config = "  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items())
+    return [config, f"  trained  {compare.training_text(result)}"] if result else [config]
 
 
 def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:

@@ -1,8 +1,10 @@
 """Synthetic domain shifts with a severity knob, composable and deterministic for a seed.
 
 Each shift is a pure batched tensor function ``(X, value, generator) -> X`` registered with its
-parameter's meaning, valid range and identity value (the value at which it changes nothing and is
-skipped). Random draws come from a ``torch.Generator`` seeded from ``(seed, shift name)``.
+parameter's meaning, valid range, identity value (the value at which it changes nothing and is
+skipped) and its complete computation in ordered ``steps`` (what ``model.json`` tells someone who
+repeats it outside tlstudio; ``tests/data/test_shift_steps.py`` holds them to the code). Random
+draws come from a ``torch.Generator`` seeded from ``(seed, shift name)``.
 
 >>> shifted = apply_shifts(domain, [("rotate", 30), ("noise", 0.2)], seed=0)
 >>> shifted.name  # "mnist5k:rotate=30,noise=0.2"
@@ -36,6 +38,7 @@ class Shift:
     low: float
     high: float
     identity: float  # the value that leaves the data unchanged
+    steps: tuple[str, ...]  # the whole computation on one image x (C x H x W in [0, 1]), in order
     images_only: bool
     draws: bool = False  # draws random numbers per sample (noise, a rectangle, a colour)
     exact_at: tuple[float, ...] = ()  # values at which those draws decide nothing (invert=1)
@@ -62,6 +65,7 @@ def register_shift(
     param: str,
     low: float,
     high: float,
+    steps: tuple[str, ...],
     identity: float = 0.0,
     images_only: bool = True,
     draws: bool = False,
@@ -72,7 +76,7 @@ def register_shift(
     def decorate(fn: ShiftFn) -> ShiftFn:
         if name in _SHIFTS:
             raise ValueError(f"shift {name!r} is already registered")
-        _SHIFTS[name] = Shift(name, fn, param, low, high, identity, images_only, draws, exact_at)
+        _SHIFTS[name] = Shift(name, fn, param, low, high, identity, steps, images_only, draws, exact_at)
         return fn
 
     return decorate
@@ -137,6 +141,19 @@ def apply_shifts(domain: Domain, shifts: Sequence[tuple[str, float]], seed: int 
     )
 
 
+_GRID = (
+    "for the output pixel at row i, column j take u = (2j + 1) / W - 1, v = (2i + 1) / H - 1 "
+    "(pixel centres in [-1, 1], align_corners=False)"
+)
+_SAMPLE = (
+    "read x at column (u' + 1) * W / 2 - 0.5, row (v' + 1) * H / 2 - 0.5 by bilinear interpolation "
+    "between its 4 nearest pixels, every channel alike, a pixel outside the image counting as 0 "
+    "(torch.nn.functional.grid_sample, mode='bilinear', padding_mode='zeros', align_corners=False)"
+)
+_CLAMP = "clamp every value to [0, 1]"
+_PER_IMAGE = "drawn independently per image from the shift's seeded generator (torch.rand: uniform [0, 1))"
+
+
 def _warp(X: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     """Resample every image with one 2 x 3 affine map (output coords -> input coords), zero padding."""
     grid = affine_grid(theta.unsqueeze(0), [1, *X.shape[1:]], align_corners=False)
@@ -144,7 +161,19 @@ def _warp(X: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     return out.clamp_(0.0, 1.0)
 
 
-@register_shift("rotate", param="degrees, counter-clockwise", low=-180, high=180)
+@register_shift(
+    "rotate",
+    param="degrees, counter-clockwise",
+    low=-180,
+    high=180,
+    steps=(
+        _GRID,
+        "c = cos(degrees * pi / 180), s = sin(degrees * pi / 180); the point read is "
+        "u' = c * u - s * (H / W) * v, v' = s * (W / H) * u + c * v",
+        _SAMPLE,
+        _CLAMP,
+    ),
+)
 def rotate(X: torch.Tensor, degrees: float, gen: torch.Generator) -> torch.Tensor:
     """Rotate every image by ``degrees`` about its centre."""
     h, w = X.shape[-2:]
@@ -152,13 +181,32 @@ def rotate(X: torch.Tensor, degrees: float, gen: torch.Generator) -> torch.Tenso
     return _warp(X, torch.tensor([[c, -s * h / w, 0.0], [s * w / h, c, 0.0]]))
 
 
-@register_shift("scale", param="zoom factor (<1 shrinks)", low=0.25, high=4, identity=1.0)
+@register_shift(
+    "scale",
+    param="zoom factor (<1 shrinks)",
+    low=0.25,
+    high=4,
+    identity=1.0,
+    steps=(_GRID, "the point read is u' = u / factor, v' = v / factor", _SAMPLE, _CLAMP),
+)
 def scale(X: torch.Tensor, factor: float, gen: torch.Generator) -> torch.Tensor:
     """Zoom every image about its centre by ``factor``."""
     return _warp(X, torch.tensor([[1.0 / factor, 0.0, 0.0], [0.0, 1.0 / factor, 0.0]]))
 
 
-@register_shift("noise", param="Gaussian noise std", low=0, high=1, images_only=False, draws=True)
+@register_shift(
+    "noise",
+    param="Gaussian noise std",
+    low=0,
+    high=1,
+    images_only=False,
+    draws=True,
+    steps=(
+        "add std * z to every value (each channel of each pixel, or each feature), z drawn "
+        "independently per value from the standard normal (torch.randn on the shift's seeded generator)",
+        "images: clamp every value to [0, 1]; feature vectors are not clamped",
+    ),
+)
 def noise(X: torch.Tensor, std: float, gen: torch.Generator) -> torch.Tensor:
     """Add Gaussian noise (clipped to [0, 1] for images)."""
     out = X + std * torch.randn(X.shape, generator=gen)
@@ -186,14 +234,40 @@ def _upsample_matrix(size_in: int, size_out: int) -> torch.Tensor:
     return interpolate(eye, size=size_out, mode="linear", align_corners=False).squeeze(1).T
 
 
-@register_shift("blur", param="Gaussian blur sigma in pixels", low=0, high=5)
+@register_shift(
+    "blur",
+    param="Gaussian blur sigma in pixels",
+    low=0,
+    high=5,
+    steps=(
+        "r = max(1, ceil(3 * sigma)); weights k(o) = exp(-o^2 / (2 * sigma^2)) for the integer "
+        "offsets o = -r..r, divided by their sum",
+        "along each row, every channel alike: y[j] = sum over o of k(o) * x[min(max(j + o, 0), W - 1)] "
+        "(edges replicated: an offset past the border reads the border pixel)",
+        "then along each column of that result the same with H: z[i] = sum over o of "
+        "k(o) * y[min(max(i + o, 0), H - 1)]",
+        "no clamp: a weighted average of values in [0, 1] stays in [0, 1]",
+    ),
+)
 def blur(X: torch.Tensor, sigma: float, gen: torch.Generator) -> torch.Tensor:
     """Separable Gaussian blur with replicated edges."""
     h, w = X.shape[-2:]
     return _separable(X, _gaussian_matrix(h, sigma), _gaussian_matrix(w, sigma))
 
 
-@register_shift("contrast", param="contrast factor (<1 lowers)", low=0, high=4, identity=1.0)
+@register_shift(
+    "contrast",
+    param="contrast factor (<1 lowers)",
+    low=0,
+    high=4,
+    identity=1.0,
+    steps=(
+        "m = the mean of all values of the image, over its channels and pixels together (one number "
+        "per image)",
+        "y = m + factor * (x - m) for every value",
+        _CLAMP,
+    ),
+)
 def contrast(X: torch.Tensor, factor: float, gen: torch.Generator) -> torch.Tensor:
     """Scale each image's deviation from its own mean by ``factor``."""
     mean = X.mean(dim=(1, 2, 3), keepdim=True)
@@ -207,6 +281,12 @@ def contrast(X: torch.Tensor, factor: float, gen: torch.Generator) -> torch.Tens
     high=1,
     draws=True,
     exact_at=(1.0,),
+    steps=(
+        f"u {_PER_IMAGE}",
+        "where u < p: y = 1 - x for every value of the image (p = 1 inverts every image, whatever u); "
+        "otherwise y = x",
+        "no clamp: 1 - x stays in [0, 1]",
+    ),
 )
 def invert(X: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
     """Invert each image with probability ``p`` (``1`` inverts all)."""
@@ -214,7 +294,25 @@ def invert(X: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
     return torch.where(flip, 1.0 - X, X)
 
 
-@register_shift("colour", param="blend strength of the MNIST-M-like colourisation", low=0, high=1, draws=True)
+@register_shift(
+    "colour",
+    param="blend strength of the MNIST-M-like colourisation",
+    low=0,
+    high=1,
+    draws=True,
+    steps=(
+        "for a batch of n images (up to 4096), in this order from the shift's seeded generator "
+        "(torch.rand, uniform [0, 1)): n x 3 x 4 x 4 values a, n x 3 x 1 x 1 values b, "
+        "n x 3 x 9 x 9 values d; each image takes its own",
+        "upsample a to 3 x 9 x 9 by linear interpolation along rows then columns "
+        "(torch.nn.functional.interpolate, mode='linear', align_corners=False, on each axis)",
+        "low = 0.5 * b + 0.3 * a + 0.2 * d (3 x 9 x 9)",
+        "background = low upsampled the same way to 3 x H x W",
+        "rgb = x with its one channel repeated 3 times (a colour image: its first 3 channels)",
+        "y = strength * |background - rgb| + (1 - strength) * rgb: 3 channels out",
+        "no clamp: every term is a convex combination of values in [0, 1]",
+    ),
+)
 def colour(X: torch.Tensor, strength: float, gen: torch.Generator) -> torch.Tensor:
     """MNIST-M-like: ``|background - image|`` over procedural colour textures; 3 channels out."""
     n, (h, w) = len(X), X.shape[-2:]
@@ -232,7 +330,21 @@ def colour(X: torch.Tensor, strength: float, gen: torch.Generator) -> torch.Tens
 
 
 @register_shift(
-    "occlusion", param="fraction of each image covered by a black rectangle", low=0, high=0.9, draws=True
+    "occlusion",
+    param="fraction of each image covered by a black rectangle",
+    low=0,
+    high=0.9,
+    draws=True,
+    steps=(
+        f"u1, u2, u3 {_PER_IMAGE}: in a batch of up to 4096 images every image's u1, then every "
+        "image's u2, then every image's u3",
+        "aspect = exp((u1 - 0.5) * ln 4) (height / width, in [1/2, 2]); area = fraction * H * W",
+        "h = round(sqrt(area * aspect)) clamped to [max(1, ceil(area / W)), H]; "
+        "w = round(area / h) clamped to [1, W] (round: half to even)",
+        "top = floor(u2 * (H - h + 1)), left = floor(u3 * (W - w + 1))",
+        "rows top..top + h - 1 and columns left..left + w - 1 set to 0 in every channel; the rest unchanged",
+        "no clamp: values stay as they were or become 0",
+    ),
 )
 def occlusion(X: torch.Tensor, fraction: float, gen: torch.Generator) -> torch.Tensor:
     """Zero a random rectangle of about ``fraction * H * W`` pixels in each image."""

@@ -10,7 +10,8 @@ dead worker. A worker killed while it waits is marked ``interrupted`` by
 The cap is :attr:`tlcore.limits.Limits.max_running` (``TLSTUDIO_MAX_RUNNING``, default half the
 cores). :func:`limit_threads` gives a launched worker its share of the cores before torch loads:
 on a shared machine, torch's default of one busy-waiting thread per core in every process made
-small operations about 20 times slower.
+small operations about 20 times slower. :func:`worker_thread_share` gives ``adapt`` run inline the
+same count once torch is loaded: the thread count splits torch's sums, so it moves a run's numbers.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from tlcore.runs.store import RunStore
 
 Claim = Literal["started", "waiting", "ended"]
 SLOT_POLL = 0.5  # seconds between a waiting worker's claims
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY")  # what limit_threads sets
 
 
 def claim_slot(store: RunStore, run_id: str, pid: int, max_running: int) -> Claim:
@@ -101,6 +105,30 @@ def limit_threads(max_running: int) -> None:
     the thread count to every core the first time UMAP runs, and torch follows for the rest of the run.
     """
     threads = str(worker_threads(max_running))
-    os.environ.setdefault("OMP_NUM_THREADS", threads)
-    os.environ.setdefault("NUMBA_NUM_THREADS", threads)
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    for name, value in zip(THREAD_VARIABLES, (threads, threads, "PASSIVE"), strict=True):
+        os.environ.setdefault(name, value)
+
+
+@contextmanager
+def worker_thread_share(max_running: int) -> Iterator[None]:
+    """Within: the thread counts :func:`limit_threads` gives a launched worker, in a process that has
+    loaded torch (``adapt`` run inline), so the run computes the worker's numbers; the caller's come
+    back afterwards. torch's by ``torch.set_num_threads``, unless ``OMP_NUM_THREADS`` is set (torch
+    read it when it loaded; a worker inherits it); Numba's by ``NUMBA_NUM_THREADS``, read when UMAP
+    first loads it. ``OMP_WAIT_POLICY`` is read once, when OpenMP starts: idle threads may still spin.
+    """
+    import torch  # noqa: PLC0415 - loaded already: the caller's process runs torch
+
+    threads, environ = torch.get_num_threads(), {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(worker_threads(max_running))
+    limit_threads(max_running)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        for name, value in environ.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

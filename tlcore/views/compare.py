@@ -172,11 +172,40 @@ def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:
     return f"Negative transfer: {label} is less accurate on the target than the source-only model, {change}."
 
 
+def training_length(result: Mapping[str, Any]) -> dict[str, Any]:
+    """How long a run trained, by stage: ``source_only_epochs`` and ``adapt_epochs``, counted in its
+    history (so early stopping or settling shows; a closed-form or baseline method adapts 0 epochs),
+    ``warm_start`` (the adapt stage started from the trained source-only model) and
+    ``baseline_cached`` (the source-only model came from the baseline cache, trained by an earlier
+    run). None where the result does not record it."""
+    config, history = result.get("config", {}), result.get("history")
+    stages = None if history is None else [event.get("stage") for event in history]
+    return {
+        "source_only_epochs": config.get("epochs") if stages is None else stages.count("baseline"),
+        "adapt_epochs": None if stages is None else stages.count("adapt"),
+        "warm_start": config.get("warm_start"),
+        "baseline_cached": result.get("info", {}).get("baseline_cached"),
+    }
+
+
+def training_text(result: Mapping[str, Any]) -> str:
+    """:func:`training_length` in words: ``4 epochs source-only (reused from the cache), then 10
+    adapting from it``; ``5 epochs source-only, no adapting epochs`` (a source-only or closed-form run)."""
+    length = training_length(result)
+    baseline = f"{length['source_only_epochs']} epochs source-only"
+    if length["baseline_cached"]:
+        baseline += " (reused from the cache)"
+    adapt = length["adapt_epochs"]
+    if not adapt:
+        return baseline if adapt is None else f"{baseline}, no adapting epochs"
+    return f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
+
+
 def summary_rows(results: Results) -> list[dict[str, Any]]:
     """One row per run: accuracies (with the counts of right target test samples behind them and the
     95% interval of the adapted one), their difference with its paired test (``right_to_wrong``,
     ``wrong_to_right``, ``mcnemar_p``: :mod:`tlcore.metrics.mcnemar`, None when not stored), the gap
-    before and after (the CSV download)."""
+    before and after, how long it trained (:func:`training_length`): the CSV download."""
     rows = []
     for label, result in results.items():
         config = result.get("config", {})
@@ -187,7 +216,7 @@ def summary_rows(results: Results) -> list[dict[str, Any]]:
             "methods": "+".join(config.get("methods", [])),
             "source": config.get("source", ""),
             "target": config.get("target", ""),
-            "epochs": config.get("epochs", ""),
+            **training_length(result),
             "target_accuracy": result.get("target_accuracy"),
             "target_correct": target and target.count_text(),
             "target_accuracy_95ci": target and target.interval_text(),

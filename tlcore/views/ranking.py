@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tlcore.numbers import significant
-from tlcore.selection.ranking import Ranking, and_list, effective_samples
+from tlcore.selection.ranking import RankedRun, Ranking, and_list, effective_samples
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
 SCORE_DIGITS = 3  # significant digits of a validator's score
@@ -24,12 +24,21 @@ def score_text(value: float | None) -> str:
     return significant(value, SCORE_DIGITS)
 
 
+def effective_classes(entry: RankedRun) -> float | None:
+    """The run's effective number of predicted target classes, the collapse check's value (its
+    ``classes`` column here, ``CLASSES`` in ``runs rank``), to one decimal as both show it; None for
+    an alarm without that check."""
+    return next((round(c.after, 1) for c in entry.alarm.checks if c.name == "collapse"), None)
+
+
 def ranking_rows(
     ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
 ) -> list[dict[str, Any]]:
     """One row per ranked run, best first: rank, run, verdict, the ranking score, every validator
     (the advanced ones when asked) with the effective sample size of the importance weights right
-    after IWCV and DEV, and target accuracy beside source-only's when labelled."""
+    after IWCV and DEV, the effective classes (:func:`effective_classes`, what the collapse check and
+    the recommendation cite), and target accuracy beside source-only's when labelled: the columns of
+    ``runs rank``."""
     shown = [v for v in VALIDATORS.values() if advanced or not v.advanced]
     last_weighted = [v.name for v in shown if v.weighted][-1]
     rows = []
@@ -47,6 +56,7 @@ def ranking_rows(
             row[validator.label] = None if score is None else score + 0.0  # no negative zero
             if validator.name == last_weighted:  # beside DEV and IWCV, the weights' ESS behind them
                 row["ESS"] = entry.ess
+        row["classes"] = effective_classes(entry)
         if entry.alarm.target_accuracy is not None:
             row["target accuracy"] = entry.alarm.target_accuracy
             row["source-only accuracy"] = entry.alarm.source_only_accuracy

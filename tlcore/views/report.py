@@ -5,7 +5,8 @@ about 4.8 MB of it), and every string that may come from a user (titles, run lab
 table cells, captions) is escaped with :func:`html.escape`. A float cell is written by
 :func:`tlcore.numbers.significant` (4 significant digits: ``1,797``, ``0.8123``, an MMD² of ``3.2e-05``).
 Table cells holding a number (or a number written with its unit, :data:`NUMBER`) are right-aligned, text
-left-aligned; ``flags`` are alerts (red), ``asides`` neutral notes.
+left-aligned, a missing value (None: e.g. the accuracies of an unlabelled target) is :data:`UNKNOWN`;
+``flags`` are alerts (red), ``asides`` neutral notes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ td.num { text-align: right; white-space: nowrap; } th { background: #f2f4f8; }
 img.grid { image-rendering: pixelated; max-width: 100%; }
 figure { display: inline-block; margin: 0 1rem 1rem 0; } figcaption { color: #5b6478; font-size: 0.85rem; }
 """
+UNKNOWN = "—"  # a number the run could not measure, as the app's tables show it
 NUMBER = re.compile(r"[-+≈]?\s*[\d.,]+(e[-+]?\d+)?\s*(x|%|s)?")  # 646,565  +1,797  3.2e-05  948x  56%
 
 
@@ -54,12 +56,14 @@ class Section:
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return UNKNOWN
     return significant(value) if isinstance(value, float) else html.escape(str(value))
 
 
 def _td(value: object) -> str:
-    """A table cell, right-aligned when it holds a number (:data:`NUMBER`)."""
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    """A table cell, right-aligned when it holds a number (:data:`NUMBER`) or stands for a missing one."""
+    numeric = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
     numeric = numeric or (isinstance(value, str) and NUMBER.fullmatch(value.strip()) is not None)
     return f"<td class='num'>{_cell(value)}</td>" if numeric else f"<td>{_cell(value)}</td>"
 

@@ -1,0 +1,123 @@
+"""Compare's tables as QA read them on an unlabelled target: the report's missing accuracies, how long
+each run trained by stage, and the ranking's effective classes beside ``runs rank``'s."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.selection.helpers import candidate, probabilities
+from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
+from tlcore.cli.rank import print_ranking
+from tlcore.runs.store import RunStore
+from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.pool import Pool
+from tlcore.selection.ranking import rank
+from tlcore.views import compare
+from tlcore.views.ranking import ranking_rows
+from tlcore.views.report import UNKNOWN
+from tlcore.workspace import Workspace
+
+
+def recipe_result(*, cached: bool | None = True) -> dict[str, Any]:
+    """QA's recipe run on an unlabelled target: 4 source-only epochs, then 10 adapting from them."""
+    history = [{"stage": "baseline", "epoch": float(i)} for i in range(1, 5)]
+    history += [{"stage": "adapt", "epoch": float(i)} for i in range(1, 11)]
+    config = AdaptConfig("upload:s.zip", "upload:t.zip", ("deep_coral", "im"), epochs=4, adapt_epochs=10)
+    return {
+        "config": {**config.to_dict(), "warm_start": True},
+        "target_accuracy": None,
+        "source_only_accuracy": None,
+        "source_accuracy": 0.887,
+        "gap_before": {"mmd2": 0.235},
+        "gap_after": {"mmd2": 0.0409},
+        "history": history,
+        "info": {} if cached is None else {"baseline_cached": cached},
+        "seconds": 12.0,
+    }
+
+
+def runs_table(report: str) -> list[list[str]]:
+    """The cells of the report's Runs table, row by row (header first)."""
+    section = report.split("<h2>Runs</h2>", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section)
+    return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
+
+
+def test_the_report_writes_an_unlabelled_targets_accuracies_as_unknown_not_none() -> None:
+    """QA: the report's Runs table read ``None None None None None None`` where the page and the CSV
+    leave the cell empty."""
+    header, row = runs_table(compare.comparison_report({"recipe": recipe_result()}))
+    cells = dict(zip(header, row, strict=True))
+    assert "None" not in row
+    unknown = ("target_accuracy", "target_correct", "source_only_accuracy", "difference", "mcnemar_p")
+    assert [cells[key] for key in unknown] == [UNKNOWN] * 5
+    assert cells["source_accuracy"] == "0.887" and cells["mmd2_before"] == "0.235"  # numbers stay numbers
+    csv_row = next(csv.DictReader(io.StringIO(compare.metrics_csv({"recipe": recipe_result()}))))
+    assert csv_row["target_accuracy"] == ""  # the CSV leaves it empty, as before
+
+
+def test_the_tables_show_how_long_each_stage_trained() -> None:
+    """QA: ``epochs`` read 4 for a run that trained 4 source-only epochs and 10 adapting ones."""
+    (row,) = compare.summary_rows({"recipe": recipe_result()})
+    assert "epochs" not in row
+    assert {k: row[k] for k in ("source_only_epochs", "adapt_epochs", "warm_start", "baseline_cached")} == {
+        "source_only_epochs": 4,
+        "adapt_epochs": 10,
+        "warm_start": True,
+        "baseline_cached": True,
+    }
+    header, cells = runs_table(compare.comparison_report({"recipe": recipe_result()}))
+    assert dict(zip(header, cells, strict=True))["adapt_epochs"] == "10"
+    assert compare.training_text(recipe_result()) == (
+        "4 epochs source-only (reused from the cache), then 10 adapting from it"
+    )
+    older = recipe_result(cached=None)  # stored before runs recorded the cache
+    assert compare.training_length(older)["baseline_cached"] is None
+    assert compare.training_text(older) == "4 epochs source-only, then 10 adapting from it"
+    source_only = {**recipe_result(cached=False), "history": [{"stage": "baseline"}] * 5}
+    assert compare.training_text(source_only) == "5 epochs source-only, no adapting epochs"
+
+
+def test_runs_show_says_how_long_the_run_trained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workspace = Workspace.resolve(tmp_path / "ws")
+    store = RunStore(workspace)
+    result = recipe_result()
+    run_id = store.create(AdaptConfig(**{**result["config"], "methods": ("deep_coral", "im")}))
+    assert store.start(run_id, os.getpid()) and store.finish(run_id, result)
+    assert main(["--workspace", str(workspace.root), "runs", "show", run_id]) == 0
+    out = capsys.readouterr().out
+    assert "  trained  4 epochs source-only (reused from the cache), then 10 adapting from it\n" in out
+
+
+def test_the_ranking_table_shows_the_effective_classes_runs_rank_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """QA: ``runs rank`` printed CLASSES (4.8 / 2.1 / 4.5); the app's table and the report did not,
+    though the recommendation cites the effective classes."""
+    y = np.arange(30) % 5
+    before = probabilities(y, 0.6, k=5)
+    collapsed = probabilities(np.minimum(y, 1), 0.9, k=5)
+    pool = Pool(
+        "src",
+        "tgt",
+        (candidate("good", before, probabilities(y, 0.9, k=5)), candidate("bad", before, collapsed)),
+    )
+    ranking = rank(pool, SelectionSettings())
+    rows = {row["run"]: row["classes"] for row in ranking_rows(ranking, {})}
+    print_ranking(ranking)
+    printed = {
+        line.split()[1]: float(line.split()[9])
+        for line in capsys.readouterr().out.split("\n#")[-1].splitlines()
+        if line.strip()[:1].isdigit()
+    }
+    assert rows == printed
+    assert rows["good"] > 4.5 and rows["bad"] < 2.5
