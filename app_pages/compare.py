@@ -6,7 +6,7 @@ from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
-from tlcore.views import changes, compare
+from tlcore.views import changes, compare, gaps
 from tlcore.views import ranking as ranking_view
 
 CONFUSIONS = 3  # confusion matrices side by side
@@ -195,8 +195,8 @@ with display.errors_shown():
         else:
             st.info("The target is unlabelled, so target accuracy is unknown.", icon=":material/info:")
     with right:
-        st.plotly_chart(compare.gap_figure(results), key="gap")
-        if disagree := compare.gap_disagreement(results):
+        st.plotly_chart(gaps.gap_figure(results), key="gap")
+        if disagree := gaps.gap_disagreement(results):
             st.caption(display.esc(disagree))
 
     st.subheader("Before and after, in the model's feature space")

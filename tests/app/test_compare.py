@@ -23,7 +23,7 @@ from tlcore.data import Domain
 from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
-from tlcore.views import compare, explore, figures
+from tlcore.views import compare, explore, figures, gaps
 from tlcore.views.ranking import blind_spot, rank_command
 from tlcore.workspace import Workspace
 
@@ -146,7 +146,7 @@ def test_gap_figure_shows_each_run_against_its_own_before(results: dict[str, dic
     other = result(0.7, 0.6)
     other["gap_before"] = {"mmd2": 0.9, "coral": 4.0, "a_distance": 1.5}
     other["gap_after"] = {"mmd2": 0.2, "coral": 2.0, "a_distance": 1.0}
-    fig = compare.gap_figure({"good": results["good"], "other": other})
+    fig = gaps.gap_figure({"good": results["good"], "other": other})
     panels: dict[str, dict[str, dict[str, float]]] = {}
     for trace in fig.data:
         for run, value in zip(trace.x, trace.y, strict=True):
@@ -159,11 +159,11 @@ def test_gap_figure_shows_each_run_against_its_own_before(results: dict[str, dic
 def test_gap_measures_that_move_different_ways_get_a_reading(results: dict[str, dict[str, Any]]) -> None:
     """QA: MMD² fell 0.236 -> 0.041 while CORAL and the proxy A-distance rose, and nothing said which
     to trust. All three falling needs no reading; a split says which moved how, and why they can."""
-    assert compare.gap_disagreement(results) is None
+    assert gaps.gap_disagreement(results) is None
     split = result(0.85, 0.44)
     split["gap_before"] = {"mmd2": 0.236, "coral": 0.0038, "a_distance": 1.725}
     split["gap_after"] = {"mmd2": 0.041, "coral": 0.0079, "a_distance": 1.834}
-    text = compare.gap_disagreement({"good": results["good"], "recipe": split})
+    text = gaps.gap_disagreement({"good": results["good"], "recipe": split})
     assert text is not None
     assert "for recipe, MMD² fell while CORAL and proxy A-distance rose." in text and "good" not in text
     assert "None of them is target accuracy" in text
@@ -173,7 +173,7 @@ def test_gap_measures_that_move_different_ways_get_a_reading(results: dict[str, 
 
 def test_gap_figure_panels_leave_room_for_their_tick_labels(results: dict[str, dict[str, Any]]) -> None:
     """Each panel's y tick labels sit left of its bars: the space between panels holds them."""
-    fig = compare.gap_figure(results)
+    fig = gaps.gap_figure(results)
     first, second = fig.layout.xaxis.domain, fig.layout.xaxis2.domain
     assert second[0] - first[1] >= 0.1
 
@@ -184,7 +184,7 @@ def test_gap_figure_ticks_of_tiny_gaps_are_short() -> None:
     tiny = result(0.7, 0.6)
     tiny["gap_before"] = {"mmd2": 0.204, "coral": 1.8e-6, "a_distance": 2.0}
     tiny["gap_after"] = {"mmd2": 0.206, "coral": 3.62e-6, "a_distance": 1.87}
-    fig = compare.gap_figure({"tiny": tiny})
+    fig = gaps.gap_figure({"tiny": tiny})
     axes = [fig.layout[name] for name in ("yaxis", "yaxis2", "yaxis3")]
     assert all(axis.tickformat is None and axis.exponentformat == "e" for axis in axes)
 
@@ -256,7 +256,7 @@ def test_compare_shows_the_count_and_interval_behind_an_accuracy_on_a_tiny_test_
         "The target test split holds 8 samples: one sample moves accuracy by 12.5 points"
     )
     assert compare.small_test_note({"big": {**tiny, "info": {"n_target_test": 359}}}) is None
-    gap = compare.gap_figure({"tiny": tiny})
+    gap = gaps.gap_figure({"tiny": tiny})
     assert gap.layout.title.subtitle.text == "on the run's test splits: 200 source, 8 target samples"
 
 

@@ -25,7 +25,7 @@ from tlcore.runs.store import (
     STATUSES,
     RunStore,
 )
-from tlcore.views import compare
+from tlcore.views import compare, gaps
 from tlcore.views.figures import CURVE_KEYS
 from tlcore.workspace import Workspace
 
@@ -119,7 +119,7 @@ def show_run(args: argparse.Namespace) -> int:
     details["trained"] = compare.training_length(result) if result else None
     counts = compare.counted_accuracies(result)
     details["target_test_counts"] = {key: c.to_dict() for key, c in counts.items() if c is not None} or None
-    details["gap_measured_on"] = compare.gap_samples(result.get("gap_before"))
+    details["gap_measured_on"] = gaps.gap_samples(result.get("gap_before"))
     change = paired_test(result)
     details["paired_test"] = change and {**change[0], "text": change[1]}
     if args.json:

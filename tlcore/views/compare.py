@@ -25,9 +25,9 @@ from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
 from tlcore.views import changes, class_figures, explore, figures, umap_figure
 from tlcore.views import ranking as ranking_view
+from tlcore.views.gaps import Results, gap_disagreement, gap_figure
 from tlcore.views.report import Section, render_report
 
-Results = Mapping[str, Mapping[str, Any]]
 FINAL_KEYS = ("source_accuracy", "target_accuracy")  # a result's scores of its final model
 
 
@@ -109,13 +109,6 @@ def small_test_note(results: Results) -> str | None:
         f"{100 / n:.1f} points, so a change of a few samples can be chance. The counts and 95% "
         "intervals are on the chart's hover and in the numbers table."
     )
-
-
-def gap_samples(gap: Mapping[str, Any] | None) -> str | None:
-    """What a stored gap was measured on: ``200 source, 8 target samples`` (None for older results)."""
-    if not gap or gap.get("n_source") is None or gap.get("n_target") is None:
-        return None
-    return f"{gap['n_source']:,} source, {gap['n_target']:,} target samples"
 
 
 def accuracies(results: Results) -> tuple[dict[str, float], dict[str, float]]:
@@ -241,58 +234,6 @@ def metrics_csv(results: Results) -> str:
     buffer = io.StringIO()
     pd.DataFrame(summary_rows(results)).to_csv(buffer, index=False)
     return buffer.getvalue()
-
-
-def gap_figure(results: Results) -> go.Figure:
-    """Each run's gap after adaptation beside its own gap before it (runs of other pairs or seeds
-    measured another gap before adapting); metrics no run stored are left out."""
-    gaps = {w: [r.get(f"gap_{w}") or {} for r in results.values()] for w in ("before", "after")}
-    keys = [k for k in GAP_METRICS if any(k in gap for stored in gaps.values() for gap in stored)]
-    before, after = (
-        {
-            label: {GAP_METRICS[k]: gap.get(k, np.nan) for k in keys}
-            for label, gap in zip(results, gaps[w], strict=True)
-        }
-        for w in ("before", "after")
-    )
-    title = "Domain gap in the model's features: before vs after"
-    return figures.metrics_before_after(before, after, title, gap_note(results))
-
-
-def gap_note(results: Results) -> str:
-    """What the runs' gaps were measured on: each run's held-out test splits (``on the run's test
-    splits: 200 source, 8 target samples``), not the whole pair Diagnose measures."""
-    measured = list(dict.fromkeys(filter(None, (gap_samples(r.get("gap_before")) for r in results.values()))))
-    where = "on the run's test splits" if len(results) == 1 else "on each run's test splits"
-    return f"{where}: {'; '.join(measured)}" if measured else where
-
-
-def gap_disagreement(results: Results) -> str | None:
-    """A reading when a run's gap measures move different ways from before to after adapting (QA:
-    MMD² fell 0.236 -> 0.041 while CORAL and the proxy A-distance rose, with nothing to say which to
-    trust), else None. A run measures its gap before and after in two feature spaces, its source-only
-    model's and its adapted model's, so the measures compare more than the domains."""
-    split = []
-    for label, result in results.items():
-        before, after = result.get("gap_before") or {}, result.get("gap_after") or {}
-        moves = {
-            name: after[key] - before[key]
-            for key, name in GAP_METRICS.items()
-            if before.get(key) is not None and after.get(key) is not None
-        }
-        fell, rose = [n for n, d in moves.items() if d < 0], [n for n, d in moves.items() if d > 0]
-        if fell and rose:
-            split.append(f"for {label}, {' and '.join(fell)} fell while {' and '.join(rose)} rose")
-    if not split:
-        return None
-    return (
-        f"The gap measures disagree: {'; '.join(split)}. Each run measures its gap before adapting in "
-        "its source-only model's features and after in its adapted model's, so a measure can rise "
-        "because adapting changed the features themselves: CORAL compares covariances at the features' "
-        "own scale, the proxy A-distance how well a linear classifier tells the domains apart, MMD² "
-        "the distributions at a bandwidth scaled to the features. None of them is target accuracy: "
-        "judge runs by the label-free ranking and by where their predictions moved."
-    )
 
 
 def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[go.Figure, go.Figure]:
