@@ -176,7 +176,15 @@ if engine.store().done_runs(*pair):
 
 on_pair = [r.id for r in records if (r.source, r.target) == pair]
 first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []
-default = [i for i in requested if i in labels] or list(dict.fromkeys(first + on_pair))[:4] or [records[0].id]
+default = [i for i in requested if i in labels] or list(dict.fromkeys(first + on_pair))[:4]
+if not default:  # never another pair's run unasked: its numbers would read as this pair's
+    st.info(
+        display.esc(
+            f"No finished run of {pair[0]} → {pair[1]} yet: launch one on the Adapt page, or choose "
+            "runs of other pairs below."
+        ),
+        icon=":material/info:",
+    )
 chosen = st.multiselect("Runs", list(labels), default=default, format_func=labels.get)
 if not chosen:
     st.stop()
