@@ -141,6 +141,13 @@ if engine.store().done_runs(*pair):
     else:  # no run passed the guardrails: keep the source-only model
         box, icon = st.warning, ":material/undo:"
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=icon)
+    if ranked.recommended in engine.model_runs(*pair) and st.button(
+        f"Label data with {labels.get(ranked.recommended, ranked.recommended)} on Predict",
+        icon=":material/label:",
+        help="Predict preselects this run: label new data with it, or export its model",
+    ):
+        state.predict_with(ranked.recommended)
+        st.switch_page("app_pages/predict.py")
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
     if caveat := ranking_view.blind_spot(ranked):
