@@ -147,7 +147,7 @@ if engine.store().done_runs(*pair):
         help="Predict preselects this run: label new data with it, or export its model",
     ):
         state.predict_with(ranked.recommended)
-        st.switch_page("app_pages/predict.py")
+        st.switch_page("app_pages/predict.py", query_params=state.pair_params())
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
     if caveat := ranking_view.blind_spot(ranked):

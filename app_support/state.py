@@ -89,6 +89,12 @@ def share_pair() -> None:
             st.query_params[name] = value
 
 
+def pair_params() -> dict[str, str]:
+    """The current pair as the page address holds it, for ``st.switch_page(..., query_params=...)``:
+    a switch clears the address, and the sidebar's pair with it."""
+    return {name: st.session_state[key].strip() for key, name in PAIR_PARAMS.items()}
+
+
 def pair() -> tuple[str, str]:
     """The session's current ``(source spec, target spec)``."""
     return st.session_state[SOURCE].strip(), st.session_state[TARGET].strip()

@@ -81,6 +81,7 @@ def test_compares_recommendation_opens_predict_with_that_run(app: OpenApp, runs:
     next(b for b in at.button if b.label.startswith("Label data with")).click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "Predict" and at.selectbox[0].value == runs["good"]
+    assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (SOURCE, TARGET)
     at.text_input(key="pair_target").set_value("digits:n=300").run()  # another pair: the request ends
     assert "predict_run" not in at.session_state
 
