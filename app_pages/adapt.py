@@ -35,6 +35,12 @@ def param_inputs(method: MethodSpec) -> dict[str, Any]:
     return values
 
 
+NO_CURVES = {  # a run without curves yet, or ever, by its status
+    "queued": "Queued: the run has not started yet; its curves appear after its first epoch.",
+    "running": "Curves appear after the first epoch.",
+    "done": "The run recorded no epoch.",
+}
+
 st.title("Adapt")
 source_spec, target_spec = state.pair()
 st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}")
@@ -234,15 +240,19 @@ def runs_panel() -> None:
                 else:
                     st.error(display.esc(record.error or record.status), icon=":material/error:")
             with curves:
-                rows = engine.learning_curve(record)
+                rows, reused = engine.learning_curve(record)
                 if rows:
                     st.plotly_chart(figures.learning_curves({label: rows}, ""), key=f"curves_{record.id}")
-                elif record.status == "queued":
+                if reused:
+                    trained = "its epochs are that training's" if rows else "this run trained no epoch"
                     st.caption(
-                        "Queued: the run has not started yet; its curves appear after its first epoch."
+                        "Source-only baseline reused from the cache (trained by an earlier run with the "
+                        f"same source, model and settings): {trained}."
                     )
-                else:
-                    st.caption("Curves appear after the first epoch.")
+                elif not rows:
+                    st.caption(
+                        NO_CURVES.get(record.status, f"No epoch ended before the run was {record.status}.")
+                    )
 
 
 st.subheader("Runs")

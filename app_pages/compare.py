@@ -141,6 +141,13 @@ if engine.store().done_runs(*pair):
     else:  # no run passed the guardrails: keep the source-only model
         box, icon = st.warning, ":material/undo:"
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=icon)
+    if ranked.recommended in engine.model_runs(*pair) and st.button(
+        f"Label data with {labels.get(ranked.recommended, ranked.recommended)} on Predict",
+        icon=":material/label:",
+        help="Predict preselects this run: label new data with it, or export its model",
+    ):
+        state.predict_with(ranked.recommended)
+        st.switch_page("app_pages/predict.py", query_params=state.pair_params())
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
     if caveat := ranking_view.blind_spot(ranked):
@@ -176,7 +183,15 @@ if engine.store().done_runs(*pair):
 
 on_pair = [r.id for r in records if (r.source, r.target) == pair]
 first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []
-default = [i for i in requested if i in labels] or list(dict.fromkeys(first + on_pair))[:4] or [records[0].id]
+default = [i for i in requested if i in labels] or list(dict.fromkeys(first + on_pair))[:4]
+if not default:  # never another pair's run unasked: its numbers would read as this pair's
+    st.info(
+        display.esc(
+            f"No finished run of {pair[0]} → {pair[1]} yet: launch one on the Adapt page, or choose "
+            "runs of other pairs below."
+        ),
+        icon=":material/info:",
+    )
 chosen = st.multiselect("Runs", list(labels), default=default, format_func=labels.get)
 if not chosen:
     st.stop()

@@ -72,14 +72,7 @@ with upload:
         "- **CSV / Parquet**: numeric feature columns and an optional `label` column"
     )
     st.file_uploader("Dataset file", type=state.UPLOAD_TYPES, key=UPLOAD_KEY)
-    st.text_input(
-        "Labels (optional)",
-        key=state.UPLOAD_LABEL,
-        placeholder="a table's label column, or none",
-        help="A table's label column when it is not called label, y, class or target; `none` reads any "
-        "file unlabelled (a zip whose folders are dates or batches, not classes). Applies to the next "
-        "save only: the field is cleared after it",
-    )
+    state.labels_input(state.UPLOAD_LABEL)
     left, right, _ = st.columns([1, 1, 2])
     left.button("Use as source", on_click=state.save_uploaded, args=(UPLOAD_KEY, "source"), width="stretch")
     right.button("Use as target", on_click=state.save_uploaded, args=(UPLOAD_KEY, "target"), width="stretch")

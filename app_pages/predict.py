@@ -4,8 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from app_support import display, engine, predictions, state
+from tlcore.data.shifts import format_shifts
 from tlcore.export import FORMATS as EXPORT_FORMATS
+from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import rows_text
+from tlcore.selection.ranking import preselect
 from tlcore.views import predictions as figures
 from tlcore.views import thumbnails
 
@@ -27,12 +30,24 @@ if not runs:
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
     st.stop()
 
-labels = {r.id: f"{engine.run_label(r)} · {r.source} → {r.target}" for r in runs}
+recommended = (ranked := engine.ranking(source_spec, target_spec)) and ranked.recommended
+labels = {
+    r.id: f"{engine.run_label(r)}{' (recommended)' if r.id == recommended else ''} · {r.source} → {r.target}"
+    for r in runs
+}
 on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_spec)]
+asked = state.predict_run()  # "label data with it" on Compare
+default = asked if asked in labels else preselect(on_pair, ranked) or runs[0].id
 left, right = st.columns([3, 2])
 run_id = left.selectbox(
-    "Run", list(labels), index=list(labels).index(on_pair[0]) if on_pair else 0, format_func=labels.get
+    "Run",
+    list(labels),
+    index=list(labels).index(default),
+    format_func=labels.get,
+    help="Preselected: the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`), "
+    "else the pair's newest",
 )
+run = next(r for r in runs if r.id == run_id)
 if alarm := engine.alarms([r for r in runs if r.id == run_id]).get(run_id):
     line, false_alarm = alarm
     (left.warning if false_alarm else left.error)(display.esc(line), icon=":material/flag:")
@@ -51,8 +66,24 @@ with st.expander("Upload a new batch to label", icon=":material/upload:"):
         "above; the source and target stay as they are."
     )
     st.file_uploader("A new batch to label", type=state.UPLOAD_TYPES, key=BATCH_KEY)
+    state.labels_input(state.PREDICT_LABEL)
+    shifted = False
+    if shifts := target_shifts(
+        run.target
+    ):  # ticked when a fix of the user's files: a batch of such files needs it
+        shifted = st.checkbox(
+            f"Give the batch the run's target shifts: {format_shifts(shifts)}",
+            value=shifts_fix_data(run.target),
+            key=f"predict_batch_shifts_{run_id}",
+            help=f"The run was adapted to {run.target} (`python -m tlcore predict --run-shifts`). Ticked "
+            "when those shifts fix your own files (a diagnosis' fix): a batch of such files needs them too. "
+            "On a named dataset they make the target domain, which field data already is.",
+        )
     st.button(
-        "Label this batch", on_click=state.label_uploaded, args=(BATCH_KEY, run_id), icon=":material/label:"
+        "Label this batch",
+        on_click=state.label_uploaded,
+        args=(BATCH_KEY, run_id, run.target if shifted else None),
+        icon=":material/label:",
     )
     if error := st.session_state.pop(state.UPLOAD_ERROR, None):
         st.error(display.esc(error), icon=":material/error:")
@@ -72,12 +103,13 @@ if request is not None:
         cards = st.columns(3)
         cards[0].metric("Samples", f"{summary.n_samples:,}")
         cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")
-        cards[2].metric("Accuracy", "unlabelled" if summary.accuracy is None else f"{summary.accuracy:.1%}")
-        if summary.accuracy is not None:
+        known = summary.counted_accuracy
+        cards[2].metric("Accuracy", "unlabelled" if known is None else f"{known.accuracy:.1%}")
+        if known is not None:
             st.caption(
                 display.esc(
-                    f"Accuracy on {summary.accuracy_basis} of {request[1]}; the run's target accuracy on "
-                    "Adapt and Compare is on the target's held-out test split alone."
+                    f"Accuracy on {summary.accuracy_basis} of {request[1]}: {known.text()}; the run's "
+                    "target accuracy on Adapt and Compare is on the target's held-out test split alone."
                 )
             )
         left, right = st.columns(2)

@@ -60,7 +60,7 @@ def form_key(part: str, default: Any) -> str:
 
 def open_in_compare(run_ids: list[str]) -> None:
     state.compare_runs(run_ids)
-    st.switch_page("app_pages/compare.py")
+    st.switch_page("app_pages/compare.py", query_params=state.pair_params())
 
 
 st.title("Sweep")

@@ -17,6 +17,7 @@ from torch import nn
 
 from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import baseline_reused
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.ink import blank_warning
 from tlcore.diagnosis import GapReport, diagnose
@@ -71,13 +72,17 @@ def recent_runs(limit: int) -> list[RunRecord]:
     return store().list(limit=limit) if store().mark_stale(records) else records
 
 
-def learning_curve(record: RunRecord) -> list[dict[str, Any]]:
-    """The run's per-epoch rows (:func:`tlcore.views.compare.curve_rows`), a done run's with its final
-    model's scores from its stored result; an active run's from disk, a finished run's from the cache
-    (its history never changes again)."""
+def learning_curve(record: RunRecord) -> tuple[list[dict[str, Any]], bool]:
+    """The run's per-epoch rows (:func:`tlcore.views.compare.curve_rows`) and whether its source-only
+    baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). An active
+    run's rows are its epoch events, read from disk; a done run's, from the cache (its history never
+    changes again), are its stored result's history, the cached baseline's epochs included (its
+    event log holds none), with its final model's scores."""
     if record.active:
-        return compare.curve_rows(store().history(record.id, kinds={"epoch"}))
-    return _finished(str(workspace().root), record.id, record.status == "done")[0]
+        events = store().history(record.id, kinds={"epoch", "stage"})
+        return compare.curve_rows([e for e in events if e["kind"] == "epoch"]), baseline_reused(events)
+    rows, _, reused = _finished(str(workspace().root), record.id, record.status == "done")
+    return rows, reused
 
 
 def target_accuracy_label(record: RunRecord) -> str:
@@ -87,15 +92,18 @@ def target_accuracy_label(record: RunRecord) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]], str]:
-    """A finished run's curve rows and target accuracy label, from its stored result when it is done."""
+def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]], str, bool]:
+    """A finished run's curve rows, target accuracy label and whether its baseline was reused, from
+    its stored result when it is done."""
     runs = _store(root)
     result: dict[str, Any] = {}
     if done:
         with contextlib.suppress(TLError):  # an unreadable result: the epochs alone
             result = read_result(runs.folder(run_id))  # no index query: the panel's record says done
-    rows = compare.curve_rows(runs.history(run_id, kinds={"epoch"}), result or None)
-    return rows, compare.target_accuracy_label(result)
+    events = runs.history(run_id, kinds={"epoch", "stage"})
+    epochs = result.get("history") or [e for e in events if e["kind"] == "epoch"]
+    rows = compare.curve_rows(epochs, result or None)
+    return rows, compare.target_accuracy_label(result), baseline_reused(events)
 
 
 def dataset_choices() -> list[str]:

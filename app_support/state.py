@@ -16,12 +16,15 @@ from tlcore.data.spec import DEFAULT_PAIR, store_upload
 from tlcore.data.spec_edit import compose_spec, spec_parts
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
+from tlcore.predict import with_run_shifts
 from tlcore.runs.record import RunRecord
 
 SOURCE, TARGET = "pair_source", "pair_target"
 ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "upload_label"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
+PREDICT_LABEL = "predict_batch_label"  # the Predict page's new batch's Labels field
+PREDICT_RUN = "predict_run"  # the run another page asked Predict to preselect ("label data with it")
 PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
 SWEEP_FORM = "sweep_form_"  # the Sweep page's form widgets' keys start so
@@ -86,6 +89,12 @@ def share_pair() -> None:
             st.query_params[name] = value
 
 
+def pair_params() -> dict[str, str]:
+    """The current pair as the page address holds it, for ``st.switch_page(..., query_params=...)``:
+    a switch clears the address, and the sidebar's pair with it."""
+    return {name: st.session_state[key].strip() for key, name in PAIR_PARAMS.items()}
+
+
 def pair() -> tuple[str, str]:
     """The session's current ``(source spec, target spec)``."""
     return st.session_state[SOURCE].strip(), st.session_state[TARGET].strip()
@@ -102,9 +111,10 @@ def set_pair(source: str | None = None, target: str | None = None) -> None:
 
 def pair_changed() -> None:
     """Callback of every change of the pair (the sidebar's fields too): the data builders start again
-    from it, and runs another page opened in Compare give way to the new pair's."""
+    from it, and runs another page opened in Compare or Predict give way to the new pair's."""
     forget_builders()
     st.session_state.pop(COMPARE_RUNS, None)
+    st.session_state.pop(PREDICT_RUN, None)
 
 
 def apply_fix(side: str, spec: str) -> None:
@@ -130,6 +140,17 @@ def compare_runs(run_ids: list[str]) -> None:
 def runs_to_compare() -> list[str]:
     """The runs another page asked Compare to show, if any."""
     return list(st.session_state.get(COMPARE_RUNS, []))
+
+
+def predict_with(run_id: str) -> None:
+    """Ask the Predict page to preselect this run (kept until another page asks for another or the
+    pair changes)."""
+    st.session_state[PREDICT_RUN] = run_id
+
+
+def predict_run() -> str | None:
+    """The run another page asked Predict to preselect, if any."""
+    return st.session_state.get(PREDICT_RUN)
 
 
 def opened_pair(opened: list[RunRecord]) -> tuple[str, str] | None:
@@ -217,10 +238,24 @@ def forget_builders() -> None:
 # ---- uploads -----------------------------------------------------------------------------------------
 
 
-def _store_uploaded(uploader_key: str, name_label: str, label: str | None = None) -> str | None:
-    """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`; a table
-    with text and no label column is told ``name_label``); its spec, or None with the error kept for
-    the page to show.
+def labels_input(key: str) -> None:
+    """The uploaders' "Labels (optional)" field (the Data page's and the Predict page's new batch):
+    ``label=`` of the next file saved, cleared after it."""
+    st.text_input(
+        "Labels (optional)",
+        key=key,
+        placeholder="a table's label column, or none",
+        help="A table's label column when it is not called label, y, class or target; `none` reads any "
+        "file unlabelled (a zip whose folders are dates or batches, not classes). Applies to the next "
+        "save only: the field is cleared after it",
+    )
+
+
+def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
+    """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`), read
+    with the labels its :func:`labels_input` ``label_key`` names; its spec, or None with the error
+    kept for the page to show. After a save the labels field is cleared, so it never applies to the
+    next upload unseen.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
     this session's widget state.
@@ -231,29 +266,35 @@ def _store_uploaded(uploader_key: str, name_label: str, label: str | None = None
     if file is None:
         state[UPLOAD_ERROR] = "choose a file first"
         return None
+    label = (state.get(label_key) or "").strip() or None
     try:
         spec = store_upload(
-            engine.workspace(), file.name, file.getvalue(), label=label, name_label=name_label
+            engine.workspace(),
+            file.name,
+            file.getvalue(),
+            label=label,
+            name_label="type {column} in the Labels field",
         )
     except TLError as exc:
         state[UPLOAD_ERROR] = str(exc)
         return None
     state[UPLOAD_SAVED] = spec
+    state[label_key] = ""
     return spec
 
 
 def save_uploaded(uploader_key: str, role: str) -> None:
-    """Callback: validate and store the file in ``uploader_key``, then use it as ``role``; after a
-    save the labels field is cleared, so it never applies to the next upload unseen."""
-    label = (st.session_state.get(UPLOAD_LABEL) or "").strip() or None
-    if spec := _store_uploaded(uploader_key, "type {column} in the Labels field", label):
+    """Callback: validate and store the file in ``uploader_key``, then use it as ``role``."""
+    if spec := _store_uploaded(uploader_key, UPLOAD_LABEL):
         set_pair(**{role: spec})
-        st.session_state[UPLOAD_LABEL] = ""
 
 
-def label_uploaded(uploader_key: str, run_id: str) -> None:
+def label_uploaded(uploader_key: str, run_id: str, shifts_of: str | None = None) -> None:
     """Callback of the Predict page's uploader: validate and store the file in ``uploader_key`` (a new
-    batch), make it the data to label and predict it with ``run_id``; the pair is untouched."""
-    if spec := _store_uploaded(uploader_key, "type {column} in the Data page's Labels field"):
+    batch), given the shifts of the run target ``shifts_of`` that it lacks
+    (:func:`tlcore.predict.with_run_shifts`; None: as it is), make it the data to label and predict it
+    with ``run_id``; the pair is untouched."""
+    if spec := _store_uploaded(uploader_key, PREDICT_LABEL):
+        spec = with_run_shifts(spec, shifts_of)
         st.session_state[PREDICT_TYPED] = (pair()[1], spec)  # kept as if typed, until the target changes
         st.session_state[PREDICT_REQUEST] = (run_id, spec)

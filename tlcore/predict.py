@@ -35,8 +35,10 @@ from tlcore.data.domain import Domain
 from tlcore.data.harmonise import Conformer, plan_conform
 from tlcore.data.shifts import effective, format_shifts
 from tlcore.data.spec import load_domain, parse_spec
+from tlcore.data.spec_edit import with_shifts
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.metrics.proportion import CountedAccuracy, of_count
 from tlcore.models import Classifier
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -216,14 +218,36 @@ def _files(n: int) -> str:
     return f"{n} image file{'' if n == 1 else 's'}"
 
 
+def target_shifts(target: str | None) -> list[tuple[str, float]]:
+    """The shifts of a run's target spec that change data, in its order (none for None): what a new
+    batch like its target needs too, e.g. a diagnosis' fix ``contrast=2.95`` the run was adapted on."""
+    return [] if target is None else effective(parse_spec(target).shifts)
+
+
+def shifts_fix_data(target: str | None) -> bool:
+    """Whether the shifts of a run's target ``target`` are a fix of the user's own data (an upload or
+    file given shifts, e.g. a diagnosis' ``contrast=2.95``), which a new batch of such files needs too;
+    on a named dataset (``mnist5k:colour=1``) they make the target domain, which field data already
+    is: the app then offers them unticked."""
+    return (
+        target is not None and parse_spec(target).kind in ("upload", "file") and bool(target_shifts(target))
+    )
+
+
+def with_run_shifts(spec: str, target: str | None) -> str:
+    """``spec`` given the shifts of the run target ``target`` that it does not name, after its own
+    (:func:`tlcore.data.spec_edit.with_shifts`): ``upload:batch.zip`` of a run adapted to
+    ``upload:target.zip:contrast=2.95`` becomes ``upload:batch.zip:contrast=2.95``. The app's new
+    batch gets them by default, ``predict --run-shifts`` on request."""
+    shifts = target_shifts(target)
+    return with_shifts(spec, shifts) if shifts else spec
+
+
 def _shift_notes(target: str | None, domain: Domain) -> list[str]:
     """A note when the model was adapted to a shifted target (``invert=1``, say) whose shifts the
     domain was not given: files like the target's may need them too (the model card lists them)."""
-    if target is None:
-        return []
-    wanted = effective(parse_spec(target).shifts)
     given = {(name, float(value)) for name, value in domain.meta.get("shifts", [])}
-    missing = [shift for shift in wanted if shift not in given]
+    missing = [shift for shift in target_shifts(target) if shift not in given]
     if not missing:
         return []
     return [
@@ -267,8 +291,19 @@ class PredictionSummary:
     classes: tuple[str, ...]
     counts: dict[str, int]  # samples per predicted class, in the model's class order
     confidences: np.ndarray  # n float64
-    accuracy: float | None  # share of rows whose prediction equals the label; None when unlabelled
+    correct: int | None  # rows whose prediction equals the label; None when unlabelled
     least_confident: tuple[Uncertain, ...]  # least confident first (ties: the earlier sample first)
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of rows whose prediction equals the label; None when unlabelled."""
+        return None if self.correct is None else self.correct / self.n_samples
+
+    @property
+    def counted_accuracy(self) -> CountedAccuracy | None:
+        """The accuracy with its count and 95% Wilson interval, as Compare shows a run's
+        (:mod:`tlcore.metrics.proportion`); None when unlabelled."""
+        return None if self.correct is None else of_count(self.correct, self.n_samples)
 
     @property
     def accuracy_basis(self) -> str:
@@ -293,6 +328,8 @@ class PredictionSummary:
             "counts": self.counts,
             "mean_confidence": self.mean_confidence,
             "accuracy": self.accuracy,
+            "correct": self.correct,
+            "accuracy_ci95": None if (known := self.counted_accuracy) is None else [known.low, known.high],
             "confidence_histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
             "least_confident": [asdict(sample) for sample in self.least_confident],
         }
@@ -333,7 +370,7 @@ class Tally:
             classes=self.classes,
             counts=dict(zip(self.classes, self.counts.tolist(), strict=True)),
             confidences=confidences,
-            accuracy=self.correct / len(self.ids) if self.labelled else None,
+            correct=self.correct if self.labelled else None,
             least_confident=tuple(Uncertain(int(rows[i]), self.ids[i], float(confidences[i])) for i in order),
         )
 

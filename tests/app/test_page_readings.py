@@ -132,9 +132,10 @@ def test_predict_names_the_samples_its_accuracy_is_measured_on(app: OpenApp, wor
     at.button[[b.label for b in at.button].index("Predict every sample")].click().run()
     assert_clean(at)
     captions = [plain(c.value) for c in at.caption]
-    assert any(c.startswith("Accuracy on all 120 labelled samples of digits:n=120;") for c in captions), (
-        captions
-    )
+    (accuracy,) = [
+        c for c in captions if c.startswith("Accuracy on all 120 labelled samples of digits:n=120: ")
+    ]
+    assert " of 120, 95% CI " in accuracy, accuracy  # the count and interval behind it
 
 
 def test_a_target_read_without_its_labels_says_so_once_and_the_balance_names_the_source(

@@ -18,8 +18,10 @@ from streamlit.testing.v1 import AppTest
 from app_support import engine
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import baseline_reused
 from tlcore.events import ProgressEvent
 from tlcore.runs import store as store_module
+from tlcore.runs.jobs import run_inline
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -161,6 +163,31 @@ def test_a_cancelled_run_is_no_failure_and_a_queued_one_says_it_waits(app: OpenA
     assert not at.error, [e.value for e in at.error]
     assert any("cancelled at epoch 1" in i.value for i in at.info), [i.value for i in at.info]
     captions = [c.value for c in at.caption]
+    assert sum("Queued" in c for c in captions) == 1 and "after the first epoch" not in " ".join(captions)
+    assert "No epoch ended before the run was cancelled." in captions  # it never will
+
+
+def test_a_done_run_whose_baseline_came_from_the_cache_shows_its_curves_and_says_so(
+    app: OpenApp, workspace: Path
+) -> None:
+    """The QA case: a source-only run whose baseline the cache held logged no epoch, and its card read
+    "Curves appear after the first epoch." for good; now it draws its result's history (the cached
+    training's epochs, as Compare does) and says where they come from."""
+    ws = Workspace.resolve(workspace)
+    config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("source_only",), epochs=2)
+    first, again = (run_inline(ws, config) for _ in range(2))
+    assert first.status == again.status == "done"
+    events = RunStore(ws).history(again.id)
+    assert not [e for e in events if e["kind"] == "epoch"] and baseline_reused(events)
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    captions = [c.value for c in at.caption]
+    assert "after the first epoch" not in " ".join(captions)
     assert (
-        sum("Queued" in c for c in captions) == 1 and sum("after the first epoch" in c for c in captions) == 1
+        captions.count(
+            "Source-only baseline reused from the cache (trained by an earlier run with the same source, "
+            "model and settings): its epochs are that training's."
+        )
+        == 1
     )
+    assert _epochs_drawn(at, again.id) == _epochs_drawn(at, first.id) == [1.0, 2.0]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
@@ -68,6 +68,15 @@ from tlcore.workspace import Workspace
 
 SPANS = {"baseline": (0.0, 0.45), "adapt": (0.45, 0.9)}  # share of the run's progress per stage
 RAW_PCA_DIM = 50  # raw-input features for instance weights: flattened, PCA to this width
+BASELINE_REUSED = "source-only baseline reused from the cache"  # its stage event's message
+
+
+def baseline_reused(events: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a run's progress events say its source-only baseline came from the cache: trained by
+    an earlier run with the same source, model and settings, so the run's own log holds no baseline
+    epoch (its result's history holds that training's). A done run's result stores it too
+    (``info["baseline_cached"]``); the events also answer for a run still going and for older runs."""
+    return any(e.get("kind") == "stage" and e.get("message") == BASELINE_REUSED for e in events)
 
 
 def network(cfg: AdaptConfig, input_shape: tuple[int, ...], n_classes: int) -> Classifier:
@@ -149,7 +158,7 @@ class _Run:
         cached = self.cache.get(self.key) if self.cache is not None else None
         if cached is not None:
             self.baseline_cached = True
-            self.stage_event("baseline", SPANS["baseline"][1], "source-only baseline reused from the cache")
+            self.stage_event("baseline", SPANS["baseline"][1], BASELINE_REUSED)
             return cached
         self.stage_event("baseline", 0.0, "training the source-only baseline")
         model = self.new_model()

@@ -1,7 +1,9 @@
 """``python -m tlcore predict RUN_ID --data SPEC``: a finished run's predictions for every sample of a domain.
 
 Without ``--out`` it prints a summary (samples, predictions per class, mean confidence, accuracy when
-the data is labelled); with ``--out FILE.csv|FILE.parquet`` it also writes one row per sample there.
+the data is labelled, with its count and 95% Wilson interval); with ``--out FILE.csv|FILE.parquet`` it
+also writes one row per sample there. ``--run-shifts`` gives the data the shifts of the run's target
+that it lacks (a diagnosis' fix the run was adapted on), as the app does to a new batch.
 A run whose negative-transfer alarm is raised (``runs show``'s alarm) is said so on stderr, and in
 ``--json`` under ``alarm``, as the app's Predict page shows it beside the run; so is data most of whose
 images are blank (:func:`tlcore.data.ink.blank_warning`; ``--json``: ``blank``).
@@ -25,6 +27,7 @@ from tlcore.predict import (
     load_run_model,
     predict_rows,
     summarise,
+    with_run_shifts,
 )
 from tlcore.prediction_files import check_output, write_predictions
 from tlcore.runs.store import RunStore
@@ -43,6 +46,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         required=True,
         metavar="SPEC",
         help="domain spec: upload:scans.zip, fashion:split=test, a file path",
+    )
+    parser.add_argument(
+        "--run-shifts",
+        action="store_true",
+        help="give the data the shifts of the run's target that --data lacks (a new batch like a target "
+        "adapted on upload:target.zip:contrast=2.95 gets contrast=2.95), as the app's Predict page does "
+        "to a new batch",
     )
     parser.add_argument("--out", metavar="FILE", help="write one row per sample to FILE.csv or FILE.parquet")
     parser.add_argument(
@@ -66,7 +76,8 @@ def predict_command(args: argparse.Namespace) -> int:
     alarm, alarm_text = show_alarm(store, store.get(args.run_id))
     if alarm["raised"]:
         print(f"warning: run {args.run_id}: " + " ".join(alarm_text), file=sys.stderr)
-    domain = load_data(trained, args.data, workspace, seed=args.seed)
+    spec = with_run_shifts(args.data, trained.target) if args.run_shifts else args.data
+    domain = load_data(trained, spec, workspace, seed=args.seed)
     blank = blank_warning(domain)
     if blank:
         print(f"warning: {blank}", file=sys.stderr)
@@ -114,6 +125,6 @@ def format_summary(run_id: str, data: str, predictions: Predictions, summary: Pr
     for name, count in summary.counts.items():
         lines.append(f"  {name:<{width}}  {count:>8}  {count / summary.n_samples:>6.1%}")
     lines += ["", f"  mean confidence {summary.mean_confidence:.3f}"]
-    if summary.accuracy is not None:
-        lines.append(f"  accuracy {summary.accuracy:.1%} (predicted class = the data's label)")
+    if (known := summary.counted_accuracy) is not None:
+        lines.append(f"  accuracy {known.text()}: predicted class = the data's label")
     return lines

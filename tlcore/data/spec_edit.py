@@ -1,11 +1,12 @@
 """A spec rewritten by its parts: taken apart and put back together (the app's spec builder, a fix's
-spec: :mod:`tlcore.explain.fixes`), or given ``blank=drop`` (the blank-images cause's fix). Each
+spec: :mod:`tlcore.explain.fixes`), given a run's target shifts (:func:`with_shifts`, a new batch to
+label), or given ``blank=drop`` (the blank-images cause's fix). Each
 gives the canonical text :func:`tlcore.data.spec.parse_spec` reads back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from tlcore.data.shifts import get_shift, shift_names
@@ -35,6 +36,14 @@ def compose_spec(
         if name in shifts and float(shifts[name]) != get_shift(name).identity
     )
     return str(replace(spec, shifts=kept, n=n or None, drop_blank=spec.drop_blank or drop_blank))
+
+
+def with_shifts(text: str, shifts: Sequence[tuple[str, float]]) -> str:
+    """The canonical spec of ``text`` with ``shifts`` applied after its own, in their order; a shift
+    ``text`` names already keeps its own value (a spec names each shift once)."""
+    base, n, own, drop_blank = spec_parts(text)
+    added = {name: float(value) for name, value in shifts if name not in own}
+    return compose_spec(base, n, {**own, **added}, drop_blank, in_order=True)
 
 
 def blank_dropped(text: str) -> str | None:

@@ -18,7 +18,7 @@ of width zero at ``k = 0`` or ``k = n``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Z95 = 1.959963984540054  # the standard normal's 97.5% quantile: a two-sided 95% interval
 SMALL_TEST = 30  # fewer test samples than this: an accuracy's interval is wider than ±15 points
@@ -71,14 +71,18 @@ class CountedAccuracy:
         }
 
 
+def of_count(correct: int, n: int) -> CountedAccuracy:
+    """``correct`` right of ``n`` samples as an accuracy with its Wilson interval."""
+    low, high = wilson_interval(correct, n)
+    return CountedAccuracy(correct / n, int(correct), int(n), low, high)
+
+
 def counted(accuracy: float | None, n: int | None) -> CountedAccuracy | None:
     """``accuracy`` measured on ``n`` samples as a count, ``round(accuracy * n)`` right (the stored
     accuracy is a float32 mean of 0/1), and its Wilson interval; None when either is unknown."""
     if accuracy is None or not n:
         return None
-    correct = round(float(accuracy) * n)
-    low, high = wilson_interval(correct, n)
-    return CountedAccuracy(float(accuracy), correct, int(n), low, high)
+    return replace(of_count(round(float(accuracy) * n), n), accuracy=float(accuracy))
 
 
 def accuracy_text(accuracy: float, n: int | None) -> str:

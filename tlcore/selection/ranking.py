@@ -29,7 +29,7 @@ Target accuracies, where the target is labelled, ride along for display and are 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,6 +214,15 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
         _reason(entries, best, settings),
         pool.excluded,
     )
+
+
+def preselect(run_ids: Sequence[str], ranking: Ranking | None) -> str | None:
+    """The run to offer first among ``run_ids`` (a pair's done runs, newest first), e.g. to label
+    data or export a model with: ``ranking``'s recommendation when it is among them (the run
+    ``runs rank`` recommends), else the newest; None when there is none."""
+    if ranking is not None and ranking.recommended in run_ids:
+        return ranking.recommended
+    return run_ids[0] if run_ids else None
 
 
 def _doubt(entry: RankedRun) -> int:

@@ -1,0 +1,105 @@
+"""Which run a page shows unasked: Predict preselects the run the ranking recommends (the one
+`runs rank` names), Compare hands its recommendation to Predict, and Compare never shows another
+pair's run as if it were the sidebar's (runs constructed, no training)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import plain
+from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
+from tests.selection.helpers import probabilities
+from tlcore.cli import main
+from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+
+
+@pytest.fixture
+def runs(workspace: Path) -> dict[str, str]:
+    """The pair's good run, then a newer collapsed one, both listed as having a model."""
+    store = RunStore(Workspace.resolve(workspace))
+    made = {
+        "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9)),
+        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+    }
+    for run_id in made.values():
+        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+    return made
+
+
+def test_predict_preselects_the_run_runs_rank_recommends_not_the_newest(
+    app: OpenApp, workspace: Path, runs: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The QA case: Predict defaulted to the pair's newest run (here the collapsed one), and its
+    export took that model; the recommended run is preselected and marked so."""
+    capsys.readouterr()
+    assert (
+        main(
+            ["--workspace", str(workspace), "runs", "rank", "--source", SOURCE, "--target", TARGET, "--json"]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["recommended"] == runs["good"]
+    at = app("predict", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    picker = at.selectbox[0]
+    assert picker.value == runs["good"]
+    assert picker.options[picker.index].startswith(f"deep_coral+im · {runs['good'][-6:]} (recommended) · ")
+    assert not [o for o in picker.options if "(recommended)" in o and runs["good"][-6:] not in o]
+    at.selectbox[0].set_value(runs["collapsed"]).run()  # the user's choice stays
+    at.button[[b.label for b in at.button].index("Export the model")].click().run()
+    assert at.selectbox[0].value == runs["collapsed"]
+    assert at.session_state["export_request"][0] == runs["collapsed"]
+
+
+def test_without_a_recommendation_predict_takes_the_pairs_newest_run(app: OpenApp, workspace: Path) -> None:
+    """One collapsed run: the ranking keeps the source-only model, so the newest run is preselected."""
+    store = RunStore(Workspace.resolve(workspace))
+    old = store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95), target="digits:n=100")
+    new = store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95))
+    for run_id in (old, new):
+        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+    at = app("predict", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox[0].value == new and not [o for o in at.selectbox[0].options if "(recommended)" in o]
+
+
+def test_compares_recommendation_opens_predict_with_that_run(app: OpenApp, runs: dict[str, str]) -> None:
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert plain(at.success[0].value).startswith(f"Recommended: deep_coral+im · {runs['good'][-6:]}")
+    (go,) = [b for b in at.button if b.label.startswith("Label data with")]
+    assert go.label == f"Label data with deep_coral+im · {runs['good'][-6:]} on Predict"
+    at.selectbox[0].set_value("im").run()  # another validator, the same recommendation here
+    next(b for b in at.button if b.label.startswith("Label data with")).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "Predict" and at.selectbox[0].value == runs["good"]
+    assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (SOURCE, TARGET)
+    at.text_input(key="pair_target").set_value("digits:n=300").run()  # another pair: the request ends
+    assert "predict_run" not in at.session_state
+
+
+def test_compare_shows_no_run_of_another_pair_unasked(
+    app: OpenApp, workspace: Path, runs: dict[str, str]
+) -> None:
+    """The QA case: the sidebar's (newly fixed) pair had no finished run and Compare showed the
+    other pair's run, its numbers read as this pair's; now nothing is chosen and the page says so."""
+    fixed = f"{TARGET},contrast=2"
+    at = app("compare", source=SOURCE, target=fixed)
+    assert not at.exception, [e.message for e in at.exception]
+    assert next(m for m in at.multiselect if m.label == "Runs").value == []
+    assert [plain(i.value) for i in at.info] == [
+        f"No finished run of {SOURCE} → {fixed} yet: launch one on the Adapt page, or choose runs of "
+        "other pairs below."
+    ]
+    assert not at.get("plotly_chart")  # no chart of another pair's runs
+    runs_box = next(m for m in at.multiselect if m.label == "Runs")
+    runs_box.set_value([runs["good"]]).run()  # chosen on purpose: shown
+    assert not at.exception and at.get("plotly_chart")
