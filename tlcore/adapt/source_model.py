@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from tlcore.adapt.cache import BaselineCache, baseline_key
+from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.data.domain import Domain
@@ -107,20 +107,37 @@ def source_only_command(config: AdaptConfig) -> str:
 def find_source_only_model(
     config: AdaptConfig, workspace: Workspace, candidates: Iterable[AdaptConfig] = ()
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
-    """The cached baseline of ``config`` (for a pair with default settings:
-    ``AdaptConfig(source, target)``), else of the first of ``candidates`` (the configs of the same
-    pair's finished runs, newest first) that has one; else :class:`NeedsSourceOnlyModel`."""
+    """The cached baseline of ``config`` alone, or with ``candidates`` (the configs of the same pair's
+    finished runs, oldest first) the one of them all that :func:`source_val_accuracy` ranks first
+    (ties, and baselines never evaluated, by that order: ``config`` first); else
+    :class:`NeedsSourceOnlyModel`.
+
+    The choice reads no target label and no finishing order: the model with the highest accuracy on
+    its source validation split is the one whose confusion matrix there is best conditioned, what the
+    estimators' errors grow with (Lipton et al. 2018: ``1 / sigma_min``), and a newer run displaces it
+    only by a strictly higher accuracy."""
     cache = BaselineCache.of_workspace(workspace)
+    found: list[tuple[AdaptConfig, CachedBaseline]] = []
     for candidate in (config, *candidates):
         entry = cache.get(baseline_key(candidate, pick_device(candidate.device).type))
         if entry is not None:
-            return SourceOnlyModel(entry.model, source_only_config(candidate), "baseline cache")
+            found.append((candidate, entry))
+    if found:
+        best, entry = max(found, key=lambda pair: source_val_accuracy(pair[1]))  # ties: the first
+        return SourceOnlyModel(entry.model, source_only_config(best), "baseline cache")
     return NeedsSourceOnlyModel(
         config.source,
         config.target,
         source_only_config(config),
         f"no source-only model of {config.source} -> {config.target} in this workspace",
     )
+
+
+def source_val_accuracy(entry: CachedBaseline) -> float:
+    """A cached baseline's accuracy on its source validation split (its evaluation's validator score,
+    :class:`~tlcore.adapt.cache.CachedBaseline` ``before``); -1 when no run has evaluated it yet."""
+    validators = (entry.before or {}).get("validators") or {}
+    return float(validators.get("source_accuracy", -1.0))
 
 
 def label_shift_of(

@@ -30,6 +30,7 @@ from tlcore.selection.scores import RunValidators
 
 OLD_RUN = "stored without validator scores or predictions (finished before they existed); rerun it"
 OTHER_SAMPLES = "its predictions cover other target samples (another load seed or changed data)"
+EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
 
 
 def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
@@ -112,11 +113,14 @@ def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:
 def pair_source_only_model(
     store: RunStore, source: str, target: str
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
-    """The pair's source-only model for a label-shift estimate: the cached baseline of the default
-    config, else of the newest finished run of the same pair (specs compared in canonical form)."""
+    """The pair's source-only model for a label-shift estimate: of the cached baselines of the default
+    config and of the pair's finished runs (specs compared in canonical form; oldest first), the one
+    with the highest source validation accuracy
+    (:func:`~tlcore.adapt.source_model.find_source_only_model`), so the estimate does not change with
+    the order in which runs finish."""
     pair = (str(parse_spec(source)), str(parse_spec(target)))
     candidates = []
-    for record in store.list(status="done"):
+    for record in reversed(store.list(status="done", limit=EVERY_RUN)):  # oldest first
         try:
             config = AdaptConfig.from_dict(record.config)
             if (str(parse_spec(config.source)), str(parse_spec(config.target))) == pair:

@@ -1,0 +1,65 @@
+"""The pair's source-only model for the label-shift estimate is chosen by a label-free rule (the highest
+source validation accuracy), not by which run finished last."""
+
+from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, find_source_only_model
+from tlcore.device import pick_device
+from tlcore.models import build_model
+from tlcore.runs.candidates import pair_source_only_model
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+SOURCE, TARGET = "mnist5k", "digits"
+
+
+def _config(seed: int) -> AdaptConfig:
+    return AdaptConfig(source=SOURCE, target=TARGET, seed=seed, methods=("dann",))
+
+
+def _cache(workspace: Workspace, config: AdaptConfig, accuracy: float | None) -> None:
+    """A cached baseline of ``config`` whose evaluation read ``accuracy`` on the source validation split
+    (None: never evaluated)."""
+    before = None if accuracy is None else {"validators": {"source_accuracy": accuracy}}
+    entry = CachedBaseline(build_model("mlp", (4,), 3), [{"epoch": 1.0}], "done", "", before)
+    BaselineCache.of_workspace(workspace).put(baseline_key(config, pick_device(config.device).type), entry)
+
+
+def _seed(found: SourceOnlyModel | NeedsSourceOnlyModel) -> int:
+    assert isinstance(found, SourceOnlyModel)
+    return found.config.seed
+
+
+def test_the_best_source_validation_accuracy_wins_whatever_the_order(tmp_path):
+    workspace = Workspace(tmp_path)
+    default = AdaptConfig(source=SOURCE, target=TARGET)
+    for seed, accuracy in ((1, 0.90), (2, 0.97), (3, 0.97), (4, None)):
+        _cache(workspace, _config(seed), accuracy)
+    configs = [_config(seed) for seed in (1, 2, 3, 4)]
+    assert _seed(find_source_only_model(default, workspace, configs)) == 2  # old: 1, the first cached
+    assert _seed(find_source_only_model(default, workspace, configs[::-1])) == 3  # a tie: the first given
+    assert _seed(find_source_only_model(default, workspace, [configs[3], configs[0]])) == 1  # evaluated first
+    _cache(workspace, default, 0.5)  # the default config's baseline takes no precedence of its own
+    assert _seed(find_source_only_model(default, workspace, configs)) == 2  # old: 0
+    assert _seed(find_source_only_model(_config(1), workspace)) == 1  # one config: its own baseline
+
+
+def test_the_pairs_model_does_not_change_with_the_run_that_finished_last(tmp_path):
+    """QA: the Diagnose page's estimate came from the newest finished run's baseline (one that reached
+    68% on the target), so it changed as runs finished. Three runs; the newest is not the best."""
+    workspace = Workspace(tmp_path)
+    store = RunStore(workspace)
+    assert isinstance(pair_source_only_model(store, SOURCE, TARGET), NeedsSourceOnlyModel)
+
+    def finish(seed: int, accuracy: float) -> None:
+        config = _config(seed)
+        _cache(workspace, config, accuracy)
+        run_id = store.create(config)
+        assert store.start(run_id, 1) and store.finish(run_id, {})
+
+    finish(1, 0.95)
+    finish(2, 0.98)
+    finish(3, 0.96)
+    assert _seed(pair_source_only_model(store, SOURCE, TARGET)) == 2  # old: 3, the newest
+    finish(4, 0.98)  # a newer run as good: the older keeps its place
+    assert _seed(pair_source_only_model(store, SOURCE, TARGET)) == 2
