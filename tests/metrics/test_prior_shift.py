@@ -11,11 +11,8 @@ from tlcore.cli.diagnose import label_shift_lines
 from tlcore.errors import TLError
 from tlcore.metrics import total_variation
 from tlcore.metrics.coverage import novelty
-from tlcore.metrics.prior_shift import (
-    TV_MODERATE,
-    LabelShiftSettings,
-    estimate_label_shift,
-)
+from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
+from tlcore.metrics.prior_shift_words import TV_MODERATE
 from tlcore.metrics.priors import class_prior, prior_log_ratio
 from tlcore.views.explain_figures import class_proportions_figure
 
@@ -157,7 +154,9 @@ def test_disagreeing_estimators_flag_a_broken_premise():
     assert est.disagreement == pytest.approx(
         total_variation(torch.tensor(est.em.priors), torch.tensor(est.bbse.priors))
     )
-    assert not est.consistent and est.describe().startswith("EM and BBSE disagree")
+    text = est.describe()
+    assert not est.consistent and text.startswith("Not a measured label shift, only what the model reads")
+    assert "EM and BBSE disagree (total variation 0.67 between them)" in text
 
 
 def test_a_collapsed_model_has_a_degenerate_band_and_a_target_outside_the_support_is_not_trusted():
@@ -181,14 +180,11 @@ def test_a_collapsed_model_has_a_degenerate_band_and_a_target_outside_the_suppor
     assert doubted.support.share == 1.0 and doubted.outside_support and not doubted.trusted
     assert doubted.consistent  # EM and BBSE agree: only the support tells
     text = doubted.describe()
-    assert (
-        text.startswith("100% of the target lies outside the source's support")
-        and "not to be trusted" in text
-    )
+    assert "100% of the target lies outside the source's support" in text and "not to be trusted" in text
     assert "re-weights the model's outputs" not in text and doubted.to_dict()["outside_support"] is True
     # QA helper-53: it went on "Large label shift: ..." and its chart was titled as any other
     assert "label shift: the target's class proportions" not in text.lower()
-    assert "What the model reads (not a label shift): the class proportions it estimates differ" in text
+    assert text.startswith("Not a measured label shift, only what the model reads: the class proportions it")
     assert trusted.describe().startswith("Large label shift: the target's class proportions differ")
     title = class_proportions_figure(doubted).layout.title.text
     assert title == "Class proportions: estimates not to be trusted"

@@ -24,7 +24,7 @@ from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
-from tlcore.metrics.prior_shift import tv_band_words
+from tlcore.metrics.prior_shift_words import tv_band_words
 from tlcore.numbers import significant
 
 CauseKind = Literal[

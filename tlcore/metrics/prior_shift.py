@@ -42,33 +42,12 @@ from tlcore.errors import TLError
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty
 from tlcore.metrics.per_class import total_variation
 from tlcore.metrics.prior_bootstrap import WeightedEstimates
+from tlcore.metrics.prior_shift_words import ShiftLevel, describe_estimate, size
 from tlcore.metrics.priors import Calibration
 
 Estimator = Literal["em", "bbse"]
-ShiftLevel = Literal["none", "moderate", "large"]
 HEADLINE: Estimator = "em"  # the estimator whose TV is the headline "label shift" number
-TV_MODERATE, TV_LARGE = 0.05, 0.2  # TV from the source priors at or above them: moderate / large
 DISAGREEMENT = 0.1  # TV between the EM and BBSE estimates from which the label-shift premise is doubted
-DEGENERATE = 0.005  # a TV band narrower than this is no band: every resample gives the same estimate
-
-
-def tv_band_words(tv: float, band: tuple[float, float] | None, level: float) -> str:
-    """The bootstrap band of the total variation ``tv`` in words, '' without one: "degenerate" when
-    narrower than :data:`DEGENERATE`; when it lies wholly above ``tv`` it says why: a distance's
-    resamples read more than the sample does, as noise only adds to a distance, and at few samples
-    by more than the band is wide (QA: 0.26 with a band of 0.34 to 0.60 on 12 images)."""
-    if band is None:
-        return ""
-    low, high = band
-    pct = f"{100 * level:.0f}%"
-    if high - low < DEGENERATE:
-        return f" ({pct} band degenerate: every resample gives the same estimate)"
-    if low > tv:
-        return (
-            f" ({pct} band {low:.2f} to {high:.2f}, above the estimate: resampling noise adds to a "
-            "distance, so at this sample size the band cannot bound it)"
-        )
-    return f" ({pct} band {low:.2f} to {high:.2f})"
 
 
 # ---- the report ---------------------------------------------------------------------------------
@@ -200,59 +179,21 @@ class LabelShiftEstimate:
 
     @property
     def level(self) -> ShiftLevel:
-        """``none`` below :data:`TV_MODERATE` or :attr:`within_chance`, ``large`` from :data:`TV_LARGE`,
-        else ``moderate``."""
-        if self.within_chance:
-            return "none"
-        return "none" if self.tv < TV_MODERATE else "large" if self.tv >= TV_LARGE else "moderate"
+        """``none`` when :attr:`within_chance`, else the size of :attr:`tv`
+        (:func:`~tlcore.metrics.prior_shift_words.size`)."""
+        return "none" if self.within_chance else size(self.tv)
+
+    @property
+    def true_tv(self) -> float | None:
+        """Total variation between the true target priors (counted from its labels) and the source
+        priors; None when the target is unlabelled."""
+        if self.true_prior is None:
+            return None
+        return total_variation(torch.tensor(self.true_prior), torch.tensor(self.source_prior))
 
     def describe(self) -> str:
-        """The estimate in one or two plain sentences (and the estimators' notes, if any)."""
-        head = self.headline
-        band = tv_band_words(head.tv, head.tv_band, self.settings.level)
-        if self.level == "none" and self.within_chance and head.tv >= TV_MODERATE:
-            text = (
-                "No label shift beyond chance: the target's estimated class proportions differ from the "
-                f"source's by total variation {head.tv:.2f}{band}, as much as targets of {self.n_target} "
-                f"samples drawn from the source itself read (p = {self.p_value:.2g})."
-            )
-        elif self.level == "none":
-            text = (
-                "No label shift to speak of: the target's estimated class proportions are within total "
-                f"variation {head.tv:.2f}{band} of the source's."
-            )
-        else:
-            diff = [t - s for t, s in zip(head.priors, self.source_prior, strict=True)]
-            up, down = diff.index(max(diff)), diff.index(min(diff))
-            lead = f"{self.level.capitalize()} label shift: the target's class proportions differ"
-            if self.outside_support:  # the estimate then reads the model, not the labels
-                lead = "What the model reads (not a label shift): the class proportions it estimates differ"
-            text = (
-                f"{lead} from the source's by total variation {head.tv:.2f}{band}; most over-represented "
-                f"{self.classes[up]} ({100 * head.priors[up]:.0f}% vs {100 * self.source_prior[up]:.0f}%), "
-                f"most under-represented {self.classes[down]} ({100 * head.priors[down]:.0f}% vs "
-                f"{100 * self.source_prior[down]:.0f}%)."
-            )
-            if not self.outside_support:
-                text += (
-                    " Prior correction (method prior_correction) re-weights the model's outputs by these "
-                    "proportions."
-                )
-        if self.outside_support and self.support is not None:
-            novel = self.support
-            text = (
-                f"{100 * novel.share:.0f}% of the target lies outside the source's support in the model's "
-                f"features (about {100 * novel.expected_share:.0f}% by chance), where label shift cannot put "
-                "it: the model reads samples unlike any it was trained on, so this estimate is not to be "
-                f"trusted and prior correction would not help; close the covariate gap first. {text}"
-            )
-        if not self.consistent:
-            text = (
-                f"EM and BBSE disagree (total variation {self.disagreement:.2f} between them): the classes "
-                "themselves look different on the target, not only their proportions, so neither estimate "
-                f"can be trusted and prior correction may hurt; close the other gaps first. {text}"
-            )
-        return " ".join(part for part in (text, self.em.note, self.bbse.note, self.describe_blank()) if part)
+        """The estimate in plain words (:func:`~tlcore.metrics.prior_shift_words.describe_estimate`)."""
+        return describe_estimate(self)
 
     def describe_blank(self) -> str:
         """``60 of 360 target images are blank (no ink) and left out of the estimate.`` (and of the
@@ -267,7 +208,7 @@ class LabelShiftEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
-        ``consistent``, ``outside_support``, ``trusted`` and ``description``."""
+        ``consistent``, ``outside_support``, ``trusted``, ``true_tv`` and ``description``."""
         return {
             "classes": list(self.classes),
             "source_prior": list(self.source_prior),
@@ -288,6 +229,7 @@ class LabelShiftEstimate:
             "support": None if self.support is None else self.support.to_dict(),
             "outside_support": self.outside_support,
             "trusted": self.trusted,
+            "true_tv": self.true_tv,
             "p_value": self.p_value,
             "description": self.describe(),
         }
