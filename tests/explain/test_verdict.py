@@ -145,6 +145,27 @@ def test_the_headline_says_most_only_for_a_fix_removing_half_the_gap():
     )
 
 
+def test_a_change_no_fix_undoes_leads_to_adapting_once():
+    """QA (Diagnose after "Apply this fix" rotate=-17): "Next step: adaptation has to bridge it; then
+    adapt with the recommended recipe (...) for the rest", adapt, then adapt. A strong change without a
+    fix (first) or whose fix does not help: the next step is the adaptation's action, said once."""
+    adapt = f"adapt with the recommended recipe ({RECOMMENDED.label}): "
+    for findings in ([finding("size", 3.0)], [finding("blur", 2.0, "blur", after=1.1)]):
+        judged = verdict(findings, "large", **SPECS)
+        assert [c.kind for c in judged.causes] == ["appearance", "adaptation"]
+        assert judged.causes[0].action == "adaptation has to bridge it"
+        assert judged.next_step == judged.causes[1].action and judged.next_step.startswith(adapt)
+        assert (
+            judged.next_step.count("adapt") == 2 and "for the rest" not in judged.next_step
+        )  # adapt + command
+    # a fix that helps, then the unfixed change: the fix, then adapting for the rest, as before
+    both = verdict([finding("contrast", -3.0, "contrast", after=0.8), finding("size", 3.0)], "large", **SPECS)
+    assert both.next_step == (
+        f"use the target upload:scans.zip:contrast=1; then adapt with the recommended recipe "
+        f"({RECOMMENDED.label}) for the rest"
+    )
+
+
 def test_hostile_specs_are_quoted_in_the_adapt_command():
     causes = rank_causes([], "small", source_spec="a; rm -rf x", target_spec="$(touch y)")
     assert "--source 'a; rm -rf x' --target '$(touch y)'" in causes[0].action

@@ -27,6 +27,7 @@ from tlcore.explain.image_stats import BY_NAME
 from tlcore.metrics.prior_shift_words import tv_band_words
 from tlcore.numbers import significant
 
+BRIDGE = "adaptation has to bridge it"  # the action of an appearance change no fix undoes
 CauseKind = Literal[
     "blank", "appearance", "column", "new_classes", "missing_classes", "label_shift", "novelty", "adaptation"
 ]
@@ -316,7 +317,7 @@ def unfixed_cause(finding: Finding) -> Cause:
         kind="appearance",
         title=finding.title,
         detail=f"{finding.message} ({why}.)",
-        action="adaptation has to bridge it",
+        action=BRIDGE,
         statistic=finding.statistic,
         shift=None if finding.fix is None else finding.fix.shift,
     )

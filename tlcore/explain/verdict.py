@@ -49,6 +49,7 @@ from typing import Any, Required, TypedDict, Unpack
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.diagnosis import MIN_POWER, SIGNIFICANCE, GapLevel, low_power_note
 from tlcore.explain.causes import (
+    BRIDGE,
     Cause,
     GapPart,
     adaptation_cause,
@@ -87,7 +88,7 @@ OVERLAP = " Each share is measured with only that cause removed, so shares overl
 @dataclass(frozen=True)
 class Verdict:
     """The ranked causes and one plain-words reading: ``headline`` (what explains the gap) and
-    ``next_step`` (the first cause's action); ``coverage`` how it reads the target's novel share (the
+    ``next_step`` (:func:`next_step`); ``coverage`` how it reads the target's novel share (the
     diagnosis's advice on it defers to this when novelty is no cause); ``folded`` when that reads it
     as part of the best fix; ``elsewhere`` when it reads the fix checks' novel share, not the
     diagnosis's (:attr:`~tlcore.explain.novelty_reading.Coverage.elsewhere`)."""
@@ -357,10 +358,21 @@ def verdict(
         headline += f" Also drifted, their shares not measured either: {'; '.join(columns)}."
     if sum(c.share is not None and c.share >= SHARE_FLOOR for c in causes) > 1:
         headline += OVERLAP
-    next_step = first.action
-    adapts = any(c.kind == "adaptation" for c in causes)
-    if adapts and first.kind != "adaptation" and (first.share or 0.0) < MOST:
-        next_step += f"; then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
     if few:
         headline += f" {few}"
-    return Verdict(headline, next_step, tuple(causes), coverage, folded, elsewhere)
+    return Verdict(headline, next_step(causes), tuple(causes), coverage, folded, elsewhere)
+
+
+def next_step(causes: Sequence[Cause]) -> str:
+    """The first cause's action, then adapting for the rest when adaptation is left to close some of
+    the gap and the first removes less than :data:`~tlcore.explain.headline.MOST` of it. A change no
+    fix undoes (:data:`~tlcore.explain.causes.BRIDGE`) is the adaptation's to close: its action alone
+    (QA: "adaptation has to bridge it; then adapt ..."); blank images are dropped, then diagnosed
+    again, which names what is left."""
+    first = causes[0]
+    adaptation = next((c for c in causes if c.kind == "adaptation"), None)
+    if adaptation is None or first.kind in ("adaptation", "blank") or (first.share or 0.0) >= MOST:
+        return first.action
+    if first.action == BRIDGE:
+        return adaptation.action
+    return f"{first.action}; then adapt with the recommended recipe ({RECOMMENDED.label}) for the rest"
