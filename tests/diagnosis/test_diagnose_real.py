@@ -38,6 +38,14 @@ def test_cli_json_on_the_default_pair(capsys, tmp_path):
     assert len(payload["per_class"]) == 10
     native = payload["explanation"]["findings"][-1]  # UCI digits were 8x8 before MNIST geometry
     assert (native["statistic"], native["severity"], native["target"]) == ("native_size", "strong", 64)
+    # QA: the novel share (5.2%) read "this part of your target is new ... collect labels there" in
+    # --json while the verdict (and the text) reads it as no cause: --json says what the text says
+    novelty, causes = payload["novelty"], payload["explanation"]["verdict"]["causes"]
+    assert novelty["level"] == "new" and "novelty" not in [c["kind"] for c in causes]
+    assert "collect labels there" not in novelty["description"]
+    assert "yet no cause in the verdict" in novelty["description"]
+    assert main([*argv, "--permutations", "200"]) == 0
+    assert novelty["description"] in capsys.readouterr().out.splitlines()
 
 
 def test_cli_text_summary(capsys, tmp_path):

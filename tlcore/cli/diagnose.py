@@ -229,6 +229,9 @@ def diagnose_command(args: argparse.Namespace) -> int:
         if report.label_shift is not None:  # what it is of, and whether to trust it: as the text says
             doubt = predictions_doubt(report, estimate) or None
             payload["label_shift"] = report.label_shift | {"not_trusted": doubt}
+        if report.novelty is not None:  # read as the verdict reads it, like the text says it
+            reading = coverage_note(report.novelty, explanation, report.feature_space)
+            payload["novelty"] = payload["novelty"] | {"description": reading}
         print_json(payload | {key: {"not_measured": why} for key, why in unread.items()})
         return 0
     lines = format_report(report, explanation, estimate)
