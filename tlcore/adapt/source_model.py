@@ -112,10 +112,10 @@ def find_source_only_model(
     (ties, and baselines never evaluated, by that order: ``config`` first); else
     :class:`NeedsSourceOnlyModel`.
 
-    The choice reads no target label and no finishing order: the model with the highest accuracy on
-    its source validation split is the one whose confusion matrix there is best conditioned, what the
-    estimators' errors grow with (Lipton et al. 2018: ``1 / sigma_min``), and a newer run displaces it
-    only by a strictly higher accuracy."""
+    The choice reads no target label and no finishing order: a model more accurate on its source
+    validation split has a confusion matrix there closer to diagonal, so better conditioned, and the
+    estimators' errors grow with its conditioning (Lipton et al. 2018: ``1 / sigma_min``); a newer run
+    displaces it only by a strictly higher accuracy."""
     cache = BaselineCache.of_workspace(workspace)
     found: list[tuple[AdaptConfig, CachedBaseline]] = []
     for candidate in (config, *candidates):
