@@ -121,12 +121,16 @@ if engine.store().done_runs(*pair):
     st.subheader("Which run to keep, without target labels")
     ranked_pair(pair, opened_pair is not None)
     left, right = st.columns([2, 1])
-    advanced = right.toggle("Show advanced validators", help="SND and entropy reward a collapsed model")
+    advanced = right.toggle(
+        "Show advanced validators",
+        key=state.form_default(state.COMPARE_ADVANCED, False),
+        help="SND and entropy reward a collapsed model",
+    )
     names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
     validator = left.selectbox(
         "Rank by",
         names,
-        index=names.index(SelectionSettings().validator),
+        key=state.choice_default(state.COMPARE_VALIDATOR, names, SelectionSettings().validator),
         format_func=lambda name: f"{VALIDATORS[name].label}: {VALIDATORS[name].summary}",
         help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
         "agreement not below source-only's); the passing runs are ranked by this validator.",
