@@ -259,6 +259,7 @@ with display.errors_shown():
         "tlstudio-metrics.csv",
         "text/csv",
         icon=":material/table:",
+        on_click="ignore",  # see the report's button
     )
     right.download_button(
         "Report (HTML)",
@@ -271,6 +272,7 @@ with display.errors_shown():
         "tlstudio-report.html",
         "text/html",
         icon=":material/description:",
+        on_click="ignore",  # a rerun re-registered it: a click just after another download found nothing
     )
     checkpoint = engine.store().checkpoint_path(run_id)
     if checkpoint is not None:
@@ -280,4 +282,5 @@ with display.errors_shown():
             f"{run_id}.pt",
             "application/octet-stream",
             icon=":material/download:",
+            on_click="ignore",
         )

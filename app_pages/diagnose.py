@@ -266,5 +266,6 @@ with display.errors_shown():
         ),
         "tlstudio-diagnosis.html",
         "text/html",
+        on_click="ignore",  # no rerun: the gap report is not measured again, the report stays fetchable
         icon=":material/description:",
     )
