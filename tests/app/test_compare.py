@@ -314,12 +314,13 @@ def test_a_fall_within_chance_is_not_called_negative_transfer_without_saying_so(
     table = pd.read_csv(io.StringIO(compare.metrics_csv(results)))
     assert table.set_index("run").loc["real", "mcnemar_p"] == pytest.approx(30 / 2**14)
     chart = compare.accuracy_figure(results)
-    labels = list(next(t for t in chart.data if isinstance(t, go.Scatter)).text)
-    assert labels == [
+    (labels,) = [t for t in chart.data if isinstance(t, go.Scatter)]
+    assert list(labels.customdata) == [  # on hover: three runs side by side write the change only
         "-3.3 pts<br>19 vs 20 of 30<br>McNemar p = 1.0 (within chance)",
         "-4.1 pts<br>McNemar p = 0.0018",
         "-10.0 pts",
     ]
+    assert list(labels.text) == ["-3.3 pts<br>within chance", "-4.1 pts", "-10.0 pts"]
     alarm = Alarm("r", (), 19 / 30, 20 / 30, compare.paired_change(chance))
     assert alarm.truly_negative and alarm.verdict() == (
         "missed: target accuracy fell 3.3 points against source-only (1 more wrong of 30, 1 right to wrong "

@@ -10,8 +10,6 @@ light or the dark page; the colours set here read on both, and a heatmap's zero 
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -20,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
+from tlcore.views.chart_text import PANEL_SIZE, TICK_SIZE, panel_titles, safe, tick_text, wrap_words
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -40,16 +39,9 @@ LAYOUT = {
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
-TICK_WRAP, TICK_LINES, TICK_SIZE = 11, 3, 11  # a run's label under its bars: characters a line, lines, px
-PANEL_WRAP, PANEL_SIZE = 12, 12  # a panel's title: characters a line, px (three panels share half a row)
 SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row with others
 CROWDED = 3  # runs from which the accuracy chart writes only the change over each pair (the rest on hover)
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
-
-
-def safe(text: object) -> str:
-    """``text`` escaped so Plotly renders it literally (``<script>`` shows as ``<script>``)."""
-    return html.escape(str(text), quote=False)
 
 
 def fade(colour: str, alpha: float) -> str:
@@ -62,43 +54,6 @@ def colour_map(categories: Sequence[str]) -> dict[str, str]:
     return {
         c: DOMAIN_COLOURS.get(c, PALETTE[i % len(PALETTE)]) for i, c in enumerate(dict.fromkeys(categories))
     }
-
-
-def wrap_words(text: str, width: int) -> list[str]:
-    """``text`` in lines of about ``width`` characters, broken after a space or a ``+`` (a run label
-    such as ``deep_coral+im+fixmatch · d3b677`` breaks between its methods); a longer word keeps its
-    own line."""
-    lines = [""]
-    for piece in re.findall(r"[^\s+]*\+|[^\s+]+\s*|\s+", text):
-        if lines[-1].strip() and len(lines[-1]) + len(piece.rstrip()) > width:
-            lines.append("")
-        lines[-1] += piece
-    return [line.strip() for line in lines if line.strip()]
-
-
-def panel_titles(fig: go.Figure, width: int = PANEL_WRAP) -> int:
-    """Break the titles of ``fig``'s panels (``make_subplots``' annotations) into lines of about
-    ``width`` characters at a smaller size, so panels side by side in a narrow column do not run into
-    each other; the most lines a title took."""
-    lines = 1
-    for note in fig.layout.annotations:
-        wrapped = wrap_words(note.text, width)
-        lines = max(lines, len(wrapped))
-        note.update(text="<br>".join(wrapped), font_size=PANEL_SIZE)
-    return lines
-
-
-def tick_text(text: str) -> str:
-    """``text`` (escaped) as a category's tick: :func:`wrap_words` into at most :data:`TICK_LINES`
-    lines of at most :data:`TICK_WRAP` characters, cut to an ellipsis where longer, keeping the last
-    line: a run label keeps its methods' start and its id. The full text is on the hover."""
-    lines = [
-        line if len(line) <= TICK_WRAP else line[: TICK_WRAP - 1] + "…"
-        for line in wrap_words(text, TICK_WRAP)
-    ]
-    if len(lines) > TICK_LINES:
-        lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix("…") + "…", lines[-1]]
-    return "<br>".join(safe(line) for line in lines)
 
 
 def finish(fig: go.Figure, title: str, height: int = 380, wrap: int | None = None) -> go.Figure:
@@ -313,7 +268,7 @@ def accuracy_vs_baseline(
     same samples (:mod:`tlcore.metrics.mcnemar`), its p-value under the counts, ``within chance``
     when it is: a red bar of a fall within chance is no evidence of negative transfer. From
     :data:`CROWDED` runs the counts and p-values are on the change's hover only (and in the numbers
-    table): written, they ran into the next pair's."""
+    table), ``within chance`` still written: in full, they ran into the next pair's."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
     ticks = [tick_text(r) for r in runs]
@@ -340,7 +295,11 @@ def accuracy_vs_baseline(
         f"{label}<br>{mcnemar.p_text(t.p_value)}{' (within chance)' * t.within_chance}" if t else label
         for label, t in zip(labels, tests, strict=True)
     ]
-    shown = texts if len(runs) >= CROWDED else labels  # side by side, the counts overlapped at 1000 px
+    crowded = [
+        f"{text}<br>within chance" if t and t.within_chance else text
+        for text, t in zip(texts, tests, strict=True)
+    ]
+    shown = crowded if len(runs) >= CROWDED else labels  # side by side, the counts overlapped at 1000 px
     meaning = {
         "rose": "adapted: better",
         "fell": "adapted: worse",
