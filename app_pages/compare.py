@@ -121,12 +121,16 @@ if engine.store().done_runs(*pair):
     st.subheader("Which run to keep, without target labels")
     ranked_pair(pair, opened_pair is not None)
     left, right = st.columns([2, 1])
-    advanced = right.toggle("Show advanced validators", help="SND and entropy reward a collapsed model")
+    advanced = right.toggle(
+        "Show advanced validators",
+        key=state.form_default(state.COMPARE_ADVANCED, False),
+        help="SND and entropy reward a collapsed model",
+    )
     names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
     validator = left.selectbox(
         "Rank by",
         names,
-        index=names.index(SelectionSettings().validator),
+        key=state.choice_default(state.COMPARE_VALIDATOR, names, SelectionSettings().validator),
         format_func=lambda name: f"{VALIDATORS[name].label}: {VALIDATORS[name].summary}",
         help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
         "agreement not below source-only's); the passing runs are ranked by this validator.",
@@ -255,6 +259,7 @@ with display.errors_shown():
         "tlstudio-metrics.csv",
         "text/csv",
         icon=":material/table:",
+        on_click="ignore",  # see the report's button
     )
     right.download_button(
         "Report (HTML)",
@@ -267,6 +272,7 @@ with display.errors_shown():
         "tlstudio-report.html",
         "text/html",
         icon=":material/description:",
+        on_click="ignore",  # a rerun re-registered it: a click just after another download found nothing
     )
     checkpoint = engine.store().checkpoint_path(run_id)
     if checkpoint is not None:
@@ -276,4 +282,5 @@ with display.errors_shown():
             f"{run_id}.pt",
             "application/octet-stream",
             icon=":material/download:",
+            on_click="ignore",
         )

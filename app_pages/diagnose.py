@@ -38,6 +38,7 @@ with display.errors_shown():
         features = left.selectbox(
             "Feature space",
             ["raw", *runs],
+            key=state.choice_default(state.DIAGNOSE_FEATURES, ["raw", *runs], "raw"),
             format_func=lambda key: (
                 ("raw pixels (PCA 50)" if source.is_image else "raw values (standardised, PCA 50 if wider)")
                 if key == "raw"
@@ -48,10 +49,14 @@ with display.errors_shown():
         permutations = middle.select_slider(
             "Permutations (MMD test)",
             PERMUTATIONS,
-            value=DEFAULTS.n_permutations,
+            key=state.form_default(state.DIAGNOSE_PERMUTATIONS, DEFAULTS.n_permutations),
             help="The default is what every run's gap before / after uses.",
         )
-        umap_points = right.select_slider("UMAP points per domain", UMAP_POINTS, value=engine.UMAP_POINTS)
+        umap_points = right.select_slider(
+            "UMAP points per domain",
+            UMAP_POINTS,
+            key=state.form_default(state.DIAGNOSE_UMAP_POINTS, engine.UMAP_POINTS),
+        )
     with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier, UMAP…"):
         settings = replace(DEFAULTS, n_permutations=permutations)
         report = engine.gap_report(source_spec, target_spec, features, settings, umap_points)
@@ -261,5 +266,6 @@ with display.errors_shown():
         ),
         "tlstudio-diagnosis.html",
         "text/html",
+        on_click="ignore",  # no rerun: the gap report is not measured again, the report stays fetchable
         icon=":material/description:",
     )

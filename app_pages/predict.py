@@ -134,6 +134,7 @@ if request is not None:
             "text/csv",
             icon=":material/download:",
             type="primary",
+            on_click="ignore",
         )
 
 st.subheader("Take the model home")
@@ -155,4 +156,5 @@ if export_request is not None:
             f"{export_request[0]}-{export_request[1]}.zip",
             "application/zip",
             icon=":material/download:",
+            on_click="ignore",
         )

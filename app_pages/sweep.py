@@ -273,7 +273,12 @@ st.dataframe(
     },
 )
 st.download_button(
-    "Table (CSV)", configs_csv(summary), f"sweep-{summary.sweep.id}.csv", "text/csv", icon=":material/table:"
+    "Table (CSV)",
+    configs_csv(summary),
+    f"sweep-{summary.sweep.id}.csv",
+    "text/csv",
+    icon=":material/table:",
+    on_click="ignore",
 )
 heatmap = sweep_figures.heatmap(summary)
 if heatmap is not None:

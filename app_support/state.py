@@ -51,7 +51,14 @@ def sweep_key(part: str) -> str:
 
 # ---- forms that outlive a page switch --------------------------------------------------------------
 
-FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM)  # the Adapt and Sweep pages' form widgets' keys
+CHOICE = "choice_"  # the keys of single choices kept across pages start so
+DIAGNOSE_FEATURES = f"{CHOICE}diagnose_features"  # Diagnose's feature space ("raw" or a run id)
+DIAGNOSE_PERMUTATIONS = f"{CHOICE}diagnose_permutations"
+DIAGNOSE_UMAP_POINTS = f"{CHOICE}diagnose_umap_points"
+COMPARE_ADVANCED = f"{CHOICE}compare_advanced"  # Compare's "Show advanced validators"
+COMPARE_VALIDATOR = f"{CHOICE}compare_validator"  # Compare's "Rank by"
+FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM, CHOICE)  # widget keys kept across pages
+KEPT = "kept_forms"  # {widget key: its value at the last full run}, under a key no widget owns
 
 
 def form_default(key: str, value: Any) -> str:
@@ -61,12 +68,29 @@ def form_default(key: str, value: Any) -> str:
     return key
 
 
+def choice_default(key: str, options: list[Any], value: Any) -> str:
+    """:func:`form_default` for a choice among ``options`` that change (a pair's runs, the validators
+    shown): a kept choice no longer offered gives way to ``value``."""
+    if st.session_state.get(key, value) not in options:
+        st.session_state[key] = value
+    return form_default(key, value)
+
+
 def keep_forms() -> None:
-    """Keep the form widgets' values while their page is not shown: Streamlit forgets a widget's
-    value after a run that does not draw it, and reassigning the value keeps it (Streamlit's
-    multipage advice). Called once per run, before the page."""
+    """Keep the form widgets' values (keys starting with :data:`FORM_PREFIXES`) while their page is not
+    shown; called once per full run, before the page.
+
+    Streamlit forgets a widget's value after a run that does not draw it, and on a page switch it
+    drops them before the new page's run even starts (keeping only the widgets the browser's request
+    lists): while the Adapt page's runs panel reran on its 2 s timer, a switch often arrived without
+    the form's widgets, so reassigning the values at the start of the run (Streamlit's multipage
+    advice) came too late. The values are copied instead under :data:`KEPT`, which no widget owns and
+    no cleanup drops, and every full run writes them back from there."""
+    kept = st.session_state.setdefault(KEPT, {})
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(FORM_PREFIXES)]:
-        st.session_state[key] = st.session_state[key]
+        kept[key] = st.session_state[key]
+    for key, value in kept.items():
+        st.session_state[key] = value
 
 
 # ---- the current pair ------------------------------------------------------------------------------

@@ -257,7 +257,30 @@ def test_compare_shows_the_count_and_interval_behind_an_accuracy_on_a_tiny_test_
     )
     assert compare.small_test_note({"big": {**tiny, "info": {"n_target_test": 359}}}) is None
     gap = gaps.gap_figure({"tiny": tiny})
-    assert gap.layout.title.subtitle.text == "on the run's test splits: 200 source, 8 target samples"
+    subtitle = gap.layout.title.subtitle.text.replace("<br>", " ")
+    assert subtitle == "in the models' features, on the run's test splits: 200 source, 8 target samples"
+
+
+def test_compare_charts_fit_a_narrow_column(results: dict[str, dict[str, Any]]) -> None:
+    """QA helper-70, four runs at 1000 px with the sidebar open: the accuracy labels ("+6.7 pts 307 vs
+    283 of 359") ran into each other, the gap chart's title was cut ("Domain gap in the model's
+    features: b…"), its panel titles "CORAL" and "proxy A-distance" overlapped. Now the labels say the
+    change only (counts and p-values on hover), the titles wrap, the panel titles are short lines."""
+    four = {f"run {i}": {**result(0.8 + i / 100, 0.78), "info": {"n_target_test": 359}} for i in range(4)}
+    chart = compare.accuracy_figure(four)
+    (labels,) = [t for t in chart.data if isinstance(t, go.Scatter)]
+    assert list(labels.text) == ["+2.0 pts", "+3.0 pts", "+4.0 pts", "+5.0 pts"]
+    assert labels.customdata[0] == "+2.0 pts<br>287 vs 280 of 359" and "customdata" in labels.hovertemplate
+    two = compare.accuracy_figure(dict(list(four.items())[:2]))  # room for the counts
+    assert next(t for t in two.data if isinstance(t, go.Scatter)).text[0] == "+2.0 pts<br>287 vs 280 of 359"
+    gap = gaps.gap_figure(four)
+    assert all(len(line) <= figures.TITLE_WRAP for line in gap.layout.title.text.split("<br>"))
+    assert all(len(line) <= figures.SUBTITLE_WRAP for line in gap.layout.title.subtitle.text.split("<br>"))
+    panels = [a.text.split("<br>") for a in gap.layout.annotations]
+    assert panels == [["MMD²"], ["CORAL"], ["proxy", "A-distance"]]
+    assert all(a.font.size == figures.PANEL_SIZE for a in gap.layout.annotations)
+    curves = figures.learning_curves({"run": [{"epoch": 1, "loss": 1.0, "target_accuracy": 0.5}]}, "")
+    assert [a.text for a in curves.layout.annotations[:2]] == ["Loss", "Accuracy ·<br>predictions changed"]
 
 
 def test_a_fall_within_chance_is_not_called_negative_transfer_without_saying_so() -> None:
@@ -291,12 +314,13 @@ def test_a_fall_within_chance_is_not_called_negative_transfer_without_saying_so(
     table = pd.read_csv(io.StringIO(compare.metrics_csv(results)))
     assert table.set_index("run").loc["real", "mcnemar_p"] == pytest.approx(30 / 2**14)
     chart = compare.accuracy_figure(results)
-    labels = list(next(t for t in chart.data if isinstance(t, go.Scatter)).text)
-    assert labels == [
+    (labels,) = [t for t in chart.data if isinstance(t, go.Scatter)]
+    assert list(labels.customdata) == [  # on hover: three runs side by side write the change only
         "-3.3 pts<br>19 vs 20 of 30<br>McNemar p = 1.0 (within chance)",
         "-4.1 pts<br>McNemar p = 0.0018",
         "-10.0 pts",
     ]
+    assert list(labels.text) == ["-3.3 pts<br>within chance", "-4.1 pts", "-10.0 pts"]
     alarm = Alarm("r", (), 19 / 30, 20 / 30, compare.paired_change(chance))
     assert alarm.truly_negative and alarm.verdict() == (
         "missed: target accuracy fell 3.3 points against source-only (1 more wrong of 30, 1 right to wrong "

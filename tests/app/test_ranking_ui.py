@@ -267,3 +267,15 @@ def test_compare_warns_that_the_pairs_target_is_blank(app: OpenApp, workspace: P
     blank = pair_blank_warning(RunStore(ws), SOURCE, target)  # what `runs rank` says
     assert blank is not None and blank.startswith("30 of 30 target images are blank (no ink)")
     assert [plain(w.value) for w in at.warning if "blank" in plain(w.value)] == [blank]
+
+
+def test_compare_downloads_do_not_rerun_the_page(app: OpenApp, pool: dict[str, str]) -> None:
+    """QA helper-70: "Metrics (CSV)" then "Report (HTML)" at once downloaded nothing
+    (MediaFileStorageError: Deferred file … not found): the CSV's click reran the page, which
+    registered the report's deferred file anew and dropped the id the browser still held. Downloads
+    now leave the page as it is (``on_click="ignore"``), so the report's id stays valid."""
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert {"Metrics (CSV)", "Report (HTML)"} <= set(buttons)
+    assert all(proto.ignore_rerun for proto in buttons.values()), list(buttons)

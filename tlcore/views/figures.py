@@ -10,8 +10,6 @@ light or the dark page; the colours set here read on both, and a heatmap's zero 
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -20,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
+from tlcore.views.chart_text import PANEL_SIZE, TICK_SIZE, panel_titles, safe, tick_text, wrap_words
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -40,13 +39,9 @@ LAYOUT = {
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
-TICK_WRAP, TICK_LINES, TICK_SIZE = 11, 3, 11  # a run's label under its bars: characters a line, lines, px
+SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row with others
+CROWDED = 3  # runs from which the accuracy chart writes only the change over each pair (the rest on hover)
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
-
-
-def safe(text: object) -> str:
-    """``text`` escaped so Plotly renders it literally (``<script>`` shows as ``<script>``)."""
-    return html.escape(str(text), quote=False)
 
 
 def fade(colour: str, alpha: float) -> str:
@@ -59,31 +54,6 @@ def colour_map(categories: Sequence[str]) -> dict[str, str]:
     return {
         c: DOMAIN_COLOURS.get(c, PALETTE[i % len(PALETTE)]) for i, c in enumerate(dict.fromkeys(categories))
     }
-
-
-def wrap_words(text: str, width: int) -> list[str]:
-    """``text`` in lines of about ``width`` characters, broken after a space or a ``+`` (a run label
-    such as ``deep_coral+im+fixmatch · d3b677`` breaks between its methods); a longer word keeps its
-    own line."""
-    lines = [""]
-    for piece in re.findall(r"[^\s+]*\+|[^\s+]+\s*|\s+", text):
-        if lines[-1].strip() and len(lines[-1]) + len(piece.rstrip()) > width:
-            lines.append("")
-        lines[-1] += piece
-    return [line.strip() for line in lines if line.strip()]
-
-
-def tick_text(text: str) -> str:
-    """``text`` (escaped) as a category's tick: :func:`wrap_words` into at most :data:`TICK_LINES`
-    lines of at most :data:`TICK_WRAP` characters, cut to an ellipsis where longer, keeping the last
-    line: a run label keeps its methods' start and its id. The full text is on the hover."""
-    lines = [
-        line if len(line) <= TICK_WRAP else line[: TICK_WRAP - 1] + "…"
-        for line in wrap_words(text, TICK_WRAP)
-    ]
-    if len(lines) > TICK_LINES:
-        lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix("…") + "…", lines[-1]]
-    return "<br>".join(safe(line) for line in lines)
 
 
 def finish(fig: go.Figure, title: str, height: int = 380, wrap: int | None = None) -> go.Figure:
@@ -175,6 +145,7 @@ def learning_curves(
     """
     titles = ("Loss", "Accuracy · predictions changed")
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
+    panel_lines = panel_titles(fig, 20)  # the right panel's title in two lines at 700 px
     single = len(history) == 1
     boundaries: set[float] = set()
     for i, (label, run_rows) in enumerate(history.items()):
@@ -226,7 +197,8 @@ def learning_curves(
     fig.update_xaxes(title="epoch", dtick=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
     fig = finish(fig, title, 360)
-    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90, "t": 60 if title else 30})
+    above = PANEL_SIZE * (panel_lines - 1)  # px a panel title's lines past the first take
+    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90, "t": (60 if title else 30) + above})
     return fig
 
 
@@ -245,8 +217,9 @@ def metrics_before_after(
     names = [safe(run) for run in runs]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(runs))]
     fig = make_subplots(
-        rows=1, cols=max(len(metrics), 1), subplot_titles=[safe(m) for m in metrics], horizontal_spacing=0.12
+        rows=1, cols=max(len(metrics), 1), subplot_titles=[safe(m) for m in metrics], horizontal_spacing=0.14
     )
+    panel_lines = panel_titles(fig)
     for col, metric in enumerate(metrics, start=1):
         for group, values, colour in (("before", before, NEUTRAL), ("after", after, colours)):
             fig.add_trace(
@@ -269,10 +242,13 @@ def metrics_before_after(
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
     fig.update_xaxes(showticklabels=False, type="category")
     fig.update_yaxes(exponentformat="e", rangemode="tozero")
-    fig = finish(fig, title, 340)
+    fig = finish(fig, title, 340, wrap=TITLE_WRAP)  # it shares a row with the accuracy figure
     fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
-    if subtitle:
-        fig.update_layout(title_subtitle_text=safe(subtitle), margin={"t": 110}, height=390)
+    sub = wrap_words(subtitle, SUBTITLE_WRAP) if subtitle else []
+    if sub:
+        fig.update_layout(title_subtitle_text="<br>".join(safe(line) for line in sub))
+    above = (34 + 16 * len(sub) if sub else 0) + PANEL_SIZE * (panel_lines - 1)  # px of subtitle, titles
+    fig.update_layout(margin={"t": fig.layout.margin.t + above}, height=fig.layout.height + above)
     return fig
 
 
@@ -290,7 +266,9 @@ def accuracy_vs_baseline(
     counts under the change (``7 vs 6 of 8``) and on the hover with the 95% Wilson interval
     (:mod:`tlcore.metrics.proportion`). ``paired``: each run's McNemar test of the two models on the
     same samples (:mod:`tlcore.metrics.mcnemar`), its p-value under the counts, ``within chance``
-    when it is: a red bar of a fall within chance is no evidence of negative transfer."""
+    when it is: a red bar of a fall within chance is no evidence of negative transfer. From
+    :data:`CROWDED` runs the counts and p-values are on the change's hover only (and in the numbers
+    table), ``within chance`` still written: in full, they ran into the next pair's."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
     ticks = [tick_text(r) for r in runs]
@@ -317,6 +295,11 @@ def accuracy_vs_baseline(
         f"{label}<br>{mcnemar.p_text(t.p_value)}{' (within chance)' * t.within_chance}" if t else label
         for label, t in zip(labels, tests, strict=True)
     ]
+    crowded = [
+        f"{text}<br>within chance" if t and t.within_chance else text
+        for text, t in zip(texts, tests, strict=True)
+    ]
+    shown = crowded if len(runs) >= CROWDED else labels  # side by side, the counts overlapped at 1000 px
     meaning = {
         "rose": "adapted: better",
         "fell": "adapted: worse",
@@ -364,12 +347,13 @@ def accuracy_vs_baseline(
                 x=names,
                 y=[max(a, b) for a, b in zip(after, before, strict=True)],
                 mode="text",
-                text=labels,
+                text=shown,
                 textposition="top center",
                 textfont={"size": LABEL_SIZE},
                 cliponaxis=False,
                 showlegend=False,
-                hoverinfo="skip",
+                customdata=labels,
+                hovertemplate="%{x}: %{customdata}<extra></extra>",
             ),
         ]
     )

@@ -34,8 +34,8 @@ def gap_figure(results: Results) -> go.Figure:
         }
         for w in ("before", "after")
     )
-    title = "Domain gap in the model's features: before vs after"
-    return figures.metrics_before_after(before, after, title, gap_note(results))
+    where = f"in the models' features, {gap_note(results)}"  # under the title: a narrow column cut it
+    return figures.metrics_before_after(before, after, "Domain gap: before vs after", where)
 
 
 def gap_note(results: Results) -> str:

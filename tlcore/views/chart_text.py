@@ -1,0 +1,54 @@
+"""The text of a chart that shares a row with others: escaped, wrapped into short lines, ticks cut to
+an ellipsis, panel titles broken so that panels side by side do not run into each other."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import plotly.graph_objects as go
+
+TICK_WRAP, TICK_LINES, TICK_SIZE = 11, 3, 11  # a run's label under its bars: characters a line, lines, px
+PANEL_WRAP, PANEL_SIZE = 12, 12  # a panel's title: characters a line, px (three panels share half a row)
+
+
+def safe(text: object) -> str:
+    """``text`` escaped so Plotly renders it literally (``<script>`` shows as ``<script>``)."""
+    return html.escape(str(text), quote=False)
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` in lines of about ``width`` characters, broken after a space or a ``+`` (a run label
+    such as ``deep_coral+im+fixmatch · d3b677`` breaks between its methods); a longer word keeps its
+    own line."""
+    lines = [""]
+    for piece in re.findall(r"[^\s+]*\+|[^\s+]+\s*|\s+", text):
+        if lines[-1].strip() and len(lines[-1]) + len(piece.rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    return [line.strip() for line in lines if line.strip()]
+
+
+def panel_titles(fig: go.Figure, width: int = PANEL_WRAP) -> int:
+    """Break the titles of ``fig``'s panels (``make_subplots``' annotations) into lines of about
+    ``width`` characters at a smaller size, so panels side by side in a narrow column do not run into
+    each other; the most lines a title took."""
+    lines = 1
+    for note in fig.layout.annotations:
+        wrapped = wrap_words(note.text, width)
+        lines = max(lines, len(wrapped))
+        note.update(text="<br>".join(wrapped), font_size=PANEL_SIZE)
+    return lines
+
+
+def tick_text(text: str) -> str:
+    """``text`` (escaped) as a category's tick: :func:`wrap_words` into at most :data:`TICK_LINES`
+    lines of at most :data:`TICK_WRAP` characters, cut to an ellipsis where longer, keeping the last
+    line: a run label keeps its methods' start and its id. The full text is on the hover."""
+    lines = [
+        line if len(line) <= TICK_WRAP else line[: TICK_WRAP - 1] + "…"
+        for line in wrap_words(text, TICK_WRAP)
+    ]
+    if len(lines) > TICK_LINES:
+        lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix("…") + "…", lines[-1]]
+    return "<br>".join(safe(line) for line in lines)
