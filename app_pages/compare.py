@@ -8,12 +8,12 @@ from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views import changes, compare, gaps
 from tlcore.views import ranking as ranking_view
+from tlcore.views.report import UNKNOWN
 
 CONFUSIONS = 3  # confusion matrices side by side
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 PERCENT = st.column_config.NumberColumn(format="percent")
 GAP = st.column_config.NumberColumn(format="%.3g")
-UNKNOWN = "—"  # a number the run could not measure: target accuracy of a target without labels
 ON_TARGET = f"on the target's held-out test split; {UNKNOWN} when the run's target has no labels"
 PAIRED = f"{UNKNOWN} when the target has no labels or the run is older than the paired test"
 COLUMNS = {
