@@ -117,6 +117,17 @@ def test_learning_curves_split_loss_and_accuracy() -> None:
     assert "a · loss" in {t.name for t in two.data}
 
 
+def test_a_long_runs_curves_tick_every_few_epochs_not_every_one() -> None:
+    """QA: a tick per epoch of a 250-epoch run merged into a dark band under both panels. Ticks step
+    1, 2, 5, 10, 20, 50, ... epochs, at most 12 of them; a short run keeps one per epoch."""
+    assert [figures.epoch_step(n) for n in (10, 12, 13, 25, 61, 250, 1000)] == [1, 1, 2, 5, 10, 50, 100]
+    long = [{"epoch": e, "loss": 1.0 / e, "stage": "adapt"} for e in range(1, 251)]
+    fig = figures.learning_curves({"run": long})
+    assert (fig.layout.xaxis.dtick, fig.layout.xaxis2.dtick) == (50, 50)
+    short = figures.learning_curves({"run": long[:10]})
+    assert short.layout.xaxis.dtick == 1
+
+
 def test_metrics_before_after_has_one_panel_per_metric() -> None:
     before = {"dann": {"mmd2": 0.3, "coral": 1.0}}
     fig = figures.metrics_before_after(before, {"dann": {"mmd2": 0.1, "coral": 0.4}})

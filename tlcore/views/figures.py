@@ -41,6 +41,7 @@ LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "le
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
 SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row with others
 CROWDED = 3  # runs from which the accuracy chart writes only the change over each pair (the rest on hover)
+EPOCH_TICKS = 12  # epoch ticks at most on a training curve's axis
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
 
 
@@ -130,6 +131,18 @@ def per_class_gap(
     return finish(fig, title, 320)
 
 
+def epoch_step(last: float) -> int:
+    """Whole epochs between ticks on an axis up to epoch ``last``: 1, 2, 5, 10, 20, 50, ... the first
+    that draws at most :data:`EPOCH_TICKS` ticks (QA: a tick per epoch of a 250-epoch run merged into
+    a dark band)."""
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if last / step <= EPOCH_TICKS:
+                return step
+        scale *= 10
+
+
 def learning_curves(
     history: Mapping[str, Sequence[Mapping[str, float | str]]],
     title: str = "Training curves",
@@ -194,7 +207,8 @@ def learning_curves(
         fig.add_vline(
             x=x, line_dash="dot", line_color=NEUTRAL, annotation_text="adapt", annotation_font_color=NEUTRAL
         )
-    fig.update_xaxes(title="epoch", dtick=1)
+    last = max((float(row.get("epoch", 1)) for rows in history.values() for row in rows), default=1.0)
+    fig.update_xaxes(title="epoch", dtick=epoch_step(last))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
     fig = finish(fig, title, 360)
     above = PANEL_SIZE * (panel_lines - 1)  # px a panel title's lines past the first take
