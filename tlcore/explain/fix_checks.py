@@ -36,7 +36,9 @@ from tlcore.explain.fixes import (
 )
 from tlcore.explain.image_stats import STATISTICS
 
-AMBIGUOUS_TURN = 60.0  # |rotate| from which a slant's fix is checked with both signs (module docstring)
+# |rotate| from which a slant's fix is checked with both signs: from 60° on, -value lies nearer the
+# turn the slant reads the same (value ∓ 180°) than the value lies to no turn (module docstring)
+AMBIGUOUS_TURN = 60.0
 
 
 def with_checks(
