@@ -27,7 +27,7 @@ from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import load_pool
-from tlcore.runs.changes import RunChanges, predicted_samples, run_changes
+from tlcore.runs.changes import RunChanges, moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import read_result
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
@@ -285,14 +285,10 @@ def changed_samples(run: RunChanges) -> Domain | None:
 
 
 def moved(run_ids: list[str]) -> list[tuple[RunChanges, Domain | None]]:
-    """Each run's changes from its source-only model and the samples they cover (for the report);
+    """Each run's changes from its source-only model and the samples they cover (for the report;
+    :func:`tlcore.runs.changes.moved_runs` with the cached readers the page's other views share);
     runs that stored no predictions are left out."""
-    found = []
-    for run_id in run_ids:
-        with contextlib.suppress(TLError):
-            run = changes(run_id)
-            found.append((run, changed_samples(run)))
-    return found
+    return moved_runs(run_ids, changes, changed_samples)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Reading the runs' predictions…")

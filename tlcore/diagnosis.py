@@ -93,8 +93,8 @@ class GapReport:
     class_settings: ClassGapSettings = ClassGapSettings()
 
     def to_dict(self, include_umap: bool = True, include_scores: bool = False) -> dict[str, Any]:
-        """JSON-safe dict (plain numbers, lists, strings) with ``gap_level``; UMAP coordinates and
-        scores optional."""
+        """JSON-safe dict (plain numbers, lists, strings) with ``gap_level`` and ``coral_note``
+        (:func:`coral_note`, empty when CORAL can be read); UMAP coordinates and scores optional."""
         skip = ("settings", "class_settings", "gap", "umap", "target_foreignness", "novelty")
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out |= {
@@ -102,6 +102,7 @@ class GapReport:
             "class_settings": self.class_settings.to_dict(),
             "gap": self.gap.to_dict(),
             "gap_level": gap_level(self.gap),
+            "coral_note": coral_note(self.gap.n_source, self.gap.n_target, self.feature_dim),
             "novelty": None if self.novelty is None else self.novelty.to_dict(),
             "pair_notes": list(self.pair_notes),
         }
@@ -119,10 +120,10 @@ class GapReport:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GapReport:
         """A report from :meth:`to_dict` output, without its UMAP, scores and novelty (``umap`` and
-        ``novelty`` None, empty ``target_foreignness``); ``gap_level`` is recomputed, other unknown
-        keys are refused; ``pair_notes`` and ``class_settings`` may be missing (reports written before
-        them)."""
-        derived = {"gap_level", "umap", "target_foreignness", "novelty"}
+        ``novelty`` None, empty ``target_foreignness``); ``gap_level`` and ``coral_note`` are
+        recomputed, other unknown keys are refused; ``pair_notes`` and ``class_settings`` may be
+        missing (reports written before them)."""
+        derived = {"gap_level", "coral_note", "umap", "target_foreignness", "novelty"}
         known = {f.name for f in fields(cls)} - derived
         unknown = sorted(set(data) - known - derived)
         for key, default in (("settings", GapSettings()), ("class_settings", ClassGapSettings())):
@@ -168,11 +169,27 @@ def low_power_note(n_source: int, n_target: int) -> str:
     )
 
 
+def coral_note(n_source: int, n_target: int, dim: int) -> str:
+    """A sentence when a side has no more samples than the features have dimensions (empty
+    otherwise): ``n`` samples give a covariance of rank at most ``n - 1``, so with ``n <= d`` the
+    ``d x d`` covariances CORAL compares (:func:`tlcore.metrics.coral.coral_distance`) are
+    rank-deficient estimates and their distance mostly sampling noise."""
+    few = [(n, side) for side, n in (("source", n_source), ("target", n_target)) if n <= dim]
+    if not few:
+        return ""
+    return (
+        f"CORAL compares {dim}x{dim} feature covariances estimated from only "
+        f"{' and '.join(f'{n} {side}' for n, side in few)} samples (no more than the {dim} dimensions): "
+        "they are rank-deficient and CORAL is mostly noise here; read MMD² and the proxy A-distance."
+    )
+
+
 def describe_gap(report: GapReport, per_class: bool = True) -> str:
     """One or two sentences reading the report for a person; the largest per-class gap among those
     beyond chance (``significant``: :func:`~tlcore.metrics.per_class.class_conditional_mmd`), or that
     none is, unless ``per_class`` is False (the per-class gaps are void:
-    :meth:`~tlcore.explain.explanation.Explanation.unread`); a note when a side is too small to tell."""
+    :meth:`~tlcore.explain.explanation.Explanation.unread`); a note when a side is too small to tell
+    (:func:`low_power_note`) or to estimate the covariances CORAL compares (:func:`coral_note`)."""
     gap = report.gap
     level = gap_level(gap)
     if level == "none":
@@ -196,8 +213,11 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
             )
         else:
             head += f" No class differs beyond chance on its own ({len(measured)} classes tested, {fdr})."
-    note = low_power_note(gap.n_source, gap.n_target)
-    return f"{head} {note}" if note else head
+    notes = (
+        low_power_note(gap.n_source, gap.n_target),
+        coral_note(gap.n_source, gap.n_target, report.feature_dim),
+    )
+    return " ".join((head, *filter(None, notes)))
 
 
 def predictions_doubt(report: GapReport, estimate: LabelShiftEstimate | None = None) -> str:

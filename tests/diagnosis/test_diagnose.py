@@ -9,9 +9,10 @@ from torch import nn
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
-from tlcore.diagnosis import GapReport, describe_gap, diagnose, gap_level
+from tlcore.diagnosis import GapReport, coral_note, describe_gap, diagnose, gap_level
 from tlcore.errors import TLError
 from tlcore.features import raw_features
+from tlcore.metrics import coral_distance
 from tlcore.metrics.gap import GapSettings, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings
 from tlcore.models import build_model
@@ -273,3 +274,37 @@ def test_a_class_gap_within_chance_is_not_named():
     assert GapReport.from_dict(payload).class_settings == moved.class_settings
     before = {k: v for k, v in payload.items() if k != "class_settings"}  # a report written before them
     assert GapReport.from_dict(before).class_settings == ClassGapSettings()
+
+
+def test_coral_of_fewer_samples_than_dimensions_is_said_to_be_mostly_noise():
+    # two draws of N(0, I) in 50 dimensions differ in CORAL by 0.0131 with 40 samples a side, a
+    # variance 1.44 times larger by 0.0234: the noise is over half the signal (0.00012 vs 0.0011 at 4000)
+    g = torch.Generator().manual_seed(0)
+    a, b, wider = (
+        torch.randn(40, 50, generator=g),
+        torch.randn(40, 50, generator=g),
+        torch.randn(40, 50, generator=g),
+    )
+    assert coral_distance(a, b) == pytest.approx(0.0131, abs=1e-4)
+    assert coral_distance(a, 1.2 * wider) == pytest.approx(0.0234, abs=1e-4)
+    # a table of 40 rows x 2000 columns a side: PCA to 50 dimensions, still more than 40 samples
+    wide = [
+        Domain(name=n, X=torch.randn(40, 2000, generator=g) + shift, y=None, classes=())
+        for n, shift in (("s", 0.0), ("t", 0.3))
+    ]
+    report = diagnose(*wide, settings=FEW, umap=False)
+    assert (report.feature_space, report.feature_dim) == ("raw-pca50", 50)
+    note = (
+        "CORAL compares 50x50 feature covariances estimated from only 40 source and 40 target samples "
+        "(no more than the 50 dimensions): they are rank-deficient and CORAL is mostly noise here; read "
+        "MMD² and the proxy A-distance."
+    )
+    assert describe_gap(report).endswith(note) and report.to_dict()["coral_note"] == note
+    assert GapReport.from_dict(report.to_dict(include_umap=False)).gap == report.gap  # a derived key
+    assert coral_note(40, 400, 50).endswith(
+        "only 40 source samples (no more than the 50 dimensions): "
+        "they are rank-deficient and CORAL is mostly noise here; read MMD² and the proxy A-distance."
+    )
+    assert coral_note(51, 51, 50) == "" and "CORAL" not in describe_gap(
+        diagnose(_domain("s", 0), _domain("t", 1, shift=3.0), settings=FEW, pca_dim=None, umap=False)
+    )

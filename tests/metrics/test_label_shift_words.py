@@ -1,10 +1,14 @@
 """How a label-shift estimate reads: with target labels the counted shift leads and the estimate is a
 check of the estimator; an estimate not to be trusted never reads as a label shift."""
 
+import math
+
 import pytest
 import torch
+from scipy.stats import chi2_contingency
 
 from tlcore.cli.diagnose import label_shift_lines
+from tlcore.metrics.coverage import SIGNIFICANCE
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.metrics.priors import class_prior
 
@@ -59,7 +63,8 @@ def test_a_labelled_target_the_estimator_reads_well_says_so():
     counted = f"{est.true_tv:.3f}"
     assert text.startswith(
         f"Counted from the target's labels, its class proportions differ from the source's "
-        f"by total variation {counted}: a large label shift; most over-represented a (59% vs 33%)"
+        f"by total variation {counted}: a large label shift (p = 0.001, 1000 random splits of the 5000 "
+        "source validation and 5000 target labels pooled); most over-represented a (59% vs 33%)"
     )
     assert (
         f"off the counted proportions by total variation {est.em.tv_to_truth:.3f}: close to the truth."
@@ -97,3 +102,53 @@ def test_an_estimate_not_to_be_trusted_never_opens_as_a_label_shift():
         "off the counted proportions by total variation 0.667: the estimator's premise (each class looks "
         "the same on both sides, only the proportions move) fails here: EM and BBSE disagree" in text
     )
+
+
+def _counted(counts: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Labels ``0`` x counts[0], ``1`` x counts[1], ... and a model that reads each one right."""
+    y = torch.cat([torch.full((n,), k) for k, n in enumerate(counts)])
+    return y, _hard_logits(y)
+
+
+@pytest.mark.parametrize(
+    ("counts", "tv", "chi2", "beyond"),
+    [
+        # 30 validation labels 10/10/10, 30 target labels 13/9/8: TV = (3 + 1 + 2) / 2 / 30 = 0.1,
+        # "moderate" by size alone; homogeneity: pooled 23/19/18, expected 11.5/9.5/9 a side,
+        # chi2 = 2 (1.5²/11.5 + 0.5²/9.5 + 1²/9) = 0.666, p = exp(-0.666 / 2) = 0.717 on 2 df
+        ([13, 9, 8], 0.1, 0.666, False),
+        # 25/3/2: TV = (15 + 7 + 8) / 2 / 30 = 0.5; expected 17.5/6.5/6, chi2 = 15.53, p = 0.0004
+        ([25, 3, 2], 0.5, 15.53, True),
+    ],
+)
+def test_a_counted_shift_within_chance_reads_as_no_label_shift(counts, tv, chi2, beyond):
+    """QA: with 30 target images a TV of 0.1 is easily chance, yet it read "a moderate label shift"."""
+    y_val, logits_val = _counted([10, 10, 10])
+    y_t, logits_t = _counted(counts)
+    est = estimate_label_shift(
+        logits_val, y_val, logits_t, CLASSES, settings=LIGHT, true_target_prior=class_prior(y_t, 3)
+    )
+    assert est.true_tv == pytest.approx(tv, abs=1e-6)
+    statistic, p, *_ = chi2_contingency([[10, 10, 10], counts], correction=False)
+    assert statistic == pytest.approx(chi2, abs=1e-2) and p == pytest.approx(math.exp(-chi2 / 2), abs=1e-3)
+    # the permutation test of the pooled labels (the diagnosis's) agrees with the chi-square test
+    assert (est.true_p_value < SIGNIFICANCE) == (p < SIGNIFICANCE) == beyond == (not est.true_within_chance)
+    assert est.to_dict()["true_p_value"] == est.true_p_value
+    text = est.describe()
+    pooled = "1000 random splits of the 30 source validation and 30 target labels pooled"
+    if beyond:
+        assert est.true_p_value == pytest.approx(1 / 1001)
+        assert text.startswith(
+            "Counted from the target's labels, its class proportions differ from the source's by total "
+            f"variation 0.500: a large label shift (p = 0.001, {pooled}); most over-represented a "
+            "(83% vs 33%)"
+        )
+        assert text.endswith("re-weights the model's outputs by these proportions.")
+    else:
+        assert est.true_p_value > 0.5
+        assert text.startswith(
+            "Counted from the target's labels, its class proportions differ from the source's by total "
+            f"variation 0.100: within chance at these sample sizes (p = {est.true_p_value:.2g}, {pooled}): "
+            "no label shift beyond chance. Estimated without the labels"
+        )
+        assert "re-weights" not in text and "moderate" not in text

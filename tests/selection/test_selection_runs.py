@@ -17,7 +17,7 @@ from tlcore.features import model_outputs
 from tlcore.metrics.mcnemar import mcnemar_p
 from tlcore.runs import jobs
 from tlcore.runs.candidates import OLD_RUN, OTHER_SAMPLES, load_pool
-from tlcore.runs.changes import predicted_samples, run_changes
+from tlcore.runs.changes import moved_runs, predicted_samples, run_changes
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings, score_model
@@ -327,3 +327,22 @@ def test_a_baseline_evaluation_cached_before_the_paired_test_is_made_again():
         "target_probabilities": torch.zeros(2, 2),
     }
     assert evaluate_stage.ModelEvaluation.from_cache(entry, settings) is None
+
+
+def test_moved_runs_reads_each_runs_changes_once_and_leaves_out_those_without_predictions(pool_runs):
+    # the CLI's report and the app's (with its cached readers) both take this one loop
+    workspace, (first, second, _, old) = pool_runs
+    store = RunStore(workspace)
+    running = store.create(AdaptConfig(**PAIR, methods=("dann",)))  # not done: nothing to read
+    read: list[str] = []
+
+    def changes(run_id: str):
+        read.append(run_id)
+        return run_changes(store, run_id)
+
+    moved = moved_runs([first, old, running, second], changes, lambda run: predicted_samples(store, run))
+    assert read == [first, old, running, second]
+    assert [run.run_id for run, _ in moved] == [first, second]  # the old run stored no predictions
+    for run, samples in moved:
+        assert run.against is None and samples is not None and run.covers(samples.X.numpy())
+        assert run.changes.n_samples == 200

@@ -56,7 +56,7 @@ def finding_lines(finding: Finding) -> list[str]:
 
 
 def fix_line(fix: Fix) -> str:
-    """A fix and its check's effect (or why it was not checked)."""
+    """A fix and its check's effect and note (or why it was not checked)."""
     check = fix.check
     if check is None:
         return f"{fix.describe()}  [{fix.note}]"
@@ -64,6 +64,7 @@ def fix_line(fix: Fix) -> str:
     effect = f"MMD² {significant(check.mmd2_before)} -> {after} ({check.describe_change()})"
     novel = check.describe_novelty()
     effect += f"; novel target {novel}" if novel else ""
+    effect += f"; {fix.note}" if fix.note else ""
     return f"{fix.describe()}  [{effect}]"
 
 

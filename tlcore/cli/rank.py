@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from tlcore.cli.output import check_report, print_json, write_report
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import counted
 from tlcore.runs.candidates import load_pool, run_alarm
-from tlcore.runs.changes import predicted_samples, run_changes
+from tlcore.runs.changes import moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
@@ -87,11 +87,9 @@ def report(store: RunStore, ranking: Ranking) -> str:
     records = [store.get(entry.run_id) for entry in ranking.entries]
     labels = {record.id: run_label(record) for record in records}
     results = {labels[record.id]: store.result_of(record) for record in records}
-    moved = []
-    for record in records:
-        with contextlib.suppress(TLError):  # a run that stored no predictions is left out, as on the page
-            run = run_changes(store, record.id)
-            moved.append((run, predicted_samples(store, run)))
+    moved = moved_runs(
+        (r.id for r in records), partial(run_changes, store), partial(predicted_samples, store)
+    )
     return comparison_report(results, ranked=ranking, labels=labels, moved=moved)
 
 

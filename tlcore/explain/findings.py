@@ -96,6 +96,21 @@ class Finding:
         return out
 
 
+def turned_the_other_way(finding: Finding) -> Finding:
+    """A slant's finding read as a turn the other way round: its difference negated, its words and
+    numbers rewritten (a slant is an axis: a difference near ±90° is either;
+    :func:`tlcore.explain.fix_checks.signed_rotation` picks the sign by checking both)."""
+    more, less = _WORDS[finding.statistic]
+    was, now = (more, less) if finding.difference > 0 else (less, more)
+    d = finding.difference
+    return replace(
+        finding,
+        difference=-d,
+        title=finding.title.replace(was, now),
+        message=finding.message.replace(was, now).replace(f"{d:+.1f} standard", f"{-d:+.1f} standard"),
+    )
+
+
 def severity_of(difference: float, mild: float = MILD, strong: float = STRONG) -> Severity:
     size = abs(difference)
     return "strong" if size >= strong else "mild" if size >= mild else "none"

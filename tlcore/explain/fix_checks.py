@@ -7,6 +7,13 @@ and the statistics after the fix, :func:`tlcore.explain.fixes.check_fix`, and wh
 go away); a check that fails keeps its reason as the fix's note. When two or more checked fixes help,
 one more check applies them together (:func:`combined_fix`): a target both rotated and inverted is
 a new look of the source's data only once both are undone, which no fix alone shows.
+
+A slant is an axis (:func:`~tlcore.explain.image_stats.axial_difference`, wrapped to ``(-90, 90]``):
+it cannot tell a turn of +90° from one of -90°, so a checked rotation's fix of at least
+:data:`AMBIGUOUS_TURN` degrees is checked with the other sign too, alone or on top of the other
+helpful fixes (an inversion hides which way the target turned), and the sign that leaves less MMD²
+kept (:func:`signed_rotation`; QA: a Fashion target rotated by 90° was told ``rotate=90``, which
+turns it upside down). That is one to three more checks, and only with such a finding.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from tlcore.errors import TLError
+from tlcore.explain.causes import mmd2_left
 from tlcore.explain.check_measure import CheckMeasure
-from tlcore.explain.findings import Finding, compare
+from tlcore.explain.findings import Finding, compare, turned_the_other_way
 from tlcore.explain.fixes import (
     Fix,
     Loader,
@@ -28,6 +36,10 @@ from tlcore.explain.fixes import (
 )
 from tlcore.explain.image_stats import STATISTICS
 
+# |rotate| from which a slant's fix is checked with both signs: from 60° on, -value lies nearer the
+# turn the slant reads the same (value ∓ 180°) than the value lies to no turn (module docstring)
+AMBIGUOUS_TURN = 60.0
+
 
 def with_checks(
     findings: list[Finding],
@@ -38,8 +50,9 @@ def with_checks(
 ) -> tuple[list[Finding], Fix | None]:
     """The findings with their fixes (:func:`~tlcore.explain.fixes.estimate_fix`), the fixes of the
     ``settings.max_checks`` strongest checked (:func:`checked_fix`; ``step`` names each check as it
-    starts), the others saying they were not; and the helpful checked fixes applied together and
-    checked (:func:`combined_fix`), ``None`` unless at least two help."""
+    starts), the others saying they were not, a large rotation's sign checked
+    (:func:`signed_rotation`); and the helpful checked fixes applied together and checked
+    (:func:`combined_fix`), ``None`` unless at least two help."""
     strongest = sorted((f for f in findings if f.fires), key=lambda f: -abs(f.difference))
     limit = pair.settings.max_checks
     fixed: dict[str, Finding] = {}
@@ -54,6 +67,12 @@ def with_checks(
             else:
                 fix = replace(fix, note=f"not checked: only the {limit} strongest findings are")
         fixed[finding.statistic] = finding.with_fix(fix)
+    for name, finding in fixed.items():
+        if finding.fix is not None and finding.fix.shift == "rotate":
+            others = [f.fix for f in fixed.values() if f.fix is not None and f.fix.helps and f is not finding]
+            fix = signed_rotation(finding.fix, others, pair, before, load=load, step=step)
+            turned = fix.value * finding.difference > 0  # the other sign than the slant's: its words too
+            fixed[name] = (turned_the_other_way(finding) if turned else finding).with_fix(fix)
     helpful = [f.fix for f in fixed.values() if f.fix is not None and f.fix.helps]
     together = combined_fix(helpful, pair)
     if together is not None:
@@ -84,6 +103,54 @@ def combined_fix(fixes: Sequence[Fix], pair: PairContext) -> Fix | None:
     return Fix(
         first.shift, first.value, first.side, loads[first.side], parts=parts, loads=tuple(loads.items())
     )
+
+
+def signed_rotation(
+    fix: Fix,
+    others: Sequence[Fix],
+    pair: PairContext,
+    before: CheckMeasure,
+    *,
+    load: Loader,
+    step: Callable[[str], None],
+) -> Fix:
+    """``fix``, a checked rotation, or the same turn with the other sign, whichever leaves less MMD²
+    (module docstring), its note saying so: compared alone or, when ``others`` help, on top of them
+    (:func:`combined_fix`; a turn's sign is lost under a larger change such as an inversion). ``fix``
+    as it is below :data:`AMBIGUOUS_TURN` degrees, when not checked, or when a comparison fails."""
+    spec = pair.specs[fix.side]
+    if abs(fix.value) < AMBIGUOUS_TURN or fix.check is None or spec is None:
+        return fix
+    try:
+        other = Fix(fix.shift, -fix.value, fix.side, fix_spec(spec, fix.shift, -fix.value))
+    except TLError:
+        return fix
+
+    def tried(candidate: Fix) -> tuple[Fix, float] | None:
+        """``candidate`` checked (on top of ``others`` when any) and the MMD² it leaves; ``None`` when
+        that fails."""
+        trial = combined_fix([*others, candidate], pair) if others else candidate
+        if trial is not None and trial.check is None:
+            step(f"checking {trial.words}")
+            trial = checked_fix(trial, pair, before, load)
+        return None if trial is None or trial.check is None else (trial, trial.check.mmd2_after)
+
+    mine, theirs = tried(fix), tried(other)
+    if mine is None or theirs is None:
+        return fix
+    left = {fix.value: mine[1], other.value: theirs[1]}
+    kept = fix
+    if theirs[1] < mine[1]:
+        if others:
+            step(f"checking {other.words}")
+        kept = checked_fix(other, pair, before, load) if others else theirs[0]
+    on = f" with {' and '.join(f.words for f in others)}" if others else ""
+    note = (
+        f"a slant cannot tell a turn of +{abs(fix.value):g}° from -{abs(fix.value):g}°: both signs checked"
+        f"{on}, rotate={kept.value:g} leaves MMD² {mmd2_left(left[kept.value], 4)}, "
+        f"rotate={-kept.value:g} {mmd2_left(left[-kept.value], 4)}"
+    )
+    return replace(kept, note=note)
 
 
 def checked_fix(fix: Fix, pair: PairContext, before: CheckMeasure, load: Loader) -> Fix:

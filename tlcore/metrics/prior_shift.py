@@ -18,7 +18,12 @@ the source validation split (:meth:`~tlcore.metrics.prior_bootstrap.WeightedEsti
 ``n_null`` of them) give a headline TV at least the estimate's, ``(1 + #) / (1 + n_null)``; at or above
 :data:`~tlcore.metrics.coverage.SIGNIFICANCE` the shift is within chance (40 target images from the
 source's own distribution read a TV of 0.3 by noise alone) and its :attr:`~LabelShiftEstimate.level`
-``none``. Degenerate inputs (a singular confusion matrix, a class never
+``none``. Proportions counted from a labelled target (``true_target_prior``) are tested against the
+validation split's labels by random splits of the pooled labels
+(:func:`~tlcore.metrics.per_class.prior_shift_p_value`, the test of the diagnosis's label shift):
+30 target images drawn from ten equally likely classes differ from them by a TV of 0.2 or more in
+64% of draws, and from :data:`~tlcore.metrics.coverage.SIGNIFICANCE` on the counted shift is read as within
+chance. Degenerate inputs (a singular confusion matrix, a class never
 predicted, a class without validation samples) give a ``note``, never an error.
 
 Under label shift ``p_t(x) = sum_y π_t(y) p_s(x | y)`` lies within the source's support; a target far
@@ -40,7 +45,7 @@ import torch
 from tlcore.data.ink import describe_blank
 from tlcore.errors import TLError
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty
-from tlcore.metrics.per_class import total_variation
+from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, prior_shift_p_value, total_variation
 from tlcore.metrics.prior_bootstrap import WeightedEstimates
 from tlcore.metrics.prior_shift_words import ShiftLevel, describe_estimate, size
 from tlcore.metrics.priors import Calibration
@@ -138,6 +143,7 @@ class LabelShiftEstimate:
     n_blank_source_val: int = 0
     n_blank_target: int = 0
     p_value: float | None = None  # targets of this size drawn from the source (module docstring)
+    true_p_value: float | None = None  # the counted proportions' test (module docstring)
 
     @property
     def headline(self) -> PriorEstimate:
@@ -191,6 +197,12 @@ class LabelShiftEstimate:
             return None
         return total_variation(torch.tensor(self.true_prior), torch.tensor(self.source_prior))
 
+    @property
+    def true_within_chance(self) -> bool:
+        """The counted proportions differ from the source's no more than random splits of the pooled
+        labels often do (:attr:`true_p_value` at least :data:`~tlcore.metrics.coverage.SIGNIFICANCE`)."""
+        return self.true_p_value is not None and self.true_p_value >= SIGNIFICANCE
+
     def describe(self) -> str:
         """The estimate in plain words (:func:`~tlcore.metrics.prior_shift_words.describe_estimate`)."""
         return describe_estimate(self)
@@ -208,7 +220,8 @@ class LabelShiftEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
-        ``consistent``, ``outside_support``, ``trusted``, ``true_tv`` and ``description``."""
+        ``consistent``, ``outside_support``, ``trusted``, ``true_tv``, ``true_within_chance`` and
+        ``description``."""
         return {
             "classes": list(self.classes),
             "source_prior": list(self.source_prior),
@@ -230,6 +243,8 @@ class LabelShiftEstimate:
             "outside_support": self.outside_support,
             "trusted": self.trusted,
             "true_tv": self.true_tv,
+            "true_p_value": self.true_p_value,
+            "true_within_chance": self.true_within_chance,
             "p_value": self.p_value,
             "description": self.describe(),
         }
@@ -305,7 +320,8 @@ def estimate_label_shift(
 
     ``logits_val`` (``N_v x K``) and ``y_val``: a source-only model on the labelled source
     validation split; ``logits_target`` (``N_t x K``): the same model on the unlabelled target;
-    ``true_target_prior`` is only reported beside the estimates.
+    ``true_target_prior`` is reported beside the estimates, with its test against the validation
+    split's labels (``true_p_value``, module docstring).
     """
     k = len(classes)
     for logits in (logits_val, logits_target):
@@ -340,6 +356,11 @@ def estimate_label_shift(
         null = estimator.null_tv(HEADLINE, len(logits_target), s.n_null, s.seed)
         observed = (em if HEADLINE == "em" else bbse).tv
         p_value = (1 + int((null >= observed - 1e-12).sum())) / (1 + s.n_null)
+    true_p_value = None
+    if truth is not None:  # counted: the validation split's labels and the target's, as counts
+        counts_s = torch.bincount(y_val.cpu(), minlength=k).numpy()
+        counts_t = torch.round(truth * len(logits_target)).long().numpy()
+        true_p_value = prior_shift_p_value(counts_s, counts_t, PRIOR_PERMUTATIONS, s.seed)
     return LabelShiftEstimate(
         classes=tuple(classes),
         source_prior=tuple(source.tolist()),
@@ -351,4 +372,5 @@ def estimate_label_shift(
         n_target=len(logits_target),
         settings=settings,
         p_value=p_value,
+        true_p_value=true_p_value,
     )

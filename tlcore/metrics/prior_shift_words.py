@@ -3,7 +3,9 @@ the Diagnose page's box, ``diagnose``'s text and the report say what :func:`desc
 
 Without target labels the estimate is read as a label shift only when it is trusted (EM and BBSE
 agree, the target within the source's support); otherwise it is what the model reads, not a
-measured shift. With target labels the shift is counted, and said first; the estimate made without
+measured shift. With target labels the shift is counted, and said first, within chance when random
+splits of the pooled labels differ as much at least :data:`~tlcore.metrics.coverage.SIGNIFICANCE` of
+the time (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.true_p_value`); the estimate made without
 them is then a check of the estimator against the truth: its error is the total variation between
 the estimated and the counted proportions, and from :data:`TV_MODERATE` the estimator's premise
 (each class looks the same on both sides, only the proportions move) fails on this target.
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
+
+from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
 
 if TYPE_CHECKING:
     from tlcore.metrics.prior_shift import LabelShiftEstimate
@@ -122,9 +126,20 @@ def _counted(estimate: LabelShiftEstimate) -> str:
     """With target labels: the counted shift, then the estimate as a check of the estimator."""
     assert estimate.true_prior is not None and estimate.true_tv is not None
     counted, head = estimate.true_tv, estimate.headline
-    level = size(counted)
-    moved = "no label shift to speak of" if level == "none" else f"a {level} label shift; "
-    moved += "" if level == "none" else _moved(estimate, estimate.true_prior)
+    level = "none" if estimate.true_within_chance else size(counted)
+    p = estimate.true_p_value
+    test = (
+        ""
+        if p is None
+        else f" (p = {p:.2g}, {PRIOR_PERMUTATIONS} random splits of the {estimate.n_source_val} source "
+        f"validation and {estimate.n_target} target labels pooled)"
+    )
+    if level != "none":
+        moved = f"a {level} label shift{test}; {_moved(estimate, estimate.true_prior)}"
+    elif size(counted) != "none":  # within chance
+        moved = f"within chance at these sample sizes{test}: no label shift beyond chance"
+    else:
+        moved = "no label shift to speak of"
     text = (
         "Counted from the target's labels, its class proportions differ from the source's by total "
         f"variation {counted:.3f}: {moved}."

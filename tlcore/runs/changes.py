@@ -9,7 +9,8 @@ ids and images: the CLI's sample ids, the app's thumbnails).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,21 @@ def predicted_samples(store: RunStore, run: RunChanges) -> Domain | None:
     except TLError:
         return None
     return target if run.covers(target.X.numpy()) else None
+
+
+def moved_runs(
+    run_ids: Iterable[str],
+    changes: Callable[[str], RunChanges],
+    samples: Callable[[RunChanges], Domain | None],
+) -> list[tuple[RunChanges, Domain | None]]:
+    """Each run's changes from its source-only model and the target samples they cover, for the
+    comparison report (:func:`tlcore.views.compare.comparison_report`); a run whose changes cannot be
+    read (not done, no stored predictions: a :class:`TLError`) is left out. ``changes`` and
+    ``samples`` read them: :func:`run_changes` and :func:`predicted_samples` on a store (the CLI), or
+    the app's cached readers of the same, which the Compare page's other views share."""
+    found = []
+    for run_id in run_ids:
+        with contextlib.suppress(TLError):
+            run = changes(run_id)
+            found.append((run, samples(run)))
+    return found
