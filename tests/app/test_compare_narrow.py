@@ -29,7 +29,7 @@ QA_RUNS = (
     "dann · 02fc9f",
     "source_only · 3c6543",
 )
-SIDES = figures.LAYOUT["margin"]["l"] + figures.LAYOUT["margin"]["r"]
+SIDES = figures.SIDES  # 70 px of margins
 
 
 def five_runs() -> dict[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
@@ -62,6 +63,12 @@ def text_px(text: str, size: float) -> float:
     """About how many px wide ``text`` (lines broken by ``<br>``, escaped) is at ``size`` px: its
     longest line's characters times :data:`CHAR_EM` of the size, an upper bound."""
     return max(len(html.unescape(line)) for line in text.split("<br>")) * CHAR_EM * size
+
+
+def slot_px(texts: Sequence[tuple[str, float]]) -> float:
+    """The px a bar's slot needs for its widest text (``(text, size)`` pairs: its label, its tick) and
+    :data:`TEXT_GAP` to the next slot's."""
+    return max((text_px(text, size) for text, size in texts), default=0.0) + TEXT_GAP
 
 
 def set_min_width(fig: go.Figure, width: float) -> go.Figure:

@@ -18,17 +18,8 @@ from plotly.subplots import make_subplots
 
 from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
-from tlcore.views.chart_text import (
-    PANEL_SIZE,
-    TEXT_GAP,
-    TICK_SIZE,
-    panel_titles,
-    safe,
-    set_min_width,
-    text_px,
-    tick_text,
-    wrap_words,
-)
+from tlcore.views import chart_text
+from tlcore.views.chart_text import PANEL_SIZE, TICK_SIZE, panel_titles, safe, tick_text, wrap_words
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -46,6 +37,7 @@ LAYOUT = {
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     "font": {"size": 13},
 }
+SIDES = LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"]  # px of a figure beside its plot
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
@@ -249,9 +241,9 @@ def metrics_before_after(
     # px of the plot: each run's two bars in every panel, the next panel's y ticks between two panels
     # (at 262 px CORAL's ticks touched MMD²'s bars), and room for the widest legend entry
     size, panels = LAYOUT["font"]["size"], max(len(metrics), 1)
-    ticks = text_px(GAP_TICK, size) + TEXT_GAP
+    ticks = chart_text.text_px(GAP_TICK, size) + chart_text.TEXT_GAP
     bars = panels * len(runs) * 2 * BAR_PX / (1 - GAP_BARGAP) + (panels - 1) * ticks
-    plot = max(bars, *(text_px(name, size) + LEGEND_SYMBOL for name, _ in legend))
+    plot = max(bars, *(chart_text.text_px(name, size) + LEGEND_SYMBOL for name, _ in legend))
     fig = make_subplots(
         rows=1, cols=panels, subplot_titles=[safe(m) for m in metrics], horizontal_spacing=ticks / plot
     )
@@ -284,7 +276,7 @@ def metrics_before_after(
         fig.update_layout(title_subtitle_text="<br>".join(safe(line) for line in sub))
     above = (34 + 16 * len(sub) if sub else 0) + PANEL_SIZE * (panel_lines - 1)  # px of subtitle, titles
     fig.update_layout(margin={"t": fig.layout.margin.t + above}, height=fig.layout.height + above)
-    return set_min_width(fig, LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"] + plot)
+    return chart_text.set_min_width(fig, SIDES + plot)
 
 
 def accuracy_vs_baseline(
@@ -402,6 +394,6 @@ def accuracy_vs_baseline(
     plot = height - LAYOUT["margin"]["t"] - bottom  # px: the legend's y is a share of it
     legend = LEGEND_BELOW | {"y": LEGEND_BELOW["y"] - extra / plot}  # above, it ran into a long title
     fig.update_layout(legend=legend, margin={"b": bottom})
-    # each pair's slot holds its change and its tick, beside the next pair's: their widest line, a gap
-    slot = max([text_px(t, LABEL_SIZE) for t in shown] + [text_px(t, TICK_SIZE) for t in ticks], default=0)
-    return set_min_width(fig, LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"] + len(runs) * (slot + TEXT_GAP))
+    # each pair's slot holds its change and its tick beside the next pair's
+    texts = [(t, LABEL_SIZE) for t in shown] + [(t, TICK_SIZE) for t in ticks]
+    return chart_text.set_min_width(fig, SIDES + len(runs) * chart_text.slot_px(texts))
