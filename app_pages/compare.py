@@ -6,7 +6,7 @@ from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
-from tlcore.views import changes, compare, gaps
+from tlcore.views import changes, chart_text, compare, gaps
 from tlcore.views import ranking as ranking_view
 from tlcore.views.report import UNKNOWN
 
@@ -205,18 +205,23 @@ with display.errors_shown():
     for label in compare.negative_transfer(results):
         box = st.warning if compare.within_chance(results[label]) else st.error
         box(display.esc(compare.negative_transfer_line(label, results[label])), icon=":material/flag:")
-    left, right = st.columns(2)
-    with left:
-        if compare.accuracies(results)[0]:
-            st.plotly_chart(compare.accuracy_figure(results), key="accuracy")
-            if note := compare.small_test_note(results):
-                st.caption(display.esc(note))
-        else:
-            st.info("The target is unlabelled, so target accuracy is unknown.", icon=":material/info:")
-    with right:
-        st.plotly_chart(gaps.gap_figure(results), key="gap")
-        if disagree := gaps.gap_disagreement(results):
-            st.caption(display.esc(disagree))
+    accuracy = compare.accuracy_figure(results) if compare.accuracies(results)[0] else None
+    gap = gaps.gap_figure(results)
+    # side by side where both fit at the width they read at, else one under the other (QA: five runs
+    # in half a row at 1000 px, the accuracy labels ran into each other, CORAL's ticks into MMD²'s bars)
+    width = max(chart_text.min_width(fig) for fig in (accuracy, gap) if fig is not None)
+    with st.container(horizontal=True):
+        with st.container(width=width):
+            if accuracy is not None:
+                st.plotly_chart(accuracy, key="accuracy")
+                if note := compare.small_test_note(results):
+                    st.caption(display.esc(note))
+            else:
+                st.info("The target is unlabelled, so target accuracy is unknown.", icon=":material/info:")
+        with st.container(width=width):
+            st.plotly_chart(gap, key="gap")
+            if disagree := gaps.gap_disagreement(results):
+                st.caption(display.esc(disagree))
 
     st.subheader("Before and after, in the model's feature space")
     pick, colour = st.columns([1, 2])

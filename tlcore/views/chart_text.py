@@ -1,15 +1,20 @@
 """The text of a chart that shares a row with others: escaped, wrapped into short lines, ticks cut to
-an ellipsis, panel titles broken so that panels side by side do not run into each other."""
+an ellipsis, panel titles broken so that panels side by side do not run into each other; and the
+narrowest width a chart reads at, so that a page stacks charts that would not fit side by side."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
 TICK_WRAP, TICK_LINES, TICK_SIZE = 11, 3, 11  # a run's label under its bars: characters a line, lines, px
 PANEL_WRAP, PANEL_SIZE = 12, 12  # a panel's title: characters a line, px (three panels share half a row)
+CHAR_EM = 0.5  # a character's width in em, rounded up (the app's sans-serif: about 0.45 em, QA screenshots)
+TEXT_GAP = 10  # px between the texts of neighbouring bars
+MIN_WIDTH = 380  # px: the narrowest a chart is drawn (narrower, its title and legend wrap into a column)
 
 
 def safe(text: object) -> str:
@@ -52,3 +57,27 @@ def tick_text(text: str) -> str:
     if len(lines) > TICK_LINES:
         lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix("…") + "…", lines[-1]]
     return "<br>".join(safe(line) for line in lines)
+
+
+def text_px(text: str, size: float) -> float:
+    """About how many px wide ``text`` (lines broken by ``<br>``, escaped) is at ``size`` px: its
+    longest line's characters times :data:`CHAR_EM` of the size, an upper bound."""
+    return max(len(html.unescape(line)) for line in text.split("<br>")) * CHAR_EM * size
+
+
+def slot_px(texts: Sequence[tuple[str, float]]) -> float:
+    """The px a bar's slot needs for its widest text (``(text, size)`` pairs: its label, its tick) and
+    :data:`TEXT_GAP` to the next slot's."""
+    return max((text_px(text, size) for text, size in texts), default=0.0) + TEXT_GAP
+
+
+def set_min_width(fig: go.Figure, width: float) -> go.Figure:
+    """Record on ``fig`` (``layout.meta``) the px it needs to read without its texts running into
+    each other, at least :data:`MIN_WIDTH`: the page sizes its cell to it (:func:`min_width`)."""
+    fig.update_layout(meta={**(fig.layout.meta or {}), "min_width": max(MIN_WIDTH, round(width))})
+    return fig
+
+
+def min_width(fig: go.Figure) -> int:
+    """The px ``fig`` reads at (:func:`set_min_width`), :data:`MIN_WIDTH` where it recorded none."""
+    return int((fig.layout.meta or {}).get("min_width", MIN_WIDTH))

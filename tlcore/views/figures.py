@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
+from tlcore.views import chart_text
 from tlcore.views.chart_text import PANEL_SIZE, TICK_SIZE, panel_titles, safe, tick_text, wrap_words
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
@@ -36,6 +37,7 @@ LAYOUT = {
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     "font": {"size": 13},
 }
+SIDES = LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"]  # px of a figure beside its plot
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
@@ -43,6 +45,10 @@ SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row
 CROWDED = 3  # runs from which the accuracy chart writes only the change over each pair (the rest on hover)
 EPOCH_TICKS = 12  # epoch ticks at most on a training curve's axis
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
+BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
+LEGEND_SYMBOL = 40  # px of a legend entry besides its text: the swatch and the space after it
+LEGEND_WRAP = 24  # characters a line of a run's legend entry (``deep_coral+im+fixmatch+`` ...)
+GAP_TICK = "0.005"  # the longest y tick a gap panel writes (ticks past 1e-3 take an exponent, "3e-6")
 
 
 def fade(colour: str, alpha: float) -> str:
@@ -230,8 +236,16 @@ def metrics_before_after(
     metrics = list(dict.fromkeys(m for values in (*before.values(), *after.values()) for m in values))
     names = [safe(run) for run in runs]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(runs))]
+    entries = ["<br>".join(safe(line) for line in wrap_words(run, LEGEND_WRAP)) for run in runs]
+    legend = [("before (each run's own)", NEUTRAL), *zip(entries, colours, strict=True)]
+    # px of the plot: each run's two bars in every panel, the next panel's y ticks between two panels
+    # (at 262 px CORAL's ticks touched MMD²'s bars), and room for the widest legend entry
+    size, panels = LAYOUT["font"]["size"], max(len(metrics), 1)
+    ticks = chart_text.text_px(GAP_TICK, size) + chart_text.TEXT_GAP
+    bars = panels * len(runs) * 2 * BAR_PX / (1 - GAP_BARGAP) + (panels - 1) * ticks
+    plot = max(bars, *(chart_text.text_px(name, size) + LEGEND_SYMBOL for name, _ in legend))
     fig = make_subplots(
-        rows=1, cols=max(len(metrics), 1), subplot_titles=[safe(m) for m in metrics], horizontal_spacing=0.14
+        rows=1, cols=panels, subplot_titles=[safe(m) for m in metrics], horizontal_spacing=ticks / plot
     )
     panel_lines = panel_titles(fig)
     for col, metric in enumerate(metrics, start=1):
@@ -251,19 +265,18 @@ def metrics_before_after(
                 col=col,
             )
     # legend entries only: grey is each run's own gap before, a colour its gap after
-    legend = [("before (each run's own)", NEUTRAL), *zip(names, colours, strict=True)]
     for name, colour in legend:
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
     fig.update_xaxes(showticklabels=False, type="category")
     fig.update_yaxes(exponentformat="e", rangemode="tozero")
     fig = finish(fig, title, 340, wrap=TITLE_WRAP)  # it shares a row with the accuracy figure
-    fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=0.15, margin={"b": 70})
+    fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=GAP_BARGAP, margin={"b": 70})
     sub = wrap_words(subtitle, SUBTITLE_WRAP) if subtitle else []
     if sub:
         fig.update_layout(title_subtitle_text="<br>".join(safe(line) for line in sub))
     above = (34 + 16 * len(sub) if sub else 0) + PANEL_SIZE * (panel_lines - 1)  # px of subtitle, titles
     fig.update_layout(margin={"t": fig.layout.margin.t + above}, height=fig.layout.height + above)
-    return fig
+    return chart_text.set_min_width(fig, SIDES + plot)
 
 
 def accuracy_vs_baseline(
@@ -381,4 +394,6 @@ def accuracy_vs_baseline(
     plot = height - LAYOUT["margin"]["t"] - bottom  # px: the legend's y is a share of it
     legend = LEGEND_BELOW | {"y": LEGEND_BELOW["y"] - extra / plot}  # above, it ran into a long title
     fig.update_layout(legend=legend, margin={"b": bottom})
-    return fig
+    # each pair's slot holds its change and its tick beside the next pair's
+    texts = [(t, LABEL_SIZE) for t in shown] + [(t, TICK_SIZE) for t in ticks]
+    return chart_text.set_min_width(fig, SIDES + len(runs) * chart_text.slot_px(texts))
