@@ -57,8 +57,8 @@ class Explanation:
     they hold every column compared (:attr:`columns`). ``blank``: the sides at least
     :data:`~tlcore.explain.image_stats.BLANK_MIN` of whose images are blank, counted on every image
     (a side all of whose images the statistics found blank: all of them). ``combined``: the helpful
-    fixes applied together and checked (:func:`tlcore.explain.fix_checks.with_checks`), None unless
-    two or more help.
+    fixes applied together, with those that help on top of them, and checked
+    (:func:`tlcore.explain.fix_checks.grown_fix`), None unless that is two or more fixes.
     """
 
     source: str

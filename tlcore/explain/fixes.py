@@ -98,6 +98,17 @@ COMBINE: dict[str, Callable[[float, float], float]] = {
 }
 
 
+def relative_change(before: float, after: float) -> float:
+    """``(after - before) / before``, the change of MMD² (0 when there was no gap to shrink)."""
+    return (after - before) / before if before > 0 else 0.0
+
+
+def shrinks(before: float, after: float) -> bool:
+    """Whether MMD² going from ``before`` to ``after`` is a fix helping: it falls by at least
+    :data:`MIN_GAIN` of ``before``."""
+    return relative_change(before, after) <= -MIN_GAIN
+
+
 @dataclass(frozen=True)
 class FixCheck:
     """The gap before and after a fix (:func:`~tlcore.explain.check_measure.cheap_measure`), the
@@ -119,11 +130,11 @@ class FixCheck:
     @property
     def relative_change(self) -> float:
         """``(mmd2_after - mmd2_before) / mmd2_before`` (0 when there was no gap to shrink)."""
-        return (self.mmd2_after - self.mmd2_before) / self.mmd2_before if self.mmd2_before > 0 else 0.0
+        return relative_change(self.mmd2_before, self.mmd2_after)
 
     @property
     def helps(self) -> bool:
-        return self.relative_change <= -MIN_GAIN
+        return shrinks(self.mmd2_before, self.mmd2_after)
 
     @property
     def removes_gap(self) -> bool:

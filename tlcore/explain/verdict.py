@@ -132,7 +132,8 @@ class Evidence(TypedDict, total=False):
     sides with at least :data:`~tlcore.explain.image_stats.BLANK_MIN` blank images;
     ``max_column_causes`` the most drifted columns named as causes (its
     :class:`~tlcore.explain.settings.ExplainSettings` field); ``combined`` the helpful fixes applied
-    together (:func:`tlcore.explain.fix_checks.combined_fix`, checked)."""
+    together, with those that help on top of them (:func:`tlcore.explain.fix_checks.grown_fix`,
+    checked)."""
 
     source_spec: Required[str]
     target_spec: Required[str]
@@ -234,16 +235,18 @@ def _fix_causes(
     findings: Sequence[Finding], combined: Fix | None, scale: float, basis: str
 ) -> tuple[list[Cause], list[Fix], set[str]]:
     """The causes of the suggested fixes (:func:`~tlcore.explain.novelty_reading.suggested_fixes`,
-    their shares scaled by ``scale``), those fixes, and the statistics they resolve."""
+    their shares scaled by ``scale``), those fixes, and the statistics they resolve (the fixes together:
+    those of their parts too, a fix that helps only on top of the others among them)."""
     accepted, resolved = helpful_fixes(findings)
     causes = [fix_cause(f, scale * f.fix.check.shrinks_by, basis) for f in accepted]  # type: ignore[union-attr]
     fixes = suggested_fixes(findings, combined)
     if len(fixes) > len(accepted):  # the helpful fixes together explain more than the best alone
         together = fixes[0]
         assert together.check is not None
-        titles = [f.title for f in findings if f.fix in together.parts]
+        parts = [f for f in findings if f.fix in together.parts]
+        titles = [f.title for f in parts]
         causes.insert(0, combined_cause(together, titles, scale * together.check.shrinks_by, basis))
-        resolved |= set(together.check.resolves)
+        resolved |= {*together.check.resolves, *(f.statistic for f in parts)}
     return causes, fixes, resolved
 
 
