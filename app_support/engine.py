@@ -23,8 +23,9 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import baseline_reused
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.ink import blank_warning
-from tlcore.diagnosis import GapReport, diagnose
+from tlcore.diagnosis import GapReport, diagnose, projection
 from tlcore.errors import TLError
+from tlcore.features import UMAPResult
 from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
@@ -276,17 +277,21 @@ def _results(root: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 
 
 def gap_report(
-    source: str,
-    target: str,
-    features: str = "raw",
-    settings: GapSettings = GapSettings(),
-    umap_points: int = UMAP_POINTS,
+    source: str, target: str, features: str = "raw", settings: GapSettings = GapSettings()
 ) -> GapReport:
-    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), cached across sessions:
-    ``python -m tlcore diagnose`` with the same settings and ``--umap-points`` prints its numbers."""
-    return _diagnose(
-        str(workspace().root), source, target, features=features, settings=settings, umap_points=umap_points
-    )
+    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), without its UMAP
+    (:func:`umap`), cached across sessions: ``python -m tlcore diagnose`` with the same settings
+    prints its numbers."""
+    return _diagnose(str(workspace().root), source, target, features=features, settings=settings)
+
+
+def umap(
+    source: str, target: str, features: str = "raw", seed: int = 0, points: int = UMAP_POINTS
+) -> UMAPResult:
+    """The pair's UMAP in ``features`` with ``points`` per domain (:func:`tlcore.diagnosis.projection`),
+    apart from :func:`gap_report` so the page shows the gap while it is computed: the coordinates of
+    ``python -m tlcore diagnose --json --seed SEED --umap-points POINTS``."""
+    return _umap(str(workspace().root), source, target, features=features, seed=seed, points=points)
 
 
 def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
@@ -295,12 +300,21 @@ def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.n
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
-def _diagnose(
-    root: str, source: str, target: str, *, features: str, settings: GapSettings, umap_points: int
-) -> GapReport:
+def _diagnose(root: str, source: str, target: str, *, features: str, settings: GapSettings) -> GapReport:
+    return diagnose(
+        *_load_pair(root, source, target, 0), _space(root, features), settings=settings, umap=False
+    )
+
+
+@st.cache_data(max_entries=12, show_spinner="Projecting the domains with UMAP…")
+def _umap(root: str, source: str, target: str, *, features: str, seed: int, points: int) -> UMAPResult:
     pair = _load_pair(root, source, target, 0)
-    space = "raw" if features == "raw" else _model(root, features)
-    return diagnose(*pair, space, settings=settings, max_umap_per_domain=umap_points)
+    return projection(*pair, _space(root, features), seed=seed, max_umap_per_domain=points)
+
+
+def _space(root: str, features: str) -> str | nn.Module:
+    """The feature space ``features`` names: ``"raw"``, or the model of the run of that id."""
+    return "raw" if features == "raw" else _model(root, features)
 
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")
