@@ -10,7 +10,7 @@ from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.methods import MethodSpec
 from tlcore.models import list_models
 from tlcore.runs import jobs
-from tlcore.views import compare, figures
+from tlcore.views import compare
 
 
 def param_inputs(method: MethodSpec) -> dict[str, Any]:
@@ -240,16 +240,20 @@ def runs_panel() -> None:
                 else:
                     st.error(display.esc(record.error or record.status), icon=":material/error:")
             with curves:
-                rows, reused = engine.learning_curve(record)
-                if rows:
-                    st.plotly_chart(figures.learning_curves({label: rows}, ""), key=f"curves_{record.id}")
+                figure, reused = engine.curves(record, label)
+                if figure is not None:
+                    st.plotly_chart(figure, key=f"curves_{record.id}")
                 if reused:
-                    trained = "its epochs are that training's" if rows else "this run trained no epoch"
+                    trained = (
+                        "its epochs are that training's"
+                        if figure is not None
+                        else "this run trained no epoch"
+                    )
                     st.caption(
                         "Source-only baseline reused from the cache (trained by an earlier run with the "
                         f"same source, model and settings): {trained}."
                     )
-                elif not rows:
+                elif figure is None:
                     st.caption(
                         NO_CURVES.get(record.status, f"No epoch ended before the run was {record.status}.")
                     )

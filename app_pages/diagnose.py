@@ -57,9 +57,9 @@ with display.errors_shown():
             UMAP_POINTS,
             key=state.form_default(state.DIAGNOSE_UMAP_POINTS, engine.UMAP_POINTS),
         )
-    with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier, UMAP…"):
+    with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier…"):
         settings = replace(DEFAULTS, n_permutations=permutations)
-        report = engine.gap_report(source_spec, target_spec, features, settings, umap_points)
+        report = engine.gap_report(source_spec, target_spec, features, settings)
 
     shift = explain_support.label_shift(source_spec, target_spec, features)
     explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
@@ -119,42 +119,8 @@ with display.errors_shown():
         f"{report.feature_space} ({report.feature_dim} dims), {report.seconds['total']:.1f} s."
     )
 
-    read = features != "raw" and not explained.not_measured  # a model's outputs on blank images: void
-    predicted = engine.predictions(source_spec, target_spec, features) if read else None
-    points = explore.umap_points(report, source, target, predicted)
     st.subheader("Where the domains sit")
-    plot, side = st.columns([2, 1])
-    with plot:
-        options = [c for c in COLOUR_BY if c != "prediction" or predicted is not None]
-        colour_by = st.segmented_control(
-            "Colour by", options, default="domain", format_func=COLOUR_BY.get, key="colour_by"
-        )
-        colour_by = colour_by or "domain"
-        colours = (
-            figures.DOMAIN_COLOURS
-            if colour_by == "domain"
-            else figures.colour_map([*source.classes, explore.UNLABELLED])
-        )
-        fig = umap_figure.umap_scatter(
-            points[["x", "y"]].to_numpy(),
-            points[colour_by].tolist(),
-            index=points.index.to_numpy(),
-            colours=colours,
-            symbols=None if colour_by == "domain" else points["domain"].tolist(),
-            title="UMAP (circles: source, diamonds: target)" if colour_by != "domain" else "UMAP",
-        )
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("box", "lasso"), key="umap")
-    with side:
-        chosen = points.loc[display.selected_points(event)]
-        if chosen.empty:
-            st.info("Draw a box or lasso on the map to inspect those samples.", icon=":material/gesture:")
-        else:
-            share = explore.domain_share(chosen)
-            st.markdown(f"**{len(chosen):,} samples selected**")
-            st.progress(share["source"], text=f"source {share['source']:.0%} · target {share['target']:.0%}")
-            images, captions = explore.selection_images(chosen, source, target)
-            if source.is_image:
-                st.image(thumbnails.thumbnail_grid(images, captions, columns=6), width="stretch")
+    umap_slot = st.container()  # filled last: the findings below need not wait for the UMAP
 
     left, right = st.columns(2)
     with left:
@@ -269,3 +235,43 @@ with display.errors_shown():
         on_click="ignore",  # no rerun: the gap report is not measured again, the report stays fetchable
         icon=":material/description:",
     )
+
+    with umap_slot:
+        read = features != "raw" and not explained.not_measured  # a model's outputs on blank images: void
+        predicted = engine.predictions(source_spec, target_spec, features) if read else None
+        projection = engine.umap(source_spec, target_spec, features, settings.seed, umap_points)
+        points = explore.umap_points(replace(report, umap=projection), source, target, predicted)
+        plot, side = st.columns([2, 1])
+        with plot:
+            options = [c for c in COLOUR_BY if c != "prediction" or predicted is not None]
+            colour_by = st.segmented_control(
+                "Colour by", options, default="domain", format_func=COLOUR_BY.get, key="colour_by"
+            )
+            colour_by = colour_by or "domain"
+            colours = (
+                figures.DOMAIN_COLOURS
+                if colour_by == "domain"
+                else figures.colour_map([*source.classes, explore.UNLABELLED])
+            )
+            fig = umap_figure.umap_scatter(
+                points[["x", "y"]].to_numpy(),
+                points[colour_by].tolist(),
+                index=points.index.to_numpy(),
+                colours=colours,
+                symbols=None if colour_by == "domain" else points["domain"].tolist(),
+                title="UMAP (circles: source, diamonds: target)" if colour_by != "domain" else "UMAP",
+            )
+            event = st.plotly_chart(fig, on_select="rerun", selection_mode=("box", "lasso"), key="umap")
+        with side:
+            chosen = points.loc[display.selected_points(event)]
+            if chosen.empty:
+                st.info("Draw a box or lasso on the map to inspect those samples.", icon=":material/gesture:")
+            else:
+                share = explore.domain_share(chosen)
+                st.markdown(f"**{len(chosen):,} samples selected**")
+                st.progress(
+                    share["source"], text=f"source {share['source']:.0%} · target {share['target']:.0%}"
+                )
+                images, captions = explore.selection_images(chosen, source, target)
+                if source.is_image:
+                    st.image(thumbnails.thumbnail_grid(images, captions, columns=6), width="stretch")

@@ -2,16 +2,19 @@
 
 Everything cached here is keyed on plain strings and numbers (the workspace root, specs, seeds, run
 ids) and holds only data that never changes for that key: the run store of a workspace, domains,
-diagnoses, finished runs' results and learning curves. Reading runs never writes; runs whose worker
+diagnoses, finished runs' results and learning curves; an active run's curves (:class:`LiveCurves`)
+only grow, read from where the last refresh stopped. Reading runs never writes; runs whose worker
 is gone are closed once per page run (:func:`close_stale_runs`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 from torch import nn
 
@@ -20,8 +23,9 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import baseline_reused
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.ink import blank_warning
-from tlcore.diagnosis import GapReport, diagnose
+from tlcore.diagnosis import GapReport, diagnose, projection
 from tlcore.errors import TLError
+from tlcore.features import UMAPResult
 from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
@@ -33,7 +37,7 @@ from tlcore.runs.result_file import read_result
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
-from tlcore.views import compare, explore
+from tlcore.views import compare, explore, figures
 from tlcore.views import ranking as ranking_view
 from tlcore.workspace import Workspace
 
@@ -72,17 +76,50 @@ def recent_runs(limit: int) -> list[RunRecord]:
     return store().list(limit=limit) if store().mark_stale(records) else records
 
 
-def learning_curve(record: RunRecord) -> tuple[list[dict[str, Any]], bool]:
-    """The run's per-epoch rows (:func:`tlcore.views.compare.curve_rows`) and whether its source-only
-    baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). An active
-    run's rows are its epoch events, read from disk; a done run's, from the cache (its history never
-    changes again), are its stored result's history, the cached baseline's epochs included (its
-    event log holds none), with its final model's scores."""
-    if record.active:
-        events = store().history(record.id, kinds={"epoch", "stage"})
-        return compare.curve_rows([e for e in events if e["kind"] == "epoch"]), baseline_reused(events)
-    rows, _, reused = _finished(str(workspace().root), record.id, record.status == "done")
-    return rows, reused
+def curves(record: RunRecord, label: str) -> tuple[go.Figure | None, bool]:
+    """The run's training curves (:func:`tlcore.views.figures.learning_curves` of
+    :func:`tlcore.views.compare.curve_rows`, None before its first epoch) and whether its source-only
+    baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). A finished
+    run's figure is built once (its history never changes again): its stored result's history, the
+    cached baseline's epochs included (its event log holds none), with its final model's scores. An
+    active run's log is read from where the last refresh stopped and its figure rebuilt only when an
+    epoch ended since (QA: 8 runs of 500 epochs redrawn every 2 s made the Adapt page unresponsive)."""
+    root = str(workspace().root)
+    if not record.active:
+        return _finished_curves(root, record.id, record.status == "done", label)
+    return _live_curves(root, record.id).refresh(store(), label)
+
+
+class LiveCurves:
+    """An active run's epoch and stage events read so far, the log's offset after them, and its figure."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id, self.offset, self.label = run_id, 0, ""
+        self.events: list[dict[str, Any]] = []
+        self.figure: go.Figure | None = None
+        self._lock = threading.Lock()  # the sessions' fragments refresh it from their own threads
+
+    def refresh(self, runs: RunStore, label: str) -> tuple[go.Figure | None, bool]:
+        """Read the events written since the last refresh; the figure again if an epoch ended."""
+        with self._lock:
+            new, self.offset = runs.history_since(self.run_id, self.offset, kinds={"epoch", "stage"})
+            self.events += new
+            if any(e["kind"] == "epoch" for e in new) or label != self.label:
+                rows = compare.curve_rows([e for e in self.events if e["kind"] == "epoch"])
+                self.figure = figures.learning_curves({label: rows}, "") if rows else None
+                self.label = label
+            return self.figure, baseline_reused(self.events)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _live_curves(root: str, run_id: str) -> LiveCurves:
+    return LiveCurves(run_id)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _finished_curves(root: str, run_id: str, done: bool, label: str) -> tuple[go.Figure | None, bool]:
+    rows, _, reused = _finished(root, run_id, done)
+    return (figures.learning_curves({label: rows}, "") if rows else None), reused
 
 
 def target_accuracy_label(record: RunRecord) -> str:
@@ -240,17 +277,21 @@ def _results(root: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 
 
 def gap_report(
-    source: str,
-    target: str,
-    features: str = "raw",
-    settings: GapSettings = GapSettings(),
-    umap_points: int = UMAP_POINTS,
+    source: str, target: str, features: str = "raw", settings: GapSettings = GapSettings()
 ) -> GapReport:
-    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), cached across sessions:
-    ``python -m tlcore diagnose`` with the same settings and ``--umap-points`` prints its numbers."""
-    return _diagnose(
-        str(workspace().root), source, target, features=features, settings=settings, umap_points=umap_points
-    )
+    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), without its UMAP
+    (:func:`umap`), cached across sessions: ``python -m tlcore diagnose`` with the same settings
+    prints its numbers."""
+    return _diagnose(str(workspace().root), source, target, features=features, settings=settings)
+
+
+def umap(
+    source: str, target: str, features: str = "raw", seed: int = 0, points: int = UMAP_POINTS
+) -> UMAPResult:
+    """The pair's UMAP in ``features`` with ``points`` per domain (:func:`tlcore.diagnosis.projection`),
+    apart from :func:`gap_report` so the page shows the gap while it is computed: the coordinates of
+    ``python -m tlcore diagnose --json --seed SEED --umap-points POINTS``."""
+    return _umap(str(workspace().root), source, target, features=features, seed=seed, points=points)
 
 
 def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
@@ -259,12 +300,21 @@ def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.n
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
-def _diagnose(
-    root: str, source: str, target: str, *, features: str, settings: GapSettings, umap_points: int
-) -> GapReport:
+def _diagnose(root: str, source: str, target: str, *, features: str, settings: GapSettings) -> GapReport:
+    return diagnose(
+        *_load_pair(root, source, target, 0), _space(root, features), settings=settings, umap=False
+    )
+
+
+@st.cache_data(max_entries=12, show_spinner="Projecting the domains with UMAP…")
+def _umap(root: str, source: str, target: str, *, features: str, seed: int, points: int) -> UMAPResult:
     pair = _load_pair(root, source, target, 0)
-    space = "raw" if features == "raw" else _model(root, features)
-    return diagnose(*pair, space, settings=settings, max_umap_per_domain=umap_points)
+    return projection(*pair, _space(root, features), seed=seed, max_umap_per_domain=points)
+
+
+def _space(root: str, features: str) -> str | nn.Module:
+    """The feature space ``features`` names: ``"raw"``, or the model of the run of that id."""
+    return "raw" if features == "raw" else _model(root, features)
 
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")

@@ -26,7 +26,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport, misfit
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.features import UMAPResult, model_outputs, raw_features, umap_projection
+from tlcore.features import UMAPResult, pair_features, raw_features, umap_projection
 from tlcore.metrics import class_conditional_mmd, label_shift
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
@@ -243,34 +243,20 @@ def predictions_doubt(report: GapReport, estimate: LabelShiftEstimate | None = N
     return ""
 
 
-def _features(
+def projection(
     source: Domain,
     target: Domain,
-    features: str | nn.Module,
+    features: str | nn.Module = "raw",
     *,
-    pca_dim: int | None,
-    seed: int,
-    device: str | None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, str]:
-    """Source features, target features, target logits (models only) and the space's name."""
-    if isinstance(features, nn.Module):
-        problem = misfit(target, _input_shape(features, target), (), "the model")
-        if problem:
-            raise TLError(f"the model cannot embed the pair: {problem}")
-        _, Fs = model_outputs(features, source.X, device=device)
-        logits, Ft = model_outputs(features, target.X, device=device)
-        return Fs, Ft, logits, "model"
-    if features != "raw":
-        raise TLError(f"unknown feature space {features!r}: use 'raw' or pass a model")
-    Fs, Ft = raw_features(source.X, target.X, pca_dim=pca_dim, seed=seed)
-    return Fs, Ft, None, "raw" if Fs.shape[1] == source.X[0].numel() else f"raw-pca{Fs.shape[1]}"
-
-
-def _input_shape(model: nn.Module, domain: Domain) -> tuple[int, ...]:
-    """The sample shape ``model`` was built for (a :class:`~tlcore.models.Classifier`'s spec); the
-    domain's for a model that does not say."""
-    spec = getattr(model, "spec", None)
-    return tuple(spec["input_shape"]) if isinstance(spec, dict) and "input_shape" in spec else domain.shape
+    seed: int = 0,
+    pca_dim: int | None = 50,
+    max_umap_per_domain: int | None = 5000,
+    device: str | None = None,
+) -> UMAPResult:
+    """:func:`diagnose`'s UMAP alone, the same coordinates for the same ``seed`` (its
+    ``settings.seed``) and options: a page shows the gap first and the map when it is done."""
+    Fs, Ft, _, _ = pair_features(source, target, features, pca_dim=pca_dim, seed=seed, device=device)
+    return umap_projection(Fs, Ft, max_per_domain=max_umap_per_domain, seed=seed)
 
 
 def _target_labels(
@@ -346,7 +332,9 @@ def diagnose(
         seconds[name] = round(time.perf_counter() - began, 4)
 
     with step("features"):
-        Fs, Ft, logits, space = _features(source, target, features, pca_dim=pca_dim, seed=seed, device=device)
+        Fs, Ft, logits, space = pair_features(
+            source, target, features, pca_dim=pca_dim, seed=seed, device=device
+        )
 
     measured = measure_gap(Fs, Ft, settings, device=device, progress=begin)
     seconds |= measured.seconds

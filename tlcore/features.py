@@ -16,6 +16,8 @@ import torch
 from sklearn.decomposition import PCA
 from torch import nn
 
+from tlcore.data.domain import Domain
+from tlcore.data.harmonise import misfit
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.metrics.kernels import sq_distances
@@ -116,6 +118,37 @@ def extract_features(
 ) -> torch.Tensor:
     """Penultimate-layer features ``N x F`` (float32, CPU) of ``model``; see :func:`model_outputs`."""
     return model_outputs(model, X, batch_size, device)[1]
+
+
+def pair_features(
+    source: Domain,
+    target: Domain,
+    features: str | nn.Module,
+    *,
+    pca_dim: int | None,
+    seed: int,
+    device: str | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, str]:
+    """Source features, target features, target logits (models only) and the space's name:
+    ``"raw"`` (:func:`raw_features`) or a model returning ``(logits, features)`` (:func:`model_outputs`)."""
+    if isinstance(features, nn.Module):
+        problem = misfit(target, _input_shape(features, target), (), "the model")
+        if problem:
+            raise TLError(f"the model cannot embed the pair: {problem}")
+        _, Fs = model_outputs(features, source.X, device=device)
+        logits, Ft = model_outputs(features, target.X, device=device)
+        return Fs, Ft, logits, "model"
+    if features != "raw":
+        raise TLError(f"unknown feature space {features!r}: use 'raw' or pass a model")
+    Fs, Ft = raw_features(source.X, target.X, pca_dim=pca_dim, seed=seed)
+    return Fs, Ft, None, "raw" if Fs.shape[1] == source.X[0].numel() else f"raw-pca{Fs.shape[1]}"
+
+
+def _input_shape(model: nn.Module, domain: Domain) -> tuple[int, ...]:
+    """The sample shape ``model`` was built for (a :class:`~tlcore.models.Classifier`'s spec); the
+    domain's for a model that does not say."""
+    spec = getattr(model, "spec", None)
+    return tuple(spec["input_shape"]) if isinstance(spec, dict) and "input_shape" in spec else domain.shape
 
 
 def exact_knn(Z: torch.Tensor, k: int, block_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:

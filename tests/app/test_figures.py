@@ -11,7 +11,15 @@ import torch
 
 from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, rgba
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
-from tlcore.views import class_figures, explain_figures, figures, report, thumbnails, umap_figure
+from tlcore.views import (
+    class_figures,
+    curve_points,
+    explain_figures,
+    figures,
+    report,
+    thumbnails,
+    umap_figure,
+)
 
 EVIL = "<script>alert(1)</script>"
 PAGES = (LIGHT_PAGE, DARK_PAGE)
@@ -126,6 +134,31 @@ def test_a_long_runs_curves_tick_every_few_epochs_not_every_one() -> None:
     assert (fig.layout.xaxis.dtick, fig.layout.xaxis2.dtick) == (50, 50)
     short = figures.learning_curves({"run": long[:10]})
     assert short.layout.xaxis.dtick == 1
+
+
+def test_thin_keeps_the_ends_and_every_buckets_extremes_within_the_limit() -> None:
+    """500 epochs drawn from at most 200 points: the first and last, each bucket's minimum and maximum
+    (so a one-epoch spike and dip and the curve's extremes stay); a short curve keeps every point."""
+    values = [1.0 / e for e in range(1, 501)]
+    values[137], values[401] = 5.0, -1.0  # a spike and a dip, one epoch each
+    kept = curve_points.thin(values, 200)
+    assert len(kept) <= 200 and kept == sorted(set(kept))
+    assert kept[0] == 0 and kept[-1] == 499 and {137, 401} <= set(kept)
+    assert curve_points.thin(values[:200], 200) == list(range(200))
+    nan = [float("nan")] * 30 + [0.5] * 30
+    assert len(curve_points.thin(nan, 10)) <= 10 and 0 in curve_points.thin(nan, 10)  # the gap stays
+    with pytest.raises(ValueError, match="at least 4 points"):
+        curve_points.thin(values, 3)
+
+
+def test_a_500_epoch_curve_is_drawn_from_its_thinned_points_without_markers() -> None:
+    rows = [{"epoch": e, "loss": 1.0 / e, "stage": "adapt"} for e in range(1, 501)]
+    rows[249]["loss"] = 9.0  # a divergence at epoch 250
+    (loss,) = figures.learning_curves({"run": rows}).data
+    assert len(loss.x) <= curve_points.CURVE_POINTS and (loss.x[0], loss.x[-1]) == (1, 500)
+    assert 9.0 in loss.y and loss.mode == "lines"
+    (short,) = figures.learning_curves({"run": rows[:10]}).data
+    assert list(short.x) == list(range(1, 11)) and short.mode == "lines+markers"
 
 
 def test_metrics_before_after_has_one_panel_per_metric() -> None:

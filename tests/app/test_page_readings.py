@@ -6,6 +6,7 @@ accuracy named with what it is measured on; captions that say a thing once and o
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -14,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import engine
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
 from tests.app.test_ranking_ui import SOURCE as RANKED_SOURCE
 from tests.app.test_ranking_ui import TARGET as RANKED_TARGET
 from tests.app.test_ranking_ui import pool  # noqa: F401  (a fixture: two stored runs of one pair)
 from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
@@ -59,6 +63,28 @@ def test_diagnose_reads_the_verdict_before_the_gaps_cards(app: OpenApp) -> None:
     cards = next(i for i, (kind, text) in enumerate(order) if kind == "metric" and text == "MMD²")
     assert verdict < cards
     assert ("subheader", "How big the gap is") in order[verdict:cards]
+
+
+def test_diagnose_draws_the_umap_apart_from_the_gap_with_the_clis_coordinates(
+    app: OpenApp, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The gap report is measured without its UMAP (about a third of a first load), so the page lays
+    out the findings first and fills the map in last; its points are ``diagnose --json``'s."""
+    source, target = "mnist5k:n=120", "digits:n=120"
+    at = app("diagnose", source=source, target=target)
+    assert_clean(at)
+    assert engine.gap_report(source, target).umap is None
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("umap")]
+    drawn = []
+    for trace in json.loads(chart.proto.spec)["data"]:  # numbers as base64 typed arrays, as plotly sends
+        x, y = (np.frombuffer(base64.b64decode(trace[a]["bdata"]), trace[a]["dtype"]) for a in "xy")
+        drawn += map(tuple, np.round(np.stack([x, y], 1).astype(np.float32), 4).tolist())  # as --json
+    drawn.sort()
+    argv = ["--workspace", str(workspace), "diagnose", "--source", source, "--target", target]
+    assert main([*argv, "--json", "--no-explain", "--umap-points", str(engine.UMAP_POINTS)]) == 0
+    umap = json.loads(capsys.readouterr().out)["umap"]
+    printed = sorted(map(tuple, umap["source"] + umap["target"]))
+    assert len(drawn) == 240 and drawn == printed  # rounded to 4 places as --json rounds them
 
 
 def test_an_all_blank_target_shows_no_note_on_shares_it_does_not_show(app: OpenApp, workspace: Path) -> None:

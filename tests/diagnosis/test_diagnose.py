@@ -9,7 +9,7 @@ from torch import nn
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
-from tlcore.diagnosis import GapReport, coral_note, describe_gap, diagnose, gap_level
+from tlcore.diagnosis import GapReport, coral_note, describe_gap, diagnose, gap_level, projection
 from tlcore.errors import TLError
 from tlcore.features import raw_features
 from tlcore.metrics import coral_distance
@@ -176,6 +176,18 @@ def test_umap_is_included_when_asked():
     assert report.umap is not None and report.umap.coords_source.shape == (30, 2)
     assert "umap" in report.seconds
     assert len(report.to_dict()["umap"]["target"]) == 30
+
+
+@pytest.mark.slow  # umap-learn's import and first fit take seconds
+def test_projection_alone_is_diagnoses_umap_in_raw_and_model_features():
+    """The Diagnose page shows the gap first and computes the map apart: the same coordinates."""
+    source, target = _domain("s", 0, n=60), _domain("t", 1, n=40)
+    for features in ("raw", _Linear()):
+        report = diagnose(source, target, features, settings=replace(FEW, seed=3), max_umap_per_domain=30)
+        alone = projection(source, target, features, seed=3, max_umap_per_domain=30)
+        assert report.umap is not None and alone.coords_source.shape == (30, 2)
+        for name in ("coords_source", "coords_target", "index_source", "index_target"):
+            assert (getattr(alone, name) == getattr(report.umap, name)).all(), name
 
 
 def test_mismatched_shapes_and_features_are_refused():

@@ -225,6 +225,30 @@ def test_history_skips_a_cut_off_last_line(store: RunStore) -> None:
     assert [e["epoch"] for e in store.history(run_id)] == [1]
 
 
+def test_history_since_reads_on_from_its_offset_and_waits_for_a_whole_line(store: RunStore) -> None:
+    """The Adapt page's live curves read only what a run wrote since their last refresh."""
+    run_id = store.create(make_config())
+    assert store.history_since(run_id) == ([], 0)  # queued: no log yet
+    store.start(run_id, pid=PID)
+    store.record_event(run_id, ProgressEvent("epoch", "train", 0.5, epoch=1))
+    store.record_event(run_id, ProgressEvent("step", "train", 0.6, epoch=2, step=3))
+    events, offset = store.history_since(run_id, kinds={"epoch"})
+    log = store.folder(run_id) / HISTORY_FILE
+    assert [e["epoch"] for e in events] == [1] and offset == log.stat().st_size
+    assert store.history_since(run_id, offset) == ([], offset)
+    line = json.dumps(ProgressEvent("epoch", "train", 1.0, epoch=2).to_dict())
+    with log.open("a") as handle:
+        handle.write(line[:20])  # the worker is half-way through a line
+        handle.flush()
+        assert store.history_since(run_id, offset) == ([], offset)
+        handle.write(line[20:] + "\n")
+    events, end = store.history_since(run_id, offset)
+    assert [e["epoch"] for e in events] == [2] and end == offset + len(line) + 1
+    assert [e["epoch"] for e in store.history(run_id)] == [1, 2, 2]
+    with pytest.raises(TLError, match="no run"):
+        store.history_since("20990101-000000-abcdef")
+
+
 def test_list_filters_and_delete(store: RunStore) -> None:
     done = store.create(make_config())
     store.start(done, pid=PID)

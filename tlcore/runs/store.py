@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
+from tlcore.runs.event_log import read_events
 from tlcore.runs.index import SCHEMA_VERSION, check_limit, migrate, new_run_id, use_wal, valid_id
 from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
 from tlcore.runs.result_file import RESULT_FILE, read_result
@@ -132,26 +133,22 @@ class RunStore:
         return self._select("WHERE sweep_id = ? ORDER BY created, id", sweep_id)
 
     def history(self, run_id: str, kinds: Collection[str] | None = None) -> builtins.list[dict[str, Any]]:
-        """The run's progress events so far (optionally only some kinds: ``{"epoch"}``).
+        """The run's progress events so far (optionally only some kinds: ``{"epoch"}``), read from its
+        folder alone (no index query); an id without a folder → :class:`TLError`."""
+        return self.history_since(run_id, 0, kinds)[0]
 
-        Read from the run's folder alone (no index query); an id without a folder → :class:`TLError`.
-        """
+    def history_since(
+        self, run_id: str, offset: int = 0, kinds: Collection[str] | None = None
+    ) -> tuple[builtins.list[dict[str, Any]], int]:
+        """The events of :meth:`history` from byte ``offset`` of the log on and the offset to pass back
+        to read only newer ones (:func:`tlcore.runs.event_log.read_events`): a live chart's refresh."""
         folder = self.folder(run_id)
         try:
-            lines = (folder / HISTORY_FILE).read_text(encoding="utf-8").splitlines()
+            return read_events(folder / HISTORY_FILE, offset, kinds)
         except FileNotFoundError:
             if not folder.is_dir():
                 raise TLError(f"no run {run_id} in {self.workspace.root}") from None
-            return []
-        events = []
-        for line in lines:
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:  # the last line of a killed run may be cut short
-                continue
-            if kinds is None or event.get("kind") in kinds:
-                events.append(event)
-        return events
+            return [], offset
 
     def result(self, run_id: str) -> dict[str, Any]:
         """The result of a ``done`` run; any other status → :class:`TLError`."""

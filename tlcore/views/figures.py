@@ -20,6 +20,7 @@ from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
 from tlcore.views import chart_text
 from tlcore.views.chart_text import PANEL_SIZE, TICK_SIZE, panel_titles, safe, tick_text, wrap_words
+from tlcore.views.curve_points import thin
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -44,6 +45,7 @@ LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's wid
 SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row with others
 CROWDED = 3  # runs from which the accuracy chart writes only the change over each pair (the rest on hover)
 EPOCH_TICKS = 12  # epoch ticks at most on a training curve's axis
+EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
 BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
 LEGEND_SYMBOL = 40  # px of a legend entry besides its text: the swatch and the space after it
@@ -159,6 +161,8 @@ def learning_curves(
 
     Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` or ``changed`` go to the right
     panel) and optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
+    A long curve is drawn from its ends and extremes (:func:`tlcore.views.curve_points.thin`), without
+    markers past :data:`EPOCH_MARKERS` points.
     A row of stage :data:`FINAL_STAGE` (and its ``label``) is the final model's: a star per key, not
     joined to the epochs' lines (AdaBN, say, changed the model after its last epoch).
     """
@@ -173,6 +177,7 @@ def learning_curves(
         rows = [row for row in run_rows if row.get("stage") != FINAL_STAGE]
         for key in keys:
             points = [(row.get("epoch", j + 1), row[key]) for j, row in enumerate(rows) if key in row]
+            points = [points[j] for j in thin([p[1] for p in points])]
             ends = [
                 (row["epoch"], row[key], str(row.get("label", "final model"))) for row in final if key in row
             ]
@@ -185,7 +190,7 @@ def learning_curves(
                     go.Scatter(
                         x=[p[0] for p in points],
                         y=[p[1] for p in points],
-                        mode="lines+markers",
+                        mode="lines+markers" if len(points) <= EPOCH_MARKERS else "lines",
                         name=name,
                         line={**line, "dash": dash},
                     ),
