@@ -37,7 +37,8 @@ from tlcore.runs.result_file import read_result
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
-from tlcore.views import compare, explore, figures
+from tlcore.views import compare, explore
+from tlcore.views import curves as curve_figures
 from tlcore.views import ranking as ranking_view
 from tlcore.workspace import Workspace
 
@@ -77,7 +78,7 @@ def recent_runs(limit: int) -> list[RunRecord]:
 
 
 def curves(record: RunRecord, label: str) -> tuple[go.Figure | None, bool]:
-    """The run's training curves (:func:`tlcore.views.figures.learning_curves` of
+    """The run's training curves (:func:`tlcore.views.curves.learning_curves` of
     :func:`tlcore.views.compare.curve_rows`, None before its first epoch) and whether its source-only
     baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). A finished
     run's figure is built once (its history never changes again): its stored result's history, the
@@ -106,7 +107,7 @@ class LiveCurves:
             self.events += new
             if any(e["kind"] == "epoch" for e in new) or label != self.label:
                 rows = compare.curve_rows([e for e in self.events if e["kind"] == "epoch"])
-                self.figure = figures.learning_curves({label: rows}, "") if rows else None
+                self.figure = curve_figures.learning_curves({label: rows}, "") if rows else None
                 self.label = label
             return self.figure, baseline_reused(self.events)
 
@@ -119,7 +120,7 @@ def _live_curves(root: str, run_id: str) -> LiveCurves:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _finished_curves(root: str, run_id: str, done: bool, label: str) -> tuple[go.Figure | None, bool]:
     rows, _, reused = _finished(root, run_id, done)
-    return (figures.learning_curves({label: rows}, "") if rows else None), reused
+    return (curve_figures.learning_curves({label: rows}, "") if rows else None), reused
 
 
 def target_accuracy_label(record: RunRecord) -> str:

@@ -24,6 +24,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.views import compare, explore, figures, gaps
+from tlcore.views import curves as curve_views
 from tlcore.views.ranking import blind_spot, rank_command
 from tlcore.workspace import Workspace
 
@@ -279,7 +280,7 @@ def test_compare_charts_fit_a_narrow_column(results: dict[str, dict[str, Any]]) 
     panels = [a.text.split("<br>") for a in gap.layout.annotations]
     assert panels == [["MMD²"], ["CORAL"], ["proxy", "A-distance"]]
     assert all(a.font.size == figures.PANEL_SIZE for a in gap.layout.annotations)
-    curves = figures.learning_curves({"run": [{"epoch": 1, "loss": 1.0, "target_accuracy": 0.5}]}, "")
+    curves = curve_views.learning_curves({"run": [{"epoch": 1, "loss": 1.0, "target_accuracy": 0.5}]}, "")
     assert [a.text for a in curves.layout.annotations[:2]] == ["Loss", "Accuracy ·<br>predictions changed"]
 
 

@@ -14,6 +14,7 @@ from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.views import (
     class_figures,
     curve_points,
+    curves,
     explain_figures,
     figures,
     report,
@@ -117,22 +118,23 @@ def test_learning_curves_split_loss_and_accuracy() -> None:
         {"epoch": 1, "loss": 1.0, "target_accuracy": 0.5, "stage": "baseline"},
         {"epoch": 2, "loss": 0.5, "target_accuracy": 0.7, "target_changed": 0.1, "stage": "adapt"},
     ]
-    fig = figures.learning_curves({"run": rows})
+    fig = curves.learning_curves({"run": rows})
     axes = {t.name: t.xaxis for t in fig.data}
     assert axes == {"loss": "x", "target_accuracy": "x2", "target_changed": "x2"}  # shares on the right
     assert {shape.x0 for shape in fig.layout.shapes} == {1.5}  # adaptation starts after epoch 1
-    two = figures.learning_curves({"a": rows, "b": rows})
+    two = curves.learning_curves({"a": rows, "b": rows})
     assert "a · loss" in {t.name for t in two.data}
 
 
 def test_a_long_runs_curves_tick_every_few_epochs_not_every_one() -> None:
-    """QA: a tick per epoch of a 250-epoch run merged into a dark band under both panels. Ticks step
-    1, 2, 5, 10, 20, 50, ... epochs, at most 12 of them; a short run keeps one per epoch."""
-    assert [figures.epoch_step(n) for n in (10, 12, 13, 25, 61, 250, 1000)] == [1, 1, 2, 5, 10, 50, 100]
+    """QA: a tick per epoch of a 250-epoch run merged into a dark band under both panels; at 1000 px,
+    12 ticks of a done 240-epoch run still did (each panel about 115 px wide). Ticks step 1, 2, 5, 10,
+    20, 50, ... epochs, at most 6 of them; a run of up to 6 epochs keeps one per epoch."""
+    assert [curves.epoch_step(n) for n in (6, 10, 13, 25, 61, 250, 1000)] == [1, 2, 5, 5, 20, 50, 200]
     long = [{"epoch": e, "loss": 1.0 / e, "stage": "adapt"} for e in range(1, 251)]
-    fig = figures.learning_curves({"run": long})
+    fig = curves.learning_curves({"run": long})
     assert (fig.layout.xaxis.dtick, fig.layout.xaxis2.dtick) == (50, 50)
-    short = figures.learning_curves({"run": long[:10]})
+    short = curves.learning_curves({"run": long[:6]})
     assert short.layout.xaxis.dtick == 1
 
 
@@ -154,10 +156,10 @@ def test_thin_keeps_the_ends_and_every_buckets_extremes_within_the_limit() -> No
 def test_a_500_epoch_curve_is_drawn_from_its_thinned_points_without_markers() -> None:
     rows = [{"epoch": e, "loss": 1.0 / e, "stage": "adapt"} for e in range(1, 501)]
     rows[249]["loss"] = 9.0  # a divergence at epoch 250
-    (loss,) = figures.learning_curves({"run": rows}).data
+    (loss,) = curves.learning_curves({"run": rows}).data
     assert len(loss.x) <= curve_points.CURVE_POINTS and (loss.x[0], loss.x[-1]) == (1, 500)
     assert 9.0 in loss.y and loss.mode == "lines"
-    (short,) = figures.learning_curves({"run": rows[:10]}).data
+    (short,) = curves.learning_curves({"run": rows[:10]}).data
     assert list(short.x) == list(range(1, 11)) and short.mode == "lines+markers"
 
 

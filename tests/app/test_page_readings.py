@@ -29,7 +29,7 @@ from tlcore.data import save_upload
 from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
-from tlcore.views import compare, figures
+from tlcore.views import compare, curves
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -144,7 +144,7 @@ def test_curve_rows_end_with_the_final_models_scores_only_when_given() -> None:
         "source_accuracy": 0.923,
         "target_accuracy": 0.691,
         "epoch": 1.0,
-        "stage": figures.FINAL_STAGE,
+        "stage": curves.FINAL_STAGE,
         "label": "final model (after adabn)",
     }
     assert compare.curve_rows(events, {"target_accuracy": 0.7})[-1]["label"] == "final model"

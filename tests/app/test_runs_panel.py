@@ -23,7 +23,7 @@ from tlcore.events import ProgressEvent
 from tlcore.runs import store as store_module
 from tlcore.runs.jobs import run_inline
 from tlcore.runs.store import RunStore
-from tlcore.views import figures
+from tlcore.views import curves
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -81,7 +81,7 @@ class Counter:
 @pytest.fixture
 def counter(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Counter:
     counting = Counter(Workspace.resolve(workspace).index_path)
-    read_history, build = RunStore.history_since, figures.learning_curves
+    read_history, build = RunStore.history_since, curves.learning_curves
 
     def history_since(store: RunStore, run_id: str, offset: int = 0, *args: Any, **kwargs: Any) -> Any:
         counting.histories += 1
@@ -94,7 +94,7 @@ def counter(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Counter:
 
     monkeypatch.setattr(store_module.sqlite3, "connect", counting.connect)
     monkeypatch.setattr(RunStore, "history_since", history_since)
-    monkeypatch.setattr(figures, "learning_curves", learning_curves)
+    monkeypatch.setattr(curves, "learning_curves", learning_curves)
     return counting
 
 

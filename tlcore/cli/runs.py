@@ -26,7 +26,7 @@ from tlcore.runs.store import (
     RunStore,
 )
 from tlcore.views import compare, gaps
-from tlcore.views.figures import CURVE_KEYS
+from tlcore.views.curves import CURVE_KEYS
 from tlcore.workspace import Workspace
 
 Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.compare.confusion_table`

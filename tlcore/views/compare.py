@@ -23,7 +23,7 @@ from tlcore.metrics.proportion import SMALL_TEST, CountedAccuracy, counted
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
-from tlcore.views import changes, class_figures, explore, figures, umap_figure
+from tlcore.views import changes, class_figures, curves, explore, figures, umap_figure
 from tlcore.views import ranking as ranking_view
 from tlcore.views.gaps import Results, gap_disagreement, gap_figure
 from tlcore.views.report import Section, render_report
@@ -40,11 +40,11 @@ def curve_rows(
     events: Sequence[Mapping[str, Any]], final: Mapping[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Per-epoch rows numbered through both stages (baseline, then adapt), for
-    :func:`figures.learning_curves`.
+    :func:`curves.learning_curves`.
 
     Accepts a result's ``history`` (flat dicts with ``stage``) or the run store's ``epoch`` events
     (``metrics`` nested, ``stage`` beside them). ``final``, a done run's stored result, adds one row of
-    stage :data:`figures.FINAL_STAGE` at the last epoch: the accuracies of the model the run kept and
+    stage :data:`curves.FINAL_STAGE` at the last epoch: the accuracies of the model the run kept and
     scored (after its transforms, e.g. AdaBN's target BatchNorm statistics), the numbers its card shows,
     with its ``label``.
     """
@@ -58,7 +58,7 @@ def curve_rows(
     scores = {k: float(final[k]) for k in FINAL_KEYS if final and final.get(k) is not None}
     if rows and scores:
         label = _final_label(final or {})
-        rows.append({**scores, "epoch": rows[-1]["epoch"], "stage": figures.FINAL_STAGE, "label": label})
+        rows.append({**scores, "epoch": rows[-1]["epoch"], "stage": curves.FINAL_STAGE, "label": label})
     return rows
 
 

@@ -20,7 +20,6 @@ from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
 from tlcore.views import chart_text
 from tlcore.views.chart_text import PANEL_SIZE, TICK_SIZE, panel_titles, safe, tick_text, wrap_words
-from tlcore.views.curve_points import thin
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 PALETTE = (
@@ -28,8 +27,6 @@ PALETTE = (
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     "#1f3b73", "#f2b880", "#98df8a", "#ff9896", "#c5b0d5",
 )  # fmt: skip
-CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
-FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
 GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
 FRAME = "rgba(138, 147, 166, 0.45)"  # NEUTRAL, half see-through: a faint frame on light and dark pages
 LAYOUT = {
@@ -44,8 +41,6 @@ LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "le
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
 SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row with others
 CROWDED = 3  # runs from which the accuracy chart writes only the change over each pair (the rest on hover)
-EPOCH_TICKS = 12  # epoch ticks at most on a training curve's axis
-EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
 BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
 LEGEND_SYMBOL = 40  # px of a legend entry besides its text: the swatch and the space after it
@@ -137,94 +132,6 @@ def per_class_gap(
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[safe(k) for k, _ in items])
     fig.update_yaxes(title=metric)
     return finish(fig, title, 320)
-
-
-def epoch_step(last: float) -> int:
-    """Whole epochs between ticks on an axis up to epoch ``last``: 1, 2, 5, 10, 20, 50, ... the first
-    that draws at most :data:`EPOCH_TICKS` ticks (QA: a tick per epoch of a 250-epoch run merged into
-    a dark band)."""
-    scale = 1
-    while True:
-        for step in (scale, 2 * scale, 5 * scale):
-            if last / step <= EPOCH_TICKS:
-                return step
-        scale *= 10
-
-
-def learning_curves(
-    history: Mapping[str, Sequence[Mapping[str, float | str]]],
-    title: str = "Training curves",
-    keys: Sequence[str] = CURVE_KEYS,
-) -> go.Figure:
-    """Losses (left) and shares (right: accuracies, the share of target predictions that changed since
-    the previous epoch) per epoch; ``history`` is ``{run label: [epoch rows]}``.
-
-    Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` or ``changed`` go to the right
-    panel) and optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
-    A long curve is drawn from its ends and extremes (:func:`tlcore.views.curve_points.thin`), without
-    markers past :data:`EPOCH_MARKERS` points.
-    A row of stage :data:`FINAL_STAGE` (and its ``label``) is the final model's: a star per key, not
-    joined to the epochs' lines (AdaBN, say, changed the model after its last epoch).
-    """
-    titles = ("Loss", "Accuracy · predictions changed")
-    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
-    panel_lines = panel_titles(fig, 20)  # the right panel's title in two lines at 700 px
-    single = len(history) == 1
-    boundaries: set[float] = set()
-    for i, (label, run_rows) in enumerate(history.items()):
-        colour = PALETTE[i % len(PALETTE)]
-        final = [row for row in run_rows if row.get("stage") == FINAL_STAGE]
-        rows = [row for row in run_rows if row.get("stage") != FINAL_STAGE]
-        for key in keys:
-            points = [(row.get("epoch", j + 1), row[key]) for j, row in enumerate(rows) if key in row]
-            points = [points[j] for j in thin([p[1] for p in points])]
-            ends = [
-                (row["epoch"], row[key], str(row.get("label", "final model"))) for row in final if key in row
-            ]
-            name = key if single else f"{safe(label)} · {key}"
-            line = {"color": PALETTE[keys.index(key)] if single else colour}
-            col = 2 if "acc" in key or "changed" in key else 1
-            if points:
-                dash = "solid" if key in ("loss", "target_accuracy") else "dot"  # headline curves solid
-                fig.add_trace(
-                    go.Scatter(
-                        x=[p[0] for p in points],
-                        y=[p[1] for p in points],
-                        mode="lines+markers" if len(points) <= EPOCH_MARKERS else "lines",
-                        name=name,
-                        line={**line, "dash": dash},
-                    ),
-                    row=1,
-                    col=col,
-                )
-            for x, y, what in ends:
-                fig.add_trace(
-                    go.Scatter(
-                        x=[x],
-                        y=[y],
-                        mode="markers",
-                        name=f"{name} · {safe(what)}",
-                        marker={"color": line["color"], "symbol": "star", "size": 13},
-                    ),
-                    row=1,
-                    col=col,
-                )
-        boundaries |= {
-            float(rows[j]["epoch"]) - 0.5
-            for j in range(1, len(rows))
-            if rows[j].get("stage") != rows[j - 1].get("stage")
-        }
-    for x in sorted(boundaries):
-        fig.add_vline(
-            x=x, line_dash="dot", line_color=NEUTRAL, annotation_text="adapt", annotation_font_color=NEUTRAL
-        )
-    last = max((float(row.get("epoch", 1)) for rows in history.values() for row in rows), default=1.0)
-    fig.update_xaxes(title="epoch", dtick=epoch_step(last))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
-    fig = finish(fig, title, 360)
-    above = PANEL_SIZE * (panel_lines - 1)  # px a panel title's lines past the first take
-    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90, "t": (60 if title else 30) + above})
-    return fig
 
 
 def metrics_before_after(
