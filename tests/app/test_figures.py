@@ -191,8 +191,8 @@ def test_explicit_figure_colours_suit_light_and_dark_pages() -> None:
         settings=LabelShiftSettings(n_bootstrap=5),
     )
     fig = explain_figures.class_proportions_figure(estimate)
-    inherited = fig.layout.template.data.bar[0].error_y.color  # what a bar without its own colour gets
-    colours = {bar.error_y.color or inherited for bar in fig.data if bar.error_y.array is not None}
+    inherited = fig.layout.template.data.bar[0].error_x.color  # what a bar without its own colour gets
+    colours = {bar.error_x.color or inherited for bar in fig.data if bar.error_x.array is not None}
     assert len(colours) == 1 and min(contrast(c, page) for c in colours for page in PAGES) > 2.5
 
 
