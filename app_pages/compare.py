@@ -246,10 +246,11 @@ with display.errors_shown():
             max_selections=CONFUSIONS,
             help=f"At most {CONFUSIONS} side by side; the HTML report holds every run's.",
         )
-        for column, label in zip(st.columns(max(len(shown), 1)), shown, strict=False):
+        columns = st.columns(compare.confusion_columns(results, shown))
+        for i, label in enumerate(shown):
             confusion = compare.confusion_figure(label, results[label])
             if confusion is not None:
-                column.plotly_chart(confusion, key=f"confusion_{label}")
+                columns[i % len(columns)].plotly_chart(confusion, key=f"confusion_{label}")
 
     run_id = {labels[i]: i for i in chosen}[umap_label]
     with display.errors_shown():

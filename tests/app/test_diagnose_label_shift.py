@@ -56,7 +56,7 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     assert not at.exception, [e.message for e in at.exception]
     assert not missing_model(at), [i.value for i in at.info]
     (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("proportions")]
-    bars = {trace["name"]: trace["y"] for trace in json.loads(chart.proto.spec)["data"]}
+    bars = {trace["name"]: trace["x"] for trace in json.loads(chart.proto.spec)["data"]}  # bars across
     assert bars["target (EM)"] == pytest.approx(cli["em"]["priors"])
     assert bars["target (BBSE)"] == pytest.approx(cli["bbse"]["priors"])
 

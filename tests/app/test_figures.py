@@ -193,9 +193,10 @@ def test_pick_samples_spreads_over_classes_and_is_seeded() -> None:
 def test_thumbnail_grid_size(channels: int) -> None:
     images = torch.rand(10, channels, 28, 28)
     grid = thumbnails.thumbnail_grid(images, ["7"] * 10, columns=4, cell=20, pad=2)
-    assert grid.size == (4 * 22 + 2, 3 * (20 + 12 + 2) + 2)
+    line = thumbnails.LINE_HEIGHT
+    assert grid.size == (4 * 22 + 2, 3 * (20 + line + 2) + 2)
     two_lines = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
-    assert two_lines.size == (4 * 22 + 2, 3 * (20 + 24 + 2) + 2)
+    assert two_lines.size == (4 * 22 + 2, 3 * (20 + 2 * line + 2) + 2)
 
 
 def test_thumbnails_read_on_light_and_dark_pages() -> None:
@@ -225,8 +226,8 @@ def test_explicit_figure_colours_suit_light_and_dark_pages() -> None:
         settings=LabelShiftSettings(n_bootstrap=5),
     )
     fig = explain_figures.class_proportions_figure(estimate)
-    inherited = fig.layout.template.data.bar[0].error_y.color  # what a bar without its own colour gets
-    colours = {bar.error_y.color or inherited for bar in fig.data if bar.error_y.array is not None}
+    inherited = fig.layout.template.data.bar[0].error_x.color  # what a bar without its own colour gets
+    colours = {bar.error_x.color or inherited for bar in fig.data if bar.error_x.array is not None}
     assert len(colours) == 1 and min(contrast(c, page) for c in colours for page in PAGES) > 2.5
 
 

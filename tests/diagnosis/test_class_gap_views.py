@@ -51,11 +51,11 @@ def test_the_text_the_report_and_the_bars_show_p_q_and_the_classes_beyond_chance
 
     fig = class_gap_figure(report)
     beyond, within = fig.data
-    assert list(beyond.x) == ["b"] and beyond.marker.color == figures.fade(figures.PALETTE[0], 1.0)
-    assert sorted(within.x) == ["a", "c", "d"] and within.marker.color == figures.fade(
+    assert list(beyond.y) == ["b"] and beyond.marker.color == figures.fade(figures.PALETTE[0], 1.0)
+    assert sorted(within.y) == ["a", "c", "d"] and within.marker.color == figures.fade(
         figures.PALETTE[0], 0.35
     )
     assert (beyond.name, within.name) == ("beyond chance (q ≤ 0.05)", "within chance (q > 0.05): lighter")
-    assert list(within.customdata) == [by_name[k]["q_value"] for k in within.x]
+    assert list(within.customdata) == [by_name[k]["q_value"] for k in within.y]
     order = sorted(by_name, key=lambda k: -by_name[k]["mmd2"])
-    assert list(fig.layout.xaxis.categoryarray) == order and fig.layout.showlegend
+    assert list(fig.layout.yaxis.categoryarray) == order and fig.layout.showlegend

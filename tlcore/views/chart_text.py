@@ -1,6 +1,6 @@
-"""The text of a chart that shares a row with others: escaped, wrapped into short lines, ticks cut to
-an ellipsis, panel titles broken so that panels side by side do not run into each other; and the
-narrowest width a chart reads at, so that a page stacks charts that would not fit side by side."""
+"""The text of a chart: escaped, wrapped into short lines, ticks and class names cut to an ellipsis
+(the whole on hover), panel titles broken so that panels side by side do not run into each other; and
+the narrowest width a chart reads at, so that a page stacks charts that would not fit side by side."""
 
 from __future__ import annotations
 
@@ -15,11 +15,29 @@ PANEL_WRAP, PANEL_SIZE = 12, 12  # a panel's title: characters a line, px (three
 CHAR_EM = 0.5  # a character's width in em, rounded up (the app's sans-serif: about 0.45 em, QA screenshots)
 TEXT_GAP = 10  # px between the texts of neighbouring bars
 MIN_WIDTH = 380  # px: the narrowest a chart is drawn (narrower, its title and legend wrap into a column)
+NAME_WIDTH = 24  # characters of a class name on an axis or in a legend; the whole name is on the hover
 
 
 def safe(text: object) -> str:
     """``text`` escaped so Plotly renders it literally (``<script>`` shows as ``<script>``)."""
     return html.escape(str(text), quote=False)
+
+
+def shorten(text: str, width: int = NAME_WIDTH) -> str:
+    """``text`` when at most ``width`` characters, else its first ``width - 1`` and an ellipsis."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def category_ticks(names: Sequence[str], width: int = NAME_WIDTH) -> dict[str, object]:
+    """A category axis's settings that label every one of ``names``, however many (Plotly skipped every
+    second of 30), each :func:`shorten`-ed and escaped. The traces keep the escaped whole names as
+    their categories, so names sharing a start stay apart and the hover shows them whole."""
+    return {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": [safe(name) for name in names],
+        "ticktext": [safe(shorten(str(name), width)) for name in names],
+    }
 
 
 def wrap_words(text: str, width: int) -> list[str]:
@@ -50,10 +68,7 @@ def tick_text(text: str) -> str:
     """``text`` (escaped) as a category's tick: :func:`wrap_words` into at most :data:`TICK_LINES`
     lines of at most :data:`TICK_WRAP` characters, cut to an ellipsis where longer, keeping the last
     line: a run label keeps its methods' start and its id. The full text is on the hover."""
-    lines = [
-        line if len(line) <= TICK_WRAP else line[: TICK_WRAP - 1] + "…"
-        for line in wrap_words(text, TICK_WRAP)
-    ]
+    lines = [shorten(line, TICK_WRAP) for line in wrap_words(text, TICK_WRAP)]
     if len(lines) > TICK_LINES:
         lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix("…") + "…", lines[-1]]
     return "<br>".join(safe(line) for line in lines)

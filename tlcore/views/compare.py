@@ -281,6 +281,14 @@ def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
     return class_figures.confusion_heatmap(matrix, classes, f"Confusion: {label}", rows=rows)
 
 
+def confusion_columns(results: Results, shown: Sequence[str]) -> int:
+    """How many of the ``shown`` runs' confusion matrices share a row: all of them up to
+    :data:`~tlcore.views.class_figures.SIDE_BY_SIDE` classes, else one a row at the page's width
+    (QA: three side by side at 30 classes were 55 px wide each)."""
+    classes = max((len(results[label].get("per_class_accuracy") or {}) for label in shown), default=0)
+    return max(len(shown), 1) if classes <= class_figures.SIDE_BY_SIDE else 1
+
+
 def class_accuracies(result: Mapping[str, Any]) -> dict[str, float]:
     """The run's target accuracy per class, for the classes the target test split holds ({} when the
     target is unlabelled)."""

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 from tlcore.views.chart_text import PANEL_SIZE, panel_titles
 from tlcore.views.curve_points import thin
 from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, PALETTE, finish, safe
+from tlcore.views.palette import category_colour
 
 CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
 FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
@@ -51,7 +52,7 @@ def learning_curves(
     single = len(history) == 1
     boundaries: set[float] = set()
     for i, (label, run_rows) in enumerate(history.items()):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = category_colour(i)
         final = [row for row in run_rows if row.get("stage") == FINAL_STAGE]
         rows = [row for row in run_rows if row.get("stage") != FINAL_STAGE]
         for key in keys:

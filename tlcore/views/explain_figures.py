@@ -19,11 +19,13 @@ from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.findings import MILD, STRONG, Finding
 from tlcore.explain.mean_images import MeanImages
 from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.views.chart_text import category_ticks
 from tlcore.views.figures import BAD, FRAME, LAYOUT, LEGEND_BELOW, NEUTRAL, fade, safe, wrap_words
 from tlcore.views.thumbnails import to_uint8
 
 SEVERITY_COLOURS = {"none": NEUTRAL, "mild": "#e8a33a", "strong": BAD}
 PNG_SCALE = 6  # pixels per image pixel in the report's PNGs
+BAR_PX, CLASS_GAP_PX = 6, 10  # the class proportions' bars: px a bar, px between two classes' bars
 NEGATIVE, POSITIVE = "#3b6fd4", BAD  # blue: the target is darker there, red: lighter
 # see-through at 0 (the page shows, light or dark), each sign's colour growing opaque towards its end
 DIFFERENCE_SCALE = [
@@ -147,9 +149,27 @@ def mean_image_pngs(
 
 def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
     """How the labels moved: the source's class proportions beside the target's as EM and BBSE read
-    them without target labels (bars with their bootstrap bands) and, when labelled, the truth."""
+    them without target labels (bars with their bootstrap bands) and, when labelled, the truth.
+
+    Bars run across, one row of bars per class, names down the left (every one, cut to an ellipsis,
+    whole on hover) and the figure grows with the classes: QA's 20 classes' labels, tilted under
+    upright bars, squeezed the plot to 60 px, lost their starts and, at 30, every second name."""
     classes = [safe(c) for c in estimate.classes]
-    fig = go.Figure(go.Bar(name="source", x=classes, y=estimate.source_prior, marker_color=NEUTRAL))
+
+    def bars(
+        name: str, shares: Sequence[float], colour: str, error: dict[str, object] | None = None
+    ) -> go.Bar:
+        return go.Bar(
+            name=name,
+            x=shares,
+            y=classes,
+            orientation="h",
+            marker_color=colour,
+            error_x=error,
+            hovertemplate=f"%{{y}}<br>{name}: %{{x:.1%}}<extra></extra>",
+        )
+
+    fig = go.Figure(bars("source", estimate.source_prior, NEUTRAL))
     for name, prior, colour in (("EM", estimate.em, "#3b6fd4"), ("BBSE", estimate.bbse, "#e8793a")):
         error = None
         if prior.low is not None and prior.high is not None:
@@ -159,14 +179,17 @@ def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
                 "array": [h - p for p, h in zip(prior.priors, prior.high, strict=True)],
                 "arrayminus": [p - lo for p, lo in zip(prior.priors, prior.low, strict=True)],
             }
-        fig.add_bar(name=f"target ({name})", x=classes, y=prior.priors, marker_color=colour, error_y=error)
+        fig.add_trace(bars(f"target ({name})", prior.priors, colour, error))
     if estimate.true_prior is not None:
-        fig.add_bar(name="target (true)", x=classes, y=estimate.true_prior, marker_color="#2a9d58")
+        fig.add_trace(bars("target (true)", estimate.true_prior, "#2a9d58"))
     title = "Class proportions" if estimate.trusted else "Class proportions: estimates not to be trusted"
-    fig.update_layout(**LAYOUT, barmode="group", height=380, title={"text": title, "x": 0})
-    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90})  # four entries: above, they cover the title
-    fig.update_yaxes(title_text="share of samples", tickformat=".0%")
-    fig.update_xaxes(type="category")
+    plot = len(classes) * (BAR_PX * len(fig.data) + CLASS_GAP_PX)
+    top, bottom = LAYOUT["margin"]["t"], 110  # below: the axis's ticks and title, then the legend
+    fig.update_layout(**LAYOUT, barmode="group", height=plot + top + bottom, title={"text": title, "x": 0})
+    legend = LEGEND_BELOW | {"y": -60 / plot}  # four entries: above, they covered the title
+    fig.update_layout(legend=legend, margin={"b": bottom})
+    fig.update_xaxes(title_text="share of samples", tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(**category_ticks(estimate.classes), autorange="reversed")  # the first class on top
     return fig
 
 

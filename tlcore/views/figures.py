@@ -19,14 +19,18 @@ from plotly.subplots import make_subplots
 from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
 from tlcore.views import chart_text
-from tlcore.views.chart_text import PANEL_SIZE, TICK_SIZE, panel_titles, safe, tick_text, wrap_words
+from tlcore.views.chart_text import (
+    PANEL_SIZE,
+    TICK_SIZE,
+    category_ticks,
+    panel_titles,
+    safe,
+    tick_text,
+    wrap_words,
+)
+from tlcore.views.palette import PALETTE, category_colour
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
-PALETTE = (
-    "#3b6fd4", "#e8793a", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#1f3b73", "#f2b880", "#98df8a", "#ff9896", "#c5b0d5",
-)  # fmt: skip
 GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
 FRAME = "rgba(138, 147, 166, 0.45)"  # NEUTRAL, half see-through: a faint frame on light and dark pages
 LAYOUT = {
@@ -41,6 +45,7 @@ LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "le
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
 SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row with others
 CROWDED = 3  # runs from which the accuracy chart writes only the change over each pair (the rest on hover)
+CLASS_ROW = 18  # px a class's bar takes in a figure with a bar across per class
 HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity": 0.3}  # on a grey bar
 BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
 LEGEND_SYMBOL = 40  # px of a legend entry besides its text: the swatch and the space after it
@@ -55,9 +60,7 @@ def fade(colour: str, alpha: float) -> str:
 
 def colour_map(categories: Sequence[str]) -> dict[str, str]:
     """A stable colour per category: domain roles get their fixed colours, others the palette."""
-    return {
-        c: DOMAIN_COLOURS.get(c, PALETTE[i % len(PALETTE)]) for i, c in enumerate(dict.fromkeys(categories))
-    }
+    return {c: DOMAIN_COLOURS.get(c, category_colour(i)) for i, c in enumerate(dict.fromkeys(categories))}
 
 
 def finish(fig: go.Figure, title: str, height: int = 380, wrap: int | None = None) -> go.Figure:
@@ -85,13 +88,15 @@ def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class b
                 x=names,
                 y=shares,
                 name=safe(domain),
-                marker_color=PALETTE[i % len(PALETTE)],
+                marker_color=category_colour(i),
                 customdata=list(per_class.values()),
                 hovertemplate="%{x}: %{y:.1%} (%{customdata} samples)<extra></extra>",
             )
         )
     fig.update_layout(barmode="group", yaxis_tickformat=".0%", showlegend=True)  # one domain: named too
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(
+        **category_ticks(list(dict.fromkeys(c for per_class in counts.values() for c in per_class)))
+    )
     return finish(fig, title, 320)
 
 
@@ -102,9 +107,11 @@ def per_class_gap(
     q_values: Mapping[str, float] | None = None,
     fdr: float = FDR,
 ) -> go.Figure:
-    """Bars of a per-class gap measure, largest first. With ``q_values`` (each class's q-value,
-    :func:`tlcore.metrics.per_class.class_conditional_mmd`) a class beyond chance (``q <= fdr``) is a
-    solid bar, one within chance a lighter one, as the legend says."""
+    """Bars across of a per-class gap measure, largest on top, every class named down the left (cut to
+    an ellipsis, whole on hover), the figure growing with the classes (QA: upright bars named 15 of 30).
+    With ``q_values`` (each class's q-value, :func:`tlcore.metrics.per_class.class_conditional_mmd`)
+    a class beyond chance (``q <= fdr``) is a solid bar, one within chance a lighter one, as the
+    legend says."""
     items = sorted(gaps.items(), key=lambda kv: kv[1], reverse=True)
     fig = go.Figure()
 
@@ -112,12 +119,13 @@ def per_class_gap(
         q = [q_values[k] for k, _ in members] if q_values is not None else None
         fig.add_trace(
             go.Bar(
-                x=[safe(k) for k, _ in members],
-                y=[v for _, v in members],
+                x=[v for _, v in members],
+                y=[safe(k) for k, _ in members],
+                orientation="h",
                 customdata=q,
                 name=name,
                 marker_color=fade(PALETTE[0], alpha),
-                hovertemplate=f"%{{x}}: {metric} %{{y:.4f}}"
+                hovertemplate=f"%{{y}}: {metric} %{{x:.4f}}"
                 + (", q %{customdata:.3g}" if q else "")
                 + "<extra></extra>",
             )
@@ -129,9 +137,13 @@ def per_class_gap(
         bars([(k, v) for k, v in items if q_values[k] <= fdr], f"beyond chance (q ≤ {fdr:g})", 1.0)
         bars([(k, v) for k, v in items if q_values[k] > fdr], f"within chance (q > {fdr:g}): lighter", 0.35)
     fig.update_layout(showlegend=q_values is not None)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[safe(k) for k, _ in items])
-    fig.update_yaxes(title=metric)
-    return finish(fig, title, 320)
+    ticks = category_ticks([k for k, _ in items])
+    fig.update_yaxes(**ticks, categoryorder="array", categoryarray=ticks["tickvals"], autorange="reversed")
+    fig.update_xaxes(title=metric)
+    plot, bottom = CLASS_ROW * len(items) + 40, 100  # below: the axis's ticks and title, then the legend
+    fig = finish(fig, title, plot + LAYOUT["margin"]["t"] + bottom)
+    legend = LEGEND_BELOW | {"y": -60 / plot}  # above, two rows in half a page ran over the title
+    return fig.update_layout(legend=legend, margin={"b": bottom})
 
 
 def metrics_before_after(
@@ -147,7 +159,7 @@ def metrics_before_after(
     runs = list(dict.fromkeys([*before, *after]))
     metrics = list(dict.fromkeys(m for values in (*before.values(), *after.values()) for m in values))
     names = [safe(run) for run in runs]
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(runs))]
+    colours = [category_colour(i) for i in range(len(runs))]
     entries = ["<br>".join(safe(line) for line in wrap_words(run, LEGEND_WRAP)) for run in runs]
     legend = [("before (each run's own)", NEUTRAL), *zip(entries, colours, strict=True)]
     # px of the plot: each run's two bars in every panel, the next panel's y ticks between two panels

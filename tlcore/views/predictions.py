@@ -5,7 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from tlcore.predict import PredictionSummary
-from tlcore.views.figures import BAD, GOOD, NEUTRAL, PALETTE, finish, safe
+from tlcore.views.chart_text import category_ticks
+from tlcore.views.figures import BAD, GOOD, NEUTRAL, finish, safe
+from tlcore.views.palette import category_colour
 
 HEADROOM = 1.12  # the y axis ends this far above the tallest bar
 
@@ -40,16 +42,17 @@ def confidence_histogram(summary: PredictionSummary) -> go.Figure:
 
 
 def predicted_counts(summary: PredictionSummary) -> go.Figure:
-    """Samples per predicted class, in the model's class order."""
+    """Samples per predicted class, in the model's class order, each named (a long name cut to an
+    ellipsis, whole on hover: QA's 50-character name squeezed the plot)."""
     names = [safe(name) for name in summary.counts]
     fig = go.Figure(
         go.Bar(
             x=names,
             y=list(summary.counts.values()),
-            marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(names))],
+            marker_color=[category_colour(i) for i in range(len(names))],
             hovertemplate="%{x}: %{y} samples<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="predicted class", type="category")
+    fig.update_xaxes(title_text="predicted class", **category_ticks(list(summary.counts)))
     fig.update_yaxes(title_text="samples", range=[0, headroom(fig)])
     return finish(fig, "Predicted classes")

@@ -23,7 +23,8 @@ from tlcore.runs.summary import (
     TrialRow,
     selection_score,
 )
-from tlcore.views.figures import PALETTE, finish, safe
+from tlcore.views.figures import finish, safe
+from tlcore.views.palette import category_colour
 
 NOT_VARIED = "—"  # the heatmap column of configurations the first key does not apply to
 STAR = " ★"  # marks the recommended configuration
@@ -144,7 +145,7 @@ def strip(summary: SweepSummary) -> go.Figure | None:
                 name=f"seed {seed}",
                 marker={
                     "size": 11,
-                    "color": PALETTE[i % len(PALETTE)],
+                    "color": category_colour(i),
                     "line": {"width": 1, "color": "white"},
                 },
             )

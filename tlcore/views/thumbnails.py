@@ -10,14 +10,31 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from tlcore.data.rng import generator
 
 BACKGROUND = (0, 0, 0, 0)  # transparent: the grid sits on the page's own background, light or dark
 INK = (124, 126, 134, 255)  # captions: mid grey, about 4:1 contrast on white and on a dark page
-LINE_HEIGHT = 12  # pixels per caption line (the default font is 10 pixels)
+LINE_HEIGHT = 13  # pixels per caption line: the 10-pixel font's accents and descenders included
+FONT_SIZE = 10
+# DejaVu (Latin, Greek, Cyrillic, dashes; no CJK) by name from the system's fonts: Pillow's bitmap
+# default drew é, —, Ж, θ as boxes (QA), and its TrueType default (Aileron) covers no more
+FONTS = ("DejaVuSansCondensed.ttf", "DejaVuSans.ttf")
 ELLIPSIS = "…"
+
+
+def caption_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The first of :data:`FONTS` installed, else Pillow's default at :data:`FONT_SIZE`."""
+    for name in FONTS:
+        try:
+            return ImageFont.truetype(name, FONT_SIZE)
+        except OSError:
+            continue
+    return ImageFont.load_default(FONT_SIZE)
+
+
+FONT = caption_font()
 
 
 def pick_samples(y: torch.Tensor | None, n_samples: int, count: int, seed: int = 0) -> np.ndarray:
@@ -54,6 +71,13 @@ def to_uint8(images: torch.Tensor | np.ndarray) -> np.ndarray:
     return (array.transpose(0, 2, 3, 1) * 255.0 + 0.5).astype(np.uint8)
 
 
+def _measure() -> ImageDraw.ImageDraw:
+    """A drawing context that measures text in :data:`FONT`."""
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    draw.font = FONT
+    return draw
+
+
 def _keep_end(text: str, width: float, draw: ImageDraw.ImageDraw) -> str:
     """``text``, or its longest end that fits ``width`` pixels after an ellipsis."""
     if draw.textlength(text) <= width:
@@ -64,14 +88,30 @@ def _keep_end(text: str, width: float, draw: ImageDraw.ImageDraw) -> str:
     return ELLIPSIS
 
 
+def _keep_start(text: str, width: float, draw: ImageDraw.ImageDraw) -> str:
+    """``text``, or its longest start that fits ``width`` pixels before an ellipsis."""
+    if draw.textlength(text) <= width:
+        return text
+    for end in range(len(text) - 1, 0, -1):
+        if draw.textlength(text[:end].rstrip() + ELLIPSIS) <= width:
+            return text[:end].rstrip() + ELLIPSIS
+    return ELLIPSIS
+
+
 def caption_lines(text: str, width: float, draw: ImageDraw.ImageDraw | None = None) -> list[str]:
-    """``text`` in at most two lines of ``width`` pixels, keeping its end: a sample id's file name
-    says more than its folders. Whole when it fits; else the folders on the first line and the file
-    name on the second (or, when the name alone is too wide, the text broken where its end fits);
-    a first line that is still too wide loses its start to an ellipsis."""
-    draw = draw or ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    """``text`` in at most two lines of ``width`` pixels. Whole when it fits. A name with spaces (a
+    class name) breaks at the last space that fits, its second line cut to an ellipsis at its end
+    (QA: ``d`` / ``igit 0 (zero)``). Otherwise (a sample id) it keeps its end: a file name says more
+    than its folders, so the folders go on the first line and the file name on the second (or, when
+    the name alone is too wide, the text breaks where its end fits); a first line still too wide
+    loses its start to an ellipsis."""
+    draw = draw or _measure()
     if draw.textlength(text) <= width:
         return [text]
+    words = text.split(" ")
+    fits = [i for i in range(1, len(words)) if draw.textlength(" ".join(words[:i])) <= width]
+    if fits:
+        return [" ".join(words[: fits[-1]]), _keep_start(" ".join(words[fits[-1] :]), width, draw)]
     folders, slash, name = text.rpartition("/")
     if slash and draw.textlength(name) <= width:
         return [_keep_end(folders + slash, width, draw), name]
@@ -88,7 +128,7 @@ def thumbnail_grid(
     pad: int = 3,
 ) -> Image.Image:
     """One RGBA picture with ``images`` on a grid, each scaled to ``cell`` pixels, captions under
-    (two lines where one is too narrow, keeping their ends: :func:`caption_lines`). Between the
+    (two lines where one is too narrow: :func:`caption_lines`), in :data:`FONT`. Between the
     tiles it is transparent and the captions are grey, so it reads on a light or a dark page.
 
     Captions are drawn as pixels, so user-supplied names can never become markup.
@@ -97,18 +137,19 @@ def thumbnail_grid(
     count = len(pixels)
     columns = max(1, min(columns, count or 1))
     rows = max(1, -(-count // columns))
-    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    measure = _measure()
     lines = [caption_lines(str(c), cell - 1, measure) for c in captions] if captions else []
     caption_h = LINE_HEIGHT * max((len(c) for c in lines), default=0)
     width = columns * (cell + pad) + pad
     height = rows * (cell + caption_h + pad) + pad
     canvas = Image.new("RGBA", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
+    draw.fontmode = "1"  # whole pixels: antialiased, a 10-pixel stem was two half-grey columns on the page
     for i, tile in enumerate(pixels):
         row, col = divmod(i, columns)
         x = pad + col * (cell + pad)
         y = pad + row * (cell + caption_h + pad)
         canvas.paste(Image.fromarray(tile).resize((cell, cell), Image.Resampling.NEAREST), (x, y))
         for j, line in enumerate(lines[i] if i < len(lines) else []):
-            draw.text((x + 1, y + cell + j * LINE_HEIGHT), line, fill=INK)
+            draw.text((x + 1, y + cell + j * LINE_HEIGHT), line, fill=INK, font=FONT)
     return canvas

@@ -1,4 +1,5 @@
-"""The UMAP scatter of a pair's features: WebGL, one trace per group, selectable samples."""
+"""The UMAP scatter of a pair's features: WebGL, one trace per group, selectable samples; a legend too
+long for one row above the map goes below it in two columns, the figure growing by its rows."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from tlcore.views.figures import FRAME, colour_map, finish, safe
+from tlcore.views.chart_text import shorten
+from tlcore.views.figures import FRAME, LAYOUT, colour_map, finish, safe
+
+ONE_ROW = 90  # characters (names, plus 6 a marker) a legend may take in its one row above the map
+BELOW_COLUMNS, BELOW_ROW, BELOW_GAP = 2, 20, 8  # a legend below the map: entries a row, px a row, px above
 
 
 def umap_scatter(
@@ -42,7 +47,7 @@ def umap_scatter(
                 x=coords[mask, 0],
                 y=coords[mask, 1],
                 mode="markers",
-                name=safe(group),
+                name=safe(shorten(group)),
                 marker=marker,
                 customdata=ids[mask],
                 hovertemplate=f"{safe(group)}<br>sample %{{customdata}}<extra></extra>",
@@ -51,6 +56,14 @@ def umap_scatter(
     frame = {"showticklabels": False, "title": None, "zeroline": False, "showgrid": False}
     fig.update_xaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
     fig.update_yaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
-    fig = finish(fig, title, height)
-    fig.update_layout(dragmode="lasso", legend={"y": 1.02})  # clear of the frame's top line
-    return fig
+    fig = finish(fig, title, height).update_layout(dragmode="lasso")
+    if sum(len(group) + 6 for group in order) <= ONE_ROW:
+        return fig.update_layout(legend={"y": 1.02})  # clear of the frame's top line
+    # QA: 20 classes above the map took 11 rows, over the title, and squeezed the map to 170 px
+    below = BELOW_ROW * -(-len(order) // BELOW_COLUMNS) + BELOW_GAP
+    plot = height - LAYOUT["margin"]["t"] - LAYOUT["margin"]["b"]  # px of the map, kept
+    legend = {"orientation": "h", "entrywidth": 1 / BELOW_COLUMNS, "entrywidthmode": "fraction"}
+    legend |= {"yanchor": "top", "y": -BELOW_GAP / plot, "xanchor": "left", "x": 0}
+    return fig.update_layout(
+        legend=legend, height=height + below, margin={"b": LAYOUT["margin"]["b"] + below}
+    )

@@ -1,0 +1,116 @@
+"""Figures of pairs with 20 and 30 classes and long names (QA: colours repeating from the 16th class,
+legends over the charts, names cut at their start or left out, captions as boxes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from PIL import ImageFont
+
+from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
+from tlcore.predict import PredictionSummary
+from tlcore.views import (
+    class_figures,
+    compare,
+    explain_figures,
+    figures,
+    predictions,
+    thumbnails,
+    umap_figure,
+)
+from tlcore.views.chart_text import NAME_WIDTH
+
+LONG = 'Shirt "formal" long-sleeved with collar and buttons'
+CLASSES = [f"category {i:02d} \u2013 θ/Ж, é" for i in range(29)] + [LONG]  # QA's 30-class pair's kind
+README_PALETTE = (  # the first 15 colours, as the README's screenshots show them
+    "#3b6fd4", "#e8793a", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#1f3b73", "#f2b880", "#98df8a", "#ff9896", "#c5b0d5",
+)  # fmt: skip
+
+
+def umap(groups: list[str]) -> go.Figure:
+    coords = np.random.default_rng(0).normal(size=(len(groups), 2))
+    return umap_figure.umap_scatter(coords, groups, colours=figures.colour_map(groups))
+
+
+def ticks(axis: go.layout.XAxis | go.layout.YAxis) -> list[str]:
+    assert axis.tickmode == "array"  # every tick drawn: Plotly's own skipped every second of 30
+    return list(axis.ticktext)
+
+
+def test_thirty_classes_get_thirty_colours_and_the_first_fifteen_are_kept() -> None:
+    colours = figures.colour_map(CLASSES)
+    assert len(set(colours.values())) == 30  # before: the 16th was the 1st's blue
+    assert list(colours.values())[:15] == list(README_PALETTE)
+    assert len({trace.marker.color for trace in umap(CLASSES[:20]).data}) == 20
+    summary = PredictionSummary(30, tuple(CLASSES), dict.fromkeys(CLASSES, 1), np.full(30, 0.9), None, ())
+    (bars,) = predictions.predicted_counts(summary).data
+    assert len(set(bars.marker.color)) == 30
+
+
+def test_a_long_umap_legend_goes_below_and_the_map_keeps_its_height() -> None:
+    digits = umap([str(d) for d in range(10)])
+    assert digits.layout.legend.y > 1 and digits.layout.height == 460  # one row above, as before
+    for n in (20, 30):
+        fig = umap(CLASSES[:n] if n == 20 else CLASSES)
+        legend, margin = fig.layout.legend, fig.layout.margin
+        assert legend.yanchor == "top" and legend.y < 0  # below the map, clear of the title
+        assert fig.layout.height - margin.t - margin.b == 460 - 60 - 40  # the map's 360 px, kept
+        assert margin.b >= 20 * n / 2  # room for its rows of two entries
+        assert max(len(trace.name) for trace in fig.data) <= NAME_WIDTH
+    assert LONG in fig.data[-1].hovertemplate  # whole on hover
+
+
+def test_class_proportions_name_every_class_and_grow_with_them() -> None:
+    logits = torch.randn(600, 30, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    labels = torch.arange(300) % 30
+    estimate = estimate_label_shift(
+        logits[:300], labels, logits[300:], tuple(CLASSES), settings=LabelShiftSettings(n_bootstrap=5)
+    )
+    fig = explain_figures.class_proportions_figure(estimate)
+    assert {bar.orientation for bar in fig.data} == {"h"}
+    names = ticks(fig.layout.yaxis)
+    assert len(names) == 30 and names[-1] == LONG[: NAME_WIDTH - 1] + "…"
+    assert list(fig.data[0].y)[-1] == LONG  # whole on hover
+    plot = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot >= 30 * 3 * 6  # before: 60 px for 20 classes at a fixed 380
+    assert fig.layout.legend.y < 0
+
+
+def test_confusion_matrices_of_thirty_classes_name_every_class_one_a_row() -> None:
+    matrix = np.eye(30) * 5 + 1
+    fig = class_figures.confusion_heatmap(matrix, CLASSES)
+    assert len(ticks(fig.layout.xaxis)) == len(ticks(fig.layout.yaxis)) == 30  # before: 5 of 30 columns
+    assert all(len(name) <= NAME_WIDTH for name in fig.layout.xaxis.ticktext)
+    assert fig.layout.height >= 30 * 22
+    result = {"per_class_accuracy": dict.fromkeys(CLASSES, 0.5)}
+    digits = {"per_class_accuracy": dict.fromkeys("0123456789", 0.5)}
+    assert compare.confusion_columns({"a": result, "b": result, "c": result}, ["a", "b", "c"]) == 1
+    assert compare.confusion_columns({"a": digits, "b": digits, "c": digits}, ["a", "b", "c"]) == 3
+
+
+def test_every_class_named_on_the_per_class_bars() -> None:
+    gaps = figures.per_class_gap({c: i / 100 for i, c in enumerate(CLASSES)})
+    assert len(ticks(gaps.layout.yaxis)) == 30 and gaps.layout.height >= 30 * 18  # before: 15 of 30
+    accuracy = class_figures.per_class_accuracy({"run": dict.fromkeys(CLASSES, 0.5)})
+    balance = figures.class_balance({"source": dict.fromkeys(CLASSES, 3)})
+    for fig in (accuracy, balance):
+        assert len(ticks(fig.layout.xaxis)) == 30
+    summary = PredictionSummary(2, ("a", LONG), {"a": 1, LONG: 1}, np.full(2, 0.9), None, ())
+    counts = predictions.predicted_counts(summary)
+    assert ticks(counts.layout.xaxis)[1] == LONG[: NAME_WIDTH - 1] + "…"  # before: it squeezed the plot
+    assert list(counts.data[0].x)[1] == LONG  # whole on hover
+
+
+def test_captions_break_names_at_spaces_in_a_font_with_their_letters() -> None:
+    assert thumbnails.caption_lines("digit 0 (zero)", 55) == ["digit 0", "(zero)"]  # before: "d" / "igit…"
+    assert thumbnails.caption_lines("a/b/c/very/deep/folder/scan_035.png", 71)[1] == "scan_035.png"
+    assert isinstance(thumbnails.FONT, ImageFont.FreeTypeFont)  # the bitmap default drew é, Ж as boxes
+
+    def glyph(text: str) -> bytes:
+        return bytes(thumbnails.FONT.getmask(text)) + bytes(thumbnails.FONT.getbbox(text))
+
+    missing = glyph("\U0010fffd")  # a code point no font has: the box
+    assert all(glyph(letter) != missing for letter in "é—Жθ")
