@@ -160,17 +160,16 @@ if on_pair:
         st.caption(display.esc(caveat))
     if unreliable := ranking_view.unreliable_line(ranked, labels):
         st.warning(display.esc(unreliable), icon=":material/warning:")
-    false_alarms = ranking_view.false_alarms(ranked)  # the target labels say the accuracy did not fall
-    for run_id, line in ranking_view.alarm_lines(ranked, labels).items():
-        box = st.warning if run_id in false_alarms else st.error
-        box(display.esc(line), icon=":material/flag:")
+    if alarmed := ranking_view.alarm_summary(ranked):  # one line: each run's reasons below the table
+        box = st.warning if ranking_view.all_false_alarms(ranked) else st.error
+        box(display.esc(alarmed), icon=":material/flag:")
     rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced)
     st.dataframe(
         rows,
         hide_index=True,
         column_order=ranking_view.column_order(ranked, rows),
         column_config={
-            "alarm": st.column_config.TextColumn(width="medium"),  # in full in the boxes above
+            "alarm": st.column_config.TextColumn(width="medium"),  # in full in the expander below
             "target accuracy": PERCENT,
             "source-only accuracy": PERCENT,
             **{
@@ -182,6 +181,9 @@ if on_pair:
             ),
         },
     )
+    if alarmed:
+        with st.expander("Why each flagged run is flagged", icon=":material/flag:"):
+            st.dataframe(ranking_view.alarm_rows(ranked, labels), hide_index=True)
     for run_id, why in ranked.excluded:
         st.caption(display.esc(f"Not ranked: {labels.get(run_id, run_id)}: {why}"))
     st.caption("The same ranking from the command line:")

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import plain
+from tests.app.test_escaping import deferred_downloads
 from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
 from tests.selection.helpers import probabilities
 from tlcore.adapt.config import AdaptConfig
@@ -92,3 +93,32 @@ def test_predict_and_diagnose_offer_the_pairs_runs_behind_200_newer_ones(
         f"model of run dann · {crowded['collapsed'][-6:]}",
         f"model of run {good}",
     ]
+
+
+def test_alarms_are_one_line_after_the_recommendation_on_the_page_and_in_the_report(
+    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: Compare drew one box per alarm above the ranking (41 at 62 runs) and the report put them
+    before the recommendation. Now one line says how many runs are flagged, each run's reasons in one
+    table; in the report the recommendation comes first."""
+    downloads = deferred_downloads(monkeypatch)
+    store = RunStore(Workspace.resolve(workspace))
+    good = store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9))
+    collapsed = [
+        store_run(store, (m,), probabilities(np.zeros(30, dtype=int), 0.95)) for m in ("dann", "mcc", "im")
+    ]
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    flags = [plain(b.value) for b in [*at.error, *at.warning] if "suspected" in plain(b.value)]
+    assert flags == [
+        "Negative transfer suspected for 3 of 4 runs, none of them a false alarm by the target labels."
+    ]
+    rows = at.expander[0].dataframe[0].value.to_dict("records")
+    assert sorted(r["run"] for r in rows) == sorted(
+        f"{m} · {i[-6:]}" for m, i in zip(("dann", "mcc", "im"), collapsed, strict=True)
+    )
+    assert all("collapsed onto 1.0 effective classes" in r["why"] for r in rows)
+    report = downloads["tlstudio-report.html"]()
+    recommended = report.index(f"Recommended: deep_coral+im · {good[-6:]}")
+    assert recommended < report.index('class="flag"')
+    assert report.count("Negative transfer suspected for") == 1  # the line; the reasons in the table
