@@ -13,10 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import plain
 from tests.app.test_escaping import deferred_downloads
-from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
-from tests.selection.helpers import probabilities
+from tests.app.test_ranking_ui import BASELINE, SOURCE, TARGET, Y, store_run
+from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.selection.pool import Pool
+from tlcore.selection.ranking import rank
+from tlcore.views.ranking import unreliable_line
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -122,3 +125,15 @@ def test_alarms_are_one_line_after_the_recommendation_on_the_page_and_in_the_rep
     recommended = report.index(f"Recommended: deep_coral+im · {good[-6:]}")
     assert recommended < report.index('class="flag"')
     assert report.count("Negative transfer suspected for") == 1  # the line; the reasons in the table
+
+
+def test_the_unreliable_scores_line_names_at_most_five_runs() -> None:
+    """QA helper-76: at 62 runs the line named all 62 between the recommendation and the table."""
+    runs = [candidate(f"run{i}", BASELINE, probabilities(Y, 0.9), ess=2.0 + i) for i in range(6)]
+    line = unreliable_line(rank(Pool(SOURCE, TARGET, tuple(runs))), {})
+    assert line == (
+        "DEV and IWCV are unreliable for 6 of 6 runs: their importance weights rest on 2.0 to 7.0 effective "
+        "samples, fewer than 30 (the ESS column), so a few source samples decide those scores."
+    )
+    five = unreliable_line(rank(Pool(SOURCE, TARGET, tuple(runs[:5]))), {})
+    assert five is not None and "5 of 5 runs (run0, run1, run2, run3 and run4):" in five

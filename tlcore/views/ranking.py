@@ -15,6 +15,7 @@ from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.report import Section
 
 SCORE_DIGITS = 3  # significant digits of a validator's score
+NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
 
 
@@ -104,8 +105,9 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
 
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     """One sentence, once, on the runs whose IWCV and DEV rest on too few effective samples of the
-    importance weights (None when there is none): the one run's count, or several runs' names and
-    the range of their counts (each is in the ESS column). ``runs rank`` prints it too."""
+    importance weights (None when there is none): the one run's count, or the range of several runs'
+    counts with their names when :data:`NAMED` or fewer (each is in the ESS column; 62 names buried the
+    recommendation). ``runs rank`` prints it too."""
     doubtful = [e for e in ranking.entries if e.unreliable and e.ess is not None]
     if not doubtful:
         return None
@@ -116,7 +118,7 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     else:
         least, most = min(e.ess for e in doubtful), max(e.ess for e in doubtful)
         rests = f"{least:.1f} to {most:.1f} effective samples"
-        which = f" ({and_list(names)})"
+        which = f" ({and_list(names)})" if len(names) <= NAMED else ""
     return (
         f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs{which}: "
         f"their importance weights rest on {rests}, fewer than {ranking.settings.min_ess:g} (the ESS "
