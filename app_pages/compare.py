@@ -11,6 +11,7 @@ from tlcore.views import ranking as ranking_view
 from tlcore.views.report import UNKNOWN
 
 CONFUSIONS = 3  # confusion matrices side by side
+OTHER_PAIRS = 50  # the newest runs of any pair offered when the pair has none
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 PERCENT = st.column_config.NumberColumn(format="percent")
 GAP = st.column_config.NumberColumn(format="%.3g")
@@ -103,21 +104,22 @@ def ranked_pair(pair: tuple[str, str], opened: bool) -> None:
 
 
 st.title("Compare")
-records = engine.store().list(status="done", limit=50)
 requested = state.runs_to_compare()  # "open in Compare" on another page (Sweep)
 opened = engine.done_runs(requested)
-listed = {r.id for r in records}
-records += [r for r in opened if r.id not in listed]
+opened_pair = state.opened_pair(opened)
+pair = opened_pair or state.pair()  # runs opened from another page are ranked among their own pair's
+on_pair = engine.store().done_runs(*pair)  # all of them, as ranked: each is labelled and can be picked
+records = on_pair + [r for r in opened if r.id not in {p.id for p in on_pair}]
+if not records:  # none of the pair's: other pairs' newest, picked by hand below
+    records = engine.store().list(status="done", limit=OTHER_PAIRS)
 if not records:
     st.info("No finished runs yet: launch some on the Adapt page.", icon=":material/info:")
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
     st.stop()
 
 labels = {r.id: engine.run_label(r) for r in records}
-opened_pair = state.opened_pair(opened)
-pair = opened_pair or state.pair()  # runs opened from another page are ranked among their own pair's
 ranked = None
-if engine.store().done_runs(*pair):
+if on_pair:
     st.subheader("Which run to keep, without target labels")
     ranked_pair(pair, opened_pair is not None)
     left, right = st.columns([2, 1])
@@ -158,17 +160,16 @@ if engine.store().done_runs(*pair):
         st.caption(display.esc(caveat))
     if unreliable := ranking_view.unreliable_line(ranked, labels):
         st.warning(display.esc(unreliable), icon=":material/warning:")
-    false_alarms = ranking_view.false_alarms(ranked)  # the target labels say the accuracy did not fall
-    for run_id, line in ranking_view.alarm_lines(ranked, labels).items():
-        box = st.warning if run_id in false_alarms else st.error
-        box(display.esc(line), icon=":material/flag:")
+    if alarmed := ranking_view.alarm_summary(ranked):  # one line: each run's reasons below the table
+        box = st.warning if ranking_view.all_false_alarms(ranked) else st.error
+        box(display.esc(alarmed), icon=":material/flag:")
     rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced)
     st.dataframe(
         rows,
         hide_index=True,
         column_order=ranking_view.column_order(ranked, rows),
         column_config={
-            "alarm": st.column_config.TextColumn(width="medium"),  # in full in the boxes above
+            "alarm": st.column_config.TextColumn(width="medium"),  # in full in the expander below
             "target accuracy": PERCENT,
             "source-only accuracy": PERCENT,
             **{
@@ -180,14 +181,16 @@ if engine.store().done_runs(*pair):
             ),
         },
     )
+    if alarmed:
+        with st.expander("Why each flagged run is flagged", icon=":material/flag:"):
+            st.dataframe(ranking_view.alarm_rows(ranked, labels), hide_index=True)
     for run_id, why in ranked.excluded:
         st.caption(display.esc(f"Not ranked: {labels.get(run_id, run_id)}: {why}"))
     st.caption("The same ranking from the command line:")
     st.code(ranking_view.rank_command(ranked, focus), language="bash", wrap_lines=True)
 
-on_pair = [r.id for r in records if (r.source, r.target) == pair]
 first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []
-default = [i for i in requested if i in labels] or list(dict.fromkeys(first + on_pair))[:4]
+default = [i for i in requested if i in labels] or list(dict.fromkeys(first + [r.id for r in on_pair]))[:4]
 if not default:  # never another pair's run unasked: its numbers would read as this pair's
     st.info(
         display.esc(

@@ -24,7 +24,7 @@ st.caption(
         "the model to run outside the studio."
     )
 )
-runs = engine.finished_runs()
+runs = engine.finished_runs(source_spec, target_spec)
 if not runs:
     st.info("No finished runs yet: launch one on the Adapt page.", icon=":material/info:")
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")

@@ -222,7 +222,7 @@ if not records:
     st.stop()
 by_id = {record.id: record for record in records}
 if st.session_state.get(state.SWEEP_CHOSEN) not in by_id:
-    st.session_state.pop(state.SWEEP_CHOSEN, None)
+    st.session_state[state.SWEEP_CHOSEN] = sweeps.newest_of_pair(records, state.pair())
 sweep_id = st.selectbox(
     "Sweep", list(by_id), key=state.SWEEP_CHOSEN, format_func=lambda i: sweeps.label(by_id[i])
 )

@@ -183,9 +183,16 @@ def run_label(record: RunRecord) -> str:
     return compare.run_label(record)
 
 
-def finished_runs(limit: int = 200) -> list[RunRecord]:
-    """The newest ``done`` runs that saved a model, any pair."""
-    return [r for r in store().list(status="done", limit=limit) if (r.folder / CHECKPOINT_FILE).is_file()]
+def finished_runs(source: str, target: str, limit: int = 200) -> list[RunRecord]:
+    """The ``done`` runs that saved a model: every one of the pair ``source -> target``, newest first
+    (however old: the pair's ranking covers them all), then the newest ``limit`` of other pairs."""
+    others = [r for r in store().list(status="done", limit=limit) if (r.source, r.target) != (source, target)]
+    return _with_model(store().done_runs(source, target) + others)
+
+
+def _with_model(records: list[RunRecord]) -> list[RunRecord]:
+    """The runs among ``records`` that saved a model."""
+    return [r for r in records if (r.folder / CHECKPOINT_FILE).is_file()]
 
 
 def done_runs(run_ids: list[str]) -> list[RunRecord]:
@@ -199,7 +206,7 @@ def done_runs(run_ids: list[str]) -> list[RunRecord]:
 
 def model_runs(source: str, target: str) -> dict[str, str]:
     """``{run id: label}`` of finished runs on this pair that saved a model."""
-    return {r.id: run_label(r) for r in finished_runs() if (r.source, r.target) == (source, target)}
+    return {r.id: run_label(r) for r in _with_model(store().done_runs(source, target))}
 
 
 def alarms(records: list[RunRecord]) -> dict[str, tuple[str, bool]]:

@@ -91,6 +91,12 @@ def recent(limit: int = 50) -> list[SweepRecord]:
     return store().list(limit=limit) if store().mark_stale(records) else records
 
 
+def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str:
+    """The id of the newest sweep of ``pair`` among ``records`` (newest first), else of the newest:
+    the sweep the page opens on."""
+    return next((r.id for r in records if (r.spec.source, r.spec.target) == pair), records[0].id)
+
+
 def follow(sweep_id: str) -> SweepSummary:
     """The sweep's trials and results as they stand (closed first if its driver is gone)."""
     store().mark_stale([store().get(sweep_id)])

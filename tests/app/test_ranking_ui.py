@@ -70,7 +70,12 @@ def test_compare_recommends_the_good_run_and_flags_the_collapsed_one(
         f"Recommended: deep_coral+im · {pool['good'][-6:]}, the highest"
     )
     flags = [plain(e.value) for e in at.error if "Negative transfer suspected" in plain(e.value)]
-    assert len(flags) == 1 and "collapsed onto 1.0 effective classes" in flags[0]
+    assert flags == [
+        "Negative transfer suspected for 1 of 2 runs, none of them a false alarm by the target labels."
+    ]
+    (why,) = at.expander[0].dataframe[0].value.to_dict("records")  # each flagged run's reasons
+    assert why["run"] == f"dann · {pool['collapsed'][-6:]}"
+    assert "collapsed onto 1.0 effective classes" in why["why"]
     table = at.dataframe[0].value
     assert table["status"].tolist() == ["recommended", "alarm"]
     assert at.multiselect[0].value[0] == pool["good"]  # the recommended run is compared first
@@ -146,7 +151,10 @@ def test_the_predict_page_shows_the_chosen_runs_alarm(
     compare = app("compare", source=SOURCE, target=TARGET)
     pool_note = " (judged within a pool of 2 runs of this pair)"
     assert len(flags) == 1 and flags[0].endswith(pool_note)
-    assert flags[0].removesuffix(pool_note) in [plain(e.value) for e in compare.error]
+    (why,) = compare.expander[0].dataframe[0].value.to_dict("records")  # Compare's flagged run
+    said = f"Negative transfer suspected for {why['run']}: {why['why']}"
+    said += f" (with the target labels: {why['with the target labels']})"
+    assert flags[0].removesuffix(pool_note) == said
     at.selectbox[0].set_value(pool["good"]).run()
     assert not [e for e in at.error if "Negative transfer suspected" in plain(e.value)]
 

@@ -15,7 +15,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from app_support.state import sweep_key
-from tests.app.helpers import SMALL_TARGET, plain
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
 from tests.app.test_escaping import _result
 from tests.data.data_formats import digit_image, png_bytes, write_zip
 from tests.sweeps.sweep_env import WORKER_PATHS, worker_pythonpath
@@ -275,3 +275,14 @@ def test_the_page_says_why_nothing_is_recommended(
     shown = [plain(element.value) for element in getattr(at, box)]
     assert any(text.startswith(says) for text in shown), shown
     assert not at.success  # nothing is presented as recommended
+
+
+def test_the_page_opens_on_the_newest_sweep_of_the_sidebars_pair(app: OpenApp, workspace: Path) -> None:
+    """QA helper-76: it opened on the newest sweep, of another pair than the sidebar's."""
+    ws = Workspace.resolve(workspace)
+    space = Space(parse_grid(["dann.weight=0.1,0.3"]))
+    ours = driver.create(ws, SweepSpec(SMALL_SOURCE, SMALL_TARGET, (("dann",),), space))
+    driver.create(ws, SweepSpec("mnist5k:n=120", "digits:n=120", (("dann",),), space))  # newer
+    at = app("sweep")
+    assert_clean(at)
+    assert next(s for s in at.selectbox if s.label == "Sweep").value == ours

@@ -318,3 +318,23 @@ def test_a_listing_limit_below_one_is_refused(
     """SQLite would read 0 as no rows ("no runs yet") and -1 as no limit."""
     expected = f"error: the limit must be at least 1, got {limit}\n"
     assert _cli(workspace, capsys, command, "list", "--limit", limit) == (2, "", expected)
+
+
+def test_runs_list_says_how_many_more_filters_by_pair_and_fits_a_long_method(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA helper-76: ``runs list`` showed 50 of 103 runs without a word, and a long METHOD pushed its
+    row out of line."""
+    store = RunStore(workspace)
+    long = make_config(steps=2, methods=("deep_coral", "im", "fixmatch", "shot_pl", "adabn"))
+    ids = [store.create(make_config(steps=2)) for _ in range(3)] + [store.create(long)]
+    other = store.create(make_config(steps=2, target="digits:n=50"))
+    code, out, _ = _cli(workspace, capsys, "runs", "list", "--limit", "2")
+    assert code == 0 and out.endswith("… 3 more, older: --limit 5 to see them all\n")
+    code, out, _ = _cli(workspace, capsys, "runs", "list", "--target", "digits")
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ids[::-1]  # the pair's, all shown: no "more" line
+    assert len({line.index(" mnist5k -> digits") for line in lines[1:]}) == 1  # one column
+    assert lines[0].index("DOMAINS") == lines[1].index("mnist5k -> digits")
+    code, out, _ = _cli(workspace, capsys, "runs", "list", "--target", "digits:n=50", "--json")
+    assert [r["id"] for r in json.loads(out)] == [other]

@@ -15,14 +15,13 @@ from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import significant
 from tlcore.runs import jobs
 from tlcore.runs.blank_target import run_blank_warning
-from tlcore.runs.record import RunRecord
+from tlcore.runs.record import STATUSES, RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
     LOG_FILE,
     PREDICTIONS_FILE,
     RESULT_FILE,
-    STATUSES,
     RunStore,
 )
 from tlcore.views import compare, gaps
@@ -42,6 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = actions.add_parser("list", help="the newest runs, one per line")
     listing.add_argument("--status", choices=STATUSES, help="only runs with this status")
     listing.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    listing.add_argument("--source", metavar="SPEC", help="only runs from this source (the spec as given)")
+    listing.add_argument("--target", metavar="SPEC", help="only runs on this target (the spec as given)")
     listing.add_argument("--json", action="store_true", help="JSON list on stdout")
     listing.set_defaults(handler=list_runs)
 
@@ -75,20 +76,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def list_runs(args: argparse.Namespace) -> int:
     store = _store(args)
     store.mark_stale()  # once per command: runs whose worker is gone show as interrupted
-    records = store.list(status=args.status, limit=args.limit)
+    records = store.list(args.status, args.limit, args.source, args.target)
     if args.json:
         print_json([record.to_dict() for record in records])
         return 0
     if not records:
         print("no runs yet" if args.status is None else f"no {args.status} runs")
         return 0
-    print(f"{'ID':<22}  {'STATUS':<11}  {'PROGRESS':>8}  {'TARGET ACC':>10}  {'METHOD':<24}  DOMAINS")
+    width = max(len("METHOD"), *(len(record.method) for record in records))
+    print(f"{'ID':<22}  {'STATUS':<11}  {'PROGRESS':>8}  {'TARGET ACC':>10}  {'METHOD':<{width}}  DOMAINS")
     for record in records:
         accuracy = format_value(record.headline.get("target_accuracy"))
         print(
             f"{record.id:<22}  {record.status:<11}  {record.progress:>8.0%}  {accuracy:>10}  "
-            f"{record.method:<24}  {record.source} -> {record.target}"
+            f"{record.method:<{width}}  {record.source} -> {record.target}"
         )
+    if (more := store.count(args.status, args.source, args.target) - len(records)) > 0:
+        print(f"… {more} more, older: --limit {len(records) + more} to see them all")
     return 0
 
 

@@ -14,6 +14,7 @@ import sqlite3
 import time
 
 from tlcore.errors import TLError
+from tlcore.runs.record import STATUSES, Status
 
 _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 _SCHEMA = """
@@ -70,6 +71,18 @@ def check_limit(limit: int) -> None:
     """Refuse a listing ``limit`` below 1 (SQLite reads -1 as no limit and 0 as no rows)."""
     if limit < 1:
         raise TLError(f"the limit must be at least 1, got {limit}")
+
+
+def run_filter(status: Status | None, source: str | None, target: str | None) -> tuple[str, list[str]]:
+    """The ``WHERE`` clause and its parameters keeping the runs with this ``status``, ``source`` and
+    ``target`` (None: any; specs as given); an unknown status is refused."""
+    if status is not None and status not in STATUSES:
+        raise TLError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
+    given = [
+        (name, v) for name, v in (("status", status), ("source", source), ("target", target)) if v is not None
+    ]
+    clause = " AND ".join(f"{name} = ?" for name, _ in given)
+    return (f"WHERE {clause}" if given else ""), [v for _, v in given]
 
 
 def valid_id(text: str) -> bool:

@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Any
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
 from tlcore.runs.event_log import read_events
-from tlcore.runs.index import SCHEMA_VERSION, check_limit, migrate, new_run_id, use_wal, valid_id
-from tlcore.runs.record import ACTIVE, STATUSES, EndStatus, RunRecord, Status, stale_reason
+from tlcore.runs.index import SCHEMA_VERSION, check_limit, migrate, new_run_id, run_filter, use_wal, valid_id
+from tlcore.runs.record import ACTIVE, EndStatus, RunRecord, Status, stale_reason
 from tlcore.runs.result_file import RESULT_FILE, read_result
 from tlcore.workspace import atomic_write
 
@@ -114,14 +114,25 @@ class RunStore:
             raise TLError(f"no run {run_id} in {self.workspace.root}")
         return records[0]
 
-    def list(self, status: Status | None = None, limit: int = 100) -> builtins.list[RunRecord]:
-        """The newest ``limit`` (at least 1) runs, optionally only those with ``status``."""
+    def list(
+        self,
+        status: Status | None = None,
+        limit: int = 100,
+        source: str | None = None,
+        target: str | None = None,
+    ) -> builtins.list[RunRecord]:
+        """The newest ``limit`` (at least 1) runs, of ``status``, ``source`` and ``target`` when given."""
         check_limit(limit)
-        if status is not None and status not in STATUSES:
-            raise TLError(f"unknown status {status!r}; choose from {', '.join(STATUSES)}")
-        where = "WHERE status = ?" if status else ""
-        order = "ORDER BY created DESC, id DESC LIMIT ?"
-        return self._select(f"{where} {order}", *([status] if status else []), limit)
+        where, params = run_filter(status, source, target)
+        return self._select(f"{where} ORDER BY created DESC, id DESC LIMIT ?", *params, limit)
+
+    def count(
+        self, status: Status | None = None, source: str | None = None, target: str | None = None
+    ) -> int:
+        """How many runs :meth:`list` takes its newest from (the same filters)."""
+        where, params = run_filter(status, source, target)
+        with self.connect() as conn:
+            return conn.execute(f"SELECT COUNT(*) FROM runs {where}", params).fetchone()[0]
 
     def done_runs(self, source: str, target: str) -> builtins.list[RunRecord]:
         """Every ``done`` run of the pair ``source -> target`` (specs as given), newest first."""
@@ -211,21 +222,12 @@ class RunStore:
         text = json.dumps(data, indent=2)
         atomic_write(folder / CONFIG_FILE, lambda p: p.write_text(text, encoding="utf-8"))
         now = time.time()
+        row = (run_id, now, now, config.method_label, config.source, config.target, json.dumps(data))
         with self.connect() as conn:
             conn.execute(
                 "INSERT INTO runs (id, created, updated, status, method, source, target, config, sweep_id,"
                 " trial_key) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    now,
-                    now,
-                    config.method_label,
-                    config.source,
-                    config.target,
-                    json.dumps(data),
-                    sweep_id,
-                    trial_key,
-                ),
+                (*row, sweep_id, trial_key),
             )
         return run_id
 

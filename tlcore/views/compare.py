@@ -316,20 +316,7 @@ def comparison_report(
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
     sections = []
     if ranked is not None:
-        names = labels or {}
-        note = ranking_view.recommendation(ranked, names)
-        caveat = ranking_view.blind_spot(ranked)
-        sections.append(
-            Section(
-                "Which run to keep, without target labels",
-                note=note if caveat is None else f"{note} {caveat}",
-                table=ranking_view.ranking_rows(ranked, names),
-                flags=[
-                    *ranking_view.alarm_lines(ranked, names).values(),
-                    *filter(None, [ranking_view.unreliable_line(ranked, names)]),
-                ],
-            )
-        )
+        sections += ranking_view.report_sections(ranked, labels or {})
     sections.append(Section("Runs", table=summary_rows(results), flags=flags))
     if accuracies(results)[0]:
         sections.append(

@@ -12,8 +12,10 @@ from typing import Any
 from tlcore.numbers import significant
 from tlcore.selection.ranking import RankedRun, Ranking, and_list, effective_samples
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
+from tlcore.views.report import Section
 
 SCORE_DIGITS = 3  # significant digits of a validator's score
+NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
 
 
@@ -103,8 +105,9 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
 
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     """One sentence, once, on the runs whose IWCV and DEV rest on too few effective samples of the
-    importance weights (None when there is none): the one run's count, or several runs' names and
-    the range of their counts (each is in the ESS column). ``runs rank`` prints it too."""
+    importance weights (None when there is none): the one run's count, or the range of several runs'
+    counts with their names when :data:`NAMED` or fewer (each is in the ESS column; 62 names buried the
+    recommendation). ``runs rank`` prints it too."""
     doubtful = [e for e in ranking.entries if e.unreliable and e.ess is not None]
     if not doubtful:
         return None
@@ -115,7 +118,7 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     else:
         least, most = min(e.ess for e in doubtful), max(e.ess for e in doubtful)
         rests = f"{least:.1f} to {most:.1f} effective samples"
-        which = f" ({and_list(names)})"
+        which = f" ({and_list(names)})" if len(names) <= NAMED else ""
     return (
         f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs{which}: "
         f"their importance weights rest on {rests}, fewer than {ranking.settings.min_ess:g} (the ESS "
@@ -153,3 +156,59 @@ def false_alarms(ranking: Ranking) -> set[str]:
     """Ids of the runs whose raised alarm the target labels contradict (the target accuracy did not
     fall): shown as a caution, not as an error."""
     return {e.run_id for e in ranking.entries if e.alarm.raised and e.alarm.correct is False}
+
+
+def alarm_summary(ranking: Ranking) -> str | None:
+    """The raised alarms in one line, said after the recommendation and before their detail (one box
+    per alarm buried it): how many runs are flagged and, with target labels, how many of those are
+    false alarms (:func:`false_alarms`); None when no alarm is raised."""
+    raised = [e for e in ranking.entries if e.alarm.raised]
+    if not raised:
+        return None
+    text = f"Negative transfer suspected for {len(raised)} of {len(ranking.entries)} runs"
+    false = len(false_alarms(ranking))
+    if false:
+        text += f", {false} of them {'a false alarm' if false == 1 else 'false alarms'} by the target labels"
+        text += " (the target accuracy did not fall)"
+    elif any(e.alarm.correct is not None for e in raised):
+        text += ", none of them a false alarm by the target labels"
+    return f"{text}."
+
+
+def alarm_rows(ranking: Ranking, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One row per raised alarm, in ranking order: the run, why (:func:`alarm_lines`' reasons) and,
+    when the target is labelled, whether the alarm was right."""
+    rows = []
+    for entry in ranking.entries:
+        if entry.alarm.raised:
+            row = {"run": labels.get(entry.run_id, entry.run_id), "why": "; ".join(entry.alarm.reasons)}
+            if (verdict := entry.alarm.verdict()) is not None:
+                row["with the target labels"] = verdict
+            rows.append(row)
+    return rows
+
+
+def all_false_alarms(ranking: Ranking) -> bool:
+    """Whether the target labels contradict every raised alarm: a caution then, not an error."""
+    return all(e.run_id in false_alarms(ranking) for e in ranking.entries if e.alarm.raised)
+
+
+def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section]:
+    """The ranking in the HTML report: the recommendation first, then the alarms in one line (a flag;
+    a neutral aside when the target labels contradict them all) beside the unreliable scores' line,
+    then the table, whose alarm column holds each run's reasons."""
+    note = recommendation(ranking, labels)
+    caveat = blind_spot(ranking)
+    summary = [] if (line := alarm_summary(ranking)) is None else [line]
+    cautions = all_false_alarms(ranking)
+    return [
+        Section(
+            "Which run to keep, without target labels", note=note if caveat is None else f"{note} {caveat}"
+        ),
+        Section(
+            "",
+            table=ranking_rows(ranking, labels),
+            flags=[*([] if cautions else summary), *filter(None, [unreliable_line(ranking, labels)])],
+            asides=summary if cautions else [],
+        ),
+    ]
