@@ -157,6 +157,12 @@ class ConfigRow:
         """Every seed done (none failed)."""
         return self.n_done == self.n_seeds
 
+    @property
+    def passed(self) -> tuple[int, int] | None:
+        """``(runs that passed the selection rule's guardrails, runs judged)``; None before any was."""
+        stat = self.metrics.get(PASSED_KEY)
+        return None if stat is None else (round(stat.mean * stat.n), stat.n)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
