@@ -48,6 +48,7 @@ from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.views.class_gaps import class_gap_note, class_gap_rows
 from tlcore.views.diagnosis_report import (
+    counted_in,
     coverage_note,
     coverage_row,
     diagnosis_report,
@@ -219,6 +220,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         explanation = _explain(
             report, source, target, specs=specs, workspace=workspace, quiet=args.json, shift=shift
         )
+    shift = counted_in(report, shift)  # the diagnosis's counted label shift, said once
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None
     if args.report is not None:
         write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate))
