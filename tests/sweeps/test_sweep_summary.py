@@ -215,3 +215,4 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
         0,
         3,
     ]
+    assert [c["passed"] for c in shown.to_dict()["configs"]] == [(2, 2), (0, 2), (1, 2), (2, 2)]  # --json

@@ -171,6 +171,7 @@ class ConfigRow:
             "n_seeds": self.n_seeds,
             "n_done": self.n_done,
             "n_failed": self.n_failed,
+            "passed": self.passed,
             "metrics": {name: stat.to_dict() for name, stat in self.metrics.items()},
             "run_ids": self.run_ids,
         }
