@@ -242,7 +242,7 @@ if not any(config.n_done for config in summary.configs):
 st.subheader("Results")
 if summary.recommended:
     st.success(
-        f"Recommended without target labels ({RULE}, the passed column): "
+        f"Recommended without target labels ({RULE}: the passed column): "
         f"**{display.esc(summary.recommended)}**",
         icon=":material/verified:",
     )

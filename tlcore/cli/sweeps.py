@@ -211,7 +211,7 @@ def print_summary(state: SweepSummary) -> None:
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
     chosen = state.recommended or f"- ({state.no_recommendation})"
-    print(f"\n  * recommended without target labels ({RULE}, PASSED): {chosen}")
+    print(f"\n  * recommended without target labels ({RULE}: the PASSED column): {chosen}")
     if why := outscored_line(state):
         print(f"    {why}")
     best = state.best_in_hindsight or "-"
