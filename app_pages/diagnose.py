@@ -61,7 +61,9 @@ with display.errors_shown():
         settings = replace(DEFAULTS, n_permutations=permutations)
         report = engine.gap_report(source_spec, target_spec, features, settings)
 
-    shift = explain_support.label_shift(source_spec, target_spec, features)
+    shift = diagnosis_report.counted_in(
+        report, explain_support.label_shift(source_spec, target_spec, features)
+    )
     explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
     unread = explained.unread(report)  # what a side of blank images voids, and why
 

@@ -15,7 +15,7 @@ from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures
-from tlcore.views.sweep import configs_csv, configs_frame, trials_frame
+from tlcore.views.sweep import RULE, configs_csv, configs_frame, outscored_line, trials_frame
 
 DEFAULTS = AdaptConfig.defaults()
 SEARCH, EXECUTOR = Search(), ExecutorSettings()  # their defaults: the search's seed and round size, CPUs
@@ -242,10 +242,12 @@ if not any(config.n_done for config in summary.configs):
 st.subheader("Results")
 if summary.recommended:
     st.success(
-        f"Recommended without target labels (the selection rule, mean {SCORE_KEY}): "
+        f"Recommended without target labels ({RULE}: the passed column): "
         f"**{display.esc(summary.recommended)}**",
         icon=":material/verified:",
     )
+    if outscored := outscored_line(summary):
+        st.caption(display.esc(outscored))
 else:
     why = str(summary.no_recommendation)
     st.warning(f"{why[:1].upper()}{why[1:]}.", icon=":material/verified:")

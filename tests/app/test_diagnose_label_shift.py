@@ -45,8 +45,14 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     argv = ["--workspace", str(workspace), "diagnose", "--source", SOURCE, "--target", TARGET, "--json"]
     argv += ["--features", f"run:{record.id}", "--no-umap", "--no-explain", "--permutations", "50"]
     assert main(argv) == 0
-    cli = json.loads(capsys.readouterr().out)["label_shift_estimate"]
+    payload = json.loads(capsys.readouterr().out)
+    cli, counted = payload["label_shift_estimate"], payload["label_shift"]
     assert "em" in cli, cli
+    # one counted label shift: the estimate quotes the diagnosis's (every source label, not only the
+    # validation split the estimator reads); the old text said a second number beside it
+    assert counted["target_labels"] == "true" and cli["true_tv"] == counted["tv_distance"]
+    assert cli["true_p_value"] == counted["p_value"] and cli["true_counted_from"]["source"] == "source"
+    assert f"total variation {counted['tv_distance']:.3f}" in cli["description"]
 
     at = app("diagnose", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
@@ -59,6 +65,8 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     bars = {trace["name"]: trace["x"] for trace in json.loads(chart.proto.spec)["data"]}  # bars across
     assert bars["target (EM)"] == pytest.approx(cli["em"]["priors"])
     assert bars["target (BBSE)"] == pytest.approx(cli["bbse"]["priors"])
+    boxes = [plain(box.value) for box in (*at.info, *at.warning) if "Counted from" in box.value]
+    assert boxes == [cli["description"]]  # the page's words are the CLI's, with the same count
 
 
 def test_predicted_target_labels_say_whose_shift_they_are_and_why_not_to_trust_them(

@@ -63,7 +63,7 @@ def test_a_labelled_target_the_estimator_reads_well_says_so():
     counted = f"{est.true_tv:.3f}"
     assert text.startswith(
         f"Counted from the target's labels, its class proportions differ from the source's "
-        f"by total variation {counted}: a large label shift (p = 0.001, 1000 random splits of the 5000 "
+        f"by total variation {counted}: a large label shift (p = 0.000999, 1000 random splits of the 5000 "
         "source validation and 5000 target labels pooled); most over-represented a (59% vs 33%)"
     )
     assert (
@@ -140,7 +140,7 @@ def test_a_counted_shift_within_chance_reads_as_no_label_shift(counts, tv, chi2,
         assert est.true_p_value == pytest.approx(1 / 1001)
         assert text.startswith(
             "Counted from the target's labels, its class proportions differ from the source's by total "
-            f"variation 0.500: a large label shift (p = 0.001, {pooled}); most over-represented a "
+            f"variation 0.500: a large label shift (p = 0.000999, {pooled}); most over-represented a "
             "(83% vs 33%)"
         )
         assert text.endswith("re-weights the model's outputs by these proportions.")
@@ -148,7 +148,7 @@ def test_a_counted_shift_within_chance_reads_as_no_label_shift(counts, tv, chi2,
         assert est.true_p_value > 0.5
         assert text.startswith(
             "Counted from the target's labels, its class proportions differ from the source's by total "
-            f"variation 0.100: within chance at these sample sizes (p = {est.true_p_value:.2g}, {pooled}): "
+            f"variation 0.100: within chance at these sample sizes (p = {est.true_p_value:.3g}, {pooled}): "
             "no label shift beyond chance. Estimated without the labels"
         )
         assert "re-weights" not in text and "moderate" not in text

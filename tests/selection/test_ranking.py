@@ -19,6 +19,7 @@ from .helpers import candidate, probabilities
 Y = np.arange(30) % 3  # the (hidden) truth of 30 target samples, 3 classes
 BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)  # right on 20 of 30
 GOOD = probabilities(Y, 0.9)
+GOOD_TOO = probabilities(Y, 0.85)  # another good model: beside it, a run's ensemble holds a third model
 COLLAPSED = probabilities(np.zeros(30, dtype=int), 0.95)
 
 
@@ -176,7 +177,7 @@ def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labe
 def test_an_unchanged_source_accuracy_is_said_to_be_unchanged():
     same = candidate("same", BASELINE, GOOD, source_before=0.95, source_after=0.95)
     check = next(
-        c for c in check_run(same, Agreement(0.5, 0.6), SelectionSettings()) if c.name == "source_accuracy"
+        c for c in check_run(same, Agreement(0.5, 0.6, 1), SelectionSettings()) if c.name == "source_accuracy"
     )
     assert check.message == "source accuracy unchanged (95.0% -> 95.0%)"
 
@@ -184,7 +185,7 @@ def test_an_unchanged_source_accuracy_is_said_to_be_unchanged():
 def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never_recommended(capsys):
     # "a-noisy" has the best DEV (source acc 0.97 -> risk 0.03) but its weights rest on 2 samples
     noisy = candidate("a-noisy", BASELINE, GOOD, source_after=0.97, ess=2.0)
-    healthy = candidate("b-healthy", BASELINE, GOOD, source_after=0.95, ess=30.0)  # at the limit: trusted
+    healthy = candidate("b-healthy", BASELINE, GOOD_TOO, source_after=0.95, ess=30.0)  # at the limit: trusted
     old = candidate("c-old", BASELINE, GOOD, source_after=0.94)  # stored before the ESS: unknown
     ranking = rank(_pool(noisy, healthy, old), SelectionSettings(validator="dev"))
     assert [e.run_id for e in ranking.entries] == ["b-healthy", "c-old", "a-noisy"]
@@ -267,7 +268,7 @@ def test_the_recommendation_compares_only_the_runs_its_validator_scores_reliably
     """helper-39's pool: the recommended run has the lower DEV of the two passing runs, because the
     other's rests on 4 effective samples; the sentence counts one run, and names the other by label."""
     reliable = candidate("r1", BASELINE, GOOD, source_after=0.94, ess=30.1, method="deep_coral+im")
-    noisy = candidate("r2", BASELINE, GOOD, source_after=0.96, ess=4.0, method="source_only")
+    noisy = candidate("r2", BASELINE, GOOD_TOO, source_after=0.96, ess=4.0, method="source_only")
     ranking = rank(_pool(reliable, noisy), SelectionSettings(validator="dev"))
     labels = {"r1": "deep_coral+im · d99975", "r2": "source_only · 177940"}
     assert recommendation(ranking, labels) == (
@@ -380,3 +381,39 @@ def test_scores_show_three_significant_digits_and_never_a_negative_zero(capsys):
         "12,345",  # whole, as every measured number reads (tlcore.numbers), not "1.23e+04"
         "-",
     ]
+
+
+def test_a_pools_only_run_is_not_judged_by_an_ensemble_of_its_own_models(capsys):
+    """helper-76's first run of a pair: collapsed, so left out of the ensemble, it was judged against
+    its source-only model alone (100% agreement with itself) and always failed; a lone run that did
+    not collapse was judged by the average of its own two models, i.e. by which is more confident.
+    Neither ensemble holds a model to judge by: the check is not made, and says so."""
+    lone_collapsed = rank(_pool(candidate("a", BASELINE, COLLAPSED)))
+    agreement = _pool(candidate("a", BASELINE, COLLAPSED)).agreements(left_out={"a"})["a"]
+    assert (agreement.before, agreement.others) == (1.0, 0)
+    alarm = lone_collapsed.entries[0].alarm
+    assert alarm.reasons == ["predictions collapsed onto 1.0 effective classes (source-only: 3.0)"]
+    assert alarm.unchecked == [
+        "ensemble agreement not checked: the ensemble holds no model but this run's own (its source-only "
+        "model alone), so it cannot judge between them; it is checked once another run of this pair joins "
+        "the ensemble"
+    ]
+    payload = alarm.to_dict()
+    assert payload["checks"][2]["checked"] is False and payload["unchecked"] == alarm.unchecked
+    assert lone_collapsed.reason == "the one run did not pass the guardrails (1 collapsed)"
+    # less confident than its source-only model, right on all 30 where it was right on 20: the old
+    # check read the average of the two as the ensemble and raised the alarm (20 of 30 vs 30 of 30)
+    unsure = candidate("u", BASELINE, probabilities(Y, 0.5))
+    ranking = rank(_pool(unsure))
+    assert not ranking.entries[0].alarm.raised and ranking.recommended == "u"
+    assert ranking.reason.endswith(
+        "ensemble agreement not below it; for this run, ensemble agreement not checked: the ensemble holds "
+        "no model but this run's own (its source-only and adapted models), so it cannot judge between "
+        "them; it is checked once another run of this pair joins the ensemble"
+    )
+    print_ranking(ranking)
+    assert "    no alarm\n    ensemble agreement not checked: the ensemble holds" in capsys.readouterr().out
+    # another run's model in the ensemble: checked, with the same numbers as ever
+    two = {e.run_id: e.alarm for e in rank(_pool(unsure, candidate("g", BASELINE, GOOD))).entries}
+    assert two["u"].unchecked == [] and two["g"].unchecked == []
+    assert two["u"].reasons == [] and two["u"].checks[2].after == 1.0

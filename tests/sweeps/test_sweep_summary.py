@@ -17,16 +17,26 @@ from sweep_workers import judged
 
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
+from tlcore.cli.sweeps import print_summary
 from tlcore.events import ProgressEvent
 from tlcore.runs import driver
 from tlcore.runs.record import RunRecord
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
-from tlcore.runs.summary import PASSED_KEY, SEEDS_KEY, Stat, SweepSummary, seed_disagreement
+from tlcore.runs.summary import (
+    PASSED_KEY,
+    SCORE_KEY,
+    SEEDS_KEY,
+    ConfigRow,
+    Stat,
+    SweepSummary,
+    recommend,
+    seed_disagreement,
+)
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.selection.predictions import TargetFingerprint
-from tlcore.views.sweep import configs_csv, trials_frame
+from tlcore.views.sweep import configs_csv, outscored, outscored_line, trials_frame
 from tlcore.workspace import Workspace
 
 SEEDS = (0, 1, 2)
@@ -161,3 +171,48 @@ def test_progress_counts_an_ended_trial_whole_and_a_running_one_by_its_progress(
     assert runs.start(running, os.getpid())
     runs.record_event(running, ProgressEvent("step", "train", 0.25))
     assert driver.summary(workspace, sweep_id).progress == pytest.approx((1 + 0.25) / 3)
+
+
+def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommendation(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """helper-76's sweep: the star sat on source_only (selection.score 0.2167) while adabn had 0.7371,
+    with nothing saying adabn's runs failed the guardrails. The PASSED column and a line say it."""
+    summary = run(workspace, "scored")
+
+    def config(key: str, passed: float, score: float) -> ConfigRow:
+        metrics = {PASSED_KEY: Stat(passed, 0.0, 2), SCORE_KEY: Stat(score, 0.01, 2)}
+        return ConfigRow(key, key, {}, 2, 2, 0, metrics, [])
+
+    configs = [config("source_only", 1.0, 0.2167), config("adabn", 0.0, 0.7371), config("dann", 0.5, 0.5)]
+    configs.append(config("im", 1.0, 0.1))
+    shown = replace(summary, configs=configs, recommended=recommend(configs), best_in_hindsight=None)
+    assert shown.recommended == "source_only" and [c.passed for c in configs] == [
+        (2, 2),
+        (0, 2),
+        (1, 2),
+        (2, 2),
+    ]
+    assert [c.key for c in outscored(shown)] == ["adabn", "dann"]  # im scores lower; source_only is it
+    assert outscored_line(shown) == (
+        "Not recommended despite a higher mean selection.score, for runs that failed the guardrails: "
+        "adabn (0.7371, passed 0/2), dann (0.5, passed 1/2) (`python -m tlcore runs rank` says why each "
+        "run failed)."
+    )
+    print_summary(shown)
+    out = capsys.readouterr().out
+    assert "  CONFIGURATION  SEEDS  PASSED    target_accuracy    selection.score" in out
+    assert "\n* source_only      2/2     2/2                  -      0.2167 ± 0.01" in out
+    assert "\n  adabn            2/2     0/2                  -      0.7371 ± 0.01" in out
+    assert (
+        "  * recommended without target labels (the highest mean selection.score among the configurations "
+        "whose runs passed the selection rule's guardrails on every seed: the PASSED column): source_only\n"
+        f"    {outscored_line(shown)}\n"
+    ) in out
+    assert list(pd.read_csv(io.StringIO(configs_csv(shown)))["passed"]) == [2, 0, 1, 2]
+    assert outscored(summary) == [] and list(pd.read_csv(io.StringIO(configs_csv(summary)))["passed"]) == [
+        3,
+        0,
+        3,
+    ]
+    assert [c["passed"] for c in shown.to_dict()["configs"]] == [(2, 2), (0, 2), (1, 2), (2, 2)]  # --json

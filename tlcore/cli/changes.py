@@ -9,11 +9,8 @@ same fields per flow.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
-from typing import Any
 
-from tlcore.cli.output import print_json
-from tlcore.numbers import significant
+from tlcore.cli.output import print_json, text_table
 from tlcore.runs.changes import predicted_samples, run_changes
 from tlcore.runs.store import RunStore
 from tlcore.views.changes import flow_details, flow_rows, headline
@@ -58,36 +55,17 @@ def show_changes(args: argparse.Namespace) -> int:
     if not rows:
         return 0
     flows = run.changes.flows()[: len(rows)]
-    width = max(4, *(len(r["from"]) for r in rows), *(len(r["to"]) for r in rows))
-    header = f"  {'FROM':<{width}}  {'TO':<{width}}  {'SAMPLES':>7}  {'OF FROM':>7}"
-    print(f"{header}  {'SAMPLE IDS' if ids else 'SAMPLE INDICES (the data no longer gives their ids)'}")
-    for row, flow in zip(rows, flows, strict=True):
+    cells = [(r["from"], r["to"], r["samples"], f"{r['share of from']:.1%}") for r in rows]
+    header, *lines = text_table(("FROM", "TO", "SAMPLES", "OF FROM"), cells, right=(3,))
+    print(f"  {header}  {'SAMPLE IDS' if ids else 'SAMPLE INDICES (the data no longer gives their ids)'}")
+    for line, flow in zip(lines, flows, strict=True):
         index = run.changes.samples(flow)[:samples].tolist()
         first = ", ".join(ids[i] for i in index) if ids else ", ".join(map(str, index))
-        print(
-            f"  {row['from']:<{width}}  {row['to']:<{width}}  {row['samples']:>7}  "
-            f"{row['share of from']:>7.1%}  {first}"
-        )
+        print(f"  {line}  {first}")
         if table is not None:
             details = flow_details(run, table, flow, samples)
-            for line in [details["note"], *text_table(details["rows"])]:
-                print(f"      {line}")
+            found = details["rows"]
+            shown = text_table(list(found[0]), [list(r.values()) for r in found]) if found else []
+            for text in [details["note"], *shown]:
+                print(f"      {text}")
     return 0
-
-
-def text_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """``rows`` as aligned text lines, a header first: numbers right-aligned by
-    :func:`~tlcore.numbers.significant`, text left-aligned; no line when there is no row."""
-    if not rows:
-        return []
-    cells = [list(rows[0])] + [
-        [significant(v) if isinstance(v, float) else str(v) for v in row.values()] for row in rows
-    ]
-    numeric = [isinstance(v, float) for v in rows[0].values()]
-    widths = [max(len(line[j]) for line in cells) for j in range(len(numeric))]
-    return [
-        "  ".join(
-            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(line, widths, numeric, strict=True)
-        ).rstrip()
-        for line in cells
-    ]

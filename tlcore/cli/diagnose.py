@@ -32,7 +32,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, label_shift_of
 from tlcore.cli.explain_text import format_explanation
-from tlcore.cli.output import ProgressBar, check_report, print_json, write_report
+from tlcore.cli.output import ProgressBar, check_report, print_json, text_table, write_report
 from tlcore.data import Domain, harmonise, load_domain
 from tlcore.data.spec import anchored
 from tlcore.device import pick_device
@@ -48,6 +48,7 @@ from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.views.class_gaps import class_gap_note, class_gap_rows
 from tlcore.views.diagnosis_report import (
+    counted_in,
     coverage_note,
     coverage_row,
     diagnosis_report,
@@ -219,6 +220,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         explanation = _explain(
             report, source, target, specs=specs, workspace=workspace, quiet=args.json, shift=shift
         )
+    shift = counted_in(report, shift)  # the diagnosis's counted label shift, said once
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None
     if args.report is not None:
         write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate))
@@ -326,15 +328,11 @@ def format_report(
     if "per_class" in unread:
         lines.append(f"  per-class gaps by predicted labels: {unread['per_class']}")
     elif report.per_class:
-        lines.append(
-            f"  {'class':<18}{'MMD²':<12}{'p':<10}{'q':<10}{'beyond chance':<15}{'source':>8}{'target':>8}"
-        )
-        for item, row in zip(report.per_class, class_gap_rows(report), strict=True):
-            note = f"  {item['reason']}" if item["reason"] else ""
-            lines.append(
-                f"  {row['class']:<18}{row['MMD²']:<12}{row['p']:<10}{row['q']:<10}{row['beyond chance']:<15}"
-                f"{row['source']:>8}{row['target']:>8}{note}"
-            )
+        rows = class_gap_rows(report)
+        header, *table = text_table(list(rows[0]), [list(row.values()) for row in rows])
+        lines.append(f"  {header}")
+        for item, line in zip(report.per_class, table, strict=True):
+            lines.append(f"  {line}" + (f"  {item['reason']}" if item["reason"] else ""))
         lines.append(f"  {class_gap_note(report)}")
     else:
         lines.append(f"  per-class gaps skipped: {report.per_class_note}")
@@ -373,25 +371,27 @@ def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[
         f"{shift.n_source_val} source validation and {shift.n_target} target samples)"
         + ("" if shift.trusted else ", not to be trusted (below)")
         + ":",
-        f"  {'class':<12}{'source':>8}{'EM':>8}{'band':>15}{'BBSE':>8}{'band':>15}"
-        + (f"{'true':>8}" if true else ""),
     ]
+    header = ["class", "source", "EM", "band", "BBSE", "band", *(["true"] if true else [])]
+    rows: list[list[str]] = []
     for i, name in enumerate(shift.classes):
-        row = f"  {name:<12}{100 * shift.source_prior[i]:>7.1f}%"
+        row = [name, f"{100 * shift.source_prior[i]:.1f}%"]
         for estimate in (shift.em, shift.bbse):
             band = (
                 ""
                 if estimate.low is None or estimate.high is None
                 else f"{100 * estimate.low[i]:.1f}-{100 * estimate.high[i]:.1f}"
             )
-            row += f"{100 * estimate.priors[i]:>7.1f}%{band:>15}"
+            row += [f"{100 * estimate.priors[i]:.1f}%", band]
         if shift.true_prior is not None:
-            row += f"{100 * shift.true_prior[i]:>7.1f}%"
-        lines.append(row)
-    tv = f"  {'TV to source':<12}{'':>8}{shift.em.tv:>8.3f}{'':>15}{shift.bbse.tv:>8.3f}"
-    lines.append(tv)
+            row.append(f"{100 * shift.true_prior[i]:.1f}%")
+        rows.append(row)
+    rows.append(["TV to source", "", f"{shift.em.tv:.3f}", "", f"{shift.bbse.tv:.3f}", ""])
     if shift.em.tv_to_truth is not None and shift.bbse.tv_to_truth is not None:
-        lines.append(
-            f"  {'TV to true':<12}{'':>8}{shift.em.tv_to_truth:>8.3f}{'':>15}{shift.bbse.tv_to_truth:>8.3f}"
+        rows.append(
+            ["TV to true", "", f"{shift.em.tv_to_truth:.3f}", "", f"{shift.bbse.tv_to_truth:.3f}", ""]
         )
-    return [*lines, shift.describe()]
+    table = text_table(
+        header, [row + [""] * (len(header) - len(row)) for row in rows], right=range(1, len(header))
+    )
+    return [*lines, *(f"  {line}" for line in table), shift.describe()]

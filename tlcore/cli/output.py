@@ -1,15 +1,76 @@
 """Output helpers shared by the CLI commands: JSON to stdout, a progress bar on stderr, HTML reports
-(``diagnose --report``, ``runs rank --report``)."""
+(``diagnose --report``, ``runs rank --report``), and aligned text tables (:func:`text_table`: every
+table of class names, data values or column names the commands print)."""
 
 from __future__ import annotations
 
 import json
 import sys
+import unicodedata
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from tlcore.errors import TLError
+from tlcore.numbers import significant
 from tlcore.workspace import atomic_write
+
+NAME_CAP = 28  # the widest cell of a text table, in terminal columns: longer text ends in an ellipsis
+LINE_WIDTH = 120  # the terminal columns a wide table aims to fit (``runs show``'s confusion matrix)
+ELLIPSIS = "…"
+
+
+def display_width(text: str) -> int:
+    """The terminal columns ``text`` takes: East Asian wide and fullwidth characters two
+    (``unicodedata.east_asian_width`` W or F), combining marks none, any other character one."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text
+    )
+
+
+def clipped(text: str, cap: int = NAME_CAP) -> str:
+    """``text`` when it takes at most ``cap`` columns, else its longest start that fits before an
+    ellipsis within ``cap``."""
+    if display_width(text) <= cap:
+        return text
+    kept, used = [], 0
+    for c in text:
+        used += display_width(c)
+        if used > cap - 1:
+            break
+        kept.append(c)
+    return "".join(kept) + ELLIPSIS
+
+
+def text_table(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], *, right: Collection[int] = (), cap: int = NAME_CAP
+) -> list[str]:
+    """``rows`` under ``header`` as aligned lines: every cell :func:`clipped` to ``cap`` columns (a
+    float written by :func:`~tlcore.numbers.significant`), each column as wide as its widest cell by
+    :func:`display_width`, columns two spaces apart; a column right-aligned (its header too) when its
+    first row holds a number or its index is in ``right``, else left-aligned; no trailing spaces."""
+    body = [list(row) for row in rows]
+    numeric = {j for j, v in enumerate(body[0] if body else ()) if _number(v)} | set(right)
+    cells = [
+        [clipped(significant(v) if isinstance(v, float) else str(v), cap) for v in line]
+        for line in [header, *body]
+    ]
+    widths = [max(display_width(line[j]) for line in cells) for j in range(len(header))]
+    return [
+        "  ".join(
+            _pad(c, w, j in numeric) for j, (c, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in cells
+    ]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - display_width(text))
+    return fill + text if right else text + fill
 
 
 def print_json(payload: Any) -> None:

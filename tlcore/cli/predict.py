@@ -15,7 +15,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from tlcore.cli.output import ProgressBar, print_json
+from tlcore.cli.output import ProgressBar, print_json, text_table
 from tlcore.cli.rank import show_alarm
 from tlcore.data.ink import blank_warning
 from tlcore.predict import (
@@ -120,10 +120,8 @@ def format_summary(run_id: str, data: str, predictions: Predictions, summary: Pr
     kind = "labelled" if predictions.labelled else "unlabelled"
     lines = [f"run {run_id} on {data}: {summary.n_samples} {kind} samples"]
     lines += [f"  note: {note}" for note in predictions.notes()]
-    width = max(len("predicted"), *(len(name) for name in summary.classes))
-    lines += ["", f"  {'predicted':<{width}}  {'samples':>8}  {'share':>6}"]
-    for name, count in summary.counts.items():
-        lines.append(f"  {name:<{width}}  {count:>8}  {count / summary.n_samples:>6.1%}")
+    cells = [(name, count, f"{count / summary.n_samples:.1%}") for name, count in summary.counts.items()]
+    lines += ["", *(f"  {line}" for line in text_table(("predicted", "samples", "share"), cells, right=(2,)))]
     lines += ["", f"  mean confidence {summary.mean_confidence:.3f}"]
     if (known := summary.counted_accuracy) is not None:
         lines.append(f"  accuracy {known.text()}: predicted class = the data's label")

@@ -159,8 +159,10 @@ def _counts(entry: RankedRun, n: int | None) -> str | None:
 
 
 def alarm_lines(alarm: Alarm) -> list[str]:
-    """The alarm in words: its reasons (or that none fired) and, with target labels, its verdict."""
+    """The alarm in words: its reasons (or that none fired), the checks not made and why, and, with
+    target labels, its verdict."""
     lines = [f"ALARM: {reason}" for reason in alarm.reasons] or ["no alarm"]
+    lines += alarm.unchecked
     verdict = alarm.verdict()
     return lines if verdict is None else [*lines, f"({verdict})"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from tlcore.cli import changes, rank
-from tlcore.cli.output import print_json
+from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table
 from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import significant
 from tlcore.runs import jobs
@@ -188,24 +188,41 @@ def class_lines(accuracy: dict[str, float], confusion: Confusion) -> list[str]:
     """Per-class target accuracy (:func:`tlcore.views.compare.class_accuracies`, the Compare page's
     bars) beside each class's test samples (its row of the confusion counts)."""
     rows, _, matrix = confusion
-    width = max(len("class"), *map(len, rows))
-    lines = [f"  per-class target accuracy ({int(matrix.sum())} target test samples)"]
-    lines.append(f"    {'class':<{width}}  {'samples':>7}  {'accuracy':>8}")
-    for name, counts in zip(rows, matrix, strict=True):
-        lines.append(f"    {name:<{width}}  {int(counts.sum()):>7}  {accuracy[name]:>8.1%}")
-    return lines
+    cells = [
+        (name, int(counts.sum()), f"{accuracy[name]:.1%}") for name, counts in zip(rows, matrix, strict=True)
+    ]
+    table = text_table(("class", "samples", "accuracy"), cells, right=(2,))
+    return [
+        f"  per-class target accuracy ({int(matrix.sum())} target test samples)",
+        *(f"    {x}" for x in table),
+    ]
 
 
 def confusion_lines(confusion: Confusion) -> list[str]:
     """The confusion counts (:func:`tlcore.views.compare.confusion_table`, the Compare page's matrix):
-    rows = true class, columns = predicted."""
+    rows = true class, columns = predicted, headed by the class names when the table fits
+    :data:`~tlcore.cli.output.LINE_WIDTH`, else by each class's number (the rows' ``#``; a predicted
+    class with no row is named below)."""
     rows, classes, matrix = confusion
-    first = max(len("true"), *map(len, rows))
-    width = max(len(str(int(matrix.max()))), *map(len, classes))
-    lines = ["  confusion on the target test split (rows: true class, columns: predicted)"]
-    lines.append(f"    {'true':<{first}}" + "".join(f"  {c:>{width}}" for c in classes))
-    for name, counts in zip(rows, matrix, strict=True):
-        lines.append(f"    {name:<{first}}" + "".join(f"  {int(n):>{width}}" for n in counts))
+    counts = [[int(n) for n in line] for line in matrix]
+    columns = range(1, len(classes) + 1)
+    named = text_table(
+        ["true", *classes], [[n, *c] for n, c in zip(rows, counts, strict=True)], right=columns
+    )
+    if max(map(display_width, named)) + 4 <= LINE_WIDTH:
+        return [
+            "  confusion on the target test split (rows: true class, columns: predicted)",
+            *(f"    {x}" for x in named),
+        ]
+    number = {name: i for i, name in enumerate(classes)}
+    header = ["#", "true", *map(str, range(len(classes)))]
+    cells = [[number[n], n, *c] for n, c in zip(rows, counts, strict=True)]
+    lines = [
+        "  confusion on the target test split (rows: true class, columns: predicted class by its # number)"
+    ]
+    lines += [f"    {x}" for x in text_table(header, cells, right=[0, *(i + 1 for i in columns)])]
+    if unseen := [f"{number[c]} {clipped(c)}" for c in classes if c not in rows]:
+        lines.append(f"    predicted classes with no target test sample: {', '.join(unseen)}")
     return lines
 
 

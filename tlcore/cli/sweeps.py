@@ -17,7 +17,7 @@ from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, Stat, SweepSummary
 from tlcore.runs.sweep_store import SweepStore
-from tlcore.views.sweep import configs_csv, trials_frame
+from tlcore.views.sweep import RULE, configs_csv, outscored_line, passed_text, trials_frame
 from tlcore.workspace import Workspace
 
 
@@ -201,16 +201,19 @@ def print_summary(state: SweepSummary) -> None:
     print(f"  trials: {driver.progress_line(state)}")
     columns = [HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, "gap_after.mmd2", "seconds"]
     width = max([len(c.key) for c in state.configs] + [13])
-    print(f"\n  {'CONFIGURATION':<{width}}  {'SEEDS':>5}  " + "  ".join(f"{c:>17}" for c in columns))
+    head = f"{'SEEDS':>5}  {'PASSED':>6}  " + "  ".join(f"{c:>17}" for c in columns)
+    print(f"\n  {'CONFIGURATION':<{width}}  {head}")
     for config in state.configs:
         mark = {state.best_in_hindsight: "+", state.recommended: "*"}.get(config.key, " ")
         cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
         seeds = f"{config.n_done}/{config.n_seeds}"
-        print(f"{mark} {config.key:<{width}}  {seeds:>5}  {cells}")
+        print(f"{mark} {config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
     chosen = state.recommended or f"- ({state.no_recommendation})"
-    print(f"\n  * recommended without target labels (the selection rule, mean {SCORE_KEY}): {chosen}")
+    print(f"\n  * recommended without target labels ({RULE}: the PASSED column): {chosen}")
+    if why := outscored_line(state):
+        print(f"    {why}")
     best = state.best_in_hindsight or "-"
     print(f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels): {best}")
     if state.best_in_hindsight == state.recommended and state.recommended:

@@ -77,13 +77,16 @@ class ClassGap:
 @dataclass(frozen=True)
 class LabelShift:
     """Class priors of both domains, their total variation ``0.5 sum_c |p_s(c) - p_t(c)|`` and how
-    often a random split of the pooled labels differs as much (``p_value``, module docstring)."""
+    often a random split of the pooled labels differs as much (``p_value``, module docstring), from
+    ``n_source`` and ``n_target`` labels (None in a report stored before they were kept)."""
 
     source_prior: tuple[float, ...]
     target_prior: tuple[float, ...]
     tv_distance: float
     target_labels: TargetLabels
     p_value: float
+    n_source: int | None = None
+    n_target: int | None = None
 
 
 def class_conditional_mmd(
@@ -172,6 +175,8 @@ def label_shift(
         tv_distance=total_variation(p_s, p_t),
         target_labels=target_labels,
         p_value=prior_shift_p_value(counts_s.numpy(), counts_t.numpy(), n_permutations, seed),
+        n_source=len(ys),
+        n_target=len(yt),
     )
 
 

@@ -20,7 +20,9 @@ the source validation split (:meth:`~tlcore.metrics.prior_bootstrap.WeightedEsti
 source's own distribution read a TV of 0.3 by noise alone) and its :attr:`~LabelShiftEstimate.level`
 ``none``. Proportions counted from a labelled target (``true_target_prior``) are tested against the
 validation split's labels by random splits of the pooled labels
-(:func:`~tlcore.metrics.per_class.prior_shift_p_value`, the test of the diagnosis's label shift):
+(:func:`~tlcore.metrics.per_class.prior_shift_p_value`, the test of the diagnosis's label shift;
+beside a diagnosis, the diagnosis's count of every source label is quoted instead, so one counted
+number is shown: :attr:`LabelShiftEstimate.counted`):
 30 target images drawn from ten equally likely classes differ from them by a TV of 0.2 or more in
 64% of draws, and from :data:`~tlcore.metrics.coverage.SIGNIFICANCE` on the counted shift is read as within
 chance. Degenerate inputs (a singular confusion matrix, a class never
@@ -45,7 +47,7 @@ import torch
 from tlcore.data.ink import describe_blank
 from tlcore.errors import TLError
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty
-from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, prior_shift_p_value, total_variation
+from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift, prior_shift_p_value, total_variation
 from tlcore.metrics.prior_bootstrap import WeightedEstimates
 from tlcore.metrics.prior_shift_words import ShiftLevel, describe_estimate, size
 from tlcore.metrics.priors import Calibration
@@ -144,6 +146,7 @@ class LabelShiftEstimate:
     n_blank_target: int = 0
     p_value: float | None = None  # targets of this size drawn from the source (module docstring)
     true_p_value: float | None = None  # the counted proportions' test (module docstring)
+    counted: LabelShift | None = None  # the diagnosis's count, quoted instead (tlcore.diagnosis.counted_in)
 
     @property
     def headline(self) -> PriorEstimate:
@@ -192,9 +195,12 @@ class LabelShiftEstimate:
     @property
     def true_tv(self) -> float | None:
         """Total variation between the true target priors (counted from its labels) and the source
-        priors; None when the target is unlabelled."""
+        priors (the diagnosis's, every source label, when :attr:`counted`; else the validation split's);
+        None when the target is unlabelled."""
         if self.true_prior is None:
             return None
+        if self.counted is not None:
+            return self.counted.tv_distance
         return total_variation(torch.tensor(self.true_prior), torch.tensor(self.source_prior))
 
     @property
@@ -202,6 +208,14 @@ class LabelShiftEstimate:
         """The counted proportions differ from the source's no more than random splits of the pooled
         labels often do (:attr:`true_p_value` at least :data:`~tlcore.metrics.coverage.SIGNIFICANCE`)."""
         return self.true_p_value is not None and self.true_p_value >= SIGNIFICANCE
+
+    def counted_from(self) -> dict[str, Any]:
+        """Which labels :attr:`true_tv` and :attr:`true_p_value` count: ``source`` (every label of the
+        diagnosed source: :attr:`counted`) or ``source validation`` (the split the estimator reads),
+        with how many labels of each side."""
+        if self.counted is not None:
+            return {"source": "source", "n_source": self.counted.n_source, "n_target": self.counted.n_target}
+        return {"source": "source validation", "n_source": self.n_source_val, "n_target": self.n_target}
 
     def describe(self) -> str:
         """The estimate in plain words (:func:`~tlcore.metrics.prior_shift_words.describe_estimate`)."""
@@ -220,8 +234,8 @@ class LabelShiftEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
-        ``consistent``, ``outside_support``, ``trusted``, ``true_tv``, ``true_within_chance`` and
-        ``description``."""
+        ``consistent``, ``outside_support``, ``trusted``, ``true_tv``, ``true_within_chance``,
+        ``true_counted_from`` (:meth:`counted_from`) and ``description``."""
         return {
             "classes": list(self.classes),
             "source_prior": list(self.source_prior),
@@ -245,6 +259,7 @@ class LabelShiftEstimate:
             "true_tv": self.true_tv,
             "true_p_value": self.true_p_value,
             "true_within_chance": self.true_within_chance,
+            "true_counted_from": None if self.true_prior is None else self.counted_from(),
             "p_value": self.p_value,
             "description": self.describe(),
         }

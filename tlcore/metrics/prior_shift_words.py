@@ -62,9 +62,12 @@ def describe_estimate(estimate: LabelShiftEstimate) -> str:
     return " ".join(part for part in (text, *notes) if part)
 
 
-def _moved(estimate: LabelShiftEstimate, priors: Sequence[float]) -> str:
-    """``most over-represented 1 (92% vs 10%), most under-represented 4 (0% vs 10%)``."""
-    source = estimate.source_prior
+def _moved(
+    estimate: LabelShiftEstimate, priors: Sequence[float], source: Sequence[float] | None = None
+) -> str:
+    """``most over-represented 1 (92% vs 10%), most under-represented 4 (0% vs 10%)`` against
+    ``source`` (default: the validation split's priors)."""
+    source = estimate.source_prior if source is None else source
     diff = [t - s for t, s in zip(priors, source, strict=True)]
     up, down = diff.index(max(diff)), diff.index(min(diff))
     return (
@@ -127,15 +130,17 @@ def _counted(estimate: LabelShiftEstimate) -> str:
     assert estimate.true_prior is not None and estimate.true_tv is not None
     counted, head = estimate.true_tv, estimate.headline
     level = "none" if estimate.true_within_chance else size(counted)
-    p = estimate.true_p_value
+    p, labels = estimate.true_p_value, estimate.counted_from()
     test = (
         ""
         if p is None
-        else f" (p = {p:.2g}, {PRIOR_PERMUTATIONS} random splits of the {estimate.n_source_val} source "
-        f"validation and {estimate.n_target} target labels pooled)"
+        else f" (p = {p:.3g}, {PRIOR_PERMUTATIONS} random splits of the {labels['n_source']} "
+        f"{labels['source']} and {labels['n_target']} target labels pooled)"
     )
     if level != "none":
-        moved = f"a {level} label shift{test}; {_moved(estimate, estimate.true_prior)}"
+        count = estimate.counted
+        priors = (estimate.true_prior, None) if count is None else (count.target_prior, count.source_prior)
+        moved = f"a {level} label shift{test}; {_moved(estimate, *priors)}"
     elif size(counted) != "none":  # within chance
         moved = f"within chance at these sample sizes{test}: no label shift beyond chance"
     else:

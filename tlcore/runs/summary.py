@@ -157,6 +157,12 @@ class ConfigRow:
         """Every seed done (none failed)."""
         return self.n_done == self.n_seeds
 
+    @property
+    def passed(self) -> tuple[int, int] | None:
+        """``(runs that passed the selection rule's guardrails, runs judged)``; None before any was."""
+        stat = self.metrics.get(PASSED_KEY)
+        return None if stat is None else (round(stat.mean * stat.n), stat.n)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
@@ -165,6 +171,7 @@ class ConfigRow:
             "n_seeds": self.n_seeds,
             "n_done": self.n_done,
             "n_failed": self.n_failed,
+            "passed": self.passed,
             "metrics": {name: stat.to_dict() for name, stat in self.metrics.items()},
             "run_ids": self.run_ids,
         }

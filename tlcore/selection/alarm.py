@@ -6,7 +6,13 @@ Three checks (:func:`check_run`), the guardrails of the ranking and the flags of
   ``min_class_ratio`` times its source-only model's;
 * **source accuracy**: its source validation accuracy is at most ``max_source_drop`` below the
   source-only model's (the source task is not forgotten);
-* **ensemble agreement**: its EnsV is not below the source-only model's (in the same pool).
+* **ensemble agreement**: its EnsV is not below the source-only model's (in the same pool). Not
+  checked when the ensemble holds no model but the run's own two (:attr:`Agreement.others` 0: its
+  pool's first run, or every other run collapsed): leaving its collapsed model out, the ensemble is
+  its source-only model alone, which agrees with itself 100%; with its adapted model in, the
+  ensemble is their average, and the check would only say which of the two is more confident. With
+  a third distinct model in the ensemble (e.g. a source-only model and two runs' distinct adapted
+  models that did not collapse) it is always checked.
 
 The alarm is raised when a check fails, each failure a sentence with its numbers. With target
 labels, :attr:`Alarm.truly_negative` says whether adapting really lost target accuracy (negative
@@ -68,7 +74,9 @@ class SelectionSettings:
 
 @dataclass(frozen=True)
 class Check:
-    """One guardrail of one run: the source-only model's value, the run's, and the run's limit."""
+    """One guardrail of one run: the source-only model's value, the run's, and the run's limit;
+    ``checked`` False when there was nothing to judge it by (``passed`` is then True, and
+    ``message`` says why)."""
 
     name: CheckName
     passed: bool
@@ -76,6 +84,7 @@ class Check:
     after: float
     limit: float
     message: str  # what happened, with the numbers (the alarm's reason when it failed)
+    checked: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,11 @@ class Alarm:
     @property
     def reasons(self) -> list[str]:
         return [check.message for check in self.checks if not check.passed]
+
+    @property
+    def unchecked(self) -> list[str]:
+        """Why a check was not made, one sentence each (empty when every check was made)."""
+        return [check.message for check in self.checks if not check.checked]
 
     @property
     def truly_negative(self) -> bool | None:
@@ -128,6 +142,7 @@ class Alarm:
             "run_id": self.run_id,
             "raised": self.raised,
             "reasons": self.reasons,
+            "unchecked": self.unchecked,
             "checks": [asdict(check) for check in self.checks],
             "target_accuracy": self.target_accuracy,
             "source_only_accuracy": self.source_only_accuracy,
@@ -174,15 +189,35 @@ def check_run(candidate: Candidate, agreement: Agreement, settings: SelectionSet
             )
             + f" ({before.source_accuracy:.1%} -> {after.source_accuracy:.1%})",
         ),
-        Check(
+        _ensemble_check(agreement, kept),
+    )
+
+
+def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
+    """The ensemble-agreement guardrail; not checked when the ensemble holds no other model
+    (``agreement.others`` 0, module docstring). ``kept``: the run did not collapse, so its adapted
+    model is in the ensemble."""
+    before, after = agreement.before, agreement.after
+    if agreement.others == 0:
+        own = "its source-only and adapted models" if kept else "its source-only model alone"
+        return Check(
             "ensemble_agreement",
-            agreement.after >= agreement.before,
-            agreement.before,
-            agreement.after,
-            agreement.before,
-            f"ensemble agreement {'below' if agreement.after < agreement.before else 'at least'} "
-            f"source-only's ({agreement.after:.1%} vs {agreement.before:.1%})",
-        ),
+            True,
+            before,
+            after,
+            before,
+            f"ensemble agreement not checked: the ensemble holds no model but this run's own ({own}), "
+            "so it cannot judge between them; it is checked once another run of this pair joins the ensemble",
+            checked=False,
+        )
+    return Check(
+        "ensemble_agreement",
+        after >= before,
+        before,
+        after,
+        before,
+        f"ensemble agreement {'below' if after < before else 'at least'} source-only's "
+        f"({after:.1%} vs {before:.1%})",
     )
 
 

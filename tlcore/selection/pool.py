@@ -7,6 +7,8 @@ pool (each source-only model, since keeping it is one of the choices, shared bas
 once; each run's adapted model), except the adapted models the caller leaves out. Hu et al. 2024
 ensemble every candidate; the ranking leaves out the collapsed ones (:mod:`tlcore.selection.ranking`),
 whose confident single class would otherwise pull the pseudo-labels of a small pool towards it.
+Each :class:`Agreement` counts the ensemble's models other than that run's own two: with none, the
+ensemble cannot judge between them (:func:`tlcore.selection.alarm.check_run`).
 :meth:`Pool.mixval` ranks the adapted models by their stored MixVal probes.
 """
 
@@ -42,10 +44,13 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Agreement:
-    """EnsV of a run's source-only model (``before``) and adapted model (``after``)."""
+    """EnsV of a run's source-only model (``before``) and adapted model (``after``); ``others``: how
+    many models of the ensemble are neither of the two (0: the ensemble is the run's own models, or
+    its source-only model alone, and cannot judge between them)."""
 
     before: float
     after: float
+    others: int
 
 
 @dataclass(frozen=True)
@@ -61,13 +66,16 @@ class Pool:
     def members(self, left_out: Collection[str] = ()) -> list[np.ndarray]:
         """The ensemble: every distinct probability matrix among the candidates' source-only models
         and the adapted models of the runs not in ``left_out``, in pool order."""
+        return list(self._members(left_out).values())
+
+    def _members(self, left_out: Collection[str]) -> dict[str, np.ndarray]:
+        """:meth:`members` by :func:`_key`."""
         seen: dict[str, np.ndarray] = {}
         for candidate in self.candidates:
             after = () if candidate.run_id in left_out else (candidate.predictions.after,)
             for p in (candidate.predictions.before, *after):
-                data = np.ascontiguousarray(p, dtype=np.float32)
-                seen.setdefault(hashlib.sha256(memoryview(data).cast("B")).hexdigest(), data)
-        return list(seen.values())
+                seen.setdefault(_key(p), np.ascontiguousarray(p, dtype=np.float32))
+        return seen
 
     def mixval(self) -> dict[str, float]:
         """MixVal of every candidate's adapted model among the pool's (:mod:`tlcore.selection.mixval`)."""
@@ -76,14 +84,23 @@ class Pool:
 
     def agreements(self, left_out: Collection[str] = ()) -> dict[str, Agreement]:
         """EnsV before / after of every candidate, by run id, against the ensemble of
-        :meth:`members` (empty for an empty pool)."""
+        :meth:`members`, with how many members are neither of its two models (empty for an empty
+        pool)."""
         if not self.candidates:
             return {}
-        labels = ensemble_labels(self.members(left_out))
+        members = self._members(left_out)
+        labels = ensemble_labels(list(members.values()))
         return {
             c.run_id: Agreement(
                 ensemble_agreement(c.predictions.before, labels),
                 ensemble_agreement(c.predictions.after, labels),
+                len(members.keys() - {_key(c.predictions.before), _key(c.predictions.after)}),
             )
             for c in self.candidates
         }
+
+
+def _key(p: np.ndarray) -> str:
+    """The identity of a probability matrix in the ensemble: the SHA-256 of its float32 bytes."""
+    data = np.ascontiguousarray(p, dtype=np.float32)
+    return hashlib.sha256(memoryview(data).cast("B")).hexdigest()

@@ -5,7 +5,8 @@ Rule (:func:`rank`): guardrails first, then a validator.
 1. A run *passes* when none of its guardrails (:func:`tlcore.selection.alarm.check_run`) fails:
    no collapse of the predicted classes, source accuracy within ``max_source_drop`` of its
    source-only model's, EnsV not below its source-only model's (the ensemble: every source-only
-   model and every adapted model that did not collapse, :class:`~tlcore.selection.pool.Pool`). A
+   model and every adapted model that did not collapse, :class:`~tlcore.selection.pool.Pool`; not
+   checked when it holds no model but the run's own, and the reason then says so). A
    run that fails one carries the negative-transfer alarm, so the recommendation never carries it.
 2. Passing runs are ordered by ``settings.validator`` (highest first), then the others; ties by id.
    A score of IWCV or DEV whose importance weights have an effective sample size below
@@ -254,6 +255,7 @@ def _reason(entries: list[RankedRun], best: RankedRun | None, settings: Selectio
             f"{reliable} that kept at least {settings.min_class_ratio:.0%} of their source-only "
             f"model's effective classes, source accuracy within {100 * settings.max_source_drop:g} points "
             "of it and ensemble agreement not below it"
+            + "".join(f"; for this run, {why}" for why in best.alarm.unchecked)
         )
     if not entries:
         return "there is no run to compare"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from tlcore.diagnosis import GapReport, describe_gap, gap_level, predictions_doubt
 from tlcore.explain.causes import mmd2_left
@@ -19,7 +20,7 @@ from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
 from tlcore.explain.novelty_reading import explains_more, helpful_fixes
 from tlcore.metrics.coverage import Novelty
-from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
+from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.views.class_gaps import class_gap_figure, class_gap_note, class_gap_rows, per_class_title
@@ -32,6 +33,7 @@ from tlcore.views.explain_figures import (
 from tlcore.views.report import Section, render_report
 
 NOT_COMPARED = "not compared"  # a statistic with no value on a side (no image there has ink)
+Shift = TypeVar("Shift")  # what counted_in returns: the type it was given
 
 
 def _value(x: float) -> str:
@@ -257,6 +259,26 @@ def coverage_row(novelty: Novelty) -> dict[str, str]:
     return {"metric": "novel target", "value": f"{100 * novelty.share:.1f}%", "reading": novelty.summary()}
 
 
+def counted_in(report: GapReport, estimate: Shift) -> Shift:
+    """``estimate`` (a :class:`~tlcore.metrics.prior_shift.LabelShiftEstimate`; anything else is
+    returned as is) quoting the diagnosis's label shift counted from the target's labels (every
+    diagnosed source label against the target's, and its test) in place of its own count against the
+    source validation split the estimator reads, so ``diagnose``, the Diagnose page and this report
+    show one counted number; unchanged without true target labels on both."""
+    shift = report.label_shift
+    if (
+        not isinstance(estimate, LabelShiftEstimate)
+        or estimate.true_prior is None
+        or report.per_class_labels != "true"
+        or shift is None
+        or shift.get("n_source") is None
+        or len(shift["source_prior"]) != len(estimate.classes)
+    ):
+        return estimate
+    counted = LabelShift(**shift)
+    return replace(estimate, counted=counted, true_p_value=counted.p_value)
+
+
 def describe_label_shift(report: GapReport, estimate: LabelShiftEstimate | None = None) -> str:
     """The label shift of the per-class labels in one or two sentences (the Diagnose page, the
     report): with labels a model predicted, that it is the shift of its predictions, not of the
@@ -340,6 +362,8 @@ def diagnosis_report(
     :meth:`~tlcore.explain.explanation.Explanation.unread`)."""
     if report is None and explanation is None:
         raise ValueError("a diagnosis report needs a gap report or an explanation")
+    if report is not None:
+        label_shift = counted_in(report, label_shift)
     sections: list[Section] = []
     unread = {} if explanation is None or report is None else explanation.unread(report)
     if explanation is not None:

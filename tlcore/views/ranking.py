@@ -146,7 +146,7 @@ def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
     for entry in ranking.entries:
         if entry.alarm.raised:
             text = f"Negative transfer suspected for {labels.get(entry.run_id, entry.run_id)}: "
-            text += "; ".join(entry.alarm.reasons)
+            text += "; ".join(entry.alarm.reasons + entry.alarm.unchecked)
             verdict = entry.alarm.verdict()
             lines[entry.run_id] = text + (f" (with the target labels: {verdict})" if verdict else "")
     return lines

@@ -3,15 +3,66 @@
 Pure functions of a :class:`~tlcore.runs.summary.SweepSummary` (``tlcore.runs.driver.summary``);
 the CLI's ``sweeps show --csv`` and the app's download give the same file. Columns: the
 configuration key, its methods, one column per space key (empty where it does not apply), seed
-counts, ``<metric> mean`` / ``<metric> std`` per metric, and whether it is the recommended
-configuration (chosen without target labels) or the best in hindsight (by target accuracy).
+counts, how many seeds' runs ``passed`` the selection rule's guardrails, ``<metric> mean`` /
+``<metric> std`` per metric, and whether it is the recommended configuration (chosen without target
+labels) or the best in hindsight (by target accuracy). :data:`RULE` and :func:`outscored_line` say
+why the recommendation need not have the column's best ``selection.score`` (``sweeps show`` and the
+Sweep page print the same words).
 """
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-from tlcore.runs.summary import SweepSummary
+from tlcore.numbers import significant
+from tlcore.runs.summary import SCORE_KEY, ConfigRow, SweepSummary, selection_score
+
+RULE = (
+    f"the highest mean {SCORE_KEY} among the configurations whose runs passed the selection rule's "
+    "guardrails on every seed"
+)
+NAMED = 3  # outscoring configurations named before "and N more"
+
+
+def passed_text(config: ConfigRow) -> str:
+    """``"0/2"``: the configuration's runs that passed the guardrails of those judged ("-": none yet)."""
+    return "-" if config.passed is None else f"{config.passed[0]}/{config.passed[1]}"
+
+
+def outscored(summary: SweepSummary) -> list[ConfigRow]:
+    """The complete configurations with a higher mean selection score than the recommended one that
+    did not pass the guardrails on every seed, highest first (empty without a recommendation)."""
+    chosen = summary.config(summary.recommended)
+    if chosen is None:
+        return []
+    bar = selection_score(chosen.metrics)
+    higher = [
+        c
+        for c in summary.configs
+        if c.complete
+        and SCORE_KEY in c.metrics
+        and c.metrics[SCORE_KEY].mean > bar
+        and math.isnan(selection_score(c.metrics))
+    ]
+    return sorted(higher, key=lambda c: -c.metrics[SCORE_KEY].mean)
+
+
+def outscored_line(summary: SweepSummary) -> str | None:
+    """Why the configurations of :func:`outscored` are not recommended, naming the first few with
+    their score and guardrails passed; None when there is none."""
+    higher = outscored(summary)
+    if not higher:
+        return None
+    named = ", ".join(
+        f"{c.key} ({significant(c.metrics[SCORE_KEY].mean)}, passed {passed_text(c)})" for c in higher[:NAMED]
+    )
+    more = f" and {len(higher) - NAMED} more" if len(higher) > NAMED else ""
+    return (
+        f"Not recommended despite a higher mean {SCORE_KEY}, for runs that failed the guardrails: "
+        f"{named}{more} (`python -m tlcore runs rank` says why each run failed)."
+    )
 
 
 def configs_frame(summary: SweepSummary) -> pd.DataFrame:
@@ -23,6 +74,7 @@ def configs_frame(summary: SweepSummary) -> pd.DataFrame:
         row: dict[str, object] = {"config": config.key, "methods": config.methods}
         row |= {key: config.point.get(key) for key in keys}
         row |= {"seeds": config.n_seeds, "done": config.n_done, "failed": config.n_failed}
+        row["passed"] = None if config.passed is None else config.passed[0]
         for name in metrics:
             stat = config.metrics.get(name)
             row[f"{name} mean"] = stat.mean if stat else None
