@@ -120,12 +120,22 @@ def umap_payload(
     return {**columns, "classes": list(source.classes)}
 
 
-def evaluate_model(model: Classifier, pair: RunPair, *, seed: int, device: str | None) -> ModelEvaluation:
+def evaluate_model(
+    model: Classifier,
+    pair: RunPair,
+    *,
+    seed: int,
+    device: str | None,
+    source_model: Classifier | None = None,
+) -> ModelEvaluation:
     """Scores, gap (:meth:`~tlcore.metrics.gap.Gap.to_dict`) and UMAP of one model on the held-out
     source validation and target test splits, its validators (source validation split, unlabelled
-    target train split) and its probabilities on the whole target domain."""
+    target train split) and its probabilities on the whole target domain. ``source_model`` (default
+    ``model``) gives the source outputs: the model a transform meant for the source domain
+    (:class:`~tlcore.methods.context.TransformOutcome`, e.g. AdaBN's source statistics); every target
+    output is ``model``'s."""
     source, target = pair.source_val, pair.target_test
-    logits_s, Fs = model_outputs(model, source.X, device=device)
+    logits_s, Fs = model_outputs(model if source_model is None else source_model, source.X, device=device)
     logits_t, Ft = model_outputs(model, target.X, device=device)
     pred_s, pred_t = logits_s.argmax(1), logits_t.argmax(1)
     description: dict[str, Any] = {
