@@ -7,8 +7,10 @@ split (its labels are used for scoring, never for training). The validators
 target train split; the stored target probabilities cover the whole harmonised target domain. The gap is
 :func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
 ("before") and the adapted model ("after") under the default :class:`~tlcore.metrics.gap.GapSettings`
-with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures;
-UMAP comes from :func:`tlcore.features.umap_projection`.
+with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures
+(except after a transform that gives a source model, e.g. AdaBN: the run's source side is that model's,
+the stored model, which ``diagnose`` reads, has the target's statistics); UMAP comes from
+:func:`tlcore.features.umap_projection`.
 """
 
 from __future__ import annotations
