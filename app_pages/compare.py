@@ -156,8 +156,10 @@ if on_pair:
         st.switch_page("app_pages/predict.py", query_params=state.pair_params())
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
-    if caveat := ranking_view.blind_spot(ranked):
+    if (caveat := ranking_view.blind_spot(ranked)) and ranked.collapsed_choice() is None:
         st.caption(display.esc(caveat))
+    elif caveat:  # the model the ranking leaves you with predicts collapsed classes
+        st.warning(display.esc(caveat), icon=":material/warning:")
     if unreliable := ranking_view.unreliable_line(ranked, labels):
         st.warning(display.esc(unreliable), icon=":material/warning:")
     if alarmed := ranking_view.alarm_summary(ranked):  # one line: each run's reasons below the table

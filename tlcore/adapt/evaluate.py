@@ -7,8 +7,10 @@ split (its labels are used for scoring, never for training). The validators
 target train split; the stored target probabilities cover the whole harmonised target domain. The gap is
 :func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
 ("before") and the adapted model ("after") under the default :class:`~tlcore.metrics.gap.GapSettings`
-with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures;
-UMAP comes from :func:`tlcore.features.umap_projection`.
+with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures
+(except after a transform that gives a source model, e.g. AdaBN: the run's source side is that model's,
+the stored model, which ``diagnose`` reads, has the target's statistics); UMAP comes from
+:func:`tlcore.features.umap_projection`.
 """
 
 from __future__ import annotations
@@ -120,12 +122,22 @@ def umap_payload(
     return {**columns, "classes": list(source.classes)}
 
 
-def evaluate_model(model: Classifier, pair: RunPair, *, seed: int, device: str | None) -> ModelEvaluation:
+def evaluate_model(
+    model: Classifier,
+    pair: RunPair,
+    *,
+    seed: int,
+    device: str | None,
+    source_model: Classifier | None = None,
+) -> ModelEvaluation:
     """Scores, gap (:meth:`~tlcore.metrics.gap.Gap.to_dict`) and UMAP of one model on the held-out
     source validation and target test splits, its validators (source validation split, unlabelled
-    target train split) and its probabilities on the whole target domain."""
+    target train split) and its probabilities on the whole target domain. ``source_model`` (default
+    ``model``) gives the source outputs: the model a transform meant for the source domain
+    (:class:`~tlcore.methods.context.TransformOutcome`, e.g. AdaBN's source statistics); every target
+    output is ``model``'s."""
     source, target = pair.source_val, pair.target_test
-    logits_s, Fs = model_outputs(model, source.X, device=device)
+    logits_s, Fs = model_outputs(model if source_model is None else source_model, source.X, device=device)
     logits_t, Ft = model_outputs(model, target.X, device=device)
     pred_s, pred_t = logits_s.argmax(1), logits_t.argmax(1)
     description: dict[str, Any] = {

@@ -49,7 +49,7 @@ from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
 from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext
-from tlcore.methods.context import TransformContext
+from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.registry import (
     Configured,
     MethodSpec,
@@ -241,14 +241,14 @@ class _Run:
 
     def transform(
         self, specs: list[MethodSpec], params: dict[str, Configured], model: Classifier
-    ) -> tuple[Classifier, dict[str, Any]]:
+    ) -> TransformOutcome:
         """The transforms among ``specs`` applied in order, each to a copy of the model so far."""
-        info: dict[str, Any] = {}
+        final = TransformOutcome(model)
         for spec in specs:
             if isinstance(spec.builder, TransformBuilder):
                 self.stage_event("adapt", SPANS["adapt"][1], f"applying {spec.name}")
                 ctx = TransformContext(
-                    model=copy.deepcopy(model),
+                    model=copy.deepcopy(final.model),
                     source=self.pair.source_train,
                     source_val=self.pair.source_val,
                     target=self.pair.unlabelled_target,
@@ -256,8 +256,10 @@ class _Run:
                     device=self.cfg.device,
                 )
                 outcome = spec.builder.build(params[spec.name].params, ctx)
-                model, info[spec.name] = outcome.model, outcome.info
-        return model, info
+                final.model, final.info[spec.name] = outcome.model, outcome.info
+                if outcome.source_model is not None:
+                    final.source_model = outcome.source_model
+        return final
 
     def _terms(self, specs: list[MethodSpec], params: dict[str, Configured], ctx: TermContext) -> list[Term]:
         """The weighted loss terms, each objective built under its own seed."""
@@ -293,12 +295,16 @@ def _weights_summary(w: torch.Tensor) -> dict[str, float]:
     }
 
 
-def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, model: Classifier) -> None:
-    """Fill the scores, gaps, UMAPs and validators of ``result`` from the baseline and the adapted model."""
-    cfg, pair = run.cfg, run.pair
+def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, final: TransformOutcome) -> None:
+    """Fill the scores, gaps, UMAPs and validators of ``result`` from the baseline and the adapted
+    model (``final.model``; ``final.source_model``, when a transform gave one, scores the source)."""
+    cfg, pair, model = run.cfg, run.pair, final.model
     evaluated = run.evaluate_baseline(baseline)
-    same = model is baseline.model
-    evaluated_after = evaluated if same else evaluate_model(model, pair, seed=cfg.seed, device=cfg.device)
+    evaluated_after = evaluated
+    if model is not baseline.model:
+        evaluated_after = evaluate_model(
+            model, pair, seed=cfg.seed, device=cfg.device, source_model=final.source_model
+        )
     before, after = evaluated.description, evaluated_after.description
     if after["target"] is not None:
         result.target_accuracy = after["target"]["accuracy"]
@@ -379,14 +385,15 @@ def run_adaptation(
         if status in ("cancelled", "failed"):
             return finish(status, f"adapt: {reason}")
 
-    model = outcome.model
+    final = TransformOutcome(outcome.model)
     if any(isinstance(s.builder, TransformBuilder) for s in specs):
         t0 = time.perf_counter()
-        model, result.info["transforms"] = run.transform(specs, params, model)
+        final = run.transform(specs, params, outcome.model)
+        result.info["transforms"] = final.info
         timings["transform"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     run.stage_event("evaluate", SPANS["adapt"][1], "scoring, measuring the gap, projecting with UMAP")
-    _evaluate(result, run, baseline, model)
+    _evaluate(result, run, baseline, final)
     timings["evaluate"] = time.perf_counter() - t0
     return finish(status, reason)

@@ -19,10 +19,16 @@ mean of the batch means (the split's mean when the sizes are equal) and the runn
 mean of the batches' unbiased variances. Deeper layers are normalised with the
 current batch's statistics during the pass, as in training. A transform: it runs after the
 trained methods (``source_only+adabn``, ``deep_coral+im+adabn``).
+
+Each domain is normalised by its own statistics (the paper's evaluation): the run's source splits
+are scored with the model as it was before the transform, its source statistics
+(``TransformOutcome.source_model``); the target predictions, the stored and exported model and
+``predict`` use the target statistics.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -85,10 +91,11 @@ def adapt_batch_norm(
     params=AdaBNParams,
 )
 def adabn(params: AdaBNParams, ctx: TransformContext) -> TransformOutcome:
+    source_model = copy.deepcopy(ctx.model)  # the source statistics, for the source splits
     batches = adapt_batch_norm(ctx.model, ctx.target.X, params.batch_size, ctx.device)
     info = {
         "layers": len(batch_norm_layers(ctx.model)),
         "target_samples": ctx.target.n_samples,
         "batches": batches,
     }
-    return TransformOutcome(ctx.model, info)
+    return TransformOutcome(ctx.model, info, source_model=source_model)

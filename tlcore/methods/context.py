@@ -132,7 +132,13 @@ class TransformContext:
 
 @dataclass
 class TransformOutcome:
-    """The transformed model and the numbers worth keeping in the run's ``info``."""
+    """The transformed model, the numbers worth keeping in the run's ``info`` and, for a transform
+    that adapts the model to the target domain only, ``source_model``: the model that scores source
+    inputs (AdaBN: the same weights with the source batch-normalisation statistics, each domain
+    normalised by its own). None: ``model`` serves both domains. The run's source scores (source
+    accuracy, the source side of the gap, UMAP and validators) use it; the target's and the stored
+    model are ``model``'s."""
 
     model: Classifier
     info: dict[str, Any] = field(default_factory=dict)
+    source_model: Classifier | None = None

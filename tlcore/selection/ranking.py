@@ -25,6 +25,12 @@ Rule (:func:`rank`): guardrails first, then a validator.
    says to rank by another validator).
 
 Target accuracies, where the target is labelled, ride along for display and are never used.
+
+A caveat, not a rule (:meth:`Ranking.collapsed_choice`): the guardrails compare each run with its own
+source-only model, so a model that predicts few classes on the target passes when its source-only
+model does too (a source-only run passes against itself), and "keep the source-only model" can be a
+collapsed model; the ranking says so when the model it leaves you with predicts fewer effective
+target classes than ``COLLAPSED_SHARE`` of the source's classes.
 """
 
 from __future__ import annotations
@@ -34,10 +40,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tlcore.selection.alarm import Alarm, SelectionSettings, collapsed, judge
+from tlcore.selection.alarm import Alarm, Check, SelectionSettings, collapsed, judge
 from tlcore.selection.pool import Pool
 from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
 
+COLLAPSED_SHARE = 0.5  # the caveat's line: effective target classes below this share of the source's
 _FAILURE_WORDS = {
     "collapse": "collapsed",
     "source_accuracy": "lost source accuracy",
@@ -90,7 +97,8 @@ class RankedRun:
 class Ranking:
     """The ordered runs of one pair, the recommended run id (None: keep the source-only model, or
     no reliable score) and the one-line reason (why: the choice itself is :attr:`choice`);
-    ``excluded``: ``(run id, why)`` of the pair's runs that are not candidates."""
+    ``excluded``: ``(run id, why)`` of the pair's runs that are not candidates; ``n_classes``: the
+    source's classes (None: unknown)."""
 
     source: str
     target: str
@@ -99,6 +107,23 @@ class Ranking:
     recommended: str | None
     reason: str
     excluded: tuple[tuple[str, str], ...] = ()
+    n_classes: int | None = None
+
+    def collapsed_choice(self) -> tuple[str, float] | None:
+        """``("recommended", c)`` when the recommended run's model predicts ``c`` effective classes on
+        the target (:func:`~tlcore.selection.validators.effective_classes`), fewer than
+        ``COLLAPSED_SHARE * n_classes``; ``("source-only", c)`` when the choice is to keep the
+        source-only model and every run's source-only model (``c`` the most of them) does; else None."""
+        if self.n_classes is None:
+            return None
+        if self.recommended is not None:
+            entry = next(e for e in self.entries if e.run_id == self.recommended)
+            who, classes = "recommended", _collapse_check(entry).after
+        elif self.choice == "keep the source-only model" and self.entries:
+            who, classes = "source-only", max(_collapse_check(e).before for e in self.entries)
+        else:
+            return None
+        return (who, classes) if classes < COLLAPSED_SHARE * self.n_classes else None
 
     @property
     def choice(self) -> str:
@@ -155,7 +180,13 @@ class Ranking:
             "note": self.note(),
             "entries": [entry.to_dict() for entry in self.entries],
             "excluded": [{"run_id": run_id, "reason": why} for run_id, why in self.excluded],
+            "n_classes": self.n_classes,
         }
+
+
+def _collapse_check(entry: RankedRun) -> Check:
+    """The run's collapse guardrail: its source-only model's effective target classes and its own."""
+    return next(c for c in entry.alarm.checks if c.name == "collapse")
 
 
 def unreliable_weights(ess: float | None, n: int, settings: SelectionSettings) -> str | None:
@@ -214,6 +245,7 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
         None if best is None else best.run_id,
         _reason(entries, best, settings),
         pool.excluded,
+        pool.candidates[0].predictions.after.shape[1] if pool.candidates else None,
     )
 
 

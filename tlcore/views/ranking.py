@@ -127,16 +127,33 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
 
 
 def blind_spot(ranking: Ranking) -> str | None:
-    """What the label-free checks cannot see, said beside a run recommended without target labels
-    (None when no run is recommended, or when the target is labelled: the accuracies are shown then)."""
-    if ranking.recommended is None or any(e.alarm.target_accuracy is not None for e in ranking.entries):
-        return None
-    return (
-        "The checks compare each run with the others and with its source-only model, so a shift on which "
-        "every run goes wrong the same way passes them all: before relying on the recommendation, label a "
-        "few target samples per class and check its accuracy on them (the Predict page, or "
-        "`python -m tlcore predict RUN_ID --data upload:FILE`)."
-    )
+    """What the label-free checks cannot see, said beside the ranking's choice: that the model it
+    leaves you with predicts collapsed classes on the target (:meth:`Ranking.collapsed_choice`), and,
+    beside a run recommended without target labels, that a shift on which every run goes wrong the
+    same way passes the checks (with labels the accuracies are shown). None when neither applies."""
+    parts = []
+    if (collapsed := ranking.collapsed_choice()) is not None:
+        who, classes = collapsed
+        model = "the recommended model" if who == "recommended" else "the source-only model"
+        why = (
+            "the guardrails compare each run with its own source-only model, so a run whose source-only "
+            "model collapsed too passes them"
+            if who == "recommended"
+            else "keeping it is no safe fallback"
+        )
+        parts.append(
+            f"{model[0].upper()}{model[1:]} predicts {classes:.1f} effective classes of {ranking.n_classes} "
+            f"on the target: its predictions are collapsed onto a few classes, and {why}; check it on a "
+            "few labelled target samples per class before using it."
+        )
+    if ranking.recommended is not None and all(e.alarm.target_accuracy is None for e in ranking.entries):
+        parts.append(
+            "The checks compare each run with the others and with its source-only model, so a shift on "
+            "which every run goes wrong the same way passes them all: before relying on the "
+            "recommendation, label a few target samples per class and check its accuracy on them (the "
+            "Predict page, or `python -m tlcore predict RUN_ID --data upload:FILE`)."
+        )
+    return " ".join(parts) or None
 
 
 def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
