@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tlcore.metrics.mcnemar import PairedChange
-from tlcore.selection.pool import Candidate
+from tlcore.selection.pool import Candidate, Pool
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorScores, ValidatorSettings
 from tlcore.selection.validators import bnm_score, effective_classes, entropy_score, im_score, snd_score
@@ -66,3 +66,15 @@ def probabilities(labels: np.ndarray, confidence: float, k: int = 3) -> np.ndarr
     p = np.full((len(labels), k), (1 - confidence) / (k - 1))
     p[np.arange(len(labels)), labels] = confidence
     return p
+
+
+Y = np.arange(30) % 3  # the (hidden) truth of 30 target samples, 3 classes
+BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)  # right on 20 of 30
+GOOD = probabilities(Y, 0.9)
+GOOD_TOO = probabilities(Y, 0.85)  # another good model: beside it, a run's ensemble holds a third model
+COLLAPSED = probabilities(np.zeros(30, dtype=int), 0.95)
+
+
+def pair_pool(*candidates: Candidate) -> Pool:
+    """The candidates as one pool of the pair ``src`` → ``tgt``."""
+    return Pool("src", "tgt", tuple(candidates))
