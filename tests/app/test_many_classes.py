@@ -138,8 +138,9 @@ def test_confusion_matrices_record_their_width_and_line_up_whatever_their_titles
     assert short.layout.xaxis.tickangle == 0  # digits fit their columns
     wide = class_figures.confusion_heatmap(np.eye(30), CLASSES)
     assert wide.layout.meta["min_width"] >= 30 * class_figures.CELL + 150
-    # 30 names stand upright at 11 px (QA: at Plotly's own angle they ran into one block)
-    assert wide.layout.xaxis.tickangle == -90 and wide.layout.xaxis.tickfont.size == 11
+    # 30 names stand upright at 9 px, 12 characters (QA: at Plotly's own angle, 24, one block)
+    assert wide.layout.xaxis.tickangle == -90 and wide.layout.xaxis.tickfont.size == 9
+    assert max(len(name) for name in (*wide.layout.xaxis.ticktext, *wide.layout.yaxis.ticktext)) == 12
 
 
 def test_per_class_accuracy_legend_has_its_rows_under_the_title() -> None:

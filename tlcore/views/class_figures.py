@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from tlcore.views.chart_text import (
     MIN_WIDTH,
+    NAME_WIDTH,
     category_ticks,
     set_min_width,
     shorten,
@@ -32,7 +33,8 @@ from tlcore.views.palette import category_colour
 SIDE_BY_SIDE = 12  # classes up to which confusion matrices share a row; more, one a row (QA: 55 px at 30)
 CELL = 22  # px of a confusion matrix's row, and the least of its column
 TICK_SIZE = 11  # px of a confusion matrix's class names
-COLOURBAR = 80  # px of a heatmap's colour bar and its ticks
+UPRIGHT_NAME, UPRIGHT_SIZE = 12, 9  # characters and px of its names where they stand upright
+COLOURBAR, BAR = 80, 12  # px of a heatmap's colour bar with its ticks; px of the bar itself
 TITLE_LINES = 3  # lines a confusion matrix's title is given, however many it takes: matrices in a row line up
 LINE, TITLE_PAD = 20, 40  # px a line of a title or a legend takes; px of the top margin besides them
 
@@ -68,17 +70,21 @@ def confusion_heatmap(
         )
     )
     frame = {"showgrid": False, "showline": True, "mirror": True, "linecolor": FRAME}
-    names = max((text_px(safe(shorten(str(c))), TICK_SIZE) for c in classes), default=0.0)
-    # a name wider than its column stands upright (QA: 30 names at 45° ran into one block)
-    across = {"tickangle": 0 if names <= CELL else -90, "tickfont_size": TICK_SIZE}
-    fig.update_xaxes(title="predicted", **frame, **category_ticks(classes), **across)
+    wide = max((text_px(safe(shorten(str(c))), TICK_SIZE) for c in classes), default=0.0) > CELL
+    # names wider than a column stand upright, shorter and smaller, and so do the rows' names: at 30
+    # classes in a 540 px column each column is about 13 px (QA: at Plotly's own angle, one block)
+    width, size = (UPRIGHT_NAME, UPRIGHT_SIZE) if wide else (NAME_WIDTH, TICK_SIZE)
+    names = max((text_px(safe(shorten(str(c), width)), size) for c in classes), default=0.0)
+    across = {"tickangle": -90 if wide else 0, "tickfont_size": size}
+    fig.update_xaxes(title="predicted", **frame, **category_ticks(classes, width), **across)
     fig.update_yaxes(
         title="true",
         autorange="reversed",
-        tickfont_size=TICK_SIZE,
+        tickfont_size=size,
         **frame,
-        **category_ticks(classes if rows is None else rows),
+        **category_ticks(classes if rows is None else rows, width),
     )
+    fig.update_traces(colorbar_thickness=BAR)
     lines = wrap_words(title, TITLE_WRAP)
     if len(lines) > TITLE_LINES:  # the start and the last line (a run label's id), an ellipsis between
         lines = [*lines[: TITLE_LINES - 2], shorten(lines[TITLE_LINES - 2] + " …", TITLE_WRAP), lines[-1]]
