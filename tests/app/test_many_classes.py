@@ -11,6 +11,7 @@ from PIL import ImageFont
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.predict import PredictionSummary
 from tlcore.views import (
+    chart_text,
     class_figures,
     compare,
     explain_figures,
@@ -51,10 +52,10 @@ def test_thirty_classes_get_thirty_colours_and_the_first_fifteen_are_kept() -> N
 
 
 def test_a_long_umap_legend_goes_below_and_the_map_keeps_its_height() -> None:
-    digits = umap([str(d) for d in range(10)])
-    assert digits.layout.legend.y > 1 and digits.layout.height == 460  # one row above, as before
-    for n in (20, 30):
-        fig = umap(CLASSES[:n] if n == 20 else CLASSES)
+    domains = umap(["source", "target"])
+    assert domains.layout.legend.y > 1 and domains.layout.height == 460  # one row above, as before
+    for n in (10, 20, 30):
+        fig = umap(CLASSES[:n] if n < 30 else CLASSES)
         legend, margin = fig.layout.legend, fig.layout.margin
         assert legend.yanchor == "top" and legend.y < 0  # below the map, clear of the title
         assert fig.layout.height - margin.t - margin.b == 460 - 60 - 40  # the map's 360 px, kept
@@ -114,3 +115,47 @@ def test_captions_break_names_at_spaces_in_a_font_with_their_letters() -> None:
 
     missing = glyph("\U0010fffd")  # a code point no font has: the box
     assert all(glyph(letter) != missing for letter in "é—Жθ")
+
+
+def test_a_class_legend_goes_below_the_umap_at_ten_classes_the_domains_stay_above() -> None:
+    # QA: the 10 digits, 70 characters, wrapped to two rows over the title of a 540 px chart
+    legend = umap([str(d) for d in range(10)]).layout.legend
+    assert legend.yanchor == "top" and legend.y < 0
+    assert umap(["source", "target", "unlabelled"]).layout.legend.y == 1.02
+
+
+def test_confusion_matrices_record_their_width_and_line_up_whatever_their_titles() -> None:
+    digits = list("0123456789")
+    short = class_figures.confusion_heatmap(np.eye(10), digits, "Confusion: source_only · 97c194")
+    long = class_figures.confusion_heatmap(
+        np.eye(10), digits, "Confusion: deep_coral+im+fixmatch+mcc+mixup+bnm+entropy+vat+dann · ddea9a"
+    )
+    assert short.layout.margin.t == long.layout.margin.t and short.layout.height == long.layout.height
+    assert long.layout.title.text.count("<br>") == class_figures.TITLE_LINES - 1
+    assert long.layout.title.text.endswith("ddea9a")  # the run's id kept
+    # the matrix gets a column's px at its width: before, three shrank to 169 px (the matrix 50)
+    assert chart_text.min_width(short) == short.layout.meta["min_width"] >= 10 * class_figures.CELL + 150
+    assert short.layout.xaxis.tickangle == 0  # digits fit their columns
+    wide = class_figures.confusion_heatmap(np.eye(30), CLASSES)
+    assert wide.layout.meta["min_width"] >= 30 * class_figures.CELL + 150
+    # 30 names stand upright at 9 px, 12 characters (QA: at Plotly's own angle, 24, one block)
+    assert wide.layout.xaxis.tickangle == -90 and wide.layout.xaxis.tickfont.size == 9
+    assert max(len(name) for name in (*wide.layout.xaxis.ticktext, *wide.layout.yaxis.ticktext)) == 12
+
+
+def test_per_class_accuracy_legend_has_its_rows_under_the_title() -> None:
+    runs = ["source_only · 97c194", "deep_coral+im+fixmatch · ddea9a", "dann · 0b1c2d"]
+    fig = class_figures.per_class_accuracy({run: {"0": 0.5, "1": 0.7} for run in runs})
+    rows = class_figures.legend_rows(runs, chart_text.MIN_WIDTH - figures.SIDES)
+    assert rows == 3  # entries of 170, 242 and 125 px in 310 px
+    assert fig.layout.margin.t == class_figures.TITLE_PAD + rows * class_figures.LINE  # before: 60
+    assert fig.layout.title.yref == "container" and fig.layout.title.yanchor == "top"
+    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y == 1.0  # on the plot's top
+
+
+def test_the_per_class_gap_title_wraps_whole() -> None:
+    title = "Per-class gaps (predicted target labels): class-conditional MMD²"
+    text = figures.per_class_gap({"a": 0.1, "b": 0.2}, title).layout.title.text
+    lines = text.split("<br>")
+    assert len(lines) > 1 and all(len(line) <= figures.TITLE_WRAP for line in lines)  # before: one line
+    assert text.replace("<br>", " ") == title  # "MMD²" kept (QA: cut at 1280 px)

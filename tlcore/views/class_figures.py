@@ -8,12 +8,35 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from tlcore.views.chart_text import category_ticks
-from tlcore.views.figures import FRAME, PALETTE, TITLE_WRAP, fade, finish, safe
+from tlcore.views.chart_text import (
+    MIN_WIDTH,
+    NAME_WIDTH,
+    category_ticks,
+    set_min_width,
+    shorten,
+    text_px,
+    wrap_words,
+)
+from tlcore.views.figures import (
+    FRAME,
+    LAYOUT,
+    LEGEND_SYMBOL,
+    PALETTE,
+    SIDES,
+    TITLE_WRAP,
+    fade,
+    finish,
+    safe,
+)
 from tlcore.views.palette import category_colour
 
 SIDE_BY_SIDE = 12  # classes up to which confusion matrices share a row; more, one a row (QA: 55 px at 30)
-CELL = 22  # px of a confusion matrix's row
+CELL = 22  # px of a confusion matrix's row, and the least of its column
+TICK_SIZE = 11  # px of a confusion matrix's class names
+UPRIGHT_NAME, UPRIGHT_SIZE = 12, 9  # characters and px of its names where they stand upright
+COLOURBAR, BAR = 80, 12  # px of a heatmap's colour bar with its ticks; px of the bar itself
+TITLE_LINES = 3  # lines a confusion matrix's title is given, however many it takes: matrices in a row line up
+LINE, TITLE_PAD = 20, 40  # px a line of a title or a legend takes; px of the top margin besides them
 
 
 def confusion_heatmap(
@@ -23,7 +46,9 @@ def confusion_heatmap(
     rows: Sequence[str] | None = None,
 ) -> go.Figure:
     """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover; the
-    title wraps (several matrices share a row). The blue fades to see-through at 0, so empty cells
+    title takes :data:`TITLE_LINES` lines however long (matrices in a row line up), and the figure
+    records the px it reads at (:func:`~tlcore.views.chart_text.set_min_width`): a page wraps matrices
+    to the next row rather than shrink them. The blue fades to see-through at 0, so empty cells
     are the page's own background, light or dark; no grid shows through them, a faint frame holds them.
 
     ``rows`` names the matrix's rows when they are a subset of ``classes`` (default: all). Every class
@@ -45,11 +70,34 @@ def confusion_heatmap(
         )
     )
     frame = {"showgrid": False, "showline": True, "mirror": True, "linecolor": FRAME}
-    fig.update_xaxes(title="predicted", **frame, **category_ticks(classes))
+    wide = max((text_px(safe(shorten(str(c))), TICK_SIZE) for c in classes), default=0.0) > CELL
+    # names wider than a column stand upright, shorter and smaller, and so do the rows' names: at 30
+    # classes in a 540 px column each column is about 13 px (QA: at Plotly's own angle, one block)
+    width, size = (UPRIGHT_NAME, UPRIGHT_SIZE) if wide else (NAME_WIDTH, TICK_SIZE)
+    names = max((text_px(safe(shorten(str(c), width)), size) for c in classes), default=0.0)
+    across = {"tickangle": -90 if wide else 0, "tickfont_size": size}
+    fig.update_xaxes(title="predicted", **frame, **category_ticks(classes, width), **across)
     fig.update_yaxes(
-        title="true", autorange="reversed", **frame, **category_ticks(classes if rows is None else rows)
+        title="true",
+        autorange="reversed",
+        tickfont_size=size,
+        **frame,
+        **category_ticks(classes if rows is None else rows, width),
     )
-    return finish(fig, title, 200 + CELL * len(share), wrap=TITLE_WRAP)
+    fig.update_traces(colorbar_thickness=BAR)
+    lines = wrap_words(title, TITLE_WRAP)
+    if len(lines) > TITLE_LINES:  # the start and the last line (a run label's id), an ellipsis between
+        lines = [*lines[: TITLE_LINES - 2], shorten(lines[TITLE_LINES - 2] + " …", TITLE_WRAP), lines[-1]]
+    fig = finish(fig, title, 200 + CELL * len(share))
+    fig.update_layout(title_text="<br>".join(safe(line) for line in lines))
+    # QA: three at 10 classes shrank to 169 px, the matrix to 50; titles of 1 and 2 lines misaligned them
+    top = TITLE_PAD + LINE * TITLE_LINES
+    fig.update_layout(
+        height=200 + CELL * len(share) + top - LAYOUT["margin"]["t"],
+        margin={"t": top},
+        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+    )
+    return set_min_width(fig, CELL * len(classes) + names + SIDES + COLOURBAR)
 
 
 def per_class_accuracy(
@@ -71,4 +119,25 @@ def per_class_accuracy(
         **category_ticks(list(dict.fromkeys(c for per_class in accuracy.values() for c in per_class)))
     )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return finish(fig, title, 340)
+    fig = finish(fig, title, 340)
+    # the legend in the top margin, rows for the narrowest chart, under the title (QA: over it at 1000 px)
+    rows = legend_rows([safe(run) for run in accuracy], MIN_WIDTH - SIDES)
+    top = TITLE_PAD + LINE * rows
+    return fig.update_layout(
+        height=340 + top - LAYOUT["margin"]["t"],
+        margin={"t": top},
+        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+    )
+
+
+def legend_rows(names: Sequence[str], width: float) -> int:
+    """The rows a horizontal legend of ``names`` takes in ``width`` px, each entry its name's
+    :func:`~tlcore.views.chart_text.text_px` and :data:`~tlcore.views.figures.LEGEND_SYMBOL`, an entry
+    that does not fit starting the next row."""
+    rows, used = 1, 0.0
+    for name in names:
+        entry = text_px(name, LAYOUT["font"]["size"]) + LEGEND_SYMBOL
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows

@@ -1,5 +1,6 @@
 """The UMAP scatter of a pair's features: WebGL, one trace per group, selectable samples; a legend too
-long for one row above the map goes below it in two columns, the figure growing by its rows."""
+wide for one row above the map at the narrowest the chart is drawn goes below it in two columns, the
+figure growing by its rows."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from tlcore.views.chart_text import shorten
-from tlcore.views.figures import FRAME, LAYOUT, colour_map, finish, safe
+from tlcore.views.chart_text import MIN_WIDTH, shorten, text_px
+from tlcore.views.figures import FRAME, LAYOUT, LEGEND_SYMBOL, SIDES, colour_map, finish, safe
 
-ONE_ROW = 90  # characters (names, plus 6 a marker) a legend may take in its one row above the map
 BELOW_COLUMNS, BELOW_ROW, BELOW_GAP = 2, 20, 8  # a legend below the map: entries a row, px a row, px above
 
 
@@ -57,9 +57,10 @@ def umap_scatter(
     fig.update_xaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
     fig.update_yaxes(**frame, showline=True, mirror=True, linecolor=FRAME)
     fig = finish(fig, title, height).update_layout(dragmode="lasso")
-    if sum(len(group) + 6 for group in order) <= ONE_ROW:
+    if legend_px(order) <= MIN_WIDTH - SIDES:
         return fig.update_layout(legend={"y": 1.02})  # clear of the frame's top line
-    # QA: 20 classes above the map took 11 rows, over the title, and squeezed the map to 170 px
+    # QA: 20 classes above the map took 11 rows, over the title, and squeezed the map to 170 px; 10
+    # digits took two rows over the title of a 540 px chart
     below = BELOW_ROW * -(-len(order) // BELOW_COLUMNS) + BELOW_GAP
     plot = height - LAYOUT["margin"]["t"] - LAYOUT["margin"]["b"]  # px of the map, kept
     legend = {"orientation": "h", "entrywidth": 1 / BELOW_COLUMNS, "entrywidthmode": "fraction"}
@@ -67,3 +68,10 @@ def umap_scatter(
     return fig.update_layout(
         legend=legend, height=height + below, margin={"b": LAYOUT["margin"]["b"] + below}
     )
+
+
+def legend_px(groups: Sequence[str]) -> float:
+    """About how many px ``groups``' legend takes in one row: each name (:func:`shorten`-ed) at the
+    figure's font and :data:`~tlcore.views.figures.LEGEND_SYMBOL` for its marker."""
+    size = LAYOUT["font"]["size"]
+    return sum(text_px(safe(shorten(group)), size) + LEGEND_SYMBOL for group in groups)
