@@ -82,9 +82,10 @@ def curves(record: RunRecord, label: str) -> tuple[go.Figure | None, bool]:
     :func:`tlcore.views.compare.curve_rows`, None before its first epoch) and whether its source-only
     baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). A finished
     run's figure is built once (its history never changes again): its stored result's history, the
-    cached baseline's epochs included (its event log holds none), with its final model's scores. An
-    active run's log is read from where the last refresh stopped and its figure rebuilt only when an
-    epoch ended since (QA: 8 runs of 500 epochs redrawn every 2 s made the Adapt page unresponsive)."""
+    cached baseline's epochs included (older runs' event logs hold none), with its final model's
+    scores. An active run's log (a cached baseline's epochs replayed first, so its points stay put when
+    it ends) is read from where the last refresh stopped and its figure rebuilt only when an epoch
+    ended since (QA: 8 runs of 500 epochs redrawn every 2 s made the Adapt page unresponsive)."""
     root = str(workspace().root)
     if not record.active:
         return _finished_curves(root, record.id, record.status == "done", label)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from tlcore.adapt.pipeline import baseline_reused
 from tlcore.events import ProgressEvent
 from tlcore.runs import store as store_module
 from tlcore.runs.jobs import run_inline
-from tlcore.runs.store import RunStore
-from tlcore.views import curves
+from tlcore.runs.result_file import read_result
+from tlcore.runs.store import HISTORY_FILE, RunStore
+from tlcore.views import compare, curves
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -188,7 +190,8 @@ def test_a_done_run_whose_baseline_came_from_the_cache_shows_its_curves_and_says
     first, again = (run_inline(ws, config) for _ in range(2))
     assert first.status == again.status == "done"
     events = RunStore(ws).history(again.id)
-    assert not [e for e in events if e["kind"] == "epoch"] and baseline_reused(events)
+    replayed = [(e["stage"], e["epoch"]) for e in events if e["kind"] == "epoch"]
+    assert replayed == [("baseline", 1), ("baseline", 2)] and baseline_reused(events)  # the cache's
     at = app("adapt")
     assert not at.exception, [e.message for e in at.exception]
     captions = [c.value for c in at.caption]
@@ -221,3 +224,34 @@ def test_a_refresh_builds_a_figure_only_for_a_run_whose_epoch_ended(
     assert _epochs_drawn(at.run(), live) == [1.0, 2.0] and counter.figures == 1
     assert all(_epochs_drawn(at, i) == [1.0] for i in runs["running"][1:])
     assert all(_epochs_drawn(at, i) == [1.0, 2.0] for i in runs["done"])
+
+
+def _traces(figure: Any) -> list[tuple[str, list[float], list[float]]]:
+    return [(t.name, list(t.x), list(t.y)) for t in figure.data]
+
+
+def test_a_live_run_on_a_cached_baseline_draws_its_epochs_where_the_done_run_does(workspace: Path) -> None:
+    """helper-85: a run on a cached baseline drew its adapt epochs at 1-2 while live, with no "adapt"
+    line, and at 3-4, after the baseline's, once done. Its log now replays the cached baseline's
+    epochs, so the live chart, read line by line as the run writes them, is the done run's."""
+    ws = Workspace.resolve(workspace)
+    config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, epochs=2, adapt_epochs=3)
+    run_inline(ws, replace(config, methods=("deep_coral",)))
+    again = run_inline(ws, replace(config, methods=("dann",)))
+    run_store = RunStore(ws)
+    lines = (run_store.folder(again.id) / HISTORY_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    events = [json.loads(line) for line in lines]
+    assert baseline_reused(events)
+    first_adapt = next(i for i, e in enumerate(events) if e["kind"] == "epoch" and e["stage"] == "adapt")
+    history = read_result(run_store.folder(again.id))["history"]
+    live = run_store.create(replace(config, methods=("dann",)))  # its log written again, line by line
+    reading = engine.LiveCurves(live)
+    for written, epochs in ((lines[: first_adapt + 1], 3), (lines[first_adapt + 1 : -1], 5)):
+        with (run_store.folder(live) / HISTORY_FILE).open("a", encoding="utf-8") as log:
+            log.writelines(written)
+        figure, reused = reading.refresh(run_store, "run")
+        done = curves.learning_curves({"run": compare.curve_rows(history[:epochs])}, "")
+        assert reused and _traces(figure) == _traces(done) and figure.layout.shapes == done.layout.shapes
+    assert [row["epoch"] for row in history] == [1, 2, 1, 2, 3]  # baseline 1-2, adapt 1-3: drawn at 1-5
+    assert _traces(figure)[0][1] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert [shape.x0 for shape in figure.layout.shapes] == [2.5, 2.5]  # "adapt" starts, in both panels

@@ -13,9 +13,8 @@
    baseline); otherwise a fresh model, initialised exactly like the baseline (or, with
    ``cfg.warm_start``, a copy of the trained baseline), trains on source + unlabelled target
    batches with the loss terms and the source weights computed on the baseline, for
-   ``cfg.adapt_epochs`` (default ``cfg.epochs``).
-   Then each ``transform`` (e.g. ``prior_correction``), in the order written, changes a copy of
-   the trained model.
+   ``cfg.adapt_epochs`` (default ``cfg.epochs``). Then each ``transform`` (e.g.
+   ``prior_correction``), in the order written, changes a copy of the trained model.
 4. **evaluate** (:mod:`tlcore.adapt.evaluate`): accuracies (with the paired McNemar test of both
    models on the target test samples, :mod:`tlcore.metrics.mcnemar`), confusion, gap, UMAP and the
    label-free validators before/after (:class:`~tlcore.selection.scores.RunValidators`), plus both models'
@@ -72,10 +71,9 @@ BASELINE_REUSED = "source-only baseline reused from the cache"  # its stage even
 
 
 def baseline_reused(events: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether a run's progress events say its source-only baseline came from the cache: trained by
-    an earlier run with the same source, model and settings, so the run's own log holds no baseline
-    epoch (its result's history holds that training's). A done run's result stores it too
-    (``info["baseline_cached"]``); the events also answer for a run still going and for older runs."""
+    """Whether a run's events say its source-only baseline came from the cache: trained by an earlier
+    run with the same source, model and settings (the log's baseline epochs, replayed, are its). A done
+    run's result stores it too (``info["baseline_cached"]``); the events answer for live and older runs."""
     return any(e.get("kind") == "stage" and e.get("message") == BASELINE_REUSED for e in events)
 
 
@@ -158,7 +156,9 @@ class _Run:
         cached = self.cache.get(self.key) if self.cache is not None else None
         if cached is not None:
             self.baseline_cached = True
-            self.stage_event("baseline", SPANS["baseline"][1], BASELINE_REUSED)
+            self.stage_event("baseline", end := SPANS["baseline"][1], BASELINE_REUSED)
+            for r in cached.history:  # its epochs, replayed: a live run's adapt epochs follow them
+                self.callbacks.emit(ProgressEvent("epoch", "baseline", end, int(r["epoch"]), metrics=r))
             return cached
         self.stage_event("baseline", 0.0, "training the source-only baseline")
         model = self.new_model()

@@ -8,11 +8,11 @@ Three checks (:func:`check_run`), the guardrails of the ranking and the flags of
   source-only model's (the source task is not forgotten);
 * **ensemble agreement**: its EnsV is not below the source-only model's (in the same pool). Not
   checked when the ensemble holds no model but the run's own two (:attr:`Agreement.others` 0: its
-  pool's first run, or every other run collapsed): leaving its collapsed model out, the ensemble is
-  its source-only model alone, which agrees with itself 100%; with its adapted model in, the
-  ensemble is their average, and the check would only say which of the two is more confident. With
-  a third distinct model in the ensemble (e.g. a source-only model and two runs' distinct adapted
-  models that did not collapse) it is always checked.
+  pool's first run, or every other run collapsed or predicts exactly as its own models): leaving
+  its collapsed model out, the ensemble is its source-only model alone, which agrees with itself
+  100%; with its adapted model in, the ensemble is their average, and the check would only say which
+  of the two is more confident. With a third distinct model in the ensemble (e.g. a source-only model
+  and two runs' distinct adapted models that did not collapse) it is always checked.
 
 The alarm is raised when a check fails, each failure a sentence with its numbers. With target
 labels, :attr:`Alarm.truly_negative` says whether adapting really lost target accuracy (negative
@@ -206,8 +206,8 @@ def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
             before,
             after,
             before,
-            f"ensemble agreement not checked: the ensemble holds no model but this run's own ({own}), "
-            "so it cannot judge between them; it is checked once another run of this pair joins the ensemble",
+            f"ensemble agreement not checked: the ensemble holds no model but this run's own ({own})"
+            f"{_why_alone(agreement)}",
             checked=False,
         )
     return Check(
@@ -219,6 +219,24 @@ def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
         f"ensemble agreement {'below' if after < before else 'at least'} source-only's "
         f"({after:.1%} vs {before:.1%})",
     )
+
+
+def _why_alone(agreement: Agreement) -> str:
+    """Why the ensemble holds only the run's own models, and when it will not: the pair's first run,
+    or its other runs duplicate this run's models (same predictions) or collapsed (left out)."""
+    cannot = ", so it cannot judge between them; it is checked once"
+    if agreement.peers == 0:
+        return f"{cannot} another run of this pair joins the ensemble"
+    same, collapsed = agreement.peers - agreement.collapsed_peers, agreement.collapsed_peers
+    runs = "run" if agreement.peers == 1 else f"{agreement.peers} runs"
+    alike = f"{'predicts' if same == 1 else 'predict'} exactly as this run's own models"
+    if collapsed == 0:
+        why = f"the pair's other {runs} {alike}"
+    elif same == 0:
+        why = f"the pair's other {runs} collapsed and {'is' if collapsed == 1 else 'are'} left out of it"
+    else:
+        why = f"of the pair's other {runs}, {same} {alike} and {collapsed} collapsed (left out)"
+    return f": {why}{cannot} a run that predicts differently joins it"
 
 
 def judge(candidate: Candidate, agreement: Agreement, settings: SelectionSettings) -> Alarm:

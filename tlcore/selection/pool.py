@@ -46,11 +46,15 @@ class Candidate:
 class Agreement:
     """EnsV of a run's source-only model (``before``) and adapted model (``after``); ``others``: how
     many models of the ensemble are neither of the two (0: the ensemble is the run's own models, or
-    its source-only model alone, and cannot judge between them)."""
+    its source-only model alone, and cannot judge between them); ``peers``: how many other runs the
+    pool holds, ``collapsed_peers`` of them left out of the ensemble (with ``others`` 0, the rest
+    predict exactly as the run's own models: duplicates)."""
 
     before: float
     after: float
     others: int
+    peers: int = 0
+    collapsed_peers: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,17 +88,20 @@ class Pool:
 
     def agreements(self, left_out: Collection[str] = ()) -> dict[str, Agreement]:
         """EnsV before / after of every candidate, by run id, against the ensemble of
-        :meth:`members`, with how many members are neither of its two models (empty for an empty
-        pool)."""
+        :meth:`members`, with how many members are neither of its two models and how many other
+        runs the pool holds (left out or not; empty for an empty pool)."""
         if not self.candidates:
             return {}
         members = self._members(left_out)
         labels = ensemble_labels(list(members.values()))
+        collapsed = {c.run_id for c in self.candidates if c.run_id in left_out}
         return {
             c.run_id: Agreement(
                 ensemble_agreement(c.predictions.before, labels),
                 ensemble_agreement(c.predictions.after, labels),
                 len(members.keys() - {_key(c.predictions.before), _key(c.predictions.after)}),
+                len(self.candidates) - 1,
+                len(collapsed - {c.run_id}),
             )
             for c in self.candidates
         }

@@ -106,8 +106,8 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     """One sentence, once, on the runs whose IWCV and DEV rest on too few effective samples of the
     importance weights (None when there is none): the one run's count, or the range of several runs'
-    counts with their names when :data:`NAMED` or fewer (each is in the ESS column; 62 names buried the
-    recommendation). ``runs rank`` prints it too."""
+    counts (one number when its ends round alike) with their names when :data:`NAMED` or fewer (each
+    is in the ESS column; 62 names buried the recommendation). ``runs rank`` prints it too."""
     doubtful = [e for e in ranking.entries if e.unreliable and e.ess is not None]
     if not doubtful:
         return None
@@ -117,7 +117,8 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
         which = ""
     else:
         least, most = min(e.ess for e in doubtful), max(e.ess for e in doubtful)
-        rests = f"{least:.1f} to {most:.1f} effective samples"
+        spread = f"{least:.1f}" if f"{least:.1f}" == f"{most:.1f}" else f"{least:.1f} to {most:.1f}"
+        rests = f"{spread} effective samples"
         which = f" ({and_list(names)})" if len(names) <= NAMED else ""
     return (
         f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs{which}: "
