@@ -102,4 +102,5 @@ def test_predicted_target_labels_say_whose_shift_they_are_and_why_not_to_trust_t
     assert shift["tv_distance"] > 0.3  # 55.0% here: the model predicts few of the source's classes
     # the chart above it did not say whose labels split the target (the HTML report did)
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    titles = [title.replace("<br>", " ") for title in titles]  # wrapped to fit half a page
     assert "Per-class gaps (predicted target labels): class-conditional MMD²" in titles
