@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from tests.explain.test_verdict import SPECS, finding
+from tlcore.explain.causes import Cause
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.gap_shares import GapShares
+from tlcore.explain.headline import first_words
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import rank_causes, verdict
 
@@ -49,3 +51,24 @@ def test_the_headline_names_the_largest_measured_cause_and_says_which_have_no_sh
         "the target differs in sharpness; the target differs in range."
     )
     assert [c.describe_share() for c in judged.causes] == ["accounts for 19% of the gap", "", "", ""]
+
+
+def test_the_headline_says_a_cause_once_when_its_detail_opens_with_its_title():
+    """The default pair's verdict read "the target has objects turned further counter-clockwise. The
+    target has objects turned further counter-clockwise than the source (…)"; a detail that repeats
+    the title stands for both, and one that does not keeps the title before it."""
+    repeated = Cause(
+        "appearance",
+        "the target has more ink",
+        "The target has more ink than the source (share of ink pixels 0.133 -> 0.168).",
+        "",
+        share=0.19,
+    )
+    assert first_words(repeated, "large", foreign=False) == (
+        "The largest measured cause: the target has more ink than the source (share of ink pixels "
+        "0.133 -> 0.168)."
+    )
+    other = Cause("appearance", "the target differs in polarity", "Its ink is dark on light.", "", share=0.6)
+    assert first_words(other, "large", foreign=False) == (
+        "Most of the gap: the target differs in polarity. Its ink is dark on light."
+    )

@@ -16,7 +16,8 @@ def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[C
     """The headline's reading of the ``first`` cause (``foreign``: most of the target is new). With
     no detectable gap and target classes the source lacks first, the gap is "only with" them unless
     one of the ``others`` accounts for :data:`SHARE_FLOOR` of it too (QA: a blur fix taking MMD² on
-    the shared classes to 0 beside "the gap exists only with the target's classes")."""
+    the shared classes to 0 beside "the gap exists only with the target's classes"). A detail that
+    opens with the cause's title stands for both."""
     share = first.share
     shared_too = any((c.share or 0.0) >= SHARE_FLOOR for c in others if c.kind != "adaptation")
     if level == "none" and first.kind == "new_classes" and (share or 0.0) >= SHARE_FLOOR and not shared_too:
@@ -38,6 +39,8 @@ def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[C
         lead = "A cause found, its share of the gap not measured:"
     else:
         lead = "The largest measured cause:"
+    if first.detail.lower().startswith(first.title.lower()):  # said once, not twice
+        return f"{lead} {first.detail[0].lower()}{first.detail[1:]}"
     return f"{lead} {first.title}. {first.detail}"
 
 
