@@ -83,6 +83,18 @@ def test_a_class_folder_matches_a_source_class_whose_name_a_folder_cannot_hold(t
     ]
 
 
+@pytest.mark.parametrize(
+    "folder", ["T-shirt\u2215top", "T-shirt\u2044top", "T-shirt\uff0ftop", "t-shirt \u29f8 top"]
+)
+def test_a_folder_named_with_a_look_alike_slash_matches(folder: str) -> None:
+    """QA: a folder named "T-shirt" U+2215 "top" (a slash a file name can hold) read as a new class."""
+    source = images("fashion", (4, 1, 8, 8), ("T-shirt/top", "Trouser"), [0, 1, 0, 1])
+    target = images("upload", (3, 1, 8, 8), (folder, "Trouser"), [0, 1, 0])
+    _, matched = harmonise(source, target)
+    assert matched.y.tolist() == [0, 1, 0]
+    assert matched.meta["pair_report"].class_map == {folder: "T-shirt/top"}
+
+
 def test_unlabelled_target_takes_the_source_classes(digits_small: Domain) -> None:
     target = images("scans", (5, 1, 20, 20), (), None)
     _, paired = harmonise(digits_small, target)

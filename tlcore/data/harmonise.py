@@ -13,9 +13,9 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   Either way the dimension ``D`` must then match; images never pair with features.
 - classes are matched by name: exactly, else ignoring case and surrounding spaces, else
   (:func:`class_key`) with the characters a file or folder name cannot hold (``/ \\ :``) and those
-  that stand in for them (``- _`` and space) read as one, when that names a single reference class
-  (Fashion-MNIST's ``T-shirt/top`` is a folder ``T-shirt-top``). Labels are
-  remapped to the reference's indices. Samples of classes the reference does not know are dropped
+  that stand in for them (``- _``, space, look-alike slashes such as U+2215) read as one, when that
+  names a single reference class (Fashion-MNIST's ``T-shirt/top`` is a folder ``T-shirt-top``).
+  Labels are remapped to the reference's indices. Samples of classes the reference does not know are dropped
   and reported (:class:`ConformReport`), never silently; a labelled domain none of whose classes the
   reference knows is refused. An unlabelled domain takes the reference's class names.
 - each side of a pair needs at least :data:`MIN_SAMPLES` samples (after the drop): every use of a
@@ -25,6 +25,7 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -290,10 +291,15 @@ def _check_size(side: str, name: str, n: int) -> None:
         )
 
 
+_SEPARATORS = re.compile(r"[/\\:\-_\s\u2044\u2215\u29f8\u29f9]+")
+"""``/ \\ : - _``, spaces, and the slashes a file name can hold in place of ``/`` (fraction, division,
+big solidus, big reverse solidus; fullwidth ones become ``/`` ``\\`` under NFKC first)."""
+
+
 def class_key(name: str) -> str:
-    """``name`` folded as classes match loosely (module rules): case and surrounding spaces ignored,
-    each run of ``/ \\ : - _`` and spaces read as one ``-``."""
-    return re.sub(r"[/\\:\-_\s]+", "-", name.strip().casefold())
+    """``name`` folded as classes match loosely (module rules): NFKC-normalised, case and surrounding
+    spaces ignored, each run of separators (``_SEPARATORS``) read as one ``-``."""
+    return _SEPARATORS.sub("-", unicodedata.normalize("NFKC", name).strip().casefold())
 
 
 def _remap(
