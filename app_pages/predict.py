@@ -119,10 +119,10 @@ if request is not None:
         uncertain = list(summary.least_confident)
         if domain.is_image and uncertain:
             images = domain.X[[u.row for u in uncertain]]
-            captions = [f"{u.confidence:.0%}" for u in uncertain]
+            captions = [f"{u.predicted} {u.confidence:.0%}" for u in uncertain]
             st.image(thumbnails.thumbnail_grid(images, captions, columns=10), width="stretch")
         st.dataframe(
-            pd.DataFrame([{"id": u.id, "confidence": u.confidence} for u in uncertain]),
+            pd.DataFrame(summary.least_confident_rows()),
             hide_index=True,
             column_config={"confidence": st.column_config.NumberColumn(format="percent")},
         )

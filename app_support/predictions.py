@@ -18,8 +18,9 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.export import export_run
-from tlcore.predict import PredictionSummary, load_data, load_run_model, predict_rows
+from tlcore.predict import load_data, load_run_model, predict_rows
 from tlcore.prediction_files import write_predictions
+from tlcore.prediction_summary import PredictionSummary
 from tlcore.workspace import Workspace
 
 _UNSAFE = re.compile(r"[^\w.-]+")

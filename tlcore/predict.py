@@ -13,8 +13,8 @@ Each batch then runs through the model in eval mode without gradients on
 - the top min(3, K) classes and their probabilities (ties: the lower class index first);
 - ``label``, the true class, when the domain is labelled.
 
-Only these small per-sample outputs outlive a batch. :func:`summarise` tallies them (counts per
-class, confidences, accuracy, the least confident rows);
+Only these small per-sample outputs outlive a batch. :func:`tlcore.prediction_summary.summarise`
+tallies them (counts per class, confidences, accuracy, the least confident rows);
 :func:`tlcore.prediction_files.write_predictions` writes them to a file as it tallies.
 
 >>> trained = load_run_model(workspace, run_id)
@@ -23,8 +23,8 @@ class, confidences, accuracy, the least confident rows);
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,15 +38,12 @@ from tlcore.data.spec import load_domain, parse_spec
 from tlcore.data.spec_edit import with_shifts
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.metrics.proportion import CountedAccuracy, of_count
 from tlcore.models import Classifier
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 DEFAULT_BATCH_SIZE = 512
 TOP_K = 3
-LEAST_CONFIDENT = 20  # rows a summary lists as the least confident
-HISTOGRAM_BINS = 20  # confidence bins of the Predict page's histogram and of `predict --json`
 NAMED_FILES = 5  # files a note names before "..."
 
 
@@ -272,112 +269,3 @@ def predict_rows(
     if domain.n_samples == 0:
         raise TLError(f"{domain.name} has no samples to predict")
     return Predictions(trained, domain, plan, batch_size, pick_device(device))
-
-
-@dataclass(frozen=True)
-class Uncertain:
-    """One of the least confident samples: its row in the domain as given, its id, its confidence."""
-
-    row: int
-    id: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class PredictionSummary:
-    """What a page or the CLI shows of a set of predictions (per-sample arrays in prediction order)."""
-
-    n_samples: int
-    classes: tuple[str, ...]
-    counts: dict[str, int]  # samples per predicted class, in the model's class order
-    confidences: np.ndarray  # n float64
-    correct: int | None  # rows whose prediction equals the label; None when unlabelled
-    least_confident: tuple[Uncertain, ...]  # least confident first (ties: the earlier sample first)
-
-    @property
-    def accuracy(self) -> float | None:
-        """Share of rows whose prediction equals the label; None when unlabelled."""
-        return None if self.correct is None else self.correct / self.n_samples
-
-    @property
-    def counted_accuracy(self) -> CountedAccuracy | None:
-        """The accuracy with its count and 95% Wilson interval, as Compare shows a run's
-        (:mod:`tlcore.metrics.proportion`); None when unlabelled."""
-        return None if self.correct is None else of_count(self.correct, self.n_samples)
-
-    @property
-    def accuracy_basis(self) -> str:
-        """What :attr:`accuracy` is measured on: every sample given, all of them labelled."""
-        return f"all {self.n_samples:,} labelled samples"
-
-    @property
-    def mean_confidence(self) -> float:
-        return float(self.confidences.mean())
-
-    def histogram(self, bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray]:
-        """``(edges, counts)`` of the confidences over ``bins`` equal bins of [0, 1]."""
-        counts, edges = np.histogram(self.confidences, bins=bins, range=(0.0, 1.0))
-        return edges, counts
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: everything but the per-row confidences, which become a histogram."""
-        edges, counts = self.histogram()
-        return {
-            "n_samples": self.n_samples,
-            "classes": list(self.classes),
-            "counts": self.counts,
-            "mean_confidence": self.mean_confidence,
-            "accuracy": self.accuracy,
-            "correct": self.correct,
-            "accuracy_ci95": None if (known := self.counted_accuracy) is None else [known.low, known.high],
-            "confidence_histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
-            "least_confident": [asdict(sample) for sample in self.least_confident],
-        }
-
-
-class Tally:
-    """Accumulates a :class:`PredictionSummary` batch by batch."""
-
-    def __init__(self) -> None:
-        self.classes: tuple[str, ...] = ()
-        self.counts = np.zeros(0, dtype=np.int64)
-        self.confidences: list[np.ndarray] = []
-        self.ids: list[str] = []
-        self.rows: list[np.ndarray] = []
-        self.correct = 0
-        self.labelled = True
-
-    def add(self, batch: PredictionBatch) -> None:
-        if not self.ids:
-            self.classes, self.counts = batch.classes, np.zeros(len(batch.classes), dtype=np.int64)
-        self.counts += np.bincount(batch.predicted, minlength=len(self.classes))
-        self.confidences.append(batch.confidence)
-        self.ids.extend(batch.ids)
-        self.rows.append(batch.rows)
-        if batch.label is None:
-            self.labelled = False
-        else:
-            self.correct += int((batch.predicted == batch.label).sum())
-
-    def summary(self, least: int) -> PredictionSummary:
-        if not self.ids:
-            raise TLError("there are no predictions to summarise")
-        confidences = np.concatenate(self.confidences)
-        order = np.argsort(confidences, kind="stable")[:least].tolist()
-        rows = np.concatenate(self.rows)
-        return PredictionSummary(
-            n_samples=len(self.ids),
-            classes=self.classes,
-            counts=dict(zip(self.classes, self.counts.tolist(), strict=True)),
-            confidences=confidences,
-            correct=self.correct if self.labelled else None,
-            least_confident=tuple(Uncertain(int(rows[i]), self.ids[i], float(confidences[i])) for i in order),
-        )
-
-
-def summarise(batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT) -> PredictionSummary:
-    """Counts per predicted class, confidences, accuracy and the ``least`` least confident rows."""
-    tally = Tally()
-    for batch in batches:
-        tally.add(batch)
-    return tally.summary(least)

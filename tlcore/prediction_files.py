@@ -1,5 +1,6 @@
 """One row per prediction in a ``.csv`` or ``.parquet`` file, written a batch at a time through
-:func:`tlcore.workspace.atomic_write` (all or nothing) while :class:`tlcore.predict.Tally` sums them up.
+:func:`tlcore.workspace.atomic_write` (all or nothing) while
+:class:`tlcore.prediction_summary.Tally` sums them up.
 
 >>> summary = write_predictions("scans.csv", predict_rows(trained, load_data(trained, "upload:scans.zip")))
 """
@@ -15,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tlcore.errors import TLError
-from tlcore.predict import LEAST_CONFIDENT, PredictionBatch, PredictionSummary, Tally
+from tlcore.predict import PredictionBatch
+from tlcore.prediction_summary import LEAST_CONFIDENT, PredictionSummary, Tally
 from tlcore.workspace import atomic_write
 
 FORMATS = (".csv", ".parquet")

@@ -319,7 +319,7 @@ def test_the_difference_frame_hugs_the_image_below_its_title() -> None:
 
 
 def test_prediction_bars_leave_headroom() -> None:
-    from tlcore.predict import PredictionSummary  # noqa: PLC0415
+    from tlcore.prediction_summary import PredictionSummary  # noqa: PLC0415
     from tlcore.views import predictions  # noqa: PLC0415
 
     summary = PredictionSummary(4, ("a", "b"), {"a": 3, "b": 1}, np.array([0.99, 0.98, 0.97, 0.6]), None, ())
@@ -329,7 +329,7 @@ def test_prediction_bars_leave_headroom() -> None:
 
 
 def test_the_confidence_histogram_has_the_bins_of_predict_json() -> None:
-    from tlcore.predict import PredictionSummary  # noqa: PLC0415
+    from tlcore.prediction_summary import PredictionSummary  # noqa: PLC0415
     from tlcore.views import predictions  # noqa: PLC0415
 
     confidences = np.array([0.31, 0.33, 0.97, 0.98, 0.99])  # 0.31 and 0.33 share a bin of 20, not of 40

@@ -9,7 +9,7 @@ import torch
 from PIL import ImageFont
 
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
-from tlcore.predict import PredictionSummary
+from tlcore.prediction_summary import PredictionSummary
 from tlcore.views import (
     chart_text,
     class_figures,

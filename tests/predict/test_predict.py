@@ -24,9 +24,9 @@ from tlcore.predict import (
     TrainedModel,
     load_data,
     predict_rows,
-    summarise,
 )
 from tlcore.prediction_files import csv_safe, write_predictions
+from tlcore.prediction_summary import summarise
 from tlcore.workspace import Workspace
 
 TEXT = {"id": str, "predicted": str, "top1": str, "top2": str, "top3": str, "label": str}
@@ -245,6 +245,13 @@ def test_labelled_domains_get_a_label_column_and_unknown_classes_are_dropped() -
     assert summary.accuracy == pytest.approx((frame["predicted"] == frame["label"]).mean())
     for uncertain in summary.least_confident:  # rows of the domain as given, not of the file
         assert domain.ids[uncertain.row] == uncertain.id
+    assert {u.label for u in summary.least_confident} == {"3", "7"}  # the model's names, not the data's
+    assert (
+        "label"
+        not in summarise(
+            predict_rows(seeded_model("mlp", (6,), DIGITS), Domain("u", X, None, ()))
+        ).least_confident_rows()[0]
+    )
 
 
 def test_summary_counts_confidences_and_least_confident_rows() -> None:
@@ -254,9 +261,26 @@ def test_summary_counts_confidences_and_least_confident_rows() -> None:
     assert summary.counts == {c: int((frame["predicted"] == c).sum()) for c in DIGITS}
     np.testing.assert_array_equal(summary.confidences, frame["confidence"].to_numpy())
     lowest = frame["confidence"].to_numpy().argsort(kind="stable")[:5]
-    assert [(u.row, u.id, u.confidence) for u in summary.least_confident] == [
-        (int(i), domain.ids[i], frame["confidence"][i]) for i in lowest
+    assert [
+        (u.row, u.id, u.confidence, u.predicted, u.runner_up, u.label) for u in summary.least_confident
+    ] == [
+        (
+            int(i),
+            domain.ids[i],
+            frame["confidence"][i],
+            frame["predicted"][i],
+            frame["top2"][i],
+            frame["label"][i],
+        )
+        for i in lowest
     ]
+    assert summary.least_confident_rows()[0] == {
+        "id": domain.ids[lowest[0]],
+        "predicted": frame["predicted"][lowest[0]],
+        "next": frame["top2"][lowest[0]],
+        "label": frame["label"][lowest[0]],
+        "confidence": frame["confidence"][lowest[0]],
+    }
     assert summary.accuracy == pytest.approx((frame["predicted"] == frame["label"]).mean())
     edges, counts = summary.histogram(4)
     assert edges.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0] and counts.sum() == 60
@@ -265,6 +289,9 @@ def test_summary_counts_confidences_and_least_confident_rows() -> None:
         "row": int(lowest[0]),
         "id": domain.ids[lowest[0]],
         "confidence": frame["confidence"][lowest[0]],
+        "predicted": frame["predicted"][lowest[0]],
+        "runner_up": frame["top2"][lowest[0]],
+        "label": frame["label"][lowest[0]],
     }
 
 

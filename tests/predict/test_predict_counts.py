@@ -12,7 +12,8 @@ import pytest
 from scipy.stats import binomtest
 
 from tlcore.cli import main
-from tlcore.predict import PredictionSummary, shifts_fix_data, with_run_shifts
+from tlcore.predict import shifts_fix_data, with_run_shifts
+from tlcore.prediction_summary import PredictionSummary
 from tlcore.workspace import Workspace
 
 

@@ -22,14 +22,13 @@ from tlcore.predict import (
     DEFAULT_BATCH_SIZE,
     PredictionBatch,
     Predictions,
-    PredictionSummary,
     load_data,
     load_run_model,
     predict_rows,
-    summarise,
     with_run_shifts,
 )
 from tlcore.prediction_files import check_output, write_predictions
+from tlcore.prediction_summary import PredictionSummary, summarise
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 

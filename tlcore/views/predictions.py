@@ -1,10 +1,11 @@
-"""Figures of a set of predictions (:class:`tlcore.predict.PredictionSummary`), as pure functions."""
+"""Figures of a set of predictions (:class:`tlcore.prediction_summary.PredictionSummary`), as pure
+functions."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from tlcore.predict import PredictionSummary
+from tlcore.prediction_summary import PredictionSummary
 from tlcore.views.chart_text import category_ticks
 from tlcore.views.figures import BAD, GOOD, NEUTRAL, finish, safe
 from tlcore.views.palette import category_colour
@@ -20,7 +21,7 @@ def headroom(fig: go.Figure) -> float:
 
 def confidence_histogram(summary: PredictionSummary) -> go.Figure:
     """How sure the model is: the share of samples per confidence bin (max softmax, the
-    :data:`~tlcore.predict.HISTOGRAM_BINS` bins of ``predict --json``), low bins red."""
+    :data:`~tlcore.prediction_summary.HISTOGRAM_BINS` bins of ``predict --json``), low bins red."""
     edges, counts = summary.histogram()
     centres = (edges[:-1] + edges[1:]) / 2
     colours = [BAD if c < 0.5 else NEUTRAL if c < 0.9 else GOOD for c in centres]
