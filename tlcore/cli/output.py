@@ -11,13 +11,13 @@ from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tlcore.ellipsis import keep_start
 from tlcore.errors import TLError
 from tlcore.numbers import significant
 from tlcore.workspace import atomic_write
 
 NAME_CAP = 28  # the widest cell of a text table, in terminal columns: longer text ends in an ellipsis
 LINE_WIDTH = 120  # the terminal columns a wide table aims to fit (``runs show``'s confusion matrix)
-ELLIPSIS = "…"
 
 
 def display_width(text: str) -> int:
@@ -31,15 +31,7 @@ def display_width(text: str) -> int:
 def clipped(text: str, cap: int = NAME_CAP) -> str:
     """``text`` when it takes at most ``cap`` columns, else its longest start that fits before an
     ellipsis within ``cap``."""
-    if display_width(text) <= cap:
-        return text
-    kept, used = [], 0
-    for c in text:
-        used += display_width(c)
-        if used > cap - 1:
-            break
-        kept.append(c)
-    return "".join(kept) + ELLIPSIS
+    return keep_start(text, cap, display_width)
 
 
 def text_table(

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from tlcore.ellipsis import ELLIPSIS, keep_start
+
 TICK_WRAP, TICK_LINES, TICK_SIZE = 11, 3, 11  # a run's label under its bars: characters a line, lines, px
 PANEL_WRAP, PANEL_SIZE = 12, 12  # a panel's title: characters a line, px (three panels share half a row)
 CHAR_EM = 0.5  # a character's width in em, rounded up (the app's sans-serif: about 0.45 em, QA screenshots)
@@ -24,8 +26,8 @@ def safe(text: object) -> str:
 
 
 def shorten(text: str, width: int = NAME_WIDTH) -> str:
-    """``text`` when at most ``width`` characters, else its first ``width - 1`` and an ellipsis."""
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    """``text`` when at most ``width`` characters, else its longest start that fits before an ellipsis."""
+    return keep_start(text, width)
 
 
 def category_ticks(names: Sequence[str], width: int = NAME_WIDTH) -> dict[str, object]:
@@ -70,7 +72,7 @@ def tick_text(text: str) -> str:
     line: a run label keeps its methods' start and its id. The full text is on the hover."""
     lines = [shorten(line, TICK_WRAP) for line in wrap_words(text, TICK_WRAP)]
     if len(lines) > TICK_LINES:
-        lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix("…") + "…", lines[-1]]
+        lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix(ELLIPSIS) + ELLIPSIS, lines[-1]]
     return "<br>".join(safe(line) for line in lines)
 
 

@@ -13,6 +13,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from tlcore.data.rng import generator
+from tlcore.ellipsis import keep_end, keep_start
 
 BACKGROUND = (0, 0, 0, 0)  # transparent: the grid sits on the page's own background, light or dark
 INK = (124, 126, 134, 255)  # captions: mid grey, about 4:1 contrast on white and on a dark page
@@ -21,7 +22,6 @@ FONT_SIZE = 10
 # DejaVu (Latin, Greek, Cyrillic, dashes; no CJK) by name from the system's fonts: Pillow's bitmap
 # default drew é, —, Ж, θ as boxes (QA), and its TrueType default (Aileron) covers no more
 FONTS = ("DejaVuSansCondensed.ttf", "DejaVuSans.ttf")
-ELLIPSIS = "…"
 
 
 def caption_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -78,26 +78,6 @@ def _measure() -> ImageDraw.ImageDraw:
     return draw
 
 
-def _keep_end(text: str, width: float, draw: ImageDraw.ImageDraw) -> str:
-    """``text``, or its longest end that fits ``width`` pixels after an ellipsis."""
-    if draw.textlength(text) <= width:
-        return text
-    for start in range(1, len(text)):
-        if draw.textlength(ELLIPSIS + text[start:]) <= width:
-            return ELLIPSIS + text[start:]
-    return ELLIPSIS
-
-
-def _keep_start(text: str, width: float, draw: ImageDraw.ImageDraw) -> str:
-    """``text``, or its longest start that fits ``width`` pixels before an ellipsis."""
-    if draw.textlength(text) <= width:
-        return text
-    for end in range(len(text) - 1, 0, -1):
-        if draw.textlength(text[:end].rstrip() + ELLIPSIS) <= width:
-            return text[:end].rstrip() + ELLIPSIS
-    return ELLIPSIS
-
-
 def caption_lines(text: str, width: float, draw: ImageDraw.ImageDraw | None = None) -> list[str]:
     """``text`` in at most two lines of ``width`` pixels. Whole when it fits. A name with spaces (a
     class name) breaks at the last space that fits, its second line cut to an ellipsis at its end
@@ -111,12 +91,12 @@ def caption_lines(text: str, width: float, draw: ImageDraw.ImageDraw | None = No
     words = text.split(" ")
     fits = [i for i in range(1, len(words)) if draw.textlength(" ".join(words[:i])) <= width]
     if fits:
-        return [" ".join(words[: fits[-1]]), _keep_start(" ".join(words[fits[-1] :]), width, draw)]
+        return [" ".join(words[: fits[-1]]), keep_start(" ".join(words[fits[-1] :]), width, draw.textlength)]
     folders, slash, name = text.rpartition("/")
     if slash and draw.textlength(name) <= width:
-        return [_keep_end(folders + slash, width, draw), name]
+        return [keep_end(folders + slash, width, draw.textlength), name]
     cut = next(i for i in range(1, len(text) + 1) if draw.textlength(text[i:]) <= width)
-    return [_keep_end(text[:cut], width, draw), text[cut:]]
+    return [keep_end(text[:cut], width, draw.textlength), text[cut:]]
 
 
 def thumbnail_grid(
