@@ -34,6 +34,7 @@ from tlcore.runs.candidates import load_pool
 from tlcore.runs.changes import RunChanges, moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import read_result
+from tlcore.runs.source_only import run_feature_models
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
@@ -322,8 +323,9 @@ def _umap(root: str, source: str, target: str, *, features: str, seed: int, poin
 
 
 def _space(root: str, features: str) -> str | nn.Module:
-    """The feature space ``features`` names: ``"raw"``, or the model of the run of that id."""
-    return "raw" if features == "raw" else _model(root, features)
+    """The feature space ``features`` names: ``"raw"``, or the models of the run of that id
+    (:func:`~tlcore.runs.source_only.run_feature_models`: each domain as the run scored it)."""
+    return "raw" if features == "raw" else _feature_models(root, features)
 
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")
@@ -363,6 +365,11 @@ def _changed_samples(root: str, run_id: str, against: str | None) -> Domain | No
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
 def _model(root: str, run_id: str) -> nn.Module:
     return _store(root).load_model(run_id)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
+def _feature_models(root: str, run_id: str) -> nn.Module:
+    return run_feature_models(_store(root), run_id)[0]
 
 
 def method_specs() -> list[MethodSpec]:

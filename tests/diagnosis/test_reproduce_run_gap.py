@@ -5,6 +5,7 @@ import json
 import shutil
 
 import pytest
+import torch
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
@@ -88,3 +89,57 @@ def test_bad_held_out_requests_are_one_line_errors(trained, capsys, tmp_path):
         err == f"error: the source-only baseline of run {run_id} is not in this workspace's baseline cache\n"
     )
     assert not cache.with_name("nothing").exists()
+
+
+@pytest.fixture(scope="module")
+def adabn(tmp_path_factory) -> tuple[Workspace, str, dict]:
+    workspace = Workspace.resolve(tmp_path_factory.mktemp("adabn"))
+    config = AdaptConfig(**PAIR, methods=("source_only", "adabn"), epochs=1, seed=3)
+    record = jobs.run_inline(workspace, config)
+    assert record.status == "done", record.error
+    return workspace, record.id, RunStore(workspace).result(record.id)
+
+
+def test_an_adabn_runs_features_reproduce_its_stored_gap(adabn, capsys):
+    """The run scored its source with the source statistics, its target with the target's: its
+    checkpoint keeps the source's (BatchNorm buffers only), and its features embed each domain so."""
+    workspace, run_id, result = adabn
+    checkpoint = torch.load(RunStore(workspace).checkpoint_path(run_id), weights_only=True)
+    assert {key.rsplit(".", 1)[1] for key in checkpoint["source_state"]} == {
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    }
+    code, out, err = _diagnose(
+        workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--json", "--no-explain"
+    )
+    assert code == 0, err
+    assert json.loads(out)["gap"] == result["gap_after"]  # exactly: the run's own features
+    code, out, _ = _diagnose(workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--no-explain")
+    assert code == 0 and f"the same gap as run {run_id}'s stored gap_after" in out
+    assert "stored before AdaBN runs kept" not in out
+
+
+def test_an_older_adabn_run_says_both_domains_read_the_target_statistics(adabn, capsys, tmp_path):
+    workspace, run_id, result = adabn
+    path = RunStore(workspace).checkpoint_path(run_id)
+    kept = tmp_path / "model.pt"
+    shutil.copy(path, kept)
+    payload = torch.load(path, weights_only=True)
+    del payload["source_state"]  # as checkpoints were written before 2026-12-05
+    torch.save(payload, path)
+    try:
+        code, out, err = _diagnose(
+            workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--json", "--no-explain"
+        )
+        assert code == 0, err
+        older = json.loads(out)["gap"]
+        code, out, _ = _diagnose(
+            workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--no-explain"
+        )
+    finally:
+        shutil.copy(kept, path)
+    assert older["mmd2"] != result["gap_after"]["mmd2"]  # the target statistics read the source too
+    assert code == 0 and f"not the gap run {run_id} stored as gap_after" in out
+    note = f"run {run_id} was stored before AdaBN runs kept their source statistics: both domains are "
+    assert sum(line.startswith(note) for line in out.splitlines()) == 1
