@@ -28,23 +28,22 @@ from tlcore.adapt.source_model import (
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import DomainModels
+from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
 from tlcore.models import load_source_model
 from tlcore.runs.candidates import pair_source_only_model
 from tlcore.runs.store import RunStore
-
-SOURCE_MODEL_METHODS = ("adabn",)  # the transforms that score the source with a model of their own
 
 
 def run_feature_models(store: RunStore, run_id: str) -> tuple[nn.Module, str]:
     """The model of the ``done`` run ``run_id`` for its features (:class:`~tlcore.features.DomainModels`
     when its checkpoint keeps a source model) and a one-line note, empty unless an older run of a
-    :data:`SOURCE_MODEL_METHODS` transform lacks its source model."""
+    :data:`~tlcore.methods.context.SOURCE_MODEL_TRANSFORMS` transform lacks its source model."""
     model = store.load_model(run_id)
     path = store.checkpoint_path(run_id)
     source = None if path is None else load_source_model(path, model)
     if source is not None:
         return DomainModels(source, model), ""
-    if not set(store.get(run_id).method.split("+")) & set(SOURCE_MODEL_METHODS):
+    if not set(store.get(run_id).method.split("+")) & set(SOURCE_MODEL_TRANSFORMS):
         return model, ""
     return model, (
         f"run {run_id} was stored before AdaBN runs kept their source statistics: both domains are "
