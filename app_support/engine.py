@@ -25,7 +25,7 @@ from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.ink import blank_warning
 from tlcore.diagnosis import GapReport, diagnose, projection
 from tlcore.errors import TLError
-from tlcore.features import UMAPResult
+from tlcore.features import UMAPResult, domain_models
 from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
@@ -305,7 +305,8 @@ def umap(
 
 
 def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
-    """A run's model's predicted class indices on the harmonised source and target."""
+    """A run's predicted class indices on the harmonised source and target, each read as the run
+    scored it (AdaBN: the source with its own batch-normalisation statistics)."""
     return _predictions(str(workspace().root), source, target, run_id)
 
 
@@ -330,9 +331,9 @@ def _space(root: str, features: str) -> str | nn.Module:
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")
 def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
-    model = _model(root, run_id)
+    models = domain_models(_feature_models(root, run_id))  # each domain as the run scored it
     pair = _load_pair(root, source, target, 0)
-    return explore.predict(model, pair[0]), explore.predict(model, pair[1])
+    return explore.predict(models[0], pair[0]), explore.predict(models[1], pair[1])
 
 
 def changes(run_id: str, against: str | None = None) -> RunChanges:
@@ -360,11 +361,6 @@ def _changes(root: str, run_id: str, against: str | None) -> RunChanges:
 @st.cache_resource(max_entries=4, show_spinner="Loading the target samples…")
 def _changed_samples(root: str, run_id: str, against: str | None) -> Domain | None:
     return predicted_samples(_store(root), _changes(root, run_id, against))
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
-def _model(root: str, run_id: str) -> nn.Module:
-    return _store(root).load_model(run_id)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")

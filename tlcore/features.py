@@ -49,6 +49,11 @@ class DomainModels(nn.Module):
         return self.target(x)
 
 
+def domain_models(model: nn.Module) -> tuple[nn.Module, nn.Module]:
+    """The models that read source and target inputs: a :class:`DomainModels`' two, else ``model`` twice."""
+    return (model.source, model.target) if isinstance(model, DomainModels) else (model, model)
+
+
 def _subsample(n: int, cap: int | None, rng: np.random.Generator) -> np.ndarray:
     """Sorted indices of a uniform subsample of ``min(n, cap)`` out of ``n`` (all when ``cap`` is None)."""
     if cap is None or n <= cap:
@@ -147,9 +152,7 @@ def pair_features(
     ``"raw"`` (:func:`raw_features`) or a model returning ``(logits, features)`` (:func:`model_outputs`;
     :class:`DomainModels`: its ``source`` embeds the source, its ``target`` the target)."""
     if isinstance(features, nn.Module):
-        source_model, model = (
-            (features.source, features.target) if isinstance(features, DomainModels) else (features, features)
-        )
+        source_model, model = domain_models(features)
         problem = misfit(target, _input_shape(model, target), (), "the model")
         if problem:
             raise TLError(f"the model cannot embed the pair: {problem}")

@@ -4,13 +4,18 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 import torch
 
+from app_support import engine
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
+from tlcore.features import DomainModels
+from tlcore.models import load_source_model
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
+from tlcore.views import explore
 from tlcore.workspace import Workspace
 
 PAIR = {"source": "mnist5k:n=200", "target": "digits:n=200"}
@@ -143,3 +148,18 @@ def test_an_older_adabn_run_says_both_domains_read_the_target_statistics(adabn, 
     assert code == 0 and f"not the gap run {run_id} stored as gap_after" in out
     note = f"run {run_id} was stored before AdaBN runs kept their source statistics: both domains are "
     assert sum(line.startswith(note) for line in out.splitlines()) == 1
+
+
+def test_the_diagnose_page_reads_an_adabn_runs_source_with_the_source_statistics(adabn):
+    """The page's features and predicted labels of a run: the same models as the CLI's."""
+    workspace, run_id, _ = adabn
+    store = RunStore(workspace)
+    target_model = store.load_model(run_id)
+    source_model = load_source_model(store.checkpoint_path(run_id), target_model)
+    source, target = engine._load_pair(str(workspace.root), PAIR["source"], PAIR["target"], 0)
+    on_source, on_target = engine._predictions(str(workspace.root), PAIR["source"], PAIR["target"], run_id)
+    np.testing.assert_array_equal(on_source, explore.predict(source_model, source))
+    np.testing.assert_array_equal(on_target, explore.predict(target_model, target))
+    assert (explore.predict(target_model, source) != on_source).any()  # the statistics matter
+    space = engine._space(str(workspace.root), run_id)
+    assert isinstance(space, DomainModels) and space.source is not space.target
