@@ -25,7 +25,7 @@ from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.ink import blank_warning
 from tlcore.diagnosis import GapReport, diagnose, projection
 from tlcore.errors import TLError
-from tlcore.features import UMAPResult
+from tlcore.features import UMAPResult, domain_models
 from tlcore.methods import MethodSpec, list_methods
 from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
@@ -34,6 +34,7 @@ from tlcore.runs.candidates import load_pool
 from tlcore.runs.changes import RunChanges, moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import read_result
+from tlcore.runs.source_only import run_feature_models
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
@@ -304,7 +305,8 @@ def umap(
 
 
 def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
-    """A run's model's predicted class indices on the harmonised source and target."""
+    """A run's predicted class indices on the harmonised source and target, each read as the run
+    scored it (AdaBN: the source with its own batch-normalisation statistics)."""
     return _predictions(str(workspace().root), source, target, run_id)
 
 
@@ -322,15 +324,16 @@ def _umap(root: str, source: str, target: str, *, features: str, seed: int, poin
 
 
 def _space(root: str, features: str) -> str | nn.Module:
-    """The feature space ``features`` names: ``"raw"``, or the model of the run of that id."""
-    return "raw" if features == "raw" else _model(root, features)
+    """The feature space ``features`` names: ``"raw"``, or the models of the run of that id
+    (:func:`~tlcore.runs.source_only.run_feature_models`: each domain as the run scored it)."""
+    return "raw" if features == "raw" else _feature_models(root, features)
 
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")
 def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
-    model = _model(root, run_id)
+    models = domain_models(_feature_models(root, run_id))  # each domain as the run scored it
     pair = _load_pair(root, source, target, 0)
-    return explore.predict(model, pair[0]), explore.predict(model, pair[1])
+    return explore.predict(models[0], pair[0]), explore.predict(models[1], pair[1])
 
 
 def changes(run_id: str, against: str | None = None) -> RunChanges:
@@ -361,8 +364,8 @@ def _changed_samples(root: str, run_id: str, against: str | None) -> Domain | No
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
-def _model(root: str, run_id: str) -> nn.Module:
-    return _store(root).load_model(run_id)
+def _feature_models(root: str, run_id: str) -> nn.Module:
+    return run_feature_models(_store(root), run_id)[0]
 
 
 def method_specs() -> list[MethodSpec]:

@@ -35,6 +35,25 @@ class UMAPResult:
     index_target: np.ndarray  # k_t int64, sorted
 
 
+class DomainModels(nn.Module):
+    """A run's model and the one that reads its source inputs, both returning ``(logits, features)``:
+    ``target`` (``forward``: any input not from the source) and ``source`` (AdaBN: the same weights
+    with the source's batch-normalisation statistics, :func:`tlcore.models.load_source_model`)."""
+
+    def __init__(self, source: nn.Module, target: nn.Module) -> None:
+        super().__init__()
+        self.source, self.target = source, target
+        self.classes: tuple[str, ...] = tuple(getattr(target, "classes", ()) or ())  # its outputs'
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.target(x)
+
+
+def domain_models(model: nn.Module) -> tuple[nn.Module, nn.Module]:
+    """The models that read source and target inputs: a :class:`DomainModels`' two, else ``model`` twice."""
+    return (model.source, model.target) if isinstance(model, DomainModels) else (model, model)
+
+
 def _subsample(n: int, cap: int | None, rng: np.random.Generator) -> np.ndarray:
     """Sorted indices of a uniform subsample of ``min(n, cap)`` out of ``n`` (all when ``cap`` is None)."""
     if cap is None or n <= cap:
@@ -130,13 +149,15 @@ def pair_features(
     device: str | None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, str]:
     """Source features, target features, target logits (models only) and the space's name:
-    ``"raw"`` (:func:`raw_features`) or a model returning ``(logits, features)`` (:func:`model_outputs`)."""
+    ``"raw"`` (:func:`raw_features`) or a model returning ``(logits, features)`` (:func:`model_outputs`;
+    :class:`DomainModels`: its ``source`` embeds the source, its ``target`` the target)."""
     if isinstance(features, nn.Module):
-        problem = misfit(target, _input_shape(features, target), (), "the model")
+        source_model, model = domain_models(features)
+        problem = misfit(target, _input_shape(model, target), (), "the model")
         if problem:
             raise TLError(f"the model cannot embed the pair: {problem}")
-        _, Fs = model_outputs(features, source.X, device=device)
-        logits, Ft = model_outputs(features, target.X, device=device)
+        _, Fs = model_outputs(source_model, source.X, device=device)
+        logits, Ft = model_outputs(model, target.X, device=device)
         return Fs, Ft, logits, "model"
     if features != "raw":
         raise TLError(f"unknown feature space {features!r}: use 'raw' or pass a model")

@@ -26,12 +26,17 @@ import tlcore
 from tlcore.data.images import draft_side
 from tlcore.data.shifts import effective, get_shift
 from tlcore.data.spec import parse_spec
+from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
 from tlcore.models import Classifier, EfficientNetLite0Features, Standardize
 
 CARD_FILE = "model.json"
 RANDOM_NOTE = (  # on a shift step that draws per sample: training simulated a shift, nothing to repeat
     "drawn at random per sample in training (a simulated shift): new data need not repeat it, and "
     "cannot sample for sample"
+)
+TARGET_MODEL_NOTE = (  # a run of a transform that scored its source with a model of its own (AdaBN)
+    "the model normalises every input with the target's batch-normalisation statistics, as the run's "
+    "target predictions and predict do; the run scored its source data with the source's, not exported"
 )
 Step = dict[str, Any]  # {"op": ..., its parameters}: heterogeneous by nature, written as JSON
 
@@ -80,7 +85,7 @@ class ModelCard:
     preprocessing: tuple[Step, ...]
     inside_model: tuple[Step, ...]
     postprocessing: tuple[Step, ...]
-    training: dict[str, Any]  # source, target, methods, source_shifts, target_shifts
+    training: dict[str, Any]  # source, target, methods, source_shifts, target_shifts (note: AdaBN)
     parity: Parity
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +147,7 @@ def model_card(
             "methods": list(provenance.methods),
             "source_shifts": _shifts(source),
             "target_shifts": target_shifts,
+            **({"note": TARGET_MODEL_NOTE} if set(provenance.methods) & set(SOURCE_MODEL_TRANSFORMS) else {}),
         },
         parity=parity,
     )

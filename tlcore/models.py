@@ -11,6 +11,7 @@ rebuild the network, and the run config as a plain JSON-able dict, read back wit
 
 from __future__ import annotations
 
+import copy
 import inspect
 import os
 import pickle
@@ -316,16 +317,26 @@ def save_checkpoint(
     model: Classifier,
     config: dict[str, Any],
     classes: Sequence[str] = (),
+    source_model: Classifier | None = None,
 ) -> None:
     """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
-    the model's outputs (when known) and its ``columns`` to ``path``."""
+    the model's outputs (when known) and its ``columns`` to ``path``; with ``source_model`` (the
+    model that scores source inputs, e.g. AdaBN's source statistics) also its ``source_state``: the
+    entries of its state dict that differ from ``model``'s (:func:`load_source_model` reads it)."""
+    state = model.state_dict()
     payload = {
         "model_spec": dict(model.spec),
         "config": config,
         "classes": [str(c) for c in classes],
         "columns": list(model.columns),
-        "state_dict": model.state_dict(),
+        "state_dict": state,
     }
+    if source_model is not None:
+        payload["source_state"] = {
+            key: value.detach().cpu()
+            for key, value in source_model.state_dict().items()
+            if not torch.equal(value.cpu(), state[key].cpu())
+        }
     torch.save(payload, path)
 
 
@@ -335,13 +346,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     The model's ``classes`` and ``columns`` come from the checkpoint; older checkpoints without them
     leave them empty.
     """
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        spec = payload["model_spec"]
-    except (OSError, RuntimeError, pickle.UnpicklingError, EOFError, KeyError, TypeError) as exc:
-        raise TLError(
-            f"cannot read checkpoint {path}: {str(exc).splitlines()[0] if str(exc) else exc!r}"
-        ) from exc
+    payload = _read_checkpoint(path)
+    spec = payload["model_spec"]
     model = build_model(
         spec["name"],
         tuple(spec["input_shape"]),
@@ -357,3 +363,28 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     model.classes = tuple(payload.get("classes") or ())
     model.columns = tuple(payload.get("columns") or ())
     return model, payload["config"]
+
+
+def load_source_model(path: str | os.PathLike[str], model: Classifier) -> Classifier | None:
+    """The model that scores source inputs saved with ``model``'s checkpoint ``path``
+    (:func:`save_checkpoint`'s ``source_model``): a copy of ``model`` with the checkpoint's
+    ``source_state``; None when the checkpoint has none (no transform gave one, or older)."""
+    entries = _read_checkpoint(path).get("source_state")
+    if entries is None:
+        return None
+    source = copy.deepcopy(model)
+    source.load_state_dict({**model.state_dict(), **entries})
+    return source
+
+
+def _read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The payload :func:`save_checkpoint` wrote (``weights_only`` load); unreadable → :class:`TLError`."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(payload, dict) or "model_spec" not in payload:
+            raise KeyError("model_spec")
+    except (OSError, RuntimeError, pickle.UnpicklingError, EOFError, KeyError, TypeError) as exc:
+        raise TLError(
+            f"cannot read checkpoint {path}: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+        ) from exc
+    return payload

@@ -4,12 +4,18 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
+import torch
 
+from app_support import engine
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
+from tlcore.features import DomainModels
+from tlcore.models import load_source_model
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
+from tlcore.views import explore
 from tlcore.workspace import Workspace
 
 PAIR = {"source": "mnist5k:n=200", "target": "digits:n=200"}
@@ -88,3 +94,72 @@ def test_bad_held_out_requests_are_one_line_errors(trained, capsys, tmp_path):
         err == f"error: the source-only baseline of run {run_id} is not in this workspace's baseline cache\n"
     )
     assert not cache.with_name("nothing").exists()
+
+
+@pytest.fixture(scope="module")
+def adabn(tmp_path_factory) -> tuple[Workspace, str, dict]:
+    workspace = Workspace.resolve(tmp_path_factory.mktemp("adabn"))
+    config = AdaptConfig(**PAIR, methods=("source_only", "adabn"), epochs=1, seed=3)
+    record = jobs.run_inline(workspace, config)
+    assert record.status == "done", record.error
+    return workspace, record.id, RunStore(workspace).result(record.id)
+
+
+def test_an_adabn_runs_features_reproduce_its_stored_gap(adabn, capsys):
+    """The run scored its source with the source statistics, its target with the target's: its
+    checkpoint keeps the source's (BatchNorm buffers only), and its features embed each domain so."""
+    workspace, run_id, result = adabn
+    checkpoint = torch.load(RunStore(workspace).checkpoint_path(run_id), weights_only=True)
+    assert {key.rsplit(".", 1)[1] for key in checkpoint["source_state"]} == {
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    }
+    code, out, err = _diagnose(
+        workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--json", "--no-explain"
+    )
+    assert code == 0, err
+    assert json.loads(out)["gap"] == result["gap_after"]  # exactly: the run's own features
+    code, out, _ = _diagnose(workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--no-explain")
+    assert code == 0 and f"the same gap as run {run_id}'s stored gap_after" in out
+    assert "stored before AdaBN runs kept" not in out
+
+
+def test_an_older_adabn_run_says_both_domains_read_the_target_statistics(adabn, capsys, tmp_path):
+    workspace, run_id, result = adabn
+    path = RunStore(workspace).checkpoint_path(run_id)
+    kept = tmp_path / "model.pt"
+    shutil.copy(path, kept)
+    payload = torch.load(path, weights_only=True)
+    del payload["source_state"]  # as checkpoints were written before 2026-12-05
+    torch.save(payload, path)
+    try:
+        code, out, err = _diagnose(
+            workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--json", "--no-explain"
+        )
+        assert code == 0, err
+        older = json.loads(out)["gap"]
+        code, out, _ = _diagnose(
+            workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--no-explain"
+        )
+    finally:
+        shutil.copy(kept, path)
+    assert older["mmd2"] != result["gap_after"]["mmd2"]  # the target statistics read the source too
+    assert code == 0 and f"not the gap run {run_id} stored as gap_after" in out
+    note = f"run {run_id} was stored before AdaBN runs kept their source statistics: both domains are "
+    assert sum(line.startswith(note) for line in out.splitlines()) == 1
+
+
+def test_the_diagnose_page_reads_an_adabn_runs_source_with_the_source_statistics(adabn):
+    """The page's features and predicted labels of a run: the same models as the CLI's."""
+    workspace, run_id, _ = adabn
+    store = RunStore(workspace)
+    target_model = store.load_model(run_id)
+    source_model = load_source_model(store.checkpoint_path(run_id), target_model)
+    source, target = engine._load_pair(str(workspace.root), PAIR["source"], PAIR["target"], 0)
+    on_source, on_target = engine._predictions(str(workspace.root), PAIR["source"], PAIR["target"], run_id)
+    np.testing.assert_array_equal(on_source, explore.predict(source_model, source))
+    np.testing.assert_array_equal(on_target, explore.predict(target_model, target))
+    assert (explore.predict(target_model, source) != on_source).any()  # the statistics matter
+    space = engine._space(str(workspace.root), run_id)
+    assert isinstance(space, DomainModels) and space.source is not space.target

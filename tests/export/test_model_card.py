@@ -91,7 +91,7 @@ def test_target_shifts_become_steps_after_the_resize_and_both_specs_are_recorded
     assert training["target"] == "upload:scans.zip:invert=1,contrast=1,blur=0.5"
     assert [s["name"] for s in training["target_shifts"]] == ["invert", "blur"]
     assert [(s["name"], s["value"]) for s in training["source_shifts"]] == [("rotate", 30.0)]
-    assert training["methods"] == ["deep_coral", "im"]
+    assert training["methods"] == ["deep_coral", "im"] and "note" not in training
 
 
 def test_shifts_drawn_at_random_are_marked_so_nobody_repeats_them():
@@ -142,3 +142,14 @@ def test_efficientnet_card_lists_what_the_network_does_itself():
     # the caller's steps stop at [0, 1] pixels of the model's input size: no normalisation twice
     assert [s["op"] for s in card["preprocessing"]] == ["decode", "convert", "scale", "resize", "layout"]
     assert card["preprocessing"][3]["width"] == 28
+
+
+def test_an_adabn_card_says_the_model_holds_the_target_statistics():
+    torch.manual_seed(0)
+    model = build_model("lenet_bn", (1, 28, 28), len(CLASSES), pretrained=False)
+    provenance = Provenance("20260101-000000-abcdef", "mnist5k", "digits", ("deep_coral", "im", "adabn"))
+    card = model_card(model, CLASSES, provenance, fmt="onnx", file="model.onnx", parity=PARITY).to_dict()
+    assert card["training"]["note"] == (
+        "the model normalises every input with the target's batch-normalisation statistics, as the run's "
+        "target predictions and predict do; the run scored its source data with the source's, not exported"
+    )

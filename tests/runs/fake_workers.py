@@ -24,6 +24,7 @@ ShouldStop = Callable[[], bool]
 class FakeResult:
     data: dict[str, Any] = field(default_factory=dict)
     model: Any = None
+    source_model: Any = None
     predictions: Any = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -8,8 +8,8 @@ target train split; the stored target probabilities cover the whole harmonised t
 :func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
 ("before") and the adapted model ("after") under the default :class:`~tlcore.metrics.gap.GapSettings`
 with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures
-(except after a transform that gives a source model, e.g. AdaBN: the run's source side is that model's,
-the stored model, which ``diagnose`` reads, has the target's statistics); UMAP comes from
+(after a transform that gives a source model, e.g. AdaBN, the source side is that model's: the run's
+checkpoint keeps it, :func:`tlcore.runs.source_only.run_feature_models`); UMAP comes from
 :func:`tlcore.features.umap_projection`.
 """
 

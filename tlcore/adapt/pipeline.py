@@ -325,7 +325,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, final: T
         evaluated.target_probabilities, evaluated_after.target_probabilities
     )
     model.columns = tuple(pair.source_train.meta.get("columns") or ())  # a table's, by name
-    result.model = model.cpu()
+    result.model, result.source_model = model.cpu(), final.source_model
     result.classes = list(pair.source_train.classes)
     result.info |= {
         "model": model.spec,

@@ -38,7 +38,9 @@ class AdaptResult:
     ``umap_*``: columns ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``.
     ``classes`` names the model's outputs (the source's classes). ``validators``: the label-free
     scores of both models (:class:`~tlcore.selection.scores.RunValidators`, stored as its dict).
-    ``model`` (the adapted :class:`~tlcore.models.Classifier`, on the CPU) and ``predictions`` (both
+    ``model`` (the adapted :class:`~tlcore.models.Classifier`, on the CPU), ``source_model`` (the
+    model that scored the source splits when a transform gave one, e.g. AdaBN's source statistics;
+    the checkpoint keeps it, :func:`tlcore.models.save_checkpoint`) and ``predictions`` (both
     models' target probabilities, :class:`~tlcore.selection.predictions.TargetPredictions`, the run
     store's ``predictions.npz``) are left out of :meth:`to_dict`.
     """
@@ -62,12 +64,13 @@ class AdaptResult:
     info: dict[str, Any] = field(default_factory=dict)
     validators: RunValidators | None = None
     model: Classifier | None = None
+    source_model: Classifier | None = None
     predictions: TargetPredictions | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field but ``model`` and ``predictions``, as plain JSON-able values (``config``, the
+        """Every field but the models and ``predictions``, as plain JSON-able values (``config``, the
         gaps, the paired test and the validators as their dicts)."""
-        skip = ("model", "predictions", "config")
+        skip = ("model", "source_model", "predictions", "config")
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         for key in ("gap_before", "gap_after", "validators", "paired"):
             out[key] = None if out[key] is None else out[key].to_dict()

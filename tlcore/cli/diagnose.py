@@ -44,7 +44,7 @@ from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
-from tlcore.runs.source_only import source_only_model_for
+from tlcore.runs.source_only import run_feature_models, source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.views.class_gaps import class_gap_note, class_gap_rows
 from tlcore.views.diagnosis_report import (
@@ -133,12 +133,13 @@ def register(subparsers: Any) -> None:
 
 @dataclass(frozen=True)
 class FeatureSpace:
-    """Where the features come from: ``raw``, or a model of a run (``kind`` run | baseline)."""
+    """Where the features come from: ``raw``, or a model of a run (``kind`` run | baseline); a note."""
 
     space: str | nn.Module
     kind: Literal["raw", "run", "baseline"] = "raw"
     run_id: str = ""
     config: AdaptConfig | None = None
+    note: str = ""
 
 
 def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
@@ -152,7 +153,8 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     store = RunStore(workspace)
     config = AdaptConfig.from_dict(store.get(run_id).config)
     if kind == "run":
-        return FeatureSpace(store.load_model(run_id), "run", run_id, config)
+        models, note = run_feature_models(store, run_id)
+        return FeatureSpace(models, "run", run_id, config, note)
     cached = BaselineCache.of_workspace(workspace).get(baseline_key(config, pick_device(config.device).type))
     if cached is None:
         raise TLError(f"the source-only baseline of run {run_id} is not in this workspace's baseline cache")
@@ -236,7 +238,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
             payload["novelty"] = payload["novelty"] | {"description": reading}
         print_json(payload | {key: {"not_measured": why} for key, why in unread.items()})
         return 0
-    lines = format_report(report, explanation, estimate)
+    lines = format_report(report, explanation, estimate) + ([features.note] if features.note else [])
     if args.held_out:
         lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
     why = unread.get("label_shift_estimate")

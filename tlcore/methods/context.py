@@ -142,3 +142,8 @@ class TransformOutcome:
     model: Classifier
     info: dict[str, Any] = field(default_factory=dict)
     source_model: Classifier | None = None
+
+
+SOURCE_MODEL_TRANSFORMS = ("adabn",)
+"""The transforms whose outcome has a ``source_model``: a run of one stores and exports the target's
+model, and scored its source with another (its checkpoint keeps it since 2026-12-05)."""

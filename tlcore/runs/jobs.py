@@ -56,6 +56,7 @@ class AdaptOutcome(Protocol):
     """What a worker function returns (the pipeline's ``AdaptResult``)."""
 
     model: Any
+    source_model: Any  # the model that scored the source (AdaBN's source statistics) or None
     predictions: Any  # TargetPredictions or None
 
     def to_dict(self) -> dict[str, Any]: ...
@@ -205,7 +206,8 @@ def execute(
         else:
             predictions = outcome.predictions
             save_predictions = None if predictions is None else predictions.save
-            writer = _checkpoint_writer(outcome.model, config, result.get("classes") or ())
+            classes = result.get("classes") or ()
+            writer = _checkpoint_writer(outcome.model, config, classes, outcome.source_model)
             store.finish(run_id, result, writer, save_predictions)
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)
@@ -230,14 +232,15 @@ def crash_reason(exc: Exception) -> str:
 
 
 def _checkpoint_writer(
-    model: Any, config: AdaptConfig, classes: Sequence[str]
+    model: Any, config: AdaptConfig, classes: Sequence[str], source_model: Any = None
 ) -> Callable[[Path], None] | None:
-    """Writes the model with its config and the class names of its outputs (the result's ``classes``)."""
+    """Writes the model with its config, the class names of its outputs (the result's ``classes``)
+    and what its source model (AdaBN's source statistics), if any, changes."""
     if model is None:
         return None
     from tlcore.models import save_checkpoint  # noqa: PLC0415 - torch: only when there is a model
 
-    return lambda path: save_checkpoint(path, model, config.to_dict(), classes)
+    return lambda path: save_checkpoint(path, model, config.to_dict(), classes, source_model)
 
 
 class _Recorder:

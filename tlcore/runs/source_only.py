@@ -1,9 +1,20 @@
-"""Which source-only model reads the target's class proportions when a pair is diagnosed in a feature
-space: the one rule behind ``python -m tlcore diagnose --features`` and the app's Diagnose page."""
+"""Which models a diagnosis in a feature space reads, the one rule behind ``python -m tlcore diagnose
+--features`` and the app's Diagnose page: a run's models for its features, each domain embedded as the
+run scored it, and the source-only model that reads the target's class proportions.
+
+A transform may score the source with another model than the target
+(:class:`~tlcore.methods.context.TransformOutcome`: AdaBN, each domain with its own
+batch-normalisation statistics); the run's checkpoint keeps what that model changes
+(:func:`tlcore.models.save_checkpoint`), so ``diagnose --features run:ID --held-out`` reproduces the
+run's stored gap after. AdaBN runs stored before 2026-12-05 kept only the target statistics: both
+domains are embedded with them, and a note says so.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
+
+from torch import nn
 
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
@@ -16,8 +27,28 @@ from tlcore.adapt.source_model import (
 )
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.features import DomainModels
+from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
+from tlcore.models import load_source_model
 from tlcore.runs.candidates import pair_source_only_model
 from tlcore.runs.store import RunStore
+
+
+def run_feature_models(store: RunStore, run_id: str) -> tuple[nn.Module, str]:
+    """The model of the ``done`` run ``run_id`` for its features (:class:`~tlcore.features.DomainModels`
+    when its checkpoint keeps a source model) and a one-line note, empty unless an older run of a
+    :data:`~tlcore.methods.context.SOURCE_MODEL_TRANSFORMS` transform lacks its source model."""
+    model = store.load_model(run_id)
+    path = store.checkpoint_path(run_id)
+    source = None if path is None else load_source_model(path, model)
+    if source is not None:
+        return DomainModels(source, model), ""
+    if not set(store.get(run_id).method.split("+")) & set(SOURCE_MODEL_TRANSFORMS):
+        return model, ""
+    return model, (
+        f"run {run_id} was stored before AdaBN runs kept their source statistics: both domains are "
+        "embedded with its target-statistics model, unlike the run's own source scores"
+    )
 
 
 def source_only_model_for(
