@@ -128,8 +128,10 @@ def _lighter(value: object) -> object:
 
 
 def _script_json(value: object) -> str:
-    """JSON to sit in a ``<script>`` element: a ``<`` is written ``\\u003c``, so no string closes it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    """JSON to sit in a ``<script>`` element: ``<`` and ``>`` are written ``\\u003c`` and ``\\u003e``, as
+    Plotly writes them, so no string closes the element."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def figure_json(figure: go.Figure, templates: list[str]) -> str:
