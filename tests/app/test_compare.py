@@ -107,7 +107,9 @@ def test_report_flags_negative_transfer_and_escapes(results: dict[str, dict[str,
     text = compare.comparison_report(results, title=EVIL)
     assert "<script>alert(1)" not in text
     assert "Negative transfer: &lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert text.count("Plotly.newPlot") >= 6  # accuracy, gap, 2 x (UMAP before/after, confusion), per class
+    assert (
+        text.count('class="plotly-graph-div"') >= 6
+    )  # accuracy, gap, 2 x (UMAP before/after, confusion), per class
 
 
 def test_report_says_what_the_checks_cannot_see_beside_an_unlabelled_recommendation(

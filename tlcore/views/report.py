@@ -1,25 +1,30 @@
 """A self-contained HTML report: headings, tables, notes, pictures and Plotly figures in one file.
 
-Plotly.js is inlined once and pictures are inline base64 PNGs (the file opens offline; Plotly.js is
-about 4.8 MB of it), and every string that may come from a user (titles, run labels, class names,
-table cells, captions) is escaped with :func:`html.escape`. A float cell is written by
-:func:`tlcore.numbers.significant` (4 significant digits: ``1,797``, ``0.8123``, an MMD² of ``3.2e-05``).
-Table cells holding a number (or a number written with its unit, :data:`NUMBER`) are right-aligned, text
-left-aligned, a missing value (None: e.g. the accuracies of an unlabelled target) is :data:`UNKNOWN`;
-``flags`` are alerts (red), ``asides`` neutral notes.
+Plotly.js is inlined once, at the end, and pictures are inline base64 PNGs (the file opens offline;
+Plotly.js is about 4.8 MB of it). A figure is drawn only when it scrolls near the view (an
+IntersectionObserver; every one before printing): its JSON waits in the page in a
+``<script type="application/json">``, lighter (:func:`figure_json`), so a report of 62 runs and 189
+figures shows its text at once instead of after minutes of drawing. Every string that may come from
+a user (titles, run labels, class names, table cells, captions) is escaped with :func:`html.escape`.
+A float cell is written by :func:`tlcore.numbers.significant` (4 significant digits: ``1,797``,
+``0.8123``, an MMD² of ``3.2e-05``). Table cells holding a number (or a number written with its unit,
+:data:`NUMBER`) are right-aligned, text left-aligned, a missing value (None: e.g. the accuracies of an
+unlabelled target) is :data:`UNKNOWN`; ``flags`` are alerts (red), ``asides`` neutral notes.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
 from tlcore.numbers import significant
 
@@ -37,6 +42,25 @@ img.grid { image-rendering: pixelated; max-width: 100%; }
 figure { display: inline-block; margin: 0 1rem 1rem 0; } figcaption { color: #5b6478; font-size: 0.85rem; }
 """
 UNKNOWN = "—"  # a number the run could not measure, as the app's tables show it
+FIGURE_DIGITS = 6  # a float in a figure's data: finer than a pixel unless its values spread under 0.1%
+FIGURE_HEIGHT = 450  # px, Plotly's default, held by a figure not drawn yet
+LOADER = """(function () {
+  var templates = JSON.parse(document.getElementById("figure-templates").textContent);
+  var figures = document.querySelectorAll("div.plotly-graph-div[data-figure]");
+  function draw(div) {
+    if (div.dataset.drawn) return;
+    div.dataset.drawn = "1";
+    var figure = JSON.parse(document.getElementById(div.dataset.figure).textContent);
+    figure.layout.template = templates[figure.template];
+    Plotly.newPlot(div, figure.data, figure.layout, figure.config);
+  }
+  window.addEventListener("beforeprint", function () { figures.forEach(draw); });
+  if (!("IntersectionObserver" in window)) { figures.forEach(draw); return; }
+  var near = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) { if (e.isIntersecting) { near.unobserve(e.target); draw(e.target); } });
+  }, {rootMargin: "600px 0px"});  // drawn once it comes within 600 px of the view
+  figures.forEach(function (div) { near.observe(div); });
+})();"""
 NUMBER = re.compile(r"[-+≈]?\s*[\d.,]+(e[-+]?\d+)?\s*(x|%|s)?")  # 646,565  +1,797  3.2e-05  948x  56%
 
 
@@ -88,10 +112,60 @@ def picture_html(caption: str, png: bytes) -> str:
     )
 
 
+def _lighter(value: object) -> object:
+    """``value`` (a figure's JSON) with every float to :data:`FIGURE_DIGITS` significant digits and
+    every float64 array (Plotly's base64 ``{"dtype": "f8", "bdata": ...}``) as float32 (7 digits)."""
+    if isinstance(value, float):
+        return float(f"{value:.{FIGURE_DIGITS}g}")
+    if isinstance(value, list):
+        return [_lighter(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get("dtype") == "f8" and isinstance(value.get("bdata"), str):
+        floats = np.frombuffer(base64.b64decode(value["bdata"]), dtype="<f8").astype("<f4")
+        return value | {"dtype": "f4", "bdata": base64.b64encode(floats.tobytes()).decode("ascii")}
+    return {k: _lighter(v) for k, v in value.items()}
+
+
+def _script_json(value: object) -> str:
+    """JSON to sit in a ``<script>`` element: ``<`` and ``>`` are written ``\\u003c`` and ``\\u003e``, as
+    Plotly writes them, so no string closes the element."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def figure_json(figure: go.Figure, templates: list[str]) -> str:
+    """The figure's data, layout and config as :func:`_lighter` JSON; its layout's template (7 kB, the
+    same in every figure) is written once: the figure holds its index in ``templates``, appended when new.
+    A WebGL scatter (the UMAPs) is drawn as SVG: Chromium keeps 16 WebGL contexts a page and blanks the
+    oldest (a report of 62 runs has 124 UMAPs), and SVG prints."""
+    spec = _lighter(json.loads(figure.to_json()))
+    for trace in spec["data"]:
+        if trace.get("type") == "scattergl":
+            trace["type"] = "scatter"
+    template = _script_json(spec["layout"].pop("template", {}))
+    if template not in templates:
+        templates.append(template)
+    config = {"displaylogo": False, "responsive": True}
+    figure_spec = {"data": spec["data"], "layout": spec["layout"], "config": config}
+    return _script_json(figure_spec | {"template": templates.index(template)})
+
+
+def figure_html(figure: go.Figure, number: int, templates: list[str]) -> str:
+    """The place of figure ``number``, its size held, and its :func:`figure_json`, drawn by :data:`LOADER`."""
+    height = figure.layout.height or FIGURE_HEIGHT
+    return (
+        f'<div id="figure-{number}" class="plotly-graph-div" data-figure="figure-{number}-data" '
+        f'style="height:{height}px; width:100%;"></div>'
+        f'<script type="application/json" id="figure-{number}-data">{figure_json(figure, templates)}</script>'
+    )
+
+
 def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str:
-    """The full HTML document; Plotly.js is inlined with the first figure only."""
+    """The full HTML document: Plotly.js and :data:`LOADER` are inlined at its end when it has a figure."""
     parts: list[str] = []
-    plotly_js_written = False
+    templates: list[str] = []
+    figures = 0
     for section in sections:
         parts.append("<section>" + (f"<h2>{html.escape(section.heading)}</h2>" if section.heading else ""))
         parts.extend(f'<div class="flag">{html.escape(flag)}</div>' for flag in section.flags)
@@ -103,21 +177,21 @@ def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str
         for caption, rows in section.tables:
             parts += [f'<p class="note">{html.escape(caption)}</p>', table_html(rows)]
         if section.figure is not None:
-            parts.append(
-                pio.to_html(
-                    section.figure,
-                    full_html=False,
-                    include_plotlyjs=not plotly_js_written,
-                    config={"displaylogo": False},
-                )
-            )
-            plotly_js_written = True
+            figures += 1
+            parts.append(figure_html(section.figure, figures, templates))
         parts.append("</section>")
+    scripts = (
+        f'<script type="application/json" id="figure-templates">[{",".join(templates)}]</script>'
+        f"<script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script><script>{get_plotlyjs()}</script>"
+        f"<script>{LOADER}</script>"
+    )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p class='subtitle'>{html.escape(subtitle)}</p>"
         + "".join(parts)
-        + f"<footer>Generated by tlstudio on {stamp}.</footer></body></html>\n"
+        + f"<footer>Generated by tlstudio on {stamp}.</footer>"
+        + (scripts if figures else "")
+        + "</body></html>\n"
     )
