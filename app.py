@@ -6,7 +6,7 @@ calls ``tlcore``; caching and session helpers live in ``app_support.py``.
 
 import streamlit as st
 
-from app_support import engine, state
+from app_support import diagnosis, engine, state
 
 st.set_page_config(page_title="tlstudio", page_icon=":material/transform:", layout="wide")
 state.init_session()
@@ -45,3 +45,4 @@ state.share_pair()
 engine.close_stale_runs()  # the one sweep per page run: every read below only looks
 state.keep_forms()
 page.run()
+diagnosis.warm_umap()  # after the page: its first run does not wait for the import

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app_support import display, engine, state
+from app_support import diagnosis, display, engine, state
 from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
@@ -24,7 +24,7 @@ LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "larg
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
 DEFAULTS = GapSettings()
 PERMUTATIONS = sorted({100, 200, 500, 1000, 2000, DEFAULTS.n_permutations})
-UMAP_POINTS = sorted({500, 1000, 1500, 3000, 5000, engine.UMAP_POINTS})
+UMAP_POINTS = sorted({500, 1000, 1500, 3000, 5000, diagnosis.UMAP_POINTS})
 
 st.title("Diagnose")
 source_spec, target_spec = state.pair()
@@ -55,16 +55,19 @@ with display.errors_shown():
         umap_points = right.select_slider(
             "UMAP points per domain",
             UMAP_POINTS,
-            key=state.form_default(state.DIAGNOSE_UMAP_POINTS, engine.UMAP_POINTS),
+            key=state.form_default(state.DIAGNOSE_UMAP_POINTS, diagnosis.UMAP_POINTS),
         )
+    reuse = not st.session_state.pop(state.DIAGNOSE_RECOMPUTE, False)  # "Recompute" skips the cache
     with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier…"):
         settings = replace(DEFAULTS, n_permutations=permutations)
-        report = engine.gap_report(source_spec, target_spec, features, settings)
+        measured = diagnosis.gap_report(source_spec, target_spec, features, settings, reuse=reuse)
+    report = measured.value
 
     shift = diagnosis_report.counted_in(
         report, explain_support.label_shift(source_spec, target_spec, features)
     )
-    explained = explain_support.explanation(source_spec, target_spec, features, report, shift)
+    told = explain_support.explanation(source_spec, target_spec, features, report, shift, reuse=reuse)
+    explained = told.value
     unread = explained.unread(report)  # what a side of blank images voids, and why
 
     with st.container(border=True):
@@ -90,6 +93,10 @@ with display.errors_shown():
                     )
         if check := diagnosis_report.check_note(explained):
             st.caption(display.esc(check))
+        if cached := [step.note() for step in (measured, told) if step.reused]:
+            note, redo = st.columns([4, 1], vertical_alignment="center")
+            note.caption(display.esc(f"Diagnosis {cached[0]}."))
+            redo.button("Recompute", icon=":material/refresh:", on_click=explain_support.recompute)
 
     st.subheader("How big the gap is")
     gap = report.gap
@@ -241,8 +248,10 @@ with display.errors_shown():
     with umap_slot:
         read = features != "raw" and not explained.not_measured  # a model's outputs on blank images: void
         predicted = engine.predictions(source_spec, target_spec, features) if read else None
-        projection = engine.umap(source_spec, target_spec, features, settings.seed, umap_points)
-        points = explore.umap_points(replace(report, umap=projection), source, target, predicted)
+        projected = diagnosis.umap(
+            source_spec, target_spec, features, settings.seed, umap_points, reuse=reuse
+        )
+        points = explore.umap_points(replace(report, umap=projected.value), source, target, predicted)
         plot, side = st.columns([2, 1])
         with plot:
             options = [c for c in COLOUR_BY if c != "prediction" or predicted is not None]
@@ -264,6 +273,8 @@ with display.errors_shown():
                 title="UMAP (circles: source, diamonds: target)" if colour_by != "domain" else "UMAP",
             )
             event = st.plotly_chart(fig, on_select="rerun", selection_mode=("box", "lasso"), key="umap")
+            if projected.reused:
+                st.caption(display.esc(f"UMAP {projected.note()}."))
         with side:
             chosen = points.loc[display.selected_points(event)]
             if chosen.empty:

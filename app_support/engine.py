@@ -23,11 +23,9 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import baseline_reused
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.ink import blank_warning
-from tlcore.diagnosis import GapReport, diagnose, projection
 from tlcore.errors import TLError
-from tlcore.features import UMAPResult, domain_models
+from tlcore.features import domain_models
 from tlcore.methods import MethodSpec, list_methods
-from tlcore.metrics.gap import GapSettings
 from tlcore.runs import jobs
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import load_pool
@@ -42,8 +40,6 @@ from tlcore.views import compare, explore
 from tlcore.views import curves as curve_figures
 from tlcore.views import ranking as ranking_view
 from tlcore.workspace import Workspace
-
-UMAP_POINTS = 1500  # the Diagnose page's UMAP points per domain (the CLI's default is diagnose()'s)
 
 
 def workspace() -> Workspace:
@@ -286,47 +282,16 @@ def _results(root: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     return {run_label(runs.get(run_id)): runs.result(run_id) for run_id in run_ids}
 
 
-def gap_report(
-    source: str, target: str, features: str = "raw", settings: GapSettings = GapSettings()
-) -> GapReport:
-    """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), without its UMAP
-    (:func:`umap`), cached across sessions: ``python -m tlcore diagnose`` with the same settings
-    prints its numbers."""
-    return _diagnose(str(workspace().root), source, target, features=features, settings=settings)
-
-
-def umap(
-    source: str, target: str, features: str = "raw", seed: int = 0, points: int = UMAP_POINTS
-) -> UMAPResult:
-    """The pair's UMAP in ``features`` with ``points`` per domain (:func:`tlcore.diagnosis.projection`),
-    apart from :func:`gap_report` so the page shows the gap while it is computed: the coordinates of
-    ``python -m tlcore diagnose --json --seed SEED --umap-points POINTS``."""
-    return _umap(str(workspace().root), source, target, features=features, seed=seed, points=points)
-
-
 def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
     """A run's predicted class indices on the harmonised source and target, each read as the run
     scored it (AdaBN: the source with its own batch-normalisation statistics)."""
     return _predictions(str(workspace().root), source, target, run_id)
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
-def _diagnose(root: str, source: str, target: str, *, features: str, settings: GapSettings) -> GapReport:
-    return diagnose(
-        *_load_pair(root, source, target, 0), _space(root, features), settings=settings, umap=False
-    )
-
-
-@st.cache_data(max_entries=12, show_spinner="Projecting the domains with UMAP…")
-def _umap(root: str, source: str, target: str, *, features: str, seed: int, points: int) -> UMAPResult:
-    pair = _load_pair(root, source, target, 0)
-    return projection(*pair, _space(root, features), seed=seed, max_umap_per_domain=points)
-
-
-def _space(root: str, features: str) -> str | nn.Module:
+def feature_space(features: str) -> str | nn.Module:
     """The feature space ``features`` names: ``"raw"``, or the models of the run of that id
     (:func:`~tlcore.runs.source_only.run_feature_models`: each domain as the run scored it)."""
-    return "raw" if features == "raw" else _feature_models(root, features)
+    return "raw" if features == "raw" else _feature_models(str(workspace().root), features)
 
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_support import engine
+from app_support import diagnosis, engine, state
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of
 from tlcore.diagnosis import GapReport
+from tlcore.diagnosis_cache import Cached, DiagnosisCache, explanation_of
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
-from tlcore.explain.explanation import Explanation, explain
+from tlcore.explain.explanation import Explanation
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
@@ -44,14 +45,17 @@ def explanation(
     features: str,
     report: GapReport,
     shift: LabelShiftEstimate | NeedsSourceOnlyModel,
-) -> Explanation:
+    *,
+    reuse: bool = True,
+) -> Cached[Explanation]:
     """Why the pair differs and what to try, with the label shift and the novel share ranked in;
-    ``report`` is the page's diagnosis in ``features`` (its gap level is the verdict's)."""
+    ``report`` is the page's diagnosis in ``features`` (its gap level is the verdict's); cached like
+    it (``reuse`` False computes it again)."""
     summary = LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None
     novel = None if report.novelty is None else NoveltySummary.of(report.novelty)
     root = str(engine.workspace().root)
     key = (source, target, features, report.settings)
-    return _explanation(root, key, _report=report, label_shift=summary, novelty=novel)
+    return _explanation(root, key, _report=report, label_shift=summary, novelty=novel, _reuse=reuse)
 
 
 @st.cache_data(max_entries=8, show_spinner="Explaining the gap: image statistics, checking fixes…")
@@ -62,19 +66,28 @@ def _explanation(
     _report: GapReport,
     label_shift: LabelShiftSummary | None,
     novelty: NoveltySummary | None,
-) -> Explanation:
-    source, target = key[0], key[1]
-    pair = engine.load_pair(source, target)
-    return explain(
-        *pair,
-        source_spec=source,
-        target_spec=target,
-        workspace=Workspace.resolve(root),
+    _reuse: bool,
+) -> Cached[Explanation]:
+    workspace = Workspace.resolve(root)
+    return explanation_of(
+        DiagnosisCache.of_workspace(workspace),
+        *engine.load_pair(key[0], key[1]),
+        specs=(key[0], key[1]),
+        workspace=workspace,
         settings=ExplainSettings(seed=_report.settings.seed),
         gap=_report.gap,
         label_shift=label_shift,
         novelty=novelty,
+        reuse=_reuse,
     )
+
+
+def recompute() -> None:
+    """Callback of the Diagnose page's "Recompute": this server's cached diagnoses are dropped and the
+    page's next run computes its diagnosis, explanation and UMAP again, replacing the workspace's."""
+    diagnosis.forget()
+    _explanation.clear()
+    st.session_state[state.DIAGNOSE_RECOMPUTE] = True
 
 
 def train_source_only(missing: NeedsSourceOnlyModel) -> str:

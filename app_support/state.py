@@ -55,6 +55,7 @@ CHOICE = "choice_"  # the keys of single choices kept across pages start so
 DIAGNOSE_FEATURES = f"{CHOICE}diagnose_features"  # Diagnose's feature space ("raw" or a run id)
 DIAGNOSE_PERMUTATIONS = f"{CHOICE}diagnose_permutations"
 DIAGNOSE_UMAP_POINTS = f"{CHOICE}diagnose_umap_points"
+DIAGNOSE_RECOMPUTE = "diagnose_recompute"  # Diagnose's "Recompute" was clicked: skip the workspace cache
 COMPARE_ADVANCED = f"{CHOICE}compare_advanced"  # Compare's "Show advanced validators"
 COMPARE_VALIDATOR = f"{CHOICE}compare_validator"  # Compare's "Rank by"
 FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM, CHOICE)  # widget keys kept across pages

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support import engine
+from app_support import diagnosis
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
 from tests.app.test_ranking_ui import SOURCE as RANKED_SOURCE
 from tests.app.test_ranking_ui import TARGET as RANKED_TARGET
@@ -73,7 +73,7 @@ def test_diagnose_draws_the_umap_apart_from_the_gap_with_the_clis_coordinates(
     source, target = "mnist5k:n=120", "digits:n=120"
     at = app("diagnose", source=source, target=target)
     assert_clean(at)
-    assert engine.gap_report(source, target).umap is None
+    assert diagnosis.gap_report(source, target).value.umap is None
     (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("umap")]
     drawn = []
     for trace in json.loads(chart.proto.spec)["data"]:  # numbers as base64 typed arrays, as plotly sends
@@ -81,7 +81,7 @@ def test_diagnose_draws_the_umap_apart_from_the_gap_with_the_clis_coordinates(
         drawn += map(tuple, np.round(np.stack([x, y], 1).astype(np.float32), 4).tolist())  # as --json
     drawn.sort()
     argv = ["--workspace", str(workspace), "diagnose", "--source", source, "--target", target]
-    assert main([*argv, "--json", "--no-explain", "--umap-points", str(engine.UMAP_POINTS)]) == 0
+    assert main([*argv, "--json", "--no-explain", "--umap-points", str(diagnosis.UMAP_POINTS)]) == 0
     umap = json.loads(capsys.readouterr().out)["umap"]
     printed = sorted(map(tuple, umap["source"] + umap["target"]))
     assert len(drawn) == 240 and drawn == printed  # rounded to 4 places as --json rounds them

@@ -161,5 +161,5 @@ def test_the_diagnose_page_reads_an_adabn_runs_source_with_the_source_statistics
     np.testing.assert_array_equal(on_source, explore.predict(source_model, source))
     np.testing.assert_array_equal(on_target, explore.predict(target_model, target))
     assert (explore.predict(target_model, source) != on_source).any()  # the statistics matter
-    space = engine._space(str(workspace.root), run_id)
+    space = engine._feature_models(str(workspace.root), run_id)
     assert isinstance(space, DomainModels) and space.source is not space.target

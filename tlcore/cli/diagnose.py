@@ -21,7 +21,7 @@ gap is measured.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,16 +31,16 @@ from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, label_shift_of
+from tlcore.cli.diagnose_steps import diagnosis_steps
 from tlcore.cli.explain_text import format_explanation
-from tlcore.cli.output import ProgressBar, check_report, print_json, text_table, write_report
+from tlcore.cli.output import check_report, print_json, text_table, write_report
 from tlcore.data import Domain, harmonise, load_domain
 from tlcore.data.spec import anchored
 from tlcore.device import pick_device
-from tlcore.diagnosis import GapReport, describe_gap, diagnose, predictions_doubt
+from tlcore.diagnosis import GapReport, describe_gap, predictions_doubt
+from tlcore.diagnosis_cache import computed_at
 from tlcore.errors import TLError
-from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
-from tlcore.explain.explanation import Explanation, explain
-from tlcore.explain.settings import ExplainSettings
+from tlcore.explain.explanation import Explanation
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
@@ -120,6 +120,11 @@ def register(subparsers: Any) -> None:
         help="skip the UMAP projection (it is only computed for --json, whose output includes it)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON (no progress bar)")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compute again, not reusing the workspace's cached diagnosis of the same data and settings",
+    )
     parser.add_argument(
         "--no-explain",
         action="store_true",
@@ -201,27 +206,21 @@ def diagnose_command(args: argparse.Namespace) -> int:
     model = source_only_model(features, args, workspace)
     # first: a model that cannot read the pair says so before the gap is measured
     shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
-    bar = ProgressBar("diagnose", enabled=not args.json)
-    try:
-        report = diagnose(
-            source,
-            target,
-            features.space,
-            settings=settings,
-            pca_dim=args.pca or None,
-            umap=args.json and not args.no_umap,
-            max_umap_per_domain=args.umap_points,
-            progress=lambda step, fraction: bar.update(fraction, step),
-            device=None if config is None else config.device,
-        )
-    finally:
-        bar.close()
-    explanation = None
-    if not args.no_explain:  # a run's held-out splits are not named by specs: the run's specs are
-        specs = (config.source, config.target) if args.held_out and config is not None else (None, None)
-        explanation = _explain(
-            report, source, target, specs=specs, workspace=workspace, quiet=args.json, shift=shift
-        )
+    specs = (config.source, config.target) if args.held_out and config is not None else (None, None)
+    device = None if config is None else config.device  # held-out splits: named by the run's specs
+    steps = diagnosis_steps(
+        args,
+        (source, target),
+        features.space,
+        settings=settings,
+        workspace=workspace,
+        shift=shift,
+        specs=specs,
+        device=device,
+    )
+    report, explanation = steps["findings"].value, steps.get("explanation")
+    report = report if "umap" not in steps else replace(report, umap=steps["umap"].value)
+    explanation = None if explanation is None else explanation.value
     shift = counted_in(report, shift)  # the diagnosis's counted label shift, said once
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None
     if args.report is not None:
@@ -236,9 +235,12 @@ def diagnose_command(args: argparse.Namespace) -> int:
         if report.novelty is not None:  # read as the verdict reads it, like the text says it
             reading = coverage_note(report.novelty, explanation, report.feature_space)
             payload["novelty"] = payload["novelty"] | {"description": reading}
+        payload["from_cache"] = {n: computed_at(s.computed) if s.reused else None for n, s in steps.items()}
         print_json(payload | {key: {"not_measured": why} for key, why in unread.items()})
         return 0
     lines = format_report(report, explanation, estimate) + ([features.note] if features.note else [])
+    reused = [name for name, step in steps.items() if step.reused]
+    lines += [f"{', '.join(reused)} {steps[reused[0]].note()}; --no-cache recomputes"] if reused else []
     if args.held_out:
         lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
     why = unread.get("label_shift_estimate")
@@ -247,36 +249,6 @@ def diagnose_command(args: argparse.Namespace) -> int:
         lines += format_explanation(explanation)
     print("\n".join(line.rstrip() for line in lines))
     return 0
-
-
-def _explain(
-    report: GapReport,
-    source: Domain,
-    target: Domain,
-    *,
-    specs: tuple[str | None, str | None],
-    workspace: Workspace,
-    quiet: bool,
-    shift: LabelShiftEstimate | NeedsSourceOnlyModel,
-) -> Explanation:
-    """The explanation of the pair, its fixes checked by loading specs with the pair's seed; the
-    label-shift estimate and the novel share rank among its causes."""
-    bar = ProgressBar("explain", enabled=not quiet)
-    try:
-        return explain(
-            source,
-            target,
-            source_spec=specs[0],
-            target_spec=specs[1],
-            workspace=workspace,
-            settings=ExplainSettings(seed=report.settings.seed),
-            gap=report.gap,
-            label_shift=LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None,
-            novelty=None if report.novelty is None else NoveltySummary.of(report.novelty),
-            progress=lambda step, fraction: bar.update(fraction, step),
-        )
-    finally:
-        bar.close()
 
 
 def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
