@@ -21,9 +21,8 @@ from tlcore.views.sweep import RULE, configs_csv, outscored_line, passed_text, t
 from tlcore.workspace import Workspace
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    about = "list, show, cancel and resume sweeps"
-    parser = sub.add_parser("sweeps", help=about, description=about)
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``sweeps list``, ``show``, ``cancel`` and ``resume``."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="the newest sweeps, one per line")
