@@ -1,4 +1,4 @@
-"""The commands that only read the run store start without torch: the command tree loads a
+"""The commands that only read the run and sweep stores start without torch: the command tree loads a
 command's module only when the command line names it (:func:`tlcore.cli.parser_for`)."""
 
 from __future__ import annotations
@@ -56,7 +56,10 @@ def one_run(workspace: Workspace) -> tuple[Workspace, str]:
         ["runs", "list", "--help"],
         ["runs", "list"],
         ["runs", "list", "--json"],
+        ["sweeps", "--help"],
+        ["sweeps", "list"],
     ],
+    ids=" ".join,
 )
 def test_the_store_commands_and_the_help_start_without_torch(
     one_run: tuple[Workspace, str], argv: list[str]
@@ -68,6 +71,8 @@ def test_the_store_commands_and_the_help_start_without_torch(
         assert run_id in out and "queued" in out and "im  " in out
     if "--json" in argv:
         assert [row["id"] for row in json.loads(out)] == [run_id]
+    if argv == ["sweeps", "list"]:
+        assert out == "no sweeps yet\n"
 
 
 def test_a_training_command_loads_its_module_when_named(one_run: tuple[Workspace, str]) -> None:

@@ -43,7 +43,7 @@ COMMANDS = (
         "runs",
         RUNS,
         actions=(
-            Command("list", "the newest runs, one per line", "tlcore.cli.run_store:register_list"),
+            Command("list", "the newest runs, one per line", "tlcore.cli.stores:register_list"),
             Command(
                 "show",
                 "one run: config, status, results, per-class target accuracy and confusion, artifacts, alarm",
@@ -55,8 +55,8 @@ COMMANDS = (
                 "where a run's target predictions moved (no target labels needed)",
                 "tlcore.cli.changes:register",
             ),
-            Command("cancel", "ask a queued or running run to stop", "tlcore.cli.run_store:register_cancel"),
-            Command("delete", "remove a finished run and its files", "tlcore.cli.run_store:register_delete"),
+            Command("cancel", "ask a queued or running run to stop", "tlcore.cli.stores:register_cancel"),
+            Command("delete", "remove a finished run and its files", "tlcore.cli.stores:register_delete"),
         ),
     ),
     Command(
@@ -79,7 +79,28 @@ COMMANDS = (
         "run methods x hyper-parameters x seeds as one experiment (`sweeps` to follow it)",
         "tlcore.cli.sweep:register",
     ),
-    Command("sweeps", "list, show, cancel and resume sweeps", "tlcore.cli.sweeps:register"),
+    Command(
+        "sweeps",
+        "list, show, cancel and resume sweeps",
+        actions=(
+            Command("list", "the newest sweeps, one per line", "tlcore.cli.stores:register_sweeps_list"),
+            Command(
+                "show",
+                "one sweep: per-configuration results and the recommendation",
+                "tlcore.cli.sweeps:register_show",
+            ),
+            Command(
+                "cancel",
+                "stop a sweep: queued trials never start, running ones stop",
+                "tlcore.cli.sweeps:register_cancel",
+            ),
+            Command(
+                "resume",
+                "run a sweep's unfinished trials (after a crash, a cancel or a killed driver)",
+                "tlcore.cli.sweeps:register_resume",
+            ),
+        ),
+    ),
 )
 
 

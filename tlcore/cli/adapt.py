@@ -16,7 +16,7 @@ from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json
-from tlcore.cli.run_store import format_value
+from tlcore.cli.stores import format_value
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits

@@ -1,4 +1,4 @@
-"""``python -m tlcore runs show ID``: one run from the shell (the other ``runs`` actions: :mod:`.run_store`,
+"""``python -m tlcore runs show ID``: one run from the shell (the other ``runs`` actions: :mod:`.stores`,
 :mod:`.rank`, :mod:`.changes`)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table
-from tlcore.cli.run_store import format_value, run_store
+from tlcore.cli.stores import format_value, run_store
 from tlcore.metrics.mcnemar import described_change
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord

@@ -1,6 +1,6 @@
-"""``python -m tlcore runs list | cancel ID | delete ID``: the actions that only read or change the run
-store, so they start without torch (``runs show``, ``rank`` and ``changes``: :mod:`.runs`, :mod:`.rank`,
-:mod:`.changes`)."""
+"""``python -m tlcore runs list | cancel ID | delete ID`` and ``sweeps list``: the actions that only read
+or change the run and sweep stores, so they start without torch (``runs show``, ``rank`` and ``changes``:
+:mod:`.runs`, :mod:`.rank`, :mod:`.changes`; the other ``sweeps`` actions: :mod:`.sweeps`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tlcore.numbers import significant
 from tlcore.runs import jobs
 from tlcore.runs.record import STATUSES
 from tlcore.runs.store import RunStore
+from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 
@@ -37,6 +38,13 @@ def register_delete(parser: argparse.ArgumentParser) -> None:
     """Add ``runs delete``'s arguments."""
     parser.add_argument("run_id", metavar="ID")
     parser.set_defaults(handler=delete_run)
+
+
+def register_sweeps_list(parser: argparse.ArgumentParser) -> None:
+    """Add ``sweeps list``'s arguments."""
+    parser.add_argument("--limit", type=int, default=50, help="at most this many sweeps (default 50)")
+    parser.add_argument("--json", action="store_true", help="JSON list on stdout")
+    parser.set_defaults(handler=list_sweeps)
 
 
 def list_runs(args: argparse.Namespace) -> int:
@@ -76,6 +84,25 @@ def cancel_run(args: argparse.Namespace) -> int:
 def delete_run(args: argparse.Namespace) -> int:
     run_store(args).delete(args.run_id)
     print(f"run {args.run_id} deleted")
+    return 0
+
+
+def list_sweeps(args: argparse.Namespace) -> int:
+    store = SweepStore(Workspace.existing(args.workspace))
+    store.mark_stale()  # once per command: sweeps whose driver is gone show as interrupted
+    records = store.list(limit=args.limit)
+    if args.json:
+        print_json([record.to_dict() for record in records])
+        return 0
+    if not records:
+        print("no sweeps yet")
+        return 0
+    print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")
+    for record in records:
+        methods = ", ".join("+".join(m) for m in record.spec.compositions)
+        progress = record.error if record.status in ("failed", "interrupted") else record.message
+        kind = record.executor.kind
+        print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
     return 0
 
 
