@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from tlcore.cli.runs import format_value
+from tlcore.cli.stores import format_value
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, times
 from tlcore.explain.findings import Finding

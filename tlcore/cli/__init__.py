@@ -1,38 +1,153 @@
 """Command-line interface: ``python -m tlcore <command> ...``.
 
-Each command lives in its own module exposing ``register(subparsers)``, which adds its parser and
-sets ``handler`` (a function ``(args) -> int``). User errors (:class:`TLError`) become one line on
-stderr and exit code 2; ``--json`` output goes to stdout, progress to stderr.
+The command tree (:data:`COMMANDS`) names each command, its help line and the function that adds
+its arguments and sets ``handler`` (a function ``(args) -> int``), as ``module:function``. A command's
+module is imported only when the command line names it (:func:`parser_for`), so ``--help``,
+``runs list`` and the other commands that only read the stores start without torch, the methods or
+the training loop. User errors (:class:`TLError`) become one line on stderr and exit code 2;
+``--json`` output goes to stdout, progress to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from tlcore.cli import adapt, data, diagnose, export, methods, predict, runs, sweep, sweeps
 from tlcore.errors import TLError
 
-COMMANDS = (data, diagnose, adapt, runs, methods, predict, export, sweep, sweeps)
+
+@dataclass(frozen=True)
+class Command:
+    """One command: ``adds`` (``module:function``) adds its arguments to its parser, or ``actions``
+    are its sub-commands."""
+
+    name: str
+    about: str  # the help line, and the description unless ``adds`` sets its own
+    adds: str = ""
+    actions: tuple[Command, ...] = ()
 
 
-def build_parser() -> argparse.ArgumentParser:
+RUNS = "list, show, rank, cancel and delete adaptation runs, and see where their predictions moved (changes)"
+COMMANDS = (
+    Command("data", "list, inspect and upload domains", "tlcore.cli.data:register"),
+    Command(
+        "diagnose",
+        "MMD² with a permutation test, CORAL, proxy A-distance and per-class gaps of a domain pair",
+        "tlcore.cli.diagnose:register",
+    ),
+    Command("adapt", "train an adaptation run (see `methods` for the choices)", "tlcore.cli.adapt:register"),
+    Command(
+        "runs",
+        RUNS,
+        actions=(
+            Command("list", "the newest runs, one per line", "tlcore.cli.stores:register_list"),
+            Command(
+                "show",
+                "one run: config, status, results, per-class target accuracy and confusion, artifacts, alarm",
+                "tlcore.cli.runs:register",
+            ),
+            Command("rank", "rank a pair's done runs without target labels", "tlcore.cli.rank:register"),
+            Command(
+                "changes",
+                "where a run's target predictions moved (no target labels needed)",
+                "tlcore.cli.changes:register",
+            ),
+            Command("cancel", "ask a queued or running run to stop", "tlcore.cli.stores:register_cancel"),
+            Command("delete", "remove a finished run and its files", "tlcore.cli.stores:register_delete"),
+        ),
+    ),
+    Command(
+        "methods",
+        "list the adaptation methods, their families and their parameters",
+        "tlcore.cli.methods:register",
+    ),
+    Command(
+        "predict",
+        "a finished run's predictions for every sample of a domain (summary, CSV or Parquet)",
+        "tlcore.cli.predict:register",
+    ),
+    Command(
+        "export",
+        "write a done run's model as ONNX or TorchScript plus model.json, checked against torch",
+        "tlcore.cli.export:register",
+    ),
+    Command(
+        "sweep",
+        "run methods x hyper-parameters x seeds as one experiment (`sweeps` to follow it)",
+        "tlcore.cli.sweep:register",
+    ),
+    Command(
+        "sweeps",
+        "list, show, cancel and resume sweeps",
+        actions=(
+            Command("list", "the newest sweeps, one per line", "tlcore.cli.stores:register_sweeps_list"),
+            Command(
+                "show",
+                "one sweep: per-configuration results and the recommendation",
+                "tlcore.cli.sweeps:register_show",
+            ),
+            Command(
+                "cancel",
+                "stop a sweep: queued trials never start, running ones stop",
+                "tlcore.cli.sweeps:register_cancel",
+            ),
+            Command(
+                "resume",
+                "run a sweep's unfinished trials (after a crash, a cancel or a killed driver)",
+                "tlcore.cli.sweeps:register_resume",
+            ),
+        ),
+    ),
+)
+
+
+def build_parser(loaded: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command whose ``adds`` is in ``loaded`` (None: every command); any other
+    command is a stub that takes any arguments and sets ``stub`` to its ``adds``."""
     parser = argparse.ArgumentParser(prog="python -m tlcore", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--workspace",
         default=None,
         help="workspace folder (default: $TLSTUDIO_WORKSPACE or ./workspace)",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMANDS:
-        module.register(sub)
+    _add_commands(parser, COMMANDS, "command", loaded)
     return parser
 
 
+def _add_commands(
+    parent: argparse.ArgumentParser, commands: Sequence[Command], dest: str, loaded: Collection[str] | None
+) -> None:
+    sub = parent.add_subparsers(dest=dest, required=True, metavar=dest.upper())
+    for command in commands:
+        ready = loaded is None or not command.adds or command.adds in loaded
+        parser = sub.add_parser(command.name, help=command.about, description=command.about, add_help=ready)
+        if command.actions:
+            _add_commands(parser, command.actions, "action", loaded)
+        elif ready:
+            module, _, function = command.adds.partition(":")
+            getattr(importlib.import_module(module), function)(parser)
+        else:
+            parser.set_defaults(stub=command.adds)
+
+
+def parser_for(argv: Sequence[str] | None) -> argparse.ArgumentParser:
+    """The parser with the commands ``argv`` names loaded, and only those: parsed in rounds, each
+    loading the stub the arguments reach, until they reach none (``--help`` prints at the first
+    loaded level it names)."""
+    loaded: set[str] = set()
+    while True:
+        parser = build_parser(loaded)
+        stub = getattr(parser.parse_known_args(argv)[0], "stub", None)
+        if stub is None:
+            return parser
+        loaded.add(stub)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser_for(argv).parse_args(argv)
     try:
         return int(args.handler(args))
     except TLError as exc:

@@ -16,7 +16,7 @@ from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json
-from tlcore.cli.runs import format_value
+from tlcore.cli.stores import format_value
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
@@ -27,12 +27,9 @@ from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "adapt",
-        help="train an adaptation run (see `methods` for the choices)",
-        description=__doc__.splitlines()[0],
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``adapt``'s arguments."""
+    parser.description = __doc__.splitlines()[0]
     parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
     parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
     chosen = parser.add_mutually_exclusive_group()

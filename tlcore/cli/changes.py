@@ -17,15 +17,13 @@ from tlcore.views.changes import flow_details, flow_rows, headline
 from tlcore.workspace import Workspace
 
 
-def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``changes`` to the ``runs`` actions."""
-    parser = actions.add_parser(
-        "changes",
-        help="where a run's target predictions moved (no target labels needed)",
-        description="Cross-tabulate the target predictions of a run's source-only model against its "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``runs changes``' arguments."""
+    parser.description = (
+        "Cross-tabulate the target predictions of a run's source-only model against its "
         "adapted model (or, with --against, of two runs' adapted models) and list the flows, largest "
         "first: the samples one model calls FROM and the other TO. A large flow out of one class is "
-        "where a shift can tip a cluster the wrong way; look at its samples to tell.",
+        "where a shift can tip a cluster the wrong way; look at its samples to tell."
     )
     parser.add_argument("run_id", metavar="ID")
     parser.add_argument("--against", metavar="ID", help="another done run of the same target")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from shlex import quote
-from typing import Any
 
 from tlcore.cli.output import print_json
 from tlcore.data import list_domains, list_shifts, load_domain
@@ -16,10 +15,8 @@ from tlcore.limits import Limits
 from tlcore.workspace import Workspace
 
 
-def register(subparsers: Any) -> None:
+def register(parser: argparse.ArgumentParser) -> None:
     """Add ``data list``, ``data inspect`` and ``data upload``."""
-    about = "list, inspect and upload domains"
-    parser = subparsers.add_parser("data", help=about, description=about)
     sub = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     listing = sub.add_parser("list", help="built-in, torchvision and uploaded domains, and the shifts")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from torch import nn
 
@@ -60,13 +60,9 @@ DEFAULTS = GapSettings()
 STORED_GAP = {"run": "gap_after", "baseline": "gap_before"}  # what a run stored for each model
 
 
-def register(subparsers: Any) -> None:
-    """Add ``diagnose``."""
-    parser = subparsers.add_parser(
-        "diagnose",
-        help="MMD² with a permutation test, CORAL, proxy A-distance and per-class gaps of a domain pair",
-        description=__doc__.splitlines()[0],
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``diagnose``'s arguments."""
+    parser.description = __doc__.splitlines()[0]
     parser.add_argument("--source", metavar="SPEC", help="source domain spec, e.g. mnist5k")
     parser.add_argument("--target", metavar="SPEC", help="target domain spec, e.g. digits")
     parser.add_argument(

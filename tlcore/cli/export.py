@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from tlcore.cli.output import print_json
 from tlcore.export import FORMATS, export_run
 from tlcore.workspace import Workspace
 
 
-def register(subparsers: Any) -> None:
-    """Add ``export``."""
-    about = "write a done run's model as ONNX or TorchScript plus model.json, checked against torch"
-    parser = subparsers.add_parser("export", help=about, description=about)
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``export``'s arguments."""
     parser.add_argument("run_id", metavar="RUN_ID", help="a done run (see `runs list`)")
     parser.add_argument("--format", choices=FORMATS, default="onnx", help="file format (default onnx)")
     parser.add_argument(

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from tlcore.cli.output import print_json
 from tlcore.methods import list_methods
 
 
-def register(subparsers: Any) -> None:
-    """Add ``methods``."""
-    about = "list the adaptation methods, their families and their parameters"
-    parser = subparsers.add_parser("methods", help=about, description=about)
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``methods``' arguments."""
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=methods_command)
 

@@ -33,12 +33,9 @@ from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "predict",
-        help="a finished run's predictions for every sample of a domain (summary, CSV or Parquet)",
-        description=__doc__.splitlines()[0],
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``predict``'s arguments."""
+    parser.description = __doc__.splitlines()[0]
     parser.add_argument("run_id", metavar="RUN_ID", help="a done run (see `runs list`)")
     parser.add_argument(
         "--data",

@@ -23,17 +23,15 @@ from tlcore.views.ranking import blind_spot, effective_classes, score_text, unre
 from tlcore.workspace import Workspace
 
 
-def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``rank`` to the ``runs`` actions."""
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``runs rank``'s arguments."""
     lines = [f"  {v.name:<16} {v.summary}{' (advanced)' if v.advanced else ''}" for v in VALIDATORS.values()]
-    parser = actions.add_parser(
-        "rank",
-        help="rank a pair's done runs without target labels",
-        description="Rank the done runs of one pair without target labels: guardrails against the "
-        "source-only model first, then a validator; prints the recommendation and each run's alarm.",
-        epilog="validators (higher is better):\n" + "\n".join(lines),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser.description = (
+        "Rank the done runs of one pair without target labels: guardrails against the "
+        "source-only model first, then a validator; prints the recommendation and each run's alarm."
     )
+    parser.epilog = "validators (higher is better):\n" + "\n".join(lines)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--source", required=True, help="source spec, as the runs were launched with")
     parser.add_argument("--target", required=True, help="target spec, as the runs were launched with")
     choices = ", ".join(VALIDATORS)

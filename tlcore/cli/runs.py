@@ -1,5 +1,5 @@
-"""``python -m tlcore runs list | show ID | rank | changes ID | cancel ID | delete ID``: the run store
-from the shell."""
+"""``python -m tlcore runs show ID``: one run from the shell (the other ``runs`` actions: :mod:`.stores`,
+:mod:`.rank`, :mod:`.changes`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from tlcore.cli import changes, rank
+from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table
+from tlcore.cli.stores import format_value, run_store
 from tlcore.metrics.mcnemar import described_change
-from tlcore.numbers import significant
-from tlcore.runs import jobs
 from tlcore.runs.blank_target import run_blank_warning
-from tlcore.runs.record import STATUSES, RunRecord
+from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
@@ -26,78 +25,24 @@ from tlcore.runs.store import (
 )
 from tlcore.views import compare, gaps
 from tlcore.views.curves import CURVE_KEYS
-from tlcore.workspace import Workspace
 
 Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.compare.confusion_table`
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    about = (
-        "list, show, rank, cancel and delete adaptation runs, and see where their predictions moved (changes)"
-    )
-    parser = sub.add_parser("runs", help=about, description=about)
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    listing = actions.add_parser("list", help="the newest runs, one per line")
-    listing.add_argument("--status", choices=STATUSES, help="only runs with this status")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
-    listing.add_argument("--source", metavar="SPEC", help="only runs from this source (the spec as given)")
-    listing.add_argument("--target", metavar="SPEC", help="only runs on this target (the spec as given)")
-    listing.add_argument("--json", action="store_true", help="JSON list on stdout")
-    listing.set_defaults(handler=list_runs)
-
-    show = actions.add_parser(
-        "show",
-        help="one run: config, status, results, per-class target accuracy and confusion, artifacts, alarm",
-    )
-    show.add_argument("run_id", metavar="ID")
-    show.add_argument(
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``runs show``'s arguments."""
+    parser.add_argument("run_id", metavar="ID")
+    parser.add_argument(
         "--history",
         action="store_true",
         help="also the learning curves: one row per epoch of both stages (the Adapt page's curves)",
     )
-    show.add_argument("--json", action="store_true", help="JSON object on stdout")
-    show.set_defaults(handler=show_run)
-
-    rank.register(actions)
-    changes.register(actions)
-
-    cancel = actions.add_parser("cancel", help="ask a queued or running run to stop")
-    cancel.add_argument("run_id", metavar="ID")
-    cancel.add_argument("--wait", type=float, default=10.0, help="seconds to wait for it to end (default 10)")
-    cancel.add_argument("--json", action="store_true", help="the run's record as JSON on stdout")
-    cancel.set_defaults(handler=cancel_run)
-
-    delete = actions.add_parser("delete", help="remove a finished run and its files")
-    delete.add_argument("run_id", metavar="ID")
-    delete.set_defaults(handler=delete_run)
-
-
-def list_runs(args: argparse.Namespace) -> int:
-    store = _store(args)
-    store.mark_stale()  # once per command: runs whose worker is gone show as interrupted
-    records = store.list(args.status, args.limit, args.source, args.target)
-    if args.json:
-        print_json([record.to_dict() for record in records])
-        return 0
-    if not records:
-        print("no runs yet" if args.status is None else f"no {args.status} runs")
-        return 0
-    width = max(len("METHOD"), *(len(record.method) for record in records))
-    print(f"{'ID':<22}  {'STATUS':<11}  {'PROGRESS':>8}  {'TARGET ACC':>10}  {'METHOD':<{width}}  DOMAINS")
-    for record in records:
-        accuracy = format_value(record.headline.get("target_accuracy"))
-        print(
-            f"{record.id:<22}  {record.status:<11}  {record.progress:>8.0%}  {accuracy:>10}  "
-            f"{record.method:<{width}}  {record.source} -> {record.target}"
-        )
-    if (more := store.count(args.status, args.source, args.target) - len(records)) > 0:
-        print(f"… {more} more, older: --limit {len(records) + more} to see them all")
-    return 0
+    parser.add_argument("--json", action="store_true", help="JSON object on stdout")
+    parser.set_defaults(handler=show_run)
 
 
 def show_run(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = run_store(args)
     record = store.close_if_stale(store.get(args.run_id))
     details = {
         **record.to_dict(),
@@ -249,41 +194,6 @@ def _ended_early(store: RunStore, record: RunRecord) -> str:
     if record.status != "done":
         return ""
     return str(store.result_of(record).get("reason") or "")
-
-
-def cancel_run(args: argparse.Namespace) -> int:
-    record = jobs.cancel(_workspace(args), args.run_id, wait_s=args.wait)
-    if args.json:
-        print_json(record.to_dict())
-    elif record.active:
-        print(f"run {record.id}: cancel requested; still {record.status}")
-    else:
-        print(f"run {record.id}: {record.status} ({record.error})")
-    return 0
-
-
-def delete_run(args: argparse.Namespace) -> int:
-    _store(args).delete(args.run_id)
-    print(f"run {args.run_id} deleted")
-    return 0
-
-
-def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.existing(args.workspace)
-
-
-def _store(args: argparse.Namespace) -> RunStore:
-    return RunStore(_workspace(args))
-
-
-def format_value(value: Any) -> str:
-    """A headline value for people: a float to 3 significant digits (:func:`tlcore.numbers.significant`),
-    a dict of floats inline, missing as '-'."""
-    if value is None:
-        return "-"
-    if isinstance(value, dict):
-        return "  ".join(f"{key}={format_value(item)}" for key, item in value.items())
-    return significant(value, 3) if isinstance(value, float) else str(value)
 
 
 def _when(timestamp: float) -> str:

@@ -20,12 +20,9 @@ from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, spec_fro
 from tlcore.workspace import Workspace
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "sweep",
-        help="run methods x hyper-parameters x seeds as one experiment (`sweeps` to follow it)",
-        description=__doc__.splitlines()[0],
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``sweep``'s arguments."""
+    parser.description = __doc__.splitlines()[0]
     parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
     parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
     parser.add_argument(

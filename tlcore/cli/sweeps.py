@@ -21,36 +21,29 @@ from tlcore.views.sweep import RULE, configs_csv, outscored_line, passed_text, t
 from tlcore.workspace import Workspace
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    about = "list, show, cancel and resume sweeps"
-    parser = sub.add_parser("sweeps", help=about, description=about)
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    listing = actions.add_parser("list", help="the newest sweeps, one per line")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many sweeps (default 50)")
-    listing.add_argument("--json", action="store_true", help="JSON list on stdout")
-    listing.set_defaults(handler=list_sweeps)
-
-    show = actions.add_parser("show", help="one sweep: per-configuration results and the recommendation")
-    show.add_argument("sweep_id", metavar="ID")
-    output = show.add_mutually_exclusive_group()
+def register_show(parser: argparse.ArgumentParser) -> None:
+    """Add ``sweeps show``'s arguments."""
+    parser.add_argument("sweep_id", metavar="ID")
+    output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="everything as JSON on stdout")
     output.add_argument("--csv", action="store_true", help="the per-configuration table as CSV on stdout")
     output.add_argument("--trials", action="store_true", help="also list every trial")
-    show.set_defaults(handler=show_sweep)
+    parser.set_defaults(handler=show_sweep)
 
-    cancel = actions.add_parser("cancel", help="stop a sweep: queued trials never start, running ones stop")
-    cancel.add_argument("sweep_id", metavar="ID")
-    cancel.add_argument("--wait", type=float, default=30.0, help="seconds to wait for it to end (default 30)")
-    cancel.add_argument("--json", action="store_true", help="the sweep's record as JSON on stdout")
-    cancel.set_defaults(handler=cancel_sweep)
 
-    resume = actions.add_parser(
-        "resume", help="run a sweep's unfinished trials (after a crash, a cancel or a killed driver)"
-    )
-    resume.add_argument("sweep_id", metavar="ID")
-    add_executor_arguments(resume, defaults_from_sweep=True)
-    resume.set_defaults(handler=resume_sweep)
+def register_cancel(parser: argparse.ArgumentParser) -> None:
+    """Add ``sweeps cancel``'s arguments."""
+    parser.add_argument("sweep_id", metavar="ID")
+    parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for it to end (default 30)")
+    parser.add_argument("--json", action="store_true", help="the sweep's record as JSON on stdout")
+    parser.set_defaults(handler=cancel_sweep)
+
+
+def register_resume(parser: argparse.ArgumentParser) -> None:
+    """Add ``sweeps resume``'s arguments."""
+    parser.add_argument("sweep_id", metavar="ID")
+    add_executor_arguments(parser, defaults_from_sweep=True)
+    parser.set_defaults(handler=resume_sweep)
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser, *, defaults_from_sweep: bool = False) -> None:
@@ -133,25 +126,6 @@ def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> 
     else:
         print_summary(final)
     return 0 if final.sweep.status == "done" else 1
-
-
-def list_sweeps(args: argparse.Namespace) -> int:
-    store = SweepStore(Workspace.existing(args.workspace))
-    store.mark_stale()  # once per command: sweeps whose driver is gone show as interrupted
-    records = store.list(limit=args.limit)
-    if args.json:
-        print_json([record.to_dict() for record in records])
-        return 0
-    if not records:
-        print("no sweeps yet")
-        return 0
-    print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")
-    for record in records:
-        methods = ", ".join("+".join(m) for m in record.spec.compositions)
-        progress = record.error if record.status in ("failed", "interrupted") else record.message
-        kind = record.executor.kind
-        print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
-    return 0
 
 
 def show_sweep(args: argparse.Namespace) -> int:

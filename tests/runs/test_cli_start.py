@@ -1,0 +1,101 @@
+"""The commands that only read the run and sweep stores start without torch: the command tree loads a
+command's module only when the command line names it (:func:`tlcore.cli.parser_for`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import COMMANDS, Command, build_parser, main
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("torch", "umap", "tlcore.methods", "tlcore.training")
+CLI = """import sys
+from tlcore.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as end:  # --help
+    code = end.code
+print("heavy:", *[m for m in sys.argv[0].split(",") if m in sys.modules], file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def cli(*argv: str) -> tuple[str, list[str]]:
+    """stdout of ``python -m tlcore ARGV`` in a fresh interpreter, and the heavy modules it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", CLI.replace("sys.argv[0]", repr(",".join(HEAVY))), *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr.splitlines()[-1].split()[1:]
+
+
+@pytest.fixture
+def one_run(workspace: Workspace) -> tuple[Workspace, str]:
+    return workspace, RunStore(workspace).create(AdaptConfig("mnist5k", "digits", ("im",)))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["runs", "--help"],
+        ["runs", "list", "--help"],
+        ["runs", "list"],
+        ["runs", "list", "--json"],
+        ["sweeps", "--help"],
+        ["sweeps", "list"],
+    ],
+    ids=" ".join,
+)
+def test_the_store_commands_and_the_help_start_without_torch(
+    one_run: tuple[Workspace, str], argv: list[str]
+) -> None:
+    workspace, run_id = one_run
+    out, heavy = cli("--workspace", str(workspace.root), *argv)
+    assert heavy == []
+    if argv == ["runs", "list"]:
+        assert run_id in out and "queued" in out and "im  " in out
+    if "--json" in argv:
+        assert [row["id"] for row in json.loads(out)] == [run_id]
+    if argv == ["sweeps", "list"]:
+        assert out == "no sweeps yet\n"
+
+
+def test_a_training_command_loads_its_module_when_named(one_run: tuple[Workspace, str]) -> None:
+    out, heavy = cli("--workspace", str(one_run[0].root), "methods")
+    assert "torch" in heavy and "tlcore.methods" in heavy and "deep_coral" in out
+
+
+def paths(commands: tuple[Command, ...], above: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command's words, ``("runs", "show")`` for a sub-command."""
+    found = []
+    for command in commands:
+        found += [(*above, command.name), *paths(command.actions, (*above, command.name))]
+    return found
+
+
+@pytest.mark.parametrize("path", paths(COMMANDS), ids=" ".join)
+def test_help_loaded_on_demand_is_the_full_trees(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = build_parser()
+    for name in path:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    with pytest.raises(SystemExit):
+        main([*path, "--help"])
+    assert capsys.readouterr().out == parser.format_help()

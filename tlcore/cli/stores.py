@@ -1,0 +1,121 @@
+"""``python -m tlcore runs list | cancel ID | delete ID`` and ``sweeps list``: the actions that only read
+or change the run and sweep stores, so they start without torch (``runs show``, ``rank`` and ``changes``:
+:mod:`.runs`, :mod:`.rank`, :mod:`.changes`; the other ``sweeps`` actions: :mod:`.sweeps`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tlcore.cli.output import print_json
+from tlcore.numbers import significant
+from tlcore.runs import jobs
+from tlcore.runs.record import STATUSES
+from tlcore.runs.store import RunStore
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
+
+
+def register_list(parser: argparse.ArgumentParser) -> None:
+    """Add ``runs list``'s arguments."""
+    parser.add_argument("--status", choices=STATUSES, help="only runs with this status")
+    parser.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    parser.add_argument("--source", metavar="SPEC", help="only runs from this source (the spec as given)")
+    parser.add_argument("--target", metavar="SPEC", help="only runs on this target (the spec as given)")
+    parser.add_argument("--json", action="store_true", help="JSON list on stdout")
+    parser.set_defaults(handler=list_runs)
+
+
+def register_cancel(parser: argparse.ArgumentParser) -> None:
+    """Add ``runs cancel``'s arguments."""
+    parser.add_argument("run_id", metavar="ID")
+    parser.add_argument("--wait", type=float, default=10.0, help="seconds to wait for it to end (default 10)")
+    parser.add_argument("--json", action="store_true", help="the run's record as JSON on stdout")
+    parser.set_defaults(handler=cancel_run)
+
+
+def register_delete(parser: argparse.ArgumentParser) -> None:
+    """Add ``runs delete``'s arguments."""
+    parser.add_argument("run_id", metavar="ID")
+    parser.set_defaults(handler=delete_run)
+
+
+def register_sweeps_list(parser: argparse.ArgumentParser) -> None:
+    """Add ``sweeps list``'s arguments."""
+    parser.add_argument("--limit", type=int, default=50, help="at most this many sweeps (default 50)")
+    parser.add_argument("--json", action="store_true", help="JSON list on stdout")
+    parser.set_defaults(handler=list_sweeps)
+
+
+def list_runs(args: argparse.Namespace) -> int:
+    store = run_store(args)
+    store.mark_stale()  # once per command: runs whose worker is gone show as interrupted
+    records = store.list(args.status, args.limit, args.source, args.target)
+    if args.json:
+        print_json([record.to_dict() for record in records])
+        return 0
+    if not records:
+        print("no runs yet" if args.status is None else f"no {args.status} runs")
+        return 0
+    width = max(len("METHOD"), *(len(record.method) for record in records))
+    print(f"{'ID':<22}  {'STATUS':<11}  {'PROGRESS':>8}  {'TARGET ACC':>10}  {'METHOD':<{width}}  DOMAINS")
+    for record in records:
+        accuracy = format_value(record.headline.get("target_accuracy"))
+        print(
+            f"{record.id:<22}  {record.status:<11}  {record.progress:>8.0%}  {accuracy:>10}  "
+            f"{record.method:<{width}}  {record.source} -> {record.target}"
+        )
+    if (more := store.count(args.status, args.source, args.target) - len(records)) > 0:
+        print(f"… {more} more, older: --limit {len(records) + more} to see them all")
+    return 0
+
+
+def cancel_run(args: argparse.Namespace) -> int:
+    record = jobs.cancel(Workspace.existing(args.workspace), args.run_id, wait_s=args.wait)
+    if args.json:
+        print_json(record.to_dict())
+    elif record.active:
+        print(f"run {record.id}: cancel requested; still {record.status}")
+    else:
+        print(f"run {record.id}: {record.status} ({record.error})")
+    return 0
+
+
+def delete_run(args: argparse.Namespace) -> int:
+    run_store(args).delete(args.run_id)
+    print(f"run {args.run_id} deleted")
+    return 0
+
+
+def list_sweeps(args: argparse.Namespace) -> int:
+    store = SweepStore(Workspace.existing(args.workspace))
+    store.mark_stale()  # once per command: sweeps whose driver is gone show as interrupted
+    records = store.list(limit=args.limit)
+    if args.json:
+        print_json([record.to_dict() for record in records])
+        return 0
+    if not records:
+        print("no sweeps yet")
+        return 0
+    print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")
+    for record in records:
+        methods = ", ".join("+".join(m) for m in record.spec.compositions)
+        progress = record.error if record.status in ("failed", "interrupted") else record.message
+        kind = record.executor.kind
+        print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
+    return 0
+
+
+def run_store(args: argparse.Namespace) -> RunStore:
+    """The run store of ``--workspace`` (an existing workspace, else a one-line error)."""
+    return RunStore(Workspace.existing(args.workspace))
+
+
+def format_value(value: Any) -> str:
+    """A headline value for people: a float to 3 significant digits (:func:`tlcore.numbers.significant`),
+    a dict of floats inline, missing as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return "  ".join(f"{key}={format_value(item)}" for key, item in value.items())
+    return significant(value, 3) if isinstance(value, float) else str(value)
