@@ -4,7 +4,7 @@ Each entry is one step's result (the findings of :func:`tlcore.diagnosis.diagnos
 projection of :func:`tlcore.diagnosis.projection`, the explanation of
 :func:`tlcore.explain.explanation.explain`) under ``<workspace>/cache/diagnoses/<key>.pkl``, written
 with :func:`tlcore.workspace.atomic_write`. The key is :func:`fingerprint` (SHA-256) of everything
-the result depends on: the step, :data:`DIAGNOSIS_VERSION` (bumped whenever a result changes), the
+the result depends on: the step, :func:`code_version` (tlcore's source and the libraries' versions), the
 loaded pair's contents (samples, labels, classes, names, pairing notes: an upload replaced under the
 same name misses), the features (``"raw"`` or a model's class, spec, classes and weights) and every
 setting. A result is stored as it was computed (pickle), so a reused one equals a fresh one number for
@@ -14,12 +14,14 @@ containers. An entry that cannot be read is ignored (and recomputed, then overwr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import pickle
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -27,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+import tlcore
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, diagnose, projection
@@ -39,7 +42,6 @@ from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.per_class import ClassGapSettings
 from tlcore.workspace import Workspace, atomic_write
 
-DIAGNOSIS_VERSION = 1  # bump whenever diagnose / projection / explain change what they return
 T = TypeVar("T")
 Progress = Callable[[str, float], None]
 
@@ -60,6 +62,27 @@ _ALLOWED = {
     ("numpy.core.numeric", "_frombuffer"),
     ("numpy._core.numeric", "_frombuffer"),
 }
+
+
+@functools.cache
+def code_version() -> str:
+    """SHA-256 of every source file of ``tlcore`` and the versions of the libraries its numbers come
+    from: an entry computed by other code (an upgrade, a local edit) is never reused."""
+    digest = hashlib.sha256()
+    for name in ("numpy", "torch", "scikit-learn", "umap-learn", "scipy"):
+        digest.update(f"{name} {_version(name)};".encode())
+    root = Path(tlcore.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(f"{path.relative_to(root).as_posix()};".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def fingerprint(*parts: Any) -> str:
@@ -151,7 +174,7 @@ class DiagnosisCache:
             return None
         try:
             entry = _Unpickler(io.BytesIO(path.read_bytes())).load()
-            if entry["version"] != DIAGNOSIS_VERSION or entry["key"] != key:
+            if entry["version"] != code_version() or entry["key"] != key:
                 return None
             return Cached(entry["value"], float(entry["computed"]), reused=True)
         except Exception:  # a truncated, foreign or refused file: compute it again
@@ -163,7 +186,7 @@ class DiagnosisCache:
         path = self._path(key)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            data = {"version": DIAGNOSIS_VERSION, "key": key, "computed": entry.computed, "value": value}
+            data = {"version": code_version(), "key": key, "computed": entry.computed, "value": value}
             atomic_write(path, lambda temp: temp.write_bytes(pickle.dumps(data, protocol=5)))
         return entry
 
@@ -195,7 +218,7 @@ def findings(
     per-class settings), from ``cache`` when it holds it and ``reuse``."""
     key = fingerprint(
         "findings",
-        DIAGNOSIS_VERSION,
+        code_version(),
         source,
         target,
         features,
@@ -236,7 +259,7 @@ def umap_of(
     """:func:`tlcore.diagnosis.projection` of the pair, from ``cache`` when it holds it and ``reuse``."""
     key = fingerprint(
         "umap",
-        DIAGNOSIS_VERSION,
+        code_version(),
         source,
         target,
         features,
@@ -277,7 +300,7 @@ def explanation_of(
     """:func:`tlcore.explain.explanation.explain` of the pair (fixes written on ``specs`` and checked
     in ``workspace``), from ``cache`` when it holds it and ``reuse``."""
     key = fingerprint(
-        "explanation", DIAGNOSIS_VERSION, source, target, specs, settings, gap, label_shift, novelty
+        "explanation", code_version(), source, target, specs, settings, gap, label_shift, novelty
     )
     return cache.through(
         key,

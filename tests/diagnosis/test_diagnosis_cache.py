@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tlcore import diagnosis_cache
 from tlcore.cli import main
 from tlcore.data import harmonise, load_domain, save_upload
 from tlcore.data.uploads import upload_path
@@ -148,6 +149,16 @@ def test_an_unreadable_or_foreign_entry_is_computed_again(workspace, tmp_path):
     assert cache.get(entry.stem) is None and not marker.exists()
     assert not findings(cache, *pair, settings=SETTINGS).reused
     assert findings(cache, *pair, settings=SETTINGS).reused
+
+
+def test_an_entry_of_other_code_is_computed_again(workspace, monkeypatch):
+    """An upgrade or a local edit of tlcore changes code_version: its entries are not reused."""
+    cache, pair = DiagnosisCache.of_workspace(workspace), _pair(workspace)
+    findings(cache, *pair, settings=SETTINGS)
+    assert findings(cache, *pair, settings=SETTINGS).reused
+    assert len(diagnosis_cache.code_version()) == 64
+    monkeypatch.setattr(diagnosis_cache, "code_version", lambda: "0" * 64)
+    assert not findings(cache, *pair, settings=SETTINGS).reused
 
 
 def _diagnose(workspace: Workspace, capsys, *argv: str) -> str:
