@@ -57,6 +57,8 @@ with display.errors_shown():
             UMAP_POINTS,
             key=state.form_default(state.DIAGNOSE_UMAP_POINTS, diagnosis.UMAP_POINTS),
         )
+    if note := engine.feature_note(features):
+        st.caption(display.esc(note))
     reuse = not st.session_state.pop(state.DIAGNOSE_RECOMPUTE, False)  # "Recompute" skips the cache
     with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier…"):
         settings = replace(DEFAULTS, n_permutations=permutations)

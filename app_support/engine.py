@@ -291,12 +291,18 @@ def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.n
 def feature_space(features: str) -> str | nn.Module:
     """The feature space ``features`` names: ``"raw"``, or the models of the run of that id
     (:func:`~tlcore.runs.source_only.run_feature_models`: each domain as the run scored it)."""
-    return "raw" if features == "raw" else _feature_models(str(workspace().root), features)
+    return "raw" if features == "raw" else _feature_models(str(workspace().root), features)[0]
+
+
+def feature_note(features: str) -> str:
+    """Why the run ``features`` names cannot embed each domain as it scored it (an AdaBN run stored
+    before its source statistics were kept); empty for raw features and every other run."""
+    return "" if features == "raw" else _feature_models(str(workspace().root), features)[1]
 
 
 @st.cache_data(max_entries=12, show_spinner="Predicting with the run's model…")
 def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.ndarray, np.ndarray]:
-    models = domain_models(_feature_models(root, run_id))  # each domain as the run scored it
+    models = domain_models(_feature_models(root, run_id)[0])  # each domain as the run scored it
     pair = _load_pair(root, source, target, 0)
     return explore.predict(models[0], pair[0]), explore.predict(models[1], pair[1])
 
@@ -329,8 +335,8 @@ def _changed_samples(root: str, run_id: str, against: str | None) -> Domain | No
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
-def _feature_models(root: str, run_id: str) -> nn.Module:
-    return run_feature_models(_store(root), run_id)[0]
+def _feature_models(root: str, run_id: str) -> tuple[nn.Module, str]:
+    return run_feature_models(_store(root), run_id)
 
 
 def method_specs() -> list[MethodSpec]:

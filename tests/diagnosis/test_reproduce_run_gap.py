@@ -142,12 +142,15 @@ def test_an_older_adabn_run_says_both_domains_read_the_target_statistics(adabn, 
         code, out, _ = _diagnose(
             workspace, capsys, "--features", f"run:{run_id}", "--held-out", "--no-explain"
         )
+        engine._feature_models.clear()
+        _, on_page = engine._feature_models(str(workspace.root), run_id)  # the Diagnose page's caption
     finally:
         shutil.copy(kept, path)
+        engine._feature_models.clear()
     assert older["mmd2"] != result["gap_after"]["mmd2"]  # the target statistics read the source too
     assert code == 0 and f"not the gap run {run_id} stored as gap_after" in out
     note = f"run {run_id} was stored before AdaBN runs kept their source statistics: both domains are "
-    assert sum(line.startswith(note) for line in out.splitlines()) == 1
+    assert sum(line.startswith(note) for line in out.splitlines()) == 1 and on_page.startswith(note)
 
 
 def test_the_diagnose_page_reads_an_adabn_runs_source_with_the_source_statistics(adabn):
@@ -161,5 +164,6 @@ def test_the_diagnose_page_reads_an_adabn_runs_source_with_the_source_statistics
     np.testing.assert_array_equal(on_source, explore.predict(source_model, source))
     np.testing.assert_array_equal(on_target, explore.predict(target_model, target))
     assert (explore.predict(target_model, source) != on_source).any()  # the statistics matter
-    space = engine._feature_models(str(workspace.root), run_id)
+    space, note = engine._feature_models(str(workspace.root), run_id)
+    assert note == ""
     assert isinstance(space, DomainModels) and space.source is not space.target
