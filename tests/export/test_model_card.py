@@ -9,7 +9,8 @@ import torch
 
 import tlcore
 from tlcore.model_card import RANDOM_NOTE, ModelCard, Parity, Provenance, model_card
-from tlcore.models import IMAGENET_MEAN, IMAGENET_STD, build_model
+from tlcore.models import build_model
+from tlcore.pretrained import IMAGENET_MEAN, IMAGENET_STD
 
 PARITY = Parity("test", (2, 5), 1e-7, 1e-4, 0)
 CLASSES = ("cat", "dog", "émeu")
@@ -142,6 +143,15 @@ def test_efficientnet_card_lists_what_the_network_does_itself():
     # the caller's steps stop at [0, 1] pixels of the model's input size: no normalisation twice
     assert [s["op"] for s in card["preprocessing"]] == ["decode", "convert", "scale", "resize", "layout"]
     assert card["preprocessing"][3]["width"] == 28
+
+
+def test_a_torchvision_card_lists_the_same_steps_at_its_size():
+    card = card_for((3, 28, 28), name="resnet18", image_size=48).to_dict()
+    repeat, resize, normalize = card["inside_model"]
+    assert repeat["op"] == "repeat_channels"
+    assert (resize["width"], resize["height"], resize["when"]) == (48, 48, "H x W is not 48 x 48")
+    assert normalize["mean"] == pytest.approx(IMAGENET_MEAN)
+    assert normalize["std"] == pytest.approx(IMAGENET_STD)
 
 
 def test_an_adabn_card_says_the_model_holds_the_target_statistics():
