@@ -215,15 +215,33 @@ def confusion_lines(confusion: Confusion) -> list[str]:
             *(f"    {x}" for x in named),
         ]
     number = {name: i for i, name in enumerate(classes)}
-    header = ["#", "true", *map(str, range(len(classes)))]
-    cells = [[number[n], n, *c] for n, c in zip(rows, counts, strict=True)]
-    lines = [
-        "  confusion on the target test split (rows: true class, columns: predicted class by its # number)"
-    ]
-    lines += [f"    {x}" for x in text_table(header, cells, right=[0, *(i + 1 for i in columns)])]
+    blocks = column_blocks(
+        [max(len(str(j)), *(len(str(c[j])) for c in counts)) for j in range(len(classes))],
+        len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
+    )
+    title = "  confusion on the target test split (rows: true class, columns: predicted class by its # number"
+    lines = [title + (")" if len(blocks) == 1 else f"; {len(blocks)} blocks)")]
+    for i, block in enumerate(blocks):
+        header = ["#", "true", *map(str, block)]
+        cells = [[number[n], n, *(c[j] for j in block)] for n, c in zip(rows, counts, strict=True)]
+        table = text_table(header, cells, right=[0, *range(2, len(header))])
+        lines += [*([""] if i else []), *(f"    {x}" for x in table)]
     if unseen := [f"{number[c]} {clipped(c)}" for c in classes if c not in rows]:
         lines.append(f"    predicted classes with no target test sample: {', '.join(unseen)}")
     return lines
+
+
+def column_blocks(widths: list[int], prefix: int) -> list[range]:
+    """The columns of a wide table in consecutive blocks that each fit
+    :data:`~tlcore.cli.output.LINE_WIDTH` beside the ``prefix`` columns every block repeats (4 of indent;
+    ``widths``: each column's widest cell, two spaces before it); at least one column a block."""
+    blocks, start, used = [], 0, 4 + prefix
+    for j, width in enumerate(widths):
+        if j > start and used + 2 + width > LINE_WIDTH:
+            blocks.append(range(start, j))
+            start, used = j, 4 + prefix
+        used += 2 + width
+    return [*blocks, range(start, len(widths))] if widths else blocks
 
 
 def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
