@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tlcore.cli.output import check_report, print_json, write_report
+from tlcore.cli.output import check_report, print_json, wrapped, write_report
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import counted
 from tlcore.runs.candidates import load_pool, run_alarm
@@ -120,21 +120,21 @@ def print_ranking(
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
-    print(
+    _prose(
         f"{ranking.source} -> {ranking.target}: {count} run{'s' if count != 1 else ''} ranked by "
         f"{VALIDATORS[validator].label} (every score: higher is better)"
     )
-    print(f"recommended: {ranking.choice}")
-    print(f"  because: {ranking.reason}")
+    _prose(ranking.choice, "recommended: ")
+    _prose(ranking.reason, "  because: ")
     if note := ranking.note():
-        print(f"  note: {note}")
+        _prose(note, "  note: ")
     if caveat := blind_spot(ranking):
-        print(f"  caveat: {caveat}")
+        _prose(caveat, "  caveat: ")
     if blank:
-        print(f"  warning: {blank}")
+        _prose(blank, "  warning: ")
     summary = alarm_summary(ranking)
     hint = "" if alarms or summary is None else " (--alarms lists each run's reasons)"
-    print(f"  alarms: {summary or 'none raised.'}{hint}")
+    _prose(f"{summary or 'none raised.'}{hint}", "  alarms: ")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
     print(
         f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "
@@ -150,13 +150,17 @@ def print_ranking(
             f"{'-' if classes is None else f'{classes:.1f}':>9}{ess:>8}  {_accuracy(entry):<26}  {raised}"
         )
         if counts := _counts(entry, (tested or {}).get(entry.run_id)):
-            print(f"    {counts}")
+            _prose(counts, "    ")
         for line in alarm_lines(entry.alarm) if alarms else ():
-            print(f"    {line}")
+            _prose(line, "    ")
     if unreliable := unreliable_line(ranking, {}):
-        print(unreliable)
+        _prose(unreliable)
     for run_id, why in ranking.excluded:
-        print(f"not ranked: {run_id}: {why}")
+        _prose(why, f"not ranked: {run_id}: ", "  ")
+
+
+def _prose(text: str, first: str = "", rest: str | None = None) -> None:
+    print("\n".join(wrapped(text, first, rest)))
 
 
 def _accuracy(entry: RankedRun) -> str:
