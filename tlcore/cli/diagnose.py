@@ -368,12 +368,10 @@ def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[
         return wrapped(f"not estimated: {shift.message}", "label shift: ")
     level = f"{100 * shift.settings.level:.0f}%"
     true = shift.true_prior is not None
-    lines = wrapped(
-        f"class proportions of the target, estimated without its labels ({level} bands, "
-        f"{shift.n_source_val} source validation and {shift.n_target} target samples)"
-        + ("" if shift.trusted else ", not to be trusted (below)")
-        + ":"
-    )
+    counts = f"{level} bands, {shift.n_source_val} source validation and {shift.n_target} target samples"
+    trust = "" if shift.trusted else ", not to be trusted (below)"
+    lines = wrapped(f"class proportions of the target, estimated without its labels ({counts}){trust}:")
+    lines += wrapped(shift.model, "  ") if shift.model else []  # which source-only model read it
     header = ["class", "source", "EM", "band", "BBSE", "band", *(["true"] if true else [])]
     rows: list[list[str]] = []
     for i, name in enumerate(shift.classes):
