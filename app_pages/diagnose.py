@@ -208,6 +208,8 @@ with display.errors_shown():
             if not shift.consistent:
                 st.caption("EM and BBSE disagree: the classes themselves look different on the target.")
             st.plotly_chart(explain_figures.class_proportions_figure(shift), key="proportions")
+            if shift.model:  # which source-only model read it
+                st.caption(display.esc(shift.model))
     with right:
         st.subheader("Where the target is new")
         novelty = report.novelty

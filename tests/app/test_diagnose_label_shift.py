@@ -67,6 +67,9 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     assert bars["target (BBSE)"] == pytest.approx(cli["bbse"]["priors"])
     boxes = [plain(box.value) for box in (*at.info, *at.warning) if "Counted from" in box.value]
     assert boxes == [cli["description"]]  # the page's words are the CLI's, with the same count
+    # the caption names the model that read it, as the CLI's JSON does
+    assert cli["model"] == f"Read by run {record.id}'s model."
+    assert cli["model"] in [plain(c.value) for c in at.caption]
 
 
 def test_predicted_target_labels_say_whose_shift_they_are_and_why_not_to_trust_them(

@@ -246,7 +246,7 @@ def test_a_run_stored_before_the_ess_is_not_recommended_on_its_dev_and_the_page_
 
 
 def test_cli_predict_with_an_alarmed_run_warns_as_the_page_does(
-    workspace: Path, pool: dict[str, str], capsys: pytest.CaptureFixture[str]
+    workspace: Path, pool: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """QA: the app's Predict page shows the chosen run's alarm; ``predict`` said nothing."""
     store = RunStore(Workspace.resolve(workspace))
@@ -261,6 +261,16 @@ def test_cli_predict_with_an_alarmed_run_warns_as_the_page_does(
     assert "(judged within a pool of 2 runs of this pair)" in err
     assert main([*argv, pool["good"]]) == 0
     assert "warning" not in capsys.readouterr().err
+    # the warning wraps to the terminal, each continuation line indented under it
+    wide = err
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main([*argv, pool["collapsed"], "--json"]) == 0
+    narrow = capsys.readouterr().err.splitlines()
+    assert len(narrow) > len(wide.splitlines()) and all(len(line) <= 60 for line in narrow)
+    assert narrow[0].startswith(f"warning: run {pool['collapsed']}: ALARM:")
+    assert all(line.startswith("  ") for line in narrow[1:]) and " ".join(wide.split()) == " ".join(
+        " ".join(narrow).split()
+    )
 
 
 def test_compare_warns_that_the_pairs_target_is_blank(app: OpenApp, workspace: Path) -> None:

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import (
     NeedsSourceOnlyModel,
@@ -19,6 +20,7 @@ from tlcore.adapt.source_model import (
 )
 from tlcore.cli import main
 from tlcore.data import save_upload
+from tlcore.device import pick_device
 from tlcore.explain.evidence import LabelShiftSummary
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
@@ -144,7 +146,20 @@ def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys)
         code, out, _ = _diagnose(
             workspace, capsys, "--source", source, "--target", target, "--json", "--features", features
         )
-        assert code == 0 and json.loads(out)["label_shift_estimate"] == estimate
+        other = json.loads(out)["label_shift_estimate"]
+        assert code == 0 and other | {"model": estimate["model"]} == estimate  # the same, read by...
+        assert other["model"] == (  # ...the model it names (the run's own, or its cached baseline)
+            f"Read by run {run_id}'s model." if features.startswith("run:") else estimate["model"]
+        )
+    # the estimate names the model that read it: the pair's one cached baseline, its source accuracy
+    accuracy = (
+        BaselineCache.of_workspace(workspace)
+        .get(baseline_key(AdaptConfig(source=source, target=target, epochs=3), pick_device(None).type))
+        .before["validators"]["source_accuracy"]
+    )
+    named = "Read by the cached source-only baseline of the config epochs=3 "
+    named += f"(source validation accuracy {accuracy:.1%})."
+    assert estimate["model"] == named
     # one counted label shift: the diagnosis's (all 600 source labels), not a second count on the
     # 120 validation labels the estimator reads (helper-76: 0.084 in the table, 0.081 in the text)
     counted = payload["label_shift"]
@@ -167,6 +182,7 @@ def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys)
     # a labelled target: the counted shift first, the estimate a check of the estimator (close here)
     assert "Counted from the target's labels, its class proportions differ" in out
     assert "as a check of the estimator" in out and ": close to the truth." in out
+    assert f"  {named}" in out and named in report.read_text(encoding="utf-8")  # text and report too
 
 
 def test_a_model_reads_any_source_of_its_shape_and_classes_and_refuses_others_in_one_line(trained, capsys):

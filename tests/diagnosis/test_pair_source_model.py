@@ -63,3 +63,27 @@ def test_the_pairs_model_does_not_change_with_the_run_that_finished_last(tmp_pat
     assert _seed(pair_source_only_model(store, SOURCE, TARGET)) == 2  # old: 3, the newest
     finish(4, 0.98)  # a newer run as good: the older keeps its place
     assert _seed(pair_source_only_model(store, SOURCE, TARGET)) == 2
+
+
+def test_the_pairs_model_is_named_with_its_config_its_accuracy_and_how_it_was_picked(tmp_path):
+    """QA: the estimate changed as the workspace grew without naming the model that read it. Two runs
+    share one baseline (counted once); the estimate names the winner and says a later run can
+    displace it."""
+    workspace = Workspace(tmp_path)
+    store = RunStore(workspace)
+    for seed, accuracy in ((1, 0.95), (2, 0.975), (2, 0.975)):
+        config = _config(seed)
+        _cache(workspace, config, accuracy)
+        run_id = store.create(config)
+        assert store.start(run_id, 1) and store.finish(run_id, {})
+    found = pair_source_only_model(store, SOURCE, TARGET)
+    assert isinstance(found, SourceOnlyModel) and found.source_accuracy == 0.975
+    assert found.describe() == (
+        "Read by the cached source-only baseline of the config seed=2 (source validation accuracy "
+        "97.5%), the most accurate on source validation of the pair's 2 cached baselines (a later run "
+        "can displace it)."
+    )
+    alone = find_source_only_model(_config(1), workspace)  # a run's own baseline: named, not picked
+    assert alone.describe() == (
+        "Read by the cached source-only baseline of the config seed=1 (source validation accuracy 95.0%)."
+    )

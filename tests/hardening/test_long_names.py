@@ -119,3 +119,27 @@ def test_runs_show_numbers_the_columns_of_a_wide_confusion(
     small = _stored(workspace, ["cat", "dog"], [[3, 1], [0, 2]])
     assert main(["--workspace", str(workspace.root), "runs", "show", small]) == 0
     assert "    true  cat  dog\n    cat     3    1\n    dog     0    2\n" in capsys.readouterr().out
+
+
+def test_runs_show_splits_a_30_class_confusion_into_column_blocks_that_fit(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA (helper-76's 30-class pair): numbered columns still made 156-column lines at 30 classes. Now
+    the predicted columns come in blocks that each fit 120 columns, every block repeating the rows'
+    ``#`` and name, and every count is printed once."""
+    classes = [f"category {i:02d} - a long name" for i in range(29)] + [CAT]
+    confusion = (np.eye(30, dtype=int) * 12 + np.arange(30)[:, None] % 3).tolist()
+    run_id = _stored(workspace, classes, confusion)
+    assert main(["--workspace", str(workspace.root), "runs", "show", run_id]) == 0
+    out = capsys.readouterr().out.splitlines()
+    title = "  confusion on the target test split (rows: true class, columns: predicted class by its # number"
+    start = out.index(f"{title}; 2 blocks)")
+    first, second = out[start + 1 : start + 32], out[start + 32 : start + 64]
+    assert second[0] == "" and max(display_width(line) for line in out[start:]) <= LINE_WIDTH
+    assert first[0].split()[:3] == ["#", "true", "0"] and first[0].split()[-1] == "20"
+    assert second[1].split() == ["#", "true", *map(str, range(21, 30))]
+    assert first[30].split()[-1] == "2" and second[31].split()[-1] == "14"  # row 29: + 29 % 3 everywhere
+    assert second[31].startswith(f"    29  {CAT}")
+    numbers = [int(x) for line in first[1:] for x in line.split()[-21:]]
+    numbers += [int(x) for line in second[2:] for x in line.split()[-9:]]
+    assert sum(numbers) == int(np.asarray(confusion).sum())

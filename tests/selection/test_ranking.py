@@ -200,7 +200,7 @@ def test_a_pools_only_run_is_not_judged_by_an_ensemble_of_its_own_models(capsys)
         "no model but this run's own (its source-only and adapted models), so it cannot judge between "
         "them; it is checked once another run of this pair joins the ensemble"
     )
-    print_ranking(ranking)
+    print_ranking(ranking, alarms=True)
     assert "    no alarm\n    ensemble agreement not checked: the ensemble holds" in capsys.readouterr().out
     # another run's model in the ensemble: checked, with the same numbers as ever
     two = {e.run_id: e.alarm for e in rank(pair_pool(unsure, candidate("g", BASELINE, GOOD))).entries}

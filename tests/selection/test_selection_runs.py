@@ -317,7 +317,7 @@ def test_a_run_stores_the_paired_test_its_predictions_recount(pool_runs, capsys)
     assert {e["run_id"]: e["alarm"]["paired"] for e in entries} == {
         run_id: store.result(run_id)["paired"] for run_id in (first, second)
     }
-    assert main(["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS]) == 0
+    assert main(["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS, "--alarms"]) == 0
     assert "against source-only (" in capsys.readouterr().out  # the verdict with its test
 
 

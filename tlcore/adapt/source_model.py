@@ -36,6 +36,11 @@ from tlcore.models import Classifier
 from tlcore.workspace import Workspace
 
 SOURCE_ONLY = ("source_only",)
+_NAMED = ("model", "epochs", "seed", "batch_size", "lr", "bottleneck", "augment", "test_fraction")
+_DEFAULTS = AdaptConfig.defaults()
+PICKED = (
+    "the most accurate on source validation of the pair's {n} cached baselines (a later run can displace it)"
+)
 _FLAGS = {
     "epochs": "--epochs",
     "seed": "--seed",
@@ -48,11 +53,32 @@ _FLAGS = {
 @dataclass(frozen=True)
 class SourceOnlyModel:
     """A model trained on the source only; ``config`` is the run config it is the baseline of (its
-    pair, seed and splits), ``origin`` where it was found (``baseline cache`` or ``run ID``)."""
+    pair, seed and splits), ``origin`` where it was found (``baseline cache`` or ``run ID``),
+    ``source_accuracy`` its accuracy on its source validation split (None when no run evaluated it),
+    ``picked`` how it was chosen among the pair's baselines ('' when it was named)."""
 
     model: Classifier
     config: AdaptConfig
     origin: str
+    source_accuracy: float | None = None
+    picked: str = ""
+
+    def describe(self) -> str:
+        """Which model reads the target's class proportions, the one wording of the CLI, its JSON, the
+        report and the Diagnose page: ``Read by the cached source-only baseline of the config seed=5,
+        epochs=3 (source validation accuracy 82.1%), ...``."""
+        changed = [
+            f"{f}={getattr(self.config, f)}" for f in _NAMED if getattr(self.config, f) != _DEFAULTS[f]
+        ]
+        config = f"the config {', '.join(changed)}" if changed else "the default config"
+        which = f"{self.origin}'s model" if self.origin.startswith("run ") else f"the cached {self.origin}"
+        which = which.replace("baseline cache", f"source-only baseline of {config}")
+        accuracy = (
+            ""
+            if self.source_accuracy is None
+            else f" (source validation accuracy {self.source_accuracy:.1%})"
+        )
+        return f"Read by {which}{accuracy}{f', {self.picked}' if self.picked else ''}."
 
 
 @dataclass(frozen=True)
@@ -117,14 +143,22 @@ def find_source_only_model(
     estimators' errors grow with its conditioning (Lipton et al. 2018: ``1 / sigma_min``); a newer run
     displaces it only by a strictly higher accuracy."""
     cache = BaselineCache.of_workspace(workspace)
-    found: list[tuple[AdaptConfig, CachedBaseline]] = []
+    found: dict[str, tuple[AdaptConfig, CachedBaseline]] = {}  # by baseline key: runs share baselines
     for candidate in (config, *candidates):
-        entry = cache.get(baseline_key(candidate, pick_device(candidate.device).type))
-        if entry is not None:
-            found.append((candidate, entry))
+        key = baseline_key(candidate, pick_device(candidate.device).type)
+        if key not in found and (entry := cache.get(key)) is not None:
+            found[key] = (candidate, entry)
     if found:
-        best, entry = max(found, key=lambda pair: source_val_accuracy(pair[1]))  # ties: the first
-        return SourceOnlyModel(entry.model, source_only_config(best), "baseline cache")
+        best, entry = max(found.values(), key=lambda pair: source_val_accuracy(pair[1]))  # ties: the first
+        accuracy = source_val_accuracy(entry)
+        picked = PICKED.format(n=len(found)) if len(found) > 1 else ""
+        return SourceOnlyModel(
+            entry.model,
+            source_only_config(best),
+            "baseline cache",
+            accuracy if accuracy >= 0 else None,
+            picked,
+        )
     return NeedsSourceOnlyModel(
         config.source,
         config.target,
@@ -173,4 +207,5 @@ def label_shift_of(
         logits_val, val.y, logits_target, val.classes, settings=settings, true_target_prior=truth
     )
     support = novelty(features_val, features_target, NoveltySettings(seed=settings.seed), device=device)
-    return replace(estimate, support=support, n_blank_source_val=n_blank_val, n_blank_target=n_blank_target)
+    blank = {"n_blank_source_val": n_blank_val, "n_blank_target": n_blank_target}
+    return replace(estimate, support=support, model=found.describe(), **blank)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from tlcore.cli.output import print_json, text_table
+from tlcore.cli.output import print_json, text_table, wrapped
 from tlcore.runs.changes import predicted_samples, run_changes
 from tlcore.runs.store import RunStore
 from tlcore.views.changes import flow_details, flow_rows, headline
@@ -48,7 +48,7 @@ def show_changes(args: argparse.Namespace) -> int:
             entry.update({} if table is None else flow_details(run, table, flow, samples))
         print_json(payload)
         return 0
-    print(headline(run))
+    print("\n".join(wrapped(headline(run))))
     rows = flow_rows(run, max(args.top, 0))
     if not rows:
         return 0
@@ -64,6 +64,6 @@ def show_changes(args: argparse.Namespace) -> int:
             details = flow_details(run, table, flow, samples)
             found = details["rows"]
             shown = text_table(list(found[0]), [list(r.values()) for r in found]) if found else []
-            for text in [details["note"], *shown]:
-                print(f"      {text}")
+            for text in [*wrapped(details["note"], "      "), *(f"      {row}" for row in shown)]:
+                print(text)
     return 0

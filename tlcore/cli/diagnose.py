@@ -33,7 +33,7 @@ from tlcore.adapt.pair import load_run_pair
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, label_shift_of
 from tlcore.cli.diagnose_steps import diagnosis_steps
 from tlcore.cli.explain_text import format_explanation
-from tlcore.cli.output import check_report, print_json, text_table, write_report
+from tlcore.cli.output import check_report, print_json, text_table, wrapped, write_report
 from tlcore.data import Domain, harmonise, load_domain
 from tlcore.data.spec import anchored
 from tlcore.device import pick_device
@@ -238,9 +238,9 @@ def diagnose_command(args: argparse.Namespace) -> int:
     reused = [name for name, step in steps.items() if step.reused]
     lines += [f"{', '.join(reused)} {steps[reused[0]].note()}; --no-cache recomputes"] if reused else []
     if args.held_out:
-        lines.append(stored_gap_line(report.gap, features, RunStore(workspace)))
+        lines += wrapped(stored_gap_line(report.gap, features, RunStore(workspace)))
     why = unread.get("label_shift_estimate")
-    lines += ["", *([f"label shift: {why}"] if why else label_shift_lines(shift))]
+    lines += ["", *(wrapped(why, "label shift: ") if why else label_shift_lines(shift))]
     if explanation is not None:
         lines += format_explanation(explanation)
     print("\n".join(line.rstrip() for line in lines))
@@ -271,48 +271,50 @@ def format_report(
     label-shift ``estimate`` says, with the labels a model predicted, whether to trust them."""
     gap = report.gap
     unread = {} if explanation is None else explanation.unread(report)
-    lines = [
-        f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
-        f"{report.feature_space} features, seed {report.settings.seed}",
-        *(f"  pairing: {note}" for note in report.pair_notes),
+    head = f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
+    lines = wrapped(head + f"{report.feature_space} features, seed {report.settings.seed}")
+    lines += [line for note in report.pair_notes for line in wrapped(note, "  pairing: ")]
+    test = f"{gap.n_permutations} permutations on {gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]}"
+    lines += [
         "",
-        f"  {'MMD²':<18}{significant(gap.mmd2):<12}p = {gap.p_value:.3g} ({gap.n_permutations} "
-        f"permutations on {gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]} samples, "
-        f"bandwidth {gap.bandwidth:.3g})",
+        *wrapped(
+            f"p = {gap.p_value:.3g} ({test} samples, bandwidth {gap.bandwidth:.3g})",
+            f"  {'MMD²':<18}{significant(gap.mmd2):<12}",
+        ),
         f"  {'CORAL':<18}{significant(gap.coral):<12}",
         f"  {'mean distance':<18}{significant(gap.mean_distance):<12}",
         f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
         f"{100 * gap.domain_error:.1f}%",
     ]
     if "label_shift" in unread:
-        lines.append(f"  {'label shift (TV)':<18}{unread['label_shift']}")
+        lines += wrapped(unread["label_shift"], f"  {'label shift (TV)':<18}")
     elif report.label_shift is not None:
         shift = label_shift_row(report, estimate)
-        lines.append(f"  {shift['metric']:<18}{shift['value']:<12}{shift['reading']}")
+        lines += wrapped(shift["reading"], f"  {shift['metric']:<18}{shift['value']:<12}")
     if "novelty" in unread:
-        lines.append(f"  {'novel target':<18}{unread['novelty']}")
+        lines += wrapped(unread["novelty"], f"  {'novel target':<18}")
     elif report.novelty is not None:
         row = coverage_row(report.novelty)
-        lines.append(f"  {row['metric']:<18}{row['value']:<12}{row['reading']}")
+        lines += wrapped(row["reading"], f"  {row['metric']:<18}{row['value']:<12}")
     lines.append("")
     if "per_class" in unread:
-        lines.append(f"  per-class gaps by predicted labels: {unread['per_class']}")
+        lines += wrapped(unread["per_class"], "  per-class gaps by predicted labels: ", "  ")
     elif report.per_class:
         rows = class_gap_rows(report)
         header, *table = text_table(list(rows[0]), [list(row.values()) for row in rows])
         lines.append(f"  {header}")
         for item, line in zip(report.per_class, table, strict=True):
             lines.append(f"  {line}" + (f"  {item['reason']}" if item["reason"] else ""))
-        lines.append(f"  {class_gap_note(report)}")
+        lines += wrapped(class_gap_note(report), "  ")
     else:
-        lines.append(f"  per-class gaps skipped: {report.per_class_note}")
+        lines += wrapped(report.per_class_note, "  per-class gaps skipped: ", "  ")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
-    lines += ["", describe_gap(report, "per_class" not in unread)]
+    lines += ["", *wrapped(describe_gap(report, "per_class" not in unread))]
     if report.novelty is not None:
-        lines.append(coverage_note(report.novelty, explanation, report.feature_space))
+        lines += wrapped(coverage_note(report.novelty, explanation, report.feature_space))
     after = "" if explanation is None else explanation.describe_novelty_fix()
-    lines += [after] if after else []
-    lines += [f"time: {report.seconds['total']:.1f} s ({steps})"]
+    lines += wrapped(after) if after else []
+    lines += wrapped(f"time: {report.seconds['total']:.1f} s ({steps})")
     return lines
 
 
@@ -333,15 +335,13 @@ def source_only_model(
 def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[str]:
     """The class proportions table (source, EM and BBSE estimates with bands, true when known)."""
     if isinstance(shift, NeedsSourceOnlyModel):
-        return [f"label shift: not estimated: {shift.message}"]
+        return wrapped(f"not estimated: {shift.message}", "label shift: ")
     level = f"{100 * shift.settings.level:.0f}%"
     true = shift.true_prior is not None
-    lines = [
-        f"class proportions of the target, estimated without its labels ({level} bands, "
-        f"{shift.n_source_val} source validation and {shift.n_target} target samples)"
-        + ("" if shift.trusted else ", not to be trusted (below)")
-        + ":",
-    ]
+    counts = f"{level} bands, {shift.n_source_val} source validation and {shift.n_target} target samples"
+    trust = "" if shift.trusted else ", not to be trusted (below)"
+    lines = wrapped(f"class proportions of the target, estimated without its labels ({counts}){trust}:")
+    lines += wrapped(shift.model, "  ") if shift.model else []  # which source-only model read it
     header = ["class", "source", "EM", "band", "BBSE", "band", *(["true"] if true else [])]
     rows: list[list[str]] = []
     for i, name in enumerate(shift.classes):
@@ -364,4 +364,4 @@ def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[
     table = text_table(
         header, [row + [""] * (len(header) - len(row)) for row in rows], right=range(1, len(header))
     )
-    return [*lines, *(f"  {line}" for line in table), shift.describe()]
+    return [*lines, *(f"  {line}" for line in table), *wrapped(shift.describe())]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tlcore.cli.output import wrapped
 from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
@@ -16,43 +17,47 @@ MAX_LINES = 10  # drifted columns listed in the text
 def format_explanation(explanation: Explanation) -> list[str]:
     """The verdict (headline, ranked causes, next step) and the firing findings with their fixes."""
     verdict = explanation.verdict
-    lines = ["", "Verdict: " + verdict.headline]
+    lines = ["", *wrapped(verdict.headline, "Verdict: ", "")]
     if verdict.causes:
         lines.append("")
     for rank, cause in enumerate(verdict.causes, start=1):
         share = f" ({cause.describe_share()})" if cause.share is not None else ""
-        lines.append(f"  {rank}. {cause.title}{share}: {cause.action}")
+        lines += wrapped(f"{cause.title}{share}: {cause.action}", f"  {rank}. ")
     if any(c.share is not None for c in verdict.causes):
-        lines.append(
-            f"  (a share of the gap: how much MMD² falls with the cause removed, {explanation.basis})"
+        lines += wrapped(
+            f"(a share of the gap: how much MMD² falls with the cause removed, {explanation.basis})", "  "
         )
-    lines += ["", f"Next step: {verdict.next_step}"]
+    lines += ["", *wrapped(verdict.next_step, "Next step: ", "")]
     if not explanation.applies:
-        return [*lines, *column_lines(explanation), "", explanation.note]
+        return [*lines, *column_lines(explanation), "", *wrapped(explanation.note)]
     firing = explanation.firing
     if not firing:
         lines += ["", "What differs: nothing in the image statistics."]
     elif any(f.fix is not None and f.fix.check is not None for f in firing):
-        lines += ["", f"What differs (fix effects {explanation.basis}):"]
+        lines += ["", *wrapped(f"What differs (fix effects {explanation.basis}):")]
     else:
         lines += ["", "What differs:"]
     together, last = explanation.combined, combined_after(explanation.combined, firing)
     for i, finding in enumerate(firing):
         lines += finding_lines(finding)
         if together is not None and i == last:  # after the last finding it combines
-            lines += [f"  {combined_reading(together, firing)}", f"         fix: {fix_line(together)}"]
+            lines += [*wrapped(combined_reading(together, firing), "  "), *_fix(fix_line(together))]
     if chance := explanation.within_chance:
         lines += ["", f"{WITHIN_CHANCE}:"]
-        lines += [f"  {f.message}" for f in chance]
+        lines += [line for f in chance for line in wrapped(f.message, "  ")]
     if explanation.note:
-        lines += ["", explanation.note]
+        lines += ["", *wrapped(explanation.note)]
     return lines
 
 
 def finding_lines(finding: Finding) -> list[str]:
     """A firing finding and its fix with the fix check's effect (or why it was not checked)."""
-    lines = [f"  {finding.severity:<7}{finding.message}"]
-    return lines if finding.fix is None else [*lines, f"         fix: {fix_line(finding.fix)}"]
+    lines = wrapped(finding.message, f"  {finding.severity:<7}")
+    return lines if finding.fix is None else [*lines, *_fix(fix_line(finding.fix))]
+
+
+def _fix(text: str) -> list[str]:
+    return wrapped(text, "         fix: ")
 
 
 def fix_line(fix: Fix) -> str:
@@ -78,12 +83,15 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
     chance = chance_note(columns, explanation.settings.fdr)
     if not drifted:
         none = f"What differs: none of the {len(columns)} columns moved (mean, spread or shape)."
-        return ["", none, *([f"  ({chance})"] if chance else [])]
-    lines = ["", f"What differs ({len(drifted)} of {len(columns)} columns; shares {explanation.basis}):"]
+        return ["", *wrapped(none), *(wrapped(f"({chance})", "  ") if chance else [])]
+    lines = [
+        "",
+        *wrapped(f"What differs ({len(drifted)} of {len(columns)} columns; shares {explanation.basis}):"),
+    ]
     for c in drifted[:limit]:
         share = "" if c.share is None else f" Share of the gap: {pct(c.share)}."
-        lines.append(f"  {c.severity:<7}{c.message}{share}")
+        lines += wrapped(f"{c.message}{share}", f"  {c.severity:<7}")
     if len(drifted) > limit:
         lines.append(f"  ... and {len(drifted) - limit} more drifted columns (--json lists every column)")
     note = explanation.shares.notes.get("columns") if explanation.shares else None
-    return [*lines, *(f"  ({n})" for n in (note, chance) if n)]
+    return [*lines, *(line for n in (note, chance) if n for line in wrapped(f"({n})", "  "))]

@@ -1,11 +1,14 @@
 """Output helpers shared by the CLI commands: JSON to stdout, a progress bar on stderr, HTML reports
-(``diagnose --report``, ``runs rank --report``), and aligned text tables (:func:`text_table`: every
-table of class names, data values or column names the commands print)."""
+(``diagnose --report``, ``runs rank --report``), aligned text tables (:func:`text_table`: every
+table of class names, data values or column names the commands print) and prose wrapped to the
+terminal (:func:`wrapped`: every sentence the commands print; never a table or JSON)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
@@ -18,6 +21,8 @@ from tlcore.workspace import atomic_write
 
 NAME_CAP = 28  # the widest cell of a text table, in terminal columns: longer text ends in an ellipsis
 LINE_WIDTH = 120  # the terminal columns a wide table aims to fit (``runs show``'s confusion matrix)
+PROSE_WIDTH = 100  # the columns prose wraps to when the terminal's width is unknown (output piped)
+PROSE_MIN = 60  # prose never wraps narrower, so that a hanging indent leaves room for words
 
 
 def display_width(text: str) -> int:
@@ -54,6 +59,37 @@ def text_table(
         ).rstrip()
         for line in cells
     ]
+
+
+def prose_width() -> int:
+    """The columns prose wraps to: the terminal's (:func:`shutil.get_terminal_size`: ``$COLUMNS``,
+    else the terminal's own) or :data:`PROSE_WIDTH` when output goes to no terminal; at least
+    :data:`PROSE_MIN`."""
+    return max(shutil.get_terminal_size((PROSE_WIDTH, 24)).columns, PROSE_MIN)
+
+
+def wrapped(text: str, first: str = "", rest: str | None = None) -> list[str]:
+    """``text`` wrapped to :func:`prose_width` at spaces: its first line after ``first``, the others
+    after ``rest`` (default: as many spaces as ``first``); a word longer than a line (a path, a spec)
+    stays whole, hyphens never split; an empty ``text`` gives ``first`` alone."""
+    hang = " " * len(first) if rest is None else rest
+    return textwrap.wrap(
+        text,
+        prose_width(),
+        initial_indent=first,
+        subsequent_indent=hang,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+def wrapped_lines(lines: Iterable[str]) -> list[str]:
+    """Each line of prose :func:`wrapped`, its own leading spaces hanging its continuation lines."""
+    out: list[str] = []
+    for line in lines:
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        out += wrapped(line[len(indent) :], indent)
+    return out
 
 
 def _number(value: Any) -> bool:

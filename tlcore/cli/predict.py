@@ -15,7 +15,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from tlcore.cli.output import ProgressBar, print_json, text_table
+from tlcore.cli.output import ProgressBar, print_json, text_table, wrapped
 from tlcore.cli.rank import show_alarm
 from tlcore.data.ink import blank_warning
 from tlcore.predict import (
@@ -71,12 +71,14 @@ def predict_command(args: argparse.Namespace) -> int:
     store = RunStore(workspace)
     alarm, alarm_text = show_alarm(store, store.get(args.run_id))
     if alarm["raised"]:
-        print(f"warning: run {args.run_id}: " + " ".join(alarm_text), file=sys.stderr)
+        print(
+            "\n".join(wrapped(" ".join(alarm_text), f"warning: run {args.run_id}: ", "  ")), file=sys.stderr
+        )
     spec = with_run_shifts(args.data, trained.target) if args.run_shifts else args.data
     domain = load_data(trained, spec, workspace, seed=args.seed)
     blank = blank_warning(domain)
     if blank:
-        print(f"warning: {blank}", file=sys.stderr)
+        print("\n".join(wrapped(blank, "warning: ", "  ")), file=sys.stderr)
     predictions = predict_rows(trained, domain, batch_size=args.batch_size, device=args.device)
     bar = ProgressBar("predict", enabled=not args.json)
     try:

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tlcore.cli.output import check_report, print_json, write_report
+from tlcore.cli.output import check_report, print_json, wrapped, write_report
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import counted
 from tlcore.runs.candidates import load_pool, run_alarm
@@ -19,7 +19,7 @@ from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.scores import VALIDATORS
 from tlcore.views.compare import comparison_report, n_target_test, run_label
-from tlcore.views.ranking import blind_spot, effective_classes, score_text, unreliable_line
+from tlcore.views.ranking import alarm_summary, blind_spot, effective_classes, score_text, unreliable_line
 from tlcore.workspace import Workspace
 
 
@@ -28,7 +28,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     lines = [f"  {v.name:<16} {v.summary}{' (advanced)' if v.advanced else ''}" for v in VALIDATORS.values()]
     parser.description = (
         "Rank the done runs of one pair without target labels: guardrails against the "
-        "source-only model first, then a validator; prints the recommendation and each run's alarm."
+        "source-only model first, then a validator; prints the recommendation, the alarms in one line "
+        "and the table (--alarms: each run's alarm under its row)."
     )
     parser.epilog = "validators (higher is better):\n" + "\n".join(lines)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -45,6 +46,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="rank the runs that cover the same target samples as this one (a sweep's seeds load "
         "different n= samples; default: the largest such group)",
+    )
+    parser.add_argument(
+        "--alarms",
+        action="store_true",
+        help="print each run's alarm (its reasons, checks not made) under its row",
     )
     parser.add_argument("--json", action="store_true", help="the whole ranking as JSON on stdout")
     parser.add_argument(
@@ -75,7 +81,7 @@ def rank_runs(args: argparse.Namespace) -> int:
         print_json(ranking_json(ranking) | {"blank": blank})
     else:
         tested = {e.run_id: n_target_test(store.result_of(store.get(e.run_id))) for e in ranking.entries}
-        print_ranking(ranking, blank, tested)
+        print_ranking(ranking, blank, tested, alarms=args.alarms)
     return 0
 
 
@@ -92,52 +98,67 @@ def report(store: RunStore, ranking: Ranking) -> str:
 
 
 def ranking_json(ranking: Ranking) -> dict[str, Any]:
-    """What ``--json`` prints: the ranking and the caveat the text prints with it (None without one)."""
-    return ranking.to_dict() | {"caveat": blind_spot(ranking)}
+    """What ``--json`` prints: the ranking, the caveat the text prints with it (None without one) and
+    the alarms in one line (:func:`~tlcore.views.ranking.alarm_summary`; None when none is raised)."""
+    return ranking.to_dict() | {"caveat": blind_spot(ranking), "alarm_summary": alarm_summary(ranking)}
 
 
 def print_ranking(
-    ranking: Ranking, blank: str | None = None, tested: Mapping[str, int | None] | None = None
+    ranking: Ranking,
+    blank: str | None = None,
+    tested: Mapping[str, int | None] | None = None,
+    *,
+    alarms: bool = False,
 ) -> None:
     """The ranking as text; ``blank``: the warning that the pair's target images are blank; ``tested``:
     each run's number of target test samples, for a line of the counts behind its target accuracies
-    and their 95% intervals."""
+    and their 95% intervals. The alarms are said in one line after the recommendation
+    (:func:`~tlcore.views.ranking.alarm_summary`, as on the Compare page); ``alarms``: also each run's
+    alarm under its row (dozens of lines on a large pair)."""
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
-    print(
+    _prose(
         f"{ranking.source} -> {ranking.target}: {count} run{'s' if count != 1 else ''} ranked by "
         f"{VALIDATORS[validator].label} (every score: higher is better)"
     )
-    print(f"recommended: {ranking.choice}")
-    print(f"  because: {ranking.reason}")
+    _prose(ranking.choice, "recommended: ")
+    _prose(ranking.reason, "  because: ")
     if note := ranking.note():
-        print(f"  note: {note}")
+        _prose(note, "  note: ")
     if caveat := blind_spot(ranking):
-        print(f"  caveat: {caveat}")
+        _prose(caveat, "  caveat: ")
     if blank:
-        print(f"  warning: {blank}")
+        _prose(blank, "  warning: ")
+    summary = alarm_summary(ranking)
+    hint = "" if alarms or summary is None else " (--alarms lists each run's reasons)"
+    _prose(f"{summary or 'none raised.'}{hint}", "  alarms: ")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
     print(
         f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "
-        f"{'TARGET ACC (SOURCE-ONLY)':<26}"
+        f"{'TARGET ACC (SOURCE-ONLY)':<26}  ALARM"
     )
     for position, entry in enumerate(ranking.entries, 1):
         values = "".join(f"{score_text(entry.scores.get(n)):>11}" for n in names)
         ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
         classes = effective_classes(entry)
+        raised = "yes" if entry.alarm.raised else "no"
         print(
             f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
-            f"{'-' if classes is None else f'{classes:.1f}':>9}{ess:>8}  {_accuracy(entry):<26}"
+            f"{'-' if classes is None else f'{classes:.1f}':>9}{ess:>8}  {_accuracy(entry):<26}  {raised}"
         )
         if counts := _counts(entry, (tested or {}).get(entry.run_id)):
-            print(f"    {counts}")
-        for line in alarm_lines(entry.alarm):
-            print(f"    {line}")
+            _prose(counts, "    ")
+        for line in alarm_lines(entry.alarm) if alarms else ():
+            _prose(line, "    ")
     if unreliable := unreliable_line(ranking, {}):
-        print(unreliable)
+        _prose(unreliable)
     for run_id, why in ranking.excluded:
-        print(f"not ranked: {run_id}: {why}")
+        _prose(why, f"not ranked: {run_id}: ", "  ")
+
+
+def _prose(text: str, first: str = "", rest: str | None = None) -> None:
+    print("\n".join(wrapped(text, first, rest)))
 
 
 def _accuracy(entry: RankedRun) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from tlcore.cli import rank
-from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table
+from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
 from tlcore.metrics.mcnemar import described_change
 from tlcore.runs.blank_target import run_blank_warning
@@ -74,28 +74,31 @@ def show_run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(details)
         return 0
-    print(f"run {record.id}: {record.status}" + (f" ({record.error})" if record.error else ""))
-    print(f"  {record.method} on {record.source} -> {record.target}, created {_when(record.created)}")
+    lines = wrapped(f"{record.status}" + (f" ({record.error})" if record.error else ""), f"run {record.id}: ")
+    lines += wrapped(
+        f"{record.method} on {record.source} -> {record.target}, created {_when(record.created)}", "  "
+    )
     if record.active:
-        print(f"  progress {record.progress:.0%}, {record.stage} {record.message}".rstrip())
+        lines += wrapped(f"{record.progress:.0%}, {record.stage} {record.message}".rstrip(), "  progress ")
     for key, value in record.headline.items():
         counted = counts.get(key)  # the count of target test samples behind an accuracy
-        print(
-            f"  {key.replace('_', ' '):<22} {format_value(value)}"
-            + (f" ({counted.detail()})" if counted else "")
-        )
+        text = format_value(value) + (f" ({counted.detail()})" if counted else "")
+        lines += wrapped(text, f"  {key.replace('_', ' '):<22} ")
         if key == "source_only_accuracy" and change:
-            print(f"  {'change':<22} {change[1]}")
+            lines += wrapped(change[1], f"  {'change':<22} ")
         if key == "gap_after" and details["gap_measured_on"]:
-            print(f"  {'':<22} gaps measured on the run's test splits: {details['gap_measured_on']}")
-    print("\n".join(_setup_lines(record, result)))
-    print(f"  history  {details['history_events']} events")
+            lines += wrapped(
+                f"gaps measured on the run's test splits: {details['gap_measured_on']}", " " * 25
+            )
+    lines += _setup_lines(record, result)
+    lines += wrapped(f"{details['history_events']} events", "  history  ")
     if details["ended"]:
-        print(f"  ended    {details['ended']}")
+        lines += wrapped(details["ended"], "  ended    ")
     for i, line in enumerate(alarm_text):
-        print(f"  {'alarm' if i == 0 else '':<8} {line}")
+        lines += wrapped(line, f"  {'alarm' if i == 0 else '':<8} ")
     if details["blank"]:
-        print(f"  warning  {details['blank']}")
+        lines += wrapped(details["blank"], "  warning  ")
+    print("\n".join(lines))
     for name, path in details["artifacts"].items():
         if path is not None:
             print(f"  {name:<16} {path}")
@@ -108,8 +111,8 @@ def show_run(args: argparse.Namespace) -> int:
 
 def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     """The run's config and, once done, how long it trained by stage (the Compare table's columns)."""
-    config = "  config   " + ", ".join(f"{key}={value}" for key, value in record.config.items())
-    return [config, f"  trained  {compare.training_text(result)}"] if result else [config]
+    config = wrapped(", ".join(f"{key}={value}" for key, value in record.config.items()), "  config   ")
+    return [*config, *wrapped(compare.training_text(result), "  trained  ")] if result else config
 
 
 def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
@@ -160,15 +163,33 @@ def confusion_lines(confusion: Confusion) -> list[str]:
             *(f"    {x}" for x in named),
         ]
     number = {name: i for i, name in enumerate(classes)}
-    header = ["#", "true", *map(str, range(len(classes)))]
-    cells = [[number[n], n, *c] for n, c in zip(rows, counts, strict=True)]
-    lines = [
-        "  confusion on the target test split (rows: true class, columns: predicted class by its # number)"
-    ]
-    lines += [f"    {x}" for x in text_table(header, cells, right=[0, *(i + 1 for i in columns)])]
+    blocks = column_blocks(
+        [max(len(str(j)), *(len(str(c[j])) for c in counts)) for j in range(len(classes))],
+        len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
+    )
+    title = "  confusion on the target test split (rows: true class, columns: predicted class by its # number"
+    lines = [title + (")" if len(blocks) == 1 else f"; {len(blocks)} blocks)")]
+    for i, block in enumerate(blocks):
+        header = ["#", "true", *map(str, block)]
+        cells = [[number[n], n, *(c[j] for j in block)] for n, c in zip(rows, counts, strict=True)]
+        table = text_table(header, cells, right=[0, *range(2, len(header))])
+        lines += [*([""] if i else []), *(f"    {x}" for x in table)]
     if unseen := [f"{number[c]} {clipped(c)}" for c in classes if c not in rows]:
         lines.append(f"    predicted classes with no target test sample: {', '.join(unseen)}")
     return lines
+
+
+def column_blocks(widths: list[int], prefix: int) -> list[range]:
+    """The columns of a wide table in consecutive blocks that each fit
+    :data:`~tlcore.cli.output.LINE_WIDTH` beside the ``prefix`` columns every block repeats (4 of indent;
+    ``widths``: each column's widest cell, two spaces before it); at least one column a block."""
+    blocks, start, used = [], 0, 4 + prefix
+    for j, width in enumerate(widths):
+        if j > start and used + 2 + width > LINE_WIDTH:
+            blocks.append(range(start, j))
+            start, used = j, 4 + prefix
+        used += 2 + width
+    return [*blocks, range(start, len(widths))] if widths else blocks
 
 
 def curve_lines(rows: list[dict[str, Any]]) -> list[str]:

@@ -11,7 +11,7 @@ import contextlib
 import sys
 import time
 
-from tlcore.cli.output import ProgressBar, print_json
+from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.numbers import significant
 from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
@@ -185,9 +185,14 @@ def print_summary(state: SweepSummary) -> None:
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
     chosen = state.recommended or f"- ({state.no_recommendation})"
-    print(f"\n  * recommended without target labels ({RULE}: the PASSED column): {chosen}")
+    print()
+    print(
+        "\n".join(
+            wrapped(chosen, f"  * recommended without target labels ({RULE}: the PASSED column): ", "    ")
+        )
+    )
     if why := outscored_line(state):
-        print(f"    {why}")
+        print("\n".join(wrapped(why, "    ")))
     best = state.best_in_hindsight or "-"
     print(f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels): {best}")
     if state.best_in_hindsight == state.recommended and state.recommended:

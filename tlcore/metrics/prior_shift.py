@@ -147,6 +147,7 @@ class LabelShiftEstimate:
     p_value: float | None = None  # targets of this size drawn from the source (module docstring)
     true_p_value: float | None = None  # the counted proportions' test (module docstring)
     counted: LabelShift | None = None  # the diagnosis's count, quoted instead (tlcore.diagnosis.counted_in)
+    model: str = ""  # which source-only model read it (tlcore.adapt.source_model.SourceOnlyModel.describe)
 
     @property
     def headline(self) -> PriorEstimate:
@@ -235,7 +236,7 @@ class LabelShiftEstimate:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: every field, plus ``headline``, ``tv``, ``level``, ``disagreement``,
         ``consistent``, ``outside_support``, ``trusted``, ``true_tv``, ``true_within_chance``,
-        ``true_counted_from`` (:meth:`counted_from`) and ``description``."""
+        ``true_counted_from`` (:meth:`counted_from`), ``model`` and ``description``."""
         return {
             "classes": list(self.classes),
             "source_prior": list(self.source_prior),
@@ -261,6 +262,7 @@ class LabelShiftEstimate:
             "true_within_chance": self.true_within_chance,
             "true_counted_from": None if self.true_prior is None else self.counted_from(),
             "p_value": self.p_value,
+            "model": self.model,
             "description": self.describe(),
         }
 

@@ -24,6 +24,7 @@ from tlcore.adapt.source_model import (
     SourceOnlyModel,
     find_source_only_model,
     source_only_config,
+    source_val_accuracy,
 )
 from tlcore.device import pick_device
 from tlcore.errors import TLError
@@ -75,7 +76,10 @@ def source_only_model_for(
             raise TLError(
                 f"the source-only baseline of run {run_id} is not in this workspace's baseline cache"
             )
-        return SourceOnlyModel(cached.model, source_only_config(config), "baseline cache")
+        accuracy = source_val_accuracy(cached)
+        return SourceOnlyModel(
+            cached.model, source_only_config(config), "baseline cache", accuracy if accuracy >= 0 else None
+        )
     if config.methods == SOURCE_ONLY:
         return SourceOnlyModel(store.load_model(run_id), source_only_config(config), f"run {run_id}")
     return find_source_only_model(config, store.workspace)

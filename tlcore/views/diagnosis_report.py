@@ -345,9 +345,8 @@ def _coverage_section(report: GapReport, explanation: Explanation | None, unread
 
 def _label_shift_section(estimate: LabelShiftEstimate) -> Section:
     trust = "" if estimate.consistent else " EM and BBSE disagree: neither estimate is to be trusted."
-    return Section(
-        "How the labels moved", note=estimate.describe() + trust, figure=class_proportions_figure(estimate)
-    )
+    note = f"{estimate.describe()}{trust} {estimate.model}".strip()  # and which model read it
+    return Section("How the labels moved", note=note, figure=class_proportions_figure(estimate))
 
 
 def diagnosis_report(
