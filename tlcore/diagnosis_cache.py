@@ -8,12 +8,13 @@ the result depends on: the step, :func:`code_version` (tlcore's source and the l
 loaded pair's contents (samples, labels, classes, names, pairing notes: an upload replaced under the
 same name misses), the features (``"raw"`` or a model's class, spec, classes and weights) and every
 setting. A result is stored as it was computed (pickle), so a reused one equals a fresh one number for
-number; it is read back by an unpickler that builds only ``tlcore`` classes, numpy arrays and plain
-containers. An entry that cannot be read is ignored (and recomputed, then overwritten).
+number; it is read back by an unpickler that builds only ``tlcore`` dataclasses and enums, numpy
+arrays and plain containers. An entry that cannot be read is ignored (recomputed, then overwritten).
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import hashlib
 import io
@@ -45,11 +46,10 @@ from tlcore.workspace import Workspace, atomic_write
 T = TypeVar("T")
 Progress = Callable[[str, float], None]
 
-# What a cache file may build besides tlcore classes: numpy arrays and scalars, pickle's helpers.
+# What a cache file may build besides tlcore's dataclasses and enums: numpy arrays and scalars, sets,
+# and pickle's helper that makes an object without calling its __init__ (protocol 2 and later).
 _ALLOWED = {
-    ("copyreg", "_reconstructor"),
     ("copyreg", "__newobj__"),
-    ("builtins", "object"),
     ("builtins", "set"),
     ("builtins", "frozenset"),
     ("builtins", "complex"),
@@ -123,12 +123,17 @@ def _feed(digest: Any, value: Any) -> None:
 
 
 class _Unpickler(pickle.Unpickler):
-    """Builds only ``tlcore`` classes and what :data:`_ALLOWED` names; anything else is refused."""
+    """Builds only ``tlcore``'s dataclasses and enums and what :data:`_ALLOWED` names (the Python
+    documentation's "restricting globals", as torch's ``weights_only`` loader does): no other module
+    is even imported, and no other callable can be named, so a file cannot run code."""
 
     def find_class(self, module: str, name: str) -> Any:
-        found = super().find_class(module, name)
-        if (module, name) in _ALLOWED or (module.startswith("tlcore.") and isinstance(found, type)):
-            return found
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        if module.startswith("tlcore."):
+            found = super().find_class(module, name)
+            if isinstance(found, type) and (is_dataclass(found) or issubclass(found, enum.Enum)):
+                return found
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a diagnosis cache file")
 
 

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import pickle
+import sys
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,12 @@ def test_an_unreadable_or_foreign_entry_is_computed_again(workspace, tmp_path):
 
     entry.write_bytes(pickle.dumps({"version": 1, "key": entry.stem, "computed": 0.0, "value": Touch()}))
     assert cache.get(entry.stem) is None and not marker.exists()
+    elsewhere = tmp_path / "elsewhere"  # a tlcore class that is no dataclass, called: a new database
+    entry.write_bytes(f"ctlcore.runs.store\nRunStore\n(S'{elsewhere}'\ntR.".encode())
+    assert cache.get(entry.stem) is None and not elsewhere.exists()
+    sys.modules.pop("this", None)  # a module importing which prints: not even imported
+    entry.write_bytes(b"cthis\nd\n.")
+    assert cache.get(entry.stem) is None and "this" not in sys.modules
     assert not findings(cache, *pair, settings=SETTINGS).reused
     assert findings(cache, *pair, settings=SETTINGS).reused
 
