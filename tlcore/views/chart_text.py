@@ -1,6 +1,7 @@
 """The text of a chart: escaped, wrapped into short lines, ticks and class names cut to an ellipsis
 (the whole on hover), panel titles broken so that panels side by side do not run into each other; and
-the narrowest width a chart reads at, so that a page stacks charts that would not fit side by side."""
+the narrowest width a chart reads at, so that a page stacks charts that would not fit side by side; and
+the one rule that turns a per-run chart's bars across, its runs named down the left, when many."""
 
 from __future__ import annotations
 
