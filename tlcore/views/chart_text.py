@@ -100,7 +100,7 @@ def run_rows(runs: Sequence[str], size: float = TICK_SIZE) -> tuple[dict[str, ob
         "tickvals": [safe(run) for run in runs],
         "ticktext": ticks,
         "tickfont_size": size,
-        "autorange": "reversed",
+        "range": [len(runs) - 0.5, -0.5],  # reversed; autorange padded 3 rows' blank above and below
         "automargin": True,
         "ticklabelstandoff": TEXT_GAP // 2,  # px between a name and its bars
     }
