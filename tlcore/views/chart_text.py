@@ -1,6 +1,7 @@
 """The text of a chart: escaped, wrapped into short lines, ticks and class names cut to an ellipsis
 (the whole on hover), panel titles broken so that panels side by side do not run into each other; and
-the narrowest width a chart reads at, so that a page stacks charts that would not fit side by side."""
+the narrowest width a chart reads at, so that a page stacks charts that would not fit side by side; and
+the one rule that turns a per-run chart's bars across, its runs named down the left, when many."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ CHAR_EM = 0.5  # a character's width in em, rounded up (the app's sans-serif: ab
 TEXT_GAP = 10  # px between the texts of neighbouring bars
 MIN_WIDTH = 380  # px: the narrowest a chart is drawn (narrower, its title and legend wrap into a column)
 NAME_WIDTH = 24  # characters of a class name on an axis or in a legend; the whole name is on the hover
+# per-run charts from this many runs lay their bars across, the runs named down the left: upright, a
+# run's slot needs 88 px (its change "within chance", 13 characters at 12 px, and a gap), so six need
+# 598 px, past a 540 px column (QA: seven runs' labels ran into each other, twenty overlapped at 1600 px)
+ACROSS_FROM = 6
+RUN_ROW, RUN_LINES = 36, 2  # px a run's row takes when bars run across; lines of its name down the left
 
 
 def safe(text: object) -> str:
@@ -66,14 +72,39 @@ def panel_titles(fig: go.Figure, width: int = PANEL_WRAP) -> int:
     return lines
 
 
-def tick_text(text: str) -> str:
-    """``text`` (escaped) as a category's tick: :func:`wrap_words` into at most :data:`TICK_LINES`
-    lines of at most :data:`TICK_WRAP` characters, cut to an ellipsis where longer, keeping the last
-    line: a run label keeps its methods' start and its id. The full text is on the hover."""
-    lines = [shorten(line, TICK_WRAP) for line in wrap_words(text, TICK_WRAP)]
-    if len(lines) > TICK_LINES:
-        lines = [*lines[: TICK_LINES - 2], lines[TICK_LINES - 2].removesuffix(ELLIPSIS) + ELLIPSIS, lines[-1]]
+def tick_text(text: str, width: int = TICK_WRAP, most: int = TICK_LINES) -> str:
+    """``text`` (escaped) as a category's tick: :func:`wrap_words` into at most ``most`` lines of at
+    most ``width`` characters, cut to an ellipsis where longer, keeping the last line: a run label
+    keeps its methods' start and its id. The full text is on the hover."""
+    lines = [shorten(line, width) for line in wrap_words(text, width)]
+    if len(lines) > most:
+        lines = [*lines[: most - 2], lines[most - 2].removesuffix(ELLIPSIS) + ELLIPSIS, lines[-1]]
     return "<br>".join(safe(line) for line in lines)
+
+
+def runs_across(runs: int) -> bool:
+    """Whether a per-run chart of ``runs`` runs lays its bars across, the runs named down the left and
+    the figure growing :data:`RUN_ROW` px a run (from :data:`ACROSS_FROM`): the one rule of every
+    per-run chart, so the accuracy and gap charts of one pick turn together."""
+    return runs >= ACROSS_FROM
+
+
+def run_rows(runs: Sequence[str], size: float = TICK_SIZE) -> tuple[dict[str, object], float]:
+    """The y axis of a chart with a row per run, first on top: every run named (:func:`tick_text`, at
+    most :data:`RUN_LINES` lines of :data:`NAME_WIDTH` characters, whole on hover), and the px the
+    names take (their widest line at ``size`` px and :data:`TEXT_GAP`)."""
+    ticks = [tick_text(run, NAME_WIDTH, RUN_LINES) for run in runs]
+    axis = {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": [safe(run) for run in runs],
+        "ticktext": ticks,
+        "tickfont_size": size,
+        "range": [len(runs) - 0.5, -0.5],  # reversed; autorange padded 3 rows' blank above and below
+        "automargin": True,
+        "ticklabelstandoff": TEXT_GAP // 2,  # px between a name and its bars
+    }
+    return axis, max((text_px(tick, size) for tick in ticks), default=0.0) + TEXT_GAP
 
 
 def text_px(text: str, size: float) -> float:

@@ -50,6 +50,8 @@ HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity
 BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
 LEGEND_SYMBOL = 40  # px of a legend entry besides its text: the swatch and the space after it
 LEGEND_WRAP = 24  # characters a line of a run's legend entry (``deep_coral+im+fixmatch+`` ...)
+GAP_PANEL = 95  # px of a gap panel of bars across: 3 x ticks 47 px apart (4 at 90 px: 0.001 touched 0.002)
+MIN_PLOT = 180  # px of bars across in a chart of many runs, besides the runs' names and the changes
 GAP_TICK = "0.005"  # the longest y tick a gap panel writes (ticks past 1e-3 take an exponent, "3e-6")
 
 
@@ -161,30 +163,40 @@ def metrics_before_after(
     metrics = list(dict.fromkeys(m for values in (*before.values(), *after.values()) for m in values))
     names = [safe(run) for run in runs]
     colours = [category_colour(i) for i in range(len(runs))]
+    across = chart_text.runs_across(len(runs))  # the runs named down the left, not in the legend
     entries = ["<br>".join(safe(line) for line in wrap_words(run, LEGEND_WRAP)) for run in runs]
-    legend = [("before (each run's own)", NEUTRAL), *zip(entries, colours, strict=True)]
-    # px of the plot: each run's two bars in every panel, the next panel's y ticks between two panels
-    # (at 262 px CORAL's ticks touched MMD²'s bars), and room for the widest legend entry
+    each = [("after (each run's colour)", colours[0])] if across else zip(entries, colours, strict=True)
+    legend = [("before (each run's own)", NEUTRAL), *each]
+    # px of the plot: each run's two bars in every panel (across: a panel's x ticks), the next panel's y
+    # ticks between two panels (at 262 px CORAL's ticks touched MMD²'s bars), the widest legend entry
     size, panels = LAYOUT["font"]["size"], max(len(metrics), 1)
-    ticks = chart_text.text_px(GAP_TICK, size) + chart_text.TEXT_GAP
-    bars = panels * len(runs) * 2 * BAR_PX / (1 - GAP_BARGAP) + (panels - 1) * ticks
+    ticks, value = chart_text.text_px(GAP_TICK, size) + chart_text.TEXT_GAP, "x" if across else "y"
+    if across:  # the panels share the names down the left: between two, the ends of their x ticks
+        slot, ticks = GAP_PANEL, 2 * chart_text.TEXT_GAP
+    else:
+        slot = len(runs) * 2 * BAR_PX / (1 - GAP_BARGAP)
+    bars = panels * slot + (panels - 1) * ticks
     plot = max(bars, *(chart_text.text_px(name, size) + LEGEND_SYMBOL for name, _ in legend))
     fig = make_subplots(
-        rows=1, cols=panels, subplot_titles=[safe(m) for m in metrics], horizontal_spacing=ticks / plot
+        rows=1,
+        cols=panels,
+        subplot_titles=[safe(m) for m in metrics],
+        horizontal_spacing=ticks / plot,
+        shared_yaxes=across,
     )
     panel_lines = panel_titles(fig)
     for col, metric in enumerate(metrics, start=1):
         for group, values, colour in (("before", before, NEUTRAL), ("after", after, colours)):
             fig.add_trace(
                 go.Bar(
-                    x=names,
-                    y=[values.get(run, {}).get(metric, np.nan) for run in runs],
+                    **run_xy(names, [values.get(run, {}).get(metric, np.nan) for run in runs], across),
+                    orientation="h" if across else "v",
                     name=group,
                     offsetgroup=group,
                     showlegend=False,
                     marker_color=colour,
                     customdata=names,
-                    hovertemplate=f"%{{customdata}} {group}: %{{y:.4g}}<extra></extra>",
+                    hovertemplate=f"%{{customdata}} {group}: %{{{value}:.4g}}<extra></extra>",
                 ),
                 row=1,
                 col=col,
@@ -192,16 +204,24 @@ def metrics_before_after(
     # legend entries only: grey is each run's own gap before, a colour its gap after
     for name, colour in legend:
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
-    fig.update_xaxes(showticklabels=False, type="category")
-    fig.update_yaxes(exponentformat="e", rangemode="tozero")
-    fig = finish(fig, title, 340, wrap=TITLE_WRAP)  # it shares a row with the accuracy figure
-    fig.update_layout(legend=LEGEND_BELOW, barmode="group", bargap=GAP_BARGAP, margin={"b": 70})
+    values, rows = (fig.update_xaxes, fig.update_yaxes) if across else (fig.update_yaxes, fig.update_xaxes)
+    values(exponentformat="e", rangemode="tozero", nticks=3 if across else None)
+    names_px = 0.0
+    if across:
+        axis, names_px = chart_text.run_rows(runs)
+        rows(**axis)  # make_subplots names the shared rows on the first panel only
+    else:
+        rows(showticklabels=False, type="category")
+    height = chart_text.RUN_ROW * len(runs) + 130 if across else 340
+    fig = finish(fig, title, height, wrap=TITLE_WRAP)  # it shares a row with the accuracy figure
+    legend = LEGEND_BELOW | {"y": -40 / (height - 130)} if across else LEGEND_BELOW  # under the x ticks
+    fig.update_layout(legend=legend, barmode="group", bargap=GAP_BARGAP, margin={"b": 70})
     sub = wrap_words(subtitle, SUBTITLE_WRAP) if subtitle else []
     if sub:
         fig.update_layout(title_subtitle_text="<br>".join(safe(line) for line in sub))
     above = (34 + 16 * len(sub) if sub else 0) + PANEL_SIZE * (panel_lines - 1)  # px of subtitle, titles
     fig.update_layout(margin={"t": fig.layout.margin.t + above}, height=fig.layout.height + above)
-    return chart_text.set_min_width(fig, SIDES + plot)
+    return chart_text.set_min_width(fig, SIDES + names_px + plot)
 
 
 def accuracy_vs_baseline(
@@ -257,20 +277,22 @@ def accuracy_vs_baseline(
         "fell": "adapted: worse",
         "unchanged": f"adapted: unchanged (< {accuracy_change.SHOWN:g} pts)",
     }
+    across = chart_text.runs_across(len(runs))
+    bar, at = {"orientation": "h" if across else "v"}, "%{y}" if across else "%{x}"
     fig = go.Figure(
         [
             go.Bar(
-                x=names,
-                y=before,
+                **run_xy(names, before, across),
+                **bar,
                 name="source-only",
                 offsetgroup="source-only",
                 marker_color=NEUTRAL,
                 customdata=hover_before,
-                hovertemplate="%{x}: %{customdata}",
+                hovertemplate=at + ": %{customdata}",
             ),
             go.Bar(
-                x=names,
-                y=after,
+                **run_xy(names, after, across),
+                **bar,
                 name="adapted",
                 offsetgroup="adapted",
                 showlegend=False,
@@ -279,13 +301,14 @@ def accuracy_vs_baseline(
                     "pattern": {"shape": [hatch.get(k, "") for k in kinds], **HATCH},
                 },
                 customdata=list(zip(hover_after, texts, strict=True)),
-                hovertemplate="%{x}: %{customdata[0]} (%{customdata[1]})",
+                hovertemplate=at + ": %{customdata[0]} (%{customdata[1]})",
             ),
             # legend entries only, in the adapted bars' slot: what the colours shown mean
             *(
                 go.Bar(
                     x=[None],
                     y=[None],
+                    **bar,
                     name=name,
                     offsetgroup="adapted",
                     marker={"color": colours[k], "pattern": {"shape": hatch.get(k, ""), **HATCH}},
@@ -293,23 +316,24 @@ def accuracy_vs_baseline(
                 for k, name in meaning.items()
                 if k in kinds
             ),
-            # the change above the taller bar of each pair, centred on the pair: a bar's own outside
+            # the change past the longer bar of each pair, centred on the pair: a bar's own outside
             # text shrinks to the bar's width and sits beside a taller neighbour's edge
             go.Scatter(
-                x=names,
-                y=[max(a, b) for a, b in zip(after, before, strict=True)],
+                **run_xy(names, [max(a, b) for a, b in zip(after, before, strict=True)], across),
                 mode="text",
-                text=shown,
-                textposition="top center",
+                text=[pad(text) for text in shown] if across else shown,
+                textposition="middle right" if across else "top center",
                 textfont={"size": LABEL_SIZE},
                 cliponaxis=False,
                 showlegend=False,
                 customdata=labels,
-                hovertemplate="%{x}: %{customdata}<extra></extra>",
+                hovertemplate=at + ": %{customdata}<extra></extra>",
             ),
         ]
     )
     fig.update_layout(barmode="group")
+    if across:
+        return _accuracy_across(fig, runs, shown, title)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.15])
     # labels wrapped under their pair, never tilted out of the chart; the legend below them
     fig.update_xaxes(type="category", tickangle=0, tickvals=names, ticktext=ticks, tickfont_size=TICK_SIZE)
@@ -322,3 +346,29 @@ def accuracy_vs_baseline(
     # each pair's slot holds its change and its tick beside the next pair's
     texts = [(t, LABEL_SIZE) for t in shown] + [(t, TICK_SIZE) for t in ticks]
     return chart_text.set_min_width(fig, SIDES + len(runs) * chart_text.slot_px(texts))
+
+
+def pad(text: str) -> str:
+    """``text`` with a space before each of its lines: a change written right of a bar, off its end."""
+    return "<br>".join(f"\u00a0{line}" for line in text.split("<br>"))
+
+
+def run_xy(names: Sequence[str], values: Sequence[float], across: bool) -> dict[str, Sequence]:
+    """A per-run trace's ``x`` and ``y``: the runs along x and ``values`` up, or (``across``,
+    :func:`~tlcore.views.chart_text.runs_across`) the runs down y and ``values`` across."""
+    return {"y": names, "x": values} if across else {"x": names, "y": values}
+
+
+def _accuracy_across(fig: go.Figure, runs: Sequence[str], shown: Sequence[str], title: str) -> go.Figure:
+    """The accuracy chart of many runs with its bars across: a row of :data:`RUN_ROW` px per run, named
+    down the left, the change right of the longer bar (in the right margin past 100%), the legend
+    below; it reads from its names, the change and :data:`MIN_PLOT` px of bars."""
+    axis, names = chart_text.run_rows(runs)
+    change = max(chart_text.text_px(pad(text), LABEL_SIZE) for text in shown) + chart_text.TEXT_GAP
+    fig.update_yaxes(**axis)
+    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    plot, bottom = chart_text.RUN_ROW * len(runs), 90
+    fig = finish(fig, title, plot + LAYOUT["margin"]["t"] + bottom, wrap=TITLE_WRAP)
+    legend = LEGEND_BELOW | {"y": -40 / plot}  # under the x ticks
+    fig.update_layout(legend=legend, margin={"b": bottom, "r": round(change)})
+    return chart_text.set_min_width(fig, LAYOUT["margin"]["l"] + names + MIN_PLOT + change)
