@@ -37,6 +37,14 @@ TORCHVISION_HEADS = {
 }
 
 
+def check_image_size(name: str, size: object) -> int:
+    """``size`` when it is a whole number >= :data:`MIN_IMAGE_SIZE`; a one-line :class:`TLError` naming
+    model ``name`` otherwise (the one check of an ImageNet backbone's input size)."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < MIN_IMAGE_SIZE:
+        raise TLError(f"{name}'s image_size must be a whole number >= {MIN_IMAGE_SIZE}, got {size!r}")
+    return size
+
+
 class ImageNetFeatures(nn.Module):
     """An ImageNet image model as a feature extractor: ``N x C x H x W`` in [0, 1] -> ``N x dim``.
 

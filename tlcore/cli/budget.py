@@ -8,6 +8,7 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.models import list_models, resolve_model_name
+from tlcore.pretrained import IMAGE_SIZE, IMAGENET_BACKBONES
 
 BUDGET_OPTIONS = (
     "epochs",
@@ -19,6 +20,7 @@ BUDGET_OPTIONS = (
     "augment",
     "target_labels",
     "model",
+    "image_size",
     "bottleneck",
     "batch_size",
     "lr",
@@ -82,6 +84,13 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         "--model",
         metavar="NAME",
         help=f"backbone: {auto} or one of {', '.join(list_models())} {default('model')}",
+    )
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        metavar="PX",
+        help=f"side the ImageNet backbones ({', '.join(IMAGENET_BACKBONES)}) resize images to; smaller is "
+        f"faster on CPU (default {IMAGE_SIZE}, their training resolution)",
     )
     parser.add_argument(
         "--bottleneck",
