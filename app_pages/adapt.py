@@ -7,9 +7,9 @@ import streamlit as st
 from app_support import benchmarks, display, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MIN_IMAGE_SIZE
 from tlcore.methods import MethodSpec
-from tlcore.models import list_models, takes_image_size
-from tlcore.pretrained import IMAGE_SIZE, MIN_IMAGE_SIZE
+from tlcore.models import list_models
 from tlcore.runs import jobs
 from tlcore.views import compare
 
@@ -116,7 +116,7 @@ with st.container(border=True):
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, key=field["seed"])
     augment = cols[5].checkbox("Augment source", help="random affine (images)", key=field["augment"])
     image_size = None
-    if takes_image_size(model):
+    if model in IMAGENET_NAMES:
         image_size = st.number_input(
             "Input size (px)",
             MIN_IMAGE_SIZE,

@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from tlcore.errors import TLError
-from tlcore.pretrained import IMAGE_SIZE, IMAGENET_BACKBONES, ImageNetFeatures, check_image_size
+from tlcore.imagenet_inputs import IMAGE_SIZE, check_image_size
+from tlcore.pretrained import IMAGENET_BACKBONES, ImageNetFeatures
 
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
 
@@ -151,12 +152,6 @@ def resolve_model_name(name: str, input_shape: tuple[int, ...]) -> str:
     if name != "auto":
         return name
     return "mlp" if len(input_shape) == 1 else "lenet_bn"
-
-
-def takes_image_size(name: str) -> bool:
-    """Whether model ``name`` has an ``image_size`` option (an ImageNet backbone); ``auto`` as it resolves
-    for images (a feature-vector model never has one)."""
-    return resolve_model_name(name, (3, IMAGE_SIZE, IMAGE_SIZE)) in IMAGENET_BACKBONES
 
 
 def build_model(

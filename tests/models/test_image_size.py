@@ -20,8 +20,10 @@ from tlcore.cli import build_parser
 from tlcore.cli.adapt import config_from_args
 from tlcore.data import save_upload
 from tlcore.errors import TLError
+from tlcore.imagenet_inputs import IMAGENET_NAMES
 from tlcore.model_card import Parity, Provenance, model_card
-from tlcore.models import load_checkpoint, save_checkpoint
+from tlcore.models import load_checkpoint, resolve_model_name, save_checkpoint
+from tlcore.pretrained import IMAGENET_BACKBONES
 from tlcore.workspace import Workspace
 
 BACKBONES = "efficientnet_lite0, resnet18, resnet50, mobilenet_v3_large, convnext_tiny"
@@ -29,7 +31,7 @@ BACKBONES = "efficientnet_lite0, resnet18, resnet50, mobilenet_v3_large, convnex
 
 @pytest.mark.parametrize(
     ("model", "shown"),
-    [("lenet_bn", "'lenet_bn'"), ("auto", "'auto' (lenet_bn for images)"), ("mlp", "'mlp'")],
+    [("lenet_bn", "'lenet_bn'"), ("auto", "'auto'"), ("mlp", "'mlp'")],
 )
 def test_a_model_without_an_input_size_refuses_one_naming_those_that_take_it(model: str, shown: str) -> None:
     with pytest.raises(TLError) as caught:
@@ -38,6 +40,17 @@ def test_a_model_without_an_input_size_refuses_one_naming_those_that_take_it(mod
         "the input size (image_size) applies only to the ImageNet backbones "
         f"({BACKBONES}), not to model {shown}"
     )
+
+
+def test_the_torch_free_names_are_the_registrys_and_auto_builds_none_of_them() -> None:
+    """The config checks against :data:`IMAGENET_NAMES` without torch; they must be what the registry
+    builds, and ``auto`` (refused above) must resolve to no ImageNet backbone for any input."""
+    assert tuple(IMAGENET_BACKBONES) == IMAGENET_NAMES
+    assert ", ".join(IMAGENET_NAMES) == BACKBONES
+    assert {resolve_model_name("auto", shape) for shape in [(1, 28, 28), (3, 224, 224), (5,)]} == {
+        "lenet_bn",
+        "mlp",
+    }
 
 
 @pytest.mark.parametrize("size", [31, 0, -224, 64.0, True])

@@ -12,9 +12,8 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from tlcore.errors import TLError
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, check_image_size
 from tlcore.limits import Limits, env_var
-from tlcore.models import resolve_model_name, takes_image_size
-from tlcore.pretrained import IMAGE_SIZE, IMAGENET_BACKBONES, check_image_size
 
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 0..2^32 - 1
 
@@ -99,11 +98,10 @@ class AdaptConfig:
         """Refuse an input size for a model that has none or out of the backbones' range; 224 -> unset."""
         if self.image_size is None:
             return
-        if not takes_image_size(self.model):
-            built = "" if self.model != "auto" else f" ({resolve_model_name('auto', (1, 28, 28))} for images)"
+        if self.model not in IMAGENET_NAMES:  # auto included: it builds lenet_bn or mlp
             raise TLError(
                 f"the input size (image_size) applies only to the ImageNet backbones "
-                f"({', '.join(IMAGENET_BACKBONES)}), not to model {self.model!r}{built}"
+                f"({', '.join(IMAGENET_NAMES)}), not to model {self.model!r}"
             )
         if check_image_size(self.model, self.image_size) == IMAGE_SIZE:
             object.__setattr__(self, "image_size", None)  # frozen: the canonical form of the default

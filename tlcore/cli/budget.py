@@ -7,8 +7,8 @@ import argparse
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.models import list_models, resolve_model_name
-from tlcore.pretrained import IMAGE_SIZE, IMAGENET_BACKBONES
 
 BUDGET_OPTIONS = (
     "epochs",
@@ -89,7 +89,7 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         "--image-size",
         type=int,
         metavar="PX",
-        help=f"side the ImageNet backbones ({', '.join(IMAGENET_BACKBONES)}) resize images to; smaller is "
+        help=f"side the ImageNet backbones ({', '.join(IMAGENET_NAMES)}) resize images to; smaller is "
         f"faster on CPU (default {IMAGE_SIZE}, their training resolution)",
     )
     parser.add_argument(
