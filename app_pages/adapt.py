@@ -117,7 +117,7 @@ with st.container(border=True):
     augment = cols[5].checkbox("Augment source", help="random affine (images)", key=field["augment"])
     image_size = None
     if model in IMAGENET_NAMES:
-        image_size = st.number_input(
+        image_size = st.columns(5)[0].number_input(
             "Input size (px)",
             MIN_IMAGE_SIZE,
             None,
