@@ -7,6 +7,7 @@ import streamlit as st
 from app_support import benchmarks, display, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MIN_IMAGE_SIZE
 from tlcore.methods import MethodSpec
 from tlcore.models import list_models
 from tlcore.runs import jobs
@@ -114,6 +115,16 @@ with st.container(border=True):
     model = cols[3].selectbox("Model", ["auto", *list_models()], key=field["model"])
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, key=field["seed"])
     augment = cols[5].checkbox("Augment source", help="random affine (images)", key=field["augment"])
+    image_size = None
+    if model in IMAGENET_NAMES:
+        image_size = st.columns(5)[0].number_input(
+            "Input size (px)",
+            MIN_IMAGE_SIZE,
+            None,
+            key=state.form_default("adapt_image_size", DEFAULTS["image_size"] or IMAGE_SIZE),
+            help=f"the side {model} resizes images to ({IMAGE_SIZE}: its ImageNet training resolution); "
+            "smaller is faster on CPU, at some accuracy",
+        )
     stage = st.columns(5)
     warm_start = stage[0].checkbox(
         "Warm start",
@@ -179,6 +190,7 @@ with st.container(border=True):
                         methods=group,
                         params={m: params[m] for m in group if m in params},
                         model=model,
+                        image_size=None if image_size is None else int(image_size),
                         epochs=int(epochs),
                         adapt_epochs=int(adapt_epochs) or None,
                         warm_start=bool(warm_start),

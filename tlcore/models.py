@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from tlcore.errors import TLError
-from tlcore.pretrained import IMAGE_SIZE, IMAGENET_BACKBONES, MIN_IMAGE_SIZE, ImageNetFeatures
+from tlcore.imagenet_inputs import IMAGE_SIZE, check_image_size
+from tlcore.pretrained import IMAGENET_BACKBONES, ImageNetFeatures
 
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
 
@@ -269,11 +270,7 @@ def _register_imagenet(name: str, build: Callable[[int, bool], ImageNetFeatures]
         default; smaller sizes trade accuracy for speed on CPU)."""
         if input_shape[0] not in (1, 3):
             raise TLError(f"{name} needs 1 or 3 channels, got {input_shape[0]}")
-        if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < MIN_IMAGE_SIZE:
-            raise TLError(
-                f"{name}'s image_size must be a whole number >= {MIN_IMAGE_SIZE}, got {image_size!r}"
-            )
-        net = build(image_size, pretrained)
+        net = build(check_image_size(name, image_size), pretrained)
         return Backbone(net, net.dim)
 
     register_model(name)(factory)

@@ -22,19 +22,10 @@ from efficientnet_lite_pytorch import EfficientNet
 from torch import nn
 
 from tlcore.errors import TLError
+from tlcore.imagenet_inputs import IMAGENET_NAMES, TORCHVISION_HEADS
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-IMAGE_SIZE = 224  # the resolution the ImageNet weights were trained at
-MIN_IMAGE_SIZE = 32  # five stride-2 stages: 32 px leaves a 1 x 1 map to pool
-# where each torchvision model keeps its ImageNet head (replaced by Identity; its input width is the
-# feature width): ResNets a ``fc`` layer, MobileNetV3 and ConvNeXt the last layer of ``classifier``
-TORCHVISION_HEADS = {
-    "resnet18": "fc",
-    "resnet50": "fc",
-    "mobilenet_v3_large": "classifier.3",
-    "convnext_tiny": "classifier.2",
-}
 
 
 class ImageNetFeatures(nn.Module):
@@ -116,6 +107,6 @@ def _torchvision_weights(weights: Any) -> dict[str, torch.Tensor]:
 
 # name -> build(image_size, pretrained): every ImageNet backbone the registry offers
 IMAGENET_BACKBONES: dict[str, Callable[[int, bool], ImageNetFeatures]] = {
-    "efficientnet_lite0": efficientnet_lite0,
+    IMAGENET_NAMES[0]: efficientnet_lite0,
     **{name: partial(torchvision_features, name) for name in TORCHVISION_HEADS},
 }

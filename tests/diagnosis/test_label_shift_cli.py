@@ -64,6 +64,11 @@ def test_the_command_to_train_a_source_only_model():
         "python -m tlcore adapt --source 'upload:a b.npz' --target digits:n=300 --method source_only "
         "--epochs 2 --seed 4 --no-augment"
     )
+    config = AdaptConfig(source="mnist5k", target="digits", model="resnet18", image_size=64)
+    assert source_only_command(config) == (
+        "python -m tlcore adapt --source mnist5k --target digits --method source_only "
+        "--model resnet18 --image-size 64"
+    )
 
 
 def test_without_a_model_the_estimate_says_how_to_get_one(pair, capsys):

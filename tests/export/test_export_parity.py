@@ -12,9 +12,9 @@ import torch
 
 from tlcore.errors import TLError
 from tlcore.export import CHECK_BATCHES, EXAMPLE_BATCH, TOLERANCE, check_parity, export_model
+from tlcore.imagenet_inputs import TORCHVISION_HEADS
 from tlcore.model_card import CARD_FILE, Provenance
 from tlcore.models import Classifier, build_model, list_models
-from tlcore.pretrained import TORCHVISION_HEADS
 
 # one tiny case per registered model: input shape, build options
 CASES: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {

@@ -63,7 +63,7 @@ def test_runs_show_wraps_its_prose_and_not_its_tables(
     paths = next(i for i, line in enumerate(out) if line.startswith("  result.json"))  # whole paths
     assert max(map(display_width, out[:paths])) <= 100  # the config line alone was 318 columns
     config = [i for i, line in enumerate(out) if line.startswith("  config   ")]
-    assert len(config) == 1 and out[config[0] + 1].startswith(" " * 11 + "epochs=10")
+    assert len(config) == 1 and out[config[0] + 1].startswith(" " * 11 + "bottleneck=256, epochs=10")
     assert out[config[0]].startswith("  config   source=mnist5k, target=digits, methods=['im'], params={},")
     matrix = out[out.index(next(line for line in out if line.startswith("  confusion on"))) + 1]
     assert display_width(matrix) > 100  # a table is never wrapped (it fits 120 in blocks)

@@ -11,13 +11,14 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.models import build_model
 
-BASE = AdaptConfig(source="mnist5k", target="digits")
+BASE = AdaptConfig(source="mnist5k", target="digits", model="resnet18")  # a model that takes image_size
 ALTERED = {  # one changed value per AdaptConfig field: a new field must be added here (and classified)
     "source": "usps",
     "target": "mnist5k",
     "methods": ("dann",),
     "params": {"dann": {"weight": 0.3}},
     "model": "lenet",
+    "image_size": 64,
     "bottleneck": 128,
     "epochs": 3,
     "adapt_epochs": 2,

@@ -12,6 +12,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from tlcore.errors import TLError
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, check_image_size
 from tlcore.limits import Limits, env_var
 
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 0..2^32 - 1
@@ -39,6 +40,9 @@ class AdaptConfig:
     predictions changed from one epoch to the next, two epochs running (:mod:`tlcore.stopping`).
     ``patience`` (unset: off): a stage stops once its source validation loss has not improved for
     that many epochs (:class:`tlcore.stopping.EarlyStopping`).
+    ``image_size`` (unset: 224, the weights' training resolution): the side an ImageNet backbone
+    resizes its input to (:mod:`tlcore.pretrained`); smaller is faster on CPU. 224 itself is stored
+    unset, so one network has one config (and one cached baseline).
 
     Every value is checked here, when the config is built, so the CLI, the app and a sweep's trials
     refuse a bad one before any run exists.
@@ -49,6 +53,7 @@ class AdaptConfig:
     methods: tuple[str, ...] = ("source_only",)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
     model: str = "auto"
+    image_size: int | None = None
     bottleneck: int = 256
     epochs: int = 10
     adapt_epochs: int | None = None
@@ -87,6 +92,19 @@ class AdaptConfig:
                 f"bottleneck width must lie in 0..{width} (0: no bottleneck; the limit is "
                 f"{env_var('max_layer_width')}), got {self.bottleneck}"
             )
+        self._check_image_size()
+
+    def _check_image_size(self) -> None:
+        """Refuse an input size for a model that has none or out of the backbones' range; 224 -> unset."""
+        if self.image_size is None:
+            return
+        if self.model not in IMAGENET_NAMES:  # auto included: it builds lenet_bn or mlp
+            raise TLError(
+                f"the input size (image_size) applies only to the ImageNet backbones "
+                f"({', '.join(IMAGENET_NAMES)}), not to model {self.model!r}"
+            )
+        if check_image_size(self.model, self.image_size) == IMAGE_SIZE:
+            object.__setattr__(self, "image_size", None)  # frozen: the canonical form of the default
 
     def _check_lengths(self) -> None:
         """Refuse an epoch count, batch size, patience or step count below its minimum, naming it."""
@@ -115,6 +133,12 @@ class AdaptConfig:
     @property
     def method_label(self) -> str:
         return "+".join(self.methods)
+
+    @property
+    def model_options(self) -> dict[str, Any]:
+        """:func:`~tlcore.models.build_model` keyword arguments: bottleneck width, ``image_size`` if set."""
+        size = {} if self.image_size is None else {"image_size": self.image_size}
+        return {"bottleneck_dim": self.bottleneck, **size}
 
     @property
     def params_text(self) -> str:

@@ -79,7 +79,7 @@ def baseline_reused(events: Iterable[Mapping[str, Any]]) -> bool:
 
 def network(cfg: AdaptConfig, input_shape: tuple[int, ...], n_classes: int) -> Classifier:
     """A fresh, unseeded copy of the network a run of ``cfg`` trains (backbone, bottleneck); callers seed."""
-    return build_model(cfg.model, tuple(input_shape), n_classes, bottleneck_dim=cfg.bottleneck)
+    return build_model(cfg.model, tuple(input_shape), n_classes, **cfg.model_options)
 
 
 def _seeded_build(seed: int, label: str, build: Callable[[], Any]) -> Any:

@@ -36,7 +36,17 @@ from tlcore.models import Classifier
 from tlcore.workspace import Workspace
 
 SOURCE_ONLY = ("source_only",)
-_NAMED = ("model", "epochs", "seed", "batch_size", "lr", "bottleneck", "augment", "test_fraction")
+_NAMED = (
+    "model",
+    "image_size",
+    "epochs",
+    "seed",
+    "batch_size",
+    "lr",
+    "bottleneck",
+    "augment",
+    "test_fraction",
+)
 _DEFAULTS = AdaptConfig.defaults()
 PICKED = (
     "the most accurate on source validation of the pair's {n} cached baselines (a later run can displace it)"
@@ -45,6 +55,7 @@ _FLAGS = {
     "epochs": "--epochs",
     "seed": "--seed",
     "model": "--model",
+    "image_size": "--image-size",
     "batch_size": "--batch-size",
     "lr": "--lr",
 }

@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.models import list_models, resolve_model_name
 
 BUDGET_OPTIONS = (
@@ -19,6 +20,7 @@ BUDGET_OPTIONS = (
     "augment",
     "target_labels",
     "model",
+    "image_size",
     "bottleneck",
     "batch_size",
     "lr",
@@ -82,6 +84,13 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         "--model",
         metavar="NAME",
         help=f"backbone: {auto} or one of {', '.join(list_models())} {default('model')}",
+    )
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        metavar="PX",
+        help=f"side the ImageNet backbones ({', '.join(IMAGENET_NAMES)}) resize images to; smaller is "
+        f"faster on CPU (default {IMAGE_SIZE}, their training resolution)",
     )
     parser.add_argument(
         "--bottleneck",

@@ -34,6 +34,7 @@ BUDGET_KEYS: dict[str, type] = {
     "augment": bool,
     "target_labels": int,
     "model": str,
+    "image_size": int,
     "patience": int,
     "steps_per_epoch": int,
     "ema_decay": float,
