@@ -1,5 +1,7 @@
 """The baseline cache: which config fields key a baseline, and checkpoints written all at once."""
 
+import hashlib
+import json
 from dataclasses import fields, replace
 
 import pytest
@@ -46,6 +48,14 @@ def test_every_config_field_keys_the_baseline_unless_it_is_method_only():
         same = baseline_key(replace(BASE, **{name: value}), "cpu") == key
         assert same == (name in METHOD_ONLY_FIELDS), name
     assert baseline_key(BASE, "cuda") != key  # the device type is in the key, cfg.device is not
+
+
+def test_a_field_added_later_keeps_the_keys_of_baselines_cached_before_it():
+    """image_size unset: the key of CACHE_VERSION 3 (as computed before the field existed)."""
+    values = {f.name: getattr(BASE, f.name) for f in fields(BASE) if f.name not in METHOD_ONLY_FIELDS}
+    del values["image_size"]
+    before = hashlib.sha256(json.dumps(values | {"device": "cpu", "version": 3}, sort_keys=True).encode())
+    assert baseline_key(BASE, "cpu") == before.hexdigest()
 
 
 def _entry(seed: int) -> CachedBaseline:

@@ -5,7 +5,8 @@ method-only ones in :data:`METHOD_ONLY_FIELDS` (so a new config field changes th
 declared method-only; the target is in: harmonising the pair can change the source, e.g. grayscale
 repeated to RGB), by the device *type* (not ``cfg.device``: ``cuda:0`` and ``cuda:1`` share a
 baseline), and by :data:`CACHE_VERSION` (bumped whenever the training code changes what a baseline
-is). The key is a SHA-256 of those values as JSON.
+is). The key is a SHA-256 of those values as JSON. A field added since (:data:`ADDED_FIELDS`) joins
+the key only when set, so the baselines a workspace cached before it keep their keys.
 
 :class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses the
 workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` written with
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 CACHE_VERSION = 3  # 2: auto builds lenet_bn for images (was lenet); 3: vector models standardise inputs
+ADDED_FIELDS = ("image_size",)  # fields added after CACHE_VERSION 3: in the key only when not None
 # Config fields that leave the baseline as it is (device: its type is in the key instead).
 METHOD_ONLY_FIELDS = (
     "methods",
@@ -51,6 +53,7 @@ METHOD_ONLY_FIELDS = (
 def baseline_key(cfg: AdaptConfig, device_type: str) -> str:
     """SHA-256 (hex) of the config fields that define the source-only baseline."""
     values = {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name not in METHOD_ONLY_FIELDS}
+    values = {k: v for k, v in values.items() if not (k in ADDED_FIELDS and v is None)}
     values |= {"device": device_type, "version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
