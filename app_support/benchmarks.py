@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tlcore.adapt.config import ADDED_FIELDS
 from tlcore.adapt.recipe import Recipe
 from tlcore.models import resolve_model_name
 
@@ -46,6 +47,6 @@ def _launched_as(recipe: Recipe, task: dict[str, Any], row: dict[str, Any]) -> b
     if not networks or len(names) != 1 or not networks[0].get("input_shape"):
         return False
     builds = resolve_model_name(launched.pop("model"), tuple(networks[0]["input_shape"]))
-    measured = dict(row.get("config") or {})
+    measured = dict.fromkeys(ADDED_FIELDS) | dict(row.get("config") or {})  # recorded before: unset
     measured.pop("model", None)
     return measured == launched and names == {builds}

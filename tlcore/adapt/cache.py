@@ -5,8 +5,9 @@ method-only ones in :data:`METHOD_ONLY_FIELDS` (so a new config field changes th
 declared method-only; the target is in: harmonising the pair can change the source, e.g. grayscale
 repeated to RGB), by the device *type* (not ``cfg.device``: ``cuda:0`` and ``cuda:1`` share a
 baseline), and by :data:`CACHE_VERSION` (bumped whenever the training code changes what a baseline
-is). The key is a SHA-256 of those values as JSON. A field added since (:data:`ADDED_FIELDS`) joins
-the key only when set, so the baselines a workspace cached before it keep their keys.
+is). The key is a SHA-256 of those values as JSON. A field added since
+(:data:`~tlcore.adapt.config.ADDED_FIELDS`) joins the key only when set, so the baselines a workspace
+cached before it keep their keys.
 
 :class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses the
 workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` written with
@@ -27,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.config import ADDED_FIELDS, AdaptConfig
 from tlcore.errors import TLError
 from tlcore.models import Classifier, load_checkpoint, save_checkpoint
 from tlcore.workspace import atomic_write
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 CACHE_VERSION = 3  # 2: auto builds lenet_bn for images (was lenet); 3: vector models standardise inputs
-ADDED_FIELDS = ("image_size",)  # fields added after CACHE_VERSION 3: in the key only when not None
 # Config fields that leave the baseline as it is (device: its type is in the key instead).
 METHOD_ONLY_FIELDS = (
     "methods",

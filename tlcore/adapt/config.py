@@ -16,6 +16,9 @@ from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, check_image_size
 from tlcore.limits import Limits, env_var
 
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 0..2^32 - 1
+# Fields added after runs, cached baselines and the benchmark report were first recorded (2026-12-05):
+# a record without one was made with it unset (None), and keys leave it out while it is unset.
+ADDED_FIELDS = ("image_size",)
 
 
 def format_value(value: Any) -> str:
