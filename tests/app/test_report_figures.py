@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 
@@ -10,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from tlcore.views import figures, report, umap_figure
+from tlcore.views.report import STYLE, table_html
 
 EVIL = "</script><script>alert(1)</script>"
 FLOATS = [0.791946291923523, 0.014316409491002657, 1797.4412345678, 3.2012345678e-05]
@@ -58,3 +60,13 @@ def test_umaps_are_drawn_as_svg_and_strings_cannot_close_the_script() -> None:
     (spec,) = figure_specs(page)
     assert [t["type"] for t in spec["data"]] == ["scatter", "scatter"]
     assert [t["hovertemplate"] for t in spec["data"]] == [t.hovertemplate for t in fig.data]
+
+
+def test_a_wide_table_scrolls_in_its_box_and_a_sentence_keeps_a_reading_width() -> None:
+    """QA: the ranking table (1285 px) made the whole report scroll sideways, and its alarm verdicts,
+    in a 102 px column, made each row ~300 px tall."""
+    verdict = "false alarm: target accuracy +3.7 pts against source-only (within chance, p = 0.21)"
+    page = table_html([{"run": "dann · 3f2a1c", "alarm right?": verdict, "EnsV": 0.885}])
+    assert page.startswith("<div class='table'><table>") and page.endswith("</table></div>")
+    assert f"<td class='prose'>{html.escape(verdict)}</td>" in page and "<td>dann · 3f2a1c</td>" in page
+    assert "div.table { overflow-x: auto;" in STYLE and "td.prose { min-width: 16rem; }" in STYLE

@@ -32,7 +32,8 @@ STYLE = """
 body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; margin: 2rem auto; max-width: 1100px;
        color: #1d2433; padding: 0 1rem; }
 h1 { margin-bottom: 0.2rem; } .subtitle { color: #5b6478; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.92rem; }
+div.table { overflow-x: auto; margin: 0.5rem 0 1.5rem; }
+table { border-collapse: collapse; font-size: 0.92rem; } td.prose { min-width: 16rem; }
 th, td { border: 1px solid #d8dce5; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; } th { background: #f2f4f8; }
 .flag { background: #fde8e8; border-left: 4px solid #d62728; padding: 0.5rem 0.8rem; margin: 0.4rem 0; }
@@ -42,6 +43,7 @@ img.grid { image-rendering: pixelated; max-width: 100%; }
 figure { display: inline-block; margin: 0 1rem 1rem 0; } figcaption { color: #5b6478; font-size: 0.85rem; }
 """
 UNKNOWN = "—"  # a number the run could not measure, as the app's tables show it
+PROSE_CELL = 40  # characters from which a table cell is a sentence, given a reading width
 FIGURE_DIGITS = 6  # a float in a figure's data: finer than a pixel unless its values spread under 0.1%
 FIGURE_HEIGHT = 450  # px, Plotly's default, held by a figure not drawn yet
 LOADER = """(function () {
@@ -86,20 +88,24 @@ def _cell(value: object) -> str:
 
 
 def _td(value: object) -> str:
-    """A table cell, right-aligned when it holds a number (:data:`NUMBER`) or stands for a missing one."""
+    """A table cell, right-aligned when it holds a number (:data:`NUMBER`) or stands for a missing one;
+    a sentence (:data:`PROSE_CELL` characters or more) keeps a reading width instead of a narrow column
+    many lines tall (QA: an alarm's verdict 102 px wide, its rows ~300 px tall)."""
     numeric = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
     numeric = numeric or (isinstance(value, str) and NUMBER.fullmatch(value.strip()) is not None)
-    return f"<td class='num'>{_cell(value)}</td>" if numeric else f"<td>{_cell(value)}</td>"
+    kind = " class='num'" if numeric else " class='prose'" if len(str(value)) >= PROSE_CELL else ""
+    return f"<td{kind}>{_cell(value)}</td>"
 
 
 def table_html(rows: Sequence[Mapping[str, object]]) -> str:
-    """An HTML table of ``rows`` (columns from the first row), every cell escaped."""
+    """An HTML table of ``rows`` (columns from the first row), every cell escaped, in a box that scrolls
+    sideways when the table is wider than the page (the page itself never does)."""
     if not rows:
         return ""
     columns = list(rows[0])
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     body = "".join("<tr>" + "".join(_td(r.get(c, "")) for c in columns) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='table'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def picture_html(caption: str, png: bytes) -> str:
