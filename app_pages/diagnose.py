@@ -57,6 +57,12 @@ with display.errors_shown():
             UMAP_POINTS,
             key=state.form_default(state.DIAGNOSE_UMAP_POINTS, diagnosis.UMAP_POINTS),
         )
+    if features != "raw":  # QA: an AdaBN run's MMD² here 0.00606, its stored gap after 0.00477
+        st.caption(
+            f"Measured on every sample of the pair; the gap after that run {display.esc(runs[features])} "
+            "stored (Compare, runs show) is on its held-out test splits: `python -m tlcore diagnose "
+            f"--features run:{features} --held-out` reproduces it."
+        )
     if note := engine.feature_note(features):
         st.caption(display.esc(note))
     reuse = not st.session_state.pop(state.DIAGNOSE_RECOMPUTE, False)  # "Recompute" skips the cache

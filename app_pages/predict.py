@@ -119,7 +119,7 @@ if request is not None:
         uncertain = list(summary.least_confident)
         if domain.is_image and uncertain:
             images = domain.X[[u.row for u in uncertain]]
-            captions = [f"{u.predicted} {u.confidence:.0%}" for u in uncertain]
+            captions = [f"{u.confidence:.0%} {u.predicted}" for u in uncertain]  # a long name cut, not %
             st.image(thumbnails.thumbnail_grid(images, captions, columns=10), width="stretch")
         st.dataframe(
             pd.DataFrame(summary.least_confident_rows()),

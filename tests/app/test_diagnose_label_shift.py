@@ -70,6 +70,8 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     # the caption names the model that read it, as the CLI's JSON does
     assert cli["model"] == f"Read by run {record.id}'s model."
     assert cli["model"] in [plain(c.value) for c in at.caption]
+    held_out = f"diagnose --features run:{record.id} --held-out` reproduces it."  # QA: all samples here
+    assert sum(c.value.endswith(held_out) for c in at.caption) == 1
 
 
 def test_predicted_target_labels_say_whose_shift_they_are_and_why_not_to_trust_them(

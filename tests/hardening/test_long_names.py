@@ -122,7 +122,7 @@ def test_runs_show_numbers_the_columns_of_a_wide_confusion(
 
 
 def test_runs_show_splits_a_30_class_confusion_into_column_blocks_that_fit(
-    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """QA (helper-76's 30-class pair): numbered columns still made 156-column lines at 30 classes. Now
     the predicted columns come in blocks that each fit 120 columns, every block repeating the rows'
@@ -143,3 +143,8 @@ def test_runs_show_splits_a_30_class_confusion_into_column_blocks_that_fit(
     numbers = [int(x) for line in first[1:] for x in line.split()[-21:]]
     numbers += [int(x) for line in second[2:] for x in line.split()[-9:]]
     assert sum(numbers) == int(np.asarray(confusion).sum())
+    monkeypatch.setenv("COLUMNS", "70")  # QA: the title alone stayed 107 columns wide
+    assert main(["--workspace", str(workspace.root), "runs", "show", run_id]) == 0
+    out = capsys.readouterr().out.splitlines()
+    start = out.index("  confusion on the target test split (rows: true class, columns:")
+    assert out[start + 1] == "  predicted class by its # number; 2 blocks)"

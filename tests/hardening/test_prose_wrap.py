@@ -65,8 +65,11 @@ def test_runs_show_wraps_its_prose_and_not_its_tables(
     config = [i for i, line in enumerate(out) if line.startswith("  config   ")]
     assert len(config) == 1 and out[config[0] + 1].startswith(" " * 11 + "bottleneck=256, epochs=10")
     assert out[config[0]].startswith("  config   source=mnist5k, target=digits, methods=['im'], params={},")
-    matrix = out[out.index(next(line for line in out if line.startswith("  confusion on"))) + 1]
-    assert display_width(matrix) > 100  # a table is never wrapped (it fits 120 in blocks)
+    title = out.index(next(line for line in out if line.startswith("  confusion on")))
+    end = next(i for i in range(title, len(out)) if out[i].endswith("blocks)"))
+    assert end == title + 1 and max(display_width(line) for line in out[title : end + 1]) <= 100  # prose
+    title = end
+    assert display_width(out[title + 2]) > 100  # a table is never wrapped (it fits 120 in blocks)
 
 
 def test_diagnose_wraps_its_readings_and_not_its_tables(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -167,8 +167,8 @@ def confusion_lines(confusion: Confusion) -> list[str]:
         [max(len(str(j)), *(len(str(c[j])) for c in counts)) for j in range(len(classes))],
         len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
     )
-    title = "  confusion on the target test split (rows: true class, columns: predicted class by its # number"
-    lines = [title + (")" if len(blocks) == 1 else f"; {len(blocks)} blocks)")]
+    title = "confusion on the target test split (rows: true class, columns: predicted class by its # number"
+    lines = wrapped(title + (")" if len(blocks) == 1 else f"; {len(blocks)} blocks)"), "  ")
     for i, block in enumerate(blocks):
         header = ["#", "true", *map(str, block)]
         cells = [[number[n], n, *(c[j] for j in block)] for n, c in zip(rows, counts, strict=True)]
