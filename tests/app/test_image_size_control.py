@@ -1,5 +1,6 @@
-"""Adapt's "Input size (px)": shown only for an ImageNet backbone, starting at the engine's default
-(224), and launched runs carry it (the launch itself is captured: no run starts)."""
+"""Adapt's model select lists every registered backbone; its "Input size (px)": shown only for an
+ImageNet backbone, starting at the engine's default (224), and launched runs carry it (the launch
+itself is captured: no run starts)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,18 @@ from streamlit.testing.v1 import AppTest
 
 from app_support import engine
 from tlcore.adapt.config import AdaptConfig
+from tlcore.models import list_models
 
 SIZE = "Input size (px)"
+
+
+def test_the_model_select_offers_every_registered_backbone(app: Callable[..., AppTest]) -> None:
+    at = app("adapt")
+    model = next(s for s in at.selectbox if s.label == "Model")
+    assert model.options == ["auto", *list_models()] and model.value == "auto"
+    assert {"resnet18", "resnet50", "mobilenet_v3_large", "convnext_tiny", "efficientnet_lite0"} <= set(
+        model.options
+    )
 
 
 def test_the_input_size_is_offered_only_for_an_imagenet_backbone_and_reaches_the_runs(

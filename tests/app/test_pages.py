@@ -20,7 +20,6 @@ from tlcore.data import save_upload
 from tlcore.data.spec import DEFAULT_PAIR
 from tlcore.methods import list_methods
 from tlcore.methods.registry import FAMILIES
-from tlcore.models import list_models
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -271,15 +270,6 @@ def test_hyper_parameters_start_at_the_registry_defaults_choices_in_select_boxes
     assert features.options == ["model", "raw"] and features.value == "model"
     assert at.number_input(key="param_dann_weight").value == 1.0
     assert at.number_input(key="param_kmm_B").value == 3.0 and at.checkbox(key="param_kmm_per_class").value
-
-
-def test_the_model_select_offers_every_registered_backbone(app: OpenApp) -> None:
-    at = app("adapt")
-    model = next(s for s in at.selectbox if s.label == "Model")
-    assert model.options == ["auto", *list_models()] and model.value == "auto"
-    assert {"resnet18", "resnet50", "mobilenet_v3_large", "convnext_tiny", "efficientnet_lite0"} <= set(
-        model.options
-    )
 
 
 def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> None:
