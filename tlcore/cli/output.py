@@ -83,15 +83,6 @@ def wrapped(text: str, first: str = "", rest: str | None = None) -> list[str]:
     ) or [first.rstrip()]
 
 
-def wrapped_lines(lines: Iterable[str]) -> list[str]:
-    """Each line of prose :func:`wrapped`, its own leading spaces hanging its continuation lines."""
-    out: list[str] = []
-    for line in lines:
-        indent = line[: len(line) - len(line.lstrip(" "))]
-        out += wrapped(line[len(indent) :], indent)
-    return out
-
-
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
