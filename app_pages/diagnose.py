@@ -8,6 +8,7 @@ from app_support import diagnosis, display, engine, state
 from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
+from tlcore.features import PCA_DIM, UMAP_POINTS
 from tlcore.metrics.gap import GapSettings
 from tlcore.numbers import significant
 from tlcore.views import (
@@ -24,7 +25,7 @@ LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "larg
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Model prediction"}
 DEFAULTS = GapSettings()
 PERMUTATIONS = sorted({100, 200, 500, 1000, 2000, DEFAULTS.n_permutations})
-UMAP_POINTS = sorted({500, 1000, 1500, 3000, 5000, diagnosis.UMAP_POINTS})
+UMAP_CHOICES = sorted({500, 1000, 1500, 3000, 5000, UMAP_POINTS})
 
 st.title("Diagnose")
 source_spec, target_spec = state.pair()
@@ -40,7 +41,11 @@ with display.errors_shown():
             ["raw", *runs],
             key=state.choice_default(state.DIAGNOSE_FEATURES, ["raw", *runs], "raw"),
             format_func=lambda key: (
-                ("raw pixels (PCA 50)" if source.is_image else "raw values (standardised, PCA 50 if wider)")
+                (
+                    f"raw pixels (PCA {PCA_DIM})"
+                    if source.is_image
+                    else f"raw values (standardised, PCA {PCA_DIM} if wider)"
+                )
                 if key == "raw"
                 else f"model of run {runs[key]}"
             ),
@@ -54,8 +59,10 @@ with display.errors_shown():
         )
         umap_points = right.select_slider(
             "UMAP points per domain",
-            UMAP_POINTS,
-            key=state.form_default(state.DIAGNOSE_UMAP_POINTS, diagnosis.UMAP_POINTS),
+            UMAP_CHOICES,
+            key=state.form_default(state.DIAGNOSE_UMAP_POINTS, UMAP_POINTS),
+            help=f"A seeded subsample of each domain. `python -m tlcore diagnose --json` prints the same map "
+            f"({UMAP_POINTS} points by default; `--umap-points N` for another N).",
         )
     if features != "raw":  # QA: an AdaBN run's MMD² here 0.00606, its stored gap after 0.00477
         st.caption(

@@ -11,11 +11,9 @@ import streamlit as st
 from app_support import engine
 from tlcore.diagnosis import GapReport
 from tlcore.diagnosis_cache import Cached, DiagnosisCache, findings, umap_of
-from tlcore.features import UMAPResult, cache_umap_kernels
+from tlcore.features import UMAP_POINTS, UMAPResult, cache_umap_kernels
 from tlcore.metrics.gap import GapSettings
 from tlcore.workspace import Workspace
-
-UMAP_POINTS = 1500  # the Diagnose page's UMAP points per domain (the CLI's default is diagnose()'s)
 
 
 def gap_report(
@@ -43,8 +41,9 @@ def umap(
     reuse: bool = True,
 ) -> Cached[UMAPResult]:
     """The pair's UMAP in ``features`` with ``points`` per domain (:func:`tlcore.diagnosis.projection`),
-    apart from :func:`gap_report` so the page shows the gap while it is computed: the coordinates of
-    ``python -m tlcore diagnose --json --seed SEED --umap-points POINTS``."""
+    apart from :func:`gap_report` so the page shows the gap while it is computed: the coordinates (and
+    the cache entry) of ``python -m tlcore diagnose --json --seed SEED --umap-points POINTS``, the
+    default points (:data:`tlcore.features.UMAP_POINTS`) without the flag."""
     root = str(engine.workspace().root)
     return _umap(root, source, target, features=features, seed=seed, points=points, _reuse=reuse)
 

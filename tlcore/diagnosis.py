@@ -26,7 +26,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport, misfit
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.features import UMAPResult, pair_features, raw_features, umap_projection
+from tlcore.features import PCA_DIM, UMAP_POINTS, UMAPResult, pair_features, raw_features, umap_projection
 from tlcore.metrics import class_conditional_mmd, label_shift
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
@@ -249,8 +249,8 @@ def projection(
     features: str | nn.Module = "raw",
     *,
     seed: int = 0,
-    pca_dim: int | None = 50,
-    max_umap_per_domain: int | None = 5000,
+    pca_dim: int | None = PCA_DIM,
+    max_umap_per_domain: int | None = UMAP_POINTS,
     device: str | None = None,
 ) -> UMAPResult:
     """:func:`diagnose`'s UMAP alone, the same coordinates for the same ``seed`` (its
@@ -284,9 +284,9 @@ def diagnose(
     features: str | nn.Module = "raw",
     *,
     settings: GapSettings = GapSettings(),
-    pca_dim: int | None = 50,
+    pca_dim: int | None = PCA_DIM,
     umap: bool = True,
-    max_umap_per_domain: int | None = 5000,
+    max_umap_per_domain: int | None = UMAP_POINTS,
     progress: Progress | None = None,
     device: str | None = None,
     novelty_settings: NoveltySettings | None = None,

@@ -3,8 +3,10 @@
 Each entry is one step's result (the findings of :func:`tlcore.diagnosis.diagnose` without UMAP, the
 projection of :func:`tlcore.diagnosis.projection`, the explanation of
 :func:`tlcore.explain.explanation.explain`) under ``<workspace>/cache/diagnoses/<key>.pkl``, written
-with :func:`tlcore.workspace.atomic_write`. The key is :func:`fingerprint` (SHA-256) of everything
-the result depends on: the step, :func:`code_version` (tlcore's source and the libraries' versions), the
+through :mod:`tlcore.cache_files` (a version header, written whole; each write prunes the folder:
+other code versions' entries, then the least recently used beyond its cap; a read counts as a use).
+The key is :func:`fingerprint` (SHA-256) of everything the result depends on: the step,
+:func:`code_version` (tlcore's source and the libraries' versions), the
 loaded pair's contents (samples, labels, classes, names, pairing notes: an upload replaced under the
 same name misses), the features (``"raw"`` or a model's class, spec, classes and weights) and every
 setting. A result is stored as it was computed (pickle), so a reused one equals a fresh one number for
@@ -15,14 +17,12 @@ arrays and plain containers. An entry that cannot be read is ignored (recomputed
 from __future__ import annotations
 
 import enum
-import functools
 import hashlib
 import io
 import pickle
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -30,18 +30,18 @@ import numpy as np
 import torch
 from torch import nn
 
-import tlcore
+from tlcore.cache_files import SUFFIX, code_version, computed_at, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, diagnose, projection
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
-from tlcore.explain.explanation import Explanation, explain
+from tlcore.explain.explanation import Explanation, explain, spec_of
 from tlcore.explain.settings import ExplainSettings
-from tlcore.features import UMAPResult
+from tlcore.features import PCA_DIM, UMAP_POINTS, UMAPResult
 from tlcore.metrics.coverage import NoveltySettings
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.per_class import ClassGapSettings
-from tlcore.workspace import Workspace, atomic_write
+from tlcore.workspace import Workspace
 
 T = TypeVar("T")
 Progress = Callable[[str, float], None]
@@ -62,27 +62,6 @@ _ALLOWED = {
     ("numpy.core.numeric", "_frombuffer"),
     ("numpy._core.numeric", "_frombuffer"),
 }
-
-
-@functools.cache
-def code_version() -> str:
-    """SHA-256 of every source file of ``tlcore`` and the versions of the libraries its numbers come
-    from: an entry computed by other code (an upgrade, a local edit) is never reused."""
-    digest = hashlib.sha256()
-    for name in ("numpy", "torch", "scikit-learn", "umap-learn", "scipy"):
-        digest.update(f"{name} {_version(name)};".encode())
-    root = Path(tlcore.__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(f"{path.relative_to(root).as_posix()};".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "absent"
 
 
 def fingerprint(*parts: Any) -> str:
@@ -153,11 +132,6 @@ class Cached(Generic[T]):
         return f"(from the workspace cache, computed {computed_at(self.computed)})"
 
 
-def computed_at(seconds: float) -> str:
-    """A time as ``2026-12-05 22:40 UTC``."""
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
-
-
 class DiagnosisCache:
     """Results by key (:func:`fingerprint`) under ``folder``; ``None``: nothing is kept."""
 
@@ -170,29 +144,32 @@ class DiagnosisCache:
         return cls(workspace.inside("cache", "diagnoses"))
 
     def _path(self, key: str) -> Path | None:
-        return None if self.folder is None else self.folder / f"{key}.pkl"
+        return None if self.folder is None else self.folder / f"{key}{SUFFIX}"
 
     def get(self, key: str) -> Cached[Any] | None:
-        """The stored result of ``key`` (``reused``), or None when there is none or it cannot be read."""
+        """The stored result of ``key`` (``reused``; the entry counts as used now), or None when there
+        is none, it is of other code or it cannot be read."""
         path = self._path(key)
-        if path is None or not path.is_file():
+        body = None if path is None else read_entry(path, code_version())
+        if body is None:
             return None
         try:
-            entry = _Unpickler(io.BytesIO(path.read_bytes())).load()
-            if entry["version"] != code_version() or entry["key"] != key:
+            entry = _Unpickler(io.BytesIO(body)).load()
+            if entry["key"] != key:
                 return None
             return Cached(entry["value"], float(entry["computed"]), reused=True)
         except Exception:  # a truncated, foreign or refused file: compute it again
             return None
 
     def put(self, key: str, value: T) -> Cached[T]:
-        """Store ``value`` as the result of ``key``, computed now."""
+        """Store ``value`` as the result of ``key``, computed now, then prune the folder
+        (:func:`tlcore.cache_files.prune`)."""
         entry = Cached(value, time.time())
         path = self._path(key)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            data = {"version": code_version(), "key": key, "computed": entry.computed, "value": value}
-            atomic_write(path, lambda temp: temp.write_bytes(pickle.dumps(data, protocol=5)))
+            data = {"key": key, "computed": entry.computed, "value": value}
+            write_entry(path, code_version(), pickle.dumps(data, protocol=5))
+            prune(path.parent, code_version())
         return entry
 
     def drop(self, key: str) -> None:
@@ -214,7 +191,7 @@ def findings(
     features: str | nn.Module = "raw",
     *,
     settings: GapSettings = GapSettings(),
-    pca_dim: int | None = 50,
+    pca_dim: int | None = PCA_DIM,
     device: str | None = None,
     progress: Progress | None = None,
     reuse: bool = True,
@@ -256,8 +233,8 @@ def umap_of(
     features: str | nn.Module = "raw",
     *,
     seed: int = 0,
-    pca_dim: int | None = 50,
-    max_umap_per_domain: int | None = 5000,
+    pca_dim: int | None = PCA_DIM,
+    max_umap_per_domain: int | None = UMAP_POINTS,
     device: str | None = None,
     reuse: bool = True,
 ) -> Cached[UMAPResult]:
@@ -302,8 +279,10 @@ def explanation_of(
     progress: Progress | None = None,
     reuse: bool = True,
 ) -> Cached[Explanation]:
-    """:func:`tlcore.explain.explanation.explain` of the pair (fixes written on ``specs`` and checked
-    in ``workspace``), from ``cache`` when it holds it and ``reuse``."""
+    """:func:`tlcore.explain.explanation.explain` of the pair (fixes written on ``specs``, None: the
+    domain's name, and checked in ``workspace``), from ``cache`` when it holds it and ``reuse``; keyed on
+    the specs the fixes are written on, so ``diagnose`` (None) and the page (the names) share it."""
+    specs = (spec_of(source, specs[0]), spec_of(target, specs[1]))
     key = fingerprint(
         "explanation", code_version(), source, target, specs, settings, gap, label_shift, novelty
     )

@@ -23,6 +23,9 @@ from tlcore.errors import TLError
 from tlcore.metrics.kernels import sq_distances
 
 MAX_COVARIANCE_DIM = 4096  # exact PCA via the D x D covariance up to here (128 MiB in float64)
+# The diagnosis's defaults, the Diagnose page's and ``diagnose``'s alike (so both read one cache entry):
+PCA_DIM = 50  # raw features' PCA dimensions
+UMAP_POINTS = 1500  # UMAP points per domain, a seeded subsample beyond (the page draws each one: WebGL)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def _subsample(n: int, cap: int | None, rng: np.random.Generator) -> np.ndarray:
 def raw_features(
     Xs: torch.Tensor,
     Xt: torch.Tensor,
-    pca_dim: int | None = 50,
+    pca_dim: int | None = PCA_DIM,
     seed: int = 0,
     max_fit_samples: int = 20000,
     *,
@@ -216,7 +219,7 @@ def umap_projection(
     Fs: torch.Tensor | np.ndarray,
     Ft: torch.Tensor | np.ndarray,
     *,
-    max_per_domain: int | None = 5000,
+    max_per_domain: int | None = UMAP_POINTS,
     seed: int = 0,
     n_neighbors: int = 15,
     min_dist: float = 0.1,

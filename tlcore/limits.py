@@ -25,7 +25,10 @@ One place for every limit. Each default can be overridden by an environment vari
   checked when the sweep is created (a driver expands every trial each time it looks);
 - ``max_layer_width`` (``TLSTUDIO_MAX_LAYER_WIDTH``): 16 384 units, the widest layer a run setting may
   ask for (the bottleneck, a discriminator's ``hidden``, CDAN's ``random_dim``); checked when the
-  config or the method's parameters are built.
+  config or the method's parameters are built;
+- ``max_diagnosis_cache_bytes`` (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``): 256 MiB, the workspace's
+  diagnosis cache (``cache/diagnoses``); each write removes the least recently used entries beyond it
+  (:mod:`tlcore.cache_files`).
 
 ``max_image_side`` is not a refusal: uploaded images larger than it are scaled down to fit.
 """
@@ -56,6 +59,7 @@ class Limits:
     max_running: int = max(1, (os.cpu_count() or 1) // 2)  # runs of one workspace training at once
     max_trials: int = 10_000  # trials one sweep plans
     max_layer_width: int = 16_384  # units of the widest layer a run setting may ask for
+    max_diagnosis_cache_bytes: int = 256 * MIB  # the workspace's diagnosis cache, least recently used out
 
     @classmethod
     def from_env(cls, *names: str) -> Limits:

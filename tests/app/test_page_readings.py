@@ -81,9 +81,10 @@ def test_diagnose_draws_the_umap_apart_from_the_gap_with_the_clis_coordinates(
         drawn += map(tuple, np.round(np.stack([x, y], 1).astype(np.float32), 4).tolist())  # as --json
     drawn.sort()
     argv = ["--workspace", str(workspace), "diagnose", "--source", source, "--target", target]
-    assert main([*argv, "--json", "--no-explain", "--umap-points", str(diagnosis.UMAP_POINTS)]) == 0
-    umap = json.loads(capsys.readouterr().out)["umap"]
-    printed = sorted(map(tuple, umap["source"] + umap["target"]))
+    assert main([*argv, "--json", "--no-explain"]) == 0  # the page's defaults are diagnose's
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["from_cache"]["umap"] is not None  # the page's entry: one key
+    printed = sorted(map(tuple, payload["umap"]["source"] + payload["umap"]["target"]))
     assert len(drawn) == 240 and drawn == printed  # rounded to 4 places as --json rounds them
 
 

@@ -60,6 +60,11 @@ COMMANDS = (
         ),
     ),
     Command(
+        "cache",
+        "the workspace's diagnosis cache: its size and entries; --prune or --clear it",
+        "tlcore.cli.cache:register",
+    ),
+    Command(
         "methods",
         "list the adaptation methods, their families and their parameters",
         "tlcore.cli.methods:register",

@@ -41,6 +41,7 @@ from tlcore.diagnosis import GapReport, describe_gap, predictions_doubt
 from tlcore.diagnosis_cache import computed_at
 from tlcore.errors import TLError
 from tlcore.explain.explanation import Explanation
+from tlcore.features import PCA_DIM, UMAP_POINTS
 from tlcore.metrics.gap import Gap, GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
@@ -101,14 +102,19 @@ def register(parser: argparse.ArgumentParser) -> None:
         f"(default {DEFAULTS.max_test_samples}, as runs use; MMD² itself uses every sample)",
     )
     parser.add_argument(
-        "--pca", type=int, default=50, metavar="N", help="PCA dimensions, 0 for none (default 50)"
+        "--pca",
+        type=int,
+        default=PCA_DIM,
+        metavar="N",
+        help=f"PCA dimensions of raw features, 0 for none (default {PCA_DIM}, as the Diagnose page)",
     )
     parser.add_argument(
         "--umap-points",
         type=int,
-        default=5000,
+        default=UMAP_POINTS,
         metavar="N",
-        help="UMAP samples per domain, a seeded subsample (default 5000; the app's default is 1500)",
+        help=f"UMAP samples per domain, a seeded subsample (default {UMAP_POINTS}, as the Diagnose page "
+        "draws: the page's slider at N is --umap-points N)",
     )
     parser.add_argument(
         "--no-umap",
@@ -203,7 +209,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
     # first: a model that cannot read the pair says so before the gap is measured
     shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
     specs = (config.source, config.target) if args.held_out and config is not None else (None, None)
-    device = None if config is None else config.device  # held-out splits: named by the run's specs
+    # the run's device for its held-out splits (its stored gaps); else this machine's, as the page
+    device = config.device if args.held_out and config is not None else None
     steps = diagnosis_steps(
         args,
         (source, target),

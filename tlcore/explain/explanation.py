@@ -198,7 +198,7 @@ class Explanation:
         }
 
 
-def _spec_of(domain: Domain, given: str | None) -> str | None:
+def spec_of(domain: Domain, given: str | None) -> str | None:
     """The spec naming ``domain``: ``given``, else its name when that parses as a spec."""
     text = given if given is not None else domain.name
     try:
@@ -274,8 +274,8 @@ def explain(
             progress(name, 1.0 if name == "done" else min(0.95, 0.2 * (len(current) - 1)))
 
     specs: dict[Side, str | None] = {
-        "source": _spec_of(source, source_spec),
-        "target": _spec_of(target, target_spec),
+        "source": spec_of(source, source_spec),
+        "target": spec_of(target, target_spec),
     }
     s_name, t_name = specs["source"] or source.name, specs["target"] or target.name
     step("gap before any fix")

@@ -1,0 +1,131 @@
+"""The diagnosis cache's files, without torch: each entry's version header, the code version, and a
+folder bounded in size (``python -m tlcore cache`` reads and clears it without loading the engine).
+
+An entry is ``<key>.pkl``: one line ``tlcore-diagnosis <code version>`` and the pickled result. Its
+modification time is when it was last used (written or read). :func:`prune`, called after every
+write, removes the entries of another code version (never read again: a key holds the version) and
+then the least recently used ones until the folder holds at most the cap
+(``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``, :class:`tlcore.limits.Limits`). Writers go through
+:func:`tlcore.workspace.atomic_write`, so a reader or another process's prune sees a whole entry or
+none; a file that vanishes meanwhile (another process pruned it) is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import tlcore
+from tlcore.limits import Limits
+from tlcore.workspace import atomic_write
+
+HEADER = b"tlcore-diagnosis "  # then the code version and a newline, then the pickle
+SUFFIX = ".pkl"
+
+
+@functools.cache
+def code_version() -> str:
+    """SHA-256 of every source file of ``tlcore`` and the versions of the libraries its numbers come
+    from: an entry computed by other code (an upgrade, a local edit) is never reused."""
+    digest = hashlib.sha256()
+    for name in ("numpy", "torch", "scikit-learn", "umap-learn", "scipy"):
+        digest.update(f"{name} {_version(name)};".encode())
+    root = Path(tlcore.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(f"{path.relative_to(root).as_posix()};".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def computed_at(seconds: float) -> str:
+    """A time as ``2026-12-05 22:40 UTC``."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
+
+
+def write_entry(path: Path, version: str, body: bytes) -> None:
+    """Write ``body`` under ``version``'s header to ``path``, whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = HEADER + version.encode() + b"\n" + body
+    atomic_write(path, lambda temp: temp.write_bytes(data))
+
+
+def read_entry(path: Path, version: str) -> bytes | None:
+    """The body of ``path`` when it was written under ``version`` (its use time set to now), else None
+    (absent, vanished, of other code or of no header)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head, _, body = data.partition(b"\n")
+    if head != HEADER + version.encode():
+        return None
+    with contextlib.suppress(OSError):  # pruned meanwhile by another process: the body read is whole
+        os.utime(path)  # read: used now, the last a prune removes
+    return body
+
+
+def entry_version(path: Path) -> str | None:
+    """The code version ``path`` was written under (its first line), None without a header."""
+    with path.open("rb") as handle:
+        head = handle.readline(len(HEADER) + 200)
+    return head[len(HEADER) :].strip().decode("ascii", "replace") if head.startswith(HEADER) else None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One cache file: its path, size in bytes, last use (seconds since the epoch) and whether it was
+    written by the running code (``current``)."""
+
+    path: Path
+    size: int
+    used: float
+    current: bool
+
+
+def entries(folder: Path, version: str) -> list[Entry]:
+    """The entries of ``folder``, most recently used first; a file that vanishes while listed is left out."""
+    found: list[Entry] = []
+    for path in folder.glob(f"*{SUFFIX}") if folder.is_dir() else ():
+        try:
+            stat = path.stat()
+            current = entry_version(path) == version
+        except OSError:
+            continue
+        found.append(Entry(path, stat.st_size, stat.st_mtime, current))
+    return sorted(found, key=lambda e: (-e.used, e.path.name))
+
+
+def cap_bytes() -> int:
+    """The most bytes the diagnosis cache keeps (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``)."""
+    return Limits.from_env("max_diagnosis_cache_bytes").max_diagnosis_cache_bytes
+
+
+def prune(folder: Path, version: str, cap: int | None = None) -> list[Entry]:
+    """Remove the entries of other code versions, then the least recently used until the rest hold at
+    most ``cap`` bytes (default :func:`cap_bytes`); the entries removed."""
+    cap = cap_bytes() if cap is None else cap
+    removed, total = [], 0
+    for entry in entries(folder, version):
+        total += entry.size if entry.current else 0
+        if not entry.current or total > cap:
+            entry.path.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def clear(folder: Path, version: str) -> list[Entry]:
+    """Remove every entry of ``folder``; the entries removed."""
+    return prune(folder, version, cap=-1)
