@@ -4,6 +4,7 @@ them again (and replaces the workspace's entries)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tlcore.cli import main
 from tlcore.diagnosis_cache import DiagnosisCache
 
 PAIR = {"source": "mnist5k:n=120", "target": "digits:n=120"}
@@ -58,3 +60,22 @@ def test_a_restarted_app_reuses_the_diagnosis_and_recomputes_on_demand(app, work
     assert _reading(again)["cards"] == before["cards"] and _cached_captions(again) == []
     recomputed = _computed(folder)
     assert len(recomputed) == 3 and min(recomputed) > max(computed)  # every entry replaced
+
+
+def test_the_page_with_its_defaults_reads_what_diagnose_with_its_defaults_wrote(
+    app, workspace: Path, capsys
+) -> None:
+    """One default for both (tlcore.features.UMAP_POINTS, PCA_DIM; the explanation keyed on the specs
+    its fixes are written on): the page computes nothing diagnose computed, the UMAP included."""
+    argv = ["--workspace", str(workspace), "diagnose", "--source", PAIR["source"], "--target", PAIR["target"]]
+    assert main([*argv, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    folder = workspace / "cache" / "diagnoses"
+    written = {path.name: path.stat().st_size for path in folder.glob("*.pkl")}
+    assert len(written) == 3  # the findings, the UMAP, the explanation
+    at = app("diagnose", **PAIR)
+    captions = _cached_captions(at)
+    assert [c.split(" (")[0] for c in captions] == ["Diagnosis", "UMAP"]  # every step read, none computed
+    assert {path.name: path.stat().st_size for path in folder.glob("*.pkl")} == written
+    cards = dict((m.label, m.value) for m in at.metric)
+    assert cards["p-value"] == f"{printed['gap']['p_value']:.3g}"

@@ -56,7 +56,7 @@ def cache_command(args: argparse.Namespace) -> int:
     if args.json:
         print_json(payload)
         return 0
-    lines = wrapped(f"diagnosis cache {folder}: at most {format_bytes(cap)} (${CAP_VAR})")
+    lines = [f"diagnosis cache {folder}", f"  at most {format_bytes(cap)} (${CAP_VAR})"]
     if args.prune or args.clear:
         lines.append(f"  removed {_said(payload['removed'])}")
     lines.append(f"  {_said(payload['current'])} of this code")

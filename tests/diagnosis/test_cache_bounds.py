@@ -1,0 +1,167 @@
+"""The diagnosis cache stays bounded: a write removes the entries of other code and then the least
+recently used beyond the cap (a read counts as a use); two processes writing at once leave only whole
+entries; ``python -m tlcore cache`` reports the folder and prunes or clears it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.diagnosis.test_diagnosis_cache import _gaussians, _pair
+from tlcore import cache_files, diagnosis_cache
+from tlcore.cli import main
+from tlcore.data import save_upload
+from tlcore.diagnosis_cache import DiagnosisCache, findings
+from tlcore.metrics.gap import GapSettings
+from tlcore.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+CAP = "TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES"
+VALUE = np.arange(1000, dtype=np.float64)  # 8000 bytes of array: an entry of about 8.2 KB
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    workspace = Workspace.resolve(tmp_path / "ws")
+    save_upload(workspace, "src.npz", _gaussians(0.0, 1))
+    save_upload(workspace, "tgt.npz", _gaussians(1.0, 2))
+    return workspace
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(path.stem for path in folder.iterdir())
+
+
+def _used(cache: DiagnosisCache, **seconds: float) -> None:
+    """Set when each entry was last used (no sleeping: the times are written)."""
+    for key, when in seconds.items():
+        os.utime(cache.folder / f"{key}.pkl", (when, when))
+
+
+def test_an_entry_of_other_code_is_removed_by_the_next_write(workspace, monkeypatch):
+    cache, pair = DiagnosisCache.of_workspace(workspace), _pair(workspace)
+    findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
+    (old,) = _names(cache.folder)
+    (cache.folder / "headerless.pkl").write_bytes(b"\x80\x05N.")  # an entry of the code before headers
+    (cache.folder / "notes.txt").write_text("not an entry")
+    monkeypatch.setattr(diagnosis_cache, "code_version", lambda: "0" * 64)  # an upgrade
+    again = findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
+    assert not again.reused
+    (new,) = [name for name in _names(cache.folder) if name != "notes"]
+    assert new != old and _names(cache.folder) == sorted([new, "notes"])
+
+
+def test_the_cap_removes_the_least_recently_used_and_a_read_counts_as_a_use(tmp_path, monkeypatch):
+    cache = DiagnosisCache(tmp_path / "diagnoses")
+    cache.put("a", VALUE)
+    size = (cache.folder / "a.pkl").stat().st_size
+    assert 8000 < size < 8400
+    monkeypatch.setenv(CAP, str(3 * size))  # three entries fit, a fourth does not
+    for key in "bc":
+        cache.put(key, VALUE)
+    _used(cache, a=1000, b=2000, c=3000)
+    cache.put("d", VALUE)  # over the cap: a, the least recently used, goes
+    assert _names(cache.folder) == ["b", "c", "d"]
+    _used(cache, b=1000, c=2000, d=3000)
+    assert np.array_equal(cache.get("b").value, VALUE)  # read: b is now the most recently used
+    cache.put("e", VALUE)
+    assert _names(cache.folder) == ["b", "d", "e"]  # c went, not b
+    monkeypatch.setenv(CAP, str(size - 1))  # one entry larger than the cap: it is not kept either
+    cache.put("f", VALUE)
+    assert _names(cache.folder) == [] and cache.get("f") is None
+
+
+WRITER = """import sys
+from pathlib import Path
+from tlcore.cache_files import prune, write_entry
+folder, name = Path(sys.argv[1]), sys.argv[2]
+for i in range(40):
+    write_entry(folder / f"{name}{i}.pkl", "v1", bytes(1000) + name.encode())
+    prune(folder, "v1", cap=10 * 1030)
+"""
+
+
+def test_two_processes_writing_and_pruning_at_once_leave_only_whole_entries(tmp_path):
+    folder = tmp_path / "diagnoses"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(folder), name], cwd=ROOT, stderr=subprocess.PIPE)
+        for name in ("x", "y")
+    ]
+    errors = [w.communicate(timeout=120)[1].decode() for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], errors  # a file pruned by the other: no error
+    left = list(folder.iterdir())
+    assert left and not [p for p in left if not p.name.endswith(".pkl")]  # no temporary file left
+    for path in left:
+        body = cache_files.read_entry(path, "v1")
+        assert body is not None and body[:1000] == bytes(1000) and body[1000:] == path.name[:1].encode()
+    assert sum(p.stat().st_size for p in left) <= 10 * 1030
+    assert cache_files.read_entry(folder / "gone.pkl", "v1") is None
+
+
+def _cache(workspace: Workspace, capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), "cache", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypatch):
+    code, out, _ = _cache(workspace, capsys)
+    assert code == 0 and out.splitlines() == [
+        f"diagnosis cache {workspace.root / 'cache' / 'diagnoses'}",
+        "  at most 256 MiB ($TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES)",
+        "  0 entries (0 bytes) of this code",
+    ]
+    cache = DiagnosisCache.of_workspace(workspace)
+    for key in "ab":
+        cache.put(key, VALUE)
+    cache_files.write_entry(cache.folder / "old.pkl", "0" * 64, bytes(500))  # another version's: 582 bytes
+    size = (cache.folder / "a.pkl").stat().st_size
+    _used(cache, a=1000, b=2000, old=3000)
+    code, out, _ = _cache(workspace, capsys)
+    lines = out.splitlines()
+    assert code == 0 and lines[2] == f"  2 entries ({2 * size / 1024:.3g} KiB) of this code"
+    assert lines[3].startswith("  1 entry (582 bytes) of other code: never read again")
+    assert lines[-1] == "  last used 1970-01-01 00:50 UTC, least recently 1970-01-01 00:16 UTC"
+    code, out, _ = _cache(workspace, capsys, "--json")
+    assert json.loads(out) == {
+        "folder": str(cache.folder),
+        "cap_bytes": 256 * 2**20,
+        "current": {"entries": 2, "bytes": 2 * size},
+        "other_code": {"entries": 1, "bytes": 582},
+    }
+    monkeypatch.setenv(CAP, str(size))  # room for one: the least recently used (a) goes too
+    code, out, _ = _cache(workspace, capsys, "--prune", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["removed"] == {"entries": 2, "bytes": size + 582}
+    assert payload["current"] == {"entries": 1, "bytes": size} and _names(cache.folder) == ["b"]
+    code, out, _ = _cache(workspace, capsys, "--clear")
+    assert code == 0 and out.splitlines()[2:] == [
+        f"  removed 1 entry ({size / 1024:.3g} KiB)",
+        "  0 entries (0 bytes) of this code",
+    ]
+    assert _names(cache.folder) == []
+    with pytest.raises(SystemExit) as refused:  # one or the other
+        _cache(workspace, capsys, "--prune", "--clear")
+    assert refused.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+    monkeypatch.setenv(CAP, "lots")
+    code, out, err = _cache(workspace, capsys)
+    assert code == 2 and out == "" and err == f"error: {CAP}='lots' is not a number\n"
+
+
+def test_the_cache_command_starts_without_torch(workspace):
+    probe = "import sys; from tlcore.cli import main; main(sys.argv[1:]); print('torch' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--workspace", str(workspace.root), "cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "False"
