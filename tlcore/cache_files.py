@@ -27,6 +27,7 @@ from tlcore.workspace import atomic_write
 
 HEADER = b"tlcore-diagnosis "  # then the code version and a newline, then the pickle
 SUFFIX = ".pkl"
+STALE_TEMP_SECONDS = 3600  # a temporary file (tlcore.workspace.atomic_write) this old: its writer was killed
 
 
 @functools.cache
@@ -115,8 +116,13 @@ def cap_bytes() -> int:
 
 def prune(folder: Path, version: str, cap: int | None = None) -> list[Entry]:
     """Remove the entries of other code versions, then the least recently used until the rest hold at
-    most ``cap`` bytes (default :func:`cap_bytes`); the entries removed."""
+    most ``cap`` bytes (default :func:`cap_bytes`), and the temporary files of writers killed over
+    :data:`STALE_TEMP_SECONDS` ago; the entries removed."""
     cap = cap_bytes() if cap is None else cap
+    for temp in folder.glob(f".*{SUFFIX}.*.tmp") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):  # renamed or removed by its writer meanwhile
+            if temp.stat().st_mtime < time.time() - STALE_TEMP_SECONDS:
+                temp.unlink()
     removed, total = [], 0
     for entry in entries(folder, version):
         total += entry.size if entry.current else 0

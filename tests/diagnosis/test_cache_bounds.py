@@ -50,11 +50,15 @@ def test_an_entry_of_other_code_is_removed_by_the_next_write(workspace, monkeypa
     (old,) = _names(cache.folder)
     (cache.folder / "headerless.pkl").write_bytes(b"\x80\x05N.")  # an entry of the code before headers
     (cache.folder / "notes.txt").write_text("not an entry")
+    killed, writing = (cache.folder / f".{old}.pkl.{tag}.tmp" for tag in ("0badc0de", "5eed5eed"))
+    killed.write_bytes(bytes(100))  # a writer killed mid-write (atomic_write's temporary file)
+    os.utime(killed, (1000, 1000))
+    writing.write_bytes(bytes(100))  # a writer at work: its file stays
     monkeypatch.setattr(diagnosis_cache, "code_version", lambda: "0" * 64)  # an upgrade
     again = findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
     assert not again.reused
-    (new,) = [name for name in _names(cache.folder) if name != "notes"]
-    assert new != old and _names(cache.folder) == sorted([new, "notes"])
+    (new,) = [name for name in _names(cache.folder) if name not in ("notes", writing.stem)]
+    assert new != old and _names(cache.folder) == sorted([new, "notes", writing.stem])
 
 
 def test_the_cap_removes_the_least_recently_used_and_a_read_counts_as_a_use(tmp_path, monkeypatch):
