@@ -1,6 +1,8 @@
-"""``python -m tlcore cache``: the workspace's diagnosis cache, its size and entries; ``--prune`` removes
-what the next write would (entries of other code, the least recently used beyond the cap), ``--clear``
-every entry. Without torch (:mod:`tlcore.cache_files`)."""
+"""``python -m tlcore cache``: the size and entries of the workspace's diagnosis cache; prune or clear it.
+
+``--prune`` removes what the next write would (entries of other code, the least recently used beyond
+the cap), ``--clear`` every entry. Without torch (:mod:`tlcore.cache_files`).
+"""
 
 from __future__ import annotations
 
