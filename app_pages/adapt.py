@@ -88,8 +88,8 @@ form_starts: dict[adapt_form.Start, AdaptConfig] = {
 start = adapt_form.started_from()
 with st.container(border=True):
     st.markdown("#### Your own runs")
-    begin = st.columns([1, 1, 2])
-    begin[0].button(
+    begin = st.container(horizontal=True)  # buttons as wide as their labels; they wrap
+    begin.button(
         "Start from the recommended recipe",
         icon=":material/star:",
         on_click=adapt_form.fill,
@@ -97,7 +97,7 @@ with st.container(border=True):
         help="Fills the form with the recipe's methods, parameters and budget, as launched above: "
         "change one setting and launch.",
     )
-    begin[1].button(
+    begin.button(
         "Back to the defaults",
         icon=":material/restart_alt:",
         on_click=adapt_form.fill,
