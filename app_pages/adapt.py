@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import benchmarks, display, engine, state
+from app_support import adapt_form, benchmarks, display, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MIN_IMAGE_SIZE
@@ -19,7 +19,7 @@ def param_inputs(method: MethodSpec) -> dict[str, Any]:
     values: dict[str, Any] = {}
     defaults, choices = method.defaults(), method.choices()
     for (name, default), column in zip(defaults.items(), st.columns(max(len(defaults), 1)), strict=False):
-        key = f"param_{method.name}_{name}"
+        key = adapt_form.param_key(method.name, name)
         if name in choices:
             values[name] = column.selectbox(name, choices[name], key=state.form_default(key, default))
         elif isinstance(default, bool):
@@ -81,12 +81,33 @@ with st.container(border=True):
         launch([recipe_config])
 
 specs = {m.name: m for m in engine.method_specs()}
+form_starts: dict[adapt_form.Start, AdaptConfig] = {
+    "recipe": recipe_config,  # as launched above, its labelled target samples included
+    "defaults": AdaptConfig(source=source_spec, target=target_spec, methods=RECOMMENDED.methods),
+}
+start = adapt_form.started_from()
 with st.container(border=True):
     st.markdown("#### Your own runs")
+    begin = st.container(horizontal=True)  # buttons as wide as their labels; they wrap
+    begin.button(
+        "Start from the recommended recipe",
+        icon=":material/star:",
+        on_click=adapt_form.fill,
+        args=("recipe", recipe_config, list(specs.values())),
+        help="Fills the form with the recipe's methods, parameters and budget, as launched above: "
+        "change one setting and launch.",
+    )
+    begin.button(
+        "Back to the defaults",
+        icon=":material/restart_alt:",
+        on_click=adapt_form.fill,
+        args=("defaults", form_starts["defaults"], list(specs.values())),
+        help="AdaptConfig's and the registry's defaults, with the recipe's methods.",
+    )
     chosen = st.multiselect(
         "Methods",
         list(specs),
-        key=state.form_default("adapt_methods", list(RECOMMENDED.methods)),
+        key=state.form_default(adapt_form.METHODS, list(RECOMMENDED.methods)),
         format_func=lambda name: f"{name} · {specs[name].family}",
         help="Each method becomes its own background run, compared against the same source-only model.",
         select_all=False,  # Enter picks the first match, not every match ("dann" is no bulk choice)
@@ -97,18 +118,9 @@ with st.container(border=True):
         "Combine the selected methods into one run (e.g. deep_coral + im)", value=len(chosen) > 1
     )
     cols = st.columns(6)
-    shown = (
-        "epochs",
-        "batch_size",
-        "lr",
-        "model",
-        "seed",
-        "augment",
-        "warm_start",
-        "ema_decay",
-        "settle_tol",
-    )
-    field = {name: state.form_default(f"adapt_{name}", DEFAULTS[name]) for name in (*shown, "target_labels")}
+    field = {
+        name: state.form_default(adapt_form.field_key(name), DEFAULTS[name]) for name in adapt_form.FIELDS
+    }
     epochs = cols[0].number_input("Epochs", 1, 500, key=field["epochs"])
     batch_size = cols[1].number_input("Batch size", 2, 4096, key=field["batch_size"])
     lr = cols[2].number_input("Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=field["lr"])
@@ -135,14 +147,14 @@ with st.container(border=True):
         "Adapt epochs (0: as Epochs)",
         0,
         500,
-        key=state.form_default("adapt_adapt_epochs_or_0", DEFAULTS["adapt_epochs"] or 0),
+        key=state.form_default(adapt_form.field_key("adapt_epochs"), DEFAULTS["adapt_epochs"] or 0),
         help="the adapt stage's",
     )
     steps_per_epoch = stage[2].number_input(
         "Steps per epoch (0: a pass over the larger domain)",
         0,
         1_000_000,
-        key=state.form_default("adapt_steps_per_epoch_or_0", DEFAULTS["steps_per_epoch"] or 0),
+        key=state.form_default(adapt_form.field_key("steps_per_epoch"), DEFAULTS["steps_per_epoch"] or 0),
         help="caps every epoch at this many optimizer steps: for a small source beside a large target",
     )
     ema_decay = stage[3].number_input(
@@ -179,33 +191,31 @@ with st.container(border=True):
             for name in tuned:
                 st.markdown(f"**{name}**")
                 params[name] = param_inputs(specs[name])
-    if st.button("Launch", icon=":material/rocket_launch:", disabled=not chosen):
+    planned: list[AdaptConfig] = []
+    with display.errors_shown():
+        values = {
+            "model": model,
+            "image_size": None if image_size is None else int(image_size),
+            "epochs": int(epochs),
+            "adapt_epochs": int(adapt_epochs) or None,
+            "warm_start": bool(warm_start),
+            "steps_per_epoch": int(steps_per_epoch) or None,
+            "ema_decay": float(ema_decay),
+            "settle_tol": float(settle_tol),
+            "batch_size": int(batch_size),
+            "lr": float(lr),
+            "seed": int(seed),
+            "augment": bool(augment),
+            "target_labels": int(target_labels),
+        }
         groups = [tuple(chosen)] if combine else [(name,) for name in chosen]
-        with display.errors_shown():
-            launch(
-                [
-                    AdaptConfig(
-                        source=source_spec,
-                        target=target_spec,
-                        methods=group,
-                        params={m: params[m] for m in group if m in params},
-                        model=model,
-                        image_size=None if image_size is None else int(image_size),
-                        epochs=int(epochs),
-                        adapt_epochs=int(adapt_epochs) or None,
-                        warm_start=bool(warm_start),
-                        steps_per_epoch=int(steps_per_epoch) or None,
-                        ema_decay=float(ema_decay),
-                        settle_tol=float(settle_tol),
-                        batch_size=int(batch_size),
-                        lr=float(lr),
-                        seed=int(seed),
-                        augment=bool(augment),
-                        target_labels=int(target_labels),
-                    )
-                    for group in groups
-                ]
-            )
+        planned = adapt_form.configs(form_starts[start], groups, params, values) if chosen else []
+    if planned:
+        differs = adapt_form.differences(planned, recipe_config)
+        note = st.caption if start == "defaults" else st.warning if differs else st.success
+        note(display.esc(adapt_form.start_line(start, differs, bool(quotes))))
+    if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
+        launch(planned)
 
 
 @st.fragment(run_every=2.0)

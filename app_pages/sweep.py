@@ -164,6 +164,7 @@ with st.container(border=True):
         assert plan is not None and settings is not None
         with display.errors_shown():
             st.session_state[state.SWEEP_CHOSEN] = sweeps.launch(plan, settings)
+            state.newest_sweeps()
             st.toast(f"Sweep launched: {plan.planned_trials()} trial(s)", icon=":material/rocket_launch:")
 
 # ---- follow ------------------------------------------------------------------------------------------
@@ -216,10 +217,36 @@ def live_panel(sweep_id: str) -> None:
 
 
 st.subheader("Sweeps")
-records = sweeps.recent()
-if not records:
+if not sweeps.count():
     st.info("No sweeps yet: define one above and press Launch.", icon=":material/info:")
     st.stop()
+find_column, page_column = st.columns([3, 1])
+find = find_column.text_input(
+    "Find a sweep",
+    key=state.form_default(state.SWEEP_FIND, ""),
+    placeholder="a method, a spec, a status, a date (2026-12-05) or an id",
+    help="Every word must be part of the sweep's id, status, source or target spec, a composition "
+    "(deep_coral+im) or its creation time (2026-12-05 14:30).",
+    on_change=state.first_sweep_page,
+)
+total = sweeps.count(find)
+pages = sweeps.pages(total)
+page = 1
+if pages > 1:
+    page = page_column.number_input(
+        f"Page (of {pages})",
+        1,
+        pages,
+        key=state.choice_default(state.SWEEP_PAGE, list(range(1, pages + 1)), 1),
+        help=f"{sweeps.PAGE_SIZE} sweeps a page, newest first",
+    )
+records = sweeps.page_of(find, int(page))
+if not records:
+    st.info(f"No sweep matches {display.esc(find)}.", icon=":material/search_off:")
+    st.stop()
+first = (int(page) - 1) * sweeps.PAGE_SIZE + 1
+matching = " matching" if find.strip() else ""
+st.caption(f"{total} sweep(s){matching}, newest first: {first} to {first + len(records) - 1} listed below.")
 by_id = {record.id: record for record in records}
 if st.session_state.get(state.SWEEP_CHOSEN) not in by_id:
     st.session_state[state.SWEEP_CHOSEN] = sweeps.newest_of_pair(records, state.pair())

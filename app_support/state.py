@@ -58,6 +58,7 @@ DIAGNOSE_UMAP_POINTS = f"{CHOICE}diagnose_umap_points"
 DIAGNOSE_RECOMPUTE = "diagnose_recompute"  # Diagnose's "Recompute" was clicked: skip the workspace cache
 COMPARE_ADVANCED = f"{CHOICE}compare_advanced"  # Compare's "Show advanced validators"
 COMPARE_VALIDATOR = f"{CHOICE}compare_validator"  # Compare's "Rank by"
+SWEEP_FIND, SWEEP_PAGE = f"{CHOICE}sweep_find", f"{CHOICE}sweep_page"  # the Sweep page's picker filter
 FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM, CHOICE)  # widget keys kept across pages
 KEPT = "kept_forms"  # {widget key: its value at the last full run}, under a key no widget owns
 
@@ -75,6 +76,17 @@ def choice_default(key: str, options: list[Any], value: Any) -> str:
     if st.session_state.get(key, value) not in options:
         st.session_state[key] = value
     return form_default(key, value)
+
+
+def newest_sweeps() -> None:
+    """Show the newest sweeps in the Sweep page's picker (no filter, first page): call before it is
+    drawn, e.g. when a sweep was just launched."""
+    st.session_state[SWEEP_FIND], st.session_state[SWEEP_PAGE] = "", 1
+
+
+def first_sweep_page() -> None:
+    """Callback of the Sweep page's filter: its matches start at their first page."""
+    st.session_state[SWEEP_PAGE] = 1
 
 
 def keep_forms() -> None:

@@ -10,6 +10,7 @@ process (:func:`tlcore.runs.driver.launch`) that survives a reload.
 from __future__ import annotations
 
 import importlib.util
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,7 @@ from tlcore.workspace import Workspace
 
 RANGE_MARK = ":"  # a key's text with a colon is a range, LOW:HIGH[:log][:int]; else a list of values
 ENDED = ("done", "failed")  # trial statuses that will not change again
+PAGE_SIZE = 50  # sweeps listed in the picker at once
 
 
 def store() -> SweepStore:
@@ -84,11 +86,22 @@ def launch(spec: SweepSpec, settings: ExecutorSettings) -> str:
 # ---- following ---------------------------------------------------------------------------------------
 
 
-def recent(limit: int = 50) -> list[SweepRecord]:
-    """The newest sweeps; one found without its driver among them is closed (``interrupted``) and the
-    list read again."""
-    records = store().list(limit=limit)
-    return store().list(limit=limit) if store().mark_stale(records) else records
+def count(find: str = "") -> int:
+    """How many sweeps ``find`` keeps (:func:`tlcore.runs.sweep_store.find_filter`; empty: all)."""
+    return store().count(find)
+
+
+def pages(total: int) -> int:
+    """How many pages of :data:`PAGE_SIZE` sweeps ``total`` sweeps fill (at least one)."""
+    return max(1, math.ceil(total / PAGE_SIZE))
+
+
+def page_of(find: str, page: int) -> list[SweepRecord]:
+    """Page ``page`` (from 1) of the sweeps ``find`` keeps, newest first; one found without its driver
+    among them is closed (``interrupted``) and the page read again."""
+    args = {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE, "find": find}
+    records = store().list(**args)
+    return store().list(**args) if store().mark_stale(records) else records
 
 
 def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str:

@@ -11,6 +11,7 @@ import sys
 import pytest
 from fake_workers import make_config
 
+from tests.sweeps.stored_sweeps import many_sweeps
 from tlcore.errors import TLError
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.index import SCHEMA_VERSION
@@ -116,3 +117,23 @@ def test_a_sweep_whose_driver_died_is_closed_as_interrupted(workspace: Workspace
     assert store.mark_stale() == [sweep_id]
     record = store.get(sweep_id)
     assert record.status == "interrupted" and f"driver process {dead.pid}" in record.error
+
+
+def test_every_sweep_is_reachable_page_by_page_newest_first_and_found_by_its_words(
+    workspace: Workspace,
+) -> None:
+    store = SweepStore(workspace)
+    ids = many_sweeps(store, 60)
+    newest_first = ids[::-1]
+    assert store.count() == 60
+    assert [r.id for r in store.list(limit=50)] == newest_first[:50]
+    assert [r.id for r in store.list(limit=50, offset=50)] == newest_first[50:]  # the 10 oldest
+    assert store.list(limit=50, offset=60) == []
+    assert (store.count("dann"), store.count("deep_coral+im"), store.count("DEEP_CORAL")) == (30, 30, 30)
+    assert [r.id for r in store.list(find="2026-11-01")] == [ids[0]]  # the oldest, by its local date
+    assert [r.id for r in store.list(find="2026-12 dann")] == [i for i in newest_first if i in ids[31::2]]
+    assert [r.id for r in store.list(find=ids[0][-6:])] == [ids[0]]
+    assert store.count("digits queued") == 60 and store.count("usps") == 0
+    assert store.count("%") == store.count("deep_coral_im") == 0  # LIKE's wildcards are plain text
+    with pytest.raises(TLError, match="the offset must be at least 0"):
+        store.list(offset=-1)

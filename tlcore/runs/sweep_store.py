@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import sqlite3
 import time
 from dataclasses import asdict, dataclass
@@ -58,6 +59,28 @@ class SweepRecord:
         return data
 
 
+FOUND_IN = (  # what a sweep is found by: its id, status, pair, compositions and local creation time
+    "id",
+    "status",
+    "json_extract(spec, '$.source')",
+    "json_extract(spec, '$.target')",
+    "replace(json_extract(spec, '$.compositions'), '\",\"', '+')",  # [["deep_coral+im"],["dann"]]
+    "strftime('%Y-%m-%d %H:%M', created, 'unixepoch', 'localtime')",  # as the app's sweep labels show it
+)
+
+
+def find_filter(find: str) -> tuple[str, builtins.list[str]]:
+    """The ``WHERE`` clause and its parameters keeping the sweeps in which every word of ``find``
+    (case-insensitive) is part of the id, the status, the source or target spec, a composition
+    (``deep_coral+im``) or the local creation time (``2026-12-05 14:30``); ``""``: every sweep."""
+    words = find.split()
+    if not words:
+        return "", []
+    match = "(" + " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in FOUND_IN) + ")"
+    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", word) + "%" for word in words]
+    return "WHERE " + " AND ".join([match] * len(words)), [p for p in patterns for _ in FOUND_IN]
+
+
 def stale_reason(record: SweepRecord, now: float) -> str | None:
     """Why the active sweep ``record`` counts as driverless at unix time ``now``, or None."""
     if not record.active:
@@ -98,10 +121,22 @@ class SweepStore:
             raise TLError(f"no sweep {sweep_id} in {self.workspace.root}")
         return records[0]
 
-    def list(self, limit: int = 100) -> builtins.list[SweepRecord]:
-        """The newest ``limit`` (at least 1) sweeps."""
+    def list(self, limit: int = 100, offset: int = 0, find: str = "") -> builtins.list[SweepRecord]:
+        """The newest ``limit`` (at least 1) sweeps after the ``offset`` newest, of those ``find`` keeps
+        (:func:`find_filter`; empty: all)."""
         check_limit(limit)
-        return self._select("ORDER BY created DESC, id DESC LIMIT ?", limit)
+        if offset < 0:
+            raise TLError(f"the offset must be at least 0, got {offset}")
+        where, params = find_filter(find)
+        return self._select(
+            f"{where} ORDER BY created DESC, id DESC LIMIT ? OFFSET ?", *params, limit, offset
+        )
+
+    def count(self, find: str = "") -> int:
+        """How many sweeps ``find`` keeps (:func:`find_filter`; empty: all)."""
+        where, params = find_filter(find)
+        with self.runs.connect() as conn:
+            return conn.execute(f"SELECT COUNT(*) FROM sweeps {where}", params).fetchone()[0]
 
     def claim(self, sweep_id: str, pid: int) -> SweepRecord:
         """Make process ``pid`` the driver of the queued sweep (``running``); a sweep that is not

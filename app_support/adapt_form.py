@@ -1,0 +1,95 @@
+"""The Adapt page's "Your own runs" form: its widget keys, filling it from a start config (the
+recommended recipe's, or the defaults) and the configs it launches, derived from that start by
+:func:`tlcore.adapt.overrides.derive` (a form left as it started launches exactly the start's config).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import streamlit as st
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.overrides import changes, derive
+from tlcore.methods import MethodSpec
+
+Start = Literal["recipe", "defaults"]
+START = "adapt_start"  # the config the form last started from (kept across pages: ``adapt_`` prefix)
+METHODS = "adapt_methods"
+FIELDS = (
+    "epochs",
+    "batch_size",
+    "lr",
+    "model",
+    "seed",
+    "augment",
+    "warm_start",
+    "ema_decay",
+    "settle_tol",
+    "target_labels",
+)
+UNSET_AS_0 = ("adapt_epochs", "steps_per_epoch")  # an unset value shows as 0
+
+
+def field_key(name: str) -> str:
+    """The widget key of the config field ``name`` (``adapt_steps_per_epoch_or_0`` for one that shows
+    unset as 0)."""
+    return f"adapt_{name}_or_0" if name in UNSET_AS_0 else f"adapt_{name}"
+
+
+def param_key(method: str, name: str) -> str:
+    """The widget key of the hyper-parameter ``name`` of ``method``."""
+    return f"param_{method}_{name}"
+
+
+def started_from() -> Start:
+    """The config the form last started from (the defaults until a button says otherwise)."""
+    return st.session_state.get(START, "defaults")
+
+
+def fill(start: Start, config: AdaptConfig, specs: list[MethodSpec]) -> None:
+    """Callback of the form's start buttons: every widget shows ``config`` (its fields; each registered
+    method's hyper-parameters as ``config`` runs them: its value, else the registry's default)."""
+    values: dict[str, Any] = {START: start, METHODS: list(config.methods)}
+    values |= {field_key(name): getattr(config, name) for name in FIELDS}
+    values |= {field_key(name): getattr(config, name) or 0 for name in UNSET_AS_0}
+    for spec in specs:
+        given, choices = config.params.get(spec.name, {}), spec.choices()
+        for name, default in spec.defaults().items():
+            value = given.get(name, default)
+            if name not in choices:  # as the widget holds it: a text field a string, a number its type
+                value = type(default)(value) if isinstance(default, bool | int | float) else str(value)
+            values[param_key(spec.name, name)] = value
+    st.session_state.update(values)
+
+
+def configs(
+    start: AdaptConfig,
+    groups: list[tuple[str, ...]],
+    params: Mapping[str, Mapping[str, Any]],
+    values: Mapping[str, Any],
+) -> list[AdaptConfig]:
+    """One config per group of methods: ``start`` with the form's ``values`` (config fields) and the
+    hyper-parameters of ``params`` that differ from how ``start`` runs them."""
+    return [derive(start, group, {m: params[m] for m in group if m in params}, **values) for group in groups]
+
+
+def differences(planned: list[AdaptConfig], recipe: AdaptConfig) -> list[str]:
+    """How the runs the form would launch differ from the recipe's one run (``seed 1 (recipe: 0)``);
+    several runs say so once, then the settings of the first."""
+    if len(planned) == 1:
+        return [change.text("recipe") for change in changes(planned[0], recipe)]
+    apart = f"{len(planned)} separate runs, not the recipe's one composed run"
+    return [apart, *(c.text("recipe") for c in changes(planned[0], recipe) if c.setting != "methods")]
+
+
+def start_line(start: Start, differs: list[str], quoted: bool) -> str:
+    """What the form says above Launch: the config it started from, and what now differs from the
+    recommended recipe (whose accuracy, if ``quoted``, then does not apply)."""
+    began = "Started from the recommended recipe" if start == "recipe" else "Started from the defaults"
+    if not differs:
+        return f"{began}, unchanged: Launch starts the recommended recipe's run, its config exactly."
+    what = "changed" if start == "recipe" else "differs from the recommended recipe in"
+    quote = " The accuracy quoted for the recipe does not apply to these runs." if quoted else ""
+    return f"{began}; {what}: {'; '.join(differs)}.{quote}"

@@ -1,0 +1,121 @@
+"""The Adapt form started from the recommended recipe: it shows the recipe's settings, read from the
+engine; left unchanged it launches the one-click recipe's config (and baseline); one change keeps the
+rest and says the quoted accuracy no longer applies; "Back to the defaults" returns to the defaults.
+The launches are captured: no run starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support import benchmarks, engine
+from tests.app.helpers import plain
+from tlcore.adapt.cache import baseline_key
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.recipe import RECOMMENDED
+
+OpenApp = Callable[..., AppTest]
+SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
+QUOTED = "The accuracy quoted for the recipe does not apply to these runs."
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
+    """The configs the page asks the engine to launch."""
+    configs: list[AdaptConfig] = []
+    monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [c.seed for c in batch])
+    return configs
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def number(at: AppTest, label: str) -> float:
+    return next(w for w in at.number_input if w.label == label).value
+
+
+@pytest.mark.parametrize("labels", [0, 2])
+def test_the_unchanged_form_from_the_recipe_launches_the_one_click_config(
+    app: OpenApp, launched: list[AdaptConfig], labels: int
+) -> None:
+    at = app("adapt", source=SOURCE, target=TARGET)
+    at.number_input(key="recipe_target_labels").set_value(labels).run()
+    click(at, "Start from the recommended recipe")
+    recipe = RECOMMENDED.config(SOURCE, TARGET, target_labels=labels)
+    assert at.multiselect[0].value == list(recipe.methods)
+    assert (number(at, "Epochs"), number(at, "Adapt epochs (0: as Epochs)")) == (4, 10)
+    assert number(at, "Weight average (EMA decay, 0: off)") == 0.99
+    assert next(w for w in at.checkbox if w.label == "Warm start").value is True
+    assert at.number_input(key="param_deep_coral_weight").value == 100.0
+    assert at.selectbox(key="param_deep_coral_layer").value == "features"
+    assert at.number_input(key="param_fixmatch_threshold").value == 0.9
+    assert at.checkbox(key="param_fixmatch_align").value is False
+    assert [plain(s.value) for s in at.success] == [
+        "Started from the recommended recipe, unchanged: Launch starts the recommended recipe's run, "
+        "its config exactly."
+    ]
+    click(at, "Launch")
+    click(at, "Launch the recommended recipe")
+    form, one_click = launched
+    assert form == one_click == recipe
+    assert form.to_dict() == recipe.to_dict()  # as the run store records it
+    assert baseline_key(form, "cpu") == baseline_key(one_click, "cpu")
+
+
+def test_one_change_keeps_the_rest_of_the_recipe_and_says_the_quote_no_longer_applies(
+    app: OpenApp, launched: list[AdaptConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(benchmarks, "recipe_quote", lambda recipe: ["97.0 ± 0.9% on a → b (3 seeds)"])
+    at = click(app("adapt", source=SOURCE, target=TARGET), "Start from the recommended recipe")
+    at.number_input(key="adapt_seed").set_value(3)
+    at.number_input(key="param_fixmatch_weight").set_value(0.5).run()
+    assert not at.success
+    assert [plain(w.value) for w in at.warning] == [
+        "Started from the recommended recipe; changed: seed 3 (recipe: 0); fixmatch.weight 0.5 (recipe: "
+        f"0.3). {QUOTED}"
+    ]
+    click(at, "Launch")
+    (config,) = launched
+    expected = RECOMMENDED.config(SOURCE, TARGET, seed=3)
+    expected.params["fixmatch"]["weight"] = 0.5
+    assert config == expected
+    assert config.params == {
+        "deep_coral": {"layer": "features", "weight": 100.0},
+        "fixmatch": {"weight": 0.5, "align": False, "threshold": 0.9},
+    }  # the recipe's parameters kept, the other methods' defaults not stored (as `adapt --recipe` does)
+    assert baseline_key(config, "cpu") != baseline_key(RECOMMENDED.config(SOURCE, TARGET), "cpu")  # seed
+
+
+def test_separate_runs_from_the_recipe_are_named_as_such(app: OpenApp) -> None:
+    at = click(app("adapt", source=SOURCE, target=TARGET), "Start from the recommended recipe")
+    next(t for t in at.toggle if t.label.startswith("Combine the selected methods")).set_value(False).run()
+    assert plain(at.warning[0].value).startswith(
+        "Started from the recommended recipe; changed: 5 separate runs, not the recipe's one composed run."
+    )
+
+
+def test_back_to_the_defaults_and_the_form_says_so(app: OpenApp, launched: list[AdaptConfig]) -> None:
+    at = click(app("adapt", source=SOURCE, target=TARGET), "Start from the recommended recipe")
+    at.number_input(key="adapt_seed").set_value(5).run()
+    at.switch_page("app_pages/compare.py").run()
+    at.switch_page("app_pages/adapt.py").run()
+    assert plain(at.warning[0].value).startswith("Started from the recommended recipe; changed: seed 5")
+    click(at, "Back to the defaults")
+    defaults = AdaptConfig.defaults()
+    assert (number(at, "Epochs"), number(at, "Seed")) == (defaults["epochs"], defaults["seed"])
+    assert number(at, "Adapt epochs (0: as Epochs)") == 0
+    assert next(w for w in at.checkbox if w.label == "Warm start").value is defaults["warm_start"]
+    assert at.number_input(key="param_deep_coral_weight").value == 1.0  # the registry's default
+    assert at.selectbox(key="param_deep_coral_layer").value == "logits"
+    said = plain(at.caption[-2].value)
+    assert said.startswith(
+        "Started from the defaults; differs from the recommended recipe in: epochs 10 (recipe: 4)"
+    )
+    assert "deep_coral.weight 1 (recipe: 100)" in said and not at.warning and not at.success
+    click(at, "Launch")
+    assert launched == [AdaptConfig(SOURCE, TARGET, methods=RECOMMENDED.methods)]  # no parameter stored

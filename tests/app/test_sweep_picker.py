@@ -1,0 +1,56 @@
+"""The Sweep page's picker reaches every sweep, not the newest 50 only: pages of 50, newest first, and
+a filter by method, spec, status, date or id (sweeps created through the store, none run)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from app_support.sweeps import label
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
+from tests.sweeps.stored_sweeps import many_sweeps
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+
+
+def picker(at: AppTest) -> Any:
+    return next(s for s in at.selectbox if s.label == "Sweep")
+
+
+def finder(at: AppTest) -> Any:
+    return next(t for t in at.text_input if t.label == "Find a sweep")
+
+
+def listed(at: AppTest) -> str:
+    return next(plain(c.value) for c in at.caption if "newest first" in c.value)
+
+
+def test_an_old_sweep_is_reached_by_page_and_by_its_date(app: OpenApp, workspace: Path) -> None:
+    store = SweepStore(Workspace.resolve(workspace))
+    ids = many_sweeps(store, 60, SMALL_SOURCE, SMALL_TARGET)
+    newest_first = ids[::-1]
+    at = app("sweep")
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).options and picker(at).value == newest_first[0]  # the newest still first
+    assert picker(at).options == [label(store.get(i)) for i in newest_first[:50]]
+    assert listed(at) == "60 sweep(s), newest first: 1 to 50 listed below."
+    page = next(w for w in at.number_input if w.label == "Page (of 2)")
+    page.set_value(2).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).value == newest_first[50] and listed(at).endswith("51 to 60 listed below.")
+    assert len(picker(at).options) == 10
+    finder(at).set_value("2026-11-01").run()  # the oldest, by the date its label shows
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).value == ids[0] and len(picker(at).options) == 1
+    assert picker(at).options[0].startswith("2026-11-01 12:00 · deep_coral+im · ")
+    assert listed(at) == "1 sweep(s) matching, newest first: 1 to 1 listed below."
+    assert "Page (of 2)" not in [w.label for w in at.number_input]
+    finder(at).set_value("2026-12 dann").run()  # back to page 1 of its 15 matches
+    assert picker(at).value == newest_first[0] and len(picker(at).options) == 15
+    finder(at).set_value("usps").run()
+    assert [plain(i.value) for i in at.info] == ["No sweep matches usps."] and not at.exception
