@@ -7,7 +7,7 @@ import streamlit as st
 from app_support import adapt_form, benchmarks, display, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
-from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MIN_IMAGE_SIZE
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
 from tlcore.models import list_models
 from tlcore.runs import jobs
@@ -132,10 +132,10 @@ with st.container(border=True):
         image_size = st.columns(5)[0].number_input(
             "Input size (px)",
             MIN_IMAGE_SIZE,
-            None,
+            MAX_IMAGE_SIZE,
             key=state.form_default("adapt_image_size", DEFAULTS["image_size"] or IMAGE_SIZE),
             help=f"the side {model} resizes images to ({IMAGE_SIZE}: its ImageNet training resolution); "
-            "smaller is faster on CPU, at some accuracy",
+            f"smaller is faster on CPU, at some accuracy; a whole number {SIZE_RANGE}",
         )
     stage = st.columns(5)
     warm_start = stage[0].checkbox(

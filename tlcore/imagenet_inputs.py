@@ -8,6 +8,16 @@ from tlcore.errors import TLError
 
 IMAGE_SIZE = 224  # the resolution the ImageNet weights were trained at
 MIN_IMAGE_SIZE = 32  # five stride-2 stages: 32 px leaves a 1 x 1 map to pool
+# A training step keeps every activation for backward, (size / 224)^2 times what it keeps at 224 px:
+# measured (autograd's saved tensors, float32) 21 MiB an image for resnet18 to 104 for convnext_tiny
+# at 224, 110 to 544 MiB at 512, so one batch of 32 source + 32 target images holds 7 to 34 GiB at 512
+# (4000 px: 319 times 224's, up to 2 TiB). 512 is also past the sides these backbones' papers train and
+# fine-tune at (224; ConvNeXt 384).
+MAX_IMAGE_SIZE = 512
+SIZE_RANGE = (  # the error's and the Adapt page's words
+    f"from {MIN_IMAGE_SIZE} to {MAX_IMAGE_SIZE} px (at {MAX_IMAGE_SIZE} px one batch of 64 images already "
+    "holds 7 to 34 GiB to train)"
+)
 # where each torchvision model keeps its ImageNet head (replaced by Identity; its input width is the
 # feature width): ResNets a ``fc`` layer, MobileNetV3 and ConvNeXt the last layer of ``classifier``
 TORCHVISION_HEADS = {
@@ -20,8 +30,9 @@ IMAGENET_NAMES = ("efficientnet_lite0", *TORCHVISION_HEADS)  # the registry's Im
 
 
 def check_image_size(name: str, size: object) -> int:
-    """``size`` when it is a whole number >= :data:`MIN_IMAGE_SIZE`; a one-line :class:`TLError` naming
-    model ``name`` otherwise (the one check of an ImageNet backbone's input size)."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < MIN_IMAGE_SIZE:
-        raise TLError(f"{name}'s image_size must be a whole number >= {MIN_IMAGE_SIZE}, got {size!r}")
+    """``size`` when it is a whole number from :data:`MIN_IMAGE_SIZE` to :data:`MAX_IMAGE_SIZE`; a
+    one-line :class:`TLError` naming model ``name`` otherwise (the one check of an ImageNet backbone's
+    input size)."""
+    if isinstance(size, bool) or not isinstance(size, int) or not MIN_IMAGE_SIZE <= size <= MAX_IMAGE_SIZE:
+        raise TLError(f"{name}'s image_size must be a whole number {SIZE_RANGE}, got {size!r}")
     return size

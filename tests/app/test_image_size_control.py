@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_support import engine
 from tlcore.adapt.config import AdaptConfig
+from tlcore.imagenet_inputs import SIZE_RANGE
 from tlcore.models import list_models
 
 SIZE = "Input size (px)"
@@ -37,7 +38,7 @@ def test_the_input_size_is_offered_only_for_an_imagenet_backbone_and_reaches_the
     assert SIZE not in [w.label for w in at.number_input]  # auto builds lenet_bn for images
     model.set_value("resnet18").run()
     size = next(w for w in at.number_input if w.label == SIZE)
-    assert (size.value, size.min) == (224, 32)
+    assert (size.value, size.min, size.max) == (224, 32, 512) and SIZE_RANGE in size.help
     size.set_value(64).run()
     next(b for b in at.button if b.label == "Launch").click().run()
     assert not at.exception, [e.message for e in at.exception]

@@ -162,9 +162,9 @@ def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys)
         .get(baseline_key(AdaptConfig(source=source, target=target, epochs=3), pick_device(None).type))
         .before["validators"]["source_accuracy"]
     )
-    named = "Read by the cached source-only baseline of the config epochs=3 "
-    named += f"(source validation accuracy {accuracy:.1%})."
-    assert estimate["model"] == named
+    named = f"Read by the cached source-only baseline of run {run_id} (source validation accuracy "
+    named += f"{accuracy:.1%}); see that run with: python -m tlcore runs show {run_id}."
+    assert estimate["model"] == named and estimate["model_run"] == run_id
     # one counted label shift: the diagnosis's (all 600 source labels), not a second count on the
     # 120 validation labels the estimator reads (helper-76: 0.084 in the table, 0.081 in the text)
     counted = payload["label_shift"]

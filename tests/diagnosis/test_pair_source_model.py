@@ -7,6 +7,7 @@ from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, fin
 from tlcore.device import pick_device
 from tlcore.models import build_model
 from tlcore.runs.candidates import pair_source_only_model
+from tlcore.runs.source_only import source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -65,25 +66,49 @@ def test_the_pairs_model_does_not_change_with_the_run_that_finished_last(tmp_pat
     assert _seed(pair_source_only_model(store, SOURCE, TARGET)) == 2
 
 
-def test_the_pairs_model_is_named_with_its_config_its_accuracy_and_how_it_was_picked(tmp_path):
-    """QA: the estimate changed as the workspace grew without naming the model that read it. Two runs
-    share one baseline (counted once); the estimate names the winner and says a later run can
-    displace it."""
+def test_the_pairs_model_is_named_by_a_run_its_accuracy_and_how_it_was_picked(tmp_path):
+    """QA: the estimate changed as the workspace grew without naming the model that read it; then it
+    named a config ("the config epochs=4, lr=0.003"), which no command looks up. Two runs share one
+    baseline (counted once); the estimate names the older of them, the command that shows it, and says
+    a later run can displace it."""
     workspace = Workspace(tmp_path)
     store = RunStore(workspace)
+    runs = []
     for seed, accuracy in ((1, 0.95), (2, 0.975), (2, 0.975)):
         config = _config(seed)
         _cache(workspace, config, accuracy)
-        run_id = store.create(config)
-        assert store.start(run_id, 1) and store.finish(run_id, {})
+        runs.append(store.create(config))
+        assert store.start(runs[-1], 1) and store.finish(runs[-1], {})
     found = pair_source_only_model(store, SOURCE, TARGET)
-    assert isinstance(found, SourceOnlyModel) and found.source_accuracy == 0.975
+    assert isinstance(found, SourceOnlyModel) and found.source_accuracy == 0.975 and found.run_id == runs[1]
     assert found.describe() == (
-        "Read by the cached source-only baseline of the config seed=2 (source validation accuracy "
+        f"Read by the cached source-only baseline of run {runs[1]} (source validation accuracy "
         "97.5%), the most accurate on source validation of the pair's 2 cached baselines (a later run "
-        "can displace it)."
+        f"can displace it); see that run with: python -m tlcore runs show {runs[1]}."
     )
-    alone = find_source_only_model(_config(1), workspace)  # a run's own baseline: named, not picked
+    alone = find_source_only_model(_config(1), workspace)  # no run searched: named by its config
     assert alone.describe() == (
         "Read by the cached source-only baseline of the config seed=1 (source validation accuracy 95.0%)."
     )
+
+
+def test_a_runs_baseline_is_named_by_that_run_and_one_without_a_run_by_its_config(tmp_path):
+    """A dann run's features read by its cached baseline name the run (its JSON ``model_run``); the
+    default config's baseline, no run of it left, is named by its config."""
+    workspace = Workspace(tmp_path)
+    store = RunStore(workspace)
+    _cache(workspace, AdaptConfig(source=SOURCE, target=TARGET), 0.9)
+    found = pair_source_only_model(store, SOURCE, TARGET)
+    assert isinstance(found, SourceOnlyModel) and found.run_id == ""
+    assert found.describe() == (
+        "Read by the cached source-only baseline of the default config (source validation accuracy 90.0%)."
+    )
+    _cache(workspace, _config(7), 0.8)
+    run_id = store.create(_config(7))
+    for kind in ("run", "baseline"):
+        named = source_only_model_for(store, SOURCE, TARGET, run_id, kind)  # type: ignore[arg-type]
+        assert isinstance(named, SourceOnlyModel) and named.run_id == run_id
+        assert named.describe() == (
+            f"Read by the cached source-only baseline of run {run_id} (source validation accuracy 80.0%); "
+            f"see that run with: python -m tlcore runs show {run_id}."
+        )

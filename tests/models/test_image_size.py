@@ -16,7 +16,7 @@ from tlcore.adapt import evaluate as evaluate_stage
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import network, run_adaptation
-from tlcore.cli import build_parser
+from tlcore.cli import build_parser, main
 from tlcore.cli.adapt import config_from_args
 from tlcore.data import save_upload
 from tlcore.errors import TLError
@@ -53,10 +53,26 @@ def test_the_torch_free_names_are_the_registrys_and_auto_builds_none_of_them() -
     }
 
 
-@pytest.mark.parametrize("size", [31, 0, -224, 64.0, True])
-def test_an_input_size_below_the_minimum_or_not_whole_is_refused(size: object) -> None:
-    with pytest.raises(TLError, match=rf"^resnet50's image_size must be a whole number >= 32, got {size!r}$"):
+RANGE = "from 32 to 512 px (at 512 px one batch of 64 images already holds 7 to 34 GiB to train)"
+
+
+@pytest.mark.parametrize("size", [31, 0, -224, 64.0, True, 513, 4000])
+def test_an_input_size_out_of_range_or_not_whole_is_refused(size: object) -> None:
+    """QA: 4000 px was taken, and a run at it would need ~2 TiB for one batch's activations."""
+    with pytest.raises(TLError) as caught:
         AdaptConfig("mnist5k", "digits", model="resnet50", image_size=size)  # type: ignore[arg-type]
+    assert str(caught.value) == f"resnet50's image_size must be a whole number {RANGE}, got {size!r}"
+    assert AdaptConfig("mnist5k", "digits", model="resnet50", image_size=512).image_size == 512
+
+
+def test_the_cli_refuses_a_size_past_the_bound_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    argv = ["--workspace", str(tmp_path), "adapt", "--source", "mnist5k", "--target", "digits"]
+    assert main([*argv, "--model", "resnet50", "--image-size", "4000"]) != 0
+    assert (
+        capsys.readouterr().err == f"error: resnet50's image_size must be a whole number {RANGE}, got 4000\n"
+    )
 
 
 def test_the_training_resolution_is_stored_unset_and_round_trips() -> None:

@@ -66,30 +66,36 @@ class SourceOnlyModel:
     """A model trained on the source only; ``config`` is the run config it is the baseline of (its
     pair, seed and splits), ``origin`` where it was found (``baseline cache`` or ``run ID``),
     ``source_accuracy`` its accuracy on its source validation split (None when no run evaluated it),
-    ``picked`` how it was chosen among the pair's baselines ('' when it was named)."""
+    ``picked`` how it was chosen among the pair's baselines ('' when it was named), ``run_id`` a run
+    whose baseline it is, one a user can look up ('' when the workspace's runs were not searched, or
+    none of them is left)."""
 
     model: Classifier
     config: AdaptConfig
     origin: str
     source_accuracy: float | None = None
     picked: str = ""
+    run_id: str = ""
 
     def describe(self) -> str:
         """Which model reads the target's class proportions, the one wording of the CLI, its JSON, the
-        report and the Diagnose page: ``Read by the cached source-only baseline of the config seed=5,
-        epochs=3 (source validation accuracy 82.1%), ...``."""
+        report and the Diagnose page: ``Read by the cached source-only baseline of run ID (source
+        validation accuracy 82.1%), ...; see that run with: python -m tlcore runs show ID.``, or of the
+        config ``seed=5, epochs=3`` when no run is known (QA: a config alone could not be looked up)."""
         changed = [
             f"{f}={getattr(self.config, f)}" for f in _NAMED if getattr(self.config, f) != _DEFAULTS[f]
         ]
         config = f"the config {', '.join(changed)}" if changed else "the default config"
-        which = f"{self.origin}'s model" if self.origin.startswith("run ") else f"the cached {self.origin}"
-        which = which.replace("baseline cache", f"source-only baseline of {config}")
+        own = self.origin.startswith("run ")  # a source_only run's own model, named by its run already
+        show = f"; see that run with: {runs_show_command(self.run_id)}" if self.run_id and not own else ""
+        baseline = f"run {self.run_id}" if show else config
+        which = f"{self.origin}'s model" if own else f"the cached source-only baseline of {baseline}"
         accuracy = (
             ""
             if self.source_accuracy is None
             else f" (source validation accuracy {self.source_accuracy:.1%})"
         )
-        return f"Read by {which}{accuracy}{f', {self.picked}' if self.picked else ''}."
+        return f"Read by {which}{accuracy}{f', {self.picked}' if self.picked else ''}{show}."
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,11 @@ def source_only_command(config: AdaptConfig) -> str:
     if config.augment != defaults["augment"]:
         words.append("--augment" if config.augment else "--no-augment")
     return shlex.join(words)
+
+
+def runs_show_command(run_id: str) -> str:
+    """The command that prints run ``run_id``: its config, target and source-only accuracies."""
+    return shlex.join(["python", "-m", "tlcore", "runs", "show", run_id])
 
 
 def find_source_only_model(
@@ -219,4 +230,4 @@ def label_shift_of(
     )
     support = novelty(features_val, features_target, NoveltySettings(seed=settings.seed), device=device)
     blank = {"n_blank_source_val": n_blank_val, "n_blank_target": n_blank_target}
-    return replace(estimate, support=support, model=found.describe(), **blank)
+    return replace(estimate, support=support, model=found.describe(), model_run=found.run_id, **blank)

@@ -148,6 +148,7 @@ class LabelShiftEstimate:
     true_p_value: float | None = None  # the counted proportions' test (module docstring)
     counted: LabelShift | None = None  # the diagnosis's count, quoted instead (tlcore.diagnosis.counted_in)
     model: str = ""  # which source-only model read it (tlcore.adapt.source_model.SourceOnlyModel.describe)
+    model_run: str = ""  # a run whose source-only baseline read it, to look up ('' when none is known)
 
     @property
     def headline(self) -> PriorEstimate:
@@ -263,6 +264,7 @@ class LabelShiftEstimate:
             "true_counted_from": None if self.true_prior is None else self.counted_from(),
             "p_value": self.p_value,
             "model": self.model,
+            "model_run": self.model_run,
             "description": self.describe(),
         }
 

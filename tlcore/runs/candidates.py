@@ -13,10 +13,13 @@ pair's runs fall into several groups, the pool is the group of ``run_id`` if giv
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
+from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, find_source_only_model
 from tlcore.data.spec import parse_spec
+from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.record import RunRecord
@@ -117,14 +120,20 @@ def pair_source_only_model(
     config and of the pair's finished runs (specs compared in canonical form; oldest first), the one
     with the highest source validation accuracy
     (:func:`~tlcore.adapt.source_model.find_source_only_model`), so the estimate does not change with
-    the order in which runs finish."""
+    the order in which runs finish; named by the oldest of those runs whose baseline it is."""
     pair = (str(parse_spec(source)), str(parse_spec(target)))
-    candidates = []
+    runs: list[tuple[str, AdaptConfig]] = []
     for record in reversed(store.list(status="done", limit=EVERY_RUN)):  # oldest first
         try:
             config = AdaptConfig.from_dict(record.config)
             if (str(parse_spec(config.source)), str(parse_spec(config.target))) == pair:
-                candidates.append(config)
+                runs.append((record.id, config))
         except TLError:  # a run of an older version, or with a spec no longer valid
             continue
-    return find_source_only_model(AdaptConfig(source=source, target=target), store.workspace, candidates)
+    default = AdaptConfig(source=source, target=target)
+    found = find_source_only_model(default, store.workspace, [config for _, config in runs])
+    if isinstance(found, NeedsSourceOnlyModel):
+        return found
+    key = baseline_key(found.config, pick_device(found.config.device).type)
+    same = (run_id for run_id, config in runs if baseline_key(config, pick_device(config.device).type) == key)
+    return replace(found, run_id=next(same, ""))

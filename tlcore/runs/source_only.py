@@ -12,6 +12,7 @@ domains are embedded with them, and a note says so.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from torch import nn
@@ -63,9 +64,10 @@ def source_only_model_for(
     features (``run_id`` None: the pair's, :func:`~tlcore.runs.candidates.pair_source_only_model`) or
     in a model of run ``run_id``: its source-only baseline from the workspace cache (``kind``
     ``baseline``), the run's own model when it is a ``source_only`` run, else the cached baseline of
-    the run's config (:func:`~tlcore.adapt.source_model.find_source_only_model`). The run's source
-    need not be ``source``: whether its model can read the pair (its sample shape and class names)
-    is checked where it reads it (:func:`~tlcore.adapt.source_model.label_shift_of`)."""
+    the run's config (:func:`~tlcore.adapt.source_model.find_source_only_model`), each named by
+    ``run_id``. The run's source need not be ``source``: whether its model can read the pair (its
+    sample shape and class names) is checked where it reads it
+    (:func:`~tlcore.adapt.source_model.label_shift_of`)."""
     if run_id is None:
         return pair_source_only_model(store, source, target)
     config = AdaptConfig.from_dict(store.get(run_id).config)
@@ -78,8 +80,14 @@ def source_only_model_for(
             )
         accuracy = source_val_accuracy(cached)
         return SourceOnlyModel(
-            cached.model, source_only_config(config), "baseline cache", accuracy if accuracy >= 0 else None
+            cached.model,
+            source_only_config(config),
+            "baseline cache",
+            accuracy if accuracy >= 0 else None,
+            run_id=run_id,
         )
     if config.methods == SOURCE_ONLY:
-        return SourceOnlyModel(store.load_model(run_id), source_only_config(config), f"run {run_id}")
-    return find_source_only_model(config, store.workspace)
+        model = store.load_model(run_id)
+        return SourceOnlyModel(model, source_only_config(config), f"run {run_id}", run_id=run_id)
+    found = find_source_only_model(config, store.workspace)
+    return replace(found, run_id=run_id) if isinstance(found, SourceOnlyModel) else found
