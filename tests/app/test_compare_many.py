@@ -154,5 +154,12 @@ def test_two_per_run_charts_of_many_runs_sit_side_by_side_in_a_1280_px_window() 
         ]
         assert max(widths) <= half
         assert 2 * max(widths) + 16 > FULL_COLUMN  # at 1000 px they still stack
-    gap = gaps.gap_figure(named)
-    assert gap.layout.xaxis.nticks == figures.GAP_TICKS == 2
+    gap = gaps.gap_figure(named)  # each panel's two ticks: 0 and one among its bars (gaps of result())
+    ticks = [list(gap.layout[f"xaxis{i}"].tickvals) for i in ("", 2, 3)]
+    assert ticks == [[0, 0.2], [0, 1], [0, 1]]  # MMD² to 0.3, CORAL to 1.0, A-distance to 1.9
+
+
+def test_a_narrow_panel_ticks_0_and_a_round_value_among_its_bars() -> None:
+    assert chart_text.value_ticks([0.0023, 0.001]) == [0, 0.002]
+    assert chart_text.value_ticks([0.15, float("nan")]) == [0, 0.1]  # Plotly's own: 0 alone
+    assert chart_text.value_ticks([0.7, 1.9]) == [0, 1] and chart_text.value_ticks([0.0]) == [0]

@@ -50,9 +50,9 @@ HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity
 BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
 LEGEND_SYMBOL = 40  # px of a legend entry besides its text: the swatch and the space after it
 LEGEND_WRAP = 24  # characters a line of a run's legend entry (``deep_coral+im+fixmatch+`` ...)
-# px of a gap panel of bars across, 2 x ticks (0 and one more: 0.002) in it (3 took 95 px: 4 at 90 px,
-# 0.001 touched 0.002); so two per-run charts of 20 runs fit side by side in a 1280 px window (QA)
-GAP_PANEL, GAP_TICKS = 70, 2
+# px of a gap panel of bars across, 2 x ticks in it (chart_text.value_ticks; 3 took 95 px: 4 at 90 px,
+# 0.001 touched 0.002): two per-run charts of 20 runs fit side by side in a 1280 px window (QA)
+GAP_PANEL = 70
 MIN_PLOT = 180  # px of bars across in a chart of many runs, besides the runs' names and the changes
 GAP_TICK = "0.005"  # the longest y tick a gap panel writes (ticks past 1e-3 take an exponent, "3e-6")
 
@@ -209,11 +209,14 @@ def metrics_before_after(
                 row=1,
                 col=col,
             )
+        if across:
+            shown = [v.get(metric, np.nan) for v in (*before.values(), *after.values())]
+            fig.update_xaxes(tickvals=chart_text.value_ticks(shown), row=1, col=col)
     # legend entries only: grey is each run's own gap before, a colour its gap after
     for name, colour in legend:
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
     values, rows = (fig.update_xaxes, fig.update_yaxes) if across else (fig.update_yaxes, fig.update_xaxes)
-    values(exponentformat="e", rangemode="tozero", nticks=GAP_TICKS if across else None)
+    values(exponentformat="e", rangemode="tozero")
     names_px = 0.0
     if across:
         axis, names_px = chart_text.run_rows(runs)
