@@ -40,9 +40,10 @@ UPRIGHT_NAME, UPRIGHT_SIZE = 12, 9  # characters and px of its names where they 
 COLOURBAR, BAR = 80, 12  # px of a heatmap's colour bar with its ticks; px of the bar itself
 TITLE_LINES = 3  # lines a confusion matrix's title is given, however many it takes: matrices in a row line up
 LINE, TITLE_PAD = 20, 40  # px a line of a title or a legend takes; px of the top margin besides them
-# classes up to which each cell of the per-class heatmap writes its accuracy: "100%" at 10 px takes
-# 20 px, and a 540 px column leaves 25 px a class for 10 beside the runs' names and the colour bar
-VALUES_UP_TO, VALUE_SIZE = 10, 10
+# classes up to which each cell of the per-class heatmap writes its accuracy, and its px: a 540 px
+# column leaves 27 px a class for 10 beside the runs' names and the colour bar; "100%" took 26 px at
+# 10 px in Chromium, touching the cell's edges, about 23 at 9
+VALUES_UP_TO, VALUE_SIZE = 10, 9
 SCALE = [[0.0, fade(PALETTE[0], 0)], [1.0, fade(PALETTE[0], 1)]]  # 0: the page itself; 1: full blue
 MARKED = "bold: a source-only run (no adaptation)"  # the heatmap's subtitle when a row is one
 
