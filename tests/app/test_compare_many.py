@@ -10,7 +10,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from tests.app.test_compare import result
-from tlcore.views import chart_text, compare, figures, gaps
+from tests.app.test_many_classes import CLASSES
+from tlcore.views import chart_text, class_figures, compare, figures, gaps
 from tlcore.views.palette import category_colour
 
 FULL_COLUMN = 540  # px of the page's column at a 1000 px window with the sidebar open (QA)
@@ -86,3 +87,79 @@ def test_three_runs_stay_upright_as_before() -> None:
     assert (accuracy.layout.height, chart_text.min_width(accuracy)) == (410, 380)
     assert (gap.layout.height, chart_text.min_width(gap)) == (418, 380)
     assert len([t for t in gap.data if t.x == (None,)]) == 4  # before, and each run by its colour
+
+
+def with_classes(picked: dict[str, dict[str, Any]], classes: list[str]) -> dict[str, dict[str, Any]]:
+    """``picked`` with each run's accuracy on ``classes`` (run i, class j: (i + j) % 10 / 10), the
+    first run a source-only one."""
+    out = {}
+    for i, (label, res) in enumerate(picked.items()):
+        accuracy = {c: (i + j) % 10 / 10 for j, c in enumerate(classes)}
+        methods = ["source_only"] if i == 0 else res["config"]["methods"]
+        out[label] = res | {"per_class_accuracy": accuracy, "config": res["config"] | {"methods": methods}}
+    return out
+
+
+def test_the_per_class_accuracy_of_twenty_runs_is_a_heatmap_naming_every_run_and_class() -> None:
+    """QA: at 20 runs and 30 classes the grouped bars were 20 bars of 3 px a class under a legend of
+    20 colours. From :data:`chart_text.ACROSS_FROM` runs, a row per run and a column per class."""
+    classes = CLASSES
+    many = with_classes(runs(20), classes)
+    fig = compare.per_class_figure(many)
+    (heat,) = fig.data
+    assert isinstance(heat, go.Heatmap)
+    assert list(heat.y) == list(many) and list(heat.x) == [chart_text.safe(c) for c in classes]
+    assert heat.z[3][5] == 0.8 and heat.z[19][29] == 0.8 and heat.z[0][0] == 0.0  # (run + class) % 10 / 10
+    assert (heat.zmin, heat.zmax, heat.colorbar.tickformat) == (0, 1, ".0%")
+    assert heat.colorbar.title.text == "accuracy"
+    assert heat.texttemplate is None  # 30 classes: 10 px a column at 1000 px, the values on hover
+    rows, columns = fig.layout.yaxis, fig.layout.xaxis
+    assert list(rows.tickvals) == list(many) and list(rows.range) == [19.5, -0.5]  # first on top
+    assert len(set(rows.ticktext)) == 20  # each run named, keeping its id
+    assert rows.ticktext[0] == "<b>deep_coral+im+fixmatch+…<br>000000</b>"  # the source-only run
+    assert rows.ticktext[1] == "deep_coral+im+fixmatch+…<br>000001"
+    assert fig.layout.title.subtitle.text == class_figures.MARKED
+    assert len(columns.ticktext) == 30 and columns.tickangle == -90  # every class, upright
+    assert fig.layout.height >= 20 * chart_text.RUN_ROW
+    assert not fig.layout.showlegend and len(fig.data) == 1  # no legend line per run
+
+
+def test_a_few_classes_write_each_value_in_its_cell() -> None:
+    fig = compare.per_class_figure(with_classes(runs(chart_text.ACROSS_FROM), ["cat", "dog", "<b>"]))
+    (heat,) = fig.data
+    assert heat.texttemplate == "%{z:.0%}" and list(heat.x) == ["cat", "dog", "&lt;b&gt;"]
+    assert fig.layout.xaxis.tickangle == 0  # short names read across
+
+
+def test_three_runs_keep_their_grouped_bars() -> None:
+    picked = with_classes(runs(chart_text.ACROSS_FROM - 1), CLASSES[:3])
+    fig = compare.per_class_figure(picked)
+    assert [t.type for t in fig.data] == ["bar"] * 5 and fig.layout.barmode == "group"
+    assert [t.name for t in fig.data] == list(picked)  # each run in the legend, as before
+    three = compare.per_class_figure(with_classes(runs(3), CLASSES[:3]))
+    assert three.layout.height == 380 and list(three.data[1].y) == [0.1, 0.2, 0.3]
+
+
+def test_two_per_run_charts_of_many_runs_sit_side_by_side_in_a_1280_px_window() -> None:
+    """QA: at 7 runs both charts recorded 515 px and stacked in a 1280 px window (its column 820 px,
+    16 between two charts): the runs' names were counted beside the left margin they widen, and the
+    gap panels took 95 px for three x ticks."""
+    half = (820 - 16) / 2
+    for n in (chart_text.ACROSS_FROM, 20):
+        named = {
+            f"{('pseudo_label', 'coral', 'mcc')[i % 3]} · {i:06x}": r for i, r in enumerate(runs(n).values())
+        }
+        widths = [
+            chart_text.min_width(fig) for fig in (compare.accuracy_figure(named), gaps.gap_figure(named))
+        ]
+        assert max(widths) <= half
+        assert 2 * max(widths) + 16 > FULL_COLUMN  # at 1000 px they still stack
+    gap = gaps.gap_figure(named)  # each panel's two ticks: 0 and one among its bars (gaps of result())
+    ticks = [list(gap.layout[f"xaxis{i}"].tickvals) for i in ("", 2, 3)]
+    assert ticks == [[0, 0.2], [0, 1], [0, 1]]  # MMD² to 0.3, CORAL to 1.0, A-distance to 1.9
+
+
+def test_a_narrow_panel_ticks_0_and_a_round_value_among_its_bars() -> None:
+    assert chart_text.value_ticks([0.0023, 0.001]) == [0, 0.002]
+    assert chart_text.value_ticks([0.15, float("nan")]) == [0, 0.1]  # Plotly's own: 0 alone
+    assert chart_text.value_ticks([0.7, 1.9]) == [0, 1] and chart_text.value_ticks([0.0]) == [0]

@@ -6,6 +6,7 @@ the one rule that turns a per-run chart's bars across, its runs named down the l
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Sequence
 
@@ -129,3 +130,14 @@ def set_min_width(fig: go.Figure, width: float) -> go.Figure:
 def min_width(fig: go.Figure) -> int:
     """The px ``fig`` reads at (:func:`set_min_width`), :data:`MIN_WIDTH` where it recorded none."""
     return int((fig.layout.meta or {}).get("min_width", MIN_WIDTH))
+
+
+def value_ticks(values: Sequence[float]) -> list[float]:
+    """0 and the largest 1, 2 or 5 times a power of ten at most the largest of ``values``: the two
+    ticks of a narrow panel of bars across, one always among the bars (QA: Plotly's own two fell on
+    0 and past the bars, a panel of MMD² up to 0.15 read "0" alone)."""
+    top = max((v for v in values if math.isfinite(v)), default=0.0)
+    if top <= 0:
+        return [0.0]
+    power = 10 ** math.floor(math.log10(top))
+    return [0.0, max(step * power for step in (1, 2, 5) if step * power <= top)]

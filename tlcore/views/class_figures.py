@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,7 +11,10 @@ import plotly.graph_objects as go
 from tlcore.views.chart_text import (
     MIN_WIDTH,
     NAME_WIDTH,
+    RUN_ROW,
     category_ticks,
+    run_rows,
+    runs_across,
     set_min_width,
     shorten,
     text_px,
@@ -37,6 +40,22 @@ UPRIGHT_NAME, UPRIGHT_SIZE = 12, 9  # characters and px of its names where they 
 COLOURBAR, BAR = 80, 12  # px of a heatmap's colour bar with its ticks; px of the bar itself
 TITLE_LINES = 3  # lines a confusion matrix's title is given, however many it takes: matrices in a row line up
 LINE, TITLE_PAD = 20, 40  # px a line of a title or a legend takes; px of the top margin besides them
+# classes up to which each cell of the per-class heatmap writes its accuracy, and its px: a 540 px
+# column leaves 27 px a class for 10 beside the runs' names and the colour bar; "100%" took 26 px at
+# 10 px in Chromium, touching the cell's edges, about 23 at 9
+VALUES_UP_TO, VALUE_SIZE = 10, 9
+SCALE = [[0.0, fade(PALETTE[0], 0)], [1.0, fade(PALETTE[0], 1)]]  # 0: the page itself; 1: full blue
+MARKED = "bold: a source-only run (no adaptation)"  # the heatmap's subtitle when a row is one
+
+
+def class_names(classes: Sequence[str]) -> tuple[int, int, float]:
+    """Characters and px of the class names across a heatmap's columns, and the px the longest takes:
+    names wider than a :data:`CELL` column stand upright, :data:`UPRIGHT_NAME` characters at
+    :data:`UPRIGHT_SIZE` px (QA: at 30 classes in a 540 px column each column was about 13 px; at
+    Plotly's own angle the names were one block)."""
+    wide = max((text_px(safe(shorten(str(c))), TICK_SIZE) for c in classes), default=0.0) > CELL
+    width, size = (UPRIGHT_NAME, UPRIGHT_SIZE) if wide else (NAME_WIDTH, TICK_SIZE)
+    return width, size, max((text_px(safe(shorten(str(c), width)), size) for c in classes), default=0.0)
 
 
 def confusion_heatmap(
@@ -63,19 +82,15 @@ def confusion_heatmap(
             x=[safe(c) for c in classes],
             y=[safe(c) for c in (classes if rows is None else rows)],
             customdata=counts.astype(int),
-            colorscale=[[0.0, fade(PALETTE[0], 0)], [1.0, fade(PALETTE[0], 1)]],
+            colorscale=SCALE,
             zmin=0,
             zmax=1,
             hovertemplate="true %{y} → predicted %{x}: %{z:.0%} (%{customdata})<extra></extra>",
         )
     )
     frame = {"showgrid": False, "showline": True, "mirror": True, "linecolor": FRAME}
-    wide = max((text_px(safe(shorten(str(c))), TICK_SIZE) for c in classes), default=0.0) > CELL
-    # names wider than a column stand upright, shorter and smaller, and so do the rows' names: at 30
-    # classes in a 540 px column each column is about 13 px (QA: at Plotly's own angle, one block)
-    width, size = (UPRIGHT_NAME, UPRIGHT_SIZE) if wide else (NAME_WIDTH, TICK_SIZE)
-    names = max((text_px(safe(shorten(str(c), width)), size) for c in classes), default=0.0)
-    across = {"tickangle": -90 if wide else 0, "tickfont_size": size}
+    width, size, names = class_names(classes)  # upright where wide, and so are the rows' names
+    across = {"tickangle": -90 if width == UPRIGHT_NAME else 0, "tickfont_size": size}
     fig.update_xaxes(title="predicted", **frame, **category_ticks(classes, width), **across)
     fig.update_yaxes(
         title="true",
@@ -101,9 +116,16 @@ def confusion_heatmap(
 
 
 def per_class_accuracy(
-    accuracy: Mapping[str, Mapping[str, float]], title: str = "Per-class target accuracy"
+    accuracy: Mapping[str, Mapping[str, float]],
+    title: str = "Per-class target accuracy",
+    marked: Collection[str] = (),
 ) -> go.Figure:
-    """Grouped bars: ``{run label: {class: accuracy}}``, every class named (cut to an ellipsis)."""
+    """Grouped bars: ``{run label: {class: accuracy}}``, every class named (cut to an ellipsis); from
+    :data:`~tlcore.views.chart_text.ACROSS_FROM` runs (:func:`~tlcore.views.chart_text.runs_across`,
+    the rule of the per-run charts), :func:`per_class_heatmap`, ``marked`` its source-only runs (QA:
+    at 20 runs, 20 bars a class 3 px wide and a legend of 20 colours)."""
+    if runs_across(len(accuracy)):
+        return per_class_heatmap(accuracy, title, marked)
     fig = go.Figure()
     for i, (run, per_class) in enumerate(accuracy.items()):
         fig.add_trace(
@@ -128,6 +150,57 @@ def per_class_accuracy(
         margin={"t": top},
         title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
     )
+
+
+def per_class_heatmap(
+    accuracy: Mapping[str, Mapping[str, float]], title: str, marked: Collection[str] = ()
+) -> go.Figure:
+    """Runs by classes: a row of :data:`~tlcore.views.chart_text.RUN_ROW` px per run, first on top,
+    named down the left (:func:`~tlcore.views.chart_text.run_rows`: cut, whole on hover) and in bold
+    where ``marked`` (the source-only runs, said under the title); every class named across
+    (:func:`class_names`); each cell the run's accuracy on the class, on a colour bar from 0% (the
+    page's own background) to 100% (full blue), written in the cell up to :data:`VALUES_UP_TO`
+    classes, on hover always; a class a run's test split lacks is left blank."""
+    runs = list(accuracy)
+    classes = list(dict.fromkeys(c for per_class in accuracy.values() for c in per_class))
+    shown = len(classes) <= VALUES_UP_TO
+    fig = go.Figure(
+        go.Heatmap(
+            z=[[accuracy[run].get(c, np.nan) for c in classes] for run in runs],
+            x=[safe(c) for c in classes],
+            y=[safe(run) for run in runs],
+            colorscale=SCALE,
+            zmin=0,
+            zmax=1,
+            xgap=1,
+            ygap=1,
+            colorbar={"title": {"text": "accuracy", "side": "right"}, "tickformat": ".0%", "thickness": BAR},
+            texttemplate="%{z:.0%}" if shown else None,
+            textfont_size=VALUE_SIZE,
+            hovertemplate="%{y}<br>%{x}: %{z:.1%}<extra></extra>",
+        )
+    )
+    axis, _ = run_rows(runs)
+    axis["ticktext"] = [
+        f"<b>{tick}</b>" if run in marked else tick for run, tick in zip(runs, axis["ticktext"], strict=True)
+    ]
+    width, size, below = class_names(classes)
+    upright = width == UPRIGHT_NAME
+    fig.update_yaxes(**axis, showgrid=False)
+    fig.update_xaxes(
+        **category_ticks(classes, width), tickangle=-90 if upright else 0, tickfont_size=size, showgrid=False
+    )
+    bottom = round(below if upright else LINE) + LINE
+    subtitle = any(run in marked for run in runs)
+    top = TITLE_PAD + LINE * (1 + subtitle)
+    fig = finish(fig, title, RUN_ROW * len(runs) + top + bottom)
+    if subtitle:
+        fig.update_layout(title_subtitle_text=safe(MARKED))
+    fig.update_layout(
+        margin={"t": top, "b": bottom},
+        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+    )
+    return fig
 
 
 def legend_rows(names: Sequence[str], width: float) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from tlcore.adapt.source_model import SOURCE_ONLY
 from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
@@ -296,9 +297,11 @@ def class_accuracies(result: Mapping[str, Any]) -> dict[str, float]:
 
 
 def per_class_figure(results: Results) -> go.Figure | None:
-    """:func:`class_accuracies` of every run, grouped bars (None when no run has a labelled target)."""
+    """:func:`class_accuracies` of every run, grouped bars or, of many runs, a heatmap with the
+    source-only runs marked (None when no run has a labelled target)."""
     data = {label: class_accuracies(r) for label, r in results.items() if r.get("per_class_accuracy")}
-    return class_figures.per_class_accuracy(data) if any(data.values()) else None
+    baselines = [label for label in data if tuple(results[label]["config"].get("methods", ())) == SOURCE_ONLY]
+    return class_figures.per_class_accuracy(data, marked=baselines) if any(data.values()) else None
 
 
 def comparison_report(

@@ -50,7 +50,9 @@ HATCH = {"fillmode": "overlay", "fgcolor": "rgba(255, 255, 255, 0.6)", "solidity
 BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
 LEGEND_SYMBOL = 40  # px of a legend entry besides its text: the swatch and the space after it
 LEGEND_WRAP = 24  # characters a line of a run's legend entry (``deep_coral+im+fixmatch+`` ...)
-GAP_PANEL = 95  # px of a gap panel of bars across: 3 x ticks 47 px apart (4 at 90 px: 0.001 touched 0.002)
+# px of a gap panel of bars across, 2 x ticks in it (chart_text.value_ticks; 3 took 95 px: 4 at 90 px,
+# 0.001 touched 0.002): two per-run charts of 20 runs fit side by side in a 1280 px window (QA)
+GAP_PANEL = 70
 MIN_PLOT = 180  # px of bars across in a chart of many runs, besides the runs' names and the changes
 GAP_TICK = "0.005"  # the longest y tick a gap panel writes (ticks past 1e-3 take an exponent, "3e-6")
 
@@ -58,6 +60,12 @@ GAP_TICK = "0.005"  # the longest y tick a gap panel writes (ticks past 1e-3 tak
 def fade(colour: str, alpha: float) -> str:
     """``#rrggbb`` as ``rgba(r, g, b, alpha)``: at ``alpha`` 0 a heatmap cell shows the page behind it."""
     return f"rgba({int(colour[1:3], 16)}, {int(colour[3:5], 16)}, {int(colour[5:7], 16)}, {alpha:g})"
+
+
+def left_margin(names: float) -> float:
+    """px left of the plot of a chart naming its runs down the left in ``names`` px: Plotly's
+    automargin widens the layout's left margin to the names, it does not add them to it."""
+    return max(LAYOUT["margin"]["l"], names)
 
 
 def colour_map(categories: Sequence[str]) -> dict[str, str]:
@@ -201,11 +209,14 @@ def metrics_before_after(
                 row=1,
                 col=col,
             )
+        if across:
+            shown = [v.get(metric, np.nan) for v in (*before.values(), *after.values())]
+            fig.update_xaxes(tickvals=chart_text.value_ticks(shown), row=1, col=col)
     # legend entries only: grey is each run's own gap before, a colour its gap after
     for name, colour in legend:
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=colour))
     values, rows = (fig.update_xaxes, fig.update_yaxes) if across else (fig.update_yaxes, fig.update_xaxes)
-    values(exponentformat="e", rangemode="tozero", nticks=3 if across else None)
+    values(exponentformat="e", rangemode="tozero")
     names_px = 0.0
     if across:
         axis, names_px = chart_text.run_rows(runs)
@@ -221,7 +232,7 @@ def metrics_before_after(
         fig.update_layout(title_subtitle_text="<br>".join(safe(line) for line in sub))
     above = (34 + 16 * len(sub) if sub else 0) + PANEL_SIZE * (panel_lines - 1)  # px of subtitle, titles
     fig.update_layout(margin={"t": fig.layout.margin.t + above}, height=fig.layout.height + above)
-    return chart_text.set_min_width(fig, SIDES + names_px + plot)
+    return chart_text.set_min_width(fig, left_margin(names_px) + LAYOUT["margin"]["r"] + plot)
 
 
 def accuracy_vs_baseline(
@@ -371,4 +382,4 @@ def _accuracy_across(fig: go.Figure, runs: Sequence[str], shown: Sequence[str], 
     fig = finish(fig, title, plot + LAYOUT["margin"]["t"] + bottom, wrap=TITLE_WRAP)
     legend = LEGEND_BELOW | {"y": -40 / plot}  # under the x ticks
     fig.update_layout(legend=legend, margin={"b": bottom, "r": round(change)})
-    return chart_text.set_min_width(fig, LAYOUT["margin"]["l"] + names + MIN_PLOT + change)
+    return chart_text.set_min_width(fig, left_margin(names) + MIN_PLOT + change)
