@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from shlex import quote
 
-from tlcore.cli.output import print_json
+from tlcore.cli.output import padded, print_json
 from tlcore.data import list_domains, list_shifts, load_domain
 from tlcore.data.spec import parse_spec, store_upload
 from tlcore.data.uploads import check_upload_size
@@ -58,7 +58,8 @@ def list_command(args: argparse.Namespace) -> int:
         shape = "x".join(map(str, row["shape"])) if row["shape"] else "-"
         n = row["n_samples"] if row["n_samples"] is not None else "-"
         offline = "yes" if row["offline"] else "no"
-        print(f"{row['name']:<24} {row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}")
+        cells = f"{row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}"
+        print(f"{padded(row['name'], 24)} {cells}")
     print("\nshifts (spec key=value):")
     for shift in shifts:
         print(f"  {shift['name']:<10} {shift['low']:g}..{shift['high']:g}  {shift['param']}")
