@@ -3,32 +3,7 @@
 Every function runs on the device of its inputs and prints nothing.
 """
 
-from tlcore.metrics.a_distance import ADistanceResult, density_ratio, proxy_a_distance
-from tlcore.metrics.coral import coral_distance, coral_loss, mean_distance
-from tlcore.metrics.kernels import (
-    BandwidthSpec,
-    gaussian_kernel,
-    gaussian_kernel_paired,
-    median_bandwidth,
-    mixture_bandwidths,
-    resolve_bandwidths,
-    sq_distances,
-)
-from tlcore.metrics.mmd import (
-    MMDTestResult,
-    mmd2_linear,
-    mmd2_unbiased,
-    mmd_permutation_test,
-    permutation_statistics,
-)
-from tlcore.metrics.per_class import (
-    ClassGap,
-    ClassGapSettings,
-    LabelShift,
-    class_conditional_mmd,
-    label_shift,
-    total_variation,
-)
+from tlcore.lazy import lazy_exports
 
 __all__ = [
     "ADistanceResult",
@@ -56,3 +31,42 @@ __all__ = [
     "sq_distances",
     "total_variation",
 ]
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "a_distance": (
+            "ADistanceResult",
+            "density_ratio",
+            "proxy_a_distance",
+        ),
+        "coral": (
+            "coral_distance",
+            "coral_loss",
+            "mean_distance",
+        ),
+        "kernels": (
+            "BandwidthSpec",
+            "gaussian_kernel",
+            "gaussian_kernel_paired",
+            "median_bandwidth",
+            "mixture_bandwidths",
+            "resolve_bandwidths",
+            "sq_distances",
+        ),
+        "mmd": (
+            "MMDTestResult",
+            "mmd2_linear",
+            "mmd2_unbiased",
+            "mmd_permutation_test",
+            "permutation_statistics",
+        ),
+        "per_class": (
+            "ClassGap",
+            "ClassGapSettings",
+            "LabelShift",
+            "class_conditional_mmd",
+            "label_shift",
+            "total_variation",
+        ),
+    },
+)
