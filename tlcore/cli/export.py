@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 
 from tlcore.cli.output import print_json
+from tlcore.export import FORMATS, export_run
 from tlcore.workspace import Workspace
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``export``'s arguments."""
-    from tlcore.export import FORMATS  # noqa: PLC0415 - loads torch
-
     parser.add_argument("run_id", metavar="RUN_ID", help="a done run (see `runs list`)")
     parser.add_argument("--format", choices=FORMATS, default="onnx", help="file format (default onnx)")
     parser.add_argument(
@@ -22,8 +21,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from tlcore.export import export_run  # noqa: PLC0415 - loads torch
-
     result = export_run(Workspace.existing(args.workspace), args.run_id, args.format, args.out)
     if args.json:
         print_json(result.to_dict())
