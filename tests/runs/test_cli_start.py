@@ -1,5 +1,6 @@
-"""The commands that only read the run and sweep stores start without torch: the command tree loads a
-command's module only when the command line names it (:func:`tlcore.cli.parser_for`)."""
+"""The commands that only read the run and sweep stores, and the help of the others, start without
+torch: the command tree loads a command's module only when the command line names it
+(:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its handler."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ import numpy as np
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
-from tlcore.metrics.mcnemar import described_change
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
@@ -122,6 +121,7 @@ def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     (:func:`tlcore.metrics.mcnemar.described_change`): the test's dict (``{"stored": False}`` for a run
     older than it) and ``target accuracy fell 3.3 points against source-only (...)``; None without
     target accuracies."""
+    from tlcore.metrics.mcnemar import described_change  # noqa: PLC0415 - loads scipy.stats (0.6 s)
     from tlcore.views import compare  # noqa: PLC0415 - loads torch
 
     after, before = result.get("target_accuracy"), result.get("source_only_accuracy")
