@@ -5,7 +5,7 @@ import streamlit as st
 from app_support import display, engine, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
-from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
+from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views import changes, chart_text, compare, gaps
 from tlcore.views import ranking as ranking_view
 from tlcore.views.report import UNKNOWN

@@ -37,7 +37,7 @@ from tlcore.features import model_outputs
 from tlcore.methods import get_method
 from tlcore.methods.context import TransformContext
 from tlcore.methods.registry import TransformBuilder
-from tlcore.metrics import total_variation
+from tlcore.metrics.per_class import total_variation
 from tlcore.models import Classifier
 from tlcore.workspace import Workspace
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from tlcore.metrics import mmd_permutation_test
+from tlcore.metrics.mmd import mmd_permutation_test
 
 Impl = Callable[[np.ndarray, np.ndarray, float, int, int], tuple[float, float]]
 

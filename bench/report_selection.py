@@ -6,7 +6,7 @@ from typing import Any
 
 from bench.networks import recorded_network
 from bench.report_format import num, pct, table
-from tlcore.selection.scores import VALIDATORS
+from tlcore.selection.settings import VALIDATORS
 
 
 def _spearman_regret(scored: dict[str, Any] | None) -> str:

@@ -36,7 +36,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import Ranking, rank
-from tlcore.selection.scores import VALIDATORS
+from tlcore.selection.settings import VALIDATORS
 from tlcore.workspace import Workspace
 
 Log = Callable[[str], None]

@@ -24,7 +24,8 @@ from bench.machine import memory_gib
 from bench.mmd_cell import run_cell
 from bench.mmd_impls import availability, samples
 from bench.probe import probe
-from tlcore.metrics import median_bandwidth, mmd_permutation_test
+from tlcore.metrics.kernels import median_bandwidth
+from tlcore.metrics.mmd import mmd_permutation_test
 
 IMPLS = ("tlcore", "alibi-detect", "numpy")
 KERNEL_COPIES = {"tlcore": 1.2, "alibi-detect": 4.0, "numpy": 2.2}  # N x N float32 matrices alive at once

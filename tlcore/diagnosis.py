@@ -27,10 +27,9 @@ from tlcore.data.harmonise import PairReport, misfit
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import PCA_DIM, UMAP_POINTS, UMAPResult, pair_features, raw_features, umap_projection
-from tlcore.metrics import class_conditional_mmd, label_shift
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
-from tlcore.metrics.per_class import ClassGapSettings
+from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
 from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
 
 GapLevel = Literal["none", "small", "moderate", "large"]

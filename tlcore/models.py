@@ -24,6 +24,7 @@ from torch import nn
 
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, check_image_size
+from tlcore.model_names import MODEL_NAMES, resolve_model_name
 from tlcore.pretrained import IMAGENET_BACKBONES, ImageNetFeatures
 
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
@@ -51,6 +52,8 @@ def register_model(name: str, inputs: InputKind = "image") -> Callable[[Backbone
     def decorate(factory: BackboneFactory) -> BackboneFactory:
         if name in _REGISTRY or name == "auto":
             raise ValueError(f"model {name!r} is already registered")
+        if name not in MODEL_NAMES:  # the names the CLI's help and the configs read without torch
+            raise ValueError(f"model {name!r}: add it to tlcore.model_names.MODEL_NAMES")
         _REGISTRY[name] = (factory, inputs)
         return factory
 
@@ -145,13 +148,6 @@ def check_model_name(name: str) -> str:
     if name != "auto" and name not in _REGISTRY:
         raise TLError(f"unknown model {name!r}; choose one of: auto, {', '.join(list_models())}")
     return name
-
-
-def resolve_model_name(name: str, input_shape: tuple[int, ...]) -> str:
-    """``auto`` -> ``mlp`` for ``(D,)`` vectors, ``lenet_bn`` for images; other names pass through."""
-    if name != "auto":
-        return name
-    return "mlp" if len(input_shape) == 1 else "lenet_bn"
 
 
 def build_model(

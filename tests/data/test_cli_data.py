@@ -13,6 +13,7 @@ import pytest
 from data_formats import digit_image, png_bytes, write_zip
 
 from tlcore.cli import main
+from tlcore.cli.output import display_width
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -205,3 +206,19 @@ def test_upload_of_a_folder_says_it_is_read_in_place(
     )
     assert not (workspace / "uploads").exists() or not any((workspace / "uploads").iterdir())
     assert inspect_json(capsys, workspace, str(folder))["n_samples"] == 3  # the spec it names works
+
+
+def test_list_pads_a_wide_name_by_terminal_columns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An upload named in CJK (two columns a character) keeps the kind column where the others have it
+    (padding by characters put it 3 columns right of the header's)."""
+    (tmp_path / "数据表.csv").write_text("x1,label\n0.1,a\n0.2,b\n0.3,a\n", encoding="utf-8")
+    code, _, err = run(capsys, tmp_path / "ws", "data", "upload", str(tmp_path / "数据表.csv"))
+    assert code == 0, err
+    code, out, _ = run(capsys, tmp_path / "ws", "data", "list")
+    lines = out.splitlines()
+    mine = next(line for line in lines if line.startswith("upload:数据表.csv"))
+    assert display_width("upload:数据表.csv") == 17
+    assert mine.startswith("upload:数据表.csv" + " " * 8 + "upload ")
+    assert lines[0].index("kind") == 25 == display_width(mine[: mine.index("upload ", 1)])

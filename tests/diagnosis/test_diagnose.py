@@ -12,7 +12,7 @@ from tlcore.data.harmonise import harmonise
 from tlcore.diagnosis import GapReport, coral_note, describe_gap, diagnose, gap_level, projection
 from tlcore.errors import TLError
 from tlcore.features import raw_features
-from tlcore.metrics import coral_distance
+from tlcore.metrics.coral import coral_distance
 from tlcore.metrics.gap import GapSettings, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings
 from tlcore.models import build_model

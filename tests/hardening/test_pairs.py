@@ -16,7 +16,7 @@ import torch
 from tlcore.cli import main
 from tlcore.data import Domain, harmonise, read_path
 from tlcore.errors import TLError
-from tlcore.metrics import proxy_a_distance
+from tlcore.metrics.a_distance import proxy_a_distance
 
 
 def domain(n: int, classes: tuple[str, ...] = ("a", "b"), name: str = "d") -> Domain:

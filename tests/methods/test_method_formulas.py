@@ -18,7 +18,7 @@ from tlcore.methods.kmm import kmm_solve, project_box_slab
 from tlcore.methods.labelled_target import LabelledTargetLoss
 from tlcore.methods.mcc import MCCLoss, class_confusion, mcc_loss
 from tlcore.methods.pseudo_label import pseudo_label_loss
-from tlcore.metrics import gaussian_kernel
+from tlcore.metrics.kernels import gaussian_kernel
 
 
 def test_information_maximisation_is_mean_entropy_minus_entropy_of_mean():

@@ -22,7 +22,7 @@ from tlcore.methods import registry as registry_module
 from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.prior_correction import correct_head
 from tlcore.methods.registry import NoParams, TransformBuilder, register_transform
-from tlcore.metrics import total_variation
+from tlcore.metrics.per_class import total_variation
 from tlcore.metrics.priors import Calibration, prior_log_ratio
 from tlcore.models import build_model
 from tlcore.workspace import Workspace

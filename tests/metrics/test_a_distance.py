@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tlcore.errors import TLError
-from tlcore.metrics import proxy_a_distance
+from tlcore.metrics.a_distance import proxy_a_distance
 
 
 def test_same_distribution_gives_near_zero():

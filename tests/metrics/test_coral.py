@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tlcore.errors import TLError
-from tlcore.metrics import coral_distance, coral_loss, mean_distance
+from tlcore.metrics.coral import coral_distance, coral_loss, mean_distance
 
 
 def test_coral_matches_np_cov_frobenius():

@@ -7,15 +7,11 @@ import pytest
 import torch
 
 from tlcore.errors import TLError
-from tlcore.metrics import (
-    coral_distance,
-    mean_distance,
-    median_bandwidth,
-    mmd2_unbiased,
-    mmd_permutation_test,
-    proxy_a_distance,
-)
+from tlcore.metrics.a_distance import proxy_a_distance
+from tlcore.metrics.coral import coral_distance, mean_distance
 from tlcore.metrics.gap import Gap, GapSettings, measure_gap
+from tlcore.metrics.kernels import median_bandwidth
+from tlcore.metrics.mmd import mmd2_unbiased, mmd_permutation_test
 
 
 def _pair(n: int = 90, m: int = 70, shift: float = 0.6) -> tuple[torch.Tensor, torch.Tensor]:

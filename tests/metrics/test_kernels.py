@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tlcore.errors import TLError
-from tlcore.metrics import (
+from tlcore.metrics.kernels import (
     gaussian_kernel,
     gaussian_kernel_paired,
     median_bandwidth,

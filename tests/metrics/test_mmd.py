@@ -5,13 +5,8 @@ import pytest
 import torch
 
 from tlcore.errors import TLError
-from tlcore.metrics import (
-    gaussian_kernel,
-    mmd2_linear,
-    mmd2_unbiased,
-    mmd_permutation_test,
-    permutation_statistics,
-)
+from tlcore.metrics.kernels import gaussian_kernel
+from tlcore.metrics.mmd import mmd2_linear, mmd2_unbiased, mmd_permutation_test, permutation_statistics
 
 
 def _k(a: np.ndarray, b: np.ndarray, sigma: float) -> float:

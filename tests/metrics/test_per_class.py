@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from tlcore.data.rng import derive_seed
-from tlcore.metrics import ClassGapSettings, class_conditional_mmd, label_shift, mmd2_unbiased
-from tlcore.metrics.mmd import mmd_permutation_test
+from tlcore.metrics.mmd import mmd2_unbiased, mmd_permutation_test
+from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
 
 
 def _three_classes(seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -9,8 +9,8 @@ import torch
 
 from tlcore.cli.diagnose import label_shift_lines
 from tlcore.errors import TLError
-from tlcore.metrics import total_variation
 from tlcore.metrics.coverage import novelty
+from tlcore.metrics.per_class import total_variation
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.metrics.prior_shift_words import TV_MODERATE
 from tlcore.metrics.priors import class_prior, prior_log_ratio

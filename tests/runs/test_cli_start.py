@@ -1,5 +1,6 @@
-"""The commands that only read the run and sweep stores start without torch: the command tree loads a
-command's module only when the command line names it (:func:`tlcore.cli.parser_for`)."""
+"""The commands that only read the run and sweep stores, and the help of the others, start without
+torch: the command tree loads a command's module only when the command line names it
+(:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its handler."""
 
 from __future__ import annotations
 
@@ -18,6 +19,28 @@ from tlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "umap", "tlcore.methods", "tlcore.training")
+# every command's help but diagnose's, predict's and export's (their engine modules load torch to
+# name their defaults): the help of a training command reads its choices from torch-free modules
+HELP_WITHOUT_TORCH = [
+    [*words, "--help"]
+    for words in (
+        ("adapt",),
+        ("sweep",),
+        ("methods",),
+        ("data",),
+        ("data", "list"),
+        ("data", "inspect"),
+        ("data", "upload"),
+        ("runs", "show"),
+        ("runs", "rank"),
+        ("runs", "changes"),
+        ("runs", "cancel"),
+        ("runs", "delete"),
+        ("sweeps", "show"),
+        ("sweeps", "cancel"),
+        ("sweeps", "resume"),
+    )
+]
 CLI = """import sys
 from tlcore.cli import main
 try:
@@ -58,6 +81,7 @@ def one_run(workspace: Workspace) -> tuple[Workspace, str]:
         ["runs", "list", "--json"],
         ["sweeps", "--help"],
         ["sweeps", "list"],
+        *HELP_WITHOUT_TORCH,
     ],
     ids=" ".join,
 )
@@ -67,6 +91,8 @@ def test_the_store_commands_and_the_help_start_without_torch(
     workspace, run_id = one_run
     out, heavy = cli("--workspace", str(workspace.root), *argv)
     assert heavy == []
+    if "--help" in argv:
+        assert out.startswith(f"usage: python -m tlcore {' '.join(argv[:-1])}".rstrip())
     if argv == ["runs", "list"]:
         assert run_id in out and "queued" in out and "im  " in out
     if "--json" in argv:

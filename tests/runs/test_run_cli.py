@@ -338,3 +338,22 @@ def test_runs_list_says_how_many_more_filters_by_pair_and_fits_a_long_method(
     assert lines[0].index("DOMAINS") == lines[1].index("mnist5k -> digits")
     code, out, _ = _cli(workspace, capsys, "runs", "list", "--target", "digits:n=50", "--json")
     assert [r["id"] for r in json.loads(out)] == [other]
+
+
+def test_adapt_wraps_its_gap_lines_to_the_terminal(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary's gaps wrap like ``runs show``'s, hanging under their value (one 166-column line
+    each before)."""
+    monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:gapped")
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
+    assert code == 0, err
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  gap before"))
+    assert max(map(len, lines)) <= 80 and lines[start : start + 4] == [
+        "  gap before             mmd2=0.123  mmd2_p_value=0.000999  coral=1.23",
+        " " * 25 + "mean_distance=2.35  a_distance=1.88",
+        "  gap after              mmd2=0.0617  mmd2_p_value=0.000999  coral=0.617",
+        " " * 25 + "mean_distance=1.17  a_distance=0.938",
+    ]

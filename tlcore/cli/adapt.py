@@ -15,7 +15,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
-from tlcore.cli.output import ProgressBar, print_json
+from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.cli.stores import format_value
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"run_id": run_id, "status": RunStore(workspace).get(run_id).status})
         else:
-            print(f"run {run_id} started; follow it with `python -m tlcore runs show {run_id}`")
+            follow = f"started; follow it with `python -m tlcore runs show {run_id}`"
+            print("\n".join(wrapped(follow, f"run {run_id} ", "  ")))
         return 0
 
     bar = ProgressBar(config.method_label, enabled=not args.json)
@@ -97,9 +98,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return 0
-    print(f"run {record.id} done: {record.method} on {record.source} -> {record.target}")
-    for key in HEADLINE_KEYS:
-        print(f"  {key.replace('_', ' '):<22} {format_value(summary[key])}")
+    lines = wrapped(f"{record.method} on {record.source} -> {record.target}", f"run {record.id} done: ", "  ")
+    for key in HEADLINE_KEYS:  # as runs show writes them
+        lines += wrapped(format_value(summary[key]), f"  {key.replace('_', ' '):<22} ")
+    print("\n".join(lines))
     return 0
 
 

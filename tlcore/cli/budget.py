@@ -8,7 +8,7 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
-from tlcore.models import list_models, resolve_model_name
+from tlcore.model_names import MODEL_NAMES, resolve_model_name
 
 BUDGET_OPTIONS = (
     "epochs",
@@ -83,7 +83,7 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
     parser.add_argument(
         "--model",
         metavar="NAME",
-        help=f"backbone: {auto} or one of {', '.join(list_models())} {default('model')}",
+        help=f"backbone: {auto} or one of {', '.join(MODEL_NAMES)} {default('model')}",
     )
     parser.add_argument(
         "--image-size",

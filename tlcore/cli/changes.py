@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 
 from tlcore.cli.output import print_json, text_table, wrapped
-from tlcore.runs.changes import predicted_samples, run_changes
 from tlcore.runs.store import RunStore
-from tlcore.views.changes import flow_details, flow_rows, headline
 from tlcore.workspace import Workspace
 
 
@@ -36,6 +34,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def show_changes(args: argparse.Namespace) -> int:
+    from tlcore.runs.changes import predicted_samples, run_changes  # noqa: PLC0415 - loads torch
+    from tlcore.views.changes import flow_details, flow_rows, headline  # noqa: PLC0415 - loads torch
+
     store = RunStore(Workspace.existing(args.workspace))
     run = run_changes(store, args.run_id, args.against)
     target = predicted_samples(store, run)

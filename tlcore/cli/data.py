@@ -6,10 +6,7 @@ import argparse
 from pathlib import Path
 from shlex import quote
 
-from tlcore.cli.output import print_json
-from tlcore.data import list_domains, list_shifts, load_domain
-from tlcore.data.spec import parse_spec, store_upload
-from tlcore.data.uploads import check_upload_size
+from tlcore.cli.output import padded, print_json
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.workspace import Workspace
@@ -48,6 +45,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def list_command(args: argparse.Namespace) -> int:
+    from tlcore.data import list_domains, list_shifts  # noqa: PLC0415 - loads torch
+
     domains = list_domains(Workspace.resolve(args.workspace, create=False))
     shifts = list_shifts()
     if args.json:
@@ -58,7 +57,8 @@ def list_command(args: argparse.Namespace) -> int:
         shape = "x".join(map(str, row["shape"])) if row["shape"] else "-"
         n = row["n_samples"] if row["n_samples"] is not None else "-"
         offline = "yes" if row["offline"] else "no"
-        print(f"{row['name']:<24} {row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}")
+        cells = f"{row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}"
+        print(f"{padded(row['name'], 24)} {cells}")
     print("\nshifts (spec key=value):")
     for shift in shifts:
         print(f"  {shift['name']:<10} {shift['low']:g}..{shift['high']:g}  {shift['param']}")
@@ -66,6 +66,8 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def inspect_command(args: argparse.Namespace) -> int:
+    from tlcore.data import load_domain  # noqa: PLC0415 - loads torch
+
     domain = load_domain(args.spec, Workspace.resolve(args.workspace), seed=args.seed)
     summary = domain.summary()
     if args.json:
@@ -87,6 +89,9 @@ def inspect_command(args: argparse.Namespace) -> int:
 
 
 def upload_command(args: argparse.Namespace) -> int:
+    from tlcore.data.spec import parse_spec, store_upload  # noqa: PLC0415 - loads torch
+    from tlcore.data.uploads import check_upload_size  # noqa: PLC0415 - loads torch
+
     path = Path(args.path).expanduser()
     if path.is_dir():
         raise TLError(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from tlcore.cli.output import print_json
-from tlcore.methods import list_methods
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +14,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def methods_command(args: argparse.Namespace) -> int:
+    from tlcore.methods import list_methods  # noqa: PLC0415 - loads torch
+
     rows = [spec.describe() for spec in list_methods()]
     if args.json:
         print_json({"methods": rows})

@@ -55,7 +55,7 @@ def text_table(
     widths = [max(display_width(line[j]) for line in cells) for j in range(len(header))]
     return [
         "  ".join(
-            _pad(c, w, j in numeric) for j, (c, w) in enumerate(zip(line, widths, strict=True))
+            padded(c, w, j in numeric) for j, (c, w) in enumerate(zip(line, widths, strict=True))
         ).rstrip()
         for line in cells
     ]
@@ -87,7 +87,9 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _pad(text: str, width: int, right: bool) -> str:
+def padded(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (:func:`display_width`), on the left
+    when ``right``."""
     fill = " " * (width - display_width(text))
     return fill + text if right else text + fill
 

@@ -6,21 +6,19 @@ import argparse
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import check_report, print_json, wrapped, write_report
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import counted
-from tlcore.runs.candidates import load_pool, run_alarm
-from tlcore.runs.changes import moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
-from tlcore.selection.alarm import Alarm, SelectionSettings
-from tlcore.selection.ranking import RankedRun, Ranking, rank
-from tlcore.selection.scores import VALIDATORS
-from tlcore.views.compare import comparison_report, n_target_test, run_label
-from tlcore.views.ranking import alarm_summary, blind_spot, effective_classes, score_text, unreliable_line
+from tlcore.selection.settings import VALIDATORS, SelectionSettings
 from tlcore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tlcore.selection.alarm import Alarm
+    from tlcore.selection.ranking import RankedRun, Ranking
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +63,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 def rank_runs(args: argparse.Namespace) -> int:
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
     from tlcore.runs.blank_target import pair_blank_warning  # noqa: PLC0415 - loads torch
+    from tlcore.runs.candidates import load_pool  # noqa: PLC0415 - loads torch
+    from tlcore.selection.ranking import rank  # noqa: PLC0415 - loads torch
+    from tlcore.views.compare import n_target_test  # noqa: PLC0415 - loads torch
 
     if args.report is not None:
         check_report(args.report)
@@ -88,6 +89,9 @@ def rank_runs(args: argparse.Namespace) -> int:
 def report(store: RunStore, ranking: Ranking) -> str:
     """The Compare page's HTML report (:func:`tlcore.views.compare.comparison_report`) of the ranked
     runs, best first: the ranking, their results and where each one's predictions moved."""
+    from tlcore.runs.changes import moved_runs, predicted_samples, run_changes  # noqa: PLC0415 - loads torch
+    from tlcore.views.compare import comparison_report, run_label  # noqa: PLC0415 - loads torch
+
     records = [store.get(entry.run_id) for entry in ranking.entries]
     labels = {record.id: run_label(record) for record in records}
     results = {labels[record.id]: store.result_of(record) for record in records}
@@ -100,6 +104,8 @@ def report(store: RunStore, ranking: Ranking) -> str:
 def ranking_json(ranking: Ranking) -> dict[str, Any]:
     """What ``--json`` prints: the ranking, the caveat the text prints with it (None without one) and
     the alarms in one line (:func:`~tlcore.views.ranking.alarm_summary`; None when none is raised)."""
+    from tlcore.views.ranking import alarm_summary, blind_spot  # noqa: PLC0415 - loads torch
+
     return ranking.to_dict() | {"caveat": blind_spot(ranking), "alarm_summary": alarm_summary(ranking)}
 
 
@@ -115,6 +121,8 @@ def print_ranking(
     and their 95% intervals. The alarms are said in one line after the recommendation
     (:func:`~tlcore.views.ranking.alarm_summary`, as on the Compare page); ``alarms``: also each run's
     alarm under its row (dozens of lines on a large pair)."""
+    from tlcore.views.ranking import alarm_summary, blind_spot, effective_classes, score_text, unreliable_line  # noqa: PLC0415 - loads torch
+
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -189,6 +197,8 @@ def alarm_lines(alarm: Alarm) -> list[str]:
 def show_alarm(store: RunStore, record: RunRecord) -> tuple[dict[str, Any], list[str]]:
     """``runs show``'s alarm: its JSON (the alarm's dict and a ``note``; ``raised`` None when there
     is none) and its text lines."""
+    from tlcore.runs.candidates import run_alarm  # noqa: PLC0415 - loads torch
+
     try:
         alarm, note = run_alarm(store, record)
     except TLError as exc:

@@ -12,8 +12,6 @@ import numpy as np
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
-from tlcore.metrics.mcnemar import described_change
-from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
@@ -23,8 +21,6 @@ from tlcore.runs.store import (
     RESULT_FILE,
     RunStore,
 )
-from tlcore.views import compare, gaps
-from tlcore.views.curves import CURVE_KEYS
 
 Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.compare.confusion_table`
 
@@ -42,6 +38,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def show_run(args: argparse.Namespace) -> int:
+    from tlcore.runs.blank_target import run_blank_warning  # noqa: PLC0415 - loads torch
+    from tlcore.views import compare, gaps  # noqa: PLC0415 - loads torch
+
     store = run_store(args)
     record = store.close_if_stale(store.get(args.run_id))
     details = {
@@ -111,6 +110,8 @@ def show_run(args: argparse.Namespace) -> int:
 
 def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     """The run's config and, once done, how long it trained by stage (the Compare table's columns)."""
+    from tlcore.views import compare  # noqa: PLC0415 - loads torch
+
     config = wrapped(", ".join(f"{key}={value}" for key, value in record.config.items()), "  config   ")
     return [*config, *wrapped(compare.training_text(result), "  trained  ")] if result else config
 
@@ -120,6 +121,9 @@ def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     (:func:`tlcore.metrics.mcnemar.described_change`): the test's dict (``{"stored": False}`` for a run
     older than it) and ``target accuracy fell 3.3 points against source-only (...)``; None without
     target accuracies."""
+    from tlcore.metrics.mcnemar import described_change  # noqa: PLC0415 - loads scipy.stats (0.6 s)
+    from tlcore.views import compare  # noqa: PLC0415 - loads torch
+
     after, before = result.get("target_accuracy"), result.get("source_only_accuracy")
     if after is None or before is None:
         return None
@@ -195,6 +199,8 @@ def column_blocks(widths: list[int], prefix: int) -> list[range]:
 def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
     """The learning curves (:func:`tlcore.views.compare.curve_rows`) as a table of the curves the
     Adapt page draws (:data:`tlcore.views.figures.CURVE_KEYS`); ``--json`` carries every column."""
+    from tlcore.views.curves import CURVE_KEYS  # noqa: PLC0415 - loads torch
+
     if not rows:
         return ["  learning curves: no epoch finished yet"]
     keys = [k for k in CURVE_KEYS if any(k in row for row in rows)]

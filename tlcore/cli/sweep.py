@@ -14,7 +14,6 @@ import functools
 
 from tlcore.cli.budget import add_budget_arguments, budget_values
 from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
-from tlcore.runs import driver
 from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, spec_from_text
 from tlcore.workspace import Workspace
@@ -56,6 +55,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
+    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
 
     spec = spec_from_args(args)
     settings = executor_settings(args)

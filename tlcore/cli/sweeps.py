@@ -10,15 +10,16 @@ import argparse
 import contextlib
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.numbers import significant
-from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
-from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, Stat, SweepSummary
 from tlcore.runs.sweep_store import SweepStore
-from tlcore.views.sweep import RULE, configs_csv, outscored_line, passed_text, trials_frame
 from tlcore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tlcore.runs.summary import Stat, SweepSummary
 
 
 def register_show(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +100,8 @@ def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = 
 
 def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> int:
     """Drive the sweep inline with a progress bar (or launch it with ``--detach``); print the outcome."""
+    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+
     if args.detach:
         driver.launch(workspace, sweep_id)
         if args.json:
@@ -129,6 +132,9 @@ def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> 
 
 
 def show_sweep(args: argparse.Namespace) -> int:
+    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+    from tlcore.views.sweep import configs_csv, trials_frame  # noqa: PLC0415 - loads torch
+
     workspace = Workspace.existing(args.workspace)
     store = SweepStore(workspace)
     store.mark_stale([store.get(args.sweep_id)])
@@ -146,6 +152,8 @@ def show_sweep(args: argparse.Namespace) -> int:
 
 
 def cancel_sweep(args: argparse.Namespace) -> int:
+    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+
     record = driver.cancel(Workspace.existing(args.workspace), args.sweep_id, wait_s=args.wait)
     if args.json:
         print_json(record.to_dict())
@@ -157,6 +165,8 @@ def cancel_sweep(args: argparse.Namespace) -> int:
 
 
 def resume_sweep(args: argparse.Namespace) -> int:
+    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+
     workspace = Workspace.existing(args.workspace)
     record = SweepStore(workspace).get(args.sweep_id)
     settings = executor_settings(args, record.executor)
@@ -166,6 +176,10 @@ def resume_sweep(args: argparse.Namespace) -> int:
 
 def print_summary(state: SweepSummary) -> None:
     """The sweep's status line and per-configuration table for people."""
+    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+    from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY  # noqa: PLC0415 - loads torch
+    from tlcore.views.sweep import RULE, outscored_line, passed_text  # noqa: PLC0415 - loads torch
+
     sweep = state.sweep
     spec = sweep.spec
     print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))

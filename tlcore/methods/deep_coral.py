@@ -24,7 +24,7 @@ from torch import nn
 
 from tlcore.methods.context import TermContext
 from tlcore.methods.registry import register_term
-from tlcore.metrics import coral_loss
+from tlcore.metrics.coral import coral_loss
 from tlcore.training import StepInputs
 
 Layer = Literal["features", "logits"]  # which layer's covariances to align

@@ -23,7 +23,7 @@ import torch
 from tlcore.errors import TLError
 from tlcore.methods.context import FeatureSpace, WeightsContext
 from tlcore.methods.registry import register_weights
-from tlcore.metrics import density_ratio, proxy_a_distance
+from tlcore.metrics.a_distance import density_ratio, proxy_a_distance
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from tlcore.data.rng import generator
 from tlcore.errors import TLError
 from tlcore.methods.context import FeatureSpace, WeightsContext
 from tlcore.methods.registry import register_weights
-from tlcore.metrics import gaussian_kernel, median_bandwidth
+from tlcore.metrics.kernels import gaussian_kernel, median_bandwidth
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import sq_distances
+from tlcore.metrics.mcnemar import SIGNIFICANCE
 
 NoveltyLevel = Literal["covered", "new"]
-# every test of a diagnosis (MMD², label shift, novelty) finds a difference below it; the novel share:
-SIGNIFICANCE = 0.05  # its beta-binomial p-value below it, and ...
+# the novel share: its beta-binomial p-value below SIGNIFICANCE (every test's level: mcnemar), and ...
 MIN_EXCESS = 0.01  # ... at least this share above the chance share: part of the target is new
 BLOCK = 2048  # target rows per distance block
 

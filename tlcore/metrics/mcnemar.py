@@ -27,9 +27,11 @@ from typing import Any
 from scipy.stats import binom
 
 from tlcore.metrics import accuracy_change
-from tlcore.metrics.coverage import SIGNIFICANCE
 
 NOT_STORED = "paired test not stored by this older run"
+
+# every test of a diagnosis (MMD², label shift, novelty) and of a run finds a difference below it
+SIGNIFICANCE = 0.05
 
 
 def mcnemar_p(b: int, c: int) -> float:
@@ -73,7 +75,7 @@ class PairedChange:
     @property
     def within_chance(self) -> bool:
         """Whether the paired change is within chance: ``p >=``
-        :data:`~tlcore.metrics.coverage.SIGNIFICANCE`."""
+        :data:`SIGNIFICANCE`."""
         return self.p_value >= SIGNIFICANCE
 
     def text(self) -> str:

@@ -28,48 +28,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from tlcore.errors import TLError
 from tlcore.metrics import accuracy_change
 from tlcore.metrics.mcnemar import PairedChange, described_change
 from tlcore.selection.pool import Agreement, Candidate
-from tlcore.selection.scores import VALIDATORS
+from tlcore.selection.settings import SelectionSettings
 
 CheckName = Literal["collapse", "source_accuracy", "ensemble_agreement"]
-
-
-@dataclass(frozen=True)
-class SelectionSettings:
-    """The ranking's validator and the guardrails' thresholds, in one place.
-
-    ``validator``: the default ranking's score (:data:`~tlcore.selection.scores.VALIDATORS`). EnsV by
-    default: no run trains on it, while IM, BNM and entropy are the objectives of the self-training
-    terms, so a run that only maximised one of them tops its ranking;
-    ``min_class_ratio``: a run must keep at least this share of its source-only model's effective
-    predicted classes; ``max_source_drop``: its source validation accuracy may fall at most this much
-    (0.03 = 3 points) below the source-only model's;
-    ``min_ess``: IWCV and DEV are trusted only when the effective sample size of their importance
-    weights (Kish's ``(sum w)^2 / sum w^2``) is at least this. A weighted mean is worth about
-    ``ESS`` plain samples, its standard error about ``sd / sqrt(ESS)``: below 30, the usual least
-    sample size for a mean's standard error and normal approximation, a handful of source samples
-    carry the score and it is noise. (An absolute count, not a share of ``n``: the precision of the
-    estimate depends on ``ESS`` alone.)
-    """
-
-    validator: str = "ensv"
-    min_class_ratio: float = 0.8
-    max_source_drop: float = 0.03
-    min_ess: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.validator not in VALIDATORS:
-            raise TLError(f"unknown validator {self.validator!r}; choose from {', '.join(VALIDATORS)}")
-        if not 0.0 < self.min_class_ratio <= 1.0 or not 0.0 <= self.max_source_drop <= 1.0:
-            raise TLError("need 0 < min_class_ratio <= 1 and 0 <= max_source_drop <= 1")
-        if not self.min_ess >= 0.0:
-            raise TLError("need min_ess >= 0")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

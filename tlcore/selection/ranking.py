@@ -40,9 +40,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tlcore.selection.alarm import Alarm, Check, SelectionSettings, collapsed, judge
+from tlcore.selection.alarm import Alarm, Check, collapsed, judge
 from tlcore.selection.pool import Pool
-from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
+from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS, SelectionSettings
 
 COLLAPSED_SHARE = 0.5  # the caveat's line: effective target classes below this share of the source's
 _FAILURE_WORDS = {

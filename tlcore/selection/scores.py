@@ -2,8 +2,8 @@
 
 :func:`score_model` is the one place a model's label-free scores are computed (the pipeline's
 evaluate stage calls it for the source-only model and for the adapted one). :data:`VALIDATORS`
-names every validator the ranking can sort by, EnsV and MixVal included (:data:`POOL_VALIDATORS`:
-computed across runs when read).
+(:mod:`.settings`) names every validator the ranking can sort by, EnsV and MixVal included
+(:data:`POOL_VALIDATORS`: computed across runs when read).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tlcore.selection.importance import (
 )
 from tlcore.selection.mixval import MIX_LAMBDA, Predict, mixup_probes
 from tlcore.selection.predictions import TargetFingerprint
+from tlcore.selection.settings import POOL_VALIDATORS, VALIDATORS
 from tlcore.selection.validators import (
     bnm_score,
     effective_classes,
@@ -32,41 +33,6 @@ from tlcore.selection.validators import (
     snd_score,
     source_accuracy,
 )
-
-
-@dataclass(frozen=True)
-class ValidatorInfo:
-    """One validator as the CLI and the app list it; every score is "higher is better"."""
-
-    name: str
-    label: str
-    summary: str
-    advanced: bool = False  # can rank a collapsed model first: shown only on request
-    weighted: bool = False  # rests on the importance weights: untrustworthy when their ESS is low
-
-
-VALIDATORS: dict[str, ValidatorInfo] = {
-    v.name: v
-    for v in (
-        ValidatorInfo("ensv", "EnsV", "agreement with the ensemble of the pair's runs (Hu et al. 2024)"),
-        ValidatorInfo("im", "IM", "confident yet diverse target predictions, H(mean p) - mean H(p)"),
-        ValidatorInfo("bnm", "BNM", "nuclear norm of the target probabilities over n (Cui et al. 2020)"),
-        ValidatorInfo(
-            "dev", "DEV", "-importance-weighted source risk, control variate (You et al. 2019)", weighted=True
-        ),
-        ValidatorInfo(
-            "iwcv", "IWCV", "-importance-weighted source risk (Sugiyama et al. 2007)", weighted=True
-        ),
-        ValidatorInfo("source_accuracy", "source acc", "accuracy on the source validation split"),
-        ValidatorInfo(
-            "mixval", "MixVal", "target mixes keep their larger part's class (Hu et al. 2023)", advanced=True
-        ),
-        ValidatorInfo("snd", "SND", "soft neighbourhood density (Saito et al. 2021)", advanced=True),
-        ValidatorInfo("entropy", "-entropy", "confident target predictions, -mean H(p)", advanced=True),
-    )
-}
-POOL_VALIDATORS = ("ensv", "mixval")  # scores of a run among the pair's other runs, not stored
-WEIGHTED_LABELS = " and ".join(v.label for v in VALIDATORS.values() if v.weighted)  # "DEV and IWCV"
 
 
 @dataclass(frozen=True)

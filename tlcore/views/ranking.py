@@ -11,7 +11,7 @@ from typing import Any
 
 from tlcore.numbers import significant
 from tlcore.selection.ranking import RankedRun, Ranking, and_list, effective_samples
-from tlcore.selection.scores import VALIDATORS, WEIGHTED_LABELS
+from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.report import Section
 
 SCORE_DIGITS = 3  # significant digits of a validator's score
