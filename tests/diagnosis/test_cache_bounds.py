@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.diagnosis.test_diagnosis_cache import _gaussians, _pair
+from tests.diagnosis.gaussian_pair import load_pair, pair_workspace
 from tlcore import cache_files, diagnosis_cache
 from tlcore.cli import main
-from tlcore.data import save_upload
 from tlcore.diagnosis_cache import DiagnosisCache, findings
 from tlcore.metrics.gap import GapSettings
 from tlcore.workspace import Workspace
@@ -28,10 +27,7 @@ VALUE = np.arange(1000, dtype=np.float64)  # 8000 bytes of array: an entry of ab
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    workspace = Workspace.resolve(tmp_path / "ws")
-    save_upload(workspace, "src.npz", _gaussians(0.0, 1))
-    save_upload(workspace, "tgt.npz", _gaussians(1.0, 2))
-    return workspace
+    return pair_workspace(tmp_path / "ws")
 
 
 def _names(folder: Path) -> list[str]:
@@ -45,7 +41,7 @@ def _used(cache: DiagnosisCache, **seconds: float) -> None:
 
 
 def test_an_entry_of_other_code_is_removed_by_the_next_write(workspace, monkeypatch):
-    cache, pair = DiagnosisCache.of_workspace(workspace), _pair(workspace)
+    cache, pair = DiagnosisCache.of_workspace(workspace), load_pair(workspace)
     findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
     (old,) = _names(cache.folder)
     (cache.folder / "headerless.pkl").write_bytes(b"\x80\x05N.")  # an entry of the code before headers

@@ -2,7 +2,6 @@
 of its key changed (seed, permutations, an upload's bytes under the same name) computes again; an
 unreadable or foreign entry is ignored; ``diagnose`` says when it reused and ``--no-cache`` recomputes."""
 
-import io
 import json
 import math
 import os
@@ -15,9 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.diagnosis.gaussian_pair import gaussians, load_pair, pair_workspace
 from tlcore import diagnosis_cache
 from tlcore.cli import main
-from tlcore.data import harmonise, load_domain, save_upload
 from tlcore.data.uploads import upload_path
 from tlcore.diagnosis_cache import DiagnosisCache, explanation_of, findings, umap_of
 from tlcore.explain.settings import ExplainSettings
@@ -27,31 +26,9 @@ from tlcore.workspace import Workspace
 SETTINGS = GapSettings(n_permutations=50, seed=3)
 
 
-def _npz(X: np.ndarray, y: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, X=X.astype(np.float32), y=y.astype(np.int64))
-    return buffer.getvalue()
-
-
-def _gaussians(shift: float, seed: int) -> bytes:
-    """Three classes in 5-D, 150 samples, the target's first column moved by ``shift``."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(150) % 3
-    X = 3.0 * np.eye(3, 5)[y] + rng.normal(size=(150, 5))
-    X[:, 0] += shift
-    return _npz(X, y)
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    workspace = Workspace.resolve(tmp_path / "ws")
-    save_upload(workspace, "src.npz", _gaussians(0.0, 1))
-    save_upload(workspace, "tgt.npz", _gaussians(1.0, 2))
-    return workspace
-
-
-def _pair(workspace: Workspace, seed: int = 0):
-    return harmonise(*(load_domain(f"upload:{n}", workspace, seed=seed) for n in ("src.npz", "tgt.npz")))
+    return pair_workspace(tmp_path / "ws")
 
 
 def _same(a: Any, b: Any, skip: tuple[str, ...] = ()) -> None:
@@ -77,7 +54,7 @@ def _same(a: Any, b: Any, skip: tuple[str, ...] = ()) -> None:
 
 
 def test_a_reused_result_equals_the_computed_one_and_a_fresh_one(workspace):
-    cache, pair = DiagnosisCache.of_workspace(workspace), _pair(workspace)
+    cache, pair = DiagnosisCache.of_workspace(workspace), load_pair(workspace)
     first = findings(cache, *pair, settings=SETTINGS)
     again = findings(cache, *pair, settings=SETTINGS)
     fresh = findings(DiagnosisCache(None), *pair, settings=SETTINGS)
@@ -114,7 +91,7 @@ def test_a_reused_result_equals_the_computed_one_and_a_fresh_one(workspace):
 
 
 def test_any_part_of_the_key_changed_computes_again(workspace):
-    cache, pair = DiagnosisCache.of_workspace(workspace), _pair(workspace)
+    cache, pair = DiagnosisCache.of_workspace(workspace), load_pair(workspace)
     base = findings(cache, *pair, settings=SETTINGS)
     assert findings(cache, *pair, settings=SETTINGS).reused
     other_seed = GapSettings(n_permutations=50, seed=4)
@@ -125,15 +102,15 @@ def test_any_part_of_the_key_changed_computes_again(workspace):
     assert not umap_of(cache, *pair, seed=4, max_umap_per_domain=60).reused
     assert not umap_of(cache, *pair, seed=3, max_umap_per_domain=50).reused
     # the target replaced under the same name (a shift of 3 instead of 1): new data, a new gap
-    upload_path(workspace, "tgt.npz").write_bytes(_gaussians(3.0, 2))
-    replaced = findings(cache, *_pair(workspace), settings=SETTINGS)
+    upload_path(workspace, "tgt.npz").write_bytes(gaussians(3.0, 2))
+    replaced = findings(cache, *load_pair(workspace), settings=SETTINGS)
     assert not replaced.reused and replaced.value.target == base.value.target
     assert replaced.value.gap.mmd2 > base.value.gap.mmd2
-    assert findings(cache, *_pair(workspace), settings=SETTINGS).reused
+    assert findings(cache, *load_pair(workspace), settings=SETTINGS).reused
 
 
 def test_an_unreadable_or_foreign_entry_is_computed_again(workspace, tmp_path):
-    cache, pair = DiagnosisCache.of_workspace(workspace), _pair(workspace)
+    cache, pair = DiagnosisCache.of_workspace(workspace), load_pair(workspace)
     first = findings(cache, *pair, settings=SETTINGS)
     (entry,) = cache.folder.glob("*.pkl")
     entry.write_bytes(entry.read_bytes()[:100])  # truncated
@@ -160,7 +137,7 @@ def test_an_unreadable_or_foreign_entry_is_computed_again(workspace, tmp_path):
 
 def test_an_entry_of_other_code_is_computed_again(workspace, monkeypatch):
     """An upgrade or a local edit of tlcore changes code_version: its entries are not reused."""
-    cache, pair = DiagnosisCache.of_workspace(workspace), _pair(workspace)
+    cache, pair = DiagnosisCache.of_workspace(workspace), load_pair(workspace)
     findings(cache, *pair, settings=SETTINGS)
     assert findings(cache, *pair, settings=SETTINGS).reused
     assert len(diagnosis_cache.code_version()) == 64
