@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from tests.app.test_compare import result
@@ -129,6 +130,22 @@ def test_a_few_classes_write_each_value_in_its_cell() -> None:
     (heat,) = fig.data
     assert heat.texttemplate == "%{z:.0%}" and list(heat.x) == ["cat", "dog", "&lt;b&gt;"]
     assert fig.layout.xaxis.tickangle == 0  # short names read across
+
+
+def test_a_class_a_run_lacks_is_grey_not_read_as_zero() -> None:
+    """QA: 0% is the page's own colour, and a class missing from a run's test split was a blank cell
+    too. It is a grey cell of a second trace, said under the title and on hover."""
+    picked = with_classes(runs(chart_text.ACROSS_FROM), ["cat", "dog", "owl"])
+    lacking = list(picked)[2]
+    picked[lacking] = picked[lacking] | {"per_class_accuracy": {"cat": 0.0, "dog": 0.5}}  # no owl
+    heat, absent = compare.per_class_figure(picked).data
+    assert list(heat.z[2][:2]) == [0.0, 0.5] and np.isnan(heat.z[2][2])
+    assert [(r, c) for r, row in enumerate(absent.z) for c, v in enumerate(row) if v == 1.0] == [(2, 2)]
+    assert not absent.showscale and "not in this run's test split" in absent.hovertemplate
+    subtitle = compare.per_class_figure(picked).layout.title.subtitle.text
+    assert subtitle == f"{class_figures.MARKED}; {class_figures.ABSENT}"
+    (whole,) = compare.per_class_figure(with_classes(runs(chart_text.ACROSS_FROM), ["cat"])).data
+    assert whole.type == "heatmap"  # every class in every run: no grey trace
 
 
 def test_three_runs_keep_their_grouped_bars() -> None:

@@ -46,6 +46,7 @@ LINE, TITLE_PAD = 20, 40  # px a line of a title or a legend takes; px of the to
 VALUES_UP_TO, VALUE_SIZE = 10, 9
 SCALE = [[0.0, fade(PALETTE[0], 0)], [1.0, fade(PALETTE[0], 1)]]  # 0: the page itself; 1: full blue
 MARKED = "bold: a source-only run (no adaptation)"  # the heatmap's subtitle when a row is one
+ABSENT = "grey: a class the run's test split lacks"  # and when a cell is empty (QA: blank read as 0%)
 
 
 def class_names(classes: Sequence[str]) -> tuple[int, int, float]:
@@ -160,7 +161,7 @@ def per_class_heatmap(
     where ``marked`` (the source-only runs, said under the title); every class named across
     (:func:`class_names`); each cell the run's accuracy on the class, on a colour bar from 0% (the
     page's own background) to 100% (full blue), written in the cell up to :data:`VALUES_UP_TO`
-    classes, on hover always; a class a run's test split lacks is left blank."""
+    classes, on hover always; a class a run's test split lacks is grey (:data:`ABSENT`)."""
     runs = list(accuracy)
     classes = list(dict.fromkeys(c for per_class in accuracy.values() for c in per_class))
     shown = len(classes) <= VALUES_UP_TO
@@ -180,6 +181,20 @@ def per_class_heatmap(
             hovertemplate="%{y}<br>%{x}: %{z:.1%}<extra></extra>",
         )
     )
+    absent = [[1.0 if c not in accuracy[run] else np.nan for c in classes] for run in runs]
+    if any(cell == 1.0 for row in absent for cell in row):  # 0% is the page's own colour: absent is grey
+        fig.add_trace(
+            go.Heatmap(
+                z=absent,
+                x=[safe(c) for c in classes],
+                y=[safe(run) for run in runs],
+                colorscale=[[0.0, FRAME], [1.0, FRAME]],
+                showscale=False,
+                xgap=1,
+                ygap=1,
+                hovertemplate="%{y}<br>%{x}: not in this run's test split<extra></extra>",
+            )
+        )
     axis, _ = run_rows(runs)
     axis["ticktext"] = [
         f"<b>{tick}</b>" if run in marked else tick for run, tick in zip(runs, axis["ticktext"], strict=True)
@@ -191,11 +206,11 @@ def per_class_heatmap(
         **category_ticks(classes, width), tickangle=-90 if upright else 0, tickfont_size=size, showgrid=False
     )
     bottom = round(below if upright else LINE) + LINE
-    subtitle = any(run in marked for run in runs)
-    top = TITLE_PAD + LINE * (1 + subtitle)
+    notes = [MARKED] * any(run in marked for run in runs) + [ABSENT] * (len(fig.data) > 1)
+    top = TITLE_PAD + LINE * (1 + bool(notes))
     fig = finish(fig, title, RUN_ROW * len(runs) + top + bottom)
-    if subtitle:
-        fig.update_layout(title_subtitle_text=safe(MARKED))
+    if notes:
+        fig.update_layout(title_subtitle_text=safe("; ".join(notes)))
     fig.update_layout(
         margin={"t": top, "b": bottom},
         title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
