@@ -106,14 +106,15 @@ def diagnose_section(diag: dict[str, Any]) -> list[str]:
     ]
     cli = diag["cli"]
     cli_text = secs(cli["seconds"]) if "seconds" in cli else f"{cli['status']} ({cli.get('note', '')})"
+    umap = f", UMAP of {diag['umap_points']} points per domain" if "umap_points" in diag else ""
     return [
         "## Diagnose",
         "",
         f"`diagnose` of {diag['pair'][0]} → {diag['pair'][1]} ({diag['n_source']} + {diag['n_target']} "
-        f"samples, {diag['feature_space']} features, {diag['permutations']} permutations): p = "
+        f"samples, {diag['feature_space']} features, {diag['permutations']} permutations{umap}): p = "
         f"{diag['p_value']:.4f}, MMD² {diag['mmd2']:.4g}, A-distance {diag['a_distance']:.2f}. Loading and "
         f"harmonising the pair: {secs(diag['load_seconds'])}. CLI in a fresh process "
-        f"(`python -m tlcore diagnose ... --json`, imports included): {cli_text}.",
+        f"(`python -m tlcore diagnose ... --json --no-cache`, imports included): {cli_text}.",
         "",
         *table(["", *steps], rows),
         "",
