@@ -18,8 +18,8 @@ from bench import ROOT
 from bench.probe import probe
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import diagnose
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.explain.explanation import explain
-from tlcore.metrics.gap import GapSettings
 from tlcore.workspace import Workspace
 
 
