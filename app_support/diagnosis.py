@@ -11,8 +11,8 @@ import streamlit as st
 from app_support import engine
 from tlcore.diagnosis import GapReport
 from tlcore.diagnosis_cache import Cached, DiagnosisCache, findings, umap_of
-from tlcore.features import UMAP_POINTS, UMAPResult, cache_umap_kernels
-from tlcore.metrics.gap import GapSettings
+from tlcore.diagnosis_settings import UMAP_POINTS, GapSettings
+from tlcore.features import UMAPResult, cache_umap_kernels
 from tlcore.workspace import Workspace
 
 
@@ -43,7 +43,7 @@ def umap(
     """The pair's UMAP in ``features`` with ``points`` per domain (:func:`tlcore.diagnosis.projection`),
     apart from :func:`gap_report` so the page shows the gap while it is computed: the coordinates (and
     the cache entry) of ``python -m tlcore diagnose --json --seed SEED --umap-points POINTS``, the
-    default points (:data:`tlcore.features.UMAP_POINTS`) without the flag."""
+    default points (:data:`tlcore.diagnosis_settings.UMAP_POINTS`) without the flag."""
     root = str(engine.workspace().root)
     return _umap(root, source, target, features=features, seed=seed, points=points, _reuse=reuse)
 

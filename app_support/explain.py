@@ -9,10 +9,10 @@ from app_support import diagnosis, engine, state
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of
 from tlcore.diagnosis import GapReport
 from tlcore.diagnosis_cache import Cached, DiagnosisCache, explanation_of
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.settings import ExplainSettings
-from tlcore.metrics.gap import GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.workspace import Workspace

@@ -19,9 +19,8 @@ from bench import ROOT
 from bench.probe import probe
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import diagnose
+from tlcore.diagnosis_settings import UMAP_POINTS, GapSettings
 from tlcore.explain.explanation import explain
-from tlcore.features import UMAP_POINTS
-from tlcore.metrics.gap import GapSettings
 from tlcore.workspace import Workspace
 
 

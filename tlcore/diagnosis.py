@@ -1,7 +1,7 @@
 """Gap diagnosis: how far apart two domains are, in one feature space, as one report.
 
 :func:`diagnose` measures the gap of a harmonised source/target pair with
-:func:`tlcore.metrics.gap.measure_gap` (the same function and :class:`~tlcore.metrics.gap.GapSettings`
+:func:`tlcore.metrics.gap.measure_gap` (the same function and :class:`~tlcore.diagnosis_settings.GapSettings`
 every run's gap before / after uses), adds the per-class gaps, label shift, the target's novel share
 (:func:`tlcore.metrics.coverage.novelty`) and a UMAP projection, times each step, and returns a
 :class:`GapReport`; :func:`gap_level` and :func:`describe_gap` put
@@ -25,10 +25,11 @@ from torch import nn
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport, misfit
 from tlcore.device import pick_device
+from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
-from tlcore.features import PCA_DIM, UMAP_POINTS, UMAPResult, pair_features, raw_features, umap_projection
+from tlcore.features import UMAPResult, pair_features, raw_features, umap_projection
 from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, novelty
-from tlcore.metrics.gap import Gap, GapSettings, measure_gap
+from tlcore.metrics.gap import Gap, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
 from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
 

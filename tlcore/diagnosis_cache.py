@@ -34,12 +34,13 @@ from tlcore.cache_files import SUFFIX, code_version, computed_at, prune, read_en
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, diagnose, projection
+from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.explanation import Explanation, explain, spec_of
 from tlcore.explain.settings import ExplainSettings
-from tlcore.features import PCA_DIM, UMAP_POINTS, UMAPResult
+from tlcore.features import UMAPResult
 from tlcore.metrics.coverage import NoveltySettings
-from tlcore.metrics.gap import Gap, GapSettings
+from tlcore.metrics.gap import Gap
 from tlcore.metrics.per_class import ClassGapSettings
 from tlcore.workspace import Workspace
 

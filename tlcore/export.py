@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import torch
@@ -39,11 +39,10 @@ from torch import nn
 from tlcore.errors import TLError
 from tlcore.model_card import CARD_FILE, ModelCard, Parity, Provenance, model_card
 from tlcore.models import Classifier
+from tlcore.run_model_options import FORMATS, ExportFormat
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
-ExportFormat = Literal["onnx", "torchscript"]
-FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
 MODEL_FILES: dict[ExportFormat, str] = {"onnx": "model.onnx", "torchscript": "model.pt"}
 FILE_SUFFIXES = (*(Path(name).suffix for name in MODEL_FILES.values()), ".json")  # not a folder's name
 TOLERANCE = 1e-4  # largest |logit difference| accepted between the exported model and torch

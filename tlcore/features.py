@@ -19,13 +19,11 @@ from torch import nn
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import misfit
 from tlcore.device import pick_device
+from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS
 from tlcore.errors import TLError
 from tlcore.metrics.kernels import sq_distances
 
 MAX_COVARIANCE_DIM = 4096  # exact PCA via the D x D covariance up to here (128 MiB in float64)
-# The diagnosis's defaults, the Diagnose page's and ``diagnose``'s alike (so both read one cache entry):
-PCA_DIM = 50  # raw features' PCA dimensions
-UMAP_POINTS = 1500  # UMAP points per domain, a seeded subsample beyond (the page draws each one: WebGL)
 
 
 @dataclass(frozen=True)

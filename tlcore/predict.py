@@ -39,10 +39,10 @@ from tlcore.data.spec_edit import with_shifts
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.models import Classifier
+from tlcore.run_model_options import DEFAULT_BATCH_SIZE
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
-DEFAULT_BATCH_SIZE = 512
 TOP_K = 3
 NAMED_FILES = 5  # files a note names before "..."
 

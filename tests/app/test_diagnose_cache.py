@@ -65,8 +65,8 @@ def test_a_restarted_app_reuses_the_diagnosis_and_recomputes_on_demand(app, work
 def test_the_page_with_its_defaults_reads_what_diagnose_with_its_defaults_wrote(
     app, workspace: Path, capsys
 ) -> None:
-    """One default for both (tlcore.features.UMAP_POINTS, PCA_DIM; the explanation keyed on the specs
-    its fixes are written on): the page computes nothing diagnose computed, the UMAP included."""
+    """One default for both (tlcore.diagnosis_settings.UMAP_POINTS, PCA_DIM; the explanation keyed on
+    the specs its fixes are written on): the page computes nothing diagnose computed, the UMAP included."""
     argv = ["--workspace", str(workspace), "diagnose", "--source", PAIR["source"], "--target", PAIR["target"]]
     assert main([*argv, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)

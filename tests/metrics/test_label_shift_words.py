@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import chi2_contingency
 
-from tlcore.cli.diagnose import label_shift_lines
+from tlcore.cli.explain_text import label_shift_lines
 from tlcore.metrics.coverage import SIGNIFICANCE
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.metrics.priors import class_prior

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from tlcore.cli.diagnose import label_shift_lines
+from tlcore.cli.explain_text import label_shift_lines
 from tlcore.errors import TLError
 from tlcore.metrics.coverage import novelty
 from tlcore.metrics.per_class import total_variation

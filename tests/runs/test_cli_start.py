@@ -19,11 +19,14 @@ from tlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "umap", "tlcore.methods", "tlcore.training")
-# every command's help but diagnose's, predict's and export's (their engine modules load torch to
-# name their defaults): the help of a training command reads its choices from torch-free modules
+# every command's help: the help of a command that runs a model reads its defaults and choices from
+# torch-free modules (diagnosis_settings, run_model_options, model_names)
 HELP_WITHOUT_TORCH = [
     [*words, "--help"]
     for words in (
+        ("diagnose",),
+        ("predict",),
+        ("export",),
         ("adapt",),
         ("sweep",),
         ("methods",),

@@ -6,7 +6,7 @@ split (its labels are used for scoring, never for training). The validators
 (:func:`tlcore.selection.scores.score_model`) use the source validation split and the *unlabelled*
 target train split; the stored target probabilities cover the whole harmonised target domain. The gap is
 :func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
-("before") and the adapted model ("after") under the default :class:`~tlcore.metrics.gap.GapSettings`
+("before") and the adapted model ("after") under the default :class:`~tlcore.diagnosis_settings.GapSettings`
 with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures
 (after a transform that gives a source model, e.g. AdaBN, the source side is that model's: the run's
 checkpoint keeps it, :func:`tlcore.runs.source_only.run_feature_models`); UMAP comes from
@@ -23,8 +23,9 @@ import torch
 
 from tlcore.adapt.pair import RunPair
 from tlcore.data.domain import Domain
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.features import model_outputs, umap_projection
-from tlcore.metrics.gap import GapSettings, measure_gap
+from tlcore.metrics.gap import measure_gap
 from tlcore.models import Classifier
 from tlcore.selection.scores import ValidatorScores, ValidatorSettings, score_model
 
@@ -33,7 +34,7 @@ UMAP_MAX_PER_DOMAIN = 500  # points per domain in the UMAP payload
 
 def evaluation_settings(seed: int) -> dict[str, Any]:
     """The settings an evaluation depends on besides the model and data (cache validity): the
-    :class:`~tlcore.metrics.gap.GapSettings` of the gap, the UMAP cap and the
+    :class:`~tlcore.diagnosis_settings.GapSettings` of the gap, the UMAP cap and the
     :class:`~tlcore.selection.scores.ValidatorSettings`."""
     return {
         **GapSettings(seed=seed).to_dict(),

@@ -21,41 +21,29 @@ gap is measured.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from torch import nn
-
-from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pair import load_run_pair
-from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, label_shift_of
-from tlcore.cli.diagnose_steps import diagnosis_steps
-from tlcore.cli.explain_text import format_explanation
 from tlcore.cli.output import check_report, print_json, text_table, wrapped, write_report
-from tlcore.data import Domain, harmonise, load_domain
-from tlcore.data.spec import anchored
-from tlcore.device import pick_device
-from tlcore.diagnosis import GapReport, describe_gap, predictions_doubt
-from tlcore.diagnosis_cache import computed_at
+from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
-from tlcore.explain.explanation import Explanation
-from tlcore.features import PCA_DIM, UMAP_POINTS
-from tlcore.metrics.gap import Gap, GapSettings
-from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
-from tlcore.runs.source_only import run_feature_models, source_only_model_for
 from tlcore.runs.store import RunStore
-from tlcore.views.class_gaps import class_gap_note, class_gap_rows
-from tlcore.views.diagnosis_report import (
-    counted_in,
-    coverage_note,
-    coverage_row,
-    diagnosis_report,
-    label_shift_row,
-)
 from tlcore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel
+    from tlcore.data import Domain
+    from tlcore.diagnosis import GapReport
+    from tlcore.diagnosis_cache import Cached
+    from tlcore.explain.explanation import Explanation
+    from tlcore.metrics.gap import Gap
+    from tlcore.metrics.prior_shift import LabelShiftEstimate
 
 DEFAULTS = GapSettings()
 STORED_GAP = {"run": "gap_after", "baseline": "gap_before"}  # what a run stored for each model
@@ -152,6 +140,10 @@ class FeatureSpace:
 def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     """``raw``; the model of the run named by ``run:ID``; or, by ``baseline:ID``, its source-only
     baseline from the workspace's baseline cache."""
+    from tlcore.adapt.cache import BaselineCache, baseline_key  # noqa: PLC0415 - loads torch
+    from tlcore.device import pick_device  # noqa: PLC0415 - loads torch
+    from tlcore.runs.source_only import run_feature_models  # noqa: PLC0415 - loads torch
+
     if text == "raw":
         return FeatureSpace("raw")
     kind, _, run_id = text.partition(":")
@@ -170,6 +162,10 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
 
 def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace) -> tuple[Domain, Domain]:
     """The harmonised pair named by ``--source``/``--target``, or the run's held-out splits."""
+    from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
+    from tlcore.data import harmonise, load_domain  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
+
     config = features.config
     if not args.held_out:
         if not (args.source and args.target):
@@ -190,6 +186,13 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
 
 
 def diagnose_command(args: argparse.Namespace) -> int:
+    from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of  # noqa: PLC0415 - loads torch
+    from tlcore.cli.diagnose_steps import diagnosis_steps  # noqa: PLC0415 - loads torch
+    from tlcore.cli.explain_text import format_explanation, label_shift_lines  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
+    from tlcore.metrics.prior_shift import LabelShiftEstimate  # noqa: PLC0415 - loads torch
+    from tlcore.views.diagnosis_report import counted_in, diagnosis_report  # noqa: PLC0415 - loads torch
+
     if args.pca < 0 or args.umap_points < 2:
         raise TLError("--pca must be at least 0 and --umap-points at least 2")
     if args.report is not None:
@@ -230,16 +233,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate))
     unread = {} if explanation is None else explanation.unread(report)
     if args.json:
-        extra = {"explanation": explanation.to_dict()} if explanation else {}
-        payload = report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra
-        if report.label_shift is not None:  # what it is of, and whether to trust it: as the text says
-            doubt = predictions_doubt(report, estimate) or None
-            payload["label_shift"] = report.label_shift | {"not_trusted": doubt}
-        if report.novelty is not None:  # read as the verdict reads it, like the text says it
-            reading = coverage_note(report.novelty, explanation, report.feature_space)
-            payload["novelty"] = payload["novelty"] | {"description": reading}
-        payload["from_cache"] = {n: computed_at(s.computed) if s.reused else None for n, s in steps.items()}
-        print_json(payload | {key: {"not_measured": why} for key, why in unread.items()})
+        print_json(json_payload(report, explanation, shift, steps))
         return 0
     lines = format_report(report, explanation, estimate) + ([features.note] if features.note else [])
     reused = [name for name, step in steps.items() if step.reused]
@@ -254,8 +248,37 @@ def diagnose_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def json_payload(
+    report: GapReport,
+    explanation: Explanation | None,
+    shift: LabelShiftEstimate | NeedsSourceOnlyModel,
+    steps: Mapping[str, Cached[Any]],
+) -> dict[str, Any]:
+    """What ``--json`` prints: the report, the label-shift estimate, the explanation, which steps came
+    from the cache and what a side of blank images left unmeasured."""
+    from tlcore.diagnosis import predictions_doubt  # noqa: PLC0415 - loads torch
+    from tlcore.diagnosis_cache import computed_at  # noqa: PLC0415 - loads torch
+    from tlcore.metrics.prior_shift import LabelShiftEstimate  # noqa: PLC0415 - loads torch
+    from tlcore.views.diagnosis_report import coverage_note  # noqa: PLC0415 - loads torch
+
+    estimate = shift if isinstance(shift, LabelShiftEstimate) else None
+    unread = {} if explanation is None else explanation.unread(report)
+    extra = {"explanation": explanation.to_dict()} if explanation else {}
+    payload = report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra
+    if report.label_shift is not None:  # what it is of, and whether to trust it: as the text says
+        doubt = predictions_doubt(report, estimate) or None
+        payload["label_shift"] = report.label_shift | {"not_trusted": doubt}
+    if report.novelty is not None:  # read as the verdict reads it, like the text says it
+        reading = coverage_note(report.novelty, explanation, report.feature_space)
+        payload["novelty"] = payload["novelty"] | {"description": reading}
+    payload["from_cache"] = {n: computed_at(s.computed) if s.reused else None for n, s in steps.items()}
+    return payload | {key: {"not_measured": why} for key, why in unread.items()}
+
+
 def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
     """Whether ``gap`` is the one the run stored for this model (its ``gap_after`` / ``gap_before``)."""
+    from tlcore.metrics.gap import Gap  # noqa: PLC0415 - loads torch
+
     key, run_id = STORED_GAP[features.kind], features.run_id
     status = store.get(run_id).status
     if status != "done":
@@ -276,6 +299,10 @@ def format_report(
     and the plain-words reading (with the novel share after the fix the verdict reads it after); what
     a side of blank images voids (:meth:`~tlcore.explain.explanation.Explanation.unread`) says so; the
     label-shift ``estimate`` says, with the labels a model predicted, whether to trust them."""
+    from tlcore.diagnosis import describe_gap  # noqa: PLC0415 - loads torch
+    from tlcore.views.class_gaps import class_gap_note, class_gap_rows  # noqa: PLC0415 - loads torch
+    from tlcore.views.diagnosis_report import coverage_note, coverage_row, label_shift_row  # noqa: PLC0415 - loads torch
+
     gap = report.gap
     unread = {} if explanation is None else explanation.unread(report)
     head = f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
@@ -330,6 +357,8 @@ def source_only_model(
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
     """The source-only model for the label-shift estimate (see the module docstring): the app's rule,
     :func:`~tlcore.runs.source_only.source_only_model_for`."""
+    from tlcore.runs.source_only import source_only_model_for  # noqa: PLC0415 - loads torch
+
     config = features.config
     if config is not None and args.held_out:
         source, target = config.source, config.target
@@ -337,38 +366,3 @@ def source_only_model(
         source, target = args.source, args.target
     kind = "baseline" if features.kind == "baseline" else "run"
     return source_only_model_for(RunStore(workspace), source, target, features.run_id or None, kind)
-
-
-def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[str]:
-    """The class proportions table (source, EM and BBSE estimates with bands, true when known)."""
-    if isinstance(shift, NeedsSourceOnlyModel):
-        return wrapped(f"not estimated: {shift.message}", "label shift: ")
-    level = f"{100 * shift.settings.level:.0f}%"
-    true = shift.true_prior is not None
-    counts = f"{level} bands, {shift.n_source_val} source validation and {shift.n_target} target samples"
-    trust = "" if shift.trusted else ", not to be trusted (below)"
-    lines = wrapped(f"class proportions of the target, estimated without its labels ({counts}){trust}:")
-    lines += wrapped(shift.model, "  ") if shift.model else []  # which source-only model read it
-    header = ["class", "source", "EM", "band", "BBSE", "band", *(["true"] if true else [])]
-    rows: list[list[str]] = []
-    for i, name in enumerate(shift.classes):
-        row = [name, f"{100 * shift.source_prior[i]:.1f}%"]
-        for estimate in (shift.em, shift.bbse):
-            band = (
-                ""
-                if estimate.low is None or estimate.high is None
-                else f"{100 * estimate.low[i]:.1f}-{100 * estimate.high[i]:.1f}"
-            )
-            row += [f"{100 * estimate.priors[i]:.1f}%", band]
-        if shift.true_prior is not None:
-            row.append(f"{100 * shift.true_prior[i]:.1f}%")
-        rows.append(row)
-    rows.append(["TV to source", "", f"{shift.em.tv:.3f}", "", f"{shift.bbse.tv:.3f}", ""])
-    if shift.em.tv_to_truth is not None and shift.bbse.tv_to_truth is not None:
-        rows.append(
-            ["TV to true", "", f"{shift.em.tv_to_truth:.3f}", "", f"{shift.bbse.tv_to_truth:.3f}", ""]
-        )
-    table = text_table(
-        header, [row + [""] * (len(header) - len(row)) for row in rows], right=range(1, len(header))
-    )
-    return [*lines, *(f"  {line}" for line in table), *wrapped(shift.describe())]

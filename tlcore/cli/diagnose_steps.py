@@ -12,9 +12,9 @@ from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.cli.output import ProgressBar
 from tlcore.data import Domain
 from tlcore.diagnosis_cache import Cached, DiagnosisCache, explanation_of, findings, umap_of
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.settings import ExplainSettings
-from tlcore.metrics.gap import GapSettings
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.workspace import Workspace
 

@@ -1,13 +1,16 @@
-"""The explanation as text lines for ``python -m tlcore diagnose``: the verdict, then what differs."""
+"""The explanation as text lines for ``python -m tlcore diagnose``: the verdict, then what differs; and
+the class proportions the label-shift estimate gives the target."""
 
 from __future__ import annotations
 
-from tlcore.cli.output import wrapped
+from tlcore.adapt.source_model import NeedsSourceOnlyModel
+from tlcore.cli.output import text_table, wrapped
 from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
+from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.views.diagnosis_report import combined_after, combined_reading
 
@@ -95,3 +98,38 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
         lines.append(f"  ... and {len(drifted) - limit} more drifted columns (--json lists every column)")
     note = explanation.shares.notes.get("columns") if explanation.shares else None
     return [*lines, *(line for n in (note, chance) if n for line in wrapped(f"({n})", "  "))]
+
+
+def label_shift_lines(shift: LabelShiftEstimate | NeedsSourceOnlyModel) -> list[str]:
+    """The class proportions table (source, EM and BBSE estimates with bands, true when known)."""
+    if isinstance(shift, NeedsSourceOnlyModel):
+        return wrapped(f"not estimated: {shift.message}", "label shift: ")
+    level = f"{100 * shift.settings.level:.0f}%"
+    true = shift.true_prior is not None
+    counts = f"{level} bands, {shift.n_source_val} source validation and {shift.n_target} target samples"
+    trust = "" if shift.trusted else ", not to be trusted (below)"
+    lines = wrapped(f"class proportions of the target, estimated without its labels ({counts}){trust}:")
+    lines += wrapped(shift.model, "  ") if shift.model else []  # which source-only model read it
+    header = ["class", "source", "EM", "band", "BBSE", "band", *(["true"] if true else [])]
+    rows: list[list[str]] = []
+    for i, name in enumerate(shift.classes):
+        row = [name, f"{100 * shift.source_prior[i]:.1f}%"]
+        for estimate in (shift.em, shift.bbse):
+            band = (
+                ""
+                if estimate.low is None or estimate.high is None
+                else f"{100 * estimate.low[i]:.1f}-{100 * estimate.high[i]:.1f}"
+            )
+            row += [f"{100 * estimate.priors[i]:.1f}%", band]
+        if shift.true_prior is not None:
+            row.append(f"{100 * shift.true_prior[i]:.1f}%")
+        rows.append(row)
+    rows.append(["TV to source", "", f"{shift.em.tv:.3f}", "", f"{shift.bbse.tv:.3f}", ""])
+    if shift.em.tv_to_truth is not None and shift.bbse.tv_to_truth is not None:
+        rows.append(
+            ["TV to true", "", f"{shift.em.tv_to_truth:.3f}", "", f"{shift.bbse.tv_to_truth:.3f}", ""]
+        )
+    table = text_table(
+        header, [row + [""] * (len(header) - len(row)) for row in rows], right=range(1, len(header))
+    )
+    return [*lines, *(f"  {line}" for line in table), *wrapped(shift.describe())]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tlcore.cli.output import print_json
-from tlcore.export import FORMATS, export_run
+from tlcore.run_model_options import FORMATS
 from tlcore.workspace import Workspace
 
 
@@ -21,6 +21,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from tlcore.export import export_run  # noqa: PLC0415 - loads torch
+
     result = export_run(Workspace.existing(args.workspace), args.run_id, args.format, args.out)
     if args.json:
         print_json(result.to_dict())

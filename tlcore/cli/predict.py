@@ -14,23 +14,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from tlcore.cli.output import ProgressBar, print_json, text_table, wrapped
 from tlcore.cli.rank import show_alarm
-from tlcore.data.ink import blank_warning
-from tlcore.predict import (
-    DEFAULT_BATCH_SIZE,
-    PredictionBatch,
-    Predictions,
-    load_data,
-    load_run_model,
-    predict_rows,
-    with_run_shifts,
-)
-from tlcore.prediction_files import check_output, write_predictions
-from tlcore.prediction_summary import PredictionSummary, summarise
+from tlcore.run_model_options import DEFAULT_BATCH_SIZE
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tlcore.predict import PredictionBatch, Predictions
+    from tlcore.prediction_summary import PredictionSummary
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +59,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def predict_command(args: argparse.Namespace) -> int:
+    from tlcore.data.ink import blank_warning  # noqa: PLC0415 - loads torch
+    from tlcore.predict import load_data, load_run_model, predict_rows, with_run_shifts  # noqa: PLC0415 - loads torch
+    from tlcore.prediction_files import check_output, write_predictions  # noqa: PLC0415 - loads torch
+    from tlcore.prediction_summary import summarise  # noqa: PLC0415 - loads torch
+
     out = check_output(args.out) if args.out else None
     workspace = Workspace.existing(args.workspace)
     trained = load_run_model(workspace, args.run_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.errors import TLError
 from tlcore.metrics.feature_tests import FDR
-from tlcore.metrics.gap import GapSettings
 
 
 @dataclass(frozen=True)

@@ -31,48 +31,18 @@ import numpy as np
 import torch
 
 from tlcore.device import pick_device
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.errors import TLError
 from tlcore.metrics.a_distance import proxy_a_distance
 from tlcore.metrics.coral import coral_distance, mean_distance
 from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import median_bandwidth
-from tlcore.metrics.mmd import DEFAULT_MAX_PER_SIDE, mmd2_unbiased, mmd_permutation_test
+from tlcore.metrics.mmd import mmd2_unbiased, mmd_permutation_test
 
 GAP_METRICS = {"mmd2": "MMD²", "coral": "CORAL", "a_distance": "proxy A-distance"}
 """The gap's headline numbers (key of :class:`Gap` -> display name), as tables and figures show them."""
 
 GapStep = Literal["mmd", "coral", "a_distance"]
-MAX_SEED = 2**32 - 1  # the largest seed every generator behind the gap accepts (scikit-learn's)
-
-
-@dataclass(frozen=True)
-class GapSettings:
-    """How a gap is measured; the same settings on the same features give the same :class:`Gap`.
-
-    ``n_permutations``: permutations of the MMD test; ``max_test_samples``: samples per side in
-    that test (a seeded subsample beyond it keeps its kernel matrix at most ``(2 max)^2``);
-    ``seed``: the bandwidth subsample, the permutations and the domain classifier's folds.
-    """
-
-    n_permutations: int = 1000
-    max_test_samples: int = DEFAULT_MAX_PER_SIDE
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for name, low, high in (
-            ("n_permutations", 1, None),
-            ("max_test_samples", 2, None),
-            ("seed", 0, MAX_SEED),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TLError(f"{name} must be a whole number, got {value!r}")
-            if value < low or (high is not None and value > high):
-                bound = f"at least {low}" if high is None else f"between {low} and {high}"
-                raise TLError(f"{name} must be {bound}, got {value}")
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tlcore.diagnosis_settings import DEFAULT_MAX_PER_SIDE
 from tlcore.errors import TLError
 from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import BandwidthSpec, gaussian_kernel, gaussian_kernel_paired, resolve_bandwidths
 
 DEFAULT_BLOCK = 4096  # rows/columns of one kernel block: 4096^2 float32 = 64 MiB
-DEFAULT_MAX_PER_SIDE = 5000  # permutation test: joint kernel at most 10k x 10k float32 = 400 MB
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,11 @@ import numpy as np
 import torch
 
 from tlcore.data.rng import derive_seed
+from tlcore.diagnosis_settings import DEFAULT_MAX_PER_SIDE
 from tlcore.errors import TLError
 from tlcore.metrics.feature_tests import FDR, fdr_adjusted
 from tlcore.metrics.kernels import BandwidthSpec, resolve_bandwidths
-from tlcore.metrics.mmd import DEFAULT_MAX_PER_SIDE, mmd2_unbiased, mmd_permutation_test
+from tlcore.metrics.mmd import mmd2_unbiased, mmd_permutation_test
 
 PRIOR_PERMUTATIONS = 1000  # random splits of the pooled labels in the label shift's test
 

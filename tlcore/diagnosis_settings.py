@@ -1,0 +1,47 @@
+"""What a diagnosis is measured with, without torch, so ``diagnose --help`` names its defaults before
+the engine loads: :class:`GapSettings` (how :func:`tlcore.metrics.gap.measure_gap` measures a gap,
+a run's gaps included), the PCA width of raw features and the UMAP points per domain
+(:mod:`tlcore.features`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from tlcore.errors import TLError
+
+MAX_SEED = 2**32 - 1  # the largest seed every generator behind the gap accepts (scikit-learn's)
+DEFAULT_MAX_PER_SIDE = 5000  # permutation test: joint kernel at most 10k x 10k float32 = 400 MB
+# The diagnosis's defaults, the Diagnose page's and ``diagnose``'s alike (so both read one cache entry):
+PCA_DIM = 50  # raw features' PCA dimensions
+UMAP_POINTS = 1500  # UMAP points per domain, a seeded subsample beyond (the page draws each one: WebGL)
+
+
+@dataclass(frozen=True)
+class GapSettings:
+    """How a gap is measured; the same settings on the same features give the same
+    :class:`~tlcore.metrics.gap.Gap`.
+
+    ``n_permutations``: permutations of the MMD test; ``max_test_samples``: samples per side in
+    that test (a seeded subsample beyond it keeps its kernel matrix at most ``(2 max)^2``);
+    ``seed``: the bandwidth subsample, the permutations and the domain classifier's folds.
+    """
+
+    n_permutations: int = 1000
+    max_test_samples: int = DEFAULT_MAX_PER_SIDE
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name, low, high in (
+            ("n_permutations", 1, None),
+            ("max_test_samples", 2, None),
+            ("seed", 0, MAX_SEED),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TLError(f"{name} must be a whole number, got {value!r}")
+            if value < low or (high is not None and value > high):
+                bound = f"at least {low}" if high is None else f"between {low} and {high}"
+                raise TLError(f"{name} must be {bound}, got {value}")
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
