@@ -8,8 +8,7 @@ from app_support import diagnosis, display, engine, state
 from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
-from tlcore.features import PCA_DIM, UMAP_POINTS
-from tlcore.metrics.gap import GapSettings
+from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.numbers import significant
 from tlcore.views import (
     class_gaps,

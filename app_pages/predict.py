@@ -5,9 +5,9 @@ import streamlit as st
 
 from app_support import display, engine, predictions, state
 from tlcore.data.shifts import format_shifts
-from tlcore.export import FORMATS as EXPORT_FORMATS
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import rows_text
+from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.ranking import preselect
 from tlcore.views import predictions as figures
 from tlcore.views import thumbnails

@@ -17,7 +17,7 @@ from tests.diagnosis.gaussian_pair import load_pair, pair_workspace
 from tlcore import cache_files, diagnosis_cache
 from tlcore.cli import main
 from tlcore.diagnosis_cache import DiagnosisCache, findings
-from tlcore.metrics.gap import GapSettings
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import pytest
 from tlcore.cli import main
 from tlcore.data import harmonise, load_domain
 from tlcore.diagnosis import diagnose
-from tlcore.metrics.gap import GapSettings
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 

@@ -19,8 +19,8 @@ from tlcore import diagnosis_cache
 from tlcore.cli import main
 from tlcore.data.uploads import upload_path
 from tlcore.diagnosis_cache import DiagnosisCache, explanation_of, findings, umap_of
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.explain.settings import ExplainSettings
-from tlcore.metrics.gap import GapSettings
 from tlcore.workspace import Workspace
 
 SETTINGS = GapSettings(n_permutations=50, seed=3)

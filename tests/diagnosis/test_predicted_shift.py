@@ -4,8 +4,9 @@ helper-58: a run predicting a table target all benign beside an estimate reading
 from __future__ import annotations
 
 from tlcore.diagnosis import GapReport, predictions_doubt
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.metrics.coverage import Novelty, NoveltySettings
-from tlcore.metrics.gap import Gap, GapSettings
+from tlcore.metrics.gap import Gap
 from tlcore.metrics.prior_shift import LabelShiftEstimate, LabelShiftSettings, PriorEstimate
 from tlcore.views.diagnosis_report import describe_label_shift, label_shift_row
 

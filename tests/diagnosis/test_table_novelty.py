@@ -9,10 +9,10 @@ import torch
 
 from tests.explain.test_columns import wine_halves
 from tlcore.diagnosis import diagnose
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.explanation import explain
 from tlcore.features import raw_features
-from tlcore.metrics.gap import GapSettings
 
 SETTINGS = GapSettings(n_permutations=50)
 

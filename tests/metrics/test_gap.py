@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from tlcore.diagnosis_settings import GapSettings
 from tlcore.errors import TLError
 from tlcore.metrics.a_distance import proxy_a_distance
 from tlcore.metrics.coral import coral_distance, mean_distance
-from tlcore.metrics.gap import Gap, GapSettings, measure_gap
+from tlcore.metrics.gap import Gap, measure_gap
 from tlcore.metrics.kernels import median_bandwidth
 from tlcore.metrics.mmd import mmd2_unbiased, mmd_permutation_test
 
