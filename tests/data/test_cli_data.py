@@ -222,3 +222,12 @@ def test_list_pads_a_wide_name_by_terminal_columns(
     assert display_width("upload:数据表.csv") == 17
     assert mine.startswith("upload:数据表.csv" + " " * 8 + "upload ")
     assert lines[0].index("kind") == 25 == display_width(mine[: mine.index("upload ", 1)])
+    long = "upload:データ東京テスト_2026.csv"  # 31 columns, past the name column's 24
+    (tmp_path / long.removeprefix("upload:")).write_bytes((tmp_path / "数据表.csv").read_bytes())
+    assert (
+        run(capsys, tmp_path / "ws", "data", "upload", str(tmp_path / long.removeprefix("upload:")))[0] == 0
+    )
+    lines = run(capsys, tmp_path / "ws", "data", "list")[1].splitlines()
+    rows = [line for line in lines if line.startswith("upload:")]
+    kinds = {display_width(line[: line.index(" upload ")]) for line in rows}
+    assert kinds == {display_width(long)} and lines[0].index(" kind") == display_width(long)  # QA: 3 off

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from shlex import quote
 
-from tlcore.cli.output import padded, print_json
+from tlcore.cli.output import display_width, padded, print_json
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.workspace import Workspace
@@ -52,13 +52,14 @@ def list_command(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"domains": domains, "shifts": shifts})
         return 0
-    print(f"{'name':<24} {'kind':<12} {'samples':>8}  {'shape':<10} {'offline':<7} description")
+    width = max(24, *(display_width(row["name"]) for row in domains))  # QA: a 27-column name pushed its row
+    print(f"{padded('name', width)} {'kind':<12} {'samples':>8}  {'shape':<10} {'offline':<7} description")
     for row in domains:
         shape = "x".join(map(str, row["shape"])) if row["shape"] else "-"
         n = row["n_samples"] if row["n_samples"] is not None else "-"
         offline = "yes" if row["offline"] else "no"
         cells = f"{row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}"
-        print(f"{padded(row['name'], 24)} {cells}")
+        print(f"{padded(row['name'], width)} {cells}")
     print("\nshifts (spec key=value):")
     for shift in shifts:
         print(f"  {shift['name']:<10} {shift['low']:g}..{shift['high']:g}  {shift['param']}")
