@@ -357,3 +357,25 @@ def test_adapt_wraps_its_gap_lines_to_the_terminal(
         "  gap after              mmd2=0.0617  mmd2_p_value=0.000999  coral=0.617",
         " " * 25 + "mean_distance=1.17  a_distance=0.938",
     ]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("done", "", "done: it finished before the cancel"),
+        ("cancelled", "", "cancelled\n"),
+        ("failed", "boom", "failed (boom)\n"),
+    ],
+)
+def test_a_cancel_that_meets_a_run_ending_says_how_it_ended(
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[str, str, str],
+) -> None:
+    """QA: a run that finished while ``runs cancel`` waited read ``run …: done ()``."""
+    status, error, said = case
+    record = RunStore(workspace).get(RunStore(workspace).create(make_config()))
+    monkeypatch.setattr(jobs, "cancel", lambda *_, **__: replace(record, status=status, error=error))
+    code, out, _ = _cli(workspace, capsys, "runs", "cancel", record.id)
+    assert code == 0 and out.startswith(f"run {record.id}: {said}") and "()" not in out

@@ -76,8 +76,10 @@ def cancel_run(args: argparse.Namespace) -> int:
         print_json(record.to_dict())
     elif record.active:
         print(f"run {record.id}: cancel requested; still {record.status}")
+    elif record.status == "done":  # QA: "run …: done ()" for a run that had finished
+        print(f"run {record.id}: done: it finished before the cancel reached it")
     else:
-        print(f"run {record.id}: {record.status} ({record.error})")
+        print(f"run {record.id}: {record.status}{f' ({record.error})' if record.error else ''}")
     return 0
 
 
