@@ -357,6 +357,13 @@ def test_adapt_wraps_its_gap_lines_to_the_terminal(
         "  gap after              mmd2=0.0617  mmd2_p_value=0.000999  coral=0.617",
         " " * 25 + "mean_distance=1.17  a_distance=0.938",
     ]
+    change = lines.index(next(line for line in lines if line.startswith("  source only accuracy"))) + 1
+    assert lines[change].startswith("  change                 target accuracy ")  # QA: as runs show says
+    run_id = lines[0].split()[1]
+    shown = _cli(workspace, capsys, "runs", "show", run_id)[1].splitlines()
+    assert lines[change] in shown
+    code, out, _ = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits", "--json")
+    assert json.loads(out)["paired_test"]["text"].startswith("target accuracy ")
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json, wrapped
+from tlcore.cli.runs import paired_test
 from tlcore.cli.stores import format_value
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
@@ -95,12 +96,15 @@ def run(args: argparse.Namespace) -> int:
         raise TLError(f"run {record.id} {record.status}: {record.error}")
     result = RunStore(workspace).result(record.id)
     summary = {"run_id": record.id, "status": record.status, **{k: result.get(k) for k in HEADLINE_KEYS}}
+    change = paired_test(result)  # QA: a fall of 8 points went unsaid here, said by runs show
     if args.json:
-        print_json(summary)
+        print_json(summary | {"paired_test": change and {**change[0], "text": change[1]}})
         return 0
     lines = wrapped(f"{record.method} on {record.source} -> {record.target}", f"run {record.id} done: ", "  ")
     for key in HEADLINE_KEYS:  # as runs show writes them
         lines += wrapped(format_value(summary[key]), f"  {key.replace('_', ' '):<22} ")
+        if key == "source_only_accuracy" and change:
+            lines += wrapped(change[1], f"  {'change':<22} ")
     print("\n".join(lines))
     return 0
 
