@@ -73,7 +73,8 @@ def test_seeds_of_one_config_rank_as_one_config_did():
 
 
 def test_the_label_of_a_config_is_its_backbone_and_the_baseline_fields_off_their_defaults():
-    efficientnet = {"model": "efficientnet_lite0", "image_size": 64, "epochs": 1, "seed": 3, "methods": ["dann"]}
+    efficientnet = {"model": "efficientnet_lite0", "image_size": 64, "epochs": 1, "seed": 3}
+    efficientnet["methods"] = ["dann"]
     assert baseline_label(efficientnet, {}) == "efficientnet_lite0, image_size 64, epochs 1"
     recipe = {"model": "auto", "epochs": 4, "adapt_epochs": 10, "warm_start": True, "ema_decay": 0.99}
     assert baseline_label(recipe, {"info": {"model": {"name": "lenet_bn"}}}) == "lenet_bn, epochs 4"
