@@ -9,8 +9,10 @@ from dataclasses import replace
 import numpy as np
 
 from tests.selection.helpers import Y, candidate, pair_pool, probabilities
+from tlcore.cli.rank import ranking_json
 from tlcore.runs.candidates import baseline_label
 from tlcore.selection.ranking import rank
+from tlcore.views.ranking import recommendation
 
 
 def right_on(n: int, confidence: float, shift: int = 1) -> np.ndarray:
@@ -47,7 +49,12 @@ def test_a_run_flagged_against_a_strong_baseline_gives_way_to_that_baseline_not_
         "run b-strong) and lenet_bn, epochs 4 (EnsV 0.433; run a-weak)"
     )
     assert "adapt with run b-strong's settings and --method source_only" in ranking.reason
-    assert ranking.to_dict()["kept"] == "b-strong" and ranking.to_dict()["mixed_baselines"] is True
+    payload = ranking_json(ranking)  # runs rank --json
+    assert payload["kept"] == "b-strong" and payload["mixed_baselines"] is True
+    assert [b["run_ids"] for b in payload["baselines"]] == [["b-strong"], ["a-weak"]]
+    assert recommendation(ranking, {}).startswith(  # Compare's box and the report
+        "Keep the source-only model of run b-strong: this pool mixes 2 source-only models"
+    )
 
 
 def test_a_weaker_configs_run_that_reaches_every_source_only_model_is_recommended():
