@@ -57,6 +57,8 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
         "unreliable": unreliable,
         "reliable": False,
         "alarm": None,
+        "baseline": "",  # one config: no other config's source-only model outranks it
+        "outranked_by": None,
     }
     print_ranking(ranking)
     out = capsys.readouterr().out

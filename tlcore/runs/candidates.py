@@ -13,9 +13,10 @@ pair's runs fall into several groups, the pool is the group of ``run_id`` if giv
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import fields, replace
+from typing import Any
 
-from tlcore.adapt.cache import baseline_key
+from tlcore.adapt.cache import METHOD_ONLY_FIELDS, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, find_source_only_model
 from tlcore.data.spec import parse_spec
@@ -34,6 +35,25 @@ from tlcore.selection.scores import RunValidators
 OLD_RUN = "stored without validator scores or predictions (finished before they existed); rerun it"
 OTHER_SAMPLES = "its predictions cover other target samples (another load seed or changed data)"
 EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
+# config fields that name no config of the source-only model: the pair, the replicate's seed, the model
+# (its resolved name leads the label instead: ``auto`` and the backbone it builds are one config)
+_NOT_A_CONFIG = frozenset(METHOD_ONLY_FIELDS) | {"source", "target", "seed", "model"}
+
+
+def baseline_label(config: dict[str, Any], result: dict[str, Any]) -> str:
+    """The config of a run's source-only model in words (:mod:`tlcore.selection.baselines`): the
+    backbone it built, then the baseline fields that differ from :class:`AdaptConfig`'s defaults,
+    e.g. ``efficientnet_lite0, image_size 64, epochs 1``."""
+    model = (result.get("info") or {}).get("model") or {}
+    name = model.get("name") if isinstance(model, dict) else None
+    words = [str(name or config.get("model", "auto"))]
+    for f in fields(AdaptConfig):
+        if f.name in _NOT_A_CONFIG or f.name not in config:
+            continue
+        default = f.default_factory() if callable(f.default_factory) else f.default
+        if config[f.name] != default:
+            words.append(f"{f.name} {config[f.name]}")
+    return ", ".join(words)
 
 
 def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
@@ -56,6 +76,7 @@ def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
         result.get("target_accuracy"),
         result.get("source_only_accuracy"),
         PairedChange.from_dict(result.get("paired")),
+        baseline_label(record.config, result),
     )
 
 

@@ -40,6 +40,7 @@ class Candidate:
     target_accuracy: float | None = None
     source_only_accuracy: float | None = None
     paired: PairedChange | None = None
+    baseline: str = ""  # its source-only model's config (:mod:`tlcore.selection.baselines`)
 
 
 @dataclass(frozen=True)

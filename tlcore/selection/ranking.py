@@ -37,10 +37,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tlcore.selection.alarm import Alarm, Check, collapsed, judge
+from tlcore.selection.baselines import Baseline, baselines, cleared, kept_reason, outranked
 from tlcore.selection.pool import Pool
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS, SelectionSettings
 
@@ -72,10 +73,18 @@ class RankedRun:
     unreliable: str | None = None
     reliable: bool = True
     n_weights: int | None = None
+    baseline: str = ""  # its config (:attr:`~tlcore.selection.pool.Candidate.baseline`)
+    outranked_by: str | None = None  # the other config whose source-only EnsV is above its own
 
     @property
     def passed(self) -> bool:
         return not self.alarm.raised
+
+    @property
+    def eligible(self) -> bool:
+        """Passed its guardrails and no other config's source-only model outranks it
+        (:mod:`tlcore.selection.baselines`)."""
+        return self.passed and self.outranked_by is None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +99,8 @@ class RankedRun:
             "unreliable": self.unreliable,
             "reliable": self.reliable,
             "alarm": self.alarm.to_dict(),
+            "baseline": self.baseline,
+            "outranked_by": self.outranked_by,
         }
 
 
@@ -108,6 +119,13 @@ class Ranking:
     reason: str
     excluded: tuple[tuple[str, str], ...] = ()
     n_classes: int | None = None
+    baselines: tuple[Baseline, ...] = ()  # the pool's configs (:mod:`tlcore.selection.baselines`)
+    kept: str | None = None  # mixed configs: the run whose source-only model to keep
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the pool's runs stand on source-only models of different configs."""
+        return len(self.baselines) > 1
 
     def collapsed_choice(self) -> tuple[str, float] | None:
         """``("recommended", c)`` when the recommended run's model predicts ``c`` effective classes on
@@ -119,6 +137,9 @@ class Ranking:
         if self.recommended is not None:
             entry = next(e for e in self.entries if e.run_id == self.recommended)
             who, classes = "recommended", _collapse_check(entry).after
+        elif self.kept is not None:
+            entry = next(e for e in self.entries if e.run_id == self.kept)
+            who, classes = "source-only", _collapse_check(entry).before
         elif self.choice == "keep the source-only model" and self.entries:
             who, classes = "source-only", max(_collapse_check(e).before for e in self.entries)
         else:
@@ -127,11 +148,14 @@ class Ranking:
 
     @property
     def choice(self) -> str:
-        """The recommendation in words: ``run ID``, ``keep the source-only model`` (no run passed) or
-        ``none`` (runs passed, but the validator scores none of them reliably)."""
+        """The recommendation in words: ``run ID``, ``keep the source-only model`` (no run passed),
+        ``keep the source-only model of run ID`` (configs mixed: the strongest one) or ``none`` (runs
+        passed, but the validator scores none of them reliably)."""
         if self.recommended is not None:
             return f"run {self.recommended}"
-        return "none" if any(e.passed for e in self.entries) else "keep the source-only model"
+        if self.kept is not None:
+            return f"keep the source-only model of run {self.kept}"
+        return "none" if any(e.eligible for e in self.entries) else "keep the source-only model"
 
     @property
     def pool_note(self) -> str:
@@ -181,6 +205,9 @@ class Ranking:
             "entries": [entry.to_dict() for entry in self.entries],
             "excluded": [{"run_id": run_id, "reason": why} for run_id, why in self.excluded],
             "n_classes": self.n_classes,
+            "baselines": [b.to_dict() for b in self.baselines],
+            "mixed_baselines": self.mixed,
+            "kept": self.kept,
         }
 
 
@@ -233,19 +260,28 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
                 unreliable,
                 not (weighted and (unreliable is not None or after.ess is None)),
                 n_weights,
+                candidate.baseline,
             )
         )
-    entries.sort(key=lambda e: (not e.passed, _doubt(e), -e.score, e.run_id))
-    best = entries[0] if entries and entries[0].passed and entries[0].reliable else None
+    configs = baselines(entries)
+    if len(configs) > 1:
+        entries = [replace(e, outranked_by=getattr(outranked(e, configs), "label", None)) for e in entries]
+    entries.sort(key=lambda e: (not e.passed, e.outranked_by is not None, _doubt(e), -e.score, e.run_id))
+    best = entries[0] if entries and entries[0].eligible and entries[0].reliable else None
+    kept = None
+    if best is None and len(configs) > 1 and not any(e.eligible for e in entries):
+        kept = configs[0].run_id
     return Ranking(
         pool.source,
         pool.target,
         settings,
         tuple(entries),
         None if best is None else best.run_id,
-        _reason(entries, best, settings),
+        kept_reason(configs[0], configs) if kept else _reason(entries, best, settings, configs),
         pool.excluded,
         pool.candidates[0].predictions.after.shape[1] if pool.candidates else None,
+        configs,
+        kept,
     )
 
 
@@ -270,12 +306,14 @@ def and_list(words: Iterable[str]) -> str:
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
-def _reason(entries: list[RankedRun], best: RankedRun | None, settings: SelectionSettings) -> str:
+def _reason(
+    entries: list[RankedRun], best: RankedRun | None, settings: SelectionSettings, configs: Sequence[Baseline]
+) -> str:
     """Why the ranking chose what :attr:`Ranking.choice` says: the recommended run's score among the
     runs it was compared with (the passing runs the validator scores reliably), or why none is."""
     validator = VALIDATORS[settings.validator]
     if best is not None:
-        eligible = sum(entry.passed and entry.reliable for entry in entries)
+        eligible = sum(entry.eligible and entry.reliable for entry in entries)
         reliable = (
             f" with a reliable {validator.label} ({settings.min_ess:g} or more effective samples of the "
             "importance weights)"
@@ -288,10 +326,11 @@ def _reason(entries: list[RankedRun], best: RankedRun | None, settings: Selectio
             f"model's effective classes, source accuracy within {100 * settings.max_source_drop:g} points "
             "of it and ensemble agreement not below it"
             + "".join(f"; for this run, {why}" for why in best.alarm.unchecked)
+            + (cleared(configs) if len(configs) > 1 else "")
         )
     if not entries:
         return "there is no run to compare"
-    if passing := [e for e in entries if e.passed]:
+    if passing := [e for e in entries if e.eligible]:
         few = f"rests on fewer than {settings.min_ess:g} effective samples of the importance weights"
         unknown = sum(e.ess is None for e in passing)
         if unknown == len(passing):

@@ -1,0 +1,87 @@
+"""Pools whose runs stand on source-only models of different configs (tlcore.selection.baselines):
+the helper-103 case, a lenet_bn run recommended over an efficientnet_lite0 run flagged against its much
+stronger baseline, and the pools of one config (seeds included) that must rank as before."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from tests.selection.helpers import Y, candidate, pair_pool, probabilities
+from tlcore.cli.rank import ranking_json
+from tlcore.runs.candidates import baseline_label
+from tlcore.selection.ranking import rank
+from tlcore.views.ranking import recommendation
+
+
+def right_on(n: int, confidence: float, shift: int = 1) -> np.ndarray:
+    """Probabilities right on the first ``n`` of the 30 target samples, the rest ``shift`` classes off."""
+    return probabilities(np.where(np.arange(30) < n, Y, (Y + shift) % 3), confidence)
+
+
+def strong_run(run_id: str = "b-strong"):
+    """An efficientnet run whose source accuracy fell 6 points: flagged against its baseline (27 of 30)."""
+    run = candidate(run_id, right_on(27, 0.9), right_on(22, 0.7), source_before=0.79, source_after=0.73)
+    return replace(run, baseline="efficientnet_lite0, image_size 64, epochs 1")
+
+
+def weak_run(after: np.ndarray, run_id: str = "a-weak", baseline: str = "lenet_bn, epochs 4"):
+    """A run on a weak baseline (right on 8 of 30) that passes against it."""
+    return replace(candidate(run_id, right_on(8, 0.5, 2), after), baseline=baseline)
+
+
+def test_a_run_flagged_against_a_strong_baseline_gives_way_to_that_baseline_not_to_a_weaker_run():
+    ranking = rank(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run()))
+    by_id = {e.run_id: e for e in ranking.entries}
+    assert by_id["a-weak"].passed and not by_id["b-strong"].passed  # each judged against its own
+    assert by_id["a-weak"].scores["ensv"] == 20 / 30  # below the efficientnet baseline's 25 / 30
+    assert by_id["a-weak"].outranked_by == "efficientnet_lite0, image_size 64, epochs 1"
+    assert ranking.recommended is None and ranking.kept == "b-strong"  # the old rule: "a-weak"
+    assert ranking.choice == "keep the source-only model of run b-strong"
+    assert ranking.mixed
+    assert [(b.label, b.run_ids, round(b.ensv, 3)) for b in ranking.baselines] == [
+        ("efficientnet_lite0, image_size 64, epochs 1", ("b-strong",), 0.833),
+        ("lenet_bn, epochs 4", ("a-weak",), 0.433),
+    ]
+    assert ranking.reason.startswith(
+        "this pool mixes 2 source-only models: efficientnet_lite0, image_size 64, epochs 1 (EnsV 0.833; "
+        "run b-strong) and lenet_bn, epochs 4 (EnsV 0.433; run a-weak)"
+    )
+    assert "adapt with run b-strong's settings and --method source_only" in ranking.reason
+    payload = ranking_json(ranking)  # runs rank --json
+    assert payload["kept"] == "b-strong" and payload["mixed_baselines"] is True
+    assert [b["run_ids"] for b in payload["baselines"]] == [["b-strong"], ["a-weak"]]
+    assert recommendation(ranking, {}).startswith(  # Compare's box and the report
+        "Keep the source-only model of run b-strong: this pool mixes 2 source-only models"
+    )
+
+
+def test_a_weaker_configs_run_that_reaches_every_source_only_model_is_recommended():
+    ranking = rank(pair_pool(weak_run(right_on(27, 0.95)), strong_run()))  # as right as it
+    assert ranking.recommended == "a-weak" and ranking.kept is None
+    assert ranking.entries[0].outranked_by is None
+    assert ranking.reason.endswith(
+        "; this pool mixes 2 source-only models: efficientnet_lite0, image_size 64, epochs 1 (EnsV 1.000; "
+        "run b-strong) and lenet_bn, epochs 4 (EnsV 0.267; run a-weak), and this run's EnsV is not below "
+        "any other one's source-only model's"
+    )
+
+
+def test_seeds_of_one_config_rank_as_one_config_did():
+    """Another seed's stronger source-only model does not bar a run of the same config (the selection
+    benchmark's pools: one config, several seeds): the run that passes is recommended, as before."""
+    seed1 = replace(strong_run("b-seed1"), baseline="lenet_bn, epochs 4")
+    ranking = rank(pair_pool(weak_run(right_on(15, 0.8, 2), "a-seed0"), seed1))
+    assert not ranking.mixed and ranking.kept is None
+    assert ranking.recommended == "a-seed0"
+    assert ranking.entries[0].scores["ensv"] < ranking.entries[1].scores_before["ensv"]
+    assert "mixes" not in ranking.reason
+
+
+def test_the_label_of_a_config_is_its_backbone_and_the_baseline_fields_off_their_defaults():
+    efficientnet = {"model": "efficientnet_lite0", "image_size": 64, "epochs": 1, "seed": 3}
+    efficientnet["methods"] = ["dann"]
+    assert baseline_label(efficientnet, {}) == "efficientnet_lite0, image_size 64, epochs 1"
+    recipe = {"model": "auto", "epochs": 4, "adapt_epochs": 10, "warm_start": True, "ema_decay": 0.99}
+    assert baseline_label(recipe, {"info": {"model": {"name": "lenet_bn"}}}) == "lenet_bn, epochs 4"
