@@ -31,6 +31,15 @@ if not runs:
     st.stop()
 
 recommended = (ranked := engine.ranking(source_spec, target_spec)) and ranked.recommended
+if ranked and (command := engine.kept_run_command(ranked)):  # no run is the one Compare recommends
+    st.info(
+        display.esc(
+            f"Compare recommends keeping the source-only model of run {ranked.kept}, not any run below: "
+            "make it a run to label data with it (its baseline is cached: nothing trains)."
+        ),
+        icon=":material/undo:",
+    )
+    st.code(command, language="bash")
 labels = {
     r.id: f"{engine.run_label(r)}{' (recommended)' if r.id == recommended else ''} · {r.source} → {r.target}"
     for r in runs

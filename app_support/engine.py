@@ -28,7 +28,7 @@ from tlcore.features import domain_models
 from tlcore.methods import MethodSpec, list_methods
 from tlcore.runs import jobs
 from tlcore.runs.blank_target import pair_blank_warning
-from tlcore.runs.candidates import load_pool
+from tlcore.runs.candidates import kept_command, load_pool
 from tlcore.runs.changes import RunChanges, moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import read_result
@@ -237,6 +237,12 @@ def ranking(
         return None
     chosen = validator or SelectionSettings().validator
     return _ranking(str(workspace().root), source, target, done, chosen, run_id=run_id)
+
+
+def kept_run_command(ranked: Ranking) -> str | None:
+    """The command that makes the source-only model a mixed pool's ranking keeps a run
+    (:func:`tlcore.runs.candidates.kept_command`), or None."""
+    return kept_command(store(), ranked)
 
 
 def blank_target(source: str, target: str) -> str | None:

@@ -9,10 +9,13 @@ from dataclasses import replace
 import numpy as np
 
 from tests.selection.helpers import Y, candidate, pair_pool, probabilities
+from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.rank import ranking_json
-from tlcore.runs.candidates import baseline_label
+from tlcore.runs.candidates import baseline_label, kept_command
+from tlcore.runs.store import RunStore
 from tlcore.selection.ranking import rank
 from tlcore.views.ranking import recommendation
+from tlcore.workspace import Workspace
 
 
 def right_on(n: int, confidence: float, shift: int = 1) -> np.ndarray:
@@ -85,3 +88,19 @@ def test_the_label_of_a_config_is_its_backbone_and_the_baseline_fields_off_their
     assert baseline_label(efficientnet, {}) == "efficientnet_lite0, image_size 64, epochs 1"
     recipe = {"model": "auto", "epochs": 4, "adapt_epochs": 10, "warm_start": True, "ema_decay": 0.99}
     assert baseline_label(recipe, {"info": {"model": {"name": "lenet_bn"}}}) == "lenet_bn, epochs 4"
+
+
+def test_the_kept_model_is_made_a_run_by_one_command(tmp_path):
+    """A mixed pool's kept source-only model has no run to label data with (QA: Predict then offered the
+    flagged run): the command is ``adapt`` of that run's config as a source_only run, its baseline
+    cached; None when nothing is kept."""
+    store = RunStore(Workspace.resolve(tmp_path / "ws"))
+    config = AdaptConfig("mnist5k", "digits", methods=("dann",), model="efficientnet_lite0", image_size=64)
+    run_id = store.create(replace(config, epochs=1, seed=3))
+    ranking = rank(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run(run_id)))
+    assert ranking.kept == run_id
+    assert kept_command(store, ranking) == (
+        "python -m tlcore adapt --source mnist5k --target digits --method source_only --model "
+        "efficientnet_lite0 --image-size 64 --epochs 1 --seed 3"
+    )
+    assert kept_command(store, replace(ranking, kept=None)) is None

@@ -63,7 +63,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def rank_runs(args: argparse.Namespace) -> int:
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
     from tlcore.runs.blank_target import pair_blank_warning  # noqa: PLC0415 - loads torch
-    from tlcore.runs.candidates import load_pool  # noqa: PLC0415 - loads torch
+    from tlcore.runs.candidates import kept_command, load_pool  # noqa: PLC0415 - loads torch
     from tlcore.selection.ranking import rank  # noqa: PLC0415 - loads torch
     from tlcore.views.compare import n_target_test  # noqa: PLC0415 - loads torch
 
@@ -79,10 +79,10 @@ def rank_runs(args: argparse.Namespace) -> int:
     if args.report is not None:
         write_report(args.report, report(store, ranking))
     if args.json:
-        print_json(ranking_json(ranking) | {"blank": blank})
+        print_json(ranking_json(ranking) | {"blank": blank, "kept_command": kept_command(store, ranking)})
     else:
         tested = {e.run_id: n_target_test(store.result_of(store.get(e.run_id))) for e in ranking.entries}
-        print_ranking(ranking, blank, tested, alarms=args.alarms)
+        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept_command(store, ranking))
     return 0
 
 
@@ -115,12 +115,14 @@ def print_ranking(
     tested: Mapping[str, int | None] | None = None,
     *,
     alarms: bool = False,
+    kept: str | None = None,
 ) -> None:
     """The ranking as text; ``blank``: the warning that the pair's target images are blank; ``tested``:
     each run's number of target test samples, for a line of the counts behind its target accuracies
     and their 95% intervals. The alarms are said in one line after the recommendation
     (:func:`~tlcore.views.ranking.alarm_summary`, as on the Compare page); ``alarms``: also each run's
-    alarm under its row (dozens of lines on a large pair)."""
+    alarm under its row (dozens of lines on a large pair); ``kept``: the command that makes the
+    source-only model a mixed pool keeps a run (:func:`~tlcore.runs.candidates.kept_command`)."""
     from tlcore.views.ranking import alarm_summary, blind_spot, effective_classes, score_text, unreliable_line  # noqa: PLC0415 - loads torch
 
     validator = ranking.settings.validator
@@ -132,6 +134,8 @@ def print_ranking(
     )
     _prose(ranking.choice, "recommended: ")
     _prose(ranking.reason, "  because: ")
+    if kept:  # a command: never wrapped, so it pastes whole
+        print(f"  to label data with it, make it a run (its baseline is cached: nothing trains):\n    {kept}")
     if note := ranking.note():
         _prose(note, "  note: ")
     if caveat := blind_spot(ranking):

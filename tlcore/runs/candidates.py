@@ -18,7 +18,12 @@ from typing import Any
 
 from tlcore.adapt.cache import METHOD_ONLY_FIELDS, baseline_key
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, find_source_only_model
+from tlcore.adapt.source_model import (
+    NeedsSourceOnlyModel,
+    SourceOnlyModel,
+    find_source_only_model,
+    source_only_command,
+)
 from tlcore.data.spec import parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
@@ -29,7 +34,7 @@ from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import Candidate, Pool
 from tlcore.selection.predictions import TargetPredictions
-from tlcore.selection.ranking import rank
+from tlcore.selection.ranking import Ranking, rank
 from tlcore.selection.scores import RunValidators
 
 OLD_RUN = "stored without validator scores or predictions (finished before they existed); rerun it"
@@ -158,3 +163,13 @@ def pair_source_only_model(
     key = baseline_key(found.config, pick_device(found.config.device).type)
     same = (run_id for run_id, config in runs if baseline_key(config, pick_device(config.device).type) == key)
     return replace(found, run_id=next(same, ""))
+
+
+def kept_command(store: RunStore, ranking: Ranking) -> str | None:
+    """The command that makes the source-only model a mixed pool's ranking keeps
+    (:attr:`~tlcore.selection.ranking.Ranking.kept`) a run of its own, to label data with or export:
+    ``adapt`` of that run's config with ``--method source_only``, whose baseline is cached, so nothing
+    trains; None when the ranking keeps none."""
+    if ranking.kept is None:
+        return None
+    return source_only_command(AdaptConfig.from_dict(store.get(ranking.kept).config))
