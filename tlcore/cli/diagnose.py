@@ -35,6 +35,7 @@ from tlcore.cli.diagnose_steps import diagnosis_steps
 from tlcore.cli.explain_text import format_explanation
 from tlcore.cli.output import check_report, print_json, text_table, wrapped, write_report
 from tlcore.data import Domain, harmonise, load_domain
+from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.spec import anchored
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, describe_gap, predictions_doubt
@@ -176,7 +177,8 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
             raise TLError("give --source and --target (or --held-out with --features run:ID or baseline:ID)")
         seed = DEFAULTS.seed if args.seed is None else args.seed
         source = load_domain(args.source, workspace, seed=seed)
-        return harmonise(source, load_domain(args.target, workspace, seed=seed))
+        target = load_domain(args.target, workspace, seed=seed, image_shape=pair_image_shape(source))
+        return harmonise(source, target)
     if config is None:
         raise TLError("--held-out needs --features run:ID or baseline:ID")
     for flag, given, used in (

@@ -18,11 +18,12 @@ transparent, as image viewers show it (an alpha channel, or a ``transparency`` e
 grayscale or RGB image; dark ink on a transparent background stays dark ink on white). All images
 are brought to the most common upright size (scaled down to ``max_image_side``) and to one channel
 count: grayscale when every image is grayscale, else RGB. Given a ``shape`` (a model's ``C x H x W``,
-for its predictions) every file is decoded straight to it instead: one resize per file, whatever the
-other files' sizes, and a colour file becomes grayscale by Pillow's luma for a 1-channel shape
-(``meta["n_resized"]`` counts the files resized). Images that fail to decode are skipped:
-the provenance counts them, ``meta["unreadable"]`` names them (``meta["n_corrupt"]`` their number);
-if none decodes the upload is refused.
+for its predictions, or a run's source for its target: :func:`tlcore.data.harmonise.pair_image_shape`)
+every file is decoded straight to it instead: one resize per file, whatever the other files' sizes, and a
+colour file becomes grayscale by Pillow's luma for a 1-channel shape (an ``H x W`` shape fixes the size
+only: the channels follow the files' rule; ``meta["n_resized"]`` counts the files resized). Images
+that fail to decode are skipped: the provenance counts them, ``meta["unreadable"]`` names them
+(``meta["n_corrupt"]`` their number); if none decodes the upload is refused.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -266,15 +267,17 @@ def _gray_palette(img: Image.Image) -> bool:
 def _target_geometry(
     headers: list[Header], limits: Limits, shape: tuple[int, ...] | None
 ) -> tuple[tuple[int, int], int]:
-    """``shape``'s ``(H, W)`` and channels when given; else the most common ``(H, W)`` (first seen on
-    ties), scaled to ``max_image_side``, and 1 channel when every image is grayscale, else 3."""
+    """``shape``'s ``(H, W)`` and channels when given (an ``H x W`` shape leaves the channels to the
+    files); else the most common ``(H, W)`` (first seen on ties), scaled to ``max_image_side``; channels:
+    1 when every image is grayscale, else 3."""
+    channels = 1 if all(h.gray for h in headers) else 3
     if shape is not None:
-        channels, height, width = shape
-        return (height, width), channels
+        height, width = shape[-2:]
+        return (height, width), shape[0] if len(shape) == 3 else channels
     (height, width), _ = Counter(h.size for h in headers).most_common(1)[0]
     factor = min(1.0, limits.max_image_side / max(height, width))
     size = (max(1, round(height * factor)), max(1, round(width * factor)))
-    return size, 1 if all(h.gray for h in headers) else 3
+    return size, channels
 
 
 def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tensor | None:
