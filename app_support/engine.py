@@ -22,6 +22,7 @@ from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import baseline_reused
 from tlcore.data import Domain, harmonise, list_domains, load_domain
+from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import blank_warning
 from tlcore.errors import TLError
 from tlcore.features import domain_models
@@ -167,13 +168,17 @@ def holds_images(spec: str) -> bool:
 
 
 @st.cache_resource(max_entries=16, show_spinner="Loading data…")
-def _load(root: str, spec: str, seed: int) -> Domain:
-    return load_domain(spec, Workspace.resolve(root), seed=seed, allow_paths=False)
+def _load(root: str, spec: str, seed: int, image_shape: tuple[int, ...] | None = None) -> Domain:
+    workspace = Workspace.resolve(root)
+    return load_domain(spec, workspace, seed=seed, allow_paths=False, image_shape=image_shape)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Pairing source and target…")
 def _load_pair(root: str, source: str, target: str, seed: int) -> tuple[Domain, Domain]:
-    return harmonise(_load(root, source, seed), _load(root, target, seed))
+    """The pair as a run loads it (:func:`tlcore.adapt.pair.load_run_pair`): the target's image files
+    decoded straight to the source's size."""
+    source_domain = _load(root, source, seed)
+    return harmonise(source_domain, _load(root, target, seed, pair_image_shape(source_domain)))
 
 
 def run_label(record: RunRecord) -> str:

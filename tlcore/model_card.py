@@ -4,7 +4,8 @@ The preprocessing steps are the data layer's own, in its order, for one image fi
 :func:`tlcore.predict.load_data` reads it: decode with Pillow (:mod:`tlcore.data.images`; a large JPEG
 at a reduced DCT scale, ``Image.draft``), convert to
 the model's channels ("L", or "RGB", which repeats a grayscale channel as :mod:`tlcore.data.harmonise`
-does), scale 8-bit values by 1/255 to [0, 1], resize to the model's ``W x H`` (bilinear, antialiased:
+does), scale 8-bit values by 1/255 to [0, 1], resize to cover the model's ``W x H`` keeping the aspect
+ratio and crop its centre (:func:`tlcore.data.images.cover_size`; bilinear, antialiased:
 ``torch.nn.functional.interpolate`` as the data layer calls it, the same filter as Pillow's
 ``Image.resize(..., BILINEAR)``), apply the target spec's shifts at that size, as training did on
 a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
@@ -227,7 +228,11 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
             "antialias": True,
             "align_corners": False,
             "clip": [0.0, 1.0],
-            "call": "torch.nn.functional.interpolate(x, size=(H, W), mode='bilinear', antialias=True)",
+            "keep_aspect": True,
+            "cover": "s = max(W / w, H / h) for an image of w x h; resize it to w' = max(W, round(w * s)) "
+            "by h' = max(H, round(h * s)) (Python's round)",
+            "crop": "then the centre W x H: left = (w' - W) // 2, top = (h' - H) // 2",
+            "call": "torch.nn.functional.interpolate(x, size=(h', w'), mode='bilinear', antialias=True)",
             "note": "Pillow's Image.resize((W, H), Image.Resampling.BILINEAR) is the same filter: per "
             "channel in mode 'F' it gives the same values; on the 8-bit image before scaling, within 1/255",
         },

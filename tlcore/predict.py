@@ -1,8 +1,9 @@
 """Predictions of a trained model for every sample of any domain, streamed a batch at a time.
 
 :func:`load_data` decodes image files (a zip or folder) straight to the model's ``C x H x W``, one
-resize per file (what the model card's steps do to a file). The domain is then conformed to the
-model exactly as training conformed its target to its source
+resize per file keeping its aspect ratio, centre-cropped (what the model card's steps do to a file, and
+what training did to its target's files: :func:`tlcore.data.harmonise.pair_image_shape`). The domain
+is then conformed to the model exactly as training conformed its target to its source
 (:func:`tlcore.data.harmonise.plan_conform`: resized to the model's ``H x W``, grayscale repeated to
 RGB, classes matched by name); samples of classes the model does not know are dropped and reported.
 Each batch then runs through the model in eval mode without gradients on
@@ -202,7 +203,9 @@ def _file_notes(domain: Domain) -> list[str]:
     meta, notes = domain.meta, []
     if n := meta.get("n_resized"):
         height, width = domain.shape[1:]
-        notes.append(f"data: {_files(n)} resized to {height}x{width}")
+        notes.append(
+            f"data: {_files(n)} resized to {height}x{width} keeping the aspect ratio, centre-cropped"
+        )
     if n := meta.get("n_corrupt"):
         names = list(meta.get("unreadable", ()))
         shown = ", ".join(names[:NAMED_FILES]) + (", ..." if len(names) > NAMED_FILES else "")

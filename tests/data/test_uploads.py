@@ -65,7 +65,7 @@ def test_messy_images_are_harmonised(tmp_path: Path) -> None:
         "__MACOSX/a b/._1.png": b"resource fork",  # junk: neither an image nor an ignored file
     }
     domain = read_path(write_zip(tmp_path / "messy.zip", members))
-    assert domain.shape == (3, 28, 28)  # most common size; RGB because one image is coloured
+    assert domain.shape == (3, 28, 28)  # the median size; RGB because one image is coloured
     assert domain.classes == ("a b", "chat été")
     assert domain.n_samples == 7 and domain.meta["n_corrupt"] == 2
     assert domain.ids[4:6] == ("a b/6.jfif", "a b/7.JPE")

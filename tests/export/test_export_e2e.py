@@ -58,10 +58,14 @@ def follow_steps(card: dict, path: Path) -> np.ndarray:
             x = 1 - x
         elif op == "resize":
             assert (step["interpolation"], step["antialias"]) == ("bilinear", True)
-            size = (step["width"], step["height"])
+            width, height = step["width"], step["height"]
+            s = max(width / x.shape[1], height / x.shape[0])  # the step's cover rule, then its crop
+            cover = (max(width, round(x.shape[1] * s)), max(height, round(x.shape[0] * s)))
+            left, top = (cover[0] - width) // 2, (cover[1] - height) // 2
             channels = [Image.fromarray(x[..., c]) for c in range(x.shape[2])]  # float32: mode "F"
-            bands = [band.resize(size, Image.Resampling.BILINEAR) for band in channels]
+            bands = [band.resize(cover, Image.Resampling.BILINEAR) for band in channels]
             x = np.stack([np.asarray(band) for band in bands], axis=-1).clip(*step["clip"])
+            x = x[top : top + height, left : left + width]
         elif op == "layout":
             assert (step["from"], step["to"]) == ("HWC", "NCHW")
             x = x.transpose(2, 0, 1)[None]

@@ -74,7 +74,7 @@ def test_unlabelled_zip_upload_round_trips_through_csv_and_parquet(workspace: Wo
 
 def test_a_files_prediction_does_not_depend_on_the_sizes_of_the_other_files(workspace: Workspace) -> None:
     """Each file is decoded straight to the model's input: one resize, as the model card's steps do.
-    Loaded as a dataset, the 84x84 files would first shrink to the most common size, 12x12."""
+    Loaded as a dataset, the 84x84 files would first shrink to the median size, 12x12."""
     big = {f"big{i}.png": png_bytes(np.kron(digit_image(i), np.ones((3, 3), np.uint8))) for i in range(4)}
     small = {f"small{i}.png": png_bytes(digit_image(i, size=12)) for i in range(6)}
     zips = {"alone.zip": big, "mixed.zip": {**big, **small}}

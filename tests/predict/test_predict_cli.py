@@ -53,7 +53,7 @@ def test_unlabelled_upload_to_parquet_keeps_file_names(
     out_path = tmp_path / "scans.parquet"
     code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--out", str(out_path))
     assert code == 0 and out.rstrip().endswith(f"wrote 3 rows to {out_path}")
-    assert "note: data: 3 image files resized to 28x28" in out
+    assert "note: data: 3 image files resized to 28x28 keeping the aspect ratio, centre-cropped" in out
     frame = read_back(out_path)
     assert frame["id"].tolist() == names and "label" not in frame
     code, out, _ = cli(workspace, capsys, run_id, "--data", spec, "--out", str(tmp_path / "s.csv"), "--json")

@@ -14,6 +14,7 @@ from tlcore.adapt.checks import check_labels
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import pair_image_shape
 from tlcore.workspace import Workspace
 
 
@@ -37,11 +38,12 @@ class RunPair:
 def load_run_pair(
     cfg: AdaptConfig, workspace: Workspace | None, needs_target_labels: Sequence[str] = ()
 ) -> RunPair:
-    """Both specs loaded with ``cfg.seed``, their labels checked (:func:`check_labels`), harmonised,
-    each split ``train_test_split(domain, cfg.test_fraction, cfg.seed)`` (stratified by class when
-    labelled)."""
+    """Both specs loaded with ``cfg.seed`` (the target's image files decoded straight to the source's
+    size: :func:`~tlcore.data.harmonise.pair_image_shape`), their labels checked
+    (:func:`check_labels`), harmonised, each split ``train_test_split(domain, cfg.test_fraction,
+    cfg.seed)`` (stratified by class when labelled)."""
     source = load_domain(cfg.source, workspace, cfg.seed)
-    target = load_domain(cfg.target, workspace, cfg.seed)
+    target = load_domain(cfg.target, workspace, cfg.seed, image_shape=pair_image_shape(source))
     check_labels(cfg, needs_target_labels, source.labelled, target.labelled)
     source, target = harmonise(source, target)
     source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)

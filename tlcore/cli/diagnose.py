@@ -164,6 +164,7 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
     """The harmonised pair named by ``--source``/``--target``, or the run's held-out splits."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data import harmonise, load_domain  # noqa: PLC0415 - loads torch
+    from tlcore.data.harmonise import pair_image_shape  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
 
     config = features.config
@@ -172,7 +173,8 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
             raise TLError("give --source and --target (or --held-out with --features run:ID or baseline:ID)")
         seed = DEFAULTS.seed if args.seed is None else args.seed
         source = load_domain(args.source, workspace, seed=seed)
-        return harmonise(source, load_domain(args.target, workspace, seed=seed))
+        target = load_domain(args.target, workspace, seed=seed, image_shape=pair_image_shape(source))
+        return harmonise(source, target)
     if config is None:
         raise TLError("--held-out needs --features run:ID or baseline:ID")
     for flag, given, used in (

@@ -283,6 +283,18 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     return replace(new_source, meta=dict(source.meta)), replace(new_target, meta=meta)
 
 
+def pair_image_shape(source: Domain) -> tuple[int, ...] | None:
+    """The ``image_shape`` to load a target paired with ``source`` at
+    (:func:`tlcore.data.spec.load_domain`): image files decoded straight to the source's ``H x W``,
+    RGB when the source is (colour wins, as in :func:`harmonise`; a grayscale source leaves the
+    channels to the files). Its files then get the pixels a model trained on the pair is given for
+    them by ``predict`` (one resize per file, not one to the target's own size and a second to the
+    source's). ``None`` for feature vectors."""
+    if not source.is_image:
+        return None
+    return tuple(source.shape) if source.shape[0] == 3 else tuple(source.shape[1:])
+
+
 def _check_size(side: str, name: str, n: int) -> None:
     if n < MIN_SAMPLES:
         raise TLError(

@@ -16,13 +16,18 @@ does the rest: a 12-megapixel phone photo for a 128-pixel output decodes at 1008
 its EXIF orientation says (phone photos are stored sideways) and shown on opaque white where it is
 transparent, as image viewers show it (an alpha channel, or a ``transparency`` entry of a palette,
 grayscale or RGB image; dark ink on a transparent background stays dark ink on white). All images
-are brought to the most common upright size (scaled down to ``max_image_side``) and to one channel
+are brought to one size, the domain's: the median upright height by the median width (the lower
+median over all images, each side on its own; scaled down to ``max_image_side``; an upload of one size
+keeps it), each image keeping its aspect ratio: resized until it covers that size, then centre-cropped
+to it (:func:`cover_size`, torchvision's ``Resize`` of the shorter side and ``CenterCrop``, what ImageNet
+backbones are trained on; a letterbox would add bars no photo has). And to one channel
 count: grayscale when every image is grayscale, else RGB. Given a ``shape`` (a model's ``C x H x W``,
-for its predictions) every file is decoded straight to it instead: one resize per file, whatever the
-other files' sizes, and a colour file becomes grayscale by Pillow's luma for a 1-channel shape
-(``meta["n_resized"]`` counts the files resized). Images that fail to decode are skipped:
-the provenance counts them, ``meta["unreadable"]`` names them (``meta["n_corrupt"]`` their number);
-if none decodes the upload is refused.
+for its predictions, or a run's source for its target: :func:`tlcore.data.harmonise.pair_image_shape`)
+every file is decoded straight to it instead: one resize per file, whatever the other files' sizes, and a
+colour file becomes grayscale by Pillow's luma for a 1-channel shape (an ``H x W`` shape fixes the size
+only: the channels follow the files' rule; ``meta["n_resized"]`` counts the files resized). Images
+that fail to decode are skipped: the provenance counts them, ``meta["unreadable"]`` names them
+(``meta["n_corrupt"]`` their number); if none decodes the upload is refused.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -113,7 +118,12 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
     n_resized = sum(headers[i].size != size for i in kept)
     index = {name: i for i, name in enumerate(classes)}
     y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
-    note = _skipped(len(unreadable), ignored)
+    note = (
+        f", {n_resized} resized to {size[0]}x{size[1]} keeping the aspect ratio, centre-cropped"
+        if n_resized
+        else ""
+    )
+    note += _skipped(len(unreadable), ignored)
     return Domain(
         name=label,
         X=X[: len(kept)].contiguous(),
@@ -266,15 +276,23 @@ def _gray_palette(img: Image.Image) -> bool:
 def _target_geometry(
     headers: list[Header], limits: Limits, shape: tuple[int, ...] | None
 ) -> tuple[tuple[int, int], int]:
-    """``shape``'s ``(H, W)`` and channels when given; else the most common ``(H, W)`` (first seen on
-    ties), scaled to ``max_image_side``, and 1 channel when every image is grayscale, else 3."""
+    """``shape``'s ``(H, W)`` and channels when given (an ``H x W`` shape leaves the channels to the
+    files); else the (lower) median upright height and width, each over every image, scaled to
+    ``max_image_side`` (an upload of one size keeps it); channels: 1 when every image is grayscale,
+    else 3."""
+    channels = 1 if all(h.gray for h in headers) else 3
     if shape is not None:
-        channels, height, width = shape
-        return (height, width), channels
-    (height, width), _ = Counter(h.size for h in headers).most_common(1)[0]
+        height, width = shape[-2:]
+        return (height, width), shape[0] if len(shape) == 3 else channels
+    height, width = (_lower_median([h.size[axis] for h in headers]) for axis in (0, 1))
     factor = min(1.0, limits.max_image_side / max(height, width))
     size = (max(1, round(height * factor)), max(1, round(width * factor)))
-    return size, 1 if all(h.gray for h in headers) else 3
+    return size, channels
+
+
+def _lower_median(values: list[int]) -> int:
+    """The middle value, the lower of the two middle ones for an even count: a side some image has."""
+    return sorted(values)[(len(values) - 1) // 2]
 
 
 def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tensor | None:
@@ -287,9 +305,21 @@ def _decode(member: Member, size: tuple[int, int], channels: int) -> torch.Tenso
     except DECODE_ERRORS:
         return None
     pixels = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)  # 1 x C x h x w
-    if tuple(pixels.shape[-2:]) != size:
-        pixels = interpolate(pixels, size=size, mode="bilinear", antialias=True, align_corners=False)
-    return pixels[0].clamp_(0.0, 1.0)
+    cover = cover_size(array.shape[:2], size)
+    if tuple(pixels.shape[-2:]) != cover:
+        pixels = interpolate(pixels, size=cover, mode="bilinear", antialias=True, align_corners=False)
+    top, left = ((c - s) // 2 for c, s in zip(cover, size, strict=True))
+    return pixels[0, :, top : top + size[0], left : left + size[1]].clamp(0.0, 1.0)
+
+
+def cover_size(image: tuple[int, int], size: tuple[int, int]) -> tuple[int, int]:
+    """``(h', w')`` an image of ``image`` ``(h, w)`` is resized to before the centre ``size`` ``(H, W)``
+    is cropped from it, its aspect ratio kept: s = max(H / h, W / w), h' = max(H, round(h s)),
+    w' = max(W, round(w s)) (torchvision's ``Resize`` of the shorter side then ``CenterCrop``, which
+    ImageNet models expect; an image of ``size``'s aspect ratio is only resized)."""
+    (h, w), (height, width) = image, size
+    scale = max(height / h, width / w)
+    return max(height, round(h * scale)), max(width, round(w * scale))
 
 
 def _upright(img: Image.Image) -> Image.Image:

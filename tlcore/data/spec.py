@@ -306,9 +306,10 @@ def load_domain(
     """Load the domain a spec names, subsampled and shifted with ``seed``, named by its canonical text.
 
     ``allow_paths=False`` refuses file paths and ``@folder`` roots (for a shared server: only
-    built-ins, the default data root and workspace uploads). ``image_shape`` (a model's ``C x H x W``)
-    decodes image files (a zip or folder) straight to it, before ``n=``, ``blank=drop`` and the shifts:
-    one resize per file, so a file's pixels do not depend on the other files' sizes.
+    built-ins, the default data root and workspace uploads). ``image_shape`` (a model's ``C x H x W``,
+    or a paired source's: :func:`tlcore.data.harmonise.pair_image_shape`) decodes image files (a zip
+    or folder) straight to it, before ``n=``, ``blank=drop`` and the shifts: one resize per file, so a
+    file's pixels do not depend on the other files' sizes.
     """
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     if not allow_paths and (spec.kind == "file" or spec.root):

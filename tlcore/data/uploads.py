@@ -39,7 +39,8 @@ def read_path(
     image_shape: tuple[int, ...] | None = None,
 ) -> Domain:
     """Load a supported file or an image folder; ``label`` names it in messages (default: file name),
-    ``image_shape`` the ``C x H x W`` image files are decoded to (:func:`tlcore.data.images.read_images`)."""
+    ``image_shape`` the ``C x H x W`` (or ``H x W``) image files are decoded to
+    (:func:`tlcore.data.images.read_images`)."""
     limits = limits or Limits.from_env()
     label = label or path.name
     kind = _file_kind(path, label_column, limits, label)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import MIN_SIDE
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
@@ -281,8 +282,8 @@ def explain(
     step("gap before any fix")
     before = cheap_measure(source, target, settings)
 
-    def load(spec: str) -> Domain:
-        return load_domain(spec, workspace, seed=settings.seed)
+    def load(spec: str, image_shape: tuple[int, ...] | None) -> Domain:
+        return load_domain(spec, workspace, seed=settings.seed, image_shape=image_shape)
 
     measured = gap or before.gap
     level = gap_level(measured)
@@ -334,7 +335,9 @@ def explain(
         settings,
         label_shift=label_shift,
         classes=classes,
-        every_class=None if t_spec is None else lambda: every_class_target(source, lambda: load(t_spec)),
+        every_class=None
+        if t_spec is None
+        else lambda: every_class_target(source, lambda: load(t_spec, pair_image_shape(source))),
         columns=drift,
         without_blank=clean,
     )

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.data.domain import Domain
-from tlcore.data.harmonise import harmonise
+from tlcore.data.harmonise import harmonise, pair_image_shape
 from tlcore.data.shifts import apply_shifts, get_shift
 from tlcore.data.spec_edit import compose_spec, spec_parts
 from tlcore.diagnosis import SIGNIFICANCE
@@ -50,7 +50,8 @@ from tlcore.explain.settings import ExplainSettings
 
 Side = Literal["source", "target"]
 SIDES: tuple[Side, Side] = ("source", "target")
-Loader = Callable[[str], Domain]  # a spec -> its domain, loaded with the pair's seed and workspace
+# a spec and the image_shape its files decode to (None: their own) -> its domain, with the pair's seed
+Loader = Callable[[str, tuple[int, ...] | None], Domain]
 MIN_GAIN = 0.1  # a fix helps when it shrinks the checked MMD² by at least this share
 SCAN_POINTS, SEARCH_STEPS = 9, 5  # a fix's value: values scanned, then bisection steps
 
@@ -358,8 +359,12 @@ def check_fix(
     changes, settings = fix.changes, pair.settings
     if not changes:
         raise TLError(f"the fix {fix.words} has no spec to load")
-    domains = {side: load(changes[side]) if side in changes else pair.domain(side) for side in SIDES}
-    new: dict[Side, Domain] = dict(zip(SIDES, harmonise(domains["source"], domains["target"]), strict=True))
+    source = load(changes["source"], None) if "source" in changes else pair.domain("source")
+    # a fixed target's files decoded straight to the source's size, as a run loads its target
+    target = (
+        load(changes["target"], pair_image_shape(source)) if "target" in changes else pair.domain("target")
+    )
+    new: dict[Side, Domain] = dict(zip(SIDES, harmonise(source, target), strict=True))
     after = cheap_measure(new["source"], new["target"], settings)
     stats = {
         side: image_stats(new[side], max_images=settings.check_samples, seed=settings.seed)
