@@ -14,6 +14,12 @@ MIN_IMAGE_SIZE = 32  # five stride-2 stages: 32 px leaves a 1 x 1 map to pool
 # (4000 px: 319 times 224's, up to 2 TiB). 512 is also past the sides these backbones' papers train and
 # fine-tune at (224; ConvNeXt 384).
 MAX_IMAGE_SIZE = 512
+# ``auto`` (:func:`tlcore.model_names.resolve_model_name`): images whose shorter side is at least
+# PHOTO_SIDE px are photos, for the pretrained efficientnet_lite0 (offline weights); smaller ones are
+# digit-like (the benchmark's tasks: 28 px; USPS 16, SVHN 32), for lenet_bn trained from scratch.
+# 64 is twice SVHN's side and leaves efficientnet's five stride-2 stages a 2 x 2 map.
+PHOTO_SIDE = 64
+AUTO_IMAGE_SIZE = 64  # the side ``auto`` resizes photos to: (64 / 224)^2 = 8% of 224's compute a step
 SIZE_RANGE = (  # the error's and the Adapt page's words
     f"from {MIN_IMAGE_SIZE} to {MAX_IMAGE_SIZE} px (at {MAX_IMAGE_SIZE} px one batch of 64 images already "
     "holds 7 to 34 GiB to train)"
