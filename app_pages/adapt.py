@@ -9,6 +9,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
+from tlcore.model_names import AUTO_RULE, auto_reason
 from tlcore.models import list_models
 from tlcore.runs import jobs
 from tlcore.views import compare
@@ -71,12 +72,14 @@ with st.container(border=True):
     budget = recipe_config.budget_text
     params = f"; parameters {recipe_config.params_text}" if recipe_config.params else ""
     st.caption(f"Budget: {budget}, model {recipe_config.model}, seed {recipe_config.seed}{params}.")
+    if (shape := engine.sample_shape(source_spec)) is not None:
+        st.caption(f"{auto_reason(shape)}.")
     if labels:
         st.caption(
             f"Methods: {recipe_config.method_label}, on {int(labels)} labelled target samples per class."
         )
     if quotes := [] if labels else benchmarks.recipe_quote(RECOMMENDED):
-        st.caption(f"{evidence_intro(images)}: {'; '.join(quotes)}.")  # the intro once, not per pair
+        st.caption(f"{evidence_intro(shape)}: {'; '.join(quotes)}.")  # the intro once, not per pair
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])
 
@@ -124,7 +127,9 @@ with st.container(border=True):
     epochs = cols[0].number_input("Epochs", 1, 500, key=field["epochs"])
     batch_size = cols[1].number_input("Batch size", 2, 4096, key=field["batch_size"])
     lr = cols[2].number_input("Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=field["lr"])
-    model = cols[3].selectbox("Model", ["auto", *list_models()], key=field["model"])
+    model = cols[3].selectbox(
+        "Model", ["auto", *list_models()], key=field["model"], help=f"auto: {AUTO_RULE}"
+    )
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, key=field["seed"])
     augment = cols[5].checkbox("Augment source", help="random affine (images)", key=field["augment"])
     image_size = None

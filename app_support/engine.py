@@ -166,6 +166,14 @@ def holds_images(spec: str) -> bool:
         return True
 
 
+def sample_shape(spec: str) -> tuple[int, ...] | None:
+    """One sample's shape in ``spec`` (what ``auto`` picks a backbone by); None when it does not load."""
+    try:
+        return load(spec).shape
+    except TLError:
+        return None
+
+
 @st.cache_resource(max_entries=16, show_spinner="Loading data…")
 def _load(root: str, spec: str, seed: int) -> Domain:
     return load_domain(spec, Workspace.resolve(root), seed=seed, allow_paths=False)
