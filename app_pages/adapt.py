@@ -12,6 +12,7 @@ from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
 from tlcore.models import list_models
 from tlcore.runs import jobs
+from tlcore.runs.record import RunRecord
 from tlcore.views import compare
 
 
@@ -223,6 +224,28 @@ with st.container(border=True):
         launch(planned)
 
 
+def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
+    """A done run's card: its target accuracy against source-only, its network, its alarm if any."""
+    st.progress(1.0, text="finished")
+    if network := engine.network_line(record):
+        st.caption(display.esc(network))
+    change = compare.accuracy_change(record.headline)
+    if change is not None:
+        st.metric(
+            engine.target_accuracy_label(record),
+            f"{record.headline['target_accuracy']:.1%}",
+            f"{100 * change:+.1f} pts vs source-only",
+            delta_arrow="auto" if change else "off",
+            delta_color="normal" if change else "off",
+            help="Scored on the target's held-out test split, as on Compare; Predict "
+            "scores every labelled sample of the data it labels.",
+        )
+    if record.id in flagged:
+        line, false_alarm = flagged[record.id]
+        box = st.warning if false_alarm else st.error
+        box(display.esc(line), icon=":material/flag:")
+
+
 @st.fragment(run_every=2.0)
 def runs_panel() -> None:
     """Every recent run with its progress, live curves and a cancel button; refreshes itself."""
@@ -246,22 +269,7 @@ def runs_panel() -> None:
                         with display.errors_shown():
                             jobs.cancel(engine.workspace(), record.id)
                 elif record.status == "done":
-                    st.progress(1.0, text="finished")
-                    change = compare.accuracy_change(record.headline)
-                    if change is not None:
-                        st.metric(
-                            engine.target_accuracy_label(record),
-                            f"{record.headline['target_accuracy']:.1%}",
-                            f"{100 * change:+.1f} pts vs source-only",
-                            delta_arrow="auto" if change else "off",
-                            delta_color="normal" if change else "off",
-                            help="Scored on the target's held-out test split, as on Compare; Predict "
-                            "scores every labelled sample of the data it labels.",
-                        )
-                    if record.id in flagged:
-                        line, false_alarm = flagged[record.id]
-                        box = st.warning if false_alarm else st.error
-                        box(display.esc(line), icon=":material/flag:")
+                    done_info(record, flagged)
                 elif record.status == "cancelled":  # asked for, not a failure
                     st.info(display.esc(record.error or "cancelled"), icon=":material/stop_circle:")
                 else:

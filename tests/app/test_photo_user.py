@@ -12,6 +12,7 @@ from app_support.benchmarks import recipe_quote
 from tests.app.helpers import image_zip, plain
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
+from tlcore.views import compare
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -51,3 +52,27 @@ def test_a_digit_pair_keeps_lenet_bn_and_the_plain_quote(app: OpenApp) -> None:
     assert [c for c in captions if c.startswith("Measured with")] == [
         f"Measured with exactly these settings: {'; '.join(recipe_quote(RECOMMENDED))}."
     ]
+
+
+def _result(model: str, built: str, shape: list[int], options: dict[str, int]) -> dict[str, object]:
+    """A done run's result as the pipeline stores it: its config and the built model's spec."""
+    spec = {"name": built, "input_shape": shape, "n_classes": 4, "bottleneck_dim": 256, "options": options}
+    history = [{"stage": "baseline"}] * 4 + [{"stage": "adapt"}] * 10
+    return {
+        "config": {"model": model, "epochs": 4, "warm_start": True},
+        "history": history,
+        "info": {"model": spec},
+    }
+
+
+def test_a_runs_card_and_runs_show_say_which_network_auto_picked_and_why() -> None:
+    photo = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 64})
+    assert compare.network_text(photo) == PHOTO
+    assert compare.training_text(photo) == f"4 epochs source-only, then 10 adapting from it; {PHOTO}"
+    named = _result("resnet18", "resnet18", [3, 80, 80], {"image_size": 96})
+    assert compare.network_text(named) == "resnet18 at 96 px (chosen by name)"
+    older = _result("auto", "lenet_bn", [3, 109, 109], {})  # auto's rule before photos got a backbone
+    assert (
+        compare.network_text(older) == "auto picked lenet_bn for samples of shape 3x109x109 (an earlier rule)"
+    )
+    assert compare.network_text({"config": {"model": "auto"}}) is None  # a result without its model
