@@ -17,7 +17,7 @@ from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 PHOTO = (
-    "auto picked efficientnet_lite0 (ImageNet-pretrained, at 64 px): the images are 80x80 px, "
+    "auto picked efficientnet_lite0 (ImageNet-pretrained, at 96 px): the images are 80x80 px, "
     "photo-sized (a side >= 64 px)"
 )
 
@@ -66,7 +66,7 @@ def _result(model: str, built: str, shape: list[int], options: dict[str, int]) -
 
 
 def test_a_runs_card_and_runs_show_say_which_network_auto_picked_and_why() -> None:
-    photo = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 64})
+    photo = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 96})
     assert compare.network_text(photo) == PHOTO
     assert compare.training_text(photo) == f"4 epochs source-only, then 10 adapting from it; {PHOTO}"
     named = _result("resnet18", "resnet18", [3, 80, 80], {"image_size": 96})

@@ -1,5 +1,5 @@
 """``auto``: digit-like images (every benchmark task's) keep lenet_bn, photo-sized ones get the
-pretrained efficientnet_lite0 at 64 px, feature vectors the mlp."""
+pretrained efficientnet_lite0 at 96 px, feature vectors the mlp."""
 
 from __future__ import annotations
 
@@ -51,16 +51,16 @@ def test_auto_picks_by_the_shorter_side(shape: tuple[int, ...], picked: str) -> 
     assert resolve_model_name("auto", shape) == picked
 
 
-def test_auto_builds_the_photo_backbone_at_64_px_and_an_explicit_name_keeps_224() -> None:
+def test_auto_builds_the_photo_backbone_at_96_px_and_an_explicit_name_keeps_224() -> None:
     auto = build_model("auto", (3, 109, 109), 4, pretrained=False).spec
-    assert (auto["name"], auto["options"]) == ("efficientnet_lite0", {"image_size": 64})
+    assert (auto["name"], auto["options"]) == ("efficientnet_lite0", {"image_size": 96})
     assert build_model("efficientnet_lite0", (3, 109, 109), 4, pretrained=False).spec["options"] == {}
     assert build_model("auto", (1, 28, 28), 4).spec["options"] == {}
 
 
 def test_the_reason_names_the_pick_the_shape_and_the_rule() -> None:
     assert auto_reason((3, 109, 109)) == (
-        "auto picked efficientnet_lite0 (ImageNet-pretrained, at 64 px): the images are 109x109 px, "
+        "auto picked efficientnet_lite0 (ImageNet-pretrained, at 96 px): the images are 109x109 px, "
         "photo-sized (a side >= 64 px)"
     )
     assert auto_reason((1, 28, 28)) == (
