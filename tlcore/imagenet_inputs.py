@@ -24,7 +24,8 @@ PHOTO_SIDE = 64
 # The side ``auto`` resizes photos to. Measured on 4 classes of colour-shape photos (80-200 px, read at
 # 109 px; 193 source images, 150 darker, bluish, blurred targets), source-only, 1 epoch, seed 0, one
 # thread of a busy 2-core CPU: 64 px 60 s and 91.3% on the target, 96 px 105 s and 100.0%, 109 px
-# (their own side) 197 s and 98.0%. 96 px costs (96 / 224)^2 = 18% of 224's compute a step.
+# (their own side) 197 s and 98.0%, 224 px 319 s and 100.0%: 96 px matched 224's accuracy in a third
+# of its time ((96 / 224)^2 = 18% of its compute a step).
 AUTO_IMAGE_SIZE = 96
 SIZE_RANGE = (  # the error's and the Adapt page's words
     f"from {MIN_IMAGE_SIZE} to {MAX_IMAGE_SIZE} px (at {MAX_IMAGE_SIZE} px one batch of 64 images already "
