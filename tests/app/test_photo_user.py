@@ -39,7 +39,7 @@ def test_a_photo_pair_is_told_its_backbone_and_where_the_quote_comes_from(
     assert quotes  # the committed benchmark quotes the recipe
     assert [c for c in captions if c.startswith("Measured with")] == [
         "Measured with exactly these settings on 28 px digit and clothing benchmarks (none on photos; "
-        f"{PHOTO}): {'; '.join(quotes)}."
+        f"this pair trains efficientnet_lite0): {'; '.join(quotes)}."
     ]
 
 
@@ -71,6 +71,9 @@ def test_a_runs_card_and_runs_show_say_which_network_auto_picked_and_why() -> No
     assert compare.training_text(photo) == f"4 epochs source-only, then 10 adapting from it; {PHOTO}"
     named = _result("resnet18", "resnet18", [3, 80, 80], {"image_size": 96})
     assert compare.network_text(named) == "resnet18 at 96 px (chosen by name)"
+    default_size = _result("resnet18", "resnet18", [3, 80, 80], {})  # 224 is stored unset
+    assert compare.network_text(default_size) == "resnet18 at 224 px (chosen by name)"
+    assert compare.network_text(_result("lenet", "lenet", [1, 28, 28], {})) == "lenet (chosen by name)"
     older = _result("auto", "lenet_bn", [3, 109, 109], {})  # auto's rule before photos got a backbone
     assert (
         compare.network_text(older) == "auto picked lenet_bn for samples of shape 3x109x109 (an earlier rule)"

@@ -47,7 +47,7 @@ def test_a_table_pair_reads_the_feature_vector_wording(app: OpenApp, workspace: 
     evidence = [c for c in _captions(at) if c.startswith("Measured with exactly these settings")]
     assert evidence == [  # said once, before every quoted pair
         "Measured with exactly these settings on 28 px digit and clothing benchmarks (none on tables; "
-        "auto picked mlp: the samples are feature vectors (2 values)): "
+        "this pair trains mlp): "
         f"{'; '.join(quotes)}."
     ]
     at.switch_page("app_pages/predict.py").run()

@@ -14,7 +14,7 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
-from tlcore.model_names import auto_reason, resolve_model_name
+from tlcore.model_names import resolve_model_name
 
 LABELLED_TERM = "labelled_target"  # the term a recipe adds when it is given target labels
 
@@ -76,12 +76,13 @@ def evidence_intro(input_shape: tuple[int, ...] | None = None) -> str:
     """What precedes a recipe's benchmark quote (``97.0 ± 0.9% on mnist5k → digits``) for a pair whose
     samples have ``input_shape`` (None: unknown): the benchmark's pairs are 28 px digit and clothing
     images on lenet_bn, which a pair that ``auto`` builds another network for (a table's vectors,
-    photos) is told, with that network and why (:func:`~tlcore.model_names.auto_reason`)."""
+    photos; :func:`~tlcore.model_names.resolve_model_name`) is told, with that network."""
     settings = "Measured with exactly these settings"
-    if input_shape is None or resolve_model_name("auto", input_shape) == "lenet_bn":
+    picked = "lenet_bn" if input_shape is None else resolve_model_name("auto", input_shape)
+    if picked == "lenet_bn":
         return settings
-    unlike = "tables" if len(input_shape) == 1 else "photos"
-    return f"{settings} on 28 px digit and clothing benchmarks (none on {unlike}; {auto_reason(input_shape)})"
+    unlike = "tables" if len(input_shape or ()) == 1 else "photos"
+    return f"{settings} on 28 px digit and clothing benchmarks (none on {unlike}; this pair trains {picked})"
 
 
 RECOMMENDED = Recipe(

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from tlcore.adapt.source_model import SOURCE_ONLY
 from tlcore.data.domain import Domain
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.metrics.mcnemar import PairedChange, described_change
@@ -207,7 +208,7 @@ def network_text(result: Mapping[str, Any]) -> str | None:
     if not spec:
         return None
     name, shape = spec["name"], tuple(spec["input_shape"])
-    size = spec.get("options", {}).get("image_size")
+    size = spec.get("options", {}).get("image_size", IMAGE_SIZE if name in IMAGENET_NAMES else None)
     built = name + (f" at {size} px" if size else "")
     if result.get("config", {}).get("model") != "auto":
         return f"{built} (chosen by name)"
