@@ -3,6 +3,7 @@ recipe's quoted accuracy comes from 28 px digit and clothing benchmarks (a digit
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from app_support.benchmarks import recipe_quote
 from tests.app.helpers import image_zip, plain
+from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
+from tlcore.runs.store import RunStore
 from tlcore.views import compare
 from tlcore.workspace import Workspace
 
@@ -79,3 +82,16 @@ def test_a_runs_card_and_runs_show_say_which_network_auto_picked_and_why() -> No
         compare.network_text(older) == "auto picked lenet_bn for samples of shape 3x109x109 (an earlier rule)"
     )
     assert compare.network_text({"config": {"model": "auto"}}) is None  # a result without its model
+
+
+def test_a_done_runs_card_on_adapt_names_its_network(app: OpenApp, workspace: Path) -> None:
+    store = RunStore(Workspace.resolve(workspace))
+    run_id = store.create(AdaptConfig(source="mnist5k", target="digits"))
+    assert store.start(run_id, pid=os.getpid())
+    result = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 96})
+    assert store.finish(run_id, {"target_accuracy": 0.9, "source_only_accuracy": 0.8, **result})
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    assert PHOTO in _captions(at)
+    del result["config"]  # a result without its config: the network alone
+    assert compare.network_text(result) == "efficientnet_lite0 at 96 px"

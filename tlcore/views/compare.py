@@ -210,8 +210,9 @@ def network_text(result: Mapping[str, Any]) -> str | None:
     name, shape = spec["name"], tuple(spec["input_shape"])
     size = spec.get("options", {}).get("image_size", IMAGE_SIZE if name in IMAGENET_NAMES else None)
     built = name + (f" at {size} px" if size else "")
-    if result.get("config", {}).get("model") != "auto":
-        return f"{built} (chosen by name)"
+    chosen = result.get("config", {}).get("model")
+    if chosen != "auto":
+        return built if chosen is None else f"{built} (chosen by name)"
     if resolve_model_name("auto", shape) != name:  # a run from before today's rule
         return f"auto picked {built} for samples of shape {'x'.join(map(str, shape))} (an earlier rule)"
     return auto_reason(shape)
