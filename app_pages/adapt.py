@@ -9,8 +9,10 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
+from tlcore.model_names import AUTO_RULE, auto_reason
 from tlcore.models import list_models
 from tlcore.runs import jobs
+from tlcore.runs.record import RunRecord
 from tlcore.views import compare
 
 
@@ -71,12 +73,14 @@ with st.container(border=True):
     budget = recipe_config.budget_text
     params = f"; parameters {recipe_config.params_text}" if recipe_config.params else ""
     st.caption(f"Budget: {budget}, model {recipe_config.model}, seed {recipe_config.seed}{params}.")
+    if (shape := engine.sample_shape(source_spec)) is not None:
+        st.caption(f"{auto_reason(shape)}.")
     if labels:
         st.caption(
             f"Methods: {recipe_config.method_label}, on {int(labels)} labelled target samples per class."
         )
     if quotes := [] if labels else benchmarks.recipe_quote(RECOMMENDED):
-        st.caption(f"{evidence_intro(images)}: {'; '.join(quotes)}.")  # the intro once, not per pair
+        st.caption(f"{evidence_intro(shape)}: {'; '.join(quotes)}.")  # the intro once, not per pair
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])
 
@@ -124,7 +128,9 @@ with st.container(border=True):
     epochs = cols[0].number_input("Epochs", 1, 500, key=field["epochs"])
     batch_size = cols[1].number_input("Batch size", 2, 4096, key=field["batch_size"])
     lr = cols[2].number_input("Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=field["lr"])
-    model = cols[3].selectbox("Model", ["auto", *list_models()], key=field["model"])
+    model = cols[3].selectbox(
+        "Model", ["auto", *list_models()], key=field["model"], help=f"auto: {AUTO_RULE}"
+    )
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, key=field["seed"])
     augment = cols[5].checkbox("Augment source", help="random affine (images)", key=field["augment"])
     image_size = None
@@ -218,6 +224,28 @@ with st.container(border=True):
         launch(planned)
 
 
+def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
+    """A done run's card: its target accuracy against source-only, its network, its alarm if any."""
+    st.progress(1.0, text="finished")
+    if network := engine.network_line(record):
+        st.caption(display.esc(network))
+    change = compare.accuracy_change(record.headline)
+    if change is not None:
+        st.metric(
+            engine.target_accuracy_label(record),
+            f"{record.headline['target_accuracy']:.1%}",
+            f"{100 * change:+.1f} pts vs source-only",
+            delta_arrow="auto" if change else "off",
+            delta_color="normal" if change else "off",
+            help="Scored on the target's held-out test split, as on Compare; Predict "
+            "scores every labelled sample of the data it labels.",
+        )
+    if record.id in flagged:
+        line, false_alarm = flagged[record.id]
+        box = st.warning if false_alarm else st.error
+        box(display.esc(line), icon=":material/flag:")
+
+
 @st.fragment(run_every=2.0)
 def runs_panel() -> None:
     """Every recent run with its progress, live curves and a cancel button; refreshes itself."""
@@ -241,22 +269,7 @@ def runs_panel() -> None:
                         with display.errors_shown():
                             jobs.cancel(engine.workspace(), record.id)
                 elif record.status == "done":
-                    st.progress(1.0, text="finished")
-                    change = compare.accuracy_change(record.headline)
-                    if change is not None:
-                        st.metric(
-                            engine.target_accuracy_label(record),
-                            f"{record.headline['target_accuracy']:.1%}",
-                            f"{100 * change:+.1f} pts vs source-only",
-                            delta_arrow="auto" if change else "off",
-                            delta_color="normal" if change else "off",
-                            help="Scored on the target's held-out test split, as on Compare; Predict "
-                            "scores every labelled sample of the data it labels.",
-                        )
-                    if record.id in flagged:
-                        line, false_alarm = flagged[record.id]
-                        box = st.warning if false_alarm else st.error
-                        box(display.esc(line), icon=":material/flag:")
+                    done_info(record, flagged)
                 elif record.status == "cancelled":  # asked for, not a failure
                     st.info(display.esc(record.error or "cancelled"), icon=":material/stop_circle:")
                 else:

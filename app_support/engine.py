@@ -118,7 +118,7 @@ def _live_curves(root: str, run_id: str) -> LiveCurves:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _finished_curves(root: str, run_id: str, done: bool, label: str) -> tuple[go.Figure | None, bool]:
-    rows, _, reused = _finished(root, run_id, done)
+    rows, _, reused, _ = _finished(root, run_id, done)
     return (curve_figures.learning_curves({label: rows}, "") if rows else None), reused
 
 
@@ -128,10 +128,15 @@ def target_accuracy_label(record: RunRecord) -> str:
     return _finished(str(workspace().root), record.id, record.status == "done")[1]
 
 
+def network_line(record: RunRecord) -> str | None:
+    """The network a done run trained and, for ``auto``, why (:func:`tlcore.views.compare.network_text`)."""
+    return _finished(str(workspace().root), record.id, record.status == "done")[3]
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]], str, bool]:
-    """A finished run's curve rows, target accuracy label and whether its baseline was reused, from
-    its stored result when it is done."""
+def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]], str, bool, str | None]:
+    """A finished run's curve rows, target accuracy label, whether its baseline was reused and its
+    network line, from its stored result when it is done."""
     runs = _store(root)
     result: dict[str, Any] = {}
     if done:
@@ -140,7 +145,7 @@ def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]],
     events = runs.history(run_id, kinds={"epoch", "stage"})
     epochs = result.get("history") or [e for e in events if e["kind"] == "epoch"]
     rows = compare.curve_rows(epochs, result or None)
-    return rows, compare.target_accuracy_label(result), baseline_reused(events)
+    return rows, compare.target_accuracy_label(result), baseline_reused(events), compare.network_text(result)
 
 
 def dataset_choices() -> list[str]:
@@ -165,6 +170,14 @@ def holds_images(spec: str) -> bool:
         return load(spec).is_image
     except TLError:
         return True
+
+
+def sample_shape(spec: str) -> tuple[int, ...] | None:
+    """One sample's shape in ``spec`` (what ``auto`` picks a backbone by); None when it does not load."""
+    try:
+        return load(spec).shape
+    except TLError:
+        return None
 
 
 @st.cache_resource(max_entries=16, show_spinner="Loading data…")

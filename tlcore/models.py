@@ -24,7 +24,7 @@ from torch import nn
 
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, check_image_size
-from tlcore.model_names import MODEL_NAMES, resolve_model_name
+from tlcore.model_names import MODEL_NAMES, auto_options, resolve_model_name
 from tlcore.pretrained import IMAGENET_BACKBONES, ImageNetFeatures
 
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
@@ -168,6 +168,7 @@ def build_model(
     resolved = resolve_model_name(check_model_name(name), tuple(input_shape))
     factory, inputs = _REGISTRY[resolved]
     shape = tuple(int(s) for s in input_shape)
+    options = {**auto_options(name, shape), **options}  # auto's photo backbone: its image size
     if len(shape) != (3 if inputs == "image" else 1):
         wanted = "images (C x H x W)" if inputs == "image" else "feature vectors (D,)"
         raise TLError(f"model {resolved!r} needs {wanted}, got samples of shape {shape}")

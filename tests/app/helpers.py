@@ -51,14 +51,16 @@ def contrast(colour: str | Sequence[float], background: str | Sequence[float]) -
     return (high + 0.05) / (low + 0.05)
 
 
-def image_zip(classes: tuple[str, ...] = ("0", "1"), per_class: int = 6, seed: int = 0) -> bytes:
-    """A zip of class folders of small random grayscale PNGs."""
+def image_zip(
+    classes: tuple[str, ...] = ("0", "1"), per_class: int = 6, seed: int = 0, side: int = 28
+) -> bytes:
+    """A zip of class folders of random grayscale PNGs, ``side`` x ``side`` px."""
     rng = np.random.default_rng(seed)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in classes:
             for i in range(per_class):
-                pixels = (rng.random((28, 28)) * 255).astype(np.uint8)
+                pixels = (rng.random((side, side)) * 255).astype(np.uint8)
                 png = io.BytesIO()
                 Image.fromarray(pixels).save(png, format="PNG")
                 archive.writestr(f"{name}/{i:03d}.png", png.getvalue())

@@ -46,7 +46,8 @@ def test_a_table_pair_reads_the_feature_vector_wording(app: OpenApp, workspace: 
     assert quotes  # the committed benchmark quotes the recipe (image pairs only)
     evidence = [c for c in _captions(at) if c.startswith("Measured with exactly these settings")]
     assert evidence == [  # said once, before every quoted pair
-        "Measured with exactly these settings on image benchmarks (none on tables; a table trains an MLP): "
+        "Measured with exactly these settings on 28 px digit and clothing benchmarks (none on tables; "
+        "this pair trains mlp): "
         f"{'; '.join(quotes)}."
     ]
     at.switch_page("app_pages/predict.py").run()

@@ -43,9 +43,10 @@ class AdaptConfig:
     predictions changed from one epoch to the next, two epochs running (:mod:`tlcore.stopping`).
     ``patience`` (unset: off): a stage stops once its source validation loss has not improved for
     that many epochs (:class:`tlcore.stopping.EarlyStopping`).
-    ``image_size`` (unset: 224, the weights' training resolution): the side an ImageNet backbone
-    resizes its input to (:mod:`tlcore.pretrained`); smaller is faster on CPU. 224 itself is stored
-    unset, so one network has one config (and one cached baseline).
+    ``image_size`` (unset: 224, the weights' training resolution; 96 when ``auto`` picks
+    efficientnet_lite0 for photos, :data:`~tlcore.imagenet_inputs.AUTO_IMAGE_SIZE`): the side an
+    ImageNet backbone resizes its input to (:mod:`tlcore.pretrained`); smaller is faster on CPU.
+    224 itself is stored unset, so one network has one config (and one cached baseline).
 
     Every value is checked here, when the config is built, so the CLI, the app and a sweep's trials
     refuse a bad one before any run exists.
@@ -101,7 +102,7 @@ class AdaptConfig:
         """Refuse an input size for a model that has none or out of the backbones' range; 224 -> unset."""
         if self.image_size is None:
             return
-        if self.model not in IMAGENET_NAMES:  # auto included: it builds lenet_bn or mlp
+        if self.model not in IMAGENET_NAMES:  # auto included: it picks its own (AUTO_IMAGE_SIZE for photos)
             raise TLError(
                 f"the input size (image_size) applies only to the ImageNet backbones "
                 f"({', '.join(IMAGENET_NAMES)}), not to model {self.model!r}"

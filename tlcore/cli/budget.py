@@ -7,8 +7,8 @@ import argparse
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
-from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
-from tlcore.model_names import MODEL_NAMES, resolve_model_name
+from tlcore.imagenet_inputs import AUTO_IMAGE_SIZE, IMAGE_SIZE, IMAGENET_NAMES
+from tlcore.model_names import AUTO_RULE, MODEL_NAMES
 
 BUDGET_OPTIONS = (
     "epochs",
@@ -78,8 +78,7 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         metavar="K",
         help=f"labelled target samples per class {default('target_labels')}",
     )
-    image, vector = resolve_model_name("auto", (1, 28, 28)), resolve_model_name("auto", (2,))
-    auto = f"auto ({image} for images, {vector} for feature vectors)"
+    auto = f"auto ({AUTO_RULE})"
     parser.add_argument(
         "--model",
         metavar="NAME",
@@ -90,7 +89,8 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         type=int,
         metavar="PX",
         help=f"side the ImageNet backbones ({', '.join(IMAGENET_NAMES)}) resize images to; smaller is "
-        f"faster on CPU (default {IMAGE_SIZE}, their training resolution)",
+        f"faster on CPU (default {IMAGE_SIZE}, their training resolution; {AUTO_IMAGE_SIZE} when "
+        "--model auto picks one for photos)",
     )
     parser.add_argument(
         "--bottleneck",

@@ -17,10 +17,12 @@ import plotly.graph_objects as go
 
 from tlcore.adapt.source_model import SOURCE_ONLY
 from tlcore.data.domain import Domain
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.metrics.mcnemar import PairedChange, described_change
 from tlcore.metrics.proportion import SMALL_TEST, CountedAccuracy, counted
+from tlcore.model_names import auto_reason, resolve_model_name
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
@@ -191,8 +193,29 @@ def training_text(result: Mapping[str, Any]) -> str:
         baseline += " (reused from the cache)"
     adapt = length["adapt_epochs"]
     if not adapt:
-        return baseline if adapt is None else f"{baseline}, no adapting epochs"
-    return f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
+        text = baseline if adapt is None else f"{baseline}, no adapting epochs"
+    else:
+        text = f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
+    network = network_text(result)
+    return text if network is None else f"{text}; {network}"
+
+
+def network_text(result: Mapping[str, Any]) -> str | None:
+    """The network a done run trained and, for ``auto``, why (:func:`~tlcore.model_names.auto_reason`):
+    ``auto picked efficientnet_lite0 (...): the images are 109x109 px, ...``; a named model is the
+    user's choice; None where the result does not record its model."""
+    spec = result.get("info", {}).get("model")
+    if not spec:
+        return None
+    name, shape = spec["name"], tuple(spec["input_shape"])
+    size = spec.get("options", {}).get("image_size", IMAGE_SIZE if name in IMAGENET_NAMES else None)
+    built = name + (f" at {size} px" if size else "")
+    chosen = result.get("config", {}).get("model")
+    if chosen != "auto":
+        return built if chosen is None else f"{built} (chosen by name)"
+    if resolve_model_name("auto", shape) != name:  # a run from before today's rule
+        return f"auto picked {built} for samples of shape {'x'.join(map(str, shape))} (an earlier rule)"
+    return auto_reason(shape)
 
 
 def summary_rows(results: Results) -> list[dict[str, Any]]:

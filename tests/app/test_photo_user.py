@@ -1,0 +1,97 @@
+"""The Adapt page for a photo user: which backbone ``auto`` picks for the pair and why, and that the
+recipe's quoted accuracy comes from 28 px digit and clothing benchmarks (a digit pair is told neither)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app_support.benchmarks import recipe_quote
+from tests.app.helpers import image_zip, plain
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.data import save_upload
+from tlcore.runs.store import RunStore
+from tlcore.views import compare
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+PHOTO = (
+    "auto picked efficientnet_lite0 (ImageNet-pretrained, at 96 px): the images are 80x80 px, "
+    "photo-sized (a side >= 64 px)"
+)
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [plain(str(c.value)) for c in at.caption]
+
+
+def test_a_photo_pair_is_told_its_backbone_and_where_the_quote_comes_from(
+    app: OpenApp, workspace: Path
+) -> None:
+    ws = Workspace.resolve(workspace)
+    source = save_upload(ws, "photos.zip", image_zip(side=80))
+    at = app("adapt", source=f"upload:{source}", target=f"upload:{source}")
+    assert not at.exception, [e.message for e in at.exception]
+    captions = _captions(at)
+    assert f"{PHOTO}." in captions
+    quotes = recipe_quote(RECOMMENDED)
+    assert quotes  # the committed benchmark quotes the recipe
+    assert [c for c in captions if c.startswith("Measured with")] == [
+        "Measured with exactly these settings on 28 px digit and clothing benchmarks (none on photos; "
+        f"this pair trains efficientnet_lite0): {'; '.join(quotes)}."
+    ]
+
+
+def test_a_digit_pair_keeps_lenet_bn_and_the_plain_quote(app: OpenApp) -> None:
+    at = app("adapt")
+    captions = _captions(at)
+    assert any(
+        c.startswith("auto picked lenet_bn (trained from scratch): the images are 28x28 px") for c in captions
+    )
+    assert [c for c in captions if c.startswith("Measured with")] == [
+        f"Measured with exactly these settings: {'; '.join(recipe_quote(RECOMMENDED))}."
+    ]
+
+
+def _result(model: str, built: str, shape: list[int], options: dict[str, int]) -> dict[str, object]:
+    """A done run's result as the pipeline stores it: its config and the built model's spec."""
+    spec = {"name": built, "input_shape": shape, "n_classes": 4, "bottleneck_dim": 256, "options": options}
+    history = [{"stage": "baseline"}] * 4 + [{"stage": "adapt"}] * 10
+    return {
+        "config": {"model": model, "epochs": 4, "warm_start": True},
+        "history": history,
+        "info": {"model": spec},
+    }
+
+
+def test_a_runs_card_and_runs_show_say_which_network_auto_picked_and_why() -> None:
+    photo = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 96})
+    assert compare.network_text(photo) == PHOTO
+    assert compare.training_text(photo) == f"4 epochs source-only, then 10 adapting from it; {PHOTO}"
+    named = _result("resnet18", "resnet18", [3, 80, 80], {"image_size": 96})
+    assert compare.network_text(named) == "resnet18 at 96 px (chosen by name)"
+    default_size = _result("resnet18", "resnet18", [3, 80, 80], {})  # 224 is stored unset
+    assert compare.network_text(default_size) == "resnet18 at 224 px (chosen by name)"
+    assert compare.network_text(_result("lenet", "lenet", [1, 28, 28], {})) == "lenet (chosen by name)"
+    older = _result("auto", "lenet_bn", [3, 109, 109], {})  # auto's rule before photos got a backbone
+    assert (
+        compare.network_text(older) == "auto picked lenet_bn for samples of shape 3x109x109 (an earlier rule)"
+    )
+    assert compare.network_text({"config": {"model": "auto"}}) is None  # a result without its model
+
+
+def test_a_done_runs_card_on_adapt_names_its_network(app: OpenApp, workspace: Path) -> None:
+    store = RunStore(Workspace.resolve(workspace))
+    run_id = store.create(AdaptConfig(source="mnist5k", target="digits"))
+    assert store.start(run_id, pid=os.getpid())
+    result = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 96})
+    assert store.finish(run_id, {"target_accuracy": 0.9, "source_only_accuracy": 0.8, **result})
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    assert PHOTO in _captions(at)
+    del result["config"]  # a result without its config: the network alone
+    assert compare.network_text(result) == "efficientnet_lite0 at 96 px"
