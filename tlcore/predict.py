@@ -34,6 +34,7 @@ import torch
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import Conformer, plan_conform
+from tlcore.data.images import named_files
 from tlcore.data.shifts import effective, format_shifts
 from tlcore.data.spec import load_domain, parse_spec
 from tlcore.data.spec_edit import with_shifts
@@ -45,7 +46,6 @@ from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 TOP_K = 3
-NAMED_FILES = 5  # files a note names before "..."
 
 
 @dataclass(frozen=True)
@@ -207,8 +207,7 @@ def _file_notes(domain: Domain) -> list[str]:
             f"data: {_files(n)} resized to {height}x{width} keeping the aspect ratio, centre-cropped"
         )
     if n := meta.get("n_corrupt"):
-        names = list(meta.get("unreadable", ()))
-        shown = ", ".join(names[:NAMED_FILES]) + (", ..." if len(names) > NAMED_FILES else "")
+        shown = named_files(list(meta.get("unreadable", ())))
         verb = "has" if n == 1 else "have"
         notes.append(f"data: {_files(n)} could not be decoded and {verb} no row: {shown}")
     return notes

@@ -74,7 +74,8 @@ def test_messy_images_are_harmonised(tmp_path: Path) -> None:
     assert domain.meta["unreadable"] == ("chat été/broken.png", "chat été/eps.png")
     assert domain.meta["n_ignored"] == 3
     assert domain.provenance.endswith(
-        "2 unreadable skipped, 3 files of other types ignored: .heic (2), .txt (1)"
+        "2 unreadable skipped (chat été/broken.png, chat été/eps.png), 3 files of other types ignored: "
+        ".heic (2), .txt (1)"
     )
 
 

@@ -40,7 +40,7 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -75,6 +75,7 @@ UPRIGHT = {
 }
 SIDEWAYS = frozenset({5, 6, 7, 8})  # orientations stored with width and height swapped
 SHOWN_KINDS = 5  # file extensions listed in a message, most common first
+NAMED_FILES = 5  # files a message names before "..."
 JPEG_SCALES = (8, 4, 2)  # the reduced DCT scales 1/s libjpeg decodes at (Pillow's Image.draft)
 DRAFT_MARGIN = 4  # a reduced JPEG keeps this many pixels per output pixel on its shorter side, at least
 
@@ -123,7 +124,7 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
         if n_resized
         else ""
     )
-    note += _skipped(len(unreadable), ignored)
+    note += _skipped(unreadable, ignored)
     return Domain(
         name=label,
         X=X[: len(kept)].contiguous(),
@@ -159,9 +160,15 @@ def _images(members: list[Member], label: str) -> tuple[list[Member], Counter[st
     return images, ignored
 
 
-def _skipped(n_unreadable: int, ignored: Counter[str]) -> str:
-    """``, 2 unreadable skipped, 15 files of other types ignored: .heic (10), .txt (5)`` (or less)."""
-    note = f", {n_unreadable} unreadable skipped" if n_unreadable else ""
+def named_files(names: Sequence[str]) -> str:
+    """``a.png, b/c.jpg`` (the first :data:`NAMED_FILES`, then ``...``)."""
+    return ", ".join(names[:NAMED_FILES]) + (", ..." if len(names) > NAMED_FILES else "")
+
+
+def _skipped(unreadable: Sequence[str], ignored: Counter[str]) -> str:
+    """``, 2 unreadable skipped (a/broken.png, b/eps.png), 15 files of other types ignored: .heic (10),
+    .txt (5)`` (or less; QA: the unreadable files were counted, not named)."""
+    note = f", {len(unreadable)} unreadable skipped ({named_files(unreadable)})" if unreadable else ""
     n = ignored.total()
     if n:
         files = "file of another type" if n == 1 else "files of other types"
