@@ -36,11 +36,14 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         "--epochs",
         type=int,
         metavar="N",
-        help="epochs of the source-only model and, unless --adapt-epochs, of the adapt stage "
-        + default("epochs"),
+        help="epochs of the source-only model and, unless --adapt-epochs (or adapt's --recipe) sets them, of "
+        "the adapt stage " + default("epochs"),
     )
     parser.add_argument(
-        "--adapt-epochs", type=int, metavar="N", help="epochs of the adapt stage (default: --epochs)"
+        "--adapt-epochs",
+        type=int,
+        metavar="N",
+        help="epochs of the adapt stage (default: adapt's --recipe's, else --epochs)",
     )
     parser.add_argument(
         "--warm-start",
