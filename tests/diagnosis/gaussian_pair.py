@@ -13,7 +13,7 @@ from tlcore.data.domain import Domain
 from tlcore.workspace import Workspace
 
 
-def npz_bytes(X: np.ndarray, y: np.ndarray) -> bytes:
+def _npz(X: np.ndarray, y: np.ndarray) -> bytes:
     """``X`` (float32) and ``y`` (int64) as the bytes of an ``.npz`` upload."""
     buffer = io.BytesIO()
     np.savez(buffer, X=X.astype(np.float32), y=y.astype(np.int64))
@@ -26,7 +26,7 @@ def gaussians(shift: float, seed: int) -> bytes:
     y = np.arange(150) % 3
     X = 3.0 * np.eye(3, 5)[y] + rng.normal(size=(150, 5))
     X[:, 0] += shift
-    return npz_bytes(X, y)
+    return _npz(X, y)
 
 
 def pair_workspace(folder: Path) -> Workspace:
