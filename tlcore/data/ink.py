@@ -10,7 +10,12 @@ its grey image (the mean over channels):
 * polarity ``+1`` when the ink is lighter than the background, ``-1`` when darker:
   ``sign((q99(g) - b) - (b - q01(g)))`` (ties +1), ``q`` the image's percentiles;
 * ink: ``d = polarity * (g - b)`` (ink positive in both polarities); a pixel is ink when
-  ``d > max(0.5 q99(d), 0.02)``.
+  ``d > max(0.5 q99(d), 0.02)``;
+* colour ink (images of ``C > 1`` channels): with ``k_c = x_c - g`` a pixel's chroma and ``k0_c`` the
+  median of ``k_c`` over the border ring, ``e = max_c |k_c - k0_c|``; a pixel is also ink when
+  ``e > max(0.5 q99(e), 0.02)`` (its ``d`` is then ``e``). A blue shape on a red background of the same
+  brightness has ink. A grey image (one channel, or equal channels) has ``k = 0``, no colour ink, and
+  exactly the ink of its grey image.
 
 A *blank* image has no ink pixel: a constant image, or one whose every pixel lies within the ink
 threshold of its background (an empty scan). From :data:`BLANK_MIN` of a side's images blank, a
@@ -38,7 +43,7 @@ INK_FRACTION, INK_FLOOR = 0.5, 0.02
 
 @dataclass(frozen=True)
 class Ink:
-    """The ink of ``N`` grey images (module docstring): per image its ``background``, percentiles
+    """The ink of ``N`` images (module docstring): per image its ``background``, percentiles
     ``low`` (q01) and ``high`` (q99) and ``polarity`` (``N`` each), and per pixel ``d`` (``N x H x W``,
     ink positive) and ``mask`` (``N x H x W`` bool: the ink pixels)."""
 
@@ -62,25 +67,49 @@ def check_images(X: torch.Tensor, what: str) -> None:
         raise TLError(f"{what}: N x C x H x W images of side >= {MIN_SIDE} needed, got {tuple(X.shape)}")
 
 
-def find_ink(g: torch.Tensor) -> Ink:
-    """The ink of grey images ``g`` (``N x H x W`` float in [0, 1]), as the module docstring defines it."""
-    h, w = g.shape[-2:]
+def _border_ring(h: int, w: int) -> torch.Tensor:
+    """``H x W`` bool: the border ring, ``max(1, min(H, W) // 14)`` pixels wide."""
     r = max(1, min(h, w) // 14)
     ring = torch.ones(h, w, dtype=torch.bool)
     ring[r : h - r, r : w - r] = False
+    return ring
+
+
+def _colour_ink(X: torch.Tensor, g: torch.Tensor, ring: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per pixel the chroma distance ``e`` from the background's chroma and the colour-ink mask
+    ``e > max(0.5 q99(e), 0.02)`` (module docstring), ``N x H x W`` each."""
+    chroma = X - g.unsqueeze(1)  # N x C x H x W; 0 on grey images
+    reference = chroma[:, :, ring].median(2).values  # N x C
+    e = (chroma - reference[:, :, None, None]).abs().amax(1)
+    reach = torch.quantile(e.flatten(1), 0.99, dim=1)
+    threshold = (INK_FRACTION * reach).clamp_min(INK_FLOOR)
+    return e, e > threshold.view(-1, 1, 1)
+
+
+def find_ink(X: torch.Tensor) -> Ink:
+    """The ink of images ``X`` (``N x C x H x W`` float in [0, 1]), as the module docstring defines it:
+    grey ink on ``g``, the mean over channels, and colour ink where ``C > 1``."""
+    g = X.mean(1)
+    h, w = g.shape[-2:]
+    ring = _border_ring(h, w)
     background = g[:, ring].median(1).values
     low, high = torch.quantile(g.flatten(1), torch.tensor([0.01, 0.99]), dim=1)
     polarity = torch.where(high - background >= background - low, 1.0, -1.0)
     d = polarity.view(-1, 1, 1) * (g - background.view(-1, 1, 1))
     reach = torch.where(polarity > 0, high - background, background - low)  # q99(d)
     threshold = (INK_FRACTION * reach).clamp_min(INK_FLOOR)
-    return Ink(background, low, high, polarity, d, d > threshold.view(-1, 1, 1))
+    mask = d > threshold.view(-1, 1, 1)
+    if X.shape[1] > 1:
+        e, colour_mask = _colour_ink(X, g, ring)
+        d = torch.where(colour_mask & ~mask, e, d)
+        mask = mask | colour_mask
+    return Ink(background, low, high, polarity, d, mask)
 
 
 def blank_mask(X: torch.Tensor) -> torch.Tensor:
     """``N`` bool: which images of ``X`` (``N x C x H x W`` in [0, 1]) are blank (no ink pixel)."""
     check_images(X, "blank=drop")
-    return torch.cat([~find_ink(chunk.float().mean(1)).has_ink for chunk in X.split(CHUNK)])
+    return torch.cat([~find_ink(chunk.float()).has_ink for chunk in X.split(CHUNK)])
 
 
 def describe_blank(n_blank: int, n_total: int, what: str, fate: str) -> str:

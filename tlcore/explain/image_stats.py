@@ -176,7 +176,7 @@ def _chunk_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
     n, _, h, w = X.shape
     g = X.mean(1)  # N x H x W
     flat = g.flatten(1)
-    found = find_ink(g)
+    found = find_ink(X)
     ink, has_ink = found.mask, found.has_ink
     mass = torch.where(ink, found.d, 0.0)
     total = mass.sum((1, 2))
