@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import display, engine, state
+from app_support import display, engine, kept_model, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
@@ -147,12 +147,7 @@ if on_pair:
     else:  # no run passed the guardrails: keep the source-only model
         box, icon = st.warning, ":material/undo:"
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=icon)
-    if command := engine.kept_run_command(ranked):  # mixed configs: a source-only model is kept
-        st.caption(
-            "To label data with that model or export it, make it a run (its baseline is cached: "
-            "nothing trains):"
-        )
-        st.code(command, language="bash")
+    kept_model.offer(ranked, "compare_make_kept_run")  # mixed configs: a source-only model is kept
     if ranked.recommended in engine.model_runs(*pair) and st.button(
         f"Label data with {labels.get(ranked.recommended, ranked.recommended)} on Predict",
         icon=":material/label:",

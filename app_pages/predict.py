@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_support import display, engine, predictions, state
+from app_support import display, engine, kept_model, predictions, state
 from tlcore.data.shifts import format_shifts
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import rows_text
@@ -31,15 +31,15 @@ if not runs:
     st.stop()
 
 recommended = (ranked := engine.ranking(source_spec, target_spec)) and ranked.recommended
-if ranked and (command := engine.kept_run_command(ranked)):  # no run is the one Compare recommends
+if ranked and ranked.kept:  # no run is the one Compare recommends: its kept source-only model is not a run
     st.info(
         display.esc(
-            f"Compare recommends keeping the source-only model of run {ranked.kept}, not any run below: "
-            "make it a run to label data with it (its baseline is cached: nothing trains)."
+            f"Compare recommends keeping the source-only model of run {ranked.kept}, not any run below "
+            "(preselected: the run whose baseline it is)."
         ),
         icon=":material/undo:",
     )
-    st.code(command, language="bash")
+    kept_model.offer(ranked, "predict_make_kept_run")
 labels = {
     r.id: f"{engine.run_label(r)}{' (recommended)' if r.id == recommended else ''} · {r.source} → {r.target}"
     for r in runs

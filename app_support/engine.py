@@ -29,7 +29,7 @@ from tlcore.features import domain_models
 from tlcore.methods import MethodSpec, list_methods
 from tlcore.runs import jobs
 from tlcore.runs.blank_target import pair_blank_warning
-from tlcore.runs.candidates import kept_command, load_pool
+from tlcore.runs.candidates import kept_command, kept_config, load_pool
 from tlcore.runs.changes import RunChanges, moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import read_result
@@ -261,6 +261,13 @@ def kept_run_command(ranked: Ranking) -> str | None:
     """The command that makes the source-only model a mixed pool's ranking keeps a run
     (:func:`tlcore.runs.candidates.kept_command`), or None."""
     return kept_command(store(), ranked)
+
+
+def launch_kept(ranked: Ranking) -> list[str]:
+    """Launch the source-only model ``ranked`` keeps as a run (:func:`tlcore.runs.candidates.kept_config`);
+    its id, or none when nothing is kept."""
+    config = kept_config(store(), ranked)
+    return [] if config is None else launch([config])
 
 
 def blank_target(source: str, target: str) -> str | None:

@@ -72,6 +72,7 @@ def test_difference_colours_and_the_figures():
 def test_pictures_and_captions_are_escaped_in_a_report():
     page = render_report("t", "s", [Section("pics", pictures=[(SCRIPT, b"\x89PNG")])])
     assert SCRIPT not in page and 'alt="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+    assert "width=" not in page.split("<img", 1)[1].split(">", 1)[0]  # no PNG header: no size, still shown
 
 
 def test_explanation_of_hostile_names_reports_escaped_without_fix_specs(hostile_pair):

@@ -9,11 +9,12 @@ from dataclasses import replace
 import numpy as np
 
 from tests.selection.helpers import Y, candidate, pair_pool, probabilities
+from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.rank import ranking_json
-from tlcore.runs.candidates import baseline_label, kept_command
+from tlcore.runs.candidates import baseline_label, kept_command, kept_config
 from tlcore.runs.store import RunStore
-from tlcore.selection.ranking import rank
+from tlcore.selection.ranking import preselect, rank
 from tlcore.views.ranking import recommendation
 from tlcore.workspace import Workspace
 
@@ -104,3 +105,20 @@ def test_the_kept_model_is_made_a_run_by_one_command(tmp_path):
         "efficientnet_lite0 --image-size 64 --epochs 1 --seed 3"
     )
     assert kept_command(store, replace(ranking, kept=None)) is None
+
+
+def test_until_the_kept_model_is_a_run_its_owner_is_preselected_and_launches_as_its_baseline(tmp_path):
+    """QA (helper-109): with no run recommended Predict preselected the newest run, a collapsed one at
+    28%; the run whose source-only model is kept comes first, and that model's run config is the run's
+    own as source_only: the same cached baseline, nothing trains."""
+    store = RunStore(Workspace.resolve(tmp_path / "ws"))
+    config = AdaptConfig("mnist5k", "digits", methods=("dann",), model="efficientnet_lite0", image_size=64)
+    run_id = store.create(replace(config, epochs=1, seed=3, params={"dann": {"weight": 0.5}}))
+    ranking = rank(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run(run_id)))
+    assert preselect(["a-weak", run_id], ranking) == run_id  # the newest is a-weak
+    assert preselect(["a-weak"], ranking) == "a-weak" and preselect([], ranking) is None
+    kept = kept_config(store, ranking)
+    original = AdaptConfig.from_dict(store.get(run_id).config)
+    assert kept.methods == ("source_only",) and kept.params == {}
+    assert baseline_key(kept, "cpu") == baseline_key(original, "cpu")
+    assert kept_config(store, replace(ranking, kept=None)) is None

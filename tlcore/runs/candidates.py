@@ -23,6 +23,7 @@ from tlcore.adapt.source_model import (
     SourceOnlyModel,
     find_source_only_model,
     source_only_command,
+    source_only_config,
 )
 from tlcore.data.spec import parse_spec
 from tlcore.device import pick_device
@@ -165,11 +166,17 @@ def pair_source_only_model(
     return replace(found, run_id=next(same, ""))
 
 
-def kept_command(store: RunStore, ranking: Ranking) -> str | None:
-    """The command that makes the source-only model a mixed pool's ranking keeps
-    (:attr:`~tlcore.selection.ranking.Ranking.kept`) a run of its own, to label data with or export:
-    ``adapt`` of that run's config with ``--method source_only``, whose baseline is cached, so nothing
-    trains; None when the ranking keeps none."""
+def kept_config(store: RunStore, ranking: Ranking) -> AdaptConfig | None:
+    """The source-only model a mixed pool's ranking keeps (:attr:`~tlcore.selection.ranking.Ranking.kept`)
+    as a run config of its own, to label data with or export: that run's config as a plain
+    ``source_only`` run (:func:`~tlcore.adapt.source_model.source_only_config`), whose baseline is
+    cached, so nothing trains; None when the ranking keeps none."""
     if ranking.kept is None:
         return None
-    return source_only_command(AdaptConfig.from_dict(store.get(ranking.kept).config))
+    return source_only_config(AdaptConfig.from_dict(store.get(ranking.kept).config))
+
+
+def kept_command(store: RunStore, ranking: Ranking) -> str | None:
+    """The ``adapt`` command that launches :func:`kept_config` (None when nothing is kept)."""
+    config = kept_config(store, ranking)
+    return None if config is None else source_only_command(config)

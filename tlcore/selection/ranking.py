@@ -288,9 +288,11 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
 def preselect(run_ids: Sequence[str], ranking: Ranking | None) -> str | None:
     """The run to offer first among ``run_ids`` (a pair's done runs, newest first), e.g. to label
     data or export a model with: ``ranking``'s recommendation when it is among them (the run
-    ``runs rank`` recommends), else the newest; None when there is none."""
-    if ranking is not None and ranking.recommended in run_ids:
-        return ranking.recommended
+    ``runs rank`` recommends), else the run whose source-only model it keeps (a mixed pool: QA, the
+    newest was a collapsed run at 28%), else the newest; None when there is none."""
+    for chosen in (ranking.recommended, ranking.kept) if ranking is not None else ():
+        if chosen in run_ids:
+            return chosen
     return run_ids[0] if run_ids else None
 
 

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import re
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 from plotly.offline import get_plotlyjs
 
 from tlcore.numbers import significant
@@ -118,12 +117,22 @@ def picture_html(caption: str, png: bytes) -> str:
     thumbnails, 1.68 MB, while loading)."""
     text = html.escape(caption)
     data = base64.b64encode(png).decode("ascii")
-    width, height = Image.open(io.BytesIO(png)).size
+    size = png_size(png)
+    held = "" if size is None else f'width="{size[0]}" height="{size[1]}" '
     return (
-        f'<figure><img class="grid" src="data:image/png;base64,{data}" width="{width}" height="{height}" '
+        f'<figure><img class="grid" src="data:image/png;base64,{data}" {held}'
         f'loading="lazy" decoding="async" alt="{text}">'
         f"<figcaption>{text}</figcaption></figure>"
     )
+
+
+def png_size(png: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` from a PNG's IHDR chunk (bytes 16-24, big-endian), None when ``png`` has none
+    (a picture that is no PNG is still shown, only not held to a size)."""
+    if len(png) < 24 or png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
 
 
 def _lighter(value: object) -> object:

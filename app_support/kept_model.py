@@ -1,0 +1,30 @@
+"""The source-only model a mixed pool's ranking keeps, offered where a run is chosen (Compare, Predict):
+the command that makes it a run, and a button that launches that run (its baseline is cached, so it
+trains nothing: QA, 7-9 s for efficientnet_lite0 on 150 photos)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_support import display, engine
+from tlcore.selection.ranking import Ranking
+
+
+def offer(ranked: Ranking, key: str) -> None:
+    """The command and a **Make it a run** button when ``ranked`` keeps a source-only model; nothing
+    otherwise. ``key``: the button's widget key (one per page)."""
+    command = engine.kept_run_command(ranked)
+    if command is None:
+        return
+    st.caption(
+        "To label data with that model or export it, make it a run (its baseline is cached: nothing "
+        "trains), here or with:"
+    )
+    st.code(command, language="bash")
+    if st.button("Make it a run", key=key, icon=":material/play_arrow:"):
+        with display.errors_shown():
+            (run_id,) = engine.launch_kept(ranked)
+            st.success(
+                display.esc(f"Launched run {run_id}: it is listed here, recommended, once done (seconds)."),
+                icon=":material/check:",
+            )
