@@ -1,0 +1,36 @@
+"""A mixed pool's kept source-only model on Compare and Predict (app_support/kept_model.py): the command
+and a Make it a run button that launches it (QA helper-109: an app-only user had to open a terminal)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support import engine
+
+COMMAND = "python -m tlcore adapt --source a --target b --method source_only --epochs 1"
+
+
+def _page() -> None:
+    from types import SimpleNamespace  # noqa: PLC0415 - AppTest runs this body as the page's script
+
+    from app_support import kept_model  # noqa: PLC0415 - AppTest runs this body as the page's script
+
+    kept_model.offer(SimpleNamespace(kept="20261206-025156-d668eb"), "make_kept")
+
+
+def test_the_button_launches_the_kept_model_and_says_which_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    launched: list[str] = []
+    monkeypatch.setattr(engine, "kept_run_command", lambda ranked: COMMAND)
+    monkeypatch.setattr(engine, "launch_kept", lambda ranked: launched.append(ranked.kept) or ["run-9"])
+    app = AppTest.from_function(_page).run()
+    assert [c.value for c in app.code] == [COMMAND] and not launched  # shown, nothing started
+    app.button(key="make_kept").click().run()
+    assert launched == ["20261206-025156-d668eb"]
+    assert app.success[0].value.replace("\\", "").startswith("Launched run run-9:")  # markdown-escaped
+
+
+def test_nothing_is_offered_when_no_model_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "kept_run_command", lambda ranked: None)
+    app = AppTest.from_function(_page).run()
+    assert not app.code and not app.button and not app.caption
