@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 # 2: auto builds lenet_bn for images (was lenet); 3: vector models standardise inputs; 4: auto builds
-# efficientnet_lite0 at 64 px for photo-sized images (was lenet_bn)
+# efficientnet_lite0 at 96 px for photo-sized images (was lenet_bn)
 CACHE_VERSION = 4
 # Config fields that leave the baseline as it is (device: its type is in the key instead).
 METHOD_ONLY_FIELDS = (

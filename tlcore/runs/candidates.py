@@ -13,7 +13,7 @@ pair's runs fall into several groups, the pool is the group of ``run_id`` if giv
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 from tlcore.adapt.cache import METHOD_ONLY_FIELDS, baseline_key
@@ -53,12 +53,9 @@ def baseline_label(config: dict[str, Any], result: dict[str, Any]) -> str:
     model = (result.get("info") or {}).get("model") or {}
     name = model.get("name") if isinstance(model, dict) else None
     words = [str(name or config.get("model", "auto"))]
-    for f in fields(AdaptConfig):
-        if f.name in _NOT_A_CONFIG or f.name not in config:
-            continue
-        default = f.default_factory() if callable(f.default_factory) else f.default
-        if config[f.name] != default:
-            words.append(f"{f.name} {config[f.name]}")
+    for field, default in AdaptConfig.defaults().items():
+        if field not in _NOT_A_CONFIG and field in config and config[field] != default:
+            words.append(f"{field} {config[field]}")
     return ", ".join(words)
 
 
