@@ -1,7 +1,10 @@
-"""Fixtures for the app tests: a fresh workspace and an AppTest of the whole app."""
+"""Fixtures for the app tests: a fresh workspace, an AppTest of the whole app, and done runs trained
+once per session and copied into a test's workspace."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import APP, SMALL_SOURCE, SMALL_TARGET
+from tlcore.adapt.config import AdaptConfig
+from tlcore.runs import jobs
+from tlcore.workspace import Workspace
 
 
 @pytest.fixture
@@ -33,3 +39,38 @@ def app(workspace: Path) -> Callable[..., AppTest]:
         return at
 
     return open_page
+
+
+@pytest.fixture(scope="session")
+def _trained_workspaces(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[AdaptConfig], tuple[Path, str]]:
+    """``train(config)``: a workspace holding one done run of ``config`` and the run's id, trained the
+    first time a config is asked for and kept for the session (read-only: tests get copies)."""
+    made: dict[str, tuple[Path, str]] = {}
+
+    def train(config: AdaptConfig) -> tuple[Path, str]:
+        key = json.dumps(config.to_dict(), sort_keys=True)
+        if key not in made:
+            root = tmp_path_factory.mktemp("trained") / "workspace"
+            record = jobs.run_inline(Workspace.resolve(root), config)
+            assert record.status == "done", record.error
+            made[key] = (root, record.id)
+        return made[key]
+
+    return train
+
+
+@pytest.fixture
+def trained_run(
+    workspace: Path, _trained_workspaces: Callable[[AdaptConfig], tuple[Path, str]]
+) -> Callable[[AdaptConfig], str]:
+    """``trained_run(config)``: the id of a done run of ``config`` in this test's (still empty)
+    workspace, as ``jobs.run_inline`` leaves it (run, baseline cache), copied from the session's."""
+
+    def copy(config: AdaptConfig) -> str:
+        root, run_id = _trained_workspaces(config)
+        shutil.copytree(root, workspace)  # fails loudly if the test already wrote to its workspace
+        return run_id
+
+    return copy

@@ -33,17 +33,17 @@ def missing_model(at: AppTest) -> bool:
 
 
 def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
-    app: OpenApp, workspace: Path, capsys: pytest.CaptureFixture[str]
+    app: OpenApp,
+    workspace: Path,
+    trained_run: Callable[[AdaptConfig], str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A source_only run whose cached baseline is gone: in raw features the pair has no source-only
     model, in the run's features the run's own model is one (as ``diagnose --features run:ID`` says)."""
-    ws = Workspace.resolve(workspace)
-    config = AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1)
-    record = jobs.run_inline(ws, config)
-    assert record.status == "done", record.error
-    shutil.rmtree(BaselineCache.of_workspace(ws).folder or "")
+    run_id = trained_run(AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1))
+    shutil.rmtree(BaselineCache.of_workspace(Workspace.resolve(workspace)).folder or "")
     argv = ["--workspace", str(workspace), "diagnose", "--source", SOURCE, "--target", TARGET, "--json"]
-    argv += ["--features", f"run:{record.id}", "--no-umap", "--no-explain", "--permutations", "50"]
+    argv += ["--features", f"run:{run_id}", "--no-umap", "--no-explain", "--permutations", "50"]
     assert main(argv) == 0
     payload = json.loads(capsys.readouterr().out)
     cli, counted = payload["label_shift_estimate"], payload["label_shift"]
@@ -58,7 +58,7 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     assert not at.exception, [e.message for e in at.exception]
     assert missing_model(at)  # raw features: the pair's cached baseline is gone
     (space,) = [s for s in at.selectbox if s.label == "Feature space"]
-    space.set_value(record.id).run()
+    space.set_value(run_id).run()
     assert not at.exception, [e.message for e in at.exception]
     assert not missing_model(at), [i.value for i in at.info]
     (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("proportions")]
@@ -68,9 +68,9 @@ def test_a_runs_feature_space_reads_the_label_shift_with_the_clis_model(
     boxes = [plain(box.value) for box in (*at.info, *at.warning) if "Counted from" in box.value]
     assert boxes == [cli["description"]]  # the page's words are the CLI's, with the same count
     # the caption names the model that read it, as the CLI's JSON does
-    assert cli["model"] == f"Read by run {record.id}'s model."
+    assert cli["model"] == f"Read by run {run_id}'s model."
     assert cli["model"] in [plain(c.value) for c in at.caption]
-    held_out = f"diagnose --features run:{record.id} --held-out` reproduces it."  # QA: all samples here
+    held_out = f"diagnose --features run:{run_id} --held-out` reproduces it."  # QA: all samples here
     assert sum(c.value.endswith(held_out) for c in at.caption) == 1
 
 

@@ -4,15 +4,12 @@ come back as the user left them, even when Streamlit dropped the widgets' values
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from app_support import state
 from tlcore.adapt.config import AdaptConfig
-from tlcore.runs import jobs
-from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
@@ -42,34 +39,33 @@ def test_the_adapt_form_survives_streamlit_dropping_its_values_on_a_page_switch(
 
 
 def test_diagnose_features_and_compare_rank_by_outlive_a_visit_elsewhere(
-    app: OpenApp, workspace: Path
+    app: OpenApp, trained_run: Callable[[AdaptConfig], str]
 ) -> None:
     """QA helper-70: Diagnose's "model of run …" feature space (seconds to recompute) went back to raw
     pixels after a visit to Compare, and Compare's "Rank by" from IM back to EnsV."""
-    config = AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1)
-    run = jobs.run_inline(Workspace.resolve(workspace), config)
-    assert run.status == "done"
+    run_id = trained_run(AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1))
     at = app("diagnose", source=SOURCE, target=TARGET)
     space = next(s for s in at.selectbox if s.label == "Feature space")
     assert space.value == "raw"
-    space.set_value(run.id).run()
+    space.set_value(run_id).run()
     at.switch_page("app_pages/compare.py").run()
     rank_by = next(s for s in at.selectbox if s.label == "Rank by")
     assert rank_by.value == "ensv"
     rank_by.set_value("im").run()
     at.switch_page("app_pages/diagnose.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    assert next(s for s in at.selectbox if s.label == "Feature space").value == run.id
+    assert next(s for s in at.selectbox if s.label == "Feature space").value == run_id
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert next(s for s in at.selectbox if s.label == "Rank by").value == "im"
 
 
-def test_a_kept_choice_no_longer_offered_gives_way_to_the_default(app: OpenApp, workspace: Path) -> None:
+def test_a_kept_choice_no_longer_offered_gives_way_to_the_default(
+    app: OpenApp, trained_run: Callable[[AdaptConfig], str]
+) -> None:
     """An advanced validator kept as "Rank by" falls back to the default once the advanced ones are
     hidden, and a run's feature space to raw pixels on a pair without that run: no error."""
-    config = AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1)
-    assert jobs.run_inline(Workspace.resolve(workspace), config).status == "done"
+    trained_run(AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1))
     at = app("compare", source=SOURCE, target=TARGET)
     next(t for t in at.toggle if t.label == "Show advanced validators").set_value(True).run()
     next(s for s in at.selectbox if s.label == "Rank by").set_value("snd").run()

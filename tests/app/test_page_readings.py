@@ -27,7 +27,6 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.events import ProgressEvent
-from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.views import compare, curves
 from tlcore.workspace import Workspace
@@ -152,9 +151,12 @@ def test_curve_rows_end_with_the_final_models_scores_only_when_given() -> None:
     assert compare.target_accuracy_label({}) == "Target accuracy (test split)"
 
 
-def test_predict_names_the_samples_its_accuracy_is_measured_on(app: OpenApp, workspace: Path) -> None:
-    config = AdaptConfig(source="mnist5k:n=120", target="digits:n=120", methods=("source_only",), epochs=1)
-    assert jobs.run_inline(Workspace.resolve(workspace), config).status == "done"
+def test_predict_names_the_samples_its_accuracy_is_measured_on(
+    app: OpenApp, trained_run: Callable[[AdaptConfig], str]
+) -> None:
+    trained_run(
+        AdaptConfig(source="mnist5k:n=120", target="digits:n=120", methods=("source_only",), epochs=1)
+    )
     at = app("predict", source="mnist5k:n=120", target="digits:n=120")
     at.button[[b.label for b in at.button].index("Predict every sample")].click().run()
     assert_clean(at)

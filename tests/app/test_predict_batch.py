@@ -18,8 +18,6 @@ from app_support import display
 from tests.app.helpers import plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
-from tlcore.runs import jobs
-from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120,invert=1"  # the run was adapted on inverted digits
@@ -27,11 +25,9 @@ SHIFTS = "Give the batch the run's target shifts: invert=1"
 
 
 @pytest.fixture
-def run_id(workspace: Path) -> str:
-    config = AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1)
-    record = jobs.run_inline(Workspace.resolve(workspace), config)
-    assert record.status == "done", record.error
-    return record.id
+def run_id(trained_run: Callable[[AdaptConfig], str]) -> str:
+    """A done source_only run of the pair (1 epoch) in the test's workspace."""
+    return trained_run(AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1))
 
 
 def dated_zip(n: int = 12) -> bytes:

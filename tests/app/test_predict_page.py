@@ -27,11 +27,9 @@ SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
 
 
 @pytest.fixture
-def finished_run(workspace: Path) -> str:
-    config = AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1)
-    record = jobs.run_inline(Workspace.resolve(workspace), config)
-    assert record.status == "done", record.error
-    return record.id
+def finished_run(trained_run: Callable[[AdaptConfig], str]) -> str:
+    """A done source_only run of the pair (1 epoch) in the test's workspace."""
+    return trained_run(AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1))
 
 
 def has_download(at: AppTest, label_start: str) -> bool:
