@@ -72,9 +72,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tlcore.adapt.checks import check_data  # noqa: PLC0415 - loads torch
-    from tlcore.adapt.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
+    from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
 
     config = config_from_args(args)
     workspace = Workspace.resolve(args.workspace)

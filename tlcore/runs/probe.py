@@ -1,6 +1,6 @@
 """The estimate's measured probe: a few training steps of a run's real network, timed, cached.
 
-With no finished run of the same network to learn from (:mod:`tlcore.adapt.estimate`), the network a
+With no finished run of the same network to learn from (:mod:`tlcore.runs.estimate`), the network a
 run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains :data:`PROBE_STEPS` Adam steps
 on a batch of B synthetic samples of the pair's shape (a single step) and as many on 2B samples (a
 paired step: source and target batches in one forward pass), after one untimed warm-up step, then runs
@@ -21,10 +21,10 @@ import torch
 from torch import nn
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.estimate import EVAL_OVERHEAD_SECONDS, EVAL_PASSES, Rates, Workload
 from tlcore.adapt.pair import RunPair
 from tlcore.adapt.pipeline import network
 from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
+from tlcore.runs.estimate import EVAL_OVERHEAD_SECONDS, EVAL_PASSES, Rates, Workload
 from tlcore.training.optimizer import adam
 from tlcore.workspace import Workspace
 

@@ -14,7 +14,7 @@ The rates, best first:
    and the evaluation's seconds per evaluated sample (paired rates preferably from runs of the same
    methods; a missing kind of step is taken as twice or half the other: a paired step is two batches).
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
-   (:mod:`tlcore.adapt.probe`), cached in the workspace's ``cache/estimates``.
+   (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
 ``seconds`` uses the median rate, ``at_most`` the slowest one; both count every planned step, so
 early stopping (``patience``) and settling (``settle_tol``) can only make the run shorter.
@@ -267,7 +267,7 @@ def combine(work: Workload, rates: Rates) -> tuple[float, float]:
 def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
     network, else from a probe (cached in the workspace)."""
-    from tlcore.adapt.probe import probe_rates  # noqa: PLC0415 - builds and trains the network
+    from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - builds and trains the network
 
     work = plan(cfg, pair, baseline_in_cache(cfg, workspace))
     store = RunStore(workspace)
