@@ -107,9 +107,10 @@ def test_probe_is_cached_in_the_workspace(workspace: Workspace, monkeypatch: pyt
     first = estimate(cfg, _pair(), workspace)  # no finished run: probed
     second = estimate(cfg, _pair(), workspace)  # read back, not probed again
     assert len(calls) == 1 and (first.cached_probe, second.cached_probe) == (False, True)
-    # 10 source steps * 0.1 s + 20 paired * 0.3 s + 1120 samples * 6 passes * 1 ms + 3 s; slowest 0.2, 0.5
-    assert first.seconds == second.seconds == pytest.approx(1.0 + 6.0 + 6.72 + 3.0)
-    assert second.at_most == pytest.approx(2.0 + 10.0 + 6.72 + 3.0)
+    # 10 source steps * 0.1 s + 20 paired * 0.3 s + 1120 samples * 6 passes * 1 ms + 3 s, and 2 epochs
+    # scoring 80 + 160 samples * 1 ms; slowest steps 0.2 and 0.5 s
+    assert first.seconds == second.seconds == pytest.approx(1.0 + 6.0 + 6.72 + 3.0 + 0.48)
+    assert second.at_most == pytest.approx(2.0 + 10.0 + 6.72 + 3.0 + 0.48)
     assert second.source == "probe" and second.n_steps == 4
     assert second.text().endswith("; from a probe of 4 steps of lenet_bn on cpu, cached)")
     assert len(list(workspace.inside("cache", "estimates").glob("*.pkl"))) == 1

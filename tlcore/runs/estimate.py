@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -37,7 +37,9 @@ from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options, resolve_model_name
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.search import planned
 from tlcore.runs.store import RunStore
+from tlcore.runs.sweep import SweepSpec
 from tlcore.workspace import Workspace
 
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
@@ -58,6 +60,7 @@ class Workload:
     single_steps: int  # single steps of the adapt stage (target_only, finetune)
     paired_steps: int  # paired steps of the adapt stage
     n_evaluated: int  # source train + target train + target test samples
+    n_scored: int = 0  # samples each epoch scores (source validation + target test), times the epochs
 
     @property
     def label(self) -> str:
@@ -78,6 +81,7 @@ class Rates:
     paired: tuple[float, float]
     evaluate: tuple[float, float]
     overhead: float = 0.0  # seconds the evaluation takes whatever its size (probe only)
+    score: tuple[float, float] = (0.0, 0.0)  # per sample an epoch scores (probe only: runs' steps hold it)
 
 
 @dataclass(frozen=True)
@@ -94,18 +98,49 @@ class Estimate:
     cached_probe: bool = False
 
     def text(self) -> str:
-        """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px on cpu)``."""
+        """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
+        return f"about {duration(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
+
+    def origin(self) -> str:
+        """Where the rates came from, e.g. ``from 3 finished runs of lenet_bn on cpu, 180 steps``."""
         label = self.workload.label
         if self.source == "runs":
             runs = "run" if self.n_runs == 1 else "runs"
-            origin = f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps"
-        else:
-            cached = ", cached" if self.cached_probe else ""
-            origin = f"from a probe of {self.n_steps} steps of {label}{cached}"
-        return f"about {duration(self.seconds)} (at most {duration(self.at_most, up=True)}; {origin})"
+            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps"
+        cached = ", cached" if self.cached_probe else ""
+        return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text()}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Several runs, ``concurrency`` at a time: each of ``parts`` an estimate and how many runs it stands
+    for; in all ``sum(n * seconds) / min(concurrency, runs)``."""
+
+    parts: tuple[tuple[Estimate, int], ...]
+    concurrency: int
+
+    @property
+    def runs(self) -> int:
+        return sum(n for _, n in self.parts)
+
+    def total(self, longest: bool = False) -> float:
+        at_once = max(1, min(self.concurrency, self.runs))
+        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / at_once
+
+    def text(self) -> str:
+        """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
+        min; from ...)``, the origins of its distinct networks."""
+        if self.runs == 1:
+            return self.parts[0][0].text()
+        origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
+        at_once = max(1, min(self.concurrency, self.runs))
+        return (
+            f"{self.runs} runs, {at_once} at a time: about {duration(self.total())} in all "
+            f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
+        )
 
 
 def duration(seconds: float, up: bool = False) -> str:
@@ -138,6 +173,7 @@ def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Work
     adapt_epochs = cfg.adapt_epochs or cfg.epochs
     trained = [get_method(m) for m in cfg.methods if get_method(m).kind not in ("transform", "baseline")]
     single = paired = 0
+    adapted = bool(trained and trained[0].name != "coral")  # coral refits the head in closed form
     if trained and trained[0].kind in PAIRED_KINDS:
         paired = adapt_epochs * steps_per_epoch(cfg, max(n_s, n_t))
     elif trained and trained[0].name in SINGLE_STAGES:
@@ -155,6 +191,8 @@ def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Work
         single_steps=single,
         paired_steps=paired,
         n_evaluated=n_s + n_t + pair.target_test.n_samples,
+        n_scored=(pair.source_val.n_samples + pair.target_test.n_samples)
+        * ((0 if baseline_cached else cfg.epochs) + (adapt_epochs if adapted else 0)),
     )
 
 
@@ -258,6 +296,7 @@ def combine(work: Workload, rates: Rates) -> tuple[float, float]:
             single * rates.single[i]
             + work.paired_steps * rates.paired[i]
             + work.n_evaluated * rates.evaluate[i]
+            + work.n_scored * rates.score[i]
             + rates.overhead
         )
 
@@ -267,7 +306,7 @@ def combine(work: Workload, rates: Rates) -> tuple[float, float]:
 def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
     network, else from a probe (cached in the workspace)."""
-    from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - builds and trains the network
+    from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
     work = plan(cfg, pair, baseline_in_cache(cfg, workspace))
     store = RunStore(workspace)
@@ -279,3 +318,15 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)
     return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
+
+
+def sweep_parts(
+    spec: SweepSpec, estimate_of: Callable[[AdaptConfig], Estimate]
+) -> tuple[tuple[Estimate, int], ...]:
+    """Each composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed)
+    and how many trials it plans (at most, for a random or Optuna search): a :class:`Batch`'s parts."""
+    parts = []
+    for methods in spec.compositions:
+        n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
+        parts.append((estimate_of(spec.trial_config(methods, {}, spec.seeds[0])), n))
+    return tuple(parts)

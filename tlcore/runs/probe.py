@@ -4,7 +4,8 @@ With no finished run of the same network to learn from (:mod:`tlcore.runs.estima
 run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains :data:`PROBE_STEPS` Adam steps
 on a batch of B synthetic samples of the pair's shape (a single step) and as many on 2B samples (a
 paired step: source and target batches in one forward pass), after one untimed warm-up step, then runs
-one forward pass over 2B samples without gradients (the evaluation's cost per sample). The numbers are
+one forward pass over 2B samples without gradients (the cost per sample of the evaluation and of the
+scores each epoch takes on the source validation and target test splits). The numbers are
 kept in ``<workspace>/cache/estimates/<key>.pkl`` (:mod:`tlcore.cache_files`: versioned, pruned to its
 cap), the key a hash of the network, image size, device, batch size, torch's thread count, the input
 shape, the class count and the bottleneck: a rerun of the page or the CLI reads them back.
@@ -55,7 +56,8 @@ def probe_rates(
     times = json.loads(body)
     single, paired, forward = times["single"], times["paired"], times["forward_per_sample"]
     evaluate = (EVAL_PASSES * forward, EVAL_PASSES * forward)
-    rates = Rates((min(single), max(single)), (min(paired), max(paired)), evaluate, EVAL_OVERHEAD_SECONDS)
+    spread = (min(single), max(single)), (min(paired), max(paired))
+    rates = Rates(*spread, evaluate, EVAL_OVERHEAD_SECONDS, score=(forward, forward))
     return rates, len(single) + len(paired), cached
 
 
