@@ -68,10 +68,6 @@ class Workload:
         size = f" at {self.image_size} px" if self.image_size else ""
         return f"{self.model}{size} on {self.device}"
 
-    @property
-    def steps(self) -> int:
-        return self.baseline_steps + self.single_steps + self.paired_steps
-
 
 @dataclass(frozen=True)
 class Rates:
