@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import adapt_form, benchmarks, display, engine, state
+from app_support import adapt_form, benchmarks, display, engine, estimate, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
@@ -81,6 +81,8 @@ with st.container(border=True):
         )
     if quotes := [] if labels else benchmarks.recipe_quote(RECOMMENDED):
         st.caption(f"{evidence_intro(shape)}: {'; '.join(quotes)}.")  # the intro once, not per pair
+    if line := estimate.runs_line([recipe_config]):
+        st.caption(display.esc(line))
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])
 
@@ -220,6 +222,8 @@ with st.container(border=True):
         differs = adapt_form.differences(planned, recipe_config)
         note = st.caption if start == "defaults" else st.warning if differs else st.success
         note(display.esc(adapt_form.start_line(start, differs, bool(quotes))))
+        if line := estimate.runs_line(planned):
+            st.caption(display.esc(line))
     if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
         launch(planned)
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import display, engine, state, sweeps
+from app_support import display, engine, estimate, state, sweeps
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
@@ -160,6 +160,8 @@ with st.container(border=True):
         bound = "" if plan.search.kind == "grid" else "at most "
         st.metric("Planned trials", plan.planned_trials())
         st.caption(f"{bound}{per_seed} configuration(s) x {len(plan.seeds)} seed(s)")
+        if settings is not None and (line := estimate.sweep_line(plan, settings)):
+            st.caption(display.esc(line))
     if st.button("Launch the sweep", type="primary", icon=":material/rocket_launch:", disabled=plan is None):
         assert plan is not None and settings is not None
         with display.errors_shown():

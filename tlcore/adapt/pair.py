@@ -45,7 +45,12 @@ def load_run_pair(
     source = load_domain(cfg.source, workspace, cfg.seed)
     target = load_domain(cfg.target, workspace, cfg.seed, image_shape=pair_image_shape(source))
     check_labels(cfg, needs_target_labels, source.labelled, target.labelled)
-    source, target = harmonise(source, target)
+    return split_pair(*harmonise(source, target), cfg)
+
+
+def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
+    """The run's splits of a harmonised pair: each ``train_test_split(domain, cfg.test_fraction,
+    cfg.seed)``."""
     source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
     target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
     return RunPair(source_train, source_val, target_train, target_test, target)

@@ -60,19 +60,36 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="a method hyper-parameter, e.g. dann.weight=0.5 (repeatable)",
     )
     parser.add_argument("--detach", action="store_true", help="start the run in the background, print its id")
+    parser.add_argument(
+        "--estimate",
+        action="store_true",
+        help="print how long the run would take (from finished runs of the same network, else a short "
+        "probe of it) and exit without training",
+    )
     parser.add_argument("--json", action="store_true", help="JSON on stdout, no progress bar")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tlcore.adapt.checks import check_data  # noqa: PLC0415 - loads torch
+    from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
+    from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
 
     config = config_from_args(args)
     workspace = Workspace.resolve(args.workspace)
     for spec in (config.source, config.target):  # before a run exists
         check_present(spec, workspace)
     check_data([config], functools.partial(spec_labelled, workspace=workspace))
+    with worker_thread_share(Limits.from_env().max_running):  # the thread count the run will have
+        estimate = estimate_run(config, load_run_pair(config, workspace), workspace)
+    if args.estimate or not args.json:
+        if args.json:
+            print_json({"estimate": estimate.to_dict()})
+            return 0
+        print("\n".join(wrapped(estimate.text(), "estimated: ", "  ")), flush=True)
+        if args.estimate:
+            return 0
     if args.detach:
         run_id = jobs.launch(workspace, config)
         if args.json:
@@ -98,7 +115,10 @@ def run(args: argparse.Namespace) -> int:
     summary = {"run_id": record.id, "status": record.status, **{k: result.get(k) for k in HEADLINE_KEYS}}
     change = paired_test(result)  # QA: a fall of 8 points went unsaid here, said by runs show
     if args.json:
-        print_json(summary | {"paired_test": change and {**change[0], "text": change[1]}})
+        print_json(
+            summary
+            | {"paired_test": change and {**change[0], "text": change[1]}, "estimate": estimate.to_dict()}
+        )
         return 0
     lines = wrapped(f"{record.method} on {record.source} -> {record.target}", f"run {record.id} done: ", "  ")
     for key in HEADLINE_KEYS:  # as runs show writes them

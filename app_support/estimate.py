@@ -1,0 +1,54 @@
+"""The Adapt and Sweep pages' time estimate before a launch (:mod:`tlcore.runs.estimate`), computed once
+per config and number of finished runs in the workspace (a probe is cached in the workspace too)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import streamlit as st
+
+from app_support import engine
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import split_pair
+from tlcore.errors import TLError
+from tlcore.limits import Limits
+from tlcore.runs.estimate import Batch, Estimate, estimate, sweep_parts
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.slots import worker_thread_share
+from tlcore.runs.sweep import SweepSpec
+
+
+def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
+    """``Estimated: about ...`` for launching ``configs``, the workspace's run slots at a time; None
+    without configs or when the data does not load (the page says why elsewhere)."""
+    try:
+        parts = tuple((_of(cfg), 1) for cfg in configs)
+    except TLError:
+        return None
+    return f"Estimated: {Batch(parts, Limits.from_env().max_running).text()}." if parts else None
+
+
+def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
+    """``Estimated: ...`` for a sweep's trials (each composition's at the space's defaults), the
+    executor's trials at once (unset: the workspace's run slots) at a time; None when the data does
+    not load."""
+    at_once = settings.max_concurrent or Limits.from_env().max_running
+    try:
+        return f"Estimated: {Batch(sweep_parts(spec, _of), at_once).text()}."
+    except TLError:
+        return None
+
+
+def _of(cfg: AdaptConfig) -> Estimate:
+    root = str(engine.workspace().root)
+    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True), engine.store().count("done"))
+
+
+@st.cache_data(max_entries=64, show_spinner="Estimating how long it takes…")
+def _estimate(root: str, config: str, done: int) -> Estimate:
+    """The estimate of ``config`` (JSON) while the workspace holds ``done`` finished runs."""
+    cfg = AdaptConfig.from_dict(json.loads(config))
+    pair = split_pair(*engine.load_pair(cfg.source, cfg.target, cfg.seed), cfg)
+    with worker_thread_share(Limits.from_env().max_running):  # the thread count a launched run has
+        return estimate(cfg, pair, engine.workspace())

@@ -1,0 +1,63 @@
+"""The Adapt and Sweep pages say how long a launch will take, before it (:mod:`app_support.estimate`):
+from a probe of the network when the workspace has no finished run of it (the probe stood in here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support.state import sweep_key
+from tests.app.helpers import plain
+from tlcore.runs import probe
+
+OpenApp = Callable[..., AppTest]
+SOURCE, TARGET = "mnist5k:n=120", "digits:n=150"
+
+
+@pytest.fixture
+def probed(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    calls: list[Any] = []
+
+    def measure(*args: Any) -> dict[str, Any]:
+        calls.append(args)
+        return {"single": [0.1, 0.2], "paired": [0.3, 0.5], "forward_per_sample": 0.001}
+
+    monkeypatch.setattr(probe, "measure", measure)
+    return calls
+
+
+def estimates(at: AppTest) -> list[str]:
+    return [plain(c.value) for c in at.caption if plain(c.value).startswith("Estimated: ")]
+
+
+def test_adapt_page_estimates_the_recipe_and_the_form(app: OpenApp, probed: list[Any]) -> None:
+    at = app("adapt", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    lines = estimates(at)
+    # 95 source / 120 target train samples, batch 32: the recipe's 4 baseline epochs of 2 steps and 10
+    # adapt epochs of 3 paired steps, each epoch scoring 25 + 30 samples: 8 * 0.1 + 30 * 0.3 + 245 * 6 *
+    # 0.001 + 3 + 14 * 55 * 0.001 = 15.0 s (at most 21.9 s)
+    assert lines[0] == ("Estimated: about 15 s (at most 25 s; from a probe of 4 steps of lenet_bn on cpu).")
+    assert len(lines) == 2 and "from a probe of 4 steps of lenet_bn on cpu" in lines[1]
+    assert len(probed) == 1  # one network, one batch size: probed once, then read back
+
+
+def test_sweep_page_estimates_its_trials(
+    app: OpenApp, probed: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")
+    at = app("sweep", source=SOURCE, target=TARGET)
+    at.text_input(key=sweep_key("compositions")).set_value("dann,im")
+    at.text_input(key=sweep_key("seeds")).set_value("0,1").run()
+    assert not at.exception, [e.message for e in at.exception]
+    (line,) = estimates(at)
+    # 4 trials of 10 epochs: 20 single steps * 0.1 s + 30 paired * 0.3 s + 245 * 6 ms + 3 s + 20 * 55 * 1 ms
+    # = 16.6 s each (at most 24.6 s), the workspace's 2 run slots at a time: 33.1 s in all, at most 49.1 s
+    assert line == (
+        "Estimated: 4 runs, 2 at a time: about 35 s in all (at most 50 s; from a probe of 4 steps of "
+        "lenet_bn on cpu, cached)."
+    )
+    assert len(probed) == 1  # on the page's first run; the trials' rerun read it back

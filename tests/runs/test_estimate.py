@@ -1,0 +1,158 @@
+"""The time estimate before a launch (:mod:`tlcore.runs.estimate`, :mod:`tlcore.runs.probe`): the
+per-step arithmetic from stored runs, the probe cached, ``adapt``'s line and ``adapt --estimate``."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+import torch
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import RunPair
+from tlcore.cli import main
+from tlcore.data.domain import Domain
+from tlcore.runs import probe
+from tlcore.runs.estimate import estimate, plan
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+
+def _domain(n: int, labelled: bool = True) -> Domain:
+    y = torch.arange(n) % 2 if labelled else None
+    return Domain("d", torch.zeros(n, 1, 28, 28), y, ("a", "b"))
+
+
+def _pair(n_s: int = 320, n_t: int = 640, n_test: int = 160) -> RunPair:
+    target = _domain(n_t + n_test)
+    return RunPair(_domain(n_s), _domain(80), _domain(n_t), _domain(n_test), target)
+
+
+def _finished(store: RunStore, cfg: AdaptConfig, model: str, seconds: dict[str, float]) -> str:
+    """A done run of ``cfg`` on 320 source / 640 + 160 target samples that trained ``seconds`` a stage."""
+    run_id = store.create(cfg)
+    assert store.start(run_id, os.getpid())
+    history = [
+        {"stage": s, "epoch": float(e)} for s in ("baseline", "adapt") for e in range(1, cfg.epochs + 1)
+    ]
+    info = {
+        "baseline_cached": False,
+        "model": {"name": model, "input_shape": [1, 28, 28], "options": {}},
+        "n_source_train": 320,
+        "n_target_train": 640,
+        "n_target_test": 160,
+        "seconds_per_stage": seconds,
+    }
+    assert store.finish(run_id, {"config": cfg.to_dict(), "history": history, "info": info})
+    return run_id
+
+
+FAST = {"baseline": 2.0, "adapt": 8.0, "evaluate": 2.24}  # 20 steps: 0.1 s; 40 steps: 0.2 s; 1120: 2 ms
+SLOW = {"baseline": 3.0, "adapt": 12.0, "evaluate": 3.36}  # 0.15 s, 0.3 s, 3 ms
+
+
+@pytest.fixture
+def timed(workspace: Workspace) -> Workspace:
+    """Two finished dann runs of lenet_bn at batch 32 (2 epochs: 10 source steps, 20 paired a epoch),
+    and two that must not count: another network, another batch size."""
+    store = RunStore(workspace)
+    cfg = AdaptConfig("mnist5k", "digits", ("dann",), epochs=2, device="cpu")
+    _finished(store, cfg, "lenet_bn", FAST)
+    _finished(store, cfg, "lenet_bn", SLOW)
+    _finished(store, cfg, "mlp", {"baseline": 99.0, "adapt": 99.0, "evaluate": 99.0})
+    _finished(store, AdaptConfig("mnist5k", "digits", ("dann",), epochs=2, batch_size=64), "lenet_bn", SLOW)
+    return workspace
+
+
+def test_plan_counts_the_loops_steps() -> None:
+    cfg = AdaptConfig("a", "b", ("dann",), epochs=3, adapt_epochs=4, device="cpu")
+    work = plan(cfg, _pair())
+    assert (work.model, work.baseline_steps, work.paired_steps, work.n_evaluated) == (
+        "lenet_bn",
+        30,
+        80,
+        1120,
+    )
+    assert plan(cfg, _pair(), baseline_cached=True).baseline_steps == 0
+    capped = plan(AdaptConfig("a", "b", ("source_only",), epochs=3, steps_per_epoch=7), _pair())
+    assert (capped.baseline_steps, capped.paired_steps) == (21, 0)
+    finetune = plan(AdaptConfig("a", "b", ("finetune",), epochs=2), _pair())  # its own count: n_s / B
+    assert (finetune.single_steps, finetune.paired_steps) == (20, 0)
+
+
+def test_estimate_from_stored_runs_seconds_per_step(timed: Workspace) -> None:
+    cfg = AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu")
+    found = estimate(cfg, _pair(), timed)
+    # 30 source steps * median 0.125 s + 60 paired * 0.25 s + 1120 samples * 2.5 ms; slowest: 0.15, 0.3, 3 ms
+    assert found.source == "runs" and (found.n_runs, found.n_steps) == (2, 120)
+    assert found.seconds == pytest.approx(30 * 0.125 + 60 * 0.25 + 1120 * 0.0025)  # 21.55
+    assert found.at_most == pytest.approx(30 * 0.15 + 60 * 0.3 + 1120 * 0.003)  # 25.86
+    assert found.text() == "about 20 s (at most 30 s; from 2 finished runs of lenet_bn on cpu, 120 steps)"
+
+
+def _fake_measure(calls: list[Any]) -> Any:
+    def measure(*args: Any) -> dict[str, Any]:
+        calls.append(args)
+        return {"single": [0.1, 0.2], "paired": [0.3, 0.5], "forward_per_sample": 0.001}
+
+    return measure
+
+
+def test_probe_is_cached_in_the_workspace(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(probe, "measure", _fake_measure(calls))
+    cfg = AdaptConfig("mnist5k", "digits", ("dann",), epochs=1, device="cpu")
+    first = estimate(cfg, _pair(), workspace)  # no finished run: probed
+    second = estimate(cfg, _pair(), workspace)  # read back, not probed again
+    assert len(calls) == 1 and (first.cached_probe, second.cached_probe) == (False, True)
+    # 10 source steps * 0.1 s + 20 paired * 0.3 s + 1120 samples * 6 passes * 1 ms + 3 s, and 2 epochs
+    # scoring 80 + 160 samples * 1 ms; slowest steps 0.2 and 0.5 s
+    assert first.seconds == second.seconds == pytest.approx(1.0 + 6.0 + 6.72 + 3.0 + 0.48)
+    assert second.at_most == pytest.approx(2.0 + 10.0 + 6.72 + 3.0 + 0.48)
+    assert second.source == "probe" and second.n_steps == 4
+    assert second.text().endswith("; from a probe of 4 steps of lenet_bn on cpu, cached)")
+    assert len(list(workspace.inside("cache", "estimates").glob("*.pkl"))) == 1
+    estimate(AdaptConfig("mnist5k", "digits", ("dann",), batch_size=16, device="cpu"), _pair(), workspace)
+    assert len(calls) == 2  # another batch size: probed
+
+
+def test_probe_measures_the_real_network() -> None:
+    times = probe.measure(AdaptConfig("a", "b", batch_size=4), (1, 28, 28), 3, torch.device("cpu"))
+    assert len(times["single"]) == len(times["paired"]) == probe.PROBE_STEPS
+    assert all(t > 0 for t in [*times["single"], *times["paired"], times["forward_per_sample"]])
+
+
+def _cli(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_adapt_estimate_prints_and_exits_without_a_run(
+    timed: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("adapt", "--source", "mnist5k:n=200", "--target", "digits:n=300", "--method", "dann")
+    code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--estimate")
+    assert code == 0, err
+    # 160 source, 240 target train samples: 3 * 5 source steps, 3 * 7 paired, 460 evaluated: 8.3 s, <= 9.9
+    assert out.startswith("estimated: about 10 s (at most 10 s; from 2 finished runs of lenet_bn on cpu")
+    code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--estimate", "--json")
+    found = json.loads(out)["estimate"]
+    assert code == 0 and found["source"] == "runs" and found["n_runs"] == 2
+    assert found["workload"]["baseline_steps"] == 15 and found["workload"]["paired_steps"] == 21
+    assert found["seconds"] == pytest.approx(15 * 0.125 + 21 * 0.25 + 460 * 0.0025)
+    assert RunStore(timed).count() == 4  # the four stored ones: no run written
+
+
+def test_adapt_prints_the_estimate_before_training(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tlcore.runs.jobs.DEFAULT_WORKER", "fake_workers:quick")
+    monkeypatch.setattr(probe, "measure", _fake_measure([]))
+    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k:n=200", "--target", "digits:n=300")
+    assert code == 0, err
+    first, *rest = out.splitlines()
+    assert first.startswith("estimated: about ") and "from a probe of 4 steps of lenet_bn" in first
+    assert rest[0].startswith("run ") and " done: " in rest[0]

@@ -1,0 +1,328 @@
+"""How long a run will take, said before it starts: seconds per training step * the steps its config runs.
+
+The steps (:func:`plan`) come from the config and the pair's split sizes, as the loop counts them
+(:mod:`tlcore.training.loop`): an epoch is ``steps_per_epoch`` or ``max(1, floor(n / B))`` steps, ``n``
+the source train split (baseline), or the larger of source and target train splits when the stage
+draws target batches. A step is *single* (B labelled rows: the baseline, ``target_only``,
+``finetune``) or *paired* (B source + B target rows: the adapt stage of the loss-term and
+instance-weight methods). The baseline costs nothing when the workspace's baseline cache holds it.
+
+The rates, best first:
+
+1. ``runs``: finished runs in the workspace with the same network, image size, device and batch size;
+   per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
+   and the evaluation's seconds per evaluated sample (paired rates preferably from runs of the same
+   methods; a missing kind of step is taken as twice or half the other: a paired step is two batches).
+2. ``probe``: a few steps of the real network on synthetic batches of the real size
+   (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
+
+``seconds`` uses the median rate, ``at_most`` the slowest one; both count every planned step, so
+early stopping (``patience``) and settling (``settle_tol``) can only make the run shorter.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tlcore.adapt.cache import BaselineCache, baseline_key
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import RunPair
+from tlcore.device import pick_device
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
+from tlcore.methods.registry import get_method
+from tlcore.model_names import auto_options, resolve_model_name
+from tlcore.runs.record import RunRecord
+from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.search import planned
+from tlcore.runs.store import RunStore
+from tlcore.runs.sweep import SweepSpec
+from tlcore.workspace import Workspace
+
+PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
+SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
+EVAL_PASSES = 6  # probe: forward passes over the evaluated samples (two models, source and target splits)
+EVAL_OVERHEAD_SECONDS = 3.0  # probe: UMAP and validators, about 1-5 s on a 2-core CPU (lenet/mlp runs)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a run of a config will compute: its network, where, and how many steps of each kind."""
+
+    model: str
+    image_size: int | None
+    device: str
+    batch_size: int
+    baseline_steps: int  # single steps of the source-only baseline (0: the cache holds it)
+    single_steps: int  # single steps of the adapt stage (target_only, finetune)
+    paired_steps: int  # paired steps of the adapt stage
+    n_evaluated: int  # source train + target train + target test samples
+    n_scored: int = 0  # samples each epoch scores (source validation + target test), times the epochs
+
+    @property
+    def label(self) -> str:
+        """``efficientnet_lite0 at 96 px on cpu``."""
+        size = f" at {self.image_size} px" if self.image_size else ""
+        return f"{self.model}{size} on {self.device}"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Seconds per single step, per paired step and per evaluated sample, each as (median, slowest)."""
+
+    single: tuple[float, float]
+    paired: tuple[float, float]
+    evaluate: tuple[float, float]
+    overhead: float = 0.0  # seconds the evaluation takes whatever its size (probe only)
+    score: tuple[float, float] = (0.0, 0.0)  # per sample an epoch scores (probe only: runs' steps hold it)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A run's expected and longest duration, and where the rates came from (``runs`` or ``probe``:
+    ``n_runs`` finished runs and the ``n_steps`` steps they trained, or the probe's timed steps)."""
+
+    seconds: float
+    at_most: float
+    source: str
+    n_runs: int
+    n_steps: int
+    workload: Workload
+    cached_probe: bool = False
+
+    def text(self) -> str:
+        """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
+        return f"about {duration(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
+
+    def origin(self) -> str:
+        """Where the rates came from, e.g. ``from 3 finished runs of lenet_bn on cpu, 180 steps``."""
+        label = self.workload.label
+        if self.source == "runs":
+            runs = "run" if self.n_runs == 1 else "runs"
+            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps"
+        cached = ", cached" if self.cached_probe else ""
+        return f"from a probe of {self.n_steps} steps of {label}{cached}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "text": self.text()}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Several runs, ``concurrency`` at a time: each of ``parts`` an estimate and how many runs it stands
+    for; in all ``sum(n * seconds) / min(concurrency, runs)``."""
+
+    parts: tuple[tuple[Estimate, int], ...]
+    concurrency: int
+
+    @property
+    def runs(self) -> int:
+        return sum(n for _, n in self.parts)
+
+    def total(self, longest: bool = False) -> float:
+        at_once = max(1, min(self.concurrency, self.runs))
+        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / at_once
+
+    def text(self) -> str:
+        """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
+        min; from ...)``, the origins of its distinct networks."""
+        if self.runs == 1:
+            return self.parts[0][0].text()
+        origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
+        at_once = max(1, min(self.concurrency, self.runs))
+        return (
+            f"{self.runs} runs, {at_once} at a time: about {duration(self.total())} in all "
+            f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
+        )
+
+
+def duration(seconds: float, up: bool = False) -> str:
+    """``20 s``, ``4 min``, ``1 h 05 min``: to the nearest 5 s under a minute, else minute (``up``:
+    rounded up instead, for a bound)."""
+    unit = 5 if seconds < 60 else 60
+    count = max(1, math.ceil(seconds / unit) if up else round(seconds / unit))
+    if unit == 5:
+        return f"{5 * count} s" if count < 12 else "1 min"
+    return f"{count} min" if count < 60 else f"{count // 60} h {count % 60:02d} min"
+
+
+def steps_per_epoch(cfg: AdaptConfig | Mapping[str, Any], n: int) -> int:
+    """The loop's steps an epoch over ``n`` samples: ``steps_per_epoch`` or ``max(1, floor(n / B))``."""
+    get = cfg.get if isinstance(cfg, Mapping) else lambda key: getattr(cfg, key)
+    return get("steps_per_epoch") or max(1, n // get("batch_size"))
+
+
+def network_of(cfg: AdaptConfig, input_shape: tuple[int, ...]) -> tuple[str, int | None]:
+    """The backbone a run of ``cfg`` builds for ``input_shape`` and its input side (None: not ImageNet)."""
+    name = resolve_model_name(cfg.model, input_shape)
+    size = cfg.image_size or auto_options(cfg.model, input_shape).get("image_size")
+    return name, (size or IMAGE_SIZE) if name in IMAGENET_NAMES else None
+
+
+def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Workload:
+    """The steps a run of ``cfg`` on ``pair`` trains, at most (see the module doc)."""
+    n_s, n_t = pair.source_train.n_samples, pair.target_train.n_samples
+    model, size = network_of(cfg, tuple(pair.source_train.shape))
+    adapt_epochs = cfg.adapt_epochs or cfg.epochs
+    trained = [get_method(m) for m in cfg.methods if get_method(m).kind not in ("transform", "baseline")]
+    single = paired = 0
+    adapted = bool(trained and trained[0].name != "coral")  # coral refits the head in closed form
+    if trained and trained[0].kind in PAIRED_KINDS:
+        paired = adapt_epochs * steps_per_epoch(cfg, max(n_s, n_t))
+    elif trained and trained[0].name in SINGLE_STAGES:
+        side = n_t if SINGLE_STAGES[trained[0].name] == "target" else n_s
+        per_epoch = (
+            max(1, n_s // cfg.batch_size) if trained[0].name == "finetune" else steps_per_epoch(cfg, side)
+        )
+        single = adapt_epochs * per_epoch
+    return Workload(
+        model=model,
+        image_size=size,
+        device=pick_device(cfg.device).type,
+        batch_size=cfg.batch_size,
+        baseline_steps=0 if baseline_cached else cfg.epochs * steps_per_epoch(cfg, n_s),
+        single_steps=single,
+        paired_steps=paired,
+        n_evaluated=n_s + n_t + pair.target_test.n_samples,
+        n_scored=(pair.source_val.n_samples + pair.target_test.n_samples)
+        * ((0 if baseline_cached else cfg.epochs) + (adapt_epochs if adapted else 0)),
+    )
+
+
+def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> bool:
+    """Whether the workspace's baseline cache holds this config's baseline on disk (no model loaded)."""
+    key = baseline_key(cfg, pick_device(cfg.device).type)
+    return f"{key}.pt" in BaselineCache.of_workspace(workspace).checkpoints()
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """One finished run's rates (None where it did not train that kind of step) and its steps."""
+
+    methods: tuple[str, ...]
+    single: float | None
+    paired: float | None
+    evaluate: float
+    steps: int
+
+
+def _measured(result: Mapping[str, Any]) -> _Measured | None:
+    """The rates of one finished run's result, None when it lacks the numbers (an older run)."""
+    info, cfg = result.get("info") or {}, result.get("config") or {}
+    seconds = info.get("seconds_per_stage") or {}
+    n_s, n_t, n_test = info.get("n_source_train"), info.get("n_target_train"), info.get("n_target_test")
+    if not (seconds and n_s and n_t and n_test and "evaluate" in seconds):
+        return None
+    epochs = {"baseline": 0, "adapt": 0}
+    for row in result.get("history") or ():
+        if row.get("stage") in epochs:
+            epochs[row["stage"]] += 1
+    single = paired = None
+    steps = 0
+    if not info.get("baseline_cached") and epochs["baseline"] and seconds.get("baseline"):
+        steps += (n := epochs["baseline"] * steps_per_epoch(cfg, n_s))
+        single = seconds["baseline"] / n
+    methods = tuple(cfg.get("methods") or ())
+    trained = [get_method(m).kind for m in methods if get_method(m).kind not in ("transform", "baseline")]
+    if trained and trained[0] in PAIRED_KINDS and epochs["adapt"] and seconds.get("adapt"):
+        steps += (n := epochs["adapt"] * steps_per_epoch(cfg, max(n_s, n_t)))
+        paired = seconds["adapt"] / n
+    evaluate = (seconds["evaluate"] + seconds.get("transform", 0.0)) / (n_s + n_t + n_test)
+    return _Measured(methods, single, paired, evaluate, steps)
+
+
+def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) -> bool:
+    model = (result.get("info") or {}).get("model") or {}
+    size = (model.get("options") or {}).get("image_size")
+    size = (size or IMAGE_SIZE) if model.get("name") in IMAGENET_NAMES else None
+    device = record.config.get("device")
+    return (
+        model.get("name") == work.model
+        and size == work.image_size
+        and pick_device(device).type == work.device
+        and record.config.get("batch_size") == work.batch_size
+    )
+
+
+def stored_rates(
+    records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
+) -> tuple[Rates, int, int] | None:
+    """The rates of the finished runs among ``records`` with ``work``'s network, image size, device and
+    batch size, the number of runs and of steps they rest on; None when none has them."""
+    found = []
+    for record in records:
+        if record.status != "done" or record.config.get("batch_size") != work.batch_size:
+            continue
+        try:
+            result = RunStore.result_of(record)
+        except (UnreadableResultError, OSError):
+            continue
+        if _same_network(record, result, work) and (measured := _measured(result)) is not None:
+            found.append(measured)
+    with_paired = [m for m in found if m.paired is not None]
+    paired_runs = [m for m in with_paired if m.methods == methods] or with_paired
+    used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
+    if not used:  # only runs of a cached baseline and no trained adapt stage: nothing timed a step
+        return None
+    single = [m.single for m in used if m.single is not None]
+    paired = [m.paired for m in paired_runs if m.paired is not None]
+    single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
+    paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
+    rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used]))
+    return rates, len(used), sum(m.steps for m in used)
+
+
+def _spread(values: list[float]) -> tuple[float, float]:
+    return (statistics.median(values), max(values)) if values else (0.0, 0.0)
+
+
+def _scaled(rate: tuple[float, float], factor: float) -> tuple[float, float]:
+    return rate[0] * factor, rate[1] * factor
+
+
+def combine(work: Workload, rates: Rates) -> tuple[float, float]:
+    """(expected, longest) seconds: ``steps * seconds per step`` of each kind + the evaluation."""
+    single = work.baseline_steps + work.single_steps
+
+    def total(i: int) -> float:
+        return (
+            single * rates.single[i]
+            + work.paired_steps * rates.paired[i]
+            + work.n_evaluated * rates.evaluate[i]
+            + work.n_scored * rates.score[i]
+            + rates.overhead
+        )
+
+    return total(0), total(1)
+
+
+def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
+    """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
+    network, else from a probe (cached in the workspace)."""
+    from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
+
+    work = plan(cfg, pair, baseline_in_cache(cfg, workspace))
+    store = RunStore(workspace)
+    stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
+    if stored is not None:
+        rates, n_runs, n_steps = stored
+        seconds, at_most = combine(work, rates)
+        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work)
+    rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
+    seconds, at_most = combine(work, rates)
+    return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
+
+
+def sweep_parts(
+    spec: SweepSpec, estimate_of: Callable[[AdaptConfig], Estimate]
+) -> tuple[tuple[Estimate, int], ...]:
+    """Each composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed)
+    and how many trials it plans (at most, for a random or Optuna search): a :class:`Batch`'s parts."""
+    parts = []
+    for methods in spec.compositions:
+        n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
+        parts.append((estimate_of(spec.trial_config(methods, {}, spec.seeds[0])), n))
+    return tuple(parts)
