@@ -35,6 +35,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
+from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.slots import wait_for_slot
 from tlcore.runs.store import LOG_FILE, RunStore
@@ -208,7 +209,8 @@ def execute(
             save_predictions = None if predictions is None else predictions.save
             classes = result.get("classes") or ()
             writer = _checkpoint_writer(outcome.model, config, classes, outcome.source_model)
-            store.finish(run_id, result, writer, save_predictions)
+            if store.finish(run_id, result, writer, save_predictions):  # its blank warning stored now,
+                run_blank_warning(store, store.get(run_id))  # so `runs show` loads no torch for it
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)
     except KeyboardInterrupt:
