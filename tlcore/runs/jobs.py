@@ -209,8 +209,8 @@ def execute(
             save_predictions = None if predictions is None else predictions.save
             classes = result.get("classes") or ()
             writer = _checkpoint_writer(outcome.model, config, classes, outcome.source_model)
-            if store.finish(run_id, result, writer, save_predictions):  # its blank warning stored now,
-                run_blank_warning(store, store.get(run_id))  # so `runs show` loads no torch for it
+            run_blank_warning(store, store.get(run_id))  # stored before done: `runs show` then loads no data
+            store.finish(run_id, result, writer, save_predictions)
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)
     except KeyboardInterrupt:
