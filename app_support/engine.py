@@ -37,7 +37,7 @@ from tlcore.runs.source_only import run_feature_models
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
-from tlcore.views import compare, explore
+from tlcore.views import compare, explore, run_tables
 from tlcore.views import curves as curve_figures
 from tlcore.views import ranking as ranking_view
 from tlcore.workspace import Workspace
@@ -77,7 +77,7 @@ def recent_runs(limit: int) -> list[RunRecord]:
 
 def curves(record: RunRecord, label: str) -> tuple[go.Figure | None, bool]:
     """The run's training curves (:func:`tlcore.views.curves.learning_curves` of
-    :func:`tlcore.views.compare.curve_rows`, None before its first epoch) and whether its source-only
+    :func:`tlcore.views.run_tables.curve_rows`, None before its first epoch) and whether its source-only
     baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). A finished
     run's figure is built once (its history never changes again): its stored result's history, the
     cached baseline's epochs included (older runs' event logs hold none), with its final model's
@@ -105,7 +105,7 @@ class LiveCurves:
             new, self.offset = runs.history_since(self.run_id, self.offset, kinds={"epoch", "stage"})
             self.events += new
             if any(e["kind"] == "epoch" for e in new) or label != self.label:
-                rows = compare.curve_rows([e for e in self.events if e["kind"] == "epoch"])
+                rows = run_tables.curve_rows([e for e in self.events if e["kind"] == "epoch"])
                 self.figure = curve_figures.learning_curves({label: rows}, "") if rows else None
                 self.label = label
             return self.figure, baseline_reused(self.events)
@@ -129,7 +129,8 @@ def target_accuracy_label(record: RunRecord) -> str:
 
 
 def network_line(record: RunRecord) -> str | None:
-    """The network a done run trained and, for ``auto``, why (:func:`tlcore.views.compare.network_text`)."""
+    """The network a done run trained and, for ``auto``, why
+    (:func:`tlcore.views.run_tables.network_text`)."""
     return _finished(str(workspace().root), record.id, record.status == "done")[3]
 
 
@@ -144,8 +145,13 @@ def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]],
             result = read_result(runs.folder(run_id))  # no index query: the panel's record says done
     events = runs.history(run_id, kinds={"epoch", "stage"})
     epochs = result.get("history") or [e for e in events if e["kind"] == "epoch"]
-    rows = compare.curve_rows(epochs, result or None)
-    return rows, compare.target_accuracy_label(result), baseline_reused(events), compare.network_text(result)
+    rows = run_tables.curve_rows(epochs, result or None)
+    return (
+        rows,
+        compare.target_accuracy_label(result),
+        baseline_reused(events),
+        run_tables.network_text(result),
+    )
 
 
 def dataset_choices() -> list[str]:

@@ -23,7 +23,7 @@ from tlcore.data import Domain
 from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
-from tlcore.views import compare, explore, figures, gaps
+from tlcore.views import compare, explore, figures, gaps, run_tables
 from tlcore.views import curves as curve_views
 from tlcore.views.ranking import blind_spot, rank_command
 from tlcore.workspace import Workspace
@@ -82,10 +82,10 @@ def test_metrics_csv_has_one_row_per_run(results: dict[str, dict[str, Any]]) -> 
 
 
 def test_curve_rows_number_epochs_through_both_stages(results: dict[str, dict[str, Any]]) -> None:
-    rows = compare.curve_rows(results["good"]["history"])
+    rows = run_tables.curve_rows(results["good"]["history"])
     assert [(r["epoch"], r["stage"]) for r in rows] == [(1.0, "baseline"), (2.0, "adapt")]
     events = [{"kind": "epoch", "stage": "adapt", "metrics": {"epoch": 1, "loss": 0.5}}]
-    assert compare.curve_rows(events) == [{"loss": 0.5, "epoch": 1.0, "stage": "adapt"}]
+    assert run_tables.curve_rows(events) == [{"loss": 0.5, "epoch": 1.0, "stage": "adapt"}]
 
 
 def test_figures_leave_out_classes_without_target_samples(results: dict[str, dict[str, Any]]) -> None:
@@ -324,7 +324,7 @@ def test_a_fall_within_chance_is_not_called_negative_transfer_without_saying_so(
         "-10.0 pts",
     ]
     assert list(labels.text) == ["-3.3 pts<br>within chance", "-4.1 pts", "-10.0 pts"]
-    alarm = Alarm("r", (), 19 / 30, 20 / 30, compare.paired_change(chance))
+    alarm = Alarm("r", (), 19 / 30, 20 / 30, run_tables.paired_change(chance))
     assert alarm.truly_negative and alarm.verdict() == (
         "missed: target accuracy fell 3.3 points against source-only (1 more wrong of 30, 1 right to wrong "
         "and 0 wrong to right; McNemar p = 1.0: within chance)"

@@ -21,7 +21,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
-from tlcore.views import compare
+from tlcore.views import compare, run_tables
 from tlcore.views.ranking import ranking_rows
 from tlcore.views.report import UNKNOWN
 from tlcore.workspace import Workspace
@@ -77,14 +77,14 @@ def test_the_tables_show_how_long_each_stage_trained() -> None:
     }
     header, cells = runs_table(compare.comparison_report({"recipe": recipe_result()}))
     assert dict(zip(header, cells, strict=True))["adapt_epochs"] == "10"
-    assert compare.training_text(recipe_result()) == (
+    assert run_tables.training_text(recipe_result()) == (
         "4 epochs source-only (reused from the cache), then 10 adapting from it"
     )
     older = recipe_result(cached=None)  # stored before runs recorded the cache
-    assert compare.training_length(older)["baseline_cached"] is None
-    assert compare.training_text(older) == "4 epochs source-only, then 10 adapting from it"
+    assert run_tables.training_length(older)["baseline_cached"] is None
+    assert run_tables.training_text(older) == "4 epochs source-only, then 10 adapting from it"
     source_only = {**recipe_result(cached=False), "history": [{"stage": "baseline"}] * 5}
-    assert compare.training_text(source_only) == "5 epochs source-only, no adapting epochs"
+    assert run_tables.training_text(source_only) == "5 epochs source-only, no adapting epochs"
 
 
 def test_runs_show_says_how_long_the_run_trained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,7 +28,7 @@ from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.events import ProgressEvent
 from tlcore.runs.store import RunStore
-from tlcore.views import compare, curves
+from tlcore.views import compare, curves, run_tables
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -138,8 +138,8 @@ def test_the_curve_ends_at_the_final_model_the_card_scores(app: OpenApp, workspa
 
 def test_curve_rows_end_with_the_final_models_scores_only_when_given() -> None:
     events = [{"stage": "adapt", "metrics": {"epoch": 1, "target_accuracy": 0.624}}]
-    assert compare.curve_rows(events)[-1]["stage"] == "adapt"
-    final = compare.curve_rows(events, RESULT)[-1]
+    assert run_tables.curve_rows(events)[-1]["stage"] == "adapt"
+    final = run_tables.curve_rows(events, RESULT)[-1]
     assert final == {
         "source_accuracy": 0.923,
         "target_accuracy": 0.691,
@@ -147,7 +147,7 @@ def test_curve_rows_end_with_the_final_models_scores_only_when_given() -> None:
         "stage": curves.FINAL_STAGE,
         "label": "final model (after adabn)",
     }
-    assert compare.curve_rows(events, {"target_accuracy": 0.7})[-1]["label"] == "final model"
+    assert run_tables.curve_rows(events, {"target_accuracy": 0.7})[-1]["label"] == "final model"
     assert compare.target_accuracy_label({}) == "Target accuracy (test split)"
 
 

@@ -15,7 +15,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
 from tlcore.runs.store import RunStore
-from tlcore.views import compare
+from tlcore.views import run_tables
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -70,18 +70,19 @@ def _result(model: str, built: str, shape: list[int], options: dict[str, int]) -
 
 def test_a_runs_card_and_runs_show_say_which_network_auto_picked_and_why() -> None:
     photo = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 96})
-    assert compare.network_text(photo) == PHOTO
-    assert compare.training_text(photo) == f"4 epochs source-only, then 10 adapting from it; {PHOTO}"
+    assert run_tables.network_text(photo) == PHOTO
+    assert run_tables.training_text(photo) == f"4 epochs source-only, then 10 adapting from it; {PHOTO}"
     named = _result("resnet18", "resnet18", [3, 80, 80], {"image_size": 96})
-    assert compare.network_text(named) == "resnet18 at 96 px (chosen by name)"
+    assert run_tables.network_text(named) == "resnet18 at 96 px (chosen by name)"
     default_size = _result("resnet18", "resnet18", [3, 80, 80], {})  # 224 is stored unset
-    assert compare.network_text(default_size) == "resnet18 at 224 px (chosen by name)"
-    assert compare.network_text(_result("lenet", "lenet", [1, 28, 28], {})) == "lenet (chosen by name)"
+    assert run_tables.network_text(default_size) == "resnet18 at 224 px (chosen by name)"
+    assert run_tables.network_text(_result("lenet", "lenet", [1, 28, 28], {})) == "lenet (chosen by name)"
     older = _result("auto", "lenet_bn", [3, 109, 109], {})  # auto's rule before photos got a backbone
     assert (
-        compare.network_text(older) == "auto picked lenet_bn for samples of shape 3x109x109 (an earlier rule)"
+        run_tables.network_text(older)
+        == "auto picked lenet_bn for samples of shape 3x109x109 (an earlier rule)"
     )
-    assert compare.network_text({"config": {"model": "auto"}}) is None  # a result without its model
+    assert run_tables.network_text({"config": {"model": "auto"}}) is None  # a result without its model
 
 
 def test_a_done_runs_card_on_adapt_names_its_network(app: OpenApp, workspace: Path) -> None:
@@ -94,4 +95,4 @@ def test_a_done_runs_card_on_adapt_names_its_network(app: OpenApp, workspace: Pa
     assert not at.exception, [e.message for e in at.exception]
     assert PHOTO in _captions(at)
     del result["config"]  # a result without its config: the network alone
-    assert compare.network_text(result) == "efficientnet_lite0 at 96 px"
+    assert run_tables.network_text(result) == "efficientnet_lite0 at 96 px"

@@ -25,7 +25,7 @@ from tlcore.runs import store as store_module
 from tlcore.runs.jobs import run_inline
 from tlcore.runs.result_file import read_result
 from tlcore.runs.store import HISTORY_FILE, RunStore
-from tlcore.views import compare, curves
+from tlcore.views import curves, run_tables
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -250,7 +250,7 @@ def test_a_live_run_on_a_cached_baseline_draws_its_epochs_where_the_done_run_doe
         with (run_store.folder(live) / HISTORY_FILE).open("a", encoding="utf-8") as log:
             log.writelines(written)
         figure, reused = reading.refresh(run_store, "run")
-        done = curves.learning_curves({"run": compare.curve_rows(history[:epochs])}, "")
+        done = curves.learning_curves({"run": run_tables.curve_rows(history[:epochs])}, "")
         assert reused and _traces(figure) == _traces(done) and figure.layout.shapes == done.layout.shapes
     assert [row["epoch"] for row in history] == [1, 2, 1, 2, 3]  # baseline 1-2, adapt 1-3: drawn at 1-5
     assert _traces(figure)[0][1] == [1.0, 2.0, 3.0, 4.0, 5.0]

@@ -84,6 +84,7 @@ def one_run(workspace: Workspace) -> tuple[Workspace, str]:
         ["runs", "list", "--json"],
         ["sweeps", "--help"],
         ["sweeps", "list"],
+        ["sweeps", "list", "--find", "dann", "--offset", "1"],
         *HELP_WITHOUT_TORCH,
     ],
     ids=" ".join,
@@ -102,6 +103,8 @@ def test_the_store_commands_and_the_help_start_without_torch(
         assert [row["id"] for row in json.loads(out)] == [run_id]
     if argv == ["sweeps", "list"]:
         assert out == "no sweeps yet\n"
+    if "--find" in argv:
+        assert out == "no sweeps match 'dann' past the 1 newest\n"
 
 
 def test_a_training_command_loads_its_module_when_named(one_run: tuple[Workspace, str]) -> None:

@@ -1,5 +1,5 @@
 """``runs rank --report`` writes the Compare page's HTML report; ``runs rank`` and ``runs show`` warn of
-a blank target (stand-in validators and predictions, no training)."""
+a blank target (stand-in validators and predictions, no training), a warning each run stores once."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.runs.fake_workers import make_config, quick
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.data import load_domain, save_upload
 from tlcore.data.ink import blank_warning, count_blank
-from tlcore.runs.store import RunStore
+from tlcore.runs import blank_target
+from tlcore.runs.jobs import execute
+from tlcore.runs.store import BLANK_FILE, RunStore
 from tlcore.workspace import Workspace
 
 BLANK = (
@@ -110,3 +113,38 @@ def test_runs_rank_report_writes_the_compare_report(
     )
     code, _, err = rank(workspace, capsys, "digits:n=30", "--report", str(tmp_path))
     assert code == 2 and err == f"error: --report {tmp_path}: it is a folder; name an .html file\n"
+
+
+def test_the_blank_warning_is_computed_once_and_stored(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RunStore(workspace)
+    blank, inked = (
+        store.create(AdaptConfig("mnist5k", t, ("im",)))
+        for t in (blank_upload(workspace, 120), "digits:n=30")
+    )
+    for run_id, expected in ((blank, BLANK), (inked, None)):
+        record = store.get(run_id)
+        assert blank_target.computed_blank_warning(store, record) == expected
+        assert blank_target.run_blank_warning(store, record) == expected  # computed, then stored
+        assert json.loads((record.folder / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": expected}
+
+    def no_loading(*_: object) -> None:
+        raise AssertionError("the stored warning is read, the target not loaded")
+
+    monkeypatch.setattr(blank_target, "computed_blank_warning", no_loading)
+    show = ["--workspace", str(workspace.root), "runs", "show", blank]
+    assert main(show) == 0 and f"\n  warning  {BLANK}\n" in capsys.readouterr().out
+    assert main([*show, "--json"]) == 0 and json.loads(capsys.readouterr().out)["blank"] == BLANK
+    assert blank_target.run_blank_warning(store, store.get(inked)) is None
+    monkeypatch.undo()
+    (store.folder(blank) / BLANK_FILE).write_text("{damaged", encoding="utf-8")  # computed again
+    assert blank_target.run_blank_warning(store, store.get(blank)) == BLANK
+    assert json.loads((store.folder(blank) / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": BLANK}
+
+
+def test_a_finished_run_stores_its_blank_warning(workspace: Workspace) -> None:
+    store = RunStore(workspace)
+    run_id = store.create(make_config(target=blank_upload(workspace, 120)))
+    assert execute(store, run_id, quick).status == "done"
+    assert json.loads((store.folder(run_id) / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": BLANK}

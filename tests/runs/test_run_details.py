@@ -92,7 +92,7 @@ def test_runs_show_history_prints_the_learning_curves(
         "        2  final                     -                 -               0.6  (final model)\n"
     )
     details = json.loads(show(workspace, capsys, run_id, "--json"))
-    assert details["learning_curves"] == [  # the Adapt page's rows (tlcore.views.compare.curve_rows)
+    assert details["learning_curves"] == [  # the Adapt page's rows (tlcore.views.run_tables.curve_rows)
         {"loss": 0.9, "source_accuracy": 0.8, "epoch": 1.0, "stage": "baseline"},
         {"loss": 0.7, "im_entropy": 1.5, "epoch": 2.0, "stage": "adapt"},
         {"target_accuracy": 0.6, "epoch": 2.0, "stage": "final", "label": "final model"},

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from inline_executor import InlineExecutor
 
+from tests.sweeps.stored_sweeps import many_sweeps
 from tlcore.cli import build_parser, main
 from tlcore.cli.sweep import spec_from_args
 from tlcore.runs import driver
@@ -217,3 +218,22 @@ def test_cancel_and_resume_refusals(workspace: Workspace, capsys: pytest.Capture
     assert out == f"sweep {queued}: cancelled (cancelled on request)\n"
     code, _, err = cli(workspace, "sweeps", "show", "20250101-000000-000000", capsys=capsys)
     assert code == 2 and err.startswith("error: no sweep 20250101-000000-000000")
+
+
+def test_sweeps_list_finds_by_words_and_pages(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = many_sweeps(SweepStore(workspace), 6)  # oldest first; the odd ones of dann
+    code, out, _ = cli(workspace, "sweeps", "list", "--find", "DANN 2026-11", "--limit", "2", capsys=capsys)
+    lines = out.splitlines()
+    assert code == 0 and [line.split()[0] for line in lines[1:3]] == [ids[5], ids[3]]
+    assert lines[1].endswith("  dann") and lines[3:] == ["… 1 more, older: --offset 2 for the next page"]
+    code, out, _ = cli(
+        workspace, "sweeps", "list", "--find", "dann", "--offset", "2", "--json", capsys=capsys
+    )
+    assert [sweep["id"] for sweep in json.loads(out)] == [ids[1]]
+    code, out, _ = cli(workspace, "sweeps", "list", "--find", "deep_coral+im", "--offset", "1", capsys=capsys)
+    assert [line.split()[0] for line in out.splitlines()[1:]] == [ids[2], ids[0]]
+    assert cli(workspace, "sweeps", "list", "--find", "usps", capsys=capsys)[1] == "no sweeps match 'usps'\n"
+    _, out, _ = cli(workspace, "sweeps", "list", "--find", "dann", "--offset", "3", capsys=capsys)
+    assert out == "no sweeps match 'dann' past the 3 newest\n"

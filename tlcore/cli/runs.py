@@ -12,6 +12,7 @@ import numpy as np
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
+from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
@@ -21,8 +22,9 @@ from tlcore.runs.store import (
     RESULT_FILE,
     RunStore,
 )
+from tlcore.views import run_tables
 
-Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.compare.confusion_table`
+Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.run_tables.confusion_table`
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -38,9 +40,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def show_run(args: argparse.Namespace) -> int:
-    from tlcore.runs.blank_target import run_blank_warning  # noqa: PLC0415 - loads torch
-    from tlcore.views import compare, gaps  # noqa: PLC0415 - loads torch
-
     store = run_store(args)
     record = store.close_if_stale(store.get(args.run_id))
     details = {
@@ -55,19 +54,19 @@ def show_run(args: argparse.Namespace) -> int:
     details["alarm"], alarm_text = rank.show_alarm(store, record)
     details["blank"] = run_blank_warning(store, record)  # as predict and runs rank warn
     result = store.result_of(record) if record.status == "done" else {}
-    accuracy, confusion = compare.class_accuracies(result), compare.confusion_table(result)
+    accuracy, confusion = run_tables.class_accuracies(result), run_tables.confusion_table(result)
     details["per_class_accuracy"] = accuracy or None
     details["confusion"] = (
         None
         if confusion is None
         else {"true": confusion[0], "predicted": confusion[1], "counts": confusion[2].tolist()}
     )
-    curves = compare.curve_rows(store.history(record.id, kinds={"epoch"}), result or None)
+    curves = run_tables.curve_rows(store.history(record.id, kinds={"epoch"}), result or None)
     details["learning_curves"] = curves
-    details["trained"] = compare.training_length(result) if result else None
-    counts = compare.counted_accuracies(result)
+    details["trained"] = run_tables.training_length(result) if result else None
+    counts = run_tables.counted_accuracies(result)
     details["target_test_counts"] = {key: c.to_dict() for key, c in counts.items() if c is not None} or None
-    details["gap_measured_on"] = gaps.gap_samples(result.get("gap_before"))
+    details["gap_measured_on"] = run_tables.gap_samples(result.get("gap_before"))
     change = paired_test(result)
     details["paired_test"] = change and {**change[0], "text": change[1]}
     if args.json:
@@ -110,10 +109,8 @@ def show_run(args: argparse.Namespace) -> int:
 
 def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     """The run's config and, once done, how long it trained by stage (the Compare table's columns)."""
-    from tlcore.views import compare  # noqa: PLC0415 - loads torch
-
     config = wrapped(", ".join(f"{key}={value}" for key, value in record.config.items()), "  config   ")
-    return [*config, *wrapped(compare.training_text(result), "  trained  ")] if result else config
+    return [*config, *wrapped(run_tables.training_text(result), "  trained  ")] if result else config
 
 
 def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
@@ -122,12 +119,11 @@ def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     older than it) and ``target accuracy fell 3.3 points against source-only (...)``; None without
     target accuracies."""
     from tlcore.metrics.mcnemar import described_change  # noqa: PLC0415 - loads scipy.stats (0.6 s)
-    from tlcore.views import compare  # noqa: PLC0415 - loads torch
 
     after, before = result.get("target_accuracy"), result.get("source_only_accuracy")
     if after is None or before is None:
         return None
-    paired = compare.paired_change(result)
+    paired = run_tables.paired_change(result)
     stored = (
         {"stored": False}
         if paired is None
@@ -137,7 +133,7 @@ def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
 
 
 def class_lines(accuracy: dict[str, float], confusion: Confusion) -> list[str]:
-    """Per-class target accuracy (:func:`tlcore.views.compare.class_accuracies`, the Compare page's
+    """Per-class target accuracy (:func:`tlcore.views.run_tables.class_accuracies`, the Compare page's
     bars) beside each class's test samples (its row of the confusion counts)."""
     rows, _, matrix = confusion
     cells = [
@@ -151,7 +147,7 @@ def class_lines(accuracy: dict[str, float], confusion: Confusion) -> list[str]:
 
 
 def confusion_lines(confusion: Confusion) -> list[str]:
-    """The confusion counts (:func:`tlcore.views.compare.confusion_table`, the Compare page's matrix):
+    """The confusion counts (:func:`tlcore.views.run_tables.confusion_table`, the Compare page's matrix):
     rows = true class, columns = predicted, headed by the class names when the table fits
     :data:`~tlcore.cli.output.LINE_WIDTH`, else by each class's number (the rows' ``#``; a predicted
     class with no row is named below)."""
@@ -197,13 +193,11 @@ def column_blocks(widths: list[int], prefix: int) -> list[range]:
 
 
 def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """The learning curves (:func:`tlcore.views.compare.curve_rows`) as a table of the curves the
-    Adapt page draws (:data:`tlcore.views.figures.CURVE_KEYS`); ``--json`` carries every column."""
-    from tlcore.views.curves import CURVE_KEYS  # noqa: PLC0415 - loads torch
-
+    """The learning curves (:func:`tlcore.views.run_tables.curve_rows`) as a table of the curves the
+    Adapt page draws (:data:`tlcore.views.run_tables.CURVE_KEYS`); ``--json`` carries every column."""
     if not rows:
         return ["  learning curves: no epoch finished yet"]
-    keys = [k for k in CURVE_KEYS if any(k in row for row in rows)]
+    keys = [k for k in run_tables.CURVE_KEYS if any(k in row for row in rows)]
     lines = ["  learning curves (epochs numbered through both stages)"]
     lines.append(f"    {'epoch':>5}  {'stage':<9}" + "".join(f"  {k:>16}" for k in keys))
     for row in rows:

@@ -43,6 +43,16 @@ def register_delete(parser: argparse.ArgumentParser) -> None:
 def register_sweeps_list(parser: argparse.ArgumentParser) -> None:
     """Add ``sweeps list``'s arguments."""
     parser.add_argument("--limit", type=int, default=50, help="at most this many sweeps (default 50)")
+    parser.add_argument(
+        "--offset", type=int, default=0, metavar="N", help="skip the N newest (default 0): the next page"
+    )
+    parser.add_argument(
+        "--find",
+        default="",
+        metavar="WORDS",
+        help="only sweeps in which every word is part of the id, status, source or target, a "
+        "composition (deep_coral+im) or the creation time (2026-12-05 14:30); case-insensitive",
+    )
     parser.add_argument("--json", action="store_true", help="JSON list on stdout")
     parser.set_defaults(handler=list_sweeps)
 
@@ -92,12 +102,14 @@ def delete_run(args: argparse.Namespace) -> int:
 def list_sweeps(args: argparse.Namespace) -> int:
     store = SweepStore(Workspace.existing(args.workspace))
     store.mark_stale()  # once per command: sweeps whose driver is gone show as interrupted
-    records = store.list(limit=args.limit)
+    records = store.list(args.limit, args.offset, args.find)
     if args.json:
         print_json([record.to_dict() for record in records])
         return 0
     if not records:
-        print("no sweeps yet")
+        which = f" match {args.find!r}" if args.find.split() else ""
+        past = f" past the {args.offset} newest" if args.offset else ""
+        print(f"no sweeps{which}{past}" if which or past else "no sweeps yet")
         return 0
     print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")
     for record in records:
@@ -105,6 +117,8 @@ def list_sweeps(args: argparse.Namespace) -> int:
         progress = record.error if record.status in ("failed", "interrupted") else record.message
         kind = record.executor.kind
         print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
+    if (more := store.count(args.find) - args.offset - len(records)) > 0:
+        print(f"… {more} more, older: --offset {args.offset + len(records)} for the next page")
     return 0
 
 

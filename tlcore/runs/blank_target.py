@@ -1,15 +1,21 @@
 """Whether a pair's target, as its runs load it, is blank enough for a warning
 (:func:`tlcore.data.ink.blank_warning`): ``runs rank`` and the Compare page say so beside their ranking,
-``runs show`` beside one run."""
+``runs show`` beside one run. Each run's warning is computed once and stored in its folder
+(:data:`~tlcore.runs.store.BLANK_FILE`, written when the run finishes or on the first read that needs
+it): reading it again loads neither data nor torch."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
 from tlcore.adapt.config import AdaptConfig
-from tlcore.data.ink import blank_warning
-from tlcore.data.spec import load_domain
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import RunStore
+from tlcore.runs.store import BLANK_FILE, RunStore
+from tlcore.workspace import atomic_write
 
 
 def pair_blank_warning(store: RunStore, source: str, target: str) -> str | None:
@@ -20,9 +26,36 @@ def pair_blank_warning(store: RunStore, source: str, target: str) -> str | None:
 
 def run_blank_warning(store: RunStore, record: RunRecord) -> str | None:
     """:func:`~tlcore.data.ink.blank_warning` of the run's target, loaded as the run loaded it (spec
-    and seed); None when the target no longer loads."""
+    and seed), stored in the run's folder the first time; None when the target no longer loads (not
+    stored: it may load again)."""
     try:
-        config = AdaptConfig.from_dict(record.config)
-        return blank_warning(load_domain(config.target, store.workspace, config.seed), "target")
+        return stored_once(
+            store.folder(record.id) / BLANK_FILE, lambda: computed_blank_warning(store, record)
+        )
     except TLError:
         return None
+
+
+def computed_blank_warning(store: RunStore, record: RunRecord) -> str | None:
+    """:func:`run_blank_warning` computed from the run's target (loads torch); a target that no longer
+    loads → :class:`TLError`."""
+    from tlcore.data.ink import blank_warning  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import load_domain  # noqa: PLC0415 - loads torch
+
+    config = AdaptConfig.from_dict(record.config)
+    return blank_warning(load_domain(config.target, store.workspace, config.seed), "target")
+
+
+def stored_once(path: Path, compute: Callable[[], str | None]) -> str | None:
+    """The warning stored at ``path`` (None: not blank); the first call, or one that finds the file
+    damaged, stores what ``compute`` returns (atomically; a read-only workspace just returns it). An
+    error ``compute`` raises is not stored."""
+    with contextlib.suppress(OSError, ValueError):
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(stored, dict) and isinstance(stored.get("blank", 0), str | None):
+            return stored["blank"]
+    blank = compute()
+    text = json.dumps({"blank": blank})
+    with contextlib.suppress(OSError):
+        atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return blank

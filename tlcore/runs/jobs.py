@@ -35,6 +35,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
+from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.slots import wait_for_slot
 from tlcore.runs.store import LOG_FILE, RunStore
@@ -208,6 +209,7 @@ def execute(
             save_predictions = None if predictions is None else predictions.save
             classes = result.get("classes") or ()
             writer = _checkpoint_writer(outcome.model, config, classes, outcome.source_model)
+            run_blank_warning(store, store.get(run_id))  # stored before done: `runs show` then loads no data
             store.finish(run_id, result, writer, save_predictions)
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)

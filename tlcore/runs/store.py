@@ -11,6 +11,7 @@ commands and the worker processes of running jobs. Each run also owns ``<workspa
 - ``predictions.npz`` the target probabilities of the source-only and the adapted model
   (:class:`~tlcore.selection.predictions.TargetPredictions`)
 - ``worker.log``    the worker's output and, on a crash, the traceback
+- ``blank.json``    whether its target images are blank (:mod:`tlcore.runs.blank_target`), stored once
 
 Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
 status flips to ``done``, so ``done`` implies complete artifacts. ``result.json`` is read by
@@ -63,6 +64,7 @@ HISTORY_FILE = "history.jsonl"
 CHECKPOINT_FILE = "model.pt"
 PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
+BLANK_FILE = "blank.json"
 ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
 # SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
 _DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)

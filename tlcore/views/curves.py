@@ -12,9 +12,8 @@ from tlcore.views.chart_text import PANEL_SIZE, panel_titles
 from tlcore.views.curve_points import thin
 from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, PALETTE, finish, safe
 from tlcore.views.palette import category_colour
+from tlcore.views.run_tables import CURVE_KEYS, FINAL_STAGE
 
-CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
-FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
 EPOCH_TICKS = 6  # epoch ticks at most on a training curve's axis (two panels in a third of 1000 px)
 EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
 

@@ -11,15 +11,9 @@ import plotly.graph_objects as go
 
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.views import figures
+from tlcore.views.run_tables import gap_samples
 
 Results = Mapping[str, Mapping[str, Any]]
-
-
-def gap_samples(gap: Mapping[str, Any] | None) -> str | None:
-    """What a stored gap was measured on: ``200 source, 8 target samples`` (None for older results)."""
-    if not gap or gap.get("n_source") is None or gap.get("n_target") is None:
-        return None
-    return f"{gap['n_source']:,} source, {gap['n_target']:,} target samples"
 
 
 def gap_figure(results: Results) -> go.Figure:

@@ -1,0 +1,147 @@
+"""One run's stored result (:class:`tlcore.adapt.AdaptResult`'s dict) as plain tables and words: its
+learning-curve rows, per-class accuracies, confusion counts, training length and network, its target
+accuracies counted with their Wilson intervals and its paired test. Torch-free, so ``runs show`` starts
+without torch; :mod:`tlcore.views.compare` and the app draw the same numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
+from tlcore.metrics.mcnemar import PairedChange
+from tlcore.metrics.proportion import CountedAccuracy, counted
+from tlcore.model_names import auto_reason, resolve_model_name
+
+CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
+FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
+FINAL_KEYS = ("source_accuracy", "target_accuracy")  # a result's scores of its final model
+
+
+def curve_rows(
+    events: Sequence[Mapping[str, Any]], final: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Per-epoch rows numbered through both stages (baseline, then adapt), for
+    :func:`tlcore.views.curves.learning_curves`.
+
+    Accepts a result's ``history`` (flat dicts with ``stage``) or the run store's ``epoch`` events
+    (``metrics`` nested, ``stage`` beside them). ``final``, a done run's stored result, adds one row of
+    stage :data:`FINAL_STAGE` at the last epoch: the accuracies of the model the run kept and
+    scored (after its transforms, e.g. AdaBN's target BatchNorm statistics), the numbers its card shows,
+    with its ``label``.
+    """
+    rows: list[dict[str, Any]] = []
+    for i, event in enumerate(events, start=1):
+        metrics = event.get("metrics", event)
+        row: dict[str, Any] = {
+            k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and k != "epoch"
+        }
+        rows.append({**row, "epoch": float(i), "stage": event.get("stage", "")})
+    scores = {k: float(final[k]) for k in FINAL_KEYS if final and final.get(k) is not None}
+    if rows and scores:
+        label = _final_label(final or {})
+        rows.append({**scores, "epoch": rows[-1]["epoch"], "stage": FINAL_STAGE, "label": label})
+    return rows
+
+
+def _final_label(result: Mapping[str, Any]) -> str:
+    """What the final point of a run's curves is: ``final model (after adabn)``, naming the transforms
+    the run applied after training (none: the model of the last, or early stopping's best, epoch)."""
+    transforms = list(result.get("info", {}).get("transforms", {}))
+    return f"final model (after {', '.join(transforms)})" if transforms else "final model"
+
+
+def n_target_test(result: Mapping[str, Any]) -> int | None:
+    """How many target test samples the result's target accuracies were scored on (None: unknown)."""
+    return result.get("info", {}).get("n_target_test") or None
+
+
+def counted_accuracies(result: Mapping[str, Any]) -> dict[str, CountedAccuracy | None]:
+    """The result's target accuracies (``target_accuracy``, ``source_only_accuracy``) as counts of its
+    target test samples with their 95% Wilson intervals (:mod:`tlcore.metrics.proportion`); None where
+    the accuracy or the number of samples is unknown."""
+    n = n_target_test(result)
+    return {key: counted(result.get(key), n) for key in ("target_accuracy", "source_only_accuracy")}
+
+
+def paired_change(result: Mapping[str, Any]) -> PairedChange | None:
+    """The run's McNemar test of its adapted against its source-only model on the same target test
+    samples (:mod:`tlcore.metrics.mcnemar`); None when the target is unlabelled or the run is older."""
+    return PairedChange.from_dict(result.get("paired"))
+
+
+def training_length(result: Mapping[str, Any]) -> dict[str, Any]:
+    """How long a run trained, by stage: ``source_only_epochs`` and ``adapt_epochs``, counted in its
+    history (so early stopping or settling shows; a closed-form or baseline method adapts 0 epochs),
+    ``warm_start`` (the adapt stage started from the trained source-only model) and
+    ``baseline_cached`` (the source-only model came from the baseline cache, trained by an earlier
+    run). None where the result does not record it."""
+    config, history = result.get("config", {}), result.get("history")
+    stages = None if history is None else [event.get("stage") for event in history]
+    return {
+        "source_only_epochs": config.get("epochs") if stages is None else stages.count("baseline"),
+        "adapt_epochs": None if stages is None else stages.count("adapt"),
+        "warm_start": config.get("warm_start"),
+        "baseline_cached": result.get("info", {}).get("baseline_cached"),
+    }
+
+
+def training_text(result: Mapping[str, Any]) -> str:
+    """:func:`training_length` in words: ``4 epochs source-only (reused from the cache), then 10
+    adapting from it``; ``5 epochs source-only, no adapting epochs`` (a source-only or closed-form run)."""
+    length = training_length(result)
+    baseline = f"{length['source_only_epochs']} epochs source-only"
+    if length["baseline_cached"]:
+        baseline += " (reused from the cache)"
+    adapt = length["adapt_epochs"]
+    if not adapt:
+        text = baseline if adapt is None else f"{baseline}, no adapting epochs"
+    else:
+        text = f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
+    network = network_text(result)
+    return text if network is None else f"{text}; {network}"
+
+
+def network_text(result: Mapping[str, Any]) -> str | None:
+    """The network a done run trained and, for ``auto``, why (:func:`~tlcore.model_names.auto_reason`):
+    ``auto picked efficientnet_lite0 (...): the images are 109x109 px, ...``; a named model is the
+    user's choice; None where the result does not record its model."""
+    spec = result.get("info", {}).get("model")
+    if not spec:
+        return None
+    name, shape = spec["name"], tuple(spec["input_shape"])
+    size = spec.get("options", {}).get("image_size", IMAGE_SIZE if name in IMAGENET_NAMES else None)
+    built = name + (f" at {size} px" if size else "")
+    chosen = result.get("config", {}).get("model")
+    if chosen != "auto":
+        return built if chosen is None else f"{built} (chosen by name)"
+    if resolve_model_name("auto", shape) != name:  # a run from before today's rule
+        return f"auto picked {built} for samples of shape {'x'.join(map(str, shape))} (an earlier rule)"
+    return auto_reason(shape)
+
+
+def confusion_table(result: Mapping[str, Any]) -> tuple[list[str], list[str], np.ndarray] | None:
+    """The run's target confusion counts as ``(true classes, predicted classes, matrix)``: rows = true
+    class, columns = predicted, rows of classes absent from the target test split left out (None when
+    the target is unlabelled). The Compare page's heatmap and ``runs show`` print these."""
+    if not result.get("confusion") or not result.get("per_class_accuracy"):
+        return None
+    matrix = np.asarray(result["confusion"])
+    classes = list(result["per_class_accuracy"])
+    present = matrix.sum(axis=1) > 0
+    return [c for c, p in zip(classes, present, strict=True) if p], classes, matrix[present]
+
+
+def class_accuracies(result: Mapping[str, Any]) -> dict[str, float]:
+    """The run's target accuracy per class, for the classes the target test split holds ({} when the
+    target is unlabelled)."""
+    return {c: a for c, a in (result.get("per_class_accuracy") or {}).items() if a is not None}
+
+
+def gap_samples(gap: Mapping[str, Any] | None) -> str | None:
+    """What a stored gap was measured on: ``200 source, 8 target samples`` (None for older results)."""
+    if not gap or gap.get("n_source") is None or gap.get("n_target") is None:
+        return None
+    return f"{gap['n_source']:,} source, {gap['n_target']:,} target samples"
