@@ -21,13 +21,16 @@ from tlcore.workspace import Workspace
 SMALL = ExplainSettings(max_images=400, search_images=128, check_samples=300, check_permutations=50)
 
 
-def _photos(n: int, seed: int, cast: bool) -> np.ndarray:
-    """``n`` 3 x 32 x 32 colour 'photos': a beige background with noise and a coloured square; a cast
-    target is darker and bluer, ``0.6 x + (0, 0.08, 0.24)`` per channel (as a dim blue light)."""
+BEIGE, NIGHT = (0.78, 0.75, 0.67), (0.2, 0.25, 0.18)
+
+
+def _photos(n: int, seed: int, cast: bool, background: tuple[float, ...] = BEIGE) -> np.ndarray:
+    """``n`` 3 x 32 x 32 colour 'photos': a background with noise and a square of a random colour; a
+    cast target is darker and bluer, ``0.6 x + (0, 0.08, 0.24)`` per channel (as a dim blue light)."""
     rng = np.random.default_rng(seed)
     X = np.empty((n, 3, 32, 32), np.float32)
     for i in range(n):
-        image = np.array([0.78, 0.75, 0.67])[:, None, None] + rng.normal(0, 0.08, (3, 32, 32))
+        image = np.array(background)[:, None, None] + rng.normal(0, 0.08, (3, 32, 32))
         top, left, side = *rng.integers(4, 14, 2), int(rng.integers(8, 16))
         image[:, top : top + side, left : left + side] = rng.random(3)[:, None, None]
         X[i] = image
@@ -93,10 +96,10 @@ def test_standardise_cancels_a_gain_and_offset_per_channel():
 
 
 def test_a_dark_photo_is_not_read_as_reversed_polarity():
-    """Dark-on-light photos against a darker scene: the old code read light ink on dark and offered
-    ``invert=1``; colour images are not ink, polarity is not compared."""
+    """The same coloured squares on a beige and on a dark green background: the old code read light
+    ink on dark (polarity -1 -> +1) and offered ``invert=1``; colour photos are not ink."""
     light = torch.from_numpy(_photos(60, 3, False))
-    dark = torch.from_numpy(_photos(60, 4, False)) * 0.35  # a dark scene, a lighter square on it
+    dark = torch.from_numpy(_photos(60, 4, False, NIGHT))
     base = load_domain("mnist5k:n=60")
     s = image_stats(replace(base, X=light, name="day"))
     t = image_stats(replace(base, X=dark, name="night"))
