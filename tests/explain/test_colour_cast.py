@@ -83,6 +83,7 @@ def test_a_colour_cast_is_found_and_standardising_both_sides_removes_most_of_the
     polarity = findings["polarity"]
     assert not polarity.fires and polarity.fix is None
     assert polarity.message.startswith("Not compared: colour images (colour spread 0.")
+    assert "polarity not compared: colour images" in explanation.note  # diagnose and the page show it
 
 
 def test_standardise_cancels_a_gain_and_offset_per_channel():

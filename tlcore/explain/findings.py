@@ -183,8 +183,8 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
             findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
             continue
         d = standardised_difference(source, target, name)
-        if name == "polarity" and not (source.ink_like and target.ink_like):
-            title, message = f"{definition.label}: not compared", _not_ink(source, target)
+        if name == "polarity" and (photos := polarity_skipped(source, target)):
+            title, message = f"{definition.label}: not compared", f"Not compared: {photos}."
             findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
             continue
         severity = severity_of(d) if q[name] <= fdr else "none"
@@ -200,12 +200,15 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
     return findings
 
 
-def _not_ink(source: ImageStats, target: ImageStats) -> str:
-    """Why polarity was not compared: a side's images are in colour (module docstring)."""
+def polarity_skipped(source: ImageStats, target: ImageStats) -> str:
+    """Why polarity is not compared on this pair ('' when it is: both sides ink-like, module
+    docstring), in a few words: the sides' colour spreads."""
+    if source.ink_like and target.ink_like:
+        return ""
     spreads = f"colour spread {source.get('colour').mean:.2f} source, {target.get('colour').mean:.2f} target"
     return (
-        f"Not compared: colour images ({spreads}; ink-like below {INK_COLOUR:g}): light or dark ink "
-        "describes ink on paper, not photos, so no inversion is offered."
+        f"colour images ({spreads}; ink-like below {INK_COLOUR:g}): light or dark ink describes ink on "
+        "paper, not photos, so no inversion is offered"
     )
 
 
