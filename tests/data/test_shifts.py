@@ -131,7 +131,17 @@ def test_registry_refuses_duplicates() -> None:
     with pytest.raises(ValueError, match="already registered"):
         register_shift("rotate", param="x", low=0, high=1, steps=("x",))(lambda X, v, g: X)
     names = [s["name"] for s in list_shifts()]
-    assert names == ["rotate", "scale", "noise", "blur", "contrast", "invert", "colour", "occlusion"]
+    assert names == [
+        "rotate",
+        "scale",
+        "noise",
+        "blur",
+        "contrast",
+        "invert",
+        "colour",
+        "occlusion",
+        "standardise",
+    ]
 
 
 @pytest.mark.parametrize("name", shift_names())

@@ -360,3 +360,30 @@ def occlusion(X: torch.Tensor, fraction: float, gen: torch.Generator) -> torch.T
     inside = (rows >= top.view(-1, 1, 1)) & (rows < (top + rect_h).view(-1, 1, 1))
     inside = inside & (cols >= left.view(-1, 1, 1)) & (cols < (left + rect_w).view(-1, 1, 1))
     return X.masked_fill(inside.unsqueeze(1), 0.0)
+
+
+STANDARD_MEAN, STANDARD_STD = 0.5, 0.2  # what `standardise` sets each channel of each image to
+
+
+@register_shift(
+    "standardise",
+    param="blend strength of each image's per-channel standardisation (undoes a colour cast and a "
+    "brightness or contrast change of the whole image)",
+    low=0,
+    high=1,
+    steps=(
+        "for each channel c of the image: m_c = the mean of its pixels, s_c = their standard deviation "
+        "(population, divisor H * W), at least 0.001",
+        f"z = {STANDARD_MEAN} + {STANDARD_STD} * (x - m_c) / s_c for every value of channel c",
+        "y = strength * z + (1 - strength) * x",
+        _CLAMP,
+    ),
+)
+def standardise(X: torch.Tensor, strength: float, gen: torch.Generator) -> torch.Tensor:
+    """Each channel of each image to mean 0.5 and standard deviation 0.2, blended by ``strength``:
+    any per-channel gain and offset of a whole image (a colour cast, a darker exposure) cancels, as in
+    per-channel instance normalisation (Ulyanov et al. 2016)."""
+    mean = X.mean(dim=(2, 3), keepdim=True)
+    std = X.std(dim=(2, 3), keepdim=True, correction=0).clamp_min(1e-3)
+    z = (X - mean) / std * STANDARD_STD + STANDARD_MEAN
+    return (strength * z + (1.0 - strength) * X).clamp_(0.0, 1.0)

@@ -16,7 +16,8 @@ Grammar::
 Keys, each at most once:
 
 - a shift name (``rotate``, ``scale``, ``noise``, ``blur``, ``contrast``, ``invert``, ``colour`` or
-  ``color``, ``occlusion``) with a number; shifts apply in the order written (see ``list_shifts()``);
+  ``color``, ``occlusion``, ``standardise``) with a number; shifts apply in the order written (see
+  ``list_shifts()``);
 - ``split=train|test|all`` (``extra`` for svhn): datasets only, default ``all``;
 - ``n=INT``: a random subsample of ``INT`` samples (drawn with the load seed, before shifting);
 - ``blank=drop``: drop the blank images (no ink, as :mod:`tlcore.data.ink` defines it for a diagnosis

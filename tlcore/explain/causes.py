@@ -144,20 +144,21 @@ def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
         else f"shrinks MMD² by {100 * check.shrinks_by:.0f}%"
     )
     detail = (
-        f"{finding.message} {fix.shift}={fix.value:g} on the {fix.side} {effect} "
+        f"{finding.message} {fix.words} {effect} "
         f"(MMD² {check.mmd2_before:.3g} -> {mmd2_left(check.mmd2_after)}{f' {basis}' if basis else ''})"
         + (f" and also evens out: {', '.join(also)}." if also else ".")
     )
+    one_side = len(fix.changes) == 1  # a fix of both sides (``standardise``): no one spec to apply
     return Cause(
         kind="appearance",
         title=finding.title,
         detail=detail,
-        action=f"use the {fix.side} {fix.spec}",
+        action="use " + " and ".join(f"the {side} {spec}" for side, spec in fix.changes.items()),
         share=share,
         statistic=finding.statistic,
         shift=fix.shift,
-        fix_spec=fix.spec,
-        fix_side=fix.side,
+        fix_spec=fix.spec if one_side else None,
+        fix_side=fix.side if one_side else None,
     )
 
 

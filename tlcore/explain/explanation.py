@@ -20,7 +20,7 @@ from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, cheap_measure
 from tlcore.explain.columns import ColumnDrift, column_drift
 from tlcore.explain.evidence import BlankImages, ClassMismatch, LabelShiftSummary, NoveltySummary
-from tlcore.explain.findings import Finding, compare
+from tlcore.explain.findings import Finding, compare, polarity_skipped
 from tlcore.explain.fix_checks import with_checks
 from tlcore.explain.fixes import Fix, PairContext, Side
 from tlcore.explain.gap_shares import GapShares, every_class_target, measure_shares
@@ -316,6 +316,8 @@ def explain(
         findings, combined = with_checks(
             compare(stats["source"], stats["target"], settings.fdr), pair, before, load, step
         )
+        if photos := polarity_skipped(stats["source"], stats["target"]):
+            note = "; ".join(x for x in (note, f"polarity not compared: {photos}") if x)
     drift: tuple[ColumnDrift, ...] = ()
     if not source.is_image:
         step("column drift")

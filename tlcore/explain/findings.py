@@ -20,6 +20,11 @@ whole-image statistics (background, brightness, contrast, range, noise, colour) 
 are part of what a side looks like (they do lower its contrast), so a finding on one says how many
 were counted instead of hiding them; from :data:`~tlcore.explain.image_stats.BLANK_MIN` of a side's
 images on, they leave them out too (the verdict names the blank images as a cause of their own).
+
+Polarity is compared only when both sides are ink-like
+(:attr:`~tlcore.explain.image_stats.ImageStats.ink_like`): on colour photos its finding says in one
+line why it was not compared, and no inversion is offered (a darker photo is not inverted ink). Its
+test still counts among the statistics adjusted for, so the other findings do not change with it.
 """
 
 from __future__ import annotations
@@ -30,7 +35,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from tlcore.explain.image_stats import BY_NAME, STATISTICS, ImageStats, StatisticDef, axial_difference
+from tlcore.explain.image_stats import (
+    BY_NAME,
+    INK_COLOUR,
+    STATISTICS,
+    ImageStats,
+    StatisticDef,
+    axial_difference,
+)
 from tlcore.metrics.feature_tests import fdr_adjusted, welch_p_value
 
 if TYPE_CHECKING:
@@ -56,6 +68,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "sharpness": ("sharper images", "blurrier images"),
     "noise": ("noisier images", "cleaner images"),
     "colour": ("more colour", "less colour"),
+    "cast": ("a bluer colour cast", "a redder colour cast"),
 }
 
 
@@ -164,11 +177,16 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
         name = definition.name
         s, t = source.get(name).mean, target.get(name).mean
         note = f"; {blank[definition.ink]}" if blank[definition.ink] else ""
-        if name not in q:  # a side without any image with ink
-            title, message = f"{definition.label}: not compared", f"Not compared: {blank[True]}."
+        if name not in q:  # a side without any image with ink, or (cast) with colour
+            why = "a side's images are grey" if name == "cast" else blank[True]
+            title, message = f"{definition.label}: not compared", f"Not compared: {why}."
             findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
             continue
         d = standardised_difference(source, target, name)
+        if name == "polarity" and (photos := polarity_skipped(source, target)):
+            title, message = f"{definition.label}: not compared", f"Not compared: {photos}."
+            findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
+            continue
         severity = severity_of(d) if q[name] <= fdr else "none"
         chance = (
             ""
@@ -180,6 +198,18 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
         findings.append(Finding(name, definition.label, s, t, d, severity, title, message, q_value=q[name]))
     findings.append(native_size_finding(source, target))
     return findings
+
+
+def polarity_skipped(source: ImageStats, target: ImageStats) -> str:
+    """Why polarity is not compared on this pair ('' when it is: both sides ink-like, module
+    docstring), in a few words: the sides' colour spreads."""
+    if source.ink_like and target.ink_like:
+        return ""
+    spreads = f"colour spread {source.get('colour').mean:.2f} source, {target.get('colour').mean:.2f} target"
+    return (
+        f"colour images ({spreads}; ink-like below {INK_COLOUR:g}): light or dark ink describes ink on "
+        "paper, not photos, so no inversion is offered"
+    )
 
 
 def _q_values(source: ImageStats, target: ImageStats, compared: list[StatisticDef]) -> list[float]:

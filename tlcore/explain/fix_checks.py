@@ -141,7 +141,8 @@ def combined_fix(fixes: Sequence[Fix], pair: PairContext) -> Fix | None:
     :data:`~tlcore.explain.fixes.COMBINE` does not fold)."""
     if len(fixes) < 2:
         return None
-    parts = tuple(sorted(fixes, key=lambda f: f.check.relative_change if f.check else 0.0))
+    ranked = sorted(fixes, key=lambda f: f.check.relative_change if f.check else 0.0)
+    parts = tuple(part for fix in ranked for part in fix.parts or (fix,))  # a two-sided fix: both
     loads: dict[Side, str] = {}
     try:
         for fix in parts:

@@ -7,7 +7,8 @@ cleaner / greyer side, ``occlusion`` on the source when the target has less ink 
 blur, noise, colour or an occluder, and occluding the target would only destroy it). The value is
 searched on ``search_images`` images of that side (:class:`ExplainSettings`): the shift's value
 whose shifted images' statistic meets the other side's mean (bisection over the shift's range,
-monotone statistics; ``rotate`` takes minus the slant difference, ``invert`` 1).
+monotone statistics; ``rotate`` takes minus the slant difference, ``invert`` 1). A colour cast is
+undone on both sides, each image's channels standardised (:func:`both_sides_fix`).
 
 The fix is a spec: the side's spec with the shift added (:func:`fix_spec`, built with
 :func:`tlcore.data.spec_edit.spec_parts` / :func:`~tlcore.data.spec_edit.compose_spec`; a shift the spec
@@ -60,12 +61,12 @@ SCAN_POINTS, SEARCH_STEPS = 9, 5  # a fix's value: values scanned, then bisectio
 class Remedy:
     """The shift that undoes a finding on ``statistic``: applied to the target, or to the side whose
     statistic is ``higher`` / ``lower``, or (``source_when_lower``) to the source and only when the
-    target's statistic is lower; its value searched in ``[low, high]`` (on a log scale when ``log``)
-    and rounded to a multiple of ``step``."""
+    target's statistic is lower, or to ``both`` (a normalisation every image gets, the source's too);
+    its value searched in ``[low, high]`` (on a log scale when ``log``), rounded to ``step``."""
 
     statistic: str
     shift: str
-    side: Literal["target", "higher", "lower", "source_when_lower"]
+    side: Literal["target", "higher", "lower", "source_when_lower", "both"]
     low: float
     high: float
     log: bool = False
@@ -83,6 +84,7 @@ REMEDIES: dict[str, Remedy] = {
         Remedy("noise", "noise", "lower", 0.0, 0.5, step=0.01),
         Remedy("colour", "colour", "lower", 0.0, 1.0),
         Remedy("ink_fill", "occlusion", "source_when_lower", 0.0, 0.9),
+        Remedy("cast", "standardise", "both", 1.0, 1.0, step=1.0),
     )
 }
 
@@ -325,8 +327,8 @@ def estimate_fix(statistic: str, pair: PairContext) -> Fix | None:
     """The fix of a finding on ``statistic`` (not checked yet), or ``None`` when no remedy applies:
     no registered shift covers it, the polarities agree, or the value found changes nothing."""
     remedy = REMEDIES.get(statistic)
-    if remedy is None:
-        return None
+    if remedy is None or remedy.side == "both":
+        return None if remedy is None else both_sides_fix(remedy.shift, remedy.low, pair)
     s, t = pair.stats["source"].get(statistic).mean, pair.stats["target"].get(statistic).mean
     side = fix_side(remedy, s, t)
     if side is None or (remedy.shift == "invert" and s * t >= 0):
@@ -349,6 +351,18 @@ def estimate_fix(statistic: str, pair: PairContext) -> Fix | None:
         return Fix(remedy.shift, value, side, fix_spec(spec, remedy.shift, value))
     except TLError as exc:
         return Fix(remedy.shift, value, side, None, note=str(exc))
+
+
+def both_sides_fix(shift: str, value: float, pair: PairContext) -> Fix:
+    """``shift=value`` on both sides, its parts (not checked yet); why not in its note."""
+    if None in pair.specs.values():
+        return Fix(shift, value, "source", None, note="a side is not named by a spec")
+    try:
+        specs = {side: fix_spec(pair.specs[side] or "", shift, value) for side in SIDES}
+    except TLError as exc:
+        return Fix(shift, value, "source", None, note=str(exc))
+    parts = tuple(Fix(shift, value, side, spec) for side, spec in specs.items())
+    return Fix(shift, value, "source", specs["source"], parts=parts, loads=tuple(specs.items()))
 
 
 def check_fix(

@@ -25,6 +25,13 @@ over channels). Definitions, per image:
 * ``noise``: Donoho & Johnstone's (1994) robust noise estimate ``median(|HH|) / 0.6745`` of the
   finest diagonal Haar coefficients ``HH = (a - b - c + d) / 2`` over non-overlapping 2 x 2 blocks.
 * ``colour``: mean over pixels of ``max_c x - min_c x`` (0 for grey images).
+* ``cast``: the colour cast, mean of the blue channel minus mean of the red one (positive: bluer);
+  NaN on a grey image (fewer than 3 channels, or all equal), so that a grey side is not compared.
+
+A side is *ink-like* (:attr:`ImageStats.ink_like`) when its mean ``colour`` is below
+:data:`INK_COLOUR`: grey or near-grey, as ink on paper is. Polarity (light ink on dark or dark on
+light) describes such images; on colour photos a "reversed polarity" is a darker scene, not inverted
+ink, so :mod:`tlcore.explain.findings` compares it only when both sides are ink-like.
 
 A *blank* image has no ink pixel (:mod:`tlcore.data.ink`: the definition the spec option
 ``blank=drop`` drops by). The statistics of the ink (:attr:`StatisticDef.ink`: polarity, ink
@@ -53,6 +60,9 @@ from tlcore.data.rng import generator
 from tlcore.errors import TLError
 
 MAX_IMAGES = 2000  # images summarised per domain (a seeded subsample beyond)
+# mean colour spread below which a side is ink-like (module docstring): MNIST 0, its colour=0.2 0.056,
+# colour=0.5 0.14, colour photos of shapes 0.25
+INK_COLOUR = 0.1
 HAAR_MAD = 0.6745  # median |N(0, 1)|
 Kind = Literal["linear", "axial"]
 
@@ -85,6 +95,7 @@ STATISTICS: tuple[StatisticDef, ...] = (
     StatisticDef("sharpness", "sharpness (variance of the Laplacian / variance)", "ratio", 0.05, ink=True),
     StatisticDef("noise", "noise level (robust, Haar wavelet)", "0-1", 0.01),
     StatisticDef("colour", "colour (spread between channels)", "0-1", 0.02),
+    StatisticDef("cast", "colour cast (mean blue minus mean red)", "-1..1", 0.02),
 )
 BY_NAME = {s.name: s for s in STATISTICS}
 
@@ -131,6 +142,12 @@ class ImageStats:
         """At least :data:`BLANK_MIN` of the images summarised are blank, not all: every statistic
         is over the others (module docstring)."""
         return BLANK_MIN * self.n_images <= self.n_blank < self.n_images
+
+    @property
+    def ink_like(self) -> bool:
+        """Grey or near-grey images (mean colour spread below :data:`INK_COLOUR`), as ink on paper is:
+        the side whose polarity means something (module docstring)."""
+        return self.get("colour").mean < INK_COLOUR
 
     def describe_blank(self, side: str, ink: bool = True) -> str:
         """``150 of 600 target images are blank ...`` ('' when none is): left out of every statistic
@@ -195,6 +212,9 @@ def _chunk_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
     hh = (even[:, 0::2, 0::2] - even[:, 0::2, 1::2] - even[:, 1::2, 0::2] + even[:, 1::2, 1::2]) / 2
     noise = hh.abs().flatten(1).median(1).values / HAAR_MAD
     colour = (X.amax(1) - X.amin(1)).flatten(1).mean(1) if X.shape[1] > 1 else torch.zeros(n)
+    channels = X.mean((2, 3))
+    cast = channels[:, 2] - channels[:, 0] if X.shape[1] >= 3 else torch.full((n,), math.nan)
+    cast = torch.where(colour > 0, cast, math.nan)  # grey: no cast to speak of
     return {
         "background": found.background,
         "polarity": found.polarity,
@@ -209,6 +229,7 @@ def _chunk_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
         "sharpness": torch.where(variance > 1e-8, sharpness, 0.0),
         "noise": noise,
         "colour": colour,
+        "cast": cast,
         "eccentricity": eccentricity,
         "ink": has_ink,
     }
@@ -271,6 +292,9 @@ def summarise(values: dict[str, torch.Tensor]) -> tuple[DomainStatistic, ...]:
         weights = values["eccentricity"].double()
         if (stat.ink or drop) and not inked.all():
             v, weights = v[inked], weights[inked]
+        coloured = torch.isfinite(v)  # ``cast``: over the colour images
+        if not coloured.all():
+            v, weights = v[coloured], weights[coloured]
         n = float(len(v))
         if len(v) == 0:
             mean = std = math.nan
