@@ -32,6 +32,9 @@ COLOURS = f"""() => {{
 }}"""
 
 
+CHART_REPAINTED = f"dark => getComputedStyle(document.querySelector('{CHART}')).backgroundColor !== dark"
+
+
 def assert_theme(page: Any, dark: bool) -> None:
     """The app's and the chart's backgrounds are dark (or light), with text readable on them."""
     seen = page.evaluate(COLOURS)
@@ -64,9 +67,10 @@ def test_a_dark_browser_gets_a_dark_app_and_the_menu_switches_it_to_light(browse
     assert_no_exception(page)
     assert_theme(page, dark=True)
 
+    dark_chart = page.evaluate(COLOURS)["chart"]
     page.get_by_test_id("stMainMenu").click()
     page.get_by_test_id("stMainMenuItem-theme-Light").click()
     settle(page)
-    page.wait_for_timeout(500)  # the chart redraws in the new theme
+    page.wait_for_function(CHART_REPAINTED, arg=dark_chart)  # the chart redraws in the new theme
     assert_theme(page, dark=False)
     context.close()
