@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.app.helpers import contrast, luminance
-from tests.e2e.harness import assert_no_exception, launch_chromium, serve, settle, visit
+from tests.e2e.harness import assert_no_exception, launch_chromium, settle, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -45,13 +45,13 @@ def assert_theme(page: Any, dark: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
-    """The app on a free port and the system Chromium."""
+def browser(shared_server: str) -> Iterator[tuple[Any, str]]:
+    """The app (the package's shared server) and the system Chromium."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - test tools only
 
-    with serve(tmp_path_factory.mktemp("workspace")) as url, sync_playwright() as pw:
+    with sync_playwright() as pw:
         chromium = launch_chromium(pw)
-        yield chromium, url
+        yield chromium, shared_server
         chromium.close()
 
 
