@@ -74,21 +74,27 @@ def settle(page: Any, timeout_s: float = 120) -> None:
 
 
 def settle_all(pages: Sequence[Any], timeout_s: float = 120) -> None:
-    """Wait until every page's script run finished: no 'running' status widget on any page for
-    ``QUIET_S``. The pages are watched together, so several sessions settle in the time of the slowest
-    (one after the other, each page cost its own quiet moment)."""
+    """Wait until each page's script run finished: no 'running' status widget on it for ``QUIET_S``.
+
+    The pages are watched together, so several sessions settle in the time of the slowest (one after
+    the other, each cost its own quiet moment). A page counts as settled from its first quiet moment
+    on: a self-refreshing fragment (the Adapt page's runs panel) must not keep every page waiting for
+    one moment in which all of them are idle at once.
+    """
     deadline = time.monotonic() + timeout_s
-    quiet_since: list[float | None] = [None] * len(pages)
-    while time.monotonic() < deadline:
-        for i, page in enumerate(pages):
-            if page.locator(RUNNING).is_visible():
+    quiet_since: dict[int, float | None] = dict.fromkeys(range(len(pages)))
+    while quiet_since and time.monotonic() < deadline:
+        for i in list(quiet_since):
+            if pages[i].locator(RUNNING).is_visible():
                 quiet_since[i] = None
             elif quiet_since[i] is None:
                 quiet_since[i] = time.monotonic()
-        if all(since is not None and time.monotonic() - since > QUIET_S for since in quiet_since):
-            return
-        pages[0].wait_for_timeout(200)
-    raise AssertionError("the app kept running for too long")
+            elif time.monotonic() - quiet_since[i] > QUIET_S:
+                del quiet_since[i]
+        if quiet_since:
+            pages[0].wait_for_timeout(200)
+    if quiet_since:
+        raise AssertionError("the app kept running for too long")
 
 
 def go_to(page: Any, title: str) -> None:
