@@ -98,9 +98,9 @@ def prepare_runs(pages: list[Any]) -> None:
 
 
 def wait_for_launches(store: RunStore, timeout_s: float = 120) -> None:
-    """Until every session's launch has made its run: a page that moves on before the server began
-    the launch's script run loses the click (the navigation's run replaces it), and the pages settle
-    within a second of each other, however loaded the machine is."""
+    """Until every session's launch has made its run. A page that moves on before the server began the
+    launch's script run loses the click (the navigation's run replaces it); a quiet second on each
+    page does not prove the run began on a loaded machine."""
     deadline = time.monotonic() + timeout_s
     while len(store.list()) < SESSIONS:
         assert time.monotonic() < deadline, f"{len(store.list())} of {SESSIONS} runs launched"
