@@ -79,18 +79,22 @@ def dataset_options(page: Any) -> list[str]:
     return options
 
 
+def pick_source_only(page: Any) -> None:
+    """Adapt page: add source_only to the methods picker."""
+    picker = page.locator('input[aria-label="Methods"]')
+    picker.click()  # scrolls it into view and opens its menu (filling alone may not, at the fold)
+    picker.fill("source_only")
+    page.get_by_role("option", name="source_only · baseline").click()
+    page.keyboard.press("Escape")
+
+
 def prepare_runs(pages: list[Any]) -> None:
     """Adapt page: one source-only run of one epoch (model auto: LeNet with BatchNorm)."""
     on_each(pages, lambda page: go_to(page, "Adapt"))
     for method in RECOMMENDED.methods:  # the picker starts at the recommended recipe's methods
         name = f"{method} · {get_method(method).family}"
         on_each(pages, lambda page, name=name: page.get_by_role("button", name=f"Remove {name}").click())
-    for page in pages:
-        picker = page.locator('input[aria-label="Methods"]')
-        picker.click()  # scrolls it into view and opens its menu (filling alone may not, at the fold)
-        picker.fill("source_only")
-        page.get_by_role("option", name="source_only · baseline").click()
-        page.keyboard.press("Escape")
+    on_each(pages, pick_source_only)  # settled: a rerun still rendering shows a stale Epochs field too
     on_each(pages, lambda page: type_into(page, "Epochs", "1"))
     for page in pages:
         if page.locator('input[aria-label="Epochs"]').input_value() != "1":
