@@ -15,14 +15,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.app_start import CHROMIUM as CHROMIUM_PATH
-from bench.app_start import CHROMIUM_ARGS, free_port
+from bench.app_start import CHROMIUM_ARGS, QUIET_S, RUNNING, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
@@ -70,18 +70,31 @@ def launch_chromium(playwright: Any) -> Any:
 
 def settle(page: Any, timeout_s: float = 120) -> None:
     """Wait until the script run finished (no 'running' status widget for a moment)."""
+    settle_all([page], timeout_s)
+
+
+def settle_all(pages: Sequence[Any], timeout_s: float = 120) -> None:
+    """Wait until each page's script run finished: no 'running' status widget on it for ``QUIET_S``.
+
+    The pages are watched together, so several sessions settle in the time of the slowest (one after
+    the other, each cost its own quiet moment). A page counts as settled from its first quiet moment
+    on: a self-refreshing fragment (the Adapt page's runs panel) must not keep every page waiting for
+    one moment in which all of them are idle at once.
+    """
     deadline = time.monotonic() + timeout_s
-    quiet_since = None
-    while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
-        if running:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 1.0:
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError("the app kept running for too long")
+    quiet_since: dict[int, float | None] = dict.fromkeys(range(len(pages)))
+    while quiet_since and time.monotonic() < deadline:
+        for i in list(quiet_since):
+            if pages[i].locator(RUNNING).is_visible():
+                quiet_since[i] = None
+            elif quiet_since[i] is None:
+                quiet_since[i] = time.monotonic()
+            elif time.monotonic() - quiet_since[i] > QUIET_S:
+                del quiet_since[i]
+        if quiet_since:
+            pages[0].wait_for_timeout(200)
+    if quiet_since:
+        raise AssertionError("the app kept running for too long")
 
 
 def go_to(page: Any, title: str) -> None:
@@ -149,10 +162,10 @@ def screenshot(page: Any, path: Path) -> None:
     """Save the whole page (viewport grown to the content's height) once its images have loaded."""
     page.wait_for_function(IMAGES_LOADED)
     size = page.viewport_size
-    page.set_viewport_size(
-        {"width": size["width"], "height": max(size["height"], page.evaluate(CONTENT_HEIGHT))}
-    )
-    page.wait_for_timeout(1500)  # charts re-layout to the new size
+    height = page.evaluate(CONTENT_HEIGHT)
+    if height > size["height"]:  # a page that fits keeps its size: nothing to re-layout
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(1500)  # charts re-layout to the new size
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
@@ -163,3 +176,11 @@ def failure_boxes(page: Any) -> Any:
     return page.locator('[data-testid="stAlertContentError"]').filter(
         has_not_text="Negative transfer suspected"
     )
+
+
+def wait_for_finished(page: Any, finished: Any, timeout_s: float) -> None:
+    """Adapt page: wait until ``finished`` (a locator on a finished run) shows, failing at once on a
+    failure box (the runs panel refreshes itself: no reload needed)."""
+    finished.or_(failure_boxes(page)).first.wait_for(timeout=timeout_s * 1000)
+    failed = failure_boxes(page)
+    assert failed.count() == 0, failed.first.inner_text()

@@ -1,6 +1,6 @@
 """The newcomer's flow in a real headless Chromium: every page, an upload, runs, a comparison.
 
-Starts ``streamlit run app.py`` on a free localhost port with a fresh workspace, drives it with
+Drives ``streamlit run app.py`` (the package's shared server: nothing here needs an empty workspace) with
 Playwright's sync API and the system Chromium (never ``playwright install``), fails on any
 ``stException`` or JavaScript dialog, and keeps a screenshot of each page in ``test-results/`` (the
 README's screenshots come from ``scripts/screenshots.py``, which walks the real demo).
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +17,13 @@ import pytest
 from tests.app.helpers import EVIL, digits_zip, npz_bytes
 from tests.e2e.harness import (
     assert_no_exception,
-    failure_boxes,
     fill,
     launch_chromium,
     screenshot,
-    serve,
     settle,
     upload,
     visit,
+    wait_for_finished,
 )
 from tlcore.adapt.recipe import RECOMMENDED
 
@@ -36,13 +33,6 @@ SOURCE = "mnist5k:n=800"
 
 
 SHOTS = Path(os.environ.get("TLSTUDIO_E2E_SHOTS", "test-results"))
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served on a free port with an empty workspace; yields its URL."""
-    with serve(tmp_path_factory.mktemp("workspace")) as url:
-        yield url
 
 
 def check_and_shoot(page, name: str) -> None:
@@ -95,18 +85,13 @@ def walk_adapt(page) -> None:
     fill(page, "Learning rate", "0.003")
     page.get_by_role("button", name="Launch", exact=True).click()
     page.get_by_text(f"{'+'.join(RECOMMENDED.methods)} ·").first.wait_for()
-    deadline = time.monotonic() + 300
-    while page.get_by_text("finished").count() < 1:
-        failed = failure_boxes(page)
-        assert failed.count() == 0, failed.first.inner_text()
-        assert time.monotonic() < deadline, "the runs did not finish in time"
-        page.wait_for_timeout(1000)
+    wait_for_finished(page, page.get_by_text("finished").first, timeout_s=300)
     page.get_by_text("Target accuracy").first.wait_for()
     settle(page)
     check_and_shoot(page, "adapt")
 
 
-def test_newcomer_flow(server: str, tmp_path: Path) -> None:
+def test_newcomer_flow(shared_server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this test needs it
 
     dialogs: list[str] = []
@@ -115,7 +100,7 @@ def test_newcomer_flow(server: str, tmp_path: Path) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(90_000)
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(server)
+        page.goto(shared_server)
         page.get_by_role("heading", name="tlstudio").wait_for()
         settle(page)
         check_and_shoot(page, "home")

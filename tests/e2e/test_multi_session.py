@@ -31,7 +31,7 @@ from tests.e2e.harness import (
     go_to,
     launch_chromium,
     serve,
-    settle,
+    settle_all,
     type_into,
     upload,
 )
@@ -51,8 +51,7 @@ def on_each(pages: list[Any], action: Callable[[Any], object]) -> None:
     """``action`` on every page, then wait for all of them: the sessions work at the same time."""
     for page in pages:
         action(page)
-    for page in pages:
-        settle(page)
+    settle_all(pages)
 
 
 def open_sessions(browser: Any, url: str) -> list[Any]:
@@ -80,21 +79,36 @@ def dataset_options(page: Any) -> list[str]:
     return options
 
 
+def pick_source_only(page: Any) -> None:
+    """Adapt page: add source_only to the methods picker."""
+    picker = page.locator('input[aria-label="Methods"]')
+    picker.click()  # scrolls it into view and opens its menu (filling alone may not, at the fold)
+    picker.fill("source_only")
+    page.get_by_role("option", name="source_only · baseline").click()
+    page.keyboard.press("Escape")
+
+
 def prepare_runs(pages: list[Any]) -> None:
     """Adapt page: one source-only run of one epoch (model auto: LeNet with BatchNorm)."""
     on_each(pages, lambda page: go_to(page, "Adapt"))
     for method in RECOMMENDED.methods:  # the picker starts at the recommended recipe's methods
         name = f"{method} · {get_method(method).family}"
         on_each(pages, lambda page, name=name: page.get_by_role("button", name=f"Remove {name}").click())
-    for page in pages:
-        picker = page.locator('input[aria-label="Methods"]')
-        picker.click()  # scrolls it into view and opens its menu (filling alone may not, at the fold)
-        picker.fill("source_only")
-        page.get_by_role("option", name="source_only · baseline").click()
-        page.keyboard.press("Escape")
+    on_each(pages, pick_source_only)  # settled: a rerun still rendering shows a stale Epochs field too
     on_each(pages, lambda page: type_into(page, "Epochs", "1"))
     for page in pages:
-        fill(page, "Epochs", "1")  # retypes where a rerun still rendering redrew the old value
+        if page.locator('input[aria-label="Epochs"]').input_value() != "1":
+            fill(page, "Epochs", "1")  # a rerun still rendering redrew the old value: typed again
+
+
+def wait_for_launches(store: RunStore, timeout_s: float = 120) -> None:
+    """Until every session's launch has made its run. A page that moves on before the server began the
+    launch's script run loses the click (the navigation's run replaces it); a quiet second on each
+    page does not prove the run began on a loaded machine."""
+    deadline = time.monotonic() + timeout_s
+    while len(store.list()) < SESSIONS:
+        assert time.monotonic() < deadline, f"{len(store.list())} of {SESSIONS} runs launched"
+        time.sleep(0.1)
 
 
 def follow_runs(store: RunStore, stop: threading.Event, timeout_s: float = 420) -> tuple[int, set[str]]:
@@ -148,6 +162,7 @@ def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
             followed = pool.submit(follow_runs, store, stop)
             try:
                 on_each(pages, lambda page: page.get_by_role("button", name="Launch", exact=True).click())
+                wait_for_launches(store)
                 on_each(pages, lambda page: go_to(page, "Compare"))  # browse while the runs queue and train
             except BaseException:
                 stop.set()  # the poller ends with the test instead of polling on for minutes

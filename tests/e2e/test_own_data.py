@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from tests.app.helpers import loose_digits_zip
 from tests.e2e.harness import (
     assert_no_exception,
-    failure_boxes,
     fill,
     launch_chromium,
     screenshot,
@@ -21,6 +19,7 @@ from tests.e2e.harness import (
     settle,
     upload,
     visit,
+    wait_for_finished,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -46,12 +45,7 @@ def test_an_unlabelled_zip_gets_one_prediction_per_file(tmp_path: Path) -> None:
         upload(page, scans, "target")
         visit(page, "Adapt")
         page.get_by_role("button", name="Launch the recommended recipe").click()
-        deadline = time.monotonic() + 600
-        while page.get_by_text("finished", exact=True).count() < 1:
-            failed = failure_boxes(page)
-            assert failed.count() == 0, failed.first.inner_text()
-            assert time.monotonic() < deadline, "the recipe did not finish in time"
-            page.wait_for_timeout(1000)
+        wait_for_finished(page, page.get_by_text("finished", exact=True).first, timeout_s=600)
         visit(page, "Compare")
         page.get_by_text("Which run to keep, without target labels").wait_for()
         assert_no_exception(page)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.app.helpers import contrast, luminance
-from tests.e2e.harness import assert_no_exception, launch_chromium, serve, settle, visit
+from tests.e2e.harness import assert_no_exception, launch_chromium, settle, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -32,6 +32,9 @@ COLOURS = f"""() => {{
 }}"""
 
 
+CHART_REPAINTED = f"dark => getComputedStyle(document.querySelector('{CHART}')).backgroundColor !== dark"
+
+
 def assert_theme(page: Any, dark: bool) -> None:
     """The app's and the chart's backgrounds are dark (or light), with text readable on them."""
     seen = page.evaluate(COLOURS)
@@ -42,13 +45,13 @@ def assert_theme(page: Any, dark: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
-    """The app on a free port and the system Chromium."""
+def browser(shared_server: str) -> Iterator[tuple[Any, str]]:
+    """The app (the package's shared server) and the system Chromium."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - test tools only
 
-    with serve(tmp_path_factory.mktemp("workspace")) as url, sync_playwright() as pw:
+    with sync_playwright() as pw:
         chromium = launch_chromium(pw)
-        yield chromium, url
+        yield chromium, shared_server
         chromium.close()
 
 
@@ -64,9 +67,10 @@ def test_a_dark_browser_gets_a_dark_app_and_the_menu_switches_it_to_light(browse
     assert_no_exception(page)
     assert_theme(page, dark=True)
 
+    dark_chart = page.evaluate(COLOURS)["chart"]
     page.get_by_test_id("stMainMenu").click()
     page.get_by_test_id("stMainMenuItem-theme-Light").click()
     settle(page)
-    page.wait_for_timeout(500)  # the chart redraws in the new theme
+    page.wait_for_function(CHART_REPAINTED, arg=dark_chart)  # the chart redraws in the new theme
     assert_theme(page, dark=False)
     context.close()
