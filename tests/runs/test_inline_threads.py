@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import pytest
@@ -57,20 +58,17 @@ def test_an_inline_run_gives_the_numbers_of_a_launched_worker(tmp_path: Path) ->
     default in the CLI was every core, and the numbers moved (the source accuracy among them)."""
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     env |= {"TLSTUDIO_MAX_RUNNING": str(CORES), "PYTHONPATH": str(REPO)}
-    ids = {}
-    for how in ("inline", "detach"):
+    processes = {}
+    for how in ("inline", "detach"):  # side by side: one thread each, on two or more cores
         workspace = Workspace.resolve(tmp_path / how)  # apart: the second run must not reuse the baseline
         argv = [sys.executable, "-m", "tlcore", "--workspace", str(workspace.root), "adapt", *TINY, "--json"]
-        done = subprocess.run(
-            argv + ["--detach"] * (how == "detach"),
-            check=False,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
-        ids[how] = workspace, json.loads(done.stdout)["run_id"]
+        argv += ["--detach"] * (how == "detach")
+        processes[how] = workspace, subprocess.Popen(argv, env=env, stdout=PIPE, stderr=PIPE, text=True)
+    ids = {}
+    for how, (workspace, process) in processes.items():
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        ids[how] = workspace, json.loads(stdout)["run_id"]
     record = jobs.wait(*ids["detach"], timeout=300)
     assert record.status == "done", record.error
     inline, launched = stored(*ids["inline"]), stored(*ids["detach"])

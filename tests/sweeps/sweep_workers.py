@@ -21,39 +21,33 @@ from typing import Any
 
 import numpy as np
 from fake_workers import FakeResult
+from judged_runs import stored
 
-from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.events import ProgressEvent
-from tlcore.selection.pool import Candidate
+from tlcore.selection.predictions import TargetPredictions
 from tlcore.workspace import Workspace
 
 OnEvent = Callable[[ProgressEvent], None]
 ShouldStop = Callable[[], bool]
 STEP_S = 0.05
+JUDGED = stored()  # read, not computed: the selection code's scores import torch
 
 
 def weight(config: AdaptConfig) -> float:
     return float(config.params.get("dann", {}).get("weight", 0.0))
 
 
-Y = np.arange(30) % 3
-BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)
-
-
-def judged(config: AdaptConfig) -> Candidate:
-    """The run as the selection rule sees it (see the module docstring)."""
+def judged(config: AdaptConfig) -> dict[str, Any]:
+    """The run as the selection rule sees it (see the module docstring): its target probabilities
+    before and after, and its validator scores."""
     w = weight(config)
-    if w < 0.1:
-        return candidate("x", BASELINE, probabilities(Y, 0.9))
-    if w < 0.3:  # wrong where the source-only model is right, and less sure
-        return candidate("x", BASELINE, probabilities(np.where(np.arange(30) < 25, Y, (Y + 2) % 3), 0.8))
-    return candidate("x", BASELINE, probabilities(np.zeros_like(Y), 0.9))
+    return JUDGED["right" if w < 0.1 else "less_sure" if w < 0.3 else "collapsed"]
 
 
 def numbers(config: AdaptConfig) -> dict[str, Any]:
     w, seed = weight(config), config.seed
-    validators = judged(config).validators.to_dict()
+    validators = judged(config)["validators"]
     return {
         "status": "done",
         "target_accuracy": 0.6 + 0.1 * w + 0.01 * seed,
@@ -66,7 +60,9 @@ def numbers(config: AdaptConfig) -> dict[str, Any]:
 
 def result(config: AdaptConfig, data: dict[str, Any]) -> FakeResult:
     """``data`` with the run's target predictions, as the pipeline returns them."""
-    return FakeResult(data, predictions=judged(config).predictions)
+    run = judged(config)
+    probabilities = (np.array(run[k], dtype=np.float32) for k in ("before", "after"))
+    return FakeResult(data, predictions=TargetPredictions(*probabilities))
 
 
 def _steps(config: AdaptConfig, on_event: OnEvent, should_stop: ShouldStop) -> bool:

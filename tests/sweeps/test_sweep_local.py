@@ -88,9 +88,11 @@ def test_cancel_stops_queued_and_running_trials_and_resume_reruns_only_them(work
     cancelled = next(row for row in state.trials if row.status == "cancelled")
     assert cancelled.run is not None and not (cancelled.run.folder / "result.json").exists()
 
-    driver.resume(workspace, sweep_id)
+    # resumed with room for all three at once (new settings replace the sweep's): side by side
+    driver.resume(workspace, sweep_id, ExecutorSettings(max_concurrent=3))
     final = driver.drive(workspace, sweep_id, worker="sweep_workers:scored", poll=0.1)
     assert final.sweep.status == "done" and final.counts == {"done": 3}
+    assert SweepStore(workspace).get(sweep_id).executor.max_concurrent == 3
     runs = runs_per_trial(workspace, sweep_id)
     assert runs[cancelled.trial.key] == 2 and sum(runs.values()) == 4
 
@@ -112,7 +114,7 @@ def test_a_killed_driver_is_finished_by_resume_without_redoing_finished_trials(w
     store.mark_stale()
     assert store.get(sweep_id).status == "interrupted"
 
-    driver.resume(workspace, sweep_id)
+    driver.resume(workspace, sweep_id, ExecutorSettings(max_concurrent=3))  # the rest side by side
     final = driver.drive(workspace, sweep_id, worker="sweep_workers:scored", poll=0.1)
     assert final.sweep.status == "done" and final.counts == {"done": 4}
     # the trial running when the driver died went on in its own worker and was followed, not redone

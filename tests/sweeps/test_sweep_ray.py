@@ -71,21 +71,30 @@ def leftovers(prefix: str) -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"{prefix}{os.getpid()}-*"))
 
 
-def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> tuple[str, int]:
-    """``python ARGS`` run to its end from the repository's root: its stdout and pid (exit 0 asserted)."""
-    with subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as process:
+def start_python(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``python ARGS`` started from the repository's root, its output piped."""
+    command = [sys.executable, *args]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finished(process: subprocess.Popen[str], timeout: float = 600) -> str:
+    """The stdout of ``process`` once it ended (exit 0 asserted)."""
+    with process:
         stdout, stderr = process.communicate(timeout=timeout)
     assert process.returncode == 0, stderr[-3000:]
-    return stdout, process.pid
+    return stdout
 
 
-def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
-    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")  # a local trial: 1 torch thread, like a 1-CPU Ray task
-    # the workspace's files: read there by the local trial, shipped to the Ray one
+def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> tuple[str, int]:
+    """``python ARGS`` run to its end from the repository's root: its stdout and pid (exit 0 asserted)."""
+    process = start_python(*args, env=env)
+    return finished(process, timeout), process.pid
+
+
+def workspace_files(workspace: Workspace) -> None:
+    """The workspace's ``upload:scans.npz`` and a small USPS set in its data root."""
     upload_scans(workspace)
     rng = np.random.default_rng(0)
     for filename, n in (("usps.bz2", 80), ("usps.t.bz2", 40)):
@@ -95,20 +104,31 @@ def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
             rng.uniform(-1, 1, (n, 256)),
             [1 + i % 10 for i in range(n)],
         )
+
+
+def test_an_embedded_cluster_gives_the_numbers_of_the_local_executor(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")  # a local trial: 1 torch thread, like a 1-CPU Ray task
+    # two workspaces with the same files, read there by the local trial, shipped to the Ray one: the
+    # Ray trial trains its own baseline and brings it back; both sweeps run side by side
+    remote_ws = Workspace.resolve(tmp_path / "remote")
+    for ws in (workspace, remote_ws):
+        workspace_files(ws)
+    # as a user runs it: its own process (Ray keeps per-process state across sessions)
+    command = ["-m", "tlcore", "--workspace", str(remote_ws.root), "sweep", *TINY]
+    process = start_python(*command, "--executor", "ray", "--cpus-per-trial", "1")
     assert main(["--workspace", str(workspace.root), "sweep", *TINY]) == 0
     local = json.loads(capsys.readouterr().out)
     assert local["sweep"]["executor"]["kind"] == "local" and local["counts"] == {"done": 1}
-    cache = workspace.inside("cache", "baselines")
-    trained = {p.name: state_dict(p) for p in cache.iterdir()}  # the local trial's baseline
-    shutil.rmtree(cache)  # for the Ray trial to train and bring back
-
-    # as a user runs it: its own process (Ray keeps per-process state across sessions)
-    command = ["-m", "tlcore", "--workspace", str(workspace.root), "sweep", *TINY]
-    stdout, pid = run_python(*command, "--executor", "ray", "--cpus-per-trial", "1", timeout=900)
-    remote = json.loads(stdout)
+    trained = {p.name: state_dict(p) for p in workspace.inside("cache", "baselines").iterdir()}
+    remote = json.loads(finished(process, timeout=900))
     assert remote["sweep"]["executor"]["kind"] == "ray" and remote["counts"] == {"done": 1}
+    pid, cache = process.pid, remote_ws.inside("cache", "baselines")
 
-    folders = [workspace.inside("runs", s["trials"][0]["run_id"]) for s in (local, remote)]
+    folders = [
+        ws.inside("runs", s["trials"][0]["run_id"]) for ws, s in ((workspace, local), (remote_ws, remote))
+    ]
     results = [json.loads((f / "result.json").read_text()) for f in folders]
     for key in COMPARED:
         assert results[0][key] == results[1][key], key

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from inline_executor import InlineExecutor
+from judged_runs import computed, stored
 from sweep_workers import judged
 
 from tests.selection.helpers import candidate, probabilities
@@ -70,14 +71,22 @@ def test_each_configuration_aggregates_every_stored_number_over_its_seeds(worksp
     assert config.metrics["gap_after.mmd2"].mean == pytest.approx(0.03)
     # every numeric leaf under validators, found generically; text skipped
     collapsed = judged(AdaptConfig("s", "t", ("dann", "im"), params={"dann": {"weight": 0.3}}))
-    assert config.metrics["validators.after.im"].mean == pytest.approx(collapsed.validators.after.im)
-    assert config.metrics["validators.after.bnm"].mean == pytest.approx(collapsed.validators.after.bnm)
+    assert config.metrics["validators.after.im"].mean == pytest.approx(collapsed["validators"]["after"]["im"])
+    assert config.metrics["validators.after.bnm"].mean == pytest.approx(
+        collapsed["validators"]["after"]["bnm"]
+    )
     assert not any(name.startswith("validators.note") for name in config.metrics)
     plain = summary.config("im")
     assert (
         plain is not None
         and plain.metrics["validators.after.im"].mean > config.metrics["validators.after.im"].mean
     )
+
+
+def test_the_stand_in_workers_judge_their_runs_as_the_selection_code_does_now() -> None:
+    """judged_runs.json (read by the workers, which import no torch) is what the selection code
+    computes today: else ``python -m tests.sweeps.judged_runs`` writes it again."""
+    assert stored() == computed()
 
 
 def test_the_recommendation_uses_no_target_labels_and_sits_beside_the_best_in_hindsight(
