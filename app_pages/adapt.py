@@ -81,8 +81,7 @@ with st.container(border=True):
         )
     if quotes := [] if labels else benchmarks.recipe_quote(RECOMMENDED):
         st.caption(f"{evidence_intro(shape)}: {'; '.join(quotes)}.")  # the intro once, not per pair
-    if line := estimate.runs_line([recipe_config]):
-        st.caption(display.esc(line))
+    recipe_estimate = estimate.slot()  # filled at the page's end
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
         launch([recipe_config])
 
@@ -222,8 +221,7 @@ with st.container(border=True):
         differs = adapt_form.differences(planned, recipe_config)
         note = st.caption if start == "defaults" else st.warning if differs else st.success
         note(display.esc(adapt_form.start_line(start, differs, bool(quotes))))
-        if line := estimate.runs_line(planned):
-            st.caption(display.esc(line))
+    form_estimate = estimate.slot()
     if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
         launch(planned)
 
@@ -300,3 +298,5 @@ def runs_panel() -> None:
 
 st.subheader("Runs")
 runs_panel()
+estimate.fill(recipe_estimate, estimate.runs_line([recipe_config]))
+estimate.fill(form_estimate, estimate.runs_line(planned))

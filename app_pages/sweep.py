@@ -160,14 +160,14 @@ with st.container(border=True):
         bound = "" if plan.search.kind == "grid" else "at most "
         st.metric("Planned trials", plan.planned_trials())
         st.caption(f"{bound}{per_seed} configuration(s) x {len(plan.seeds)} seed(s)")
-        if settings is not None and (line := estimate.sweep_line(plan, settings)):
-            st.caption(display.esc(line))
+    sweep_estimate = estimate.slot()  # filled after the launch button
     if st.button("Launch the sweep", type="primary", icon=":material/rocket_launch:", disabled=plan is None):
         assert plan is not None and settings is not None
         with display.errors_shown():
             st.session_state[state.SWEEP_CHOSEN] = sweeps.launch(plan, settings)
             state.newest_sweeps()
             st.toast(f"Sweep launched: {plan.planned_trials()} trial(s)", icon=":material/rocket_launch:")
+    estimate.fill(sweep_estimate, estimate.sweep_line(plan, settings) if plan and settings else None)
 
 # ---- follow ------------------------------------------------------------------------------------------
 

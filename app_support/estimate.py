@@ -7,8 +7,9 @@ import json
 from collections.abc import Sequence
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from app_support import engine
+from app_support import display, engine
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import split_pair
 from tlcore.errors import TLError
@@ -45,7 +46,23 @@ def _of(cfg: AdaptConfig) -> Estimate:
     return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True), engine.store().count("done"))
 
 
-@st.cache_data(max_entries=64, show_spinner="Estimating how long it takes…")
+def slot() -> DeltaGenerator:
+    """Where an estimate will be shown: it says "Estimating…" until :func:`fill` (called at the end of
+    the page or after its launch button, so estimating never holds back what comes before)."""
+    placeholder = st.empty()
+    placeholder.caption("Estimating how long it takes…")
+    return placeholder
+
+
+def fill(placeholder: DeltaGenerator, line: str | None) -> None:
+    """Show ``line`` (``runs_line``/``sweep_line``) in the :func:`slot`, or empty it when there is none."""
+    if line:
+        placeholder.caption(display.esc(line))
+    else:
+        placeholder.empty()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def _estimate(root: str, config: str, done: int) -> Estimate:
     """The estimate of ``config`` (JSON) while the workspace holds ``done`` finished runs."""
     cfg = AdaptConfig.from_dict(json.loads(config))
