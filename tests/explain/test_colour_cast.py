@@ -77,7 +77,11 @@ def test_a_colour_cast_is_found_and_standardising_both_sides_removes_most_of_the
     assert fix.check is not None and fix.check.shrinks_by > 0.8
     assert "brightness" in fix.check.resolves
     first = explanation.verdict.causes[0]
-    assert first.statistic == "cast" and first.fix_spec is None  # both sides: no one spec to apply
+    fixed = {"source": f"{s_spec}:standardise=1", "target": f"{t_spec}:standardise=1"}
+    assert first.statistic == "cast" and first.fix_specs == fixed  # both sides, in one fix
+    assert first.fix_words() == f"source = {fixed['source']}, target = {fixed['target']}"
+    as_json = explanation.verdict.to_dict()["causes"][0]  # diagnose --json: the new key, the old ones empty
+    assert (as_json["fix_specs"], as_json["fix_spec"], as_json["fix_side"]) == (fixed, None, None)
     assert first.action == f"use the source {s_spec}:standardise=1 and the target {t_spec}:standardise=1"
     # photos: no inversion offered, and the line says why
     polarity = findings["polarity"]
