@@ -146,11 +146,14 @@ def blank_cause(blank: Sequence[BlankImages], part: GapPart, specs: Mapping[str,
     )
 
 
-def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
-    """A helpful fix; its MMD² before and after are the check's, measured ``basis``."""
+def fix_cause(
+    finding: Finding, share: float, basis: str = "", labels: Mapping[str, str] | None = None
+) -> Cause:
+    """A helpful fix; its MMD² before and after are the check's, measured ``basis``; the statistics it
+    also evens out named by ``labels`` (the findings' labels; default: each statistic's own)."""
     fix, check = finding.fix, finding.fix.check if finding.fix else None
     assert fix is not None and check is not None and fix.spec is not None  # only helpful fixes
-    also = [BY_NAME[s].label for s in check.resolves if s != finding.statistic]
+    also = [(labels or {}).get(s, BY_NAME[s].label) for s in check.resolves if s != finding.statistic]
     effect = (
         "removes the gap (the test after it does not tell the sides apart)"
         if check.removes_gap
