@@ -89,14 +89,14 @@ with display.errors_shown():
         st.markdown(display.esc(explained.verdict.headline))
         st.markdown(f"**Next step:** {display.esc(explained.verdict.next_step)}")
         first = explained.verdict.causes[0] if explained.verdict.causes else None
-        if first is not None and first.fix_spec and first.fix_side:
+        if first is not None and first.fix_specs:
             st.button(
-                f"Apply this fix: {first.fix_side} = {first.fix_spec}",
+                f"Apply this fix: {first.fix_words()}",
                 type="primary",
                 icon=":material/auto_fix_high:",
                 on_click=state.apply_fix,
-                args=(first.fix_side, first.fix_spec),
-                help="Sets the spec and diagnoses the pair again.",
+                args=(first.fix_specs,),
+                help=f"Sets the spec{'s' * (len(first.fix_specs) > 1)} and diagnoses the pair again.",
             )
         if len(explained.verdict.causes) > 1:
             with st.expander("Every cause found, largest share of the gap first"):

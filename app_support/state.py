@@ -6,6 +6,7 @@ belongs to one browser session lives in ``st.session_state`` only, never in a cr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -154,9 +155,10 @@ def pair_changed() -> None:
     st.session_state.pop(PREDICT_RUN, None)
 
 
-def apply_fix(side: str, spec: str) -> None:
-    """Callback of a diagnosis' "apply this fix": make ``spec`` the ``side`` (source or target)."""
-    set_pair(**{side: spec})
+def apply_fix(specs: Mapping[str, str]) -> None:
+    """Callback of a diagnosis' "apply this fix": make each spec of ``specs`` (side -> spec, one side
+    or both) that side's, in one change of the pair."""
+    set_pair(specs.get("source"), specs.get("target"))
 
 
 def swap_pair() -> None:

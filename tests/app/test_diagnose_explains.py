@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import plain
 from tests.app.test_escaping import deferred_downloads
+from tests.explain.test_colour_cast import _photos, _upload
 from tests.explain.test_columns_cli import wine_csvs
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
@@ -52,6 +53,25 @@ def test_the_verdict_names_inversion_and_its_fix_applies_in_one_click(
     assert not at.exception
     assert at.session_state["pair_target"] == SOURCE
     assert not [b for b in at.button if b.label.startswith("Apply this fix")]  # nothing left to fix
+
+
+def test_a_two_sided_fix_sets_both_specs_in_one_click(app: OpenApp, workspace: Path) -> None:
+    """The colour cast's fix, standardise=1 on both sides, had no button (a cause named one side's
+    spec only): one click now sets both and the page diagnoses the fixed pair."""
+    ws = Workspace.resolve(workspace)
+    source = _upload(ws, "day.npz", _photos(120, 0, False))
+    target = _upload(ws, "dusk.npz", _photos(120, 1, True))
+    at = app("diagnose", source=source, target=target)
+    assert not at.exception, [e.message for e in at.exception]
+    fixed = f"{source}:standardise=1", f"{target}:standardise=1"
+    (fix,) = [b for b in at.button if b.label.startswith("Apply this fix")]
+    assert fix.label == f"Apply this fix: source = {fixed[0]}, target = {fixed[1]}"
+    before = float(next(m.value for m in at.metric if m.label == "MMD²"))
+    fix.click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert (at.session_state["pair_source"], at.session_state["pair_target"]) == fixed
+    after = float(next(m.value for m in at.metric if m.label == "MMD²"))
+    assert after < 0.2 * before, (before, after)  # the verdict: it shrinks MMD² by more than 80%
 
 
 def test_the_page_says_which_target_samples_pairing_dropped_and_the_verdict_names_them(

@@ -170,7 +170,8 @@ def test_blank_images_on_both_sides_or_already_dropped():
         "use the source mnist5k:blank=drop and the target upload:scans.zip:blank=drop to drop the 5 blank "
         "source images and the 40 blank target images (no ink), then diagnose again"
     )
-    assert (cause.fix_side, cause.fix_spec) == ("source", "mnist5k:blank=drop")
+    assert cause.fix_specs == {"source": "mnist5k:blank=drop", "target": "upload:scans.zip:blank=drop"}
+    assert (cause.fix_side, cause.fix_spec) == (None, None)  # the one-side keys: one-sided fixes only
     # a spec that drops them already (the shifts made these blank), or a side no spec names: in words
     for specs in (
         {**SPECS, "target_spec": "upload:scans.zip:blank=drop,contrast=0"},

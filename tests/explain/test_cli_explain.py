@@ -43,6 +43,7 @@ def test_json_carries_every_statistic_finding_and_the_verdict(capsys, tmp_path: 
     assert polarity["fix"]["spec"] == f"{scans}:invert=1" and polarity["fix"]["helps"]
     first = explanation["verdict"]["causes"][0]
     assert (first["shift"], first["fix_spec"]) == ("invert", f"{scans}:invert=1")
+    assert (first["fix_side"], first["fix_specs"]) == ("target", {"target": f"{scans}:invert=1"})
 
 
 def test_text_and_report_name_the_fix_and_escape_the_file_name(capsys, tmp_path: Path, scans: Path):

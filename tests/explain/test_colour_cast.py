@@ -77,7 +77,11 @@ def test_a_colour_cast_is_found_and_standardising_both_sides_removes_most_of_the
     assert fix.check is not None and fix.check.shrinks_by > 0.8
     assert "brightness" in fix.check.resolves
     first = explanation.verdict.causes[0]
-    assert first.statistic == "cast" and first.fix_spec is None  # both sides: no one spec to apply
+    fixed = {"source": f"{s_spec}:standardise=1", "target": f"{t_spec}:standardise=1"}
+    assert first.statistic == "cast" and first.fix_specs == fixed  # both sides, in one fix
+    assert first.fix_words() == f"source = {fixed['source']}, target = {fixed['target']}"
+    as_json = explanation.verdict.to_dict()["causes"][0]  # diagnose --json: the new key, the old ones empty
+    assert (as_json["fix_specs"], as_json["fix_spec"], as_json["fix_side"]) == (fixed, None, None)
     assert first.action == f"use the source {s_spec}:standardise=1 and the target {t_spec}:standardise=1"
     # photos: no inversion offered, and the line says why
     polarity = findings["polarity"]
@@ -118,3 +122,37 @@ def test_an_inverted_grey_target_still_gets_its_inversion():
     assert findings["polarity"].fires and findings["polarity"].fix is not None
     assert findings["polarity"].fix.spec == "mnist5k:n=300"
     assert not findings["cast"].fires and findings["cast"].title.endswith("not compared")  # grey: no cast
+
+
+def test_on_colour_photos_the_ink_statistics_read_as_the_foregrounds():
+    """QA helper-116: photos of shapes read "the target has less ink" and "the slant of the ink's main
+    axis"; on a colour pair the ink is the foreground (the pixels unlike the border), and a grey pair
+    keeps its words."""
+    base = load_domain("mnist5k:n=200", seed=0)
+    photos = replace(base, X=torch.from_numpy(_photos(200, 0, False)))
+    smaller = apply_shifts(replace(base, X=torch.from_numpy(_photos(200, 1, False))), [("scale", 0.6)])
+    findings = {f.statistic: f for f in compare(image_stats(photos), image_stats(smaller), 0.05)}
+    fill, size = findings["ink_fill"], findings["ink_size"]
+    assert fill.severity == "strong" and fill.title == "the target has more foreground"
+    assert fill.message.startswith(
+        "The target has more foreground than the source (share of foreground pixels (unlike the border) "
+        "0.276 -> 0.386, +1.3 standard deviations"
+    )
+    assert (
+        size.label == "foreground bounding box side"
+        and size.title == "the target has smaller objects in the frame"
+    )
+    assert findings["slant"].label == "slant of the foreground's main axis"
+    assert findings["centre_x"].message.startswith(
+        "The target has objects further right than the source (foreground centre"
+    )
+    grey = load_domain("mnist5k:n=200", seed=0)
+    ink = {
+        f.statistic: f
+        for f in compare(image_stats(grey), image_stats(apply_shifts(grey, [("scale", 0.6)])), 0.05)
+    }
+    assert (ink["ink_fill"].label, ink["slant"].label) == (
+        "share of ink pixels",
+        "slant of the ink's main axis",
+    )
+    assert ink["ink_fill"].title in ("the target has more ink", "the target has less ink")

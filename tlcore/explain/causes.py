@@ -37,7 +37,9 @@ CauseKind = Literal[
 class Cause:
     """One ranked cause: ``title`` (a few words), ``detail`` (a sentence with numbers), ``action``
     (what to do), ``share`` (see :mod:`tlcore.explain.verdict`; ``None`` for causes ranked without one) and,
-    for appearance causes, the statistic, the shift and the fix spec of the side to change."""
+    for appearance causes, the statistic and the shift. ``fix_specs`` maps each side a fix changes to
+    the spec to load there (one side or both, as ``standardise``); a one-sided fix also keeps that
+    side and spec in ``fix_side`` and ``fix_spec`` (``diagnose --json``'s older keys)."""
 
     kind: CauseKind
     title: str
@@ -48,6 +50,7 @@ class Cause:
     shift: str | None = None
     fix_spec: str | None = None
     fix_side: Literal["source", "target"] | None = None
+    fix_specs: Mapping[str, str] | None = None
 
     def describe_share(self) -> str:
         """``accounts for 19% of the gap``; empty when not measured."""
@@ -55,6 +58,17 @@ class Cause:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def fix_words(self) -> str:
+        """``source = spec, target = spec``: what applying the fix sets; empty without one."""
+        return ", ".join(f"{side} = {spec}" for side, spec in (self.fix_specs or {}).items())
+
+
+def with_fix(changes: Mapping[str, str]) -> dict[str, Any]:
+    """A :class:`Cause`'s fix fields for ``changes`` (side -> spec): every side in ``fix_specs``, and
+    ``fix_side``/``fix_spec`` too when there is one side."""
+    one = next(iter(changes.items())) if len(changes) == 1 else (None, None)
+    return {"fix_specs": dict(changes) or None, "fix_side": one[0], "fix_spec": one[1]}
 
 
 def adapt_command(source_spec: str, target_spec: str) -> str:
@@ -112,7 +126,7 @@ def gap_part(
 def blank_cause(blank: Sequence[BlankImages], part: GapPart, specs: Mapping[str, str]) -> Cause:
     """Blank images (no ink) on one side or both: a data problem, named first; drop them, with each
     side's spec (``specs``) plus ``blank=drop`` when every such side is named by a spec that does not
-    drop them yet (the fix the app applies is the first side's)."""
+    drop them yet (the fix sets each such side)."""
     counts = " and ".join(f"{b.n_blank} of the {b.n_total} {b.side} images" for b in blank)
     drop = " and ".join(f"the {b.n_blank} blank {b.side} image{'s' * (b.n_blank != 1)}" for b in blank)
     fixes = [(b.side, blank_dropped(specs[b.side])) for b in blank]
@@ -128,16 +142,18 @@ def blank_cause(blank: Sequence[BlankImages], part: GapPart, specs: Mapping[str,
         if usable
         else f"drop {drop} from the data (no ink), then diagnose again",
         share=part.share,
-        fix_spec=fixes[0][1] if usable else None,
-        fix_side=fixes[0][0] if usable else None,
+        **with_fix({side: spec for side, spec in fixes if spec is not None and usable}),
     )
 
 
-def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
-    """A helpful fix; its MMD² before and after are the check's, measured ``basis``."""
+def fix_cause(
+    finding: Finding, share: float, basis: str = "", labels: Mapping[str, str] | None = None
+) -> Cause:
+    """A helpful fix; its MMD² before and after are the check's, measured ``basis``; the statistics it
+    also evens out named by ``labels`` (the findings' labels; default: each statistic's own)."""
     fix, check = finding.fix, finding.fix.check if finding.fix else None
     assert fix is not None and check is not None and fix.spec is not None  # only helpful fixes
-    also = [BY_NAME[s].label for s in check.resolves if s != finding.statistic]
+    also = [(labels or {}).get(s, BY_NAME[s].label) for s in check.resolves if s != finding.statistic]
     effect = (
         "removes the gap (the test after it does not tell the sides apart)"
         if check.removes_gap
@@ -148,7 +164,6 @@ def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
         f"(MMD² {check.mmd2_before:.3g} -> {mmd2_left(check.mmd2_after)}{f' {basis}' if basis else ''})"
         + (f" and also evens out: {', '.join(also)}." if also else ".")
     )
-    one_side = len(fix.changes) == 1  # a fix of both sides (``standardise``): no one spec to apply
     return Cause(
         kind="appearance",
         title=finding.title,
@@ -157,8 +172,7 @@ def fix_cause(finding: Finding, share: float, basis: str = "") -> Cause:
         share=share,
         statistic=finding.statistic,
         shift=fix.shift,
-        fix_spec=fix.spec if one_side else None,
-        fix_side=fix.side if one_side else None,
+        **with_fix(fix.changes),
     )
 
 
@@ -180,7 +194,6 @@ def combined_cause(fix: Fix, titles: Sequence[str], share: float, basis: str = "
         f"{f' {basis}' if basis else ''}): more than any of them alone."
     )
     uses = " and ".join(f"the {side} {spec}" for side, spec in fix.changes.items())
-    one_side = len(fix.changes) == 1
     return Cause(
         kind="appearance",
         title=f"together, {' and '.join(titles)}",
@@ -188,8 +201,7 @@ def combined_cause(fix: Fix, titles: Sequence[str], share: float, basis: str = "
         action=f"apply these fixes together: use {uses}",
         share=share,
         shift=",".join(p.shift for p in fix.parts),
-        fix_spec=fix.spec if one_side else None,
-        fix_side=fix.side if one_side else None,
+        **with_fix(fix.changes),
     )
 
 

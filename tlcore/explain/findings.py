@@ -24,7 +24,9 @@ images on, they leave them out too (the verdict names the blank images as a caus
 Polarity is compared only when both sides are ink-like
 (:attr:`~tlcore.explain.image_stats.ImageStats.ink_like`): on colour photos its finding says in one
 line why it was not compared, and no inversion is offered (a darker photo is not inverted ink). Its
-test still counts among the statistics adjusted for, so the other findings do not change with it.
+test still counts among the statistics adjusted for, so the other findings do not change with it. On
+such a pair the ink's other statistics are named as the foreground's ("the target has less
+foreground"; :meth:`~tlcore.explain.image_stats.StatisticDef.label_on`).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "colour": ("more colour", "less colour"),
     "cast": ("a bluer colour cast", "a redder colour cast"),
 }
+_PHOTO_WORDS = {"ink_fill": ("more foreground", "less foreground")}  # on colour photos, where they differ
 
 
 @dataclass(frozen=True)
@@ -136,18 +139,32 @@ def standardised_difference(source: ImageStats, target: ImageStats, name: str) -
     return diff / max(math.sqrt((s.std**2 + t.std**2) / 2), definition.floor)
 
 
-def _title(name: str, s: float, t: float, d: float) -> str:
+def _words(name: str, d: float, photos: bool) -> str:
+    """What the target has more or less of (``d``'s sign), on colour ``photos`` or ink-like images."""
+    words = _PHOTO_WORDS.get(name) if photos else None
+    return (words or _WORDS[name])[0 if d > 0 else 1]
+
+
+def _title(name: str, s: float, t: float, d: float, photos: bool) -> str:
     if name != "polarity":
-        return f"the target has {_WORDS[name][0 if d > 0 else 1]}"
+        return f"the target has {_words(name, d, photos)}"
     if s * t < 0:
         return f"the target's polarity is reversed ({'dark on light' if t < 0 else 'light on dark'})"
     return "the target mixes polarities differently"
 
 
 def _message(
-    name: str, s: float, t: float, d: float, severity: Severity, *, blank: str = "", chance: str = ""
+    name: str,
+    s: float,
+    t: float,
+    d: float,
+    severity: Severity,
+    *,
+    photos: bool = False,
+    blank: str = "",
+    chance: str = "",
 ) -> str:
-    numbers = f"{BY_NAME[name].label} {s:.3g} -> {t:.3g}, {d:+.1f} standard deviations{blank}"
+    numbers = f"{BY_NAME[name].label_on(photos)} {s:.3g} -> {t:.3g}, {d:+.1f} standard deviations{blank}"
     if chance:
         return f"Alike within chance: {numbers} ({chance})."
     if severity == "none":
@@ -157,7 +174,7 @@ def _message(
         return f"The target is mostly {ink}, the source the other way round ({numbers})."
     if name == "polarity":
         return f"The share of images with light ink on a dark background differs ({numbers})."
-    return f"The target has {_WORDS[name][0 if d > 0 else 1]} than the source ({numbers})."
+    return f"The target has {_words(name, d, photos)} than the source ({numbers})."
 
 
 def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]:
@@ -171,21 +188,23 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
         )
         for ink in (True, False)
     }
+    photos = not (source.ink_like and target.ink_like)  # the ink is a photo's foreground
     compared = [d for d in STATISTICS if math.isfinite(source.get(d.name).mean + target.get(d.name).mean)]
     q = dict(zip((d.name for d in compared), _q_values(source, target, compared), strict=True))
     for definition in STATISTICS:
         name = definition.name
         s, t = source.get(name).mean, target.get(name).mean
         note = f"; {blank[definition.ink]}" if blank[definition.ink] else ""
+        label = definition.label_on(photos)
         if name not in q:  # a side without any image with ink, or (cast) with colour
             why = "a side's images are grey" if name == "cast" else blank[True]
-            title, message = f"{definition.label}: not compared", f"Not compared: {why}."
-            findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
+            title, message = f"{label}: not compared", f"Not compared: {why}."
+            findings.append(Finding(name, label, s, t, 0.0, "none", title, message))
             continue
         d = standardised_difference(source, target, name)
-        if name == "polarity" and (photos := polarity_skipped(source, target)):
-            title, message = f"{definition.label}: not compared", f"Not compared: {photos}."
-            findings.append(Finding(name, definition.label, s, t, 0.0, "none", title, message))
+        if name == "polarity" and (skipped := polarity_skipped(source, target)):
+            title, message = f"{label}: not compared", f"Not compared: {skipped}."
+            findings.append(Finding(name, label, s, t, 0.0, "none", title, message))
             continue
         severity = severity_of(d) if q[name] <= fdr else "none"
         chance = (
@@ -193,9 +212,9 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
             if severity_of(d) == severity
             else f"Welch's test: q = {q[name]:.2g}, above the {fdr:.0%} false discovery rate"
         )
-        title = f"{definition.label}: alike" if severity == "none" else _title(name, s, t, d)
-        message = _message(name, s, t, d, severity, blank=note, chance=chance)
-        findings.append(Finding(name, definition.label, s, t, d, severity, title, message, q_value=q[name]))
+        title = f"{label}: alike" if severity == "none" else _title(name, s, t, d, photos)
+        message = _message(name, s, t, d, severity, photos=photos, blank=note, chance=chance)
+        findings.append(Finding(name, label, s, t, d, severity, title, message, q_value=q[name]))
     findings.append(native_size_finding(source, target))
     return findings
 

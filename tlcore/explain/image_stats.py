@@ -31,7 +31,10 @@ over channels). Definitions, per image:
 A side is *ink-like* (:attr:`ImageStats.ink_like`) when its mean ``colour`` is below
 :data:`INK_COLOUR`: grey or near-grey, as ink on paper is. Polarity (light ink on dark or dark on
 light) describes such images; on colour photos a "reversed polarity" is a darker scene, not inverted
-ink, so :mod:`tlcore.explain.findings` compares it only when both sides are ink-like.
+ink, so :mod:`tlcore.explain.findings` compares it only when both sides are ink-like. On a photo the
+"ink" is the foreground: the pixels unlike the border in brightness or colour; a pair that is not
+ink-like on both sides names the ink's statistics so (:meth:`StatisticDef.label_on`: "share of
+foreground pixels", "slant of the foreground's main axis").
 
 A *blank* image has no ink pixel (:mod:`tlcore.data.ink`: the definition the spec option
 ``blank=drop`` drops by). The statistics of the ink (:attr:`StatisticDef.ink`: polarity, ink
@@ -63,6 +66,7 @@ MAX_IMAGES = 2000  # images summarised per domain (a seeded subsample beyond)
 # mean colour spread below which a side is ink-like (module docstring): MNIST 0, its colour=0.2 0.056,
 # colour=0.5 0.14, colour photos of shapes 0.25
 INK_COLOUR = 0.1
+FOREGROUND = "share of foreground pixels (unlike the border)"  # the ink's share, on colour photos
 HAAR_MAD = 0.6745  # median |N(0, 1)|
 Kind = Literal["linear", "axial"]
 
@@ -71,7 +75,8 @@ Kind = Literal["linear", "axial"]
 class StatisticDef:
     """One statistic: its key, plain-words label and unit, and ``floor``, the smallest spread that
     matters (the severity's denominator never goes below it, so two constant domains compare);
-    ``ink``: a statistic of the ink, summarised over the images that have some."""
+    ``ink``: a statistic of the ink, summarised over the images that have some; ``photo_label``: its
+    label on colour photos, where the ink is the foreground (empty: ``label`` there too)."""
 
     name: str
     label: str
@@ -79,6 +84,11 @@ class StatisticDef:
     floor: float
     kind: Kind = "linear"
     ink: bool = False
+    photo_label: str = ""
+
+    def label_on(self, photos: bool) -> str:
+        """The label on a pair of colour photos (``photos``) or of ink-like images (module docstring)."""
+        return self.photo_label if photos and self.photo_label else self.label
 
 
 STATISTICS: tuple[StatisticDef, ...] = (
@@ -87,11 +97,40 @@ STATISTICS: tuple[StatisticDef, ...] = (
     StatisticDef("brightness", "mean brightness", "0-1", 0.05),
     StatisticDef("contrast", "contrast (std of the pixels)", "0-1", 0.02),
     StatisticDef("range", "intensity range (1st-99th percentile)", "0-1", 0.05),
-    StatisticDef("ink_fill", "share of ink pixels", "0-1", 0.02, ink=True),
-    StatisticDef("ink_size", "ink bounding box side", "share of the side", 0.05, ink=True),
-    StatisticDef("centre_x", "ink centre, left to right", "share of the width", 0.03, ink=True),
-    StatisticDef("centre_y", "ink centre, top to bottom", "share of the height", 0.03, ink=True),
-    StatisticDef("slant", "slant of the ink's main axis", "degrees", 5.0, "axial", ink=True),
+    StatisticDef("ink_fill", "share of ink pixels", "0-1", 0.02, ink=True, photo_label=FOREGROUND),
+    StatisticDef(
+        "ink_size",
+        "ink bounding box side",
+        "share of the side",
+        0.05,
+        ink=True,
+        photo_label="foreground bounding box side",
+    ),
+    StatisticDef(
+        "centre_x",
+        "ink centre, left to right",
+        "share of the width",
+        0.03,
+        ink=True,
+        photo_label="foreground centre, left to right",
+    ),
+    StatisticDef(
+        "centre_y",
+        "ink centre, top to bottom",
+        "share of the height",
+        0.03,
+        ink=True,
+        photo_label="foreground centre, top to bottom",
+    ),
+    StatisticDef(
+        "slant",
+        "slant of the ink's main axis",
+        "degrees",
+        5.0,
+        "axial",
+        ink=True,
+        photo_label="slant of the foreground's main axis",
+    ),
     StatisticDef("sharpness", "sharpness (variance of the Laplacian / variance)", "ratio", 0.05, ink=True),
     StatisticDef("noise", "noise level (robust, Haar wavelet)", "0-1", 0.01),
     StatisticDef("colour", "colour (spread between channels)", "0-1", 0.02),

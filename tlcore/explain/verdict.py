@@ -238,7 +238,8 @@ def _fix_causes(
     their shares scaled by ``scale``), those fixes, and the statistics they resolve (the fixes together:
     those of their parts too, a fix that helps only on top of the others among them)."""
     accepted, resolved = helpful_fixes(findings)
-    causes = [fix_cause(f, scale * f.fix.check.shrinks_by, basis) for f in accepted]  # type: ignore[union-attr]
+    labels = {f.statistic: f.label for f in findings}  # on colour photos: the foreground's
+    causes = [fix_cause(f, scale * f.fix.check.shrinks_by, basis, labels) for f in accepted]  # type: ignore[union-attr]
     fixes = suggested_fixes(findings, combined)
     if len(fixes) > len(accepted):  # the helpful fixes together explain more than the best alone
         together = fixes[0]
