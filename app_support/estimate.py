@@ -1,5 +1,6 @@
-"""The Adapt and Sweep pages' time estimate before a launch (:mod:`tlcore.runs.estimate`), computed once
-per config and number of finished runs in the workspace (a probe is cached in the workspace too)."""
+"""The Adapt and Sweep pages' time estimate before a launch (:mod:`tlcore.runs.estimate`), kept a minute
+per config (:data:`FRESH_FOR`): a page run reads no index for it, and runs finished since count a minute
+later at most (a probe is cached in the workspace too)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from tlcore.runs.estimate import Batch, Estimate, estimate, sweep_parts
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.sweep import SweepSpec
+
+FRESH_FOR = 60  # seconds a page keeps an estimate before reading the workspace's runs again
 
 
 def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
@@ -43,7 +46,7 @@ def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
 
 def _of(cfg: AdaptConfig) -> Estimate:
     root = str(engine.workspace().root)
-    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True), engine.store().count("done"))
+    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True))
 
 
 def slot() -> DeltaGenerator:
@@ -62,9 +65,9 @@ def fill(placeholder: DeltaGenerator, line: str | None) -> None:
         placeholder.empty()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _estimate(root: str, config: str, done: int) -> Estimate:
-    """The estimate of ``config`` (JSON) while the workspace holds ``done`` finished runs."""
+@st.cache_data(ttl=FRESH_FOR, max_entries=64, show_spinner=False)
+def _estimate(root: str, config: str) -> Estimate:
+    """The estimate of ``config`` (JSON) in the workspace at ``root``."""
     cfg = AdaptConfig.from_dict(json.loads(config))
     pair = split_pair(*engine.load_pair(cfg.source, cfg.target, cfg.seed), cfg)
     with worker_thread_share(Limits.from_env().max_running):  # the thread count a launched run has

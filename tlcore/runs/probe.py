@@ -1,11 +1,13 @@
 """The estimate's measured probe: a few training steps of a run's real network, timed, cached.
 
 With no finished run of the same network to learn from (:mod:`tlcore.runs.estimate`), the network a
-run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains :data:`PROBE_STEPS` Adam steps
-on a batch of B synthetic samples of the pair's shape (a single step) and as many on 2B samples (a
-paired step: source and target batches in one forward pass), after one untimed warm-up step, then runs
-one forward pass over 2B samples without gradients (the cost per sample of the evaluation and of the
-scores each epoch takes on the source validation and target test splits). The numbers are
+run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains in the training loop itself
+(:func:`tlcore.training.loop.train`, the config's batch size, learning rate and augmentation) on 2B
+synthetic samples of the pair's shape: one untimed warm-up step then :data:`PROBE_STEPS` timed steps
+without a target (single steps), the same with one (paired steps: source and target batches in one
+forward pass), each the time between the loop's step events; then one evaluation of the 2B samples
+(the cost per sample of the evaluation and of the scores each epoch takes on the source validation
+and target test splits). The numbers are
 kept in ``<workspace>/cache/estimates/<key>.pkl`` (:mod:`tlcore.cache_files`: versioned, pruned to its
 cap), the key a hash of the network, image size, device, batch size, torch's thread count, the input
 shape, the class count and the bottleneck: a rerun of the page or the CLI reads them back.
@@ -14,19 +16,21 @@ shape, the class count and the bottleneck: a rerun of the page or the CLI reads 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import time
-from collections.abc import Callable
 
 import torch
-from torch import nn
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import RunPair
 from tlcore.adapt.pipeline import network
 from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
+from tlcore.data.domain import Domain
+from tlcore.events import Callbacks, ProgressEvent
+from tlcore.models import Classifier
 from tlcore.runs.estimate import EVAL_OVERHEAD_SECONDS, EVAL_PASSES, Rates, Workload
-from tlcore.training.optimizer import adam
+from tlcore.training.loop import TrainSettings, evaluate, train
 from tlcore.workspace import Workspace
 
 PROBE_STEPS = 2  # timed steps of each kind
@@ -64,46 +68,46 @@ def probe_rates(
 def measure(
     cfg: AdaptConfig, shape: tuple[int, ...], n_classes: int, device: torch.device
 ) -> dict[str, list[float] | float]:
-    """Seconds of :data:`PROBE_STEPS` single and paired steps, and of one forward pass per sample."""
-    b = cfg.batch_size
+    """Seconds of :data:`PROBE_STEPS` single and paired steps of the training loop itself (after a warm-up
+    step each), and of the evaluation per sample."""
+    gen = torch.Generator().manual_seed(cfg.seed)
+    x = torch.rand((2 * cfg.batch_size, *shape), generator=gen)
+    classes = tuple(map(str, range(n_classes)))
+    source = Domain("probe source", x, torch.randint(n_classes, (len(x),), generator=gen), classes)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        model = network(cfg, shape, n_classes).to(device)
-        x = torch.rand((2 * b, *shape)).to(device)
-        y = torch.randint(n_classes, (b,)).to(device)
-        model.fit_inputs(x)
-        optimizer = adam(model.parameters(), cfg.lr, device)
-        step = _step(model, optimizer, x, y, device)
-        model.train()
-        step(b)  # warm-up: allocations, kernel choice
-        single = [step(b) for _ in range(PROBE_STEPS)]
-        paired = [step(2 * b) for _ in range(PROBE_STEPS)]
-        model.eval()
-        with torch.no_grad():
-            forward = _timed(lambda: model(x), device) / len(x)
-    return {"single": single, "paired": paired, "forward_per_sample": forward}
-
-
-def _step(
-    model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, device: torch.device
-) -> Callable[[int], float]:
-    def step(rows: int) -> float:
-        def work() -> None:
-            logits, _ = model(x[:rows])
-            loss = nn.functional.cross_entropy(logits[: len(y)], y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-
-        return _timed(work, device)
-
-    return step
-
-
-def _timed(work: Callable[[], object], device: torch.device) -> float:
-    """Seconds ``work()`` takes, the device's queue drained."""
+        model = network(cfg, shape, n_classes)
+    model.fit_inputs(x)
+    single = _step_seconds(model, source, None, cfg, device)
+    paired = _step_seconds(model, source, Domain("probe target", x, None, classes), cfg, device)
     start = time.perf_counter()
-    work()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter() - start
+    evaluate(model, source, device)
+    return {"single": single, "paired": paired, "forward_per_sample": (time.perf_counter() - start) / len(x)}
+
+
+def _step_seconds(
+    model: Classifier, source: Domain, target: Domain | None, cfg: AdaptConfig, device: torch.device
+) -> list[float]:
+    """The seconds between the loop's step events after its first (warm-up: allocations, kernel choice)
+    step: single steps without ``target``, paired (B source + B target rows) with it."""
+    marks: list[float] = []
+
+    def mark(event: ProgressEvent) -> None:
+        if event.kind == "step":
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            marks.append(time.perf_counter())
+
+    settings = TrainSettings(
+        epochs=1,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        augment=cfg.augment,
+        seed=cfg.seed,
+        steps_per_epoch=1 + PROBE_STEPS,
+        log_every=1,
+        device=device.type,
+        stage="probe",
+    )
+    train(model, source, target, settings=settings, callbacks=Callbacks(on_event=mark))
+    return [later - earlier for earlier, later in itertools.pairwise(marks)]
