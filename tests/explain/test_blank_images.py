@@ -129,7 +129,7 @@ def test_blank_images_come_first_even_when_another_cause_takes_the_gap():
     assert judged.causes[0].detail.endswith("It does not explain the measured gap (under 5% of it).")
     assert judged.headline.startswith("First, the data: 10% of the target images are blank.")
     # QA: the cause that takes the gap was only an "Also:" beside a blank cause worth 1% of it
-    assert "The largest measured cause: the target differs in polarity (100%)." in judged.headline
+    assert "The largest measured cause: the target differs in polarity (100% of the gap)." in judged.headline
     assert "Also:" not in judged.headline
     assert judged.next_step == (
         "use the target upload:scans.zip:blank=drop to drop the 40 blank target images (no ink), then "

@@ -253,7 +253,7 @@ def test_target_classes_the_source_lacks_and_source_classes_the_target_lacks_are
     assert new.share == pytest.approx(0.2) and "159 of 1500 target samples" in new.detail
     assert "With them MMD² is 1.25, without 1: they account for 20% of the gap." in new.detail
     assert new.action.startswith("label samples of 9 in the source")
-    assert "Also: the target has no samples of source classes (c) (8%)." in judged.headline
+    assert "Also: the target has no samples of source classes (c) (8% of the gap)." in judged.headline
 
 
 def test_novelty_is_a_cause_only_if_it_remains_after_the_fix_that_leaves_the_least():

@@ -28,8 +28,8 @@ def test_every_also_item_with_a_measured_share_carries_it():
     assert [c.kind for c in judged.causes[:4]] == ["appearance", "label_shift", "appearance", "new_classes"]
     assert judged.headline.startswith("Most of the gap: the target differs in polarity.")
     also = (
-        " Also: the class proportions moved (27%); the target differs in slant (18%); the target has "
-        "classes the source lacks (9) (9%)."
+        " Also: the class proportions moved (27% of the gap); the target differs in slant (18% of the gap); "
+        "the target has classes the source lacks (9) (9% of the gap)."
     )
     assert also in judged.headline
     shares_said = [c.describe_share() for c in judged.causes[1:4]]

@@ -346,9 +346,11 @@ def verdict(
     if first.kind == "blank" and (first.share or 0.0) < SHARE_FLOOR:  # the data first, then the gap's
         largest = max(others, key=lambda c: c.share or 0.0, default=None)
         if largest is not None and (largest.share or 0.0) >= SHARE_FLOOR:
-            headline += f" The largest measured cause: {largest.title} ({pct(largest.share or 0.0)})."
+            headline += (
+                f" The largest measured cause: {largest.title} ({pct(largest.share or 0.0)} of the gap)."
+            )
             others.remove(largest)
-    measured = [f"{c.title} ({pct(min(c.share, 1.0))})" for c in others if c.share is not None]
+    measured = [f"{c.title} ({pct(min(c.share, 1.0))} of the gap)" for c in others if c.share is not None]
     unmeasured = [c.title for c in others if c.share is None and c.kind != "column"]
     columns = [c.title for c in others if c.share is None and c.kind == "column"]
     if measured:
