@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_support import display, engine
+from app_support import display, engine, state
 from tlcore.selection.ranking import Ranking
 
 
 def offer(ranked: Ranking, key: str) -> None:
     """The command and a **Make it a run** button when ``ranked`` keeps a source-only model; nothing
-    otherwise. ``key``: the button's widget key (one per page)."""
+    otherwise. ``key``: the button's widget key (one per page). Once the button launched the run, this
+    session is told which instead of offered the button again (a second click made a second run)."""
     command = engine.kept_run_command(ranked)
     if command is None:
         return
@@ -21,10 +22,14 @@ def offer(ranked: Ranking, key: str) -> None:
         "trains), here or with:"
     )
     st.code(command, language="bash")
-    if st.button("Make it a run", key=key, icon=":material/play_arrow:"):
+    launched: dict[str, str] = st.session_state.setdefault(state.KEPT_LAUNCHED, {})
+    if ranked.kept not in launched and st.button("Make it a run", key=key, icon=":material/play_arrow:"):
         with display.errors_shown():
-            (run_id,) = engine.launch_kept(ranked)
-            st.success(
-                display.esc(f"Launched run {run_id}: it is listed here, recommended, once done (seconds)."),
-                icon=":material/check:",
-            )
+            (launched[ranked.kept],) = engine.launch_kept(ranked)
+    if ranked.kept in launched:
+        st.success(
+            display.esc(
+                f"Launched run {launched[ranked.kept]}: it is listed here, recommended, once done (seconds)."
+            ),
+            icon=":material/check:",
+        )

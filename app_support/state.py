@@ -30,6 +30,7 @@ PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data t
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
 SWEEP_FORM = "sweep_form_"  # the Sweep page's form widgets' keys start so
 COMPARE_RUNS = "compare_runs"  # run ids another page asked Compare to show ("open in Compare")
+KEPT_LAUNCHED = "kept_launched"  # {kept run id: the run its Make it a run button launched this session}
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in SUFFIXES]  # what the pages' file uploaders take
 _SLIDER_STEPS = (5.0, 1.0, 0.5, 0.1, 0.05, 0.01)
 

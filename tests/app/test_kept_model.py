@@ -28,6 +28,9 @@ def test_the_button_launches_the_kept_model_and_says_which_run(monkeypatch: pyte
     app.button(key="make_kept").click().run()
     assert launched == ["20261206-025156-d668eb"]
     assert app.success[0].value.replace("\\", "").startswith("Launched run run-9:")  # markdown-escaped
+    app.run()  # QA helper-117: a second click made a second run of the same kept model
+    assert launched == ["20261206-025156-d668eb"] and not app.button
+    assert app.success[0].value.replace("\\", "").startswith("Launched run run-9:")  # still said
 
 
 def test_nothing_is_offered_when_no_model_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
