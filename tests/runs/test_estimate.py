@@ -118,8 +118,9 @@ def test_probe_is_cached_in_the_workspace(workspace: Workspace, monkeypatch: pyt
     assert len(calls) == 2  # another batch size: probed
 
 
-def test_probe_measures_the_real_network() -> None:
-    times = probe.measure(AdaptConfig("a", "b", batch_size=4), (1, 28, 28), 3, torch.device("cpu"))
+@pytest.mark.parametrize("lr", [1e-3, 1e12])  # 1e12 blows a real run up; its estimate still comes first
+def test_probe_measures_the_real_network(lr: float) -> None:
+    times = probe.measure(AdaptConfig("a", "b", batch_size=4, lr=lr), (1, 28, 28), 3, torch.device("cpu"))
     assert len(times["single"]) == len(times["paired"]) == probe.PROBE_STEPS
     assert all(t > 0 for t in [*times["single"], *times["paired"], times["forward_per_sample"]])
 

@@ -2,7 +2,7 @@
 
 With no finished run of the same network to learn from (:mod:`tlcore.runs.estimate`), the network a
 run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains in the training loop itself
-(:func:`tlcore.training.loop.train`, the config's batch size, learning rate and augmentation) on 2B
+(:func:`tlcore.training.loop.train`, the config's batch size and augmentation, the loop's learning rate) on 2B
 synthetic samples of the pair's shape: one untimed warm-up step then :data:`PROBE_STEPS` timed steps
 without a target (single steps), the same with one (paired steps: source and target batches in one
 forward pass), each the time between the loop's step events; then one evaluation of the 2B samples
@@ -27,6 +27,7 @@ from tlcore.adapt.pair import RunPair
 from tlcore.adapt.pipeline import network
 from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
+from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.models import Classifier
 from tlcore.runs.estimate import EVAL_OVERHEAD_SECONDS, EVAL_PASSES, Rates, Workload
@@ -98,10 +99,11 @@ def _step_seconds(
                 torch.cuda.synchronize(device)
             marks.append(time.perf_counter())
 
+    # lr: the loop's default. A step costs the same at any rate, and the config's may blow the weights
+    # up: the run then says so itself, its estimate still comes first.
     settings = TrainSettings(
         epochs=1,
         batch_size=cfg.batch_size,
-        lr=cfg.lr,
         augment=cfg.augment,
         seed=cfg.seed,
         steps_per_epoch=1 + PROBE_STEPS,
@@ -109,5 +111,7 @@ def _step_seconds(
         device=device.type,
         stage="probe",
     )
-    train(model, source, target, settings=settings, callbacks=Callbacks(on_event=mark))
+    history = train(model, source, target, settings=settings, callbacks=Callbacks(on_event=mark))
+    if history.status != "done":
+        raise TLError(f"the estimate's probe of {cfg.model} did not finish its steps: {history.reason}")
     return [later - earlier for earlier, later in itertools.pairwise(marks)]
