@@ -158,8 +158,13 @@ def steps_per_epoch(cfg: AdaptConfig | Mapping[str, Any], n: int) -> int:
 def network_of(cfg: AdaptConfig, input_shape: tuple[int, ...]) -> tuple[str, int | None]:
     """The backbone a run of ``cfg`` builds for ``input_shape`` and its input side (None: not ImageNet)."""
     name = resolve_model_name(cfg.model, input_shape)
-    size = cfg.image_size or auto_options(cfg.model, input_shape).get("image_size")
-    return name, (size or IMAGE_SIZE) if name in IMAGENET_NAMES else None
+    return name, input_side(name, cfg.image_size or auto_options(cfg.model, input_shape).get("image_size"))
+
+
+def input_side(name: str, image_size: int | None) -> int | None:
+    """The side an ImageNet backbone ``name`` resizes its inputs to (``image_size``, else its default);
+    None for the other networks."""
+    return (image_size or IMAGE_SIZE) if name in IMAGENET_NAMES else None
 
 
 def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Workload:
@@ -236,8 +241,7 @@ def _measured(result: Mapping[str, Any]) -> _Measured | None:
 
 def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) -> bool:
     model = (result.get("info") or {}).get("model") or {}
-    size = (model.get("options") or {}).get("image_size")
-    size = (size or IMAGE_SIZE) if model.get("name") in IMAGENET_NAMES else None
+    size = input_side(model.get("name") or "", (model.get("options") or {}).get("image_size"))
     device = record.config.get("device")
     return (
         model.get("name") == work.model
