@@ -108,7 +108,8 @@ def list_sweeps(args: argparse.Namespace) -> int:
         return 0
     if not records:
         which = f" match {args.find!r}" if args.find.split() else ""
-        past = f" past the {args.offset} newest" if args.offset else ""
+        total = store.count(args.find) if args.offset else 0
+        past = f" past the {args.offset} newest ({total} in all)" if total else ""
         print(f"no sweeps{which}{past}" if which or past else "no sweeps yet")
         return 0
     print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")
