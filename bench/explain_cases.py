@@ -22,7 +22,7 @@ import torch
 from bench.plan import Plan
 from tlcore.data import harmonise, load_domain
 from tlcore.data.domain import Domain
-from tlcore.data.shifts import shift_names
+from tlcore.data.shift_table import shift_names
 from tlcore.explain.explanation import explain
 from tlcore.models import Classifier, build_model, resolve_model_name
 from tlcore.training import TrainSettings, evaluate, train

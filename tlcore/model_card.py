@@ -25,7 +25,8 @@ from typing import Any
 
 import tlcore
 from tlcore.data.images import draft_side
-from tlcore.data.shifts import effective, get_shift
+from tlcore.data.shift_table import get_shift
+from tlcore.data.shifts import effective
 from tlcore.data.spec import parse_spec
 from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
 from tlcore.models import Classifier, Standardize

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.shifts import apply_shifts, get_shift, shift_names
+from tlcore.data.shift_table import get_shift, shift_names
+from tlcore.data.shifts import apply_shifts
 from tlcore.model_card import Parity, Provenance, model_card
 from tlcore.models import build_model
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.shifts import apply_shifts, get_shift, list_shifts, register_shift, shift_names
+from tlcore.data.shift_table import get_shift, list_shifts, shift_names
+from tlcore.data.shifts import apply_shifts, computes, register_shift, rotate, shift_function
 from tlcore.errors import TLError
 
 RANDOM = [("noise", 0.3), ("invert", 0.5), ("colour", 1.0), ("occlusion", 0.3)]
@@ -144,6 +145,20 @@ def test_registry_refuses_duplicates() -> None:
     ]
 
 
+def test_every_declared_shift_has_one_function() -> None:
+    """The torch-free table (:mod:`tlcore.data.shift_table`, what ``data list`` reads) and the
+    functions agree: each declared shift is computed by exactly one function, and only a declared
+    name takes one."""
+    assert shift_function("rotate") is rotate
+    assert all(callable(shift_function(name)) for name in shift_names())
+    with pytest.raises(ValueError, match="already has a function"):
+        computes("rotate")(lambda X, v, g: X)
+    with pytest.raises(TLError, match="unknown shift 'twist'"):
+        computes("twist")(lambda X, v, g: X)
+    with pytest.raises(TLError, match="unknown shift 'twist'"):
+        shift_function("twist")
+
+
 @pytest.mark.parametrize("name", shift_names())
 def test_a_shift_is_random_exactly_when_it_says(name: str) -> None:
     """``Shift.random(value)`` (what model.json tells users to repeat or not) matches what the
@@ -151,7 +166,8 @@ def test_a_shift_is_random_exactly_when_it_says(name: str) -> None:
     shift = get_shift(name)
     probe = torch.rand(8, 1, 12, 12, generator=torch.Generator().manual_seed(0))
     values = {shift.low + 0.5 * (shift.high - shift.low), *shift.exact_at} - {shift.identity}
+    fn = shift_function(name)
     for value in values:
-        one, other = (shift.fn(probe, value, torch.Generator().manual_seed(seed)) for seed in (0, 1))
+        one, other = (fn(probe, value, torch.Generator().manual_seed(seed)) for seed in (0, 1))
         assert (not torch.equal(one, other)) == shift.random(value), (name, value)
     assert not shift.random(shift.identity)

@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 from tlcore.data import Domain, DomainSpec, load_domain, parse_spec, read_path
 from tlcore.data.builtin import BUILTINS
-from tlcore.data.shifts import get_shift, shift_names
+from tlcore.data.shift_table import get_shift, shift_names
 from tlcore.data.torchvision_sets import SETS
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError

@@ -41,6 +41,7 @@ ALLOWED = {  # (file, call) -> why a computed import or a forbidden loader is sa
         "importlib.import_module",
     ): "the worker MODULE:FUNCTION is set by launch(), in code",
     ("tlcore/adapt/__init__.py", "importlib.import_module"): "a fixed table of tlcore modules",
+    ("tlcore/data/__init__.py", "importlib.import_module"): "a fixed table of tlcore.data's modules (_HOMES)",
     ("tlcore/export.py", "torch.jit.load"): "loads, from memory, the bytes it has just serialised",
     ("tlcore/diagnosis_cache.py", "pickle.Unpickler"): "restricted: builds tlcore dataclasses, enums and "
     "numpy arrays only (find_class), tested in tests/diagnosis/test_diagnosis_cache.py",

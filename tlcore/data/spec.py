@@ -49,7 +49,8 @@ from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
-from tlcore.data.shifts import apply_shifts, format_shifts, get_shift, shift_names
+from tlcore.data.shift_table import get_shift, shift_names
+from tlcore.data.shifts import apply_shifts, format_shifts
 from tlcore.data.tables import TextFeaturesError
 from tlcore.data.uploads import (
     LABEL_FLAG,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from tlcore.data.shifts import get_shift, shift_names
+from tlcore.data.shift_table import get_shift, shift_names
 from tlcore.data.spec import parse_spec
 from tlcore.errors import TLError
 

@@ -17,14 +17,15 @@ import functools
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tlcore.data.domain import Domain
 
 DATA_ENV = "TLSTUDIO_DATA"
 DIGITS = tuple(str(d) for d in range(10))
@@ -168,6 +169,10 @@ def load_torchvision(name: str, root: Path, split: str = "all", download: bool =
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(name: str, root: str, split: str) -> Domain:
+    import torch  # noqa: PLC0415 - the sets' facts (`data list`) load without torch
+
+    from tlcore.data.domain import Domain  # noqa: PLC0415 - imports torch
+
     spec = SETS[name]
     images, labels, ids, classes = [], [], [], spec.classes
     for part in spec.parts(split):

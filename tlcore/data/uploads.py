@@ -12,10 +12,10 @@ import os
 import re
 import tempfile
 import unicodedata
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Literal
 
+from tlcore.data.catalog import SUFFIXES, list_uploads
 from tlcore.data.domain import Domain
 from tlcore.data.images import images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
@@ -24,7 +24,6 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.workspace import Workspace
 
-SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")
 LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -180,19 +179,3 @@ def read_upload(
 def upload_labelled(workspace: Workspace, name: str, label_column: str | None = None) -> bool:
     """Whether :func:`read_upload` reads the stored upload ``name`` with labels (:func:`path_labelled`)."""
     return path_labelled(upload_path(workspace, name), label_column, label=f"upload:{name}")
-
-
-def list_uploads(workspace: Workspace) -> list[dict[str, Any]]:
-    """Stored uploads: name, spec, size in bytes, modification time (UTC, ISO 8601); none in a
-    workspace that was never written to."""
-    folder = workspace.inside("uploads")
-    rows = []
-    for path in sorted(folder.iterdir() if folder.is_dir() else ()):
-        if path.name.startswith(".") or not path.is_file() or path.suffix.lower() not in SUFFIXES:
-            continue
-        stat = path.stat()
-        modified = datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
-        rows.append(
-            {"name": path.name, "spec": f"upload:{path.name}", "bytes": stat.st_size, "modified": modified}
-        )
-    return rows

@@ -32,7 +32,8 @@ from typing import Any, Literal
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise, pair_image_shape
-from tlcore.data.shifts import apply_shifts, get_shift
+from tlcore.data.shift_table import get_shift
+from tlcore.data.shifts import apply_shifts
 from tlcore.data.spec_edit import compose_spec, spec_parts
 from tlcore.diagnosis import SIGNIFICANCE
 from tlcore.errors import TLError
