@@ -20,8 +20,8 @@ from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 PHOTO = (
-    "auto picked efficientnet_lite0 (ImageNet-pretrained, at 96 px): the images are 80x80 px, "
-    "photo-sized (a side >= 64 px)"
+    "auto picked efficientnet_lite0 (ImageNet-pretrained): the images are 80x80 px, photo-sized (a "
+    "side >= 64 px), and it trains on them resized to 96x96 px"
 )
 
 

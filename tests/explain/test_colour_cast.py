@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from tlcore.data import harmonise, load_domain
-from tlcore.data.shifts import apply_shifts
 from tlcore.data.ink import blank_warning, drop_blank
+from tlcore.data.shifts import apply_shifts
 from tlcore.data.uploads import save_upload
 from tlcore.explain.evidence import BlankImages
 from tlcore.explain.explanation import explain
