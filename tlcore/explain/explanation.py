@@ -219,7 +219,7 @@ def _blank_images(
     the pair without them (None when no side is partly blank, or fewer than
     :data:`~tlcore.diagnosis.MIN_POWER` images with ink are left on a side)."""
     blank, kept = [], {}
-    photos = photo_pair(stats["source"], stats["target"])
+    photos = bool(stats) and photo_pair(stats["source"], stats["target"])  # feature vectors: none
     for side, stat in stats.items():
         domain = domains[side]
         if not stat.n_images or stat.n_blank < BLANK_MIN * stat.n_images:
