@@ -24,7 +24,7 @@ SOURCE, TARGET = "pair_source", "pair_target"
 ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "upload_label"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
-PREDICT_LABEL = "predict_batch_label"  # the Predict page's new batch's Labels field
+PREDICT_LABEL = "predict_batch_label"  # the Predict page's new batch's Label column field
 PREDICT_RUN = "predict_run"  # the run another page asked Predict to preselect ("label data with it")
 PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
@@ -279,15 +279,16 @@ def forget_builders() -> None:
 
 
 def labels_input(key: str) -> None:
-    """The uploaders' "Labels (optional)" field (the Data page's and the Predict page's new batch):
-    ``label=`` of the next file saved, cleared after it."""
+    """The uploaders' "Label column (optional)" field (the Data page's and the Predict page's new
+    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), cleared after it."""
     st.text_input(
-        "Labels (optional)",
+        "Label column (optional)",
         key=key,
         placeholder="a table's label column, or none",
         help="A table's label column when it is not called label, y, class or target; `none` reads any "
         "file unlabelled (a zip whose folders are dates or batches, not classes). Applies to the next "
-        "save only: the field is cleared after it",
+        "save only: the field is cleared after it. It is the spec's `label=` (`python -m tlcore data upload "
+        "--label COLUMN`; `predict --data upload:NAME:label=none`)",
     )
 
 
@@ -313,7 +314,7 @@ def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
             file.name,
             file.getvalue(),
             label=label,
-            name_label="type {column} in the Labels field",
+            name_label="type {column} in the Label column field",
         )
     except TLError as exc:
         state[UPLOAD_ERROR] = str(exc)

@@ -42,6 +42,12 @@ TORCHVISION_HEADS = {
 IMAGENET_NAMES = ("efficientnet_lite0", *TORCHVISION_HEADS)  # the registry's ImageNet backbones
 
 
+def input_side(name: str, image_size: int | None) -> int | None:
+    """The side an ImageNet backbone ``name`` resizes its inputs to (``image_size``, else its default);
+    None for the other networks."""
+    return (image_size or IMAGE_SIZE) if name in IMAGENET_NAMES else None
+
+
 def check_image_size(name: str, size: object) -> int:
     """``size`` when it is a whole number from :data:`MIN_IMAGE_SIZE` to :data:`MAX_IMAGE_SIZE`; a
     one-line :class:`TLError` naming model ``name`` otherwise (the one check of an ImageNet backbone's

@@ -34,15 +34,18 @@ def auto_options(name: str, input_shape: tuple[int, ...]) -> dict[str, Any]:
 
 
 def auto_reason(input_shape: tuple[int, ...]) -> str:
-    """One line: the backbone ``auto`` picks for samples of ``input_shape`` and why."""
+    """One line: the backbone ``auto`` picks for samples of ``input_shape``, why, and, for photos, the
+    side it trains at (the network resizes the loaded images to :data:`AUTO_IMAGE_SIZE` itself)."""
     picked = resolve_model_name("auto", input_shape)
     if len(input_shape) == 1:
         return f"auto picked {picked}: the samples are feature vectors ({input_shape[0]} values)"
     side = "x".join(str(s) for s in input_shape[1:])
     if picked == PHOTO_MODEL:
+        size = AUTO_IMAGE_SIZE
+        seen = "as they are" if input_shape[1:] == (size, size) else f"resized to {size}x{size} px"
         return (
-            f"auto picked {picked} (ImageNet-pretrained, at {AUTO_IMAGE_SIZE} px): the images are "
-            f"{side} px, photo-sized (a side >= {PHOTO_SIDE} px)"
+            f"auto picked {picked} (ImageNet-pretrained): the images are {side} px, photo-sized (a side "
+            f">= {PHOTO_SIDE} px), and it trains on them {seen}"
         )
     return (
         f"auto picked {picked} (trained from scratch): the images are {side} px, digit-like "

@@ -40,6 +40,7 @@ from tlcore.data.spec import load_domain, parse_spec
 from tlcore.data.spec_edit import with_shifts
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.imagenet_inputs import input_side
 from tlcore.models import Classifier
 from tlcore.run_model_options import DEFAULT_BATCH_SIZE
 from tlcore.runs.store import RunStore
@@ -173,7 +174,8 @@ class Predictions:
 
     def notes(self) -> list[str]:
         """What reading the files and conforming the domain to the model changed, one line each."""
-        notes = _file_notes(self.domain) + _shift_notes(self.trained.target, self.domain)
+        notes = _file_notes(self.domain, self.trained.model.spec)
+        notes += _shift_notes(self.trained.target, self.domain)
         return notes + self.plan.report.lines(side="data", reference="model")
 
     def __iter__(self) -> Iterator[PredictionBatch]:
@@ -198,14 +200,24 @@ class Predictions:
             model.train(was_training)
 
 
-def _file_notes(domain: Domain) -> list[str]:
-    """What the image reader did to a folder's or zip's files: resized, or left without a row."""
+def _file_notes(domain: Domain, spec: dict[str, Any]) -> list[str]:
+    """What the image reader did to a folder's or zip's files: resized, or left without a row; and
+    the side the network of model ``spec`` sees the images at where it resizes its input itself (an
+    ImageNet backbone: efficientnet_lite0 of a 3x128x128 input at 96 px)."""
     meta, notes = domain.meta, []
+    shape = tuple(spec.get("input_shape", ()))
+    side = input_side(spec.get("name", ""), spec.get("options", {}).get("image_size"))
+    seen = ""
+    if side and len(shape) == 3 and shape[1:] != (side, side):
+        seen = f"the network ({spec['name']}) sees them at {side}x{side}: it resizes its input itself"
     if n := meta.get("n_resized"):
         height, width = domain.shape[1:]
         notes.append(
             f"data: {_files(n)} resized to {height}x{width} keeping the aspect ratio, centre-cropped"
+            + (f"; {seen}" if seen else "")
         )
+    elif seen:
+        notes.append(f"model: the images go in at {shape[1]}x{shape[2]}; {seen}")
     if n := meta.get("n_corrupt"):
         shown = named_files(list(meta.get("unreadable", ())))
         verb = "has" if n == 1 else "have"

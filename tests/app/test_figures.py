@@ -193,10 +193,27 @@ def test_pick_samples_spreads_over_classes_and_is_seeded() -> None:
 def test_thumbnail_grid_size(channels: int) -> None:
     images = torch.rand(10, channels, 28, 28)
     grid = thumbnails.thumbnail_grid(images, ["7"] * 10, columns=4, cell=20, pad=2)
-    line = thumbnails.LINE_HEIGHT
-    assert grid.size == (4 * 22 + 2, 3 * (20 + line + 2) + 2)
+    line, gap = thumbnails.LINE_HEIGHT, thumbnails.CAPTION_GAP
+    assert grid.size == (4 * 22 + 2, 3 * (20 + gap + line + 2) + 2)
     two_lines = thumbnails.thumbnail_grid(images, [EVIL] * 10, columns=4, cell=20, pad=2)
-    assert two_lines.size == (4 * 22 + 2, 3 * (20 + 2 * line + 2) + 2)
+    assert two_lines.size == (4 * 22 + 2, 3 * (20 + gap + 2 * line + 2) + 2)
+    bare = thumbnails.thumbnail_grid(images, None, columns=4, cell=20, pad=2)
+    assert bare.size == (4 * 22 + 2, 3 * (20 + 2) + 2)  # no captions, no gap
+
+
+def test_captions_keep_clear_of_the_tiles() -> None:
+    """QA helper-117: Predict's least-confident captions ran into the images above them once the grid
+    was scaled to the page; 3 clear pixels at least separate a tile from its caption's ink, and the
+    caption's ink from the next row's tile."""
+    cell, pad = 56, 3
+    captions = ["84% star", "100% star", "59% square", "70% circle"] * 5
+    grid = thumbnails.thumbnail_grid(torch.ones(20, 3, 28, 28), captions, columns=10, cell=cell, pad=pad)
+    alpha = np.asarray(grid.convert("RGBA"))[:, :, 3]
+    row = (grid.height - pad) // 2  # one row: tile, gap, caption, pad
+    band = alpha[pad + cell : pad + row]  # between the first row's tiles and the second's
+    inked = np.nonzero((band > 0).any(axis=1))[0]
+    assert len(inked) and inked[0] >= 3  # clear rows under the tile
+    assert len(band) - 1 - inked[-1] >= 3  # and above the next tile
 
 
 def test_thumbnails_read_on_light_and_dark_pages() -> None:

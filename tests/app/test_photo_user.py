@@ -20,8 +20,8 @@ from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 PHOTO = (
-    "auto picked efficientnet_lite0 (ImageNet-pretrained, at 96 px): the images are 80x80 px, "
-    "photo-sized (a side >= 64 px)"
+    "auto picked efficientnet_lite0 (ImageNet-pretrained): the images are 80x80 px, photo-sized (a "
+    "side >= 64 px), and it trains on them resized to 96x96 px"
 )
 
 
@@ -81,6 +81,11 @@ def test_a_runs_card_and_runs_show_say_which_network_auto_picked_and_why() -> No
     assert (
         run_tables.network_text(older)
         == "auto picked lenet_bn for samples of shape 3x109x109 (an earlier rule)"
+    )
+    at_224 = _result("auto", "efficientnet_lite0", [3, 80, 80], {})  # trained at 224 px, not today's 96
+    assert (
+        run_tables.network_text(at_224)
+        == "auto picked efficientnet_lite0 at 224 px for samples of shape 3x80x80 (an earlier rule)"
     )
     assert run_tables.network_text({"config": {"model": "auto"}}) is None  # a result without its model
 

@@ -66,9 +66,11 @@ def test_a_new_batch_gets_the_runs_target_shifts_unless_unticked_and_can_be_read
 ) -> None:
     """The QA case: a run adapted on ``upload:target.zip:contrast=2.95`` labelled a new batch as the
     plain files, a small caption saying they lacked the shifts; and a zip of date folders could not be
-    read unlabelled, the Predict uploader having no Labels field."""
+    read unlabelled, the Predict uploader having no label column field."""
     at = app("predict", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
+    # named as `data upload --label COLUMN` and the spec's label= mean it (QA helper-117: "Labels")
+    assert at.text_input(key="predict_batch_label").label == "Label column (optional)"
     (shifts,) = [c for c in at.checkbox if c.label == SHIFTS]
     assert shifts.value is False  # offered unticked: a named dataset's shifts make its target domain
     shifts.check().run()  # ticked by default on a fix of the user's files (tests/predict: shifts_fix_data)

@@ -87,14 +87,14 @@ def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_ord
 
 
 def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
-    """The Data page names its own Labels field, never the CLI's flag, and only when the table has no
+    """The Data page names its own Label column field, never the CLI's flag, and only when the table has no
     label column; beside a label column the text column is to be dropped or encoded."""
     at = app("data")
     hinted = [
         (
             "species.csv",
             "x1,species\n0.1,a\n0.2,b\n",
-            "(the label column? name it on upload: type species in the Labels field)",
+            "(the label column? name it on upload: type species in the Label column field)",
         ),
         (
             "visits.csv",

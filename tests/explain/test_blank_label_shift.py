@@ -5,6 +5,7 @@ says how many."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +72,5 @@ def test_blank_images_are_left_out_of_the_label_shift_estimate_and_counted(tmp_p
     )
     assert blank.describe().endswith(said) and blank.describe_blank() == said
     assert blank.to_dict()["n_blank_target"] == n_blank
+    photos = replace(blank, blank_photos=True)  # a pair of colour photos: blank ones have no foreground
+    assert photos.describe_blank() == said.replace("(no ink)", "(no foreground)")

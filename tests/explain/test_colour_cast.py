@@ -10,8 +10,10 @@ import pytest
 import torch
 
 from tlcore.data import harmonise, load_domain
+from tlcore.data.ink import blank_warning, drop_blank
 from tlcore.data.shifts import apply_shifts
 from tlcore.data.uploads import save_upload
+from tlcore.explain.evidence import BlankImages
 from tlcore.explain.explanation import explain
 from tlcore.explain.findings import compare
 from tlcore.explain.image_stats import image_stats
@@ -156,3 +158,38 @@ def test_on_colour_photos_the_ink_statistics_read_as_the_foregrounds():
         "slant of the ink's main axis",
     )
     assert ink["ink_fill"].title in ("the target has more ink", "the target has less ink")
+
+
+def test_blank_colour_photos_have_no_foreground_not_no_ink():
+    """QA helper-117: constant photos in a pair of colour photos read "blank (no ink: empty scans or
+    constant images)"; on photos a blank image has no foreground, and a grey pair keeps its words."""
+    X = _photos(200, 1, False)
+    X[:20] = np.array([0.2, 0.5, 0.3], np.float32)[:, None, None]  # constant green frames
+    base = load_domain("mnist5k:n=200", seed=0)
+    source = replace(base, X=torch.from_numpy(_photos(200, 0, False)), name="day")
+    target = replace(base, X=torch.from_numpy(X), name="frames")
+    explanation = explain(
+        source, target, source_spec="upload:a.npz", target_spec="upload:b.npz", settings=SMALL
+    )
+    blank = next(c for c in explanation.verdict.causes if c.kind == "blank")
+    assert blank.detail.startswith(
+        "20 of the 200 target images are blank (no foreground: constant images), a problem of the data, "
+        "not of its look: every image statistic here is of the images with a foreground"
+    )
+    assert blank.action == (
+        "use the target upload:b.npz:blank=drop to drop the 20 blank target images (no foreground), "
+        "then diagnose again"
+    )
+    assert "20 of 200 target images are blank (no foreground) and left out of every statistic" in (
+        explanation.note
+    )
+    assert "no ink" not in explanation.verdict.headline + explanation.verdict.coverage
+    assert blank_warning(target) == (
+        "20 of 200 frames images are blank (no foreground) and still each get a class from a model: its "
+        "predictions, confidences and label-free scores (EnsV among them) on them mean nothing."
+    )
+    assert drop_blank(target).provenance.endswith("20 blank images dropped (no foreground)")
+    digits = load_domain("mnist5k:n=40", seed=0)
+    digits = replace(digits, X=torch.cat([torch.zeros(4, 1, 28, 28), digits.X[4:]]))
+    assert blank_warning(digits).startswith(f"4 of 40 {digits.name} images are blank (no ink) and")
+    assert BlankImages("target", 4, 40).words == "no ink: empty scans or constant images"

@@ -60,9 +60,10 @@ def test_auto_builds_the_photo_backbone_at_96_px_and_an_explicit_name_keeps_224(
 
 def test_the_reason_names_the_pick_the_shape_and_the_rule() -> None:
     assert auto_reason((3, 109, 109)) == (
-        "auto picked efficientnet_lite0 (ImageNet-pretrained, at 96 px): the images are 109x109 px, "
-        "photo-sized (a side >= 64 px)"
-    )
+        "auto picked efficientnet_lite0 (ImageNet-pretrained): the images are 109x109 px, photo-sized "
+        "(a side >= 64 px), and it trains on them resized to 96x96 px"
+    )  # QA helper-117: the line named the loaded size only; the network trains at 96 px
+    assert auto_reason((3, 96, 96)).endswith("and it trains on them as they are")
     assert auto_reason((1, 28, 28)) == (
         "auto picked lenet_bn (trained from scratch): the images are 28x28 px, digit-like "
         "(under 64 px a side)"

@@ -19,6 +19,7 @@ from tests.predict.conftest import DIGITS, seeded_model
 from tlcore.data import load_domain, save_upload
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
+from tlcore.models import build_model
 from tlcore.predict import (
     PredictionBatch,
     TrainedModel,
@@ -328,3 +329,27 @@ def test_csv_cells_that_would_run_as_formulas_are_quoted() -> None:
     safe = csv_safe(frame)
     assert safe["id"].tolist() == ["'=cmd|' /C calc'!A0", "'+1+1", "'@SUM(A1)", "-2", "scan.png"]
     assert safe["p1"].tolist() == frame["p1"].tolist()
+
+
+def test_notes_say_the_side_an_imagenet_network_sees_beside_the_decoded_one(workspace: Workspace) -> None:
+    """QA helper-117: Predict said "resized to 128x128" for an efficientnet_lite0 run that trains at
+    96 px (the model takes 128x128 images and resizes them itself); the note says both."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = build_model("auto", (3, 128, 128), 10, pretrained=False)
+    assert model.spec["name"] == "efficientnet_lite0" and model.spec["options"] == {"image_size": 96}
+    trained = TrainedModel(model, DIGITS, "the test efficientnet_lite0")
+    spec = scans_upload(workspace, [f"scans/{i}.png" for i in range(3)])
+    notes = predict_rows(trained, load_data(trained, spec, workspace)).notes()
+    assert notes[0] == (
+        "data: 3 image files resized to 128x128 keeping the aspect ratio, centre-cropped; the network "
+        "(efficientnet_lite0) sees them at 96x96: it resizes its input itself"
+    )
+    same = predict_rows(trained, load_domain("mnist5k:n=4", workspace)).notes()
+    assert "model: the images go in at 128x128; the network (efficientnet_lite0) sees them at 96x96" in (
+        " ".join(same)
+    )
+    small = seeded_model("lenet", (1, 28, 28), DIGITS)  # its network takes the images as they are
+    assert predict_rows(small, load_data(small, spec, workspace)).notes() == [
+        "data: 3 image files resized to 28x28 keeping the aspect ratio, centre-cropped"
+    ]

@@ -21,7 +21,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import misfit
-from tlcore.data.ink import without_blank
+from tlcore.data.ink import photo_like, without_blank
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
@@ -230,4 +230,5 @@ def label_shift_of(
     )
     support = novelty(features_val, features_target, NoveltySettings(seed=settings.seed), device=device)
     blank = {"n_blank_source_val": n_blank_val, "n_blank_target": n_blank_target}
+    blank |= {"blank_photos": photo_like(val.X) or photo_like(target.X)}
     return replace(estimate, support=support, model=found.describe(), model_run=found.run_id, **blank)

@@ -24,6 +24,10 @@ data get :func:`blank_warning`'s sentence (``predict``, ``runs rank``, ``runs sh
 Compare pages): a model puts every image in some class, a blank one too, and the label-free scores
 that rank runs (EnsV: agreement with the ensemble of the pair's runs) read a blank target as
 certainty.
+
+On colour photos (a mean colour spread, :func:`colour_spread`, of at least :data:`INK_COLOUR`) the
+ink is the foreground: the pixels unlike the border in brightness or colour, and a blank photo has
+no foreground (:func:`blank_words`); grey or near-grey images keep the words of ink on paper.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ MIN_SIDE = 4  # smaller images have no border ring and interior to speak of
 BLANK_MIN = 0.05  # share of a side's images blank from which they count (module docstring)
 CHUNK = 4096  # images per batch: bounds the temporaries on 70k-image domains
 INK_FRACTION, INK_FLOOR = 0.5, 0.02
+# mean colour spread below which images are ink-like (module docstring): MNIST 0, its colour=0.2 0.056,
+# colour=0.5 0.14, colour photos of shapes 0.25
+INK_COLOUR = 0.1
 
 
 @dataclass(frozen=True)
@@ -106,20 +113,43 @@ def find_ink(X: torch.Tensor) -> Ink:
     return Ink(background, low, high, polarity, d, mask)
 
 
+def colour_spread(X: torch.Tensor) -> torch.Tensor:
+    """``N``: each image's mean over pixels of ``max_c x - min_c x`` (0 for grey images)."""
+    return (X.amax(1) - X.amin(1)).flatten(1).mean(1) if X.shape[1] > 1 else torch.zeros(len(X))
+
+
+def photo_like(X: torch.Tensor) -> bool:
+    """Colour photos: a mean :func:`colour_spread` of at least :data:`INK_COLOUR` (module docstring)."""
+    return bool(X.ndim == 4 and len(X) and colour_spread(X.float()).mean() >= INK_COLOUR)
+
+
+def blank_words(photos: bool = False, why: bool = False) -> str:
+    """What a blank image lacks: ``no ink`` on ink-like images, ``no foreground`` on colour
+    ``photos`` (module docstring); ``why`` adds what such images are."""
+    if photos:
+        return "no foreground: constant images" if why else "no foreground"
+    return "no ink: empty scans or constant images" if why else "no ink"
+
+
+def with_ink(photos: bool = False) -> str:
+    """The images that are not blank: ``images with ink`` (``images with a foreground`` on ``photos``)."""
+    return "images with a foreground" if photos else "images with ink"
+
+
 def blank_mask(X: torch.Tensor) -> torch.Tensor:
     """``N`` bool: which images of ``X`` (``N x C x H x W`` in [0, 1]) are blank (no ink pixel)."""
     check_images(X, "blank=drop")
     return torch.cat([~find_ink(chunk.float()).has_ink for chunk in X.split(CHUNK)])
 
 
-def describe_blank(n_blank: int, n_total: int, what: str, fate: str) -> str:
-    """``150 of 600 target images are blank (no ink) and {fate}`` ('' when none is): how each part
-    that leaves blank images out, or counts them, says so (``what``: ``target``, ``source
-    validation``)."""
+def describe_blank(n_blank: int, n_total: int, what: str, fate: str, photos: bool = False) -> str:
+    """``150 of 600 target images are blank (no ink) and {fate}`` ('' when none is; ``no foreground``
+    on colour ``photos``): how each part that leaves blank images out, or counts them, says so
+    (``what``: ``target``, ``source validation``)."""
     if not n_blank:
         return ""
     verb = "is" if n_blank == 1 else "are"
-    return f"{n_blank} of {n_total} {what} images {verb} blank (no ink) and {fate}"
+    return f"{n_blank} of {n_total} {what} images {verb} blank ({blank_words(photos)}) and {fate}"
 
 
 def split_blank(domain: Domain) -> tuple[Domain, int]:
@@ -148,9 +178,10 @@ def drop_blank(domain: Domain) -> Domain:
     if not domain.is_image:
         raise TLError(f"blank=drop applies to images only; {domain.name} holds feature vectors")
     kept, n_blank = split_blank(domain)
+    words = blank_words(photo_like(domain.X))
     if not kept.n_samples:
-        raise TLError(f"every image of {domain.name} is blank (no ink): blank=drop would leave none")
-    dropped = f"{n_blank} blank image{'s' * (n_blank != 1)} dropped (no ink)"
+        raise TLError(f"every image of {domain.name} is blank ({words}): blank=drop would leave none")
+    dropped = f"{n_blank} blank image{'s' * (n_blank != 1)} dropped ({words})"
     return replace(kept, provenance=f"{domain.provenance}; {dropped}".lstrip("; "))
 
 
@@ -172,4 +203,4 @@ def blank_warning(domain: Domain, what: str = "") -> str | None:
         "still each get a class from a model: its predictions, confidences and label-free scores "
         "(EnsV among them) on them mean nothing"
     )
-    return describe_blank(n_blank, n_total, what or domain.name, fate) + "."
+    return describe_blank(n_blank, n_total, what or domain.name, fate, photo_like(domain.X)) + "."

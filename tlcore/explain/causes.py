@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.data.ink import with_ink
 from tlcore.data.spec_edit import blank_dropped
 from tlcore.diagnosis import GapLevel
 from tlcore.explain.columns import ColumnDrift
@@ -124,23 +125,24 @@ def gap_part(
 
 
 def blank_cause(blank: Sequence[BlankImages], part: GapPart, specs: Mapping[str, str]) -> Cause:
-    """Blank images (no ink) on one side or both: a data problem, named first; drop them, with each
-    side's spec (``specs``) plus ``blank=drop`` when every such side is named by a spec that does not
-    drop them yet (the fix sets each such side)."""
+    """Blank images (no ink; no foreground on colour photos) on one side or both: a data problem,
+    named first; drop them, with each side's spec (``specs``) plus ``blank=drop`` when every such side
+    is named by a spec that does not drop them yet (the fix sets each such side)."""
     counts = " and ".join(f"{b.n_blank} of the {b.n_total} {b.side} images" for b in blank)
     drop = " and ".join(f"the {b.n_blank} blank {b.side} image{'s' * (b.n_blank != 1)}" for b in blank)
     fixes = [(b.side, blank_dropped(specs[b.side])) for b in blank]
     usable = all(spec is not None for _, spec in fixes)
+    lack, having = blank[0].lacks, with_ink(blank[0].photos)  # "no ink", "images with ink"
     use = " and ".join(f"the {side} {spec}" for side, spec in fixes)
     return Cause(
         kind="blank",
         title="; ".join(f"{pct(b.share)} of the {b.side} images are blank" for b in blank),
-        detail=f"{counts[0].upper()}{counts[1:]} are blank (no ink: empty scans or constant images), a "
-        "problem of the data, not of its look: every image statistic here is of the images with ink, "
-        f"and the novel share of the target's images with ink.{part.words}",
-        action=f"use {use} to drop {drop} (no ink), then diagnose again"
+        detail=f"{counts[0].upper()}{counts[1:]} are blank ({blank[0].words}), a problem of the data, "
+        f"not of its look: every image statistic here is of the {having}, and the novel share of the "
+        f"target's {having}.{part.words}",
+        action=f"use {use} to drop {drop} ({lack}), then diagnose again"
         if usable
-        else f"drop {drop} from the data (no ink), then diagnose again",
+        else f"drop {drop} from the data ({lack}), then diagnose again",
         share=part.share,
         **with_fix({side: spec for side, spec in fixes if spec is not None and usable}),
     )

@@ -30,6 +30,7 @@ import numpy as np
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import PairReport
+from tlcore.data.ink import blank_words
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.feature_tests import fdr_adjusted
 from tlcore.metrics.per_class import label_shift
@@ -112,11 +113,23 @@ class NoveltySummary:
 
 @dataclass(frozen=True)
 class BlankImages:
-    """``n_blank`` of the ``n_total`` images of one ``side`` are blank (no ink)."""
+    """``n_blank`` of the ``n_total`` images of one ``side`` are blank (no ink; on a pair of colour
+    ``photos`` no foreground: :func:`tlcore.data.ink.blank_words`)."""
 
     side: Literal["source", "target"]
     n_blank: int
     n_total: int
+    photos: bool = False
+
+    @property
+    def lacks(self) -> str:
+        """What the blank images lack: ``no ink`` (``no foreground`` on colour photos)."""
+        return blank_words(self.photos)
+
+    @property
+    def words(self) -> str:
+        """What they lack and what they are: ``no ink: empty scans or constant images``."""
+        return blank_words(self.photos, why=True)
 
     @property
     def every(self) -> bool:
@@ -127,7 +140,7 @@ class BlankImages:
         return self.n_blank / self.n_total if self.n_total else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"share": self.share}
+        return {k: v for k, v in asdict(self).items() if k != "photos"} | {"share": self.share}
 
 
 @dataclass(frozen=True)

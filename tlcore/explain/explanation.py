@@ -29,6 +29,7 @@ from tlcore.explain.image_stats import (
     ImageStats,
     image_stats,
     ink_index,
+    photo_pair,
 )
 from tlcore.explain.mean_images import MeanImages, mean_images, pictured
 from tlcore.explain.novelty_reading import FEW, NOVELTY_MIN, novelty_fix
@@ -88,7 +89,8 @@ class Explanation:
         if not empty:
             return ""
         return (
-            f"not measured: every {' and '.join(empty)} image is blank (no ink), and a model's outputs "
+            f"not measured: every {' and '.join(empty)} image is blank "
+            f"({self.blank[0].lacks}), and a model's outputs "
             "on blank images, or their nearest neighbours, say nothing of the data"
         )
 
@@ -217,15 +219,16 @@ def _blank_images(
     the pair without them (None when no side is partly blank, or fewer than
     :data:`~tlcore.diagnosis.MIN_POWER` images with ink are left on a side)."""
     blank, kept = [], {}
+    photos = bool(stats) and photo_pair(stats["source"], stats["target"])  # feature vectors: none
     for side, stat in stats.items():
         domain = domains[side]
         if not stat.n_images or stat.n_blank < BLANK_MIN * stat.n_images:
             continue
         if stat.n_blank == stat.n_images:
-            blank.append(BlankImages(side, domain.n_samples, domain.n_samples))
+            blank.append(BlankImages(side, domain.n_samples, domain.n_samples, photos))
             continue
         kept[side] = ink_index(domain)
-        blank.append(BlankImages(side, domain.n_samples - len(kept[side]), domain.n_samples))
+        blank.append(BlankImages(side, domain.n_samples - len(kept[side]), domain.n_samples, photos))
     if not kept or any(b.every for b in blank) or min(len(k) for k in kept.values()) < MIN_POWER:
         return tuple(blank), None
     source, target = (domains[s].subset(kept[s]) if s in kept else domains[s] for s in ("source", "target"))
@@ -309,7 +312,11 @@ def explain(
                 for side, s in stats.items()
                 if s.subsampled
             ]
-            + [s.describe_blank(side) for side, s in stats.items() if s.n_blank]
+            + [
+                s.describe_blank(side, photos=photo_pair(stats["source"], stats["target"]))
+                for side, s in stats.items()
+                if s.n_blank
+            ]
         )
 
         pair = PairContext(source, target, stats, specs, settings)

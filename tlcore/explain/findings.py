@@ -44,6 +44,7 @@ from tlcore.explain.image_stats import (
     ImageStats,
     StatisticDef,
     axial_difference,
+    photo_pair,
 )
 from tlcore.metrics.feature_tests import fdr_adjusted, welch_p_value
 
@@ -182,13 +183,18 @@ def compare(source: ImageStats, target: ImageStats, fdr: float) -> list[Finding]
     size; a difference counts at the false discovery rate ``fdr`` (module docstring); no fixes yet
     (:func:`tlcore.explain.fixes.estimate_fix` adds them)."""
     findings = []
+    photos = photo_pair(source, target)  # the ink is a photo's foreground
     blank = {
         ink: "; ".join(
-            x for x in (source.describe_blank("source", ink), target.describe_blank("target", ink)) if x
+            x
+            for x in (
+                source.describe_blank("source", ink, photos),
+                target.describe_blank("target", ink, photos),
+            )
+            if x
         )
         for ink in (True, False)
     }
-    photos = not (source.ink_like and target.ink_like)  # the ink is a photo's foreground
     compared = [d for d in STATISTICS if math.isfinite(source.get(d.name).mean + target.get(d.name).mean)]
     q = dict(zip((d.name for d in compared), _q_values(source, target, compared), strict=True))
     for definition in STATISTICS:

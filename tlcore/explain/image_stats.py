@@ -58,14 +58,20 @@ from typing import Any, Literal
 import torch
 
 from tlcore.data.domain import Domain
-from tlcore.data.ink import BLANK_MIN, CHUNK, blank_mask, check_images, describe_blank, find_ink
+from tlcore.data.ink import (
+    BLANK_MIN,
+    CHUNK,
+    INK_COLOUR,
+    blank_mask,
+    check_images,
+    colour_spread,
+    describe_blank,
+    find_ink,
+)
 from tlcore.data.rng import generator
 from tlcore.errors import TLError
 
 MAX_IMAGES = 2000  # images summarised per domain (a seeded subsample beyond)
-# mean colour spread below which a side is ink-like (module docstring): MNIST 0, its colour=0.2 0.056,
-# colour=0.5 0.14, colour photos of shapes 0.25
-INK_COLOUR = 0.1
 FOREGROUND = "share of foreground pixels (unlike the border)"  # the ink's share, on colour photos
 HAAR_MAD = 0.6745  # median |N(0, 1)|
 Kind = Literal["linear", "axial"]
@@ -188,18 +194,19 @@ class ImageStats:
         the side whose polarity means something (module docstring)."""
         return self.get("colour").mean < INK_COLOUR
 
-    def describe_blank(self, side: str, ink: bool = True) -> str:
+    def describe_blank(self, side: str, ink: bool = True, photos: bool = False) -> str:
         """``150 of 600 target images are blank ...`` ('' when none is): left out of every statistic
         (:attr:`drops_blank`), of the ink's, or (``ink`` False) counted in a whole-image one (a few
-        empty scans are part of what the side looks like: they lower contrast and range)."""
+        empty scans are part of what the side looks like: they lower contrast and range); in the words
+        of a pair of colour ``photos`` (:func:`photo_pair`)."""
         fate = (
             "left out of every statistic"
             if self.drops_blank
-            else "left out of the ink's statistics"
+            else f"left out of the {'foreground' if photos else 'ink'}'s statistics"
             if ink
             else "counted in it"
         )
-        return describe_blank(self.n_blank, self.n_images, side, fate)
+        return describe_blank(self.n_blank, self.n_images, side, fate, photos)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: a statistic no image has (NaN) reads ``None``."""
@@ -217,6 +224,11 @@ class ImageStats:
                 s.name: {"mean": number(s.mean), "std": number(s.std), "n": s.n} for s in self.statistics
             },
         }
+
+
+def photo_pair(source: ImageStats, target: ImageStats) -> bool:
+    """Colour photos: not ink-like on both sides; the ink is their foreground (module docstring)."""
+    return not (source.ink_like and target.ink_like)
 
 
 def per_image_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -250,7 +262,7 @@ def _chunk_statistics(X: torch.Tensor) -> dict[str, torch.Tensor]:
     even = g[:, : h - h % 2, : w - w % 2]
     hh = (even[:, 0::2, 0::2] - even[:, 0::2, 1::2] - even[:, 1::2, 0::2] + even[:, 1::2, 1::2]) / 2
     noise = hh.abs().flatten(1).median(1).values / HAAR_MAD
-    colour = (X.amax(1) - X.amin(1)).flatten(1).mean(1) if X.shape[1] > 1 else torch.zeros(n)
+    colour = colour_spread(X)
     channels = X.mean((2, 3))
     cast = channels[:, 2] - channels[:, 0] if X.shape[1] >= 3 else torch.full((n,), math.nan)
     cast = torch.where(colour > 0, cast, math.nan)  # grey: no cast to speak of

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tlcore.data.ink import with_ink
 from tlcore.explain.causes import Cause, gap_part, novelty_cause, on, pct
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.findings import Finding
@@ -30,7 +31,6 @@ from tlcore.explain.gap_shares import GapShares
 
 NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
 FEW = f"fewer than the {NOVELTY_MIN:.0%} from which new data is a cause"
-INKED = "the target's images with ink"  # what the novel share is of when blank images are a cause
 
 
 @dataclass(frozen=True)
@@ -144,14 +144,17 @@ def read_coverage(
     blank: bool = False,
     fix: str = "",
     combined: Fix | None = None,
+    photos: bool = False,
 ) -> Coverage:
     """The novel share as the module docstring reads it: after the fix that leaves the least when a
     check can tell, else before any fix (folded into the best fix, named ``fix``, when that explains
-    most of the gap); ``blank``: blank images are a cause and ``novelty`` is of :data:`INKED`;
+    most of the gap); ``blank``: blank images are a cause and ``novelty`` is of the target's images
+    with ink (with a foreground on colour ``photos``: :func:`~tlcore.data.ink.with_ink`);
     ``combined``: the helpful fixes' combined check (:func:`suggested_fixes`)."""
+    inked = f"the target's {with_ink(photos)}"  # what the novel share is of when blank images are a cause
     if novelty is None:
         return Coverage(None, None, "how well the source covers the target is not measured here")
-    share, who = pct(novelty.share), INKED if blank else "the target"
+    share, who = pct(novelty.share), inked if blank else "the target"
     where = f"{on(basis)}, the blank ones aside" if blank else ""
     if not novelty.new:
         chance = f"the source covers {who} ({share} without a source neighbour, no more than chance gives"
@@ -175,5 +178,5 @@ def read_coverage(
     after = None if shares is None else shares.covered
     start = None if shares is None else shares.covered_from
     part = gap_part(shares, "novelty", how, after, basis=basis, start=start)
-    cause = novelty_cause(novelty, part, of=INKED if blank else "")
+    cause = novelty_cause(novelty, part, of=inked if blank else "")
     return Coverage(cause, None, sentence, elsewhere=blank)

@@ -177,7 +177,15 @@ def _ranked(
     partly = [b for b in blank if not b.every]
     fix = "" if shared or not matched else "matching the drifted columns"
     coverage = read_coverage(
-        novelty, findings, explained, shares, basis=basis, blank=bool(partly), fix=fix, combined=combined
+        novelty,
+        findings,
+        explained,
+        shares,
+        basis=basis,
+        blank=bool(partly),
+        fix=fix,
+        combined=combined,
+        photos=any(b.photos for b in partly),
     )
     if coverage.note is not None:  # on the fix it names; feature vectors: their columns matched together
         i, note = coverage.note
@@ -320,7 +328,8 @@ def verdict(
     if empty:
         sides = " and ".join(empty)
         return Verdict(
-            f"Every {sides} image is blank (no ink): there is nothing to adapt, the images are empty.",
+            f"Every {sides} image is blank ({evidence['blank'][0].lacks}): there is "
+            "nothing to adapt, the images are empty.",
             f"check the {sides} data: its images hold nothing",
             (),
         )

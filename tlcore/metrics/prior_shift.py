@@ -128,9 +128,10 @@ class LabelShiftEstimate:
     target is labelled); :attr:`tv` is the headline "label shift" number (EM's, see the module
     docstring) and :attr:`level` its plain-words size; ``support`` the target's novel share in the
     model's features, when measured (see :attr:`outside_support`). ``n_blank_source_val`` and
-    ``n_blank_target``: blank images (no ink, :mod:`tlcore.data.ink`) left out of the estimate, beside
-    the ``n_source_val`` and ``n_target`` samples it read (a model assigns a blank image to some class,
-    which would inflate that class's share)."""
+    ``n_blank_target``: blank images (no ink, :mod:`tlcore.data.ink`; no foreground when
+    ``blank_photos``, colour photos) left out of the estimate, beside the ``n_source_val`` and
+    ``n_target`` samples it read (a model assigns a blank image to some class, which would inflate that
+    class's share)."""
 
     classes: tuple[str, ...]
     source_prior: tuple[float, ...]
@@ -144,6 +145,7 @@ class LabelShiftEstimate:
     support: Novelty | None = None
     n_blank_source_val: int = 0
     n_blank_target: int = 0
+    blank_photos: bool = False
     p_value: float | None = None  # targets of this size drawn from the source (module docstring)
     true_p_value: float | None = None  # the counted proportions' test (module docstring)
     counted: LabelShift | None = None  # the diagnosis's count, quoted instead (tlcore.diagnosis.counted_in)
@@ -231,7 +233,7 @@ class LabelShiftEstimate:
             (self.n_blank_source_val, self.n_source_val, "source validation"),
             (self.n_blank_target, self.n_target, "target"),
         )
-        said = [describe_blank(n, n + used, what, fate) for n, used, what in sides if n]
+        said = [describe_blank(n, n + used, what, fate, self.blank_photos) for n, used, what in sides if n]
         return f"{'; '.join(said)}." if said else ""
 
     def to_dict(self) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
-from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
+from tlcore.imagenet_inputs import input_side
 from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options, resolve_model_name
 from tlcore.runs.record import RunRecord
@@ -159,12 +159,6 @@ def network_of(cfg: AdaptConfig, input_shape: tuple[int, ...]) -> tuple[str, int
     """The backbone a run of ``cfg`` builds for ``input_shape`` and its input side (None: not ImageNet)."""
     name = resolve_model_name(cfg.model, input_shape)
     return name, input_side(name, cfg.image_size or auto_options(cfg.model, input_shape).get("image_size"))
-
-
-def input_side(name: str, image_size: int | None) -> int | None:
-    """The side an ImageNet backbone ``name`` resizes its inputs to (``image_size``, else its default);
-    None for the other networks."""
-    return (image_size or IMAGE_SIZE) if name in IMAGENET_NAMES else None
 
 
 def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Workload:

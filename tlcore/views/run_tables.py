@@ -13,7 +13,7 @@ import numpy as np
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
-from tlcore.model_names import auto_reason, resolve_model_name
+from tlcore.model_names import auto_options, auto_reason, resolve_model_name
 
 CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
 FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
@@ -117,7 +117,8 @@ def network_text(result: Mapping[str, Any]) -> str | None:
     chosen = result.get("config", {}).get("model")
     if chosen != "auto":
         return built if chosen is None else f"{built} (chosen by name)"
-    if resolve_model_name("auto", shape) != name:  # a run from before today's rule
+    built_now = (resolve_model_name("auto", shape), auto_options("auto", shape))
+    if built_now != (name, spec.get("options", {})):  # a run from before today's rule (network or size)
         return f"auto picked {built} for samples of shape {'x'.join(map(str, shape))} (an earlier rule)"
     return auto_reason(shape)
 

@@ -19,6 +19,9 @@ BACKGROUND = (0, 0, 0, 0)  # transparent: the grid sits on the page's own backgr
 INK = (124, 126, 134, 255)  # captions: mid grey, about 4:1 contrast on white and on a dark page
 LINE_HEIGHT = 13  # pixels per caption line: the 10-pixel font's accents and descenders included
 FONT_SIZE = 10
+# clear pixels between a tile and its caption: at 1 px (the font's own ascender gap) a caption scaled
+# to the page's width ran into the image above it (QA helper-117, Predict's least-confident samples)
+CAPTION_GAP = 4
 # DejaVu (Latin, Greek, Cyrillic, dashes; no CJK) by name from the system's fonts: Pillow's bitmap
 # default drew é, —, Ж, θ as boxes (QA), and its TrueType default (Aileron) covers no more
 FONTS = ("DejaVuSansCondensed.ttf", "DejaVuSans.ttf")
@@ -108,7 +111,8 @@ def thumbnail_grid(
     pad: int = 3,
 ) -> Image.Image:
     """One RGBA picture with ``images`` on a grid, each scaled to ``cell`` pixels, captions under
-    (two lines where one is too narrow: :func:`caption_lines`), in :data:`FONT`. Between the
+    after :data:`CAPTION_GAP` clear pixels (two lines where one is too narrow: :func:`caption_lines`),
+    in :data:`FONT`. Between the
     tiles it is transparent and the captions are grey, so it reads on a light or a dark page.
 
     Captions are drawn as pixels, so user-supplied names can never become markup.
@@ -119,7 +123,8 @@ def thumbnail_grid(
     rows = max(1, -(-count // columns))
     measure = _measure()
     lines = [caption_lines(str(c), cell - 1, measure) for c in captions] if captions else []
-    caption_h = LINE_HEIGHT * max((len(c) for c in lines), default=0)
+    n_lines = max((len(c) for c in lines), default=0)
+    caption_h = CAPTION_GAP + LINE_HEIGHT * n_lines if n_lines else 0
     width = columns * (cell + pad) + pad
     height = rows * (cell + caption_h + pad) + pad
     canvas = Image.new("RGBA", (width, height), BACKGROUND)
@@ -131,5 +136,5 @@ def thumbnail_grid(
         y = pad + row * (cell + caption_h + pad)
         canvas.paste(Image.fromarray(tile).resize((cell, cell), Image.Resampling.NEAREST), (x, y))
         for j, line in enumerate(lines[i] if i < len(lines) else []):
-            draw.text((x + 1, y + cell + j * LINE_HEIGHT), line, fill=INK, font=FONT)
+            draw.text((x + 1, y + cell + CAPTION_GAP + j * LINE_HEIGHT), line, fill=INK, font=FONT)
     return canvas
