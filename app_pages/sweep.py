@@ -15,6 +15,7 @@ from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures
+from tlcore.views.glossary import column_help
 from tlcore.views.sweep import RULE, configs_csv, configs_frame, outscored_line, trials_frame
 
 DEFAULTS = AdaptConfig.defaults()
@@ -29,8 +30,17 @@ MAX_CONCURRENT_HELP = (
     "CPUs / CPUs per trial (ray)."
 )
 AS_PERCENT = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)
-PERCENT = st.column_config.NumberColumn(format="percent")
-NUMBER = st.column_config.NumberColumn(format="%.4g")
+
+
+def number_column(column: str) -> dict[str, Any]:
+    """A metric column: a percentage or 4 significant digits, with its name in plain words on hover."""
+    percent = column.split(" ", maxsplit=1)[0] in AS_PERCENT
+    return st.column_config.NumberColumn(format="percent" if percent else "%.4g", help=column_help(column))
+
+
+def worded(columns: list[str]) -> dict[str, dict[str, Any]]:
+    """The columns whose short names need words (``lr``, ``passed``, ``dann.weight``), with them on hover."""
+    return {c: st.column_config.Column(help=words) for c in columns if (words := column_help(c))}
 
 
 def value_inputs(method: MethodSpec) -> dict[str, str]:
@@ -202,8 +212,8 @@ def status_panel(summary: SweepSummary) -> None:
         column_config={
             "key": "trial",
             "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0),
-            HINDSIGHT_KEY: PERCENT,
-            SCORE_KEY: NUMBER,
+            HINDSIGHT_KEY: number_column(HINDSIGHT_KEY),
+            SCORE_KEY: number_column(SCORE_KEY),
         },
     )
 
@@ -298,9 +308,10 @@ st.dataframe(
         *[c for c in table.columns if c not in ("recommended", "best_in_hindsight")],
     ],
     column_config={
+        **worded([c for c in table.columns if c not in metrics]),
         "recommended": st.column_config.CheckboxColumn("recommended", help="chosen without target labels"),
         "best_in_hindsight": st.column_config.CheckboxColumn("best in hindsight", help="by target accuracy"),
-        **{c: PERCENT if c.split(" ")[0] in AS_PERCENT else NUMBER for c in metrics},
+        **{c: number_column(c) for c in metrics},
     },
 )
 st.download_button(

@@ -4,6 +4,7 @@ does each trial, no torch training), following it, its results, and opening a tr
 from __future__ import annotations
 
 import functools
+import json
 import os
 import time
 from collections.abc import Callable
@@ -200,6 +201,17 @@ def test_a_launched_sweep_runs_in_the_background_cancels_resumes_and_shows_its_r
     assert f"({RULE}: the passed column)" in plain(at.success[0].value)  # sweeps show's words
     table = at.dataframe[1].value.set_index("config")
     assert table["passed"].to_dict() == {"dann|dann.weight=0.1": 1, "dann|dann.weight=0.3": 0, "im": 1}
+    helps = {name: c.get("help", "") for name, c in json.loads(at.dataframe[1].proto.columns).items()}
+    assert helps["selection.score mean"].startswith(
+        "the ranking's label-free score of the run (by default EnsV"
+    )
+    assert helps["validators.after.im std"] == (  # QA helper-121: config keys without a word
+        "IM (information maximisation): confident yet diverse target predictions, H(mean p) - mean H(p) "
+        "(of the adapted model); standard deviation over the seeds"
+    )
+    assert helps["dann.weight"] == "loss weight of the dann method" and helps["passed"].startswith(
+        "the seeds"
+    )
     assert plain(at.info[0].value).endswith("**dann|dann.weight=0.3**")
     assert len(at.get("plotly_chart")) == 2  # heatmap, strip plot
     assert len(at.dataframe) == 2  # the trials, the configurations

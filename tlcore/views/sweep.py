@@ -20,8 +20,8 @@ from tlcore.numbers import significant
 from tlcore.runs.summary import SCORE_KEY, ConfigRow, SweepSummary, selection_score
 
 RULE = (
-    f"the highest mean {SCORE_KEY} among the configurations whose runs passed the selection rule's "
-    "guardrails on every seed"
+    f"the highest mean {SCORE_KEY} (the label-free ranking score, EnsV by default) among the "
+    "configurations whose runs passed the selection rule's guardrails on every seed"
 )
 NAMED = 3  # outscoring configurations named before "and N more"
 
