@@ -29,7 +29,8 @@ TERMS: dict[str, str] = {
     "CLASSES": CLASSES,
     "status": "recommended; passes: passed the guardrails (no collapse, source accuracy kept, ensemble "
     "agreement not below the source-only model's); alarm: negative transfer suspected",
-    "alarm right?": "with the target labels: whether the target accuracy fell where the alarm said it would",
+    "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
+    "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell)",
     "selection.score": SCORE,
     "selection.passed": "share of the seeds' runs that passed the guardrails (no collapse, source "
     "accuracy kept, ensemble agreement not below the source-only model's)",
