@@ -5,9 +5,10 @@ import streamlit as st
 from app_support import display, engine, kept_model, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
-from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
+from tlcore.selection.settings import VALIDATORS
 from tlcore.views import changes, chart_text, compare, gaps
 from tlcore.views import ranking as ranking_view
+from tlcore.views.glossary import column_help
 from tlcore.views.report import UNKNOWN
 
 CONFUSIONS = 3  # confusion matrices side by side
@@ -126,14 +127,15 @@ if on_pair:
     advanced = right.toggle(
         "Show advanced validators",
         key=state.form_default(state.COMPARE_ADVANCED, False),
-        help="SND and entropy reward a collapsed model",
+        help="They can rank a collapsed model first: "
+        + "; ".join(v.words for v in VALIDATORS.values() if v.advanced),
     )
     names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
     validator = left.selectbox(
         "Rank by",
         names,
         key=state.choice_default(state.COMPARE_VALIDATOR, names, SelectionSettings().validator),
-        format_func=lambda name: f"{VALIDATORS[name].label}: {VALIDATORS[name].summary}",
+        format_func=lambda name: VALIDATORS[name].words,
         help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
         "agreement not below source-only's); the passing runs are ranked by this validator.",
     )
@@ -176,12 +178,13 @@ if on_pair:
             "target accuracy": PERCENT,
             "source-only accuracy": PERCENT,
             **{
-                v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT)
+                v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT, help=v.words)
                 for v in VALIDATORS.values()
             },
-            "ESS": st.column_config.NumberColumn(
-                format="%.1f", help=f"effective sample size of the weights behind {WEIGHTED_LABELS}"
-            ),
+            "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),
+            **{
+                c: st.column_config.Column(help=column_help(c)) for c in ("status", "classes", "alarm right?")
+            },
         },
     )
     if alarmed:

@@ -15,7 +15,16 @@ from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures
-from tlcore.views.sweep import RULE, configs_csv, configs_frame, outscored_line, trials_frame
+from tlcore.views.glossary import column_help
+from tlcore.views.sweep import (
+    PER_SETUP,
+    RULE,
+    configs_csv,
+    configs_frame,
+    outscored_line,
+    setup_lines,
+    trials_frame,
+)
 
 DEFAULTS = AdaptConfig.defaults()
 SEARCH, EXECUTOR = Search(), ExecutorSettings()  # their defaults: the search's seed and round size, CPUs
@@ -29,8 +38,17 @@ MAX_CONCURRENT_HELP = (
     "CPUs / CPUs per trial (ray)."
 )
 AS_PERCENT = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)
-PERCENT = st.column_config.NumberColumn(format="percent")
-NUMBER = st.column_config.NumberColumn(format="%.4g")
+
+
+def number_column(column: str) -> dict[str, Any]:
+    """A metric column: a percentage or 4 significant digits, with its name in plain words on hover."""
+    percent = column.split(" ", maxsplit=1)[0] in AS_PERCENT
+    return st.column_config.NumberColumn(format="percent" if percent else "%.4g", help=column_help(column))
+
+
+def worded(columns: list[str]) -> dict[str, dict[str, Any]]:
+    """The columns whose short names need words (``lr``, ``passed``, ``dann.weight``), with them on hover."""
+    return {c: st.column_config.Column(help=words) for c in columns if (words := column_help(c))}
 
 
 def value_inputs(method: MethodSpec) -> dict[str, str]:
@@ -202,8 +220,8 @@ def status_panel(summary: SweepSummary) -> None:
         column_config={
             "key": "trial",
             "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0),
-            HINDSIGHT_KEY: PERCENT,
-            SCORE_KEY: NUMBER,
+            HINDSIGHT_KEY: number_column(HINDSIGHT_KEY),
+            SCORE_KEY: number_column(SCORE_KEY),
         },
     )
 
@@ -269,7 +287,16 @@ if not any(config.n_done for config in summary.configs):
     st.caption(ended[:1].upper() + ended[1:] if summary.finished else "Results appear here as trials finish.")
     st.stop()
 st.subheader("Results")
-if summary.recommended:
+if setups := setup_lines(summary):  # a sweep over networks or target labels: one recommendation per setup
+    box = st.success if any(summary.recommended_by_setup.values()) else st.warning
+    box(
+        display.esc(f"Recommended without target labels, {PER_SETUP} ({RULE}: the passed column):")
+        + "".join(f"\n- **{display.esc(line)}**" for line in setups),
+        icon=":material/verified:",
+    )
+    if outscored := outscored_line(summary):
+        st.caption(display.esc(outscored))
+elif summary.recommended:
     st.success(
         f"Recommended without target labels ({RULE}: the passed column): "
         f"**{display.esc(summary.recommended)}**",
@@ -280,7 +307,13 @@ if summary.recommended:
 else:
     why = str(summary.no_recommendation)
     st.warning(f"{why[:1].upper()}{why[1:]}.", icon=":material/verified:")
-if summary.best_in_hindsight:
+if setups and any(summary.best_by_setup.values()):
+    best = "; ".join(f"{setup}: {key or '-'}" for setup, key in summary.best_by_setup.items())
+    st.info(
+        display.esc(f"Best in hindsight by mean target accuracy (needs target labels), per setup: {best}"),
+        icon=":material/visibility:",
+    )
+elif summary.best_in_hindsight:
     same = " (the same configuration)" if summary.best_in_hindsight == summary.recommended else ""
     st.info(
         f"Best in hindsight by mean target accuracy (needs target labels): "
@@ -298,9 +331,10 @@ st.dataframe(
         *[c for c in table.columns if c not in ("recommended", "best_in_hindsight")],
     ],
     column_config={
+        **worded([c for c in table.columns if c not in metrics]),
         "recommended": st.column_config.CheckboxColumn("recommended", help="chosen without target labels"),
         "best_in_hindsight": st.column_config.CheckboxColumn("best in hindsight", help="by target accuracy"),
-        **{c: PERCENT if c.split(" ")[0] in AS_PERCENT else NUMBER for c in metrics},
+        **{c: number_column(c) for c in metrics},
     },
 )
 st.download_button(
@@ -326,7 +360,7 @@ if strip is not None:
 done = {row.run.id: row.trial.key for row in summary.trials if row.run is not None and row.status == "done"}
 if done:
     pick, open_column = st.columns([3, 1], vertical_alignment="bottom")
-    recommended = summary.config(summary.recommended)
+    recommended = summary.config(next(filter(None, summary.recommended_by_setup.values()), None))
     first = next((i for i in (recommended.run_ids if recommended else []) if i in done), next(iter(done)))
     trial = pick.selectbox("Trial", list(done), index=list(done).index(first), format_func=done.get)
     if open_column.button("Open in Compare", icon=":material/compare:"):

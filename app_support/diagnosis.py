@@ -27,8 +27,10 @@ def gap_report(
     """The diagnosis of the pair in ``features`` (``"raw"`` or a run id), without its UMAP
     (:func:`umap`); ``reuse`` False computes it again: ``python -m tlcore diagnose`` with the same
     settings prints its numbers (and reuses it)."""
-    root = str(engine.workspace().root)
-    return _diagnose(root, source, target, features=features, settings=settings, _reuse=reuse)
+    root, cleared = str(engine.workspace().root), cleared_at()
+    return _diagnose(
+        root, source, target, features=features, settings=settings, cleared=cleared, _reuse=reuse
+    )
 
 
 def umap(
@@ -44,8 +46,17 @@ def umap(
     apart from :func:`gap_report` so the page shows the gap while it is computed: the coordinates (and
     the cache entry) of ``python -m tlcore diagnose --json --seed SEED --umap-points POINTS``, the
     default points (:data:`tlcore.diagnosis_settings.UMAP_POINTS`) without the flag."""
-    root = str(engine.workspace().root)
-    return _umap(root, source, target, features=features, seed=seed, points=points, _reuse=reuse)
+    root, cleared = str(engine.workspace().root), cleared_at()
+    return _umap(
+        root, source, target, features=features, seed=seed, points=points, cleared=cleared, _reuse=reuse
+    )
+
+
+def cleared_at() -> int:
+    """When the workspace's diagnosis cache was last cleared (``python -m tlcore cache --clear``): a
+    key of every result this server keeps, so a clear while the app runs is noticed on the next page
+    run (one file stat, no index read)."""
+    return DiagnosisCache.of_workspace(engine.workspace()).cleared_at()
 
 
 def forget() -> None:
@@ -56,7 +67,7 @@ def forget() -> None:
 
 @st.cache_data(max_entries=12, show_spinner=False)
 def _diagnose(
-    root: str, source: str, target: str, *, features: str, settings: GapSettings, _reuse: bool
+    root: str, source: str, target: str, *, features: str, settings: GapSettings, cleared: int, _reuse: bool
 ) -> Cached[GapReport]:
     cache, space = DiagnosisCache.of_workspace(Workspace.resolve(root)), engine.feature_space(features)
     return findings(cache, *engine.load_pair(source, target), space, settings=settings, reuse=_reuse)
@@ -64,7 +75,15 @@ def _diagnose(
 
 @st.cache_data(max_entries=12, show_spinner="Projecting the domains with UMAP…")
 def _umap(
-    root: str, source: str, target: str, *, features: str, seed: int, points: int, _reuse: bool
+    root: str,
+    source: str,
+    target: str,
+    *,
+    features: str,
+    seed: int,
+    points: int,
+    cleared: int,
+    _reuse: bool,
 ) -> Cached[UMAPResult]:
     cache, space = DiagnosisCache.of_workspace(Workspace.resolve(root)), engine.feature_space(features)
     pair = engine.load_pair(source, target)

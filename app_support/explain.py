@@ -54,14 +54,15 @@ def explanation(
     summary = LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None
     novel = None if report.novelty is None else NoveltySummary.of(report.novelty)
     root = str(engine.workspace().root)
-    key = (source, target, features, report.settings)
+    key = (source, target, features, report.settings, diagnosis.cleared_at())
     return _explanation(root, key, _report=report, label_shift=summary, novelty=novel, _reuse=reuse)
 
 
 @st.cache_data(max_entries=8, show_spinner="Explaining the gap: image statistics, checking fixes…")
 def _explanation(
     root: str,
-    key: tuple[str, str, str, GapSettings],  # source, target, feature space, gap settings: what made _report
+    key: tuple[str, str, str, GapSettings, int],  # source, target, feature space, gap settings (what made
+    # _report), when the workspace's cache was cleared
     *,
     _report: GapReport,
     label_shift: LabelShiftSummary | None,

@@ -27,6 +27,7 @@ from tlcore.workspace import atomic_write
 
 HEADER = b"tlcore-diagnosis "  # then the code version and a newline, then the pickle
 SUFFIX = ".pkl"
+CLEARED = ".cleared"  # <folder>.cleared, beside it, touched by clear(): its time reaches a server's memory
 STALE_TEMP_SECONDS = 3600  # a temporary file (tlcore.workspace.atomic_write) this old: its writer was killed
 
 
@@ -133,5 +134,22 @@ def prune(folder: Path, version: str, cap: int | None = None) -> list[Entry]:
 
 
 def clear(folder: Path, version: str) -> list[Entry]:
-    """Remove every entry of ``folder``; the entries removed."""
-    return prune(folder, version, cap=-1)
+    """Remove every entry of ``folder`` and mark when (:func:`cleared_at`); the entries removed."""
+    removed = prune(folder, version, cap=-1)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _cleared_mark(folder).touch()
+    return removed
+
+
+def cleared_at(folder: Path) -> int:
+    """When ``folder`` was last cleared (:func:`clear`), in nanoseconds since the epoch (0: never): a
+    server keys the results it holds in memory on it, so another process's clear reaches it (one stat)."""
+    try:
+        return _cleared_mark(folder).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _cleared_mark(folder: Path) -> Path:
+    """``<folder>.cleared``: beside the folder, which holds entries only."""
+    return folder.with_name(folder.name + CLEARED)

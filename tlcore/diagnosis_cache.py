@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tlcore.cache_files import SUFFIX, code_version, computed_at, prune, read_entry, write_entry
+from tlcore.cache_files import SUFFIX, cleared_at, code_version, computed_at, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, diagnose, projection
@@ -146,6 +146,10 @@ class DiagnosisCache:
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{key}{SUFFIX}"
+
+    def cleared_at(self) -> int:
+        """When ``python -m tlcore cache --clear`` last emptied it (:func:`.cache_files.cleared_at`)."""
+        return 0 if self.folder is None else cleared_at(self.folder)
 
     def get(self, key: str) -> Cached[Any] | None:
         """The stored result of ``key`` (``reused``; the entry counts as used now), or None when there

@@ -79,3 +79,24 @@ def test_the_page_with_its_defaults_reads_what_diagnose_with_its_defaults_wrote(
     assert {path.name: path.stat().st_size for path in folder.glob("*.pkl")} == written
     cards = dict((m.label, m.value) for m in at.metric)
     assert cards["p-value"] == f"{printed['gap']['p_value']:.3g}"
+
+
+def test_a_cache_cleared_while_the_app_runs_is_computed_again_not_shown_from_memory(
+    app, workspace: Path, capsys
+) -> None:
+    """``cache --clear`` from another process: the server's kept diagnosis, explanation and UMAP are
+    keyed on when the cache was cleared, so the next page run computes them again and the workspace
+    holds them again (QA helper-121: the page kept showing its in-memory diagnosis, the folder stayed
+    empty, and a restart would compute everything)."""
+    first = app("diagnose", **PAIR)
+    before = _reading(first)
+    folder = workspace / "cache" / "diagnoses"
+    computed = _computed(folder)
+    assert len(computed) == 3
+    assert main(["--workspace", str(workspace), "cache", "--clear"]) == 0
+    assert "removed 3 entries" in capsys.readouterr().out and _computed(folder) == []
+
+    again = app("diagnose", **PAIR)  # the same server: nothing dropped from memory but by the clear
+    assert _reading(again)["cards"] == before["cards"] and _cached_captions(again) == []
+    recomputed = _computed(folder)
+    assert len(recomputed) == 3 and min(recomputed) > max(computed)

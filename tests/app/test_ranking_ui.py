@@ -296,3 +296,27 @@ def test_compare_downloads_do_not_rerun_the_page(app: OpenApp, pool: dict[str, s
     buttons = {b.proto.label: b.proto for b in at.get("download_button")}
     assert {"Metrics (CSV)", "Report (HTML)"} <= set(buttons)
     assert all(proto.ignore_rerun for proto in buttons.values()), list(buttons)
+
+
+def test_every_short_column_name_of_the_ranking_says_what_it_is(app: OpenApp, pool: dict[str, str]) -> None:
+    """EnsV, ESS, classes ... were bare abbreviations (QA helper-121): each ranking column whose name is
+    short now says in words what it holds on hover, the validators' from the one list of validators."""
+    at = app("compare", source=SOURCE, target=TARGET)
+    helps = {
+        name: column.get("help", "") for name, column in json.loads(at.dataframe[0].proto.columns).items()
+    }
+    assert (
+        helps["EnsV"]
+        == "EnsV (ensemble validation): agreement with the ensemble of the pair's runs (Hu et al. 2024)"
+    )
+    assert helps["IWCV"].startswith("IWCV (importance-weighted cross-validation): ")
+    assert helps["ESS"].startswith("effective sample size of the importance weights behind DEV and IWCV")
+    assert helps["classes"].startswith("effective number of target classes the adapted model predicts")
+    assert "passed the guardrails" in helps["status"]
+    worded = ("rank", "run", "alarm", "target accuracy", "source-only accuracy")  # words already
+    shown = [c for c in at.dataframe[0].value.columns if c not in worded]
+    assert [c for c in shown if not helps.get(c)] == []
+    (rank_by,) = [s for s in at.selectbox if s.label == "Rank by"]
+    assert rank_by.format_func("snd") == (
+        "SND (soft neighbourhood density): how tightly the target predictions cluster (Saito et al. 2021)"
+    )

@@ -4,6 +4,7 @@ does each trial, no torch training), following it, its results, and opening a tr
 from __future__ import annotations
 
 import functools
+import json
 import os
 import time
 from collections.abc import Callable
@@ -200,6 +201,17 @@ def test_a_launched_sweep_runs_in_the_background_cancels_resumes_and_shows_its_r
     assert f"({RULE}: the passed column)" in plain(at.success[0].value)  # sweeps show's words
     table = at.dataframe[1].value.set_index("config")
     assert table["passed"].to_dict() == {"dann|dann.weight=0.1": 1, "dann|dann.weight=0.3": 0, "im": 1}
+    helps = {name: c.get("help", "") for name, c in json.loads(at.dataframe[1].proto.columns).items()}
+    assert helps["selection.score mean"].startswith(
+        "the ranking's label-free score of the run (by default EnsV"
+    )
+    assert helps["validators.after.im std"] == (  # QA helper-121: config keys without a word
+        "IM (information maximisation): confident yet diverse target predictions, H(mean p) - mean H(p) "
+        "(of the adapted model); standard deviation over the seeds"
+    )
+    assert helps["dann.weight"] == "loss weight of the dann method" and helps["passed"].startswith(
+        "the seeds"
+    )
     assert plain(at.info[0].value).endswith("**dann|dann.weight=0.3**")
     assert len(at.get("plotly_chart")) == 2  # heatmap, strip plot
     assert len(at.dataframe) == 2  # the trials, the configurations
@@ -289,3 +301,26 @@ def test_the_page_opens_on_the_newest_sweep_of_the_sidebars_pair(app: OpenApp, w
     at = app("sweep")
     assert_clean(at)
     assert next(s for s in at.selectbox if s.label == "Sweep").value == ours
+
+
+def test_a_sweep_over_networks_shows_one_recommendation_per_network(
+    app: OpenApp, workspace: Path, stand_in: None
+) -> None:
+    """QA helper-121: a sweep varying ``model`` had one recommendation across its networks; the page
+    now says one per setup, each network's own."""
+    from inline_executor import InlineExecutor  # noqa: PLC0415 - on the path the stand_in fixture adds
+
+    ws = Workspace.resolve(workspace)
+    spec = SweepSpec("mnist5k", "digits", (("dann",), ("im",)), Space(parse_grid(["model=lenet_bn,mlp"])))
+    executor = InlineExecutor(ws, "sweep_workers:scored")
+    summary = driver.drive(ws, driver.create(ws, spec), executor=executor, poll=0.0)
+    chosen = {"model=lenet_bn": "dann|model=lenet_bn", "model=mlp": "dann|model=mlp"}
+    assert summary.recommended_by_setup == chosen and summary.recommended is None
+    at = app("sweep")
+    assert_clean(at)
+    (said,) = [plain(s.value) for s in at.success]
+    assert said.startswith("Recommended without target labels, one per setup (model, target_labels)")
+    lines = [line for line in said.splitlines() if line.startswith("- ")]
+    assert lines == [f"- **{setup}: {key}**" for setup, key in summary.recommended_by_setup.items()]
+    table = at.dataframe[1].value
+    assert table.loc[table["recommended"], "config"].tolist() == list(chosen.values())

@@ -148,3 +148,26 @@ def test_a_finished_run_stores_its_blank_warning(workspace: Workspace) -> None:
     run_id = store.create(make_config(target=blank_upload(workspace, 120)))
     assert execute(store, run_id, quick).status == "done"
     assert json.loads((store.folder(run_id) / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": BLANK}
+
+
+def test_runs_rank_says_what_each_short_column_name_is(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA helper-121: the table's EnsV, IM, BNM, DEV, IWCV, CLASSES and ESS were bare abbreviations;
+    a legend under it says each in words (the Compare page's column help)."""
+    target = "digits:n=30"
+    judged_runs(workspace, target)
+    code, out, _ = rank(workspace, capsys, target)
+    legend = out.split("\ncolumns (higher is better for every score):\n")[1]
+    starts = [line.split(":")[0] for line in legend.splitlines() if line.startswith("  ") and ":" in line]
+    assert code == 0 and starts[:8] == [
+        "  EnsV (ensemble validation)",
+        "  IM (information maximisation)",
+        "  BNM (batch nuclear-norm maximisation)",
+        "  DEV (deep embedded validation)",
+        "  IWCV (importance-weighted cross-validation)",
+        "  source acc",
+        "  CLASSES",
+        "  ESS",
+    ]
+    assert "  ESS: effective sample size of the importance weights behind DEV and IWCV" in legend

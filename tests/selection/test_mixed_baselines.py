@@ -122,3 +122,12 @@ def test_until_the_kept_model_is_a_run_its_owner_is_preselected_and_launches_as_
     assert kept.methods == ("source_only",) and kept.params == {}
     assert baseline_key(kept, "cpu") == baseline_key(original, "cpu")
     assert kept_config(store, replace(ranking, kept=None)) is None
+
+
+def test_a_run_stored_before_the_network_was_recorded_is_not_called_auto():
+    """``info.model`` came later: an old run of ``auto`` built a network nobody recorded (QA helper-121:
+    ``runs rank`` listed it as ``auto, epochs 2`` beside ``lenet_bn, epochs 4``, as if auto were one)."""
+    old = {"model": "auto", "epochs": 2}
+    assert baseline_label(old, {"info": {}}) == "network not recorded, epochs 2"
+    assert baseline_label({"epochs": 2}, {}) == "network not recorded, epochs 2"  # before the field, too
+    assert baseline_label({"model": "resnet18", "epochs": 2}, {}) == "resnet18, epochs 2"  # asked by name

@@ -31,11 +31,12 @@ from tlcore.runs.summary import (
     ConfigRow,
     Stat,
     SweepSummary,
+    per_setup,
     recommend,
-    seed_disagreement,
 )
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
+from tlcore.runs.trial_numbers import seed_disagreement
 from tlcore.selection.predictions import TargetFingerprint
 from tlcore.views.sweep import configs_csv, outscored, outscored_line, trials_frame
 from tlcore.workspace import Workspace
@@ -195,7 +196,9 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
 
     configs = [config("source_only", 1.0, 0.2167), config("adabn", 0.0, 0.7371), config("dann", 0.5, 0.5)]
     configs.append(config("im", 1.0, 0.1))
-    shown = replace(summary, configs=configs, recommended=recommend(configs), best_in_hindsight=None)
+    shown = replace(
+        summary, configs=configs, recommended_by_setup={"": recommend(configs)}, best_by_setup={"": None}
+    )
     assert shown.recommended == "source_only" and [c.passed for c in configs] == [
         (2, 2),
         (0, 2),
@@ -214,8 +217,9 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     assert "\n* source_only      2/2     2/2                  -      0.2167 ± 0.01" in out
     assert "\n  adabn            2/2     0/2                  -      0.7371 ± 0.01" in out
     assert (
-        "  * recommended without target labels (the highest mean selection.score among the configurations "
-        "whose runs passed the selection rule's guardrails on every seed: the PASSED column): source_only\n"
+        "  * recommended without target labels (the highest mean selection.score (the label-free ranking "
+        "score, EnsV by default) among the configurations whose runs passed the selection rule's guardrails "
+        "on every seed: the PASSED column): source_only\n"
         f"    {outscored_line(shown)}\n"
     ) in out
     assert list(pd.read_csv(io.StringIO(configs_csv(shown)))["passed"]) == [2, 0, 1, 2]
@@ -225,3 +229,42 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
         3,
     ]
     assert [c["passed"] for c in shown.to_dict()["configs"]] == [(2, 2), (0, 2), (1, 2), (2, 2)]  # --json
+
+
+def test_a_sweep_over_networks_recommends_one_configuration_per_network(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA helper-121: a sweep varying ``model`` had one recommendation for all its networks, the best
+    score of one network against another's; now each setup (network, target labels) has its own, in
+    the table's marks, ``sweeps show`` and the summary's JSON."""
+    summary = run(workspace, "scored")
+
+    def config(methods: str, model: str, passed: float, score: float) -> ConfigRow:
+        metrics = {PASSED_KEY: Stat(passed, 0.0, 2), SCORE_KEY: Stat(score, 0.01, 2)}
+        return ConfigRow(f"{methods}|model={model}", methods, {"model": model}, 2, 2, 0, metrics, [])
+
+    configs = [
+        config("dann", "lenet_bn", 1.0, 0.9),
+        config("im", "lenet_bn", 1.0, 0.8),
+        config("dann", "mlp", 1.0, 0.4),
+        config("im", "mlp", 0.0, 0.95),  # failed the guardrails: not mlp's recommendation
+        config("coral", "resnet18", 0.5, 0.7),  # no configuration of resnet18 passed
+    ]
+    chosen = per_setup(configs, recommend)
+    assert chosen == {
+        "model=lenet_bn": "dann|model=lenet_bn",
+        "model=mlp": "dann|model=mlp",
+        "model=resnet18": None,
+    }
+    shown = replace(
+        summary, configs=configs, recommended_by_setup=chosen, best_by_setup=dict.fromkeys(chosen)
+    )
+    assert shown.recommended is None and shown.no_recommendation is None  # none overall, one per network
+    table = pd.read_csv(io.StringIO(configs_csv(shown)))
+    assert table["recommended"].tolist() == [True, False, True, False, False]
+    assert [c.key for c in outscored(shown)] == ["im|model=mlp"]  # against mlp's pick, not lenet_bn's
+    print_summary(shown)
+    out = capsys.readouterr().out
+    assert "\n      model=lenet_bn: dann|model=lenet_bn\n      model=mlp: dann|model=mlp\n" in out
+    assert "      model=resnet18: - (no configuration passed the selection rule's guardrails" in out
+    assert shown.to_dict()["recommended_by_setup"] == chosen

@@ -14,6 +14,7 @@ from tlcore.metrics.proportion import counted
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
+from tlcore.views.glossary import legend
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``runs rank``'s arguments."""
-    lines = [f"  {v.name:<16} {v.summary}{' (advanced)' if v.advanced else ''}" for v in VALIDATORS.values()]
+    lines = [f"  {v.name:<16} {v.words}{' (advanced)' if v.advanced else ''}" for v in VALIDATORS.values()]
     parser.description = (
         "Rank the done runs of one pair without target labels: guardrails against the "
         "source-only model first, then a validator; prints the recommendation, the alarms in one line "
@@ -163,6 +164,9 @@ def print_ranking(
             _prose(counts, "    ")
         for line in alarm_lines(entry.alarm) if alarms else ():
             _prose(line, "    ")
+    print("\ncolumns (higher is better for every score):")
+    for line in legend([*(VALIDATORS[n].label for n in names), "CLASSES", "ESS"]):
+        _prose(line, "  ", "    ")
     if unreliable := unreliable_line(ranking, {}):
         _prose(unreliable)
     for run_id, why in ranking.excluded:

@@ -178,7 +178,7 @@ def print_summary(state: SweepSummary) -> None:
     """The sweep's status line and per-configuration table for people."""
     from tlcore.runs import driver  # noqa: PLC0415 - loads torch
     from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY  # noqa: PLC0415 - loads torch
-    from tlcore.views.sweep import RULE, outscored_line, passed_text  # noqa: PLC0415 - loads torch
+    from tlcore.views.sweep import PER_SETUP, RULE, outscored_line, passed_text, setup_lines  # noqa: PLC0415 - loads torch
 
     sweep = state.sweep
     spec = sweep.spec
@@ -192,22 +192,23 @@ def print_summary(state: SweepSummary) -> None:
     head = f"{'SEEDS':>5}  {'PASSED':>6}  " + "  ".join(f"{c:>17}" for c in columns)
     print(f"\n  {'CONFIGURATION':<{width}}  {head}")
     for config in state.configs:
-        mark = {state.best_in_hindsight: "+", state.recommended: "*"}.get(config.key, " ")
+        mark = "*" if state.is_recommended(config.key) else "+" if state.is_best(config.key) else " "
         cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
         seeds = f"{config.n_done}/{config.n_seeds}"
         print(f"{mark} {config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
-    chosen = state.recommended or f"- ({state.no_recommendation})"
     print()
-    print(
-        "\n".join(
-            wrapped(chosen, f"  * recommended without target labels ({RULE}: the PASSED column): ", "    ")
-        )
-    )
+    setups = setup_lines(state)  # a sweep over networks or target labels: one recommendation per setup
+    chosen = state.recommended or f"- ({state.no_recommendation})"
+    said = f"{PER_SETUP} ({RULE}: the PASSED column):" if setups else f"({RULE}: the PASSED column): {chosen}"
+    print("\n".join(wrapped(said, "  * recommended without target labels ", "    ")))
+    for line in setups:
+        print("\n".join(wrapped(line, "      ")))
     if why := outscored_line(state):
         print("\n".join(wrapped(why, "    ")))
-    best = state.best_in_hindsight or "-"
+    best = ", ".join(f"{setup}: {key or '-'}" for setup, key in state.best_by_setup.items())
+    best = best if setups else state.best_in_hindsight or "-"
     print(f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels): {best}")
     if state.best_in_hindsight == state.recommended and state.recommended:
         print("    (the recommendation is also the best in hindsight)")

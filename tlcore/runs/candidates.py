@@ -40,6 +40,7 @@ from tlcore.selection.scores import RunValidators
 
 OLD_RUN = "stored without validator scores or predictions (finished before they existed); rerun it"
 OTHER_SAMPLES = "its predictions cover other target samples (another load seed or changed data)"
+UNKNOWN_NETWORK = "network not recorded"  # an old run of model auto: which one it built is unknown
 EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
 # config fields that name no config of the source-only model: the pair, the replicate's seed, the model
 # (its resolved name leads the label instead: ``auto`` and the backbone it builds are one config)
@@ -49,10 +50,13 @@ _NOT_A_CONFIG = frozenset(METHOD_ONLY_FIELDS) | {"source", "target", "seed", "mo
 def baseline_label(config: dict[str, Any], result: dict[str, Any]) -> str:
     """The config of a run's source-only model in words (:mod:`tlcore.selection.baselines`): the
     backbone it built, then the baseline fields that differ from :class:`AdaptConfig`'s defaults,
-    e.g. ``efficientnet_lite0, image_size 64, epochs 1``."""
+    e.g. ``efficientnet_lite0, image_size 64, epochs 1``. A run stored before results recorded the
+    network (``info.model``) names the model it asked for by name, and :data:`UNKNOWN_NETWORK` for
+    ``auto`` or none: which network ``auto`` built then is not known (its rule has changed since)."""
     model = (result.get("info") or {}).get("model") or {}
     name = model.get("name") if isinstance(model, dict) else None
-    words = [str(name or config.get("model", "auto"))]
+    asked = config.get("model")
+    words = [str(name or (asked if asked and asked != "auto" else UNKNOWN_NETWORK))]
     for field, default in AdaptConfig.defaults().items():
         if field not in _NOT_A_CONFIG and field in config and config[field] != default:
             words.append(f"{field} {config[field]}")

@@ -1,11 +1,8 @@
 """A sweep's state and results: its trials (expanded spec + their runs), each configuration's
-mean ± std over seeds, and the configuration recommended without target labels beside the best in
-hindsight.
+mean ± std over seeds, and per setup (:data:`SETUP_KEYS`: the network, the target labels) the
+configuration recommended without target labels beside the best in hindsight.
 
-Numbers per trial (:func:`trial_metrics`, from a done run's ``result.json``): ``target_accuracy``
-(when the target is labelled), ``source_accuracy``, ``source_only_accuracy``, ``seconds``, every
-numeric field of ``gap_after`` (``gap_after.mmd2`` ...) and every numeric leaf under ``validators``
-(``validators.after.im`` ...; read generically, skipped when absent). Per configuration (the trial
+Numbers per trial: :func:`tlcore.runs.trial_numbers.trial_metrics`. Per configuration (the trial
 minus its seed) each becomes a :class:`Stat` over the seeds that finished: the mean and the sample
 standard deviation (n - 1 in the denominator; None for one seed). With two or more finished seeds
 whose predictions cover the same target samples, a configuration also gets ``seeds_disagree``, the
@@ -20,22 +17,19 @@ from __future__ import annotations
 import functools
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from tlcore.errors import TLError
 from tlcore.runs.candidates import load_pools
-from tlcore.runs.changes import stored_predictions
 from tlcore.runs.record import RunRecord
-from tlcore.runs.result_file import RESULT_FILE, UnreadableResultError, read_result
-from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.search import point_key
+from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_store import SweepRecord
-from tlcore.selection.changes import disagreement
+from tlcore.runs.trial_numbers import seed_disagreement, trial_metrics
 from tlcore.selection.ranking import rank
 from tlcore.workspace import Workspace
 
@@ -75,10 +69,38 @@ def selection_score(metrics: Mapping[str, Stat]) -> float:
 
 def recommend(configs: Sequence[ConfigRow]) -> str | None:
     """The key of the complete configuration (every seed done and judged) with the best selection
-    score; None: no configuration passed, keep the source-only model."""
+    score; None: no configuration passed, keep the source-only model. Called once per setup
+    (:func:`per_setup`): a score of one network says nothing of another's."""
     scored = [(selection_score(c.metrics), c.key) for c in configs if c.complete and c.n_done == c.n_seeds]
     scored = [(score, key) for score, key in scored if not math.isnan(score)]
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+SETUP_KEYS = ("model", "target_labels")
+"""Space keys that make another setup, not another hyper-parameter: the network trained and the target
+labels it fine-tunes on. A sweep that varies them is one sweep per setup, each with its recommendation
+(its source-only model, its guardrails) and its best in hindsight."""
+
+
+def setup_of(point: Mapping[str, Any]) -> str:
+    """A configuration's setup, ``model=lenet_bn``; ``""`` when the sweep varies no :data:`SETUP_KEYS`."""
+    return point_key({key: point[key] for key in SETUP_KEYS if key in point})
+
+
+def per_setup(
+    configs: Sequence[ConfigRow], choose: Callable[[list[ConfigRow]], str | None]
+) -> dict[str, str | None]:
+    """``{setup: choose(its configurations)}``, setups in the sweep's order."""
+    groups: dict[str, list[ConfigRow]] = {}
+    for config in configs:
+        groups.setdefault(setup_of(config.point), []).append(config)
+    return {setup: choose(rows) for setup, rows in groups.items()}
+
+
+def best_in_hindsight(configs: Sequence[ConfigRow]) -> str | None:
+    """The complete configuration with the best mean target accuracy (needs target labels)."""
+    labelled = [c for c in configs if c.complete and HINDSIGHT_KEY in c.metrics]
+    return max(labelled, key=lambda c: c.metrics[HINDSIGHT_KEY].mean).key if labelled else None
 
 
 # -----------------------------------------------------------------------------------------------------
@@ -185,8 +207,27 @@ class SweepSummary:
     planned: int  # trials the sweep runs at most
     trials: list[TrialRow]
     configs: list[ConfigRow]
-    recommended: str | None  # a ConfigRow key, chosen without target labels
-    best_in_hindsight: str | None  # by target accuracy, when the target is labelled
+    recommended_by_setup: dict[str, str | None]  # setup -> a ConfigRow key, chosen without target labels
+    best_by_setup: dict[str, str | None]  # setup -> a ConfigRow key, by target accuracy when labelled
+
+    @property
+    def recommended(self) -> str | None:
+        """The recommended configuration of a sweep of one setup; None across setups (see
+        :attr:`recommended_by_setup`): one network's score is no reason to pick it over another."""
+        return next(iter(self.recommended_by_setup.values())) if len(self.recommended_by_setup) == 1 else None
+
+    @property
+    def best_in_hindsight(self) -> str | None:
+        """The best configuration in hindsight of a sweep of one setup; None across setups."""
+        return next(iter(self.best_by_setup.values())) if len(self.best_by_setup) == 1 else None
+
+    def is_recommended(self, key: str) -> bool:
+        """Whether ``key`` is its setup's recommended configuration."""
+        return key in self.recommended_by_setup.values()
+
+    def is_best(self, key: str) -> bool:
+        """Whether ``key`` is its setup's best configuration in hindsight."""
+        return key in self.best_by_setup.values()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -212,10 +253,15 @@ class SweepSummary:
 
     @property
     def no_recommendation(self) -> str | None:
-        """Why no configuration is recommended; None when one is."""
-        if self.recommended:
+        """Why no configuration is recommended; None when one is (in any setup)."""
+        return None if any(self.recommended_by_setup.values()) else self.no_recommendation_in(None)
+
+    def no_recommendation_in(self, setup: str | None) -> str | None:
+        """Why ``setup`` (None: every setup) has no recommended configuration; None when it has one."""
+        if setup is not None and self.recommended_by_setup.get(setup):
             return None
-        if not any(config.complete for config in self.configs):
+        configs = [c for c in self.configs if setup is None or setup_of(c.point) == setup]
+        if not any(config.complete for config in configs):
             ended = "yet" if not self.finished else "(see the failed trials)"
             return f"no configuration has a done run on every seed {ended}"
         return (
@@ -238,6 +284,8 @@ class SweepSummary:
             "counts": self.counts,
             "recommended": self.recommended,
             "best_in_hindsight": self.best_in_hindsight,
+            "recommended_by_setup": self.recommended_by_setup,
+            "best_by_setup": self.best_by_setup,
             "configs": [c.to_dict() for c in self.configs],
             "trials": [t.to_dict() for t in self.trials],
         }
@@ -250,45 +298,6 @@ def latest_runs(records: Iterable[RunRecord]) -> dict[str, RunRecord]:
         if record.trial_key is not None:
             latest[record.trial_key] = record
     return latest
-
-
-def trial_metrics(record: RunRecord | None) -> dict[str, float]:
-    """The numbers of a done run (see the module docstring); ``{}`` for any other; a done run whose
-    result file is missing or damaged → :class:`~tlcore.runs.result_file.UnreadableResultError`."""
-    if record is None or record.status != "done":
-        return {}
-    try:
-        version = (record.folder / RESULT_FILE).stat().st_mtime_ns
-    except OSError:  # missing: the reader says so
-        version = -1
-    return _metrics(record.folder, version)
-
-
-@functools.lru_cache(maxsize=4096)
-def _metrics(folder: Path, mtime_ns: int) -> dict[str, float]:
-    """Read once per result file version: a done run's result never changes."""
-    result = read_result(folder)
-    out = {
-        key: float(result[key])
-        for key in ("target_accuracy", "source_accuracy", "source_only_accuracy", "seconds")
-        if _number(result.get(key))
-    }
-    out |= _leaves("gap_after", result.get("gap_after"))
-    out |= _leaves("validators", result.get("validators"))
-    return out
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _leaves(prefix: str, value: Any) -> dict[str, float]:
-    """Every finite number under ``value`` as ``prefix.key.subkey``."""
-    if _number(value):
-        return {prefix: float(value)}
-    if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in _leaves(f"{prefix}.{key}", item).items()}
-    return {}
 
 
 def config_scores(
@@ -306,33 +315,6 @@ def config_scores(
         elif len(records) == n_seeds and all(r.status == "done" for r in records):
             scores[key] = selection_score(_stats([judged.get(r.id, {}) for r in records]))
     return scores
-
-
-def seed_disagreement(records: Sequence[RunRecord]) -> float | None:
-    """The share of target samples the done runs ``records`` classify differently; None with fewer
-    than two, or when their predictions cover other samples (a seeded subsample or random shift)."""
-    read = [_predicted_classes(record) for record in records]
-    found = [entry for entry in read if entry is not None]
-    if len(found) < 2 or len(found) < len(read) or len({sha for sha, _ in found}) != 1:
-        return None
-    return disagreement([classes for _, classes in found])
-
-
-def _predicted_classes(record: RunRecord) -> tuple[str, np.ndarray] | None:
-    """``(fingerprint sha256, adapted model's predicted classes)`` of a done run, or None."""
-    path = record.folder / PREDICTIONS_FILE
-    try:
-        return _classes(path, path.stat().st_mtime_ns)
-    except (FileNotFoundError, TLError, ValueError):
-        return None
-
-
-@functools.lru_cache(maxsize=256)
-def _classes(path: Path, mtime_ns: int) -> tuple[str, np.ndarray]:
-    """Read once per predictions file version (a done run's files never change)."""
-    result = read_result(path.parent)
-    predictions, fingerprint = stored_predictions(path.parent, result)
-    return fingerprint.sha256, predictions.after.argmax(axis=1)
 
 
 def _stats(per_seed: Sequence[Mapping[str, float]]) -> dict[str, Stat]:
@@ -353,9 +335,8 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
     for row in trials:
         configs.setdefault(row.trial.config_key, []).append(row)
     table = [_config_row(key, rows) for key, rows in configs.items()]
-    labelled = [c for c in table if c.complete and HINDSIGHT_KEY in c.metrics]
-    best = max(labelled, key=lambda c: c.metrics[HINDSIGHT_KEY].mean).key if labelled else None
-    return SweepSummary(sweep, spec.planned_trials(), trials, table, recommend(table), best)
+    chosen, best = per_setup(table, recommend), per_setup(table, best_in_hindsight)
+    return SweepSummary(sweep, spec.planned_trials(), trials, table, chosen, best)
 
 
 def _trial_row(trial: Trial, run: RunRecord | None, judged: Mapping[str, Mapping[str, float]]) -> TrialRow:

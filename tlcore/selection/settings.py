@@ -17,27 +17,66 @@ class ValidatorInfo:
     name: str
     label: str
     summary: str
+    full: str = ""  # what the label abbreviates, in words ("" when it is a word)
     advanced: bool = False  # can rank a collapsed model first: shown only on request
     weighted: bool = False  # rests on the importance weights: untrustworthy when their ESS is low
+
+    @property
+    def words(self) -> str:
+        """The label in plain words: ``EnsV (ensemble validation): agreement with ...``."""
+        return f"{self.label}{f' ({self.full})' if self.full else ''}: {self.summary}"
 
 
 VALIDATORS: dict[str, ValidatorInfo] = {
     v.name: v
     for v in (
-        ValidatorInfo("ensv", "EnsV", "agreement with the ensemble of the pair's runs (Hu et al. 2024)"),
-        ValidatorInfo("im", "IM", "confident yet diverse target predictions, H(mean p) - mean H(p)"),
-        ValidatorInfo("bnm", "BNM", "nuclear norm of the target probabilities over n (Cui et al. 2020)"),
         ValidatorInfo(
-            "dev", "DEV", "-importance-weighted source risk, control variate (You et al. 2019)", weighted=True
+            "ensv",
+            "EnsV",
+            "agreement with the ensemble of the pair's runs (Hu et al. 2024)",
+            "ensemble validation",
         ),
         ValidatorInfo(
-            "iwcv", "IWCV", "-importance-weighted source risk (Sugiyama et al. 2007)", weighted=True
+            "im",
+            "IM",
+            "confident yet diverse target predictions, H(mean p) - mean H(p)",
+            "information maximisation",
+        ),
+        ValidatorInfo(
+            "bnm",
+            "BNM",
+            "nuclear norm of the target probabilities over n (Cui et al. 2020)",
+            "batch nuclear-norm maximisation",
+        ),
+        ValidatorInfo(
+            "dev",
+            "DEV",
+            "-importance-weighted source risk, control variate (You et al. 2019)",
+            "deep embedded validation",
+            weighted=True,
+        ),
+        ValidatorInfo(
+            "iwcv",
+            "IWCV",
+            "-importance-weighted source risk (Sugiyama et al. 2007)",
+            "importance-weighted cross-validation",
+            weighted=True,
         ),
         ValidatorInfo("source_accuracy", "source acc", "accuracy on the source validation split"),
         ValidatorInfo(
-            "mixval", "MixVal", "target mixes keep their larger part's class (Hu et al. 2023)", advanced=True
+            "mixval",
+            "MixVal",
+            "target mixes keep their larger part's class (Hu et al. 2023)",
+            "mixup validation",
+            advanced=True,
         ),
-        ValidatorInfo("snd", "SND", "soft neighbourhood density (Saito et al. 2021)", advanced=True),
+        ValidatorInfo(
+            "snd",
+            "SND",
+            "how tightly the target predictions cluster (Saito et al. 2021)",
+            "soft neighbourhood density",
+            advanced=True,
+        ),
         ValidatorInfo("entropy", "-entropy", "confident target predictions, -mean H(p)", advanced=True),
     )
 }

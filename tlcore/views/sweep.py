@@ -17,13 +17,17 @@ import math
 import pandas as pd
 
 from tlcore.numbers import significant
-from tlcore.runs.summary import SCORE_KEY, ConfigRow, SweepSummary, selection_score
+from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
 
 RULE = (
-    f"the highest mean {SCORE_KEY} among the configurations whose runs passed the selection rule's "
-    "guardrails on every seed"
+    f"the highest mean {SCORE_KEY} (the label-free ranking score, EnsV by default) among the "
+    "configurations whose runs passed the selection rule's guardrails on every seed"
 )
 NAMED = 3  # outscoring configurations named before "and N more"
+PER_SETUP = (
+    f"one per setup ({', '.join(SETUP_KEYS)}): each is judged against its own source-only model, and one "
+    "network's score is no reason to pick it over another's"
+)
 
 
 def passed_text(config: ConfigRow) -> str:
@@ -32,21 +36,34 @@ def passed_text(config: ConfigRow) -> str:
 
 
 def outscored(summary: SweepSummary) -> list[ConfigRow]:
-    """The complete configurations with a higher mean selection score than the recommended one that
-    did not pass the guardrails on every seed, highest first (empty without a recommendation)."""
-    chosen = summary.config(summary.recommended)
-    if chosen is None:
-        return []
-    bar = selection_score(chosen.metrics)
-    higher = [
-        c
-        for c in summary.configs
-        if c.complete
-        and SCORE_KEY in c.metrics
-        and c.metrics[SCORE_KEY].mean > bar
-        and math.isnan(selection_score(c.metrics))
-    ]
+    """The complete configurations with a higher mean selection score than their setup's recommended
+    one that did not pass the guardrails on every seed, highest first (empty without a recommendation)."""
+    higher = []
+    for setup, key in summary.recommended_by_setup.items():
+        if (chosen := summary.config(key)) is None:
+            continue
+        bar = selection_score(chosen.metrics)
+        higher += [
+            c
+            for c in summary.configs
+            if setup_of(c.point) == setup
+            and c.complete
+            and SCORE_KEY in c.metrics
+            and c.metrics[SCORE_KEY].mean > bar
+            and math.isnan(selection_score(c.metrics))
+        ]
     return sorted(higher, key=lambda c: -c.metrics[SCORE_KEY].mean)
+
+
+def setup_lines(summary: SweepSummary) -> list[str]:
+    """One line per setup of a sweep that varies the network or the target labels (:data:`SETUP_KEYS`):
+    ``model=lenet_bn: dann|model=lenet_bn`` or why it has none; empty for a sweep of one setup."""
+    if len(summary.recommended_by_setup) < 2:
+        return []
+    return [
+        f"{setup}: {key or f'- ({summary.no_recommendation_in(setup)})'}"
+        for setup, key in summary.recommended_by_setup.items()
+    ]
 
 
 def outscored_line(summary: SweepSummary) -> str | None:
@@ -79,8 +96,8 @@ def configs_frame(summary: SweepSummary) -> pd.DataFrame:
             stat = config.metrics.get(name)
             row[f"{name} mean"] = stat.mean if stat else None
             row[f"{name} std"] = stat.std if stat else None
-        row["recommended"] = config.key == summary.recommended
-        row["best_in_hindsight"] = config.key == summary.best_in_hindsight
+        row["recommended"] = summary.is_recommended(config.key)
+        row["best_in_hindsight"] = summary.is_best(config.key)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -89,7 +89,7 @@ def heatmap(summary: SweepSummary) -> go.Figure | None:
         best = [max(cells.get((row, column), []), default=None) for column in columns]
         z.append([b[0] if b else None for b in best])
         text.append(
-            [shown.text(b[0]) + (STAR if b[1] == summary.recommended else "") if b else "" for b in best]
+            [shown.text(b[0]) + (STAR if summary.is_recommended(b[1]) else "") if b else "" for b in best]
         )
     fig = go.Figure(
         go.Heatmap(
@@ -109,7 +109,7 @@ def heatmap(summary: SweepSummary) -> go.Figure | None:
     fig.update_yaxes(type="category", autorange="reversed")
     others = " (best over the other keys)" if len(spec.space.dims) > 1 else ""
     title = f"Mean {shown.label} over seeds by composition" + (f" and {key}" if key else "") + others
-    title += f"; {STAR.strip()} recommended" if summary.recommended else ""
+    title += f"; {STAR.strip()} recommended" if any(summary.recommended_by_setup.values()) else ""
     return finish(fig, title, height=max(140 + 60 * len(rows), HEATMAP_MIN_HEIGHT))
 
 
@@ -151,7 +151,7 @@ def strip(summary: SweepSummary) -> go.Figure | None:
             )
         )
     order = [safe(c.key) for c in summary.configs]
-    ticks = [safe(c.key) + (STAR if c.key == summary.recommended else "") for c in summary.configs]
+    ticks = [safe(c.key) + (STAR if summary.is_recommended(c.key) else "") for c in summary.configs]
     fig.update_xaxes(
         type="category", categoryorder="array", categoryarray=order, tickvals=order, ticktext=ticks
     )
