@@ -26,6 +26,20 @@ def format_value(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+# Budget fields in plain words, once: the CLI's option help (tlcore.cli.budget) and the sweep tables'
+# column help (tlcore.views.glossary) read them.
+FIELD_WORDS = {
+    "epochs": "epochs of the source-only model and, unless the adapt epochs (or a recipe) set them, of "
+    "the adapt stage",
+    "adapt_epochs": "epochs of the adapt stage",
+    "target_labels": "labelled target samples per class",
+    "model": "the backbone network",
+    "image_size": "side, in pixels, that an ImageNet backbone resizes images to",
+    "batch_size": "samples per domain in a batch",
+    "lr": "learning rate",
+}
+
+
 @dataclass(frozen=True)
 class AdaptConfig:
     """Everything that determines a run. Same config and seed, same numbers on CPU.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tlcore.adapt.config import AdaptConfig, format_value
+from tlcore.adapt.config import FIELD_WORDS, AdaptConfig, format_value
 from tlcore.imagenet_inputs import AUTO_IMAGE_SIZE, IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.model_names import AUTO_RULE, MODEL_NAMES
 
@@ -36,14 +36,13 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         "--epochs",
         type=int,
         metavar="N",
-        help="epochs of the source-only model and, unless --adapt-epochs (or adapt's --recipe) sets them, of "
-        "the adapt stage " + default("epochs"),
+        help=f"{FIELD_WORDS['epochs']} {default('epochs')}",
     )
     parser.add_argument(
         "--adapt-epochs",
         type=int,
         metavar="N",
-        help="epochs of the adapt stage (default: adapt's --recipe's, else --epochs)",
+        help=f"{FIELD_WORDS['adapt_epochs']} (default: adapt's --recipe's, else --epochs)",
     )
     parser.add_argument(
         "--warm-start",
@@ -79,21 +78,21 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         "--target-labels",
         type=int,
         metavar="K",
-        help=f"labelled target samples per class {default('target_labels')}",
+        help=f"{FIELD_WORDS['target_labels']} {default('target_labels')}",
     )
     auto = f"auto ({AUTO_RULE})"
     parser.add_argument(
         "--model",
         metavar="NAME",
-        help=f"backbone: {auto} or one of {', '.join(MODEL_NAMES)} {default('model')}",
+        help=f"{FIELD_WORDS['model']}: {auto} or one of {', '.join(MODEL_NAMES)} {default('model')}",
     )
     parser.add_argument(
         "--image-size",
         type=int,
         metavar="PX",
-        help=f"side the ImageNet backbones ({', '.join(IMAGENET_NAMES)}) resize images to; smaller is "
-        f"faster on CPU (default {IMAGE_SIZE}, their training resolution; {AUTO_IMAGE_SIZE} when "
-        "--model auto picks one for photos)",
+        help=f"{FIELD_WORDS['image_size']} ({', '.join(IMAGENET_NAMES)}); smaller is faster on CPU "
+        f"(default {IMAGE_SIZE}, their training resolution; {AUTO_IMAGE_SIZE} when --model auto picks one "
+        "for photos)",
     )
     parser.add_argument(
         "--bottleneck",
@@ -102,9 +101,9 @@ def add_budget_arguments(parser: argparse._ActionsContainer) -> None:
         help=f"width of the bottleneck feature layer; 0 is none {default('bottleneck')}",
     )
     parser.add_argument(
-        "--batch-size", type=int, metavar="N", help=f"samples per domain in a batch {default('batch_size')}"
+        "--batch-size", type=int, metavar="N", help=f"{FIELD_WORDS['batch_size']} {default('batch_size')}"
     )
-    parser.add_argument("--lr", type=float, metavar="F", help=f"learning rate {default('lr')}")
+    parser.add_argument("--lr", type=float, metavar="F", help=f"{FIELD_WORDS['lr']} {default('lr')}")
     parser.add_argument(
         "--patience",
         type=int,

@@ -9,6 +9,7 @@ over seeds" (:func:`column_help`).
 
 from __future__ import annotations
 
+from tlcore.adapt.config import FIELD_WORDS
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 
 ESS = (
@@ -56,15 +57,9 @@ TERMS: dict[str, str] = {
     "n_source": "source samples scored",
     "n_target": "target samples scored",
     "n_samples": "target samples scored",
-    "lr": "learning rate",
-    "epochs": "training epochs of the source-only model (and of adapting, unless adapt epochs are set)",
-    "adapt_epochs": "epochs of the adapting stage",
-    "batch_size": "samples per optimizer step",
-    "model": "the network trained",
-    "image_size": "side an ImageNet backbone resizes its input to, in pixels",
-    "target_labels": "labelled target samples the run fine-tunes on",
     "seeds": "seeds the configuration runs with",
 }
+TERMS |= FIELD_WORDS
 TERMS |= {v.label: v.words for v in VALIDATORS.values()} | {v.name: v.words for v in VALIDATORS.values()}
 PARTS = {
     "validators.after": "of the adapted model",
