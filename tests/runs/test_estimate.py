@@ -7,16 +7,21 @@ import json
 import os
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
+from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
+from tlcore.adapt.pipeline import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
 from tlcore.runs import probe
 from tlcore.runs.estimate import estimate, plan
 from tlcore.runs.store import RunStore
+from tlcore.selection.scores import ValidatorScores
 from tlcore.workspace import Workspace
 
 
@@ -90,6 +95,49 @@ def test_estimate_from_stored_runs_seconds_per_step(timed: Workspace) -> None:
     assert found.seconds == pytest.approx(30 * 0.125 + 60 * 0.25 + 1120 * 0.0025)  # 21.55
     assert found.at_most == pytest.approx(30 * 0.15 + 60 * 0.3 + 1120 * 0.003)  # 25.86
     assert found.text() == "about 20 s (at most 30 s; from 2 finished runs of lenet_bn on cpu, 120 steps)"
+
+
+def _cache_baseline(workspace: Workspace, cfg: AdaptConfig, evaluated_with_seed: int | None) -> None:
+    """Put ``cfg``'s baseline in the workspace's cache, with an evaluation made with the settings of
+    ``evaluated_with_seed`` (None: none)."""
+    before = None
+    if evaluated_with_seed is not None:
+        scores = ValidatorScores(0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 80, 640)
+        evaluation = ModelEvaluation({"target": None}, scores, np.full((640, 2), 0.5, dtype=np.float32))
+        before = evaluation.to_cache(evaluation_settings(evaluated_with_seed))
+    model = network(cfg, (1, 28, 28), 2)
+    BaselineCache.of_workspace(workspace).put(
+        baseline_key(cfg, "cpu"), CachedBaseline(model, [], "done", "", before)
+    )
+
+
+def test_a_cached_baselines_evaluation_is_not_counted_again(timed: Workspace) -> None:
+    """QA: a source_only run of a cached baseline read "about 1 min" (70 s) and took 1.5 s: it trains
+    and evaluates nothing. Rates are per evaluated model: the two stored dann runs evaluated two each
+    (1 and 1.5 ms a sample and model)."""
+    only = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=3, device="cpu")
+    dann = AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu")
+    _cache_baseline(timed, only, evaluated_with_seed=0)
+    found = estimate(only, _pair(), timed)
+    assert (found.workload.baseline_steps, found.workload.models_evaluated) == (0, 0)
+    assert found.seconds == found.at_most == 0.0
+    after = estimate(dann, _pair(), timed)  # the adapted model only: 60 paired steps + 1120 samples once
+    assert after.workload.models_evaluated == 1
+    assert after.seconds == pytest.approx(60 * 0.25 + 1120 * 0.00125)
+    assert after.at_most == pytest.approx(60 * 0.3 + 1120 * 0.0015)
+    _cache_baseline(timed, only, evaluated_with_seed=1)  # evaluated with another seed's settings: again
+    again = estimate(only, _pair(), timed)
+    assert again.workload.models_evaluated == 1 and again.seconds == pytest.approx(1120 * 0.00125)
+
+
+def test_a_stored_run_that_evaluated_one_model_counts_its_evaluation_once(workspace: Workspace) -> None:
+    """A source_only run evaluates its baseline alone: its evaluation seconds are one model's."""
+    store = RunStore(workspace)
+    cfg = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu")
+    _finished(store, cfg, "lenet_bn", {"baseline": 2.0, "adapt": 0.0, "evaluate": 2.24})  # 2 ms a sample
+    dann = AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu")
+    found = estimate(dann, _pair(), workspace)  # 30 source steps of 0.1 s, 60 paired of 0.2 s, 2 models
+    assert found.seconds == pytest.approx(30 * 0.1 + 60 * 0.2 + 2 * 1120 * 0.002)
 
 
 def _fake_measure(calls: list[Any]) -> Any:

@@ -6,13 +6,19 @@ the source train split (baseline), or the larger of source and target train spli
 draws target batches. A step is *single* (B labelled rows: the baseline, ``target_only``,
 ``finetune``) or *paired* (B source + B target rows: the adapt stage of the loss-term and
 instance-weight methods). The baseline costs nothing when the workspace's baseline cache holds it.
+The evaluation scores up to two models on the ``n_evaluated`` samples: the baseline, unless the cache
+holds its evaluation too (made with the run's settings), and the adapted model, unless the run's
+answer is the baseline itself (``source_only``): a ``source_only`` run of a cached baseline evaluates
+nothing.
 
 The rates, best first:
 
 1. ``runs``: finished runs in the workspace with the same network, image size, device and batch size;
    per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
-   and the evaluation's seconds per evaluated sample (paired rates preferably from runs of the same
-   methods; a missing kind of step is taken as twice or half the other: a paired step is two batches).
+   and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
+   reused its evaluation too: the run that trained it evaluated it); paired rates preferably from runs
+   of the same methods; a missing kind of step is taken as twice or half the other: a paired step is
+   two batches.
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
@@ -30,6 +36,7 @@ from typing import Any
 
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
@@ -44,8 +51,8 @@ from tlcore.workspace import Workspace
 
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
 SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
-EVAL_PASSES = 6  # probe: forward passes over the evaluated samples (two models, source and target splits)
-EVAL_OVERHEAD_SECONDS = 3.0  # probe: UMAP and validators, about 1-5 s on a 2-core CPU (lenet/mlp runs)
+EVAL_PASSES = 3  # probe: forward passes of each evaluated model over the evaluated samples
+EVAL_OVERHEAD_SECONDS = 1.5  # probe: a model's UMAP and validators, 0.5-2.5 s on a 2-core CPU (lenet/mlp)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class Workload:
     paired_steps: int  # paired steps of the adapt stage
     n_evaluated: int  # source train + target train + target test samples
     n_scored: int = 0  # samples each epoch scores (source validation + target test), times the epochs
+    models_evaluated: int = 2  # the baseline unless its evaluation is cached; the adapted one unless it is it
 
     @property
     def label(self) -> str:
@@ -71,12 +79,13 @@ class Workload:
 
 @dataclass(frozen=True)
 class Rates:
-    """Seconds per single step, per paired step and per evaluated sample, each as (median, slowest)."""
+    """Seconds per single step, per paired step and per evaluated sample and model, each as (median,
+    slowest)."""
 
     single: tuple[float, float]
     paired: tuple[float, float]
     evaluate: tuple[float, float]
-    overhead: float = 0.0  # seconds the evaluation takes whatever its size (probe only)
+    overhead: float = 0.0  # seconds a model's evaluation takes whatever its size (probe only)
     score: tuple[float, float] = (0.0, 0.0)  # per sample an epoch scores (probe only: runs' steps hold it)
 
 
@@ -167,8 +176,11 @@ def input_side(name: str, image_size: int | None) -> int | None:
     return (image_size or IMAGE_SIZE) if name in IMAGENET_NAMES else None
 
 
-def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Workload:
-    """The steps a run of ``cfg`` on ``pair`` trains, at most (see the module doc)."""
+def plan(
+    cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False, evaluation_cached: bool = False
+) -> Workload:
+    """The steps a run of ``cfg`` on ``pair`` trains, at most, and the models it evaluates (see the
+    module doc); ``evaluation_cached``: the cache holds the baseline's evaluation too."""
     n_s, n_t = pair.source_train.n_samples, pair.target_train.n_samples
     model, size = network_of(cfg, tuple(pair.source_train.shape))
     adapt_epochs = cfg.adapt_epochs or cfg.epochs
@@ -194,13 +206,25 @@ def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Work
         n_evaluated=n_s + n_t + pair.target_test.n_samples,
         n_scored=(pair.source_val.n_samples + pair.target_test.n_samples)
         * ((0 if baseline_cached else cfg.epochs) + (adapt_epochs if adapted else 0)),
+        models_evaluated=int(not evaluation_cached) + _answers_with_a_new_model(cfg.methods),
     )
 
 
-def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> bool:
-    """Whether the workspace's baseline cache holds this config's baseline on disk (no model loaded)."""
+def _answers_with_a_new_model(methods: Iterable[str]) -> bool:
+    """Whether a run of ``methods`` evaluates a model besides its baseline (every method but the
+    baseline's builds one: a stage or the loop trains it, a transform changes a copy)."""
+    return any(get_method(m).kind != "baseline" for m in methods)
+
+
+def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> tuple[bool, bool]:
+    """Whether the workspace's baseline cache holds this config's baseline on disk, and its evaluation
+    made with the settings a run of ``cfg`` evaluates with (no model built)."""
     key = baseline_key(cfg, pick_device(cfg.device).type)
-    return f"{key}.pt" in BaselineCache.of_workspace(workspace).checkpoints()
+    cache = BaselineCache.of_workspace(workspace)
+    if f"{key}.pt" not in cache.checkpoints():
+        return False, False
+    before = cache.stored_evaluation(key)
+    return True, ModelEvaluation.from_cache(before, evaluation_settings(cfg.seed)) is not None
 
 
 @dataclass(frozen=True)
@@ -210,7 +234,7 @@ class _Measured:
     methods: tuple[str, ...]
     single: float | None
     paired: float | None
-    evaluate: float
+    evaluate: float | None  # None: it evaluated no model (a source_only run of a cached baseline)
     steps: int
 
 
@@ -235,7 +259,9 @@ def _measured(result: Mapping[str, Any]) -> _Measured | None:
     if trained and trained[0] in PAIRED_KINDS and epochs["adapt"] and seconds.get("adapt"):
         steps += (n := epochs["adapt"] * steps_per_epoch(cfg, max(n_s, n_t)))
         paired = seconds["adapt"] / n
-    evaluate = (seconds["evaluate"] + seconds.get("transform", 0.0)) / (n_s + n_t + n_test)
+    models = int(not info.get("baseline_cached")) + _answers_with_a_new_model(methods)
+    spent = seconds["evaluate"] + seconds.get("transform", 0.0)
+    evaluate = spent / ((n_s + n_t + n_test) * models) if models else None
     return _Measured(methods, single, paired, evaluate, steps)
 
 
@@ -275,7 +301,7 @@ def stored_rates(
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used]))
+    rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
     return rates, len(used), sum(m.steps for m in used)
 
 
@@ -288,16 +314,16 @@ def _scaled(rate: tuple[float, float], factor: float) -> tuple[float, float]:
 
 
 def combine(work: Workload, rates: Rates) -> tuple[float, float]:
-    """(expected, longest) seconds: ``steps * seconds per step`` of each kind + the evaluation."""
+    """(expected, longest) seconds: ``steps * seconds per step`` of each kind + each evaluated model's
+    evaluation."""
     single = work.baseline_steps + work.single_steps
 
     def total(i: int) -> float:
         return (
             single * rates.single[i]
             + work.paired_steps * rates.paired[i]
-            + work.n_evaluated * rates.evaluate[i]
+            + work.models_evaluated * (work.n_evaluated * rates.evaluate[i] + rates.overhead)
             + work.n_scored * rates.score[i]
-            + rates.overhead
         )
 
     return total(0), total(1)
@@ -308,7 +334,7 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     network, else from a probe (cached in the workspace)."""
     from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
-    work = plan(cfg, pair, baseline_in_cache(cfg, workspace))
+    work = plan(cfg, pair, *baseline_in_cache(cfg, workspace))
     store = RunStore(workspace)
     stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
     if stored is not None:
