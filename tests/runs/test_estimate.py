@@ -18,7 +18,7 @@ from tlcore.adapt.pair import RunPair
 from tlcore.adapt.pipeline import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
-from tlcore.runs import probe
+from tlcore.runs import jobs, probe
 from tlcore.runs.estimate import estimate, plan
 from tlcore.runs.store import RunStore
 from tlcore.selection.scores import ValidatorScores
@@ -193,6 +193,20 @@ def test_adapt_estimate_prints_and_exits_without_a_run(
     assert found["workload"]["baseline_steps"] == 15 and found["workload"]["paired_steps"] == 21
     assert found["seconds"] == pytest.approx(15 * 0.125 + 21 * 0.25 + 460 * 0.0025)
     assert RunStore(timed).count() == 4  # the four stored ones: no run written
+
+
+def test_adapt_detach_json_says_the_estimate(
+    timed: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the inline run's ``--json`` summary does (it was left out of the detached run's)."""
+    monkeypatch.setattr("tlcore.runs.jobs.DEFAULT_WORKER", "fake_workers:quick")
+    args = ("adapt", "--source", "mnist5k:n=200", "--target", "digits:n=300", "--method", "dann")
+    code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--detach", "--json")
+    assert code == 0, err
+    started = json.loads(out)
+    assert started["estimate"]["source"] == "runs" and started["estimate"]["n_runs"] == 2
+    assert started["estimate"]["seconds"] == pytest.approx(15 * 0.125 + 21 * 0.25 + 460 * 0.0025)
+    assert jobs.wait(timed, started["run_id"], timeout=60).status == "done"
 
 
 def test_adapt_prints_the_estimate_before_training(
