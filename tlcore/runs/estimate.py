@@ -40,6 +40,7 @@ from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
+from tlcore.limits import Limits
 from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options, resolve_model_name
 from tlcore.runs.record import RunRecord
@@ -131,9 +132,13 @@ class Batch:
     def runs(self) -> int:
         return sum(n for _, n in self.parts)
 
+    @property
+    def at_once(self) -> int:
+        """The runs that run at the same time: ``concurrency``, at most all of them."""
+        return max(1, min(self.concurrency, self.runs))
+
     def total(self, longest: bool = False) -> float:
-        at_once = max(1, min(self.concurrency, self.runs))
-        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / at_once
+        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.at_once
 
     def text(self) -> str:
         """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
@@ -141,11 +146,21 @@ class Batch:
         if self.runs == 1:
             return self.parts[0][0].text()
         origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
-        at_once = max(1, min(self.concurrency, self.runs))
         return (
-            f"{self.runs} runs, {at_once} at a time: about {duration(self.total())} in all "
+            f"{self.runs} runs, {self.at_once} at a time: about {duration(self.total())} in all "
             f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The totals, the text and each part's estimate with the runs it stands for (``--json``)."""
+        return {
+            "runs": self.runs,
+            "at_once": self.at_once,
+            "seconds": self.total(),
+            "at_most": self.total(longest=True),
+            "text": self.text(),
+            "parts": [{"runs": n, "estimate": e.to_dict()} for e, n in self.parts],
+        }
 
 
 def duration(seconds: float, up: bool = False) -> str:
@@ -346,13 +361,14 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
 
 
-def sweep_parts(
-    spec: SweepSpec, estimate_of: Callable[[AdaptConfig], Estimate]
-) -> tuple[tuple[Estimate, int], ...]:
-    """Each composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed)
-    and how many trials it plans (at most, for a random or Optuna search): a :class:`Batch`'s parts."""
+def sweep_batch(
+    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig], Estimate]
+) -> Batch:
+    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): each
+    composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed) and
+    how many trials it plans (at most, for a random or Optuna search)."""
     parts = []
     for methods in spec.compositions:
         n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
         parts.append((estimate_of(spec.trial_config(methods, {}, spec.seeds[0])), n))
-    return tuple(parts)
+    return Batch(tuple(parts), max_concurrent or Limits.from_env().max_running)
