@@ -140,6 +140,19 @@ def test_a_stored_run_that_evaluated_one_model_counts_its_evaluation_once(worksp
     assert found.seconds == pytest.approx(30 * 0.1 + 60 * 0.2 + 2 * 1120 * 0.002)
 
 
+def test_paired_steps_timed_by_other_methods_runs_say_so(timed: Workspace) -> None:
+    """FixMatch (a strong target view) or DANN (a discriminator) may cost more a step than the
+    methods whose runs timed the workspace's paired steps: the line says whose they were."""
+    found = estimate(AdaptConfig("mnist5k", "digits", ("fixmatch",), epochs=3, device="cpu"), _pair(), timed)
+    assert found.paired_from == ("dann",) and found.seconds == pytest.approx(21.55)  # as dann's
+    assert found.text().endswith("120 steps; paired steps timed by runs of other methods: dann)")
+    same = estimate(AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu"), _pair(), timed)
+    only = estimate(
+        AdaptConfig("mnist5k", "digits", ("source_only",), epochs=3, device="cpu"), _pair(), timed
+    )
+    assert same.paired_from == only.paired_from == ()  # its own methods' runs; no paired step
+
+
 def _fake_measure(calls: list[Any]) -> Any:
     def measure(*args: Any) -> dict[str, Any]:
         calls.append(args)

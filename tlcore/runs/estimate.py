@@ -93,7 +93,8 @@ class Rates:
 @dataclass(frozen=True)
 class Estimate:
     """A run's expected and longest duration, and where the rates came from (``runs`` or ``probe``:
-    ``n_runs`` finished runs and the ``n_steps`` steps they trained, or the probe's timed steps)."""
+    ``n_runs`` finished runs and the ``n_steps`` steps they trained, or the probe's timed steps;
+    ``paired_from``: the other methods whose runs timed its paired steps, none of its own being done)."""
 
     seconds: float
     at_most: float
@@ -102,6 +103,7 @@ class Estimate:
     n_steps: int
     workload: Workload
     cached_probe: bool = False
+    paired_from: tuple[str, ...] = ()
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
@@ -112,7 +114,10 @@ class Estimate:
         label = self.workload.label
         if self.source == "runs":
             runs = "run" if self.n_runs == 1 else "runs"
-            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps"
+            borrowed = f"; paired steps timed by runs of other methods: {', '.join(self.paired_from)}"
+            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps" + (
+                borrowed if self.paired_from else ""
+            )
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
@@ -294,9 +299,11 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
 
 def stored_rates(
     records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
-) -> tuple[Rates, int, int] | None:
+) -> tuple[Rates, int, int, tuple[str, ...]] | None:
     """The rates of the finished runs among ``records`` with ``work``'s network, image size, device and
-    batch size, the number of runs and of steps they rest on; None when none has them."""
+    batch size, the number of runs and of steps they rest on, and the other methods whose runs gave
+    the paired rate when no run of ``methods`` did (a DANN or FixMatch step may cost more than theirs);
+    None when none has them."""
     found = []
     for record in records:
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
@@ -308,7 +315,9 @@ def stored_rates(
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:
             found.append(measured)
     with_paired = [m for m in found if m.paired is not None]
-    paired_runs = [m for m in with_paired if m.methods == methods] or with_paired
+    same = [m for m in with_paired if m.methods == methods]
+    paired_runs = same or with_paired
+    borrowed = () if same else tuple(dict.fromkeys("+".join(m.methods) for m in with_paired))
     used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
     if not used:  # only runs of a cached baseline and no trained adapt stage: nothing timed a step
         return None
@@ -317,7 +326,7 @@ def stored_rates(
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
-    return rates, len(used), sum(m.steps for m in used)
+    return rates, len(used), sum(m.steps for m in used), borrowed
 
 
 def _spread(values: list[float]) -> tuple[float, float]:
@@ -353,9 +362,10 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     store = RunStore(workspace)
     stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
     if stored is not None:
-        rates, n_runs, n_steps = stored
+        rates, n_runs, n_steps, borrowed = stored
         seconds, at_most = combine(work, rates)
-        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work)
+        paired_from = borrowed if work.paired_steps else ()
+        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_from=paired_from)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)
     return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
