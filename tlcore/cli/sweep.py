@@ -20,7 +20,7 @@ from tlcore.limits import Limits
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.slots import worker_thread_share
-from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, spec_from_text
+from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, checked, spec_from_text
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     for domain in (spec.source, spec.target):  # before a sweep exists
         check_present(domain, workspace)
     check_labelled(spec, functools.partial(spec_labelled, workspace=workspace))
-    batch = estimate(spec, settings, workspace)
+    batch = estimate(checked(spec), settings, workspace)  # a bad value refused before it is estimated
     if not args.json:
         print("\n".join(wrapped(batch.text(), "estimated: ", "  ")), flush=True)
     sweep_id = driver.create(workspace, spec, settings)
