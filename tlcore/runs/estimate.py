@@ -94,7 +94,7 @@ class Rates:
 class Estimate:
     """A run's expected and longest duration, and where the rates came from (``runs`` or ``probe``:
     ``n_runs`` finished runs and the ``n_steps`` steps they trained, or the probe's timed steps;
-    ``paired_from``: the other methods whose runs timed its paired steps, none of its own being done)."""
+    ``paired_note``: where its paired steps' rate came from when not from runs of its own methods)."""
 
     seconds: float
     at_most: float
@@ -103,7 +103,7 @@ class Estimate:
     n_steps: int
     workload: Workload
     cached_probe: bool = False
-    paired_from: tuple[str, ...] = ()
+    paired_note: str = ""
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
@@ -114,10 +114,8 @@ class Estimate:
         label = self.workload.label
         if self.source == "runs":
             runs = "run" if self.n_runs == 1 else "runs"
-            borrowed = f"; paired steps timed by runs of other methods: {', '.join(self.paired_from)}"
-            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps" + (
-                borrowed if self.paired_from else ""
-            )
+            note = f"; {self.paired_note}" if self.paired_note else ""
+            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps{note}"
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
@@ -299,11 +297,11 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
 
 def stored_rates(
     records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
-) -> tuple[Rates, int, int, tuple[str, ...]] | None:
+) -> tuple[Rates, int, int, str] | None:
     """The rates of the finished runs among ``records`` with ``work``'s network, image size, device and
-    batch size, the number of runs and of steps they rest on, and the other methods whose runs gave
-    the paired rate when no run of ``methods`` did (a DANN or FixMatch step may cost more than theirs);
-    None when none has them."""
+    batch size, the number of runs and of steps they rest on, and where the paired rate came from
+    when no run of ``methods`` timed one (other methods' runs, or two single steps: a FixMatch step
+    may cost more than theirs); None when none has them."""
     found = []
     for record in records:
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
@@ -317,7 +315,8 @@ def stored_rates(
     with_paired = [m for m in found if m.paired is not None]
     same = [m for m in with_paired if m.methods == methods]
     paired_runs = same or with_paired
-    borrowed = () if same else tuple(dict.fromkeys("+".join(m.methods) for m in with_paired))
+    others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
+    note = "" if same else f"paired steps timed by runs of other methods: {others}"
     used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
     if not used:  # only runs of a cached baseline and no trained adapt stage: nothing timed a step
         return None
@@ -325,8 +324,9 @@ def stored_rates(
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
+    note = note if paired else "paired steps taken as two single steps: no run here trained one"
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
-    return rates, len(used), sum(m.steps for m in used), borrowed
+    return rates, len(used), sum(m.steps for m in used), note
 
 
 def _spread(values: list[float]) -> tuple[float, float]:
@@ -362,10 +362,10 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     store = RunStore(workspace)
     stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
     if stored is not None:
-        rates, n_runs, n_steps, borrowed = stored
+        rates, n_runs, n_steps, note = stored
         seconds, at_most = combine(work, rates)
-        paired_from = borrowed if work.paired_steps else ()
-        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_from=paired_from)
+        note = note if work.paired_steps else ""
+        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)
     return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
