@@ -15,7 +15,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import split_pair
 from tlcore.errors import TLError
 from tlcore.limits import Limits
-from tlcore.runs.estimate import Batch, Estimate, estimate, sweep_parts
+from tlcore.runs.estimate import Batch, Estimate, estimate, sweep_batch
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.sweep import SweepSpec
@@ -37,9 +37,8 @@ def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
     """``Estimated: ...`` for a sweep's trials (each composition's at the space's defaults), the
     executor's trials at once (unset: the workspace's run slots) at a time; None when the data does
     not load."""
-    at_once = settings.max_concurrent or Limits.from_env().max_running
     try:
-        return f"Estimated: {Batch(sweep_parts(spec, _of), at_once).text()}."
+        return f"Estimated: {sweep_batch(spec, settings.max_concurrent, _of).text()}."
     except TLError:
         return None
 

@@ -342,6 +342,11 @@ def load_source_model(path: str | os.PathLike[str], model: Classifier) -> Classi
     return source
 
 
+def checkpoint_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``config`` a checkpoint was saved with (:func:`save_checkpoint`), without building its model."""
+    return _read_checkpoint(path)["config"]
+
+
 def _read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The payload :func:`save_checkpoint` wrote (``weights_only`` load); unreadable → :class:`TLError`."""
     try:

@@ -136,7 +136,9 @@ def test_runs_that_need_no_missing_labels_still_start(
     monkeypatch.setattr(driver, "launch", lambda _, sweep_id: launched.append(sweep_id))
     argv = ["sweep", "--source", "mnist5k:n=300", "--target", UNLABELLED, "--methods", "im", "--detach"]
     code, out, _ = _cli(workspace, capsys, *argv, "--json")
-    assert code == 0 and json.loads(out) == {"sweep_id": launched[0], "status": "queued"}
+    said = json.loads(out)
+    assert code == 0 and (said["sweep_id"], said["status"]) == (launched[0], "queued")
+    assert said["estimate"]["runs"] == 1  # one composition, one seed
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,21 @@ import json
 import os
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
+from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
+from tlcore.adapt.pipeline import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
-from tlcore.runs import probe
+from tlcore.runs import jobs, probe
 from tlcore.runs.estimate import estimate, plan
 from tlcore.runs.store import RunStore
+from tlcore.selection.scores import ValidatorScores
 from tlcore.workspace import Workspace
 
 
@@ -92,6 +97,70 @@ def test_estimate_from_stored_runs_seconds_per_step(timed: Workspace) -> None:
     assert found.text() == "about 20 s (at most 30 s; from 2 finished runs of lenet_bn on cpu, 120 steps)"
 
 
+def _cache_baseline(workspace: Workspace, cfg: AdaptConfig, evaluated_with_seed: int | None) -> None:
+    """Put ``cfg``'s baseline in the workspace's cache, with an evaluation made with the settings of
+    ``evaluated_with_seed`` (None: none)."""
+    before = None
+    if evaluated_with_seed is not None:
+        scores = ValidatorScores(0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 80, 640)
+        evaluation = ModelEvaluation({"target": None}, scores, np.full((640, 2), 0.5, dtype=np.float32))
+        before = evaluation.to_cache(evaluation_settings(evaluated_with_seed))
+    model = network(cfg, (1, 28, 28), 2)
+    BaselineCache.of_workspace(workspace).put(
+        baseline_key(cfg, "cpu"), CachedBaseline(model, [], "done", "", before)
+    )
+
+
+def test_a_cached_baselines_evaluation_is_not_counted_again(timed: Workspace) -> None:
+    """QA: a source_only run of a cached baseline read "about 1 min" (70 s) and took 1.5 s: it trains
+    and evaluates nothing. Rates are per evaluated model: the two stored dann runs evaluated two each
+    (1 and 1.5 ms a sample and model)."""
+    only = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=3, device="cpu")
+    dann = AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu")
+    _cache_baseline(timed, only, evaluated_with_seed=0)
+    found = estimate(only, _pair(), timed)
+    assert (found.workload.baseline_steps, found.workload.models_evaluated) == (0, 0)
+    assert found.seconds == found.at_most == 0.0
+    after = estimate(dann, _pair(), timed)  # the adapted model only: 60 paired steps + 1120 samples once
+    assert after.workload.models_evaluated == 1
+    assert after.seconds == pytest.approx(60 * 0.25 + 1120 * 0.00125)
+    assert after.at_most == pytest.approx(60 * 0.3 + 1120 * 0.0015)
+    _cache_baseline(timed, only, evaluated_with_seed=1)  # evaluated with another seed's settings: again
+    again = estimate(only, _pair(), timed)
+    assert again.workload.models_evaluated == 1 and again.seconds == pytest.approx(1120 * 0.00125)
+
+
+def test_a_stored_run_that_evaluated_one_model_counts_its_evaluation_once(workspace: Workspace) -> None:
+    """A source_only run evaluates its baseline alone: its evaluation seconds are one model's."""
+    store = RunStore(workspace)
+    cfg = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu")
+    _finished(store, cfg, "lenet_bn", {"baseline": 2.0, "adapt": 0.0, "evaluate": 2.24})  # 2 ms a sample
+    dann = AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu")
+    found = estimate(dann, _pair(), workspace)  # 30 source steps of 0.1 s, 60 paired of 0.2 s, 2 models
+    assert found.seconds == pytest.approx(30 * 0.1 + 60 * 0.2 + 2 * 1120 * 0.002)
+
+
+def test_paired_steps_timed_by_other_methods_runs_say_so(timed: Workspace) -> None:
+    """FixMatch (a strong target view) or DANN (a discriminator) may cost more a step than the
+    methods whose runs timed the workspace's paired steps: the line says whose they were."""
+    found = estimate(AdaptConfig("mnist5k", "digits", ("fixmatch",), epochs=3, device="cpu"), _pair(), timed)
+    assert found.seconds == pytest.approx(21.55)  # as dann's
+    assert found.text().endswith("120 steps; paired steps timed by runs of other methods: dann)")
+    same = estimate(AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu"), _pair(), timed)
+    only = estimate(
+        AdaptConfig("mnist5k", "digits", ("source_only",), epochs=3, device="cpu"), _pair(), timed
+    )
+    assert same.paired_note == only.paired_note == ""  # its own methods' runs; no paired step
+    store = RunStore(timed)
+    for record in store.list():  # only a source_only run left: no run timed a paired step
+        store.delete(record.id)
+    _finished(
+        store, AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu"), "lenet_bn", FAST
+    )
+    guessed = estimate(AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu"), _pair(), timed)
+    assert guessed.paired_note == "paired steps taken as two single steps: no run here trained one"
+
+
 def _fake_measure(calls: list[Any]) -> Any:
     def measure(*args: Any) -> dict[str, Any]:
         calls.append(args)
@@ -145,6 +214,20 @@ def test_adapt_estimate_prints_and_exits_without_a_run(
     assert found["workload"]["baseline_steps"] == 15 and found["workload"]["paired_steps"] == 21
     assert found["seconds"] == pytest.approx(15 * 0.125 + 21 * 0.25 + 460 * 0.0025)
     assert RunStore(timed).count() == 4  # the four stored ones: no run written
+
+
+def test_adapt_detach_json_says_the_estimate(
+    timed: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the inline run's ``--json`` summary does (it was left out of the detached run's)."""
+    monkeypatch.setattr("tlcore.runs.jobs.DEFAULT_WORKER", "fake_workers:quick")
+    args = ("adapt", "--source", "mnist5k:n=200", "--target", "digits:n=300", "--method", "dann")
+    code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--detach", "--json")
+    assert code == 0, err
+    started = json.loads(out)
+    assert started["estimate"]["source"] == "runs" and started["estimate"]["n_runs"] == 2
+    assert started["estimate"]["seconds"] == pytest.approx(15 * 0.125 + 21 * 0.25 + 460 * 0.0025)
+    assert jobs.wait(timed, started["run_id"], timeout=60).status == "done"
 
 
 def test_adapt_prints_the_estimate_before_training(

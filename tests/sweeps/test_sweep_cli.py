@@ -18,7 +18,7 @@ from inline_executor import InlineExecutor
 from tests.sweeps.stored_sweeps import many_sweeps
 from tlcore.cli import build_parser, main
 from tlcore.cli.sweep import spec_from_args
-from tlcore.runs import driver
+from tlcore.runs import driver, probe
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.executors.ray_session import RAY_INSTALL, import_ray
 from tlcore.runs.search import Search
@@ -148,6 +148,35 @@ def test_asking_for_ray_without_ray_says_how_to_install_it(
     assert err == f"error: the ray executor needs Ray: {RAY_INSTALL}\n"
     assert "pip install -r requirements-ray.txt" in RAY_INSTALL
     assert SweepStore(workspace).list() == []
+
+
+def test_sweep_says_its_estimate_before_it_starts(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the Sweep page does: each composition's trials x its per-trial estimate, 4 at a time (the run
+    slots); ``--json`` gains the numbers (the CLI printed no estimate at all)."""
+    launched: list[str] = []
+    monkeypatch.setattr(driver, "launch", lambda _, sweep_id: launched.append(sweep_id))
+    times = {"single": [0.1, 0.2], "paired": [0.3, 0.5], "forward_per_sample": 0.001}
+    monkeypatch.setattr(probe, "measure", lambda *_: times)
+    pair = ["--source", "mnist5k:n=300", "--target", "digits:n=300"]
+    argv = ["sweep", *pair, "--methods", "dann,im", "--grid", "dann.weight=0.1,1", "--seeds", "0,1"]
+    code, out, err = cli(workspace, *argv, "--epochs", "2", "--device", "cpu", "--detach", capsys=capsys)
+    assert code == 0, err
+    assert out.startswith("estimated: 6 runs, 4 at a time: about ") and f"sweep {launched[0]} started" in out
+    code, out, err = cli(
+        workspace, *argv, "--epochs", "2", "--device", "cpu", "--detach", "--json", capsys=capsys
+    )
+    said = json.loads(out)
+    assert code == 0 and said["sweep_id"] == launched[1] and said["status"] == "queued"
+    parts = said["estimate"]["parts"]
+    assert [(p["runs"], p["estimate"]["source"]) for p in parts] == [(4, "probe"), (2, "probe")]
+    # 240 source, 240 target train samples: 2 * 7 source steps and 2 * 7 paired of 0.1 and 0.3 s ...
+    assert parts[0]["estimate"]["workload"]["paired_steps"] == 14
+    each = [p["estimate"]["seconds"] for p in parts]
+    assert said["estimate"]["at_once"] == 4 and said["estimate"]["runs"] == 6
+    assert said["estimate"]["seconds"] == pytest.approx((4 * each[0] + 2 * each[1]) / 4)
+    assert said["estimate"]["text"].startswith("6 runs, 4 at a time: about ")
 
 
 def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:

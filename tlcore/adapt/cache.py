@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.config import ADDED_FIELDS, AdaptConfig
 from tlcore.errors import TLError
-from tlcore.models import Classifier, load_checkpoint, save_checkpoint
+from tlcore.models import Classifier, checkpoint_config, load_checkpoint, save_checkpoint
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:
@@ -117,6 +117,17 @@ class BaselineCache:
             "before": entry.before,
         }
         atomic_write(self.folder / f"{key}.pt", lambda temp: save_checkpoint(temp, entry.model, meta))
+
+    def stored_evaluation(self, key: str) -> dict[str, Any] | None:
+        """The ``before`` (evaluation) of the baseline ``key`` on disk, read without building its model;
+        None when there is none (or it is unreadable)."""
+        path = None if self.folder is None else self.folder / f"{key}.pt"
+        if path is None or not path.is_file():
+            return None
+        try:
+            return checkpoint_config(path).get("before")
+        except TLError:
+            return None
 
     def checkpoints(self) -> set[str]:
         """The file names of the baselines on disk (``<key>.pt``)."""

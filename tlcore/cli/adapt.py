@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     if args.detach:
         run_id = jobs.launch(workspace, config)
         if args.json:
-            print_json({"run_id": run_id, "status": RunStore(workspace).get(run_id).status})
+            status = RunStore(workspace).get(run_id).status
+            print_json({"run_id": run_id, "status": status, "estimate": estimate.to_dict()})
         else:
             follow = f"started; follow it with `python -m tlcore runs show {run_id}`"
             print("\n".join(wrapped(follow, f"run {run_id} ", "  ")))

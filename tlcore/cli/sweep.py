@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import argparse
 import functools
+from typing import TYPE_CHECKING
 
 from tlcore.cli.budget import add_budget_arguments, budget_values
+from tlcore.cli.output import wrapped
 from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
+from tlcore.limits import Limits
+from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
-from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, spec_from_text
+from tlcore.runs.slots import worker_thread_share
+from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, checked, spec_from_text
 from tlcore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tlcore.runs.estimate import Batch
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +71,23 @@ def run(args: argparse.Namespace) -> int:
     for domain in (spec.source, spec.target):  # before a sweep exists
         check_present(domain, workspace)
     check_labelled(spec, functools.partial(spec_labelled, workspace=workspace))
-    return run_sweep(args, workspace, driver.create(workspace, spec, settings))
+    batch = estimate(checked(spec), settings, workspace)  # a bad value refused before it is estimated
+    if not args.json:
+        print("\n".join(wrapped(batch.text(), "estimated: ", "  ")), flush=True)
+    sweep_id = driver.create(workspace, spec, settings)
+    return run_sweep(args, workspace, sweep_id, {"estimate": batch.to_dict()})
+
+
+def estimate(spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace) -> Batch:
+    """The Sweep page's estimate of the sweep's trials (:func:`tlcore.runs.estimate.sweep_batch`), at
+    the thread count a launched run has; the compositions' trials at the defaults share one pair."""
+    from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
+    from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
+    from tlcore.runs.estimate import sweep_batch  # noqa: PLC0415 - loads torch
+
+    pair = load_run_pair(spec.trial_config(spec.compositions[0], {}, spec.seeds[0]), workspace)
+    with worker_thread_share(Limits.from_env().max_running):
+        return sweep_batch(spec, settings.max_concurrent, lambda cfg: estimate_run(cfg, pair, workspace))
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:

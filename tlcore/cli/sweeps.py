@@ -10,7 +10,7 @@ import argparse
 import contextlib
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.numbers import significant
@@ -98,14 +98,18 @@ def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = 
     return settings
 
 
-def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> int:
-    """Drive the sweep inline with a progress bar (or launch it with ``--detach``); print the outcome."""
+def run_sweep(
+    args: argparse.Namespace, workspace: Workspace, sweep_id: str, extra: dict[str, Any] | None = None
+) -> int:
+    """Drive the sweep inline with a progress bar (or launch it with ``--detach``); print the outcome
+    (``--json``: with ``extra``'s keys, e.g. a new sweep's estimate)."""
     from tlcore.runs import driver  # noqa: PLC0415 - loads torch
 
     if args.detach:
         driver.launch(workspace, sweep_id)
         if args.json:
-            print_json({"sweep_id": sweep_id, "status": SweepStore(workspace).get(sweep_id).status})
+            status = SweepStore(workspace).get(sweep_id).status
+            print_json({"sweep_id": sweep_id, "status": status} | (extra or {}))
         else:
             print(f"sweep {sweep_id} started; follow it with `python -m tlcore sweeps show {sweep_id}`")
         return 0
@@ -125,7 +129,7 @@ def run_sweep(args: argparse.Namespace, workspace: Workspace, sweep_id: str) -> 
     finally:
         bar.close()
     if args.json:
-        print_json(final.to_dict())
+        print_json(final.to_dict() | (extra or {}))
     else:
         print_summary(final)
     return 0 if final.sweep.status == "done" else 1

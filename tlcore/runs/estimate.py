@@ -6,13 +6,19 @@ the source train split (baseline), or the larger of source and target train spli
 draws target batches. A step is *single* (B labelled rows: the baseline, ``target_only``,
 ``finetune``) or *paired* (B source + B target rows: the adapt stage of the loss-term and
 instance-weight methods). The baseline costs nothing when the workspace's baseline cache holds it.
+The evaluation scores up to two models on the ``n_evaluated`` samples: the baseline, unless the cache
+holds its evaluation too (made with the run's settings), and the adapted model, unless the run's
+answer is the baseline itself (``source_only``): a ``source_only`` run of a cached baseline evaluates
+nothing.
 
 The rates, best first:
 
 1. ``runs``: finished runs in the workspace with the same network, image size, device and batch size;
    per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
-   and the evaluation's seconds per evaluated sample (paired rates preferably from runs of the same
-   methods; a missing kind of step is taken as twice or half the other: a paired step is two batches).
+   and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
+   reused its evaluation too: the run that trained it evaluated it); paired rates preferably from runs
+   of the same methods; a missing kind of step is taken as twice or half the other: a paired step is
+   two batches.
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
@@ -30,9 +36,11 @@ from typing import Any
 
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import input_side
+from tlcore.limits import Limits
 from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options, resolve_model_name
 from tlcore.runs.record import RunRecord
@@ -44,8 +52,8 @@ from tlcore.workspace import Workspace
 
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
 SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
-EVAL_PASSES = 6  # probe: forward passes over the evaluated samples (two models, source and target splits)
-EVAL_OVERHEAD_SECONDS = 3.0  # probe: UMAP and validators, about 1-5 s on a 2-core CPU (lenet/mlp runs)
+EVAL_PASSES = 3  # probe: forward passes of each evaluated model over the evaluated samples
+EVAL_OVERHEAD_SECONDS = 1.5  # probe: a model's UMAP and validators, 0.5-2.5 s on a 2-core CPU (lenet/mlp)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Workload:
     paired_steps: int  # paired steps of the adapt stage
     n_evaluated: int  # source train + target train + target test samples
     n_scored: int = 0  # samples each epoch scores (source validation + target test), times the epochs
+    models_evaluated: int = 2  # the baseline unless its evaluation is cached; the adapted one unless it is it
 
     @property
     def label(self) -> str:
@@ -71,19 +80,21 @@ class Workload:
 
 @dataclass(frozen=True)
 class Rates:
-    """Seconds per single step, per paired step and per evaluated sample, each as (median, slowest)."""
+    """Seconds per single step, per paired step and per evaluated sample and model, each as (median,
+    slowest)."""
 
     single: tuple[float, float]
     paired: tuple[float, float]
     evaluate: tuple[float, float]
-    overhead: float = 0.0  # seconds the evaluation takes whatever its size (probe only)
+    overhead: float = 0.0  # seconds a model's evaluation takes whatever its size (probe only)
     score: tuple[float, float] = (0.0, 0.0)  # per sample an epoch scores (probe only: runs' steps hold it)
 
 
 @dataclass(frozen=True)
 class Estimate:
     """A run's expected and longest duration, and where the rates came from (``runs`` or ``probe``:
-    ``n_runs`` finished runs and the ``n_steps`` steps they trained, or the probe's timed steps)."""
+    ``n_runs`` finished runs and the ``n_steps`` steps they trained, or the probe's timed steps;
+    ``paired_note``: where its paired steps' rate came from when not from runs of its own methods)."""
 
     seconds: float
     at_most: float
@@ -92,6 +103,7 @@ class Estimate:
     n_steps: int
     workload: Workload
     cached_probe: bool = False
+    paired_note: str = ""
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
@@ -102,7 +114,8 @@ class Estimate:
         label = self.workload.label
         if self.source == "runs":
             runs = "run" if self.n_runs == 1 else "runs"
-            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps"
+            note = f"; {self.paired_note}" if self.paired_note else ""
+            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps{note}"
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
@@ -122,9 +135,13 @@ class Batch:
     def runs(self) -> int:
         return sum(n for _, n in self.parts)
 
+    @property
+    def at_once(self) -> int:
+        """The runs that run at the same time: ``concurrency``, at most all of them."""
+        return max(1, min(self.concurrency, self.runs))
+
     def total(self, longest: bool = False) -> float:
-        at_once = max(1, min(self.concurrency, self.runs))
-        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / at_once
+        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.at_once
 
     def text(self) -> str:
         """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
@@ -132,11 +149,21 @@ class Batch:
         if self.runs == 1:
             return self.parts[0][0].text()
         origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
-        at_once = max(1, min(self.concurrency, self.runs))
         return (
-            f"{self.runs} runs, {at_once} at a time: about {duration(self.total())} in all "
+            f"{self.runs} runs, {self.at_once} at a time: about {duration(self.total())} in all "
             f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The totals, the text and each part's estimate with the runs it stands for (``--json``)."""
+        return {
+            "runs": self.runs,
+            "at_once": self.at_once,
+            "seconds": self.total(),
+            "at_most": self.total(longest=True),
+            "text": self.text(),
+            "parts": [{"runs": n, "estimate": e.to_dict()} for e, n in self.parts],
+        }
 
 
 def duration(seconds: float, up: bool = False) -> str:
@@ -161,8 +188,11 @@ def network_of(cfg: AdaptConfig, input_shape: tuple[int, ...]) -> tuple[str, int
     return name, input_side(name, cfg.image_size or auto_options(cfg.model, input_shape).get("image_size"))
 
 
-def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Workload:
-    """The steps a run of ``cfg`` on ``pair`` trains, at most (see the module doc)."""
+def plan(
+    cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False, evaluation_cached: bool = False
+) -> Workload:
+    """The steps a run of ``cfg`` on ``pair`` trains, at most, and the models it evaluates (see the
+    module doc); ``evaluation_cached``: the cache holds the baseline's evaluation too."""
     n_s, n_t = pair.source_train.n_samples, pair.target_train.n_samples
     model, size = network_of(cfg, tuple(pair.source_train.shape))
     adapt_epochs = cfg.adapt_epochs or cfg.epochs
@@ -188,13 +218,25 @@ def plan(cfg: AdaptConfig, pair: RunPair, baseline_cached: bool = False) -> Work
         n_evaluated=n_s + n_t + pair.target_test.n_samples,
         n_scored=(pair.source_val.n_samples + pair.target_test.n_samples)
         * ((0 if baseline_cached else cfg.epochs) + (adapt_epochs if adapted else 0)),
+        models_evaluated=int(not evaluation_cached) + _answers_with_a_new_model(cfg.methods),
     )
 
 
-def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> bool:
-    """Whether the workspace's baseline cache holds this config's baseline on disk (no model loaded)."""
+def _answers_with_a_new_model(methods: Iterable[str]) -> bool:
+    """Whether a run of ``methods`` evaluates a model besides its baseline (every method but the
+    baseline's builds one: a stage or the loop trains it, a transform changes a copy)."""
+    return any(get_method(m).kind != "baseline" for m in methods)
+
+
+def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> tuple[bool, bool]:
+    """Whether the workspace's baseline cache holds this config's baseline on disk, and its evaluation
+    made with the settings a run of ``cfg`` evaluates with (no model built)."""
     key = baseline_key(cfg, pick_device(cfg.device).type)
-    return f"{key}.pt" in BaselineCache.of_workspace(workspace).checkpoints()
+    cache = BaselineCache.of_workspace(workspace)
+    if f"{key}.pt" not in cache.checkpoints():
+        return False, False
+    before = cache.stored_evaluation(key)
+    return True, ModelEvaluation.from_cache(before, evaluation_settings(cfg.seed)) is not None
 
 
 @dataclass(frozen=True)
@@ -204,7 +246,7 @@ class _Measured:
     methods: tuple[str, ...]
     single: float | None
     paired: float | None
-    evaluate: float
+    evaluate: float | None  # None: it evaluated no model (a source_only run of a cached baseline)
     steps: int
 
 
@@ -229,7 +271,9 @@ def _measured(result: Mapping[str, Any]) -> _Measured | None:
     if trained and trained[0] in PAIRED_KINDS and epochs["adapt"] and seconds.get("adapt"):
         steps += (n := epochs["adapt"] * steps_per_epoch(cfg, max(n_s, n_t)))
         paired = seconds["adapt"] / n
-    evaluate = (seconds["evaluate"] + seconds.get("transform", 0.0)) / (n_s + n_t + n_test)
+    models = int(not info.get("baseline_cached")) + _answers_with_a_new_model(methods)
+    spent = seconds["evaluate"] + seconds.get("transform", 0.0)
+    evaluate = spent / ((n_s + n_t + n_test) * models) if models else None
     return _Measured(methods, single, paired, evaluate, steps)
 
 
@@ -247,9 +291,11 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
 
 def stored_rates(
     records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
-) -> tuple[Rates, int, int] | None:
+) -> tuple[Rates, int, int, str] | None:
     """The rates of the finished runs among ``records`` with ``work``'s network, image size, device and
-    batch size, the number of runs and of steps they rest on; None when none has them."""
+    batch size, the number of runs and of steps they rest on, and where the paired rate came from
+    when no run of ``methods`` timed one (other methods' runs, or two single steps: a FixMatch step
+    may cost more than theirs); None when none has them."""
     found = []
     for record in records:
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
@@ -261,7 +307,10 @@ def stored_rates(
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:
             found.append(measured)
     with_paired = [m for m in found if m.paired is not None]
-    paired_runs = [m for m in with_paired if m.methods == methods] or with_paired
+    same = [m for m in with_paired if m.methods == methods]
+    paired_runs = same or with_paired
+    others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
+    note = "" if same else f"paired steps timed by runs of other methods: {others}"
     used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
     if not used:  # only runs of a cached baseline and no trained adapt stage: nothing timed a step
         return None
@@ -269,8 +318,9 @@ def stored_rates(
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used]))
-    return rates, len(used), sum(m.steps for m in used)
+    note = note if paired else "paired steps taken as two single steps: no run here trained one"
+    rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
+    return rates, len(used), sum(m.steps for m in used), note
 
 
 def _spread(values: list[float]) -> tuple[float, float]:
@@ -282,16 +332,16 @@ def _scaled(rate: tuple[float, float], factor: float) -> tuple[float, float]:
 
 
 def combine(work: Workload, rates: Rates) -> tuple[float, float]:
-    """(expected, longest) seconds: ``steps * seconds per step`` of each kind + the evaluation."""
+    """(expected, longest) seconds: ``steps * seconds per step`` of each kind + each evaluated model's
+    evaluation."""
     single = work.baseline_steps + work.single_steps
 
     def total(i: int) -> float:
         return (
             single * rates.single[i]
             + work.paired_steps * rates.paired[i]
-            + work.n_evaluated * rates.evaluate[i]
+            + work.models_evaluated * (work.n_evaluated * rates.evaluate[i] + rates.overhead)
             + work.n_scored * rates.score[i]
-            + rates.overhead
         )
 
     return total(0), total(1)
@@ -302,25 +352,27 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     network, else from a probe (cached in the workspace)."""
     from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
-    work = plan(cfg, pair, baseline_in_cache(cfg, workspace))
+    work = plan(cfg, pair, *baseline_in_cache(cfg, workspace))
     store = RunStore(workspace)
     stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
     if stored is not None:
-        rates, n_runs, n_steps = stored
+        rates, n_runs, n_steps, note = stored
         seconds, at_most = combine(work, rates)
-        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work)
+        note = note if work.paired_steps else ""
+        return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)
     return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
 
 
-def sweep_parts(
-    spec: SweepSpec, estimate_of: Callable[[AdaptConfig], Estimate]
-) -> tuple[tuple[Estimate, int], ...]:
-    """Each composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed)
-    and how many trials it plans (at most, for a random or Optuna search): a :class:`Batch`'s parts."""
+def sweep_batch(
+    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig], Estimate]
+) -> Batch:
+    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): each
+    composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed) and
+    how many trials it plans (at most, for a random or Optuna search)."""
     parts = []
     for methods in spec.compositions:
         n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
         parts.append((estimate_of(spec.trial_config(methods, {}, spec.seeds[0])), n))
-    return tuple(parts)
+    return Batch(tuple(parts), max_concurrent or Limits.from_env().max_running)

@@ -6,8 +6,8 @@ run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains in the t
 synthetic samples of the pair's shape: one untimed warm-up step then :data:`PROBE_STEPS` timed steps
 without a target (single steps), the same with one (paired steps: source and target batches in one
 forward pass), each the time between the loop's step events; then one evaluation of the 2B samples
-(the cost per sample of the evaluation and of the scores each epoch takes on the source validation
-and target test splits). The numbers are
+(the cost per sample of each evaluated model's evaluation and of the scores each epoch takes on the
+source validation and target test splits). The numbers are
 kept in ``<workspace>/cache/estimates/<key>.pkl`` (:mod:`tlcore.cache_files`: versioned, pruned to its
 cap), the key a hash of the network, image size, device, batch size, torch's thread count, the input
 shape, the class count and the bottleneck: a rerun of the page or the CLI reads them back.
