@@ -72,6 +72,21 @@ def test_a_weaker_configs_run_that_reaches_every_source_only_model_is_recommende
     )
 
 
+def test_a_config_of_many_runs_names_its_strongest_and_counts_the_rest():
+    """QA helper-121: on the 62-run pair Compare's box listed every run id of each config (about 60);
+    past three runs a config names the run of its strongest source-only model and counts them all."""
+    weak = [weak_run(right_on(8 + i, 0.8, 2), f"a-weak{i}") for i in range(5)]
+    ranking = rank(pair_pool(*weak, strong_run()))
+    lenet = next(b for b in ranking.baselines if b.label == "lenet_bn, epochs 4")
+    assert len(lenet.run_ids) == 5
+    assert f"lenet_bn, epochs 4 (EnsV {lenet.ensv:.3f} at run {lenet.run_id}; 5 runs)" in ranking.reason
+    strong = next(b for b in ranking.baselines if b.label != lenet.label)
+    assert f"(EnsV {strong.ensv:.3f}; run b-strong)" in ranking.reason  # one run: its id, as before
+    assert "a-weak0, a-weak1" not in ranking.reason
+    listed = {b["label"]: b["run_ids"] for b in ranking_json(ranking)["baselines"]}
+    assert listed[lenet.label] == [f"a-weak{i}" for i in range(5)]  # runs rank --json: every id
+
+
 def test_seeds_of_one_config_rank_as_one_config_did():
     """Another seed's stronger source-only model does not bar a run of the same config (the selection
     benchmark's pools: one config, several seeds): the run that passes is recommended, as before."""

@@ -57,14 +57,24 @@ def outranked(entry: RankedRun, configs: Sequence[Baseline]) -> Baseline | None:
     return above[0] if above else None
 
 
+LISTED_RUNS = 3  # a config of more runs names its strongest source-only model's run and counts the rest
+
+
 def described(configs: Sequence[Baseline]) -> str:
-    """``"2 source-only models: A (EnsV 0.907; run x) and B (EnsV 0.540; runs y, z)"``."""
-    parts = [
-        f"{b.label} (EnsV {b.ensv:.3f}; run{'s' if len(b.run_ids) != 1 else ''} {', '.join(b.run_ids)})"
-        for b in configs
-    ]
+    """``"2 source-only models: A (EnsV 0.907; run x) and B (EnsV 0.540; runs y, z)"``; a config of
+    more than :data:`LISTED_RUNS` runs reads ``C (EnsV 0.612 at run w; 30 runs)`` (``runs rank --json``
+    lists them all)."""
+    parts = [f"{b.label} (EnsV {b.ensv:.3f}{runs_of(b)})" for b in configs]
     listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     return f"{len(configs)} source-only models: {listed}"
+
+
+def runs_of(config: Baseline) -> str:
+    """``; runs y, z`` or, past :data:`LISTED_RUNS`, `` at run w; 30 runs``."""
+    ids = config.run_ids
+    if len(ids) > LISTED_RUNS:
+        return f" at run {config.run_id}; {len(ids)} runs"
+    return f"; run{'s' if len(ids) != 1 else ''} {', '.join(ids)}"
 
 
 def kept_reason(strongest: Baseline, configs: Sequence[Baseline]) -> str:
