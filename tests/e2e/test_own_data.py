@@ -1,8 +1,5 @@
 """A user's own unlabelled data in a real Chromium: upload a zip of loose scans, launch the
-recommended recipe, see the label-free ranking, download the predictions: one row per file.
-
-On the package's shared server (its workspace may already hold other sessions' uploads and runs: the
-test waits for its own run, the one more than were finished before its launch)."""
+recommended recipe, see the label-free ranking, download the predictions: one row per file."""
 
 from __future__ import annotations
 
@@ -18,6 +15,7 @@ from tests.e2e.harness import (
     fill,
     launch_chromium,
     screenshot,
+    serve,
     settle,
     upload,
     visit,
@@ -28,26 +26,26 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 FILES = 30
 
 
-def test_an_unlabelled_zip_gets_one_prediction_per_file(shared_server: str, tmp_path: Path) -> None:
+def test_an_unlabelled_zip_gets_one_prediction_per_file(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only the browser tests need it
 
     scans = tmp_path / "scans.zip"
     scans.write_bytes(loose_digits_zip(FILES))
-    with sync_playwright() as playwright:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    with serve(root) as url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.set_default_timeout(120_000)
-        page.goto(shared_server)
+        page.goto(url)
         page.get_by_role("heading", name="tlstudio").wait_for()
         settle(page)
         fill(page, "Source (learn from)", "mnist5k:n=300")  # a small source: the recipe's own budget
         visit(page, "Data")
         upload(page, scans, "target")
         visit(page, "Adapt")
-        finished = page.get_by_text("finished", exact=True)
-        before = finished.count()  # other sessions' runs on the shared server
         page.get_by_role("button", name="Launch the recommended recipe").click()
-        wait_for_finished(page, finished.nth(before), timeout_s=600)
+        wait_for_finished(page, page.get_by_text("finished", exact=True).first, timeout_s=600)
         visit(page, "Compare")
         page.get_by_text("Which run to keep, without target labels").wait_for()
         assert_no_exception(page)
