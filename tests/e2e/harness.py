@@ -153,19 +153,26 @@ def assert_no_exception(page: Any) -> None:
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
 
+RELAYOUT_MS = 1500
+CHARTS_FIT = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .every(plot => plot._fullLayout && Math.abs(plot._fullLayout.width - plot.clientWidth) < 1)"""
 IMAGES_LOADED = "() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
 CONTENT_HEIGHT = """() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBlockContainer']
     .map(id => document.querySelector(`[data-testid="${id}"]`)).filter(Boolean).map(el => el.scrollHeight))"""
 
 
 def screenshot(page: Any, path: Path) -> None:
-    """Save the whole page (viewport grown to the content's height) once its images have loaded."""
+    """Save the whole page (viewport grown to the content's height) once its images have loaded and its
+    charts have re-laid out to the grown viewport (at most ``RELAYOUT_MS`` for them)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: PLC0415 - browser tests only
+
     page.wait_for_function(IMAGES_LOADED)
     size = page.viewport_size
     height = page.evaluate(CONTENT_HEIGHT)
     if height > size["height"]:  # a page that fits keeps its size: nothing to re-layout
         page.set_viewport_size({"width": size["width"], "height": height})
-        page.wait_for_timeout(1500)  # charts re-layout to the new size
+        with contextlib.suppress(PlaywrightTimeoutError):  # a chart of a fixed width never matches
+            page.wait_for_function(CHARTS_FIT, timeout=RELAYOUT_MS)
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
