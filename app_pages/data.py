@@ -45,8 +45,8 @@ with pick:
                     key=keys["blank"],
                     on_change=state.apply_builder,
                     args=(role,),
-                    help="blank=drop: leave out the images with no ink (empty scans, constant images), "
-                    "after the samples are drawn and before the shifts",
+                    help="blank=drop: leave out the blank images, with no ink or foreground (empty scans, "
+                    "constant images), after the samples are drawn and before the shifts",
                 )
             knobs = state.shift_knobs()
             shifted = any(st.session_state[keys[k["name"]]] != k["identity"] for k in knobs)

@@ -97,7 +97,10 @@ def test_data_inspect_says_how_many_blank_images_were_dropped(
             "empty.npz:blank=drop",
             "error: every image of empty.npz is blank (no ink): blank=drop would leave none",
         ),
-        ("empty.npz:blank=keep", "error: blank=keep: use blank=drop (drop the images with no ink)"),
+        (
+            "empty.npz:blank=keep",
+            "error: blank=keep: use blank=drop (drop the blank images: no ink or foreground)",
+        ),
     ],
 )
 def test_blank_drop_is_refused_in_one_line_where_it_cannot_apply(

@@ -285,7 +285,9 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
         return value.lower() in {"1", "true", "yes"}
     if key == "blank":
         if value.lower() != DROP:
-            raise TLError(f"blank={_shown(value)}: use blank={DROP} (drop the images with no ink)")
+            raise TLError(
+                f"blank={_shown(value)}: use blank={DROP} (drop the blank images: no ink or foreground)"
+            )
         return True
     if dataset:
         raise TLError("label= applies to files only (label=COLUMN to a table, label=none to any file)")
