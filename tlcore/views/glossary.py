@@ -29,7 +29,9 @@ TERMS: dict[str, str] = {
     "classes": CLASSES,
     "CLASSES": CLASSES,
     "status": "recommended; passes: passed the guardrails (no collapse, source accuracy kept, ensemble "
-    "agreement not below the source-only model's); alarm: negative transfer suspected",
+    "agreement not below the source-only model's); passes; below another config's source-only model: "
+    "passed them, but its EnsV is below another config's source-only model's, so it is not recommended; "
+    "alarm: negative transfer suspected",
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
     "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell)",
     "selection.score": SCORE,

@@ -33,6 +33,20 @@ def effective_classes(entry: RankedRun) -> float | None:
     return next((round(c.after, 1) for c in entry.alarm.checks if c.name == "collapse"), None)
 
 
+OUTRANKED = "below another config's source-only model"  # passed, but not a candidate (baselines.py)
+
+
+def status(entry: RankedRun, ranking: Ranking) -> str:
+    """The run's standing in words: ``recommended``, ``passes`` (its guardrails), ``passes; below
+    another config's source-only model`` (a mixed pool: passed, but its EnsV is below another config's
+    source-only model's, so it is never recommended) or ``alarm``."""
+    if entry.run_id == ranking.recommended:
+        return "recommended"
+    if not entry.passed:
+        return "alarm"
+    return "passes" if entry.outranked_by is None else f"passes; {OUTRANKED}"
+
+
 def ranking_rows(
     ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
 ) -> list[dict[str, Any]]:
@@ -48,9 +62,7 @@ def ranking_rows(
         row: dict[str, Any] = {
             "rank": position,
             "run": labels.get(entry.run_id, entry.run_id),
-            "status": "recommended"
-            if entry.run_id == ranking.recommended
-            else ("passes" if entry.passed else "alarm"),
+            "status": status(entry, ranking),
             "alarm": "; ".join(entry.alarm.reasons),
         }
         for validator in shown:
