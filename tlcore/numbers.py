@@ -38,6 +38,7 @@ def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False
     return f"{value:{plus}.{digits}g}"
 
 
-def plural(n: int, noun: str) -> str:
-    """``"1 epoch"``, ``"3 epochs"``, ``"0 samples"``: a count and its noun, plural unless it is 1."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``"1 epoch"``, ``"3 epochs"``: a count and its noun, plural unless it is 1; ``nouns``: the plural
+    when it is not ``noun`` + s (``plural(2, "class", "classes")``)."""
+    return f"{n} {noun if n == 1 else nouns or f'{noun}s'}"

@@ -9,6 +9,7 @@ from shlex import quote
 from tlcore.cli.output import display_width, padded, print_json, wrapped
 from tlcore.errors import TLError
 from tlcore.limits import Limits
+from tlcore.numbers import plural
 from tlcore.workspace import Workspace
 
 
@@ -86,7 +87,7 @@ def inspect_command(args: argparse.Namespace) -> int:
     print(f"  provenance: {summary['provenance']}")
     if summary["labelled"]:
         counts = ", ".join(f"{name}: {count}" for name, count in summary["class_counts"].items())
-        print(f"  {summary['n_classes']} classes: {counts}")
+        print(f"  {plural(summary['n_classes'], 'class', 'classes')}: {counts}")
     else:
         print("  unlabelled" + (f" (classes: {', '.join(summary['classes'])})" if summary["classes"] else ""))
     return 0

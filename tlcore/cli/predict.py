@@ -110,7 +110,7 @@ def _shown(predictions: Predictions, bar: ProgressBar) -> Iterator[PredictionBat
     for batch in predictions:
         yield batch
         done += len(batch)
-        bar.update(done / predictions.n_samples, f"{done} samples")
+        bar.update(done / predictions.n_samples, plural(done, "sample"))
 
 
 def format_summary(run_id: str, data: str, predictions: Predictions, summary: PredictionSummary) -> list[str]:
