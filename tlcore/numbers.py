@@ -36,3 +36,9 @@ def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False
     if abs(float(f"{value:.{digits}g}")) >= 10 ** (digits - 1):  # 999.96 rounds to 1,000 too
         return f"{value:{plus},.0f}"
     return f"{value:{plus}.{digits}g}"
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``"1 epoch"``, ``"3 epochs"``: a count and its noun, plural unless it is 1; ``nouns``: the plural
+    when it is not ``noun`` + s (``plural(2, "class", "classes")``)."""
+    return f"{n} {noun if n == 1 else nouns or f'{noun}s'}"

@@ -85,6 +85,8 @@ def test_the_tables_show_how_long_each_stage_trained() -> None:
     assert run_tables.training_text(older) == "4 epochs source-only, then 10 adapting from it"
     source_only = {**recipe_result(cached=False), "history": [{"stage": "baseline"}] * 5}
     assert run_tables.training_text(source_only) == "5 epochs source-only, no adapting epochs"
+    one = {**source_only, "history": [{"stage": "baseline"}]}  # QA helper-126: "trained 1 epochs"
+    assert run_tables.training_text(one) == "1 epoch source-only, no adapting epochs"
 
 
 def test_runs_show_says_how_long_the_run_trained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

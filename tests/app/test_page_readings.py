@@ -179,7 +179,7 @@ def test_a_target_read_without_its_labels_says_so_once_and_the_balance_names_the
     at.button[[b.label for b in at.button].index("Use as target")].click().run()
     assert_clean(at)
     (provenance,) = [plain(c.value) for c in at.caption if plain(c.value).startswith("upload:tgt.csv")]
-    assert provenance.endswith("labels from column 'label'; labels ignored"), provenance
+    assert provenance.endswith("labels from column 'label'; labels ignored (label=none)"), provenance
     (balance,) = [
         json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("class_balance")
     ]

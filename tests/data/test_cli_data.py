@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,10 @@ def test_list_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert [s["name"] for s in payload["shifts"]][:2] == ["rotate", "scale"]
     code, out, _ = run(capsys, tmp_path, "data", "list")
     assert "mnist5k" in out and "shifts (spec key=value):" in out
+    rows = [line for line in out.split("shifts (spec key=value):\n")[1].splitlines() if line[2] != " "]
+    assert [line.split()[0] for line in rows][-2:] == ["occlusion", "standardise"]
+    columns = {tuple(m.start() for m in list(re.finditer(r"\S+", line))[1:3]) for line in rows}
+    assert columns == {(15, 26)}  # QA helper-126: standardise pushed its range and words right
 
 
 def test_inspect_builtins(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -201,7 +201,9 @@ def test_label_none_reads_any_file_unlabelled(tmp_path: Path, workspace: Workspa
         harmonise(load_domain("mnist5k:n=20", workspace), labelled)
     unlabelled = load_domain(f"{tmp_path / 'dated.zip'}:label=none", workspace)
     assert unlabelled.y is None and unlabelled.classes == () and unlabelled.ids == labelled.ids
-    assert unlabelled.provenance.endswith("; labels ignored")
+    assert labelled.provenance.startswith("6 labelled images from ")
+    assert unlabelled.provenance.startswith("6 images from ")  # QA helper-126: "6 labelled images ..."
+    assert unlabelled.provenance.endswith("dated.zip; labels ignored (label=none)")
     torch.testing.assert_close(unlabelled.X, labelled.X)
     _, target = harmonise(load_domain("mnist5k:n=20", workspace), unlabelled)
     assert target.n_samples == 6 and target.y is None

@@ -9,7 +9,7 @@ from tlcore.cli.stores import format_value
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, times
 from tlcore.explain.findings import Finding
-from tlcore.numbers import significant
+from tlcore.numbers import plural, significant
 from tlcore.views.diagnosis_report import column_rows, finding_rows
 from tlcore.views.ranking import score_text
 from tlcore.views.report import Section, render_report
@@ -78,3 +78,9 @@ def test_findings_rows_show_values_and_the_difference_by_the_rule() -> None:
     assert (row["source"], row["target"], row["difference"]) == ("3.2e-05", "0.1235", "+1,797")
     blank = Finding("ink_fill", "share of ink pixels", math.nan, 0.1, math.nan, "none", "t", "m")
     assert finding_rows((blank,))[0]["source"] == finding_rows((blank,))[0]["difference"] == "not compared"
+
+
+def test_a_count_of_one_takes_the_singular() -> None:
+    """QA helper-126: ``runs show`` printed "trained 1 epochs"; the one helper for counts in words."""
+    assert [plural(n, "epoch") for n in (0, 1, 2)] == ["0 epochs", "1 epoch", "2 epochs"]
+    assert [plural(n, "class", "classes") for n in (1, 3)] == ["1 class", "3 classes"]

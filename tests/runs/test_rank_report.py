@@ -166,7 +166,7 @@ def test_runs_rank_says_what_each_short_column_name_is(
         "  BNM (batch nuclear-norm maximisation)",
         "  DEV (deep embedded validation)",
         "  IWCV (importance-weighted cross-validation)",
-        "  source acc",
+        "  source acc (source accuracy)",
         "  CLASSES",
         "  ESS",
     ]

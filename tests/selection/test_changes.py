@@ -103,14 +103,14 @@ def test_the_report_shows_the_flows_and_their_samples_escaped() -> None:
     assert section.heading == "Where the predictions of dann · 123456 moved"
     assert [caption for caption, _ in section.pictures] == [
         "owl → cat: 2 samples",
-        "cat → <b>dog</b>: 1 samples",
+        "cat → <b>dog</b>: 1 sample",  # QA helper-126: "1 samples"
     ]
     assert all(png.startswith(b"\x89PNG") for _, png in section.pictures)
     assert flow_label(run, run.changes.flows()[0]) == "owl → cat: 2 samples"
     assert report_section(run, None).pictures == []  # the data no longer gives the samples
     page = comparison_report({"r1": result(0.8, 0.6)}, moved=[(run, target)])
     assert "Where the predictions of r1 moved" in page and "<b>dog</b>" not in page
-    assert "cat → &lt;b&gt;dog&lt;/b&gt;: 1 samples" in page
+    assert "cat → &lt;b&gt;dog&lt;/b&gt;: 1 sample" in page
 
 
 def test_disagreement_counts_samples_not_classified_alike_by_every_model() -> None:
@@ -175,7 +175,7 @@ def test_the_report_shows_a_tables_flows_as_tables_escaped() -> None:
     caption, rows = section.tables[0]
     assert caption.startswith("owl → cat: 2 samples. Columns ordered by how far")
     assert rows == flow_table(run, target, run.changes.flows()[0])
-    assert [caption for caption, _ in section.tables][1].startswith("cat → dog: 1 samples.")
+    assert [caption for caption, _ in section.tables][1].startswith("cat → dog: 1 sample.")
     assert section.table[0]["share of from"] == "66.7%"  # QA: the report showed the fraction 0.6667
     page = comparison_report({"r1": result(0.8, 0.6)}, moved=[(run, target)])
     assert "<th>sample id</th><th>&lt;b&gt;</th><th>a</th><th>c</th>" in page

@@ -11,11 +11,11 @@ import numpy as np
 from tests.selection.helpers import Y, candidate, pair_pool, probabilities
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
-from tlcore.cli.rank import ranking_json
+from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import baseline_label, kept_command, kept_config
 from tlcore.runs.store import RunStore
 from tlcore.selection.ranking import preselect, rank
-from tlcore.views.ranking import recommendation
+from tlcore.views.ranking import ranking_rows, recommendation
 from tlcore.workspace import Workspace
 
 
@@ -67,9 +67,45 @@ def test_a_weaker_configs_run_that_reaches_every_source_only_model_is_recommende
     assert ranking.entries[0].outranked_by is None
     assert ranking.reason.endswith(
         "; this pool mixes 2 source-only models: efficientnet_lite0, image_size 64, epochs 1 (EnsV 1.000; "
-        "run b-strong) and lenet_bn, epochs 4 (EnsV 0.267; run a-weak), and this run's EnsV is not below "
-        "any other one's source-only model's"
+        "run b-strong) and lenet_bn, epochs 4 (EnsV 0.267; run a-weak)"
     )
+    assert "runs that passed the guardrails (kept at least 80%" in ranking.reason
+    assert "and whose EnsV reaches every other config's source-only model's; this pool" in ranking.reason
+
+
+def test_the_reason_counts_the_runs_that_pass_and_reach_every_baseline_and_the_table_says_who_does_not(
+    capsys,
+):
+    """QA helper-126 (the 62-run pair): the reason said "among the 3 of 62 runs that kept at least 80%
+    ..." while 21 passed the guardrails, and the 18 others read "passes" like the 3. The count says what
+    it counts, and a passing run below another config's source-only model says so in its status (Compare)
+    and its ALARM column (``runs rank``)."""
+    ranking = rank(
+        pair_pool(weak_run(right_on(27, 0.95)), weak_run(right_on(15, 0.8, 2), "a-weak2"), strong_run())
+    )
+    assert [(e.run_id, e.passed, e.outranked_by is not None) for e in ranking.entries] == [
+        ("a-weak", True, False),
+        ("a-weak2", True, True),
+        ("b-strong", False, False),
+    ]
+    assert ranking.reason.startswith(
+        "highest EnsV (1.000) among the 1 of 3 runs that passed the guardrails (kept at least 80% of their "
+        "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
+        "not below it) and whose EnsV reaches every other config's source-only model's (1 more passed them "
+        "but stays below one); this pool mixes 2 source-only models"
+    )
+    assert [row["status"] for row in ranking_rows(ranking, {})] == [
+        "recommended",
+        "passes; below another config's source-only model",
+        "alarm",
+    ]
+    print_ranking(ranking)
+    rows = [line for line in capsys.readouterr().out.splitlines() if line[:2] in (" 1", " 2", " 3")]
+    assert [line.split("  ")[-1].strip() for line in rows] == [
+        "no",
+        "no; below another config's source-only model",
+        "yes",
+    ]
 
 
 def test_a_config_of_many_runs_names_its_strongest_and_counts_the_rest():

@@ -6,7 +6,7 @@ import numpy as np
 
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import unreliable_line
+from tlcore.views.ranking import alarm_summary, unreliable_line
 
 from .helpers import candidate, probabilities
 
@@ -74,3 +74,9 @@ def test_a_range_whose_ends_round_alike_is_one_number():
     assert "rest on 5.0 to 7.0 effective samples" in unreliable_line(
         rank(Pool("src", "tgt", tuple(runs))), {}
     )
+
+
+def test_a_pool_of_one_run_says_run_not_runs():
+    """QA helper-126 (plurals): "Negative transfer suspected for 1 of 1 runs"."""
+    ranking = rank(Pool("src", "tgt", (candidate("x", BASELINE, COLLAPSED),)))
+    assert alarm_summary(ranking) == "Negative transfer suspected for 1 of 1 run."

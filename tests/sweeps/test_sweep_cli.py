@@ -265,6 +265,6 @@ def test_sweeps_list_finds_by_words_and_pages(
     assert [line.split()[0] for line in out.splitlines()[1:]] == [ids[2], ids[0]]
     assert cli(workspace, "sweeps", "list", "--find", "usps", capsys=capsys)[1] == "no sweeps match 'usps'\n"
     _, out, _ = cli(workspace, "sweeps", "list", "--find", "dann", "--offset", "3", capsys=capsys)
-    assert out == "no sweeps match 'dann' past the 3 newest (3 in all)\n"
+    assert out == "no sweeps match 'dann' past the 3 newest: 3 match\n"
     _, out, _ = cli(workspace, "sweeps", "list", "--offset", "6", capsys=capsys)
-    assert out == "no sweeps past the 6 newest (6 in all)\n"
+    assert out == "no sweeps past the 6 newest: there are 6\n"  # QA helper-126: "(6 in all)"

@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from shlex import quote
 
-from tlcore.cli.output import display_width, padded, print_json
+from tlcore.cli.output import display_width, padded, print_json, wrapped
 from tlcore.errors import TLError
 from tlcore.limits import Limits
+from tlcore.numbers import plural
 from tlcore.workspace import Workspace
 
 
@@ -61,8 +62,11 @@ def list_command(args: argparse.Namespace) -> int:
         cells = f"{row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}"
         print(f"{padded(row['name'], width)} {cells}")
     print("\nshifts (spec key=value):")
+    ranges = {s["name"]: f"{s['low']:g}..{s['high']:g}" for s in shifts}
+    names, spans = max(map(len, ranges)), max(map(len, ranges.values()))  # QA: standardise pushed its row
     for shift in shifts:
-        print(f"  {shift['name']:<10} {shift['low']:g}..{shift['high']:g}  {shift['param']}")
+        first = f"  {shift['name']:<{names}}  {ranges[shift['name']]:<{spans}}  "
+        print("\n".join(wrapped(shift["param"], first, " " * len(first))))
     return 0
 
 
@@ -83,7 +87,7 @@ def inspect_command(args: argparse.Namespace) -> int:
     print(f"  provenance: {summary['provenance']}")
     if summary["labelled"]:
         counts = ", ".join(f"{name}: {count}" for name, count in summary["class_counts"].items())
-        print(f"  {summary['n_classes']} classes: {counts}")
+        print(f"  {plural(summary['n_classes'], 'class', 'classes')}: {counts}")
     else:
         print("  unlabelled" + (f" (classes: {', '.join(summary['classes'])})" if summary["classes"] else ""))
     return 0

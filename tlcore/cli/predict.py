@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tlcore.cli.output import ProgressBar, print_json, text_table, wrapped
 from tlcore.cli.rank import show_alarm
+from tlcore.numbers import plural
 from tlcore.run_model_options import DEFAULT_BATCH_SIZE
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -100,7 +101,7 @@ def predict_command(args: argparse.Namespace) -> int:
         return 0
     print("\n".join(format_summary(args.run_id, domain.name, predictions, summary)))
     if out:
-        print(f"wrote {summary.n_samples} rows to {out}")
+        print(f"wrote {plural(summary.n_samples, 'row')} to {out}")
     return 0
 
 
@@ -109,13 +110,13 @@ def _shown(predictions: Predictions, bar: ProgressBar) -> Iterator[PredictionBat
     for batch in predictions:
         yield batch
         done += len(batch)
-        bar.update(done / predictions.n_samples, f"{done} samples")
+        bar.update(done / predictions.n_samples, plural(done, "sample"))
 
 
 def format_summary(run_id: str, data: str, predictions: Predictions, summary: PredictionSummary) -> list[str]:
     """The text summary: what was predicted, notes, predictions per class, confidence, accuracy."""
     kind = "labelled" if predictions.labelled else "unlabelled"
-    lines = [f"run {run_id} on {data}: {summary.n_samples} {kind} samples"]
+    lines = [f"run {run_id} on {data}: {plural(summary.n_samples, f'{kind} sample')}"]
     lines += [f"  note: {note}" for note in predictions.notes()]
     cells = [(name, count, f"{count / summary.n_samples:.1%}") for name, count in summary.counts.items()]
     lines += ["", *(f"  {line}" for line in text_table(("predicted", "samples", "share"), cells, right=(2,)))]

@@ -124,7 +124,14 @@ def print_ranking(
     (:func:`~tlcore.views.ranking.alarm_summary`, as on the Compare page); ``alarms``: also each run's
     alarm under its row (dozens of lines on a large pair); ``kept``: the command that makes the
     source-only model a mixed pool keeps a run (:func:`~tlcore.runs.candidates.kept_command`)."""
-    from tlcore.views.ranking import alarm_summary, blind_spot, effective_classes, score_text, unreliable_line  # noqa: PLC0415 - loads torch
+    from tlcore.views.ranking import (  # noqa: PLC0415 - loads torch
+        OUTRANKED,
+        alarm_summary,
+        blind_spot,
+        effective_classes,
+        score_text,
+        unreliable_line,
+    )
 
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
@@ -155,7 +162,7 @@ def print_ranking(
         values = "".join(f"{score_text(entry.scores.get(n)):>11}" for n in names)
         ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
         classes = effective_classes(entry)
-        raised = "yes" if entry.alarm.raised else "no"
+        raised = "yes" if entry.alarm.raised else ("no" if entry.outranked_by is None else f"no; {OUTRANKED}")
         print(
             f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
             f"{'-' if classes is None else f'{classes:.1f}':>9}{ess:>8}  {_accuracy(entry):<26}  {raised}"

@@ -12,6 +12,7 @@ import numpy as np
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
+from tlcore.numbers import plural
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
@@ -89,7 +90,7 @@ def show_run(args: argparse.Namespace) -> int:
                 f"gaps measured on the run's test splits: {details['gap_measured_on']}", " " * 25
             )
     lines += _setup_lines(record, result)
-    lines += wrapped(f"{details['history_events']} events", "  history  ")
+    lines += wrapped(plural(details["history_events"], "event"), "  history  ")
     if details["ended"]:
         lines += wrapped(details["ended"], "  ended    ")
     for i, line in enumerate(alarm_text):

@@ -109,7 +109,12 @@ def list_sweeps(args: argparse.Namespace) -> int:
     if not records:
         which = f" match {args.find!r}" if args.find.split() else ""
         total = store.count(args.find) if args.offset else 0
-        past = f" past the {args.offset} newest ({total} in all)" if total else ""
+        there = (
+            f"{total} match{'es' if total == 1 else ''}"
+            if which
+            else f"there {'is' if total == 1 else 'are'} {total}"
+        )
+        past = f" past the {args.offset} newest: {there}" if total else ""
         print(f"no sweeps{which}{past}" if which or past else "no sweeps yet")
         return 0
     print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")

@@ -55,6 +55,8 @@ from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 
+LABELLED, IMAGES_FROM = " labelled", " images from "  # the provenance's words: "150 labelled images from"
+
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
 )
@@ -130,7 +132,7 @@ def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] |
         X=X[: len(kept)].contiguous(),
         y=y,
         classes=tuple(classes),
-        provenance=f"{len(kept)} {'labelled' if y is not None else 'unlabelled'} images from {label}{note}",
+        provenance=f"{len(kept)}{LABELLED if y is not None else ' unlabelled'}{IMAGES_FROM}{label}{note}",
         meta={
             "n_corrupt": len(unreadable),
             "n_ignored": ignored.total(),

@@ -47,6 +47,7 @@ import torch
 
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
+from tlcore.data.images import IMAGES_FROM, LABELLED
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shift_table import get_shift, shift_names
@@ -71,6 +72,15 @@ SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label", "blank")
 DROP = "drop"  # the one value of blank=
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
+
+
+def labels_ignored(provenance: str) -> str:
+    """A ``label=none`` domain's provenance: ``150 images from upload:x.zip; labels ignored
+    (label=none)``, no longer "150 labelled images" beside it (QA helper-126)."""
+    unlabelled = provenance.replace(f"{LABELLED}{IMAGES_FROM}", IMAGES_FROM, 1)
+    return f"{unlabelled}; {LABELS_IGNORED} (label={NO_LABELS})"
+
+
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
 DEFAULT_PAIR = ("mnist5k", "digits")  # the demo pair: MNIST digits -> scanned UCI digits, offline
@@ -328,7 +338,7 @@ def load_domain(
     else:
         domain = _read_file(spec, workspace, image_shape)
         if spec.label == NO_LABELS:
-            domain = replace(domain, y=None, classes=(), provenance=f"{domain.provenance}; {LABELS_IGNORED}")
+            domain = replace(domain, y=None, classes=(), provenance=labels_ignored(domain.provenance))
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
     if spec.drop_blank:

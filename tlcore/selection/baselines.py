@@ -88,8 +88,6 @@ def kept_reason(strongest: Baseline, configs: Sequence[Baseline]) -> str:
 
 
 def cleared(configs: Sequence[Baseline]) -> str:
-    """The clause a recommendation in a mixed pool adds to its reason."""
-    return (
-        f"; this pool mixes {described(configs)}, and this run's EnsV is not below any other one's "
-        "source-only model's"
-    )
+    """The clause a recommendation in a mixed pool adds to its reason (which says the run's EnsV
+    reaches every other config's source-only model's)."""
+    return f"; this pool mixes {described(configs)}"

@@ -322,11 +322,25 @@ def _reason(
             if validator.weighted
             else ""
         )
+        guardrails = (
+            f"kept at least {settings.min_class_ratio:.0%} of their source-only model's effective classes, "
+            f"source accuracy within {100 * settings.max_source_drop:g} points of it and ensemble agreement "
+            "not below it"
+        )
+        if len(configs) > 1:  # the count is of the runs that also reach every other config's baseline
+            below = sum(e.passed and e.reliable and e.outranked_by is not None for e in entries)
+            guardrails = (
+                f"passed the guardrails ({guardrails}) and whose EnsV reaches every other config's "
+                "source-only model's"
+                + (
+                    f" ({below} more passed them but {'stays' if below == 1 else 'stay'} below one)"
+                    if below
+                    else ""
+                )
+            )
         return (
             f"highest {validator.label} ({best.score:.3f}) among the {eligible} of {len(entries)} runs"
-            f"{reliable} that kept at least {settings.min_class_ratio:.0%} of their source-only "
-            f"model's effective classes, source accuracy within {100 * settings.max_source_drop:g} points "
-            "of it and ensemble agreement not below it"
+            f"{reliable} that {guardrails}"
             + "".join(f"; for this run, {why}" for why in best.alarm.unchecked)
             + (cleared(configs) if len(configs) > 1 else "")
         )

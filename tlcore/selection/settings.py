@@ -62,7 +62,9 @@ VALIDATORS: dict[str, ValidatorInfo] = {
             "importance-weighted cross-validation",
             weighted=True,
         ),
-        ValidatorInfo("source_accuracy", "source acc", "accuracy on the source validation split"),
+        ValidatorInfo(
+            "source_accuracy", "source acc", "accuracy on the source validation split", "source accuracy"
+        ),
         ValidatorInfo(
             "mixval",
             "MixVal",
@@ -77,7 +79,13 @@ VALIDATORS: dict[str, ValidatorInfo] = {
             "soft neighbourhood density",
             advanced=True,
         ),
-        ValidatorInfo("entropy", "-entropy", "confident target predictions, -mean H(p)", advanced=True),
+        ValidatorInfo(
+            "entropy",
+            "-entropy",
+            "confident target predictions, -mean H(p)",
+            "negative entropy",
+            advanced=True,
+        ),
     )
 }
 POOL_VALIDATORS = ("ensv", "mixval")  # scores of a run among the pair's other runs, not stored

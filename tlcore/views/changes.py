@@ -21,7 +21,7 @@ from PIL import Image
 
 from tlcore.data.domain import Domain
 from tlcore.explain.columns import mean_shift
-from tlcore.numbers import significant
+from tlcore.numbers import plural, significant
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow
 from tlcore.views.report import Section
@@ -66,7 +66,7 @@ def flow_rows(run: RunChanges, top: int | None = None) -> list[dict[str, Any]]:
 def flow_label(run: RunChanges, flow: Flow) -> str:
     """``"1 → 2: 24 samples"``."""
     classes = run.changes.classes
-    return f"{classes[flow.before]} → {classes[flow.after]}: {flow.count} samples"
+    return f"{classes[flow.before]} → {classes[flow.after]}: {plural(flow.count, 'sample')}"
 
 
 def flow_grid(run: RunChanges, target: Domain, flow: Flow, count: int = 24) -> Image.Image:

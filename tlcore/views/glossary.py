@@ -16,6 +16,10 @@ ESS = (
     f"effective sample size of the importance weights behind {WEIGHTED_LABELS} (Kish: (sum w)^2 / sum w^2, "
     "how many plain source samples the weighted ones are worth); low: a few samples decide those scores"
 )
+EFFECTIVE_CLASSES = (  # of no model in particular: a sweep column's part says whose
+    "effective number of target classes the model predicts (exp of the entropy of its predicted class "
+    "shares); far below the number of classes: its predictions collapsed onto a few classes"
+)
 CLASSES = (
     "effective number of target classes the adapted model predicts (exp of the entropy of its predicted "
     "class shares); far below the source-only model's: its predictions collapsed onto a few classes"
@@ -29,7 +33,9 @@ TERMS: dict[str, str] = {
     "classes": CLASSES,
     "CLASSES": CLASSES,
     "status": "recommended; passes: passed the guardrails (no collapse, source accuracy kept, ensemble "
-    "agreement not below the source-only model's); alarm: negative transfer suspected",
+    "agreement not below the source-only model's); passes; below another config's source-only model: "
+    "passed them, but its EnsV is below another config's source-only model's, so it is not recommended; "
+    "alarm: negative transfer suspected",
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
     "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell)",
     "selection.score": SCORE,
@@ -42,7 +48,7 @@ TERMS: dict[str, str] = {
     "source_accuracy": "the adapted model's accuracy on the source validation split",
     "source_only_accuracy": "the source-only model's accuracy on the target's test split (needs labels)",
     "seconds": "wall-clock training time",
-    "effective_classes": CLASSES,
+    "effective_classes": EFFECTIVE_CLASSES,
     "ess": ESS,
     "ice_inter": "MixVal's probe across classes: mixes of two pseudo-classes given the larger part's class",
     "ice_intra": "MixVal's probe within a class: share of mixes of one pseudo-class kept as its class",
@@ -60,7 +66,10 @@ TERMS: dict[str, str] = {
     "seeds": "seeds the configuration runs with",
 }
 TERMS |= FIELD_WORDS
-TERMS |= {v.label: v.words for v in VALIDATORS.values()} | {v.name: v.words for v in VALIDATORS.values()}
+TERMS = (
+    {v.label: v.words for v in VALIDATORS.values()} | {v.name: v.words for v in VALIDATORS.values()} | TERMS
+)
+PART_TERMS = {v.name: v.words for v in VALIDATORS.values()} | {"effective_classes": EFFECTIVE_CLASSES}
 PARTS = {
     "validators.after": "of the adapted model",
     "validators.before": "of its source-only model",
@@ -75,7 +84,7 @@ def column_help(column: str) -> str | None:
     (``EnsV``, ``ESS``), or a sweep column (``validators.after.im mean``, ``selection.score std``)."""
     name, _, stat = column.rpartition(" ") if column.endswith((" mean", " std")) else (column, "", "")
     prefix, _, key = name.rpartition(".")
-    words = TERMS.get(name) or (TERMS.get(key) if prefix in PARTS else None)
+    words = TERMS.get(name) or ((PART_TERMS.get(key) or TERMS.get(key)) if prefix in PARTS else None)
     if prefix == "validators.settings":
         words = "a setting of how the validators were computed, the same for every run"
     elif words is None and prefix and prefix not in PARTS:  # a sweep's method parameter: dann.weight

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tlcore.numbers import significant
+from tlcore.numbers import plural, significant
 from tlcore.selection.ranking import RankedRun, Ranking, and_list, effective_samples
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.report import Section
@@ -33,6 +33,20 @@ def effective_classes(entry: RankedRun) -> float | None:
     return next((round(c.after, 1) for c in entry.alarm.checks if c.name == "collapse"), None)
 
 
+OUTRANKED = "below another config's source-only model"  # passed, but not a candidate (baselines.py)
+
+
+def status(entry: RankedRun, ranking: Ranking) -> str:
+    """The run's standing in words: ``recommended``, ``passes`` (its guardrails), ``passes; below
+    another config's source-only model`` (a mixed pool: passed, but its EnsV is below another config's
+    source-only model's, so it is never recommended) or ``alarm``."""
+    if entry.run_id == ranking.recommended:
+        return "recommended"
+    if not entry.passed:
+        return "alarm"
+    return "passes" if entry.outranked_by is None else f"passes; {OUTRANKED}"
+
+
 def ranking_rows(
     ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
 ) -> list[dict[str, Any]]:
@@ -48,9 +62,7 @@ def ranking_rows(
         row: dict[str, Any] = {
             "rank": position,
             "run": labels.get(entry.run_id, entry.run_id),
-            "status": "recommended"
-            if entry.run_id == ranking.recommended
-            else ("passes" if entry.passed else "alarm"),
+            "status": status(entry, ranking),
             "alarm": "; ".join(entry.alarm.reasons),
         }
         for validator in shown:
@@ -121,7 +133,8 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
         rests = f"{spread} effective samples"
         which = f" ({and_list(names)})" if len(names) <= NAMED else ""
     return (
-        f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {len(ranking.entries)} runs{which}: "
+        f"{WEIGHTED_LABELS} are unreliable for {len(doubtful)} of {plural(len(ranking.entries), 'run')}"
+        f"{which}: "
         f"their importance weights rest on {rests}, fewer than {ranking.settings.min_ess:g} (the ESS "
         "column), so a few source samples decide those scores."
     )
@@ -183,7 +196,7 @@ def alarm_summary(ranking: Ranking) -> str | None:
     raised = [e for e in ranking.entries if e.alarm.raised]
     if not raised:
         return None
-    text = f"Negative transfer suspected for {len(raised)} of {len(ranking.entries)} runs"
+    text = f"Negative transfer suspected for {len(raised)} of {plural(len(ranking.entries), 'run')}"
     false = len(false_alarms(ranking))
     if false:
         text += f", {false} of them {'a false alarm' if false == 1 else 'false alarms'} by the target labels"

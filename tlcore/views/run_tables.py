@@ -14,6 +14,7 @@ from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
 from tlcore.model_names import auto_options, auto_reason, resolve_model_name
+from tlcore.numbers import plural
 
 CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
 FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
@@ -92,7 +93,7 @@ def training_text(result: Mapping[str, Any]) -> str:
     """:func:`training_length` in words: ``4 epochs source-only (reused from the cache), then 10
     adapting from it``; ``5 epochs source-only, no adapting epochs`` (a source-only or closed-form run)."""
     length = training_length(result)
-    baseline = f"{length['source_only_epochs']} epochs source-only"
+    baseline = f"{plural(length['source_only_epochs'], 'epoch')} source-only"
     if length["baseline_cached"]:
         baseline += " (reused from the cache)"
     adapt = length["adapt_epochs"]
