@@ -56,7 +56,6 @@ def _finished_cnn_on_digits(store: RunStore) -> None:
     assert store.finish(run_id, {"config": cfg.to_dict(), "history": history, "info": info})
 
 
-@pytest.mark.xfail(strict=True, reason=QA)
 def test_runs_of_another_input_size_do_not_time_a_run(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,8 @@ nothing.
 
 The rates, best first:
 
-1. ``runs``: finished runs in the workspace with the same network, image size, device and batch size;
+1. ``runs``: finished runs in the workspace with the same network, input shape (28x28 digits time
+   nothing of 128x128 photos), image size, device and batch size;
    per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
    and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
    reused its evaluation too: the run that trained it evaluated it); paired rates preferably from runs
@@ -61,6 +62,7 @@ class Workload:
     """What a run of a config will compute: its network, where, and how many steps of each kind."""
 
     model: str
+    input_shape: tuple[int, ...]  # the pair's sample shape, as a run stores it (``info.model.input_shape``)
     image_size: int | None
     device: str
     batch_size: int
@@ -194,7 +196,8 @@ def plan(
     """The steps a run of ``cfg`` on ``pair`` trains, at most, and the models it evaluates (see the
     module doc); ``evaluation_cached``: the cache holds the baseline's evaluation too."""
     n_s, n_t = pair.source_train.n_samples, pair.target_train.n_samples
-    model, size = network_of(cfg, tuple(pair.source_train.shape))
+    shape = tuple(pair.source_train.shape)
+    model, size = network_of(cfg, shape)
     adapt_epochs = cfg.adapt_epochs or cfg.epochs
     trained = [get_method(m) for m in cfg.methods if get_method(m).kind not in ("transform", "baseline")]
     single = paired = 0
@@ -209,6 +212,7 @@ def plan(
         single = adapt_epochs * per_epoch
     return Workload(
         model=model,
+        input_shape=shape,
         image_size=size,
         device=pick_device(cfg.device).type,
         batch_size=cfg.batch_size,
@@ -283,6 +287,7 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
     device = record.config.get("device")
     return (
         model.get("name") == work.model
+        and tuple(model.get("input_shape") or ()) == work.input_shape  # a run that lacks it: not matched
         and size == work.image_size
         and pick_device(device).type == work.device
         and record.config.get("batch_size") == work.batch_size
@@ -292,8 +297,8 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
 def stored_rates(
     records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
 ) -> tuple[Rates, int, int, str] | None:
-    """The rates of the finished runs among ``records`` with ``work``'s network, image size, device and
-    batch size, the number of runs and of steps they rest on, and where the paired rate came from
+    """The rates of the finished runs among ``records`` with ``work``'s network, input shape, image size,
+    device and batch size, the number of runs and of steps they rest on, and where the paired rate came from
     when no run of ``methods`` timed one (other methods' runs, or two single steps: a FixMatch step
     may cost more than theirs); None when none has them."""
     found = []
