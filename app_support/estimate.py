@@ -34,7 +34,7 @@ def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
 
 
 def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
-    """``Estimated: ...`` for a sweep's trials (each composition's at the space's defaults), the
+    """``Estimated: ...`` for a sweep's trials (:func:`~tlcore.runs.estimate.sweep_batch`), the
     executor's trials at once (unset: the workspace's run slots) at a time; None when the data does
     not load."""
     try:

@@ -19,8 +19,10 @@ from tlcore.adapt.pipeline import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
 from tlcore.runs import jobs, probe
-from tlcore.runs.estimate import estimate, plan
+from tlcore.runs.estimate import Estimate, Workload, estimate, plan, sweep_batch
+from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
+from tlcore.runs.sweep import SweepSpec
 from tlcore.selection.scores import ValidatorScores
 from tlcore.workspace import Workspace
 
@@ -240,3 +242,21 @@ def test_adapt_prints_the_estimate_before_training(
     first, *rest = out.splitlines()
     assert first.startswith("estimated: about ") and "from a probe of 4 steps of lenet_bn" in first
     assert rest[0].startswith("run ") and " done: " in rest[0]
+
+
+def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload() -> None:
+    """dann: 2 networks x 2 weights x 2 seeds, deep_coral: 2 networks x 2 seeds = 12 trials; one
+    estimate per composition and network (a weight or a seed changes no workload)."""
+    grid = parse_grid(["model=lenet_bn,cnn", "dann.weight=0.1,0.3"])
+    spec = SweepSpec("mnist5k", "digits", (("dann",), ("deep_coral",)), Space(grid), seeds=(0, 1))
+    asked: list[tuple[str, str, int]] = []
+
+    def estimate_of(cfg: AdaptConfig) -> Estimate:
+        asked.append((cfg.methods[0], cfg.model, cfg.seed))
+        work = Workload(cfg.model, (1, 28, 28), None, "cpu", 32, 10, 0, 10, 100)
+        return Estimate(10.0 if cfg.model == "cnn" else 2.0, 12.0, "probe", 0, 4, work)
+
+    batch = sweep_batch(spec, 1, estimate_of)
+    assert sorted(asked) == [(m, n, 0) for m in ("dann", "deep_coral") for n in ("cnn", "lenet_bn")]
+    assert [n for _, n in batch.parts] == [4, 4, 2, 2] and batch.runs == 12
+    assert batch.total() == 4 * (2.0 + 10.0) + 2 * (2.0 + 10.0)  # the old code: 12 x lenet_bn's 2 s = 24 s

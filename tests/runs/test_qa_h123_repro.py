@@ -68,7 +68,6 @@ def test_runs_of_another_input_size_do_not_time_a_run(
     assert photos.source == "probe"  # 3x128x128 photos, not the stored run's 1x28x28 digits
 
 
-@pytest.mark.xfail(strict=True, reason=QA)
 def test_a_sweep_over_networks_is_estimated_per_network() -> None:
     spec = SweepSpec("mnist5k", "digits", (("dann",),), Space(parse_grid(["model=lenet_bn,cnn"])))
     asked: list[str] = []

@@ -29,6 +29,7 @@ early stopping (``patience``) and settling (``settle_tol``) can only make the ru
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping
@@ -48,7 +49,7 @@ from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.search import planned
 from tlcore.runs.store import RunStore
-from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep import SweepSpec, expand
 from tlcore.workspace import Workspace
 
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
@@ -373,11 +374,25 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
 def sweep_batch(
     spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig], Estimate]
 ) -> Batch:
-    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): each
-    composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed) and
-    how many trials it plans (at most, for a random or Optuna search)."""
-    parts = []
-    for methods in spec.compositions:
+    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): the trials the
+    driver runs (:func:`tlcore.runs.sweep.expand`, so a grid over ``model``, ``epochs`` or ``batch_size``
+    times each value's runs), one ``estimate_of`` per distinct config less its seed and method
+    parameters (one probe per network), times how many trials it stands for. A composition plans
+    ``planned * seeds`` trials: an Optuna search's later rounds count as its first round's trials
+    again; a trial the config refuses never runs and counts nothing."""
+    trials: dict[tuple[str, ...], list[AdaptConfig | None]] = {}
+    for trial in expand(spec):
+        trials.setdefault(trial.methods, []).append(trial.config)
+    counts: dict[str, list[Any]] = {}  # workload key -> [its first config, the trials it stands for]
+    for methods, configs in trials.items():
         n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
-        parts.append((estimate_of(spec.trial_config(methods, {}, spec.seeds[0])), n))
-    return Batch(tuple(parts), max_concurrent or Limits.from_env().max_running)
+        for cfg in (configs[i % len(configs)] for i in range(n)):
+            if cfg is not None:
+                counts.setdefault(_workload_key(cfg), [cfg, 0])[1] += 1
+    parts = tuple((estimate_of(cfg), n) for cfg, n in counts.values())
+    return Batch(parts, max_concurrent or Limits.from_env().max_running)
+
+
+def _workload_key(cfg: AdaptConfig) -> str:
+    """What a run's time depends on: its config but the seed and the methods' parameters."""
+    return json.dumps({k: v for k, v in cfg.to_dict().items() if k not in ("seed", "params")}, sort_keys=True)
