@@ -15,7 +15,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import split_pair
 from tlcore.errors import TLError
 from tlcore.limits import Limits
-from tlcore.runs.estimate import Batch, Estimate, estimate, sweep_batch
+from tlcore.runs.estimate import Estimate, estimate
+from tlcore.runs.estimate_batch import Batch, sweep_batch
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.sweep import SweepSpec

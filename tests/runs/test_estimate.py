@@ -19,7 +19,8 @@ from tlcore.adapt.pipeline import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
 from tlcore.runs import jobs, probe
-from tlcore.runs.estimate import Estimate, Workload, estimate, plan, sweep_batch
+from tlcore.runs.estimate import Estimate, Workload, estimate, plan
+from tlcore.runs.estimate_batch import Batch, sweep_batch
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -260,3 +261,19 @@ def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload() -
     assert sorted(asked) == [(m, n, 0) for m in ("dann", "deep_coral") for n in ("cnn", "lenet_bn")]
     assert [n for _, n in batch.parts] == [4, 4, 2, 2] and batch.runs == 12
     assert batch.total() == 4 * (2.0 + 10.0) + 2 * (2.0 + 10.0)  # the old code: 12 x lenet_bn's 2 s = 24 s
+
+
+@pytest.mark.parametrize(
+    ("threads", "total", "words"), [("2", 20.0, "2 at a time, sharing 2 cores"), ("1", 10.0, "2 at a time:")]
+)
+def test_runs_at_once_on_a_cpu_share_its_cores(
+    monkeypatch: pytest.MonkeyPatch, threads: str, total: float, words: str
+) -> None:
+    """2 runs of 10 s at once on 2 cores: with 2 torch threads each they take 20 s (the old code: 10 s),
+    with 1 thread each 10 s."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("OMP_NUM_THREADS", threads)
+    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 10, 0, 10, 100)
+    batch = Batch(((Estimate(10.0, 12.0, "probe", 0, 4, work), 2),), 2)
+    assert batch.total() == total and batch.total(longest=True) == 1.2 * total
+    assert words in batch.text()

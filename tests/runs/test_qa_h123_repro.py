@@ -23,7 +23,8 @@ from tlcore.adapt.pair import RunPair
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.runs import probe
-from tlcore.runs.estimate import Estimate, estimate, sweep_batch
+from tlcore.runs.estimate import Estimate, estimate
+from tlcore.runs.estimate_batch import sweep_batch
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec, checked

@@ -26,7 +26,8 @@ from tlcore.workspace import Workspace
 if TYPE_CHECKING:
     from tlcore.adapt.config import AdaptConfig
     from tlcore.adapt.pair import RunPair
-    from tlcore.runs.estimate import Batch, Estimate
+    from tlcore.runs.estimate import Estimate
+    from tlcore.runs.estimate_batch import Batch
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +87,7 @@ def estimate(spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace) 
     grid may change its splits)."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
-    from tlcore.runs.estimate import sweep_batch  # noqa: PLC0415 - loads torch
+    from tlcore.runs.estimate_batch import sweep_batch  # noqa: PLC0415 - loads torch
 
     pairs: dict[float, RunPair] = {}
 

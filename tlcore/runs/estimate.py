@@ -29,10 +29,9 @@ early stopping (``patience``) and settling (``settle_tol``) can only make the ru
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -42,14 +41,11 @@ from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import input_side
-from tlcore.limits import Limits
 from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options, resolve_model_name
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
-from tlcore.runs.search import planned
 from tlcore.runs.store import RunStore
-from tlcore.runs.sweep import SweepSpec, expand
 from tlcore.workspace import Workspace
 
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
@@ -124,49 +120,6 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text()}
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Several runs, ``concurrency`` at a time: each of ``parts`` an estimate and how many runs it stands
-    for; in all ``sum(n * seconds) / min(concurrency, runs)``."""
-
-    parts: tuple[tuple[Estimate, int], ...]
-    concurrency: int
-
-    @property
-    def runs(self) -> int:
-        return sum(n for _, n in self.parts)
-
-    @property
-    def at_once(self) -> int:
-        """The runs that run at the same time: ``concurrency``, at most all of them."""
-        return max(1, min(self.concurrency, self.runs))
-
-    def total(self, longest: bool = False) -> float:
-        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.at_once
-
-    def text(self) -> str:
-        """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
-        min; from ...)``, the origins of its distinct networks."""
-        if self.runs == 1:
-            return self.parts[0][0].text()
-        origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
-        return (
-            f"{self.runs} runs, {self.at_once} at a time: about {duration(self.total())} in all "
-            f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The totals, the text and each part's estimate with the runs it stands for (``--json``)."""
-        return {
-            "runs": self.runs,
-            "at_once": self.at_once,
-            "seconds": self.total(),
-            "at_most": self.total(longest=True),
-            "text": self.text(),
-            "parts": [{"runs": n, "estimate": e.to_dict()} for e, n in self.parts],
-        }
 
 
 def duration(seconds: float, up: bool = False) -> str:
@@ -369,30 +322,3 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)
     return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
-
-
-def sweep_batch(
-    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig], Estimate]
-) -> Batch:
-    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): the trials the
-    driver runs (:func:`tlcore.runs.sweep.expand`, so a grid over ``model``, ``epochs`` or ``batch_size``
-    times each value's runs), one ``estimate_of`` per distinct config less its seed and method
-    parameters (one probe per network), times how many trials it stands for. A composition plans
-    ``planned * seeds`` trials: an Optuna search's later rounds count as its first round's trials
-    again; a trial the config refuses never runs and counts nothing."""
-    trials: dict[tuple[str, ...], list[AdaptConfig | None]] = {}
-    for trial in expand(spec):
-        trials.setdefault(trial.methods, []).append(trial.config)
-    counts: dict[str, list[Any]] = {}  # workload key -> [its first config, the trials it stands for]
-    for methods, configs in trials.items():
-        n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
-        for cfg in (configs[i % len(configs)] for i in range(n)):
-            if cfg is not None:
-                counts.setdefault(_workload_key(cfg), [cfg, 0])[1] += 1
-    parts = tuple((estimate_of(cfg), n) for cfg, n in counts.values())
-    return Batch(parts, max_concurrent or Limits.from_env().max_running)
-
-
-def _workload_key(cfg: AdaptConfig) -> str:
-    """What a run's time depends on: its config but the seed and the methods' parameters."""
-    return json.dumps({k: v for k, v in cfg.to_dict().items() if k not in ("seed", "params")}, sort_keys=True)
