@@ -148,7 +148,9 @@ def test_paired_steps_timed_by_other_methods_runs_say_so(timed: Workspace) -> No
     methods whose runs timed the workspace's paired steps: the line says whose they were."""
     found = estimate(AdaptConfig("mnist5k", "digits", ("fixmatch",), epochs=3, device="cpu"), _pair(), timed)
     assert found.seconds == pytest.approx(21.55)  # as dann's
-    assert found.text().endswith("120 steps; paired steps timed by runs of other methods: dann)")
+    assert found.text().endswith(
+        "120 steps; steps on a source + target batch pair timed by runs of other compositions: dann)"
+    )
     same = estimate(AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu"), _pair(), timed)
     only = estimate(
         AdaptConfig("mnist5k", "digits", ("source_only",), epochs=3, device="cpu"), _pair(), timed
@@ -161,7 +163,10 @@ def test_paired_steps_timed_by_other_methods_runs_say_so(timed: Workspace) -> No
         store, AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu"), "lenet_bn", FAST
     )
     guessed = estimate(AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu"), _pair(), timed)
-    assert guessed.paired_note == "paired steps taken as two single steps: no run here trained one"
+    assert (
+        guessed.paired_note
+        == "steps on a source + target batch pair taken as two single steps: no run here trained one"
+    )
 
 
 def _fake_measure(calls: list[Any]) -> Any:
@@ -277,3 +282,11 @@ def test_runs_at_once_on_a_cpu_share_its_cores(
     batch = Batch(((Estimate(10.0, 12.0, "probe", 0, 4, work), 2),), 2)
     assert batch.total() == total and batch.total(longest=True) == 1.2 * total
     assert words in batch.text()
+
+
+def test_a_short_estimate_says_under_5_s_and_one_step() -> None:
+    """1.0 s read "about 5 s" while --json said 1.0 (QA: 0.0), and "1 steps"."""
+    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 1, 0, 0, 100)
+    found = Estimate(1.0, 4.0, "runs", 1, 1, work)
+    assert found.text() == "under 5 s (at most 5 s; from 1 finished run of cnn on cpu, 1 step)"
+    assert Estimate(3.0, 4.0, "runs", 1, 2, work).text().startswith("about 5 s (at most 5 s; ")

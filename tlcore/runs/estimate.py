@@ -106,7 +106,7 @@ class Estimate:
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
-        return f"about {duration(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
+        return f"{about(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
 
     def origin(self) -> str:
         """Where the rates came from, e.g. ``from 3 finished runs of lenet_bn on cpu, 180 steps``."""
@@ -114,7 +114,8 @@ class Estimate:
         if self.source == "runs":
             runs = "run" if self.n_runs == 1 else "runs"
             note = f"; {self.paired_note}" if self.paired_note else ""
-            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps{note}"
+            steps = "step" if self.n_steps == 1 else "steps"
+            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} {steps}{note}"
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
@@ -130,6 +131,12 @@ def duration(seconds: float, up: bool = False) -> str:
     if unit == 5:
         return f"{5 * count} s" if count < 12 else "1 min"
     return f"{count} min" if count < 60 else f"{count // 60} h {count % 60:02d} min"
+
+
+def about(seconds: float) -> str:
+    """``about 20 s``; ``under 5 s`` below the smallest :func:`duration` it says (``--json`` may read
+    0.0 s: a run that trains and evaluates nothing)."""
+    return "under 5 s" if seconds < 2.5 else f"about {duration(seconds)}"
 
 
 def steps_per_epoch(cfg: AdaptConfig | Mapping[str, Any], n: int) -> int:
@@ -269,7 +276,9 @@ def stored_rates(
     same = [m for m in with_paired if m.methods == methods]
     paired_runs = same or with_paired
     others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
-    note = "" if same else f"paired steps timed by runs of other methods: {others}"
+    note = (
+        "" if same else f"steps on a source + target batch pair timed by runs of other compositions: {others}"
+    )
     used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
     if not used:  # only runs of a cached baseline and no trained adapt stage: nothing timed a step
         return None
@@ -277,7 +286,11 @@ def stored_rates(
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    note = note if paired else "paired steps taken as two single steps: no run here trained one"
+    note = (
+        note
+        if paired
+        else "steps on a source + target batch pair taken as two single steps: no run here trained one"
+    )
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
     return rates, len(used), sum(m.steps for m in used), note
 

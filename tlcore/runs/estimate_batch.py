@@ -11,7 +11,7 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.limits import Limits
-from tlcore.runs.estimate import Estimate, duration
+from tlcore.runs.estimate import Estimate, about, duration
 from tlcore.runs.search import planned
 from tlcore.runs.slots import run_threads
 from tlcore.runs.sweep import SweepSpec, expand
@@ -54,7 +54,7 @@ class Batch:
         origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
         at_once = f"{self.at_once} at a time{self._sharing()}"
         return (
-            f"{self.runs} runs, {at_once}: about {duration(self.total())} in all "
+            f"{self.runs} runs, {at_once}: {about(self.total())} in all "
             f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
         )
 
