@@ -290,3 +290,22 @@ def test_a_short_estimate_says_under_5_s_and_one_step() -> None:
     found = Estimate(1.0, 4.0, "runs", 1, 1, work)
     assert found.text() == "under 5 s (at most 5 s; from 1 finished run of cnn on cpu, 1 step)"
     assert Estimate(3.0, 4.0, "runs", 1, 2, work).text().startswith("about 5 s (at most 5 s; ")
+
+
+def test_a_run_of_too_few_steps_is_not_preferred_over_the_probe(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: one finished run of 1 step timed a run at 35 s that took 18 s: a step of it carries its
+    epoch's scoring. A 1-step run: probed; runs of 20 timed steps in all: theirs."""
+    calls: list[Any] = []
+    monkeypatch.setattr(probe, "measure", _fake_measure(calls))
+    store = RunStore(workspace)
+    one = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=1, steps_per_epoch=1, device="cpu")
+    _finished(store, one, "lenet_bn", {"baseline": 5.0, "evaluate": 2.24})
+    cfg = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu")
+    assert estimate(cfg, _pair(), workspace).source == "probe" and len(calls) == 1
+    _finished(
+        store, AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu"), "lenet_bn", FAST
+    )
+    found = estimate(cfg, _pair(), workspace)  # 1 + 20 steps
+    assert (found.source, found.n_runs, found.n_steps) == ("runs", 2, 21)

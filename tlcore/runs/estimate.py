@@ -19,7 +19,9 @@ The rates, best first:
    and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
    reused its evaluation too: the run that trained it evaluated it); paired rates preferably from runs
    of the same methods; a missing kind of step is taken as twice or half the other: a paired step is
-   two batches.
+   two batches. They need :data:`MIN_TIMED_STEPS` timed steps in all: a step of a short run carries
+   its epoch's fixed costs (scoring, the first step's warm-up), so a 1-step run read 35 s for an 18 s
+   run (QA helper-123).
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
@@ -51,6 +53,7 @@ from tlcore.workspace import Workspace
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
 SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
 EVAL_PASSES = 3  # probe: forward passes of each evaluated model over the evaluated samples
+MIN_TIMED_STEPS = 20  # finished runs' steps in all before their rates beat the probe (see the module doc)
 EVAL_OVERHEAD_SECONDS = 1.5  # probe: a model's UMAP and validators, 0.5-2.5 s on a 2-core CPU (lenet/mlp)
 
 
@@ -261,7 +264,7 @@ def stored_rates(
     """The rates of the finished runs among ``records`` with ``work``'s network, input shape, image size,
     device and batch size, the number of runs and of steps they rest on, and where the paired rate came from
     when no run of ``methods`` timed one (other methods' runs, or two single steps: a FixMatch step
-    may cost more than theirs); None when none has them."""
+    may cost more than theirs); None when they timed under :data:`MIN_TIMED_STEPS` steps."""
     found = []
     for record in records:
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
@@ -280,7 +283,7 @@ def stored_rates(
         "" if same else f"steps on a source + target batch pair timed by runs of other compositions: {others}"
     )
     used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
-    if not used:  # only runs of a cached baseline and no trained adapt stage: nothing timed a step
+    if sum(m.steps for m in used) < MIN_TIMED_STEPS:  # none, or too few timed steps: the probe's
         return None
     single = [m.single for m in used if m.single is not None]
     paired = [m.paired for m in paired_runs if m.paired is not None]
