@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
@@ -51,11 +51,13 @@ class Batch:
         the cores hold back the runs at once (:attr:`parallel`)."""
         if self.runs == 1:
             return self.parts[0][0].text()
-        origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
+        origins: dict[str, str] = {}  # a network's probe once: the first part's words, cached or not
+        for e, _ in self.parts:
+            origins.setdefault(replace(e, cached_probe=False).origin(), e.origin())
         at_once = f"{self.at_once} at a time{self._sharing()}"
         return (
             f"{self.runs} runs, {at_once}: {about(self.total())} in all "
-            f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
+            f"(at most {duration(self.total(longest=True), up=True)}; {'; '.join(origins.values())})"
         )
 
     def _sharing(self) -> str:
