@@ -15,7 +15,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import split_pair
 from tlcore.errors import TLError
 from tlcore.limits import Limits
-from tlcore.runs.estimate import Batch, Estimate, estimate, sweep_batch
+from tlcore.runs.estimate import Estimate, estimate
+from tlcore.runs.estimate_batch import Batch, sweep_batch
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.sweep import SweepSpec
@@ -34,7 +35,7 @@ def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
 
 
 def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
-    """``Estimated: ...`` for a sweep's trials (each composition's at the space's defaults), the
+    """``Estimated: ...`` for a sweep's trials (:func:`~tlcore.runs.estimate.sweep_batch`), the
     executor's trials at once (unset: the workspace's run slots) at a time; None when the data does
     not load."""
     try:

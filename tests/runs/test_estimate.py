@@ -19,8 +19,11 @@ from tlcore.adapt.pipeline import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
 from tlcore.runs import jobs, probe
-from tlcore.runs.estimate import estimate, plan
+from tlcore.runs.estimate import Estimate, Workload, estimate, plan
+from tlcore.runs.estimate_batch import Batch, sweep_batch
+from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
+from tlcore.runs.sweep import SweepSpec
 from tlcore.selection.scores import ValidatorScores
 from tlcore.workspace import Workspace
 
@@ -145,7 +148,9 @@ def test_paired_steps_timed_by_other_methods_runs_say_so(timed: Workspace) -> No
     methods whose runs timed the workspace's paired steps: the line says whose they were."""
     found = estimate(AdaptConfig("mnist5k", "digits", ("fixmatch",), epochs=3, device="cpu"), _pair(), timed)
     assert found.seconds == pytest.approx(21.55)  # as dann's
-    assert found.text().endswith("120 steps; paired steps timed by runs of other methods: dann)")
+    assert found.text().endswith(
+        "120 steps; steps on a source + target batch pair timed by runs of other compositions: dann)"
+    )
     same = estimate(AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu"), _pair(), timed)
     only = estimate(
         AdaptConfig("mnist5k", "digits", ("source_only",), epochs=3, device="cpu"), _pair(), timed
@@ -158,7 +163,10 @@ def test_paired_steps_timed_by_other_methods_runs_say_so(timed: Workspace) -> No
         store, AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu"), "lenet_bn", FAST
     )
     guessed = estimate(AdaptConfig("mnist5k", "digits", ("dann",), epochs=3, device="cpu"), _pair(), timed)
-    assert guessed.paired_note == "paired steps taken as two single steps: no run here trained one"
+    assert (
+        guessed.paired_note
+        == "steps on a source + target batch pair taken as two single steps: no run here trained one"
+    )
 
 
 def _fake_measure(calls: list[Any]) -> Any:
@@ -240,3 +248,64 @@ def test_adapt_prints_the_estimate_before_training(
     first, *rest = out.splitlines()
     assert first.startswith("estimated: about ") and "from a probe of 4 steps of lenet_bn" in first
     assert rest[0].startswith("run ") and " done: " in rest[0]
+
+
+def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload() -> None:
+    """dann: 2 networks x 2 weights x 2 seeds, deep_coral: 2 networks x 2 seeds = 12 trials; one
+    estimate per composition and network (a weight or a seed changes no workload)."""
+    grid = parse_grid(["model=lenet_bn,cnn", "dann.weight=0.1,0.3"])
+    spec = SweepSpec("mnist5k", "digits", (("dann",), ("deep_coral",)), Space(grid), seeds=(0, 1))
+    asked: list[tuple[str, str, int]] = []
+
+    def estimate_of(cfg: AdaptConfig) -> Estimate:
+        asked.append((cfg.methods[0], cfg.model, cfg.seed))
+        work = Workload(cfg.model, (1, 28, 28), None, "cpu", 32, 10, 0, 10, 100)
+        return Estimate(10.0 if cfg.model == "cnn" else 2.0, 12.0, "probe", 0, 4, work)
+
+    batch = sweep_batch(spec, 1, estimate_of)
+    assert sorted(asked) == [(m, n, 0) for m in ("dann", "deep_coral") for n in ("cnn", "lenet_bn")]
+    assert [n for _, n in batch.parts] == [4, 4, 2, 2] and batch.runs == 12
+    assert batch.total() == 4 * (2.0 + 10.0) + 2 * (2.0 + 10.0)  # the old code: 12 x lenet_bn's 2 s = 24 s
+
+
+@pytest.mark.parametrize(
+    ("threads", "total", "words"), [("2", 20.0, "2 at a time, sharing 2 cores"), ("1", 10.0, "2 at a time:")]
+)
+def test_runs_at_once_on_a_cpu_share_its_cores(
+    monkeypatch: pytest.MonkeyPatch, threads: str, total: float, words: str
+) -> None:
+    """2 runs of 10 s at once on 2 cores: with 2 torch threads each they take 20 s (the old code: 10 s),
+    with 1 thread each 10 s."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("OMP_NUM_THREADS", threads)
+    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 10, 0, 10, 100)
+    batch = Batch(((Estimate(10.0, 12.0, "probe", 0, 4, work), 2),), 2)
+    assert batch.total() == total and batch.total(longest=True) == 1.2 * total
+    assert words in batch.text()
+
+
+def test_a_short_estimate_says_under_5_s_and_one_step() -> None:
+    """1.0 s read "about 5 s" while --json said 1.0 (QA: 0.0), and "1 steps"."""
+    work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 1, 0, 0, 100)
+    found = Estimate(1.0, 4.0, "runs", 1, 1, work)
+    assert found.text() == "under 5 s (at most 5 s; from 1 finished run of cnn on cpu, 1 step)"
+    assert Estimate(3.0, 4.0, "runs", 1, 2, work).text().startswith("about 5 s (at most 5 s; ")
+
+
+def test_a_run_of_too_few_steps_is_not_preferred_over_the_probe(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: one finished run of 1 step timed a run at 35 s that took 18 s: a step of it carries its
+    epoch's scoring. A 1-step run: probed; runs of 20 timed steps in all: theirs."""
+    calls: list[Any] = []
+    monkeypatch.setattr(probe, "measure", _fake_measure(calls))
+    store = RunStore(workspace)
+    one = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=1, steps_per_epoch=1, device="cpu")
+    _finished(store, one, "lenet_bn", {"baseline": 5.0, "evaluate": 2.24})
+    cfg = AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu")
+    assert estimate(cfg, _pair(), workspace).source == "probe" and len(calls) == 1
+    _finished(
+        store, AdaptConfig("mnist5k", "digits", ("source_only",), epochs=2, device="cpu"), "lenet_bn", FAST
+    )
+    found = estimate(cfg, _pair(), workspace)  # 1 + 20 steps
+    assert (found.source, found.n_runs, found.n_steps) == ("runs", 2, 21)

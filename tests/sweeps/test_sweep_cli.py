@@ -154,7 +154,10 @@ def test_sweep_says_its_estimate_before_it_starts(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As the Sweep page does: each composition's trials x its per-trial estimate, 4 at a time (the run
-    slots); ``--json`` gains the numbers (the CLI printed no estimate at all)."""
+    slots) on 2 cores of 1 thread a run: 2 runs' work at once; ``--json`` gains the numbers (the CLI
+    printed no estimate at all)."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
     launched: list[str] = []
     monkeypatch.setattr(driver, "launch", lambda _, sweep_id: launched.append(sweep_id))
     times = {"single": [0.1, 0.2], "paired": [0.3, 0.5], "forward_per_sample": 0.001}
@@ -163,7 +166,9 @@ def test_sweep_says_its_estimate_before_it_starts(
     argv = ["sweep", *pair, "--methods", "dann,im", "--grid", "dann.weight=0.1,1", "--seeds", "0,1"]
     code, out, err = cli(workspace, *argv, "--epochs", "2", "--device", "cpu", "--detach", capsys=capsys)
     assert code == 0, err
-    assert out.startswith("estimated: 6 runs, 4 at a time: about ") and f"sweep {launched[0]} started" in out
+    assert out.startswith("estimated: 6 runs, 4 at a time, sharing 2 cores: about ")
+    assert f"sweep {launched[0]} started" in out
+    assert out.count("from a probe of 4 steps of lenet_bn") == 1  # dann's probe, not im's again, cached
     code, out, err = cli(
         workspace, *argv, "--epochs", "2", "--device", "cpu", "--detach", "--json", capsys=capsys
     )
@@ -175,8 +180,9 @@ def test_sweep_says_its_estimate_before_it_starts(
     assert parts[0]["estimate"]["workload"]["paired_steps"] == 14
     each = [p["estimate"]["seconds"] for p in parts]
     assert said["estimate"]["at_once"] == 4 and said["estimate"]["runs"] == 6
-    assert said["estimate"]["seconds"] == pytest.approx((4 * each[0] + 2 * each[1]) / 4)
-    assert said["estimate"]["text"].startswith("6 runs, 4 at a time: about ")
+    assert said["estimate"]["parallel"] == 2 and said["estimate"]["runs"] == 6
+    assert said["estimate"]["seconds"] == pytest.approx((4 * each[0] + 2 * each[1]) / 2)
+    assert said["estimate"]["text"].startswith("6 runs, 4 at a time, sharing 2 cores: about ")
 
 
 def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:

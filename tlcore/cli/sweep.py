@@ -24,7 +24,10 @@ from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, checked,
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
-    from tlcore.runs.estimate import Batch
+    from tlcore.adapt.config import AdaptConfig
+    from tlcore.adapt.pair import RunPair
+    from tlcore.runs.estimate import Estimate
+    from tlcore.runs.estimate_batch import Batch
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -80,14 +83,21 @@ def run(args: argparse.Namespace) -> int:
 
 def estimate(spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace) -> Batch:
     """The Sweep page's estimate of the sweep's trials (:func:`tlcore.runs.estimate.sweep_batch`), at
-    the thread count a launched run has; the compositions' trials at the defaults share one pair."""
+    the thread count a launched run has; the trials share the pair, loaded once per test fraction (a
+    grid may change its splits)."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
-    from tlcore.runs.estimate import sweep_batch  # noqa: PLC0415 - loads torch
+    from tlcore.runs.estimate_batch import sweep_batch  # noqa: PLC0415 - loads torch
 
-    pair = load_run_pair(spec.trial_config(spec.compositions[0], {}, spec.seeds[0]), workspace)
+    pairs: dict[float, RunPair] = {}
+
+    def estimate_of(cfg: AdaptConfig) -> Estimate:
+        if cfg.test_fraction not in pairs:
+            pairs[cfg.test_fraction] = load_run_pair(cfg, workspace)
+        return estimate_run(cfg, pairs[cfg.test_fraction], workspace)
+
     with worker_thread_share(Limits.from_env().max_running):
-        return sweep_batch(spec, settings.max_concurrent, lambda cfg: estimate_run(cfg, pair, workspace))
+        return sweep_batch(spec, settings.max_concurrent, estimate_of)
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:

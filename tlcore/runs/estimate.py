@@ -13,12 +13,15 @@ nothing.
 
 The rates, best first:
 
-1. ``runs``: finished runs in the workspace with the same network, image size, device and batch size;
+1. ``runs``: finished runs in the workspace with the same network, input shape (28x28 digits time
+   nothing of 128x128 photos), image size, device and batch size;
    per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
    and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
    reused its evaluation too: the run that trained it evaluated it); paired rates preferably from runs
    of the same methods; a missing kind of step is taken as twice or half the other: a paired step is
-   two batches.
+   two batches. They need :data:`MIN_TIMED_STEPS` timed steps in all: a step of a short run carries
+   its epoch's fixed costs (scoring, the first step's warm-up), so a 1-step run read 35 s for an 18 s
+   run (QA helper-123).
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -40,19 +43,17 @@ from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import input_side
-from tlcore.limits import Limits
 from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options, resolve_model_name
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
-from tlcore.runs.search import planned
 from tlcore.runs.store import RunStore
-from tlcore.runs.sweep import SweepSpec
 from tlcore.workspace import Workspace
 
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
 SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
 EVAL_PASSES = 3  # probe: forward passes of each evaluated model over the evaluated samples
+MIN_TIMED_STEPS = 20  # finished runs' steps in all before their rates beat the probe (see the module doc)
 EVAL_OVERHEAD_SECONDS = 1.5  # probe: a model's UMAP and validators, 0.5-2.5 s on a 2-core CPU (lenet/mlp)
 
 
@@ -61,6 +62,7 @@ class Workload:
     """What a run of a config will compute: its network, where, and how many steps of each kind."""
 
     model: str
+    input_shape: tuple[int, ...]  # the pair's sample shape, as a run stores it (``info.model.input_shape``)
     image_size: int | None
     device: str
     batch_size: int
@@ -107,7 +109,7 @@ class Estimate:
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
-        return f"about {duration(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
+        return f"{about(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
 
     def origin(self) -> str:
         """Where the rates came from, e.g. ``from 3 finished runs of lenet_bn on cpu, 180 steps``."""
@@ -115,55 +117,13 @@ class Estimate:
         if self.source == "runs":
             runs = "run" if self.n_runs == 1 else "runs"
             note = f"; {self.paired_note}" if self.paired_note else ""
-            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} steps{note}"
+            steps = "step" if self.n_steps == 1 else "steps"
+            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} {steps}{note}"
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text()}
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Several runs, ``concurrency`` at a time: each of ``parts`` an estimate and how many runs it stands
-    for; in all ``sum(n * seconds) / min(concurrency, runs)``."""
-
-    parts: tuple[tuple[Estimate, int], ...]
-    concurrency: int
-
-    @property
-    def runs(self) -> int:
-        return sum(n for _, n in self.parts)
-
-    @property
-    def at_once(self) -> int:
-        """The runs that run at the same time: ``concurrency``, at most all of them."""
-        return max(1, min(self.concurrency, self.runs))
-
-    def total(self, longest: bool = False) -> float:
-        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.at_once
-
-    def text(self) -> str:
-        """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
-        min; from ...)``, the origins of its distinct networks."""
-        if self.runs == 1:
-            return self.parts[0][0].text()
-        origins = "; ".join(dict.fromkeys(e.origin() for e, _ in self.parts))
-        return (
-            f"{self.runs} runs, {self.at_once} at a time: about {duration(self.total())} in all "
-            f"(at most {duration(self.total(longest=True), up=True)}; {origins})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The totals, the text and each part's estimate with the runs it stands for (``--json``)."""
-        return {
-            "runs": self.runs,
-            "at_once": self.at_once,
-            "seconds": self.total(),
-            "at_most": self.total(longest=True),
-            "text": self.text(),
-            "parts": [{"runs": n, "estimate": e.to_dict()} for e, n in self.parts],
-        }
 
 
 def duration(seconds: float, up: bool = False) -> str:
@@ -174,6 +134,12 @@ def duration(seconds: float, up: bool = False) -> str:
     if unit == 5:
         return f"{5 * count} s" if count < 12 else "1 min"
     return f"{count} min" if count < 60 else f"{count // 60} h {count % 60:02d} min"
+
+
+def about(seconds: float) -> str:
+    """``about 20 s``; ``under 5 s`` below the smallest :func:`duration` it says (``--json`` may read
+    0.0 s: a run that trains and evaluates nothing)."""
+    return "under 5 s" if seconds < 2.5 else f"about {duration(seconds)}"
 
 
 def steps_per_epoch(cfg: AdaptConfig | Mapping[str, Any], n: int) -> int:
@@ -194,7 +160,8 @@ def plan(
     """The steps a run of ``cfg`` on ``pair`` trains, at most, and the models it evaluates (see the
     module doc); ``evaluation_cached``: the cache holds the baseline's evaluation too."""
     n_s, n_t = pair.source_train.n_samples, pair.target_train.n_samples
-    model, size = network_of(cfg, tuple(pair.source_train.shape))
+    shape = tuple(pair.source_train.shape)
+    model, size = network_of(cfg, shape)
     adapt_epochs = cfg.adapt_epochs or cfg.epochs
     trained = [get_method(m) for m in cfg.methods if get_method(m).kind not in ("transform", "baseline")]
     single = paired = 0
@@ -209,6 +176,7 @@ def plan(
         single = adapt_epochs * per_epoch
     return Workload(
         model=model,
+        input_shape=shape,
         image_size=size,
         device=pick_device(cfg.device).type,
         batch_size=cfg.batch_size,
@@ -283,6 +251,7 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
     device = record.config.get("device")
     return (
         model.get("name") == work.model
+        and tuple(model.get("input_shape") or ()) == work.input_shape  # a run that lacks it: not matched
         and size == work.image_size
         and pick_device(device).type == work.device
         and record.config.get("batch_size") == work.batch_size
@@ -292,10 +261,10 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
 def stored_rates(
     records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
 ) -> tuple[Rates, int, int, str] | None:
-    """The rates of the finished runs among ``records`` with ``work``'s network, image size, device and
-    batch size, the number of runs and of steps they rest on, and where the paired rate came from
+    """The rates of the finished runs among ``records`` with ``work``'s network, input shape, image size,
+    device and batch size, the number of runs and of steps they rest on, and where the paired rate came from
     when no run of ``methods`` timed one (other methods' runs, or two single steps: a FixMatch step
-    may cost more than theirs); None when none has them."""
+    may cost more than theirs); None when they timed under :data:`MIN_TIMED_STEPS` steps."""
     found = []
     for record in records:
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
@@ -310,15 +279,21 @@ def stored_rates(
     same = [m for m in with_paired if m.methods == methods]
     paired_runs = same or with_paired
     others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
-    note = "" if same else f"paired steps timed by runs of other methods: {others}"
+    note = (
+        "" if same else f"steps on a source + target batch pair timed by runs of other compositions: {others}"
+    )
     used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
-    if not used:  # only runs of a cached baseline and no trained adapt stage: nothing timed a step
+    if sum(m.steps for m in used) < MIN_TIMED_STEPS:  # none, or too few timed steps: the probe's
         return None
     single = [m.single for m in used if m.single is not None]
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    note = note if paired else "paired steps taken as two single steps: no run here trained one"
+    note = (
+        note
+        if paired
+        else "steps on a source + target batch pair taken as two single steps: no run here trained one"
+    )
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
     return rates, len(used), sum(m.steps for m in used), note
 
@@ -363,16 +338,3 @@ def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)
     return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
-
-
-def sweep_batch(
-    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig], Estimate]
-) -> Batch:
-    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): each
-    composition's estimate (``estimate_of`` its trial at the space's defaults and the first seed) and
-    how many trials it plans (at most, for a random or Optuna search)."""
-    parts = []
-    for methods in spec.compositions:
-        n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
-        parts.append((estimate_of(spec.trial_config(methods, {}, spec.seeds[0])), n))
-    return Batch(tuple(parts), max_concurrent or Limits.from_env().max_running)

@@ -97,6 +97,12 @@ def worker_threads(max_running: int) -> int:
     return max(1, (os.cpu_count() or 1) // max_running)
 
 
+def run_threads(max_running: int) -> int:
+    """The torch threads a launched run uses (:func:`limit_threads`): ``OMP_NUM_THREADS`` when set (a
+    worker inherits it), else :func:`worker_threads`."""
+    return int(os.environ.get("OMP_NUM_THREADS") or worker_threads(max_running))
+
+
 def limit_threads(max_running: int) -> None:
     """Call before torch loads: set its thread count (``OMP_NUM_THREADS``) to this run's share and
     ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of spinning), unless already set.

@@ -1,0 +1,105 @@
+"""Several runs' estimate (:mod:`tlcore.runs.estimate` each): in all, so many at a time, on the cores
+they share; a sweep's from the trials its driver runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.limits import Limits
+from tlcore.runs.estimate import Estimate, about, duration
+from tlcore.runs.search import planned
+from tlcore.runs.slots import run_threads
+from tlcore.runs.sweep import SweepSpec, expand
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Several runs, ``concurrency`` at a time: each of ``parts`` an estimate and how many runs it stands
+    for; in all ``sum(n * seconds) / parallel``."""
+
+    parts: tuple[tuple[Estimate, int], ...]
+    concurrency: int
+
+    @property
+    def runs(self) -> int:
+        return sum(n for _, n in self.parts)
+
+    @property
+    def at_once(self) -> int:
+        """The runs that run at the same time: ``concurrency``, at most all of them."""
+        return max(1, min(self.concurrency, self.runs))
+
+    @property
+    def parallel(self) -> float:
+        """How many runs' work goes on at once: ``at_once``; on a CPU at most its cores over a run's
+        torch threads (:func:`~tlcore.runs.slots.run_threads`): ``min(k, cores / threads)``."""
+        if any(e.workload.device != "cpu" for e, _ in self.parts):
+            return self.at_once
+        return min(self.at_once, (os.cpu_count() or 1) / run_threads(Limits.from_env().max_running))
+
+    def total(self, longest: bool = False) -> float:
+        return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.parallel
+
+    def text(self) -> str:
+        """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
+        min; from ...)``, the origins of its distinct networks; ``2 at a time, sharing 2 cores`` when
+        the cores hold back the runs at once (:attr:`parallel`)."""
+        if self.runs == 1:
+            return self.parts[0][0].text()
+        origins: dict[str, str] = {}  # a network's probe once: the first part's words, cached or not
+        for e, _ in self.parts:
+            origins.setdefault(replace(e, cached_probe=False).origin(), e.origin())
+        at_once = f"{self.at_once} at a time{self._sharing()}"
+        return (
+            f"{self.runs} runs, {at_once}: {about(self.total())} in all "
+            f"(at most {duration(self.total(longest=True), up=True)}; {'; '.join(origins.values())})"
+        )
+
+    def _sharing(self) -> str:
+        cores = os.cpu_count() or 1
+        shared = self.parallel < self.at_once
+        return f", sharing {cores} {'core' if cores == 1 else 'cores'}" if shared else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The totals, the text and each part's estimate with the runs it stands for (``--json``)."""
+        return {
+            "runs": self.runs,
+            "at_once": self.at_once,
+            "parallel": self.parallel,
+            "seconds": self.total(),
+            "at_most": self.total(longest=True),
+            "text": self.text(),
+            "parts": [{"runs": n, "estimate": e.to_dict()} for e, n in self.parts],
+        }
+
+
+def sweep_batch(
+    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig], Estimate]
+) -> Batch:
+    """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): the trials the
+    driver runs (:func:`tlcore.runs.sweep.expand`, so a grid over ``model``, ``epochs`` or ``batch_size``
+    times each value's runs), one ``estimate_of`` per distinct config less its seed and method
+    parameters (one probe per network), times how many trials it stands for. A composition plans
+    ``planned * seeds`` trials: an Optuna search's later rounds count as its first round's trials
+    again; a trial the config refuses never runs and counts nothing."""
+    trials: dict[tuple[str, ...], list[AdaptConfig | None]] = {}
+    for trial in expand(spec):
+        trials.setdefault(trial.methods, []).append(trial.config)
+    counts: dict[str, list[Any]] = {}  # workload key -> [its first config, the trials it stands for]
+    for methods, configs in trials.items():
+        n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
+        for cfg in (configs[i % len(configs)] for i in range(n)):
+            if cfg is not None:
+                counts.setdefault(_workload_key(cfg), [cfg, 0])[1] += 1
+    parts = tuple((estimate_of(cfg), n) for cfg, n in counts.values())
+    return Batch(parts, max_concurrent or Limits.from_env().max_running)
+
+
+def _workload_key(cfg: AdaptConfig) -> str:
+    """What a run's time depends on: its config but the seed and the methods' parameters."""
+    return json.dumps({k: v for k, v in cfg.to_dict().items() if k not in ("seed", "params")}, sort_keys=True)
