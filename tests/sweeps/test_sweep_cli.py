@@ -121,6 +121,32 @@ def test_bad_input_is_one_line_and_exit_2(
     assert SweepStore(workspace).list() == []  # nothing half-created
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--grid", "model=mlp,foo"], "error: model=foo: unknown model 'foo'; choose one of: auto, cnn,"),
+        (["--grid", "model=lenet_bn,mlp"], "error: model 'mlp' needs feature vectors (D,), got samples of"),
+        (
+            ["--methods", "dann,source_only", "--grid", "target_labels=0,2"],
+            "error: target_labels=2: --target-labels is for the methods trained on target labels (",
+        ),
+        (
+            ["--methods", "dann", "--target-labels", "2"],
+            "error: --target-labels is for the methods trained on target labels (",
+        ),
+    ],
+)
+def test_a_trial_the_run_would_refuse_is_refused_before_the_sweep_exists(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    """QA helper-123 (F3, F4): these sweeps started, their trials failed or ran target labels unused."""
+    pair = ["--source", "mnist5k:n=300", "--target", "digits:n=300"]
+    argv = ["sweep", *pair, "--methods", "source_only", "--epochs", "1", "--device", "cpu", *extra]
+    code, out, err = cli(workspace, *argv, capsys=capsys)
+    assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1, err
+    assert SweepStore(workspace).list() == [] and RunStore(workspace).list() == []
+
+
 def test_an_address_where_no_cluster_answers_is_one_line_at_once(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:

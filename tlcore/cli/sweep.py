@@ -20,10 +20,18 @@ from tlcore.limits import Limits
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.slots import worker_thread_share
-from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, checked, spec_from_text
+from tlcore.runs.sweep import (
+    DEFAULT_SEEDS,
+    SweepSpec,
+    check_labelled,
+    check_networks,
+    checked,
+    spec_from_text,
+)
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
+    from tlcore.adapt.pair import RunPair
     from tlcore.runs.estimate import Batch
 
 
@@ -62,6 +70,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
     from tlcore.runs import driver  # noqa: PLC0415 - loads torch
 
@@ -71,21 +80,22 @@ def run(args: argparse.Namespace) -> int:
     for domain in (spec.source, spec.target):  # before a sweep exists
         check_present(domain, workspace)
     check_labelled(spec, functools.partial(spec_labelled, workspace=workspace))
-    batch = estimate(checked(spec), settings, workspace)  # a bad value refused before it is estimated
+    spec = checked(spec)  # a bad value refused before the data loads
+    pair = load_run_pair(spec.trial_config(spec.compositions[0], {}, spec.seeds[0]), workspace)
+    check_networks(spec, pair.source_train.shape)
+    batch = estimate(spec, settings, workspace, pair)
     if not args.json:
         print("\n".join(wrapped(batch.text(), "estimated: ", "  ")), flush=True)
     sweep_id = driver.create(workspace, spec, settings)
     return run_sweep(args, workspace, sweep_id, {"estimate": batch.to_dict()})
 
 
-def estimate(spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace) -> Batch:
+def estimate(spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace, pair: RunPair) -> Batch:
     """The Sweep page's estimate of the sweep's trials (:func:`tlcore.runs.estimate.sweep_batch`), at
-    the thread count a launched run has; the compositions' trials at the defaults share one pair."""
-    from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
+    the thread count a launched run has; the compositions' trials at the defaults share ``pair``."""
     from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate import sweep_batch  # noqa: PLC0415 - loads torch
 
-    pair = load_run_pair(spec.trial_config(spec.compositions[0], {}, spec.seeds[0]), workspace)
     with worker_thread_share(Limits.from_env().max_running):
         return sweep_batch(spec, settings.max_concurrent, lambda cfg: estimate_run(cfg, pair, workspace))
 
