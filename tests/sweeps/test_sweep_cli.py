@@ -237,6 +237,24 @@ def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFi
     assert damaged["status"] == "done" and damaged["error"].startswith(why) and damaged["metrics"] == {}
 
 
+def test_sweeps_show_names_the_failed_trials_errors(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA helper-123 (F3): the summary said "(see the failed trials)" and named none without --trials."""
+    argv = [*BASE, "--methods", "im", "--seeds", "0-4", "--epochs", "1"]
+    sweep_id = driver.create(workspace, spec_from_args(build_parser().parse_args(argv)))
+    driver.drive(workspace, sweep_id, executor=InlineExecutor(workspace, "sweep_workers:failing"), poll=0.0)
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, capsys=capsys)
+    failed = [line for line in out.splitlines() if line.startswith("  failed: ")]
+    assert code == 0 and "(see the failed trials)" in out
+    assert failed == [
+        f"  failed: trial im|seed={seed}: RuntimeError: the stand-in fails" for seed in (0, 1, 2)
+    ]
+    assert "  … 2 more failed: --trials\n" in out
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--trials", capsys=capsys)
+    assert out.count("the stand-in fails") == 3 + 5  # the summary's three, then every trial's row
+
+
 def test_a_stored_sweep_whose_search_proposes_a_refused_value_stays_readable(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
