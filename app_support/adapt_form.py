@@ -10,9 +10,10 @@ from typing import Any, Literal
 
 import streamlit as st
 
+from tlcore.adapt.checks import needs_target_labels
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.overrides import changes, derive
-from tlcore.methods import MethodSpec
+from tlcore.methods import MethodSpec, get_method
 
 Start = Literal["recipe", "defaults"]
 START = "adapt_start"  # the config the form last started from (kept across pages: ``adapt_`` prefix)
@@ -71,8 +72,14 @@ def configs(
     values: Mapping[str, Any],
 ) -> list[AdaptConfig]:
     """One config per group of methods: ``start`` with the form's ``values`` (config fields) and the
-    hyper-parameters of ``params`` that differ from how ``start`` runs them."""
-    return [derive(start, group, {m: params[m] for m in group if m in params}, **values) for group in groups]
+    hyper-parameters of ``params`` that differ from how ``start`` runs them; a group trained on no
+    target labels without the form's ``target_labels`` (a run refuses them: ``check_config``)."""
+    out = []
+    for group in groups:
+        unlabelled = not needs_target_labels([get_method(name) for name in group])
+        fields = {**values, "target_labels": 0} if unlabelled else values
+        out.append(derive(start, group, {m: params[m] for m in group if m in params}, **fields))
+    return out
 
 
 def differences(planned: list[AdaptConfig], recipe: AdaptConfig) -> list[str]:

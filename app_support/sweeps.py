@@ -22,7 +22,7 @@ from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
 from tlcore.runs.search import Search
 from tlcore.runs.summary import SweepSummary
-from tlcore.runs.sweep import SweepSpec, check_labelled, checked, spec_from_text
+from tlcore.runs.sweep import SweepSpec, check_labelled, check_networks, checked, spec_from_text
 from tlcore.runs.sweep_store import SweepRecord, SweepStore
 from tlcore.workspace import Workspace
 
@@ -75,9 +75,10 @@ def executors() -> list[ExecutorKind]:
 
 
 def launch(spec: SweepSpec, settings: ExecutorSettings) -> str:
-    """Store the sweep and start its driver in the background; its id. The labels its runs need are
-    checked first, on the loaded domains (as Adapt's Launch does)."""
+    """Store the sweep and start its driver in the background; its id. The labels its runs need and
+    the networks they build are checked first, on the loaded domains (as Adapt's Launch does)."""
     check_labelled(spec, lambda data: engine.load(data).labelled)
+    check_networks(spec, engine.load_pair(spec.source, spec.target, spec.seeds[0])[0].shape)
     sweep_id = driver.create(engine.workspace(), spec, settings)
     driver.launch(engine.workspace(), sweep_id)
     return sweep_id

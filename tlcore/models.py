@@ -150,6 +150,17 @@ def check_model_name(name: str) -> str:
     return name
 
 
+def check_input(name: str, input_shape: tuple[int, ...]) -> str:
+    """The backbone ``name`` (or ``auto``) resolves to for samples of ``input_shape``; a one-line
+    :class:`TLError` for an unknown name or a backbone that takes other samples (images or vectors)."""
+    resolved = resolve_model_name(check_model_name(name), tuple(input_shape))
+    image = _REGISTRY[resolved][1] == "image"
+    if len(input_shape) != (3 if image else 1):
+        wanted = "images (C x H x W)" if image else "feature vectors (D,)"
+        raise TLError(f"model {resolved!r} needs {wanted}, got samples of shape {tuple(input_shape)}")
+    return resolved
+
+
 def build_model(
     name: str,
     input_shape: tuple[int, ...],
@@ -165,13 +176,10 @@ def build_model(
     (``image_size`` for the ImageNet backbones). Initialisation draws from torch's
     global generator: seed it (``torch.manual_seed``) for a reproducible model.
     """
-    resolved = resolve_model_name(check_model_name(name), tuple(input_shape))
-    factory, inputs = _REGISTRY[resolved]
     shape = tuple(int(s) for s in input_shape)
+    resolved = check_input(name, shape)
+    factory, inputs = _REGISTRY[resolved]
     options = {**auto_options(name, shape), **options}  # auto's photo backbone: its image size
-    if len(shape) != (3 if inputs == "image" else 1):
-        wanted = "images (C x H x W)" if inputs == "image" else "feature vectors (D,)"
-        raise TLError(f"model {resolved!r} needs {wanted}, got samples of shape {shape}")
     accepted = set(inspect.signature(factory).parameters) - {"input_shape", "pretrained"}
     if set(options) - accepted:
         raise TLError(f"model {resolved!r} has no option(s) {sorted(set(options) - accepted)}")

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from app_support import benchmarks, engine
 from tests.app.helpers import plain
 from tlcore.adapt.cache import baseline_key
+from tlcore.adapt.checks import check_config
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 
@@ -117,3 +118,21 @@ def test_back_to_the_defaults_and_the_form_says_so(app: OpenApp, launched: list[
     assert "deep_coral.weight 1 (recipe: 100)" in said and not at.warning and not at.success
     click(at, "Launch")
     assert launched == [AdaptConfig(SOURCE, TARGET, methods=RECOMMENDED.methods)]  # no parameter stored
+
+
+def test_separate_runs_give_the_target_labels_only_to_the_methods_trained_on_them(
+    app: OpenApp, launched: list[AdaptConfig]
+) -> None:
+    """The recipe with 2 labels per class as one run per method: the runs of methods trained on no
+    target labels get none (a run refuses them, as ``adapt --target-labels`` does), labelled_target 2."""
+    at = app("adapt", source=SOURCE, target=TARGET)
+    at.number_input(key="recipe_target_labels").set_value(2).run()
+    click(at, "Start from the recommended recipe")
+    next(t for t in at.toggle if t.label.startswith("Combine the selected methods")).set_value(False).run()
+    click(at, "Launch")
+    recipe = RECOMMENDED.config(SOURCE, TARGET, target_labels=2)
+    assert [(c.methods, c.target_labels) for c in launched] == [
+        ((name,), 2 if name == "labelled_target" else 0) for name in recipe.methods
+    ]
+    for config in launched:
+        check_config(config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from app_support import sweeps
 from app_support.state import sweep_key
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
 from tests.app.test_escaping import _result
@@ -22,7 +24,10 @@ from tests.data.data_formats import digit_image, png_bytes, write_zip
 from tests.sweeps.sweep_env import WORKER_PATHS, worker_pythonpath
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import save_upload
+from tlcore.errors import TLError
 from tlcore.runs import driver
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.search import Search
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -324,3 +329,41 @@ def test_a_sweep_over_networks_shows_one_recommendation_per_network(
     assert lines == [f"- **{setup}: {key}**" for setup, key in summary.recommended_by_setup.items()]
     table = at.dataframe[1].value
     assert table.loc[table["recommended"], "config"].tolist() == list(chosen.values())
+
+
+LABELLED_ONLY = (
+    "--target-labels is for the methods trained on target labels (target_only, finetune, labelled_target)"
+)
+
+
+@pytest.mark.parametrize(
+    ("values", "budget", "message"),
+    [
+        ({"model": "lenet_bn,foo"}, {}, "model=foo: unknown model 'foo'; choose one of: auto, cnn, "),
+        ({"target_labels": "0,2"}, {}, f"target_labels=2: {LABELLED_ONLY}"),
+        ({}, {"target_labels": 2}, LABELLED_ONLY),
+    ],
+)
+def test_the_pages_plan_refuses_what_adapt_refuses(
+    values: dict[str, str], budget: dict[str, Any], message: str
+) -> None:
+    """QA helper-123 (F3, F4): the CLI's lines, from the same checks (the page shows them in its box)."""
+    with pytest.raises(TLError, match=f"^{re.escape(message)}"):
+        sweeps.plan(SMALL_SOURCE, SMALL_TARGET, "dann", values, search=Search(), seeds="0", budget=budget)
+
+
+def test_the_pages_launch_refuses_a_network_the_pairs_samples_do_not_fit(workspace: Path) -> None:
+    """QA helper-123 (F3): mlp on digit images; nothing is stored, no driver starts."""
+    plan = sweeps.plan(
+        SMALL_SOURCE,
+        SMALL_TARGET,
+        "source_only",
+        {"model": "lenet_bn,mlp"},
+        search=Search(),
+        seeds="0",
+        budget={},
+    )
+    shape = r"^model 'mlp' needs feature vectors \(D,\), got samples of shape \(1, 28, 28\)$"
+    with pytest.raises(TLError, match=shape):
+        sweeps.launch(plan, ExecutorSettings())
+    assert SweepStore(Workspace.resolve(workspace)).list() == []

@@ -121,6 +121,32 @@ def test_bad_input_is_one_line_and_exit_2(
     assert SweepStore(workspace).list() == []  # nothing half-created
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--grid", "model=mlp,foo"], "error: model=foo: unknown model 'foo'; choose one of: auto, cnn,"),
+        (["--grid", "model=lenet_bn,mlp"], "error: model 'mlp' needs feature vectors (D,), got samples of"),
+        (
+            ["--methods", "dann,source_only", "--grid", "target_labels=0,2"],
+            "error: target_labels=2: --target-labels is for the methods trained on target labels (",
+        ),
+        (
+            ["--methods", "dann", "--target-labels", "2"],
+            "error: --target-labels is for the methods trained on target labels (",
+        ),
+    ],
+)
+def test_a_trial_the_run_would_refuse_is_refused_before_the_sweep_exists(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    """QA helper-123 (F3, F4): these sweeps started, their trials failed or ran target labels unused."""
+    pair = ["--source", "mnist5k:n=300", "--target", "digits:n=300"]
+    argv = ["sweep", *pair, "--methods", "source_only", "--epochs", "1", "--device", "cpu", *extra]
+    code, out, err = cli(workspace, *argv, capsys=capsys)
+    assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1, err
+    assert SweepStore(workspace).list() == [] and RunStore(workspace).list() == []
+
+
 def test_an_address_where_no_cluster_answers_is_one_line_at_once(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -215,6 +241,24 @@ def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFi
     code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
     damaged = next(t for t in json.loads(out)["trials"] if t["run_id"] == trial["run_id"])
     assert damaged["status"] == "done" and damaged["error"].startswith(why) and damaged["metrics"] == {}
+
+
+def test_sweeps_show_names_the_failed_trials_errors(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA helper-123 (F3): the summary said "(see the failed trials)" and named none without --trials."""
+    argv = [*BASE, "--methods", "im", "--seeds", "0-4", "--epochs", "1"]
+    sweep_id = driver.create(workspace, spec_from_args(build_parser().parse_args(argv)))
+    driver.drive(workspace, sweep_id, executor=InlineExecutor(workspace, "sweep_workers:failing"), poll=0.0)
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, capsys=capsys)
+    failed = [line for line in out.splitlines() if line.startswith("  failed: ")]
+    assert code == 0 and "(see the failed trials)" in out
+    assert failed == [
+        f"  failed: trial im|seed={seed}: RuntimeError: the stand-in fails" for seed in (0, 1, 2)
+    ]
+    assert "  … 2 more failed: --trials\n" in out
+    code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--trials", capsys=capsys)
+    assert out.count("the stand-in fails") == 3 + 5  # the summary's three, then every trial's row
 
 
 def test_a_stored_sweep_whose_search_proposes_a_refused_value_stays_readable(

@@ -13,7 +13,7 @@ import pytest
 from tlcore.errors import TLError
 from tlcore.runs.search import Search, propose
 from tlcore.runs.space import BUDGET_KEYS, Choice, Range, Space, parse_grid, parse_range
-from tlcore.runs.sweep import SweepSpec, checked, expand, parse_seeds
+from tlcore.runs.sweep import SweepSpec, check_networks, checked, expand, parse_seeds
 
 PAIR = ("mnist5k:n=120", "digits:n=120")
 
@@ -203,3 +203,51 @@ def test_the_readme_lists_the_budget_fields_of_the_code() -> None:
     listed = re.search(r"or a budget field \(([^)]*)\)", readme)
     assert listed, "the README's Sweeps section no longer lists the budget fields"
     assert re.findall(r"`(\w+)`", listed[1]) == list(BUDGET_KEYS)
+
+
+def test_a_grid_of_an_unknown_network_is_refused_before_the_sweep_exists() -> None:
+    """QA helper-123 (F3): its trials failed ("unknown model 'foo'") after the sweep started."""
+    with pytest.raises(TLError, match="unknown model 'foo'"):
+        checked(SweepSpec("mnist5k", "digits", (("dann",),), Space(parse_grid(["model=lenet_bn,foo"]))))
+
+
+def test_each_network_of_a_sweep_is_checked_against_the_pairs_samples() -> None:
+    """QA helper-123 (F3): ``--grid model=mlp,...`` on images ran and failed every mlp trial."""
+    images, vectors = (1, 28, 28), (13,)
+    grid = spec(("source_only",), grid=["model=lenet_bn,mlp"])
+    with pytest.raises(
+        TLError, match=r"^model 'mlp' needs feature vectors \(D,\), got samples of shape \(1, 28, 28\)$"
+    ):
+        check_networks(grid, images)
+    with pytest.raises(
+        TLError, match=r"^model 'lenet_bn' needs images \(C x H x W\), got samples of shape \(13,\)$"
+    ):
+        check_networks(grid, vectors)
+    with pytest.raises(TLError, match=r"^model 'mlp' needs feature vectors"):
+        check_networks(spec(("source_only",), budget={"model": "mlp"}), images)
+    check_networks(spec(("source_only",), budget={"model": "mlp"}), vectors)
+    check_networks(spec(("source_only",), grid=["model=cnn,lenet_bn"]), images)
+    for shape in (images, vectors):  # auto picks a network for either
+        check_networks(spec(("source_only",)), shape)
+
+
+LABELLED_ONLY = (
+    "--target-labels is for the methods trained on target labels (target_only, finetune, labelled_target)"
+)
+
+
+def test_target_labels_for_methods_trained_on_none_are_refused_as_adapt_refuses_them() -> None:
+    """QA helper-123 (F4): dann with target_labels 0 and 2 ran twice the same run, recommended as a setup."""
+    with pytest.raises(TLError, match=f"^target_labels=2: {re.escape(LABELLED_ONLY)}$"):
+        spec(("dann",), ("source_only",), grid=["target_labels=0,2"])
+    with pytest.raises(TLError, match=f"^{re.escape(LABELLED_ONLY)}$"):
+        spec(("dann",), budget={"target_labels": 2})
+    with pytest.raises(TLError, match=f"^{re.escape(LABELLED_ONLY)}$"):  # one composition of two
+        spec(("finetune",), ("dann",), budget={"target_labels": 2})
+    trials = expand(spec(("finetune",), ("dann", "labelled_target"), grid=["target_labels=0,2"]))
+    assert [(t.label, t.config.target_labels) for t in trials] == [
+        ("finetune", 0),
+        ("finetune", 2),
+        ("dann+labelled_target", 0),
+        ("dann+labelled_target", 2),
+    ]

@@ -12,15 +12,16 @@ from tlcore.data.spec import parse_spec
 from tlcore.data.uploads import NO_LABELS
 from tlcore.device import pick_device
 from tlcore.errors import TLError
-from tlcore.methods import check_combination
+from tlcore.methods import check_combination, list_methods
 from tlcore.methods.registry import Configured, MethodSpec
 from tlcore.models import check_model_name
 
 
 def check_config(cfg: AdaptConfig) -> tuple[list[MethodSpec], dict[str, Configured]]:
     """The specs and parsed parameters of ``cfg``'s methods after every check that needs no data
-    (the domain specs' grammar, the composition, the parameters, the model name, the device); a
-    one-line :class:`TLError` otherwise. Callers check before they create a run."""
+    (the domain specs' grammar, the composition, the parameters, target labels only for the methods
+    trained on them, the model name, the device); a one-line :class:`TLError` otherwise. Callers
+    check before they create a run."""
     parse_spec(cfg.source)
     parse_spec(cfg.target)
     specs = check_combination(cfg.methods)
@@ -30,6 +31,9 @@ def check_config(cfg: AdaptConfig) -> tuple[list[MethodSpec], dict[str, Configur
             f"parameters given for {', '.join(stray)}, which is not among the methods {cfg.method_label}"
         )
     params = {spec.name: spec.parse_params(cfg.params.get(spec.name)) for spec in specs}
+    if cfg.target_labels and not needs_target_labels(specs):  # else the runs of 0 and k are the same run
+        labelled = ", ".join(needs_target_labels(list_methods()))
+        raise TLError(f"--target-labels is for the methods trained on target labels ({labelled})")
     check_model_name(cfg.model)
     pick_device(cfg.device)
     unlabelled = [parse_spec(spec).label == NO_LABELS for spec in (cfg.source, cfg.target)]

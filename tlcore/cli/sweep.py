@@ -20,7 +20,14 @@ from tlcore.limits import Limits
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
 from tlcore.runs.slots import worker_thread_share
-from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, check_labelled, checked, spec_from_text
+from tlcore.runs.sweep import (
+    DEFAULT_SEEDS,
+    SweepSpec,
+    check_labelled,
+    check_networks,
+    checked,
+    spec_from_text,
+)
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -65,6 +72,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
     from tlcore.runs import driver  # noqa: PLC0415 - loads torch
 
@@ -74,22 +82,26 @@ def run(args: argparse.Namespace) -> int:
     for domain in (spec.source, spec.target):  # before a sweep exists
         check_present(domain, workspace)
     check_labelled(spec, functools.partial(spec_labelled, workspace=workspace))
-    batch = estimate(checked(spec), settings, workspace)  # a bad value refused before it is estimated
+    spec = checked(spec)  # a bad value refused before the data loads
+    first = spec.trial_config(spec.compositions[0], {}, spec.seeds[0])
+    pair = load_run_pair(first, workspace)
+    check_networks(spec, pair.source_train.shape)
+    batch = estimate(spec, settings, workspace, {first.test_fraction: pair})
     if not args.json:
         print("\n".join(wrapped(batch.text(), "estimated: ", "  ")), flush=True)
     sweep_id = driver.create(workspace, spec, settings)
     return run_sweep(args, workspace, sweep_id, {"estimate": batch.to_dict()})
 
 
-def estimate(spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace) -> Batch:
-    """The Sweep page's estimate of the sweep's trials (:func:`tlcore.runs.estimate.sweep_batch`), at
-    the thread count a launched run has; the trials share the pair, loaded once per test fraction (a
-    grid may change its splits)."""
+def estimate(
+    spec: SweepSpec, settings: ExecutorSettings, workspace: Workspace, pairs: dict[float, RunPair]
+) -> Batch:
+    """The Sweep page's estimate of the sweep's trials (:func:`tlcore.runs.estimate_batch.sweep_batch`),
+    at the thread count a launched run has; the trials share the pair of their test fraction, from
+    ``pairs`` (the pairs loaded already) or loaded once (a grid may change the splits)."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate_batch import sweep_batch  # noqa: PLC0415 - loads torch
-
-    pairs: dict[float, RunPair] = {}
 
     def estimate_of(cfg: AdaptConfig) -> Estimate:
         if cfg.test_fraction not in pairs:

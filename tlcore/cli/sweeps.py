@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from tlcore.cli.output import ProgressBar, print_json, wrapped
+from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, wrapped
 from tlcore.numbers import significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.sweep_store import SweepStore
@@ -20,6 +20,8 @@ from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
     from tlcore.runs.summary import Stat, SweepSummary
+
+FAILED_SHOWN = 3  # failed trials whose error a summary names; --trials lists every one
 
 
 def register_show(parser: argparse.ArgumentParser) -> None:
@@ -202,6 +204,10 @@ def print_summary(state: SweepSummary) -> None:
         print(f"{mark} {config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
+    for row in state.failed[:FAILED_SHOWN]:  # why no configuration may be complete
+        print(clipped(f"  failed: trial {row.trial.key}: {' '.join(row.error.split())}", prose_width()))
+    if len(state.failed) > FAILED_SHOWN:
+        print(f"  … {len(state.failed) - FAILED_SHOWN} more failed: --trials")
     print()
     setups = setup_lines(state)  # a sweep over networks or target labels: one recommendation per setup
     chosen = state.recommended or f"- ({state.no_recommendation})"

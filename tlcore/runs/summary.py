@@ -144,6 +144,12 @@ class TrialRow:
             return self.run.status
         return "pending" if self.trial.config is not None else "failed"
 
+    @property
+    def error(self) -> str:
+        """Why the trial is failed or left out: an unreadable result, its run's error, the config's
+        refusal; "" otherwise."""
+        return self.unreadable or (self.run.error if self.run else self.trial.refused)
+
     def to_dict(self) -> dict[str, Any]:
         run = self.run
         return {
@@ -156,7 +162,7 @@ class TrialRow:
             "run_id": run.id if run else None,
             "progress": run.progress if run else 0.0,
             "message": run.message if run else "",
-            "error": self.unreadable or (run.error if run else self.trial.refused),
+            "error": self.error,
             "metrics": self.metrics,
         }
 
@@ -268,6 +274,11 @@ class SweepSummary:
             "no configuration passed the selection rule's guardrails on every seed: "
             "keep the source-only model"
         )
+
+    @property
+    def failed(self) -> list[TrialRow]:
+        """The failed trials, in the sweep's order."""
+        return [row for row in self.trials if row.status == "failed"]
 
     @property
     def left_out(self) -> list[TrialRow]:

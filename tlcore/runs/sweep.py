@@ -197,12 +197,25 @@ def check_labelled(spec: SweepSpec, labelled: Callable[[str], bool]) -> None:
     check_data([AdaptConfig(spec.source, spec.target, methods) for methods in spec.compositions], labelled)
 
 
+def check_networks(spec: SweepSpec, input_shape: tuple[int, ...]) -> None:
+    """Every network the sweep's trials build (the budget's ``model``, or each value of a ``model``
+    grid) takes the pair's samples of ``input_shape`` (:func:`~tlcore.models.check_input`), before the
+    sweep exists: the CLI's ``sweep`` and the Sweep page's launch ask it with the loaded pair."""
+    from tlcore.models import check_input  # noqa: PLC0415 - the registry loads torch
+
+    dim = spec.space.dims.get("model")
+    default = spec.budget.get("model", AdaptConfig.defaults()["model"])
+    for name in extremes(dim) if dim is not None else (default,):
+        check_input(str(name), input_shape)
+
+
 def checked(spec: SweepSpec) -> SweepSpec:
     """``spec`` with each composition checked as a run's config is (its specs, the registry, the labels
     it needs: :func:`~tlcore.adapt.checks.check_config`) and its space's values normalised; its size,
-    its seeds, every value its search may propose (the :func:`~tlcore.runs.search.extremes` of each
-    dimension) and its first trials' configs are checked, so a bad value fails here, before anything
-    runs."""
+    its seeds, and each composition's config with the budget and with every value its search may
+    propose (the :func:`~tlcore.runs.search.extremes` of each dimension: a network's name, target
+    labels for a method trained on none) and its first trials' configs are checked, so a bad value
+    fails here, before anything runs. What the data must fit: :func:`check_networks`."""
     from tlcore.adapt.checks import check_config  # noqa: PLC0415 - the registry loads torch
 
     for methods in spec.compositions:  # specs, composition, labels the data is read with
@@ -212,12 +225,13 @@ def checked(spec: SweepSpec) -> SweepSpec:
     check_size(spec.planned_trials())
     for seed in spec.seeds:  # the budget's and the seeds' checks
         AdaptConfig(spec.source, spec.target, spec.compositions[0], seed=seed, **spec.budget)
-    for methods in spec.compositions:  # every value a search may propose, through its bounds
+    for methods in spec.compositions:  # the budget, then every value a search may propose (its bounds)
+        check_config(spec.trial_config(methods, {}, spec.seeds[0]))
         for key, dim in spec.space.for_methods(methods).items():
             for value in extremes(dim):
                 try:
                     normalise(key, value)
-                    spec.trial_config(methods, {key: value}, spec.seeds[0])
+                    check_config(spec.trial_config(methods, {key: value}, spec.seeds[0]))
                 except TLError as exc:
                     raise TLError(f"{key}={format_value(value)}: {exc}") from None
     refused = next((trial for trial in expand(spec) if trial.config is None), None)  # any other refusal
