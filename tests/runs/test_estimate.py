@@ -269,7 +269,12 @@ def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload() -
 
 
 @pytest.mark.parametrize(
-    ("threads", "total", "words"), [("2", 20.0, "2 at a time, sharing 2 cores"), ("1", 10.0, "2 at a time:")]
+    ("threads", "total", "words"),
+    [
+        ("2", 20.0, "2 at a time, sharing 2 cores"),
+        ("1", 10.0, "2 at a time:"),
+        ("4", 20.0, "2 at a time, sharing 2 cores"),  # more threads than cores: one run's pace, not half
+    ],
 )
 def test_runs_at_once_on_a_cpu_share_its_cores(
     monkeypatch: pytest.MonkeyPatch, threads: str, total: float, words: str

@@ -37,10 +37,11 @@ class Batch:
     @property
     def parallel(self) -> float:
         """How many runs' work goes on at once: ``at_once``; on a CPU at most its cores over a run's
-        torch threads (:func:`~tlcore.runs.slots.run_threads`): ``min(k, cores / threads)``."""
+        torch threads (:func:`~tlcore.runs.slots.run_threads`): ``max(1, min(k, cores / threads))``."""
         if any(e.workload.device != "cpu" for e, _ in self.parts):
             return self.at_once
-        return min(self.at_once, (os.cpu_count() or 1) / run_threads(Limits.from_env().max_running))
+        cores = (os.cpu_count() or 1) / run_threads(Limits.from_env().max_running)
+        return max(1.0, min(self.at_once, cores))  # one run at a time is never slower than one run
 
     def total(self, longest: bool = False) -> float:
         return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.parallel
