@@ -16,7 +16,7 @@ from tlcore.adapt.pair import split_pair
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.runs.estimate import Estimate, estimate
-from tlcore.runs.estimate_batch import Batch, sweep_batch
+from tlcore.runs.estimate_batch import Batch, baselines_trained, sweep_batch
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.sweep import SweepSpec
@@ -27,11 +27,13 @@ FRESH_FOR = 60  # seconds a page keeps an estimate before reading the workspace'
 def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
     """``Estimated: about ...`` for launching ``configs``, the workspace's run slots at a time; None
     without configs or when the data does not load (the page says why elsewhere)."""
+    concurrency = Limits.from_env().max_running
     try:
-        parts = tuple((_of(cfg), 1) for cfg in configs)
+        trained = baselines_trained(list(configs), concurrency)
+        parts = tuple((_of(cfg, shared), 1) for cfg, shared in zip(configs, trained, strict=True))
     except TLError:
         return None
-    return f"Estimated: {Batch(parts, Limits.from_env().max_running).text()}." if parts else None
+    return f"Estimated: {Batch(parts, concurrency).text()}." if parts else None
 
 
 def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
@@ -44,9 +46,9 @@ def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
         return None
 
 
-def _of(cfg: AdaptConfig) -> Estimate:
+def _of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:
     root = str(engine.workspace().root)
-    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True))
+    return _estimate(root, json.dumps(cfg.to_dict(), sort_keys=True), baseline_trained)
 
 
 def slot() -> DeltaGenerator:
@@ -66,9 +68,10 @@ def fill(placeholder: DeltaGenerator, line: str | None) -> None:
 
 
 @st.cache_data(ttl=FRESH_FOR, max_entries=64, show_spinner=False)
-def _estimate(root: str, config: str) -> Estimate:
-    """The estimate of ``config`` (JSON) in the workspace at ``root``."""
+def _estimate(root: str, config: str, baseline_trained: bool) -> Estimate:
+    """The estimate of ``config`` (JSON) in the workspace at ``root`` (``baseline_trained``: by a run
+    before it)."""
     cfg = AdaptConfig.from_dict(json.loads(config))
     pair = split_pair(*engine.load_pair(cfg.source, cfg.target, cfg.seed), cfg)
     with worker_thread_share(Limits.from_env().max_running):  # the thread count a launched run has
-        return estimate(cfg, pair, engine.workspace())
+        return estimate(cfg, pair, engine.workspace(), baseline_trained)

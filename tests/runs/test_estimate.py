@@ -20,7 +20,7 @@ from tlcore.cli import main
 from tlcore.data.domain import Domain
 from tlcore.runs import jobs, probe
 from tlcore.runs.estimate import Estimate, Workload, estimate, plan
-from tlcore.runs.estimate_batch import Batch, sweep_batch
+from tlcore.runs.estimate_batch import Batch, baselines_trained, sweep_batch
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -250,22 +250,57 @@ def test_adapt_prints_the_estimate_before_training(
     assert rest[0].startswith("run ") and " done: " in rest[0]
 
 
-def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload() -> None:
+def test_runs_one_at_a_time_train_a_shared_baseline_once() -> None:
+    """The Adapt page's separate runs and a sweep's trials: one at a time, a run after another of the
+    same network, seed and budget finds its baseline cached; another seed or epochs train their own."""
+    runs = [
+        AdaptConfig("mnist5k", "digits", ("dann",), seed=0),
+        AdaptConfig("mnist5k", "digits", ("im",), seed=0, params={}),
+        AdaptConfig("mnist5k", "digits", ("dann",), seed=1),
+        AdaptConfig("mnist5k", "digits", ("dann",), seed=0, epochs=3),
+        AdaptConfig("mnist5k", "digits", ("deep_coral", "im"), seed=1),
+    ]
+    assert baselines_trained(runs, 1) == [False, True, False, False, True]
+    assert baselines_trained(runs, 2) == [False] * 5  # at once, each may train it
+
+
+@pytest.mark.parametrize("at_once", [1, 2])
+def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload(at_once: int) -> None:
     """dann: 2 networks x 2 weights x 2 seeds, deep_coral: 2 networks x 2 seeds = 12 trials; one
-    estimate per composition and network (a weight or a seed changes no workload)."""
+    estimate per composition and network (a weight or a seed changes no workload) and, one trial at a
+    time, per baseline trained by an earlier trial or not: 4 baselines (network x seed), the first
+    trial of each trains it (helper-124: a fresh sweep read about 2 min for 77 s, every trial counting
+    its baseline); at once, each trial may train it."""
     grid = parse_grid(["model=lenet_bn,cnn", "dann.weight=0.1,0.3"])
     spec = SweepSpec("mnist5k", "digits", (("dann",), ("deep_coral",)), Space(grid), seeds=(0, 1))
-    asked: list[tuple[str, str, int]] = []
+    asked: list[tuple[str, str, int, bool]] = []
 
-    def estimate_of(cfg: AdaptConfig) -> Estimate:
-        asked.append((cfg.methods[0], cfg.model, cfg.seed))
+    def estimate_of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:
+        asked.append((cfg.methods[0], cfg.model, cfg.seed, baseline_trained))
         work = Workload(cfg.model, (1, 28, 28), None, "cpu", 32, 10, 0, 10, 100)
-        return Estimate(10.0 if cfg.model == "cnn" else 2.0, 12.0, "probe", 0, 4, work)
+        seconds = (10.0 if cfg.model == "cnn" else 2.0) + (0 if baseline_trained else 5.0)
+        return Estimate(seconds, 12.0, "probe", 0, 4, work)
 
-    batch = sweep_batch(spec, 1, estimate_of)
-    assert sorted(asked) == [(m, n, 0) for m in ("dann", "deep_coral") for n in ("cnn", "lenet_bn")]
-    assert [n for _, n in batch.parts] == [4, 4, 2, 2] and batch.runs == 12
-    assert batch.total() == 4 * (2.0 + 10.0) + 2 * (2.0 + 10.0)  # the old code: 12 x lenet_bn's 2 s = 24 s
+    batch = sweep_batch(spec, at_once, estimate_of)
+    assert batch.runs == 12
+    if at_once == 2:
+        assert sorted(asked) == [
+            (m, n, 0, False) for m in ("dann", "deep_coral") for n in ("cnn", "lenet_bn")
+        ]
+        assert [n for _, n in batch.parts] == [4, 4, 2, 2]
+        assert batch.total() * batch.parallel == 12 * 5.0 + 6 * 2.0 + 6 * 10.0  # every trial trains one
+        return
+    trained = [(m, n, trained) for m, n, _, trained in sorted(asked)]
+    assert trained == [
+        ("dann", "cnn", False),
+        ("dann", "cnn", True),
+        ("dann", "lenet_bn", False),
+        ("dann", "lenet_bn", True),
+        ("deep_coral", "cnn", True),
+        ("deep_coral", "lenet_bn", True),
+    ]
+    assert sorted(n for _, n in batch.parts) == [2, 2, 2, 2, 2, 2]
+    assert batch.total() == 4 * 5.0 + 6 * 2.0 + 6 * 10.0  # 4 baselines, not 12
 
 
 @pytest.mark.parametrize(

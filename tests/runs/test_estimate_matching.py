@@ -68,7 +68,7 @@ def test_a_sweep_over_networks_is_estimated_per_network() -> None:
     spec = SweepSpec("mnist5k", "digits", (("dann",),), Space(parse_grid(["model=lenet_bn,cnn"])))
     asked: list[str] = []
 
-    def estimate_of(cfg: AdaptConfig) -> Any:
+    def estimate_of(cfg: AdaptConfig, baseline_trained: bool) -> Any:
         asked.append(cfg.model)
         return Estimate.__new__(Estimate)
 

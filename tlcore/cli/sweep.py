@@ -103,10 +103,10 @@ def estimate(
     from tlcore.runs.estimate import estimate as estimate_run  # noqa: PLC0415 - loads torch
     from tlcore.runs.estimate_batch import sweep_batch  # noqa: PLC0415 - loads torch
 
-    def estimate_of(cfg: AdaptConfig) -> Estimate:
+    def estimate_of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:
         if cfg.test_fraction not in pairs:
             pairs[cfg.test_fraction] = load_run_pair(cfg, workspace)
-        return estimate_run(cfg, pairs[cfg.test_fraction], workspace)
+        return estimate_run(cfg, pairs[cfg.test_fraction], workspace, baseline_trained)
 
     with worker_thread_share(Limits.from_env().max_running):
         return sweep_batch(spec, settings.max_concurrent, estimate_of)

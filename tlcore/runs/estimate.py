@@ -322,12 +322,15 @@ def combine(work: Workload, rates: Rates) -> tuple[float, float]:
     return total(0), total(1)
 
 
-def estimate(cfg: AdaptConfig, pair: RunPair, workspace: Workspace) -> Estimate:
+def estimate(
+    cfg: AdaptConfig, pair: RunPair, workspace: Workspace, baseline_trained: bool = False
+) -> Estimate:
     """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
-    network, else from a probe (cached in the workspace)."""
+    network, else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
+    its baseline and evaluation (a sweep's, :func:`~tlcore.runs.estimate_batch.sweep_batch`)."""
     from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
-    work = plan(cfg, pair, *baseline_in_cache(cfg, workspace))
+    work = plan(cfg, pair, *((True, True) if baseline_trained else baseline_in_cache(cfg, workspace)))
     store = RunStore(workspace)
     stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
     if stored is not None:

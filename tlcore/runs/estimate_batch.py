@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.limits import Limits
 from tlcore.runs.estimate import Estimate, about, duration
@@ -80,25 +81,38 @@ class Batch:
 
 
 def sweep_batch(
-    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig], Estimate]
+    spec: SweepSpec, max_concurrent: int | None, estimate_of: Callable[[AdaptConfig, bool], Estimate]
 ) -> Batch:
     """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): the trials the
     driver runs (:func:`tlcore.runs.sweep.expand`, so a grid over ``model``, ``epochs`` or ``batch_size``
     times each value's runs), one ``estimate_of`` per distinct config less its seed and method
     parameters (one probe per network), times how many trials it stands for. A composition plans
     ``planned * seeds`` trials: an Optuna search's later rounds count as its first round's trials
-    again; a trial the config refuses never runs and counts nothing."""
+    again; a trial the config refuses never runs and counts nothing; a trial whose baseline an earlier
+    one trains is estimated with it cached (``estimate_of(cfg, True)``, :func:`baselines_trained`)."""
     trials: dict[tuple[str, ...], list[AdaptConfig | None]] = {}
     for trial in expand(spec):
         trials.setdefault(trial.methods, []).append(trial.config)
-    counts: dict[str, list[Any]] = {}  # workload key -> [its first config, the trials it stands for]
+    concurrency = max_concurrent or Limits.from_env().max_running
+    runs: list[AdaptConfig] = []
     for methods, configs in trials.items():
         n = planned(spec.space.for_methods(methods), spec.search) * len(spec.seeds)
-        for cfg in (configs[i % len(configs)] for i in range(n)):
-            if cfg is not None:
-                counts.setdefault(_workload_key(cfg), [cfg, 0])[1] += 1
-    parts = tuple((estimate_of(cfg), n) for cfg, n in counts.values())
-    return Batch(parts, max_concurrent or Limits.from_env().max_running)
+        runs += [cfg for cfg in (configs[i % len(configs)] for i in range(n)) if cfg is not None]
+    # (workload key, baseline trained earlier) -> [its first config, the trials it stands for]
+    counts: dict[tuple[str, bool], list[Any]] = {}
+    for cfg, trained in zip(runs, baselines_trained(runs, concurrency), strict=True):
+        counts.setdefault((_workload_key(cfg), trained), [cfg, 0])[1] += 1
+    return Batch(
+        tuple((estimate_of(cfg, trained), n) for (_, trained), (cfg, n) in counts.items()), concurrency
+    )
+
+
+def baselines_trained(configs: list[AdaptConfig], concurrency: int) -> list[bool]:
+    """Whether a run before each of ``configs`` trains its source-only baseline (same network, seed and
+    budget: the cache's :func:`~tlcore.adapt.cache.baseline_key`): only one run at a time; runs at once
+    may each train it (the cache holds no lock), so they count it each."""
+    keys = [baseline_key(cfg, cfg.device or "") for cfg in configs]  # one device for every run launched
+    return [concurrency == 1 and key in keys[:i] for i, key in enumerate(keys)]
 
 
 def _workload_key(cfg: AdaptConfig) -> str:
