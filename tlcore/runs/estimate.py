@@ -45,6 +45,7 @@ from tlcore.device import pick_device
 from tlcore.imagenet_inputs import input_side
 from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options, resolve_model_name
+from tlcore.numbers import plural
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.store import RunStore
@@ -115,10 +116,10 @@ class Estimate:
         """Where the rates came from, e.g. ``from 3 finished runs of lenet_bn on cpu, 180 steps``."""
         label = self.workload.label
         if self.source == "runs":
-            runs = "run" if self.n_runs == 1 else "runs"
             note = f"; {self.paired_note}" if self.paired_note else ""
-            steps = "step" if self.n_steps == 1 else "steps"
-            return f"from {self.n_runs} finished {runs} of {label}, {self.n_steps} {steps}{note}"
+            return (
+                f"from {plural(self.n_runs, 'finished run')} of {label}, {plural(self.n_steps, 'step')}{note}"
+            )
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
@@ -278,10 +279,6 @@ def stored_rates(
     with_paired = [m for m in found if m.paired is not None]
     same = [m for m in with_paired if m.methods == methods]
     paired_runs = same or with_paired
-    others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
-    note = (
-        "" if same else f"steps on a source + target batch pair timed by runs of other compositions: {others}"
-    )
     used = [m for m in found if m.single is not None or any(m is p for p in paired_runs)]
     if sum(m.steps for m in used) < MIN_TIMED_STEPS:  # none, or too few timed steps: the probe's
         return None
@@ -289,11 +286,14 @@ def stored_rates(
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    note = (
-        note
-        if paired
-        else "steps on a source + target batch pair taken as two single steps: no run here trained one"
-    )
+    pair_steps = "steps on a source + target batch pair"
+    if not paired:
+        note = f"{pair_steps} taken as two single steps: no run here trained one"
+    elif same:
+        note = ""
+    else:
+        others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
+        note = f"{pair_steps} timed by runs of other compositions: {others}"
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
     return rates, len(used), sum(m.steps for m in used), note
 

@@ -12,6 +12,7 @@ from typing import Any
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.limits import Limits
+from tlcore.numbers import plural
 from tlcore.runs.estimate import Estimate, about, duration
 from tlcore.runs.search import planned
 from tlcore.runs.slots import run_threads
@@ -65,7 +66,7 @@ class Batch:
     def _sharing(self) -> str:
         cores = os.cpu_count() or 1
         shared = self.parallel < self.at_once
-        return f", sharing {cores} {'core' if cores == 1 else 'cores'}" if shared else ""
+        return f", sharing {plural(cores, 'core')}" if shared else ""
 
     def to_dict(self) -> dict[str, Any]:
         """The totals, the text and each part's estimate with the runs it stands for (``--json``)."""

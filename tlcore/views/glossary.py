@@ -65,10 +65,11 @@ TERMS: dict[str, str] = {
     "n_samples": "target samples scored",
     "seeds": "seeds the configuration runs with",
 }
-TERMS |= FIELD_WORDS
+# the validators' words where the glossary has none of its own (``source_accuracy`` names the model)
 TERMS = (
     {v.label: v.words for v in VALIDATORS.values()} | {v.name: v.words for v in VALIDATORS.values()} | TERMS
 )
+TERMS |= FIELD_WORDS
 PART_TERMS = {v.name: v.words for v in VALIDATORS.values()} | {"effective_classes": EFFECTIVE_CLASSES}
 PARTS = {
     "validators.after": "of the adapted model",
