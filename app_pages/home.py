@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_support import engine, state
 from tlcore.data.spec import DEFAULT_PAIR
-from tlcore.methods.registry import FAMILIES
+from tlcore.method_table import FAMILIES
 
 st.title("tlstudio")
 st.markdown(

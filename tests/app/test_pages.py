@@ -18,8 +18,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
 from tlcore.data.spec import DEFAULT_PAIR
+from tlcore.method_table import FAMILIES
 from tlcore.methods import list_methods
-from tlcore.methods.registry import FAMILIES
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace

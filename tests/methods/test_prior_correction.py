@@ -16,12 +16,12 @@ from tlcore.adapt.pipeline import run_adaptation
 from tlcore.data import Domain, save_upload
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.method_params import NoParams
 from tlcore.methods import check_combination, get_method, parse_methods
 from tlcore.methods import prior_correction as prior_correction_module
-from tlcore.methods import registry as registry_module
 from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.prior_correction import correct_head
-from tlcore.methods.registry import NoParams, TransformBuilder, register_transform
+from tlcore.methods.registry import TransformBuilder, register_transform
 from tlcore.metrics.per_class import total_variation
 from tlcore.metrics.priors import Calibration, prior_log_ratio
 from tlcore.models import build_model
@@ -138,11 +138,6 @@ def test_source_only_plus_prior_correction_beats_source_only_on_a_label_shifted_
     assert info["tv"] == pytest.approx(total_variation(estimated, torch.tensor(info["source_prior"])))
     assert result.gap_after == result.gap_before  # same features: only the head moved
     assert math.isclose(sum(info["target_prior"]), 1.0)
-
-
-@pytest.fixture
-def scratch_registry(monkeypatch):
-    monkeypatch.setattr(registry_module, "_REGISTRY", dict(registry_module._REGISTRY))
 
 
 @pytest.mark.usefixtures("scratch_registry")

@@ -1,4 +1,5 @@
-"""The method contract: registry-level term weights, Literal choices, one typed decorator per kind."""
+"""The method contract: table-level term weights, Literal choices, one typed decorator per kind, and one
+table entry (:mod:`tlcore.method_table`) per registered method."""
 
 import dataclasses
 import math
@@ -8,17 +9,20 @@ from typing import Literal
 import pytest
 import torch
 
+import tlcore.method_table as table_module
 from tlcore.errors import TLError
+from tlcore.method_params import NoParams
+from tlcore.method_table import Method, declared_method, declared_methods
 from tlcore.methods import Configured, StageOutcome, get_method, list_methods
 from tlcore.methods import registry as registry_module
 from tlcore.methods.dann import DANNParams
 from tlcore.methods.finetune import FinetuneParams
 from tlcore.methods.registry import (
-    NoParams,
     StageBuilder,
     TermBuilder,
     WeightsBuilder,
     add_method,
+    builds,
     register_stage,
     register_term,
     register_weights,
@@ -39,19 +43,13 @@ TERM_WEIGHTS = {
 }
 
 
-@pytest.fixture
-def scratch_registry(monkeypatch):
-    """A copy of the registry that toy registrations may change."""
-    monkeypatch.setattr(registry_module, "_REGISTRY", dict(registry_module._REGISTRY))
-
-
 def test_term_weights_are_registered_defaults_listed_first():
     terms = {spec.name: spec for spec in list_methods() if spec.kind == "term"}
     assert set(terms) == set(TERM_WEIGHTS)
     for name, weight in TERM_WEIGHTS.items():
         spec = terms[name]
         assert "weight" not in {f.name for f in dataclasses.fields(spec.params)}
-        assert isinstance(spec.builder, TermBuilder) and spec.builder.weight == weight
+        assert isinstance(spec.builder, TermBuilder) and spec.weight == weight
         assert next(iter(spec.defaults())) == "weight" and spec.defaults()["weight"] == weight
         assert spec.describe()["params"]["weight"] == weight
         assert spec.parse_params(None) == spec.parse_params({}) and spec.parse_params({}).weight == weight
@@ -122,7 +120,8 @@ def test_each_kind_registers_through_its_own_decorator():
     register_stage("toy_stage", family="model-based", description="s", params=NoParams)(stage)
     term, weighting, staged = (get_method(n) for n in ("toy_term", "toy_weights", "toy_stage"))
     assert [term.kind, weighting.kind, staged.kind] == ["term", "weights", "stage"]
-    assert term.builder == TermBuilder(objective, 0.5) and term.builder.needs == frozenset()
+    assert term.builder == TermBuilder(objective) and term.weight == 0.5 and term.needs == frozenset()
+    assert declared_method("toy_term") == Method("toy_term", "feature-based", "term", "", ToyParams, 0.5)
     assert weighting.builder == WeightsBuilder(weights) and staged.builder == StageBuilder(stage)
     assert term.defaults() == {"weight": 0.5, "scale": 2.0, "side": "left"}
     assert term.describe()["choices"] == {"side": ["left", "right"]}
@@ -134,7 +133,7 @@ def test_each_kind_registers_through_its_own_decorator():
 
 def test_fixmatch_needs_a_strong_target_view_and_labelled_target_the_labelled_samples():
     terms = [spec for spec in list_methods() if isinstance(spec.builder, TermBuilder)]
-    needs = {spec.name: spec.builder.needs for spec in terms if spec.builder.needs}
+    needs = {spec.name: spec.needs for spec in terms if spec.needs}
     assert needs == {"fixmatch": {"strong_target_view"}, "labelled_target": {"labelled_target"}}
     assert [spec.name for spec in terms if spec.needs_target_labels] == ["labelled_target"]
 
@@ -150,6 +149,38 @@ def test_the_registry_refuses_duplicates_and_a_weight_field():
     class Weighted:
         weight: float = 1.0
 
-    with pytest.raises(TypeError, match="'weight' is the registry's"):
-        add_method(registry_module.MethodSpec("weighted", "feature-based", "w", Weighted, None))
+    with pytest.raises(TypeError, match="'weight' is the table's"):
+        register_term("weighted", family="feature-based", description="w", params=Weighted, weight=1.0)(
+            lambda p, c: torch.nn.Identity()
+        )
     assert "weighted" not in {spec.name for spec in list_methods()}
+
+
+def test_every_registered_method_is_one_table_entry_with_the_same_facts():
+    assert list(table_module._METHODS) == [method.name for method in table_module.BUILT_IN]
+    assert set(registry_module._REGISTRY) == set(table_module._METHODS)
+    assert [spec.name for spec in list_methods()] == [method.name for method in declared_methods()]
+    for spec in list_methods():
+        facts = {field.name: getattr(spec, field.name) for field in dataclasses.fields(Method)}
+        assert Method(**facts) == declared_method(spec.name)
+        built = "baseline" if spec.builder is None else registry_module.KINDS[type(spec.builder)]
+        assert spec.kind == built
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_a_builder_registers_against_its_declared_kind_only():
+    def stage(params: NoParams, ctx) -> StageOutcome:
+        return StageOutcome(ctx.baseline)
+
+    with pytest.raises(TypeError, match=r"^dann: declared a term method, built as a stage$"):
+        add_method("dann", StageBuilder(stage))
+    with pytest.raises(TypeError, match="source_only: a baseline has no builder"):
+        builds("source_only")(stage)
+    with pytest.raises(ValueError, match="'target_only' is already registered"):
+        builds("target_only")(stage)
+    with pytest.raises(TLError, match=r"^unknown method 'toy'; choose from: source_only, target_only, "):
+        builds("toy")(stage)
+    table_module.declare_method(Method("toy", "model-based", "stage", "t"))
+    assert builds("toy")(stage) is stage and get_method("toy").builder == StageBuilder(stage)
+    with pytest.raises(TypeError, match="a weight and needs belong to a term"):
+        Method("toy_weights", "instance-based", "weights", "w", weight=1.0)

@@ -1,8 +1,8 @@
-"""The commands that only read the run and sweep stores, ``data list``, and the help of the others,
-start without torch: the command tree loads a command's module only when the command line names it
-(:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its handler
-(``data list`` reads :mod:`tlcore.data.catalog` and :mod:`tlcore.data.shift_table`, and the package
-``tlcore.data`` loads its names on first use)."""
+"""The commands that only read the run and sweep stores, ``data list``, ``methods``, and the help of
+the others, start without torch: the command tree loads a command's module only when the command line
+names it (:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its
+handler (``data list`` reads :mod:`tlcore.data.catalog` and :mod:`tlcore.data.shift_table`, and the
+package ``tlcore.data`` loads its names on first use; ``methods`` reads :mod:`tlcore.method_table`)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,8 @@ def one_run(workspace: Workspace) -> tuple[Workspace, str]:
         ["sweeps", "list", "--find", "dann", "--offset", "1"],
         ["data", "list"],
         ["data", "list", "--json"],
+        ["methods"],
+        ["methods", "--json"],
         *HELP_WITHOUT_TORCH,
     ],
     ids=" ".join,
@@ -118,15 +120,34 @@ def test_the_store_commands_and_the_help_start_without_torch(
             "high": 180,
             "identity": 0.0,
         }
+    if argv == ["methods"]:
+        assert out.startswith("name             family           kind       description\nsource_only ")
+        assert (
+            "\n                                             params: weight=0.3, momentum=0.9, ramp=True\n"
+            in out
+        )
+    if argv == ["methods", "--json"]:
+        listing = json.loads(out)["methods"]
+        assert [m["name"] for m in listing[:3]] == ["source_only", "target_only", "finetune"]
+        assert listing[-1] == {
+            "name": "shot_pl",
+            "family": "self-training",
+            "kind": "term",
+            "description": "SHOT's clustering pseudo-labels: each target sample trained towards its nearest "
+            "class centroid in feature space.",
+            "needs_target_labels": False,
+            "params": {"weight": 0.3, "momentum": 0.9, "ramp": True},
+            "choices": {},
+        }
     if argv == ["sweeps", "list"]:
         assert out == "no sweeps yet\n"
     if "--find" in argv:
         assert out == "no sweeps match 'dann'\n"  # none at all: no offset to speak of
 
 
-def test_a_training_command_loads_its_module_when_named(one_run: tuple[Workspace, str]) -> None:
-    out, heavy = cli("--workspace", str(one_run[0].root), "methods")
-    assert "torch" in heavy and "tlcore.methods" in heavy and "deep_coral" in out
+def test_a_command_that_reads_tensors_loads_torch_when_named(one_run: tuple[Workspace, str]) -> None:
+    out, heavy = cli("--workspace", str(one_run[0].root), "data", "inspect", "digits")
+    assert heavy == ["torch"] and out.startswith("digits: 1797 image samples of shape [1, 28, 28]\n")
 
 
 def paths(commands: tuple[Command, ...], above: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

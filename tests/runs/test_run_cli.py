@@ -59,7 +59,7 @@ def test_adapt_inline_json_and_stored_config(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--method", "nope"], "error: unknown method 'nope'; choose from: adabn, source_only"),
+        (["--method", "nope"], "error: unknown method 'nope'; choose from: source_only, target_only"),
         (["--method", "dann", "--param", "dann.weight"], "error: --param expects METHOD.KEY=VALUE"),
         (["--method", "dann", "--param", "im.weight=1"], "error: --param im.*: im is not among"),
         (["--method", "dann", "--param", "dann.speed=1"], "error: dann: unknown parameter(s) speed"),

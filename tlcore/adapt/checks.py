@@ -12,8 +12,9 @@ from tlcore.data.spec import parse_spec
 from tlcore.data.uploads import NO_LABELS
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.method_table import Configured
 from tlcore.methods import check_combination, list_methods
-from tlcore.methods.registry import Configured, MethodSpec
+from tlcore.methods.registry import MethodSpec
 from tlcore.models import check_model_name
 
 

@@ -3,7 +3,7 @@ it, and which settings differ from the start: the app's own-runs form started fr
 recipe launches what ``python -m tlcore adapt --recipe recommended --seed 1`` does.
 
 Hyper-parameters are compared as they run: a method's value is the one its config gives, else the
-registry's default (:meth:`~tlcore.methods.registry.MethodSpec.defaults`).
+method table's default (:meth:`~tlcore.method_table.Method.defaults`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
+from tlcore.method_table import declared_method
 
 PAIR_FIELDS = ("source", "target")  # the pair: not a setting the form changes
 
@@ -40,10 +41,8 @@ def running_params(
     methods: tuple[str, ...], params: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Every hyper-parameter of each of ``methods`` as a run uses it: ``params``' value, else the
-    registry's default."""
-    from tlcore.methods import get_method  # noqa: PLC0415 - registers every method (loads torch)
-
-    return {name: {**get_method(name).defaults(), **params.get(name, {})} for name in methods}
+    method table's default."""
+    return {name: {**declared_method(name).defaults(), **params.get(name, {})} for name in methods}
 
 
 def derive(

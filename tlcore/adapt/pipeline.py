@@ -47,10 +47,10 @@ from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
+from tlcore.method_table import Configured
 from tlcore.methods import StageContext, StageOutcome, TermContext, WeightsContext
 from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.registry import (
-    Configured,
     MethodSpec,
     StageBuilder,
     TermBuilder,
@@ -269,7 +269,7 @@ class _Run:
             if isinstance(spec.builder, TermBuilder) and configured.weight is not None:
                 build = partial(spec.builder.build, configured.params, ctx)
                 objective = _seeded_build(self.cfg.seed, spec.name, build)
-                terms.append(Term(spec.name, objective, configured.weight, spec.builder.needs))
+                terms.append(Term(spec.name, objective, configured.weight, spec.needs))
         return terms
 
     def _weights_context(self, baseline: Classifier) -> WeightsContext:

@@ -14,6 +14,7 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
+from tlcore.method_table import declared_method
 from tlcore.model_names import resolve_model_name
 
 LABELLED_TERM = "labelled_target"  # the term a recipe adds when it is given target labels
@@ -49,11 +50,9 @@ class Recipe:
 
 def with_labelled_target(methods: tuple[str, ...]) -> tuple[str, ...]:
     """``methods`` with the ``labelled_target`` term inserted before the transforms (they come last)."""
-    from tlcore.methods import get_method  # noqa: PLC0415 - registers every method (loads torch)
-
     if LABELLED_TERM in methods:
         return methods
-    cut = len(methods) - sum(get_method(name).kind == "transform" for name in methods)
+    cut = len(methods) - sum(declared_method(name).kind == "transform" for name in methods)
     return (*methods[:cut], LABELLED_TERM, *methods[cut:])
 
 

@@ -1,10 +1,12 @@
-"""``python -m tlcore methods [--json]``: every adaptation method, its family and hyper-parameters."""
+"""``python -m tlcore methods [--json]``: every adaptation method, its family and hyper-parameters, read
+from :mod:`tlcore.method_table` (no torch)."""
 
 from __future__ import annotations
 
 import argparse
 
 from tlcore.cli.output import print_json
+from tlcore.method_table import declared_methods
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -14,9 +16,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def methods_command(args: argparse.Namespace) -> int:
-    from tlcore.methods import list_methods  # noqa: PLC0415 - loads torch
-
-    rows = [spec.describe() for spec in list_methods()]
+    rows = [method.describe() for method in declared_methods()]
     if args.json:
         print_json({"methods": rows})
         return 0

@@ -1,10 +1,12 @@
-"""Adaptation methods: one module per method, registered by name (see :mod:`.registry`).
+"""Adaptation methods: one module per method, registered by name (see :mod:`.registry`) against its
+facts in :mod:`tlcore.method_table`.
 
 Importing this package registers every method; :func:`list_methods` lists them by family: baselines,
 model-based, instance-based, feature-based, self-training. Kinds (how the pipeline uses a method):
 baseline, stage, weights, term and transform (after training, e.g. ``prior_correction``).
 """
 
+from tlcore.method_table import Configured
 from tlcore.methods import (  # noqa: F401 - imported to register the methods
     adabn,
     baselines,
@@ -34,7 +36,6 @@ from tlcore.methods.context import (
     WeightsContext,
 )
 from tlcore.methods.registry import (
-    Configured,
     MethodSpec,
     check_combination,
     get_method,

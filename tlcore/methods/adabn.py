@@ -29,24 +29,15 @@ are scored with the model as it was before the transform, its source statistics
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from tlcore.device import pick_device
 from tlcore.errors import TLError
+from tlcore.method_params import AdaBNParams
 from tlcore.methods.context import TransformContext, TransformOutcome
-from tlcore.methods.registry import register_transform
-
-
-@dataclass(frozen=True)
-class AdaBNParams:
-    batch_size: int = 256  # target samples per statistics pass
-
-    def check(self) -> None:
-        if self.batch_size < 2:
-            raise TLError("adabn: batch_size must be >= 2 (a batch variance needs two samples)")
+from tlcore.methods.registry import builds
 
 
 def batch_norm_layers(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
@@ -83,13 +74,7 @@ def adapt_batch_norm(
     return len(batches)
 
 
-@register_transform(
-    "adabn",
-    family="feature-based",
-    description="AdaBN: re-estimate every batch-normalisation layer's statistics on the unlabelled "
-    "target (no training).",
-    params=AdaBNParams,
-)
+@builds("adabn")
 def adabn(params: AdaBNParams, ctx: TransformContext) -> TransformOutcome:
     source_model = copy.deepcopy(ctx.model)  # the source statistics, for the source splits
     batches = adapt_batch_norm(ctx.model, ctx.target.X, params.batch_size, ctx.device)

@@ -9,27 +9,14 @@ when the target is labelled.
 from __future__ import annotations
 
 from tlcore.errors import TLError
+from tlcore.method_params import NoParams
 from tlcore.methods.context import StageContext, StageOutcome
-from tlcore.methods.registry import MethodSpec, NoParams, add_method, register_stage
+from tlcore.methods.registry import add_method, builds
 
-add_method(
-    MethodSpec(
-        name="source_only",
-        family="baseline",
-        description="Train on the labelled source only; the 'before' every method is compared with.",
-        params=NoParams,
-        builder=None,
-    )
-)
+add_method("source_only")  # a baseline: no builder (the pipeline's baseline stage is the answer)
 
 
-@register_stage(
-    "target_only",
-    family="baseline",
-    description="Oracle: train on the labelled target train split (needs target labels).",
-    params=NoParams,
-    needs_target_labels=True,
-)
+@builds("target_only")
 def target_only(params: NoParams, ctx: StageContext) -> StageOutcome:
     """A fresh model trained on all labelled target train samples, with the run's budget."""
     if ctx.target.y is None:

@@ -3,7 +3,7 @@
 - :func:`entropy_weights`, the certainty weights ``1 + exp(-H(p_i))`` scaled to mean 1 (MCC, CDAN+E);
 - :func:`confident_labels`, thresholded argmax pseudo-labels (``pseudo_label``, ``fixmatch``);
 - :func:`gradient_reversal` and its schedule :func:`grl_lambda`, and :func:`domain_discriminator`
-  (DANN, CDAN), whose widths :func:`check_widths` bounds.
+  (DANN, CDAN), whose widths :func:`tlcore.method_params.check_widths` bounds.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from tlcore.errors import TLError
-from tlcore.limits import Limits, env_var
 from tlcore.metrics.information import entropy
 from tlcore.training import ramp_up
 
@@ -53,16 +51,6 @@ class _GradientReversal(torch.autograd.Function):
 def gradient_reversal(x: torch.Tensor, coeff: float) -> torch.Tensor:
     """Identity forward; multiplies the gradient by ``-coeff`` backward."""
     return _GradientReversal.apply(x, coeff)
-
-
-def check_widths(method: str, **widths: int) -> None:
-    """Refuse a layer width outside ``1..max_layer_width`` (:mod:`tlcore.limits`), e.g.
-    ``check_widths("dann", hidden=1024)``: a huge one would fail the run allocating it."""
-    limit = Limits.from_env("max_layer_width").max_layer_width
-    for name, width in widths.items():
-        if not 1 <= width <= limit:
-            var = env_var("max_layer_width")
-            raise TLError(f"{method}: {name} must lie in 1..{limit} (the limit is {var}), got {width}")
 
 
 def domain_discriminator(in_dim: int, hidden: int) -> nn.Sequential:

@@ -21,8 +21,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tlcore.method_params import NoParams
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import NoParams, register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
 
 
@@ -38,12 +39,6 @@ class BNMLoss(nn.Module):
         return bnm_loss(logits_t), {}
 
 
-@register_term(
-    "bnm",
-    family="self-training",
-    description="BNM: maximise the nuclear norm of the target batch predictions (confident and diverse).",
-    params=NoParams,
-    weight=1.0,
-)
+@builds("bnm")
 def bnm(params: NoParams, ctx: TermContext) -> BNMLoss:
     return BNMLoss()

@@ -26,36 +26,21 @@ Default weight 1, the paper's; the discriminator is DANN's (``hidden`` units).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import nn
 
+from tlcore.method_params import CDANParams
 from tlcore.methods.blocks import (
-    check_widths,
     domain_discriminator,
     entropy_weights,
     gradient_reversal,
     grl_lambda,
 )
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
 
 FULL_MAP_MAX = 4096  # the paper's rule: the full multilinear map up to d K = 4096, randomized above
-
-
-@dataclass(frozen=True)
-class CDANParams:
-    entropy: bool = True  # CDAN+E: entropy-conditioned sample weights
-    multilinear: Literal["auto", "full", "randomized"] = "auto"
-    random_dim: int = 1024
-    hidden: int = 256
-    gamma: float = 10.0
-
-    def check(self) -> None:
-        check_widths("cdan", random_dim=self.random_dim, hidden=self.hidden)
 
 
 def multilinear_map(f: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
@@ -110,13 +95,6 @@ class CDANLoss(nn.Module):
         return loss, {"lambda": coeff, "disc_accuracy": accuracy}
 
 
-@register_term(
-    "cdan",
-    family="feature-based",
-    description="CDAN(+E): adversarial alignment of features conditioned on the predictions "
-    "(entropy-weighted by default).",
-    params=CDANParams,
-    weight=1.0,
-)
+@builds("cdan")
 def cdan(params: CDANParams, ctx: TermContext) -> CDANLoss:
     return CDANLoss(params, ctx.feature_dim, ctx.n_classes)

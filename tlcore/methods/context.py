@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import torch
 
 from tlcore.data.domain import Domain
+from tlcore.method_params import FeatureSpace
 from tlcore.models import Classifier
 from tlcore.training import History
-
-FeatureSpace = Literal["model", "raw"]  # where source weights are computed (WeightsContext.features)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ symmetric eigendecomposition in float64.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -24,21 +23,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from tlcore.errors import TLError
+from tlcore.method_params import CoralParams
 from tlcore.methods.context import StageContext, StageOutcome
-from tlcore.methods.registry import register_stage
+from tlcore.methods.registry import builds
 from tlcore.models import Classifier
-
-
-@dataclass(frozen=True)
-class CoralParams:
-    eps: float = 1.0  # ridge added to both covariances (the paper's "+ eye")
-    align_means: bool = True
-    C: float = 1.0  # inverse L2 strength of the refitted head
-    max_iter: int = 500
-
-    def check(self) -> None:
-        if self.eps <= 0 or self.C <= 0:
-            raise TLError("coral: eps and C must be > 0")
 
 
 def _sym_power(C: torch.Tensor, power: float) -> torch.Tensor:
@@ -79,12 +67,7 @@ def fit_head(
         model.head.bias.copy_(torch.from_numpy(bias))
 
 
-@register_stage(
-    "coral",
-    family="feature-based",
-    description="Closed-form CORAL: re-colour source features with the target covariance, refit the head.",
-    params=CoralParams,
-)
+@builds("coral")
 def coral(params: CoralParams, ctx: StageContext) -> StageOutcome:
     if ctx.source.y is None:
         raise TLError("coral needs a labelled source")

@@ -22,13 +22,12 @@ docs/defaults.md what adapting the logits as well changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from tlcore.method_params import DANParams
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
 
 SCALES = tuple(2.0**-8 * 2.0 ** (u / 2) for u in range(33))  # sigma_u / sigma
@@ -52,11 +51,6 @@ def mk_mmd2(Xs: torch.Tensor, Xt: torch.Tensor) -> tuple[torch.Tensor, float]:
     return k_ss + k_tt - 2 * k_st, float(sigma.detach())
 
 
-@dataclass(frozen=True)
-class DANParams:
-    logits: bool = True  # the logits as well as the features (the paper's every task-specific layer)
-
-
 class DANLoss(nn.Module):
     def __init__(self, logits: bool) -> None:
         super().__init__()
@@ -77,12 +71,6 @@ class DANLoss(nn.Module):
         return loss, logs
 
 
-@register_term(
-    "dan",
-    family="feature-based",
-    description="DAN: multi-kernel MMD between source and target features and logits (33 Laplacian kernels).",
-    params=DANParams,
-    weight=1.0,
-)
+@builds("dan")
 def dan(params: DANParams, ctx: TermContext) -> DANLoss:
     return DANLoss(params.logits)

@@ -15,24 +15,14 @@ features (the paper's schedule). ``D`` is trained by the same optimizer as the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from tlcore.methods.blocks import check_widths, domain_discriminator, gradient_reversal, grl_lambda
+from tlcore.method_params import DANNParams
+from tlcore.methods.blocks import domain_discriminator, gradient_reversal, grl_lambda
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
-
-
-@dataclass(frozen=True)
-class DANNParams:
-    hidden: int = 1024
-    gamma: float = 10.0
-
-    def check(self) -> None:
-        check_widths("dann", hidden=self.hidden)
 
 
 class DANNLoss(nn.Module):
@@ -54,12 +44,6 @@ class DANNLoss(nn.Module):
         return loss, {"lambda": coeff, "disc_accuracy": accuracy}
 
 
-@register_term(
-    "dann",
-    family="feature-based",
-    description="DANN: adversarial domain discriminator through a gradient reversal layer.",
-    params=DANNParams,
-    weight=1.0,
-)
+@builds("dann")
 def dann(params: DANNParams, ctx: TermContext) -> DANNLoss:
     return DANNLoss(ctx.feature_dim, params.hidden, params.gamma)

@@ -16,23 +16,14 @@ gives, and skada's choice: docs/defaults.md, "Bare methods and skada".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import nn
 
+from tlcore.method_params import DeepCoralParams, Layer
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.metrics.coral import coral_loss
 from tlcore.training import StepInputs
-
-Layer = Literal["features", "logits"]  # which layer's covariances to align
-
-
-@dataclass(frozen=True)
-class DeepCoralParams:
-    layer: Layer = "logits"
 
 
 class DeepCoralLoss(nn.Module):
@@ -49,12 +40,6 @@ class DeepCoralLoss(nn.Module):
         return coral_loss(step.feats_s, feats_t), {}
 
 
-@register_term(
-    "deep_coral",
-    family="feature-based",
-    description="Deep CORAL: penalise the distance between the source and target covariances of a layer.",
-    params=DeepCoralParams,
-    weight=1.0,
-)
+@builds("deep_coral")
 def deep_coral(params: DeepCoralParams, ctx: TermContext) -> DeepCoralLoss:
     return DeepCoralLoss(params.layer)

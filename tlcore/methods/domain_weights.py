@@ -16,35 +16,15 @@ variance of the weighted loss), within each source class by default
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-from tlcore.errors import TLError
-from tlcore.methods.context import FeatureSpace, WeightsContext
-from tlcore.methods.registry import register_weights
+from tlcore.method_params import DomainWeightsParams
+from tlcore.methods.context import WeightsContext
+from tlcore.methods.registry import builds
 from tlcore.metrics.a_distance import density_ratio, proxy_a_distance
 
 
-@dataclass(frozen=True)
-class DomainWeightsParams:
-    features: FeatureSpace = "model"  # "model": source-only baseline features | "raw": raw inputs (PCA)
-    C: float = 0.01  # inverse L2 strength of the logistic regression (small: smooth probabilities)
-    clip: float = 5.0  # largest weight (the mean is 1)
-    per_class: bool = True  # normalise within each source class (keeps the class priors)
-    folds: int = 2  # cross-fitting folds
-
-    def check(self) -> None:
-        if self.clip <= 1 or self.C <= 0 or self.folds < 2:
-            raise TLError("domain_weights: need clip > 1, C > 0 and folds >= 2")
-
-
-@register_weights(
-    "domain_weights",
-    family="instance-based",
-    description="Weight source samples by p(target|x)/p(source|x) from a domain classifier.",
-    params=DomainWeightsParams,
-)
+@builds("domain_weights")
 def domain_weights(params: DomainWeightsParams, ctx: WeightsContext) -> torch.Tensor:
     Fs, Ft = ctx.features(params.features)
     result = proxy_a_distance(Fs, Ft, seed=ctx.seed, n_folds=params.folds, C=params.C)

@@ -14,36 +14,14 @@ baseline (one source epoch's worth of steps per epoch), so both see the same bud
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 from tlcore.data.rng import generator
 from tlcore.data.splits import few_shot
-from tlcore.errors import TLError
+from tlcore.method_params import FinetuneParams
 from tlcore.methods.context import StageContext, StageOutcome
-from tlcore.methods.registry import register_stage
+from tlcore.methods.registry import builds
 
 
-@dataclass(frozen=True)
-class FinetuneParams:
-    mode: Literal["head", "all"] = "all"
-    shots: int = 10  # labelled target samples per class (overridden by AdaptConfig.target_labels)
-    backbone_lr_mult: float = 0.1  # mode "all": backbone learning rate = lr * this
-
-    def check(self) -> None:
-        if self.shots < 1:
-            raise TLError("finetune: shots must be >= 1")
-        if self.backbone_lr_mult <= 0:
-            raise TLError("finetune: backbone_lr_mult must be > 0 (use mode=head to freeze the backbone)")
-
-
-@register_stage(
-    "finetune",
-    family="model-based",
-    description="Pretrain on source, fine-tune on k labelled target samples per class (head or all layers).",
-    params=FinetuneParams,
-    needs_target_labels=True,
-)
+@builds("finetune")
 def finetune(params: FinetuneParams, ctx: StageContext) -> StageOutcome:
     k = ctx.target_labels or params.shots
     labelled = few_shot(ctx.target, k, ctx.seed)

@@ -16,33 +16,21 @@ Plain FixMatch (``align=False``) amplifies a shifted source model's confident mi
 nuisance shift its pseudo-labels collapse onto one class (measured). The alignment rescales
 the target predictions so that their batch mean matches the source batch's (no source labels
 used), which assumes target class proportions near the source's. ``tau = 0.95`` is the paper's.
-The term declares ``needs=("strong_target_view",)``: the loop then runs the strong view in the
-same forward pass as the source and target batches. Default weight 1 (the paper's
-``lambda_u``): the term is a cross-entropy on the scale of the source loss.
+Its entry in :mod:`tlcore.method_table` declares ``needs={"strong_target_view"}``: the loop then
+runs the strong view in the same forward pass as the source and target batches. Default weight 1
+(the paper's ``lambda_u``): the term is a cross-entropy on the scale of the source loss.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from tlcore.errors import TLError
+from tlcore.method_params import FixMatchParams
 from tlcore.methods.blocks import confident_labels
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
-
-
-@dataclass(frozen=True)
-class FixMatchParams:
-    threshold: float = 0.95
-    align: bool = True  # AdaMatch's distribution alignment of the weak-view predictions
-
-    def check(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise TLError("fixmatch: threshold must lie strictly between 0 and 1")
 
 
 def align_distribution(p_target: torch.Tensor, p_source: torch.Tensor) -> torch.Tensor:
@@ -81,13 +69,6 @@ class FixMatchLoss(nn.Module):
         return loss, {"confident": mask.mean().item()}
 
 
-@register_term(
-    "fixmatch",
-    family="self-training",
-    description="FixMatch: confident predictions on the target train a strongly augmented view of it.",
-    params=FixMatchParams,
-    weight=1.0,
-    needs=("strong_target_view",),
-)
+@builds("fixmatch")
 def fixmatch(params: FixMatchParams, ctx: TermContext) -> FixMatchLoss:
     return FixMatchLoss(params.threshold, params.align)

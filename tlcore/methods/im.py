@@ -16,21 +16,14 @@ predictions onto a few classes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from tlcore.method_params import IMParams
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.metrics.information import prediction_entropies
 from tlcore.training import StepInputs, ramp_up
-
-
-@dataclass(frozen=True)
-class IMParams:
-    diversity: float = 1.0
-    ramp: bool = True  # scale the term by the sigmoid ramp-up over training progress
 
 
 def information_maximisation(logits: torch.Tensor, diversity: float = 1.0) -> tuple[torch.Tensor, ...]:
@@ -51,12 +44,6 @@ class IMLoss(nn.Module):
         return scale * loss, {"entropy": conditional.item(), "diversity": marginal.item(), "scale": scale}
 
 
-@register_term(
-    "im",
-    family="self-training",
-    description="Information maximisation (SHOT-IM): confident yet diverse target predictions.",
-    params=IMParams,
-    weight=1.0,
-)
+@builds("im")
 def im(params: IMParams, ctx: TermContext) -> IMLoss:
     return IMLoss(params.diversity, params.ramp)

@@ -23,29 +23,14 @@ weights are finally scaled to mean 1 (capped at ``B``), within each source class
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 
 from tlcore.data.rng import generator
-from tlcore.errors import TLError
-from tlcore.methods.context import FeatureSpace, WeightsContext
-from tlcore.methods.registry import register_weights
+from tlcore.method_params import KMMParams
+from tlcore.methods.context import WeightsContext
+from tlcore.methods.registry import builds
 from tlcore.metrics.kernels import gaussian_kernel, median_bandwidth
-
-
-@dataclass(frozen=True)
-class KMMParams:
-    features: FeatureSpace = "model"  # "model": source-only baseline features | "raw": raw inputs (PCA)
-    B: float = 3.0  # upper bound of each weight (small: keeps the effective sample size up)
-    eps: float = -1.0  # slab half-width relative to n_s; < 0: (sqrt(n_s) - 1) / sqrt(n_s)
-    max_samples: int = 1000  # chunk size (source) and target subsample
-    iterations: int = 300
-    per_class: bool = True  # rescale to mean 1 within each source class (keeps the class priors)
-
-    def check(self) -> None:
-        if self.B <= 1 or self.max_samples < 10 or self.iterations < 1:
-            raise TLError("kmm: need B > 1, max_samples >= 10 and iterations >= 1")
 
 
 def project_box_slab(v: torch.Tensor, upper: float, lo: float, hi: float) -> torch.Tensor:
@@ -99,12 +84,7 @@ def kmm_weights(Xs: torch.Tensor, Xt: torch.Tensor, params: KMMParams, seed: int
     return weights
 
 
-@register_weights(
-    "kmm",
-    family="instance-based",
-    description="Kernel mean matching: source weights that match the target's kernel mean (a QP).",
-    params=KMMParams,
-)
+@builds("kmm")
 def kmm(params: KMMParams, ctx: WeightsContext) -> torch.Tensor:
     Fs, Ft = ctx.features(params.features)
     return ctx.normalise(kmm_weights(Fs, Ft, params, ctx.seed), params.B, params.per_class)

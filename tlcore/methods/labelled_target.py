@@ -17,24 +17,13 @@ cross-entropy on the scale of the source loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from tlcore.errors import TLError
+from tlcore.method_params import LabelledTargetParams
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
-
-
-@dataclass(frozen=True)
-class LabelledTargetParams:
-    shots: int = 10  # labelled target samples per class (overridden by AdaptConfig.target_labels)
-
-    def check(self) -> None:
-        if self.shots < 1:
-            raise TLError("labelled_target: shots must be >= 1")
 
 
 class LabelledTargetLoss(nn.Module):
@@ -45,13 +34,6 @@ class LabelledTargetLoss(nn.Module):
         return loss, {"accuracy": accuracy}
 
 
-@register_term(
-    "labelled_target",
-    family="model-based",
-    description="Train on k labelled target samples per class beside the other terms (semi-supervised).",
-    params=LabelledTargetParams,
-    weight=1.0,
-    needs=("labelled_target",),
-)
+@builds("labelled_target")
 def labelled_target(params: LabelledTargetParams, ctx: TermContext) -> LabelledTargetLoss:
     return LabelledTargetLoss()

@@ -21,25 +21,14 @@ training, and larger weights let it lock in the source model's early mistakes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from tlcore.errors import TLError
+from tlcore.method_params import MCCParams
 from tlcore.methods.blocks import entropy_weights
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
-
-
-@dataclass(frozen=True)
-class MCCParams:
-    temperature: float = 2.5
-
-    def check(self) -> None:
-        if not self.temperature > 0:
-            raise TLError("mcc: temperature must be > 0")
 
 
 def class_confusion(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -67,12 +56,6 @@ class MCCLoss(nn.Module):
         return mcc_loss(logits_t, self.temperature), {}
 
 
-@register_term(
-    "mcc",
-    family="self-training",
-    description="MCC: minimum class confusion between the target predictions (entropy-weighted).",
-    params=MCCParams,
-    weight=1.0,
-)
+@builds("mcc")
 def mcc(params: MCCParams, ctx: TermContext) -> MCCLoss:
     return MCCLoss(params.temperature)

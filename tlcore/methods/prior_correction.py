@@ -21,30 +21,19 @@ after any other method (``source_only+prior_correction``, ``deep_coral+im+prior_
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import asdict
 
 import torch
 
 from tlcore.data.ink import without_blank
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
+from tlcore.method_params import PriorCorrectionParams
 from tlcore.methods.context import TransformContext, TransformOutcome
-from tlcore.methods.registry import register_transform
+from tlcore.methods.registry import builds
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.metrics.priors import Calibration, prior_log_ratio
 from tlcore.models import Classifier
-
-
-@dataclass(frozen=True)
-class PriorCorrectionParams:
-    estimator: Literal["em", "bbse"] = "em"
-    calibrate: bool = True  # BCTS on the source validation split before estimating and correcting
-    max_iter: int = 1000  # EM steps at most
-
-    def check(self) -> None:
-        if self.max_iter < 1:
-            raise TLError("prior_correction: max_iter must be >= 1")
 
 
 @torch.no_grad()
@@ -60,13 +49,7 @@ def correct_head(model: Classifier, shift: torch.Tensor, calibration: Calibratio
     head.bias.add_(bias)
 
 
-@register_transform(
-    "prior_correction",
-    family="instance-based",
-    description="Label shift: re-weight the trained model's outputs by the target's class priors "
-    "(estimated by EM or BBSE on the unlabelled target).",
-    params=PriorCorrectionParams,
-)
+@builds("prior_correction")
 def prior_correction(params: PriorCorrectionParams, ctx: TransformContext) -> TransformOutcome:
     if ctx.source_val.y is None:
         raise TLError("prior_correction needs a labelled source validation split")

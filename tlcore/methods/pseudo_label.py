@@ -11,25 +11,14 @@ warm-up: an untrained model has few confident predictions).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from tlcore.errors import TLError
+from tlcore.method_params import PseudoLabelParams
 from tlcore.methods.blocks import confident_labels
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs
-
-
-@dataclass(frozen=True)
-class PseudoLabelParams:
-    threshold: float = 0.95
-
-    def check(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise TLError("pseudo_label: threshold must lie strictly between 0 and 1")
 
 
 def pseudo_label_loss(logits: torch.Tensor, threshold: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,12 +39,6 @@ class PseudoLabelLoss(nn.Module):
         return loss, {"confident": mask.mean().item()}
 
 
-@register_term(
-    "pseudo_label",
-    family="self-training",
-    description="Train on the model's own confident target predictions (threshold on probability).",
-    params=PseudoLabelParams,
-    weight=1.0,
-)
+@builds("pseudo_label")
 def pseudo_label(params: PseudoLabelParams, ctx: TermContext) -> PseudoLabelLoss:
     return PseudoLabelLoss(params.threshold)

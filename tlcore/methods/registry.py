@@ -1,4 +1,6 @@
-"""The method registry: one :class:`MethodSpec` per adaptation method, registered by name.
+"""The method registry: one :class:`MethodSpec` per adaptation method, registered by name: the
+method's facts, declared in :mod:`tlcore.method_table` (no torch: ``python -m tlcore methods`` reads
+them there), with the builder its module registers against that name (:func:`builds`).
 
 Every method is one of five kinds, which decides how the pipeline uses it:
 
@@ -20,27 +22,27 @@ transform  a post-training change of the trained model, applied after the adapt 
 A run's methods compose as ``[weights] + term + term ...`` (CLI ``deep_coral+im``), or are a single
 baseline or stage, followed by any transforms (``source_only+prior_correction``,
 ``deep_coral+im+prior_correction``; transforms alone transform the source-only baseline);
-:func:`check_combination` refuses anything else with a :class:`TLError`. Each kind registers
-through its own decorator (:func:`register_term`, :func:`register_weights`, :func:`register_stage`,
-:func:`register_transform`), typed by its builder protocol, so a builder of the wrong shape is a
-type error. Hyper-parameters live in one dataclass per method; a term's loss weight is the registry's,
-not the dataclass's (registered default, overridable as ``params[name]["weight"]``). A term that
-reads more than the step's outputs declares it (``register_term(..., needs=("strong_target_view",))``);
-the loop then provides it for the whole run (:data:`tlcore.training.Need`).
-:meth:`MethodSpec.parse_params` turns ``AdaptConfig.params[name]`` into a :class:`Configured`
-(strings from the CLI are converted to the field's type; ``Literal`` fields are choices).
+:func:`check_combination` refuses anything else with a :class:`TLError`. A builder is typed by its
+kind's protocol (:class:`TermBuild`, :class:`WeightsBuild`, :class:`StageBuild`,
+:class:`TransformBuild`) and registered under the declared kind's builder, so a method built as
+another kind than the table's fails at import. A new method registers its facts and builder at once
+through its kind's decorator (:func:`register_term`, :func:`register_weights`, :func:`register_stage`,
+:func:`register_transform`). A term that reads more than the step's outputs declares it in the table
+(``needs=frozenset({"strong_target_view"})``); the loop then provides it for the whole run
+(:data:`tlcore.training.Need`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, Protocol, TypeVar
 
 import torch
 
 from tlcore.errors import TLError
+from tlcore.method_table import FAMILY_ORDER, Family, Kind, Method, Need, declare_method, declared_method
 from tlcore.methods.context import (
     StageContext,
     StageOutcome,
@@ -49,20 +51,10 @@ from tlcore.methods.context import (
     TransformOutcome,
     WeightsContext,
 )
-from tlcore.training import Need, Objective
-
-Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
-Kind = Literal["baseline", "stage", "weights", "term", "transform"]
-Param = float | int | str | bool
-WEIGHT = "weight"  # the registry-level parameter of every term
+from tlcore.training import Objective
 
 P = TypeVar("P")
 P_contra = TypeVar("P_contra", contravariant=True)
-
-
-@dataclass(frozen=True)
-class NoParams:
-    """A method without hyper-parameters."""
 
 
 class TermBuild(Protocol[P_contra]):
@@ -92,8 +84,6 @@ class TransformBuild(Protocol[P_contra]):
 @dataclass(frozen=True)
 class TermBuilder:
     build: TermBuild[Any]
-    weight: float  # default loss weight
-    needs: frozenset[Need] = frozenset()  # extra step inputs the loop must provide (Term.needs)
 
 
 @dataclass(frozen=True)
@@ -112,114 +102,53 @@ class TransformBuilder:
 
 
 Builder = TermBuilder | WeightsBuilder | StageBuilder | TransformBuilder
+Build = TermBuild[Any] | WeightsBuild[Any] | StageBuild[Any] | TransformBuild[Any]
+B = TypeVar("B", bound=Build)
 KINDS: dict[type[Builder], Kind] = {
     TermBuilder: "term",
     WeightsBuilder: "weights",
     StageBuilder: "stage",
     TransformBuilder: "transform",
 }
+_BUILDERS: dict[Kind, type[Builder]] = {kind: builder for builder, kind in KINDS.items()}
 
 
 @dataclass(frozen=True)
-class Configured:
-    """A method's hyper-parameters parsed from ``AdaptConfig.params[name]``: its params dataclass and,
-    for a term, its loss weight (None for the other kinds)."""
+class MethodSpec(Method):
+    """One registered method: its facts (:class:`tlcore.method_table.Method`) and its builder, None
+    for a baseline."""
 
-    params: Any
-    weight: float | None = None
-
-
-@dataclass(frozen=True)
-class MethodSpec:
-    """One registered method; ``builder`` is None for a baseline (the kind follows from it)."""
-
-    name: str
-    family: Family
-    description: str
-    params: type
-    builder: Builder | None
-    needs_target_labels: bool = False
-
-    @property
-    def kind(self) -> Kind:
-        return "baseline" if self.builder is None else KINDS[type(self.builder)]
-
-    def defaults(self) -> dict[str, Param]:
-        """Default hyper-parameters, a term's ``weight`` first."""
-        weight = {WEIGHT: self.builder.weight} if isinstance(self.builder, TermBuilder) else {}
-        return weight | dataclasses.asdict(self.params())
-
-    def choices(self) -> dict[str, tuple[str, ...]]:
-        """The allowed values of each ``Literal`` parameter."""
-        hints = get_type_hints(self.params)
-        return {key: get_args(hint) for key, hint in hints.items() if get_origin(hint) is Literal}
-
-    def parse_params(self, raw: Mapping[str, Any] | None) -> Configured:
-        """The params dataclass (defaults for missing keys) and a term's weight; unknown keys are refused."""
-        raw = dict(raw or {})
-        weight = None
-        if isinstance(self.builder, TermBuilder):
-            weight = _convert(self.name, WEIGHT, raw.pop(WEIGHT, self.builder.weight), float)
-            if not weight >= 0:  # NaN too; +inf is kept (it trips the loop's non-finite-loss guard)
-                raise TLError(f"{self.name}: weight must be >= 0, got {weight}")
-        elif WEIGHT in raw:
-            raise TLError(f"{self.name}: weight applies to loss terms only, not to a {self.kind} method")
-        types = get_type_hints(self.params)
-        unknown = sorted(set(raw) - set(types))
-        if unknown:
-            known = ", ".join(self.defaults()) or "none"
-            raise TLError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; known: {known}")
-        values = {key: _convert(self.name, key, value, types[key]) for key, value in raw.items()}
-        params = self.params(**values)
-        check = getattr(params, "check", None)
-        if check is not None:
-            check()
-        return Configured(params, weight)
-
-    def describe(self) -> dict[str, Any]:
-        """What ``python -m tlcore methods --json`` prints for this method."""
-        return {
-            "name": self.name,
-            "family": self.family,
-            "kind": self.kind,
-            "description": self.description,
-            "needs_target_labels": self.needs_target_labels,
-            "params": self.defaults(),
-            "choices": {key: list(values) for key, values in self.choices().items()},
-        }
-
-
-def _convert(method: str, key: str, value: Any, kind: Any) -> Any:
-    if get_origin(kind) is Literal:
-        choices = get_args(kind)
-        if value not in choices:
-            allowed = ", ".join(map(repr, choices))
-            raise TLError(f"{method}: parameter {key} must be one of {allowed}, got {value!r}")
-        return value
-    try:
-        if kind is bool and isinstance(value, str):
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
-        if kind is int and isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return kind(value)
-    except (TypeError, ValueError):
-        raise TLError(f"{method}: parameter {key} must be {kind.__name__}, got {value!r}") from None
+    builder: Builder | None = None
 
 
 _REGISTRY: dict[str, MethodSpec] = {}
 
 
-def add_method(spec: MethodSpec) -> None:
-    """Register a ready :class:`MethodSpec`; a second registration of a name fails."""
-    if spec.name in _REGISTRY:
-        raise ValueError(f"method {spec.name!r} is already registered")
-    if not dataclasses.is_dataclass(spec.params):
-        raise TypeError(f"{spec.name}: params must be a dataclass")
-    if WEIGHT in {f.name for f in dataclasses.fields(spec.params)}:
-        raise TypeError(f"{spec.name}: 'weight' is the registry's (register_term(weight=...))")
-    _REGISTRY[spec.name] = spec
+def add_method(name: str, builder: Builder | None = None) -> None:
+    """Register the method ``name`` declared in :mod:`tlcore.method_table` with its builder (None for a
+    baseline); a builder of another kind than the declared one, or a second registration, fails."""
+    facts = declared_method(name)
+    kind = "baseline" if builder is None else KINDS[type(builder)]
+    if kind != facts.kind:
+        raise TypeError(f"{name}: declared a {facts.kind} method, built as a {kind}")
+    if name in _REGISTRY:
+        raise ValueError(f"method {name!r} is already registered")
+    fields = {field.name: getattr(facts, field.name) for field in dataclasses.fields(facts)}
+    _REGISTRY[name] = MethodSpec(**fields, builder=builder)
+
+
+def builds(name: str) -> Callable[[B], B]:
+    """Decorator registering the builder of the method ``name`` declared in :mod:`tlcore.method_table`,
+    as its declared kind's builder (:data:`KINDS`)."""
+
+    def decorate(build: B) -> B:
+        kind = declared_method(name).kind
+        if kind == "baseline":
+            raise TypeError(f"{name}: a baseline has no builder")
+        add_method(name, _BUILDERS[kind](build))  # type: ignore[arg-type]
+        return build
+
+    return decorate
 
 
 def register_term(
@@ -231,14 +160,12 @@ def register_term(
     weight: float,
     needs: Sequence[Need] = (),
 ) -> Callable[[TermBuild[P]], TermBuild[P]]:
-    """Decorator registering a loss term with its default loss ``weight`` and the extra step inputs
-    it ``needs`` (:data:`tlcore.training.Need`: e.g. ``"strong_target_view"``); a term that needs
-    ``"labelled_target"`` is trained on target labels (``needs_target_labels``)."""
+    """Decorator registering a new loss term, facts and builder, with its default loss ``weight`` and
+    the extra step inputs it ``needs`` (:data:`tlcore.training.Need`: e.g. ``"strong_target_view"``)."""
 
     def decorate(build: TermBuild[P]) -> TermBuild[P]:
-        builder = TermBuilder(build, weight, frozenset(needs))
-        labelled = "labelled_target" in builder.needs
-        add_method(MethodSpec(name, family, description, params, builder, labelled))
+        declare_method(Method(name, family, "term", description, params, weight, frozenset(needs)))
+        add_method(name, TermBuilder(build))
         return build
 
     return decorate
@@ -247,10 +174,11 @@ def register_term(
 def register_weights(
     name: str, *, family: Family, description: str, params: type[P]
 ) -> Callable[[WeightsBuild[P]], WeightsBuild[P]]:
-    """Decorator registering a source-weighting method."""
+    """Decorator registering a new source-weighting method, facts and builder."""
 
     def decorate(build: WeightsBuild[P]) -> WeightsBuild[P]:
-        add_method(MethodSpec(name, family, description, params, WeightsBuilder(build)))
+        declare_method(Method(name, family, "weights", description, params))
+        add_method(name, WeightsBuilder(build))
         return build
 
     return decorate
@@ -259,10 +187,13 @@ def register_weights(
 def register_stage(
     name: str, *, family: Family, description: str, params: type[P], needs_target_labels: bool = False
 ) -> Callable[[StageBuild[P]], StageBuild[P]]:
-    """Decorator registering a stage method (it builds the adapted model itself)."""
+    """Decorator registering a new stage method (it builds the adapted model itself), facts and builder."""
 
     def decorate(build: StageBuild[P]) -> StageBuild[P]:
-        add_method(MethodSpec(name, family, description, params, StageBuilder(build), needs_target_labels))
+        declare_method(
+            Method(name, family, "stage", description, params, None, frozenset(), needs_target_labels)
+        )
+        add_method(name, StageBuilder(build))
         return build
 
     return decorate
@@ -271,34 +202,20 @@ def register_stage(
 def register_transform(
     name: str, *, family: Family, description: str, params: type[P]
 ) -> Callable[[TransformBuild[P]], TransformBuild[P]]:
-    """Decorator registering a post-training transform of the trained model."""
+    """Decorator registering a new post-training transform of the trained model, facts and builder."""
 
     def decorate(build: TransformBuild[P]) -> TransformBuild[P]:
-        add_method(MethodSpec(name, family, description, params, TransformBuilder(build)))
+        declare_method(Method(name, family, "transform", description, params))
+        add_method(name, TransformBuilder(build))
         return build
 
     return decorate
 
 
 def get_method(name: str) -> MethodSpec:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise TLError(f"unknown method {name!r}; choose from: {', '.join(_REGISTRY)}") from None
-
-
-FAMILIES: dict[Family, str] = {
-    "baseline": "References: the source-only model every run is compared with, and the oracle trained "
-    "on target labels.",
-    "model-based": "Reuse a trained model's parameters: fine-tune them on a few labelled target samples.",
-    "instance-based": "Re-weight the source samples so that the ones resembling the target count more.",
-    "feature-based": "Learn a representation in which source and target look alike (CORAL, MMD, "
-    "adversarial).",
-    "self-training": "Let the model teach itself on the unlabelled target: confident, diverse predictions "
-    "or its own pseudo-labels.",
-}
-"""Every family in display order, with one sentence on what its methods do."""
-FAMILY_ORDER: tuple[Family, ...] = tuple(FAMILIES)
+    """The registered method ``name`` (its facts: :func:`tlcore.method_table.declared_method`)."""
+    declared_method(name)  # a declared name, or the TLError that lists them
+    return _REGISTRY[name]
 
 
 def list_methods() -> list[MethodSpec]:

@@ -19,25 +19,13 @@ Default weight 0.3: SHOT's ``beta`` on its object benchmarks (``cls_par`` in the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from tlcore.errors import TLError
+from tlcore.method_params import ShotPLParams
 from tlcore.methods.context import TermContext
-from tlcore.methods.registry import register_term
+from tlcore.methods.registry import builds
 from tlcore.training import StepInputs, ramp_up
-
-
-@dataclass(frozen=True)
-class ShotPLParams:
-    momentum: float = 0.9
-    ramp: bool = True  # scale the term by the sigmoid ramp-up over training progress
-
-    def check(self) -> None:
-        if not 0.0 <= self.momentum < 1.0:
-            raise TLError("shot_pl: momentum must lie in [0, 1)")
 
 
 def cluster_features(feats: torch.Tensor) -> torch.Tensor:
@@ -87,13 +75,6 @@ class ShotPLLoss(nn.Module):
         return scale * nn.functional.cross_entropy(logits_t, y), {"agree": agree, "scale": scale}
 
 
-@register_term(
-    "shot_pl",
-    family="self-training",
-    description="SHOT's clustering pseudo-labels: each target sample trained towards its nearest "
-    "class centroid in feature space.",
-    params=ShotPLParams,
-    weight=0.3,
-)
+@builds("shot_pl")
 def shot_pl(params: ShotPLParams, ctx: TermContext) -> ShotPLLoss:
     return ShotPLLoss(ctx.n_classes, ctx.feature_dim, params.momentum, params.ramp)

@@ -1,6 +1,6 @@
 """A sweep's search space: the values each hyper-parameter may take.
 
-A key is ``method.param``, a parameter of the method registry (:mod:`tlcore.methods.registry`; a
+A key is ``method.param``, a parameter of a method (:mod:`tlcore.method_table`, no torch; a
 term's loss weight is ``method.weight``, e.g. ``dann.weight``), or a training-budget field of
 :class:`~tlcore.adapt.config.AdaptConfig` (:data:`BUDGET_KEYS`: ``lr``, ``epochs``, ``batch_size`` ...).
 A dimension is a :class:`Choice` (the grid's list of values) or a :class:`Range` (``low..high``,
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tlcore.errors import TLError
+from tlcore.method_table import WEIGHT, Param, declared_method
 
-Param = float | int | str | bool
 Point = dict[str, Param]
 """One configuration of the space: key → value, for the keys that apply to a composition."""
 
@@ -205,8 +205,6 @@ def normalise(key: str, value: Param) -> Param:
         if not (isinstance(value, kind) if ok is None else ok):
             raise TLError(f"{key} must be {kind.__name__}, got {value!r}")
         return kind(value)
-    from tlcore.methods.registry import WEIGHT, get_method  # noqa: PLC0415 - the registry loads torch
-
     name = key.partition(".")[2]
-    configured = get_method(method).parse_params({name: value})
+    configured = declared_method(method).parse_params({name: value})
     return configured.weight if name == WEIGHT else getattr(configured.params, name)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
-Need = Literal["strong_target_view", "labelled_target"]  # extra inputs a term may ask the loop for
+from tlcore.method_table import Need  # extra inputs a term may ask the loop for
 
 
 @dataclass
