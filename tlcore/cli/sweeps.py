@@ -189,8 +189,8 @@ def print_summary(state: SweepSummary) -> None:
     spec = sweep.spec
     print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sweep.created))
-    print(f"  {spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, ", end="")
-    print(f"{sweep.executor.kind} executor, created {created}")
+    said = f"{spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, "
+    print("\n".join(wrapped(f"{said}{sweep.executor.kind} executor, created {created}", "  ")))
     print(f"  trials: {driver.progress_line(state)}")
     columns = [HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, "gap_after.mmd2", "seconds"]
     width = max([len(c.key) for c in state.configs] + [13])
