@@ -6,9 +6,10 @@ calls ``tlcore``; caching and session helpers live in ``app_support.py``.
 
 import streamlit as st
 
-from app_support import diagnosis, engine, state
+from app_support import diagnosis, engine, server, state
 
 st.set_page_config(page_title="tlstudio", page_icon=":material/transform:", layout="wide")
+server.freeze_at_exit()
 state.init_session()
 
 page = st.navigation(

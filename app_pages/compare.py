@@ -8,7 +8,7 @@ from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
 from tlcore.views import changes, chart_text, compare, gaps
 from tlcore.views import ranking as ranking_view
-from tlcore.views.glossary import column_help
+from tlcore.views.glossary import OUTRANKED, column_help
 from tlcore.views.report import UNKNOWN
 
 CONFUSIONS = 3  # confusion matrices side by side
@@ -182,9 +182,11 @@ if on_pair:
                 for v in VALIDATORS.values()
             },
             "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),
-            **{
-                c: st.column_config.Column(help=column_help(c)) for c in ("status", "classes", "alarm right?")
-            },
+            **{c: st.column_config.Column(help=column_help(c)) for c in ("classes", "alarm right?")},
+            "status": st.column_config.Column(  # its longest words shown whole, not "passes; below ar"
+                width="large" if any(OUTRANKED in row["status"] for row in rows) else None,
+                help=column_help("status"),
+            ),
         },
     )
     if alarmed:

@@ -9,6 +9,8 @@ from app_support import display, engine, estimate, state, sweeps
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
+from tlcore.model_names import AUTO_RULE
+from tlcore.models import list_models
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
@@ -114,7 +116,7 @@ with st.container(border=True):
             values |= value_inputs(specs[name])
 
     budget_cols = st.columns(4)
-    budget = {
+    budget: dict[str, Any] = {
         "epochs": budget_cols[0].number_input("Epochs", 1, 500, key=form_key("epochs", DEFAULTS["epochs"])),
         "batch_size": budget_cols[1].number_input(
             "Batch size", 2, 4096, key=form_key("batch_size", DEFAULTS["batch_size"])
@@ -128,6 +130,17 @@ with st.container(border=True):
         key=form_key("seeds", SEEDS),
         help="Each configuration runs once per seed: `0,1,2` or `0-4`.",
     )
+    networks = st.columns(2)[0].multiselect(
+        "Networks",
+        ["auto", *list_models()],
+        key=form_key("model", []),
+        placeholder=f"default: {DEFAULTS['model']}",
+        help=f"auto: {AUTO_RULE}. Several: one sweep per network, each with its own recommendation.",
+    )
+    if len(networks) > 1:
+        values["model"] = ",".join(networks)
+    elif networks:
+        budget["model"] = networks[0]
 
     search_cols = st.columns([2, 1, 1, 1])
     kind = search_cols[0].radio("Search", SEARCH_KINDS, horizontal=True, key=form_key("search", SEARCH.kind))

@@ -15,16 +15,19 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import engine
 from app_support.state import COMPARE_RUNS
 from tests.app.helpers import plain
 from tests.app.test_escaping import _result, deferred_downloads
-from tests.selection.helpers import candidate, probabilities
+from tests.selection.helpers import candidate, pair_pool, probabilities
+from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.models import build_model, save_checkpoint
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.selection.ranking import rank
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -319,4 +322,30 @@ def test_every_short_column_name_of_the_ranking_says_what_it_is(app: OpenApp, po
     (rank_by,) = [s for s in at.selectbox if s.label == "Rank by"]
     assert rank_by.format_func("snd") == (
         "SND (soft neighbourhood density): how tightly the target predictions cluster (Saito et al. 2021)"
+    )
+
+
+def test_a_status_below_another_configs_source_only_model_is_shown_whole(
+    app: OpenApp, pool: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the browser the status column cut "passes; below another config's source-only model" to
+    "passes; below ar" (its auto width fits "recommended"); a pool with such a run gets a large column,
+    and the column's help names each status in quotes (it read "recommended; passes: ... passes; below
+    ...: ...", one status running into the next)."""
+
+    def columns(at: AppTest) -> dict[str, Any]:
+        return json.loads(at.dataframe[0].proto.columns)
+
+    assert "width" not in columns(app("compare", source=SOURCE, target=TARGET))["status"]
+    mixed = rank(
+        pair_pool(weak_run(right_on(27, 0.95)), weak_run(right_on(15, 0.8, 2), "a-weak2"), strong_run())
+    )
+    monkeypatch.setattr(engine, "ranking", lambda *args, **kwargs: mixed)
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.dataframe[0].value["status"].tolist()[1] == "passes; below another config's source-only model"
+    status = columns(at)["status"]
+    assert status["width"] == "large"
+    assert (
+        '"passes; below another config\'s source-only model": it passed them, but its EnsV' in status["help"]
     )

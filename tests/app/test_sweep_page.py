@@ -367,3 +367,18 @@ def test_the_pages_launch_refuses_a_network_the_pairs_samples_do_not_fit(workspa
     with pytest.raises(TLError, match=shape):
         sweeps.launch(plan, ExecutorSettings())
     assert SweepStore(Workspace.resolve(workspace)).list() == []
+
+
+@pytest.mark.parametrize(("networks", "trials"), [(["mlp"], "1"), (["lenet_bn", "mlp"], "2")])
+def test_the_form_sweeps_networks_and_refuses_one_the_pairs_samples_do_not_fit(
+    app: OpenApp, workspace: Path, networks: list[str], trials: str
+) -> None:
+    """The page had no network field: a sweep over networks, and its refusal, were the CLI's alone.
+    One network is the budget's, several a grid over ``model``; mlp on digit images is refused."""
+    at = define(app("sweep"), "source_only")
+    at.multiselect(key=sweep_key("model")).set_value(networks).run()
+    assert_clean(at)
+    assert not at.error and planned(at) == trials
+    launch_button(at).click().run()
+    assert errors(at) == ["model 'mlp' needs feature vectors (D,), got samples of shape (1, 28, 28)"]
+    assert SweepStore(Workspace.resolve(workspace)).list() == []

@@ -91,6 +91,26 @@ def walk_adapt(page) -> None:
     check_and_shoot(page, "adapt")
 
 
+def walk_sweep(page) -> None:
+    """Sweep: a network the pair's images do not fit is refused at launch, in the form's box, and
+    nothing is launched."""
+    visit(page, "Sweep")
+    networks = page.locator('input[aria-label="Networks"]')
+    networks.click()
+    networks.fill("mlp")
+    page.get_by_role("option", name="mlp", exact=True).click()
+    page.keyboard.press("Escape")
+    settle(page)
+    page.get_by_role("button", name="Launch the sweep").click()
+    settle(page)
+    refusal = page.locator('[data-testid="stAlert"]').filter(
+        has_text="model 'mlp' needs feature vectors (D,)"
+    )
+    refusal.wait_for()
+    page.get_by_text("No sweeps yet").wait_for()
+    check_and_shoot(page, "sweep")
+
+
 def test_newcomer_flow(shared_server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this test needs it
 
@@ -121,5 +141,7 @@ def test_newcomer_flow(shared_server: str, tmp_path: Path) -> None:
             page.get_by_role("button", name="Report (HTML)").click()
         assert "Where the predictions of" in Path(download.value.path()).read_text(encoding="utf-8")
         check_and_shoot(page, "compare")
+
+        walk_sweep(page)
         browser.close()
     assert not dialogs, f"a page ran injected script: {dialogs}"

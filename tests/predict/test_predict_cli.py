@@ -61,6 +61,23 @@ def test_unlabelled_upload_to_parquet_keeps_file_names(
     pd.testing.assert_frame_equal(read_back(tmp_path / "s.csv"), frame)
 
 
+def test_a_long_note_wraps_to_the_terminal_under_its_label(
+    tiny_run: tuple[Workspace, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note line (81 columns after "  note: ") wraps to a 60-column terminal as every other
+    sentence the CLI prints does, its later lines hanging under the note's text."""
+    workspace, run_id = tiny_run
+    spec = scans_upload(workspace, [f"export/scans/{i}.png" for i in range(3)])
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = cli(workspace, capsys, run_id, "--data", spec)
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  note: "))
+    assert code == 0 and lines[start : start + 2] == [
+        "  note: data: 3 image files resized to 28x28 keeping the",
+        "        aspect ratio, centre-cropped",
+    ]
+
+
 def test_checkpoints_record_class_names_and_old_ones_still_load(
     tiny_run: tuple[Workspace, str], tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ import io
 import math
 import os
 import statistics
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +19,7 @@ from sweep_workers import judged
 
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
-from tlcore.cli.sweeps import print_summary
+from tlcore.cli.sweeps import print_summary, trial_lines
 from tlcore.events import ProgressEvent
 from tlcore.runs import driver
 from tlcore.runs.record import RunRecord
@@ -268,3 +269,34 @@ def test_a_sweep_over_networks_recommends_one_configuration_per_network(
     assert "\n      model=lenet_bn: dann|model=lenet_bn\n      model=mlp: dann|model=mlp\n" in out
     assert "      model=resnet18: - (no configuration passed the selection rule's guardrails" in out
     assert shown.to_dict()["recommended_by_setup"] == chosen
+
+
+def test_the_trials_table_fits_100_columns_and_one_configuration_can_carry_both_marks(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sweeps show --trials`` printed every stored number of every trial (1317 columns for a sweep of
+    6 configurations); a configuration both recommended and best in hindsight showed only ``*``; the
+    spec's line did not wrap."""
+    summary = run(workspace, "scored")
+    lines = trial_lines(summary)
+    runs = [row.run.id for row in summary.trials if row.run is not None]
+    assert max(map(len, lines)) <= 100 and len(lines) == 1 + 3 + 9
+    assert lines[:3] == [
+        "    SEED  STATUS  target_accuracy  selection.score  PASSED  RUN",
+        "  dann+im|dann.weight=0.1",
+        f"       0  done               0.61           0.8333  yes     {runs[0]}",
+    ]
+    assert lines[5:7] == [
+        "  dann+im|dann.weight=0.3",
+        f"       0  done               0.63           0.3333  no      {runs[3]}",
+    ]
+    both = replace(summary, best_by_setup={"": "im"})
+    monkeypatch.setenv("COLUMNS", "60")
+    print_summary(both)
+    out = capsys.readouterr().out
+    assert out.splitlines()[1:3] == [  # the spec's line wraps as the CLI's sentences do
+        "  mnist5k -> digits, grid search, seeds [0, 1, 2], local",
+        f"  executor, created {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(summary.sweep.created))}",
+    ]
+    assert "\n+ dann+im" not in out and "\n*+im                         3/3     3/3 " in out
+    assert "    (the recommendation is also the best in hindsight: *+)\n" in out

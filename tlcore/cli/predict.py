@@ -117,7 +117,7 @@ def format_summary(run_id: str, data: str, predictions: Predictions, summary: Pr
     """The text summary: what was predicted, notes, predictions per class, confidence, accuracy."""
     kind = "labelled" if predictions.labelled else "unlabelled"
     lines = [f"run {run_id} on {data}: {plural(summary.n_samples, f'{kind} sample')}"]
-    lines += [f"  note: {note}" for note in predictions.notes()]
+    lines += [line for note in predictions.notes() for line in wrapped(note, "  note: ")]
     cells = [(name, count, f"{count / summary.n_samples:.1%}") for name, count in summary.counts.items()]
     lines += ["", *(f"  {line}" for line in text_table(("predicted", "samples", "share"), cells, right=(2,)))]
     lines += ["", f"  mean confidence {summary.mean_confidence:.3f}"]

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, wrapped
+from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
 from tlcore.numbers import significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.sweep_store import SweepStore
@@ -139,7 +139,7 @@ def run_sweep(
 
 def show_sweep(args: argparse.Namespace) -> int:
     from tlcore.runs import driver  # noqa: PLC0415 - loads torch
-    from tlcore.views.sweep import configs_csv, trials_frame  # noqa: PLC0415 - loads torch
+    from tlcore.views.sweep import configs_csv  # noqa: PLC0415 - loads torch
 
     workspace = Workspace.existing(args.workspace)
     store = SweepStore(workspace)
@@ -152,8 +152,7 @@ def show_sweep(args: argparse.Namespace) -> int:
     else:
         print_summary(state)
         if args.trials:
-            print()
-            print(trials_frame(state).drop(columns=["config"]).to_string(index=False))
+            print("", *trial_lines(state), sep="\n")
     return 0
 
 
@@ -190,18 +189,18 @@ def print_summary(state: SweepSummary) -> None:
     spec = sweep.spec
     print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sweep.created))
-    print(f"  {spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, ", end="")
-    print(f"{sweep.executor.kind} executor, created {created}")
+    said = f"{spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, "
+    print("\n".join(wrapped(f"{said}{sweep.executor.kind} executor, created {created}", "  ")))
     print(f"  trials: {driver.progress_line(state)}")
     columns = [HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, "gap_after.mmd2", "seconds"]
     width = max([len(c.key) for c in state.configs] + [13])
     head = f"{'SEEDS':>5}  {'PASSED':>6}  " + "  ".join(f"{c:>17}" for c in columns)
     print(f"\n  {'CONFIGURATION':<{width}}  {head}")
     for config in state.configs:
-        mark = "*" if state.is_recommended(config.key) else "+" if state.is_best(config.key) else " "
+        mark = ("*" if state.is_recommended(config.key) else "") + ("+" if state.is_best(config.key) else "")
         cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
         seeds = f"{config.n_done}/{config.n_seeds}"
-        print(f"{mark} {config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
+        print(f"{mark:<2}{config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
     for row in state.failed[:FAILED_SHOWN]:  # why no configuration may be complete
@@ -221,7 +220,40 @@ def print_summary(state: SweepSummary) -> None:
     best = best if setups else state.best_in_hindsight or "-"
     print(f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels): {best}")
     if state.best_in_hindsight == state.recommended and state.recommended:
-        print("    (the recommendation is also the best in hindsight)")
+        print("    (the recommendation is also the best in hindsight: *+)")
+
+
+def trial_lines(state: SweepSummary) -> list[str]:
+    """``sweeps show --trials``: each configuration's key on a line of its own, then one row per trial
+    (seed, status with a running run's progress, target accuracy, selection score, whether it passed
+    the guardrails, run id for ``runs show``), in 90 columns whatever the keys' length; then every
+    failed or left-out trial's error in full. The trials' other numbers: ``--json``, ``runs show RUN``."""
+    from tlcore.runs.summary import HINDSIGHT_KEY, PASSED_KEY, SCORE_KEY  # noqa: PLC0415 - loads torch
+
+    rows = []
+    for row in state.trials:
+        status = f"{row.status} {row.run.progress:.0%}" if row.run and row.run.active else row.status
+        passed = {1.0: "yes", 0.0: "no"}.get(row.metrics.get(PASSED_KEY, -1.0), "-")
+        numbers = [_number(row.metrics.get(name)) for name in (HINDSIGHT_KEY, SCORE_KEY)]
+        rows.append((row.trial.seed, status, *numbers, passed, row.run.id if row.run else "-"))
+    header, *table = text_table(
+        ("SEED", "STATUS", HINDSIGHT_KEY, SCORE_KEY, "PASSED", "RUN"), rows, right=(0, 2, 3)
+    )
+    lines, last = [f"    {header}"], None
+    for row, line in zip(state.trials, table, strict=True):
+        if row.trial.config_key != last:
+            lines.append(f"  {row.trial.config_key}")
+            last = row.trial.config_key
+        lines.append(f"    {line}")
+    for row in state.trials:
+        if row.error:
+            said = "left out" if row.unreadable else row.status
+            lines += wrapped(" ".join(row.error.split()), f"  {said}: trial {row.trial.key}: ", "    ")
+    return lines
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else significant(value)
 
 
 def _stat(stat: Stat | None) -> str:

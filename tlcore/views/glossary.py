@@ -28,14 +28,15 @@ SCORE = (
     "the ranking's label-free score of the run (by default EnsV, agreement with the ensemble of the "
     "pair's runs); higher is better"
 )
+OUTRANKED = "below another config's source-only model"  # a run's status: passed, but not a candidate
 TERMS: dict[str, str] = {
     "ESS": ESS,
     "classes": CLASSES,
     "CLASSES": CLASSES,
-    "status": "recommended; passes: passed the guardrails (no collapse, source accuracy kept, ensemble "
-    "agreement not below the source-only model's); passes; below another config's source-only model: "
-    "passed them, but its EnsV is below another config's source-only model's, so it is not recommended; "
-    "alarm: negative transfer suspected",
+    "status": '"recommended": the run to keep (it passed the guardrails and ranks first). "passes": it '
+    "passed the guardrails (no collapse, source accuracy kept, ensemble agreement not below the source-only "
+    f"model's). \"passes; {OUTRANKED}\": it passed them, but its EnsV is below another config's "
+    'source-only model\'s, so it is not recommended. "alarm": negative transfer suspected.',
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
     "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell)",
     "selection.score": SCORE,

@@ -12,6 +12,7 @@ from typing import Any
 from tlcore.numbers import plural, significant
 from tlcore.selection.ranking import RankedRun, Ranking, and_list, effective_samples
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
+from tlcore.views.glossary import OUTRANKED
 from tlcore.views.report import Section
 
 SCORE_DIGITS = 3  # significant digits of a validator's score
@@ -31,9 +32,6 @@ def effective_classes(entry: RankedRun) -> float | None:
     ``classes`` column here, ``CLASSES`` in ``runs rank``), to one decimal as both show it; None for
     an alarm without that check."""
     return next((round(c.after, 1) for c in entry.alarm.checks if c.name == "collapse"), None)
-
-
-OUTRANKED = "below another config's source-only model"  # passed, but not a candidate (baselines.py)
 
 
 def status(entry: RankedRun, ranking: Ranking) -> str:
