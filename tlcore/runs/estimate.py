@@ -51,6 +51,7 @@ from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
+PAIR_STEPS = "steps on a source + target batch pair"  # the paired note's subject
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
 SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
 EVAL_PASSES = 3  # probe: forward passes of each evaluated model over the evaluated samples
@@ -209,7 +210,7 @@ def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> tuple[bool, boo
 
 
 @dataclass(frozen=True)
-class _Measured:
+class Measured:
     """One finished run's rates (None where it did not train that kind of step) and its steps."""
 
     methods: tuple[str, ...]
@@ -219,7 +220,7 @@ class _Measured:
     steps: int
 
 
-def _measured(result: Mapping[str, Any]) -> _Measured | None:
+def _measured(result: Mapping[str, Any]) -> Measured | None:
     """The rates of one finished run's result, None when it lacks the numbers (an older run)."""
     info, cfg = result.get("info") or {}, result.get("config") or {}
     seconds = info.get("seconds_per_stage") or {}
@@ -243,7 +244,7 @@ def _measured(result: Mapping[str, Any]) -> _Measured | None:
     models = int(not info.get("baseline_cached")) + _answers_with_a_new_model(methods)
     spent = seconds["evaluate"] + seconds.get("transform", 0.0)
     evaluate = spent / ((n_s + n_t + n_test) * models) if models else None
-    return _Measured(methods, single, paired, evaluate, steps)
+    return Measured(methods, single, paired, evaluate, steps)
 
 
 def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) -> bool:
@@ -259,13 +260,9 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
     )
 
 
-def stored_rates(
-    records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
-) -> tuple[Rates, int, int, str] | None:
+def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured]:
     """The rates of the finished runs among ``records`` with ``work``'s network, input shape, image size,
-    device and batch size, the number of runs and of steps they rest on, and where the paired rate came from
-    when no run of ``methods`` timed one (other methods' runs, or two single steps: a FixMatch step
-    may cost more than theirs); None when they timed under :data:`MIN_TIMED_STEPS` steps."""
+    device and batch size."""
     found = []
     for record in records:
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
@@ -276,6 +273,14 @@ def stored_rates(
             continue
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:
             found.append(measured)
+    return found
+
+
+def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates, int, int, str] | None:
+    """The rates of the runs ``found`` (:func:`measured_runs`), the number of runs and of steps they rest
+    on, and where the paired rate came from when no run of ``methods`` timed one (other methods' runs,
+    or two single steps: a FixMatch step may cost more than theirs; :func:`estimate` then times it by a
+    probe of its own terms); None when they timed under :data:`MIN_TIMED_STEPS` steps."""
     with_paired = [m for m in found if m.paired is not None]
     same = [m for m in with_paired if m.methods == methods]
     paired_runs = same or with_paired
@@ -286,14 +291,13 @@ def stored_rates(
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    pair_steps = "steps on a source + target batch pair"
     if not paired:
-        note = f"{pair_steps} taken as two single steps: no run here trained one"
+        note = f"{PAIR_STEPS} taken as two single steps: no run here trained one"
     elif same:
         note = ""
     else:
         others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
-        note = f"{pair_steps} timed by runs of other compositions: {others}"
+        note = f"{PAIR_STEPS} timed by runs of other compositions: {others}"
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
     return rates, len(used), sum(m.steps for m in used), note
 
@@ -326,15 +330,20 @@ def estimate(
     cfg: AdaptConfig, pair: RunPair, workspace: Workspace, baseline_trained: bool = False
 ) -> Estimate:
     """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
-    network, else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
+    network (a paired step no run of its composition timed: a probe of its own terms, scaled to them),
+    else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
     its baseline and evaluation (a sweep's, :func:`~tlcore.runs.estimate_batch.sweep_batch`)."""
+    from tlcore.runs.estimate_paired import own_paired_rate  # noqa: PLC0415 - it imports this module
     from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
     work = plan(cfg, pair, *((True, True) if baseline_trained else baseline_in_cache(cfg, workspace)))
     store = RunStore(workspace)
-    stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
+    found = measured_runs(store.list("done", limit=max(1, store.count("done"))), work)
+    stored = stored_rates(found, cfg.methods)
     if stored is not None:
         rates, n_runs, n_steps, note = stored
+        if note and work.paired_steps:  # no run of its own composition timed a paired step
+            rates, note = own_paired_rate(cfg, pair, work, workspace, found=found, rates=rates)
         seconds, at_most = combine(work, rates)
         note = note if work.paired_steps else ""
         return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
