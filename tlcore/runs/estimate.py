@@ -17,11 +17,12 @@ The rates, best first:
    nothing of 128x128 photos), image size, device and batch size;
    per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
    and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
-   reused its evaluation too: the run that trained it evaluated it); paired rates preferably from runs
-   of the same methods; a missing kind of step is taken as twice or half the other: a paired step is
-   two batches. They need :data:`MIN_TIMED_STEPS` timed steps in all: a step of a short run carries
-   its epoch's fixed costs (scoring, the first step's warm-up), so a 1-step run read 35 s for an 18 s
-   run (QA helper-123).
+   reused its evaluation too: the run that trained it evaluated it); paired rates from runs of the
+   same methods, else from a probe of the composition's own loss terms scaled to the runs
+   (:mod:`tlcore.runs.estimate_paired`); with no single step timed, one is taken as half a paired
+   step: a paired step is two batches. They need :data:`MIN_TIMED_STEPS` timed steps in all: a step
+   of a short run carries its epoch's fixed costs (scoring, the first step's warm-up), so a 1-step run
+   read 35 s for an 18 s run (QA helper-123).
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
@@ -51,7 +52,6 @@ from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
-PAIR_STEPS = "steps on a source + target batch pair"  # the paired note's subject
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
 SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
 EVAL_PASSES = 3  # probe: forward passes of each evaluated model over the evaluated samples
@@ -276,11 +276,11 @@ def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured
     return found
 
 
-def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates, int, int, str] | None:
+def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates, int, int, bool] | None:
     """The rates of the runs ``found`` (:func:`measured_runs`), the number of runs and of steps they rest
-    on, and where the paired rate came from when no run of ``methods`` timed one (other methods' runs,
-    or two single steps: a FixMatch step may cost more than theirs; :func:`estimate` then times it by a
-    probe of its own terms); None when they timed under :data:`MIN_TIMED_STEPS` steps."""
+    on, and whether runs of ``methods`` timed paired steps (else the paired rate is 0: a FixMatch step
+    may cost more than other compositions' or two single steps, :func:`estimate` probes it); None when
+    they timed under :data:`MIN_TIMED_STEPS` steps."""
     with_paired = [m for m in found if m.paired is not None]
     same = [m for m in with_paired if m.methods == methods]
     paired_runs = same or with_paired
@@ -290,16 +290,9 @@ def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates
     single = [m.single for m in used if m.single is not None]
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
-    paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    if not paired:
-        note = f"{PAIR_STEPS} taken as two single steps: no run here trained one"
-    elif same:
-        note = ""
-    else:
-        others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
-        note = f"{PAIR_STEPS} timed by runs of other compositions: {others}"
+    paired_rate = _spread(paired) if same else (0.0, 0.0)
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
-    return rates, len(used), sum(m.steps for m in used), note
+    return rates, len(used), sum(m.steps for m in used), bool(same)
 
 
 def _spread(values: list[float]) -> tuple[float, float]:
@@ -341,11 +334,11 @@ def estimate(
     found = measured_runs(store.list("done", limit=max(1, store.count("done"))), work)
     stored = stored_rates(found, cfg.methods)
     if stored is not None:
-        rates, n_runs, n_steps, note = stored
-        if note and work.paired_steps:  # no run of its own composition timed a paired step
+        rates, n_runs, n_steps, own = stored
+        note = ""
+        if work.paired_steps and not own:  # no run of its own composition timed a paired step
             rates, note = own_paired_rate(cfg, pair, work, workspace, found=found, rates=rates)
         seconds, at_most = combine(work, rates)
-        note = note if work.paired_steps else ""
         return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)

@@ -18,9 +18,11 @@ from dataclasses import replace
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import RunPair
-from tlcore.runs.estimate import PAIR_STEPS, Measured, Rates, Workload
+from tlcore.runs.estimate import Measured, Rates, Workload
 from tlcore.runs.probe import probe_rates
 from tlcore.workspace import Workspace
+
+PAIR_STEPS = "steps on a source + target batch pair"  # the note's subject
 
 
 def own_paired_rate(
