@@ -42,7 +42,7 @@ def test_adapt_page_estimates_the_recipe_and_the_form(app: OpenApp, probed: list
     # 0.001 + 3 + 14 * 55 * 0.001 = 15.0 s (at most 21.9 s)
     assert lines[0] == ("Estimated: about 15 s (at most 25 s; from a probe of 4 steps of lenet_bn on cpu).")
     assert len(lines) == 2 and "from a probe of 4 steps of lenet_bn on cpu" in lines[1]
-    assert len(probed) == 1  # one network, one batch size: probed once, then read back
+    assert len(probed) == 1  # one network, batch size and composition: probed once, then read back
 
 
 def test_sweep_page_estimates_its_trials(
@@ -58,6 +58,8 @@ def test_sweep_page_estimates_its_trials(
     # = 16.6 s each (at most 24.6 s), the workspace's 2 run slots at a time: 33.1 s in all, at most 49.1 s
     assert line == (
         "Estimated: 4 runs, 2 at a time: about 35 s in all (at most 50 s; from a probe of 4 steps of "
-        "lenet_bn on cpu, cached)."
+        "lenet_bn on cpu)."
     )
-    assert len(probed) == 1  # on the page's first run; the trials' rerun read it back
+    # a probe per composition's loss terms (their paired steps differ): the page's first run probed its
+    # default composition, the trials' rerun dann's and im's, one each for their two seeds
+    assert [args[0].methods for args in probed[1:]] == [("dann",), ("im",)]

@@ -41,8 +41,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import ModelEvaluation, evaluate_model, evaluation_settings
 from tlcore.adapt.pair import RunPair, load_run_pair
 from tlcore.adapt.result import AdaptResult
+from tlcore.adapt.terms import build_terms, seeded_build
 from tlcore.data.domain import Domain
-from tlcore.data.rng import derive_seed
 from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
@@ -53,7 +53,6 @@ from tlcore.methods.context import TransformContext, TransformOutcome
 from tlcore.methods.registry import (
     MethodSpec,
     StageBuilder,
-    TermBuilder,
     TransformBuilder,
     WeightsBuilder,
 )
@@ -80,13 +79,6 @@ def baseline_reused(events: Iterable[Mapping[str, Any]]) -> bool:
 def network(cfg: AdaptConfig, input_shape: tuple[int, ...], n_classes: int) -> Classifier:
     """A fresh, unseeded copy of the network a run of ``cfg`` trains (backbone, bottleneck); callers seed."""
     return build_model(cfg.model, tuple(input_shape), n_classes, **cfg.model_options)
-
-
-def _seeded_build(seed: int, label: str, build: Callable[[], Any]) -> Any:
-    """``build()`` with torch's global generator seeded from ``(seed, label)``, restored afterwards."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(derive_seed(seed, "init", label))
-        return build()
 
 
 def _settings(cfg: AdaptConfig, stage: Literal["baseline", "adapt"], **overrides: Any) -> TrainSettings:
@@ -119,7 +111,7 @@ class _Run:
         self.baseline_cached = False  # whether :meth:`baseline` reused the cache's model
 
     def new_model(self) -> Classifier:
-        model = _seeded_build(self.cfg.seed, "model", partial(network, self.cfg, self.shape, self.n_classes))
+        model = seeded_build(self.cfg.seed, "model", partial(network, self.cfg, self.shape, self.n_classes))
         model.fit_inputs(self.pair.source_train.X)
         return model
 
@@ -216,7 +208,7 @@ class _Run:
                 weights = spec.builder.build(params[spec.name].params, self._weights_context(baseline))
                 info["weights"] = _weights_summary(weights)
         model = copy.deepcopy(baseline) if self.cfg.warm_start else self.new_model()
-        terms = self._terms(specs, params, TermContext(self.n_classes, model.feature_dim))
+        terms = build_terms(self.cfg.seed, specs, params, TermContext(self.n_classes, model.feature_dim))
         labelled = self._labelled_target(terms, params)
         if labelled is not None:
             info["n_target_labels"] = labelled.n_samples
@@ -260,17 +252,6 @@ class _Run:
                 if outcome.source_model is not None:
                     final.source_model = outcome.source_model
         return final
-
-    def _terms(self, specs: list[MethodSpec], params: dict[str, Configured], ctx: TermContext) -> list[Term]:
-        """The weighted loss terms, each objective built under its own seed."""
-        terms = []
-        for spec in specs:
-            configured = params[spec.name]
-            if isinstance(spec.builder, TermBuilder) and configured.weight is not None:
-                build = partial(spec.builder.build, configured.params, ctx)
-                objective = _seeded_build(self.cfg.seed, spec.name, build)
-                terms.append(Term(spec.name, objective, configured.weight, spec.needs))
-        return terms
 
     def _weights_context(self, baseline: Classifier) -> WeightsContext:
         source, target = self.pair.source_train, self.pair.unlabelled_target

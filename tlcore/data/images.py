@@ -35,6 +35,7 @@ wrapping folders included), in the archive's order (a folder's: sorted).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import unicodedata
@@ -42,6 +43,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -80,6 +82,7 @@ SHOWN_KINDS = 5  # file extensions listed in a message, most common first
 NAMED_FILES = 5  # files a message names before "..."
 JPEG_SCALES = (8, 4, 2)  # the reduced DCT scales 1/s libjpeg decodes at (Pillow's Image.draft)
 DRAFT_MARGIN = 4  # a reduced JPEG keeps this many pixels per output pixel on its shorter side, at least
+DECODED_ZIPS = 4  # zip archives whose decoded images the process keeps (read_images)
 
 
 class Header(NamedTuple):
@@ -92,7 +95,25 @@ class Header(NamedTuple):
 
 def read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None = None) -> Domain:
     """Load the images under ``path`` (a zip archive or a folder); ``label`` names it in messages,
-    ``shape`` (``C x H x W``) is the geometry to decode every file to (module docstring)."""
+    ``shape`` (``C x H x W``) is the geometry to decode every file to (module docstring). A zip archive's
+    decode is kept for the process (:data:`DECODED_ZIPS` archives, least recently used out), keyed on its
+    path, size, modification time and these settings: a run's estimate and the run itself decode once."""
+    if not path.is_file():  # a folder: its files may change without its own size or time changing
+        return _read_images(path, limits, label, shape)
+    stat = path.stat()
+    domain = _decoded_zip((str(path.resolve()), stat.st_size, stat.st_mtime_ns), limits, label, shape)
+    return replace(domain, meta=dict(domain.meta))  # the tensors shared, as the built-ins' loads
+
+
+@functools.lru_cache(maxsize=DECODED_ZIPS)
+def _decoded_zip(
+    file: tuple[str, int, int], limits: Limits, label: str, shape: tuple[int, ...] | None
+) -> Domain:
+    """:func:`_read_images` of the zip archive ``file``: its path, size and modification time (ns)."""
+    return _read_images(Path(file[0]), limits, label, shape)
+
+
+def _read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] | None) -> Domain:
     with open_members(path, limits, label) as members:
         images, ignored = _images(members, label)
         names, classes = _layout([m.parts for m in images], label)

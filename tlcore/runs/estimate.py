@@ -17,11 +17,12 @@ The rates, best first:
    nothing of 128x128 photos), image size, device and batch size;
    per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
    and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
-   reused its evaluation too: the run that trained it evaluated it); paired rates preferably from runs
-   of the same methods; a missing kind of step is taken as twice or half the other: a paired step is
-   two batches. They need :data:`MIN_TIMED_STEPS` timed steps in all: a step of a short run carries
-   its epoch's fixed costs (scoring, the first step's warm-up), so a 1-step run read 35 s for an 18 s
-   run (QA helper-123).
+   reused its evaluation too: the run that trained it evaluated it); paired rates from runs of the
+   same methods, else from a probe of the composition's own loss terms scaled to the runs
+   (:mod:`tlcore.runs.estimate_paired`); with no single step timed, one is taken as half a paired
+   step: a paired step is two batches. They need :data:`MIN_TIMED_STEPS` timed steps in all: a step
+   of a short run carries its epoch's fixed costs (scoring, the first step's warm-up), so a 1-step run
+   read 35 s for an 18 s run (QA helper-123).
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
@@ -209,7 +210,7 @@ def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> tuple[bool, boo
 
 
 @dataclass(frozen=True)
-class _Measured:
+class Measured:
     """One finished run's rates (None where it did not train that kind of step) and its steps."""
 
     methods: tuple[str, ...]
@@ -219,7 +220,7 @@ class _Measured:
     steps: int
 
 
-def _measured(result: Mapping[str, Any]) -> _Measured | None:
+def _measured(result: Mapping[str, Any]) -> Measured | None:
     """The rates of one finished run's result, None when it lacks the numbers (an older run)."""
     info, cfg = result.get("info") or {}, result.get("config") or {}
     seconds = info.get("seconds_per_stage") or {}
@@ -243,7 +244,7 @@ def _measured(result: Mapping[str, Any]) -> _Measured | None:
     models = int(not info.get("baseline_cached")) + _answers_with_a_new_model(methods)
     spent = seconds["evaluate"] + seconds.get("transform", 0.0)
     evaluate = spent / ((n_s + n_t + n_test) * models) if models else None
-    return _Measured(methods, single, paired, evaluate, steps)
+    return Measured(methods, single, paired, evaluate, steps)
 
 
 def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) -> bool:
@@ -259,13 +260,9 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
     )
 
 
-def stored_rates(
-    records: Iterable[RunRecord], work: Workload, methods: tuple[str, ...]
-) -> tuple[Rates, int, int, str] | None:
+def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured]:
     """The rates of the finished runs among ``records`` with ``work``'s network, input shape, image size,
-    device and batch size, the number of runs and of steps they rest on, and where the paired rate came from
-    when no run of ``methods`` timed one (other methods' runs, or two single steps: a FixMatch step
-    may cost more than theirs); None when they timed under :data:`MIN_TIMED_STEPS` steps."""
+    device and batch size."""
     found = []
     for record in records:
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
@@ -276,6 +273,14 @@ def stored_rates(
             continue
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:
             found.append(measured)
+    return found
+
+
+def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates, int, int, bool] | None:
+    """The rates of the runs ``found`` (:func:`measured_runs`), the number of runs and of steps they rest
+    on, and whether runs of ``methods`` timed paired steps (else the paired rate is 0: a FixMatch step
+    may cost more than other compositions' or two single steps, :func:`estimate` probes it); None when
+    they timed under :data:`MIN_TIMED_STEPS` steps."""
     with_paired = [m for m in found if m.paired is not None]
     same = [m for m in with_paired if m.methods == methods]
     paired_runs = same or with_paired
@@ -285,17 +290,9 @@ def stored_rates(
     single = [m.single for m in used if m.single is not None]
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
-    paired_rate = _spread(paired) if paired else _scaled(single_rate, 2.0)
-    pair_steps = "steps on a source + target batch pair"
-    if not paired:
-        note = f"{pair_steps} taken as two single steps: no run here trained one"
-    elif same:
-        note = ""
-    else:
-        others = ", ".join(dict.fromkeys("+".join(m.methods) for m in with_paired))
-        note = f"{pair_steps} timed by runs of other compositions: {others}"
+    paired_rate = _spread(paired) if same else (0.0, 0.0)
     rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
-    return rates, len(used), sum(m.steps for m in used), note
+    return rates, len(used), sum(m.steps for m in used), bool(same)
 
 
 def _spread(values: list[float]) -> tuple[float, float]:
@@ -326,17 +323,22 @@ def estimate(
     cfg: AdaptConfig, pair: RunPair, workspace: Workspace, baseline_trained: bool = False
 ) -> Estimate:
     """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
-    network, else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
+    network (a paired step no run of its composition timed: a probe of its own terms, scaled to them),
+    else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
     its baseline and evaluation (a sweep's, :func:`~tlcore.runs.estimate_batch.sweep_batch`)."""
+    from tlcore.runs.estimate_paired import own_paired_rate  # noqa: PLC0415 - it imports this module
     from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
     work = plan(cfg, pair, *((True, True) if baseline_trained else baseline_in_cache(cfg, workspace)))
     store = RunStore(workspace)
-    stored = stored_rates(store.list("done", limit=max(1, store.count("done"))), work, cfg.methods)
+    found = measured_runs(store.list("done", limit=max(1, store.count("done"))), work)
+    stored = stored_rates(found, cfg.methods)
     if stored is not None:
-        rates, n_runs, n_steps, note = stored
+        rates, n_runs, n_steps, own = stored
+        note = ""
+        if work.paired_steps and not own:  # no run of its own composition timed a paired step
+            rates, note = own_paired_rate(cfg, pair, work, workspace, found=found, rates=rates)
         seconds, at_most = combine(work, rates)
-        note = note if work.paired_steps else ""
         return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
     seconds, at_most = combine(work, rates)

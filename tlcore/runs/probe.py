@@ -5,12 +5,16 @@ run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains in the t
 (:func:`tlcore.training.loop.train`, the config's batch size and augmentation, the loop's learning rate) on 2B
 synthetic samples of the pair's shape: one untimed warm-up step then :data:`PROBE_STEPS` timed steps
 without a target (single steps), the same with one (paired steps: source and target batches in one
-forward pass), each the time between the loop's step events; then one evaluation of the 2B samples
+forward pass) and the config's own loss terms, built as the run builds them (:mod:`tlcore.adapt.terms`),
+with the rows they need (FixMatch's strong view of the target batch: a third batch in the forward pass;
+a semi-supervised term's labelled target rows), each the time between the loop's step events; then one
+evaluation of the 2B samples
 (the cost per sample of each evaluated model's evaluation and of the scores each epoch takes on the
 source validation and target test splits). The numbers are
 kept in ``<workspace>/cache/estimates/<key>.pkl`` (:mod:`tlcore.cache_files`: versioned, pruned to its
 cap), the key a hash of the network, image size, device, batch size, torch's thread count, the input
-shape, the class count and the bottleneck: a rerun of the page or the CLI reads them back.
+shape, the class count, the bottleneck and the loss terms (not their parameters): a rerun of the page or
+the CLI reads them back.
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ import torch
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import RunPair
 from tlcore.adapt.pipeline import network
+from tlcore.adapt.terms import build_terms
 from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
+from tlcore.methods import TermContext, check_combination
 from tlcore.models import Classifier
 from tlcore.runs.estimate import EVAL_OVERHEAD_SECONDS, EVAL_PASSES, Rates, Workload
+from tlcore.training import Term
 from tlcore.training.loop import TrainSettings, evaluate, train
 from tlcore.workspace import Workspace
 
@@ -40,8 +47,14 @@ PROBE_STEPS = 2  # timed steps of each kind
 def probe_key(cfg: AdaptConfig, work: Workload, shape: tuple[int, ...], n_classes: int) -> str:
     """SHA-256 (hex) of what a step's time depends on (see the module doc)."""
     values = [work.model, work.image_size, work.device, work.batch_size, torch.get_num_threads()]
-    values += [list(shape), n_classes, cfg.bottleneck]
-    return hashlib.sha256(json.dumps(values).encode()).hexdigest()
+    values += [list(shape), n_classes, cfg.bottleneck, _terms_key(cfg)]
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()
+
+
+def _terms_key(cfg: AdaptConfig) -> list[str]:
+    """The loss terms a probe's paired steps train with (their parameters left out: a recipe's and the
+    defaults differ in a threshold or an alignment, not in a step's work)."""
+    return [spec.name for spec in check_combination(cfg.methods) if spec.kind == "term"]
 
 
 def probe_rates(
@@ -80,17 +93,35 @@ def measure(
         model = network(cfg, shape, n_classes)
     model.fit_inputs(x)
     single = _step_seconds(model, source, None, cfg, device)
-    paired = _step_seconds(model, source, Domain("probe target", x, None, classes), cfg, device)
+    terms = _terms(cfg, n_classes, model.feature_dim)
+    labelled = source if any("labelled_target" in t.needs for t in terms) else None
+    target = Domain("probe target", x, None, classes)
+    paired = _step_seconds(model, source, target, cfg, device, terms=terms, labelled=labelled)
     start = time.perf_counter()
     evaluate(model, source, device)
     return {"single": single, "paired": paired, "forward_per_sample": (time.perf_counter() - start) / len(x)}
 
 
+def _terms(cfg: AdaptConfig, n_classes: int, feature_dim: int) -> list[Term]:
+    """The loss terms a run of ``cfg`` trains with (none for a stage, weights or baseline method)."""
+    specs = check_combination(cfg.methods)
+    params = {spec.name: spec.parse_params(cfg.params.get(spec.name)) for spec in specs}
+    return build_terms(cfg.seed, specs, params, TermContext(n_classes, feature_dim))
+
+
 def _step_seconds(
-    model: Classifier, source: Domain, target: Domain | None, cfg: AdaptConfig, device: torch.device
+    model: Classifier,
+    source: Domain,
+    target: Domain | None,
+    cfg: AdaptConfig,
+    device: torch.device,
+    *,
+    terms: list[Term] | None = None,
+    labelled: Domain | None = None,
 ) -> list[float]:
     """The seconds between the loop's step events after its first (warm-up: allocations, kernel choice)
-    step: single steps without ``target``, paired (B source + B target rows) with it."""
+    step: single steps without ``target``, paired (B source + B target rows) with it, with ``terms``
+    and the extra rows they need (a strong view of the target batch, ``labelled`` target rows)."""
     marks: list[float] = []
 
     def mark(event: ProgressEvent) -> None:
@@ -111,7 +142,15 @@ def _step_seconds(
         device=device.type,
         stage="probe",
     )
-    history = train(model, source, target, settings=settings, callbacks=Callbacks(on_event=mark))
+    history = train(
+        model,
+        source,
+        target,
+        settings=settings,
+        terms=terms or (),
+        target_labelled=labelled,
+        callbacks=Callbacks(on_event=mark),
+    )
     if history.status != "done":
         raise TLError(f"the estimate's probe of {cfg.model} did not finish its steps: {history.reason}")
     return [later - earlier for earlier, later in itertools.pairwise(marks)]
