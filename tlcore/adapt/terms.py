@@ -10,8 +10,9 @@ from typing import Any
 import torch
 
 from tlcore.data.rng import derive_seed
+from tlcore.method_table import Configured
 from tlcore.methods import TermContext
-from tlcore.methods.registry import Configured, MethodSpec, TermBuilder
+from tlcore.methods.registry import MethodSpec, TermBuilder
 from tlcore.training import Term
 
 
