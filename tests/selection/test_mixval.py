@@ -5,9 +5,10 @@ import torch
 
 from tlcore.data.rng import generator
 from tlcore.selection.alarm import SelectionSettings
-from tlcore.selection.mixval import mean_ranks, mix_partners, mixup_probes, mixval_scores, probe_accuracy
+from tlcore.selection.mixval import mean_ranks, mixval_scores
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
+from tlcore.selection.scoring import mix_partners, mixup_probes, probe_accuracy
 
 from .helpers import candidate, probabilities
 from .test_ranking import BASELINE, GOOD, Y

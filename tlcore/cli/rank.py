@@ -63,9 +63,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def rank_runs(args: argparse.Namespace) -> int:
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
-    from tlcore.runs.blank_target import pair_blank_warning  # noqa: PLC0415 - loads torch
-    from tlcore.runs.candidates import kept_command, load_pool  # noqa: PLC0415 - loads torch
-    from tlcore.selection.ranking import rank  # noqa: PLC0415 - loads torch
+    from tlcore.runs.blank_target import pair_blank_warning  # noqa: PLC0415 - its first call loads torch
+    from tlcore.runs.candidates import kept_command, load_pool  # noqa: PLC0415 - loads scipy.stats
+    from tlcore.selection.ranking import rank  # noqa: PLC0415 - loads scipy.stats
     from tlcore.views.compare import n_target_test  # noqa: PLC0415 - loads torch
 
     if args.report is not None:
@@ -105,7 +105,7 @@ def report(store: RunStore, ranking: Ranking) -> str:
 def ranking_json(ranking: Ranking) -> dict[str, Any]:
     """What ``--json`` prints: the ranking, the caveat the text prints with it (None without one) and
     the alarms in one line (:func:`~tlcore.views.ranking.alarm_summary`; None when none is raised)."""
-    from tlcore.views.ranking import alarm_summary, blind_spot  # noqa: PLC0415 - loads torch
+    from tlcore.views.ranking import alarm_summary, blind_spot  # noqa: PLC0415 - loads scipy.stats
 
     return ranking.to_dict() | {"caveat": blind_spot(ranking), "alarm_summary": alarm_summary(ranking)}
 
@@ -124,7 +124,7 @@ def print_ranking(
     (:func:`~tlcore.views.ranking.alarm_summary`, as on the Compare page); ``alarms``: also each run's
     alarm under its row (dozens of lines on a large pair); ``kept``: the command that makes the
     source-only model a mixed pool keeps a run (:func:`~tlcore.runs.candidates.kept_command`)."""
-    from tlcore.views.ranking import (  # noqa: PLC0415 - loads torch
+    from tlcore.views.ranking import (  # noqa: PLC0415 - loads scipy.stats
         OUTRANKED,
         alarm_summary,
         blind_spot,
@@ -212,7 +212,7 @@ def alarm_lines(alarm: Alarm) -> list[str]:
 def show_alarm(store: RunStore, record: RunRecord) -> tuple[dict[str, Any], list[str]]:
     """``runs show``'s alarm: its JSON (the alarm's dict and a ``note``; ``raised`` None when there
     is none) and its text lines."""
-    from tlcore.runs.candidates import run_alarm  # noqa: PLC0415 - loads torch
+    from tlcore.runs.candidates import run_alarm  # noqa: PLC0415 - loads scipy.stats (0.6 s), not torch
 
     try:
         alarm, note = run_alarm(store, record)
