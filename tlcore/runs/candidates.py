@@ -31,7 +31,6 @@ from tlcore.selection.scores import RunValidators
 OLD_RUN = "stored without validator scores or predictions (finished before they existed); rerun it"
 OTHER_SAMPLES = "its predictions cover other target samples (another load seed or changed data)"
 UNKNOWN_NETWORK = "network not recorded"  # an old run of model auto: which one it built is unknown
-EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
 # config fields that name no config of the source-only model: the pair, the replicate's seed, the model
 # (its resolved name leads the label instead: ``auto`` and the backbone it builds are one config)
 _NOT_A_CONFIG = frozenset(METHOD_ONLY_FIELDS) | {"source", "target", "seed", "model"}

@@ -19,16 +19,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.stats import rankdata
 
 MIX_LAMBDA = 0.55
 
 
 def mean_ranks(values: Mapping[str, float | None]) -> dict[str, float]:
     """Rank 1 for the lowest value up to ``n`` for the highest, tied values sharing their mean rank
-    (``scipy.stats.rankdata``); a missing value (None) ranks below every present one."""
-    column = [-np.inf if v is None else v for v in values.values()]
-    return {k: float(r) for k, r in zip(values, rankdata(column, method="average"), strict=True)}
+    (``scipy.stats.rankdata``'s ``average``, without importing scipy.stats: a value above ``low`` others
+    and equal to ``high - low`` takes ranks ``low + 1 .. high``, mean ``(low + 1 + high) / 2``); a missing
+    value (None) ranks below every present one."""
+    column = np.array([-np.inf if v is None else v for v in values.values()], dtype=np.float64)
+    ordered = np.sort(column)
+    low, high = np.searchsorted(ordered, column, "left"), np.searchsorted(ordered, column, "right")
+    return {k: float(r) for k, r in zip(values, (low + 1 + high) / 2, strict=True)}
 
 
 def mixval_scores(probes: Mapping[str, tuple[float | None, float | None]]) -> dict[str, float]:
