@@ -6,8 +6,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel, find_source_only_model
 from tlcore.device import pick_device
 from tlcore.models import build_model
-from tlcore.runs.candidates import pair_source_only_model
-from tlcore.runs.source_only import source_only_model_for
+from tlcore.runs.source_only import pair_source_only_model, source_only_model_for
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 

@@ -2,7 +2,8 @@
 the others, start without torch: the command tree loads a command's module only when the command line
 names it (:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its
 handler (``data list`` reads :mod:`tlcore.data.catalog` and :mod:`tlcore.data.shift_table`, and the
-package ``tlcore.data`` loads its names on first use; ``methods`` reads :mod:`tlcore.method_table`)."""
+package ``tlcore.data`` loads its names on first use; ``methods`` reads :mod:`tlcore.method_table`;
+``runs show``'s alarm computes EnsV over the pair's runs in numpy, :mod:`tlcore.selection.ensemble`)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import COMMANDS, Command, build_parser, main
-from tlcore.runs.store import RunStore
+from tlcore.runs.store import BLANK_FILE, RunStore
+from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
+from tlcore.selection.scores import RunValidators, ValidatorScores, ValidatorSettings
 from tlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,10 +61,10 @@ sys.exit(code)
 """
 
 
-def cli(*argv: str) -> tuple[str, list[str]]:
-    """stdout of ``python -m tlcore ARGV`` in a fresh interpreter, and the heavy modules it imported."""
+def cli(*argv: str, heavy: tuple[str, ...] = HEAVY) -> tuple[str, list[str]]:
+    """stdout of ``python -m tlcore ARGV`` in a fresh interpreter, and the ``heavy`` modules it imported."""
     done = subprocess.run(
-        [sys.executable, "-c", CLI.replace("sys.argv[0]", repr(",".join(HEAVY))), *argv],
+        [sys.executable, "-c", CLI.replace("sys.argv[0]", repr(",".join(heavy))), *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -143,6 +147,42 @@ def test_the_store_commands_and_the_help_start_without_torch(
         assert out == "no sweeps yet\n"
     if "--find" in argv:
         assert out == "no sweeps match 'dann'\n"  # none at all: no offset to speak of
+
+
+def _done_run(store: RunStore, methods: str, before: list[list[float]], after: list[list[float]]) -> str:
+    """A done run of mnist5k -> digits with validators and target predictions, no training; its blank
+    warning stored (as the first ``runs show`` stores it: computing it loads the target, and torch)."""
+    run_id = store.create(AdaptConfig("mnist5k", "digits", (methods,)))
+    scores = ValidatorScores(0.9, -0.1, -0.1, 0.5, 0.5, 1.0, -0.3, 2.0, 100, 4)
+    validators = RunValidators(scores, scores, ValidatorSettings(), TargetFingerprint(4, "0" * 64))
+    predictions = TargetPredictions(np.array(before, np.float32), np.array(after, np.float32))
+    result = {"target_accuracy": 0.5, "validators": validators.to_dict()}
+    assert store.start(run_id, 1) and store.finish(run_id, result, write_predictions=predictions.save)
+    (store.folder(run_id) / BLANK_FILE).write_text('{"blank": null}', encoding="utf-8")
+    return run_id
+
+
+@pytest.mark.parametrize("form", [[], ["--json"], ["--history"]], ids=["text", "json", "history"])
+def test_runs_show_judges_the_alarm_without_torch(workspace: Workspace, form: list[str]) -> None:
+    """Two runs on one shared baseline: the ensemble of the three distinct models labels the samples
+    0, 0, 1, 1 (class-0 means 0.77, 0.73, 0.47, 0.23); the baseline and run b's model agree on all four,
+    run a's on three, so a's alarm is raised on EnsV (75% against its source-only model's 100%). Without
+    a paired test to compute (no source-only target accuracy) it loads no scipy.stats either (0.6 s)."""
+    store = RunStore(workspace)
+    baseline = [[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.4, 0.6]]
+    a = _done_run(store, "im", baseline, [[0.9, 0.1], [0.9, 0.1], [0.8, 0.2], [0.1, 0.9]])
+    _done_run(store, "deep_coral", baseline, [[0.8, 0.2], [0.7, 0.3], [0.2, 0.8], [0.2, 0.8]])
+    shown = ("--workspace", str(workspace.root), "runs", "show", a, *form)
+    out, heavy = cli(*shown, heavy=(*HEAVY, "scipy.stats"))
+    assert heavy == []
+    if form == ["--json"]:
+        alarm = json.loads(out)["alarm"]
+        assert alarm["raised"] is True
+        ensemble = next(c for c in alarm["checks"] if c["name"] == "ensemble_agreement")
+        assert (ensemble["before"], ensemble["after"], ensemble["checked"]) == (1.0, 0.75, True)
+    else:
+        assert "  alarm    ALARM: ensemble agreement below source-only's (75.0% vs 100.0%)\n" in out
+        assert ("learning curves" in out) == (form == ["--history"])
 
 
 def test_a_command_that_reads_tensors_loads_torch_when_named(one_run: tuple[Workspace, str]) -> None:

@@ -1,13 +1,16 @@
 """MixVal's probes on hand-computed cases, its rank average, and the ranking by it."""
 
+import numpy as np
 import pytest
 import torch
+from scipy.stats import rankdata
 
 from tlcore.data.rng import generator
 from tlcore.selection.alarm import SelectionSettings
-from tlcore.selection.mixval import mean_ranks, mix_partners, mixup_probes, mixval_scores, probe_accuracy
+from tlcore.selection.mixval import mean_ranks, mixval_scores
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
+from tlcore.selection.scoring import mix_partners, mixup_probes, probe_accuracy
 
 from .helpers import candidate, probabilities
 from .test_ranking import BASELINE, GOOD, Y
@@ -66,6 +69,12 @@ def test_ice_intra_finds_a_class_that_is_two_regions():
 
 def test_mean_ranks_share_ties_and_put_missing_values_last():
     assert mean_ranks({"a": 0.2, "b": 0.9, "c": 0.2, "d": None}) == {"a": 2.5, "b": 4.0, "c": 2.5, "d": 1.0}
+    # three tied at the top share ranks 4..6, two missing share 1..2
+    values = {"a": 1.0, "b": None, "c": 1.0, "d": 0.5, "e": 1.0, "f": None}
+    assert mean_ranks(values) == {"a": 5.0, "b": 1.5, "c": 5.0, "d": 3.0, "e": 5.0, "f": 1.5}
+    column = np.random.default_rng(0).integers(0, 4, 50) / 4  # many ties: scipy's "average" ranks
+    ranks = mean_ranks({str(i): float(v) for i, v in enumerate(column)})
+    assert list(ranks.values()) == rankdata(column, method="average").tolist()
 
 
 def test_mixval_averages_the_two_ranks():

@@ -27,6 +27,13 @@ def test_ensv_on_three_toy_candidates():
     assert [ensemble_agreement(p, labels) for p in (a, b, c)] == [1.0, 0.5, 0.75]
     with pytest.raises(TLError, match="different samples"):
         ensemble_labels([a, b[:3]])
+    # the mean is taken in float64: class 1 leads by 2^-23 in the sum, which float32 rounds to a tie
+    # (read as class 0); stored probabilities are float32, so float64 holds each one exactly
+    half_ulp = np.float32(2**-24)
+    near = [np.array([[1, 0]], np.float32), np.array([[0, 1]], np.float32)]
+    assert ensemble_labels([*near, np.array([[0.5 - half_ulp, 0.5 + half_ulp]], np.float32)]).tolist() == [1]
+    with pytest.raises(TLError, match="n x K"):
+        ensemble_agreement(a[0], labels)
 
 
 def test_the_ensemble_counts_a_shared_baseline_once_and_leaves_out_collapsed_runs():

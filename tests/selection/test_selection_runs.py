@@ -20,7 +20,8 @@ from tlcore.runs.candidates import OLD_RUN, OTHER_SAMPLES, load_pool
 from tlcore.runs.changes import moved_runs, predicted_samples, run_changes
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
-from tlcore.selection.scores import RunValidators, ValidatorSettings, score_model
+from tlcore.selection.scores import RunValidators, ValidatorSettings
+from tlcore.selection.scoring import score_model
 from tlcore.workspace import Workspace
 
 from .helpers import probabilities, scores

@@ -1,11 +1,11 @@
 """Cache of trained source-only baselines, so runs that differ only in the method train it once.
 
 A baseline is determined by every field of :class:`~tlcore.adapt.config.AdaptConfig` except the
-method-only ones in :data:`METHOD_ONLY_FIELDS` (so a new config field changes the key unless it is
-declared method-only; the target is in: harmonising the pair can change the source, e.g. grayscale
-repeated to RGB), by the device *type* (not ``cfg.device``: ``cuda:0`` and ``cuda:1`` share a
-baseline), and by :data:`CACHE_VERSION` (bumped whenever the training code changes what a baseline
-is). The key is a SHA-256 of those values as JSON. A field added since
+method-only ones in :data:`~tlcore.adapt.config.METHOD_ONLY_FIELDS` (so a new config field changes
+the key unless it is declared method-only; the target is in: harmonising the pair can change the
+source, e.g. grayscale repeated to RGB), by the device *type* (not ``cfg.device``: ``cuda:0`` and
+``cuda:1`` share a baseline), and by :data:`CACHE_VERSION` (bumped whenever the training code changes
+what a baseline is). The key is a SHA-256 of those values as JSON. A field added since
 (:data:`~tlcore.adapt.config.ADDED_FIELDS`) joins the key only when set, so the baselines a workspace
 cached before it keep their keys.
 
@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tlcore.adapt.config import ADDED_FIELDS, AdaptConfig
+from tlcore.adapt.config import ADDED_FIELDS, METHOD_ONLY_FIELDS, AdaptConfig
 from tlcore.errors import TLError
 from tlcore.models import Classifier, checkpoint_config, load_checkpoint, save_checkpoint
 from tlcore.workspace import atomic_write
@@ -39,17 +39,6 @@ if TYPE_CHECKING:
 # 2: auto builds lenet_bn for images (was lenet); 3: vector models standardise inputs; 4: auto builds
 # efficientnet_lite0 at 96 px for photo-sized images (was lenet_bn)
 CACHE_VERSION = 4
-# Config fields that leave the baseline as it is (device: its type is in the key instead).
-METHOD_ONLY_FIELDS = (
-    "methods",
-    "params",
-    "target_labels",
-    "adapt_epochs",
-    "warm_start",
-    "ema_decay",
-    "settle_tol",
-    "device",
-)
 
 
 def baseline_key(cfg: AdaptConfig, device_type: str) -> str:

@@ -19,6 +19,18 @@ MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 0..2^32 - 1
 # Fields added after runs, cached baselines and the benchmark report were first recorded (2026-12-05):
 # a record without one was made with it unset (None), and keys leave it out while it is unset.
 ADDED_FIELDS = ("image_size",)
+# Fields that leave the source-only baseline as it is (:func:`tlcore.adapt.cache.baseline_key`; device:
+# its type is in the key instead).
+METHOD_ONLY_FIELDS = (
+    "methods",
+    "params",
+    "target_labels",
+    "adapt_epochs",
+    "warm_start",
+    "ema_decay",
+    "settle_tol",
+    "device",
+)
 
 
 def format_value(value: Any) -> str:

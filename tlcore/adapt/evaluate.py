@@ -3,7 +3,7 @@ validators, before and after.
 
 Accuracies, gap and UMAP score held-out data only: the source validation split and the target test
 split (its labels are used for scoring, never for training). The validators
-(:func:`tlcore.selection.scores.score_model`) use the source validation split and the *unlabelled*
+(:func:`tlcore.selection.scoring.score_model`) use the source validation split and the *unlabelled*
 target train split; the stored target probabilities cover the whole harmonised target domain. The gap is
 :func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
 ("before") and the adapted model ("after") under the default :class:`~tlcore.diagnosis_settings.GapSettings`
@@ -27,7 +27,8 @@ from tlcore.diagnosis_settings import GapSettings
 from tlcore.features import model_outputs, umap_projection
 from tlcore.metrics.gap import measure_gap
 from tlcore.models import Classifier
-from tlcore.selection.scores import ValidatorScores, ValidatorSettings, score_model
+from tlcore.selection.scores import ValidatorScores, ValidatorSettings
+from tlcore.selection.scoring import score_model
 
 UMAP_MAX_PER_DOMAIN = 500  # points per domain in the UMAP payload
 

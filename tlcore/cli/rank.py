@@ -1,4 +1,6 @@
-"""``python -m tlcore runs rank``: a pair's runs ranked without target labels; the alarm of ``runs show``."""
+"""``python -m tlcore runs rank``: a pair's runs ranked without target labels; the alarm of ``runs show``
+(reading the runs loads no torch, EnsV is numpy: :mod:`tlcore.selection.ensemble`; the pair's specs,
+the target test counts and the report do)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,25 @@ from typing import TYPE_CHECKING, Any
 from tlcore.cli.output import check_report, print_json, wrapped, write_report
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import counted
+from tlcore.runs.blank_target import pair_blank_warning
+from tlcore.runs.candidates import kept_command, load_pool, run_alarm
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
+from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
 from tlcore.views.glossary import legend
+from tlcore.views.ranking import (
+    OUTRANKED,
+    alarm_summary,
+    blind_spot,
+    effective_classes,
+    score_text,
+    unreliable_line,
+)
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
     from tlcore.selection.alarm import Alarm
-    from tlcore.selection.ranking import RankedRun, Ranking
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -63,9 +75,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def rank_runs(args: argparse.Namespace) -> int:
     from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
-    from tlcore.runs.blank_target import pair_blank_warning  # noqa: PLC0415 - loads torch
-    from tlcore.runs.candidates import kept_command, load_pool  # noqa: PLC0415 - loads torch
-    from tlcore.selection.ranking import rank  # noqa: PLC0415 - loads torch
     from tlcore.views.compare import n_target_test  # noqa: PLC0415 - loads torch
 
     if args.report is not None:
@@ -105,8 +114,6 @@ def report(store: RunStore, ranking: Ranking) -> str:
 def ranking_json(ranking: Ranking) -> dict[str, Any]:
     """What ``--json`` prints: the ranking, the caveat the text prints with it (None without one) and
     the alarms in one line (:func:`~tlcore.views.ranking.alarm_summary`; None when none is raised)."""
-    from tlcore.views.ranking import alarm_summary, blind_spot  # noqa: PLC0415 - loads torch
-
     return ranking.to_dict() | {"caveat": blind_spot(ranking), "alarm_summary": alarm_summary(ranking)}
 
 
@@ -124,15 +131,6 @@ def print_ranking(
     (:func:`~tlcore.views.ranking.alarm_summary`, as on the Compare page); ``alarms``: also each run's
     alarm under its row (dozens of lines on a large pair); ``kept``: the command that makes the
     source-only model a mixed pool keeps a run (:func:`~tlcore.runs.candidates.kept_command`)."""
-    from tlcore.views.ranking import (  # noqa: PLC0415 - loads torch
-        OUTRANKED,
-        alarm_summary,
-        blind_spot,
-        effective_classes,
-        score_text,
-        unreliable_line,
-    )
-
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -212,8 +210,6 @@ def alarm_lines(alarm: Alarm) -> list[str]:
 def show_alarm(store: RunStore, record: RunRecord) -> tuple[dict[str, Any], list[str]]:
     """``runs show``'s alarm: its JSON (the alarm's dict and a ``note``; ``raised`` None when there
     is none) and its text lines."""
-    from tlcore.runs.candidates import run_alarm  # noqa: PLC0415 - loads torch
-
     try:
         alarm, note = run_alarm(store, record)
     except TLError as exc:

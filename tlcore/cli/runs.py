@@ -12,6 +12,7 @@ import numpy as np
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
+from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import plural
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
@@ -119,8 +120,6 @@ def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     (:func:`tlcore.metrics.mcnemar.described_change`): the test's dict (``{"stored": False}`` for a run
     older than it) and ``target accuracy fell 3.3 points against source-only (...)``; None without
     target accuracies."""
-    from tlcore.metrics.mcnemar import described_change  # noqa: PLC0415 - loads scipy.stats (0.6 s)
-
     after, before = result.get("target_accuracy"), result.get("source_only_accuracy")
     if after is None or before is None:
         return None

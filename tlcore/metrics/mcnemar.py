@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.stats import binom
-
 from tlcore.metrics import accuracy_change
 
 NOT_STORED = "paired test not stored by this older run"
@@ -36,7 +34,10 @@ SIGNIFICANCE = 0.05
 
 def mcnemar_p(b: int, c: int) -> float:
     """The exact two-sided McNemar p-value of ``b`` and ``c`` discordant samples (module docstring):
-    the binomial tail by ``scipy.stats.binom.cdf``; ``b, c >= 0``."""
+    the binomial tail by ``scipy.stats.binom.cdf``; ``b, c >= 0``. Reading stored tests (``runs show``,
+    the ranking) needs no scipy: it loads here, on a test's first computation."""
+    from scipy.stats import binom  # noqa: PLC0415 - scipy.stats takes 0.6 s CPU to import
+
     if b < 0 or c < 0:
         raise ValueError(f"need b, c >= 0, got b={b}, c={c}")
     return min(1.0, 2 * float(binom.cdf(min(b, c), b + c, 0.5)))

@@ -1,5 +1,6 @@
 """The candidates of one pair, read from a run store for :mod:`tlcore.selection` (reads only),
-one run's alarm within them, and the pair's source-only model for a label-shift estimate.
+one run's alarm within them, and the command that makes a mixed pool's kept source-only model a run.
+Reading them loads no torch (``runs show``'s alarm, ``runs rank``): only the kept model's command does.
 
 A candidate is a ``done`` run of ``source -> target`` (the specs as the runs were launched with)
 whose ``result.json`` holds ``validators`` and whose ``predictions.npz`` is readable (a run whose
@@ -13,20 +14,9 @@ pair's runs fall into several groups, the pool is the group of ``run_id`` if giv
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from typing import Any
 
-from tlcore.adapt.cache import METHOD_ONLY_FIELDS, baseline_key
-from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.source_model import (
-    NeedsSourceOnlyModel,
-    SourceOnlyModel,
-    find_source_only_model,
-    source_only_command,
-    source_only_config,
-)
-from tlcore.data.spec import parse_spec
-from tlcore.device import pick_device
+from tlcore.adapt.config import METHOD_ONLY_FIELDS, AdaptConfig
 from tlcore.errors import TLError
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.record import RunRecord
@@ -41,7 +31,6 @@ from tlcore.selection.scores import RunValidators
 OLD_RUN = "stored without validator scores or predictions (finished before they existed); rerun it"
 OTHER_SAMPLES = "its predictions cover other target samples (another load seed or changed data)"
 UNKNOWN_NETWORK = "network not recorded"  # an old run of model auto: which one it built is unknown
-EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
 # config fields that name no config of the source-only model: the pair, the replicate's seed, the model
 # (its resolved name leads the label instead: ``auto`` and the backbone it builds are one config)
 _NOT_A_CONFIG = frozenset(METHOD_ONLY_FIELDS) | {"source", "target", "seed", "model"}
@@ -141,37 +130,13 @@ def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:
     return entry.alarm, ranking.pool_note
 
 
-def pair_source_only_model(
-    store: RunStore, source: str, target: str
-) -> SourceOnlyModel | NeedsSourceOnlyModel:
-    """The pair's source-only model for a label-shift estimate: of the cached baselines of the default
-    config and of the pair's finished runs (specs compared in canonical form; oldest first), the one
-    with the highest source validation accuracy
-    (:func:`~tlcore.adapt.source_model.find_source_only_model`), so the estimate does not change with
-    the order in which runs finish; named by the oldest of those runs whose baseline it is."""
-    pair = (str(parse_spec(source)), str(parse_spec(target)))
-    runs: list[tuple[str, AdaptConfig]] = []
-    for record in reversed(store.list(status="done", limit=EVERY_RUN)):  # oldest first
-        try:
-            config = AdaptConfig.from_dict(record.config)
-            if (str(parse_spec(config.source)), str(parse_spec(config.target))) == pair:
-                runs.append((record.id, config))
-        except TLError:  # a run of an older version, or with a spec no longer valid
-            continue
-    default = AdaptConfig(source=source, target=target)
-    found = find_source_only_model(default, store.workspace, [config for _, config in runs])
-    if isinstance(found, NeedsSourceOnlyModel):
-        return found
-    key = baseline_key(found.config, pick_device(found.config.device).type)
-    same = (run_id for run_id, config in runs if baseline_key(config, pick_device(config.device).type) == key)
-    return replace(found, run_id=next(same, ""))
-
-
 def kept_config(store: RunStore, ranking: Ranking) -> AdaptConfig | None:
     """The source-only model a mixed pool's ranking keeps (:attr:`~tlcore.selection.ranking.Ranking.kept`)
     as a run config of its own, to label data with or export: that run's config as a plain
     ``source_only`` run (:func:`~tlcore.adapt.source_model.source_only_config`), whose baseline is
     cached, so nothing trains; None when the ranking keeps none."""
+    from tlcore.adapt.source_model import source_only_config  # noqa: PLC0415 - loads torch
+
     if ranking.kept is None:
         return None
     return source_only_config(AdaptConfig.from_dict(store.get(ranking.kept).config))
@@ -179,5 +144,7 @@ def kept_config(store: RunStore, ranking: Ranking) -> AdaptConfig | None:
 
 def kept_command(store: RunStore, ranking: Ranking) -> str | None:
     """The ``adapt`` command that launches :func:`kept_config` (None when nothing is kept)."""
+    from tlcore.adapt.source_model import source_only_command  # noqa: PLC0415 - loads torch
+
     config = kept_config(store, ranking)
     return None if config is None else source_only_command(config)

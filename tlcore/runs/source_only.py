@@ -27,13 +27,15 @@ from tlcore.adapt.source_model import (
     source_only_config,
     source_val_accuracy,
 )
+from tlcore.data.spec import parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import DomainModels
 from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
 from tlcore.models import load_source_model
-from tlcore.runs.candidates import pair_source_only_model
 from tlcore.runs.store import RunStore
+
+EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
 
 
 def run_feature_models(store: RunStore, run_id: str) -> tuple[nn.Module, str]:
@@ -61,7 +63,7 @@ def source_only_model_for(
     kind: Literal["run", "baseline"] = "run",
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
     """The source-only model for the label-shift estimate of ``source -> target`` diagnosed in raw
-    features (``run_id`` None: the pair's, :func:`~tlcore.runs.candidates.pair_source_only_model`) or
+    features (``run_id`` None: the pair's, :func:`pair_source_only_model`) or
     in a model of run ``run_id``: its source-only baseline from the workspace cache (``kind``
     ``baseline``), the run's own model when it is a ``source_only`` run, else the cached baseline of
     the run's config (:func:`~tlcore.adapt.source_model.find_source_only_model`), each named by
@@ -91,3 +93,29 @@ def source_only_model_for(
         return SourceOnlyModel(model, source_only_config(config), f"run {run_id}", run_id=run_id)
     found = find_source_only_model(config, store.workspace)
     return replace(found, run_id=run_id) if isinstance(found, SourceOnlyModel) else found
+
+
+def pair_source_only_model(
+    store: RunStore, source: str, target: str
+) -> SourceOnlyModel | NeedsSourceOnlyModel:
+    """The pair's source-only model for a label-shift estimate: of the cached baselines of the default
+    config and of the pair's finished runs (specs compared in canonical form; oldest first), the one
+    with the highest source validation accuracy
+    (:func:`~tlcore.adapt.source_model.find_source_only_model`), so the estimate does not change with
+    the order in which runs finish; named by the oldest of those runs whose baseline it is."""
+    pair = (str(parse_spec(source)), str(parse_spec(target)))
+    runs: list[tuple[str, AdaptConfig]] = []
+    for record in reversed(store.list(status="done", limit=EVERY_RUN)):  # oldest first
+        try:
+            config = AdaptConfig.from_dict(record.config)
+            if (str(parse_spec(config.source)), str(parse_spec(config.target))) == pair:
+                runs.append((record.id, config))
+        except TLError:  # a run of an older version, or with a spec no longer valid
+            continue
+    default = AdaptConfig(source=source, target=target)
+    found = find_source_only_model(default, store.workspace, [config for _, config in runs])
+    if isinstance(found, NeedsSourceOnlyModel):
+        return found
+    key = baseline_key(found.config, pick_device(found.config.device).type)
+    same = (run_id for run_id, config in runs if baseline_key(config, pick_device(config.device).type) == key)
+    return replace(found, run_id=next(same, ""))

@@ -6,6 +6,9 @@ With ``M`` candidate models' target probabilities ``P_1 .. P_M`` (each ``n x K``
 in the same order), the ensemble's pseudo-labels are ``y_i = argmax_k (1/M) sum_m P_m[i, k]`` and a
 model's score is its agreement ``EnsV(P) = (1/n) sum_i 1[argmax_k P[i, k] = y_i]`` (higher is
 better). It is computed across runs when they are read, so it changes as runs finish.
+
+Numpy in float64 (the stored probabilities are float32, so every member enters exactly): reading
+runs (``runs show``'s alarm, ``runs rank``, ``sweeps show``, the Compare page) loads no torch.
 """
 
 from __future__ import annotations
@@ -13,22 +16,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
+from numpy.typing import ArrayLike
 
 from tlcore.errors import TLError
-from tlcore.selection.validators import as_probabilities
 
 
-def ensemble_labels(members: Sequence[torch.Tensor | np.ndarray]) -> torch.Tensor:
+def probability_matrix(p: ArrayLike) -> np.ndarray:
+    """``p`` as an ``n x K`` float64 array (a TLError when it is not 2-D)."""
+    out = np.asarray(p, dtype=np.float64)
+    if out.ndim != 2:
+        raise TLError(f"need an n x K probability matrix, got shape {out.shape}")
+    return out
+
+
+def ensemble_labels(members: Sequence[ArrayLike]) -> np.ndarray:
     """``argmax_k (1/M) sum_m P_m[i, k]`` for every sample ``i`` (first class on a tie)."""
     if not members:
         raise TLError("an ensemble needs at least one model")
-    stacked = [as_probabilities(p) for p in members]
-    if len({tuple(p.shape) for p in stacked}) != 1:
+    stacked = [probability_matrix(p) for p in members]
+    if len({p.shape for p in stacked}) != 1:
         raise TLError("the ensemble's members predict different samples or classes")
-    return torch.stack(stacked).mean(0).argmax(1)
+    return np.stack(stacked).mean(0).argmax(1)
 
 
-def ensemble_agreement(p: torch.Tensor | np.ndarray, labels: torch.Tensor) -> float:
+def ensemble_agreement(p: ArrayLike, labels: np.ndarray) -> float:
     """EnsV of one model: the share of samples whose argmax equals the ensemble's label."""
-    return float((as_probabilities(p).argmax(1) == labels).double().mean())
+    return float(np.mean(probability_matrix(p).argmax(1) == labels))

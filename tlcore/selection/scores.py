@@ -1,7 +1,8 @@
 """What a run stores about itself without target labels: :class:`RunValidators` in ``result.json``.
 
-:func:`score_model` is the one place a model's label-free scores are computed (the pipeline's
-evaluate stage calls it for the source-only model and for the adapted one). :data:`VALIDATORS`
+:func:`tlcore.selection.scoring.score_model` is the one place a model's label-free scores are
+computed (the pipeline's evaluate stage calls it for the source-only model and for the adapted one);
+this module only holds them, so reading runs loads no torch. :data:`VALIDATORS`
 (:mod:`.settings`) names every validator the ranking can sort by, EnsV and MixVal included
 (:data:`POOL_VALIDATORS`: computed across runs when read).
 """
@@ -11,28 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-import numpy as np
-import torch
-
-from tlcore.data.rng import generator
-from tlcore.selection.importance import (
-    cross_entropy_losses,
-    dev_risk,
-    effective_sample_size,
-    importance_weights,
-    iwcv_risk,
-)
-from tlcore.selection.mixval import MIX_LAMBDA, Predict, mixup_probes
+from tlcore.selection.mixval import MIX_LAMBDA
 from tlcore.selection.predictions import TargetFingerprint
 from tlcore.selection.settings import POOL_VALIDATORS, VALIDATORS
-from tlcore.selection.validators import (
-    bnm_score,
-    effective_classes,
-    entropy_score,
-    im_score,
-    snd_score,
-    source_accuracy,
-)
 
 
 @dataclass(frozen=True)
@@ -122,51 +104,3 @@ class RunValidators:
             ValidatorSettings.from_dict(data["settings"]),
             TargetFingerprint.from_dict(data["target"]),
         )
-
-
-def _cap(n: int, cap: int, seed: int, purpose: str) -> torch.Tensor:
-    """All indices ``0..n-1``, or a seeded sorted subsample of ``cap`` of them."""
-    if n <= cap:
-        return torch.arange(n)
-    return torch.randperm(n, generator=generator(seed, purpose))[:cap].sort().values
-
-
-def score_model(
-    *,
-    p_source: torch.Tensor | np.ndarray,
-    y_source: torch.Tensor | np.ndarray,
-    F_source: torch.Tensor,
-    p_target: torch.Tensor | np.ndarray,
-    F_target: torch.Tensor,
-    X_target: torch.Tensor,
-    predict: Predict,
-    settings: ValidatorSettings,
-) -> ValidatorScores:
-    """Every stored validator of one model from its source validation probabilities, labels and
-    penultimate features, its target (train) probabilities and features, and, for the MixVal probes,
-    the target inputs ``X_target`` (the same samples) and the model itself (``predict``: inputs ->
-    logits); no target label."""
-    s = settings
-    index_s = _cap(len(F_source), s.max_samples, s.seed, "validators-source")
-    index_t = _cap(len(F_target), s.max_samples, s.seed, "validators-target")
-    weights = importance_weights(
-        F_source[index_s], F_target[index_t], seed=s.seed, C=s.domain_c, n_folds=s.domain_folds
-    )
-    losses = cross_entropy_losses(torch.as_tensor(p_source)[index_s], torch.as_tensor(y_source)[index_s])
-    pseudo = torch.as_tensor(p_target).argmax(1)[index_t]
-    ice_inter, ice_intra = mixup_probes(predict, X_target[index_t], pseudo, seed=s.seed, lam=s.mix_lambda)
-    return ValidatorScores(
-        source_accuracy=source_accuracy(p_source, y_source),
-        iwcv=-iwcv_risk(losses, weights),
-        dev=-dev_risk(losses, weights),
-        im=im_score(p_target),
-        bnm=bnm_score(p_target),
-        snd=snd_score(torch.as_tensor(p_target)[index_t], s.snd_temperature),
-        entropy=entropy_score(p_target),
-        effective_classes=effective_classes(p_target),
-        n_source=len(F_source),
-        n_target=len(F_target),
-        ice_inter=ice_inter,
-        ice_intra=ice_intra,
-        ess=effective_sample_size(weights),
-    )

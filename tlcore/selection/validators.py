@@ -18,18 +18,16 @@ import math
 import numpy as np
 import torch
 
-from tlcore.errors import TLError
 from tlcore.metrics.information import entropy, prediction_entropies
+from tlcore.selection.ensemble import probability_matrix
 
 SND_BLOCK = 1024  # rows of the SND similarity matrix computed at once
 
 
 def as_probabilities(p: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """``p`` as an ``n x K`` float64 CPU tensor (a TLError when it is not 2-D)."""
-    out = torch.as_tensor(p).detach().cpu().to(torch.float64)
-    if out.ndim != 2:
-        raise TLError(f"need an n x K probability matrix, got shape {tuple(out.shape)}")
-    return out
+    """``p`` as an ``n x K`` float64 CPU tensor (a TLError when it is not 2-D:
+    :func:`~tlcore.selection.ensemble.probability_matrix`)."""
+    return torch.as_tensor(probability_matrix(torch.as_tensor(p).detach().cpu()))
 
 
 def source_accuracy(p: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray) -> float:
