@@ -164,6 +164,7 @@ PRESETS: dict[str, Plan] = {
         time_to_good_epochs=2,
         sweep_trials=2,
         sweep_epochs=1,
+        sweep_import_rounds=1,
         selection_pairs=(("mnist5k:n=300", "digits:n=200"),),
         selection_seeds=(0,),
         selection_epochs=1,

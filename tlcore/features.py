@@ -81,7 +81,8 @@ def raw_features(
     beyond the source's range stays far (pooled, such a column's spread would swamp the source's).
     PCA (scikit-learn) is fitted on the pooled source + target samples, a seeded subsample of
     ``max_fit_samples`` when there are more, and applied to all samples: exact (eigen-
-    decomposition of the covariance) up to ``MAX_COVARIANCE_DIM`` input dimensions, randomized
+    decomposition of the covariance, or the SVD of the centred samples when they number less than
+    half the dimensions: the same components) up to ``MAX_COVARIANCE_DIM`` input dimensions, randomized
     SVD with ``random_state=seed`` above, or at any width with ``exact=False`` (for cheap repeated
     measurements: the eigendecomposition costs more than a small gap). ``pca_dim=None``, or at least
     the input width, skips the PCA. Returns float32 tensors ``n x k`` and ``m x k`` on the CPU.
@@ -98,7 +99,10 @@ def raw_features(
     k = pooled.shape[1] if pca_dim is None else min(pca_dim, pooled.shape[1], len(pooled))
     if k < pooled.shape[1]:
         fit = pooled[_subsample(len(pooled), max_fit_samples, np.random.default_rng(seed))]
-        solver = "covariance_eigh" if exact and pooled.shape[1] <= MAX_COVARIANCE_DIM else "randomized"
+        if not exact or pooled.shape[1] > MAX_COVARIANCE_DIM:
+            solver = "randomized"
+        else:  # exact: the SVD of n samples, O(n^2 D), beats the covariance's O(D^3) eigh for n < D / 2
+            solver = "full" if 2 * len(fit) < pooled.shape[1] else "covariance_eigh"
         if np.ptp(fit, axis=0).any():
             pooled = PCA(n_components=k, svd_solver=solver, random_state=seed).fit(fit).transform(pooled)
         else:  # every fitted sample is the same (blank images): each projects to 0, as PCA would say

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,10 +40,12 @@ def other_pair_runs(store: RunStore, n: int) -> list[str]:
     return ids
 
 
-@pytest.fixture
-def crowded(workspace: Path) -> dict[str, str]:
-    """The pair's two runs (a good one, recommended, and a collapsed one), then 201 of another pair."""
-    store = RunStore(Workspace.resolve(workspace))
+@pytest.fixture(scope="module")
+def _crowded_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A workspace of the pair's two runs (a good one, recommended, and a collapsed one), then 201 of
+    another pair, written once for the module (read-only: tests get copies); its root and the pair's runs."""
+    root = tmp_path_factory.mktemp("crowded") / "workspace"
+    store = RunStore(Workspace.resolve(root))
     pool = {
         "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9)),
         "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
@@ -50,6 +53,14 @@ def crowded(workspace: Path) -> dict[str, str]:
     for run_id in pool.values():
         (store.get(run_id).folder / CHECKPOINT_FILE).touch()
     other_pair_runs(store, 201)
+    return root, pool
+
+
+@pytest.fixture
+def crowded(workspace: Path, _crowded_workspace: tuple[Path, dict[str, str]]) -> dict[str, str]:
+    """The crowded workspace copied into this test's (still empty) one: the pair's runs by name."""
+    root, pool = _crowded_workspace
+    shutil.copytree(root, workspace)
     return pool
 
 

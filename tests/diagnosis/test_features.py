@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from sklearn.decomposition import PCA
 from torch import nn
 
 from tlcore.errors import TLError
@@ -41,6 +42,21 @@ def test_raw_features_pca_on_pooled_domains_is_seeded():
     torch.testing.assert_close(torch.cat([Fs, Ft]).mean(0), torch.zeros(5), atol=1e-5, rtol=0)
     again = raw_features(Xs, Xt, pca_dim=5, seed=1)
     assert torch.equal(Fs, again[0]) and torch.equal(Ft, again[1])
+
+
+def test_fewer_samples_than_dimensions_get_the_exact_pca_without_the_covariance(monkeypatch):
+    """40 colour images of 3 x 8 x 8: the components the 192 x 192 covariance's eigendecomposition
+    gives, taken from the SVD of the 40 samples (a 3 x 32 x 32 pair's 3072 x 3072 one took 3 s)."""
+    g = torch.Generator().manual_seed(0)
+    Xs, Xt = torch.rand(24, 3, 8, 8, generator=g), torch.rand(16, 3, 8, 8, generator=g)
+    pooled = torch.cat([Xs, Xt]).flatten(1).double().numpy()
+    expected = PCA(n_components=5, svd_solver="covariance_eigh").fit(pooled).transform(pooled)
+    eigh, sizes = np.linalg.eigh, []
+    monkeypatch.setattr(np.linalg, "eigh", lambda a, *args: (sizes.append(a.shape), eigh(a, *args))[1])
+    Fs, Ft = raw_features(Xs, Xt, pca_dim=5)
+    assert sizes == []  # no D x D eigendecomposition
+    expected = torch.from_numpy(expected).float()
+    torch.testing.assert_close(torch.cat([Fs, Ft]), expected, atol=1e-5, rtol=0)
 
 
 def test_raw_features_without_pca_flatten_images_and_standardise_vectors():
