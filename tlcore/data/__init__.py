@@ -1,8 +1,8 @@
 """The data layer: every dataset is a :class:`Domain`, named by a spec string.
 
 - built-in offline domains (:mod:`.builtin`) and torchvision sets (:mod:`.torchvision_sets`);
-- synthetic shifts (:mod:`.shifts`, their declarations in :mod:`.shift_table`), one spec parser and
-  loader (:mod:`.spec`), the catalog (:mod:`.catalog`);
+- synthetic shifts (:mod:`.shifts`, their declarations in :mod:`.shift_table`), one spec parser
+  (:mod:`.spec_text`, no torch) and loader (:mod:`.spec`), the catalog (:mod:`.catalog`);
 - custom uploads (:mod:`.uploads`, reading via :mod:`.archive`, :mod:`.images`, :mod:`.npz`,
   :mod:`.tables`, :mod:`.values`);
 - pairing (:mod:`.harmonise`) and splits / paired batches (:mod:`.splits`).
