@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import display, engine, kept_model, predictions, state
-from tlcore.data.shifts import format_shifts
+from tlcore.data.shift_table import format_shifts
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import rows_text
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS

@@ -27,7 +27,7 @@ import tlcore
 from tlcore.data.images import draft_side
 from tlcore.data.shift_table import get_shift
 from tlcore.data.shifts import effective
-from tlcore.data.spec import parse_spec
+from tlcore.data.spec_text import parse_spec
 from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
 from tlcore.models import Classifier, Standardize
 from tlcore.pretrained import ImageNetFeatures

@@ -35,9 +35,11 @@ import torch
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import Conformer, plan_conform
 from tlcore.data.images import named_files
-from tlcore.data.shifts import effective, format_shifts
-from tlcore.data.spec import load_domain, parse_spec
+from tlcore.data.shift_table import format_shifts
+from tlcore.data.shifts import effective
+from tlcore.data.spec import load_domain
 from tlcore.data.spec_edit import with_shifts
+from tlcore.data.spec_text import parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import input_side

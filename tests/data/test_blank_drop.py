@@ -14,8 +14,8 @@ import torch
 from tlcore.cli import main
 from tlcore.data import load_domain, parse_spec
 from tlcore.data.ink import blank_mask
-from tlcore.data.spec import anchored
 from tlcore.data.spec_edit import blank_dropped, compose_spec, spec_parts
+from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
 from tlcore.explain.image_stats import image_stats
 

@@ -12,15 +12,8 @@ from data_formats import digit_image, png_bytes, write_mnist_like, write_zip
 from tlcore.data.catalog import list_domains
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
-from tlcore.data.spec import (
-    DomainSpec,
-    anchored,
-    check_present,
-    load_domain,
-    parse_spec,
-    spec_labelled,
-    workspace_files,
-)
+from tlcore.data.spec import check_present, load_domain, spec_labelled, workspace_files
+from tlcore.data.spec_text import DomainSpec, anchored, parse_spec
 from tlcore.data.uploads import save_upload
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace

@@ -16,8 +16,8 @@ from tlcore.adapt.source_model import (
     SourceOnlyModel,
     find_source_only_model,
     label_shift_of,
-    source_only_command,
 )
+from tlcore.adapt.source_only_run import source_only_command
 from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.device import pick_device

@@ -26,6 +26,7 @@ class FakeResult:
     model: Any = None
     source_model: Any = None
     predictions: Any = None
+    target: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return self.data

@@ -3,7 +3,10 @@ the others, start without torch: the command tree loads a command's module only 
 names it (:func:`tlcore.cli.parser_for`), and a command's module imports the engine's torch code in its
 handler (``data list`` reads :mod:`tlcore.data.catalog` and :mod:`tlcore.data.shift_table`, and the
 package ``tlcore.data`` loads its names on first use; ``methods`` reads :mod:`tlcore.method_table`;
-``runs show``'s alarm computes EnsV over the pair's runs in numpy, :mod:`tlcore.selection.ensemble`)."""
+``runs show``'s alarm computes EnsV over the pair's runs in numpy, :mod:`tlcore.selection.ensemble`;
+``sweeps show`` and ``runs rank`` read the specs' text with :mod:`tlcore.data.spec_text` and the kept
+model's command with :mod:`tlcore.adapt.source_only_run`, and load a run's target only to show where its
+predictions moved)."""
 
 from __future__ import annotations
 
@@ -16,9 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.sweeps.inline_executor import InlineExecutor
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import COMMANDS, Command, build_parser, main
+from tlcore.runs import driver
 from tlcore.runs.store import BLANK_FILE, RunStore
+from tlcore.runs.sweep import SweepSpec
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorScores, ValidatorSettings
 from tlcore.workspace import Workspace
@@ -209,3 +215,58 @@ def test_help_loaded_on_demand_is_the_full_trees(
     with pytest.raises(SystemExit):
         main([*path, "--help"])
     assert capsys.readouterr().out == parser.format_help()
+
+
+@pytest.fixture
+def done_sweep(workspace: Workspace) -> tuple[Workspace, str]:
+    """A sweep of im and dann over seeds 0 and 1, its four trials done by a stand-in worker."""
+    budget = {"epochs": 2}  # the stand-in worker's steps
+    spec = SweepSpec("mnist5k", "digits", (("im",), ("dann",)), seeds=(0, 1), budget=budget)
+    sweep_id = driver.create(workspace, spec)
+    executor = InlineExecutor(workspace, "tests.runs.fake_workers:quick")
+    driver.drive(workspace, sweep_id, executor=executor, poll=0.0)
+    return workspace, sweep_id
+
+
+@pytest.mark.parametrize(
+    "form", [[], ["--json"], ["--trials"], ["--csv"]], ids=["text", "json", "trials", "csv"]
+)
+def test_sweeps_show_starts_without_torch(done_sweep: tuple[Workspace, str], form: list[str]) -> None:
+    """The summary reads each trial's numbers and stored predictions (changes.py loads a run's target
+    only for the samples it shows); every trial's target accuracy is the stand-in's 0.9, im listed first."""
+    workspace, sweep_id = done_sweep
+    out, heavy = cli("--workspace", str(workspace.root), "sweeps", "show", sweep_id, *form)
+    assert heavy == []
+    if form == ["--json"]:
+        shown = json.loads(out)
+        assert shown["counts"] == {"done": 4} and len(shown["trials"]) == 4
+    elif form == ["--csv"]:
+        assert [line.split(",")[0] for line in out.splitlines()] == ["config", "im", "dann"]
+    else:
+        assert (
+            f"sweep {sweep_id}: done\n" in out
+            and "\n+ im               2/2       -            0.9 ± 0 " in out
+        )
+        assert out.count(" done ") == (4 if form == ["--trials"] else 0)  # a row per trial
+
+
+@pytest.mark.parametrize(
+    "form", [[], ["--json"], ["--alarms"], ["--run"]], ids=["text", "json", "alarms", "run"]
+)
+def test_runs_rank_starts_without_torch(workspace: Workspace, form: list[str]) -> None:
+    """The two runs of :func:`test_runs_show_judges_the_alarm_without_torch`, ranked by EnsV: b's model
+    agrees with the ensemble on all four samples, a's on three, so b ranks first and a's alarm is raised;
+    the pair's spec is read as text (``anchored``), the kept model's command made without torch."""
+    store = RunStore(workspace)
+    baseline = [[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.4, 0.6]]
+    a = _done_run(store, "im", baseline, [[0.9, 0.1], [0.9, 0.1], [0.8, 0.2], [0.1, 0.9]])
+    b = _done_run(store, "deep_coral", baseline, [[0.8, 0.2], [0.7, 0.3], [0.2, 0.8], [0.2, 0.8]])
+    pair = ("--source", "MNIST5K", "--target", "digits")  # as anchored spells it: mnist5k
+    argv = ["--run", a] if form == ["--run"] else form
+    out, heavy = cli("--workspace", str(workspace.root), "runs", "rank", *pair, *argv)
+    assert heavy == []
+    if form == ["--json"]:
+        ranked = json.loads(out)
+        assert [e["run_id"] for e in ranked["entries"]] == [b, a] and ranked["blank"] is None
+    else:
+        assert out.index(b) < out.index(a)

@@ -8,15 +8,18 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from tests.runs.fake_workers import make_config, quick
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
-from tlcore.data import load_domain, save_upload
+from tlcore.data import load_domain, save_upload, spec
+from tlcore.data.domain import Domain
 from tlcore.data.ink import blank_warning, count_blank
 from tlcore.runs import blank_target
 from tlcore.runs.jobs import execute
@@ -147,6 +150,29 @@ def test_a_finished_run_stores_its_blank_warning(workspace: Workspace) -> None:
     store = RunStore(workspace)
     run_id = store.create(make_config(target=blank_upload(workspace, 120)))
     assert execute(store, run_id, quick).status == "done"
+    assert json.loads((store.folder(run_id) / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": BLANK}
+
+
+def test_a_finished_run_stores_the_warning_of_the_target_it_loaded(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker hands over the target its run loaded (harmonised, image files decoded to the source's
+    shape): the warning stored is that target's, 120 blank images, and the spec (30 inked digits) is not
+    loaded again."""
+    loaded = Domain("target", torch.zeros(120, 1, 28, 28), None, ())
+
+    def worker(config: AdaptConfig, ws: Workspace | None, on_event: Any, should_stop: Any) -> Any:
+        result = quick(config, ws, on_event, should_stop)
+        result.target = loaded
+        return result
+
+    def no_loading(*_: object, **__: object) -> None:
+        raise AssertionError("the run's target is reused, not loaded again")
+
+    monkeypatch.setattr(spec, "load_domain", no_loading)
+    store = RunStore(workspace)
+    run_id = store.create(make_config(target="digits:n=30"))
+    assert execute(store, run_id, worker).status == "done"
     assert json.loads((store.folder(run_id) / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": BLANK}
 
 

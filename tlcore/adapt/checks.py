@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Sequence
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.data.spec import parse_spec
+from tlcore.data.spec_text import parse_spec
 from tlcore.data.uploads import NO_LABELS
 from tlcore.device import pick_device
 from tlcore.errors import TLError

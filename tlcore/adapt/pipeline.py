@@ -336,7 +336,7 @@ def run_adaptation(
         baseline_cache = BaselineCache.of_workspace(workspace)
     pair = load_run_pair(cfg, workspace, needs_target_labels(specs))
     run = _Run(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
-    result = AdaptResult(config=cfg)
+    result = AdaptResult(config=cfg, target=pair.target)
     timings: dict[str, float] = {}
 
     def finish(status: str, reason: str) -> AdaptResult:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tlcore.adapt.config import AdaptConfig
 
 if TYPE_CHECKING:
+    from tlcore.data.domain import Domain
     from tlcore.metrics.gap import Gap
     from tlcore.metrics.mcnemar import PairedChange
     from tlcore.models import Classifier
@@ -42,7 +43,9 @@ class AdaptResult:
     model that scored the source splits when a transform gave one, e.g. AdaBN's source statistics;
     the checkpoint keeps it, :func:`tlcore.models.save_checkpoint`) and ``predictions`` (both
     models' target probabilities, :class:`~tlcore.selection.predictions.TargetPredictions`, the run
-    store's ``predictions.npz``) are left out of :meth:`to_dict`.
+    store's ``predictions.npz``) and ``target`` (the harmonised target domain the run loaded, whose
+    blank images its run store's ``blank.json`` counts: :func:`tlcore.runs.blank_target.run_blank_warning`)
+    are left out of :meth:`to_dict`.
     """
 
     config: AdaptConfig
@@ -66,11 +69,12 @@ class AdaptResult:
     model: Classifier | None = None
     source_model: Classifier | None = None
     predictions: TargetPredictions | None = None
+    target: Domain | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Every field but the models and ``predictions``, as plain JSON-able values (``config``, the
         gaps, the paired test and the validators as their dicts)."""
-        skip = ("model", "source_model", "predictions", "config")
+        skip = ("model", "source_model", "predictions", "target", "config")
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         for key in ("gap_before", "gap_after", "validators", "paired"):
             out[key] = None if out[key] is None else out[key].to_dict()

@@ -11,14 +11,14 @@ the target's class proportions with it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
+from tlcore.adapt.source_only_run import runs_show_command, source_only_command, source_only_config
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import misfit
 from tlcore.data.ink import photo_like, without_blank
@@ -35,7 +35,6 @@ from tlcore.metrics.priors import class_prior
 from tlcore.models import Classifier
 from tlcore.workspace import Workspace
 
-SOURCE_ONLY = ("source_only",)
 _NAMED = (
     "model",
     "image_size",
@@ -51,14 +50,6 @@ _DEFAULTS = AdaptConfig.defaults()
 PICKED = (
     "the most accurate on source validation of the pair's {n} cached baselines (a later run can displace it)"
 )
-_FLAGS = {
-    "epochs": "--epochs",
-    "seed": "--seed",
-    "model": "--model",
-    "image_size": "--image-size",
-    "batch_size": "--batch-size",
-    "lr": "--lr",
-}
 
 
 @dataclass(frozen=True)
@@ -126,30 +117,6 @@ class NeedsSourceOnlyModel:
             "config": self.config.to_dict(),
             "message": self.message,
         }
-
-
-def source_only_config(config: AdaptConfig) -> AdaptConfig:
-    """``config`` as a plain ``source_only`` run: same pair, budget and seed, so the same baseline."""
-    return replace(config, methods=SOURCE_ONLY, params={}, target_labels=0)
-
-
-def source_only_command(config: AdaptConfig) -> str:
-    """The ``python -m tlcore adapt`` command that trains ``config``'s baseline (as a source_only run)."""
-    defaults = AdaptConfig.defaults()
-    words = ["python", "-m", "tlcore", "adapt", "--source", config.source, "--target", config.target]
-    words += ["--method", "source_only"]
-    for f in fields(config):
-        value = getattr(config, f.name)
-        if f.name in _FLAGS and value != defaults[f.name]:
-            words += [_FLAGS[f.name], str(value)]
-    if config.augment != defaults["augment"]:
-        words.append("--augment" if config.augment else "--no-augment")
-    return shlex.join(words)
-
-
-def runs_show_command(run_id: str) -> str:
-    """The command that prints run ``run_id``: its config, target and source-only accuracies."""
-    return shlex.join(["python", "-m", "tlcore", "runs", "show", run_id])
 
 
 def find_source_only_model(

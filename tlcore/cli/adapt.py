@@ -18,6 +18,7 @@ from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.cli.runs import paired_test
 from tlcore.cli.stores import format_value
+from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
@@ -133,7 +134,6 @@ def run(args: argparse.Namespace) -> int:
 def config_from_args(args: argparse.Namespace) -> AdaptConfig:
     """The :class:`AdaptConfig` the arguments describe (unset options keep the config's defaults)."""
     from tlcore.adapt.checks import check_config  # noqa: PLC0415 - loads torch
-    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
     from tlcore.methods import parse_methods  # noqa: PLC0415 - registers every method (torch)
 
     source, target = anchored(args.source), anchored(args.target)  # a detached worker runs elsewhere

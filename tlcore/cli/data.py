@@ -7,6 +7,7 @@ from pathlib import Path
 from shlex import quote
 
 from tlcore.cli.output import display_width, padded, print_json, wrapped
+from tlcore.data.spec_text import parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural
@@ -94,7 +95,7 @@ def inspect_command(args: argparse.Namespace) -> int:
 
 
 def upload_command(args: argparse.Namespace) -> int:
-    from tlcore.data.spec import parse_spec, store_upload  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import store_upload  # noqa: PLC0415 - loads torch
     from tlcore.data.uploads import check_upload_size  # noqa: PLC0415 - loads torch
 
     path = Path(args.path).expanduser()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.output import check_report, print_json, text_table, wrapped, write_report
+from tlcore.data.spec_text import anchored
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
 from tlcore.numbers import significant
@@ -165,7 +166,6 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data import harmonise, load_domain  # noqa: PLC0415 - loads torch
     from tlcore.data.harmonise import pair_image_shape  # noqa: PLC0415 - loads torch
-    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
 
     config = features.config
     if not args.held_out:
@@ -191,7 +191,6 @@ def diagnose_command(args: argparse.Namespace) -> int:
     from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of  # noqa: PLC0415 - loads torch
     from tlcore.cli.diagnose_steps import diagnosis_steps  # noqa: PLC0415 - loads torch
     from tlcore.cli.explain_text import format_explanation, label_shift_lines  # noqa: PLC0415 - loads torch
-    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
     from tlcore.metrics.prior_shift import LabelShiftEstimate  # noqa: PLC0415 - loads torch
     from tlcore.views.diagnosis_report import counted_in, diagnosis_report  # noqa: PLC0415 - loads torch
 

@@ -1,6 +1,7 @@
 """``python -m tlcore runs rank``: a pair's runs ranked without target labels; the alarm of ``runs show``
-(reading the runs loads no torch, EnsV is numpy: :mod:`tlcore.selection.ensemble`; the pair's specs,
-the target test counts and the report do)."""
+(reading the runs, the pair's specs and the kept model's command loads no torch, EnsV is numpy:
+:mod:`tlcore.selection.ensemble`; the report does, and a blank warning that a run stored before its
+worker kept one computes once: :mod:`tlcore.runs.blank_target`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import check_report, print_json, wrapped, write_report
+from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import counted
 from tlcore.runs.blank_target import pair_blank_warning
@@ -28,6 +30,7 @@ from tlcore.views.ranking import (
     score_text,
     unreliable_line,
 )
+from tlcore.views.run_tables import n_target_test
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -74,8 +77,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def rank_runs(args: argparse.Namespace) -> int:
-    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
-    from tlcore.views.compare import n_target_test  # noqa: PLC0415 - loads torch
 
     if args.report is not None:
         check_report(args.report)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tlcore.cli.budget import add_budget_arguments, budget_values
 from tlcore.cli.output import wrapped
 from tlcore.cli.sweeps import add_executor_arguments, executor_settings, run_sweep
+from tlcore.data.spec_text import anchored
 from tlcore.limits import Limits
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
@@ -114,7 +115,6 @@ def estimate(
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     """The :class:`SweepSpec` the arguments describe (checked against the registry by ``create``)."""
-    from tlcore.data.spec import anchored  # noqa: PLC0415 - loads torch
 
     return spec_from_text(
         anchored(args.source),  # the trials' workers run elsewhere

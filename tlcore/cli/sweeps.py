@@ -105,7 +105,7 @@ def run_sweep(
 ) -> int:
     """Drive the sweep inline with a progress bar (or launch it with ``--detach``); print the outcome
     (``--json``: with ``extra``'s keys, e.g. a new sweep's estimate)."""
-    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+    from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
 
     if args.detach:
         driver.launch(workspace, sweep_id)
@@ -138,8 +138,8 @@ def run_sweep(
 
 
 def show_sweep(args: argparse.Namespace) -> int:
-    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
-    from tlcore.views.sweep import configs_csv  # noqa: PLC0415 - loads torch
+    from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
+    from tlcore.views.sweep import configs_csv  # noqa: PLC0415 - pandas
 
     workspace = Workspace.existing(args.workspace)
     store = SweepStore(workspace)
@@ -157,7 +157,7 @@ def show_sweep(args: argparse.Namespace) -> int:
 
 
 def cancel_sweep(args: argparse.Namespace) -> int:
-    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+    from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
 
     record = driver.cancel(Workspace.existing(args.workspace), args.sweep_id, wait_s=args.wait)
     if args.json:
@@ -170,7 +170,7 @@ def cancel_sweep(args: argparse.Namespace) -> int:
 
 
 def resume_sweep(args: argparse.Namespace) -> int:
-    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
+    from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
 
     workspace = Workspace.existing(args.workspace)
     record = SweepStore(workspace).get(args.sweep_id)
@@ -181,9 +181,9 @@ def resume_sweep(args: argparse.Namespace) -> int:
 
 def print_summary(state: SweepSummary) -> None:
     """The sweep's status line and per-configuration table for people."""
-    from tlcore.runs import driver  # noqa: PLC0415 - loads torch
-    from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY  # noqa: PLC0415 - loads torch
-    from tlcore.views.sweep import PER_SETUP, RULE, outscored_line, passed_text, setup_lines  # noqa: PLC0415 - loads torch
+    from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
+    from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.views.sweep import PER_SETUP, RULE, outscored_line, passed_text, setup_lines  # noqa: PLC0415 - pandas
 
     sweep = state.sweep
     spec = sweep.spec
@@ -228,7 +228,7 @@ def trial_lines(state: SweepSummary) -> list[str]:
     (seed, status with a running run's progress, target accuracy, selection score, whether it passed
     the guardrails, run id for ``runs show``), in 90 columns whatever the keys' length; then every
     failed or left-out trial's error in full. The trials' other numbers: ``--json``, ``runs show RUN``."""
-    from tlcore.runs.summary import HINDSIGHT_KEY, PASSED_KEY, SCORE_KEY  # noqa: PLC0415 - loads torch
+    from tlcore.runs.summary import HINDSIGHT_KEY, PASSED_KEY, SCORE_KEY  # noqa: PLC0415 - numpy: not for sweeps list
 
     rows = []
     for row in state.trials:

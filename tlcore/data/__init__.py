@@ -1,8 +1,8 @@
 """The data layer: every dataset is a :class:`Domain`, named by a spec string.
 
 - built-in offline domains (:mod:`.builtin`) and torchvision sets (:mod:`.torchvision_sets`);
-- synthetic shifts (:mod:`.shifts`, their declarations in :mod:`.shift_table`), one spec parser and
-  loader (:mod:`.spec`), the catalog (:mod:`.catalog`);
+- synthetic shifts (:mod:`.shifts`, their declarations in :mod:`.shift_table`), one spec parser
+  (:mod:`.spec_text`, no torch) and loader (:mod:`.spec`), the catalog (:mod:`.catalog`);
 - custom uploads (:mod:`.uploads`, reading via :mod:`.archive`, :mod:`.images`, :mod:`.npz`,
   :mod:`.tables`, :mod:`.values`);
 - pairing (:mod:`.harmonise`) and splits / paired batches (:mod:`.splits`).
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from tlcore.data.harmonise import PairReport, harmonise
     from tlcore.data.shift_table import list_shifts
     from tlcore.data.shifts import apply_shifts, register_shift
-    from tlcore.data.spec import DomainSpec, load_domain, parse_spec
+    from tlcore.data.spec import load_domain
+    from tlcore.data.spec_text import DomainSpec, parse_spec
     from tlcore.data.splits import PairedBatchSampler, train_test_split
     from tlcore.data.uploads import read_path, save_upload
 
@@ -38,9 +39,9 @@ _HOMES = {
     "apply_shifts": "shifts",
     "list_shifts": "shift_table",
     "register_shift": "shifts",
-    "DomainSpec": "spec",
+    "DomainSpec": "spec_text",
     "load_domain": "spec",
-    "parse_spec": "spec",
+    "parse_spec": "spec_text",
     "PairedBatchSampler": "splits",
     "train_test_split": "splits",
     "list_uploads": "catalog",

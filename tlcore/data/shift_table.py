@@ -7,6 +7,7 @@ live in :mod:`tlcore.data.shifts`, registered against these names; ``data list``
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,3 +211,13 @@ def list_shifts() -> list[dict[str, Any]]:
         {"name": s.name, "param": s.param, "low": s.low, "high": s.high, "identity": s.identity}
         for s in _SHIFTS.values()
     ]
+
+
+def format_shifts(shifts: Sequence[tuple[str, float]]) -> str:
+    """``rotate=30,noise=0.2``: short, and exact (parsing the text gives the same floats back)."""
+    return ",".join(f"{name}={_number_text(value)}" for name, value in shifts)
+
+
+def _number_text(value: float) -> str:
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))

@@ -21,7 +21,14 @@ from torch.nn.functional import affine_grid, grid_sample, interpolate
 
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
-from tlcore.data.shift_table import STANDARD_MEAN, STANDARD_STD, Shift, declare_shift, get_shift
+from tlcore.data.shift_table import (
+    STANDARD_MEAN,
+    STANDARD_STD,
+    Shift,
+    declare_shift,
+    format_shifts,
+    get_shift,
+)
 from tlcore.errors import TLError
 
 ShiftFn = Callable[[torch.Tensor, float, torch.Generator], torch.Tensor]
@@ -68,16 +75,6 @@ def shift_function(name: str) -> ShiftFn:
     """The function that computes the shift ``name``."""
     get_shift(name)  # a known name, or the TLError that lists them
     return _FUNCTIONS[name]
-
-
-def format_shifts(shifts: Sequence[tuple[str, float]]) -> str:
-    """``rotate=30,noise=0.2``: short, and exact (parsing the text gives the same floats back)."""
-    return ",".join(f"{name}={_number_text(value)}" for name, value in shifts)
-
-
-def _number_text(value: float) -> str:
-    short = f"{value:g}"
-    return short if float(short) == value else repr(float(value))
 
 
 def effective(shifts: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:

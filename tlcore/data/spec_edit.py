@@ -1,7 +1,7 @@
 """A spec rewritten by its parts: taken apart and put back together (the app's spec builder, a fix's
 spec: :mod:`tlcore.explain.fixes`), given a run's target shifts (:func:`with_shifts`, a new batch to
 label), or given ``blank=drop`` (the blank-images cause's fix). Each
-gives the canonical text :func:`tlcore.data.spec.parse_spec` reads back.
+gives the canonical text :func:`tlcore.data.spec_text.parse_spec` reads back.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from tlcore.data.shift_table import get_shift, shift_names
-from tlcore.data.spec import parse_spec
+from tlcore.data.spec_text import parse_spec
 from tlcore.errors import TLError
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import MIN_SIDE
-from tlcore.data.spec import load_domain, parse_spec
+from tlcore.data.spec import load_domain
+from tlcore.data.spec_text import parse_spec
 from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
 from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, cheap_measure

@@ -10,12 +10,16 @@ import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import BLANK_FILE, RunStore
 from tlcore.workspace import atomic_write
+
+if TYPE_CHECKING:
+    from tlcore.data.domain import Domain
 
 
 def pair_blank_warning(store: RunStore, source: str, target: str) -> str | None:
@@ -24,26 +28,29 @@ def pair_blank_warning(store: RunStore, source: str, target: str) -> str | None:
     return run_blank_warning(store, records[0]) if records else None
 
 
-def run_blank_warning(store: RunStore, record: RunRecord) -> str | None:
-    """:func:`~tlcore.data.ink.blank_warning` of the run's target, loaded as the run loaded it (spec
-    and seed), stored in the run's folder the first time; None when the target no longer loads (not
-    stored: it may load again)."""
+def run_blank_warning(store: RunStore, record: RunRecord, target: Domain | None = None) -> str | None:
+    """:func:`~tlcore.data.ink.blank_warning` of the run's target, stored in the run's folder the first
+    time: ``target``, the harmonised target the run loaded (its worker passes it as the run finishes),
+    else the target spec loaded again with the run's seed (a run stored before workers passed it);
+    None when that target no longer loads (not stored: it may load again)."""
     try:
         return stored_once(
-            store.folder(record.id) / BLANK_FILE, lambda: computed_blank_warning(store, record)
+            store.folder(record.id) / BLANK_FILE, lambda: computed_blank_warning(store, record, target)
         )
     except TLError:
         return None
 
 
-def computed_blank_warning(store: RunStore, record: RunRecord) -> str | None:
-    """:func:`run_blank_warning` computed from the run's target (loads torch); a target that no longer
-    loads → :class:`TLError`."""
+def computed_blank_warning(store: RunStore, record: RunRecord, target: Domain | None = None) -> str | None:
+    """:func:`run_blank_warning` computed from ``target``, else from the run's target loaded again
+    (both load torch); a target that no longer loads → :class:`TLError`."""
     from tlcore.data.ink import blank_warning  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import load_domain  # noqa: PLC0415 - loads torch
 
-    config = AdaptConfig.from_dict(record.config)
-    return blank_warning(load_domain(config.target, store.workspace, config.seed), "target")
+    if target is None:
+        config = AdaptConfig.from_dict(record.config)
+        target = load_domain(config.target, store.workspace, config.seed)
+    return blank_warning(target, "target")
 
 
 def stored_once(path: Path, compute: Callable[[], str | None]) -> str | None:

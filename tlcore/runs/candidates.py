@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from tlcore.adapt.config import METHOD_ONLY_FIELDS, AdaptConfig
+from tlcore.adapt.source_only_run import source_only_command, source_only_config
 from tlcore.errors import TLError
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.record import RunRecord
@@ -133,10 +134,8 @@ def run_alarm(store: RunStore, record: RunRecord) -> tuple[Alarm | None, str]:
 def kept_config(store: RunStore, ranking: Ranking) -> AdaptConfig | None:
     """The source-only model a mixed pool's ranking keeps (:attr:`~tlcore.selection.ranking.Ranking.kept`)
     as a run config of its own, to label data with or export: that run's config as a plain
-    ``source_only`` run (:func:`~tlcore.adapt.source_model.source_only_config`), whose baseline is
+    ``source_only`` run (:func:`~tlcore.adapt.source_only_run.source_only_config`), whose baseline is
     cached, so nothing trains; None when the ranking keeps none."""
-    from tlcore.adapt.source_model import source_only_config  # noqa: PLC0415 - loads torch
-
     if ranking.kept is None:
         return None
     return source_only_config(AdaptConfig.from_dict(store.get(ranking.kept).config))
@@ -144,7 +143,5 @@ def kept_config(store: RunStore, ranking: Ranking) -> AdaptConfig | None:
 
 def kept_command(store: RunStore, ranking: Ranking) -> str | None:
     """The ``adapt`` command that launches :func:`kept_config` (None when nothing is kept)."""
-    from tlcore.adapt.source_model import source_only_command  # noqa: PLC0415 - loads torch
-
     config = kept_config(store, ranking)
     return None if config is None else source_only_command(config)

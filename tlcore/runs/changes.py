@@ -13,18 +13,19 @@ import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pair import load_run_pair
-from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.runs.candidates import OLD_RUN
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.changes import PredictionChanges, prediction_changes
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
+
+if TYPE_CHECKING:
+    from tlcore.data.domain import Domain
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ def run_changes(store: RunStore, run_id: str, against: str | None = None) -> Run
 def predicted_samples(store: RunStore, run: RunChanges) -> Domain | None:
     """The harmonised target domain ``run`` covers, loaded again as its first run loaded it (specs and
     seed); None when the data no longer gives those samples (an upload replaced or deleted)."""
+    from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch: the rest reads the store
+
     try:
         config = AdaptConfig.from_dict(store.get(run.run_id).config)
         target = load_run_pair(config, store.workspace).target

@@ -11,8 +11,9 @@ The function that does the work is injected as ``"module:function"`` (None means
 :data:`DEFAULT_WORKER`, the real pipeline :func:`tlcore.adapt.run_adaptation`, read at call time).
 It is called as ``fn(config, workspace, on_event=..., should_stop=...)`` and returns an object with
 ``to_dict()`` (JSON-safe; its ``status``/``reason`` may say ``failed`` or ``cancelled``), ``model``
-(an ``nn.Module`` saved as the checkpoint, or None) and ``predictions`` (an object whose
-``save(path)`` writes ``predictions.npz``, or None).
+(an ``nn.Module`` saved as the checkpoint, or None), ``predictions`` (an object whose
+``save(path)`` writes ``predictions.npz``, or None) and ``target`` (the target domain the run loaded,
+whose blank warning the run's folder keeps, or None: loaded again).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class AdaptOutcome(Protocol):
     model: Any
     source_model: Any  # the model that scored the source (AdaBN's source statistics) or None
     predictions: Any  # TargetPredictions or None
+    target: Any  # the harmonised target Domain the run loaded (its blank warning), or None: loaded again
 
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -209,7 +211,8 @@ def execute(
             save_predictions = None if predictions is None else predictions.save
             classes = result.get("classes") or ()
             writer = _checkpoint_writer(outcome.model, config, classes, outcome.source_model)
-            run_blank_warning(store, store.get(run_id))  # stored before done: `runs show` then loads no data
+            # stored before done, from the target the run loaded: `runs show` then loads no data
+            run_blank_warning(store, store.get(run_id), outcome.target)
             store.finish(run_id, result, writer, save_predictions)
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)

@@ -20,14 +20,13 @@ from torch import nn
 from tlcore.adapt.cache import BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import (
-    SOURCE_ONLY,
     NeedsSourceOnlyModel,
     SourceOnlyModel,
     find_source_only_model,
-    source_only_config,
     source_val_accuracy,
 )
-from tlcore.data.spec import parse_spec
+from tlcore.adapt.source_only_run import SOURCE_ONLY, source_only_config
+from tlcore.data.spec_text import parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import DomainModels

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from tlcore.adapt.source_model import SOURCE_ONLY
+from tlcore.adapt.source_only_run import SOURCE_ONLY
 from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS

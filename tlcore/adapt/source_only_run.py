@@ -1,0 +1,45 @@
+"""A run config's source-only twin: the plain ``source_only`` run that trains its baseline (same pair,
+budget and seed, so the same cached model), and the commands that launch it or show a run. No torch:
+``runs rank`` prints the command of the model a ranking keeps (:mod:`tlcore.adapt.source_model` finds
+and loads that model)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import fields, replace
+
+from tlcore.adapt.config import AdaptConfig
+
+SOURCE_ONLY = ("source_only",)
+_FLAGS = {
+    "epochs": "--epochs",
+    "seed": "--seed",
+    "model": "--model",
+    "image_size": "--image-size",
+    "batch_size": "--batch-size",
+    "lr": "--lr",
+}
+
+
+def source_only_config(config: AdaptConfig) -> AdaptConfig:
+    """``config`` as a plain ``source_only`` run: same pair, budget and seed, so the same baseline."""
+    return replace(config, methods=SOURCE_ONLY, params={}, target_labels=0)
+
+
+def source_only_command(config: AdaptConfig) -> str:
+    """The ``python -m tlcore adapt`` command that trains ``config``'s baseline (as a source_only run)."""
+    defaults = AdaptConfig.defaults()
+    words = ["python", "-m", "tlcore", "adapt", "--source", config.source, "--target", config.target]
+    words += ["--method", "source_only"]
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if f.name in _FLAGS and value != defaults[f.name]:
+            words += [_FLAGS[f.name], str(value)]
+    if config.augment != defaults["augment"]:
+        words.append("--augment" if config.augment else "--no-augment")
+    return shlex.join(words)
+
+
+def runs_show_command(run_id: str) -> str:
+    """The command that prints run ``run_id``: its config, target and source-only accuracies."""
+    return shlex.join(["python", "-m", "tlcore", "runs", "show", run_id])
