@@ -13,7 +13,7 @@ from tlcore.runs.candidates import setup_label
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.selection.setups import SETUPS_REASON
-from tlcore.views.ranking import blind_spot, ranking_rows, recommendation
+from tlcore.views.ranking import blind_spot, column_order, ranking_rows, recommendation
 
 
 def two_networks() -> Pool:
@@ -44,6 +44,7 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
         ("model=efficientnet_lite0", "b-strong", "alarm"),
         ("model=lenet_bn", "a-weak", "recommended"),
     ]
+    assert column_order(ranking, rows)[:4] == ["rank", "setup", "run", "status"]  # Compare's table
     said = recommendation(ranking, {})
     assert said.startswith(f"One recommendation per setup: {SETUPS_REASON}. model=efficientnet_lite0: Keep ")
     assert " model=lenet_bn: Recommended: a-weak, the highest EnsV (0.667)" in said

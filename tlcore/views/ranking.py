@@ -82,9 +82,10 @@ def ranking_rows(
 def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The Compare page's order of :func:`ranking_rows`' columns, what decides first so a narrow page
     shows it: rank, run, status, the ranking validator's score, the target accuracies (hindsight, when
-    labelled), then the other validators with ESS, the alarm's reasons last (in full above the table)."""
+    labelled), then the other validators with ESS, the alarm's reasons last (in full above the table);
+    a pool of several setups shows each run's setup after its rank."""
     present = list(dict.fromkeys(key for row in rows for key in row))
-    lead = ("rank", "run", "status", VALIDATORS[ranking.settings.validator].label)
+    lead = ("rank", "setup", "run", "status", VALIDATORS[ranking.settings.validator].label)
     first = [c for c in (*lead, "target accuracy", "source-only accuracy", "alarm right?") if c in present]
     return [
         *first,
