@@ -142,7 +142,7 @@ if on_pair:
     focus = opened[0].id if opened_pair else None  # ranked among the runs covering its target samples
     ranked = engine.ranking(*pair, validator, focus)
     assert ranked is not None  # the pair has done runs
-    if ranked.recommended:
+    if ranked.recommended_runs:
         box, icon = st.success, ":material/verified:"
     elif ranked.choice == "none":  # runs passed, but the validator scores none of them reliably
         box, icon = st.info, ":material/help:"
@@ -197,7 +197,7 @@ if on_pair:
     st.caption("The same ranking from the command line:")
     st.code(ranking_view.rank_command(ranked, focus), language="bash", wrap_lines=True)
 
-first = [ranked.recommended] if ranked is not None and ranked.recommended in labels else []
+first = [r for r in ranked.recommended_runs if r in labels] if ranked is not None else []
 default = [i for i in requested if i in labels] or list(dict.fromkeys(first + [r.id for r in on_pair]))[:4]
 if not default:  # never another pair's run unasked: its numbers would read as this pair's
     st.info(

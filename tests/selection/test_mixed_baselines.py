@@ -1,6 +1,9 @@
 """Pools whose runs stand on source-only models of different configs (tlcore.selection.baselines):
 the helper-103 case, a lenet_bn run recommended over an efficientnet_lite0 run flagged against its much
-stronger baseline, and the pools of one config (seeds included) that must rank as before."""
+stronger baseline, and the pools of one config (seeds included) that must rank as before. The
+candidates here carry no setup (:mod:`tlcore.selection.setups`), so their configs are compared as
+within one setup; a pool of the store's runs of two networks is ranked once per network
+(tests/selection/test_ranking_setups.py)."""
 
 from __future__ import annotations
 

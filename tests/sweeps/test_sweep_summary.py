@@ -214,9 +214,9 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     )
     print_summary(shown)
     out = capsys.readouterr().out
-    assert "  CONFIGURATION  SEEDS  PASSED    target_accuracy    selection.score" in out
-    assert "\n* source_only      2/2     2/2                  -      0.2167 ± 0.01" in out
-    assert "\n  adabn            2/2     0/2                  -      0.7371 ± 0.01" in out
+    assert "    CONFIGURATION  SEEDS  PASSED    target_accuracy    selection.score" in out
+    assert "\n *  source_only      2/2     2/2                  -      0.2167 ± 0.01" in out
+    assert "\n    adabn            2/2     0/2                  -      0.7371 ± 0.01" in out
     assert (
         "  * recommended without target labels (the highest mean selection.score (the label-free ranking "
         "score, EnsV by default) among the configurations whose runs passed the selection rule's guardrails "
@@ -271,6 +271,30 @@ def test_a_sweep_over_networks_recommends_one_configuration_per_network(
     assert shown.to_dict()["recommended_by_setup"] == chosen
 
 
+def test_sweeps_show_wraps_the_best_per_network_and_keeps_its_marks_off_the_names(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA helper-132: over two networks the "+ best in hindsight" line ran to 149 characters at
+    COLUMNS=80 while the "*" note wrapped, and a mark glued to a name read as part of the composition
+    (``*+fixmatch+adabn|model=lenet_bn``, ``+ fixmatch+adabn|model=cnn``)."""
+    summary = run(workspace, "scored")
+    metrics = {PASSED_KEY: Stat(1.0, 0.0, 2), SCORE_KEY: Stat(0.5, 0.01, 2)}
+    configs = [
+        ConfigRow(f"fixmatch+adabn|model={m}", "fixmatch+adabn", {"model": m}, 2, 2, 0, metrics, [])
+        for m in ("lenet_bn", "cnn")
+    ]
+    chosen = {"model=lenet_bn": "fixmatch+adabn|model=lenet_bn", "model=cnn": None}
+    best = {"model=lenet_bn": "fixmatch+adabn|model=lenet_bn", "model=cnn": "fixmatch+adabn|model=cnn"}
+    monkeypatch.setenv("COLUMNS", "80")
+    print_summary(replace(summary, configs=configs, recommended_by_setup=chosen, best_by_setup=best))
+    out = capsys.readouterr().out
+    assert "\n*+  fixmatch+adabn|model=lenet_bn  " in out and "\n +  fixmatch+adabn|model=cnn  " in out
+    assert out.endswith(
+        "  + best in hindsight (mean target_accuracy, needs target labels), one per\n    setup:\n"
+        "      model=lenet_bn: fixmatch+adabn|model=lenet_bn\n      model=cnn: fixmatch+adabn|model=cnn\n"
+    )
+
+
 def test_the_trials_table_fits_100_columns_and_one_configuration_can_carry_both_marks(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,5 +322,5 @@ def test_the_trials_table_fits_100_columns_and_one_configuration_can_carry_both_
         "  mnist5k -> digits, grid search, seeds [0, 1, 2], local",
         f"  executor, created {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(summary.sweep.created))}",
     ]
-    assert "\n+ dann+im" not in out and "\n*+im                         3/3     3/3 " in out
+    assert "\n+ dann+im" not in out and "\n*+  im                         3/3     3/3 " in out
     assert "    (the recommendation is also the best in hindsight: *+)\n" in out

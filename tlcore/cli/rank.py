@@ -89,11 +89,15 @@ def rank_runs(args: argparse.Namespace) -> int:
     blank = pair_blank_warning(store, *pair)
     if args.report is not None:
         write_report(args.report, report(store, ranking))
+    kept = {part.setup: kept_command(store, part) for part in ranking.parts or (ranking,)}
     if args.json:
-        print_json(ranking_json(ranking) | {"blank": blank, "kept_command": kept_command(store, ranking)})
+        per_setup = {"kept_commands": kept} if ranking.parts else {}
+        print_json(
+            ranking_json(ranking) | {"blank": blank, "kept_command": kept_command(store, ranking)} | per_setup
+        )
     else:
         tested = {e.run_id: n_target_test(store.result_of(store.get(e.run_id))) for e in ranking.entries}
-        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept_command(store, ranking))
+        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept)
     return 0
 
 
@@ -124,14 +128,16 @@ def print_ranking(
     tested: Mapping[str, int | None] | None = None,
     *,
     alarms: bool = False,
-    kept: str | None = None,
+    kept: Mapping[str, str | None] | None = None,
 ) -> None:
     """The ranking as text; ``blank``: the warning that the pair's target images are blank; ``tested``:
     each run's number of target test samples, for a line of the counts behind its target accuracies
     and their 95% intervals. The alarms are said in one line after the recommendation
     (:func:`~tlcore.views.ranking.alarm_summary`, as on the Compare page); ``alarms``: also each run's
-    alarm under its row (dozens of lines on a large pair); ``kept``: the command that makes the
-    source-only model a mixed pool keeps a run (:func:`~tlcore.runs.candidates.kept_command`)."""
+    alarm under its row (dozens of lines on a large pair); ``kept``: by setup (``""`` for a pool of
+    one), the command that makes the source-only model a mixed pool keeps a run
+    (:func:`~tlcore.runs.candidates.kept_command`). A pool of several setups says each one's
+    recommendation (:mod:`tlcore.selection.setups`) and groups the table's rows by setup."""
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -139,14 +145,10 @@ def print_ranking(
         f"{ranking.source} -> {ranking.target}: {count} run{'s' if count != 1 else ''} ranked by "
         f"{VALIDATORS[validator].label} (every score: higher is better)"
     )
-    _prose(ranking.choice, "recommended: ")
-    _prose(ranking.reason, "  because: ")
-    if kept:  # a command: never wrapped, so it pastes whole
-        print(f"  to label data with it, make it a run (its baseline is cached: nothing trains):\n    {kept}")
-    if note := ranking.note():
-        _prose(note, "  note: ")
-    if caveat := blind_spot(ranking):
-        _prose(caveat, "  caveat: ")
+    if ranking.parts:
+        _prose(ranking.reason, "recommended per setup: ", "  ")
+    for part in ranking.parts or (ranking,):
+        _decision(part, (kept or {}).get(part.setup), f"  {part.setup}: " if part.setup else "")
     if blank:
         _prose(blank, "  warning: ")
     summary = alarm_summary(ranking)
@@ -158,6 +160,8 @@ def print_ranking(
         f"{'TARGET ACC (SOURCE-ONLY)':<26}  ALARM"
     )
     for position, entry in enumerate(ranking.entries, 1):
+        if ranking.parts and ranking.part_of(entry.run_id).entries[0] is entry:
+            print(f"    {entry.setup}:")
         values = "".join(f"{score_text(entry.scores.get(n)):>11}" for n in names)
         ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
         classes = effective_classes(entry)
@@ -177,6 +181,21 @@ def print_ranking(
         _prose(unreliable)
     for run_id, why in ranking.excluded:
         _prose(why, f"not ranked: {run_id}: ", "  ")
+
+
+def _decision(ranking: Ranking, kept: str | None, setup: str) -> None:
+    """What ``ranking`` (a pool of one setup, or a part named by ``setup``) recommends, why, the
+    command that keeps its source-only model (``kept``), its note and caveat."""
+    indent = "    " if setup else "  "
+    _prose(ranking.choice, setup or "recommended: ", indent)
+    _prose(ranking.reason, f"{indent}because: ")
+    if kept:  # a command: never wrapped, so it pastes whole
+        said = "to label data with it, make it a run (its baseline is cached: nothing trains)"
+        print(f"{indent}{said}:\n    {kept}")
+    if note := ranking.note():
+        _prose(note, f"{indent}note: ")
+    if caveat := blind_spot(ranking):
+        _prose(caveat, f"{indent}caveat: ")
 
 
 def _prose(text: str, first: str = "", rest: str | None = None) -> None:

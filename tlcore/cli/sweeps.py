@@ -195,12 +195,12 @@ def print_summary(state: SweepSummary) -> None:
     columns = [HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, "gap_after.mmd2", "seconds"]
     width = max([len(c.key) for c in state.configs] + [13])
     head = f"{'SEEDS':>5}  {'PASSED':>6}  " + "  ".join(f"{c:>17}" for c in columns)
-    print(f"\n  {'CONFIGURATION':<{width}}  {head}")
+    print(f"\n    {'CONFIGURATION':<{width}}  {head}")
     for config in state.configs:
         mark = ("*" if state.is_recommended(config.key) else "") + ("+" if state.is_best(config.key) else "")
         cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
         seeds = f"{config.n_done}/{config.n_seeds}"
-        print(f"{mark:<2}{config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
+        print(f"{mark:>2}  {config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
     for row in state.failed[:FAILED_SHOWN]:  # why no configuration may be complete
@@ -216,9 +216,13 @@ def print_summary(state: SweepSummary) -> None:
         print("\n".join(wrapped(line, "      ")))
     if why := outscored_line(state):
         print("\n".join(wrapped(why, "    ")))
-    best = ", ".join(f"{setup}: {key or '-'}" for setup, key in state.best_by_setup.items())
-    best = best if setups else state.best_in_hindsight or "-"
-    print(f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels): {best}")
+    best = f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels)"
+    if setups:  # one per setup, a line each, as the recommendations above
+        print("\n".join(wrapped(f"{best[4:]}, one per setup:", best[:4], "    ")))
+        for setup, key in state.best_by_setup.items():
+            print("\n".join(wrapped(f"{setup}: {key or '-'}", "      ")))
+    else:
+        print(f"{best}: {state.best_in_hindsight or '-'}")
     if state.best_in_hindsight == state.recommended and state.recommended:
         print("    (the recommendation is also the best in hindsight: *+)")
 

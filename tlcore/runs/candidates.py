@@ -22,6 +22,7 @@ from tlcore.errors import TLError
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.search import point_key
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import Candidate, Pool
@@ -53,6 +54,16 @@ def baseline_label(config: dict[str, Any], result: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
+def setup_label(config: dict[str, Any], result: dict[str, Any]) -> str:
+    """A run's setup as a sweep names it (:data:`tlcore.runs.summary.SETUP_KEYS`): the network it
+    built, as :func:`baseline_label` names it, and its target labels when it fine-tuned on some,
+    ``model=cnn|target_labels=10`` (:mod:`tlcore.selection.setups`)."""
+    network = baseline_label({"model": config.get("model")}, result)
+    return point_key(
+        {"model": network} | ({"target_labels": k} if (k := config.get("target_labels")) else {})
+    )
+
+
 def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
     """The run as a candidate, or why it is not one (it lacks what selection needs)."""
     try:
@@ -74,6 +85,7 @@ def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
         result.get("source_only_accuracy"),
         PairedChange.from_dict(result.get("paired")),
         baseline_label(record.config, result),
+        setup_label(record.config, result),
     )
 
 

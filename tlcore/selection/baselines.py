@@ -11,7 +11,9 @@ run clears that bar, the recommendation is the source-only model with the highes
 A config is :attr:`~tlcore.selection.pool.Candidate.baseline`: the resolved backbone and the fields
 of :func:`tlcore.adapt.cache.baseline_key` other than the seed (seeds of one config are replicates,
 each checked against its own baseline as before). In a pool of one config :func:`outranked` is always
-None: the ranking is the old rule's, run for run.
+None: the ranking is the old rule's, run for run. Configs are compared within a setup only (the
+network, its target labels: :mod:`tlcore.selection.setups`): a pool of several networks is ranked
+once per network, so here the configs differ in how the source-only model trained (epochs, image size).
 """
 
 from __future__ import annotations

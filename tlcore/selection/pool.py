@@ -41,6 +41,7 @@ class Candidate:
     source_only_accuracy: float | None = None
     paired: PairedChange | None = None
     baseline: str = ""  # its source-only model's config (:mod:`tlcore.selection.baselines`)
+    setup: str = ""  # its network and target labels, ``model=cnn`` (:mod:`tlcore.selection.setups`)
 
 
 @dataclass(frozen=True)

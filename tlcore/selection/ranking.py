@@ -1,6 +1,7 @@
 """The default ranking of a pair's runs without target labels, and its recommendation.
 
-Rule (:func:`rank`): guardrails first, then a validator.
+Rule (:func:`rank`): guardrails first, then a validator; a pool of several networks or target-label
+budgets is ranked once per setup (:mod:`tlcore.selection.setups`).
 
 1. A run *passes* when none of its guardrails (:func:`tlcore.selection.alarm.check_run`) fails:
    no collapse of the predicted classes, source accuracy within ``max_source_drop`` of its
@@ -35,22 +36,18 @@ target classes than ``COLLAPSED_SHARE`` of the source's classes.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tlcore.selection.alarm import Alarm, Check, collapsed, judge
-from tlcore.selection.baselines import Baseline, baselines, cleared, kept_reason, outranked
+from tlcore.selection.baselines import Baseline, baselines, kept_reason, outranked
 from tlcore.selection.pool import Pool
+from tlcore.selection.reasons import reason
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS, SelectionSettings
+from tlcore.selection.setups import SETUPS_REASON
 
 COLLAPSED_SHARE = 0.5  # the caveat's line: effective target classes below this share of the source's
-_FAILURE_WORDS = {
-    "collapse": "collapsed",
-    "source_accuracy": "lost source accuracy",
-    "ensemble_agreement": "fell below source-only's ensemble agreement",
-}
 
 
 @dataclass(frozen=True)
@@ -75,6 +72,7 @@ class RankedRun:
     n_weights: int | None = None
     baseline: str = ""  # its config (:attr:`~tlcore.selection.pool.Candidate.baseline`)
     outranked_by: str | None = None  # the other config whose source-only EnsV is above its own
+    setup: str = ""  # its network and target labels (:mod:`tlcore.selection.setups`)
 
     @property
     def passed(self) -> bool:
@@ -121,6 +119,18 @@ class Ranking:
     n_classes: int | None = None
     baselines: tuple[Baseline, ...] = ()  # the pool's configs (:mod:`tlcore.selection.baselines`)
     kept: str | None = None  # mixed configs: the run whose source-only model to keep
+    setup: str = ""  # a part's setup (:mod:`tlcore.selection.setups`); "" for a pool of one setup
+    parts: tuple[Ranking, ...] = ()  # a pool of several setups: one ranking per setup, by name
+
+    @property
+    def recommended_runs(self) -> tuple[str, ...]:
+        """The recommended run, or one per setup in a pool of several (:attr:`parts`)."""
+        chosen = (p.recommended for p in self.parts) if self.parts else (self.recommended,)
+        return tuple(filter(None, chosen))
+
+    def part_of(self, run_id: str) -> Ranking:
+        """The ranking that decides ``run_id``: its setup's part, or this ranking (one setup)."""
+        return next((p for p in self.parts if any(e.run_id == run_id for e in p.entries)), self)
 
     @property
     def mixed(self) -> bool:
@@ -131,8 +141,9 @@ class Ranking:
         """``("recommended", c)`` when the recommended run's model predicts ``c`` effective classes on
         the target (:func:`~tlcore.selection.validators.effective_classes`), fewer than
         ``COLLAPSED_SHARE * n_classes``; ``("source-only", c)`` when the choice is to keep the
-        source-only model and every run's source-only model (``c`` the most of them) does; else None."""
-        if self.n_classes is None:
+        source-only model and every run's source-only model (``c`` the most of them) does; else None
+        (always with :attr:`parts`: each part says its own)."""
+        if self.n_classes is None or self.parts:
             return None
         if self.recommended is not None:
             entry = next(e for e in self.entries if e.run_id == self.recommended)
@@ -150,7 +161,10 @@ class Ranking:
     def choice(self) -> str:
         """The recommendation in words: ``run ID``, ``keep the source-only model`` (no run passed),
         ``keep the source-only model of run ID`` (configs mixed: the strongest one) or ``none`` (runs
-        passed, but the validator scores none of them reliably)."""
+        passed, but the validator scores none of them reliably); with :attr:`parts`, each setup's:
+        ``model=cnn: run ID; model=lenet_bn: keep the source-only model``."""
+        if self.parts:
+            return "; ".join(f"{p.setup}: {p.choice}" for p in self.parts)
         if self.recommended is not None:
             return f"run {self.recommended}"
         if self.kept is not None:
@@ -167,7 +181,11 @@ class Ranking:
     def note(self, labels: Mapping[str, str] | None = None) -> str | None:
         """Beside a recommendation, the passing runs the validator does not score reliably, named by
         ``labels`` (default: their ids), and why they went after the others: too few effective samples
-        of the importance weights, or a number never measured (None: there is none)."""
+        of the importance weights, or a number never measured (None: there is none); with
+        :attr:`parts`, each setup's note after its name."""
+        if self.parts:
+            notes = [f"{p.setup}: {n}" for p in self.parts if (n := p.note(labels)) is not None]
+            return "; ".join(notes) or None
         if self.recommended is None:
             return None
         label = VALIDATORS[self.settings.validator].label
@@ -194,21 +212,25 @@ class Ranking:
         return "; ".join(parts) or None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "target": self.target,
-            "settings": self.settings.to_dict(),
-            "recommended": self.recommended,
-            "choice": self.choice,
-            "reason": self.reason,
-            "note": self.note(),
-            "entries": [entry.to_dict() for entry in self.entries],
-            "excluded": [{"run_id": run_id, "reason": why} for run_id, why in self.excluded],
-            "n_classes": self.n_classes,
-            "baselines": [b.to_dict() for b in self.baselines],
-            "mixed_baselines": self.mixed,
-            "kept": self.kept,
-        }
+        return (
+            {
+                "source": self.source,
+                "target": self.target,
+                "settings": self.settings.to_dict(),
+                "recommended": self.recommended,
+                "choice": self.choice,
+                "reason": self.reason,
+                "note": self.note(),
+                "entries": [entry.to_dict() for entry in self.entries],
+                "excluded": [{"run_id": run_id, "reason": why} for run_id, why in self.excluded],
+                "n_classes": self.n_classes,
+                "baselines": [b.to_dict() for b in self.baselines],
+                "mixed_baselines": self.mixed,
+                "kept": self.kept,
+            }
+            | ({"setup": self.setup} if self.setup else {})
+            | ({"setups": [p.to_dict() for p in self.parts]} if self.parts else {})
+        )
 
 
 def _collapse_check(entry: RankedRun) -> Check:
@@ -234,8 +256,25 @@ def effective_samples(ess: float, n: int | None) -> str:
 
 
 def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
-    """Rank ``pool`` by the rule in the module docstring (default :class:`SelectionSettings`)."""
+    """Rank ``pool`` by the rule in the module docstring (default :class:`SelectionSettings`); a pool
+    of several setups (networks, target labels) once per setup (:mod:`tlcore.selection.setups`)."""
     settings = settings or SelectionSettings()
+    entries = _scored(pool, settings)
+    n_classes = pool.candidates[0].predictions.after.shape[1] if pool.candidates else None
+    names = sorted({e.setup for e in entries})
+    if len(names) < 2:
+        return _decided(pool, settings, entries, n_classes, pool.excluded)
+    parts = tuple(
+        _decided(pool, settings, [e for e in entries if e.setup == n], n_classes, (), setup=n) for n in names
+    )
+    every = tuple(e for part in parts for e in part.entries)
+    return Ranking(
+        pool.source, pool.target, settings, every, None, SETUPS_REASON, pool.excluded, n_classes, parts=parts
+    )
+
+
+def _scored(pool: Pool, settings: SelectionSettings) -> list[RankedRun]:
+    """Every candidate's scores and guardrails, each judged on the whole pool's ensemble (EnsV)."""
     agreements = pool.agreements({c.run_id for c in pool.candidates if collapsed(c, settings)})
     mixval = pool.mixval()
     weighted = VALIDATORS[settings.validator].weighted
@@ -261,8 +300,23 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
                 not (weighted and (unreliable is not None or after.ess is None)),
                 n_weights,
                 candidate.baseline,
+                setup=candidate.setup,
             )
         )
+    return entries
+
+
+def _decided(
+    pool: Pool,
+    settings: SelectionSettings,
+    entries: list[RankedRun],
+    n_classes: int | None,
+    excluded: tuple[tuple[str, str], ...],
+    *,
+    setup: str = "",
+) -> Ranking:
+    """The ranking of ``entries`` (one setup's runs; ``setup`` named when the pool has others):
+    ordered, recommended, with the reason."""
     configs = baselines(entries)
     if len(configs) > 1:
         entries = [replace(e, outranked_by=getattr(outranked(e, configs), "label", None)) for e in entries]
@@ -277,11 +331,12 @@ def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
         settings,
         tuple(entries),
         None if best is None else best.run_id,
-        kept_reason(configs[0], configs) if kept else _reason(entries, best, settings, configs),
-        pool.excluded,
-        pool.candidates[0].predictions.after.shape[1] if pool.candidates else None,
+        kept_reason(configs[0], configs) if kept else reason(entries, best, settings, configs),
+        excluded,
+        n_classes,
         configs,
         kept,
+        setup,
     )
 
 
@@ -306,64 +361,3 @@ def and_list(words: Iterable[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     listed = list(words)
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
-
-
-def _reason(
-    entries: list[RankedRun], best: RankedRun | None, settings: SelectionSettings, configs: Sequence[Baseline]
-) -> str:
-    """Why the ranking chose what :attr:`Ranking.choice` says: the recommended run's score among the
-    runs it was compared with (the passing runs the validator scores reliably), or why none is."""
-    validator = VALIDATORS[settings.validator]
-    if best is not None:
-        eligible = sum(entry.eligible and entry.reliable for entry in entries)
-        reliable = (
-            f" with a reliable {validator.label} ({settings.min_ess:g} or more effective samples of the "
-            "importance weights)"
-            if validator.weighted
-            else ""
-        )
-        guardrails = (
-            f"kept at least {settings.min_class_ratio:.0%} of their source-only model's effective classes, "
-            f"source accuracy within {100 * settings.max_source_drop:g} points of it and ensemble agreement "
-            "not below it"
-        )
-        if len(configs) > 1:  # the count is of the runs that also reach every other config's baseline
-            below = sum(e.passed and e.reliable and e.outranked_by is not None for e in entries)
-            guardrails = (
-                f"passed the guardrails ({guardrails}) and whose EnsV reaches every other config's "
-                "source-only model's"
-                + (
-                    f" ({below} more passed them but {'stays' if below == 1 else 'stay'} below one)"
-                    if below
-                    else ""
-                )
-            )
-        return (
-            f"highest {validator.label} ({best.score:.3f}) among the {eligible} of {len(entries)} runs"
-            f"{reliable} that {guardrails}"
-            + "".join(f"; for this run, {why}" for why in best.alarm.unchecked)
-            + (cleared(configs) if len(configs) > 1 else "")
-        )
-    if not entries:
-        return "there is no run to compare"
-    if passing := [e for e in entries if e.eligible]:
-        few = f"rests on fewer than {settings.min_ess:g} effective samples of the importance weights"
-        unknown = sum(e.ess is None for e in passing)
-        if unknown == len(passing):
-            few = (
-                "is of unknown reliability: they were stored before tlstudio measured the effective "
-                "sample size of the importance weights"
-            )
-        elif unknown:
-            few += " or on a number never measured (stored before tlstudio measured it)"
-        return (
-            f"the {validator.label} of every run that passed the guardrails {few}; rank by another "
-            "validator (EnsV is the default)"
-        )
-    failures = Counter(c.name for e in entries for c in e.alarm.checks if not c.passed)
-    counted = ", ".join(
-        f"{failures[name]} {words}" for name, words in _FAILURE_WORDS.items() if failures[name]
-    )
-    if len(entries) == 1:
-        return f"the one run did not pass the guardrails ({counted})"
-    return f"none of the {len(entries)} runs passed the guardrails ({counted})"

@@ -37,8 +37,9 @@ def effective_classes(entry: RankedRun) -> float | None:
 def status(entry: RankedRun, ranking: Ranking) -> str:
     """The run's standing in words: ``recommended``, ``passes`` (its guardrails), ``passes; below
     another config's source-only model`` (a mixed pool: passed, but its EnsV is below another config's
-    source-only model's, so it is never recommended) or ``alarm``."""
-    if entry.run_id == ranking.recommended:
+    source-only model's, so it is never recommended) or ``alarm``; in a pool of several setups, within
+    the run's own (:meth:`~tlcore.selection.ranking.Ranking.part_of`)."""
+    if entry.run_id == ranking.part_of(entry.run_id).recommended:
         return "recommended"
     if not entry.passed:
         return "alarm"
@@ -59,6 +60,7 @@ def ranking_rows(
     for position, entry in enumerate(ranking.entries, start=1):
         row: dict[str, Any] = {
             "rank": position,
+            **({"setup": entry.setup} if ranking.parts else {}),
             "run": labels.get(entry.run_id, entry.run_id),
             "status": status(entry, ranking),
             "alarm": "; ".join(entry.alarm.reasons),
@@ -80,9 +82,10 @@ def ranking_rows(
 def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The Compare page's order of :func:`ranking_rows`' columns, what decides first so a narrow page
     shows it: rank, run, status, the ranking validator's score, the target accuracies (hindsight, when
-    labelled), then the other validators with ESS, the alarm's reasons last (in full above the table)."""
+    labelled), then the other validators with ESS, the alarm's reasons last (in full above the table);
+    a pool of several setups shows each run's setup after its rank."""
     present = list(dict.fromkeys(key for row in rows for key in row))
-    lead = ("rank", "run", "status", VALIDATORS[ranking.settings.validator].label)
+    lead = ("rank", "setup", "run", "status", VALIDATORS[ranking.settings.validator].label)
     first = [c for c in (*lead, "target accuracy", "source-only accuracy", "alarm right?") if c in present]
     return [
         *first,
@@ -103,7 +106,11 @@ def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
 
 def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
     """The recommendation in one sentence: which run, to keep the source-only model or none, and why;
-    then the ranking's note (passing runs the validator does not score reliably), if any."""
+    then the ranking's note (passing runs the validator does not score reliably), if any; in a pool of
+    several setups, one such sentence per setup after why."""
+    if ranking.parts:
+        said = " ".join(f"{p.setup}: {recommendation(p, labels)}" for p in ranking.parts)
+        return f"One recommendation per setup: {ranking.reason}. {said}"
     if ranking.recommended is not None:
         text = f"Recommended: {labels.get(ranking.recommended, ranking.recommended)}, the {ranking.reason}."
     else:
@@ -142,7 +149,11 @@ def blind_spot(ranking: Ranking) -> str | None:
     """What the label-free checks cannot see, said beside the ranking's choice: that the model it
     leaves you with predicts collapsed classes on the target (:meth:`Ranking.collapsed_choice`), and,
     beside a run recommended without target labels, that a shift on which every run goes wrong the
-    same way passes the checks (with labels the accuracies are shown). None when neither applies."""
+    same way passes the checks (with labels the accuracies are shown). None when neither applies. In a
+    pool of several setups, each setup's after its name."""
+    if ranking.parts:
+        said = [f"{p.setup}: {caveat}" for p in ranking.parts if (caveat := blind_spot(p)) is not None]
+        return " ".join(said) or None
     parts = []
     if (collapsed := ranking.collapsed_choice()) is not None:
         who, classes = collapsed
