@@ -1,15 +1,14 @@
 """Pools whose runs are of several setups: other networks or other target-label budgets.
 
-A label-free score does not compare across networks: EnsV and the source-only guardrails judge each
-run against its own source-only model, and one network's models can agree with the pool's ensemble
-more than another's whatever their accuracy (lenet_bn and cnn, 1 epoch of 5 steps, mnist5k:n=300 ->
-digits:n=300: the cnn source-only model, collapsed to 1.2 effective classes, EnsV 0.683 and 13.1%
-target accuracy; lenet_bn's EnsV 0.367 and 37.7%). So a pool
-of several setups is ranked once per setup (:func:`tlcore.selection.ranking.rank`, its ``parts``):
-each run scored on the whole pool's ensemble (the numbers a sweep shows), each setup with its own
-recommendation, and the comparison with another config's source-only model
-(:mod:`tlcore.selection.baselines`) only within a setup. A sweep over networks recommends the same
-way (:data:`tlcore.runs.summary.SETUP_KEYS`); in a pool of one setup nothing changes.
+A label-free score does not compare across networks: EnsV and the source-only guardrails judge each run
+against its own source-only model, and one network's models can agree with the pool's ensemble more than
+another's whatever their accuracy (a collapsed network's source-only model, predicting one class, can
+outscore a better network's). So a pool of several setups is ranked once per setup
+(:func:`tlcore.selection.ranking.rank`, its ``parts``): each run scored on the whole pool's ensemble
+(the numbers a sweep shows), each setup with its own recommendation, and the comparison with another
+config's source-only model (:mod:`tlcore.selection.baselines`) only within a setup. A sweep over
+networks recommends the same way (:data:`tlcore.runs.summary.SETUP_KEYS`); in a pool of one setup
+nothing changes.
 
 A run's setup is :attr:`~tlcore.selection.pool.Candidate.setup`, ``model=cnn`` or
 ``model=cnn|target_labels=10`` (:func:`tlcore.runs.candidates.setup_label`).
