@@ -314,7 +314,8 @@ def test_methods_cli_lists_every_method_as_json(capsys):
 
 
 def test_a_loss_that_turns_infinite_fails_the_run_with_its_reason(cache):
-    cfg = AdaptConfig(methods=("dann",), params={"dann": {"weight": float("inf")}}, **SMALL)
+    weight = 1e39  # finite (an infinite weight is refused), beyond float32's 3.4e38: the loss overflows
+    cfg = AdaptConfig(methods=("dann",), params={"dann": {"weight": weight}}, **SMALL)
     result = run_adaptation(cfg, baseline_cache=cache)
     assert result.status == "failed"
     assert result.reason.startswith("adapt: loss") and "epoch 1, step 0" in result.reason
