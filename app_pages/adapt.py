@@ -215,7 +215,7 @@ with st.container(border=True):
             "augment": bool(augment),
             "target_labels": int(target_labels),
         }
-        groups = [tuple(chosen)] if combine else [(name,) for name in chosen]
+        groups = adapt_form.groups(chosen, combine)
         planned = adapt_form.configs(form_starts[start], groups, params, values) if chosen else []
     if planned:
         differs = adapt_form.differences(planned, recipe_config)

@@ -5,7 +5,7 @@ recommended recipe's, or the defaults) and the configs it launches, derived from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import streamlit as st
@@ -13,7 +13,7 @@ import streamlit as st
 from tlcore.adapt.checks import needs_target_labels
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.overrides import changes, derive
-from tlcore.methods import MethodSpec, get_method
+from tlcore.methods import MethodSpec, get_method, run_order
 
 Start = Literal["recipe", "defaults"]
 START = "adapt_start"  # the config the form last started from (kept across pages: ``adapt_`` prefix)
@@ -63,6 +63,13 @@ def fill(start: Start, config: AdaptConfig, specs: list[MethodSpec]) -> None:
                 value = type(default)(value) if isinstance(default, bool | int | float) else str(value)
             values[param_key(spec.name, name)] = value
     st.session_state.update(values)
+
+
+def groups(chosen: Sequence[str], combine: bool) -> list[tuple[str, ...]]:
+    """The methods of each run the form launches: one composed run of ``chosen`` in the order it runs
+    them (transforms last, whatever the click order: :func:`~tlcore.methods.registry.run_order`), or
+    one run per method."""
+    return [run_order(chosen)] if combine else [(name,) for name in chosen]
 
 
 def configs(

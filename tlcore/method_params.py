@@ -26,6 +26,14 @@ def check_widths(method: str, **widths: int) -> None:
             raise TLError(f"{method}: {name} must lie in 1..{limit} (the limit is {var}), got {width}")
 
 
+def require(method: str, name: str, value: float, ok: bool, rule: str) -> None:
+    """Refuse a parameter value outside its range in one line naming all three, e.g.
+    ``require("dann", "gamma", -5.0, gamma > 0, "be > 0")`` -> ``dann: gamma must be > 0, got -5.0``
+    (write ``ok`` so that NaN fails it: ``x > 0``, not ``not x <= 0``)."""
+    if not ok:
+        raise TLError(f"{method}: {name} must {rule}, got {value}")
+
+
 @dataclass(frozen=True)
 class NoParams:
     """A method without hyper-parameters."""
@@ -38,10 +46,9 @@ class FinetuneParams:
     backbone_lr_mult: float = 0.1  # mode "all": backbone learning rate = lr * this
 
     def check(self) -> None:
-        if self.shots < 1:
-            raise TLError("finetune: shots must be >= 1")
-        if self.backbone_lr_mult <= 0:
-            raise TLError("finetune: backbone_lr_mult must be > 0 (use mode=head to freeze the backbone)")
+        require("finetune", "shots", self.shots, self.shots >= 1, "be >= 1")
+        rule = "be > 0 (use mode=head to freeze the backbone)"
+        require("finetune", "backbone_lr_mult", self.backbone_lr_mult, self.backbone_lr_mult > 0, rule)
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,7 @@ class LabelledTargetParams:
     shots: int = 10  # labelled target samples per class (overridden by AdaptConfig.target_labels)
 
     def check(self) -> None:
-        if self.shots < 1:
-            raise TLError("labelled_target: shots must be >= 1")
+        require("labelled_target", "shots", self.shots, self.shots >= 1, "be >= 1")
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,9 @@ class DomainWeightsParams:
     folds: int = 2  # cross-fitting folds
 
     def check(self) -> None:
-        if self.clip <= 1 or self.C <= 0 or self.folds < 2:
-            raise TLError("domain_weights: need clip > 1, C > 0 and folds >= 2")
+        require("domain_weights", "clip", self.clip, self.clip > 1, "be > 1 (the weights' mean is 1)")
+        require("domain_weights", "C", self.C, self.C > 0, "be > 0")
+        require("domain_weights", "folds", self.folds, self.folds >= 2, "be >= 2")
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,9 @@ class KMMParams:
     per_class: bool = True  # rescale to mean 1 within each source class (keeps the class priors)
 
     def check(self) -> None:
-        if self.B <= 1 or self.max_samples < 10 or self.iterations < 1:
-            raise TLError("kmm: need B > 1, max_samples >= 10 and iterations >= 1")
+        require("kmm", "B", self.B, self.B > 1, "be > 1 (the weights' mean is 1)")
+        require("kmm", "max_samples", self.max_samples, self.max_samples >= 10, "be >= 10")
+        require("kmm", "iterations", self.iterations, self.iterations >= 1, "be >= 1")
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,7 @@ class PriorCorrectionParams:
     max_iter: int = 1000  # EM steps at most
 
     def check(self) -> None:
-        if self.max_iter < 1:
-            raise TLError("prior_correction: max_iter must be >= 1")
+        require("prior_correction", "max_iter", self.max_iter, self.max_iter >= 1, "be >= 1")
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ class CDANParams:
 
     def check(self) -> None:
         check_widths("cdan", random_dim=self.random_dim, hidden=self.hidden)
+        require("cdan", "gamma", self.gamma, self.gamma > 0, "be > 0 (the reversal's ramp-up rate)")
 
 
 @dataclass(frozen=True)
@@ -120,8 +128,9 @@ class CoralParams:
     max_iter: int = 500
 
     def check(self) -> None:
-        if self.eps <= 0 or self.C <= 0:
-            raise TLError("coral: eps and C must be > 0")
+        require("coral", "eps", self.eps, self.eps > 0, "be > 0")
+        require("coral", "C", self.C, self.C > 0, "be > 0")
+        require("coral", "max_iter", self.max_iter, self.max_iter >= 1, "be >= 1")
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,7 @@ class DANNParams:
 
     def check(self) -> None:
         check_widths("dann", hidden=self.hidden)
+        require("dann", "gamma", self.gamma, self.gamma > 0, "be > 0 (the reversal's ramp-up rate)")
 
 
 @dataclass(frozen=True)
@@ -149,8 +159,13 @@ class FixMatchParams:
     align: bool = True  # AdaMatch's distribution alignment of the weak-view predictions
 
     def check(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise TLError("fixmatch: threshold must lie strictly between 0 and 1")
+        require(
+            "fixmatch",
+            "threshold",
+            self.threshold,
+            0.0 < self.threshold < 1.0,
+            "lie strictly between 0 and 1",
+        )
 
 
 @dataclass(frozen=True)
@@ -158,14 +173,18 @@ class IMParams:
     diversity: float = 1.0
     ramp: bool = True  # scale the term by the sigmoid ramp-up over training progress
 
+    def check(self) -> None:
+        require(
+            "im", "diversity", self.diversity, self.diversity >= 0, "be >= 0 (0: entropy minimisation alone)"
+        )
+
 
 @dataclass(frozen=True)
 class MCCParams:
     temperature: float = 2.5
 
     def check(self) -> None:
-        if not self.temperature > 0:
-            raise TLError("mcc: temperature must be > 0")
+        require("mcc", "temperature", self.temperature, self.temperature > 0, "be > 0")
 
 
 @dataclass(frozen=True)
@@ -173,8 +192,8 @@ class PseudoLabelParams:
     threshold: float = 0.95
 
     def check(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise TLError("pseudo_label: threshold must lie strictly between 0 and 1")
+        rule = "lie strictly between 0 and 1"
+        require("pseudo_label", "threshold", self.threshold, 0.0 < self.threshold < 1.0, rule)
 
 
 @dataclass(frozen=True)
@@ -183,5 +202,4 @@ class ShotPLParams:
     ramp: bool = True  # scale the term by the sigmoid ramp-up over training progress
 
     def check(self) -> None:
-        if not 0.0 <= self.momentum < 1.0:
-            raise TLError("shot_pl: momentum must lie in [0, 1)")
+        require("shot_pl", "momentum", self.momentum, 0.0 <= self.momentum < 1.0, "lie in [0, 1)")

@@ -13,6 +13,7 @@ from the CLI are converted to the field's type; ``Literal`` fields are choices).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -36,6 +37,7 @@ from tlcore.method_params import (
     PriorCorrectionParams,
     PseudoLabelParams,
     ShotPLParams,
+    require,
 )
 
 Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
@@ -103,13 +105,14 @@ class Method:
         return {key: get_args(hint) for key, hint in hints.items() if get_origin(hint) is Literal}
 
     def parse_params(self, raw: Mapping[str, Any] | None) -> Configured:
-        """The params dataclass (defaults for missing keys) and a term's weight; unknown keys are refused."""
+        """The params dataclass (defaults for missing keys) and a term's weight; unknown keys, values
+        of the wrong type, a float that is not finite (inf or nan) and values outside the dataclass's
+        ``check`` are refused in one line naming the method, the parameter and the value."""
         raw = dict(raw or {})
         weight = None
         if self.weight is not None:
             weight = _convert(self.name, WEIGHT, raw.pop(WEIGHT, self.weight), float)
-            if not weight >= 0:  # NaN too; +inf is kept (it trips the loop's non-finite-loss guard)
-                raise TLError(f"{self.name}: weight must be >= 0, got {weight}")
+            require(self.name, WEIGHT, weight, weight >= 0, "be >= 0")
         elif WEIGHT in raw:
             raise TLError(f"{self.name}: weight applies to loss terms only, not to a {self.kind} method")
         types = get_type_hints(self.params)
@@ -151,9 +154,11 @@ def _convert(method: str, key: str, value: Any, kind: Any) -> Any:
             return value.lower() in ("true", "1", "yes")
         if kind is int and isinstance(value, float) and not value.is_integer():
             raise ValueError(value)
-        return kind(value)
+        converted = kind(value)
     except (TypeError, ValueError):
         raise TLError(f"{method}: parameter {key} must be {kind.__name__}, got {value!r}") from None
+    require(method, key, converted, kind is not float or math.isfinite(converted), "be a finite number")
+    return converted
 
 
 BUILT_IN: tuple[Method, ...] = (

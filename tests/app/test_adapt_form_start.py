@@ -16,6 +16,8 @@ from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.checks import check_config
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
@@ -136,3 +138,37 @@ def test_separate_runs_give_the_target_labels_only_to_the_methods_trained_on_the
     ]
     for config in launched:
         check_config(config)
+
+
+def test_a_composed_run_puts_the_transforms_last_whatever_the_click_order(
+    app: OpenApp, launched: list[AdaptConfig]
+) -> None:
+    """Clicked adabn first, then deep_coral: the one composed run is deep_coral+adabn (the form orders it;
+    a clicking user is never told to reorder), and nothing is refused."""
+    at = app("adapt", source=SOURCE, target=TARGET)
+    at.multiselect[0].set_value(["adabn", "deep_coral"]).run()
+    assert not at.error, [e.value for e in at.error]
+    click(at, "Launch")
+    (config,) = launched
+    assert config.methods == ("deep_coral", "adabn")
+    check_config(config)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("param_dann_gamma", -5.0, "dann: gamma must be > 0 (the reversal's ramp-up rate), got -5.0"),
+        ("param_dann_gamma", 0.0, "dann: gamma must be > 0 (the reversal's ramp-up rate), got 0.0"),
+    ],
+)
+def test_the_form_refuses_a_parameter_outside_its_range_before_any_run(
+    app: OpenApp, key: str, value: float, message: str
+) -> None:
+    """Launch shows the one-line refusal naming the method, parameter and value (a gamma <= 0 once
+    started a run with a reversed or no gradient reversal) and starts no run."""
+    at = app("adapt", source=SOURCE, target=TARGET)
+    at.multiselect[0].set_value(["dann"]).run()
+    at.number_input(key=key).set_value(value).run()
+    click(at, "Launch")
+    assert [plain(e.value) for e in at.error] == [message]
+    assert RunStore(Workspace.resolve()).list() == []

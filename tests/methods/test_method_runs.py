@@ -1,6 +1,8 @@
 """Every method through the pipeline on a small shifted task; composition rules; weights on a toy."""
 
+import itertools
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -21,6 +23,7 @@ from tlcore.methods import (
     get_method,
     list_methods,
     parse_methods,
+    run_order,
 )
 from tlcore.methods.context import cap_mean_one
 from tlcore.methods.registry import WeightsBuilder
@@ -88,6 +91,39 @@ def test_registry_lists_every_family_with_defaults():
 def test_impossible_combinations_are_refused(text, message):
     with pytest.raises(TLError, match=message):
         parse_methods(text)
+
+
+def test_a_refused_composition_suggests_one_that_passes_in_one_step():
+    """The QA case: deep_coral+adabn+finetune once said "write adabn after finetune", and doing so was
+    refused next ("finetune must run alone"). Every refused pair and triple's suggestion now passes."""
+    with pytest.raises(TLError) as refused:
+        check_combination(["deep_coral", "adabn", "finetune"])
+    assert str(refused.value) == (
+        "finetune (stage) must run alone, only transforms after it; it cannot be combined with deep_coral "
+        "(e.g. finetune+adabn)"
+    )
+    names = [spec.name for spec in list_methods()]
+    suggested = 0
+    for size in (2, 3):
+        for combo in itertools.permutations(names, size):
+            try:
+                check_combination(combo)
+            except TLError as exc:
+                suggestion = re.search(r"\((?:e\.g\.|write) ([\w+]+)\)$", str(exc))
+                assert suggestion is not None, str(exc)
+                assert check_combination(suggestion[1].split("+")), str(exc)
+                suggested += 1
+    assert suggested > 3000  # 3974 of the 6156 with the 19 built-in methods
+
+
+def test_run_order_puts_transforms_last_keeping_the_click_order():
+    assert run_order(["adabn", "deep_coral", "prior_correction", "im"]) == (
+        "deep_coral",
+        "im",
+        "adabn",
+        "prior_correction",
+    )
+    assert run_order(["finetune"]) == ("finetune",)
 
 
 def test_valid_combinations_and_params():
@@ -278,7 +314,8 @@ def test_methods_cli_lists_every_method_as_json(capsys):
 
 
 def test_a_loss_that_turns_infinite_fails_the_run_with_its_reason(cache):
-    cfg = AdaptConfig(methods=("dann",), params={"dann": {"weight": float("inf")}}, **SMALL)
+    weight = 1e39  # finite (an infinite weight is refused), beyond float32's 3.4e38: the loss overflows
+    cfg = AdaptConfig(methods=("dann",), params={"dann": {"weight": weight}}, **SMALL)
     result = run_adaptation(cfg, baseline_cache=cache)
     assert result.status == "failed"
     assert result.reason.startswith("adapt: loss") and "epoch 1, step 0" in result.reason

@@ -71,8 +71,8 @@ def test_a_transform_composes_after_anything(text, kinds):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("prior_correction+deep_coral", "write it after deep_coral"),
-        ("prior_correction+source_only", "write it after source_only"),
+        ("prior_correction+deep_coral", r"transforms come last \(write deep_coral\+prior_correction\)$"),
+        ("prior_correction+source_only", r"transforms come last \(write source_only\+prior_correction\)$"),
         ("source_only+prior_correction+prior_correction", "twice"),
         ("coral+im+prior_correction", "must run alone"),
     ],

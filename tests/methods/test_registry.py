@@ -3,6 +3,7 @@ table entry (:mod:`tlcore.method_table`) per registered method."""
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,10 +63,46 @@ def test_a_term_weight_parses_beside_the_dataclass_fields():
     assert get_method("bnm").parse_params({"weight": 7}) == Configured(NoParams(), 7.0)
     with pytest.raises(TLError, match=r"^dann: weight must be >= 0, got -1.0$"):
         dann.parse_params({"weight": -1})
-    with pytest.raises(TLError, match="weight must be >= 0, got nan"):
+    with pytest.raises(TLError, match=r"^dann: weight must be a finite number, got nan$"):
         dann.parse_params({"weight": math.nan})
     with pytest.raises(TLError, match=r"known: weight, hidden, gamma$"):
         dann.parse_params({"wieght": 1})
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("dann", {"weight": "inf"}, "dann: weight must be a finite number, got inf"),
+        ("dann", {"gamma": "nan"}, "dann: gamma must be a finite number, got nan"),
+        ("dann", {"gamma": "-5"}, "dann: gamma must be > 0 (the reversal's ramp-up rate), got -5.0"),
+        ("cdan", {"gamma": 0}, "cdan: gamma must be > 0 (the reversal's ramp-up rate), got 0.0"),
+        ("im", {"diversity": "inf"}, "im: diversity must be a finite number, got inf"),
+        ("im", {"diversity": -0.5}, "im: diversity must be >= 0 (0: entropy minimisation alone), got -0.5"),
+        ("kmm", {"B": "nan"}, "kmm: B must be a finite number, got nan"),
+        ("kmm", {"B": 1}, "kmm: B must be > 1 (the weights' mean is 1), got 1.0"),
+        ("domain_weights", {"clip": "inf"}, "domain_weights: clip must be a finite number, got inf"),
+        ("domain_weights", {"folds": 1}, "domain_weights: folds must be >= 2, got 1"),
+        (
+            "finetune",
+            {"backbone_lr_mult": "inf"},
+            "finetune: backbone_lr_mult must be a finite number, got inf",
+        ),
+        ("coral", {"max_iter": 0}, "coral: max_iter must be >= 1, got 0"),
+        ("fixmatch", {"weight": "-inf"}, "fixmatch: weight must be a finite number, got -inf"),
+    ],
+)
+def test_a_parameter_outside_its_range_is_refused_naming_it(name: str, raw: dict, message: str) -> None:
+    with pytest.raises(TLError, match=f"^{re.escape(message)}$"):
+        get_method(name).parse_params(raw)
+
+
+def test_every_float_parameter_of_every_method_must_be_finite() -> None:
+    floats = [(s, key) for s in list_methods() for key, v in s.defaults().items() if type(v) is float]
+    assert ("dann", "gamma") in {(s.name, key) for s, key in floats} and len(floats) > 15
+    for spec, key in floats:
+        for value in (math.inf, -math.inf, math.nan, "inf", "nan"):
+            with pytest.raises(TLError, match=rf"^{spec.name}: {key} must be a finite number, got "):
+                spec.parse_params({key: value})
 
 
 @pytest.mark.parametrize("name", ["source_only", "target_only", "finetune", "coral", "kmm", "domain_weights"])

@@ -65,6 +65,18 @@ def test_adapt_inline_json_and_stored_config(
         (["--method", "dann", "--param", "dann.speed=1"], "error: dann: unknown parameter(s) speed"),
         (["--method", "dann", "--param", "dann.weight=-2"], "error: dann: weight must be >= 0, got -2.0"),
         (["--method", "coral", "--param", "coral.weight=1"], "error: coral: weight applies to loss terms"),
+        (
+            ["--method", "dann", "--param", "dann.gamma=inf"],
+            "error: dann: gamma must be a finite number, got inf\n",
+        ),
+        (
+            ["--method", "dann", "--param", "dann.gamma=-5"],
+            "error: dann: gamma must be > 0 (the reversal's ramp",
+        ),
+        (
+            ["--method", "fixmatch", "--param", "fixmatch.weight=inf"],
+            "error: fixmatch: weight must be a finite",
+        ),
         (["--method", "finetune", "--param", "finetune.mode=x"], "error: finetune: parameter mode must be"),
         (["--target", "digtis"], "error: unknown domain 'digtis'; known: mnist5k, digits"),
         (["--source", "mnist5k:rotate=x"], "error: rotate=x: the value must be a number"),

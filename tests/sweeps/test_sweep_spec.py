@@ -90,6 +90,20 @@ def test_values_are_typed_by_the_registry_and_bad_ones_refused() -> None:
             Search("random", 1),
             "fixmatch.threshold=1: fixmatch: threshold must lie strictly between 0 and 1",
         ),
+        (
+            ("dann",),
+            ["dann.gamma=10,nan"],
+            [],
+            Search("grid"),
+            "dann: gamma must be a finite number, got nan",
+        ),
+        (
+            ("dann",),
+            [],
+            ["dann.gamma=-5:5"],
+            Search("random", 2),
+            "dann: gamma must be > 0 (the reversal's ramp-up rate), got -5",
+        ),
     ],
 )
 def test_every_value_a_search_may_propose_is_checked_up_front(

@@ -41,6 +41,7 @@ from tlcore.methods.registry import (
     get_method,
     list_methods,
     parse_methods,
+    run_order,
 )
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "get_method",
     "list_methods",
     "parse_methods",
+    "run_order",
 ]

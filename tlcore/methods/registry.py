@@ -230,29 +230,40 @@ def parse_methods(text: str) -> tuple[str, ...]:
     return names
 
 
+def run_order(names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` in the order a composition runs them: the trained methods as given, then the transforms
+    as given (``adabn+finetune`` -> ``finetune+adabn``); the names are checked, the combination is not."""
+    kinds = {name: get_method(name).kind for name in names}
+    return tuple(n for n in names if kinds[n] != "transform") + tuple(
+        n for n in names if kinds[n] == "transform"
+    )
+
+
 def check_combination(names: Sequence[str]) -> list[MethodSpec]:
-    """The specs of ``names`` if they compose (see the module docstring), else a :class:`TLError`."""
+    """The specs of ``names`` if they compose (see the module docstring), else a one-line :class:`TLError`.
+    The rules are checked in the order that fixes a composition in one step: a baseline or stage alone,
+    then one weighting method, then transforms last; each refusal suggests a composition that passes."""
     if not names:
         raise TLError("choose at least one method")
     specs = [get_method(n) for n in names]
     if len(set(names)) != len(names):
         raise TLError(f"a method appears twice in {'+'.join(names)}")
-    transforms = [i for i, s in enumerate(specs) if s.kind == "transform"]
-    if transforms and transforms[0] < len(specs) - len(transforms):
-        later = next(s.name for s in specs[transforms[0] :] if s.kind != "transform")
+    trained = [s.name for s in specs if s.kind != "transform"]
+    after = "".join(f"+{s.name}" for s in specs if s.kind == "transform")
+    alone = [s for s in specs if s.kind in ("baseline", "stage")]
+    if len(trained) > 1 and alone:
+        others = "+".join(name for name in trained if name != alone[0].name)
         raise TLError(
-            f"{specs[transforms[0]].name} transforms the trained model: write it after {later} "
-            "(transforms come last)"
+            f"{alone[0].name} ({alone[0].kind}) must run alone, only transforms after it; it cannot be "
+            f"combined with {others} (e.g. {alone[0].name}{after})"
         )
-    trained = [s for s in specs if s.kind != "transform"]
-    if len(trained) > 1:
-        alone = [s.name for s in trained if s.kind in ("baseline", "stage")]
-        if alone:
-            raise TLError(
-                f"{alone[0]} ({get_method(alone[0]).kind}) must run alone; it cannot be combined with "
-                f"{'+'.join(s.name for s in trained if s.name != alone[0])}"
-            )
-        weights = [s.name for s in specs if s.kind == "weights"]
-        if len(weights) > 1:
-            raise TLError(f"choose one source-weighting method, not {' and '.join(weights)}")
+    weights = [s.name for s in specs if s.kind == "weights"]
+    if len(weights) > 1:
+        kept = "+".join(name for name in trained if name not in weights[1:])
+        raise TLError(f"choose one source-weighting method, not {' and '.join(weights)} (e.g. {kept}{after})")
+    if tuple(names) != run_order(names):
+        first = next(s.name for s in specs if s.kind == "transform")
+        raise TLError(
+            f"{first} transforms the trained model: transforms come last (write {'+'.join(run_order(names))})"
+        )
     return specs
