@@ -57,8 +57,8 @@ def test_sweep_page_estimates_its_trials(
     # 4 trials of 10 epochs: 20 single steps * 0.1 s + 30 paired * 0.3 s + 245 * 6 ms + 3 s + 20 * 55 * 1 ms
     # = 16.6 s each (at most 24.6 s), the workspace's 2 run slots at a time: 33.1 s in all, at most 49.1 s
     assert line == (
-        "Estimated: 4 runs, 2 at a time: about 35 s in all (at most 50 s; from a probe of 4 steps of "
-        "lenet_bn on cpu)."
+        "Estimated: 4 runs, 2 at a time: about 35 s in all (at most 50 s; rates of lenet_bn on cpu from a "
+        "probe)."
     )
     # a probe per composition's loss terms (their paired steps differ): the page's first run probed its
     # default composition, the trials' rerun dann's and im's, one each for their two seeds

@@ -45,7 +45,8 @@ from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import input_side
 from tlcore.methods.registry import get_method
-from tlcore.model_names import auto_options, resolve_model_name
+from tlcore.model_names import auto_options
+from tlcore.models import check_input
 from tlcore.numbers import plural
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
@@ -74,6 +75,7 @@ class Workload:
     n_evaluated: int  # source train + target train + target test samples
     n_scored: int = 0  # samples each epoch scores (source validation + target test), times the epochs
     models_evaluated: int = 2  # the baseline unless its evaluation is cached; the adapted one unless it is it
+    methods: tuple[str, ...] = ()  # the composition (``--json`` says whose each part of a sweep's is)
 
     @property
     def label(self) -> str:
@@ -124,6 +126,11 @@ class Estimate:
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
+    def short_origin(self) -> str:
+        """:meth:`origin` without the network or the paired steps' note (a sweep's line groups them):
+        ``3 finished runs`` or ``a probe``."""
+        return plural(self.n_runs, "finished run") if self.source == "runs" else "a probe"
+
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text()}
 
@@ -151,8 +158,9 @@ def steps_per_epoch(cfg: AdaptConfig | Mapping[str, Any], n: int) -> int:
 
 
 def network_of(cfg: AdaptConfig, input_shape: tuple[int, ...]) -> tuple[str, int | None]:
-    """The backbone a run of ``cfg`` builds for ``input_shape`` and its input side (None: not ImageNet)."""
-    name = resolve_model_name(cfg.model, input_shape)
+    """The backbone a run of ``cfg`` builds for ``input_shape`` and its input side (None: not ImageNet); the
+    run's one-line :class:`~tlcore.errors.TLError` for a backbone that does not take these samples."""
+    name = check_input(cfg.model, input_shape)
     return name, input_side(name, cfg.image_size or auto_options(cfg.model, input_shape).get("image_size"))
 
 
@@ -189,6 +197,7 @@ def plan(
         n_scored=(pair.source_val.n_samples + pair.target_test.n_samples)
         * ((0 if baseline_cached else cfg.epochs) + (adapt_epochs if adapted else 0)),
         models_evaluated=int(not evaluation_cached) + _answers_with_a_new_model(cfg.methods),
+        methods=tuple(cfg.methods),
     )
 
 
