@@ -213,7 +213,10 @@ def test_probe_is_cached_in_the_workspace(workspace: Workspace, monkeypatch: pyt
     assert first.seconds == second.seconds == pytest.approx(1.0 + 6.0 + 6.72 + 3.0 + 0.48)
     assert second.at_most == pytest.approx(2.0 + 10.0 + 6.72 + 3.0 + 0.48)
     assert second.source == "probe" and second.n_steps == 4
-    assert second.text().endswith("; from a probe of 4 steps of lenet_bn on cpu, cached)")
+    assert second.text().endswith(
+        "; from a probe of 4 steps of lenet_bn on cpu, cached; a run's start not counted: no finished run "
+        "here timed one)"
+    )
     assert len(list(workspace.inside("cache", "estimates").glob("*.pkl"))) == 1
     estimate(AdaptConfig("mnist5k", "digits", ("dann",), batch_size=16, device="cpu"), _pair(), workspace)
     assert len(calls) == 2  # another batch size: probed

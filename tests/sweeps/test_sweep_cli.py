@@ -194,7 +194,7 @@ def test_sweep_says_its_estimate_before_it_starts(
     assert code == 0, err
     assert out.startswith("estimated: 6 runs, 4 at a time, sharing 2 cores: about ")
     assert f"sweep {launched[0]} started" in out
-    assert out.count("rates of lenet_bn on cpu from a probe)") == 1  # dann's probe and im's: said once
+    assert out.count("rates of lenet_bn on cpu from a probe;") == 1  # dann's probe and im's: said once
     code, out, err = cli(
         workspace, *argv, "--epochs", "2", "--device", "cpu", "--detach", "--json", capsys=capsys
     )

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from tlcore.adapt.cache import BaselineCache, baseline_key
@@ -94,6 +94,7 @@ class Rates:
     evaluate: tuple[float, float]
     overhead: float = 0.0  # seconds a model's evaluation takes whatever its size (probe only)
     score: tuple[float, float] = (0.0, 0.0)  # per sample an epoch scores (probe only: runs' steps hold it)
+    per_run: tuple[float, float] = (0.0, 0.0)  # a run's seconds outside its stages (:func:`run_overhead`)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Estimate:
     workload: Workload
     cached_probe: bool = False
     paired_note: str = ""
+    starts_timed: bool = True  # False: no finished run here timed a run's seconds outside its stages
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
@@ -124,7 +126,8 @@ class Estimate:
                 f"from {plural(self.n_runs, 'finished run')} of {label}, {plural(self.n_steps, 'step')}{note}"
             )
         cached = ", cached" if self.cached_probe else ""
-        return f"from a probe of {self.n_steps} steps of {label}{cached}"
+        start = "" if self.starts_timed else "; a run's start not counted: no finished run here timed one"
+        return f"from a probe of {self.n_steps} steps of {label}{cached}{start}"
 
     def short_origin(self) -> str:
         """:meth:`origin` without the network or the paired steps' note (a sweep's line groups them):
@@ -227,6 +230,7 @@ class Measured:
     paired: float | None
     evaluate: float | None  # None: it evaluated no model (a source_only run of a cached baseline)
     steps: int
+    overhead: float = 0.0  # its seconds outside its stages (:func:`run_overhead`)
 
 
 def _measured(result: Mapping[str, Any]) -> Measured | None:
@@ -281,8 +285,16 @@ def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured
         except (UnreadableResultError, OSError):
             continue
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:
-            found.append(measured)
+            found.append(replace(measured, overhead=run_overhead(record, result)))
     return found
+
+
+def run_overhead(record: RunRecord, result: Mapping[str, Any]) -> float:
+    """A finished run's seconds outside its timed stages: ``(updated - created) - sum(seconds_per_stage)``,
+    its record's creation to its end (a worker's start and imports, the data's loading, the result's
+    writing, a wait for a run slot); not a CLI's own start before it creates the record."""
+    stages = sum(((result.get("info") or {}).get("seconds_per_stage") or {}).values())
+    return max(0.0, record.updated - record.created - stages)
 
 
 def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates, int, int, bool] | None:
@@ -300,7 +312,8 @@ def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates
     paired = [m.paired for m in paired_runs if m.paired is not None]
     single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
     paired_rate = _spread(paired) if same else (0.0, 0.0)
-    rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
+    evaluate = _spread([m.evaluate for m in used if m.evaluate is not None])
+    rates = Rates(single_rate, paired_rate, evaluate, per_run=_spread([m.overhead for m in used]))
     return rates, len(used), sum(m.steps for m in used), bool(same)
 
 
@@ -314,7 +327,7 @@ def _scaled(rate: tuple[float, float], factor: float) -> tuple[float, float]:
 
 def combine(work: Workload, rates: Rates) -> tuple[float, float]:
     """(expected, longest) seconds: ``steps * seconds per step`` of each kind + each evaluated model's
-    evaluation."""
+    evaluation + the run's seconds outside its stages (``per_run``)."""
     single = work.baseline_steps + work.single_steps
 
     def total(i: int) -> float:
@@ -323,6 +336,7 @@ def combine(work: Workload, rates: Rates) -> tuple[float, float]:
             + work.paired_steps * rates.paired[i]
             + work.models_evaluated * (work.n_evaluated * rates.evaluate[i] + rates.overhead)
             + work.n_scored * rates.score[i]
+            + rates.per_run[i]
         )
 
     return total(0), total(1)
@@ -340,7 +354,8 @@ def estimate(
 
     work = plan(cfg, pair, *((True, True) if baseline_trained else baseline_in_cache(cfg, workspace)))
     store = RunStore(workspace)
-    found = measured_runs(store.list("done", limit=max(1, store.count("done"))), work)
+    done = store.list("done", limit=max(1, store.count("done")))
+    found = measured_runs(done, work)
     stored = stored_rates(found, cfg.methods)
     if stored is not None:
         rates, n_runs, n_steps, own = stored
@@ -350,5 +365,19 @@ def estimate(
         seconds, at_most = combine(work, rates)
         return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
-    seconds, at_most = combine(work, rates)
-    return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
+    starts = overheads(done)  # any network's runs: a process's start and loading, not its steps
+    seconds, at_most = combine(work, replace(rates, per_run=_spread(starts)))
+    return Estimate(
+        seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached, starts_timed=bool(starts)
+    )
+
+
+def overheads(records: Iterable[RunRecord]) -> list[float]:
+    """:func:`run_overhead` of each finished run among ``records`` whose result reads."""
+    found = []
+    for record in records:
+        try:
+            found.append(run_overhead(record, RunStore.result_of(record)))
+        except (UnreadableResultError, OSError):
+            continue
+    return found

@@ -73,7 +73,9 @@ class Batch:
             if e.paired_note:
                 words["a probe"] = None
         clauses = [f"{label} from {' and '.join(words)}" for label, words in by_network.items()]
-        return "rates of " + ", of ".join(clauses)
+        untimed = any(not e.starts_timed for e, _ in self.parts)
+        start = "; a run's start not counted: no finished run here timed one" if untimed else ""
+        return "rates of " + ", of ".join(clauses) + start
 
     def _sharing(self) -> str:
         cores = os.cpu_count() or 1
