@@ -26,24 +26,32 @@ FRESH_FOR = 60  # seconds a page keeps an estimate before reading the workspace'
 
 def runs_line(configs: Sequence[AdaptConfig]) -> str | None:
     """``Estimated: about ...`` for launching ``configs``, the workspace's run slots at a time; None
-    without configs or when the data does not load (the page says why elsewhere)."""
+    without configs; ``Not estimated: <why>`` when a config cannot run (the launch refuses it with the
+    same words) or the data does not load."""
     concurrency = Limits.from_env().max_running
     try:
         trained = baselines_trained(list(configs), concurrency)
         parts = tuple((_of(cfg, shared), 1) for cfg, shared in zip(configs, trained, strict=True))
-    except TLError:
-        return None
+    except TLError as error:
+        return refused(error)
     return f"Estimated: {Batch(parts, concurrency).text()}." if parts else None
 
 
-def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str | None:
+def sweep_line(spec: SweepSpec, settings: ExecutorSettings) -> str:
     """``Estimated: ...`` for a sweep's trials (:func:`~tlcore.runs.estimate.sweep_batch`), the
-    executor's trials at once (unset: the workspace's run slots) at a time; None when the data does
-    not load."""
+    executor's trials at once (unset: the workspace's run slots) at a time; ``Not estimated: <why>``
+    when a trial cannot run or the data does not load."""
     try:
         return f"Estimated: {sweep_batch(spec, settings.max_concurrent, _of).text()}."
-    except TLError:
-        return None
+    except TLError as error:
+        return refused(error)
+
+
+def refused(error: TLError) -> str:
+    """The line shown where the estimate goes when there is none: ``Not estimated: `` and the
+    refusal's first line."""
+    lines = str(error).strip().splitlines()
+    return f"Not estimated: {lines[0] if lines else 'the run cannot start'}"
 
 
 def _of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:

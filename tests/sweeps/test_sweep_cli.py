@@ -194,7 +194,7 @@ def test_sweep_says_its_estimate_before_it_starts(
     assert code == 0, err
     assert out.startswith("estimated: 6 runs, 4 at a time, sharing 2 cores: about ")
     assert f"sweep {launched[0]} started" in out
-    assert out.count("from a probe of 4 steps of lenet_bn") == 1  # dann's probe and im's: said once
+    assert out.count("rates of lenet_bn on cpu from a probe;") == 1  # dann's probe and im's: said once
     code, out, err = cli(
         workspace, *argv, "--epochs", "2", "--device", "cpu", "--detach", "--json", capsys=capsys
     )
@@ -204,6 +204,8 @@ def test_sweep_says_its_estimate_before_it_starts(
     assert [(p["runs"], p["estimate"]["source"]) for p in parts] == [(4, "probe"), (2, "probe")]
     # 240 source, 240 target train samples: 2 * 7 source steps and 2 * 7 paired of 0.1 and 0.3 s ...
     assert parts[0]["estimate"]["workload"]["paired_steps"] == 14
+    assert [p["estimate"]["workload"]["methods"] for p in parts] == [["dann"], ["im"]]  # whose each is
+    assert parts[0]["origin"].startswith("from a probe of 4 steps of lenet_bn on cpu")
     each = [p["estimate"]["seconds"] for p in parts]
     assert said["estimate"]["at_once"] == 4 and said["estimate"]["runs"] == 6
     assert said["estimate"]["parallel"] == 2 and said["estimate"]["runs"] == 6

@@ -26,7 +26,10 @@ The rates, best first:
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
-``seconds`` uses the median rate, ``at_most`` the slowest one; both count every planned step, so
+``seconds`` uses the fastest run's rate (waiting for a core only adds time: QA helper-132, two runs timed
+on a loaded machine read 7.9 s a step of efficientnet_lite0 for 1.6 s, 24 s a paired step for 2.0 s),
+``at_most`` the slowest one, and each adds a run's seconds outside its stages (median, slowest:
+:func:`run_overhead`); both count every planned step, so
 early stopping (``patience``) and settling (``settle_tol``) can only make the run shorter.
 """
 
@@ -35,7 +38,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from tlcore.adapt.cache import BaselineCache, baseline_key
@@ -45,7 +48,8 @@ from tlcore.adapt.pair import RunPair
 from tlcore.device import pick_device
 from tlcore.imagenet_inputs import input_side
 from tlcore.methods.registry import get_method
-from tlcore.model_names import auto_options, resolve_model_name
+from tlcore.model_names import auto_options
+from tlcore.models import check_input
 from tlcore.numbers import plural
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
@@ -74,6 +78,7 @@ class Workload:
     n_evaluated: int  # source train + target train + target test samples
     n_scored: int = 0  # samples each epoch scores (source validation + target test), times the epochs
     models_evaluated: int = 2  # the baseline unless its evaluation is cached; the adapted one unless it is it
+    methods: tuple[str, ...] = ()  # the composition (``--json`` says whose each part of a sweep's is)
 
     @property
     def label(self) -> str:
@@ -84,14 +89,15 @@ class Workload:
 
 @dataclass(frozen=True)
 class Rates:
-    """Seconds per single step, per paired step and per evaluated sample and model, each as (median,
-    slowest)."""
+    """Seconds per single step, per paired step and per evaluated sample and model, each as (expected,
+    slowest): the fastest run's or the probe's median, and the slowest."""
 
     single: tuple[float, float]
     paired: tuple[float, float]
     evaluate: tuple[float, float]
     overhead: float = 0.0  # seconds a model's evaluation takes whatever its size (probe only)
     score: tuple[float, float] = (0.0, 0.0)  # per sample an epoch scores (probe only: runs' steps hold it)
+    per_run: tuple[float, float] = (0.0, 0.0)  # a run's seconds outside its stages (:func:`run_overhead`)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,7 @@ class Estimate:
     workload: Workload
     cached_probe: bool = False
     paired_note: str = ""
+    starts_timed: bool = True  # False: no finished run here timed a run's seconds outside its stages
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
@@ -122,7 +129,13 @@ class Estimate:
                 f"from {plural(self.n_runs, 'finished run')} of {label}, {plural(self.n_steps, 'step')}{note}"
             )
         cached = ", cached" if self.cached_probe else ""
-        return f"from a probe of {self.n_steps} steps of {label}{cached}"
+        start = "" if self.starts_timed else "; a run's start not counted: no finished run here timed one"
+        return f"from a probe of {self.n_steps} steps of {label}{cached}{start}"
+
+    def short_origin(self) -> str:
+        """:meth:`origin` without the network or the paired steps' note (a sweep's line groups them):
+        ``3 finished runs`` or ``a probe``."""
+        return plural(self.n_runs, "finished run") if self.source == "runs" else "a probe"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text()}
@@ -151,8 +164,9 @@ def steps_per_epoch(cfg: AdaptConfig | Mapping[str, Any], n: int) -> int:
 
 
 def network_of(cfg: AdaptConfig, input_shape: tuple[int, ...]) -> tuple[str, int | None]:
-    """The backbone a run of ``cfg`` builds for ``input_shape`` and its input side (None: not ImageNet)."""
-    name = resolve_model_name(cfg.model, input_shape)
+    """The backbone a run of ``cfg`` builds for ``input_shape`` and its input side (None: not ImageNet); the
+    run's one-line :class:`~tlcore.errors.TLError` for a backbone that does not take these samples."""
+    name = check_input(cfg.model, input_shape)
     return name, input_side(name, cfg.image_size or auto_options(cfg.model, input_shape).get("image_size"))
 
 
@@ -189,6 +203,7 @@ def plan(
         n_scored=(pair.source_val.n_samples + pair.target_test.n_samples)
         * ((0 if baseline_cached else cfg.epochs) + (adapt_epochs if adapted else 0)),
         models_evaluated=int(not evaluation_cached) + _answers_with_a_new_model(cfg.methods),
+        methods=tuple(cfg.methods),
     )
 
 
@@ -218,6 +233,7 @@ class Measured:
     paired: float | None
     evaluate: float | None  # None: it evaluated no model (a source_only run of a cached baseline)
     steps: int
+    overhead: float = 0.0  # its seconds outside its stages (:func:`run_overhead`)
 
 
 def _measured(result: Mapping[str, Any]) -> Measured | None:
@@ -272,8 +288,16 @@ def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured
         except (UnreadableResultError, OSError):
             continue
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:
-            found.append(measured)
+            found.append(replace(measured, overhead=run_overhead(record, result)))
     return found
+
+
+def run_overhead(record: RunRecord, result: Mapping[str, Any]) -> float:
+    """A finished run's seconds outside its timed stages: ``(updated - created) - sum(seconds_per_stage)``,
+    its record's creation to its end (a worker's start and imports, the data's loading, the result's
+    writing, a wait for a run slot); not a CLI's own start before it creates the record."""
+    stages = sum(((result.get("info") or {}).get("seconds_per_stage") or {}).values())
+    return max(0.0, record.updated - record.created - stages)
 
 
 def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates, int, int, bool] | None:
@@ -289,14 +313,22 @@ def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates
         return None
     single = [m.single for m in used if m.single is not None]
     paired = [m.paired for m in paired_runs if m.paired is not None]
-    single_rate = _spread(single) if single else _scaled(_spread(paired), 0.5)
-    paired_rate = _spread(paired) if same else (0.0, 0.0)
-    rates = Rates(single_rate, paired_rate, _spread([m.evaluate for m in used if m.evaluate is not None]))
+    single_rate = _fastest(single) if single else _scaled(_fastest(paired), 0.5)
+    paired_rate = _fastest(paired) if same else (0.0, 0.0)
+    evaluate = _fastest([m.evaluate for m in used if m.evaluate is not None])
+    rates = Rates(single_rate, paired_rate, evaluate, per_run=_spread([m.overhead for m in used]))
     return rates, len(used), sum(m.steps for m in used), bool(same)
 
 
 def _spread(values: list[float]) -> tuple[float, float]:
     return (statistics.median(values), max(values)) if values else (0.0, 0.0)
+
+
+def _fastest(rates: list[float]) -> tuple[float, float]:
+    """(fastest, slowest) of the runs' seconds per unit of work: a run on a busy machine waits for a
+    core, which only adds time, so the fastest run is the closest to the work's own cost (as
+    :mod:`timeit` takes the minimum of its repeats); the slowest bounds a busy machine."""
+    return (min(rates), max(rates)) if rates else (0.0, 0.0)
 
 
 def _scaled(rate: tuple[float, float], factor: float) -> tuple[float, float]:
@@ -305,7 +337,7 @@ def _scaled(rate: tuple[float, float], factor: float) -> tuple[float, float]:
 
 def combine(work: Workload, rates: Rates) -> tuple[float, float]:
     """(expected, longest) seconds: ``steps * seconds per step`` of each kind + each evaluated model's
-    evaluation."""
+    evaluation + the run's seconds outside its stages (``per_run``)."""
     single = work.baseline_steps + work.single_steps
 
     def total(i: int) -> float:
@@ -314,6 +346,7 @@ def combine(work: Workload, rates: Rates) -> tuple[float, float]:
             + work.paired_steps * rates.paired[i]
             + work.models_evaluated * (work.n_evaluated * rates.evaluate[i] + rates.overhead)
             + work.n_scored * rates.score[i]
+            + rates.per_run[i]
         )
 
     return total(0), total(1)
@@ -331,7 +364,8 @@ def estimate(
 
     work = plan(cfg, pair, *((True, True) if baseline_trained else baseline_in_cache(cfg, workspace)))
     store = RunStore(workspace)
-    found = measured_runs(store.list("done", limit=max(1, store.count("done"))), work)
+    done = store.list("done", limit=max(1, store.count("done")))
+    found = measured_runs(done, work)
     stored = stored_rates(found, cfg.methods)
     if stored is not None:
         rates, n_runs, n_steps, own = stored
@@ -341,5 +375,19 @@ def estimate(
         seconds, at_most = combine(work, rates)
         return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
-    seconds, at_most = combine(work, rates)
-    return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)
+    starts = overheads(done)  # any network's runs: a process's start and loading, not its steps
+    seconds, at_most = combine(work, replace(rates, per_run=_spread(starts)))
+    return Estimate(
+        seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached, starts_timed=bool(starts)
+    )
+
+
+def overheads(records: Iterable[RunRecord]) -> list[float]:
+    """:func:`run_overhead` of each finished run among ``records`` whose result reads."""
+    found = []
+    for record in records:
+        try:
+            found.append(run_overhead(record, RunStore.result_of(record)))
+        except (UnreadableResultError, OSError):
+            continue
+    return found

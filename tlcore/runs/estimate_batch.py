@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from tlcore.adapt.cache import baseline_key
@@ -49,19 +49,33 @@ class Batch:
         return sum(n * (e.at_most if longest else e.seconds) for e, n in self.parts) / self.parallel
 
     def text(self) -> str:
-        """One estimate's text for one run, else ``4 runs, 2 at a time: about 3 min in all (at most 5
-        min; from ...)``, the origins of its distinct networks; ``2 at a time, sharing 2 cores`` when
-        the cores hold back the runs at once (:attr:`parallel`)."""
+        """One estimate's text for one run, else one sentence of totals and where the rates came from,
+        per network, each source once: ``4 runs, 2 at a time: about 3 min in all (at most 5 min; rates of
+        lenet_bn on cpu from 15 finished runs and a probe, of cnn on cpu from a probe)`` (each part's
+        full origin: :meth:`to_dict`); ``2 at a time, sharing 2 cores`` when the cores hold back the runs
+        at once (:attr:`parallel`)."""
         if self.runs == 1:
             return self.parts[0][0].text()
-        origins: dict[str, str] = {}  # a network's probe once: the first part's words, cached or not
-        for e, _ in self.parts:
-            origins.setdefault(replace(e, cached_probe=False).origin(), e.origin())
         at_once = f"{self.at_once} at a time{self._sharing()}"
         return (
             f"{self.runs} runs, {at_once}: {about(self.total())} in all "
-            f"(at most {duration(self.total(longest=True), up=True)}; {'; '.join(origins.values())})"
+            f"(at most {duration(self.total(longest=True), up=True)}; {self.sources()})"
         )
+
+    def sources(self) -> str:
+        """``rates of lenet_bn on cpu from 15 finished runs and a probe, of cnn on cpu from a probe``: per
+        network, where its parts' rates came from (a paired step probed for a composition no run timed
+        counts as a probe), without repeats."""
+        by_network: dict[str, dict[str, None]] = {}
+        for e, _ in self.parts:
+            words = by_network.setdefault(e.workload.label, {})
+            words[e.short_origin()] = None
+            if e.paired_note:
+                words["a probe"] = None
+        clauses = [f"{label} from {' and '.join(words)}" for label, words in by_network.items()]
+        untimed = any(not e.starts_timed for e, _ in self.parts)
+        start = "; a run's start not counted: no finished run here timed one" if untimed else ""
+        return "rates of " + ", of ".join(clauses) + start
 
     def _sharing(self) -> str:
         cores = os.cpu_count() or 1
@@ -77,7 +91,7 @@ class Batch:
             "seconds": self.total(),
             "at_most": self.total(longest=True),
             "text": self.text(),
-            "parts": [{"runs": n, "estimate": e.to_dict()} for e, n in self.parts],
+            "parts": [{"runs": n, "estimate": e.to_dict(), "origin": e.origin()} for e, n in self.parts],
         }
 
 
