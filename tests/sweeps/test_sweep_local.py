@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
@@ -17,6 +20,15 @@ from tlcore.runs.summary import SweepSummary
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+# ``python -m tlcore.runs.driver`` (what `sweep --detach` starts), then the heavy modules it had loaded
+DRIVER = """import sys
+from tlcore.runs import driver
+code = driver.main(sys.argv[1:])
+print("heavy:", *[m for m in ("torch", "scipy", "tlcore.models", "tlcore.methods") if m in sys.modules])
+sys.exit(code)
+"""
 
 
 def create(ws: Workspace, weights: str, seeds: tuple[int, ...], steps: int, max_concurrent: int = 2) -> str:
@@ -119,3 +131,20 @@ def test_a_killed_driver_is_finished_by_resume_without_redoing_finished_trials(w
     assert final.sweep.status == "done" and final.counts == {"done": 4}
     # the trial running when the driver died went on in its own worker and was followed, not redone
     assert set(runs_per_trial(workspace, sweep_id).values()) == {1}
+
+
+def test_the_driver_hands_trials_to_local_workers_without_loading_torch(workspace: Workspace) -> None:
+    """The driver only plans, hands over and reads the stores (its workers train): driving a sweep of
+    two trials to the end, from its module's start to the summary, loads neither torch nor scipy."""
+    sweep_id = create(workspace, "0.1,0.3", (0,), steps=2)
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(workspace.root), sweep_id, "--worker", "sweep_workers:scored"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "heavy:"
+    assert driver.summary(workspace, sweep_id).counts == {"done": 2}

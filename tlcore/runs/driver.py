@@ -17,6 +17,9 @@ Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver, inline or launched: :
 stops queued trials from starting and asks the executor to stop the running ones; the sweep ends
 ``cancelled``. A sweep with nothing left to run (a finished one resumed) ends without starting its
 executor (no Ray cluster).
+
+The driver plans, hands over and reads the stores; it never loads torch or scipy (its workers train),
+so keep this module's imports torch-free (tests/sweeps/test_sweep_local.py drives a sweep to check).
 """
 
 from __future__ import annotations
