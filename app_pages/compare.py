@@ -150,13 +150,16 @@ if on_pair:
         box, icon = st.warning, ":material/undo:"
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=icon)
     kept_model.offer(ranked, "compare_make_kept_run")  # mixed configs: a source-only model is kept
-    if ranked.recommended in engine.model_runs(*pair) and st.button(
-        f"Label data with {labels.get(ranked.recommended, ranked.recommended)} on Predict",
-        icon=":material/label:",
-        help="Predict preselects this run: label new data with it, or export its model",
-    ):
-        state.predict_with(ranked.recommended)
-        st.switch_page("app_pages/predict.py", query_params=state.pair_params())
+    for chosen in [r for r in ranked.recommended_runs if r in engine.model_runs(*pair)]:  # one per setup
+        setup = ranked.part_of(chosen).setup  # "" in a pool of one network and label budget
+        if st.button(
+            f"Label data with {labels.get(chosen, chosen)}{f' ({setup})' if setup else ''} on Predict",
+            key=f"compare_label_with_{chosen}",
+            icon=":material/label:",
+            help="Predict preselects this run: label new data with it, or export its model",
+        ):
+            state.predict_with(chosen)
+            st.switch_page("app_pages/predict.py", query_params=state.pair_params())
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
     if (caveat := ranking_view.blind_spot(ranked)) and ranked.collapsed_choice() is None:

@@ -30,7 +30,8 @@ if not runs:
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
     st.stop()
 
-recommended = (ranked := engine.ranking(source_spec, target_spec)) and ranked.recommended
+ranked = engine.ranking(source_spec, target_spec)
+recommended = ranked.recommended_runs if ranked else ()  # one per setup in a pool of several networks
 if ranked and ranked.kept:  # no run is the one Compare recommends: its kept source-only model is not a run
     st.info(
         display.esc(
@@ -41,7 +42,7 @@ if ranked and ranked.kept:  # no run is the one Compare recommends: its kept sou
     )
     kept_model.offer(ranked, "predict_make_kept_run")
 labels = {
-    r.id: f"{engine.run_label(r)}{' (recommended)' if r.id == recommended else ''} · {r.source} → {r.target}"
+    r.id: f"{engine.run_label(r)}{' (recommended)' if r.id in recommended else ''} · {r.source} → {r.target}"
     for r in runs
 }
 on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_spec)]
@@ -53,8 +54,8 @@ run_id = left.selectbox(
     list(labels),
     index=list(labels).index(default),
     format_func=labels.get,
-    help="Preselected: the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`), "
-    "else the pair's newest",
+    help="Preselected: the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`; "
+    "the newest of them when it recommends one per network or label budget), else the pair's newest",
 )
 run = next(r for r in runs if r.id == run_id)
 if alarm := engine.alarms([r for r in runs if r.id == run_id]).get(run_id):

@@ -37,10 +37,15 @@ BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)
 
 
 def store_run(
-    store: RunStore, methods: tuple[str, ...], after: np.ndarray, target: str = TARGET, **kw: Any
+    store: RunStore,
+    methods: tuple[str, ...],
+    after: np.ndarray,
+    target: str = TARGET,
+    model: str = "auto",
+    **kw: Any,
 ) -> str:
     """A done run of ``SOURCE -> target`` whose result carries the validators of a constructed candidate."""
-    config = AdaptConfig(source=SOURCE, target=target, methods=methods, epochs=1)
+    config = AdaptConfig(source=SOURCE, target=target, methods=methods, epochs=1, model=model)
     made = candidate("x", BASELINE, after, **kw)
     run_id = store.create(config)
     result = _result(config) | {"validators": made.validators.to_dict()}

@@ -103,3 +103,30 @@ def test_compare_shows_no_run_of_another_pair_unasked(
     runs_box = next(m for m in at.multiselect if m.label == "Runs")
     runs_box.set_value([runs["good"]]).run()  # chosen on purpose: shown
     assert not at.exception and at.get("plotly_chart")
+
+
+def test_a_pool_of_two_networks_offers_each_networks_run_on_predict(app: OpenApp, workspace: Path) -> None:
+    """helper-136's pool of several setups had no single recommended run: Compare lost its "Label data
+    with" button and Predict preselected the newest run (here a collapsed one)."""
+    store = RunStore(Workspace.resolve(workspace))
+    made = {
+        "lenet": store_run(store, ("deep_coral",), probabilities(Y, 0.9), model="lenet_bn"),
+        "cnn": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9), model="cnn"),
+        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95), model="cnn"),
+    }
+    for run_id in made.values():
+        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [b.label for b in at.button if b.label.startswith("Label data with")] == [
+        f"Label data with deep_coral+im · {made['cnn'][-6:]} (model=cnn) on Predict",
+        f"Label data with deep_coral · {made['lenet'][-6:]} (model=lenet_bn) on Predict",
+    ]
+    at = app("predict", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    picker = at.selectbox[0]
+    assert picker.value == made["cnn"]  # the newest recommended run, not the collapsed newest
+    assert [o for o in picker.options if "(recommended)" in o] == [
+        picker.options[picker.index],
+        next(o for o in picker.options if made["lenet"][-6:] in o),
+    ]

@@ -273,7 +273,10 @@ def test_open_in_compare_switches_page_with_the_trial_selected(app: OpenApp, wor
 
 
 WHY_NOT = {  # stand-in worker: (the page's element, what it says)
-    "collapsed": ("warning", "No configuration passed the selection rule's guardrails on every seed"),
+    "collapsed": (
+        "warning",
+        "No configuration passed the selection rule on every seed (its guardrails, and not below",
+    ),
     "failing": ("caption", "No configuration has a done run on every seed (see the failed trials)."),
 }
 

@@ -11,7 +11,7 @@ from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import setup_label
 from tlcore.selection.pool import Pool
-from tlcore.selection.ranking import rank
+from tlcore.selection.ranking import preselect, rank
 from tlcore.selection.setups import SETUPS_REASON
 from tlcore.views.ranking import blind_spot, column_order, ranking_rows, recommendation
 
@@ -49,6 +49,12 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
     assert said.startswith(f"One recommendation per setup: {SETUPS_REASON}. model=efficientnet_lite0: Keep ")
     assert " model=lenet_bn: Recommended: a-weak, the highest EnsV (0.667)" in said
     assert blind_spot(ranking).startswith("model=lenet_bn: The checks compare each run with the others")
+
+
+def test_predict_preselects_a_setups_recommended_run_not_the_pairs_newest():
+    ranking = rank(two_networks())
+    assert preselect(["b-strong", "a-weak"], ranking) == "a-weak"  # before: b-strong, the newest
+    assert preselect(["b-strong"], ranking) == "b-strong" and preselect([], ranking) is None
 
 
 def test_runs_rank_says_each_setups_recommendation_in_text_and_json(capsys):

@@ -105,7 +105,8 @@ def test_the_recommendation_uses_no_target_labels_and_sits_beside_the_best_in_hi
     assert summary.no_recommendation is None
     only = run(Workspace.resolve(workspace.root / "collapsed"), "collapsed")  # every configuration fails
     assert only.recommended is None and only.no_recommendation == (
-        "no configuration passed the selection rule's guardrails on every seed: keep the source-only model"
+        "no configuration passed the selection rule on every seed (its guardrails, and not below another "
+        "config's source-only model): keep the source-only model"
     )
     failed = run(Workspace.resolve(workspace.root / "failed"), "failing")
     assert failed.finished and failed.counts == {"failed": 9}
@@ -208,9 +209,9 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     ]
     assert [c.key for c in outscored(shown)] == ["adabn", "dann"]  # im scores lower; source_only is it
     assert outscored_line(shown) == (
-        "Not recommended despite a higher mean selection.score, for runs that failed the guardrails: "
-        "adabn (0.7371, passed 0/2), dann (0.5, passed 1/2) (`python -m tlcore runs rank` says why each "
-        "run failed)."
+        "Not recommended despite a higher mean selection.score, for runs that failed the guardrails or are "
+        "below another config's source-only model: adabn (0.7371, passed 0/2), dann (0.5, passed 1/2) "
+        "(`python -m tlcore runs rank` says why for each run)."
     )
     print_summary(shown)
     out = capsys.readouterr().out
@@ -219,8 +220,9 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     assert "\n    adabn            2/2     0/2                  -      0.7371 ± 0.01" in out
     assert (
         "  * recommended without target labels (the highest mean selection.score (the label-free ranking "
-        "score, EnsV by default) among the configurations whose runs passed the selection rule's guardrails "
-        "on every seed: the PASSED column): source_only\n"
+        "score, EnsV by default) among the configurations whose runs passed the selection rule on every seed "
+        "(its guardrails, and not below another config's source-only model, as `runs rank` judges each run): "
+        "the PASSED column): source_only\n"
         f"    {outscored_line(shown)}\n"
     ) in out
     assert list(pd.read_csv(io.StringIO(configs_csv(shown)))["passed"]) == [2, 0, 1, 2]
@@ -267,7 +269,7 @@ def test_a_sweep_over_networks_recommends_one_configuration_per_network(
     print_summary(shown)
     out = capsys.readouterr().out
     assert "\n      model=lenet_bn: dann|model=lenet_bn\n      model=mlp: dann|model=mlp\n" in out
-    assert "      model=resnet18: - (no configuration passed the selection rule's guardrails" in out
+    assert "      model=resnet18: - (no configuration passed the selection rule on every seed" in out
     assert shown.to_dict()["recommended_by_setup"] == chosen
 
 

@@ -36,7 +36,8 @@ from tlcore.workspace import Workspace
 # ---- THE selection call site -----------------------------------------------------------------------
 # The recommended configuration is chosen here and only here, without target labels, by the selection
 # rule (tlcore.selection.ranking.rank over the pair's runs): a configuration is recommended when every
-# seed's run passed the guardrails; among those, the best mean of the rule's validator wins.
+# seed's run is eligible (RankedRun.eligible: passed the guardrails and no other config's source-only
+# model outranks it, as `runs rank` says); among those, the best mean of the rule's validator wins.
 SCORE_KEY, PASSED_KEY = "selection.score", "selection.passed"
 
 
@@ -45,8 +46,10 @@ def judged_runs(
 ) -> dict[str, dict[str, float]]:
     """``{run id: {selection.score, selection.passed}}`` from the rule over each of the pair's pools
     (runs on the same target samples: trials of other seeds may load other ``n=`` samples, and each
-    is judged among its own); ``done`` (the pair's done run ids) keys the cache, so the pools are read
-    again only when a run finishes."""
+    is judged among its own); ``selection.passed`` is the ranking's own verdict,
+    :attr:`~tlcore.selection.ranking.RankedRun.eligible`, so a sweep and ``runs rank`` agree;
+    ``done`` (the pair's done run ids) keys the cache, so the pools are read again only when a run
+    finishes."""
     if not done:
         return {}
     return _judged(store.workspace.root, source, target, done)
@@ -56,7 +59,7 @@ def judged_runs(
 def _judged(root: Path, source: str, target: str, done: tuple[str, ...]) -> dict[str, dict[str, float]]:
     pools = load_pools(RunStore(Workspace(root)), source, target)
     entries = [entry for pool in pools for entry in rank(pool).entries]
-    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.passed)} for e in entries}
+    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.eligible)} for e in entries}
 
 
 def selection_score(metrics: Mapping[str, Stat]) -> float:
@@ -187,7 +190,8 @@ class ConfigRow:
 
     @property
     def passed(self) -> tuple[int, int] | None:
-        """``(runs that passed the selection rule's guardrails, runs judged)``; None before any was."""
+        """``(runs the selection rule found eligible: passed the guardrails, not below another config's
+        source-only model; runs judged)``; None before any was."""
         stat = self.metrics.get(PASSED_KEY)
         return None if stat is None else (round(stat.mean * stat.n), stat.n)
 
@@ -271,7 +275,8 @@ class SweepSummary:
             ended = "yet" if not self.finished else "(see the failed trials)"
             return f"no configuration has a done run on every seed {ended}"
         return (
-            "no configuration passed the selection rule's guardrails on every seed: "
+            "no configuration passed the selection rule on every seed (its guardrails, and not below another "
+            "config's source-only model): "
             "keep the source-only model"
         )
 

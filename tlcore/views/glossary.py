@@ -40,9 +40,11 @@ TERMS: dict[str, str] = {
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
     "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell)",
     "selection.score": SCORE,
-    "selection.passed": "share of the seeds' runs that passed the guardrails (no collapse, source "
-    "accuracy kept, ensemble agreement not below the source-only model's)",
-    "passed": "the seeds' runs that passed the guardrails; a configuration is recommended only when all did",
+    "selection.passed": "share of the seeds' runs that passed the selection rule: the guardrails (no "
+    "collapse, source accuracy kept, ensemble agreement not below the source-only model's) and not "
+    f"{OUTRANKED} (runs rank's verdict)",
+    "passed": f"the seeds' runs that passed the guardrails and are not {OUTRANKED} (runs rank's "
+    "verdict); a configuration is recommended only when all did",
     "seeds_disagree": "share of target samples the seeds' adapted models classify differently (no labels "
     "needed): high, the result depends on the seed",
     "target_accuracy": "accuracy on the target's held-out test split (needs target labels)",

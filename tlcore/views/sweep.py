@@ -3,7 +3,8 @@
 Pure functions of a :class:`~tlcore.runs.summary.SweepSummary` (``tlcore.runs.driver.summary``);
 the CLI's ``sweeps show --csv`` and the app's download give the same file. Columns: the
 configuration key, its methods, one column per space key (empty where it does not apply), seed
-counts, how many seeds' runs ``passed`` the selection rule's guardrails, ``<metric> mean`` /
+counts, how many seeds' runs ``passed`` the selection rule (its guardrails, and not below another
+config's source-only model), ``<metric> mean`` /
 ``<metric> std`` per metric, and whether it is the recommended configuration (chosen without target
 labels) or the best in hindsight (by target accuracy). :data:`RULE` and :func:`outscored_line` say
 why the recommendation need not have the column's best ``selection.score`` (``sweeps show`` and the
@@ -18,10 +19,12 @@ import pandas as pd
 
 from tlcore.numbers import significant
 from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
+from tlcore.views.glossary import OUTRANKED
 
 RULE = (
     f"the highest mean {SCORE_KEY} (the label-free ranking score, EnsV by default) among the "
-    "configurations whose runs passed the selection rule's guardrails on every seed"
+    "configurations whose runs passed the selection rule on every seed (its guardrails, and not "
+    f"{OUTRANKED}, as `runs rank` judges each run)"
 )
 NAMED = 3  # outscoring configurations named before "and N more"
 PER_SETUP = (
@@ -31,13 +34,14 @@ PER_SETUP = (
 
 
 def passed_text(config: ConfigRow) -> str:
-    """``"0/2"``: the configuration's runs that passed the guardrails of those judged ("-": none yet)."""
+    """``"0/2"``: the configuration's runs that passed the selection rule (guardrails, not outranked) of
+    those judged ("-": none yet)."""
     return "-" if config.passed is None else f"{config.passed[0]}/{config.passed[1]}"
 
 
 def outscored(summary: SweepSummary) -> list[ConfigRow]:
     """The complete configurations with a higher mean selection score than their setup's recommended
-    one that did not pass the guardrails on every seed, highest first (empty without a recommendation)."""
+    one that did not pass the selection rule on every seed, highest first (empty without a recommendation)."""
     higher = []
     for setup, key in summary.recommended_by_setup.items():
         if (chosen := summary.config(key)) is None:
@@ -77,8 +81,8 @@ def outscored_line(summary: SweepSummary) -> str | None:
     )
     more = f" and {len(higher) - NAMED} more" if len(higher) > NAMED else ""
     return (
-        f"Not recommended despite a higher mean {SCORE_KEY}, for runs that failed the guardrails: "
-        f"{named}{more} (`python -m tlcore runs rank` says why each run failed)."
+        f"Not recommended despite a higher mean {SCORE_KEY}, for runs that failed the guardrails or are "
+        f"{OUTRANKED}: {named}{more} (`python -m tlcore runs rank` says why for each run)."
     )
 
 
