@@ -29,7 +29,10 @@ def test_adapt_page_says_why_a_method_set_has_no_estimate(app: OpenApp, probed: 
     assert not at.exception, [e.message for e in at.exception]
     recipe, form = lines(at)
     assert recipe.startswith("Estimated: about ")
-    assert form == ("Not estimated: source_only (baseline) must run alone; it cannot be combined with dann")
+    assert form == (
+        "Not estimated: source_only (baseline) must run alone, only transforms after it; it cannot be "
+        "combined with dann (e.g. source_only)"
+    )
 
 
 def test_sweep_page_says_why_a_network_has_no_estimate(
