@@ -36,7 +36,7 @@ def mcnemar_p(b: int, c: int) -> float:
     """The exact two-sided McNemar p-value of ``b`` and ``c`` discordant samples (module docstring):
     the binomial tail by ``scipy.stats.binom.cdf``; ``b, c >= 0``. Reading stored tests (``runs show``,
     the ranking) needs no scipy: it loads here, on a test's first computation."""
-    from scipy.stats import binom  # noqa: PLC0415 - scipy.stats takes 0.6 s CPU to import
+    from scipy.stats import binom  # noqa: PLC0415 - scipy.stats is slow to import: only a p-value needs it
 
     if b < 0 or c < 0:
         raise ValueError(f"need b, c >= 0, got b={b}, c={c}")
