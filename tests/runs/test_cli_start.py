@@ -162,7 +162,13 @@ def _done_run(store: RunStore, methods: str, before: list[list[float]], after: l
     scores = ValidatorScores(0.9, -0.1, -0.1, 0.5, 0.5, 1.0, -0.3, 2.0, 100, 4)
     validators = RunValidators(scores, scores, ValidatorSettings(), TargetFingerprint(4, "0" * 64))
     predictions = TargetPredictions(np.array(before, np.float32), np.array(after, np.float32))
-    result = {"target_accuracy": 0.5, "validators": validators.to_dict()}
+    paired = {"b": 12, "c": 1, "n": 300}
+    result = {
+        "target_accuracy": 0.5,
+        "source_only_accuracy": 0.55,
+        "paired": paired,
+        "validators": validators.to_dict(),
+    }
     assert store.start(run_id, 1) and store.finish(run_id, result, write_predictions=predictions.save)
     (store.folder(run_id) / BLANK_FILE).write_text('{"blank": null}', encoding="utf-8")
     return run_id
@@ -172,8 +178,8 @@ def _done_run(store: RunStore, methods: str, before: list[list[float]], after: l
 def test_runs_show_judges_the_alarm_without_torch(workspace: Workspace, form: list[str]) -> None:
     """Two runs on one shared baseline: the ensemble of the three distinct models labels the samples
     0, 0, 1, 1 (class-0 means 0.77, 0.73, 0.47, 0.23); the baseline and run b's model agree on all four,
-    run a's on three, so a's alarm is raised on EnsV (75% against its source-only model's 100%). Without
-    a paired test to compute (no source-only target accuracy) it loads no scipy.stats either (0.6 s)."""
+    run a's on three, so a's alarm is raised on EnsV (75% against its source-only model's 100%). Run a
+    stores a paired test against its source-only model: its p-value loads no scipy.stats either."""
     store = RunStore(workspace)
     baseline = [[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.4, 0.6]]
     a = _done_run(store, "im", baseline, [[0.9, 0.1], [0.9, 0.1], [0.8, 0.2], [0.1, 0.9]])
@@ -186,7 +192,9 @@ def test_runs_show_judges_the_alarm_without_torch(workspace: Workspace, form: li
         assert alarm["raised"] is True
         ensemble = next(c for c in alarm["checks"] if c["name"] == "ensemble_agreement")
         assert (ensemble["before"], ensemble["after"], ensemble["checked"]) == (1.0, 0.75, True)
+        assert json.loads(out)["paired_test"]["p_value"] == pytest.approx(2 * 14 / 2**13)
     else:
+        assert "(11 more wrong of 300, 12 right to wrong and 1 wrong to right; McNemar p = 0.0034)" in out
         assert "  alarm    ALARM: ensemble agreement below source-only's (75.0% vs 100.0%)\n" in out
         assert ("learning curves" in out) == (form == ["--history"])
 

@@ -45,12 +45,13 @@ def _waiting(record: RunRecord) -> bool:
 def test_a_second_launch_waits_until_the_first_is_done(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Here (the test's process, which polls) a run is dead after 2 s without a sign of life: the
-    # second run waits longer than that, so its worker has to keep its heartbeat fresh (jobs.wait
-    # checks the record it polls, so the second run is waited for first).
-    monkeypatch.setattr(record_module, "STALE_AFTER", 2.0)
+    # Here (the test's process, which polls) a run is dead after 4 s without a sign of life, twice
+    # the workers' heartbeat period (jobs.HEARTBEAT_EVERY: at 2 s a beat a few hundred ms late on a
+    # loaded machine read as death): the second run waits longer than that, so its worker has to keep
+    # its heartbeat fresh (jobs.wait checks the record it polls, so the second run is waited for first).
+    monkeypatch.setattr(record_module, "STALE_AFTER", 2 * jobs.HEARTBEAT_EVERY)
     store = RunStore(workspace)
-    first = jobs.launch(workspace, make_config(steps=60), worker=TIMED)  # about 3 s
+    first = jobs.launch(workspace, make_config(steps=110), worker=TIMED)  # about 5.5 s
     second = jobs.launch(workspace, make_config(steps=2), worker=TIMED)
     # Until the first worker claims its slot the second one reads "(0 running, 1 ahead)"; then it
     # must say it waits for the running one.
