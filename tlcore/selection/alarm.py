@@ -14,6 +14,10 @@ Three checks (:func:`check_run`), the guardrails of the ranking and the flags of
   of the two is more confident. With a third distinct model in the ensemble (e.g. a source-only model
   and two runs' distinct adapted models that did not collapse) it is always checked.
 
+When the ranking would leave you with a collapsed model, :func:`waive_source_check` sets the
+source-accuracy check aside for the runs whose own source-only model collapsed
+(:mod:`tlcore.selection.ranking`, its docstring's last rule).
+
 The alarm is raised when a check fails, each failure a sentence with its numbers. With target
 labels, :attr:`Alarm.truly_negative` says whether adapting really lost target accuracy (negative
 transfer: target accuracy below the source-only model's by a change that shows at the display's
@@ -25,7 +29,7 @@ exact McNemar test of the two models on the same target test samples as its evid
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from tlcore.metrics import accuracy_change
@@ -183,6 +187,31 @@ def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
         f"ensemble agreement {'below' if after < before else 'at least'} source-only's "
         f"({after:.1%} vs {before:.1%})",
     )
+
+
+def waive_source_check(alarm: Alarm, floor: float) -> Alarm:
+    """``alarm`` with its failed source-accuracy check set aside (passed, not checked, the message says
+    why) when its source-only model predicts fewer than ``floor`` effective target classes
+    (``exp(H(h))``, :func:`~tlcore.selection.validators.effective_classes`), its adapted model at least
+    ``floor``, and its ensemble-agreement check was made and passed; else ``alarm`` itself. The check
+    holds a run to its source-only model's source accuracy so that adapting never loses what keeping
+    that model would give; a source-only model collapsed on the target gives little to keep, and a run
+    that lifts its predictions over the collapse line and agrees with the pool's ensemble at least as
+    well (EnsV) is judged on those (a model wrecked by adapting, e.g. DANN at 13.7% source accuracy,
+    stays collapsed and keeps its alarm)."""
+    checks = {check.name: check for check in alarm.checks}
+    source, ensemble, collapse = checks["source_accuracy"], checks["ensemble_agreement"], checks["collapse"]
+    before = collapse.before
+    if source.passed or not before < floor <= collapse.after or not (ensemble.checked and ensemble.passed):
+        return alarm
+    waived = replace(
+        source,
+        passed=True,
+        checked=False,
+        message=f"{source.message}, but is not held to its source-only model's: that model collapsed onto "
+        f"{before:.1f} effective target classes (fewer than {floor:g}), no model to keep",
+    )
+    return replace(alarm, checks=tuple(waived if check is source else check for check in alarm.checks))
 
 
 def _why_alone(agreement: Agreement) -> str:
