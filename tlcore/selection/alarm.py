@@ -197,8 +197,7 @@ def waive_source_check(alarm: Alarm, floor: float) -> Alarm:
     holds a run to its source-only model's source accuracy so that adapting never loses what keeping
     that model would give; a source-only model collapsed on the target gives little to keep, and a run
     that lifts its predictions over the collapse line and agrees with the pool's ensemble at least as
-    well (EnsV) is judged on those (a model wrecked by adapting, e.g. DANN at 13.7% source accuracy,
-    stays collapsed and keeps its alarm)."""
+    well (EnsV) is judged on those (a model wrecked by adapting stays collapsed and keeps its alarm)."""
     checks = {check.name: check for check in alarm.checks}
     source, ensemble, collapse = checks["source_accuracy"], checks["ensemble_agreement"], checks["collapse"]
     before = collapse.before
