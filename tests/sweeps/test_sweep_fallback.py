@@ -97,3 +97,8 @@ def test_a_run_runs_rank_recommends_is_named_and_a_plain_keep_stays_as_it_was(wo
     assert alone.choice == "keep the source-only model"
     assert fallback_text(fallbacks(store, other, [strong], {strong: alone})) == "keep the source-only model"
     assert fallback_text(()) == "keep the source-only model"
+    apart = fallbacks(store, other, [strong, weak], {strong: alone, weak: reaching})  # two pools' rankings
+    assert fallback_text(apart) == (
+        "its runs on other target samples are decided apart: keep the source-only model; `runs rank` "
+        f"recommends run {weak} (trial dann|seed=0 of sweep {this}, not this one)"
+    )
