@@ -149,7 +149,8 @@ if on_pair:
     else:  # no run passed the guardrails: keep the source-only model
         box, icon = st.warning, ":material/undo:"
     box(display.esc(ranking_view.recommendation(ranked, labels)), icon=icon)
-    kept_model.offer(ranked, "compare_make_kept_run")  # mixed configs: a source-only model is kept
+    for part in ranked.parts or (ranked,):  # mixed configs: a source-only model is kept (per setup)
+        kept_model.offer(part, f"compare_make_kept_run{part.setup}")
     for chosen in [r for r in ranked.recommended_runs if r in engine.model_runs(*pair)]:  # one per setup
         setup = ranked.part_of(chosen).setup  # "" in a pool of one network and label budget
         if st.button(
@@ -162,7 +163,8 @@ if on_pair:
             st.switch_page("app_pages/predict.py", query_params=state.pair_params())
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
-    if (caveat := ranking_view.blind_spot(ranked)) and ranked.collapsed_choice() is None:
+    collapsed = any(part.collapsed_choice() for part in ranked.parts or (ranked,))
+    if (caveat := ranking_view.blind_spot(ranked)) and not collapsed:
         st.caption(display.esc(caveat))
     elif caveat:  # the model the ranking leaves you with predicts collapsed classes
         st.warning(display.esc(caveat), icon=":material/warning:")

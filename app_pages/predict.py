@@ -11,6 +11,7 @@ from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.ranking import preselect
 from tlcore.views import predictions as figures
 from tlcore.views import thumbnails
+from tlcore.views.ranking import kept_note
 
 BATCH_KEY = "predict_batch_file"
 
@@ -32,15 +33,6 @@ if not runs:
 
 ranked = engine.ranking(source_spec, target_spec)
 recommended = ranked.recommended_runs if ranked else ()  # one per setup in a pool of several networks
-if ranked and ranked.kept:  # no run is the one Compare recommends: its kept source-only model is not a run
-    st.info(
-        display.esc(
-            f"Compare recommends keeping the source-only model of run {ranked.kept}, not any run below "
-            "(preselected: the run whose baseline it is)."
-        ),
-        icon=":material/undo:",
-    )
-    kept_model.offer(ranked, "predict_make_kept_run")
 labels = {
     r.id: f"{engine.run_label(r)}{' (recommended)' if r.id in recommended else ''} · {r.source} → {r.target}"
     for r in runs
@@ -58,6 +50,9 @@ run_id = left.selectbox(
     "the newest of them when it recommends one per network or label budget), else the pair's newest",
 )
 run = next(r for r in runs if r.id == run_id)
+if ranked and (kept := kept_note(ranked, run_id)):  # the picked run's setup keeps a model that is no run
+    left.info(display.esc(kept), icon=":material/undo:")
+    kept_model.offer(ranked.part_of(run_id), "predict_make_kept_run")
 if alarm := engine.alarms([r for r in runs if r.id == run_id]).get(run_id):
     line, false_alarm = alarm
     (left.warning if false_alarm else left.error)(display.esc(line), icon=":material/flag:")

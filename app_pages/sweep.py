@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import display, engine, estimate, state, sweeps
+from app_support import display, engine, estimate, kept_model, state, sweeps
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
@@ -320,6 +320,9 @@ elif summary.recommended:
 else:
     why = str(summary.no_recommendation)
     st.warning(f"{why[:1].upper()}{why[1:]}.", icon=":material/verified:")
+for setup, found in summary.fallback_by_setup.items():  # a kept source-only model: made a run as on Compare
+    for fallback in found:
+        kept_model.offer(fallback.ranking, f"sweep_make_kept_run_{setup}_{fallback.run_id}")
 if setups and any(summary.best_by_setup.values()):
     best = "; ".join(f"{setup}: {key or '-'}" for setup, key in summary.best_by_setup.items())
     st.info(

@@ -12,14 +12,18 @@ from tlcore.selection.ranking import Ranking
 
 def offer(ranked: Ranking, key: str) -> None:
     """The command and a **Make it a run** button when ``ranked`` keeps a source-only model; nothing
-    otherwise. ``key``: the button's widget key (one per page). Once the button launched the run, this
+    otherwise (a part of a pool of several setups: named with its setup). ``key``: the button's widget key
+    (one per page and setup). Once the button launched the run, this
     session is told which instead of offered the button again (a second click made a second run)."""
     command = engine.kept_run_command(ranked)
     if command is None:
         return
+    model = f"the source-only model of run {ranked.kept} ({ranked.setup})" if ranked.setup else "that model"
     st.caption(
-        "To label data with that model or export it, make it a run (its baseline is cached: nothing "
-        "trains), here or with:"
+        display.esc(
+            f"To label data with {model} or export it, make it a run (its baseline is cached: nothing "
+            "trains), here or with:"
+        )
     )
     st.code(command, language="bash")
     launched: dict[str, str] = st.session_state.setdefault(state.KEPT_LAUNCHED, {})

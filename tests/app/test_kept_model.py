@@ -16,7 +16,15 @@ def _page() -> None:
 
     from app_support import kept_model  # noqa: PLC0415 - AppTest runs this body as the page's script
 
-    kept_model.offer(SimpleNamespace(kept="20261206-025156-d668eb"), "make_kept")
+    kept_model.offer(SimpleNamespace(kept="20261206-025156-d668eb", setup=""), "make_kept")
+
+
+def _setup_page() -> None:
+    from types import SimpleNamespace  # noqa: PLC0415 - AppTest runs this body as the page's script
+
+    from app_support import kept_model  # noqa: PLC0415 - AppTest runs this body as the page's script
+
+    kept_model.offer(SimpleNamespace(kept="20261206-025156-d668eb", setup="model=cnn"), "make_kept")
 
 
 def test_the_button_launches_the_kept_model_and_says_which_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,3 +45,19 @@ def test_nothing_is_offered_when_no_model_is_kept(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(engine, "kept_run_command", lambda ranked: None)
     app = AppTest.from_function(_page).run()
     assert not app.code and not app.button and not app.caption
+
+
+def test_a_setups_kept_model_is_named_with_its_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a pool of several setups (Compare offers one per setup, the Sweep page one per setup without a
+    recommended configuration) "that model" named no model: the caption says which."""
+    monkeypatch.setattr(engine, "kept_run_command", lambda ranked: COMMAND)
+    plain = AppTest.from_function(_page).run()
+    assert plain.caption[0].value.startswith("To label data with that model or export it")
+    app = AppTest.from_function(_setup_page).run()
+    assert (
+        app.caption[0]
+        .value.replace("\\", "")
+        .startswith(
+            "To label data with the source-only model of run 20261206-025156-d668eb (model=cnn) or export it"
+        )
+    )

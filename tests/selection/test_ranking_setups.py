@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tests.selection.helpers import BASELINE, COLLAPSED, GOOD, candidate
 from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import setup_label
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import preselect, rank
 from tlcore.selection.setups import SETUPS_REASON
-from tlcore.views.ranking import blind_spot, column_order, ranking_rows, recommendation
+from tlcore.views.ranking import blind_spot, column_order, kept_note, ranking_rows, recommendation
 
 
 def two_networks() -> Pool:
@@ -86,3 +87,69 @@ def test_a_runs_setup_is_its_built_network_and_its_target_labels():
     built = {"info": {"model": {"name": "cnn"}}}
     assert setup_label({"model": "auto", "target_labels": 10}, built) == "model=cnn|target_labels=10"
     assert setup_label({"model": "lenet_bn", "target_labels": 0}, {}) == "model=lenet_bn"
+
+
+def kept_in_one_network() -> Pool:
+    """lenet_bn recommends a-weak; within efficientnet_lite0 two configs: c-weak passes against its own
+    source-only model but stays below b-strong's, which is flagged, so that setup keeps b-strong's
+    source-only model."""
+    below = weak_run(right_on(15, 0.8, 2), run_id="c-weak", baseline="efficientnet_lite0, epochs 4")
+    efficientnet = tuple(replace(c, setup="model=efficientnet_lite0") for c in (strong_run(), below))
+    return Pool(
+        "src", "tgt", (replace(weak_run(right_on(15, 0.8, 2)), setup="model=lenet_bn"), *efficientnet)
+    )
+
+
+def test_predicts_kept_note_speaks_of_the_picked_runs_setup_only():
+    """Predict read only a pool of one setup's ``kept``: with several setups its note never showed, though
+    one setup keeps a source-only model; now it speaks of the picked run's setup, silent for a setup whose
+    choice is a run."""
+    ranking = rank(kept_in_one_network())
+    assert [(p.setup, p.recommended, p.kept) for p in ranking.parts] == [
+        ("model=efficientnet_lite0", None, "b-strong"),
+        ("model=lenet_bn", "a-weak", None),
+    ]
+    assert ranking.kept is None  # what the page read: no note at all
+    said = "Compare recommends keeping the source-only model of run b-strong, not any run of "
+    assert kept_note(ranking, "c-weak") == f"{said}model=efficientnet_lite0."
+    assert kept_note(ranking, "b-strong") == f"{said}model=efficientnet_lite0."
+    assert kept_note(ranking, "a-weak") is None  # lenet_bn recommends a run
+    assert kept_note(ranking, "another-pairs-run") is None
+    one = rank(Pool("src", "tgt", tuple(replace(c, setup="") for c in kept_in_one_network().candidates)))
+    assert one.kept == "b-strong" and kept_note(one, "a-weak") == (
+        "Compare recommends keeping the source-only model of run b-strong, not any run."
+    )
+    # the newest run is c-weak: a setup's recommended run comes first, then the kept model's owner
+    assert preselect(["c-weak", "b-strong", "a-weak"], ranking) == "a-weak"
+    assert preselect(["c-weak", "b-strong"], ranking) == "b-strong"
+
+
+def two_recommendations() -> Pool:
+    """Two networks on an unlabelled target, each with a recommended run (lenet_bn's a-weak, cnn's c-good)."""
+    good = replace(candidate("c-good", BASELINE, GOOD), setup="model=cnn", baseline="cnn")
+    return Pool("src", "tgt", (replace(weak_run(right_on(15, 0.8, 2)), setup="model=lenet_bn"), good))
+
+
+def test_a_caveat_every_setup_says_is_said_once(capsys):
+    """On an unlabelled target every recommended run carries the same caveat: runs rank, Compare and the
+    report said it once per setup; now once, and a setup's own caveat (a collapsed model) after its name."""
+    ranking = rank(two_recommendations())
+    assert ranking.recommended_runs == ("c-good", "a-weak")
+    shared = "The checks compare each run with the others and with its source-only model"
+    assert blind_spot(ranking).startswith(shared) and blind_spot(ranking).count(shared) == 1
+    assert "model=cnn:" not in blind_spot(ranking) and "model=lenet_bn:" not in blind_spot(ranking)
+    assert ranking_json(ranking)["caveat"] == blind_spot(ranking)
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    assert out.count("The checks compare each run") == 1 and "\n  caveat, every setup: The checks" in out
+    assert "    caveat: " not in out  # no setup's own
+    collapsed = replace(candidate("d-flat", BASELINE, COLLAPSED), setup="model=mlp", baseline="mlp")
+    mixed = rank(Pool("src", "tgt", (*two_recommendations().candidates, collapsed)))
+    assert [(p.setup, p.choice) for p in mixed.parts] == [
+        ("model=cnn", "run c-good"),
+        ("model=lenet_bn", "run a-weak"),
+        ("model=mlp", "keep the source-only model"),
+    ]
+    said = blind_spot(mixed)  # mlp keeps its source-only model: the shared sentence is not every setup's
+    assert said.count(shared) == 2 and said.startswith(f"model=cnn: {shared}")
+    assert ranking_rows(mixed, {})[0]["setup"] == "model=cnn"

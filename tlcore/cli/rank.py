@@ -28,6 +28,7 @@ from tlcore.views.ranking import (
     blind_spot,
     effective_classes,
     score_text,
+    shared_caveats,
     unreliable_line,
 )
 from tlcore.views.run_tables import n_target_test
@@ -147,8 +148,12 @@ def print_ranking(
     )
     if ranking.parts:
         _prose(ranking.reason, "recommended per setup: ", "  ")
+    shared, own = shared_caveats(ranking)  # a caveat every setup says is said once, after theirs
     for part in ranking.parts or (ranking,):
-        _decision(part, (kept or {}).get(part.setup), f"  {part.setup}: " if part.setup else "")
+        caveat = " ".join(own[part.setup]) or None
+        _decision(part, (kept or {}).get(part.setup), f"  {part.setup}: " if part.setup else "", caveat)
+    if shared:
+        _prose(" ".join(shared), "  caveat, every setup: ")
     if blank:
         _prose(blank, "  warning: ")
     summary = alarm_summary(ranking)
@@ -183,9 +188,9 @@ def print_ranking(
         _prose(why, f"not ranked: {run_id}: ", "  ")
 
 
-def _decision(ranking: Ranking, kept: str | None, setup: str) -> None:
+def _decision(ranking: Ranking, kept: str | None, setup: str, caveat: str | None) -> None:
     """What ``ranking`` (a pool of one setup, or a part named by ``setup``) recommends, why, the
-    command that keeps its source-only model (``kept``), its note and caveat."""
+    command that keeps its source-only model (``kept``), its note and ``caveat``."""
     indent = "    " if setup else "  "
     _prose(ranking.choice, setup or "recommended: ", indent)
     _prose(ranking.reason, f"{indent}because: ")
@@ -194,7 +199,7 @@ def _decision(ranking: Ranking, kept: str | None, setup: str) -> None:
         print(f"{indent}{said}:\n    {kept}")
     if note := ranking.note():
         _prose(note, f"{indent}note: ")
-    if caveat := blind_spot(ranking):
+    if caveat:
         _prose(caveat, f"{indent}caveat: ")
 
 

@@ -214,6 +214,12 @@ def print_summary(state: SweepSummary) -> None:
     print("\n".join(wrapped(said, "  * recommended without target labels ", "    ")))
     for line in setups:
         print("\n".join(wrapped(line, "      ")))
+    for setup, found in state.fallback_by_setup.items():  # a kept source-only model, as `runs rank` says
+        for command in filter(None, (f.command for f in found)):
+            said = f"{setup}: to label data" if setups else "to label data"
+            print(
+                f"    {said} with it, make it a run (its baseline is cached: nothing trains):\n    {command}"
+            )
     if why := outscored_line(state):
         print("\n".join(wrapped(why, "    ")))
     best = f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels)"

@@ -18,7 +18,7 @@ import functools
 import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,10 @@ from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.search import point_key
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import Trial, expand
+from tlcore.runs.sweep_fallback import Fallback, fallback_text, fallbacks, fallbacks_dict
 from tlcore.runs.sweep_store import SweepRecord
 from tlcore.runs.trial_numbers import seed_disagreement, trial_metrics
-from tlcore.selection.ranking import rank
+from tlcore.selection.ranking import Ranking, rank
 from tlcore.workspace import Workspace
 
 # ---- THE selection call site -----------------------------------------------------------------------
@@ -50,16 +51,21 @@ def judged_runs(
     :attr:`~tlcore.selection.ranking.RankedRun.eligible`, so a sweep and ``runs rank`` agree;
     ``done`` (the pair's done run ids) keys the cache, so the pools are read again only when a run
     finishes."""
-    if not done:
-        return {}
-    return _judged(store.workspace.root, source, target, done)
+    entries = [
+        entry for ranking in _ranked(store.workspace.root, source, target, done) for entry in ranking.entries
+    ]
+    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.eligible)} for e in entries}
+
+
+def deciding(store: RunStore, source: str, target: str, done: tuple[str, ...]) -> dict[str, Ranking]:
+    """``{run id: the ranking that decides it}`` (its pool's, or its setup's part), as :func:`judged_runs`."""
+    rankings = _ranked(store.workspace.root, source, target, done)
+    return {e.run_id: ranking.part_of(e.run_id) for ranking in rankings for e in ranking.entries}
 
 
 @functools.lru_cache(maxsize=64)
-def _judged(root: Path, source: str, target: str, done: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    pools = load_pools(RunStore(Workspace(root)), source, target)
-    entries = [entry for pool in pools for entry in rank(pool).entries]
-    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.eligible)} for e in entries}
+def _ranked(root: Path, source: str, target: str, done: tuple[str, ...]) -> tuple[Ranking, ...]:
+    return tuple(rank(pool) for pool in load_pools(RunStore(Workspace(root)), source, target)) if done else ()
 
 
 def selection_score(metrics: Mapping[str, Stat]) -> float:
@@ -219,6 +225,8 @@ class SweepSummary:
     configs: list[ConfigRow]
     recommended_by_setup: dict[str, str | None]  # setup -> a ConfigRow key, chosen without target labels
     best_by_setup: dict[str, str | None]  # setup -> a ConfigRow key, by target accuracy when labelled
+    # setup with a complete configuration, none recommended -> what `runs rank` decides for its runs
+    fallback_by_setup: dict[str, tuple[Fallback, ...]] = field(default_factory=dict)
 
     @property
     def recommended(self) -> str | None:
@@ -274,10 +282,10 @@ class SweepSummary:
         if not any(config.complete for config in configs):
             ended = "yet" if not self.finished else "(see the failed trials)"
             return f"no configuration has a done run on every seed {ended}"
+        found = tuple(f for k, v in self.fallback_by_setup.items() if setup in (None, k) for f in v)
         return (
             "no configuration passed the selection rule on every seed (its guardrails, and not below another "
-            "config's source-only model): "
-            "keep the source-only model"
+            f"config's source-only model): {fallback_text(found)}"
         )
 
     @property
@@ -302,6 +310,7 @@ class SweepSummary:
             "best_in_hindsight": self.best_in_hindsight,
             "recommended_by_setup": self.recommended_by_setup,
             "best_by_setup": self.best_by_setup,
+            **fallbacks_dict(self.fallback_by_setup),
             "configs": [c.to_dict() for c in self.configs],
             "trials": [t.to_dict() for t in self.trials],
         }
@@ -352,7 +361,12 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
         configs.setdefault(row.trial.config_key, []).append(row)
     table = [_config_row(key, rows) for key, rows in configs.items()]
     chosen, best = per_setup(table, recommend), per_setup(table, best_in_hindsight)
-    return SweepSummary(sweep, spec.planned_trials(), trials, table, chosen, best)
+    decided, fallen = deciding(store, spec.source, spec.target, done), {}
+    for setup in (name for name, key in chosen.items() if key is None):  # what `runs rank` decides instead
+        rows = [c for c in table if setup_of(c.point) == setup]
+        if any(c.complete for c in rows):
+            fallen[setup] = fallbacks(store, sweep.id, [r for c in rows for r in c.run_ids], decided)
+    return SweepSummary(sweep, spec.planned_trials(), trials, table, chosen, best, fallen)
 
 
 def _trial_row(trial: Trial, run: RunRecord | None, judged: Mapping[str, Mapping[str, float]]) -> TrialRow:

@@ -120,6 +120,17 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
     return text if note is None else f"{text} {note}."
 
 
+def kept_note(ranking: Ranking, run_id: str) -> str | None:
+    """Predict's note beside the picked run ``run_id``: that Compare keeps a source-only model instead of
+    any run, in a pool of several setups of the picked run's setup only (:meth:`Ranking.part_of`); None
+    when that setup's choice is a run, or nothing."""
+    part = ranking.part_of(run_id)
+    if part.kept is None:
+        return None
+    among = f"any run of {part.setup}" if part.setup else "any run"
+    return f"Compare recommends keeping the source-only model of run {part.kept}, not {among}."
+
+
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     """One sentence, once, on the runs whose IWCV and DEV rest on too few effective samples of the
     importance weights (None when there is none): the one run's count, or the range of several runs'
@@ -150,10 +161,27 @@ def blind_spot(ranking: Ranking) -> str | None:
     leaves you with predicts collapsed classes on the target (:meth:`Ranking.collapsed_choice`), and,
     beside a run recommended without target labels, that a shift on which every run goes wrong the
     same way passes the checks (with labels the accuracies are shown). None when neither applies. In a
-    pool of several setups, each setup's after its name."""
-    if ranking.parts:
-        said = [f"{p.setup}: {caveat}" for p in ranking.parts if (caveat := blind_spot(p)) is not None]
-        return " ".join(said) or None
+    pool of several setups, a caveat every setup says once (:func:`shared_caveats`), then each setup's
+    others after its name."""
+    if not ranking.parts:
+        return " ".join(_caveats(ranking)) or None
+    shared, own = shared_caveats(ranking)
+    said = [*shared, *(f"{setup}: {' '.join(caveats)}" for setup, caveats in own.items() if caveats)]
+    return " ".join(said) or None
+
+
+def shared_caveats(ranking: Ranking) -> tuple[list[str], dict[str, list[str]]]:
+    """A pool of several setups' caveats: those every setup says (said once: on an unlabelled target each
+    recommendation repeated the same sentence), and ``{setup: its other caveats}``; a pool of one setup's
+    are its own, under ``""``."""
+    each = {part.setup: _caveats(part) for part in ranking.parts or (ranking,)}
+    lists = list(each.values())
+    shared = [c for c in lists[0] if all(c in other for other in lists[1:])] if len(lists) > 1 else []
+    return shared, {setup: [c for c in caveats if c not in shared] for setup, caveats in each.items()}
+
+
+def _caveats(ranking: Ranking) -> list[str]:
+    """:func:`blind_spot`'s sentences for a ranking of one setup."""
     parts = []
     if (collapsed := ranking.collapsed_choice()) is not None:
         who, classes = collapsed
@@ -176,7 +204,7 @@ def blind_spot(ranking: Ranking) -> str | None:
             "recommendation, label a few target samples per class and check its accuracy on them (the "
             "Predict page, or `python -m tlcore predict RUN_ID --data upload:FILE`)."
         )
-    return " ".join(parts) or None
+    return parts
 
 
 def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
