@@ -5,20 +5,23 @@ baseline) it estimates the target's class proportions. The pair is a vector uplo
 import html
 import io
 import json
+import shlex
+from dataclasses import fields
 
 import numpy as np
 import pytest
 
 from tlcore.adapt.cache import BaselineCache, baseline_key
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.config import METHOD_ONLY_FIELDS, AdaptConfig
 from tlcore.adapt.source_model import (
     NeedsSourceOnlyModel,
     SourceOnlyModel,
     find_source_only_model,
     label_shift_of,
 )
-from tlcore.adapt.source_only_run import source_only_command
-from tlcore.cli import main
+from tlcore.adapt.source_only_run import BASELINE_OPTIONS, source_only_command
+from tlcore.cli import main, parser_for
+from tlcore.cli.adapt import config_from_args
 from tlcore.data import save_upload
 from tlcore.device import pick_device
 from tlcore.explain.evidence import LabelShiftSummary
@@ -69,6 +72,34 @@ def test_the_command_to_train_a_source_only_model():
         "python -m tlcore adapt --source mnist5k --target digits --method source_only "
         "--model resnet18 --image-size 64"
     )
+
+
+def test_the_command_trains_the_same_baseline_off_every_default():
+    """Every field of the baseline's cache key set off its default (a sweep's trial with 10 steps an
+    epoch, say): the printed command, parsed by ``adapt``, is a config of the same baseline."""
+    keyed = {f.name for f in fields(AdaptConfig)} - set(METHOD_ONLY_FIELDS)
+    assert keyed == {*BASELINE_OPTIONS, "source", "target", "augment", "test_fraction"}
+    config = AdaptConfig(
+        source="mnist5k:n=300",
+        target="digits:n=300",
+        methods=("dann",),
+        model="resnet18",
+        image_size=32,
+        bottleneck=64,
+        epochs=3,
+        steps_per_epoch=10,
+        batch_size=16,
+        lr=1e-4,
+        patience=2,
+        seed=7,
+        augment=False,
+        adapt_epochs=5,
+    )
+    words = shlex.split(source_only_command(config))
+    assert words[:4] == ["python", "-m", "tlcore", "adapt"] and "--steps-per-epoch" in words
+    parsed = config_from_args(parser_for(words[3:]).parse_args(words[3:]))
+    assert parsed.methods == ("source_only",)
+    assert baseline_key(parsed, "cpu") == baseline_key(config, "cpu")
 
 
 def test_without_a_model_the_estimate_says_how_to_get_one(pair, capsys):

@@ -6,19 +6,24 @@ and loads that model)."""
 from __future__ import annotations
 
 import shlex
-from dataclasses import fields, replace
+from dataclasses import replace
 
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.config import AdaptConfig, format_value
 
 SOURCE_ONLY = ("source_only",)
-_FLAGS = {
-    "epochs": "--epochs",
-    "seed": "--seed",
-    "model": "--model",
-    "image_size": "--image-size",
-    "batch_size": "--batch-size",
-    "lr": "--lr",
-}
+# The baseline's fields (every field of baseline_key but the pair, the device type and the test
+# fraction, which no command sets) as adapt's options: --epochs, --steps-per-epoch, ...
+BASELINE_OPTIONS = (
+    "model",
+    "image_size",
+    "bottleneck",
+    "epochs",
+    "steps_per_epoch",
+    "batch_size",
+    "lr",
+    "patience",
+    "seed",
+)
 
 
 def source_only_config(config: AdaptConfig) -> AdaptConfig:
@@ -27,14 +32,15 @@ def source_only_config(config: AdaptConfig) -> AdaptConfig:
 
 
 def source_only_command(config: AdaptConfig) -> str:
-    """The ``python -m tlcore adapt`` command that trains ``config``'s baseline (as a source_only run)."""
+    """The ``python -m tlcore adapt`` command that trains ``config``'s baseline (as a source_only run):
+    each of :data:`BASELINE_OPTIONS` off its default, so the run reuses the cached baseline."""
     defaults = AdaptConfig.defaults()
     words = ["python", "-m", "tlcore", "adapt", "--source", config.source, "--target", config.target]
     words += ["--method", "source_only"]
-    for f in fields(config):
-        value = getattr(config, f.name)
-        if f.name in _FLAGS and value != defaults[f.name]:
-            words += [_FLAGS[f.name], str(value)]
+    for name in BASELINE_OPTIONS:
+        value = getattr(config, name)
+        if value != defaults[name]:
+            words += ["--" + name.replace("_", "-"), format_value(value)]
     if config.augment != defaults["augment"]:
         words.append("--augment" if config.augment else "--no-augment")
     return shlex.join(words)
