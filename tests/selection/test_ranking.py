@@ -127,7 +127,12 @@ def test_the_alarm_on_a_negative_transfer_and_whether_it_was_right():
     assert alarms["unlabelled"].truly_negative is None and alarms["unlabelled"].verdict() is None
     payload = alarms["neg"].to_dict()
     assert payload["raised"] and payload["truly_negative"] and len(payload["checks"]) == 3
-    assert payload["paired"] == {"b": 13, "c": 3, "n": 30, "p_value": 2 * 697 / 2**16}
+    assert payload["paired"] == {
+        "b": 13,
+        "c": 3,
+        "n": 30,
+        "p_value": pytest.approx(2 * 697 / 2**16, rel=1e-12),
+    }
     collapse = payload["checks"][0]
     assert collapse["name"] == "collapse" and collapse["limit"] == pytest.approx(0.8 * collapse["before"])
 
