@@ -366,7 +366,8 @@ def test_the_pages_launch_refuses_a_network_the_pairs_samples_do_not_fit(workspa
         seeds="0",
         budget={},
     )
-    shape = r"^model 'mlp' needs feature vectors \(D,\), got samples of shape \(1, 28, 28\)$"
+    shape = r"^model 'mlp' needs feature vectors \(D,\), got images of 1 x 28 x 28 "
+    shape += r"\(auto picks lenet_bn for them\)$"
     with pytest.raises(TLError, match=shape):
         sweeps.launch(plan, ExecutorSettings())
     assert SweepStore(Workspace.resolve(workspace)).list() == []
@@ -383,5 +384,7 @@ def test_the_form_sweeps_networks_and_refuses_one_the_pairs_samples_do_not_fit(
     assert_clean(at)
     assert not at.error and planned(at) == trials
     launch_button(at).click().run()
-    assert errors(at) == ["model 'mlp' needs feature vectors (D,), got samples of shape (1, 28, 28)"]
+    assert errors(at) == [
+        "model 'mlp' needs feature vectors (D,), got images of 1 x 28 x 28 (auto picks lenet_bn for them)"
+    ]
     assert SweepStore(Workspace.resolve(workspace)).list() == []

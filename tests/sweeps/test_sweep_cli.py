@@ -125,7 +125,7 @@ def test_bad_input_is_one_line_and_exit_2(
     ("extra", "message"),
     [
         (["--grid", "model=mlp,foo"], "error: model=foo: unknown model 'foo'; choose one of: auto, cnn,"),
-        (["--grid", "model=lenet_bn,mlp"], "error: model 'mlp' needs feature vectors (D,), got samples of"),
+        (["--grid", "model=lenet_bn,mlp"], "error: model 'mlp' needs feature vectors (D,), got images of"),
         (
             ["--methods", "dann,source_only", "--grid", "target_labels=0,2"],
             "error: target_labels=2: --target-labels is for the methods trained on target labels (",
