@@ -100,6 +100,11 @@ def test_the_page_renders_without_sweeps_and_plans_the_default(app: OpenApp) -> 
     assert_clean(at)
     assert not at.error and planned(at) == "1"  # the recommended composition, its defaults, one seed
     assert any("No sweeps yet" in i.value for i in at.info)
+    at_once = at.number_input(key=sweep_key("max_concurrent"))  # its placeholder was cut at 1000 px
+    assert at_once.value is None and at_once.proto.placeholder == "default"
+    assert at_once.help.startswith(
+        "Trials handed to the executor at once. Default: the workspace's run slots"
+    )
 
 
 def test_a_grid_shows_its_planned_trials(app: OpenApp) -> None:
