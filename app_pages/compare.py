@@ -173,7 +173,7 @@ if on_pair:
     if alarmed := ranking_view.alarm_summary(ranked):  # one line: each run's reasons below the table
         box = st.warning if ranking_view.all_false_alarms(ranked) else st.error
         box(display.esc(alarmed), icon=":material/flag:")
-    rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced)
+    rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced, brief=True)
     st.dataframe(
         rows,
         hide_index=True,
@@ -187,7 +187,11 @@ if on_pair:
                 for v in VALIDATORS.values()
             },
             "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),
-            **{c: st.column_config.Column(help=column_help(c)) for c in ("classes", "alarm right?")},
+            "classes": st.column_config.Column(help=column_help("classes")),
+            "alarm right?": st.column_config.TextColumn(  # each cell whole, a false alarm ranked 23rd too
+                width=display.text_width(row.get("alarm right?") for row in rows),
+                help=column_help("alarm right?"),
+            ),
             "status": st.column_config.Column(  # its longest words shown whole, not "passes; below ar"
                 width="large" if any(OUTRANKED in row["status"] for row in rows) else None,
                 help=column_help("status"),

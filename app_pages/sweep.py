@@ -168,7 +168,7 @@ with st.container(border=True):
         1,
         1024,
         key=form_key("max_concurrent", EXECUTOR.max_concurrent),
-        placeholder="the executor's default",
+        placeholder="default",  # whole in its column at 1000 px ("the executor's d…"); the help says whose
         help=MAX_CONCURRENT_HELP,
     )
     cpus = EXECUTOR.cpus_per_trial

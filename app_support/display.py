@@ -1,12 +1,12 @@
 """Display helpers shared by the pages: escaping user text, reading chart selections, error boxes,
-reports built on a download's click."""
+reports built on a download's click, a text column's width in a table."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import streamlit as st
@@ -23,6 +23,17 @@ STATUS_COLOURS = {
     "interrupted": "orange",
 }
 """The badge colour of a run's or a sweep's status."""
+
+CELL_CHAR_PX = 7  # a character's width in st.dataframe's 14 px font, at most (Source Sans: about 6)
+CELL_PADDING_PX = 24  # a cell's padding, both sides
+
+
+def text_width(cells: Iterable[object]) -> int:
+    """The pixels an ``st.dataframe`` text column needs to show its longest cell whole: the table sizes
+    a column by the rows it draws first, so a longer cell further down (a false alarm ranked 23rd) was
+    cut; :data:`CELL_CHAR_PX` a character plus :data:`CELL_PADDING_PX`."""
+    return max((len(str(c)) for c in cells if c is not None), default=0) * CELL_CHAR_PX + CELL_PADDING_PX
+
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:])")
 

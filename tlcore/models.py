@@ -152,12 +152,22 @@ def check_model_name(name: str) -> str:
 
 def check_input(name: str, input_shape: tuple[int, ...]) -> str:
     """The backbone ``name`` (or ``auto``) resolves to for samples of ``input_shape``; a one-line
-    :class:`TLError` for an unknown name or a backbone that takes other samples (images or vectors)."""
+    :class:`TLError` for an unknown name or a backbone that takes other samples (images or vectors),
+    naming what the samples are and the network ``auto`` picks for them."""
     resolved = resolve_model_name(check_model_name(name), tuple(input_shape))
     image = _REGISTRY[resolved][1] == "image"
     if len(input_shape) != (3 if image else 1):
         wanted = "images (C x H x W)" if image else "feature vectors (D,)"
-        raise TLError(f"model {resolved!r} needs {wanted}, got samples of shape {tuple(input_shape)}")
+        if len(input_shape) in (1, 3):
+            got = (
+                f"feature vectors of {input_shape[0]:,} values"
+                if len(input_shape) == 1
+                else f"images of {' x '.join(map(str, input_shape))}"
+            )
+            got += f" (auto picks {resolve_model_name('auto', tuple(input_shape))} for them)"
+        else:
+            got = f"samples of shape {tuple(input_shape)}"
+        raise TLError(f"model {resolved!r} needs {wanted}, got {got}")
     return resolved
 
 

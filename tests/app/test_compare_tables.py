@@ -1,5 +1,6 @@
 """Compare's tables as QA read them on an unlabelled target: the report's missing accuracies, how long
-each run trained by stage, and the ranking's effective classes beside ``runs rank``'s."""
+each run trained by stage, and the ranking's effective classes beside ``runs rank``'s; on a labelled
+one, whether each alarm was right in a cell's few words."""
 
 from __future__ import annotations
 
@@ -13,16 +14,18 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app_support import display
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.cli.rank import print_ranking
+from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.store import RunStore
-from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.alarm import Alarm, Check, SelectionSettings
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.views import compare, run_tables
-from tlcore.views.ranking import ranking_rows
+from tlcore.views.ranking import alarm_check, ranking_rows
 from tlcore.views.report import UNKNOWN
 from tlcore.workspace import Workspace
 
@@ -123,3 +126,33 @@ def test_the_ranking_table_shows_the_effective_classes_runs_rank_prints(
     }
     assert rows == printed
     assert rows["good"] > 4.5 and rows["bad"] < 2.5
+
+
+def test_the_alarm_check_fits_a_cell_and_its_column_fits_the_longest_cell() -> None:
+    """QA helper-140: Compare's "alarm right?" cells held the whole sentence with the paired test's
+    counts (up to ~150 characters), cut at about 500 px in the browser; in a few words, the column as
+    wide as its longest cell (the table sizes a column by its first rows: a false alarm ranked 23rd was
+    cut). The HTML report, whose prose column wraps, keeps the sentence."""
+    failed = (Check("collapse", False, 10.0, 4.0, 8.0, "collapsed"),)
+    alarms = [
+        Alarm("missed", (), 0.7617, 0.7819, PairedChange(12, 6, 298)),  # McNemar p = 0.24
+        Alarm("false", failed, 0.8188, 0.7651, PairedChange(5, 21, 298)),  # p = 0.0025
+        Alarm("chance", failed, 0.7919, 0.7852, PairedChange(4, 6, 298)),  # p = 0.75
+        Alarm("same", (), 0.79, 0.79, PairedChange(0, 0, 298)),
+        Alarm("older", failed, 0.70, 0.75),  # stored before runs kept the paired test
+        Alarm("unlabelled", ()),
+    ]
+    cells = [alarm_check(alarm) for alarm in alarms]
+    assert cells == [
+        "missed: fell 2.0 points (within chance)",
+        "false alarm: rose 5.4 points",
+        "false alarm: rose 0.7 points (within chance)",
+        "right: unchanged",
+        "right: fell 5.0 points",
+        None,
+    ]
+    assert alarms[0].verdict() == (
+        "missed: target accuracy fell 2.0 points against source-only (6 more wrong of 298, 12 right to "
+        "wrong and 6 wrong to right; McNemar p = 0.24: within chance)"
+    )
+    assert display.text_width(cells) == 44 * 7 + 24 and display.text_width([None]) == 24

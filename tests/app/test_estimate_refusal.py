@@ -51,5 +51,6 @@ def test_sweep_page_says_why_a_network_has_no_estimate(
     at.multiselect(key=sweep_key("model")).set_value(["lenet_bn"]).run()
     assert not at.exception, [e.message for e in at.exception]
     assert lines(at) == [
-        "Not estimated: model 'lenet_bn' needs images (C x H x W), got samples of shape (20,)"
+        "Not estimated: model 'lenet_bn' needs images (C x H x W), got feature vectors of 20 values "
+        "(auto picks mlp for them)"
     ]

@@ -354,3 +354,21 @@ def test_a_status_below_another_configs_source_only_model_is_shown_whole(
     assert (
         '"passes; below another config\'s source-only model": it passed them, but its EnsV' in status["help"]
     )
+
+
+def test_the_alarm_right_column_holds_a_few_words_and_is_as_wide_as_its_longest(
+    app: OpenApp, pool: dict[str, str]
+) -> None:
+    """QA helper-140: in the browser the "alarm right?" cells (the whole sentence) were cut at about
+    500 px; now the verdict and the change, the column sized to its longest cell in pixels."""
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    table = at.dataframe[0].value
+    cells = dict(zip(table["run"].str.split(" · ").str[-1], table["alarm right?"], strict=True))
+    assert cells == {
+        pool["good"][-6:]: "missed: fell 25.0 points",
+        pool["collapsed"][-6:]: "right: fell 25.0 points",
+    }
+    column = json.loads(at.dataframe[0].proto.columns)["alarm right?"]
+    assert column["width"] == 24 + 7 * len("missed: fell 25.0 points")
+    assert column["help"].startswith("checked with the target labels: right (the alarm matched")

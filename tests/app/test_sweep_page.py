@@ -100,6 +100,11 @@ def test_the_page_renders_without_sweeps_and_plans_the_default(app: OpenApp) -> 
     assert_clean(at)
     assert not at.error and planned(at) == "1"  # the recommended composition, its defaults, one seed
     assert any("No sweeps yet" in i.value for i in at.info)
+    at_once = at.number_input(key=sweep_key("max_concurrent"))  # its placeholder was cut at 1000 px
+    assert at_once.value is None and at_once.proto.placeholder == "default"
+    assert at_once.help.startswith(
+        "Trials handed to the executor at once. Default: the workspace's run slots"
+    )
 
 
 def test_a_grid_shows_its_planned_trials(app: OpenApp) -> None:
@@ -366,7 +371,8 @@ def test_the_pages_launch_refuses_a_network_the_pairs_samples_do_not_fit(workspa
         seeds="0",
         budget={},
     )
-    shape = r"^model 'mlp' needs feature vectors \(D,\), got samples of shape \(1, 28, 28\)$"
+    shape = r"^model 'mlp' needs feature vectors \(D,\), got images of 1 x 28 x 28 "
+    shape += r"\(auto picks lenet_bn for them\)$"
     with pytest.raises(TLError, match=shape):
         sweeps.launch(plan, ExecutorSettings())
     assert SweepStore(Workspace.resolve(workspace)).list() == []
@@ -383,5 +389,7 @@ def test_the_form_sweeps_networks_and_refuses_one_the_pairs_samples_do_not_fit(
     assert_clean(at)
     assert not at.error and planned(at) == trials
     launch_button(at).click().run()
-    assert errors(at) == ["model 'mlp' needs feature vectors (D,), got samples of shape (1, 28, 28)"]
+    assert errors(at) == [
+        "model 'mlp' needs feature vectors (D,), got images of 1 x 28 x 28 (auto picks lenet_bn for them)"
+    ]
     assert SweepStore(Workspace.resolve(workspace)).list() == []

@@ -125,7 +125,7 @@ def test_bad_input_is_one_line_and_exit_2(
     ("extra", "message"),
     [
         (["--grid", "model=mlp,foo"], "error: model=foo: unknown model 'foo'; choose one of: auto, cnn,"),
-        (["--grid", "model=lenet_bn,mlp"], "error: model 'mlp' needs feature vectors (D,), got samples of"),
+        (["--grid", "model=lenet_bn,mlp"], "error: model 'mlp' needs feature vectors (D,), got images of"),
         (
             ["--methods", "dann,source_only", "--grid", "target_labels=0,2"],
             "error: target_labels=2: --target-labels is for the methods trained on target labels (",
@@ -228,7 +228,9 @@ def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFi
     configs = list(pd.read_csv(io.StringIO(out))["config"])
     assert configs == ["dann|dann.weight=0.1", "dann|dann.weight=1", "im"]
     code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--trials", capsys=capsys)
-    assert code == 0 and " *  im " in out and " +  dann|dann.weight=1 " in out and out.count(" done ") >= 6
+    assert (
+        code == 0 and "\n *  im\n" in out and "\n +  dann|dann.weight=1\n" in out and out.count(" done ") >= 6
+    )
     code, out, _ = cli(workspace, "sweeps", "list", capsys=capsys)
     assert sweep_id in out and "6/6 done" in out
 
@@ -237,7 +239,7 @@ def test_sweeps_list_show_and_csv(workspace: Workspace, capsys: pytest.CaptureFi
     result = workspace.inside("runs", trial["run_id"], "result.json")
     result.write_bytes(result.read_bytes()[:200])
     code, out, _ = cli(workspace, "sweeps", "show", sweep_id, capsys=capsys)
-    assert code == 0 and " *  im " not in out and "    im " in out and " 1/2 " in out
+    assert code == 0 and " *  im\n" not in out and "\n    im\n      1/2 " in out
     why = f"its result file {result} is unreadable ("
     assert f"  left out: trial {trial['key']}: {why}" in out
     code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)

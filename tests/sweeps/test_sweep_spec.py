@@ -230,11 +230,15 @@ def test_each_network_of_a_sweep_is_checked_against_the_pairs_samples() -> None:
     images, vectors = (1, 28, 28), (13,)
     grid = spec(("source_only",), grid=["model=lenet_bn,mlp"])
     with pytest.raises(
-        TLError, match=r"^model 'mlp' needs feature vectors \(D,\), got samples of shape \(1, 28, 28\)$"
+        TLError,
+        match=r"^model 'mlp' needs feature vectors \(D,\), got images of 1 x 28 x 28 \(auto picks "
+        r"lenet_bn for them\)$",
     ):
         check_networks(grid, images)
     with pytest.raises(
-        TLError, match=r"^model 'lenet_bn' needs images \(C x H x W\), got samples of shape \(13,\)$"
+        TLError,
+        match=r"^model 'lenet_bn' needs images \(C x H x W\), got feature vectors of 13 values \(auto "
+        r"picks mlp for them\)$",
     ):
         check_networks(grid, vectors)
     with pytest.raises(TLError, match=r"^model 'mlp' needs feature vectors"):

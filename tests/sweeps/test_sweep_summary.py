@@ -215,9 +215,12 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     )
     print_summary(shown)
     out = capsys.readouterr().out
-    assert "    CONFIGURATION  SEEDS  PASSED    target_accuracy    selection.score" in out
-    assert "\n *  source_only      2/2     2/2                  -      0.2167 ± 0.01" in out
-    assert "\n    adabn            2/2     0/2                  -      0.7371 ± 0.01" in out
+    assert (
+        "    SEEDS  PASSED  target_accuracy  selection.score  seeds_disagree  gap_after.mmd2  seconds\n"
+        in out
+    )
+    assert "\n *  source_only\n      2/2     2/2                -    0.2167 ± 0.01               -" in out
+    assert "\n    adabn\n      2/2     0/2                -    0.7371 ± 0.01               -" in out
     assert (
         "  * recommended without target labels (the highest mean selection.score (the label-free ranking "
         "score, EnsV by default) among the configurations whose runs passed the selection rule on every seed "
@@ -290,7 +293,7 @@ def test_sweeps_show_wraps_the_best_per_network_and_keeps_its_marks_off_the_name
     monkeypatch.setenv("COLUMNS", "80")
     print_summary(replace(summary, configs=configs, recommended_by_setup=chosen, best_by_setup=best))
     out = capsys.readouterr().out
-    assert "\n*+  fixmatch+adabn|model=lenet_bn  " in out and "\n +  fixmatch+adabn|model=cnn  " in out
+    assert "\n*+  fixmatch+adabn|model=lenet_bn\n" in out and "\n +  fixmatch+adabn|model=cnn\n" in out
     assert out.endswith(
         "  + best in hindsight (mean target_accuracy, needs target labels), one per\n    setup:\n"
         "      model=lenet_bn: fixmatch+adabn|model=lenet_bn\n      model=cnn: fixmatch+adabn|model=cnn\n"
@@ -324,5 +327,34 @@ def test_the_trials_table_fits_100_columns_and_one_configuration_can_carry_both_
         "  mnist5k -> digits, grid search, seeds [0, 1, 2], local",
         f"  executor, created {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(summary.sweep.created))}",
     ]
-    assert "\n+ dann+im" not in out and "\n*+  im                         3/3     3/3 " in out
+    assert "\n+ dann+im" not in out and "\n*+  im\n      3/3     3/3 " in out
     assert "    (the recommendation is also the best in hindsight: *+)\n" in out
+
+
+def test_the_configuration_table_fits_100_columns_however_long_the_keys(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA helper-140: ``sweeps show``'s table ran to 138-141 columns on the QA sweeps (each of five
+    numbers "mean ± std" in 17 columns beside a key column as wide as the longest key); the keys now
+    stand on lines of their own, the ranking numbers keep their ± std, the rest their mean; the best
+    in hindsight's line wraps as the sentences above it."""
+    summary = run(workspace, "scored")
+    numbers = {"target_accuracy": (0.703, 0.0024), SCORE_KEY: (0.7623, 0.008), "seconds": (9.832, 0.64)}
+    numbers |= {"gap_after.mmd2": (0.0009152, 0.00022), PASSED_KEY: (0.0, 0.0)}
+    metrics = {name: Stat(mean, std, 2) for name, (mean, std) in numbers.items()} | {
+        SEEDS_KEY: Stat(0.32, None, 2)
+    }
+    key = "fixmatch+adabn+pseudo_label|dann.weight=0.3|lr=0.001|model=lenet_bn|target_labels=10"
+    configs = [ConfigRow(key, "fixmatch+adabn+pseudo_label", {}, 2, 2, 0, metrics, [])]
+    monkeypatch.setenv("COLUMNS", "100")  # what a piped or unknown terminal gets
+    print_summary(replace(summary, configs=configs, recommended_by_setup={"": None}, best_by_setup={"": key}))
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 100
+    start = lines.index(
+        "    SEEDS  PASSED  target_accuracy  selection.score  seeds_disagree  gap_after.mmd2  seconds"
+    )
+    assert lines[start + 1 : start + 3] == [
+        f" +  {key}",
+        "      2/2     0/2   0.703 ± 0.0024   0.7623 ± 0.008            0.32       0.0009152    9.832",
+    ]
+    assert lines[-2:] == ["  + best in hindsight (mean target_accuracy, needs target labels):", f"    {key}"]

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import sys
 import time
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
@@ -182,8 +183,8 @@ def resume_sweep(args: argparse.Namespace) -> int:
 def print_summary(state: SweepSummary) -> None:
     """The sweep's status line and per-configuration table for people."""
     from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
-    from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY  # noqa: PLC0415 - numpy: not for sweeps list
-    from tlcore.views.sweep import PER_SETUP, RULE, outscored_line, passed_text, setup_lines  # noqa: PLC0415 - pandas
+    from tlcore.runs.summary import HINDSIGHT_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.views.sweep import PER_SETUP, RULE, outscored_line, setup_lines  # noqa: PLC0415 - pandas
 
     sweep = state.sweep
     spec = sweep.spec
@@ -192,15 +193,7 @@ def print_summary(state: SweepSummary) -> None:
     said = f"{spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, "
     print("\n".join(wrapped(f"{said}{sweep.executor.kind} executor, created {created}", "  ")))
     print(f"  trials: {driver.progress_line(state)}")
-    columns = [HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, "gap_after.mmd2", "seconds"]
-    width = max([len(c.key) for c in state.configs] + [13])
-    head = f"{'SEEDS':>5}  {'PASSED':>6}  " + "  ".join(f"{c:>17}" for c in columns)
-    print(f"\n    {'CONFIGURATION':<{width}}  {head}")
-    for config in state.configs:
-        mark = ("*" if state.is_recommended(config.key) else "") + ("+" if state.is_best(config.key) else "")
-        cells = "  ".join(f"{_stat(config.metrics.get(name)):>17}" for name in columns)
-        seeds = f"{config.n_done}/{config.n_seeds}"
-        print(f"{mark:>2}  {config.key:<{width}}  {seeds:>5}  {passed_text(config):>6}  {cells}")
+    print("", *config_lines(state), sep="\n")
     for row in state.left_out:
         print(f"  left out: trial {row.trial.key}: {row.unreadable}")
     for row in state.failed[:FAILED_SHOWN]:  # why no configuration may be complete
@@ -228,9 +221,30 @@ def print_summary(state: SweepSummary) -> None:
         for setup, key in state.best_by_setup.items():
             print("\n".join(wrapped(f"{setup}: {key or '-'}", "      ")))
     else:
-        print(f"{best}: {state.best_in_hindsight or '-'}")
+        print("\n".join(wrapped(f"{best[4:]}: {state.best_in_hindsight or '-'}", best[:4], "    ")))
     if state.best_in_hindsight == state.recommended and state.recommended:
         print("    (the recommendation is also the best in hindsight: *+)")
+
+
+def config_lines(state: SweepSummary) -> list[str]:
+    """``sweeps show``'s per-configuration table in 100 columns, whatever the keys' length (as
+    :func:`trial_lines`): each configuration's key on a line of its own after its marks (``*``
+    recommended, ``+`` best in hindsight), then its row: seeds done, runs PASSED, mean ± std over
+    seeds of what ranks it (target accuracy, selection score), the mean of the rest (the seeds'
+    disagreement, MMD² after adapting, seconds). Their standard deviations: ``--csv``, ``--json``."""
+    from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.views.sweep import passed_text  # noqa: PLC0415 - pandas
+
+    ranked, means = (HINDSIGHT_KEY, SCORE_KEY), (SEEDS_KEY, "gap_after.mmd2", "seconds")
+    rows, titles = [], []
+    for config in state.configs:
+        mark = ("*" if state.is_recommended(config.key) else "") + ("+" if state.is_best(config.key) else "")
+        titles.append(f"{mark:>2}  {config.key}")
+        stats = [_stat(config.metrics.get(name)) for name in ranked]
+        stats += [_number(stat.mean if (stat := config.metrics.get(name)) else None) for name in means]
+        rows.append((f"{config.n_done}/{config.n_seeds}", passed_text(config), *stats))
+    header = ("SEEDS", "PASSED", *ranked, *means)
+    return keyed_table(header, rows, titles, right=range(len(header)))
 
 
 def trial_lines(state: SweepSummary) -> list[str]:
@@ -246,19 +260,29 @@ def trial_lines(state: SweepSummary) -> list[str]:
         passed = {1.0: "yes", 0.0: "no"}.get(row.metrics.get(PASSED_KEY, -1.0), "-")
         numbers = [_number(row.metrics.get(name)) for name in (HINDSIGHT_KEY, SCORE_KEY)]
         rows.append((row.trial.seed, status, *numbers, passed, row.run.id if row.run else "-"))
-    header, *table = text_table(
-        ("SEED", "STATUS", HINDSIGHT_KEY, SCORE_KEY, "PASSED", "RUN"), rows, right=(0, 2, 3)
-    )
-    lines, last = [f"    {header}"], None
-    for row, line in zip(state.trials, table, strict=True):
-        if row.trial.config_key != last:
-            lines.append(f"  {row.trial.config_key}")
-            last = row.trial.config_key
-        lines.append(f"    {line}")
+    header = ("SEED", "STATUS", HINDSIGHT_KEY, SCORE_KEY, "PASSED", "RUN")
+    titles = [f"  {row.trial.config_key}" for row in state.trials]
+    lines = keyed_table(header, rows, titles, right=(0, 2, 3))
     for row in state.trials:
         if row.error:
             said = "left out" if row.unreadable else row.status
             lines += wrapped(" ".join(row.error.split()), f"  {said}: trial {row.trial.key}: ", "    ")
+    return lines
+
+
+def keyed_table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], titles: Sequence[str], *, right: Collection[int]
+) -> list[str]:
+    """``rows`` as a :func:`~tlcore.cli.output.text_table` indented four spaces, each row's title (its
+    configuration's key) on a line of its own above it whenever it changes: a table as wide as its
+    numbers, however long the keys."""
+    head, *table = text_table(header, rows, right=right)
+    lines, last = [f"    {head}"], None
+    for title, line in zip(titles, table, strict=True):
+        if title != last:
+            lines.append(title)
+            last = title
+        lines.append(f"    {line}")
     return lines
 
 

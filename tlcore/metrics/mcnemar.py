@@ -109,17 +109,22 @@ class PairedChange:
         return cls(int(data["b"]), int(data["c"]), int(data["n"]))
 
 
-def described_change(after: float, before: float, paired: PairedChange | None, against: str = "") -> str:
+def described_change(
+    after: float, before: float, paired: PairedChange | None, against: str = "", *, brief: bool = False
+) -> str:
     """A target accuracy's change from the source-only ``before`` to the adapted ``after`` by the
     display rule (:mod:`tlcore.metrics.accuracy_change`), ``against`` after it, with the paired test
     as its evidence: ``fell 3.3 points (1 more wrong of 30, ...; McNemar p = 1.0: within chance)``,
     ``unchanged``; ``(paired test not stored by this older run)`` when a change shows and ``paired``
-    is None."""
+    is None; ``brief`` (a table cell): the evidence only when it says ``(within chance)``."""
     way = accuracy_change.direction(after, before)
     moved = (
         way if way == "unchanged" else f"{way} {abs(accuracy_change.shown_points(after, before)):.1f} points"
     )
     moved += f" {against}" if against else ""
+    if brief:
+        chance = paired is not None and way != "unchanged" and paired.within_chance
+        return f"{moved} (within chance)" if chance else moved
     if paired is None:
         return moved if way == "unchanged" else f"{moved} ({NOT_STORED})"
     return f"{moved} ({paired.text()})"

@@ -10,6 +10,7 @@ over seeds" (:func:`column_help`).
 from __future__ import annotations
 
 from tlcore.adapt.config import FIELD_WORDS
+from tlcore.metrics.mcnemar import SIGNIFICANCE
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 
 ESS = (
@@ -38,7 +39,9 @@ TERMS: dict[str, str] = {
     f"model's). \"passes; {OUTRANKED}\": it passed them, but its EnsV is below another config's "
     'source-only model\'s, so it is not recommended. "alarm": negative transfer suspected.',
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
-    "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell)",
+    "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell), and "
+    "by how many points; (within chance): McNemar's paired test finds the change within chance "
+    f"(p ≥ {SIGNIFICANCE})",
     "selection.score": SCORE,
     "selection.passed": "share of the seeds' runs that passed the selection rule: the guardrails (no "
     "collapse, source accuracy kept, ensemble agreement not below the source-only model's) and not "

@@ -9,7 +9,9 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import plural, significant
+from tlcore.selection.alarm import Alarm
 from tlcore.selection.ranking import RankedRun, Ranking, and_list, effective_samples
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED
@@ -47,12 +49,13 @@ def status(entry: RankedRun, ranking: Ranking) -> str:
 
 
 def ranking_rows(
-    ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False
+    ranking: Ranking, labels: Mapping[str, str], *, advanced: bool = False, brief: bool = False
 ) -> list[dict[str, Any]]:
     """One row per ranked run, best first: rank, run, verdict, the ranking score, every validator
     (the advanced ones when asked) with the effective sample size of the importance weights right
     after IWCV and DEV, the effective classes (:func:`effective_classes`, what the collapse check and
-    the recommendation cite), and target accuracy beside source-only's when labelled: the columns of
+    the recommendation cite), and target accuracy beside source-only's when labelled, with whether the
+    alarm was right (the sentence; ``brief``, the app's cells: :func:`alarm_check`): the columns of
     ``runs rank``."""
     shown = [v for v in VALIDATORS.values() if advanced or not v.advanced]
     last_weighted = [v.name for v in shown if v.weighted][-1]
@@ -74,9 +77,21 @@ def ranking_rows(
         if entry.alarm.target_accuracy is not None:
             row["target accuracy"] = entry.alarm.target_accuracy
             row["source-only accuracy"] = entry.alarm.source_only_accuracy
-            row["alarm right?"] = entry.alarm.verdict()
+            row["alarm right?"] = alarm_check(entry.alarm) if brief else entry.alarm.verdict()
         rows.append(row)
     return rows
+
+
+def alarm_check(alarm: Alarm) -> str | None:
+    """The alarm checked with the target labels in a table cell's few words, ``missed: fell 0.3 points
+    (within chance)``: :meth:`~tlcore.selection.alarm.Alarm.verdict`'s word (right, false alarm,
+    missed) and the change, without the paired test's counts (the sentence: the flagged runs'
+    expander, ``runs show RUN``); None without target labels."""
+    verdict = alarm.verdict()
+    if verdict is None or alarm.target_accuracy is None or alarm.source_only_accuracy is None:
+        return None
+    moved = described_change(alarm.target_accuracy, alarm.source_only_accuracy, alarm.paired, brief=True)
+    return f"{verdict.partition(':')[0]}: {moved}"
 
 
 def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]]) -> list[str]:
