@@ -147,7 +147,7 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     assert any(m.startswith("Most of the gap: alcohol moved +1.2 source SDs.") for m in markdown)
     rows = at.dataframe[-1].value.to_dict("records")
     assert [r["column"] for r in rows] == ["alcohol", "proline", "color_intensity"]
-    assert [r["share of the gap"] for r in rows] == ["55%", "20%", "18%"]
+    assert [r["share of the gap"] for r in rows] == ["57%", "24%", "19%"]
     assert rows[1]["source mean"] == "742.3" and rows[1]["spread ratio"] == "1.2x"  # QA: 742.3000
     captions = " ".join(plain(str(c.value)) for c in at.caption)
     assert "3 of 13 columns moved" in captions

@@ -108,7 +108,7 @@ def test_the_wine_case_ranks_the_three_modified_columns_first_with_shares_that_a
     assert by_name["alcohol"].shift == pytest.approx(1.21, abs=0.01)
     assert by_name["proline"].spread == pytest.approx(1.23, abs=0.01)
     shares = [c.share for c in causes]
-    assert shares == sorted(shares, reverse=True) and shares[0] == pytest.approx(0.55, abs=0.01)
+    assert shares == sorted(shares, reverse=True) and shares[0] == pytest.approx(0.57, abs=0.01)
     together = explained.shares.columns_share
     assert together == pytest.approx(1.0) and max(shares) <= together <= sum(shares) + 0.1
     assert explained.verdict.headline.startswith("Most of the gap: alcohol moved +1.2 source SDs. alcohol:")
@@ -152,9 +152,9 @@ def test_unnamed_wide_vectors_say_feature_i_and_check_only_the_most_drifted_colu
     first = explained.verdict.causes[0]
     assert first.kind == "column" and first.title == "feature 3 moved +2.1 source SDs"
     assert first.action.startswith("check how feature 3 is produced upstream")
-    # alone each mild column is under 5% of the gap; matched together with feature 3 they are 52%
+    # each mild column matched on top of those before it is under 5% of the gap; with feature 3, 57%
     assert (
-        explained.verdict.causes[-1].title == "the rest of the gap (at most 48%) that adaptation should close"
+        explained.verdict.causes[-1].title == "the rest of the gap (at most 43%) that adaptation should close"
     )
 
 

@@ -33,7 +33,7 @@ def test_a_table_pair_names_the_columns_that_moved_in_text_json_and_report(capsy
     assert verdict.startswith("Verdict: Most of the gap: alcohol moved +1.2 source SDs.")
     assert "A moderate gap with no single cause found" not in out
     assert (
-        "  2. proline moved +0.7 source SDs (accounts for 20% of the gap): check how proline is produced "
+        "  2. proline moved +0.7 source SDs (accounts for 24% of the gap): check how proline is produced "
         "upstream" in out
     )
     assert "What differs (3 of 13 columns; shares on the fix check's 110+68 samples, 20 PCA dims):" in out

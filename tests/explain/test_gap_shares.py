@@ -49,7 +49,7 @@ def test_label_shift_and_missing_classes_are_removed_by_drawing_the_source():
     shares = measure_shares(
         source, target, before, SETTINGS, label_shift=shift, classes=ClassMismatch({}, 600, {"c": 1 / 3})
     )
-    assert shares.mmd2 == before.gap.mmd2 > 0.1
+    assert shares.mmd2 == before.gap.mmd2 > 0.09
     assert shares.share(shares.mmd2, shares.label_shift) > 0.9  # drawn to the true priors: no gap left
     assert 0.3 < shares.share(shares.mmd2, shares.missing_classes) < 0.9  # without "c": a:b 1:1, not 7:3
     blind = measure_shares(source, target, before, SETTINGS, label_shift=LabelShiftSummary(0.37))

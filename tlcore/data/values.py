@@ -3,6 +3,9 @@ values (missing, infinite or out-of-range values refused by row and column), and
 
 Labels become class names (integers as ``"3"``; byte strings, as HDF5 and Parquet binary columns
 hold text, decoded as UTF-8) sorted by value; missing or infinite values are refused.
+
+A column that counts rows (:func:`looks_like_row_number`) is a sample id, not a feature: a running
+number tells any two files apart perfectly.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 
 FLOAT_BYTES = 4
+ROW_NUMBER_MIN = 10  # fewer values than this are too few to call a running number
 
 
 def check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
@@ -109,3 +113,12 @@ def array_domain(
     if y is not None and len(y) != len(X):
         raise TLError(f"{label}: {len(X)} samples but {len(y)} labels")
     return Domain(name=label, X=X, y=y, classes=classes, provenance=prov, meta=meta or {}, ids=ids)
+
+
+def looks_like_row_number(values: np.ndarray) -> bool:
+    """Whether a column counts rows: at least :data:`ROW_NUMBER_MIN` finite integer values, each
+    different (a running number in any order, from any start: 0..N-1 sorted, 1000.. shuffled)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if len(v) < ROW_NUMBER_MIN or not np.isfinite(v).all() or (v != np.round(v)).any():
+        return False
+    return len(np.unique(v)) == len(v)

@@ -259,7 +259,8 @@ def pct(share: float) -> str:
 
 def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked: int = 0) -> Cause:
     """A drifted column of feature vectors, by its share of the gap with it matched to the source's
-    mean and spread (:func:`tlcore.explain.columns.matched`); ``checked`` > 1: also what the checked
+    mean and spread (:func:`tlcore.explain.columns.matched`) on top of the columns ranked before it
+    (:mod:`tlcore.explain.gap_shares`); ``checked`` > 1: also what the checked
     drifted columns account for matched together (what adaptation is left at most). Unchecked (no
     gap to share, :func:`tlcore.explain.verdict.column_causes`): its share not measured, and why."""
     if column.mmd2_after is None:  # none checked: the fix check saw no gap on its PCA of every column
@@ -268,9 +269,11 @@ def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked:
             f"a PCA of all {len(shares.columns)} columns can miss a few that moved."
         )
         return _column(column, detail)
+    before = shares.mmd2 if column.mmd2_before is None else column.mmd2_before
+    also = f" (with {', '.join(column.matched_before)} matched too)" if column.matched_before else ""
     detail = (
         f"{column.message} Re-centring and re-scaling the target's {column.name} to the source's mean and "
-        f"spread, MMD² {shares.mmd2:.3g} -> {mmd2_left(column.mmd2_after)}{on(basis)}: it accounts for "
+        f"spread{also}, MMD² {before:.3g} -> {mmd2_left(column.mmd2_after)}{on(basis)}: it accounts for "
         f"{pct(column.share or 0.0)} of the gap."
     )
     together = shares.columns_share
@@ -283,14 +286,18 @@ def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked:
 
 
 def _column(column: ColumnDrift, detail: str) -> Cause:
-    return Cause(
-        kind="column",
-        title=column.title,
-        detail=detail,
-        action=f"check how {column.name} is produced upstream (its units, calibration, the pipeline that "
-        "writes it) and correct it there",
-        share=column.share,
+    """A column's cause: fix it upstream, or, when it counts rows, make it the sample id (the first
+    column called ``id`` is no feature: :mod:`tlcore.data.tables`)."""
+    action = (
+        f"check how {column.name} is produced upstream (its units, calibration, the pipeline that "
+        "writes it) and correct it there"
     )
+    if column.row_number:
+        action = (
+            f"{column.name} looks like a row number (a different whole number in every row): name it id, "
+            "as the table's first column, so it is not learned from"
+        )
+    return Cause(kind="column", title=column.title, detail=detail, action=action, share=column.share)
 
 
 def novelty_cause(

@@ -36,11 +36,18 @@ def check_features(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The features of a fix check: raw features (randomized PCA to ``check_pca``) of seeded
     subsamples of ``check_samples`` per side (the same indices for domains of the same size, so
-    before and after compare the same samples)."""
+    before and after compare the same samples). Feature vectors are standardised by the source alone
+    (``scale="source"``, the units a source-trained model reads): pooled, a column whose target spread
+    is ten times the source's would be scaled by the target's spread and look nearly alike."""
     index_s = sample_index(source.n_samples, settings.check_samples, settings.seed)
     index_t = sample_index(target.n_samples, settings.check_samples, settings.seed)
     return raw_features(
-        source.X[index_s], target.X[index_t], pca_dim=settings.check_pca, seed=settings.seed, exact=False
+        source.X[index_s],
+        target.X[index_t],
+        pca_dim=settings.check_pca,
+        seed=settings.seed,
+        exact=False,
+        scale="source",
     )
 
 

@@ -28,7 +28,9 @@ the false discovery rate :attr:`~tlcore.explain.settings.ExplainSettings.fdr`
 (:mod:`tlcore.metrics.feature_tests`): with few rows and many columns, some columns differ by half a
 standard deviation by chance alone. The drifted columns' shares of the gap are measured in
 :mod:`tlcore.explain.gap_shares` (the removal: :func:`matched`); the largest become causes
-(:func:`tlcore.explain.verdict.column_causes`). Names come from the table's header (``meta["columns"]``), else
+(:func:`tlcore.explain.verdict.column_causes`); one that counts rows on both sides
+(:func:`tlcore.data.values.looks_like_row_number`) is named as a sample id to set aside. Names come
+from the table's header (``meta["columns"]``), else
 ``feature i`` (``X[:, i]``, 0-based).
 """
 
@@ -42,6 +44,7 @@ from typing import Any
 import torch
 
 from tlcore.data.domain import Domain
+from tlcore.data.values import looks_like_row_number
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
 from tlcore.explain.image_stats import sample_index
 from tlcore.explain.settings import ExplainSettings
@@ -58,8 +61,9 @@ SHAPE_SAMPLES = 200  # samples a side for a column's shape (module docstring)
 @dataclass(frozen=True)
 class ColumnDrift:
     """One column compared source vs target (module docstring); ``mmd2_after`` is the fix checks'
-    MMD² with it matched (:func:`matched`) and ``share`` its share of the gap, both ``None`` when it
-    was not checked."""
+    MMD² with it matched (:func:`matched`) on top of the columns ``matched_before`` it, from
+    ``mmd2_before`` with those alone (forward selection, :mod:`tlcore.explain.gap_shares`), and
+    ``share`` its share of the gap, ``None`` when it was not checked."""
 
     index: int
     name: str
@@ -75,6 +79,9 @@ class ColumnDrift:
     significant: bool  # q_value <= ExplainSettings.fdr
     mmd2_after: float | None = None
     share: float | None = None
+    mmd2_before: float | None = None
+    matched_before: tuple[str, ...] = ()
+    row_number: bool = False  # each side a different integer in every row (looks_like_row_number)
 
     @property
     def spread_severity(self) -> Severity:
@@ -185,7 +192,8 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
         shape = max(0.0, mmd2_unbiased(Zs[:, j : j + 1], Zt[:, j : j + 1], 1.0)) if varies else 0.0
         values = (m_s[j], s_s[j], m_t[j], s_t[j], shift[j], spread[j])
         test = (float(p[j]), float(q[j]), bool(q[j] <= settings.fdr))
-        rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape, *test))
+        counts = all(looks_like_row_number(X[:, j].numpy()) for X in (Xs, Xt))
+        rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape, *test, row_number=counts))
     return tuple(rows)
 
 

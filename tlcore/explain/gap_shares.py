@@ -29,9 +29,14 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
   by ``1 -`` that share to be a share of ``G+`` too;
 * a drifted column of feature vectors (:mod:`tlcore.explain.columns`, the
   :attr:`~tlcore.explain.settings.ExplainSettings.max_column_checks` most drifted): the target's
-  column re-centred and re-scaled to the source's mean and spread
-  (:func:`~tlcore.explain.columns.matched`); the checked columns also all matched together
-  (``columns_together``), which bounds what adaptation is left.
+  column re-centred and re-scaled to the source's mean and spread, ``x -> (x - m_t) / s_t * s_s +
+  m_s`` (:func:`~tlcore.explain.columns.matched`), on top of the columns ranked before it (forward
+  selection): each round matches, with those already matched, the column that leaves the least MMD²,
+  and its share is the fall from the round before, ``(G_{k-1} - G_k) / G`` (``G_0 = G``). Measured
+  alone, a column's share would hide behind a larger one: a column moved many standard deviations
+  saturates the Gaussian kernel, so the pair stays apart whatever else is matched, and a column
+  whose units changed tenfold would earn nothing next to it. The column shares add up to
+  ``columns_together``, MMD² with every checked column matched, which bounds what adaptation is left.
 
 A cause that cannot be removed this way (no source labels or no estimated priors, no spec to reload
 the target from, fewer than :data:`tlcore.diagnosis.MIN_POWER` samples left, ``G <= 0``) has no
@@ -218,19 +223,39 @@ def _with_columns(
     drifted = sum(c.fires for c in columns)
     if drifted > len(checked) > 0:
         notes["columns"] = f"only the {len(checked)} most drifted of {drifted} drifted columns are checked"
-    after = {c.index: _mmd2(source, matched(source, target, [c.index]), settings) for c in checked}
+    rounds = _forward(source, target, checked, settings, out.mmd2)
     rows = tuple(
-        replace(c, mmd2_after=after[c.index], share=out.share(out.mmd2, after[c.index]))
-        if c.index in after
+        replace(
+            c,
+            **rounds[c.index],
+            share=out.share(rounds[c.index]["mmd2_before"], rounds[c.index]["mmd2_after"]),
+        )
+        if c.index in rounds
         else c
         for c in columns
     )
-    together = None
-    if len(checked) == 1:
-        together = after[checked[0].index]
-    elif checked:
-        together = _mmd2(source, matched(source, target, list(after)), settings)
+    together = list(rounds.values())[-1]["mmd2_after"] if rounds else None
     return replace(out, columns=rows, columns_together=together)
+
+
+def _forward(
+    source: Domain, target: Domain, checked: Sequence[ColumnDrift], settings: ExplainSettings, start: float
+) -> dict[int, dict[str, Any]]:
+    """By column index, in the order matched: its ``mmd2_before`` and ``mmd2_after`` being matched and
+    the columns ``matched_before`` it, in forward selection from MMD² ``start`` (module docstring);
+    ties go to the more drifted column."""
+    done: list[ColumnDrift] = []
+    left, level = list(checked), start
+    rounds: dict[int, dict[str, Any]] = {}
+    while left:
+        before = [d.index for d in done]
+        after = [_mmd2(source, matched(source, target, [*before, c.index]), settings) for c in left]
+        best = min(range(len(left)), key=after.__getitem__)
+        names = tuple(d.name for d in done)
+        rounds[left[best].index] = {"mmd2_before": level, "mmd2_after": after[best], "matched_before": names}
+        level = after[best]
+        done.append(left.pop(best))
+    return rounds
 
 
 def every_class_target(source: Domain, load: Callable[[], Domain]) -> Domain:

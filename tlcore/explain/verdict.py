@@ -24,11 +24,12 @@ keeps its own number in its detail:
   an empty scan or two among many is part of a side's look, one image in twenty is a data problem):
   their share measured on the pair without them, their fix the side's spec with ``blank=drop``.
 
-These rank by share, largest first (each measured alone: shares overlap), except that blank images
-come first (a problem of the data, to solve before any other) and new regions next when at least
-:data:`MOST` of the target has no source neighbour (other data: a fix that pulls it nearer does not
-make it the source's); a cause whose share could not be measured (no labels, too few samples:
-:mod:`~tlcore.explain.gap_shares`) follows the measured ones and says why.
+These rank by share, largest first (each measured alone, a column on top of those before it: shares
+overlap), except that blank images come first (a problem of the data, to solve before any other)
+and new regions next when at least :data:`MOST` of the target has no source neighbour (other data:
+a fix that pulls it nearer does not make it the source's); a cause whose share could not be
+measured (no labels, too few samples: :mod:`~tlcore.explain.gap_shares`)
+follows the measured ones and says why.
 When the gap is not ``none``, no fix removes it (the test after the fix finds none) and no cause
 accounts for :data:`NEARLY_ALL` of it, strong findings that no helpful fix explains follow (by their
 standardised difference), then the rest of the gap (at most one minus the largest share) for
@@ -82,7 +83,10 @@ from tlcore.explain.settings import ExplainSettings
 
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NEARLY_ALL = 0.9  # a cause with at least this share leaves adaptation too little to bridge
-OVERLAP = " Each share is measured with only that cause removed, so shares overlap and need not add up."
+OVERLAP = (
+    " Each share is measured with only that cause removed (a column: with the columns named before it"
+    " matched too), so shares overlap and need not add up."
+)
 
 
 @dataclass(frozen=True)
