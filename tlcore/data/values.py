@@ -117,8 +117,10 @@ def array_domain(
 
 def looks_like_row_number(values: np.ndarray) -> bool:
     """Whether a column counts rows: at least :data:`ROW_NUMBER_MIN` finite integer values, each
-    different (a running number in any order, from any start: 0..N-1 sorted, 1000.. shuffled)."""
+    different and dense, spanning at most twice as many numbers as there are rows (a running number in
+    any order, from any start, some rows left out: 0..N-1 sorted, 1000.. shuffled; not a timestamp or
+    a count that happens to differ in every row)."""
     v = np.asarray(values, dtype=np.float64).ravel()
     if len(v) < ROW_NUMBER_MIN or not np.isfinite(v).all() or (v != np.round(v)).any():
         return False
-    return len(np.unique(v)) == len(v)
+    return len(np.unique(v)) == len(v) and v.max() - v.min() + 1 <= 2 * len(v)
