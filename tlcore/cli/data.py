@@ -42,6 +42,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="a table's label column when it is not called label, y, class or target; "
         "none: read the file unlabelled (the spec then carries label=...)",
     )
+    upload.add_argument(
+        "--missing",
+        choices=["drop"],
+        help="drop: a table's rows holding a missing or non-numeric cell are dropped when read (the spec "
+        "then carries missing=drop); without it such a table is refused, naming the first cell",
+    )
     upload.add_argument("--json", action="store_true", help="print JSON")
     upload.set_defaults(handler=upload_command)
 
@@ -110,10 +116,12 @@ def upload_command(args: argparse.Namespace) -> int:
     limits = Limits.from_env()
     check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
     workspace = Workspace.resolve(args.workspace)
-    spec = store_upload(workspace, path.name, path.read_bytes(), limits, args.label)
+    drop_missing = args.missing is not None
+    data = path.read_bytes()
+    spec = store_upload(workspace, path.name, data, limits, args.label, drop_missing=drop_missing)
     name = parse_spec(spec).name
     if args.json:
         print_json({"name": name, "spec": spec})
     else:
-        print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label else ""))
+        print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or drop_missing else ""))
     return 0

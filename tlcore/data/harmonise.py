@@ -33,6 +33,7 @@ from torch.nn.functional import interpolate
 
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
+from tlcore.numbers import plural
 
 MIN_SAMPLES = 2
 
@@ -75,8 +76,9 @@ class ConformReport:
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
+            dropped = plural(self.n_dropped, "sample")
             notes.append(
-                f"{side} classes unknown to the {reference}, {self.n_dropped} samples dropped: {listed} "
+                f"{side} classes unknown to the {reference}, {dropped} dropped: {listed} "
                 "(label=none keeps them, unlabelled)"
             )
         if self.missing_classes and side == reference:  # a domain conformed to its own classes
