@@ -226,7 +226,7 @@ def _file_notes(domain: Domain, spec: dict[str, Any]) -> list[str]:
         verb = "has" if n == 1 else "have"
         notes.append(f"data: {_files(n)} could not be decoded and {verb} no row: {shown}")
     if dropped := meta.get("missing_dropped"):
-        notes.append(f"data: {dropped}, so they have no prediction")
+        notes.append(f"data: {dropped}, not predicted")
     return notes
 
 
