@@ -23,6 +23,7 @@ from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.tables import TextFeaturesError
 from tlcore.data.uploads import (
     LABEL_FLAG,
+    MISSING_FLAG,
     NO_LABELS,
     path_labelled,
     read_path,
@@ -87,15 +88,15 @@ def store_upload(
     *,
     name_label: str = LABEL_FLAG,
     drop_missing: bool = False,
+    name_missing: str = MISSING_FLAG,
 ) -> str:
     """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
     when given: a table's label column, or ``none``, and ``missing=drop`` with ``drop_missing``;
-    ``name_label`` as there); its spec, ``upload:NAME[:label=...][,missing=drop]``."""
+    ``name_label`` and ``name_missing`` as there); its spec, ``upload:NAME[:label=...][,missing=drop]``."""
     if label is not None:
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
-    name = save_upload(
-        workspace, filename, data, limits, label, name_label=name_label, drop_missing=drop_missing
-    )
+    how = {"name_label": name_label, "drop_missing": drop_missing, "name_missing": name_missing}
+    name = save_upload(workspace, filename, data, limits, label, **how)
     return str(DomainSpec("upload", name, label=label, drop_missing=drop_missing))
 
 

@@ -25,7 +25,7 @@ from tlcore.numbers import plural
 
 MOSTLY_NUMERIC = 0.9  # share of a column's non-empty cells that parse as numbers: a feature column
 MANY_CLASSES = 20  # a label column from which more classes than half the rows is refused
-ROW_NUMBER_MIN = 10  # rows from which a column of 0..N-1 (or 1..N) counts them
+ROW_NUMBER_MIN = 20  # rows from which a column of 0..N-1 (or 1..N) counts them
 MISSING_DROP = "missing=drop"  # the spec option that drops the rows holding a missing or bad cell
 SHOWN_ROWS = 5  # dropped rows named in a provenance
 

@@ -26,7 +26,7 @@ from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.workspace import Workspace
 
 LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
-MISSING_FLAG = "--missing drop"  # how the CLI drops a table's rows with missing cells on upload
+MISSING_FLAG = "upload with --missing drop"  # how the CLI drops a table's rows with missing cells on upload
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 _UNSAFE = re.compile(r"[^\w.-]+")
 FileKind = Literal["images", "npz", "table"]
@@ -115,11 +115,13 @@ def save_upload(
     *,
     name_label: str = LABEL_FLAG,
     drop_missing: bool = False,
+    name_missing: str = MISSING_FLAG,
 ) -> str:
     """Validate ``data`` by parsing it (with the spec option ``label=``: a table's label column, or
     ``none``; with ``drop_missing``, ``missing=drop``), store it atomically, return the name for
     ``upload:<name>``. ``name_label`` says how the caller names a label column (``{column}`` in it), for
-    a table whose label column is not found."""
+    a table whose label column is not found; ``name_missing`` how it drops a table's rows with missing
+    cells (``missing=drop``)."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -131,7 +133,8 @@ def save_upload(
         os.fsync(tmp.fileno())
     temp = Path(tmp.name)
     try:
-        _check_readable(temp, filename, limits, label, name_label, drop_missing=drop_missing)
+        names = (name_label, name_missing)
+        _check_readable(temp, filename, limits, label, names, drop_missing=drop_missing)
         for attempt in range(1, 10_000):
             final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
             if final.exists() and final.read_bytes() == data:
@@ -145,15 +148,23 @@ def save_upload(
 
 
 def _check_readable(
-    path: Path, filename: str, limits: Limits, label: str | None, name_label: str, *, drop_missing: bool
+    path: Path,
+    filename: str,
+    limits: Limits,
+    label: str | None,
+    names: tuple[str, str],
+    *,
+    drop_missing: bool,
 ) -> None:
     """Parse the incoming file as it will be read; a table with text features and no label column,
     uploaded without ``label``, is refused saying how to name its first text column as the labels
-    (``name_label``, with ``{column}``); one with missing cells saying how to drop their rows."""
+    (``names[0]``, with ``{column}``); one with missing cells saying how to drop their rows
+    (``names[1]``)."""
+    name_label, name_missing = names
     try:
         read_path(path, None if label == NO_LABELS else label, limits, filename, drop_missing=drop_missing)
     except MissingCellsError as exc:
-        raise TLError(exc.hint(f"upload with {MISSING_FLAG} (the spec option {MISSING_DROP})")) from None
+        raise TLError(exc.hint(f"{name_missing} (the spec option {MISSING_DROP})")) from None
     except TextFeaturesError as exc:
         if exc.label_column or label is not None:
             raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none
