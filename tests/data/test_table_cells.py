@@ -146,3 +146,23 @@ def test_a_column_counting_the_rows_is_warned_of(tmp_path: Path) -> None:
     assert not looks_like_row_number(np.arange(2, 22))  # not from 0 or 1
     assert not looks_like_row_number(np.append(np.arange(19), 18))  # a repeat
     assert not looks_like_row_number(np.arange(19))  # too few rows to tell
+
+
+def test_a_semicolon_export_whose_header_holds_a_comma_is_read_by_semicolons(tmp_path: Path) -> None:
+    """``Temp, °C`` in the header of a semicolon file with decimal commas (QA helper-142: refused as
+    rows of different lengths); a file whose rows split unevenly says which separator it read, and why."""
+    rows = "".join(f"T{i};{20 + i},5;0,{(i + 1) * 25};{i % 3}\n" for i in range(6))
+    (tmp_path / "semi.csv").write_text(f"id;Temp, °C;vib;status\n{rows}", encoding="utf-8")
+    domain = load_domain(f"{tmp_path / 'semi.csv'}:label=status")
+    assert domain.meta["columns"] == ("Temp, °C", "vib") and domain.X[:2].tolist() == [
+        [20.5, 0.25],
+        [21.5, 0.5],
+    ]
+    (tmp_path / "ragged.csv").write_text("a,b\n1,2\n1,2,3,4\n")
+    with pytest.raises(TLError) as refused:
+        load_domain(str(tmp_path / "ragged.csv"))
+    assert str(refused.value) == (
+        "ragged.csv is not a well-formed table: split at commas, the separator read (the first line holds "
+        "one), its rows have different numbers of fields; a file separated otherwise whose header holds a "
+        "comma: quote that header field, or save the file with tabs as .tsv"
+    )
