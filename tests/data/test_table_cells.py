@@ -113,7 +113,11 @@ def test_upload_names_the_cell_and_stores_with_missing_drop(
     )
     assert main([*argv, "--missing", "drop"]) == 0
     out = capsys.readouterr().out
-    assert out.strip() == "stored as upload:target.csv; use it as upload:target.csv:label=status,missing=drop"
+    assert (
+        out.splitlines()[0]
+        == "stored as upload:target.csv; use it as upload:target.csv:label=status,missing=drop"
+    )
+    assert "(missing=drop: line 6 of the file (id T00004))" in out  # the dropped row, named on upload
     assert load_domain("upload:target.csv:label=status,missing=drop", Workspace(workspace)).n_samples == 29
 
 
