@@ -167,6 +167,6 @@ def test_a_semicolon_export_whose_header_holds_a_comma_is_read_by_semicolons(tmp
         load_domain(str(tmp_path / "ragged.csv"))
     assert str(refused.value) == (
         "ragged.csv is not a well-formed table: split at commas, the separator read (the first line holds "
-        "one), its rows have different numbers of fields; a file separated otherwise whose header holds a "
-        "comma: quote that header field, or save the file with tabs as .tsv"
+        "one), it gives rows of different lengths; a file separated otherwise whose header holds a comma: "
+        "quote that header field, or save the file with tabs as .tsv"
     )

@@ -54,9 +54,9 @@ def _ragged(label: str, sep: str, *, tsv: bool) -> str:
     separator guessed, why, and how to get another."""
     why = "a .tsv file" if tsv else "the first line " + ("holds one" if sep == "," else "holds no comma")
     return (
-        f"{label} is not a well-formed table: split at {SEPARATORS[sep]}, the separator read ({why}), its "
-        "rows have different numbers of fields; a file separated otherwise whose header holds a comma: "
-        "quote that header field, or save the file with tabs as .tsv"
+        f"{label} is not a well-formed table: split at {SEPARATORS[sep]}, the separator read ({why}), it "
+        "gives rows of different lengths; a file separated otherwise whose header holds a comma: quote "
+        "that header field, or save the file with tabs as .tsv"
     )
 
 
