@@ -25,7 +25,7 @@ from tlcore.numbers import plural
 
 MOSTLY_NUMERIC = 0.9  # share of a column's non-empty cells that parse as numbers: a feature column
 MANY_CLASSES = 20  # a label column from which more classes than half the rows is refused
-ROW_NUMBER_MIN = 20  # rows from which a column of 0..N-1 (or 1..N) counts them
+ROW_NUMBER_MIN = 20  # rows from which a column of N consecutive whole numbers counts them
 MISSING_DROP = "missing=drop"  # the spec option that drops the rows holding a missing or bad cell
 SHOWN_ROWS = 5  # dropped rows named in a provenance
 
@@ -117,15 +117,15 @@ def check_label_counts(n_classes: int, n_rows: int, column: object, label: str) 
 
 
 def looks_like_row_number(values: np.ndarray) -> bool:
-    """Whether ``values`` count the rows: whole numbers that are ``0..N-1`` or ``1..N`` in some order
-    (a spreadsheet's running number), from :data:`ROW_NUMBER_MIN` rows."""
+    """Whether ``values`` count the rows: ``N`` consecutive whole numbers in some order (``0..N-1``, or
+    ``1000..1000+N-1`` where a later file goes on counting), from :data:`ROW_NUMBER_MIN` rows."""
     values = np.asarray(values)
     if len(values) < ROW_NUMBER_MIN or values.dtype.kind not in "iuf" or not np.isfinite(values).all():
         return False
     if (values != np.round(values)).any():
         return False
     start = values.min()
-    return start in (0, 1) and np.array_equal(np.sort(values), np.arange(start, start + len(values)))
+    return bool(np.array_equal(np.sort(values), np.arange(start, start + len(values))))
 
 
 def row_number_warning(features: pd.DataFrame) -> str:
