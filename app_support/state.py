@@ -25,6 +25,8 @@ ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "upload_label"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
 PREDICT_LABEL = "predict_batch_label"  # the Predict page's new batch's Label column field
+MISSING_SUFFIX = "_missing"  # a Label column field's key + this: its box for missing=drop
+DROP_MISSING_BOX = "Drop rows with missing cells"
 PREDICT_RUN = "predict_run"  # the run another page asked Predict to preselect ("label data with it")
 PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
@@ -280,7 +282,8 @@ def forget_builders() -> None:
 
 def labels_input(key: str) -> None:
     """The uploaders' "Label column (optional)" field (the Data page's and the Predict page's new
-    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), cleared after it."""
+    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), and its "Drop rows with
+    missing cells" box (``missing=drop``), cleared after it."""
     st.text_input(
         "Label column (optional)",
         key=key,
@@ -290,13 +293,21 @@ def labels_input(key: str) -> None:
         "save only: the field is cleared after it. It is the spec's `label=` (`python -m tlcore data upload "
         "--label COLUMN`; `predict --data upload:NAME:label=none`)",
     )
+    st.checkbox(
+        DROP_MISSING_BOX,
+        key=f"{key}{MISSING_SUFFIX}",
+        help="A table's rows holding an empty, n/a or non-numeric feature cell (`#DIV/0!`) are dropped, "
+        "and the data's provenance names them; without it such a table is refused, naming the first "
+        "cell. Applies to the next save only. It is the spec's `missing=drop` (`python -m tlcore data "
+        "upload --missing drop`)",
+    )
 
 
 def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
     """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`), read
-    with the labels its :func:`labels_input` ``label_key`` names; its spec, or None with the error
-    kept for the page to show. After a save the labels field is cleared, so it never applies to the
-    next upload unseen.
+    with the labels its :func:`labels_input` ``label_key`` names (and ``missing=drop`` when its box is
+    ticked); its spec, or None with the error kept for the page to show. After a save the labels
+    field and the box are cleared, so they never apply to the next upload unseen.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
     this session's widget state.
@@ -315,12 +326,14 @@ def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
             file.getvalue(),
             label=label,
             name_label="type {column} in the Label column field",
+            drop_missing=bool(state.get(f"{label_key}{MISSING_SUFFIX}")),
+            name_missing=f"tick {DROP_MISSING_BOX}",
         )
     except TLError as exc:
         state[UPLOAD_ERROR] = str(exc)
         return None
     state[UPLOAD_SAVED] = spec
-    state[label_key] = ""
+    state[label_key], state[f"{label_key}{MISSING_SUFFIX}"] = "", False
     return spec
 
 

@@ -203,7 +203,8 @@ class Predictions:
 
 
 def _file_notes(domain: Domain, spec: dict[str, Any]) -> list[str]:
-    """What the image reader did to a folder's or zip's files: resized, or left without a row; and
+    """What the image reader did to a folder's or zip's files: resized, or left without a row; a
+    table's rows ``missing=drop`` dropped (:mod:`tlcore.data.table_cells`); and
     the side the network of model ``spec`` sees the images at where it resizes its input itself (an
     ImageNet backbone: efficientnet_lite0 of a 3x128x128 input at 96 px)."""
     meta, notes = domain.meta, []
@@ -224,6 +225,8 @@ def _file_notes(domain: Domain, spec: dict[str, Any]) -> list[str]:
         shown = named_files(list(meta.get("unreadable", ())))
         verb = "has" if n == 1 else "have"
         notes.append(f"data: {_files(n)} could not be decoded and {verb} no row: {shown}")
+    if dropped := meta.get("missing_dropped"):
+        notes.append(f"data: {dropped}, not predicted")
     return notes
 
 

@@ -111,6 +111,27 @@ def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
     assert at.session_state["pair_source"] == "mnist5k:n=200"  # neither was stored nor used
 
 
+def test_a_bad_cell_is_named_and_the_box_drops_its_row(app: OpenApp) -> None:
+    """A '#DIV/0!' in a numeric column is named by cell with the page's own way forward (QA helper-142:
+    it read as a label column to name); ticking the box stores the upload with missing=drop."""
+    rows = "".join(f"T{i},{i % 5}.5,{'#DIV/0!' if i == 3 else i / 7},{'ab'[i % 2]}\n" for i in range(12))
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("gaps.csv", f"id,f1,flow,label\n{rows}".encode(), "text/csv")
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert_clean(at)
+    (error,) = at.error
+    assert plain(error.value).replace("\\", "") == (
+        "gaps.csv: 1 cell is missing, infinite or not a number: '#DIV/0!' in column 'flow' on line 5 of the "
+        "file (id T3); fix it in the file, or drop its row: tick Drop rows with missing cells (the spec "
+        "option missing=drop)"
+    )
+    at.checkbox(key="upload_label_missing").check().run()
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert_clean(at)
+    assert at.session_state["pair_source"] == "upload:gaps.csv:missing=drop"
+    assert not at.checkbox(key="upload_label_missing").value  # for the next save only
+
+
 def test_enter_in_the_methods_picks_one_match_not_all(app: OpenApp) -> None:
     """Streamlit's "Select N matches" row comes first in a multiselect, so typing "dann" and Enter
     added dann, domain_weights and pseudo_label: the Methods field hides that row."""

@@ -107,7 +107,12 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
         "--label species)\n"
     )
     code, out, _ = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "species")
-    assert (code, out) == (0, "stored as upload:iris.csv; use it as upload:iris.csv:label=species\n")
+    assert code == 0 and out.splitlines() == [  # what it stored, as data inspect says it (QA helper-142)
+        "stored as upload:iris.csv; use it as upload:iris.csv:label=species",
+        "upload:iris.csv:label=species: 3 samples of 1 feature",
+        "  provenance: upload:iris.csv: 3 rows x 1 features, labels from column 'species'",
+        "  2 classes: a: 2, b: 1",
+    ]
     assert inspect_json(capsys, workspace, "upload:iris.csv:label=species")["classes"] == ["a", "b"]
     code, out, _ = run(capsys, workspace, "data", "inspect", "upload:iris.csv:label=species")
     assert out.startswith("upload:iris.csv:label=species: 3 samples of 1 feature\n")

@@ -147,6 +147,20 @@ def test_table_columns_are_matched_by_name_when_both_sides_name_them() -> None:
         harmonise(source, table("short", ("f2", "f1"), X[:, :2]))
 
 
+def test_a_header_that_differs_by_a_space_or_case_is_named_beside_the_missing_column() -> None:
+    """QA helper-142: 'Temp (°C) ' in the data, with a trailing space, read as a missing 'Temp (°C)'."""
+    X = torch.arange(16.0).reshape(4, 4)
+    source = table("last year", ("Temp (°C)", "Flow", "vib rms", "ch04"), X)
+    near = table("this year", ("Temp (°C) ", "flow", "vib  rms", "ch04"), X)
+    with pytest.raises(TLError) as refused:
+        harmonise(source, near)
+    assert str(refused.value) == (
+        "this year lacks feature columns of the source last year: Temp (°C) (the data has 'Temp (°C) ': a "
+        "trailing space), Flow (the data has 'flow': other case), vib rms (the data has 'vib  rms': other "
+        "spacing) (columns match by name)"
+    )
+
+
 def test_tables_of_other_widths_and_no_column_in_common_name_the_columns() -> None:
     """Two named tables with nothing in common and other widths (another dataset altogether): the
     error names what the target lacks and has, as a missing column's does."""

@@ -204,10 +204,16 @@ def test_csv_layouts_keep_every_row(
     [
         (b"", "is empty"),
         (b"a,b\n1,2\n1,2,3,4\n", "not a well-formed table"),
-        (b"a,b\n1,2\n1,\n", r"1 missing or infinite values \(first in row 2, column 'b'\)"),
+        (
+            b"a,b\n1,2\n1,\n",
+            r"1 cell is missing, infinite or not a number: empty \(or a missing-value marker such as n/a\) "
+            r"in column 'b' on line 3 of the file; fix it in the file, or drop its row: read the table with "
+            r"the spec option missing=drop",
+        ),
         (
             b"a,b\n1,2\n1,-1e300\n",
-            r"1 values beyond float32's range of ±3.4e38 \(first in row 2, column 'b': -1e\+300\)",
+            r"1 value beyond float32's range of ±3.4e38 \(first in line 3 of the file, column 'b': "
+            r"-1e\+300\)",
         ),
         (b"a,b\nx,1\n", "non-numeric feature columns a"),
         (b"label\ncat\n", "no feature columns"),
@@ -235,7 +241,7 @@ def test_an_id_column_names_the_samples_and_is_no_feature(tmp_path: Path) -> Non
     )
     assert read_path(tmp_path / "files.parquet").ids == ("scan_1.png", "scan_2.png", "scan_3.png")
     frame.assign(ID=[1001.0, None, 1003.0]).to_csv(tmp_path / "gap.csv", index=False)
-    with pytest.raises(TLError, match=r"column 'ID' \(the sample ids\) is empty in data row 1"):
+    with pytest.raises(TLError, match=r"column 'ID' \(the sample ids\) is empty on line 3 of the file"):
         read_path(tmp_path / "gap.csv")
     frame.assign(ID=[7, 8, 7]).to_csv(tmp_path / "twice.csv", index=False)
     with pytest.raises(TLError, match="column 'ID' repeats the sample id '7'; sample ids must be unique"):

@@ -260,9 +260,9 @@ HOSTILE: dict[str, Hostile] = {
     "utf16-csv": Hostile("utf16.csv", lambda: "\ufeffa,b\n1,2\n".encode("utf-16"), "not a readable table"),
     "garbage-parquet": Hostile("garbage.parquet", lambda: noise(2000), "not a readable table"),
     "ragged-csv": Hostile("ragged.csv", lambda: b"a,b\n1,2\n1,2,3,4\n", "rows of different lengths"),
-    "short-row-csv": Hostile("short.csv", lambda: b"a,b,c\n1,2,3\n4\n", "missing or infinite"),
-    "nan-csv": Hostile("nan.csv", lambda: b"a,b\n1,nan\n2,3\n", "missing or infinite"),
-    "inf-csv": Hostile("inf.csv", lambda: b"a,b\n1,inf\n2,-inf\n", "missing or infinite"),
+    "short-row-csv": Hostile("short.csv", lambda: b"a,b,c\n1,2,3\n4\n", "missing, infinite or not a number"),
+    "nan-csv": Hostile("nan.csv", lambda: b"a,b\n1,nan\n2,3\n", "missing, infinite or not a number"),
+    "inf-csv": Hostile("inf.csv", lambda: b"a,b\n1,inf\n2,-inf\n", "missing, infinite or not a number"),
     "text-features-csv": Hostile("text.csv", lambda: b"a,b,label\nx,1,c\ny,2,d\n", "non-numeric"),
     "missing-label-csv": Hostile("nolabel.csv", lambda: b"a,label\n1,x\n2,\n", "labels are missing"),
     "wide-csv": Hostile(

@@ -166,6 +166,15 @@ def test_a_table_model_takes_its_columns_by_name(tmp_path: Path, capsys: pytest.
     assert "note: data columns unknown to the model ignored: batch" in text
     pd.testing.assert_frame_equal(frames["shuffled"], frames["target"])
     assert frames["target"]["predicted"].nunique() > 1  # predictions that could differ
+    gaps = frame.iloc[100:].astype(object).assign(px3=lambda f: f["px3"].where(f.index != 104, "#DIV/0!"))
+    gaps.to_csv(tmp_path / "gaps.csv", index=False)  # data row 4, line 6 of the file: predicted without it
+    out = tmp_path / "gaps-predictions.csv"
+    code, text, _ = cli(
+        workspace, capsys, record.id, "--data", f"{tmp_path / 'gaps.csv'}:missing=drop", "--out", str(out)
+    )
+    note = "note: data: 1 row with a missing or non-numeric cell dropped (missing=drop: line 6 of the file)"
+    assert code == 0 and f"{note}, not predicted" in " ".join(text.split())  # wrapped to the terminal
+    pd.testing.assert_frame_equal(read_back(out), frames["target"].drop(index=4).reset_index(drop=True))
     code, _, err = cli(workspace, capsys, record.id, "--data", str(tmp_path / "short.csv"))
     assert code == 2 and err.splitlines() == [
         f"error: {tmp_path / 'short.csv'} lacks feature columns of the model of run {record.id}: px5 "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from shlex import quote
+from typing import Any
 
 from tlcore.cli.output import display_width, padded, print_json, wrapped
 from tlcore.data.spec_text import parse_spec
@@ -41,6 +42,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="COLUMN",
         help="a table's label column when it is not called label, y, class or target; "
         "none: read the file unlabelled (the spec then carries label=...)",
+    )
+    upload.add_argument(
+        "--missing",
+        choices=["drop"],
+        help="drop: a table's rows holding a missing or non-numeric cell are dropped when read (the spec "
+        "then carries missing=drop); without it such a table is refused, naming the first cell",
     )
     upload.add_argument("--json", action="store_true", help="print JSON")
     upload.set_defaults(handler=upload_command)
@@ -79,23 +86,27 @@ def inspect_command(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return 0
+    print("\n".join(_described(summary)))
+    return 0
+
+
+def _described(summary: dict[str, Any]) -> list[str]:
+    """A domain's summary as ``data inspect`` prints it: size, provenance, classes."""
     if summary["kind"] == "features":
         width = summary["shape"][0]
         what = f"samples of {width} feature{'s' if width != 1 else ''}"
     else:
         what = f"{summary['kind']} samples of shape {summary['shape']}"
-    print(f"{summary['name']}: {summary['n_samples']} {what}")
-    print(f"  provenance: {summary['provenance']}")
+    lines = [f"{summary['name']}: {summary['n_samples']} {what}", f"  provenance: {summary['provenance']}"]
     if summary["labelled"]:
         counts = ", ".join(f"{name}: {count}" for name, count in summary["class_counts"].items())
-        print(f"  {plural(summary['n_classes'], 'class', 'classes')}: {counts}")
-    else:
-        print("  unlabelled" + (f" (classes: {', '.join(summary['classes'])})" if summary["classes"] else ""))
-    return 0
+        return [*lines, f"  {plural(summary['n_classes'], 'class', 'classes')}: {counts}"]
+    classes = f" (classes: {', '.join(summary['classes'])})" if summary["classes"] else ""
+    return [*lines, f"  unlabelled{classes}"]
 
 
 def upload_command(args: argparse.Namespace) -> int:
-    from tlcore.data.spec import store_upload  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import load_domain, store_upload  # noqa: PLC0415 - loads torch
     from tlcore.data.uploads import check_upload_size  # noqa: PLC0415 - loads torch
 
     path = Path(args.path).expanduser()
@@ -110,10 +121,13 @@ def upload_command(args: argparse.Namespace) -> int:
     limits = Limits.from_env()
     check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
     workspace = Workspace.resolve(args.workspace)
-    spec = store_upload(workspace, path.name, path.read_bytes(), limits, args.label)
+    drop_missing = args.missing is not None
+    data = path.read_bytes()
+    spec = store_upload(workspace, path.name, data, limits, args.label, drop_missing=drop_missing)
     name = parse_spec(spec).name
     if args.json:
         print_json({"name": name, "spec": spec})
     else:
-        print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label else ""))
+        print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or drop_missing else ""))
+        print("\n".join(_described(load_domain(spec, workspace).summary())))  # parsed again: a one-off
     return 0

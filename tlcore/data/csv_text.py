@@ -1,17 +1,21 @@
 """How a CSV file's text becomes a frame: its dialect, its header, its size checked on the first line.
 
-The dialect (:func:`_dialect`): a comma separates, or a semicolon or tab when the first line holds no
-comma; with semicolons, numbers like ``1,5`` mean 1.5 when the first lines hold them (Excel in many
-locales writes both); the text is UTF-8, else Windows-1252 (Excel on Windows; never NUL bytes, so a
-UTF-16 file stays refused). The first line is the header when it is the column positions
-``0..D-1`` (what pandas writes for an unnamed frame, after an empty field for its index) or when one
-of its text fields is not a value of the column below; otherwise it is a sample: numbers
-(``np.savetxt``), or text that is a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``).
-pandas' own errors reach the caller (:mod:`tlcore.data.tables`), which turns them into one line.
+The dialect (:func:`_dialect`): a comma separates, or a semicolon or tab when the first line holds
+no comma, or when it does but splitting the first lines at commas gives rows of different lengths
+and at semicolons (or tabs) rows of one length (a header ``Temp, °C`` in a semicolon export); with
+semicolons, numbers like ``1,5`` mean 1.5 when the first lines hold them (Excel in many locales
+writes both); the text is UTF-8, else Windows-1252 (Excel on Windows; never NUL bytes, so a UTF-16
+file stays refused). The first line is the header when it is the column positions ``0..D-1`` (what
+pandas writes for an unnamed frame, after an empty field for its index) or when one of its text
+fields is not a value of the column below; otherwise it is a sample: numbers (``np.savetxt``), or
+text that is a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). Rows that split into
+different numbers of fields are refused naming the separator read and why (:func:`_ragged`); pandas'
+other errors reach the caller (:mod:`tlcore.data.tables`), which turns them into one line.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import warnings
 from collections import Counter
@@ -23,6 +27,8 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, env_var
 
 DIALECT_BYTES = 1 << 16  # the start of a CSV its separator and decimal mark are read from
+SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}  # in the order they are tried
+EVEN_LINES = 20  # the first lines whose field counts tell a separator (:func:`_even`)
 DECIMAL_COMMA = re.compile(r"(?:^|;)\s*-?\d+,\d+\s*(?:;|$)", re.MULTILINE)  # a field like 1,5
 
 
@@ -39,6 +45,19 @@ def read_csv_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
                 if b"\0" in fh.read(DIALECT_BYTES):  # UTF-16, say: not a text this reads
                     raise
             return _read(path, {**how, "encoding": "cp1252"}, label)
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            raise TLError(_ragged(label, how["sep"], tsv=path.suffix.lower() == ".tsv")) from None
+
+
+def _ragged(label: str, sep: str, *, tsv: bool) -> str:
+    """The refusal of a table whose rows split at ``sep`` into different numbers of fields: the
+    separator guessed, why, and how to get another."""
+    why = "a .tsv file" if tsv else "the first line " + ("holds one" if sep == "," else "holds no comma")
+    return (
+        f"{label} is not a well-formed table: split at {SEPARATORS[sep]}, the separator read ({why}), it "
+        "gives rows of different lengths; a file separated otherwise whose header holds a comma: quote "
+        "that header field, or save the file with tabs as .tsv"
+    )
 
 
 def _dialect(path: Path, tsv: bool) -> dict[str, str]:
@@ -50,9 +69,21 @@ def _dialect(path: Path, tsv: bool) -> dict[str, str]:
     with path.open("rb") as fh:
         head = fh.read(DIALECT_BYTES).decode("utf-8", errors="replace")
     first = head.partition("\n")[0]
-    sep = next((s for s in (",", ";", "\t") if s in first), ",")
+    sep = next((s for s in SEPARATORS if s in first), ",")
+    if sep == "," and not _even(head, sep):
+        sep = next((s for s in SEPARATORS if s != "," and s in first and _even(head, s)), sep)
     decimal = "," if sep == ";" and DECIMAL_COMMA.search(head) else "."
     return {"sep": sep, "decimal": decimal, "encoding": "utf-8"}
+
+
+def _even(head: str, sep: str) -> bool:
+    """Whether the first :data:`EVEN_LINES` whole lines of ``head`` split at ``sep`` (quotes
+    respected) into one number of fields, more than one."""
+    lines = head.splitlines()
+    lines = lines[:-1] if len(lines) > 1 and not head.endswith("\n") else lines  # the last one cut off
+    lines = lines[:EVEN_LINES]
+    widths = {len(row) for row in csv.reader(lines, delimiter=sep) if row}
+    return len(widths) == 1 and widths.pop() > 1
 
 
 def _read(path: Path, dialect: dict[str, str], label: str) -> pd.DataFrame:

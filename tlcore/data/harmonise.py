@@ -33,6 +33,7 @@ from torch.nn.functional import interpolate
 
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
+from tlcore.numbers import plural
 
 MIN_SAMPLES = 2
 
@@ -75,8 +76,9 @@ class ConformReport:
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
+            dropped = plural(self.n_dropped, "sample")
             notes.append(
-                f"{side} classes unknown to the {reference}, {self.n_dropped} samples dropped: {listed} "
+                f"{side} classes unknown to the {reference}, {dropped} dropped: {listed} "
                 "(label=none keeps them, unlabelled)"
             )
         if self.missing_classes and side == reference:  # a domain conformed to its own classes
@@ -199,6 +201,25 @@ def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], ref
     return f"{who} names classes {_listed(domain.classes)}, {reference} predicts {_listed(classes)}"
 
 
+def _near_miss(name: str, names: tuple[str, ...]) -> str:
+    """``name``, with the column of ``names`` it differs from only by spaces at an end, case or
+    spacing inside when there is one: ``Temp (°C) (the data has 'Temp (°C) ': a trailing space)``."""
+    for key in (str.strip, str.casefold, lambda s: " ".join(s.split()).casefold()):
+        hit = next((n for n in names if n != name and key(n) == key(name)), None)
+        if hit is None:
+            continue
+        if hit.rstrip() == name.rstrip():  # they differ in the spaces at the end only
+            how = "a trailing space"
+        elif hit.lstrip() == name.lstrip():
+            how = "a space at its start"
+        elif hit.strip() == name.strip():
+            how = "spaces at its ends"
+        else:
+            how = "other case" if hit.casefold() == name.casefold() else "other spacing"
+        return f"{name} (the data has {hit!r}: {how})"
+    return name
+
+
 def _listed(names: tuple[str, ...], most: int = 10) -> str:
     return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
 
@@ -215,7 +236,7 @@ def _column_order(
     if len(missing) == len(columns):
         return None, ConformReport(columns_by_position=True)
     if missing:
-        listed = _listed(tuple(missing), 5)
+        listed = _listed(tuple(_near_miss(name, names) for name in missing), 5)
         raise TLError(f"{domain.name} lacks feature columns of {reference}: {listed} (columns match by name)")
     order = torch.tensor([names.index(name) for name in columns], dtype=torch.int64)
     ignored = tuple(name for name in names if name not in columns)

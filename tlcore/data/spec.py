@@ -19,9 +19,11 @@ from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
 from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec, path_exists
+from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.tables import TextFeaturesError
 from tlcore.data.uploads import (
     LABEL_FLAG,
+    MISSING_FLAG,
     NO_LABELS,
     path_labelled,
     read_path,
@@ -85,14 +87,17 @@ def store_upload(
     label: str | None = None,
     *,
     name_label: str = LABEL_FLAG,
+    drop_missing: bool = False,
+    name_missing: str = MISSING_FLAG,
 ) -> str:
     """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
-    when given: a table's label column, or ``none``; ``name_label`` as there); its spec,
-    ``upload:NAME[:label=...]``."""
+    when given: a table's label column, or ``none``, and ``missing=drop`` with ``drop_missing``;
+    ``name_label`` and ``name_missing`` as there); its spec, ``upload:NAME[:label=...][,missing=drop]``."""
     if label is not None:
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
-    name = save_upload(workspace, filename, data, limits, label, name_label=name_label)
-    return str(DomainSpec("upload", name, label=label))
+    how = {"name_label": name_label, "drop_missing": drop_missing, "name_missing": name_missing}
+    name = save_upload(workspace, filename, data, limits, label, **how)
+    return str(DomainSpec("upload", name, label=label, drop_missing=drop_missing))
 
 
 def load_domain(
@@ -152,17 +157,21 @@ def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple
     column = None if spec.label == NO_LABELS else spec.label
     with _label_hint(spec):
         if spec.kind == "file":
-            return read_path(expand_path(spec.name), label_column=column, image_shape=image_shape)
+            path = expand_path(spec.name)
+            return read_path(path, column, image_shape=image_shape, drop_missing=spec.drop_missing)
         workspace = workspace or Workspace.resolve()
-        return read_upload(workspace, spec.name, label_column=column, image_shape=image_shape)
+        return read_upload(workspace, spec.name, column, image_shape, spec.drop_missing)
 
 
 @contextlib.contextmanager
 def _label_hint(spec: DomainSpec) -> Iterator[None]:
     """A table with text features and no label column, read without ``label=``, refused with the
-    spec that names its first text column as the labels."""
+    spec that names its first text column as the labels; one with missing cells with the spec that
+    drops their rows."""
     try:
         yield
+    except MissingCellsError as exc:
+        raise TLError(exc.hint(f"read it as {replace(spec, drop_missing=True)}")) from None
     except TextFeaturesError as exc:
         if exc.label_column or spec.label is not None:
             raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none

@@ -27,6 +27,9 @@ Keys, each at most once:
   draw of ``n=500`` less its blank images (the ones a diagnosis of it counted), and the shifts, a
   fix's included, never decide which are kept (a rotation's black corners would make a white empty
   scan pass for ink). Refused on feature vectors and when every image is blank;
+- ``missing=drop``: a table's rows holding a missing, non-numeric or infinite feature cell dropped
+  (with their labels and ids; the provenance names them), before ``n=``; without it they are refused
+  (:mod:`tlcore.data.table_cells`). Tables only;
 - ``download=1|0``: torchvision sets may download missing files;
 - ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
   zip's folders that are not classes, dates or batches say; a table's label column left out).
@@ -49,8 +52,8 @@ from tlcore.data.shift_table import format_shifts, get_shift, shift_names
 from tlcore.errors import TLError
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
-OPTIONS = ("split", "n", "download", "label", "blank")
-DROP = "drop"  # the one value of blank=
+OPTIONS = ("split", "n", "download", "label", "blank", "missing")
+DROP = "drop"  # the one value of blank= and missing=
 
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
@@ -69,6 +72,7 @@ class DomainSpec:
     download: bool = False
     label: str | None = None
     drop_blank: bool = False
+    drop_missing: bool = False
 
     def __str__(self) -> str:
         head = UPLOAD_PREFIX + self.name if self.kind == "upload" else self.name
@@ -78,6 +82,7 @@ class DomainSpec:
         options += ["download=1"] if self.download else []
         options += [f"label={self.label}"] if self.label else []
         options += [f"blank={DROP}"] if self.drop_blank else []
+        options += [f"missing={DROP}"] if self.drop_missing else []
         options += [format_shifts(self.shifts)] if self.shifts else []
         return f"{head}:{','.join(options)}" if options else head
 
@@ -169,7 +174,7 @@ def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
     for part in text.split(","):
         key, eq, value = (s.strip() for s in part.partition("="))
         key = ALIASES.get(key.lower(), key.lower())
-        field = "drop_blank" if key == "blank" else key
+        field = {"blank": "drop_blank", "missing": "drop_missing"}.get(key, key)
         if not eq or not key or not value:
             raise TLError(f"{full!r}: bad option {part!r} (expected key=value)")
         if key in seen:
@@ -222,6 +227,13 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
         if value.lower() != DROP:
             raise TLError(
                 f"blank={_shown(value)}: use blank={DROP} (drop the blank images: no ink or foreground)"
+            )
+        return True
+    if key == "missing":
+        if value.lower() != DROP or dataset:
+            raise TLError(
+                f"missing={_shown(value)}: use missing={DROP} on a table file (drop the rows holding a "
+                "missing or non-numeric cell)"
             )
         return True
     if dataset:

@@ -31,6 +31,16 @@ import torch
 
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
+from tlcore.data.table_cells import (
+    MISSING_DROP,
+    bad_cells,
+    check_label_counts,
+    dropped_rows_note,
+    missing_cells_error,
+    numeric_column,
+    row_number_warning,
+    row_words,
+)
 from tlcore.data.values import array_domain, check_tensor, class_labels, decoded_text, float32_values
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
@@ -61,22 +71,73 @@ class TextFeaturesError(TLError):
         return f"{self.what} (drop {them} or encode {them} as numbers: {labels} may hold text)"
 
 
-def read_table(path: Path, label: str, limits: Limits, label_column: str | None = None) -> Domain:
-    """Load a CSV, TSV or Parquet table of feature vectors with an optional label column."""
+def read_table(
+    path: Path, label: str, limits: Limits, label_column: str | None = None, drop_missing: bool = False
+) -> Domain:
+    """Load a CSV, TSV or Parquet table of feature vectors with an optional label column; with
+    ``drop_missing`` (the spec's ``missing=drop``) the rows holding a missing, non-numeric or infinite
+    feature cell are dropped, else refused (:mod:`tlcore.data.table_cells`)."""
     frame, note = _frame(path, label, limits)
     column, id_column, features = _columns(frame, label, label_column)
-    ids = _column_ids(frame[id_column], label) if id_column is not None else ()
+    first_line = _first_line(path, frame)
+    ids = _column_ids(frame[id_column], label, first_line) if id_column is not None else ()
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     check_tensor(features.shape[0], features.shape[1], label, limits)
-    values = float32_values(features.to_numpy(), label, features.columns)
+    frame, features, ids, dropped = _without_missing(
+        frame, features, ids, label, first_line, drop_missing=drop_missing
+    )
+    note += f"; {dropped}" if dropped else ""
+
+    def rows(i: int) -> str:  # a row of ``features`` (some dropped, maybe) as the file has it
+        line = row_words(int(features.index[i]), (), first_line)
+        return line + (f" (id {ids[i]})" if id_column is not None else "")
+
+    values = float32_values(features.to_numpy(), label, features.columns, rows)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
+    if column is not None:
+        check_label_counts(len(classes), len(frame), column, label)
     where = f", labels from column {column!r}" if column is not None else ""
     where += f", sample ids from column {id_column!r}" if id_column is not None else ""
+    note += row_number_warning(features)
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
     named = not any(map(_is_unnamed, features.columns))
     meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
+    meta |= {"missing_dropped": dropped} if dropped else {}
     return array_domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
+
+
+def _without_missing(
+    frame: pd.DataFrame,
+    features: pd.DataFrame,
+    ids: tuple[str, ...],
+    label: str,
+    first_line: int | None,
+    *,
+    drop_missing: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], str]:
+    """The table, its features and ids without the rows holding a missing, non-numeric or infinite
+    feature cell, and the note saying which were dropped ('' when none); such rows are refused
+    (:func:`~tlcore.data.table_cells.missing_cells_error`) unless ``drop_missing``. Without an id
+    column the kept rows keep their data-row numbers as ids."""
+    dropped = bad_cells(features)
+    if not dropped.any():
+        return frame, features, ids, ""
+    if not drop_missing:
+        raise missing_cells_error(features, frame, label, ids, first_line)
+    if dropped.all():
+        raise TLError(f"{label}: every row holds a missing or non-numeric cell; {MISSING_DROP} leaves none")
+    note = dropped_rows_note(dropped, ids, first_line)
+    kept = np.flatnonzero(~dropped)
+    ids = tuple(ids[i] for i in kept) if ids else tuple(map(str, kept))
+    return frame.iloc[kept], features.iloc[kept], ids, note
+
+
+def _first_line(path: Path, frame: pd.DataFrame) -> int | None:
+    """The line of the file that holds the first data row (the header is line 1); None for Parquet."""
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        return None
+    return 2 if any(isinstance(c, str) for c in frame.columns) else 1
 
 
 def table_labelled(path: Path, label: str, limits: Limits, label_column: str | None = None) -> bool:
@@ -93,11 +154,12 @@ def _columns(
     column = _label_column(frame, label, label_column)
     id_column = _id_column(frame, column)
     features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
-    bad = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    numeric = {c: numeric_column(features[c]) for c in features.columns}
+    bad = [str(c) for c, values in numeric.items() if values is None]
     if bad:
         what = f"{label}: non-numeric feature columns {', '.join(bad[:3])}"
         raise TextFeaturesError(what, bad, None if column is None else str(column))
-    return column, id_column, features
+    return column, id_column, pd.DataFrame(numeric, index=features.index)
 
 
 def _frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:
@@ -191,11 +253,12 @@ def _id_column(frame: pd.DataFrame, label_column: object | None) -> object | Non
     )
 
 
-def _column_ids(values: pd.Series, label: str) -> tuple[str, ...]:
+def _column_ids(values: pd.Series, label: str, first_line: int | None) -> tuple[str, ...]:
     """The id column's values as text (integers without a decimal point); missing or repeated refused."""
     if values.isna().any():
         row = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise TLError(f"{label}: column {values.name!r} (the sample ids) is empty in data row {row}")
+        where = row_words(row, (), first_line)
+        raise TLError(f"{label}: column {values.name!r} (the sample ids) is empty on {where}")
     if pd.api.types.is_float_dtype(values) and (values == values.round()).all():
         values = values.astype(np.int64)
     ids = tuple(str(v) for v in decoded_text(values.to_numpy(), label))

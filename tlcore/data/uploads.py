@@ -19,12 +19,14 @@ from tlcore.data.catalog import SUFFIXES, list_uploads
 from tlcore.data.domain import Domain
 from tlcore.data.images import images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
+from tlcore.data.table_cells import MISSING_DROP, MissingCellsError
 from tlcore.data.tables import TextFeaturesError, read_table, table_labelled
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.workspace import Workspace
 
 LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
+MISSING_FLAG = "upload with --missing drop"  # how the CLI drops a table's rows with missing cells on upload
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 _UNSAFE = re.compile(r"[^\w.-]+")
 FileKind = Literal["images", "npz", "table"]
@@ -36,18 +38,23 @@ def read_path(
     limits: Limits | None = None,
     label: str | None = None,
     image_shape: tuple[int, ...] | None = None,
+    *,
+    drop_missing: bool = False,
 ) -> Domain:
     """Load a supported file or an image folder; ``label`` names it in messages (default: file name),
     ``image_shape`` the ``C x H x W`` (or ``H x W``) image files are decoded to
-    (:func:`tlcore.data.images.read_images`)."""
+    (:func:`tlcore.data.images.read_images`), ``drop_missing`` a table's rows with a missing cell
+    dropped (:func:`tlcore.data.tables.read_table`)."""
     limits = limits or Limits.from_env()
     label = label or path.name
     kind = _file_kind(path, label_column, limits, label)
+    if drop_missing and kind != "table":
+        raise TLError(f"{label}: {MISSING_DROP} applies to tables only (CSV, TSV, Parquet)")
     if kind == "images":
         return read_images(path, limits, label, image_shape)
     if kind == "npz":
         return read_npz(path, limits, label)
-    return read_table(path, label, limits, label_column)
+    return read_table(path, label, limits, label_column, drop_missing)
 
 
 def path_labelled(
@@ -107,10 +114,14 @@ def save_upload(
     label: str | None = None,
     *,
     name_label: str = LABEL_FLAG,
+    drop_missing: bool = False,
+    name_missing: str = MISSING_FLAG,
 ) -> str:
     """Validate ``data`` by parsing it (with the spec option ``label=``: a table's label column, or
-    ``none``), store it atomically, return the name for ``upload:<name>``. ``name_label`` says how the
-    caller names a label column (``{column}`` in it), for a table whose label column is not found."""
+    ``none``; with ``drop_missing``, ``missing=drop``), store it atomically, return the name for
+    ``upload:<name>``. ``name_label`` says how the caller names a label column (``{column}`` in it), for
+    a table whose label column is not found; ``name_missing`` how it drops a table's rows with missing
+    cells (``missing=drop``)."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -122,7 +133,8 @@ def save_upload(
         os.fsync(tmp.fileno())
     temp = Path(tmp.name)
     try:
-        _check_readable(temp, filename, limits, label, name_label)
+        names = (name_label, name_missing)
+        _check_readable(temp, filename, limits, label, names, drop_missing=drop_missing)
         for attempt in range(1, 10_000):
             final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
             if final.exists() and final.read_bytes() == data:
@@ -135,12 +147,24 @@ def save_upload(
         temp.unlink(missing_ok=True)
 
 
-def _check_readable(path: Path, filename: str, limits: Limits, label: str | None, name_label: str) -> None:
+def _check_readable(
+    path: Path,
+    filename: str,
+    limits: Limits,
+    label: str | None,
+    names: tuple[str, str],
+    *,
+    drop_missing: bool,
+) -> None:
     """Parse the incoming file as it will be read; a table with text features and no label column,
     uploaded without ``label``, is refused saying how to name its first text column as the labels
-    (``name_label``, with ``{column}``)."""
+    (``names[0]``, with ``{column}``); one with missing cells saying how to drop their rows
+    (``names[1]``)."""
+    name_label, name_missing = names
     try:
-        read_path(path, None if label == NO_LABELS else label, limits, filename)
+        read_path(path, None if label == NO_LABELS else label, limits, filename, drop_missing=drop_missing)
+    except MissingCellsError as exc:
+        raise TLError(exc.hint(f"{name_missing} (the spec option {MISSING_DROP})")) from None
     except TextFeaturesError as exc:
         if exc.label_column or label is not None:
             raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none
@@ -170,10 +194,12 @@ def read_upload(
     name: str,
     label_column: str | None = None,
     image_shape: tuple[int, ...] | None = None,
+    drop_missing: bool = False,
 ) -> Domain:
-    """Load the stored upload ``name`` (``image_shape`` as in :func:`read_path`)."""
+    """Load the stored upload ``name`` (``image_shape`` and ``drop_missing`` as in :func:`read_path`)."""
     path = upload_path(workspace, name)
-    return read_path(path, label_column=label_column, label=f"upload:{name}", image_shape=image_shape)
+    label = f"upload:{name}"
+    return read_path(path, label_column, None, label, image_shape, drop_missing=drop_missing)
 
 
 def upload_labelled(workspace: Workspace, name: str, label_column: str | None = None) -> bool:

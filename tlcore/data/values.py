@@ -10,7 +10,7 @@ number tells any two files apart perfectly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ import torch
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
+from tlcore.numbers import plural
 
 FLOAT_BYTES = 4
 ROW_NUMBER_MIN = 10  # fewer values than this are too few to call a running number
@@ -73,31 +74,36 @@ def decoded_text(values: np.ndarray, label: str) -> np.ndarray:
         raise TLError(f"{label}: a text column holds bytes that are not UTF-8 text") from None
 
 
-def float32_values(values: np.ndarray, label: str, columns: Sequence[object] = ()) -> np.ndarray:
+def float32_values(
+    values: np.ndarray, label: str, columns: Sequence[object] = (), rows: Callable[[int], str] | None = None
+) -> np.ndarray:
     """``values`` as float32; NaN, infinite values and values beyond float32's range (about ±3.4e38,
-    which the cast would make infinite) refused, the first one's row named and, given ``columns``, its
-    column."""
+    which the cast would make infinite) refused, the first one's row named (``rows`` names row ``i``;
+    default ``row i+1``) and, given ``columns``, its column."""
     values = np.asarray(values)
     bad = ~np.isfinite(values)
     if bad.any():
         raise TLError(
-            f"{label}: {int(bad.sum())} missing or infinite values (first in {_where(bad, columns)})"
+            f"{label}: {plural(int(bad.sum()), 'missing or infinite value')} "
+            f"(first in {_where(bad, columns, rows)})"
         )
     with np.errstate(over="ignore"):
         out = values.astype(np.float32)
     huge = np.isinf(out)
     if huge.any():
         raise TLError(
-            f"{label}: {int(huge.sum())} values beyond float32's range of ±3.4e38 "
-            f"(first in {_where(huge, columns)}: {values[tuple(np.argwhere(huge)[0])]:.3g})"
+            f"{label}: {plural(int(huge.sum()), 'value')} beyond float32's range of ±3.4e38 "
+            f"(first in {_where(huge, columns, rows)}: {values[tuple(np.argwhere(huge)[0])]:.3g})"
         )
     return out
 
 
-def _where(bad: np.ndarray, columns: Sequence[object]) -> str:
-    """``row 3, column 'x'``: the first flagged cell of ``bad`` (rows counted from 1)."""
+def _where(bad: np.ndarray, columns: Sequence[object], rows: Callable[[int], str] | None) -> str:
+    """``row 3, column 'x'``: the first flagged cell of ``bad`` (rows counted from 1, or as ``rows``
+    names them)."""
     at = np.argwhere(bad)[0]
-    return f"row {at[0] + 1}" + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
+    row = rows(int(at[0])) if rows else f"row {at[0] + 1}"
+    return row + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
 
 
 def array_domain(

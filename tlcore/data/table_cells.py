@@ -1,0 +1,142 @@
+"""A table's cells that are not numbers, and columns that look like something other than features.
+
+- A text column is *mostly numeric* when at least :data:`MOSTLY_NUMERIC` of its non-empty cells parse
+  as numbers (``1.5``; ``1,5`` in a file with decimal commas): it is a feature column with a few bad
+  cells (``#DIV/0!``, ``?``, ``1.2.3``), not a text column. Its bad cells count as missing.
+- A missing cell (empty, ``n/a``, ``NaN``: pandas' missing markers), a bad cell or an infinite value is
+  refused by :class:`MissingCellsError`, naming the first one by column, line of the file (the header
+  is line 1, as a spreadsheet numbers it; a Parquet file's row counted from 1) and id, with what to do:
+  fix it, or read the table with the spec option ``missing=drop``, which drops the rows holding one.
+- A label column with more than half as many classes as rows (and at least :data:`MANY_CLASSES`) is
+  refused: a class label repeats (:func:`check_label_counts`).
+- A feature column that counts the rows (:func:`looks_like_row_number`) gets a warning: a running
+  number learns the file's order, not the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from tlcore.errors import TLError
+from tlcore.numbers import plural
+
+MOSTLY_NUMERIC = 0.9  # share of a column's non-empty cells that parse as numbers: a feature column
+MANY_CLASSES = 20  # a label column from which more classes than half the rows is refused
+ROW_NUMBER_MIN = 20  # rows from which a column of N consecutive whole numbers counts them
+MISSING_DROP = "missing=drop"  # the spec option that drops the rows holding a missing or bad cell
+SHOWN_ROWS = 5  # dropped rows named in a provenance
+
+
+class MissingCellsError(TLError):
+    """Missing, non-numeric or infinite feature cells (``what`` says how many and where the first is);
+    the callers that know how the file is read say how to drop their rows (:meth:`hint`)."""
+
+    def __init__(self, what: str, cells: int) -> None:
+        self.what, self.cells = what, cells
+        super().__init__(self.hint(f"read the table with the spec option {MISSING_DROP}"))
+
+    def hint(self, how: str) -> str:
+        """The message with ``how`` to drop the rows that hold such a cell."""
+        one = self.cells == 1
+        fix = "fix it in the file, or drop its row" if one else "fix them in the file, or drop their rows"
+        return f"{self.what}; {fix}: {how}"
+
+
+def numeric_column(column: pd.Series) -> pd.Series | None:
+    """``column`` as numbers when it is numeric or mostly numeric (module docstring), its bad cells
+    NaN; None for a text column."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column
+    text = column.astype(object)
+    filled = int(text.notna().sum())
+    if not filled:
+        return None
+    numbers = pd.to_numeric(text, errors="coerce")
+    dotted = text.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v)  # a decimal comma
+    commas = pd.to_numeric(dotted, errors="coerce")
+    best = max(numbers, commas, key=lambda n: int(n.notna().sum()))
+    return best.astype(float) if best.notna().sum() >= MOSTLY_NUMERIC * filled else None
+
+
+def row_words(row: int, ids: Sequence[str], first_line: int | None) -> str:
+    """Where data row ``row`` (0-based) is: ``line 7 of the file`` (``first_line``: the line of data
+    row 0; None: a file without lines, ``row 6``), and ``id T00004`` when the table has an id column."""
+    where = f"line {row + first_line} of the file" if first_line is not None else f"row {row + 1}"
+    return where + (f" (id {ids[row]})" if ids else "")
+
+
+def bad_cells(features: pd.DataFrame) -> np.ndarray:
+    """``N`` bool: the rows of ``features`` (numbers, bad cells NaN) holding a missing, bad or infinite
+    cell."""
+    return ~np.isfinite(features.to_numpy(dtype=float)).all(axis=1)
+
+
+def missing_cells_error(
+    features: pd.DataFrame, raw: pd.DataFrame, label: str, ids: Sequence[str], first_line: int | None
+) -> MissingCellsError:
+    """The :class:`MissingCellsError` of ``features`` (numbers, bad cells NaN; one at least), naming
+    the first bad cell with its text in ``raw``, the table as read: ``1 cell is missing, infinite or
+    not a number: '#DIV/0!' in column 'flow' on line 6 of the file (id T00004)``."""
+    bad = ~np.isfinite(features.to_numpy(dtype=float))
+    row, col = (int(i) for i in np.argwhere(bad)[0])
+    name = features.columns[col]
+    cell = raw[name].iloc[row]
+    if pd.isna(cell):
+        shown = "empty (or a missing-value marker such as n/a)"
+    else:
+        shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
+    n, rows = int(bad.sum()), int(bad.any(axis=1).sum())
+    cells = "1 cell is" if n == 1 else f"{n} cells in {plural(rows, 'row')} are"
+    first = "" if n == 1 else "the first "
+    where = f"in column {str(name)!r} on {row_words(row, ids, first_line)}"
+    return MissingCellsError(f"{label}: {cells} missing, infinite or not a number: {first}{shown} {where}", n)
+
+
+def dropped_rows_note(dropped: np.ndarray, ids: Sequence[str], first_line: int | None) -> str:
+    """What ``missing=drop`` dropped (provenance, ``meta["missing_dropped"]``, predict's notes): ``2 rows
+    with a missing or non-numeric cell dropped (missing=drop: line 8 of the file (id T00006), …)``."""
+    rows = np.flatnonzero(dropped).tolist()
+    named = ", ".join(row_words(r, ids, first_line) for r in rows[:SHOWN_ROWS])
+    more = f" and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
+    what = plural(len(rows), "row")
+    return f"{what} with a missing or non-numeric cell dropped ({MISSING_DROP}: {named}{more})"
+
+
+def check_label_counts(n_classes: int, n_rows: int, column: object, label: str) -> None:
+    """Refuse a label column with more than half as many classes as rows (from :data:`MANY_CLASSES`):
+    a class label repeats, a measurement or an id does not."""
+    if n_classes >= MANY_CLASSES and n_classes > n_rows / 2:
+        raise TLError(
+            f"{label}: column {str(column)!r} has {n_classes} distinct values in {n_rows} rows: it does not "
+            "look like a class label (a label repeats); name the label column, or read the table with "
+            "label=none"
+        )
+
+
+def looks_like_row_number(values: np.ndarray) -> bool:
+    """Whether ``values`` count the rows: ``N`` consecutive whole numbers in some order (``0..N-1``, or
+    ``1000..1000+N-1`` where a later file goes on counting), from :data:`ROW_NUMBER_MIN` rows."""
+    values = np.asarray(values)
+    if len(values) < ROW_NUMBER_MIN or values.dtype.kind not in "iuf" or not np.isfinite(values).all():
+        return False
+    if (values != np.round(values)).any():
+        return False
+    start = values.min()
+    return bool(np.array_equal(np.sort(values), np.arange(start, start + len(values))))
+
+
+def row_number_warning(features: pd.DataFrame) -> str:
+    """A provenance warning naming the first feature column that counts rows ('' when none):
+    ``; column 'reading_no' counts rows (0, 1, 2, … 399): if it is an identifier, name it id …``."""
+    for name in features.columns:
+        values = features[name].to_numpy()
+        if looks_like_row_number(values):
+            low, high = int(values.min()), int(values.max())
+            return (
+                f"; WARNING: column {str(name)!r} counts rows ({low}, {low + 1}, {low + 2}, … {high}): if it "
+                "is an identifier, rename it id (or sample_id) so it is not learned from"
+            )
+    return ""
