@@ -9,8 +9,8 @@
   fix it, or read the table with the spec option ``missing=drop``, which drops the rows holding one.
 - A label column with more than half as many classes as rows (and at least :data:`MANY_CLASSES`) is
   refused: a class label repeats (:func:`check_label_counts`).
-- A feature column that counts the rows (:func:`looks_like_row_number`) gets a warning: a running
-  number learns the file's order, not the data.
+- A feature column that counts the rows (:func:`tlcore.data.values.looks_like_row_number`) gets a
+  warning: a running number learns the file's order, not the data.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tlcore.data.values import looks_like_row_number
 from tlcore.errors import TLError
 from tlcore.numbers import plural
 
 MOSTLY_NUMERIC = 0.9  # share of a column's non-empty cells that parse as numbers: a feature column
 MANY_CLASSES = 20  # a label column from which more classes than half the rows is refused
-ROW_NUMBER_MIN = 20  # rows from which a column of N consecutive whole numbers counts them
 MISSING_DROP = "missing=drop"  # the spec option that drops the rows holding a missing or bad cell
 SHOWN_ROWS = 5  # dropped rows named in a provenance
 
@@ -114,18 +114,6 @@ def check_label_counts(n_classes: int, n_rows: int, column: object, label: str) 
             "look like a class label (a label repeats); name the label column, or read the table with "
             "label=none"
         )
-
-
-def looks_like_row_number(values: np.ndarray) -> bool:
-    """Whether ``values`` count the rows: ``N`` consecutive whole numbers in some order (``0..N-1``, or
-    ``1000..1000+N-1`` where a later file goes on counting), from :data:`ROW_NUMBER_MIN` rows."""
-    values = np.asarray(values)
-    if len(values) < ROW_NUMBER_MIN or values.dtype.kind not in "iuf" or not np.isfinite(values).all():
-        return False
-    if (values != np.round(values)).any():
-        return False
-    start = values.min()
-    return bool(np.array_equal(np.sort(values), np.arange(start, start + len(values))))
 
 
 def row_number_warning(features: pd.DataFrame) -> str:

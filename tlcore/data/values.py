@@ -23,7 +23,7 @@ from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.numbers import plural
 
 FLOAT_BYTES = 4
-ROW_NUMBER_MIN = 10  # fewer values than this are too few to call a running number
+ROW_NUMBER_MIN = 20  # fewer values than this are too few to call a running number
 
 
 def check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
@@ -126,6 +126,8 @@ def looks_like_row_number(values: np.ndarray) -> bool:
     different and dense, spanning at most twice as many numbers as there are rows (a running number in
     any order, from any start, some rows left out: 0..N-1 sorted, 1000.. shuffled; not a timestamp or
     a count that happens to differ in every row)."""
+    if np.asarray(values).dtype.kind not in "iuf":  # text, booleans: not a number of a row
+        return False
     v = np.asarray(values, dtype=np.float64).ravel()
     if len(v) < ROW_NUMBER_MIN or not np.isfinite(v).all() or (v != np.round(v)).any():
         return False
