@@ -70,5 +70,8 @@ def test_a_running_number_is_named_a_row_number_to_make_the_id() -> None:
     )
     by_title = {c.title.split(" ")[0]: c for c in explained.verdict.causes if c.kind == "column"}
     assert by_title["c0"].action.startswith("c0 looks like a row number")
-    assert "name it id, as the table's first column" in by_title["c0"].action
+    assert (
+        "if it is an identifier, rename it id (or sample_id) so it is not learned from"
+        in by_title["c0"].action
+    )
     assert by_title["temp"].action.startswith("check how temp is produced upstream")

@@ -294,8 +294,8 @@ def _column(column: ColumnDrift, detail: str) -> Cause:
     )
     if column.row_number:
         action = (
-            f"{column.name} looks like a row number (a different whole number in every row): name it id, "
-            "as the table's first column, so it is not learned from"
+            f"{column.name} looks like a row number (a different whole number in every row): if it is an "
+            "identifier, rename it id (or sample_id) so it is not learned from"
         )
     return Cause(kind="column", title=column.title, detail=detail, action=action, share=column.share)
 
