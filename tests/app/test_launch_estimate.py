@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_support.state import sweep_key
 from tests.app.helpers import plain
-from tlcore.runs import estimate_start, probe
+from tlcore.runs import probe
 
 OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=150"
@@ -26,7 +26,6 @@ def probed(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         return {"single": [0.1, 0.2], "paired": [0.3, 0.5], "forward_per_sample": 0.001}
 
     monkeypatch.setattr(probe, "measure", measure)
-    monkeypatch.setattr(estimate_start, "measure_start", lambda _: 4.0)  # a worker's start
     return calls
 
 
@@ -40,7 +39,7 @@ def test_adapt_page_estimates_the_recipe_and_the_form(app: OpenApp, probed: list
     lines = estimates(at)
     # 95 source / 120 target train samples, batch 32: the recipe's 4 baseline epochs of 2 steps and 10
     # adapt epochs of 3 paired steps, each epoch scoring 25 + 30 samples: 8 * 0.1 + 30 * 0.3 + 245 * 6 *
-    # 0.001 + 3 + 14 * 55 * 0.001 = 15.0 s (at most 21.9 s), + a launched worker's 4 s start
+    # 0.001 + 3 + 14 * 55 * 0.001 = 15.0 s (at most 21.9 s), + a launched worker's 4 s start (conftest)
     assert lines[0] == "Estimated: about 20 s (at most 30 s; from a probe of 4 steps of lenet_bn on cpu)."
     assert len(lines) == 2 and "from a probe of 4 steps of lenet_bn on cpu" in lines[1]
     assert len(probed) == 1  # one network, batch size and composition: probed once, then read back

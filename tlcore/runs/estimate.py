@@ -30,8 +30,8 @@ The rates, best first:
 on a loaded machine read 7.9 s a step of efficientnet_lite0 for 1.6 s, 24 s a paired step for 2.0 s),
 ``at_most`` the slowest one, and each adds a run's seconds outside its stages, those of a run launched
 in a worker process of its own or of one run inline (:mod:`tlcore.runs.estimate_start`); both count
-every planned step, so
-early stopping (``patience``) and settling (``settle_tol``) can only make the run shorter.
+every planned step, so early stopping (``patience``) and settling (``settle_tol``) can only make the
+run shorter.
 """
 
 from __future__ import annotations
