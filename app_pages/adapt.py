@@ -249,11 +249,16 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
 
 
 @st.fragment(run_every=2.0)
-def runs_panel() -> None:
-    """Every recent run with its progress, live curves and a cancel button; refreshes itself."""
-    records = engine.recent_runs(8)
+def runs_panel(source: str, target: str) -> None:
+    """The pair's recent runs with their progress, live curves and a cancel button; refreshes itself
+    (QA helper-142: another pair's runs were listed under this pair)."""
+    records = engine.recent_runs(8, source, target)
     if not records:
-        st.info("No runs yet: choose methods above and press Launch.", icon=":material/info:")
+        st.info(
+            "No runs of this pair yet: choose methods above and press Launch (Compare lists other pairs' "
+            "runs under theirs).",
+            icon=":material/info:",
+        )
         return
     flagged = engine.alarms(records)
     for record in records:
@@ -297,6 +302,6 @@ def runs_panel() -> None:
 
 
 st.subheader("Runs")
-runs_panel()
+runs_panel(source_spec, target_spec)
 estimate.fill(recipe_estimate, estimate.runs_line([recipe_config]))
 estimate.fill(form_estimate, estimate.runs_line(planned))

@@ -68,11 +68,11 @@ def close_stale_runs() -> None:
     store().mark_stale()
 
 
-def recent_runs(limit: int) -> list[RunRecord]:
-    """The newest ``limit`` runs in one read; a run found stale among them is closed and the list read
-    again (a worker died since the page's last run)."""
-    records = store().list(limit=limit)
-    return store().list(limit=limit) if store().mark_stale(records) else records
+def recent_runs(limit: int, source: str, target: str) -> list[RunRecord]:
+    """The newest ``limit`` runs of the pair ``source -> target`` (specs as given) in one read; a run
+    found stale among them is closed and the list read again (a worker died since the page's last run)."""
+    records = store().list(limit=limit, source=source, target=target)
+    return store().list(limit=limit, source=source, target=target) if store().mark_stale(records) else records
 
 
 def curves(record: RunRecord, label: str) -> tuple[go.Figure | None, bool]:

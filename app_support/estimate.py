@@ -82,4 +82,4 @@ def _estimate(root: str, config: str, baseline_trained: bool) -> Estimate:
     cfg = AdaptConfig.from_dict(json.loads(config))
     pair = split_pair(*engine.load_pair(cfg.source, cfg.target, cfg.seed), cfg)
     with worker_thread_share(Limits.from_env().max_running):  # the thread count a launched run has
-        return estimate(cfg, pair, engine.workspace(), baseline_trained)
+        return estimate(cfg, pair, engine.workspace(), baseline_trained, launched=True)

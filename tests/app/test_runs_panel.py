@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import engine
-from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import baseline_reused
 from tlcore.events import ProgressEvent
@@ -255,3 +255,28 @@ def test_a_live_run_on_a_cached_baseline_draws_its_epochs_where_the_done_run_doe
     assert [row["epoch"] for row in history] == [1, 2, 1, 2, 3]  # baseline 1-2, adapt 1-3: drawn at 1-5
     assert _traces(figure)[0][1] == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert [shape.x0 for shape in figure.layout.shapes] == [2.5, 2.5]  # "adapt" starts, in both panels
+
+
+def test_the_panel_lists_the_sidebar_pairs_runs_only(app: OpenApp, workspace: Path) -> None:
+    """QA helper-142: runs of ``-> target_2026`` were listed under a ``-> target_semicolon`` pair."""
+    run_store = RunStore(Workspace.resolve(workspace))
+    other_target = "digits:n=120"
+    ours, theirs = (
+        AdaptConfig(source=SMALL_SOURCE, target=target, methods=(method,), epochs=2)
+        for target, method in ((SMALL_TARGET, "dann"), (other_target, "deep_coral"))
+    )
+    for config, status in ((ours, "failed"), (theirs, "failed"), (theirs, "cancelled")):
+        run_id = run_store.create(config)
+        assert run_store.start(run_id, pid=os.getpid())
+        assert run_store.end(run_id, status, f"{config.target} {status}")
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    said = [plain(e.value) for e in at.error] + [plain(i.value) for i in at.info]
+    assert f"{SMALL_TARGET} failed" in said and not any(other_target in line for line in said), said
+    cards = {plain(c.value) for c in at.caption} & {
+        f"{SMALL_SOURCE} → {t}" for t in (SMALL_TARGET, other_target)
+    }
+    assert cards == {f"{SMALL_SOURCE} → {SMALL_TARGET}"}, cards  # each card's pair caption
+    empty = app("adapt", target="digits:n=150")  # a pair with no run: says so, lists no other's
+    assert any(i.value.startswith("No runs of this pair yet") for i in empty.info)
+    assert not empty.error, [e.value for e in empty.error]

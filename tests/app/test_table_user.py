@@ -77,8 +77,11 @@ def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_ord
         at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
     assert_clean(at)
     shown_source, shown_target = (frame.value for frame in at.dataframe[:2])
-    assert list(shown_source.columns) == list(shown_target.columns) == ["f1", "f2", "f3"]
+    assert list(shown_source.columns) == ["f1", "f2", "f3", "label"]  # its labels last (QA helper-142)
+    assert list(shown_target.columns) == ["f1", "f2", "f3"]  # unlabelled
+    assert shown_source["label"].tolist() == ["a", "b"] * 4
     assert shown_target.iloc[0].tolist() == [0.0, 10.0, 20.0]  # f1's values under f1
+    assert shown_source.index.name == "row" and list(shown_source.index) == [str(i) for i in range(8)]
     assert "The first rows, in the source's column order, as paired." in texts(at)
     assert [m.value for m in at.metric][2::3] == ["2", "none"]  # short enough not to be cut off
     assert any(
@@ -151,3 +154,25 @@ def test_a_table_pair_offers_no_drop_blank_box_and_its_size_still_applies(
     at.number_input(key="builder_source_n").set_value(50).run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state["pair_source"] == f"{source}:n=50"
+
+
+def test_a_table_preview_is_indexed_by_the_files_ids(app: OpenApp) -> None:
+    """QA helper-142: a file's id column (S00000, ...) was previewed as row numbers 0..7."""
+    source = "id,f1,status\n" + "".join(f"S{i:05d},{i / 4},{'ab'[i % 2]}\n" for i in range(10))
+    target = "id,f1\n" + "".join(f"T{i:05d},{i / 3}\n" for i in range(10))
+    at = app("data")
+    for role, table in (("source", source), ("target", target)):
+        at.file_uploader(key="upload_file").upload(f"{role}.csv", table.encode(), "text/csv")
+        if role == "source":
+            at.text_input(key="upload_label").set_value("status")
+        at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
+    assert_clean(at)
+    shown_source, shown_target = (frame.value for frame in at.dataframe[:2])
+    assert shown_source.index.name == shown_target.index.name == "id"
+    assert list(shown_source.index[:3]) == ["S00000", "S00001", "S00002"]
+    assert list(shown_target.index[:2]) == ["T00000", "T00001"]
+    assert list(shown_source.columns) == ["f1", "label"] and shown_source["label"].tolist()[:3] == [
+        "a",
+        "b",
+        "a",
+    ]

@@ -215,10 +215,7 @@ def test_probe_is_cached_in_the_workspace(workspace: Workspace, monkeypatch: pyt
     assert first.seconds == second.seconds == pytest.approx(1.0 + 6.0 + 6.72 + 3.0 + 0.48)
     assert second.at_most == pytest.approx(2.0 + 10.0 + 6.72 + 3.0 + 0.48)
     assert second.source == "probe" and second.n_steps == 4
-    assert second.text().endswith(
-        "; from a probe of 4 steps of lenet_bn on cpu, cached; a run's start not counted: no finished run "
-        "here timed one)"
-    )
+    assert second.text().endswith("; from a probe of 4 steps of lenet_bn on cpu, cached)")
     assert len(list(workspace.inside("cache", "estimates").glob("*.pkl"))) == 1
     estimate(AdaptConfig("mnist5k", "digits", ("dann",), batch_size=16, device="cpu"), _pair(), workspace)
     assert len(calls) == 2  # another batch size: probed
@@ -256,14 +253,16 @@ def test_adapt_estimate_prints_and_exits_without_a_run(
 def test_adapt_detach_json_says_the_estimate(
     timed: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As the inline run's ``--json`` summary does (it was left out of the detached run's)."""
+    """As the inline run's ``--json`` summary does (it was left out of the detached run's), with the start
+    of its worker process (no run here was launched: a worker-like process's, 5 s here)."""
     monkeypatch.setattr("tlcore.runs.jobs.DEFAULT_WORKER", "fake_workers:quick")
+    monkeypatch.setattr("tlcore.runs.estimate_start.measure_start", lambda _: 5.0)
     args = ("adapt", "--source", "mnist5k:n=200", "--target", "digits:n=300", "--method", "dann")
     code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--detach", "--json")
     assert code == 0, err
     started = json.loads(out)
     assert started["estimate"]["source"] == "runs" and started["estimate"]["n_runs"] == 2
-    assert started["estimate"]["seconds"] == pytest.approx(15 * 0.1 + 21 * 0.2 + 460 * 0.002)
+    assert started["estimate"]["seconds"] == pytest.approx(15 * 0.1 + 21 * 0.2 + 460 * 0.002 + 5.0)
     assert jobs.wait(timed, started["run_id"], timeout=60).status == "done"
 
 
@@ -296,10 +295,11 @@ def test_runs_one_at_a_time_train_a_shared_baseline_once() -> None:
 @pytest.mark.parametrize("at_once", [1, 2])
 def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload(at_once: int) -> None:
     """dann: 2 networks x 2 weights x 2 seeds, deep_coral: 2 networks x 2 seeds = 12 trials; one
-    estimate per composition and network (a weight or a seed changes no workload) and, one trial at a
-    time, per baseline trained by an earlier trial or not: 4 baselines (network x seed), the first
-    trial of each trains it (helper-124: a fresh sweep read about 2 min for 77 s, every trial counting
-    its baseline); at once, each trial may train it."""
+    estimate per composition and network (a weight changes no workload) and, one trial at a time, per
+    baseline trained by an earlier trial or not: 4 baselines (network x seed), the first trial of each
+    trains it (helper-124: a fresh sweep read about 2 min for 77 s, every trial counting its
+    baseline); at once, each trial may train it. An untrained baseline is asked per seed (the cache may
+    hold one seed's: QA helper-142)."""
     grid = parse_grid(["model=lenet_bn,cnn", "dann.weight=0.1,0.3"])
     spec = SweepSpec("mnist5k", "digits", (("dann",), ("deep_coral",)), Space(grid), seeds=(0, 1))
     asked: list[tuple[str, str, int, bool]] = []
@@ -314,21 +314,22 @@ def test_a_sweep_is_estimated_from_its_real_trials_one_estimate_per_workload(at_
     assert batch.runs == 12
     if at_once == 2:
         assert sorted(asked) == [
-            (m, n, 0, False) for m in ("dann", "deep_coral") for n in ("cnn", "lenet_bn")
+            (m, n, s, False) for m in ("dann", "deep_coral") for n in ("cnn", "lenet_bn") for s in (0, 1)
         ]
-        assert [n for _, n in batch.parts] == [4, 4, 2, 2]
+        assert [n for _, n in batch.parts] == [2, 2, 2, 2, 1, 1, 1, 1]
         assert batch.total() * batch.parallel == 12 * 5.0 + 6 * 2.0 + 6 * 10.0  # every trial trains one
         return
-    trained = [(m, n, trained) for m, n, _, trained in sorted(asked)]
-    assert trained == [
-        ("dann", "cnn", False),
-        ("dann", "cnn", True),
-        ("dann", "lenet_bn", False),
-        ("dann", "lenet_bn", True),
-        ("deep_coral", "cnn", True),
-        ("deep_coral", "lenet_bn", True),
+    assert sorted(asked) == [  # a trained baseline's trials asked once, with the first trial's seed
+        ("dann", "cnn", 0, False),
+        ("dann", "cnn", 0, True),
+        ("dann", "cnn", 1, False),
+        ("dann", "lenet_bn", 0, False),
+        ("dann", "lenet_bn", 0, True),
+        ("dann", "lenet_bn", 1, False),
+        ("deep_coral", "cnn", 0, True),
+        ("deep_coral", "lenet_bn", 0, True),
     ]
-    assert sorted(n for _, n in batch.parts) == [2, 2, 2, 2, 2, 2]
+    assert sorted(n for _, n in batch.parts) == [1, 1, 1, 1, 2, 2, 2, 2]
     assert batch.total() == 4 * 5.0 + 6 * 2.0 + 6 * 10.0  # 4 baselines, not 12
 
 

@@ -34,3 +34,17 @@ def test_a_sweeps_line_groups_its_sources_per_network(monkeypatch: pytest.Monkey
     said = batch.to_dict()["parts"]
     assert [p["origin"] for p in said][4].endswith(NOTE)  # each part's full words stay in --json
     assert said[1]["origin"] == "from a probe of 4 steps of cnn on cpu"
+
+
+def test_parts_resting_on_different_runs_say_their_count_once_as_a_range() -> None:
+    """QA helper-142: "from 9 finished runs and 7 finished runs and 5 finished runs" (each composition's
+    paired steps read its own runs, so the parts rest on different numbers of the network's runs)."""
+    parts = (
+        (Estimate(5.0, 8.0, "runs", 9, 75, LENET), 2),
+        (Estimate(5.0, 8.0, "runs", 7, 60, LENET), 2),
+        (Estimate(5.0, 8.0, "runs", 5, 45, LENET, paired_note=NOTE), 2),
+        (Estimate(4.0, 6.0, "probe", 0, 4, CNN), 2),
+    )
+    assert Batch(parts, 1).sources() == (
+        "rates of lenet_bn on cpu from 5-9 finished runs and a probe, of cnn on cpu from a probe"
+    )

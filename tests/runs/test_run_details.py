@@ -162,3 +162,18 @@ def test_runs_show_gives_the_paired_test_of_a_fall_or_says_an_older_run_did_not_
     }
     unlabelled = stored_run(workspace, {"target_accuracy": None, "source_only_accuracy": None})
     assert json.loads(show(workspace, capsys, unlabelled, "--json"))["paired_test"] is None
+
+
+@pytest.mark.parametrize(("shape", "noted"), [([33], True), ([1, 28, 28], False)])
+def test_runs_show_says_augment_does_not_apply_to_feature_vectors(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], shape: list[int], noted: bool
+) -> None:
+    """QA helper-142: a table run's config read ``augment=True`` (the random affine moves images only);
+    the stored config keeps it (its baseline key), ``--json`` too."""
+    model = {"name": "mlp" if len(shape) == 1 else "lenet_bn", "input_shape": shape, "options": {}}
+    run_id = stored_run(workspace, {**RESULT, "info": {"model": model}})
+    text = " ".join(show(workspace, capsys, run_id).split())
+    assert ("augment=True (images only: not applied to feature vectors)" in text) is noted
+    assert "augment=True" in text
+    said = json.loads(show(workspace, capsys, run_id, "--json"))
+    assert said["config"]["augment"] is True

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         check_present(spec, workspace)
     check_data([config], functools.partial(spec_labelled, workspace=workspace))
     with worker_thread_share(Limits.from_env().max_running):  # the thread count the run will have
-        estimate = estimate_run(config, load_run_pair(config, workspace), workspace)
+        estimate = estimate_run(config, load_run_pair(config, workspace), workspace, launched=args.detach)
     if args.estimate or not args.json:
         if args.json:
             print_json({"estimate": estimate.to_dict()})

@@ -110,8 +110,14 @@ def show_run(args: argparse.Namespace) -> int:
 
 
 def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
-    """The run's config and, once done, how long it trained by stage (the Compare table's columns)."""
-    config = wrapped(", ".join(f"{key}={value}" for key, value in record.config.items()), "  config   ")
+    """The run's config and, once done, how long it trained by stage (the Compare table's columns);
+    ``augment`` said not to apply to a done run of feature vectors (the loop's random affine moves
+    images only, :mod:`tlcore.training.loop`; the stored config and its baseline key keep it: QA
+    helper-142 read ``augment=True`` for a table)."""
+    shape = ((result.get("info") or {}).get("model") or {}).get("input_shape") or ()
+    unused = {"augment": " (images only: not applied to feature vectors)"} if len(shape) == 1 else {}
+    said = (f"{key}={value}{unused.get(key, '') if value else ''}" for key, value in record.config.items())
+    config = wrapped(", ".join(said), "  config   ")
     return [*config, *wrapped(run_tables.training_text(result), "  trained  ")] if result else config
 
 

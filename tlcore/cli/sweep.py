@@ -107,7 +107,7 @@ def estimate(
     def estimate_of(cfg: AdaptConfig, baseline_trained: bool) -> Estimate:
         if cfg.test_fraction not in pairs:
             pairs[cfg.test_fraction] = load_run_pair(cfg, workspace)
-        return estimate_run(cfg, pairs[cfg.test_fraction], workspace, baseline_trained)
+        return estimate_run(cfg, pairs[cfg.test_fraction], workspace, baseline_trained, launched=True)
 
     with worker_thread_share(Limits.from_env().max_running):
         return sweep_batch(spec, settings.max_concurrent, estimate_of)

@@ -28,9 +28,10 @@ The rates, best first:
 
 ``seconds`` uses the fastest run's rate (waiting for a core only adds time: QA helper-132, two runs timed
 on a loaded machine read 7.9 s a step of efficientnet_lite0 for 1.6 s, 24 s a paired step for 2.0 s),
-``at_most`` the slowest one, and each adds a run's seconds outside its stages (median, slowest:
-:func:`run_overhead`); both count every planned step, so
-early stopping (``patience``) and settling (``settle_tol``) can only make the run shorter.
+``at_most`` the slowest one, and each adds a run's seconds outside its stages, those of a run launched
+in a worker process of its own or of one run inline (:mod:`tlcore.runs.estimate_start`); both count
+every planned step, so early stopping (``patience``) and settling (``settle_tol``) can only make the
+run shorter.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from tlcore.methods.registry import get_method
 from tlcore.model_names import auto_options
 from tlcore.models import check_input
 from tlcore.numbers import plural
+from tlcore.runs.estimate_start import overheads, start_seconds
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.store import RunStore
@@ -97,7 +99,7 @@ class Rates:
     evaluate: tuple[float, float]
     overhead: float = 0.0  # seconds a model's evaluation takes whatever its size (probe only)
     score: tuple[float, float] = (0.0, 0.0)  # per sample an epoch scores (probe only: runs' steps hold it)
-    per_run: tuple[float, float] = (0.0, 0.0)  # a run's seconds outside its stages (:func:`run_overhead`)
+    per_run: tuple[float, float] = (0.0, 0.0)  # a run's seconds outside its stages (:mod:`.estimate_start`)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,6 @@ class Estimate:
     workload: Workload
     cached_probe: bool = False
     paired_note: str = ""
-    starts_timed: bool = True  # False: no finished run here timed a run's seconds outside its stages
 
     def text(self) -> str:
         """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
@@ -129,13 +130,7 @@ class Estimate:
                 f"from {plural(self.n_runs, 'finished run')} of {label}, {plural(self.n_steps, 'step')}{note}"
             )
         cached = ", cached" if self.cached_probe else ""
-        start = "" if self.starts_timed else "; a run's start not counted: no finished run here timed one"
-        return f"from a probe of {self.n_steps} steps of {label}{cached}{start}"
-
-    def short_origin(self) -> str:
-        """:meth:`origin` without the network or the paired steps' note (a sweep's line groups them):
-        ``3 finished runs`` or ``a probe``."""
-        return plural(self.n_runs, "finished run") if self.source == "runs" else "a probe"
+        return f"from a probe of {self.n_steps} steps of {label}{cached}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text()}
@@ -233,7 +228,6 @@ class Measured:
     paired: float | None
     evaluate: float | None  # None: it evaluated no model (a source_only run of a cached baseline)
     steps: int
-    overhead: float = 0.0  # its seconds outside its stages (:func:`run_overhead`)
 
 
 def _measured(result: Mapping[str, Any]) -> Measured | None:
@@ -288,16 +282,8 @@ def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured
         except (UnreadableResultError, OSError):
             continue
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:
-            found.append(replace(measured, overhead=run_overhead(record, result)))
+            found.append(measured)
     return found
-
-
-def run_overhead(record: RunRecord, result: Mapping[str, Any]) -> float:
-    """A finished run's seconds outside its timed stages: ``(updated - created) - sum(seconds_per_stage)``,
-    its record's creation to its end (a worker's start and imports, the data's loading, the result's
-    writing, a wait for a run slot); not a CLI's own start before it creates the record."""
-    stages = sum(((result.get("info") or {}).get("seconds_per_stage") or {}).values())
-    return max(0.0, record.updated - record.created - stages)
 
 
 def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates, int, int, bool] | None:
@@ -316,7 +302,7 @@ def stored_rates(found: list[Measured], methods: tuple[str, ...]) -> tuple[Rates
     single_rate = _fastest(single) if single else _scaled(_fastest(paired), 0.5)
     paired_rate = _fastest(paired) if same else (0.0, 0.0)
     evaluate = _fastest([m.evaluate for m in used if m.evaluate is not None])
-    rates = Rates(single_rate, paired_rate, evaluate, per_run=_spread([m.overhead for m in used]))
+    rates = Rates(single_rate, paired_rate, evaluate)
     return rates, len(used), sum(m.steps for m in used), bool(same)
 
 
@@ -353,18 +339,26 @@ def combine(work: Workload, rates: Rates) -> tuple[float, float]:
 
 
 def estimate(
-    cfg: AdaptConfig, pair: RunPair, workspace: Workspace, baseline_trained: bool = False
+    cfg: AdaptConfig,
+    pair: RunPair,
+    workspace: Workspace,
+    baseline_trained: bool = False,
+    launched: bool = False,
 ) -> Estimate:
     """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
     network (a paired step no run of its composition timed: a probe of its own terms, scaled to them),
     else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
-    its baseline and evaluation (a sweep's, :func:`~tlcore.runs.estimate_batch.sweep_batch`)."""
+    its baseline and evaluation (a sweep's, :func:`~tlcore.runs.estimate_batch.sweep_batch`);
+    ``launched``: the run starts a worker process of its own (the app, ``--detach``, a sweep's trials)."""
     from tlcore.runs.estimate_paired import own_paired_rate  # noqa: PLC0415 - it imports this module
     from tlcore.runs.probe import probe_rates  # noqa: PLC0415 - it imports this module
 
     work = plan(cfg, pair, *((True, True) if baseline_trained else baseline_in_cache(cfg, workspace)))
     store = RunStore(workspace)
     done = store.list("done", limit=max(1, store.count("done")))
+    starts = _spread(overheads(done, launched))  # any network's runs: a process's start, not its steps
+    if launched and not starts[1]:  # no launched run here yet: a worker-like process's
+        starts = (start_seconds(workspace),) * 2
     found = measured_runs(done, work)
     stored = stored_rates(found, cfg.methods)
     if stored is not None:
@@ -372,22 +366,8 @@ def estimate(
         note = ""
         if work.paired_steps and not own:  # no run of its own composition timed a paired step
             rates, note = own_paired_rate(cfg, pair, work, workspace, found=found, rates=rates)
-        seconds, at_most = combine(work, rates)
+        seconds, at_most = combine(work, replace(rates, per_run=starts))
         return Estimate(seconds, at_most, "runs", n_runs, n_steps, work, paired_note=note)
     rates, n_steps, cached = probe_rates(cfg, pair, work, workspace)
-    starts = overheads(done)  # any network's runs: a process's start and loading, not its steps
-    seconds, at_most = combine(work, replace(rates, per_run=_spread(starts)))
-    return Estimate(
-        seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached, starts_timed=bool(starts)
-    )
-
-
-def overheads(records: Iterable[RunRecord]) -> list[float]:
-    """:func:`run_overhead` of each finished run among ``records`` whose result reads."""
-    found = []
-    for record in records:
-        try:
-            found.append(run_overhead(record, RunStore.result_of(record)))
-        except (UnreadableResultError, OSError):
-            continue
-    return found
+    seconds, at_most = combine(work, replace(rates, per_run=starts))
+    return Estimate(seconds, at_most, "probe", 0, n_steps, work, cached_probe=cached)

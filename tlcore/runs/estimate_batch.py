@@ -65,17 +65,23 @@ class Batch:
     def sources(self) -> str:
         """``rates of lenet_bn on cpu from 15 finished runs and a probe, of cnn on cpu from a probe``: per
         network, where its parts' rates came from (a paired step probed for a composition no run timed
-        counts as a probe), without repeats."""
-        by_network: dict[str, dict[str, None]] = {}
+        counts as a probe), each once: parts resting on different numbers of the network's runs (each
+        composition reads its own paired steps) as a range, ``from 5-9 finished runs`` (QA helper-142:
+        "from 9 finished runs and 7 finished runs and 5 finished runs")."""
+        by_network: dict[str, tuple[set[int], dict[str, None]]] = {}
         for e, _ in self.parts:
-            words = by_network.setdefault(e.workload.label, {})
-            words[e.short_origin()] = None
-            if e.paired_note:
+            counts, words = by_network.setdefault(e.workload.label, (set(), {}))
+            if e.source == "runs":
+                counts.add(e.n_runs)
+                words["runs"] = None
+            if e.source == "probe" or e.paired_note:
                 words["a probe"] = None
-        clauses = [f"{label} from {' and '.join(words)}" for label, words in by_network.items()]
-        untimed = any(not e.starts_timed for e, _ in self.parts)
-        start = "; a run's start not counted: no finished run here timed one" if untimed else ""
-        return "rates of " + ", of ".join(clauses) + start
+        clauses = []
+        for label, (counts, words) in by_network.items():
+            low, high = min(counts, default=0), max(counts, default=0)
+            runs = plural(low, "finished run") if low == high else f"{low}-{high} finished runs"
+            clauses.append(f"{label} from {' and '.join(runs if w == 'runs' else w for w in words)}")
+        return "rates of " + ", of ".join(clauses)
 
     def _sharing(self) -> str:
         cores = os.cpu_count() or 1
@@ -100,8 +106,9 @@ def sweep_batch(
 ) -> Batch:
     """A sweep's trials, ``max_concurrent`` at a time (None: the workspace's run slots): the trials the
     driver runs (:func:`tlcore.runs.sweep.expand`, so a grid over ``model``, ``epochs`` or ``batch_size``
-    times each value's runs), one ``estimate_of`` per distinct config less its seed and method
-    parameters (one probe per network), times how many trials it stands for. A composition plans
+    times each value's runs), one ``estimate_of`` per distinct config less its method parameters and,
+    once an earlier trial trains its baseline, its seed (:func:`_workload_key`; one probe per network),
+    times how many trials it stands for. A composition plans
     ``planned * seeds`` trials: an Optuna search's later rounds count as its first round's trials
     again; a trial the config refuses never runs and counts nothing; a trial whose baseline an earlier
     one trains is estimated with it cached (``estimate_of(cfg, True)``, :func:`baselines_trained`)."""
@@ -116,7 +123,7 @@ def sweep_batch(
     # (workload key, baseline trained earlier) -> [its first config, the trials it stands for]
     counts: dict[tuple[str, bool], list[Any]] = {}
     for cfg, trained in zip(runs, baselines_trained(runs, concurrency), strict=True):
-        counts.setdefault((_workload_key(cfg), trained), [cfg, 0])[1] += 1
+        counts.setdefault((_workload_key(cfg, trained), trained), [cfg, 0])[1] += 1
     return Batch(
         tuple((estimate_of(cfg, trained), n) for (_, trained), (cfg, n) in counts.items()), concurrency
     )
@@ -130,6 +137,9 @@ def baselines_trained(configs: list[AdaptConfig], concurrency: int) -> list[bool
     return [concurrency == 1 and key in keys[:i] for i, key in enumerate(keys)]
 
 
-def _workload_key(cfg: AdaptConfig) -> str:
-    """What a run's time depends on: its config but the seed and the methods' parameters."""
-    return json.dumps({k: v for k, v in cfg.to_dict().items() if k not in ("seed", "params")}, sort_keys=True)
+def _workload_key(cfg: AdaptConfig, trained: bool) -> str:
+    """What a run's time depends on: its config but the methods' parameters, and the seed once a run
+    before it trained its baseline (untrained, the workspace's cache may hold one seed's baseline and
+    not another's: QA helper-142, a sweep's seed-1 source-only trial counted as seed 0's cached one)."""
+    skip = ("seed", "params") if trained else ("params",)
+    return json.dumps({k: v for k, v in cfg.to_dict().items() if k not in skip}, sort_keys=True)

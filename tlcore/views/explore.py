@@ -45,8 +45,17 @@ def predict(model: nn.Module, domain: Domain) -> np.ndarray:
 
 
 def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
-    """The first ``rows`` samples of a feature-vector domain, headed by its column names."""
-    return pd.DataFrame(domain.X[:rows].numpy(), columns=list(domain.column_names))
+    """The first ``rows`` samples of a feature-vector domain, headed by its column names, indexed by
+    their sample ids (``id``: the file's id column; ``row``: its 0-based rows, when it has none) and
+    with their class last, under ``label``, when labelled (QA helper-142: row numbers, no label)."""
+    ids = domain.ids[:rows]
+    positions = ids == tuple(map(str, range(len(ids))))
+    index = pd.Index(ids, name="row" if positions else "id")
+    frame = pd.DataFrame(domain.X[:rows].numpy(), columns=list(domain.column_names), index=index)
+    if domain.y is not None:
+        name = "label" if "label" not in frame.columns else "label (class)"
+        frame[name] = [domain.classes[int(c)] for c in domain.y[:rows]]
+    return frame
 
 
 def umap_points(
