@@ -3,10 +3,10 @@
 A *launched* run (its own worker process, :func:`tlcore.runs.jobs.launch`: the app's runs, ``adapt
 --detach``, a sweep's trials; its folder keeps the worker's log) pays a Python start, the imports of
 torch and the pipeline, umap-learn's and its compiled kernels' loading, and the first training step's
-warm-up: 2-12 s outside the stages of each of 8 mlp sweep trials whose stages took 0-9 s, on a loaded
-2-core CPU (QA helper-142: that sweep said "about 10 s in all" after one inline run and took 2 min
-9 s). An *inline* run (``adapt`` without ``--detach``) creates its record once its process has loaded
-all that, so its record's span is its stages (and a wait for a run slot, the result's writing).
+warm-up, outside its timed stages: for a small network on a CPU more than its stages (a sweep's first
+estimate that left it out read a fraction of the sweep's time). An *inline* run (``adapt`` without
+``--detach``) creates its record once its process has loaded all that, so its record's span is its
+stages (and a wait for a run slot, the result's writing).
 
 The estimate counts, per run of the kind it will be, the median (and the slowest) of the finished
 runs of that kind's :func:`run_overhead` (any network: a process's start, not its steps); with none,
