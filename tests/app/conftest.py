@@ -13,16 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import APP, SMALL_SOURCE, SMALL_TARGET
 from tlcore.adapt.config import AdaptConfig
-from tlcore.runs import estimate_start, jobs
+from tlcore.runs import jobs
 from tlcore.workspace import Workspace
-
-
-@pytest.fixture(autouse=True)
-def _worker_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A launched run's start taken as 4 s: the Adapt and Sweep pages' estimates would time a worker-like
-    process in each test's fresh workspace (5-20 s on a loaded 2-core CPU; timed for real in
-    tests/runs/test_estimate_first_sweep.py)."""
-    monkeypatch.setattr(estimate_start, "measure_start", lambda _: 4.0)
 
 
 @pytest.fixture
