@@ -148,6 +148,32 @@ def set_pair(source: str | None = None, target: str | None = None) -> None:
     pair_changed()
 
 
+def pair_field(key: str) -> str:
+    """The widget key of the sidebar's field for the pair's ``key`` (:data:`SOURCE` or :data:`TARGET`),
+    holding the pair's value; call just before drawing the field, with :func:`pair_edited` its callback.
+
+    The key names the value shown, so a change of the pair from elsewhere (a Data page knob, a fix, a
+    swap) draws a new field instead of writing into the shown one. Written into, the field raced quick
+    interactions: the browser's next message (a second knob step 100 ms later) still carried the
+    field's old value, Streamlit took that for an edit and ran its ``on_change`` (the change undone,
+    the builders dropped under the knob's own callback: a KeyError). Streamlit also runs the callback
+    of a field no longer drawn when a message carries its value, so :func:`pair_edited` checks it."""
+    field = f"{key}_field={st.session_state[key]}"
+    st.session_state[field] = st.session_state[key]
+    return field
+
+
+def pair_edited(key: str, field: str) -> None:
+    """Callback of the sidebar's fields: a value typed into ``field`` becomes the pair's ``key``. The
+    value the field showed (named in its key) is no edit: a message sent before the field's value
+    changed carries it."""
+    value = st.session_state.get(field)
+    if value is None or value == field.removeprefix(f"{key}_field="):
+        return
+    st.session_state[key] = value
+    pair_changed()
+
+
 def pair_changed() -> None:
     """Callback of every change of the pair (the sidebar's fields too): the data builders start again
     from it, and runs another page opened in Compare or Predict give way to the new pair's."""
@@ -258,6 +284,7 @@ def init_builder(role: str) -> None:
 def apply_builder(role: str) -> None:
     """Callback: compose the role's spec from its builder widgets and make it current (no blank box,
     as for a table: nothing dropped)."""
+    init_builder(role)  # dropped when the pair changed in the same message: then it re-reads the pair
     state, keys = st.session_state, builder_keys(role)
     shifts = {k["name"]: state[keys[k["name"]]] for k in shift_knobs()}
     try:
