@@ -13,8 +13,10 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.data import list_shifts
+from tlcore.data.overlap import base_dataset, split_fix
 from tlcore.data.spec import DEFAULT_PAIR, store_upload
 from tlcore.data.spec_edit import compose_spec, spec_parts
+from tlcore.data.spec_text import parse_spec
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
 from tlcore.predict import with_run_shifts
@@ -293,6 +295,21 @@ def apply_builder(role: str) -> None:
         )
     except TLError as exc:
         state[builder_error_key(role)] = str(exc)
+
+
+def pick_dataset(role: str) -> None:
+    """Callback of a builder's Dataset: :func:`apply_builder`, and when both sides then read one
+    dataset with train and test splits, neither naming a split, the source takes the train split and
+    the target the test split (:func:`tlcore.data.overlap.split_fix`): else they share samples."""
+    apply_builder(role)
+    source, target = pair()
+    try:
+        fix = split_fix(source, target) if base_dataset(source) == base_dataset(target) else None
+    except TLError:  # a spec the builder refused: its error box says why
+        return
+    if fix and parse_spec(source).split is None and parse_spec(target).split is None:
+        st.session_state[SOURCE], st.session_state[TARGET] = fix
+        forget_builders()
 
 
 def forget_builders() -> None:
