@@ -151,6 +151,7 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     if kind not in ("run", "baseline") or not run_id:
         raise TLError(f"--features {text!r}: use raw, run:ID or baseline:ID (see python -m tlcore runs list)")
     store = RunStore(workspace)
+    run_id = store.resolve(run_id)  # a unique prefix or suffix too, as every command takes
     config = AdaptConfig.from_dict(store.get(run_id).config)
     if kind == "run":
         models, note = run_feature_models(store, run_id)
