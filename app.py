@@ -28,15 +28,17 @@ with st.sidebar:
     st.subheader("Current pair")
     st.text_input(
         "Source (learn from)",
-        key=state.SOURCE,
-        on_change=state.pair_changed,
+        key=(field := state.pair_field(state.SOURCE)),
+        on_change=state.pair_edited,
+        args=(state.SOURCE, field),
         help="The domain the model learns from: runs need its labels (the Data page says when it has "
         "none). A domain spec such as `mnist5k`, `fashion:rotate=30` or `mnist5k:n=500`",
     )
     st.text_input(
         "Target (adapt to)",
-        key=state.TARGET,
-        on_change=state.pair_changed,
+        key=(field := state.pair_field(state.TARGET)),
+        on_change=state.pair_edited,
+        args=(state.TARGET, field),
         help="Build one on the Data page; uploads appear as `upload:<name>`",
     )
     st.button("Swap source and target", on_click=state.swap_pair, icon=":material/swap_vert:")

@@ -1,5 +1,6 @@
 """Adapt: choose methods and settings, launch background runs, follow them live, cancel them."""
 
+import contextlib
 from typing import Any
 
 import streamlit as st
@@ -7,6 +8,7 @@ import streamlit as st
 from app_support import adapt_form, benchmarks, display, engine, estimate, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
+from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
@@ -47,6 +49,8 @@ NO_CURVES = {  # a run without curves yet, or ever, by its status
 st.title("Adapt")
 source_spec, target_spec = state.pair()
 st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}")
+with contextlib.suppress(TLError):  # a pair that does not load says so when a run is launched
+    display.shared_warning((source_spec, target_spec), engine.load_pair(source_spec, target_spec))
 DEFAULTS = AdaptConfig.defaults()
 
 

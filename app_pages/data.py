@@ -27,7 +27,7 @@ with pick:
                 "Dataset",
                 choices if current in choices else [current, *choices],
                 key=keys["dataset"],
-                on_change=state.apply_builder,
+                on_change=state.pick_dataset,
                 args=(role,),
             )
             st.number_input(
@@ -86,6 +86,8 @@ source_spec, target_spec = state.pair()
 paired = None  # the harmonised pair; its error, if any, is shown below the previews
 with contextlib.suppress(TLError):
     paired = dict(zip(ROLES, engine.load_pair(source_spec, target_spec), strict=True))
+if paired:
+    display.shared_warning((source_spec, target_spec), (paired["source"], paired["target"]))
 domains = {}
 for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), strict=True):
     with column, display.errors_shown():

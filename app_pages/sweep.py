@@ -300,6 +300,7 @@ if not any(config.n_done for config in summary.configs):
     st.caption(ended[:1].upper() + ended[1:] if summary.finished else "Results appear here as trials finish.")
     st.stop()
 st.subheader("Results")
+st.caption(f"`python -m tlcore sweeps show {summary.sweep.id}` prints this table.")
 if setups := setup_lines(summary):  # a sweep over networks or target labels: one recommendation per setup
     box = st.success if any(summary.recommended_by_setup.values()) else st.warning
     box(

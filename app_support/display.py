@@ -1,5 +1,5 @@
 """Display helpers shared by the pages: escaping user text, reading chart selections, error boxes,
-reports built on a download's click, a text column's width in a table."""
+reports built on a download's click, a text column's width in a table, the pair's shared samples."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from typing import Any
 
 import streamlit as st
 
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import pair_shared
+from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.views.report import render_report
 
@@ -85,3 +88,10 @@ def report_on_click(build: Callable[[], str], what: str) -> Callable[[], str]:
             return render_report(f"{what}: not built", f"tlstudio could not build {what}: {exc}", [])
 
     return run
+
+
+def shared_warning(specs: tuple[str, str], pair: tuple[Domain, Domain]) -> None:
+    """A warning when the harmonised ``pair`` of ``specs`` shares samples, as a run with the default
+    seed and test fraction splits it (:func:`tlcore.adapt.pair.pair_shared`), with the fix."""
+    if shared := pair_shared(*pair, AdaptConfig(source=specs[0], target=specs[1])):
+        st.warning(esc(shared.line()), icon=":material/content_copy:")

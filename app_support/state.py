@@ -13,8 +13,10 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.data import list_shifts
+from tlcore.data.overlap import base_dataset, split_fix
 from tlcore.data.spec import DEFAULT_PAIR, store_upload
 from tlcore.data.spec_edit import compose_spec, spec_parts
+from tlcore.data.spec_text import parse_spec
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
 from tlcore.predict import with_run_shifts
@@ -150,6 +152,32 @@ def set_pair(source: str | None = None, target: str | None = None) -> None:
     pair_changed()
 
 
+def pair_field(key: str) -> str:
+    """The widget key of the sidebar's field for the pair's ``key`` (:data:`SOURCE` or :data:`TARGET`),
+    holding the pair's value; call just before drawing the field, with :func:`pair_edited` its callback.
+
+    The key names the value shown, so a change of the pair from elsewhere (a Data page knob, a fix, a
+    swap) draws a new field instead of writing into the shown one. Written into, the field raced quick
+    interactions: the browser's next message (a second knob step 100 ms later) still carried the
+    field's old value, Streamlit took that for an edit and ran its ``on_change`` (the change undone,
+    the builders dropped under the knob's own callback: a KeyError). Streamlit also runs the callback
+    of a field no longer drawn when a message carries its value, so :func:`pair_edited` checks it."""
+    field = f"{key}_field={st.session_state[key]}"
+    st.session_state[field] = st.session_state[key]
+    return field
+
+
+def pair_edited(key: str, field: str) -> None:
+    """Callback of the sidebar's fields: a value typed into ``field`` becomes the pair's ``key``. The
+    value the field showed (named in its key) is no edit: a message sent before the field's value
+    changed carries it."""
+    value = st.session_state.get(field)
+    if value is None or value == field.removeprefix(f"{key}_field="):
+        return
+    st.session_state[key] = value
+    pair_changed()
+
+
 def pair_changed() -> None:
     """Callback of every change of the pair (the sidebar's fields too): the data builders start again
     from it, and runs another page opened in Compare or Predict give way to the new pair's."""
@@ -260,6 +288,7 @@ def init_builder(role: str) -> None:
 def apply_builder(role: str) -> None:
     """Callback: compose the role's spec from its builder widgets and make it current (no blank box,
     as for a table: nothing dropped)."""
+    init_builder(role)  # dropped when the pair changed in the same message: then it re-reads the pair
     state, keys = st.session_state, builder_keys(role)
     shifts = {k["name"]: state[keys[k["name"]]] for k in shift_knobs()}
     try:
@@ -268,6 +297,21 @@ def apply_builder(role: str) -> None:
         )
     except TLError as exc:
         state[builder_error_key(role)] = str(exc)
+
+
+def pick_dataset(role: str) -> None:
+    """Callback of a builder's Dataset: :func:`apply_builder`, and when both sides then read one
+    dataset with train and test splits, neither naming a split, the source takes the train split and
+    the target the test split (:func:`tlcore.data.overlap.split_fix`): else they share samples."""
+    apply_builder(role)
+    source, target = pair()
+    try:
+        fix = split_fix(source, target) if base_dataset(source) == base_dataset(target) else None
+    except TLError:  # a spec the builder refused: its error box says why
+        return
+    if fix and parse_spec(source).split is None and parse_spec(target).split is None:
+        st.session_state[SOURCE], st.session_state[TARGET] = fix
+        forget_builders()
 
 
 def forget_builders() -> None:

@@ -7,9 +7,14 @@ import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1.element_tree import TextInput
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL_SOURCE, SMALL_TARGET = "mnist5k:n=200", "digits:n=200"
@@ -108,3 +113,8 @@ def npz_bytes(classes: list[str], n: int = 12) -> bytes:
     X = rng.random((n, 1, 28, 28)).astype(np.float32)
     np.savez(buffer, X=X, y=np.arange(n) % len(classes), classes=np.asarray(classes))
     return buffer.getvalue()
+
+
+def pair_field(at: AppTest, key: str = "pair_target") -> TextInput:
+    """The sidebar's field of the pair's ``key`` (its widget key names the value it shows)."""
+    return at.text_input(key=f"{key}_field={at.session_state[key]}")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
+from tests.app.helpers import APP, EVIL, SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes, pair_field
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
@@ -57,7 +57,7 @@ def test_pair_survives_page_changes(app: OpenApp) -> None:
     at.switch_page("app_pages/adapt.py").run()
     at.switch_page("app_pages/data.py").run()
     assert_clean(at)
-    assert at.text_input(key="pair_target").value == f"{SMALL_TARGET},rotate=30"
+    assert pair_field(at).value == f"{SMALL_TARGET},rotate=30"
     assert at.slider(key="builder_target_rotate").value == 30.0
 
 
@@ -98,7 +98,7 @@ def test_the_pair_lives_in_the_address_so_a_reload_keeps_it(workspace: Path) -> 
     at.run()  # a reload, or a shared link, of a page showing that pair
     assert_clean(at)
     assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (SMALL_SOURCE, "digits:n=60")
-    at.text_input(key="pair_target").set_value("digits:n=70,rotate=30").run()
+    pair_field(at).set_value("digits:n=70,rotate=30").run()
     assert address(at, "target") == "digits:n=70,rotate=30"
     fresh = AppTest.from_file(str(APP), default_timeout=120)
     fresh.run()  # no address: the default pair, written into the address
@@ -368,7 +368,7 @@ def test_the_labels_field_clears_after_a_save_and_an_unlabelled_source_is_named(
     assert at.session_state["pair_source"] == "upload:src.csv:label=none"
     assert at.text_input(key="upload_label").value == ""
     assert any("source is unlabelled" in w.value for w in at.warning), [w.value for w in at.warning]
-    assert "labelled" not in at.text_input(key="pair_source").label
+    assert "labelled" not in pair_field(at, "pair_source").label
     at.file_uploader(key="upload_file").upload("tgt.csv", table.encode(), "text/csv")
     at.button[[b.label for b in at.button].index("Use as target")].click().run()
     assert_clean(at)

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import display
-from tests.app.helpers import loose_digits_zip
+from tests.app.helpers import loose_digits_zip, pair_field
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import load_domain, save_upload
 from tlcore.data.ink import blank_warning
@@ -90,13 +90,13 @@ def test_data_to_label_follows_the_sidebar_target_unless_typed_for_it(
 ) -> None:
     at = app("predict", source=SOURCE, target=TARGET)
     assert at.text_input(key="predict_spec").value == TARGET
-    at.text_input(key="pair_target").set_value("digits:n=60").run()
+    pair_field(at).set_value("digits:n=60").run()
     assert at.text_input(key="predict_spec").value == "digits:n=60"  # the new target, not the first
     at.text_input(key="predict_spec").set_value("mnist5k:n=50").run()
     at.switch_page("app_pages/home.py").run()
     at.switch_page("app_pages/predict.py").run()
     assert at.text_input(key="predict_spec").value == "mnist5k:n=50"  # typed for this target: kept
-    at.text_input(key="pair_target").set_value("digits:n=70").run()
+    pair_field(at).set_value("digits:n=70").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.text_input(key="predict_spec").value == "digits:n=70"
 

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_support import engine
 from app_support.state import COMPARE_RUNS
-from tests.app.helpers import plain
+from tests.app.helpers import pair_field, plain
 from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, pair_pool, probabilities
 from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
@@ -227,7 +227,7 @@ def test_changing_the_sidebars_pair_lets_go_of_the_runs_opened_in_compare(
     at.session_state[COMPARE_RUNS] = [pool["collapsed"]]
     at.switch_page("app_pages/compare.py").run()
     assert "Which run to keep, without target labels" in [s.value for s in at.subheader]
-    at.text_input(key="pair_target").set_value("digits:n=300").run()
+    pair_field(at).set_value("digits:n=300").run()
     assert not at.exception, [e.message for e in at.exception]
     assert COMPARE_RUNS not in at.session_state
     assert "Which run to keep, without target labels" not in [s.value for s in at.subheader]

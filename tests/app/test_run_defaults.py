@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import plain
+from tests.app.helpers import pair_field, plain
 from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
 from tests.selection.helpers import probabilities
 from tlcore.cli import main
@@ -82,7 +82,7 @@ def test_compares_recommendation_opens_predict_with_that_run(app: OpenApp, runs:
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "Predict" and at.selectbox[0].value == runs["good"]
     assert (at.session_state["pair_source"], at.session_state["pair_target"]) == (SOURCE, TARGET)
-    at.text_input(key="pair_target").set_value("digits:n=300").run()  # another pair: the request ends
+    pair_field(at).set_value("digits:n=300").run()  # another pair: the request ends
     assert "predict_run" not in at.session_state
 
 

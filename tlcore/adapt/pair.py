@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import torch
+
 from tlcore.adapt.checks import check_labels
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
+from tlcore.data.overlap import SharedSamples, shared_samples
 from tlcore.workspace import Workspace
 
 
@@ -33,6 +36,13 @@ class RunPair:
     @property
     def unlabelled_target(self) -> Domain:
         return replace(self.target_train, y=None)
+
+    def shared(self, cfg: AdaptConfig) -> SharedSamples | None:
+        """The target samples, and target test samples, that are source (training) samples
+        (:func:`~tlcore.data.overlap.shared_samples`)."""
+        source_ids = (*self.source_train.ids, *self.source_val.ids)
+        ids, split_ids = (source_ids, self.target.ids), (self.source_train.ids, self.target_test.ids)
+        return shared_samples(cfg.source, cfg.target, ids, split_ids)
 
 
 def load_run_pair(
@@ -54,3 +64,10 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
     source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
     target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
     return RunPair(source_train, source_val, target_train, target_test, target)
+
+
+def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
+    """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, without copying pixels
+    (the split reads labels only)."""
+    light = (replace(d, X=torch.empty(d.n_samples, 0)) for d in (source, target))
+    return split_pair(*light, cfg).shared(cfg)

@@ -152,8 +152,11 @@ def parser_for(argv: Sequence[str] | None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from tlcore.cli.stores import full_ids  # noqa: PLC0415 - the stores, after parsing (no torch)
+
     args = parser_for(argv).parse_args(argv)
     try:
+        full_ids(args)
         return int(args.handler(args))
     except TLError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -83,12 +83,15 @@ def run(args: argparse.Namespace) -> int:
         check_present(spec, workspace)
     check_data([config], functools.partial(spec_labelled, workspace=workspace))
     with worker_thread_share(Limits.from_env().max_running):  # the thread count the run will have
-        estimate = estimate_run(config, load_run_pair(config, workspace), workspace, launched=args.detach)
+        pair = load_run_pair(config, workspace)
+        estimate = estimate_run(config, pair, workspace, launched=args.detach)
     if args.estimate or not args.json:
         if args.json:
             print_json({"estimate": estimate.to_dict()})
             return 0
-        print("\n".join(wrapped(estimate.text(), "estimated: ", "  ")), flush=True)
+        shared = pair.shared(config)  # one line before the estimate when the pair shares samples
+        lines = wrapped(shared.line(), "shared: ", "  ") if shared else []
+        print("\n".join(lines + wrapped(estimate.text(), "estimated: ", "  ")), flush=True)
         if args.estimate:
             return 0
     if args.detach:

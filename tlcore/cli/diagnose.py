@@ -151,6 +151,7 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     if kind not in ("run", "baseline") or not run_id:
         raise TLError(f"--features {text!r}: use raw, run:ID or baseline:ID (see python -m tlcore runs list)")
     store = RunStore(workspace)
+    run_id = store.resolve(run_id)  # a unique prefix or suffix too, as every command takes
     config = AdaptConfig.from_dict(store.get(run_id).config)
     if kind == "run":
         models, note = run_feature_models(store, run_id)
@@ -159,6 +160,14 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     if cached is None:
         raise TLError(f"the source-only baseline of run {run_id} is not in this workspace's baseline cache")
     return FeatureSpace(cached.model, "baseline", run_id, config)
+
+
+def _shared(args: argparse.Namespace, source: Domain, target: Domain, seed: int) -> str | None:
+    """The line of the samples the given pair shares, as a run with this seed would split it."""
+    from tlcore.adapt.pair import pair_shared  # noqa: PLC0415 - loads torch
+
+    shared = pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
+    return shared and shared.line()
 
 
 def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace) -> tuple[Domain, Domain]:
@@ -237,6 +246,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
         print_json(json_payload(report, explanation, shift, steps))
         return 0
     lines = format_report(report, explanation, estimate) + ([features.note] if features.note else [])
+    if shared := None if args.held_out else _shared(args, source, target, seed):
+        lines[lines.index("") : lines.index("")] = wrapped(shared, "  shared: ")  # beside the pairing notes
     reused = [name for name, step in steps.items() if step.reused]
     lines += [f"{', '.join(reused)} {steps[reused[0]].note()}; --no-cache recomputes"] if reused else []
     if args.held_out:

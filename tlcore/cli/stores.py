@@ -128,6 +128,27 @@ def list_sweeps(args: argparse.Namespace) -> int:
     return 0
 
 
+RUN_ID_ARGS = (
+    "run_id",
+    "against",
+    "run",
+)  # the arguments that name a run (a positional ID, --against, --run)
+SWEEP_ID_ARGS = ("sweep_id",)
+
+
+def full_ids(args: argparse.Namespace) -> None:
+    """Replace each run or sweep id given by the whole id: every command takes an id, or a unique
+    prefix or suffix of it (the pages show the last 6 characters), through the stores' ``resolve``.
+    Without the workspace the command says so itself."""
+    given = {name for name in (*RUN_ID_ARGS, *SWEEP_ID_ARGS) if isinstance(getattr(args, name, None), str)}
+    if not given or not Workspace.resolve(args.workspace, create=False).index_path.is_file():
+        return
+    runs = RunStore(Workspace.existing(args.workspace))
+    for name in given:
+        store = runs if name in RUN_ID_ARGS else SweepStore(runs.workspace)
+        setattr(args, name, store.resolve(getattr(args, name)))
+
+
 def run_store(args: argparse.Namespace) -> RunStore:
     """The run store of ``--workspace`` (an existing workspace, else a one-line error)."""
     return RunStore(Workspace.existing(args.workspace))

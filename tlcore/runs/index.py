@@ -17,6 +17,8 @@ from tlcore.errors import TLError
 from tlcore.runs.record import STATUSES, Status
 
 _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
+_PART_PATTERN = re.compile(r"[0-9a-f-]{1,22}")  # a piece of an id
+MATCHES_SHOWN = 5  # the ids an ambiguous piece's error lists
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id        TEXT PRIMARY KEY,
@@ -83,6 +85,25 @@ def run_filter(status: Status | None, source: str | None, target: str | None) ->
     ]
     clause = " AND ".join(f"{name} = ?" for name, _ in given)
     return (f"WHERE {clause}" if given else ""), [v for _, v in given]
+
+
+def resolve_id(conn: sqlite3.Connection, table: str, text: str, noun: str, where: object) -> str:
+    """The id in ``table`` (``runs`` or ``sweeps``) that ``text`` names: the id itself, or a unique
+    prefix or suffix of it (the pages show an id's last 6 characters). None: ``no run X in WHERE``;
+    several: one line listing them (at most :data:`MATCHES_SHOWN`)."""
+    found = []
+    if _PART_PATTERN.fullmatch(text):  # id characters only: no LIKE wildcard gets in
+        query = f"SELECT id FROM {table} WHERE id LIKE ? OR id LIKE ? ORDER BY id"  # a fixed table name
+        found = [row[0] for row in conn.execute(query, (f"{text}%", f"%{text}")).fetchall()]
+    if text in found or len(found) == 1:
+        return text if text in found else found[0]
+    if not found:
+        raise TLError(f"no {noun} {text} in {where}")
+    more = f" and {len(found) - MATCHES_SHOWN} more" if len(found) > MATCHES_SHOWN else ""
+    raise TLError(
+        f"{noun} id {text} is ambiguous: {len(found)} {noun}s' ids begin or end so "
+        f"({', '.join(found[:MATCHES_SHOWN])}{more}); give more of it"
+    )
 
 
 def valid_id(text: str) -> bool:

@@ -46,7 +46,16 @@ from typing import TYPE_CHECKING, Any
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
 from tlcore.runs.event_log import read_events
-from tlcore.runs.index import SCHEMA_VERSION, check_limit, migrate, new_run_id, run_filter, use_wal, valid_id
+from tlcore.runs.index import (
+    SCHEMA_VERSION,
+    check_limit,
+    migrate,
+    new_run_id,
+    resolve_id,
+    run_filter,
+    use_wal,
+    valid_id,
+)
 from tlcore.runs.record import ACTIVE, EndStatus, RunRecord, Status, stale_reason
 from tlcore.runs.result_file import RESULT_FILE, read_result
 from tlcore.workspace import atomic_write
@@ -107,6 +116,12 @@ class RunStore:
         if not valid_id(run_id):
             raise TLError(f"no run {run_id} in {self.workspace.root}")
         return self.workspace.inside("runs", run_id)
+
+    def resolve(self, text: str) -> str:
+        """The id of the run ``text`` names: its id or a unique prefix or suffix of it
+        (:func:`~tlcore.runs.index.resolve_id`)."""
+        with self.connect() as conn:
+            return resolve_id(conn, "runs", text, "run", self.workspace.root)
 
     def get(self, run_id: str) -> RunRecord:
         """The run's current record; unknown id → :class:`TLError`."""

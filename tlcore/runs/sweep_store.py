@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from tlcore.errors import TLError
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.index import check_limit, new_run_id, valid_id
+from tlcore.runs.index import check_limit, new_run_id, resolve_id, valid_id
 from tlcore.runs.record import STALE_AFTER, pid_alive
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -113,6 +113,12 @@ class SweepStore:
                 except sqlite3.IntegrityError:
                     continue
                 return sweep_id
+
+    def resolve(self, text: str) -> str:
+        """The id of the sweep ``text`` names: its id or a unique prefix or suffix of it
+        (:func:`~tlcore.runs.index.resolve_id`)."""
+        with self.runs.connect() as conn:
+            return resolve_id(conn, "sweeps", text, "sweep", self.workspace.root)
 
     def get(self, sweep_id: str) -> SweepRecord:
         """The sweep's record; an unknown id → :class:`TLError`."""

@@ -1,0 +1,35 @@
+"""The pages say when source and target share samples (QA helper-143), and the Data page's catalog
+splits one dataset with train and test splits between the two sides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+OpenApp = Callable[..., AppTest]
+SHARED = "mnist5k:n=400", "mnist5k:n=200"  # the target is inside the source
+
+
+def shared_warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "share images of" in w.value]
+
+
+def test_data_diagnose_and_adapt_warn_of_shared_samples(app: OpenApp) -> None:
+    for page in ("data", "diagnose", "adapt"):
+        at = app(page, *SHARED)
+        assert not at.exception, [e.message for e in at.exception]
+        (warning,) = shared_warnings(at)
+        assert "200 of the target's 200 samples are source samples" in warning
+        assert "35 of the 40 target test samples a run scores on are source training samples" in warning
+    assert not shared_warnings(app("data", "mnist5k:n=400", "digits:n=200"))
+
+
+def test_picking_one_split_dataset_on_both_sides_takes_train_and_test(app: OpenApp) -> None:
+    at = app("data", "fashion:n=300", "digits:n=200")
+    at.selectbox(key="builder_target_dataset").select("fashion").run()
+    assert not at.exception, [e.message for e in at.exception]
+    pair = at.session_state["pair_source"], at.session_state["pair_target"]
+    assert pair == ("fashion:split=train,n=300", "fashion:split=test,n=200")
+    assert not shared_warnings(at)
+    assert at.selectbox(key="builder_source_dataset").value == "fashion:split=train"

@@ -1,0 +1,58 @@
+"""Samples a pair shares (QA helper-143: ``fashion:n=2000 -> fashion:n=1000`` scored a source-only
+model on its own training images): counted exactly by base dataset and sample id, and the fix."""
+
+from __future__ import annotations
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import load_run_pair, pair_shared
+from tlcore.data import harmonise, load_domain
+from tlcore.data.overlap import base_dataset, shared_samples, split_fix
+from tlcore.workspace import Workspace
+
+
+def test_two_draws_of_one_dataset_share_the_smaller_and_a_run_scores_on_training_images(
+    workspace: Workspace,
+) -> None:
+    config = AdaptConfig(source="mnist5k:n=400", target="mnist5k:n=200,rotate=30")
+    pair = load_run_pair(config, workspace)
+    shared = pair.shared(config)
+    assert shared is not None
+    assert (shared.base, shared.shared, shared.n_target) == ("mnist5k", 200, 200)
+    assert (shared.shared_test, shared.n_test) == (35, 40)
+    # the same count by pixels: target test images (unrotated) found among the source's training images
+    plain = load_run_pair(AdaptConfig(source="mnist5k:n=400", target="mnist5k:n=200"), workspace)
+    train = {bytes(x.numpy()) for x in plain.source_train.X}
+    assert sum(bytes(x.numpy()) in train for x in plain.target_test.X) == 35
+    assert shared.fix is None  # mnist5k has no train / test split
+    assert shared.line().endswith("so its target accuracy reads too high; take the target from other data")
+    # the page's version (no pixels copied) counts the same
+    source = load_domain(config.source, workspace)
+    target = load_domain(config.target, workspace)
+    assert pair_shared(*harmonise(source, target), config) == shared
+
+
+def test_a_shift_of_the_whole_dataset_shares_every_sample_but_no_test_sample() -> None:
+    """The benchmark's colour task: the same seeded split holds out the same images on both sides."""
+    ids = [str(i) for i in range(10)]
+    shared = shared_samples("mnist5k", "mnist5k:colour=1", (ids, ids), (ids[:8], ids[8:]))
+    assert shared is not None
+    assert (shared.shared, shared.n_target, shared.shared_test, shared.n_test) == (10, 10, 0, 2)
+    assert "none of the 2 target test samples a run scores on is a source training sample" in shared.line()
+
+
+def test_other_datasets_or_other_splits_share_nothing() -> None:
+    ids = ["train/1", "train/2"]
+    assert shared_samples("mnist5k", "digits", (["0", "1"], ["0", "1"]), (["0"], ["1"])) is None
+    test_ids = ["test/1", "test/2"]
+    assert (
+        shared_samples("fashion:split=train", "fashion:split=test", (ids, test_ids), (ids, test_ids)) is None
+    )
+
+
+def test_the_fix_is_the_datasets_train_and_test_splits() -> None:
+    assert base_dataset("fashion:n=10,rotate=30") == base_dataset("fashionmnist@/data:split=test")
+    assert split_fix("fashion:n=2000", "fashion:n=1000,rotate=30") == (
+        "fashion:split=train,n=2000",
+        "fashion:split=test,n=1000,rotate=30",
+    )
+    assert split_fix("mnist5k:n=400", "mnist5k:n=200") is None
