@@ -20,13 +20,12 @@ cannot be opened is a :class:`~tlcore.errors.TLError` that names it and says to 
 Workers take their run from ``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps
 how many train at once.
 
-Reads never write: ``get``, ``list``, ``history``, ``result``, ``checkpoint_path`` and ``load_model``
-only look. A run whose worker died (its pid is gone, or it sent no sign of life for
-:data:`~tlcore.runs.record.STALE_AFTER` seconds) is recognised by the pure
-:func:`~tlcore.runs.record.stale_reason` and closed as ``interrupted`` by :meth:`RunStore.mark_stale`
-(:meth:`RunStore.close_if_stale` for one record in hand). They run where state changes (before a
-launch, at every slot claim, on a cancel or a delete, in each poll of :func:`tlcore.runs.jobs.wait`)
-and once per ``runs list`` / ``runs show`` command and per page run of the app.
+Reads never write (``get``, ``list``, ``history``, ``result``, ``checkpoint_path``, ``load_model``).
+A run whose worker died (its pid is gone, or no sign of life for :data:`~tlcore.runs.record.STALE_AFTER`
+seconds: the pure :func:`~tlcore.runs.record.stale_reason`) is closed as ``interrupted`` by
+:meth:`RunStore.mark_stale` (:meth:`RunStore.close_if_stale` for one record in hand) where state changes
+(before a launch, at every slot claim, on a cancel or a delete, in each poll of
+:func:`tlcore.runs.jobs.wait`) and once per ``runs list`` / ``runs show`` command and app page run.
 """
 
 from __future__ import annotations
@@ -45,17 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
+from tlcore.runs import index
 from tlcore.runs.event_log import read_events
-from tlcore.runs.index import (
-    SCHEMA_VERSION,
-    check_limit,
-    migrate,
-    new_run_id,
-    resolve_id,
-    run_filter,
-    use_wal,
-    valid_id,
-)
 from tlcore.runs.record import ACTIVE, EndStatus, RunRecord, Status, stale_reason
 from tlcore.runs.result_file import RESULT_FILE, read_result
 from tlcore.workspace import atomic_write
@@ -86,9 +76,9 @@ class RunStore:
         self.workspace = workspace
         self._db = workspace.index_path
         with self.connect() as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                use_wal(conn, BUSY_TIMEOUT_S)
-                migrate(conn)
+            if conn.execute("PRAGMA user_version").fetchone()[0] < index.SCHEMA_VERSION:
+                index.use_wal(conn, BUSY_TIMEOUT_S)
+                index.migrate(conn)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -113,15 +103,14 @@ class RunStore:
 
     def folder(self, run_id: str) -> Path:
         """The artifact folder of ``run_id`` (a checked id, so the path stays in the workspace)."""
-        if not valid_id(run_id):
+        if not index.valid_id(run_id):
             raise TLError(f"no run {run_id} in {self.workspace.root}")
         return self.workspace.inside("runs", run_id)
 
     def resolve(self, text: str) -> str:
-        """The id of the run ``text`` names: its id or a unique prefix or suffix of it
-        (:func:`~tlcore.runs.index.resolve_id`)."""
+        """The id of the run ``text`` names, whole or a unique prefix or suffix (:func:`index.resolve_id`)."""
         with self.connect() as conn:
-            return resolve_id(conn, "runs", text, "run", self.workspace.root)
+            return index.resolve_id(conn, "runs", text, "run", self.workspace.root)
 
     def get(self, run_id: str) -> RunRecord:
         """The run's current record; unknown id → :class:`TLError`."""
@@ -139,15 +128,15 @@ class RunStore:
         target: str | None = None,
     ) -> builtins.list[RunRecord]:
         """The newest ``limit`` (at least 1) runs, of ``status``, ``source`` and ``target`` when given."""
-        check_limit(limit)
-        where, params = run_filter(status, source, target)
+        index.check_limit(limit)
+        where, params = index.run_filter(status, source, target)
         return self._select(f"{where} ORDER BY created DESC, id DESC LIMIT ?", *params, limit)
 
     def count(
         self, status: Status | None = None, source: str | None = None, target: str | None = None
     ) -> int:
         """How many runs :meth:`list` takes its newest from (the same filters)."""
-        where, params = run_filter(status, source, target)
+        where, params = index.run_filter(status, source, target)
         with self.connect() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM runs {where}", params).fetchone()[0]
 
@@ -227,7 +216,7 @@ class RunStore:
         trial is tagged with the sweep's id and its trial key)."""
         data = config.to_dict()
         while True:
-            run_id = new_run_id()
+            run_id = index.new_run_id()
             folder = self.folder(run_id)
             try:
                 folder.mkdir(parents=True)
@@ -269,12 +258,9 @@ class RunStore:
         shutil.rmtree(record.folder, ignore_errors=True)
 
     def mark_stale(self, records: Iterable[RunRecord] | None = None) -> builtins.list[str]:
-        """Close the active runs whose worker is gone (:func:`~tlcore.runs.record.stale_reason`)
-        as ``interrupted``; returns the ids it closed.
-
-        ``records`` already in hand are checked as they are, with no read of the index (a write only
-        for a stale one); without them the active runs are read once.
-        """
+        """Close the active runs whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) as
+        ``interrupted``; returns the ids it closed. ``records`` already in hand are checked as they are
+        (a write only for a stale one); without them the active runs are read once."""
         if records is None:
             records = self._select("WHERE status IN ('queued', 'running')")
         now = time.time()
