@@ -92,7 +92,7 @@ def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[]
 
 
 def test_adapt_page_shows_hostile_run_names_as_text(app: OpenApp, hostile_runs: RunStore) -> None:
-    at = app("adapt")
+    at = app("adapt", source=f"upload:{EVIL}", target="digits")  # the page lists the sidebar pair's runs
     assert not at.exception, [e.message for e in at.exception]
     texts = markup_texts(at)
     assert sum("alert" in t for t in texts) >= 3  # both runs' pair captions and the failure's reason

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.sweep import sweep_spec
+from tests.worker_start import record_worker_start
 from tlcore.runs.sweep import expand
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ def test_the_sweep_part_runs_three_ways_and_reports_them(tmp_path: Path) -> None
     command = [sys.executable, "-m", "bench", "--smoke", "--only", "sweep", "--out", str(tmp_path)]
     command += ["--state", str(tmp_path / "state")]  # never the repository's .bench-state
     done = subprocess.run(
-        [*command, "--workspace", str(tmp_path / "ws")],
+        [*command, "--workspace", str(record_worker_start(tmp_path / "ws"))],
         cwd=ROOT,
         capture_output=True,
         text=True,

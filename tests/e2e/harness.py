@@ -23,6 +23,7 @@ import pytest
 
 from bench.app_start import CHROMIUM as CHROMIUM_PATH
 from bench.app_start import CHROMIUM_ARGS, QUIET_S, RUNNING, free_port
+from tests.worker_start import record_worker_start
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
@@ -31,6 +32,7 @@ CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
 @contextlib.contextmanager
 def serve(workspace: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """The app served on a free port with ``workspace`` (plus ``env``); yields its URL."""
+    record_worker_start(workspace)
     port = free_port()
     log = (workspace / "streamlit.log").open("wb")
     process = subprocess.Popen(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import torch
 
+from tests.worker_start import record_worker_start
 from tlcore.runs import jobs
 from tlcore.runs.slots import THREAD_VARIABLES, worker_thread_share, worker_threads
 from tlcore.runs.store import RunStore
@@ -60,7 +61,7 @@ def test_an_inline_run_gives_the_numbers_of_a_launched_worker(tmp_path: Path) ->
     env |= {"TLSTUDIO_MAX_RUNNING": str(CORES), "PYTHONPATH": str(REPO)}
     processes = {}
     for how in ("inline", "detach"):  # side by side: one thread each, on two or more cores
-        workspace = Workspace.resolve(tmp_path / how)  # apart: the second run must not reuse the baseline
+        workspace = Workspace.resolve(record_worker_start(tmp_path / how))  # apart: no shared baseline
         argv = [sys.executable, "-m", "tlcore", "--workspace", str(workspace.root), "adapt", *TINY, "--json"]
         argv += ["--detach"] * (how == "detach")
         processes[how] = workspace, subprocess.Popen(argv, env=env, stdout=PIPE, stderr=PIPE, text=True)

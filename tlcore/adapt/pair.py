@@ -17,7 +17,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
-from tlcore.data.overlap import SharedSamples, shared_samples
+from tlcore.data.overlap import SharedSamples, base_dataset, shared_samples
 from tlcore.workspace import Workspace
 
 
@@ -68,6 +68,8 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
 
 def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
     """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, without copying pixels
-    (the split reads labels only)."""
+    (the split reads labels only); None without splitting when the two read other base datasets."""
+    if base_dataset(cfg.source) != base_dataset(cfg.target):
+        return None
     light = (replace(d, X=torch.empty(d.n_samples, 0)) for d in (source, target))
     return split_pair(*light, cfg).shared(cfg)

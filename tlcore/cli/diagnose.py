@@ -163,10 +163,14 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
 
 
 def _shared(args: argparse.Namespace, source: Domain, target: Domain, seed: int) -> str | None:
-    """The line of the samples the given pair shares, as a run with this seed would split it."""
+    """The line of the samples the given pair shares, as a run with this seed would split it; None when
+    they share none, or too few samples for a run's split (no run can train on them)."""
     from tlcore.adapt.pair import pair_shared  # noqa: PLC0415 - loads torch
 
-    shared = pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
+    try:
+        shared = pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
+    except TLError:
+        return None
     return shared and shared.line()
 
 

@@ -86,16 +86,21 @@ def measure_start(cwd: Path) -> float:
 
 def _warm_up() -> None:
     """What a worker loads before and around its first step: the pipeline (torch), umap-learn and its
-    kernels (one tiny projection), and one backward pass."""
+    kernels (one tiny projection), and one step of the training loop on a small network."""
     import torch  # noqa: PLC0415 - the cost measured
 
-    import tlcore.adapt.pipeline  # noqa: F401, PLC0415 - the cost measured
+    from tlcore.adapt.config import AdaptConfig  # noqa: PLC0415 - the cost measured
+    from tlcore.adapt.pipeline import network  # noqa: PLC0415 - the cost measured
+    from tlcore.data.domain import Domain  # noqa: PLC0415
     from tlcore.features import umap_projection  # noqa: PLC0415 - the cost measured
+    from tlcore.training.loop import TrainSettings, train  # noqa: PLC0415
 
     umap_projection(torch.rand(8, 4), torch.rand(8, 4), n_epochs=2)
-    layer = torch.nn.Linear(8, 2)
-    torch.optim.Adam(layer.parameters()).zero_grad()
-    layer(torch.rand(4, 8)).sum().backward()
+    x = torch.rand(8, 4)
+    source = Domain("warm-up", x, torch.arange(8) % 2, ("0", "1"))
+    model = network(AdaptConfig("warm-up", "warm-up", model="mlp"), (4,), 2)
+    settings = TrainSettings(epochs=1, batch_size=4, steps_per_epoch=1, device="cpu")
+    train(model, source, None, settings=settings)
 
 
 if __name__ == "__main__":
