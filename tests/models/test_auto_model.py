@@ -65,8 +65,8 @@ def test_the_reason_names_the_pick_the_shape_and_the_rule() -> None:
     )  # QA helper-117: the line named the loaded size only; the network trains at 96 px
     assert auto_reason((3, 96, 96)).endswith("and it trains on them as they are")
     assert auto_reason((1, 28, 28)) == (
-        "auto picked lenet_bn (trained from scratch): the images are 28x28 px, digit-like "
-        "(under 64 px a side)"
-    )
+        "auto picked lenet_bn (trained from scratch): the images are 28x28 px, small "
+        "(under 64 px a side, as digits or Fashion-MNIST)"
+    )  # QA helper-143: "digit-like" was said of Fashion-MNIST
     assert auto_reason((7,)) == "auto picked mlp: the samples are feature vectors (7 values)"
     assert AUTO_RULE.startswith("mlp for feature vectors, lenet_bn for images under 64 px a side")
