@@ -128,11 +128,8 @@ def list_sweeps(args: argparse.Namespace) -> int:
     return 0
 
 
-RUN_ID_ARGS = (
-    "run_id",
-    "against",
-    "run",
-)  # the arguments that name a run (a positional ID, --against, --run)
+# the arguments that name a run (a positional ID, --against, --run) or a sweep
+RUN_ID_ARGS = ("run_id", "against", "run")
 SWEEP_ID_ARGS = ("sweep_id",)
 
 

@@ -3,8 +3,8 @@ are source training samples (no torch: it compares specs and sample ids).
 
 Two specs of one base dataset draw from the same images: ``fashion:n=2000`` and ``fashion:n=1000``
 take the first 2000 and 1000 of one seeded permutation, so the target lies inside the source and a
-source-only model is scored on images it trained on (QA helper-143: 64.0% against 58.0% with
-``split=train`` and ``split=test``). A sample is identified exactly by its base dataset and its id
+source-only model is scored on images it trained on (its target accuracy reads higher than on the
+dataset's ``split=test``). A sample is identified exactly by its base dataset and its id
 (:attr:`tlcore.data.domain.Domain.ids`: its index, or native split and index, in that dataset); shift
 options change pixels, not which image a sample is.
 """

@@ -26,12 +26,11 @@ The rates, best first:
 2. ``probe``: a few steps of the real network on synthetic batches of the real size
    (:mod:`tlcore.runs.probe`), cached in the workspace's ``cache/estimates``.
 
-``seconds`` uses the fastest run's rate (waiting for a core only adds time: QA helper-132, two runs timed
-on a loaded machine read 7.9 s a step of efficientnet_lite0 for 1.6 s, 24 s a paired step for 2.0 s),
-``at_most`` the slowest one, and each adds a run's seconds outside its stages, those of a run launched
-in a worker process of its own or of one run inline (:mod:`tlcore.runs.estimate_start`); both count
-every planned step, so early stopping (``patience``) and settling (``settle_tol``) can only make the
-run shorter.
+``seconds`` uses the fastest run's rate (waiting for a core only adds time: runs timed on a loaded
+machine read several times a step's own cost), ``at_most`` the slowest one, and each adds a run's
+seconds outside its stages, those of a run launched in a worker process of its own or of one run
+inline (:mod:`tlcore.runs.estimate_start`); both count every planned step, so early stopping
+(``patience``) and settling (``settle_tol``) can only make the run shorter.
 """
 
 from __future__ import annotations

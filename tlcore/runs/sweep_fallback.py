@@ -12,9 +12,7 @@ from typing import Any
 
 from tlcore.runs.candidates import kept_command
 from tlcore.runs.store import RunStore
-from tlcore.selection.ranking import Ranking
-
-PLAIN_KEEP = "keep the source-only model"  # the choice when no run passed: each run's own source-only model
+from tlcore.selection.ranking import KEEP, Ranking
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class Fallback:
         recommends run ID (trial K)``, or the ranking's choice when it names no run."""
         choice = self.ranking.choice
         if self.run_id is None:  # "none" only ranked by IWCV or DEV, never a sweep's EnsV
-            return PLAIN_KEEP if choice == PLAIN_KEEP else "`runs rank` recommends no run"
+            return KEEP if choice == KEEP else "`runs rank` recommends no run"
         said = choice if self.ranking.kept else f"`runs rank` recommends {choice}"
         return f"{said} ({self.where})"
 
@@ -77,7 +75,7 @@ def fallback_text(found: tuple[Fallback, ...]) -> str:
     (a sweep's seeds may load other ``n=`` samples, each ranked among its own); ``keep the source-only
     model`` with none."""
     if len(found) < 2:
-        return found[0].text if found else PLAIN_KEEP
+        return found[0].text if found else KEEP
     return "its runs on other target samples are decided apart: " + "; ".join(f.text for f in found)
 
 

@@ -58,6 +58,7 @@ from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS, SelectionSett
 from tlcore.selection.setups import SETUPS_REASON
 
 COLLAPSED_SHARE = 0.5  # the caveat's line: effective target classes below this share of the source's
+KEEP = "keep the source-only model"  # the choice when no run passed: each run's own source-only model
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class Ranking:
         elif self.kept is not None:
             entry = next(e for e in self.entries if e.run_id == self.kept)
             who, classes = "source-only", _collapse_check(entry).before
-        elif self.choice == "keep the source-only model" and self.entries:
+        elif self.choice == KEEP and self.entries:
             who, classes = "source-only", max(_collapse_check(e).before for e in self.entries)
         else:
             return None
@@ -179,7 +180,7 @@ class Ranking:
             return f"run {self.recommended}"
         if self.kept is not None:
             return f"keep the source-only model of run {self.kept}"
-        return "none" if any(e.eligible for e in self.entries) else "keep the source-only model"
+        return "none" if any(e.eligible for e in self.entries) else KEEP
 
     @property
     def pool_note(self) -> str:
@@ -374,8 +375,8 @@ def preselect(run_ids: Sequence[str], ranking: Ranking | None) -> str | None:
     """The run to offer first among ``run_ids`` (a pair's done runs, newest first), e.g. to label
     data or export a model with: the newest of ``ranking``'s recommended runs among them (the run
     ``runs rank`` recommends; one per setup in a pool of several networks or label budgets), else of
-    the runs whose source-only model it keeps (a mixed pool: QA, the newest was a collapsed run at
-    28%), else the newest; None when there is none."""
+    the runs whose source-only model it keeps (a mixed pool: the newest can be a collapsed run), else
+    the newest; None when there is none."""
     if ranking is not None:
         kept = (ranking.kept, *(part.kept for part in ranking.parts))
         for chosen in (set(ranking.recommended_runs), set(filter(None, kept))):
