@@ -192,10 +192,15 @@ def test_runs_show_judges_the_alarm_without_torch(workspace: Workspace, form: li
         assert alarm["raised"] is True
         ensemble = next(c for c in alarm["checks"] if c["name"] == "ensemble_agreement")
         assert (ensemble["before"], ensemble["after"], ensemble["checked"]) == (1.0, 0.75, True)
+        assert ensemble["paired"] == {"b": 1, "c": 0, "n": 4, "p_value": 1.0}  # sample 3: only the baseline
         assert json.loads(out)["paired_test"]["p_value"] == pytest.approx(2 * 14 / 2**13)
     else:
         assert "(11 more wrong of 300, 12 right to wrong and 1 wrong to right; McNemar p = 0.0034)" in out
-        assert "  alarm    ALARM: ensemble agreement below source-only's (75.0% vs 100.0%)\n" in out
+        fell = (
+            "fell 1 sample of 4 (only the adapted model agrees with the ensemble on 0, only the source-only"
+        )
+        assert f"  alarm    ALARM: ensemble agreement below source-only's (75.0% vs 100.0%): {fell} " in out
+        assert " model on 1; McNemar p = 1.0: within chance)\n" in out
         assert ("learning curves" in out) == (form == ["--history"])
 
 

@@ -66,7 +66,9 @@ def test_the_rule_picks_the_good_run_and_flags_the_others():
     assert entries["3-good"].scores_before["ensv"] == pytest.approx(20 / 30)
     assert entries["1-collapsed"].alarm.reasons == [
         "predictions collapsed onto 1.0 effective classes (source-only: 3.0)",
-        "ensemble agreement below source-only's (33.3% vs 66.7%)",
+        # 13 samples only its source-only model agrees on, 3 only its adapted one: p = 2 * 697 / 2^16
+        "ensemble agreement below source-only's (33.3% vs 66.7%): fell 10 samples of 30 (only the adapted "
+        "model agrees with the ensemble on 3, only the source-only model on 13; McNemar p = 0.021)",
     ]
     assert entries["2-forgot"].alarm.reasons == ["source accuracy fell 12.0 points (95.0% -> 83.0%)"]
     assert not entries["2-forgot"].passed and entries["2-forgot"].score == 1.0  # best EnsV, still out

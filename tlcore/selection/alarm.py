@@ -12,7 +12,10 @@ Three checks (:func:`check_run`), the guardrails of the ranking and the flags of
   its collapsed model out, the ensemble is its source-only model alone, which agrees with itself
   100%; with its adapted model in, the ensemble is their average, and the check would only say which
   of the two is more confident. With a third distinct model in the ensemble (e.g. a source-only model
-  and two runs' distinct adapted models that did not collapse) it is always checked.
+  and two runs' distinct adapted models that did not collapse) it is always checked. A fall says its
+  size in paired samples, the exact McNemar test of the two models' agreement with the ensemble's
+  labels (:attr:`Agreement.paired`): "fell 3 samples of 900 (..., McNemar p = 0.58: within chance)".
+  The test decides nothing: a fall of one sample raises the alarm as before.
 
 When the ranking would leave you with a collapsed model, :func:`waive_source_check` sets the
 source-accuracy check aside for the runs whose own source-only model collapsed
@@ -33,7 +36,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from tlcore.metrics import accuracy_change
-from tlcore.metrics.mcnemar import PairedChange, described_change
+from tlcore.metrics.mcnemar import PairedChange, described_change, p_text
 from tlcore.selection.pool import Agreement, Candidate
 from tlcore.selection.settings import SelectionSettings
 
@@ -44,7 +47,9 @@ CheckName = Literal["collapse", "source_accuracy", "ensemble_agreement"]
 class Check:
     """One guardrail of one run: the source-only model's value, the run's, and the run's limit;
     ``checked`` False when there was nothing to judge it by (``passed`` is then True, and
-    ``message`` says why)."""
+    ``message`` says why); ``paired``, of a checked ensemble agreement: the two models' agreement
+    with the ensemble on the same ``n`` samples, ``b`` samples only the source-only model agrees on,
+    ``c`` only the adapted model (:attr:`Agreement.paired`)."""
 
     name: CheckName
     passed: bool
@@ -53,6 +58,20 @@ class Check:
     limit: float
     message: str  # what happened, with the numbers (the alarm's reason when it failed)
     checked: bool = True
+    paired: PairedChange | None = None
+
+    @property
+    def brief(self) -> str:
+        """The message in a table cell's few words: a failed ensemble agreement's fall without its
+        paired counts, ``fell 3 samples of 900 (within chance)`` (as
+        :func:`~tlcore.metrics.mcnemar.described_change`'s ``brief``); else the message."""
+        if self.name != "ensemble_agreement" or self.passed or self.paired is None:
+            return self.message
+        return _agreement_words(self.before, self.after, self.paired, brief=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Its fields, ``paired`` with its McNemar p-value (None when there is none)."""
+        return {**asdict(self), "paired": None if self.paired is None else self.paired.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,11 @@ class Alarm:
     @property
     def reasons(self) -> list[str]:
         return [check.message for check in self.checks if not check.passed]
+
+    @property
+    def brief_reasons(self) -> list[str]:
+        """:attr:`reasons` in a table cell's few words (:attr:`Check.brief`)."""
+        return [check.brief for check in self.checks if not check.passed]
 
     @property
     def unchecked(self) -> list[str]:
@@ -111,7 +135,7 @@ class Alarm:
             "raised": self.raised,
             "reasons": self.reasons,
             "unchecked": self.unchecked,
-            "checks": [asdict(check) for check in self.checks],
+            "checks": [check.to_dict() for check in self.checks],
             "target_accuracy": self.target_accuracy,
             "source_only_accuracy": self.source_only_accuracy,
             "truly_negative": self.truly_negative,
@@ -184,8 +208,27 @@ def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
         before,
         after,
         before,
-        f"ensemble agreement {'below' if after < before else 'at least'} source-only's "
-        f"({after:.1%} vs {before:.1%})",
+        _agreement_words(before, after, agreement.paired),
+        paired=agreement.paired,
+    )
+
+
+def _agreement_words(before: float, after: float, paired: PairedChange | None, *, brief: bool = False) -> str:
+    """``ensemble agreement below source-only's (91.2% vs 91.6%): fell 3 samples of 900 (only the
+    adapted model agrees with the ensemble on 5, only the source-only model on 8; McNemar p = 0.58:
+    within chance)``, or ``at least``; ``brief``: the evidence only when it says ``(within chance)``."""
+    way = "below" if after < before else "at least"
+    words = f"ensemble agreement {way} source-only's ({after:.1%} vs {before:.1%})"
+    if after >= before or paired is None:
+        return words
+    net = paired.b - paired.c
+    fell = f"{words}: fell {net:,} sample{'s' * (net != 1)} of {paired.n:,}"
+    if brief:
+        return f"{fell} (within chance)" if paired.within_chance else fell
+    chance = ": within chance" if paired.within_chance else ""
+    return (
+        f"{fell} (only the adapted model agrees with the ensemble on {paired.c:,}, only the source-only "
+        f"model on {paired.b:,}; {p_text(paired.p_value)}{chance})"
     )
 
 

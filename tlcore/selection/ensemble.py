@@ -39,6 +39,11 @@ def ensemble_labels(members: Sequence[ArrayLike]) -> np.ndarray:
     return np.stack(stacked).mean(0).argmax(1)
 
 
+def agrees(p: ArrayLike, labels: np.ndarray) -> np.ndarray:
+    """Whether one model's argmax equals the ensemble's label, sample by sample (booleans)."""
+    return probability_matrix(p).argmax(1) == labels
+
+
 def ensemble_agreement(p: ArrayLike, labels: np.ndarray) -> float:
     """EnsV of one model: the share of samples whose argmax equals the ensemble's label."""
-    return float(np.mean(probability_matrix(p).argmax(1) == labels))
+    return float(np.mean(agrees(p, labels)))

@@ -8,7 +8,9 @@ once; each run's adapted model), except the adapted models the caller leaves out
 ensemble every candidate; the ranking leaves out the collapsed ones (:mod:`tlcore.selection.ranking`),
 whose confident single class would otherwise pull the pseudo-labels of a small pool towards it.
 Each :class:`Agreement` counts the ensemble's models other than that run's own two: with none, the
-ensemble cannot judge between them (:func:`tlcore.selection.alarm.check_run`).
+ensemble cannot judge between them (:func:`tlcore.selection.alarm.check_run`); and pairs the two
+models' agreement sample by sample, as the exact McNemar test reads it (:mod:`tlcore.metrics.mcnemar`:
+``b`` samples only the source-only model agrees with the ensemble on, ``c`` only the adapted model).
 :meth:`Pool.mixval` ranks the adapted models by their stored MixVal probes.
 """
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tlcore.metrics.mcnemar import PairedChange
-from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
+from tlcore.selection.ensemble import agrees, ensemble_agreement, ensemble_labels
 from tlcore.selection.mixval import mixval_scores
 from tlcore.selection.predictions import TargetPredictions
 from tlcore.selection.scores import RunValidators
@@ -50,13 +52,16 @@ class Agreement:
     many models of the ensemble are neither of the two (0: the ensemble is the run's own models, or
     its source-only model alone, and cannot judge between them); ``peers``: how many other runs the
     pool holds, ``collapsed_peers`` of them left out of the ensemble (with ``others`` 0, the rest
-    predict exactly as the run's own models: duplicates)."""
+    predict exactly as the run's own models: duplicates); ``paired``: the two models' agreement with
+    the ensemble on the same ``n`` samples, ``b`` samples only the source-only model agrees on, ``c``
+    only the adapted model (None when built without it)."""
 
     before: float
     after: float
     others: int
     peers: int = 0
     collapsed_peers: int = 0
+    paired: PairedChange | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,9 @@ class Pool:
 
     def agreements(self, left_out: Collection[str] = ()) -> dict[str, Agreement]:
         """EnsV before / after of every candidate, by run id, against the ensemble of
-        :meth:`members`, with how many members are neither of its two models and how many other
-        runs the pool holds (left out or not; empty for an empty pool)."""
+        :meth:`members`, with how many members are neither of its two models, how many other runs
+        the pool holds (left out or not) and the two models' paired agreement (empty for an empty
+        pool)."""
         if not self.candidates:
             return {}
         members = self._members(left_out)
@@ -104,6 +110,10 @@ class Pool:
                 len(members.keys() - {_key(c.predictions.before), _key(c.predictions.after)}),
                 len(self.candidates) - 1,
                 len(collapsed - {c.run_id}),
+                PairedChange.of(
+                    agrees(c.predictions.before, labels).tolist(),
+                    agrees(c.predictions.after, labels).tolist(),
+                ),
             )
             for c in self.candidates
         }

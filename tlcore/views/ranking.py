@@ -55,8 +55,9 @@ def ranking_rows(
     (the advanced ones when asked) with the effective sample size of the importance weights right
     after IWCV and DEV, the effective classes (:func:`effective_classes`, what the collapse check and
     the recommendation cite), and target accuracy beside source-only's when labelled, with whether the
-    alarm was right (the sentence; ``brief``, the app's cells: :func:`alarm_check`): the columns of
-    ``runs rank``."""
+    alarm was right (the sentence; ``brief``, the app's cells: :func:`alarm_check`, and the alarm's
+    reasons without an ensemble-agreement fall's paired counts, :attr:`Alarm.brief_reasons`): the
+    columns of ``runs rank``."""
     shown = [v for v in VALIDATORS.values() if advanced or not v.advanced]
     last_weighted = [v.name for v in shown if v.weighted][-1]
     rows = []
@@ -66,7 +67,7 @@ def ranking_rows(
             **({"setup": entry.setup} if ranking.parts else {}),
             "run": labels.get(entry.run_id, entry.run_id),
             "status": status(entry, ranking),
-            "alarm": "; ".join(entry.alarm.reasons),
+            "alarm": "; ".join(entry.alarm.brief_reasons if brief else entry.alarm.reasons),
         }
         for validator in shown:
             score = entry.scores.get(validator.name)
