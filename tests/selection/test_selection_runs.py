@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -133,10 +134,13 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     assert ranking["settings"]["validator"] == "ensv"
     assert {e["run_id"] for e in ranking["entries"]} == {first, second}
     assert ranking["reason"] and "goes wrong the same way" not in ranking["caveat"]  # labelled: no blind spot
-    # but the tiny 1-epoch runs' source-only models, which no run beat, predict 3.1 of 10 classes
-    assert ranking["choice"] == "keep the source-only model" and ranking["caveat"].startswith(
-        "The source-only model predicts 3.1 effective classes of 10 on the target: its predictions"
+    # but the tiny 1-epoch runs' source-only models, which no run beat, predict about 3 of 10 classes
+    # (3.1 or 3.2 by the CPU's float rounding: the caveat's line is under half the classes)
+    caveat = re.match(
+        r"The source-only model predicts (\d+\.\d) effective classes of 10 on the target: its predictions",
+        ranking["caveat"],
     )
+    assert ranking["choice"] == "keep the source-only model" and caveat and 2.5 < float(caveat[1]) < 5
     for entry in ranking["entries"]:
         assert set(entry["scores"]) == {
             "ensv",
