@@ -1,6 +1,6 @@
 """Adapt: choose methods and settings, launch background runs, follow them live, cancel them."""
 
-import contextlib
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -8,7 +8,6 @@ import streamlit as st
 from app_support import adapt_form, benchmarks, display, engine, estimate, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
-from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
@@ -49,8 +48,7 @@ NO_CURVES = {  # a run without curves yet, or ever, by its status
 st.title("Adapt")
 source_spec, target_spec = state.pair()
 st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}")
-with contextlib.suppress(TLError):  # a pair that does not load says so when a run is launched
-    display.shared_warning((source_spec, target_spec), engine.load_pair(source_spec, target_spec))
+shared_slot = st.empty()  # the samples the pair shares, as the form's runs split it: filled below
 DEFAULTS = AdaptConfig.defaults()
 
 
@@ -228,6 +226,10 @@ with st.container(border=True):
     form_estimate = estimate.slot()
     if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
         launch(planned)
+# the form's seed and test fraction, as its runs (or, without methods, its start) would split the pair
+split_by = planned[0] if planned else replace(form_starts[start], seed=int(seed))
+with shared_slot.container():
+    display.shared_warning(engine.shared_samples(split_by))
 
 
 def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:

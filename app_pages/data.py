@@ -5,6 +5,7 @@ import contextlib
 import streamlit as st
 
 from app_support import display, engine, state
+from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.views import explore, figures, thumbnails
 
@@ -87,7 +88,7 @@ paired = None  # the harmonised pair; its error, if any, is shown below the prev
 with contextlib.suppress(TLError):
     paired = dict(zip(ROLES, engine.load_pair(source_spec, target_spec), strict=True))
 if paired:
-    display.shared_warning((source_spec, target_spec), (paired["source"], paired["target"]))
+    display.shared_warning(engine.shared_samples(AdaptConfig(source=source_spec, target=target_spec)))
 domains = {}
 for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), strict=True):
     with column, display.errors_shown():

@@ -11,9 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pair import pair_shared
-from tlcore.data.domain import Domain
+from tlcore.data.overlap import SharedSamples
 from tlcore.errors import TLError
 from tlcore.views.report import render_report
 
@@ -90,8 +88,7 @@ def report_on_click(build: Callable[[], str], what: str) -> Callable[[], str]:
     return run
 
 
-def shared_warning(specs: tuple[str, str], pair: tuple[Domain, Domain]) -> None:
-    """A warning when the harmonised ``pair`` of ``specs`` shares samples, as a run with the default
-    seed and test fraction splits it (:func:`tlcore.adapt.pair.pair_shared`), with the fix."""
-    if shared := pair_shared(*pair, AdaptConfig(source=specs[0], target=specs[1])):
+def shared_warning(shared: SharedSamples | None) -> None:
+    """A warning when a pair shares samples (:func:`app_support.engine.shared_samples`), with the fix."""
+    if shared:
         st.warning(esc(shared.line()), icon=":material/content_copy:")

@@ -20,10 +20,12 @@ from torch import nn
 
 from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import pair_shared
 from tlcore.adapt.pipeline import baseline_reused
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import blank_warning
+from tlcore.data.overlap import SharedSamples
 from tlcore.errors import TLError
 from tlcore.features import domain_models
 from tlcore.methods import MethodSpec, list_methods
@@ -167,6 +169,14 @@ def load(spec: str, seed: int = 0) -> Domain:
 def load_pair(source: str, target: str, seed: int = 0) -> tuple[Domain, Domain]:
     """The harmonised ``(source, target)`` pair."""
     return _load_pair(str(workspace().root), source, target, seed)
+
+
+def shared_samples(config: AdaptConfig) -> SharedSamples | None:
+    """:func:`~tlcore.adapt.pair.pair_shared` of ``config``'s pair loaded with its seed, as its run
+    splits it; None too when the pair does not load (the page says why elsewhere)."""
+    with contextlib.suppress(TLError):
+        return pair_shared(*load_pair(config.source, config.target, config.seed), config)
+    return None
 
 
 def holds_images(spec: str) -> bool:

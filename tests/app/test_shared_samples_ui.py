@@ -4,8 +4,14 @@ splits one dataset with train and test splits between the two sides."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from app_support import adapt_form, display
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import load_run_pair
+from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
 SHARED = "mnist5k:n=400", "mnist5k:n=200"  # the target is inside the source
@@ -20,9 +26,27 @@ def test_data_diagnose_and_adapt_warn_of_shared_samples(app: OpenApp) -> None:
         at = app(page, *SHARED)
         assert not at.exception, [e.message for e in at.exception]
         (warning,) = shared_warnings(at)
-        assert "200 of the target's 200 samples are source samples" in warning
-        assert "35 of the 40 target test samples a run scores on are source training samples" in warning
+        assert (
+            "all 200 of the target's samples are source samples \\(the target is part of the source"
+            in warning
+        )
+        assert "35 of the 40 target test samples a run with seed 0 scores on are source training" in warning
     assert not shared_warnings(app("data", "mnist5k:n=400", "digits:n=200"))
+
+
+def test_the_adapt_pages_warning_follows_the_forms_seed(app: OpenApp, workspace: Path) -> None:
+    """As ``adapt --seed 3`` splits the pair, not as the default seed does (QA: the pages assumed 0)."""
+    config = AdaptConfig(source=SHARED[0], target=SHARED[1], seed=3)
+    expected = load_run_pair(config, Workspace.resolve(workspace)).shared(config)
+    assert expected is not None and (expected.shared_test, expected.n_test) != (35, 40)  # seed 0's
+    at = app("adapt", *SHARED)
+    at.number_input(key=adapt_form.field_key("seed")).set_value(3).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert shared_warnings(at) == [display.esc(expected.line())]
+    tested = (
+        f"{expected.shared_test} of the {expected.n_test} target test samples a run with seed 3 scores on"
+    )
+    assert tested in expected.line()
 
 
 def test_picking_one_split_dataset_on_both_sides_takes_train_and_test(app: OpenApp) -> None:

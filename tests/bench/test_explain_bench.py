@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.report import render
+from bench.report import inside, render
 from bench.targets import cause_first, fix_raises_accuracy, fix_shrinks_gap
 
 
@@ -74,3 +74,16 @@ def test_the_explain_section_renders():
     assert (
         "| `mnist5k:invert=1` | **invert** | `mnist5k` (target) | 1 → 0.01 (-99%) | 10.0 → 90.0 |" in markdown
     )
+    # the mnist5k base pair is built from the source's own images; a test split's target is not
+    assert "`mnist5k` → `mnist5k:n=2000` shares all its images by design" in markdown
+    split = results | {
+        "explain": explain_results(9) | {"bases": [["fashion:split=train", "fashion:split=test"]]}
+    }
+    assert "by design" not in render(split)
+
+
+def test_a_base_pair_shares_all_its_images_when_the_source_is_the_whole_dataset():
+    assert inside("mnist5k", "mnist5k:n=2000") and inside("fashion", "fashion:split=test,n=10")
+    assert not inside("mnist5k:n=4000", "mnist5k:n=2000")  # two draws: the smaller's inside, not all of it
+    assert not inside("fashion:split=train,n=5000", "fashion:split=test,n=2000")
+    assert not inside("mnist5k", "digits") and not inside("mnist5k:blank=drop", "mnist5k:n=10")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair, pair_shared
 from tlcore.data import harmonise, load_domain
-from tlcore.data.overlap import base_dataset, shared_samples, split_fix
+from tlcore.data.overlap import RunSplits, base_dataset, shared_samples, split_fix
 from tlcore.workspace import Workspace
 
 
@@ -24,7 +24,11 @@ def test_two_draws_of_one_dataset_share_the_smaller_and_a_run_scores_on_training
     train = {bytes(x.numpy()) for x in plain.source_train.X}
     assert sum(bytes(x.numpy()) in train for x in plain.target_test.X) == 35
     assert shared.fix is None  # mnist5k has no train / test split
-    assert shared.line().endswith("so its target accuracy reads too high; take the target from other data")
+    assert shared.line().endswith("reads too high; to score transfer, take the target from other data")
+    # the held-out splits a run measures its gap on: target test images among the source validation ones
+    validation = {bytes(x.numpy()) for x in plain.source_val.X}
+    held_out = sum(bytes(x.numpy()) in validation for x in plain.target_test.X)
+    assert (shared.shared_held_out, shared.n_source_val) == (held_out, 80) == (5, 80)
     # the page's version (no pixels copied) counts the same
     source = load_domain(config.source, workspace)
     target = load_domain(config.target, workspace)
@@ -34,19 +38,62 @@ def test_two_draws_of_one_dataset_share_the_smaller_and_a_run_scores_on_training
 def test_a_shift_of_the_whole_dataset_shares_every_sample_but_no_test_sample() -> None:
     """The benchmark's colour task: the same seeded split holds out the same images on both sides."""
     ids = [str(i) for i in range(10)]
-    shared = shared_samples("mnist5k", "mnist5k:colour=1", (ids, ids), (ids[:8], ids[8:]))
+    shared = shared_samples(
+        "mnist5k", "mnist5k:colour=1", (ids, ids), RunSplits(ids[:8], ids[8:], ids[8:], 4, 0.2)
+    )
     assert shared is not None
     assert (shared.shared, shared.n_target, shared.shared_test, shared.n_test) == (10, 10, 0, 2)
-    assert "none of the 2 target test samples a run scores on is a source training sample" in shared.line()
+    line = shared.line()
+    assert line.startswith(
+        "source and target share images of mnist5k: all 10 of the target's samples are source samples "
+        "(the same images, told apart only by the target's colour=1), though none of the 2 target test "
+        "samples a run with seed 4 scores on is a source training sample"
+    )
+    assert shared.line(held_out=True) == (
+        f"{line}; the held-out splits a run measures its gap on share images: 2 of the 2 target test "
+        "samples are among the 2 source validation samples, so the gap compares them with themselves, shifted"
+    )
+
+
+def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
+    """``mnist5k -> mnist5k:n=2000`` (the explain benchmark's base pair) is built from the source's images."""
+    source, target = [str(i) for i in range(10)], ["3", "1", "4"]
+    splits = RunSplits(source[:8], source[8:], ["4"], 0, 0.2)
+    shared = shared_samples("mnist5k", "mnist5k:n=3", (source, target), splits)
+    assert shared is not None
+    assert (
+        "all 3 of the target's samples are source samples (the target is part of the source, unshifted)"
+        in (shared.line())
+    )
+    assert shared.line(held_out=True).endswith(
+        "the held-out splits a run measures its gap on share none: no target test sample is among the 2 "
+        "source validation samples"
+    )
+    assert shared.to_dict() == {
+        "base": "mnist5k",
+        "shared": 3,
+        "n_source": 10,
+        "n_target": 3,
+        "source_share": 0.3,
+        "target_share": 1.0,
+        "shared_test": 1,
+        "n_test": 1,
+        "shared_held_out": 0,
+        "n_source_val": 2,
+        "seed": 0,
+        "test_fraction": 0.2,
+        "fix": None,
+        "text": shared.line(),
+    }
 
 
 def test_other_datasets_or_other_splits_share_nothing() -> None:
     ids = ["train/1", "train/2"]
-    assert shared_samples("mnist5k", "digits", (["0", "1"], ["0", "1"]), (["0"], ["1"])) is None
+    splits = RunSplits(["0"], [], ["1"], 0, 0.5)
+    assert shared_samples("mnist5k", "digits", (["0", "1"], ["0", "1"]), splits) is None
     test_ids = ["test/1", "test/2"]
-    assert (
-        shared_samples("fashion:split=train", "fashion:split=test", (ids, test_ids), (ids, test_ids)) is None
-    )
+    splits = RunSplits(ids[:1], ids[1:], test_ids[1:], 0, 0.5)
+    assert shared_samples("fashion:split=train", "fashion:split=test", (ids, test_ids), splits) is None
 
 
 def test_the_fix_is_the_datasets_train_and_test_splits() -> None:

@@ -17,7 +17,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
-from tlcore.data.overlap import SharedSamples, base_dataset, shared_samples
+from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, shared_samples
 from tlcore.workspace import Workspace
 
 
@@ -38,11 +38,14 @@ class RunPair:
         return replace(self.target_train, y=None)
 
     def shared(self, cfg: AdaptConfig) -> SharedSamples | None:
-        """The target samples, and target test samples, that are source (training) samples
-        (:func:`~tlcore.data.overlap.shared_samples`)."""
+        """The target samples, target test samples and held-out target test samples that are source
+        (training, validation) samples (:func:`~tlcore.data.overlap.shared_samples`); ``cfg`` is the
+        config that split the pair."""
         source_ids = (*self.source_train.ids, *self.source_val.ids)
-        ids, split_ids = (source_ids, self.target.ids), (self.source_train.ids, self.target_test.ids)
-        return shared_samples(cfg.source, cfg.target, ids, split_ids)
+        splits = RunSplits(
+            self.source_train.ids, self.source_val.ids, self.target_test.ids, cfg.seed, cfg.test_fraction
+        )
+        return shared_samples(cfg.source, cfg.target, (source_ids, self.target.ids), splits)
 
 
 def load_run_pair(

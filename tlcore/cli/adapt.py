@@ -85,11 +85,12 @@ def run(args: argparse.Namespace) -> int:
     with worker_thread_share(Limits.from_env().max_running):  # the thread count the run will have
         pair = load_run_pair(config, workspace)
         estimate = estimate_run(config, pair, workspace, launched=args.detach)
+    shared = pair.shared(config)  # one line before the estimate when the pair shares samples
+    found = {"shared_samples": shared and shared.to_dict()}  # in every --json output, null if none
     if args.estimate or not args.json:
         if args.json:
-            print_json({"estimate": estimate.to_dict()})
+            print_json({"estimate": estimate.to_dict()} | found)
             return 0
-        shared = pair.shared(config)  # one line before the estimate when the pair shares samples
         lines = wrapped(shared.line(), "shared: ", "  ") if shared else []
         print("\n".join(lines + wrapped(estimate.text(), "estimated: ", "  ")), flush=True)
         if args.estimate:
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         run_id = jobs.launch(workspace, config)
         if args.json:
             status = RunStore(workspace).get(run_id).status
-            print_json({"run_id": run_id, "status": status, "estimate": estimate.to_dict()})
+            print_json({"run_id": run_id, "status": status, "estimate": estimate.to_dict()} | found)
         else:
             follow = f"started; follow it with `python -m tlcore runs show {run_id}`"
             print("\n".join(wrapped(follow, f"run {run_id} ", "  ")))
@@ -123,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(
             summary
             | {"paired_test": change and {**change[0], "text": change[1]}, "estimate": estimate.to_dict()}
+            | found
         )
         return 0
     lines = wrapped(f"{record.method} on {record.source} -> {record.target}", f"run {record.id} done: ", "  ")

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel
     from tlcore.data import Domain
+    from tlcore.data.overlap import SharedSamples
     from tlcore.diagnosis import GapReport
     from tlcore.diagnosis_cache import Cached
     from tlcore.explain.explanation import Explanation
@@ -162,20 +163,23 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     return FeatureSpace(cached.model, "baseline", run_id, config)
 
 
-def _shared(args: argparse.Namespace, source: Domain, target: Domain, seed: int) -> str | None:
-    """The line of the samples the given pair shares, as a run with this seed would split it; None when
-    they share none, or too few samples for a run's split (no run can train on them)."""
+def _shared(args: argparse.Namespace, source: Domain, target: Domain, seed: int) -> SharedSamples | None:
+    """The samples the given pair shares, as a run with this seed would split it; None when they share
+    none, or too few samples for a run's split (no run can train on them)."""
     from tlcore.adapt.pair import pair_shared  # noqa: PLC0415 - loads torch
 
     try:
-        shared = pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
+        return pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
     except TLError:
         return None
-    return shared and shared.line()
 
 
-def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace) -> tuple[Domain, Domain]:
-    """The harmonised pair named by ``--source``/``--target``, or the run's held-out splits."""
+def _pair(
+    args: argparse.Namespace, features: FeatureSpace, workspace: Workspace, seed: int
+) -> tuple[Domain, Domain, SharedSamples | None]:
+    """The harmonised pair named by ``--source``/``--target``, or the run's held-out splits; with the
+    samples they share (:meth:`tlcore.adapt.pair.RunPair.shared`: the run's own finding with
+    ``--held-out``, its held-out splits' share included)."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data import harmonise, load_domain  # noqa: PLC0415 - loads torch
     from tlcore.data.harmonise import pair_image_shape  # noqa: PLC0415 - loads torch
@@ -184,10 +188,10 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
     if not args.held_out:
         if not (args.source and args.target):
             raise TLError("give --source and --target (or --held-out with --features run:ID or baseline:ID)")
-        seed = DEFAULTS.seed if args.seed is None else args.seed
         source = load_domain(args.source, workspace, seed=seed)
         target = load_domain(args.target, workspace, seed=seed, image_shape=pair_image_shape(source))
-        return harmonise(source, target)
+        source, target = harmonise(source, target)
+        return source, target, _shared(args, source, target, seed)
     if config is None:
         raise TLError("--held-out needs --features run:ID or baseline:ID")
     for flag, given, used in (
@@ -197,7 +201,7 @@ def _pair(args: argparse.Namespace, features: FeatureSpace, workspace: Workspace
         if given is not None and given != anchored(used):  # given: anchored on entry
             raise TLError(f"{flag} {given}: run {features.run_id} used {used}; leave it out with --held-out")
     pair = load_run_pair(config, workspace)
-    return pair.source_val, pair.target_test
+    return pair.source_val, pair.target_test, pair.shared(config)
 
 
 def diagnose_command(args: argparse.Namespace) -> int:
@@ -221,7 +225,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
     settings = GapSettings(
         n_permutations=args.permutations, max_test_samples=args.max_test_samples, seed=seed
     )
-    source, target = _pair(args, features, workspace)
+    source, target, shared = _pair(args, features, workspace, seed)
     model = source_only_model(features, args, workspace)
     # first: a model that cannot read the pair says so before the gap is measured
     shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
@@ -247,11 +251,14 @@ def diagnose_command(args: argparse.Namespace) -> int:
         write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate))
     unread = {} if explanation is None else explanation.unread(report)
     if args.json:
-        print_json(json_payload(report, explanation, shift, steps))
+        print_json(
+            json_payload(report, explanation, shift, steps)
+            | {"shared_samples": shared and shared.to_dict(args.held_out)}
+        )
         return 0
     lines = format_report(report, explanation, estimate) + ([features.note] if features.note else [])
-    if shared := None if args.held_out else _shared(args, source, target, seed):
-        lines[lines.index("") : lines.index("")] = wrapped(shared, "  shared: ")  # beside the pairing notes
+    if shared:  # beside the pairing notes
+        lines[lines.index("") : lines.index("")] = wrapped(shared.line(args.held_out), "  shared: ")
     reused = [name for name, step in steps.items() if step.reused]
     lines += [f"{', '.join(reused)} {steps[reused[0]].note()}; --no-cache recomputes"] if reused else []
     if args.held_out:

@@ -1,56 +1,121 @@
-"""Samples a pair shares: how many of the target's samples, and of the test split a run scores it on,
-are source training samples (no torch: it compares specs and sample ids).
+"""Samples a pair shares: how many of the target's samples, of the test split a run scores it on and
+of the held-out splits its gap is measured on, are source samples (no torch: it compares specs and
+sample ids).
 
 Two specs of one base dataset draw from the same images: ``fashion:n=2000`` and ``fashion:n=1000``
 take the first 2000 and 1000 of one seeded permutation, so the target lies inside the source and a
 source-only model is scored on images it trained on (its target accuracy reads higher than on the
 dataset's ``split=test``). A sample is identified exactly by its base dataset and its id
 (:attr:`tlcore.data.domain.Domain.ids`: its index, or native split and index, in that dataset); shift
-options change pixels, not which image a sample is.
+options change pixels, not which image a sample is, so a target made of source images differs from
+the source only by the two specs' shifts (a constructed pair, as the explain benchmark's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tlcore.data import builtin, torchvision_sets
+from tlcore.data.shift_table import format_shifts
 from tlcore.data.spec_text import parse_spec
 
 SAME_FILES = {"fashion": "fashionmnist"}  # built-ins read through a torchvision set: one base dataset
 
 
 @dataclass(frozen=True)
+class RunSplits:
+    """The sample ids of a run's splits (:class:`tlcore.adapt.pair.RunPair`) and the seed and test
+    fraction that drew them."""
+
+    source_train: Sequence[str]
+    source_val: Sequence[str]
+    target_test: Sequence[str]
+    seed: int
+    test_fraction: float
+
+
+@dataclass(frozen=True)
 class SharedSamples:
-    """Target samples that are source samples, in all and in the target's test split."""
+    """Target samples that are source samples: in all, in the target's test split (among the source's
+    training samples) and in the held-out splits (target test among source validation samples)."""
 
     base: str  # the dataset both specs draw from, as the target names it
     shared: int  # target samples that are source samples
+    n_source: int
     n_target: int
     shared_test: int  # target test samples that are source training samples
     n_test: int
+    shared_held_out: int  # target test samples that are source validation samples
+    n_source_val: int
+    seed: int  # of the split the counts are of
+    test_fraction: float
+    shifts: tuple[str, str]  # each spec's shifts, as written in it ("" for none)
     fix: tuple[str, str] | None  # (source, target) specs on the base's train and test splits
 
-    def line(self) -> str:
-        """One line: the counts, what they do to the target's scores, the fix."""
-        head = (
-            f"source and target share images of {self.base}: {self.shared} of the target's {self.n_target} "
-            f"samples are source samples"
-        )
+    def line(self, held_out: bool = False) -> str:
+        """One line: the counts, what they do to the target's scores, the fix; with ``held_out``, what
+        the held-out splits share (what ``diagnose --held-out`` compares)."""
+        head = f"source and target share images of {self.base}: "
+        if self.shared == self.n_target:  # the target is source images (a constructed pair, say)
+            head += f"all {self.n_target} of the target's samples are source samples ({self._shifts_text()})"
+        else:
+            head += f"{self.shared} of the target's {self.n_target} samples are source samples"
+        tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
-            return (
-                f"{head}, though none of the {self.n_test} target test samples a run scores on is a source "
-                "training sample (both split alike)"
+            text = f"{head}, though none of {tested} is a source training sample (both split alike)"
+        else:
+            fix = (
+                f"use source {self.fix[0]} and target {self.fix[1]}"
+                if self.fix
+                else "take the target from other data"
             )
-        fix = (
-            f"use source {self.fix[0]} and target {self.fix[1]}"
-            if self.fix
-            else "take the target from other data"
-        )
+            text = (
+                f"{head}, and {self.shared_test} of {tested} are source training samples, so its target "
+                f"accuracy reads too high; to score transfer, {fix}"
+            )
+        return f"{text}; {self._held_out_text()}" if held_out else text
+
+    def _shifts_text(self) -> str:
+        """What tells a target made of source images from the source: the specs' shifts, or nothing."""
+        sides = zip(("source", "target"), self.shifts, strict=True)
+        said = " and ".join(f"the {side}'s {text}" for side, text in sides if text)
+        if said:
+            return f"the same images, told apart only by {said}"
+        return f"the target is {'the' if self.shared == self.n_source else 'part of the'} source, unshifted"
+
+    def _held_out_text(self) -> str:
+        """What the held-out splits (source validation, target test) share: the gap is measured on them."""
+        splits = "the held-out splits a run measures its gap on share"
+        validation = f"the {self.n_source_val} source validation samples"
+        if not self.shared_held_out:
+            return f"{splits} none: no target test sample is among {validation}"
+        shifted = ", shifted" if any(self.shifts) else ""
         return (
-            f"{head}, and {self.shared_test} of the {self.n_test} target test samples a run scores on are "
-            f"source training samples, so its target accuracy reads too high; {fix}"
+            f"{splits} images: {self.shared_held_out} of the {self.n_test} target test samples are among "
+            f"{validation}, so the gap compares them with themselves{shifted}"
         )
+
+    def to_dict(self, held_out: bool = False) -> dict[str, Any]:
+        """The counts, each side's share, the split they are of, the fix and the :meth:`line` the text
+        prints (``--json``)."""
+        return {
+            "base": self.base,
+            "shared": self.shared,
+            "n_source": self.n_source,
+            "n_target": self.n_target,
+            "source_share": self.shared / self.n_source,
+            "target_share": self.shared / self.n_target,
+            "shared_test": self.shared_test,
+            "n_test": self.n_test,
+            "shared_held_out": self.shared_held_out,
+            "n_source_val": self.n_source_val,
+            "seed": self.seed,
+            "test_fraction": self.test_fraction,
+            "fix": None if self.fix is None else {"source": self.fix[0], "target": self.fix[1]},
+            "text": self.line(held_out),
+        }
 
 
 def base_dataset(spec: str) -> str:
@@ -76,20 +141,29 @@ def split_fix(source: str, target: str) -> tuple[str, str] | None:
 
 
 def shared_samples(
-    source: str,
-    target: str,
-    ids: tuple[Sequence[str], Sequence[str]],
-    split_ids: tuple[Sequence[str], Sequence[str]],
+    source: str, target: str, ids: tuple[Sequence[str], Sequence[str]], splits: RunSplits
 ) -> SharedSamples | None:
     """What ``target`` shares with ``source`` (specs): ``ids`` are the source's and the target's sample
-    ids, ``split_ids`` the source training split's and the target test split's; ``None`` when they
-    share nothing (other base datasets, or disjoint samples)."""
+    ids, ``splits`` a run's split of them; ``None`` when they share nothing (other base datasets, or
+    disjoint samples)."""
     if base_dataset(source) != base_dataset(target):
         return None
-    source_ids, source_train = set(ids[0]), set(split_ids[0])
+    source_ids = set(ids[0])
     shared = sum(i in source_ids for i in ids[1])
     if not shared:
         return None
-    shared_test = sum(i in source_train for i in split_ids[1])
-    fix = split_fix(source, target)
-    return SharedSamples(parse_spec(target).name, shared, len(ids[1]), shared_test, len(split_ids[1]), fix)
+    train, val = set(splits.source_train), set(splits.source_val)
+    return SharedSamples(
+        base=parse_spec(target).name,
+        shared=shared,
+        n_source=len(ids[0]),
+        n_target=len(ids[1]),
+        shared_test=sum(i in train for i in splits.target_test),
+        n_test=len(splits.target_test),
+        shared_held_out=sum(i in val for i in splits.target_test),
+        n_source_val=len(splits.source_val),
+        seed=splits.seed,
+        test_fraction=splits.test_fraction,
+        shifts=(format_shifts(parse_spec(source).shifts), format_shifts(parse_spec(target).shifts)),
+        fix=split_fix(source, target),
+    )

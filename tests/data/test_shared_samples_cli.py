@@ -1,0 +1,94 @@
+"""The samples a pair shares in the CLI's JSON (``shared_samples``: the counts, each side's share, the
+split they are of, the fix and the line the text prints) and in ``diagnose --held-out``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import load_run_pair
+from tlcore.cli import main
+from tlcore.workspace import Workspace
+
+SOURCE, TARGET = "mnist5k:n=400", "mnist5k:n=200,rotate=30"  # the target: 200 source images, rotated
+KEYS = {
+    "base",
+    "shared",
+    "n_source",
+    "n_target",
+    "source_share",
+    "target_share",
+    "shared_test",
+    "n_test",
+    "shared_held_out",
+    "n_source_val",
+    "seed",
+    "test_fraction",
+    "fix",
+    "text",
+}
+
+
+def cli(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    code = main(["--workspace", str(workspace.root), *argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_adapt_and_diagnose_json_carry_the_shared_samples_of_the_seeds_split(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair = ("--source", SOURCE, "--target", TARGET, "--seed", "3")
+    expected = load_run_pair(AdaptConfig(source=SOURCE, target=TARGET, seed=3), workspace)
+    split_by_3 = expected.shared(AdaptConfig(source=SOURCE, target=TARGET, seed=3))
+    assert split_by_3 is not None
+    estimated = cli(workspace, capsys, "adapt", *pair, "--epochs", "1", "--estimate", "--json")[
+        "shared_samples"
+    ]
+    assert set(estimated) == KEYS and estimated == split_by_3.to_dict()
+    assert (estimated["shared"], estimated["n_source"], estimated["n_target"]) == (200, 400, 200)
+    assert (estimated["source_share"], estimated["target_share"]) == (0.5, 1.0)
+    assert (estimated["seed"], estimated["test_fraction"]) == (3, 0.2)
+    assert (estimated["shared_test"], estimated["n_test"]) == (31, 41)  # seed 0 splits 35 of 40
+    assert estimated["text"].startswith(
+        "source and target share images of mnist5k: all 200 of the target's samples are source samples "
+        "(the same images, told apart only by the target's rotate=30), and 31 of the 41 target test "
+        "samples a run with seed 3 scores on are source training samples"
+    )
+    diagnosed = cli(workspace, capsys, "diagnose", *pair, "--no-umap", "--no-explain", "--json")
+    assert diagnosed["shared_samples"] == estimated  # the same pair, loaded and split with seed 3
+    other = ("--source", SOURCE, "--target", "digits:n=200", "--no-umap", "--no-explain", "--json")
+    assert cli(workspace, capsys, "diagnose", *other)["shared_samples"] is None  # the key is always there
+
+
+def test_a_runs_json_and_its_held_out_diagnosis_say_what_the_held_out_splits_share(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = (
+        "--source",
+        SOURCE,
+        "--target",
+        TARGET,
+        "--seed",
+        "3",
+        "--method",
+        "source_only",
+        "--epochs",
+        "1",
+    )
+    ran = cli(workspace, capsys, "adapt", *config, "--json")
+    shared = ran["shared_samples"]
+    assert (shared["shared_held_out"], shared["n_source_val"], shared["n_test"]) == (10, 80, 41)
+    held_out = ("diagnose", "--features", f"run:{ran['run_id']}", "--held-out", "--no-umap", "--no-explain")
+    assert cli(workspace, capsys, *held_out, "--json")["shared_samples"] == shared | {
+        "text": shared["text"] + "; the held-out splits a run measures its gap on share images: 10 of the 41 "
+        "target test samples are among the 80 source validation samples, so the gap compares them with "
+        "themselves, shifted"
+    }
+    assert main(["--workspace", str(workspace.root), *held_out]) == 0
+    out = capsys.readouterr().out
+    assert "  shared: source and target share images of mnist5k: all 200 of the target's samples" in out
+    assert "share images: 10 of the 41 target test samples are among the 80 source validation samples" in out
