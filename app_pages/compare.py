@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import display, engine, kept_model, state
+from app_support import display, engine, kept_model, moves, state
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
@@ -63,7 +63,7 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) ->
         [None, *(i for i in chosen if i != run_id)],
         format_func=lambda i: "its source-only model" if i is None else f"{labels[i]} (both adapted)",
     )
-    moved = engine.changes(run_id, against)
+    moved = moves.changes(run_id, against)
     st.write(display.esc(changes.headline(moved, labels)))
     flows = moved.changes.flows()[: changes.TOP_FLOWS]
     if not flows:
@@ -74,7 +74,7 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) ->
         column_config={"share of from": PERCENT},
     )
     flow = st.selectbox("Look at a flow", flows, format_func=lambda f: changes.flow_label(moved, f))
-    target = engine.changed_samples(moved)
+    target = moves.changed_samples(moved)
     if target is None:
         st.info("The target data no longer gives the samples this run predicted.", icon=":material/info:")
         return
@@ -294,7 +294,7 @@ with display.errors_shown():
         "Report (HTML)",
         display.report_on_click(
             lambda: compare.comparison_report(
-                results, ranked=ranked, labels=labels, moved=engine.moved(chosen)
+                results, ranked=ranked, labels=labels, moved=moves.moved(chosen)
             ),
             "the comparison report",
         ),

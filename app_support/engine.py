@@ -32,7 +32,6 @@ from tlcore.methods import MethodSpec, list_methods
 from tlcore.runs import jobs
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import kept_command, kept_config, load_pool
-from tlcore.runs.changes import RunChanges, moved_runs, predicted_samples, run_changes
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import read_result
 from tlcore.runs.source_only import run_feature_models
@@ -52,7 +51,7 @@ def workspace() -> Workspace:
 
 def store() -> RunStore:
     """The run store of the workspace (one per workspace, so its schema is checked once)."""
-    return _store(str(workspace().root))
+    return store_at(str(workspace().root))
 
 
 def _index_exists(runs: RunStore) -> bool:
@@ -61,7 +60,8 @@ def _index_exists(runs: RunStore) -> bool:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False, validate=_index_exists)
-def _store(root: str) -> RunStore:
+def store_at(root: str) -> RunStore:
+    """The run store of the workspace at ``root`` (cached, see :func:`store`)."""
     return RunStore(Workspace.resolve(root))
 
 
@@ -140,7 +140,7 @@ def network_line(record: RunRecord) -> str | None:
 def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]], str, bool, str | None]:
     """A finished run's curve rows, target accuracy label, whether its baseline was reused and its
     network line, from its stored result when it is done."""
-    runs = _store(root)
+    runs = store_at(root)
     result: dict[str, Any] = {}
     if done:
         with contextlib.suppress(TLError):  # an unreadable result: the epochs alone
@@ -296,7 +296,7 @@ def blank_target(source: str, target: str) -> str | None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _blank_target(root: str, source: str, target: str, done: tuple[str, ...]) -> str | None:
-    return pair_blank_warning(_store(root), source, target)
+    return pair_blank_warning(store_at(root), source, target)
 
 
 def blank_data(spec: str) -> str | None:
@@ -314,7 +314,7 @@ def _blank_data(root: str, spec: str) -> str | None:
 def _ranking(
     root: str, source: str, target: str, done: tuple[str, ...], validator: str, *, run_id: str | None = None
 ) -> Ranking:
-    pool = load_pool(_store(root), source, target, run_id=run_id)
+    pool = load_pool(store_at(root), source, target, run_id=run_id)
     return rank(pool, SelectionSettings(validator=validator))
 
 
@@ -325,7 +325,7 @@ def results(run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 
 @st.cache_data(max_entries=16, show_spinner="Reading run results…")
 def _results(root: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    runs = _store(root)
+    runs = store_at(root)
     return {run_label(runs.get(run_id)): runs.result(run_id) for run_id in run_ids}
 
 
@@ -354,36 +354,9 @@ def _predictions(root: str, source: str, target: str, run_id: str) -> tuple[np.n
     return explore.predict(models[0], pair[0]), explore.predict(models[1], pair[1])
 
 
-def changes(run_id: str, against: str | None = None) -> RunChanges:
-    """Where a done run's target predictions moved (``python -m tlcore runs changes ID``)."""
-    return _changes(str(workspace().root), run_id, against)
-
-
-def changed_samples(run: RunChanges) -> Domain | None:
-    """The target samples ``run`` covers (:func:`tlcore.runs.changes.predicted_samples`), or None."""
-    return _changed_samples(str(workspace().root), run.run_id, run.against)
-
-
-def moved(run_ids: list[str]) -> list[tuple[RunChanges, Domain | None]]:
-    """Each run's changes from its source-only model and the samples they cover (for the report;
-    :func:`tlcore.runs.changes.moved_runs` with the cached readers the page's other views share);
-    runs that stored no predictions are left out."""
-    return moved_runs(run_ids, changes, changed_samples)
-
-
-@st.cache_resource(max_entries=8, show_spinner="Reading the runs' predictions…")
-def _changes(root: str, run_id: str, against: str | None) -> RunChanges:
-    return run_changes(_store(root), run_id, against)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the target samples…")
-def _changed_samples(root: str, run_id: str, against: str | None) -> Domain | None:
-    return predicted_samples(_store(root), _changes(root, run_id, against))
-
-
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
 def _feature_models(root: str, run_id: str) -> tuple[nn.Module, str]:
-    return run_feature_models(_store(root), run_id)
+    return run_feature_models(store_at(root), run_id)
 
 
 def method_specs() -> list[MethodSpec]:
