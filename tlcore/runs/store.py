@@ -140,6 +140,13 @@ class RunStore:
         with self.connect() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM runs {where}", params).fetchone()[0]
 
+    def pairs(self) -> builtins.list[tuple[str, str, int]]:
+        """Every pair with runs, ``(source, target, runs)``, the one with the newest run first."""
+        order = "ORDER BY MAX(created) DESC, source, target"
+        query = f"SELECT source, target, COUNT(*) FROM runs GROUP BY source, target {order}"
+        with self.connect() as conn:
+            return [(row[0], row[1], row[2]) for row in conn.execute(query).fetchall()]
+
     def done_runs(self, source: str, target: str) -> builtins.list[RunRecord]:
         """Every ``done`` run of the pair ``source -> target`` (specs as given), newest first."""
         clause = "WHERE status = 'done' AND source = ? AND target = ? ORDER BY created DESC, id DESC"
