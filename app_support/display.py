@@ -94,4 +94,5 @@ def shared_warning(specs: tuple[str, str], pair: tuple[Domain, Domain]) -> None:
     """A warning when the harmonised ``pair`` of ``specs`` shares samples, as a run with the default
     seed and test fraction splits it (:func:`tlcore.adapt.pair.pair_shared`), with the fix."""
     if shared := pair_shared(*pair, AdaptConfig(source=specs[0], target=specs[1])):
-        st.warning(esc(shared.line()), icon=":material/content_copy:")
+        line = shared.line()
+        st.warning(esc(f"{line[0].upper()}{line[1:]}."), icon=":material/content_copy:")

@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import plain
+
 OpenApp = Callable[..., AppTest]
 SHARED = "mnist5k:n=400", "mnist5k:n=200"  # the target is inside the source
 
 
 def shared_warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if "share images of" in w.value]
+    return [plain(w.value) for w in at.warning if "share images of" in w.value]
 
 
 def test_data_diagnose_and_adapt_warn_of_shared_samples(app: OpenApp) -> None:
@@ -22,6 +24,8 @@ def test_data_diagnose_and_adapt_warn_of_shared_samples(app: OpenApp) -> None:
         (warning,) = shared_warnings(at)
         assert "200 of the target's 200 samples are source samples" in warning
         assert "35 of the 40 target test samples a run scores on are source training samples" in warning
+        assert warning.startswith("Source and target share images of mnist5k: ")  # a sentence in a box
+        assert warning.endswith("take the target from other data.")
     assert not shared_warnings(app("data", "mnist5k:n=400", "digits:n=200"))
 
 

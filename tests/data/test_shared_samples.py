@@ -3,6 +3,8 @@ model on its own training images): counted exactly by base dataset and sample id
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair, pair_shared
 from tlcore.data import harmonise, load_domain
@@ -34,7 +36,7 @@ def test_two_draws_of_one_dataset_share_the_smaller_and_a_run_scores_on_training
 def test_a_shift_of_the_whole_dataset_shares_every_sample_but_no_test_sample() -> None:
     """The benchmark's colour task: the same seeded split holds out the same images on both sides."""
     ids = [str(i) for i in range(10)]
-    shared = shared_samples("mnist5k", "mnist5k:colour=1", (ids, ids), (ids[:8], ids[8:]))
+    shared = shared_samples("mnist5k", "mnist5k:colour=1", (ids, ids), (ids[:8], ids[8:]), images=True)
     assert shared is not None
     assert (shared.shared, shared.n_target, shared.shared_test, shared.n_test) == (10, 10, 0, 2)
     assert "none of the 2 target test samples a run scores on is a source training sample" in shared.line()
@@ -42,10 +44,13 @@ def test_a_shift_of_the_whole_dataset_shares_every_sample_but_no_test_sample() -
 
 def test_other_datasets_or_other_splits_share_nothing() -> None:
     ids = ["train/1", "train/2"]
-    assert shared_samples("mnist5k", "digits", (["0", "1"], ["0", "1"]), (["0"], ["1"])) is None
+    assert shared_samples("mnist5k", "digits", (["0", "1"], ["0", "1"]), (["0"], ["1"]), images=True) is None
     test_ids = ["test/1", "test/2"]
     assert (
-        shared_samples("fashion:split=train", "fashion:split=test", (ids, test_ids), (ids, test_ids)) is None
+        shared_samples(
+            "fashion:split=train", "fashion:split=test", (ids, test_ids), (ids, test_ids), images=True
+        )
+        is None
     )
 
 
@@ -56,3 +61,18 @@ def test_the_fix_is_the_datasets_train_and_test_splits() -> None:
         "fashion:split=test,n=1000,rotate=30",
     )
     assert split_fix("mnist5k:n=400", "mnist5k:n=200") is None
+
+
+def test_a_table_drawn_twice_shares_samples_not_images(tmp_path: Path, workspace: Workspace) -> None:
+    """A table upload and a draw of it: its rows are samples (the line said "images" of a table)."""
+    table = tmp_path / "sensors.csv"
+    rows = [f"{i % 7}.5,{i % 3},{'ab'[i % 2]}" for i in range(60)]
+    table.write_text("temp,flow,label\n" + "\n".join(rows) + "\n")
+    config = AdaptConfig(source=str(table), target=f"{table}:n=30")
+    shared = load_run_pair(config, workspace).shared(config)
+    assert shared is not None and not shared.images
+    assert (shared.shared, shared.n_target, shared.shared_test, shared.n_test) == (30, 30, 4, 6)
+    assert shared.line().startswith("source and target share samples of ")
+    assert "30 of the target's 30 samples are source samples" in shared.line()
+    source, target = (load_domain(spec, workspace) for spec in (config.source, config.target))
+    assert pair_shared(*harmonise(source, target), config) == shared  # the page's count, the same words

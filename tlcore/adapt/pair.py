@@ -42,7 +42,7 @@ class RunPair:
         (:func:`~tlcore.data.overlap.shared_samples`)."""
         source_ids = (*self.source_train.ids, *self.source_val.ids)
         ids, split_ids = (source_ids, self.target.ids), (self.source_train.ids, self.target_test.ids)
-        return shared_samples(cfg.source, cfg.target, ids, split_ids)
+        return shared_samples(cfg.source, cfg.target, ids, split_ids, images=self.target.is_image)
 
 
 def load_run_pair(
@@ -68,8 +68,9 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
 
 def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
     """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, without copying pixels
-    (the split reads labels only); None without splitting when the two read other base datasets."""
+    (the split reads labels only; a sample keeps its number of dimensions, zero-sized); None without
+    splitting when the two read other base datasets."""
     if base_dataset(cfg.source) != base_dataset(cfg.target):
         return None
-    light = (replace(d, X=torch.empty(d.n_samples, 0)) for d in (source, target))
+    light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
     return split_pair(*light, cfg).shared(cfg)

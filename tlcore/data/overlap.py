@@ -30,12 +30,13 @@ class SharedSamples:
     shared_test: int  # target test samples that are source training samples
     n_test: int
     fix: tuple[str, str] | None  # (source, target) specs on the base's train and test splits
+    images: bool  # the samples are images (else feature vectors: a table's rows, an array's)
 
     def line(self) -> str:
         """One line: the counts, what they do to the target's scores, the fix."""
         head = (
-            f"source and target share images of {self.base}: {self.shared} of the target's {self.n_target} "
-            f"samples are source samples"
+            f"source and target share {'images' if self.images else 'samples'} of {self.base}: "
+            f"{self.shared} of the target's {self.n_target} samples are source samples"
         )
         if not self.shared_test:
             return (
@@ -80,10 +81,12 @@ def shared_samples(
     target: str,
     ids: tuple[Sequence[str], Sequence[str]],
     split_ids: tuple[Sequence[str], Sequence[str]],
+    *,
+    images: bool,
 ) -> SharedSamples | None:
     """What ``target`` shares with ``source`` (specs): ``ids`` are the source's and the target's sample
-    ids, ``split_ids`` the source training split's and the target test split's; ``None`` when they
-    share nothing (other base datasets, or disjoint samples)."""
+    ids, ``split_ids`` the source training split's and the target test split's, ``images`` whether the
+    samples are images; ``None`` when they share nothing (other base datasets, or disjoint samples)."""
     if base_dataset(source) != base_dataset(target):
         return None
     source_ids, source_train = set(ids[0]), set(split_ids[0])
@@ -92,4 +95,5 @@ def shared_samples(
         return None
     shared_test = sum(i in source_train for i in split_ids[1])
     fix = split_fix(source, target)
-    return SharedSamples(parse_spec(target).name, shared, len(ids[1]), shared_test, len(split_ids[1]), fix)
+    counts = shared, len(ids[1]), shared_test, len(split_ids[1])
+    return SharedSamples(parse_spec(target).name, *counts, fix, images)
