@@ -37,3 +37,14 @@ def test_picking_one_split_dataset_on_both_sides_takes_train_and_test(app: OpenA
     assert pair == ("fashion:split=train,n=300", "fashion:split=test,n=200")
     assert not shared_warnings(at)
     assert at.selectbox(key="builder_source_dataset").value == "fashion:split=train"
+
+
+def test_a_pair_too_small_for_a_runs_split_is_still_diagnosed(app: OpenApp) -> None:
+    """Two target samples: too few for a run's test split, so no run scores on shared samples; the
+    page diagnoses the pair, as ``diagnose`` does, instead of an error box in the verdict's place."""
+    for page in ("data", "diagnose", "adapt"):
+        at = app(page, "mnist5k:n=40", "mnist5k:n=2")
+        assert not at.exception, [e.message for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        assert not shared_warnings(at)
+        assert page != "diagnose" or at.metric  # the gap's cards

@@ -76,3 +76,11 @@ def test_a_table_drawn_twice_shares_samples_not_images(tmp_path: Path, workspace
     assert "30 of the target's 30 samples are source samples" in shared.line()
     source, target = (load_domain(spec, workspace) for spec in (config.source, config.target))
     assert pair_shared(*harmonise(source, target), config) == shared  # the page's count, the same words
+
+
+def test_a_pair_too_small_for_a_runs_split_shares_nothing_a_run_scores(workspace: Workspace) -> None:
+    """Two target samples split into no test split: None, as ``diagnose`` and the pages need (the Data
+    page raised)."""
+    config = AdaptConfig(source="mnist5k:n=40", target="mnist5k:n=2")
+    source, target = (load_domain(spec, workspace) for spec in (config.source, config.target))
+    assert pair_shared(*harmonise(source, target), config) is None

@@ -18,6 +18,7 @@ from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.overlap import SharedSamples, base_dataset, shared_samples
+from tlcore.errors import TLError
 from tlcore.workspace import Workspace
 
 
@@ -69,8 +70,12 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
 def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
     """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, without copying pixels
     (the split reads labels only; a sample keeps its number of dimensions, zero-sized); None without
-    splitting when the two read other base datasets."""
+    splitting when the two read other base datasets, and None for a pair too small for a run's split
+    (no run trains on it, so none scores on shared samples)."""
     if base_dataset(cfg.source) != base_dataset(cfg.target):
         return None
     light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
-    return split_pair(*light, cfg).shared(cfg)
+    try:
+        return split_pair(*light, cfg).shared(cfg)
+    except TLError:  # too few samples for the split
+        return None
