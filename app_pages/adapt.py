@@ -12,6 +12,7 @@ from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, M
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
 from tlcore.models import list_models
+from tlcore.numbers import plural
 from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
 from tlcore.views import compare
@@ -254,17 +255,43 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
         box(display.esc(line), icon=":material/flag:")
 
 
+RUNS_SHOWN = 8  # the pair's newest runs the panel lists
+PAIRS_NAMED = 3  # other pairs named beside the panel, those with the newest runs
+
+
+def runs_left_out(source: str, target: str) -> str | None:
+    """What the runs panel does not list, and how to see it: the pair's runs beyond its newest
+    :data:`RUNS_SHOWN`, and other pairs' runs (the :data:`PAIRS_NAMED` with the newest runs named);
+    None when it lists every run of the workspace."""
+    pairs = engine.store().pairs()
+    ours = sum(n for s, t, n in pairs if (s, t) == (source, target))
+    others = [(s, t, n) for s, t, n in pairs if (s, t) != (source, target)]
+    parts = []
+    if ours > RUNS_SHOWN:
+        parts.append(
+            f"The newest {RUNS_SHOWN} of this pair's {ours} runs are listed "
+            "(python -m tlcore runs list --source SPEC --target SPEC lists them all)."
+        )
+    if others:
+        runs = sum(n for *_, n in others)
+        named = "; ".join(f"{s} → {t}: {plural(n, 'run')}" for s, t, n in others[:PAIRS_NAMED])
+        more = f"; {plural(len(others) - PAIRS_NAMED, 'more pair')}" if len(others) > PAIRS_NAMED else ""
+        parts.append(
+            f"Only the sidebar pair's runs are listed here: {plural(runs, 'run')} of "
+            f"{plural(len(others), 'other pair')} {'is' if runs == 1 else 'are'} not ({named}{more}). "
+            "Set a pair's source and target in the sidebar to list its runs, or see every run with "
+            "python -m tlcore runs list."
+        )
+    return " ".join(parts) or None
+
+
 @st.fragment(run_every=2.0)
 def runs_panel(source: str, target: str) -> None:
     """The pair's recent runs with their progress, live curves and a cancel button; refreshes itself
     (QA helper-142: another pair's runs were listed under this pair)."""
-    records = engine.recent_runs(8, source, target)
+    records = engine.recent_runs(RUNS_SHOWN, source, target)
     if not records:
-        st.info(
-            "No runs of this pair yet: choose methods above and press Launch (Compare lists other pairs' "
-            "runs under theirs).",
-            icon=":material/info:",
-        )
+        st.info("No runs of this pair yet: choose methods above and press Launch.", icon=":material/info:")
         return
     flagged = engine.alarms(records)
     for record in records:
@@ -308,6 +335,8 @@ def runs_panel(source: str, target: str) -> None:
 
 
 st.subheader("Runs")
+if left_out := runs_left_out(source_spec, target_spec):
+    st.caption(display.esc(left_out))
 runs_panel(source_spec, target_spec)
 estimate.fill(recipe_estimate, estimate.runs_line([recipe_config]))
 estimate.fill(form_estimate, estimate.runs_line(planned))

@@ -91,4 +91,5 @@ def report_on_click(build: Callable[[], str], what: str) -> Callable[[], str]:
 def shared_warning(shared: SharedSamples | None) -> None:
     """A warning when a pair shares samples (:func:`app_support.engine.shared_samples`), with the fix."""
     if shared:
-        st.warning(esc(shared.line()), icon=":material/content_copy:")
+        line = shared.line()
+        st.warning(esc(f"{line[0].upper()}{line[1:]}."), icon=":material/content_copy:")

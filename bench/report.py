@@ -126,13 +126,9 @@ def diagnose_section(diag: dict[str, Any]) -> list[str]:
 def inside(source: str, target: str) -> bool:
     """Whether every image ``target`` draws is one of ``source``'s, from the specs: one dataset, the
     source all of it (no ``n=``, no dropped blanks) on the target's split or on every split."""
-    parsed = parse_spec(source), parse_spec(target)
-    whole = parsed[0].n is None and not parsed[0].drop_blank
-    return (
-        base_dataset(source) == base_dataset(target)
-        and whole
-        and parsed[0].split in (None, "all", parsed[1].split)
-    )
+    src, tgt = parse_spec(source), parse_spec(target)
+    whole = src.n is None and not src.drop_blank and src.split in (None, "all", tgt.split)
+    return whole and base_dataset(source) == base_dataset(target)
 
 
 def _shares_all(source: str, target: str) -> str:

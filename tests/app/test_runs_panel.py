@@ -108,14 +108,15 @@ def _epochs_drawn(at: AppTest, run_id: str) -> list[float]:
 def test_a_refresh_reads_the_index_once_and_only_active_histories(
     app: OpenApp, workspace: Path, counter: Counter
 ) -> None:
-    """AppTest re-runs the whole page, never the fragment alone: a page run is the app's one sweep
-    plus the panel, whose share (connections opened inside ``runs_panel``) is what each 2 s
-    refresh costs. The same page run used to open 27 connections, all in the panel."""
+    """AppTest re-runs the whole page, never the fragment alone: a page run is the app's one sweep, the
+    page's count of the runs the panel leaves out, and the panel, whose share (connections opened inside
+    ``runs_panel``) is what each 2 s refresh costs. The same page run used to open 27 connections, all
+    in the panel."""
     runs = _eight_runs(workspace)
     at = app("adapt")  # the first page run fills the caches (store, finished runs' curves)
     counter.reset()
     at.run()
-    assert (counter.total, counter.panel, counter.histories) == (2, 1, 3)
+    assert (counter.total, counter.panel, counter.histories) == (3, 1, 3)
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.metric) == 3 and {m.value for m in at.metric} == {"80.0%"}
     assert len(at.error) == 2 and all("out of memory" in e.value for e in at.error)
@@ -153,13 +154,14 @@ def test_the_panel_closes_a_run_it_finds_dead(
     counter.reset()
     at.run()
     # the list, the UPDATE closing it, the list again, and the pair's done runs read once for the
-    # alarms: the new run pushed an older done run out of the 8 in view, so their set changed
-    assert (counter.total, counter.panel) == (4, 4)
+    # alarms: the new run pushed an older done run out of the 8 in view, so their set changed (and,
+    # outside the panel, the page's one count of the runs it leaves out)
+    assert (counter.total, counter.panel) == (5, 4)
     assert run_store.get(run_id).status == "interrupted"
     assert any(f"worker process {dead_worker.pid} ended without finishing" in e.value for e in at.error)
     counter.reset()
     at.run()
-    assert (counter.total, counter.panel) == (1, 1)
+    assert (counter.total, counter.panel) == (2, 1)
 
 
 def test_a_cancelled_run_is_no_failure_and_a_queued_one_says_it_waits(app: OpenApp, workspace: Path) -> None:
@@ -277,6 +279,37 @@ def test_the_panel_lists_the_sidebar_pairs_runs_only(app: OpenApp, workspace: Pa
         f"{SMALL_SOURCE} → {t}" for t in (SMALL_TARGET, other_target)
     }
     assert cards == {f"{SMALL_SOURCE} → {SMALL_TARGET}"}, cards  # each card's pair caption
+    assert _left_out(at) == [  # and it says what it leaves out, and how to see it
+        f"Only the sidebar pair's runs are listed here: 2 runs of 1 other pair are not ({SMALL_SOURCE} → "
+        f"{other_target}: 2 runs). Set a pair's source and target in the sidebar to list its runs, or see "
+        "every run with python -m tlcore runs list."
+    ]
     empty = app("adapt", target="digits:n=150")  # a pair with no run: says so, lists no other's
     assert any(i.value.startswith("No runs of this pair yet") for i in empty.info)
     assert not empty.error, [e.value for e in empty.error]
+    assert _left_out(empty)[0].startswith("Only the sidebar pair's runs are listed here: 3 runs of 2 other")
+    theirs_only = app("adapt", target=other_target)  # the list follows the sidebar's pair
+    said = [plain(e.value) for e in theirs_only.error] + [plain(i.value) for i in theirs_only.info]
+    assert said == [f"{other_target} failed", f"{other_target} cancelled"], said
+    assert (
+        f"1 run of 1 other pair is not ({SMALL_SOURCE} → {SMALL_TARGET}: 1 run)" in _left_out(theirs_only)[0]
+    )
+
+
+def _left_out(at: AppTest) -> list[str]:
+    """The Adapt page's line under Runs on what its panel does not list."""
+    return [plain(c.value) for c in at.caption if "runs are listed" in c.value]
+
+
+def test_the_panel_says_it_lists_the_newest_of_more_runs(app: OpenApp, workspace: Path) -> None:
+    run_store = RunStore(Workspace.resolve(workspace))
+    config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("dann",), epochs=2)
+    for _ in range(9):  # one more than the panel lists
+        run_store.create(config)
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    assert _left_out(at) == [
+        "The newest 8 of this pair's 9 runs are listed (python -m tlcore runs list --source SPEC --target "
+        "SPEC lists them all)."
+    ]
+    assert len([b for b in at.button if b.label == "Cancel"]) == 8

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from app_support import adapt_form, display
+from app_support import adapt_form
+from tests.app.helpers import plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.workspace import Workspace
@@ -18,7 +19,7 @@ SHARED = "mnist5k:n=400", "mnist5k:n=200"  # the target is inside the source
 
 
 def shared_warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if "share images of" in w.value]
+    return [plain(w.value) for w in at.warning if "share images of" in w.value]
 
 
 def test_data_diagnose_and_adapt_warn_of_shared_samples(app: OpenApp) -> None:
@@ -27,10 +28,11 @@ def test_data_diagnose_and_adapt_warn_of_shared_samples(app: OpenApp) -> None:
         assert not at.exception, [e.message for e in at.exception]
         (warning,) = shared_warnings(at)
         assert (
-            "all 200 of the target's samples are source samples \\(the target is part of the source"
-            in warning
+            "all 200 of the target's samples are source samples (the target is part of the source" in warning
         )
         assert "35 of the 40 target test samples a run with seed 0 scores on are source training" in warning
+        assert warning.startswith("Source and target share images of mnist5k: ")  # a sentence in a box
+        assert warning.endswith("take the target from other data.")
     assert not shared_warnings(app("data", "mnist5k:n=400", "digits:n=200"))
 
 
@@ -42,7 +44,8 @@ def test_the_adapt_pages_warning_follows_the_forms_seed(app: OpenApp, workspace:
     at = app("adapt", *SHARED)
     at.number_input(key=adapt_form.field_key("seed")).set_value(3).run()
     assert not at.exception, [e.message for e in at.exception]
-    assert shared_warnings(at) == [display.esc(expected.line())]
+    line = expected.line()
+    assert shared_warnings(at) == [f"{line[0].upper()}{line[1:]}."]
     tested = (
         f"{expected.shared_test} of the {expected.n_test} target test samples a run with seed 3 scores on"
     )
@@ -57,3 +60,14 @@ def test_picking_one_split_dataset_on_both_sides_takes_train_and_test(app: OpenA
     assert pair == ("fashion:split=train,n=300", "fashion:split=test,n=200")
     assert not shared_warnings(at)
     assert at.selectbox(key="builder_source_dataset").value == "fashion:split=train"
+
+
+def test_a_pair_too_small_for_a_runs_split_is_still_diagnosed(app: OpenApp) -> None:
+    """Two target samples: too few for a run's test split, so no run scores on shared samples; the
+    page diagnoses the pair, as ``diagnose`` does, instead of an error box in the verdict's place."""
+    for page in ("data", "diagnose", "adapt"):
+        at = app(page, "mnist5k:n=40", "mnist5k:n=2")
+        assert not at.exception, [e.message for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        assert not shared_warnings(at)
+        assert page != "diagnose" or at.metric  # the gap's cards

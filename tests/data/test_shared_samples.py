@@ -3,6 +3,8 @@ model on its own training images): counted exactly by base dataset and sample id
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair, pair_shared
 from tlcore.data import harmonise, load_domain
@@ -39,7 +41,7 @@ def test_a_shift_of_the_whole_dataset_shares_every_sample_but_no_test_sample() -
     """The benchmark's colour task: the same seeded split holds out the same images on both sides."""
     ids = [str(i) for i in range(10)]
     shared = shared_samples(
-        "mnist5k", "mnist5k:colour=1", (ids, ids), RunSplits(ids[:8], ids[8:], ids[8:], 4, 0.2)
+        "mnist5k", "mnist5k:colour=1", (ids, ids), RunSplits(ids[:8], ids[8:], ids[8:], 4, 0.2), images=True
     )
     assert shared is not None
     assert (shared.shared, shared.n_target, shared.shared_test, shared.n_test) == (10, 10, 0, 2)
@@ -59,7 +61,7 @@ def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
     """``mnist5k -> mnist5k:n=2000`` (the explain benchmark's base pair) is built from the source's images."""
     source, target = [str(i) for i in range(10)], ["3", "1", "4"]
     splits = RunSplits(source[:8], source[8:], ["4"], 0, 0.2)
-    shared = shared_samples("mnist5k", "mnist5k:n=3", (source, target), splits)
+    shared = shared_samples("mnist5k", "mnist5k:n=3", (source, target), splits, images=True)
     assert shared is not None
     assert (
         "all 3 of the target's samples are source samples (the target is part of the source, unshifted)"
@@ -90,10 +92,13 @@ def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
 def test_other_datasets_or_other_splits_share_nothing() -> None:
     ids = ["train/1", "train/2"]
     splits = RunSplits(["0"], [], ["1"], 0, 0.5)
-    assert shared_samples("mnist5k", "digits", (["0", "1"], ["0", "1"]), splits) is None
+    assert shared_samples("mnist5k", "digits", (["0", "1"], ["0", "1"]), splits, images=True) is None
     test_ids = ["test/1", "test/2"]
     splits = RunSplits(ids[:1], ids[1:], test_ids[1:], 0, 0.5)
-    assert shared_samples("fashion:split=train", "fashion:split=test", (ids, test_ids), splits) is None
+    assert (
+        shared_samples("fashion:split=train", "fashion:split=test", (ids, test_ids), splits, images=True)
+        is None
+    )
 
 
 def test_the_fix_is_the_datasets_train_and_test_splits() -> None:
@@ -103,3 +108,26 @@ def test_the_fix_is_the_datasets_train_and_test_splits() -> None:
         "fashion:split=test,n=1000,rotate=30",
     )
     assert split_fix("mnist5k:n=400", "mnist5k:n=200") is None
+
+
+def test_a_table_drawn_twice_shares_samples_not_images(tmp_path: Path, workspace: Workspace) -> None:
+    """A table upload and a draw of it: its rows are samples (the line said "images" of a table)."""
+    table = tmp_path / "sensors.csv"
+    rows = [f"{i % 7}.5,{i % 3},{'ab'[i % 2]}" for i in range(60)]
+    table.write_text("temp,flow,label\n" + "\n".join(rows) + "\n")
+    config = AdaptConfig(source=str(table), target=f"{table}:n=30")
+    shared = load_run_pair(config, workspace).shared(config)
+    assert shared is not None and not shared.images
+    assert (shared.shared, shared.n_target, shared.shared_test, shared.n_test) == (30, 30, 4, 6)
+    assert shared.line().startswith("source and target share samples of ")
+    assert "all 30 of the target's samples are source samples" in shared.line()
+    source, target = (load_domain(spec, workspace) for spec in (config.source, config.target))
+    assert pair_shared(*harmonise(source, target), config) == shared  # the page's count, the same words
+
+
+def test_a_pair_too_small_for_a_runs_split_shares_nothing_a_run_scores(workspace: Workspace) -> None:
+    """Two target samples split into no test split: None, as ``diagnose`` and the pages need (the Data
+    page raised)."""
+    config = AdaptConfig(source="mnist5k:n=40", target="mnist5k:n=2")
+    source, target = (load_domain(spec, workspace) for spec in (config.source, config.target))
+    assert pair_shared(*harmonise(source, target), config) is None

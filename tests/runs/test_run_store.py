@@ -263,3 +263,12 @@ def test_list_filters_and_delete(store: RunStore) -> None:
     assert not folder.exists()
     with pytest.raises(TLError, match="no run"):
         store.get(done)
+
+
+def test_pairs_counts_each_pairs_runs_the_newest_pair_first(store: RunStore) -> None:
+    assert store.pairs() == []
+    for target in ("digits", "digits:n=100", "digits", "digits:n=100", "digits:n=100"):
+        store.create(make_config(target=target))
+    assert store.pairs() == [("mnist5k", "digits:n=100", 3), ("mnist5k", "digits", 2)]
+    store.create(make_config(source="mnist5k:n=500"))
+    assert store.pairs()[0] == ("mnist5k:n=500", "digits", 1) and len(store.pairs()) == 3

@@ -18,6 +18,7 @@ from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, shared_samples
+from tlcore.errors import TLError
 from tlcore.workspace import Workspace
 
 
@@ -45,7 +46,8 @@ class RunPair:
         splits = RunSplits(
             self.source_train.ids, self.source_val.ids, self.target_test.ids, cfg.seed, cfg.test_fraction
         )
-        return shared_samples(cfg.source, cfg.target, (source_ids, self.target.ids), splits)
+        ids = (source_ids, self.target.ids)
+        return shared_samples(cfg.source, cfg.target, ids, splits, images=self.target.is_image)
 
 
 def load_run_pair(
@@ -71,8 +73,13 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
 
 def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
     """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, without copying pixels
-    (the split reads labels only); None without splitting when the two read other base datasets."""
+    (the split reads labels only; a sample keeps its number of dimensions, zero-sized); None without
+    splitting when the two read other base datasets, and None for a pair too small for a run's split
+    (no run trains on it, so none scores on shared samples)."""
     if base_dataset(cfg.source) != base_dataset(cfg.target):
         return None
-    light = (replace(d, X=torch.empty(d.n_samples, 0)) for d in (source, target))
-    return split_pair(*light, cfg).shared(cfg)
+    light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
+    try:
+        return split_pair(*light, cfg).shared(cfg)
+    except TLError:  # too few samples for the split
+        return None

@@ -168,10 +168,7 @@ def _shared(args: argparse.Namespace, source: Domain, target: Domain, seed: int)
     none, or too few samples for a run's split (no run can train on them)."""
     from tlcore.adapt.pair import pair_shared  # noqa: PLC0415 - loads torch
 
-    try:
-        return pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
-    except TLError:
-        return None
+    return pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
 
 
 def _pair(

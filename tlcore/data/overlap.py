@@ -53,11 +53,12 @@ class SharedSamples:
     test_fraction: float
     shifts: tuple[str, str]  # each spec's shifts, as written in it ("" for none)
     fix: tuple[str, str] | None  # (source, target) specs on the base's train and test splits
+    images: bool = True  # the samples are images (else feature vectors: a table's rows, an array's)
 
     def line(self, held_out: bool = False) -> str:
         """One line: the counts, what they do to the target's scores, the fix; with ``held_out``, what
         the held-out splits share (what ``diagnose --held-out`` compares)."""
-        head = f"source and target share images of {self.base}: "
+        head = f"source and target share {self._kind} of {self.base}: "
         if self.shared == self.n_target:  # the target is source images (a constructed pair, say)
             head += f"all {self.n_target} of the target's samples are source samples ({self._shifts_text()})"
         else:
@@ -77,12 +78,16 @@ class SharedSamples:
             )
         return f"{text}; {self._held_out_text()}" if held_out else text
 
+    @property
+    def _kind(self) -> str:
+        return "images" if self.images else "samples"
+
     def _shifts_text(self) -> str:
         """What tells a target made of source images from the source: the specs' shifts, or nothing."""
         sides = zip(("source", "target"), self.shifts, strict=True)
         said = " and ".join(f"the {side}'s {text}" for side, text in sides if text)
         if said:
-            return f"the same images, told apart only by {said}"
+            return f"the same {self._kind}, told apart only by {said}"
         return f"the target is {'the' if self.shared == self.n_source else 'part of the'} source, unshifted"
 
     def _held_out_text(self) -> str:
@@ -93,8 +98,8 @@ class SharedSamples:
             return f"{splits} none: no target test sample is among {validation}"
         shifted = ", shifted" if any(self.shifts) else ""
         return (
-            f"{splits} images: {self.shared_held_out} of the {self.n_test} target test samples are among "
-            f"{validation}, so the gap compares them with themselves{shifted}"
+            f"{splits} {self._kind}: {self.shared_held_out} of the {self.n_test} target test samples are "
+            f"among {validation}, so the gap compares them with themselves{shifted}"
         )
 
     def to_dict(self, held_out: bool = False) -> dict[str, Any]:
@@ -141,11 +146,16 @@ def split_fix(source: str, target: str) -> tuple[str, str] | None:
 
 
 def shared_samples(
-    source: str, target: str, ids: tuple[Sequence[str], Sequence[str]], splits: RunSplits
+    source: str,
+    target: str,
+    ids: tuple[Sequence[str], Sequence[str]],
+    splits: RunSplits,
+    *,
+    images: bool,
 ) -> SharedSamples | None:
     """What ``target`` shares with ``source`` (specs): ``ids`` are the source's and the target's sample
-    ids, ``splits`` a run's split of them; ``None`` when they share nothing (other base datasets, or
-    disjoint samples)."""
+    ids, ``splits`` a run's split of them, ``images`` whether the samples are images; ``None`` when they
+    share nothing (other base datasets, or disjoint samples)."""
     if base_dataset(source) != base_dataset(target):
         return None
     source_ids = set(ids[0])
@@ -166,4 +176,5 @@ def shared_samples(
         test_fraction=splits.test_fraction,
         shifts=(format_shifts(parse_spec(source).shifts), format_shifts(parse_spec(target).shifts)),
         fix=split_fix(source, target),
+        images=images,
     )

@@ -1,31 +1,26 @@
 """The run store: a SQLite index of every adaptation run plus one artifact folder per run.
 
-The index (``<workspace>/runs.sqlite``, WAL mode, busy timeout, one short statement per write,
-one connection per call) is safe to read and write from many processes at once: the app, CLI
-commands and the worker processes of running jobs. Each run also owns ``<workspace>/runs/<id>/``:
+The index (``<workspace>/runs.sqlite``, WAL mode, busy timeout, one short statement per write, one
+connection per call) is safe to use from many processes at once (the app, CLI commands, workers).
+Each run also owns ``<workspace>/runs/<id>/``:
 
-- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict
-- ``history.jsonl`` one progress event per line, appended while the run trains
+- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict; ``history.jsonl`` its events
 - ``result.json``   the pipeline's result (accuracies, gap scores, UMAP, history, confusion)
 - ``model.pt``      the checkpoint (weights beside the config)
-- ``predictions.npz`` the target probabilities of the source-only and the adapted model
-  (:class:`~tlcore.selection.predictions.TargetPredictions`)
+- ``predictions.npz`` the target probabilities of the source-only and adapted models (``TargetPredictions``)
 - ``worker.log``    the worker's output and, on a crash, the traceback
-- ``blank.json``    whether its target images are blank (:mod:`tlcore.runs.blank_target`), stored once
+- ``blank.json``    whether its target images are blank (:mod:`tlcore.runs.blank_target`)
 
-Artifacts are written atomically (temp file in the same folder, then ``os.replace``) and before the
-status flips to ``done``, so ``done`` implies complete artifacts. ``result.json`` is read by
-:func:`tlcore.runs.result_file.read_result` alone. An index that is no SQLite database, is corrupt or
-cannot be opened is a :class:`~tlcore.errors.TLError` that names it and says to move it aside.
-Workers take their run from ``queued`` to ``running`` through :mod:`tlcore.runs.slots`, which caps
-how many train at once.
+Artifacts are written atomically (:func:`~tlcore.workspace.atomic_write`) before the status flips
+to ``done``, so ``done`` implies complete artifacts; ``result.json`` is read by
+:func:`tlcore.runs.result_file.read_result` alone. A damaged index is a :class:`~tlcore.errors.TLError`
+that names it and says to move it aside. Workers take their run from ``queued`` to ``running``
+through :mod:`tlcore.runs.slots`, which caps how many train at once.
 
-Reads never write (``get``, ``list``, ``history``, ``result``, ``checkpoint_path``, ``load_model``).
-A run whose worker died (its pid is gone, or no sign of life for :data:`~tlcore.runs.record.STALE_AFTER`
-seconds: the pure :func:`~tlcore.runs.record.stale_reason`) is closed as ``interrupted`` by
-:meth:`RunStore.mark_stale` (:meth:`RunStore.close_if_stale` for one record in hand) where state changes
-(before a launch, at every slot claim, on a cancel or a delete, in each poll of
-:func:`tlcore.runs.jobs.wait`) and once per ``runs list`` / ``runs show`` command and app page run.
+Reads never write. A run whose worker died (:func:`~tlcore.runs.record.stale_reason`) is closed as
+``interrupted`` by :meth:`RunStore.mark_stale` (:meth:`RunStore.close_if_stale` for one record) where
+state changes (a launch, a slot claim, a cancel or delete, each poll of :func:`tlcore.runs.jobs.wait`)
+and once per ``runs list`` / ``runs show`` command and app page run.
 """
 
 from __future__ import annotations
@@ -139,6 +134,12 @@ class RunStore:
         where, params = index.run_filter(status, source, target)
         with self.connect() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM runs {where}", params).fetchone()[0]
+
+    def pairs(self) -> builtins.list[tuple[str, str, int]]:
+        """Every pair with runs, ``(source, target, runs)``, the one with the newest run first."""
+        query = "SELECT source, target, COUNT(*) FROM runs GROUP BY 1, 2 ORDER BY MAX(created) DESC, 1, 2"
+        with self.connect() as conn:
+            return [tuple(row) for row in conn.execute(query).fetchall()]
 
     def done_runs(self, source: str, target: str) -> builtins.list[RunRecord]:
         """Every ``done`` run of the pair ``source -> target`` (specs as given), newest first."""
