@@ -78,8 +78,9 @@ def test_a_running_number_is_named_a_row_number_to_make_the_id() -> None:
     )
     assert by_title["temp"].action.startswith("check how temp is produced upstream")
     # no share of its own, ranked after the measured causes, its action saying why (once: not in the headline)
-    assert "so it is left out of the shares of the gap: a running number tells any two files apart" in (
-        by_title["c0"].action
+    assert "so it is left out of the shares of the gap: if it is an identifier" in by_title["c0"].action
+    assert (
+        "so it has no share of the gap: a running number tells any two files apart" in by_title["c0"].detail
     )
     assert by_title["c0"].share is None and explained.verdict.causes[-1] is by_title["c0"]
     assert "c0 moved" not in explained.verdict.headline and "row number" not in explained.verdict.headline

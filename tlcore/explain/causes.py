@@ -303,10 +303,15 @@ def row_number_cause(column: ColumnDrift) -> Cause:
     feature: :mod:`tlcore.data.tables`), saying why it has no share."""
     action = (
         f"{column.name} looks like a row number (a different whole number in every row), so it is left "
-        "out of the shares of the gap: a running number tells any two files apart, and only dropping it "
-        "removes that; if it is an identifier, rename it id (or sample_id) so it is not learned from"
+        "out of the shares of the gap: if it is an identifier, rename it id (or sample_id) so it is not "
+        "learned from"
     )
-    return Cause(kind="column", title=column.title, detail=column.message, action=action, share=None)
+    detail = (
+        f"{column.message} It counts rows on both sides, so it has no share of the gap: a running number "
+        "tells any two files apart, and only dropping it removes that (matched first, before the columns "
+        "ranked)."
+    )
+    return Cause(kind="column", title=column.title, detail=detail, action=action, share=None)
 
 
 def novelty_cause(
