@@ -83,7 +83,7 @@ with upload:
     if uploads := engine.saved_uploads():
         st.markdown("##### Saved uploads")
         st.dataframe(uploads, hide_index=True)
-        st.caption("Samples and shape as each file was read when it was saved (`python -m tlcore data list`).")
+        st.caption("Samples and shape as each file read when saved (`python -m tlcore data list`).")
 
 st.subheader("Current pair")
 source_spec, target_spec = state.pair()
