@@ -81,6 +81,10 @@ with upload:
         st.error(display.esc(error), icon=":material/error:")
     if saved := st.session_state.pop(state.UPLOAD_SAVED, None):
         st.success(f"Saved to the workspace as {display.esc(saved)}", icon=":material/check_circle:")
+    if uploads := engine.saved_uploads():
+        st.markdown("##### Saved uploads")
+        st.dataframe(uploads, hide_index=True)
+        st.caption("Samples and shape as each file read when saved (`python -m tlcore data list`).")
 
 st.subheader("Current pair")
 source_spec, target_spec = state.pair()

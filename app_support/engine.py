@@ -161,6 +161,21 @@ def dataset_choices() -> list[str]:
     return [row["name"] for row in list_domains(workspace()) if row["offline"]]
 
 
+def saved_uploads() -> list[dict[str, Any]]:
+    """The workspace's saved uploads as ``data list`` shows them (:func:`tlcore.data.list_domains`):
+    spec, samples and shape as read on upload (empty for an upload saved before they were kept)."""
+    return [
+        {
+            "spec": row["name"],
+            "samples": row["n_samples"],
+            "shape": "x".join(map(str, row["shape"])) if row["shape"] else "",
+            "description": row["description"],
+        }
+        for row in list_domains(workspace())
+        if row["kind"] == "upload"
+    ]
+
+
 def load(spec: str, seed: int = 0) -> Domain:
     """A domain by spec (shared across sessions; domains are immutable). Paths are refused."""
     return _load(str(workspace().root), spec, seed)

@@ -76,7 +76,7 @@ def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_ord
         at.file_uploader(key="upload_file").upload(f"{role}.csv", table.encode(), "text/csv")
         at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
     assert_clean(at)
-    shown_source, shown_target = (frame.value for frame in at.dataframe[:2])
+    shown_source, shown_target = (frame.value for frame in at.dataframe[1:3])  # after the saved uploads
     assert list(shown_source.columns) == ["f1", "f2", "f3", "label"]  # its labels last (QA helper-142)
     assert list(shown_target.columns) == ["f1", "f2", "f3"]  # unlabelled
     assert shown_source["label"].tolist() == ["a", "b"] * 4
@@ -167,7 +167,7 @@ def test_a_table_preview_is_indexed_by_the_files_ids(app: OpenApp) -> None:
             at.text_input(key="upload_label").set_value("status")
         at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
     assert_clean(at)
-    shown_source, shown_target = (frame.value for frame in at.dataframe[:2])
+    shown_source, shown_target = (frame.value for frame in at.dataframe[1:3])  # after the saved uploads
     assert shown_source.index.name == shown_target.index.name == "id"
     assert list(shown_source.index[:3]) == ["S00000", "S00001", "S00002"]
     assert list(shown_target.index[:2]) == ["T00000", "T00001"]

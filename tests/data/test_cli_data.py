@@ -15,6 +15,7 @@ from data_formats import digit_image, png_bytes, write_zip
 
 from tlcore.cli import main
 from tlcore.cli.output import display_width
+from tlcore.data.tables import read_table
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -241,3 +242,38 @@ def test_list_pads_a_wide_name_by_terminal_columns(
     rows = [line for line in lines if line.startswith("upload:")]
     kinds = {display_width(line[: line.index(" upload ")]) for line in rows}
     assert kinds == {display_width(long)} and lines[0].index(" kind") == display_width(long)  # QA: 3 off
+
+
+def test_list_shows_what_an_upload_read_and_upload_parses_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``data list`` gives an upload's samples and shape as the upload read them (kept beside it, not
+    parsed again), the spec it was read as, and ``-`` for an upload without that summary; ``data upload``
+    parses the file once (it parsed it again to print what it stored)."""
+    from tlcore.data import uploads  # noqa: PLC0415 - the reader the upload calls
+
+    parsed: list[str] = []
+    monkeypatch.setattr(uploads, "read_table", lambda *a, **k: parsed.append(a[1]) or read_table(*a, **k))
+    lines = ["a,b,c,species", *(f"{i},{i % 3},{'' if i == 4 else i * 2},{'xy'[i % 2]}" for i in range(7))]
+    (tmp_path / "sensors.csv").write_text("\n".join(lines) + "\n")
+    workspace = tmp_path / "ws"
+    argv = ("data", "upload", str(tmp_path / "sensors.csv"), "--label", "species", "--missing", "drop")
+    code, out, err = run(capsys, workspace, *argv)
+    assert code == 0, err
+    assert parsed == ["sensors.csv"]  # once, naming the file as the user has it
+    assert out.splitlines()[1] == "upload:sensors.csv:label=species,missing=drop: 6 samples of 3 features"
+    code, out, _ = run(capsys, workspace, "data", "list", "--json")
+    (row,) = [r for r in json.loads(out)["domains"] if r["kind"] == "upload"]
+    assert (row["name"], row["n_samples"], row["shape"]) == ("upload:sensors.csv", 6, [3])
+    assert row["description"].startswith("uploaded feature vectors, 2 classes, ")
+    assert row["description"].endswith("; read as upload:sensors.csv:label=species,missing=drop")
+    code, out, _ = run(capsys, workspace, "data", "list")
+    (line,) = [line for line in out.splitlines() if line.startswith("upload:")]
+    assert line.split()[:5] == ["upload:sensors.csv", "upload", "6", "3", "yes"]
+    assert parsed == ["sensors.csv"]  # listing read no table
+    with (workspace / "uploads" / "sensors.csv").open("a") as fh:  # changed since: its summary is stale
+        fh.write("7,1,14,x\n")
+    code, out, _ = run(capsys, workspace, "data", "list")
+    (line,) = [line for line in out.splitlines() if line.startswith("upload:")]
+    assert line.split()[:5] == ["upload:sensors.csv", "upload", "-", "-", "yes"]
+    assert line.split()[5:7] == ["uploaded", "file,"]

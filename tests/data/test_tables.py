@@ -108,6 +108,53 @@ def test_bad_npz_files(tmp_path: Path, arrays: dict, message: str) -> None:
         read_path(path)
 
 
+def _nan_at(shape: tuple[int, ...], at: tuple[int, ...], value: float = np.nan) -> np.ndarray:
+    X = np.full(shape, 0.5)
+    X[at] = value
+    return X
+
+
+@pytest.mark.parametrize(
+    ("arrays", "where"),
+    [
+        ({"X": _nan_at((30, 4), (17, 3))}, "1 missing or infinite value (first in X[17, 3])"),
+        (
+            {"X": _nan_at((30, 4), (0, 0), 1e39)},
+            "1 value beyond float32's range of ±3.4e38 (first in X[0, 0]: 1e+39)",
+        ),
+        ({"X": _nan_at((30, 1, 4, 4), (17, 0, 2, 1))}, "1 missing or infinite value (first in X[17])"),
+        (
+            {"X": _nan_at((30, 4, 4, 3), (9, 1, 2, 0))},
+            "1 missing or infinite value (first in X[9])",
+        ),  # N x H x W x C
+        (
+            {"X": np.ones((30, 2)), "y": _nan_at((30,), (12,)).round()},
+            "labels must be integers or names, not fractions or missing values (first: y[12] = nan)",
+        ),
+        (
+            {"X": np.ones((30, 2)), "y": np.arange(30) % 2 + (np.arange(30) == 7) * 0.5},
+            "labels must be integers or names, not fractions or missing values (first: y[7] = 1.5)",
+        ),
+        (
+            {
+                "X": np.ones((30, 2)),
+                "y": (np.arange(30) % 2 + (np.arange(30) == 21) * 4)[:, None],
+                "classes": np.array(["a", "b"]),
+            },
+            "y must index into the 2 names in classes (first: y[21] = 5)",
+        ),
+    ],
+)
+def test_npz_errors_name_the_index_numpy_gives(tmp_path: Path, arrays: dict, where: str) -> None:
+    """A bad value or label of an ``.npz`` is named as numpy users index it, from 0 (``X[17, 3]``,
+    ``y[12]``), not as row 18 (QA: a sensor-table user looked up the wrong sample)."""
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(TLError) as raised:
+        read_path(path, label="up.npz")
+    assert str(raised.value) == f"up.npz: {where}"
+
+
 def test_tables(tmp_path: Path) -> None:
     frame = pd.DataFrame({"f1": [0.5, 1.5, 2.5, 3.5], "f2": [1, 2, 3, 4], "Class": ["b", "a", "b", "a"]})
     frame.to_csv(tmp_path / "t.csv", index=False)

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 import torch
 
+from tlcore.cli.explain_text import column_lines
 from tlcore.data.domain import Domain
 from tlcore.explain.explanation import explain
 from tlcore.explain.settings import ExplainSettings
+from tlcore.views.diagnosis_report import column_rows
 
 NAMES = ("temp", "pressure", "ch05", "ch07", *(f"c{i}" for i in range(8)))
 
@@ -75,3 +77,22 @@ def test_a_running_number_is_named_a_row_number_to_make_the_id() -> None:
         in by_title["c0"].action
     )
     assert by_title["temp"].action.startswith("check how temp is produced upstream")
+    # no share of its own, ranked after the measured causes, its action saying why (once: not in the headline)
+    assert "so it is left out of the shares of the gap: if it is an identifier" in by_title["c0"].action
+    assert (
+        "so it has no share of the gap: a running number tells any two files apart" in by_title["c0"].detail
+    )
+    assert by_title["c0"].share is None and explained.verdict.causes[-1] is by_title["c0"]
+    assert "c0 moved" not in explained.verdict.headline and "row number" not in explained.verdict.headline
+    by_name = {c.name: c for c in explained.columns}
+    assert by_name["c0"].row_number and by_name["c0"].share is None
+    # matched first, so the others' shares are measured without it: the first round starts where it left MMD²
+    assert by_name["temp"].matched_before == ("c0",)
+    assert by_name["temp"].mmd2_before == pytest.approx(by_name["c0"].mmd2_after)
+    assert by_name["temp"].share is not None and by_name["temp"].share > 0.4
+    # the CLI's lines and the Diagnose page's table say it the same way
+    (line,) = [line for line in column_lines(explained) if line.strip().startswith("strong c0:")]
+    assert line.endswith("Share of the gap: left out (it counts rows).")
+    rows = {r["column"]: r for r in column_rows(explained.columns)}
+    assert rows["c0"]["share of the gap"] == "left out (it counts rows)"
+    assert rows["temp"]["share of the gap"] == f"{100 * by_name['temp'].share:.0f}%"

@@ -8,6 +8,7 @@ from shlex import quote
 from typing import Any
 
 from tlcore.cli.output import display_width, padded, print_json, wrapped
+from tlcore.data.catalog import upload_summary
 from tlcore.data.spec_text import parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
@@ -106,7 +107,7 @@ def _described(summary: dict[str, Any]) -> list[str]:
 
 
 def upload_command(args: argparse.Namespace) -> int:
-    from tlcore.data.spec import load_domain, store_upload  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import store_upload  # noqa: PLC0415 - loads torch
     from tlcore.data.uploads import check_upload_size  # noqa: PLC0415 - loads torch
 
     path = Path(args.path).expanduser()
@@ -127,7 +128,9 @@ def upload_command(args: argparse.Namespace) -> int:
     name = parse_spec(spec).name
     if args.json:
         print_json({"name": name, "spec": spec})
-    else:
-        print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or drop_missing else ""))
-        print("\n".join(_described(load_domain(spec, workspace).summary())))  # parsed again: a one-off
+        return 0
+    print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or drop_missing else ""))
+    stored = upload_summary(workspace, name)  # what the upload read, kept: the file is not parsed again
+    if stored is not None:
+        print("\n".join(_described(stored["summary"])))
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.cli.output import text_table, wrapped
 from tlcore.explain.causes import mmd2_left, pct
-from tlcore.explain.columns import chance_note, ranked_columns
+from tlcore.explain.columns import ROW_NUMBER_SHARE, chance_note, ranked_columns
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
@@ -93,6 +93,7 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
     ]
     for c in drifted[:limit]:
         share = "" if c.share is None else f" Share of the gap: {pct(c.share)}."
+        share = f" Share of the gap: {ROW_NUMBER_SHARE}." if c.row_number else share
         lines += wrapped(f"{c.message}{share}", f"  {c.severity:<7}")
     if len(drifted) > limit:
         lines.append(f"  ... and {len(drifted) - limit} more drifted columns (--json lists every column)")

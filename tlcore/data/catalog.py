@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tlcore.data import builtin, torchvision_sets
-from tlcore.workspace import Workspace
+from tlcore.workspace import Workspace, atomic_write
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")  # the files an upload can be
+SUMMARIES = ("cache", "uploads")  # under the workspace: each upload's summary, ``<name>.json``
 
 
 def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
@@ -40,19 +43,59 @@ def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
         }
         for s in torchvision_sets.SETS.values()
     ]
-    rows += [
-        {
-            "name": u["spec"],
-            "kind": "upload",
-            "description": f"uploaded file, {u['bytes']} bytes, {u['modified']}",
-            "n_samples": None,
-            "shape": None,
-            "splits": [],
-            "offline": True,
-        }
-        for u in list_uploads(workspace)
-    ]
+    rows += [_upload_row(u, upload_summary(workspace, u["name"])) for u in list_uploads(workspace)]
     return rows
+
+
+def _upload_row(upload: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored upload's row: its size and shape as the upload read it (:func:`upload_summary`; ``None``
+    for an upload stored before summaries were kept), and the spec it was read as when that is not
+    its plain name (``label=``, ``missing=drop``)."""
+    summary = stored["summary"] if stored else {}
+    described = f"uploaded file, {upload['bytes']} bytes, {upload['modified']}"
+    if summary:
+        labels = f"{summary['n_classes']} classes" if summary["labelled"] else "unlabelled"
+        what = "images" if summary["kind"] == "image" else "feature vectors"
+        described = f"uploaded {what}, {labels}, {upload['bytes']} bytes, {upload['modified']}"
+        if summary["name"] != upload["spec"]:
+            described += f"; read as {summary['name']}"
+    return {
+        "name": upload["spec"],
+        "kind": "upload",
+        "description": described,
+        "n_samples": summary.get("n_samples"),
+        "shape": summary.get("shape"),
+        "splits": [],
+        "offline": True,
+    }
+
+
+def _summary_path(workspace: Workspace, name: str) -> Path:
+    return workspace.inside(*SUMMARIES, f"{name}.json")
+
+
+def write_upload_summary(workspace: Workspace, name: str, summary: dict[str, Any]) -> None:
+    """Keep what reading the stored upload ``name`` gave (``summary``: :meth:`Domain.summary` under the
+    spec it was read as), atomically, with the upload's size in bytes."""
+    path = _summary_path(workspace, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = workspace.inside("uploads", name).stat().st_size
+    text = json.dumps({"bytes": size, "summary": summary})
+    atomic_write(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+
+
+def upload_summary(workspace: Workspace, name: str) -> dict[str, Any] | None:
+    """The summary kept when ``name`` was uploaded (:func:`write_upload_summary`): ``bytes`` and
+    ``summary``; None when none was kept (an older upload, a cleared cache), it is unreadable, or the
+    file's size changed since."""
+    try:
+        stored = json.loads(_summary_path(workspace, name).read_text(encoding="utf-8"))
+        size = workspace.inside("uploads", name).stat().st_size
+    except (OSError, ValueError):
+        return None
+    if isinstance(stored, dict) and stored.get("bytes") == size and isinstance(stored.get("summary"), dict):
+        return stored
+    return None
 
 
 def list_uploads(workspace: Workspace) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ by their argmax) and optional ``classes`` (distinct names for integer ``y``), st
 ``y.npy``, ``classes.npy`` (what :func:`numpy.savez` writes). The archive passes the zip checks of
 :mod:`.archive`; each array's header is checked against the bytes its member holds before any memory
 is allocated, and arrays load with ``allow_pickle=False``, always (object arrays are refused). Labels
-as :mod:`.values` reads them; sample ids are the array's rows (0-based).
+as :mod:`.values` reads them; sample ids are the array's rows (0-based), and a refused value or label
+is named as numpy indexes it (``X[17, 3]``, ``y[5]``), never by a row counted from 1.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def read_npz(path: Path, limits: Limits, label: str) -> Domain:
     X, note = _samples(arrays["X"], label)
     y, classes = None, ()
     if "y" in arrays:
-        y, classes = class_labels(_label_vector(arrays["y"], label), arrays.get("classes"), label)
+        y, classes = class_labels(_label_vector(arrays["y"], label), arrays.get("classes"), label, "y")
     return array_domain(label, X, y, classes, f"{label}: arrays X{tuple(arrays['X'].shape)}{note}")
 
 
@@ -98,7 +99,7 @@ def _samples(X: np.ndarray, label: str) -> tuple[torch.Tensor, str]:
         )
     if X.size == 0:
         raise TLError(f"{label}: X of shape {X.shape} has no samples or no features")
-    values = np.ascontiguousarray(float32_values(X, label))
+    values = np.ascontiguousarray(float32_values(X, label, array="X"))
     if X.ndim == 2:
         return torch.from_numpy(values), ""
     low, high = float(values.min()), float(values.max())

@@ -14,7 +14,6 @@ import torch
 
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.domain import Domain
-from tlcore.data.images import IMAGES_FROM, LABELLED
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
@@ -31,20 +30,11 @@ from tlcore.data.uploads import (
     save_upload,
     upload_labelled,
     upload_path,
+    without_labels,
 )
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.workspace import Workspace
-
-LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
-
-
-def labels_ignored(provenance: str) -> str:
-    """A ``label=none`` domain's provenance: ``150 images from upload:x.zip; labels ignored
-    (label=none)``, no longer "150 labelled images" beside it (QA helper-126)."""
-    unlabelled = provenance.replace(f"{LABELLED}{IMAGES_FROM}", IMAGES_FROM, 1)
-    return f"{unlabelled}; {LABELS_IGNORED} (label={NO_LABELS})"
-
 
 DEFAULT_PAIR = ("mnist5k", "digits")  # the demo pair: MNIST digits -> scanned UCI digits, offline
 
@@ -128,7 +118,7 @@ def load_domain(
     else:
         domain = _read_file(spec, workspace, image_shape)
         if spec.label == NO_LABELS:
-            domain = replace(domain, y=None, classes=(), provenance=labels_ignored(domain.provenance))
+            domain = without_labels(domain)
     if spec.n is not None:
         domain = _subsample(domain, spec.n, seed)
     if spec.drop_blank:

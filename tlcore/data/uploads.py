@@ -12,13 +12,15 @@ import os
 import re
 import tempfile
 import unicodedata
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from tlcore.data.catalog import SUFFIXES, list_uploads
+from tlcore.data.catalog import SUFFIXES, list_uploads, write_upload_summary
 from tlcore.data.domain import Domain
-from tlcore.data.images import images_labelled, read_images
+from tlcore.data.images import IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
+from tlcore.data.spec_text import DomainSpec
 from tlcore.data.table_cells import MISSING_DROP, MissingCellsError
 from tlcore.data.tables import TextFeaturesError, read_table, table_labelled
 from tlcore.errors import TLError
@@ -28,8 +30,21 @@ from tlcore.workspace import Workspace
 LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
 MISSING_FLAG = "upload with --missing drop"  # how the CLI drops a table's rows with missing cells on upload
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
+LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 _UNSAFE = re.compile(r"[^\w.-]+")
 FileKind = Literal["images", "npz", "table"]
+
+
+def labels_ignored(provenance: str) -> str:
+    """A ``label=none`` domain's provenance: ``150 images from upload:x.zip; labels ignored
+    (label=none)``, no longer "150 labelled images" beside it (QA helper-126)."""
+    unlabelled = provenance.replace(f"{LABELLED}{IMAGES_FROM}", IMAGES_FROM, 1)
+    return f"{unlabelled}; {LABELS_IGNORED} (label={NO_LABELS})"
+
+
+def without_labels(domain: Domain) -> Domain:
+    """``domain`` read with the spec option ``label=none``: no labels, its provenance saying so."""
+    return replace(domain, y=None, classes=(), provenance=labels_ignored(domain.provenance))
 
 
 def read_path(
@@ -117,11 +132,11 @@ def save_upload(
     drop_missing: bool = False,
     name_missing: str = MISSING_FLAG,
 ) -> str:
-    """Validate ``data`` by parsing it (with the spec option ``label=``: a table's label column, or
-    ``none``; with ``drop_missing``, ``missing=drop``), store it atomically, return the name for
-    ``upload:<name>``. ``name_label`` says how the caller names a label column (``{column}`` in it), for
-    a table whose label column is not found; ``name_missing`` how it drops a table's rows with missing
-    cells (``missing=drop``)."""
+    """Validate ``data`` by parsing it, once (with the spec option ``label=``: a table's label column,
+    or ``none``; with ``drop_missing``, ``missing=drop``), store it atomically with what that read gave
+    (:func:`_keep_summary`), return the name for ``upload:<name>``. ``name_label`` says how the caller
+    names a label column (``{column}`` in it), for a table whose label column is not found;
+    ``name_missing`` how it drops a table's rows with missing cells (``missing=drop``)."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -134,17 +149,31 @@ def save_upload(
     temp = Path(tmp.name)
     try:
         names = (name_label, name_missing)
-        _check_readable(temp, filename, limits, label, names, drop_missing=drop_missing)
+        domain = _check_readable(temp, filename, limits, label, names, drop_missing=drop_missing)
         for attempt in range(1, 10_000):
             final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
-            if final.exists() and final.read_bytes() == data:
-                return final.name  # the same file was uploaded before
-            if not final.exists():
+            if final.exists() and final.read_bytes() != data:
+                continue  # another file of that name
+            if not final.exists():  # else the same file was uploaded before
                 temp.replace(final)
-                return final.name
+            _keep_summary(workspace, final.name, filename, domain, label, drop_missing=drop_missing)
+            return final.name
         raise TLError(f"too many uploads named {name}")
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _keep_summary(
+    workspace: Workspace, name: str, filename: str, domain: Domain, label: str | None, *, drop_missing: bool
+) -> None:
+    """Keep the summary of ``domain``, the stored upload ``name`` as read on upload from ``filename``,
+    under the spec that reads it so (:func:`tlcore.data.catalog.write_upload_summary`): what
+    ``data upload`` prints and ``data list`` shows without reading the file again. Its provenance names
+    the stored upload where reading it named the file (the first mention: every reader starts with it)."""
+    spec = str(DomainSpec("upload", name, label=label, drop_missing=drop_missing))
+    stored = replace(domain, provenance=domain.provenance.replace(filename, f"upload:{name}", 1))
+    stored = without_labels(stored) if label == NO_LABELS else stored
+    write_upload_summary(workspace, name, {**stored.summary(), "name": spec})
 
 
 def _check_readable(
@@ -155,14 +184,16 @@ def _check_readable(
     names: tuple[str, str],
     *,
     drop_missing: bool,
-) -> None:
-    """Parse the incoming file as it will be read; a table with text features and no label column,
-    uploaded without ``label``, is refused saying how to name its first text column as the labels
-    (``names[0]``, with ``{column}``); one with missing cells saying how to drop their rows
+) -> Domain:
+    """Parse the incoming file as it will be read, and return it; a table with text features and no
+    label column, uploaded without ``label``, is refused saying how to name its first text column as
+    the labels (``names[0]``, with ``{column}``); one with missing cells saying how to drop their rows
     (``names[1]``)."""
     name_label, name_missing = names
     try:
-        read_path(path, None if label == NO_LABELS else label, limits, filename, drop_missing=drop_missing)
+        return read_path(
+            path, None if label == NO_LABELS else label, limits, filename, drop_missing=drop_missing
+        )
     except MissingCellsError as exc:
         raise TLError(exc.hint(f"{name_missing} (the spec option {MISSING_DROP})")) from None
     except TextFeaturesError as exc:

@@ -37,17 +37,24 @@ def check_tensor(rows: int, columns: int, label: str, limits: Limits) -> None:
 
 
 def class_labels(
-    values: np.ndarray, names: np.ndarray | None, label: str
+    values: np.ndarray, names: np.ndarray | None, label: str, array: str = ""
 ) -> tuple[torch.Tensor, tuple[str, ...]]:
-    """Class indices and class names from raw label values (and optional names for integer labels)."""
+    """Class indices and class names from raw label values (and optional names for integer labels);
+    ``array`` names the values as an array of an ``.npz`` (``y``): a refusal names its first bad label
+    as numpy indexes it, ``y[5] = nan``."""
     values = decoded_text(np.asarray(values), label)
     if values.dtype.kind == "f":
-        if not np.isfinite(values).all() or (values != np.round(values)).any():
-            raise TLError(f"{label}: labels must be integers or names, not fractions or missing values")
+        bad = ~np.isfinite(values) | (values != np.round(values))
+        if bad.any():
+            raise TLError(
+                f"{label}: labels must be integers or names, not fractions or missing values"
+                + _first_label(values, bad, array)
+            )
         values = values.astype(np.int64)
     if values.dtype.kind == "O":
-        if pd.isna(values).any():
-            raise TLError(f"{label}: some labels are missing")
+        missing = pd.isna(values)
+        if missing.any():
+            raise TLError(f"{label}: some labels are missing" + _first_label(values, missing, array))
         values = values.astype(str)
     if values.dtype.kind not in "biuU":
         raise TLError(f"{label}: labels of dtype {values.dtype} are not supported")
@@ -55,11 +62,23 @@ def class_labels(
         classes = tuple(str(n) for n in decoded_text(np.asarray(names).reshape(-1), label))
         if len(set(classes)) != len(classes):
             raise TLError(f"{label}: classes holds duplicate names")
-        if values.dtype.kind == "U" or values.min() < 0 or values.max() >= len(classes):
-            raise TLError(f"{label}: y must index into the {len(classes)} names in classes")
+        outside = (values < 0) | (values >= len(classes)) if values.dtype.kind != "U" else None
+        if outside is None or outside.any():
+            where = "" if outside is None else _first_label(values, outside, array)
+            raise TLError(f"{label}: y must index into the {len(classes)} names in classes{where}")
         return torch.as_tensor(values, dtype=torch.int64), classes
     uniques, index = np.unique(values, return_inverse=True)
     return torch.as_tensor(index, dtype=torch.int64), tuple(str(u) for u in uniques.tolist())
+
+
+def _first_label(values: np.ndarray, bad: np.ndarray, array: str) -> str:
+    """`` (first: y[5] = nan)``: the first flagged label of the array ``array`` (0-based, as numpy
+    indexes it); '' when the values are not named as an array."""
+    if not array:
+        return ""
+    i = int(np.flatnonzero(bad)[0])
+    value = values[i].item() if isinstance(values[i], np.generic) else values[i]
+    return f" (first: {array}[{i}] = {value!r})"
 
 
 def decoded_text(values: np.ndarray, label: str) -> np.ndarray:
@@ -75,17 +94,24 @@ def decoded_text(values: np.ndarray, label: str) -> np.ndarray:
 
 
 def float32_values(
-    values: np.ndarray, label: str, columns: Sequence[object] = (), rows: Callable[[int], str] | None = None
+    values: np.ndarray,
+    label: str,
+    columns: Sequence[object] = (),
+    rows: Callable[[int], str] | None = None,
+    *,
+    array: str = "",
 ) -> np.ndarray:
     """``values`` as float32; NaN, infinite values and values beyond float32's range (about ±3.4e38,
     which the cast would make infinite) refused, the first one's row named (``rows`` names row ``i``;
-    default ``row i+1``) and, given ``columns``, its column."""
+    default ``row i+1``) and, given ``columns``, its column; ``array`` names the values as an array of
+    an ``.npz`` (``X``): the first one is named as numpy indexes it, ``X[17, 3]`` (a vector), ``X[17]``
+    (an image)."""
     values = np.asarray(values)
     bad = ~np.isfinite(values)
     if bad.any():
         raise TLError(
             f"{label}: {plural(int(bad.sum()), 'missing or infinite value')} "
-            f"(first in {_where(bad, columns, rows)})"
+            f"(first in {_where(bad, columns, rows, array)})"
         )
     with np.errstate(over="ignore"):
         out = values.astype(np.float32)
@@ -93,15 +119,18 @@ def float32_values(
     if huge.any():
         raise TLError(
             f"{label}: {plural(int(huge.sum()), 'value')} beyond float32's range of ±3.4e38 "
-            f"(first in {_where(huge, columns, rows)}: {values[tuple(np.argwhere(huge)[0])]:.3g})"
+            f"(first in {_where(huge, columns, rows, array)}: {values[tuple(np.argwhere(huge)[0])]:.3g})"
         )
     return out
 
 
-def _where(bad: np.ndarray, columns: Sequence[object], rows: Callable[[int], str] | None) -> str:
+def _where(bad: np.ndarray, columns: Sequence[object], rows: Callable[[int], str] | None, array: str) -> str:
     """``row 3, column 'x'``: the first flagged cell of ``bad`` (rows counted from 1, or as ``rows``
-    names them)."""
+    names them); of an ``array``, ``X[2, 0]`` (0-based, as numpy indexes it; a sample of more than one
+    axis by its index alone, ``X[2]``)."""
     at = np.argwhere(bad)[0]
+    if array:
+        return f"{array}[{at[0]}, {at[1]}]" if bad.ndim == 2 else f"{array}[{at[0]}]"
     row = rows(int(at[0])) if rows else f"row {at[0] + 1}"
     return row + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
 

@@ -13,7 +13,7 @@ from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data.ink import with_ink
 from tlcore.data.spec_edit import blank_dropped
 from tlcore.diagnosis import GapLevel
-from tlcore.explain.columns import ColumnDrift
+from tlcore.explain.columns import ColumnDrift, set_aside
 from tlcore.explain.evidence import (
     TRUE_LABELS,
     BlankImages,
@@ -268,7 +268,17 @@ def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked:
             f"{column.message} Its share of the gap was not measured: MMD²{on(basis)} is at most 0, and "
             f"a PCA of all {len(shares.columns)} columns can miss a few that moved."
         )
-        return _column(column, detail)
+    else:
+        detail = _column_share(column, shares, basis, checked)
+    action = (
+        f"check how {column.name} is produced upstream (its units, calibration, the pipeline that "
+        "writes it) and correct it there"
+    )
+    return Cause(kind="column", title=column.title, detail=detail, action=action, share=column.share)
+
+
+def _column_share(column: ColumnDrift, shares: GapShares, basis: str, checked: int) -> str:
+    """A checked column's detail: what matching it removes of the gap (:func:`column_cause`)."""
     before = shares.mmd2 if column.mmd2_before is None else column.mmd2_before
     also = f" (with {', '.join(column.matched_before)} matched too)" if column.matched_before else ""
     detail = (
@@ -278,26 +288,30 @@ def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked:
     )
     together = shares.columns_share
     if checked > 1 and together is not None and shares.columns_together is not None:
+        aside = [c.name for c in set_aside(shares.columns)]
+        also = f" (and {', '.join(aside)}, set aside)" if aside else ""
         detail += (
-            f" The {checked} checked drifted columns matched together: MMD² -> "
+            f" The {checked} checked drifted columns matched together{also}: MMD² -> "
             f"{mmd2_left(shares.columns_together)}, {pct(together)} of the gap."
         )
-    return _column(column, detail)
+    return detail
 
 
-def _column(column: ColumnDrift, detail: str) -> Cause:
-    """A column's cause: fix it upstream, or, when it counts rows, make it the sample id (the first
-    column called ``id`` is no feature: :mod:`tlcore.data.tables`)."""
+def row_number_cause(column: ColumnDrift) -> Cause:
+    """A drifted column that counts rows on both sides (:func:`tlcore.explain.columns.set_aside`): no
+    share of the gap, and the advice to make it the sample id (the first column called ``id`` is no
+    feature: :mod:`tlcore.data.tables`), saying why it has no share."""
     action = (
-        f"check how {column.name} is produced upstream (its units, calibration, the pipeline that "
-        "writes it) and correct it there"
+        f"{column.name} looks like a row number (a different whole number in every row), so it is left "
+        "out of the shares of the gap: if it is an identifier, rename it id (or sample_id) so it is not "
+        "learned from"
     )
-    if column.row_number:
-        action = (
-            f"{column.name} looks like a row number (a different whole number in every row): if it is an "
-            "identifier, rename it id (or sample_id) so it is not learned from"
-        )
-    return Cause(kind="column", title=column.title, detail=detail, action=action, share=column.share)
+    detail = (
+        f"{column.message} It counts rows on both sides, so it has no share of the gap: a running number "
+        "tells any two files apart, and only dropping it removes that (matched first, before the columns "
+        "ranked)."
+    )
+    return Cause(kind="column", title=column.title, detail=detail, action=action, share=None)
 
 
 def novelty_cause(

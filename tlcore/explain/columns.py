@@ -29,7 +29,8 @@ the false discovery rate :attr:`~tlcore.explain.settings.ExplainSettings.fdr`
 standard deviation by chance alone. The drifted columns' shares of the gap are measured in
 :mod:`tlcore.explain.gap_shares` (the removal: :func:`matched`); the largest become causes
 (:func:`tlcore.explain.verdict.column_causes`); one that counts rows on both sides
-(:func:`tlcore.data.values.looks_like_row_number`) is named as a sample id to set aside. Names come
+(:func:`tlcore.data.values.looks_like_row_number`) is set aside (:func:`set_aside`): it gets no share,
+and is named as a sample id to drop. Names come
 from the table's header (``meta["columns"]``), else
 ``feature i`` (``X[:, i]``, 0-based).
 """
@@ -56,6 +57,7 @@ from tlcore.numbers import significant
 SPREAD_MILD, SPREAD_STRONG = 1.0 + MILD, 1.0 + STRONG  # spread ratio thresholds (either way)
 SHAPE_MILD, SHAPE_STRONG = (2 / math.sqrt(3) * (1 - math.exp(-(d**2) / 6)) for d in (MILD, STRONG))
 SHAPE_SAMPLES = 200  # samples a side for a column's shape (module docstring)
+ROW_NUMBER_SHARE = "left out (it counts rows)"  # a set-aside column's share, as the views say it
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,17 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
 
 def to_check(columns: Sequence[ColumnDrift], limit: int) -> list[ColumnDrift]:
     """The drifted columns whose share is measured: the ``limit`` largest ``drift``
-    (:attr:`~tlcore.explain.settings.ExplainSettings.max_column_checks`)."""
-    return sorted((c for c in columns if c.fires), key=lambda c: -c.drift)[:limit]
+    (:attr:`~tlcore.explain.settings.ExplainSettings.max_column_checks`), a row number never
+    (:func:`set_aside`)."""
+    return sorted((c for c in columns if c.fires and not c.row_number), key=lambda c: -c.drift)[:limit]
+
+
+def set_aside(columns: Sequence[ColumnDrift]) -> list[ColumnDrift]:
+    """The drifted columns that count rows on both sides: no cause a user fixes but by dropping them
+    (a running number tells any two files apart), so they get no share of the gap; they are matched
+    before the others are measured, which a running number far from the source's would otherwise hide
+    (:mod:`tlcore.explain.gap_shares`)."""
+    return [c for c in columns if c.fires and c.row_number]
 
 
 def chance_note(columns: Sequence[ColumnDrift], fdr: float) -> str:

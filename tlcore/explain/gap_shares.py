@@ -37,6 +37,9 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
   saturates the Gaussian kernel, so the pair stays apart whatever else is matched, and a column
   whose units changed tenfold would earn nothing next to it. The column shares add up to
   ``columns_together``, MMD² with every checked column matched, which bounds what adaptation is left.
+  A drifted column that counts rows on both sides (:func:`~tlcore.explain.columns.set_aside`) is
+  matched first, before the first round (``G_0`` is MMD² with it matched), and has no share: only
+  dropping it removes its part, which is in ``columns_together`` but in no ranked share.
 
 A cause that cannot be removed this way (no source labels or no estimated priors, no spec to reload
 the target from, fewer than :data:`tlcore.diagnosis.MIN_POWER` samples left, ``G <= 0``) has no
@@ -58,7 +61,7 @@ from tlcore.data.rng import generator
 from tlcore.diagnosis import MIN_POWER
 from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, check_features
-from tlcore.explain.columns import ColumnDrift, matched, to_check
+from tlcore.explain.columns import ColumnDrift, matched, set_aside, to_check
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
 from tlcore.explain.settings import ExplainSettings
 from tlcore.metrics.gap import median_mmd2
@@ -220,15 +223,18 @@ def _with_columns(
 ) -> GapShares:
     """``out`` with every column and the checked ones' removals (module docstring)."""
     checked = to_check(columns, settings.max_column_checks) if out.mmd2 > 0 else []
-    drifted = sum(c.fires for c in columns)
+    drifted = sum(c.fires and not c.row_number for c in columns)
     if drifted > len(checked) > 0:
         notes["columns"] = f"only the {len(checked)} most drifted of {drifted} drifted columns are checked"
-    rounds = _forward(source, target, checked, settings, out.mmd2)
+    aside = set_aside(columns) if out.mmd2 > 0 else []
+    rounds = _forward(source, target, checked, settings, out.mmd2, aside=aside)
     rows = tuple(
         replace(
             c,
             **rounds[c.index],
-            share=out.share(rounds[c.index]["mmd2_before"], rounds[c.index]["mmd2_after"]),
+            share=None
+            if c.row_number
+            else out.share(rounds[c.index]["mmd2_before"], rounds[c.index]["mmd2_after"]),
         )
         if c.index in rounds
         else c
@@ -239,14 +245,23 @@ def _with_columns(
 
 
 def _forward(
-    source: Domain, target: Domain, checked: Sequence[ColumnDrift], settings: ExplainSettings, start: float
+    source: Domain,
+    target: Domain,
+    checked: Sequence[ColumnDrift],
+    settings: ExplainSettings,
+    start: float,
+    *,
+    aside: Sequence[ColumnDrift] = (),
 ) -> dict[int, dict[str, Any]]:
     """By column index, in the order matched: its ``mmd2_before`` and ``mmd2_after`` being matched and
-    the columns ``matched_before`` it, in forward selection from MMD² ``start`` (module docstring);
-    ties go to the more drifted column."""
-    done: list[ColumnDrift] = []
-    left, level = list(checked), start
+    the columns ``matched_before`` it, in forward selection from MMD² ``start`` (module docstring),
+    after the columns set ``aside``, matched together first; ties go to the more drifted column."""
+    done, level = list(aside), start
     rounds: dict[int, dict[str, Any]] = {}
+    if aside:
+        level = _mmd2(source, matched(source, target, [c.index for c in aside]), settings)
+        rounds |= {c.index: {"mmd2_before": start, "mmd2_after": level, "matched_before": ()} for c in aside}
+    left = list(checked)
     while left:
         before = [d.index for d in done]
         after = [_mmd2(source, matched(source, target, [*before, c.index]), settings) for c in left]

@@ -64,9 +64,10 @@ from tlcore.explain.causes import (
     new_classes_cause,
     on,
     pct,
+    row_number_cause,
     unfixed_cause,
 )
-from tlcore.explain.columns import ranked_columns
+from tlcore.explain.columns import ranked_columns, set_aside
 from tlcore.explain.evidence import (
     TRUE_LABELS,
     BlankImages,
@@ -286,17 +287,19 @@ def column_causes(shares: GapShares | None, basis: str, limit: int) -> list[Caus
     first, at most ``limit`` (:attr:`~tlcore.explain.settings.ExplainSettings.max_column_causes`);
     the first also says what the checked drifted columns account for matched together. When none could
     be checked (no gap to share on the fix checks' features: a few drifted columns among thousands
-    barely move their PCA), the most drifted columns instead, their shares not measured."""
+    barely move their PCA), the most drifted columns instead, their shares not measured. Then the
+    columns set aside as row numbers, with no share (:func:`~tlcore.explain.causes.row_number_cause`)."""
     if shares is None:
         return []
-    checked = sum(c.mmd2_after is not None for c in shares.columns)
+    checked = sum(c.mmd2_after is not None and not c.row_number for c in shares.columns)
     if checked:
         ranked = [c for c in ranked_columns(shares.columns) if (c.share or 0.0) >= SHARE_FLOOR]
     else:
-        ranked = sorted((c for c in shares.columns if c.fires), key=lambda c: -c.drift)
-    return [
+        ranked = sorted((c for c in shares.columns if c.fires and not c.row_number), key=lambda c: -c.drift)
+    causes = [
         column_cause(c, shares, basis, checked=checked if i == 0 else 0) for i, c in enumerate(ranked[:limit])
     ]
+    return causes + [row_number_cause(c) for c in set_aside(shares.columns)]
 
 
 def _low(cause: Cause) -> bool:
@@ -365,7 +368,11 @@ def verdict(
             others.remove(largest)
     measured = [f"{c.title} ({pct(min(c.share, 1.0))} of the gap)" for c in others if c.share is not None]
     unmeasured = [c.title for c in others if c.share is None and c.kind != "column"]
-    columns = [c.title for c in others if c.share is None and c.kind == "column"]
+    shares = evidence.get("shares")
+    aside = (
+        {c.title for c in set_aside(shares.columns)} if shares is not None else set()
+    )  # said in their action
+    columns = [c.title for c in others if c.share is None and c.kind == "column" and c.title not in aside]
     if measured:
         headline += f" Also: {'; '.join(measured)}."
     if unmeasured:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from tlcore.diagnosis import GapReport, describe_gap, gap_level, predictions_doubt
 from tlcore.explain.causes import mmd2_left
-from tlcore.explain.columns import ColumnDrift, chance_note, ranked_columns, times
+from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
@@ -110,6 +110,14 @@ def combined_reading(combined: Fix, findings: Sequence[Finding]) -> str:
     return f"{together} no more than {best} alone, which the verdict suggests first."
 
 
+def _share_cell(column: ColumnDrift) -> str:
+    """A column's share of the gap in the table: ``79%``, '' when not measured, and for a row number,
+    set aside, why it has none (as ``diagnose`` says it)."""
+    if column.row_number:
+        return ROW_NUMBER_SHARE
+    return "" if column.share is None else f"{100 * column.share:.0f}%"
+
+
 def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
     """One table row per column, in the order given: means, spreads, shape, severity, share."""
     return [
@@ -121,7 +129,7 @@ def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
             "spread ratio": times(c.spread),
             "shape MMD²": significant(c.shape, 3),
             "severity": c.severity,
-            "share of the gap": "" if c.share is None else f"{100 * c.share:.0f}%",
+            "share of the gap": _share_cell(c),
         }
         for c in columns
     ]

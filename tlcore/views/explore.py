@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from tlcore.data.domain import Domain
-from tlcore.data.spec import LABELS_IGNORED
+from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
 
