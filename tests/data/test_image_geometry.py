@@ -75,8 +75,6 @@ def test_an_upload_of_one_size_is_only_scaled(tmp_path: Path) -> None:
     [
         ("mnist5k", (5000, 1, 28, 28), "ed9c26835ba0a6c8"),
         ("digits", (1797, 1, 28, 28), "9c78120d93adb820"),
-        ("mnist5k:n=200,rotate=20,noise=0.1", (200, 1, 28, 28), "c5a16ddf09a1a144"),
-        ("digits:colour=1,blur=1", (1797, 3, 28, 28), "2a050f2ece1decd6"),
     ],
 )
 def test_built_in_domains_are_unchanged(spec: str, shape: tuple[int, ...], digest: str) -> None:
@@ -84,3 +82,21 @@ def test_built_in_domains_are_unchanged(spec: str, shape: tuple[int, ...], diges
     X = load_domain(spec, seed=0).X
     assert tuple(X.shape) == shape
     assert hashlib.sha256(X.numpy().tobytes()).hexdigest()[:16] == digest
+
+
+@pytest.mark.parametrize(
+    ("spec", "shape", "moments"),
+    [
+        ("mnist5k:n=200,rotate=20,noise=0.1", (200, 1, 28, 28), (0.163440893, 0.106011594, 0.431852570)),
+        ("digits:colour=1,blur=1", (1797, 3, 28, 28), (0.426884725, 0.213732240, 0.289322982)),
+    ],
+)
+def test_shifted_built_in_domains_are_unchanged(
+    spec: str, shape: tuple[int, ...], moments: tuple[float, float, float]
+) -> None:
+    """A shift's interpolation rounds differently on other CPUs (its bytes differ between an Intel Xeon
+    and an AMD EPYC): its mean, mean square and centre's mean, to a relative 1e-6."""
+    X = load_domain(spec, seed=0).X.double()
+    assert tuple(X.shape) == shape
+    centre = X[:, :, 10:18, 10:18].mean().item()
+    assert (X.mean().item(), (X**2).mean().item(), centre) == pytest.approx(moments, rel=1e-6)

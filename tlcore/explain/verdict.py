@@ -20,9 +20,8 @@ keeps its own number in its detail:
 * a drifted column of feature vectors (:mod:`tlcore.explain.columns`; adaptation gets what they leave);
 * new regions, as :mod:`tlcore.explain.novelty_reading` reads the novel share;
 * blank images (no ink), when at least :data:`~tlcore.explain.image_stats.BLANK_MIN` of a side's images
-  are (:class:`~tlcore.explain.evidence.BlankImages`; 5%, the share from which new data is a cause too:
-  an empty scan or two among many is part of a side's look, one image in twenty is a data problem):
-  their share measured on the pair without them, their fix the side's spec with ``blank=drop``.
+  are (:class:`~tlcore.explain.evidence.BlankImages`): their share measured on the pair without
+  them, their fix the side's spec with ``blank=drop``.
 
 These rank by share, largest first (each measured alone, a column on top of those before it: shares
 overlap), except that blank images come first (a problem of the data, to solve before any other)
@@ -287,8 +286,7 @@ def column_causes(shares: GapShares | None, basis: str, limit: int) -> list[Caus
     first, at most ``limit`` (:attr:`~tlcore.explain.settings.ExplainSettings.max_column_causes`);
     the first also says what the checked drifted columns account for matched together. When none could
     be checked (no gap to share on the fix checks' features: a few drifted columns among thousands
-    barely move their PCA), the most drifted columns instead, their shares not measured. Then the
-    columns set aside as row numbers, with no share (:func:`~tlcore.explain.causes.row_number_cause`)."""
+    barely move their PCA), the most drifted columns instead; then the row numbers set aside."""
     if shares is None:
         return []
     checked = sum(c.mmd2_after is not None and not c.row_number for c in shares.columns)
@@ -297,7 +295,7 @@ def column_causes(shares: GapShares | None, basis: str, limit: int) -> list[Caus
     else:
         ranked = sorted((c for c in shares.columns if c.fires and not c.row_number), key=lambda c: -c.drift)
     causes = [
-        column_cause(c, shares, basis, checked=checked if i == 0 else 0) for i, c in enumerate(ranked[:limit])
+        column_cause(c, shares, basis, checked=checked * (i == 0)) for i, c in enumerate(ranked[:limit])
     ]
     return causes + [row_number_cause(c) for c in set_aside(shares.columns)]
 
@@ -368,10 +366,8 @@ def verdict(
             others.remove(largest)
     measured = [f"{c.title} ({pct(min(c.share, 1.0))} of the gap)" for c in others if c.share is not None]
     unmeasured = [c.title for c in others if c.share is None and c.kind != "column"]
-    shares = evidence.get("shares")
-    aside = (
-        {c.title for c in set_aside(shares.columns)} if shares is not None else set()
-    )  # said in their action
+    shares = evidence.get("shares")  # row numbers set aside say so in their action, not here
+    aside = {c.title for c in set_aside(shares.columns)} if shares is not None else set()
     columns = [c.title for c in others if c.share is None and c.kind == "column" and c.title not in aside]
     if measured:
         headline += f" Also: {'; '.join(measured)}."
