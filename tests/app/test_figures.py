@@ -386,3 +386,13 @@ def test_the_confidence_histogram_has_the_bins_of_predict_json() -> None:
     assert len(bars.x) == len(payload["counts"]) == 20
     np.testing.assert_allclose(bars.x, np.diff(payload["edges"]) / 2 + payload["edges"][:-1])
     assert list(bars.customdata) == payload["counts"] and payload["counts"][6] == 2
+
+
+def test_the_confidence_histograms_title_wraps_in_its_half_row() -> None:
+    """QA: at 1000 px the title, beside the predicted classes, was cut at "(mea"."""
+    from tlcore.prediction_summary import PredictionSummary  # noqa: PLC0415
+    from tlcore.views import predictions  # noqa: PLC0415
+
+    summary = PredictionSummary(1797, ("a",), {"a": 1797}, np.full(1797, 0.262), None, ())
+    title = predictions.confidence_histogram(summary).layout.title.text
+    assert title == "Confidence of 1,797 predictions<br>(mean 26.2%)"
