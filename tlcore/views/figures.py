@@ -282,7 +282,8 @@ def accuracy_vs_baseline(
         for label, t in zip(labels, tests, strict=True)
     ]
     crowded = [
-        f"{text}<br>within chance" if k == "chance" else text for text, k in zip(texts, kinds, strict=True)
+        f"{text}<br>within chance" if t and t.within_chance else text
+        for text, t in zip(texts, tests, strict=True)
     ]
     shown = crowded if len(runs) >= CROWDED else labels  # side by side, the counts overlapped at 1000 px
     meaning = {
