@@ -125,7 +125,7 @@ with st.container(border=True):
     combine = st.toggle(
         "Combine the selected methods into one run (e.g. deep_coral + im)", value=len(chosen) > 1
     )
-    cols = st.columns(6)
+    cols = st.columns(5)
     field = {
         name: state.form_default(adapt_form.field_key(name), DEFAULTS[name]) for name in adapt_form.FIELDS
     }
@@ -136,7 +136,6 @@ with st.container(border=True):
         "Model", ["auto", *list_models()], key=field["model"], help=f"auto: {AUTO_RULE}"
     )
     seed = cols[4].number_input("Seed", 0, 2**31 - 1, key=field["seed"])
-    augment = cols[5].checkbox("Augment source", help="random affine (images)", key=field["augment"])
     image_size = None
     if model in IMAGENET_NAMES:
         image_size = st.columns(5)[0].number_input(
@@ -147,27 +146,22 @@ with st.container(border=True):
             help=f"the side {model} resizes images to ({IMAGE_SIZE}: its ImageNet training resolution); "
             f"smaller is faster on CPU, at some accuracy; a whole number {SIZE_RANGE}",
         )
-    stage = st.columns(5)
-    warm_start = stage[0].checkbox(
-        "Warm start",
-        key=field["warm_start"],
-        help="adapt from the trained source-only model instead of a fresh network",
-    )
-    adapt_epochs = stage[1].number_input(
+    stage = st.columns(4)
+    adapt_epochs = stage[0].number_input(
         "Adapt epochs (0: as Epochs)",
         0,
         500,
         key=state.form_default(adapt_form.field_key("adapt_epochs"), DEFAULTS["adapt_epochs"] or 0),
         help="the adapt stage's",
     )
-    steps_per_epoch = stage[2].number_input(
+    steps_per_epoch = stage[1].number_input(
         "Steps per epoch (0: a pass over the larger domain)",
         0,
         1_000_000,
         key=state.form_default(adapt_form.field_key("steps_per_epoch"), DEFAULTS["steps_per_epoch"] or 0),
         help="caps every epoch at this many optimizer steps: for a small source beside a large target",
     )
-    ema_decay = stage[3].number_input(
+    ema_decay = stage[2].number_input(
         "Weight average (EMA decay, 0: off)",
         0.0,
         0.9999,
@@ -176,7 +170,7 @@ with st.container(border=True):
         step=0.001,
         help="score and keep the adapt stage's moving average of the weights (~ 1 / (1 - decay) steps)",
     )
-    settle_tol = stage[4].number_input(
+    settle_tol = stage[3].number_input(
         "Stop when settled (share changing, 0: off)",
         0.0,
         0.99,
@@ -185,6 +179,15 @@ with st.container(border=True):
         step=0.001,
         help="end adapting once at most this share of the target predictions changes from one epoch to "
         "the next, two epochs running (no target labels needed; the curves show the share)",
+    )
+    # the switches on a row of their own, each as wide as its label: in a sixth and a fifth of the form
+    # at 1000 px they read "A…" and "War…" (QA)
+    flags = st.container(horizontal=True, gap="large")
+    augment = flags.checkbox("Augment source", help="random affine (images)", key=field["augment"])
+    warm_start = flags.checkbox(
+        "Warm start",
+        key=field["warm_start"],
+        help="adapt from the trained source-only model instead of a fresh network",
     )
     target_labels = DEFAULTS["target_labels"]
     if any(specs[name].needs_target_labels for name in chosen):
@@ -240,14 +243,14 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
         st.caption(display.esc(network))
     change = compare.accuracy_change(record.headline)
     if change is not None:
-        st.metric(
-            engine.target_accuracy_label(record),
+        st.metric(  # the split and its size on the help: in a third of the page they were cut (QA)
+            "Target accuracy",
             f"{record.headline['target_accuracy']:.1%}",
             f"{100 * change:+.1f} pts vs source-only",
             delta_arrow="auto" if change else "off",
             delta_color="normal" if change else "off",
-            help="Scored on the target's held-out test split, as on Compare; Predict "
-            "scores every labelled sample of the data it labels.",
+            help=f"{engine.target_accuracy_label(record)}: scored on the target's held-out test split, "
+            "as on Compare; Predict scores every labelled sample of the data it labels.",
         )
     if record.id in flagged:
         line, false_alarm = flagged[record.id]

@@ -123,9 +123,9 @@ ranked = None
 if on_pair:
     st.subheader("Which run to keep, without target labels")
     ranked_pair(pair, opened_pair is not None)
-    left, right = st.columns([2, 1])
+    left, right = st.columns([3, 2])  # in a third at 1000 px the toggle's label was cut (QA)
     advanced = right.toggle(
-        "Show advanced validators",
+        "Advanced validators",
         key=state.form_default(state.COMPARE_ADVANCED, False),
         help="They can rank a collapsed model first: "
         + "; ".join(v.words for v in VALIDATORS.values() if v.advanced),
@@ -306,10 +306,11 @@ with display.errors_shown():
     checkpoint = engine.store().checkpoint_path(run_id)
     if checkpoint is not None:
         left.download_button(
-            f"Checkpoint of {umap_label}",
+            "Checkpoint",  # "Checkpoint of deep_coral · 84f06e" was cut in a third of the page (QA)
             checkpoint.read_bytes,
             f"{run_id}.pt",
             "application/octet-stream",
             icon=":material/download:",
             on_click="ignore",
+            help=display.esc(f"The model of {umap_label} ({run_id}.pt)"),
         )

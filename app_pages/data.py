@@ -98,10 +98,13 @@ for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), 
     with column, display.errors_shown():
         st.markdown(f"##### {role.title()}: {display.esc(spec)}")
         domain = domains[role] = engine.load(spec)
-        a, b, c = st.columns(3)
-        a.metric("Samples", f"{domain.n_samples:,}")
-        b.metric("Shape", "x".join(map(str, domain.shape)))
-        c.metric("Classes", domain.n_classes if domain.labelled else "none", help="none: unlabelled")
+        # cards as wide as their numbers, wrapping (as Diagnose's): in a third of a half page at
+        # 1000 px, "5,000" and "1x28x28" were cut to "5,…" and "1x…" (QA)
+        cards = st.container(horizontal=True, gap="medium")
+        cards.metric("Samples", f"{domain.n_samples:,}", width="content")
+        cards.metric("Shape", "x".join(map(str, domain.shape)), width="content")
+        classes = domain.n_classes if domain.labelled else "none"
+        cards.metric("Classes", classes, help="none: unlabelled", width="content")
         if domain.is_image:
             index = thumbnails.pick_samples(domain.y, domain.n_samples, 24)
             captions = [domain.classes[i] for i in domain.y[index]] if domain.labelled else None

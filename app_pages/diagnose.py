@@ -110,7 +110,8 @@ with display.errors_shown():
         if check := diagnosis_report.check_note(explained):
             st.caption(display.esc(check))
         if cached := [step.note() for step in (measured, told) if step.reused]:
-            note, redo = st.columns([4, 1], vertical_alignment="center")
+            # a third for the button: in a fifth at 1000 px it read "Reco…" (QA)
+            note, redo = st.columns([2, 1], vertical_alignment="center")
             note.caption(display.esc(f"Diagnosis {cached[0]}."))
             redo.button("Recompute", icon=":material/refresh:", on_click=explain_support.recompute)
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, rgba
+from tlcore.metrics.mcnemar import PairedChange, described_change
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.views import (
     class_figures,
@@ -17,6 +18,7 @@ from tlcore.views import (
     curves,
     explain_figures,
     figures,
+    palette,
     report,
     thumbnails,
     umap_figure,
@@ -111,6 +113,34 @@ def test_an_unchanged_accuracy_is_neutral_not_better() -> None:
     assert list(next(t for t in fig.data if isinstance(t, go.Scatter)).text) == ["unchanged", "+3.0 pts"]
     legend = [t.name for t in fig.data if isinstance(t, go.Bar) and t.showlegend is not False]
     assert legend == ["source-only", "adapted: better", "adapted: unchanged (< 0.05 pts)"]
+
+
+def test_a_change_within_chance_is_sand_as_the_compare_text_says_not_better_or_worse() -> None:
+    """A rise of 1 sample of 30 (McNemar p = 1.0) was a green "adapted: better" bar while the Compare
+    page's text called it within chance: now one rule colours it sand, a fall within chance too."""
+    tests = {
+        "one more right": PairedChange(b=0, c=1, n=30),  # p = 1.0
+        "nine more right": PairedChange(b=0, c=9, n=30),  # p = 2 / 2^9 = 0.0039: beyond chance
+        "two more wrong": PairedChange(b=2, c=0, n=30),  # p = 0.5
+        "older run": None,  # no stored test: its colour as before
+    }
+    before = dict.fromkeys(tests, 0.5)
+    after = {"one more right": 16 / 30, "nine more right": 24 / 30, "two more wrong": 13 / 30}
+    after["older run"] = 16 / 30
+    fig = figures.accuracy_vs_baseline(after, before, paired=tests)
+    adapted = fig.data[1]
+    assert adapted.marker.color[0] != figures.GOOD and adapted.marker.color[2] != figures.BAD
+    sand = palette.WITHIN_CHANCE
+    assert list(adapted.marker.color) == [sand, figures.GOOD, sand, figures.GOOD]
+    assert [c[1] for c in adapted.customdata] == [
+        "+3.3 pts, within chance", "+30.0 pts", "-6.7 pts, within chance", "+3.3 pts"
+    ]  # fmt: skip
+    legend = [t.name for t in fig.data if isinstance(t, go.Bar) and t.showlegend is not False]
+    assert legend == ["source-only", "adapted: better", "adapted: within chance (McNemar p ≥ 0.05)"]
+    # the same verdict as the Compare page's words for each run
+    said = [described_change(after[r], before[r], t, brief=True) for r, t in tests.items()]
+    assert [c == sand for c in adapted.marker.color] == ["(within chance)" in s for s in said]
+    assert sand not in (figures.GOOD, figures.BAD, figures.NEUTRAL)
 
 
 def test_learning_curves_split_loss_and_accuracy() -> None:
@@ -356,3 +386,13 @@ def test_the_confidence_histogram_has_the_bins_of_predict_json() -> None:
     assert len(bars.x) == len(payload["counts"]) == 20
     np.testing.assert_allclose(bars.x, np.diff(payload["edges"]) / 2 + payload["edges"][:-1])
     assert list(bars.customdata) == payload["counts"] and payload["counts"][6] == 2
+
+
+def test_the_confidence_histograms_title_wraps_in_its_half_row() -> None:
+    """QA: at 1000 px the title, beside the predicted classes, was cut at "(mea"."""
+    from tlcore.prediction_summary import PredictionSummary  # noqa: PLC0415
+    from tlcore.views import predictions  # noqa: PLC0415
+
+    summary = PredictionSummary(1797, ("a",), {"a": 1797}, np.full(1797, 0.262), None, ())
+    title = predictions.confidence_histogram(summary).layout.title.text
+    assert title == "Confidence of 1,797 predictions<br>(mean 26.2%)"

@@ -67,9 +67,9 @@ def test_a_kept_choice_no_longer_offered_gives_way_to_the_default(
     hidden, and a run's feature space to raw pixels on a pair without that run: no error."""
     trained_run(AdaptConfig(source=SOURCE, target=TARGET, methods=("source_only",), epochs=1))
     at = app("compare", source=SOURCE, target=TARGET)
-    next(t for t in at.toggle if t.label == "Show advanced validators").set_value(True).run()
+    next(t for t in at.toggle if t.label == "Advanced validators").set_value(True).run()
     next(s for s in at.selectbox if s.label == "Rank by").set_value("snd").run()
-    next(t for t in at.toggle if t.label == "Show advanced validators").set_value(False).run()
+    next(t for t in at.toggle if t.label == "Advanced validators").set_value(False).run()
     assert not at.exception, [e.message for e in at.exception]
     assert next(s for s in at.selectbox if s.label == "Rank by").value == "ensv"
     at.session_state[state.DIAGNOSE_FEATURES] = "20990101-000000-gone00"  # a run of another pair

@@ -127,7 +127,8 @@ def test_the_curve_ends_at_the_final_model_the_card_scores(app: OpenApp, workspa
     at = app("adapt")
     assert_clean(at)
     (card,) = at.metric
-    assert card.label == "Target accuracy (test split, 359 samples)" and card.value == "69.1%"
+    assert card.label == "Target accuracy" and card.value == "69.1%"  # the whole label fits at 1000 px
+    assert card.help.startswith("Target accuracy (test split, 359 samples): scored on")
     (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"curves_{run_id}")]
     traces = {t["name"]: t for t in json.loads(chart.proto.spec)["data"]}
     assert traces["target_accuracy"]["y"] == [0.677, 0.624]  # the epochs, joined

@@ -61,6 +61,19 @@ def test_pair_survives_page_changes(app: OpenApp) -> None:
     assert at.slider(key="builder_target_rotate").value == 30.0
 
 
+def test_the_data_pages_cards_are_rows_that_wrap(app: OpenApp) -> None:
+    """QA: in three columns of a half page at 1000 px, "5,000" and "1x28x28" read "5,…" and "1x…";
+    each domain's cards are now a row as wide as their numbers that wraps, as Diagnose's."""
+    at = app("data")
+    assert_clean(at)
+    assert [m.label for m in at.metric] == ["Samples", "Shape", "Classes"] * 2
+    rows = metric_rows(at._tree)
+    assert len(rows) == 2  # one per domain, each holding its three cards
+    for row in rows:
+        assert row.flex_container.direction == row.flex_container.Direction.HORIZONTAL
+        assert row.flex_container.wrap
+
+
 def test_the_drop_blank_box_sets_and_reads_blank_drop(app: OpenApp) -> None:
     at = app("data", target=f"{SMALL_TARGET},blank=drop,rotate=30")
     assert at.checkbox(key="builder_target_blank").value is True
@@ -193,12 +206,12 @@ def test_unsaved_upload_stays_in_its_session(app: OpenApp, workspace: Path) -> N
     assert second.session_state["pair_target"] == SMALL_TARGET
 
 
-def metric_rows(node: Any) -> list[Any]:
-    """The blocks (layout protos) that hold metrics directly, in page order."""
+def metric_rows(node: Any, kind: str = "metric") -> list[Any]:
+    """The blocks (layout protos) that hold elements of ``kind`` (metrics) directly, in page order."""
     children = list(getattr(node, "children", {}).values())
-    if any(getattr(child, "type", "") == "metric" for child in children):
+    if any(getattr(child, "type", "") == kind for child in children):
         return [node.proto]
-    return [row for child in children for row in metric_rows(child)]
+    return [row for child in children for row in metric_rows(child, kind)]
 
 
 def test_diagnose_shows_cards_map_and_foreign_samples(app: OpenApp) -> None:
@@ -239,12 +252,14 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     assert jobs.wait(workspace, record.id, timeout=240).status == "done"
     at.run()
     assert_clean(at)
-    assert any(m.label.startswith("Target accuracy (test split, ") for m in at.metric)
+    assert any(m.help.startswith("Target accuracy (test split, ") for m in at.metric)
     at.switch_page("app_pages/compare.py").run()
     assert_clean(at)
     assert len(at.get("plotly_chart")) >= 5  # accuracy, gap, UMAP before/after, per-class, confusion
-    labels = [b.label for b in at.get("download_button")]
-    assert labels[0].startswith("Checkpoint") and "Metrics (CSV)" in labels and "Report (HTML)" in labels
+    buttons = at.get("download_button")
+    labels = [b.label for b in buttons]
+    assert labels == ["Checkpoint", "Metrics (CSV)", "Report (HTML)"]  # short: whole in a third at 1000 px
+    assert record.id[-6:] in buttons[0].proto.help  # the run it holds, on its help
 
 
 def test_adapt_refuses_an_unlabelled_source_before_any_run(app: OpenApp, workspace: Path) -> None:
@@ -272,6 +287,20 @@ def test_hyper_parameters_start_at_the_registry_defaults_choices_in_select_boxes
     assert features.options == ["model", "raw"] and features.value == "model"
     assert at.number_input(key="param_dann_weight").value == 1.0
     assert at.number_input(key="param_kmm_B").value == 3.0 and at.checkbox(key="param_kmm_per_class").value
+
+
+def test_the_adapt_forms_switches_share_a_row_of_their_own(app: OpenApp) -> None:
+    """QA: in a sixth and a fifth of the form at 1000 px they read "A…" and "War…"; now a row of
+    their own, each as wide as its label."""
+    at = app("adapt")
+    assert_clean(at)
+    rows = [
+        row for row in metric_rows(at._tree, "checkbox") if "flex_container" in row.DESCRIPTOR.fields_by_name
+    ]
+    flags = [row for row in rows if row.flex_container.direction == row.flex_container.Direction.HORIZONTAL]
+    assert len(flags) == 1 and flags[0].flex_container.wrap
+    labels = [c.label for c in at.checkbox]
+    assert labels.index("Warm start") == labels.index("Augment source") + 1
 
 
 def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> None:

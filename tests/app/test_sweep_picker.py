@@ -3,6 +3,7 @@ a filter by method, spec, status, date or id (sweeps created through the store, 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,25 @@ def test_an_old_sweep_is_reached_by_page_and_by_its_date(app: OpenApp, workspace
     assert picker(at).value == newest_first[0] and len(picker(at).options) == 15
     finder(at).set_value("usps").run()
     assert [plain(i.value) for i in at.info] == ["No sweep matches usps."] and not at.exception
+
+
+def test_the_pickers_label_follows_the_stored_status_without_a_reload(app: OpenApp, workspace: Path) -> None:
+    """QA: after a sweep ended the picker still read "running" until the page was reloaded: the browser
+    shows the label it was sent with the chosen sweep, and a rerun that keeps the same sweep sent none.
+    A rerun after the stored status changed now sends the chosen sweep with its new label."""
+    store = SweepStore(Workspace.resolve(workspace))
+    (sweep_id,) = many_sweeps(store, 1, SMALL_SOURCE, SMALL_TARGET)
+    at = app("sweep")
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).proto.raw_value == label(store.get(sweep_id)) and " · queued · " in label(
+        store.get(sweep_id)
+    )
+    at.run()  # nothing changed: the browser already shows the label
+    assert not picker(at).proto.set_value
+    store.claim(sweep_id, os.getpid())  # a driver took it (this live process, so it is not stale)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    running = label(store.get(sweep_id))
+    assert " · running · " in running and picker(at).options == [running]
+    assert picker(at).proto.set_value and picker(at).proto.raw_value == running  # sent with its new label
+    assert picker(at).value == sweep_id

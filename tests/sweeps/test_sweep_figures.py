@@ -12,7 +12,7 @@ from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.summary import SCORE_KEY, SweepSummary, selection_score
 from tlcore.runs.sweep import SweepSpec
-from tlcore.views.sweep_figures import NOT_VARIED, STAR, heatmap, strip
+from tlcore.views.sweep_figures import ACCURACY_MIN_SPAN, NOT_VARIED, STAR, colour_range, heatmap, strip
 from tlcore.workspace import Workspace
 
 SEEDS = (0, 1)
@@ -101,3 +101,20 @@ def test_a_sweep_that_varies_no_key_is_titled_by_composition_alone(workspace: Wo
     assert fig is not None and list(fig.data[0].x) == [NOT_VARIED]
     title = fig.layout.title.text
     assert title.startswith("Mean target accuracy over seeds by composition; "), title  # not "and nothing"
+
+
+def test_the_heatmaps_colour_scale_spans_at_least_a_few_points_of_accuracy(workspace: Workspace) -> None:
+    """Cells 3 points apart (61.5%, 63.5%, 60.5%) took both ends of the colour scale, as if opposite;
+    the scale now spans ACCURACY_MIN_SPAN about their midpoint, and a range wider than it is kept."""
+    (trace,) = heatmap(run(workspace, ["dann.weight=0.1,0.3"])).data
+    centre = (accuracy(0.0) + accuracy(0.3)) / 2  # im's 60.5% and dann.weight=0.3's 63.5%
+    assert ACCURACY_MIN_SPAN == 0.05
+    assert (trace.zmin, trace.zmax) == pytest.approx((centre - 0.025, centre + 0.025))
+    (wide,) = heatmap(run(Workspace.resolve(workspace.root / "w"), ["dann.weight=0.1,1"])).data
+    assert (wide.zmin, wide.zmax) == pytest.approx((accuracy(0.0), accuracy(1.0)))  # 10 points: as is
+
+
+def test_a_narrow_colour_scale_near_a_bound_moves_inside_it() -> None:
+    assert colour_range([0.99, 0.995], 0.05, (0.0, 1.0)) == pytest.approx((0.95, 1.0))
+    assert colour_range([0.0, 0.01], 0.05, (0.0, 1.0)) == pytest.approx((0.0, 0.05))
+    assert colour_range([0.3, 0.31], 0.0, (0.0, 1.0)) == (0.3, 0.31)  # no least span: the values'

@@ -123,8 +123,15 @@ def described_change(
     )
     moved += f" {against}" if against else ""
     if brief:
-        chance = paired is not None and way != "unchanged" and paired.within_chance
-        return f"{moved} (within chance)" if chance else moved
+        return f"{moved} (within chance)" if shown_within_chance(after, before, paired) else moved
     if paired is None:
         return moved if way == "unchanged" else f"{moved} ({NOT_STORED})"
     return f"{moved} ({paired.text()})"
+
+
+def shown_within_chance(after: float, before: float, paired: PairedChange | None) -> bool:
+    """Whether the change from ``before`` to ``after`` shows (:mod:`tlcore.metrics.accuracy_change`)
+    and its paired test calls it within chance: the rule of :func:`described_change`'s ``(within
+    chance)``, the Compare page's boxes and the accuracy chart's colours. False without a test."""
+    moved = accuracy_change.direction(after, before) != "unchanged"
+    return paired is not None and moved and paired.within_chance

@@ -18,7 +18,7 @@ from tlcore.adapt.source_only_run import SOURCE_ONLY
 from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
-from tlcore.metrics.mcnemar import described_change
+from tlcore.metrics.mcnemar import described_change, shown_within_chance
 from tlcore.metrics.proportion import SMALL_TEST
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
@@ -99,9 +99,11 @@ def negative_transfer(results: Results) -> list[str]:
 
 def within_chance(result: Mapping[str, Any]) -> bool:
     """Whether the run's stored paired test says its target accuracy change is within chance (False
-    when it stored none)."""
-    paired = paired_change(result)
-    return paired is not None and paired.within_chance
+    when it stored none or the change does not show): :func:`tlcore.metrics.mcnemar.shown_within_chance`."""
+    target, base = result.get("target_accuracy"), result.get("source_only_accuracy")
+    if target is None or base is None:
+        return False
+    return shown_within_chance(float(target), float(base), paired_change(result))
 
 
 def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:

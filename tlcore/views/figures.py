@@ -28,7 +28,7 @@ from tlcore.views.chart_text import (
     tick_text,
     wrap_words,
 )
-from tlcore.views.palette import PALETTE, category_colour
+from tlcore.views.palette import PALETTE, WITHIN_CHANCE, category_colour
 
 DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
 GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
@@ -244,12 +244,14 @@ def accuracy_vs_baseline(
 ) -> go.Figure:
     """Per run, the source-only accuracy (grey) beside the adapted one: green when adaptation
     helped, red when it hurt (negative transfer), grey and hatched when unchanged (the change shows
-    as 0.0 points, :mod:`tlcore.metrics.accuracy_change`); the change is written above the taller bar
+    as 0.0 points, :mod:`tlcore.metrics.accuracy_change`), sand (:data:`WITHIN_CHANCE`) when a
+    change shows but its paired test calls it within chance (the Compare page's rule,
+    :func:`tlcore.metrics.mcnemar.shown_within_chance`); the change is written above the taller bar
     of each pair, at a fixed size. ``tested``: each run's number of target test samples, for the
     counts under the change (``7 vs 6 of 8``) and on the hover with the 95% Wilson interval
     (:mod:`tlcore.metrics.proportion`). ``paired``: each run's McNemar test of the two models on the
     same samples (:mod:`tlcore.metrics.mcnemar`), its p-value under the counts, ``within chance``
-    when it is: a red bar of a fall within chance is no evidence of negative transfer. From
+    when it is: neither a rise nor a fall within chance is evidence of a better or worse model. From
     :data:`CROWDED` runs the counts and p-values are on the change's hover only (and in the numbers
     table), ``within chance`` still written: in full, they ran into the next pair's."""
     runs = list(accuracy)
@@ -258,12 +260,14 @@ def accuracy_vs_baseline(
     after = [accuracy[r] for r in runs]
     before = [baseline[r] for r in runs]
     changes = [accuracy_change.shown_points(a, b) for a, b in zip(after, before, strict=True)]
-    kinds = [accuracy_change.direction(a, b) for a, b in zip(after, before, strict=True)]
-    colours = {"rose": GOOD, "fell": BAD, "unchanged": NEUTRAL}
-    hatch = {"unchanged": "/"}
-    texts = [
-        "unchanged" if k == "unchanged" else f"{c:+.1f} pts" for c, k in zip(changes, kinds, strict=True)
+    tests = [(paired or {}).get(r) for r in runs]
+    kinds = [
+        "chance" if mcnemar.shown_within_chance(a, b, t) else accuracy_change.direction(a, b)
+        for a, b, t in zip(after, before, tests, strict=True)
     ]
+    colours = {"rose": GOOD, "fell": BAD, "unchanged": NEUTRAL, "chance": WITHIN_CHANCE}
+    hatch = {"unchanged": "/"}
+    texts = ["unchanged" if c == 0 else f"{c:+.1f} pts" for c in changes]
     n = [(tested or {}).get(r) for r in runs]
     hover_after, hover_before = (
         [proportion.accuracy_text(value, m) for value, m in zip(values, n, strict=True)]
@@ -273,7 +277,6 @@ def accuracy_vs_baseline(
         f"{text}<br>{round(a * m)} vs {round(b * m)} of {m:,}" if m else text
         for text, a, b, m in zip(texts, after, before, n, strict=True)
     ]
-    tests = [(paired or {}).get(r) for r in runs]
     labels = [
         f"{label}<br>{mcnemar.p_text(t.p_value)}{' (within chance)' * t.within_chance}" if t else label
         for label, t in zip(labels, tests, strict=True)
@@ -287,6 +290,7 @@ def accuracy_vs_baseline(
         "rose": "adapted: better",
         "fell": "adapted: worse",
         "unchanged": f"adapted: unchanged (< {accuracy_change.SHOWN:g} pts)",
+        "chance": f"adapted: within chance (McNemar p ≥ {mcnemar.SIGNIFICANCE:g})",
     }
     across = chart_text.runs_across(len(runs))
     bar, at = {"orientation": "h" if across else "v"}, "%{y}" if across else "%{x}"
@@ -311,7 +315,10 @@ def accuracy_vs_baseline(
                     "color": [colours[k] for k in kinds],
                     "pattern": {"shape": [hatch.get(k, "") for k in kinds], **HATCH},
                 },
-                customdata=list(zip(hover_after, texts, strict=True)),
+                customdata=[
+                    (h, f"{t}, within chance" if k == "chance" else t)
+                    for h, t, k in zip(hover_after, texts, kinds, strict=True)
+                ],
                 hovertemplate=at + ": %{customdata[0]} (%{customdata[1]})",
             ),
             # legend entries only, in the adapted bars' slot: what the colours shown mean

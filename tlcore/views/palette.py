@@ -19,6 +19,9 @@ MORE = (
     "#feaf16", "#1b9e77", "#ab63fa", "#2f8ac4", "#fc1cbf",
     "#86ce00", "#a6761d", "#94346e", "#dc587d", "#af0038",
 )  # fmt: skip
+# a change within chance (McNemar, tlcore.metrics.mcnemar): a sand neither green nor red, as light as
+# the source-only bars' grey (contrast 1.0 to it, so it neither stands out nor fades) but warm beside it
+WITHIN_CHANCE = "#b08d57"
 GOLDEN_ANGLE = 137.508  # degrees: successive hues spread evenly round the circle, none repeated
 
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from tlcore.prediction_summary import PredictionSummary
 from tlcore.views.chart_text import category_ticks
-from tlcore.views.figures import BAD, GOOD, NEUTRAL, finish, safe
+from tlcore.views.figures import BAD, GOOD, NEUTRAL, TITLE_WRAP, finish, safe
 from tlcore.views.palette import category_colour
 
 HEADROOM = 1.12  # the y axis ends this far above the tallest bar
@@ -37,9 +37,9 @@ def confidence_histogram(summary: PredictionSummary) -> go.Figure:
     )
     fig.update_xaxes(title_text="confidence (max softmax)", range=[0, 1])
     fig.update_yaxes(title_text="share of samples", tickformat=".0%", range=[0, headroom(fig)])
-    return finish(
-        fig, f"Confidence of {summary.n_samples:,} predictions (mean {summary.mean_confidence:.1%})"
-    )
+    # wrapped: it shares a row with the predicted classes (QA: cut at "(mea" in a 1000 px window)
+    title = f"Confidence of {summary.n_samples:,} predictions (mean {summary.mean_confidence:.1%})"
+    return finish(fig, title, wrap=TITLE_WRAP)
 
 
 def predicted_counts(summary: PredictionSummary) -> go.Figure:

@@ -29,6 +29,10 @@ from tlcore.views.palette import category_colour
 NOT_VARIED = "—"  # the heatmap column of configurations the first key does not apply to
 STAR = " ★"  # marks the recommended configuration
 HEATMAP_MIN_HEIGHT = 300  # pixels: with one or two rows the colour bar still has room for its ticks
+# the least span of the heatmap's colour scale over target accuracies: 5 points, about the width of the
+# 95% interval of one accuracy on a target test split of 1,000 samples (2 x 1.96 x sqrt(0.7 x 0.3 /
+# 1,000) = 5.7 points at 70%), so configurations within sampling noise of each other look alike
+ACCURACY_MIN_SPAN = 0.05
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Measure:
     key: str
     label: str
     percent: bool
+    min_span: float = 0.0  # the least span of a colour scale over it (0: the values' own range)
 
     @property
     def format(self) -> str:
@@ -59,8 +64,21 @@ class Measure:
 def measure(summary: SweepSummary) -> Measure:
     """Target accuracy when any trial has it (a labelled target), else the selection score."""
     if any(HINDSIGHT_KEY in row.metrics for row in summary.trials):
-        return Measure(HINDSIGHT_KEY, "target accuracy", percent=True)
+        return Measure(HINDSIGHT_KEY, "target accuracy", percent=True, min_span=ACCURACY_MIN_SPAN)
+    # a selection score's scale is its validator's (an entropy, a nuclear norm, ...): no fixed span
     return Measure(SCORE_KEY, "selection score (no target labels)", percent=False)
+
+
+def colour_range(values: list[float], min_span: float, bounds: tuple[float, float]) -> tuple[float, float]:
+    """``(low, high)`` of a colour scale over ``values``: their min..max, widened to ``min_span`` about
+    their midpoint when narrower, then moved inside ``bounds`` (an accuracy's 0..1) if it crossed one."""
+    low, high = min(values), max(values)
+    if high - low >= min_span:
+        return low, high
+    centre = (low + high) / 2
+    low, high = centre - min_span / 2, centre + min_span / 2
+    shift = max(bounds[0] - low, 0.0) - max(high - bounds[1], 0.0)
+    return low + shift, high + shift
 
 
 def heatmap(summary: SweepSummary) -> go.Figure | None:
@@ -91,9 +109,13 @@ def heatmap(summary: SweepSummary) -> go.Figure | None:
         text.append(
             [shown.text(b[0]) + (STAR if summary.is_recommended(b[1]) else "") if b else "" for b in best]
         )
+    bounds = (0.0, 1.0) if shown.percent else (-math.inf, math.inf)
+    zmin, zmax = colour_range([v for line in z for v in line if v is not None], shown.min_span, bounds)
     fig = go.Figure(
         go.Heatmap(
             z=z,
+            zmin=zmin,
+            zmax=zmax,
             x=[safe(c) for c in columns],
             y=[safe(r) for r in rows],
             text=text,
