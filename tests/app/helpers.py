@@ -7,7 +7,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -118,3 +118,26 @@ def npz_bytes(classes: list[str], n: int = 12) -> bytes:
 def pair_field(at: AppTest, key: str = "pair_target") -> TextInput:
     """The sidebar's field of the pair's ``key`` (its widget key names the value it shows)."""
     return at.text_input(key=f"{key}_field={at.session_state[key]}")
+
+
+def errors(at: AppTest) -> list[str]:
+    """The error boxes' texts as a reader sees them (Markdown escapes removed)."""
+    return [plain(e.value) for e in at.error]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def metric_rows(node: Any, kind: str = "metric") -> list[Any]:
+    """The blocks (layout protos) that hold elements of ``kind`` (metrics) directly, in page order."""
+    children = list(getattr(node, "children", {}).values())
+    if any(getattr(child, "type", "") == kind for child in children):
+        return [node.proto]
+    return [row for child in children for row in metric_rows(child, kind)]
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every markdown-ish text on the page (markdown, captions, alerts), as written."""
+    kinds = ("markdown", "caption", "info", "error", "warning", "success")
+    return [str(el.value) for kind in kinds for el in at.get(kind)]

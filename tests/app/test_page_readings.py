@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import diagnosis
-from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, assert_clean
 from tests.app.test_ranking_ui import SOURCE as RANKED_SOURCE
 from tests.app.test_ranking_ui import TARGET as RANKED_TARGET
 from tests.app.test_ranking_ui import pool  # noqa: F401  (a fixture: two stored runs of one pair)
@@ -47,10 +47,6 @@ def page_order(node: Any) -> Iterator[tuple[str, str]]:
 def plain(text: str) -> str:
     """Markdown text as a reader sees it (escapes removed)."""
     return re.sub(r"\\(.)", r"\1", text)
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 def test_diagnose_reads_the_verdict_before_the_gaps_cards(app: OpenApp) -> None:

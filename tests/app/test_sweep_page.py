@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_support import sweeps
 from app_support.state import sweep_key
-from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, assert_clean, errors, plain
 from tests.app.test_escaping import _result
 from tests.data.data_formats import digit_image, png_bytes, write_zip
 from tests.sweeps.sweep_env import WORKER_PATHS, worker_pythonpath
@@ -61,14 +61,6 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     monkeypatch.setattr(MediaFileManager, "add", spy)
     return made
-
-
-def errors(at: AppTest) -> list[str]:
-    return [plain(e.value) for e in at.error]
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 def planned(at: AppTest) -> str:

@@ -11,8 +11,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from app_support.benchmarks import recipe_quote
-from tests.app.helpers import plain
-from tests.app.test_pages import assert_clean, texts
+from tests.app.helpers import assert_clean, plain, texts
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
 from tlcore.workspace import Workspace
