@@ -12,20 +12,29 @@ from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.summary import SCORE_KEY, SweepSummary, selection_score
 from tlcore.runs.sweep import SweepSpec
-from tlcore.views.sweep_figures import ACCURACY_MIN_SPAN, NOT_VARIED, STAR, colour_range, heatmap, strip
+from tlcore.views.sweep_figures import (
+    ACCURACY_MIN_SPAN,
+    NOT_VARIED,
+    STAR,
+    STRIP_PAD,
+    colour_range,
+    heatmap,
+    strip,
+)
 from tlcore.workspace import Workspace
 
 SEEDS = (0, 1)
 
 
-def run(ws: Workspace, grid: list[str], worker: str = "scored") -> SweepSummary:
+def run(
+    ws: Workspace,
+    grid: list[str],
+    worker: str = "scored",
+    compositions: tuple[tuple[str, ...], ...] = (("dann", "im"), ("im",)),
+    seeds: tuple[int, ...] = SEEDS,
+) -> SweepSummary:
     spec = SweepSpec(
-        "mnist5k",
-        "digits",
-        (("dann", "im"), ("im",)),
-        Space(parse_grid(grid)),
-        seeds=SEEDS,
-        budget={"epochs": 1},
+        "mnist5k", "digits", compositions, Space(parse_grid(grid)), seeds=seeds, budget={"epochs": 1}
     )
     sweep_id = driver.create(ws, spec)
     return driver.drive(ws, sweep_id, executor=InlineExecutor(ws, f"sweep_workers:{worker}"), poll=0.0)
@@ -118,3 +127,13 @@ def test_a_narrow_colour_scale_near_a_bound_moves_inside_it() -> None:
     assert colour_range([0.99, 0.995], 0.05, (0.0, 1.0)) == pytest.approx((0.95, 1.0))
     assert colour_range([0.0, 0.01], 0.05, (0.0, 1.0)) == pytest.approx((0.0, 0.05))
     assert colour_range([0.3, 0.31], 0.0, (0.0, 1.0)) == (0.3, 0.31)  # no least span: the values'
+
+
+def test_the_strip_plots_axis_spans_what_the_heatmaps_colours_do(workspace: Workspace) -> None:
+    """One trial's accuracy drew on an axis of -85% to 115% (Plotly's range about a lone point); the
+    axis is the heatmap's span (at least ACCURACY_MIN_SPAN about the values), padded for the markers."""
+    summary = run(workspace, [], compositions=(("im",),), seeds=(0,))
+    figure, (cell,) = strip(summary), heatmap(summary).data
+    assert len([y for trace in figure.data for y in trace.y]) == 1
+    pad = (cell.zmax - cell.zmin) * STRIP_PAD
+    assert tuple(figure.layout.yaxis.range) == pytest.approx((cell.zmin - pad, cell.zmax + pad))

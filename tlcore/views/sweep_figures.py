@@ -33,6 +33,7 @@ HEATMAP_MIN_HEIGHT = 300  # pixels: with one or two rows the colour bar still ha
 # 95% interval of one accuracy on a target test split of 1,000 samples (2 x 1.96 x sqrt(0.7 x 0.3 /
 # 1,000) = 5.7 points at 70%), so configurations within sampling noise of each other look alike
 ACCURACY_MIN_SPAN = 0.05
+STRIP_PAD = 0.1  # the strip plot's y axis: this share of its span beyond each end, for the markers
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class Measure:
 
     def text(self, value: float) -> str:
         return f"{value:{'.1%' if self.percent else '.3g'}}"
+
+    def span(self, values: list[float]) -> tuple[float, float]:
+        """:func:`colour_range` of ``values`` with this measure's least span, inside 0..1 for an
+        accuracy: the heatmap's colour scale and the strip plot's y axis."""
+        return colour_range(values, self.min_span, (0.0, 1.0) if self.percent else (-math.inf, math.inf))
 
     def of_config(self, config: ConfigRow) -> float:
         """The configuration's value: its mean over seeds (the selection score needs every seed to
@@ -109,8 +115,7 @@ def heatmap(summary: SweepSummary) -> go.Figure | None:
         text.append(
             [shown.text(b[0]) + (STAR if summary.is_recommended(b[1]) else "") if b else "" for b in best]
         )
-    bounds = (0.0, 1.0) if shown.percent else (-math.inf, math.inf)
-    zmin, zmax = colour_range([v for line in z for v in line if v is not None], shown.min_span, bounds)
+    zmin, zmax = shown.span([v for line in z for v in line if v is not None])
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -144,9 +149,9 @@ def _columns(columns: list[str]) -> list[str]:
 
 
 def strip(summary: SweepSummary) -> go.Figure | None:
-    """Every finished trial: x its configuration (the sweep's order), y :func:`measure`, one colour per
-    seed. A point's ``customdata`` is its run's id (a click opens the run). None while no trial has a
-    value."""
+    """Every finished trial: x its configuration (the sweep's order), y :func:`measure` on the
+    heatmap's span (:meth:`Measure.span`), one colour per seed. A point's ``customdata`` is its run's
+    id (a click opens the run). None while no trial has a value."""
     shown = measure(summary)
     by_seed: dict[int, list[TrialRow]] = {}
     for row in summary.trials:
@@ -178,4 +183,8 @@ def strip(summary: SweepSummary) -> go.Figure | None:
         type="category", categoryorder="array", categoryarray=order, tickvals=order, ticktext=ticks
     )
     fig.update_yaxes(title=safe(shown.label), tickformat=shown.format)
+    low, high = shown.span([row.metrics[shown.key] for rows in by_seed.values() for row in rows])
+    if high > low:  # one trial's accuracy read -85%..115% on Plotly's own range (QA helper-151)
+        pad = (high - low) * STRIP_PAD
+        fig.update_yaxes(range=[low - pad, high + pad])
     return finish(fig, f"Every trial's {shown.label}; click a point to open its run in Compare", height=420)
