@@ -22,7 +22,9 @@ ICONS = {
 }
 methods = engine.methods_by_family()
 families = [f for f in FAMILIES if f != "baseline"]
-for column, family in zip(st.columns(len(families)), families, strict=True):
+CARDS_PER_ROW = 2  # four cards in a row broke words ("representatio n") in a 1000 px window
+columns = [c for _ in range(0, len(families), CARDS_PER_ROW) for c in st.columns(CARDS_PER_ROW)]
+for column, family in zip(columns, families, strict=False):
     with column.container(border=True):
         st.markdown(f"#### {ICONS.get(family, '')} {family.capitalize()}")
         st.write(FAMILIES[family])
