@@ -14,6 +14,9 @@ from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, PALETTE, finish, safe
 from tlcore.views.palette import category_colour
 from tlcore.views.run_tables import CURVE_KEYS, FINAL_STAGE
 
+HEIGHT = 360  # px of the figure
+BELOW = 110  # px under the panels: epoch ticks, the axis title, then two rows of legend
+LEGEND_DROP = 58  # px from the panels' bottom to the legend's top: below the axis title
 EPOCH_TICKS = 6  # epoch ticks at most on a training curve's axis (two panels in a third of 1000 px)
 EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
 
@@ -100,7 +103,11 @@ def learning_curves(
     last = max((float(row.get("epoch", 1)) for rows in history.values() for row in rows), default=1.0)
     fig.update_xaxes(title="epoch", dtick=epoch_step(last))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
-    fig = finish(fig, title, 360)
-    above = PANEL_SIZE * (panel_lines - 1)  # px a panel title's lines past the first take
-    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 90, "t": (60 if title else 30) + above})
+    fig = finish(fig, title, HEIGHT)
+    top = (60 if title else 30) + PANEL_SIZE * (
+        panel_lines - 1
+    )  # px a panel title's lines past the first take
+    plot = HEIGHT - top - BELOW
+    # under the epoch ticks and axis title (at -0.22 of the plot the legend's first row hid "epoch")
+    fig.update_layout(legend=LEGEND_BELOW | {"y": -LEGEND_DROP / plot}, margin={"b": BELOW, "t": top})
     return fig
