@@ -57,7 +57,7 @@ def ask(button: str, configs: list[AdaptConfig], start: Callable[[list[AdaptConf
         box(display.esc(" ".join(lines)), icon=":material/content_copy:")
         row = st.container(horizontal=True)
         anyway = row.button("Launch anyway", key=f"repeat_{button}_anyway", icon=":material/rocket_launch:")
-        only_new = new and row.button(
+        only_new = bool(new) and row.button(
             f"Launch only the new {plural(len(new), 'run')}", key=f"repeat_{button}_new"
         )
         keep = row.button("Don't launch", key=f"repeat_{button}_keep", icon=":material/close:")
