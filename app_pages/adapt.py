@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import adapt_form, benchmarks, display, engine, estimate, state
+from app_support import adapt_form, benchmarks, display, engine, estimate, repeat_launch, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
@@ -53,9 +53,12 @@ shared_slot = st.empty()  # the samples the pair shares, as the form's runs spli
 DEFAULTS = AdaptConfig.defaults()
 
 
-def launch(configs: list[AdaptConfig]) -> None:
-    """Start the runs and say so; a bad config shows an error box and starts none."""
+def launch(configs: list[AdaptConfig], button: str | None = None) -> None:
+    """Start the runs and say so; a bad config shows an error box and starts none. From a ``button``, a
+    launch that repeats runs is held for its answer first (:mod:`app_support.repeat_launch`)."""
     with display.errors_shown():
+        if button is not None and repeat_launch.hold(button, configs):
+            return
         launched = engine.launch(configs)
         st.toast(f"Launched {len(launched)} run(s)", icon=":material/rocket_launch:")
 
@@ -86,7 +89,8 @@ with st.container(border=True):
         st.caption(f"{evidence_intro(shape)}: {'; '.join(quotes)}.")  # the intro once, not per pair
     recipe_estimate = estimate.slot()  # filled at the page's end
     if st.button("Launch the recommended recipe", type="primary", icon=":material/star:"):
-        launch([recipe_config])
+        launch([recipe_config], "recipe")
+    repeat_launch.ask("recipe", [recipe_config], launch)
 
 specs = {m.name: m for m in engine.method_specs()}
 form_starts: dict[adapt_form.Start, AdaptConfig] = {
@@ -229,7 +233,8 @@ with st.container(border=True):
         note(display.esc(adapt_form.start_line(start, differs, bool(quotes))))
     form_estimate = estimate.slot()
     if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
-        launch(planned)
+        launch(planned, "form")
+    repeat_launch.ask("form", planned, launch)
 # the form's seed and test fraction, as its runs (or, without methods, its start) would split the pair
 split_by = planned[0] if planned else replace(form_starts[start], seed=int(seed))
 with shared_slot.container():

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import display
-from tests.app.helpers import loose_digits_zip, pair_field
+from tests.app.helpers import loose_digits_zip, pair_field, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import load_domain, save_upload
 from tlcore.data.ink import blank_warning
@@ -175,3 +175,31 @@ def test_blank_data_are_warned_of(app: OpenApp, workspace: Path, finished_run: s
     blank = blank_warning(load_domain(spec, Workspace.resolve(workspace)))  # what `predict` says
     assert blank is not None and blank.startswith(f"12 of 12 {spec} images are blank (no ink)")
     assert [w.value for w in at.warning] == [display.esc(blank)]
+
+
+def test_a_dropped_row_of_a_table_without_ids_is_named_by_its_line_and_its_id(
+    app: OpenApp, workspace: Path
+) -> None:
+    """QA helper-155: the note named "line 7 of the file" while the predictions' ids are data-row
+    numbers (id 5): it says both, the id in the word of the predictions file's column."""
+    ws = Workspace.resolve(workspace)
+    source = f"upload:{save_upload(ws, 'last_year.csv', _table(['f1', 'f2'], 40, True))}"
+    target = f"upload:{save_upload(ws, 'this_year.csv', _table(['f1', 'f2'], 30, False))}"
+    record = jobs.run_inline(
+        ws, AdaptConfig(source=source, target=target, methods=("source_only",), epochs=1)
+    )
+    assert record.status == "done", record.error
+    lines = _table(["f1", "f2"], 20, False).decode().splitlines()
+    lines[6] = "0.5,#DIV/0!"  # line 7 of the file (the header is line 1): data row 5
+    gaps = chr(10).join([*lines, ""]).encode()
+    spec = f"upload:{save_upload(ws, 'gaps.csv', gaps, drop_missing=True)}:missing=drop"
+    at = app("predict", source=source, target=target)
+    at.text_input(key="predict_spec").set_value(spec).run()
+    at.button[[b.label for b in at.button].index("Predict every sample")].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    note = "1 row with a missing or non-numeric cell dropped (missing=drop: line 7 of the file (id 5))"
+    assert [plain(c.value) for c in at.caption if "missing=drop:" in plain(c.value)] == [
+        f"Note: data: {note}, not predicted."
+    ]
+    csv = next((Path(workspace) / "predictions" / record.id).glob("*.csv"))
+    assert pd.read_csv(csv)["id"].tolist() == [i for i in range(20) if i != 5]  # the id the note names

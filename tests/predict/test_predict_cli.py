@@ -172,7 +172,8 @@ def test_a_table_model_takes_its_columns_by_name(tmp_path: Path, capsys: pytest.
     code, text, _ = cli(
         workspace, capsys, record.id, "--data", f"{tmp_path / 'gaps.csv'}:missing=drop", "--out", str(out)
     )
-    note = "note: data: 1 row with a missing or non-numeric cell dropped (missing=drop: line 6 of the file)"
+    note = "note: data: 1 row with a missing or non-numeric cell dropped (missing=drop: line 6 of the file"
+    note += " (id 4))"  # the id the predictions file would have given it
     assert code == 0 and f"{note}, not predicted" in " ".join(text.split())  # wrapped to the terminal
     pd.testing.assert_frame_equal(read_back(out), frames["target"].drop(index=4).reset_index(drop=True))
     code, _, err = cli(workspace, capsys, record.id, "--data", str(tmp_path / "short.csv"))

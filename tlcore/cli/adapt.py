@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
 from tlcore.runs import jobs
+from tlcore.runs.repeats import identical_runs, repeat_line
 from tlcore.runs.slots import worker_thread_share
 from tlcore.runs.space import scalar
 from tlcore.runs.store import RunStore
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(lines + wrapped(estimate.text(), "estimated: ", "  ")), flush=True)
         if args.estimate:
             return 0
+    note_repeats(workspace, config)
     if args.detach:
         run_id = jobs.launch(workspace, config)
         if args.json:
@@ -134,6 +137,14 @@ def run(args: argparse.Namespace) -> int:
             lines += wrapped(change[1], f"  {'change':<22} ")
     print("\n".join(lines))
     return 0
+
+
+def note_repeats(workspace: Workspace, config: AdaptConfig) -> None:
+    """Say on stderr which run of the same config the launch repeats (:mod:`tlcore.runs.repeats`): a
+    notice, not a refusal, so that scripts launching on purpose go on."""
+    if repeated := identical_runs(RunStore(workspace), config):
+        line = f"{repeat_line(repeated)}; starting another anyway"
+        print("\n".join(wrapped(line, "note: ", "  ")), file=sys.stderr, flush=True)
 
 
 def config_from_args(args: argparse.Namespace) -> AdaptConfig:

@@ -61,11 +61,14 @@ def numeric_column(column: pd.Series) -> pd.Series | None:
     return best.astype(float) if best.notna().sum() >= MOSTLY_NUMERIC * filled else None
 
 
-def row_words(row: int, ids: Sequence[str], first_line: int | None) -> str:
+def row_words(row: int, ids: Sequence[str], first_line: int | None, *, kept_ids: bool = False) -> str:
     """Where data row ``row`` (0-based) is: ``line 7 of the file`` (``first_line``: the line of data
-    row 0; None: a file without lines, ``row 6``), and ``id T00004`` when the table has an id column."""
+    row 0; None: a file without lines, ``row 6``), and ``id T00004`` when the table has an id column.
+    ``kept_ids``: a table without one says the id its row carries as a sample (``line 7 of the file
+    (id 5)``: the data-row number, a prediction file's ``id``), for rows named beside kept ones."""
     where = f"line {row + first_line} of the file" if first_line is not None else f"row {row + 1}"
-    return where + (f" (id {ids[row]})" if ids else "")
+    sample_id = ids[row] if ids else str(row) if kept_ids else None
+    return where + (f" (id {sample_id})" if sample_id is not None else "")
 
 
 def bad_cells(features: pd.DataFrame) -> np.ndarray:
@@ -97,9 +100,10 @@ def missing_cells_error(
 
 def dropped_rows_note(dropped: np.ndarray, ids: Sequence[str], first_line: int | None) -> str:
     """What ``missing=drop`` dropped (provenance, ``meta["missing_dropped"]``, predict's notes): ``2 rows
-    with a missing or non-numeric cell dropped (missing=drop: line 8 of the file (id T00006), …)``."""
+    with a missing or non-numeric cell dropped (missing=drop: line 8 of the file (id T00006), …)``;
+    without an id column, the id the row would have had (``line 7 of the file (id 5)``)."""
     rows = np.flatnonzero(dropped).tolist()
-    named = ", ".join(row_words(r, ids, first_line) for r in rows[:SHOWN_ROWS])
+    named = ", ".join(row_words(r, ids, first_line, kept_ids=True) for r in rows[:SHOWN_ROWS])
     more = f" and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
     what = plural(len(rows), "row")
     return f"{what} with a missing or non-numeric cell dropped ({MISSING_DROP}: {named}{more})"

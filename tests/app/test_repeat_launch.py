@@ -1,0 +1,84 @@
+"""Adapt's launch buttons ask before repeating a run (QA helper-155: two clicks started two identical
+runs without a word): an active repeat is a warning pointing at its card, a done one says its accuracy;
+"Launch anyway", "Launch only the new runs" and "Don't launch" answer. The launches are captured."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support import engine
+from tests.app.helpers import plain
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
+    """The configs the page asks the engine to launch."""
+    configs: list[AdaptConfig] = []
+    monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [str(c) for c in batch])
+    return configs
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_the_recipe_launched_while_its_run_is_queued_asks_first(
+    app: OpenApp, workspace: Path, launched: list[AdaptConfig]
+) -> None:
+    recipe = RECOMMENDED.config(SOURCE, TARGET)
+    queued = RunStore(Workspace.resolve(workspace)).create(recipe)
+    at = click(app("adapt", source=SOURCE, target=TARGET), "Launch the recommended recipe")
+    assert launched == []
+    assert [plain(w.value) for w in at.warning] == [
+        f"Run {queued} is queued with this same config (every field, seed 0 included); its card is under "
+        "Runs below."
+    ]
+    assert "Launch only the new run" not in " ".join(labels(at))  # every run of it is a repeat
+    at.run()  # the question stays until answered
+    assert len(at.warning) == 1
+    click(at, "Launch anyway")
+    assert launched == [recipe] and not at.warning and "Launch anyway" not in labels(at)
+
+
+def test_the_form_repeating_a_done_run_says_its_accuracy_and_launches_only_the_new_one(
+    app: OpenApp, workspace: Path, launched: list[AdaptConfig]
+) -> None:
+    at = app("adapt", source=SOURCE, target=TARGET)
+    at.multiselect[0].set_value(["dann", "im"])
+    next(t for t in at.toggle if t.label.startswith("Combine the selected methods")).set_value(False)
+    click(at, "Launch")
+    dann, im = launched
+    store = RunStore(Workspace.resolve(workspace))
+    done = store.create(dann)
+    assert store.start(done, os.getpid())
+    assert store.finish(done, {"target_accuracy": 0.8125, "source_only_accuracy": 0.5})
+    launched.clear()
+    click(at, "Launch")
+    assert launched == [] and not at.warning
+    assert [plain(i.value) for i in at.info if "same config" in i.value] == [
+        f"dann: Run {done} (done, target accuracy 81.2%) had this same config (every field, seed 0 "
+        "included): a repeat gives the same numbers on CPU; see it on Compare."
+    ]
+    click(at, "Launch only the new 1 run")
+    assert launched == [im]
+    click(at, "Launch")
+    click(at, "Don't launch")
+    assert launched == [im] and not [i for i in at.info if "same config" in i.value]

@@ -1,0 +1,59 @@
+"""Runs a launch would repeat: the queued, running and done runs whose stored config equals a config.
+
+Same config (every field, the seed included) and same pair: a second such run while the first is
+queued or running trains the same thing twice; once the first is done, the code being deterministic,
+a repeat gives the same numbers on CPU. The index's ``source``, ``target`` and ``method`` columns pick
+the candidates, then their stored configs are compared, read back through
+:meth:`~tlcore.adapt.config.AdaptConfig.from_dict` (a config stored before a field existed has that
+field's default). An active run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no
+repeat: the next launch closes it as interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.errors import TLError
+from tlcore.runs.record import RunRecord, stale_reason
+from tlcore.runs.store import RunStore
+
+_CANDIDATES = (
+    "SELECT id, config FROM runs WHERE source = ? AND target = ? AND method = ?"
+    " AND status IN ('queued', 'running', 'done') ORDER BY created DESC, id DESC"
+)
+
+
+def identical_runs(store: RunStore, config: AdaptConfig) -> list[RunRecord]:
+    """The queued, running and done runs whose stored config equals ``config``, newest first (no write)."""
+    with store.connect() as conn:
+        rows = conn.execute(_CANDIDATES, (config.source, config.target, config.method_label)).fetchall()
+    now = time.time()
+    records = [store.get(row["id"]) for row in rows if _stored_equals(row["config"], config)]
+    return [r for r in records if r.status in ("queued", "running", "done") and not stale_reason(r, now)]
+
+
+def _stored_equals(text: str, config: AdaptConfig) -> bool:
+    """Whether the index's config JSON ``text`` is ``config`` (one it can no longer read is not)."""
+    try:
+        return AdaptConfig.from_dict(json.loads(text)) == config
+    except (TLError, TypeError, ValueError):
+        return False
+
+
+def repeat_line(records: list[RunRecord]) -> str:
+    """One line naming the run a launch would repeat (:func:`identical_runs`, newest first; an active
+    one named before a done one): ``run 20261206-163000-a1b2c3 is running with this same config (every
+    field, seed 0 included)``, a done one with its target accuracy, and how many more there are."""
+    first = next((r for r in records if r.active), records[0])
+    seed = first.config.get("seed")
+    same = f"this same config (every field, seed {seed} included)"
+    if first.active:
+        line = f"run {first.id} is {first.status} with {same}"
+    else:
+        accuracy = first.headline.get("target_accuracy")
+        scored = f", target accuracy {accuracy:.1%}" if isinstance(accuracy, int | float) else ""
+        line = f"run {first.id} (done{scored}) had {same}: a repeat gives the same numbers on CPU"
+    more = len(records) - 1
+    return line + (f"; {more} more identical run{'s' if more > 1 else ''}" if more else "")
