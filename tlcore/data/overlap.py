@@ -104,7 +104,10 @@ class SharedSamples:
         named = ", ".join(self.copies[:3]) + (", …" if self.shared > 3 else "")
         fix = f"remove the copies from the target (sample ids {named})"
         if not self.shared_test:
-            return f"{head}, though none of {tested} is a copy of a source training sample; {fix}"
+            return (
+                f"{head}, though none of {tested} is a copy of a source training sample; to measure "
+                f"transfer, {fix}"
+            )
         return (
             f"{head}, and {self.shared_test} of {tested} are copies of source training samples, so its "
             f"target accuracy reads too high; to score transfer, {fix}"
