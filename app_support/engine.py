@@ -187,11 +187,17 @@ def load_pair(source: str, target: str, seed: int = 0) -> tuple[Domain, Domain]:
 
 
 def shared_samples(config: AdaptConfig) -> SharedSamples | None:
-    """:func:`~tlcore.adapt.pair.pair_shared` of ``config``'s pair loaded with its seed, as its run
-    splits it; None too when the pair does not load (the page says why elsewhere)."""
+    """:func:`~tlcore.adapt.pair.pair_shared` of ``config``'s pair as its run splits it, cached (a pair
+    of other datasets hashes every sample); None too when it does not load (the page says why)."""
     with contextlib.suppress(TLError):
-        return pair_shared(*load_pair(config.source, config.target, config.seed), config)
+        return _shared(str(workspace().root), config.source, config.target, config.seed, config.test_fraction)
     return None
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _shared(root: str, source: str, target: str, seed: int, fraction: float) -> SharedSamples | None:
+    config = AdaptConfig(source=source, target=target, seed=seed, test_fraction=fraction)
+    return pair_shared(*_load_pair(root, source, target, seed), config)
 
 
 def holds_images(spec: str) -> bool:

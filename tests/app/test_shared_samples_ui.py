@@ -12,6 +12,7 @@ from app_support import adapt_form
 from tests.app.helpers import plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
+from tlcore.data.spec import store_upload
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -71,3 +72,24 @@ def test_a_pair_too_small_for_a_runs_split_is_still_diagnosed(app: OpenApp) -> N
         assert not at.error, [e.value for e in at.error]
         assert not shared_warnings(at)
         assert page != "diagnose" or at.metric  # the gap's cards
+
+
+def test_the_pages_warn_of_a_target_copying_source_samples_under_another_name(
+    app: OpenApp, workspace: Path
+) -> None:
+    """Two uploads of other names, the second repeating 8 of the first's rows: found by content."""
+    rows = [f"{i / 7:.4f},{i % 5},{'ab'[i % 2]}" for i in range(40)]
+    new = [f"{100 + i}.25,{i % 5},{'ab'[i % 2]}" for i in range(12)]
+    specs = [
+        store_upload(Workspace.resolve(workspace), name, ("temp,flow,label\n" + "\n".join(lines)).encode())
+        for name, lines in (("sensors.csv", rows), ("later.csv", rows[:8] + new))
+    ]
+    for page in ("data", "diagnose"):
+        at = app(page, *specs)
+        assert not at.exception, [e.message for e in at.exception]
+        (warning,) = [plain(w.value) for w in at.warning if "found by content" in w.value]
+        assert warning.startswith(
+            "The target repeats source samples, found by content: 8 of the target's 20 samples are exact "
+            "copies of source samples"
+        )
+        assert warning.endswith("remove the copies from the target (sample ids 0, 1, 2, …).")

@@ -72,6 +72,7 @@ def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
         "source validation samples"
     )
     assert shared.to_dict() == {
+        "by": "ids",
         "base": "mnist5k",
         "shared": 3,
         "n_source": 10,
@@ -85,6 +86,7 @@ def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
         "seed": 0,
         "test_fraction": 0.2,
         "fix": None,
+        "copies": None,
         "text": shared.line(),
     }
 

@@ -4,6 +4,7 @@ split they are of, the fix and the line the text prints) and in ``diagnose --hel
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from tlcore.workspace import Workspace
 
 SOURCE, TARGET = "mnist5k:n=400", "mnist5k:n=200,rotate=30"  # the target: 200 source images, rotated
 KEYS = {
+    "by",
     "base",
     "shared",
     "n_source",
@@ -27,6 +29,7 @@ KEYS = {
     "seed",
     "test_fraction",
     "fix",
+    "copies",
     "text",
 }
 
@@ -92,3 +95,37 @@ def test_a_runs_json_and_its_held_out_diagnosis_say_what_the_held_out_splits_sha
     out = capsys.readouterr().out
     assert "  shared: source and target share images of mnist5k: all 200 of the target's samples" in out
     assert "share images: 10 of the 41 target test samples are among the 80 source validation samples" in out
+
+
+def test_a_table_repeating_source_rows_under_another_name_is_found_by_content(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two files (no sample id in common): the later one repeats 12 source rows among 18 new ones
+    (QA helper-154: no warning, a diagnosis that read the copies as no gap)."""
+    rows = [f"{i / 7:.4f},{i % 5},{'ab'[i % 2]}" for i in range(60)]
+    new = [f"{100 + i}.25,{i % 5},{'ab'[i % 2]}" for i in range(18)]
+    for name, lines in (("sensors.csv", rows), ("later.csv", new[:9] + rows[5:17] + new[9:])):
+        (tmp_path / name).write_text("temp,flow,label\n" + "\n".join(lines) + "\n")
+    specs = str(tmp_path / "sensors.csv"), str(tmp_path / "later.csv")
+    pair = ("--source", specs[0], "--target", specs[1])
+    estimated = cli(workspace, capsys, "adapt", *pair, "--epochs", "1", "--estimate", "--json")
+    shared = estimated["shared_samples"]
+    assert set(shared) == KEYS and (shared["by"], shared["fix"]) == ("content", None)
+    assert (shared["shared"], shared["n_source"], shared["n_target"]) == (12, 60, 30)
+    assert shared["copies"] == [str(row) for row in range(9, 21)]  # the target's rows 9..20
+    # the test split's copies counted by bytes: target test rows among the source's training rows
+    split = load_run_pair(AdaptConfig(source=specs[0], target=specs[1]), workspace)
+    train = {bytes(x.numpy()) for x in split.source_train.X}
+    assert shared["shared_test"] == sum(bytes(x.numpy()) in train for x in split.target_test.X) == 4
+    assert shared["text"].startswith(
+        "the target repeats source samples, found by content: 12 of the target's 30 samples are exact "
+        "copies of source samples, and 4 of the 6 target test samples a run with seed 0 scores on are "
+        "copies of source training samples"
+    )
+    assert shared["text"].endswith("remove the copies from the target (sample ids 9, 10, 11, …)")
+    diagnose = ("diagnose", *pair, "--no-umap", "--no-explain")
+    assert cli(workspace, capsys, *diagnose, "--json")["shared_samples"] == shared
+    assert main(["--workspace", str(workspace.root), *diagnose]) == 0
+    assert "  shared: the target repeats source samples, found by content: 12 of the target's 30" in (
+        capsys.readouterr().out
+    )

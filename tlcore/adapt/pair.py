@@ -7,6 +7,7 @@ same splits from the run's config to reproduce that gap.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -17,7 +18,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
-from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, shared_samples
+from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, copied_samples, shared_samples
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
 
@@ -40,14 +41,40 @@ class RunPair:
 
     def shared(self, cfg: AdaptConfig) -> SharedSamples | None:
         """The target samples, target test samples and held-out target test samples that are source
-        (training, validation) samples (:func:`~tlcore.data.overlap.shared_samples`); ``cfg`` is the
-        config that split the pair."""
+        (training, validation) samples (:func:`~tlcore.data.overlap.shared_samples`), or exact copies of
+        them when the specs read other base datasets (:func:`~tlcore.data.overlap.copied_samples`, by
+        :func:`content_keys`); ``cfg`` is the config that split the pair."""
+        if base_dataset(cfg.source) == base_dataset(cfg.target):
+            return self._shared(cfg)
+        source_train, source_val, target_test, target = (
+            _keyed(d) for d in (self.source_train, self.source_val, self.target_test, self.target)
+        )
+        keyed = RunPair(source_train, source_val, self.target_train, target_test, target)
+        return keyed._shared(cfg, self.target.ids)
+
+    def _shared(self, cfg: AdaptConfig, target_ids: Sequence[str] | None = None) -> SharedSamples | None:
+        """What the splits' ids share; with ``target_ids`` (the target's sample ids) the ids are content
+        keys, and what they share is exact copies."""
         source_ids = (*self.source_train.ids, *self.source_val.ids)
         splits = RunSplits(
             self.source_train.ids, self.source_val.ids, self.target_test.ids, cfg.seed, cfg.test_fraction
         )
-        ids = (source_ids, self.target.ids)
-        return shared_samples(cfg.source, cfg.target, ids, splits, images=self.target.is_image)
+        ids, images = (source_ids, self.target.ids), self.target.is_image
+        if target_ids is None:
+            return shared_samples(cfg.source, cfg.target, ids, splits, images=images)
+        return copied_samples(cfg.source, cfg.target, ids, splits, images=images, target_ids=target_ids)
+
+
+def content_keys(X: torch.Tensor) -> tuple[str, ...]:
+    """Each sample's content key: the BLAKE2b digest (16 bytes, hex) of its float32 bytes, equal for
+    exact copies (a harmonised pair's samples share one shape and dtype)."""
+    rows = X.detach().cpu().contiguous().numpy().reshape(len(X), -1)
+    return tuple(hashlib.blake2b(row.tobytes(), digest_size=16).hexdigest() for row in rows)
+
+
+def _keyed(domain: Domain) -> Domain:
+    """``domain`` with its samples' content keys for ids."""
+    return replace(domain, ids=content_keys(domain.X))
 
 
 def load_run_pair(
@@ -72,14 +99,15 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
 
 
 def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
-    """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, without copying pixels
-    (the split reads labels only; a sample keeps its number of dimensions, zero-sized); None without
-    splitting when the two read other base datasets, and None for a pair too small for a run's split
-    (no run trains on it, so none scores on shared samples)."""
-    if base_dataset(cfg.source) != base_dataset(cfg.target):
-        return None
-    light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
+    """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, each sample hashed once
+    (:func:`content_keys`, when the specs read other base datasets) and no pixel copied (the split
+    reads labels only; a sample keeps its number of dimensions, zero-sized); None for a pair too small
+    for a run's split (no run trains on it, so none scores on shared samples)."""
+    by_content = base_dataset(cfg.source) != base_dataset(cfg.target)
+    keyed = (_keyed(d) if by_content else d for d in (source, target))
+    light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in keyed)
     try:
-        return split_pair(*light, cfg).shared(cfg)
+        pair = split_pair(*light, cfg)
     except TLError:  # too few samples for the split
         return None
+    return pair._shared(cfg, target.ids if by_content else None)

@@ -1,6 +1,6 @@
 """Samples a pair shares: how many of the target's samples, of the test split a run scores it on and
-of the held-out splits its gap is measured on, are source samples (no torch: it compares specs and
-sample ids).
+of the held-out splits its gap is measured on, are source samples (no torch: it compares specs, sample
+ids and the content keys :mod:`tlcore.adapt.pair` gives it).
 
 Two specs of one base dataset draw from the same images: ``fashion:n=2000`` and ``fashion:n=1000``
 take the first 2000 and 1000 of one seeded permutation, so the target lies inside the source and a
@@ -9,19 +9,25 @@ dataset's ``split=test``). A sample is identified exactly by its base dataset an
 (:attr:`tlcore.data.domain.Domain.ids`: its index, or native split and index, in that dataset); shift
 options change pixels, not which image a sample is, so a target made of source images differs from
 the source only by the two specs' shifts (a constructed pair, as the explain benchmark's).
+
+Specs of other base datasets (two uploads, a file and a built-in) have no ids in common, so their
+samples are compared by content: a target sample whose harmonised bytes are a source sample's is an
+exact copy of it (:func:`copied_samples`; the same photos uploaded in two folders, a table's rows
+repeated in another file). No split separates two uploads: the fix is to remove the copies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.shift_table import format_shifts
 from tlcore.data.spec_text import parse_spec
 
 SAME_FILES = {"fashion": "fashionmnist"}  # built-ins read through a torchvision set: one base dataset
+COPIES_LISTED = 20  # target sample ids of copies in ``--json``; the line names the first three
 
 
 @dataclass(frozen=True)
@@ -39,9 +45,10 @@ class RunSplits:
 @dataclass(frozen=True)
 class SharedSamples:
     """Target samples that are source samples: in all, in the target's test split (among the source's
-    training samples) and in the held-out splits (target test among source validation samples)."""
+    training samples) and in the held-out splits (target test among source validation samples); found
+    ``by`` sample ids (specs of one base dataset) or by content (exact copies, specs of other ones)."""
 
-    base: str  # the dataset both specs draw from, as the target names it
+    base: str  # the target's dataset (by ids: the one both specs draw from), as the target names it
     shared: int  # target samples that are source samples
     n_source: int
     n_target: int
@@ -54,10 +61,17 @@ class SharedSamples:
     shifts: tuple[str, str]  # each spec's shifts, as written in it ("" for none)
     fix: tuple[str, str] | None  # (source, target) specs on the base's train and test splits
     images: bool = True  # the samples are images (else feature vectors: a table's rows, an array's)
+    by: Literal["ids", "content"] = "ids"
+    copies: tuple[str, ...] = ()  # by content: the first target sample ids that are copies
 
     def line(self, held_out: bool = False) -> str:
         """One line: the counts, what they do to the target's scores, the fix; with ``held_out``, what
         the held-out splits share (what ``diagnose --held-out`` compares)."""
+        text = self._copies_text() if self.by == "content" else self._ids_text()
+        return f"{text}; {self._held_out_text()}" if held_out else text
+
+    def _ids_text(self) -> str:
+        """The line of samples found by id: each side's spec names the same samples."""
         head = f"source and target share {self._kind} of {self.base}: "
         if self.shared == self.n_target:  # the target is source images (a constructed pair, say)
             head += f"all {self.n_target} of the target's samples are source samples ({self._shifts_text()})"
@@ -65,18 +79,39 @@ class SharedSamples:
             head += f"{self.shared} of the target's {self.n_target} samples are source samples"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
-            text = f"{head}, though none of {tested} is a source training sample (both split alike)"
-        else:
-            fix = (
-                f"use source {self.fix[0]} and target {self.fix[1]}"
-                if self.fix
-                else "take the target from other data"
+            return f"{head}, though none of {tested} is a source training sample (both split alike)"
+        fix = (
+            f"use source {self.fix[0]} and target {self.fix[1]}"
+            if self.fix
+            else "take the target from other data"
+        )
+        return (
+            f"{head}, and {self.shared_test} of {tested} are source training samples, so its target "
+            f"accuracy reads too high; to score transfer, {fix}"
+        )
+
+    def _copies_text(self) -> str:
+        """The line of samples found by content: exact copies, whichever names the specs give them."""
+        head = f"the target repeats source {self._kind}, found by content: "
+        whole = self.shared == self.n_target
+        count = (
+            f"all {self.n_target} of the target's"
+            if whole
+            else f"{self.shared} of the target's {self.n_target}"
+        )
+        head += f"{count} samples are exact copies of source samples"
+        tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
+        named = ", ".join(self.copies[:3]) + (", …" if self.shared > 3 else "")
+        fix = f"remove the copies from the target (sample ids {named})"
+        if not self.shared_test:
+            return (
+                f"{head}, though none of {tested} is a copy of a source training sample; to measure "
+                f"transfer, {fix}"
             )
-            text = (
-                f"{head}, and {self.shared_test} of {tested} are source training samples, so its target "
-                f"accuracy reads too high; to score transfer, {fix}"
-            )
-        return f"{text}; {self._held_out_text()}" if held_out else text
+        return (
+            f"{head}, and {self.shared_test} of {tested} are copies of source training samples, so its "
+            f"target accuracy reads too high; to score transfer, {fix}"
+        )
 
     @property
     def _kind(self) -> str:
@@ -93,19 +128,24 @@ class SharedSamples:
     def _held_out_text(self) -> str:
         """What the held-out splits (source validation, target test) share: the gap is measured on them."""
         splits = "the held-out splits a run measures its gap on share"
+        content = self.by == "content"
         validation = f"the {self.n_source_val} source validation samples"
         if not self.shared_held_out:
-            return f"{splits} none: no target test sample is among {validation}"
-        shifted = ", shifted" if any(self.shifts) else ""
+            among = "a copy of one of" if content else "among"
+            return f"{splits} none: no target test sample is {among} {validation}"
+        among = "copies of samples among" if content else "among"
+        shifted = ", shifted" if any(self.shifts) and not content else ""
         return (
             f"{splits} {self._kind}: {self.shared_held_out} of the {self.n_test} target test samples are "
-            f"among {validation}, so the gap compares them with themselves{shifted}"
+            f"{among} {validation}, so the gap compares them with themselves{shifted}"
         )
 
     def to_dict(self, held_out: bool = False) -> dict[str, Any]:
-        """The counts, each side's share, the split they are of, the fix and the :meth:`line` the text
-        prints (``--json``)."""
+        """How they were found, the counts, each side's share, the split they are of, the fix (by
+        content: the first target sample ids that are copies) and the :meth:`line` the text prints
+        (``--json``)."""
         return {
+            "by": self.by,
             "base": self.base,
             "shared": self.shared,
             "n_source": self.n_source,
@@ -119,6 +159,7 @@ class SharedSamples:
             "seed": self.seed,
             "test_fraction": self.test_fraction,
             "fix": None if self.fix is None else {"source": self.fix[0], "target": self.fix[1]},
+            "copies": list(self.copies) if self.by == "content" else None,
             "text": self.line(held_out),
         }
 
@@ -158,6 +199,36 @@ def shared_samples(
     share nothing (other base datasets, or disjoint samples)."""
     if base_dataset(source) != base_dataset(target):
         return None
+    found = _counted(source, target, ids, splits, images=images)
+    return found and replace(found, fix=split_fix(source, target))
+
+
+def copied_samples(
+    source: str,
+    target: str,
+    keys: tuple[Sequence[str], Sequence[str]],
+    splits: RunSplits,
+    *,
+    images: bool,
+    target_ids: Sequence[str],
+) -> SharedSamples | None:
+    """The target samples of ``target`` that are exact copies of samples of ``source`` (specs of other
+    base datasets): ``keys`` are each side's content keys (equal for equal bytes), ``splits`` a run's
+    split of them, ``target_ids`` the target's sample ids in the order of its keys; ``None`` when the
+    target copies none."""
+    found = _counted(source, target, keys, splits, images=images)
+    if found is None:
+        return None
+    source_keys = set(keys[0])
+    copies = tuple(i for i, key in zip(target_ids, keys[1], strict=True) if key in source_keys)
+    return replace(found, by="content", copies=copies[:COPIES_LISTED])
+
+
+def _counted(
+    source: str, target: str, ids: tuple[Sequence[str], Sequence[str]], splits: RunSplits, *, images: bool
+) -> SharedSamples | None:
+    """The counts of target samples whose ``ids`` (sample ids, or content keys) are a source sample's,
+    in all and in ``splits``; ``None`` when there are none."""
     source_ids = set(ids[0])
     shared = sum(i in source_ids for i in ids[1])
     if not shared:
@@ -175,6 +246,6 @@ def shared_samples(
         seed=splits.seed,
         test_fraction=splits.test_fraction,
         shifts=(format_shifts(parse_spec(source).shifts), format_shifts(parse_spec(target).shifts)),
-        fix=split_fix(source, target),
+        fix=None,
         images=images,
     )
