@@ -1,10 +1,10 @@
 """Cached calls into ``tlcore``, shared by every session of this server.
 
 Everything cached here is keyed on plain strings and numbers (the workspace root, specs, seeds, run
-ids) and holds only data that never changes for that key: the run store of a workspace, domains,
-diagnoses, finished runs' results and learning curves; an active run's curves (:class:`LiveCurves`)
-only grow, read from where the last refresh stopped. Reading runs never writes; runs whose worker
-is gone are closed once per page run (:func:`close_stale_runs`).
+ids) and holds only data that never changes for that key: run stores, domains, diagnoses, finished
+runs' results and curves; an active run's curves (:class:`LiveCurves`) only grow, read from where the
+last refresh stopped. Reading runs never writes; runs whose worker is gone are closed once per page
+run (:func:`close_stale_runs`).
 """
 
 from __future__ import annotations
@@ -203,10 +203,9 @@ def _shared(root: str, source: str, target: str, seed: int, fraction: float) -> 
 def holds_images(spec: str) -> bool:
     """Whether ``spec``'s samples are images, for the pages' wording; True when it does not load (the
     page that shows it says why)."""
-    try:
+    with contextlib.suppress(TLError):
         return load(spec).is_image
-    except TLError:
-        return True
+    return True
 
 
 def sample_shape(spec: str) -> tuple[int, ...] | None:

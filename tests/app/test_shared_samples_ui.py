@@ -78,7 +78,7 @@ def test_the_pages_warn_of_a_target_copying_source_samples_under_another_name(
     app: OpenApp, workspace: Path
 ) -> None:
     """Two uploads of other names, the second repeating 8 of the first's rows: found by content."""
-    rows = [f"{i / 7:.4f},{i % 5},{'ab'[i % 2]}" for i in range(40)]
+    rows = [f"{i / 7:.4f},{i % 5 + 10},{'ab'[i % 2]}" for i in range(40)]  # no row of one value
     new = [f"{100 + i}.25,{i % 5},{'ab'[i % 2]}" for i in range(12)]
     specs = [
         store_upload(Workspace.resolve(workspace), name, ("temp,flow,label\n" + "\n".join(lines)).encode())

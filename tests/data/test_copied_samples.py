@@ -87,7 +87,7 @@ def test_a_whole_copy_split_alike_holds_out_the_same_samples() -> None:
 def test_a_pair_of_other_datasets_is_compared_by_its_harmonised_bytes() -> None:
     """Hand-made tables: the target repeats source rows 1, 4 and 6 (row 4 twice) among new rows; the
     page's count (each side hashed once, no row copied) and a run's split count the same."""
-    rows = [[float(i), float(i % 3)] for i in range(20)]
+    rows = [[float(i), i % 3 + 0.5] for i in range(20)]  # no row of one value (those match nothing)
     source = table(rows, [i % 2 for i in range(20)], "sensors")
     picked = [1, 4, 6, 4]
     new = [[100.0 + i, 0.5] for i in range(8)]
@@ -108,3 +108,15 @@ def test_a_pair_of_other_datasets_is_compared_by_its_harmonised_bytes() -> None:
     assert pair.shared(config) == shared  # the run's count, by the split's own bytes
     fresh = table(new + new, [i % 2 for i in range(16)], "sensors_fresh")
     assert pair_shared(source, fresh, config) is None  # no copy of a source row: no finding
+
+
+def test_a_blank_sample_or_a_row_the_source_repeats_is_no_copy() -> None:
+    """Content that names no one source sample: a constant sample (a blank image, alike on two sides by
+    chance) and a row the source itself holds twice (a table of a few discrete values repeats rows
+    without any copying); a unique source row copied still counts."""
+    rows = [[0.0, 0.0], [1.0, 2.0], [1.0, 2.0], [3.0, 4.0]] + [[5.0 + i, 0.5] for i in range(16)]
+    source = table(rows, [i % 2 for i in range(20)], "sensors")
+    target = table([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0], [9.5, 7.0]] * 3, [0, 1] * 6, "sensors_new")
+    shared = pair_shared(source, target, AdaptConfig(source=SOURCE, target=TARGET))
+    assert shared is not None and shared.shared == 3  # [3, 4] three times; [0, 0] and [1, 2] not
+    assert shared.copies == ("r2", "r6", "r10")

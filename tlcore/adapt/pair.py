@@ -8,6 +8,7 @@ same splits from the run's config to reproduce that gap.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -46,9 +47,8 @@ class RunPair:
         :func:`content_keys`); ``cfg`` is the config that split the pair."""
         if base_dataset(cfg.source) == base_dataset(cfg.target):
             return self._shared(cfg)
-        source_train, source_val, target_test, target = (
-            _keyed(d) for d in (self.source_train, self.source_val, self.target_test, self.target)
-        )
+        source_train, source_val = _keyed((self.source_train, self.source_val), "source", repeats_count=False)
+        target_test, target = _keyed((self.target_test, self.target), "target", repeats_count=True)
         keyed = RunPair(source_train, source_val, self.target_train, target_test, target)
         return keyed._shared(cfg, self.target.ids)
 
@@ -72,9 +72,23 @@ def content_keys(X: torch.Tensor) -> tuple[str, ...]:
     return tuple(hashlib.blake2b(row.tobytes(), digest_size=16).hexdigest() for row in rows)
 
 
-def _keyed(domain: Domain) -> Domain:
-    """``domain`` with its samples' content keys for ids."""
-    return replace(domain, ids=content_keys(domain.X))
+def _keyed(parts: Sequence[Domain], side: str, *, repeats_count: bool) -> list[Domain]:
+    """One side's ``parts`` with their samples' content keys for ids. A key that names no one sample
+    becomes a token that matches nothing: a constant sample's (a blank image, a row of one value, alike
+    on any two sides by chance), and unless ``repeats_count`` (the source: False), content the side
+    itself repeats (a table of a few discrete columns repeats rows without any copying)."""
+    keys = [content_keys(part.X) for part in parts]
+    seen = Counter(key for part_keys in keys for key in part_keys)
+    keyed = []
+    for j, (part, part_keys) in enumerate(zip(parts, keys, strict=True)):
+        flat = part.X.reshape(len(part.X), -1)
+        constant = (flat == flat[:, :1]).all(1).tolist()
+        ids = tuple(
+            f"{side}{j}:{i}" if constant[i] or (seen[key] > 1 and not repeats_count) else key
+            for i, key in enumerate(part_keys)
+        )
+        keyed.append(replace(part, ids=ids))
+    return keyed
 
 
 def load_run_pair(
@@ -103,11 +117,14 @@ def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSampl
     (:func:`content_keys`, when the specs read other base datasets) and no pixel copied (the split
     reads labels only; a sample keeps its number of dimensions, zero-sized); None for a pair too small
     for a run's split (no run trains on it, so none scores on shared samples)."""
+    target_ids = target.ids
     by_content = base_dataset(cfg.source) != base_dataset(cfg.target)
-    keyed = (_keyed(d) if by_content else d for d in (source, target))
-    light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in keyed)
+    if by_content:
+        (source,) = _keyed([source], "source", repeats_count=False)
+        (target,) = _keyed([target], "target", repeats_count=True)
+    light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
     try:
         pair = split_pair(*light, cfg)
     except TLError:  # too few samples for the split
         return None
-    return pair._shared(cfg, target.ids if by_content else None)
+    return pair._shared(cfg, target_ids if by_content else None)
