@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, ImageOps
 
 from tlcore.export import export_model, export_run
 from tlcore.model_card import Provenance
@@ -43,16 +43,22 @@ def write_pngs(folder: Path, mode: str, n: int = 2) -> list[Path]:
 
 def follow_steps(card: dict, path: Path) -> np.ndarray:
     """The sidecar's preprocessing, step by step, with Pillow and NumPy only: ``1 x C x H x W``."""
-    image, x = None, None
+    image, upright, x = None, None, None
     for step in card["preprocessing"]:
         op = step["op"]
         if op == "decode":
             image = Image.open(path)
             image.draft(None, tuple(step["draft"]["size"]))
+        elif op == "upright":
+            image = upright = ImageOps.exif_transpose(image)
         elif op == "convert":
             image = image.convert(step["mode"])
         elif op == "scale":
             x = np.asarray(image, np.float32).reshape(image.height, image.width, -1) * step["factor"]
+        elif op == "flatten":  # on the upright image's alpha
+            if upright.has_transparency_data:
+                alpha = np.asarray(upright.convert("RGBA").getchannel("A"), np.float32)[..., None] / 255
+                x = x * alpha + (1 - alpha)
         elif op == "shift":
             assert (step["name"], step["value"]) == ("invert", 1.0)
             x = 1 - x
@@ -171,3 +177,38 @@ def test_readme_snippet_labels_an_image_with_a_real_run_export(done_run, tmp_pat
     name, probability = run_snippet(tmp_path, result.folder, path)
     assert name == card["classes"][int(expected.argmax())]
     assert probability == pytest.approx(float(expected.max()), abs=0.002)
+
+
+def test_sidecar_steps_and_readme_snippet_turn_a_sideways_photo_upright_and_show_transparency_on_white(
+    tmp_path,
+):
+    """A phone photo stored sideways (EXIF orientation 6) and a PNG with transparent parts: the card's
+    steps give the data layer's tensor, and the README's snippet labels them as torch does."""
+    rows, cols = np.mgrid[0:36, 0:60] / 60
+    sideways = np.dstack([255 * rows, 128 + 120 * np.sin(9 * cols), 255 * (cols > 0.3)]).astype(np.uint8)
+    photo = tmp_path / "photo.jpg"  # 60 x 36 as stored, 36 x 60 (portrait) as a viewer shows it
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(sideways).save(photo, quality=95, exif=exif)
+    rgba = np.dstack([40 + 0 * rows, 200 * cols, 90 + 0 * rows, 255 * (rows > 0.3) * (cols > 0.4)])
+    transparent = tmp_path / "transparent.png"  # dark ink on a transparent (black) background
+    Image.fromarray(rgba.astype(np.uint8), "RGBA").save(transparent)
+    with zipfile.ZipFile(tmp_path / "images.zip", "w") as archive:
+        for path in (photo, transparent):
+            archive.write(path, path.name)
+    classes = tuple("abcd")
+    torch.manual_seed(3)
+    model = build_model("cnn", (3, 28, 28), len(classes)).eval()
+    with torch.no_grad():
+        model.head.weight.mul_(30)  # confident: a wrong tensor moves the printed probability
+    provenance = Provenance("run", "mnist5k", "digits", ("im",))
+    out = tmp_path / "exported"
+    card = export_model(model, classes, provenance, "onnx", out).card.to_dict()
+    studio = data_layer_tensor(str(tmp_path / "images.zip"), model, classes)  # in the zip's order
+    for i, path in enumerate((photo, transparent)):
+        assert np.abs(follow_steps(card, path) - studio[i : i + 1].numpy()).max() < 1e-5
+        with torch.no_grad():
+            expected = torch.softmax(model(studio[i : i + 1])[0], 1)[0].numpy()
+        name, probability = run_snippet(tmp_path, out, path)
+        assert name == classes[int(expected.argmax())]
+        assert probability == pytest.approx(expected.max(), abs=0.002)
