@@ -2,9 +2,10 @@
 
 The preprocessing steps are the data layer's own, in its order, for one image file as
 :func:`tlcore.predict.load_data` reads it: decode with Pillow (:mod:`tlcore.data.images`; a large JPEG
-at a reduced DCT scale, ``Image.draft``), convert to
+at a reduced DCT scale, ``Image.draft``), turn it upright by its EXIF orientation, convert to
 the model's channels ("L", or "RGB", which repeats a grayscale channel as :mod:`tlcore.data.harmonise`
-does), scale 8-bit values by 1/255 to [0, 1], resize to cover the model's ``W x H`` keeping the aspect
+does), scale 8-bit values by 1/255 to [0, 1], show transparent pixels on white (``x * a + 1 - a``
+with the upright image's alpha ``a``), resize to cover the model's ``W x H`` keeping the aspect
 ratio and crop its centre (:func:`tlcore.data.images.cover_size`; bilinear, antialiased:
 ``torch.nn.functional.interpolate`` as the data layer calls it, the same filter as Pillow's
 ``Image.resize(..., BILINEAR)``), apply the target spec's shifts at that size, as training did on
@@ -193,7 +194,6 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
             "op": "decode",
             "library": "Pillow",
             "call": "PIL.Image.open(path)",
-            "note": "turned upright by its EXIF orientation, as PIL.ImageOps.exif_transpose(image) does",
             "draft": {
                 "size": [side, side],
                 "call": f"image.draft(None, ({side}, {side}))",
@@ -201,6 +201,11 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
                 f"the coarsest DCT scale (1/2, 1/4 or 1/8) keeping both sides >= {side}; other formats "
                 "ignore it",
             },
+        },
+        {
+            "op": "upright",
+            "call": "PIL.ImageOps.exif_transpose(image)",
+            "note": "a photo stored sideways is turned as its EXIF orientation says, as a viewer shows it",
         },
         {
             "op": "convert",
@@ -211,8 +216,7 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
                 if channels == 3
                 else "a colour file becomes grayscale by Pillow's luma weights (training saw grayscale only)"
             )
-            + "; transparent pixels are first shown on white: Image.alpha_composite(Image.new('RGBA', "
-            "image.size, 'white'), image.convert('RGBA'))",
+            + "; keep the upright image: the flatten step reads its alpha",
         },
         {
             "op": "scale",
@@ -220,6 +224,15 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
             "dtype": "float32",
             "range": [0.0, 1.0],
             "note": "16-bit grayscale files (mode I;16) are divided by 65535 instead",
+        },
+        {
+            "op": "flatten",
+            "when": "image.has_transparency_data (the upright image: an alpha channel, or a transparency "
+            "entry of a palette, grayscale or RGB image)",
+            "alpha": "np.asarray(image.convert('RGBA').getchannel('A'), np.float32) / 255, H x W x 1",
+            "formula": "x * alpha + (1 - alpha): transparent pixels shown on white, as a viewer shows them",
+            "note": "Image.alpha_composite(Image.new('RGBA', image.size, 'white'), image.convert('RGBA')) "
+            "before the convert step gives it within 1/255",
         },
         {
             "op": "resize",

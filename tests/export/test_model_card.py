@@ -44,9 +44,12 @@ def test_grayscale_image_model_card():
     assert [(o["name"], o["shape"]) for o in card["outputs"]] == [("logits", ["batch", 3])]
     assert "softmax" in card["outputs"][0]["meaning"]
     steps = {step["op"]: step for step in card["preprocessing"]}
-    assert list(steps) == ["decode", "convert", "scale", "resize", "layout"]
+    assert list(steps) == ["decode", "upright", "convert", "scale", "flatten", "resize", "layout"]
     assert steps["decode"]["library"] == "Pillow"
+    assert steps["upright"]["call"] == "PIL.ImageOps.exif_transpose(image)"
     assert steps["convert"]["mode"] == "L"
+    assert steps["flatten"]["formula"].startswith("x * alpha + (1 - alpha)")
+    assert steps["flatten"]["when"].startswith("image.has_transparency_data")
     assert steps["scale"]["factor"] == pytest.approx(1 / 255)
     assert steps["scale"]["range"] == [0.0, 1.0]
     resize = steps["resize"]
@@ -66,17 +69,19 @@ def test_grayscale_image_model_card():
 
 
 def test_rgb_model_converts_to_rgb():
-    steps = card_for((3, 16, 16)).to_dict()["preprocessing"]
-    assert steps[1]["mode"] == "RGB"
-    assert "repeating its channel" in steps[1]["note"]
+    steps = {step["op"]: step for step in card_for((3, 16, 16)).to_dict()["preprocessing"]}
+    assert steps["convert"]["mode"] == "RGB"
+    assert "repeating its channel" in steps["convert"]["note"]
 
 
 def test_target_shifts_become_steps_after_the_resize_and_both_specs_are_recorded():
     card = card_for((1, 28, 28), target="upload:scans.zip:invert=1,contrast=1,blur=0.5")
     assert ops(card) == [
         "decode",
+        "upright",
         "convert",
         "scale",
+        "flatten",
         "resize",
         "shift",
         "shift",
@@ -141,8 +146,16 @@ def test_efficientnet_card_lists_what_the_network_does_itself():
     assert normalize["mean"] == pytest.approx(IMAGENET_MEAN)
     assert normalize["std"] == pytest.approx(IMAGENET_STD)
     # the caller's steps stop at [0, 1] pixels of the model's input size: no normalisation twice
-    assert [s["op"] for s in card["preprocessing"]] == ["decode", "convert", "scale", "resize", "layout"]
-    assert card["preprocessing"][3]["width"] == 28
+    assert [s["op"] for s in card["preprocessing"]] == [
+        "decode",
+        "upright",
+        "convert",
+        "scale",
+        "flatten",
+        "resize",
+        "layout",
+    ]
+    assert card["preprocessing"][5]["width"] == 28
 
 
 def test_a_torchvision_card_lists_the_same_steps_at_its_size():
