@@ -85,10 +85,24 @@ def test_each_configuration_aggregates_every_stored_number_over_its_seeds(worksp
     )
 
 
+def leaves(tree: object, path: str = "") -> dict[str, object]:
+    """Every leaf of nested dicts and lists, by its path."""
+    if isinstance(tree, dict):
+        return {k: v for key, sub in tree.items() for k, v in leaves(sub, f"{path}/{key}").items()}
+    if isinstance(tree, list):
+        return {k: v for i, sub in enumerate(tree) for k, v in leaves(sub, f"{path}[{i}]").items()}
+    return {path: tree}
+
+
 def test_the_stand_in_workers_judge_their_runs_as_the_selection_code_does_now() -> None:
     """judged_runs.json (read by the workers, which import no torch) is what the selection code
-    computes today: else ``python -m tests.sweeps.judged_runs`` writes it again."""
-    assert stored() == computed()
+    computes today, to the last few bits (BNM's singular values round differently on an Intel Xeon and
+    an AMD EPYC): else ``python -m tests.sweeps.judged_runs`` writes it again."""
+    now, kept = leaves(computed()), leaves(stored())
+    assert kept.keys() == now.keys()
+    numbers = {k for k, v in now.items() if isinstance(v, float)}
+    assert {k: kept[k] for k in now.keys() - numbers} == {k: now[k] for k in now.keys() - numbers}
+    assert [kept[k] for k in sorted(numbers)] == pytest.approx([now[k] for k in sorted(numbers)], rel=1e-12)
 
 
 def test_the_recommendation_uses_no_target_labels_and_sits_beside_the_best_in_hindsight(
