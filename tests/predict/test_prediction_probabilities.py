@@ -105,8 +105,11 @@ def test_a_batch_keeps_only_its_top_classes_sorted(tmp_path: Path) -> None:
     trained = seeded_model("mlp", (4,), tuple(f"c{i}" for i in range(40)))
     (batch,) = predict_rows(trained, Domain("d", torch.rand(6, 4), None, ()))
     for values in (batch.top_index, batch.top_p, batch.confidence, batch.top_index[:, :2]):
-        owner = values.base if values.base is not None else values
-        assert np.asarray(owner).nbytes == 6 * 3 * 8
+        owner: np.ndarray | torch.Tensor = values
+        while isinstance(owner, np.ndarray) and owner.base is not None:
+            owner = owner.base  # a torch tensor's numpy view: its base is the tensor
+        held = owner.untyped_storage().nbytes() if isinstance(owner, torch.Tensor) else owner.nbytes
+        assert held == 6 * 3 * 8
 
 
 def test_cli_writes_every_class_on_request_and_refuses_it_without_a_file(
