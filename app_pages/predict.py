@@ -143,7 +143,7 @@ if request is not None:
         )
         if every_class:
             path = predictions.predict(*request, "all")[1]
-        what = ", every class's probability" if every_class else ""
+        what = ", every class" if every_class else ""  # the box beside it names the probabilities
         download.download_button(
             f"Predictions, one row per sample (CSV, {summary.n_samples:,} rows{what})",
             path.read_bytes,

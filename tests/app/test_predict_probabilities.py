@@ -42,7 +42,7 @@ def test_the_box_adds_every_classs_probability_to_the_download(app: OpenApp, wor
 
     box.check().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert downloads(at) == ["Predictions, one row per sample (CSV, 12 rows, every class's probability)"]
+    assert downloads(at) == ["Predictions, one row per sample (CSV, 12 rows, every class)"]
     (every,) = set(folder.glob("*.csv")) - {default}
     assert every.name == default.name.replace(".csv", "-all.csv")
     frame = pd.read_csv(every)
