@@ -25,7 +25,7 @@ tallies them (counts per class, confidences, accuracy, the least confident rows)
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -51,20 +51,25 @@ from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 TOP_K = 3
-_NOT_WORD = re.compile(r"\W+")
+
+
+def _word(name: str) -> str:
+    """``name`` in NFKC (``x²`` -> ``x2``), each run of characters that cannot go on a Python
+    identifier (other than letters, digits and ``_``) made one ``_``, stripped of ``_`` at its ends."""
+    kept = "".join(c if f"p{c}".isidentifier() else " " for c in unicodedata.normalize("NFKC", name))
+    return "_".join(kept.split()).strip("_")
 
 
 def probability_columns(classes: tuple[str, ...]) -> list[str]:
     """The columns of every class's probability, in the model's class order: ``p_`` and the class
-    name, each run of characters other than letters, digits and ``_`` made one ``_``, stripped of
-    ``_`` at its ends (``"sea lion"`` -> ``p_sea_lion``); a name left empty is the class's index
-    (``"?"``, class 4 -> ``p_4``). A column already taken, ignoring case, gets ``_2``, ``_3``, ...
-    (``"a b"`` then ``"a_b"`` -> ``p_a_b``, ``p_a_b_2``). So each is a plain identifier, unique in
+    name as a word (:func:`_word`: ``"sea lion"`` -> ``p_sea_lion``); a name left empty is the class's
+    index (``"?"``, class 4 -> ``p_4``). A column already taken, ignoring case, gets ``_2``, ``_3``, ...
+    (``"a b"`` then ``"a_b"`` -> ``p_a_b``, ``p_a_b_2``). So each is a Python identifier, unique in
     any tool that folds case, and the ``p_`` keeps it apart from ``id``, ``predicted``, ``p1`` ..."""
     columns: list[str] = []
     taken: set[str] = set()
     for index, name in enumerate(classes):
-        base = f"p_{_NOT_WORD.sub('_', name).strip('_') or index}"
+        base = f"p_{_word(name) or index}"
         column, n = base, 1
         while column.casefold() in taken:
             n += 1

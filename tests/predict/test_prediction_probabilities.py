@@ -80,6 +80,7 @@ def test_the_default_file_keeps_its_columns_and_values(tmp_path: Path) -> None:
         (("?", "0"), ["p_0", "p_0_2"]),
         (("id", "predicted", "p1", "top1", "label"), ["p_id", "p_predicted", "p_p1", "p_top1", "p_label"]),
         (("=cmd()", "+1", "_x_", "chat noir", "猫"), ["p_cmd", "p_1", "p_x", "p_chat_noir", "p_猫"]),
+        (("x²", "x2", "café", "cafe\u0301", "a\u200bb"), ["p_x2", "p_x2_2", "p_café", "p_café_2", "p_a_b"]),
     ],
 )
 def test_class_names_become_unique_plain_column_names(classes: tuple[str, ...], columns: list[str]) -> None:
