@@ -14,6 +14,7 @@ from tlcore.views import thumbnails
 from tlcore.views.ranking import kept_note
 
 BATCH_KEY = "predict_batch_file"
+PROBABILITIES_KEY = "predict_all_probabilities"
 
 st.title("Predict")
 source_spec, target_spec = state.pair()
@@ -132,8 +133,19 @@ if request is not None:
             column_config={"confidence": st.column_config.NumberColumn(format="percent")},
         )
         st.dataframe(pd.read_csv(path, nrows=200), hide_index=True, height=260)
-        st.download_button(
-            f"Predictions, one row per sample (CSV, {summary.n_samples:,} rows)",
+        download, every = st.columns([3, 2], vertical_alignment="center")
+        every_class = every.checkbox(
+            "Every class's probability",
+            key=PROBABILITIES_KEY,
+            help="Adds one column per class, p_<class name>, in the model's class order: the whole softmax, "
+            "for calibration, ensembling or a threshold per class (`python -m tlcore predict --probabilities "
+            "all`; the README's Predictions section says how odd class names are written)",
+        )
+        if every_class:
+            path = predictions.predict(*request, "all")[1]
+        what = ", every class" if every_class else ""  # the box beside it names the probabilities
+        download.download_button(
+            f"Predictions, one row per sample (CSV, {summary.n_samples:,} rows{what})",
             path.read_bytes,
             path.name,
             "text/csv",

@@ -21,29 +21,36 @@ from tlcore.export import export_run
 from tlcore.predict import load_data, load_run_model, predict_rows
 from tlcore.prediction_files import write_predictions
 from tlcore.prediction_summary import PredictionSummary
+from tlcore.run_model_options import DEFAULT_PROBABILITIES, Probabilities
 from tlcore.workspace import Workspace
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 
 
-def predict(run_id: str, spec: str) -> tuple[PredictionSummary, Path, tuple[str, ...]]:
-    """The summary of ``run_id``'s predictions for every sample of ``spec``, the CSV holding them and
-    the notes on what reading the data changed (``predict``'s ``note:`` lines)."""
-    summary, path, notes = _predict(str(engine.workspace().root), run_id, spec)
+def predict(
+    run_id: str, spec: str, probabilities: Probabilities = DEFAULT_PROBABILITIES
+) -> tuple[PredictionSummary, Path, tuple[str, ...]]:
+    """The summary of ``run_id``'s predictions for every sample of ``spec``, the CSV holding them
+    (``probabilities="all"``: with every class's p, ``predict --probabilities all``) and the notes on
+    what reading the data changed (``predict``'s ``note:`` lines)."""
+    summary, path, notes = _predict(str(engine.workspace().root), run_id, spec, probabilities)
     return summary, Path(path), notes
 
 
 @st.cache_data(max_entries=8, show_spinner="Predicting every sample…")
-def _predict(root: str, run_id: str, spec: str) -> tuple[PredictionSummary, str, tuple[str, ...]]:
+def _predict(
+    root: str, run_id: str, spec: str, probabilities: Probabilities
+) -> tuple[PredictionSummary, str, tuple[str, ...]]:
     workspace = Workspace.resolve(root)
     trained = load_run_model(workspace, run_id)
     domain = load_data(trained, spec, workspace, allow_paths=False)
     digest = hashlib.sha256(spec.encode()).hexdigest()[:10]
-    name = f"{_UNSAFE.sub('_', spec).strip('._')[:60] or 'data'}-{digest}.csv"
+    kind = "" if probabilities == DEFAULT_PROBABILITIES else f"-{probabilities}"
+    name = f"{_UNSAFE.sub('_', spec).strip('._')[:60] or 'data'}-{digest}{kind}.csv"
     path = workspace.subdir("predictions") / run_id / name
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = predict_rows(trained, domain)
-    return write_predictions(path, rows), str(path), tuple(rows.notes())
+    return write_predictions(path, rows, probabilities=probabilities), str(path), tuple(rows.notes())
 
 
 def export_zip(run_id: str, fmt: str) -> bytes:

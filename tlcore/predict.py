@@ -12,7 +12,8 @@ Each batch then runs through the model in eval mode without gradients on
 - ``predicted`` = argmax p and ``confidence`` = max p;
 - ``entropy`` = H(p) = -sum_k p_k ln p_k (nats; 0 for a one-hot p, ln K for a uniform one);
 - the top min(3, K) classes and their probabilities (ties: the lower class index first);
-- ``label``, the true class, when the domain is labelled.
+- ``label``, the true class, when the domain is labelled;
+- every class's p, which a file holds on request (:func:`probability_columns` names its columns).
 
 Only these small per-sample outputs outlive a batch. :func:`tlcore.prediction_summary.summarise`
 tallies them (counts per class, confidences, accuracy, the least confident rows);
@@ -24,6 +25,7 @@ tallies them (counts per class, confidences, accuracy, the least confident rows)
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,11 +46,37 @@ from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import input_side
 from tlcore.models import Classifier
-from tlcore.run_model_options import DEFAULT_BATCH_SIZE
+from tlcore.run_model_options import DEFAULT_BATCH_SIZE, DEFAULT_PROBABILITIES, Probabilities
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 TOP_K = 3
+
+
+def _word(name: str) -> str:
+    """``name`` in NFKC (``x²`` -> ``x2``), each run of characters that cannot go on a Python
+    identifier (other than letters, digits and ``_``) made one ``_``, stripped of ``_`` at its ends."""
+    kept = "".join(c if f"p{c}".isidentifier() else " " for c in unicodedata.normalize("NFKC", name))
+    return "_".join(kept.split()).strip("_")
+
+
+def probability_columns(classes: tuple[str, ...]) -> list[str]:
+    """The columns of every class's probability, in the model's class order: ``p_`` and the class
+    name as a word (:func:`_word`: ``"sea lion"`` -> ``p_sea_lion``); a name left empty is the class's
+    index (``"?"``, class 4 -> ``p_4``). A column already taken, ignoring case, gets ``_2``, ``_3``, ...
+    (``"a b"`` then ``"a_b"`` -> ``p_a_b``, ``p_a_b_2``). So each is a Python identifier, unique in
+    any tool that folds case, and the ``p_`` keeps it apart from ``id``, ``predicted``, ``p1`` ..."""
+    columns: list[str] = []
+    taken: set[str] = set()
+    for index, name in enumerate(classes):
+        base = f"p_{_word(name) or index}"
+        column, n = base, 1
+        while column.casefold() in taken:
+            n += 1
+            column = f"{base}_{n}"
+        taken.add(column.casefold())
+        columns.append(column)
+    return columns
 
 
 @dataclass(frozen=True)
@@ -103,6 +131,7 @@ class PredictionBatch:
     top_p: np.ndarray  # n x k float64 softmax probabilities
     entropy: np.ndarray  # n float64, nats
     label: np.ndarray | None  # n int64 true class indices, None when unlabelled
+    p: np.ndarray  # n x K float64 softmax probabilities, in the order of classes
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -115,9 +144,10 @@ class PredictionBatch:
     def confidence(self) -> np.ndarray:
         return self.top_p[:, 0]
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, probabilities: Probabilities = DEFAULT_PROBABILITIES) -> pd.DataFrame:
         """One row per sample: ``id``, ``predicted``, ``confidence``, ``entropy``, ``top1``, ``p1``, ...,
-        and ``label`` when labelled; class names as text."""
+        and ``label`` when labelled; class names as text. ``probabilities="all"`` adds every class's p
+        after them (columns of :func:`probability_columns`)."""
         names = np.asarray(self.classes, dtype=object)
         columns: dict[str, Any] = {
             "id": list(self.ids),
@@ -130,6 +160,8 @@ class PredictionBatch:
             columns[f"p{j + 1}"] = self.top_p[:, j]
         if self.label is not None:
             columns["label"] = names[self.label]
+        if probabilities == "all":
+            columns.update(zip(probability_columns(self.classes), self.p.T, strict=True))
         return pd.DataFrame(columns)
 
 
@@ -144,14 +176,15 @@ def _batch_outputs(
     p = torch.softmax(logits.double(), dim=1)
     top_p, top_index = torch.sort(p, dim=1, descending=True, stable=True)
     k = min(TOP_K, p.shape[1])
-    return PredictionBatch(
+    return PredictionBatch(  # the top k copied out: a view would keep all K sorted for the tally
         rows=rows.numpy(),
         ids=ids,
         classes=classes,
-        top_index=top_index[:, :k].cpu().numpy(),
-        top_p=top_p[:, :k].cpu().numpy(),
+        top_index=top_index[:, :k].contiguous().cpu().numpy(),
+        top_p=top_p[:, :k].contiguous().cpu().numpy(),
         entropy=torch.special.entr(p).sum(1).cpu().numpy(),
         label=None if label is None else label.numpy(),
+        p=p.cpu().numpy(),
     )
 
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from tlcore.errors import TLError
 from tlcore.predict import PredictionBatch
 from tlcore.prediction_summary import LEAST_CONFIDENT, PredictionSummary, Tally
+from tlcore.run_model_options import DEFAULT_PROBABILITIES, Probabilities
 from tlcore.workspace import atomic_write
 
 FORMATS = (".csv", ".parquet")
@@ -63,17 +64,22 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_predictions(
-    path: str | Path, batches: Iterable[PredictionBatch], least: int = LEAST_CONFIDENT
+    path: str | Path,
+    batches: Iterable[PredictionBatch],
+    least: int = LEAST_CONFIDENT,
+    *,
+    probabilities: Probabilities = DEFAULT_PROBABILITIES,
 ) -> PredictionSummary:
-    """Write one row per sample (columns of :meth:`PredictionBatch.to_frame`) to a ``.csv`` or
-    ``.parquet`` file, a batch at a time, atomically: a failure leaves no file. Returns their summary."""
+    """Write one row per sample (columns of :meth:`PredictionBatch.to_frame`; ``probabilities="all"``:
+    every class's p too) to a ``.csv`` or ``.parquet`` file, a batch at a time, atomically: a failure
+    leaves no file. Returns their summary."""
     path = check_output(path)
     tally = Tally()
 
     def tallied() -> Iterator[pd.DataFrame]:
         for batch in batches:
             tally.add(batch)
-            yield batch.to_frame()
+            yield batch.to_frame(probabilities)
 
     def write(temp: Path) -> None:
         if path.suffix.lower() == ".csv":

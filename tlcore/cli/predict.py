@@ -2,8 +2,9 @@
 
 Without ``--out`` it prints a summary (samples, predictions per class, mean confidence, accuracy when
 the data is labelled, with its count and 95% Wilson interval); with ``--out FILE.csv|FILE.parquet`` it
-also writes one row per sample there. ``--run-shifts`` gives the data the shifts of the run's target
-that it lacks (a diagnosis' fix the run was adapted on), as the app does to a new batch.
+also writes one row per sample there (``--probabilities all``: with every class's probability too).
+``--run-shifts`` gives the data the shifts of the run's target that it lacks (a diagnosis' fix the run
+was adapted on), as the app does to a new batch.
 A run whose negative-transfer alarm is raised (``runs show``'s alarm) is said so on stderr, and in
 ``--json`` under ``alarm``, as the app's Predict page shows it beside the run; so is data most of whose
 images are blank (:func:`tlcore.data.ink.blank_warning`; ``--json``: ``blank``).
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from tlcore.cli.output import ProgressBar, print_json, text_table, wrapped
 from tlcore.cli.rank import show_alarm
+from tlcore.errors import TLError
 from tlcore.numbers import plural
-from tlcore.run_model_options import DEFAULT_BATCH_SIZE
+from tlcore.run_model_options import DEFAULT_BATCH_SIZE, DEFAULT_PROBABILITIES, PROBABILITIES
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -47,6 +49,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", metavar="FILE", help="write one row per sample to FILE.csv or FILE.parquet")
     parser.add_argument(
+        "--probabilities",
+        choices=PROBABILITIES,
+        default=DEFAULT_PROBABILITIES,
+        help="the probabilities in --out's rows: top3, the 3 most probable classes' (p1 .. p3), or all, "
+        "also one column per class, p_<class name> in the model's class order "
+        f"(default {DEFAULT_PROBABILITIES})",
+    )
+    parser.add_argument(
         "--batch-size",
         type=int,
         default=DEFAULT_BATCH_SIZE,
@@ -65,6 +75,8 @@ def predict_command(args: argparse.Namespace) -> int:
     from tlcore.prediction_files import check_output, write_predictions  # noqa: PLC0415 - loads torch
     from tlcore.prediction_summary import summarise  # noqa: PLC0415 - loads torch
 
+    if args.probabilities != DEFAULT_PROBABILITIES and not args.out:
+        raise TLError(f"--probabilities {args.probabilities} needs --out FILE.csv or FILE.parquet")
     out = check_output(args.out) if args.out else None
     workspace = Workspace.existing(args.workspace)
     trained = load_run_model(workspace, args.run_id)
@@ -83,7 +95,9 @@ def predict_command(args: argparse.Namespace) -> int:
     bar = ProgressBar("predict", enabled=not args.json)
     try:
         batches = _shown(predictions, bar)
-        summary = write_predictions(out, batches) if out else summarise(batches)
+        summary = (
+            write_predictions(out, batches, probabilities=args.probabilities) if out else summarise(batches)
+        )
     finally:
         bar.close()
     if args.json:
