@@ -12,9 +12,10 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
   per process (:func:`process_token`), as Ray's token loader keeps the first token it read;
 - an **explicit address** (``--address`` / ``$TLSTUDIO_RAY_ADDRESS``; never ``"auto"``, which joins
   whatever cluster it finds): first checked to answer (:func:`check_reachable`: resolved and a TCP
-  connection within :data:`CONNECT_TIMEOUT`), as Ray retries a dead address for minutes; a cluster
-  with token auth (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the
-  driver, which Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
+  connection within :data:`CONNECT_TIMEOUT`), as Ray retries a dead address for minutes, then asked
+  once whether it takes this driver's token (:func:`check_token`); a cluster with token auth
+  (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the driver, which
+  Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
   or ``RAY_AUTH_TOKEN_PATH`` is given, and not merely because ``~/.ray/auth_token`` exists (a driver
   in token mode cannot create actors on a cluster without auth). Ray reads the mode once, when it
   is imported: :func:`sync_ray_auth` makes it read the environment again before each connection.
@@ -111,8 +112,28 @@ class RaySession:
         self._loopback_before: bool | None = None  # Ray's loopback state before open (embedded)
         self.ray: Any = None
 
+    def check(self) -> None:
+        """What :meth:`open` checks before connecting, without connecting: Ray is installed and an
+        explicit address answers as a Ray cluster that accepts this driver's token."""
+        self._prepare()
+        self.close()
+
     def open(self, worker_env: dict[str, str] | None = None) -> Any:
         """Connect (or start the embedded cluster); ``worker_env``: environment of its worker processes."""
+        ray = self._prepare()
+        options: dict[str, Any] = {
+            "logging_level": "ERROR",
+            "log_to_driver": False,
+            "runtime_env": {"py_modules": [str(Path(tlcore.__file__).parent)], "env_vars": worker_env or {}},
+        }
+        if self.address is None:
+            options |= {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
+            options["_temp_dir"] = str(self.folder)
+        self._init(ray, options)
+        return ray
+
+    def _prepare(self) -> Any:
+        """The environment, Ray's loopback and auth state for the connection; the ``ray`` module."""
         if self.address is not None:
             check_reachable(self.address)
         self._saved_env = dict(os.environ)
@@ -132,15 +153,12 @@ class RaySession:
         if self.address is None:
             self._loopback_before = set_loopback(True)
         sync_ray_auth()
-        options: dict[str, Any] = {
-            "logging_level": "ERROR",
-            "log_to_driver": False,
-            "runtime_env": {"py_modules": [str(Path(tlcore.__file__).parent)], "env_vars": worker_env or {}},
-        }
-        if self.address is None:
-            options |= {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
-            options["_temp_dir"] = str(self.folder)
-        self._init(ray, options)
+        if self.address is not None:
+            try:
+                check_token(self.address)
+            except TLError:
+                self.close()
+                raise
         return ray
 
     def _init(self, ray: Any, options: dict[str, Any]) -> None:
@@ -265,8 +283,50 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
         raise TLError(f"no Ray cluster at {address}: {why} (is `ray start --head` running there?)") from None
 
 
+def check_token(address: str) -> None:
+    """A :class:`TLError` unless the GCS at ``address`` takes this driver's auth (one request: Ray's
+    own connect retries a refused token 20 times, a second apart, each a warning on stderr, and
+    what answers there without being a Ray GCS for minutes). Ray's warning is kept off stderr."""
+    from ray._raylet import GcsClient  # noqa: PLC0415 - optional, private
+    from ray.exceptions import AuthenticationError, RpcError  # noqa: PLC0415 - optional
+
+    try:
+        with _quiet_stderr():
+            GcsClient(address=address, cluster_id=None)
+    except AuthenticationError:
+        given = os.environ.get("RAY_AUTH_MODE", "").lower() == "token"
+        why = (
+            "the token given is not the cluster's" if given else "no token given (RAY_AUTH_MODE is not token)"
+        )
+        raise TLError(
+            f"the Ray cluster at {address} refused this driver: {why}; a cluster with token auth needs "
+            "RAY_AUTH_MODE=token and its token in RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token"
+        ) from None
+    except RpcError as exc:
+        raise TLError(f"no Ray cluster at {address}: {_first_line(exc)} (is it a Ray head's port?)") from None
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 to /dev/null meanwhile (Ray's C++ logging writes there, not to ``sys.stderr``)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _first_line(exc: Exception) -> str:
+    return next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+
+
 def _connect_error(address: str | None, exc: Exception) -> str:
-    first = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+    first = _first_line(exc)
     if address is None:
         return f"could not start an embedded Ray cluster: {first}"
     return (
