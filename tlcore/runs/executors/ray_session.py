@@ -178,6 +178,9 @@ class RaySession:
             if callable(handler):
                 handler(signal.SIGTERM, None)  # as if it had come a moment later
             raise
+        except KeyboardInterrupt:  # Ctrl-C while ray.init ran: the caller's close shuts down what it started
+            self.ray = ray
+            raise
         except Exception as exc:
             self.ray = ray
             self.close()
@@ -236,9 +239,11 @@ def signals_seen(active: bool = True) -> Iterator[bytearray]:
 
 def end_stragglers(folder: Path, timeout: float = STRAGGLER_TIMEOUT) -> None:
     """Kill the processes still alive after ``ray.shutdown`` that name the embedded cluster's session
-    ``folder`` in their command line (each of its processes gets it) and wait for them to be gone:
-    when a SIGTERM cut ``ray.init`` short, Ray's shutdown does not know the ones it had just started
-    (its GCS then writes its port file after the folder is removed). Needs ``/proc`` (Linux)."""
+    ``folder`` in their command line (each of its processes gets it) or, as Ray's agents rename
+    theirs, hold a file inside it open (their logs), this process aside, and wait for them to be
+    gone: when a SIGTERM or Ctrl-C cut ``ray.init`` short, Ray's shutdown does not know the ones it
+    had just started (its GCS then writes its port file after the folder is removed; the agents,
+    their raylet killed, live on for a minute). Needs ``/proc`` (Linux)."""
     deadline = time.monotonic() + timeout
     while pids := _naming(folder):
         for pid in pids:
@@ -250,15 +255,28 @@ def end_stragglers(folder: Path, timeout: float = STRAGGLER_TIMEOUT) -> None:
 
 
 def _naming(folder: Path) -> list[int]:
-    """Pids of the live processes whose command line holds ``folder``'s path."""
+    """Pids of the live processes but this one whose command line holds ``folder``'s path or that
+    hold a file inside it open."""
     needles = [os.fsencode(folder) + end for end in (b"/", b"\0")]  # the path itself, or inside it
+    inside = f"{os.fsdecode(folder)}/"
     pids = []
     for entry in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):
             command = (entry / "cmdline").read_bytes()  # NUL-terminated arguments; a zombie's is empty
-            if any(needle in command for needle in needles):
+            if int(entry.name) != os.getpid() and (
+                any(needle in command for needle in needles) or _holds_open(entry, inside)
+            ):
                 pids.append(int(entry.name))
     return pids
+
+
+def _holds_open(process: Path, prefix: str) -> bool:
+    """Whether the process (its ``/proc`` entry) holds a file whose path starts with ``prefix`` open."""
+    for fd in process.joinpath("fd").iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            if str(fd.readlink()).startswith(prefix):
+                return True
+    return False
 
 
 def _restore_env(saved: dict[str, str]) -> None:
