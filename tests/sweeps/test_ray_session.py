@@ -95,23 +95,29 @@ def test_nothing_is_seen_when_no_signal_comes_or_when_off() -> None:
         signal.signal(signal.SIGUSR1, previous)
 
 
-def sleeper(*argv: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *argv])
+def sleeper(*argv: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """A process sleeping; ``log``: a file it holds open (its stdout), not named in its command line."""
+    with Path(os.devnull if log is None else log).open("wb") as out:
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *argv], stdout=out)
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc")
 def test_the_processes_naming_the_session_folder_are_ended_and_only_they(tmp_path: Path) -> None:
-    folder = tmp_path / "tlray-1-abc"
+    folder, beside = tmp_path / "tlray-1-abc", tmp_path / "tlray-1-abcd"  # another session's, named alike
+    for path in (folder, beside):
+        path.mkdir()
     ours = [sleeper(f"--log_dir={folder}/session_1/logs"), sleeper(f"--session-dir={folder}")]
-    other = sleeper(str(tmp_path / "tlray-1-abcd"))  # another session's folder, whose name extends ours
+    ours.append(sleeper("ray::DashboardAgent", log=folder / "dashboard_agent.out"))  # QA helper-159
+    others = [sleeper(str(beside)), sleeper(log=beside / "dashboard_agent.out")]
     try:
         time.sleep(0.2)  # their command lines are set
         started = time.monotonic()
-        end_stragglers(folder)
+        with (folder / "python-core-driver.log").open("wb"):  # this process's own: it lives on
+            end_stragglers(folder)
         assert time.monotonic() - started < 5
-        assert [p.wait(timeout=5) for p in ours] == [-signal.SIGKILL] * 2
-        assert other.poll() is None
+        assert [p.wait(timeout=5) for p in ours] == [-signal.SIGKILL] * 3
+        assert [p.poll() for p in others] == [None, None]
     finally:
-        for process in (*ours, other):
+        for process in (*ours, *others):
             process.kill()
             process.wait()

@@ -325,3 +325,56 @@ def test_sweeps_list_finds_by_words_and_pages(
     assert out == "no sweeps match 'dann' past the 3 newest: 3 match\n"
     _, out, _ = cli(workspace, "sweeps", "list", "--offset", "6", capsys=capsys)
     assert out == "no sweeps past the 6 newest: there are 6\n"  # QA helper-126: "(6 in all)"
+
+
+REFUSALS = {
+    "AuthenticationError": "RPC error: InvalidAuthToken: Authentication token is missing or incorrect",
+    "RpcError": "Timed out while waiting for GCS to become available.",
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("AuthenticationError", "", "the Ray cluster at {address} refused this driver: no token given "),
+        (
+            "AuthenticationError",
+            "0badc0de",
+            "the Ray cluster at {address} refused this driver: the token given ",
+        ),
+        ("RpcError", "", "no Ray cluster at {address}: Timed out while waiting for GCS"),
+    ],
+)
+def test_a_cluster_refusing_the_driver_is_one_line_before_a_sweep_exists(
+    workspace: Workspace,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[str, str, str],
+) -> None:
+    """QA helper-159: a token-auth cluster (`ray start`'s default) and no token or a wrong one gave
+    Ray's warning on stderr once a second for 20 s, then a sweep closed ``failed``; a port where no
+    Ray GCS answers, minutes of retries. Ray's refusal is stood in for (no cluster here)."""
+    error, token, said = case
+    ray = import_ray(loopback=True)
+    from ray import _raylet  # noqa: PLC0415 - the private client the check asks
+
+    def refusing(**_: object) -> None:
+        os.write(2, b"[W gcs_client.cc:210] Failed to get cluster ID from GCS server\n")  # as Ray's C++ does
+        raise getattr(ray.exceptions, error)(REFUSALS[error])
+
+    monkeypatch.setattr(_raylet, "GcsClient", refusing)
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    if token:
+        monkeypatch.setenv("RAY_AUTH_TOKEN", token)
+    with socket.socket() as head:  # something listens there: the TCP check passes
+        head.bind(("127.0.0.1", 0))
+        head.listen()
+        address = f"127.0.0.1:{head.getsockname()[1]}"
+        code = main(["--workspace", str(workspace.root), *BASE, "--methods", "im", "--executor", "ray",
+                     f"--address={address}"])  # fmt: skip
+    out, err = capfd.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("error: " + said.format(address=address)), err
+    assert SweepStore(workspace).list() == []
+    assert "RAY_AUTH_MODE" not in os.environ  # the environment is put back

@@ -10,9 +10,12 @@ import sys
 
 import pytest
 from fake_workers import make_config
+from inline_executor import InlineExecutor
 
 from tests.sweeps.stored_sweeps import many_sweeps
+from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
+from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.index import SCHEMA_VERSION
 from tlcore.runs.store import RunStore
@@ -117,6 +120,42 @@ def test_a_sweep_whose_driver_died_is_closed_as_interrupted(workspace: Workspace
     assert store.mark_stale() == [sweep_id]
     record = store.get(sweep_id)
     assert record.status == "interrupted" and f"driver process {dead.pid}" in record.error
+
+
+class RunsUntilCtrlC(InlineExecutor):
+    """A trial that runs until Ctrl-C reaches the driver at its third look; stopping ends it, as
+    the Ray executor's shutdown does."""
+
+    looks = 0
+
+    def submit(self, run_id: str, config: AdaptConfig) -> None:
+        self.store.start(run_id, os.getpid())
+
+    def poll(self) -> None:
+        self.looks += 1
+        if self.looks == 3:
+            raise KeyboardInterrupt
+
+    def shutdown(self) -> None:
+        for record in self.store.list():
+            if record.active:
+                self.store.end(record.id, "cancelled", "the sweep's driver stopped before it finished")
+
+
+def test_an_ended_sweep_keeps_its_last_progress_line_not_a_look_before_its_end(workspace: Workspace) -> None:
+    """QA helper-159: after Ctrl-C, `sweeps list` said "cancelled, 0/2 done, 1 running" (the last
+    look before the driver stopped its trial); a finished sweep resumed said "starting"."""
+    sweep_id = driver.create(workspace, sweep_spec())
+    with pytest.raises(KeyboardInterrupt):
+        driver.drive(workspace, sweep_id, executor=RunsUntilCtrlC(workspace, "sweep_workers:scored"), poll=0)
+    record = SweepStore(workspace).get(sweep_id)
+    assert (record.status, record.message) == ("cancelled", "0/2 done")
+    driver.resume(workspace, sweep_id)
+    driver.drive(workspace, sweep_id, executor=InlineExecutor(workspace, "sweep_workers:scored"), poll=0)
+    driver.resume(workspace, sweep_id)
+    driver.drive(workspace, sweep_id, executor=InlineExecutor(workspace, "sweep_workers:scored"), poll=0)
+    record = SweepStore(workspace).get(sweep_id)
+    assert (record.status, record.message) == ("done", "2/2 done")  # finished: no trial ran again
 
 
 def test_every_sweep_is_reachable_page_by_page_newest_first_and_found_by_its_words(

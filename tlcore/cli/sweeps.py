@@ -93,11 +93,13 @@ def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = 
         cpus_per_trial=args.cpus_per_trial or base.cpus_per_trial,
     )
     if settings.kind == "ray":
-        from tlcore.runs.executors.ray_session import check_reachable, import_ray  # noqa: PLC0415 - only for Ray
+        from tlcore.runs.executors.ray_session import RaySession, import_ray  # noqa: PLC0415 - only for Ray
 
-        import_ray(loopback=settings.address is None)  # a missing Ray: one line saying how to install it
-        if settings.address is not None:
-            check_reachable(settings.address)  # a dead address: one line, before a sweep exists
+        # a missing Ray, a dead address, a refused token: one line, before a sweep exists
+        if settings.address is None:
+            import_ray(loopback=True)
+        else:
+            RaySession(settings.address).check()
     return settings
 
 

@@ -99,8 +99,8 @@ def drive(
             loop.cancel_active()
         raise
     finally:
-        executor.shutdown()
-        sweeps.end(sweep_id, status, reason)
+        executor.shutdown()  # the trials it stopped are closed now: the last line counts them so
+        sweeps.end(sweep_id, status, reason, progress_line(summary(workspace, sweep_id)))
     final = summary(workspace, sweep_id)
     loop.on_progress(final)
     return final

@@ -186,10 +186,11 @@ class SweepStore:
             self._update(sweep_id, SWEEP_STATUSES, status="cancelled", error="cancelled on request")
         return self.get(sweep_id)
 
-    def end(self, sweep_id: str, status: SweepEnd, reason: str = "") -> bool:
-        """Close an active sweep; True if it was active."""
+    def end(self, sweep_id: str, status: SweepEnd, reason: str = "", message: str | None = None) -> bool:
+        """Close an active sweep (``message``: the driver's last progress line); True if it was active."""
         line = (reason.strip().splitlines() or [""])[0][:500]
-        return self._update(sweep_id, ("queued", "running"), status=status, error=line)
+        values = {"error": line} | ({} if message is None else {"message": message})
+        return self._update(sweep_id, ("queued", "running"), status=status, **values)
 
     def mark_stale(self, records: builtins.list[SweepRecord] | None = None) -> builtins.list[str]:
         """Close the active sweeps whose driver is gone as ``interrupted``; returns their ids."""

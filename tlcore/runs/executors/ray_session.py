@@ -12,9 +12,10 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
   per process (:func:`process_token`), as Ray's token loader keeps the first token it read;
 - an **explicit address** (``--address`` / ``$TLSTUDIO_RAY_ADDRESS``; never ``"auto"``, which joins
   whatever cluster it finds): first checked to answer (:func:`check_reachable`: resolved and a TCP
-  connection within :data:`CONNECT_TIMEOUT`), as Ray retries a dead address for minutes; a cluster
-  with token auth (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the
-  driver, which Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
+  connection within :data:`CONNECT_TIMEOUT`), as Ray retries a dead address for minutes, then asked
+  once whether it takes this driver's token (:func:`check_token`); a cluster with token auth
+  (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the driver, which
+  Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
   or ``RAY_AUTH_TOKEN_PATH`` is given, and not merely because ``~/.ray/auth_token`` exists (a driver
   in token mode cannot create actors on a cluster without auth). Ray reads the mode once, when it
   is imported: :func:`sync_ray_auth` makes it read the environment again before each connection.
@@ -111,8 +112,28 @@ class RaySession:
         self._loopback_before: bool | None = None  # Ray's loopback state before open (embedded)
         self.ray: Any = None
 
+    def check(self) -> None:
+        """What :meth:`open` checks before connecting, without connecting: Ray is installed and an
+        explicit address answers as a Ray cluster that accepts this driver's token."""
+        self._prepare()
+        self.close()
+
     def open(self, worker_env: dict[str, str] | None = None) -> Any:
         """Connect (or start the embedded cluster); ``worker_env``: environment of its worker processes."""
+        ray = self._prepare()
+        options: dict[str, Any] = {
+            "logging_level": "ERROR",
+            "log_to_driver": False,
+            "runtime_env": {"py_modules": [str(Path(tlcore.__file__).parent)], "env_vars": worker_env or {}},
+        }
+        if self.address is None:
+            options |= {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
+            options["_temp_dir"] = str(self.folder)
+        self._init(ray, options)
+        return ray
+
+    def _prepare(self) -> Any:
+        """The environment, Ray's loopback and auth state for the connection; the ``ray`` module."""
         if self.address is not None:
             check_reachable(self.address)
         self._saved_env = dict(os.environ)
@@ -132,15 +153,12 @@ class RaySession:
         if self.address is None:
             self._loopback_before = set_loopback(True)
         sync_ray_auth()
-        options: dict[str, Any] = {
-            "logging_level": "ERROR",
-            "log_to_driver": False,
-            "runtime_env": {"py_modules": [str(Path(tlcore.__file__).parent)], "env_vars": worker_env or {}},
-        }
-        if self.address is None:
-            options |= {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
-            options["_temp_dir"] = str(self.folder)
-        self._init(ray, options)
+        if self.address is not None:
+            try:
+                check_token(self.address)
+            except TLError:
+                self.close()
+                raise
         return ray
 
     def _init(self, ray: Any, options: dict[str, Any]) -> None:
@@ -159,6 +177,9 @@ class RaySession:
             self.close()
             if callable(handler):
                 handler(signal.SIGTERM, None)  # as if it had come a moment later
+            raise
+        except KeyboardInterrupt:  # Ctrl-C while ray.init ran: the caller's close shuts down what it started
+            self.ray = ray
             raise
         except Exception as exc:
             self.ray = ray
@@ -218,9 +239,11 @@ def signals_seen(active: bool = True) -> Iterator[bytearray]:
 
 def end_stragglers(folder: Path, timeout: float = STRAGGLER_TIMEOUT) -> None:
     """Kill the processes still alive after ``ray.shutdown`` that name the embedded cluster's session
-    ``folder`` in their command line (each of its processes gets it) and wait for them to be gone:
-    when a SIGTERM cut ``ray.init`` short, Ray's shutdown does not know the ones it had just started
-    (its GCS then writes its port file after the folder is removed). Needs ``/proc`` (Linux)."""
+    ``folder`` in their command line (each of its processes gets it) or, as Ray's agents rename
+    theirs, hold a file inside it open (their logs), this process aside, and wait for them to be
+    gone: when a SIGTERM or Ctrl-C cut ``ray.init`` short, Ray's shutdown does not know the ones it
+    had just started (its GCS then writes its port file after the folder is removed; the agents,
+    their raylet killed, live on for a minute). Needs ``/proc`` (Linux)."""
     deadline = time.monotonic() + timeout
     while pids := _naming(folder):
         for pid in pids:
@@ -232,15 +255,28 @@ def end_stragglers(folder: Path, timeout: float = STRAGGLER_TIMEOUT) -> None:
 
 
 def _naming(folder: Path) -> list[int]:
-    """Pids of the live processes whose command line holds ``folder``'s path."""
+    """Pids of the live processes but this one whose command line holds ``folder``'s path or that
+    hold a file inside it open."""
     needles = [os.fsencode(folder) + end for end in (b"/", b"\0")]  # the path itself, or inside it
+    inside = f"{os.fsdecode(folder)}/"
     pids = []
     for entry in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):
             command = (entry / "cmdline").read_bytes()  # NUL-terminated arguments; a zombie's is empty
-            if any(needle in command for needle in needles):
+            if int(entry.name) != os.getpid() and (
+                any(needle in command for needle in needles) or _holds_open(entry, inside)
+            ):
                 pids.append(int(entry.name))
     return pids
+
+
+def _holds_open(process: Path, prefix: str) -> bool:
+    """Whether the process (its ``/proc`` entry) holds a file whose path starts with ``prefix`` open."""
+    for fd in process.joinpath("fd").iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            if str(fd.readlink()).startswith(prefix):
+                return True
+    return False
 
 
 def _restore_env(saved: dict[str, str]) -> None:
@@ -265,8 +301,50 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
         raise TLError(f"no Ray cluster at {address}: {why} (is `ray start --head` running there?)") from None
 
 
+def check_token(address: str) -> None:
+    """A :class:`TLError` unless the GCS at ``address`` takes this driver's auth (one request: Ray's
+    own connect retries a refused token 20 times, a second apart, each a warning on stderr, and
+    what answers there without being a Ray GCS for minutes). Ray's warning is kept off stderr."""
+    from ray._raylet import GcsClient  # noqa: PLC0415 - optional, private
+    from ray.exceptions import AuthenticationError, RpcError  # noqa: PLC0415 - optional
+
+    try:
+        with _quiet_stderr():
+            GcsClient(address=address, cluster_id=None)
+    except AuthenticationError:
+        given = os.environ.get("RAY_AUTH_MODE", "").lower() == "token"
+        why = (
+            "the token given is not the cluster's" if given else "no token given (RAY_AUTH_MODE is not token)"
+        )
+        raise TLError(
+            f"the Ray cluster at {address} refused this driver: {why}; a cluster with token auth needs "
+            "RAY_AUTH_MODE=token and its token in RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token"
+        ) from None
+    except RpcError as exc:
+        raise TLError(f"no Ray cluster at {address}: {_first_line(exc)} (is it a Ray head's port?)") from None
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 to /dev/null meanwhile (Ray's C++ logging writes there, not to ``sys.stderr``)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _first_line(exc: Exception) -> str:
+    return next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+
+
 def _connect_error(address: str | None, exc: Exception) -> str:
-    first = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+    first = _first_line(exc)
     if address is None:
         return f"could not start an embedded Ray cluster: {first}"
     return (
