@@ -64,7 +64,7 @@ def _repeat_gives(record: RunRecord) -> str:
     """What repeating the done run ``record`` gives: the same numbers on CPU, unless its stored config
     lacks a field of today's (QA helper-157: a run stored by an older tlstudio, trained by its code,
     read 59.3% where today's repeat of it read 56.3%)."""
-    missing = [name for name in AdaptConfig.defaults() if name not in record.config]
+    missing = AdaptConfig.missing_from(record.config)
     if not missing:
         return "a repeat gives the same numbers on CPU"
     return (
