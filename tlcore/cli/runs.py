@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
@@ -119,12 +118,8 @@ def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     unused = {"augment": " (images only: not applied to feature vectors)"} if len(shape) == 1 else {}
     said = (f"{key}={value}{unused.get(key, '') if value else ''}" for key, value in record.config.items())
     config = wrapped(", ".join(said), "  config   ")
-    if missing := AdaptConfig.missing_from(record.config):  # QA helper-157: an older version's run
-        config += wrapped(
-            f"by an older tlstudio (before {', '.join(missing)}): trained by its code and its methods' "
-            "defaults (a parameter it leaves unset was that version's default), so a repeat today may differ",
-            "  stored   ",
-        )
+    if older := run_tables.older_version_text(record.config):  # QA helper-157: an older version's run
+        config += wrapped(older.removeprefix("stored "), "  stored   ")
     return [*config, *wrapped(run_tables.training_text(result), "  trained  ")] if result else config
 
 
