@@ -177,7 +177,6 @@ def test_a_run_an_older_version_stored_says_so_on_its_card(app: OpenApp, workspa
     at = app("adapt", source="mnist5k", target="digits")
     assert_clean(at)
     assert (
-        "Stored by an older tlstudio (before image_size, ema_decay, settle_tol): trained by its code and its "
-        "methods' defaults (a parameter it leaves unset was that version's default), so a repeat today may "
-        "differ."
+        "Stored by an older tlstudio (before image_size, ema_decay, settle_tol): trained with that "
+        "version's code and method defaults; a repeat today may differ."
     ) in [plain(c.value) for c in at.caption]

@@ -37,6 +37,6 @@ def test_runs_show_names_the_fields_an_older_versions_config_lacks(
     out = _shown(workspace, capsys, runs[1])
     (first,) = [i for i, line in enumerate(out) if line.startswith("  stored   ")]
     assert " ".join(" ".join(out[first : first + 3]).split()).startswith(
-        "stored by an older tlstudio (before image_size, ema_decay): trained by its code and its methods' "
-        "defaults (a parameter it leaves unset was that version's default), so a repeat today may differ"
+        "stored by an older tlstudio (before image_size, ema_decay): trained with that version's code and "
+        "method defaults; a repeat today may differ"
     )

@@ -113,9 +113,8 @@ def older_version_text(config: Mapping[str, Any]) -> str | None:
     if not (missing := AdaptConfig.missing_from(dict(config))):
         return None
     return (
-        f"stored by an older tlstudio (before {', '.join(missing)}): trained by its code and its "
-        "methods' defaults (a parameter it leaves unset was that version's default), so a repeat today "
-        "may differ"
+        f"stored by an older tlstudio (before {', '.join(missing)}): trained with that version's code and "
+        "method defaults; a repeat today may differ"
     )
 
 
