@@ -79,7 +79,7 @@ def test_a_dead_workers_run_is_no_repeat_and_an_older_stored_config_still_is(sto
 
 def test_a_done_run_of_an_older_version_is_not_said_to_give_the_same_numbers(store: RunStore) -> None:
     """QA helper-157: a run stored by an older tlstudio (its config without ema_decay, settle_tol and
-    image_size) read 59.3%; the launch was told a repeat gives the same numbers, today's read 56.3%."""
+    image_size): the launch was told a repeat gives the same numbers, and today's repeat differed."""
     config = make_config(seed=3)
     old = store.create(config)
     _done(store, old)

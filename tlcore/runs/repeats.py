@@ -62,8 +62,8 @@ def repeat_line(records: list[RunRecord]) -> str:
 
 def _repeat_gives(record: RunRecord) -> str:
     """What repeating the done run ``record`` gives: the same numbers on CPU, unless its stored config
-    lacks a field of today's (QA helper-157: a run stored by an older tlstudio, trained by its code,
-    read 59.3% where today's repeat of it read 56.3%)."""
+    lacks a field of today's (QA helper-157: a run stored by an older tlstudio, trained by its code, and
+    today's repeat of it differed)."""
     missing = AdaptConfig.missing_from(record.config)
     if not missing:
         return "a repeat gives the same numbers on CPU"
