@@ -15,7 +15,7 @@ from tlcore.models import list_models
 from tlcore.numbers import plural
 from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
-from tlcore.views import compare
+from tlcore.views import compare, run_tables
 
 
 def param_inputs(method: MethodSpec) -> dict[str, Any]:
@@ -246,6 +246,8 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
     st.progress(1.0, text="finished")
     if network := engine.network_line(record):
         st.caption(display.esc(network))
+    if older := run_tables.older_version_text(record.config):
+        st.caption(display.esc(f"{older[0].upper()}{older[1:]}."))
     change = compare.accuracy_change(record.headline)
     if change is not None:
         st.metric(  # the split and its size on the help: in a third of the page they were cut (QA)

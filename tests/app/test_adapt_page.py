@@ -4,13 +4,14 @@ driving the real engine on tiny data."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import assert_clean, errors, image_zip, metric_rows
+from tests.app.helpers import assert_clean, errors, image_zip, metric_rows, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
@@ -159,3 +160,23 @@ def test_separate_runs_launch_one_per_method_and_cancel_from_the_page(app: OpenA
         assert_clean(at)
     for record in records:
         assert jobs.wait(Workspace.resolve(), record.id, timeout=120).status == "cancelled"
+
+
+def test_a_run_an_older_version_stored_says_so_on_its_card(app: OpenApp, workspace: Path) -> None:
+    """QA helper-157: a 2026-12-01 run of deep_coral (its config without image_size, ema_decay and
+    settle_tol) had trained on the features at weight 100, today's default reads the logits at 1."""
+    workspace.mkdir(parents=True)
+    store = RunStore(Workspace(workspace))
+    config = AdaptConfig(source="mnist5k", target="digits", methods=("deep_coral",))
+    run_id = store.create(config)
+    assert store.start(run_id, 1) and store.finish(run_id, {"target_accuracy": 0.6})
+    stored = config.to_dict()
+    del stored["image_size"], stored["ema_decay"], stored["settle_tol"]  # written before the fields existed
+    with store.connect() as conn:
+        conn.execute("UPDATE runs SET config = ? WHERE id = ?", (json.dumps(stored), run_id))
+    at = app("adapt", source="mnist5k", target="digits")
+    assert_clean(at)
+    assert (
+        "Stored by an older tlstudio (before image_size, ema_decay, settle_tol): trained with that "
+        "version's code and method defaults; a repeat today may differ."
+    ) in [plain(c.value) for c in at.caption]

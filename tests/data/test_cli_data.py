@@ -277,3 +277,9 @@ def test_list_shows_what_an_upload_read_and_upload_parses_once(
     (line,) = [line for line in out.splitlines() if line.startswith("upload:")]
     assert line.split()[:5] == ["upload:sensors.csv", "upload", "-", "-", "yes"]
     assert line.split()[5:7] == ["uploaded", "file,"]
+    code, out, _ = run(capsys, workspace, "data", "list", "--json")
+    (row,) = [r for r in json.loads(out)["domains"] if r["kind"] == "upload"]
+    assert row["description"].endswith(  # QA helper-157: "-" with no reason
+        "; samples and shape not kept (stored by an older version, or the file changed since): "
+        "python -m tlcore data inspect upload:sensors.csv reads them"
+    )

@@ -111,3 +111,31 @@ def test_a_runs_baseline_is_named_by_that_run_and_one_without_a_run_by_its_confi
             f"Read by the cached source-only baseline of run {run_id} (source validation accuracy 80.0%); "
             f"see that run with: python -m tlcore runs show {run_id}."
         )
+
+
+def test_runs_whose_baselines_are_not_cached_are_said_so(tmp_path):
+    """QA (a workspace of an older version): the pair had finished runs, their baselines cached under
+    the older CACHE_VERSION, and the Diagnose page said "no source-only model of mnist5k -> digits in
+    this workspace". The reason now says the runs' baselines are not in this version's cache."""
+    workspace = Workspace(tmp_path)
+    store = RunStore(workspace)
+    assert pair_source_only_model(store, SOURCE, TARGET).reason == (
+        f"no source-only model of {SOURCE} -> {TARGET} in this workspace"  # no run: nothing more to say
+    )
+    runs = [store.create(_config(seed)) for seed in (1, 2)]  # no baseline cached: an older version's runs
+    assert store.start(runs[0], 1) and store.finish(runs[0], {})
+    found = pair_source_only_model(store, SOURCE, TARGET)
+    assert isinstance(found, NeedsSourceOnlyModel)
+    assert found.reason == (
+        f"no source-only model of {SOURCE} -> {TARGET} in this workspace: the source-only baseline of its "
+        "finished run is not in the baseline cache of this tlstudio version (trained by an older version "
+        "or on another device type, or the cache was cleared)"
+    )
+    assert store.start(runs[1], 1) and store.finish(runs[1], {})
+    assert ": the source-only baselines of its 2 finished runs are not in the baseline cache" in (
+        pair_source_only_model(store, SOURCE, TARGET).message
+    )
+    found = source_only_model_for(store, SOURCE, TARGET, runs[1])
+    assert isinstance(found, NeedsSourceOnlyModel)
+    assert f": the source-only baseline of run {runs[1]} is not in the baseline cache of this" in found.reason
+    assert found.message.endswith(f"; train one with: {found.command}")

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from app_support import engine
+from tlcore.adapt.cache import NOT_CACHED
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.features import DomainModels
@@ -90,9 +91,7 @@ def test_bad_held_out_requests_are_one_line_errors(trained, capsys, tmp_path):
     finally:
         shutil.move(moved, cache)
     assert (code, out) == (2, "")
-    assert (
-        err == f"error: the source-only baseline of run {run_id} is not in this workspace's baseline cache\n"
-    )
+    assert err == f"error: the source-only baseline of run {run_id} is {NOT_CACHED}\n"
     assert not cache.with_name("nothing").exists()
 
 

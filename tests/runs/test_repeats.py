@@ -77,6 +77,23 @@ def test_a_dead_workers_run_is_no_repeat_and_an_older_stored_config_still_is(sto
     assert identical_runs(store, config) == []  # unreadable now: not the same
 
 
+def test_a_done_run_of_an_older_version_is_not_said_to_give_the_same_numbers(store: RunStore) -> None:
+    """QA helper-157: a run stored by an older tlstudio (its config without ema_decay, settle_tol and
+    image_size): the launch was told a repeat gives the same numbers, and today's repeat differed."""
+    config = make_config(seed=3)
+    old = store.create(config)
+    _done(store, old)
+    stored = config.to_dict()
+    del stored["settle_tol"], stored["image_size"]  # written before the fields existed
+    with store.connect() as conn:
+        conn.execute("UPDATE runs SET config = ? WHERE id = ?", (json.dumps(stored), old))
+    assert repeat_line(identical_runs(store, config)) == (
+        f"run {old} (done, target accuracy 87.5%) had this same config (every field, seed 3 included): it "
+        "was stored by an older tlstudio (before image_size, settle_tol) and trained by its code, so a "
+        "repeat measures this version's and may differ"
+    )
+
+
 def test_adapt_names_the_run_it_repeats_on_stderr_and_still_runs(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

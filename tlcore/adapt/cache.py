@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 # 2: auto builds lenet_bn for images (was lenet); 3: vector models standardise inputs; 4: auto builds
 # efficientnet_lite0 at 96 px for photo-sized images (was lenet_bn)
 CACHE_VERSION = 4
+# Why a run's baseline is not found: the key holds its config, device type and CACHE_VERSION.
+NOT_CACHED = (
+    "not in the baseline cache of this tlstudio version (trained by an older version or on another "
+    "device type, or the cache was cleared)"
+)
 
 
 def baseline_key(cfg: AdaptConfig, device_type: str) -> str:

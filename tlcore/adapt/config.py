@@ -160,6 +160,12 @@ class AdaptConfig:
                 out[f.name] = f.default_factory()
         return out
 
+    @classmethod
+    def missing_from(cls, stored: dict[str, Any]) -> list[str]:
+        """The fields a stored config lacks: it was stored by an older tlstudio, trained by its code and
+        its methods' defaults; :meth:`from_dict` reads each as today's default."""
+        return [name for name in cls.defaults() if name not in stored]
+
     @property
     def method_label(self) -> str:
         return "+".join(self.methods)

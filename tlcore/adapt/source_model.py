@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
+from tlcore.adapt.cache import NOT_CACHED, BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.adapt.source_only_run import runs_show_command, source_only_command, source_only_config
@@ -132,6 +132,7 @@ def find_source_only_model(
     estimators' errors grow with its conditioning (Lipton et al. 2018: ``1 / sigma_min``); a newer run
     displaces it only by a strictly higher accuracy."""
     cache = BaselineCache.of_workspace(workspace)
+    candidates = tuple(candidates)
     found: dict[str, tuple[AdaptConfig, CachedBaseline]] = {}  # by baseline key: runs share baselines
     for candidate in (config, *candidates):
         key = baseline_key(candidate, pick_device(candidate.device).type)
@@ -148,12 +149,11 @@ def find_source_only_model(
             accuracy if accuracy >= 0 else None,
             picked,
         )
-    return NeedsSourceOnlyModel(
-        config.source,
-        config.target,
-        source_only_config(config),
-        f"no source-only model of {config.source} -> {config.target} in this workspace",
-    )
+    reason = f"no source-only model of {config.source} -> {config.target} in this workspace"
+    if candidates:  # QA: a returning user's runs were there, their baselines trained by an older version
+        runs = f"baselines of its {len(candidates)} finished runs are" if len(candidates) > 1 else ""
+        reason += f": the source-only {runs or 'baseline of its finished run is'} {NOT_CACHED}"
+    return NeedsSourceOnlyModel(config.source, config.target, source_only_config(config), reason)
 
 
 def source_val_accuracy(entry: CachedBaseline) -> float:

@@ -142,7 +142,7 @@ class FeatureSpace:
 def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     """``raw``; the model of the run named by ``run:ID``; or, by ``baseline:ID``, its source-only
     baseline from the workspace's baseline cache."""
-    from tlcore.adapt.cache import BaselineCache, baseline_key  # noqa: PLC0415 - loads torch
+    from tlcore.adapt.cache import NOT_CACHED, BaselineCache, baseline_key  # noqa: PLC0415 - loads torch
     from tlcore.device import pick_device  # noqa: PLC0415 - loads torch
     from tlcore.runs.source_only import run_feature_models  # noqa: PLC0415 - loads torch
 
@@ -159,7 +159,7 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
         return FeatureSpace(models, "run", run_id, config, note)
     cached = BaselineCache.of_workspace(workspace).get(baseline_key(config, pick_device(config.device).type))
     if cached is None:
-        raise TLError(f"the source-only baseline of run {run_id} is not in this workspace's baseline cache")
+        raise TLError(f"the source-only baseline of run {run_id} is {NOT_CACHED}")
     return FeatureSpace(cached.model, "baseline", run_id, config)
 
 

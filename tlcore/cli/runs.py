@@ -118,6 +118,8 @@ def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     unused = {"augment": " (images only: not applied to feature vectors)"} if len(shape) == 1 else {}
     said = (f"{key}={value}{unused.get(key, '') if value else ''}" for key, value in record.config.items())
     config = wrapped(", ".join(said), "  config   ")
+    if older := run_tables.older_version_text(record.config):  # QA helper-157: an older version's run
+        config += wrapped(older.removeprefix("stored "), "  stored   ")
     return [*config, *wrapped(run_tables.training_text(result), "  trained  ")] if result else config
 
 

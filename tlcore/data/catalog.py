@@ -59,6 +59,11 @@ def _upload_row(upload: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
         described = f"uploaded {what}, {labels}, {upload['bytes']} bytes, {upload['modified']}"
         if summary["name"] != upload["spec"]:
             described += f"; read as {summary['name']}"
+    else:  # QA helper-157: a returning user read "-" (CLI) and "None" (Data page) with no reason
+        described += (
+            "; samples and shape not kept (stored by an older version, or the file changed since): "
+            f"python -m tlcore data inspect {upload['spec']} reads them"
+        )
     return {
         "name": upload["spec"],
         "kind": "upload",

@@ -5,8 +5,9 @@ queued or running trains the same thing twice; once the first is done, the code 
 a repeat gives the same numbers on CPU. The index's ``source``, ``target`` and ``method`` columns pick
 the candidates, then their stored configs are compared, read back through
 :meth:`~tlcore.adapt.config.AdaptConfig.from_dict` (a config stored before a field existed has that
-field's default). An active run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no
-repeat: the next launch closes it as interrupted.
+field's default; a done one is then named as an older version's, whose repeat may differ). An active
+run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no repeat: the next launch
+closes it as interrupted.
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ def repeat_line(records: list[RunRecord]) -> str:
     else:
         accuracy = first.headline.get("target_accuracy")
         scored = f", target accuracy {accuracy:.1%}" if isinstance(accuracy, int | float) else ""
-        line = f"run {first.id} (done{scored}) had {same}: a repeat gives the same numbers on CPU"
+        line = f"run {first.id} (done{scored}) had {same}: {_repeat_gives(first)}"
     more = len(records) - 1
     return line + (f"; {more} more identical run{'s' if more > 1 else ''}" if more else "")
+
+
+def _repeat_gives(record: RunRecord) -> str:
+    """What repeating the done run ``record`` gives: the same numbers on CPU, unless its stored config
+    lacks a field of today's (QA helper-157: a run stored by an older tlstudio, trained by its code, and
+    today's repeat of it differed)."""
+    missing = AdaptConfig.missing_from(record.config)
+    if not missing:
+        return "a repeat gives the same numbers on CPU"
+    return (
+        f"it was stored by an older tlstudio (before {', '.join(missing)}) and trained by its code, so a "
+        "repeat measures this version's and may differ"
+    )

@@ -17,7 +17,7 @@ from typing import Literal
 
 from torch import nn
 
-from tlcore.adapt.cache import BaselineCache, baseline_key
+from tlcore.adapt.cache import NOT_CACHED, BaselineCache, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import (
     NeedsSourceOnlyModel,
@@ -76,9 +76,7 @@ def source_only_model_for(
         key = baseline_key(config, pick_device(config.device).type)
         cached = BaselineCache.of_workspace(store.workspace).get(key)
         if cached is None:
-            raise TLError(
-                f"the source-only baseline of run {run_id} is not in this workspace's baseline cache"
-            )
+            raise TLError(f"the source-only baseline of run {run_id} is {NOT_CACHED}")
         accuracy = source_val_accuracy(cached)
         return SourceOnlyModel(
             cached.model,
@@ -91,7 +89,9 @@ def source_only_model_for(
         model = store.load_model(run_id)
         return SourceOnlyModel(model, source_only_config(config), f"run {run_id}", run_id=run_id)
     found = find_source_only_model(config, store.workspace)
-    return replace(found, run_id=run_id) if isinstance(found, SourceOnlyModel) else found
+    if isinstance(found, SourceOnlyModel):
+        return replace(found, run_id=run_id)
+    return replace(found, reason=f"{found.reason}: the source-only baseline of run {run_id} is {NOT_CACHED}")
 
 
 def pair_source_only_model(

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from tlcore.adapt.config import AdaptConfig
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
@@ -103,6 +104,18 @@ def training_text(result: Mapping[str, Any]) -> str:
         text = f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
     network = network_text(result)
     return text if network is None else f"{text}; {network}"
+
+
+def older_version_text(config: Mapping[str, Any]) -> str | None:
+    """For a run an older tlstudio stored (its ``config`` lacks a field of today's,
+    :meth:`~tlcore.adapt.config.AdaptConfig.missing_from`), what that means: ``stored by an older
+    tlstudio (before image_size): ...``; None for a run of today's fields."""
+    if not (missing := AdaptConfig.missing_from(dict(config))):
+        return None
+    return (
+        f"stored by an older tlstudio (before {', '.join(missing)}): trained with that version's code and "
+        "method defaults; a repeat today may differ"
+    )
 
 
 def network_text(result: Mapping[str, Any]) -> str | None:
