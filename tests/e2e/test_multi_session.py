@@ -97,7 +97,7 @@ def pick_source_only(page: Any) -> None:
 
 
 def prepare_runs(pages: list[Any]) -> None:
-    """Adapt page: one source-only run of one epoch (model auto: LeNet with BatchNorm)."""
+    """Adapt page: one source-only run of one epoch (model auto: LeNet with BatchNorm), a seed per session."""
     on_each(pages, lambda page: go_to(page, "Adapt"))
     chips = [f"Remove {method} · {get_method(method).family}" for method in RECOMMENDED.methods]
     for page in pages:  # the picker starts at the recommended recipe's methods
@@ -108,6 +108,9 @@ def prepare_runs(pages: list[Any]) -> None:
     for page in pages:
         if page.locator('input[aria-label="Epochs"]').input_value() != "1":
             fill(page, "Epochs", "1")  # a rerun still rendering redrew the old value: typed again
+    # a seed each: four launches of one config would be held as repeats of the first (its box asks)
+    for i, page in enumerate(pages):
+        fill(page, "Seed", str(i))
 
 
 def wait_for_launches(store: RunStore, timeout_s: float = 120) -> None:
@@ -190,6 +193,7 @@ def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
     records = store.list()
     assert [(r.status, r.error, r.method) for r in records] == [("done", "", "source_only")] * SESSIONS
     assert {(r.source, r.target, r.config["epochs"]) for r in records} == {(SMALL_SOURCE, SMALL_TARGET, 1)}
+    assert sorted(r.config["seed"] for r in records) == list(range(SESSIONS))
     assert most_running <= SLOTS
     assert any(m.startswith("waiting for a free slot") for m in waiting), waiting
     assert [p.name for p in (root / "uploads").iterdir()] == ["shared.npz"]
