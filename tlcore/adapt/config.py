@@ -166,6 +166,14 @@ class AdaptConfig:
         its methods' defaults; :meth:`from_dict` reads each as today's default."""
         return [name for name in cls.defaults() if name not in stored]
 
+    @classmethod
+    def older_version(cls, stored: dict[str, Any]) -> str | None:
+        """``stored by an older tlstudio (before image_size, ema_decay)`` for a stored config that lacks
+        fields of today's (:meth:`missing_from`), the words every reader of such a run starts from; None
+        for one of today's fields."""
+        missing = cls.missing_from(stored)
+        return f"stored by an older tlstudio (before {', '.join(missing)})" if missing else None
+
     @property
     def method_label(self) -> str:
         return "+".join(self.methods)

@@ -64,10 +64,6 @@ def _repeat_gives(record: RunRecord) -> str:
     """What repeating the done run ``record`` gives: the same numbers on CPU, unless its stored config
     lacks a field of today's (QA helper-157: a run stored by an older tlstudio, trained by its code, and
     today's repeat of it differed)."""
-    missing = AdaptConfig.missing_from(record.config)
-    if not missing:
+    if not (older := AdaptConfig.older_version(record.config)):
         return "a repeat gives the same numbers on CPU"
-    return (
-        f"it was stored by an older tlstudio (before {', '.join(missing)}) and trained by its code, so a "
-        "repeat measures this version's and may differ"
-    )
+    return f"it was {older} and trained by its code, so a repeat measures this version's and may differ"

@@ -110,12 +110,9 @@ def older_version_text(config: Mapping[str, Any]) -> str | None:
     """For a run an older tlstudio stored (its ``config`` lacks a field of today's,
     :meth:`~tlcore.adapt.config.AdaptConfig.missing_from`), what that means: ``stored by an older
     tlstudio (before image_size): ...``; None for a run of today's fields."""
-    if not (missing := AdaptConfig.missing_from(dict(config))):
+    if not (older := AdaptConfig.older_version(dict(config))):
         return None
-    return (
-        f"stored by an older tlstudio (before {', '.join(missing)}): trained with that version's code and "
-        "method defaults; a repeat today may differ"
-    )
+    return f"{older}: trained with that version's code and method defaults; a repeat today may differ"
 
 
 def network_text(result: Mapping[str, Any]) -> str | None:
