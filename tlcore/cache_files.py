@@ -3,8 +3,10 @@ folder bounded in size (``python -m tlcore cache`` reads and clears it without l
 
 An entry is ``<key>.pkl``: one line ``tlcore-diagnosis <code version>`` and the pickled result. Its
 modification time is when it was last used (written or read). :func:`prune`, called after every
-write, removes the entries of another code version (never read again: a key holds the version) and
-then the least recently used ones until the folder holds at most the cap
+write, removes the entries of another code version once unused for :data:`OTHER_CODE_KEEP_SECONDS`
+(this code never reads them — a key holds the version — but another tlstudio version sharing the
+workspace does: removing them at once would make two versions evict each other's entries on every
+write), then the least recently used of every version until the folder holds at most the cap
 (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``, :class:`tlcore.limits.Limits`). Writers go through
 :func:`tlcore.workspace.atomic_write`, so a reader or another process's prune sees a whole entry or
 none; a file that vanishes meanwhile (another process pruned it) is skipped.
@@ -29,6 +31,8 @@ HEADER = b"tlcore-diagnosis "  # then the code version and a newline, then the p
 SUFFIX = ".pkl"
 CLEARED = ".cleared"  # <folder>.cleared, beside it, touched by clear(): its time reaches a server's memory
 STALE_TEMP_SECONDS = 3600  # a temporary file (tlcore.workspace.atomic_write) this old: its writer was killed
+OTHER_CODE_KEEP_DAYS = 7  # an entry of other code unused this long goes at the next prune
+OTHER_CODE_KEEP_SECONDS = OTHER_CODE_KEEP_DAYS * 24 * 3600
 
 
 @functools.cache
@@ -88,13 +92,19 @@ def entry_version(path: Path) -> str | None:
 
 @dataclass(frozen=True)
 class Entry:
-    """One cache file: its path, size in bytes, last use (seconds since the epoch) and whether it was
-    written by the running code (``current``)."""
+    """One cache file: its path, size in bytes, last use (seconds since the epoch), whether it was
+    written by the running code (``current``) and whether it has a version header (``versioned``: an
+    entry without one was written by a tlstudio no longer in use)."""
 
     path: Path
     size: int
     used: float
     current: bool
+    versioned: bool = True
+
+    def expired(self, now: float) -> bool:
+        """Of other code and unused for :data:`OTHER_CODE_KEEP_SECONDS` (or headerless) at ``now``."""
+        return not self.current and (not self.versioned or self.used < now - OTHER_CODE_KEEP_SECONDS)
 
 
 def entries(folder: Path, version: str) -> list[Entry]:
@@ -103,10 +113,10 @@ def entries(folder: Path, version: str) -> list[Entry]:
     for path in folder.glob(f"*{SUFFIX}") if folder.is_dir() else ():
         try:
             stat = path.stat()
-            current = entry_version(path) == version
+            written_by = entry_version(path)
         except OSError:
             continue
-        found.append(Entry(path, stat.st_size, stat.st_mtime, current))
+        found.append(Entry(path, stat.st_size, stat.st_mtime, written_by == version, written_by is not None))
     return sorted(found, key=lambda e: (-e.used, e.path.name))
 
 
@@ -116,18 +126,19 @@ def cap_bytes() -> int:
 
 
 def prune(folder: Path, version: str, cap: int | None = None) -> list[Entry]:
-    """Remove the entries of other code versions, then the least recently used until the rest hold at
-    most ``cap`` bytes (default :func:`cap_bytes`), and the temporary files of writers killed over
+    """Remove the entries of other code versions unused for :data:`OTHER_CODE_KEEP_SECONDS`
+    (:meth:`Entry.expired`), then the least recently used of any version until the rest hold at most
+    ``cap`` bytes (default :func:`cap_bytes`), and the temporary files of writers killed over
     :data:`STALE_TEMP_SECONDS` ago; the entries removed."""
     cap = cap_bytes() if cap is None else cap
     for temp in folder.glob(f".*{SUFFIX}.*.tmp") if folder.is_dir() else ():
         with contextlib.suppress(OSError):  # renamed or removed by its writer meanwhile
             if temp.stat().st_mtime < time.time() - STALE_TEMP_SECONDS:
                 temp.unlink()
-    removed, total = [], 0
+    removed, total, now = [], 0, time.time()
     for entry in entries(folder, version):
-        total += entry.size if entry.current else 0
-        if not entry.current or total > cap:
+        total += 0 if entry.expired(now) else entry.size
+        if entry.expired(now) or total > cap:
             entry.path.unlink(missing_ok=True)
             removed.append(entry)
     return removed

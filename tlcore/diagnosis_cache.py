@@ -4,7 +4,8 @@ Each entry is one step's result (the findings of :func:`tlcore.diagnosis.diagnos
 projection of :func:`tlcore.diagnosis.projection`, the explanation of
 :func:`tlcore.explain.explanation.explain`) under ``<workspace>/cache/diagnoses/<key>.pkl``, written
 through :mod:`tlcore.cache_files` (a version header, written whole; each write prunes the folder:
-other code versions' entries, then the least recently used beyond its cap; a read counts as a use).
+other code versions' entries unused for a week, then the least recently used beyond its cap; a read
+counts as a use).
 The key is :func:`fingerprint` (SHA-256) of everything the result depends on: the step,
 :func:`code_version` (tlcore's source and the libraries' versions), the
 loaded pair's contents (samples, labels, classes, names, pairing notes: an upload replaced under the

@@ -1,6 +1,7 @@
-"""The diagnosis cache stays bounded: a write removes the entries of other code and then the least
-recently used beyond the cap (a read counts as a use); two processes writing at once leave only whole
-entries; ``python -m tlcore cache`` reports the folder and prunes or clears it."""
+"""The diagnosis cache stays bounded: a write removes the entries of other code unused for a week
+(another version sharing the workspace keeps its own) and then the least recently used beyond the cap
+(a read counts as a use); two processes writing at once leave only whole entries; ``python -m tlcore
+cache`` reports the folder and prunes or clears it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +42,7 @@ def _used(cache: DiagnosisCache, **seconds: float) -> None:
         os.utime(cache.folder / f"{key}.pkl", (when, when))
 
 
-def test_an_entry_of_other_code_is_removed_by_the_next_write(workspace, monkeypatch):
+def test_an_entry_of_other_code_is_kept_a_week_after_its_last_use(workspace, monkeypatch):
     cache, pair = DiagnosisCache.of_workspace(workspace), load_pair(workspace)
     findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
     (old,) = _names(cache.folder)
@@ -50,11 +52,35 @@ def test_an_entry_of_other_code_is_removed_by_the_next_write(workspace, monkeypa
     killed.write_bytes(bytes(100))  # a writer killed mid-write (atomic_write's temporary file)
     os.utime(killed, (1000, 1000))
     writing.write_bytes(bytes(100))  # a writer at work: its file stays
-    monkeypatch.setattr(diagnosis_cache, "code_version", lambda: "0" * 64)  # an upgrade
+    monkeypatch.setattr(diagnosis_cache, "code_version", lambda: "0" * 64)  # another version, same workspace
     again = findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
     assert not again.reused
-    (new,) = [name for name in _names(cache.folder) if name not in ("notes", writing.stem)]
-    assert new != old and _names(cache.folder) == sorted([new, "notes", writing.stem])
+    (new,) = [name for name in _names(cache.folder) if name not in (old, "notes", writing.stem)]
+    assert _names(cache.folder) == sorted([old, new, "notes", writing.stem])  # the other version's kept
+    week = time.time() - cache_files.OTHER_CODE_KEEP_SECONDS
+    _used(cache, **{old: week + 60})  # used 6 days 23 h 59 min ago: kept
+    findings(cache, *pair, settings=GapSettings(n_permutations=60, seed=3))
+    assert old in _names(cache.folder)
+    _used(cache, **{old: week - 60})  # unused for a week: the next write removes it
+    findings(cache, *pair, settings=GapSettings(n_permutations=70, seed=3))
+    assert old not in _names(cache.folder) and len(_names(cache.folder)) == 5
+
+
+def test_the_cap_counts_the_entries_of_every_version(tmp_path, monkeypatch):
+    cache = DiagnosisCache(tmp_path / "diagnoses")
+    for key in "ab":
+        cache.put(key, VALUE)
+    size = (cache.folder / "a.pkl").stat().st_size
+    cache_files.write_entry(
+        cache.folder / "other.pkl",
+        "0" * 64,
+        cache_files.read_entry(cache.folder / "a.pkl", cache_files.code_version()),
+    )
+    now = time.time()
+    _used(cache, a=now - 300, other=now - 200, b=now - 100)
+    monkeypatch.setenv(CAP, str(3 * size))  # three fit: the fourth write evicts the least recent, a
+    cache.put("c", VALUE)
+    assert _names(cache.folder) == ["b", "c", "other"]
 
 
 def test_the_cap_removes_the_least_recently_used_and_a_read_counts_as_a_use(tmp_path, monkeypatch):
@@ -78,6 +104,7 @@ def test_the_cap_removes_the_least_recently_used_and_a_read_counts_as_a_use(tmp_
 
 
 WRITER = """import sys
+import time
 from pathlib import Path
 from tlcore.cache_files import prune, write_entry
 folder, name = Path(sys.argv[1]), sys.argv[2]
@@ -126,7 +153,7 @@ def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypa
     code, out, _ = _cache(workspace, capsys)
     lines = out.splitlines()
     assert code == 0 and lines[2] == f"  2 entries ({2 * size / 1024:.3g} KiB) of this code"
-    assert lines[3].startswith("  1 entry (582 bytes) of other code: never read again")
+    assert lines[3].startswith("  1 entry (582 bytes) of other code (another tlstudio version, or an edit)")
     assert lines[-1] == "  last used 1970-01-01 00:50 UTC, least recently 1970-01-01 00:16 UTC"
     code, out, _ = _cache(workspace, capsys, "--json")
     assert json.loads(out) == {

@@ -1,7 +1,7 @@
 """``python -m tlcore cache``: the size and entries of the workspace's diagnosis cache; prune or clear it.
 
-``--prune`` removes what the next write would (entries of other code, the least recently used beyond
-the cap), ``--clear`` every entry. Without torch (:mod:`tlcore.cache_files`).
+``--prune`` removes what the next write would (entries of other code unused for a week, the least
+recently used beyond the cap), ``--clear`` every entry. Without torch (:mod:`tlcore.cache_files`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tlcore.cache_files import Entry, cap_bytes, clear, code_version, computed_at, entries, prune
+from tlcore.cache_files import (
+    OTHER_CODE_KEEP_DAYS,
+    Entry,
+    cap_bytes,
+    clear,
+    code_version,
+    computed_at,
+    entries,
+    prune,
+)
 from tlcore.cli.output import print_json, wrapped
 from tlcore.limits import env_var, format_bytes
 from tlcore.workspace import Workspace
@@ -25,8 +34,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     what.add_argument(
         "--prune",
         action="store_true",
-        help="remove the entries of other code versions and the least recently used beyond the cap "
-        f"(${CAP_VAR}), as every diagnosis written does",
+        help=f"remove the entries of other code versions unused for {OTHER_CODE_KEEP_DAYS} days and the "
+        f"least recently used beyond the cap (${CAP_VAR}), as every diagnosis written does",
     )
     what.add_argument("--clear", action="store_true", help="remove every entry (always safe: recomputed)")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -64,8 +73,8 @@ def cache_command(args: argparse.Namespace) -> int:
     lines.append(f"  {_said(payload['current'])} of this code")
     if payload["other_code"]["entries"]:
         lines += wrapped(
-            f"{_said(payload['other_code'])} of other code: never read again, removed by the next "
-            "diagnosis written or --prune",
+            f"{_said(payload['other_code'])} of other code (another tlstudio version, or an edit): not "
+            f"read by this one, removed once unused for {OTHER_CODE_KEEP_DAYS} days or beyond the cap",
             "  ",
         )
     if kept:
