@@ -60,6 +60,8 @@ def test_a_run_on_a_sharing_pair_keeps_the_finding_adapt_printed(
         "training samples): its target test split holds samples its model trained on; python -m tlcore runs "
         "show ID names the fix."
     )
+    report = compare.comparison_report({"source_only · run": result})
+    assert "31 of its 41 target test samples are source training samples" in report  # the HTML flags it
     two = compare.inflated_line({"dann · a": result, "im · b": result}) or ""
     assert two.startswith("Target accuracy reads too high for dann · a (31 of its 41 target test samples")
     assert "source training samples); im · b (31 of its 41" in two

@@ -244,9 +244,11 @@ def comparison_report(
     moved: Sequence[tuple[RunChanges, Domain | None]] = (),
 ) -> str:
     """A self-contained HTML report of the runs: the label-free ranking and alarms (when given),
-    table, flags, accuracy, gap, where the predictions moved (``moved``: each run's changes and the
-    target samples they cover, or None), UMAPs, confusions."""
-    flags = [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
+    table, flags (runs scored on source training samples, negative transfer), accuracy, gap, where the
+    predictions moved (``moved``: each run's changes and the target samples they cover, or None),
+    UMAPs, confusions."""
+    flags = [line] if (line := inflated_line(results)) else []
+    flags += [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
     sections = []
     if ranked is not None:
