@@ -247,7 +247,7 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
     if network := engine.network_line(record):
         st.caption(display.esc(network))
     if older := run_tables.older_version_text(record.config):
-        st.caption(display.esc(f"{older[0].upper()}{older[1:]}."))
+        st.caption(display.sentence(older))
     change = compare.accuracy_change(record.headline)
     if change is not None:
         st.metric(  # the split and its size on the help: in a third of the page they were cut (QA)
@@ -259,6 +259,12 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
             help=f"{engine.target_accuracy_label(record)}: scored on the target's held-out test split, "
             "as on Compare; Predict scores every labelled sample of the data it labels.",
         )
+    if shared := engine.shared_note(record):  # scored on source training samples: a warning
+        note, inflated = shared
+        if inflated:
+            st.warning(display.sentence(note), icon=":material/content_copy:")
+        else:
+            st.caption(display.sentence(note))
     if record.id in flagged:
         line, false_alarm = flagged[record.id]
         box = st.warning if false_alarm else st.error

@@ -92,7 +92,9 @@ paired = None  # the harmonised pair; its error, if any, is shown below the prev
 with contextlib.suppress(TLError):
     paired = dict(zip(ROLES, engine.load_pair(source_spec, target_spec), strict=True))
 if paired:
-    display.shared_warning(engine.shared_samples(AdaptConfig(source=source_spec, target=target_spec)))
+    display.shared_warning(
+        engine.shared_samples(AdaptConfig(source=source_spec, target=target_spec)), split_by_defaults=True
+    )
 domains = {}
 for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), strict=True):
     with column, display.errors_shown():

@@ -34,7 +34,9 @@ st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_sp
 runs = engine.model_runs(source_spec, target_spec)
 with display.errors_shown():
     source, target = engine.load_pair(source_spec, target_spec)
-    display.shared_warning(engine.shared_samples(AdaptConfig(source=source_spec, target=target_spec)))
+    display.shared_warning(
+        engine.shared_samples(AdaptConfig(source=source_spec, target=target_spec)), split_by_defaults=True
+    )
     with st.expander("Settings", icon=":material/settings:"):
         left, middle, right = st.columns(3)
         features = left.selectbox(

@@ -88,8 +88,22 @@ def report_on_click(build: Callable[[], str], what: str) -> Callable[[], str]:
     return run
 
 
-def shared_warning(shared: SharedSamples | None) -> None:
-    """A warning when a pair shares samples (:func:`app_support.engine.shared_samples`), with the fix."""
-    if shared:
-        line = shared.line()
-        st.warning(esc(f"{line[0].upper()}{line[1:]}."), icon=":material/content_copy:")
+def sentence(text: str) -> str:
+    """``text`` as a sentence, escaped: its first letter capitalised, a full stop after it."""
+    return esc(f"{text[0].upper()}{text[1:]}.")
+
+
+def shared_warning(shared: SharedSamples | None, *, split_by_defaults: bool = False) -> None:
+    """A warning when a pair shares samples (:func:`app_support.engine.shared_samples`), with the fix;
+    ``split_by_defaults`` (the Data and Diagnose pages, which split the pair as a run with the engine's
+    defaults, whatever seed a run takes later) says which split its test-split counts are of."""
+    if not shared:
+        return
+    text = sentence(shared.line())
+    if split_by_defaults:
+        text += " " + sentence(
+            f"the test-split counts are for the default seed {shared.seed} (a test split of "
+            f"{shared.test_fraction:.0%} of the target), as this page splits the pair; a run with another "
+            "seed scores on other target test samples: the Adapt page counts them for its form's seed"
+        )
+    st.warning(text, icon=":material/content_copy:")

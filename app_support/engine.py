@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -120,26 +120,45 @@ def _live_curves(root: str, run_id: str) -> LiveCurves:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _finished_curves(root: str, run_id: str, done: bool, label: str) -> tuple[go.Figure | None, bool]:
-    rows, _, reused, _ = _finished(root, run_id, done)
-    return (curve_figures.learning_curves({label: rows}, "") if rows else None), reused
+    finished = _finished(root, run_id, done)
+    figure = curve_figures.learning_curves({label: finished.rows}, "") if finished.rows else None
+    return figure, finished.reused
 
 
 def target_accuracy_label(record: RunRecord) -> str:
     """The done run's target accuracy card's label, with the split it is measured on
     (:func:`tlcore.views.compare.target_accuracy_label`)."""
-    return _finished(str(workspace().root), record.id, record.status == "done")[1]
+    return _finished(str(workspace().root), record.id, record.status == "done").accuracy_label
 
 
 def network_line(record: RunRecord) -> str | None:
     """The network a done run trained and, for ``auto``, why
     (:func:`tlcore.views.run_tables.network_text`)."""
-    return _finished(str(workspace().root), record.id, record.status == "done")[3]
+    return _finished(str(workspace().root), record.id, record.status == "done").network
+
+
+def shared_note(record: RunRecord) -> tuple[str, bool] | None:
+    """What a done run's splits share with its source (:func:`tlcore.views.run_tables.shared_note`) and
+    whether its target accuracy reads too high for it (:func:`~tlcore.views.run_tables.inflated`); None
+    when they share none or its result does not record it."""
+    return _finished(str(workspace().root), record.id, record.status == "done").shared
+
+
+class FinishedRun(NamedTuple):
+    """What a finished run's card shows: its curve rows, target accuracy label, whether its baseline was
+    reused, its network line and what its splits share with its source (with whether that inflates its
+    target accuracy)."""
+
+    rows: list[dict[str, Any]]
+    accuracy_label: str
+    reused: bool
+    network: str | None
+    shared: tuple[str, bool] | None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]], str, bool, str | None]:
-    """A finished run's curve rows, target accuracy label, whether its baseline was reused and its
-    network line, from its stored result when it is done."""
+def _finished(root: str, run_id: str, done: bool) -> FinishedRun:
+    """A finished run's :class:`FinishedRun`, from its stored result when it is done."""
     runs = store_at(root)
     result: dict[str, Any] = {}
     if done:
@@ -148,11 +167,13 @@ def _finished(root: str, run_id: str, done: bool) -> tuple[list[dict[str, Any]],
     events = runs.history(run_id, kinds={"epoch", "stage"})
     epochs = result.get("history") or [e for e in events if e["kind"] == "epoch"]
     rows = run_tables.curve_rows(epochs, result or None)
-    return (
+    shared = run_tables.shared_note(result)
+    return FinishedRun(
         rows,
         compare.target_accuracy_label(result),
         baseline_reused(events),
         run_tables.network_text(result),
+        shared and (shared, run_tables.inflated(result)),
     )
 
 

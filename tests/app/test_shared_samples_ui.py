@@ -33,8 +33,24 @@ def test_data_diagnose_and_adapt_warn_of_shared_samples(app: OpenApp) -> None:
         )
         assert "35 of the 40 target test samples a run with seed 0 scores on are source training" in warning
         assert warning.startswith("Source and target share images of mnist5k: ")  # a sentence in a box
-        assert warning.endswith("take the target from other data.")
+        assert "take the target from other data." in warning
     assert not shared_warnings(app("data", "mnist5k:n=400", "digits:n=200"))
+
+
+def test_the_data_and_diagnose_boxes_say_their_test_counts_are_for_the_default_seed(app: OpenApp) -> None:
+    """They split the pair as a run with the engine's defaults, whatever seed a run takes later (QA:
+    their test-split counts read as every run's); the Adapt page's box follows its form's seed."""
+    defaults = AdaptConfig.defaults()
+    for page in ("data", "diagnose", "adapt"):
+        (warning,) = shared_warnings(app(page, *SHARED))
+        note = (
+            f"The test-split counts are for the default seed {defaults['seed']} (a test split of "
+            f"{defaults['test_fraction']:.0%} of the target), as this page splits the pair; a run with "
+            "another seed scores on other target test samples: the Adapt page counts them for its form's "
+            "seed."
+        )
+        assert warning.endswith("take the target from other data." + (f" {note}" if page != "adapt" else ""))
+        assert warning.index("all 200 of the target's samples") < warning.index("35 of the 40 target test")
 
 
 def test_the_adapt_pages_warning_follows_the_forms_seed(app: OpenApp, workspace: Path) -> None:
@@ -92,4 +108,25 @@ def test_the_pages_warn_of_a_target_copying_source_samples_under_another_name(
             "The target repeats source samples, found by content: 8 of the target's 20 samples are exact "
             "copies of source samples"
         )
-        assert warning.endswith("remove the copies from the target (sample ids 0, 1, 2, …).")
+        assert "remove the copies from the target (sample ids 0, 1, 2, …)." in warning
+
+
+def test_a_runs_card_and_compare_flag_a_run_scored_on_source_training_samples(
+    app: OpenApp, trained_run: Callable[[AdaptConfig], str]
+) -> None:
+    """The run keeps its finding (QA: the card and Compare said nothing, recomputing needs the data)."""
+    config = AdaptConfig(*SHARED, methods=("source_only",), epochs=1, steps_per_epoch=2)
+    label = f"source_only · {trained_run(config)[-6:]}"
+    at = app("adapt", *SHARED)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(w.value) for w in at.warning if "it scored on" in w.value] == [
+        "35 of the 40 target test samples it scored on are source training samples, so its target accuracy "
+        "reads too high (all 200 of its target's samples are source samples)."
+    ]
+    at = app("compare", *SHARED)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(w.value) for w in at.warning if w.value.startswith("Target accuracy reads")] == [
+        f"Target accuracy reads too high for {label} (35 of its 40 target test samples are source training "
+        "samples): its target test split holds samples its model trained on; python -m tlcore runs show ID "
+        "names the fix."
+    ]

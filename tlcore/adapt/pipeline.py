@@ -3,7 +3,8 @@
 1. **data**: load both specs, harmonise the pair, seeded stratified splits: source train /
    validation, target train / test (``cfg.test_fraction`` each). Target labels are used for scoring
    on the test split only, except by methods defined by them (``target_only``, ``finetune``), which
-   take them from the target *train* split.
+   take them from the target *train* split. The result keeps what the splits share with the source
+   (``shared_samples``: :meth:`~tlcore.adapt.pair.RunPair.shared`).
 2. **baseline**: a source-only model with the run's budget and seed: the "before" model and
    ``source_only_accuracy``. Reused, with its evaluation, from the
    :class:`~tlcore.adapt.cache.BaselineCache` when one matches (by default the workspace's
@@ -336,7 +337,8 @@ def run_adaptation(
         baseline_cache = BaselineCache.of_workspace(workspace)
     pair = load_run_pair(cfg, workspace, needs_target_labels(specs))
     run = _Run(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
-    result = AdaptResult(config=cfg, target=pair.target)
+    shared = pair.shared(cfg)  # kept in the result: `runs show`, the run card and Compare say it
+    result = AdaptResult(config=cfg, target=pair.target, shared_samples=shared and shared.to_dict())
     timings: dict[str, float] = {}
 
     def finish(status: str, reason: str) -> AdaptResult:

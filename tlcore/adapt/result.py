@@ -45,7 +45,9 @@ class AdaptResult:
     models' target probabilities, :class:`~tlcore.selection.predictions.TargetPredictions`, the run
     store's ``predictions.npz``) and ``target`` (the harmonised target domain the run loaded, whose
     blank images its run store's ``blank.json`` counts: :func:`tlcore.runs.blank_target.run_blank_warning`)
-    are left out of :meth:`to_dict`.
+    are left out of :meth:`to_dict`. ``shared_samples``: what the run's splits share with its source
+    (:meth:`tlcore.adapt.pair.RunPair.shared`, as its dict; None when the pair shares none, absent from
+    results stored before runs kept it): its target accuracy reads too high when ``shared_test`` > 0.
     """
 
     config: AdaptConfig
@@ -65,6 +67,7 @@ class AdaptResult:
     umap_after: dict[str, Any] | None = None
     seconds: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    shared_samples: dict[str, Any] | None = None
     validators: RunValidators | None = None
     model: Classifier | None = None
     source_model: Classifier | None = None

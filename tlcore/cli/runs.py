@@ -13,6 +13,7 @@ from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
 from tlcore.metrics.mcnemar import described_change
+from tlcore.metrics.proportion import CountedAccuracy
 from tlcore.numbers import plural
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
@@ -71,6 +72,8 @@ def show_run(args: argparse.Namespace) -> int:
     details["gap_measured_on"] = run_tables.gap_samples(result.get("gap_before"))
     change = paired_test(result)
     details["paired_test"] = change and {**change[0], "text": change[1]}
+    if "shared_samples" in result:  # null: the pair shares none; absent: not recorded (older, or not done)
+        details["shared_samples"] = result["shared_samples"]
     if args.json:
         print_json(details)
         return 0
@@ -80,16 +83,9 @@ def show_run(args: argparse.Namespace) -> int:
     )
     if record.active:
         lines += wrapped(f"{record.progress:.0%}, {record.stage} {record.message}".rstrip(), "  progress ")
-    for key, value in record.headline.items():
-        counted = counts.get(key)  # the count of target test samples behind an accuracy
-        text = format_value(value) + (f" ({counted.detail()})" if counted else "")
-        lines += wrapped(text, f"  {key.replace('_', ' '):<22} ")
-        if key == "source_only_accuracy" and change:
-            lines += wrapped(change[1], f"  {'change':<22} ")
-        if key == "gap_after" and details["gap_measured_on"]:
-            lines += wrapped(
-                f"gaps measured on the run's test splits: {details['gap_measured_on']}", " " * 25
-            )
+    lines += _headline_lines(record, counts, change, details["gap_measured_on"])
+    if shared := result.get("shared_samples"):  # the line adapt printed, the fix with it
+        lines += wrapped(shared["text"], "  shared   ")
     lines += _setup_lines(record, result)
     lines += wrapped(plural(details["history_events"], "event"), "  history  ")
     if details["ended"]:
@@ -107,6 +103,26 @@ def show_run(args: argparse.Namespace) -> int:
     if args.history:
         print("\n".join(["", *curve_lines(curves)]))
     return 0
+
+
+def _headline_lines(
+    record: RunRecord,
+    counts: dict[str, CountedAccuracy | None],
+    change: tuple[dict[str, Any], str] | None,
+    gap_measured_on: str | None,
+) -> list[str]:
+    """The run's headline numbers, each accuracy with the count of target test samples behind it, the
+    change against source-only after its accuracy and what the gaps were measured on after them."""
+    lines = []
+    for key, value in record.headline.items():
+        counted = counts.get(key)
+        text = format_value(value) + (f" ({counted.detail()})" if counted else "")
+        lines += wrapped(text, f"  {key.replace('_', ' '):<22} ")
+        if key == "source_only_accuracy" and change:
+            lines += wrapped(change[1], f"  {'change':<22} ")
+        if key == "gap_after" and gap_measured_on:
+            lines += wrapped(f"gaps measured on the run's test splits: {gap_measured_on}", " " * 25)
+    return lines
 
 
 def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:

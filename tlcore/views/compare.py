@@ -31,6 +31,7 @@ from tlcore.views.run_tables import (
     class_accuracies,
     confusion_table,
     counted_accuracies,
+    inflated,
     n_target_test,
     paired_change,
     training_length,
@@ -119,6 +120,28 @@ def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:
             "of negative transfer."
         )
     return f"Negative transfer: {label} is less accurate on the target than the source-only model, {change}."
+
+
+def inflated_line(results: Results) -> str | None:
+    """One warning naming the runs that scored their target accuracy on source training samples, or
+    copies of them (:func:`~tlcore.views.run_tables.inflated`): ``Target accuracy reads too high for
+    dann · 84f06e (35 of its 40 target test samples are source training samples): ...``; None when no
+    run's result records any (a result stored before runs kept it says nothing)."""
+    found = {label: result["shared_samples"] for label, result in results.items() if inflated(result)}
+    if not found:
+        return None
+    counts = "; ".join(
+        f"{label} ({shared['shared_test']} of its {shared['n_test']} target test samples are source "
+        f"training samples{' or copies of them' if shared['by'] == 'content' else ''})"
+        for label, shared in found.items()
+    )
+    one = len(found) == 1
+    held = "its target test split holds" if one else "their target test splits hold"
+    trained = "its model" if one else "their models"
+    return (
+        f"Target accuracy reads too high for {counts}: {held} samples {trained} trained on; "
+        "python -m tlcore runs show ID names the fix."
+    )
 
 
 def summary_rows(results: Results) -> list[dict[str, Any]]:
@@ -221,9 +244,11 @@ def comparison_report(
     moved: Sequence[tuple[RunChanges, Domain | None]] = (),
 ) -> str:
     """A self-contained HTML report of the runs: the label-free ranking and alarms (when given),
-    table, flags, accuracy, gap, where the predictions moved (``moved``: each run's changes and the
-    target samples they cover, or None), UMAPs, confusions."""
-    flags = [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
+    table, flags (runs scored on source training samples, negative transfer), accuracy, gap, where the
+    predictions moved (``moved``: each run's changes and the target samples they cover, or None),
+    UMAPs, confusions."""
+    flags = [line] if (line := inflated_line(results)) else []
+    flags += [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
     sections = []
     if ranked is not None:

@@ -115,6 +115,40 @@ def older_version_text(config: Mapping[str, Any]) -> str | None:
     return f"{older}: trained with that version's code and method defaults; a repeat today may differ"
 
 
+def shared_note(result: Mapping[str, Any]) -> str | None:
+    """What a done run's splits share with its source, in short (its ``shared_samples``,
+    :meth:`tlcore.data.overlap.SharedSamples.to_dict`): ``35 of the 40 target test samples it scored on
+    are source training samples, so its target accuracy reads too high (all 200 of its target's samples
+    are source samples)``; None when the pair shares none or the result does not record it (stored
+    before runs kept it: unknown, so nothing is said)."""
+    shared = result.get("shared_samples")
+    if not shared:
+        return None
+    copies = shared["by"] == "content"
+    n, are = shared["n_target"], "exact copies of source samples" if copies else "source samples"
+    count = (
+        f"all {n} of its target's samples"
+        if shared["shared"] == n
+        else f"{shared['shared']} of its target's {n} samples"
+    )
+    target = f"{count} are {are}"
+    tested = f"the {shared['n_test']} target test samples it scored on"
+    if not shared["shared_test"]:
+        one = "a copy of a source training sample" if copies else "a source training sample"
+        return f"{target}, though none of {tested} is {one}"
+    training = "copies of source training samples" if copies else "source training samples"
+    return (
+        f"{shared['shared_test']} of {tested} are {training}, so its target accuracy reads too high "
+        f"({target})"
+    )
+
+
+def inflated(result: Mapping[str, Any]) -> bool:
+    """Whether the run scored its target accuracy on source training samples (or copies of them), as its
+    result records (False when it does not: a result stored before runs kept it)."""
+    return bool((result.get("shared_samples") or {}).get("shared_test"))
+
+
 def network_text(result: Mapping[str, Any]) -> str | None:
     """The network a done run trained and, for ``auto``, why (:func:`~tlcore.model_names.auto_reason`):
     ``auto picked efficientnet_lite0 (...): the images are 109x109 px, ...``; a named model is the
