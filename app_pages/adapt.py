@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import adapt_form, benchmarks, display, engine, estimate, repeat_launch, state
+from app_support import adapt_form, benchmarks, display, engine, estimate, repeat_launch, run_cards, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
@@ -244,7 +244,7 @@ with shared_slot.container():
 def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
     """A done run's card: its target accuracy against source-only, its network, its alarm if any."""
     st.progress(1.0, text="finished")
-    if network := engine.network_line(record):
+    if network := run_cards.network_line(record):
         st.caption(display.esc(network))
     if older := run_tables.older_version_text(record.config):
         st.caption(display.sentence(older))
@@ -256,10 +256,10 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
             f"{100 * change:+.1f} pts vs source-only",
             delta_arrow="auto" if change else "off",
             delta_color="normal" if change else "off",
-            help=f"{engine.target_accuracy_label(record)}: scored on the target's held-out test split, "
+            help=f"{run_cards.target_accuracy_label(record)}: scored on the target's held-out test split, "
             "as on Compare; Predict scores every labelled sample of the data it labels.",
         )
-    if shared := engine.shared_note(record):  # scored on source training samples: a warning
+    if shared := run_cards.shared_note(record):  # scored on source training samples: a warning
         note, inflated = shared
         if inflated:
             st.warning(display.sentence(note), icon=":material/content_copy:")
@@ -331,7 +331,7 @@ def runs_panel(source: str, target: str) -> None:
                 else:
                     st.error(display.esc(record.error or record.status), icon=":material/error:")
             with curves:
-                figure, reused = engine.curves(record, label)
+                figure, reused = run_cards.curves(record, label)
                 if figure is not None:
                     st.plotly_chart(figure, key=f"curves_{record.id}")
                 if reused:

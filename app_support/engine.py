@@ -2,26 +2,22 @@
 
 Everything cached here is keyed on plain strings and numbers (the workspace root, specs, seeds, run
 ids) and holds only data that never changes for that key: run stores, domains, diagnoses, finished
-runs' results and curves; an active run's curves (:class:`LiveCurves`) only grow, read from where the
-last refresh stopped. Reading runs never writes; runs whose worker is gone are closed once per page
-run (:func:`close_stale_runs`).
+runs' results (a run card's curves and readings: :mod:`app_support.run_cards`). Reading runs never
+writes; runs whose worker is gone are closed once per page run (:func:`close_stale_runs`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 from torch import nn
 
 from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import pair_shared
-from tlcore.adapt.pipeline import baseline_reused
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import blank_warning
@@ -33,13 +29,11 @@ from tlcore.runs import jobs
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import kept_command, kept_config, load_pool
 from tlcore.runs.record import RunRecord
-from tlcore.runs.result_file import read_result
 from tlcore.runs.source_only import run_feature_models
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
-from tlcore.views import compare, explore, run_tables
-from tlcore.views import curves as curve_figures
+from tlcore.views import compare, explore
 from tlcore.views import ranking as ranking_view
 from tlcore.workspace import Workspace
 
@@ -75,106 +69,6 @@ def recent_runs(limit: int, source: str, target: str) -> list[RunRecord]:
     found stale among them is closed and the list read again (a worker died since the page's last run)."""
     records = store().list(limit=limit, source=source, target=target)
     return store().list(limit=limit, source=source, target=target) if store().mark_stale(records) else records
-
-
-def curves(record: RunRecord, label: str) -> tuple[go.Figure | None, bool]:
-    """The run's training curves (:func:`tlcore.views.curves.learning_curves` of
-    :func:`tlcore.views.run_tables.curve_rows`, None before its first epoch) and whether its source-only
-    baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). A finished
-    run's figure is built once (its history never changes again): its stored result's history, the
-    cached baseline's epochs included (older runs' event logs hold none), with its final model's
-    scores. An active run's log (a cached baseline's epochs replayed first, so its points stay put when
-    it ends) is read from where the last refresh stopped and its figure rebuilt only when an epoch
-    ended since (QA: 8 runs of 500 epochs redrawn every 2 s made the Adapt page unresponsive)."""
-    root = str(workspace().root)
-    if not record.active:
-        return _finished_curves(root, record.id, record.status == "done", label)
-    return _live_curves(root, record.id).refresh(store(), label)
-
-
-class LiveCurves:
-    """An active run's epoch and stage events read so far, the log's offset after them, and its figure."""
-
-    def __init__(self, run_id: str) -> None:
-        self.run_id, self.offset, self.label = run_id, 0, ""
-        self.events: list[dict[str, Any]] = []
-        self.figure: go.Figure | None = None
-        self._lock = threading.Lock()  # the sessions' fragments refresh it from their own threads
-
-    def refresh(self, runs: RunStore, label: str) -> tuple[go.Figure | None, bool]:
-        """Read the events written since the last refresh; the figure again if an epoch ended."""
-        with self._lock:
-            new, self.offset = runs.history_since(self.run_id, self.offset, kinds={"epoch", "stage"})
-            self.events += new
-            if any(e["kind"] == "epoch" for e in new) or label != self.label:
-                rows = run_tables.curve_rows([e for e in self.events if e["kind"] == "epoch"])
-                self.figure = curve_figures.learning_curves({label: rows}, "") if rows else None
-                self.label = label
-            return self.figure, baseline_reused(self.events)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _live_curves(root: str, run_id: str) -> LiveCurves:
-    return LiveCurves(run_id)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _finished_curves(root: str, run_id: str, done: bool, label: str) -> tuple[go.Figure | None, bool]:
-    finished = _finished(root, run_id, done)
-    figure = curve_figures.learning_curves({label: finished.rows}, "") if finished.rows else None
-    return figure, finished.reused
-
-
-def target_accuracy_label(record: RunRecord) -> str:
-    """The done run's target accuracy card's label, with the split it is measured on
-    (:func:`tlcore.views.compare.target_accuracy_label`)."""
-    return _finished(str(workspace().root), record.id, record.status == "done").accuracy_label
-
-
-def network_line(record: RunRecord) -> str | None:
-    """The network a done run trained and, for ``auto``, why
-    (:func:`tlcore.views.run_tables.network_text`)."""
-    return _finished(str(workspace().root), record.id, record.status == "done").network
-
-
-def shared_note(record: RunRecord) -> tuple[str, bool] | None:
-    """What a done run's splits share with its source (:func:`tlcore.views.run_tables.shared_note`) and
-    whether its target accuracy reads too high for it (:func:`~tlcore.views.run_tables.inflated`); None
-    when they share none or its result does not record it."""
-    return _finished(str(workspace().root), record.id, record.status == "done").shared
-
-
-class FinishedRun(NamedTuple):
-    """What a finished run's card shows: its curve rows, target accuracy label, whether its baseline was
-    reused, its network line and what its splits share with its source (with whether that inflates its
-    target accuracy)."""
-
-    rows: list[dict[str, Any]]
-    accuracy_label: str
-    reused: bool
-    network: str | None
-    shared: tuple[str, bool] | None
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _finished(root: str, run_id: str, done: bool) -> FinishedRun:
-    """A finished run's :class:`FinishedRun`, from its stored result when it is done."""
-    runs = store_at(root)
-    result: dict[str, Any] = {}
-    if done:
-        with contextlib.suppress(TLError):  # an unreadable result: the epochs alone
-            result = read_result(runs.folder(run_id))  # no index query: the panel's record says done
-    events = runs.history(run_id, kinds={"epoch", "stage"})
-    epochs = result.get("history") or [e for e in events if e["kind"] == "epoch"]
-    rows = run_tables.curve_rows(epochs, result or None)
-    shared = run_tables.shared_note(result)
-    return FinishedRun(
-        rows,
-        compare.target_accuracy_label(result),
-        baseline_reused(events),
-        run_tables.network_text(result),
-        shared and (shared, run_tables.inflated(result)),
-    )
 
 
 def dataset_choices() -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support import engine
+from app_support import engine, run_cards
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import baseline_reused
@@ -247,7 +247,7 @@ def test_a_live_run_on_a_cached_baseline_draws_its_epochs_where_the_done_run_doe
     first_adapt = next(i for i, e in enumerate(events) if e["kind"] == "epoch" and e["stage"] == "adapt")
     history = read_result(run_store.folder(again.id))["history"]
     live = run_store.create(replace(config, methods=("dann",)))  # its log written again, line by line
-    reading = engine.LiveCurves(live)
+    reading = run_cards.LiveCurves(live)
     for written, epochs in ((lines[: first_adapt + 1], 3), (lines[first_adapt + 1 : -1], 5)):
         with (run_store.folder(live) / HISTORY_FILE).open("a", encoding="utf-8") as log:
             log.writelines(written)
