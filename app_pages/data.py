@@ -84,7 +84,10 @@ with upload:
     if uploads := engine.saved_uploads():
         st.markdown("##### Saved uploads")
         st.dataframe(uploads, hide_index=True)
-        st.caption("Samples and shape as each file read when saved (`python -m tlcore data list`).")
+        st.caption(
+            "Samples and shape as each file read when saved; for one saved by an older version, as it "
+            "read when next used (`python -m tlcore data list`; `--scan` reads them all)."
+        )
 
 st.subheader("Current pair")
 source_spec, target_spec = state.pair()

@@ -78,7 +78,8 @@ def dataset_choices() -> list[str]:
 
 def saved_uploads() -> list[dict[str, Any]]:
     """The workspace's saved uploads as ``data list`` shows them (:func:`tlcore.data.list_domains`):
-    spec, samples and shape as read on upload (empty for an upload saved before they were kept)."""
+    spec, samples and shape as read on upload (empty for an upload saved before they were kept, until
+    its next read keeps them)."""
     return [
         {
             "spec": row["name"],

@@ -19,38 +19,42 @@ import streamlit as st
 from app_support import engine
 from tlcore.export import export_run
 from tlcore.predict import load_data, load_run_model, predict_rows
-from tlcore.prediction_files import write_predictions
+from tlcore.prediction_files import write_prediction_files
 from tlcore.prediction_summary import PredictionSummary
-from tlcore.run_model_options import DEFAULT_PROBABILITIES, Probabilities
+from tlcore.run_model_options import DEFAULT_PROBABILITIES, PROBABILITIES, Probabilities
 from tlcore.workspace import Workspace
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 
 
-def predict(
-    run_id: str, spec: str, probabilities: Probabilities = DEFAULT_PROBABILITIES
-) -> tuple[PredictionSummary, Path, tuple[str, ...]]:
-    """The summary of ``run_id``'s predictions for every sample of ``spec``, the CSV holding them
-    (``probabilities="all"``: with every class's p, ``predict --probabilities all``) and the notes on
-    what reading the data changed (``predict``'s ``note:`` lines)."""
-    summary, path, notes = _predict(str(engine.workspace().root), run_id, spec, probabilities)
-    return summary, Path(path), notes
+def predict(run_id: str, spec: str) -> tuple[PredictionSummary, dict[Probabilities, Path], tuple[str, ...]]:
+    """The summary of ``run_id``'s predictions for every sample of ``spec``, the CSVs holding them, by the
+    probabilities they hold (``predict``'s default file, and ``"all"``: with every class's p, as
+    ``predict --probabilities all`` writes it), both from one run of the model, and the notes on what
+    reading the data changed (``predict``'s ``note:`` lines)."""
+    summary, paths, notes = _predict(str(engine.workspace().root), run_id, spec)
+    return summary, {probabilities: Path(path) for probabilities, path in paths.items()}, notes
 
 
 @st.cache_data(max_entries=8, show_spinner="Predicting every sample…")
 def _predict(
-    root: str, run_id: str, spec: str, probabilities: Probabilities
-) -> tuple[PredictionSummary, str, tuple[str, ...]]:
+    root: str, run_id: str, spec: str
+) -> tuple[PredictionSummary, dict[Probabilities, str], tuple[str, ...]]:
     workspace = Workspace.resolve(root)
     trained = load_run_model(workspace, run_id)
     domain = load_data(trained, spec, workspace, allow_paths=False)
     digest = hashlib.sha256(spec.encode()).hexdigest()[:10]
-    kind = "" if probabilities == DEFAULT_PROBABILITIES else f"-{probabilities}"
-    name = f"{_UNSAFE.sub('_', spec).strip('._')[:60] or 'data'}-{digest}{kind}.csv"
-    path = workspace.subdir("predictions") / run_id / name
-    path.parent.mkdir(parents=True, exist_ok=True)
+    stem = f"{_UNSAFE.sub('_', spec).strip('._')[:60] or 'data'}-{digest}"
+    folder = workspace.subdir("predictions") / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        probabilities: folder
+        / f"{stem}{'' if probabilities == DEFAULT_PROBABILITIES else f'-{probabilities}'}.csv"
+        for probabilities in PROBABILITIES
+    }
     rows = predict_rows(trained, domain)
-    return write_predictions(path, rows, probabilities=probabilities), str(path), tuple(rows.notes())
+    summary = write_prediction_files(paths, rows)
+    return summary, {probabilities: str(path) for probabilities, path in paths.items()}, tuple(rows.notes())
 
 
 def export_zip(run_id: str, fmt: str) -> bytes:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import npz_bytes
 from tlcore.adapt.config import AdaptConfig
 from tlcore.data import save_upload
-from tlcore.predict import load_data, load_run_model, predict_rows
+from tlcore.predict import Predictions, load_data, load_run_model, predict_rows
 from tlcore.runs import jobs
 from tlcore.workspace import Workspace
 
@@ -25,25 +26,33 @@ def downloads(at: AppTest) -> list[str]:
     return [b.proto.label for b in at.get("download_button")]
 
 
-def test_the_box_adds_every_classs_probability_to_the_download(app: OpenApp, workspace: Path) -> None:
+def test_the_box_adds_every_classs_probability_to_the_download(
+    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = Workspace.resolve(workspace)
     spec = f"upload:{save_upload(ws, 'zoo.npz', npz_bytes(CLASSES, n=12))}"
     record = jobs.run_inline(ws, AdaptConfig(source=spec, target=spec, methods=("source_only",), epochs=1))
     assert record.status == "done", record.error
+    passes: list[int] = []
+    run_model = Predictions.__iter__
+    monkeypatch.setattr(
+        Predictions, "__iter__", lambda self: passes.append(self.n_samples) or run_model(self)
+    )
     at = app("predict", source=spec, target=spec)
     at.button[[b.label for b in at.button].index("Predict every sample")].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    assert passes == [12]
     box = at.checkbox(key="predict_all_probabilities")
     assert box.label == "Every class's probability" and box.value is False
     assert downloads(at) == ["Predictions, one row per sample (CSV, 12 rows)"]
     folder = ws.root / "predictions" / record.id
-    (default,) = folder.glob("*.csv")
+    default, every = sorted(folder.glob("*.csv"), key=lambda path: path.name.endswith("-all.csv"))  # one pass
     assert "p_sea_lion" not in pd.read_csv(default).columns
 
     box.check().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    assert passes == [12]  # the file the first pass wrote: the model is not run again
     assert downloads(at) == ["Predictions, one row per sample (CSV, 12 rows, every class)"]
-    (every,) = set(folder.glob("*.csv")) - {default}
     assert every.name == default.name.replace(".csv", "-all.csv")
     frame = pd.read_csv(every)
     columns = ["p_sea_lion", "p_id", "p_Sea_Lion_2"]  # the model's class order; alike ignoring case

@@ -281,5 +281,5 @@ def test_list_shows_what_an_upload_read_and_upload_parses_once(
     (row,) = [r for r in json.loads(out)["domains"] if r["kind"] == "upload"]
     assert row["description"].endswith(  # QA helper-157: "-" with no reason
         "; samples and shape not kept (stored by an older version, or the file changed since): "
-        "python -m tlcore data inspect upload:sensors.csv reads them"
+        "the next read of it keeps them (python -m tlcore data list --scan reads every such upload)"
     )

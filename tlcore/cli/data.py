@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from shlex import quote
 from typing import Any
@@ -22,6 +23,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     listing = sub.add_parser("list", help="built-in, torchvision and uploaded domains, and the shifts")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument(
+        "--scan",
+        action="store_true",
+        help="first read the uploads whose samples and shape are not kept (stored by an older version, or "
+        "changed since) and keep them; without it nothing is read",
+    )
     listing.set_defaults(handler=list_command)
 
     inspect = sub.add_parser("inspect", help="load a domain spec (or a file path) and summarise it")
@@ -57,7 +64,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 def list_command(args: argparse.Namespace) -> int:
     from tlcore.data import list_domains, list_shifts  # noqa: PLC0415 - loads torch
 
-    domains = list_domains(Workspace.resolve(args.workspace, create=False))
+    workspace = Workspace.resolve(args.workspace, create=False)
+    if args.scan:
+        from tlcore.data.spec import keep_upload_summaries  # noqa: PLC0415 - loads torch
+
+        for spec, why in keep_upload_summaries(workspace).items():
+            print("\n".join(wrapped(why, f"warning: {spec} not read: ", "  ")), file=sys.stderr)
+    domains = list_domains(workspace)
     shifts = list_shifts()
     if args.json:
         print_json({"domains": domains, "shifts": shifts})

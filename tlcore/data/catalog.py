@@ -62,7 +62,7 @@ def _upload_row(upload: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
     else:  # QA helper-157: a returning user read "-" (CLI) and "None" (Data page) with no reason
         described += (
             "; samples and shape not kept (stored by an older version, or the file changed since): "
-            f"python -m tlcore data inspect {upload['spec']} reads them"
+            "the next read of it keeps them (python -m tlcore data list --scan reads every such upload)"
         )
     return {
         "name": upload["spec"],

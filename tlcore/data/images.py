@@ -54,6 +54,7 @@ from torch.nn.functional import interpolate
 
 from tlcore.data.archive import Member, open_members
 from tlcore.data.domain import Domain
+from tlcore.data.png_exif import late_exif
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 
@@ -226,10 +227,16 @@ def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None,
 
 @contextmanager
 def _opened(member: Member) -> Iterator[Image.Image]:
-    """The member as a PIL image, pixels decoded on demand, by one of ``FORMATS`` only."""
+    """The member as a PIL image, pixels decoded on demand, by one of ``FORMATS`` only; a PNG's EXIF
+    chunk after its image data in its ``info`` as decoding would put it there
+    (:func:`tlcore.data.png_exif.late_exif`), so that its orientation is read as
+    ``PIL.ImageOps.exif_transpose`` reads it."""
+    data = member.read()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PIL warns on odd-but-readable files (a corrupt EXIF block)
-        with Image.open(io.BytesIO(member.read()), formats=FORMATS) as img:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as img:
+            if img.format == "PNG" and "exif" not in img.info and (exif := late_exif(data)) is not None:
+                img.info["exif"] = exif
             yield img
 
 
@@ -292,9 +299,10 @@ def _check_pixels(headers: dict[str, Header], side: int, limits: Limits, label: 
 
 def _orientation(img: Image.Image) -> int:
     """The EXIF orientation (a key of ``UPRIGHT``, or 1: upright), read without decoding any pixel."""
-    if img.format == "PNG" and "exif" not in img.info:
-        return 1  # PIL would decode the pixels to look for an eXIf chunk after them
-    value = img.getexif().get(ExifTags.Base.Orientation, 1)
+    # a PNG's own getexif() decodes the pixels to look for an eXIf chunk after them (_opened put it in
+    # info); the base one reads the rest as it does: eXIf, else a "Raw profile type exif" text, else XMP
+    exif = Image.Image.getexif(img) if img.format == "PNG" else img.getexif()
+    value = exif.get(ExifTags.Base.Orientation, 1)
     return value if value in UPRIGHT else 1
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from tlcore.data import builtin, torchvision_sets
+from tlcore.data.catalog import list_uploads, upload_summary
 from tlcore.data.domain import Domain
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
@@ -127,6 +128,21 @@ def load_domain(
     return replace(domain, name=str(spec))
 
 
+def keep_upload_summaries(workspace: Workspace) -> dict[str, str]:
+    """Read every stored upload whose summary is not kept (stored before summaries were, or changed
+    since) as its plain spec ``upload:NAME``, which keeps it (:func:`~tlcore.data.uploads.read_upload`):
+    ``data list --scan``. The specs of those that do not read so, with why (a table that needs
+    ``label=`` or ``missing=drop``: the message names the spec that reads it)."""
+    unread = {}
+    for upload in list_uploads(workspace):
+        if upload_summary(workspace, upload["name"]) is None:
+            try:
+                load_domain(upload["spec"], workspace)
+            except TLError as exc:
+                unread[upload["spec"]] = str(exc)
+    return unread
+
+
 def spec_labelled(spec: str | DomainSpec, workspace: Workspace | None = None) -> bool:
     """Whether :func:`load_domain` gives ``spec``'s domain labels, told without loading it: a dataset
     always has them, ``label=none`` never, a file or upload as its layout, members or label column
@@ -144,13 +160,12 @@ def spec_labelled(spec: str | DomainSpec, workspace: Workspace | None = None) ->
 
 def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple[int, ...] | None) -> Domain:
     """The file or upload ``spec`` names (:func:`_label_hint`)."""
-    column = None if spec.label == NO_LABELS else spec.label
     with _label_hint(spec):
         if spec.kind == "file":
-            path = expand_path(spec.name)
+            path, column = expand_path(spec.name), None if spec.label == NO_LABELS else spec.label
             return read_path(path, column, image_shape=image_shape, drop_missing=spec.drop_missing)
         workspace = workspace or Workspace.resolve()
-        return read_upload(workspace, spec.name, column, image_shape, spec.drop_missing)
+        return read_upload(workspace, spec.name, spec.label, image_shape, spec.drop_missing)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ before it is stored, atomically, under ``<workspace>/uploads/<safe name>``; refe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -16,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from tlcore.data.catalog import SUFFIXES, list_uploads, write_upload_summary
+from tlcore.data.catalog import SUFFIXES, list_uploads, upload_summary, write_upload_summary
 from tlcore.data.domain import Domain
 from tlcore.data.images import IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
@@ -223,14 +224,22 @@ def upload_path(workspace: Workspace, name: str) -> Path:
 def read_upload(
     workspace: Workspace,
     name: str,
-    label_column: str | None = None,
+    label: str | None = None,
     image_shape: tuple[int, ...] | None = None,
     drop_missing: bool = False,
 ) -> Domain:
-    """Load the stored upload ``name`` (``image_shape`` and ``drop_missing`` as in :func:`read_path`)."""
+    """Load the stored upload ``name`` as the spec option ``label=`` says (a table's label column; ``none``:
+    read as it is, the caller drops its labels: :func:`without_labels`), ``image_shape`` and
+    ``drop_missing`` as in :func:`read_path`. A read of the file as it is stored (not a zip decoded to
+    ``image_shape``) keeps its summary when none is kept (an upload stored before summaries were, or
+    changed since), so ``data list`` shows its samples and shape; one kept, of this spec or another, stays."""
     path = upload_path(workspace, name)
-    label = f"upload:{name}"
-    return read_path(path, label_column, None, label, image_shape, drop_missing=drop_missing)
+    label_column = None if label == NO_LABELS else label
+    domain = read_path(path, label_column, None, f"upload:{name}", image_shape, drop_missing=drop_missing)
+    if (image_shape is None or path.suffix.lower() != ".zip") and upload_summary(workspace, name) is None:
+        with contextlib.suppress(OSError):  # a cache: the read stands without it (a read-only workspace)
+            _keep_summary(workspace, name, f"upload:{name}", domain, label, drop_missing=drop_missing)
+    return domain
 
 
 def upload_labelled(workspace: Workspace, name: str, label_column: str | None = None) -> bool:
