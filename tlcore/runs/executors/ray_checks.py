@@ -5,7 +5,7 @@ check says in seconds).
   :data:`CONNECT_TIMEOUT` and answers as a Ray GCS does, a gRPC server, so HTTP/2: sent HTTP/2's
   client preface, it sends its SETTINGS frame (RFC 9113, section 3.4) within :data:`ANSWER_TIMEOUT`
   (an HTTP/1.x server answers with a status line or an error page, other servers with something
-  else or nothing, where Ray would wait 45 s for its GCS);
+  else or nothing, where Ray would wait for its GCS until its own timeout);
 - :func:`check_token`, with Ray: the GCS takes this driver's auth;
 - :func:`check_apart`: what :meth:`RaySession.check` says, asked in a child Python process, for a
   process that must not import Ray (the app's server), with the same one line.

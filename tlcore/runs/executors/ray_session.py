@@ -12,7 +12,7 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
   per process (:func:`process_token`), as Ray's token loader keeps the first token it read;
 - an **explicit address** (``--address`` / ``$TLSTUDIO_RAY_ADDRESS``; never ``"auto"``, which joins
   whatever cluster it finds): first checked to answer as a Ray GCS, as Ray retries a dead address
-  for minutes and waits 45 s for a port where something else answers, then asked once whether it
+  for minutes and waits out its GCS timeout where something else answers, then asked once whether it
   takes this driver's token (:mod:`.ray_checks`); a cluster with token auth
   (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the driver, which
   Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
