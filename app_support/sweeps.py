@@ -20,6 +20,7 @@ import streamlit as st
 from app_support import engine
 from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
+from tlcore.runs.executors.ray_checks import check_apart
 from tlcore.runs.search import Search
 from tlcore.runs.summary import SweepSummary
 from tlcore.runs.sweep import SweepSpec, check_labelled, check_networks, checked, spec_from_text
@@ -76,7 +77,10 @@ def executors() -> list[ExecutorKind]:
 
 def launch(spec: SweepSpec, settings: ExecutorSettings) -> str:
     """Store the sweep and start its driver in the background; its id. The labels its runs need and
-    the networks they build are checked first, on the loaded domains (as Adapt's Launch does)."""
+    the networks they build are checked first, on the loaded domains (as Adapt's Launch does), and an
+    existing Ray cluster answers and takes the driver's token (as the CLI checks, Ray not imported here)."""
+    if settings.kind == "ray" and settings.address is not None:
+        check_apart(settings.address)
     check_labelled(spec, lambda data: engine.load(data).labelled)
     check_networks(spec, engine.load_pair(spec.source, spec.target, spec.seeds[0])[0].shape)
     sweep_id = driver.create(engine.workspace(), spec, settings)

@@ -1,6 +1,7 @@
 """The parts of a Ray session that need no cluster: a SIGTERM while ``ray.init`` runs is seen even
 when the exit Ray's handler raised was swallowed by Python; an embedded cluster's processes still
-alive after shutdown (they name its session folder) are ended, and no other process."""
+alive after shutdown (they name its session folder) are ended, and no other process; Ctrl-C while
+``ray.init`` runs leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tlcore.runs.executors.ray_session import end_stragglers, signals_seen
+from tlcore.cli import main
+from tlcore.runs.executors.ray_session import SESSION_PREFIX, end_stragglers, import_ray, signals_seen
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
 
 
 class SignalledWhenCollected:
@@ -121,3 +127,43 @@ def test_the_processes_naming_the_session_folder_are_ended_and_only_they(tmp_pat
         for process in (*ours, *others):
             process.kill()
             process.wait()
+
+
+def test_ctrl_c_while_ray_starts_shuts_down_what_it_started_and_exits_130(
+    workspace: Workspace, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA helper-162: ``RaySession._init``'s ``except KeyboardInterrupt`` (helper-159) had no test.
+    ``ray.init`` is stood in for: it starts an agent of the embedded cluster (a process holding a log
+    in its session folder open), then Ctrl-C arrives. Ray's shutdown runs for it, the agent is ended,
+    the folder removed, everything put back; the sweep ends cancelled and the CLI says so in one line."""
+    ray = import_ray(loopback=True)
+    from ray._private import ray_constants  # noqa: PLC0415 - the loopback setting the session puts back
+
+    agents: list[subprocess.Popen[bytes]] = []
+    shutdowns: list[str] = []
+
+    def interrupted_init(address: str, **options: Any) -> None:
+        agents.append(sleeper("ray::DashboardAgent", log=Path(options["_temp_dir"]) / "dashboard_agent.out"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ray, "init", interrupted_init)
+    monkeypatch.setattr(ray, "shutdown", lambda: shutdowns.append("shutdown"))
+    monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)  # the session sets this process's own meanwhile
+    ray_env = {name: value for name, value in os.environ.items() if name.startswith("RAY_")}
+    handler, loopback = signal.getsignal(signal.SIGTERM), ray_constants.ENABLE_RAY_CLUSTER
+    digits = ["--source", "digits:n=200", "--target", "digits:n=200", "--methods", "im", "--seeds", "0"]
+    try:
+        code = main(["--workspace", str(workspace.root), "sweep", *digits, "--executor", "ray", "--json"])
+    finally:
+        for agent in agents:
+            agent.kill()
+    out, err = capfd.readouterr()
+    assert code == 130 and out == "" and err == "error: interrupted\n"
+    assert shutdowns == ["shutdown"]  # what the interrupted ray.init started is Ray's to stop
+    assert [agent.wait(timeout=5) for agent in agents] == [-signal.SIGKILL]  # ended before close returned
+    assert not list(Path(tempfile.gettempdir()).glob(f"{SESSION_PREFIX}{os.getpid()}-*"))
+    assert {name: value for name, value in os.environ.items() if name.startswith("RAY_")} == ray_env
+    assert signal.getsignal(signal.SIGTERM) == handler
+    assert loopback == ray_constants.ENABLE_RAY_CLUSTER  # put back
+    (record,) = SweepStore(workspace).list()
+    assert (record.status, record.error) == ("cancelled", "interrupted by a signal or Ctrl-C")

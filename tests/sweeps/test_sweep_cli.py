@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fake_ports import REFUSED, SETTINGS_FRAME, answering
 from inline_executor import InlineExecutor
 
 from tests.sweeps.stored_sweeps import many_sweeps
@@ -328,7 +329,7 @@ def test_sweeps_list_finds_by_words_and_pages(
 
 
 REFUSALS = {
-    "AuthenticationError": "RPC error: InvalidAuthToken: Authentication token is missing or incorrect",
+    "AuthenticationError": REFUSED,
     "RpcError": "Timed out while waiting for GCS to become available.",
 }
 
@@ -367,10 +368,7 @@ def test_a_cluster_refusing_the_driver_is_one_line_before_a_sweep_exists(
         monkeypatch.delenv(name, raising=False)
     if token:
         monkeypatch.setenv("RAY_AUTH_TOKEN", token)
-    with socket.socket() as head:  # something listens there: the TCP check passes
-        head.bind(("127.0.0.1", 0))
-        head.listen()
-        address = f"127.0.0.1:{head.getsockname()[1]}"
+    with answering(SETTINGS_FRAME) as address:  # answers as a gRPC server: the checks without Ray pass
         code = main(["--workspace", str(workspace.root), *BASE, "--methods", "im", "--executor", "ray",
                      f"--address={address}"])  # fmt: skip
     out, err = capfd.readouterr()

@@ -2,9 +2,9 @@
 ``local`` executor for the same seed (real tiny runs from a torchvision set in the workspace's data root
 to an uploaded target: both shipped to the Ray node, its baseline brought back), and on Ray's test
 cluster (a head and two worker nodes, one CPU each) trials spread over the nodes with the workspace's
-upload shipped to each, their results land in the driver's store, a killed worker's trial is retried
-once and then fails, and cancel stops queued and running trials. Every Ray session folder is removed
-afterwards."""
+upload shipped to each (its head passes the checks before connecting), their results land in the
+driver's store, a killed worker's trial is retried once and then fails, and cancel stops queued and
+running trials. Every Ray session folder is removed afterwards."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from tlcore.data.uploads import save_upload
 from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.executors.ray import CANCEL_GRACE, SCRATCH_PREFIX, RayExecutor
+from tlcore.runs.executors.ray_checks import check_apart, check_reachable
 from tlcore.runs.executors.ray_session import SESSION_PREFIX, import_ray
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.sweep import SweepSpec
@@ -206,6 +207,13 @@ def sweep(
 
 def executor_of(ws: Workspace, sweep_id: str, worker: str) -> RayExecutor:
     return RayExecutor(ws, SweepStore(ws).get(sweep_id).executor, f"sweep_workers:{worker}")
+
+
+def test_rays_own_gcs_passes_the_checks_before_connecting(cluster: str) -> None:
+    """QA helper-162: the checks of an explicit address take a real head: it answers HTTP/2's preface
+    as a gRPC server does, and the token check asked in a child Python process passes."""
+    check_reachable(cluster)
+    check_apart(cluster)
 
 
 def test_trials_spread_over_the_nodes_and_their_results_land_in_the_drivers_store(

@@ -108,11 +108,17 @@ def spawn(
     store.assign_pid(run_id, process.pid)
 
 
+def child_env() -> dict[str, str]:
+    """This process's environment with this package first on ``PYTHONPATH``: a child ``python -m``
+    of it runs this tlcore, from whatever folder."""
+    paths = [str(_PACKAGE_PARENT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def start_detached(module_args: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
     """``python -m MODULE ARGS...`` in ``cwd`` and a new session (neither a browser reload nor the
     app's restart stops it), this package importable, output appended to ``log``, reaped at exit."""
-    paths = [str(_PACKAGE_PARENT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    env = child_env()
     with log.open("ab") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", *module_args],

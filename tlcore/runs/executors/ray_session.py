@@ -11,9 +11,9 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
   enables token auth for new clusters and would otherwise write one to ``~/.ray/auth_token``): one
   per process (:func:`process_token`), as Ray's token loader keeps the first token it read;
 - an **explicit address** (``--address`` / ``$TLSTUDIO_RAY_ADDRESS``; never ``"auto"``, which joins
-  whatever cluster it finds): first checked to answer (:func:`check_reachable`: resolved and a TCP
-  connection within :data:`CONNECT_TIMEOUT`), as Ray retries a dead address for minutes, then asked
-  once whether it takes this driver's token (:func:`check_token`); a cluster with token auth
+  whatever cluster it finds): first checked to answer as a Ray GCS, as Ray retries a dead address
+  for minutes and waits out its GCS timeout where something else answers, then asked once whether it
+  takes this driver's token (:mod:`.ray_checks`); a cluster with token auth
   (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the driver, which
   Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
   or ``RAY_AUTH_TOKEN_PATH`` is given, and not merely because ``~/.ray/auth_token`` exists (a driver
@@ -49,14 +49,13 @@ from typing import Any
 
 import tlcore
 from tlcore.errors import TLError
-from tlcore.runs.executors import parse_address
+from tlcore.runs.executors.ray_checks import check_reachable, check_token, first_line
 from tlcore.runs.record import pid_alive
 
 RAY_INSTALL = "pip install -r requirements-ray.txt  (or: pip install 'tlstudio[ray]')"
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 SESSION_PREFIX = "tlray-"  # <tmp>/tlray-<driver pid>-*: an embedded cluster's session folder
 TOKEN_ENV = {"RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"}
-CONNECT_TIMEOUT = 5.0  # seconds for an explicit address to accept a TCP connection
 STRAGGLER_TIMEOUT = 5.0  # seconds an embedded cluster's killed processes get to be gone
 _TOKEN: list[str] = []  # this process's embedded-cluster token, made once
 
@@ -287,64 +286,8 @@ def _restore_env(saved: dict[str, str]) -> None:
             os.environ[name] = value
 
 
-def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
-    """A :class:`TLError` unless ``address`` resolves and accepts a TCP connection within ``timeout``
-    seconds (Ray would retry a dead address for minutes)."""
-    host, port = parse_address(address)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
-    except socket.gaierror as exc:
-        raise TLError(f"no Ray cluster at {address}: cannot resolve {host!r} ({exc.strerror})") from None
-    except OSError as exc:
-        why = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
-        raise TLError(f"no Ray cluster at {address}: {why} (is `ray start --head` running there?)") from None
-
-
-def check_token(address: str) -> None:
-    """A :class:`TLError` unless the GCS at ``address`` takes this driver's auth (one request: Ray's
-    own connect retries a refused token 20 times, a second apart, each a warning on stderr, and
-    what answers there without being a Ray GCS for minutes). Ray's warning is kept off stderr."""
-    from ray._raylet import GcsClient  # noqa: PLC0415 - optional, private
-    from ray.exceptions import AuthenticationError, RpcError  # noqa: PLC0415 - optional
-
-    try:
-        with _quiet_stderr():
-            GcsClient(address=address, cluster_id=None)
-    except AuthenticationError:
-        given = os.environ.get("RAY_AUTH_MODE", "").lower() == "token"
-        why = (
-            "the token given is not the cluster's" if given else "no token given (RAY_AUTH_MODE is not token)"
-        )
-        raise TLError(
-            f"the Ray cluster at {address} refused this driver: {why}; a cluster with token auth needs "
-            "RAY_AUTH_MODE=token and its token in RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token"
-        ) from None
-    except RpcError as exc:
-        raise TLError(f"no Ray cluster at {address}: {_first_line(exc)} (is it a Ray head's port?)") from None
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """File descriptor 2 to /dev/null meanwhile (Ray's C++ logging writes there, not to ``sys.stderr``)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 2)
-        os.close(null)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def _first_line(exc: Exception) -> str:
-    return next(iter(str(exc).strip().splitlines()), type(exc).__name__)
-
-
 def _connect_error(address: str | None, exc: Exception) -> str:
-    first = _first_line(exc)
+    first = first_line(exc)
     if address is None:
         return f"could not start an embedded Ray cluster: {first}"
     return (
