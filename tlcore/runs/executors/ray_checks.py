@@ -7,8 +7,9 @@ check says in seconds).
   (an HTTP/1.x server answers with a status line or an error page, other servers with something
   else or nothing, where Ray would wait for its GCS until its own timeout);
 - :func:`check_token`, with Ray: the GCS takes this driver's auth;
-- :func:`check_apart`: what :meth:`RaySession.check` says, asked in a child Python process, for a
-  process that must not import Ray (the app's server), with the same one line.
+- :func:`check_apart`: what :meth:`RaySession.check` says, asked in a child Python process
+  (``python -m tlcore.runs.executors.ray_session ADDRESS``), for a process that must not import Ray
+  (the app's server), with the same one line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from tlcore.errors import TLError
 from tlcore.runs.executors import parse_address
@@ -109,7 +110,7 @@ def check_apart(address: str, timeout: float = CHECK_TIMEOUT) -> None:
     in this process, the token asked in a child Python process with this process's environment
     (that a launched driver inherits)."""
     check_reachable(address)
-    command = [sys.executable, "-m", __name__, address]
+    command = [sys.executable, "-m", "tlcore.runs.executors.ray_session", address]  # its main()
     try:
         child = subprocess.run(
             command, check=False, capture_output=True, text=True, env=child_env(), timeout=timeout
@@ -142,21 +143,3 @@ def _quiet_stderr() -> Iterator[None]:
 def first_line(exc: Exception) -> str:
     """The first line of an exception's message (Ray's run on for lines), else its type's name."""
     return next(iter(str(exc).strip().splitlines()), type(exc).__name__)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m tlcore.runs.executors.ray_checks ADDRESS``: :meth:`RaySession.check` of the address;
-    exit 0, or 2 with its refusal as the one line on stdout (:func:`check_apart` reads it)."""
-    from tlcore.runs.executors.ray_session import RaySession  # noqa: PLC0415 - it imports this module
-
-    (address,) = sys.argv[1:] if argv is None else argv
-    try:
-        RaySession(address).check()
-    except TLError as exc:
-        print(exc)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

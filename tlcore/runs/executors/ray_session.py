@@ -43,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -302,3 +302,19 @@ def remove_stale(folder: Path, prefix: str) -> None:
         match = re.match(rf"{re.escape(prefix)}(\d+)-", path.name)
         if match and not pid_alive(int(match.group(1))):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tlcore.runs.executors.ray_session ADDRESS``: :meth:`RaySession.check` of the address;
+    exit 0, or 2 with its refusal as the one line on stdout (:func:`.ray_checks.check_apart` reads it)."""
+    (address,) = sys.argv[1:] if argv is None else argv
+    try:
+        RaySession(address).check()
+    except TLError as exc:
+        print(exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
