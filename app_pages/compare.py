@@ -222,6 +222,8 @@ if not chosen:
 
 with display.errors_shown():
     results = engine.results(tuple(chosen))
+    for note in compare.params_notes(r for r in records if r.id in chosen):  # not today's method defaults
+        st.caption(display.esc(f"{note}."))
     for label in compare.negative_transfer(results):
         box = st.warning if compare.within_chance(results[label]) else st.error
         box(display.esc(compare.negative_transfer_line(label, results[label])), icon=":material/flag:")

@@ -59,9 +59,12 @@ CREATE TABLE IF NOT EXISTS sweeps (
     cancel_requested INTEGER NOT NULL DEFAULT 0
 );
 """
-_MIGRATIONS = (_SCHEMA, _SWEEPS)
+# each run's method parameters as it was built from them (NULL: a run stored before they were kept)
+_RESOLVED = "ALTER TABLE runs ADD COLUMN resolved_params TEXT;"
+_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED)
 SCHEMA_VERSION = len(_MIGRATIONS)
-"""``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps)."""
+"""``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps, v3: resolved
+method parameters)."""
 
 
 def new_run_id() -> str:

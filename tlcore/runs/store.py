@@ -4,7 +4,8 @@ The index (``<workspace>/runs.sqlite``, WAL mode, busy timeout, one short statem
 connection per call) is safe to use from many processes at once (the app, CLI commands, workers).
 Each run also owns ``<workspace>/runs/<id>/``:
 
-- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict; ``history.jsonl`` its events
+- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict (the index row also keeps
+  every method's parameters as the run builds them, ``resolved_params``); ``history.jsonl`` its events
 - ``result.json``   the pipeline's result (accuracies, gap scores, UMAP, history, confusion)
 - ``model.pt``      the checkpoint (weights beside the config)
 - ``predictions.npz`` the target probabilities of the source-only and adapted models (``TargetPredictions``)
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
+from tlcore.method_table import resolve_params
 from tlcore.runs import index
 from tlcore.runs.event_log import read_events
 from tlcore.runs.record import ACTIVE, EndStatus, RunRecord, Status, stale_reason
@@ -214,8 +216,10 @@ class RunStore:
         self, config: AdaptConfig, *, sweep_id: str | None = None, trial_key: str | None = None
     ) -> str:
         """Register a new ``queued`` run for ``config``, with its folder and config.json (a sweep's
-        trial is tagged with the sweep's id and its trial key)."""
+        trial is tagged with the sweep's id and its trial key) and, in its index row, every method's
+        parameters as the run builds them (:func:`~tlcore.method_table.resolve_params`)."""
         data = config.to_dict()
+        resolved = json.dumps(resolve_params(config.methods, config.params))
         while True:
             run_id = index.new_run_id()
             folder = self.folder(run_id)
@@ -233,8 +237,8 @@ class RunStore:
         with self.connect() as conn:
             conn.execute(
                 "INSERT INTO runs (id, created, updated, status, method, source, target, config, sweep_id,"
-                " trial_key) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
-                (*row, sweep_id, trial_key),
+                " trial_key, resolved_params) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+                (*row, sweep_id, trial_key, resolved),
             )
         return run_id
 
@@ -394,6 +398,7 @@ class RunStore:
         values.update(
             config=json.loads(row["config"]),
             headline=json.loads(row["headline"]),
+            resolved_params=None if row["resolved_params"] is None else json.loads(row["resolved_params"]),
             cancel_requested=bool(row["cancel_requested"]),
             folder=self.workspace.inside("runs", row["id"]),
         )
