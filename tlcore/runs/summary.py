@@ -142,8 +142,7 @@ class Stat:
 class TrialRow:
     """A trial and its newest run (None while pending); ``unreadable``: why a done run's result is
     left out of the numbers (its result file is missing or damaged), else ""; ``config_key``: its
-    configuration's key (:func:`~tlcore.runs.param_groups.config_keys`: the trial's, or with the method
-    parameters of a run built with other than today's)."""
+    configuration's (:func:`~tlcore.runs.param_groups.config_keys`)."""
 
     trial: Trial
     run: RunRecord | None
