@@ -4,7 +4,6 @@ change read exactly like one trained after)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import assert_clean, plain
 from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
+from tests.runs.stored_params import set_resolved
 from tests.selection.helpers import probabilities
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -28,8 +28,7 @@ def _older_and_today(workspace: Path) -> tuple[str, str]:
     store = RunStore(Workspace.resolve(workspace))
     older = store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9))
     today = store_run(store, ("deep_coral", "im"), probabilities(Y, 0.8))
-    with store.connect() as conn:
-        conn.execute("UPDATE runs SET resolved_params = ? WHERE id = ?", (json.dumps(OLDER), older))
+    set_resolved(store, older, OLDER)
     return older, today
 
 

@@ -11,6 +11,7 @@ from dataclasses import fields
 import pytest
 from fake_workers import make_config
 
+from tests.runs.stored_params import set_resolved
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.method_params import DeepCoralParams
@@ -24,18 +25,11 @@ CORAL = make_config(seed=3, methods=("deep_coral",))
 TODAY = {"deep_coral": {"weight": 1.0, "layer": "logits"}}  # what DeepCoralParams and the table give
 
 
-def _set_resolved(store: RunStore, run_id: str, resolved: dict | None) -> None:
-    """The index row as an older default (or an older tlstudio, ``None``) left it."""
-    text = None if resolved is None else json.dumps(resolved)
-    with store.connect() as conn:
-        conn.execute("UPDATE runs SET resolved_params = ? WHERE id = ?", (text, run_id))
-
-
 def _done(store: RunStore, config: AdaptConfig, resolved: dict | None = TODAY) -> str:
     run_id = store.create(config)
     assert store.start(run_id, os.getpid()) and store.finish(run_id, {"target_accuracy": 0.485})
     if resolved is not TODAY:
-        _set_resolved(store, run_id, resolved)
+        set_resolved(store, run_id, resolved)
     return run_id
 
 
@@ -112,8 +106,8 @@ def test_runs_rank_names_the_parameters_a_run_was_built_with_when_not_todays(
 ) -> None:
     workspace, ids = judged_copy  # three done runs of im
     store = RunStore(workspace)
-    _set_resolved(store, ids[0], {"im": {"weight": 1.0, "diversity": 0.5, "ramp": True}})
-    _set_resolved(store, ids[1], None)
+    set_resolved(store, ids[0], {"im": {"weight": 1.0, "diversity": 0.5, "ramp": True}})
+    set_resolved(store, ids[1], None)
     argv = ("runs", "rank", "--source", "mnist5k", "--target", "digits")
     ranked = {
         e["run_id"]: e["params_note"] for e in json.loads(_cli(workspace, capsys, *argv, "--json"))["entries"]
@@ -126,3 +120,33 @@ def test_runs_rank_names_the_parameters_a_run_was_built_with_when_not_todays(
     out = " ".join(_cli(workspace, capsys, *argv).split())
     assert "trained with im.diversity=0.5 (today's defaults: 1)" in out
     assert out.count("its method parameters are unknown") == 1
+
+
+# The runs table's columns at schema 2: an older tlstudio builds its RunRecord from SELECT * FROM runs.
+V2_COLUMNS = [
+    "id", "created", "updated", "status", "method", "source", "target", "config", "progress", "stage",
+    "message", "headline", "error", "pid", "heartbeat", "cancel_requested", "sweep_id", "trial_key",
+]  # fmt: skip
+
+
+def test_an_older_tlstudio_still_reads_the_index_and_reopening_keeps_the_parameters(
+    workspace: Workspace,
+) -> None:
+    """QA: a resolved_params column in runs would break an older tlstudio's reads of a shared workspace,
+    and its opening sets the schema version back to its own, so the next open migrates again."""
+    store = RunStore(workspace)
+    run_id = _done(store, CORAL)
+    with store.connect() as conn:
+        assert [row[1] for row in conn.execute("PRAGMA table_info(runs)")] == V2_COLUMNS
+        conn.execute("PRAGMA user_version = 2")  # what an older tlstudio's open writes back
+    again = RunStore(workspace)
+    assert again.get(run_id).resolved_params == TODAY
+    with again.connect() as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        conn.execute("PRAGMA user_version = 9")  # a newer tlstudio's
+    RunStore(workspace)
+    with again.connect() as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 9  # not set back by this one
+    again.delete(run_id)
+    with again.connect() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM run_params").fetchone()[0] == 0

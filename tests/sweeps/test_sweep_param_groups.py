@@ -3,10 +3,9 @@ sweep resumed after a default changed keeps the older seeds apart, its key namin
 
 from __future__ import annotations
 
-import json
-
 from inline_executor import InlineExecutor
 
+from tests.runs.stored_params import set_resolved
 from tlcore.cli.sweeps import trial_lines
 from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
@@ -29,9 +28,8 @@ def test_seeds_built_under_another_default_are_a_configuration_of_their_own(work
     seed1 = next(row.run for row in summary.trials if row.trial.key == f"{key}|seed=1")
     assert seed0.resolved_params["dann"] == {"weight": 0.3, "hidden": 1024, "gamma": 10.0}  # a trial is a run
     older = {**seed0.resolved_params, "im": {**seed0.resolved_params["im"], "diversity": 0.5}}
-    with store.connect() as conn:
-        conn.execute("UPDATE runs SET resolved_params = ? WHERE id = ?", (json.dumps(older), seed0.id))
-        conn.execute("UPDATE runs SET resolved_params = NULL WHERE id = ?", (seed1.id,))
+    set_resolved(store, seed0.id, older)
+    set_resolved(store, seed1.id, None)
     again = summarise(SweepStore(workspace).get(sweep_id), store)
     assert {c.key: c.n_seeds for c in again.configs} == {
         key: 1,
