@@ -246,7 +246,7 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
     st.progress(1.0, text="finished")
     if network := run_cards.network_line(record):
         st.caption(display.esc(network))
-    if older := run_tables.older_version_text(record.config):
+    if older := run_tables.older_version_text(record.config, record.resolved_params):
         st.caption(display.sentence(older))
     change = compare.accuracy_change(record.headline)
     if change is not None:

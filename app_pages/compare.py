@@ -224,6 +224,8 @@ with display.errors_shown():
     results = engine.results(tuple(chosen))
     if inflated := compare.inflated_line(results):  # scored on source training samples
         st.warning(display.esc(inflated), icon=":material/content_copy:")
+    for note in compare.params_notes(r for r in records if r.id in chosen):  # not today's method defaults
+        st.caption(display.esc(f"{note}."))
     for label in compare.negative_transfer(results):
         box = st.warning if compare.within_chance(results[label]) else st.error
         box(display.esc(compare.negative_transfer_line(label, results[label])), icon=":material/flag:")

@@ -127,6 +127,13 @@ class Method:
             check()
         return Configured(params, weight)
 
+    def resolve(self, raw: Mapping[str, Any] | None) -> dict[str, Param]:
+        """Every hyper-parameter as the method is built from ``raw`` (:meth:`parse_params`: the
+        defaults merged with the given values, typed), a term's ``weight`` first."""
+        configured = self.parse_params(raw)
+        weight = {} if configured.weight is None else {WEIGHT: configured.weight}
+        return weight | dataclasses.asdict(configured.params)
+
     def describe(self) -> dict[str, Any]:
         """What ``python -m tlcore methods --json`` prints for this method."""
         return {
@@ -333,3 +340,11 @@ def declared_method(name: str) -> Method:
 def declared_methods() -> list[Method]:
     """Every declared method, grouped by family (in :data:`FAMILY_ORDER`), then in declaration order."""
     return sorted(_METHODS.values(), key=lambda method: FAMILY_ORDER.index(method.family))
+
+
+def resolve_params(
+    methods: tuple[str, ...], params: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Param]]:
+    """Each of ``methods``' hyper-parameters as a run of ``params`` builds it (:meth:`Method.resolve`),
+    e.g. ``{"deep_coral": {"weight": 1.0, "layer": "logits"}}``; a method without any maps to ``{}``."""
+    return {name: declared_method(name).resolve(params.get(name)) for name in methods}

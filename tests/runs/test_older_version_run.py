@@ -28,15 +28,15 @@ def test_runs_show_names_the_fields_an_older_versions_config_lacks(
     runs = [store.create(config) for _ in range(2)]
     for run_id in runs:
         assert store.start(run_id, os.getpid()) and store.finish(run_id, {"target_accuracy": 0.5})
-    assert not [line for line in _shown(workspace, capsys, runs[0]) if line.startswith("  stored")]
+    assert not [line for line in _shown(workspace, capsys, runs[0]) if line.startswith("  older")]
     stored = config.to_dict()
     del stored["image_size"], stored["ema_decay"]  # written before the fields existed
     assert AdaptConfig.missing_from(stored) == ["image_size", "ema_decay"]
     with store.connect() as conn:
         conn.execute("UPDATE runs SET config = ? WHERE id = ?", (json.dumps(stored), runs[1]))
     out = _shown(workspace, capsys, runs[1])
-    (first,) = [i for i, line in enumerate(out) if line.startswith("  stored   ")]
+    (first,) = [i for i, line in enumerate(out) if line.startswith("  older    ")]
     assert " ".join(" ".join(out[first : first + 3]).split()).startswith(
-        "stored by an older tlstudio (before image_size, ema_decay): trained with that version's code and "
-        "method defaults; a repeat today may differ"
+        "older stored by an older tlstudio (before image_size, ema_decay): trained with that version's code "
+        "and method defaults; a repeat today may differ"
     )

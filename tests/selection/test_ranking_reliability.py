@@ -59,6 +59,7 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
         "alarm": None,
         "baseline": "",  # one config: no other config's source-only model outranks it
         "outranked_by": None,
+        "params_note": None,  # a pool built from arrays: no stored run to compare
     }
     print_ranking(ranking)
     out = capsys.readouterr().out

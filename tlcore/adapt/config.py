@@ -163,16 +163,9 @@ class AdaptConfig:
     @classmethod
     def missing_from(cls, stored: dict[str, Any]) -> list[str]:
         """The fields a stored config lacks: it was stored by an older tlstudio, trained by its code and
-        its methods' defaults; :meth:`from_dict` reads each as today's default."""
+        its methods' defaults (:func:`tlcore.adapt.stored_params.older_version` says so); :meth:`from_dict`
+        reads each as today's default."""
         return [name for name in cls.defaults() if name not in stored]
-
-    @classmethod
-    def older_version(cls, stored: dict[str, Any]) -> str | None:
-        """``stored by an older tlstudio (before image_size, ema_decay)`` for a stored config that lacks
-        fields of today's (:meth:`missing_from`), the words every reader of such a run starts from; None
-        for one of today's fields."""
-        missing = cls.missing_from(stored)
-        return f"stored by an older tlstudio (before {', '.join(missing)})" if missing else None
 
     @property
     def method_label(self) -> str:

@@ -177,6 +177,8 @@ def print_ranking(
         )
         if counts := _counts(entry, (tested or {}).get(entry.run_id)):
             _prose(counts, "    ")
+        if entry.params_note:  # not today's method defaults: not the run a launch of its config gives
+            _prose(entry.params_note, "    ")
         for line in alarm_lines(entry.alarm) if alarms else ():
             _prose(line, "    ")
     print("\ncolumns (higher is better for every score):")

@@ -56,6 +56,7 @@ def show_run(args: argparse.Namespace) -> int:
     }
     details["alarm"], alarm_text = rank.show_alarm(store, record)
     details["blank"] = run_blank_warning(store, record)  # as predict and runs rank warn
+    details["older_version"] = run_tables.older_version_text(record.config, record.resolved_params)
     result = store.result_of(record) if record.status == "done" else {}
     accuracy, confusion = run_tables.class_accuracies(result), run_tables.confusion_table(result)
     details["per_class_accuracy"] = accuracy or None
@@ -134,8 +135,9 @@ def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     unused = {"augment": " (images only: not applied to feature vectors)"} if len(shape) == 1 else {}
     said = (f"{key}={value}{unused.get(key, '') if value else ''}" for key, value in record.config.items())
     config = wrapped(", ".join(said), "  config   ")
-    if older := run_tables.older_version_text(record.config):  # QA helper-157: an older version's run
-        config += wrapped(older.removeprefix("stored "), "  stored   ")
+    # QA helper-157: an older version's run; one trained under method defaults since changed
+    if older := run_tables.older_version_text(record.config, record.resolved_params):
+        config += wrapped(older, "  older    ")
     return [*config, *wrapped(run_tables.training_text(result), "  trained  ")] if result else config
 
 

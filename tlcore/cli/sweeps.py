@@ -263,7 +263,7 @@ def trial_lines(state: SweepSummary) -> list[str]:
         numbers = [_number(row.metrics.get(name)) for name in (HINDSIGHT_KEY, SCORE_KEY)]
         rows.append((row.trial.seed, status, *numbers, passed, row.run.id if row.run else "-"))
     header = ("SEED", "STATUS", HINDSIGHT_KEY, SCORE_KEY, "PASSED", "RUN")
-    titles = [f"  {row.trial.config_key}" for row in state.trials]
+    titles = [f"  {row.config_key}" for row in state.trials]
     lines = keyed_table(header, rows, titles, right=(0, 2, 3))
     for row in state.trials:
         if row.error:

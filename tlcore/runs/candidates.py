@@ -18,6 +18,7 @@ from typing import Any
 
 from tlcore.adapt.config import METHOD_ONLY_FIELDS, AdaptConfig
 from tlcore.adapt.source_only_run import source_only_command, source_only_config
+from tlcore.adapt.stored_params import params_note
 from tlcore.errors import TLError
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.record import RunRecord
@@ -86,6 +87,7 @@ def _candidate(store: RunStore, record: RunRecord) -> Candidate | str:
         PairedChange.from_dict(result.get("paired")),
         baseline_label(record.config, result),
         setup_label(record.config, result),
+        params_note(record.config, record.resolved_params) or "",
     )
 
 

@@ -59,9 +59,20 @@ CREATE TABLE IF NOT EXISTS sweeps (
     cancel_requested INTEGER NOT NULL DEFAULT 0
 );
 """
-_MIGRATIONS = (_SCHEMA, _SWEEPS)
+# each run's method parameters as it was built from them (no row: a run stored before they were kept).
+# A table of its own, not a column of runs: an older tlstudio builds its RunRecord from SELECT * FROM
+# runs, which a new column breaks, and it sets user_version back to its own, which re-runs this
+# migration on the next open (so it must be idempotent).
+_RESOLVED = """
+CREATE TABLE IF NOT EXISTS run_params (
+    id       TEXT PRIMARY KEY,
+    resolved TEXT NOT NULL
+);
+"""
+_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED)
 SCHEMA_VERSION = len(_MIGRATIONS)
-"""``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps)."""
+"""``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps, v3: resolved
+method parameters)."""
 
 
 def new_run_id() -> str:
@@ -136,7 +147,7 @@ def migrate(conn: sqlite3.Connection) -> None:
         for script in _MIGRATIONS[version:]:
             for statement in filter(str.strip, script.split(";")):
                 conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")  # a newer one's stays
     except BaseException:
         conn.execute("ROLLBACK")
         raise

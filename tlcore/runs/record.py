@@ -41,6 +41,9 @@ class RunRecord:
     folder: Path
     sweep_id: str | None = None  # the sweep this run is a trial of (tlcore.runs.sweep_store)
     trial_key: str | None = None  # its trial within that sweep (tlcore.runs.sweep.Trial.key)
+    # every method's parameters as the run was built from them (tlcore.method_table.resolve_params);
+    # None for a run stored before they were kept
+    resolved_params: dict[str, dict[str, Any]] | None = None
 
     @property
     def active(self) -> bool:

@@ -1,11 +1,15 @@
-"""Runs a launch would repeat: the queued, running and done runs whose stored config equals a config.
+"""Runs a launch would repeat: the queued, running and done runs whose stored config equals a config
+and whose methods were built with the parameters today's launch builds.
 
-Same config (every field, the seed included) and same pair: a second such run while the first is
+Same config (every field, the seed included), same pair and same resolved method parameters
+(:func:`~tlcore.adapt.stored_params.drifts`: a run trained under a method default since changed is
+another run, not a repeat): a second such run while the first is
 queued or running trains the same thing twice; once the first is done, the code being deterministic,
 a repeat gives the same numbers on CPU. The index's ``source``, ``target`` and ``method`` columns pick
 the candidates, then their stored configs are compared, read back through
 :meth:`~tlcore.adapt.config.AdaptConfig.from_dict` (a config stored before a field existed has that
-field's default; a done one is then named as an older version's, whose repeat may differ). An active
+field's default, and one stored before runs kept their method parameters has unknown ones; a done one
+is then named as an older version's, whose repeat may differ). An active
 run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no repeat: the next launch
 closes it as interrupted.
 """
@@ -16,6 +20,7 @@ import json
 import time
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.stored_params import drifts, older_version
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord, stale_reason
 from tlcore.runs.store import RunStore
@@ -27,12 +32,19 @@ _CANDIDATES = (
 
 
 def identical_runs(store: RunStore, config: AdaptConfig) -> list[RunRecord]:
-    """The queued, running and done runs whose stored config equals ``config``, newest first (no write)."""
+    """The queued, running and done runs whose stored config equals ``config`` and whose method
+    parameters are today's (or unknown), newest first (no write)."""
     with store.connect() as conn:
         rows = conn.execute(_CANDIDATES, (config.source, config.target, config.method_label)).fetchall()
     now = time.time()
     records = [store.get(row["id"]) for row in rows if _stored_equals(row["config"], config)]
-    return [r for r in records if r.status in ("queued", "running", "done") and not stale_reason(r, now)]
+    return [
+        r
+        for r in records
+        if r.status in ("queued", "running", "done")
+        and not stale_reason(r, now)
+        and not drifts(r.config, r.resolved_params)
+    ]
 
 
 def _stored_equals(text: str, config: AdaptConfig) -> bool:
@@ -62,8 +74,8 @@ def repeat_line(records: list[RunRecord]) -> str:
 
 def _repeat_gives(record: RunRecord) -> str:
     """What repeating the done run ``record`` gives: the same numbers on CPU, unless its stored config
-    lacks a field of today's (QA helper-157: a run stored by an older tlstudio, trained by its code, and
-    today's repeat of it differed)."""
-    if not (older := AdaptConfig.older_version(record.config)):
+    lacks a field of today's or its method parameters are unknown (QA helper-157: a run stored by an
+    older tlstudio, trained by its code, and today's repeat of it differed)."""
+    if not (older := older_version(record.config, record.resolved_params)):
         return "a repeat gives the same numbers on CPU"
     return f"it was {older} and trained by its code, so a repeat measures this version's and may differ"

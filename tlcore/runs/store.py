@@ -4,7 +4,8 @@ The index (``<workspace>/runs.sqlite``, WAL mode, busy timeout, one short statem
 connection per call) is safe to use from many processes at once (the app, CLI commands, workers).
 Each run also owns ``<workspace>/runs/<id>/``:
 
-- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict; ``history.jsonl`` its events
+- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict (the index's ``run_params``
+  also keeps every method's parameters as the run builds them); ``history.jsonl`` its events
 - ``result.json``   the pipeline's result (accuracies, gap scores, UMAP, history, confusion)
 - ``model.pt``      the checkpoint (weights beside the config)
 - ``predictions.npz`` the target probabilities of the source-only and adapted models (``TargetPredictions``)
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.errors import TLError
+from tlcore.method_table import resolve_params
 from tlcore.runs import index
 from tlcore.runs.event_log import read_events
 from tlcore.runs.record import ACTIVE, EndStatus, RunRecord, Status, stale_reason
@@ -214,8 +216,11 @@ class RunStore:
         self, config: AdaptConfig, *, sweep_id: str | None = None, trial_key: str | None = None
     ) -> str:
         """Register a new ``queued`` run for ``config``, with its folder and config.json (a sweep's
-        trial is tagged with the sweep's id and its trial key)."""
+        trial is tagged with the sweep's id and its trial key) and, in the index's ``run_params`` (the
+        same transaction), every method's parameters as the run builds them
+        (:func:`~tlcore.method_table.resolve_params`)."""
         data = config.to_dict()
+        resolved = json.dumps(resolve_params(config.methods, config.params))
         while True:
             run_id = index.new_run_id()
             folder = self.folder(run_id)
@@ -231,11 +236,14 @@ class RunStore:
         now = time.time()
         row = (run_id, now, now, config.method_label, config.source, config.target, json.dumps(data))
         with self.connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             conn.execute(
                 "INSERT INTO runs (id, created, updated, status, method, source, target, config, sweep_id,"
                 " trial_key) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
                 (*row, sweep_id, trial_key),
             )
+            conn.execute("INSERT INTO run_params (id, resolved) VALUES (?, ?)", (run_id, resolved))
+            conn.execute("COMMIT")
         return run_id
 
     def request_cancel(self, run_id: str) -> RunRecord:
@@ -256,6 +264,7 @@ class RunStore:
             raise TLError(f"run {run_id} is {record.status}; cancel it before deleting it")
         with self.connect() as conn:
             conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
+            conn.execute("DELETE FROM run_params WHERE id NOT IN (SELECT id FROM runs)")
         shutil.rmtree(record.folder, ignore_errors=True)
 
     def mark_stale(self, records: Iterable[RunRecord] | None = None) -> builtins.list[str]:
@@ -383,9 +392,12 @@ class RunStore:
         return cursor.rowcount == 1
 
     def _select(self, clause: str, *params: Any) -> builtins.list[RunRecord]:
-        """The records of ``SELECT * FROM runs <clause>``: one connection, no write."""
+        """The records of ``SELECT * FROM runs <clause>`` with their ``run_params``: one connection, no
+        write."""
+        joined = "runs LEFT JOIN run_params USING (id)"
+        query = f"SELECT runs.*, run_params.resolved AS resolved_params FROM {joined} {clause}"
         with self.connect() as conn:
-            rows = conn.execute(f"SELECT * FROM runs {clause}", params).fetchall()
+            rows = conn.execute(query, params).fetchall()
         return [self._record(row) for row in rows]
 
     def _record(self, row: sqlite3.Row) -> RunRecord:
@@ -394,6 +406,7 @@ class RunStore:
         values.update(
             config=json.loads(row["config"]),
             headline=json.loads(row["headline"]),
+            resolved_params=None if row["resolved_params"] is None else json.loads(row["resolved_params"]),
             cancel_requested=bool(row["cancel_requested"]),
             folder=self.workspace.inside("runs", row["id"]),
         )

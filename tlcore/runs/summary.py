@@ -1,5 +1,6 @@
 """A sweep's state and results: its trials (expanded spec + their runs), each configuration's
-mean ± std over seeds, and per setup (:data:`SETUP_KEYS`: the network, the target labels) the
+mean ± std over seeds (seeds trained under other method parameters apart:
+:mod:`tlcore.runs.param_groups`), and per setup (:data:`SETUP_KEYS`: the network, the target labels) the
 configuration recommended without target labels beside the best in hindsight.
 
 Numbers per trial: :func:`tlcore.runs.trial_numbers.trial_metrics`. Per configuration (the trial
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tlcore.runs.candidates import load_pools
+from tlcore.runs.param_groups import config_keys
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.search import point_key
@@ -139,12 +141,14 @@ class Stat:
 @dataclass(frozen=True)
 class TrialRow:
     """A trial and its newest run (None while pending); ``unreadable``: why a done run's result is
-    left out of the numbers (its result file is missing or damaged), else ""."""
+    left out of the numbers (its result file is missing or damaged), else ""; ``config_key``: its
+    configuration's (:func:`~tlcore.runs.param_groups.config_keys`)."""
 
     trial: Trial
     run: RunRecord | None
     metrics: dict[str, float]
     unreadable: str = ""
+    config_key: str = ""
 
     @property
     def status(self) -> str:
@@ -163,7 +167,7 @@ class TrialRow:
         run = self.run
         return {
             "key": self.trial.key,
-            "config": self.trial.config_key,
+            "config": self.config_key,
             "methods": self.trial.label,
             "point": self.trial.point,
             "seed": self.trial.seed,
@@ -355,10 +359,12 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
     done = tuple(sorted(r.id for r in store.done_runs(spec.source, spec.target)))
     judged = judged_runs(store, spec.source, spec.target, done)
     scores = config_scores(runs, len(spec.seeds), judged) if spec.search.kind == "optuna" else None
-    trials = [_trial_row(t, runs.get(t.key), judged) for t in expand(spec, scores)]
+    expanded = expand(spec, scores)
+    keys = config_keys([(t.config_key, runs.get(t.key)) for t in expanded])
+    trials = [_trial_row(t, runs.get(t.key), judged, key) for t, key in zip(expanded, keys, strict=True)]
     configs: dict[str, list[TrialRow]] = {}
     for row in trials:
-        configs.setdefault(row.trial.config_key, []).append(row)
+        configs.setdefault(row.config_key, []).append(row)
     table = [_config_row(key, rows) for key, rows in configs.items()]
     chosen, best = per_setup(table, recommend), per_setup(table, best_in_hindsight)
     decided, fallen = deciding(store, spec.source, spec.target, done), {}
@@ -369,14 +375,16 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
     return SweepSummary(sweep, spec.planned_trials(), trials, table, chosen, best, fallen)
 
 
-def _trial_row(trial: Trial, run: RunRecord | None, judged: Mapping[str, Mapping[str, float]]) -> TrialRow:
-    """The trial with its run's numbers and judgement; a done run whose result file is missing or
-    damaged is left out of them (and of the pool the rule judged)."""
+def _trial_row(
+    trial: Trial, run: RunRecord | None, judged: Mapping[str, Mapping[str, float]], key: str
+) -> TrialRow:
+    """The trial with its run's numbers and judgement, in configuration ``key``; a done run whose result
+    file is missing or damaged is left out of them (and of the pool the rule judged)."""
     try:
         metrics = trial_metrics(run)
     except UnreadableResultError as exc:
-        return TrialRow(trial, run, {}, exc.why)
-    return TrialRow(trial, run, metrics | judged.get(run.id if run else "", {}))
+        return TrialRow(trial, run, {}, exc.why, key)
+    return TrialRow(trial, run, metrics | judged.get(run.id if run else "", {}), config_key=key)
 
 
 def _config_row(key: str, rows: list[TrialRow]) -> ConfigRow:

@@ -44,6 +44,9 @@ class Candidate:
     paired: PairedChange | None = None
     baseline: str = ""  # its source-only model's config (:mod:`tlcore.selection.baselines`)
     setup: str = ""  # its network and target labels, ``model=cnn`` (:mod:`tlcore.selection.setups`)
+    # how its method parameters differ from today's launch of its config, "" when they do not
+    # (:func:`tlcore.adapt.stored_params.params_note`)
+    params_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ class RankedRun:
     baseline: str = ""  # its config (:attr:`~tlcore.selection.pool.Candidate.baseline`)
     outranked_by: str | None = None  # the other config whose source-only EnsV is above its own
     setup: str = ""  # its network and target labels (:mod:`tlcore.selection.setups`)
+    params_note: str = ""  # its method parameters against today's (:attr:`Candidate.params_note`)
 
     @property
     def passed(self) -> bool:
@@ -110,6 +111,7 @@ class RankedRun:
             "alarm": self.alarm.to_dict(),
             "baseline": self.baseline,
             "outranked_by": self.outranked_by,
+            "params_note": self.params_note or None,
         }
 
 
@@ -312,6 +314,7 @@ def _scored(pool: Pool, settings: SelectionSettings) -> list[RankedRun]:
                 n_weights,
                 candidate.baseline,
                 setup=candidate.setup,
+                params_note=candidate.params_note,
             )
         )
     return entries

@@ -8,13 +8,14 @@ report share it, so both show the same numbers.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from tlcore.adapt.source_only_run import SOURCE_ONLY
+from tlcore.adapt.stored_params import drift_text, drifts
 from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
@@ -41,6 +42,14 @@ from tlcore.views.run_tables import (
 def run_label(record: RunRecord) -> str:
     """A short, readable name for a run: its method and the end of its id (plain text)."""
     return f"{record.method} · {record.id[-6:]}"
+
+
+def params_notes(records: Iterable[RunRecord]) -> list[str]:
+    """``deep_coral · a1b2c3: trained with deep_coral.layer=features (today's defaults: logits)`` for each
+    run whose method parameters today's defaults resolve otherwise
+    (:func:`~tlcore.adapt.stored_params.drifts`): it is not the run a launch of its config gives today."""
+    notes = ((run_label(r), drift_text(drifts(r.config, r.resolved_params))) for r in records)
+    return [f"{label}: {text}" for label, text in notes if text]
 
 
 def accuracy_change(result: Mapping[str, Any]) -> float | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt import stored_params
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
@@ -106,13 +106,19 @@ def training_text(result: Mapping[str, Any]) -> str:
     return text if network is None else f"{text}; {network}"
 
 
-def older_version_text(config: Mapping[str, Any]) -> str | None:
-    """For a run an older tlstudio stored (its ``config`` lacks a field of today's,
-    :meth:`~tlcore.adapt.config.AdaptConfig.missing_from`), what that means: ``stored by an older
-    tlstudio (before image_size): ...``; None for a run of today's fields."""
-    if not (older := AdaptConfig.older_version(dict(config))):
-        return None
-    return f"{older}: trained with that version's code and method defaults; a repeat today may differ"
+def older_version_text(config: Mapping[str, Any], resolved: Mapping[str, Any] | None) -> str | None:
+    """For a run an older tlstudio stored (its ``config`` lacks a field of today's, or its method
+    parameters were not kept, :func:`~tlcore.adapt.stored_params.older_version`), what that means:
+    ``stored by an older tlstudio (before image_size): ...``; for a run built with method parameters
+    (``resolved``) that today's defaults resolve otherwise, ``trained with deep_coral.layer=features
+    (today's defaults: logits): ...`` (:func:`~tlcore.adapt.stored_params.drifts`); None for a run of
+    today's fields and defaults."""
+    said = []
+    if older := stored_params.older_version(config, resolved):
+        said.append(f"{older}: trained with that version's code and method defaults")
+    if drift := stored_params.drift_text(stored_params.drifts(config, resolved)):
+        said.append(drift)
+    return f"{'; '.join(said)}; a repeat today may differ" if said else None
 
 
 def shared_note(result: Mapping[str, Any]) -> str | None:

@@ -163,7 +163,7 @@ def strip(summary: SweepSummary) -> go.Figure | None:
     for i, (seed, rows) in enumerate(sorted(by_seed.items())):
         fig.add_trace(
             go.Scatter(
-                x=[safe(row.trial.config_key) for row in rows],
+                x=[safe(row.config_key) for row in rows],
                 y=[row.metrics[shown.key] for row in rows],
                 customdata=[row.run.id for row in rows if row.run is not None],
                 hovertext=[safe(row.trial.key) for row in rows],
