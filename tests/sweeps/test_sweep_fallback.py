@@ -15,10 +15,11 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.sweeps import print_summary
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.store import RunStore
-from tlcore.runs.summary import PASSED_KEY, ConfigRow, Stat, SweepSummary, deciding
+from tlcore.runs.summary import PASSED_KEY, ConfigRow, SweepSummary, deciding
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_fallback import fallback_text, fallbacks
 from tlcore.runs.sweep_store import SweepStore
+from tlcore.runs.trial_numbers import Stat
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.workspace import Workspace

@@ -13,7 +13,8 @@ from tests.selection.helpers import pair_pool
 from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
 from tlcore.runs import summary
 from tlcore.runs.store import RunStore
-from tlcore.runs.summary import PASSED_KEY, SCORE_KEY, ConfigRow, Stat, judged_runs, recommend
+from tlcore.runs.summary import PASSED_KEY, SCORE_KEY, ConfigRow, judged_runs, recommend
+from tlcore.runs.trial_numbers import Stat
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.workspace import Workspace

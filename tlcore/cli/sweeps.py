@@ -20,7 +20,8 @@ from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
-    from tlcore.runs.summary import Stat, SweepSummary
+    from tlcore.runs.summary import SweepSummary
+    from tlcore.runs.trial_numbers import Stat
 
 FAILED_SHOWN = 3  # failed trials whose error a summary names; --trials lists every one
 

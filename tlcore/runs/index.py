@@ -8,15 +8,20 @@ switch to WAL mode before it (:func:`use_wal`) retries while another connection 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from tlcore.errors import TLError
 from tlcore.runs.record import STATUSES, Status
 
 _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
+# SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
+_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)
 _PART_PATTERN = re.compile(r"[0-9a-f-]{1,22}")  # a piece of an id
 MATCHES_SHOWN = 5  # the ids an ambiguous piece's error lists
 _SCHEMA = """
@@ -152,3 +157,23 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def connect(db: Path, busy_timeout: float) -> Iterator[sqlite3.Connection]:
+    """A connection to the index ``db`` in autocommit mode (``BEGIN`` your own multi-statement writes),
+    rows by name, waiting up to ``busy_timeout`` seconds for a lock; a damaged index is a
+    :class:`TLError` saying what to do."""
+    try:
+        conn = sqlite3.connect(db, timeout=busy_timeout, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            yield conn
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode & 0xFF not in _DAMAGED:  # e.g. still locked after the busy timeout
+            raise
+        raise TLError(f"the run index {db} is damaged ({exc}); move it aside to start a fresh one") from exc

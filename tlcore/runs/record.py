@@ -6,7 +6,9 @@ run is the store's write, :meth:`tlcore.runs.store.RunStore.mark_stale`.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +51,22 @@ class RunRecord:
     def active(self) -> bool:
         """Queued or running: the run may still change."""
         return self.status in ACTIVE
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], folder: Path) -> RunRecord:
+        """The record of an index row (its columns named like the fields, ``resolved_params`` joined
+        from ``run_params``; JSON and flag columns decoded), its run folder ``folder``."""
+        resolved = row["resolved_params"]
+        return cls(
+            **dict(row)
+            | {
+                "config": json.loads(row["config"]),
+                "headline": json.loads(row["headline"]),
+                "resolved_params": None if resolved is None else json.loads(resolved),
+                "cancel_requested": bool(row["cancel_requested"]),
+                "folder": folder,
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

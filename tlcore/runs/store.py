@@ -33,7 +33,7 @@ import math
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,8 +62,6 @@ PREDICTIONS_FILE = "predictions.npz"
 LOG_FILE = "worker.log"
 BLANK_FILE = "blank.json"
 ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
-# SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
-_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN)
 
 
 class RunStore:
@@ -77,24 +75,9 @@ class RunStore:
                 index.use_wal(conn, BUSY_TIMEOUT_S)
                 index.migrate(conn)
 
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection to the index in autocommit mode (``BEGIN`` your own multi-statement writes)."""
-        try:
-            conn = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            try:
-                conn.row_factory = sqlite3.Row
-                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                yield conn
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            if exc.sqlite_errorcode & 0xFF not in _DAMAGED:  # e.g. still locked after the busy timeout
-                raise
-            raise TLError(
-                f"the run index {self._db} is damaged ({exc}); move it aside to start a fresh one"
-            ) from exc
+    def connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A connection to the index in autocommit mode (:func:`~tlcore.runs.index.connect`)."""
+        return index.connect(self._db, BUSY_TIMEOUT_S)
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -398,16 +381,4 @@ class RunStore:
         query = f"SELECT runs.*, run_params.resolved AS resolved_params FROM {joined} {clause}"
         with self.connect() as conn:
             rows = conn.execute(query, params).fetchall()
-        return [self._record(row) for row in rows]
-
-    def _record(self, row: sqlite3.Row) -> RunRecord:
-        """The columns are named like the fields; JSON and flag columns are decoded."""
-        values = dict(row)
-        values.update(
-            config=json.loads(row["config"]),
-            headline=json.loads(row["headline"]),
-            resolved_params=None if row["resolved_params"] is None else json.loads(row["resolved_params"]),
-            cancel_requested=bool(row["cancel_requested"]),
-            folder=self.workspace.inside("runs", row["id"]),
-        )
-        return RunRecord(**values)
+        return [RunRecord.from_row(row, self.workspace.inside("runs", row["id"])) for row in rows]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import math
-import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_fallback import Fallback, fallback_text, fallbacks, fallbacks_dict
 from tlcore.runs.sweep_store import SweepRecord
-from tlcore.runs.trial_numbers import seed_disagreement, trial_metrics
+from tlcore.runs.trial_numbers import Stat, seed_disagreement, trial_metrics
 from tlcore.selection.ranking import Ranking, rank
 from tlcore.workspace import Workspace
 
@@ -119,23 +118,6 @@ def best_in_hindsight(configs: Sequence[ConfigRow]) -> str | None:
 HINDSIGHT_KEY = "target_accuracy"  # needs target labels: shown beside the recommendation, never used by it
 SEEDS_KEY = "seeds_disagree"  # label-free: share of target samples the seeds classify differently
 RERUN = ("cancelled", "interrupted")  # trial statuses a driver runs again (with "pending": no run yet)
-
-
-@dataclass(frozen=True)
-class Stat:
-    """Mean and sample standard deviation over ``n`` seeds."""
-
-    mean: float
-    std: float | None
-    n: int
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Stat:
-        std = statistics.stdev(values) if len(values) > 1 else None
-        return cls(statistics.fmean(values), std, len(values))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean, "std": self.std, "n": self.n}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """A done trial's numbers, read once per file version: its result's metrics (:func:`trial_metrics`)
 and, over a configuration's seeds, the share of target samples they classify differently
-(:func:`seed_disagreement`); :mod:`tlcore.runs.summary` aggregates them per configuration.
+(:func:`seed_disagreement`); :mod:`tlcore.runs.summary` aggregates them per configuration
+(:class:`Stat`: mean and spread over the seeds).
 
 Numbers per trial (from a done run's ``result.json``): ``target_accuracy`` (when the target is
 labelled), ``source_accuracy``, ``source_only_accuracy``, ``seconds``, every numeric field of
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import math
+import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +93,20 @@ def _classes(path: Path, mtime_ns: int) -> tuple[str, np.ndarray]:
     result = read_result(path.parent)
     predictions, fingerprint = stored_predictions(path.parent, result)
     return fingerprint.sha256, predictions.after.argmax(axis=1)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Mean and sample standard deviation over ``n`` seeds."""
+
+    mean: float
+    std: float | None
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stat:
+        std = statistics.stdev(values) if len(values) > 1 else None
+        return cls(statistics.fmean(values), std, len(values))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std, "n": self.n}
