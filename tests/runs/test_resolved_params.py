@@ -77,6 +77,9 @@ def test_a_run_built_under_other_defaults_names_them_and_is_no_repeat_of_todays_
     assert [r.id for r in identical_runs(store, CORAL)] == [today]
     assert older_version_text(store.get(today).config, store.get(today).resolved_params) is None
     assert json.loads(_cli(workspace, capsys, "runs", "show", today, "--json"))["older_version"] is None
+    shows = _cli(workspace, capsys, "runs", "show", today).splitlines()  # what it was built with, in full
+    built = "deep_coral.weight=1, deep_coral.layer=logits (the given values and the methods' defaults)"
+    assert f"  methods  {built}" in shows
 
 
 def test_a_run_stored_before_runs_kept_their_parameters_says_they_are_unknown_where_it_has_some(
@@ -94,6 +97,7 @@ def test_a_run_stored_before_runs_kept_their_parameters_says_they_are_unknown_wh
         workspace, capsys, "runs", "show", coral
     )
     assert "  older " not in _cli(workspace, capsys, "runs", "show", plain)
+    assert "  methods  " not in _cli(workspace, capsys, "runs", "show", coral)  # unknown: not said
     assert repeat_line(identical_runs(store, CORAL)) == (  # unknown, still the same config: named, may differ
         f"run {coral} (done, target accuracy 48.5%) had this same config (every field, seed 3 included): it "
         "was stored by an older tlstudio (before resolved_params) and trained by its code, so a repeat "

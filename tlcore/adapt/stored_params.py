@@ -57,6 +57,13 @@ def drifts(config: Mapping[str, Any], resolved: Mapping[str, Mapping[str, Any]] 
     return out
 
 
+def resolved_text(resolved: Mapping[str, Mapping[str, Any]] | None) -> str | None:
+    """The parameters a run was built with, as the CLI takes them: ``deep_coral.weight=1,
+    deep_coral.layer=logits``; None when unknown or its methods have none."""
+    said = [f"{m}.{k}={format_value(v)}" for m, values in (resolved or {}).items() for k, v in values.items()]
+    return ", ".join(said) or None
+
+
 def drift_key(found: list[Drift]) -> str:
     """The parameters as the run had them, ``deep_coral.layer=features|deep_coral.weight=1``; "" when none."""
     return "|".join(f"{d.setting}={format_value(d.then)}" for d in found)

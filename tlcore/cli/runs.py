@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, run_store
@@ -135,6 +136,8 @@ def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     unused = {"augment": " (images only: not applied to feature vectors)"} if len(shape) == 1 else {}
     said = (f"{key}={value}{unused.get(key, '') if value else ''}" for key, value in record.config.items())
     config = wrapped(", ".join(said), "  config   ")
+    if built := resolved_text(record.resolved_params):  # every method parameter, defaults included
+        config += wrapped(f"{built} (the given values and the methods' defaults)", "  methods  ")
     # QA helper-157: an older version's run; one trained under method defaults since changed
     if older := run_tables.older_version_text(record.config, record.resolved_params):
         config += wrapped(older, "  older    ")
