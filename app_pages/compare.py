@@ -222,7 +222,7 @@ if not chosen:
 
 with display.errors_shown():
     results = engine.results(tuple(chosen))
-    if inflated := compare.inflated_line(results):  # scored on source training samples
+    if inflated := compare.inflated_line(results, labels):  # scored on source training samples
         st.warning(display.esc(inflated), icon=":material/content_copy:")
     for note in compare.params_notes(r for r in records if r.id in chosen):  # not today's method defaults
         st.caption(display.esc(f"{note}."))

@@ -79,13 +79,20 @@ def launch(spec: SweepSpec, settings: ExecutorSettings) -> str:
     """Store the sweep and start its driver in the background; its id. The labels its runs need and
     the networks they build are checked first, on the loaded domains (as Adapt's Launch does), and an
     existing Ray cluster answers and takes the driver's token (as the CLI checks, Ray not imported here)."""
-    if settings.kind == "ray" and settings.address is not None:
-        check_apart(settings.address)
+    check_cluster(settings)
     check_labelled(spec, lambda data: engine.load(data).labelled)
     check_networks(spec, engine.load_pair(spec.source, spec.target, spec.seeds[0])[0].shape)
     sweep_id = driver.create(engine.workspace(), spec, settings)
     driver.launch(engine.workspace(), sweep_id)
     return sweep_id
+
+
+def check_cluster(settings: ExecutorSettings) -> None:
+    """A :class:`TLError` with the CLI's line unless the existing Ray cluster ``settings`` name answers
+    and takes the driver's token (:func:`check_apart`, Ray not imported here); nothing to check for an
+    embedded cluster or the local executor."""
+    if settings.kind == "ray" and settings.address is not None:
+        check_apart(settings.address)
 
 
 # ---- following ---------------------------------------------------------------------------------------
@@ -133,7 +140,9 @@ def cancel(sweep_id: str) -> None:
 
 
 def resume(sweep_id: str) -> None:
-    """Run the ended sweep's unfinished trials with a new background driver."""
+    """Run the ended sweep's unfinished trials with a new background driver; its Ray cluster, if it
+    names one, is checked first (as :func:`launch` does)."""
+    check_cluster(store().get(sweep_id).executor)
     driver.resume(engine.workspace(), sweep_id)
     driver.launch(engine.workspace(), sweep_id)
 

@@ -36,7 +36,7 @@ import torch
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import Conformer, plan_conform
-from tlcore.data.images import named_files
+from tlcore.data.image_words import named_files
 from tlcore.data.shift_table import format_shifts
 from tlcore.data.shifts import effective
 from tlcore.data.spec import load_domain

@@ -116,7 +116,8 @@ def test_a_runs_card_and_compare_flag_a_run_scored_on_source_training_samples(
 ) -> None:
     """The run keeps its finding (QA: the card and Compare said nothing, recomputing needs the data)."""
     config = AdaptConfig(*SHARED, methods=("source_only",), epochs=1, steps_per_epoch=2)
-    label = f"source_only · {trained_run(config)[-6:]}"
+    run_id = trained_run(config)
+    label = f"source_only · {run_id[-6:]}"
     at = app("adapt", *SHARED)
     assert not at.exception, [e.message for e in at.exception]
     assert [plain(w.value) for w in at.warning if "it scored on" in w.value] == [
@@ -126,7 +127,7 @@ def test_a_runs_card_and_compare_flag_a_run_scored_on_source_training_samples(
     at = app("compare", *SHARED)
     assert not at.exception, [e.message for e in at.exception]
     assert [plain(w.value) for w in at.warning if w.value.startswith("Target accuracy reads")] == [
-        f"Target accuracy reads too high for {label} (35 of its 40 target test samples are source training "
-        "samples): its target test split holds samples its model trained on; python -m tlcore runs show ID "
-        "names the fix."
+        f"Target accuracy reads too high for {label} (run {run_id}: 35 of its 40 target test samples are "
+        "source training samples): its target test split holds samples its model trained on; to score "
+        "transfer, take the target from other data."
     ]

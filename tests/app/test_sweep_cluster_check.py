@@ -12,8 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support.state import sweep_key
-from tests.app.helpers import assert_clean, errors
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, assert_clean, errors
 from tests.sweeps.fake_ports import SETTINGS_FRAME, answering, http_server, refusing_ray
+from tlcore.runs import driver
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
@@ -57,3 +60,24 @@ def test_the_page_refuses_a_cluster_as_the_cli_does_and_launches_nothing(
     assert_clean(at)
     assert errors(at) == [said.format(address=address)]
     assert SweepStore(Workspace.resolve(workspace)).list() == []
+
+
+def test_the_pages_resume_refuses_a_cluster_as_launch_does_and_starts_no_driver(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """QA helper-164: Resume started a driver on a ray sweep's stored address unchecked; only the
+    failed background driver said why."""
+    sweeps = SweepStore(Workspace.resolve(workspace))
+    with http_server() as address:
+        sweep_id = driver.create(
+            sweeps.workspace,
+            SweepSpec(SMALL_SOURCE, SMALL_TARGET, (("im",),)),
+            ExecutorSettings("ray", address),
+        )
+        sweeps.end(sweep_id, "cancelled", "on request")
+        at = app("sweep")
+        at.button(key=f"resume_{sweep_id}").click().run()
+    assert_clean(at)
+    assert errors(at) == [f"{address} is not a Ray cluster (it answered as an HTTP server)"]
+    assert sweeps.get(sweep_id).status == "cancelled"  # not reopened
+    assert not (sweeps.workspace.root / driver.LOG_FOLDER / f"{sweep_id}.log").exists()  # no driver

@@ -17,15 +17,16 @@ from tlcore.data.uploads import read_path
 
 @pytest.fixture
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The labels of the image collections decoded (one geometry chosen per decode)."""
+    """One entry per decode of an image collection (a read to a given shape also works out the files'
+    own geometry: counting geometries would count it twice)."""
     seen: list[str] = []
-    geometry = images._target_geometry
+    decode = images._read_images
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         seen.append("decode")
-        return geometry(*args, **kwargs)
+        return decode(*args, **kwargs)
 
-    monkeypatch.setattr(images, "_target_geometry", counted)
+    monkeypatch.setattr(images, "_read_images", counted)
     return seen
 
 

@@ -55,17 +55,49 @@ def test_a_run_on_a_sharing_pair_keeps_the_finding_adapt_printed(
         "31 of the 41 target test samples it scored on are source training samples, so its target "
         "accuracy reads too high (all 200 of its target's samples are source samples)"
     )
-    assert compare.inflated_line({"source_only · run": result}) == (
-        "Target accuracy reads too high for source_only · run (31 of its 41 target test samples are source "
-        "training samples): its target test split holds samples its model trained on; python -m tlcore runs "
-        "show ID names the fix."
+    run_id = ran["run_id"]
+    label = f"source_only · {run_id[-6:]}"
+    assert compare.inflated_line({label: result}, {run_id: label}) == (  # QA helper-164: "ID names the fix"
+        f"Target accuracy reads too high for {label} (run {run_id}: 31 of its 41 target test samples are "
+        "source training samples): its target test split holds samples its model trained on; to score "
+        "transfer, take the target from other data."
     )
-    report = compare.comparison_report({"source_only · run": result})
-    assert "31 of its 41 target test samples are source training samples" in report  # the HTML flags it
-    two = compare.inflated_line({"dann · a": result, "im · b": result}) or ""
-    assert two.startswith("Target accuracy reads too high for dann · a (31 of its 41 target test samples")
-    assert "source training samples); im · b (31 of its 41" in two
-    assert "their target test splits hold samples their models trained on" in two
+    report = compare.comparison_report({label: result}, labels={run_id: label})
+    assert f"(run {run_id}: 31 of its 41 target test samples are source training samples)" in report
+
+
+def test_compares_line_names_a_few_runs_by_id_each_fix_once_and_counts_the_rest(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = json.loads(cli(workspace, capsys, "adapt", *SHARING, *TINY, "--json"))
+    result = RunStore(workspace).result(ran["run_id"])
+    split = {"source": "fashion:n=400,split=train", "target": "fashion:n=200,split=test"}
+    other = result | {"shared_samples": result["shared_samples"] | {"fix": split}}  # another pair's finding
+    results = {"dann · a": result, "im · b": result, "mcc · c": other, "dan · d": result, "mdd · e": other}
+    labels = {f"run-{label[-1]}": label for label in results}
+    line = compare.inflated_line(results, labels) or ""
+    assert line.startswith(
+        "Target accuracy reads too high for dann · a (run run-a: 31 of its 41 target test samples are source "
+        "training samples); im · b (run run-b: 31 of its 41"
+    )
+    assert (
+        "; mcc · c (run run-c: 31 of its 41 target test samples are source training samples) and 2 more "
+        in line
+    )
+    assert "dan · d" not in line and "mdd · e" not in line
+    assert line.endswith(
+        "runs: their target test splits hold samples their models trained on; to score transfer, for "
+        "dann · a and im · b, take the target from other data; for mcc · c, use source "
+        "fashion:n=400,split=train and target fashion:n=200,split=test."
+    )
+    three = compare.inflated_line({"dann · a": result, "im · b": result, "dan · d": result}, labels) or ""
+    assert three.endswith("trained on; to score transfer, take the target from other data.")  # said once
+    hidden = compare.inflated_line(
+        {"dann · a": result, "im · b": result, "dan · d": result, "mcc · c": other}
+    )
+    assert (hidden or "").endswith(  # the fix of a run left unnamed is none of the named ones'
+        "take the target from other data (python -m tlcore runs show ID names the others' fixes)."
+    )
 
 
 def test_a_clean_pairs_run_keeps_null_and_an_older_run_says_nothing(

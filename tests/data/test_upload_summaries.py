@@ -59,19 +59,54 @@ def test_a_lost_summary_is_kept_again_by_a_run_and_by_a_prediction(
     assert line.split()[:5] == [spec, "upload", "12", "1x16x16", "yes"]
 
 
-def test_a_zip_read_at_a_models_shape_keeps_none_its_own_read_does(
+def _mixed_zip(workspace: Workspace, tmp_path: Path) -> str:
+    """A stored zip of 12x12 gray and 16x16 colour PNGs, a broken one and a text file (its summary
+    says each: 3 channels, the median size, 2 resized, 1 skipped, 1 ignored), its summary kept."""
+    members = {f"{i % 2}/{i}.png": png_bytes(digit_image(i % 2, size=12)) for i in range(4)}
+    members |= {f"{i % 2}/{i}.png": png_bytes(digit_image(i % 2, size=16, rgb=True)) for i in (4, 5)}
+    members |= {"1/broken.png": b"not a png", "notes.txt": b"scanned on Monday"}
+    return save_upload(workspace, "mixed.zip", write_zip(tmp_path / "mixed.zip", members).read_bytes())
+
+
+def test_a_zip_decoded_to_another_shape_keeps_the_summary_its_own_read_keeps(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    """A zip decoded to another shape (a model's, a paired source's) is not the upload as it reads."""
-    members = {f"{i % 2}/{i}.png": png_bytes(digit_image(i % 2, size=12)) for i in range(6)}
-    name = save_upload(workspace, "digits.zip", write_zip(tmp_path / "digits.zip", members).read_bytes())
+    """A zip decoded to a model's or a paired source's shape keeps the files' own facts, from the same
+    decode (QA helper-164: it kept none, so a zip used only as a target never showed its samples)."""
+    name = _mixed_zip(workspace, tmp_path)
     kept = _summary_file(workspace, name).read_text()
+    summary = json.loads(kept)["summary"]
+    assert (summary["n_samples"], summary["shape"]) == (6, [3, 12, 12])
+    assert summary["provenance"] == (
+        f"6 labelled images from upload:{name}, 2 resized to 12x12 keeping the aspect ratio, centre-cropped, "
+        "1 unreadable skipped (1/broken.png), 1 file of another type ignored: .txt (1)"
+    )
     _summary_file(workspace, name).unlink()
-    load_domain(f"upload:{name}", workspace, image_shape=(1, 28, 28))
-    assert upload_summary(workspace, name) is None
-    load_domain(f"upload:{name}:rotate=10", workspace)
+    domain = load_domain(f"upload:{name}", workspace, image_shape=(1, 28, 28))
+    assert domain.shape == (1, 28, 28) and "as_stored" not in domain.meta
+    assert domain.provenance.startswith("6 labelled images from upload:mixed.zip, 6 resized to 28x28")
     assert _summary_file(workspace, name).read_text() == kept
-    assert _listed(workspace, name) == (6, [1, 12, 12])
+    unlabelled = f"upload:{name}:label=none"
+    _summary_file(workspace, name).unlink()
+    load_domain(unlabelled, workspace)  # read alone, labels ignored
+    alone = _summary_file(workspace, name).read_text()
+    assert json.loads(alone)["summary"]["name"] == unlabelled
+    _summary_file(workspace, name).unlink()
+    load_domain(unlabelled, workspace, image_shape=(3, 20, 20))
+    assert _summary_file(workspace, name).read_text() == alone
+
+
+def test_data_list_shows_a_zip_targets_samples_after_one_diagnose(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = _mixed_zip(workspace, tmp_path)
+    _summary_file(workspace, name).unlink()  # an upload stored before summaries were kept
+    argv = ["--workspace", str(workspace.root)]
+    diagnose = ["diagnose", "--source", "mnist5k:n=60", "--target", f"upload:{name}", "--no-umap"]
+    assert main([*argv, *diagnose, "--permutations", "20", "--no-explain", "--json"]) == 0
+    assert main([*argv, "data", "list"]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"upload:{name}")]
+    assert line.split()[1:5] == ["upload", "6", "3x12x12", "yes"]
 
 
 def test_a_read_under_another_spec_leaves_a_kept_summary_and_replaces_a_stale_one(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fake_ports import REFUSED, SETTINGS_FRAME, answering
+from fake_ports import REFUSED, SETTINGS_FRAME, answering, http_server
 from inline_executor import InlineExecutor
 
 from tests.sweeps.stored_sweeps import many_sweeps
@@ -164,6 +164,21 @@ def test_an_address_where_no_cluster_answers_is_one_line_at_once(
     assert code == 2 and out == "" and time.monotonic() - started < 15  # Ray itself retried ~12 minutes
     assert err.startswith(f"error: no Ray cluster at 127.0.0.1:{port}: ") and err.count("\n") == 1, err
     assert SweepStore(workspace).list() == []
+
+
+def test_resuming_on_an_address_that_is_no_cluster_is_one_line_and_starts_no_driver(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stored address is checked as a new sweep's is (the Sweep page's Resume says the same line)."""
+    with http_server() as address:
+        sweep_id = driver.create(
+            workspace, SweepSpec("mnist5k", "digits", (("im",),)), ExecutorSettings("ray", address)
+        )
+        SweepStore(workspace).end(sweep_id, "cancelled", "on request")
+        code, out, err = cli(workspace, "sweeps", "resume", sweep_id, "--detach", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert err == f"error: {address} is not a Ray cluster (it answered as an HTTP server)\n"
+    assert SweepStore(workspace).get(sweep_id).status == "cancelled"  # not reopened, no driver
 
 
 def test_asking_for_ray_without_ray_says_how_to_install_it(

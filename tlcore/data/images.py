@@ -27,7 +27,10 @@ every file is decoded straight to it instead: one resize per file, whatever the 
 colour file becomes grayscale by Pillow's luma for a 1-channel shape (an ``H x W`` shape fixes the size
 only: the channels follow the files' rule; ``meta["n_resized"]`` counts the files resized). Images
 that fail to decode are skipped: the provenance counts them, ``meta["unreadable"]`` names them
-(``meta["n_corrupt"]`` their number); if none decodes the upload is refused.
+(``meta["n_corrupt"]`` their number); if none decodes the upload is refused. Decoded to a given
+shape, ``meta["as_stored"]`` holds the sample shape and provenance the files give read alone (an
+upload's kept summary: :func:`tlcore.data.uploads.read_upload`), from their headers, unless the limits
+would refuse that read.
 
 Each sample's id is its path inside the archive or folder as the user sees it (``scans/img_001.png``,
 wrapping folders included), in the archive's order (a folder's: sorted).
@@ -37,11 +40,10 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -54,6 +56,7 @@ from torch.nn.functional import interpolate
 
 from tlcore.data.archive import Member, open_members
 from tlcore.data.domain import Domain
+from tlcore.data.image_words import file_kind, kinds_text, resized_note, skipped_note
 from tlcore.data.png_exif import late_exif
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
@@ -79,11 +82,10 @@ UPRIGHT = {
     8: Image.Transpose.ROTATE_90,
 }
 SIDEWAYS = frozenset({5, 6, 7, 8})  # orientations stored with width and height swapped
-SHOWN_KINDS = 5  # file extensions listed in a message, most common first
-NAMED_FILES = 5  # files a message names before "..."
 JPEG_SCALES = (8, 4, 2)  # the reduced DCT scales 1/s libjpeg decodes at (Pillow's Image.draft)
 DRAFT_MARGIN = 4  # a reduced JPEG keeps this many pixels per output pixel on its shorter side, at least
 DECODED_ZIPS = 4  # zip archives whose decoded images the process keeps (read_images)
+AS_STORED = "as_stored"  # meta of files decoded to a given shape: their shape and provenance read alone
 
 
 class Header(NamedTuple):
@@ -122,13 +124,8 @@ def _read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] 
         if not headers:
             raise TLError(f"{label}: none of its {len(images)} images could be decoded ({UNREADABLE})")
         size, channels = _target_geometry(list(headers.values()), limits, shape)
-        _check_pixels({images[i].name: h for i, h in headers.items()}, draft_side(size), limits, label)
-        need = len(headers) * channels * size[0] * size[1] * 4
-        if need > limits.max_tensor_bytes:
-            raise TLError(
-                f"{label}: {len(headers)} images need {format_bytes(need)}, above the tensor limit of "
-                + shown_limit(limits, "max_tensor_bytes")
-            )
+        named = {images[i].name: h for i, h in headers.items()}
+        _check_geometry(named, size, channels, limits, label)
         X = torch.empty(len(headers), channels, *size)
         kept = []
         for i in headers:
@@ -143,26 +140,47 @@ def _read_images(path: Path, limits: Limits, label: str, shape: tuple[int, ...] 
     n_resized = sum(headers[i].size != size for i in kept)
     index = {name: i for i, name in enumerate(classes)}
     y = None if names is None else torch.tensor([index[names[i]] for i in kept], dtype=torch.int64)
-    note = (
-        f", {n_resized} resized to {size[0]}x{size[1]} keeping the aspect ratio, centre-cropped"
-        if n_resized
-        else ""
-    )
-    note += _skipped(unreadable, ignored)
+    head = f"{len(kept)}{LABELLED if y is not None else ' unlabelled'}{IMAGES_FROM}{label}"
+    skipped = skipped_note(unreadable, ignored)
+    meta = {"n_corrupt": len(unreadable), "n_ignored": ignored.total(), "unreadable": unreadable}
+    if shape is not None and (own := _own_geometry(named, limits, label)) is not None:
+        resized = resized_note(own[0], sum(headers[i].size != own[0] for i in kept))
+        meta[AS_STORED] = {"shape": [own[1], *own[0]], "provenance": head + resized + skipped}
     return Domain(
         name=label,
         X=X[: len(kept)].contiguous(),
         y=y,
         classes=tuple(classes),
-        provenance=f"{len(kept)}{LABELLED if y is not None else ' unlabelled'}{IMAGES_FROM}{label}{note}",
-        meta={
-            "n_corrupt": len(unreadable),
-            "n_ignored": ignored.total(),
-            "unreadable": unreadable,
-            "n_resized": n_resized,
-        },
+        provenance=head + resized_note(size, n_resized) + skipped,
+        meta=meta | {"n_resized": n_resized},
         ids=tuple(images[i].name for i in kept),
     )
+
+
+def _check_geometry(
+    headers: dict[str, Header], size: tuple[int, int], channels: int, limits: Limits, label: str
+) -> None:
+    """Refuse images that decode to ``size`` x ``channels`` past the pixel or tensor limits."""
+    _check_pixels(headers, draft_side(size), limits, label)
+    need = len(headers) * channels * size[0] * size[1] * 4
+    if need > limits.max_tensor_bytes:
+        raise TLError(
+            f"{label}: {len(headers)} images need {format_bytes(need)}, above the tensor limit of "
+            + shown_limit(limits, "max_tensor_bytes")
+        )
+
+
+def _own_geometry(
+    headers: dict[str, Header], limits: Limits, label: str
+) -> tuple[tuple[int, int], int] | None:
+    """The size and channels the files decode to when read alone (no shape given); None when that
+    read would be refused by the limits."""
+    size, channels = _target_geometry(list(headers.values()), limits, None)
+    try:
+        _check_geometry(headers, size, channels, limits, label)
+    except TLError:
+        return None
+    return size, channels
 
 
 def images_labelled(path: Path, limits: Limits, label: str) -> bool:
@@ -176,40 +194,12 @@ def images_labelled(path: Path, limits: Limits, label: str) -> bool:
 def _images(members: list[Member], label: str) -> tuple[list[Member], Counter[str]]:
     """The image members, and the other members counted by extension; none: a :class:`TLError`."""
     images = [m for m in members if m.suffix in IMAGE_SUFFIXES]
-    ignored = Counter(_kind(m) for m in members if m.suffix not in IMAGE_SUFFIXES)
+    ignored = Counter(file_kind(m) for m in members if m.suffix not in IMAGE_SUFFIXES)
     if not images:
         kinds = ", ".join(sorted(IMAGE_SUFFIXES))
-        found = f"; found {_kinds(ignored)}" if ignored else ""
+        found = f"; found {kinds_text(ignored)}" if ignored else ""
         raise TLError(f"{label} contains no images (looked for {kinds}{found})")
     return images, ignored
-
-
-def named_files(names: Sequence[str]) -> str:
-    """``a.png, b/c.jpg`` (the first :data:`NAMED_FILES`, then ``...``)."""
-    return ", ".join(names[:NAMED_FILES]) + (", ..." if len(names) > NAMED_FILES else "")
-
-
-def _skipped(unreadable: Sequence[str], ignored: Counter[str]) -> str:
-    """``, 2 unreadable skipped (a/broken.png, b/eps.png), 15 files of other types ignored: .heic (10),
-    .txt (5)`` (or less; QA: the unreadable files were counted, not named)."""
-    note = f", {len(unreadable)} unreadable skipped ({named_files(unreadable)})" if unreadable else ""
-    n = ignored.total()
-    if n:
-        files = "file of another type" if n == 1 else "files of other types"
-        note += f", {n} {files} ignored: {_kinds(ignored)}"
-    return note
-
-
-def _kind(member: Member) -> str:
-    """A file's extension as messages show it: ``.heic``, or ``no extension`` (none, or not a word)."""
-    return member.suffix if re.fullmatch(r"\.\w{1,10}", member.suffix) else "no extension"
-
-
-def _kinds(counts: Counter[str]) -> str:
-    """``.heic (10), .txt (5)``: the most common extensions first, the rest as ``…``."""
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    shown = ", ".join(f"{kind} ({n})" for kind, n in ranked[:SHOWN_KINDS])
-    return shown + (", …" if len(ranked) > SHOWN_KINDS else "")
 
 
 def _layout(paths: list[tuple[str, ...]], label: str) -> tuple[list[str] | None, list[str]]:

@@ -18,7 +18,7 @@ repeated in another file). No split separates two uploads: the fix is to remove 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -80,11 +80,7 @@ class SharedSamples:
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
             return f"{head}, though none of {tested} is a source training sample (both split alike)"
-        fix = (
-            f"use source {self.fix[0]} and target {self.fix[1]}"
-            if self.fix
-            else "take the target from other data"
-        )
+        fix = fix_text(self.by, self.fix, self.copies, self.shared)
         return (
             f"{head}, and {self.shared_test} of {tested} are source training samples, so its target "
             f"accuracy reads too high; to score transfer, {fix}"
@@ -101,8 +97,7 @@ class SharedSamples:
         )
         head += f"{count} samples are exact copies of source samples"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
-        named = ", ".join(self.copies[:3]) + (", …" if self.shared > 3 else "")
-        fix = f"remove the copies from the target (sample ids {named})"
+        fix = fix_text(self.by, self.fix, self.copies, self.shared)
         if not self.shared_test:
             return (
                 f"{head}, though none of {tested} is a copy of a source training sample; to measure "
@@ -162,6 +157,24 @@ class SharedSamples:
             "copies": list(self.copies) if self.by == "content" else None,
             "text": self.line(held_out),
         }
+
+
+def fix_text(
+    by: Literal["ids", "content"], fix: tuple[str, str] | None, copies: Sequence[str], shared: int
+) -> str:
+    """What to do about shared samples, in words: by ids, the ``fix`` specs (else other data); by
+    content, remove the copies (the first three of their target sample ``copies``, of ``shared``)."""
+    if by == "content":
+        named = ", ".join(copies[:3]) + (", …" if shared > 3 else "")
+        return f"remove the copies from the target (sample ids {named})"
+    return f"use source {fix[0]} and target {fix[1]}" if fix else "take the target from other data"
+
+
+def stored_fix(found: Mapping[str, Any]) -> str:
+    """:func:`fix_text` of a finding as :meth:`SharedSamples.to_dict` stored it (a run's result)."""
+    fix = found["fix"]
+    pair = None if fix is None else (fix["source"], fix["target"])
+    return fix_text(found["by"], pair, found["copies"] or (), found["shared"])
 
 
 def base_dataset(spec: str) -> str:

@@ -13,13 +13,14 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 from tlcore.data.catalog import SUFFIXES, list_uploads, upload_summary, write_upload_summary
 from tlcore.data.domain import Domain
-from tlcore.data.images import IMAGES_FROM, LABELLED, images_labelled, read_images
+from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
 from tlcore.data.spec_text import DomainSpec
 from tlcore.data.table_cells import MISSING_DROP, MissingCellsError
@@ -165,16 +166,27 @@ def save_upload(
 
 
 def _keep_summary(
-    workspace: Workspace, name: str, filename: str, domain: Domain, label: str | None, *, drop_missing: bool
+    workspace: Workspace,
+    name: str,
+    filename: str,
+    domain: Domain,
+    label: str | None,
+    *,
+    drop_missing: bool,
+    alone: Mapping[str, Any] | None = None,
 ) -> None:
     """Keep the summary of ``domain``, the stored upload ``name`` as read on upload from ``filename``,
     under the spec that reads it so (:func:`tlcore.data.catalog.write_upload_summary`): what
     ``data upload`` prints and ``data list`` shows without reading the file again. Its provenance names
-    the stored upload where reading it named the file (the first mention: every reader starts with it)."""
+    the stored upload where reading it named the file (the first mention: every reader starts with it);
+    ``alone``: the shape and provenance of the files read alone, where ``domain`` was decoded to
+    another shape (:data:`tlcore.data.images.AS_STORED`)."""
     spec = str(DomainSpec("upload", name, label=label, drop_missing=drop_missing))
-    stored = replace(domain, provenance=domain.provenance.replace(filename, f"upload:{name}", 1))
+    provenance = alone["provenance"] if alone else domain.provenance
+    stored = replace(domain, provenance=provenance.replace(filename, f"upload:{name}", 1))
     stored = without_labels(stored) if label == NO_LABELS else stored
-    write_upload_summary(workspace, name, {**stored.summary(), "name": spec})
+    shape = {"shape": alone["shape"]} if alone else {}
+    write_upload_summary(workspace, name, {**stored.summary(), **shape, "name": spec})
 
 
 def _check_readable(
@@ -230,15 +242,21 @@ def read_upload(
 ) -> Domain:
     """Load the stored upload ``name`` as the spec option ``label=`` says (a table's label column; ``none``:
     read as it is, the caller drops its labels: :func:`without_labels`), ``image_shape`` and
-    ``drop_missing`` as in :func:`read_path`. A read of the file as it is stored (not a zip decoded to
-    ``image_shape``) keeps its summary when none is kept (an upload stored before summaries were, or
-    changed since), so ``data list`` shows its samples and shape; one kept, of this spec or another, stays."""
+    ``drop_missing`` as in :func:`read_path`. A read keeps the file's summary when none is kept (an
+    upload stored before summaries were, or changed since), so ``data list`` shows its samples and
+    shape; a zip decoded to ``image_shape`` keeps what its files give read alone (``meta["as_stored"]``
+    of :func:`tlcore.data.images.read_images`: their shape and provenance, from the same decode). One
+    kept, of this spec or another, stays."""
     path = upload_path(workspace, name)
     label_column = None if label == NO_LABELS else label
     domain = read_path(path, label_column, None, f"upload:{name}", image_shape, drop_missing=drop_missing)
-    if (image_shape is None or path.suffix.lower() != ".zip") and upload_summary(workspace, name) is None:
+    alone = domain.meta.pop(AS_STORED, None)  # a zip decoded to image_shape: its files read alone
+    decoded = image_shape is not None and path.suffix.lower() == ".zip"
+    if (alone or not decoded) and upload_summary(workspace, name) is None:
         with contextlib.suppress(OSError):  # a cache: the read stands without it (a read-only workspace)
-            _keep_summary(workspace, name, f"upload:{name}", domain, label, drop_missing=drop_missing)
+            _keep_summary(
+                workspace, name, f"upload:{name}", domain, label, drop_missing=drop_missing, alone=alone
+            )
     return domain
 
 

@@ -17,10 +17,12 @@ import plotly.graph_objects as go
 from tlcore.adapt.source_only_run import SOURCE_ONLY
 from tlcore.adapt.stored_params import drift_text, drifts
 from tlcore.data.domain import Domain
+from tlcore.data.overlap import stored_fix
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.metrics.mcnemar import described_change, shown_within_chance
 from tlcore.metrics.proportion import SMALL_TEST
+from tlcore.numbers import plural
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
@@ -37,6 +39,8 @@ from tlcore.views.run_tables import (
     paired_change,
     training_length,
 )
+
+INFLATED_NAMED = 3  # runs scored on source training samples that Compare's warning names; the rest counted
 
 
 def run_label(record: RunRecord) -> str:
@@ -131,25 +135,43 @@ def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:
     return f"Negative transfer: {label} is less accurate on the target than the source-only model, {change}."
 
 
-def inflated_line(results: Results) -> str | None:
+def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
     """One warning naming the runs that scored their target accuracy on source training samples, or
-    copies of them (:func:`~tlcore.views.run_tables.inflated`): ``Target accuracy reads too high for
-    dann · 84f06e (35 of its 40 target test samples are source training samples): ...``; None when no
-    run's result records any (a result stored before runs kept it says nothing)."""
+    copies of them (:func:`~tlcore.views.run_tables.inflated`), by id (``labels``: run id → label, as
+    :func:`comparison_report` takes them), and the fix each one's finding stored
+    (:func:`~tlcore.data.overlap.stored_fix`): ``Target accuracy reads too high for dann · 84f06e (run
+    ID: 35 of its 40 target test samples are source training samples): ...; to score transfer, use
+    source ... and target ...``; the first :data:`INFLATED_NAMED` runs named, the rest counted. None
+    when no run's result records any (a result stored before runs kept it says nothing)."""
     found = {label: result["shared_samples"] for label, result in results.items() if inflated(result)}
     if not found:
         return None
+    ids = {label: run_id for run_id, label in (labels or {}).items()}
+    named = dict(list(found.items())[:INFLATED_NAMED])
     counts = "; ".join(
-        f"{label} ({shared['shared_test']} of its {shared['n_test']} target test samples are source "
-        f"training samples{' or copies of them' if shared['by'] == 'content' else ''})"
-        for label, shared in found.items()
+        f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{shared['shared_test']} of its "
+        f"{shared['n_test']} target test samples are source training samples"
+        f"{' or copies of them' if shared['by'] == 'content' else ''})"
+        for label, shared in named.items()
     )
+    rest = len(found) - len(named)
+    more = f" and {plural(rest, 'more run')}" if rest else ""
+    fixes: dict[str, list[str]] = {}
+    for label, shared in named.items():
+        fixes.setdefault(stored_fix(shared), []).append(label)
+    fix = (
+        next(iter(fixes))
+        if len(fixes) == 1
+        else "; ".join(f"for {' and '.join(runs)}, {text}" for text, runs in fixes.items())
+    )
+    if any(stored_fix(shared) not in fixes for shared in found.values()):
+        fix += " (python -m tlcore runs show ID names the others' fixes)"
     one = len(found) == 1
     held = "its target test split holds" if one else "their target test splits hold"
     trained = "its model" if one else "their models"
     return (
-        f"Target accuracy reads too high for {counts}: {held} samples {trained} trained on; "
-        "python -m tlcore runs show ID names the fix."
+        f"Target accuracy reads too high for {counts}{more}: {held} samples {trained} trained on; "
+        f"to score transfer, {fix}."
     )
 
 
@@ -256,7 +278,7 @@ def comparison_report(
     table, flags (runs scored on source training samples, negative transfer), accuracy, gap, where the
     predictions moved (``moved``: each run's changes and the target samples they cover, or None),
     UMAPs, confusions."""
-    flags = [line] if (line := inflated_line(results)) else []
+    flags = [line] if (line := inflated_line(results, labels)) else []
     flags += [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
     sections = []
