@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import tomllib
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL_SOURCE, SMALL_TARGET = "mnist5k:n=200", "digits:n=200"
 EVIL = "<img src=x onerror=alert(1)>"  # a class name that must show as text, never run
-LIGHT_PAGE, DARK_PAGE = (255, 255, 255), (23, 22, 20)  # Streamlit 1.67's light and dark backgrounds
+THEMES = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text())["theme"]
+LIGHT_PAGE, DARK_PAGE = THEMES["light"]["backgroundColor"], THEMES["dark"]["backgroundColor"]  # the app's
 
 
 def plain(text: str) -> str:

@@ -24,10 +24,11 @@ from tlcore.views.chart_text import NAME_WIDTH
 
 LONG = 'Shirt "formal" long-sleeved with collar and buttons'
 CLASSES = [f"category {i:02d} \u2013 θ/Ж, é" for i in range(29)] + [LONG]  # QA's 30-class pair's kind
-README_PALETTE = (  # the first 15 colours, as the README's screenshots show them
-    "#3b6fd4", "#e8793a", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#1f3b73", "#f2b880", "#98df8a", "#ff9896", "#c5b0d5",
+README_PALETTE = (  # the first 15 colours (the first ten as the README's screenshots show them, five
+    # of those and the last five moved to read on the dark page too: tests/app/test_theme_contrast.py)
+    "#3b6fd4", "#e77535", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e06bbc", "#7f7f7f", "#999a1c", "#14a4b3",
+    "#aa0dfe", "#fb00d1", "#fc0080", "#4c4ce7", "#1c8356",
 )  # fmt: skip
 
 

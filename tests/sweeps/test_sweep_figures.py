@@ -12,6 +12,7 @@ from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.summary import SCORE_KEY, SweepSummary, selection_score
 from tlcore.runs.sweep import SweepSpec
+from tlcore.views.figures import PAGE_TITLE_WRAP
 from tlcore.views.sweep_figures import (
     ACCURACY_MIN_SPAN,
     NOT_VARIED,
@@ -137,3 +138,13 @@ def test_the_strip_plots_axis_spans_what_the_heatmaps_colours_do(workspace: Work
     assert len([y for trace in figure.data for y in trace.y]) == 1
     pad = (cell.zmax - cell.zmin) * STRIP_PAD
     assert tuple(figure.layout.yaxis.range) == pytest.approx((cell.zmin - pad, cell.zmax + pad))
+
+
+def test_the_titles_wrap_to_the_page_at_1024_px(workspace: Workspace) -> None:
+    """As wide as the page, which the sidebar leaves about 550 px at 1024: the heatmap's title on one
+    line ran off the figure ("... and dann.weight; ★ recommen")."""
+    summary = run(workspace, ["dann.weight=0.3,0.1"])
+    for figure in (heatmap(summary), strip(summary)):
+        lines = figure.layout.title.text.split("<br>")
+        assert max(map(len, lines)) <= PAGE_TITLE_WRAP
+    assert len(heatmap(summary).layout.title.text.split("<br>")) == 2

@@ -20,13 +20,27 @@ from tlcore.explain.findings import MILD, STRONG, Finding
 from tlcore.explain.mean_images import MeanImages
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.views.chart_text import category_ticks
-from tlcore.views.figures import BAD, FRAME, LAYOUT, LEGEND_BELOW, NEUTRAL, fade, safe, wrap_words
+from tlcore.views.figures import (
+    BAD,
+    FRAME,
+    GOOD,
+    LAYOUT,
+    LEGEND_BELOW,
+    NEUTRAL,
+    TITLE_WRAP,
+    fade,
+    finish,
+    safe,
+    wrap_words,
+)
+from tlcore.views.palette import PALETTE, readable
 from tlcore.views.thumbnails import to_uint8
 
-SEVERITY_COLOURS = {"none": NEUTRAL, "mild": "#e8a33a", "strong": BAD}
+# amber: #e8a33a had a contrast of 2.2 on the light page, readable() darkens it to 3
+SEVERITY_COLOURS = {"none": NEUTRAL, "mild": readable("#e8a33a"), "strong": BAD}
 PNG_SCALE = 6  # pixels per image pixel in the report's PNGs
 BAR_PX, CLASS_GAP_PX = 6, 10  # the class proportions' bars: px a bar, px between two classes' bars
-NEGATIVE, POSITIVE = "#3b6fd4", BAD  # blue: the target is darker there, red: lighter
+NEGATIVE, POSITIVE = PALETTE[0], BAD  # blue: the target is darker there, red: lighter
 # see-through at 0 (the page shows, light or dark), each sign's colour growing opaque towards its end
 DIFFERENCE_SCALE = [
     [0.0, fade(NEGATIVE, 1)],
@@ -111,8 +125,11 @@ def findings_figure(findings: Sequence[Finding], title: str = "What differs (sta
     )
     for edge in (-STRONG, -MILD, MILD, STRONG):
         fig.add_vline(x=edge, line={"dash": "dot", "color": NEUTRAL, "width": 1})
-    fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=120 + 26 * len(ordered))
-    fig.update_xaxes(title="target - source, in standard deviations (native size: log2 pixel ratio)")
+    fig.update_layout(**LAYOUT, title={"text": safe(title), "x": 0}, height=140 + 26 * len(ordered))
+    # two lines: on one, wider than the plot beside the features' names, it ran off the figure at 1024 px
+    axis = "target - source, in standard deviations<br>(native size: log2 pixel ratio)"
+    fig.update_layout(margin={"b": LAYOUT["margin"]["b"] + 20})
+    fig.update_xaxes(title=axis)
     return fig
 
 
@@ -170,7 +187,7 @@ def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
         )
 
     fig = go.Figure(bars("source", estimate.source_prior, NEUTRAL))
-    for name, prior, colour in (("EM", estimate.em, "#3b6fd4"), ("BBSE", estimate.bbse, "#e8793a")):
+    for name, prior, colour in (("EM", estimate.em, PALETTE[0]), ("BBSE", estimate.bbse, PALETTE[1])):
         error = None
         if prior.low is not None and prior.high is not None:
             error = {
@@ -181,11 +198,12 @@ def class_proportions_figure(estimate: LabelShiftEstimate) -> go.Figure:
             }
         fig.add_trace(bars(f"target ({name})", prior.priors, colour, error))
     if estimate.true_prior is not None:
-        fig.add_trace(bars("target (true)", estimate.true_prior, "#2a9d58"))
+        fig.add_trace(bars("target (true)", estimate.true_prior, GOOD))
     title = "Class proportions" if estimate.trusted else "Class proportions: estimates not to be trusted"
     plot = len(classes) * (BAR_PX * len(fig.data) + CLASS_GAP_PX)
     top, bottom = LAYOUT["margin"]["t"], 110  # below: the axis's ticks and title, then the legend
-    fig.update_layout(**LAYOUT, barmode="group", height=plot + top + bottom, title={"text": title, "x": 0})
+    finish(fig, title, height=plot + top + bottom, wrap=TITLE_WRAP)  # in half the page: cut at 1024 px (QA)
+    fig.update_layout(barmode="group")
     legend = LEGEND_BELOW | {"y": -60 / plot}  # four entries: above, they covered the title
     fig.update_layout(legend=legend, margin={"b": bottom})
     fig.update_xaxes(title_text="share of samples", tickformat=".0%", rangemode="tozero")

@@ -30,7 +30,7 @@ from tlcore.views.chart_text import (
 )
 from tlcore.views.palette import PALETTE, WITHIN_CHANCE, category_colour
 
-DOMAIN_COLOURS = {"source": "#3b6fd4", "target": "#e8793a"}
+DOMAIN_COLOURS = {"source": PALETTE[0], "target": PALETTE[1]}
 GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
 FRAME = "rgba(138, 147, 166, 0.45)"  # NEUTRAL, half see-through: a faint frame on light and dark pages
 LAYOUT = {
@@ -41,6 +41,9 @@ LAYOUT = {
 }
 SIDES = LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"]  # px of a figure beside its plot
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
+# characters per title line of a figure as wide as the page: at 1024 px the sidebar leaves it about
+# 550 px, and a longer title was cut at the figure's edge (QA: the sweep heatmap's "★ recommen")
+PAGE_TITLE_WRAP = 64
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 LABEL_SIZE = 12  # px of the text written over bars: never shrunk to a bar's width
 SUBTITLE_WRAP = 48  # characters per subtitle line of a figure that shares a row with others

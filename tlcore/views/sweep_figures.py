@@ -23,7 +23,7 @@ from tlcore.runs.summary import (
     TrialRow,
     selection_score,
 )
-from tlcore.views.figures import finish, safe
+from tlcore.views.figures import PAGE_TITLE_WRAP, finish, safe
 from tlcore.views.palette import category_colour
 
 NOT_VARIED = "—"  # the heatmap column of configurations the first key does not apply to
@@ -137,7 +137,7 @@ def heatmap(summary: SweepSummary) -> go.Figure | None:
     others = " (best over the other keys)" if len(spec.space.dims) > 1 else ""
     title = f"Mean {shown.label} over seeds by composition" + (f" and {key}" if key else "") + others
     title += f"; {STAR.strip()} recommended" if any(summary.recommended_by_setup.values()) else ""
-    return finish(fig, title, height=max(140 + 60 * len(rows), HEATMAP_MIN_HEIGHT))
+    return finish(fig, title, height=max(140 + 60 * len(rows), HEATMAP_MIN_HEIGHT), wrap=PAGE_TITLE_WRAP)
 
 
 def _columns(columns: list[str]) -> list[str]:
@@ -187,4 +187,5 @@ def strip(summary: SweepSummary) -> go.Figure | None:
     if high > low:  # one trial's accuracy read -85%..115% on Plotly's own range (QA helper-151)
         pad = (high - low) * STRIP_PAD
         fig.update_yaxes(range=[low - pad, high + pad])
-    return finish(fig, f"Every trial's {shown.label}; click a point to open its run in Compare", height=420)
+    title = f"Every trial's {shown.label}; click a point to open its run in Compare"
+    return finish(fig, title, height=420, wrap=PAGE_TITLE_WRAP)
