@@ -224,6 +224,8 @@ with display.errors_shown():
     results = engine.results(tuple(chosen))
     if inflated := compare.inflated_line(results, labels):  # scored on source training samples
         st.warning(display.esc(inflated), icon=":material/content_copy:")
+    if unchecked := compare.unchecked_line(results, labels):  # older runs of one dataset: not checked
+        st.warning(display.esc(unchecked), icon=":material/content_copy:")
     for note in compare.params_notes(r for r in records if r.id in chosen):  # not today's method defaults
         st.caption(display.esc(f"{note}."))
     for label in compare.negative_transfer(results):

@@ -3,6 +3,7 @@ splits one dataset with train and test splits between the two sides."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from tests.app.helpers import plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
 from tlcore.data.spec import store_upload
+from tlcore.runs.result_file import RESULT_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -131,3 +134,24 @@ def test_a_runs_card_and_compare_flag_a_run_scored_on_source_training_samples(
         "source training samples): its target test split holds samples its model trained on; to score "
         "transfer, take the target from other data."
     ]
+
+
+def test_compare_says_an_older_run_of_one_dataset_was_not_checked_for_shared_samples(
+    app: OpenApp, workspace: Path, trained_run: Callable[[AdaptConfig], str]
+) -> None:
+    """QA helper-167: an older tlstudio's run, whose result never recorded the check, sat beside today's
+    flagged run of its config with no word."""
+    run_id = trained_run(AdaptConfig(*SHARED, methods=("source_only",), epochs=1, steps_per_epoch=2, seed=4))
+    path = RunStore(Workspace.resolve(workspace)).folder(run_id) / RESULT_FILE
+    path.write_text(
+        json.dumps({k: v for k, v in json.loads(path.read_text()).items() if k != "shared_samples"})
+    )
+    at = app("compare", *SHARED)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(w.value) for w in at.warning if "shared samples" in w.value] == [
+        f"Not checked for shared samples: source_only · {run_id[-6:]} (run {run_id}), stored by an older "
+        "tlstudio (before shared_samples), reads its source and target from one dataset (mnist5k): its "
+        "target test split may hold samples its model trained on, and its target accuracy read too high; "
+        "a launch of its config today checks it."
+    ]
+    assert not [w for w in at.warning if w.value.startswith("Target accuracy reads")]

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from tlcore.adapt.source_only_run import SOURCE_ONLY
 from tlcore.adapt.stored_params import drift_text, drifts
 from tlcore.data.domain import Domain
-from tlcore.data.overlap import stored_fix
+from tlcore.data.overlap import base_dataset, stored_fix
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.metrics.mcnemar import described_change, shown_within_chance
@@ -175,6 +175,38 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     )
 
 
+def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
+    """One caution naming the runs stored before runs kept their shared-samples finding (no
+    ``shared_samples`` in the result) whose source and target read one base dataset
+    (:func:`~tlcore.data.overlap.base_dataset`), so their target test split may hold source training
+    samples as a run of today that :func:`inflated_line` names does (QA helper-167: an older run and
+    today's of one config side by side, only today's flagged). None when there is none; a pair of two
+    datasets (compared by content alone) is not named."""
+    found = {}
+    for label, result in results.items():
+        config = result.get("config", {})
+        if "shared_samples" not in result and config.get("source") and config.get("target"):
+            base = base_dataset(config["source"])
+            if base == base_dataset(config["target"]):
+                found[label] = base
+    if not found:
+        return None
+    ids = {label: run_id for run_id, label in (labels or {}).items()}
+    named = list(found)[:INFLATED_NAMED]
+    runs = ", ".join(f"{label}{f' (run {ids[label]})' if label in ids else ''}" for label in named)
+    rest = len(found) - len(named)
+    more = f" and {plural(rest, 'more run')}" if rest else ""
+    one = len(found) == 1
+    its = "its" if one else "their"
+    return (
+        f"Not checked for shared samples: {runs}{more}, stored by an older tlstudio (before "
+        f"shared_samples), {'reads its' if one else 'read their'} source and target from one dataset "
+        f"({', '.join(sorted(set(found.values())))}): {its} target test split may hold samples {its} "
+        f"model trained on, and {its} target accuracy read too high; a launch of {its} config today "
+        "checks it."
+    )
+
+
 def summary_rows(results: Results) -> list[dict[str, Any]]:
     """One row per run: accuracies (with the counts of right target test samples behind them and the
     95% interval of the adapted one), their difference with its paired test (``right_to_wrong``,
@@ -278,7 +310,7 @@ def comparison_report(
     table, flags (runs scored on source training samples, negative transfer), accuracy, gap, where the
     predictions moved (``moved``: each run's changes and the target samples they cover, or None),
     UMAPs, confusions."""
-    flags = [line] if (line := inflated_line(results, labels)) else []
+    flags = [line for line in (inflated_line(results, labels), unchecked_line(results, labels)) if line]
     flags += [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
     sections = []
