@@ -136,13 +136,13 @@ V2_COLUMNS = [
 def test_an_older_tlstudio_still_reads_the_index_and_reopening_keeps_the_parameters(
     workspace: Workspace,
 ) -> None:
-    """QA: a resolved_params column in runs would break an older tlstudio's reads of a shared workspace,
-    and its opening sets the schema version back to its own, so the next open migrates again."""
+    """QA: a resolved_params column in runs would break an older tlstudio's reads of a shared workspace;
+    migration 3 is idempotent, and this version never sets a newer one's schema version back."""
     store = RunStore(workspace)
     run_id = _done(store, CORAL)
     with store.connect() as conn:
         assert [row[1] for row in conn.execute("PRAGMA table_info(runs)")] == V2_COLUMNS
-        conn.execute("PRAGMA user_version = 2")  # what an older tlstudio's open writes back
+        conn.execute("PRAGMA user_version = 2")  # set back by hand: migration 3 runs again
     again = RunStore(workspace)
     assert again.get(run_id).resolved_params == TODAY
     with again.connect() as conn:

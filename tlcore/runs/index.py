@@ -66,8 +66,8 @@ CREATE TABLE IF NOT EXISTS sweeps (
 """
 # each run's method parameters as it was built from them (no row: a run stored before they were kept).
 # A table of its own, not a column of runs: an older tlstudio builds its RunRecord from SELECT * FROM
-# runs, which a new column breaks, and it sets user_version back to its own, which re-runs this
-# migration on the next open (so it must be idempotent).
+# runs, which a new column breaks (it migrates only an index below its own version, so it leaves v3
+# as it is; idempotent all the same).
 _RESOLVED = """
 CREATE TABLE IF NOT EXISTS run_params (
     id       TEXT PRIMARY KEY,
