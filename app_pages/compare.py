@@ -14,17 +14,22 @@ from tlcore.views.report import UNKNOWN
 CONFUSIONS = 3  # confusion matrices side by side
 OTHER_PAIRS = 50  # the newest runs of any pair offered when the pair has none
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
-PERCENT = st.column_config.NumberColumn(format="percent")
+# one decimal in every row of a percent column (QA: Streamlit's "percent" wrote 28.8% above 21.37%),
+# as `runs changes` and the HTML report write a share
+SHARE_STEP = 0.001
+PERCENT = st.column_config.NumberColumn(format="percent", step=SHARE_STEP)
 GAP = st.column_config.NumberColumn(format="%.3g")
 ON_TARGET = f"on the target's held-out test split; {UNKNOWN} when the run's target has no labels"
 PAIRED = f"{UNKNOWN} when the target has no labels or the run is older than the paired test"
 COLUMNS = {
-    "target_accuracy": st.column_config.NumberColumn(format="percent", help=f"adapted model; {ON_TARGET}"),
+    "target_accuracy": st.column_config.NumberColumn(
+        format="percent", step=SHARE_STEP, help=f"adapted model; {ON_TARGET}"
+    ),
     "source_only_accuracy": st.column_config.NumberColumn(
-        format="percent", help=f"the source-only model; {ON_TARGET}"
+        format="percent", step=SHARE_STEP, help=f"the source-only model; {ON_TARGET}"
     ),
     "difference": st.column_config.NumberColumn(
-        format="percent", help=f"target accuracy minus source-only's; {ON_TARGET}"
+        format="percent", step=SHARE_STEP, help=f"target accuracy minus source-only's; {ON_TARGET}"
     ),
     "target_correct": st.column_config.TextColumn(help=f"right of the target test samples; {ON_TARGET}"),
     "target_accuracy_95ci": st.column_config.TextColumn(

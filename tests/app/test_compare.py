@@ -239,6 +239,9 @@ def test_compare_marks_the_accuracies_of_an_unlabelled_target_as_unknown_not_non
         "adapted model; on the target's held-out test split; — when the run's target has no labels"
     )
     assert table.value["mmd2_before"].tolist() == [0.3]  # the measured numbers stay numbers
+    percent = ("target_accuracy", "source_only_accuracy", "difference", "source_accuracy")
+    # one decimal in every row of a percent column (QA: Streamlit's own wrote 28.8% above 21.37%)
+    assert {columns[c]["type_config"]["step"] for c in percent} == {0.001}
 
 
 def test_compare_shows_the_count_and_interval_behind_an_accuracy_on_a_tiny_test_split() -> None:

@@ -3,6 +3,7 @@ another, and the samples of one flow (constructed predictions on the real small 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -75,6 +76,9 @@ def test_the_flow_and_its_samples_show_without_labels(app: OpenApp, runs: dict[s
     assert flows.value.to_dict("records") == [
         {"from": "1", "to": "2", "samples": 5, "share of from": pytest.approx(5 / 12)}
     ]
+    # one decimal in every row (QA: Streamlit's own "percent" wrote 28.8% above 21.37%)
+    share = json.loads(flows.proto.columns)["share of from"]["type_config"]
+    assert share == {"type": "number", "format": "percent", "step": 0.001}
     (look,) = [s for s in at.selectbox if s.label == "Look at a flow"]
     assert look.options == ["1 → 2: 5 samples"]
     assert len(at.get("image")) == 1  # the five samples, from the target the run predicted
