@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from tests.app.test_compare import result
 from tests.app.test_many_classes import CLASSES
 from tlcore.views import chart_text, class_figures, compare, figures, gaps
-from tlcore.views.palette import category_colour
+from tlcore.views.palette import run_colour
 
 FULL_COLUMN = 540  # px of the page's column at a 1000 px window with the sidebar open (QA)
 
@@ -63,7 +63,7 @@ def test_the_gap_chart_of_many_runs_keeps_each_runs_colour_without_a_legend_line
     many = runs(20)
     gap = gaps.gap_figure(many)
     after = [t for t in bars(gap) if t.name == "after"]
-    colours = [category_colour(i) for i in range(20)]  # as the per-class chart colours the runs
+    colours = [run_colour(i) for i in range(20)]  # as the per-class chart colours the runs
     assert len(after) == 3 and all(list(t.marker.color) == colours for t in after)
     legend = [t.name for t in gap.data if t.x == (None,)]
     assert legend == ["before (each run's own)", "after (each run's colour)"]

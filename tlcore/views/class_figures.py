@@ -31,7 +31,7 @@ from tlcore.views.figures import (
     finish,
     safe,
 )
-from tlcore.views.palette import category_colour
+from tlcore.views.palette import run_colour
 
 SIDE_BY_SIDE = 12  # classes up to which confusion matrices share a row; more, one a row (QA: 55 px at 30)
 CELL = 22  # px of a confusion matrix's row, and the least of its column
@@ -134,7 +134,7 @@ def per_class_accuracy(
                 x=[safe(c) for c in per_class],
                 y=list(per_class.values()),
                 name=safe(run),
-                marker_color=category_colour(i),
+                marker_color=run_colour(i),
             )
         )
     fig.update_layout(barmode="group")
@@ -219,13 +219,15 @@ def per_class_heatmap(
 
 
 def legend_rows(names: Sequence[str], width: float) -> int:
-    """The rows a horizontal legend of ``names`` takes in ``width`` px, each entry its name's
-    :func:`~tlcore.views.chart_text.text_px` and :data:`~tlcore.views.figures.LEGEND_SYMBOL`, an entry
-    that does not fit starting the next row."""
-    rows, used = 1, 0.0
-    for name in names:
-        entry = text_px(name, LAYOUT["font"]["size"]) + LEGEND_SYMBOL
-        if used and used + entry > width:
-            rows, used = rows + 1, 0.0
-        used += entry
-    return rows
+    """The lines a horizontal legend of ``names`` takes in ``width`` px, each entry its name's
+    :func:`~tlcore.views.chart_text.text_px` and :data:`~tlcore.views.figures.LEGEND_SYMBOL`: one row
+    when they all fit, else Plotly's grid (``traceorder`` normal), every entry as wide as the widest
+    (QA: one long entry made the training curves' legend a row an entry); a row as tall as its entry
+    of the most lines (``<br>``)."""
+    entries = [
+        (text_px(name, LAYOUT["font"]["size"]) + LEGEND_SYMBOL, name.count("<br>") + 1) for name in names
+    ]
+    if sum(w for w, _ in entries) <= width:
+        return max((lines for _, lines in entries), default=1)
+    per = max(int(width // max(w for w, _ in entries)), 1)
+    return sum(max(lines for _, lines in entries[i : i + per]) for i in range(0, len(entries), per))

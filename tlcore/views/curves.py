@@ -8,16 +8,22 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tlcore.views.chart_text import PANEL_SIZE, panel_titles
+from tlcore.views.chart_text import PANEL_SIZE, panel_titles, wrap_words
+from tlcore.views.class_figures import LINE, legend_rows
 from tlcore.views.curve_points import thin
-from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, PALETTE, finish, safe
-from tlcore.views.palette import category_colour
+from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, PALETTE, SIDES, finish, safe
+from tlcore.views.palette import run_colour
 from tlcore.views.run_tables import CURVE_KEYS, FINAL_STAGE
 
-HEIGHT = 360  # px of the figure
-BELOW = 110  # px under the panels: epoch ticks, the axis title, then two rows of legend
-LEGEND_DROP = 58  # px from the panels' bottom to the legend's top: below the axis title
+PLOT = 190  # px of the panels
+LEGEND_DROP = 58  # px from the panels' bottom to the legend's top: the epoch ticks and the axis title
+# px of the figure on a run card of a 1024 px window (the card's two thirds beside the run's words,
+# QA screenshot): the legend's rows are counted at this width, so Plotly never grows the bottom margin
+# for them (QA: grown, it shrank the panels and the legend's offset, a share of their height, with
+# them: the legend's first row touched "epoch")
+NARROWEST = 347
 EPOCH_TICKS = 6  # epoch ticks at most on a training curve's axis (two panels in a third of 1000 px)
+STAR = 13  # px of a final model's star
 EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
 
 
@@ -46,15 +52,21 @@ def learning_curves(
     A long curve is drawn from its ends and extremes (:func:`tlcore.views.curve_points.thin`), without
     markers past :data:`EPOCH_MARKERS` points.
     A row of stage :data:`FINAL_STAGE` (and its ``label``) is the final model's: a star per key, not
-    joined to the epochs' lines (AdaBN, say, changed the model after its last epoch).
+    joined to the epochs' lines (AdaBN, say, changed the model after its last epoch), and one grey star
+    in the legend for them all (QA: a star entry per key, ``target_accuracy · final model (after
+    adabn)``, widened every legend column and the legend took a row an entry at 1024 px). The legend's
+    rows are counted at :data:`NARROWEST` px (:func:`~tlcore.views.class_figures.legend_rows`) and the
+    bottom margin holds them, so the panels keep :data:`PLOT` px at any width.
     """
     titles = ("Loss", "Accuracy · predictions changed")
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
     panel_lines = panel_titles(fig, 20)  # the right panel's title in two lines at 700 px
     single = len(history) == 1
     boundaries: set[float] = set()
+    finals: dict[str, str] = {}  # each final model's label: its legend entry, in lines
+    widest = max(map(len, keys))  # characters a line of a final model's entry: never the widest entry
     for i, (label, run_rows) in enumerate(history.items()):
-        colour = category_colour(i)
+        colour = run_colour(i)
         final = [row for row in run_rows if row.get("stage") == FINAL_STAGE]
         rows = [row for row in run_rows if row.get("stage") != FINAL_STAGE]
         for key in keys:
@@ -79,14 +91,17 @@ def learning_curves(
                     row=1,
                     col=col,
                 )
-            for x, y, what in ends:
+            for x, y, what in ends:  # one legend entry for every star of a label, after the loop
+                finals[safe(what)] = "<br>".join(safe(part) for part in wrap_words(what, widest))
                 fig.add_trace(
                     go.Scatter(
                         x=[x],
                         y=[y],
                         mode="markers",
                         name=f"{name} · {safe(what)}",
-                        marker={"color": line["color"], "symbol": "star", "size": 13},
+                        legendgroup=safe(what),  # toggled with its legend entry
+                        showlegend=False,
+                        marker={"color": line["color"], "symbol": "star", "size": STAR},
                     ),
                     row=1,
                     col=col,
@@ -103,11 +118,16 @@ def learning_curves(
     last = max((float(row.get("epoch", 1)) for rows in history.values() for row in rows), default=1.0)
     fig.update_xaxes(title="epoch", dtick=epoch_step(last))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
-    fig = finish(fig, title, HEIGHT)
+    star = {"symbol": "star", "size": STAR, "color": NEUTRAL}  # legend only: each curve's star its colour
+    for group, name in finals.items():
+        fig.add_trace(
+            go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=group, marker=star)
+        )
     top = (60 if title else 30) + PANEL_SIZE * (
         panel_lines - 1
     )  # px a panel title's lines past the first take
-    plot = HEIGHT - top - BELOW
-    # under the epoch ticks and axis title (at -0.22 of the plot the legend's first row hid "epoch")
-    fig.update_layout(legend=LEGEND_BELOW | {"y": -LEGEND_DROP / plot}, margin={"b": BELOW, "t": top})
-    return fig
+    entries = [t.name for t in fig.data if t.showlegend is not False]
+    below = LEGEND_DROP + LINE * legend_rows(entries, NARROWEST - SIDES)
+    fig = finish(fig, title, top + PLOT + below)
+    legend = LEGEND_BELOW | {"y": -LEGEND_DROP / PLOT, "traceorder": "normal"}  # grouped: a column a group
+    return fig.update_layout(legend=legend, margin={"b": below, "t": top})

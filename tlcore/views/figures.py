@@ -28,10 +28,9 @@ from tlcore.views.chart_text import (
     tick_text,
     wrap_words,
 )
-from tlcore.views.palette import PALETTE, WITHIN_CHANCE, category_colour
+from tlcore.views.palette import BAD, GOOD, NEUTRAL, PALETTE, WITHIN_CHANCE, category_colour, run_colour
 
 DOMAIN_COLOURS = {"source": PALETTE[0], "target": PALETTE[1]}
-GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
 FRAME = "rgba(138, 147, 166, 0.45)"  # NEUTRAL, half see-through: a faint frame on light and dark pages
 LAYOUT = {
     "template": "plotly_white",
@@ -173,7 +172,7 @@ def metrics_before_after(
     runs = list(dict.fromkeys([*before, *after]))
     metrics = list(dict.fromkeys(m for values in (*before.values(), *after.values()) for m in values))
     names = [safe(run) for run in runs]
-    colours = [category_colour(i) for i in range(len(runs))]
+    colours = [run_colour(i) for i in range(len(runs))]
     across = chart_text.runs_across(len(runs))  # the runs named down the left, not in the legend
     entries = ["<br>".join(safe(line) for line in wrap_words(run, LEGEND_WRAP)) for run in runs]
     each = [("after (each run's colour)", colours[0])] if across else zip(entries, colours, strict=True)

@@ -6,6 +6,8 @@ digit 0's blue). Every one reads on the app's light and dark page: a WCAG contra
 from __future__ import annotations
 
 import colorsys
+import functools
+import math
 
 PAGES = ("#ffffff", "#171614")  # the app's light and dark backgrounds: .streamlit/config.toml's
 MIN_CONTRAST = 3.0  # WCAG 2.1 non-text contrast (1.4.11): a mark against the page behind it
@@ -27,6 +29,12 @@ MORE = (
 # a change within chance (McNemar, tlcore.metrics.mcnemar): a sand neither green nor red, as light as
 # the source-only bars' grey (contrast 1.0 to it, so it neither stands out nor fades) but warm beside it
 WITHIN_CHANCE = "#b08d57"
+# what a bar's colour says in the accuracy chart: adapting helped, hurt, or (grey) the source-only model
+GOOD, BAD, NEUTRAL = "#2a9d58", "#d62728", "#8a93a6"
+MEANINGS = (GOOD, BAD, NEUTRAL, WITHIN_CHANCE)
+# CIELAB distance (CIE76) under which a run's colour reads as one of MEANINGS (QA: the fourth run
+# took the palette's red, BAD itself, in the gap and per-class charts beside the accuracy chart)
+MEANING_DISTANCE = 25.0
 GOLDEN_ANGLE = 137.508  # degrees: successive hues spread evenly round the circle, none repeated
 
 
@@ -49,6 +57,23 @@ def contrast(colour: str, background: str) -> float:
     """WCAG contrast ratio of two ``#rrggbb`` colours: (L1 + 0.05) / (L2 + 0.05), L1 the lighter."""
     high, low = sorted((luminance(colour), luminance(background)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+def lab(colour: str) -> tuple[float, float, float]:
+    """CIELAB ``(L*, a*, b*)`` of ``#rrggbb`` under D65: the linearised sRGB channels to XYZ, then
+    ``L* = 116 f(Y) - 16``, ``a* = 500 (f(X) - f(Y))``, ``b* = 200 (f(Y) - f(Z))``, ``f(t) = t^(1/3)``
+    above ``(6/29)^3``, else ``t / (3 (6/29)^2) + 4/29``."""
+    red, green, blue = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(colour))
+    x = (0.4124 * red + 0.3576 * green + 0.1805 * blue) / 0.95047
+    y = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    z = (0.0193 * red + 0.1192 * green + 0.9505 * blue) / 1.08883
+    fx, fy, fz = (t ** (1 / 3) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29 for t in (x, y, z))
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def distance(one: str, other: str) -> float:
+    """CIE76 colour difference: the Euclidean distance of two colours' :func:`lab`."""
+    return math.dist(lab(one), lab(other))
 
 
 def readable(colour: str) -> str:
@@ -80,3 +105,16 @@ def category_colour(i: int) -> str:
     k = i - len(fixed)
     red, green, blue = colorsys.hls_to_rgb((k * GOLDEN_ANGLE / 360) % 1, 0.45 + 0.15 * (k % 2), 0.65)
     return readable(_hex(red, green, blue))
+
+
+@functools.cache
+def run_colour(i: int) -> str:
+    """The ``i``-th run's colour in a chart of runs: the :func:`category_colour` sequence without the
+    colours within :data:`MEANING_DISTANCE` of one of :data:`MEANINGS`, so that no run reads as
+    better, worse, within chance or source-only."""
+    found, k = -1, -1
+    while found < i:
+        k += 1
+        if min(distance(category_colour(k), meaning) for meaning in MEANINGS) >= MEANING_DISTANCE:
+            found += 1
+    return category_colour(k)
