@@ -76,7 +76,10 @@ def test_the_final_models_stars_share_one_legend_entry() -> None:
     assert legend == [*keys, "final model<br>(after adabn)"]  # before: a star entry per key as well
     stars = [t for t in fig.data if t.marker.symbol == "star"]
     assert [t.legendgroup for t in stars] == ["final model (after adabn)"] * 3  # toggled together
-    assert [t.marker.color for t in stars[:2]] == [figures.PALETTE[2], figures.PALETTE[3]]  # the curves'
+    assert [t.marker.color for t in stars[:2]] == [palette.run_colour(i) for i in (2, 3)]  # the curves'
+    curve_colours = [t.line.color for t in fig.data if t.mode and "lines" in t.mode]
+    assert curve_colours == [palette.run_colour(i) for i in range(5)]  # one run: no verdict colour
+    assert not {figures.GOOD, figures.BAD, figures.NEUTRAL} & set(curve_colours)
     assert stars[-1].marker.color == figures.NEUTRAL and stars[-1].x == (None,)
     assert fig.layout.legend.traceorder == "normal"  # grouped, Plotly stacks a group's entries
 

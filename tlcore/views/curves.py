@@ -11,7 +11,7 @@ from plotly.subplots import make_subplots
 from tlcore.views.chart_text import PANEL_SIZE, panel_titles, wrap_words
 from tlcore.views.class_figures import LINE, legend_rows
 from tlcore.views.curve_points import thin
-from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, PALETTE, SIDES, finish, safe
+from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, SIDES, finish, safe
 from tlcore.views.palette import run_colour
 from tlcore.views.run_tables import CURVE_KEYS, FINAL_STAGE
 
@@ -76,7 +76,7 @@ def learning_curves(
                 (row["epoch"], row[key], str(row.get("label", "final model"))) for row in final if key in row
             ]
             name = key if single else f"{safe(label)} · {key}"
-            line = {"color": PALETTE[keys.index(key)] if single else colour}
+            line = {"color": run_colour(keys.index(key)) if single else colour}
             col = 2 if "acc" in key or "changed" in key else 1
             if points:
                 dash = "solid" if key in ("loss", "target_accuracy") else "dot"  # headline curves solid
