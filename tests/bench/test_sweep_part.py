@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from bench.sweep import sweep_spec
 from tests.worker_start import record_worker_start
+from tlcore.runs.slots import THREAD_VARIABLES
 from tlcore.runs.sweep import expand
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,9 +35,12 @@ def test_the_sweep_is_two_compositions_x_weights_x_seeds(trials: int, weights: i
 def test_the_sweep_part_runs_three_ways_and_reports_them(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "bench", "--smoke", "--only", "sweep", "--out", str(tmp_path)]
     command += ["--state", str(tmp_path / "state")]  # never the repository's .bench-state
+    # the ways' own thread counts: a caller's OMP_NUM_THREADS=1 gave the local workers 1 and Ray's 2 (QA)
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     done = subprocess.run(
         [*command, "--workspace", str(record_worker_start(tmp_path / "ws"))],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=900,
