@@ -105,12 +105,12 @@ def prepare_runs(pages: list[Any]) -> None:
     on_each(pages, clear_methods)  # one rerun per session, not one per chip removed
     on_each(pages, pick_source_only)  # settled: a rerun still rendering shows a stale Epochs field too
     on_each(pages, lambda page: type_into(page, "Epochs", "1"))
-    for page in pages:
-        if page.locator('input[aria-label="Epochs"]').input_value() != "1":
-            fill(page, "Epochs", "1")  # a rerun still rendering redrew the old value: typed again
     # a seed each: four launches of one config would be held as repeats of the first (its box asks)
-    for i, page in enumerate(pages):
-        fill(page, "Seed", str(i))
+    on_each(pages, lambda page: type_into(page, "Seed", str(pages.index(page))))
+    for i, page in enumerate(pages):  # a rerun still rendering redrew an old value: typed again
+        for label, value in (("Epochs", "1"), ("Seed", str(i))):
+            if page.locator(f'input[aria-label="{label}"]').input_value() != value:
+                fill(page, label, value)
 
 
 def wait_for_launches(store: RunStore, timeout_s: float = 120) -> None:

@@ -40,7 +40,7 @@ def test_an_unlabelled_zip_gets_one_prediction_per_file(tmp_path: Path) -> None:
         page.goto(url)
         page.get_by_role("heading", name="tlstudio").wait_for()
         settle(page)
-        fill(page, "Source (learn from)", "mnist5k:n=300")  # a small source: the recipe's own budget
+        fill(page, "Source (learn from)", "mnist5k:n=150")  # a small source: the recipe's own budget
         visit(page, "Data")
         upload(page, scans, "target")
         visit(page, "Adapt")
