@@ -4,8 +4,9 @@ The command tree (:data:`COMMANDS`) names each command, its help line and the fu
 its arguments and sets ``handler`` (a function ``(args) -> int``), as ``module:function``. A command's
 module is imported only when the command line names it (:func:`parser_for`), so ``--help``,
 ``runs list`` and the other commands that only read the stores start without torch, the methods or
-the training loop. User errors (:class:`TLError`) become one line on stderr and exit code 2;
-``--json`` output goes to stdout, progress to stderr.
+the training loop. User errors (:class:`TLError`) and command lines argparse refuses become one
+``error:`` line on stderr and exit code 2, Ctrl-C ``error: interrupted`` and 130; ``--json`` output
+goes to stdout, progress to stderr.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import importlib
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from tlcore.errors import TLError
 
@@ -109,10 +111,18 @@ COMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose refusal is one line, as every other refusal: ``error: why (see:
+    PROG --help)`` on stderr, exit code 2 (argparse's own prints the usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser(loaded: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every command whose ``adds`` is in ``loaded`` (None: every command); any other
     command is a stub that takes any arguments and sets ``stub`` to its ``adds``."""
-    parser = argparse.ArgumentParser(prog="python -m tlcore", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m tlcore", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--workspace",
         default=None,

@@ -6,6 +6,7 @@ terminal (:func:`wrapped`: every sentence the commands print; never a table or J
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 import textwrap
@@ -95,8 +96,22 @@ def padded(text: str, width: int, right: bool = False) -> str:
 
 
 def print_json(payload: Any) -> None:
-    json.dump(payload, sys.stdout, indent=2, sort_keys=False, default=str)
+    """``payload`` as one strict JSON document on stdout (every command's ``--json``): a NaN or
+    infinite float as ``null``, so ``json.loads`` in any language reads it; any other value JSON
+    lacks (a path, a date) as its text."""
+    json.dump(_strict(payload), sys.stdout, indent=2, sort_keys=False, default=str, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with every non-finite float, at any depth of its dicts, lists and tuples, as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(item) for item in value]
+    return value
 
 
 def check_report(path: Path) -> None:

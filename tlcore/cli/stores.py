@@ -37,6 +37,7 @@ def register_cancel(parser: argparse.ArgumentParser) -> None:
 def register_delete(parser: argparse.ArgumentParser) -> None:
     """Add ``runs delete``'s arguments."""
     parser.add_argument("run_id", metavar="ID")
+    parser.add_argument("--json", action="store_true", help="the deleted run's record as JSON on stdout")
     parser.set_defaults(handler=delete_run)
 
 
@@ -94,8 +95,11 @@ def cancel_run(args: argparse.Namespace) -> int:
 
 
 def delete_run(args: argparse.Namespace) -> int:
-    run_store(args).delete(args.run_id)
-    print(f"run {args.run_id} deleted")
+    record = run_store(args).delete(args.run_id)
+    if args.json:
+        print_json(record.to_dict())
+    else:
+        print(f"run {args.run_id} deleted")
     return 0
 
 

@@ -240,8 +240,9 @@ class RunStore:
             self.end(run_id, "cancelled", "cancelled before it started")
         return self.get(run_id)
 
-    def delete(self, run_id: str) -> None:
-        """Remove a finished run (or one whose worker is gone) from the index and its folder."""
+    def delete(self, run_id: str) -> RunRecord:
+        """Remove a finished run (or one whose worker is gone) from the index and its folder; returns
+        its last record."""
         record = self.close_if_stale(self.get(run_id))
         if record.active:
             raise TLError(f"run {run_id} is {record.status}; cancel it before deleting it")
@@ -249,6 +250,7 @@ class RunStore:
             conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
             conn.execute("DELETE FROM run_params WHERE id NOT IN (SELECT id FROM runs)")
         shutil.rmtree(record.folder, ignore_errors=True)
+        return record
 
     def mark_stale(self, records: Iterable[RunRecord] | None = None) -> builtins.list[str]:
         """Close the active runs whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) as
