@@ -17,6 +17,9 @@ SAFE = {
     "server.enableXsrfProtection": True,
     "server.maxUploadSize": Limits().max_upload_bytes // MIB,  # Streamlit counts MiB
     "client.showErrorDetails": "type",  # no message, no traceback for unexpected errors
+    # no gc.collect(2) after each script run: a full walk of the server's objects every 2 s that the
+    # Adapt page's run panel refreshes (QA helper-169: its idle page cost the server a sixth of a core)
+    "runner.postScriptGC": False,
 }
 # What Streamlit itself makes of the file (a misspelt key would be ignored with a mere warning).
 READ_BACK = f"""

@@ -54,6 +54,7 @@ from tlcore.numbers import plural
 from tlcore.runs.estimate_start import overheads, start_seconds
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.run_timings import timing_result
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -277,7 +278,7 @@ def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured
         if record.status != "done" or record.config.get("batch_size") != work.batch_size:
             continue
         try:
-            result = RunStore.result_of(record)
+            result = timing_result(record)
         except (UnreadableResultError, OSError):
             continue
         if _same_network(record, result, work) and (measured := _measured(result)) is not None:

@@ -28,7 +28,8 @@ from typing import Any
 from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
-from tlcore.runs.store import LOG_FILE, RunStore
+from tlcore.runs.run_timings import timing_result
+from tlcore.runs.store import LOG_FILE
 from tlcore.workspace import Workspace
 
 START_KEY = "worker-start"  # cache/estimates/worker-start.pkl
@@ -55,7 +56,7 @@ def overheads(records: Iterable[RunRecord], of_launched: bool) -> list[float]:
         if launched(record) != of_launched:
             continue
         try:
-            found.append(run_overhead(record, RunStore.result_of(record)))
+            found.append(run_overhead(record, timing_result(record)))
         except (UnreadableResultError, OSError):
             continue
     return found
