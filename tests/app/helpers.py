@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 from PIL import Image
+
+from tlcore.metrics.prior_shift import LabelShiftEstimate, LabelShiftSettings, estimate_label_shift
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -143,3 +146,13 @@ def texts(at: AppTest) -> list[str]:
     """Every markdown-ish text on the page (markdown, captions, alerts), as written."""
     kinds = ("markdown", "caption", "info", "error", "warning", "success")
     return [str(el.value) for kind in kinds for el in at.get(kind)]
+
+
+def random_label_shift() -> LabelShiftEstimate:
+    """A label-shift estimate of 3 classes from seeded random logits (30 source, 30 target samples): an
+    untrusted one, whose figure carries error bars and the "not to be trusted" title."""
+    logits = torch.randn(60, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    labels = torch.arange(30) % 3
+    return estimate_label_shift(
+        logits[:30], labels, logits[30:], ("a", "b", "c"), settings=LabelShiftSettings(n_bootstrap=5)
+    )

@@ -9,9 +9,8 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, rgba
+from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, random_label_shift, rgba
 from tlcore.metrics.mcnemar import PairedChange, described_change
-from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.views import (
     class_figures,
     curve_points,
@@ -263,15 +262,7 @@ def test_explicit_figure_colours_suit_light_and_dark_pages() -> None:
     set here: the UMAP frame must stay faint on both pages, the label-shift error bars visible."""
     umap = umap_figure.umap_scatter(np.zeros((2, 2)), ["source", "target"])
     assert all(1.2 < contrast(umap.layout.xaxis.linecolor, page) < 3 for page in PAGES)
-    rng = torch.Generator().manual_seed(0)
-    logits = torch.randn(60, 3, generator=rng, dtype=torch.float64)
-    estimate = estimate_label_shift(
-        logits[:30],
-        torch.arange(30) % 3,
-        logits[30:],
-        ("a", "b", "c"),
-        settings=LabelShiftSettings(n_bootstrap=5),
-    )
+    estimate = random_label_shift()
     fig = explain_figures.class_proportions_figure(estimate)
     inherited = fig.layout.template.data.bar[0].error_x.color  # what a bar without its own colour gets
     colours = {bar.error_x.color or inherited for bar in fig.data if bar.error_x.array is not None}

@@ -8,11 +8,9 @@ from __future__ import annotations
 import colorsys
 
 import pytest
-import torch
 
-from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, rgba
+from tests.app.helpers import DARK_PAGE, LIGHT_PAGE, contrast, random_label_shift, rgba
 from tlcore.explain.findings import Finding
-from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.views import explain_figures, figures, palette
 
 GRAPHICS = 3.0  # WCAG 2.1 1.4.11, non-text contrast
@@ -49,14 +47,7 @@ def test_the_fixed_chart_colours_read_on_both_pages() -> None:
 
 
 def test_the_class_proportions_bars_read_on_both_pages_and_the_long_title_wraps() -> None:
-    logits = torch.randn(60, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    estimate = estimate_label_shift(
-        logits[:30],
-        torch.arange(30) % 3,
-        logits[30:],
-        ("a", "b", "c"),
-        settings=LabelShiftSettings(n_bootstrap=5),
-    )
+    estimate = random_label_shift()
     fig = explain_figures.class_proportions_figure(estimate)
     assert min(worst(bar.marker.color) for bar in fig.data) >= GRAPHICS
     assert not estimate.trusted  # random logits: "Class proportions: estimates not to be trusted"

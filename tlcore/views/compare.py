@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -39,6 +39,8 @@ from tlcore.views.run_tables import (
     paired_change,
     training_length,
 )
+
+T = TypeVar("T")
 
 INFLATED_NAMED = 3  # runs scored on source training samples that Compare's warning names; the rest counted
 
@@ -146,16 +148,13 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     found = {label: result["shared_samples"] for label, result in results.items() if inflated(result)}
     if not found:
         return None
-    ids = {label: run_id for run_id, label in (labels or {}).items()}
-    named = dict(list(found.items())[:INFLATED_NAMED])
+    named, ids, more = _first_named(found, labels)
     counts = "; ".join(
         f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{shared['shared_test']} of its "
         f"{shared['n_test']} target test samples are source training samples"
         f"{' or copies of them' if shared['by'] == 'content' else ''})"
         for label, shared in named.items()
     )
-    rest = len(found) - len(named)
-    more = f" and {plural(rest, 'more run')}" if rest else ""
     fixes: dict[str, list[str]] = {}
     for label, shared in named.items():
         fixes.setdefault(stored_fix(shared), []).append(label)
@@ -175,6 +174,17 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     )
 
 
+def _first_named(
+    found: Mapping[str, T], labels: Mapping[str, str] | None
+) -> tuple[dict[str, T], dict[str, str], str]:
+    """The first :data:`INFLATED_NAMED` of ``found`` (by label), each label's run id (``labels``: run id
+    → label) and `` and 3 more runs`` for the rest ("" when none)."""
+    named = dict(list(found.items())[:INFLATED_NAMED])
+    rest = len(found) - len(named)
+    ids = {label: run_id for run_id, label in (labels or {}).items()}
+    return named, ids, f" and {plural(rest, 'more run')}" if rest else ""
+
+
 def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
     """One caution naming the runs stored before runs kept their shared-samples finding (no
     ``shared_samples`` in the result) whose source and target read one base dataset
@@ -191,11 +201,8 @@ def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) ->
                 found[label] = base
     if not found:
         return None
-    ids = {label: run_id for run_id, label in (labels or {}).items()}
-    named = list(found)[:INFLATED_NAMED]
+    named, ids, more = _first_named(found, labels)
     runs = ", ".join(f"{label}{f' (run {ids[label]})' if label in ids else ''}" for label in named)
-    rest = len(found) - len(named)
-    more = f" and {plural(rest, 'more run')}" if rest else ""
     one = len(found) == 1
     its = "its" if one else "their"
     return (
