@@ -13,7 +13,8 @@ retry); ``done`` and ``failed`` trials never. So :func:`resume` after a crash, a
 driver finishes a sweep without redoing finished trials; active runs left by an earlier driver whose
 worker still lives (local executor) are followed, not duplicated.
 
-Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver, inline or launched: :func:`sigterm_cancels`)
+Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver, inline or launched:
+:func:`~tlcore.runs.jobs.sigterm_cancels`)
 stops queued trials from starting and asks the executor to stop the running ones; the sweep ends
 ``cancelled``. A sweep with nothing left to run (a finished one resumed) ends without starting its
 executor (no Ray cluster).
@@ -27,16 +28,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from tlcore.errors import TLError
 from tlcore.runs.executors import Executor, ExecutorSettings, make_executor
-from tlcore.runs.jobs import start_detached
+from tlcore.runs.jobs import sigterm_cancels, start_detached
 from tlcore.runs.summary import RERUN, SweepSummary, summarise
 from tlcore.runs.sweep import SweepSpec, checked
 from tlcore.runs.sweep_store import SweepEnd, SweepRecord, SweepStore
@@ -172,20 +171,6 @@ def progress_line(state: SweepSummary) -> str:
     parts = [f"{counts.get('done', 0)}/{state.planned} done"]
     parts += [f"{counts[s]} {s}" for s in ("running", "queued", "failed") if counts.get(s)]
     return ", ".join(parts)
-
-
-@contextlib.contextmanager
-def sigterm_cancels() -> Iterator[None]:
-    """Meanwhile SIGTERM raises :class:`KeyboardInterrupt` (in the main thread), as Ctrl-C does:
-    a sweep driven inside cancels its trials and ends ``cancelled``. The handler is put back after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def launch(workspace: Workspace, sweep_id: str, *, worker: str | None = None) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import sys
 from collections.abc import Sequence
 
 from tlcore.errors import TLError
 from tlcore.limits import Limits
-from tlcore.runs.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute
+from tlcore.runs.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute, sigterm_cancels
 from tlcore.runs.slots import limit_threads
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -30,14 +29,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--worker", default=DEFAULT_WORKER, help="MODULE:FUNCTION doing the work")
     parser.add_argument("--cancel-grace", type=float, default=CANCEL_GRACE)
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    with contextlib.suppress(TLError):  # a bad setting fails the run in execute, with its message
-        limit_threads(Limits.from_env().max_running)
-    store = RunStore(Workspace.resolve(args.workspace))
-    try:
-        record = execute(store, args.run_id, args.worker, cancel_grace=args.cancel_grace)
-    except KeyboardInterrupt:
-        return 130
+    with sigterm_cancels():  # the process's whole life
+        with contextlib.suppress(TLError):  # a bad setting fails the run in execute, with its message
+            limit_threads(Limits.from_env().max_running)
+        store = RunStore(Workspace.resolve(args.workspace))
+        try:
+            record = execute(store, args.run_id, args.worker, cancel_grace=args.cancel_grace)
+        except KeyboardInterrupt:
+            return 130
     return 0 if record.status == "done" else 1
 
 

@@ -1,0 +1,61 @@
+"""SIGTERM (a scheduler's ``timeout``, ``kill``, ``docker stop``) to an inline ``adapt`` ends it as
+Ctrl-C does: one ``error:`` line, exit 130, the run closed ``cancelled`` with no result."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from tlcore.runs.jobs import child_env, sigterm_cancels
+from tlcore.runs.store import ARTIFACTS, RunStore
+from tlcore.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sigterm_to_an_inline_adapt_cancels_its_run(workspace: Workspace) -> None:
+    pair = ["--source", "digits:n=200", "--target", "digits:n=200,rotate=30", "--epochs", "200"]
+    command = [sys.executable, "-m", "tlcore", "--workspace", str(workspace.root), "adapt", *pair]
+    env = child_env() | {"OMP_NUM_THREADS": "1"}
+    store = RunStore(workspace)
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            if any(r.status == "running" and r.progress > 0 for r in store.list()):  # training
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 130, lines[-20:]
+    assert lines[-1] == "error: interrupted" and "Traceback" not in stderr.decode()
+    (record,) = store.list()
+    assert (record.status, record.error) == ("cancelled", "interrupted by a signal or Ctrl-C")
+    assert not [name for name in ARTIFACTS if (record.folder / name).exists()]  # no half-written run
+
+
+def test_sigterm_cancels_only_meanwhile() -> None:
+    seen: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        seen.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), sigterm_cancels():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler runs at the next bytecode; never slept through
+        assert signal.getsignal(signal.SIGTERM) is handler and seen == []
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert seen == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
