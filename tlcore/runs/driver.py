@@ -15,8 +15,8 @@ worker still lives (local executor) are followed, not duplicated.
 
 Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver, inline or launched:
 :func:`~tlcore.runs.jobs.sigterm_cancels`) stops queued trials from starting and asks the executor to
-stop the running ones; the sweep ends ``cancelled``. A sweep with nothing left to run (a finished one resumed) ends without starting its
-executor (no Ray cluster).
+stop the running ones; the sweep ends ``cancelled``. A sweep with nothing left to run (a finished one
+resumed) ends without starting its executor (no Ray cluster).
 
 The driver plans, hands over and reads the stores; it never loads torch or scipy (its workers train),
 so keep this module's imports torch-free (tests/sweeps/test_sweep_local.py drives a sweep to check).
