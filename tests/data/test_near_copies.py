@@ -13,18 +13,12 @@ import pytest
 import torch
 from PIL import Image
 
-from tests.data.data_formats import png_bytes, write_zip
+from tests.data.data_formats import jpeg_bytes, png_bytes, write_zip
 from tlcore.cli import main
 from tlcore.data import harmonise, load_domain
 from tlcore.data.near_copies import near_copies
 from tlcore.views.run_tables import shared_note
 from tlcore.workspace import Workspace
-
-
-def jpeg_bytes(pixels: np.ndarray, quality: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="JPEG", quality=quality)
-    return buffer.getvalue()
 
 
 def reencoded(images: torch.Tensor, quality: int) -> torch.Tensor:
