@@ -4,12 +4,13 @@ shifted by a pixel, which the exact content keys (:func:`tlcore.adapt.pair.conte
 Each image becomes a grey thumbnail (channels averaged, area-resized to at most :data:`GRID` x
 :data:`GRID`). Candidates: each target image's :data:`CANDIDATES` nearest source images by the
 cosine of their signatures (the magnitudes of the thumbnail's lowest spatial frequencies, which a
-shift leaves alone; a matrix product in chunks). Verification (:func:`shifted_difference`): at the
-best of the 9 shifts of up to one pixel, every pixel of the overlap within :data:`MAX_DIFFERENCE` of
-the source image's range (its brightest less its darkest pixel). Correlation is no test: distinct
-handwritten 1s, or two trousers of one catalogue template, correlate as closely as a JPEG copy does;
-their pixels differ by far more. A constant source image (no range) is no one's near copy. Feature
-vectors (tables) have no such rule: they are left to the exact check.
+shift leaves alone; a matrix product, a block of target images at a time). Verification
+(:func:`shifted_difference`): at the best of the 9 shifts of up to one pixel, every pixel of the
+overlap within :data:`MAX_DIFFERENCE` of the source image's range (its brightest less its darkest
+pixel). Correlation is no test: distinct handwritten 1s, or two trousers of one catalogue template,
+correlate as closely as a JPEG copy does; their pixels differ by far more. A constant source image
+(no range) is no one's near copy. Feature vectors (tables) have no such rule: they are left to the
+exact check.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ GRID = 32  # side of the verification thumbnail (smaller images keep their size)
 SIGNATURE = 6  # lowest frequencies each way in the candidate signature
 CANDIDATES = 4  # source candidates verified per target image
 MAX_DIFFERENCE = 0.25  # a near copy's largest pixel difference, over the source image's range
-_CHUNK = 1 << 22  # target x source cosines computed at once
+_BLOCK = 1 << 22  # cosines and candidate pixels held at once (target images in a block)
 
 
 def near_copies(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -39,29 +40,29 @@ def best_match(source: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor
     grids = _thumbnail(source, GRID), _thumbnail(target, GRID)
     signatures = [_signature(grid) for grid in grids]
     k = min(CANDIDATES, len(source))
-    chunk = max(1, _CHUNK // len(source))
-    candidates = torch.cat(
-        [(part @ signatures[0].T).topk(k, dim=1).indices for part in signatures[1].split(chunk)]
-    )
-    differences = [shifted_difference(grids[0][candidates[:, j]], grids[1]) for j in range(k)]
-    difference, pick = torch.stack(differences, 1).min(1)
-    return candidates.gather(1, pick[:, None])[:, 0], difference
+    found, differences = [], []
+    per_block = max(1, _BLOCK // (len(source) + k * grids[0][0].numel()))
+    for rows in torch.arange(len(target)).split(per_block):
+        candidates = (signatures[1][rows] @ signatures[0].T).topk(k, dim=1).indices
+        difference, pick = shifted_difference(grids[0][candidates], grids[1][rows, None]).min(1)
+        found.append(candidates.gather(1, pick[:, None])[:, 0])
+        differences.append(difference)
+    return torch.cat(found), torch.cat(differences)
 
 
 def shifted_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """The largest pixel difference of each pair of grey images ``a[i]``, ``b[i]`` (N x H x W) over
-    ``a[i]``'s range, ``b`` moved by up to one pixel each way: the least of the 9 shifts, each on the
-    two images' overlap (infinity where ``a[i]`` is constant)."""
-    h, w = a.shape[1:]
+    """The largest pixel difference of grey images ``a`` and ``b`` (... x H x W, broadcast against each
+    other) over ``a``'s range, ``b`` moved by up to one pixel each way: the least of the 9 shifts, each
+    on the two images' overlap (infinity where ``a`` is constant)."""
+    h, w = a.shape[-2:]
     moves = (-1, 0, 1) if min(h, w) > 2 else (0,)  # an image of 2 px or fewer is not shifted
-    flat = a.flatten(1)
-    scale = flat.max(1).values - flat.min(1).values
-    best = torch.full((len(a),), torch.inf)
+    scale = a.amax((-2, -1)) - a.amin((-2, -1))
+    best = torch.full(torch.broadcast_shapes(a.shape, b.shape)[:-2], torch.inf)
     for dy in moves:
         for dx in moves:
-            one = a[:, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)].flatten(1)
-            two = b[:, max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)].flatten(1)
-            best = torch.minimum(best, (one - two).abs().max(1).values)
+            one = a[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)]
+            two = b[..., max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
+            best = torch.minimum(best, (one - two).abs().amax((-2, -1)))
     return torch.where(scale > 0, best / scale.clamp_min(1e-12), torch.inf)
 
 
