@@ -40,7 +40,8 @@ def best_match(source: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor
     grids = _thumbnail(source, GRID), _thumbnail(target, GRID)
     signatures = [_signature(grid) for grid in grids]
     k = min(CANDIDATES, len(source))
-    found, differences = [], []
+    found: list[torch.Tensor] = []
+    differences: list[torch.Tensor] = []
     per_block = max(1, _BLOCK // (len(source) + k * grids[0][0].numel()))
     for rows in torch.arange(len(target)).split(per_block):
         candidates = (signatures[1][rows] @ signatures[0].T).topk(k, dim=1).indices
