@@ -7,12 +7,15 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import torch
 from streamlit.testing.v1 import AppTest
 
 from app_support import adapt_form
 from tests.app.helpers import plain
+from tests.data.data_formats import jpeg_bytes, png_bytes, write_zip
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
+from tlcore.data import load_domain
 from tlcore.data.spec import store_upload
 from tlcore.runs.result_file import RESULT_FILE
 from tlcore.runs.store import RunStore
@@ -112,6 +115,30 @@ def test_the_pages_warn_of_a_target_copying_source_samples_under_another_name(
             "copies of source samples"
         )
         assert "remove the copies from the target (sample ids 0, 1, 2, …)." in warning
+
+
+def test_the_pages_warn_of_a_target_of_the_source_photos_saved_again_as_jpeg(
+    app: OpenApp, workspace: Path
+) -> None:
+    """Two zip uploads: the second holds 12 of the first's digits saved again as JPEG (quality 60)
+    beside 8 the first lacks: near copies, which the exact check missed."""
+    mnist = load_domain("mnist5k")
+    pixels = (mnist.X[:, 0] * 255).round().to(torch.uint8).numpy()
+    source = {f"{int(mnist.y[i])}/d{i:02d}.png": png_bytes(pixels[i]) for i in range(60)}
+    target = {f"{int(mnist.y[i])}/d{i:02d}.jpg": jpeg_bytes(pixels[i], 60) for i in range(12)}
+    target |= {f"{int(mnist.y[i])}/d{i:02d}.png": png_bytes(pixels[i]) for i in range(60, 68)}
+    root = Workspace.resolve(workspace)
+    specs = [
+        store_upload(root, name, write_zip(workspace / name, members).read_bytes())
+        for name, members in (("field.zip", source), ("again.zip", target))
+    ]
+    at = app("data", *specs)
+    assert not at.exception, [e.message for e in at.exception]
+    (warning,) = [plain(w.value) for w in at.warning if "found by content" in w.value]
+    assert warning.startswith(
+        "The target repeats source images, found by content: 12 of the target's 20 samples are near "
+        "copies of source samples (re-encoded, resized or shifted)"
+    )
 
 
 def test_a_runs_card_and_compare_flag_a_run_scored_on_source_training_samples(

@@ -49,6 +49,13 @@ def png_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def jpeg_bytes(array: np.ndarray, quality: int) -> bytes:
+    """A JPEG of ``array`` (uint8 gray/RGB) at ``quality``."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
 def write_zip(path: Path, members: dict[str, bytes], name_encoding: str | None = None) -> Path:
     """``members`` in a zip archive; with ``name_encoding`` the names are stored in it and the zip's
     UTF-8 flag is left unset (macOS Archive Utility: UTF-8; old Windows tools: cp437)."""

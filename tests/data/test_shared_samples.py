@@ -87,6 +87,7 @@ def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
         "test_fraction": 0.2,
         "fix": None,
         "copies": None,
+        "near_copies": None,
         "text": shared.line(),
     }
 

@@ -30,6 +30,7 @@ KEYS = {
     "test_fraction",
     "fix",
     "copies",
+    "near_copies",
     "text",
 }
 

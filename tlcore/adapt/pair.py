@@ -19,6 +19,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import pair_image_shape
+from tlcore.data.near_copies import near_copies
 from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, copied_samples, shared_samples
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
@@ -42,19 +43,22 @@ class RunPair:
 
     def shared(self, cfg: AdaptConfig) -> SharedSamples | None:
         """The target samples, target test samples and held-out target test samples that are source
-        (training, validation) samples (:func:`~tlcore.data.overlap.shared_samples`), or exact copies of
-        them when the specs read other base datasets (:func:`~tlcore.data.overlap.copied_samples`, by
-        :func:`content_keys`); ``cfg`` is the config that split the pair."""
+        (training, validation) samples (:func:`~tlcore.data.overlap.shared_samples`), or copies of them
+        when the specs read other base datasets (:func:`~tlcore.data.overlap.copied_samples`, by
+        :func:`content_keys` and :func:`near_keyed`); ``cfg`` is the config that split the pair."""
         if base_dataset(cfg.source) == base_dataset(cfg.target):
             return self._shared(cfg)
-        source_train, source_val = _keyed((self.source_train, self.source_val), "source", repeats_count=False)
-        target_test, target = _keyed((self.target_test, self.target), "target", repeats_count=True)
-        keyed = RunPair(source_train, source_val, self.target_train, target_test, target)
-        return keyed._shared(cfg, self.target.ids)
+        sources = _keyed((self.source_train, self.source_val), "source", repeats_count=False)
+        targets = _keyed((self.target_test, self.target), "target", repeats_count=True)
+        (target_test, target), near = near_keyed(sources, targets)
+        keyed = RunPair(*sources, self.target_train, target_test, target)
+        return keyed._shared(cfg, self.target.ids, near)
 
-    def _shared(self, cfg: AdaptConfig, target_ids: Sequence[str] | None = None) -> SharedSamples | None:
+    def _shared(
+        self, cfg: AdaptConfig, target_ids: Sequence[str] | None = None, near: int = 0
+    ) -> SharedSamples | None:
         """What the splits' ids share; with ``target_ids`` (the target's sample ids) the ids are content
-        keys, and what they share is exact copies."""
+        keys, and what they share is copies, ``near`` of the target's samples near copies."""
         source_ids = (*self.source_train.ids, *self.source_val.ids)
         splits = RunSplits(
             self.source_train.ids, self.source_val.ids, self.target_test.ids, cfg.seed, cfg.test_fraction
@@ -62,7 +66,9 @@ class RunPair:
         ids, images = (source_ids, self.target.ids), self.target.is_image
         if target_ids is None:
             return shared_samples(cfg.source, cfg.target, ids, splits, images=images)
-        return copied_samples(cfg.source, cfg.target, ids, splits, images=images, target_ids=target_ids)
+        return copied_samples(
+            cfg.source, cfg.target, ids, splits, images=images, target_ids=target_ids, near=near
+        )
 
 
 def content_keys(X: torch.Tensor) -> tuple[str, ...]:
@@ -91,6 +97,34 @@ def _keyed(parts: Sequence[Domain], side: str, *, repeats_count: bool) -> list[D
     return keyed
 
 
+def near_keyed(sources: Sequence[Domain], targets: Sequence[Domain]) -> tuple[list[Domain], int]:
+    """The keyed (:func:`_keyed`) ``targets`` (of images; the last the whole target, the others parts of
+    it) with each near copy of a source image (:func:`~tlcore.data.near_copies.near_copies`) keyed as
+    that image, and how many of the whole target's samples are near copies. Only target content no
+    source sample holds is searched, and only source content a key names (a constant image, or one the
+    source repeats, is no one's original); feature vectors are left as they are (no rule tells a near
+    copy of a row from a like row)."""
+    whole = targets[-1]
+    if not whole.is_image:
+        return list(targets), 0
+    source_ids = [i for part in sources for i in part.ids]
+    exact = set(source_ids)
+    searched = [j for j, key in enumerate(whole.ids) if key not in exact and not _token(key)]
+    originals = near_copies(torch.cat([part.X for part in sources]), whole.X[searched]).tolist()
+    keyed = {
+        whole.ids[j]: source_ids[m]
+        for j, m in zip(searched, originals, strict=True)
+        if m >= 0 and not _token(source_ids[m])
+    }
+    renamed = [replace(part, ids=tuple(keyed.get(i, i) for i in part.ids)) for part in targets]
+    return renamed, sum(i in keyed for i in whole.ids)
+
+
+def _token(key: str) -> bool:
+    """Whether ``key`` is a :func:`_keyed` token (content that names no one sample) rather than a key."""
+    return ":" in key
+
+
 def load_run_pair(
     cfg: AdaptConfig, workspace: Workspace | None, needs_target_labels: Sequence[str] = ()
 ) -> RunPair:
@@ -114,17 +148,19 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
 
 def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
     """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, each sample hashed once
-    (:func:`content_keys`, when the specs read other base datasets) and no pixel copied (the split
+    (:func:`content_keys`, and images searched for near copies by :func:`near_keyed`, when the specs
+    read other base datasets) and no pixel copied by the split (it
     reads labels only; a sample keeps its number of dimensions, zero-sized); None for a pair too small
     for a run's split (no run trains on it, so none scores on shared samples)."""
     target_ids = target.ids
     by_content = base_dataset(cfg.source) != base_dataset(cfg.target)
+    near = 0
     if by_content:
         (source,) = _keyed([source], "source", repeats_count=False)
-        (target,) = _keyed([target], "target", repeats_count=True)
+        (target,), near = near_keyed([source], _keyed([target], "target", repeats_count=True))
     light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
     try:
         pair = split_pair(*light, cfg)
     except TLError:  # too few samples for the split
         return None
-    return pair._shared(cfg, target_ids if by_content else None)
+    return pair._shared(cfg, target_ids if by_content else None, near)

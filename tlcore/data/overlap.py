@@ -13,7 +13,9 @@ the source only by the two specs' shifts (a constructed pair, as the explain ben
 Specs of other base datasets (two uploads, a file and a built-in) have no ids in common, so their
 samples are compared by content: a target sample whose harmonised bytes are a source sample's is an
 exact copy of it (:func:`copied_samples`; the same photos uploaded in two folders, a table's rows
-repeated in another file). No split separates two uploads: the fix is to remove the copies.
+repeated in another file), and an image that is a source image re-encoded, resized or shifted by a
+pixel is a near copy of it (:mod:`tlcore.data.near_copies`). No split separates two uploads: the fix
+is to remove the copies.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class RunSplits:
 class SharedSamples:
     """Target samples that are source samples: in all, in the target's test split (among the source's
     training samples) and in the held-out splits (target test among source validation samples); found
-    ``by`` sample ids (specs of one base dataset) or by content (exact copies, specs of other ones)."""
+    ``by`` sample ids (specs of one base dataset) or by content (exact or near copies, specs of other
+    ones)."""
 
     base: str  # the target's dataset (by ids: the one both specs draw from), as the target names it
     shared: int  # target samples that are source samples
@@ -63,6 +66,7 @@ class SharedSamples:
     images: bool = True  # the samples are images (else feature vectors: a table's rows, an array's)
     by: Literal["ids", "content"] = "ids"
     copies: tuple[str, ...] = ()  # by content: the first target sample ids that are copies
+    near: int = 0  # by content: how many of ``shared`` are near copies (the rest are exact ones)
 
     def line(self, held_out: bool = False) -> str:
         """One line: the counts, what they do to the target's scores, the fix; with ``held_out``, what
@@ -87,7 +91,8 @@ class SharedSamples:
         )
 
     def _copies_text(self) -> str:
-        """The line of samples found by content: exact copies, whichever names the specs give them."""
+        """The line of samples found by content: exact or near copies, whichever names the specs give
+        them."""
         head = f"the target repeats source {self._kind}, found by content: "
         whole = self.shared == self.n_target
         count = (
@@ -95,7 +100,7 @@ class SharedSamples:
             if whole
             else f"{self.shared} of the target's {self.n_target}"
         )
-        head += f"{count} samples are exact copies of source samples"
+        head += f"{count} samples are {copies_words(self.shared, self.near)}"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
         if not self.shared_test:
@@ -155,8 +160,21 @@ class SharedSamples:
             "test_fraction": self.test_fraction,
             "fix": None if self.fix is None else {"source": self.fix[0], "target": self.fix[1]},
             "copies": list(self.copies) if self.by == "content" else None,
+            "near_copies": self.near if self.by == "content" else None,
             "text": self.line(held_out),
         }
+
+
+def copies_words(shared: int, near: int) -> str:
+    """What ``shared`` copies of source samples are, ``near`` of them near copies: ``exact copies of
+    source samples``, ``near copies of source samples (re-encoded, resized or shifted)`` or ``copies
+    of source samples (3 exact, 2 near copies: re-encoded, resized or shifted)``."""
+    if not near:
+        return "exact copies of source samples"
+    if near == shared:
+        return "near copies of source samples (re-encoded, resized or shifted)"
+    exact = shared - near
+    return f"copies of source samples ({exact} exact, {near} near copies: re-encoded, resized or shifted)"
 
 
 def fix_text(
@@ -224,17 +242,19 @@ def copied_samples(
     *,
     images: bool,
     target_ids: Sequence[str],
+    near: int = 0,
 ) -> SharedSamples | None:
-    """The target samples of ``target`` that are exact copies of samples of ``source`` (specs of other
-    base datasets): ``keys`` are each side's content keys (equal for equal bytes), ``splits`` a run's
-    split of them, ``target_ids`` the target's sample ids in the order of its keys; ``None`` when the
+    """The target samples of ``target`` that are copies of samples of ``source`` (specs of other base
+    datasets): ``keys`` are each side's content keys (equal for equal bytes; a near copy keyed as the
+    source sample it copies), ``splits`` a run's split of them, ``target_ids`` the target's sample ids in
+    the order of its keys, ``near`` how many of the target's samples are near copies; ``None`` when the
     target copies none."""
     found = _counted(source, target, keys, splits, images=images)
     if found is None:
         return None
     source_keys = set(keys[0])
     copies = tuple(i for i, key in zip(target_ids, keys[1], strict=True) if key in source_keys)
-    return replace(found, by="content", copies=copies[:COPIES_LISTED])
+    return replace(found, by="content", copies=copies[:COPIES_LISTED], near=near)
 
 
 def _counted(

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from tlcore.adapt import stored_params
+from tlcore.data.overlap import copies_words
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
@@ -131,7 +132,9 @@ def shared_note(result: Mapping[str, Any]) -> str | None:
     if not shared:
         return None
     copies = shared["by"] == "content"
-    n, are = shared["n_target"], "exact copies of source samples" if copies else "source samples"
+    near = shared.get("near_copies") or 0  # absent from a result stored before near copies were found
+    n = shared["n_target"]
+    are = copies_words(shared["shared"], near) if copies else "source samples"
     count = (
         f"all {n} of its target's samples"
         if shared["shared"] == n

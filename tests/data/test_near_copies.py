@@ -1,0 +1,126 @@
+"""Near copies between two uploads: target images that are source images re-encoded, resized or shifted
+by a pixel (the same field photos exported twice), which the exact check by content misses; two sets of
+different handwritten digits hold none."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tests.data.data_formats import jpeg_bytes, png_bytes, write_zip
+from tlcore.cli import main
+from tlcore.data import harmonise, load_domain
+from tlcore.data.near_copies import near_copies
+from tlcore.views.run_tables import shared_note
+from tlcore.workspace import Workspace
+
+
+def reencoded(images: torch.Tensor, quality: int) -> torch.Tensor:
+    """Grey images (N x 1 x H x W in [0, 1]) saved as JPEG at ``quality`` and read back."""
+    pixels = (images[:, 0] * 255).round().to(torch.uint8).numpy()
+    read = [np.asarray(Image.open(io.BytesIO(jpeg_bytes(p, quality)))) for p in pixels]
+    return torch.from_numpy(np.stack(read)).float()[:, None] / 255
+
+
+def test_reencoded_and_shifted_digits_are_near_copies_of_their_originals_only() -> None:
+    source = load_domain("mnist5k").X[:300]
+    copies = torch.cat([reencoded(source[:100], 60), torch.roll(source[100:200], (1, -1), (2, 3))])
+    found = near_copies(source, torch.cat([copies, load_domain("mnist5k").X[300:400]]))
+    right = found[:200] == torch.arange(200)
+    assert ((found[:200] >= 0) == right).all()  # a copy found is its own original's
+    assert int(right[:100].sum()) == 98  # JPEG at quality 60: 2 of 100 differ by more than 25%
+    assert right[100:].all()  # every shifted copy (the pixels moved out are black)
+    assert (found[200:] == -1).all()  # 100 other MNIST digits, none a copy
+    mnist, digits = harmonise(load_domain("mnist5k"), load_domain("digits"))
+    assert int((near_copies(mnist.X, digits.X) >= 0).sum()) == 0  # two sets of other digits
+
+
+def test_a_blank_image_is_no_ones_near_copy() -> None:
+    source = torch.zeros(3, 1, 8, 8)
+    source[1, 0, 2:6, 3] = 1.0
+    target = torch.zeros(2, 1, 8, 8)
+    target[1, 0, 3:7, 3] = 0.9  # source 1 moved a pixel down, a little darker
+    assert near_copies(source, target).tolist() == [-1, 1]
+
+
+def digit_members(images: dict[str, tuple[int, np.ndarray]], quality: int | None = None) -> dict[str, bytes]:
+    """Zip members: class folders of the ``images`` (name → label and pixels), PNGs or JPEGs at
+    ``quality``."""
+    if quality is None:
+        return {f"{label}/{name}.png": png_bytes(pixels) for name, (label, pixels) in images.items()}
+    return {f"{label}/{name}.jpg": jpeg_bytes(pixels, quality) for name, (label, pixels) in images.items()}
+
+
+def test_a_zip_of_the_same_photos_as_jpeg_is_found_as_near_copies(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The source's 60 PNGs; the target: 10 of them uploaded again as they are, 30 saved as JPEG
+    (quality 60) and 20 digits the source lacks."""
+    mnist = load_domain("mnist5k")
+    pixels = (mnist.X[:, 0] * 255).round().to(torch.uint8).numpy()
+    digit = {f"d{i:03d}": (int(mnist.y[i]), pixels[i]) for i in range(120)}
+    names = list(digit)
+    source = write_zip(tmp_path / "field.zip", digit_members({k: digit[k] for k in names[:60]}))
+    kept = digit_members({k: digit[k] for k in names[:10] + names[100:]})
+    resaved = digit_members({k: digit[k] for k in names[10:40]}, quality=60)
+    target = write_zip(tmp_path / "again.zip", kept | resaved)
+    pair = ["--source", str(source), "--target", str(target)]
+    code = main(["--workspace", str(workspace.root), "adapt", *pair, "--epochs", "1", "--estimate", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    shared = json.loads(out)["shared_samples"]
+    assert (shared["by"], shared["shared"], shared["near_copies"], shared["n_target"]) == (
+        "content",
+        40,
+        30,
+        60,
+    )
+    assert (shared["shared_test"], shared["n_test"]) == (9, 12)
+    assert len([i for i in shared["copies"] if i.endswith(".jpg")]) == 10  # the first 20 listed
+    assert shared["text"].startswith(
+        "the target repeats source images, found by content: 40 of the target's 60 samples are copies of "
+        "source samples (10 exact, 30 near copies: re-encoded, resized or shifted), and 9 of the 12 target "
+        "test samples a run with seed 0 scores on are copies of source training samples"
+    )
+    jpegs_only = write_zip(tmp_path / "jpegs.zip", resaved)
+    assert (
+        main(
+            [
+                "--workspace",
+                str(workspace.root),
+                "adapt",
+                "--source",
+                str(source),
+                "--target",
+                str(jpegs_only),
+                "--epochs",
+                "1",
+                "--estimate",
+            ]
+        )
+        == 0
+    )
+    assert (
+        "found by content: all 30 of the target's samples are near copies of source samples (re-encoded, "
+        "resized or shifted)" in capsys.readouterr().out
+    )
+
+
+def test_a_result_stored_before_near_copies_were_found_still_reads() -> None:
+    """A run's ``shared_samples`` without ``near_copies`` (an older tlstudio) reads as exact copies."""
+    stored = {"by": "content", "shared": 40, "n_target": 60, "shared_test": 9, "n_test": 12}
+    older = shared_note({"shared_samples": stored})
+    assert older == (
+        "9 of the 12 target test samples it scored on are copies of source training samples, so its target "
+        "accuracy reads too high (40 of its target's 60 samples are exact copies of source samples)"
+    )
+    assert shared_note({"shared_samples": stored | {"near_copies": 30}}) == older.replace(
+        "exact copies of source samples",
+        "copies of source samples (10 exact, 30 near copies: re-encoded, resized or shifted)",
+    )
