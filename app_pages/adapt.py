@@ -301,14 +301,23 @@ def runs_left_out(source: str, target: str) -> str | None:
     return " ".join(parts) or None
 
 
-@st.fragment(run_every=2.0)
-def runs_panel(source: str, target: str) -> None:
-    """The pair's recent runs with their progress, live curves and a cancel button; refreshes itself
-    (QA helper-142: another pair's runs were listed under this pair)."""
+LIVE_EVERY = 2.0  # seconds between refreshes of the runs panel while a run it lists is queued or running
+IDLE_EVERY = 10.0  # seconds between looks for a run launched elsewhere (another tab, the CLI) while none is
+
+
+def runs_live(source: str, target: str) -> bool:
+    """Whether a run the panel lists (the pair's newest :data:`RUNS_SHOWN`) is queued or running; a run
+    whose worker is gone is closed first."""
+    return any(record.active for record in engine.recent_runs(RUNS_SHOWN, source, target))
+
+
+def runs_panel(source: str, target: str) -> bool:
+    """The pair's recent runs with their progress, live curves and a cancel button (QA helper-142:
+    another pair's runs were listed under this pair); whether one of them is queued or running."""
     records = engine.recent_runs(RUNS_SHOWN, source, target)
     if not records:
         st.info("No runs of this pair yet: choose methods above and press Launch.", icon=":material/info:")
-        return
+        return False
     flagged = engine.alarms(records)
     for record in records:
         label = engine.run_label(record)
@@ -348,11 +357,32 @@ def runs_panel(source: str, target: str) -> None:
                     st.caption(
                         NO_CURVES.get(record.status, f"No epoch ended before the run was {record.status}.")
                     )
+    return any(record.active for record in records)
+
+
+@st.fragment(run_every=LIVE_EVERY)
+def live_panel(source: str, target: str) -> None:
+    """:func:`runs_panel` refreshed every :data:`LIVE_EVERY` s while a run it lists is queued or running;
+    the page reruns once none is (the panel goes still, :func:`idle_watch` takes over)."""
+    if not runs_panel(source, target):
+        st.rerun()
+
+
+@st.fragment(run_every=IDLE_EVERY)
+def idle_watch(source: str, target: str) -> None:
+    """Shows nothing: every :data:`IDLE_EVERY` s, reruns the page when a run it would list is queued or
+    running (launched from another tab or the CLI), so the panel goes live; a still page costs one read."""
+    if runs_live(source, target):
+        st.rerun()
 
 
 st.subheader("Runs")
 if left_out := runs_left_out(source_spec, target_spec):
     st.caption(display.esc(left_out))
-runs_panel(source_spec, target_spec)
+if runs_live(source_spec, target_spec):
+    live_panel(source_spec, target_spec)
+else:
+    runs_panel(source_spec, target_spec)
+    idle_watch(source_spec, target_spec)
 estimate.fill(recipe_estimate, estimate.runs_line([recipe_config]))
 estimate.fill(form_estimate, estimate.runs_line(planned))

@@ -7,7 +7,6 @@ from app_support import display, engine, kept_model, predictions, state
 from tlcore.data.shift_table import format_shifts
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import rows_text
-from tlcore.run_model_options import DEFAULT_PROBABILITIES
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.ranking import preselect
 from tlcore.views import predictions as figures
@@ -99,7 +98,7 @@ with st.expander("Upload a new batch to label", icon=":material/upload:"):
 request = st.session_state.get(state.PREDICT_REQUEST)
 if request is not None:
     with display.errors_shown():
-        summary, paths, notes = predictions.predict(*request)  # both files of one run of the model
+        summary, path, notes = predictions.predict(*request)
         domain = engine.load(request[1])
         st.subheader(f"{summary.n_samples:,} predictions")
         st.caption(display.esc(f"Run {labels.get(request[0], request[0])}, data {request[1]}."))
@@ -133,7 +132,7 @@ if request is not None:
             hide_index=True,
             column_config={"confidence": st.column_config.NumberColumn(format="percent")},
         )
-        st.dataframe(pd.read_csv(paths[DEFAULT_PROBABILITIES], nrows=200), hide_index=True, height=260)
+        st.dataframe(pd.read_csv(path, nrows=200), hide_index=True, height=260)
         download, every = st.columns([3, 2], vertical_alignment="center")
         every_class = every.checkbox(
             "Every class's probability",
@@ -142,7 +141,8 @@ if request is not None:
             "for calibration, ensembling or a threshold per class (`python -m tlcore predict --probabilities "
             "all`; the README's Predictions section says how odd class names are written)",
         )
-        path = paths["all" if every_class else DEFAULT_PROBABILITIES]
+        if every_class:  # written now, from the model outputs the prediction kept
+            path = predictions.every_class(*request)
         what = ", every class" if every_class else ""  # the box beside it names the probabilities
         download.download_button(
             f"Predictions, one row per sample (CSV, {summary.n_samples:,} rows{what})",

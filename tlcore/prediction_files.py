@@ -7,9 +7,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -74,72 +73,34 @@ def write_predictions(
     """Write one row per sample (columns of :meth:`PredictionBatch.to_frame`; ``probabilities="all"``:
     every class's p too) to a ``.csv`` or ``.parquet`` file, a batch at a time, atomically: a failure
     leaves no file. Returns their summary."""
-    return write_prediction_files({probabilities: path}, batches, least)
-
-
-def write_prediction_files(
-    paths: Mapping[Probabilities, str | Path],
-    batches: Iterable[PredictionBatch],
-    least: int = LEAST_CONFIDENT,
-) -> PredictionSummary:
-    """One file per entry of ``paths`` (the probabilities it holds, its path), from one pass over
-    ``batches`` (one run of the model): each the bytes :func:`write_predictions` writes for it alone, each
-    atomic (a failure leaves none; they appear one after the other). Returns their summary."""
-    checked = {probabilities: check_output(path) for probabilities, path in paths.items()}
-    if len(set(checked.values())) < len(checked):
-        raise TLError(f"one file for two kinds of predictions: {', '.join(map(str, checked.values()))}")
+    path = check_output(path)
     tally = Tally()
 
-    def write(temps: list[Path]) -> None:
-        with contextlib.ExitStack() as stack:
-            kinds = zip(temps, checked.items(), strict=True)
-            files = [_File(temp, kind, path.suffix.lower() == ".csv", stack) for temp, (kind, path) in kinds]
-            for batch in batches:
-                tally.add(batch)
-                for file in files:
-                    file.write(batch)
+    def tallied() -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            tally.add(batch)
+            yield batch.to_frame(probabilities)
+
+    def write(temp: Path) -> None:
+        if path.suffix.lower() == ".csv":
+            with temp.open("w", encoding="utf-8", newline="") as handle:
+                for i, frame in enumerate(tallied()):
+                    csv_safe(frame).to_csv(handle, header=i == 0, index=False)
+        else:
+            writer: pq.ParquetWriter | None = None
+            try:
+                for frame in tallied():
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(temp, table.schema)
+                    writer.write_table(table)
+            finally:
+                if writer is not None:
+                    writer.close()
         if not tally.ids:
             raise TLError("there are no predictions to write")
 
     try:
-        _atomic_all(list(checked.values()), write)
+        atomic_write(path, write)
     except OSError as exc:
-        raise TLError(
-            f"cannot write {' or '.join(map(str, checked.values()))}: {exc.strerror or exc}"
-        ) from None
+        raise TLError(f"cannot write {path}: {exc.strerror or exc}") from None
     return tally.summary(least)
-
-
-class _File:
-    """A predictions file being written to ``temp``, a batch at a time: a CSV (``csv``: its header once,
-    :func:`csv_safe`) or Parquet (its schema the first batch's)."""
-
-    def __init__(
-        self, temp: Path, probabilities: Probabilities, csv: bool, stack: contextlib.ExitStack
-    ) -> None:
-        self.temp, self.probabilities, self.frames = temp, probabilities, 0
-        self.csv = stack.enter_context(temp.open("w", encoding="utf-8", newline="")) if csv else None
-        self.parquet: pq.ParquetWriter | None = None
-        stack.callback(self.close)
-
-    def write(self, batch: PredictionBatch) -> None:
-        frame = batch.to_frame(self.probabilities)
-        if self.csv is not None:
-            csv_safe(frame).to_csv(self.csv, header=self.frames == 0, index=False)
-        else:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            self.parquet = self.parquet or pq.ParquetWriter(self.temp, table.schema)
-            self.parquet.write_table(table)
-        self.frames += 1
-
-    def close(self) -> None:
-        if self.parquet is not None:
-            self.parquet.close()
-
-
-def _atomic_all(paths: list[Path], write: Callable[[list[Path]], None], temps: tuple[Path, ...] = ()) -> None:
-    """``write`` the temporary files of ``paths``, then make each its path (:func:`atomic_write`, nested)."""
-    if len(temps) == len(paths):
-        write(list(temps))
-        return
-    atomic_write(paths[len(temps)], lambda temp: _atomic_all(paths, write, (*temps, temp)))

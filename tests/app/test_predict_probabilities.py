@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import npz_bytes
 from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.predict import Predictions, load_data, load_run_model, predict_rows
 from tlcore.runs import jobs
@@ -27,7 +28,7 @@ def downloads(at: AppTest) -> list[str]:
 
 
 def test_the_box_adds_every_classs_probability_to_the_download(
-    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
+    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     ws = Workspace.resolve(workspace)
     spec = f"upload:{save_upload(ws, 'zoo.npz', npz_bytes(CLASSES, n=12))}"
@@ -46,14 +47,15 @@ def test_the_box_adds_every_classs_probability_to_the_download(
     assert box.label == "Every class's probability" and box.value is False
     assert downloads(at) == ["Predictions, one row per sample (CSV, 12 rows)"]
     folder = ws.root / "predictions" / record.id
-    default, every = sorted(folder.glob("*.csv"), key=lambda path: path.name.endswith("-all.csv"))  # one pass
+    (default,) = folder.glob("*.csv")  # samples x classes cells are written only when asked for
     assert "p_sea_lion" not in pd.read_csv(default).columns
 
     box.check().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert passes == [12]  # the file the first pass wrote: the model is not run again
+    assert passes == [12]  # written from the outputs the prediction kept: the model is not run again
     assert downloads(at) == ["Predictions, one row per sample (CSV, 12 rows, every class)"]
-    assert every.name == default.name.replace(".csv", "-all.csv")
+    every = default.with_name(default.name.replace(".csv", "-all.csv"))
+    assert sorted(folder.glob("*.csv")) == sorted([default, every])
     frame = pd.read_csv(every)
     columns = ["p_sea_lion", "p_id", "p_Sea_Lion_2"]  # the model's class order; alike ignoring case
     assert list(frame.columns[-3:]) == columns and frame["id"].tolist() == list(range(12))
@@ -61,6 +63,11 @@ def test_the_box_adds_every_classs_probability_to_the_download(
     softmax = np.concatenate([batch.p for batch in predict_rows(trained, load_data(trained, spec, ws))])
     np.testing.assert_allclose(frame[columns].to_numpy(), softmax, rtol=1e-9)  # the CLI's numbers
     pd.testing.assert_frame_equal(frame[pd.read_csv(default).columns], pd.read_csv(default))
+    for kind, written in (("top3", default), ("all", every)):  # the bytes of `predict --out`
+        out = tmp_path / f"cli-{kind}.csv"
+        argv = ["--workspace", str(ws.root), "predict", record.id, "--data", spec, "--probabilities", kind]
+        assert main([*argv, "--out", str(out)]) == 0
+        assert written.read_bytes() == out.read_bytes()
 
     box.uncheck().run()
     assert downloads(at) == ["Predictions, one row per sample (CSV, 12 rows)"]

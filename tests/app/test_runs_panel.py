@@ -109,14 +109,14 @@ def test_a_refresh_reads_the_index_once_and_only_active_histories(
     app: OpenApp, workspace: Path, counter: Counter
 ) -> None:
     """AppTest re-runs the whole page, never the fragment alone: a page run is the app's one sweep, the
-    page's count of the runs the panel leaves out, and the panel, whose share (connections opened inside
-    ``runs_panel``) is what each 2 s refresh costs. The same page run used to open 27 connections, all
-    in the panel."""
+    page's count of the runs the panel leaves out, its look at whether a listed run is live, and the
+    panel, whose share (connections opened inside ``runs_panel``) is what each 2 s refresh costs. The
+    same page run used to open 27 connections, all in the panel."""
     runs = _eight_runs(workspace)
     at = app("adapt")  # the first page run fills the caches (store, finished runs' curves)
     counter.reset()
     at.run()
-    assert (counter.total, counter.panel, counter.histories) == (3, 1, 3)
+    assert (counter.total, counter.panel, counter.histories) == (4, 1, 3)
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.metric) == 3 and {m.value for m in at.metric} == {"80.0%"}
     assert len(at.error) == 2 and all("out of memory" in e.value for e in at.error)
@@ -141,8 +141,9 @@ def test_a_refresh_reads_the_index_once_and_only_active_histories(
 def test_the_panel_closes_a_run_it_finds_dead(
     app: OpenApp, workspace: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Between page runs the fragment refreshes alone (app.py's sweep does not run): here the sweep
-    is switched off to stand for that, and the panel must close the dead run it read itself."""
+    """Between page runs the fragments refresh alone (app.py's sweep does not run): here the sweep
+    is switched off to stand for that, and the page's look at whether a listed run is live, the read the
+    idle page's look and the live panel make on their own, must close the dead run it read itself."""
     _eight_runs(workspace)
     at = app("adapt")
     monkeypatch.setattr(engine, "close_stale_runs", lambda: None)
@@ -153,15 +154,15 @@ def test_the_panel_closes_a_run_it_finds_dead(
     assert run_store.start(run_id, pid=dead_worker.pid)
     counter.reset()
     at.run()
-    # the list, the UPDATE closing it, the list again, and the pair's done runs read once for the
-    # alarms: the new run pushed an older done run out of the 8 in view, so their set changed (and,
-    # outside the panel, the page's one count of the runs it leaves out)
-    assert (counter.total, counter.panel) == (5, 4)
+    # the look: the list, the UPDATE closing it, the list again; the panel: the list, and the pair's
+    # done runs read once for the alarms: the new run pushed an older done run out of the 8 in view, so
+    # their set changed (and the page's one count of the runs it leaves out)
+    assert (counter.total, counter.panel) == (6, 2)
     assert run_store.get(run_id).status == "interrupted"
     assert any(f"worker process {dead_worker.pid} ended without finishing" in e.value for e in at.error)
     counter.reset()
     at.run()
-    assert (counter.total, counter.panel) == (2, 1)
+    assert (counter.total, counter.panel) == (3, 1)
 
 
 def test_a_cancelled_run_is_no_failure_and_a_queued_one_says_it_waits(app: OpenApp, workspace: Path) -> None:

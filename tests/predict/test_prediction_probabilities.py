@@ -16,9 +16,8 @@ from tests.predict.test_predict import TEXT
 from tests.predict.test_predict_cli import cli
 from tlcore.data import load_domain
 from tlcore.data.domain import Domain
-from tlcore.errors import TLError
 from tlcore.predict import load_run_model, predict_rows, probability_columns
-from tlcore.prediction_files import write_prediction_files, write_predictions
+from tlcore.prediction_files import write_predictions
 from tlcore.workspace import Workspace
 
 TOP3 = ["id", "predicted", "confidence", "entropy", "top1", "p1", "top2", "p2", "top3", "p3"]
@@ -141,36 +140,4 @@ def test_cli_writes_every_class_on_request_and_refuses_it_without_a_file(
     with pytest.raises(SystemExit) as exited:
         cli(workspace, capsys, *args, "--out", str(tmp_path / "x.csv"), "--probabilities", "some")
     assert exited.value.code == 2 and "invalid choice: 'some'" in capsys.readouterr().err
-    assert not (tmp_path / "x.csv").exists()
-
-
-def test_one_run_of_the_model_writes_the_default_and_the_all_probabilities_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The Predict page's two downloads come from one forward pass per batch: each file the bytes
-    :func:`write_predictions` writes for it alone (which runs the model again)."""
-    classes = ("cat", "=dog", "sea lion")
-    trained = seeded_model("mlp", (6,), classes, seed=5)
-    X = 3 * torch.randn(11, 6, generator=torch.Generator().manual_seed(4))
-    domain = Domain("d", X, torch.arange(11) % 3, classes)
-    alone = {
-        kind: tmp_path / f"alone-{kind}{suffix}" for kind, suffix in (("top3", ".csv"), ("all", ".parquet"))
-    }
-    summaries = [
-        write_predictions(alone[k], predict_rows(trained, domain, batch_size=4), probabilities=k)
-        for k in alone
-    ]
-    calls: list[int] = []
-    forward = type(trained.model).forward
-    monkeypatch.setattr(
-        type(trained.model), "forward", lambda self, x: calls.append(len(x)) or forward(self, x)
-    )
-    together = {kind: tmp_path / f"together-{path.name}" for kind, path in alone.items()}
-    summary = write_prediction_files(together, predict_rows(trained, domain, batch_size=4))
-    assert calls == [4, 4, 3]  # one pass: each batch once
-    assert summary.to_dict() == summaries[0].to_dict() == summaries[1].to_dict()
-    for kind, path in alone.items():
-        assert together[kind].read_bytes() == path.read_bytes()
-    with pytest.raises(TLError, match="one file for two kinds of predictions"):
-        write_prediction_files({"top3": tmp_path / "x.csv", "all": tmp_path / "x.csv"}, [])
     assert not (tmp_path / "x.csv").exists()
