@@ -157,6 +157,7 @@ class DeepCoralParams:
 class FixMatchParams:
     threshold: float = 0.95
     align: bool = True  # AdaMatch's distribution alignment of the weak-view predictions
+    teacher: bool = True  # weak-view labels from the stage's weight average (mean teacher), if it keeps one
 
     def check(self) -> None:
         require(

@@ -42,7 +42,9 @@ from tlcore.method_params import (
 
 Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
 Kind = Literal["baseline", "stage", "weights", "term", "transform"]
-Need = Literal["strong_target_view", "labelled_target"]  # extra inputs a term may ask the loop for
+Need = Literal[
+    "strong_target_view", "labelled_target", "target_teacher"
+]  # extra inputs a term may ask the loop for
 Param = float | int | str | bool
 WEIGHT = "weight"  # the table-level parameter of every term
 
@@ -283,7 +285,7 @@ BUILT_IN: tuple[Method, ...] = (
         "FixMatch: confident predictions on the target train a strongly augmented view of it.",
         params=FixMatchParams,
         weight=1.0,
-        needs=frozenset({"strong_target_view"}),
+        needs=frozenset({"strong_target_view", "target_teacher"}),
     ),
     Method(
         "im",

@@ -215,9 +215,28 @@ def test_fixmatch_aligns_the_weak_predictions_to_the_source_class_balance():
     assert loss.item() == pytest.approx(math.log(3) * confident.sum().item() / 3)
     step = step_inputs(torch.zeros(2, 2), torch.zeros(3, 2), logits_s=source, logits_t=weak)
     with pytest.raises(ValueError, match="strong view of the target batch"):
-        FixMatchLoss(0.5, align=True)(step)
+        FixMatchLoss(0.5, align=True, teacher=False)(step)
     step.logits_t_strong, step.feats_t_strong = strong, torch.zeros(3, 2)
-    assert FixMatchLoss(0.5, align=True)(step)[0].item() == pytest.approx(loss.item())
+    assert FixMatchLoss(0.5, align=True, teacher=False)(step)[0].item() == pytest.approx(loss.item())
+
+
+def test_fixmatch_takes_its_weak_labels_from_the_mean_teacher_when_there_is_one():
+    live = torch.tensor([[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 0.1]])
+    teacher = torch.tensor([[0.0, 4.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0]])
+    strong = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], requires_grad=True)
+    step = step_inputs(torch.zeros(2, 2), torch.zeros(3, 2), logits_t=live)
+    step.logits_t_strong, step.feats_t_strong = strong, torch.zeros(3, 2)
+    untaught = FixMatchLoss(0.9, align=False, teacher=True)(step)  # no average yet: the live labels
+    assert untaught[0].item() == pytest.approx(fixmatch_loss(live, strong, 0.9)[0].item())
+    assert untaught[1]["confident"] == pytest.approx(2 / 3)  # rows 0 and 1 (labels 0, 1)
+    step.logits_t_teacher = teacher
+    loss, logs = FixMatchLoss(0.9, align=False, teacher=True)(step)
+    ce = torch.nn.functional.cross_entropy(strong, torch.tensor([1, 1, 2]), reduction="sum")
+    assert loss.item() == pytest.approx(ce.item() / 3) and logs["confident"] == 1.0  # the teacher's 1, 1, 2
+    loss.backward()
+    assert strong.grad is not None  # the strong view trains; the teacher's logits carry no gradient
+    live_only = FixMatchLoss(0.9, align=False, teacher=False)(step)[0]  # teacher off: the live labels
+    assert live_only.item() == pytest.approx(untaught[0].item())
 
 
 def test_labelled_target_is_the_cross_entropy_of_the_labelled_target_batch():

@@ -86,3 +86,57 @@ def test_the_loop_trains_the_same_path_and_keeps_and_scores_the_average():
     scored = evaluate(kept, val)  # the last epoch scored the model it ends with
     assert kept_epochs[-1]["source_val_loss"] == pytest.approx(scored["loss"], abs=1e-6)
     assert kept_epochs[-1]["source_val_loss"] != pytest.approx(live_epochs[-1]["source_val_loss"], abs=1e-6)
+
+
+def test_the_teacher_is_the_average_itself_and_moves_with_it():
+    model, average = _net(), WeightAverage(0.5)
+    assert average.teacher(model) is None  # nothing to teach before the first update
+    _set(model, 1.0)
+    average.update(model)
+    teacher = average.teacher(model)
+    assert teacher is not None and not teacher.training and teacher is not model
+    assert not any(p.requires_grad for p in teacher.parameters())
+    _set(model, 3.0)
+    average.update(model)
+    assert average.teacher(model) is teacher  # one copy, moved in place by each update
+    assert torch.equal(teacher[0].weight, torch.full((2, 3), 2.0))  # 0.5 * 1 + 0.5 * 3
+    assert torch.equal(teacher[1].running_mean, torch.full((2,), 2.0))
+    assert torch.equal(average.averaged(model)[0].weight, teacher[0].weight)
+    assert torch.equal(model[0].weight, torch.full((2, 3), 3.0))  # the live model is left alone
+
+
+def test_a_term_needing_the_teacher_reads_the_target_batch_under_the_average(monkeypatch):
+    source, target = _blobs(128, 0.0, 0), _blobs(64, 0.5, 1, labelled=False)
+    loops: list[WeightAverage] = []  # the loop's own average, caught at its updates
+    update = WeightAverage.update
+    monkeypatch.setattr(WeightAverage, "update", lambda self, m: (loops.append(self), update(self, m)))
+    seen: list[tuple[torch.Tensor | None, torch.Tensor, torch.Tensor | None]] = []
+
+    def objective(step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        average = loops[-1] if loops else None
+        copy = None if average is None else average.averaged(model).eval()
+        expected = None if copy is None else copy(step.x_t)[0].detach()
+        seen.append((step.logits_t_teacher, step.teacher_target(), expected))
+        return step.logits_t.sum() * 0.0, {}  # type: ignore[union-attr]
+
+    def run(decay: float, needs: frozenset) -> list[dict[str, float]]:
+        nonlocal model
+        loops.clear(), seen.clear()
+        torch.manual_seed(0)
+        model = build_model("mlp", (8,), 3)
+        settings = TrainSettings(epochs=1, batch_size=32, seed=3, log_every=0, ema_decay=decay)
+        return train(
+            model, source, target, settings=settings, terms=[Term("t", objective, 1.0, needs)]
+        ).epochs
+
+    model: nn.Module
+    taught = run(0.9, frozenset({"target_teacher"}))
+    assert seen[0][0] is None and seen[0][2] is None  # step 0: no average yet, the live model's stand in
+    for given, used, expected in seen[1:]:
+        assert given is not None and expected is not None and used is given and not given.requires_grad
+        assert torch.allclose(given, expected, atol=1e-6)
+    plain = run(0.9, frozenset())  # without the need: no teacher pass, the same training path
+    assert len(seen) > 1 and all(given is None for given, _, _ in seen)
+    assert [e["loss"] for e in plain] == [e["loss"] for e in taught]
+    run(0.0, frozenset({"target_teacher"}))  # no average kept: the live model's logits, detached
+    assert all(given is None and not used.requires_grad for given, used, _ in seen)

@@ -89,21 +89,22 @@ RECOMMENDED = Recipe(
     methods=("deep_coral", "im", "fixmatch", "shot_pl", "adabn"),
     params={
         "deep_coral": {"layer": "features", "weight": 100.0},
-        "fixmatch": {"weight": 0.3, "align": False, "threshold": 0.9},
+        "fixmatch": {"weight": 0.3, "align": False, "threshold": 0.9, "teacher": True},
     },
     budget={"warm_start": True, "epochs": 4, "adapt_epochs": 10, "ema_decay": 0.99},
     summary="A short source-only pre-training (4 epochs), then adapting that model (10 epochs): Deep "
     "CORAL aligns the covariances of the bottleneck features (at weight 100; its default, the logits, "
     "was not screened inside this recipe), information maximisation makes the target predictions "
-    "confident yet diverse, FixMatch trains {strong_view} on the "
-    "confident predictions of its plain view, SHOT's clustering pseudo-labels train each target "
-    "sample towards its nearest class centroid in feature space. FixMatch runs at 0.3 times the "
-    "source loss (its pseudo-labels are a shifted model's), confident from 0.9 rather than the "
-    "paper's 0.95 (so that a hard shift's target gets labels too), and without AdaMatch's "
-    "alignment (it re-labels a batch's borderline samples by that batch's noisy class means; the "
-    "diversity term already keeps the predictions from collapsing). The adapted model kept is the "
-    "moving average of the weights over the steps (EMA, decay 0.99), which settles epochs before the "
-    "live weights do; AdaBN then gives {batch_norm} the target's statistics. Measured in "
+    "confident yet diverse, FixMatch trains {strong_view} on the confident predictions of its plain "
+    "view, SHOT's clustering pseudo-labels train each target sample towards its nearest class "
+    "centroid in feature space. FixMatch runs at 0.3 times the source loss (its pseudo-labels are a "
+    "shifted model's), confident from 0.9 rather than the paper's 0.95 (so that a hard shift's target "
+    "gets labels too), without AdaMatch's alignment (it re-labels a batch's borderline samples by "
+    "that batch's noisy class means; the diversity term already keeps the predictions from "
+    "collapsing), and takes its labels from the moving average of the weights over the steps (EMA, "
+    "decay 0.99; a mean teacher: its labels follow about the last hundred steps' weights, not "
+    "the last step's). That average is also the adapted model kept: it settles epochs before the "
+    "live weights do. AdaBN then gives {batch_norm} the target's statistics. Measured in "
     "docs/benchmarks.md.",
 )
 RECIPES: dict[str, Recipe] = {RECOMMENDED.name: RECOMMENDED}

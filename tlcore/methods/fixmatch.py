@@ -1,6 +1,7 @@
 """Self-training: FixMatch-style consistency on two views of the target (Sohn et al. 2020, NeurIPS,
 arXiv:2001.07685), with AdaMatch's distribution alignment for domain shift (Berthelot et al. 2022,
-ICLR, arXiv:2106.04732).
+ICLR, arXiv:2106.04732) and a mean teacher's labels (Tarvainen & Valpola 2017, NeurIPS; French et
+al. 2018, ICLR, arXiv:1706.05208, for domain adaptation).
 
 The confident predictions on the weak view (the target batch as is) become hard pseudo-labels
 for a strong view of the same samples (:func:`tlcore.data.augment.strong_augment`: stronger affine,
@@ -16,8 +17,12 @@ Plain FixMatch (``align=False``) amplifies a shifted source model's confident mi
 nuisance shift its pseudo-labels collapse onto one class (measured). The alignment rescales
 the target predictions so that their batch mean matches the source batch's (no source labels
 used), which assumes target class proportions near the source's. ``tau = 0.95`` is the paper's.
-Its entry in :mod:`tlcore.method_table` declares ``needs={"strong_target_view"}``: the loop then
-runs the strong view in the same forward pass as the source and target batches. Default weight 1
+``teacher=True``: where the stage keeps a moving average of its weights (``ema_decay``), the weak
+view is read by that average (the mean teacher, in eval mode) instead of the live model, so a label
+follows the weights of the last ~``1 / (1 - decay)`` steps rather than the last step's; without an
+average it is the live model, as in the paper. Its entry in :mod:`tlcore.method_table` declares
+``needs={"strong_target_view", "target_teacher"}``: the loop then runs the strong view in the same
+forward pass as the source and target batches, and the weak view through the average. Default weight 1
 (the paper's ``lambda_u``): the term is a cross-entropy on the scale of the source loss.
 """
 
@@ -57,12 +62,12 @@ def fixmatch_loss(
 
 
 class FixMatchLoss(nn.Module):
-    def __init__(self, threshold: float, align: bool) -> None:
+    def __init__(self, threshold: float, align: bool, teacher: bool) -> None:
         super().__init__()
-        self.threshold, self.align = threshold, align
+        self.threshold, self.align, self.teacher = threshold, align, teacher
 
     def forward(self, step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
-        logits_weak, _ = step.target()
+        logits_weak = step.teacher_target() if self.teacher else step.target()[0]
         logits_strong, _ = step.target_strong()
         logits_source = step.logits_s if self.align else None
         loss, mask = fixmatch_loss(logits_weak, logits_strong, self.threshold, logits_source)
@@ -71,4 +76,4 @@ class FixMatchLoss(nn.Module):
 
 @builds("fixmatch")
 def fixmatch(params: FixMatchParams, ctx: TermContext) -> FixMatchLoss:
-    return FixMatchLoss(params.threshold, params.align)
+    return FixMatchLoss(params.threshold, params.align, params.teacher)

@@ -149,6 +149,7 @@ class _Loop:
             self.labelled = data.target_labelled
             self.labelled_gen = generator(settings.seed, "labelled_target")
         self.average = WeightAverage(settings.ema_decay) if settings.ema_decay else None
+        self.teacher = self.average if "target_teacher" in needs else None  # the mean teacher's weights
         self.change: PredictionChange | None = None  # only when the stage may stop once settled
         self.settling: Settling | None = None
         if settings.settle_tol and data.target is not None:
@@ -203,7 +204,14 @@ class _Loop:
             y_tl=None if y_tl is None else y_tl.to(self.device),
             logits_tl=logits[tl] if has_tl else None,
             feats_tl=feats[tl] if has_tl else None,
+            logits_t_teacher=self.teacher_logits(x[t]) if has_t else None,
         )
+
+    @torch.no_grad()
+    def teacher_logits(self, x_t: torch.Tensor) -> torch.Tensor | None:
+        """The target batch's logits under the weight average, when a term needs them and it has one."""
+        teacher = None if self.teacher is None else self.teacher.teacher(self.model)
+        return None if teacher is None else teacher(x_t)[0]
 
     def labelled_batch(self) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """``min(batch_size, n)`` labelled target samples drawn afresh (without replacement), augmented

@@ -7,7 +7,10 @@ target batch to the same forward pass (``StepInputs.target_strong()``, for consi
 as FixMatch; the plain target batch is the weak view); ``"labelled_target"`` appends a batch of the
 stage's few labelled target samples (``train(target_labelled=...)``, ``min(batch_size, n)`` drawn
 afresh each step, with the source's augmentation) to it (``StepInputs.labelled_target()``, for
-semi-supervised terms). Without such a need nothing changes, random draws included.
+semi-supervised terms); ``"target_teacher"`` runs the plain target batch through the stage's weight
+average as well (:meth:`tlcore.weight_average.WeightAverage.teacher`: eval mode, no gradient;
+``StepInputs.teacher_target()``, for self-training terms that label the target with a mean teacher).
+Without such a need nothing changes, random draws included.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ class StepInputs:
     y_tl: torch.Tensor | None = None  # B_l
     logits_tl: torch.Tensor | None = None  # B_l x n_classes
     feats_tl: torch.Tensor | None = None  # B_l x d
+    # the target batch under the stage's weight average (only when a term needs "target_teacher" and
+    # the stage keeps an average that has had its first update)
+    logits_t_teacher: torch.Tensor | None = None  # B_t x n_classes, no gradient
 
     def target(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(logits_t, feats_t)``; a ValueError when the step has no target batch."""
@@ -62,6 +68,12 @@ class StepInputs:
                 "needs=('strong_target_view',)"
             )
         return self.logits_t_strong, self.feats_t_strong
+
+    def teacher_target(self) -> torch.Tensor:
+        """The target batch's logits under the stage's weight average (the mean teacher), or the live
+        model's, detached, where the stage keeps no average (yet)."""
+        logits_t, _ = self.target()
+        return logits_t.detach() if self.logits_t_teacher is None else self.logits_t_teacher
 
     def labelled_target(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(logits_tl, y_tl)`` of the step's labelled target batch; a ValueError when the step has
