@@ -9,7 +9,7 @@ def test_a_named_recipe_is_labelled_with_its_parameters_and_budget():
     label = _recipe_label("recommended", {"config": config.to_dict()})
     params = (
         "deep_coral.layer=features, deep_coral.weight=100, "
-        "fixmatch.weight=0.3, fixmatch.align=False, fixmatch.threshold=0.9"
+        "fixmatch.weight=0.3, fixmatch.align=False, fixmatch.threshold=0.9, fixmatch.teacher=True"
     )
     assert label == f"recipe `recommended`: {config.method_label} ({params}), {config.budget_text}"
     assert _recipe_label("deep_coral+im", {"config": config.to_dict()}) == "recipe `deep_coral+im`"

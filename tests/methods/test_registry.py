@@ -168,10 +168,11 @@ def test_each_kind_registers_through_its_own_decorator():
         term.parse_params({"side": "up"})
 
 
-def test_fixmatch_needs_a_strong_target_view_and_labelled_target_the_labelled_samples():
+def test_fixmatch_needs_a_strong_target_view_and_its_teacher_labelled_target_the_labelled_samples():
     terms = [spec for spec in list_methods() if isinstance(spec.builder, TermBuilder)]
     needs = {spec.name: spec.needs for spec in terms if spec.needs}
-    assert needs == {"fixmatch": {"strong_target_view"}, "labelled_target": {"labelled_target"}}
+    fixmatch = {"strong_target_view", "target_teacher"}
+    assert needs == {"fixmatch": fixmatch, "labelled_target": {"labelled_target"}}
     assert [spec.name for spec in terms if spec.needs_target_labels] == ["labelled_target"]
 
 

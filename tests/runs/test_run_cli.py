@@ -249,7 +249,7 @@ def test_params_read_as_the_cli_takes_them() -> None:
     assert config.params_text == "dann.weight=0.5, dann.hidden=128"
     assert (
         RECOMMENDED.config("a", "b").params_text == "deep_coral.layer=features, deep_coral.weight=100, "
-        "fixmatch.weight=0.3, fixmatch.align=False, fixmatch.threshold=0.9"
+        "fixmatch.weight=0.3, fixmatch.align=False, fixmatch.threshold=0.9, fixmatch.teacher=True"
     )
     assert replace(config, params={}).params_text == ""
 
