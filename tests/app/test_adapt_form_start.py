@@ -89,7 +89,7 @@ def test_one_change_keeps_the_rest_of_the_recipe_and_says_the_quote_no_longer_ap
     assert config == expected
     assert config.params == {
         "deep_coral": {"layer": "features", "weight": 100.0},
-        "fixmatch": {"weight": 0.5, "align": False, "threshold": 0.9},
+        "fixmatch": {"weight": 0.5, "align": False, "threshold": 0.9, "teacher": True},
     }  # the recipe's parameters kept, the other methods' defaults not stored (as `adapt --recipe` does)
     assert baseline_key(config, "cpu") != baseline_key(RECOMMENDED.config(SOURCE, TARGET), "cpu")  # seed
 
