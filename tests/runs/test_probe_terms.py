@@ -45,6 +45,24 @@ def test_a_probe_forwards_what_the_compositions_paired_step_forwards(
     assert rows == [B] * steps + [paired_rows] * steps + [2 * B]
 
 
+def test_a_probe_of_an_averaged_stage_times_fixmatchs_teacher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``ema_decay`` the paired steps update the weight average and, after the first, run the
+    target batch through it for FixMatch's labels (the teacher, a copy of the network and its hook)."""
+    rows: list[int] = []
+
+    def recorded(*args: Any) -> Any:
+        model = network(*args)
+        model.register_forward_pre_hook(lambda _module, inputs: rows.append(len(inputs[0])))
+        return model
+
+    monkeypatch.setattr(probe, "network", recorded)
+    cfg = AdaptConfig("a", "b", ("fixmatch",), batch_size=B, augment=False, ema_decay=0.99)
+    probe.measure(cfg, (1, 28, 28), 3, torch.device("cpu"))
+    steps = 1 + probe.PROBE_STEPS
+    paired = [3 * B] + [3 * B, B] * probe.PROBE_STEPS  # no average before the first step's update
+    assert rows == [B] * steps + paired + [2 * B]  # the single steps (source-only) keep no average
+
+
 def test_a_probe_is_kept_per_compositions_terms() -> None:
     """Another term's probe is another cache entry; a term's parameters or weight, or a method with no
     term (its paired step a plain one), are not."""
@@ -56,3 +74,5 @@ def test_a_probe_is_kept_per_compositions_terms() -> None:
     assert len({key(("dann",)), key(("deep_coral",)), key(("fixmatch",)), key(("deep_coral", "im"))}) == 4
     assert key(("dann",)) == key(("dann",), {"dann": {"weight": 0.3}})
     assert key(("kmm",)) == key(("domain_weights",)) == key(("source_only",))
+    averaged = probe.probe_key(AdaptConfig("a", "b", ("fixmatch",), ema_decay=0.99), work, (1, 28, 28), 10)
+    assert averaged != key(("fixmatch",))

@@ -7,13 +7,16 @@ synthetic samples of the pair's shape: one untimed warm-up step then :data:`PROB
 without a target (single steps), the same with one (paired steps: source and target batches in one
 forward pass) and the config's own loss terms, built as the run builds them (:mod:`tlcore.adapt.terms`),
 with the rows they need (FixMatch's strong view of the target batch: a third batch in the forward pass;
-a semi-supervised term's labelled target rows), each the time between the loop's step events; then one
+a semi-supervised term's labelled target rows) and the adapt stage's weight average (its update after
+each step, and FixMatch's teacher: the target batch through it), each the time between the loop's step
+events; then one
 evaluation of the 2B samples
 (the cost per sample of each evaluated model's evaluation and of the scores each epoch takes on the
 source validation and target test splits). The numbers are
 kept in ``<workspace>/cache/estimates/<key>.pkl`` (:mod:`tlcore.cache_files`: versioned, pruned to its
 cap), the key a hash of the network, image size, device, batch size, torch's thread count, the input
-shape, the class count, the bottleneck and the loss terms (not their parameters): a rerun of the page or
+shape, the class count, the bottleneck, the loss terms (not their parameters) and whether the adapt
+stage averages its weights: a rerun of the page or
 the CLI reads them back.
 """
 
@@ -47,7 +50,7 @@ PROBE_STEPS = 2  # timed steps of each kind
 def probe_key(cfg: AdaptConfig, work: Workload, shape: tuple[int, ...], n_classes: int) -> str:
     """SHA-256 (hex) of what a step's time depends on (see the module doc)."""
     values = [work.model, work.image_size, work.device, work.batch_size, torch.get_num_threads()]
-    values += [list(shape), n_classes, cfg.bottleneck, _terms_key(cfg)]
+    values += [list(shape), n_classes, cfg.bottleneck, _terms_key(cfg), cfg.ema_decay > 0]
     return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()
 
 
@@ -121,7 +124,8 @@ def _step_seconds(
 ) -> list[float]:
     """The seconds between the loop's step events after its first (warm-up: allocations, kernel choice)
     step: single steps without ``target``, paired (B source + B target rows) with it, with ``terms``
-    and the extra rows they need (a strong view of the target batch, ``labelled`` target rows)."""
+    and the extra work they need (a strong view of the target batch, ``labelled`` target rows, the
+    target batch through the weight average) and the adapt stage's weight average."""
     marks: list[float] = []
 
     def mark(event: ProgressEvent) -> None:
@@ -141,6 +145,7 @@ def _step_seconds(
         log_every=1,
         device=device.type,
         stage="probe",
+        ema_decay=0.0 if target is None else cfg.ema_decay,  # the adapt stage's average (and teacher)
     )
     history = train(
         model,
