@@ -1,5 +1,5 @@
-"""SIGTERM (a scheduler's ``timeout``, ``kill``, ``docker stop``) to an inline ``adapt`` ends it as
-Ctrl-C does: one ``error:`` line, exit 130, the run closed ``cancelled`` with no result."""
+"""SIGTERM (a scheduler's ``timeout``, ``kill``, ``docker stop``) ends any CLI command as Ctrl-C does:
+one ``error:`` line, exit 130; an inline ``adapt``'s run closed ``cancelled`` with no result."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from types import FrameType
 
 import pytest
 
-from tlcore.runs.jobs import child_env, sigterm_cancels
+from tlcore.cli import main
+from tlcore.cli import methods as methods_cli
+from tlcore.interrupts import sigterm_cancels
+from tlcore.runs.jobs import child_env
 from tlcore.runs.store import ARTIFACTS, RunStore
 from tlcore.workspace import Workspace
 
@@ -57,5 +60,26 @@ def test_sigterm_cancels_only_meanwhile() -> None:
         assert signal.getsignal(signal.SIGTERM) is handler and seen == []
         os.kill(os.getpid(), signal.SIGTERM)
         assert seen == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_sigterm_ends_any_command_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def signalled(args: object) -> int:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler runs at the next bytecode; never slept through
+        return 0
+
+    def unhandled(signum: int, frame: FrameType | None) -> None:
+        raise RuntimeError("SIGTERM reached the process's own handler")
+
+    monkeypatch.setattr(methods_cli, "methods_command", signalled)
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        assert main(["methods"]) == 130
+        assert capsys.readouterr().err == "error: interrupted\n"
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # put back once the command ends
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from tlcore.errors import TLError
+from tlcore.interrupts import sigterm_cancels
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser_for(argv).parse_args(argv)
     try:
-        full_ids(args)
-        return int(args.handler(args))
+        with sigterm_cancels():  # SIGTERM ends any command as Ctrl-C does
+            full_ids(args)
+            return int(args.handler(args))
     except TLError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

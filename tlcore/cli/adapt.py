@@ -74,13 +74,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """SIGTERM (a scheduler's ``timeout``, ``kill``, ``docker stop``) ends ``adapt`` as Ctrl-C does:
-    ``error: interrupted``, exit 130, an inline run closed ``cancelled``."""
-    with jobs.sigterm_cancels():
-        return adapt(args)
-
-
-def adapt(args: argparse.Namespace) -> int:
     from tlcore.adapt.checks import check_data  # noqa: PLC0415 - loads torch
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch

@@ -129,8 +129,8 @@ def run_sweep(
             bar.update(*line)
 
     try:
-        # stdout is for --json (Ray prints worker deaths there); SIGTERM cancels, as Ctrl-C
-        with contextlib.redirect_stdout(sys.stderr), driver.sigterm_cancels():
+        # stdout is for --json (Ray prints worker deaths there); SIGTERM cancels, as Ctrl-C (main)
+        with contextlib.redirect_stdout(sys.stderr):
             final = driver.drive(workspace, sweep_id, show)
     finally:
         bar.close()

@@ -14,7 +14,7 @@ driver finishes a sweep without redoing finished trials; active runs left by an 
 worker still lives (local executor) are followed, not duplicated.
 
 Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver, inline or launched:
-:func:`~tlcore.runs.jobs.sigterm_cancels`) stops queued trials from starting and asks the executor to
+:func:`~tlcore.interrupts.sigterm_cancels`) stops queued trials from starting and asks the executor to
 stop the running ones; the sweep ends ``cancelled``. A sweep with nothing left to run (a finished one
 resumed) ends without starting its executor (no Ray cluster).
 
@@ -33,8 +33,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from tlcore.errors import TLError
+from tlcore.interrupts import sigterm_cancels
 from tlcore.runs.executors import Executor, ExecutorSettings, make_executor
-from tlcore.runs.jobs import sigterm_cancels, start_detached
+from tlcore.runs.jobs import start_detached
 from tlcore.runs.summary import RERUN, SweepSummary, summarise
 from tlcore.runs.sweep import SweepSpec, checked
 from tlcore.runs.sweep_store import SweepEnd, SweepRecord, SweepStore

@@ -18,7 +18,6 @@ whose blank warning the run's folder keeps, or None: loaded again).
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import re
@@ -28,7 +27,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -145,21 +144,6 @@ def run_inline(
     """Create a run and execute it in this process; returns its final record."""
     store = RunStore(workspace)
     return execute(store, store.create(config), worker, on_event)
-
-
-@contextlib.contextmanager
-def sigterm_cancels() -> Iterator[None]:
-    """Meanwhile SIGTERM (``timeout``, ``kill``, ``docker stop``) raises :class:`KeyboardInterrupt` in
-    the main thread, as Ctrl-C does: a run executed inside (:func:`execute`) ends ``cancelled``, a
-    sweep driven inside cancels its trials. The previous handler is put back after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0) -> RunRecord:

@@ -14,8 +14,9 @@ import sys
 from collections.abc import Sequence
 
 from tlcore.errors import TLError
+from tlcore.interrupts import sigterm_cancels
 from tlcore.limits import Limits
-from tlcore.runs.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute, sigterm_cancels
+from tlcore.runs.jobs import CANCEL_GRACE, DEFAULT_WORKER, execute
 from tlcore.runs.slots import limit_threads
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
