@@ -42,7 +42,9 @@ def test_adapt_page_estimates_the_recipe_and_the_form(app: OpenApp, probed: list
     # 0.001 + 3 + 14 * 55 * 0.001 = 15.0 s (at most 21.9 s), + a launched worker's 4 s start (conftest)
     assert lines[0] == "Estimated: about 20 s (at most 30 s; from a probe of 4 steps of lenet_bn on cpu)."
     assert len(lines) == 2 and "from a probe of 4 steps of lenet_bn on cpu" in lines[1]
-    assert len(probed) == 1  # one network, batch size and composition: probed once, then read back
+    # one network, batch size and composition, probed once per stage kind, then read back: the recipe's
+    # adapt stage averages its weights (and runs FixMatch's teacher), the form's defaults do not
+    assert [args[0].ema_decay > 0 for args in probed] == [True, False]
 
 
 def test_sweep_page_estimates_its_trials(
