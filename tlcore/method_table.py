@@ -42,9 +42,8 @@ from tlcore.method_params import (
 
 Family = Literal["baseline", "model-based", "instance-based", "feature-based", "self-training"]
 Kind = Literal["baseline", "stage", "weights", "term", "transform"]
-Need = Literal[
-    "strong_target_view", "labelled_target", "target_teacher"
-]  # extra inputs a term may ask the loop for
+# extra inputs a term may ask the loop for (tlcore.training.step's module doc says what each gives)
+Need = Literal["strong_target_view", "labelled_target", "target_teacher"]
 Param = float | int | str | bool
 WEIGHT = "weight"  # the table-level parameter of every term
 

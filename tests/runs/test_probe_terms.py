@@ -18,6 +18,20 @@ from tlcore.runs.estimate import Workload
 B = 4  # the probes' batch size
 
 
+def forwarded_rows(monkeypatch: pytest.MonkeyPatch, cfg: AdaptConfig) -> list[int]:
+    """The rows of each forward pass of ``cfg``'s probe network (and of the copies made of it)."""
+    rows: list[int] = []
+
+    def recorded(*args: Any) -> Any:
+        model = network(*args)
+        model.register_forward_pre_hook(lambda _module, inputs: rows.append(len(inputs[0])))
+        return model
+
+    monkeypatch.setattr(probe, "network", recorded)
+    probe.measure(cfg, (1, 28, 28), 3, torch.device("cpu"))
+    return rows
+
+
 @pytest.mark.parametrize(
     ("methods", "paired_rows"),
     [
@@ -30,16 +44,7 @@ B = 4  # the probes' batch size
 def test_a_probe_forwards_what_the_compositions_paired_step_forwards(
     monkeypatch: pytest.MonkeyPatch, methods: tuple[str, ...], paired_rows: int
 ) -> None:
-    rows: list[int] = []
-
-    def recorded(*args: Any) -> Any:
-        model = network(*args)
-        model.register_forward_pre_hook(lambda _module, inputs: rows.append(len(inputs[0])))
-        return model
-
-    monkeypatch.setattr(probe, "network", recorded)
-    cfg = AdaptConfig("a", "b", methods, batch_size=B, augment=False)
-    probe.measure(cfg, (1, 28, 28), 3, torch.device("cpu"))
+    rows = forwarded_rows(monkeypatch, AdaptConfig("a", "b", methods, batch_size=B, augment=False))
     steps = 1 + probe.PROBE_STEPS  # a warm-up step, then the timed ones
     # single steps, paired steps (the old code: 2 * B rows for every composition), the evaluation of 2B
     assert rows == [B] * steps + [paired_rows] * steps + [2 * B]
@@ -48,16 +53,8 @@ def test_a_probe_forwards_what_the_compositions_paired_step_forwards(
 def test_a_probe_of_an_averaged_stage_times_fixmatchs_teacher(monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``ema_decay`` the paired steps update the weight average and, after the first, run the
     target batch through it for FixMatch's labels (the teacher, a copy of the network and its hook)."""
-    rows: list[int] = []
-
-    def recorded(*args: Any) -> Any:
-        model = network(*args)
-        model.register_forward_pre_hook(lambda _module, inputs: rows.append(len(inputs[0])))
-        return model
-
-    monkeypatch.setattr(probe, "network", recorded)
     cfg = AdaptConfig("a", "b", ("fixmatch",), batch_size=B, augment=False, ema_decay=0.99)
-    probe.measure(cfg, (1, 28, 28), 3, torch.device("cpu"))
+    rows = forwarded_rows(monkeypatch, cfg)
     steps = 1 + probe.PROBE_STEPS
     paired = [3 * B] + [3 * B, B] * probe.PROBE_STEPS  # no average before the first step's update
     assert rows == [B] * steps + paired + [2 * B]  # the single steps (source-only) keep no average
