@@ -159,6 +159,11 @@ class FixMatchParams:
     align: bool = True  # AdaMatch's distribution alignment of the weak-view predictions
     teacher: bool = True  # weak-view labels from the stage's weight average (mean teacher), if it keeps one
 
+    def unneeded(self) -> frozenset[str]:
+        """The needs (:data:`tlcore.method_table.Need`) these values switch off: without ``teacher`` the
+        loop runs no target batch through the weight average."""
+        return frozenset() if self.teacher else frozenset({"target_teacher"})
+
     def check(self) -> None:
         require(
             "fixmatch",

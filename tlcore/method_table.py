@@ -95,6 +95,12 @@ class Method:
         if "labelled_target" in self.needs:
             object.__setattr__(self, "needs_target_labels", True)
 
+    def needs_of(self, params: Any) -> frozenset[Need]:
+        """The needs of this term built from ``params`` (its parsed params dataclass): :attr:`needs`
+        less those its parameters switch off (the dataclass's ``unneeded()``, if it has one)."""
+        unneeded = getattr(params, "unneeded", None)
+        return self.needs - (frozenset() if unneeded is None else unneeded())
+
     def defaults(self) -> dict[str, Param]:
         """Default hyper-parameters, a term's ``weight`` first."""
         weight = {} if self.weight is None else {WEIGHT: self.weight}

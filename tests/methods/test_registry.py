@@ -174,6 +174,10 @@ def test_fixmatch_needs_a_strong_target_view_and_its_teacher_labelled_target_the
     fixmatch = {"strong_target_view", "target_teacher"}
     assert needs == {"fixmatch": fixmatch, "labelled_target": {"labelled_target"}}
     assert [spec.name for spec in terms if spec.needs_target_labels] == ["labelled_target"]
+    fixmatch_spec = get_method("fixmatch")
+    assert fixmatch_spec.needs_of(fixmatch_spec.parse_params({}).params) == fixmatch
+    without_teacher = fixmatch_spec.parse_params({"teacher": False}).params
+    assert fixmatch_spec.needs_of(without_teacher) == {"strong_target_view"}
 
 
 @pytest.mark.usefixtures("scratch_registry")

@@ -73,3 +73,12 @@ def test_a_probe_is_kept_per_compositions_terms() -> None:
     assert key(("kmm",)) == key(("domain_weights",)) == key(("source_only",))
     averaged = probe.probe_key(AdaptConfig("a", "b", ("fixmatch",), ema_decay=0.99), work, (1, 28, 28), 10)
     assert averaged != key(("fixmatch",))
+
+
+def test_fixmatch_without_its_teacher_runs_no_teacher_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fixmatch.teacher=False`` switches the need off (``FixMatchParams.unneeded``): the averaged
+    stage's paired steps forward the paired batch alone, as a stage without an average does."""
+    params = {"fixmatch": {"teacher": False}}
+    cfg = AdaptConfig("a", "b", ("fixmatch",), params=params, batch_size=B, augment=False, ema_decay=0.99)
+    steps = 1 + probe.PROBE_STEPS
+    assert forwarded_rows(monkeypatch, cfg) == [B] * steps + [3 * B] * steps + [2 * B]

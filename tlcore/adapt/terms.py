@@ -32,5 +32,5 @@ def build_terms(
         configured = params[spec.name]
         if isinstance(spec.builder, TermBuilder) and configured.weight is not None:
             objective = seeded_build(seed, spec.name, partial(spec.builder.build, configured.params, ctx))
-            terms.append(Term(spec.name, objective, configured.weight, spec.needs))
+            terms.append(Term(spec.name, objective, configured.weight, spec.needs_of(configured.params)))
     return terms
