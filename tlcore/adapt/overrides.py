@@ -3,7 +3,7 @@ it, and which settings differ from the start: the app's own-runs form started fr
 recipe launches what ``python -m tlcore adapt --recipe recommended --seed 1`` does.
 
 Hyper-parameters are compared as they run: a method's value is the one its config gives, else the
-method table's default (:meth:`~tlcore.method_table.Method.defaults`).
+method table's default, typed as the method parses it (:func:`~tlcore.method_table.resolve_params`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
-from tlcore.method_table import declared_method
+from tlcore.method_table import resolve_params
 
 PAIR_FIELDS = ("source", "target")  # the pair: not a setting the form changes
 
@@ -37,14 +37,6 @@ def _shown(value: Any) -> str:
     return "+".join(value) if isinstance(value, tuple) else format_value(value)
 
 
-def running_params(
-    methods: tuple[str, ...], params: Mapping[str, Mapping[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    """Every hyper-parameter of each of ``methods`` as a run uses it: ``params``' value, else the
-    method table's default."""
-    return {name: {**declared_method(name).defaults(), **params.get(name, {})} for name in methods}
-
-
 def derive(
     start: AdaptConfig,
     methods: tuple[str, ...],
@@ -55,7 +47,7 @@ def derive(
     ``params`` that differ from how ``start`` runs them: the start's own parameters stay given (those
     of its methods kept), one at its running value is not stored. So a form left as it started
     launches exactly ``start``."""
-    running = running_params(methods, start.params)
+    running = resolve_params(methods, start.params)
     merged: dict[str, dict[str, Any]] = {}
     for name in methods:
         given = dict(start.params.get(name, {}) if name in start.methods else {})
@@ -74,7 +66,7 @@ def changes(config: AdaptConfig, start: AdaptConfig) -> list[Change]:
         if f.name not in (*PAIR_FIELDS, "params") and getattr(config, f.name) != getattr(start, f.name)
     ]
     shared = tuple(name for name in config.methods if name in start.methods)
-    ours, theirs = running_params(shared, config.params), running_params(shared, start.params)
+    ours, theirs = resolve_params(shared, config.params), resolve_params(shared, start.params)
     for name in shared:
         for key, value in ours[name].items():
             if value != theirs[name].get(key):
