@@ -1,7 +1,8 @@
 """Stand-ins for the pipeline with its calling contract and no torch: tiny, controllable workloads.
 
 Launched runs name them as ``fake_workers:<function>`` (the tests put this folder on PYTHONPATH).
-``config.epochs`` sets the number of steps.
+``config.epochs`` sets the number of steps. Those the CLI's inline ``adapt`` runs take the ``pair`` it
+hands over too (and leave it).
 """
 
 from __future__ import annotations
@@ -65,7 +66,11 @@ def _steps(config: AdaptConfig, on_event: OnEvent, should_stop: ShouldStop, paus
 
 
 def quick(
-    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+    config: AdaptConfig,
+    workspace: Workspace | None,
+    on_event: OnEvent,
+    should_stop: ShouldStop,
+    pair: Any = None,
 ) -> Any:
     _steps(config, on_event, should_stop, pause=0.0)
     return _result(config)
@@ -110,14 +115,22 @@ def diverging(
 
 
 def crashing(
-    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+    config: AdaptConfig,
+    workspace: Workspace | None,
+    on_event: OnEvent,
+    should_stop: ShouldStop,
+    pair: Any = None,
 ) -> Any:
     on_event(ProgressEvent("step", "train", 0.5))
     raise RuntimeError("boom")
 
 
 def gapped(
-    config: AdaptConfig, workspace: Workspace | None, on_event: OnEvent, should_stop: ShouldStop
+    config: AdaptConfig,
+    workspace: Workspace | None,
+    on_event: OnEvent,
+    should_stop: ShouldStop,
+    pair: Any = None,
 ) -> Any:
     """Like :func:`quick`, with the gaps a real run stores (five measures each: a ~170-character line)."""
     _steps(config, on_event, should_stop, pause=0.0)

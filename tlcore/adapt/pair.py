@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -26,16 +26,36 @@ from tlcore.workspace import Workspace
 
 
 @dataclass(frozen=True)
+class PairKey:
+    """What a run's pair depends on in its config: both specs, and the seed and test fraction that
+    load and split them (the workspace aside)."""
+
+    source: str
+    target: str
+    seed: int
+    test_fraction: float
+
+    @classmethod
+    def of(cls, cfg: AdaptConfig) -> PairKey:
+        return cls(cfg.source, cfg.target, cfg.seed, cfg.test_fraction)
+
+
+@dataclass(frozen=True)
 class RunPair:
     """The four splits of one run; ``source_val`` and ``target_test`` are held out from training.
     ``target`` is the whole harmonised target domain before the split (a run's stored predictions
-    cover it, in its order, so runs with other seeds or test fractions share them sample by sample)."""
+    cover it, in its order, so runs with other seeds or test fractions share them sample by sample).
+    ``key``: the config values it was split for (:func:`split_pair`), None for a pair built by hand."""
 
     source_train: Domain
     source_val: Domain
     target_train: Domain  # with labels, if any: only stage methods may use them
     target_test: Domain
     target: Domain
+    key: PairKey | None = None
+    _found: dict[PairKey, SharedSamples | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )  # :meth:`shared`, found once per key
 
     @property
     def unlabelled_target(self) -> Domain:
@@ -45,7 +65,14 @@ class RunPair:
         """The target samples, target test samples and held-out target test samples that are source
         (training, validation) samples (:func:`~tlcore.data.overlap.shared_samples`), or copies of them
         when the specs read other base datasets (:func:`~tlcore.data.overlap.copied_samples`, by
-        :func:`content_keys` and :func:`near_keyed`); ``cfg`` is the config that split the pair."""
+        :func:`content_keys` and :func:`near_keyed`); ``cfg`` is the config that split the pair. Found
+        once: the CLI's ``adapt`` says it before the run, and the run it hands this pair keeps it."""
+        key = PairKey.of(cfg)
+        if key not in self._found:
+            self._found[key] = self._find_shared(cfg)
+        return self._found[key]
+
+    def _find_shared(self, cfg: AdaptConfig) -> SharedSamples | None:
         if base_dataset(cfg.source) == base_dataset(cfg.target):
             return self._shared(cfg)
         sources = _keyed((self.source_train, self.source_val), "source", repeats_count=False)
@@ -138,12 +165,29 @@ def load_run_pair(
     return split_pair(*harmonise(source, target), cfg)
 
 
+def run_pair(
+    cfg: AdaptConfig,
+    workspace: Workspace | None,
+    needs_target_labels: Sequence[str] = (),
+    loaded: RunPair | None = None,
+) -> RunPair:
+    """The pair of a run of ``cfg``: ``loaded``, the pair a caller loaded already
+    (:func:`load_run_pair`, from ``workspace``), its labels checked as loading checks them, else
+    :func:`load_run_pair`. A ``loaded`` pair split for another config is a caller's bug: ValueError."""
+    if loaded is None:
+        return load_run_pair(cfg, workspace, needs_target_labels)
+    if loaded.key != PairKey.of(cfg):
+        raise ValueError(f"a pair split for {loaded.key} handed to a run of {PairKey.of(cfg)}")
+    check_labels(cfg, needs_target_labels, loaded.source_train.labelled, loaded.target.labelled)
+    return loaded
+
+
 def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
     """The run's splits of a harmonised pair: each ``train_test_split(domain, cfg.test_fraction,
     cfg.seed)``."""
     source_train, source_val = train_test_split(source, cfg.test_fraction, cfg.seed)
     target_train, target_test = train_test_split(target, cfg.test_fraction, cfg.seed)
-    return RunPair(source_train, source_val, target_train, target_test, target)
+    return RunPair(source_train, source_val, target_train, target_test, target, PairKey.of(cfg))
 
 
 def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:

@@ -40,7 +40,7 @@ from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.checks import check_config, needs_target_labels
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import ModelEvaluation, evaluate_model, evaluation_settings
-from tlcore.adapt.pair import RunPair, load_run_pair
+from tlcore.adapt.pair import RunPair, run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.adapt.terms import build_terms, seeded_build
 from tlcore.data.domain import Domain
@@ -323,11 +323,15 @@ def run_adaptation(
     on_event: Callable[[ProgressEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     baseline_cache: BaselineCache | Literal[False] | None = None,
+    *,
+    pair: RunPair | None = None,
 ) -> AdaptResult:
     """Run one adaptation (see the module docstring); user errors raise :class:`TLError`.
 
     ``baseline_cache``: None uses ``<workspace>/cache/baselines`` when a workspace is given (else no
-    cache), False disables caching, a :class:`BaselineCache` is used as given. A run whose loss turns
+    cache), False disables caching, a :class:`BaselineCache` is used as given. ``pair``: the pair of
+    ``cfg`` loaded already from ``workspace`` (the CLI's ``adapt`` loads it for its estimate), used
+    instead of loading it again (:func:`~tlcore.adapt.pair.run_pair`). A run whose loss turns
     NaN/inf ends with status ``failed`` and its reason; a cancelled one with ``cancelled``; neither
     has a model or scores.
     """
@@ -335,7 +339,7 @@ def run_adaptation(
     specs, params = check_config(cfg)
     if baseline_cache is None and workspace is not None:
         baseline_cache = BaselineCache.of_workspace(workspace)
-    pair = load_run_pair(cfg, workspace, needs_target_labels(specs))
+    pair = run_pair(cfg, workspace, needs_target_labels(specs), pair)
     run = _Run(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
     shared = pair.shared(cfg)  # kept in the result: `runs show`, the run card and Compare say it
     result = AdaptResult(config=cfg, target=pair.target, shared_samples=shared and shared.to_dict())

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with worker_thread_share(Limits.from_env().max_running):  # the numbers of the app and --detach
-            record = jobs.run_inline(workspace, config, show)
+            record = jobs.run_inline(workspace, config, show, pair=pair)  # loaded once
     finally:
         bar.close()
     if record.status != "done":

@@ -5,8 +5,9 @@ A *launched* run (its own worker process, :func:`tlcore.runs.jobs.launch`: the a
 torch and the pipeline, umap-learn's and its compiled kernels' loading, and the first training step's
 warm-up, outside its timed stages: for a small network on a CPU more than its stages (a sweep's first
 estimate that left it out read a fraction of the sweep's time). An *inline* run (``adapt`` without
-``--detach``) creates its record once its process has loaded all that, so its record's span is its
-stages (and a wait for a run slot, the result's writing).
+``--detach``) creates its record once its process has loaded all that and the run's data (the CLI
+hands the pair it loaded for the estimate to the run), so its record's span is its stages (and a wait
+for a run slot, the result's writing).
 
 The estimate counts, per run of the kind it will be, the median (and the slowest) of the finished
 runs of that kind's :func:`run_overhead` (any network: a process's start, not its steps); with none,

@@ -9,7 +9,9 @@ first wait for a free slot (:mod:`tlcore.slots`: at most ``TLSTUDIO_MAX_RUNNING`
 
 The function that does the work is injected as ``"module:function"`` (None means
 :data:`DEFAULT_WORKER`, the real pipeline :func:`tlcore.adapt.run_adaptation`, read at call time).
-It is called as ``fn(config, workspace, on_event=..., should_stop=...)`` and returns an object with
+It is called as ``fn(config, workspace, on_event=..., should_stop=...)``, plus ``pair=...`` when the
+caller of :func:`run_inline` loaded the run's pair already (the CLI, for its estimate: the run uses
+it instead of loading it again), and returns an object with
 ``to_dict()`` (JSON-safe; its ``status``/``reason`` may say ``failed`` or ``cancelled``), ``model``
 (an ``nn.Module`` saved as the checkpoint, or None), ``predictions`` (an object whose
 ``save(path)`` writes ``predictions.npz``, or None) and ``target`` (the target domain the run loaded,
@@ -29,7 +31,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import tlcore
 from tlcore.adapt.config import AdaptConfig
@@ -41,6 +43,9 @@ from tlcore.runs.record import RunRecord
 from tlcore.runs.slots import wait_for_slot
 from tlcore.runs.store import LOG_FILE, RunStore
 from tlcore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tlcore.adapt.pair import RunPair
 
 DEFAULT_WORKER = "tlcore.adapt.pipeline:run_adaptation"
 INDEX_EVERY = 0.5  # seconds between step-progress writes to the index (other events always go through)
@@ -140,10 +145,13 @@ def run_inline(
     on_event: EventHandler | None = None,
     *,
     worker: str | WorkerFn | None = None,
+    pair: RunPair | None = None,
 ) -> RunRecord:
-    """Create a run and execute it in this process; returns its final record."""
+    """Create a run and execute it in this process; returns its final record. ``pair``: the pair of
+    ``config`` loaded already from ``workspace`` (:func:`~tlcore.adapt.pair.load_run_pair`), handed
+    to the worker instead of being loaded again."""
     store = RunStore(workspace)
-    return execute(store, store.create(config), worker, on_event)
+    return execute(store, store.create(config), worker, on_event, pair=pair)
 
 
 def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0) -> RunRecord:
@@ -181,9 +189,11 @@ def execute(
     cancel_grace: float = CANCEL_GRACE,
     *,
     max_running: int | None = None,
+    pair: RunPair | None = None,
 ) -> RunRecord:
     """Wait for a free slot (``max_running``, default from :class:`~tlcore.limits.Limits`), do the
-    work of a queued run in this process and close it; returns the final record.
+    work of a queued run in this process and close it (``pair``: :func:`run_inline`'s); returns the
+    final record.
 
     Failures never escape: a :class:`TLError` becomes ``failed`` with its message, running out of
     memory ``failed`` with ``out of memory (...)``, any other exception ``failed`` with
@@ -205,7 +215,10 @@ def execute(
     try:
         fn = worker if callable(worker) else resolve_worker(worker or DEFAULT_WORKER)
         config = AdaptConfig.from_dict(store.get(run_id).config)
-        outcome = fn(config, store.workspace, on_event=recorder.on_event, should_stop=recorder.should_stop)
+        handed = {} if pair is None else {"pair": pair}
+        outcome = fn(
+            config, store.workspace, on_event=recorder.on_event, should_stop=recorder.should_stop, **handed
+        )
         result = outcome.to_dict()
         status, reason = result.get("status"), result.get("reason") or ""
         if recorder.stopped or status == "cancelled":
