@@ -290,6 +290,7 @@ if pages > 1:
 records = sweeps.page_of(find, int(page))
 if not records:
     st.info(f"No sweep matches {display.esc(find)}.", icon=":material/search_off:")
+    live.idle_watch(partial(sweeps.live_changed, live_now))
     st.stop()
 first = (int(page) - 1) * sweeps.PAGE_SIZE + 1
 matching = " matching" if find.strip() else ""

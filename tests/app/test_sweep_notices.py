@@ -76,3 +76,22 @@ def test_a_sweep_started_from_the_cli_is_followed_live_then_still(
     assert not at.exception, [e.message for e in at.exception]
     assert picker(at).value == second and auto_reruns == [2.0]
     assert trials(at) == [("pending", 0.0), ("pending", 0.0)]
+
+
+def test_a_filter_matching_nothing_still_notices_a_sweep_and_lists_the_newest(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    ws = Workspace.resolve(workspace)
+    store = SweepStore(ws)
+    ended = driver.create(ws, SPEC)
+    assert store.end(ended, "cancelled", "cancelled on request")
+    at = app("sweep")
+    auto_reruns.clear()
+    next(t for t in at.text_input if t.label == "Find a sweep").set_value("usps").run()
+    assert any("No sweep matches usps" in i.value for i in at.info) and auto_reruns == [10.0]
+    started = started_elsewhere(ws)
+    auto_reruns.clear()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert next(t for t in at.text_input if t.label == "Find a sweep").value == ""
+    assert picker(at).value == started and auto_reruns == [2.0]
