@@ -1,11 +1,22 @@
 """Adapt: choose methods and settings, launch background runs, follow them live, cancel them."""
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
-from app_support import adapt_form, benchmarks, display, engine, estimate, repeat_launch, run_cards, state
+from app_support import (
+    adapt_form,
+    benchmarks,
+    display,
+    engine,
+    estimate,
+    live,
+    repeat_launch,
+    run_cards,
+    state,
+)
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
@@ -301,10 +312,6 @@ def runs_left_out(source: str, target: str) -> str | None:
     return " ".join(parts) or None
 
 
-LIVE_EVERY = 2.0  # seconds between refreshes of the runs panel while a run it lists is queued or running
-IDLE_EVERY = 10.0  # seconds between looks for a run launched elsewhere (another tab, the CLI) while none is
-
-
 def runs_live(source: str, target: str) -> bool:
     """Whether a run the panel lists (the pair's newest :data:`RUNS_SHOWN`) is queued or running; a run
     whose worker is gone is closed first."""
@@ -360,29 +367,13 @@ def runs_panel(source: str, target: str) -> bool:
     return any(record.active for record in records)
 
 
-@st.fragment(run_every=LIVE_EVERY)
-def live_panel(source: str, target: str) -> None:
-    """:func:`runs_panel` refreshed every :data:`LIVE_EVERY` s while a run it lists is queued or running;
-    the page reruns once none is (the panel goes still, :func:`idle_watch` takes over)."""
-    if not runs_panel(source, target):
-        st.rerun()
-
-
-@st.fragment(run_every=IDLE_EVERY)
-def idle_watch(source: str, target: str) -> None:
-    """Shows nothing: every :data:`IDLE_EVERY` s, reruns the page when a run it would list is queued or
-    running (launched from another tab or the CLI), so the panel goes live; a still page costs one read."""
-    if runs_live(source, target):
-        st.rerun()
-
-
 st.subheader("Runs")
 if left_out := runs_left_out(source_spec, target_spec):
     st.caption(display.esc(left_out))
-if runs_live(source_spec, target_spec):
-    live_panel(source_spec, target_spec)
-else:
+if runs_live(source_spec, target_spec):  # redrawn until none is live, then the page reruns still
+    live.live_panel(partial(runs_panel, source_spec, target_spec))
+else:  # a run launched from another tab or the CLI makes the page rerun live
     runs_panel(source_spec, target_spec)
-    idle_watch(source_spec, target_spec)
+    live.idle_watch(partial(runs_live, source_spec, target_spec))
 estimate.fill(recipe_estimate, estimate.runs_line([recipe_config]))
 estimate.fill(form_estimate, estimate.runs_line(planned))

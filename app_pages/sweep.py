@@ -1,11 +1,12 @@
 """Sweep: many runs as one experiment. Define a grid on the current pair, follow it live, read its
 results per configuration (mean ± std over seeds) and open any trial in Compare."""
 
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
-from app_support import display, engine, estimate, kept_model, state, sweeps
+from app_support import display, engine, estimate, kept_model, live, state, sweeps
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
@@ -239,19 +240,32 @@ def status_panel(summary: SweepSummary) -> None:
     )
 
 
-@st.fragment(run_every=2.0)
-def live_panel(sweep_id: str) -> None:
-    """:func:`status_panel` of a running sweep, refreshed every 2 s; the whole page reruns when a trial
-    ends or the sweep's status changes, so the results below follow."""
+def follow_live(sweep_id: str) -> bool:
+    """:func:`status_panel` of the sweep as it stands (:func:`live.live_panel` redraws it every 2 s);
+    False once a trial ended or its status changed since the page's last full run, so the whole page
+    reruns and the results below follow."""
     summary = sweeps.follow(sweep_id)
     status_panel(summary)
-    if sweeps.milestone(summary) != st.session_state.get(state.SWEEP_SEEN):
-        st.rerun()
+    return sweeps.milestone(summary) == st.session_state.get(state.SWEEP_SEEN)
+
+
+def notice_started(live_now: list[str]) -> None:
+    """Follow a sweep that went live since the page's last full run (launched from the CLI or another
+    tab, or resumed), unless the followed one is live itself; the picker then lists the newest."""
+    known = st.session_state.get(state.SWEEP_LIVE)
+    st.session_state[state.SWEEP_LIVE] = live_now
+    started = [i for i in live_now if known is not None and i not in known]
+    if started and st.session_state.get(state.SWEEP_CHOSEN) not in live_now:
+        st.session_state[state.SWEEP_CHOSEN] = started[0]
+        state.newest_sweeps()
 
 
 st.subheader("Sweeps")
+live_now = sweeps.live_ids()
+notice_started(live_now)
 if not sweeps.count():
     st.info("No sweeps yet: define one above and press Launch.", icon=":material/info:")
+    live.idle_watch(partial(sweeps.live_changed, live_now))  # a sweep launched from the CLI shows up
     st.stop()
 find_column, page_column = st.columns([3, 1])
 find = find_column.text_input(
@@ -276,6 +290,7 @@ if pages > 1:
 records = sweeps.page_of(find, int(page))
 if not records:
     st.info(f"No sweep matches {display.esc(find)}.", icon=":material/search_off:")
+    live.idle_watch(partial(sweeps.live_changed, live_now))
     st.stop()
 first = (int(page) - 1) * sweeps.PAGE_SIZE + 1
 matching = " matching" if find.strip() else ""
@@ -295,10 +310,11 @@ sweep_id = st.selectbox(
 st.session_state[state.SWEEP_LABEL] = sweeps.label(by_id[sweep_id])
 summary = sweeps.follow(sweep_id)
 st.session_state[state.SWEEP_SEEN] = sweeps.milestone(summary)
-if summary.sweep.active:
-    live_panel(sweep_id)
-else:
+if summary.sweep.active:  # redrawn every 2 s; the page reruns when a trial ends and when the sweep does
+    live.live_panel(partial(follow_live, sweep_id))
+else:  # still; a sweep started, resumed or ended elsewhere reruns the page within 10 s
     status_panel(summary)
+    live.idle_watch(partial(sweeps.live_changed, live_now))
 
 # ---- results -----------------------------------------------------------------------------------------
 

@@ -128,6 +128,20 @@ def follow(sweep_id: str) -> SweepSummary:
     return driver.summary(engine.workspace(), sweep_id)
 
 
+def live_ids() -> list[str]:
+    """The ids of the queued and running sweeps, newest first; one whose driver is gone is closed
+    (``interrupted``) and left out."""
+    records = store().active()
+    closed = store().mark_stale(records)
+    return [record.id for record in records if record.id not in closed]
+
+
+def live_changed(live: list[str]) -> bool:
+    """Whether the queued and running sweeps are no longer ``live`` (the page's list at its last full
+    run): one started or resumed elsewhere (another tab, the CLI), or one ended."""
+    return live_ids() != live
+
+
 def milestone(summary: SweepSummary) -> tuple[str, str, int]:
     """What changes the page's results: the sweep, its status and how many trials ended."""
     ended = sum(row.status in ENDED for row in summary.trials)

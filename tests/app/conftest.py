@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import APP, SMALL_SOURCE, SMALL_TARGET
@@ -74,3 +76,19 @@ def trained_run(
         return run_id
 
     return copy
+
+
+@pytest.fixture
+def auto_reruns(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The interval, in seconds, of each self-refreshing fragment (``st.fragment(run_every=...)``) the
+    app tells the browser to rerun, in the order of the page runs since the test cleared the list."""
+    intervals: list[float] = []
+    enqueue = ForwardMsgQueue.enqueue
+
+    def recording(self: ForwardMsgQueue, msg: ForwardMsg) -> None:
+        if msg.WhichOneof("type") == "auto_rerun":
+            intervals.append(msg.auto_rerun.interval)
+        enqueue(self, msg)
+
+    monkeypatch.setattr(ForwardMsgQueue, "enqueue", recording)
+    return intervals

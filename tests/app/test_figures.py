@@ -361,9 +361,9 @@ def test_prediction_bars_leave_headroom() -> None:
     from tlcore.views import predictions  # noqa: PLC0415
 
     summary = PredictionSummary(4, ("a", "b"), {"a": 3, "b": 1}, np.array([0.99, 0.98, 0.97, 0.6]), None, ())
-    for fig in (predictions.confidence_histogram(summary), predictions.predicted_counts(summary)):
-        tallest = max(max(trace.y) for trace in fig.data)
-        assert fig.layout.yaxis.range[1] >= 1.1 * tallest
+    histogram, counts = predictions.confidence_histogram(summary), predictions.predicted_counts(summary)
+    assert histogram.layout.yaxis.range[1] >= 1.1 * max(histogram.data[0].y)
+    assert counts.layout.xaxis.range[1] >= 1.1 * max(counts.data[0].x) == 1.1 * 3  # bars across
 
 
 def test_the_confidence_histogram_has_the_bins_of_predict_json() -> None:

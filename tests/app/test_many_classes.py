@@ -102,8 +102,8 @@ def test_every_class_named_on_the_per_class_bars() -> None:
         assert len(ticks(fig.layout.xaxis)) == 30
     summary = PredictionSummary(2, ("a", LONG), {"a": 1, LONG: 1}, np.full(2, 0.9), None, ())
     counts = predictions.predicted_counts(summary)
-    assert ticks(counts.layout.xaxis)[1] == LONG[: NAME_WIDTH - 1] + "…"  # before: it squeezed the plot
-    assert list(counts.data[0].x)[1] == LONG  # whole on hover
+    assert ticks(counts.layout.yaxis)[1] == LONG[: NAME_WIDTH - 1] + "…"  # before: it squeezed the plot
+    assert list(counts.data[0].y)[1] == LONG  # whole on hover
 
 
 def test_captions_break_names_at_spaces_in_a_font_with_their_letters() -> None:
@@ -160,3 +160,34 @@ def test_the_per_class_gap_title_wraps_whole() -> None:
     lines = text.split("<br>")
     assert len(lines) > 1 and all(len(line) <= figures.TITLE_WRAP for line in lines)  # before: one line
     assert text.replace("<br>", " ") == title  # "MMD²" kept (QA: cut at 1280 px)
+
+
+def counts_of(per_class: list[int]) -> PredictionSummary:
+    classes = tuple(f"class {i:03d}" for i in range(len(per_class)))
+    n = sum(per_class)
+    return PredictionSummary(
+        n, classes, dict(zip(classes, per_class, strict=True)), np.full(n, 0.9), None, ()
+    )
+
+
+def test_predicted_classes_run_across_most_predicted_first_and_past_thirty_the_rest_summed() -> None:
+    """Helper-172: upright bars of a 100-class target ran their names into each other at 1280 px."""
+    heights = []
+    for n in (2, 10, 100):
+        per_class = [(7 * i) % 11 + (i == n - 1) * 50 for i in range(n)]  # the last class the most predicted
+        fig = predictions.predicted_counts(counts_of(per_class))
+        (bars,) = fig.data
+        assert bars.orientation == "h" and fig.layout.yaxis.autorange == "reversed"  # the first on top
+        named = list(bars.x[: min(n, 29)])  # past 30 classes, the grey bar of the rest comes last
+        assert named == sorted(named, reverse=True) and bars.y[0] == f"class {n - 1:03d}"
+        assert sum(bars.x) == sum(per_class) and len(ticks(fig.layout.yaxis)) == len(bars.y)
+        heights.append(fig.layout.height)
+        if n < 100:
+            assert len(bars.y) == n and fig.layout.title.text == "Predicted classes"
+    assert len(bars.y) == 30 and bars.y[-1] == "71 other classes"  # 29 named, the other 71 one grey bar
+    assert bars.marker.color[-1] == figures.NEUTRAL and len(set(bars.marker.color[:-1])) == 29
+    assert bars.x[-1] == sum(sorted(per_class)[:71])
+    assert fig.layout.title.text.replace("<br>", " ") == (
+        "Predicted classes: the 29 most predicted, the other 71 summed"
+    )
+    assert heights[0] == heights[1] == 380 and heights[2] >= 30 * figures.CLASS_ROW + 100  # grows past 10

@@ -6,10 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
@@ -20,30 +17,8 @@ from tlcore.workspace import Workspace
 OpenApp = Callable[..., AppTest]
 
 
-@pytest.fixture
-def fragments_called(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float | None]]:
-    """Each self-refreshing fragment a page run calls: its function's name and its ``run_every``."""
-    called: list[tuple[str, float | None]] = []
-    fragment = st.fragment
-
-    def recording(func: Any = None, *, run_every: float | None = None, **kwargs: Any) -> Any:
-        def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-            wrapped = fragment(function, run_every=run_every, **kwargs)
-
-            def call(*args: Any) -> Any:
-                called.append((function.__name__, run_every))
-                return wrapped(*args)
-
-            return call
-
-        return decorate if func is None else decorate(func)
-
-    monkeypatch.setattr(st, "fragment", recording)
-    return called
-
-
 def test_an_idle_panel_is_drawn_once_and_goes_live_when_a_run_is_queued_elsewhere(
-    app: OpenApp, workspace: Path, fragments_called: list[tuple[str, float | None]]
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
 ) -> None:
     """QA: an Adapt tab left open with nothing running redrew its panel (8 runs' cards and curves)
     every 2 s all day. A run queued by the CLI (its worker alive) makes the next page run live."""
@@ -54,18 +29,18 @@ def test_an_idle_panel_is_drawn_once_and_goes_live_when_a_run_is_queued_elsewher
     assert run_store.finish(done, {"target_accuracy": 0.8, "source_only_accuracy": 0.7})
     at = app("adapt")
     assert not at.exception, [e.message for e in at.exception]
-    assert fragments_called == [("idle_watch", 10.0)]
+    assert auto_reruns == [10.0]
     assert [m.value for m in at.metric] == ["80.0%"]  # the done run's card, drawn with the page
 
     queued = run_store.create(config)  # as `adapt --detach` from a shell queues it
     assert run_store.assign_pid(queued, os.getpid())
-    fragments_called.clear()
+    auto_reruns.clear()
     at.run()
-    assert fragments_called == [("live_panel", 2.0)]
+    assert auto_reruns == [2.0]
     assert sum("Queued" in c.value for c in at.caption) == 1 and len(at.metric) == 1
 
     assert run_store.end(queued, "cancelled", "cancelled before it started")
-    fragments_called.clear()
+    auto_reruns.clear()
     at.run()
-    assert fragments_called == [("idle_watch", 10.0)]
+    assert auto_reruns == [10.0]
     assert any("cancelled before it started" in i.value for i in at.info)

@@ -144,6 +144,10 @@ class SweepStore:
         with self.runs.connect() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM sweeps {where}", params).fetchone()[0]
 
+    def active(self) -> builtins.list[SweepRecord]:
+        """The queued and running sweeps, newest first (a driverless one included: :meth:`mark_stale`)."""
+        return self._select("WHERE status IN ('queued', 'running') ORDER BY created DESC, id DESC")
+
     def claim(self, sweep_id: str, pid: int) -> SweepRecord:
         """Make process ``pid`` the driver of the queued sweep (``running``); a sweep that is not
         queued (cancelled before its driver started, or driven by another process) → :class:`TLError`."""
@@ -195,7 +199,7 @@ class SweepStore:
     def mark_stale(self, records: builtins.list[SweepRecord] | None = None) -> builtins.list[str]:
         """Close the active sweeps whose driver is gone as ``interrupted``; returns their ids."""
         if records is None:
-            records = self._select("WHERE status IN ('queued', 'running')")
+            records = self.active()
         now = time.time()
         reasons = {record.id: stale_reason(record, now) for record in records}
         return [i for i, reason in reasons.items() if reason and self.end(i, "interrupted", reason)]

@@ -3,20 +3,24 @@ functions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import plotly.graph_objects as go
 
 from tlcore.prediction_summary import PredictionSummary
 from tlcore.views.chart_text import category_ticks
-from tlcore.views.figures import BAD, GOOD, NEUTRAL, TITLE_WRAP, finish, safe
+from tlcore.views.figures import BAD, CLASS_ROW, GOOD, LAYOUT, NEUTRAL, TITLE_WRAP, finish, safe
 from tlcore.views.palette import category_colour
 
-HEADROOM = 1.12  # the y axis ends this far above the tallest bar
+HEADROOM = 1.12  # the value axis ends this far past the longest bar
+MOST_CLASSES = 30  # bars of the predicted-classes chart: past it, the least predicted are one bar
+BESIDE = 380  # px of the confidence histogram: the predicted classes beside it are as tall, or taller
 
 
-def headroom(fig: go.Figure) -> float:
-    """The top of a bar figure's y axis: :data:`HEADROOM` times its tallest bar (1 when empty)."""
-    tallest = max((float(y) for trace in fig.data for y in trace.y), default=0.0)
-    return HEADROOM * tallest if tallest > 0 else 1.0
+def headroom(values: Iterable[float]) -> float:
+    """The end of a bar figure's value axis: :data:`HEADROOM` times its longest bar (1 when empty)."""
+    longest = max((float(v) for v in values), default=0.0)
+    return HEADROOM * longest if longest > 0 else 1.0
 
 
 def confidence_histogram(summary: PredictionSummary) -> go.Figure:
@@ -36,24 +40,43 @@ def confidence_histogram(summary: PredictionSummary) -> go.Figure:
         )
     )
     fig.update_xaxes(title_text="confidence (max softmax)", range=[0, 1])
-    fig.update_yaxes(title_text="share of samples", tickformat=".0%", range=[0, headroom(fig)])
+    fig.update_yaxes(title_text="share of samples", tickformat=".0%", range=[0, headroom(fig.data[0].y)])
     # wrapped: it shares a row with the predicted classes (QA: cut at "(mea" in a 1000 px window)
     title = f"Confidence of {summary.n_samples:,} predictions (mean {summary.mean_confidence:.1%})"
-    return finish(fig, title, wrap=TITLE_WRAP)
+    return finish(fig, title, BESIDE, wrap=TITLE_WRAP)
 
 
 def predicted_counts(summary: PredictionSummary) -> go.Figure:
-    """Samples per predicted class, in the model's class order, each named (a long name cut to an
-    ellipsis, whole on hover: QA's 50-character name squeezed the plot)."""
-    names = [safe(name) for name in summary.counts]
+    """Samples per predicted class as bars across, the most predicted on top, every class named down
+    the left (a long name cut to an ellipsis, whole on hover: QA's 50-character name squeezed the plot)
+    and the figure growing with the classes (QA: upright, 100 classes' names ran into each other).
+    Past :data:`MOST_CLASSES` classes the least predicted are summed into one grey bar, as the title
+    says; each class keeps its colour of the model's class order."""
+    order = sorted(enumerate(summary.counts.items()), key=lambda item: -item[1][1])  # ties: class order
+    shown = order if len(order) <= MOST_CLASSES else order[: MOST_CLASSES - 1]
+    rest = order[len(shown) :]
+    names = [name for _, (name, _) in shown]
+    counts = [count for _, (_, count) in shown]
+    colours = [category_colour(i) for i, _ in shown]
+    title = "Predicted classes"
+    if rest:
+        names.append(f"{len(rest)} other classes")
+        counts.append(sum(count for _, (_, count) in rest))
+        colours.append(NEUTRAL)
+        title = f"Predicted classes: the {len(shown)} most predicted, the other {len(rest)} summed"
     fig = go.Figure(
         go.Bar(
-            x=names,
-            y=list(summary.counts.values()),
-            marker_color=[category_colour(i) for i in range(len(names))],
-            hovertemplate="%{x}: %{y} samples<extra></extra>",
+            x=counts,
+            y=[safe(name) for name in names],
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="%{y}: %{x} samples<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="predicted class", **category_ticks(list(summary.counts)))
-    fig.update_yaxes(title_text="samples", range=[0, headroom(fig)])
-    return finish(fig, "Predicted classes")
+    ticks = category_ticks(names)
+    fig.update_yaxes(**ticks, categoryorder="array", categoryarray=ticks["tickvals"], autorange="reversed")
+    fig.update_xaxes(title_text="samples", range=[0, headroom(counts)])
+    bottom = 50  # below: the axis's ticks and title
+    height = max(CLASS_ROW * len(names) + LAYOUT["margin"]["t"] + bottom, BESIDE)
+    fig = finish(fig, title, height, wrap=TITLE_WRAP)
+    return fig.update_layout(margin={"b": bottom})

@@ -1,0 +1,97 @@
+"""The Sweep page notices a sweep started elsewhere (``sweep --detach`` from a shell): while the sweep
+it follows is still, a fragment that shows nothing looks every 10 s; a sweep that went live is then
+followed, its trials redrawn every 2 s, and drawn still once it ends."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tlcore.events import ProgressEvent
+from tlcore.runs import driver
+from tlcore.runs.space import Space, parse_grid
+from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+SPEC = SweepSpec(SMALL_SOURCE, SMALL_TARGET, (("dann",),), Space(parse_grid(["dann.weight=0.1,0.3"])))
+
+
+def picker(at: AppTest) -> Any:
+    return next(s for s in at.selectbox if s.label == "Sweep")
+
+
+def trials(at: AppTest) -> list[tuple[str, float]]:
+    """The trials table's status and progress per trial."""
+    table = at.dataframe[0].value
+    return list(zip(table["status"], table["progress"], strict=True))
+
+
+def started_elsewhere(ws: Workspace) -> str:
+    """A sweep as ``sweep --detach`` leaves it: stored, its driver (this live process) running it."""
+    sweep_id = driver.create(ws, SPEC)
+    SweepStore(ws).claim(sweep_id, os.getpid())
+    return sweep_id
+
+
+def test_a_sweep_started_from_the_cli_is_followed_live_then_still(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    """QA: a sweep launched from a shell while the page was open never appeared until a reload."""
+    ws = Workspace.resolve(workspace)
+    store = SweepStore(ws)
+    at = app("sweep")
+    assert any("No sweeps yet" in i.value for i in at.info) and auto_reruns == [10.0]
+
+    first = started_elsewhere(ws)
+    auto_reruns.clear()
+    at.run()  # as the idle look reruns the page
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).value == first and auto_reruns == [2.0]
+    assert trials(at) == [("pending", 0.0), ("pending", 0.0)]
+    rows = driver.summary(ws, first).trials
+    running, failed = (store.runs.create(r.trial.config, sweep_id=first, trial_key=r.trial.key) for r in rows)
+    assert store.runs.start(running, os.getpid()) and store.runs.start(failed, os.getpid())
+    store.runs.record_event(running, ProgressEvent("step", "train", 0.25))
+    auto_reruns.clear()
+    at.run()
+    assert trials(at) == [("running", 0.25), ("running", 0.0)] and auto_reruns == [2.0]
+
+    assert store.runs.end(running, "cancelled", "cancelled") and store.runs.end(failed, "failed", "boom")
+    assert store.end(first, "cancelled", "cancelled on request")
+    auto_reruns.clear()
+    at.run()  # as the live panel reruns the page when the sweep ends
+    assert picker(at).value == first and auto_reruns == [10.0]
+    assert [s for s, _ in trials(at)] == ["cancelled", "failed"]
+
+    second = started_elsewhere(ws)  # the followed sweep is still: the page follows the new one
+    auto_reruns.clear()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).value == second and auto_reruns == [2.0]
+    assert trials(at) == [("pending", 0.0), ("pending", 0.0)]
+
+
+def test_a_filter_matching_nothing_still_notices_a_sweep_and_lists_the_newest(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    ws = Workspace.resolve(workspace)
+    store = SweepStore(ws)
+    ended = driver.create(ws, SPEC)
+    assert store.end(ended, "cancelled", "cancelled on request")
+    at = app("sweep")
+    auto_reruns.clear()
+    next(t for t in at.text_input if t.label == "Find a sweep").set_value("usps").run()
+    assert any("No sweep matches usps" in i.value for i in at.info) and auto_reruns == [10.0]
+    started = started_elsewhere(ws)
+    auto_reruns.clear()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert next(t for t in at.text_input if t.label == "Find a sweep").value == ""
+    assert picker(at).value == started and auto_reruns == [2.0]
