@@ -184,10 +184,22 @@ def test_predicted_classes_run_across_most_predicted_first_and_past_thirty_the_r
         heights.append(fig.layout.height)
         if n < 100:
             assert len(bars.y) == n and fig.layout.title.text == "Predicted classes"
-    assert len(bars.y) == 30 and bars.y[-1] == "71 other classes"  # 29 named, the other 71 one grey bar
+    # 29 named, the other 62 predicted ones one grey bar; the 9 never predicted (i = 0, 11, ..., 88) not drawn
+    assert len(bars.y) == 30 and bars.y[-1] == "62 other classes" and per_class.count(0) == 9
     assert bars.marker.color[-1] == figures.NEUTRAL and len(set(bars.marker.color[:-1])) == 29
-    assert bars.x[-1] == sum(sorted(per_class)[:71])
+    assert bars.x[-1] == sum(sorted(per_class)[9:71]) and min(bars.x) > 0
     assert fig.layout.title.text.replace("<br>", " ") == (
-        "Predicted classes: the 29 most predicted, the other 71 summed"
+        "Predicted classes: the 29 most predicted, the other 62 summed; 9 of 100 never predicted"
     )
     assert heights[0] == heights[1] == 380 and heights[2] >= 30 * figures.CLASS_ROW + 100  # grows past 10
+
+
+def test_two_classes_get_thin_bars_and_a_sparse_many_class_target_draws_only_what_it_predicts() -> None:
+    two = predictions.predicted_counts(counts_of([30, 10]))
+    plot = two.layout.height - two.layout.margin.t - two.layout.margin.b
+    slot = plot / 2  # px per class
+    assert (1 - two.layout.bargap) * slot <= 2 * figures.CLASS_ROW  # at most two rows thick, not 150 px
+    sparse = predictions.predicted_counts(counts_of([0] * 35 + [5, 4, 3, 2, 1]))
+    (bars,) = sparse.data
+    assert list(bars.x) == [5, 4, 3, 2, 1] and bars.y[0] == "class 035"  # no grey bar: nothing to sum
+    assert sparse.layout.title.text.replace("<br>", " ") == "Predicted classes: 35 of 40 never predicted"

@@ -50,20 +50,28 @@ def predicted_counts(summary: PredictionSummary) -> go.Figure:
     """Samples per predicted class as bars across, the most predicted on top, every class named down
     the left (a long name cut to an ellipsis, whole on hover: QA's 50-character name squeezed the plot)
     and the figure growing with the classes (QA: upright, 100 classes' names ran into each other).
-    Past :data:`MOST_CLASSES` classes the least predicted are summed into one grey bar, as the title
-    says; each class keeps its colour of the model's class order."""
+    Past :data:`MOST_CLASSES` classes the never-predicted ones are counted in the title, not drawn, and
+    past as many predicted ones the least predicted are summed into one grey bar; each class keeps its
+    colour of the model's class order. A bar is at most two rows thick (two classes: not 150 px)."""
     order = sorted(enumerate(summary.counts.items()), key=lambda item: -item[1][1])  # ties: class order
+    never = 0
+    if len(order) > MOST_CLASSES:
+        predicted = [item for item in order if item[1][1] > 0]
+        never, order = len(order) - len(predicted), predicted
     shown = order if len(order) <= MOST_CLASSES else order[: MOST_CLASSES - 1]
     rest = order[len(shown) :]
     names = [name for _, (name, _) in shown]
     counts = [count for _, (_, count) in shown]
     colours = [category_colour(i) for i, _ in shown]
-    title = "Predicted classes"
+    parts = []
     if rest:
         names.append(f"{len(rest)} other classes")
         counts.append(sum(count for _, (_, count) in rest))
         colours.append(NEUTRAL)
-        title = f"Predicted classes: the {len(shown)} most predicted, the other {len(rest)} summed"
+        parts.append(f"the {len(shown)} most predicted, the other {len(rest)} summed")
+    if never:
+        parts.append(f"{never} of {len(summary.counts)} never predicted")
+    title = ": ".join(["Predicted classes", "; ".join(parts)]) if parts else "Predicted classes"
     fig = go.Figure(
         go.Bar(
             x=counts,
@@ -78,5 +86,7 @@ def predicted_counts(summary: PredictionSummary) -> go.Figure:
     fig.update_xaxes(title_text="samples", range=[0, headroom(counts)])
     bottom = 50  # below: the axis's ticks and title
     height = max(CLASS_ROW * len(names) + LAYOUT["margin"]["t"] + bottom, BESIDE)
+    plot = height - LAYOUT["margin"]["t"] - bottom
+    fig.update_layout(bargap=max(0.2, 1 - 2 * CLASS_ROW * len(names) / plot))
     fig = finish(fig, title, height, wrap=TITLE_WRAP)
     return fig.update_layout(margin={"b": bottom})
