@@ -40,6 +40,7 @@ LAYOUT = {
 }
 SIDES = LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"]  # px of a figure beside its plot
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
+TITLE_LINE = 24  # px each wrapped title line adds to the top margin and the height
 # characters per title line of a figure as wide as the page: at 1024 px the sidebar leaves it about
 # 550 px, and a longer title was cut at the figure's edge (QA: the sweep heatmap's "★ recommen")
 PAGE_TITLE_WRAP = 64
@@ -82,9 +83,9 @@ def finish(fig: go.Figure, title: str, height: int = 380, wrap: int | None = Non
     fig.update_layout(
         **LAYOUT, title={"text": "<br>".join(safe(line) for line in lines), "x": 0}, height=height
     )
-    if len(lines) > 1:
-        fig.update_layout(margin={"t": 40 + 20 * len(lines)})
-        fig.update_layout(height=height + 20 * (len(lines) - 1))
+    if len(lines) > 1:  # a title line is 24 px (a third line at 20 px touched the plot: QA)
+        fig.update_layout(margin={"t": LAYOUT["margin"]["t"] + TITLE_LINE * (len(lines) - 1)})
+        fig.update_layout(height=height + TITLE_LINE * (len(lines) - 1))
     return fig
 
 
