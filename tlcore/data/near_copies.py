@@ -5,12 +5,24 @@ Each image becomes a grey thumbnail (channels averaged, area-resized to at most 
 :data:`GRID`). Candidates: each target image's :data:`CANDIDATES` nearest source images by the
 cosine of their signatures (the magnitudes of the thumbnail's lowest spatial frequencies, which a
 shift leaves alone; a matrix product, a block of target images at a time). Verification
-(:func:`shifted_difference`): at the best of the 9 shifts of up to one pixel, every pixel of the
+(:func:`resampled_difference`): at the best of the 9 shifts of up to one pixel, every pixel of the
 overlap within :data:`MAX_DIFFERENCE` of the source image's range (its brightest less its darkest
-pixel). Correlation is no test: distinct handwritten 1s, or two trousers of one catalogue template,
-correlate as closely as a JPEG copy does; their pixels differ by far more. A constant source image
-(no range) is no one's near copy. Feature vectors (tables) have no such rule: they are left to the
-exact check.
+pixel), or within :data:`MAX_BLURRED_DIFFERENCE` of it once the source image is blurred by one of
+the Gaussians of :data:`BLURS`. Correlation is no test: distinct handwritten 1s, or two trousers of
+one catalogue template, correlate as closely as a JPEG copy does; their pixels differ by far more. A
+constant source image (no range) is no one's near copy. Feature vectors (tables) have no such rule:
+they are left to the exact check.
+
+Why blur the source alone: a target image exported at another size is resampled twice (to that size,
+then decoded back to the source's), and each resampling is a low-pass filter (bilinear, bicubic or
+antialiased: a kernel of about a pixel), so the copy is its original blurred, its edges off by far
+more than the JPEG tolerance allows. Blurred by the Gaussian of the closest width (half a pixel, for
+a round trip through a larger size, to a pixel, through little more than half the size), the
+original meets the copy again, up to rounding. Blurring both images instead would bring distinct
+look-alikes together as well (it flattens the strokes by which two 1s differ); blurring one leaves
+the other's edges sharp, and the tighter tolerance keeps apart two items of one template, which a
+blur brings closer. A round trip that is no blur (a box filter to a smaller size, which aliases, or
+back up, which makes blocks) is not found.
 """
 
 from __future__ import annotations
@@ -18,10 +30,14 @@ from __future__ import annotations
 import torch
 from torch.nn import functional
 
+from tlcore.data.shifts import gaussian_blur
+
 GRID = 32  # side of the verification thumbnail (smaller images keep their size)
 SIGNATURE = 6  # lowest frequencies each way in the candidate signature
 CANDIDATES = 4  # source candidates verified per target image
 MAX_DIFFERENCE = 0.25  # a near copy's largest pixel difference, over the source image's range
+BLURS = (0.5, 0.6, 0.7, 0.85, 1.0)  # Gaussian widths (thumbnail pixels) that stand for resampling
+MAX_BLURRED_DIFFERENCE = 0.2  # the same, the source image blurred by one of BLURS
 _BLOCK = 1 << 22  # cosines and candidate pixels held at once (target images in a block)
 
 
@@ -34,36 +50,50 @@ def near_copies(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def best_match(source: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """For each image of ``target``, the index of the candidate among ``source``'s images closest to
-    it by :func:`shifted_difference`, and that difference (-1 and infinity with no source image)."""
+    it by :func:`resampled_difference`, and that difference (-1 and infinity with no source image)."""
     if not len(source) or not len(target):
         return torch.full((len(target),), -1, dtype=torch.long), torch.full((len(target),), torch.inf)
     grids = _thumbnail(source, GRID), _thumbnail(target, GRID)
     signatures = [_signature(grid) for grid in grids]
+    blurs = _with_blurs(grids[0])
     k = min(CANDIDATES, len(source))
     found: list[torch.Tensor] = []
     differences: list[torch.Tensor] = []
-    per_block = max(1, _BLOCK // (len(source) + k * grids[0][0].numel()))
+    per_block = max(1, _BLOCK // (len(source) + k * blurs[0].numel()))
     for rows in torch.arange(len(target)).split(per_block):
         candidates = (signatures[1][rows] @ signatures[0].T).topk(k, dim=1).indices
-        difference, pick = shifted_difference(grids[0][candidates], grids[1][rows, None]).min(1)
+        difference, pick = resampled_difference(blurs[candidates], grids[1][rows, None, None]).min(1)
         found.append(candidates.gather(1, pick[:, None])[:, 0])
         differences.append(difference)
     return torch.cat(found), torch.cat(differences)
 
 
-def shifted_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def resampled_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The difference of a source image ``a`` and a target image ``b``, grey (``a``: ... x (1 +
+    len(BLURS)) x H x W, the image then its :data:`BLURS`; ``b``: ... x 1 x H x W; broadcast against
+    each other): the least of their :func:`shifted_difference` and of each blur of ``a``'s against
+    ``b``, over ``a``'s range, scaled by :data:`MAX_DIFFERENCE` / :data:`MAX_BLURRED_DIFFERENCE` (so
+    both pass at :data:`MAX_DIFFERENCE`)."""
+    sharp = a[..., :1, :, :]
+    scale = sharp.amax((-2, -1)) - sharp.amin((-2, -1))
+    weights = torch.tensor([1.0] + [MAX_DIFFERENCE / MAX_BLURRED_DIFFERENCE] * (a.shape[-3] - 1))
+    return (shifted_difference(a, b, scale) * weights).amin(-1)
+
+
+def shifted_difference(a: torch.Tensor, b: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
     """The largest pixel difference of grey images ``a`` and ``b`` (... x H x W, broadcast against each
-    other) over ``a``'s range, ``b`` moved by up to one pixel each way: the least of the 9 shifts, each
-    on the two images' overlap (infinity where ``a`` is constant)."""
+    other) over ``scale`` (``a``'s range by default), ``b`` moved by up to one pixel each way: the least
+    of the 9 shifts, each on the two images' overlap (infinity where the scale is 0)."""
     h, w = a.shape[-2:]
     moves = (-1, 0, 1) if min(h, w) > 2 else (0,)  # an image of 2 px or fewer is not shifted
-    scale = a.amax((-2, -1)) - a.amin((-2, -1))
+    if scale is None:
+        scale = a.amax((-2, -1)) - a.amin((-2, -1))
     best = torch.full(torch.broadcast_shapes(a.shape, b.shape)[:-2], torch.inf)
     for dy in moves:
         for dx in moves:
             one = a[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)]
             two = b[..., max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
-            best = torch.minimum(best, (one - two).abs().amax((-2, -1)))
+            best = torch.minimum(best, (one - two).abs_().amax((-2, -1)))
     return torch.where(scale > 0, best / scale.clamp_min(1e-12), torch.inf)
 
 
@@ -74,6 +104,11 @@ def _thumbnail(images: torch.Tensor, side: int) -> torch.Tensor:
     if h > side or w > side:
         grey = functional.adaptive_avg_pool2d(grey, (min(h, side), min(w, side)))
     return grey[:, 0]
+
+
+def _with_blurs(grid: torch.Tensor) -> torch.Tensor:
+    """Grey thumbnails (N x h x w), each followed by its :data:`BLURS` (N x (1 + len(BLURS)) x h x w)."""
+    return torch.stack([grid, *(gaussian_blur(grid, sigma) for sigma in BLURS)], 1)
 
 
 def _signature(grid: torch.Tensor) -> torch.Tensor:

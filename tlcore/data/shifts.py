@@ -157,11 +157,16 @@ def _upsample_matrix(size_in: int, size_out: int) -> torch.Tensor:
     return interpolate(eye, size=size_out, mode="linear", align_corners=False).squeeze(1).T
 
 
-@computes("blur")
-def blur(X: torch.Tensor, sigma: float, gen: torch.Generator) -> torch.Tensor:
-    """Separable Gaussian blur with replicated edges."""
+def gaussian_blur(X: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Images (... x H x W) under a separable Gaussian blur of ``sigma`` pixels, edges replicated."""
     h, w = X.shape[-2:]
     return _separable(X, _gaussian_matrix(h, sigma), _gaussian_matrix(w, sigma))
+
+
+@computes("blur")
+def blur(X: torch.Tensor, sigma: float, gen: torch.Generator) -> torch.Tensor:
+    """Separable Gaussian blur with replicated edges (:func:`gaussian_blur`)."""
+    return gaussian_blur(X, sigma)
 
 
 @computes("contrast")
