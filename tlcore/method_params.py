@@ -136,6 +136,11 @@ class CoralParams:
 @dataclass(frozen=True)
 class DANParams:
     logits: bool = True  # the logits as well as the features (the paper's every task-specific layer)
+    logits_weight: float = 1.0  # w in MMD2(features) + w * MMD2(logits); 0: the features alone
+
+    def check(self) -> None:
+        rule = "be >= 0 (0: the features alone)"
+        require("dan", "logits_weight", self.logits_weight, self.logits_weight >= 0, rule)
 
 
 @dataclass(frozen=True)

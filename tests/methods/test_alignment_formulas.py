@@ -128,7 +128,7 @@ def test_dan_adds_the_logits_mmd_with_their_own_bandwidths():
     Zs = 10 * torch.randn(8, 3, generator=g, dtype=torch.float64)  # a scale of their own
     Zt = 10 * torch.randn(6, 3, generator=g, dtype=torch.float64) - 3
     step = step_inputs(Fs, Ft, logits_s=Zs.clone().requires_grad_(True), logits_t=Zt)
-    loss, logs = dan_module.DANLoss(logits=True)(step)
+    loss, logs = dan_module.DANLoss(logits=True, logits_weight=1.0)(step)
     on_features = _laplacian_family_mmd2(Fs.numpy(), Ft.numpy(), logs["sigma"])
     on_logits = _laplacian_family_mmd2(Zs.numpy(), Zt.numpy(), logs["sigma_logits"])
     assert loss.item() == pytest.approx(on_features + on_logits, rel=1e-9)
@@ -136,7 +136,27 @@ def test_dan_adds_the_logits_mmd_with_their_own_bandwidths():
     assert logs["sigma_logits"] > 5 * logs["sigma"]  # each layer's median distance, not one for both
     loss.backward()
     assert step.logits_s.grad is not None and step.logits_s.grad.abs().sum() > 0
-    alone, _ = dan_module.DANLoss(logits=False)(step_inputs(Fs, Ft, logits_s=Zs, logits_t=Zt))
+    alone, _ = dan_module.DANLoss(False, 1.0)(step_inputs(Fs, Ft, logits_s=Zs, logits_t=Zt))
+    assert alone.item() == pytest.approx(on_features, rel=1e-9)
+
+
+def test_dan_weights_the_logits_term_by_logits_weight():
+    g = torch.Generator().manual_seed(5)
+    Fs = torch.randn(8, 4, generator=g, dtype=torch.float64)
+    Ft = torch.randn(6, 4, generator=g, dtype=torch.float64) - 0.5
+    Zs = 3 * torch.randn(8, 3, generator=g, dtype=torch.float64)
+    Zt = 3 * torch.randn(6, 3, generator=g, dtype=torch.float64) + 2
+    step = step_inputs(Fs, Ft, logits_s=Zs, logits_t=Zt)
+    _, logs = dan_module.DANLoss(True, 1.0)(step)
+    on_features = _laplacian_family_mmd2(Fs.numpy(), Ft.numpy(), logs["sigma"])
+    on_logits = _laplacian_family_mmd2(Zs.numpy(), Zt.numpy(), logs["sigma_logits"])
+    assert on_logits > 0.05 and on_features > 0.05
+    for w in (0.3, 2.5):
+        weighted, _ = dan_module.DANLoss(True, w)(step)
+        assert weighted.item() == pytest.approx(on_features + w * on_logits, rel=1e-9)
+    off, _ = dan_module.DANLoss(True, 0.0)(step)
+    alone, _ = dan_module.DANLoss(False, 1.0)(step)
+    assert off.item() == pytest.approx(alone.item(), rel=1e-12)
     assert alone.item() == pytest.approx(on_features, rel=1e-9)
 
 

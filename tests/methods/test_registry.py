@@ -76,6 +76,7 @@ def test_a_term_weight_parses_beside_the_dataclass_fields():
         ("dann", {"gamma": "nan"}, "dann: gamma must be a finite number, got nan"),
         ("dann", {"gamma": "-5"}, "dann: gamma must be > 0 (the reversal's ramp-up rate), got -5.0"),
         ("cdan", {"gamma": 0}, "cdan: gamma must be > 0 (the reversal's ramp-up rate), got 0.0"),
+        ("dan", {"logits_weight": -0.1}, "dan: logits_weight must be >= 0 (0: the features alone), got -0.1"),
         ("im", {"diversity": "inf"}, "im: diversity must be a finite number, got inf"),
         ("im", {"diversity": -0.5}, "im: diversity must be >= 0 (0: entropy minimisation alone), got -0.5"),
         ("kmm", {"B": "nan"}, "kmm: B must be a finite number, got nan"),

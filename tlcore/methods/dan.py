@@ -3,9 +3,9 @@
 Adds the squared MMD between the source and target batches under a family of kernels to the loss,
 on every task-specific layer as the paper does (its fc6-fc8): the bottleneck features
 (``B_s x d``, ``B_t x d``) and the logits (``B_s x K``, ``B_t x K``; ``logits=False``: the features
-alone), each layer with its own bandwidths,
+alone), each layer with its own bandwidths, the logits' term weighted by ``w`` (``logits_weight``),
 
-    L_DAN = MMD2_b(F_s, F_t) + MMD2_b(Z_s, Z_t)
+    L_DAN = MMD2_b(F_s, F_t) + w * MMD2_b(Z_s, Z_t)
 
 with the biased (V-statistic) estimate (Gretton et al. 2012, eq. 5) on each:
 
@@ -52,9 +52,10 @@ def mk_mmd2(Xs: torch.Tensor, Xt: torch.Tensor) -> tuple[torch.Tensor, float]:
 
 
 class DANLoss(nn.Module):
-    def __init__(self, logits: bool) -> None:
+    def __init__(self, logits: bool, logits_weight: float) -> None:
         super().__init__()
         self.logits = logits
+        self.logits_weight = logits_weight
 
     def forward(self, step: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
         logits_t, feats_t = step.target()
@@ -67,10 +68,10 @@ class DANLoss(nn.Module):
                 "mmd2_logits": on_logits.item(),
                 "sigma_logits": sigma_logits,
             }
-            loss = loss + on_logits
+            loss = loss + self.logits_weight * on_logits
         return loss, logs
 
 
 @builds("dan")
 def dan(params: DANParams, ctx: TermContext) -> DANLoss:
-    return DANLoss(params.logits)
+    return DANLoss(params.logits, params.logits_weight)
