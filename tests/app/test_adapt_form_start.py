@@ -155,19 +155,25 @@ def test_a_composed_run_puts_the_transforms_last_whatever_the_click_order(
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "message"),
+    ("method", "key", "value", "message"),
     [
-        ("param_dann_gamma", -5.0, "dann: gamma must be > 0 (the reversal's ramp-up rate), got -5.0"),
-        ("param_dann_gamma", 0.0, "dann: gamma must be > 0 (the reversal's ramp-up rate), got 0.0"),
+        ("dann", "param_dann_gamma", -5.0, "dann: gamma must be > 0 (the reversal's ramp-up rate), got -5.0"),
+        ("dann", "param_dann_gamma", 0.0, "dann: gamma must be > 0 (the reversal's ramp-up rate), got 0.0"),
+        (
+            "dan",
+            "param_dan_logits_weight",
+            -0.5,
+            "dan: logits_weight must be >= 0 (0: the features alone), got -0.5",
+        ),
     ],
 )
 def test_the_form_refuses_a_parameter_outside_its_range_before_any_run(
-    app: OpenApp, key: str, value: float, message: str
+    app: OpenApp, method: str, key: str, value: float, message: str
 ) -> None:
     """Launch shows the one-line refusal naming the method, parameter and value (a gamma <= 0 once
     started a run with a reversed or no gradient reversal) and starts no run."""
     at = app("adapt", source=SOURCE, target=TARGET)
-    at.multiselect[0].set_value(["dann"]).run()
+    at.multiselect[0].set_value([method]).run()
     at.number_input(key=key).set_value(value).run()
     click(at, "Launch")
     assert [plain(e.value) for e in at.error] == [message]
