@@ -1,9 +1,11 @@
 """The estimate's probe measured once per test session: :func:`tlcore.runs.probe.measure` of the same
-config, input shape, class count, device and torch thread count trains the same real network the same
-way, so a later ask in the session gets the seconds the first one measured, as a workspace whose cache
-held them would (:func:`tlcore.runs.probe.probe_rates` still writes and reads each test's own workspace
-cache, and says so). A test that stands in its own ``measure``, or records the probe's network or loop
-(patching ``probe.network`` or ``probe.train``), gets its own call: the memo only holds the real one's."""
+network, batch size, augmentation, seed, loss terms and weight average, input shape, class count,
+device and torch thread count (what it reads; not the pair's names nor the run's length) trains the
+same real network the same way, so a later ask in the session gets the seconds the first one
+measured, as a workspace whose cache held them would (:func:`tlcore.runs.probe.probe_rates` still
+writes and reads each test's own workspace cache, and says so). A test that stands in its own
+``measure``, or records the probe's network or loop (patching ``probe.network`` or ``probe.train``),
+gets its own call: the memo only holds the real one's."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ def measured_once(
     measure, network, train = REAL
     if (probe.network, probe.train) != (network, train):  # a test records the probe: a call of its own
         return measure(cfg, shape, n_classes, device)
-    values = [cfg.to_dict(), list(shape), n_classes, str(device), torch.get_num_threads()]
+    values = [cfg.model, cfg.model_options, cfg.batch_size, cfg.augment, cfg.seed, cfg.methods, cfg.params]
+    values += [cfg.ema_decay, list(shape), n_classes, str(device), torch.get_num_threads()]  # what it reads
     key = json.dumps(values, sort_keys=True, default=str)
     if key not in _MEASURED:
         _MEASURED[key] = measure(cfg, shape, n_classes, device)
