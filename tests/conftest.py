@@ -2,7 +2,8 @@
 (:func:`tlcore.cli.output.wrapped`) stays on one line, whatever terminal pytest runs in (its width
 would otherwise leak into the output through :func:`shutil.get_terminal_size`). A test of the
 wrapping sets its own width. A launched run's start is :data:`tests.worker_start.WORKER_START` seconds
-in every test's process."""
+in every test's process, and the estimate's probe of a network is measured once per session
+(:mod:`tests.probe_memo`)."""
 
 import pytest
 
@@ -20,3 +21,11 @@ def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _worker_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(estimate_start, "measure_start", lambda _: WORKER_START)
+
+
+@pytest.fixture(autouse=True)
+def _probe_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.probe_memo import measured_once  # noqa: PLC0415 - torch loads with the first test, not at collection
+    from tlcore.runs import probe  # noqa: PLC0415 - as above
+
+    monkeypatch.setattr(probe, "measure", measured_once)

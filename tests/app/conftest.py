@@ -1,14 +1,16 @@
 """Fixtures for the app tests: a fresh workspace, an AppTest of the whole app, and done runs trained
-once per session and copied into a test's workspace."""
+once per session and copied into a test's workspace. Streamlit's scan of the installed packages for
+components runs once per session, not once per AppTest."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.components.v2 import manifest_scanner
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from streamlit.testing.v1 import AppTest
@@ -17,6 +19,16 @@ from tests.app.helpers import APP, SMALL_SOURCE, SMALL_TARGET
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs import jobs
 from tlcore.workspace import Workspace
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _components_scanned_once() -> Iterator[None]:
+    """Each new AppTest reads every installed distribution's metadata to find Streamlit components;
+    the installed packages stay the same for the session: the first scan's, for every AppTest."""
+    found = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(found))
+        yield
 
 
 @pytest.fixture

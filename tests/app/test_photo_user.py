@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support.benchmarks import recipe_quote
@@ -14,6 +16,7 @@ from tests.app.helpers import image_zip, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data import save_upload
+from tlcore.runs import probe
 from tlcore.runs.store import RunStore
 from tlcore.views import run_tables
 from tlcore.workspace import Workspace
@@ -30,14 +33,25 @@ def _captions(at: AppTest) -> list[str]:
 
 
 def test_a_photo_pair_is_told_its_backbone_and_where_the_quote_comes_from(
-    app: OpenApp, workspace: Path
+    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the launch estimate's probe stood in (tests/app/test_launch_estimate.py): a real one trains
+    # efficientnet_lite0 at 96 px, twice (the recipe's averaged adapt stage and the form's plain one)
+    asked: list[tuple[int, ...]] = []
+
+    def measure(cfg: Any, shape: tuple[int, ...], *_: Any) -> dict[str, Any]:
+        asked.append(shape)
+        return {"single": [0.1, 0.2], "paired": [0.3, 0.5], "forward_per_sample": 0.001}
+
+    monkeypatch.setattr(probe, "measure", measure)
     ws = Workspace.resolve(workspace)
     source = save_upload(ws, "photos.zip", image_zip(side=80))
     at = app("adapt", source=f"upload:{source}", target=f"upload:{source}")
     assert not at.exception, [e.message for e in at.exception]
+    assert asked and all(shape[1:] == (80, 80) for shape in asked), asked  # the photo pair's network
     captions = _captions(at)
     assert f"{PHOTO}." in captions
+    assert any(c.startswith("Estimated: ") and " of efficientnet_lite0 " in c for c in captions), captions
     quotes = recipe_quote(RECOMMENDED)
     assert quotes  # the committed benchmark quotes the recipe
     assert [c for c in captions if c.startswith("Measured with")] == [
