@@ -146,10 +146,16 @@ def test_the_blank_warning_is_computed_once_and_stored(
     assert json.loads((store.folder(blank) / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": BLANK}
 
 
-def test_a_finished_run_stores_its_blank_warning(workspace: Workspace) -> None:
+def test_a_run_whose_worker_passes_no_target_gets_its_blank_warning_on_the_first_read(
+    workspace: Workspace,
+) -> None:
+    """Only the real pipeline hands its target over; a worker that does not (the tests' stand-ins)
+    finishes without loading the target again, and the first read stores the warning."""
     store = RunStore(workspace)
     run_id = store.create(make_config(target=blank_upload(workspace, 120)))
     assert execute(store, run_id, quick).status == "done"
+    assert not (store.folder(run_id) / BLANK_FILE).exists()  # the old code loaded the target here
+    assert blank_target.run_blank_warning(store, store.get(run_id)) == BLANK
     assert json.loads((store.folder(run_id) / BLANK_FILE).read_text(encoding="utf-8")) == {"blank": BLANK}
 
 

@@ -15,7 +15,8 @@ it instead of loading it again), and returns an object with
 ``to_dict()`` (JSON-safe; its ``status``/``reason`` may say ``failed`` or ``cancelled``), ``model``
 (an ``nn.Module`` saved as the checkpoint, or None), ``predictions`` (an object whose
 ``save(path)`` writes ``predictions.npz``, or None) and ``target`` (the target domain the run loaded,
-whose blank warning the run's folder keeps, or None: loaded again).
+whose blank warning the run's folder keeps, or None: the first read that needs the warning loads it,
+as for a run stored before workers passed it: :func:`tlcore.runs.blank_target.run_blank_warning`).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class AdaptOutcome(Protocol):
     model: Any
     source_model: Any  # the model that scored the source (AdaBN's source statistics) or None
     predictions: Any  # TargetPredictions or None
-    target: Any  # the harmonised target Domain the run loaded (its blank warning), or None: loaded again
+    target: Any  # the harmonised target Domain the run loaded (its blank warning), or None: read later
 
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -230,8 +231,8 @@ def execute(
             save_predictions = None if predictions is None else predictions.save
             classes = result.get("classes") or ()
             writer = _checkpoint_writer(outcome.model, config, classes, outcome.source_model)
-            # stored before done, from the target the run loaded: `runs show` then loads no data
-            run_blank_warning(store, store.get(run_id), outcome.target)
+            if outcome.target is not None:  # stored before done: `runs show` then loads no data
+                run_blank_warning(store, store.get(run_id), outcome.target)
             store.finish(run_id, result, writer, save_predictions)
     except TLError as exc:
         store.end(run_id, "failed", str(exc) or type(exc).__name__)
