@@ -71,8 +71,14 @@ def test_a_probe_is_kept_per_compositions_terms() -> None:
     assert len({key(("dann",)), key(("deep_coral",)), key(("fixmatch",)), key(("deep_coral", "im"))}) == 4
     assert key(("dann",)) == key(("dann",), {"dann": {"weight": 0.3}})
     assert key(("kmm",)) == key(("domain_weights",)) == key(("source_only",))
-    averaged = probe.probe_key(AdaptConfig("a", "b", ("fixmatch",), ema_decay=0.99), work, (1, 28, 28), 10)
-    assert averaged != key(("fixmatch",))
+
+    def averaged(params: dict[str, Any] | None = None) -> str:
+        cfg = AdaptConfig("a", "b", ("fixmatch",), params=params or {}, ema_decay=0.99)
+        return probe.probe_key(cfg, work, (1, 28, 28), 10)
+
+    assert averaged() != key(("fixmatch",))
+    assert averaged() == averaged({"fixmatch": {"threshold": 0.9, "align": False}})  # the same step's work
+    assert averaged({"fixmatch": {"teacher": False}}) != averaged()  # no teacher pass: another step
 
 
 def test_fixmatch_without_its_teacher_runs_no_teacher_pass(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,8 @@ evaluation of the 2B samples
 source validation and target test splits). The numbers are
 kept in ``<workspace>/cache/estimates/<key>.pkl`` (:mod:`tlcore.cache_files`: versioned, pruned to its
 cap), the key a hash of the network, image size, device, batch size, torch's thread count, the input
-shape, the class count, the bottleneck, the loss terms (not their parameters) and whether the adapt
+shape, the class count, the bottleneck, the loss terms and the extra inputs each asks for (not their
+other parameters) and whether the adapt
 stage averages its weights: a rerun of the page or
 the CLI reads them back.
 """
@@ -55,9 +56,12 @@ def probe_key(cfg: AdaptConfig, work: Workload, shape: tuple[int, ...], n_classe
 
 
 def _terms_key(cfg: AdaptConfig) -> list[str]:
-    """The loss terms a probe's paired steps train with (their parameters left out: a recipe's and the
-    defaults differ in a threshold or an alignment, not in a step's work)."""
-    return [spec.name for spec in check_combination(cfg.methods) if spec.kind == "term"]
+    """The loss terms a probe's paired steps train with, each with the extra inputs it asks the loop
+    for (``Method.needs_of``: ``fixmatch.teacher=false`` runs no teacher pass); their other parameters
+    left out: a recipe's and the defaults differ in a threshold or an alignment, not in a step's work."""
+    terms = [spec for spec in check_combination(cfg.methods) if spec.kind == "term"]
+    needs = [spec.needs_of(spec.parse_params(cfg.params.get(spec.name)).params) for spec in terms]
+    return [":".join([spec.name, *sorted(need)]) for spec, need in zip(terms, needs, strict=True)]
 
 
 def probe_rates(
