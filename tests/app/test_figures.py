@@ -387,3 +387,17 @@ def test_the_confidence_histograms_title_wraps_in_its_half_row() -> None:
     summary = PredictionSummary(1797, ("a",), {"a": 1797}, np.full(1797, 0.262), None, ())
     title = predictions.confidence_histogram(summary).layout.title.text
     assert title == "Confidence of 1,797 predictions<br>(mean 26.2%)"
+
+
+def test_the_predicted_classes_hover_counts_one_sample_as_one() -> None:
+    """QA: hovering a class predicted once read "class_02: 1 samples"."""
+    from tlcore.prediction_summary import PredictionSummary  # noqa: PLC0415
+    from tlcore.views import predictions  # noqa: PLC0415
+
+    summary = PredictionSummary(4, ("a", "b"), {"a": 3, "b": 1}, np.array([0.99, 0.98, 0.97, 0.6]), None, ())
+    (bars,) = predictions.predicted_counts(summary).data
+    hovers = [
+        bars.hovertemplate.replace("%{y}", y).replace("%{customdata}", c)
+        for y, c in zip(bars.y, bars.customdata, strict=True)
+    ]
+    assert hovers == ["a: 3 samples<extra></extra>", "b: 1 sample<extra></extra>"]

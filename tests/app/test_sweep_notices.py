@@ -95,3 +95,21 @@ def test_a_filter_matching_nothing_still_notices_a_sweep_and_lists_the_newest(
     assert not at.exception, [e.message for e in at.exception]
     assert next(t for t in at.text_input if t.label == "Find a sweep").value == ""
     assert picker(at).value == started and auto_reruns == [2.0]
+
+
+def test_a_sweep_started_while_the_followed_one_runs_does_not_take_the_page_when_that_one_ends(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    """QA: watching a sweep to its end, the page jumped to one started from a shell meanwhile (when no
+    trial had ended in between), so the finished sweep's results were never shown."""
+    ws = Workspace.resolve(workspace)
+    store = SweepStore(ws)
+    followed = started_elsewhere(ws)
+    at = app("sweep")
+    assert picker(at).value == followed and auto_reruns[-1] == 2.0
+    started_elsewhere(ws)  # the live panel redraws only itself: the page has not run since
+    assert store.end(followed, "cancelled", "cancelled on request")
+    auto_reruns.clear()
+    at.run()  # as the live panel reruns the page when the followed sweep ends
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).value == followed and auto_reruns == [10.0]

@@ -175,3 +175,14 @@ def test_tables_of_other_widths_and_no_column_in_common_name_the_columns() -> No
     unnamed = Domain("g", torch.rand(4, 2), None, ())  # no names to list: the widths only
     with pytest.raises(TLError, match=r"^feature dimensions differ: the source last year has 3, g 2$"):
         harmonise(source, unnamed)
+
+
+def test_no_matching_class_counts_the_source_classes_it_does_not_name() -> None:
+    """QA: a 60-class source's error listed its first 10 classes as if they were all of them."""
+    source = images("s", (60, 1, 8, 8), tuple(f"class_{i:02d}" for i in range(60)), list(range(60)))
+    strangers = images("t", (3, 1, 8, 8), ("x", "y"), [0, 1, 1])
+    with pytest.raises(TLError, match=r"\(class_00, .*, class_09 and 50 more\); rename its classes"):
+        harmonise(source, strangers)
+    few = images("s", (3, 1, 8, 8), ("a", "b", "c"), [0, 1, 2])
+    with pytest.raises(TLError, match=r"the classes of the source s \(a, b, c\); rename"):
+        harmonise(few, strangers)

@@ -15,7 +15,8 @@ from PIL import Image
 
 from tests.data.data_formats import jpeg_bytes, png_bytes, write_zip
 from tlcore.cli import main
-from tlcore.data import harmonise, load_domain
+from tlcore.data import harmonise, load_domain, shifts
+from tlcore.data import near_copies as near_copies_module
 from tlcore.data.near_copies import near_copies
 from tlcore.views.run_tables import shared_note
 from tlcore.workspace import Workspace
@@ -57,6 +58,24 @@ def test_digits_resized_through_32_and_56_px_are_near_copies_of_their_originals(
     source = load_domain("mnist5k").X[:200]
     found = near_copies(source, torch.cat([resized(source[:20], 32), resized(source[20:40], 56)]))
     assert found.tolist() == list(range(40))
+
+
+def test_a_few_target_images_blur_their_candidates_not_every_source_image(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QA: 400 uploaded images against the 70,000 of fashion blurred all 70,000 source images 5 times
+    (GBs and seconds); the search blurs each target image's :data:`CANDIDATES` candidates."""
+    blurred: list[int] = []
+
+    def counting(X: torch.Tensor, sigma: float) -> torch.Tensor:
+        blurred.append(len(X))
+        return shifts.gaussian_blur(X, sigma)
+
+    monkeypatch.setattr(near_copies_module, "gaussian_blur", counting)
+    source = load_domain("mnist5k").X[:1000]
+    found = near_copies(source, torch.cat([resized(source[:2], 32), source[500:501]]))
+    assert found.tolist() == [0, 1, 500]
+    assert blurred == [3 * near_copies_module.CANDIDATES] * len(near_copies_module.BLURS)
 
 
 def test_alike_images_that_are_not_copies_stay_apart() -> None:

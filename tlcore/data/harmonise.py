@@ -36,6 +36,7 @@ from tlcore.errors import TLError
 from tlcore.numbers import plural
 
 MIN_SAMPLES = 2
+NAMED_CLASSES = 10  # reference classes a "no class matches" error names before "and N more"
 
 
 @dataclass(frozen=True)
@@ -362,9 +363,11 @@ def _remap(
     y = torch.tensor(lookup, dtype=torch.int64)[domain.y]
     known = y >= 0
     if not known.any():
+        more = f" and {len(classes) - NAMED_CLASSES} more" if len(classes) > NAMED_CLASSES else ""
         raise TLError(
             f"no class of {domain.name} matches the classes of {reference} "
-            f"({', '.join(classes[:10])}); rename its classes, or read it unlabelled with label=none"
+            f"({', '.join(classes[:NAMED_CLASSES])}{more}); rename its classes, or read it unlabelled with "
+            "label=none"
         )
     present = set(y[known].tolist())
     missing = tuple(name for i, name in enumerate(classes) if i not in present)

@@ -55,14 +55,14 @@ def best_match(source: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor
         return torch.full((len(target),), -1, dtype=torch.long), torch.full((len(target),), torch.inf)
     grids = _thumbnail(source, GRID), _thumbnail(target, GRID)
     signatures = [_signature(grid) for grid in grids]
-    blurs = _with_blurs(grids[0])
     k = min(CANDIDATES, len(source))
     found: list[torch.Tensor] = []
     differences: list[torch.Tensor] = []
-    per_block = max(1, _BLOCK // (len(source) + k * blurs[0].numel()))
+    per_block = max(1, _BLOCK // (len(source) + k * (1 + len(BLURS)) * grids[0][0].numel()))
     for rows in torch.arange(len(target)).split(per_block):
         candidates = (signatures[1][rows] @ signatures[0].T).topk(k, dim=1).indices
-        difference, pick = resampled_difference(blurs[candidates], grids[1][rows, None, None]).min(1)
+        blurs = _with_blurs(grids[0][candidates.flatten()]).unflatten(0, candidates.shape)  # candidates only
+        difference, pick = resampled_difference(blurs, grids[1][rows, None, None]).min(1)
         found.append(candidates.gather(1, pick[:, None])[:, 0])
         differences.append(difference)
     return torch.cat(found), torch.cat(differences)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
+from tlcore.numbers import plural
 from tlcore.prediction_summary import PredictionSummary
 from tlcore.views.chart_text import category_ticks
 from tlcore.views.figures import BAD, CLASS_ROW, GOOD, LAYOUT, NEUTRAL, TITLE_WRAP, finish, safe
@@ -78,7 +79,8 @@ def predicted_counts(summary: PredictionSummary) -> go.Figure:
             y=[safe(name) for name in names],
             orientation="h",
             marker_color=colours,
-            hovertemplate="%{y}: %{x} samples<extra></extra>",
+            customdata=[plural(count, "sample") for count in counts],
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
         )
     )
     ticks = category_ticks(names)
