@@ -249,22 +249,9 @@ def follow_live(sweep_id: str) -> bool:
     return sweeps.milestone(summary) == st.session_state.get(state.SWEEP_SEEN)
 
 
-def notice_started(live_now: list[str]) -> None:
-    """Follow a sweep that went live since the page's last full run (launched from the CLI or another
-    tab, or resumed), unless the followed one is live itself or was at that run (the live panel
-    redraws only itself: a sweep that just ended keeps the page); the picker then lists the newest."""
-    known = st.session_state.get(state.SWEEP_LIVE)
-    st.session_state[state.SWEEP_LIVE] = live_now
-    started = [i for i in live_now if known is not None and i not in known]
-    followed = st.session_state.get(state.SWEEP_CHOSEN)
-    if started and followed not in live_now and followed not in known:
-        st.session_state[state.SWEEP_CHOSEN] = started[0]
-        state.newest_sweeps()
-
-
 st.subheader("Sweeps")
 live_now = sweeps.live_ids()
-notice_started(live_now)
+sweeps.notice_started(live_now)
 if not sweeps.count():
     st.info("No sweeps yet: define one above and press Launch.", icon=":material/info:")
     live.idle_watch(partial(sweeps.live_changed, live_now))  # a sweep launched from the CLI shows up

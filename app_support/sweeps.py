@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import engine
+from app_support import engine, state
 from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
 from tlcore.runs.executors.ray_checks import check_apart
@@ -140,6 +140,19 @@ def live_changed(live: list[str]) -> bool:
     """Whether the queued and running sweeps are no longer ``live`` (the page's list at its last full
     run): one started or resumed elsewhere (another tab, the CLI), or one ended."""
     return live_ids() != live
+
+
+def notice_started(live_now: list[str]) -> None:
+    """Follow a sweep that went live since the page's last full run (launched from the CLI or another
+    tab, or resumed), unless the followed one is live itself or was at that run (the live panel
+    redraws only itself: a sweep that just ended keeps the page); the picker then lists the newest."""
+    known = st.session_state.get(state.SWEEP_LIVE)
+    st.session_state[state.SWEEP_LIVE] = live_now
+    started = [i for i in live_now if known is not None and i not in known]
+    followed = st.session_state.get(state.SWEEP_CHOSEN)
+    if started and followed not in live_now and followed not in known:
+        st.session_state[state.SWEEP_CHOSEN] = started[0]
+        state.newest_sweeps()
 
 
 def milestone(summary: SweepSummary) -> tuple[str, str, int]:
