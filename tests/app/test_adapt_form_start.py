@@ -165,16 +165,20 @@ def test_a_composed_run_puts_the_transforms_last_whatever_the_click_order(
             -0.5,
             "dan: logits_weight must be >= 0 (0: the features alone), got -0.5",
         ),
+        ("im", "param_im_weight", -0.5, "im: weight must be >= 0, got -0.5"),  # a method of the recipe
     ],
 )
 def test_the_form_refuses_a_parameter_outside_its_range_before_any_run(
     app: OpenApp, method: str, key: str, value: float, message: str
 ) -> None:
-    """Launch shows the one-line refusal naming the method, parameter and value (a gamma <= 0 once
-    started a run with a reversed or no gradient reversal) and starts no run."""
+    """The form shows the one-line refusal naming the method, parameter and value (a gamma <= 0 once
+    started a run with a reversed or no gradient reversal), as it does for a config field out of
+    range, and Launch is off: no run starts. A method the recipe runs too (im) once raised it as a
+    traceback (the form's comparison with the recipe parsed the value), the others only on Launch."""
     at = app("adapt", source=SOURCE, target=TARGET)
     at.multiselect[0].set_value([method]).run()
     at.number_input(key=key).set_value(value).run()
-    click(at, "Launch")
+    assert not at.exception, [e.message for e in at.exception]
     assert [plain(e.value) for e in at.error] == [message]
+    assert next(b for b in at.button if b.label == "Launch").disabled
     assert RunStore(Workspace.resolve()).list() == []

@@ -46,7 +46,8 @@ def derive(
     """``start`` with ``methods``, the config fields in ``values`` and the hyper-parameters in
     ``params`` that differ from how ``start`` runs them: the start's own parameters stay given (those
     of its methods kept), one at its running value is not stored. So a form left as it started
-    launches exactly ``start``."""
+    launches exactly ``start``. A value outside its parameter's range is refused here, in one line
+    (:meth:`~tlcore.method_table.Method.parse_params`), before the config is compared or launched."""
     running = resolve_params(methods, start.params)
     merged: dict[str, dict[str, Any]] = {}
     for name in methods:
@@ -54,6 +55,7 @@ def derive(
         given |= {k: v for k, v in params.get(name, {}).items() if k in given or v != running[name].get(k)}
         if given:
             merged[name] = given
+    resolve_params(methods, merged)  # raises on a value out of range: `changes` resolves them too
     return replace(start, methods=tuple(methods), params=merged, **values)
 
 
