@@ -80,14 +80,12 @@ def resampled_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (shifted_difference(a, b, scale) * weights).amin(-1)
 
 
-def shifted_difference(a: torch.Tensor, b: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
+def shifted_difference(a: torch.Tensor, b: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """The largest pixel difference of grey images ``a`` and ``b`` (... x H x W, broadcast against each
-    other) over ``scale`` (``a``'s range by default), ``b`` moved by up to one pixel each way: the least
+    other) over ``scale`` (the source image's range), ``b`` moved by up to one pixel each way: the least
     of the 9 shifts, each on the two images' overlap (infinity where the scale is 0)."""
     h, w = a.shape[-2:]
     moves = (-1, 0, 1) if min(h, w) > 2 else (0,)  # an image of 2 px or fewer is not shifted
-    if scale is None:
-        scale = a.amax((-2, -1)) - a.amin((-2, -1))
     best = torch.full(torch.broadcast_shapes(a.shape, b.shape)[:-2], torch.inf)
     for dy in moves:
         for dx in moves:
