@@ -179,6 +179,8 @@ def test_fixmatch_needs_a_strong_target_view_and_its_teacher_labelled_target_the
     assert fixmatch_spec.needs_of(fixmatch_spec.parse_params({}).params) == fixmatch
     without_teacher = fixmatch_spec.parse_params({"teacher": False}).params
     assert fixmatch_spec.needs_of(without_teacher) == {"strong_target_view"}
+    labelled = get_method("labelled_target")  # its params switch nothing off (no unneeded())
+    assert labelled.needs_of(labelled.parse_params({"shots": 3}).params) == {"labelled_target"}
 
 
 @pytest.mark.usefixtures("scratch_registry")

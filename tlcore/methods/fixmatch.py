@@ -22,8 +22,10 @@ view is read by that average (the mean teacher, in eval mode) instead of the liv
 follows the weights of the last ~``1 / (1 - decay)`` steps rather than the last step's; without an
 average it is the live model, as in the paper. Its entry in :mod:`tlcore.method_table` declares
 ``needs={"strong_target_view", "target_teacher"}``: the loop then runs the strong view in the same
-forward pass as the source and target batches, and the weak view through the average. Default weight 1
-(the paper's ``lambda_u``): the term is a cross-entropy on the scale of the source loss.
+forward pass as the source and target batches, and the weak view through the average
+(``teacher=False`` asks for no such pass: :meth:`~tlcore.method_params.FixMatchParams.unneeded`).
+Default weight 1 (the paper's ``lambda_u``): the term is a cross-entropy on the scale of the source
+loss.
 """
 
 from __future__ import annotations
