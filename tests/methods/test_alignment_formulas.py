@@ -154,9 +154,10 @@ def test_dan_weights_the_logits_term_by_logits_weight():
     for w in (0.3, 2.5):
         weighted, _ = dan_module.DANLoss(True, w)(step)
         assert weighted.item() == pytest.approx(on_features + w * on_logits, rel=1e-9)
-    off, _ = dan_module.DANLoss(True, 0.0)(step)
+    off, off_logs = dan_module.DANLoss(True, 0.0)(step)
     alone, _ = dan_module.DANLoss(False, 1.0)(step)
     assert off.item() == pytest.approx(alone.item(), rel=1e-12)
+    assert "mmd2_logits" not in off_logs  # w = 0 computes no logits term, as logits=False
     assert alone.item() == pytest.approx(on_features, rel=1e-9)
 
 

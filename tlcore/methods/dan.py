@@ -2,8 +2,9 @@
 
 Adds the squared MMD between the source and target batches under a family of kernels to the loss,
 on every task-specific layer as the paper does (its fc6-fc8): the bottleneck features
-(``B_s x d``, ``B_t x d``) and the logits (``B_s x K``, ``B_t x K``; ``logits=False``: the features
-alone), each layer with its own bandwidths, the logits' term weighted by ``w`` (``logits_weight``),
+(``B_s x d``, ``B_t x d``) and the logits (``B_s x K``, ``B_t x K``; ``logits=False`` or ``w = 0``:
+the features alone), each layer with its own bandwidths, the logits' term weighted by ``w``
+(``logits_weight``),
 
     L_DAN = MMD2_b(F_s, F_t) + w * MMD2_b(Z_s, Z_t)
 
@@ -61,7 +62,7 @@ class DANLoss(nn.Module):
         logits_t, feats_t = step.target()
         loss, sigma = mk_mmd2(step.feats_s, feats_t)
         logs = {"sigma": sigma}
-        if self.logits:
+        if self.logits and self.logits_weight > 0:  # w = 0: the features alone, as logits=False
             on_logits, sigma_logits = mk_mmd2(step.logits_s, logits_t)
             logs |= {
                 "mmd2_features": loss.item(),
