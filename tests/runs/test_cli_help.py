@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tlcore.adapt.config import AdaptConfig, format_value
-from tlcore.cli import build_parser
+from tlcore.cli import build_parser, main
 from tlcore.models import list_models
 
 
@@ -61,3 +61,19 @@ def test_adapt_help_names_the_default_method_and_every_model() -> None:
     flags = {"--augment": "on", "--warm-start": "off", "--patience": "off"}
     for option, shown in flags.items():
         assert option_help(adapt, option).endswith(f"(default: {shown})")
+
+
+@pytest.mark.parametrize(
+    ("argv", "refusal"),
+    [
+        (["methods", "extra"], "extra (see: python -m tlcore methods --help)"),
+        (["runs", "list", "--bogus", "1"], "--bogus 1 (see: python -m tlcore runs list --help)"),
+        (["adapt", "--source", "a", "--target", "b", "--x"], "--x (see: python -m tlcore adapt --help)"),
+    ],
+)
+def test_an_unknown_argument_points_to_the_named_commands_help(
+    argv: list[str], refusal: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as end:
+        main(argv)
+    assert (end.value.code, capsys.readouterr().err) == (2, f"error: unrecognized arguments: {refusal}\n")

@@ -117,10 +117,14 @@ class Parser(argparse.ArgumentParser):
     PROG --help)`` on stderr, exit code 2 (argparse's own prints the usage first)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+        self.refuse(message, self.prog)
+
+    def refuse(self, message: str, prog: str) -> NoReturn:
+        """Exit with the one-line refusal, pointing to ``prog``'s help."""
+        self.exit(2, f"error: {message} (see: {prog} --help)\n")
 
 
-def build_parser(loaded: Collection[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(loaded: Collection[str] | None = None) -> Parser:
     """The parser of every command whose ``adds`` is in ``loaded`` (None: every command); any other
     command is a stub that takes any arguments and sets ``stub`` to its ``adds``."""
     parser = Parser(prog="python -m tlcore", description=__doc__.splitlines()[0])
@@ -142,14 +146,16 @@ def _add_commands(
         parser = sub.add_parser(command.name, help=command.about, description=command.about, add_help=ready)
         if command.actions:
             _add_commands(parser, command.actions, "action", loaded)
-        elif ready:
+            continue
+        parser.set_defaults(command_prog=parser.prog)  # the command named: its help explains
+        if ready:
             module, _, function = command.adds.partition(":")
             getattr(importlib.import_module(module), function)(parser)
         else:
             parser.set_defaults(stub=command.adds)
 
 
-def parser_for(argv: Sequence[str] | None) -> argparse.ArgumentParser:
+def parser_for(argv: Sequence[str] | None) -> Parser:
     """The parser with the commands ``argv`` names loaded, and only those: parsed in rounds, each
     loading the stub the arguments reach, until they reach none (``--help`` prints at the first
     loaded level it names)."""
@@ -165,7 +171,10 @@ def parser_for(argv: Sequence[str] | None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from tlcore.cli.stores import full_ids  # noqa: PLC0415 - the stores, after parsing (no torch)
 
-    args = parser_for(argv).parse_args(argv)
+    parser = parser_for(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the top parser finds them; the command's own help is the one that explains
+        parser.refuse(f"unrecognized arguments: {' '.join(unknown)}", args.command_prog)
     try:
         with sigterm_cancels():  # SIGTERM ends any command as Ctrl-C does
             full_ids(args)
