@@ -4,7 +4,6 @@ to drop or no copy to drop by content."""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
@@ -12,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
-from tests.data.data_formats import png_bytes, write_zip
+from tests.data.data_formats import copied_digit_zips, write_zip
 from tlcore.cli import main
 from tlcore.data import load_domain
 from tlcore.workspace import Workspace
@@ -26,29 +24,15 @@ def run(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) ->
     return code, out, err
 
 
-def resized_png(pixels: np.ndarray, side: int) -> bytes:
-    """A grey digit saved as a PNG of ``side`` x ``side`` px (bilinear)."""
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).resize((side, side), Image.BILINEAR).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def digit_pair(tmp_path: Path) -> tuple[Path, Path, list[str]]:
-    """A source zip of 30 digit PNGs; a target zip of 10 of them as they are, 10 resized to 32 px and
-    10 digits the source lacks (their member names returned)."""
+    """:func:`copied_digit_zips` of MNIST digits: 20 of the target's 30 images copy source images."""
+    return copied_digit_zips(tmp_path, *mnist_digits())
+
+
+def mnist_digits() -> tuple[np.ndarray, list[int]]:
     mnist = load_domain("mnist5k")
-    pixels = (mnist.X[:, 0] * 255).round().to(torch.uint8).numpy()
-    labels = mnist.y.tolist()
-    source = {f"{labels[i]}/s{i:03d}.png": png_bytes(pixels[i]) for i in range(30)}
-    exact = {f"{labels[i]}/t{i:03d}.png": png_bytes(pixels[i]) for i in range(10)}
-    near = {f"{labels[i]}/t{i:03d}.png": resized_png(pixels[i], 32) for i in range(10, 20)}
-    others = {f"{labels[i]}/t{i:03d}.png": png_bytes(pixels[i]) for i in range(100, 110)}
-    return (
-        write_zip(tmp_path / "field.zip", source),
-        write_zip(tmp_path / "again.zip", exact | near | others),
-        list(others),
-    )
+    return (mnist.X[:, 0] * 255).round().to(torch.uint8).numpy(), mnist.y.tolist()
 
 
 def test_drop_copies_keeps_the_zips_other_images_under_their_own_names(

@@ -68,6 +68,12 @@ class SharedSamples:
     copies: tuple[str, ...] = ()  # by content: the target sample ids that are copies, all of them
     near: int = 0  # by content: how many of ``shared`` are near copies (the rest are exact ones)
 
+    @property
+    def copied(self) -> tuple[int, int] | None:
+        """Found by content: the target samples that are copies and the target's samples (what the
+        verdict leads with: :func:`tlcore.explain.headline.copies_first`); by ids, None."""
+        return (self.shared, self.n_target) if self.by == "content" else None
+
     def line(self, held_out: bool = False) -> str:
         """One line: the counts, what they do to the target's scores, the fix; with ``held_out``, what
         the held-out splits share (what ``diagnose --held-out`` compares)."""
