@@ -122,3 +122,22 @@ def test_drop_copies_refuses_in_one_line_writing_nothing(
     assert code != 0 and not out
     assert len(err.strip().splitlines()) == 1 and says in err, err
     assert sorted(p.name for p in workspace.uploads.iterdir()) == before
+
+
+def test_drop_copies_keeps_an_npzs_other_rows(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ``.npz`` of feature rows repeating 5 source rows among 10 new ones: the new rows kept, in order."""
+    rng = np.random.default_rng(0)
+    source = rng.normal(size=(40, 3)).astype(np.float32)
+    new = rng.normal(size=(10, 3)).astype(np.float32) + 5
+    target = np.concatenate([new[:4], source[[2, 9, 11, 20, 33]], new[4:]])
+    np.savez(tmp_path / "field.npz", X=source, y=np.arange(40) % 2)
+    np.savez(tmp_path / "again.npz", X=target, y=np.arange(15) % 2)
+    pair = ("--source", str(tmp_path / "field.npz"), "--target", str(tmp_path / "again.npz"))
+    code, out, err = run(workspace, capsys, "data", "drop-copies", *pair, "--json")
+    assert code == 0, err
+    assert (json.loads(out)["kept"], json.loads(out)["dropped"]) == (10, 5)
+    with np.load(workspace.uploads / "again-no-copies.npz") as kept:
+        assert np.array_equal(kept["X"], new)
+        assert kept["y"].tolist() == [0, 1, 0, 1, 1, 0, 1, 0, 1, 0]  # rows 0-3 and 9-14 of the target
