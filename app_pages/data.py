@@ -4,8 +4,7 @@ import contextlib
 
 import streamlit as st
 
-from app_support import display, engine, state
-from tlcore.adapt.config import AdaptConfig
+from app_support import copies_fix, display, engine, state
 from tlcore.errors import TLError
 from tlcore.views import explore, figures, thumbnails
 
@@ -95,9 +94,7 @@ paired = None  # the harmonised pair; its error, if any, is shown below the prev
 with contextlib.suppress(TLError):
     paired = dict(zip(ROLES, engine.load_pair(source_spec, target_spec), strict=True))
 if paired:
-    display.shared_warning(
-        engine.shared_samples(AdaptConfig(source=source_spec, target=target_spec)), split_by_defaults=True
-    )
+    copies_fix.shared_box(source_spec, target_spec)
 domains = {}
 for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), strict=True):
     with column, display.errors_shown():

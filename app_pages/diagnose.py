@@ -4,9 +4,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app_support import diagnosis, display, engine, state
+from app_support import copies_fix, diagnosis, display, engine, state
 from app_support import explain as explain_support
-from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import describe_gap, gap_level
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
@@ -34,9 +33,7 @@ st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_sp
 runs = engine.model_runs(source_spec, target_spec)
 with display.errors_shown():
     source, target = engine.load_pair(source_spec, target_spec)
-    display.shared_warning(
-        engine.shared_samples(AdaptConfig(source=source_spec, target=target_spec)), split_by_defaults=True
-    )
+    copies_fix.shared_box(source_spec, target_spec)
     with st.expander("Settings", icon=":material/settings:"):
         left, middle, right = st.columns(3)
         features = left.selectbox(

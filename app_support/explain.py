@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_support import diagnosis, engine, state
+from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of
 from tlcore.diagnosis import GapReport
 from tlcore.diagnosis_cache import Cached, DiagnosisCache, explanation_of
@@ -55,7 +56,16 @@ def explanation(
     novel = None if report.novelty is None else NoveltySummary.of(report.novelty)
     root = str(engine.workspace().root)
     key = (source, target, features, report.settings, diagnosis.cleared_at())
-    return _explanation(root, key, _report=report, label_shift=summary, novelty=novel, _reuse=reuse)
+    shared = engine.shared_samples(AdaptConfig(source=source, target=target))
+    return _explanation(
+        root,
+        key,
+        _report=report,
+        label_shift=summary,
+        novelty=novel,
+        copied=None if shared is None else shared.copied,
+        _reuse=reuse,
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner="Explaining the gap: image statistics, checking fixes…")
@@ -67,6 +77,7 @@ def _explanation(
     _report: GapReport,
     label_shift: LabelShiftSummary | None,
     novelty: NoveltySummary | None,
+    copied: tuple[int, int] | None,
     _reuse: bool,
 ) -> Cached[Explanation]:
     workspace = Workspace.resolve(root)
@@ -79,6 +90,7 @@ def _explanation(
         gap=_report.gap,
         label_shift=label_shift,
         novelty=novelty,
+        copied=copied,
         reuse=_reuse,
     )
 

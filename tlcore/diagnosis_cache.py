@@ -282,15 +282,17 @@ def explanation_of(
     gap: Gap,
     label_shift: LabelShiftSummary | None,
     novelty: NoveltySummary | None,
+    copied: tuple[int, int] | None = None,
     progress: Progress | None = None,
     reuse: bool = True,
 ) -> Cached[Explanation]:
     """:func:`tlcore.explain.explanation.explain` of the pair (fixes written on ``specs``, None: the
-    domain's name, and checked in ``workspace``), from ``cache`` when it holds it and ``reuse``; keyed on
-    the specs the fixes are written on, so ``diagnose`` (None) and the page (the names) share it."""
+    domain's name, and checked in ``workspace``; ``copied`` as it takes it), from ``cache`` when it
+    holds it and ``reuse``; keyed on the specs the fixes are written on, so ``diagnose`` (None) and the
+    page (the names) share it."""
     specs = (spec_of(source, specs[0]), spec_of(target, specs[1]))
     key = fingerprint(
-        "explanation", code_version(), source, target, specs, settings, gap, label_shift, novelty
+        "explanation", code_version(), source, target, specs, settings, gap, label_shift, novelty, copied
     )
     return cache.through(
         key,
@@ -304,6 +306,7 @@ def explanation_of(
             gap=gap,
             label_shift=label_shift,
             novelty=novelty,
+            copied=copied,
             progress=progress,
         ),
         reuse=reuse,

@@ -56,6 +56,26 @@ def jpeg_bytes(array: np.ndarray, quality: int) -> bytes:
     return buffer.getvalue()
 
 
+def resized_png(array: np.ndarray, side: int) -> bytes:
+    """A PNG of grey ``array`` resized (bilinear) to ``side`` x ``side`` px."""
+    return png_bytes(np.asarray(Image.fromarray(array).resize((side, side), Image.BILINEAR)))
+
+
+def copied_digit_zips(folder: Path, digits: np.ndarray, labels: list[int]) -> tuple[Path, Path, list[str]]:
+    """Class-folder zips in ``folder``: ``field.zip``, PNGs of ``digits[:30]`` (uint8, H x W each), and
+    ``again.zip``: 10 of them as they are, 10 resized to 32 px and ``digits[100:110]``, which the source
+    lacks (their member names returned after the two paths)."""
+    source = {f"{labels[i]}/s{i:03d}.png": png_bytes(digits[i]) for i in range(30)}
+    exact = {f"{labels[i]}/t{i:03d}.png": png_bytes(digits[i]) for i in range(10)}
+    near = {f"{labels[i]}/t{i:03d}.png": resized_png(digits[i], 32) for i in range(10, 20)}
+    others = {f"{labels[i]}/t{i:03d}.png": png_bytes(digits[i]) for i in range(100, 110)}
+    return (
+        write_zip(folder / "field.zip", source),
+        write_zip(folder / "again.zip", exact | near | others),
+        list(others),
+    )
+
+
 def write_zip(path: Path, members: dict[str, bytes], name_encoding: str | None = None) -> Path:
     """``members`` in a zip archive; with ``name_encoding`` the names are stored in it and the zip's
     UTF-8 flag is left unset (macOS Archive Utility: UTF-8; old Windows tools: cp437)."""

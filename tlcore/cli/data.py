@@ -18,7 +18,7 @@ from tlcore.workspace import Workspace
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    """Add ``data list``, ``data inspect`` and ``data upload``."""
+    """Add ``data list``, ``data inspect``, ``data upload`` and ``data drop-copies``."""
     sub = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     listing = sub.add_parser("list", help="built-in, torchvision and uploaded domains, and the shifts")
@@ -59,6 +59,21 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     upload.add_argument("--json", action="store_true", help="print JSON")
     upload.set_defaults(handler=upload_command)
+
+    drop = sub.add_parser(
+        "drop-copies",
+        help="store the target less its copies of source samples (exact and near, as diagnose's shared: "
+        "line counts them) as a new upload",
+    )
+    drop.add_argument("--source", required=True, metavar="SPEC", help="the source spec")
+    drop.add_argument("--target", required=True, metavar="SPEC", help="the target: an upload or a file")
+    drop.add_argument(
+        "--name",
+        metavar="NAME",
+        help="the new upload's name (default: the target's with -no-copies; refused if taken)",
+    )
+    drop.add_argument("--json", action="store_true", help="print JSON")
+    drop.set_defaults(handler=drop_copies_command)
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -146,4 +161,15 @@ def upload_command(args: argparse.Namespace) -> int:
     stored = upload_summary(workspace, name)  # what the upload read, kept: the file is not parsed again
     if stored is not None:
         print("\n".join(_described(stored["summary"])))
+    return 0
+
+
+def drop_copies_command(args: argparse.Namespace) -> int:
+    from tlcore.adapt.drop_copies import drop_copies  # noqa: PLC0415 - loads torch
+
+    written = drop_copies(Workspace.resolve(args.workspace), args.source, args.target, args.name)
+    if args.json:
+        print_json(written.to_dict())
+        return 0
+    print("\n".join(wrapped(written.line())))
     return 0

@@ -238,6 +238,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         shift=shift,
         specs=specs,
         device=device,
+        copied=None if shared is None else shared.copied,
     )
     report, explanation = steps["findings"].value, steps.get("explanation")
     report = report if "umap" not in steps else replace(report, umap=steps["umap"].value)

@@ -29,11 +29,13 @@ def diagnosis_steps(
     shift: LabelShiftEstimate | NeedsSourceOnlyModel,
     specs: tuple[str | None, str | None],
     device: str | None,
+    copied: tuple[int, int] | None = None,
 ) -> dict[str, Cached[Any]]:
     """``{"findings": ..., "umap": ... (with --json, unless --no-umap), "explanation": ... (unless
     --no-explain)}`` of the pair in the feature ``space``. The explanation's fixes are written on
     ``specs`` and checked by loading them with the pair's seed; the label-shift estimate ``shift`` and
-    the novel share rank among its causes."""
+    the novel share rank among its causes; ``copied`` (the target's copies of source samples, of its
+    samples) leads its verdict when many."""
     cache, reuse, pca = DiagnosisCache.of_workspace(workspace), not args.no_cache, args.pca or None
     bar = ProgressBar("diagnose", enabled=not args.json)
     try:
@@ -75,6 +77,7 @@ def diagnosis_steps(
             gap=report.gap,
             label_shift=LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None,
             novelty=None if report.novelty is None else NoveltySummary.of(report.novelty),
+            copied=copied,
             progress=lambda step, fraction: bar.update(fraction, step),
             reuse=reuse,
         )

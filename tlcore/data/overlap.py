@@ -65,8 +65,14 @@ class SharedSamples:
     fix: tuple[str, str] | None  # (source, target) specs on the base's train and test splits
     images: bool = True  # the samples are images (else feature vectors: a table's rows, an array's)
     by: Literal["ids", "content"] = "ids"
-    copies: tuple[str, ...] = ()  # by content: the first target sample ids that are copies
+    copies: tuple[str, ...] = ()  # by content: the target sample ids that are copies, all of them
     near: int = 0  # by content: how many of ``shared`` are near copies (the rest are exact ones)
+
+    @property
+    def copied(self) -> tuple[int, int] | None:
+        """Found by content: the target samples that are copies and the target's samples (what the
+        verdict leads with: :func:`tlcore.explain.headline.copies_first`); by ids, None."""
+        return (self.shared, self.n_target) if self.by == "content" else None
 
     def line(self, held_out: bool = False) -> str:
         """One line: the counts, what they do to the target's scores, the fix; with ``held_out``, what
@@ -142,8 +148,8 @@ class SharedSamples:
 
     def to_dict(self, held_out: bool = False) -> dict[str, Any]:
         """How they were found, the counts, each side's share, the split they are of, the fix (by
-        content: the first target sample ids that are copies) and the :meth:`line` the text prints
-        (``--json``)."""
+        content: the first :data:`COPIES_LISTED` target sample ids that are copies) and the
+        :meth:`line` the text prints (``--json``)."""
         return {
             "by": self.by,
             "base": self.base,
@@ -159,7 +165,7 @@ class SharedSamples:
             "seed": self.seed,
             "test_fraction": self.test_fraction,
             "fix": None if self.fix is None else {"source": self.fix[0], "target": self.fix[1]},
-            "copies": list(self.copies) if self.by == "content" else None,
+            "copies": list(self.copies[:COPIES_LISTED]) if self.by == "content" else None,
             "near_copies": self.near if self.by == "content" else None,
             "text": self.line(held_out),
         }
@@ -254,7 +260,7 @@ def copied_samples(
         return None
     source_keys = set(keys[0])
     copies = tuple(i for i, key in zip(target_ids, keys[1], strict=True) if key in source_keys)
-    return replace(found, by="content", copies=copies[:COPIES_LISTED], near=near)
+    return replace(found, by="content", copies=copies, near=near)
 
 
 def _counted(

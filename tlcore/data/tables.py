@@ -107,6 +107,18 @@ def read_table(
     return array_domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
 
 
+def table_rows(
+    path: Path, label: str, limits: Limits, label_column: str | None = None
+) -> tuple[pd.DataFrame, tuple[str, ...], bool]:
+    """The table as :func:`read_table` parses it (columns that hold nothing dropped), each row's sample
+    id as it gives them, and whether they come from an id column (else they are the data rows)."""
+    frame, _ = _frame(path, label, limits)
+    id_column = _id_column(frame, _label_column(frame, label, label_column))
+    if id_column is None:
+        return frame, tuple(map(str, range(len(frame)))), False
+    return frame, _column_ids(frame[id_column], label, _first_line(path, frame)), True
+
+
 def _without_missing(
     frame: pd.DataFrame,
     features: pd.DataFrame,

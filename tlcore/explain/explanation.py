@@ -247,6 +247,7 @@ def explain(
     gap: Gap | None = None,
     label_shift: LabelShiftSummary | None = None,
     novelty: NoveltySummary | None = None,
+    copied: tuple[int, int] | None = None,
     progress: Progress | None = None,
 ) -> Explanation:
     """Explain the gap of a harmonised pair (see :mod:`tlcore.data.harmonise`).
@@ -256,7 +257,9 @@ def explain(
     the fixed spec from ``workspace`` with ``settings.seed``, which should be the seed the pair was
     loaded with. ``gap`` (the diagnosis's gap) sets the gap level the verdict speaks of, default the
     checks' cheap gap. ``label_shift`` and ``novelty`` come from the label-shift and coverage
-    estimates when they were made; without them the verdict ranks the image causes only. A labelled
+    estimates when they were made; without them the verdict ranks the image causes only. ``copied``:
+    the target samples that are copies of source samples (found by content: :mod:`tlcore.data.overlap`)
+    and the target's samples, which the verdict names first when many. A labelled
     target's class priors are counted instead of estimated (:meth:`LabelShiftSummary.from_labels`). Classes
     one side lacks come from the pair report :func:`tlcore.data.harmonise.harmonise` left on the
     target (:class:`~tlcore.explain.evidence.ClassMismatch`). Each cause's share of the gap
@@ -364,6 +367,7 @@ def explain(
         novelty=(clean.novelty if clean is not None else None) if partly else novelty,
         classes=classes,
         samples=(measured.n_source, measured.n_target),
+        copied=copied,
         shares=shares,
         basis=settings.basis(before.gap.n_source, before.gap.n_target),
         blank=blank,

@@ -10,6 +10,9 @@ from tlcore.explain.findings import Finding
 
 MOST = 0.5  # a cause with at least this share explains "most of the gap"
 SHARE_FLOOR = 0.05  # a cause with a smaller share does not account for the measured gap
+COPIED = 0.25  # from this share of the target copying source samples, the verdict says so first
+NO_GAP = "No detectable gap"  # how a headline that finds no gap opens
+COPIES_STEP = "remove the target's copies of source samples, then diagnose again"  # no cause but copies
 
 
 def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[Cause] = ()) -> str:
@@ -22,11 +25,11 @@ def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[C
     shared_too = any((c.share or 0.0) >= SHARE_FLOOR for c in others if c.kind != "adaptation")
     if level == "none" and first.kind == "new_classes" and (share or 0.0) >= SHARE_FLOOR and not shared_too:
         lead = (
-            "No detectable gap on the classes both sides have; the gap exists only with the target's "
+            f"{NO_GAP} on the classes both sides have; the gap exists only with the target's "
             "classes the source lacks, which were dropped:"
         )
     elif level == "none":
-        lead = "No detectable gap (the MMD test does not tell the domains apart), yet:"
+        lead = f"{NO_GAP} (the MMD test does not tell the domains apart), yet:"
     elif first.kind == "blank":
         lead = "First, the data:"
     elif first.kind == "novelty" and foreign:
@@ -47,11 +50,30 @@ def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[C
 def no_cause(findings: Sequence[Finding]) -> str:
     """The headline when there is no detectable gap and no cause."""
     if not findings:
-        return "No detectable gap and no other cause found: nothing to fix."
+        return f"{NO_GAP} and no other cause found: nothing to fix."
     firing = [f.title for f in findings if f.fires]
     if firing:
         return (
-            f"No detectable gap: the images differ ({'; '.join(firing)}), but not enough for the test "
+            f"{NO_GAP}: the images differ ({'; '.join(firing)}), but not enough for the test "
             "to tell the domains apart: nothing to fix."
         )
-    return "No detectable gap and nothing in the images differs: nothing to fix."
+    return f"{NO_GAP} and nothing in the images differs: nothing to fix."
+
+
+def copies_first(headline: str, copied: tuple[int, int] | None) -> str:
+    """``headline`` led by the overlap when ``copied`` (the target samples that are copies of source
+    samples, found by content, and the target's samples) is at least :data:`COPIED` of the target, or
+    any share when the headline finds no gap: a gap measured between source samples and their copies
+    is smaller than the real target's (:mod:`tlcore.data.overlap`)."""
+    if copied is None or not copied[0]:
+        return headline
+    copies, n = copied
+    if copies < COPIED * n and not headline.startswith(NO_GAP):
+        return headline
+    count = (
+        f"All {n} of the target's samples are" if copies == n else f"{copies} of the target's {n} samples are"
+    )
+    return (
+        f"{count} copies of source samples: the gap measured here is smaller than the real target's; "
+        f"remove them first. {headline}"
+    )

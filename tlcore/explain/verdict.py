@@ -77,7 +77,7 @@ from tlcore.explain.evidence import (
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix
 from tlcore.explain.gap_shares import GapShares
-from tlcore.explain.headline import MOST, SHARE_FLOOR, first_words, no_cause
+from tlcore.explain.headline import COPIES_STEP, MOST, SHARE_FLOOR, copies_first, first_words, no_cause
 from tlcore.explain.novelty_reading import Coverage, helpful_fixes, read_coverage, suggested_fixes
 from tlcore.explain.settings import ExplainSettings
 
@@ -321,10 +321,12 @@ def verdict(
     level: GapLevel,
     *,
     samples: tuple[int, int] | None = None,
+    copied: tuple[int, int] | None = None,
     **evidence: Unpack[Evidence],
 ) -> Verdict:
     """The ranked causes (:func:`rank_causes`) read as one headline and the next step; ``samples``
-    (source, target) adds a note when a side is too small for the tests to tell. The headline's first
+    (source, target) adds a note when a side is too small for the tests to tell, ``copied`` the overlap
+    first (:func:`~tlcore.explain.headline.copies_first`). The headline's first
     cause is the largest *measured* one (blank images aside, which come first); the other measured
     ones follow after "Also:", each with its share; causes without a share (no fix or removal
     measured one) are named apart. When every image of a side is blank there is
@@ -343,7 +345,7 @@ def verdict(
     novelty = evidence.get("novelty")
     few = low_power_note(*samples) if samples is not None else ""
     if not causes:
-        headline = no_cause(findings)
+        headline = copies_first(no_cause(findings), copied)
         if few:
             return Verdict(
                 f"{headline} {few}",
@@ -353,9 +355,11 @@ def verdict(
                 folded,
                 elsewhere,
             )
-        return Verdict(headline, "nothing to do", (), coverage, folded, elsewhere)
+        step = "nothing to do" if headline == no_cause(findings) else COPIES_STEP
+        return Verdict(headline, step, (), coverage, folded, elsewhere)
     first = causes[0]
     headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes), causes[1:])
+    headline = copies_first(headline, copied)
     others = [c for c in causes[1:] if c.kind != "adaptation"]
     if first.kind == "blank" and (first.share or 0.0) < SHARE_FLOOR:  # the data first, then the gap's
         largest = max(others, key=lambda c: c.share or 0.0, default=None)

@@ -1,0 +1,143 @@
+"""``data drop-copies``: the target less its copies of source samples (exact and near), stored as a new
+upload whose kept samples keep their ids; refused in one line, nothing written, where there is nothing
+to drop or no copy to drop by content."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tests.data.data_formats import copied_digit_zips, write_zip
+from tlcore.cli import main
+from tlcore.data import load_domain
+from tlcore.workspace import Workspace
+
+
+def run(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def digit_pair(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """:func:`copied_digit_zips` of MNIST digits: 20 of the target's 30 images copy source images."""
+    return copied_digit_zips(tmp_path, *mnist_digits())
+
+
+def mnist_digits() -> tuple[np.ndarray, list[int]]:
+    mnist = load_domain("mnist5k")
+    return (mnist.X[:, 0] * 255).round().to(torch.uint8).numpy(), mnist.y.tolist()
+
+
+def test_drop_copies_keeps_the_zips_other_images_under_their_own_names(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], digit_pair: tuple[Path, Path, list[str]]
+) -> None:
+    source, target, others = digit_pair
+    code, out, err = run(
+        workspace, capsys, "data", "drop-copies", "--source", str(source), "--target", str(target)
+    )
+    assert code == 0, err
+    assert out.replace("\n", " ").strip() == (
+        "stored as upload:again-no-copies.zip: 10 of the target's 30 samples kept, 20 dropped (copies of "
+        "source samples (10 exact, 10 near copies: re-encoded, resized or shifted))"
+    )
+    stored = workspace.uploads / "again-no-copies.zip"
+    with zipfile.ZipFile(stored) as kept, zipfile.ZipFile(target) as whole:
+        assert sorted(kept.namelist()) == sorted(others)
+        assert all(kept.read(name) == whole.read(name) for name in others)  # byte for byte
+    assert sorted(load_domain("upload:again-no-copies.zip", workspace).ids) == sorted(others)
+    pair = ("--source", str(source), "--target", "upload:again-no-copies.zip")
+    code, out, err = run(workspace, capsys, "diagnose", *pair, "--no-umap", "--no-explain", "--json")
+    assert code == 0, err
+    assert json.loads(out)["shared_samples"] is None
+    code, out, _ = run(
+        workspace, capsys, "data", "drop-copies", "--source", str(source), "--target", str(target), "--json"
+    )
+    assert code == 0 and json.loads(out) | {"text": ""} == {  # the first name taken: the next one
+        "name": "again-no-copies-2.zip",
+        "spec": "upload:again-no-copies-2.zip",
+        "kept": 10,
+        "dropped": 20,
+        "near_copies": 10,
+        "text": "",
+    }
+
+
+def test_drop_copies_keeps_a_tables_other_rows_with_their_row_numbers(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CSV repeating 8 source rows among 12 new ones: the new ones are kept, numbered as before."""
+    rows = [f"{i / 7:.4f},{i % 5 + 10},{'ab'[i % 2]}" for i in range(40)]
+    new = [f"{100 + i}.25,{i % 5},{'ab'[i % 2]}" for i in range(12)]
+    for name, lines in (("sensors.csv", rows), ("later.csv", new[:6] + rows[3:11] + new[6:])):
+        (tmp_path / name).write_text("temp,flow,label\n" + "\n".join(lines) + "\n")
+    pair = ("--source", str(tmp_path / "sensors.csv"), "--target", str(tmp_path / "later.csv"))
+    code, out, err = run(workspace, capsys, "data", "drop-copies", *pair, "--name", "later-clean")
+    assert code == 0, err
+    assert out.startswith("stored as upload:later-clean.csv: 12 of the target's 20 samples kept, 8 dropped")
+    kept = load_domain("upload:later-clean.csv", workspace)
+    assert kept.ids == tuple(map(str, [*range(6), *range(14, 20)]))
+    assert kept.X[:, 0].tolist() == pytest.approx([100 + i + 0.25 for i in range(12)])
+    assert kept.classes == ("a", "b") and kept.y.tolist() == [i % 2 for i in range(12)]
+    check = ("diagnose", pair[0], pair[1], "--target", "upload:later-clean.csv", "--no-umap", "--no-explain")
+    code, out, err = run(workspace, capsys, *check, "--json")
+    assert code == 0 and json.loads(out)["shared_samples"] is None, err
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (("field.zip", "copy.zip"), None, "all 30 of "),
+        (("field.zip", "digits:n=40"), None, "digits:n=40 is a built-in data set"),
+        (("mnist5k:n=300", "mnist5k:n=100"), None, "their shared samples found by id"),
+        (("field.zip", "again.zip"), "taken", "upload:taken.zip exists already"),
+        (("field.zip", "again.zip"), "again.csv", "the target is a .zip file"),
+        (("field.zip", "others.zip"), None, "shares no samples with"),
+    ],
+)
+def test_drop_copies_refuses_in_one_line_writing_nothing(
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    digit_pair: tuple[Path, Path, list[str]],
+    case: tuple[tuple[str, str], str | None, str],
+) -> None:
+    pair, name, says = case
+    folder = digit_pair[0].parent
+    with zipfile.ZipFile(digit_pair[1]) as whole:
+        write_zip(folder / "others.zip", {n: whole.read(n) for n in digit_pair[2]})
+    (folder / "copy.zip").write_bytes(digit_pair[0].read_bytes())
+    (workspace.uploads / "taken.zip").write_bytes(b"")
+    before = sorted(p.name for p in workspace.uploads.iterdir())
+    specs = [str(folder / s) if s.endswith(".zip") else s for s in pair]
+    named = ["--name", name] if name else []
+    code, out, err = run(
+        workspace, capsys, "data", "drop-copies", "--source", specs[0], "--target", specs[1], *named
+    )
+    assert code != 0 and not out
+    assert len(err.strip().splitlines()) == 1 and says in err, err
+    assert sorted(p.name for p in workspace.uploads.iterdir()) == before
+
+
+def test_drop_copies_keeps_an_npzs_other_rows(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ``.npz`` of feature rows repeating 5 source rows among 10 new ones: the new rows kept, in order."""
+    rng = np.random.default_rng(0)
+    source = rng.normal(size=(40, 3)).astype(np.float32)
+    new = rng.normal(size=(10, 3)).astype(np.float32) + 5
+    target = np.concatenate([new[:4], source[[2, 9, 11, 20, 33]], new[4:]])
+    np.savez(tmp_path / "field.npz", X=source, y=np.arange(40) % 2)
+    np.savez(tmp_path / "again.npz", X=target, y=np.arange(15) % 2)
+    pair = ("--source", str(tmp_path / "field.npz"), "--target", str(tmp_path / "again.npz"))
+    code, out, err = run(workspace, capsys, "data", "drop-copies", *pair, "--json")
+    assert code == 0, err
+    assert (json.loads(out)["kept"], json.loads(out)["dropped"]) == (10, 5)
+    with np.load(workspace.uploads / "again-no-copies.npz") as kept:
+        assert np.array_equal(kept["X"], new)
+        assert kept["y"].tolist() == [0, 1, 0, 1, 1, 0, 1, 0, 1, 0]  # rows 0-3 and 9-14 of the target

@@ -1,0 +1,146 @@
+"""A target without its copies of source samples: the fix the ``shared:`` line names when two uploads
+(a file and a built-in, two files) share samples by content (:mod:`tlcore.data.overlap`).
+
+The copies are the ones :func:`tlcore.adapt.pair.pair_shared` finds (exact and near copies, each
+target sample found once); the target's file less them (:func:`tlcore.data.kept_samples.without_samples`)
+is stored as a new upload, validated and written atomically as every upload is
+(:func:`tlcore.data.uploads.save_upload`). ``python -m tlcore data drop-copies`` and the app's button
+on the shared-samples warning call :func:`drop_copies`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pair import pair_shared
+from tlcore.data import harmonise, load_domain
+from tlcore.data.catalog import SUFFIXES
+from tlcore.data.harmonise import pair_image_shape
+from tlcore.data.kept_samples import without_samples
+from tlcore.data.overlap import base_dataset, copies_words, fix_text, split_fix
+from tlcore.data.spec_text import DomainSpec, parse_spec
+from tlcore.data.uploads import NO_LABELS, safe_name, save_upload, upload_path
+from tlcore.errors import TLError
+from tlcore.limits import Limits
+from tlcore.workspace import Workspace
+
+NAMED = "-no-copies"  # what the proposed name adds to the target's
+
+
+@dataclass(frozen=True)
+class DroppedCopies:
+    """The upload written: its name, the spec reading it as the target was read, the target's samples
+    kept and dropped (``near`` of them near copies)."""
+
+    name: str
+    spec: str
+    kept: int
+    dropped: int
+    near: int
+
+    def line(self) -> str:
+        """One line: what was written, what it kept and dropped, how to use it."""
+        total = self.kept + self.dropped
+        use = f"; use it as {self.spec}" if self.spec != f"upload:{self.name}" else ""
+        return (
+            f"stored as upload:{self.name}: {self.kept} of the target's {total} samples kept, "
+            f"{self.dropped} dropped ({copies_words(self.dropped, self.near)}){use}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "spec": self.spec,
+            "kept": self.kept,
+            "dropped": self.dropped,
+            "near_copies": self.near,
+            "text": self.line(),
+        }
+
+
+def proposed_name(workspace: Workspace, target: str) -> str:
+    """The first free upload name ``<target's stem>-no-copies[-N]<its suffix>`` for ``target``'s copy."""
+    spec = parse_spec(target)
+    file = PurePosixPath(Path(spec.name).name)
+    for attempt in range(1, 10_000):
+        tail = NAMED if attempt == 1 else f"{NAMED}-{attempt}"
+        name = safe_name(f"{file.stem}{tail}{file.suffix}")
+        if not workspace.inside("uploads", name).exists():
+            return name
+    raise TLError(f"too many uploads named {file.stem}{NAMED}")
+
+
+def drop_copies(
+    workspace: Workspace,
+    source: str,
+    target: str,
+    name: str | None = None,
+    *,
+    allow_paths: bool = True,
+    limits: Limits | None = None,
+) -> DroppedCopies:
+    """Store ``target`` (an upload or a file) less its samples that are copies of ``source``'s as the
+    upload ``name`` (default :func:`proposed_name`; without a suffix, the target's). Refused (a
+    :class:`TLError`, nothing written): a built-in target, a pair of one base dataset (found by ids:
+    other splits are the fix), a subsampled target (``n=``), a taken name, a pair sharing no samples,
+    a target all copies."""
+    spec = _droppable(source, target)
+    name = _free_name(workspace, target, spec, name)
+    cfg = AdaptConfig(source=source, target=target)
+    src = load_domain(source, workspace, cfg.seed, allow_paths)
+    tgt = load_domain(target, workspace, cfg.seed, allow_paths, image_shape=pair_image_shape(src))
+    found = pair_shared(*harmonise(src, tgt), cfg)
+    if found is None:
+        raise TLError(f"{target} shares no samples with {source}: nothing to drop")
+    if found.shared >= tgt.n_samples:
+        raise TLError(
+            f"all {tgt.n_samples} of {target}'s samples are copies of {source}'s: none would be left"
+        )
+    limits = limits or Limits.from_env()
+    path = upload_path(workspace, spec.name) if spec.kind == "upload" else Path(spec.name)
+    label_column = None if spec.label == NO_LABELS else spec.label
+    data = without_samples(path, set(found.copies), limits, target, label_column)
+    stored = save_upload(workspace, name, data, limits, spec.label, drop_missing=spec.drop_missing)
+    written = str(replace(spec, kind="upload", name=stored, root=None))
+    return DroppedCopies(stored, written, tgt.n_samples - found.shared, found.shared, found.near)
+
+
+def _droppable(source: str, target: str) -> DomainSpec:
+    """``target`` parsed, once it is a file or an upload read whole, of another base dataset than
+    ``source``."""
+    spec = parse_spec(target)
+    if base_dataset(source) == base_dataset(target):
+        other = fix_text("ids", split_fix(source, target), (), 0)
+        raise TLError(
+            f"{source} and {target} read the same data, their shared samples found by id: no copy to "
+            f"drop; {other}"
+        )
+    if spec.kind in ("builtin", "torchvision"):
+        raise TLError(f"{target} is a built-in data set: its copies are not dropped; take another target")
+    if spec.n is not None:
+        raise TLError(
+            f"{target} reads a subsample (n={spec.n}): give the target without n= to drop its copies"
+        )
+    return spec
+
+
+def _free_name(workspace: Workspace, target: str, spec: DomainSpec, name: str | None) -> str:
+    """The upload name to write: ``name`` given the target's suffix when it has none, else
+    :func:`proposed_name`; a name of another format than the target's, or one taken, is refused."""
+    if name is None:
+        return proposed_name(workspace, target)
+    suffix = Path(spec.name).suffix.lower()
+    given = PurePosixPath(name).suffix.lower()
+    if given not in SUFFIXES:
+        name, given = f"{name}{suffix}", suffix
+    if given != suffix:
+        raise TLError(
+            f"{name}: the target is a {suffix} file; name its copy {PurePosixPath(name).stem}{suffix}"
+        )
+    stored = safe_name(name)
+    if workspace.inside("uploads", stored).exists():
+        raise TLError(f"upload:{stored} exists already: give another name")
+    return stored

@@ -1,0 +1,80 @@
+"""A data file's bytes without some of its samples, named by their sample ids
+(:attr:`tlcore.data.domain.Domain.ids`), in the file's own format, so the kept samples keep their ids
+where the format carries them:
+
+* a ``.zip`` of images: every member but the dropped images, copied byte for byte (ids: member paths);
+* a table (CSV, TSV, Parquet): the kept rows; ids from an id column stay, and a table whose ids are its
+  data rows gets an ``id`` column holding them (:data:`~tlcore.data.tables.ID_COLUMNS`), so the kept
+  rows keep their numbers;
+* an ``.npz``: the kept rows of ``X`` and ``y`` (ids: rows, numbered again from 0: the format has no
+  place for others).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Collection
+from pathlib import Path
+
+import numpy as np
+
+from tlcore.data.archive import member_parts
+from tlcore.data.tables import ID_COLUMNS, table_rows
+from tlcore.errors import TLError
+from tlcore.limits import Limits
+
+ROW_IDS = "id"  # the column a table whose ids are its data rows gets
+
+
+def without_samples(
+    path: Path, drop: Collection[str], limits: Limits, label: str, label_column: str | None = None
+) -> bytes:
+    """The bytes of the file at ``path`` (read as ``label``; a table's label column ``label_column``)
+    less the samples whose ids are in ``drop``. A folder is refused (zip it and upload it first)."""
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        raise TLError(f"{label} is a folder: upload a .zip of it, then drop the copies from the upload")
+    if suffix == ".zip":
+        return _zip_without(path, set(drop))
+    if suffix == ".npz":
+        return _npz_without(path, set(drop))
+    return _table_without(path, set(drop), limits, label, label_column)
+
+
+def _zip_without(path: Path, drop: set[str]) -> bytes:
+    """A zip of every member of ``path`` but those whose path (as the image reader names it) is dropped."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as kept:
+        for info in source.infolist():
+            if "/".join(member_parts(info.filename)) not in drop:
+                kept.writestr(info, source.read(info))
+    return out.getvalue()
+
+
+def _npz_without(path: Path, drop: set[str]) -> bytes:
+    """The ``.npz`` at ``path`` with the rows of ``X`` and ``y`` numbered in ``drop`` left out."""
+    with np.load(path, allow_pickle=False) as arrays:
+        stored = {key: arrays[key] for key in arrays.files}
+    kept = [i for i in range(len(stored["X"])) if str(i) not in drop]
+    rows = {key: stored[key][kept] for key in ("X", "y") if key in stored}
+    out = io.BytesIO()
+    np.savez(out, **(stored | rows))
+    return out.getvalue()
+
+
+def _table_without(path: Path, drop: set[str], limits: Limits, label: str, label_column: str | None) -> bytes:
+    """The table at ``path`` (CSV, TSV or Parquet, written as its suffix says) without the rows whose
+    ids are dropped; rows numbered as ids keep their numbers in a :data:`ROW_IDS` column (a table with
+    a header whose columns are not already so named)."""
+    frame, ids, from_column = table_rows(path, label, limits, label_column)
+    named = all(isinstance(c, str) for c in frame.columns)
+    if not from_column and named and not any(str(c).lower() in ID_COLUMNS for c in frame.columns):
+        frame.insert(0, ROW_IDS, list(map(int, ids)))
+    kept = frame[[i not in drop for i in ids]]
+    out = io.BytesIO()
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        kept.to_parquet(out, index=False)
+    else:
+        kept.to_csv(out, index=False, header=named, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+    return out.getvalue()
