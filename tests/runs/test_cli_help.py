@@ -67,6 +67,7 @@ def test_adapt_help_names_the_default_method_and_every_model() -> None:
     ("argv", "refusal"),
     [
         (["methods", "extra"], "extra (see: python -m tlcore methods --help)"),
+        (["data", "upload", "a.csv", "--name", "x"], "--name x (see: python -m tlcore data upload --help)"),
         (["runs", "list", "--bogus", "1"], "--bogus 1 (see: python -m tlcore runs list --help)"),
         (["adapt", "--source", "a", "--target", "b", "--x"], "--x (see: python -m tlcore adapt --help)"),
     ],

@@ -29,6 +29,7 @@ CASES = {
     "data list": (["data", "list"], True),
     "data inspect": (["data", "inspect", "digits:n=20"], True),
     "data upload": (["data", "upload", "{csv}"], True),
+    "data drop-copies": None,  # a pair sharing copies: tests/data/test_drop_copies.py covers its --json
     "diagnose": None,  # loads torch and data: tests/diagnosis cover its --json
     "adapt": (["adapt", *SMALL, "--method", "dann", "--estimate"], True),
     "runs list": (["runs", "list"], True),

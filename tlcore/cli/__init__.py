@@ -35,7 +35,33 @@ class Command:
 
 RUNS = "list, show, rank, cancel and delete adaptation runs, and see where their predictions moved (changes)"
 COMMANDS = (
-    Command("data", "list, inspect and upload domains", "tlcore.cli.data:register"),
+    Command(
+        "data",
+        "list, inspect and upload domains; drop-copies: a target less its copies of source samples",
+        actions=(
+            Command(
+                "list",
+                "built-in, torchvision and uploaded domains, and the shifts",
+                "tlcore.cli.data:register_list",
+            ),
+            Command(
+                "inspect",
+                "load a domain spec (or a file path) and summarise it",
+                "tlcore.cli.data:register_inspect",
+            ),
+            Command(
+                "upload",
+                "validate a file and store it in the workspace as upload:NAME",
+                "tlcore.cli.data:register_upload",
+            ),
+            Command(
+                "drop-copies",
+                "store the target less its copies of source samples (exact and near, as diagnose's "
+                "shared: line counts them) as a new upload",
+                "tlcore.cli.data:register_drop_copies",
+            ),
+        ),
+    ),
     Command(
         "diagnose",
         "MMD² with a permutation test, CORAL, proxy A-distance and per-class gaps of a domain pair",

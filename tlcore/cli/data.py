@@ -17,11 +17,8 @@ from tlcore.numbers import plural
 from tlcore.workspace import Workspace
 
 
-def register(parser: argparse.ArgumentParser) -> None:
-    """Add ``data list``, ``data inspect``, ``data upload`` and ``data drop-copies``."""
-    sub = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-
-    listing = sub.add_parser("list", help="built-in, torchvision and uploaded domains, and the shifts")
+def register_list(listing: argparse.ArgumentParser) -> None:
+    """Add ``data list``'s arguments."""
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.add_argument(
         "--scan",
@@ -31,7 +28,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     listing.set_defaults(handler=list_command)
 
-    inspect = sub.add_parser("inspect", help="load a domain spec (or a file path) and summarise it")
+
+def register_inspect(inspect: argparse.ArgumentParser) -> None:
+    """Add ``data inspect``'s arguments."""
     inspect.add_argument(
         "spec", metavar="SPEC", help="e.g. mnist5k, fashion:rotate=30, ./data.zip, upload:NAME"
     )
@@ -39,7 +38,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     inspect.add_argument("--seed", type=int, default=0, help="seed for subsampling and shifts (default 0)")
     inspect.set_defaults(handler=inspect_command)
 
-    upload = sub.add_parser("upload", help="validate a file and store it in the workspace as upload:NAME")
+
+def register_upload(upload: argparse.ArgumentParser) -> None:
+    """Add ``data upload``'s arguments."""
     upload.add_argument(
         "path",
         metavar="FILE",
@@ -60,11 +61,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     upload.add_argument("--json", action="store_true", help="print JSON")
     upload.set_defaults(handler=upload_command)
 
-    drop = sub.add_parser(
-        "drop-copies",
-        help="store the target less its copies of source samples (exact and near, as diagnose's shared: "
-        "line counts them) as a new upload",
-    )
+
+def register_drop_copies(drop: argparse.ArgumentParser) -> None:
+    """Add ``data drop-copies``'s arguments."""
     drop.add_argument("--source", required=True, metavar="SPEC", help="the source spec")
     drop.add_argument("--target", required=True, metavar="SPEC", help="the target: an upload or a file")
     drop.add_argument(

@@ -83,6 +83,7 @@ from tlcore.explain.settings import ExplainSettings
 
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NEARLY_ALL = 0.9  # a cause with at least this share leaves adaptation too little to bridge
+FEW_STEP = f"collect at least {MIN_POWER} samples per side, diagnose again"  # too few to tell
 OVERLAP = (
     " Each share is measured with only that cause removed (a column: with the columns named before it"
     " matched too), so shares overlap and need not add up."
@@ -345,17 +346,11 @@ def verdict(
     novelty = evidence.get("novelty")
     few = low_power_note(*samples) if samples is not None else ""
     if not causes:
-        headline = copies_first(no_cause(findings), copied)
+        plain = no_cause(findings)
+        headline = copies_first(plain, copied)
+        step = "nothing to do" if headline == plain else COPIES_STEP
         if few:
-            return Verdict(
-                f"{headline} {few}",
-                f"collect at least {MIN_POWER} samples per side, diagnose again",
-                (),
-                coverage,
-                folded,
-                elsewhere,
-            )
-        step = "nothing to do" if headline == no_cause(findings) else COPIES_STEP
+            return Verdict(f"{headline} {few}", FEW_STEP, (), coverage, folded, elsewhere)
         return Verdict(headline, step, (), coverage, folded, elsewhere)
     first = causes[0]
     headline = first_words(first, level, _foreign(novelty) and not _a_new_look(causes), causes[1:])
