@@ -47,7 +47,8 @@ def test_copies_are_counted_in_all_in_the_test_split_and_in_the_held_out_splits(
         "the target repeats source samples, found by content: 3 of the target's 5 samples are exact "
         "copies of source samples, and 1 of the 3 target test samples a run with seed 5 scores on are "
         "copies of source training samples, so its target accuracy reads too high; to score transfer, "
-        "remove the copies from the target (sample ids t1, t2, t3); the held-out splits a run measures "
+        "remove the copies from the target (sample ids t1, t2, t3; python -m tlcore data drop-copies "
+        "drops them); the held-out splits a run measures "
         "its gap on share samples: 1 of the 3 target test samples are copies of samples among the 1 "
         "source validation samples, so the gap compares them with themselves"
     )
@@ -78,7 +79,7 @@ def test_a_whole_copy_split_alike_holds_out_the_same_samples() -> None:
         "the target repeats source images, found by content: all 10 of the target's samples are exact "
         "copies of source samples, though none of the 2 target test samples a run with seed 0 scores on is "
         "a copy of a source training sample; to measure transfer, remove the copies from the target (sample "
-        "ids 0, 1, 2, …); "
+        "ids 0, 1, 2, …; python -m tlcore data drop-copies drops them); "
         "the held-out splits a run measures its gap on share images: 2 of the 2 target test samples are "
         "copies of samples among the 2 source validation samples, so the gap compares them with themselves"
     )

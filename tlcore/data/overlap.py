@@ -29,6 +29,7 @@ from tlcore.data.shift_table import format_shifts
 from tlcore.data.spec_text import parse_spec
 
 SAME_FILES = {"fashion": "fashionmnist"}  # built-ins read through a torchvision set: one base dataset
+DROP_COMMAND = "python -m tlcore data drop-copies"  # what removes the copies found by content
 COPIES_LISTED = 20  # target sample ids of copies in ``--json``; the line names the first three
 
 
@@ -190,7 +191,7 @@ def fix_text(
     content, remove the copies (the first three of their target sample ``copies``, of ``shared``)."""
     if by == "content":
         named = ", ".join(copies[:3]) + (", …" if shared > 3 else "")
-        return f"remove the copies from the target (sample ids {named})"
+        return f"remove the copies from the target (sample ids {named}; {DROP_COMMAND} drops them)"
     return f"use source {fix[0]} and target {fix[1]}" if fix else "take the target from other data"
 
 
