@@ -249,9 +249,10 @@ def follow_live(sweep_id: str) -> bool:
 
 
 def offer(sweep_id: str) -> None:
-    """While the page shows a still sweep: the live one offered, not followed (the user reads a result)."""
+    """While the page shows a still sweep: the live one offered, not followed (keyed: its label moves)."""
     st.info("A sweep is live; the page stays on the one shown.", icon=":material/info:")
-    if st.button(sweeps.offer_line(sweep_id), on_click=sweeps.follow_instead, args=(sweep_id,)):
+    line = sweeps.offer_line(sweep_id)
+    if st.button(line, key=f"follow_{sweep_id}", on_click=sweeps.follow_instead, args=(sweep_id,)):
         st.rerun()  # from the idle look's fragment: the whole page follows
 
 
@@ -291,14 +292,11 @@ extra = sweeps.besides(records, live_now)  # live or picked, not on this page
 st.caption(sweeps.listed_line(total, find, int(page), len(records), len(extra)))
 by_id = {record.id: record for record in [*records, *extra]}
 sweeps.settle_chosen(by_id, records)
+labels = {i: sweeps.label(record) for i, record in by_id.items()}
 sweep_id = st.selectbox(
-    "Sweep",
-    list(by_id),
-    key=state.SWEEP_CHOSEN,
-    format_func=lambda i: sweeps.label(by_id[i]),
-    on_change=sweeps.picked,
+    "Sweep", list(by_id), key=state.SWEEP_CHOSEN, format_func=labels.__getitem__, on_change=sweeps.picked
 )
-st.session_state[state.SWEEP_LABEL] = sweeps.label(by_id[sweep_id])
+st.session_state[state.SWEEP_LABEL] = labels[sweep_id]
 summary = sweeps.follow(sweep_id)
 st.session_state[state.SWEEP_SEEN] = sweeps.milestone(summary)
 if summary.sweep.active:  # redrawn every 2 s; the page reruns when a trial ends and when the sweep does
