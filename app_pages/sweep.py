@@ -196,8 +196,7 @@ with st.container(border=True):
     if st.button("Launch the sweep", type="primary", icon=":material/rocket_launch:", disabled=plan is None):
         assert plan is not None and settings is not None
         with display.errors_shown():
-            st.session_state[state.SWEEP_CHOSEN] = sweeps.launch(plan, settings)
-            state.newest_sweeps()
+            sweeps.pick(sweeps.launch(plan, settings))
             st.toast(f"Sweep launched: {plan.planned_trials()} trial(s)", icon=":material/rocket_launch:")
     estimate.fill(sweep_estimate, estimate.sweep_line(plan, settings) if plan and settings else None)
 
@@ -249,6 +248,14 @@ def follow_live(sweep_id: str) -> bool:
     return sweeps.milestone(summary) == st.session_state.get(state.SWEEP_SEEN)
 
 
+def offer(sweep_id: str) -> None:
+    """While the page shows a still sweep: the live one offered, not followed (keyed: its label moves)."""
+    st.info("A sweep is live; the page stays on the one shown.", icon=":material/info:")
+    line = sweeps.offer_line(sweep_id)
+    if st.button(line, key=f"follow_{sweep_id}", on_click=sweeps.follow_instead, args=(sweep_id,)):
+        st.rerun()  # from the idle look's fragment: the whole page follows
+
+
 st.subheader("Sweeps")
 live_now = sweeps.live_ids()
 sweeps.notice_started(live_now)
@@ -281,29 +288,22 @@ if not records:
     st.info(f"No sweep matches {display.esc(find)}.", icon=":material/search_off:")
     live.idle_watch(partial(sweeps.live_changed, live_now))
     st.stop()
-first = (int(page) - 1) * sweeps.PAGE_SIZE + 1
-matching = " matching" if find.strip() else ""
-st.caption(f"{total} sweep(s){matching}, newest first: {first} to {first + len(records) - 1} listed below.")
-by_id = {record.id: record for record in records}
-if st.session_state.get(state.SWEEP_CHOSEN) not in by_id:
-    st.session_state[state.SWEEP_CHOSEN] = sweeps.newest_of_pair(records, state.pair())
-# the browser keeps the label it was sent with the chosen sweep and shows it while the chosen sweep
-# stays the same, its options' new labels aside ("running" after the sweep ended): setting the chosen
-# sweep again, when its label changed, sends it with the new one
-chosen_label = sweeps.label(by_id[st.session_state[state.SWEEP_CHOSEN]])
-if st.session_state.get(state.SWEEP_LABEL) != chosen_label:
-    st.session_state[state.SWEEP_CHOSEN] = st.session_state[state.SWEEP_CHOSEN]
+extra = sweeps.besides(records, live_now)  # live or picked, not on this page
+st.caption(sweeps.listed_line(total, find, int(page), len(records), len(extra)))
+by_id = {record.id: record for record in [*records, *extra]}
+sweeps.settle_chosen(by_id, records)
+labels = {i: sweeps.label(record) for i, record in by_id.items()}
 sweep_id = st.selectbox(
-    "Sweep", list(by_id), key=state.SWEEP_CHOSEN, format_func=lambda i: sweeps.label(by_id[i])
+    "Sweep", list(by_id), key=state.SWEEP_CHOSEN, format_func=labels.__getitem__, on_change=sweeps.picked
 )
-st.session_state[state.SWEEP_LABEL] = sweeps.label(by_id[sweep_id])
+st.session_state[state.SWEEP_LABEL] = labels[sweep_id]
 summary = sweeps.follow(sweep_id)
 st.session_state[state.SWEEP_SEEN] = sweeps.milestone(summary)
 if summary.sweep.active:  # redrawn every 2 s; the page reruns when a trial ends and when the sweep does
     live.live_panel(partial(follow_live, sweep_id))
 else:  # still; a sweep started, resumed or ended elsewhere reruns the page within 10 s
     status_panel(summary)
-    live.idle_watch(partial(sweeps.live_changed, live_now))
+    live.idle_watch(partial(sweeps.live_changed, live_now), partial(offer, live_now[0]) if live_now else None)
 
 # ---- results -----------------------------------------------------------------------------------------
 

@@ -22,8 +22,10 @@ def live_panel(draw: Callable[[], bool]) -> None:
 
 
 @st.fragment(run_every=IDLE_EVERY)
-def idle_watch(started: Callable[[], bool]) -> None:
-    """Shows nothing: every :data:`IDLE_EVERY` s, reruns the page when ``started()`` says something
-    the page would show live is now queued or running."""
+def idle_watch(started: Callable[[], bool], draw: Callable[[], None] | None = None) -> None:
+    """Every :data:`IDLE_EVERY` s, reruns the page when ``started()`` says something the page would
+    show live is now queued or running; else lays out ``draw`` (nothing without one) afresh."""
     if started():
         st.rerun()
+    if draw is not None:
+        draw()

@@ -33,6 +33,7 @@ PREDICT_RUN = "predict_run"  # the run another page asked Predict to preselect (
 PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
 SWEEP_LIVE = "sweep_live"  # the queued and running sweeps' ids at the Sweep page's last full run
+SWEEP_PICKED = "sweep_picked"  # the sweep the user picked or launched on the Sweep page (None: it follows)
 SWEEP_LABEL = "sweep_label"  # the picker's label of the followed sweep the browser was last sent
 SWEEP_FORM = "sweep_form_"  # the Sweep page's form widgets' keys start so
 COMPARE_RUNS = "compare_runs"  # run ids another page asked Compare to show ("open in Compare")

@@ -116,10 +116,41 @@ def page_of(find: str, page: int) -> list[SweepRecord]:
     return store().list(**args) if store().mark_stale(records) else records
 
 
+def listed_line(total: int, find: str, page: int, shown: int, besides: int) -> str:
+    """Which sweeps the picker lists: ``shown`` of page ``page`` of the ``total`` that ``find`` keeps,
+    then ``besides`` more (:func:`besides`)."""
+    first = (page - 1) * PAGE_SIZE + 1
+    matching = " matching" if find.strip() else ""
+    more = f", then {besides} live or picked sweep(s) not among them" if besides else ""
+    return f"{total} sweep(s){matching}, newest first: {first} to {first + shown - 1} listed below{more}."
+
+
+def besides(records: list[SweepRecord], live: list[str]) -> list[SweepRecord]:
+    """The sweeps the picker offers besides ``records`` (a page of them): the ``live`` ones and the one
+    the user picked, whatever the page or filter, so a live sweep older than the newest
+    :data:`PAGE_SIZE` (one resumed) can be followed and a pick outlives a visit to another page."""
+    listed = {record.id for record in records}
+    wanted = [*live, st.session_state.get(state.SWEEP_PICKED)]
+    return [store().get(i) for i in dict.fromkeys(wanted) if i is not None and i not in listed]
+
+
 def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str:
     """The id of the newest sweep of ``pair`` among ``records`` (newest first), else of the newest:
     the sweep the page opens on."""
     return next((r.id for r in records if (r.spec.source, r.spec.target) == pair), records[0].id)
+
+
+def settle_chosen(by_id: Mapping[str, SweepRecord], records: list[SweepRecord]) -> None:
+    """Before the picker is drawn: the chosen sweep if the picker lists it (``by_id``), else the newest
+    of the sidebar's pair among ``records`` (:func:`newest_of_pair`). The browser keeps the label it
+    was sent with the chosen sweep and shows it while the chosen sweep stays the same, its options' new
+    labels aside ("running" after the sweep ended): setting the chosen sweep again, when its label
+    changed, sends it with the new one."""
+    if st.session_state.get(state.SWEEP_CHOSEN) not in by_id:
+        st.session_state[state.SWEEP_CHOSEN] = newest_of_pair(records, state.pair())
+    chosen = st.session_state[state.SWEEP_CHOSEN]
+    if st.session_state.get(state.SWEEP_LABEL) != label(by_id[chosen]):
+        st.session_state[state.SWEEP_CHOSEN] = chosen
 
 
 def follow(sweep_id: str) -> SweepSummary:
@@ -143,16 +174,54 @@ def live_changed(live: list[str]) -> bool:
 
 
 def notice_started(live_now: list[str]) -> None:
-    """Follow a sweep that went live since the page's last full run (launched from the CLI or another
-    tab, or resumed), unless the followed one is live itself or was at that run (the live panel
-    redraws only itself: a sweep that just ended keeps the page); the picker then lists the newest."""
+    """Choose the sweep the page shows, before its picker is drawn. The user's pick stays (the picker
+    forgets it on another page: :data:`state.SWEEP_PICKED` keeps it). Else a sweep that went live since
+    the page's last full run (launched from the CLI or another tab, or resumed) is followed, unless the
+    followed one is live itself or was at that run (the live panel redraws only itself: a sweep that
+    just ended keeps the page), and the picker then lists the newest; a page opened or come back to
+    shows the newest live sweep of the sidebar's pair. A still sweep shown has the live one offered
+    instead (:func:`offer_line`)."""
     known = st.session_state.get(state.SWEEP_LIVE)
     st.session_state[state.SWEEP_LIVE] = live_now
     started = [i for i in live_now if known is not None and i not in known]
-    followed = st.session_state.get(state.SWEEP_CHOSEN)
-    if started and followed not in live_now and followed not in known:
-        st.session_state[state.SWEEP_CHOSEN] = started[0]
+    picked = st.session_state.get(state.SWEEP_PICKED)
+    chosen = st.session_state.get(state.SWEEP_CHOSEN) or picked
+    ended = chosen not in live_now and chosen not in (known or [])  # not live now, nor at the last run
+    if started and (chosen is None or (chosen != picked and ended)):
+        chosen = started[0]
         state.newest_sweeps()
+    elif chosen is None:  # else the picker opens on the newest of the sidebar's pair, live or not
+        records = [store().get(i) for i in live_now]
+        chosen = next((r.id for r in records if (r.spec.source, r.spec.target) == state.pair()), None)
+    if chosen != st.session_state.get(state.SWEEP_CHOSEN):  # set again, the browser is sent it again
+        st.session_state[state.SWEEP_CHOSEN] = chosen
+
+
+def picked() -> None:
+    """Callback of the picker: the user chose the sweep it shows, which the page now keeps."""
+    st.session_state[state.SWEEP_PICKED] = st.session_state[state.SWEEP_CHOSEN]
+
+
+def pick(sweep_id: str) -> None:
+    """Show the sweep (just launched) as if the user picked it."""
+    st.session_state[state.SWEEP_CHOSEN] = st.session_state[state.SWEEP_PICKED] = sweep_id
+    state.newest_sweeps()
+
+
+def follow_instead(sweep_id: str) -> None:
+    """Callback of the notice's button: follow the live sweep, the page no longer held by a pick."""
+    st.session_state[state.SWEEP_CHOSEN], st.session_state[state.SWEEP_PICKED] = sweep_id, None
+    state.newest_sweeps()
+
+
+def offer_line(sweep_id: str) -> str:
+    """The notice's button for a live sweep: ``Follow sweep 3f9a2c (created 12:03, 2/6 done)``, the
+    day too when it was created before today (a resumed one)."""
+    summary = follow(sweep_id)
+    created = time.localtime(summary.sweep.created)
+    today = created[:3] == time.localtime()[:3]
+    when = time.strftime("%H:%M" if today else "%Y-%m-%d %H:%M", created)
+    return f"Follow sweep {sweep_id[-6:]} (created {when}, {driver.progress_line(summary)})"
 
 
 def milestone(summary: SweepSummary) -> tuple[str, str, int]:
