@@ -17,6 +17,7 @@ from tlcore.cli import build_parser, main
 from tlcore.cli.adapt import config_from_args
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
+from tlcore.runs.trial_numbers import trial_metrics
 from tlcore.views.compare import summary_rows
 from tlcore.workspace import Workspace
 
@@ -48,12 +49,14 @@ def test_inline_and_own_loading_runs_count_the_pairs_loading_and_search_apart(
 
     own = Workspace.resolve(tmp_path / "own")  # loads its own pair, as a launched worker does
     config = config_from_args(build_parser().parse_args(["adapt", *ARGS]))
-    loading = result_of(own, jobs.run_inline(own, config).id)
+    record = jobs.run_inline(own, config)
+    loading = result_of(own, record.id)
 
     assert inline.keys() == loading.keys()
     for result in (inline, loading):
         assert result["load_seconds"] == 2 * STEP  # the pair's loading, then its search
         assert 0 < result["seconds"] < STEP  # the pipeline's own clock: the loading is not in it
+    assert trial_metrics(record)["load_seconds"] == 2 * STEP  # a sweep's trial's numbers carry it
     row = summary_rows({"inline": inline})[0]
     assert (row["seconds"], row["load_seconds"]) == (inline["seconds"], 2 * STEP)
     older = {k: v for k, v in inline.items() if k != "load_seconds"}  # a run stored before
