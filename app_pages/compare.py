@@ -50,6 +50,7 @@ COLUMNS = {
     ),
     "source_accuracy": PERCENT,
     "seconds": st.column_config.NumberColumn(format="%.0f"),
+    "load_seconds": st.column_config.NumberColumn(format="%.1f"),
     **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
 }
 

@@ -30,6 +30,7 @@ def stored(workspace: Workspace, run_id: str) -> tuple[dict[str, Any], dict[str,
     store = RunStore(workspace)
     result = store.result(run_id)
     result.pop("seconds")
+    result.pop("load_seconds")
     result["info"].pop("seconds_per_stage")
     checkpoint = torch.load(store.folder(run_id) / "model.pt", weights_only=False)
     return result, checkpoint["state_dict"]

@@ -48,6 +48,7 @@ def stored(workspace: Workspace, run_id: str) -> dict[str, Any]:
     """The run's result without its timings."""
     result = RunStore(workspace).result(run_id)
     result.pop("seconds")
+    result.pop("load_seconds")
     result["info"].pop("seconds_per_stage")
     return result
 

@@ -8,6 +8,7 @@ same splits from the run's config to reproduce that gap.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +46,8 @@ class RunPair:
     """The four splits of one run; ``source_val`` and ``target_test`` are held out from training.
     ``target`` is the whole harmonised target domain before the split (a run's stored predictions
     cover it, in its order, so runs with other seeds or test fractions share them sample by sample).
-    ``key``: the config values it was split for (:func:`split_pair`), None for a pair built by hand."""
+    ``key``: the config values it was split for (:func:`split_pair`), None for a pair built by hand;
+    ``loaded_in``: the wall seconds :func:`load_run_pair` took to load it (0 for a pair split by hand)."""
 
     source_train: Domain
     source_val: Domain
@@ -53,9 +55,10 @@ class RunPair:
     target_test: Domain
     target: Domain
     key: PairKey | None = None
-    _found: dict[PairKey, SharedSamples | None] = field(
+    loaded_in: float = field(default=0.0, compare=False)
+    _found: dict[PairKey, tuple[SharedSamples | None, float]] = field(
         default_factory=dict, init=False, repr=False, compare=False
-    )  # :meth:`shared`, found once per key
+    )  # :meth:`shared`, found once per key, and the wall seconds its search took
 
     @property
     def unlabelled_target(self) -> Domain:
@@ -69,8 +72,17 @@ class RunPair:
         once: the CLI's ``adapt`` says it before the run, and the run it hands this pair keeps it."""
         key = PairKey.of(cfg)
         if key not in self._found:
-            self._found[key] = self._find_shared(cfg)
-        return self._found[key]
+            started = time.perf_counter()
+            found = self._find_shared(cfg)
+            self._found[key] = found, time.perf_counter() - started
+        return self._found[key][0]
+
+    def load_seconds(self, cfg: AdaptConfig) -> float:
+        """The wall seconds this pair took before a run of ``cfg`` trains on it, whoever spent them (the
+        CLI's ``adapt`` for its estimate, or the run): its loading (``loaded_in``) and its search for
+        shared samples (:meth:`shared`, searched now if not yet)."""
+        self.shared(cfg)
+        return self.loaded_in + self._found[PairKey.of(cfg)][1]
 
     def _find_shared(self, cfg: AdaptConfig) -> SharedSamples | None:
         if base_dataset(cfg.source) == base_dataset(cfg.target):
@@ -158,11 +170,13 @@ def load_run_pair(
     """Both specs loaded with ``cfg.seed`` (the target's image files decoded straight to the source's
     size: :func:`~tlcore.data.harmonise.pair_image_shape`), their labels checked
     (:func:`check_labels`), harmonised, each split ``train_test_split(domain, cfg.test_fraction,
-    cfg.seed)`` (stratified by class when labelled)."""
+    cfg.seed)`` (stratified by class when labelled); its ``loaded_in`` says how long that took."""
+    started = time.perf_counter()
     source = load_domain(cfg.source, workspace, cfg.seed)
     target = load_domain(cfg.target, workspace, cfg.seed, image_shape=pair_image_shape(source))
     check_labels(cfg, needs_target_labels, source.labelled, target.labelled)
-    return split_pair(*harmonise(source, target), cfg)
+    pair = split_pair(*harmonise(source, target), cfg)
+    return replace(pair, loaded_in=time.perf_counter() - started)
 
 
 def run_pair(

@@ -335,14 +335,19 @@ def run_adaptation(
     NaN/inf ends with status ``failed`` and its reason; a cancelled one with ``cancelled``; neither
     has a model or scores.
     """
-    started = time.perf_counter()
     specs, params = check_config(cfg)
     if baseline_cache is None and workspace is not None:
         baseline_cache = BaselineCache.of_workspace(workspace)
     pair = run_pair(cfg, workspace, needs_target_labels(specs), pair)
-    run = _Run(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
     shared = pair.shared(cfg)  # kept in the result: `runs show`, the run card and Compare say it
-    result = AdaptResult(config=cfg, target=pair.target, shared_samples=shared and shared.to_dict())
+    started = time.perf_counter()  # `seconds` from here; the pair's loading and search: `load_seconds`
+    run = _Run(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
+    result = AdaptResult(
+        config=cfg,
+        target=pair.target,
+        shared_samples=shared and shared.to_dict(),
+        load_seconds=pair.load_seconds(cfg),
+    )
     timings: dict[str, float] = {}
 
     def finish(status: str, reason: str) -> AdaptResult:

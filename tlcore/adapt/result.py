@@ -35,7 +35,11 @@ class AdaptResult:
     dicts of both training stages, each tagged with ``stage`` (``baseline`` | ``adapt``).
     ``gap_before`` / ``gap_after``: the :class:`~tlcore.metrics.gap.Gap` between the held-out source
     and target in the penultimate features of the baseline / adapted model (None when
-    the run ended early), stored as :meth:`~tlcore.metrics.gap.Gap.to_dict`.
+    the run ended early), stored as :meth:`~tlcore.metrics.gap.Gap.to_dict`. ``seconds``: wall
+    seconds of training and evaluation, once the pair is in hand; ``load_seconds``: those of loading
+    the pair and searching it for shared samples (:meth:`tlcore.adapt.pair.RunPair.load_seconds`),
+    spent by the run or, for ``adapt`` run inline, by the CLI before it (absent from results stored
+    before runs kept it, whose ``seconds`` counted them when the run loaded its own pair).
     ``umap_*``: columns ``x``, ``y``, ``domain``, ``label``, ``prediction`` and ``classes``.
     ``classes`` names the model's outputs (the source's classes). ``validators``: the label-free
     scores of both models (:class:`~tlcore.selection.scores.RunValidators`, stored as its dict).
@@ -66,6 +70,7 @@ class AdaptResult:
     umap_before: dict[str, Any] | None = None
     umap_after: dict[str, Any] | None = None
     seconds: float = 0.0
+    load_seconds: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
     shared_samples: dict[str, Any] | None = None
     validators: RunValidators | None = None

@@ -4,7 +4,8 @@ and, over a configuration's seeds, the share of target samples they classify dif
 (:class:`Stat`: mean and spread over the seeds).
 
 Numbers per trial (from a done run's ``result.json``): ``target_accuracy`` (when the target is
-labelled), ``source_accuracy``, ``source_only_accuracy``, ``seconds``, every numeric field of
+labelled), ``source_accuracy``, ``source_only_accuracy``, ``seconds``, ``load_seconds`` (absent from
+runs stored before it), every numeric field of
 ``gap_after`` (``gap_after.mmd2`` ...) and every numeric leaf under ``validators``
 (``validators.after.im`` ...; read generically, skipped when absent).
 """
@@ -47,7 +48,7 @@ def _metrics(folder: Path, mtime_ns: int) -> dict[str, float]:
     result = read_result(folder)
     out = {
         key: float(result[key])
-        for key in ("target_accuracy", "source_accuracy", "source_only_accuracy", "seconds")
+        for key in ("target_accuracy", "source_accuracy", "source_only_accuracy", "seconds", "load_seconds")
         if _number(result.get(key))
     }
     out |= _leaves("gap_after", result.get("gap_after"))

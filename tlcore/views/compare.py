@@ -218,7 +218,8 @@ def summary_rows(results: Results) -> list[dict[str, Any]]:
     """One row per run: accuracies (with the counts of right target test samples behind them and the
     95% interval of the adapted one), their difference with its paired test (``right_to_wrong``,
     ``wrong_to_right``, ``mcnemar_p``: :mod:`tlcore.metrics.mcnemar`, None when not stored), the gap
-    before and after, how long it trained (:func:`training_length`): the CSV download."""
+    before and after, how long it trained (:func:`training_length`), its ``seconds`` and ``load_seconds``:
+    the CSV download."""
     rows = []
     for label, result in results.items():
         config = result.get("config", {})
@@ -245,6 +246,7 @@ def summary_rows(results: Results) -> list[dict[str, Any]]:
             row[f"{key}_before"] = (result.get("gap_before") or {}).get(key)
             row[f"{key}_after"] = (result.get("gap_after") or {}).get(key)
         row["seconds"] = result.get("seconds")
+        row["load_seconds"] = result.get("load_seconds")  # None: stored before runs kept it
         rows.append(row)
     return rows
 

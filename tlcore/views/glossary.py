@@ -53,7 +53,9 @@ TERMS: dict[str, str] = {
     "target_accuracy": "accuracy on the target's held-out test split (needs target labels)",
     "source_accuracy": "the adapted model's accuracy on the source validation split",
     "source_only_accuracy": "the source-only model's accuracy on the target's test split (needs labels)",
-    "seconds": "wall-clock training time",
+    "seconds": "wall-clock time of training and evaluation, once the data is loaded",
+    "load_seconds": "wall-clock time of loading the pair and searching it for shared samples (blank: a run "
+    "stored before it was kept, whose seconds include it unless run inline)",
     "effective_classes": EFFECTIVE_CLASSES,
     "ess": ESS,
     "ice_inter": "MixVal's probe across classes: mixes of two pseudo-classes given the larger part's class",
