@@ -26,6 +26,7 @@ from tlcore.views.figures import (
     LEGEND_SYMBOL,
     PALETTE,
     SIDES,
+    TITLE_LINE,
     TITLE_WRAP,
     fade,
     finish,
@@ -39,7 +40,8 @@ TICK_SIZE = 11  # px of a confusion matrix's class names
 UPRIGHT_NAME, UPRIGHT_SIZE = 12, 9  # characters and px of its names where they stand upright
 COLOURBAR, BAR = 80, 12  # px of a heatmap's colour bar with its ticks; px of the bar itself
 TITLE_LINES = 3  # lines a confusion matrix's title is given, however many it takes: matrices in a row line up
-LINE, TITLE_PAD = 20, 40  # px a line of a title or a legend takes; px of the top margin besides them
+# px a line of a legend, a subtitle or the class names takes; px of the top margin besides the lines
+LINE, TITLE_PAD = 20, 40
 # classes up to which each cell of the per-class heatmap writes its accuracy, and its px: a 540 px
 # column leaves 27 px a class for 10 beside the runs' names and the colour bar; "100%" took 26 px at
 # 10 px in Chromium, touching the cell's edges, about 23 at 9
@@ -107,7 +109,7 @@ def confusion_heatmap(
     fig = finish(fig, title, 200 + CELL * len(share))
     fig.update_layout(title_text="<br>".join(safe(line) for line in lines))
     # QA: three at 10 classes shrank to 169 px, the matrix to 50; titles of 1 and 2 lines misaligned them
-    top = TITLE_PAD + LINE * TITLE_LINES
+    top = TITLE_PAD + TITLE_LINE * TITLE_LINES
     fig.update_layout(
         height=200 + CELL * len(share) + top - LAYOUT["margin"]["t"],
         margin={"t": top},
