@@ -114,7 +114,7 @@ def test_the_pages_warn_of_a_target_copying_source_samples_under_another_name(
             "The target repeats source samples, found by content: 8 of the target's 20 samples are exact "
             "copies of source samples"
         )
-        assert "remove the copies from the target (sample ids 0, 1, 2, …)." in warning
+        assert "remove the copies from the target (sample ids 0, 1, 2 and 5 more)." in warning
 
 
 def test_the_pages_warn_of_a_target_of_the_source_photos_saved_again_as_jpeg(

@@ -123,7 +123,7 @@ def test_a_table_repeating_source_rows_under_another_name_is_found_by_content(
         "copies of source samples, and 4 of the 6 target test samples a run with seed 0 scores on are "
         "copies of source training samples"
     )
-    assert shared["text"].endswith("remove the copies from the target (sample ids 9, 10, 11, …)")
+    assert shared["text"].endswith("remove the copies from the target (sample ids 9, 10, 11 and 9 more)")
     diagnose = ("diagnose", *pair, "--no-umap", "--no-explain")
     assert cli(workspace, capsys, *diagnose, "--json")["shared_samples"] == shared
     assert main(["--workspace", str(workspace.root), *diagnose]) == 0
