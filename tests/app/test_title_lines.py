@@ -20,6 +20,8 @@ def test_finish_and_the_mean_images_give_each_title_line_the_one_height() -> Non
     assert short.layout.title.text.count("<br>") == 0 and long.layout.title.text.count("<br>") == 2
     assert long.layout.margin.t - short.layout.margin.t == 2 * figures.TITLE_LINE == 48
     assert long.layout.height - short.layout.height == 2 * figures.TITLE_LINE
+    # written from the top down: centred in its margin, a third line touched the panels' titles
+    assert (long.layout.title.yref, long.layout.title.yanchor) == ("container", "top")
     plain = figures.finish(go.Figure(), f"Mean images: {LONG} (source)", 380, wrap=48)
     assert plain.layout.title.text.count("<br>") == 2
     assert plain.layout.margin.t - figures.LAYOUT["margin"]["t"] == 2 * figures.TITLE_LINE

@@ -28,6 +28,7 @@ from tlcore.views.figures import (
     SIDES,
     TITLE_LINE,
     TITLE_WRAP,
+    TOP_TITLE,
     fade,
     finish,
     safe,
@@ -113,7 +114,7 @@ def confusion_heatmap(
     fig.update_layout(
         height=200 + CELL * len(share) + top - LAYOUT["margin"]["t"],
         margin={"t": top},
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+        title=TOP_TITLE,
     )
     return set_min_width(fig, CELL * len(classes) + names + SIDES + COLOURBAR)
 
@@ -151,7 +152,7 @@ def per_class_accuracy(
     return fig.update_layout(
         height=340 + top - LAYOUT["margin"]["t"],
         margin={"t": top},
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+        title=TOP_TITLE,
     )
 
 
@@ -215,7 +216,7 @@ def per_class_heatmap(
         fig.update_layout(title_subtitle_text=safe("; ".join(notes)))
     fig.update_layout(
         margin={"t": top, "b": bottom},
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+        title=TOP_TITLE,
     )
     return fig
 

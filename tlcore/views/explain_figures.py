@@ -28,6 +28,7 @@ from tlcore.views.figures import (
     LEGEND_BELOW,
     NEUTRAL,
     TITLE_WRAP,
+    TOP_TITLE,
     fade,
     finish,
     safe,
@@ -104,7 +105,8 @@ def mean_images_figure(images: MeanImages, source: str = "source", target: str =
         fig.update_yaxes(showticklabels=False, scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
     title = f"Mean images: {source} (source) and {target} (target)"
     fig = finish(fig, title, 340, wrap=48)  # a long spec wraps, a title line at TITLE_LINE px
-    fig.update_layout(margin={"t": fig.layout.margin.t + PANEL_TITLES})
+    # from the top down: centred in the top margin, a third line touched the panels' titles (QA)
+    fig.update_layout(margin={"t": fig.layout.margin.t + PANEL_TITLES}, title=TOP_TITLE)
     fig.update_annotations(font_size=12)  # the panels' titles: narrow columns keep them apart
     return fig
 

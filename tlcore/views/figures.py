@@ -41,6 +41,7 @@ LAYOUT = {
 SIDES = LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"]  # px of a figure beside its plot
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 TITLE_LINE = 24  # px each wrapped title line adds to the top margin and the height
+TOP_TITLE = {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}}  # a title from the top down
 # characters per title line of a figure as wide as the page: at 1024 px the sidebar leaves it about
 # 550 px, and a longer title was cut at the figure's edge (QA: the sweep heatmap's "★ recommen")
 PAGE_TITLE_WRAP = 64
