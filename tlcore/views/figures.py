@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
+from tlcore.numbers import plural
 from tlcore.views import chart_text
 from tlcore.views.chart_text import (
     PANEL_SIZE,
@@ -103,8 +104,8 @@ def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class b
                 y=shares,
                 name=safe(domain),
                 marker_color=category_colour(i),
-                customdata=list(per_class.values()),
-                hovertemplate="%{x}: %{y:.1%} (%{customdata} samples)<extra></extra>",
+                customdata=[plural(n, "sample") for n in per_class.values()],
+                hovertemplate="%{x}: %{y:.1%} (%{customdata})<extra></extra>",
             )
         )
     fig.update_layout(barmode="group", yaxis_tickformat=".0%", showlegend=True)  # one domain: named too
