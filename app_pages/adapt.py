@@ -23,7 +23,7 @@ from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, M
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
 from tlcore.models import list_models
-from tlcore.numbers import plural
+from tlcore.numbers import first_named, plural
 from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
 from tlcore.views import compare, run_tables
@@ -301,11 +301,11 @@ def runs_left_out(source: str, target: str) -> str | None:
         )
     if others:
         runs = sum(n for *_, n in others)
-        named = "; ".join(f"{s} → {t}: {plural(n, 'run')}" for s, t, n in others[:PAIRS_NAMED])
-        more = f"; {plural(len(others) - PAIRS_NAMED, 'more pair')}" if len(others) > PAIRS_NAMED else ""
+        pairs_runs = [f"{s} → {t}: {plural(n, 'run')}" for s, t, n in others]
+        named = first_named(pairs_runs, PAIRS_NAMED, "pair", sep="; ")
         parts.append(
             f"Only the sidebar pair's runs are listed here: {plural(runs, 'run')} of "
-            f"{plural(len(others), 'other pair')} {'is' if runs == 1 else 'are'} not ({named}{more}). "
+            f"{plural(len(others), 'other pair')} {'is' if runs == 1 else 'are'} not ({named}). "
             "Set a pair's source and target in the sidebar to list its runs, or see every run with "
             "python -m tlcore runs list."
         )

@@ -32,6 +32,7 @@ from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, nove
 from tlcore.metrics.gap import Gap, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
 from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
+from tlcore.numbers import first_named
 
 GapLevel = Literal["none", "small", "moderate", "large"]
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
@@ -360,8 +361,7 @@ def diagnose(
             shift = asdict(label_shift(source.y, yt, source.n_classes, target_labels=labels_kind, seed=seed))
             if all(g.mmd2 is None for g in gaps):
                 reasons = [f"{g.name}: {g.reason}" for g in gaps if g.reason]
-                note = "no class has enough samples on both sides (" + "; ".join(reasons[:3])
-                note += ", …)" if len(reasons) > 3 else ")"
+                note = f"no class has enough samples on both sides ({first_named(reasons, 3, sep='; ')})"
 
     with step("novelty"):
         Ns, Nt = Fs, Ft

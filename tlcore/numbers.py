@@ -13,11 +13,15 @@ shift):
 
 This is Python's ``g`` format (what ``%.3g`` prints for a score, ``.4g`` for an MMD²) except above
 ``10**(digits - 1)``, where ``g`` switches to an exponent once rounding reaches ``10**digits``.
+
+Counts in words: :func:`plural` (``1 epoch``, ``3 epochs``) and :func:`first_named` (``a, b, c and 4
+more``), the one way a message names the first few of a list and counts the rest.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 DIGITS = 4  # significant digits of a measured value (a mean, an MMD², a statistic)
 
@@ -42,3 +46,21 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """``"1 epoch"``, ``"3 epochs"``: a count and its noun, plural unless it is 1; ``nouns``: the plural
     when it is not ``noun`` + s (``plural(2, "class", "classes")``)."""
     return f"{n} {noun if n == 1 else nouns or f'{noun}s'}"
+
+
+def and_more(rest: int, noun: str = "", nouns: str | None = None) -> str:
+    """`` and 3 more``, `` and 1 more run``, `` and 2 more runs``: how many of a list are not named
+    (``noun``/``nouns`` as :func:`plural` takes them); ``""`` when none is left out."""
+    if rest <= 0:
+        return ""
+    if not noun:
+        return f" and {rest} more"
+    return f" and {plural(rest, f'more {noun}', nouns and f'more {nouns}')}"
+
+
+def first_named(
+    names: Sequence[str], shown: int, noun: str = "", nouns: str | None = None, sep: str = ", "
+) -> str:
+    """``a, b, c and 4 more``: the first ``shown`` of ``names`` joined by ``sep``, and how many more
+    there are (:func:`and_more`); all of them when they are ``shown`` or fewer."""
+    return sep.join(names[:shown]) + and_more(len(names) - shown, noun, nouns)

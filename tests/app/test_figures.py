@@ -324,7 +324,7 @@ def test_a_long_run_label_wraps_the_confusion_title() -> None:
     lines = fig.layout.title.text.split("<br>")
     assert len(lines) > 1 and all(len(line) <= figures.TITLE_WRAP for line in lines)
     assert " ".join(lines).replace("+ ", "+") == f"Confusion: {label}"
-    assert fig.layout.margin.t >= 40 + 20 * len(lines)
+    assert fig.layout.margin.t >= class_figures.TITLE_PAD + figures.TITLE_LINE * len(lines)
     short = class_figures.confusion_heatmap(np.eye(2), ["a", "b"], "Confusion: dann · 123456")
     assert "<br>" not in short.layout.title.text
 

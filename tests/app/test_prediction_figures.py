@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from tlcore.numbers import plural
 from tlcore.prediction_summary import PredictionSummary
-from tlcore.views import predictions
+from tlcore.views import figures, predictions
 
 
 def test_prediction_bars_leave_headroom() -> None:
@@ -23,7 +24,8 @@ def test_the_confidence_histogram_has_the_bins_of_predict_json() -> None:
     payload = summary.to_dict()["confidence_histogram"]  # what `predict --json` prints
     assert len(bars.x) == len(payload["counts"]) == 20
     np.testing.assert_allclose(bars.x, np.diff(payload["edges"]) / 2 + payload["edges"][:-1])
-    assert list(bars.customdata) == payload["counts"] and payload["counts"][6] == 2
+    assert list(bars.customdata) == [plural(n, "sample") for n in payload["counts"]]
+    assert payload["counts"][6] == 2 and bars.customdata[6] == "2 samples"
 
 
 def test_the_confidence_histograms_title_wraps_in_its_half_row() -> None:
@@ -42,3 +44,45 @@ def test_the_predicted_classes_hover_counts_one_sample_as_one() -> None:
         for y, c in zip(bars.y, bars.customdata, strict=True)
     ]
     assert hovers == ["a: 3 samples<extra></extra>", "b: 1 sample<extra></extra>"]
+
+
+def _hovers(bars: object) -> list[str]:
+    """Each bar's hover as it reads: its template's ``%{...}`` filled in with the bar's own values."""
+    fills = {"%{x:.2f}": "{x:.2f}", "%{x}": "{x}", "%{y:.1%}": "{y:.1%}", "%{customdata}": "{data}"}
+    template = bars.hovertemplate
+    for plotly, python in fills.items():
+        template = template.replace(plotly, python)
+    return [
+        template.format(x=x, y=y, data=d) for x, y, d in zip(bars.x, bars.y, bars.customdata, strict=True)
+    ]
+
+
+def test_the_confidence_and_class_balance_hovers_count_one_sample_as_one() -> None:
+    """QA: a bin or a class of one sample read "1 samples" on hover (the predicted classes said
+    "1 sample"); all three write the count with :func:`~tlcore.numbers.plural`."""
+    summary = PredictionSummary(4, ("a", "b"), {"a": 3, "b": 1}, np.array([0.99, 0.98, 0.97, 0.6]), None, ())
+    (bins,) = predictions.confidence_histogram(summary).data
+    hovers = {h for h in _hovers(bins) if ": 0 samples" not in h}
+    assert hovers == {
+        f"confidence {bins.x[11]:.2f}: 1 sample (25.0%)<extra></extra>",
+        f"confidence {bins.x[19]:.2f}: 3 samples (75.0%)<extra></extra>",
+    }
+    balance = figures.class_balance({"source": {"a": 3, "b": 1}, "target": {"a": 2, "b": 2}})
+    assert _hovers(balance.data[0]) == [
+        "a: 75.0% (3 samples)<extra></extra>",
+        "b: 25.0% (1 sample)<extra></extra>",
+    ]
+    assert _hovers(balance.data[1])[1] == "b: 50.0% (2 samples)<extra></extra>"
+
+
+def test_each_predicted_class_bar_is_labelled_with_its_count_zero_when_never_predicted() -> None:
+    """QA: of 10 classes, the 7 never predicted were empty rows; each bar now writes its count at its
+    end (``0``), outside the bar, at the labels' size, the longest bar's in the right margin."""
+    counts = {f"class_{i}": n for i, n in enumerate([0, 950, 0, 0, 12, 0, 835, 0, 0, 0])}
+    summary = PredictionSummary(1797, tuple(counts), counts, np.full(1797, 0.9), None, ())
+    fig = predictions.predicted_counts(summary)
+    (bars,) = fig.data
+    assert list(bars.y) == ["class_1", "class_6", "class_4", *(f"class_{i}" for i in (0, 2, 3, 5, 7, 8, 9))]
+    assert list(bars.text) == ["950", "835", "12", *["0"] * 7]
+    assert (bars.textposition, bars.textfont.size, bars.cliponaxis) == ("outside", figures.LABEL_SIZE, False)
+    assert fig.layout.margin.r >= len("950") * figures.LABEL_SIZE / 2

@@ -314,3 +314,20 @@ def test_the_panel_says_it_lists_the_newest_of_more_runs(app: OpenApp, workspace
         "SPEC lists them all)."
     ]
     assert len([b for b in at.button if b.label == "Cancel"]) == 8
+
+
+def test_the_panel_names_three_other_pairs_and_counts_the_rest(app: OpenApp, workspace: Path) -> None:
+    """Past three other pairs the rest are counted as every list of names counts them
+    (:func:`tlcore.numbers.first_named`: "and 2 more pairs"; it read "; 2 more pairs" before)."""
+    run_store = RunStore(Workspace.resolve(workspace))
+    for n in range(121, 126):  # five other pairs, a run each
+        run_store.create(
+            AdaptConfig(source=SMALL_SOURCE, target=f"digits:n={n}", methods=("dann",), epochs=2)
+        )
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    (line,) = _left_out(at)
+    assert line.startswith("Only the sidebar pair's runs are listed here: 5 runs of 5 other pairs are not (")
+    assert (
+        line.count(f"{SMALL_SOURCE} → digits:n=12") == 3 and "1 run and 2 more pairs). Set a pair's" in line
+    )

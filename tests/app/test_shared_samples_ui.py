@@ -115,7 +115,7 @@ def test_the_pages_warn_of_a_target_copying_source_samples_under_another_name(
             "copies of source samples"
         )
         assert (
-            "remove the copies from the target (sample ids 0, 1, 2, …; "
+            "remove the copies from the target (sample ids 0, 1, 2 and 5 more; "
             "python -m tlcore data drop-copies drops them)." in warning
         )
 

@@ -79,7 +79,7 @@ def test_a_whole_copy_split_alike_holds_out_the_same_samples() -> None:
         "the target repeats source images, found by content: all 10 of the target's samples are exact "
         "copies of source samples, though none of the 2 target test samples a run with seed 0 scores on is "
         "a copy of a source training sample; to measure transfer, remove the copies from the target (sample "
-        "ids 0, 1, 2, …; python -m tlcore data drop-copies drops them); "
+        "ids 0, 1, 2 and 7 more; python -m tlcore data drop-copies drops them); "
         "the held-out splits a run measures its gap on share images: 2 of the 2 target test samples are "
         "copies of samples among the 2 source validation samples, so the gap compares them with themselves"
     )

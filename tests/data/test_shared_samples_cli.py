@@ -124,8 +124,8 @@ def test_a_table_repeating_source_rows_under_another_name_is_found_by_content(
         "copies of source training samples"
     )
     assert shared["text"].endswith(
-        "remove the copies from the target (sample ids 9, 10, 11, …; python -m tlcore data drop-copies "
-        "drops them)"
+        "remove the copies from the target (sample ids 9, 10, 11 and 9 more; python -m tlcore data "
+        "drop-copies drops them)"
     )
     diagnose = ("diagnose", *pair, "--no-umap", "--no-explain")
     assert cli(workspace, capsys, *diagnose, "--json")["shared_samples"] == shared

@@ -9,7 +9,7 @@ from tlcore.cli.stores import format_value
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, times
 from tlcore.explain.findings import Finding
-from tlcore.numbers import plural, significant
+from tlcore.numbers import and_more, first_named, plural, significant
 from tlcore.views.diagnosis_report import column_rows, finding_rows
 from tlcore.views.ranking import score_text
 from tlcore.views.report import Section, render_report
@@ -84,3 +84,18 @@ def test_a_count_of_one_takes_the_singular() -> None:
     """QA helper-126: ``runs show`` printed "trained 1 epochs"; the one helper for counts in words."""
     assert [plural(n, "epoch") for n in (0, 1, 2)] == ["0 epochs", "1 epoch", "2 epochs"]
     assert [plural(n, "class", "classes") for n in (1, 3)] == ["1 class", "3 classes"]
+
+
+def test_first_named_names_the_first_few_and_counts_the_rest() -> None:
+    """One way of writing "a, b and 3 more": the first ``shown`` named, the rest counted, a noun in the
+    singular for one more, nothing added when all are named."""
+    letters = ["a", "b", "c", "d", "e"]
+    assert first_named(letters, 2) == "a, b and 3 more"
+    assert first_named(letters, 4, "run") == "a, b, c, d and 1 more run"
+    assert first_named(letters, 3, "class", "classes", sep="; ") == "a; b; c and 2 more classes"
+    assert first_named(letters, 5, "run") == first_named(letters, 9) == "a, b, c, d, e"
+    assert [and_more(n, "drifted column") for n in (0, 1, 2)] == [
+        "",
+        " and 1 more drifted column",
+        " and 2 more drifted columns",
+    ]

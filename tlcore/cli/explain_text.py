@@ -11,7 +11,7 @@ from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.numbers import significant
+from tlcore.numbers import and_more, significant
 from tlcore.views.diagnosis_report import combined_after, combined_reading
 
 MAX_LINES = 10  # drifted columns listed in the text
@@ -96,7 +96,7 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
         share = f" Share of the gap: {ROW_NUMBER_SHARE}." if c.row_number else share
         lines += wrapped(f"{c.message}{share}", f"  {c.severity:<7}")
     if len(drifted) > limit:
-        lines.append(f"  ... and {len(drifted) - limit} more drifted columns (--json lists every column)")
+        lines.append(f"  ...{and_more(len(drifted) - limit, 'drifted column')} (--json lists every column)")
     note = explanation.shares.notes.get("columns") if explanation.shares else None
     return [*lines, *(line for n in (note, chance) if n for line in wrapped(f"({n})", "  "))]
 

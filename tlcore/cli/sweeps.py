@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
-from tlcore.numbers import significant
+from tlcore.numbers import and_more, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
@@ -202,7 +202,7 @@ def print_summary(state: SweepSummary) -> None:
     for row in state.failed[:FAILED_SHOWN]:  # why no configuration may be complete
         print(clipped(f"  failed: trial {row.trial.key}: {' '.join(row.error.split())}", prose_width()))
     if len(state.failed) > FAILED_SHOWN:
-        print(f"  … {len(state.failed) - FAILED_SHOWN} more failed: --trials")
+        print(f"  …{and_more(len(state.failed) - FAILED_SHOWN, 'failed trial')}: --trials")
     print()
     setups = setup_lines(state)  # a sweep over networks or target labels: one recommendation per setup
     chosen = state.recommended or f"- ({state.no_recommendation})"

@@ -33,10 +33,10 @@ from torch.nn.functional import interpolate
 
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
-from tlcore.numbers import plural
+from tlcore.numbers import first_named, plural
 
 MIN_SAMPLES = 2
-NAMED_CLASSES = 10  # reference classes a "no class matches" error names before "and N more"
+NAMED_CLASSES = 10  # classes a message names before "and N more"
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def plan_conform(
         differ = f"feature dimensions differ: {reference} has {shape[0]}, {domain.name} {domain.shape[0]}"
         names = tuple(domain.meta.get("columns") or ())
         if columns and names:  # both named, none in common (else _column_order matched them by name)
-            lacks, has = _listed(columns, 5), _listed(names, 5)
+            lacks, has = first_named(columns, 5), first_named(names, 5)
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
@@ -199,7 +199,8 @@ def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], ref
     who = "the pair" if isinstance(domain.meta.get("pair_report"), PairReport) else domain.name
     if sorted(domain.classes) == sorted(classes):
         return f"{who} names the classes of {reference} in another order"
-    return f"{who} names classes {_listed(domain.classes)}, {reference} predicts {_listed(classes)}"
+    names, predicted = first_named(domain.classes, NAMED_CLASSES), first_named(classes, NAMED_CLASSES)
+    return f"{who} names classes {names}, {reference} predicts {predicted}"
 
 
 def _near_miss(name: str, names: tuple[str, ...]) -> str:
@@ -221,10 +222,6 @@ def _near_miss(name: str, names: tuple[str, ...]) -> str:
     return name
 
 
-def _listed(names: tuple[str, ...], most: int = 10) -> str:
-    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
-
-
 def _column_order(
     domain: Domain, columns: tuple[str, ...] | None, reference: str
 ) -> tuple[torch.Tensor | None, ConformReport]:
@@ -237,7 +234,7 @@ def _column_order(
     if len(missing) == len(columns):
         return None, ConformReport(columns_by_position=True)
     if missing:
-        listed = _listed(tuple(_near_miss(name, names) for name in missing), 5)
+        listed = first_named([_near_miss(name, names) for name in missing], 5)
         raise TLError(f"{domain.name} lacks feature columns of {reference}: {listed} (columns match by name)")
     order = torch.tensor([names.index(name) for name in columns], dtype=torch.int64)
     ignored = tuple(name for name in names if name not in columns)
@@ -363,10 +360,9 @@ def _remap(
     y = torch.tensor(lookup, dtype=torch.int64)[domain.y]
     known = y >= 0
     if not known.any():
-        more = f" and {len(classes) - NAMED_CLASSES} more" if len(classes) > NAMED_CLASSES else ""
         raise TLError(
             f"no class of {domain.name} matches the classes of {reference} "
-            f"({', '.join(classes[:NAMED_CLASSES])}{more}); rename its classes, or read it unlabelled with "
+            f"({first_named(classes, NAMED_CLASSES)}); rename its classes, or read it unlabelled with "
             "label=none"
         )
     present = set(y[known].tolist())

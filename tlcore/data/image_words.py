@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 
 from tlcore.data.archive import Member
+from tlcore.numbers import first_named
 
 SHOWN_KINDS = 5  # file extensions listed in a message, most common first
-NAMED_FILES = 5  # files a message names before "..."
+NAMED_FILES = 5  # files a message names before "and N more"
 
 
 def resized_note(size: tuple[int, int], n_resized: int) -> str:
@@ -21,8 +22,8 @@ def resized_note(size: tuple[int, int], n_resized: int) -> str:
 
 
 def named_files(names: Sequence[str]) -> str:
-    """``a.png, b/c.jpg`` (the first :data:`NAMED_FILES`, then ``...``)."""
-    return ", ".join(names[:NAMED_FILES]) + (", ..." if len(names) > NAMED_FILES else "")
+    """``a.png, b/c.jpg`` (the first :data:`NAMED_FILES`, then ``and 3 more``)."""
+    return first_named(names, NAMED_FILES)
 
 
 def skipped_note(unreadable: Sequence[str], ignored: Counter[str]) -> str:
@@ -42,7 +43,6 @@ def file_kind(member: Member) -> str:
 
 
 def kinds_text(counts: Counter[str]) -> str:
-    """``.heic (10), .txt (5)``: the most common extensions first, the rest as ``…``."""
+    """``.heic (10), .txt (5)``: the most common extensions first, the rest counted (``and 2 more``)."""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    shown = ", ".join(f"{kind} ({n})" for kind, n in ranked[:SHOWN_KINDS])
-    return shown + (", …" if len(ranked) > SHOWN_KINDS else "")
+    return first_named([f"{kind} ({n})" for kind, n in ranked], SHOWN_KINDS)

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.shift_table import format_shifts
 from tlcore.data.spec_text import parse_spec
+from tlcore.numbers import and_more
 
 SAME_FILES = {"fashion": "fashionmnist"}  # built-ins read through a torchvision set: one base dataset
 DROP_COMMAND = "python -m tlcore data drop-copies"  # what removes the copies found by content
@@ -190,7 +191,7 @@ def fix_text(
     """What to do about shared samples, in words: by ids, the ``fix`` specs (else other data); by
     content, remove the copies (the first three of their target sample ``copies``, of ``shared``)."""
     if by == "content":
-        named = ", ".join(copies[:3]) + (", …" if shared > 3 else "")
+        named = ", ".join(copies[:3]) + and_more(shared - len(copies[:3]))
         return f"remove the copies from the target (sample ids {named}; {DROP_COMMAND} drops them)"
     return f"use source {fix[0]} and target {fix[1]}" if fix else "take the target from other data"
 

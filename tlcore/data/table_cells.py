@@ -22,7 +22,7 @@ import pandas as pd
 
 from tlcore.data.values import looks_like_row_number
 from tlcore.errors import TLError
-from tlcore.numbers import plural
+from tlcore.numbers import and_more, plural
 
 MOSTLY_NUMERIC = 0.9  # share of a column's non-empty cells that parse as numbers: a feature column
 MANY_CLASSES = 20  # a label column from which more classes than half the rows is refused
@@ -104,9 +104,9 @@ def dropped_rows_note(dropped: np.ndarray, ids: Sequence[str], first_line: int |
     without an id column, the id the row would have had (``line 7 of the file (id 5)``)."""
     rows = np.flatnonzero(dropped).tolist()
     named = ", ".join(row_words(r, ids, first_line, kept_ids=True) for r in rows[:SHOWN_ROWS])
-    more = f" and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
+    named += and_more(len(rows) - SHOWN_ROWS)  # the words of the rows named only: there may be millions
     what = plural(len(rows), "row")
-    return f"{what} with a missing or non-numeric cell dropped ({MISSING_DROP}: {named}{more})"
+    return f"{what} with a missing or non-numeric cell dropped ({MISSING_DROP}: {named})"
 
 
 def check_label_counts(n_classes: int, n_rows: int, column: object, label: str) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tlcore.errors import TLError
+from tlcore.numbers import first_named
 from tlcore.runs.record import STATUSES, Status
 
 _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
@@ -115,10 +116,9 @@ def resolve_id(conn: sqlite3.Connection, table: str, text: str, noun: str, where
         return text if text in found else found[0]
     if not found:
         raise TLError(f"no {noun} {text} in {where}")
-    more = f" and {len(found) - MATCHES_SHOWN} more" if len(found) > MATCHES_SHOWN else ""
     raise TLError(
         f"{noun} id {text} is ambiguous: {len(found)} {noun}s' ids begin or end so "
-        f"({', '.join(found[:MATCHES_SHOWN])}{more}); give more of it"
+        f"({first_named(found, MATCHES_SHOWN)}); give more of it"
     )
 
 

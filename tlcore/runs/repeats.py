@@ -22,6 +22,7 @@ import time
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.stored_params import drifts, older_version
 from tlcore.errors import TLError
+from tlcore.numbers import plural
 from tlcore.runs.record import RunRecord, stale_reason
 from tlcore.runs.store import RunStore
 
@@ -69,7 +70,7 @@ def repeat_line(records: list[RunRecord]) -> str:
         scored = f", target accuracy {accuracy:.1%}" if isinstance(accuracy, int | float) else ""
         line = f"run {first.id} (done{scored}) had {same}: {_repeat_gives(first)}"
     more = len(records) - 1
-    return line + (f"; {more} more identical run{'s' if more > 1 else ''}" if more else "")
+    return line + (f"; {plural(more, 'more identical run')}" if more else "")
 
 
 def _repeat_gives(record: RunRecord) -> str:

@@ -26,7 +26,9 @@ from tlcore.views.figures import (
     LEGEND_SYMBOL,
     PALETTE,
     SIDES,
+    TITLE_LINE,
     TITLE_WRAP,
+    TOP_TITLE,
     fade,
     finish,
     safe,
@@ -39,7 +41,8 @@ TICK_SIZE = 11  # px of a confusion matrix's class names
 UPRIGHT_NAME, UPRIGHT_SIZE = 12, 9  # characters and px of its names where they stand upright
 COLOURBAR, BAR = 80, 12  # px of a heatmap's colour bar with its ticks; px of the bar itself
 TITLE_LINES = 3  # lines a confusion matrix's title is given, however many it takes: matrices in a row line up
-LINE, TITLE_PAD = 20, 40  # px a line of a title or a legend takes; px of the top margin besides them
+# px a line of a legend, a subtitle or the class names takes; px of the top margin besides the lines
+LINE, TITLE_PAD = 20, 40
 # classes up to which each cell of the per-class heatmap writes its accuracy, and its px: a 540 px
 # column leaves 27 px a class for 10 beside the runs' names and the colour bar; "100%" took 26 px at
 # 10 px in Chromium, touching the cell's edges, about 23 at 9
@@ -107,11 +110,11 @@ def confusion_heatmap(
     fig = finish(fig, title, 200 + CELL * len(share))
     fig.update_layout(title_text="<br>".join(safe(line) for line in lines))
     # QA: three at 10 classes shrank to 169 px, the matrix to 50; titles of 1 and 2 lines misaligned them
-    top = TITLE_PAD + LINE * TITLE_LINES
+    top = TITLE_PAD + TITLE_LINE * TITLE_LINES
     fig.update_layout(
         height=200 + CELL * len(share) + top - LAYOUT["margin"]["t"],
         margin={"t": top},
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+        title=TOP_TITLE,
     )
     return set_min_width(fig, CELL * len(classes) + names + SIDES + COLOURBAR)
 
@@ -149,7 +152,7 @@ def per_class_accuracy(
     return fig.update_layout(
         height=340 + top - LAYOUT["margin"]["t"],
         margin={"t": top},
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+        title=TOP_TITLE,
     )
 
 
@@ -213,7 +216,7 @@ def per_class_heatmap(
         fig.update_layout(title_subtitle_text=safe("; ".join(notes)))
     fig.update_layout(
         margin={"t": top, "b": bottom},
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+        title=TOP_TITLE,
     )
     return fig
 

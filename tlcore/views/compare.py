@@ -22,7 +22,7 @@ from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.metrics.mcnemar import described_change, shown_within_chance
 from tlcore.metrics.proportion import SMALL_TEST
-from tlcore.numbers import plural
+from tlcore.numbers import and_more
 from tlcore.runs.changes import RunChanges
 from tlcore.runs.record import RunRecord
 from tlcore.selection.ranking import Ranking
@@ -182,7 +182,7 @@ def _first_named(
     named = dict(list(found.items())[:INFLATED_NAMED])
     rest = len(found) - len(named)
     ids = {label: run_id for run_id, label in (labels or {}).items()}
-    return named, ids, f" and {plural(rest, 'more run')}" if rest else ""
+    return named, ids, and_more(rest, "run")
 
 
 def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:

@@ -28,10 +28,10 @@ from tlcore.views.figures import (
     LEGEND_BELOW,
     NEUTRAL,
     TITLE_WRAP,
+    TOP_TITLE,
     fade,
     finish,
     safe,
-    wrap_words,
 )
 from tlcore.views.palette import PALETTE, readable
 from tlcore.views.thumbnails import to_uint8
@@ -39,6 +39,7 @@ from tlcore.views.thumbnails import to_uint8
 # amber: #e8a33a had a contrast of 2.2 on the light page, readable() darkens it to 3
 SEVERITY_COLOURS = {"none": NEUTRAL, "mild": readable("#e8a33a"), "strong": BAD}
 PNG_SCALE = 6  # pixels per image pixel in the report's PNGs
+PANEL_TITLES = 10  # px the mean images' panel titles take above the panels, besides the figure's title
 BAR_PX, CLASS_GAP_PX = 6, 10  # the class proportions' bars: px a bar, px between two classes' bars
 NEGATIVE, POSITIVE = PALETTE[0], BAD  # blue: the target is darker there, red: lighter
 # see-through at 0 (the page shows, light or dark), each sign's colour growing opaque towards its end
@@ -102,10 +103,10 @@ def mean_images_figure(images: MeanImages, source: str = "source", target: str =
     for col in (1, 2, 3):
         fig.update_xaxes(showticklabels=False, row=1, col=col)
         fig.update_yaxes(showticklabels=False, scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
-    lines = wrap_words(f"Mean images: {source} (source) and {target} (target)", 48)  # a long spec wraps
-    title = {"text": "<br>".join(safe(line) for line in lines), "x": 0}
-    fig.update_layout(**LAYOUT, title=title, height=320 + 20 * len(lines))
-    fig.update_layout(margin={"t": 50 + 20 * len(lines)})
+    title = f"Mean images: {source} (source) and {target} (target)"
+    fig = finish(fig, title, 340, wrap=48)  # a long spec wraps, a title line at TITLE_LINE px
+    # from the top down: centred in the top margin, a third line touched the panels' titles (QA)
+    fig.update_layout(margin={"t": fig.layout.margin.t + PANEL_TITLES}, title=TOP_TITLE)
     fig.update_annotations(font_size=12)  # the panels' titles: narrow columns keep them apart
     return fig
 

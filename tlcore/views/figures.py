@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from tlcore.metrics import accuracy_change, mcnemar, proportion
 from tlcore.metrics.feature_tests import FDR
+from tlcore.numbers import plural
 from tlcore.views import chart_text
 from tlcore.views.chart_text import (
     PANEL_SIZE,
@@ -41,6 +42,7 @@ LAYOUT = {
 SIDES = LAYOUT["margin"]["l"] + LAYOUT["margin"]["r"]  # px of a figure beside its plot
 TITLE_WRAP = 32  # characters per title line of a figure that shares a row with others
 TITLE_LINE = 24  # px each wrapped title line adds to the top margin and the height
+TOP_TITLE = {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}}  # a title from the top down
 # characters per title line of a figure as wide as the page: at 1024 px the sidebar leaves it about
 # 550 px, and a longer title was cut at the figure's edge (QA: the sweep heatmap's "★ recommen")
 PAGE_TITLE_WRAP = 64
@@ -102,8 +104,8 @@ def class_balance(counts: Mapping[str, Mapping[str, int]], title: str = "Class b
                 y=shares,
                 name=safe(domain),
                 marker_color=category_colour(i),
-                customdata=list(per_class.values()),
-                hovertemplate="%{x}: %{y:.1%} (%{customdata} samples)<extra></extra>",
+                customdata=[plural(n, "sample") for n in per_class.values()],
+                hovertemplate="%{x}: %{y:.1%} (%{customdata})<extra></extra>",
             )
         )
     fig.update_layout(barmode="group", yaxis_tickformat=".0%", showlegend=True)  # one domain: named too

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 
 from tlcore.numbers import plural
 from tlcore.prediction_summary import PredictionSummary
-from tlcore.views.chart_text import category_ticks
-from tlcore.views.figures import BAD, CLASS_ROW, GOOD, LAYOUT, NEUTRAL, TITLE_WRAP, finish, safe
+from tlcore.views.chart_text import TEXT_GAP, category_ticks, text_px
+from tlcore.views.figures import BAD, CLASS_ROW, GOOD, LABEL_SIZE, LAYOUT, NEUTRAL, TITLE_WRAP, finish, safe
 from tlcore.views.palette import category_colour
 
 HEADROOM = 1.12  # the value axis ends this far past the longest bar
@@ -36,8 +36,8 @@ def confidence_histogram(summary: PredictionSummary) -> go.Figure:
             y=counts / max(summary.n_samples, 1),
             width=edges[1] - edges[0],
             marker_color=colours,
-            customdata=counts,
-            hovertemplate="confidence %{x:.2f}: %{customdata} samples (%{y:.1%})<extra></extra>",
+            customdata=[plural(int(n), "sample") for n in counts],
+            hovertemplate="confidence %{x:.2f}: %{customdata} (%{y:.1%})<extra></extra>",
         )
     )
     fig.update_xaxes(title_text="confidence (max softmax)", range=[0, 1])
@@ -53,7 +53,8 @@ def predicted_counts(summary: PredictionSummary) -> go.Figure:
     and the figure growing with the classes (QA: upright, 100 classes' names ran into each other).
     Past :data:`MOST_CLASSES` classes the never-predicted ones are counted in the title, not drawn, and
     past as many predicted ones the least predicted are summed into one grey bar; each class keeps its
-    colour of the model's class order. A bar is at most two rows thick (two classes: not 150 px)."""
+    colour of the model's class order. A bar is at most two rows thick (two classes: not 150 px), its
+    count written at its end (``0`` for a class drawn but never predicted)."""
     order = sorted(enumerate(summary.counts.items()), key=lambda item: -item[1][1])  # ties: class order
     never = 0
     if len(order) > MOST_CLASSES:
@@ -81,6 +82,12 @@ def predicted_counts(summary: PredictionSummary) -> go.Figure:
             marker_color=colours,
             customdata=[plural(count, "sample") for count in counts],
             hovertemplate="%{y}: %{customdata}<extra></extra>",
+            # each bar's count at its end: a class never predicted reads 0, not an empty row (QA)
+            text=[f"{count:,}" for count in counts],
+            textposition="outside",
+            textfont={"size": LABEL_SIZE},
+            constraintext="none",
+            cliponaxis=False,
         )
     )
     ticks = category_ticks(names)
@@ -91,4 +98,6 @@ def predicted_counts(summary: PredictionSummary) -> go.Figure:
     plot = height - LAYOUT["margin"]["t"] - bottom
     fig.update_layout(bargap=max(0.2, 1 - 2 * CLASS_ROW * len(names) / plot))
     fig = finish(fig, title, height, wrap=TITLE_WRAP)
-    return fig.update_layout(margin={"b": bottom})
+    # the longest bar's count past the axis's end: in the right margin
+    right = max(LAYOUT["margin"]["r"], round(text_px(f"{max(counts, default=0):,}", LABEL_SIZE) + TEXT_GAP))
+    return fig.update_layout(margin={"b": bottom, "r": right})

@@ -17,7 +17,7 @@ import math
 
 import pandas as pd
 
-from tlcore.numbers import significant
+from tlcore.numbers import first_named, significant
 from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
 from tlcore.views.glossary import OUTRANKED
 
@@ -76,13 +76,11 @@ def outscored_line(summary: SweepSummary) -> str | None:
     higher = outscored(summary)
     if not higher:
         return None
-    named = ", ".join(
-        f"{c.key} ({significant(c.metrics[SCORE_KEY].mean)}, passed {passed_text(c)})" for c in higher[:NAMED]
-    )
-    more = f" and {len(higher) - NAMED} more" if len(higher) > NAMED else ""
+    scored = [f"{c.key} ({significant(c.metrics[SCORE_KEY].mean)}, passed {passed_text(c)})" for c in higher]
+    named = first_named(scored, NAMED)
     return (
         f"Not recommended despite a higher mean {SCORE_KEY}, for runs that failed the guardrails or are "
-        f"{OUTRANKED}: {named}{more} (`python -m tlcore runs rank` says why for each run)."
+        f"{OUTRANKED}: {named} (`python -m tlcore runs rank` says why for each run)."
     )
 
 
