@@ -1,8 +1,6 @@
-"""Session state: the current pair, the Data page's spec builders and upload callbacks.
-
-Every session key is named here once; the pages use these names, never the strings. Data that
-belongs to one browser session lives in ``st.session_state`` only, never in a cross-session cache.
-"""
+"""Session state: the current pair, the Data page's spec builders and upload callbacks. Every session
+key is named here once; the pages use these names, never the strings. Data that belongs to one browser
+session lives in ``st.session_state`` only, never in a cross-session cache."""
 
 from __future__ import annotations
 
