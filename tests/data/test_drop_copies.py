@@ -124,17 +124,26 @@ def test_drop_copies_refuses_in_one_line_writing_nothing(
     assert sorted(p.name for p in workspace.uploads.iterdir()) == before
 
 
+@pytest.mark.parametrize("folder", ["tmp", "~"])
 def test_drop_copies_keeps_an_npzs_other_rows(
-    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    folder: str,
 ) -> None:
-    """An ``.npz`` of feature rows repeating 5 source rows among 10 new ones: the new rows kept, in order."""
+    """An ``.npz`` of feature rows repeating 5 source rows among 10 new ones: the new rows kept, in order;
+    files named under ``~`` are read as loading reads them (the drop read the path unexpanded: a
+    traceback)."""
     rng = np.random.default_rng(0)
     source = rng.normal(size=(40, 3)).astype(np.float32)
     new = rng.normal(size=(10, 3)).astype(np.float32) + 5
     target = np.concatenate([new[:4], source[[2, 9, 11, 20, 33]], new[4:]])
     np.savez(tmp_path / "field.npz", X=source, y=np.arange(40) % 2)
     np.savez(tmp_path / "again.npz", X=target, y=np.arange(15) % 2)
-    pair = ("--source", str(tmp_path / "field.npz"), "--target", str(tmp_path / "again.npz"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    named = str(tmp_path) if folder == "tmp" else "~"
+    pair = ("--source", f"{named}/field.npz", "--target", f"{named}/again.npz")
     code, out, err = run(workspace, capsys, "data", "drop-copies", *pair, "--json")
     assert code == 0, err
     assert (json.loads(out)["kept"], json.loads(out)["dropped"]) == (10, 5)

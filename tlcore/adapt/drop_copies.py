@@ -21,7 +21,7 @@ from tlcore.data.catalog import SUFFIXES
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.kept_samples import without_samples
 from tlcore.data.overlap import base_dataset, copies_words, fix_text, split_fix
-from tlcore.data.spec_text import DomainSpec, parse_spec
+from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec
 from tlcore.data.uploads import NO_LABELS, safe_name, save_upload, upload_path
 from tlcore.errors import TLError
 from tlcore.limits import Limits
@@ -100,7 +100,7 @@ def drop_copies(
             f"all {tgt.n_samples} of {target}'s samples are copies of {source}'s: none would be left"
         )
     limits = limits or Limits.from_env()
-    path = upload_path(workspace, spec.name) if spec.kind == "upload" else Path(spec.name)
+    path = upload_path(workspace, spec.name) if spec.kind == "upload" else expand_path(spec.name)
     label_column = None if spec.label == NO_LABELS else spec.label
     data = without_samples(path, set(found.copies), limits, target, label_column)
     stored = save_upload(workspace, name, data, limits, spec.label, drop_missing=spec.drop_missing)
