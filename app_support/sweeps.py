@@ -18,13 +18,14 @@ from typing import Any
 import streamlit as st
 
 from app_support import engine, state
+from tlcore.numbers import plural
 from tlcore.runs import driver
 from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
 from tlcore.runs.executors.ray_checks import check_apart
 from tlcore.runs.search import Search
 from tlcore.runs.summary import SweepSummary
 from tlcore.runs.sweep import SweepSpec, check_labelled, check_networks, checked, spec_from_text
-from tlcore.runs.sweep_store import SweepRecord, SweepStore
+from tlcore.runs.sweep_store import CREATED, SweepRecord, SweepStore
 from tlcore.workspace import Workspace
 
 RANGE_MARK = ":"  # a key's text with a colon is a range, LOW:HIGH[:log][:int]; else a list of values
@@ -121,8 +122,9 @@ def listed_line(total: int, find: str, page: int, shown: int, besides: int) -> s
     then ``besides`` more (:func:`besides`)."""
     first = (page - 1) * PAGE_SIZE + 1
     matching = " matching" if find.strip() else ""
-    more = f", then {besides} live or picked sweep(s) not among them" if besides else ""
-    return f"{total} sweep(s){matching}, newest first: {first} to {first + shown - 1} listed below{more}."
+    more = f", then {plural(besides, 'live or picked sweep')} not among them" if besides else ""
+    listed = f"{first} to {first + shown - 1} listed below"
+    return f"{plural(total, 'sweep')}{matching}, newest first: {listed}{more}."
 
 
 def besides(records: list[SweepRecord], live: list[str]) -> list[SweepRecord]:
@@ -134,20 +136,19 @@ def besides(records: list[SweepRecord], live: list[str]) -> list[SweepRecord]:
     return [store().get(i) for i in dict.fromkeys(wanted) if i is not None and i not in listed]
 
 
-def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str:
-    """The id of the newest sweep of ``pair`` among ``records`` (newest first), else of the newest:
-    the sweep the page opens on."""
-    return next((r.id for r in records if (r.spec.source, r.spec.target) == pair), records[0].id)
+def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str | None:
+    """The id of the newest sweep of ``pair`` among ``records`` (newest first), None when none is."""
+    return next((r.id for r in records if (r.spec.source, r.spec.target) == pair), None)
 
 
 def settle_chosen(by_id: Mapping[str, SweepRecord], records: list[SweepRecord]) -> None:
     """Before the picker is drawn: the chosen sweep if the picker lists it (``by_id``), else the newest
-    of the sidebar's pair among ``records`` (:func:`newest_of_pair`). The browser keeps the label it
-    was sent with the chosen sweep and shows it while the chosen sweep stays the same, its options' new
-    labels aside ("running" after the sweep ended): setting the chosen sweep again, when its label
-    changed, sends it with the new one."""
+    of the sidebar's pair among ``records`` (:func:`newest_of_pair`), else the newest. The browser
+    keeps the label it was sent with the chosen sweep and shows it while the chosen sweep stays the
+    same, its options' new labels aside ("running" after the sweep ended): setting the chosen sweep
+    again, when its label changed, sends it with the new one."""
     if st.session_state.get(state.SWEEP_CHOSEN) not in by_id:
-        st.session_state[state.SWEEP_CHOSEN] = newest_of_pair(records, state.pair())
+        st.session_state[state.SWEEP_CHOSEN] = newest_of_pair(records, state.pair()) or records[0].id
     chosen = st.session_state[state.SWEEP_CHOSEN]
     if st.session_state.get(state.SWEEP_LABEL) != label(by_id[chosen]):
         st.session_state[state.SWEEP_CHOSEN] = chosen
@@ -191,8 +192,7 @@ def notice_started(live_now: list[str]) -> None:
         chosen = started[0]
         state.newest_sweeps()
     elif chosen is None:  # else the picker opens on the newest of the sidebar's pair, live or not
-        records = [store().get(i) for i in live_now]
-        chosen = next((r.id for r in records if (r.spec.source, r.spec.target) == state.pair()), None)
+        chosen = newest_of_pair([store().get(i) for i in live_now], state.pair())
     if chosen != st.session_state.get(state.SWEEP_CHOSEN):  # set again, the browser is sent it again
         st.session_state[state.SWEEP_CHOSEN] = chosen
 
@@ -220,7 +220,7 @@ def offer_line(sweep_id: str) -> str:
     summary = follow(sweep_id)
     created = time.localtime(summary.sweep.created)
     today = created[:3] == time.localtime()[:3]
-    when = time.strftime("%H:%M" if today else "%Y-%m-%d %H:%M", created)
+    when = time.strftime("%H:%M" if today else CREATED, created)
     return f"Follow sweep {sweep_id[-6:]} (created {when}, {driver.progress_line(summary)})"
 
 
@@ -245,7 +245,7 @@ def resume(sweep_id: str) -> None:
 
 def label(record: SweepRecord) -> str:
     """A sweep as one line of plain text: when, what, on which pair, how it stands."""
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
+    when = time.strftime(CREATED, time.localtime(record.created))
     methods = ", ".join("+".join(methods) for methods in record.spec.compositions)
     spec = record.spec
     return f"{when} · {methods} · {spec.source} → {spec.target} · {record.status} · {record.id[-6:]}"

@@ -120,3 +120,7 @@ def test_a_resumed_sweep_older_than_the_newest_50_is_followed(
     assert not at.exception, [e.message for e in at.exception]
     assert picker(at).value == ids[0] and auto_reruns == [2.0]
     assert len(picker(at).options) == 51  # the newest 50, and the live one
+    (listed,) = [plain(c.value) for c in at.caption if "newest first" in c.value]
+    assert listed == (
+        "52 sweeps, newest first: 1 to 50 listed below, then 1 live or picked sweep not among them."
+    )

@@ -41,7 +41,7 @@ def test_an_old_sweep_is_reached_by_page_and_by_its_date(app: OpenApp, workspace
     assert not at.exception, [e.message for e in at.exception]
     assert picker(at).options and picker(at).value == newest_first[0]  # the newest still first
     assert picker(at).options == [label(store.get(i)) for i in newest_first[:50]]
-    assert listed(at) == "60 sweep(s), newest first: 1 to 50 listed below."
+    assert listed(at) == "60 sweeps, newest first: 1 to 50 listed below."
     page = next(w for w in at.number_input if w.label == "Page (of 2)")
     page.set_value(2).run()
     assert not at.exception, [e.message for e in at.exception]
@@ -51,7 +51,7 @@ def test_an_old_sweep_is_reached_by_page_and_by_its_date(app: OpenApp, workspace
     assert not at.exception, [e.message for e in at.exception]
     assert picker(at).value == ids[0] and len(picker(at).options) == 1
     assert picker(at).options[0].startswith("2026-11-01 12:00 · deep_coral+im · ")
-    assert listed(at) == "1 sweep(s) matching, newest first: 1 to 1 listed below."
+    assert listed(at) == "1 sweep matching, newest first: 1 to 1 listed below."
     assert "Page (of 2)" not in [w.label for w in at.number_input]
     finder(at).set_value("2026-12 dann").run()  # back to page 1 of its 15 matches
     assert picker(at).value == newest_first[0] and len(picker(at).options) == 15

@@ -59,13 +59,14 @@ class SweepRecord:
         return data
 
 
+CREATED = "%Y-%m-%d %H:%M"  # a sweep's local creation time as it is found, and as the app writes it
 FOUND_IN = (  # what a sweep is found by: its id, status, pair, compositions and local creation time
     "id",
     "status",
     "json_extract(spec, '$.source')",
     "json_extract(spec, '$.target')",
     "replace(json_extract(spec, '$.compositions'), '\",\"', '+')",  # [["deep_coral+im"],["dann"]]
-    "strftime('%Y-%m-%d %H:%M', created, 'unixepoch', 'localtime')",  # as the app's sweep labels show it
+    f"strftime('{CREATED}', created, 'unixepoch', 'localtime')",
 )
 
 
