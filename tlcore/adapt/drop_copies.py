@@ -20,9 +20,9 @@ from tlcore.data import harmonise, load_domain
 from tlcore.data.catalog import SUFFIXES
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.kept_samples import without_samples
-from tlcore.data.overlap import base_dataset, copies_words, fix_text, split_fix
+from tlcore.data.overlap import base_dataset, copies_words, fix_text, of_target, split_fix
 from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec
-from tlcore.data.uploads import NO_LABELS, safe_name, save_upload, upload_path
+from tlcore.data.uploads import NO_LABELS, numbered, safe_name, save_upload, upload_path
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.workspace import Workspace
@@ -43,11 +43,11 @@ class DroppedCopies:
 
     def line(self) -> str:
         """One line: what was written, what it kept and dropped, how to use it."""
-        total = self.kept + self.dropped
+        kept = of_target(self.kept, self.kept + self.dropped)
         use = f"; use it as {self.spec}" if self.spec != f"upload:{self.name}" else ""
         return (
-            f"stored as upload:{self.name}: {self.kept} of the target's {total} samples kept, "
-            f"{self.dropped} dropped ({copies_words(self.dropped, self.near)}){use}"
+            f"stored as upload:{self.name}: {kept} kept, {self.dropped} dropped "
+            f"({copies_words(self.dropped, self.near)}){use}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,15 +62,15 @@ class DroppedCopies:
 
 
 def proposed_name(workspace: Workspace, target: str) -> str:
-    """The first free upload name ``<target's stem>-no-copies[-N]<its suffix>`` for ``target``'s copy."""
-    spec = parse_spec(target)
-    file = PurePosixPath(Path(spec.name).name)
-    for attempt in range(1, 10_000):
-        tail = NAMED if attempt == 1 else f"{NAMED}-{attempt}"
-        name = safe_name(f"{file.stem}{tail}{file.suffix}")
-        if not workspace.inside("uploads", name).exists():
-            return name
-    raise TLError(f"too many uploads named {file.stem}{NAMED}")
+    """The first free upload name ``<target's stem>-no-copies[-N]<its suffix>`` for ``target``'s copy
+    (:func:`~tlcore.data.uploads.numbered`)."""
+    file = PurePosixPath(Path(parse_spec(target).name).name)
+    wanted = safe_name(f"{file.stem}{NAMED}{file.suffix}")
+    free = (name for name in numbered(wanted) if not workspace.inside("uploads", name).exists())
+    name = next(free, None)
+    if name is None:
+        raise TLError(f"too many uploads named {wanted}")
+    return name
 
 
 def drop_copies(
@@ -85,8 +85,8 @@ def drop_copies(
     """Store ``target`` (an upload or a file) less its samples that are copies of ``source``'s as the
     upload ``name`` (default :func:`proposed_name`; without a suffix, the target's). Refused (a
     :class:`TLError`, nothing written): a built-in target, a pair of one base dataset (found by ids:
-    other splits are the fix), a subsampled target (``n=``), a taken name, a pair sharing no samples,
-    a target all copies."""
+    other splits are the fix), a subsampled target (``n=``), a folder, a taken name or one of another
+    format than the target's, a pair sharing no samples, a target all copies."""
     spec = _droppable(source, target)
     name = _free_name(workspace, target, spec, name)
     cfg = AdaptConfig(source=source, target=target)

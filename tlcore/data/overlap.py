@@ -85,10 +85,9 @@ class SharedSamples:
     def _ids_text(self) -> str:
         """The line of samples found by id: each side's spec names the same samples."""
         head = f"source and target share {self._kind} of {self.base}: "
+        head += f"{of_target(self.shared, self.n_target)} are source samples"
         if self.shared == self.n_target:  # the target is source images (a constructed pair, say)
-            head += f"all {self.n_target} of the target's samples are source samples ({self._shifts_text()})"
-        else:
-            head += f"{self.shared} of the target's {self.n_target} samples are source samples"
+            head += f" ({self._shifts_text()})"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
             return f"{head}, though none of {tested} is a source training sample (both split alike)"
@@ -102,13 +101,7 @@ class SharedSamples:
         """The line of samples found by content: exact or near copies, whichever names the specs give
         them."""
         head = f"the target repeats source {self._kind}, found by content: "
-        whole = self.shared == self.n_target
-        count = (
-            f"all {self.n_target} of the target's"
-            if whole
-            else f"{self.shared} of the target's {self.n_target}"
-        )
-        head += f"{count} samples are {copies_words(self.shared, self.near)}"
+        head += f"{of_target(self.shared, self.n_target)} are {copies_words(self.shared, self.near)}"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
         if not self.shared_test:
@@ -173,6 +166,14 @@ class SharedSamples:
         }
 
 
+def of_target(shared: int, n_target: int) -> str:
+    """``3 of the target's 10 samples``, or ``all 10 of the target's samples`` when ``shared`` is all
+    ``n_target`` of them: how the lines and the verdict count the target's shared samples."""
+    if shared == n_target:
+        return f"all {n_target} of the target's samples"
+    return f"{shared} of the target's {n_target} samples"
+
+
 def copies_words(shared: int, near: int) -> str:
     """What ``shared`` copies of source samples are, ``near`` of them near copies: ``exact copies of
     source samples``, ``near copies of source samples (re-encoded, resized or shifted)`` or ``copies
@@ -189,7 +190,8 @@ def fix_text(
     by: Literal["ids", "content"], fix: tuple[str, str] | None, copies: Sequence[str], shared: int
 ) -> str:
     """What to do about shared samples, in words: by ids, the ``fix`` specs (else other data); by
-    content, remove the copies (the first three of their target sample ``copies``, of ``shared``)."""
+    content, remove the copies (the first three of their target sample ``copies``, of ``shared``), and
+    the command that does (:data:`DROP_COMMAND`)."""
     if by == "content":
         named = ", ".join(copies[:3]) + and_more(shared - len(copies[:3]))
         return f"remove the copies from the target (sample ids {named}; {DROP_COMMAND} drops them)"

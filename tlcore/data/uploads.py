@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -34,6 +34,7 @@ MISSING_FLAG = "upload with --missing drop"  # how the CLI drops a table's rows 
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 _UNSAFE = re.compile(r"[^\w.-]+")
+NUMBERED = 10_000  # names an upload tries (``name``, then ``stem-2`` ...) before it is refused
 FileKind = Literal["images", "npz", "table"]
 
 
@@ -123,6 +124,13 @@ def safe_name(filename: str) -> str:
     return f"{stem}{suffix}"
 
 
+def numbered(name: str) -> Iterator[str]:
+    """``name``, then ``stem-2.suffix``, ``stem-3.suffix`` ...: the names a new upload tries in turn."""
+    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    yield name
+    yield from (f"{stem}-{attempt}{suffix}" for attempt in range(2, NUMBERED))
+
+
 def save_upload(
     workspace: Workspace,
     filename: str,
@@ -143,7 +151,7 @@ def save_upload(
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
     folder = workspace.uploads
-    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    suffix = PurePosixPath(name).suffix
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".incoming-", suffix=suffix, delete=False) as tmp:
         tmp.write(data)
         tmp.flush()
@@ -152,8 +160,8 @@ def save_upload(
     try:
         names = (name_label, name_missing)
         domain = _check_readable(temp, filename, limits, label, names, drop_missing=drop_missing)
-        for attempt in range(1, 10_000):
-            final = workspace.inside("uploads", name if attempt == 1 else f"{stem}-{attempt}{suffix}")
+        for candidate in numbered(name):
+            final = workspace.inside("uploads", candidate)
             if final.exists() and final.read_bytes() != data:
                 continue  # another file of that name
             if not final.exists():  # else the same file was uploaded before

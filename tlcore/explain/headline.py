@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tlcore.data.overlap import of_target
 from tlcore.diagnosis import GapLevel
 from tlcore.explain.causes import Cause
 from tlcore.explain.findings import Finding
@@ -70,10 +71,8 @@ def copies_first(headline: str, copied: tuple[int, int] | None) -> str:
     copies, n = copied
     if copies < COPIED * n and not headline.startswith(NO_GAP):
         return headline
-    count = (
-        f"All {n} of the target's samples are" if copies == n else f"{copies} of the target's {n} samples are"
-    )
+    count = of_target(copies, n)
     return (
-        f"{count} copies of source samples: the gap measured here is smaller than the real target's; "
-        f"remove them first. {headline}"
+        f"{count[:1].upper()}{count[1:]} are copies of source samples: the gap measured here is smaller "
+        f"than the real target's; remove them first. {headline}"
     )
