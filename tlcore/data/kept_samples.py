@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tlcore.data.archive import member_parts
-from tlcore.data.tables import ID_COLUMNS, table_rows
+from tlcore.data.tables import ID_COLUMNS, PARQUET, table_rows
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 
@@ -73,7 +73,7 @@ def _table_without(path: Path, drop: set[str], limits: Limits, label: str, label
         frame.insert(0, ROW_IDS, list(map(int, ids)))
     kept = frame[[i not in drop for i in ids]]
     out = io.BytesIO()
-    if path.suffix.lower() in {".parquet", ".pq"}:
+    if path.suffix.lower() in PARQUET:
         kept.to_parquet(out, index=False)
     else:
         kept.to_csv(out, index=False, header=named, sep="\t" if path.suffix.lower() == ".tsv" else ",")

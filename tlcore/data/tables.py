@@ -47,6 +47,7 @@ from tlcore.limits import Limits, format_bytes, shown_limit
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
 ID_COLUMNS = ("id", "sample_id", "file", "filename", "path")
+PARQUET = (".parquet", ".pq")  # the suffixes of a Parquet table (else a CSV or TSV)
 INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
 
@@ -147,7 +148,7 @@ def _without_missing(
 
 def _first_line(path: Path, frame: pd.DataFrame) -> int | None:
     """The line of the file that holds the first data row (the header is line 1); None for Parquet."""
-    if path.suffix.lower() in {".parquet", ".pq"}:
+    if path.suffix.lower() in PARQUET:
         return None
     return 2 if any(isinstance(c, str) for c in frame.columns) else 1
 
@@ -185,7 +186,7 @@ def _frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:
 def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
-        if suffix in {".parquet", ".pq"}:
+        if suffix in PARQUET:
             return _read_parquet(path, label, limits)
         return read_csv_frame(path, label, limits)
     except pd.errors.EmptyDataError:
