@@ -42,7 +42,7 @@ def result_of(workspace: Workspace, run_id: str) -> dict[str, Any]:
 def test_inline_and_own_loading_runs_count_the_pairs_loading_and_search_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(pair_module, "time", SteppingClock(), raising=False)  # load, search: a STEP each
+    monkeypatch.setattr(pair_module, "time", SteppingClock())  # load, search: a STEP each
     handed = Workspace.resolve(tmp_path / "handed")
     assert main(["--workspace", str(handed.root), "adapt", *ARGS, "--json"]) == 0
     inline = result_of(handed, json.loads(capsys.readouterr().out)["run_id"])

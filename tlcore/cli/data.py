@@ -1,4 +1,5 @@
-"""``python -m tlcore data ...``: list, inspect and upload domains."""
+"""``python -m tlcore data ...``: list, inspect and upload domains; drop a target's copies of source
+samples (``data drop-copies``)."""
 
 from __future__ import annotations
 

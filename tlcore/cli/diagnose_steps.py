@@ -29,7 +29,7 @@ def diagnosis_steps(
     shift: LabelShiftEstimate | NeedsSourceOnlyModel,
     specs: tuple[str | None, str | None],
     device: str | None,
-    copied: tuple[int, int] | None = None,
+    copied: tuple[int, int] | None,
 ) -> dict[str, Cached[Any]]:
     """``{"findings": ..., "umap": ... (with --json, unless --no-umap), "explanation": ... (unless
     --no-explain)}`` of the pair in the feature ``space``. The explanation's fixes are written on
