@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tlcore.data.archive import member_parts
-from tlcore.data.tables import ID_COLUMNS, PARQUET, table_rows
+from tlcore.data.tables import ID_COLUMNS, PARQUET, has_header, table_rows
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 
@@ -68,7 +68,7 @@ def _table_without(path: Path, drop: set[str], limits: Limits, label: str, label
     ids are dropped; rows numbered as ids keep their numbers in a :data:`ROW_IDS` column (a table with
     a header whose columns are not already so named)."""
     frame, ids, from_column = table_rows(path, label, limits, label_column)
-    named = all(isinstance(c, str) for c in frame.columns)
+    named = has_header(frame)
     if not from_column and named and not any(str(c).lower() in ID_COLUMNS for c in frame.columns):
         frame.insert(0, ROW_IDS, list(map(int, ids)))
     kept = frame[[i not in drop for i in ids]]

@@ -146,11 +146,16 @@ def _without_missing(
     return frame.iloc[kept], features.iloc[kept], ids, note
 
 
+def has_header(frame: pd.DataFrame) -> bool:
+    """Whether a header names the table's columns (else the CSV reader numbered them)."""
+    return any(isinstance(c, str) for c in frame.columns)
+
+
 def _first_line(path: Path, frame: pd.DataFrame) -> int | None:
     """The line of the file that holds the first data row (the header is line 1); None for Parquet."""
     if path.suffix.lower() in PARQUET:
         return None
-    return 2 if any(isinstance(c, str) for c in frame.columns) else 1
+    return 2 if has_header(frame) else 1
 
 
 def table_labelled(path: Path, label: str, limits: Limits, label_column: str | None = None) -> bool:
@@ -253,7 +258,7 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
     lowered = {name.lower(): column for name, column in names.items()}
     named = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if named is None and len(text) == 1 and not any(isinstance(c, str) for c in frame.columns):
+    if named is None and len(text) == 1 and not has_header(frame):
         return text[0]  # a file without a header: its one text column can only be the labels
     return named
 
