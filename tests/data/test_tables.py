@@ -263,6 +263,10 @@ def test_csv_layouts_keep_every_row(
             r"-1e\+300\)",
         ),
         (b"a,b\nx,1\n", "non-numeric feature columns a"),
+        (  # the first three named, the rest counted (tlcore.numbers.first_named), not left unsaid
+            b"label,a,b,c,d,e\nx,p,q,r,s,t\ny,p,q,r,s,t\n",
+            r"non-numeric feature columns a, b, c and 2 more \(drop them",
+        ),
         (b"label\ncat\n", "no feature columns"),
         (b"p0,p1,p0,label\n1,2,3,a\n4,5,6,b\n", "the header names column 'p0' more than once"),
     ],
@@ -272,6 +276,16 @@ def test_bad_tables(tmp_path: Path, content: bytes, message: str) -> None:
     with warnings.catch_warnings(), pytest.raises(TLError, match=message):
         warnings.simplefilter("error")  # the refusal is the one line: no warning printed before it
         read_path(tmp_path / "bad.csv")
+
+
+def test_a_label_column_not_found_names_the_first_eight_columns_and_counts_the_rest(tmp_path: Path) -> None:
+    header = ",".join(f"c{i}" for i in range(10))
+    (tmp_path / "wide.csv").write_text(f"{header}\n{','.join(['1'] * 10)}\n{','.join(['2'] * 10)}\n")
+    with pytest.raises(TLError) as refused:
+        read_path(tmp_path / "wide.csv", label_column="kind")
+    assert str(refused.value).endswith(
+        "has no column 'kind' (columns: c0, c1, c2, c3, c4, c5, c6, c7 and 2 more)"
+    )
 
 
 def test_an_id_column_names_the_samples_and_is_no_feature(tmp_path: Path) -> None:

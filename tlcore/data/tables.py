@@ -44,6 +44,7 @@ from tlcore.data.table_cells import (
 from tlcore.data.values import array_domain, check_tensor, class_labels, decoded_text, float32_values
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
+from tlcore.numbers import first_named
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
 ID_COLUMNS = ("id", "sample_id", "file", "filename", "path")
@@ -175,7 +176,7 @@ def _columns(
     numeric = {c: numeric_column(features[c]) for c in features.columns}
     bad = [str(c) for c, values in numeric.items() if values is None]
     if bad:
-        what = f"{label}: non-numeric feature columns {', '.join(bad[:3])}"
+        what = f"{label}: non-numeric feature columns {first_named(bad, 3)}"
         raise TextFeaturesError(what, bad, None if column is None else str(column))
     return column, id_column, pd.DataFrame(numeric, index=features.index)
 
@@ -253,7 +254,7 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
     names = {str(c): c for c in frame.columns}
     if wanted is not None:
         if wanted not in names:
-            raise TLError(f"{label} has no column {wanted!r} (columns: {', '.join(list(names)[:8])})")
+            raise TLError(f"{label} has no column {wanted!r} (columns: {first_named(list(names), 8)})")
         return names[wanted]
     lowered = {name.lower(): column for name, column in names.items()}
     named = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
