@@ -24,7 +24,7 @@ from tlcore.data.tables import ID_COLUMNS, PARQUET, has_header, table_rows
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 
-ROW_IDS = "id"  # the column a table whose ids are its data rows gets
+ROW_IDS = ID_COLUMNS[0]  # "id": the column a table whose ids are its data rows gets, read back as ids
 
 
 def without_samples(
