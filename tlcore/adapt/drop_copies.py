@@ -16,11 +16,11 @@ from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import pair_shared
-from tlcore.data import harmonise, load_domain
+from tlcore.data import harmonise
 from tlcore.data.catalog import SUFFIXES
-from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.kept_samples import without_samples
 from tlcore.data.overlap import base_dataset, copies_words, fix_text, of_target, split_fix
+from tlcore.data.spec import load_sides
 from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec
 from tlcore.data.uploads import NO_LABELS, numbered, safe_name, save_upload, upload_path
 from tlcore.errors import TLError
@@ -90,8 +90,7 @@ def drop_copies(
     spec = _droppable(source, target)
     name = _free_name(workspace, target, spec, name)
     cfg = AdaptConfig(source=source, target=target)
-    src = load_domain(source, workspace, cfg.seed, allow_paths)
-    tgt = load_domain(target, workspace, cfg.seed, allow_paths, image_shape=pair_image_shape(src))
+    src, tgt = load_sides(source, target, workspace, cfg.seed, allow_paths)
     found = pair_shared(*harmonise(src, tgt), cfg)
     if found is None:
         raise TLError(f"{target} shares no samples with {source}: nothing to drop")

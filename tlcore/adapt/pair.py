@@ -17,11 +17,11 @@ import torch
 
 from tlcore.adapt.checks import check_labels
 from tlcore.adapt.config import AdaptConfig
-from tlcore.data import harmonise, load_domain, train_test_split
+from tlcore.data import harmonise, train_test_split
 from tlcore.data.domain import Domain
-from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.near_copies import near_copies
 from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, copied_samples, shared_samples
+from tlcore.data.spec import load_sides
 from tlcore.errors import TLError
 from tlcore.workspace import Workspace
 
@@ -167,13 +167,12 @@ def _token(key: str) -> bool:
 def load_run_pair(
     cfg: AdaptConfig, workspace: Workspace | None, needs_target_labels: Sequence[str] = ()
 ) -> RunPair:
-    """Both specs loaded with ``cfg.seed`` (the target's image files decoded straight to the source's
-    size: :func:`~tlcore.data.harmonise.pair_image_shape`), their labels checked
+    """Both specs loaded with ``cfg.seed`` (:func:`~tlcore.data.spec.load_sides`: the target's image
+    files decoded straight to the source's size), their labels checked
     (:func:`check_labels`), harmonised, each split ``train_test_split(domain, cfg.test_fraction,
     cfg.seed)`` (stratified by class when labelled); its ``loaded_in`` says how long that took."""
     started = time.perf_counter()
-    source = load_domain(cfg.source, workspace, cfg.seed)
-    target = load_domain(cfg.target, workspace, cfg.seed, image_shape=pair_image_shape(source))
+    source, target = load_sides(cfg.source, cfg.target, workspace, cfg.seed)
     check_labels(cfg, needs_target_labels, source.labelled, target.labelled)
     pair = split_pair(*harmonise(source, target), cfg)
     return replace(pair, loaded_in=time.perf_counter() - started)

@@ -178,16 +178,14 @@ def _pair(
     samples they share (:meth:`tlcore.adapt.pair.RunPair.shared`: the run's own finding with
     ``--held-out``, its held-out splits' share included)."""
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
-    from tlcore.data import harmonise, load_domain  # noqa: PLC0415 - loads torch
-    from tlcore.data.harmonise import pair_image_shape  # noqa: PLC0415 - loads torch
+    from tlcore.data import harmonise  # noqa: PLC0415 - loads torch
+    from tlcore.data.spec import load_sides  # noqa: PLC0415 - loads torch
 
     config = features.config
     if not args.held_out:
         if not (args.source and args.target):
             raise TLError("give --source and --target (or --held-out with --features run:ID or baseline:ID)")
-        source = load_domain(args.source, workspace, seed=seed)
-        target = load_domain(args.target, workspace, seed=seed, image_shape=pair_image_shape(source))
-        source, target = harmonise(source, target)
+        source, target = harmonise(*load_sides(args.source, args.target, workspace, seed))
         return source, target, _shared(args, source, target, seed)
     if config is None:
         raise TLError("--held-out needs --features run:ID or baseline:ID")

@@ -15,6 +15,7 @@ import torch
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.catalog import list_uploads, upload_summary
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
@@ -126,6 +127,16 @@ def load_domain(
         domain = drop_blank(domain)
     domain = apply_shifts(domain, spec.shifts, seed)
     return replace(domain, name=str(spec))
+
+
+def load_sides(
+    source: str, target: str, workspace: Workspace | None = None, seed: int = 0, allow_paths: bool = True
+) -> tuple[Domain, Domain]:
+    """A pair's two specs loaded (:func:`load_domain`) with ``seed``, the target's image files decoded
+    straight to the source's size (:func:`~tlcore.data.harmonise.pair_image_shape`): what
+    :func:`~tlcore.data.harmonise.harmonise` then pairs."""
+    loaded = load_domain(source, workspace, seed, allow_paths)
+    return loaded, load_domain(target, workspace, seed, allow_paths, image_shape=pair_image_shape(loaded))
 
 
 def keep_upload_summaries(workspace: Workspace) -> dict[str, str]:
