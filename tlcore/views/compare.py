@@ -148,7 +148,7 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     found = {label: result["shared_samples"] for label, result in results.items() if inflated(result)}
     if not found:
         return None
-    named, ids, more = _first_named(found, labels)
+    named, ids, more = _named_runs(found, labels)
     counts = "; ".join(
         f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{shared['shared_test']} of its "
         f"{shared['n_test']} target test samples are source training samples"
@@ -174,7 +174,7 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     )
 
 
-def _first_named(
+def _named_runs(
     found: Mapping[str, T], labels: Mapping[str, str] | None
 ) -> tuple[dict[str, T], dict[str, str], str]:
     """The first :data:`INFLATED_NAMED` of ``found`` (by label), each label's run id (``labels``: run id
@@ -201,7 +201,7 @@ def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) ->
                 found[label] = base
     if not found:
         return None
-    named, ids, more = _first_named(found, labels)
+    named, ids, more = _named_runs(found, labels)
     runs = ", ".join(f"{label}{f' (run {ids[label]})' if label in ids else ''}" for label in named)
     one = len(found) == 1
     its = "its" if one else "their"
