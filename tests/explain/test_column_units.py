@@ -93,6 +93,10 @@ def test_a_running_number_is_named_a_row_number_to_make_the_id() -> None:
     # the CLI's lines and the Diagnose page's table say it the same way
     (line,) = [line for line in column_lines(explained) if line.strip().startswith("strong c0:")]
     assert line.endswith("Share of the gap: left out (it counts rows).")
+    drifted = sum(c.fires for c in explained.columns)
+    assert f"  and {drifted - 1} more drifted columns (--json lists every column)" in column_lines(
+        explained, limit=1
+    )
     rows = {r["column"]: r for r in column_rows(explained.columns)}
     assert rows["c0"]["share of the gap"] == "left out (it counts rows)"
     assert rows["temp"]["share of the gap"] == f"{100 * by_name['temp'].share:.0f}%"

@@ -279,7 +279,7 @@ def test_sweeps_show_names_the_failed_trials_errors(
     assert failed == [
         f"  failed: trial im|seed={seed}: RuntimeError: the stand-in fails" for seed in (0, 1, 2)
     ]
-    assert "  … and 2 more failed trials: --trials\n" in out
+    assert "\n  and 2 more failed trials: --trials\n" in out  # as the drifted columns' line counts them
     code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--trials", capsys=capsys)
     assert out.count("the stand-in fails") == 3 + 5  # the summary's three, then every trial's row
 

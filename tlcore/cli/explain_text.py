@@ -96,7 +96,7 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
         share = f" Share of the gap: {ROW_NUMBER_SHARE}." if c.row_number else share
         lines += wrapped(f"{c.message}{share}", f"  {c.severity:<7}")
     if len(drifted) > limit:
-        lines.append(f"  ...{and_more(len(drifted) - limit, 'drifted column')} (--json lists every column)")
+        lines.append(f" {and_more(len(drifted) - limit, 'drifted column')} (--json lists every column)")
     note = explanation.shares.notes.get("columns") if explanation.shares else None
     return [*lines, *(line for n in (note, chance) if n for line in wrapped(f"({n})", "  "))]
 

@@ -202,7 +202,7 @@ def print_summary(state: SweepSummary) -> None:
     for row in state.failed[:FAILED_SHOWN]:  # why no configuration may be complete
         print(clipped(f"  failed: trial {row.trial.key}: {' '.join(row.error.split())}", prose_width()))
     if len(state.failed) > FAILED_SHOWN:
-        print(f"  …{and_more(len(state.failed) - FAILED_SHOWN, 'failed trial')}: --trials")
+        print(f" {and_more(len(state.failed) - FAILED_SHOWN, 'failed trial')}: --trials")
     print()
     setups = setup_lines(state)  # a sweep over networks or target labels: one recommendation per setup
     chosen = state.recommended or f"- ({state.no_recommendation})"
