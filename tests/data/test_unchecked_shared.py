@@ -38,3 +38,18 @@ def test_compare_names_an_older_run_of_one_dataset_as_not_checked_and_the_report
     assert compare.unchecked_line({"today · a": today, "clean · c": _older(other)}) is None
     report = compare.comparison_report(results, labels=labels)
     assert "Not checked for shared samples: older · b (run 20250101-000000-abcdef)" in report
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "named"),
+    [
+        ("fashion:split=train,n=5000", "fashion:split=test,n=2000,rotate=30", False),  # disjoint splits
+        ("fashion:split=train,n=5000", "fashion:n=2000,rotate=30", True),  # the whole set holds train
+        ("fashion:split=all", "fashion:split=test", True),
+        ("mnist5k", "mnist5k:n=2000,rotate=30", True),
+    ],
+)
+def test_an_older_run_of_two_native_splits_is_not_named(source: str, target: str, named: bool) -> None:
+    older = {"config": {"source": source, "target": target}, "target_accuracy": 0.5}
+    line = compare.unchecked_line({"older · a": older})
+    assert (line is not None) == named

@@ -211,6 +211,13 @@ def base_dataset(spec: str) -> str:
     return SAME_FILES.get(parsed.name, parsed.name) if parsed.kind == "builtin" else str(parsed.name)
 
 
+def other_splits(source: str, target: str) -> bool:
+    """Whether the specs read different native splits of one dataset (``split=train`` and
+    ``split=test``): no sample of one is a sample of the other."""
+    splits = parse_spec(source).split, parse_spec(target).split
+    return None not in splits and "all" not in splits and splits[0] != splits[1]
+
+
 def split_fix(source: str, target: str) -> tuple[str, str] | None:
     """``(source, target)`` on their dataset's ``train`` and ``test`` splits (other options kept), when
     it has both; else ``None``."""

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from tlcore.adapt.source_only_run import SOURCE_ONLY
 from tlcore.adapt.stored_params import drift_text, drifts
 from tlcore.data.domain import Domain
-from tlcore.data.overlap import base_dataset, stored_fix
+from tlcore.data.overlap import base_dataset, other_splits, stored_fix
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.metrics.mcnemar import described_change, shown_within_chance
@@ -188,7 +188,8 @@ def _named_runs(
 def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
     """One caution naming the runs stored before runs kept their shared-samples finding (no
     ``shared_samples`` in the result) whose source and target read one base dataset
-    (:func:`~tlcore.data.overlap.base_dataset`), so their target test split may hold source training
+    (:func:`~tlcore.data.overlap.base_dataset`; not two of its native splits, which share nothing:
+    :func:`~tlcore.data.overlap.other_splits`), so their target test split may hold source training
     samples as a run of today that :func:`inflated_line` names does (QA helper-167: an older run and
     today's of one config side by side, only today's flagged). None when there is none; a pair of two
     datasets (compared by content alone) is not named."""
@@ -197,7 +198,9 @@ def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) ->
         config = result.get("config", {})
         if "shared_samples" not in result and config.get("source") and config.get("target"):
             base = base_dataset(config["source"])
-            if base == base_dataset(config["target"]):
+            if base == base_dataset(config["target"]) and not other_splits(
+                config["source"], config["target"]
+            ):
                 found[label] = base
     if not found:
         return None
