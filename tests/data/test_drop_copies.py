@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from tests.data.data_formats import copied_digit_zips, write_zip
+from tlcore.adapt.drop_copies import proposed_name
 from tlcore.cli import main
 from tlcore.data import load_domain
 from tlcore.workspace import Workspace
@@ -141,3 +142,28 @@ def test_drop_copies_keeps_an_npzs_other_rows(
     with np.load(workspace.uploads / "again-no-copies.npz") as kept:
         assert np.array_equal(kept["X"], new)
         assert kept["y"].tolist() == [0, 1, 0, 1, 1, 0, 1, 0, 1, 0]  # rows 0-3 and 9-14 of the target
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_drop_copies_given_a_blank_name_proposes_one(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """``--name ''`` (a script's empty variable) stores under the proposed name, as the app's empty field
+    does, not as ``upload.npz``."""
+    rows = np.arange(12, dtype=np.float32).reshape(6, 2)
+    np.savez(tmp_path / "field.npz", X=rows, y=np.arange(6) % 2)
+    np.savez(tmp_path / "again.npz", X=rows[[1, 3, 5, 0]] + [[0, 0], [0, 0], [50, 50], [60, 60]])
+    pair = ("--source", str(tmp_path / "field.npz"), "--target", str(tmp_path / "again.npz"))
+    code, out, err = run(workspace, capsys, "data", "drop-copies", *pair, "--name", name, "--json")
+    assert code == 0, err
+    assert (json.loads(out)["name"], json.loads(out)["dropped"]) == ("again-no-copies.npz", 2)
+
+
+def test_proposed_name_keeps_its_tail_for_a_long_target(workspace: Workspace) -> None:
+    """A target whose stem fills a stored name's length: its stem is cut, not the tail, so each attempt
+    gives another name (the tail cut off, every attempt read the same taken name)."""
+    target = f"upload:{'a' * 90}.zip"
+    first = proposed_name(workspace, target)
+    assert first == f"{'a' * 70}-no-copies.zip"
+    (workspace.uploads / first).write_bytes(b"")
+    assert proposed_name(workspace, target) == f"{'a' * 68}-no-copies-2.zip"

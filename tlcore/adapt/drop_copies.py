@@ -22,7 +22,7 @@ from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.kept_samples import without_samples
 from tlcore.data.overlap import base_dataset, copies_words, fix_text, split_fix
 from tlcore.data.spec_text import DomainSpec, parse_spec
-from tlcore.data.uploads import NO_LABELS, safe_name, save_upload, upload_path
+from tlcore.data.uploads import NO_LABELS, STEM_CHARS, safe_name, save_upload, upload_path
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.workspace import Workspace
@@ -62,12 +62,13 @@ class DroppedCopies:
 
 
 def proposed_name(workspace: Workspace, target: str) -> str:
-    """The first free upload name ``<target's stem>-no-copies[-N]<its suffix>`` for ``target``'s copy."""
+    """The first free upload name ``<target's stem>-no-copies[-N]<its suffix>`` for ``target``'s copy,
+    the stem cut so that the tail fits the stored names' length (:data:`~tlcore.data.uploads.STEM_CHARS`)."""
     spec = parse_spec(target)
-    file = PurePosixPath(Path(spec.name).name)
+    file = PurePosixPath(safe_name(Path(spec.name).name))
     for attempt in range(1, 10_000):
         tail = NAMED if attempt == 1 else f"{NAMED}-{attempt}"
-        name = safe_name(f"{file.stem}{tail}{file.suffix}")
+        name = safe_name(f"{file.stem[: STEM_CHARS - len(tail)]}{tail}{file.suffix}")
         if not workspace.inside("uploads", name).exists():
             return name
     raise TLError(f"too many uploads named {file.stem}{NAMED}")
@@ -83,7 +84,7 @@ def drop_copies(
     limits: Limits | None = None,
 ) -> DroppedCopies:
     """Store ``target`` (an upload or a file) less its samples that are copies of ``source``'s as the
-    upload ``name`` (default :func:`proposed_name`; without a suffix, the target's). Refused (a
+    upload ``name`` (blank or none: :func:`proposed_name`; without a suffix, the target's). Refused (a
     :class:`TLError`, nothing written): a built-in target, a pair of one base dataset (found by ids:
     other splits are the fix), a subsampled target (``n=``), a taken name, a pair sharing no samples,
     a target all copies."""
@@ -130,7 +131,7 @@ def _droppable(source: str, target: str) -> DomainSpec:
 def _free_name(workspace: Workspace, target: str, spec: DomainSpec, name: str | None) -> str:
     """The upload name to write: ``name`` given the target's suffix when it has none, else
     :func:`proposed_name`; a name of another format than the target's, or one taken, is refused."""
-    if name is None:
+    if name is None or not name.strip():
         return proposed_name(workspace, target)
     suffix = Path(spec.name).suffix.lower()
     given = PurePosixPath(name).suffix.lower()

@@ -34,6 +34,7 @@ MISSING_FLAG = "upload with --missing drop"  # how the CLI drops a table's rows 
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 _UNSAFE = re.compile(r"[^\w.-]+")
+STEM_CHARS = 80  # the longest stem a stored upload's name keeps
 FileKind = Literal["images", "npz", "table"]
 
 
@@ -119,7 +120,7 @@ def safe_name(filename: str) -> str:
     stem, suffix = base.stem, base.suffix.lower()
     if suffix not in SUFFIXES:
         raise TLError(f"{filename!r}: unsupported file type; supported: {', '.join(SUFFIXES)}")
-    stem = _UNSAFE.sub("_", stem).strip("._-")[:80] or "upload"
+    stem = _UNSAFE.sub("_", stem).strip("._-")[:STEM_CHARS] or "upload"
     return f"{stem}{suffix}"
 
 
