@@ -10,6 +10,7 @@ import streamlit as st
 from app_support import display, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.drop_copies import drop_copies, proposed_name
+from tlcore.data.overlap import SharedSamples
 from tlcore.errors import TLError
 
 NAME = "drop_copies_name"  # the name field's key, per target (a key of its own for each)
@@ -17,13 +18,14 @@ WRITTEN = "drop_copies_written"  # (source, target) of the pair dropped from, th
 ERROR = "drop_copies_error"  # (source, target), why nothing was written
 
 
-def shared_box(source: str, target: str) -> None:
+def shared_box(source: str, target: str) -> SharedSamples | None:
     """The pair's shared-samples warning (the test-split counts for the engine's default split), and
-    under it, when the copies are found by content, the field and buttons that drop them."""
+    under it, when the copies are found by content, the field and buttons that drop them; the samples
+    shared, for the page to tell elsewhere."""
     shared = engine.shared_samples(AdaptConfig(source=source, target=target))
     display.shared_warning(shared, split_by_defaults=True)
     if shared is None or shared.copied is None:
-        return
+        return shared
     key = f"{NAME}={target}"
     if key not in st.session_state:
         st.session_state[key] = _proposed(target)
@@ -53,6 +55,7 @@ def shared_box(source: str, target: str) -> None:
             on_click=state.set_pair,
             kwargs={"target": written[2]},
         )
+    return shared
 
 
 def _proposed(target: str) -> str:
