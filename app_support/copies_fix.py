@@ -29,19 +29,17 @@ def shared_box(source: str, target: str) -> SharedSamples | None:
     key = f"{NAME}={target}"
     if key not in st.session_state:
         st.session_state[key] = _proposed(target)
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.text_input(
+    st.text_input(
         "Name of the target without its copies",
         key=key,
         help="A new upload: the target's samples less its copies of source samples (exact and near), "
         "each kept sample under its own id (`python -m tlcore data drop-copies`)",
     )
-    right.button(
+    st.button(  # under the field, not beside it: a column at 1024 px cut its label short
         "Save the target without its copies",
         icon=":material/content_cut:",
         on_click=_drop,
         args=(source, target, key),
-        width="stretch",
     )
     error = st.session_state.get(ERROR)
     if error is not None and error[0] == (source, target):
