@@ -100,6 +100,11 @@ def test_drop_copies_keeps_a_tables_other_rows_with_their_row_numbers(
         (("field.zip", "again.zip"), "taken", "upload:taken.zip exists already"),
         (("field.zip", "again.zip"), "again.csv", "the target is a .zip file"),
         (("field.zip", "others.zip"), None, "shares no samples with"),
+        (
+            ("field.zip", "shots/"),
+            "shots.zip",
+            "shots is a folder: its copies are dropped from a stored file",
+        ),
     ],
 )
 def test_drop_copies_refuses_in_one_line_writing_nothing(
@@ -113,9 +118,10 @@ def test_drop_copies_refuses_in_one_line_writing_nothing(
     with zipfile.ZipFile(digit_pair[1]) as whole:
         write_zip(folder / "others.zip", {n: whole.read(n) for n in digit_pair[2]})
     (folder / "copy.zip").write_bytes(digit_pair[0].read_bytes())
+    (folder / "shots").mkdir()
     (workspace.uploads / "taken.zip").write_bytes(b"")
     before = sorted(p.name for p in workspace.uploads.iterdir())
-    specs = [str(folder / s) if s.endswith(".zip") else s for s in pair]
+    specs = [str(folder / s) if s.endswith((".zip", "/")) else s for s in pair]
     named = ["--name", name] if name else []
     code, out, err = run(
         workspace, capsys, "data", "drop-copies", "--source", specs[0], "--target", specs[1], *named

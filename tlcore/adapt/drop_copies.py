@@ -85,7 +85,7 @@ def drop_copies(
 ) -> DroppedCopies:
     """Store ``target`` (an upload or a file) less its samples that are copies of ``source``'s as the
     upload ``name`` (blank or none: :func:`proposed_name`; without a suffix, the target's). Refused (a
-    :class:`TLError`, nothing written): a built-in target, a pair of one base dataset (found by ids:
+    :class:`TLError`, nothing written): a built-in target, a folder, a pair of one base dataset (found by ids:
     other splits are the fix), a subsampled target (``n=``), a taken name, a pair sharing no samples,
     a target all copies."""
     spec = _droppable(source, target)
@@ -121,6 +121,11 @@ def _droppable(source: str, target: str) -> DomainSpec:
         )
     if spec.kind in ("builtin", "torchvision"):
         raise TLError(f"{target} is a built-in data set: its copies are not dropped; take another target")
+    if spec.kind == "file" and Path(spec.name).expanduser().is_dir():
+        raise TLError(
+            f"{target} is a folder: its copies are dropped from a stored file; zip the folder and give "
+            "the .zip as the target"
+        )
     if spec.n is not None:
         raise TLError(
             f"{target} reads a subsample (n={spec.n}): give the target without n= to drop its copies"
