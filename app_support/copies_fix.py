@@ -50,8 +50,8 @@ def shared_box(source: str, target: str) -> SharedSamples | None:
         st.button(
             f"Use {written[2]} as the target",
             icon=":material/swap_horiz:",
-            on_click=state.set_pair,
-            kwargs={"target": written[2]},
+            on_click=_use,
+            args=(source, target, written[2]),
         )
     return shared
 
@@ -66,7 +66,10 @@ def _proposed(target: str) -> str:
 
 def _drop(source: str, target: str, key: str) -> None:
     """Callback: store ``target`` less its copies of ``source``'s samples under the name in ``key``;
-    what was written (or why not) is kept for the page to say, and the field proposes a free name."""
+    what was written (or why not) is kept for the page to say, and the field proposes a free name.
+    Nothing when the click came with an edit of the pair (the page no longer shows this one)."""
+    if _typed() != (source, target):
+        return
     st.session_state.pop(ERROR, None)
     st.session_state.pop(WRITTEN, None)
     name = st.session_state.get(key, "").strip() or None
@@ -77,3 +80,18 @@ def _drop(source: str, target: str, key: str) -> None:
         return
     st.session_state[WRITTEN] = ((source, target), written.line(), written.spec)
     st.session_state[key] = _proposed(target)
+
+
+def _use(source: str, target: str, written: str) -> None:
+    """Callback: ``written`` (``target`` less its copies of ``source``'s samples) becomes the target,
+    unless the click came with an edit of the pair."""
+    if _typed() == (source, target):
+        state.set_pair(target=written)
+
+
+def _typed() -> tuple[str, str]:
+    """The pair as the sidebar's fields hold it: with an edit sent in the same message as the click,
+    whose callback (:func:`~app_support.state.pair_edited`) runs after the button's."""
+    shown = {key: st.session_state[key] for key in (state.SOURCE, state.TARGET)}
+    typed = {key: st.session_state.get(state.FIELD.format(key, value), value) for key, value in shown.items()}
+    return typed[state.SOURCE].strip(), typed[state.TARGET].strip()
