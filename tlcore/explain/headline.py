@@ -70,10 +70,13 @@ def copies_first(headline: str, copied: tuple[int, int] | None) -> str:
     copies, n = copied
     if copies < COPIED * n and not headline.startswith(NO_GAP):
         return headline
-    count = (
-        f"All {n} of the target's samples are" if copies == n else f"{copies} of the target's {n} samples are"
-    )
+    if copies == n:
+        count = f"All {n} of the target's samples are copies of source samples"
+    elif copies == 1:
+        count = f"1 of the target's {n} samples is a copy of a source sample"
+    else:
+        count = f"{copies} of the target's {n} samples are copies of source samples"
+    them = "it" if copies == 1 else "them"
     return (
-        f"{count} copies of source samples: the gap measured here is smaller than the real target's; "
-        f"remove them first. {headline}"
+        f"{count}: the gap measured here is smaller than the real target's; remove {them} first. {headline}"
     )
