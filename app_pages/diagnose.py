@@ -33,7 +33,7 @@ st.caption(f"Source {display.esc(source_spec)} → target {display.esc(target_sp
 runs = engine.model_runs(source_spec, target_spec)
 with display.errors_shown():
     source, target = engine.load_pair(source_spec, target_spec)
-    copies_fix.shared_box(source_spec, target_spec)
+    shared = copies_fix.shared_box(source_spec, target_spec)
     with st.expander("Settings", icon=":material/settings:"):
         left, middle, right = st.columns(3)
         features = left.selectbox(
@@ -254,6 +254,7 @@ with display.errors_shown():
                 report,
                 explained,
                 label_shift=None if isinstance(shift, NeedsSourceOnlyModel) else shift,
+                shared=shared and shared.line(),
             ),
             "the diagnosis report",
         ),

@@ -10,7 +10,7 @@ import streamlit as st
 from app_support import display, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.drop_copies import drop_copies, proposed_name
-from tlcore.data.overlap import DROP_COMMAND
+from tlcore.data.overlap import DROP_COMMAND, SharedSamples
 from tlcore.errors import TLError
 
 NAME = "drop_copies_name"  # the name field's key, per target (a key of its own for each)
@@ -18,29 +18,28 @@ WRITTEN = "drop_copies_written"  # (source, target) of the pair dropped from, th
 ERROR = "drop_copies_error"  # (source, target), why nothing was written
 
 
-def shared_box(source: str, target: str) -> None:
+def shared_box(source: str, target: str) -> SharedSamples | None:
     """The pair's shared-samples warning (the test-split counts for the engine's default split), and
-    under it, when the copies are found by content, the field and buttons that drop them."""
+    under it, when the copies are found by content, the field and buttons that drop them; the samples
+    shared, for the page to tell elsewhere."""
     shared = engine.shared_samples(AdaptConfig(source=source, target=target))
     display.shared_warning(shared, split_by_defaults=True)
     if shared is None or shared.copied is None:
-        return
+        return shared
     key = f"{NAME}={target}"
     if key not in st.session_state:
         st.session_state[key] = _proposed(target)
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.text_input(
+    st.text_input(
         "Name of the target without its copies",
         key=key,
         help="A new upload: the target's samples less its copies of source samples (exact and near), "
         f"each kept sample under its own id (`{DROP_COMMAND}`)",
     )
-    right.button(
+    st.button(  # under the field, not beside it: a column at 1024 px cut its label short
         "Save the target without its copies",
         icon=":material/content_cut:",
         on_click=_drop,
         args=(source, target, key),
-        width="stretch",
     )
     error = st.session_state.get(ERROR)
     if error is not None and error[0] == (source, target):
@@ -51,9 +50,10 @@ def shared_box(source: str, target: str) -> None:
         st.button(
             f"Use {written[2]} as the target",
             icon=":material/swap_horiz:",
-            on_click=state.set_pair,
-            kwargs={"target": written[2]},
+            on_click=_use,
+            args=(source, target, written[2]),
         )
+    return shared
 
 
 def _proposed(target: str) -> str:
@@ -66,7 +66,10 @@ def _proposed(target: str) -> str:
 
 def _drop(source: str, target: str, key: str) -> None:
     """Callback: store ``target`` less its copies of ``source``'s samples under the name in ``key``;
-    what was written (or why not) is kept for the page to say, and the field proposes a free name."""
+    what was written (or why not) is kept for the page to say, and the field proposes a free name.
+    Nothing when the click came with an edit of the pair (the page no longer shows this one)."""
+    if _typed() != (source, target):
+        return
     st.session_state.pop(ERROR, None)
     st.session_state.pop(WRITTEN, None)
     name = st.session_state.get(key, "").strip() or None
@@ -77,3 +80,18 @@ def _drop(source: str, target: str, key: str) -> None:
         return
     st.session_state[WRITTEN] = ((source, target), written.line(), written.spec)
     st.session_state[key] = _proposed(target)
+
+
+def _use(source: str, target: str, written: str) -> None:
+    """Callback: ``written`` (``target`` less its copies of ``source``'s samples) becomes the target,
+    unless the click came with an edit of the pair."""
+    if _typed() == (source, target):
+        state.set_pair(target=written)
+
+
+def _typed() -> tuple[str, str]:
+    """The pair as the sidebar's fields hold it: with an edit sent in the same message as the click,
+    whose callback (:func:`~app_support.state.pair_edited`) runs after the button's."""
+    shown = {key: st.session_state[key] for key in (state.SOURCE, state.TARGET)}
+    typed = {key: st.session_state.get(state.FIELD.format(key, value), value) for key, value in shown.items()}
+    return typed[state.SOURCE].strip(), typed[state.TARGET].strip()

@@ -116,6 +116,7 @@ def keep_forms() -> None:
 # ---- the current pair ------------------------------------------------------------------------------
 
 
+FIELD = "{}_field={}"  # the key of the sidebar's field for a side of the pair: the side's key, its value
 PAIR_PARAMS = {SOURCE: "source", TARGET: "target"}  # the pair in the page's address (?source=…&target=…)
 
 
@@ -163,7 +164,7 @@ def pair_field(key: str) -> str:
     field's old value, Streamlit took that for an edit and ran its ``on_change`` (the change undone,
     the builders dropped under the knob's own callback: a KeyError). Streamlit also runs the callback
     of a field no longer drawn when a message carries its value, so :func:`pair_edited` checks it."""
-    field = f"{key}_field={st.session_state[key]}"
+    field = FIELD.format(key, st.session_state[key])
     st.session_state[field] = st.session_state[key]
     return field
 
@@ -173,7 +174,7 @@ def pair_edited(key: str, field: str) -> None:
     value the field showed (named in its key) is no edit: a message sent before the field's value
     changed carries it."""
     value = st.session_state.get(field)
-    if value is None or value == field.removeprefix(f"{key}_field="):
+    if value is None or value == field.removeprefix(FIELD.format(key, "")):
         return
     st.session_state[key] = value
     pair_changed()

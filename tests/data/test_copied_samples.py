@@ -45,12 +45,12 @@ def test_copies_are_counted_in_all_in_the_test_split_and_in_the_held_out_splits(
     assert shared.copies == ("t1", "t2", "t3")
     assert shared.line(held_out=True) == (
         "the target repeats source samples, found by content: 3 of the target's 5 samples are exact "
-        "copies of source samples, and 1 of the 3 target test samples a run with seed 5 scores on are "
-        "copies of source training samples, so its target accuracy reads too high; to score transfer, "
+        "copies of source samples, and 1 of the 3 target test samples a run with seed 5 scores on is "
+        "a copy of a source training sample, so its target accuracy reads too high; to score transfer, "
         "remove the copies from the target (sample ids t1, t2, t3; python -m tlcore data drop-copies "
         "drops them); the held-out splits a run measures "
-        "its gap on share samples: 1 of the 3 target test samples are copies of samples among the 1 "
-        "source validation samples, so the gap compares them with themselves"
+        "its gap on share samples: 1 of the 3 target test samples is a copy of a sample among the 1 "
+        "source validation sample, so the gap compares it with itself"
     )
     as_json = shared.to_dict()
     assert (as_json["by"], as_json["base"], as_json["copies"], as_json["fix"]) == (

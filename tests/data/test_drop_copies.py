@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from tests.data.data_formats import copied_digit_zips, write_zip
+from tlcore.adapt.drop_copies import proposed_name
 from tlcore.cli import main
 from tlcore.data import load_domain
 from tlcore.workspace import Workspace
@@ -99,6 +100,11 @@ def test_drop_copies_keeps_a_tables_other_rows_with_their_row_numbers(
         (("field.zip", "again.zip"), "taken", "upload:taken.zip exists already"),
         (("field.zip", "again.zip"), "again.csv", "the target is a .zip file"),
         (("field.zip", "others.zip"), None, "shares no samples with"),
+        (
+            ("field.zip", "shots/"),
+            "shots.zip",
+            "shots is a folder: its copies are dropped from a stored file",
+        ),
     ],
 )
 def test_drop_copies_refuses_in_one_line_writing_nothing(
@@ -112,9 +118,10 @@ def test_drop_copies_refuses_in_one_line_writing_nothing(
     with zipfile.ZipFile(digit_pair[1]) as whole:
         write_zip(folder / "others.zip", {n: whole.read(n) for n in digit_pair[2]})
     (folder / "copy.zip").write_bytes(digit_pair[0].read_bytes())
+    (folder / "shots").mkdir()
     (workspace.uploads / "taken.zip").write_bytes(b"")
     before = sorted(p.name for p in workspace.uploads.iterdir())
-    specs = [str(folder / s) if s.endswith(".zip") else s for s in pair]
+    specs = [str(folder / s) if s.endswith((".zip", "/")) else s for s in pair]
     named = ["--name", name] if name else []
     code, out, err = run(
         workspace, capsys, "data", "drop-copies", "--source", specs[0], "--target", specs[1], *named
@@ -150,3 +157,28 @@ def test_drop_copies_keeps_an_npzs_other_rows(
     with np.load(workspace.uploads / "again-no-copies.npz") as kept:
         assert np.array_equal(kept["X"], new)
         assert kept["y"].tolist() == [0, 1, 0, 1, 1, 0, 1, 0, 1, 0]  # rows 0-3 and 9-14 of the target
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_drop_copies_given_a_blank_name_proposes_one(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """``--name ''`` (a script's empty variable) stores under the proposed name, as the app's empty field
+    does, not as ``upload.npz``."""
+    rows = np.arange(12, dtype=np.float32).reshape(6, 2)
+    np.savez(tmp_path / "field.npz", X=rows, y=np.arange(6) % 2)
+    np.savez(tmp_path / "again.npz", X=rows[[1, 3, 5, 0]] + [[0, 0], [0, 0], [50, 50], [60, 60]])
+    pair = ("--source", str(tmp_path / "field.npz"), "--target", str(tmp_path / "again.npz"))
+    code, out, err = run(workspace, capsys, "data", "drop-copies", *pair, "--name", name, "--json")
+    assert code == 0, err
+    assert (json.loads(out)["name"], json.loads(out)["dropped"]) == ("again-no-copies.npz", 2)
+
+
+def test_proposed_name_keeps_its_tail_for_a_long_target(workspace: Workspace) -> None:
+    """A target whose stem fills a stored name's length: its stem is cut, not the tail, so each attempt
+    gives another name (the tail cut off, every attempt read the same taken name)."""
+    target = f"upload:{'a' * 90}.zip"
+    first = proposed_name(workspace, target)
+    assert first == f"{'a' * 64}-no-copies.zip"  # room for the longest numbered tail, -no-copies-10000
+    (workspace.uploads / first).write_bytes(b"")
+    assert proposed_name(workspace, target) == f"{'a' * 64}-no-copies-2.zip"

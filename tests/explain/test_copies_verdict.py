@@ -1,9 +1,11 @@
 """A target made mostly of copies of source samples: the verdict leads with the overlap, not with "No
 detectable gap" (a gap measured between source samples and their copies says nothing of the real
-target), in the engine and in ``diagnose``'s text."""
+target), in the engine, in ``diagnose``'s text and in its HTML report (with the shared: line)."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -21,8 +23,7 @@ def test_the_verdict_leads_with_many_copies_and_with_any_beside_no_gap() -> None
     copied = verdict([], "none", copied=(20, 30), **specs)
     assert copied.headline == (
         "20 of the target's 30 samples are copies of source samples: the gap measured here is smaller "
-        "than the real target's; remove them first. No detectable gap and no other cause found: nothing "
-        "to fix."
+        "than the real target's; remove them first. With them, no detectable gap and no other cause found."
     )
     assert copied.next_step == "remove the target's copies of source samples, then diagnose again"
     assert verdict([], "none", copied=(2, 30), **specs).headline.startswith(f"2 of the target's 30 {LEAD}")
@@ -45,7 +46,11 @@ def test_diagnose_leads_its_verdict_with_the_targets_copies(
 ) -> None:
     source, target, _ = copied_digit_zips(tmp_path, *mnist_digits())
     pair = ["--source", str(source), "--target", str(target)]
-    assert main(["--workspace", str(tmp_path / "ws"), "diagnose", *pair, "--no-umap"]) == 0
+    report = tmp_path / "d.html"
+    assert (
+        main(["--workspace", str(tmp_path / "ws"), "diagnose", *pair, "--no-umap", "--report", str(report)])
+        == 0
+    )
     text = " ".join(capsys.readouterr().out.split())
     assert "shared: the target repeats source images, found by content: 20 of the target's 28" in text
     # the target's two 9s, a class the source lacks, left out of both counts
@@ -53,3 +58,8 @@ def test_diagnose_leads_its_verdict_with_the_targets_copies(
         f"Verdict: 20 of the target's 28 {LEAD} the real target's; remove them first. No detectable gap"
         in text
     )
+    # the report says which copies and how to drop them, as the shared: line does
+    page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", report.read_text())).split())
+    assert f"{LEAD} the real target's; remove them first." in page
+    assert "Shared samples: the target repeats source images, found by content: 20 of the target's 28" in page
+    assert "python -m tlcore data drop-copies drops them" in page

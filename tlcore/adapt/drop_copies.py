@@ -22,7 +22,7 @@ from tlcore.data.kept_samples import without_samples
 from tlcore.data.overlap import base_dataset, copies_words, fix_text, of_target, split_fix
 from tlcore.data.spec import load_sides
 from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec
-from tlcore.data.uploads import NO_LABELS, numbered, safe_name, save_upload, upload_path
+from tlcore.data.uploads import NO_LABELS, NUMBERED, STEM_CHARS, numbered, safe_name, save_upload, upload_path
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.workspace import Workspace
@@ -63,9 +63,11 @@ class DroppedCopies:
 
 def proposed_name(workspace: Workspace, target: str) -> str:
     """The first free upload name ``<target's stem>-no-copies[-N]<its suffix>`` for ``target``'s copy
-    (:func:`~tlcore.data.uploads.numbered`)."""
-    file = PurePosixPath(Path(parse_spec(target).name).name)
-    wanted = safe_name(f"{file.stem}{NAMED}{file.suffix}")
+    (:func:`~tlcore.data.uploads.numbered`), a long stem cut so that every tail fits the stored names'
+    length (:data:`~tlcore.data.uploads.STEM_CHARS`)."""
+    file = PurePosixPath(safe_name(Path(parse_spec(target).name).name))
+    stem = file.stem[: STEM_CHARS - len(f"{NAMED}-{NUMBERED}")]
+    wanted = f"{stem}{NAMED}{file.suffix}"
     free = (name for name in numbered(wanted) if not workspace.inside("uploads", name).exists())
     name = next(free, None)
     if name is None:
@@ -83,7 +85,7 @@ def drop_copies(
     limits: Limits | None = None,
 ) -> DroppedCopies:
     """Store ``target`` (an upload or a file) less its samples that are copies of ``source``'s as the
-    upload ``name`` (default :func:`proposed_name`; without a suffix, the target's). Refused (a
+    upload ``name`` (blank or none: :func:`proposed_name`; without a suffix, the target's). Refused (a
     :class:`TLError`, nothing written): a built-in target, a pair of one base dataset (found by ids:
     other splits are the fix), a subsampled target (``n=``), a folder, a taken name or one of another
     format than the target's, a pair sharing no samples, a target all copies."""
@@ -119,6 +121,11 @@ def _droppable(source: str, target: str) -> DomainSpec:
         )
     if spec.kind in ("builtin", "torchvision"):
         raise TLError(f"{target} is a built-in data set: its copies are not dropped; take another target")
+    if spec.kind == "file" and expand_path(spec.name).is_dir():
+        raise TLError(
+            f"{target} is a folder: its copies are dropped from a stored file; zip the folder and give "
+            "the .zip as the target"
+        )
     if spec.n is not None:
         raise TLError(
             f"{target} reads a subsample (n={spec.n}): give the target without n= to drop its copies"
@@ -129,7 +136,7 @@ def _droppable(source: str, target: str) -> DomainSpec:
 def _free_name(workspace: Workspace, target: str, spec: DomainSpec, name: str | None) -> str:
     """The upload name to write: ``name`` given the target's suffix when it has none, else
     :func:`proposed_name`; a name of another format than the target's, or one taken, is refused."""
-    if name is None:
+    if name is None or not name.strip():
         return proposed_name(workspace, target)
     suffix = Path(spec.name).suffix.lower()
     given = PurePosixPath(name).suffix.lower()

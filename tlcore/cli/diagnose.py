@@ -244,7 +244,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
     shift = counted_in(report, shift)  # the diagnosis's counted label shift, said once
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None
     if args.report is not None:
-        write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate))
+        line = shared and shared.line(args.held_out)
+        write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate, shared=line))
     unread = {} if explanation is None else explanation.unread(report)
     if args.json:
         print_json(

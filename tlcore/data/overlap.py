@@ -27,7 +27,7 @@ from typing import Any, Literal
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.shift_table import format_shifts
 from tlcore.data.spec_text import parse_spec
-from tlcore.numbers import and_more
+from tlcore.numbers import and_more, plural
 
 SAME_FILES = {"fashion": "fashionmnist"}  # built-ins read through a torchvision set: one base dataset
 DROP_COMMAND = "python -m tlcore data drop-copies"  # what removes the copies found by content
@@ -101,7 +101,8 @@ class SharedSamples:
         """The line of samples found by content: exact or near copies, whichever names the specs give
         them."""
         head = f"the target repeats source {self._kind}, found by content: "
-        head += f"{of_target(self.shared, self.n_target)} are {copies_words(self.shared, self.near)}"
+        verb = "is" if self.shared == 1 else "are"
+        head += f"{of_target(self.shared, self.n_target)} {verb} {copies_words(self.shared, self.near)}"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
         if not self.shared_test:
@@ -109,9 +110,14 @@ class SharedSamples:
                 f"{head}, though none of {tested} is a copy of a source training sample; to measure "
                 f"transfer, {fix}"
             )
+        copies = (
+            "is a copy of a source training sample"
+            if self.shared_test == 1
+            else "are copies of source training samples"
+        )
         return (
-            f"{head}, and {self.shared_test} of {tested} are copies of source training samples, so its "
-            f"target accuracy reads too high; to score transfer, {fix}"
+            f"{head}, and {self.shared_test} of {tested} {copies}, so its target accuracy reads too high; to "
+            f"score transfer, {fix}"
         )
 
     @property
@@ -130,15 +136,17 @@ class SharedSamples:
         """What the held-out splits (source validation, target test) share: the gap is measured on them."""
         splits = "the held-out splits a run measures its gap on share"
         content = self.by == "content"
-        validation = f"the {self.n_source_val} source validation samples"
+        validation = f"the {plural(self.n_source_val, 'source validation sample')}"
         if not self.shared_held_out:
             among = "a copy of one of" if content else "among"
             return f"{splits} none: no target test sample is {among} {validation}"
-        among = "copies of samples among" if content else "among"
+        one = self.shared_held_out == 1
+        among = ("a copy of a sample among" if one else "copies of samples among") if content else "among"
         shifted = ", shifted" if any(self.shifts) and not content else ""
         return (
-            f"{splits} {self._kind}: {self.shared_held_out} of the {self.n_test} target test samples are "
-            f"{among} {validation}, so the gap compares them with themselves{shifted}"
+            f"{splits} {self._kind}: {self.shared_held_out} of the {self.n_test} target test samples "
+            f"{'is' if one else 'are'} {among} {validation}, so the gap compares "
+            f"{'it with itself' if one else 'them with themselves'}{shifted}"
         )
 
     def to_dict(self, held_out: bool = False) -> dict[str, Any]:
@@ -177,11 +185,13 @@ def of_target(shared: int, n_target: int) -> str:
 def copies_words(shared: int, near: int) -> str:
     """What ``shared`` copies of source samples are, ``near`` of them near copies: ``exact copies of
     source samples``, ``near copies of source samples (re-encoded, resized or shifted)`` or ``copies
-    of source samples (3 exact, 2 near copies: re-encoded, resized or shifted)``."""
+    of source samples (3 exact, 2 near copies: re-encoded, resized or shifted)``; one copy: ``an
+    exact copy of a source sample``, ``a near copy of a source sample (...)``."""
+    copies = "copy of a source sample" if shared == 1 else "copies of source samples"
     if not near:
-        return "exact copies of source samples"
+        return f"{'an ' if shared == 1 else ''}exact {copies}"
     if near == shared:
-        return "near copies of source samples (re-encoded, resized or shifted)"
+        return f"{'a ' if shared == 1 else ''}near {copies} (re-encoded, resized or shifted)"
     exact = shared - near
     return f"copies of source samples ({exact} exact, {near} near copies: re-encoded, resized or shifted)"
 
@@ -194,6 +204,8 @@ def fix_text(
     the command that does (:data:`DROP_COMMAND`)."""
     if by == "content":
         named = ", ".join(copies[:3]) + and_more(shared - len(copies[:3]))
+        if shared == 1:
+            return f"remove the copy from the target (sample id {named}; {DROP_COMMAND} drops it)"
         return f"remove the copies from the target (sample ids {named}; {DROP_COMMAND} drops them)"
     return f"use source {fix[0]} and target {fix[1]}" if fix else "take the target from other data"
 

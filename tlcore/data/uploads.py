@@ -35,6 +35,7 @@ NO_LABELS = "none"  # the spec option label=none: the file is read without its l
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 _UNSAFE = re.compile(r"[^\w.-]+")
 NUMBERED = 10_000  # names an upload tries (``name``, then ``stem-2`` ...) before it is refused
+STEM_CHARS = 80  # the longest stem a stored upload's name keeps
 FileKind = Literal["images", "npz", "table"]
 
 
@@ -120,7 +121,7 @@ def safe_name(filename: str) -> str:
     stem, suffix = base.stem, base.suffix.lower()
     if suffix not in SUFFIXES:
         raise TLError(f"{filename!r}: unsupported file type; supported: {', '.join(SUFFIXES)}")
-    stem = _UNSAFE.sub("_", stem).strip("._-")[:80] or "upload"
+    stem = _UNSAFE.sub("_", stem).strip("._-")[:STEM_CHARS] or "upload"
     return f"{stem}{suffix}"
 
 

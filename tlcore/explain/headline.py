@@ -13,6 +13,7 @@ MOST = 0.5  # a cause with at least this share explains "most of the gap"
 SHARE_FLOOR = 0.05  # a cause with a smaller share does not account for the measured gap
 COPIED = 0.25  # from this share of the target copying source samples, the verdict says so first
 NO_GAP = "No detectable gap"  # how a headline that finds no gap opens
+NOTHING = ": nothing to fix."  # how a headline that finds no cause ends
 COPIES_STEP = "remove the target's copies of source samples, then diagnose again"  # no cause but copies
 
 
@@ -51,14 +52,14 @@ def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[C
 def no_cause(findings: Sequence[Finding]) -> str:
     """The headline when there is no detectable gap and no cause."""
     if not findings:
-        return f"{NO_GAP} and no other cause found: nothing to fix."
+        return f"{NO_GAP} and no other cause found{NOTHING}"
     firing = [f.title for f in findings if f.fires]
     if firing:
         return (
             f"{NO_GAP}: the images differ ({'; '.join(firing)}), but not enough for the test "
-            "to tell the domains apart: nothing to fix."
+            f"to tell the domains apart{NOTHING}"
         )
-    return f"{NO_GAP} and nothing in the images differs: nothing to fix."
+    return f"{NO_GAP} and nothing in the images differs{NOTHING}"
 
 
 def copies_first(headline: str, copied: tuple[int, int] | None) -> str:
@@ -72,7 +73,12 @@ def copies_first(headline: str, copied: tuple[int, int] | None) -> str:
     if copies < COPIED * n and not headline.startswith(NO_GAP):
         return headline
     count = of_target(copies, n)
+    what, them = (
+        ("is a copy of a source sample", "it") if copies == 1 else ("are copies of source samples", "them")
+    )
+    if headline.startswith(NO_GAP) and headline.endswith(NOTHING):  # not nothing: the copies are to fix
+        headline = f"With {them}, {headline[:1].lower()}{headline[1 : -len(NOTHING)]}."
     return (
-        f"{count[:1].upper()}{count[1:]} are copies of source samples: the gap measured here is smaller "
-        f"than the real target's; remove them first. {headline}"
+        f"{count[:1].upper()}{count[1:]} {what}: the gap measured here is smaller than the real target's; "
+        f"remove {them} first. {headline}"
     )

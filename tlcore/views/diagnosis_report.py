@@ -363,10 +363,13 @@ def diagnosis_report(
     title: str = "tlstudio diagnosis",
     *,
     label_shift: LabelShiftEstimate | None = None,
+    shared: str | None = None,
 ) -> str:
     """The whole HTML document (verdict first); at least one of ``report`` and ``explanation``; the
     label-shift estimate when a source-only model made one (not measured on a side of blank images:
-    :meth:`~tlcore.explain.explanation.Explanation.unread`)."""
+    :meth:`~tlcore.explain.explanation.Explanation.unread`); ``shared``, the pair's shared-samples line
+    (:meth:`~tlcore.data.overlap.SharedSamples.line`: which copies, how to drop them), beside the
+    pairing notes as ``diagnose`` prints it."""
     if report is None and explanation is None:
         raise ValueError("a diagnosis report needs a gap report or an explanation")
     if report is not None:
@@ -377,6 +380,8 @@ def diagnosis_report(
         sections.append(_verdict_section(explanation))
     if report is not None:
         gaps = _gap_sections(report, unread, label_shift)
+        if shared:
+            gaps[0] = replace(gaps[0], asides=[*gaps[0].asides, f"Shared samples: {shared}"])
         sections += [*gaps, _coverage_section(report, explanation, unread)]
     if "label_shift_estimate" in unread:
         sections.append(Section("How the labels moved", note=unread["label_shift_estimate"]))

@@ -134,22 +134,24 @@ def shared_note(result: Mapping[str, Any]) -> str | None:
     copies = shared["by"] == "content"
     near = shared.get("near_copies") or 0  # absent from a result stored before near copies were found
     n = shared["n_target"]
-    are = copies_words(shared["shared"], near) if copies else "source samples"
+    one = "a source sample" if shared["shared"] == 1 else "source samples"
+    are = copies_words(shared["shared"], near) if copies else one
     count = (
         f"all {n} of its target's samples"
         if shared["shared"] == n
         else f"{shared['shared']} of its target's {n} samples"
     )
-    target = f"{count} are {are}"
+    target = f"{count} {'is' if shared['shared'] == 1 else 'are'} {are}"
     tested = f"the {shared['n_test']} target test samples it scored on"
     if not shared["shared_test"]:
         one = "a copy of a source training sample" if copies else "a source training sample"
         return f"{target}, though none of {tested} is {one}"
     training = "copies of source training samples" if copies else "source training samples"
-    return (
-        f"{shared['shared_test']} of {tested} are {training}, so its target accuracy reads too high "
-        f"({target})"
-    )
+    if shared["shared_test"] == 1:
+        training = "a copy of a source training sample" if copies else "a source training sample"
+    verb = "is" if shared["shared_test"] == 1 else "are"
+    tested = f"{shared['shared_test']} of {tested} {verb} {training}"
+    return f"{tested}, so its target accuracy reads too high ({target})"
 
 
 def inflated(result: Mapping[str, Any]) -> bool:

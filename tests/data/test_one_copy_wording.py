@@ -1,0 +1,51 @@
+"""One shared sample reads in the singular wherever the overlap is told: the shared: line and its fix,
+the verdict that leads with the copies, a run's note ("1 of the target's 8 samples is an exact copy
+of a source sample", not "1 ... are exact copies of source samples")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tlcore.cli import main
+from tlcore.explain.verdict import verdict
+from tlcore.views.run_tables import shared_note
+
+
+def test_the_shared_line_of_one_copy_reads_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table whose row 0 repeats a source row, a sample of the target's test split for seed 0."""
+    source = [f"{2 * i + 1},{2 * i + 2},{'xy'[i % 2]}" for i in range(10)]
+    target = ["3,4,y", *(f"{101 + i},{i + 2},{'xy'[(i + 1) % 2]}" for i in range(7))]
+    for name, rows in (("rs.csv", source), ("rt.csv", target)):
+        (tmp_path / name).write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    pair = ["--source", str(tmp_path / "rs.csv"), "--target", str(tmp_path / "rt.csv")]
+    assert main(["--workspace", str(tmp_path / "ws"), "diagnose", *pair, "--no-umap", "--no-explain"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "found by content: 1 of the target's 8 samples is an exact copy of a source sample, and 1 of the 2 "
+        "target test samples a run with seed 0 scores on is a copy of a source training sample, so its "
+        "target accuracy reads too high; to score transfer, remove the copy from the target (sample id 0; "
+        "python -m tlcore data drop-copies drops it)"
+    ) in text
+
+
+def test_the_verdict_and_a_runs_note_of_one_copy_read_in_the_singular() -> None:
+    one = verdict([], "none", copied=(1, 30), source_spec="upload:a.zip", target_spec="upload:b.zip")
+    assert one.headline == (
+        "1 of the target's 30 samples is a copy of a source sample: the gap measured here is smaller than "
+        "the real target's; remove it first. With it, no detectable gap and no other cause found."
+    )
+    stored = {"by": "content", "shared": 1, "n_target": 60, "shared_test": 1, "n_test": 12, "near_copies": 1}
+    assert shared_note({"shared_samples": stored}) == (
+        "1 of the 12 target test samples it scored on is a copy of a source training sample, so its target "
+        "accuracy reads too high (1 of its target's 60 samples is a near copy of a source sample "
+        "(re-encoded, resized or shifted))"
+    )
+    by_ids = stored | {"by": "ids", "near_copies": 0}
+    assert shared_note({"shared_samples": by_ids}) == (
+        "1 of the 12 target test samples it scored on is a source training sample, so its target accuracy "
+        "reads too high (1 of its target's 60 samples is a source sample)"
+    )
