@@ -138,6 +138,18 @@ def test_save_upload_names_and_atomicity(tmp_path: Path, workspace: Workspace) -
     assert safe_name(".hidden.zip") == "hidden.zip" and safe_name("données 1.npz") == "données_1.npz"
 
 
+def test_a_missing_upload_names_ten_others_and_counts_the_rest(workspace: Workspace) -> None:
+    workspace.uploads.mkdir(parents=True, exist_ok=True)
+    for i in range(13):
+        (workspace.uploads / f"batch_{i:02d}.csv").write_bytes(b"a,label\n1,x\n")
+    names = [u["name"] for u in list_uploads(workspace)]
+    with pytest.raises(TLError) as refused:
+        load_domain("upload:gone.zip", workspace)
+    assert str(refused.value).endswith(
+        f"(available: {', '.join(names[:10])} and 3 more; `python -m tlcore data list` lists them all)"
+    )
+
+
 def test_upload_size_limit(monkeypatch: pytest.MonkeyPatch, workspace: Workspace) -> None:
     monkeypatch.setenv("TLSTUDIO_MAX_UPLOAD_BYTES", "100")
     with pytest.raises(TLError, match="above the upload limit"):

@@ -27,6 +27,7 @@ from tlcore.data.table_cells import MISSING_DROP, MissingCellsError
 from tlcore.data.tables import TextFeaturesError, read_table, table_labelled
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
+from tlcore.numbers import first_named
 from tlcore.workspace import Workspace
 
 LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
@@ -35,6 +36,7 @@ NO_LABELS = "none"  # the spec option label=none: the file is read without its l
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 _UNSAFE = re.compile(r"[^\w.-]+")
 NUMBERED = 10_000  # names an upload tries (``name``, then ``stem-2`` ...) before it is refused
+NAMED_UPLOADS = 10  # uploads a "no upload named" refusal names before "and N more"
 STEM_CHARS = 80  # the longest stem a stored upload's name keeps
 FileKind = Literal["images", "npz", "table"]
 
@@ -237,8 +239,10 @@ def upload_path(workspace: Workspace, name: str) -> Path:
         raise TLError(f"bad upload name {name!r}")
     path = workspace.inside("uploads", name)
     if not path.is_file():
-        known = ", ".join(u["name"] for u in list_uploads(workspace)) or "none yet"
-        raise TLError(f"no upload named {name!r} in {workspace.uploads} (available: {known})")
+        names = [u["name"] for u in list_uploads(workspace)]
+        known = first_named(names, NAMED_UPLOADS) if names else "none yet"
+        more = "; `python -m tlcore data list` lists them all" if len(names) > NAMED_UPLOADS else ""
+        raise TLError(f"no upload named {name!r} in {workspace.uploads} (available: {known}{more})")
     return path
 
 
