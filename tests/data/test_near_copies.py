@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch.nn import functional
 
 from tests.data.data_formats import jpeg_bytes, png_bytes, write_zip
 from tlcore.cli import main
@@ -58,6 +59,26 @@ def test_digits_resized_through_32_and_56_px_are_near_copies_of_their_originals(
     source = load_domain("mnist5k").X[:200]
     found = near_copies(source, torch.cat([resized(source[:20], 32), resized(source[20:40], 56)]))
     assert found.tolist() == list(range(40))
+
+
+def box_exported(images: torch.Tensor, side: int) -> torch.Tensor:
+    """Grey images (N x 1 x H x W in [0, 1]) exported at ``side`` px with PIL's box filter and decoded
+    back to their size (torch's antialiased bilinear resize, as an upload is decoded)."""
+    pixels = (images[:, 0] * 255).round().to(torch.uint8).numpy()
+    small = [np.asarray(Image.fromarray(p).resize((side, side), Image.BOX)) for p in pixels]
+    exported = torch.from_numpy(np.stack(small)).float()[:, None] / 255
+    return functional.interpolate(exported, size=images.shape[-2:], mode="bilinear", antialias=True)
+
+
+def test_digits_exported_smaller_with_a_box_filter_are_near_copies_of_their_originals() -> None:
+    """A box filter at 0.57 to 0.86 of the size aliases (no blur): each size is found by the source
+    image exported at that size itself."""
+    source = load_domain("mnist5k").X[:300]
+    sizes = (16, 20, 24)
+    copies = torch.cat([box_exported(source[50 * i : 50 * i + 50], side) for i, side in enumerate(sizes)])
+    found = near_copies(source, torch.cat([copies, load_domain("mnist5k").X[300:400]]))
+    assert found[:150].tolist() == list(range(150))
+    assert (found[150:] == -1).all()  # 100 other MNIST digits, none a copy
 
 
 def test_a_few_target_images_blur_their_candidates_not_every_source_image(

@@ -8,7 +8,8 @@ shift leaves alone; a matrix product, a block of target images at a time). Verif
 (:func:`resampled_difference`): at the best of the 9 shifts of up to one pixel, every pixel of the
 overlap within :data:`MAX_DIFFERENCE` of the source image's range (its brightest less its darkest
 pixel), or within :data:`MAX_BLURRED_DIFFERENCE` of it once the source image is blurred by one of
-the Gaussians of :data:`BLURS`. Correlation is no test: distinct handwritten 1s, or two trousers of
+the Gaussians of :data:`BLURS` or exported with a box filter at one of :data:`EXPORT_SIDES` and
+decoded back. Correlation is no test: distinct handwritten 1s, or two trousers of
 one catalogue template, correlate as closely as a JPEG copy does; their pixels differ by far more. A
 constant source image (no range) is no one's near copy. Feature vectors (tables) have no such rule:
 they are left to the exact check.
@@ -21,8 +22,15 @@ a round trip through a larger size, to a pixel, through little more than half th
 original meets the copy again, up to rounding. Blurring both images instead would bring distinct
 look-alikes together as well (it flattens the strokes by which two 1s differ); blurring one leaves
 the other's edges sharp, and the tighter tolerance keeps apart two items of one template, which a
-blur brings closer. A round trip that is no blur (a box filter to a smaller size, which aliases, or
-back up, which makes blocks) is not found.
+blur brings closer.
+
+A box filter to a smaller size is no blur: PIL's ``BOX`` averages the pixels whose centres each new
+pixel covers (1 or 2 a side, at 0.5 to 0.86 of the size), so the copy aliases, each export size in its
+own pattern. The source image is put through that export at each of :data:`EXPORT_SIDES` (every side
+of 14 to 24 px of a 28-px image) and decoded back (bilinear), which meets the copy again, up to
+rounding; a neighbouring size does not (its pattern differs), so each size is a version of its own.
+An exact-area filter (OpenCV's ``INTER_AREA``) blurs, and the Gaussians find it. Box upscaling back
+(blocks) is not found.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ SIGNATURE = 6  # lowest frequencies each way in the candidate signature
 CANDIDATES = 4  # source candidates verified per target image
 MAX_DIFFERENCE = 0.25  # a near copy's largest pixel difference, over the source image's range
 BLURS = (0.5, 0.6, 0.7, 0.85, 1.0)  # Gaussian widths (thumbnail pixels) that stand for resampling
-MAX_BLURRED_DIFFERENCE = 0.2  # the same, the source image blurred by one of BLURS
+MAX_BLURRED_DIFFERENCE = 0.2  # the same, the source image blurred (BLURS) or exported (EXPORT_SIDES)
+# sizes of box exports, fractions of the side: every side of 14 to 24 px of a 28-px image
+EXPORT_SIDES = tuple(side / 28 for side in range(14, 25))
 _BLOCK = 1 << 22  # cosines and candidate pixels held at once (target images in a block)
 
 
@@ -58,7 +68,8 @@ def best_match(source: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor
     k = min(CANDIDATES, len(source))
     found: list[torch.Tensor] = []
     differences: list[torch.Tensor] = []
-    per_block = max(1, _BLOCK // (len(source) + k * (1 + len(BLURS)) * grids[0][0].numel()))
+    versions = 1 + len(BLURS) + len(EXPORT_SIDES)  # of each candidate (:func:`_with_blurs`)
+    per_block = max(1, _BLOCK // (len(source) + k * versions * grids[0][0].numel()))
     for rows in torch.arange(len(target)).split(per_block):
         candidates = (signatures[1][rows] @ signatures[0].T).topk(k, dim=1).indices
         blurs = _with_blurs(grids[0][candidates.flatten()]).unflatten(0, candidates.shape)  # candidates only
@@ -69,11 +80,11 @@ def best_match(source: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor
 
 
 def resampled_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """The difference of a source image ``a`` and a target image ``b``, grey (``a``: ... x (1 +
-    len(BLURS)) x H x W, the image then its :data:`BLURS`; ``b``: ... x 1 x H x W; broadcast against
-    each other): the least of their :func:`shifted_difference` and of each blur of ``a``'s against
-    ``b``, over ``a``'s range, scaled by :data:`MAX_DIFFERENCE` / :data:`MAX_BLURRED_DIFFERENCE` (so
-    both pass at :data:`MAX_DIFFERENCE`)."""
+    """The difference of a source image ``a`` and a target image ``b``, grey (``a``: ... x V x H x W,
+    the image then its :data:`BLURS` and exports, :func:`_with_blurs`; ``b``: ... x 1 x H x W; broadcast
+    against each other): the least of their :func:`shifted_difference` and of each other version of
+    ``a``'s against ``b``, over ``a``'s range, scaled by :data:`MAX_DIFFERENCE` /
+    :data:`MAX_BLURRED_DIFFERENCE` (so both pass at :data:`MAX_DIFFERENCE`)."""
     sharp = a[..., :1, :, :]
     scale = sharp.amax((-2, -1)) - sharp.amin((-2, -1))
     weights = torch.tensor([1.0] + [MAX_DIFFERENCE / MAX_BLURRED_DIFFERENCE] * (a.shape[-3] - 1))
@@ -105,8 +116,23 @@ def _thumbnail(images: torch.Tensor, side: int) -> torch.Tensor:
 
 
 def _with_blurs(grid: torch.Tensor) -> torch.Tensor:
-    """Grey thumbnails (N x h x w), each followed by its :data:`BLURS` (N x (1 + len(BLURS)) x h x w)."""
-    return torch.stack([grid, *(gaussian_blur(grid, sigma) for sigma in BLURS)], 1)
+    """Grey thumbnails (N x h x w), each followed by its :data:`BLURS` and its area exports at
+    :data:`EXPORT_SIDES` decoded back (N x (1 + len(BLURS) + len(EXPORT_SIDES)) x h x w)."""
+    h, w = grid.shape[-2:]
+    exports = [_export_matrix(h, side) @ grid @ _export_matrix(w, side).T for side in EXPORT_SIDES]
+    return torch.stack([grid, *(gaussian_blur(grid, sigma) for sigma in BLURS), *exports], 1)
+
+
+def _export_matrix(size: int, fraction: float) -> torch.Tensor:
+    """``size x size``: a side exported at ``fraction`` of its pixels with a box filter (PIL's ``BOX``:
+    each new pixel the mean of the old pixels whose centres it covers), then decoded back by bilinear
+    interpolation (half-pixel centres, as an upload is decoded)."""
+    small = max(1, round(size * fraction))
+    centres = (2 * torch.arange(size) + 1) * small  # old pixel centres and new pixel edges, in 1 / (2 small)
+    edges = 2 * size * torch.arange(small + 1)[:, None]
+    covered = ((centres > edges[:-1]) & (centres <= edges[1:])).float()
+    up = functional.interpolate(torch.eye(small)[:, None], size=size, mode="linear", align_corners=False)
+    return up[:, 0].T @ (covered / covered.sum(1, keepdim=True))
 
 
 def _signature(grid: torch.Tensor) -> torch.Tensor:
