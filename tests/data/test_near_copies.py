@@ -18,7 +18,7 @@ from tests.data.data_formats import jpeg_bytes, png_bytes, write_zip
 from tlcore.cli import main
 from tlcore.data import harmonise, load_domain, shifts
 from tlcore.data import near_copies as near_copies_module
-from tlcore.data.near_copies import near_copies
+from tlcore.data.near_copies import EXPORT_SIDES, GRID, _export_matrix, near_copies
 from tlcore.views.run_tables import shared_note
 from tlcore.workspace import Workspace
 
@@ -193,3 +193,18 @@ def test_a_result_stored_before_near_copies_were_found_still_reads() -> None:
         "exact copies of source samples",
         "copies of source samples (10 exact, 30 near copies: re-encoded, resized or shifted)",
     )
+
+
+def test_the_export_matrix_is_pils_box_export_decoded_back_bilinearly() -> None:
+    """At every thumbnail side (to GRID) and export size, the matrix equals PIL's BOX resize then a
+    bilinear decode, on a random image: ties (an old centre on two new pixels' edge, 11 px at 6) included."""
+    rng = np.random.default_rng(0)
+    for size in range(2, GRID + 1):
+        image = rng.random((size, size), dtype=np.float32)
+        for fraction in EXPORT_SIDES:
+            small = max(1, round(size * fraction))
+            pil = np.array(Image.fromarray(image, mode="F").resize((small, small), Image.BOX))
+            decoded = functional.interpolate(torch.from_numpy(pil)[None, None], size=size, mode="bilinear")
+            matrix = _export_matrix(size, fraction)
+            exported = matrix @ torch.from_numpy(image) @ matrix.T
+            assert torch.allclose(exported, decoded[0, 0], atol=1e-5), (size, small)

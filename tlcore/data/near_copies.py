@@ -125,12 +125,16 @@ def _with_blurs(grid: torch.Tensor) -> torch.Tensor:
 
 def _export_matrix(size: int, fraction: float) -> torch.Tensor:
     """``size x size``: a side exported at ``fraction`` of its pixels with a box filter (PIL's ``BOX``:
-    each new pixel the mean of the old pixels whose centres it covers), then decoded back by bilinear
-    interpolation (half-pixel centres, as an upload is decoded)."""
+    each new pixel the mean of the old pixels whose centres it covers, an old centre on the edge of two
+    going where PIL's double arithmetic puts it, as its ``precompute_coeffs`` computes it), then decoded
+    back by bilinear interpolation (half-pixel centres, as an upload is decoded)."""
     small = max(1, round(size * fraction))
-    centres = (2 * torch.arange(size) + 1) * small  # old pixel centres and new pixel edges, in 1 / (2 small)
-    edges = 2 * size * torch.arange(small + 1)[:, None]
-    covered = ((centres > edges[:-1]) & (centres <= edges[1:])).float()
+    scale = size / small  # old pixels a new one spans
+    centres = ((torch.arange(small, dtype=torch.float64) + 0.5) * scale)[:, None]  # new pixels' centres
+    old = torch.arange(size, dtype=torch.float64)
+    window = (old >= (centres - scale / 2 + 0.5).floor()) & (old < (centres + scale / 2 + 0.5).floor())
+    distance = (old - centres + 0.5) * (1.0 / scale)  # old centre to new centre, in new pixels
+    covered = (window & (distance > -0.5) & (distance <= 0.5)).float()
     up = functional.interpolate(torch.eye(small)[:, None], size=size, mode="linear", align_corners=False)
     return up[:, 0].T @ (covered / covered.sum(1, keepdim=True))
 
