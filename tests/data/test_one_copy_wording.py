@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tlcore.cli import main
+from tlcore.data.overlap import SharedSamples
 from tlcore.explain.verdict import verdict
 from tlcore.views.run_tables import shared_note
 
@@ -48,4 +49,17 @@ def test_the_verdict_and_a_runs_note_of_one_copy_read_in_the_singular() -> None:
     assert shared_note({"shared_samples": by_ids}) == (
         "1 of the 12 target test samples it scored on is a source training sample, so its target accuracy "
         "reads too high (1 of its target's 60 samples is a source sample)"
+    )
+
+
+def test_one_sample_shared_by_ids_reads_in_the_singular() -> None:
+    """Two specs of one dataset sharing a single sample: the line says so as a run's note does."""
+    shared = SharedSamples(
+        base="mnist5k", shared=1, n_source=100, n_target=40, shared_test=1, n_test=8, shared_held_out=0,
+        n_source_val=20, seed=0, test_fraction=0.2, shifts=("", ""), fix=None,
+    )  # fmt: skip
+    assert shared.line() == (
+        "source and target share images of mnist5k: 1 of the target's 40 samples is a source sample, and 1 "
+        "of the 8 target test samples a run with seed 0 scores on is a source training sample, so its "
+        "target accuracy reads too high; to score transfer, take the target from other data"
     )

@@ -85,16 +85,18 @@ class SharedSamples:
     def _ids_text(self) -> str:
         """The line of samples found by id: each side's spec names the same samples."""
         head = f"source and target share {self._kind} of {self.base}: "
-        head += f"{of_target(self.shared, self.n_target)} are source samples"
+        are = "is a source sample" if self.shared == 1 else "are source samples"
+        head += f"{of_target(self.shared, self.n_target)} {are}"
         if self.shared == self.n_target:  # the target is source images (a constructed pair, say)
             head += f" ({self._shifts_text()})"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
             return f"{head}, though none of {tested} is a source training sample (both split alike)"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
+        training = "is a source training sample" if self.shared_test == 1 else "are source training samples"
         return (
-            f"{head}, and {self.shared_test} of {tested} are source training samples, so its target "
-            f"accuracy reads too high; to score transfer, {fix}"
+            f"{head}, and {self.shared_test} of {tested} {training}, so its target accuracy reads too high; "
+            f"to score transfer, {fix}"
         )
 
     def _copies_text(self) -> str:

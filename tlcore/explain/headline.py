@@ -66,7 +66,8 @@ def copies_first(headline: str, copied: tuple[int, int] | None) -> str:
     """``headline`` led by the overlap when ``copied`` (the target samples that are copies of source
     samples, found by content, and the target's samples) is at least :data:`COPIED` of the target, or
     any share when the headline finds no gap: a gap measured between source samples and their copies
-    is smaller than the real target's (:mod:`tlcore.data.overlap`)."""
+    is smaller than the real target's (:mod:`tlcore.data.overlap`). A headline that ends
+    :data:`NOTHING` then reads ``With them, no detectable gap ...``: the copies are still to fix."""
     if copied is None or not copied[0]:
         return headline
     copies, n = copied
