@@ -91,12 +91,11 @@ class SharedSamples:
             head += f" ({self._shifts_text()})"
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
-            return f"{head}, though none of {tested} is a source training sample (both split alike)"
+            return f"{head}, though none of {tested} {training_words(1, False)} (both split alike)"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
-        training = "is a source training sample" if self.shared_test == 1 else "are source training samples"
         return (
-            f"{head}, and {self.shared_test} of {tested} {training}, so its target accuracy reads too high; "
-            f"to score transfer, {fix}"
+            f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, False)}, so its "
+            f"target accuracy reads too high; to score transfer, {fix}"
         )
 
     def _copies_text(self) -> str:
@@ -108,18 +107,10 @@ class SharedSamples:
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
         if not self.shared_test:
-            return (
-                f"{head}, though none of {tested} is a copy of a source training sample; to measure "
-                f"transfer, {fix}"
-            )
-        copies = (
-            "is a copy of a source training sample"
-            if self.shared_test == 1
-            else "are copies of source training samples"
-        )
+            return f"{head}, though none of {tested} {training_words(1, True)}; to measure transfer, {fix}"
         return (
-            f"{head}, and {self.shared_test} of {tested} {copies}, so its target accuracy reads too high; to "
-            f"score transfer, {fix}"
+            f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, True)}, so its "
+            f"target accuracy reads too high; to score transfer, {fix}"
         )
 
     @property
@@ -196,6 +187,15 @@ def copies_words(shared: int, near: int) -> str:
         return f"{'a ' if shared == 1 else ''}near {copies} (re-encoded, resized or shifted)"
     exact = shared - near
     return f"copies of source samples ({exact} exact, {near} near copies: re-encoded, resized or shifted)"
+
+
+def training_words(shared_test: int, content: bool) -> str:
+    """What ``shared_test`` target test samples are, found by ``content`` or by ids: ``is a copy of a
+    source training sample``, ``are copies of source training samples``, ``is a source training
+    sample``, ``are source training samples``."""
+    if shared_test == 1:
+        return "is a copy of a source training sample" if content else "is a source training sample"
+    return "are copies of source training samples" if content else "are source training samples"
 
 
 def fix_text(

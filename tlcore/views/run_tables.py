@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from tlcore.adapt import stored_params
-from tlcore.data.overlap import copies_words
+from tlcore.data.overlap import copies_words, training_words
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
@@ -144,14 +144,9 @@ def shared_note(result: Mapping[str, Any]) -> str | None:
     target = f"{count} {'is' if shared['shared'] == 1 else 'are'} {are}"
     tested = f"the {shared['n_test']} target test samples it scored on"
     if not shared["shared_test"]:
-        one = "a copy of a source training sample" if copies else "a source training sample"
-        return f"{target}, though none of {tested} is {one}"
-    training = "copies of source training samples" if copies else "source training samples"
-    if shared["shared_test"] == 1:
-        training = "a copy of a source training sample" if copies else "a source training sample"
-    verb = "is" if shared["shared_test"] == 1 else "are"
-    tested = f"{shared['shared_test']} of {tested} {verb} {training}"
-    return f"{tested}, so its target accuracy reads too high ({target})"
+        return f"{target}, though none of {tested} {training_words(1, copies)}"
+    training = training_words(shared["shared_test"], copies)
+    return f"{shared['shared_test']} of {tested} {training}, so its target accuracy reads too high ({target})"
 
 
 def inflated(result: Mapping[str, Any]) -> bool:
