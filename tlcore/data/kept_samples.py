@@ -21,7 +21,6 @@ import numpy as np
 
 from tlcore.data.archive import member_parts
 from tlcore.data.tables import ID_COLUMNS, PARQUET, has_header, table_rows
-from tlcore.errors import TLError
 from tlcore.limits import Limits
 
 ROW_IDS = ID_COLUMNS[0]  # "id": the column a table whose ids are its data rows gets, read back as ids
@@ -31,10 +30,8 @@ def without_samples(
     path: Path, drop: Collection[str], limits: Limits, label: str, label_column: str | None = None
 ) -> bytes:
     """The bytes of the file at ``path`` (read as ``label``; a table's label column ``label_column``)
-    less the samples whose ids are in ``drop``. A folder is refused (zip it and upload it first)."""
+    less the samples whose ids are in ``drop`` (a file: its caller refuses a folder)."""
     suffix = path.suffix.lower()
-    if path.is_dir():
-        raise TLError(f"{label} is a folder: upload a .zip of it, then drop the copies from the upload")
     if suffix == ".zip":
         return _zip_without(path, set(drop))
     if suffix == ".npz":
