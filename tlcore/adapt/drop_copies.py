@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pair import pair_shared
+from tlcore.adapt.pair import target_copies
 from tlcore.data import harmonise
 from tlcore.data.catalog import SUFFIXES
+from tlcore.data.images import IMAGE_SUFFIXES
 from tlcore.data.kept_samples import without_samples
 from tlcore.data.overlap import base_dataset, copies_words, fix_text, of_target, split_fix
 from tlcore.data.spec import load_sides
@@ -32,22 +33,28 @@ NAMED = "-no-copies"  # what the proposed name adds to the target's
 
 @dataclass(frozen=True)
 class DroppedCopies:
-    """The upload written: its name, the spec reading it as the target was read, the target's samples
-    kept and dropped (``near`` of them near copies)."""
+    """The upload written: its name, the spec reading it as the target was read, the samples of the
+    target's file kept (``other_classes`` of them of classes the source lacks, which a pair's counts
+    leave out) and dropped (``near`` of them near copies)."""
 
     name: str
     spec: str
     kept: int
     dropped: int
     near: int
+    other_classes: int = 0
 
     def line(self) -> str:
         """One line: what was written, what it kept and dropped, how to use it."""
         kept = of_target(self.kept, self.kept + self.dropped)
+        if self.other_classes:
+            kept += f" kept ({self.other_classes} of them in classes the source lacks)"
+        else:
+            kept += " kept"
         use = f"; use it as {self.spec}" if self.spec != f"upload:{self.name}" else ""
         return (
-            f"stored as upload:{self.name}: {kept} kept, {self.dropped} dropped "
-            f"({copies_words(self.dropped, self.near)}){use}"
+            f"stored as upload:{self.name}: {kept}, {self.dropped} dropped as "
+            f"{copies_words(self.dropped, self.near)}{use}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +64,7 @@ class DroppedCopies:
             "kept": self.kept,
             "dropped": self.dropped,
             "near_copies": self.near,
+            "other_classes": self.other_classes,
             "text": self.line(),
         }
 
@@ -88,25 +96,28 @@ def drop_copies(
     upload ``name`` (blank or none: :func:`proposed_name`; without a suffix, the target's). Refused (a
     :class:`TLError`, nothing written): a built-in target, a pair of one base dataset (found by ids:
     other splits are the fix), a subsampled target (``n=``), a folder, a taken name or one of another
-    format than the target's, a pair sharing no samples, a target all copies."""
+    format than the target's or with a folder, a pair sharing no samples, a target all copies. The
+    copies are searched without a run's split, so a pair too small for one has them too."""
     spec = _droppable(source, target)
     name = _free_name(workspace, target, spec, name)
     cfg = AdaptConfig(source=source, target=target)
     src, tgt = load_sides(source, target, workspace, cfg.seed, allow_paths)
-    found = pair_shared(*harmonise(src, tgt), cfg)
-    if found is None:
+    paired = harmonise(src, tgt)
+    copies, near = target_copies(*paired)
+    if not copies:
         raise TLError(f"{target} shares no samples with {source}: nothing to drop")
-    if found.shared >= tgt.n_samples:
+    if len(copies) >= tgt.n_samples:
         raise TLError(
             f"all {tgt.n_samples} of {target}'s samples are copies of {source}'s: none would be left"
         )
     limits = limits or Limits.from_env()
     path = upload_path(workspace, spec.name) if spec.kind == "upload" else expand_path(spec.name)
     label_column = None if spec.label == NO_LABELS else spec.label
-    data = without_samples(path, set(found.copies), limits, target, label_column)
+    data = without_samples(path, set(copies), limits, target, label_column)
     stored = save_upload(workspace, name, data, limits, spec.label, drop_missing=spec.drop_missing)
     written = str(replace(spec, kind="upload", name=stored, root=None))
-    return DroppedCopies(stored, written, tgt.n_samples - found.shared, found.shared, found.near)
+    other = tgt.n_samples - paired[1].n_samples  # of classes the source lacks (:func:`harmonise`)
+    return DroppedCopies(stored, written, tgt.n_samples - len(copies), len(copies), near, other)
 
 
 def _droppable(source: str, target: str) -> DomainSpec:
@@ -135,12 +146,17 @@ def _droppable(source: str, target: str) -> DomainSpec:
 
 def _free_name(workspace: Workspace, target: str, spec: DomainSpec, name: str | None) -> str:
     """The upload name to write: ``name`` given the target's suffix when it has none, else
-    :func:`proposed_name`; a name of another format than the target's, or one taken, is refused."""
+    :func:`proposed_name`; a name with a folder, one of another format than the target's (a data file's
+    or an image's suffix), or one taken, is refused."""
     if name is None or not name.strip():
         return proposed_name(workspace, target)
+    if PurePosixPath(name.replace("\\", "/")).name != name or name.strip(".") == "":
+        raise TLError(
+            f"{name}: a name with a folder; give the copy a file name alone (it is stored among the uploads)"
+        )
     suffix = Path(spec.name).suffix.lower()
     given = PurePosixPath(name).suffix.lower()
-    if given not in SUFFIXES:
+    if given not in (*SUFFIXES, *IMAGE_SUFFIXES):
         name, given = f"{name}{suffix}", suffix
     if given != suffix:
         raise TLError(

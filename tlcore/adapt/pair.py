@@ -213,11 +213,28 @@ def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSampl
     by_content = base_dataset(cfg.source) != base_dataset(cfg.target)
     near = 0
     if by_content:
-        (source,) = _keyed([source], "source", repeats_count=False)
-        (target,), near = near_keyed([source], _keyed([target], "target", repeats_count=True))
+        source, target, near = _content_keyed(source, target)
     light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
     try:
         pair = split_pair(*light, cfg)
     except TLError:  # too few samples for the split
         return None
     return pair._shared(cfg, target_ids if by_content else None, near)
+
+
+def target_copies(source: Domain, target: Domain) -> tuple[tuple[str, ...], int]:
+    """The sample ids of a harmonised ``target``'s copies of ``source`` samples (exact and near, found
+    as :func:`pair_shared` finds them, with no split: a pair too small for a run's split has copies too)
+    and how many of them are near copies."""
+    keyed_source, keyed_target, near = _content_keyed(source, target)
+    source_keys = set(keyed_source.ids)
+    copies = tuple(i for i, key in zip(target.ids, keyed_target.ids, strict=True) if key in source_keys)
+    return copies, near
+
+
+def _content_keyed(source: Domain, target: Domain) -> tuple[Domain, Domain, int]:
+    """Both sides with content keys for ids (:func:`_keyed`), the target's near copies keyed as the
+    source images they copy (:func:`near_keyed`), and how many target samples are near copies."""
+    (source,) = _keyed([source], "source", repeats_count=False)
+    (target,), near = near_keyed([source], _keyed([target], "target", repeats_count=True))
+    return source, target, near

@@ -5,7 +5,7 @@ where the format carries them:
 * a ``.zip`` of images: every member but the dropped images, copied byte for byte (ids: member paths);
 * a table (CSV, TSV, Parquet): the kept rows; ids from an id column stay, and a table whose ids are its
   data rows gets an ``id`` column holding them (:data:`~tlcore.data.tables.ID_COLUMNS`), so the kept
-  rows keep their numbers;
+  rows keep their numbers (a table without a header gets one for it: :func:`_ided`);
 * an ``.npz``: the kept rows of ``X`` and ``y`` (ids: rows, numbered again from 0: the format has no
   place for others).
 """
@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from tlcore.data.archive import member_parts
 from tlcore.data.tables import ID_COLUMNS, PARQUET, has_header, table_rows
@@ -62,16 +63,33 @@ def _npz_without(path: Path, drop: set[str]) -> bytes:
 
 def _table_without(path: Path, drop: set[str], limits: Limits, label: str, label_column: str | None) -> bytes:
     """The table at ``path`` (CSV, TSV or Parquet, written as its suffix says) without the rows whose
-    ids are dropped; rows numbered as ids keep their numbers in a :data:`ROW_IDS` column (a table with
-    a header whose columns are not already so named)."""
-    frame, ids, from_column = table_rows(path, label, limits, label_column)
-    named = has_header(frame)
-    if not from_column and named and not any(str(c).lower() in ID_COLUMNS for c in frame.columns):
-        frame.insert(0, ROW_IDS, list(map(int, ids)))
+    ids are dropped; rows numbered as ids keep their numbers in a :data:`ROW_IDS` column (:func:`_ided`)."""
+    frame, ids, from_column, labels = table_rows(path, label, limits, label_column)
+    if not from_column:
+        frame = _ided(frame, ids, labels, label_column)
     kept = frame[[i not in drop for i in ids]]
     out = io.BytesIO()
     if path.suffix.lower() in PARQUET:
         kept.to_parquet(out, index=False)
     else:
-        kept.to_csv(out, index=False, header=named, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+        kept.to_csv(out, index=False, sep="\t" if path.suffix.lower() == ".tsv" else ",")
     return out.getvalue()
+
+
+def _ided(
+    frame: pd.DataFrame, ids: Sequence[str], labels: object | None, label_column: str | None
+) -> pd.DataFrame:
+    """``frame`` whose rows are numbered as ids with those numbers in a first :data:`ROW_IDS` column
+    (unless a column is so named). A table without a header gets one: ``id``, the label column
+    ``labels`` named as the spec names it (``label_column``, else ``label``, which the reader finds),
+    the feature columns left unnamed (empty fields: still taken by position)."""
+    if any(str(c).lower() in ID_COLUMNS for c in frame.columns):
+        return frame
+    if not has_header(frame):
+        frame = frame.set_axis(
+            [(label_column or "label") if c == labels else "" for c in frame.columns], axis=1
+        )
+    else:
+        frame = frame.copy()
+    frame.insert(0, ROW_IDS, list(map(int, ids)))
+    return frame

@@ -111,14 +111,16 @@ def read_table(
 
 def table_rows(
     path: Path, label: str, limits: Limits, label_column: str | None = None
-) -> tuple[pd.DataFrame, tuple[str, ...], bool]:
+) -> tuple[pd.DataFrame, tuple[str, ...], bool, object | None]:
     """The table as :func:`read_table` parses it (columns that hold nothing dropped), each row's sample
-    id as it gives them, and whether they come from an id column (else they are the data rows)."""
+    id as it gives them, whether they come from an id column (else they are the data rows), and the
+    column it reads the labels from (None: none)."""
     frame, _ = _frame(path, label, limits)
-    id_column = _id_column(frame, _label_column(frame, label, label_column))
+    labels = _label_column(frame, label, label_column)
+    id_column = _id_column(frame, labels)
     if id_column is None:
-        return frame, tuple(map(str, range(len(frame)))), False
-    return frame, _column_ids(frame[id_column], label, _first_line(path, frame)), True
+        return frame, tuple(map(str, range(len(frame)))), False, labels
+    return frame, _column_ids(frame[id_column], label, _first_line(path, frame)), True, labels
 
 
 def _without_missing(
