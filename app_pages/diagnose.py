@@ -7,8 +7,9 @@ import streamlit as st
 from app_support import copies_fix, diagnosis, display, engine, state
 from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
-from tlcore.diagnosis import describe_gap, gap_level
+from tlcore.diagnosis import gap_level
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
+from tlcore.explain.headline import gap_reading
 from tlcore.numbers import significant
 from tlcore.views import (
     class_gaps,
@@ -135,8 +136,10 @@ with display.errors_shown():
         help="2·(1 - 2·error) of a domain classifier: 0 = indistinguishable, 2 = fully separable.",
         width="content",
     )
-    level = gap_level(gap)
-    LEVEL_BOX[level](display.esc(describe_gap(report, "per_class" not in unread)), icon=":material/insights:")
+    copied = None if shared is None else shared.copied
+    reading, copies_lead = gap_reading(report, "per_class" not in unread, copied)
+    box = st.warning if copies_lead else LEVEL_BOX[gap_level(gap)]  # no "all clear" beside the copies
+    box(display.esc(reading), icon=":material/insights:")
     for note in diagnosis_report.pairing_notes(report):
         st.warning(display.esc(note), icon=":material/merge_type:")
     st.caption(

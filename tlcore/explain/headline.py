@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tlcore.data.overlap import of_target
-from tlcore.diagnosis import GapLevel
+from tlcore.diagnosis import GapLevel, GapReport, describe_gap
 from tlcore.explain.causes import Cause
 from tlcore.explain.findings import Finding
 
@@ -83,3 +83,12 @@ def copies_first(headline: str, copied: tuple[int, int] | None) -> str:
         f"{count[:1].upper()}{count[1:]} {what}: the gap measured here is smaller than the real target's; "
         f"remove {them} first. {headline}"
     )
+
+
+def gap_reading(report: GapReport, per_class: bool, copied: tuple[int, int] | None) -> tuple[str, bool]:
+    """The gap's reading (:func:`~tlcore.diagnosis.describe_gap`, ``per_class`` as it takes it) led by
+    the target's ``copied`` samples as the verdict's headline is (:func:`copies_first`: a gap measured
+    against copies), and whether they lead it."""
+    plain = describe_gap(report, per_class)
+    led = copies_first(plain, copied)
+    return led, led != plain
