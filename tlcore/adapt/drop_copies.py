@@ -95,9 +95,9 @@ def drop_copies(
     """Store ``target`` (an upload or a file) less its samples that are copies of ``source``'s as the
     upload ``name`` (blank or none: :func:`proposed_name`; without a suffix, the target's). Refused (a
     :class:`TLError`, nothing written): a built-in target, a pair of one base dataset (found by ids:
-    other splits are the fix), a subsampled target (``n=``), a folder, a taken name or one of another
-    format than the target's or with a folder, a pair sharing no samples, a target all copies. The
-    copies are searched without a run's split, so a pair too small for one has them too."""
+    other splits are the fix), a subsampled target (``n=``), a folder, a name taken, with a folder or of
+    another format than the target's, a pair sharing no samples, a target all copies. The copies are
+    searched without a run's split, so a pair too small for one has them too."""
     spec = _droppable(source, target)
     name = _free_name(workspace, target, spec, name)
     cfg = AdaptConfig(source=source, target=target)
