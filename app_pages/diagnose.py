@@ -258,6 +258,7 @@ with display.errors_shown():
                 explained,
                 label_shift=None if isinstance(shift, NeedsSourceOnlyModel) else shift,
                 shared=shared and shared.line(),
+                copied=copied,
             ),
             "the diagnosis report",
         ),

@@ -58,8 +58,11 @@ def test_diagnose_leads_its_verdict_with_the_targets_copies(
         f"Verdict: 20 of the target's 28 {LEAD} the real target's; remove them first. No detectable gap"
         in text
     )
+    # the gap's own reading leads with them too: no bare "No detectable gap" beside the verdict
+    led = f"{LEAD} the real target's; remove them first. No detectable gap"
+    assert text.count(led) == 2 and text.count("No detectable gap") == 2
     # the report says which copies and how to drop them, as the shared: line does
     page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", report.read_text())).split())
-    assert f"{LEAD} the real target's; remove them first." in page
+    assert page.count(led) == 2 and page.count("No detectable gap") == 2
     assert "Shared samples: the target repeats source images, found by content: 20 of the target's 28" in page
     assert "python -m tlcore data drop-copies drops them" in page

@@ -221,6 +221,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         n_permutations=args.permutations, max_test_samples=args.max_test_samples, seed=seed
     )
     source, target, shared = _pair(args, features, workspace, seed)
+    copied = None if shared is None else shared.copied
     model = source_only_model(features, args, workspace)
     # first: a model that cannot read the pair says so before the gap is measured
     shift = model if isinstance(model, NeedsSourceOnlyModel) else label_shift_of(model, workspace, target)
@@ -236,7 +237,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         shift=shift,
         specs=specs,
         device=device,
-        copied=None if shared is None else shared.copied,
+        copied=copied,
     )
     report, explanation = steps["findings"].value, steps.get("explanation")
     report = report if "umap" not in steps else replace(report, umap=steps["umap"].value)
@@ -245,7 +246,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None
     if args.report is not None:
         line = shared and shared.line(args.held_out)
-        write_report(args.report, diagnosis_report(report, explanation, label_shift=estimate, shared=line))
+        document = diagnosis_report(report, explanation, label_shift=estimate, shared=line, copied=copied)
+        write_report(args.report, document)
     unread = {} if explanation is None else explanation.unread(report)
     if args.json:
         print_json(
@@ -253,7 +255,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
             | {"shared_samples": shared and shared.to_dict(args.held_out)}
         )
         return 0
-    lines = format_report(report, explanation, estimate) + ([features.note] if features.note else [])
+    lines = format_report(report, explanation, estimate, copied) + ([features.note] if features.note else [])
     if shared:  # beside the pairing notes
         lines[lines.index("") : lines.index("")] = wrapped(shared.line(args.held_out), "  shared: ")
     reused = [name for name, step in steps.items() if step.reused]
@@ -313,13 +315,17 @@ def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
 
 
 def format_report(
-    report: GapReport, explanation: Explanation | None = None, estimate: LabelShiftEstimate | None = None
+    report: GapReport,
+    explanation: Explanation | None = None,
+    estimate: LabelShiftEstimate | None = None,
+    copied: tuple[int, int] | None = None,
 ) -> list[str]:
     """The text summary: what harmonising the pair changed, a small aligned table, per-class gaps
     and the plain-words reading (with the novel share after the fix the verdict reads it after); what
     a side of blank images voids (:meth:`~tlcore.explain.explanation.Explanation.unread`) says so; the
-    label-shift ``estimate`` says, with the labels a model predicted, whether to trust them."""
-    from tlcore.diagnosis import describe_gap  # noqa: PLC0415 - loads torch
+    label-shift ``estimate`` says, with the labels a model predicted, whether to trust them; the target's
+    ``copied`` samples lead the reading as they lead the verdict."""
+    from tlcore.explain.headline import gap_reading  # noqa: PLC0415 - loads torch
     from tlcore.views.class_gaps import class_gap_note, class_gap_rows  # noqa: PLC0415 - loads torch
     from tlcore.views.diagnosis_report import coverage_note, coverage_row, label_shift_row  # noqa: PLC0415 - loads torch
 
@@ -363,7 +369,7 @@ def format_report(
     else:
         lines += wrapped(report.per_class_note, "  per-class gaps skipped: ", "  ")
     steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
-    lines += ["", *wrapped(describe_gap(report, "per_class" not in unread))]
+    lines += ["", *wrapped(gap_reading(report, "per_class" not in unread, copied)[0])]
     if report.novelty is not None:
         lines += wrapped(coverage_note(report.novelty, explanation, report.feature_space))
     after = "" if explanation is None else explanation.describe_novelty_fix()

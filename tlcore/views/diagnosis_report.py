@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from tlcore.diagnosis import GapReport, describe_gap, gap_level, predictions_doubt
+from tlcore.diagnosis import GapReport, gap_level, predictions_doubt
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
+from tlcore.explain.headline import gap_reading
 from tlcore.explain.novelty_reading import explains_more, helpful_fixes
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
@@ -194,7 +195,10 @@ def _verdict_section(explanation: Explanation) -> Section:
 
 
 def _gap_sections(
-    report: GapReport, unread: dict[str, str], estimate: LabelShiftEstimate | None
+    report: GapReport,
+    unread: dict[str, str],
+    estimate: LabelShiftEstimate | None,
+    copied: tuple[int, int] | None,
 ) -> list[Section]:
     gap = report.gap
     rows = [
@@ -206,7 +210,7 @@ def _gap_sections(
         {"metric": "CORAL", "value": gap.coral, "reading": ""},
         {"metric": "proxy A-distance", "value": gap.a_distance, "reading": f"gap level: {gap_level(gap)}"},
     ]
-    note = describe_gap(report, "per_class" not in unread)
+    note, _ = gap_reading(report, "per_class" not in unread, copied)
     note += f" Features: {report.feature_space}, seed {report.settings.seed}."
     sections = [Section("Gap", note=note, table=rows, asides=pairing_notes(report))]
     if "per_class" in unread:
@@ -364,12 +368,14 @@ def diagnosis_report(
     *,
     label_shift: LabelShiftEstimate | None = None,
     shared: str | None = None,
+    copied: tuple[int, int] | None = None,
 ) -> str:
     """The whole HTML document (verdict first); at least one of ``report`` and ``explanation``; the
     label-shift estimate when a source-only model made one (not measured on a side of blank images:
     :meth:`~tlcore.explain.explanation.Explanation.unread`); ``shared``, the pair's shared-samples line
     (:meth:`~tlcore.data.overlap.SharedSamples.line`: which copies, how to drop them), beside the
-    pairing notes as ``diagnose`` prints it."""
+    pairing notes as ``diagnose`` prints it; ``copied`` (:attr:`~tlcore.data.overlap.SharedSamples.copied`)
+    leads the gap's reading as it leads the verdict (:func:`~tlcore.explain.headline.gap_reading`)."""
     if report is None and explanation is None:
         raise ValueError("a diagnosis report needs a gap report or an explanation")
     if report is not None:
@@ -379,7 +385,7 @@ def diagnosis_report(
     if explanation is not None:
         sections.append(_verdict_section(explanation))
     if report is not None:
-        gaps = _gap_sections(report, unread, label_shift)
+        gaps = _gap_sections(report, unread, label_shift, copied)
         if shared:
             gaps[0] = replace(gaps[0], asides=[*gaps[0].asides, f"Shared samples: {shared}"])
         sections += [*gaps, _coverage_section(report, explanation, unread)]
