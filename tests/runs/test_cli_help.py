@@ -36,6 +36,17 @@ def test_every_command_has_a_description_naming_its_actions() -> None:
             assert re.search(rf"\b{action}\b", parser.description), f"`{name} --help` omits {action}"
 
 
+def test_no_help_shows_docstring_markup() -> None:
+    def every(parser: argparse.ArgumentParser, name: str) -> list[tuple[str, str]]:
+        found = [(name, parser.format_help())]
+        for action, sub in subparsers(parser).items():
+            found += every(sub, f"{name} {action}")
+        return found
+
+    for name, text in every(build_parser(), "python -m tlcore"):
+        assert "``" not in text and ":func:" not in text and ":class:" not in text, f"`{name} --help`"
+
+
 @pytest.mark.parametrize("option", ["--executor", "--address", "--max-concurrent", "--cpus-per-trial"])
 def test_resume_names_the_sweeps_setting_as_the_one_default(option: str) -> None:
     text = option_help(command("sweeps", "resume"), option)

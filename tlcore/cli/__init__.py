@@ -33,6 +33,7 @@ class Command:
     actions: tuple[Command, ...] = ()
 
 
+DESCRIPTION = "tlstudio's engine: data, gap diagnosis, adaptation runs, sweeps, predictions and export"
 RUNS = "list, show, rank, cancel and delete adaptation runs, and see where their predictions moved (changes)"
 COMMANDS = (
     Command(
@@ -67,7 +68,11 @@ COMMANDS = (
         "MMD² with a permutation test, CORAL, proxy A-distance and per-class gaps of a domain pair",
         "tlcore.cli.diagnose:register",
     ),
-    Command("adapt", "train an adaptation run (see `methods` for the choices)", "tlcore.cli.adapt:register"),
+    Command(
+        "adapt",
+        "train an adaptation run, inline or --detach'ed (see `methods` for the choices)",
+        "tlcore.cli.adapt:register",
+    ),
     Command(
         "runs",
         RUNS,
@@ -110,7 +115,7 @@ COMMANDS = (
     ),
     Command(
         "sweep",
-        "run methods x hyper-parameters x seeds as one experiment (`sweeps` to follow it)",
+        "run methods x hyper-parameters x seeds as one experiment, here or on Ray (`sweeps` to follow it)",
         "tlcore.cli.sweep:register",
     ),
     Command(
@@ -153,7 +158,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser(loaded: Collection[str] | None = None) -> Parser:
     """The parser of every command whose ``adds`` is in ``loaded`` (None: every command); any other
     command is a stub that takes any arguments and sets ``stub`` to its ``adds``."""
-    parser = Parser(prog="python -m tlcore", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m tlcore", description=DESCRIPTION)
     parser.add_argument(
         "--workspace",
         default=None,

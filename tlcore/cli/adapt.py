@@ -33,7 +33,6 @@ from tlcore.workspace import Workspace
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``adapt``'s arguments."""
-    parser.description = __doc__.splitlines()[0]
     parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
     parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
     chosen = parser.add_mutually_exclusive_group()

@@ -29,7 +29,6 @@ CAP_VAR = env_var("max_diagnosis_cache_bytes")
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``cache``'s arguments."""
-    parser.description = __doc__.splitlines()[0]
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
         "--prune",

@@ -53,7 +53,6 @@ STORED_GAP = {"run": "gap_after", "baseline": "gap_before"}  # what a run stored
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``diagnose``'s arguments."""
-    parser.description = __doc__.splitlines()[0]
     parser.add_argument("--source", metavar="SPEC", help="source domain spec, e.g. mnist5k")
     parser.add_argument("--target", metavar="SPEC", help="target domain spec, e.g. digits")
     parser.add_argument(

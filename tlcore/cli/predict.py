@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``predict``'s arguments."""
-    parser.description = __doc__.splitlines()[0]
     parser.add_argument("run_id", metavar="RUN_ID", help="a done run (see `runs list`)")
     parser.add_argument(
         "--data",

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``sweep``'s arguments."""
-    parser.description = __doc__.splitlines()[0]
     parser.add_argument("--source", required=True, metavar="SPEC", help="source domain spec, e.g. mnist5k")
     parser.add_argument("--target", required=True, metavar="SPEC", help="target domain spec, e.g. digits")
     parser.add_argument(
