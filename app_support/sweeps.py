@@ -161,11 +161,8 @@ def follow(sweep_id: str) -> SweepSummary:
 
 
 def live_ids() -> list[str]:
-    """The ids of the queued and running sweeps, newest first; one whose driver is gone is closed
-    (``interrupted``) and left out."""
-    records = store().active()
-    closed = store().mark_stale(records)
-    return [record.id for record in records if record.id not in closed]
+    """The ids of the live sweeps, newest first (:meth:`~tlcore.runs.sweep_store.SweepStore.live`)."""
+    return [record.id for record in store().live()]
 
 
 def live_changed(live: list[str]) -> bool:
