@@ -284,13 +284,16 @@ if pages > 1:
         help=f"{sweeps.PAGE_SIZE} sweeps a page, newest first",
     )
 records = sweeps.page_of(find, int(page))
+offered = sweeps.listing(records, live_now)  # the live ones first, the pick last: whatever the filter
 if not records:
-    st.info(f"No sweep matches {display.esc(find)}.", icon=":material/search_off:")
-    live.idle_watch(partial(sweeps.live_changed, live_now))
-    st.stop()
-extra = sweeps.besides(records, live_now)  # live or picked, not on this page
-st.caption(sweeps.listed_line(total, find, int(page), len(records), len(extra)))
-by_id = {record.id: record for record in [*records, *extra]}
+    st.info(display.esc(sweeps.unmatched_line(find, offered, live_now)), icon=":material/search_off:")
+    st.button("Show every sweep", icon=":material/filter_alt_off:", on_click=state.newest_sweeps)
+    if not offered:
+        live.idle_watch(partial(sweeps.live_changed, live_now))
+        st.stop()
+else:
+    st.caption(sweeps.listed_line(total, find, int(page), records, live_now))
+by_id = {record.id: record for record in offered}
 sweeps.settle_chosen(by_id, records)
 labels = {i: sweeps.label(record) for i, record in by_id.items()}
 sweep_id = st.selectbox(

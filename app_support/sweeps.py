@@ -117,23 +117,44 @@ def page_of(find: str, page: int) -> list[SweepRecord]:
     return store().list(**args) if store().mark_stale(records) else records
 
 
-def listed_line(total: int, find: str, page: int, shown: int, besides: int) -> str:
-    """Which sweeps the picker lists: ``shown`` of page ``page`` of the ``total`` that ``find`` keeps,
-    then ``besides`` more (:func:`besides`)."""
+def listing(records: list[SweepRecord], live: list[str]) -> list[SweepRecord]:
+    """The sweeps the picker offers, in its order: the ``live`` ones first (newest first, whatever the
+    page or filter: where a user looks first, however old), then ``records`` (a page of them, newest
+    first) but those, then the one the user picked when it is neither (a pick outlives a visit to
+    another page or a filter)."""
+    on_page = {record.id: record for record in records}
+    picked = st.session_state.get(state.SWEEP_PICKED)
+    last = [picked] if picked is not None and picked not in on_page and picked not in live else []
+    first = [on_page.get(i) or store().get(i) for i in live]
+    return [*first, *(r for r in records if r.id not in live), *map(store().get, last)]
+
+
+def listed_line(total: int, find: str, page: int, records: list[SweepRecord], live: list[str]) -> str:
+    """Which sweeps the picker lists (:func:`listing`): page ``page`` of the ``total`` that ``find``
+    keeps (``records``), the ``live`` ones at the top and the user's pick at the bottom."""
     first = (page - 1) * PAGE_SIZE + 1
     matching = " matching" if find.strip() else ""
-    more = f", then {plural(besides, 'live or picked sweep')} not among them" if besides else ""
-    listed = f"{first} to {first + shown - 1} listed below"
-    return f"{plural(total, 'sweep')}{matching}, newest first: {listed}{more}."
+    listed = f"{first} to {first + len(records) - 1} listed below"
+    on_page = {record.id for record in records}
+    outside = sum(i not in on_page for i in live)
+    among = f" ({outside} not among them)" if 0 < outside < len(live) else " (not among them)" * bool(outside)
+    top = f", {_the_live(len(live))} at the top{among}" if live else ""
+    picked = st.session_state.get(state.SWEEP_PICKED)
+    bottom = ", the one you picked at the bottom (not among them)"
+    bottom *= picked is not None and picked not in on_page and picked not in live
+    return f"{plural(total, 'sweep')}{matching}, newest first: {listed}{top}{bottom}."
 
 
-def besides(records: list[SweepRecord], live: list[str]) -> list[SweepRecord]:
-    """The sweeps the picker offers besides ``records`` (a page of them): the ``live`` ones and the one
-    the user picked, whatever the page or filter, so a live sweep older than the newest
-    :data:`PAGE_SIZE` (one resumed) can be followed and a pick outlives a visit to another page."""
-    listed = {record.id for record in records}
-    wanted = [*live, st.session_state.get(state.SWEEP_PICKED)]
-    return [store().get(i) for i in dict.fromkeys(wanted) if i is not None and i not in listed]
+def unmatched_line(find: str, offered: list[SweepRecord], live: list[str]) -> str:
+    """What the page says when ``find`` keeps no sweep: which of them the picker lists all the same
+    (``offered``, :func:`listing`: the ``live`` ones and the user's pick)."""
+    which = [_the_live(len(live))] * bool(live) + ["the one you picked"] * (len(offered) > len(live))
+    listed = f"; {' and '.join(which)} {'is' if len(offered) == 1 else 'are'} listed below" if which else ""
+    return f"No sweep matches {find.strip()}{listed}."
+
+
+def _the_live(n: int) -> str:
+    return "the live one" if n == 1 else f"the {n} live ones"
 
 
 def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str | None:
@@ -143,12 +164,14 @@ def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str | N
 
 def settle_chosen(by_id: Mapping[str, SweepRecord], records: list[SweepRecord]) -> None:
     """Before the picker is drawn: the chosen sweep if the picker lists it (``by_id``), else the newest
-    of the sidebar's pair among ``records`` (:func:`newest_of_pair`), else the newest. The browser
+    of the sidebar's pair among ``records`` (:func:`newest_of_pair`), else the newest (the first
+    listed when the filter keeps none). The browser
     keeps the label it was sent with the chosen sweep and shows it while the chosen sweep stays the
     same, its options' new labels aside ("running" after the sweep ended): setting the chosen sweep
     again, when its label changed, sends it with the new one."""
     if st.session_state.get(state.SWEEP_CHOSEN) not in by_id:
-        st.session_state[state.SWEEP_CHOSEN] = newest_of_pair(records, state.pair()) or records[0].id
+        newest = records[0].id if records else next(iter(by_id))
+        st.session_state[state.SWEEP_CHOSEN] = newest_of_pair(records, state.pair()) or newest
     chosen = st.session_state[state.SWEEP_CHOSEN]
     if st.session_state.get(state.SWEEP_LABEL) != label(by_id[chosen]):
         st.session_state[state.SWEEP_CHOSEN] = chosen
@@ -161,11 +184,8 @@ def follow(sweep_id: str) -> SweepSummary:
 
 
 def live_ids() -> list[str]:
-    """The ids of the queued and running sweeps, newest first; one whose driver is gone is closed
-    (``interrupted``) and left out."""
-    records = store().active()
-    closed = store().mark_stale(records)
-    return [record.id for record in records if record.id not in closed]
+    """The ids of the live sweeps, newest first (:meth:`~tlcore.runs.sweep_store.SweepStore.live`)."""
+    return [record.id for record in store().live()]
 
 
 def live_changed(live: list[str]) -> bool:

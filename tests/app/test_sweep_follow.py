@@ -119,8 +119,34 @@ def test_a_resumed_sweep_older_than_the_newest_50_is_followed(
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert picker(at).value == ids[0] and auto_reruns == [2.0]
-    assert len(picker(at).options) == 51  # the newest 50, and the live one
+    # the live one at the top, where a user looks first; then the newest 50, in their order
+    assert picker(at).options == [label(store.get(i)) for i in [ids[0], *ids[:1:-1]]]
     (listed,) = [plain(c.value) for c in at.caption if "newest first" in c.value]
-    assert listed == (
-        "52 sweeps, newest first: 1 to 50 listed below, then 1 live or picked sweep not among them."
+    assert (
+        listed == "52 sweeps, newest first: 1 to 50 listed below, the live one at the top (not among them)."
     )
+
+
+def test_a_click_on_follow_after_its_progress_moved_still_follows(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    """The notice's button is keyed by its sweep: the click the browser sends for the button it shows
+    still reaches it after the sweep's progress moved the button's label (keyed by its label, the
+    rerun drew a new widget and the browser's click was lost)."""
+    ws = Workspace.resolve(workspace)
+    store = SweepStore(ws)
+    older, _ = ended(ws), ended(ws)
+    at = app("sweep")
+    picker(at).set_value(older).run()  # picked: the live one is offered, not followed
+    live = started_elsewhere(ws)
+    at.run()
+    (shown,) = follow_buttons(at)  # as the browser shows it
+    assert live in shown.key and plain(shown.label).endswith(", 0/2 done)")
+    row = driver.summary(ws, live).trials[0]
+    assert store.runs.start(store.runs.create(row.trial.config, sweep_id=live, trial_key=row.trial.key), 1)
+    at.run()  # the idle look: the label moved, the button (its widget id) stayed
+    (moved,) = follow_buttons(at)
+    assert plain(moved.label).endswith(", 0/2 done, 1 running)") and moved.id == shown.id
+    shown.click().run()  # the click on the label the browser still showed
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).value == live and not follow_buttons(at) and auto_reruns[-1] == 2.0

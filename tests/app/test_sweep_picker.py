@@ -79,3 +79,40 @@ def test_the_pickers_label_follows_the_stored_status_without_a_reload(app: OpenA
     assert " · running · " in running and picker(at).options == [running]
     assert picker(at).proto.set_value and picker(at).proto.raw_value == running  # sent with its new label
     assert picker(at).value == sweep_id
+
+
+def test_live_sweeps_lead_the_picker_and_outlast_a_filter_that_matches_nothing(
+    app: OpenApp, workspace: Path, auto_reruns: list[float]
+) -> None:
+    """The live sweep is listed first, the others newest first in their order; a filter that keeps
+    no sweep keeps it listed (and the user's pick), says so, and offers the way back."""
+    store = SweepStore(Workspace.resolve(workspace))
+    ids = many_sweeps(store, 3, SMALL_SOURCE, SMALL_TARGET)
+    for sweep_id in ids[1:]:
+        assert store.end(sweep_id, "cancelled", "cancelled on request")
+    store.claim(ids[0], os.getpid())  # the oldest runs (this live process drives it)
+    at = app("sweep")
+    assert not at.exception, [e.message for e in at.exception]
+    assert picker(at).options == [label(store.get(i)) for i in (ids[0], ids[2], ids[1])]
+    assert picker(at).value == ids[0] and auto_reruns[-1] == 2.0
+    assert listed(at) == "3 sweeps, newest first: 1 to 3 listed below, the live one at the top."
+
+    finder(at).set_value("usps").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(i.value) for i in at.info] == ["No sweep matches usps; the live one is listed below."]
+    assert picker(at).options == [label(store.get(ids[0]))] and picker(at).value == ids[0]
+    assert auto_reruns[-1] == 2.0  # still followed live
+
+    finder(at).set_value("").run()
+    picker(at).set_value(ids[1]).run()  # picked, then a filter that keeps none
+    finder(at).set_value("usps").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(i.value) for i in at.info] == [
+        "No sweep matches usps; the live one and the one you picked are listed below.",
+        "A sweep is live; the page stays on the one shown.",  # and offered (test_sweep_follow.py)
+    ]
+    assert picker(at).options == [label(store.get(i)) for i in (ids[0], ids[1])]
+    assert picker(at).value == ids[1]
+    next(b for b in at.button if b.label == "Show every sweep").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert finder(at).value == "" and picker(at).value == ids[1] and len(picker(at).options) == 3

@@ -14,6 +14,7 @@ from inline_executor import InlineExecutor
 
 from tests.sweeps.stored_sweeps import many_sweeps
 from tlcore.adapt.config import AdaptConfig
+from tlcore.cli import main
 from tlcore.errors import TLError
 from tlcore.runs import driver
 from tlcore.runs.executors import ExecutorSettings
@@ -120,6 +121,40 @@ def test_a_sweep_whose_driver_died_is_closed_as_interrupted(workspace: Workspace
     assert store.mark_stale() == [sweep_id]
     record = store.get(sweep_id)
     assert record.status == "interrupted" and f"driver process {dead.pid}" in record.error
+
+
+def test_a_queued_sweep_whose_launched_driver_died_is_not_live(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A launched driver is recorded at once: one that died before claiming its sweep leaves it
+    interrupted, for the page (``live``) and ``sweeps list`` alike; one still starting, or a sweep
+    just created (no driver yet), stays live."""
+    store = SweepStore(workspace)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    starting = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        died, waiting, fresh = (driver.create(workspace, sweep_spec()) for _ in range(3))
+        for sweep_id, process in ((died, dead), (waiting, starting)):
+            monkeypatch.setattr(driver, "start_detached", lambda *_, process=process: process)
+            driver.launch(workspace, sweep_id)
+        assert [store.get(i).pid for i in (died, waiting, fresh)] == [dead.pid, starting.pid, None]
+        assert [record.id for record in store.live()] == [fresh, waiting]
+        record = store.get(died)
+        assert record.status == "interrupted"
+        assert (
+            record.error == f"driver process {dead.pid} ended before starting the sweep (killed or crashed)"
+        )
+
+        later = driver.create(workspace, sweep_spec())  # its driver dies too: the CLI says the same
+        monkeypatch.setattr(driver, "start_detached", lambda *_: dead)
+        driver.launch(workspace, later)
+        assert main(["--workspace", str(workspace.root), "sweeps", "list", "--json"]) == 0
+        listed = {r["id"]: r["status"] for r in json.loads(capsys.readouterr().out)}
+        assert listed == {later: "interrupted", fresh: "queued", waiting: "queued", died: "interrupted"}
+    finally:
+        starting.kill()
+        starting.wait()
 
 
 class RunsUntilCtrlC(InlineExecutor):

@@ -174,16 +174,18 @@ def progress_line(state: SweepSummary) -> str:
 
 
 def launch(workspace: Workspace, sweep_id: str, *, worker: str | None = None) -> None:
-    """Drive the queued sweep in a background process (output in ``<workspace>/sweeps/<id>.log``)."""
+    """Drive the queued sweep in a background process (output in ``<workspace>/sweeps/<id>.log``),
+    recorded as its driver at once: one that dies before claiming the sweep leaves it not live."""
     store = SweepStore(workspace)
     store.get(sweep_id)
     log = workspace.subdir(LOG_FOLDER) / f"{sweep_id}.log"
     args = ["tlcore.runs.driver", str(workspace.root), sweep_id]
     try:
-        start_detached([*args, *(["--worker", worker] if worker else [])], log, workspace.root)
+        process = start_detached([*args, *(["--worker", worker] if worker else [])], log, workspace.root)
     except OSError as exc:
         store.end(sweep_id, "failed", f"could not start the driver process: {exc.strerror}")
         raise TLError(f"could not start a driver process for sweep {sweep_id}: {exc.strerror}") from exc
+    store.assign_pid(sweep_id, process.pid)
 
 
 def resume(workspace: Workspace, sweep_id: str, settings: ExecutorSettings | None = None) -> SweepRecord:

@@ -2,11 +2,14 @@
 ``sweeps`` table that :class:`~tlcore.runs.store.RunStore` migrates in; its trials are ordinary runs
 tagged with the sweep's id and their trial key (``RunStore.create(..., sweep_id=, trial_key=)``).
 
-A sweep is ``queued`` (created, no driver yet), ``running`` (a driver process works on it), then
+A sweep is ``queued`` (created, its driver not started or not working on it yet), ``running`` (a
+driver process works on it), then
 ``done`` (every trial ended: done or failed), ``cancelled``, ``failed`` (the driver could not go on,
 e.g. the Ray cluster was unreachable) or ``interrupted`` (its driver died). All but ``done`` resume
 with ``sweeps resume``; a done sweep resumes to nothing. Like runs, reads never write: a sweep whose
-driver is gone is closed as ``interrupted`` by :meth:`SweepStore.mark_stale`.
+driver is gone is closed as ``interrupted`` by :meth:`SweepStore.mark_stale`: a launched driver's
+process is recorded at once (:meth:`SweepStore.assign_pid`), so a queued sweep whose driver died
+before claiming it stops counting as live (:meth:`SweepStore.live`) as soon as it is looked at.
 """
 
 from __future__ import annotations
@@ -83,11 +86,14 @@ def find_filter(find: str) -> tuple[str, builtins.list[str]]:
 
 
 def stale_reason(record: SweepRecord, now: float) -> str | None:
-    """Why the active sweep ``record`` counts as driverless at unix time ``now``, or None."""
+    """Why the active sweep ``record`` counts as driverless at unix time ``now``, or None: its driver
+    process (recorded at launch, or by its claim) is gone, or it gave no sign of life for
+    :data:`STALE_AFTER` seconds (a queued sweep with no driver recorded, just created, has as long)."""
     if not record.active:
         return None
     if record.pid is not None and not pid_alive(record.pid):
-        return f"driver process {record.pid} ended without finishing the sweep (killed or crashed)"
+        what = "before starting the sweep" if record.status == "queued" else "without finishing the sweep"
+        return f"driver process {record.pid} ended {what} (killed or crashed)"
     silent = now - max(record.heartbeat or 0.0, record.updated)
     return f"no sign of life from the driver for {silent:.0f} s" if silent > STALE_AFTER else None
 
@@ -148,6 +154,18 @@ class SweepStore:
     def active(self) -> builtins.list[SweepRecord]:
         """The queued and running sweeps, newest first (a driverless one included: :meth:`mark_stale`)."""
         return self._select("WHERE status IN ('queued', 'running') ORDER BY created DESC, id DESC")
+
+    def live(self) -> builtins.list[SweepRecord]:
+        """The queued and running sweeps whose driver may still work on them, newest first: the
+        driverless ones are closed (:meth:`mark_stale`) and left out."""
+        records = self.active()
+        closed = self.mark_stale(records)
+        return [record for record in records if record.id not in closed]
+
+    def assign_pid(self, sweep_id: str, pid: int) -> bool:
+        """Record the driver process launched for the queued sweep (so its death before it claims the
+        sweep is noticed); False when it is no longer queued (claimed already, or cancelled)."""
+        return self._update(sweep_id, ("queued",), pid=pid)
 
     def claim(self, sweep_id: str, pid: int) -> SweepRecord:
         """Make process ``pid`` the driver of the queued sweep (``running``); a sweep that is not
