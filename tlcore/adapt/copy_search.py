@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,7 @@ from tlcore.data.near_copies import near_copies
 FOLDER = ("cache", "near-copies")  # inside the workspace
 MEMO_ENTRIES = 8  # pairs whose search a process keeps (the least recently used goes first)
 _MEMO: OrderedDict[str, dict[str, str]] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def near_originals(sources: Sequence[Domain], whole: Domain, folder: Path | None = None) -> dict[str, str]:
@@ -42,16 +44,18 @@ def near_originals(sources: Sequence[Domain], whole: Domain, folder: Path | None
     content a key names (:func:`is_token`: a constant image, or one the source repeats, is no one's
     original). Memoised in the process and, with ``folder`` (a workspace's :data:`FOLDER`), stored there."""
     key = search_key(sources, whole)
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        return _MEMO[key]
+    with _LOCK:  # the app's sessions share the process
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
     found = _read(folder, key)
     if found is None:
         found = _search(sources, whole)
         _write(folder, key, found)
-    _MEMO[key] = found
-    while len(_MEMO) > MEMO_ENTRIES:
-        _MEMO.popitem(last=False)
+    with _LOCK:
+        _MEMO[key] = found
+        while len(_MEMO) > MEMO_ENTRIES:
+            _MEMO.popitem(last=False)
     return found
 
 
