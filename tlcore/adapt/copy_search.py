@@ -60,7 +60,7 @@ def near_originals(sources: Sequence[Domain], whole: Domain, folder: Path | None
 
 
 def is_token(key: str) -> bool:
-    """Whether ``key`` is a token (content that names no one sample, :func:`tlcore.adapt.pair.near_keyed`)
+    """Whether ``key`` is a token (content that names no one sample, :func:`tlcore.adapt.pair._keyed`)
     rather than a content key."""
     return ":" in key
 
