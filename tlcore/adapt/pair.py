@@ -12,14 +12,15 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import torch
 
 from tlcore.adapt.checks import check_labels
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.copy_search import FOLDER, near_originals
 from tlcore.data import harmonise, train_test_split
 from tlcore.data.domain import Domain
-from tlcore.data.near_copies import near_copies
 from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, copied_samples, shared_samples
 from tlcore.data.spec import load_sides
 from tlcore.errors import TLError
@@ -47,7 +48,8 @@ class RunPair:
     ``target`` is the whole harmonised target domain before the split (a run's stored predictions
     cover it, in its order, so runs with other seeds or test fractions share them sample by sample).
     ``key``: the config values it was split for (:func:`split_pair`), None for a pair built by hand;
-    ``loaded_in``: the wall seconds :func:`load_run_pair` took to load it (0 for a pair split by hand)."""
+    ``loaded_in``: the wall seconds :func:`load_run_pair` took to load it (0 for a pair split by hand);
+    ``cache``: the workspace's folder its search for near copies is stored in (None: none)."""
 
     source_train: Domain
     source_val: Domain
@@ -56,6 +58,7 @@ class RunPair:
     target: Domain
     key: PairKey | None = None
     loaded_in: float = field(default=0.0, compare=False)
+    cache: Path | None = field(default=None, compare=False)
     _found: dict[PairKey, tuple[SharedSamples | None, float]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )  # :meth:`shared`, found once per key, and the wall seconds its search took
@@ -89,7 +92,7 @@ class RunPair:
             return self._shared(cfg)
         sources = _keyed((self.source_train, self.source_val), "source", repeats_count=False)
         targets = _keyed((self.target_test, self.target), "target", repeats_count=True)
-        (target_test, target), near = near_keyed(sources, targets)
+        (target_test, target), near = near_keyed(sources, targets, self.cache)
         keyed = RunPair(*sources, self.target_train, target_test, target)
         return keyed._shared(cfg, self.target.ids, near)
 
@@ -121,47 +124,37 @@ def _keyed(parts: Sequence[Domain], side: str, *, repeats_count: bool) -> list[D
     """One side's ``parts`` with their samples' content keys for ids. A key that names no one sample
     becomes a token that matches nothing: a constant sample's (a blank image, a row of one value, alike
     on any two sides by chance), and unless ``repeats_count`` (the source: False), content the side
-    itself repeats (a table of a few discrete columns repeats rows without any copying)."""
+    itself repeats (a table of a few discrete columns repeats rows without any copying). A token names
+    its side and content (``source:<key>``), so one content is one token however the side is split."""
     keys = [content_keys(part.X) for part in parts]
     seen = Counter(key for part_keys in keys for key in part_keys)
     keyed = []
-    for j, (part, part_keys) in enumerate(zip(parts, keys, strict=True)):
+    for part, part_keys in zip(parts, keys, strict=True):
         flat = part.X.reshape(len(part.X), -1)
         constant = (flat == flat[:, :1]).all(1).tolist()
         ids = tuple(
-            f"{side}{j}:{i}" if constant[i] or (seen[key] > 1 and not repeats_count) else key
+            f"{side}:{key}" if constant[i] or (seen[key] > 1 and not repeats_count) else key
             for i, key in enumerate(part_keys)
         )
         keyed.append(replace(part, ids=ids))
     return keyed
 
 
-def near_keyed(sources: Sequence[Domain], targets: Sequence[Domain]) -> tuple[list[Domain], int]:
+def near_keyed(
+    sources: Sequence[Domain], targets: Sequence[Domain], folder: Path | None = None
+) -> tuple[list[Domain], int]:
     """The keyed (:func:`_keyed`) ``targets`` (of images; the last the whole target, the others parts of
-    it) with each near copy of a source image (:func:`~tlcore.data.near_copies.near_copies`) keyed as
-    that image, and how many of the whole target's samples are near copies. Only target content no
-    source sample holds is searched, and only source content a key names (a constant image, or one the
-    source repeats, is no one's original); feature vectors are left as they are (no rule tells a near
-    copy of a row from a like row)."""
+    it) with each near copy of a source image keyed as that image, and how many of the whole target's
+    samples are near copies. The near copies are searched between the whole source (``sources``, its
+    parts) and the whole target once per pair of contents (:func:`~tlcore.adapt.copy_search.near_originals`,
+    stored in ``folder`` when given); feature vectors are left as they are (no rule tells a near copy
+    of a row from a like row)."""
     whole = targets[-1]
     if not whole.is_image:
         return list(targets), 0
-    source_ids = [i for part in sources for i in part.ids]
-    exact = set(source_ids)
-    searched = [j for j, key in enumerate(whole.ids) if key not in exact and not _token(key)]
-    originals = near_copies(torch.cat([part.X for part in sources]), whole.X[searched]).tolist()
-    keyed = {
-        whole.ids[j]: source_ids[m]
-        for j, m in zip(searched, originals, strict=True)
-        if m >= 0 and not _token(source_ids[m])
-    }
+    keyed = near_originals(sources, whole, folder)
     renamed = [replace(part, ids=tuple(keyed.get(i, i) for i in part.ids)) for part in targets]
     return renamed, sum(i in keyed for i in whole.ids)
-
-
-def _token(key: str) -> bool:
-    """Whether ``key`` is a :func:`_keyed` token (content that names no one sample) rather than a key."""
-    return ":" in key
 
 
 def load_run_pair(
@@ -175,7 +168,8 @@ def load_run_pair(
     source, target = load_sides(cfg.source, cfg.target, workspace, cfg.seed)
     check_labels(cfg, needs_target_labels, source.labelled, target.labelled)
     pair = split_pair(*harmonise(source, target), cfg)
-    return replace(pair, loaded_in=time.perf_counter() - started)
+    cache = None if workspace is None else workspace.inside(*FOLDER)
+    return replace(pair, loaded_in=time.perf_counter() - started, cache=cache)
 
 
 def run_pair(
