@@ -1,7 +1,7 @@
 """A run's gap compares the two domains embedded by one model. AdaBN scores each domain with its own
 BatchNorm statistics; measured so, the proxy A-distance tells apart two samples of one distribution
-(each domain's features lie on their own affine subspace), so the gap after embeds both with the
-adapted model."""
+(each domain's own affine map puts its features apart along directions in which neither varies), so
+the gap after embeds both with the adapted model."""
 
 import io
 

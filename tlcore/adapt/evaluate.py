@@ -11,10 +11,12 @@ with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID 
 UMAP comes from :func:`tlcore.features.umap_projection`. The gap, the UMAP and the validators' domain
 classifier embed both domains with the one model: after a transform that gives a source model (AdaBN's
 source statistics) that model scores the source (accuracy, the validators' source probabilities), but
-the features compared are the run's model's. Two embeddings put the domains apart by themselves: the
-bottleneck's BatchNorm reads a lower-dimensional linear image, each domain normalised by its own
-statistics lies on its own affine subspace, and a linear domain classifier tells the two apart even when
-both domains are draws from one distribution.
+the features compared are the run's model's. Two embeddings put the domains apart by themselves: each
+domain's BatchNorm statistics map its features by their own per-channel affine map, the features fill a
+thin part of the bottleneck's space (its linear layer's image has at most as many dimensions as its
+input; a table's samples vary in as many as it has columns), so the two images lie apart along
+directions in which neither varies, and a linear domain classifier tells them apart even when both
+domains are draws from one distribution.
 """
 
 from __future__ import annotations
