@@ -273,12 +273,12 @@ def predictions(source: str, target: str, run_id: str) -> tuple[np.ndarray, np.n
 
 def feature_space(features: str) -> str | nn.Module:
     """The feature space ``features`` names: ``"raw"``, or the models of the run of that id
-    (:func:`~tlcore.runs.source_only.run_feature_models`: each domain as the run scored it)."""
+    (:func:`~tlcore.runs.source_only.run_feature_models`: both domains embedded by the run's model)."""
     return "raw" if features == "raw" else _feature_models(str(workspace().root), features)[0]
 
 
 def feature_note(features: str) -> str:
-    """Why the run ``features`` names cannot embed each domain as it scored it (an AdaBN run stored
+    """Why the run ``features`` names cannot predict its source as it scored it (an AdaBN run stored
     before its source statistics were kept); empty for raw features and every other run."""
     return "" if features == "raw" else _feature_models(str(workspace().root), features)[1]
 

@@ -155,13 +155,14 @@ def pair_features(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, str]:
     """Source features, target features, target logits (models only) and the space's name:
     ``"raw"`` (:func:`raw_features`) or a model returning ``(logits, features)`` (:func:`model_outputs`;
-    :class:`DomainModels`: its ``source`` embeds the source, its ``target`` the target)."""
+    of a :class:`DomainModels` its ``target`` embeds both domains, as a run's gap is measured:
+    :mod:`tlcore.adapt.evaluate` says why)."""
     if isinstance(features, nn.Module):
-        source_model, model = domain_models(features)
+        model = domain_models(features)[1]
         problem = misfit(target, _input_shape(model, target), (), "the model")
         if problem:
             raise TLError(f"the model cannot embed the pair: {problem}")
-        _, Fs = model_outputs(source_model, source.X, device=device)
+        _, Fs = model_outputs(model, source.X, device=device)
         logits, Ft = model_outputs(model, target.X, device=device)
         return Fs, Ft, logits, "model"
     if features != "raw":

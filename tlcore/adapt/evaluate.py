@@ -7,10 +7,16 @@ split (its labels are used for scoring, never for training). The validators
 target train split; the stored target probabilities cover the whole harmonised target domain. The gap is
 :func:`tlcore.metrics.gap.measure_gap` of the penultimate features of the source-only baseline
 ("before") and the adapted model ("after") under the default :class:`~tlcore.diagnosis_settings.GapSettings`
-with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures
-(after a transform that gives a source model, e.g. AdaBN, the source side is that model's: the run's
-checkpoint keeps it, :func:`tlcore.runs.source_only.run_feature_models`); UMAP comes from
-:func:`tlcore.features.umap_projection`.
+with the run's seed, exactly what ``python -m tlcore diagnose --features run:ID --held-out`` measures;
+UMAP comes from :func:`tlcore.features.umap_projection`. The gap, the UMAP and the validators' domain
+classifier embed both domains with the one model: after a transform that gives a source model (AdaBN's
+source statistics) that model scores the source (accuracy, the validators' source probabilities), but
+the features compared are the run's model's. Two embeddings put the domains apart by themselves: each
+domain's BatchNorm statistics map its features by their own per-channel affine map, the features fill a
+thin part of the bottleneck's space (its linear layer's image has at most as many dimensions as its
+input; a table's samples vary in as many as it has columns), so the two images lie apart along
+directions in which neither varies, and a linear domain classifier tells them apart even when both
+domains are draws from one distribution.
 """
 
 from __future__ import annotations
@@ -135,11 +141,13 @@ def evaluate_model(
     """Scores, gap (:meth:`~tlcore.metrics.gap.Gap.to_dict`) and UMAP of one model on the held-out
     source validation and target test splits, its validators (source validation split, unlabelled
     target train split) and its probabilities on the whole target domain. ``source_model`` (default
-    ``model``) gives the source outputs: the model a transform meant for the source domain
+    ``model``) gives the source logits: the model a transform meant for the source domain
     (:class:`~tlcore.methods.context.TransformOutcome`, e.g. AdaBN's source statistics); every target
-    output is ``model``'s."""
+    output and every feature (gap, UMAP, validators' domain classifier) is ``model``'s."""
     source, target = pair.source_val, pair.target_test
-    logits_s, Fs = model_outputs(model if source_model is None else source_model, source.X, device=device)
+    logits_s, Fs = model_outputs(model, source.X, device=device)  # Fs: both domains embedded by ``model``
+    if source_model is not None:
+        logits_s = model_outputs(source_model, source.X, device=device)[0]
     logits_t, Ft = model_outputs(model, target.X, device=device)
     pred_s, pred_t = logits_s.argmax(1), logits_t.argmax(1)
     description: dict[str, Any] = {

@@ -1,13 +1,15 @@
 """Which models a diagnosis in a feature space reads, the one rule behind ``python -m tlcore diagnose
---features`` and the app's Diagnose page: a run's models for its features, each domain embedded as the
-run scored it, and the source-only model that reads the target's class proportions.
+--features`` and the app's Diagnose page: a run's models, each domain predicted as the run scored it,
+and the source-only model that reads the target's class proportions.
 
 A transform may score the source with another model than the target
 (:class:`~tlcore.methods.context.TransformOutcome`: AdaBN, each domain with its own
 batch-normalisation statistics); the run's checkpoint keeps what that model changes
-(:func:`tlcore.models.save_checkpoint`), so ``diagnose --features run:ID --held-out`` reproduces the
-run's stored gap after. AdaBN runs stored before 2026-12-05 kept only the target statistics: both
-domains are embedded with them, and a note says so.
+(:func:`tlcore.models.save_checkpoint`), so the source's predictions are the run's. The features embed
+both domains with the run's model, as the run's gap does (:mod:`tlcore.adapt.evaluate`), so
+``diagnose --features run:ID --held-out`` reproduces the run's stored gap after. AdaBN runs stored
+before 2026-12-05 kept only the target statistics: their source is predicted with them, and a note
+says so.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ def run_feature_models(store: RunStore, run_id: str) -> tuple[nn.Module, str]:
     if not set(store.get(run_id).method.split("+")) & set(SOURCE_MODEL_TRANSFORMS):
         return model, ""
     return model, (
-        f"run {run_id} was stored before AdaBN runs kept their source statistics: both domains are "
-        "embedded with its target-statistics model, unlike the run's own source scores"
+        f"run {run_id} was stored before AdaBN runs kept their source statistics: its source samples "
+        "are predicted with its target statistics, unlike the run's own source scores"
     )
 
 
