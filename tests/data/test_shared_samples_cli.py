@@ -4,13 +4,19 @@ split they are of, the fix and the line the text prints) and in ``diagnose --hel
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 
+from tests.data.data_formats import copied_digit_zips
+from tests.data.test_drop_copies import mnist_digits
+from tlcore.adapt import copy_search
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.copy_search import FOLDER
 from tlcore.adapt.pair import load_run_pair
 from tlcore.cli import main
+from tlcore.runs import driver, estimate_start, probe
 from tlcore.workspace import Workspace
 
 SOURCE, TARGET = "mnist5k:n=400", "mnist5k:n=200,rotate=30"  # the target: 200 source images, rotated
@@ -133,3 +139,34 @@ def test_a_table_repeating_source_rows_under_another_name_is_found_by_content(
     assert "  shared: the target repeats source samples, found by content: 12 of the target's 30" in (
         capsys.readouterr().out
     )
+
+
+def test_a_sweep_says_what_its_pair_shares_before_it_starts_and_leaves_the_search_to_its_trials(
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """As ``adapt`` does, the line before the estimate and the key in ``--json`` (the first trial's
+    splits); the near copies' search is stored in the workspace, where the trials' processes read it
+    (the sweep said nothing, and each trial searched)."""
+    launched: list[str] = []
+    monkeypatch.setattr(driver, "launch", lambda _, sweep_id: launched.append(sweep_id))
+    monkeypatch.setattr(
+        probe, "measure", lambda *_: {"single": [0.1], "paired": [0.3], "forward_per_sample": 0.001}
+    )
+    monkeypatch.setattr(estimate_start, "measure_start", lambda _: 1.0)
+    source, target, _ = copied_digit_zips(tmp_path, *mnist_digits())
+    pair = ("--source", str(source), "--target", str(target), "--seed", "2")
+    adapt = cli(workspace, capsys, "adapt", *pair, "--epochs", "1", "--estimate", "--json")["shared_samples"]
+    searches = list(workspace.inside(*FOLDER).glob("*"))
+    assert len(searches) == 1  # adapt's own check stored it
+    searches[0].unlink()
+    monkeypatch.setattr(copy_search, "_MEMO", OrderedDict())  # as in the sweep's own process
+    sweep = ["sweep", *pair[:4], "--seeds", "2", "--methods", "dann", "--epochs", "1", "--detach"]
+    assert main(["--workspace", str(workspace.root), *sweep]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith("shared: the target repeats source images, found by content: 20 of the target's 28")
+    assert out.index("shared: ") < out.index("estimated: ") < out.index(f"sweep {launched[0]} started")
+    assert len(list(workspace.inside(*FOLDER).glob("*"))) == 1  # searched once more, for the trials
+    assert cli(workspace, capsys, *sweep, "--json")["shared_samples"] == adapt

@@ -87,10 +87,15 @@ def run(args: argparse.Namespace) -> int:
     pair = load_run_pair(first, workspace)
     check_networks(spec, pair.source_train.shape)
     batch = estimate(spec, settings, workspace, {first.test_fraction: pair})
+    # said before the estimate, as adapt says it (its first trial's splits); searched here, the
+    # trials read the search from the workspace's cache (:mod:`tlcore.adapt.copy_search`)
+    shared = pair.shared(first)
     if not args.json:
-        print("\n".join(wrapped(batch.text(), "estimated: ", "  ")), flush=True)
+        lines = wrapped(shared.line(), "shared: ", "  ") if shared else []
+        print("\n".join(lines + wrapped(batch.text(), "estimated: ", "  ")), flush=True)
     sweep_id = driver.create(workspace, spec, settings)
-    return run_sweep(args, workspace, sweep_id, {"estimate": batch.to_dict()})
+    found = {"shared_samples": shared and shared.to_dict()}
+    return run_sweep(args, workspace, sweep_id, {"estimate": batch.to_dict()} | found)
 
 
 def estimate(
