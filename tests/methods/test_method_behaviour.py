@@ -215,14 +215,15 @@ REAL_PAIR = {"source": "mnist5k:n=2000", "target": "digits", "epochs": 3, "seed"
     "methods",
     [RECOMMENDED.methods, ("dan", "im"), ("dann", "im"), ("cdan", "im"), ("mcc", "im"), ("coral",)],
 )
-def test_real_pair_compositions_beat_source_only_and_close_the_gap(methods, real_cache):
+def test_real_pair_compositions_beat_source_only_and_close_the_gap(methods, real_cache, loaded_pair):
     """On mnist5k -> digits each alignment term in the default composition (term + information
     maximisation) and closed-form CORAL beat source-only; the trained alignments lower the MMD².
 
     Alone, at this 3-epoch budget, deep_coral / dan / dann move target accuracy by only a point or
     two either way on this pair (measured), so the real pair pins the compositions users run.
     """
-    result = run_adaptation(AdaptConfig(methods=methods, **REAL_PAIR), baseline_cache=real_cache)
+    cfg = AdaptConfig(methods=methods, **REAL_PAIR)
+    result = run_adaptation(cfg, baseline_cache=real_cache, pair=loaded_pair(cfg))
     assert result.status == "done"
     assert result.target_accuracy > result.source_only_accuracy + 0.02
     if methods != ("coral",):  # closed-form CORAL keeps the baseline's features: its gap is unchanged
@@ -230,9 +231,9 @@ def test_real_pair_compositions_beat_source_only_and_close_the_gap(methods, real
 
 
 @pytest.mark.slow
-def test_real_pair_finetuning_with_k_labels_beats_source_only(real_cache):
+def test_real_pair_finetuning_with_k_labels_beats_source_only(real_cache, loaded_pair):
     cfg = AdaptConfig(methods=("finetune",), target_labels=5, **REAL_PAIR)
-    result = run_adaptation(cfg, baseline_cache=real_cache)
+    result = run_adaptation(cfg, baseline_cache=real_cache, pair=loaded_pair(cfg))
     assert result.info["n_target_labels"] == 50
     assert result.target_accuracy > result.source_only_accuracy + 0.05
 

@@ -182,11 +182,11 @@ def ctx_tail(ctx: WeightsContext) -> tuple:
 @pytest.mark.parametrize(
     "method", [s.name for s in list_methods()] + ["domain_weights+deep_coral+im", "cdan+fixmatch"]
 )
-def test_every_method_runs_on_a_small_shifted_task(method, cache):
+def test_every_method_runs_on_a_small_shifted_task(method, cache, loaded_pair):
     methods = parse_methods(method)
     labels = 3 if any(get_method(name).needs_target_labels for name in methods) else 0  # else refused
     cfg = AdaptConfig(methods=methods, target_labels=labels, **SMALL)
-    result = run_adaptation(cfg, baseline_cache=cache)
+    result = run_adaptation(cfg, baseline_cache=cache, pair=loaded_pair(cfg))
     assert result.status == "done", result.reason
     payload = json.loads(json.dumps(result.to_dict()))
     assert "model" not in payload and payload["config"]["methods"] == list(cfg.methods)
@@ -234,9 +234,9 @@ def test_baseline_is_cached_on_disk_and_reused(tmp_path):
     assert second.gap_before == first.gap_before and second.umap_before == first.umap_before
 
 
-def test_finetune_head_mode_keeps_the_source_backbone(cache):
+def test_finetune_head_mode_keeps_the_source_backbone(cache, loaded_pair):
     cfg = AdaptConfig(methods=("finetune",), params={"finetune": {"mode": "head"}}, target_labels=2, **SMALL)
-    result = run_adaptation(cfg, baseline_cache=cache)
+    result = run_adaptation(cfg, baseline_cache=cache, pair=loaded_pair(cfg))
     assert result.status == "done" and result.info["n_target_labels"] == 20
     baseline = cache.get(baseline_key(cfg, pick_device().type)).model
     for name, value in baseline.backbone.state_dict().items():
@@ -313,10 +313,10 @@ def test_methods_cli_lists_every_method_as_json(capsys):
     assert "deep_coral" in out and "features=model [model|raw]" in out
 
 
-def test_a_loss_that_turns_infinite_fails_the_run_with_its_reason(cache):
+def test_a_loss_that_turns_infinite_fails_the_run_with_its_reason(cache, loaded_pair):
     weight = 1e39  # finite (an infinite weight is refused), beyond float32's 3.4e38: the loss overflows
     cfg = AdaptConfig(methods=("dann",), params={"dann": {"weight": weight}}, **SMALL)
-    result = run_adaptation(cfg, baseline_cache=cache)
+    result = run_adaptation(cfg, baseline_cache=cache, pair=loaded_pair(cfg))
     assert result.status == "failed"
     assert result.reason.startswith("adapt: loss") and "epoch 1, step 0" in result.reason
     assert result.model is None and result.target_accuracy is None

@@ -18,6 +18,8 @@ from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 RESULT = {"target_accuracy": 0.875, "source_only_accuracy": 0.75}
+# the adapt commands' pair (stand-in workers): small, as adapt searches it for shared samples first
+SOURCE, TARGET = "mnist5k:n=300", "digits:n=200"
 
 
 def _done(store: RunStore, run_id: str) -> None:
@@ -98,7 +100,7 @@ def test_adapt_names_the_run_it_repeats_on_stderr_and_still_runs(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:quick")
-    argv = ["--workspace", str(workspace.root), "adapt", "--source", "mnist5k", "--target", "digits"]
+    argv = ["--workspace", str(workspace.root), "adapt", "--source", SOURCE, "--target", TARGET]
     argv += ["--method", "source_only", "--epochs", "2", "--seed", "5", "--json"]
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)["run_id"]
@@ -117,8 +119,8 @@ def test_adapt_detach_names_a_queued_repeat(
 ) -> None:
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:quick")
     store = RunStore(workspace)
-    queued = store.create(make_config(2, seed=5, augment=True))
-    argv = ["--workspace", str(workspace.root), "adapt", "--source", "mnist5k", "--target", "digits"]
+    queued = store.create(make_config(2, seed=5, augment=True, source=SOURCE, target=TARGET))
+    argv = ["--workspace", str(workspace.root), "adapt", "--source", SOURCE, "--target", TARGET]
     argv += ["--method", "source_only", "--epochs", "2", "--seed", "5", "--detach"]
     assert main(argv) == 0
     out, err = capsys.readouterr()

@@ -42,7 +42,8 @@ def test_a_launch_stores_every_parameter_of_its_methods_defaults_merged_with_the
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:quick")
-    argv = ["adapt", "--source", "mnist5k", "--target", "digits", "--method", "deep_coral+im", "--json"]
+    argv = ["adapt", "--source", "mnist5k:n=300", "--target", "digits:n=200", "--method", "deep_coral+im"]
+    argv += ["--json"]  # a small pair: adapt searches it for shared samples before the stand-in runs
     bare = json.loads(_cli(workspace, capsys, *argv, "--epochs", "1"))["run_id"]
     given = json.loads(_cli(workspace, capsys, *argv, "--epochs", "1", "--param", "deep_coral.weight=2"))
     store = RunStore(workspace)

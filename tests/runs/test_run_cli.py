@@ -19,6 +19,10 @@ from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
+# the pair of the adapt commands that run (stand-in workers): its loading and search for shared samples
+# is most of the command's own work on all of mnist5k and digits, and no check needs their size
+PAIR = ("--source", "mnist5k:n=300", "--target", "digits:n=200")
+
 
 def _cli(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(["--workspace", str(workspace.root), *argv])
@@ -38,7 +42,7 @@ def test_adapt_inline_json_and_stored_config(
     code, out, err = _cli(
         workspace,
         capsys,
-        *("adapt", "--source", "mnist5k", "--target", "digits", "--method", "deep_coral+im"),
+        *("adapt", *PAIR, "--method", "deep_coral+im"),
         *("--epochs", "3", "--seed", "4", "--no-augment", "--param", "im.diversity=0.5"),
         *("--param", "deep_coral.weight=0.25", "--patience", "2", "--json"),
     )
@@ -51,7 +55,7 @@ def test_adapt_inline_json_and_stored_config(
     assert config["params"] == {"im": {"diversity": 0.5}, "deep_coral": {"weight": 0.25}}
     assert (config["epochs"], config["seed"], config["augment"], config["patience"]) == (3, 4, False, 2)
 
-    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
+    code, out, err = _cli(workspace, capsys, "adapt", *PAIR)
     assert code == 0 and "target accuracy" in out and "0.9\n" in out
     assert "[" in err  # the progress bar, on stderr
 
@@ -120,7 +124,7 @@ def test_adapt_refuses_bad_arguments(
 
 @pytest.mark.usefixtures("fake_pipeline")
 def test_adapt_detach_returns_at_once(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ("adapt", "--source", "mnist5k", "--target", "digits", "--detach", "--json")
+    args = ("adapt", *PAIR, "--detach", "--json")
     code, out, _ = _cli(workspace, capsys, *args)
     assert code == 0
     run_id = json.loads(out)["run_id"]
@@ -147,7 +151,7 @@ def test_failed_inline_run_is_one_line(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:crashing")
-    code, _, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits", "--json")
+    code, _, err = _cli(workspace, capsys, "adapt", *PAIR, "--json")
     assert code == 2
     assert err.endswith("failed: RuntimeError: boom\n") and err.count("\n") == 1
 
@@ -317,7 +321,7 @@ def test_adapt_into_a_workspace_whose_runs_folder_is_a_file_is_one_line(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workspace.root / "runs").write_text("not a folder")
-    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
+    code, out, err = _cli(workspace, capsys, "adapt", *PAIR)
     assert code == 2 and out.startswith("estimated: about ") and err.count("\n") == 1  # said, then refused
     assert err.startswith(f"error: cannot make the run folder {workspace.root / 'runs'}/")
     assert err.endswith(" (Not a directory)\n")
@@ -359,7 +363,7 @@ def test_adapt_wraps_its_gap_lines_to_the_terminal(
     each before)."""
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:gapped")
     monkeypatch.setenv("COLUMNS", "80")
-    code, out, err = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits")
+    code, out, err = _cli(workspace, capsys, "adapt", *PAIR)
     assert code == 0, err
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("  gap before"))
@@ -374,7 +378,7 @@ def test_adapt_wraps_its_gap_lines_to_the_terminal(
     run_id = next(line for line in lines if line.startswith("run ")).split()[1]  # after the estimate
     shown = _cli(workspace, capsys, "runs", "show", run_id)[1].splitlines()
     assert lines[change] in shown
-    code, out, _ = _cli(workspace, capsys, "adapt", "--source", "mnist5k", "--target", "digits", "--json")
+    code, out, _ = _cli(workspace, capsys, "adapt", *PAIR, "--json")
     assert json.loads(out)["paired_test"]["text"].startswith("target accuracy ")
 
 
