@@ -94,6 +94,24 @@ def test_inspect_and_upload_each_format(capsys: pytest.CaptureFixture[str], tmp_
     assert "upload:table.parquet" in [row["name"] for row in json.loads(out)["domains"]]
 
 
+def test_an_unlabelled_table_with_categories_is_not_told_one_is_its_label(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An unlabelled target export with two text columns (a region, a channel: categories, not labels)
+    is told to encode or drop them; naming the first as labels is offered only as an 'if' (QA helper-195:
+    it read 'the label column? --label region', and region, so named, still left channel refused)."""
+    frame = pd.DataFrame(
+        {"id": ["a", "b"], "price": [1.0, 2.0], "region": ["n", "s"], "channel": ["web", "store"]}
+    )
+    frame.to_parquet(tmp_path / "target.parquet", index=False)
+    code, _, err = run(capsys, tmp_path / "ws", "data", "upload", str(tmp_path / "target.parquet"))
+    assert code == 2 and err.endswith(
+        "target.parquet: non-numeric feature columns region, channel (only a label column may hold text: "
+        "encode the others as numbers, a 0/1 column per value, or drop them; if region holds the labels, "
+        "name it on upload: --label region)\n"
+    ), err
+
+
 def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A table whose label column has another name is checked with ``--label``, which prints the spec
     that reads it so (the file is stored as it is: the spec carries the label column); ``--label none``

@@ -63,8 +63,16 @@ class TextFeaturesError(TLError):
         super().__init__(self.unhinted() if label_column else self.hint("label=COLUMN"))
 
     def hint(self, how: str) -> str:
-        """The message suggesting the first text column as the label column, named ``how``."""
-        return f"{self.what} (the label column? {how})"
+        """The message suggesting the first text column as the label column, named ``how``; of several
+        text columns one at most holds labels (an unlabelled table's are features, such as a region):
+        the others must go, whichever is named."""
+        if len(self.columns) == 1:
+            return f"{self.what} (the label column? {how})"
+        first = self.columns[0]
+        return (
+            f"{self.what} (only a label column may hold text: encode the others as numbers, a 0/1 "
+            f"column per value, or drop them; if {first} holds the labels, {how})"
+        )
 
     def unhinted(self) -> str:
         """The message for a table whose label column is known (or said to be none)."""
