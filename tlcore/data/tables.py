@@ -81,6 +81,20 @@ class TextFeaturesError(TLError):
         return f"{self.what} (drop {them} or encode {them} as numbers: {labels} may hold text)"
 
 
+class LabelColumnMissingError(TLError):
+    """A table without the label column it was read with (``what`` says which, and the columns it has):
+    most often an unlabelled target named with its source's label column. The callers that know how
+    the file is read add how to read it unlabelled (:meth:`hint`)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(self.hint("read it with label=none"))
+
+    def hint(self, how: str) -> str:
+        """The message with how to read the table without labels, ``how``."""
+        return f"{self.what}; a table without labels (an unlabelled target): {how}"
+
+
 def read_table(
     path: Path, label: str, limits: Limits, label_column: str | None = None, drop_missing: bool = False
 ) -> Domain:
@@ -264,7 +278,8 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
     names = {str(c): c for c in frame.columns}
     if wanted is not None:
         if wanted not in names:
-            raise TLError(f"{label} has no column {wanted!r} (columns: {first_named(list(names), 8)})")
+            columns = first_named(list(names), 8)
+            raise LabelColumnMissingError(f"{label} has no column {wanted!r} (columns: {columns})")
         return names[wanted]
     lowered = {name.lower(): column for name, column in names.items()}
     named = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
