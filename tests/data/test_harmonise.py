@@ -171,8 +171,8 @@ def test_a_renamed_column_is_named_beside_the_one_the_target_lacks() -> None:
         harmonise(source, renamed)
     assert str(refused.value) == (
         "this year lacks feature columns of the source last year: price (columns match by name; it has "
-        "price_eur instead, which the source last year does not name: a column renamed upstream takes back "
-        "its old name in the file)"
+        "price_eur, which the source last year does not name: a column renamed upstream takes back its old "
+        "name in the file)"
     )
 
 

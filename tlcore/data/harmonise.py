@@ -243,8 +243,8 @@ def _column_order(
         spaced = {_spacing(name) for name in missing}  # those _near_miss named already
         unknown = [name for name in names if name not in columns and _spacing(name) not in spaced]
         renamed = (
-            f"; it has {first_named(unknown, 5)} instead, which {reference} does not name: a column renamed "
-            "upstream takes back its old name in the file"
+            f"; it has {first_named(unknown, 5)}, which {reference} does not name: a column renamed upstream "
+            "takes back its old name in the file"
             if unknown
             else ""
         )
