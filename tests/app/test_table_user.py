@@ -113,6 +113,18 @@ def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
     assert at.session_state["pair_source"] == "mnist5k:n=200"  # neither was stored nor used
 
 
+def test_the_upload_help_says_what_a_table_user_brings(app: OpenApp) -> None:
+    """QA helper-195: the help read 'numeric feature columns and an optional label column'; a table user's
+    export has text categories, a label column of its own name and an id column."""
+    at = app("data")
+    (tables,) = [m.value for m in at.markdown if "CSV / Parquet" in m.value]
+    assert tables.endswith(
+        "- **CSV / Parquet**: numeric feature columns (a text column such as a region: encode it as a 0/1 "
+        "column per value first), an optional `label` column (another name: the *Label column* field below) "
+        "and an optional `id` column naming the rows"
+    ), tables
+
+
 def test_an_unlabelled_target_saved_with_the_sources_label_column_is_told_to_type_none(app: OpenApp) -> None:
     """QA helper-195: the Label column field still held the source's `outcome` when the unlabelled target
     was saved ('has no column outcome' only); the error now says how the page reads it unlabelled."""
