@@ -55,19 +55,33 @@ COLUMNS = {
 }
 
 
-def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str]) -> None:
+def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str], source_only: set[str]) -> None:
     """Where ``run_id``'s target predictions moved (``python -m tlcore runs changes``), with a look at
-    the samples of one flow."""
+    the samples of one flow; a run of ``source_only`` against another run only (its own source-only
+    model is itself: nothing moves), and "both adapted" only when neither is one."""
     st.subheader("Where the predictions moved, without target labels")
     st.caption(
         "Each row: target samples one model calls FROM and the other TO. Adapting is meant to move "
         "samples, so most flows are corrections; a shift can also tip a whole group the wrong way, "
         "and no score tells which: look at the samples."
     )
+    others = [i for i in chosen if i != run_id]
+    if run_id in source_only and not others:
+        st.info(
+            f"{labels[run_id]} is a source-only run: its model is its own source-only model, so nothing "
+            "moved. Pick an adapted run above, or add one to the runs compared.",
+            icon=":material/info:",
+        )
+        return
+    adapted = run_id not in source_only
     against = st.selectbox(
         f"{labels[run_id]} against",
-        [None, *(i for i in chosen if i != run_id)],
-        format_func=lambda i: "its source-only model" if i is None else f"{labels[i]} (both adapted)",
+        [*([None] if adapted else []), *others],
+        format_func=lambda i: (
+            "its source-only model"
+            if i is None
+            else f"{labels[i]}{' (both adapted)' if adapted and i not in source_only else ''}"
+        ),
     )
     moved = moves.changes(run_id, against)
     st.write(display.esc(changes.headline(moved, labels)))
@@ -289,7 +303,8 @@ with display.errors_shown():
 
     run_id = {labels[i]: i for i in chosen}[umap_label]
     with display.errors_shown():
-        moved_predictions(run_id, chosen, labels)
+        source_only = {i for i in chosen if compare.is_source_only(results[labels[i]])}
+        moved_predictions(run_id, chosen, labels, source_only)
 
     st.subheader("Numbers and downloads")
     st.dataframe(compare.summary_rows(results), hide_index=True, column_config=COLUMNS, placeholder=UNKNOWN)

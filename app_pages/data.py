@@ -69,7 +69,9 @@ with upload:
     st.markdown(
         "- **Image zip**: one folder per class (`cat/001.png`, …) or loose images (unlabelled)\n"
         "- **NumPy `.npz`**: an array `X` (`NxD` or `NxCxHxW`), optional `y` and `classes`\n"
-        "- **CSV / Parquet**: numeric feature columns and an optional `label` column"
+        "- **CSV / Parquet**: numeric feature columns (a text column such as a region: encode it as a "
+        "0/1 column per value first), an optional `label` column (another name: the *Label column* field "
+        "below) and an optional `id` column naming the rows"
     )
     st.file_uploader("Dataset file", type=state.UPLOAD_TYPES, key=UPLOAD_KEY)
     state.labels_input(state.UPLOAD_LABEL)

@@ -106,6 +106,8 @@ if request is not None:
             st.caption(display.esc(f"Note: {note}."))
         if blank := engine.blank_data(request[1]):
             st.warning(display.esc(blank), icon=":material/warning:")
+        if one_class := summary.one_class_warning:
+            st.warning(display.esc(one_class[0].upper() + one_class[1:] + "."), icon=":material/warning:")
         cards = st.columns(3)
         cards[0].metric("Samples", f"{summary.n_samples:,}")
         cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")

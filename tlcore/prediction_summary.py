@@ -20,6 +20,7 @@ from tlcore.predict import PredictionBatch
 
 LEAST_CONFIDENT = 20  # rows a summary lists as the least confident
 HISTOGRAM_BINS = 20  # confidence bins of the Predict page's histogram and of `predict --json`
+ONE_CLASS_FROM = 20  # rows from which every one predicted as one class is warned of (fewer can be by chance)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,21 @@ class PredictionSummary:
     def mean_confidence(self) -> float:
         return float(self.confidences.mean())
 
+    @property
+    def one_class_warning(self) -> str | None:
+        """A warning when a model of several classes predicts one class for every row (from
+        :data:`ONE_CLASS_FROM` rows): most often data unlike its source (a column in other units), not
+        data of one class; None otherwise."""
+        predicted = [name for name, count in self.counts.items() if count]
+        if len(self.classes) < 2 or self.n_samples < ONE_CLASS_FROM or len(predicted) != 1:
+            return None
+        return (
+            f"every one of the {self.n_samples:,} predictions is {predicted[0]} (mean confidence "
+            f"{self.mean_confidence:.1%}): a model of {len(self.classes)} classes that reads one class into "
+            "all the data has most often met data unlike its source (diagnose the pair: a column in other "
+            "units, say), not data of one class; check a few rows by hand before using these predictions"
+        )
+
     def histogram(self, bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray]:
         """``(edges, counts)`` of the confidences over ``bins`` equal bins of [0, 1]."""
         counts, edges = np.histogram(self.confidences, bins=bins, range=(0.0, 1.0))
@@ -90,6 +106,7 @@ class PredictionSummary:
             "classes": list(self.classes),
             "counts": self.counts,
             "mean_confidence": self.mean_confidence,
+            "one_class_warning": self.one_class_warning,
             "accuracy": self.accuracy,
             "correct": self.correct,
             "accuracy_ci95": None if (known := self.counted_accuracy) is None else [known.low, known.high],

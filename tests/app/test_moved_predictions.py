@@ -29,9 +29,11 @@ LABELS = np.arange(120) % 10
 ONES = np.flatnonzero(LABELS == 1)  # 12 samples
 
 
-def store_run(store: RunStore, after: np.ndarray, fingerprint: TargetFingerprint) -> str:
+def store_run(
+    store: RunStore, after: np.ndarray, fingerprint: TargetFingerprint, methods: tuple[str, ...] = ("dann",)
+) -> str:
     """A done run whose source-only model predicts ``LABELS`` and whose adapted model ``after``."""
-    config = AdaptConfig(source=SOURCE, target=TARGET, methods=("dann",), epochs=1)
+    config = AdaptConfig(source=SOURCE, target=TARGET, methods=methods, epochs=1)
     made = candidate("x", probabilities(LABELS, 0.6, k=10), after)
     run_id = store.create(config)
     result = _result(config) | {"validators": replace(made.validators, target=fingerprint).to_dict()}
@@ -87,6 +89,31 @@ def test_the_flow_and_its_samples_show_without_labels(app: OpenApp, runs: dict[s
     against.set_value(runs["two"]).run()
     (sentence,) = section(at)
     assert sentence.startswith("3 of 120 target predictions (2.5%) changed class between dann · ")
+
+
+def test_a_source_only_run_is_set_against_another_run_not_itself(
+    app: OpenApp, runs: dict[str, str], workspace: Path
+) -> None:
+    """QA helper-195: Compare opened on a recommended source-only run read "0 of 809 target predictions
+    changed class from source_only's source-only model to its adapted model", and offered the adapted
+    run as "(both adapted)"."""
+    root = Workspace.resolve(workspace)
+    target = harmonise(load_domain(SOURCE, root, 0), load_domain(TARGET, root, 0))[1]
+    alone = store_run(RunStore(root), tipped(0), TargetFingerprint.of(target.X.numpy()), ("source_only",))
+    at = app("compare", source=SOURCE, target=TARGET)
+    at.multiselect[0].set_value([alone, runs["five"]]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    against = next(s for s in at.selectbox if s.label.endswith(" against"))
+    assert against.label == f"source_only · {alone[-6:]} against"
+    assert against.options == [f"dann · {runs['five'][-6:]}"]
+    (sentence,) = section(at)
+    assert sentence == (
+        f"5 of 120 target predictions (4.2%) changed class between source_only · {alone[-6:]} and "
+        f"dann · {runs['five'][-6:]}."
+    )
+    at.multiselect[0].set_value([alone]).run()
+    assert section(at) == [] and not at.exception
+    assert any(i.value.startswith(f"source_only · {alone[-6:]} is a source-only run") for i in at.info)
 
 
 def test_predictions_of_other_samples_show_no_thumbnails(app: OpenApp, runs: dict[str, str]) -> None:

@@ -113,6 +113,33 @@ def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
     assert at.session_state["pair_source"] == "mnist5k:n=200"  # neither was stored nor used
 
 
+def test_the_upload_help_says_what_a_table_user_brings(app: OpenApp) -> None:
+    """QA helper-195: the help read 'numeric feature columns and an optional label column'; a table user's
+    export has text categories, a label column of its own name and an id column."""
+    at = app("data")
+    (tables,) = [m.value for m in at.markdown if "CSV / Parquet" in m.value]
+    assert tables.endswith(
+        "- **CSV / Parquet**: numeric feature columns (a text column such as a region: encode it as a 0/1 "
+        "column per value first), an optional `label` column (another name: the *Label column* field below) "
+        "and an optional `id` column naming the rows"
+    ), tables
+
+
+def test_an_unlabelled_target_saved_with_the_sources_label_column_is_told_to_type_none(app: OpenApp) -> None:
+    """QA helper-195: the Label column field still held the source's `outcome` when the unlabelled target
+    was saved ('has no column outcome' only); the error now says how the page reads it unlabelled."""
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("target.csv", b"f1,f2\n0.1,2\n0.2,3\n", "text/csv")
+    at.text_input(key="upload_label").input("outcome")
+    at.button[[b.label for b in at.button].index("Use as target")].click().run()
+    assert_clean(at)
+    (error,) = at.error
+    assert error.value.replace("\\", "") == (
+        "target.csv has no column 'outcome' (columns: f1, f2); a table without labels (an unlabelled "
+        "target): read it so on upload: type none in the Label column field"
+    )
+
+
 def test_a_bad_cell_is_named_and_the_box_drops_its_row(app: OpenApp) -> None:
     """A '#DIV/0!' in a numeric column is named by cell with the page's own way forward (QA helper-142:
     it read as a label column to name); ticking the box stores the upload with missing=drop."""

@@ -94,6 +94,44 @@ def test_inspect_and_upload_each_format(capsys: pytest.CaptureFixture[str], tmp_
     assert "upload:table.parquet" in [row["name"] for row in json.loads(out)["domains"]]
 
 
+def test_an_unlabelled_table_with_categories_is_not_told_one_is_its_label(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An unlabelled target export with two text columns (a region, a channel: categories, not labels)
+    is told to encode or drop them; naming the first as labels is offered only as an 'if' (QA helper-195:
+    it read 'the label column? --label region', and region, so named, still left channel refused)."""
+    frame = pd.DataFrame(
+        {"id": ["a", "b"], "price": [1.0, 2.0], "region": ["n", "s"], "channel": ["web", "store"]}
+    )
+    frame.to_parquet(tmp_path / "target.parquet", index=False)
+    code, _, err = run(capsys, tmp_path / "ws", "data", "upload", str(tmp_path / "target.parquet"))
+    assert code == 2 and err.endswith(
+        "target.parquet: non-numeric feature columns region, channel (only a label column may hold text: "
+        "encode the others as numbers, a 0/1 column per value, or drop them; if region holds the labels, "
+        "name it on upload: --label region)\n"
+    ), err
+
+
+def test_an_unlabelled_table_named_with_a_label_column_is_told_how_to_read_it_unlabelled(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """QA helper-195: an unlabelled target uploaded or read with its source's label column ('outcome')
+    said only that it has no such column; it is now told how to read it unlabelled, on upload and as a
+    spec."""
+    pd.DataFrame({"price": [1.0, 2.0], "ratio": [0.1, 0.2]}).to_parquet(
+        tmp_path / "target.parquet", index=False
+    )
+    workspace = tmp_path / "ws"
+    code, _, err = run(
+        capsys, workspace, "data", "upload", str(tmp_path / "target.parquet"), "--label", "outcome"
+    )
+    missing = "target.parquet has no column 'outcome' (columns: price, ratio); a table without labels "
+    missing += "(an unlabelled target): "
+    assert code == 2 and err.endswith(f"{missing}read it so on upload: --label none\n"), err
+    code, _, err = run(capsys, workspace, "data", "inspect", f"{tmp_path / 'target.parquet'}:label=outcome")
+    assert code == 2 and err.endswith(f"{missing}read it as {tmp_path / 'target.parquet'}:label=none\n"), err
+
+
 def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A table whose label column has another name is checked with ``--label``, which prints the spec
     that reads it so (the file is stored as it is: the spec carries the label column); ``--label none``

@@ -161,6 +161,21 @@ def test_a_header_that_differs_by_a_space_or_case_is_named_beside_the_missing_co
     )
 
 
+def test_a_renamed_column_is_named_beside_the_one_the_target_lacks() -> None:
+    """QA helper-195: an export whose `price` became `price_eur` upstream read as lacking `price` only; the
+    column it has instead (unknown to the source, else silently ignored) is named with the way out."""
+    X = torch.arange(12.0).reshape(4, 3)
+    source = table("last year", ("price", "ratio", "visits"), X)
+    renamed = table("this year", ("visits", "price_eur", "ratio"), X)
+    with pytest.raises(TLError) as refused:
+        harmonise(source, renamed)
+    assert str(refused.value) == (
+        "this year lacks feature columns of the source last year: price (columns match by name; it has "
+        "price_eur, which the source last year does not name: a column renamed upstream takes back its old "
+        "name in the file)"
+    )
+
+
 def test_tables_of_other_widths_and_no_column_in_common_name_the_columns() -> None:
     """Two named tables with nothing in common and other widths (another dataset altogether): the
     error names what the target lacks and has, as a missing column's does."""

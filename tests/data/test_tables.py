@@ -284,7 +284,8 @@ def test_a_label_column_not_found_names_the_first_eight_columns_and_counts_the_r
     with pytest.raises(TLError) as refused:
         read_path(tmp_path / "wide.csv", label_column="kind")
     assert str(refused.value).endswith(
-        "has no column 'kind' (columns: c0, c1, c2, c3, c4, c5, c6, c7 and 2 more)"
+        "has no column 'kind' (columns: c0, c1, c2, c3, c4, c5, c6, c7 and 2 more); a table without labels "
+        "(an unlabelled target): read it with label=none"
     )
 
 

@@ -179,7 +179,8 @@ def test_a_table_model_takes_its_columns_by_name(tmp_path: Path, capsys: pytest.
     code, _, err = cli(workspace, capsys, record.id, "--data", str(tmp_path / "short.csv"))
     assert code == 2 and err.splitlines() == [
         f"error: {tmp_path / 'short.csv'} lacks feature columns of the model of run {record.id}: px5 "
-        "(columns match by name)"
+        f"(columns match by name; it has batch, which the model of run {record.id} does not name: a column "
+        "renamed upstream takes back its old name in the file)"
     ]
     exported = tmp_path / "exported"
     card = main(["--workspace", str(workspace.root), "export", record.id, "--out", str(exported)])

@@ -99,6 +99,8 @@ def predict_command(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
+    if (one_class := summary.one_class_warning) and not args.json:
+        print("\n".join(wrapped(one_class, "warning: ", "  ")), file=sys.stderr)
     if args.json:
         print_json(
             {

@@ -203,10 +203,15 @@ def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], ref
     return f"{who} names classes {names}, {reference} predicts {predicted}"
 
 
+def _spacing(name: str) -> str:
+    """``name`` as :func:`_near_miss` compares it at its coarsest: spacing and case aside."""
+    return " ".join(name.split()).casefold()
+
+
 def _near_miss(name: str, names: tuple[str, ...]) -> str:
     """``name``, with the column of ``names`` it differs from only by spaces at an end, case or
     spacing inside when there is one: ``Temp (°C) (the data has 'Temp (°C) ': a trailing space)``."""
-    for key in (str.strip, str.casefold, lambda s: " ".join(s.split()).casefold()):
+    for key in (str.strip, str.casefold, _spacing):
         hit = next((n for n in names if n != name and key(n) == key(name)), None)
         if hit is None:
             continue
@@ -235,7 +240,17 @@ def _column_order(
         return None, ConformReport(columns_by_position=True)
     if missing:
         listed = first_named([_near_miss(name, names) for name in missing], 5)
-        raise TLError(f"{domain.name} lacks feature columns of {reference}: {listed} (columns match by name)")
+        spaced = {_spacing(name) for name in missing}  # those _near_miss named already
+        unknown = [name for name in names if name not in columns and _spacing(name) not in spaced]
+        renamed = (
+            f"; it has {first_named(unknown, 5)}, which {reference} does not name: a column renamed upstream "
+            "takes back its old name in the file"
+            if unknown
+            else ""
+        )
+        raise TLError(
+            f"{domain.name} lacks feature columns of {reference}: {listed} (columns match by name{renamed})"
+        )
     order = torch.tensor([names.index(name) for name in columns], dtype=torch.int64)
     ignored = tuple(name for name in names if name not in columns)
     reordered = order.tolist() != list(range(len(columns)))

@@ -21,7 +21,7 @@ from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
 from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec, path_exists
 from tlcore.data.table_cells import MissingCellsError
-from tlcore.data.tables import TextFeaturesError
+from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.uploads import (
     LABEL_FLAG,
     MISSING_FLAG,
@@ -182,12 +182,14 @@ def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple
 @contextlib.contextmanager
 def _label_hint(spec: DomainSpec) -> Iterator[None]:
     """A table with text features and no label column, read without ``label=``, refused with the
-    spec that names its first text column as the labels; one with missing cells with the spec that
-    drops their rows."""
+    spec that names its first text column as the labels; one without the label column named with the
+    spec that reads it unlabelled; one with missing cells with the spec that drops their rows."""
     try:
         yield
     except MissingCellsError as exc:
         raise TLError(exc.hint(f"read it as {replace(spec, drop_missing=True)}")) from None
+    except LabelColumnMissingError as exc:
+        raise TLError(exc.hint(f"read it as {replace(spec, label=NO_LABELS)}")) from None
     except TextFeaturesError as exc:
         if exc.label_column or spec.label is not None:
             raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none

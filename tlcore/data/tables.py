@@ -63,14 +63,36 @@ class TextFeaturesError(TLError):
         super().__init__(self.unhinted() if label_column else self.hint("label=COLUMN"))
 
     def hint(self, how: str) -> str:
-        """The message suggesting the first text column as the label column, named ``how``."""
-        return f"{self.what} (the label column? {how})"
+        """The message suggesting the first text column as the label column, named ``how``; of several
+        text columns one at most holds labels (an unlabelled table's are features, such as a region):
+        the others must go, whichever is named."""
+        if len(self.columns) == 1:
+            return f"{self.what} (the label column? {how})"
+        first = self.columns[0]
+        return (
+            f"{self.what} (only a label column may hold text: encode the others as numbers, a 0/1 "
+            f"column per value, or drop them; if {first} holds the labels, {how})"
+        )
 
     def unhinted(self) -> str:
         """The message for a table whose label column is known (or said to be none)."""
         labels = f"the label column, {self.label_column}," if self.label_column else "no column"
         them = "them" if len(self.columns) > 1 else "it"
         return f"{self.what} (drop {them} or encode {them} as numbers: {labels} may hold text)"
+
+
+class LabelColumnMissingError(TLError):
+    """A table without the label column it was read with (``what`` says which, and the columns it has):
+    most often an unlabelled target named with its source's label column. The callers that know how
+    the file is read add how to read it unlabelled (:meth:`hint`)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(self.hint("read it with label=none"))
+
+    def hint(self, how: str) -> str:
+        """The message with how to read the table without labels, ``how``."""
+        return f"{self.what}; a table without labels (an unlabelled target): {how}"
 
 
 def read_table(
@@ -256,7 +278,8 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
     names = {str(c): c for c in frame.columns}
     if wanted is not None:
         if wanted not in names:
-            raise TLError(f"{label} has no column {wanted!r} (columns: {first_named(list(names), 8)})")
+            columns = first_named(list(names), 8)
+            raise LabelColumnMissingError(f"{label} has no column {wanted!r} (columns: {columns})")
         return names[wanted]
     lowered = {name.lower(): column for name, column in names.items()}
     named = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)

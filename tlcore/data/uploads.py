@@ -24,7 +24,7 @@ from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled
 from tlcore.data.npz import npz_labelled, read_npz
 from tlcore.data.spec_text import DomainSpec
 from tlcore.data.table_cells import MISSING_DROP, MissingCellsError
-from tlcore.data.tables import TextFeaturesError, read_table, table_labelled
+from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError, read_table, table_labelled
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.numbers import first_named
@@ -211,7 +211,8 @@ def _check_readable(
 ) -> Domain:
     """Parse the incoming file as it will be read, and return it; a table with text features and no
     label column, uploaded without ``label``, is refused saying how to name its first text column as
-    the labels (``names[0]``, with ``{column}``); one with missing cells saying how to drop their rows
+    the labels (``names[0]``, with ``{column}``), one without the label column named saying how to read it
+    unlabelled (``names[0]`` with ``none``); one with missing cells saying how to drop their rows
     (``names[1]``)."""
     name_label, name_missing = names
     try:
@@ -220,6 +221,8 @@ def _check_readable(
         )
     except MissingCellsError as exc:
         raise TLError(exc.hint(f"{name_missing} (the spec option {MISSING_DROP})")) from None
+    except LabelColumnMissingError as exc:
+        raise TLError(exc.hint(f"read it so on upload: {name_label.format(column=NO_LABELS)}")) from None
     except TextFeaturesError as exc:
         if exc.label_column or label is not None:
             raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none

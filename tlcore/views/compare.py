@@ -302,11 +302,16 @@ def confusion_columns(results: Results, shown: Sequence[str]) -> int:
     return max(len(shown), 1) if classes <= class_figures.SIDE_BY_SIDE else 1
 
 
+def is_source_only(result: dict[str, Any]) -> bool:
+    """Whether a run's result is a source-only run's: its model is its own source-only model."""
+    return tuple(result["config"].get("methods", ())) == SOURCE_ONLY
+
+
 def per_class_figure(results: Results) -> go.Figure | None:
     """:func:`class_accuracies` of every run, grouped bars or, of many runs, a heatmap with the
     source-only runs marked (None when no run has a labelled target)."""
     data = {label: class_accuracies(r) for label, r in results.items() if r.get("per_class_accuracy")}
-    baselines = [label for label in data if tuple(results[label]["config"].get("methods", ())) == SOURCE_ONLY]
+    baselines = [label for label in data if is_source_only(results[label])]
     return class_figures.per_class_accuracy(data, marked=baselines) if any(data.values()) else None
 
 
