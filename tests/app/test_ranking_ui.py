@@ -42,11 +42,14 @@ def store_run(
     after: np.ndarray,
     target: str = TARGET,
     model: str = "auto",
+    *,
+    before: np.ndarray = BASELINE,
     **kw: Any,
 ) -> str:
-    """A done run of ``SOURCE -> target`` whose result carries the validators of a constructed candidate."""
+    """A done run of ``SOURCE -> target`` whose result carries the validators of a constructed candidate
+    (its source-only model's target probabilities ``before``)."""
     config = AdaptConfig(source=SOURCE, target=target, methods=methods, epochs=1, model=model)
-    made = candidate("x", BASELINE, after, **kw)
+    made = candidate("x", before, after, **kw)
     run_id = store.create(config)
     result = _result(config) | {"validators": made.validators.to_dict()}
     assert store.start(run_id, os.getpid())

@@ -19,7 +19,7 @@ Three checks (:func:`check_run`), the guardrails of the ranking and the flags of
 
 When the ranking would leave you with a collapsed model, :func:`waive_source_check` sets the
 source-accuracy check aside for the runs whose own source-only model collapsed
-(:mod:`tlcore.selection.ranking`, its docstring's last rule).
+(rule 4 of the ranking: :mod:`tlcore.selection.collapse`).
 
 The alarm is raised when a check fails, each failure a sentence with its numbers. With target
 labels, :attr:`Alarm.truly_negative` says whether adapting really lost target accuracy (negative

@@ -27,21 +27,10 @@ budgets is ranked once per setup (:mod:`tlcore.selection.setups`).
 
 Target accuracies, where the target is labelled, ride along for display and are never used.
 
-A caveat, not a rule (:meth:`Ranking.collapsed_choice`): the guardrails compare each run with its own
-source-only model, so a model that predicts few classes on the target passes when its source-only
-model does too (a source-only run passes against itself), and "keep the source-only model" can be a
-collapsed model; the ranking says so when the model it leaves you with predicts fewer effective
-target classes than ``COLLAPSED_SHARE`` of the source's classes.
-
-4. When that choice is collapsed, the source-accuracy guardrail is set aside for each run whose own
-   source-only model predicts fewer than ``COLLAPSED_SHARE * K`` effective target classes, whose
-   adapted model predicts at least that many and whose ensemble agreement was checked and passed
-   (:func:`~tlcore.selection.alarm.waive_source_check`),
-   and the runs are ordered again; the new order counts when it changes the choice. The guardrail
-   protects a source-only model worth keeping; a collapsed one is not (README, "Choosing a run", has
-   a 20-class pair's numbers). A pool whose choice predicts at least half the classes is ranked as
-   before; on a balanced target a model that labels most samples right does (the selection
-   benchmark's pools: their choices' accuracies bound their effective classes from below).
+4. When the model the ranking leaves you with is collapsed on the target (a caveat,
+   :meth:`Ranking.collapsed_choice`), the runs are ordered again: runs whose adapted model labels the
+   target with enough classes first, no bar set by a collapsed source-only model, the source-accuracy
+   guardrail set aside where the run's own source-only model collapsed (:mod:`tlcore.selection.collapse`).
 """
 
 from __future__ import annotations
@@ -50,14 +39,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tlcore.selection.alarm import Alarm, Check, collapsed, judge, waive_source_check
+from tlcore.selection.alarm import Alarm, collapsed, judge, waive_source_check
 from tlcore.selection.baselines import Baseline, baselines, kept_reason, outranked
+from tlcore.selection.collapse import COLLAPSED_SHARE, bars, collapse_check, passed_over, spread
 from tlcore.selection.pool import Pool
 from tlcore.selection.reasons import reason
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS, SelectionSettings
 from tlcore.selection.setups import SETUPS_REASON
 
-COLLAPSED_SHARE = 0.5  # the caveat's line: effective target classes below this share of the source's
 KEEP = "keep the source-only model"  # the choice when no run passed: each run's own source-only model
 
 
@@ -160,12 +149,12 @@ class Ranking:
             return None
         if self.recommended is not None:
             entry = next(e for e in self.entries if e.run_id == self.recommended)
-            who, classes = "recommended", _collapse_check(entry).after
+            who, classes = "recommended", collapse_check(entry).after
         elif self.kept is not None:
             entry = next(e for e in self.entries if e.run_id == self.kept)
-            who, classes = "source-only", _collapse_check(entry).before
+            who, classes = "source-only", collapse_check(entry).before
         elif self.choice == KEEP and self.entries:
-            who, classes = "source-only", max(_collapse_check(e).before for e in self.entries)
+            who, classes = "source-only", max(collapse_check(e).before for e in self.entries)
         else:
             return None
         return (who, classes) if classes < COLLAPSED_SHARE * self.n_classes else None
@@ -244,11 +233,6 @@ class Ranking:
             | ({"setup": self.setup} if self.setup else {})
             | ({"setups": [p.to_dict() for p in self.parts]} if self.parts else {})
         )
-
-
-def _collapse_check(entry: RankedRun) -> Check:
-    """The run's collapse guardrail: its source-only model's effective target classes and its own."""
-    return next(c for c in entry.alarm.checks if c.name == "collapse")
 
 
 def unreliable_weights(ess: float | None, n: int, settings: SelectionSettings) -> str | None:
@@ -330,15 +314,17 @@ def _decided(
     setup: str = "",
 ) -> Ranking:
     """The ranking of ``entries`` (one setup's runs; ``setup`` named when the pool has others):
-    ordered, recommended, with the reason; again with rule 4 (module docstring) when its choice is
-    collapsed."""
+    ordered, recommended, with the reason; again by rule 4 (:mod:`tlcore.selection.collapse`) when its
+    choice is collapsed, kept when the new choice is not."""
     ranking = _ordered(pool, settings, list(entries), n_classes, excluded, setup=setup)
-    if n_classes is None or ranking.collapsed_choice() is None:
+    if n_classes is None or (first := ranking.collapsed_choice()) is None:
         return ranking
     floor = COLLAPSED_SHARE * n_classes
+    words = ranking.choice.replace("keep ", "")  # run ID, the source-only model (of run ID)
+    why = passed_over(f"the first choice, {words},", first[1], entries, ranking.baselines, floor)
     waived = [replace(e, alarm=waive_source_check(e.alarm, floor)) for e in entries]
-    again = _ordered(pool, settings, waived, n_classes, excluded, setup=setup)
-    return again if again.choice != ranking.choice else ranking
+    again = _ordered(pool, settings, waived, n_classes, excluded, setup=setup, again=(floor, why))
+    return again if again.collapsed_choice() is None else ranking
 
 
 def _ordered(
@@ -349,12 +335,18 @@ def _ordered(
     excluded: tuple[tuple[str, str], ...],
     *,
     setup: str,
+    again: tuple[float, str] | None = None,
 ) -> Ranking:
-    """Rules 1 to 3 (module docstring) on ``entries``: ordered, recommended, with the reason."""
+    """Rules 1 to 3 (module docstring) on ``entries``: ordered, recommended, with the reason; with
+    ``again`` (rule 4: its effective target classes, and why the ranking is made again), its order."""
     configs = baselines(entries)
     if len(configs) > 1:
-        entries = [replace(e, outranked_by=getattr(outranked(e, configs), "label", None)) for e in entries]
-    entries.sort(key=lambda e: (not e.passed, e.outranked_by is not None, _doubt(e), -e.score, e.run_id))
+        above = configs if again is None else bars(entries, again[0])
+        entries = [replace(e, outranked_by=getattr(outranked(e, above), "label", None)) for e in entries]
+    narrow = (lambda e: not spread(e, again[0])) if again else (lambda e: False)
+    entries.sort(
+        key=lambda e: (not e.passed, e.outranked_by is not None, _doubt(e), narrow(e), -e.score, e.run_id)
+    )
     best = entries[0] if entries and entries[0].eligible and entries[0].reliable else None
     kept = None
     if best is None and len(configs) > 1 and not any(e.eligible for e in entries):
@@ -365,7 +357,9 @@ def _ordered(
         settings,
         tuple(entries),
         None if best is None else best.run_id,
-        kept_reason(configs[0], configs) if kept else reason(entries, best, settings, configs),
+        kept_reason(configs[0], configs)
+        if kept
+        else reason(entries, best, settings, configs, n_classes=n_classes, again=again),
         excluded,
         n_classes,
         configs,

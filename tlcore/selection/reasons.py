@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tlcore.selection.baselines import Baseline, cleared
+from tlcore.selection.collapse import bars, spread, spread_words
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
 
 if TYPE_CHECKING:
@@ -20,11 +21,21 @@ _FAILURE_WORDS = {
 
 
 def reason(
-    entries: list[RankedRun], best: RankedRun | None, settings: SelectionSettings, configs: Sequence[Baseline]
+    entries: list[RankedRun],
+    best: RankedRun | None,
+    settings: SelectionSettings,
+    configs: Sequence[Baseline],
+    *,
+    n_classes: int | None = None,
+    again: tuple[float, str] | None = None,
 ) -> str:
     """Why the ranking chose what :attr:`Ranking.choice` says: the recommended run's score among the
-    runs it was compared with (the passing runs the validator scores reliably), or why none is."""
+    runs it was compared with (the passing runs the validator scores reliably), or why none is; with
+    ``again`` (rule 4, :mod:`tlcore.selection.collapse`: effective target classes, and why the ranking
+    was made again) among those that label the target with at least that many classes."""
     validator = VALIDATORS[settings.validator]
+    if best is not None and again is not None and n_classes is not None:
+        return _spread_reason(entries, best, settings, configs, n_classes=n_classes, again=again)
     if best is not None:
         eligible = sum(entry.eligible and entry.reliable for entry in entries)
         reliable = (
@@ -33,11 +44,7 @@ def reason(
             if validator.weighted
             else ""
         )
-        guardrails = (
-            f"kept at least {settings.min_class_ratio:.0%} of their source-only model's effective classes, "
-            f"source accuracy within {100 * settings.max_source_drop:g} points of it and ensemble agreement "
-            "not below it"
-        )
+        guardrails = _guardrails(settings)
         if len(configs) > 1:  # the count is of the runs that also reach every other config's baseline
             below = sum(e.passed and e.reliable and e.outranked_by is not None for e in entries)
             guardrails = (
@@ -49,11 +56,8 @@ def reason(
                     else ""
                 )
             )
-        return (
-            f"highest {validator.label} ({best.score:.3f}) among the {eligible} of {len(entries)} runs"
-            f"{reliable} that {guardrails}"
-            + "".join(f"; for this run, {why}" for why in best.alarm.unchecked)
-            + (cleared(configs) if len(configs) > 1 else "")
+        return f"highest {validator.label} ({best.score:.3f}) among the {eligible} of {len(entries)} runs" + (
+            f"{reliable} that {guardrails}{_tail(best, configs)}"
         )
     if not entries:
         return "there is no run to compare"
@@ -78,3 +82,50 @@ def reason(
     if len(entries) == 1:
         return f"the one run did not pass the guardrails ({counted})"
     return f"none of the {len(entries)} runs passed the guardrails ({counted})"
+
+
+def _guardrails(settings: SelectionSettings) -> str:
+    """The three guardrails in words."""
+    return (
+        f"kept at least {settings.min_class_ratio:.0%} of their source-only model's effective classes, "
+        f"source accuracy within {100 * settings.max_source_drop:g} points of it and ensemble agreement "
+        "not below it"
+    )
+
+
+def _tail(best: RankedRun, configs: Sequence[Baseline]) -> str:
+    """The end of a recommendation's reason: the checks not made for the run, and a mixed pool's configs."""
+    unchecked = "".join(f"; for this run, {why}" for why in best.alarm.unchecked)
+    return unchecked + (cleared(configs) if len(configs) > 1 else "")
+
+
+def _spread_reason(
+    entries: list[RankedRun],
+    best: RankedRun,
+    settings: SelectionSettings,
+    configs: Sequence[Baseline],
+    *,
+    n_classes: int,
+    again: tuple[float, str],
+) -> str:
+    """The reason of a recommendation made by rule 4 (:mod:`tlcore.selection.collapse`): the highest
+    score among the passing runs that label the target with enough classes, and why it was made so."""
+    validator = VALIDATORS[settings.validator]
+    floor, why = again
+    compared = [e for e in entries if e.eligible and e.reliable and spread(e, floor)]
+    which = f"passed the guardrails ({_guardrails(settings)})"
+    if len(configs) > 1 and bars(entries, floor):  # other configs' source-only models not collapsed
+        below = sum(
+            e.passed and e.reliable and spread(e, floor) and e.outranked_by is not None for e in entries
+        )
+        more = f" ({below} more {'stays' if below == 1 else 'stay'} below one)" if below else ""
+        which += (
+            f", {spread_words(floor, n_classes)} and whose EnsV reaches every other config's source-only "
+            f"model's that does too{more}"
+        )
+    else:
+        which += f" and {spread_words(floor, n_classes)}"
+    return (
+        f"highest {validator.label} ({best.score:.3f}) among the {len(compared)} of {len(entries)} runs that "
+        f"{which}{why}{_tail(best, configs)}"
+    )

@@ -1,0 +1,42 @@
+"""Compare and its report recommend the run that spreads its predictions over a source-only run that
+predicts one class on the target (rule 4's order, :mod:`tlcore.selection.collapse`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import plain
+from tests.app.test_escaping import deferred_downloads
+from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
+from tests.selection.helpers import probabilities
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+OpenApp = Callable[..., AppTest]
+ONE = probabilities(np.full(30, 2), 0.99)  # every target sample class 2: 1.0 effective class of 3
+
+
+def test_compare_recommends_the_run_that_spreads_its_predictions(
+    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RunStore(Workspace.resolve(workspace))
+    store_run(store, ("source_only",), ONE, before=ONE)
+    spread = store_run(store, ("deep_coral", "im"), probabilities(Y, 0.7), before=ONE)
+    downloads = deferred_downloads(monkeypatch)
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    (recommended,) = at.success  # was the source-only run, with the collapse caveat
+    said = plain(recommended.value)
+    assert said.startswith(
+        f"Recommended: deep_coral+im · {spread[-6:]}, the highest EnsV (0.333) among the 1"
+    )
+    assert "ranked so because the first choice, run " in said and "predicts 1.0 effective class" in said
+    assert not [w for w in at.warning if "effective classes of 3 on the target" in plain(w.value)]
+    assert at.dataframe[0].value["status"].tolist() == ["recommended", "passes"]
+    report = downloads["tlstudio-report.html"]()
+    assert f"Recommended: deep_coral+im · {spread[-6:]}, the highest EnsV (0.333)" in report

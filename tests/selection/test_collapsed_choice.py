@@ -1,0 +1,92 @@
+"""Rule 4's order (:mod:`tlcore.selection.collapse`): when the ranking's choice is collapsed, the
+passing runs that label the target with at least half the classes go first, and a collapsed
+source-only model sets no bar (a table target in other units: the source-only run predicted one class
+for all 809 rows and was recommended over the recipe's run, which spread its predictions)."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from tlcore.cli.rank import print_ranking, ranking_json
+from tlcore.selection.pool import Pool
+from tlcore.selection.ranking import rank
+from tlcore.views.ranking import blind_spot, report_sections, status
+
+from .helpers import candidate, probabilities
+
+K = 4
+Y = np.arange(40) % K  # the (hidden) truth: every class 10 times
+ONE = probabilities(np.full(40, 3), 0.99, K)  # every sample class 3: 1.0 effective class
+SPREAD = probabilities(np.where(np.arange(40) < 24, Y, (Y + 1) % K), 0.7, K)  # right on 24: 4 classes
+NARROW = probabilities(np.where(np.arange(40) < 32, 0, Y), 0.9, K)  # class 0 on 34 of 40: 1.8 classes
+TWO = probabilities(np.where(np.arange(40) < 28, 0, 1 + np.arange(40) % 3), 0.9, K)  # 2.6 classes
+
+
+def _repro() -> Pool:
+    """The user's pool: a source-only run and the recipe's run, each on its own collapsed baseline."""
+    so = replace(candidate("a-so", ONE, ONE, method="source_only"), baseline="mlp")
+    recipe = replace(candidate("b-rec", ONE, SPREAD, method="deep_coral+im"), baseline="mlp, epochs 4")
+    return Pool("src", "tgt", (so, recipe))
+
+
+def test_a_run_that_spreads_its_predictions_goes_before_a_collapsed_source_only_run(capsys):
+    ranking = rank(_repro())  # was run a-so: 1.0 effective class, b-rec below a-so's baseline
+    assert (ranking.choice, ranking.collapsed_choice()) == ("run b-rec", None)
+    assert [(e.run_id, e.score, e.outranked_by) for e in ranking.entries] == [
+        ("b-rec", 0.25, None),
+        ("a-so", 1.0, None),
+    ]
+    assert ranking.reason.startswith(
+        "highest EnsV (0.250) among the 1 of 2 runs that passed the guardrails (kept at least 80% of their "
+        "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
+        "not below it) and label the target with at least 50% of the classes (2 or more effective classes "
+        "of 4); ranked so because the first choice, run a-so, predicts 1.0 effective class on the target, "
+        "and the source-only models of mlp and mlp, epochs 4 predict at most 1.0 effective class, so their "
+        "EnsV sets no bar; for this run, ensemble agreement not checked"
+    )
+    assert status(ranking.entries[1], ranking) == "passes"  # not below another config's source-only model
+    assert blind_spot(ranking).startswith("The checks compare each run")  # no collapse caveat
+    assert "effective classes of 4 on the target" not in blind_spot(ranking)
+    print_ranking(ranking)
+    printed = capsys.readouterr().out
+    assert "recommended: run b-rec" in printed and "predicts 1.0 effective class" in printed
+    said = ranking_json(ranking)
+    assert (said["recommended"], said["choice"], said["reason"]) == ("b-rec", "run b-rec", ranking.reason)
+    assert report_sections(ranking, {}).pop(0).note.startswith("Recommended: b-rec, the highest EnsV (0.250)")
+
+
+def test_a_config_of_one_orders_the_spread_run_first_too():
+    so = candidate("a-so", ONE, ONE, method="source_only")
+    recipe = candidate("b-rec", ONE, SPREAD, method="deep_coral+im")
+    ranking = rank(Pool("src", "tgt", (so, recipe)))
+    assert ranking.recommended == "b-rec" and ranking.collapsed_choice() is None
+    assert (
+        "(2 or more effective classes of 4); ranked so because the first choice, run a-so" in ranking.reason
+    )
+    assert "sets no bar" not in ranking.reason  # one config: no other config's bar to set aside
+
+
+def test_a_pool_whose_every_run_collapsed_keeps_its_answer():
+    """Without a's collapsed bar, b (collapsed too) would be recommended: the answer stays a's
+    source-only model, and its caveat with it."""
+    lost = replace(candidate("a", ONE, ONE, source_after=0.5), baseline="mlp")  # fails the source check
+    narrow = replace(candidate("b", NARROW, NARROW, method="source_only"), baseline="mlp, epochs 4")
+    ranking = rank(Pool("src", "tgt", (lost, narrow)))
+    assert ranking.choice == "keep the source-only model of run a"
+    assert ranking.collapsed_choice() == ("source-only", 1.0)
+    assert [(e.run_id, e.passed, e.score, e.outranked_by) for e in ranking.entries] == [
+        ("b", True, 0.05, "mlp"),
+        ("a", False, 1.0, None),
+    ]
+    assert "ranked so because" not in ranking.reason
+
+
+def test_a_choice_that_is_not_collapsed_on_an_imbalanced_target_is_ranked_as_before():
+    """2.6 effective classes of 4 is not collapsed by the definition (at least 2): a run that spreads
+    its predictions wider but agrees less with the ensemble does not go first."""
+    so = candidate("a-so", TWO, TWO, method="source_only")
+    wide = candidate("b-wide", TWO, SPREAD, method="dann")
+    ranking = rank(Pool("src", "tgt", (so, wide)))
+    assert ranking.collapsed_choice() is None and ranking.recommended == "a-so"
+    assert [e.run_id for e in ranking.entries] == ["a-so", "b-wide"]
+    assert ranking.reason.startswith("highest EnsV (1.000) among the 2 of 2 runs that kept at least 80%")
