@@ -1,8 +1,9 @@
 """A target without its copies of source samples: the fix the ``shared:`` line names when two uploads
 (a file and a built-in, two files) share samples by content (:mod:`tlcore.data.overlap`).
 
-The copies are the ones :func:`tlcore.adapt.pair.pair_shared` finds (exact and near copies, each
-target sample found once); the target's file less them (:func:`tlcore.data.kept_samples.without_samples`)
+The copies are the ones :func:`tlcore.adapt.pair.target_copies` finds (exact and near copies, each
+target sample found once, as :func:`~tlcore.adapt.pair.pair_shared` finds them but without a run's
+split); the target's file less them (:func:`tlcore.data.kept_samples.without_samples`)
 is stored as a new upload, validated and written atomically as every upload is
 (:func:`tlcore.data.uploads.save_upload`). ``python -m tlcore data drop-copies`` and the app's button
 on the shared-samples warning call :func:`drop_copies`.
