@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.copy_search import cache_folder
 from tlcore.adapt.pair import target_copies
 from tlcore.data import harmonise
 from tlcore.data.catalog import SUFFIXES
@@ -104,7 +105,7 @@ def drop_copies(
     cfg = AdaptConfig(source=source, target=target)
     src, tgt = load_sides(source, target, workspace, cfg.seed, allow_paths)
     paired = harmonise(src, tgt)
-    copies, near = target_copies(*paired)
+    copies, near = target_copies(*paired, cache_folder(workspace))
     if not copies:
         raise TLError(f"{target} shares no samples with {source}: nothing to drop")
     if len(copies) >= tgt.n_samples:
