@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_support import display, engine, kept_model, moves, state
+from tlcore.adapt.source_only_run import is_source_only
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
@@ -303,7 +304,7 @@ with display.errors_shown():
 
     run_id = {labels[i]: i for i in chosen}[umap_label]
     with display.errors_shown():
-        source_only = {i for i in chosen if compare.is_source_only(results[labels[i]])}
+        source_only = {i for i in chosen if is_source_only(results[labels[i]])}
         moved_predictions(run_id, chosen, labels, source_only)
 
     st.subheader("Numbers and downloads")

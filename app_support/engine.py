@@ -17,6 +17,7 @@ from torch import nn
 
 from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.copy_search import cache_folder
 from tlcore.adapt.pair import pair_shared
 from tlcore.data import Domain, harmonise, list_domains, load_domain
 from tlcore.data.harmonise import pair_image_shape
@@ -113,7 +114,7 @@ def shared_samples(config: AdaptConfig) -> SharedSamples | None:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _shared(root: str, source: str, target: str, seed: int, fraction: float) -> SharedSamples | None:
     config = AdaptConfig(source=source, target=target, seed=seed, test_fraction=fraction)
-    return pair_shared(*_load_pair(root, source, target, seed), config)
+    return pair_shared(*_load_pair(root, source, target, seed), config, cache_folder(Workspace.resolve(root)))
 
 
 def holds_images(spec: str) -> bool:

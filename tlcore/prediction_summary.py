@@ -72,15 +72,26 @@ class PredictionSummary:
     def one_class_warning(self) -> str | None:
         """A warning when a model of several classes predicts one class for every row (from
         :data:`ONE_CLASS_FROM` rows): most often data unlike its source (a column in other units), not
-        data of one class; None otherwise."""
+        data of one class; None otherwise, and None for labelled data whose every label is that class
+        (data of one class, read right); labelled data otherwise says how many rows its labels put in
+        other classes."""
         predicted = [name for name, count in self.counts.items() if count]
         if len(self.classes) < 2 or self.n_samples < ONE_CLASS_FROM or len(predicted) != 1:
             return None
-        return (
+        if self.correct == self.n_samples:
+            return None
+        head = (
             f"every one of the {self.n_samples:,} predictions is {predicted[0]} (mean confidence "
-            f"{self.mean_confidence:.1%}): a model of {len(self.classes)} classes that reads one class into "
-            "all the data has most often met data unlike its source (diagnose the pair: a column in other "
-            "units, say), not data of one class; check a few rows by hand before using these predictions"
+            f"{self.mean_confidence:.1%})"
+        )
+        why = (
+            f"a model of {len(self.classes)} classes that reads one class into all the data has most often "
+            "met data unlike its source (diagnose the pair: a column in other units, say)"
+        )
+        if self.correct is not None:
+            return f"{head}, though {self.n_samples - self.correct:,} rows are labelled otherwise: {why}"
+        return (
+            f"{head}: {why}, not data of one class; check a few rows by hand before using these predictions"
         )
 
     def histogram(self, bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray]:

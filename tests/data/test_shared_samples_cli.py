@@ -170,3 +170,26 @@ def test_a_sweep_says_what_its_pair_shares_before_it_starts_and_leaves_the_searc
     assert out.index("shared: ") < out.index("estimated: ") < out.index(f"sweep {launched[0]} started")
     assert len(list(workspace.inside(*FOLDER).glob("*"))) == 1  # searched once more, for the trials
     assert cli(workspace, capsys, *sweep, "--json")["shared_samples"] == adapt
+
+
+def test_diagnose_stores_the_near_copy_search_that_drop_copies_and_adapt_read(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """One search of the whole pair, in the workspace's cache: ``diagnose`` stores it and the next
+    processes (each with an empty memo) read it, ``data drop-copies`` and a run's check alike."""
+    searched: list[int] = []
+    search = copy_search.near_copies
+    monkeypatch.setattr(copy_search, "near_copies", lambda s, t: searched.append(len(t)) or search(s, t))
+    source, target, _ = copied_digit_zips(tmp_path, *mnist_digits())
+    pair = ("--source", str(source), "--target", str(target))
+    monkeypatch.setattr(copy_search, "_MEMO", OrderedDict())
+    diagnosed = cli(workspace, capsys, "diagnose", *pair, "--no-umap", "--no-explain", "--json")
+    assert diagnosed["shared_samples"]["shared"] == 20 and len(searched) == 1
+    assert len(list(workspace.inside(*FOLDER).glob("*"))) == 1
+    monkeypatch.setattr(copy_search, "_MEMO", OrderedDict())  # another process
+    dropped = cli(workspace, capsys, "data", "drop-copies", *pair, "--json")
+    assert (dropped["dropped"], dropped["near_copies"]) == (20, 10) and len(searched) == 1
+    monkeypatch.setattr(copy_search, "_MEMO", OrderedDict())
+    cfg = AdaptConfig(source=str(source), target=str(target))
+    found = load_run_pair(cfg, workspace).shared(cfg)
+    assert found is not None and found.shared == 20 and len(searched) == 1

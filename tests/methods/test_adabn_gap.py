@@ -43,7 +43,7 @@ def test_adabn_on_one_distribution_leaves_no_gap_after(no_shift, monkeypatch):
     monkeypatch.setattr(evaluate_stage, "UMAP_MAX_PER_DOMAIN", 30)
     workspace, cfg = no_shift
     adapted = run_adaptation(cfg, workspace, baseline_cache=BaselineCache())
-    pair = load_run_pair(cfg, workspace, False)
+    pair = load_run_pair(cfg, workspace)
     assert adapted.source_model is not None  # the source statistics score the source
     per_domain = proxy_a_distance(
         model_outputs(adapted.source_model, pair.source_val.X, device="cpu")[1],

@@ -30,3 +30,15 @@ def test_a_second_class_few_rows_or_a_one_class_model_are_not_warned_of() -> Non
     assert _summary({"churn": 0, "upgrade": ONE_CLASS_FROM}).one_class_warning is not None
     assert _summary({"upgrade": 809}).one_class_warning is None  # a one-class model predicts nothing else
     assert _summary({"churn": 1, "upgrade": 808}).to_dict()["one_class_warning"] is None
+
+
+def test_labelled_data_of_that_one_class_is_not_warned_of_and_mislabelled_rows_are_counted() -> None:
+    counts = {"churn": 0, "upgrade": 40}
+    right = PredictionSummary(40, tuple(counts), counts, np.full(40, 0.9), 40, ())
+    assert right.one_class_warning is None  # every label is upgrade: data of one class, read right
+    wrong = PredictionSummary(40, tuple(counts), counts, np.full(40, 0.9), 25, ())
+    assert wrong.one_class_warning == (
+        "every one of the 40 predictions is upgrade (mean confidence 90.0%), though 15 rows are labelled "
+        "otherwise: a model of 2 classes that reads one class into all the data has most often met data "
+        "unlike its source (diagnose the pair: a column in other units, say)"
+    )

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.app.test_moved_predictions import SOURCE, TARGET, store_run, tipped
 from tests.explain.test_columns_cli import wine_csvs
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
+from tlcore.data import harmonise, load_domain
 from tlcore.data.domain import Domain
 from tlcore.numbers import significant
 from tlcore.runs import jobs
-from tlcore.runs.changes import RunChanges, predicted_samples, run_changes
+from tlcore.runs.changes import RunChanges, moved_runs, predicted_samples, run_changes
 from tlcore.runs.store import RunStore
+from tlcore.selection.predictions import TargetFingerprint
 from tlcore.views.changes import TEXT_COLUMNS, flow_note
 from tlcore.workspace import Workspace
 
@@ -83,3 +87,29 @@ def _all_ids(run: RunChanges, domain: Domain, flow: dict) -> list[str]:
         if (run.changes.classes[f.before], run.changes.classes[f.after]) == (flow["from"], flow["to"])
     ]
     return [domain.ids[i] for i in run.changes.samples(match).tolist()]
+
+
+def test_a_source_only_run_alone_has_no_changes_to_show(tmp_path: Path, capsys) -> None:
+    """A source-only run's model is its own source-only model: ``runs changes`` on it alone says so in
+    one line and exits non-zero (it read "0 of 120 ... changed class from source_only's source-only
+    model to its adapted model"), with ``--against`` it shows the flows, and the comparison report
+    leaves it out of where the predictions moved."""
+    workspace = Workspace.resolve(tmp_path / "ws")
+    target = harmonise(load_domain(SOURCE, workspace, 0), load_domain(TARGET, workspace, 0))[1]
+    fingerprint = TargetFingerprint.of(target.X.numpy())
+    store = RunStore(workspace)
+    alone = store_run(store, tipped(0), fingerprint, ("source_only",))
+    five = store_run(store, tipped(5), fingerprint)
+    base = ["--workspace", str(workspace.root), "runs", "changes", alone]
+    assert main(base) != 0
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip().splitlines() == [
+        f"error: run {alone} is a source-only run: its model is its own source-only model, so none of "
+        "its predictions moved; set it against another run of its target (--against ID)"
+    ]
+    assert main([*base, "--against", five]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"5 of 120 target predictions (4.2%) changed class between {alone} and {five}."
+    )
+    moved = moved_runs([alone, five], partial(run_changes, store), lambda _: None)
+    assert [(run.run_id, run.changes.changed) for run, _ in moved] == [(five, 5)]

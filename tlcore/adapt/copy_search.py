@@ -11,8 +11,9 @@ target key and its original's source key, is memoised in the process (:data:`MEM
 the Ray trials of one worker, a sweep's in-process runs) and stored in the workspace's
 ``cache/near-copies`` (:data:`FOLDER`; :mod:`tlcore.cache_files`, as ``cache/estimates``: a version
 header, written whole, JSON, the folder pruned after each write) for other processes (local trials,
-``adapt --detach``). The key is :func:`search_key`: the code version and every sample's content key,
-so an upload replaced under the same name, or other code, misses.
+``adapt --detach``; ``diagnose``, ``data drop-copies`` and the app's count of a pair's shared samples
+search the same whole source and target). The key is :func:`search_key`: the code version and every
+sample's content key, so an upload replaced under the same name, or other code, misses.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import torch
 from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
 from tlcore.data.near_copies import near_copies
+from tlcore.workspace import Workspace
 
 FOLDER = ("cache", "near-copies")  # inside the workspace
 MEMO_ENTRIES = 8  # pairs whose search a process keeps (the least recently used goes first)
@@ -57,6 +59,11 @@ def near_originals(sources: Sequence[Domain], whole: Domain, folder: Path | None
         while len(_MEMO) > MEMO_ENTRIES:
             _MEMO.popitem(last=False)
     return found
+
+
+def cache_folder(workspace: Workspace | None) -> Path | None:
+    """Where ``workspace`` stores the searches (:data:`FOLDER`); None without a workspace."""
+    return None if workspace is None else workspace.inside(*FOLDER)
 
 
 def is_token(key: str) -> bool:

@@ -1,8 +1,9 @@
 """A target without its copies of source samples: the fix the ``shared:`` line names when two uploads
 (a file and a built-in, two files) share samples by content (:mod:`tlcore.data.overlap`).
 
-The copies are the ones :func:`tlcore.adapt.pair.pair_shared` finds (exact and near copies, each
-target sample found once); the target's file less them (:func:`tlcore.data.kept_samples.without_samples`)
+The copies are the ones :func:`tlcore.adapt.pair.target_copies` finds (exact and near copies, each
+target sample found once, as :func:`~tlcore.adapt.pair.pair_shared` finds them but without a run's
+split); the target's file less them (:func:`tlcore.data.kept_samples.without_samples`)
 is stored as a new upload, validated and written atomically as every upload is
 (:func:`tlcore.data.uploads.save_upload`). ``python -m tlcore data drop-copies`` and the app's button
 on the shared-samples warning call :func:`drop_copies`.
@@ -15,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.copy_search import cache_folder
 from tlcore.adapt.pair import target_copies
 from tlcore.data import harmonise
 from tlcore.data.catalog import SUFFIXES
@@ -103,7 +105,7 @@ def drop_copies(
     cfg = AdaptConfig(source=source, target=target)
     src, tgt = load_sides(source, target, workspace, cfg.seed, allow_paths)
     paired = harmonise(src, tgt)
-    copies, near = target_copies(*paired)
+    copies, near = target_copies(*paired, cache_folder(workspace))
     if not copies:
         raise TLError(f"{target} shares no samples with {source}: nothing to drop")
     if len(copies) >= tgt.n_samples:

@@ -18,7 +18,7 @@ import torch
 
 from tlcore.adapt.checks import check_labels
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.copy_search import FOLDER, near_originals
+from tlcore.adapt.copy_search import cache_folder, near_originals
 from tlcore.data import harmonise, train_test_split
 from tlcore.data.domain import Domain
 from tlcore.data.overlap import RunSplits, SharedSamples, base_dataset, copied_samples, shared_samples
@@ -168,8 +168,7 @@ def load_run_pair(
     source, target = load_sides(cfg.source, cfg.target, workspace, cfg.seed)
     check_labels(cfg, needs_target_labels, source.labelled, target.labelled)
     pair = split_pair(*harmonise(source, target), cfg)
-    cache = None if workspace is None else workspace.inside(*FOLDER)
-    return replace(pair, loaded_in=time.perf_counter() - started, cache=cache)
+    return replace(pair, loaded_in=time.perf_counter() - started, cache=cache_folder(workspace))
 
 
 def run_pair(
@@ -197,17 +196,20 @@ def split_pair(source: Domain, target: Domain, cfg: AdaptConfig) -> RunPair:
     return RunPair(source_train, source_val, target_train, target_test, target, PairKey.of(cfg))
 
 
-def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSamples | None:
+def pair_shared(
+    source: Domain, target: Domain, cfg: AdaptConfig, folder: Path | None = None
+) -> SharedSamples | None:
     """:meth:`RunPair.shared` of a harmonised pair split as ``cfg`` splits it, each sample hashed once
     (:func:`content_keys`, and images searched for near copies by :func:`near_keyed`, when the specs
     read other base datasets) and no pixel copied by the split (it
     reads labels only; a sample keeps its number of dimensions, zero-sized); None for a pair too small
-    for a run's split (no run trains on it, so none scores on shared samples)."""
+    for a run's split (no run trains on it, so none scores on shared samples). ``folder``: where the
+    near-copy search is stored (:func:`~tlcore.adapt.copy_search.cache_folder`), the one a run's reads."""
     target_ids = target.ids
     by_content = base_dataset(cfg.source) != base_dataset(cfg.target)
     near = 0
     if by_content:
-        source, target, near = _content_keyed(source, target)
+        source, target, near = _content_keyed(source, target, folder)
     light = (replace(d, X=torch.empty(d.n_samples, *[0] * (d.X.ndim - 1))) for d in (source, target))
     try:
         pair = split_pair(*light, cfg)
@@ -216,19 +218,19 @@ def pair_shared(source: Domain, target: Domain, cfg: AdaptConfig) -> SharedSampl
     return pair._shared(cfg, target_ids if by_content else None, near)
 
 
-def target_copies(source: Domain, target: Domain) -> tuple[tuple[str, ...], int]:
+def target_copies(source: Domain, target: Domain, folder: Path | None = None) -> tuple[tuple[str, ...], int]:
     """The sample ids of a harmonised ``target``'s copies of ``source`` samples (exact and near, found
     as :func:`pair_shared` finds them, with no split: a pair too small for a run's split has copies too)
-    and how many of them are near copies."""
-    keyed_source, keyed_target, near = _content_keyed(source, target)
+    and how many of them are near copies; ``folder`` as :func:`pair_shared` takes it."""
+    keyed_source, keyed_target, near = _content_keyed(source, target, folder)
     source_keys = set(keyed_source.ids)
     copies = tuple(i for i, key in zip(target.ids, keyed_target.ids, strict=True) if key in source_keys)
     return copies, near
 
 
-def _content_keyed(source: Domain, target: Domain) -> tuple[Domain, Domain, int]:
+def _content_keyed(source: Domain, target: Domain, folder: Path | None) -> tuple[Domain, Domain, int]:
     """Both sides with content keys for ids (:func:`_keyed`), the target's near copies keyed as the
     source images they copy (:func:`near_keyed`), and how many target samples are near copies."""
     (source,) = _keyed([source], "source", repeats_count=False)
-    (target,), near = near_keyed([source], _keyed([target], "target", repeats_count=True))
+    (target,), near = near_keyed([source], _keyed([target], "target", repeats_count=True), folder)
     return source, target, near

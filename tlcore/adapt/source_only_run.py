@@ -6,7 +6,9 @@ and loads that model)."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
 
@@ -24,6 +26,11 @@ BASELINE_OPTIONS = (
     "patience",
     "seed",
 )
+
+
+def is_source_only(result: Mapping[str, Any]) -> bool:
+    """Whether a run's stored result is a source-only run's: its model is its own source-only model."""
+    return tuple(result["config"].get("methods", ())) == SOURCE_ONLY
 
 
 def source_only_config(config: AdaptConfig) -> AdaptConfig:

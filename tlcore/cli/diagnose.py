@@ -162,12 +162,17 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     return FeatureSpace(cached.model, "baseline", run_id, config)
 
 
-def _shared(args: argparse.Namespace, source: Domain, target: Domain, seed: int) -> SharedSamples | None:
-    """The samples the given pair shares, as a run with this seed would split it; None when they share
-    none, or too few samples for a run's split (no run can train on them)."""
+def _shared(
+    args: argparse.Namespace, source: Domain, target: Domain, seed: int, workspace: Workspace
+) -> SharedSamples | None:
+    """The samples the given pair shares, as a run with this seed would split it (the near-copy search
+    kept in ``workspace`` for its runs); None when they share none, or too few samples for a run's
+    split (no run can train on them)."""
+    from tlcore.adapt.copy_search import cache_folder  # noqa: PLC0415 - loads torch
     from tlcore.adapt.pair import pair_shared  # noqa: PLC0415 - loads torch
 
-    return pair_shared(source, target, AdaptConfig(source=args.source, target=args.target, seed=seed))
+    cfg = AdaptConfig(source=args.source, target=args.target, seed=seed)
+    return pair_shared(source, target, cfg, cache_folder(workspace))
 
 
 def _pair(
@@ -185,7 +190,7 @@ def _pair(
         if not (args.source and args.target):
             raise TLError("give --source and --target (or --held-out with --features run:ID or baseline:ID)")
         source, target = harmonise(*load_sides(args.source, args.target, workspace, seed))
-        return source, target, _shared(args, source, target, seed)
+        return source, target, _shared(args, source, target, seed, workspace)
     if config is None:
         raise TLError("--held-out needs --features run:ID or baseline:ID")
     for flag, given, used in (

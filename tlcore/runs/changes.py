@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.source_only_run import is_source_only
 from tlcore.errors import TLError
 from tlcore.runs.candidates import OLD_RUN
 from tlcore.runs.store import PREDICTIONS_FILE, RunStore
@@ -91,10 +92,15 @@ def _stored(store: RunStore, run_id: str) -> tuple[dict[str, Any], TargetPredict
 
 def run_changes(store: RunStore, run_id: str, against: str | None = None) -> RunChanges:
     """``run_id``'s source-only model -> its adapted model, or with ``against`` its adapted model ->
-    that run's; a :class:`TLError` when a run is not done, stored no predictions, or the two runs
-    predicted other target samples."""
+    that run's; a :class:`TLError` when a run is not done, stored no predictions, the two runs
+    predicted other target samples, or a source-only run is set against itself (no ``against``)."""
     result, predictions, fingerprint = _stored(store, run_id)
     classes = result.get("classes") or [str(k) for k in range(predictions.after.shape[1])]
+    if against is None and is_source_only(result):
+        raise TLError(
+            f"run {run_id} is a source-only run: its model is its own source-only model, so none of its "
+            "predictions moved; set it against another run of its target (--against ID)"
+        )
     if against is None:
         changes = prediction_changes(predictions.before, predictions.after, classes)
         return RunChanges(run_id, None, changes, fingerprint)

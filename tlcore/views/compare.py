@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import plotly.graph_objects as go
 
-from tlcore.adapt.source_only_run import SOURCE_ONLY
+from tlcore.adapt.source_only_run import is_source_only
 from tlcore.adapt.stored_params import drift_text, drifts
 from tlcore.data.domain import Domain
 from tlcore.data.overlap import base_dataset, other_splits, stored_fix
@@ -300,11 +300,6 @@ def confusion_columns(results: Results, shown: Sequence[str]) -> int:
     (QA: three side by side at 30 classes were 55 px wide each)."""
     classes = max((len(results[label].get("per_class_accuracy") or {}) for label in shown), default=0)
     return max(len(shown), 1) if classes <= class_figures.SIDE_BY_SIDE else 1
-
-
-def is_source_only(result: dict[str, Any]) -> bool:
-    """Whether a run's result is a source-only run's: its model is its own source-only model."""
-    return tuple(result["config"].get("methods", ())) == SOURCE_ONLY
 
 
 def per_class_figure(results: Results) -> go.Figure | None:
