@@ -158,6 +158,7 @@ def test_a_sweep_says_what_its_pair_shares_before_it_starts_and_leaves_the_searc
     monkeypatch.setattr(estimate_start, "measure_start", lambda _: 1.0)
     source, target, _ = copied_digit_zips(tmp_path, *mnist_digits())
     pair = ("--source", str(source), "--target", str(target), "--seed", "2")
+    monkeypatch.setattr(copy_search, "_MEMO", OrderedDict())  # a fresh process (other tests search this pair)
     adapt = cli(workspace, capsys, "adapt", *pair, "--epochs", "1", "--estimate", "--json")["shared_samples"]
     searches = list(workspace.inside(*FOLDER).glob("*"))
     assert len(searches) == 1  # adapt's own check stored it
