@@ -290,32 +290,6 @@ def test_a_damaged_result_is_one_line_for_its_run_and_left_out_of_its_pair(
     assert code == 0 and all(run_id in out for run_id in (damaged, *others))
 
 
-def _truncated_index(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-@pytest.mark.parametrize(
-    ("damage", "why"),
-    [
-        (lambda path: path.write_text("garbage\n"), "file is not a database"),
-        (_truncated_index, "database disk image is malformed"),
-        (lambda path: path.unlink() or path.mkdir(), "unable to open database file"),
-    ],
-)
-def test_a_damaged_run_index_is_one_line(
-    judged_copy: tuple[Workspace, list[str]],
-    capsys: pytest.CaptureFixture[str],
-    damage: Callable[[Path], object],
-    why: str,
-) -> None:
-    workspace, (run_id, *_) = judged_copy
-    damage(workspace.index_path)
-    index = workspace.index_path
-    expected = f"error: the run index {index} is damaged ({why}); move it aside to start a fresh one\n"
-    for argv in (["runs", "list"], ["runs", "show", run_id], ["sweeps", "list"]):
-        assert _cli(workspace, capsys, *argv) == (2, "", expected)
-
-
 @pytest.mark.usefixtures("fake_pipeline")
 def test_adapt_into_a_workspace_whose_runs_folder_is_a_file_is_one_line(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
