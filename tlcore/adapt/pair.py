@@ -105,11 +105,20 @@ class RunPair:
         splits = RunSplits(
             self.source_train.ids, self.source_val.ids, self.target_test.ids, cfg.seed, cfg.test_fraction
         )
-        ids, images = (source_ids, self.target.ids), self.target.is_image
+        ids, images, labelled = (source_ids, self.target.ids), self.target.is_image, self.target.labelled
         if target_ids is None:
-            return shared_samples(cfg.source, cfg.target, ids, splits, images=images)
+            return shared_samples(
+                cfg.source, cfg.target, ids, splits, images=images, target_labelled=labelled
+            )
         return copied_samples(
-            cfg.source, cfg.target, ids, splits, images=images, target_ids=target_ids, near=near
+            cfg.source,
+            cfg.target,
+            ids,
+            splits,
+            images=images,
+            target_ids=target_ids,
+            near=near,
+            target_labelled=labelled,
         )
 
 

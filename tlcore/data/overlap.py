@@ -69,6 +69,7 @@ class SharedSamples:
     by: Literal["ids", "content"] = "ids"
     copies: tuple[str, ...] = ()  # by content: the target sample ids that are copies, all of them
     near: int = 0  # by content: how many of ``shared`` are near copies (the rest are exact ones)
+    target_labelled: bool = True  # else no target accuracy: the copies sway the gap and validators
 
     @property
     def copied(self) -> tuple[int, int] | None:
@@ -94,8 +95,8 @@ class SharedSamples:
             return f"{head}, though none of {tested} {training_words(1, False)} (both split alike)"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
         return (
-            f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, False)}, so its "
-            f"target accuracy reads too high; to score transfer, {fix}"
+            f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, False)}, "
+            f"{swayed_words(self.target_labelled)}; to score transfer, {fix}"
         )
 
     def _copies_text(self) -> str:
@@ -109,8 +110,8 @@ class SharedSamples:
         if not self.shared_test:
             return f"{head}, though none of {tested} {training_words(1, True)}; to measure transfer, {fix}"
         return (
-            f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, True)}, so its "
-            f"target accuracy reads too high; to score transfer, {fix}"
+            f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, True)}, "
+            f"{swayed_words(self.target_labelled)}; to score transfer, {fix}"
         )
 
     @property
@@ -163,6 +164,7 @@ class SharedSamples:
             "fix": None if self.fix is None else {"source": self.fix[0], "target": self.fix[1]},
             "copies": list(self.copies[:COPIES_LISTED]) if self.by == "content" else None,
             "near_copies": self.near if self.by == "content" else None,
+            "target_labelled": self.target_labelled,
             "text": self.line(held_out),
         }
 
@@ -187,6 +189,16 @@ def copies_words(shared: int, near: int) -> str:
         return f"{'a ' if shared == 1 else ''}near {copies} (re-encoded, resized or shifted)"
     exact = shared - near
     return f"copies of source samples ({exact} exact, {near} near copies: re-encoded, resized or shifted)"
+
+
+def swayed_words(target_labelled: bool) -> str:
+    """What target test samples that are source training samples (or copies) do to a run's scores: a
+    labelled target's accuracy reads too high; an unlabelled target has none, but the run trains on
+    source samples as target ones (its target train split) and measures its gap and validators on them
+    (its target test split)."""
+    if target_labelled:
+        return "so its target accuracy reads too high"
+    return "so its gap and validators are measured on source samples it trained on (target unlabelled)"
 
 
 def training_words(shared_test: int, content: bool) -> str:
@@ -255,13 +267,14 @@ def shared_samples(
     splits: RunSplits,
     *,
     images: bool,
+    target_labelled: bool = True,
 ) -> SharedSamples | None:
     """What ``target`` shares with ``source`` (specs): ``ids`` are the source's and the target's sample
-    ids, ``splits`` a run's split of them, ``images`` whether the samples are images; ``None`` when they
-    share nothing (other base datasets, or disjoint samples)."""
+    ids, ``splits`` a run's split of them, ``images`` whether the samples are images, ``target_labelled``
+    whether the target is; ``None`` when they share nothing (other base datasets, or disjoint samples)."""
     if base_dataset(source) != base_dataset(target):
         return None
-    found = _counted(source, target, ids, splits, images=images)
+    found = _counted(source, target, ids, splits, images=images, target_labelled=target_labelled)
     return found and replace(found, fix=split_fix(source, target))
 
 
@@ -274,13 +287,14 @@ def copied_samples(
     images: bool,
     target_ids: Sequence[str],
     near: int = 0,
+    target_labelled: bool = True,
 ) -> SharedSamples | None:
     """The target samples of ``target`` that are copies of samples of ``source`` (specs of other base
     datasets): ``keys`` are each side's content keys (equal for equal bytes; a near copy keyed as the
     source sample it copies), ``splits`` a run's split of them, ``target_ids`` the target's sample ids in
-    the order of its keys, ``near`` how many of the target's samples are near copies; ``None`` when the
-    target copies none."""
-    found = _counted(source, target, keys, splits, images=images)
+    the order of its keys, ``near`` how many of the target's samples are near copies, ``target_labelled``
+    whether the target is; ``None`` when the target copies none."""
+    found = _counted(source, target, keys, splits, images=images, target_labelled=target_labelled)
     if found is None:
         return None
     source_keys = set(keys[0])
@@ -289,7 +303,13 @@ def copied_samples(
 
 
 def _counted(
-    source: str, target: str, ids: tuple[Sequence[str], Sequence[str]], splits: RunSplits, *, images: bool
+    source: str,
+    target: str,
+    ids: tuple[Sequence[str], Sequence[str]],
+    splits: RunSplits,
+    *,
+    images: bool,
+    target_labelled: bool,
 ) -> SharedSamples | None:
     """The counts of target samples whose ``ids`` (sample ids, or content keys) are a source sample's,
     in all and in ``splits``; ``None`` when there are none."""
@@ -312,4 +332,5 @@ def _counted(
         shifts=(format_shifts(parse_spec(source).shifts), format_shifts(parse_spec(target).shifts)),
         fix=None,
         images=images,
+        target_labelled=target_labelled,
     )

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from tlcore.adapt import stored_params
-from tlcore.data.overlap import copies_words, training_words
+from tlcore.data.overlap import copies_words, swayed_words, training_words
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.metrics.proportion import CountedAccuracy, counted
@@ -146,7 +146,9 @@ def shared_note(result: Mapping[str, Any]) -> str | None:
     if not shared["shared_test"]:
         return f"{target}, though none of {tested} {training_words(1, copies)}"
     training = training_words(shared["shared_test"], copies)
-    return f"{shared['shared_test']} of {tested} {training}, so its target accuracy reads too high ({target})"
+    unlabelled = "target_accuracy" in result and result["target_accuracy"] is None  # older: no key of its own
+    labelled = shared.get("target_labelled", not unlabelled)
+    return f"{shared['shared_test']} of {tested} {training}, {swayed_words(labelled)} ({target})"
 
 
 def inflated(result: Mapping[str, Any]) -> bool:
