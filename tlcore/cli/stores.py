@@ -163,3 +163,11 @@ def format_value(value: Any) -> str:
     if isinstance(value, dict):
         return "  ".join(f"{key}={format_value(item)}" for key, item in value.items())
     return significant(value, 3) if isinstance(value, float) else str(value)
+
+
+def headline_text(key: str, value: Any) -> str:
+    """:func:`format_value` of a done run's headline ``key``; a missing accuracy says why: ``- (target
+    unlabelled)`` (a done run measures both whenever its target test split is labelled)."""
+    if value is None and key.endswith("_accuracy"):
+        return "- (target unlabelled)"
+    return format_value(value)
