@@ -276,6 +276,8 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
             st.warning(display.sentence(note), icon=":material/content_copy:")
         else:
             st.caption(display.sentence(note))
+    if one_class := run_cards.one_class_warning(record):  # as Predict warns
+        st.warning(display.sentence(one_class), icon=":material/warning:")
     if record.id in flagged:
         line, false_alarm = flagged[record.id]
         box = st.warning if false_alarm else st.error

@@ -14,6 +14,7 @@ import streamlit as st
 from app_support.engine import store, store_at, workspace
 from tlcore.adapt.pipeline import baseline_reused
 from tlcore.errors import TLError
+from tlcore.runs.one_class import run_one_class_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import read_result
 from tlcore.runs.store import RunStore
@@ -88,16 +89,23 @@ def shared_note(record: RunRecord) -> tuple[str, bool] | None:
     return _finished(str(workspace().root), record.id, record.status == "done").shared
 
 
+def one_class_warning(record: RunRecord) -> str | None:
+    """Whether a done run predicts one class for every sample of its unlabelled target
+    (:func:`tlcore.runs.one_class.run_one_class_warning`)."""
+    return _finished(str(workspace().root), record.id, record.status == "done").one_class
+
+
 class FinishedRun(NamedTuple):
     """What a finished run's card shows: its curve rows, target accuracy label, whether its baseline was
-    reused, its network line and what its splits share with its source (with whether that inflates its
-    target accuracy)."""
+    reused, its network line, what its splits share with its source (with whether that inflates its
+    target accuracy) and its one-class warning."""
 
     rows: list[dict[str, Any]]
     accuracy_label: str
     reused: bool
     network: str | None
     shared: tuple[str, bool] | None
+    one_class: str | None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -118,4 +126,5 @@ def _finished(root: str, run_id: str, done: bool) -> FinishedRun:
         baseline_reused(events),
         run_tables.network_text(result),
         shared and (shared, run_tables.inflated(result)),
+        run_one_class_warning(runs.folder(run_id), result) if result else None,
     )

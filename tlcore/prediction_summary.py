@@ -8,15 +8,17 @@ predicted, the runner-up and the label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import CountedAccuracy, of_count
-from tlcore.predict import PredictionBatch
+
+if TYPE_CHECKING:
+    from tlcore.predict import PredictionBatch
 
 LEAST_CONFIDENT = 20  # rows a summary lists as the least confident
 HISTOGRAM_BINS = 20  # confidence bins of the Predict page's histogram and of `predict --json`
@@ -70,29 +72,8 @@ class PredictionSummary:
 
     @property
     def one_class_warning(self) -> str | None:
-        """A warning when a model of several classes predicts one class for every row (from
-        :data:`ONE_CLASS_FROM` rows): most often data unlike its source (a column in other units), not
-        data of one class; None otherwise, and None for labelled data whose every label is that class
-        (data of one class, read right); labelled data otherwise says how many rows its labels put in
-        other classes."""
-        predicted = [name for name, count in self.counts.items() if count]
-        if len(self.classes) < 2 or self.n_samples < ONE_CLASS_FROM or len(predicted) != 1:
-            return None
-        if self.correct == self.n_samples:
-            return None
-        head = (
-            f"every one of the {self.n_samples:,} predictions is {predicted[0]} (mean confidence "
-            f"{self.mean_confidence:.1%})"
-        )
-        why = (
-            f"a model of {len(self.classes)} classes that reads one class into all the data has most often "
-            "met data unlike its source (diagnose the pair: a column in other units, say)"
-        )
-        if self.correct is not None:
-            return f"{head}, though {self.n_samples - self.correct:,} rows are labelled otherwise: {why}"
-        return (
-            f"{head}: {why}, not data of one class; check a few rows by hand before using these predictions"
-        )
+        """:func:`one_class_warning` of these predictions."""
+        return one_class_warning(self.classes, self.counts, self.mean_confidence, self.correct)
 
     def histogram(self, bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray]:
         """``(edges, counts)`` of the confidences over ``bins`` equal bins of [0, 1]."""
@@ -124,6 +105,31 @@ class PredictionSummary:
             "confidence_histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
             "least_confident": [asdict(sample) for sample in self.least_confident],
         }
+
+
+def one_class_warning(
+    classes: Sequence[str], counts: Mapping[str, int], mean_confidence: float, correct: int | None
+) -> str | None:
+    """A warning when a model of several ``classes`` predicts one class for every row (``counts``: rows
+    per predicted class; from :data:`ONE_CLASS_FROM` rows): most often data unlike its source (a column
+    in other units), not data of one class; None otherwise, and None for labelled data whose every label
+    is that class (``correct`` all rows: data of one class, read right); labelled data otherwise says how
+    many rows its labels put in other classes (``correct`` None: unlabelled)."""
+    n_samples = sum(counts.values())
+    predicted = [name for name, count in counts.items() if count]
+    if len(classes) < 2 or n_samples < ONE_CLASS_FROM or len(predicted) != 1:
+        return None
+    if correct == n_samples:
+        return None
+    head = f"every one of the {n_samples:,} predictions is {predicted[0]} "
+    head += f"(mean confidence {mean_confidence:.1%})"
+    why = (
+        f"a model of {len(classes)} classes that reads one class into all the data has most often "
+        "met data unlike its source (diagnose the pair: a column in other units, say)"
+    )
+    if correct is not None:
+        return f"{head}, though {n_samples - correct:,} rows are labelled otherwise: {why}"
+    return f"{head}: {why}, not data of one class; check a few rows by hand before using these predictions"
 
 
 class Tally:

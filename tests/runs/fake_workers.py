@@ -144,3 +144,25 @@ def gapped(
             "a_distance": 1.87654321 * scale,
         }
     return result
+
+
+def one_class(
+    config: AdaptConfig,
+    workspace: Workspace | None,
+    on_event: OnEvent,
+    should_stop: ShouldStop,
+    pair: Any = None,
+) -> Any:
+    """Like :func:`quick`, on an unlabelled target (no accuracy) whose 30 samples its adapted model
+    predicts all as class ``b`` (its source-only model splits them)."""
+    import numpy as np  # noqa: PLC0415 - only this worker stores predictions
+
+    from tlcore.selection.predictions import TargetPredictions  # noqa: PLC0415
+
+    _steps(config, on_event, should_stop, pause=0.0)
+    result = _result(config)
+    result.data |= {"target_accuracy": None, "source_only_accuracy": None, "classes": ["a", "b"]}
+    after = np.tile(np.array([[0.2, 0.8]], dtype=np.float32), (30, 1))
+    before = np.tile(np.array([[0.7, 0.3], [0.3, 0.7]], dtype=np.float32), (15, 1))
+    result.predictions = TargetPredictions(before, after)
+    return result

@@ -12,11 +12,12 @@ import numpy as np
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
-from tlcore.cli.stores import format_value, run_store
+from tlcore.cli.stores import format_value, headline_text, run_store
 from tlcore.metrics.mcnemar import described_change
 from tlcore.metrics.proportion import CountedAccuracy
 from tlcore.numbers import plural
 from tlcore.runs.blank_target import run_blank_warning
+from tlcore.runs.one_class import run_one_class_warning
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import (
     CHECKPOINT_FILE,
@@ -59,6 +60,7 @@ def show_run(args: argparse.Namespace) -> int:
     details["blank"] = run_blank_warning(store, record)  # as predict and runs rank warn
     details["older_version"] = run_tables.older_version_text(record.config, record.resolved_params)
     result = store.result_of(record) if record.status == "done" else {}
+    details["one_class_warning"] = run_one_class_warning(record.folder, result) if result else None
     accuracy, confusion = run_tables.class_accuracies(result), run_tables.confusion_table(result)
     details["per_class_accuracy"] = accuracy or None
     details["confusion"] = (
@@ -94,8 +96,9 @@ def show_run(args: argparse.Namespace) -> int:
         lines += wrapped(details["ended"], "  ended    ")
     for i, line in enumerate(alarm_text):
         lines += wrapped(line, f"  {'alarm' if i == 0 else '':<8} ")
-    if details["blank"]:
-        lines += wrapped(details["blank"], "  warning  ")
+    for warning in (details["blank"], details["one_class_warning"]):
+        if warning:
+            lines += wrapped(warning, "  warning  ")
     print("\n".join(lines))
     for name, path in details["artifacts"].items():
         if path is not None:
@@ -118,7 +121,7 @@ def _headline_lines(
     lines = []
     for key, value in record.headline.items():
         counted = counts.get(key)
-        text = format_value(value) + (f" ({counted.detail()})" if counted else "")
+        text = headline_text(key, value) + (f" ({counted.detail()})" if counted else "")
         lines += wrapped(text, f"  {key.replace('_', ' '):<22} ")
         if key == "source_only_accuracy" and change:
             lines += wrapped(change[1], f"  {'change':<22} ")
