@@ -172,7 +172,10 @@ with display.errors_shown():
             labels = [f"{report.target_foreignness[i]:.2f}" for i in foreign]
             st.image(thumbnails.thumbnail_grid(target.X[foreign], labels, columns=8), width="stretch")
         else:
-            st.dataframe(explore.foreign_rows(report, target, foreign), height=260, hide_index=True)
+            moved = [
+                c.index for c in diagnosis_report.drifted_columns(explained)
+            ]  # the verdict's columns first
+            st.dataframe(explore.foreign_rows(report, target, foreign, moved), height=260, hide_index=True)
 
     st.subheader("What differs")
     if explained.columns:  # feature vectors: which columns moved, and their shares of the gap

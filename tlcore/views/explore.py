@@ -145,14 +145,20 @@ def most_foreign(report: GapReport, count: int = 16) -> np.ndarray:
     return np.argsort(-scores, kind="stable")[:count]
 
 
-def foreign_rows(report: GapReport, target: Domain, index: np.ndarray) -> list[dict[str, Any]]:
+def foreign_rows(
+    report: GapReport, target: Domain, index: np.ndarray, first: Sequence[int] = ()
+) -> list[dict[str, Any]]:
     """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample id`` (what the
     user finds in their file: a table's id column, else its 0-based data row; :attr:`Domain.ids
     <tlcore.data.domain.Domain.ids>`), the domain classifier's ``p(target)`` and its values by column
-    name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``)."""
+    name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``), the
+    columns ``first`` (indices: the drifted ones, as the explanation ranks them) before the rest in the
+    file's order, so that the columns behind the verdict are on screen."""
     names = target.column_names
-    return [
-        {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
-        | dict(zip(names, target.X[int(i)].tolist(), strict=True))
-        for i in index
-    ]
+    order = list(dict.fromkeys([*first, *range(len(names))]))
+    rows = []
+    for i in index:
+        values = target.X[int(i)].tolist()
+        row = {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
+        rows.append(row | {names[j]: values[j] for j in order})
+    return rows
