@@ -88,6 +88,7 @@ def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
         "fix": None,
         "copies": None,
         "near_copies": None,
+        "target_labelled": True,
         "text": shared.line(),
     }
 
