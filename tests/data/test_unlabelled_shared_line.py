@@ -10,6 +10,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import pair_shared
 from tlcore.data.domain import Domain
 from tlcore.data.overlap import RunSplits, copied_samples
+from tlcore.views.compare import inflated_line
 from tlcore.views.run_tables import shared_note
 
 SOURCE, TARGET = "/data/sensors.csv", "/data/sensors_new.csv"
@@ -56,3 +57,17 @@ def test_a_runs_note_follows_the_stored_key_or_else_its_target_accuracy() -> Non
     older = {k: v for k, v in found.to_dict().items() if k != "target_labelled"}  # stored before the key
     assert "(target unlabelled)" in (shared_note({"target_accuracy": None, "shared_samples": older}) or "")
     assert "reads too high" in (shared_note({"target_accuracy": 0.8, "shared_samples": older}) or "")
+
+
+def test_compares_line_of_an_unlabelled_targets_runs_names_no_accuracy() -> None:
+    found = copied_samples(SOURCE, TARGET, KEYS, SPLITS, images=False, target_ids=IDS, target_labelled=False)
+    assert found is not None
+    result = {"target_accuracy": None, "shared_samples": found.to_dict()}
+    assert inflated_line({"dann · a": result}) == (
+        "Gap and validators are swayed for dann · a (1 of its 3 target test samples are source training "
+        "samples or copies of them): its target test split holds samples its model trained on (the target "
+        "is unlabelled); to score transfer, remove the copies from the target (sample ids t1, t2, t3; "
+        "python -m tlcore data drop-copies drops them)."
+    )
+    labelled = {"target_accuracy": 0.8, "shared_samples": found.to_dict() | {"target_labelled": True}}
+    assert (inflated_line({"dann · a": labelled}) or "").startswith("Target accuracy reads too high for")

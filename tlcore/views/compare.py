@@ -37,6 +37,7 @@ from tlcore.views.run_tables import (
     inflated,
     n_target_test,
     paired_change,
+    target_labelled,
     training_length,
 )
 
@@ -168,9 +169,14 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     one = len(found) == 1
     held = "its target test split holds" if one else "their target test splits hold"
     trained = "its model" if one else "their models"
-    return (
-        f"Target accuracy reads too high for {counts}{more}: {held} samples {trained} trained on; "
-        f"to score transfer, {fix}."
+    if any(target_labelled(result) for result in results.values() if inflated(result)):
+        return (
+            f"Target accuracy reads too high for {counts}{more}: {held} samples {trained} trained on; "
+            f"to score transfer, {fix}."
+        )
+    return (  # an unlabelled target: no accuracy, but its gap and validators are measured on them
+        f"Gap and validators are swayed for {counts}{more}: {held} samples {trained} trained on (the "
+        f"target is unlabelled); to score transfer, {fix}."
     )
 
 

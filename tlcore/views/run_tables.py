@@ -146,9 +146,16 @@ def shared_note(result: Mapping[str, Any]) -> str | None:
     if not shared["shared_test"]:
         return f"{target}, though none of {tested} {training_words(1, copies)}"
     training = training_words(shared["shared_test"], copies)
-    unlabelled = "target_accuracy" in result and result["target_accuracy"] is None  # older: no key of its own
-    labelled = shared.get("target_labelled", not unlabelled)
-    return f"{shared['shared_test']} of {tested} {training}, {swayed_words(labelled)} ({target})"
+    return (
+        f"{shared['shared_test']} of {tested} {training}, {swayed_words(target_labelled(result))} ({target})"
+    )
+
+
+def target_labelled(result: Mapping[str, Any]) -> bool:
+    """Whether a done run's target is labelled, as its shared-samples finding stored it, else (a finding
+    stored before it kept that) as its target accuracy says: None only for an unlabelled target."""
+    unlabelled = "target_accuracy" in result and result["target_accuracy"] is None
+    return bool((result.get("shared_samples") or {}).get("target_labelled", not unlabelled))
 
 
 def inflated(result: Mapping[str, Any]) -> bool:
