@@ -71,8 +71,6 @@ with display.errors_shown():
             "stored (Compare, runs show) is on its held-out test splits: `python -m tlcore diagnose "
             f"--features run:{features} --held-out` reproduces it."
         )
-    if note := engine.feature_note(features):
-        st.caption(display.esc(note))
     reuse = not st.session_state.pop(state.DIAGNOSE_RECOMPUTE, False)  # "Recompute" skips the cache
     with st.spinner("Measuring the gap: features, MMD test, CORAL, domain classifier…"):
         settings = replace(DEFAULTS, n_permutations=permutations)
@@ -299,6 +297,8 @@ with display.errors_shown():
                 title="UMAP (circles: source, diamonds: target)" if colour_by != "domain" else "UMAP",
             )
             event = st.plotly_chart(fig, on_select="rerun", selection_mode=("box", "lasso"), key="umap")
+            if colour_by == "prediction" and (note := engine.prediction_note(features)):
+                st.caption(display.esc(note))  # only the map shows the run's predictions on the source
             if projected.reused:
                 st.caption(display.esc(f"UMAP {projected.note()}."))
         with side:

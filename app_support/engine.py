@@ -278,9 +278,10 @@ def feature_space(features: str) -> str | nn.Module:
     return "raw" if features == "raw" else _feature_models(str(workspace().root), features)[0]
 
 
-def feature_note(features: str) -> str:
+def prediction_note(features: str) -> str:
     """Why the run ``features`` names cannot predict its source as it scored it (an AdaBN run stored
-    before its source statistics were kept); empty for raw features and every other run."""
+    before its source statistics were kept), for beside its predictions on the source
+    (:func:`predictions`); empty for raw features and every other run."""
     return "" if features == "raw" else _feature_models(str(workspace().root), features)[1]
 
 

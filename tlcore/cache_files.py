@@ -1,5 +1,7 @@
-"""The diagnosis cache's files, without torch: each entry's version header, the code version, and a
-folder bounded in size (``python -m tlcore cache`` reads and clears it without loading the engine).
+"""The workspace's cache files, without torch: each entry's version header, the code version, and a
+folder bounded in size (``python -m tlcore cache`` reads and clears them without loading the engine).
+:data:`CACHE_FOLDERS` names every folder kept this way (``cache/diagnoses``, ``cache/estimates``,
+``cache/near-copies``) and what it holds.
 
 An entry is ``<key>.pkl``: one line ``tlcore-diagnosis <code version>`` and the pickled result. Its
 modification time is when it was last used (written or read). :func:`prune`, called after every
@@ -33,6 +35,27 @@ CLEARED = ".cleared"  # <folder>.cleared, beside it, touched by clear(): its tim
 STALE_TEMP_SECONDS = 3600  # a temporary file (tlcore.workspace.atomic_write) this old: its writer was killed
 OTHER_CODE_KEEP_DAYS = 7  # an entry of other code unused this long goes at the next prune
 OTHER_CODE_KEEP_SECONDS = OTHER_CODE_KEEP_DAYS * 24 * 3600
+
+
+@dataclass(frozen=True)
+class CacheFolder:
+    """One folder of :mod:`tlcore.cache_files` entries: ``<workspace>/cache/<name>`` and what it holds."""
+
+    name: str
+    holds: str
+
+    @property
+    def parts(self) -> tuple[str, str]:
+        """Its path inside the workspace (:meth:`tlcore.workspace.Workspace.inside`)."""
+        return ("cache", self.name)
+
+
+DIAGNOSES = CacheFolder("diagnoses", "each diagnosis's findings, UMAP and explanation")
+ESTIMATES = CacheFolder("estimates", "the run-time estimates' probes: timed training steps, a worker's start")
+NEAR_COPIES = CacheFolder(
+    "near-copies", "each pair's near-copy search: which target samples copy source ones"
+)
+CACHE_FOLDERS = (DIAGNOSES, ESTIMATES, NEAR_COPIES)  # every folder of these entries, each pruned to the cap
 
 
 @functools.cache
@@ -121,7 +144,7 @@ def entries(folder: Path, version: str) -> list[Entry]:
 
 
 def cap_bytes() -> int:
-    """The most bytes the diagnosis cache keeps (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``)."""
+    """The most bytes each cache folder keeps (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``)."""
     return Limits.from_env("max_diagnosis_cache_bytes").max_diagnosis_cache_bytes
 
 

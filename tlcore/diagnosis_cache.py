@@ -31,7 +31,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from tlcore.cache_files import SUFFIX, cleared_at, code_version, computed_at, prune, read_entry, write_entry
+from tlcore.cache_files import (
+    DIAGNOSES,
+    SUFFIX,
+    cleared_at,
+    code_version,
+    computed_at,
+    prune,
+    read_entry,
+    write_entry,
+)
 from tlcore.data.domain import Domain
 from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, diagnose, projection
@@ -143,7 +152,7 @@ class DiagnosisCache:
     @classmethod
     def of_workspace(cls, workspace: Workspace) -> DiagnosisCache:
         """The workspace's cache, ``<workspace>/cache/diagnoses`` (made by the first put)."""
-        return cls(workspace.inside("cache", "diagnoses"))
+        return cls(workspace.inside(*DIAGNOSES.parts))
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{key}{SUFFIX}"

@@ -26,9 +26,9 @@ One place for every limit. Each default can be overridden by an environment vari
 - ``max_layer_width`` (``TLSTUDIO_MAX_LAYER_WIDTH``): 16 384 units, the widest layer a run setting may
   ask for (the bottleneck, a discriminator's ``hidden``, CDAN's ``random_dim``); checked when the
   config or the method's parameters are built;
-- ``max_diagnosis_cache_bytes`` (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``): 256 MiB, the workspace's
-  diagnosis cache (``cache/diagnoses``); each write removes the least recently used entries beyond it
-  (:mod:`tlcore.cache_files`).
+- ``max_diagnosis_cache_bytes`` (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``): 256 MiB, each of the
+  workspace's cache folders (``cache/diagnoses``, ``cache/estimates``, ``cache/near-copies``); each
+  write removes the least recently used entries beyond it (:mod:`tlcore.cache_files`).
 
 ``max_image_side`` is not a refusal: uploaded images larger than it are scaled down to fit.
 """

@@ -1,11 +1,10 @@
 """The diagnosis cache stays bounded: a write removes the entries of other code unused for a week
 (another version sharing the workspace keeps its own) and then the least recently used beyond the cap
-(a read counts as a use); two processes writing at once leave only whole entries; ``python -m tlcore
-cache`` reports the folder and prunes or clears it."""
+(a read counts as a use); two processes writing at once leave only whole entries (``python -m tlcore cache``:
+test_cache_command.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,7 +16,6 @@ import pytest
 
 from tests.diagnosis.gaussian_pair import load_pair, pair_workspace
 from tlcore import cache_files, diagnosis_cache
-from tlcore.cli import main
 from tlcore.diagnosis_cache import DiagnosisCache, findings
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.workspace import Workspace
@@ -129,66 +127,3 @@ def test_two_processes_writing_and_pruning_at_once_leave_only_whole_entries(tmp_
         assert body is not None and body[:1000] == bytes(1000) and body[1000:] == path.name[:1].encode()
     assert sum(p.stat().st_size for p in left) <= 10 * 1030
     assert cache_files.read_entry(folder / "gone.pkl", "v1") is None
-
-
-def _cache(workspace: Workspace, capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(["--workspace", str(workspace.root), "cache", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypatch):
-    code, out, _ = _cache(workspace, capsys)
-    assert code == 0 and out.splitlines() == [
-        f"diagnosis cache {workspace.root / 'cache' / 'diagnoses'}",
-        "  at most 256 MiB ($TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES)",
-        "  0 entries (0 bytes) of this code",
-    ]
-    cache = DiagnosisCache.of_workspace(workspace)
-    for key in "ab":
-        cache.put(key, VALUE)
-    cache_files.write_entry(cache.folder / "old.pkl", "0" * 64, bytes(500))  # another version's: 582 bytes
-    size = (cache.folder / "a.pkl").stat().st_size
-    _used(cache, a=1000, b=2000, old=3000)
-    code, out, _ = _cache(workspace, capsys)
-    lines = out.splitlines()
-    assert code == 0 and lines[2] == f"  2 entries ({2 * size / 1024:.3g} KiB) of this code"
-    assert lines[3].startswith("  1 entry (582 bytes) of other code (another tlstudio version, or an edit)")
-    assert lines[-1] == "  last used 1970-01-01 00:50 UTC, least recently 1970-01-01 00:16 UTC"
-    code, out, _ = _cache(workspace, capsys, "--json")
-    assert json.loads(out) == {
-        "folder": str(cache.folder),
-        "cap_bytes": 256 * 2**20,
-        "current": {"entries": 2, "bytes": 2 * size},
-        "other_code": {"entries": 1, "bytes": 582},
-    }
-    monkeypatch.setenv(CAP, str(size))  # room for one: the least recently used (a) goes too
-    code, out, _ = _cache(workspace, capsys, "--prune", "--json")
-    payload = json.loads(out)
-    assert code == 0 and payload["removed"] == {"entries": 2, "bytes": size + 582}
-    assert payload["current"] == {"entries": 1, "bytes": size} and _names(cache.folder) == ["b"]
-    code, out, _ = _cache(workspace, capsys, "--clear")
-    assert code == 0 and out.splitlines()[2:] == [
-        f"  removed 1 entry ({size / 1024:.3g} KiB)",
-        "  0 entries (0 bytes) of this code",
-    ]
-    assert _names(cache.folder) == []
-    with pytest.raises(SystemExit) as refused:  # one or the other
-        _cache(workspace, capsys, "--prune", "--clear")
-    assert refused.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
-    monkeypatch.setenv(CAP, "lots")
-    code, out, err = _cache(workspace, capsys)
-    assert code == 2 and out == "" and err == f"error: {CAP}='lots' is not a number\n"
-
-
-def test_the_cache_command_starts_without_torch(workspace):
-    probe = "import sys; from tlcore.cli import main; main(sys.argv[1:]); print('torch' in sys.modules)"
-    done = subprocess.run(
-        [sys.executable, "-c", probe, "--workspace", str(workspace.root), "cache"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert done.stdout.splitlines()[-1] == "False"

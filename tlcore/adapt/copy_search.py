@@ -28,12 +28,12 @@ from pathlib import Path
 
 import torch
 
-from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
+from tlcore.cache_files import NEAR_COPIES, SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
 from tlcore.data.near_copies import near_copies
 from tlcore.workspace import Workspace
 
-FOLDER = ("cache", "near-copies")  # inside the workspace
+FOLDER = NEAR_COPIES.parts  # inside the workspace
 MEMO_ENTRIES = 8  # pairs whose search a process keeps (the least recently used goes first)
 _MEMO: OrderedDict[str, dict[str, str]] = OrderedDict()
 _LOCK = threading.Lock()

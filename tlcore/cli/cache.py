@@ -1,17 +1,23 @@
-"""``python -m tlcore cache``: the size and entries of the workspace's diagnosis cache; prune or clear it.
+"""``python -m tlcore cache``: the entries and size of each of the workspace's cache folders
+(:data:`tlcore.cache_files.CACHE_FOLDERS`: diagnoses, run-time estimates' probes, near-copy searches);
+prune or clear them all.
 
-``--prune`` removes what the next write would (entries of other code unused for a week, the least
-recently used beyond the cap), ``--clear`` every entry. Without torch (:mod:`tlcore.cache_files`).
+``--prune`` removes what the next write to each folder would (entries of other code unused for a
+week, the least recently used beyond the cap), ``--clear`` every entry. ``--json`` keeps the
+diagnosis cache's keys at the top and adds one object per other folder, under its name. Without
+torch (:mod:`tlcore.cache_files`).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from tlcore.cache_files import (
+    CACHE_FOLDERS,
+    DIAGNOSES,
     OTHER_CODE_KEEP_DAYS,
+    CacheFolder,
     Entry,
     cap_bytes,
     clear,
@@ -34,9 +40,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--prune",
         action="store_true",
         help=f"remove the entries of other code versions unused for {OTHER_CODE_KEEP_DAYS} days and the "
-        f"least recently used beyond the cap (${CAP_VAR}), as every diagnosis written does",
+        f"least recently used beyond the cap (${CAP_VAR}) from every cache folder, as each write does",
     )
-    what.add_argument("--clear", action="store_true", help="remove every entry (always safe: recomputed)")
+    what.add_argument(
+        "--clear",
+        action="store_true",
+        help="remove every entry of every cache folder (always safe: recomputed)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=cache_command)
 
@@ -50,33 +60,43 @@ def _said(counted: dict[str, int]) -> str:
     return f"{n} {'entry' if n == 1 else 'entries'} ({format_bytes(counted['bytes'])})"
 
 
-def cache_command(args: argparse.Namespace) -> int:
-    folder: Path = Workspace.resolve(args.workspace).inside("cache", "diagnoses")
-    version, cap = code_version(), cap_bytes()
+def _folder(
+    args: argparse.Namespace, workspace: Workspace, cache: CacheFolder, cap: int
+) -> tuple[dict[str, Any], list[str]]:
+    """One cache folder pruned or cleared as ``args`` asks: its entries left (and removed), and the
+    lines that say so."""
+    folder, version = workspace.inside(*cache.parts), code_version()
     removed = clear(folder, version) if args.clear else prune(folder, version, cap) if args.prune else []
     kept = entries(folder, version)
-    payload: dict[str, Any] = {
+    found: dict[str, Any] = {
         "folder": str(folder),
-        "cap_bytes": cap,
+        "holds": cache.holds,
         "current": _counted([e for e in kept if e.current]),
         "other_code": _counted([e for e in kept if not e.current]),
     }
+    lines = [f"{cache.name} {folder}", f"  {cache.holds}"]
     if args.prune or args.clear:
-        payload["removed"] = _counted(removed)
-    if args.json:
-        print_json(payload)
-        return 0
-    lines = [f"diagnosis cache {folder}", f"  at most {format_bytes(cap)} (${CAP_VAR})"]
-    if args.prune or args.clear:
-        lines.append(f"  removed {_said(payload['removed'])}")
-    lines.append(f"  {_said(payload['current'])} of this code")
-    if payload["other_code"]["entries"]:
+        found["removed"] = _counted(removed)
+        lines.append(f"  removed {_said(found['removed'])}")
+    lines.append(f"  {_said(found['current'])} of this code")
+    if found["other_code"]["entries"]:
         lines += wrapped(
-            f"{_said(payload['other_code'])} of other code (another tlstudio version, or an edit): not "
+            f"{_said(found['other_code'])} of other code (another tlstudio version, or an edit): not "
             f"read by this one, removed once unused for {OTHER_CODE_KEEP_DAYS} days or beyond the cap",
             "  ",
         )
     if kept:
         lines.append(f"  last used {computed_at(kept[0].used)}, least recently {computed_at(kept[-1].used)}")
-    print("\n".join(lines))
+    return found, lines
+
+
+def cache_command(args: argparse.Namespace) -> int:
+    workspace, cap = Workspace.resolve(args.workspace), cap_bytes()
+    found = {cache.name: _folder(args, workspace, cache, cap) for cache in CACHE_FOLDERS}
+    if args.json:  # the diagnosis cache's keys at the top, as before the other folders were listed
+        others = {name: payload for name, (payload, _) in found.items() if name != DIAGNOSES.name}
+        print_json({**found[DIAGNOSES.name][0], "cap_bytes": cap, **others})
+        return 0
+    lines = [f"workspace caches, each at most {format_bytes(cap)} (${CAP_VAR}), always safe to clear"]
+    print("\n".join(lines + [line for _, said in found.values() for line in said]))
     return 0

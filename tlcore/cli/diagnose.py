@@ -129,13 +129,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class FeatureSpace:
-    """Where the features come from: ``raw``, or a model of a run (``kind`` run | baseline); a note."""
+    """Where the features come from: ``raw``, or a model of a run (``kind`` run | baseline)."""
 
     space: str | nn.Module
     kind: Literal["raw", "run", "baseline"] = "raw"
     run_id: str = ""
     config: AdaptConfig | None = None
-    note: str = ""
 
 
 def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
@@ -154,8 +153,8 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
     run_id = store.resolve(run_id)  # a unique prefix or suffix too, as every command takes
     config = AdaptConfig.from_dict(store.get(run_id).config)
     if kind == "run":
-        models, note = run_feature_models(store, run_id)
-        return FeatureSpace(models, "run", run_id, config, note)
+        models, _ = run_feature_models(store, run_id)  # its note is on the source's predictions: none here
+        return FeatureSpace(models, "run", run_id, config)
     cached = BaselineCache.of_workspace(workspace).get(baseline_key(config, pick_device(config.device).type))
     if cached is None:
         raise TLError(f"the source-only baseline of run {run_id} is {NOT_CACHED}")
@@ -259,7 +258,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
             | {"shared_samples": shared and shared.to_dict(args.held_out)}
         )
         return 0
-    lines = format_report(report, explanation, estimate, copied) + ([features.note] if features.note else [])
+    lines = format_report(report, explanation, estimate, copied)
     if shared:  # beside the pairing notes
         lines[lines.index("") : lines.index("")] = wrapped(shared.line(args.held_out), "  shared: ")
     reused = [name for name, step in steps.items() if step.reused]

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
+from tlcore.cache_files import ESTIMATES, SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
 from tlcore.runs.run_timings import timing_result
@@ -66,7 +66,7 @@ def overheads(records: Iterable[RunRecord], of_launched: bool) -> list[float]:
 def start_seconds(workspace: Workspace) -> float:
     """A launched run's start with no finished launched run to read it from: :func:`measure_start`,
     read back from the workspace's ``cache/estimates`` once measured there."""
-    folder = workspace.inside("cache", "estimates")
+    folder = workspace.inside(*ESTIMATES.parts)
     path = folder / f"{START_KEY}{SUFFIX}"
     body = read_entry(path, code_version())
     if body is None:

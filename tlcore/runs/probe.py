@@ -34,7 +34,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import RunPair
 from tlcore.adapt.pipeline import network
 from tlcore.adapt.terms import build_terms
-from tlcore.cache_files import SUFFIX, code_version, prune, read_entry, write_entry
+from tlcore.cache_files import ESTIMATES, SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.events import Callbacks, ProgressEvent
@@ -70,7 +70,7 @@ def probe_rates(
     """The rates measured for ``cfg``'s network (read back from the workspace cache when it holds
     them), the steps timed, and whether they were read back."""
     shape, n_classes = tuple(pair.source_train.shape), pair.source_train.n_classes
-    folder = workspace.inside("cache", "estimates")
+    folder = workspace.inside(*ESTIMATES.parts)
     path = folder / f"{probe_key(cfg, work, shape, n_classes)}{SUFFIX}"
     body = read_entry(path, code_version())
     cached = body is not None

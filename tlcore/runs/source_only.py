@@ -8,8 +8,9 @@ batch-normalisation statistics); the run's checkpoint keeps what that model chan
 (:func:`tlcore.models.save_checkpoint`), so the source's predictions are the run's. The features embed
 both domains with the run's model, as the run's gap does (:mod:`tlcore.adapt.evaluate`), so
 ``diagnose --features run:ID --held-out`` reproduces the run's stored gap after. AdaBN runs stored
-before 2026-12-05 kept only the target statistics: their source is predicted with them, and a note
-says so.
+before 2026-12-05 kept only the target statistics: their source is predicted with them, which
+matters only where the source's predictions are shown (the Diagnose page's map coloured by
+prediction), and a note there says so; their features are the run's either way.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run
 
 def run_feature_models(store: RunStore, run_id: str) -> tuple[nn.Module, str]:
     """The model of the ``done`` run ``run_id`` for its features (:class:`~tlcore.features.DomainModels`
-    when its checkpoint keeps a source model) and a one-line note, empty unless an older run of a
+    when its checkpoint keeps a source model) and a one-line note for wherever its predictions on the
+    source are shown, empty unless an older run of a
     :data:`~tlcore.methods.context.SOURCE_MODEL_TRANSFORMS` transform lacks its source model."""
     model = store.load_model(run_id)
     path = store.checkpoint_path(run_id)
@@ -51,8 +53,8 @@ def run_feature_models(store: RunStore, run_id: str) -> tuple[nn.Module, str]:
     if not set(store.get(run_id).method.split("+")) & set(SOURCE_MODEL_TRANSFORMS):
         return model, ""
     return model, (
-        f"run {run_id} was stored before AdaBN runs kept their source statistics: its source samples "
-        "are predicted with its target statistics, unlike the run's own source scores"
+        f"run {run_id} was stored before AdaBN runs kept their source statistics: its predicted classes "
+        "of the source samples come from its target statistics, unlike the run's own source scores"
     )
 
 

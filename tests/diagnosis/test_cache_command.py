@@ -1,0 +1,158 @@
+"""``python -m tlcore cache``: every cache folder of the workspace (diagnoses, run-time estimates'
+probes, near-copy searches) listed with what it holds, its entries of this code and of other code;
+``--prune`` and ``--clear`` act on each; ``--json`` keeps the diagnosis cache's keys at the top."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.diagnosis.gaussian_pair import pair_workspace
+from tlcore import cache_files
+from tlcore.adapt import copy_search
+from tlcore.cli import main
+from tlcore.diagnosis_cache import DiagnosisCache
+from tlcore.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+CAP = "TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES"
+VALUE = np.arange(1000, dtype=np.float64)  # 8000 bytes of array: an entry of about 8.2 KB
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return pair_workspace(tmp_path / "ws")
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(path.stem for path in folder.iterdir())
+
+
+def _used(folder: Path, **seconds: float) -> None:
+    """Set when each entry was last used (no sleeping: the times are written)."""
+    for key, when in seconds.items():
+        os.utime(folder / f"{key}.pkl", (when, when))
+
+
+def _cache(workspace: Workspace, capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["--workspace", str(workspace.root), "cache", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _empty(workspace: Workspace, name: str, holds: str) -> list[str]:
+    return [f"{name} {workspace.root / 'cache' / name}", f"  {holds}", "  0 entries (0 bytes) of this code"]
+
+
+def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypatch):
+    code, out, _ = _cache(workspace, capsys)
+    assert code == 0 and out.splitlines() == [
+        "workspace caches, each at most 256 MiB ($TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES), always safe to clear",
+        *_empty(workspace, "diagnoses", "each diagnosis's findings, UMAP and explanation"),
+        *_empty(
+            workspace, "estimates", "the run-time estimates' probes: timed training steps, a worker's start"
+        ),
+        *_empty(
+            workspace, "near-copies", "each pair's near-copy search: which target samples copy source ones"
+        ),
+    ]
+    cache = DiagnosisCache.of_workspace(workspace)
+    for key in "ab":
+        cache.put(key, VALUE)
+    cache_files.write_entry(cache.folder / "old.pkl", "0" * 64, bytes(500))  # another version's: 582 bytes
+    size = (cache.folder / "a.pkl").stat().st_size
+    _used(cache.folder, a=1000, b=2000, old=3000)
+    code, out, _ = _cache(workspace, capsys)
+    lines = out.splitlines()
+    assert code == 0 and lines[3] == f"  2 entries ({2 * size / 1024:.3g} KiB) of this code"
+    assert lines[4].startswith("  1 entry (582 bytes) of other code (another tlstudio version, or an edit)")
+    at = lines.index(f"estimates {workspace.root / 'cache' / 'estimates'}")  # after the diagnoses' lines
+    assert lines[at - 1] == "  last used 1970-01-01 00:50 UTC, least recently 1970-01-01 00:16 UTC"
+    code, out, _ = _cache(workspace, capsys, "--json")
+    payload = json.loads(out)
+    assert {k: v for k, v in payload.items() if k not in ("holds", "estimates", "near-copies")} == {
+        "folder": str(cache.folder),
+        "cap_bytes": 256 * 2**20,
+        "current": {"entries": 2, "bytes": 2 * size},
+        "other_code": {"entries": 1, "bytes": 582},
+    }
+    monkeypatch.setenv(CAP, str(size))  # room for one: the least recently used (a) goes too
+    code, out, _ = _cache(workspace, capsys, "--prune", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["removed"] == {"entries": 2, "bytes": size + 582}
+    assert payload["current"] == {"entries": 1, "bytes": size} and _names(cache.folder) == ["b"]
+    code, out, _ = _cache(workspace, capsys, "--clear")
+    assert code == 0 and out.splitlines()[3:5] == [
+        f"  removed 1 entry ({size / 1024:.3g} KiB)",
+        "  0 entries (0 bytes) of this code",
+    ]
+    assert _names(cache.folder) == []
+    with pytest.raises(SystemExit) as refused:  # one or the other
+        _cache(workspace, capsys, "--prune", "--clear")
+    assert refused.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+    monkeypatch.setenv(CAP, "lots")
+    code, out, err = _cache(workspace, capsys)
+    assert code == 2 and out == "" and err == f"error: {CAP}='lots' is not a number\n"
+
+
+def test_the_estimates_and_near_copy_searches_are_listed_pruned_and_cleared(workspace, capsys, monkeypatch):
+    """The folders the run-time probes (:mod:`tlcore.runs.probe`) and the near-copy searches
+    (:mod:`tlcore.adapt.copy_search`) write to: each its own entries, pruned to the cap, cleared."""
+    version = cache_files.code_version()
+    estimates = workspace.root / "cache" / "estimates"
+    copies = copy_search.cache_folder(workspace)
+    assert copies == workspace.root / "cache" / "near-copies"
+    for folder, keys in ((estimates, "pq"), (copies, "xyz")):
+        for key in keys:
+            cache_files.write_entry(folder / f"{key}.pkl", version, bytes(1000))
+    cache_files.write_entry(copies / "old.pkl", "0" * 64, bytes(100))
+    size = (estimates / "p.pkl").stat().st_size
+    _used(estimates, p=1000, q=2000)
+    _used(copies, x=1000, y=2000, z=3000, old=4000)
+    code, out, _ = _cache(workspace, capsys, "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["current"] == {"entries": 0, "bytes": 0}  # the diagnoses: none
+    assert payload["estimates"] == {
+        "folder": str(estimates),
+        "holds": "the run-time estimates' probes: timed training steps, a worker's start",
+        "current": {"entries": 2, "bytes": 2 * size},
+        "other_code": {"entries": 0, "bytes": 0},
+    }
+    assert payload["near-copies"]["current"] == {"entries": 3, "bytes": 3 * size}
+    assert payload["near-copies"]["other_code"] == {"entries": 1, "bytes": 182}
+    code, out, _ = _cache(workspace, capsys)
+    lines = out.splitlines()
+    at = lines.index(f"near-copies {copies}")
+    assert lines[at + 2 : at + 4] == [f"  3 entries ({3 * size / 1024:.3g} KiB) of this code", lines[at + 3]]
+    assert lines[at + 3].startswith("  1 entry (182 bytes) of other code")
+    monkeypatch.setenv(CAP, str(2 * size))  # each folder to two entries: the least recently used go
+    code, out, _ = _cache(workspace, capsys, "--prune", "--json")
+    payload = json.loads(out)
+    assert payload["estimates"]["removed"] == {"entries": 0, "bytes": 0} and _names(estimates) == ["p", "q"]
+    assert payload["near-copies"]["removed"] == {
+        "entries": 2,
+        "bytes": size + 182,
+    }  # old: another version's, unused a week; x: beyond
+    assert _names(copies) == ["y", "z"]
+    code, out, _ = _cache(workspace, capsys, "--clear")
+    assert code == 0 and f"  removed 2 entries ({2 * size / 1024:.3g} KiB)" in out.splitlines()
+    assert _names(estimates) == [] and _names(copies) == []
+
+
+def test_the_cache_command_starts_without_torch(workspace):
+    probe = "import sys; from tlcore.cli import main; main(sys.argv[1:]); print('torch' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--workspace", str(workspace.root), "cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "False"
