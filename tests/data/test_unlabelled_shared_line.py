@@ -64,8 +64,8 @@ def test_compares_line_of_an_unlabelled_targets_runs_names_no_accuracy() -> None
     assert found is not None
     result = {"target_accuracy": None, "shared_samples": found.to_dict()}
     assert inflated_line({"dann · a": result}) == (
-        "Gap and validators are swayed for dann · a (1 of its 3 target test samples are source training "
-        "samples or copies of them): its target test split holds samples its model trained on (the target "
+        "Gap and validators are swayed for dann · a (1 of its 3 target test samples is a copy of a source "
+        "training sample): its target test split holds samples its model trained on (the target "
         "is unlabelled); to score transfer, remove the copies from the target (sample ids t1, t2, t3; "
         "python -m tlcore data drop-copies drops them)."
     )

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from tlcore.adapt.source_only_run import is_source_only
 from tlcore.adapt.stored_params import drift_text, drifts
 from tlcore.data.domain import Domain
-from tlcore.data.overlap import base_dataset, other_splits, stored_fix
+from tlcore.data.overlap import base_dataset, other_splits, stored_fix, training_words
 from tlcore.metrics.accuracy_change import fell
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.metrics.mcnemar import described_change, shown_within_chance
@@ -138,6 +138,11 @@ def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:
     return f"Negative transfer: {label} is less accurate on the target than the source-only model, {change}."
 
 
+def _training(shared: dict[str, Any]) -> str:
+    """What a stored finding's target test samples are (:func:`~tlcore.data.overlap.training_words`)."""
+    return training_words(shared["shared_test"], shared["by"] == "content")
+
+
 def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
     """One warning naming the runs that scored their target accuracy on source training samples, or
     copies of them (:func:`~tlcore.views.run_tables.inflated`), by id (``labels``: run id → label, as
@@ -152,8 +157,7 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     named, ids, more = _named_runs(found, labels)
     counts = "; ".join(
         f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{shared['shared_test']} of its "
-        f"{shared['n_test']} target test samples are source training samples"
-        f"{' or copies of them' if shared['by'] == 'content' else ''})"
+        f"{shared['n_test']} target test samples {_training(shared)})"
         for label, shared in named.items()
     )
     fixes: dict[str, list[str]] = {}
