@@ -37,6 +37,7 @@ KEYS = {
     "fix",
     "copies",
     "near_copies",
+    "target_labelled",
     "text",
 }
 
