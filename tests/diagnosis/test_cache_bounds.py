@@ -14,15 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.diagnosis.cache_entries import CAP, ROOT, VALUE, names, used
 from tests.diagnosis.gaussian_pair import load_pair, pair_workspace
 from tlcore import cache_files, diagnosis_cache
 from tlcore.diagnosis_cache import DiagnosisCache, findings
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.workspace import Workspace
-
-ROOT = Path(__file__).resolve().parents[2]
-CAP = "TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES"
-VALUE = np.arange(1000, dtype=np.float64)  # 8000 bytes of array: an entry of about 8.2 KB
 
 
 @pytest.fixture
@@ -30,20 +27,10 @@ def workspace(tmp_path: Path) -> Workspace:
     return pair_workspace(tmp_path / "ws")
 
 
-def _names(folder: Path) -> list[str]:
-    return sorted(path.stem for path in folder.iterdir())
-
-
-def _used(cache: DiagnosisCache, **seconds: float) -> None:
-    """Set when each entry was last used (no sleeping: the times are written)."""
-    for key, when in seconds.items():
-        os.utime(cache.folder / f"{key}.pkl", (when, when))
-
-
 def test_an_entry_of_other_code_is_kept_a_week_after_its_last_use(workspace, monkeypatch):
     cache, pair = DiagnosisCache.of_workspace(workspace), load_pair(workspace)
     findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
-    (old,) = _names(cache.folder)
+    (old,) = names(cache.folder)
     (cache.folder / "headerless.pkl").write_bytes(b"\x80\x05N.")  # an entry of the code before headers
     (cache.folder / "notes.txt").write_text("not an entry")
     killed, writing = (cache.folder / f".{old}.pkl.{tag}.tmp" for tag in ("0badc0de", "5eed5eed"))
@@ -53,15 +40,15 @@ def test_an_entry_of_other_code_is_kept_a_week_after_its_last_use(workspace, mon
     monkeypatch.setattr(diagnosis_cache, "code_version", lambda: "0" * 64)  # another version, same workspace
     again = findings(cache, *pair, settings=GapSettings(n_permutations=50, seed=3))
     assert not again.reused
-    (new,) = [name for name in _names(cache.folder) if name not in (old, "notes", writing.stem)]
-    assert _names(cache.folder) == sorted([old, new, "notes", writing.stem])  # the other version's kept
+    (new,) = [name for name in names(cache.folder) if name not in (old, "notes", writing.stem)]
+    assert names(cache.folder) == sorted([old, new, "notes", writing.stem])  # the other version's kept
     week = time.time() - cache_files.OTHER_CODE_KEEP_SECONDS
-    _used(cache, **{old: week + 60})  # used 6 days 23 h 59 min ago: kept
+    used(cache.folder, **{old: week + 60})  # used 6 days 23 h 59 min ago: kept
     findings(cache, *pair, settings=GapSettings(n_permutations=60, seed=3))
-    assert old in _names(cache.folder)
-    _used(cache, **{old: week - 60})  # unused for a week: the next write removes it
+    assert old in names(cache.folder)
+    used(cache.folder, **{old: week - 60})  # unused for a week: the next write removes it
     findings(cache, *pair, settings=GapSettings(n_permutations=70, seed=3))
-    assert old not in _names(cache.folder) and len(_names(cache.folder)) == 5
+    assert old not in names(cache.folder) and len(names(cache.folder)) == 5
 
 
 def test_the_cap_counts_the_entries_of_every_version(tmp_path, monkeypatch):
@@ -75,10 +62,10 @@ def test_the_cap_counts_the_entries_of_every_version(tmp_path, monkeypatch):
         cache_files.read_entry(cache.folder / "a.pkl", cache_files.code_version()),
     )
     now = time.time()
-    _used(cache, a=now - 300, other=now - 200, b=now - 100)
+    used(cache.folder, a=now - 300, other=now - 200, b=now - 100)
     monkeypatch.setenv(CAP, str(3 * size))  # three fit: the fourth write evicts the least recent, a
     cache.put("c", VALUE)
-    assert _names(cache.folder) == ["b", "c", "other"]
+    assert names(cache.folder) == ["b", "c", "other"]
 
 
 def test_the_cap_removes_the_least_recently_used_and_a_read_counts_as_a_use(tmp_path, monkeypatch):
@@ -89,16 +76,16 @@ def test_the_cap_removes_the_least_recently_used_and_a_read_counts_as_a_use(tmp_
     monkeypatch.setenv(CAP, str(3 * size))  # three entries fit, a fourth does not
     for key in "bc":
         cache.put(key, VALUE)
-    _used(cache, a=1000, b=2000, c=3000)
+    used(cache.folder, a=1000, b=2000, c=3000)
     cache.put("d", VALUE)  # over the cap: a, the least recently used, goes
-    assert _names(cache.folder) == ["b", "c", "d"]
-    _used(cache, b=1000, c=2000, d=3000)
+    assert names(cache.folder) == ["b", "c", "d"]
+    used(cache.folder, b=1000, c=2000, d=3000)
     assert np.array_equal(cache.get("b").value, VALUE)  # read: b is now the most recently used
     cache.put("e", VALUE)
-    assert _names(cache.folder) == ["b", "d", "e"]  # c went, not b
+    assert names(cache.folder) == ["b", "d", "e"]  # c went, not b
     monkeypatch.setenv(CAP, str(size - 1))  # one entry larger than the cap: it is not kept either
     cache.put("f", VALUE)
-    assert _names(cache.folder) == [] and cache.get("f") is None
+    assert names(cache.folder) == [] and cache.get("f") is None
 
 
 WRITER = """import sys

@@ -5,14 +5,13 @@ probes, near-copy searches) listed with what it holds, its entries of this code 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.diagnosis.cache_entries import CAP, ROOT, VALUE, names, used
 from tests.diagnosis.gaussian_pair import pair_workspace
 from tlcore import cache_files
 from tlcore.adapt import copy_search
@@ -20,24 +19,10 @@ from tlcore.cli import main
 from tlcore.diagnosis_cache import DiagnosisCache
 from tlcore.workspace import Workspace
 
-ROOT = Path(__file__).resolve().parents[2]
-CAP = "TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES"
-VALUE = np.arange(1000, dtype=np.float64)  # 8000 bytes of array: an entry of about 8.2 KB
-
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return pair_workspace(tmp_path / "ws")
-
-
-def _names(folder: Path) -> list[str]:
-    return sorted(path.stem for path in folder.iterdir())
-
-
-def _used(folder: Path, **seconds: float) -> None:
-    """Set when each entry was last used (no sleeping: the times are written)."""
-    for key, when in seconds.items():
-        os.utime(folder / f"{key}.pkl", (when, when))
 
 
 def _cache(workspace: Workspace, capsys, *argv: str) -> tuple[int, str, str]:
@@ -67,7 +52,7 @@ def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypa
         cache.put(key, VALUE)
     cache_files.write_entry(cache.folder / "old.pkl", "0" * 64, bytes(500))  # another version's: 582 bytes
     size = (cache.folder / "a.pkl").stat().st_size
-    _used(cache.folder, a=1000, b=2000, old=3000)
+    used(cache.folder, a=1000, b=2000, old=3000)
     code, out, _ = _cache(workspace, capsys)
     lines = out.splitlines()
     assert code == 0 and lines[3] == f"  2 entries ({2 * size / 1024:.3g} KiB) of this code"
@@ -86,13 +71,13 @@ def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypa
     code, out, _ = _cache(workspace, capsys, "--prune", "--json")
     payload = json.loads(out)
     assert code == 0 and payload["removed"] == {"entries": 2, "bytes": size + 582}
-    assert payload["current"] == {"entries": 1, "bytes": size} and _names(cache.folder) == ["b"]
+    assert payload["current"] == {"entries": 1, "bytes": size} and names(cache.folder) == ["b"]
     code, out, _ = _cache(workspace, capsys, "--clear")
     assert code == 0 and out.splitlines()[3:5] == [
         f"  removed 1 entry ({size / 1024:.3g} KiB)",
         "  0 entries (0 bytes) of this code",
     ]
-    assert _names(cache.folder) == []
+    assert names(cache.folder) == []
     with pytest.raises(SystemExit) as refused:  # one or the other
         _cache(workspace, capsys, "--prune", "--clear")
     assert refused.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
@@ -113,8 +98,8 @@ def test_the_estimates_and_near_copy_searches_are_listed_pruned_and_cleared(work
             cache_files.write_entry(folder / f"{key}.pkl", version, bytes(1000))
     cache_files.write_entry(copies / "old.pkl", "0" * 64, bytes(100))
     size = (estimates / "p.pkl").stat().st_size
-    _used(estimates, p=1000, q=2000)
-    _used(copies, x=1000, y=2000, z=3000, old=4000)
+    used(estimates, p=1000, q=2000)
+    used(copies, x=1000, y=2000, z=3000, old=4000)
     code, out, _ = _cache(workspace, capsys, "--json")
     payload = json.loads(out)
     assert code == 0 and payload["current"] == {"entries": 0, "bytes": 0}  # the diagnoses: none
@@ -134,15 +119,15 @@ def test_the_estimates_and_near_copy_searches_are_listed_pruned_and_cleared(work
     monkeypatch.setenv(CAP, str(2 * size))  # each folder to two entries: the least recently used go
     code, out, _ = _cache(workspace, capsys, "--prune", "--json")
     payload = json.loads(out)
-    assert payload["estimates"]["removed"] == {"entries": 0, "bytes": 0} and _names(estimates) == ["p", "q"]
+    assert payload["estimates"]["removed"] == {"entries": 0, "bytes": 0} and names(estimates) == ["p", "q"]
     assert payload["near-copies"]["removed"] == {
         "entries": 2,
         "bytes": size + 182,
     }  # old: another version's, unused a week; x: beyond
-    assert _names(copies) == ["y", "z"]
+    assert names(copies) == ["y", "z"]
     code, out, _ = _cache(workspace, capsys, "--clear")
     assert code == 0 and f"  removed 2 entries ({2 * size / 1024:.3g} KiB)" in out.splitlines()
-    assert _names(estimates) == [] and _names(copies) == []
+    assert names(estimates) == [] and names(copies) == []
 
 
 def test_the_cache_command_starts_without_torch(workspace):
