@@ -95,7 +95,8 @@ COMMANDS = (
     ),
     Command(
         "cache",
-        "the workspace's diagnosis cache: its size and entries; --prune or --clear it",
+        "the workspace's caches (diagnoses, run-time probes, near-copy searches): their entries and size; "
+        "--prune or --clear them",
         "tlcore.cli.cache:register",
     ),
     Command(
