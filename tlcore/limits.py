@@ -59,7 +59,7 @@ class Limits:
     max_running: int = max(1, (os.cpu_count() or 1) // 2)  # runs of one workspace training at once
     max_trials: int = 10_000  # trials one sweep plans
     max_layer_width: int = 16_384  # units of the widest layer a run setting may ask for
-    max_diagnosis_cache_bytes: int = 256 * MIB  # each of the workspace's cache folders, least recently used out
+    max_diagnosis_cache_bytes: int = 256 * MIB  # each cache folder of the workspace, least recently used out
 
     @classmethod
     def from_env(cls, *names: str) -> Limits:
