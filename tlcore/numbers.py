@@ -21,7 +21,7 @@ more``), the one way a message names the first few of a list and counts the rest
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 DIGITS = 4  # significant digits of a measured value (a mean, an MMD², a statistic)
 
@@ -56,6 +56,12 @@ def and_more(rest: int, noun: str = "", nouns: str | None = None) -> str:
     if not noun:
         return f" and {rest} more"
     return f" and {plural(rest, f'more {noun}', nouns and f'more {nouns}')}"
+
+
+def and_list(words: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    listed = list(words)
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
 def first_named(

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tlcore.numbers import and_list
 from tlcore.selection.alarm import Check
 from tlcore.selection.baselines import Baseline, baselines
 
@@ -82,7 +83,7 @@ def passed_over(
     if no_bar:
         most = max(collapse_check(e).before for e in entries if e.baseline not in kept)
         one = len(no_bar) == 1
-        names = ", ".join(b.label for b in no_bar[:-1]) + (" and " if not one else "") + no_bar[-1].label
+        names = and_list(b.label for b in no_bar)
         said += (
             f", and the source-only model{'' if one else 's'} of {names} "
             f"{'predicts' if one else 'predict'} at most {classes_text(most)}, so "

@@ -35,10 +35,11 @@ Target accuracies, where the target is labelled, ride along for display and are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tlcore.numbers import and_list
 from tlcore.selection.alarm import Alarm, collapsed, judge, waive_source_check
 from tlcore.selection.baselines import Baseline, baselines, kept_reason, outranked
 from tlcore.selection.collapse import COLLAPSED_SHARE, bars, collapse_check, passed_over, spread
@@ -386,9 +387,3 @@ def _doubt(entry: RankedRun) -> int:
     """Where the ranking's score puts a run among the passing ones: 0 reliable, 1 of unknown
     reliability (its ``ess`` was never stored), 2 unreliable."""
     return 0 if entry.reliable else (1 if entry.ess is None else 2)
-
-
-def and_list(words: Iterable[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    listed = list(words)
-    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tlcore.metrics.mcnemar import described_change
-from tlcore.numbers import plural, significant
+from tlcore.numbers import and_list, plural, significant
 from tlcore.selection.alarm import Alarm
-from tlcore.selection.ranking import RankedRun, Ranking, and_list, effective_samples
+from tlcore.selection.ranking import RankedRun, Ranking, effective_samples
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED
 from tlcore.views.report import Section
