@@ -131,7 +131,10 @@ with display.errors_shown():
     cards.metric(
         "Proxy A-distance",
         f"{gap.a_distance:.2f} / 2",
-        help="2·(1 - 2·error) of a domain classifier: 0 = indistinguishable, 2 = fully separable.",
+        help=(
+            "2·(1 - 2·error) of a domain classifier: 0 = indistinguishable, 2 = fully separable. "
+            f"Its held-out accuracy against chance: p = {gap.domain_p_value:.3g}."
+        ),
         width="content",
     )
     copied = None if shared is None else shared.copied

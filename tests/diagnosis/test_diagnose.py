@@ -3,6 +3,7 @@
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -118,9 +119,43 @@ def test_gap_level_thresholds():
     assert gap_level(gap) == "large"
     assert gap_level(replace(gap, a_distance=1.0)) == "moderate"
     assert gap_level(replace(gap, a_distance=0.2)) == "small"
-    assert gap_level(replace(gap, p_value=0.05)) == "none"
-    assert describe_gap(report).startswith("Large gap")
-    assert "apart 100% of the time" in describe_gap(report)
+    assert gap_level(replace(gap, p_value=0.05)) == "large"  # the domain classifier still tells them apart
+    assert gap_level(replace(gap, p_value=0.05, domain_error=0.45)) == "none"  # p = 0.11 against chance
+    assert gap_level(replace(gap, p_value=0.05, domain_error=None)) == "none"  # stored before its test
+    assert gap_level(replace(gap, domain_error=0.45)) == "large"  # the MMD test alone
+    assert describe_gap(report).startswith("Large gap: the domains differ (MMD test p = ")
+    assert "a linear domain classifier tells them apart on 100% of held-out samples (p = " in describe_gap(
+        report
+    )
+    unseen = replace(report, gap=replace(gap, domain_error=0.45))
+    assert "; a linear domain classifier does no better than chance (right on 55% of held-out samples" in (
+        describe_gap(unseen)
+    )
+
+
+def test_a_gap_in_a_small_scale_feature_is_read_though_the_mmd_test_misses_it():
+    # A model's features on different scales (as after Deep CORAL aligned the large ones): the
+    # kernel's bandwidth is set by the large ones, so the MMD test misses a shift of a small one; the
+    # domain classifier, on standardised features, does not.
+    rng = np.random.default_rng(1)
+    source, target = rng.normal(size=(200, 20)) * 10, rng.normal(size=(200, 20)) * 10
+    source[:, 0], target[:, 0] = rng.normal(size=200) * 0.1, rng.normal(size=200) * 0.1 + 0.1
+    report = diagnose(
+        Domain(name="s", X=torch.tensor(source, dtype=torch.float32), y=None, classes=CLASSES),
+        Domain(name="t", X=torch.tensor(target, dtype=torch.float32), y=None, classes=CLASSES),
+        _Linear(),
+        settings=GapSettings(n_permutations=200, seed=1),
+        umap=False,
+        device="cpu",
+    )
+    gap = report.gap
+    assert gap.p_value > 0.5 and gap.domain_p_value < 1e-3, (gap.p_value, gap.domain_p_value, gap.a_distance)
+    level = gap_level(gap)
+    assert level != "none"
+    assert describe_gap(report).startswith(
+        f"{level.capitalize()} gap: the MMD test does not tell the domains apart (p = {gap.p_value:.3g}), but a linear "
+        f"domain classifier tells them apart on {100 * (1 - gap.domain_error):.0f}% of held-out samples"
+    )
 
 
 def test_unlabelled_target_uses_model_pseudo_labels_or_skips():

@@ -347,7 +347,7 @@ def format_report(
         f"  {'CORAL':<18}{significant(gap.coral):<12}",
         f"  {'mean distance':<18}{significant(gap.mean_distance):<12}",
         f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
-        f"{100 * gap.domain_error:.1f}%",
+        f"{100 * gap.domain_error:.1f}% (p = {gap.domain_p_value:.3g} against chance)",
     ]
     if "label_shift" in unread:
         lines += wrapped(unread["label_shift"], f"  {'label shift (TV)':<18}")

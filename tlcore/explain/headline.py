@@ -31,7 +31,7 @@ def first_words(first: Cause, level: GapLevel, foreign: bool, others: Sequence[C
             "classes the source lacks, which were dropped:"
         )
     elif level == "none":
-        lead = f"{NO_GAP} (the MMD test does not tell the domains apart), yet:"
+        lead = f"{NO_GAP} (neither the MMD test nor the domain classifier tells the domains apart), yet:"
     elif first.kind == "blank":
         lead = "First, the data:"
     elif first.kind == "novelty" and foreign:
@@ -56,7 +56,7 @@ def no_cause(findings: Sequence[Finding]) -> str:
     firing = [f.title for f in findings if f.fires]
     if firing:
         return (
-            f"{NO_GAP}: the images differ ({'; '.join(firing)}), but not enough for the test "
+            f"{NO_GAP}: the images differ ({'; '.join(firing)}), but not enough for either test "
             f"to tell the domains apart{NOTHING}"
         )
     return f"{NO_GAP} and nothing in the images differs{NOTHING}"

@@ -16,7 +16,8 @@ diagnose`` (through :func:`tlcore.diagnosis.diagnose`) and every run's gap befor
   (:func:`coral_distance`, :func:`mean_distance`);
 * ``a_distance`` = ``2 (1 - 2 err)`` and ``domain_error`` = ``err``, the balanced held-out error of a
   cross-fitted domain classifier (:func:`proxy_a_distance`), whose per-target-sample scores come back
-  beside the gap (:attr:`GapMeasurement.target_scores`).
+  beside the gap (:attr:`GapMeasurement.target_scores`); :attr:`Gap.domain_p_value`, that
+  classifier's test of ``P_X = P_Y`` (:func:`beyond_chance_p`), a second test beside the MMD's.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import torch
 from tlcore.device import pick_device
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.errors import TLError
-from tlcore.metrics.a_distance import proxy_a_distance
+from tlcore.metrics.a_distance import FOLDS, beyond_chance_p, proxy_a_distance
 from tlcore.metrics.coral import coral_distance, mean_distance
 from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import median_bandwidth
@@ -63,6 +64,14 @@ class Gap:
     domain_error: float | None = None
     n_source: int
     n_target: int
+
+    @property
+    def domain_p_value(self) -> float | None:
+        """p-value of the domain classifier's held-out accuracy against chance (:func:`beyond_chance_p`);
+        None for results stored before its error was."""
+        if self.domain_error is None:
+            return None
+        return beyond_chance_p(self.domain_error, self.n_source, self.n_target, FOLDS)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers (``mmd_test_samples`` as a list): what run results store."""
@@ -147,7 +156,7 @@ def measure_gap(
     with step("coral"):
         coral, mean_gap = coral_distance(Xs, Xt), mean_distance(Xs, Xt)
     with step("a_distance"):
-        pad = proxy_a_distance(Fs, Ft, seed=seed)
+        pad = proxy_a_distance(Fs, Ft, seed=seed, n_folds=FOLDS)
     gap = Gap(
         mmd2=mmd2,
         p_value=test.p_value,

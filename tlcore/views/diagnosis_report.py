@@ -208,7 +208,11 @@ def _gap_sections(
             "reading": f"p = {gap.p_value:.3g}, {gap.n_permutations} permutations",
         },
         {"metric": "CORAL", "value": gap.coral, "reading": ""},
-        {"metric": "proxy A-distance", "value": gap.a_distance, "reading": f"gap level: {gap_level(gap)}"},
+        {
+            "metric": "proxy A-distance",
+            "value": gap.a_distance,
+            "reading": f"p = {gap.domain_p_value:.3g} against chance, gap level: {gap_level(gap)}",
+        },
     ]
     note, _ = gap_reading(report, "per_class" not in unread, copied)
     note += f" Features: {report.feature_space}, seed {report.settings.seed}."
