@@ -72,7 +72,7 @@ def test_the_diagnose_page_offers_it_and_says_why_nothing_was_written(app: OpenA
     (box,) = [plain(w.value) for w in at.warning if w.icon == ":material/insights:"]
     assert box.startswith(
         "8 of the target's 20 samples are copies of source samples: the gap measured here is smaller than "
-        "the real target's; remove them first. No detectable gap: the MMD test"
+        "the real target's; remove them first. No detectable gap: neither the MMD test"
     )
     lead = box.split(". No detectable gap")[0]  # the verdict's lead, word for word
     assert [m for m in at.markdown if plain(m.value).startswith(lead)]

@@ -218,7 +218,7 @@ def test_no_detectable_gap_is_said_first_and_a_handful_of_samples_is_said_too():
     findings = [finding("ink_fill", -1.3, "occlusion", after=0.67), finding("slant", 1.2)]
     judged = verdict(findings, "none", novelty=NoveltySummary(0.5, False, 0.5), samples=(2, 2), **SPECS)
     assert judged.headline.startswith(
-        "No detectable gap (the MMD test does not tell the domains apart), yet:"
+        "No detectable gap (neither the MMD test nor the domain classifier tells the domains apart), yet:"
     )
     assert "Most of the gap" not in judged.headline
     assert [(c.kind, c.shift) for c in judged.causes] == [("appearance", "occlusion")]
