@@ -4,7 +4,7 @@ import contextlib
 
 import streamlit as st
 
-from app_support import copies_fix, display, engine, state
+from app_support import copies_fix, display, engine, state, upload_form
 from tlcore.errors import TLError
 from tlcore.views import explore, figures, thumbnails
 
@@ -69,15 +69,19 @@ with upload:
     st.markdown(
         "- **Image zip**: one folder per class (`cat/001.png`, …) or loose images (unlabelled)\n"
         "- **NumPy `.npz`**: an array `X` (`NxD` or `NxCxHxW`), optional `y` and `classes`\n"
-        "- **CSV / Parquet**: numeric feature columns (a text column such as a region: encode it as a "
-        "0/1 column per value first), an optional `label` column (another name: the *Label column* field "
-        "below) and an optional `id` column naming the rows"
+        "- **CSV / Parquet**: numeric feature columns (text columns such as a region: tick "
+        f"*{state.ONEHOT_BOX}* below), an optional `label` column (another name: the *Label column* "
+        "field below) and an optional `id` column naming the rows"
     )
     st.file_uploader("Dataset file", type=state.UPLOAD_TYPES, key=UPLOAD_KEY)
-    state.labels_input(state.UPLOAD_LABEL)
+    upload_form.labels_input(state.UPLOAD_LABEL)
     left, right, _ = st.columns([1, 1, 2])
-    left.button("Use as source", on_click=state.save_uploaded, args=(UPLOAD_KEY, "source"), width="stretch")
-    right.button("Use as target", on_click=state.save_uploaded, args=(UPLOAD_KEY, "target"), width="stretch")
+    left.button(
+        "Use as source", on_click=upload_form.save_uploaded, args=(UPLOAD_KEY, "source"), width="stretch"
+    )
+    right.button(
+        "Use as target", on_click=upload_form.save_uploaded, args=(UPLOAD_KEY, "target"), width="stretch"
+    )
     if error := st.session_state.pop(state.UPLOAD_ERROR, None):
         st.error(display.esc(error), icon=":material/error:")
     if saved := st.session_state.pop(state.UPLOAD_SAVED, None):

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_support import display, engine, kept_model, predictions, state
+from app_support import display, engine, kept_model, predictions, state, upload_form
 from tlcore.data.shift_table import format_shifts
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import rows_text
@@ -72,7 +72,7 @@ with st.expander("Upload a new batch to label", icon=":material/upload:"):
         "above; the source and target stay as they are."
     )
     st.file_uploader("A new batch to label", type=state.UPLOAD_TYPES, key=BATCH_KEY)
-    state.labels_input(state.PREDICT_LABEL)
+    upload_form.labels_input(state.PREDICT_LABEL)
     shifted = False
     if shifts := target_shifts(
         run.target
@@ -87,7 +87,7 @@ with st.expander("Upload a new batch to label", icon=":material/upload:"):
         )
     st.button(
         "Label this batch",
-        on_click=state.label_uploaded,
+        on_click=upload_form.label_uploaded,
         args=(BATCH_KEY, run_id, run.target if shifted else None),
         icon=":material/label:",
     )

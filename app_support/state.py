@@ -1,6 +1,7 @@
-"""Session state: the current pair, the Data page's spec builders and upload callbacks. Every session
-key is named here once; the pages use these names, never the strings. Data that belongs to one browser
-session lives in ``st.session_state`` only, never in a cross-session cache."""
+"""Session state: the current pair and the Data page's spec builders (the uploaders' form and callbacks:
+:mod:`app_support.upload_form`). Every session key is named here once; the pages use these names,
+never the strings. Data that belongs to one browser session lives in ``st.session_state`` only, never
+in a cross-session cache."""
 
 from __future__ import annotations
 
@@ -9,15 +10,13 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import engine
 from tlcore.data import list_shifts
 from tlcore.data.overlap import base_dataset, split_fix
-from tlcore.data.spec import DEFAULT_PAIR, store_upload
+from tlcore.data.spec import DEFAULT_PAIR
 from tlcore.data.spec_edit import compose_spec, spec_parts
 from tlcore.data.spec_text import parse_spec
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
-from tlcore.predict import with_run_shifts
 from tlcore.runs.record import RunRecord
 
 SOURCE, TARGET = "pair_source", "pair_target"
@@ -27,6 +26,8 @@ PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request
 PREDICT_LABEL = "predict_batch_label"  # the Predict page's new batch's Label column field
 MISSING_SUFFIX = "_missing"  # a Label column field's key + this: its box for missing=drop
 DROP_MISSING_BOX = "Drop rows with missing cells"
+ONEHOT_SUFFIX = "_onehot"  # a Label column field's key + this: its box for text=onehot
+ONEHOT_BOX = "Encode text columns as 0/1 columns"
 PREDICT_RUN = "predict_run"  # the run another page asked Predict to preselect ("label data with it")
 PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
@@ -321,80 +322,3 @@ def forget_builders() -> None:
     for role in ROLES:
         for key in builder_keys(role).values():
             st.session_state.pop(key, None)
-
-
-# ---- uploads -----------------------------------------------------------------------------------------
-
-
-def labels_input(key: str) -> None:
-    """The uploaders' "Label column (optional)" field (the Data page's and the Predict page's new
-    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), and its "Drop rows with
-    missing cells" box (``missing=drop``), cleared after it."""
-    st.text_input(
-        "Label column (optional)",
-        key=key,
-        placeholder="a table's label column, or none",
-        help="A table's label column when it is not called label, y, class or target; `none` reads any "
-        "file unlabelled (a zip whose folders are dates or batches, not classes). Applies to the next "
-        "save only: the field is cleared after it. It is the spec's `label=` (`python -m tlcore data upload "
-        "--label COLUMN`; `predict --data upload:NAME:label=none`)",
-    )
-    st.checkbox(
-        DROP_MISSING_BOX,
-        key=f"{key}{MISSING_SUFFIX}",
-        help="A table's rows holding an empty, n/a or non-numeric feature cell (`#DIV/0!`) are dropped, "
-        "and the data's provenance names them; without it such a table is refused, naming the first "
-        "cell. Applies to the next save only. It is the spec's `missing=drop` (`python -m tlcore data "
-        "upload --missing drop`)",
-    )
-
-
-def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
-    """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`), read
-    with the labels its :func:`labels_input` ``label_key`` names (and ``missing=drop`` when its box is
-    ticked); its spec, or None with the error kept for the page to show. After a save the labels
-    field and the box are cleared, so they never apply to the next upload unseen.
-
-    The file only reaches the shared workspace here, after it parsed; until then it exists only in
-    this session's widget state.
-    """
-    state = st.session_state
-    state.pop(UPLOAD_ERROR, None)
-    file = state.get(uploader_key)
-    if file is None:
-        state[UPLOAD_ERROR] = "choose a file first"
-        return None
-    label = (state.get(label_key) or "").strip() or None
-    try:
-        spec = store_upload(
-            engine.workspace(),
-            file.name,
-            file.getvalue(),
-            label=label,
-            name_label="type {column} in the Label column field",
-            drop_missing=bool(state.get(f"{label_key}{MISSING_SUFFIX}")),
-            name_missing=f"tick {DROP_MISSING_BOX}",
-        )
-    except TLError as exc:
-        state[UPLOAD_ERROR] = str(exc)
-        return None
-    state[UPLOAD_SAVED] = spec
-    state[label_key], state[f"{label_key}{MISSING_SUFFIX}"] = "", False
-    return spec
-
-
-def save_uploaded(uploader_key: str, role: str) -> None:
-    """Callback: validate and store the file in ``uploader_key``, then use it as ``role``."""
-    if spec := _store_uploaded(uploader_key, UPLOAD_LABEL):
-        set_pair(**{role: spec})
-
-
-def label_uploaded(uploader_key: str, run_id: str, shifts_of: str | None = None) -> None:
-    """Callback of the Predict page's uploader: validate and store the file in ``uploader_key`` (a new
-    batch), given the shifts of the run target ``shifts_of`` that it lacks
-    (:func:`tlcore.predict.with_run_shifts`; None: as it is), make it the data to label and predict it
-    with ``run_id``; the pair is untouched."""
-    if spec := _store_uploaded(uploader_key, PREDICT_LABEL):
-        spec = with_run_shifts(spec, shifts_of)
-        st.session_state[PREDICT_TYPED] = (pair()[1], spec)  # kept as if typed, until the target changes
-        st.session_state[PREDICT_REQUEST] = (run_id, spec)

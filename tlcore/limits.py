@@ -18,6 +18,8 @@ One place for every limit. Each default can be overridden by an environment vari
   checked before parsing (wider features belong in an ``.npz``);
 - ``max_tensor_bytes`` (``TLSTUDIO_MAX_TENSOR_BYTES``): 2 GiB of float32 samples per loaded domain
   (images, arrays, and table rows x columns, a Parquet file's before reading);
+- ``max_text_values`` (``TLSTUDIO_MAX_TEXT_VALUES``): 50 distinct values of one text feature column
+  that the spec option ``text=onehot`` encodes as 0/1 columns (more: an id or free text, refused);
 - ``max_running`` (``TLSTUDIO_MAX_RUNNING``): half the CPU cores, at least 1: runs of one workspace that
   train at once; later launches wait ``queued`` for a free slot and start in launch order. Each
   launched run's worker uses ``cores // max_running`` torch threads (at least 1);
@@ -56,6 +58,7 @@ class Limits:
     max_image_side: int = 128  # decoded images are scaled down to fit this side
     max_table_columns: int = 20_000  # columns of one table, checked before parsing
     max_tensor_bytes: int = 2048 * MIB  # float32 samples of one loaded domain
+    max_text_values: int = 50  # distinct values of one text column text=onehot encodes
     max_running: int = max(1, (os.cpu_count() or 1) // 2)  # runs of one workspace training at once
     max_trials: int = 10_000  # trials one sweep plans
     max_layer_width: int = 16_384  # units of the widest layer a run setting may ask for

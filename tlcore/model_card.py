@@ -12,14 +12,16 @@ ratio and crop its centre (:func:`tlcore.data.images.cover_size`; bilinear, anti
 a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 ``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
 too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row as
-they are. What the network does itself (an ImageNet backbone's resize and normalisation, a
-vector model's ``(x - mean) / scale`` with the source training split's statistics) is listed apart,
-so nobody applies it twice.
+they are, a table's text columns read with ``text=onehot`` encoded first as the ``onehot`` step lists
+(:mod:`tlcore.data.categories`: a 0/1 column per value the source had). What the network does
+itself (an ImageNet backbone's resize and normalisation, a vector model's ``(x - mean) / scale``
+with the source training split's statistics) is listed apart, so nobody applies it twice.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import PurePath
 from typing import Any
@@ -139,7 +141,7 @@ def model_card(
         ),
         preprocessing=_image_steps(shape, shift_steps)
         if image
-        else _vector_steps(shape, shift_steps, model.columns),
+        else _vector_steps(shape, shift_steps, model.columns, model.categories),
         inside_model=_inside(model),
         postprocessing=(
             {"op": "softmax", "axis": 1, "gives": "class probabilities in the order of classes"},
@@ -256,7 +258,10 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
 
 
 def _vector_steps(
-    shape: tuple[int, ...], shift_steps: list[Step], columns: tuple[str, ...]
+    shape: tuple[int, ...],
+    shift_steps: list[Step],
+    columns: tuple[str, ...],
+    categories: Mapping[str, Sequence[str]],
 ) -> tuple[Step, ...]:
     order = (
         "the columns named in columns, in that order, whatever their order in the file (predict "
@@ -265,7 +270,16 @@ def _vector_steps(
         else "the feature columns of the training file in their order, the label column left out "
         "(an .npz file: the columns of X)"
     )
+    encoded = (
+        {
+            "op": "onehot",
+            "categories": {column: list(values) for column, values in categories.items()},
+            "gives": "for each text column listed, one 0/1 column per value, named column=value (in "
+            "columns): 1 in the column of the row's value, 0 in the others; a value not listed, 0 in all",
+        },
+    )
     return (
+        *(encoded if categories else ()),
         {
             "op": "features",
             "dimension": shape[0],

@@ -92,7 +92,8 @@ class Classifier(nn.Module):
     The return type never depends on train/eval mode (unlike tllib's ``ImageClassifier``).
     ``spec`` records how the model was built so a checkpoint can rebuild it; ``classes`` names the
     head's outputs when a checkpoint recorded them (empty otherwise), ``columns`` the input's feature
-    columns when it was trained on a table with named columns (empty otherwise).
+    columns when it was trained on a table with named columns (empty otherwise), ``categories`` the
+    values of the table's text columns those encode 0/1 (``text=onehot``; empty otherwise).
     """
 
     def __init__(
@@ -113,6 +114,7 @@ class Classifier(nn.Module):
         self.spec: dict[str, Any] = {}
         self.classes: tuple[str, ...] = ()
         self.columns: tuple[str, ...] = ()
+        self.categories: dict[str, tuple[str, ...]] = {}
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.bottleneck(self.backbone(self.standardize(x)))  # N x feature_dim
@@ -303,15 +305,17 @@ def save_checkpoint(
     source_model: Classifier | None = None,
 ) -> None:
     """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
-    the model's outputs (when known) and its ``columns`` to ``path``; with ``source_model`` (the
-    model that scores source inputs, e.g. AdaBN's source statistics) also its ``source_state``: the
-    entries of its state dict that differ from ``model``'s (:func:`load_source_model` reads it)."""
+    the model's outputs (when known), its ``columns`` and ``categories`` to ``path``; with
+    ``source_model`` (the model that scores source inputs, e.g. AdaBN's source statistics) also its
+    ``source_state``: the entries of its state dict that differ from ``model``'s
+    (:func:`load_source_model` reads it)."""
     state = model.state_dict()
     payload = {
         "model_spec": dict(model.spec),
         "config": config,
         "classes": [str(c) for c in classes],
         "columns": list(model.columns),
+        "categories": {column: list(values) for column, values in model.categories.items()},
         "state_dict": state,
     }
     if source_model is not None:
@@ -326,8 +330,8 @@ def save_checkpoint(
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
 
-    The model's ``classes`` and ``columns`` come from the checkpoint; older checkpoints without them
-    leave them empty.
+    The model's ``classes``, ``columns`` and ``categories`` come from the checkpoint; older checkpoints
+    without them leave them empty.
     """
     payload = _read_checkpoint(path)
     spec = payload["model_spec"]
@@ -345,6 +349,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     model.load_state_dict(state)
     model.classes = tuple(payload.get("classes") or ())
     model.columns = tuple(payload.get("columns") or ())
+    model.categories = {column: tuple(values) for column, values in (payload.get("categories") or {}).items()}
     return model, payload["config"]
 
 

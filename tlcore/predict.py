@@ -316,8 +316,11 @@ def predict_rows(
     cannot fit the model (images vs vectors, channels, feature dimension, no known class)."""
     if batch_size < 1:
         raise TLError(f"batch size must be at least 1, got {batch_size}")
-    columns = trained.model.columns or None
-    plan = plan_conform(domain, trained.input_shape, trained.classes, trained.name, columns)
+    model = trained.model
+    columns, categories = model.columns or None, model.categories
+    plan = plan_conform(
+        domain, trained.input_shape, trained.classes, trained.name, columns, categories=categories
+    )
     if domain.n_samples == 0:
         raise TLError(f"{domain.name} has no samples to predict")
     return Predictions(trained, domain, plan, batch_size, pick_device(device))

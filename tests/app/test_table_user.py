@@ -96,12 +96,14 @@ def test_a_text_column_is_hinted_the_pages_way(app: OpenApp) -> None:
         (
             "species.csv",
             "x1,species\n0.1,a\n0.2,b\n",
-            "(the label column? name it on upload: type species in the Label column field)",
+            "(the label column? name it on upload: type species in the Label column field; a feature, such "
+            "as a region? tick Encode text columns as 0/1 columns (the spec option text=onehot))",
         ),
         (
             "visits.csv",
             "x1,hospital,label\n0.1,n,a\n0.2,s,b\n",
-            "(drop it or encode it as numbers: the label column, label, may hold text)",
+            "(only the label column, label, may hold text: drop it, or encode it as a 0/1 column per value: "
+            "tick Encode text columns as 0/1 columns (the spec option text=onehot))",
         ),
     ]
     for name, table, hint in hinted:
@@ -119,9 +121,9 @@ def test_the_upload_help_says_what_a_table_user_brings(app: OpenApp) -> None:
     at = app("data")
     (tables,) = [m.value for m in at.markdown if "CSV / Parquet" in m.value]
     assert tables.endswith(
-        "- **CSV / Parquet**: numeric feature columns (a text column such as a region: encode it as a 0/1 "
-        "column per value first), an optional `label` column (another name: the *Label column* field below) "
-        "and an optional `id` column naming the rows"
+        "- **CSV / Parquet**: numeric feature columns (text columns such as a region: tick *Encode text "
+        "columns as 0/1 columns* below), an optional `label` column (another name: the *Label column* field "
+        "below) and an optional `id` column naming the rows"
     ), tables
 
 

@@ -107,8 +107,8 @@ def test_an_unlabelled_table_with_categories_is_not_told_one_is_its_label(
     code, _, err = run(capsys, tmp_path / "ws", "data", "upload", str(tmp_path / "target.parquet"))
     assert code == 2 and err.endswith(
         "target.parquet: non-numeric feature columns region, channel (only a label column may hold text: "
-        "encode the others as numbers, a 0/1 column per value, or drop them; if region holds the labels, "
-        "name it on upload: --label region)\n"
+        "drop the others, or encode them as a 0/1 column per value: upload with --text onehot (the spec "
+        "option text=onehot); if region holds the labels, name it on upload: --label region)\n"
     ), err
 
 
@@ -143,7 +143,8 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"))
     assert code == 2 and err.endswith(
         "iris.csv: non-numeric feature columns species (the label column? name it on upload: "
-        "--label species)\n"
+        "--label species; a feature, such as a region? upload with --text onehot (the spec option "
+        "text=onehot))\n"
     )
     code, out, _ = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "species")
     assert code == 0 and out.splitlines() == [  # what it stored, as data inspect says it (QA helper-142)
@@ -158,7 +159,11 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
     for spec in ("upload:iris.csv", "upload:iris.csv:n=2", str(tmp_path / "iris.csv")):
         code, _, err = run(capsys, workspace, "data", "inspect", spec)
         named = spec.replace("n=2", "n=2,label=species") if "n=2" in spec else f"{spec}:label=species"
-        assert code == 2 and err.endswith(f"(the label column? read the file as {named})\n"), err
+        encoded = f"{spec}:text=onehot" if ":" not in spec.replace("upload:", "") else f"{spec},text=onehot"
+        hint = (
+            f"(the label column? read the file as {named}; a feature, such as a region? read it as {encoded})"
+        )
+        assert code == 2 and err.endswith(f"{hint}\n"), err
     write_zip(tmp_path / "dated.zip", {f"2024-0{m}/{m}.png": png_bytes(digit_image(m)) for m in (1, 2)})
     code, out, _ = run(
         capsys, workspace, "data", "upload", str(tmp_path / "dated.zip"), "--label", "none", "--json"
@@ -179,13 +184,16 @@ def test_a_text_column_beside_a_label_column_is_to_be_dropped_not_named(
     frame.to_csv(tmp_path / "visits.csv", index=False)
     workspace = tmp_path / "ws"
     expected = (
-        "visits.csv: non-numeric feature columns hospital (drop it or encode it as numbers: the label "
-        "column, label, may hold text)\n"
+        "visits.csv: non-numeric feature columns hospital (only the label column, label, may hold text: drop "
+        "it, or encode it as a 0/1 column per value: {how})\n"
     )
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "visits.csv"))
-    assert code == 2 and err == f"error: {expected}"
+    how = "upload with --text onehot (the spec option text=onehot)"
+    assert code == 2 and err == f"error: {expected.format(how=how)}"
     code, _, err = run(capsys, workspace, "data", "inspect", str(tmp_path / "visits.csv"))
-    assert code == 2 and err.endswith(expected), err
+    assert code == 2 and err.endswith(
+        expected.format(how=f"read it as {tmp_path / 'visits.csv'}:text=onehot")
+    ), err
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "visits.csv"), "--label", "none")
     assert code == 2 and "drop" in err and "the label column?" not in err, err
 

@@ -253,7 +253,10 @@ def test_spec_labelled_says_what_loading_would(
             spec_labelled(str(tmp_path / name), workspace)
         assert str(before.value) == str(from_loading.value)
         if name == "species.csv":  # the spec that reads its text column as the labels
-            hint = f"(the label column? read the file as {tmp_path / name}:label=species)"
+            hint = (
+                f"(the label column? read the file as {tmp_path / name}:label=species; a feature, such as a "
+                f"region? read it as {tmp_path / name}:text=onehot)"
+            )
             assert str(before.value).endswith(hint)
 
 

@@ -265,7 +265,8 @@ def test_csv_layouts_keep_every_row(
         (b"a,b\nx,1\n", "non-numeric feature columns a"),
         (  # the first three named, the rest counted (tlcore.numbers.first_named), not left unsaid
             b"label,a,b,c,d,e\nx,p,q,r,s,t\ny,p,q,r,s,t\n",
-            r"non-numeric feature columns a, b, c and 2 more \(drop them",
+            r"non-numeric feature columns a, b, c and 2 more \(only the label column, label, may hold text: "
+            r"drop them, or encode them as a 0/1 column per value: the spec option text=onehot\)",
         ),
         (b"label\ncat\n", "no feature columns"),
         (b"p0,p1,p0,label\n1,2,3,a\n4,5,6,b\n", "the header names column 'p0' more than once"),

@@ -43,6 +43,7 @@ from tlcore.adapt.evaluate import ModelEvaluation, evaluate_model, evaluation_se
 from tlcore.adapt.pair import RunPair, run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.adapt.terms import build_terms, seeded_build
+from tlcore.data.categories import CATEGORIES
 from tlcore.data.domain import Domain
 from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
@@ -307,6 +308,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, final: T
         evaluated.target_probabilities, evaluated_after.target_probabilities
     )
     model.columns = tuple(pair.source_train.meta.get("columns") or ())  # a table's, by name
+    model.categories = dict(pair.source_train.meta.get(CATEGORIES) or {})  # its text columns' values
     result.model, result.source_model = model.cpu(), final.source_model
     result.classes = list(pair.source_train.classes)
     result.info |= {

@@ -59,6 +59,12 @@ def register_upload(upload: argparse.ArgumentParser) -> None:
         help="drop: a table's rows holding a missing or non-numeric cell are dropped when read (the spec "
         "then carries missing=drop); without it such a table is refused, naming the first cell",
     )
+    upload.add_argument(
+        "--text",
+        choices=["onehot"],
+        help="onehot: each text feature column of a table (a region, a device) is read as a 0/1 column per "
+        "value, named column=value (the spec then carries text=onehot); without it such a table is refused",
+    )
     upload.add_argument("--json", action="store_true", help="print JSON")
     upload.set_defaults(handler=upload_command)
 
@@ -150,14 +156,14 @@ def upload_command(args: argparse.Namespace) -> int:
     limits = Limits.from_env()
     check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
     workspace = Workspace.resolve(args.workspace)
-    drop_missing = args.missing is not None
+    how = {"drop_missing": args.missing is not None, "text_onehot": args.text is not None}
     data = path.read_bytes()
-    spec = store_upload(workspace, path.name, data, limits, args.label, drop_missing=drop_missing)
+    spec = store_upload(workspace, path.name, data, limits, args.label, **how)
     name = parse_spec(spec).name
     if args.json:
         print_json({"name": name, "spec": spec})
         return 0
-    print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or drop_missing else ""))
+    print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or any(how.values()) else ""))
     stored = upload_summary(workspace, name)  # what the upload read, kept: the file is not parsed again
     if stored is not None:
         print("\n".join(_described(stored["summary"])))

@@ -8,9 +8,11 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   reference. In a pair colour wins: a grayscale source becomes RGB when the target is, so no colour
   information is ever thrown away.
 - feature vectors: when both sides name their columns (a table's header, ``meta["columns"]``) they
-  are matched by name: reordered to the reference's order, columns the reference does not know
-  ignored, a missing one refused; with no name in common, or names on one side only, by position.
-  Either way the dimension ``D`` must then match; images never pair with features.
+  are matched by name (:mod:`tlcore.data.column_match`): reordered to the reference's order, columns
+  the reference does not know ignored, a missing one refused (a text column's value encoded on both
+  sides, ``text=onehot``: zeros, and the domain's values the reference never had reported); with no
+  name in common, or names on one side only, by position. Either way the dimension ``D`` must then
+  match; images never pair with features.
 - classes are matched by name: exactly, else ignoring case and surrounding spaces, else
   (:func:`class_key`) with the characters a file or folder name cannot hold (``/ \\ :``) and those
   that stand in for them (``- _``, space, look-alike slashes such as U+2215) read as one, when that
@@ -31,6 +33,8 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn.functional import interpolate
 
+from tlcore.data.categories import CATEGORIES, Categories
+from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
@@ -48,9 +52,7 @@ class ConformReport:
     class_map: dict[str, str] = field(default_factory=dict)  # domain name -> reference name, when they differ
     unknown_classes: dict[str, int] = field(default_factory=dict)  # dropped class -> samples
     missing_classes: tuple[str, ...] = ()  # reference classes with no sample
-    columns_by_name: bool = False  # feature columns reordered to the reference's by name
-    ignored_columns: tuple[str, ...] = ()  # feature columns the reference does not name
-    columns_by_position: bool = False  # both sides name their columns, none in common
+    columns: ColumnMatch = field(default_factory=ColumnMatch)  # feature columns matched by name
 
     @property
     def n_dropped(self) -> int:
@@ -64,16 +66,7 @@ class ConformReport:
         if self.resized:
             (h0, w0), (h1, w1) = self.resized
             notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
-        if self.columns_by_name:
-            notes.append(f"{side}: feature columns taken by name, in the {reference}'s order")
-        if self.ignored_columns:
-            notes.append(
-                f"{side} columns unknown to the {reference} ignored: {', '.join(self.ignored_columns)}"
-            )
-        if self.columns_by_position:
-            notes.append(
-                f"{side}: no feature column name in common with the {reference}; columns taken in order"
-            )
+        notes += self.columns.lines(side, reference)
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
@@ -103,13 +96,14 @@ class Conformer:
     y: torch.Tensor | None  # labels of the kept samples in the reference's indices
     report: ConformReport
     columns: tuple[str, ...] | None = None  # the reference's feature column names, matched by name
-    order: torch.Tensor | None = None  # int64 positions of those columns in the domain's
+    order: torch.Tensor | None = None  # int64 positions of those columns in the domain's (-1: zeros)
+    categories: Categories | None = None  # the reference's text columns' values, with its columns
 
     def samples(self, X: torch.Tensor) -> torch.Tensor:
         """``X`` (a batch of the domain's samples) with the reference's channels and ``H x W``, or its
         feature columns."""
         if X.ndim == 2:
-            return X if self.order is None else X[:, self.order]
+            return X if self.order is None else take_columns(X, self.order)
         if X.ndim != 4:
             return X
         if X.shape[1] != self.shape[0]:
@@ -122,7 +116,11 @@ class Conformer:
     def apply(self, domain: Domain) -> Domain:
         """The whole ``domain`` conformed (kept samples with their ids, the reference's classes)."""
         kept = domain if self.keep is None else domain.subset(self.keep)
-        meta = kept.meta if self.columns is None else {**kept.meta, "columns": self.columns}
+        meta = dict(kept.meta)
+        if self.columns is not None:
+            meta["columns"] = self.columns
+            meta.pop(CATEGORIES, None)
+            meta |= {CATEGORIES: dict(self.categories)} if self.categories else {}
         return replace(kept, X=self.samples(kept.X), y=self.y, classes=self.classes, meta=meta)
 
 
@@ -132,9 +130,12 @@ def plan_conform(
     classes: tuple[str, ...],
     reference: str,
     columns: tuple[str, ...] | None = None,
+    *,
+    categories: Categories | None = None,
 ) -> Conformer:
     """How ``domain`` fits a reference taking samples of ``shape``, naming ``classes`` and, for
-    feature vectors, maybe its ``columns`` (module rules).
+    feature vectors, maybe its ``columns`` and the values of its text columns, ``categories``
+    (module rules).
 
     ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
     """
@@ -142,9 +143,10 @@ def plan_conform(
     if domain.is_image != (len(shape) == 3):
         raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
     channels = resized = None
-    order, column_report = _column_order(domain, columns, reference)
+    matched = match_columns(domain, columns, reference, categories or {})
+    order = matched.order
     if order is not None:
-        domain = replace(domain, X=domain.X[:, order])  # its shape as the reference takes it
+        domain = replace(domain, X=take_columns(domain.X, order))  # its shape as the reference takes it
     if domain.is_image:
         have, want = domain.shape[0], shape[0]
         if have not in (1, 3):
@@ -162,20 +164,14 @@ def plan_conform(
     elif domain.shape != shape:
         differ = f"feature dimensions differ: {reference} has {shape[0]}, {domain.name} {domain.shape[0]}"
         names = tuple(domain.meta.get("columns") or ())
-        if columns and names:  # both named, none in common (else _column_order matched them by name)
+        if columns and names:  # both named, none in common (else match_columns matched them by name)
             lacks, has = first_named(columns, 5), first_named(names, 5)
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
-    report = replace(
-        report,
-        channels=channels,
-        resized=resized,
-        columns_by_name=column_report.columns_by_name,
-        ignored_columns=column_report.ignored_columns,
-        columns_by_position=column_report.columns_by_position,
-    )
-    return Conformer(shape, classes, keep, y, report, None if order is None else columns, order)
+    report = replace(report, channels=channels, resized=resized, columns=matched)
+    named = None if order is None else columns
+    return Conformer(shape, classes, keep, y, report, named, order, categories if named else None)
 
 
 def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], reference: str) -> str:
@@ -201,60 +197,6 @@ def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], ref
         return f"{who} names the classes of {reference} in another order"
     names, predicted = first_named(domain.classes, NAMED_CLASSES), first_named(classes, NAMED_CLASSES)
     return f"{who} names classes {names}, {reference} predicts {predicted}"
-
-
-def _spacing(name: str) -> str:
-    """``name`` as :func:`_near_miss` compares it at its coarsest: spacing and case aside."""
-    return " ".join(name.split()).casefold()
-
-
-def _near_miss(name: str, names: tuple[str, ...]) -> str:
-    """``name``, with the column of ``names`` it differs from only by spaces at an end, case or
-    spacing inside when there is one: ``Temp (°C) (the data has 'Temp (°C) ': a trailing space)``."""
-    for key in (str.strip, str.casefold, _spacing):
-        hit = next((n for n in names if n != name and key(n) == key(name)), None)
-        if hit is None:
-            continue
-        if hit.rstrip() == name.rstrip():  # they differ in the spaces at the end only
-            how = "a trailing space"
-        elif hit.lstrip() == name.lstrip():
-            how = "a space at its start"
-        elif hit.strip() == name.strip():
-            how = "spaces at its ends"
-        else:
-            how = "other case" if hit.casefold() == name.casefold() else "other spacing"
-        return f"{name} (the data has {hit!r}: {how})"
-    return name
-
-
-def _column_order(
-    domain: Domain, columns: tuple[str, ...] | None, reference: str
-) -> tuple[torch.Tensor | None, ConformReport]:
-    """Where the reference's named ``columns`` sit in ``domain``'s (``None``: by position, as they
-    are) and what the matching changed (module rules)."""
-    names = tuple(domain.meta.get("columns") or ())
-    if domain.is_image or not columns or not names or names == tuple(columns):
-        return None, ConformReport()
-    missing = [name for name in columns if name not in names]
-    if len(missing) == len(columns):
-        return None, ConformReport(columns_by_position=True)
-    if missing:
-        listed = first_named([_near_miss(name, names) for name in missing], 5)
-        spaced = {_spacing(name) for name in missing}  # those _near_miss named already
-        unknown = [name for name in names if name not in columns and _spacing(name) not in spaced]
-        renamed = (
-            f"; it has {first_named(unknown, 5)}, which {reference} does not name: a column renamed upstream "
-            "takes back its old name in the file"
-            if unknown
-            else ""
-        )
-        raise TLError(
-            f"{domain.name} lacks feature columns of {reference}: {listed} (columns match by name{renamed})"
-        )
-    order = torch.tensor([names.index(name) for name in columns], dtype=torch.int64)
-    ignored = tuple(name for name in names if name not in columns)
-    reordered = order.tolist() != list(range(len(columns)))
-    return order, ConformReport(columns_by_name=reordered, ignored_columns=ignored)
 
 
 @dataclass(frozen=True)
@@ -305,8 +247,10 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
     source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}")
-    columns = source.meta.get("columns")
-    target_plan = plan_conform(target, shape, source.classes, f"the source {source.name}", columns)
+    columns, categories = source.meta.get("columns"), source.meta.get(CATEGORIES)
+    target_plan = plan_conform(
+        target, shape, source.classes, f"the source {source.name}", columns, categories=categories
+    )
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
         _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)

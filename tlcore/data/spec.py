@@ -26,6 +26,7 @@ from tlcore.data.uploads import (
     LABEL_FLAG,
     MISSING_FLAG,
     NO_LABELS,
+    ONEHOT_FLAG,
     path_labelled,
     read_path,
     read_upload,
@@ -81,15 +82,19 @@ def store_upload(
     name_label: str = LABEL_FLAG,
     drop_missing: bool = False,
     name_missing: str = MISSING_FLAG,
+    text_onehot: bool = False,
+    name_onehot: str = ONEHOT_FLAG,
 ) -> str:
     """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
-    when given: a table's label column, or ``none``, and ``missing=drop`` with ``drop_missing``;
-    ``name_label`` and ``name_missing`` as there); its spec, ``upload:NAME[:label=...][,missing=drop]``."""
+    when given: a table's label column, or ``none``, ``missing=drop`` with ``drop_missing`` and
+    ``text=onehot`` with ``text_onehot``; ``name_label``, ``name_missing`` and ``name_onehot`` as
+    there); its spec, ``upload:NAME[:label=...][,missing=drop][,text=onehot]``."""
     if label is not None:
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
     how = {"name_label": name_label, "drop_missing": drop_missing, "name_missing": name_missing}
+    how |= {"text_onehot": text_onehot, "name_onehot": name_onehot}
     name = save_upload(workspace, filename, data, limits, label, **how)
-    return str(DomainSpec("upload", name, label=label, drop_missing=drop_missing))
+    return str(DomainSpec("upload", name, label=label, drop_missing=drop_missing, text_onehot=text_onehot))
 
 
 def load_domain(
@@ -143,7 +148,7 @@ def keep_upload_summaries(workspace: Workspace) -> dict[str, str]:
     """Read every stored upload whose summary is not kept (stored before summaries were, or changed
     since) as its plain spec ``upload:NAME``, which keeps it (:func:`~tlcore.data.uploads.read_upload`):
     ``data list --scan``. The specs of those that do not read so, with why (a table that needs
-    ``label=`` or ``missing=drop``: the message names the spec that reads it)."""
+    ``label=``, ``missing=drop`` or ``text=onehot``: the message names the spec that reads it)."""
     unread = {}
     for upload in list_uploads(workspace):
         if upload_summary(workspace, upload["name"]) is None:
@@ -165,8 +170,8 @@ def spec_labelled(spec: str | DomainSpec, workspace: Workspace | None = None) ->
         return False
     with _label_hint(spec):
         if spec.kind == "file":
-            return path_labelled(expand_path(spec.name), spec.label)
-        return upload_labelled(workspace or Workspace.resolve(), spec.name, spec.label)
+            return path_labelled(expand_path(spec.name), spec.label, text_onehot=spec.text_onehot)
+        return upload_labelled(workspace or Workspace.resolve(), spec.name, spec.label, spec.text_onehot)
 
 
 def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple[int, ...] | None) -> Domain:
@@ -174,16 +179,20 @@ def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple
     with _label_hint(spec):
         if spec.kind == "file":
             path, column = expand_path(spec.name), None if spec.label == NO_LABELS else spec.label
-            return read_path(path, column, image_shape=image_shape, drop_missing=spec.drop_missing)
+            how = {"drop_missing": spec.drop_missing, "text_onehot": spec.text_onehot}
+            return read_path(path, column, image_shape=image_shape, **how)
         workspace = workspace or Workspace.resolve()
-        return read_upload(workspace, spec.name, spec.label, image_shape, spec.drop_missing)
+        return read_upload(
+            workspace, spec.name, spec.label, image_shape, spec.drop_missing, text_onehot=spec.text_onehot
+        )
 
 
 @contextlib.contextmanager
 def _label_hint(spec: DomainSpec) -> Iterator[None]:
     """A table with text features and no label column, read without ``label=``, refused with the
-    spec that names its first text column as the labels; one without the label column named with the
-    spec that reads it unlabelled; one with missing cells with the spec that drops their rows."""
+    spec that names its first text column as the labels and the one that encodes them (with a label
+    column: that one alone); one without the label column named with the spec that reads it
+    unlabelled; one with missing cells with the spec that drops their rows."""
     try:
         yield
     except MissingCellsError as exc:
@@ -191,9 +200,10 @@ def _label_hint(spec: DomainSpec) -> Iterator[None]:
     except LabelColumnMissingError as exc:
         raise TLError(exc.hint(f"read it as {replace(spec, label=NO_LABELS)}")) from None
     except TextFeaturesError as exc:
+        encode = f"read it as {replace(spec, text_onehot=True)}"
         if exc.label_column or spec.label is not None:
-            raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none
-        raise TLError(exc.hint(f"read the file as {replace(spec, label=exc.columns[0])}")) from None
+            raise TLError(exc.unhinted(encode)) from None  # its label column is known, or said to be none
+        raise TLError(exc.hint(f"read the file as {replace(spec, label=exc.columns[0])}", encode)) from None
 
 
 def _subsample(domain: Domain, n: int, seed: int) -> Domain:

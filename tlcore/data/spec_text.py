@@ -30,6 +30,9 @@ Keys, each at most once:
 - ``missing=drop``: a table's rows holding a missing, non-numeric or infinite feature cell dropped
   (with their labels and ids; the provenance names them), before ``n=``; without it they are refused
   (:mod:`tlcore.data.table_cells`). Tables only;
+- ``text=onehot``: a table's text feature columns (a region, a device) each read as a 0/1 column per
+  value, named ``column=value`` (:mod:`tlcore.data.categories`); without it they are refused. A missing
+  text cell is a missing cell (refused, or its row dropped with ``missing=drop``). Tables only;
 - ``download=1|0``: torchvision sets may download missing files;
 - ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
   zip's folders that are not classes, dates or batches say; a table's label column left out).
@@ -52,8 +55,9 @@ from tlcore.data.shift_table import format_shifts, get_shift, shift_names
 from tlcore.errors import TLError
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
-OPTIONS = ("split", "n", "download", "label", "blank", "missing")
+OPTIONS = ("split", "n", "download", "label", "blank", "missing", "text")
 DROP = "drop"  # the one value of blank= and missing=
+ONEHOT = "onehot"  # the one value of text=
 
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
@@ -73,6 +77,7 @@ class DomainSpec:
     label: str | None = None
     drop_blank: bool = False
     drop_missing: bool = False
+    text_onehot: bool = False
 
     def __str__(self) -> str:
         head = UPLOAD_PREFIX + self.name if self.kind == "upload" else self.name
@@ -83,6 +88,7 @@ class DomainSpec:
         options += [f"label={self.label}"] if self.label else []
         options += [f"blank={DROP}"] if self.drop_blank else []
         options += [f"missing={DROP}"] if self.drop_missing else []
+        options += [f"text={ONEHOT}"] if self.text_onehot else []
         options += [format_shifts(self.shifts)] if self.shifts else []
         return f"{head}:{','.join(options)}" if options else head
 
@@ -174,7 +180,7 @@ def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
     for part in text.split(","):
         key, eq, value = (s.strip() for s in part.partition("="))
         key = ALIASES.get(key.lower(), key.lower())
-        field = {"blank": "drop_blank", "missing": "drop_missing"}.get(key, key)
+        field = {"blank": "drop_blank", "missing": "drop_missing", "text": "text_onehot"}.get(key, key)
         if not eq or not key or not value:
             raise TLError(f"{full!r}: bad option {part!r} (expected key=value)")
         if key in seen:
@@ -202,6 +208,13 @@ def _shown(value: str) -> str:
     return value if value.isprintable() else repr(value)
 
 
+_FLAGS = {  # an option of one value: key -> (the value, what it does, whether tables alone take it)
+    "blank": (DROP, "drop the blank images: no ink or foreground", False),
+    "missing": (DROP, "drop the rows holding a missing or non-numeric cell", True),
+    "text": (ONEHOT, "each text feature column read as a 0/1 column per value", True),
+}
+
+
 def _option(spec: DomainSpec, key: str, value: str) -> Any:
     """The typed value of a loading option, checked against the spec's kind."""
     dataset = spec.kind in ("builtin", "torchvision")
@@ -223,18 +236,11 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
         if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
             raise TLError(f"download={_shown(value)}: use 1 or 0")
         return value.lower() in {"1", "true", "yes"}
-    if key == "blank":
-        if value.lower() != DROP:
-            raise TLError(
-                f"blank={_shown(value)}: use blank={DROP} (drop the blank images: no ink or foreground)"
-            )
-        return True
-    if key == "missing":
-        if value.lower() != DROP or dataset:
-            raise TLError(
-                f"missing={_shown(value)}: use missing={DROP} on a table file (drop the rows holding a "
-                "missing or non-numeric cell)"
-            )
+    if key in _FLAGS:
+        one, what, tables_only = _FLAGS[key]
+        if value.lower() != one or (dataset and tables_only):
+            where = " on a table file" if tables_only else ""
+            raise TLError(f"{key}={_shown(value)}: use {key}={one}{where} ({what})")
         return True
     if dataset:
         raise TLError("label= applies to files only (label=COLUMN to a table, label=none to any file)")

@@ -10,7 +10,9 @@ CSV's first line and a Parquet file's metadata are checked against ``max_table_c
 dictionary-encoded, so a repeated label is never copied per row.
 
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
-and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`).
+and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`). Text in a feature
+column is refused unless read with ``text=onehot``: each such column then becomes a 0/1 column per
+value (:mod:`tlcore.data.categories`).
 
 Labels as :mod:`.values` reads them. Sample ids are the 0-based data rows (header not counted); a
 table's first column called ``id``, ``sample_id``, ``file``, ``filename`` or ``path`` (any case)
@@ -29,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
+from tlcore.data.categories import CATEGORIES, TEXT_ONEHOT, encoded_note, one_hot, placeholder
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
 from tlcore.data.table_cells import (
@@ -54,31 +57,37 @@ TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, 
 
 
 class TextFeaturesError(TLError):
-    """A table with text in feature columns (``what`` says which). Without a label column read, the
-    first is most often the label column under another name: the callers that know how the file is
-    read add how to name it (:meth:`hint`); else the text columns must go (:meth:`unhinted`)."""
+    """A table with text in feature columns (``what`` says which), read without ``text=onehot``.
+    Without a label column read, the first is most often the label column under another name: the
+    callers that know how the file is read add how to name it and how to encode them (:meth:`hint`);
+    else the text columns must go or be encoded (:meth:`unhinted`)."""
 
     def __init__(self, what: str, columns: Sequence[str], label_column: str | None) -> None:
         self.what, self.columns, self.label_column = what, tuple(columns), label_column
-        super().__init__(self.unhinted() if label_column else self.hint("label=COLUMN"))
+        encode = f"the spec option {TEXT_ONEHOT}"
+        super().__init__(self.unhinted(encode) if label_column else self.hint("label=COLUMN", encode))
 
-    def hint(self, how: str) -> str:
-        """The message suggesting the first text column as the label column, named ``how``; of several
-        text columns one at most holds labels (an unlabelled table's are features, such as a region):
-        the others must go, whichever is named."""
+    def hint(self, how: str, encode: str) -> str:
+        """The message suggesting the first text column as the label column, named ``how``, or the
+        columns as features encoded 0/1 per value, ``encode``; of several text columns one at most
+        holds labels (an unlabelled table's are features, such as a region)."""
         if len(self.columns) == 1:
-            return f"{self.what} (the label column? {how})"
+            return f"{self.what} (the label column? {how}; a feature, such as a region? {encode})"
         first = self.columns[0]
         return (
-            f"{self.what} (only a label column may hold text: encode the others as numbers, a 0/1 "
-            f"column per value, or drop them; if {first} holds the labels, {how})"
+            f"{self.what} (only a label column may hold text: drop the others, or encode them as a 0/1 "
+            f"column per value: {encode}; if {first} holds the labels, {how})"
         )
 
-    def unhinted(self) -> str:
-        """The message for a table whose label column is known (or said to be none)."""
-        labels = f"the label column, {self.label_column}," if self.label_column else "no column"
+    def unhinted(self, encode: str) -> str:
+        """The message for a table whose label column is known (or said to be none), ``encode`` saying
+        how to encode the text columns."""
+        labels = f"only the label column, {self.label_column}," if self.label_column else "no column"
         them = "them" if len(self.columns) > 1 else "it"
-        return f"{self.what} (drop {them} or encode {them} as numbers: {labels} may hold text)"
+        return (
+            f"{self.what} ({labels} may hold text: drop {them}, or encode {them} as a 0/1 column per "
+            f"value: {encode})"
+        )
 
 
 class LabelColumnMissingError(TLError):
@@ -96,13 +105,20 @@ class LabelColumnMissingError(TLError):
 
 
 def read_table(
-    path: Path, label: str, limits: Limits, label_column: str | None = None, drop_missing: bool = False
+    path: Path,
+    label: str,
+    limits: Limits,
+    label_column: str | None = None,
+    drop_missing: bool = False,
+    *,
+    text_onehot: bool = False,
 ) -> Domain:
     """Load a CSV, TSV or Parquet table of feature vectors with an optional label column; with
     ``drop_missing`` (the spec's ``missing=drop``) the rows holding a missing, non-numeric or infinite
-    feature cell are dropped, else refused (:mod:`tlcore.data.table_cells`)."""
+    feature cell are dropped, else refused (:mod:`tlcore.data.table_cells`); with ``text_onehot`` (the
+    spec's ``text=onehot``) each text feature column becomes 0/1 columns (:mod:`tlcore.data.categories`)."""
     frame, note = _frame(path, label, limits)
-    column, id_column, features = _columns(frame, label, label_column)
+    column, id_column, features, text = _columns(frame, label, label_column, limits if text_onehot else None)
     first_line = _first_line(path, frame)
     ids = _column_ids(frame[id_column], label, first_line) if id_column is not None else ()
     if features.shape[1] == 0:
@@ -112,6 +128,9 @@ def read_table(
         frame, features, ids, label, first_line, drop_missing=drop_missing
     )
     note += f"; {dropped}" if dropped else ""
+    features, categories = one_hot(features, frame, text, label) if text else (features, {})
+    note += encoded_note(categories)
+    check_tensor(features.shape[0], features.shape[1], label, limits)
 
     def rows(i: int) -> str:  # a row of ``features`` (some dropped, maybe) as the file has it
         line = row_words(int(features.index[i]), (), first_line)
@@ -128,6 +147,7 @@ def read_table(
     named = not any(map(_is_unnamed, features.columns))
     meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
     meta |= {"missing_dropped": dropped} if dropped else {}
+    meta |= {CATEGORIES: categories} if categories else {}
     return array_domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
 
 
@@ -183,26 +203,33 @@ def _first_line(path: Path, frame: pd.DataFrame) -> int | None:
     return 2 if has_header(frame) else 1
 
 
-def table_labelled(path: Path, label: str, limits: Limits, label_column: str | None = None) -> bool:
+def table_labelled(
+    path: Path, label: str, limits: Limits, label_column: str | None = None, text_onehot: bool = False
+) -> bool:
     """Whether :func:`read_table` reads ``path`` with labels (the table is parsed, no value converted;
-    text in a feature column is refused as reading it is)."""
-    return _columns(_frame(path, label, limits)[0], label, label_column)[0] is not None
+    text in a feature column is refused as reading it is, unless ``text_onehot``)."""
+    frame = _frame(path, label, limits)[0]
+    return _columns(frame, label, label_column, limits if text_onehot else None)[0] is not None
 
 
 def _columns(
-    frame: pd.DataFrame, label: str, label_column: str | None
-) -> tuple[str | None, str | None, pd.DataFrame]:
-    """The label column, the sample-id column and the feature columns; text among the features: a
-    :class:`TextFeaturesError`."""
+    frame: pd.DataFrame, label: str, label_column: str | None, onehot: Limits | None = None
+) -> tuple[str | None, str | None, pd.DataFrame, list[object]]:
+    """The label column, the sample-id column, the feature columns and those of them that hold text;
+    text among the features: a :class:`TextFeaturesError`, or with ``onehot`` (the limits
+    ``text=onehot`` reads under) each text column's :func:`~tlcore.data.categories.placeholder`."""
     column = _label_column(frame, label, label_column)
     id_column = _id_column(frame, column)
     features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
     numeric = {c: numeric_column(features[c]) for c in features.columns}
-    bad = [str(c) for c, values in numeric.items() if values is None]
-    if bad:
+    text = [c for c, values in numeric.items() if values is None]
+    bad = [str(c) for c in text]
+    if bad and onehot is not None:
+        numeric = {c: placeholder(features[c], label, onehot) if v is None else v for c, v in numeric.items()}
+    elif bad:
         what = f"{label}: non-numeric feature columns {first_named(bad, 3)}"
         raise TextFeaturesError(what, bad, None if column is None else str(column))
-    return column, id_column, pd.DataFrame(numeric, index=features.index)
+    return column, id_column, pd.DataFrame(numeric, index=features.index), text
 
 
 def _frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:

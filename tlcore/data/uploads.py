@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from tlcore.data.catalog import SUFFIXES, list_uploads, upload_summary, write_upload_summary
+from tlcore.data.categories import TEXT_ONEHOT
 from tlcore.data.domain import Domain
 from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
@@ -32,6 +33,7 @@ from tlcore.workspace import Workspace
 
 LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
 MISSING_FLAG = "upload with --missing drop"  # how the CLI drops a table's rows with missing cells on upload
+ONEHOT_FLAG = "upload with --text onehot"  # how the CLI encodes a table's text columns on upload
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -61,28 +63,36 @@ def read_path(
     image_shape: tuple[int, ...] | None = None,
     *,
     drop_missing: bool = False,
+    text_onehot: bool = False,
 ) -> Domain:
     """Load a supported file or an image folder; ``label`` names it in messages (default: file name),
     ``image_shape`` the ``C x H x W`` (or ``H x W``) image files are decoded to
     (:func:`tlcore.data.images.read_images`), ``drop_missing`` a table's rows with a missing cell
-    dropped (:func:`tlcore.data.tables.read_table`)."""
+    dropped, ``text_onehot`` its text columns encoded (:func:`tlcore.data.tables.read_table`)."""
     limits = limits or Limits.from_env()
     label = label or path.name
     kind = _file_kind(path, label_column, limits, label)
     if drop_missing and kind != "table":
         raise TLError(f"{label}: {MISSING_DROP} applies to tables only (CSV, TSV, Parquet)")
+    if text_onehot and kind != "table":
+        raise TLError(f"{label}: {TEXT_ONEHOT} applies to tables only (CSV, TSV, Parquet)")
     if kind == "images":
         return read_images(path, limits, label, image_shape)
     if kind == "npz":
         return read_npz(path, limits, label)
-    return read_table(path, label, limits, label_column, drop_missing)
+    return read_table(path, label, limits, label_column, drop_missing, text_onehot=text_onehot)
 
 
 def path_labelled(
-    path: Path, label_column: str | None = None, limits: Limits | None = None, label: str | None = None
+    path: Path,
+    label_column: str | None = None,
+    limits: Limits | None = None,
+    label: str | None = None,
+    text_onehot: bool = False,
 ) -> bool:
     """Whether :func:`read_path` reads ``path`` with labels, told without decoding its samples: images
-    by their layout (member names), an ``.npz`` by its members, a table by its label column."""
+    by their layout (member names), an ``.npz`` by its members, a table by its label column (its text
+    columns encoded with ``text_onehot``)."""
     limits = limits or Limits.from_env()
     label = label or path.name
     kind = _file_kind(path, label_column, limits, label)
@@ -90,7 +100,7 @@ def path_labelled(
         return images_labelled(path, limits, label)
     if kind == "npz":
         return npz_labelled(path, limits, label)
-    return table_labelled(path, label, limits, label_column)
+    return table_labelled(path, label, limits, label_column, text_onehot)
 
 
 def _file_kind(path: Path, label_column: str | None, limits: Limits, label: str) -> FileKind:
@@ -144,12 +154,15 @@ def save_upload(
     name_label: str = LABEL_FLAG,
     drop_missing: bool = False,
     name_missing: str = MISSING_FLAG,
+    text_onehot: bool = False,
+    name_onehot: str = ONEHOT_FLAG,
 ) -> str:
     """Validate ``data`` by parsing it, once (with the spec option ``label=``: a table's label column,
-    or ``none``; with ``drop_missing``, ``missing=drop``), store it atomically with what that read gave
-    (:func:`_keep_summary`), return the name for ``upload:<name>``. ``name_label`` says how the caller
-    names a label column (``{column}`` in it), for a table whose label column is not found;
-    ``name_missing`` how it drops a table's rows with missing cells (``missing=drop``)."""
+    or ``none``; with ``drop_missing``, ``missing=drop``; with ``text_onehot``, ``text=onehot``), store
+    it atomically with what that read gave (:func:`_keep_summary`), return the name for
+    ``upload:<name>``. ``name_label`` says how the caller names a label column (``{column}`` in it), for
+    a table whose label column is not found; ``name_missing`` how it drops a table's rows with missing
+    cells (``missing=drop``); ``name_onehot`` how it encodes text columns (``text=onehot``)."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -161,15 +174,16 @@ def save_upload(
         os.fsync(tmp.fileno())
     temp = Path(tmp.name)
     try:
-        names = (name_label, name_missing)
-        domain = _check_readable(temp, filename, limits, label, names, drop_missing=drop_missing)
+        names = (name_label, name_missing, name_onehot)
+        how = {"drop_missing": drop_missing, "text_onehot": text_onehot}
+        domain = _check_readable(temp, filename, limits, label, names, **how)
         for candidate in numbered(name):
             final = workspace.inside("uploads", candidate)
             if final.exists() and final.read_bytes() != data:
                 continue  # another file of that name
             if not final.exists():  # else the same file was uploaded before
                 temp.replace(final)
-            _keep_summary(workspace, final.name, filename, domain, label, drop_missing=drop_missing)
+            _keep_summary(workspace, final.name, filename, domain, label, **how)
             return final.name
         raise TLError(f"too many uploads named {name}")
     finally:
@@ -184,6 +198,7 @@ def _keep_summary(
     label: str | None,
     *,
     drop_missing: bool,
+    text_onehot: bool,
     alone: Mapping[str, Any] | None = None,
 ) -> None:
     """Keep the summary of ``domain``, the stored upload ``name`` as read on upload from ``filename``,
@@ -192,7 +207,7 @@ def _keep_summary(
     the stored upload where reading it named the file (the first mention: every reader starts with it);
     ``alone``: the shape and provenance of the files read alone, where ``domain`` was decoded to
     another shape (:data:`tlcore.data.images.AS_STORED`)."""
-    spec = str(DomainSpec("upload", name, label=label, drop_missing=drop_missing))
+    spec = str(DomainSpec("upload", name, label=label, drop_missing=drop_missing, text_onehot=text_onehot))
     provenance = alone["provenance"] if alone else domain.provenance
     stored = replace(domain, provenance=provenance.replace(filename, f"upload:{name}", 1))
     stored = without_labels(stored) if label == NO_LABELS else stored
@@ -205,19 +220,26 @@ def _check_readable(
     filename: str,
     limits: Limits,
     label: str | None,
-    names: tuple[str, str],
+    names: tuple[str, str, str],
     *,
     drop_missing: bool,
+    text_onehot: bool,
 ) -> Domain:
     """Parse the incoming file as it will be read, and return it; a table with text features and no
     label column, uploaded without ``label``, is refused saying how to name its first text column as
-    the labels (``names[0]``, with ``{column}``), one without the label column named saying how to read it
-    unlabelled (``names[0]`` with ``none``); one with missing cells saying how to drop their rows
-    (``names[1]``)."""
-    name_label, name_missing = names
+    the labels (``names[0]``, with ``{column}``) or encode them (``names[2]``), one without the label
+    column named saying how to read it unlabelled (``names[0]`` with ``none``); one with missing cells
+    saying how to drop their rows (``names[1]``)."""
+    name_label, name_missing, name_onehot = names
+    encode = f"{name_onehot} (the spec option {TEXT_ONEHOT})"
     try:
         return read_path(
-            path, None if label == NO_LABELS else label, limits, filename, drop_missing=drop_missing
+            path,
+            None if label == NO_LABELS else label,
+            limits,
+            filename,
+            drop_missing=drop_missing,
+            text_onehot=text_onehot,
         )
     except MissingCellsError as exc:
         raise TLError(exc.hint(f"{name_missing} (the spec option {MISSING_DROP})")) from None
@@ -225,8 +247,9 @@ def _check_readable(
         raise TLError(exc.hint(f"read it so on upload: {name_label.format(column=NO_LABELS)}")) from None
     except TextFeaturesError as exc:
         if exc.label_column or label is not None:
-            raise TLError(exc.unhinted()) from None  # its label column is known, or said to be none
-        raise TLError(exc.hint(f"name it on upload: {name_label.format(column=exc.columns[0])}")) from None
+            raise TLError(exc.unhinted(encode)) from None  # its label column is known, or said to be none
+        how = f"name it on upload: {name_label.format(column=exc.columns[0])}"
+        raise TLError(exc.hint(how, encode)) from None
 
 
 def check_upload_size(label: str, size: int, limits: Limits) -> None:
@@ -255,27 +278,31 @@ def read_upload(
     label: str | None = None,
     image_shape: tuple[int, ...] | None = None,
     drop_missing: bool = False,
+    *,
+    text_onehot: bool = False,
 ) -> Domain:
     """Load the stored upload ``name`` as the spec option ``label=`` says (a table's label column; ``none``:
-    read as it is, the caller drops its labels: :func:`without_labels`), ``image_shape`` and
-    ``drop_missing`` as in :func:`read_path`. A read keeps the file's summary when none is kept (an
-    upload stored before summaries were, or changed since), so ``data list`` shows its samples and
-    shape; a zip decoded to ``image_shape`` keeps what its files give read alone (``meta["as_stored"]``
-    of :func:`tlcore.data.images.read_images`: their shape and provenance, from the same decode). One
-    kept, of this spec or another, stays."""
+    read as it is, the caller drops its labels: :func:`without_labels`), ``image_shape``,
+    ``drop_missing`` and ``text_onehot`` as in :func:`read_path`. A read keeps the file's summary when
+    none is kept (an upload stored before summaries were, or changed since), so ``data list`` shows its
+    samples and shape; a zip decoded to ``image_shape`` keeps what its files give read alone
+    (``meta["as_stored"]`` of :func:`tlcore.data.images.read_images`: their shape and provenance, from
+    the same decode). One kept, of this spec or another, stays."""
     path = upload_path(workspace, name)
     label_column = None if label == NO_LABELS else label
-    domain = read_path(path, label_column, None, f"upload:{name}", image_shape, drop_missing=drop_missing)
+    how = {"drop_missing": drop_missing, "text_onehot": text_onehot}
+    domain = read_path(path, label_column, None, f"upload:{name}", image_shape, **how)
     alone = domain.meta.pop(AS_STORED, None)  # a zip decoded to image_shape: its files read alone
     decoded = image_shape is not None and path.suffix.lower() == ".zip"
     if (alone or not decoded) and upload_summary(workspace, name) is None:
         with contextlib.suppress(OSError):  # a cache: the read stands without it (a read-only workspace)
-            _keep_summary(
-                workspace, name, f"upload:{name}", domain, label, drop_missing=drop_missing, alone=alone
-            )
+            _keep_summary(workspace, name, f"upload:{name}", domain, label, **how, alone=alone)
     return domain
 
 
-def upload_labelled(workspace: Workspace, name: str, label_column: str | None = None) -> bool:
+def upload_labelled(
+    workspace: Workspace, name: str, label_column: str | None = None, text_onehot: bool = False
+) -> bool:
     """Whether :func:`read_upload` reads the stored upload ``name`` with labels (:func:`path_labelled`)."""
-    return path_labelled(upload_path(workspace, name), label_column, label=f"upload:{name}")
+    path = upload_path(workspace, name)
+    return path_labelled(path, label_column, label=f"upload:{name}", text_onehot=text_onehot)

@@ -1,0 +1,95 @@
+"""A table's text feature columns as 0/1 columns, one per value (the spec option ``text=onehot``).
+
+A text column (one :func:`~tlcore.data.table_cells.numeric_column` does not read as numbers: a region,
+a device, a plan) becomes one float column per distinct value, named ``column=value``, in place of the
+column, its values sorted (as text); a row holds 1 in the column of its value and 0 in the others. A
+missing text cell is a missing cell like a number's: refused, or its row dropped with ``missing=drop``
+(:mod:`tlcore.data.table_cells`), before the values are counted. A column with more distinct values than
+``max_text_values`` (:mod:`tlcore.limits`) is refused: an id or free text, not a category.
+
+The values a domain encoded are kept as ``meta["categories"]`` (``{column: (value, ...)}``): a pair's
+target and a model's new files are encoded with the source's values (:mod:`tlcore.data.harmonise`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tlcore.data.values import decoded_text
+from tlcore.errors import TLError
+from tlcore.limits import Limits, shown_limit
+from tlcore.numbers import plural
+
+TEXT_ONEHOT = "text=onehot"  # the spec option that encodes text feature columns
+CATEGORIES = "categories"  # the domain's meta key: {column: (value, ...)}
+
+Categories = Mapping[str, Sequence[str]]
+
+
+def encoded_name(column: str, value: str) -> str:
+    """The name of the 0/1 column of ``value`` of the text column ``column``: ``region=north``."""
+    return f"{column}={value}"
+
+
+def text_cells(column: pd.Series, label: str) -> pd.Series:
+    """A text column's cells as ``str`` (byte strings decoded as UTF-8, numbers as written), missing
+    ones ``None``."""
+    cells = column.astype(object)
+    present = cells.notna().to_numpy()
+    text = np.full(len(cells), None, dtype=object)
+    text[present] = [str(v) for v in decoded_text(cells.to_numpy()[present], label)]
+    return pd.Series(text, index=column.index, name=column.name)
+
+
+def placeholder(column: pd.Series, label: str, limits: Limits) -> pd.Series:
+    """A text feature column as a stand-in that :mod:`~tlcore.data.table_cells` checks: 0 where a cell
+    holds text, NaN where it is missing; a column with more distinct values than ``max_text_values``
+    refused, naming it and its count."""
+    cells = text_cells(column, label)
+    n = int(cells.nunique(dropna=True))
+    if n > limits.max_text_values:
+        raise TLError(
+            f"{label}: text column {str(column.name)!r} holds {n} distinct values, more than the "
+            f"{shown_limit(limits, 'max_text_values')} that {TEXT_ONEHOT} encodes (an id or free text? "
+            "drop the column)"
+        )
+    return pd.Series(np.where(cells.notna(), 0.0, np.nan), index=column.index, name=column.name)
+
+
+def one_hot(
+    features: pd.DataFrame, frame: pd.DataFrame, text: Sequence[object], label: str
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """``features`` with each column of ``text`` (its :func:`placeholder`) replaced, in place, by its
+    0/1 columns, from ``frame``'s cells of the same rows; and the values each encodes, sorted."""
+    parts, categories = [], {}
+    for name in features.columns:
+        if name not in text:
+            parts.append(features[name])
+            continue
+        cells = text_cells(frame.loc[features.index, name], label)
+        values = tuple(sorted(set(cells.dropna())))
+        categories[str(name)] = values
+        parts += [
+            pd.Series(
+                (cells == v).to_numpy(dtype=float), index=features.index, name=encoded_name(str(name), v)
+            )
+            for v in values
+        ]
+    return pd.concat(parts, axis=1), categories
+
+
+def encoded_note(categories: Categories) -> str:
+    """A provenance note: ``; text columns as a 0/1 column per value (text=onehot): region (3 values),
+    plan (2 values)``; '' when none was encoded."""
+    if not categories:
+        return ""
+    listed = ", ".join(f"{column} ({plural(len(values), 'value')})" for column, values in categories.items())
+    return f"; text columns as a 0/1 column per value ({TEXT_ONEHOT}): {listed}"
+
+
+def category_columns(categories: Categories) -> dict[str, tuple[str, str]]:
+    """Each encoded column's name -> its text column and value."""
+    return {encoded_name(c, v): (c, v) for c, values in categories.items() for v in values}

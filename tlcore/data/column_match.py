@@ -1,0 +1,147 @@
+"""A table's feature columns matched by name to a reference's (a pair's source, a trained model).
+
+Reordered to the reference's order; columns the reference does not know ignored; a missing one
+refused, naming a near miss (a trailing space, other case). With no name in common the columns are
+taken by position (:mod:`tlcore.data.harmonise` then checks the dimension).
+
+Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
+:mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
+is a column of zeros, not a missing column; a domain value the reference never had is a sample with
+none of the reference's values (its 0/1 columns all 0), reported per column with its samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from tlcore.data.categories import CATEGORIES, Categories, category_columns
+from tlcore.data.domain import Domain
+from tlcore.errors import TLError
+from tlcore.numbers import first_named, plural
+
+NAMED_VALUES = 5  # unseen values a report names per column before "and N more"
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    """How a domain's columns become the reference's: ``order`` (``None``: as they are) holds each
+    reference column's position in the domain's, ``-1`` for a value's column of zeros."""
+
+    order: torch.Tensor | None = None
+    by_name: bool = False  # reordered to the reference's by name
+    ignored: tuple[str, ...] = ()  # columns the reference does not name
+    by_position: bool = False  # both sides name their columns, none in common
+    zeros: tuple[str, ...] = ()  # reference value columns the domain never holds: all 0
+    unseen: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {value: samples}
+    n_unseen: int = 0  # samples holding a value the reference never had
+
+    def lines(self, side: str, reference: str) -> list[str]:
+        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other."""
+        notes = [f"{side}: feature columns taken by name, in the {reference}'s order"] if self.by_name else []
+        if self.ignored:
+            notes.append(f"{side} columns unknown to the {reference} ignored: {', '.join(self.ignored)}")
+        if self.by_position:
+            notes.append(
+                f"{side}: no feature column name in common with the {reference}; columns taken in order"
+            )
+        if self.zeros:
+            zeros = ", ".join(self.zeros)
+            notes.append(
+                f"{side} holds no sample of the {reference}'s text values {zeros}: their columns all 0"
+            )
+        if self.unseen:
+            listed = "; ".join(
+                f"{column}: " + first_named([f"{v} ({n})" for v, n in values.items()], NAMED_VALUES)
+                for column, values in self.unseen.items()
+            )
+            notes.append(
+                f"{side}: {plural(self.n_unseen, 'sample')} with text values the {reference} never had, "
+                f"read as none of its values (their 0/1 columns all 0): {listed}"
+            )
+        return notes
+
+
+def take_columns(X: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """``X``'s columns at ``order``; ``-1`` gives a column of zeros."""
+    if bool((order < 0).any()):
+        X = torch.cat([X, X.new_zeros(len(X), 1)], dim=1)
+    return X[:, order]
+
+
+def match_columns(
+    domain: Domain, columns: Sequence[str] | None, reference: str, categories: Categories
+) -> ColumnMatch:
+    """Where the reference's named ``columns`` (its text columns' values ``categories``) sit in
+    ``domain``'s, and what the matching changed (module rules)."""
+    names = tuple(domain.meta.get("columns") or ())
+    if domain.is_image or not columns or not names or names == tuple(columns):
+        return ColumnMatch()
+    own = domain.meta.get(CATEGORIES) or {}
+    theirs = category_columns(categories)
+    shared = {name for name in columns if name in theirs and theirs[name][0] in own}  # encoded on both sides
+    missing = [name for name in columns if name not in names and name not in shared]
+    if len(missing) == len(columns):
+        return ColumnMatch(by_position=True)
+    if missing:
+        raise TLError(_lacks(domain.name, names, missing, columns, reference))
+    order = torch.tensor([names.index(n) if n in names else -1 for n in columns], dtype=torch.int64)
+    mine = category_columns(own)
+    unseen_at = [
+        i for i, n in enumerate(names) if n not in columns and n in mine and mine[n][0] in categories
+    ]
+    unseen: dict[str, dict[str, int]] = {}
+    for i in unseen_at:
+        column, value = mine[names[i]]
+        unseen.setdefault(column, {})[value] = int(domain.X[:, i].sum())
+    n_unseen = int(domain.X[:, unseen_at].any(dim=1).sum()) if unseen_at else 0
+    return ColumnMatch(
+        order=order,
+        by_name=order.tolist() != list(range(len(columns))),
+        ignored=tuple(n for i, n in enumerate(names) if n not in columns and i not in unseen_at),
+        zeros=tuple(n for n in columns if n not in names),
+        unseen=unseen,
+        n_unseen=n_unseen,
+    )
+
+
+def _lacks(
+    name: str, names: tuple[str, ...], missing: list[str], columns: Sequence[str], reference: str
+) -> str:
+    """The refusal of a domain ``name`` whose columns ``names`` lack the reference's ``missing``."""
+    listed = first_named([_near_miss(n, names) for n in missing], 5)
+    spaced = {_spacing(n) for n in missing}  # those _near_miss named already
+    unknown = [n for n in names if n not in columns and _spacing(n) not in spaced]
+    renamed = (
+        f"; it has {first_named(unknown, 5)}, which {reference} does not name: a column renamed upstream "
+        "takes back its old name in the file"
+        if unknown
+        else ""
+    )
+    return f"{name} lacks feature columns of {reference}: {listed} (columns match by name{renamed})"
+
+
+def _spacing(name: str) -> str:
+    """``name`` as :func:`_near_miss` compares it at its coarsest: spacing and case aside."""
+    return " ".join(name.split()).casefold()
+
+
+def _near_miss(name: str, names: tuple[str, ...]) -> str:
+    """``name``, with the column of ``names`` it differs from only by spaces at an end, case or
+    spacing inside when there is one: ``Temp (°C) (the data has 'Temp (°C) ': a trailing space)``."""
+    for key in (str.strip, str.casefold, _spacing):
+        hit = next((n for n in names if n != name and key(n) == key(name)), None)
+        if hit is None:
+            continue
+        if hit.rstrip() == name.rstrip():  # they differ in the spaces at the end only
+            how = "a trailing space"
+        elif hit.lstrip() == name.lstrip():
+            how = "a space at its start"
+        elif hit.strip() == name.strip():
+            how = "spaces at its ends"
+        else:
+            how = "other case" if hit.casefold() == name.casefold() else "other spacing"
+        return f"{name} (the data has {hit!r}: {how})"
+    return name
