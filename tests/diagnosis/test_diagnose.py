@@ -153,8 +153,9 @@ def test_a_gap_in_a_small_scale_feature_is_read_though_the_mmd_test_misses_it():
     level = gap_level(gap)
     assert level != "none"
     assert describe_gap(report).startswith(
-        f"{level.capitalize()} gap: the MMD test does not tell the domains apart (p = {gap.p_value:.3g}), but a linear "
-        f"domain classifier tells them apart on {100 * (1 - gap.domain_error):.0f}% of held-out samples"
+        f"{level.capitalize()} gap: the MMD test does not tell the domains apart (p = {gap.p_value:.3g}), "
+        f"but a linear domain classifier tells them apart on {100 * (1 - gap.domain_error):.0f}% of held-out "
+        "samples"
     )
 
 

@@ -126,8 +126,8 @@ def test_no_gap_with_a_fix_that_removes_the_shared_classes_gap_does_not_call_the
     assert judged.causes[1].share == pytest.approx(0.0066 / 0.0135)  # the shared classes' part, all removed
     assert "exists only with" not in judged.headline
     assert judged.headline.startswith(
-        "No detectable gap (neither the MMD test nor the domain classifier tells the domains apart), yet: the target has classes "
-        "the source lacks (T-shirt-top)."
+        "No detectable gap (neither the MMD test nor the domain classifier tells the domains apart), yet: "
+        "the target has classes the source lacks (T-shirt-top)."
     )
 
 
