@@ -138,6 +138,8 @@ def list_sweeps(args: argparse.Namespace) -> int:
     return 0
 
 
+UNLABELLED = "- (target unlabelled)"  # an accuracy no run measures: the CLI's one wording (headline, rank)
+
 # the arguments that name a run (a positional ID, --against, --run) or a sweep
 RUN_ID_ARGS = ("run_id", "against", "run")
 SWEEP_ID_ARGS = ("sweep_id",)
@@ -172,8 +174,8 @@ def format_value(value: Any) -> str:
 
 
 def headline_text(key: str, value: Any) -> str:
-    """:func:`format_value` of a done run's headline ``key``; a missing accuracy says why: ``- (target
-    unlabelled)`` (a done run measures both whenever its target test split is labelled)."""
+    """:func:`format_value` of a done run's headline ``key``; a missing accuracy says why
+    (:data:`UNLABELLED`: a done run measures both whenever its target test split is labelled)."""
     if value is None and key.endswith("_accuracy"):
-        return "- (target unlabelled)"
+        return UNLABELLED
     return format_value(value)
