@@ -97,7 +97,7 @@ def test_compares_line_of_an_unlabelled_targets_runs_names_no_accuracy() -> None
     assert inflated_line({"dann · a": result}) == (
         "Gap and validators are swayed for dann · a (1 of its 3 target test samples is a copy of a source "
         "training sample): its target test split holds samples its model trained on (the target "
-        "is unlabelled); to score transfer, remove the copies from the target (sample ids t1, t2, t3; "
+        "is unlabelled); to measure transfer, remove the copies from the target (sample ids t1, t2, t3; "
         "python -m tlcore data drop-copies drops them)."
     )
     labelled = {"target_accuracy": 0.8, "shared_samples": found.to_dict() | {"target_labelled": True}}
