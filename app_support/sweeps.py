@@ -18,14 +18,13 @@ from typing import Any
 import streamlit as st
 
 from app_support import engine, state
-from tlcore.numbers import plural
-from tlcore.runs import driver
+from tlcore.runs import driver, sweep_store
 from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
 from tlcore.runs.executors.ray_checks import check_apart
 from tlcore.runs.search import Search
 from tlcore.runs.summary import SweepSummary
 from tlcore.runs.sweep import SweepSpec, check_labelled, check_networks, checked, spec_from_text
-from tlcore.runs.sweep_store import CREATED, SweepRecord, SweepStore
+from tlcore.runs.sweep_store import CREATED, SweepRecord, SweepStore, the_live
 from tlcore.workspace import Workspace
 
 RANGE_MARK = ":"  # a key's text with a colon is a range, LOW:HIGH[:log][:int]; else a list of values
@@ -118,43 +117,32 @@ def page_of(find: str, page: int) -> list[SweepRecord]:
 
 
 def listing(records: list[SweepRecord], live: list[str]) -> list[SweepRecord]:
-    """The sweeps the picker offers, in its order: the ``live`` ones first (newest first, whatever the
-    page or filter: where a user looks first, however old), then ``records`` (a page of them, newest
-    first) but those, then the one the user picked when it is neither (a pick outlives a visit to
-    another page or a filter)."""
-    on_page = {record.id: record for record in records}
+    """The sweeps the picker offers, in its order: ``records`` (a page of them) with the ``live`` ones
+    first (:meth:`~tlcore.runs.sweep_store.SweepStore.live_first`, as ``sweeps list``), then the one
+    the user picked when it is neither (a pick outlives a visit to another page or a filter)."""
+    on_page = {record.id for record in records}
     picked = st.session_state.get(state.SWEEP_PICKED)
     last = [picked] if picked is not None and picked not in on_page and picked not in live else []
-    first = [on_page.get(i) or store().get(i) for i in live]
-    return [*first, *(r for r in records if r.id not in live), *map(store().get, last)]
+    return [*store().live_first(records, live), *map(store().get, last)]
 
 
 def listed_line(total: int, find: str, page: int, records: list[SweepRecord], live: list[str]) -> str:
     """Which sweeps the picker lists (:func:`listing`): page ``page`` of the ``total`` that ``find``
-    keeps (``records``), the ``live`` ones at the top and the user's pick at the bottom."""
-    first = (page - 1) * PAGE_SIZE + 1
-    matching = " matching" if find.strip() else ""
-    listed = f"{first} to {first + len(records) - 1} listed below"
-    on_page = {record.id for record in records}
-    outside = sum(i not in on_page for i in live)
-    among = f" ({outside} not among them)" if 0 < outside < len(live) else " (not among them)" * bool(outside)
-    top = f", {_the_live(len(live))} at the top{among}" if live else ""
+    keeps (``records``), the ``live`` ones at the top (as ``sweeps list`` says it:
+    :func:`~tlcore.runs.sweep_store.listed_line`) and the user's pick at the bottom."""
+    line = sweep_store.listed_line(total, find, (page - 1) * PAGE_SIZE, records, live)
     picked = st.session_state.get(state.SWEEP_PICKED)
     bottom = ", the one you picked at the bottom (not among them)"
-    bottom *= picked is not None and picked not in on_page and picked not in live
-    return f"{plural(total, 'sweep')}{matching}, newest first: {listed}{top}{bottom}."
+    bottom *= picked is not None and picked not in {r.id for r in records} and picked not in live
+    return f"{line}{bottom}."
 
 
 def unmatched_line(find: str, offered: list[SweepRecord], live: list[str]) -> str:
     """What the page says when ``find`` keeps no sweep: which of them the picker lists all the same
     (``offered``, :func:`listing`: the ``live`` ones and the user's pick)."""
-    which = [_the_live(len(live))] * bool(live) + ["the one you picked"] * (len(offered) > len(live))
+    which = [the_live(len(live))] * bool(live) + ["the one you picked"] * (len(offered) > len(live))
     listed = f"; {' and '.join(which)} {'is' if len(offered) == 1 else 'are'} listed below" if which else ""
     return f"No sweep matches {find.strip()}{listed}."
-
-
-def _the_live(n: int) -> str:
-    return "the live one" if n == 1 else f"the {n} live ones"
 
 
 def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str | None:

@@ -1,7 +1,8 @@
 """The workspace's cache files, without torch: each entry's version header, the code version, and a
 folder bounded in size (``python -m tlcore cache`` reads and clears them without loading the engine).
 :data:`CACHE_FOLDERS` names every folder kept this way (``cache/diagnoses``, ``cache/estimates``,
-``cache/near-copies``) and what it holds.
+``cache/near-copies``) and what it holds; :data:`KEPT_FOLDERS` the rest of ``cache/`` (trained
+baselines, upload summaries), which no prune or clear touches.
 
 An entry is ``<key>.pkl``: one line ``tlcore-diagnosis <code version>`` and the pickled result. Its
 modification time is when it was last used (written or read). :func:`prune`, called after every
@@ -9,7 +10,7 @@ write, removes the entries of another code version once unused for :data:`OTHER_
 (this code never reads them — a key holds the version — but another tlstudio version sharing the
 workspace does: removing them at once would make two versions evict each other's entries on every
 write), then the least recently used of every version until the folder holds at most the cap
-(``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``, :class:`tlcore.limits.Limits`). Writers go through
+(``TLSTUDIO_MAX_CACHE_BYTES``, :class:`tlcore.limits.Limits`). Writers go through
 :func:`tlcore.workspace.atomic_write`, so a reader or another process's prune sees a whole entry or
 none; a file that vanishes meanwhile (another process pruned it) is skipped.
 """
@@ -56,6 +57,31 @@ NEAR_COPIES = CacheFolder(
     "near-copies", "each pair's near-copy search: which target samples copy source ones"
 )
 CACHE_FOLDERS = (DIAGNOSES, ESTIMATES, NEAR_COPIES)  # every folder of these entries, each pruned to the cap
+
+
+@dataclass(frozen=True)
+class KeptFolder(CacheFolder):
+    """A folder of ``cache/`` whose files are not these entries and that ``cache`` lists but never
+    prunes or clears (``why``): each file a ``<key><suffix>``."""
+
+    suffix: str
+    why: str
+
+
+BASELINES = KeptFolder(
+    "baselines",
+    "each run configuration's trained source-only baseline (a checkpoint), which its runs start from",
+    ".pt",
+    "kept: diagnose --features baseline:ID and the label-shift estimates read a run's baseline, and only "
+    "a run of its configuration trains it again; delete the folder by hand to free its space",
+)
+UPLOAD_SUMMARIES = KeptFolder(
+    "uploads",
+    "each upload's summary: its samples and shape as read on upload, and the spec it was read as",
+    ".json",
+    "kept: the only record of the spec each upload was read as (label=, missing=drop)",
+)
+KEPT_FOLDERS = (BASELINES, UPLOAD_SUMMARIES)  # the rest of cache/: listed, never pruned or cleared
 
 
 @functools.cache
@@ -143,9 +169,14 @@ def entries(folder: Path, version: str) -> list[Entry]:
     return sorted(found, key=lambda e: (-e.used, e.path.name))
 
 
+def kept_files(folder: Path, suffix: str) -> list[Path]:
+    """The ``*<suffix>`` files of ``folder`` (a :class:`KeptFolder`'s), sorted; none without it."""
+    return sorted(folder.glob(f"*{suffix}")) if folder.is_dir() else []
+
+
 def cap_bytes() -> int:
-    """The most bytes each cache folder keeps (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``)."""
-    return Limits.from_env("max_diagnosis_cache_bytes").max_diagnosis_cache_bytes
+    """The most bytes each cache folder keeps (``TLSTUDIO_MAX_CACHE_BYTES``)."""
+    return Limits.from_env("max_cache_bytes").max_cache_bytes
 
 
 def prune(folder: Path, version: str, cap: int | None = None) -> list[Entry]:

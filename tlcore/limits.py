@@ -28,9 +28,10 @@ One place for every limit. Each default can be overridden by an environment vari
 - ``max_layer_width`` (``TLSTUDIO_MAX_LAYER_WIDTH``): 16 384 units, the widest layer a run setting may
   ask for (the bottleneck, a discriminator's ``hidden``, CDAN's ``random_dim``); checked when the
   config or the method's parameters are built;
-- ``max_diagnosis_cache_bytes`` (``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``): 256 MiB, each of the
-  workspace's cache folders (``cache/diagnoses``, ``cache/estimates``, ``cache/near-copies``); each
-  write removes the least recently used entries beyond it (:mod:`tlcore.cache_files`).
+- ``max_cache_bytes`` (``TLSTUDIO_MAX_CACHE_BYTES``): 256 MiB, each of the workspace's cache folders
+  (``cache/diagnoses``, ``cache/estimates``, ``cache/near-copies``); each write removes the least
+  recently used entries beyond it (:mod:`tlcore.cache_files`). Its former name,
+  ``TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES``, is read when the new one is not set.
 
 ``max_image_side`` is not a refusal: uploaded images larger than it are scaled down to fit.
 """
@@ -43,6 +44,7 @@ from dataclasses import dataclass, fields
 from tlcore.errors import TLError
 
 MIB = 1 << 20
+FORMER_NAMES = {"max_cache_bytes": "TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES"}  # read when the new one is not set
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Limits:
     max_running: int = max(1, (os.cpu_count() or 1) // 2)  # runs of one workspace training at once
     max_trials: int = 10_000  # trials one sweep plans
     max_layer_width: int = 16_384  # units of the widest layer a run setting may ask for
-    max_diagnosis_cache_bytes: int = 256 * MIB  # each cache folder of the workspace, least recently used out
+    max_cache_bytes: int = 256 * MIB  # each cache folder of the workspace, least recently used out
 
     @classmethod
     def from_env(cls, *names: str) -> Limits:
@@ -72,10 +74,10 @@ class Limits:
         for f in fields(cls):
             if names and f.name not in names:
                 continue
-            var = env_var(f.name)
-            raw = os.environ.get(var)
-            if raw is None:
+            var = next((v for v in _variables(f.name) if v in os.environ), None)
+            if var is None:
                 continue
+            raw = os.environ[var]
             kind = float if f.type == "float" else int
             try:
                 value = kind(raw)
@@ -90,6 +92,12 @@ class Limits:
 def env_var(field: str) -> str:
     """The environment variable that overrides the limit ``field``."""
     return f"TLSTUDIO_{field.upper()}"
+
+
+def _variables(field: str) -> tuple[str, ...]:
+    """The variables that may set the limit ``field``, the first set wins: :func:`env_var`, then its
+    former name (:data:`FORMER_NAMES`), so a setting made before the rename still holds."""
+    return (env_var(field), *([FORMER_NAMES[field]] if field in FORMER_NAMES else []))
 
 
 def shown_limit(limits: Limits, field: str) -> str:

@@ -66,7 +66,7 @@ def per_split_search(pair: RunPair, cfg: AdaptConfig) -> SharedSamples | None:
     """The search this replaced: the source's training then validation images against the whole
     target, once per split (``RunPair._find_shared`` before)."""
     sources = _keyed((pair.source_train, pair.source_val), "source", repeats_count=False)
-    targets = _keyed((pair.target_test, pair.target), "target", repeats_count=True)
+    targets = _keyed((pair.target_train, pair.target_test, pair.target), "target", repeats_count=True)
     source_ids = [i for part in sources for i in part.ids]
     whole = targets[-1]
     searched = [j for j, key in enumerate(whole.ids) if key not in set(source_ids) and ":" not in key]
@@ -77,7 +77,7 @@ def per_split_search(pair: RunPair, cfg: AdaptConfig) -> SharedSamples | None:
         if m >= 0 and ":" not in source_ids[m]
     }
     renamed = [replace(part, ids=tuple(near.get(i, i) for i in part.ids)) for part in targets]
-    keyed = RunPair(*sources, pair.target_train, *renamed)
+    keyed = RunPair(*sources, *renamed)
     return keyed._shared(cfg, pair.target.ids, sum(i in near for i in whole.ids))
 
 

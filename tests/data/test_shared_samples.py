@@ -60,7 +60,7 @@ def test_a_shift_of_the_whole_dataset_shares_every_sample_but_no_test_sample() -
 def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
     """``mnist5k -> mnist5k:n=2000`` (the explain benchmark's base pair) is built from the source's images."""
     source, target = [str(i) for i in range(10)], ["3", "1", "4"]
-    splits = RunSplits(source[:8], source[8:], ["4"], 0, 0.2)
+    splits = RunSplits(source[:8], source[8:], ["4"], 0, 0.2, ["3", "1"])
     shared = shared_samples("mnist5k", "mnist5k:n=3", (source, target), splits, images=True)
     assert shared is not None
     assert (
@@ -89,6 +89,8 @@ def test_the_benchmarks_base_pair_reads_as_a_part_of_the_source() -> None:
         "copies": None,
         "near_copies": None,
         "target_labelled": True,
+        "shared_train": 2,
+        "n_train": 2,
         "text": shared.line(),
     }
 

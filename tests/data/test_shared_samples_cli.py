@@ -38,6 +38,8 @@ KEYS = {
     "copies",
     "near_copies",
     "target_labelled",
+    "shared_train",
+    "n_train",
     "text",
 }
 
@@ -125,6 +127,8 @@ def test_a_table_repeating_source_rows_under_another_name_is_found_by_content(
     split = load_run_pair(AdaptConfig(source=specs[0], target=specs[1]), workspace)
     train = {bytes(x.numpy()) for x in split.source_train.X}
     assert shared["shared_test"] == sum(bytes(x.numpy()) in train for x in split.target_test.X) == 4
+    assert shared["shared_train"] == sum(bytes(x.numpy()) in train for x in split.target_train.X) == 6
+    assert shared["n_train"] == len(split.target_train.X) == 24  # what a run adapts to: counted too
     assert shared["text"].startswith(
         "the target repeats source samples, found by content: 12 of the target's 30 samples are exact "
         "copies of source samples, and 4 of the 6 target test samples a run with seed 0 scores on are "

@@ -1,21 +1,23 @@
 """The shared-samples line of an unlabelled target (QA helper-198: it said "so its target accuracy reads
 too high" of a target with no labels): copies there sway the gap and validators a run measures on its
-target test split, and a stored finding without the key reads as before."""
+target test split, and what it adapts to on its training split (counted too: it said "scores on" and
+"to score transfer" of a run that scores nothing, and counted the test split alone); a stored finding
+without the keys reads as before."""
 
 from __future__ import annotations
 
 import torch
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pair import pair_shared
+from tlcore.adapt.pair import pair_shared, split_pair
 from tlcore.data.domain import Domain
 from tlcore.data.overlap import RunSplits, copied_samples
 from tlcore.views.compare import inflated_line
 from tlcore.views.run_tables import shared_note
 
 SOURCE, TARGET = "/data/sensors.csv", "/data/sensors_new.csv"
-KEYS = ["a", "b", "c", "d"], ["x", "b", "d", "d", "y"]
-SPLITS = RunSplits(["a", "b", "c"], ["d"], ["b", "d", "y"], 5, 0.25)
+KEYS = ["a", "b", "c", "d"], ["x", "b", "d", "c", "y"]
+SPLITS = RunSplits(["a", "b", "c"], ["d"], ["b", "d", "y"], 5, 0.25, ["x", "c"])  # t3 (c): adapted to
 IDS = ["t0", "t1", "t2", "t3", "t4"]
 
 
@@ -24,15 +26,30 @@ def test_an_unlabelled_targets_line_names_the_gap_and_validators_not_an_accuracy
     assert shared is not None and not shared.target_labelled
     assert shared.line() == (
         "the target repeats source samples, found by content: 3 of the target's 5 samples are exact "
-        "copies of source samples, and 1 of the 3 target test samples a run with seed 5 scores on is "
-        "a copy of a source training sample, so its gap and validators are measured on source samples it "
-        "trained on (target unlabelled); to score transfer, remove the copies from the target (sample ids "
-        "t1, t2, t3; python -m tlcore data drop-copies drops them)"
+        "copies of source samples, and 1 of the 2 target samples a run with seed 5 adapts to and 1 of "
+        "the 3 it measures its gap and validators on are copies of source training samples, so it adapts "
+        "to and measures its gap and validators on source samples it trained on (target unlabelled); to "
+        "measure transfer, remove the copies from the target (sample ids t1, t2, t3; python -m tlcore data "
+        "drop-copies drops them)"
     )
+    assert (shared.shared_train, shared.n_train) == (1, 2) and shared.to_dict()["shared_train"] == 1
     assert shared.to_dict()["target_labelled"] is False and "accuracy" not in shared.to_dict()["text"]
     labelled = copied_samples(SOURCE, TARGET, KEYS, SPLITS, images=False, target_ids=IDS)
     assert labelled is not None and labelled.to_dict()["target_labelled"] is True
     assert "so its target accuracy reads too high" in labelled.line()
+    assert "1 of the 3 target test samples a run with seed 5 scores on is a copy" in labelled.line()
+    adapted_only = RunSplits(["a", "b", "c"], ["d"], ["d", "y"], 5, 0.25, ["x", "b", "c"])
+    found = copied_samples(
+        SOURCE, TARGET, KEYS, adapted_only, images=False, target_ids=IDS, target_labelled=False
+    )
+    assert (
+        found is not None
+        and "and 2 of the 3 target samples a run with seed 5 adapts to and 0 of the 2 it" in (found.line())
+    )
+    assert (
+        "are copies of source training samples, so it adapts to source samples it trained on ("
+        in found.line()
+    )
 
 
 def test_a_run_pair_knows_its_target_is_unlabelled() -> None:
@@ -41,8 +58,16 @@ def test_a_run_pair_knows_its_target_is_unlabelled() -> None:
     source = Domain("s", torch.tensor(rows), torch.tensor([i % 2 for i in range(20)]), ("a", "b"))
     target_rows = [rows[i] for i in (1, 4, 6, 4)] + [[100.0 + i, 0.5] for i in range(8)]
     target = Domain("t", torch.tensor(target_rows), None, ("a", "b"))
-    shared = pair_shared(source, target, AdaptConfig(source=SOURCE, target=TARGET, seed=3))
+    config = AdaptConfig(source=SOURCE, target=TARGET, seed=3)
+    shared = pair_shared(source, target, config)
     assert shared is not None and shared.shared == 4 and shared.target_labelled is False
+    pair = split_pair(source, target, config)  # what adapt says before the run, and the run keeps
+    copied = {i for i, row in enumerate(target.X.tolist()) if row in pair.source_train.X.tolist()}
+    adapted = sum(int(i) in copied for i in pair.target_train.ids)
+    measured = sum(int(i) in copied for i in pair.target_test.ids)
+    assert (adapted, measured) == (3, 0)  # rows 4, 6, 4 train the source; row 1 validates it
+    assert (shared.shared_train, shared.n_train, shared.shared_test) == (adapted, 10, measured)
+    assert pair.shared(config) == shared
 
 
 def test_a_runs_note_follows_the_stored_key_or_else_its_target_accuracy() -> None:
@@ -50,10 +75,16 @@ def test_a_runs_note_follows_the_stored_key_or_else_its_target_accuracy() -> Non
     assert found is not None
     unlabelled = {"target_accuracy": None, "shared_samples": found.to_dict()}
     note = shared_note(unlabelled)
-    assert note is not None and note.startswith(
-        "1 of the 3 target test samples it scored on is a copy of a source training sample, so its gap and "
-        "validators are measured on source samples it trained on (target unlabelled)"
+    assert note == (
+        "1 of the 2 target samples it adapted to and 1 of the 3 it measured its gap and validators on are "
+        "copies of source training samples, so it adapts to and measures its gap and validators on source "
+        "samples it trained on (target unlabelled) (3 of its target's 5 samples are exact copies of source "
+        "samples)"
     )
+    before = {k: v for k, v in found.to_dict().items() if k not in ("shared_train", "n_train")}
+    assert (shared_note({"target_accuracy": None, "shared_samples": before}) or "").startswith(
+        "1 of the 3 target test samples it scored on is a copy of a source training sample"
+    )  # stored before runs counted what they adapt to
     older = {k: v for k, v in found.to_dict().items() if k != "target_labelled"}  # stored before the key
     assert "(target unlabelled)" in (shared_note({"target_accuracy": None, "shared_samples": older}) or "")
     assert "reads too high" in (shared_note({"target_accuracy": 0.8, "shared_samples": older}) or "")
@@ -66,7 +97,7 @@ def test_compares_line_of_an_unlabelled_targets_runs_names_no_accuracy() -> None
     assert inflated_line({"dann · a": result}) == (
         "Gap and validators are swayed for dann · a (1 of its 3 target test samples is a copy of a source "
         "training sample): its target test split holds samples its model trained on (the target "
-        "is unlabelled); to score transfer, remove the copies from the target (sample ids t1, t2, t3; "
+        "is unlabelled); to measure transfer, remove the copies from the target (sample ids t1, t2, t3; "
         "python -m tlcore data drop-copies drops them)."
     )
     labelled = {"target_accuracy": 0.8, "shared_samples": found.to_dict() | {"target_labelled": True}}

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-CAP = "TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES"
+CAP = "TLSTUDIO_MAX_CACHE_BYTES"
+FORMER_CAP = "TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES"  # its name before it capped every cache folder
 VALUE = np.arange(1000, dtype=np.float64)  # 8000 bytes of array: an entry of about 8.2 KB
 
 

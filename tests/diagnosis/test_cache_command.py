@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.diagnosis.cache_entries import CAP, ROOT, VALUE, names, used
+from tests.diagnosis.cache_entries import CAP, FORMER_CAP, ROOT, VALUE, names, used
 from tests.diagnosis.gaussian_pair import pair_workspace
 from tlcore import cache_files
 from tlcore.adapt import copy_search
 from tlcore.cli import main
+from tlcore.cli.output import wrapped
 from tlcore.diagnosis_cache import DiagnosisCache
 from tlcore.workspace import Workspace
 
@@ -35,10 +36,21 @@ def _empty(workspace: Workspace, name: str, holds: str) -> list[str]:
     return [f"{name} {workspace.root / 'cache' / name}", f"  {holds}", "  0 entries (0 bytes) of this code"]
 
 
+def _kept(workspace: Workspace, name: str, said: str) -> list[str]:
+    """A kept folder's lines: where, what it holds, its files, why it is kept (wrapped)."""
+    folder = next(f for f in cache_files.KEPT_FOLDERS if f.name == name)
+    return [
+        f"{name} {workspace.root / 'cache' / name}",
+        f"  {folder.holds}",
+        f"  {said}",
+        *wrapped(folder.why, "  "),
+    ]
+
+
 def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypatch):
     code, out, _ = _cache(workspace, capsys)
-    assert code == 0 and out.splitlines() == [
-        "workspace caches, each at most 256 MiB ($TLSTUDIO_MAX_DIAGNOSIS_CACHE_BYTES), always safe to clear",
+    assert code == 0 and out.splitlines()[:11] == [
+        "workspace caches, each at most 256 MiB ($TLSTUDIO_MAX_CACHE_BYTES), always safe to clear",
         *_empty(workspace, "diagnoses", "each diagnosis's findings, UMAP and explanation"),
         *_empty(
             workspace, "estimates", "the run-time estimates' probes: timed training steps, a worker's start"
@@ -46,6 +58,7 @@ def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypa
         *_empty(
             workspace, "near-copies", "each pair's near-copy search: which target samples copy source ones"
         ),
+        "and beside them, never pruned or cleared:",  # the pair's upload summaries: the test below
     ]
     cache = DiagnosisCache.of_workspace(workspace)
     for key in "ab":
@@ -61,7 +74,11 @@ def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypa
     assert lines[at - 1] == "  last used 1970-01-01 00:50 UTC, least recently 1970-01-01 00:16 UTC"
     code, out, _ = _cache(workspace, capsys, "--json")
     payload = json.loads(out)
-    assert {k: v for k, v in payload.items() if k not in ("holds", "estimates", "near-copies")} == {
+    assert {
+        k: v
+        for k, v in payload.items()
+        if k not in ("holds", "estimates", "near-copies", "baselines", "uploads")
+    } == {
         "folder": str(cache.folder),
         "cap_bytes": 256 * 2**20,
         "current": {"entries": 2, "bytes": 2 * size},
@@ -128,6 +145,51 @@ def test_the_estimates_and_near_copy_searches_are_listed_pruned_and_cleared(work
     code, out, _ = _cache(workspace, capsys, "--clear")
     assert code == 0 and f"  removed 2 entries ({2 * size / 1024:.3g} KiB)" in out.splitlines()
     assert names(estimates) == [] and names(copies) == []
+
+
+def test_trained_baselines_and_upload_summaries_are_listed_and_kept(tmp_path, capsys):
+    """``cache/baselines`` (a run configuration's trained source-only model, read by ``diagnose
+    --features baseline:ID`` and the label-shift estimates) and ``cache/uploads`` (the only record of
+    the spec an upload was read as): listed with their size, left by ``--prune`` and ``--clear``."""
+    workspace = Workspace.resolve(tmp_path / "fresh")
+    baselines, summaries = (workspace.root / "cache" / name for name in ("baselines", "uploads"))
+    for folder, files in ((baselines, {"a.pt": 3000, "b.pt": 2000}), (summaries, {"x.csv.json": 300})):
+        folder.mkdir(parents=True)
+        for name, size in files.items():
+            (folder / name).write_bytes(bytes(size))
+    for argv in ([], ["--prune"], ["--clear"]):
+        code, out, _ = _cache(workspace, capsys, *argv)
+        lines = out.splitlines()
+        at = lines.index("and beside them, never pruned or cleared:")
+        assert code == 0 and lines[at + 1 :] == [
+            *_kept(workspace, "baselines", "2 entries (4.88 KiB)"),
+            *_kept(workspace, "uploads", "1 entry (300 bytes)"),
+        ]
+    assert names(baselines) == ["a", "b"] and names(summaries) == ["x.csv"]
+    code, out, _ = _cache(workspace, capsys, "--clear", "--json")
+    payload = json.loads(out)
+    assert payload["baselines"]["files"] == {"entries": 2, "bytes": 5000}
+    assert payload["uploads"] == {
+        "folder": str(summaries),
+        "holds": cache_files.UPLOAD_SUMMARIES.holds,
+        "kept": "kept: the only record of the spec each upload was read as (label=, missing=drop)",
+        "files": {"entries": 1, "bytes": 300},
+    }
+
+
+def test_the_caps_former_variable_still_caps_the_new_one_wins(workspace, capsys, monkeypatch):
+    """The cap was named for the diagnosis cache alone; a setting of that name still holds."""
+    monkeypatch.setenv(FORMER_CAP, str(2**20))
+    code, out, _ = _cache(workspace, capsys, "--json")
+    assert json.loads(out)["cap_bytes"] == 2**20 and cache_files.cap_bytes() == 2**20
+    monkeypatch.setenv(CAP, str(2**21))
+    assert json.loads(_cache(workspace, capsys, "--json")[1])["cap_bytes"] == 2**21
+    monkeypatch.setenv(CAP, "lots")  # the one read is the one a refusal names
+    code, out, err = _cache(workspace, capsys)
+    assert code == 2 and err == f"error: {CAP}='lots' is not a number\n"
+    monkeypatch.delenv(CAP)
+    monkeypatch.setenv(FORMER_CAP, "0")
+    assert _cache(workspace, capsys)[2] == f"error: {FORMER_CAP} must be positive, got 0\n"
 
 
 def test_the_cache_command_starts_without_torch(workspace):

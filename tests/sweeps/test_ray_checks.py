@@ -4,6 +4,7 @@ the app's check asks the token in a child process and says what the CLI says."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -99,4 +100,50 @@ def test_the_apps_check_says_the_clis_line_for_a_refused_token_without_importing
     line = cli.stderr.removeprefix("error: ").rstrip("\n")
     assert line.startswith(f"the Ray cluster at {address} refused this driver: no token given"), line
     assert app.stdout == f"{line}\nFalse\n", app.stderr  # the CLI's line; Ray not loaded in the app's process
+    assert SweepStore(Workspace.resolve(ws)).list() == []
+
+
+def _imported(stderr: str) -> tuple[set[str], list[str]]:
+    """What ``python -X importtime`` says a child imported (each module's name), and the rest of its
+    stderr, line by line."""
+    lines = stderr.splitlines()
+    said = [line for line in lines if line.startswith("import time:")]
+    return {line.rpartition("|")[2].strip() for line in said}, [line for line in lines if line not in said]
+
+
+def test_a_dead_address_or_a_refused_token_is_one_line_before_torch_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sweep --executor ray --address` read its methods from the registry, which loads torch (seconds),
+    before it checked the address: a port where nothing listens is refused before torch or Ray loads,
+    a token the cluster refuses (RAY_AUTH_MODE) before torch loads. Ray's refusal is stood in for."""
+    ws = str(tmp_path / "ws")
+    with socket.socket() as held:  # a port nothing listens on once it is closed
+        held.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{held.getsockname()[1]}"
+    command = [sys.executable, "-X", "importtime", "-m", "tlcore", "--workspace", ws, *SWEEP]
+    dead = subprocess.run(
+        [*command, f"--address={closed}"], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
+    modules, rest = _imported(dead.stderr)
+    assert dead.returncode == 2 and rest == [
+        f"error: no Ray cluster at {closed}: Connection refused (is `ray start --head` running there?)"
+    ]
+    assert "tlcore.cli" in modules and "torch" not in modules and "ray" not in modules
+    monkeypatch.setenv("PYTHONPATH", f"{refusing_ray(tmp_path / 'site')}:{ROOT}")
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    with answering(SETTINGS_FRAME) as address:
+        refused = subprocess.run(
+            [*command, f"--address={address}"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+    modules, rest = _imported(refused.stderr)
+    assert refused.returncode == 2 and len(rest) == 1, rest
+    assert rest[0].startswith(f"error: the Ray cluster at {address} refused this driver: no token given")
+    assert "ray" in modules and "torch" not in modules
     assert SweepStore(Workspace.resolve(ws)).list() == []

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.config import ADDED_FIELDS, METHOD_ONLY_FIELDS, AdaptConfig
+from tlcore.cache_files import BASELINES
 from tlcore.errors import TLError
 from tlcore.models import Classifier, checkpoint_config, load_checkpoint, save_checkpoint
 from tlcore.workspace import atomic_write
@@ -77,7 +78,7 @@ class BaselineCache:
     @classmethod
     def of_workspace(cls, workspace: Workspace) -> BaselineCache:
         """The workspace's cache, ``<workspace>/cache/baselines`` (the folder is made by the first put)."""
-        return cls(workspace.inside("cache", "baselines"))
+        return cls(workspace.inside(*BASELINES.parts))
 
     def get(self, key: str) -> CachedBaseline | None:
         """A copy of the cached baseline (free to modify), or None."""

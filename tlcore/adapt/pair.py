@@ -93,7 +93,9 @@ class RunPair:
         sources = _keyed((self.source_train, self.source_val), "source", repeats_count=False)
         targets = _keyed((self.target_test, self.target), "target", repeats_count=True)
         (target_test, target), near = near_keyed(sources, targets, self.cache)
-        keyed = RunPair(*sources, self.target_train, target_test, target)
+        keys = dict(zip(self.target.ids, target.ids, strict=True))  # each target sample's content key
+        target_train = replace(self.target_train, ids=tuple(keys[i] for i in self.target_train.ids))
+        keyed = RunPair(*sources, target_train, target_test, target)
         return keyed._shared(cfg, self.target.ids, near)
 
     def _shared(
@@ -103,7 +105,12 @@ class RunPair:
         keys, and what they share is copies, ``near`` of the target's samples near copies."""
         source_ids = (*self.source_train.ids, *self.source_val.ids)
         splits = RunSplits(
-            self.source_train.ids, self.source_val.ids, self.target_test.ids, cfg.seed, cfg.test_fraction
+            self.source_train.ids,
+            self.source_val.ids,
+            self.target_test.ids,
+            cfg.seed,
+            cfg.test_fraction,
+            self.target_train.ids,
         )
         ids, images, labelled = (source_ids, self.target.ids), self.target.is_image, self.target.labelled
         if target_ids is None:

@@ -123,7 +123,11 @@ COMMANDS = (
         "sweeps",
         "list, show, cancel and resume sweeps",
         actions=(
-            Command("list", "the newest sweeps, one per line", "tlcore.cli.stores:register_sweeps_list"),
+            Command(
+                "list",
+                "the newest sweeps, the live ones first, one per line",
+                "tlcore.cli.stores:register_sweeps_list",
+            ),
             Command(
                 "show",
                 "one sweep: per-configuration results and the recommendation",

@@ -1,6 +1,7 @@
 """``python -m tlcore cache``: the entries and size of each of the workspace's cache folders
 (:data:`tlcore.cache_files.CACHE_FOLDERS`: diagnoses, run-time estimates' probes, near-copy searches);
-prune or clear them all.
+prune or clear them all. The rest of ``cache/`` (:data:`~tlcore.cache_files.KEPT_FOLDERS`: trained
+baselines, upload summaries) is listed with why neither touches it.
 
 ``--prune`` removes what the next write to each folder would (entries of other code unused for a
 week, the least recently used beyond the cap), ``--clear`` every entry. ``--json`` keeps the
@@ -11,26 +12,30 @@ torch (:mod:`tlcore.cache_files`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 from typing import Any
 
 from tlcore.cache_files import (
     CACHE_FOLDERS,
     DIAGNOSES,
+    KEPT_FOLDERS,
     OTHER_CODE_KEEP_DAYS,
     CacheFolder,
     Entry,
+    KeptFolder,
     cap_bytes,
     clear,
     code_version,
     computed_at,
     entries,
+    kept_files,
     prune,
 )
 from tlcore.cli.output import print_json, wrapped
 from tlcore.limits import env_var, format_bytes
 from tlcore.workspace import Workspace
 
-CAP_VAR = env_var("max_diagnosis_cache_bytes")
+CAP_VAR = env_var("max_cache_bytes")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +50,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     what.add_argument(
         "--clear",
         action="store_true",
-        help="remove every entry of every cache folder (always safe: recomputed)",
+        help="remove every entry of every cache folder (always safe: recomputed); trained baselines and "
+        "upload summaries stay",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=cache_command)
@@ -90,13 +96,32 @@ def _folder(
     return found, lines
 
 
+def _kept(workspace: Workspace, kept: KeptFolder) -> tuple[dict[str, Any], list[str]]:
+    """One folder ``cache`` never prunes or clears: its files, and the lines that say why."""
+    folder = workspace.inside(*kept.parts)
+    sizes = []
+    for path in kept_files(folder, kept.suffix):
+        with contextlib.suppress(OSError):  # removed meanwhile
+            sizes.append(path.stat().st_size)
+    counted = {"entries": len(sizes), "bytes": sum(sizes)}
+    found = {"folder": str(folder), "holds": kept.holds, "kept": kept.why, "files": counted}
+    lines = [f"{kept.name} {folder}", f"  {kept.holds}", f"  {_said(counted)}"]
+    return found, lines + wrapped(kept.why, "  ")
+
+
 def cache_command(args: argparse.Namespace) -> int:
     workspace, cap = Workspace.resolve(args.workspace), cap_bytes()
     found = {cache.name: _folder(args, workspace, cache, cap) for cache in CACHE_FOLDERS}
+    kept = {folder.name: _kept(workspace, folder) for folder in KEPT_FOLDERS}
     if args.json:  # the diagnosis cache's keys at the top, as before the other folders were listed
-        others = {name: payload for name, (payload, _) in found.items() if name != DIAGNOSES.name}
+        others = {name: payload for name, (payload, _) in (found | kept).items() if name != DIAGNOSES.name}
         print_json({**found[DIAGNOSES.name][0], "cap_bytes": cap, **others})
         return 0
     lines = [f"workspace caches, each at most {format_bytes(cap)} (${CAP_VAR}), always safe to clear"]
-    print("\n".join(lines + [line for _, said in found.values() for line in said]))
+    lines += [line for _, said in found.values() for line in said]
+    lines += [
+        "and beside them, never pruned or cleared:",
+        *(line for _, said in kept.values() for line in said),
+    ]
+    print("\n".join(lines))
     return 0

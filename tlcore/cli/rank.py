@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import check_report, print_json, wrapped, write_report
+from tlcore.cli.stores import UNLABELLED
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import counted
@@ -212,7 +213,7 @@ def _prose(text: str, first: str = "", rest: str | None = None) -> None:
 def _accuracy(entry: RankedRun) -> str:
     alarm = entry.alarm
     if alarm.target_accuracy is None or alarm.source_only_accuracy is None:
-        return "- (unlabelled)"
+        return UNLABELLED  # as adapt and runs show say it
     return f"{alarm.target_accuracy:.1%} ({alarm.source_only_accuracy:.1%})"
 
 

@@ -12,7 +12,7 @@ from tlcore.numbers import significant
 from tlcore.runs import jobs
 from tlcore.runs.record import STATUSES
 from tlcore.runs.store import RunStore
-from tlcore.runs.sweep_store import SweepStore
+from tlcore.runs.sweep_store import SweepStore, listed_line, the_live
 from tlcore.workspace import Workspace
 
 
@@ -105,32 +105,40 @@ def delete_run(args: argparse.Namespace) -> int:
 
 def list_sweeps(args: argparse.Namespace) -> int:
     store = SweepStore(Workspace.existing(args.workspace))
-    store.mark_stale()  # once per command: sweeps whose driver is gone show as interrupted
+    # once per command: sweeps whose driver is gone are closed (show as interrupted) and are not live
+    live = [record.id for record in store.live()]
     records = store.list(args.limit, args.offset, args.find)
+    shown = store.live_first(records, live)  # as the Sweep page's picker: the live ones first, however old
     if args.json:
-        print_json([record.to_dict() for record in records])
+        print_json([record.to_dict() for record in shown])
         return 0
-    if not records:
+    total = store.count(args.find)
+    if records:
+        print(listed_line(total, args.find, args.offset, records, live) + ".")
+    else:
         which = f" match {args.find!r}" if args.find.split() else ""
-        total = store.count(args.find) if args.offset else 0
         there = (
             f"{total} match{'es' if total == 1 else ''}"
             if which
             else f"there {'is' if total == 1 else 'are'} {total}"
         )
-        past = f" past the {args.offset} newest: {there}" if total else ""
-        print(f"no sweeps{which}{past}" if which or past else "no sweeps yet")
+        past = f" past the {args.offset} newest: {there}" if total and args.offset else ""
+        listed = f"; {the_live(len(live))} {'is' if len(live) == 1 else 'are'} listed below" if live else ""
+        print(f"no sweeps{which}{past}{listed}" if which or past or live else "no sweeps yet")
+    if not shown:
         return 0
     print(f"{'ID':<22}  {'STATUS':<11}  {'EXECUTOR':<8}  {'PROGRESS':<30}  COMPOSITIONS")
-    for record in records:
+    for record in shown:
         methods = ", ".join("+".join(m) for m in record.spec.compositions)
         progress = record.error if record.status in ("failed", "interrupted") else record.message
         kind = record.executor.kind
         print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
-    if (more := store.count(args.find) - args.offset - len(records)) > 0:
+    if (more := total - args.offset - len(records)) > 0:
         print(f"… {more} more, older: --offset {args.offset + len(records)} for the next page")
     return 0
 
+
+UNLABELLED = "- (target unlabelled)"  # an accuracy no run measures: the CLI's one wording (headline, rank)
 
 # the arguments that name a run (a positional ID, --against, --run) or a sweep
 RUN_ID_ARGS = ("run_id", "against", "run")
@@ -166,8 +174,8 @@ def format_value(value: Any) -> str:
 
 
 def headline_text(key: str, value: Any) -> str:
-    """:func:`format_value` of a done run's headline ``key``; a missing accuracy says why: ``- (target
-    unlabelled)`` (a done run measures both whenever its target test split is labelled)."""
+    """:func:`format_value` of a done run's headline ``key``; a missing accuracy says why
+    (:data:`UNLABELLED`: a done run measures both whenever its target test split is labelled)."""
     if value is None and key.endswith("_accuracy"):
-        return "- (target unlabelled)"
+        return UNLABELLED
     return format_value(value)

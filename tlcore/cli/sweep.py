@@ -72,12 +72,14 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # a missing Ray, a dead Ray address, a refused token (RAY_AUTH_MODE): one line before torch loads
+    # (the spec's methods are read from the registry, which loads it)
+    settings = executor_settings(args)
     from tlcore.adapt.pair import load_run_pair  # noqa: PLC0415 - loads torch
     from tlcore.data.spec import check_present, spec_labelled  # noqa: PLC0415 - loads torch
     from tlcore.runs import driver  # noqa: PLC0415 - loads torch
 
     spec = spec_from_args(args)
-    settings = executor_settings(args)
     workspace = Workspace.resolve(args.workspace)
     for domain in (spec.source, spec.target):  # before a sweep exists
         check_present(domain, workspace)

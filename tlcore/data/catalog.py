@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tlcore.cache_files import UPLOAD_SUMMARIES
 from tlcore.data import builtin, torchvision_sets
 from tlcore.workspace import Workspace, atomic_write
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")  # the files an upload can be
-SUMMARIES = ("cache", "uploads")  # under the workspace: each upload's summary, ``<name>.json``
 
 
 def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
@@ -76,7 +76,7 @@ def _upload_row(upload: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
 
 
 def _summary_path(workspace: Workspace, name: str) -> Path:
-    return workspace.inside(*SUMMARIES, f"{name}.json")
+    return workspace.inside(*UPLOAD_SUMMARIES.parts, f"{name}{UPLOAD_SUMMARIES.suffix}")
 
 
 def write_upload_summary(workspace: Workspace, name: str, summary: dict[str, Any]) -> None:

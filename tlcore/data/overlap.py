@@ -44,14 +44,15 @@ class RunSplits:
     target_test: Sequence[str]
     seed: int
     test_fraction: float
+    target_train: Sequence[str] = ()  # what a run adapts to
 
 
 @dataclass(frozen=True)
 class SharedSamples:
-    """Target samples that are source samples: in all, in the target's test split (among the source's
-    training samples) and in the held-out splits (target test among source validation samples); found
-    ``by`` sample ids (specs of one base dataset) or by content (exact or near copies, specs of other
-    ones)."""
+    """Target samples that are source samples: in all, in the target's test and training splits (among
+    the source's training samples) and in the held-out splits (target test among source validation
+    samples); found ``by`` sample ids (specs of one base dataset) or by content (exact or near copies,
+    specs of other ones)."""
 
     base: str  # the target's dataset (by ids: the one both specs draw from), as the target names it
     shared: int  # target samples that are source samples
@@ -70,6 +71,8 @@ class SharedSamples:
     copies: tuple[str, ...] = ()  # by content: the target sample ids that are copies, all of them
     near: int = 0  # by content: how many of ``shared`` are near copies (the rest are exact ones)
     target_labelled: bool = True  # else no target accuracy: the copies sway the gap and validators
+    shared_train: int = 0  # target training samples (what a run adapts to) that are source training samples
+    n_train: int = 0
 
     @property
     def copied(self) -> tuple[int, int] | None:
@@ -90,6 +93,8 @@ class SharedSamples:
         head += f"{of_target(self.shared, self.n_target)} {are}"
         if self.shared == self.n_target:  # the target is source images (a constructed pair, say)
             head += f" ({self._shifts_text()})"
+        if not self.target_labelled:
+            return self._used_text(head)
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
             return f"{head}, though none of {tested} {training_words(1, False)} (both split alike)"
@@ -105,6 +110,8 @@ class SharedSamples:
         head = f"the target repeats source {self._kind}, found by content: "
         verb = "is" if self.shared == 1 else "are"
         head += f"{of_target(self.shared, self.n_target)} {verb} {copies_words(self.shared, self.near)}"
+        if not self.target_labelled:
+            return self._used_text(head)
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         fix = fix_text(self.by, self.fix, self.copies, self.shared)
         if not self.shared_test:
@@ -113,6 +120,23 @@ class SharedSamples:
             f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, True)}, "
             f"{swayed_words(self.target_labelled)}; to score transfer, {fix}"
         )
+
+    def _used_text(self, head: str) -> str:
+        """An unlabelled target's line after its ``head``: a run scores no target accuracy, but adapts to
+        its target training split and measures its gap and validators on its test split; how many of
+        each are source training samples (or copies of them), and the fix."""
+        content = self.by == "content"
+        fix = fix_text(self.by, self.fix, self.copies, self.shared)
+        used = self.shared_train + self.shared_test
+        if not used:
+            splits = f"the {self.n_train + self.n_test} target samples a run with seed {self.seed} uses"
+            return f"{head}, though none of {splits} {training_words(1, content)}; to measure transfer, {fix}"
+        splits = (
+            f"{self.shared_train} of the {self.n_train} target samples a run with seed {self.seed} adapts "
+            f"to and {self.shared_test} of the {self.n_test} it measures its gap and validators on"
+        )
+        swayed = swayed_words(False, adapted=bool(self.shared_train), measured=bool(self.shared_test))
+        return f"{head}, and {splits} {training_words(used, content)}, {swayed}; to measure transfer, {fix}"
 
     @property
     def _kind(self) -> str:
@@ -165,6 +189,8 @@ class SharedSamples:
             "copies": list(self.copies[:COPIES_LISTED]) if self.by == "content" else None,
             "near_copies": self.near if self.by == "content" else None,
             "target_labelled": self.target_labelled,
+            "shared_train": self.shared_train,
+            "n_train": self.n_train,
             "text": self.line(held_out),
         }
 
@@ -191,14 +217,15 @@ def copies_words(shared: int, near: int) -> str:
     return f"copies of source samples ({exact} exact, {near} near copies: re-encoded, resized or shifted)"
 
 
-def swayed_words(target_labelled: bool) -> str:
-    """What target test samples that are source training samples (or copies) do to a run's scores: a
-    labelled target's accuracy reads too high; an unlabelled target has none, but the run trains on
-    source samples as target ones (its target train split) and measures its gap and validators on them
-    (its target test split)."""
+def swayed_words(target_labelled: bool, *, adapted: bool = False, measured: bool = True) -> str:
+    """What target samples that are source training samples (or copies) do to a run: a labelled
+    target's accuracy (on its test split) reads too high; an unlabelled target has none, but the run
+    adapts to source samples as target ones (``adapted``: its target training split holds some) and
+    measures its gap and validators on them (``measured``: its target test split holds some)."""
     if target_labelled:
         return "so its target accuracy reads too high"
-    return "so its gap and validators are measured on source samples it trained on (target unlabelled)"
+    done = ["adapts to"] * adapted + ["measures its gap and validators on"] * measured
+    return f"so it {' and '.join(done)} source samples it trained on (target unlabelled)"
 
 
 def training_words(shared_test: int, content: bool) -> str:
@@ -333,4 +360,6 @@ def _counted(
         fix=None,
         images=images,
         target_labelled=target_labelled,
+        shared_train=sum(i in train for i in splits.target_train),
+        n_train=len(splits.target_train),
     )

@@ -19,10 +19,12 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.errors import TLError
+from tlcore.numbers import plural
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.index import check_limit, new_run_id, resolve_id, valid_id
 from tlcore.runs.record import STALE_AFTER, pid_alive
@@ -98,6 +100,25 @@ def stale_reason(record: SweepRecord, now: float) -> str | None:
     return f"no sign of life from the driver for {silent:.0f} s" if silent > STALE_AFTER else None
 
 
+def listed_line(
+    total: int, find: str, offset: int, records: Sequence[SweepRecord], live: Sequence[str]
+) -> str:
+    """Which sweeps a listing shows (:meth:`SweepStore.live_first`), no full stop: the ``records``
+    after the ``offset`` newest of the ``total`` that ``find`` keeps, the ``live`` ones at the top."""
+    matching = " matching" if find.strip() else ""
+    listed = f"{offset + 1} to {offset + len(records)} listed below"
+    on_page = {record.id for record in records}
+    outside = sum(i not in on_page for i in live)
+    among = f" ({outside} not among them)" if 0 < outside < len(live) else " (not among them)" * bool(outside)
+    top = f", {the_live(len(live))} at the top{among}" if live else ""
+    return f"{plural(total, 'sweep')}{matching}, newest first: {listed}{top}"
+
+
+def the_live(n: int) -> str:
+    """The ``n`` live sweeps a listing shows at its top, in words."""
+    return "the live one" if n == 1 else f"the {n} live ones"
+
+
 class SweepStore:
     """Create, follow and read sweeps in one workspace; safe across processes like the run store."""
 
@@ -161,6 +182,14 @@ class SweepStore:
         records = self.active()
         closed = self.mark_stale(records)
         return [record for record in records if record.id not in closed]
+
+    def live_first(self, records: Sequence[SweepRecord], live: Sequence[str]) -> builtins.list[SweepRecord]:
+        """The sweeps a listing shows, in its order (the Sweep page's picker, ``sweeps list``): the
+        ``live`` ones first (ids, newest first: :meth:`live`), whatever the page or filter: where a
+        user looks first, however old; then ``records`` (a page of them, newest first) but those."""
+        on_page = {record.id: record for record in records}
+        first = [on_page.get(i) or self.get(i) for i in live]
+        return [*first, *(record for record in records if record.id not in live)]
 
     def assign_pid(self, sweep_id: str, pid: int) -> bool:
         """Record the driver process launched for the queued sweep (so its death before it claims the

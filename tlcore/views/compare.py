@@ -178,9 +178,9 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
             f"Target accuracy reads too high for {counts}{more}: {held} samples {trained} trained on; "
             f"to score transfer, {fix}."
         )
-    return (  # an unlabelled target: no accuracy, but its gap and validators are measured on them
+    return (  # an unlabelled target: no accuracy to score, but its gap and validators are measured on them
         f"Gap and validators are swayed for {counts}{more}: {held} samples {trained} trained on (the "
-        f"target is unlabelled); to score transfer, {fix}."
+        f"target is unlabelled); to measure transfer, {fix}."
     )
 
 

@@ -142,6 +142,8 @@ def shared_note(result: Mapping[str, Any]) -> str | None:
         else f"{shared['shared']} of its target's {n} samples"
     )
     target = f"{count} {'is' if shared['shared'] == 1 else 'are'} {are}"
+    if not target_labelled(result) and "n_train" in shared:  # stored since runs count what they adapt to
+        return _used_note(shared, target, copies)
     tested = f"the {shared['n_test']} target test samples it scored on"
     if not shared["shared_test"]:
         return f"{target}, though none of {tested} {training_words(1, copies)}"
@@ -149,6 +151,22 @@ def shared_note(result: Mapping[str, Any]) -> str | None:
     return (
         f"{shared['shared_test']} of {tested} {training}, {swayed_words(target_labelled(result))} ({target})"
     )
+
+
+def _used_note(shared: Mapping[str, Any], target: str, copies: bool) -> str:
+    """:func:`shared_note` of an unlabelled target (no accuracy to read too high): how many of the
+    target samples the run adapted to, and of those it measured its gap and validators on, are source
+    training samples (or copies), as :meth:`~tlcore.data.overlap.SharedSamples.line` counts them."""
+    adapted, measured = shared["shared_train"], shared["shared_test"]
+    if not adapted + measured:
+        used = shared["n_train"] + shared["n_test"]
+        return f"{target}, though none of the {used} target samples it used {training_words(1, copies)}"
+    splits = (
+        f"{adapted} of the {shared['n_train']} target samples it adapted to and {measured} of the "
+        f"{shared['n_test']} it measured its gap and validators on"
+    )
+    swayed = swayed_words(False, adapted=bool(adapted), measured=bool(measured))
+    return f"{splits} {training_words(adapted + measured, copies)}, {swayed} ({target})"
 
 
 def target_labelled(result: Mapping[str, Any]) -> bool:
