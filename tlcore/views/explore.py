@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from tlcore.data.categories import CATEGORIES, category_columns
 from tlcore.data.domain import Domain
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
@@ -22,6 +23,7 @@ from tlcore.features import model_outputs
 
 UNLABELLED = "unlabelled"
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
+NEW_VALUE = "(a value the source never had)"  # a text cell of a row with none of the source's values
 
 
 def provenance_line(domain: Domain) -> str:
@@ -153,12 +155,22 @@ def foreign_rows(
     <tlcore.data.domain.Domain.ids>`), the domain classifier's ``p(target)`` and its values by column
     name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``), the
     columns ``first`` (indices: the drifted ones, as the explanation ranks them) before the rest in the
-    file's order, so that the columns behind the verdict are on screen."""
+    file's order, so that the columns behind the verdict are on screen. A text column read as 0/1
+    columns (``text=onehot``) is one cell, the row's value (:data:`NEW_VALUE` when it holds none of the
+    source's), where its first 0/1 column stands."""
     names = target.column_names
     order = list(dict.fromkeys([*first, *range(len(names))]))
+    encoded = category_columns(target.meta.get(CATEGORIES) or {})
     rows = []
     for i in index:
         values = target.X[int(i)].tolist()
         row = {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
-        rows.append(row | {names[j]: values[j] for j in order})
+        for j in order:
+            if names[j] not in encoded:
+                row[names[j]] = values[j]
+                continue
+            column, value = encoded[names[j]]
+            if values[j] > 0.5 or row.get(column, NEW_VALUE) == NEW_VALUE:
+                row[column] = value if values[j] > 0.5 else NEW_VALUE
+        rows.append(row)
     return rows
