@@ -9,6 +9,7 @@ from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import gap_level
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
+from tlcore.explain.columns import compared_on
 from tlcore.explain.headline import gap_reading
 from tlcore.numbers import significant
 from tlcore.views import (
@@ -185,7 +186,8 @@ with display.errors_shown():
         if drifted:
             st.dataframe(column_table.column_rows(drifted), hide_index=True)
         else:
-            st.success("No column moved (mean, spread or shape).", icon=":material/check_circle:")
+            none = f"No column moved ({compared_on(explained.columns)})."
+            st.success(display.esc(none), icon=":material/check_circle:")
         st.caption(display.esc(column_table.columns_note(explained)))
     elif not explained.applies:
         st.info(display.esc(explained.note or "The image checks do not apply here."), icon=":material/info:")

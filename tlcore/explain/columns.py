@@ -258,6 +258,13 @@ def chance_note(columns: Sequence[Drift], fdr: float) -> str:
     )
 
 
+def compared_on(columns: Sequence[Drift]) -> str:
+    """What a column is compared on, as the views say none moved: ``mean, spread or shape``, and a
+    text column's mix of values when there is one."""
+    text = "; a text column: its mix of values" if any(isinstance(c, TextDrift) for c in columns) else ""
+    return f"mean, spread or shape{text}"
+
+
 def _tests(columns: Sequence[Drift]) -> str:
     """The test that decides whether a column moved, as :func:`chance_note` names it."""
     text = " (a text column's: chi-square)" if any(isinstance(c, TextDrift) for c in columns) else ""

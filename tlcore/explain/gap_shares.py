@@ -66,7 +66,7 @@ from tlcore.explain.check_measure import CheckMeasure, check_features
 from tlcore.explain.columns import Drift, removed, set_aside, to_check
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.text_drift import quotas
+from tlcore.explain.text_drift import TextDrift, quotas
 from tlcore.metrics.gap import median_mmd2
 
 
@@ -92,6 +92,11 @@ class GapShares:
     def columns_share(self) -> float | None:
         """The share of the gap the checked columns account for, matched together."""
         return self.share(self.mmd2, self.columns_together)
+
+    @property
+    def mixes(self) -> bool:
+        """A text column's mix of values drifted: a change of population, which no matching undoes."""
+        return any(isinstance(c, TextDrift) and c.fires for c in self.columns)
 
     @property
     def covered_from(self) -> float:
