@@ -36,11 +36,14 @@ def _numbers(column: Drift) -> dict[str, str]:
 
 def column_rows(columns: Sequence[Drift]) -> list[dict[str, Any]]:
     """One table row per column, in the order given: means, spreads, shape, severity, share; a text
-    column's mix of values in a column of its own when there is one."""
+    column's mix of values in a column of its own (second) when there is one, the numbers' columns
+    left out when no column is numeric."""
     texts = any(isinstance(c, TextDrift) for c in columns)
+    numbers = any(isinstance(c, ColumnDrift) for c in columns)
     return [
-        {"column": c.name, **_numbers(c)}
+        {"column": c.name}
         | ({MIX: c.mix if isinstance(c, TextDrift) else ""} if texts else {})
+        | (_numbers(c) if numbers else {})
         | {"severity": c.severity, "share of the gap": _share_cell(c)}
         for c in columns
     ]
