@@ -146,7 +146,8 @@ def test_the_most_foreign_rows_show_the_text_value(tmp_path) -> None:
 
 def test_the_cli_says_it_as_shares_in_text_and_json(capsys, tmp_path) -> None:
     source, target = lost_and_gained(tmp_path)
-    out = run(capsys, tmp_path, "--source", source, "--target", target)
+    page = tmp_path / "report.html"
+    out = run(capsys, tmp_path, "--source", source, "--target", target, "--report", str(page))
     assert (
         "Verdict: Most of the gap: region's mix changed: east 30% -> 0%; west (25% of the target) never"
         in (" ".join(out.split()))
@@ -158,6 +159,9 @@ def test_the_cli_says_it_as_shares_in_text_and_json(capsys, tmp_path) -> None:
     assert (
         "  mild   region (text): east 30% -> 0%, south 30% -> 40%, north 40% -> 35%; west (25% of the" in out
     )
+    html = page.read_text(encoding="utf-8")
+    columns = html.split("What differs (columns)", 1)[1].split("<h2>", 1)[0]
+    assert "text values (source -&gt; target)" in columns and "region=east" not in columns
     data = json.loads(run(capsys, tmp_path, "--source", source, "--target", target, "--json"))
     (row, *_) = data["explanation"]["columns"]
     assert (row["kind"], row["name"], row["values"]) == ("text", "region", ["east", "north", "south"])
