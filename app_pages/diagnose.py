@@ -9,10 +9,12 @@ from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis import gap_level
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
+from tlcore.explain.columns import compared_on
 from tlcore.explain.headline import gap_reading
 from tlcore.numbers import significant
 from tlcore.views import (
     class_gaps,
+    column_table,
     diagnosis_report,
     explain_figures,
     explore,
@@ -173,21 +175,20 @@ with display.errors_shown():
             labels = [f"{report.target_foreignness[i]:.2f}" for i in foreign]
             st.image(thumbnails.thumbnail_grid(target.X[foreign], labels, columns=8), width="stretch")
         else:
-            moved = [
-                c.index for c in diagnosis_report.drifted_columns(explained)
-            ]  # the verdict's columns first
+            moved = [c.index for c in column_table.drifted_columns(explained)]  # the verdict's columns first
             st.dataframe(explore.foreign_rows(report, target, foreign, moved), height=260, hide_index=True)
 
     st.subheader("What differs")
     if explained.columns:  # feature vectors: which columns moved, and their shares of the gap
-        drifted = diagnosis_report.drifted_columns(explained)
+        drifted = column_table.drifted_columns(explained)
         if any(c.share is not None for c in drifted):
             st.plotly_chart(explain_figures.columns_figure(drifted), key="columns")
         if drifted:
-            st.dataframe(diagnosis_report.column_rows(drifted), hide_index=True)
+            st.dataframe(column_table.column_rows(drifted), hide_index=True)
         else:
-            st.success("No column moved (mean, spread or shape).", icon=":material/check_circle:")
-        st.caption(display.esc(diagnosis_report.columns_note(explained)))
+            none = f"No column moved ({compared_on(explained.columns)})."
+            st.success(display.esc(none), icon=":material/check_circle:")
+        st.caption(display.esc(column_table.columns_note(explained)))
     elif not explained.applies:
         st.info(display.esc(explained.note or "The image checks do not apply here."), icon=":material/info:")
     else:

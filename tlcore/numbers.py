@@ -42,6 +42,11 @@ def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False
     return f"{value:{plus}.{digits}g}"
 
 
+def pct(share: float) -> str:
+    """A share as a whole percent: ``31%``."""
+    return f"{100 * share:.0f}%"
+
+
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """``"1 epoch"``, ``"3 epochs"``: a count and its noun, plural unless it is 1; ``nouns``: the plural
     when it is not ``noun`` + s (``plural(2, "class", "classes")``)."""

@@ -11,7 +11,7 @@ from tlcore.cli.explain_text import column_lines
 from tlcore.data.domain import Domain
 from tlcore.explain.explanation import explain
 from tlcore.explain.settings import ExplainSettings
-from tlcore.views.diagnosis_report import column_rows
+from tlcore.views.column_table import column_rows
 
 NAMES = ("temp", "pressure", "ch05", "ch07", *(f"c{i}" for i in range(8)))
 

@@ -11,7 +11,7 @@ from tlcore.data.domain import Domain
 from tlcore.diagnosis import diagnose
 from tlcore.explain.explanation import explain
 from tlcore.explain.settings import ExplainSettings
-from tlcore.views.diagnosis_report import drifted_columns
+from tlcore.views.column_table import drifted_columns
 from tlcore.views.explore import foreign_rows, most_foreign
 
 NAMES = (*(f"c{i:02d}" for i in range(13)), "voltage")

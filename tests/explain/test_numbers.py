@@ -10,7 +10,8 @@ from tlcore.explain.causes import mmd2_left
 from tlcore.explain.columns import ColumnDrift, times
 from tlcore.explain.findings import Finding
 from tlcore.numbers import and_more, first_named, plural, significant
-from tlcore.views.diagnosis_report import column_rows, finding_rows
+from tlcore.views.column_table import column_rows
+from tlcore.views.diagnosis_report import finding_rows
 from tlcore.views.ranking import score_text
 from tlcore.views.report import Section, render_report
 

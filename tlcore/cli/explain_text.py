@@ -6,7 +6,7 @@ from __future__ import annotations
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.cli.output import text_table, wrapped
 from tlcore.explain.causes import mmd2_left, pct
-from tlcore.explain.columns import ROW_NUMBER_SHARE, chance_note, ranked_columns
+from tlcore.explain.columns import ROW_NUMBER_SHARE, chance_note, compared_on, ranked_columns
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
@@ -85,7 +85,7 @@ def column_lines(explanation: Explanation, limit: int = MAX_LINES) -> list[str]:
     drifted = ranked_columns(c for c in columns if c.fires)
     chance = chance_note(columns, explanation.settings.fdr)
     if not drifted:
-        none = f"What differs: none of the {len(columns)} columns moved (mean, spread or shape)."
+        none = f"What differs: none of the {len(columns)} columns moved ({compared_on(columns)})."
         return ["", *wrapped(none), *(wrapped(f"({chance})", "  ") if chance else [])]
     lines = [
         "",

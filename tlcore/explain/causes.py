@@ -13,7 +13,7 @@ from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data.ink import with_ink
 from tlcore.data.spec_edit import blank_dropped
 from tlcore.diagnosis import GapLevel
-from tlcore.explain.columns import ColumnDrift, set_aside
+from tlcore.explain.columns import ColumnDrift, Drift, set_aside
 from tlcore.explain.evidence import (
     TRUE_LABELS,
     BlankImages,
@@ -26,7 +26,7 @@ from tlcore.explain.fixes import Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
 from tlcore.metrics.prior_shift_words import tv_band_words
-from tlcore.numbers import significant
+from tlcore.numbers import pct, significant
 
 BRIDGE = "adaptation has to bridge it"  # the action of an appearance change no fix undoes
 CauseKind = Literal[
@@ -253,16 +253,14 @@ def missing_classes_cause(classes: ClassMismatch, part: GapPart, shift: Cause | 
     )
 
 
-def pct(share: float) -> str:
-    return f"{100 * share:.0f}%"
-
-
-def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked: int = 0) -> Cause:
+def column_cause(column: Drift, shares: GapShares, basis: str, *, checked: int = 0) -> Cause:
     """A drifted column of feature vectors, by its share of the gap with it matched to the source's
     mean and spread (:func:`tlcore.explain.columns.matched`) on top of the columns ranked before it
     (:mod:`tlcore.explain.gap_shares`); ``checked`` > 1: also what the checked
     drifted columns account for matched together (what adaptation is left at most). Unchecked (no
-    gap to share, :func:`tlcore.explain.verdict.column_causes`): its share not measured, and why."""
+    gap to share, :func:`tlcore.explain.verdict.column_causes`): its share not measured, and why. A
+    text column's mix (:mod:`tlcore.explain.text_drift`) is a population shift, not a fault upstream:
+    its :attr:`~tlcore.explain.text_drift.TextDrift.action`."""
     if column.mmd2_after is None:  # none checked: the fix check saw no gap on its PCA of every column
         detail = (
             f"{column.message} Its share of the gap was not measured: MMD²{on(basis)} is at most 0, and "
@@ -273,18 +271,19 @@ def column_cause(column: ColumnDrift, shares: GapShares, basis: str, *, checked:
     action = (
         f"check how {column.name} is produced upstream (its units, calibration, the pipeline that "
         "writes it) and correct it there"
+        if isinstance(column, ColumnDrift)
+        else column.action
     )
     return Cause(kind="column", title=column.title, detail=detail, action=action, share=column.share)
 
 
-def _column_share(column: ColumnDrift, shares: GapShares, basis: str, checked: int) -> str:
+def _column_share(column: Drift, shares: GapShares, basis: str, checked: int) -> str:
     """A checked column's detail: what matching it removes of the gap (:func:`column_cause`)."""
     before = shares.mmd2 if column.mmd2_before is None else column.mmd2_before
     also = f" (with {', '.join(column.matched_before)} matched too)" if column.matched_before else ""
     detail = (
-        f"{column.message} Re-centring and re-scaling the target's {column.name} to the source's mean and "
-        f"spread{also}, MMD² {before:.3g} -> {mmd2_left(column.mmd2_after)}{on(basis)}: it accounts for "
-        f"{pct(column.share or 0.0)} of the gap."
+        f"{column.message} {column.removal}{also}, MMD² {before:.3g} -> {mmd2_left(column.mmd2_after)}"
+        f"{on(basis)}: it accounts for {pct(column.share or 0.0)} of the gap."
     )
     together = shares.columns_share
     if checked > 1 and together is not None and shares.columns_together is not None:

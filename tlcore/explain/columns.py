@@ -33,6 +33,10 @@ standard deviation by chance alone. The drifted columns' shares of the gap are m
 and is named as a sample id to drop. Names come
 from the table's header (``meta["columns"]``), else
 ``feature i`` (``X[:, i]``, 0-based).
+
+A text column read as 0/1 columns (``text=onehot``) is one column, its mix of values compared
+(:mod:`tlcore.explain.text_drift`: :class:`TextDrift`, a chi-square test adjusted with the others'),
+matched by giving the target the source's mix (:func:`removed`).
 """
 
 from __future__ import annotations
@@ -42,14 +46,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy as np
 import torch
 
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import PairReport
 from tlcore.data.values import looks_like_row_number
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
 from tlcore.explain.image_stats import sample_index
 from tlcore.explain.settings import ExplainSettings
-from tlcore.metrics.feature_tests import fdr_adjusted, ks_p_values, ks_statistics
+from tlcore.explain.text_drift import TextDrift, text_drift, text_groups, to_source_mix
+from tlcore.metrics.feature_tests import chi_square_p_value, fdr_adjusted, ks_p_values, ks_statistics
 from tlcore.metrics.mmd import mmd2_unbiased
 from tlcore.models import CONSTANT_STD
 from tlcore.numbers import significant
@@ -148,13 +155,22 @@ class ColumnDrift:
             f"MMD² {significant(self.shape, 3)} (each side standardised)."
         )
 
+    @property
+    def removal(self) -> str:
+        """How its share of the gap is measured (:func:`matched`), as a clause."""
+        return f"Re-centring and re-scaling the target's {self.name} to the source's mean and spread"
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {
+            "kind": "number",
             "severity": self.severity,
             "drift": self.drift,
             "title": self.title,
             "message": self.message,
         }
+
+
+Drift = ColumnDrift | TextDrift  # a numeric column's or a text column's (:mod:`tlcore.explain.text_drift`)
 
 
 def times(ratio: float) -> str:
@@ -174,10 +190,14 @@ def mean_shift(reference: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
     return (other.mean(0) - reference.mean(0)) / _scale(reference.std(0, correction=0))
 
 
-def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> tuple[ColumnDrift, ...]:
-    """Every column of a harmonised feature-vector pair compared (module docstring): means and spreads
-    on all samples, the shape on ``min(settings.check_samples, SHAPE_SAMPLES)`` of them a side, the
-    test on all samples."""
+def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> tuple[Drift, ...]:
+    """Every column of a harmonised feature-vector pair compared (module docstring), a text column's
+    0/1 columns as one (:mod:`tlcore.explain.text_drift`), in the columns' order: means and spreads on
+    all samples, the shape on ``min(settings.check_samples, SHAPE_SAMPLES)`` of them a side, the tests
+    on all samples, adjusted together."""
+    groups = text_groups(source)
+    encoded = {j for at in groups.values() for j in at}
+    numeric = [j for j in range(source.X.shape[1]) if j not in encoded]
     Xs, Xt = source.X.double(), target.X.double()
     m_s, m_t = Xs.mean(0), Xt.mean(0)
     s_s, s_t = Xs.std(0, correction=0), Xt.std(0, correction=0)
@@ -186,27 +206,37 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
     k = min(settings.check_samples, SHAPE_SAMPLES)
     Zs = (Xs[sample_index(len(Xs), k, settings.seed)] - m_s) / _scale(s_s)
     Zt = (Xt[sample_index(len(Xt), k, settings.seed)] - m_t) / _scale(s_t)
-    p = ks_p_values(ks_statistics(source.X, target.X), len(Xs), len(Xt))
+    report = target.meta.get("pair_report")
+    new = report.target.columns.unseen if isinstance(report, PairReport) else {}
+    texts = [text_drift(source, target, name, at, new.get(name, {})) for name, at in groups.items()]
+    p_text = [chi_square_p_value(cs.numpy(), ct.numpy()) for _, cs, ct in texts]
+    p_numeric = ks_p_values(ks_statistics(source.X[:, numeric], target.X[:, numeric]), len(Xs), len(Xt))
+    p = np.concatenate([p_numeric, np.asarray(p_text, dtype=np.float64)])
     q = fdr_adjusted(p)
-    rows = []
-    for j, name in enumerate(source.column_names):
+    rows: list[Drift] = []
+    for i, j in enumerate(numeric):
         varies = min(s_s[j], s_t[j]) > CONSTANT_STD  # a constant side has no shape
         shape = max(0.0, mmd2_unbiased(Zs[:, j : j + 1], Zt[:, j : j + 1], 1.0)) if varies else 0.0
         values = (m_s[j], s_s[j], m_t[j], s_t[j], shift[j], spread[j])
-        test = (float(p[j]), float(q[j]), bool(q[j] <= settings.fdr))
+        test = (float(p[i]), float(q[i]), bool(q[i] <= settings.fdr))
         counts = all(looks_like_row_number(X[:, j].numpy()) for X in (Xs, Xt))
+        name = source.column_names[j]
         rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape, *test, row_number=counts))
-    return tuple(rows)
+    for i, (drift, _, _) in enumerate(texts, start=len(numeric)):
+        rows.append(
+            replace(drift, p_value=float(p[i]), q_value=float(q[i]), significant=bool(q[i] <= settings.fdr))
+        )
+    return tuple(sorted(rows, key=lambda c: c.index))
 
 
-def to_check(columns: Sequence[ColumnDrift], limit: int) -> list[ColumnDrift]:
+def to_check(columns: Sequence[Drift], limit: int) -> list[Drift]:
     """The drifted columns whose share is measured: the ``limit`` largest ``drift``
     (:attr:`~tlcore.explain.settings.ExplainSettings.max_column_checks`), a row number never
     (:func:`set_aside`)."""
     return sorted((c for c in columns if c.fires and not c.row_number), key=lambda c: -c.drift)[:limit]
 
 
-def set_aside(columns: Sequence[ColumnDrift]) -> list[ColumnDrift]:
+def set_aside(columns: Sequence[Drift]) -> list[Drift]:
     """The drifted columns that count rows on both sides: no cause a user fixes but by dropping them
     (a running number tells any two files apart), so they get no share of the gap; they are matched
     before the others are measured, which a running number far from the source's would otherwise hide
@@ -214,7 +244,7 @@ def set_aside(columns: Sequence[ColumnDrift]) -> list[ColumnDrift]:
     return [c for c in columns if c.fires and c.row_number]
 
 
-def chance_note(columns: Sequence[ColumnDrift], fdr: float) -> str:
+def chance_note(columns: Sequence[Drift], fdr: float) -> str:
     """The columns that differ by a mild amount or more but that the test does not find (chance-sized
     at these sample sizes), in a clause; empty when there are none."""
     n = sum(c.severity != "none" and not c.significant for c in columns)
@@ -223,14 +253,37 @@ def chance_note(columns: Sequence[ColumnDrift], fdr: float) -> str:
     which = "column differs" if n == 1 else "columns differ"
     return (
         f"not counted as moved: {n} {which} by a mild amount or more, as two samples of one distribution "
-        f"can by chance at these sizes; a Kolmogorov-Smirnov test does not tell their sides apart at a "
+        f"can by chance at these sizes; {_tests(columns)} does not tell their sides apart at a "
         f"{fdr:.0%} false discovery rate over the {len(columns)} columns"
     )
 
 
-def ranked_columns(columns: Iterable[ColumnDrift]) -> list[ColumnDrift]:
+def compared_on(columns: Sequence[Drift]) -> str:
+    """What a column is compared on, as the views say none moved: ``mean, spread or shape``, and a
+    text column's mix of values when there is one."""
+    text = "; a text column: its mix of values" if any(isinstance(c, TextDrift) for c in columns) else ""
+    return f"mean, spread or shape{text}"
+
+
+def _tests(columns: Sequence[Drift]) -> str:
+    """The test that decides whether a column moved, as :func:`chance_note` names it."""
+    text = " (a text column's: chi-square)" if any(isinstance(c, TextDrift) for c in columns) else ""
+    return f"a Kolmogorov-Smirnov test{text}"
+
+
+def ranked_columns(columns: Iterable[Drift]) -> list[Drift]:
     """Largest share of the gap first, then the unchecked by ``drift``: how every view lists them."""
     return sorted(columns, key=lambda c: (c.share is None, -(c.share or 0.0), -c.drift))
+
+
+def removed(source: Domain, target: Domain, columns: Sequence[Drift], seed: int) -> Domain:
+    """The target with ``columns`` matched to the source's: a numeric one by :func:`matched`, a text
+    one given the source's mix (:func:`~tlcore.explain.text_drift.to_source_mix`, seeded)."""
+    out = matched(source, target, [c.index for c in columns if isinstance(c, ColumnDrift)])
+    for c in columns:
+        if isinstance(c, TextDrift):
+            out = to_source_mix(source, out, c.indices, seed)
+    return out
 
 
 def matched(source: Domain, target: Domain, columns: Sequence[int]) -> Domain:

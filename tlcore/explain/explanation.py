@@ -19,7 +19,7 @@ from tlcore.data.spec_text import parse_spec
 from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
 from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, cheap_measure
-from tlcore.explain.columns import ColumnDrift, column_drift
+from tlcore.explain.columns import Drift, column_drift
 from tlcore.explain.evidence import BlankImages, ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding, compare, polarity_skipped
 from tlcore.explain.fix_checks import with_checks
@@ -116,7 +116,7 @@ class Explanation:
         return tuple(f for f in self.findings if f.within_chance)
 
     @property
-    def columns(self) -> tuple[ColumnDrift, ...]:
+    def columns(self) -> tuple[Drift, ...]:
         """Every column of feature vectors compared (:mod:`tlcore.explain.columns`), the checked ones
         with their share of the gap; empty for images."""
         return () if self.shares is None else self.shares.columns
@@ -329,7 +329,7 @@ def explain(
         )
         if photos := polarity_skipped(stats["source"], stats["target"]):
             note = "; ".join(x for x in (note, f"polarity not compared: {photos}") if x)
-    drift: tuple[ColumnDrift, ...] = ()
+    drift: tuple[Drift, ...] = ()
     if not source.is_image:
         step("column drift")
         drift = column_drift(source, target, settings)

@@ -30,13 +30,15 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
 * a drifted column of feature vectors (:mod:`tlcore.explain.columns`, the
   :attr:`~tlcore.explain.settings.ExplainSettings.max_column_checks` most drifted): the target's
   column re-centred and re-scaled to the source's mean and spread, ``x -> (x - m_t) / s_t * s_s +
-  m_s`` (:func:`~tlcore.explain.columns.matched`), on top of the columns ranked before it (forward
-  selection): each round matches, with those already matched, the column that leaves the least MMD²,
-  and its share is the fall from the round before, ``(G_{k-1} - G_k) / G`` (``G_0 = G``). Measured
-  alone, a column's share would hide behind a larger one: a column moved many standard deviations
-  saturates the Gaussian kernel, so the pair stays apart whatever else is matched, and a column
-  whose units changed tenfold would earn nothing next to it. The column shares add up to
-  ``columns_together``, MMD² with every checked column matched, which bounds what adaptation is left.
+  m_s`` (:func:`~tlcore.explain.columns.matched`; a text column's 0/1 columns together, the target
+  given the source's mix of its values: :mod:`tlcore.explain.text_drift`), on top of the columns
+  ranked before it (forward selection): each round matches, with those already matched, the column
+  that leaves the least MMD², and its share is the fall from the round before, ``(G_{k-1} - G_k) /
+  G`` (``G_0 = G``). Measured alone, a column's share would hide behind a larger one: a column
+  moved many standard deviations saturates the Gaussian kernel, so the pair stays apart whatever
+  else is matched, and a column whose units changed tenfold would earn nothing next to it. The
+  column shares add up to ``columns_together``, MMD² with every checked column matched, which
+  bounds what adaptation is left.
   A drifted column that counts rows on both sides (:func:`~tlcore.explain.columns.set_aside`) is
   matched first, before the first round (``G_0`` is MMD² with it matched), and has no share: only
   dropping it removes its part, which is in ``columns_together`` but in no ranked share.
@@ -61,9 +63,10 @@ from tlcore.data.rng import generator
 from tlcore.diagnosis import MIN_POWER
 from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, check_features
-from tlcore.explain.columns import ColumnDrift, matched, set_aside, to_check
+from tlcore.explain.columns import Drift, removed, set_aside, to_check
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
 from tlcore.explain.settings import ExplainSettings
+from tlcore.explain.text_drift import TextDrift, quotas
 from tlcore.metrics.gap import median_mmd2
 
 
@@ -82,13 +85,18 @@ class GapShares:
     with_new_classes: float | None = None
     without_blank: float | None = None
     notes: dict[str, str] = field(default_factory=dict)
-    columns: tuple[ColumnDrift, ...] = ()
+    columns: tuple[Drift, ...] = ()
     columns_together: float | None = None
 
     @property
     def columns_share(self) -> float | None:
         """The share of the gap the checked columns account for, matched together."""
         return self.share(self.mmd2, self.columns_together)
+
+    @property
+    def mixes(self) -> bool:
+        """A text column's mix of values drifted: a change of population, which no matching undoes."""
+        return any(isinstance(c, TextDrift) and c.fires for c in self.columns)
 
     @property
     def covered_from(self) -> float:
@@ -120,10 +128,7 @@ def quota_index(y: torch.Tensor, priors: Sequence[float], n: int, seed: int) -> 
     """Sorted indices of a seeded draw without replacement of ``n`` samples whose labels ``y`` follow
     ``priors`` (one per class index): class ``c`` gets its largest-remainder quota of ``n * priors[c]``,
     or all its samples when it has fewer."""
-    p = torch.tensor(priors, dtype=torch.float64).clamp(min=0.0)
-    raw = n * p / p.sum()
-    quota = raw.floor().long()
-    quota[torch.argsort(raw - quota, descending=True, stable=True)[: n - int(quota.sum())]] += 1
+    quota = quotas(torch.tensor(priors, dtype=torch.float64), n)
     gen = generator(seed, "explain", "priors")
     parts = []
     for c, q in enumerate(quota.tolist()):
@@ -166,7 +171,7 @@ def measure_shares(
     label_shift: LabelShiftSummary | None = None,
     classes: ClassMismatch | None = None,
     every_class: Callable[[], Domain] | None = None,
-    columns: Sequence[ColumnDrift] = (),
+    columns: Sequence[Drift] = (),
     without_blank: CheckMeasure | None = None,
 ) -> GapShares:
     """MMD² of the pair with each cause there is evidence of removed (module docstring); ``before`` is
@@ -216,7 +221,7 @@ def _with_columns(
     out: GapShares,
     source: Domain,
     target: Domain,
-    columns: Sequence[ColumnDrift],
+    columns: Sequence[Drift],
     settings: ExplainSettings,
     *,
     notes: dict[str, str],
@@ -247,11 +252,11 @@ def _with_columns(
 def _forward(
     source: Domain,
     target: Domain,
-    checked: Sequence[ColumnDrift],
+    checked: Sequence[Drift],
     settings: ExplainSettings,
     start: float,
     *,
-    aside: Sequence[ColumnDrift] = (),
+    aside: Sequence[Drift] = (),
 ) -> dict[int, dict[str, Any]]:
     """By column index, in the order matched: its ``mmd2_before`` and ``mmd2_after`` being matched and
     the columns ``matched_before`` it, in forward selection from MMD² ``start`` (module docstring),
@@ -259,12 +264,11 @@ def _forward(
     done, level = list(aside), start
     rounds: dict[int, dict[str, Any]] = {}
     if aside:
-        level = _mmd2(source, matched(source, target, [c.index for c in aside]), settings)
+        level = _mmd2(source, removed(source, target, aside, settings.seed), settings)
         rounds |= {c.index: {"mmd2_before": start, "mmd2_after": level, "matched_before": ()} for c in aside}
     left = list(checked)
     while left:
-        before = [d.index for d in done]
-        after = [_mmd2(source, matched(source, target, [*before, c.index]), settings) for c in left]
+        after = [_mmd2(source, removed(source, target, [*done, c], settings.seed), settings) for c in left]
         best = min(range(len(left)), key=after.__getitem__)
         names = tuple(d.name for d in done)
         rounds[left[best].index] = {"mmd2_before": level, "mmd2_after": after[best], "matched_before": names}

@@ -180,7 +180,7 @@ def _ranked(
     matched = bool(columns) and shares is not None and (shares.columns_share or 0.0) >= MOST
     explained = matched or any((c.share or 0.0) >= MOST for c in shared)
     partly = [b for b in blank if not b.every]
-    fix = "" if shared or not matched else "matching the drifted columns"
+    fix = "" if shared or not matched or shares.mixes else "matching the drifted columns"  # type: ignore[union-attr]
     coverage = read_coverage(
         novelty,
         findings,

@@ -7,7 +7,10 @@ Kolmogorov-Smirnov statistic ``D = max_x |F_a(x) - F_b(x)|`` over the pooled val
 empirical distribution functions, right-continuous, so ties count as in ``scipy.stats.ks_2samp``):
 one test that sees a moved mean, a changed spread and a changed shape. Its p-value is Smirnov's
 asymptotic one as scipy's ``method="asymp"`` computes it, ``kstwo.sf(D, round(n m / (n + m)))``;
-ties (integer or coded columns) make it conservative.
+ties (integer or coded columns) make it conservative. Per text column (its values' counts on each
+side), Pearson's chi-square test of homogeneity of the ``2 x k`` table, ``X² = Σ (O - E)² / E`` with
+``E`` the counts expected from the pooled shares, ``k - 1`` degrees of freedom (no continuity
+correction), values neither side holds left out.
 
 Across ``C`` features the p-values are adjusted by Benjamini & Hochberg (1995): ``q_(i) =
 min_{j >= i} p_(j) C / j`` over the sorted ``p_(1) <= ... <= p_(C)``; calling a feature different when
@@ -23,7 +26,7 @@ import math
 
 import numpy as np
 import torch
-from scipy.stats import false_discovery_control, kstwo, t
+from scipy.stats import chi2, false_discovery_control, kstwo, t
 
 from tlcore.metrics.inputs import check_pair
 
@@ -64,6 +67,18 @@ def welch_p_value(difference: float, spreads: tuple[float, float], sizes: tuple[
         return 0.0 if difference else 1.0
     df = (a + b) ** 2 / (a**2 / (n_s - 1) + b**2 / (n_t - 1))
     return float(2 * t.sf(abs(difference) / math.sqrt(a + b), df))
+
+
+def chi_square_p_value(a: np.ndarray, b: np.ndarray) -> float:
+    """The p-value of Pearson's chi-square test (module docstring) of two samples' counts of the same
+    ``k`` values; 1 when fewer than two values are held by either side."""
+    table = np.stack([np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)])
+    table = table[:, table.sum(0) > 0]
+    if table.shape[1] < 2 or min(table.sum(1)) == 0:
+        return 1.0
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
+    statistic = float(((table - expected) ** 2 / expected).sum())
+    return float(chi2.sf(statistic, table.shape[1] - 1))
 
 
 def fdr_adjusted(p_values: np.ndarray) -> np.ndarray:

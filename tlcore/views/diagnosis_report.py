@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from tlcore.diagnosis import GapReport, gap_level, predictions_doubt
 from tlcore.explain.causes import mmd2_left
-from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
@@ -25,6 +24,7 @@ from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
 from tlcore.metrics.prior_shift import LabelShiftEstimate
 from tlcore.numbers import significant
 from tlcore.views.class_gaps import class_gap_figure, class_gap_note, class_gap_rows, per_class_title
+from tlcore.views.column_table import column_rows, columns_note, drifted_columns
 from tlcore.views.explain_figures import (
     class_proportions_figure,
     columns_figure,
@@ -111,59 +111,11 @@ def combined_reading(combined: Fix, findings: Sequence[Finding]) -> str:
     return f"{together} no more than {best} alone, which the verdict suggests first."
 
 
-def _share_cell(column: ColumnDrift) -> str:
-    """A column's share of the gap in the table: ``79%``, '' when not measured, and for a row number,
-    set aside, why it has none (as ``diagnose`` says it)."""
-    if column.row_number:
-        return ROW_NUMBER_SHARE
-    return "" if column.share is None else f"{100 * column.share:.0f}%"
-
-
-def column_rows(columns: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
-    """One table row per column, in the order given: means, spreads, shape, severity, share."""
-    return [
-        {
-            "column": c.name,
-            "source mean": significant(c.source_mean),
-            "target mean": significant(c.target_mean),
-            "shift (source SDs)": significant(c.shift, 3, sign=True),
-            "spread ratio": times(c.spread),
-            "shape MMD²": significant(c.shape, 3),
-            "severity": c.severity,
-            "share of the gap": _share_cell(c),
-        }
-        for c in columns
-    ]
-
-
-def drifted_columns(explanation: Explanation) -> list[ColumnDrift]:
-    """The drifted columns as every view lists them (:func:`~tlcore.explain.columns.ranked_columns`)."""
-    return ranked_columns(c for c in explanation.columns if c.fires)
-
-
 def chance_caption(explanation: Explanation) -> str | None:
     """The image findings of a mild size or more that Welch's test does not find, in one line (what
     ``diagnose`` lists under the same heading); None when there are none."""
     chance = explanation.within_chance
     return f"{WITHIN_CHANCE}: " + " ".join(f.message for f in chance) if chance else None
-
-
-def columns_note(explanation: Explanation) -> str:
-    """What the columns table shows, and where its shares are measured."""
-    shares = explanation.shares
-    capped = "" if shares is None or "columns" not in shares.notes else f" ({shares.notes['columns']})"
-    fdr = explanation.settings.fdr
-    chance = chance_note(explanation.columns, fdr)
-    aside = f" {chance[0].upper()}{chance[1:]}." if chance else ""
-    return (
-        f"{len(drifted_columns(explanation))} of {len(explanation.columns)} columns moved: the target's mean "
-        "shift in source standard deviations, the ratio of spreads (target / source) and the shape "
-        "(MMD² of the column, each side standardised); mild from 0.5 SD, 1.5x or a shape like a 0.5 SD "
-        "shift's, strong from 1 SD, 2x or a 1 SD shift's. A column's share of the gap: how much MMD² falls "
-        f"with the target's column matched to the source's mean and spread, measured {explanation.basis}"
-        f"{capped}. A column moved only when a Kolmogorov-Smirnov test of its two sides finds it at a "
-        f"{fdr:.0%} false discovery rate over the columns.{aside}"
-    )
 
 
 def check_note(explanation: Explanation) -> str | None:

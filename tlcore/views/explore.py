@@ -15,13 +15,17 @@ import pandas as pd
 import torch
 from torch import nn
 
+from tlcore.data.categories import CATEGORIES, category_columns
 from tlcore.data.domain import Domain
+from tlcore.data.harmonise import PairReport
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
 
 UNLABELLED = "unlabelled"
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
+NEW_VALUE = "(a value the source never had)"  # a text cell of a row with none of the source's values
+NEVER = "(never in the source)"  # after the one value the source never had
 
 
 def provenance_line(domain: Domain) -> str:
@@ -153,12 +157,26 @@ def foreign_rows(
     <tlcore.data.domain.Domain.ids>`), the domain classifier's ``p(target)`` and its values by column
     name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``), the
     columns ``first`` (indices: the drifted ones, as the explanation ranks them) before the rest in the
-    file's order, so that the columns behind the verdict are on screen."""
+    file's order, so that the columns behind the verdict are on screen. A text column read as 0/1
+    columns (``text=onehot``) is one cell, the row's value, where its first 0/1 column stands; a row
+    with none of the source's values holds the one value the pair report found new (``west (never in
+    the source)``), else :data:`NEW_VALUE`."""
     names = target.column_names
     order = list(dict.fromkeys([*first, *range(len(names))]))
+    encoded = category_columns(target.meta.get(CATEGORIES) or {})
+    pairing = target.meta.get("pair_report")
+    unseen = pairing.target.columns.unseen if isinstance(pairing, PairReport) else {}
+    new = {c: f"{next(iter(v))} {NEVER}" if len(v) == 1 else NEW_VALUE for c, v in unseen.items()}
     rows = []
     for i in index:
         values = target.X[int(i)].tolist()
         row = {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
-        rows.append(row | {names[j]: values[j] for j in order})
+        for j in order:
+            if names[j] not in encoded:
+                row[names[j]] = values[j]
+                continue
+            column, value = encoded[names[j]]
+            if values[j] > 0.5 or column not in row:  # none of the source's values: the new one
+                row[column] = value if values[j] > 0.5 else new.get(column, NEW_VALUE)
+        rows.append(row)
     return rows

@@ -1,0 +1,85 @@
+"""The drifted columns of a feature-vector pair as every view shows them (the CLI's ``diagnose`` lists
+them itself: :mod:`tlcore.cli.explain_text`): the order, a table row per column, the note under it. A
+text column (:class:`~tlcore.explain.text_drift.TextDrift`) shows its mix of values instead of means
+and spreads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, Drift, chance_note, ranked_columns, times
+from tlcore.explain.explanation import Explanation
+from tlcore.explain.text_drift import TV_MILD, TV_STRONG, TextDrift
+from tlcore.numbers import significant
+
+NUMBERS = ("source mean", "target mean", "shift (source SDs)", "spread ratio", "shape MMD²")
+MIX = "text values (source -> target)"  # a text column's cell, a table's column when it has one
+
+
+def _share_cell(column: Drift) -> str:
+    """A column's share of the gap in the table: ``79%``, '' when not measured, and for a row number,
+    set aside, why it has none (as ``diagnose`` says it)."""
+    if column.row_number:
+        return ROW_NUMBER_SHARE
+    return "" if column.share is None else f"{100 * column.share:.0f}%"
+
+
+def _numbers(column: Drift) -> dict[str, str]:
+    """A numeric column's means, shift, spread ratio and shape; blank for a text column."""
+    if not isinstance(column, ColumnDrift):
+        return dict.fromkeys(NUMBERS, "")
+    c = column
+    cells = (significant(c.source_mean), significant(c.target_mean), significant(c.shift, 3, sign=True))
+    return dict(zip(NUMBERS, (*cells, times(c.spread), significant(c.shape, 3)), strict=True))
+
+
+def column_rows(columns: Sequence[Drift]) -> list[dict[str, Any]]:
+    """One table row per column, in the order given: means, spreads, shape, severity, share; a text
+    column's mix of values in a column of its own (second) when there is one, the numbers' columns
+    left out when no column is numeric."""
+    texts = any(isinstance(c, TextDrift) for c in columns)
+    numbers = any(isinstance(c, ColumnDrift) for c in columns)
+    return [
+        {"column": c.name}
+        | ({MIX: c.mix if isinstance(c, TextDrift) else ""} if texts else {})
+        | (_numbers(c) if numbers else {})
+        | {"severity": c.severity, "share of the gap": _share_cell(c)}
+        for c in columns
+    ]
+
+
+def drifted_columns(explanation: Explanation) -> list[Drift]:
+    """The drifted columns as every view lists them (:func:`~tlcore.explain.columns.ranked_columns`)."""
+    return ranked_columns(c for c in explanation.columns if c.fires)
+
+
+def columns_note(explanation: Explanation) -> str:
+    """What the columns table shows, and where its shares are measured."""
+    shares = explanation.shares
+    capped = "" if shares is None or "columns" not in shares.notes else f" ({shares.notes['columns']})"
+    fdr = explanation.settings.fdr
+    chance = chance_note(explanation.columns, fdr)
+    aside = f" {chance[0].upper()}{chance[1:]}." if chance else ""
+    return (
+        f"{len(drifted_columns(explanation))} of {len(explanation.columns)} columns moved: the target's mean "
+        "shift in source standard deviations, the ratio of spreads (target / source) and the shape "
+        "(MMD² of the column, each side standardised); mild from 0.5 SD, 1.5x or a shape like a 0.5 SD "
+        "shift's, strong from 1 SD, 2x or a 1 SD shift's. A column's share of the gap: how much MMD² falls "
+        f"with the target's column matched to the source's mean and spread, measured {explanation.basis}"
+        f"{capped}. A column moved only when a Kolmogorov-Smirnov test of its two sides finds it at a "
+        f"{fdr:.0%} false discovery rate over the columns.{aside}{_text_note(explanation)}"
+    )
+
+
+def _text_note(explanation: Explanation) -> str:
+    """How a text column is read (:mod:`tlcore.explain.text_drift`), when the pair has one."""
+    if not any(isinstance(c, TextDrift) for c in explanation.columns):
+        return ""
+    return (
+        " A text column (its 0/1 columns, text=onehot) is one column, read as its mix of values: the total "
+        f"variation between the two sides' shares, mild from {TV_MILD:.2f}, strong from {TV_STRONG:.2f} "
+        "(that of two normals 0.5 / 1 SD apart); its share of the gap with the target given the source's "
+        "mix (the fewest rows changed); its test a chi-square test of the value counts, adjusted with the "
+        "others'."
+    )
