@@ -7,10 +7,10 @@ import streamlit as st
 from app_support import copies_fix, diagnosis, display, engine, state
 from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
-from tlcore.diagnosis import gap_level
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.explain.columns import compared_on
 from tlcore.explain.headline import gap_reading
+from tlcore.gap_level import gap_level
 from tlcore.numbers import significant
 from tlcore.views import (
     class_gaps,

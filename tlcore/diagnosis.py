@@ -4,8 +4,8 @@
 :func:`tlcore.metrics.gap.measure_gap` (the same function and :class:`~tlcore.diagnosis_settings.GapSettings`
 every run's gap before / after uses), adds the per-class gaps, label shift, the target's novel share
 (:func:`tlcore.metrics.coverage.novelty`) and a UMAP projection, times each step, and returns a
-:class:`GapReport`; :func:`gap_level` and :func:`describe_gap` put
-it in plain words (the app's gap cards, the CLI's summary). The report carries the notes of
+:class:`GapReport`; :func:`describe_gap` puts it in plain words (the app's gap cards, the CLI's
+summary; :mod:`tlcore.gap_level` sizes it). The report carries the notes of
 :func:`tlcore.data.harmonise.harmonise` on the pair (samples of classes the source lacks dropped,
 resizing, column matching): every number is of the samples that remain.
 """
@@ -28,17 +28,15 @@ from tlcore.device import pick_device
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
 from tlcore.features import UMAPResult, pair_features, raw_features, umap_projection
-from tlcore.metrics.coverage import SIGNIFICANCE, Novelty, NoveltySettings, novelty
+from tlcore.gap_level import coral_note, detected_by, gap_level, low_power_note
+from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
 from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
 from tlcore.numbers import first_named
 
-GapLevel = Literal["none", "small", "moderate", "large"]
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
 
-PAD_SMALL, PAD_MODERATE = 0.5, 1.5  # proxy A-distance below them: "small", "moderate"; else "large"
-MIN_POWER = 30  # samples per side below which a test finds only gross differences
 
 # Share of the total time each step usually takes (drives the progress fraction only).
 _STEPS = {
@@ -140,59 +138,6 @@ class GapReport:
         values["gap"] = Gap.from_dict(values["gap"])
         values["pair_notes"] = tuple(values.get("pair_notes", ()))
         return cls(**values)
-
-
-def gap_level(gap: Gap) -> GapLevel:
-    """Plain-words size of the gap.
-
-    ``none`` when neither test rejects equal distributions at 0.05: the MMD permutation test
-    (``p_value``) nor the domain classifier's (``domain_p_value``; not for results stored without
-    it). Either test may miss what the other finds (the kernel's one bandwidth, the classifier's
-    linear boundary), so a gap is read when either finds one. Its size by the proxy A-distance,
-    which is scale-free in any feature space: ``small`` below 0.5 (the domain classifier is right
-    < 62.5% of the time, balanced), ``moderate`` below 1.5 (< 87.5%), ``large`` from 1.5 on.
-    """
-    if not detected_by(gap):
-        return "none"
-    if gap.a_distance < PAD_SMALL:
-        return "small"
-    return "moderate" if gap.a_distance < PAD_MODERATE else "large"
-
-
-def detected_by(gap: Gap) -> tuple[str, ...]:
-    """The tests that reject equal distributions at :data:`SIGNIFICANCE`: ``"mmd"`` (the permutation
-    test) and ``"classifier"`` (the domain classifier's held-out accuracy against chance)."""
-    found = ("mmd",) if gap.p_value < SIGNIFICANCE else ()
-    classifier = gap.domain_p_value
-    return found + (("classifier",) if classifier is not None and classifier < SIGNIFICANCE else ())
-
-
-def low_power_note(n_source: int, n_target: int) -> str:
-    """A sentence when a side has fewer than :data:`MIN_POWER` samples (empty otherwise): with a
-    handful of samples the tests find only gross differences, so "no gap" is no evidence of none."""
-    few = [(n, side) for side, n in (("source", n_source), ("target", n_target)) if n < MIN_POWER]
-    if not few:
-        return ""
-    noun = "sample" if len(few) == 1 and few[0][0] == 1 else "samples"
-    return (
-        f"Only {' and '.join(f'{n} {side}' for n, side in few)} {noun}: too few for the tests to find "
-        f"any but a gross difference; collect at least {MIN_POWER} per side and diagnose again."
-    )
-
-
-def coral_note(n_source: int, n_target: int, dim: int) -> str:
-    """A sentence when a side has no more samples than the features have dimensions (empty
-    otherwise): ``n`` samples give a covariance of rank at most ``n - 1``, so with ``n <= d`` the
-    ``d x d`` covariances CORAL compares (:func:`tlcore.metrics.coral.coral_distance`) are
-    rank-deficient estimates and their distance mostly sampling noise."""
-    few = [(n, side) for side, n in (("source", n_source), ("target", n_target)) if n <= dim]
-    if not few:
-        return ""
-    return (
-        f"CORAL compares {dim}x{dim} feature covariances estimated from only "
-        f"{' and '.join(f'{n} {side}' for n, side in few)} samples (no more than the {dim} dimensions): "
-        "they are rank-deficient and CORAL is mostly noise here; read MMD² and the proxy A-distance."
-    )
 
 
 def describe_gap(report: GapReport, per_class: bool = True) -> str:

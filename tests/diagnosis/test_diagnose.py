@@ -10,10 +10,11 @@ from torch import nn
 
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
-from tlcore.diagnosis import GapReport, coral_note, describe_gap, diagnose, gap_level, projection
+from tlcore.diagnosis import GapReport, describe_gap, diagnose, projection
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.errors import TLError
 from tlcore.features import raw_features
+from tlcore.gap_level import coral_note, gap_level
 from tlcore.metrics.coral import coral_distance
 from tlcore.metrics.gap import measure_gap
 from tlcore.metrics.per_class import ClassGapSettings

@@ -12,7 +12,6 @@ from typing import Any, Literal
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.data.ink import with_ink
 from tlcore.data.spec_edit import blank_dropped
-from tlcore.diagnosis import GapLevel
 from tlcore.explain.columns import ColumnDrift, Drift, set_aside
 from tlcore.explain.evidence import (
     TRUE_LABELS,
@@ -25,6 +24,7 @@ from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
+from tlcore.gap_level import GapLevel
 from tlcore.metrics.prior_shift_words import tv_band_words
 from tlcore.numbers import pct, significant
 

@@ -10,11 +10,11 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from tlcore.data.domain import Domain
-from tlcore.diagnosis import MIN_POWER
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.image_stats import sample_index
 from tlcore.explain.settings import ExplainSettings
 from tlcore.features import raw_features
+from tlcore.gap_level import MIN_POWER
 from tlcore.metrics.coverage import NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap, median_mmd2
 
@@ -24,7 +24,7 @@ class CheckMeasure:
     """What a fix check measures on a pair, in the same features: the gap, the target's novel share
     (:func:`tlcore.metrics.coverage.novelty`) and ``covered_mmd2``, MMD² without the novel target
     samples beyond chance (:meth:`~tlcore.metrics.coverage.Novelty.covered_index`; ``None`` when
-    fewer than :data:`~tlcore.diagnosis.MIN_POWER` are left)."""
+    fewer than :data:`~tlcore.gap_level.MIN_POWER` are left)."""
 
     gap: Gap
     novelty: NoveltySummary

@@ -16,7 +16,7 @@ from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import MIN_SIDE
 from tlcore.data.spec import load_domain
 from tlcore.data.spec_text import parse_spec
-from tlcore.diagnosis import MIN_POWER, GapReport, gap_level
+from tlcore.diagnosis import GapReport
 from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, cheap_measure
 from tlcore.explain.columns import Drift, column_drift
@@ -36,6 +36,7 @@ from tlcore.explain.mean_images import MeanImages, mean_images, pictured
 from tlcore.explain.novelty_reading import FEW, NOVELTY_MIN, novelty_fix
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import Verdict, verdict
+from tlcore.gap_level import MIN_POWER, gap_level
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.gap import Gap
 from tlcore.workspace import Workspace
@@ -218,7 +219,7 @@ def _blank_images(
     """The sides at least :data:`~tlcore.explain.image_stats.BLANK_MIN` of whose summarised images are
     blank, counted on every image (all of them when every summarised one is), and the check measure of
     the pair without them (None when no side is partly blank, or fewer than
-    :data:`~tlcore.diagnosis.MIN_POWER` images with ink are left on a side)."""
+    :data:`~tlcore.gap_level.MIN_POWER` images with ink are left on a side)."""
     blank, kept = [], {}
     photos = bool(stats) and photo_pair(stats["source"], stats["target"])  # feature vectors: none
     for side, stat in stats.items():

@@ -17,7 +17,7 @@ harmonises the pair and re-measures the gap and the target's novel share
 (:func:`~tlcore.explain.check_measure.cheap_measure`, the same samples, features and settings as
 before); a fix *helps* when it shrinks MMD² by at least :data:`MIN_GAIN` of its value before, and
 *removes the gap* when it helps and the permutation test, which told the sides apart before it
-(``p < 0.05``), no longer does after it (as :func:`tlcore.diagnosis.gap_level` reads "none"). It
+(``p < 0.05``), no longer does after it (as :func:`tlcore.gap_level.gap_level` reads "none"). It
 *clears the novelty* when the target was new (:attr:`tlcore.metrics.coverage.Novelty.level`) before
 it and is covered after it: an appearance change alone moves every sample away from the source, and
 the novel share read before the fix is then no evidence of new data.
@@ -35,7 +35,6 @@ from tlcore.data.harmonise import harmonise, pair_image_shape
 from tlcore.data.shift_table import get_shift
 from tlcore.data.shifts import apply_shifts
 from tlcore.data.spec_edit import compose_spec, spec_parts
-from tlcore.diagnosis import SIGNIFICANCE
 from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, cheap_measure
 from tlcore.explain.evidence import NoveltySummary
@@ -49,6 +48,7 @@ from tlcore.explain.image_stats import (
     summarise,
 )
 from tlcore.explain.settings import ExplainSettings
+from tlcore.metrics.coverage import SIGNIFICANCE
 
 Side = Literal["source", "target"]
 SIDES: tuple[Side, Side] = ("source", "target")

@@ -44,7 +44,7 @@ the pair, MMD² re-measured the same way (:func:`~tlcore.metrics.gap.median_mmd2
   dropping it removes its part, which is in ``columns_together`` but in no ranked share.
 
 A cause that cannot be removed this way (no source labels or no estimated priors, no spec to reload
-the target from, fewer than :data:`tlcore.diagnosis.MIN_POWER` samples left, ``G <= 0``) has no
+the target from, fewer than :data:`tlcore.gap_level.MIN_POWER` samples left, ``G <= 0``) has no
 share: ``notes`` says why, and the verdict ranks it after the measured causes.
 """
 
@@ -60,13 +60,13 @@ from threadpoolctl import threadpool_limits
 from tlcore.data.domain import Domain
 from tlcore.data.harmonise import harmonise
 from tlcore.data.rng import generator
-from tlcore.diagnosis import MIN_POWER
 from tlcore.errors import TLError
 from tlcore.explain.check_measure import CheckMeasure, check_features
 from tlcore.explain.columns import Drift, removed, set_aside, to_check
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.text_drift import TextDrift, quotas
+from tlcore.gap_level import MIN_POWER
 from tlcore.metrics.gap import median_mmd2
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tlcore.data.overlap import of_target
-from tlcore.diagnosis import GapLevel, GapReport, describe_gap
+from tlcore.diagnosis import GapReport, describe_gap
 from tlcore.explain.causes import Cause
 from tlcore.explain.findings import Finding
+from tlcore.gap_level import GapLevel
 
 MOST = 0.5  # a cause with at least this share explains "most of the gap"
 SHARE_FLOOR = 0.05  # a cause with a smaller share does not account for the measured gap

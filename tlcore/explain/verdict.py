@@ -16,7 +16,7 @@ keeps its own number in its detail:
 * label shift (:class:`~tlcore.explain.evidence.LabelShiftSummary`), from :data:`LABEL_SHIFT_MIN`
   estimated total variation between the class priors (counted from the target's labels: and only when
   a random split of the pooled labels differs as much less often than
-  :data:`~tlcore.diagnosis.SIGNIFICANCE`);
+  :data:`~tlcore.metrics.coverage.SIGNIFICANCE`);
 * a drifted column of feature vectors (:mod:`tlcore.explain.columns`; adaptation gets what they leave);
 * new regions, as :mod:`tlcore.explain.novelty_reading` reads the novel share;
 * blank images (no ink), when at least :data:`~tlcore.explain.image_stats.BLANK_MIN` of a side's images
@@ -36,7 +36,7 @@ adaptation with the recommended recipe (:data:`tlcore.adapt.recipe.RECOMMENDED`)
 cause when nothing else is found. A cause under :data:`SHARE_FLOOR` of the gap (or whose removal
 raises MMD²) does not account for it: it comes last, saying so (blank images keep their place). With
 no detectable gap the headline says so first (or that the gap is only with the target classes the
-source lacks); with fewer than :data:`tlcore.diagnosis.MIN_POWER` samples on a side it says the test
+source lacks); with fewer than :data:`tlcore.gap_level.MIN_POWER` samples on a side it says the test
 could not tell; when every image of a side is blank, that is the whole verdict.
 """
 
@@ -47,7 +47,6 @@ from dataclasses import dataclass, replace
 from typing import Any, Required, TypedDict, Unpack
 
 from tlcore.adapt.recipe import RECOMMENDED
-from tlcore.diagnosis import MIN_POWER, SIGNIFICANCE, GapLevel, low_power_note
 from tlcore.explain.causes import (
     BRIDGE,
     Cause,
@@ -80,6 +79,8 @@ from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.headline import COPIES_STEP, MOST, SHARE_FLOOR, copies_first, first_words, no_cause
 from tlcore.explain.novelty_reading import Coverage, helpful_fixes, read_coverage, suggested_fixes
 from tlcore.explain.settings import ExplainSettings
+from tlcore.gap_level import MIN_POWER, GapLevel, low_power_note
+from tlcore.metrics.coverage import SIGNIFICANCE
 
 LABEL_SHIFT_MIN = 0.1  # total variation between class priors from which label shift is a cause
 NEARLY_ALL = 0.9  # a cause with at least this share leaves adaptation too little to bridge

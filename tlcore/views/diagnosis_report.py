@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from tlcore.diagnosis import GapReport, gap_level, predictions_doubt
+from tlcore.diagnosis import GapReport, predictions_doubt
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
 from tlcore.explain.headline import gap_reading
 from tlcore.explain.novelty_reading import explains_more, helpful_fixes
+from tlcore.gap_level import gap_level
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
 from tlcore.metrics.prior_shift import LabelShiftEstimate
