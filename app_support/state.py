@@ -14,7 +14,7 @@ from tlcore.data import list_shifts
 from tlcore.data.overlap import base_dataset, split_fix
 from tlcore.data.spec import DEFAULT_PAIR, store_upload
 from tlcore.data.spec_edit import compose_spec, spec_parts
-from tlcore.data.spec_text import parse_spec
+from tlcore.data.spec_text import DROP, IMPUTE, MISSING_DEFAULT, parse_spec
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
 from tlcore.predict import with_run_shifts
@@ -25,8 +25,10 @@ ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "upload_label"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
 PREDICT_LABEL = "predict_batch_label"  # the Predict page's new batch's Label column field
-MISSING_SUFFIX = "_missing"  # a Label column field's key + this: its box for missing=drop
-DROP_MISSING_BOX = "Drop rows with missing cells"
+MISSING_SUFFIX = "_missing"  # a Label column field's key + this: its Missing cells choice (missing=)
+MISSING_CHOICE = "Missing cells"
+REFUSE = ""  # the choice that refuses a table with missing cells (no missing= option)
+MISSING_LABELS = {REFUSE: "refuse", DROP: "drop rows", IMPUTE: "fill in"}
 PREDICT_RUN = "predict_run"  # the run another page asked Predict to preselect ("label data with it")
 PREDICT_TYPED = "predict_typed"  # (target, spec): what the user typed as data to label, for that target
 SWEEP_CHOSEN, SWEEP_SEEN = "sweep_chosen", "sweep_seen"  # the followed sweep; what the page last showed of it
@@ -328,8 +330,8 @@ def forget_builders() -> None:
 
 def labels_input(key: str) -> None:
     """The uploaders' "Label column (optional)" field (the Data page's and the Predict page's new
-    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), and its "Drop rows with
-    missing cells" box (``missing=drop``), cleared after it."""
+    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), and its "Missing cells"
+    choice (``missing=``: refuse, drop rows, fill in), both reset after it."""
     st.text_input(
         "Label column (optional)",
         key=key,
@@ -339,21 +341,27 @@ def labels_input(key: str) -> None:
         "save only: the field is cleared after it. It is the spec's `label=` (`python -m tlcore data upload "
         "--label COLUMN`; `predict --data upload:NAME:label=none`)",
     )
-    st.checkbox(
-        DROP_MISSING_BOX,
+    st.radio(
+        MISSING_CHOICE,
+        list(MISSING_LABELS),
+        index=list(MISSING_LABELS).index(MISSING_DEFAULT or REFUSE),
+        format_func=MISSING_LABELS.get,
         key=f"{key}{MISSING_SUFFIX}",
-        help="A table's rows holding an empty, n/a or non-numeric feature cell (`#DIV/0!`) are dropped, "
-        "and the data's provenance names them; without it such a table is refused, naming the first "
-        "cell. Applies to the next save only. It is the spec's `missing=drop` (`python -m tlcore data "
-        "upload --missing drop`)",
+        horizontal=True,
+        help="A table's empty, n/a, non-numeric (`#DIV/0!`) or infinite feature cells. *refuse*: the table "
+        "is refused, naming the first cell. *drop rows*: the rows holding one are dropped, and the "
+        "provenance names them (`missing=drop`). *fill in*: every row is kept, each such cell takes its "
+        "column's median in the source (a model's stored one when predicting), and the provenance counts "
+        "them (`missing=impute`); labels are never filled. Applies to the next save only "
+        "(`python -m tlcore data upload --missing drop|impute`)",
     )
 
 
 def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
     """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`), read
-    with the labels its :func:`labels_input` ``label_key`` names (and ``missing=drop`` when its box is
-    ticked); its spec, or None with the error kept for the page to show. After a save the labels
-    field and the box are cleared, so they never apply to the next upload unseen.
+    with the labels its :func:`labels_input` ``label_key`` names (and the ``missing=`` its Missing cells
+    choice says); its spec, or None with the error kept for the page to show. After a save the labels
+    field and the choice are reset, so they never apply to the next upload unseen.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
     this session's widget state.
@@ -372,14 +380,14 @@ def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
             file.getvalue(),
             label=label,
             name_label="type {column} in the Label column field",
-            drop_missing=bool(state.get(f"{label_key}{MISSING_SUFFIX}")),
-            name_missing=f"tick {DROP_MISSING_BOX}",
+            missing=state.get(f"{label_key}{MISSING_SUFFIX}") or MISSING_DEFAULT,
+            name_missing={v: f"choose {MISSING_CHOICE}: {MISSING_LABELS[v]}" for v in (DROP, IMPUTE)},
         )
     except TLError as exc:
         state[UPLOAD_ERROR] = str(exc)
         return None
     state[UPLOAD_SAVED] = spec
-    state[label_key], state[f"{label_key}{MISSING_SUFFIX}"] = "", False
+    state[label_key], state[f"{label_key}{MISSING_SUFFIX}"] = "", MISSING_DEFAULT or REFUSE
     return spec
 
 

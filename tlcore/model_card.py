@@ -139,7 +139,7 @@ def model_card(
         ),
         preprocessing=_image_steps(shape, shift_steps)
         if image
-        else _vector_steps(shape, shift_steps, model.columns),
+        else _vector_steps(shape, shift_steps, model.columns, model.fill),
         inside_model=_inside(model),
         postprocessing=(
             {"op": "softmax", "axis": 1, "gives": "class probabilities in the order of classes"},
@@ -256,7 +256,7 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
 
 
 def _vector_steps(
-    shape: tuple[int, ...], shift_steps: list[Step], columns: tuple[str, ...]
+    shape: tuple[int, ...], shift_steps: list[Step], columns: tuple[str, ...], fill: tuple[float, ...]
 ) -> tuple[Step, ...]:
     order = (
         "the columns named in columns, in that order, whatever their order in the file (predict "
@@ -275,7 +275,22 @@ def _vector_steps(
             "scaling": "none here: the network standardises its input itself (inside_model)",
         },
         *shift_steps,
+        *_fill_step(columns or tuple(f"feature {i}" for i in range(shape[0])), fill),
         {"op": "layout", "from": "D", "to": "ND", "note": "rows stacked on axis 0"},
+    )
+
+
+def _fill_step(columns: tuple[str, ...], fill: tuple[float, ...]) -> tuple[Step, ...]:
+    """The values of missing cells per column (none stored: no step; :mod:`tlcore.data.fill`)."""
+    if not fill:
+        return ()
+    return (
+        {
+            "op": "fill",
+            "values": dict(zip(columns, fill, strict=True)),
+            "note": "a missing, non-numeric or infinite cell takes its column's value: the column median "
+            "of the training source, as predict does for data read with missing=impute",
+        },
     )
 
 

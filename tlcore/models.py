@@ -92,7 +92,9 @@ class Classifier(nn.Module):
     The return type never depends on train/eval mode (unlike tllib's ``ImageClassifier``).
     ``spec`` records how the model was built so a checkpoint can rebuild it; ``classes`` names the
     head's outputs when a checkpoint recorded them (empty otherwise), ``columns`` the input's feature
-    columns when it was trained on a table with named columns (empty otherwise).
+    columns when it was trained on a table with named columns (empty otherwise), ``fill`` the values of
+    missing feature cells, its training source's column medians (:mod:`tlcore.data.fill`; empty for
+    images and models trained before they were stored).
     """
 
     def __init__(
@@ -113,6 +115,7 @@ class Classifier(nn.Module):
         self.spec: dict[str, Any] = {}
         self.classes: tuple[str, ...] = ()
         self.columns: tuple[str, ...] = ()
+        self.fill: tuple[float, ...] = ()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.bottleneck(self.backbone(self.standardize(x)))  # N x feature_dim
@@ -303,7 +306,7 @@ def save_checkpoint(
     source_model: Classifier | None = None,
 ) -> None:
     """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
-    the model's outputs (when known) and its ``columns`` to ``path``; with ``source_model`` (the
+    the model's outputs (when known), its ``columns`` and ``fill`` to ``path``; with ``source_model`` (the
     model that scores source inputs, e.g. AdaBN's source statistics) also its ``source_state``: the
     entries of its state dict that differ from ``model``'s (:func:`load_source_model` reads it)."""
     state = model.state_dict()
@@ -312,6 +315,7 @@ def save_checkpoint(
         "config": config,
         "classes": [str(c) for c in classes],
         "columns": list(model.columns),
+        "fill": list(model.fill),
         "state_dict": state,
     }
     if source_model is not None:
@@ -326,8 +330,8 @@ def save_checkpoint(
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
 
-    The model's ``classes`` and ``columns`` come from the checkpoint; older checkpoints without them
-    leave them empty.
+    The model's ``classes``, ``columns`` and ``fill`` come from the checkpoint; older checkpoints without
+    them leave them empty.
     """
     payload = _read_checkpoint(path)
     spec = payload["model_spec"]
@@ -345,6 +349,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     model.load_state_dict(state)
     model.classes = tuple(payload.get("classes") or ())
     model.columns = tuple(payload.get("columns") or ())
+    model.fill = tuple(float(v) for v in payload.get("fill") or ())
     return model, payload["config"]
 
 

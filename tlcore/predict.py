@@ -317,7 +317,8 @@ def predict_rows(
     if batch_size < 1:
         raise TLError(f"batch size must be at least 1, got {batch_size}")
     columns = trained.model.columns or None
-    plan = plan_conform(domain, trained.input_shape, trained.classes, trained.name, columns)
+    fill = trained.model.fill or None  # its training source's medians, for missing cells
+    plan = plan_conform(domain, trained.input_shape, trained.classes, trained.name, columns, fill=fill)
     if domain.n_samples == 0:
         raise TLError(f"{domain.name} has no samples to predict")
     return Predictions(trained, domain, plan, batch_size, pick_device(device))

@@ -44,6 +44,7 @@ from tlcore.adapt.pair import RunPair, run_pair
 from tlcore.adapt.result import AdaptResult
 from tlcore.adapt.terms import build_terms, seeded_build
 from tlcore.data.domain import Domain
+from tlcore.data.fill import FILL
 from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
@@ -307,6 +308,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, final: T
         evaluated.target_probabilities, evaluated_after.target_probabilities
     )
     model.columns = tuple(pair.source_train.meta.get("columns") or ())  # a table's, by name
+    model.fill = tuple(pair.source_train.meta.get(FILL) or ())  # the source's medians (harmonise)
     result.model, result.source_model = model.cpu(), final.source_model
     result.classes = list(pair.source_train.classes)
     result.info |= {

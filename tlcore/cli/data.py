@@ -11,7 +11,7 @@ from typing import Any
 
 from tlcore.cli.output import display_width, padded, print_json, wrapped
 from tlcore.data.catalog import upload_summary
-from tlcore.data.spec_text import parse_spec
+from tlcore.data.spec_text import MISSING_VALUES, parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural
@@ -55,9 +55,11 @@ def register_upload(upload: argparse.ArgumentParser) -> None:
     )
     upload.add_argument(
         "--missing",
-        choices=["drop"],
-        help="drop: a table's rows holding a missing or non-numeric cell are dropped when read (the spec "
-        "then carries missing=drop); without it such a table is refused, naming the first cell",
+        choices=list(MISSING_VALUES),
+        help="drop: a table's rows holding a missing or non-numeric cell are dropped when read; impute: "
+        "they are kept, such cells filled with the source's column medians when paired (a model's when "
+        "predicted); the spec then carries missing=...; without it such a table is refused, naming the "
+        "first cell",
     )
     upload.add_argument("--json", action="store_true", help="print JSON")
     upload.set_defaults(handler=upload_command)
@@ -150,14 +152,13 @@ def upload_command(args: argparse.Namespace) -> int:
     limits = Limits.from_env()
     check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
     workspace = Workspace.resolve(args.workspace)
-    drop_missing = args.missing is not None
     data = path.read_bytes()
-    spec = store_upload(workspace, path.name, data, limits, args.label, drop_missing=drop_missing)
+    spec = store_upload(workspace, path.name, data, limits, args.label, missing=args.missing)
     name = parse_spec(spec).name
     if args.json:
         print_json({"name": name, "spec": spec})
         return 0
-    print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or drop_missing else ""))
+    print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or args.missing else ""))
     stored = upload_summary(workspace, name)  # what the upload read, kept: the file is not parsed again
     if stored is not None:
         print("\n".join(_described(stored["summary"])))

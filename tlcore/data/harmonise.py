@@ -18,6 +18,9 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   Labels are remapped to the reference's indices. Samples of classes the reference does not know are dropped
   and reported (:class:`ConformReport`), never silently; a labelled domain none of whose classes the
   reference knows is refused. An unlabelled domain takes the reference's class names.
+- missing feature cells (NaN: a table read with ``missing=impute``) are filled with the reference's
+  column medians (:mod:`tlcore.data.fill`): a pair's source's on both sides, a model's stored ones on
+  the data it predicts; a reference that has none (a model trained before) refuses them.
 - each side of a pair needs at least :data:`MIN_SAMPLES` samples (after the drop): every use of a
   pair (the gap measures, the domain classifier, train/test splits, training) needs two per domain.
 """
@@ -32,6 +35,7 @@ import torch
 from torch.nn.functional import interpolate
 
 from tlcore.data.domain import Domain
+from tlcore.data.fill import FILL, column_medians, fill_holes, filled_cells, filled_lines
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -51,6 +55,8 @@ class ConformReport:
     columns_by_name: bool = False  # feature columns reordered to the reference's by name
     ignored_columns: tuple[str, ...] = ()  # feature columns the reference does not name
     columns_by_position: bool = False  # both sides name their columns, none in common
+    filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
+    rows: int = 0  # the samples the missing cells were counted in
 
     @property
     def n_dropped(self) -> int:
@@ -74,6 +80,7 @@ class ConformReport:
             notes.append(
                 f"{side}: no feature column name in common with the {reference}; columns taken in order"
             )
+        notes += filled_lines(self.filled, self.rows, side, reference)
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
@@ -104,12 +111,14 @@ class Conformer:
     report: ConformReport
     columns: tuple[str, ...] | None = None  # the reference's feature column names, matched by name
     order: torch.Tensor | None = None  # int64 positions of those columns in the domain's
+    fill: tuple[float, ...] | None = None  # the values of missing cells, per reference column
 
     def samples(self, X: torch.Tensor) -> torch.Tensor:
         """``X`` (a batch of the domain's samples) with the reference's channels and ``H x W``, or its
-        feature columns."""
+        feature columns, missing cells filled."""
         if X.ndim == 2:
-            return X if self.order is None else X[:, self.order]
+            X = X if self.order is None else X[:, self.order]
+            return X if self.fill is None else fill_holes(X, self.fill)
         if X.ndim != 4:
             return X
         if X.shape[1] != self.shape[0]:
@@ -132,9 +141,12 @@ def plan_conform(
     classes: tuple[str, ...],
     reference: str,
     columns: tuple[str, ...] | None = None,
+    *,
+    fill: tuple[float, ...] | None = None,
 ) -> Conformer:
     """How ``domain`` fits a reference taking samples of ``shape``, naming ``classes`` and, for
-    feature vectors, maybe its ``columns`` (module rules).
+    feature vectors, maybe its ``columns`` and the values to ``fill`` missing cells with, per column
+    (module rules).
 
     ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
     """
@@ -167,6 +179,9 @@ def plan_conform(
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
+    names = domain.column_names if order is None else columns
+    X = domain.X if keep is None else domain.X[keep]
+    filled = {} if domain.is_image else filled_cells(X, names, fill, domain.name, reference)
     report = replace(
         report,
         channels=channels,
@@ -174,8 +189,11 @@ def plan_conform(
         columns_by_name=column_report.columns_by_name,
         ignored_columns=column_report.ignored_columns,
         columns_by_position=column_report.columns_by_position,
+        filled=filled,
+        rows=domain.n_samples if keep is None else len(keep),
     )
-    return Conformer(shape, classes, keep, y, report, None if order is None else columns, order)
+    kept_fill = fill if filled else None
+    return Conformer(shape, classes, keep, y, report, None if order is None else columns, order, kept_fill)
 
 
 def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], reference: str) -> str:
@@ -304,9 +322,10 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
-    source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}")
+    fill = None if source.is_image else column_medians(source.X, source.column_names, source.name)
+    source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}", fill=fill)
     columns = source.meta.get("columns")
-    target_plan = plan_conform(target, shape, source.classes, f"the source {source.name}", columns)
+    target_plan = plan_conform(target, shape, source.classes, f"the source {source.name}", columns, fill=fill)
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
         _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)
@@ -314,7 +333,8 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     new_source = source_plan.apply(source)
     new_target = target_plan.apply(target)
     meta = {**new_target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}
-    return replace(new_source, meta=dict(source.meta)), replace(new_target, meta=meta)
+    filled = {FILL: fill} if fill is not None else {}
+    return replace(new_source, meta={**source.meta, **filled}), replace(new_target, meta={**meta, **filled})
 
 
 def pair_image_shape(source: Domain) -> tuple[int, ...] | None:

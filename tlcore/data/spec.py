@@ -6,7 +6,7 @@ that its files are there and storing an upload without loading it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,12 +19,12 @@ from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
-from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec, path_exists
+from tlcore.data.spec_text import DROP, IMPUTE, DomainSpec, expand_path, parse_spec, path_exists
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.uploads import (
     LABEL_FLAG,
-    MISSING_FLAG,
+    MISSING_FLAGS,
     NO_LABELS,
     path_labelled,
     read_path,
@@ -79,17 +79,17 @@ def store_upload(
     label: str | None = None,
     *,
     name_label: str = LABEL_FLAG,
-    drop_missing: bool = False,
-    name_missing: str = MISSING_FLAG,
+    missing: str | None = None,
+    name_missing: Mapping[str, str] = MISSING_FLAGS,
 ) -> str:
     """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
-    when given: a table's label column, or ``none``, and ``missing=drop`` with ``drop_missing``;
-    ``name_label`` and ``name_missing`` as there); its spec, ``upload:NAME[:label=...][,missing=drop]``."""
+    when given: a table's label column, or ``none``, and ``missing=`` when given: ``drop``, ``impute``;
+    ``name_label`` and ``name_missing`` as there); its spec, ``upload:NAME[:label=...][,missing=...]``."""
     if label is not None:
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
-    how = {"name_label": name_label, "drop_missing": drop_missing, "name_missing": name_missing}
+    how = {"name_label": name_label, "missing": missing, "name_missing": name_missing}
     name = save_upload(workspace, filename, data, limits, label, **how)
-    return str(DomainSpec("upload", name, label=label, drop_missing=drop_missing))
+    return str(DomainSpec("upload", name, label=label, missing=missing))
 
 
 def load_domain(
@@ -174,20 +174,22 @@ def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple
     with _label_hint(spec):
         if spec.kind == "file":
             path, column = expand_path(spec.name), None if spec.label == NO_LABELS else spec.label
-            return read_path(path, column, image_shape=image_shape, drop_missing=spec.drop_missing)
+            return read_path(path, column, image_shape=image_shape, missing=spec.missing)
         workspace = workspace or Workspace.resolve()
-        return read_upload(workspace, spec.name, spec.label, image_shape, spec.drop_missing)
+        return read_upload(workspace, spec.name, spec.label, image_shape, spec.missing)
 
 
 @contextlib.contextmanager
 def _label_hint(spec: DomainSpec) -> Iterator[None]:
     """A table with text features and no label column, read without ``label=``, refused with the
     spec that names its first text column as the labels; one without the label column named with the
-    spec that reads it unlabelled; one with missing cells with the spec that drops their rows."""
+    spec that reads it unlabelled; one with missing cells with the specs that drop their rows or fill
+    them."""
     try:
         yield
     except MissingCellsError as exc:
-        raise TLError(exc.hint(f"read it as {replace(spec, drop_missing=True)}")) from None
+        drop, fill = (f"read it as {replace(spec, missing=value)}" for value in (DROP, IMPUTE))
+        raise TLError(exc.hint(drop, fill)) from None
     except LabelColumnMissingError as exc:
         raise TLError(exc.hint(f"read it as {replace(spec, label=NO_LABELS)}")) from None
     except TextFeaturesError as exc:

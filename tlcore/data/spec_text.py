@@ -28,7 +28,9 @@ Keys, each at most once:
   fix's included, never decide which are kept (a rotation's black corners would make a white empty
   scan pass for ink). Refused on feature vectors and when every image is blank;
 - ``missing=drop``: a table's rows holding a missing, non-numeric or infinite feature cell dropped
-  (with their labels and ids; the provenance names them), before ``n=``; without it they are refused
+  (with their labels and ids; the provenance names them), before ``n=``; ``missing=impute``: the rows
+  kept, such cells filled with the source's column medians when paired, a model's stored ones when
+  predicted (:mod:`tlcore.data.fill`); without either they are refused
   (:mod:`tlcore.data.table_cells`). Tables only;
 - ``download=1|0``: torchvision sets may download missing files;
 - ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
@@ -53,7 +55,10 @@ from tlcore.errors import TLError
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label", "blank", "missing")
-DROP = "drop"  # the one value of blank= and missing=
+DROP = "drop"  # the one value of blank=, a value of missing=
+IMPUTE = "impute"  # missing='s other value: fill the cells (:mod:`tlcore.data.fill`)
+MISSING_VALUES = (DROP, IMPUTE)
+MISSING_DEFAULT: str | None = None  # a table's missing cells refused unless the spec says otherwise
 
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
@@ -72,7 +77,7 @@ class DomainSpec:
     download: bool = False
     label: str | None = None
     drop_blank: bool = False
-    drop_missing: bool = False
+    missing: str | None = MISSING_DEFAULT  # a table's missing cells: refused (None), DROP or IMPUTE
 
     def __str__(self) -> str:
         head = UPLOAD_PREFIX + self.name if self.kind == "upload" else self.name
@@ -82,7 +87,7 @@ class DomainSpec:
         options += ["download=1"] if self.download else []
         options += [f"label={self.label}"] if self.label else []
         options += [f"blank={DROP}"] if self.drop_blank else []
-        options += [f"missing={DROP}"] if self.drop_missing else []
+        options += [f"missing={self.missing}"] if self.missing else []
         options += [format_shifts(self.shifts)] if self.shifts else []
         return f"{head}:{','.join(options)}" if options else head
 
@@ -174,7 +179,7 @@ def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
     for part in text.split(","):
         key, eq, value = (s.strip() for s in part.partition("="))
         key = ALIASES.get(key.lower(), key.lower())
-        field = {"blank": "drop_blank", "missing": "drop_missing"}.get(key, key)
+        field = {"blank": "drop_blank"}.get(key, key)
         if not eq or not key or not value:
             raise TLError(f"{full!r}: bad option {part!r} (expected key=value)")
         if key in seen:
@@ -230,12 +235,13 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
             )
         return True
     if key == "missing":
-        if value.lower() != DROP or dataset:
+        if value.lower() not in MISSING_VALUES or dataset:
             raise TLError(
-                f"missing={_shown(value)}: use missing={DROP} on a table file (drop the rows holding a "
-                "missing or non-numeric cell)"
+                f"missing={_shown(value)}: use missing={DROP} (drop the rows holding a missing or "
+                f"non-numeric cell) or missing={IMPUTE} (fill such cells with the source's medians) on a "
+                "table file"
             )
-        return True
+        return value.lower()
     if dataset:
         raise TLError("label= applies to files only (label=COLUMN to a table, label=none to any file)")
     return value
