@@ -152,7 +152,7 @@ def test_a_bad_cell_is_named_and_the_choice_drops_its_row(app: OpenApp) -> None:
     assert plain(error.value).replace("\\", "") == (
         "gaps.csv: 1 cell is missing, infinite or not a number: '#DIV/0!' in column 'flow' on line 5 of the "
         "file (id T3); fix it in the file, or drop its row: choose Missing cells: drop rows (the spec "
-        "option missing=drop); or keep it filled with the source's column medians: choose Missing cells: "
+        "option missing=drop); or fill it with the source's column medians: choose Missing cells: "
         "fill in (the spec option missing=impute)"
     )
     (choice,) = [r for r in at.radio if r.key == "upload_label_missing"]

@@ -49,8 +49,7 @@ def test_one_bad_cell_in_a_numeric_column_is_named_by_line_id_and_value(tmp_path
     assert str(refused.value) == (
         "target.csv: 1 cell is missing, infinite or not a number: '#DIV/0!' in column 'Durchfluss m³/h' on "
         f"line 6 of the file (id T00004); fix it in the file, or drop its row: read it as {path}:"
-        f"label=status,missing=drop; or keep it filled with the source's column medians: read it as {path}:"
-        "label=status,missing=impute"
+        "label=status,missing=drop; or fill it with the source's column medians: missing=impute"
     )
 
 
@@ -111,7 +110,7 @@ def test_upload_names_the_cell_and_stores_with_missing_drop(
     err = capsys.readouterr().err
     assert "'#DIV/0!' in column 'Durchfluss m³/h' on line 6 of the file (id T00004)" in err
     assert "the label column?" not in err and err.strip().endswith(
-        "upload with --missing drop (the spec option missing=drop); or keep it filled with the source's "
+        "upload with --missing drop (the spec option missing=drop); or fill it with the source's "
         "column medians: upload with --missing impute (the spec option missing=impute)"
     )
     assert main([*argv, "--missing", "drop"]) == 0

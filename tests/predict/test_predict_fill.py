@@ -84,6 +84,7 @@ def test_predict_fills_holes_with_the_stored_source_medians(
     save_checkpoint(path, old, old_config, old.classes)
     code, _, err = cli(workspace, capsys, record.id, "--data", f"{tmp_path / 'gaps.csv'}:missing=impute")
     assert code == 2 and err.splitlines() == [
-        f"error: {tmp_path / 'gaps.csv'}:missing=impute has 4 missing cells and the model of run {record.id} stores no column medians to "
-        "fill them with (it was trained before they were stored); read the data with missing=drop"
+        f"error: {tmp_path / 'gaps.csv'}:missing=impute has 4 missing cells and the model of run "
+        f"{record.id} stores no column medians to fill them with (it was trained before they were stored); "
+        "read the data with missing=drop"
     ]

@@ -15,11 +15,12 @@ import torch
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.catalog import list_uploads, upload_summary
 from tlcore.data.domain import Domain
+from tlcore.data.fill import MISSING_IMPUTE
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
-from tlcore.data.spec_text import DROP, IMPUTE, DomainSpec, expand_path, parse_spec, path_exists
+from tlcore.data.spec_text import DROP, DomainSpec, expand_path, parse_spec, path_exists
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.uploads import (
@@ -188,8 +189,7 @@ def _label_hint(spec: DomainSpec) -> Iterator[None]:
     try:
         yield
     except MissingCellsError as exc:
-        drop, fill = (f"read it as {replace(spec, missing=value)}" for value in (DROP, IMPUTE))
-        raise TLError(exc.hint(drop, fill)) from None
+        raise TLError(exc.hint(f"read it as {replace(spec, missing=DROP)}", MISSING_IMPUTE)) from None
     except LabelColumnMissingError as exc:
         raise TLError(exc.hint(f"read it as {replace(spec, label=NO_LABELS)}")) from None
     except TextFeaturesError as exc:

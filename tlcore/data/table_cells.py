@@ -45,7 +45,7 @@ class MissingCellsError(TLError):
         them, the cells filled (:mod:`tlcore.data.fill`)."""
         one = self.cells == 1
         fix = "fix it in the file, or drop its row" if one else "fix them in the file, or drop their rows"
-        kept = f"; or keep {'it' if one else 'them'} filled with the source's column medians: {fill}"
+        kept = f"; or fill {'it' if one else 'them'} with the source's column medians: {fill}"
         return f"{self.what}; {fix}: {how}" + (kept if fill else "")
 
 
