@@ -179,9 +179,10 @@ def plan_conform(
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
-    names = domain.column_names if order is None else columns
-    X = domain.X if keep is None else domain.X[keep]
-    filled = {} if domain.is_image else filled_cells(X, names, fill, domain.name, reference)
+    filled: dict[str, int] = {}
+    if not domain.is_image:  # its missing cells, in the reference's columns
+        X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
+        filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
     report = replace(
         report,
         channels=channels,
