@@ -35,17 +35,21 @@ class MissingCellsError(TLError):
     """Missing, non-numeric or infinite feature cells (``what`` says how many and where the first is);
     the callers that know how the file is read say how to drop their rows (:meth:`hint`)."""
 
-    def __init__(self, what: str, cells: int) -> None:
-        self.what, self.cells = what, cells
+    def __init__(self, what: str, cells: int, text: bool = False) -> None:
+        self.what, self.cells, self.text = what, cells, text
         options = (f"read the table with the spec option {o}" for o in (MISSING_DROP, MISSING_IMPUTE))
         super().__init__(self.hint(*options))
 
     def hint(self, how: str, fill: str = "") -> str:
         """The message with ``how`` to drop the rows that hold such a cell, and ``fill``: how to keep
-        them, the cells filled (:mod:`tlcore.data.fill`)."""
+        them, the cells filled (:mod:`tlcore.data.fill`; the first in a text column, ``text``: read as
+        none of its values, :mod:`tlcore.data.categories`)."""
         one = self.cells == 1
         fix = "fix it in the file, or drop its row" if one else "fix them in the file, or drop their rows"
-        kept = f"; or fill {'it' if one else 'them'} with the source's column medians: {fill}"
+        filled = "with the source's column medians"
+        if self.text:
+            filled = "in (a missing text cell read as none of its column's values)"
+        kept = f"; or fill {'it' if one else 'them'} {filled}: {fill}"
         return f"{self.what}; {fix}: {how}" + (kept if fill else "")
 
 
@@ -99,7 +103,8 @@ def missing_cells_error(
     cells = "1 cell is" if n == 1 else f"{n} cells in {plural(rows, 'row')} are"
     first = "" if n == 1 else "the first "
     where = f"in column {str(name)!r} on {row_words(row, ids, first_line)}"
-    return MissingCellsError(f"{label}: {cells} missing, infinite or not a number: {first}{shown} {where}", n)
+    what = f"{label}: {cells} missing, infinite or not a number: {first}{shown} {where}"
+    return MissingCellsError(what, n, text=numeric_column(raw[name]) is None)
 
 
 def dropped_rows_note(dropped: np.ndarray, ids: Sequence[str], first_line: int | None) -> str:
