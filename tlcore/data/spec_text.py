@@ -34,7 +34,8 @@ Keys, each at most once:
   (:mod:`tlcore.data.table_cells`). Tables only;
 - ``text=onehot``: a table's text feature columns (a region, a device) each read as a 0/1 column per
   value, named ``column=value`` (:mod:`tlcore.data.categories`); without it they are refused. A missing
-  text cell is a missing cell (refused, or its row dropped with ``missing=drop``). Tables only;
+  text cell is a missing cell (refused, or its row dropped with ``missing=drop``; with
+  ``missing=impute`` none of its column's values: its 0/1 columns all 0). Tables only;
 - ``download=1|0``: torchvision sets may download missing files;
 - ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
   zip's folders that are not classes, dates or batches say; a table's label column left out).
