@@ -58,8 +58,8 @@ def register_upload(upload: argparse.ArgumentParser) -> None:
         choices=list(MISSING_VALUES),
         help="drop: a table's rows holding a missing or non-numeric cell are dropped when read; impute: "
         "they are kept, such cells filled with the source's column medians when paired (a model's when "
-        "predicted); the spec then carries missing=...; without it such a table is refused, naming the "
-        "first cell",
+        "predicted; a text cell read with --text onehot, none of its values); the spec then carries "
+        "missing=...; without it such a table is refused, naming the first cell",
     )
     upload.add_argument(
         "--text",
