@@ -14,7 +14,7 @@ from tlcore.data import list_shifts
 from tlcore.data.overlap import base_dataset, split_fix
 from tlcore.data.spec import DEFAULT_PAIR
 from tlcore.data.spec_edit import compose_spec, spec_parts
-from tlcore.data.spec_text import parse_spec
+from tlcore.data.spec_text import DROP, IMPUTE, parse_spec
 from tlcore.data.uploads import SUFFIXES
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
@@ -24,8 +24,10 @@ ROLES = {"source": SOURCE, "target": TARGET}
 UPLOAD_ERROR, UPLOAD_SAVED, UPLOAD_LABEL = "upload_error", "upload_saved", "upload_label"
 PREDICT_SPEC, PREDICT_REQUEST, EXPORT_REQUEST = "predict_spec", "predict_request", "export_request"
 PREDICT_LABEL = "predict_batch_label"  # the Predict page's new batch's Label column field
-MISSING_SUFFIX = "_missing"  # a Label column field's key + this: its box for missing=drop
-DROP_MISSING_BOX = "Drop rows with missing cells"
+MISSING_SUFFIX = "_missing"  # a Label column field's key + this: its Missing cells choice (missing=)
+MISSING_CHOICE = "Missing cells"
+REFUSE = ""  # the choice that refuses a table with missing cells (no missing= option)
+MISSING_LABELS = {REFUSE: "refuse", DROP: "drop rows", IMPUTE: "fill in"}
 ONEHOT_SUFFIX = "_onehot"  # a Label column field's key + this: its box for text=onehot
 ONEHOT_BOX = "Encode text columns as 0/1 columns"
 PREDICT_RUN = "predict_run"  # the run another page asked Predict to preselect ("label data with it")

@@ -1,6 +1,6 @@
 """The uploaders' form (the Data page's and the Predict page's new batch): the file's Label column
-field and boxes, and the callbacks that validate and store it (:func:`tlcore.data.spec.store_upload`);
-their session keys are :mod:`app_support.state`'s."""
+field, Missing cells choice and Encode box, and the callbacks that validate and store it
+(:func:`tlcore.data.spec.store_upload`); their session keys are :mod:`app_support.state`'s."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ import streamlit as st
 
 from app_support import engine, state
 from tlcore.data.spec import store_upload
-from tlcore.data.spec_text import DomainSpec
+from tlcore.data.spec_text import MISSING_VALUES, DomainSpec
 from tlcore.errors import TLError
 from tlcore.predict import with_run_shifts
 
 
 def labels_input(key: str) -> None:
     """The uploaders' "Label column (optional)" field (the Data page's and the Predict page's new
-    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), its "Drop rows with
-    missing cells" box (``missing=drop``) and its "Encode text columns" box (``text=onehot``, unticked
-    as the spec's default), cleared after it."""
+    batch): ``label=`` of the next file saved (``data upload --label COLUMN``), its "Missing cells"
+    choice (``missing=``: refuse, drop rows, fill in) and its "Encode text columns" box
+    (``text=onehot``), at the spec's defaults, reset after it."""
     st.text_input(
         "Label column (optional)",
         key=key,
@@ -27,30 +27,39 @@ def labels_input(key: str) -> None:
         "save only: the field is cleared after it. It is the spec's `label=` (`python -m tlcore data upload "
         "--label COLUMN`; `predict --data upload:NAME:label=none`)",
     )
-    st.checkbox(
-        state.DROP_MISSING_BOX,
+    choices = list(state.MISSING_LABELS)
+    st.radio(
+        state.MISSING_CHOICE,
+        choices,
+        index=choices.index(DomainSpec.missing or state.REFUSE),
+        format_func=state.MISSING_LABELS.get,
         key=f"{key}{state.MISSING_SUFFIX}",
-        help="A table's rows holding an empty, n/a or non-numeric feature cell (`#DIV/0!`) are dropped, "
-        "and the data's provenance names them; without it such a table is refused, naming the first "
-        "cell. Applies to the next save only. It is the spec's `missing=drop` (`python -m tlcore data "
-        "upload --missing drop`)",
+        horizontal=True,
+        help="A table's empty, n/a, non-numeric (`#DIV/0!`) or infinite feature cells. *refuse*: the table "
+        "is refused, naming the first cell. *drop rows*: the rows holding one are dropped, and the "
+        "provenance names them (`missing=drop`). *fill in*: every row is kept, each such number takes its "
+        "column's median in the source (a model's stored one when predicting), each such text cell "
+        "(encoded below) none of its column's values, and the provenance counts them (`missing=impute`); "
+        "labels are never filled. Applies to the next save only (`python -m tlcore data upload "
+        "--missing drop|impute`)",
     )
     st.session_state.setdefault(f"{key}{state.ONEHOT_SUFFIX}", DomainSpec.text_onehot)
     st.checkbox(
         state.ONEHOT_BOX,
         key=f"{key}{state.ONEHOT_SUFFIX}",
         help="Each text feature column of a table (a region, a device) becomes a 0/1 column per value, "
-        "named column=value; a missing text cell is a missing cell (see the box above). Not the label "
-        "column: name it in the field. Applies to the next save only. It is the spec's `text=onehot` "
-        "(`python -m tlcore data upload --text onehot`)",
+        "named column=value; a missing text cell is a missing cell (see Missing cells above). Not the "
+        "label column: name it in the field. Applies to the next save only. It is the spec's "
+        "`text=onehot` (`python -m tlcore data upload --text onehot`)",
     )
 
 
 def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
     """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`), read
-    with the labels its :func:`labels_input` ``label_key`` names (and ``missing=drop``, ``text=onehot``
-    when its boxes are ticked); its spec, or None with the error kept for the page to show. After a
-    save the labels field and the boxes are cleared, so they never apply to the next upload unseen.
+    with the labels its :func:`labels_input` ``label_key`` names (and the ``missing=`` its Missing cells
+    choice says, ``text=onehot`` when its box is ticked); its spec, or None with the error kept for the
+    page to show. After a save the labels field, the choice and the box are reset, so they never apply
+    to the next upload unseen.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
     this session's widget state.
@@ -69,8 +78,10 @@ def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
             file.getvalue(),
             label=label,
             name_label="type {column} in the Label column field",
-            drop_missing=bool(session.get(f"{label_key}{state.MISSING_SUFFIX}")),
-            name_missing=f"tick {state.DROP_MISSING_BOX}",
+            missing=session.get(f"{label_key}{state.MISSING_SUFFIX}") or DomainSpec.missing,
+            name_missing={
+                v: f"choose {state.MISSING_CHOICE}: {state.MISSING_LABELS[v]}" for v in MISSING_VALUES
+            },
             text_onehot=bool(session.get(f"{label_key}{state.ONEHOT_SUFFIX}")),
             name_onehot=f"tick {state.ONEHOT_BOX}",
         )
@@ -78,7 +89,7 @@ def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
         session[state.UPLOAD_ERROR] = str(exc)
         return None
     session[state.UPLOAD_SAVED] = spec
-    session[label_key], session[f"{label_key}{state.MISSING_SUFFIX}"] = "", False
+    session[label_key], session[f"{label_key}{state.MISSING_SUFFIX}"] = "", DomainSpec.missing or state.REFUSE
     session[f"{label_key}{state.ONEHOT_SUFFIX}"] = DomainSpec.text_onehot
     return spec
 

@@ -13,7 +13,10 @@ a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 ``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
 too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row as
 they are, a table's text columns read with ``text=onehot`` encoded first as the ``onehot`` step lists
-(:mod:`tlcore.data.categories`: a 0/1 column per value the source had). What the network does
+(:mod:`tlcore.data.categories`: a 0/1 column per value the source had; a missing text cell 0 in all)
+and, after the target's shifts, a missing numeric cell filled as the ``fill`` step lists (the training
+source's column medians, :mod:`tlcore.data.fill`): the fill is per numeric column, so it follows the
+encoding, which makes the numeric columns the fill names. What the network does
 itself (an ImageNet backbone's resize and normalisation, a vector model's ``(x - mean) / scale``
 with the source training split's statistics) is listed apart, so nobody applies it twice.
 """
@@ -27,6 +30,7 @@ from pathlib import PurePath
 from typing import Any
 
 import tlcore
+from tlcore.data.categories import category_columns
 from tlcore.data.images import draft_side
 from tlcore.data.shift_table import get_shift
 from tlcore.data.shifts import effective
@@ -141,7 +145,7 @@ def model_card(
         ),
         preprocessing=_image_steps(shape, shift_steps)
         if image
-        else _vector_steps(shape, shift_steps, model.columns, model.categories),
+        else _vector_steps(shape, shift_steps, model.columns, model.categories, model.fill),
         inside_model=_inside(model),
         postprocessing=(
             {"op": "softmax", "axis": 1, "gives": "class probabilities in the order of classes"},
@@ -262,6 +266,7 @@ def _vector_steps(
     shift_steps: list[Step],
     columns: tuple[str, ...],
     categories: Mapping[str, Sequence[str]],
+    fill: tuple[float, ...],
 ) -> tuple[Step, ...]:
     order = (
         "the columns named in columns, in that order, whatever their order in the file (predict "
@@ -275,7 +280,8 @@ def _vector_steps(
             "op": "onehot",
             "categories": {column: list(values) for column, values in categories.items()},
             "gives": "for each text column listed, one 0/1 column per value, named column=value (in "
-            "columns): 1 in the column of the row's value, 0 in the others; a value not listed, 0 in all",
+            "columns): 1 in the column of the row's value, 0 in the others; a value not listed, or a "
+            "missing cell (missing=impute), 0 in all",
         },
     )
     return (
@@ -289,7 +295,27 @@ def _vector_steps(
             "scaling": "none here: the network standardises its input itself (inside_model)",
         },
         *shift_steps,
+        *_fill_step(columns or tuple(f"feature {i}" for i in range(shape[0])), fill, categories),
         {"op": "layout", "from": "D", "to": "ND", "note": "rows stacked on axis 0"},
+    )
+
+
+def _fill_step(
+    columns: tuple[str, ...], fill: tuple[float, ...], categories: Mapping[str, Sequence[str]]
+) -> tuple[Step, ...]:
+    """The values of missing cells per numeric column (none stored: no step; :mod:`tlcore.data.fill`);
+    a text column's 0/1 columns take none (the ``onehot`` step, before, reads a missing text cell as 0
+    in all)."""
+    if not fill:
+        return ()
+    encoded = category_columns(categories)
+    return (
+        {
+            "op": "fill",
+            "values": {c: v for c, v in zip(columns, fill, strict=True) if c not in encoded},
+            "note": "a missing, non-numeric or infinite cell takes its column's value: the column median "
+            "of the training source, as predict does for data read with missing=impute",
+        },
     )
 
 

@@ -93,7 +93,9 @@ class Classifier(nn.Module):
     ``spec`` records how the model was built so a checkpoint can rebuild it; ``classes`` names the
     head's outputs when a checkpoint recorded them (empty otherwise), ``columns`` the input's feature
     columns when it was trained on a table with named columns (empty otherwise), ``categories`` the
-    values of the table's text columns those encode 0/1 (``text=onehot``; empty otherwise).
+    values of the table's text columns those encode 0/1 (``text=onehot``; empty otherwise), ``fill`` the
+    values of missing feature cells, its training source's column medians (:mod:`tlcore.data.fill`;
+    empty for images and models trained before they were stored).
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class Classifier(nn.Module):
         self.classes: tuple[str, ...] = ()
         self.columns: tuple[str, ...] = ()
         self.categories: dict[str, tuple[str, ...]] = {}
+        self.fill: tuple[float, ...] = ()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.bottleneck(self.backbone(self.standardize(x)))  # N x feature_dim
@@ -305,7 +308,7 @@ def save_checkpoint(
     source_model: Classifier | None = None,
 ) -> None:
     """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
-    the model's outputs (when known), its ``columns`` and ``categories`` to ``path``; with
+    the model's outputs (when known), its ``columns``, ``categories`` and ``fill`` to ``path``; with
     ``source_model`` (the model that scores source inputs, e.g. AdaBN's source statistics) also its
     ``source_state``: the entries of its state dict that differ from ``model``'s
     (:func:`load_source_model` reads it)."""
@@ -316,6 +319,7 @@ def save_checkpoint(
         "classes": [str(c) for c in classes],
         "columns": list(model.columns),
         "categories": {column: list(values) for column, values in model.categories.items()},
+        "fill": list(model.fill),
         "state_dict": state,
     }
     if source_model is not None:
@@ -330,8 +334,8 @@ def save_checkpoint(
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
 
-    The model's ``classes``, ``columns`` and ``categories`` come from the checkpoint; older checkpoints
-    without them leave them empty.
+    The model's ``classes``, ``columns``, ``categories`` and ``fill`` come from the checkpoint; older
+    checkpoints without them leave them empty.
     """
     payload = _read_checkpoint(path)
     spec = payload["model_spec"]
@@ -350,6 +354,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     model.classes = tuple(payload.get("classes") or ())
     model.columns = tuple(payload.get("columns") or ())
     model.categories = {column: tuple(values) for column, values in (payload.get("categories") or {}).items()}
+    model.fill = tuple(float(v) for v in payload.get("fill") or ())
     return model, payload["config"]
 
 

@@ -318,8 +318,9 @@ def predict_rows(
         raise TLError(f"batch size must be at least 1, got {batch_size}")
     model = trained.model
     columns, categories = model.columns or None, model.categories
+    fill = model.fill or None  # its training source's medians, for missing cells
     plan = plan_conform(
-        domain, trained.input_shape, trained.classes, trained.name, columns, categories=categories
+        domain, trained.input_shape, trained.classes, trained.name, columns, categories=categories, fill=fill
     )
     if domain.n_samples == 0:
         raise TLError(f"{domain.name} has no samples to predict")

@@ -192,7 +192,7 @@ def test_a_dropped_row_of_a_table_without_ids_is_named_by_its_line_and_its_id(
     lines = _table(["f1", "f2"], 20, False).decode().splitlines()
     lines[6] = "0.5,#DIV/0!"  # line 7 of the file (the header is line 1): data row 5
     gaps = chr(10).join([*lines, ""]).encode()
-    spec = f"upload:{save_upload(ws, 'gaps.csv', gaps, drop_missing=True)}:missing=drop"
+    spec = f"upload:{save_upload(ws, 'gaps.csv', gaps, missing='drop')}:missing=drop"
     at = app("predict", source=source, target=target)
     at.text_input(key="predict_spec").set_value(spec).run()
     at.button[[b.label for b in at.button].index("Predict every sample")].click().run()

@@ -142,9 +142,9 @@ def test_an_unlabelled_target_saved_with_the_sources_label_column_is_told_to_typ
     )
 
 
-def test_a_bad_cell_is_named_and_the_box_drops_its_row(app: OpenApp) -> None:
-    """A '#DIV/0!' in a numeric column is named by cell with the page's own way forward (QA helper-142:
-    it read as a label column to name); ticking the box stores the upload with missing=drop."""
+def test_a_bad_cell_is_named_and_the_choice_drops_its_row(app: OpenApp) -> None:
+    """A '#DIV/0!' in a numeric column is named by cell with the page's own ways forward (QA helper-142:
+    it read as a label column to name); choosing "drop rows" stores the upload with missing=drop."""
     rows = "".join(f"T{i},{i % 5}.5,{'#DIV/0!' if i == 3 else i / 7},{'ab'[i % 2]}\n" for i in range(12))
     at = app("data")
     at.file_uploader(key="upload_file").upload("gaps.csv", f"id,f1,flow,label\n{rows}".encode(), "text/csv")
@@ -153,14 +153,36 @@ def test_a_bad_cell_is_named_and_the_box_drops_its_row(app: OpenApp) -> None:
     (error,) = at.error
     assert plain(error.value).replace("\\", "") == (
         "gaps.csv: 1 cell is missing, infinite or not a number: '#DIV/0!' in column 'flow' on line 5 of the "
-        "file (id T3); fix it in the file, or drop its row: tick Drop rows with missing cells (the spec "
-        "option missing=drop)"
+        "file (id T3); fix it in the file, or drop its row: choose Missing cells: drop rows (the spec "
+        "option missing=drop); or fill it with the source's column medians: choose Missing cells: "
+        "fill in (the spec option missing=impute)"
     )
-    at.checkbox(key="upload_label_missing").check().run()
+    (choice,) = [r for r in at.radio if r.key == "upload_label_missing"]
+    assert choice.label == "Missing cells" and choice.options == ["refuse", "drop rows", "fill in"]
+    assert choice.value == ""  # refuse: the engine's default
+    choice.set_value("drop").run()
     at.button[[b.label for b in at.button].index("Use as source")].click().run()
     assert_clean(at)
     assert at.session_state["pair_source"] == "upload:gaps.csv:missing=drop"
-    assert not at.checkbox(key="upload_label_missing").value  # for the next save only
+    assert at.radio(key="upload_label_missing").value == ""  # for the next save only
+
+
+def test_fill_in_keeps_every_row_and_says_so(app: OpenApp) -> None:
+    """Choosing "fill in" stores the upload with missing=impute: all 12 rows kept, the provenance
+    counts the cell filled with the source's medians when paired; the choice resets after the save."""
+    rows = "".join(f"T{i},{i % 5}.5,{'#DIV/0!' if i == 3 else i / 7},{'ab'[i % 2]}\n" for i in range(12))
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("gaps.csv", f"id,f1,flow,label\n{rows}".encode(), "text/csv")
+    at.radio(key="upload_label_missing").set_value("impute").run()
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert_clean(at)
+    assert at.session_state["pair_source"] == "upload:gaps.csv:missing=impute"
+    assert at.radio(key="upload_label_missing").value == ""
+    shown = " ".join(plain(str(c.value)) for c in at.caption)
+    assert "12 rows x 2 features" in shown
+    assert (
+        "1 cell of 1 column missing, filled with the source's medians when paired (missing=impute)" in shown
+    )
 
 
 def test_enter_in_the_methods_picks_one_match_not_all(app: OpenApp) -> None:

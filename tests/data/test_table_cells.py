@@ -49,7 +49,7 @@ def test_one_bad_cell_in_a_numeric_column_is_named_by_line_id_and_value(tmp_path
     assert str(refused.value) == (
         "target.csv: 1 cell is missing, infinite or not a number: '#DIV/0!' in column 'Durchfluss m³/h' on "
         f"line 6 of the file (id T00004); fix it in the file, or drop its row: read it as {path}:"
-        "label=status,missing=drop"
+        "label=status,missing=drop; or fill it with the source's column medians: missing=impute"
     )
 
 
@@ -85,10 +85,10 @@ def test_missing_drop_drops_the_rows_with_their_ids_and_labels_and_says_which(tm
 
 def test_missing_drop_is_one_spec_option_for_tables_only(tmp_path: Path) -> None:
     spec = parse_spec("upload:gaps.csv:label=status,missing=DROP")
-    assert spec.drop_missing and str(spec) == "upload:gaps.csv:label=status,missing=drop"
-    with pytest.raises(TLError, match="missing=keep: use missing=drop on a table file"):
+    assert spec.missing == "drop" and str(spec) == "upload:gaps.csv:label=status,missing=drop"
+    with pytest.raises(TLError, match=r"missing=keep: use missing=drop .* or missing=impute .* on a table"):
         parse_spec("upload:gaps.csv:missing=keep")
-    with pytest.raises(TLError, match="use missing=drop on a table file"):
+    with pytest.raises(TLError, match="on a table file"):
         parse_spec("mnist5k:missing=drop")
     np.savez(tmp_path / "x.npz", X=np.ones((3, 2)))
     with pytest.raises(TLError, match="missing=drop applies to tables only"):
@@ -110,7 +110,8 @@ def test_upload_names_the_cell_and_stores_with_missing_drop(
     err = capsys.readouterr().err
     assert "'#DIV/0!' in column 'Durchfluss m³/h' on line 6 of the file (id T00004)" in err
     assert "the label column?" not in err and err.strip().endswith(
-        "upload with --missing drop (the spec option missing=drop)"
+        "upload with --missing drop (the spec option missing=drop); or fill it with the source's "
+        "column medians: upload with --missing impute (the spec option missing=impute)"
     )
     assert main([*argv, "--missing", "drop"]) == 0
     out = capsys.readouterr().out

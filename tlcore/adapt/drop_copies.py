@@ -116,7 +116,7 @@ def drop_copies(
     path = upload_path(workspace, spec.name) if spec.kind == "upload" else expand_path(spec.name)
     label_column = None if spec.label == NO_LABELS else spec.label
     data = without_samples(path, set(copies), limits, target, label_column)
-    how = {"drop_missing": spec.drop_missing, "text_onehot": spec.text_onehot}
+    how = {"missing": spec.missing, "text_onehot": spec.text_onehot}
     stored = save_upload(workspace, name, data, limits, spec.label, **how)
     written = str(replace(spec, kind="upload", name=stored, root=None))
     other = tgt.n_samples - paired[1].n_samples  # of classes the source lacks (:func:`harmonise`)

@@ -45,6 +45,7 @@ from tlcore.adapt.result import AdaptResult
 from tlcore.adapt.terms import build_terms, seeded_build
 from tlcore.data.categories import CATEGORIES
 from tlcore.data.domain import Domain
+from tlcore.data.fill import FILL
 from tlcore.data.splits import few_shot
 from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
@@ -309,6 +310,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, final: T
     )
     model.columns = tuple(pair.source_train.meta.get("columns") or ())  # a table's, by name
     model.categories = dict(pair.source_train.meta.get(CATEGORIES) or {})  # its text columns' values
+    model.fill = tuple(pair.source_train.meta.get(FILL) or ())  # the source's medians (harmonise)
     result.model, result.source_model = model.cpu(), final.source_model
     result.classes = list(pair.source_train.classes)
     result.info |= {

@@ -11,7 +11,7 @@ from typing import Any
 
 from tlcore.cli.output import display_width, padded, print_json, wrapped
 from tlcore.data.catalog import upload_summary
-from tlcore.data.spec_text import parse_spec
+from tlcore.data.spec_text import MISSING_VALUES, parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural
@@ -55,9 +55,11 @@ def register_upload(upload: argparse.ArgumentParser) -> None:
     )
     upload.add_argument(
         "--missing",
-        choices=["drop"],
-        help="drop: a table's rows holding a missing or non-numeric cell are dropped when read (the spec "
-        "then carries missing=drop); without it such a table is refused, naming the first cell",
+        choices=list(MISSING_VALUES),
+        help="drop: a table's rows holding a missing or non-numeric cell are dropped when read; impute: "
+        "they are kept, such cells filled with the source's column medians when paired (a model's when "
+        "predicted; a text cell read with --text onehot, none of its values); the spec then carries "
+        "missing=...; without it such a table is refused, naming the first cell",
     )
     upload.add_argument(
         "--text",
@@ -156,7 +158,7 @@ def upload_command(args: argparse.Namespace) -> int:
     limits = Limits.from_env()
     check_upload_size(path.name, path.stat().st_size, limits)  # before reading it into memory
     workspace = Workspace.resolve(args.workspace)
-    how = {"drop_missing": args.missing is not None, "text_onehot": args.text is not None}
+    how = {"missing": args.missing, "text_onehot": args.text is not None}
     data = path.read_bytes()
     spec = store_upload(workspace, path.name, data, limits, args.label, **how)
     name = parse_spec(spec).name

@@ -4,7 +4,9 @@ A text column (one :func:`~tlcore.data.table_cells.numeric_column` does not read
 a device, a plan) becomes one float column per distinct value, named ``column=value``, in place of the
 column, its values sorted (as text); a row holds 1 in the column of its value and 0 in the others. A
 missing text cell is a missing cell like a number's: refused, or its row dropped with ``missing=drop``
-(:mod:`tlcore.data.table_cells`), before the values are counted. A column with more distinct values than
+(:mod:`tlcore.data.table_cells`), before the values are counted; with ``missing=impute`` its row is kept
+holding none of the values (its 0/1 columns all 0, as a value the source never had: nothing to fill,
+no median of a category), counted in the provenance. A column with more distinct values than
 ``max_text_values`` (:mod:`tlcore.limits`) is refused: an id or free text, not a category.
 
 The values a domain encoded are kept as ``meta["categories"]`` (``{column: (value, ...)}``): a pair's
@@ -61,10 +63,11 @@ def placeholder(column: pd.Series, label: str, limits: Limits) -> pd.Series:
 
 def one_hot(
     features: pd.DataFrame, frame: pd.DataFrame, text: Sequence[object], label: str
-) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]], dict[str, int]]:
     """``features`` with each column of ``text`` (its :func:`placeholder`) replaced, in place, by its
-    0/1 columns, from ``frame``'s cells of the same rows; and the values each encodes, sorted."""
-    parts, categories = [], {}
+    0/1 columns, from ``frame``'s cells of the same rows; the values each encodes, sorted; and its
+    missing cells (all 0: ``missing=impute``) per column that has some."""
+    parts, categories, unvalued = [], {}, {}
     for name in features.columns:
         if name not in text:
             parts.append(features[name])
@@ -72,22 +75,29 @@ def one_hot(
         cells = text_cells(frame.loc[features.index, name], label)
         values = tuple(sorted(set(cells.dropna())))
         categories[str(name)] = values
+        if n := int(cells.isna().sum()):
+            unvalued[str(name)] = n
         parts += [
             pd.Series(
                 (cells == v).to_numpy(dtype=float), index=features.index, name=encoded_name(str(name), v)
             )
             for v in values
         ]
-    return pd.concat(parts, axis=1), categories
+    return pd.concat(parts, axis=1), categories, unvalued
 
 
-def encoded_note(categories: Categories) -> str:
+def encoded_note(categories: Categories, unvalued: Mapping[str, int]) -> str:
     """A provenance note: ``; text columns as a 0/1 column per value (text=onehot): region (3 values),
-    plan (2 values)``; '' when none was encoded."""
+    plan (2 values)``, then ``; 2 missing text cells of 1 column read as none of their column's values
+    (their 0/1 columns all 0)`` (``unvalued``: missing cells per column); '' when none was encoded."""
     if not categories:
         return ""
     listed = ", ".join(f"{column} ({plural(len(values), 'value')})" for column, values in categories.items())
-    return f"; text columns as a 0/1 column per value ({TEXT_ONEHOT}): {listed}"
+    note = f"; text columns as a 0/1 column per value ({TEXT_ONEHOT}): {listed}"
+    if unvalued:
+        cells, columns = plural(sum(unvalued.values()), "missing text cell"), plural(len(unvalued), "column")
+        note += f"; {cells} of {columns} read as none of their column's values (their 0/1 columns all 0)"
+    return note
 
 
 def category_columns(categories: Categories) -> dict[str, tuple[str, str]]:

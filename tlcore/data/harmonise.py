@@ -20,6 +20,10 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   Labels are remapped to the reference's indices. Samples of classes the reference does not know are dropped
   and reported (:class:`ConformReport`), never silently; a labelled domain none of whose classes the
   reference knows is refused. An unlabelled domain takes the reference's class names.
+- missing feature cells (NaN: a table read with ``missing=impute``) are filled with the reference's
+  column medians (:mod:`tlcore.data.fill`), once the columns are matched: a pair's source's on both
+  sides, a model's stored ones on the data it predicts; a reference that has none (a model trained
+  before) refuses them. A missing text cell is none (``text=onehot``: its 0/1 columns read all 0).
 - each side of a pair needs at least :data:`MIN_SAMPLES` samples (after the drop): every use of a
   pair (the gap measures, the domain classifier, train/test splits, training) needs two per domain.
 """
@@ -36,6 +40,7 @@ from torch.nn.functional import interpolate
 from tlcore.data.categories import CATEGORIES, Categories
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
+from tlcore.data.fill import FILL, column_medians, fill_holes, filled_cells, filled_lines
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -53,6 +58,8 @@ class ConformReport:
     unknown_classes: dict[str, int] = field(default_factory=dict)  # dropped class -> samples
     missing_classes: tuple[str, ...] = ()  # reference classes with no sample
     columns: ColumnMatch = field(default_factory=ColumnMatch)  # feature columns matched by name
+    filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
+    rows: int = 0  # the samples the missing cells were counted in
 
     @property
     def n_dropped(self) -> int:
@@ -67,6 +74,7 @@ class ConformReport:
             (h0, w0), (h1, w1) = self.resized
             notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
         notes += self.columns.lines(side, reference)
+        notes += filled_lines(self.filled, self.rows, side, reference)
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
@@ -98,12 +106,14 @@ class Conformer:
     columns: tuple[str, ...] | None = None  # the reference's feature column names, matched by name
     order: torch.Tensor | None = None  # int64 positions of those columns in the domain's (-1: zeros)
     categories: Categories | None = None  # the reference's text columns' values, with its columns
+    fill: tuple[float, ...] | None = None  # the values of missing cells, per reference column
 
     def samples(self, X: torch.Tensor) -> torch.Tensor:
         """``X`` (a batch of the domain's samples) with the reference's channels and ``H x W``, or its
-        feature columns."""
+        feature columns, missing cells filled."""
         if X.ndim == 2:
-            return X if self.order is None else take_columns(X, self.order)
+            X = X if self.order is None else take_columns(X, self.order)
+            return X if self.fill is None else fill_holes(X, self.fill)
         if X.ndim != 4:
             return X
         if X.shape[1] != self.shape[0]:
@@ -132,9 +142,11 @@ def plan_conform(
     columns: tuple[str, ...] | None = None,
     *,
     categories: Categories | None = None,
+    fill: tuple[float, ...] | None = None,
 ) -> Conformer:
     """How ``domain`` fits a reference taking samples of ``shape``, naming ``classes`` and, for
-    feature vectors, maybe its ``columns`` and the values of its text columns, ``categories``
+    feature vectors, maybe its ``columns``, the values of its text columns, ``categories``, and the
+    values to ``fill`` missing cells with, per column
     (module rules).
 
     ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
@@ -169,9 +181,15 @@ def plan_conform(
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
-    report = replace(report, channels=channels, resized=resized, columns=matched)
+    filled: dict[str, int] = {}
+    if not domain.is_image:  # its missing cells, in the reference's columns
+        X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
+        filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
+    rows = domain.n_samples if keep is None else len(keep)
+    report = replace(report, channels=channels, resized=resized, columns=matched, filled=filled, rows=rows)
     named = None if order is None else columns
-    return Conformer(shape, classes, keep, y, report, named, order, categories if named else None)
+    kept_fill = fill if filled else None
+    return Conformer(shape, classes, keep, y, report, named, order, categories if named else None, kept_fill)
 
 
 def misfit(domain: Domain, shape: tuple[int, ...], classes: tuple[str, ...], reference: str) -> str:
@@ -246,10 +264,11 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
-    source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}")
+    fill = None if source.is_image else column_medians(source.X, source.column_names, source.name)
+    source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}", fill=fill)
     columns, categories = source.meta.get("columns"), source.meta.get(CATEGORIES)
     target_plan = plan_conform(
-        target, shape, source.classes, f"the source {source.name}", columns, categories=categories
+        target, shape, source.classes, f"the source {source.name}", columns, categories=categories, fill=fill
     )
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
@@ -258,7 +277,8 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     new_source = source_plan.apply(source)
     new_target = target_plan.apply(target)
     meta = {**new_target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}
-    return replace(new_source, meta=dict(source.meta)), replace(new_target, meta=meta)
+    filled = {FILL: fill} if fill is not None else {}
+    return replace(new_source, meta={**source.meta, **filled}), replace(new_target, meta={**meta, **filled})
 
 
 def pair_image_shape(source: Domain) -> tuple[int, ...] | None:

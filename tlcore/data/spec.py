@@ -6,7 +6,7 @@ that its files are there and storing an upload without loading it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,16 +15,17 @@ import torch
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.catalog import list_uploads, upload_summary
 from tlcore.data.domain import Domain
+from tlcore.data.fill import MISSING_IMPUTE
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
-from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec, path_exists
+from tlcore.data.spec_text import DROP, DomainSpec, expand_path, parse_spec, path_exists
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.uploads import (
     LABEL_FLAG,
-    MISSING_FLAG,
+    MISSING_FLAGS,
     NO_LABELS,
     ONEHOT_FLAG,
     path_labelled,
@@ -80,21 +81,21 @@ def store_upload(
     label: str | None = None,
     *,
     name_label: str = LABEL_FLAG,
-    drop_missing: bool = False,
-    name_missing: str = MISSING_FLAG,
+    missing: str | None = None,
+    name_missing: Mapping[str, str] = MISSING_FLAGS,
     text_onehot: bool = False,
     name_onehot: str = ONEHOT_FLAG,
 ) -> str:
     """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
-    when given: a table's label column, or ``none``, ``missing=drop`` with ``drop_missing`` and
+    when given: a table's label column, or ``none``, ``missing=`` when given: ``drop``, ``impute``, and
     ``text=onehot`` with ``text_onehot``; ``name_label``, ``name_missing`` and ``name_onehot`` as
-    there); its spec, ``upload:NAME[:label=...][,missing=drop][,text=onehot]``."""
+    there); its spec, ``upload:NAME[:label=...][,missing=...][,text=onehot]``."""
     if label is not None:
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
-    how = {"name_label": name_label, "drop_missing": drop_missing, "name_missing": name_missing}
+    how = {"name_label": name_label, "missing": missing, "name_missing": name_missing}
     how |= {"text_onehot": text_onehot, "name_onehot": name_onehot}
     name = save_upload(workspace, filename, data, limits, label, **how)
-    return str(DomainSpec("upload", name, label=label, drop_missing=drop_missing, text_onehot=text_onehot))
+    return str(DomainSpec("upload", name, label=label, missing=missing, text_onehot=text_onehot))
 
 
 def load_domain(
@@ -179,11 +180,11 @@ def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple
     with _label_hint(spec):
         if spec.kind == "file":
             path, column = expand_path(spec.name), None if spec.label == NO_LABELS else spec.label
-            how = {"drop_missing": spec.drop_missing, "text_onehot": spec.text_onehot}
+            how = {"missing": spec.missing, "text_onehot": spec.text_onehot}
             return read_path(path, column, image_shape=image_shape, **how)
         workspace = workspace or Workspace.resolve()
         return read_upload(
-            workspace, spec.name, spec.label, image_shape, spec.drop_missing, text_onehot=spec.text_onehot
+            workspace, spec.name, spec.label, image_shape, spec.missing, text_onehot=spec.text_onehot
         )
 
 
@@ -192,11 +193,11 @@ def _label_hint(spec: DomainSpec) -> Iterator[None]:
     """A table with text features and no label column, read without ``label=``, refused with the
     spec that names its first text column as the labels and the one that encodes them (with a label
     column: that one alone); one without the label column named with the spec that reads it
-    unlabelled; one with missing cells with the spec that drops their rows."""
+    unlabelled; one with missing cells with the specs that drop their rows or fill them."""
     try:
         yield
     except MissingCellsError as exc:
-        raise TLError(exc.hint(f"read it as {replace(spec, drop_missing=True)}")) from None
+        raise TLError(exc.hint(f"read it as {replace(spec, missing=DROP)}", MISSING_IMPUTE)) from None
     except LabelColumnMissingError as exc:
         raise TLError(exc.hint(f"read it as {replace(spec, label=NO_LABELS)}")) from None
     except TextFeaturesError as exc:

@@ -28,11 +28,14 @@ Keys, each at most once:
   fix's included, never decide which are kept (a rotation's black corners would make a white empty
   scan pass for ink). Refused on feature vectors and when every image is blank;
 - ``missing=drop``: a table's rows holding a missing, non-numeric or infinite feature cell dropped
-  (with their labels and ids; the provenance names them), before ``n=``; without it they are refused
+  (with their labels and ids; the provenance names them), before ``n=``; ``missing=impute``: the rows
+  kept, such cells filled with the source's column medians when paired, a model's stored ones when
+  predicted (:mod:`tlcore.data.fill`); without either they are refused
   (:mod:`tlcore.data.table_cells`). Tables only;
 - ``text=onehot``: a table's text feature columns (a region, a device) each read as a 0/1 column per
   value, named ``column=value`` (:mod:`tlcore.data.categories`); without it they are refused. A missing
-  text cell is a missing cell (refused, or its row dropped with ``missing=drop``). Tables only;
+  text cell is a missing cell (refused, or its row dropped with ``missing=drop``; with
+  ``missing=impute`` none of its column's values: its 0/1 columns all 0). Tables only;
 - ``download=1|0``: torchvision sets may download missing files;
 - ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
   zip's folders that are not classes, dates or batches say; a table's label column left out).
@@ -56,8 +59,11 @@ from tlcore.errors import TLError
 
 SourceKind = Literal["builtin", "torchvision", "file", "upload"]
 OPTIONS = ("split", "n", "download", "label", "blank", "missing", "text")
-DROP = "drop"  # the one value of blank= and missing=
+DROP = "drop"  # the one value of blank=, a value of missing=
+IMPUTE = "impute"  # missing='s other value: fill the cells (:mod:`tlcore.data.fill`)
 ONEHOT = "onehot"  # the one value of text=
+MISSING_VALUES = (DROP, IMPUTE)
+MISSING_DEFAULT: str | None = None  # a table's missing cells refused unless the spec says otherwise
 
 ALIASES = {"color": "colour"}
 UPLOAD_PREFIX = "upload:"
@@ -76,7 +82,7 @@ class DomainSpec:
     download: bool = False
     label: str | None = None
     drop_blank: bool = False
-    drop_missing: bool = False
+    missing: str | None = MISSING_DEFAULT  # a table's missing cells: refused (None), DROP or IMPUTE
     text_onehot: bool = False
 
     def __str__(self) -> str:
@@ -87,7 +93,7 @@ class DomainSpec:
         options += ["download=1"] if self.download else []
         options += [f"label={self.label}"] if self.label else []
         options += [f"blank={DROP}"] if self.drop_blank else []
-        options += [f"missing={DROP}"] if self.drop_missing else []
+        options += [f"missing={self.missing}"] if self.missing else []
         options += [f"text={ONEHOT}"] if self.text_onehot else []
         options += [format_shifts(self.shifts)] if self.shifts else []
         return f"{head}:{','.join(options)}" if options else head
@@ -180,7 +186,7 @@ def _with_options(spec: DomainSpec, text: str, full: str) -> DomainSpec:
     for part in text.split(","):
         key, eq, value = (s.strip() for s in part.partition("="))
         key = ALIASES.get(key.lower(), key.lower())
-        field = {"blank": "drop_blank", "missing": "drop_missing", "text": "text_onehot"}.get(key, key)
+        field = {"blank": "drop_blank", "text": "text_onehot"}.get(key, key)
         if not eq or not key or not value:
             raise TLError(f"{full!r}: bad option {part!r} (expected key=value)")
         if key in seen:
@@ -208,10 +214,18 @@ def _shown(value: str) -> str:
     return value if value.isprintable() else repr(value)
 
 
-_FLAGS = {  # an option of one value: key -> (the value, what it does, whether tables alone take it)
-    "blank": (DROP, "drop the blank images: no ink or foreground", False),
-    "missing": (DROP, "drop the rows holding a missing or non-numeric cell", True),
-    "text": (ONEHOT, "each text feature column read as a 0/1 column per value", True),
+# an option of named values: key -> ({value: what it does}, whether tables alone take it); one of a
+# single value is a flag (True), one of several keeps its value (missing=)
+_CHOICES = {
+    "blank": ({DROP: "drop the blank images: no ink or foreground"}, False),
+    "missing": (
+        {
+            DROP: "drop the rows holding a missing or non-numeric cell",
+            IMPUTE: "fill such cells with the source's medians",
+        },
+        True,
+    ),
+    "text": ({ONEHOT: "each text feature column read as a 0/1 column per value"}, True),
 }
 
 
@@ -236,12 +250,12 @@ def _option(spec: DomainSpec, key: str, value: str) -> Any:
         if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
             raise TLError(f"download={_shown(value)}: use 1 or 0")
         return value.lower() in {"1", "true", "yes"}
-    if key in _FLAGS:
-        one, what, tables_only = _FLAGS[key]
-        if value.lower() != one or (dataset and tables_only):
-            where = " on a table file" if tables_only else ""
-            raise TLError(f"{key}={_shown(value)}: use {key}={one}{where} ({what})")
-        return True
+    if key in _CHOICES:
+        values, tables_only = _CHOICES[key]
+        if value.lower() not in values or (dataset and tables_only):
+            choices = " or ".join(f"{key}={v} ({what})" for v, what in values.items())
+            raise TLError(f"{key}={_shown(value)}: use {choices}{' on a table file' if tables_only else ''}")
+        return value.lower() if len(values) > 1 else True
     if dataset:
         raise TLError("label= applies to files only (label=COLUMN to a table, label=none to any file)")
     return value

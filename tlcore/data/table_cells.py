@@ -6,7 +6,8 @@
 - A missing cell (empty, ``n/a``, ``NaN``: pandas' missing markers), a bad cell or an infinite value is
   refused by :class:`MissingCellsError`, naming the first one by column, line of the file (the header
   is line 1, as a spreadsheet numbers it; a Parquet file's row counted from 1) and id, with what to do:
-  fix it, or read the table with the spec option ``missing=drop``, which drops the rows holding one.
+  fix it, or read the table with the spec option ``missing=drop``, which drops the rows holding one,
+  or ``missing=impute``, which keeps them and fills the cells (:mod:`tlcore.data.fill`).
 - A label column with more than half as many classes as rows (and at least :data:`MANY_CLASSES`) is
   refused: a class label repeats (:func:`check_label_counts`).
 - A feature column that counts the rows (:func:`tlcore.data.values.looks_like_row_number`) gets a
@@ -20,13 +21,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tlcore.data.fill import MISSING_DROP, MISSING_IMPUTE
 from tlcore.data.values import looks_like_row_number
 from tlcore.errors import TLError
 from tlcore.numbers import and_more, plural
 
 MOSTLY_NUMERIC = 0.9  # share of a column's non-empty cells that parse as numbers: a feature column
 MANY_CLASSES = 20  # a label column from which more classes than half the rows is refused
-MISSING_DROP = "missing=drop"  # the spec option that drops the rows holding a missing or bad cell
 SHOWN_ROWS = 5  # dropped rows named in a provenance
 
 
@@ -34,15 +35,22 @@ class MissingCellsError(TLError):
     """Missing, non-numeric or infinite feature cells (``what`` says how many and where the first is);
     the callers that know how the file is read say how to drop their rows (:meth:`hint`)."""
 
-    def __init__(self, what: str, cells: int) -> None:
-        self.what, self.cells = what, cells
-        super().__init__(self.hint(f"read the table with the spec option {MISSING_DROP}"))
+    def __init__(self, what: str, cells: int, text: bool = False) -> None:
+        self.what, self.cells, self.text = what, cells, text
+        options = (f"read the table with the spec option {o}" for o in (MISSING_DROP, MISSING_IMPUTE))
+        super().__init__(self.hint(*options))
 
-    def hint(self, how: str) -> str:
-        """The message with ``how`` to drop the rows that hold such a cell."""
+    def hint(self, how: str, fill: str = "") -> str:
+        """The message with ``how`` to drop the rows that hold such a cell, and ``fill``: how to keep
+        them, the cells filled (:mod:`tlcore.data.fill`; the first in a text column, ``text``: read as
+        none of its values, :mod:`tlcore.data.categories`)."""
         one = self.cells == 1
         fix = "fix it in the file, or drop its row" if one else "fix them in the file, or drop their rows"
-        return f"{self.what}; {fix}: {how}"
+        filled = "with the source's column medians"
+        if self.text:
+            filled = "in (a missing text cell read as none of its column's values)"
+        kept = f"; or fill {'it' if one else 'them'} {filled}: {fill}"
+        return f"{self.what}; {fix}: {how}" + (kept if fill else "")
 
 
 def numeric_column(column: pd.Series) -> pd.Series | None:
@@ -95,7 +103,8 @@ def missing_cells_error(
     cells = "1 cell is" if n == 1 else f"{n} cells in {plural(rows, 'row')} are"
     first = "" if n == 1 else "the first "
     where = f"in column {str(name)!r} on {row_words(row, ids, first_line)}"
-    return MissingCellsError(f"{label}: {cells} missing, infinite or not a number: {first}{shown} {where}", n)
+    what = f"{label}: {cells} missing, infinite or not a number: {first}{shown} {where}"
+    return MissingCellsError(what, n, text=numeric_column(raw[name]) is None)
 
 
 def dropped_rows_note(dropped: np.ndarray, ids: Sequence[str], first_line: int | None) -> str:

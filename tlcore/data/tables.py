@@ -34,6 +34,8 @@ import torch
 from tlcore.data.categories import CATEGORIES, TEXT_ONEHOT, encoded_note, one_hot, placeholder
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
+from tlcore.data.fill import MISSING_CELLS, mark_holes, read_note, with_holes
+from tlcore.data.spec_text import IMPUTE
 from tlcore.data.table_cells import (
     MISSING_DROP,
     bad_cells,
@@ -109,14 +111,16 @@ def read_table(
     label: str,
     limits: Limits,
     label_column: str | None = None,
-    drop_missing: bool = False,
+    missing: str | None = None,
     *,
     text_onehot: bool = False,
 ) -> Domain:
-    """Load a CSV, TSV or Parquet table of feature vectors with an optional label column; with
-    ``drop_missing`` (the spec's ``missing=drop``) the rows holding a missing, non-numeric or infinite
-    feature cell are dropped, else refused (:mod:`tlcore.data.table_cells`); with ``text_onehot`` (the
-    spec's ``text=onehot``) each text feature column becomes 0/1 columns (:mod:`tlcore.data.categories`)."""
+    """Load a CSV, TSV or Parquet table of feature vectors with an optional label column; the rows
+    holding a missing, non-numeric or infinite feature cell are dropped with ``missing`` ``drop`` (the
+    spec's ``missing=drop``), kept with such cells NaN with ``impute`` (:mod:`tlcore.data.fill`; a
+    missing text cell, none of its column's values), else refused (:mod:`tlcore.data.table_cells`); with
+    ``text_onehot`` (the spec's ``text=onehot``) each text feature column becomes 0/1 columns
+    (:mod:`tlcore.data.categories`)."""
     frame, note = _frame(path, label, limits)
     column, id_column, features, text = _columns(frame, label, label_column, limits if text_onehot else None)
     first_line = _first_line(path, frame)
@@ -124,19 +128,22 @@ def read_table(
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     check_tensor(features.shape[0], features.shape[1], label, limits)
-    frame, features, ids, dropped = _without_missing(
-        frame, features, ids, label, first_line, drop_missing=drop_missing
-    )
+    frame, features, ids, dropped = _without_missing(frame, features, ids, label, first_line, missing=missing)
     note += f"; {dropped}" if dropped else ""
-    features, categories = one_hot(features, frame, text, label) if text else (features, {})
-    note += encoded_note(categories)
+    features, categories, unvalued = one_hot(features, frame, text, label) if text else (features, {}, {})
+    note += encoded_note(categories, unvalued)
     check_tensor(features.shape[0], features.shape[1], label, limits)
 
     def rows(i: int) -> str:  # a row of ``features`` (some dropped, maybe) as the file has it
         line = row_words(int(features.index[i]), (), first_line)
         return line + (f" (id {ids[i]})" if id_column is not None else "")
 
-    values = float32_values(features.to_numpy(), label, features.columns, rows)
+    numbers, holes = with_holes(features.to_numpy()) if missing == IMPUTE else (features.to_numpy(), None)
+    values = float32_values(numbers, label, features.columns, rows)
+    named = not any(map(_is_unnamed, features.columns))
+    names = [str(c) if named else f"feature {i}" for i, c in enumerate(features.columns)]
+    holes_in = mark_holes(values, holes, names)
+    note += f"; {read_note(holes_in)}" if holes_in else ""
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     if column is not None:
         check_label_counts(len(classes), len(frame), column, label)
@@ -144,10 +151,10 @@ def read_table(
     where += f", sample ids from column {id_column!r}" if id_column is not None else ""
     note += row_number_warning(features)
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
-    named = not any(map(_is_unnamed, features.columns))
     meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
     meta |= {"missing_dropped": dropped} if dropped else {}
     meta |= {CATEGORIES: categories} if categories else {}
+    meta |= {MISSING_CELLS: holes_in} if holes_in else {}
     return array_domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
 
 
@@ -172,16 +179,17 @@ def _without_missing(
     label: str,
     first_line: int | None,
     *,
-    drop_missing: bool,
+    missing: str | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], str]:
     """The table, its features and ids without the rows holding a missing, non-numeric or infinite
     feature cell, and the note saying which were dropped ('' when none); such rows are refused
-    (:func:`~tlcore.data.table_cells.missing_cells_error`) unless ``drop_missing``. Without an id
-    column the kept rows keep their data-row numbers as ids."""
+    (:func:`~tlcore.data.table_cells.missing_cells_error`) unless ``missing`` drops them (``drop``) or
+    keeps them to be filled (``impute``). Without an id column the kept rows keep their data-row
+    numbers as ids."""
     dropped = bad_cells(features)
-    if not dropped.any():
+    if not dropped.any() or missing == IMPUTE:
         return frame, features, ids, ""
-    if not drop_missing:
+    if missing is None:
         raise missing_cells_error(features, frame, label, ids, first_line)
     if dropped.all():
         raise TLError(f"{label}: every row holds a missing or non-numeric cell; {MISSING_DROP} leaves none")

@@ -23,8 +23,8 @@ from tlcore.data.categories import TEXT_ONEHOT
 from tlcore.data.domain import Domain
 from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
-from tlcore.data.spec_text import DomainSpec
-from tlcore.data.table_cells import MISSING_DROP, MissingCellsError
+from tlcore.data.spec_text import DROP, IMPUTE, DomainSpec
+from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError, read_table, table_labelled
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
@@ -32,7 +32,8 @@ from tlcore.numbers import first_named
 from tlcore.workspace import Workspace
 
 LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on upload
-MISSING_FLAG = "upload with --missing drop"  # how the CLI drops a table's rows with missing cells on upload
+# how the CLI drops a table's rows with missing cells on upload, and how it fills them
+MISSING_FLAGS = {value: f"upload with --missing {value}" for value in (DROP, IMPUTE)}
 ONEHOT_FLAG = "upload with --text onehot"  # how the CLI encodes a table's text columns on upload
 NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
@@ -62,25 +63,25 @@ def read_path(
     label: str | None = None,
     image_shape: tuple[int, ...] | None = None,
     *,
-    drop_missing: bool = False,
+    missing: str | None = None,
     text_onehot: bool = False,
 ) -> Domain:
     """Load a supported file or an image folder; ``label`` names it in messages (default: file name),
     ``image_shape`` the ``C x H x W`` (or ``H x W``) image files are decoded to
-    (:func:`tlcore.data.images.read_images`), ``drop_missing`` a table's rows with a missing cell
-    dropped, ``text_onehot`` its text columns encoded (:func:`tlcore.data.tables.read_table`)."""
+    (:func:`tlcore.data.images.read_images`), ``missing`` how a table's missing cells are read (the
+    spec's ``missing=``), ``text_onehot`` its text columns encoded (:func:`tlcore.data.tables.read_table`)."""
     limits = limits or Limits.from_env()
     label = label or path.name
     kind = _file_kind(path, label_column, limits, label)
-    if drop_missing and kind != "table":
-        raise TLError(f"{label}: {MISSING_DROP} applies to tables only (CSV, TSV, Parquet)")
+    if missing and kind != "table":
+        raise TLError(f"{label}: missing={missing} applies to tables only (CSV, TSV, Parquet)")
     if text_onehot and kind != "table":
         raise TLError(f"{label}: {TEXT_ONEHOT} applies to tables only (CSV, TSV, Parquet)")
     if kind == "images":
         return read_images(path, limits, label, image_shape)
     if kind == "npz":
         return read_npz(path, limits, label)
-    return read_table(path, label, limits, label_column, drop_missing, text_onehot=text_onehot)
+    return read_table(path, label, limits, label_column, missing, text_onehot=text_onehot)
 
 
 def path_labelled(
@@ -152,17 +153,18 @@ def save_upload(
     label: str | None = None,
     *,
     name_label: str = LABEL_FLAG,
-    drop_missing: bool = False,
-    name_missing: str = MISSING_FLAG,
+    missing: str | None = None,
+    name_missing: Mapping[str, str] = MISSING_FLAGS,
     text_onehot: bool = False,
     name_onehot: str = ONEHOT_FLAG,
 ) -> str:
     """Validate ``data`` by parsing it, once (with the spec option ``label=``: a table's label column,
-    or ``none``; with ``drop_missing``, ``missing=drop``; with ``text_onehot``, ``text=onehot``), store
-    it atomically with what that read gave (:func:`_keep_summary`), return the name for
-    ``upload:<name>``. ``name_label`` says how the caller names a label column (``{column}`` in it), for
-    a table whose label column is not found; ``name_missing`` how it drops a table's rows with missing
-    cells (``missing=drop``); ``name_onehot`` how it encodes text columns (``text=onehot``)."""
+    or ``none``; ``missing``, the spec's ``missing=``; with ``text_onehot``, ``text=onehot``), store it
+    atomically with what that read gave (:func:`_keep_summary`), return the name for ``upload:<name>``.
+    ``name_label`` says how the caller names a label column (``{column}`` in it), for a table whose
+    label column is not found; ``name_missing`` how it drops a table's rows with missing cells and how
+    it fills them (by the values of ``missing=``: ``drop``, ``impute``); ``name_onehot`` how it encodes
+    text columns (``text=onehot``)."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -175,7 +177,7 @@ def save_upload(
     temp = Path(tmp.name)
     try:
         names = (name_label, name_missing, name_onehot)
-        how = {"drop_missing": drop_missing, "text_onehot": text_onehot}
+        how = {"missing": missing, "text_onehot": text_onehot}
         domain = _check_readable(temp, filename, limits, label, names, **how)
         for candidate in numbered(name):
             final = workspace.inside("uploads", candidate)
@@ -197,7 +199,7 @@ def _keep_summary(
     domain: Domain,
     label: str | None,
     *,
-    drop_missing: bool,
+    missing: str | None,
     text_onehot: bool,
     alone: Mapping[str, Any] | None = None,
 ) -> None:
@@ -207,7 +209,7 @@ def _keep_summary(
     the stored upload where reading it named the file (the first mention: every reader starts with it);
     ``alone``: the shape and provenance of the files read alone, where ``domain`` was decoded to
     another shape (:data:`tlcore.data.images.AS_STORED`)."""
-    spec = str(DomainSpec("upload", name, label=label, drop_missing=drop_missing, text_onehot=text_onehot))
+    spec = str(DomainSpec("upload", name, label=label, missing=missing, text_onehot=text_onehot))
     provenance = alone["provenance"] if alone else domain.provenance
     stored = replace(domain, provenance=provenance.replace(filename, f"upload:{name}", 1))
     stored = without_labels(stored) if label == NO_LABELS else stored
@@ -220,29 +222,24 @@ def _check_readable(
     filename: str,
     limits: Limits,
     label: str | None,
-    names: tuple[str, str, str],
+    names: tuple[str, Mapping[str, str], str],
     *,
-    drop_missing: bool,
+    missing: str | None,
     text_onehot: bool,
 ) -> Domain:
     """Parse the incoming file as it will be read, and return it; a table with text features and no
     label column, uploaded without ``label``, is refused saying how to name its first text column as
     the labels (``names[0]``, with ``{column}``) or encode them (``names[2]``), one without the label
     column named saying how to read it unlabelled (``names[0]`` with ``none``); one with missing cells
-    saying how to drop their rows (``names[1]``)."""
+    saying how to drop their rows or fill them (``names[1]``)."""
     name_label, name_missing, name_onehot = names
     encode = f"{name_onehot} (the spec option {TEXT_ONEHOT})"
+    how = {"missing": missing, "text_onehot": text_onehot}
     try:
-        return read_path(
-            path,
-            None if label == NO_LABELS else label,
-            limits,
-            filename,
-            drop_missing=drop_missing,
-            text_onehot=text_onehot,
-        )
+        return read_path(path, None if label == NO_LABELS else label, limits, filename, **how)
     except MissingCellsError as exc:
-        raise TLError(exc.hint(f"{name_missing} (the spec option {MISSING_DROP})")) from None
+        drop, fill = (f"{name_missing[v]} (the spec option missing={v})" for v in (DROP, IMPUTE))
+        raise TLError(exc.hint(drop, fill)) from None
     except LabelColumnMissingError as exc:
         raise TLError(exc.hint(f"read it so on upload: {name_label.format(column=NO_LABELS)}")) from None
     except TextFeaturesError as exc:
@@ -277,20 +274,20 @@ def read_upload(
     name: str,
     label: str | None = None,
     image_shape: tuple[int, ...] | None = None,
-    drop_missing: bool = False,
+    missing: str | None = None,
     *,
     text_onehot: bool = False,
 ) -> Domain:
     """Load the stored upload ``name`` as the spec option ``label=`` says (a table's label column; ``none``:
     read as it is, the caller drops its labels: :func:`without_labels`), ``image_shape``,
-    ``drop_missing`` and ``text_onehot`` as in :func:`read_path`. A read keeps the file's summary when
+    ``missing`` and ``text_onehot`` as in :func:`read_path`. A read keeps the file's summary when
     none is kept (an upload stored before summaries were, or changed since), so ``data list`` shows its
     samples and shape; a zip decoded to ``image_shape`` keeps what its files give read alone
     (``meta["as_stored"]`` of :func:`tlcore.data.images.read_images`: their shape and provenance, from
     the same decode). One kept, of this spec or another, stays."""
     path = upload_path(workspace, name)
     label_column = None if label == NO_LABELS else label
-    how = {"drop_missing": drop_missing, "text_onehot": text_onehot}
+    how = {"missing": missing, "text_onehot": text_onehot}
     domain = read_path(path, label_column, None, f"upload:{name}", image_shape, **how)
     alone = domain.meta.pop(AS_STORED, None)  # a zip decoded to image_shape: its files read alone
     decoded = image_shape is not None and path.suffix.lower() == ".zip"

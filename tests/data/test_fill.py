@@ -1,0 +1,94 @@
+"""missing=impute: a table keeps its rows, its missing cells NaN as read, filled with the SOURCE's column
+medians where the pair is made (never the target's own), and said in the provenance and the pair's
+report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from tlcore.cli import main
+from tlcore.data.fill import FILL, column_medians
+from tlcore.data.harmonise import harmonise
+from tlcore.data.spec import load_domain
+from tlcore.errors import TLError
+
+# a hand-made 5-row source: medians 3 (odd count), 25 (even count, one missing: mean of 20 and 30)
+SOURCE = "a,b,label\n1,10,x\n2,,y\n3,20,x\n4,30,y\n100,40,x\n"
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_the_fill_values_are_the_sources_column_medians(tmp_path: Path) -> None:
+    source = load_domain(f"{write(tmp_path / 'source.csv', SOURCE)}:missing=impute")
+    assert source.n_samples == 5 and torch.isnan(source.X[1, 1])
+    assert column_medians(source.X, source.column_names, source.name) == (3.0, 25.0)
+    paired, _ = harmonise(source, source)
+    assert paired.meta[FILL] == (3.0, 25.0) and paired.X[1].tolist() == [2.0, 25.0]
+    assert paired.X[[0, 2, 3, 4]].tolist() == [[1, 10], [3, 20], [4, 30], [100, 40]]
+
+
+def test_a_targets_holes_take_the_sources_medians_not_its_own(tmp_path: Path) -> None:
+    """Columns in another order, an empty cell, 'n/a', '#DIV/0!' and inf: each filled with the source's
+    median of its column, the present cells as they were; the labels kept, the report says it."""
+    source = load_domain(write(tmp_path / "source.csv", SOURCE.replace("2,,y", "2,15,y")))
+    rows = ["b,a,label", "1000,,x", "n/a,7,y", "2000,#DIV/0!,x", "inf,9,y", "3000,8,x"]
+    rows += [f"{4000 + i},{10 + i},{'xy'[i % 2]}" for i in range(20)]  # a column mostly numeric
+    target = load_domain(f"{write(tmp_path / 'target.csv', chr(10).join(rows))}:missing=impute")
+    assert target.meta["missing_cells"] == {"b": 2, "a": 2}
+    assert "; 4 cells of 2 columns missing, filled with the source's medians when paired" in target.provenance
+    _, paired = harmonise(source, target)
+    assert paired.X[:5].tolist() == [[3, 1000], [7, 20], [3, 2000], [9, 20], [8, 3000]]
+    assert paired.n_samples == 25 and [paired.classes[int(c)] for c in paired.y[:3]] == ["x", "y", "x"]
+    assert "target: 4 cells of 2 columns missing, filled with the source's column medians" in (
+        paired.meta["pair_report"].lines()
+    )
+
+
+def test_a_one_row_target_and_a_mostly_filled_column(tmp_path: Path) -> None:
+    """A one-row file has no median of its own: it takes the source's; a column filled in more than
+    half its rows gets the note that its part of the gap is partly the fill."""
+    source = load_domain(write(tmp_path / "source.csv", SOURCE.replace("2,,y", "2,15,y")))
+    one = load_domain(write(tmp_path / "one.csv", "a,b\n5,\n") + ":missing=impute")
+    assert harmonise(source, source)[0].meta[FILL] == (3.0, 20.0)
+    with pytest.raises(TLError, match="has 1 sample"):  # a pair needs two: the fill is not what fails
+        harmonise(source, one)
+    two = load_domain(write(tmp_path / "two.csv", "a,b\n5,\n6,\n") + ":missing=impute")
+    _, paired = harmonise(source, two)
+    assert paired.X.tolist() == [[5, 20], [6, 20]]
+    assert "target column 'b': 2 of its 2 cells filled in: its part of the gap is partly the fill" in (
+        paired.meta["pair_report"].lines()
+    )
+
+
+def test_a_source_column_without_any_value_gives_no_fill(tmp_path: Path) -> None:
+    source = load_domain(write(tmp_path / "source.csv", "a,b,label\n1,,x\n2,,y\n") + ":missing=impute")
+    with pytest.raises(TLError, match="column 'b' has no value, so it gives none to fill missing cells with"):
+        harmonise(source, source)
+
+
+def test_cli_upload_with_missing_impute_keeps_every_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.DataFrame({"f1": np.arange(12) / 7, "f2": np.arange(12) % 5, "label": list("ab") * 6})
+    text = frame.astype(object)
+    text.loc[3, "f1"] = "#DIV/0!"
+    text.to_csv(tmp_path / "gaps.csv", index=False)
+    workspace = str(tmp_path / "ws")
+    assert (
+        main(["--workspace", workspace, "data", "upload", str(tmp_path / "gaps.csv"), "--missing", "impute"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "stored as upload:gaps.csv; use it as upload:gaps.csv:missing=impute"
+    assert main(["--workspace", workspace, "data", "inspect", "upload:gaps.csv:missing=impute"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "12 samples of 2 features" in out
+    assert "1 cell of 1 column missing, filled with the source's medians when paired (missing=impute)" in out

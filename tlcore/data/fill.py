@@ -1,0 +1,111 @@
+"""Missing feature cells filled in: the spec option ``missing=impute``.
+
+- Reading (:func:`with_holes`): a table read with ``missing=impute`` keeps every row; its missing,
+  non-numeric and infinite feature cells are NaN in the loaded domain, counted per column
+  (``meta["missing_cells"]``) and said in its provenance. Labels are never filled.
+- The fill is the reference's: the column medians of a pair's source (:func:`column_medians`; the
+  middle value, or the mean of the two middle ones, of each column's present cells), for the source
+  itself and for its target (never the target's own: they would hide a shift and a one-row file has
+  none), and the ones a model stored from its training source for the data it predicts. It is applied
+  where a domain is made to fit its reference (:func:`tlcore.data.harmonise.plan_conform`), batch by
+  batch (:func:`fill_holes`).
+- A column filled in more than :data:`MOSTLY_FILLED` of its rows gets a note: its part of the gap is
+  partly the fill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from tlcore.data.spec_text import DROP, IMPUTE
+from tlcore.errors import TLError
+from tlcore.numbers import plural
+
+MISSING_IMPUTE = f"missing={IMPUTE}"
+MISSING_DROP = f"missing={DROP}"  # the spec option that drops the rows holding a missing or bad cell
+FILL = "fill"  # a paired domain's meta key: the values its missing cells were filled with, per column
+MISSING_CELLS = "missing_cells"  # a table's meta key: {column: missing cells}, as read
+MOSTLY_FILLED = 0.5  # a column filled in more than this share of its rows gets a note
+
+
+def with_holes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` (rows x columns, numbers) with its missing, non-numeric or infinite cells as 0 (so
+    the rest can be checked as numbers), and the ``N x D`` bool mask of those cells, to set to NaN."""
+    holes = ~np.isfinite(values.astype(float))
+    return np.where(holes, 0.0, values), holes
+
+
+def mark_holes(values: np.ndarray, holes: np.ndarray | None, names: Sequence[str]) -> dict[str, int]:
+    """Set ``values``' cells under the mask ``holes`` (:func:`with_holes`; None: none) to NaN, in place;
+    the cells of each column that has some, by ``names``."""
+    if holes is None:
+        return {}
+    values[holes] = np.nan
+    counts = holes.sum(axis=0)
+    return {names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+
+def filled_cells(
+    X: torch.Tensor, names: Sequence[str], fill: Sequence[float] | None, name: str, reference: str
+) -> dict[str, int]:
+    """The missing (NaN) cells of feature vectors ``X`` (the domain ``name``'s, in ``reference``'s
+    columns ``names``) per column that has some; refused when ``reference`` has no ``fill`` for them
+    (a model trained before its medians were stored)."""
+    holes = torch.isnan(X).sum(dim=0)
+    if not holes.any():
+        return {}
+    if not fill:
+        cells = plural(int(holes.sum()), "missing cell")
+        raise TLError(
+            f"{name} has {cells} and {reference} stores no column medians to fill them with (it was "
+            f"trained before they were stored); read the data with {MISSING_DROP}"
+        )
+    return {names[i]: int(holes[i]) for i in torch.nonzero(holes).flatten().tolist()}
+
+
+def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[float, ...]:
+    """The median of each column of ``X`` over its present (not NaN) cells, in float64 (numpy's
+    median: the mean of the two middle values of an even count); a column with none refused."""
+    values = X.double().numpy()
+    empty = np.isnan(values).all(axis=0) if len(values) else np.ones(values.shape[1], dtype=bool)
+    if empty.any():
+        name = names[int(np.flatnonzero(empty)[0])]
+        raise TLError(f"{label}: column {name!r} has no value, so it gives none to fill missing cells with")
+    return tuple(float(v) for v in np.nanmedian(values, axis=0))
+
+
+def fill_holes(X: torch.Tensor, fill: Sequence[float]) -> torch.Tensor:
+    """``X`` (feature vectors) with each NaN cell set to its column's value in ``fill``."""
+    holes = torch.isnan(X)
+    if not holes.any():
+        return X
+    return torch.where(holes, torch.tensor(fill, dtype=X.dtype).expand_as(X), X)
+
+
+def read_note(counts: dict[str, int]) -> str:
+    """A table's provenance note on its missing cells, as read with ``missing=impute``:
+    ``42 cells of 3 columns missing, filled with the source's medians when paired (missing=impute)``."""
+    cells = plural(sum(counts.values()), "cell")
+    columns = plural(len(counts), "column")
+    return f"{cells} of {columns} missing, filled with the source's medians when paired ({MISSING_IMPUTE})"
+
+
+def filled_lines(filled: dict[str, int], rows: int, side: str, reference: str) -> list[str]:
+    """What filling ``side``'s cells with ``reference``'s medians did (``filled``: cells per column of
+    ``rows``): one line, and one per column filled in more than :data:`MOSTLY_FILLED` of its rows."""
+    if not filled:
+        return []
+    whose = "its own" if side == reference else f"the {reference}'s"
+    cells = plural(sum(filled.values()), "cell")
+    columns = plural(len(filled), "column")
+    lines = [f"{side}: {cells} of {columns} missing, filled with {whose} column medians"]
+    for name, n in filled.items():
+        if n > MOSTLY_FILLED * rows:
+            lines.append(
+                f"{side} column {name!r}: {n} of its {rows} cells filled in: its part of the gap is partly "
+                "the fill"
+            )
+    return lines
