@@ -3,7 +3,8 @@
 Runs ``python -m bench --smoke`` with two seeds in two worker processes, in this interpreter's
 environment (where skada and alibi-detect are normally absent, so their rows must say "not
 installed") into a temporary folder, then checks the markdown sections, that the workers' seeds are
-gathered per method and that the JSON holds finite figures. No timing is asserted.
+gathered per method and that the JSON holds finite figures. No timing is asserted. The follow-up runs
+(resumed, on another network) call its ``main`` in this process, whose imports are paid already.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from bench import targets
+from bench.__main__ import main as bench_main
 from tlcore.models import resolve_model_name
 
 pytestmark = pytest.mark.slow  # about a minute on 2 cores
@@ -57,6 +59,13 @@ def bench(*args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def bench_here(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """``python -m bench --smoke ARGS`` run in this process (its imports paid already); its log."""
+    capsys.readouterr()
+    assert bench_main(["--smoke", *args]) == 0
+    return capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench")
@@ -76,13 +85,17 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, An
 
 
 def test_a_resumed_run_reuses_every_finished_cell(
-    outputs: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+    outputs: tuple[str, dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, first = outputs
     state = Path(first["command"].split("--state ")[1].split()[0])
     out = tmp_path_factory.mktemp("resumed")
-    done = bench("--seeds", "2", "--only", "accuracy", "--resume", "--out", str(out), "--state", str(state))
-    assert "tlcore source_only seed" not in done.stderr  # nothing trained again
+    log = bench_here(
+        capsys, "--seeds", "2", "--only", "accuracy", "--resume", "--out", str(out), "--state", str(state)
+    )
+    assert "finished cells in" in log and "tlcore source_only seed" not in log  # nothing trained again
     again = json.loads((out / "benchmarks.json").read_text())
     assert again["accuracy"]["tasks"] == first["accuracy"]["tasks"]
 
@@ -165,7 +178,9 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
 
 
 def test_model_runs_the_accuracy_rows_on_another_network(
-    outputs: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+    outputs: tuple[str, dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """``--model``: every row on that network, not the cells of the default one, and so labelled."""
     _, first = outputs
@@ -173,8 +188,10 @@ def test_model_runs_the_accuracy_rows_on_another_network(
     other = next(name for name in ("lenet", "lenet_bn") if name != default)
     state = Path(first["command"].split("--state ")[1].split()[0])
     out = tmp_path_factory.mktemp("other-network")
-    done = bench("--only", "accuracy", "--resume", "--model", other, "--out", str(out), "--state", str(state))
-    assert "tlcore source_only seed 0" in done.stderr  # trained again: another network's cells
+    log = bench_here(
+        capsys, "--only", "accuracy", "--resume", "--model", other, "--out", str(out), "--state", str(state)
+    )
+    assert "tlcore source_only seed 0" in log  # trained again: another network's cells
     (task,) = json.loads((out / "benchmarks.json").read_text())["accuracy"]["tasks"]
     networks = {
         run["network"]["name"] for entry in task["methods"].values() for run in entry["tlcore"]["runs"]
