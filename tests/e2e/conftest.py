@@ -1,6 +1,6 @@
 """One app server for the browser tests that drive one session each and need no workspace of their
-own (the newcomer's flow, the theme): each server costs a start, a first script run that imports the
-engine, and a stop."""
+own (the newcomer's flow, the own data's, the theme): each server costs a start, a first script run
+that imports the engine, and a stop."""
 
 from __future__ import annotations
 
