@@ -31,6 +31,7 @@ CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
 # status widget shows only once a run has lasted 500 ms): a page is idle while it says notRunning.
 IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
 QUIET_S = 0.5  # idle this long (the server's answer to a click or a typed value has come) = settled
+SHARED_SLOTS = 1  # run slots of the package's shared server: four sessions' launches queue for one
 
 
 @contextlib.contextmanager
