@@ -1,10 +1,10 @@
 """The benchmark's smallest path end to end, so ``python -m bench`` keeps working.
 
-Runs ``python -m bench --smoke`` with two seeds in two worker processes, in this interpreter's
-environment (where skada and alibi-detect are normally absent, so their rows must say "not
-installed") into a temporary folder, then checks the markdown sections, that the workers' seeds are
-gathered per method and that the JSON holds finite figures. No timing is asserted. The follow-up runs
-(resumed, on another network) call its ``main`` in this process, whose imports are paid already.
+Runs the benchmark's ``main`` with ``--smoke``, two seeds in two worker processes, in this process
+(its imports paid already) and so in this interpreter's environment (where skada and alibi-detect
+are normally absent, so their rows must say "not installed") into a temporary folder, then checks
+the markdown sections, that the workers' seeds are gathered per method and that the JSON holds
+finite figures; then resumes it and runs it on another network. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ from tlcore.models import resolve_model_name
 
 pytestmark = pytest.mark.slow  # about a minute on 2 cores
 
-ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = (
     "# Benchmarks",
     "## Machine",
@@ -45,20 +42,6 @@ def finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
 
 
-def bench(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m bench --smoke ARGS`` from the repository root; it must exit 0."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
-
-
 def bench_here(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     """``python -m bench --smoke ARGS`` run in this process (its imports paid already); its log."""
     capsys.readouterr()
@@ -68,19 +51,11 @@ def bench_here(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """The smoke run's markdown and JSON: bench's ``main`` in this process (whose imports are paid
+    already; ``python -m bench`` itself runs in tests/bench/test_sweep_part.py), its two workers spawned."""
     out = tmp_path_factory.mktemp("bench")
-    bench(
-        "--seeds",
-        "2",
-        "--jobs",
-        "2",
-        "--out",
-        str(out),
-        "--workspace",
-        str(out / "ws"),
-        "--state",
-        str(out / "state"),
-    )
+    args = ["--seeds", "2", "--jobs", "2", "--out", str(out), "--workspace", str(out / "ws")]
+    assert bench_main(["--smoke", *args, "--state", str(out / "state")]) == 0
     return (out / "benchmarks.md").read_text(), json.loads((out / "benchmarks.json").read_text())
 
 
