@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import assert_clean, errors, image_zip, metric_rows, plain
@@ -93,7 +94,10 @@ def test_the_adapt_forms_switches_share_a_row_of_their_own(app: OpenApp) -> None
     assert labels.index("Warm start") == labels.index("Augment source") + 1
 
 
-def test_the_recommended_recipe_launches_the_budget_it_quotes(app: OpenApp) -> None:
+def test_the_recommended_recipe_launches_the_budget_it_quotes(
+    app: OpenApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "2")  # its two runs side by side, not one after the other
     at = app("adapt", source="mnist5k:n=120", target="digits:n=120")
     next(w for w in at.number_input if w.label == "Epochs").set_value(1)  # the recipe keeps its budget
     launch = [b.label for b in at.button].index("Launch the recommended recipe")

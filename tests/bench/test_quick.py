@@ -1,9 +1,10 @@
 """The benchmark's smallest path end to end, so ``python -m bench`` keeps working.
 
-Runs ``python -m bench --smoke`` with two seeds in two worker processes, in this interpreter's
-environment (where skada and alibi-detect are normally absent, so their rows must say "not
-installed") into a temporary folder, then checks the markdown sections, that the workers' seeds are
-gathered per method and that the JSON holds finite figures. No timing is asserted.
+Runs the benchmark's ``main`` with ``--smoke``, two seeds in two worker processes, in this process
+(its imports paid already) and so in this interpreter's environment (where skada and alibi-detect
+are normally absent, so their rows must say "not installed") into a temporary folder, then checks
+the markdown sections, that the workers' seeds are gathered per method and that the JSON holds
+finite figures; then resumes it and runs it on another network. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -11,19 +12,17 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench import targets
+from bench.__main__ import main as bench_main
 from tlcore.models import resolve_model_name
 
 pytestmark = pytest.mark.slow  # about a minute on 2 cores
 
-ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = (
     "# Benchmarks",
     "## Machine",
@@ -43,46 +42,35 @@ def finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
 
 
-def bench(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m bench --smoke ARGS`` from the repository root; it must exit 0."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
+def bench_here(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """``python -m bench --smoke ARGS`` run in this process (its imports paid already); its log."""
+    capsys.readouterr()
+    assert bench_main(["--smoke", *args]) == 0
+    return capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """The smoke run's markdown and JSON: bench's ``main`` in this process (whose imports are paid
+    already; ``python -m bench`` itself runs in tests/bench/test_sweep_part.py), its two workers spawned."""
     out = tmp_path_factory.mktemp("bench")
-    bench(
-        "--seeds",
-        "2",
-        "--jobs",
-        "2",
-        "--out",
-        str(out),
-        "--workspace",
-        str(out / "ws"),
-        "--state",
-        str(out / "state"),
-    )
+    args = ["--seeds", "2", "--jobs", "2", "--out", str(out), "--workspace", str(out / "ws")]
+    assert bench_main(["--smoke", *args, "--state", str(out / "state")]) == 0
     return (out / "benchmarks.md").read_text(), json.loads((out / "benchmarks.json").read_text())
 
 
 def test_a_resumed_run_reuses_every_finished_cell(
-    outputs: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+    outputs: tuple[str, dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, first = outputs
     state = Path(first["command"].split("--state ")[1].split()[0])
     out = tmp_path_factory.mktemp("resumed")
-    done = bench("--seeds", "2", "--only", "accuracy", "--resume", "--out", str(out), "--state", str(state))
-    assert "tlcore source_only seed" not in done.stderr  # nothing trained again
+    log = bench_here(
+        capsys, "--seeds", "2", "--only", "accuracy", "--resume", "--out", str(out), "--state", str(state)
+    )
+    assert "finished cells in" in log and "tlcore source_only seed" not in log  # nothing trained again
     again = json.loads((out / "benchmarks.json").read_text())
     assert again["accuracy"]["tasks"] == first["accuracy"]["tasks"]
 
@@ -165,7 +153,9 @@ def test_json_holds_finite_figures(outputs: tuple[str, dict[str, Any]]) -> None:
 
 
 def test_model_runs_the_accuracy_rows_on_another_network(
-    outputs: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+    outputs: tuple[str, dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """``--model``: every row on that network, not the cells of the default one, and so labelled."""
     _, first = outputs
@@ -173,8 +163,10 @@ def test_model_runs_the_accuracy_rows_on_another_network(
     other = next(name for name in ("lenet", "lenet_bn") if name != default)
     state = Path(first["command"].split("--state ")[1].split()[0])
     out = tmp_path_factory.mktemp("other-network")
-    done = bench("--only", "accuracy", "--resume", "--model", other, "--out", str(out), "--state", str(state))
-    assert "tlcore source_only seed 0" in done.stderr  # trained again: another network's cells
+    log = bench_here(
+        capsys, "--only", "accuracy", "--resume", "--model", other, "--out", str(out), "--state", str(state)
+    )
+    assert "tlcore source_only seed 0" in log  # trained again: another network's cells
     (task,) = json.loads((out / "benchmarks.json").read_text())["accuracy"]["tasks"]
     networks = {
         run["network"]["name"] for entry in task["methods"].values() for run in entry["tlcore"]["runs"]

@@ -22,11 +22,16 @@ from typing import Any
 import pytest
 
 from bench.app_start import CHROMIUM as CHROMIUM_PATH
-from bench.app_start import CHROMIUM_ARGS, QUIET_S, RUNNING, free_port
+from bench.app_start import CHROMIUM_ARGS, free_port
 from tests.worker_start import record_worker_start
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
+# Streamlit marks its app element with the script run's state as the server reports it, at once (its
+# status widget shows only once a run has lasted 500 ms): a page is idle while it says notRunning.
+IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
+QUIET_S = 0.5  # idle this long (the server's answer to a click or a typed value has come) = settled
+SHARED_SLOTS = 1  # run slots of the package's shared server: four sessions' launches queue for one
 
 
 @contextlib.contextmanager
@@ -76,7 +81,7 @@ def settle(page: Any, timeout_s: float = 120) -> None:
 
 
 def settle_all(pages: Sequence[Any], timeout_s: float = 120) -> None:
-    """Wait until each page's script run finished: no 'running' status widget on it for ``QUIET_S``.
+    """Wait until each page's script run finished: the page idle (:data:`IDLE`) for ``QUIET_S``.
 
     The pages are watched together, so several sessions settle in the time of the slowest (one after
     the other, each cost its own quiet moment). A page counts as settled from its first quiet moment
@@ -87,14 +92,14 @@ def settle_all(pages: Sequence[Any], timeout_s: float = 120) -> None:
     quiet_since: dict[int, float | None] = dict.fromkeys(range(len(pages)))
     while quiet_since and time.monotonic() < deadline:
         for i in list(quiet_since):
-            if pages[i].locator(RUNNING).is_visible():
+            if not pages[i].locator(IDLE).count():
                 quiet_since[i] = None
             elif quiet_since[i] is None:
                 quiet_since[i] = time.monotonic()
             elif time.monotonic() - quiet_since[i] > QUIET_S:
                 del quiet_since[i]
         if quiet_since:
-            pages[0].wait_for_timeout(200)
+            pages[0].wait_for_timeout(100)
     if quiet_since:
         raise AssertionError("the app kept running for too long")
 

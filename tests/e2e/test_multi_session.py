@@ -1,12 +1,13 @@
 """Four browser sessions on one server at once: browsing, uploading and launching runs.
 
-One ``streamlit run`` serves four headless Chromium pages, each in its own browser context (its own
-cookies, so its own Streamlit session). One session saves an upload, another only chooses a file
-in the uploader: that file must never reach the workspace or another session's pickers. Each
-session then launches one tiny run from the Adapt page; with ``TLSTUDIO_MAX_RUNNING=1`` the runs
-queue for the one slot (a run lasts longer than the launches are apart, so some must wait; with two
-slots a tiny run could end before the next launch, and nothing waited). Every run must complete and
-the run index stay a consistent WAL database.
+One ``streamlit run`` (the package's shared server: the runs and uploads checked are the ones this
+test made) serves four headless Chromium pages, each in its own browser context (its own cookies, so
+its own Streamlit session). One session saves an upload, another only chooses a file in the
+uploader: that file must never reach the workspace or another session's pickers. Each session then
+launches one tiny run from the Adapt page; with one run slot (``TLSTUDIO_MAX_RUNNING=1``, the shared
+server's) the runs queue for it (a run lasts longer than the launches are apart, so some must wait;
+with two slots a tiny run could end before the next launch, and nothing waited). Every run must
+complete and the run index stay a consistent WAL database.
 """
 
 from __future__ import annotations
@@ -24,26 +25,27 @@ import pytest
 
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
 from tests.e2e.harness import (
+    SHARED_SLOTS,
     assert_no_exception,
     choose_file,
     failure_boxes,
     fill,
     go_to,
     launch_chromium,
-    serve,
     settle_all,
     type_into,
     upload,
 )
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import get_method
+from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SESSIONS = 4
-SLOTS = 1
+SLOTS = SHARED_SLOTS
 PRIVATE = "private-scans.zip"
 
 
@@ -113,18 +115,26 @@ def prepare_runs(pages: list[Any]) -> None:
                 fill(page, label, value)
 
 
-def wait_for_launches(store: RunStore, timeout_s: float = 120) -> None:
+def new_runs(store: RunStore, before: set[str]) -> list[RunRecord]:
+    """The workspace's runs but those in ``before`` (other tests' runs on the shared server)."""
+    return [r for r in store.list() if r.id not in before]
+
+
+def wait_for_launches(store: RunStore, before: set[str], timeout_s: float = 120) -> None:
     """Until every session's launch has made its run. A page that moves on before the server began the
     launch's script run loses the click (the navigation's run replaces it); a quiet second on each
     page does not prove the run began on a loaded machine."""
     deadline = time.monotonic() + timeout_s
-    while len(store.list()) < SESSIONS:
-        assert time.monotonic() < deadline, f"{len(store.list())} of {SESSIONS} runs launched"
+    while len(new_runs(store, before)) < SESSIONS:
+        assert time.monotonic() < deadline, f"{len(new_runs(store, before))} of {SESSIONS} runs launched"
         time.sleep(0.1)
 
 
-def follow_runs(store: RunStore, stop: threading.Event, timeout_s: float = 420) -> tuple[int, set[str]]:
-    """Poll until no run is active: the most runs seen running at once, the waiting messages seen.
+def follow_runs(
+    store: RunStore, before: set[str], stop: threading.Event, timeout_s: float = 420
+) -> tuple[int, set[str]]:
+    """Poll until no new run is active: the most runs (of the whole workspace) seen running at once,
+    the waiting messages seen.
 
     Started before the launches, in a thread, so it sees the whole queue: polled only after the
     pages moved on, it missed the waits of runs that had already started (a red CI run).
@@ -133,8 +143,8 @@ def follow_runs(store: RunStore, stop: threading.Event, timeout_s: float = 420) 
     deadline = time.monotonic() + timeout_s
     while not stop.is_set():
         store.mark_stale()  # a worker that died shows as interrupted, not as running forever
-        records = store.list()
-        most_running = max(most_running, sum(r.status == "running" for r in records))
+        most_running = max(most_running, sum(r.status == "running" for r in store.list()))
+        records = new_runs(store, before)
         waiting |= {r.message for r in records if r.status == "queued" and r.message}
         if len(records) == SESSIONS and not any(r.active for r in records):
             return most_running, waiting
@@ -143,18 +153,20 @@ def follow_runs(store: RunStore, stop: threading.Event, timeout_s: float = 420) 
     return most_running, waiting
 
 
-def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
+def test_four_sessions_browse_upload_and_run_at_once(
+    shared_server: str, shared_workspace: Path, tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only the browser tests need it
 
-    root = tmp_path / "workspace"
-    root.mkdir()
+    store = RunStore(Workspace.resolve(shared_workspace))
+    before, uploads = {r.id for r in store.list()}, set(store.workspace.uploads.iterdir())
     shared, private = tmp_path / "shared.npz", tmp_path / PRIVATE
     shared.write_bytes(npz_bytes(["0", "1"], 12))
     private.write_bytes(image_zip())
     started = time.monotonic()
-    with serve(root, {"TLSTUDIO_MAX_RUNNING": str(SLOTS)}) as url, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        pages = open_sessions(browser, url)
+        pages = open_sessions(browser, shared_server)
         saver, chooser, *_ = pages
 
         on_each([saver], lambda page: go_to(page, "Data"))
@@ -169,12 +181,12 @@ def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
         assert all(PRIVATE not in page.content() for page in pages if page is not chooser)
 
         prepare_runs(pages)
-        store, stop = RunStore(Workspace.resolve(root)), threading.Event()
+        stop = threading.Event()
         with ThreadPoolExecutor(1) as pool:
-            followed = pool.submit(follow_runs, store, stop)
+            followed = pool.submit(follow_runs, store, before, stop)
             try:
                 on_each(pages, lambda page: page.get_by_role("button", name="Launch", exact=True).click())
-                wait_for_launches(store)
+                wait_for_launches(store, before)
                 on_each(pages, lambda page: go_to(page, "Compare"))  # browse while the runs queue and train
             except BaseException:
                 stop.set()  # the poller ends with the test instead of polling on for minutes
@@ -190,13 +202,13 @@ def test_four_sessions_browse_upload_and_run_at_once(tmp_path: Path) -> None:
         assert all(PRIVATE not in page.content() for page in pages if page is not chooser)
         browser.close()
 
-    records = store.list()
+    records = new_runs(store, before)
     assert [(r.status, r.error, r.method) for r in records] == [("done", "", "source_only")] * SESSIONS
     assert {(r.source, r.target, r.config["epochs"]) for r in records} == {(SMALL_SOURCE, SMALL_TARGET, 1)}
     assert sorted(r.config["seed"] for r in records) == list(range(SESSIONS))
     assert most_running <= SLOTS
     assert any(m.startswith("waiting for a free slot") for m in waiting), waiting
-    assert [p.name for p in (root / "uploads").iterdir()] == ["shared.npz"]
+    assert [p.name for p in set(store.workspace.uploads.iterdir()) - uploads] == ["shared.npz"]
     with closing(sqlite3.connect(store.workspace.index_path)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

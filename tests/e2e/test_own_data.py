@@ -1,5 +1,6 @@
 """A user's own unlabelled data in a real Chromium: upload a zip of loose scans, launch the
-recommended recipe, see the label-free ranking, download the predictions: one row per file."""
+recommended recipe, see the label-free ranking, download the predictions: one row per file. On the
+package's shared server: the pair (a source of its own, this upload) is this test's alone."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from tests.e2e.harness import (
     fill,
     launch_chromium,
     screenshot,
-    serve,
     settle,
     upload,
     visit,
@@ -26,18 +26,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 FILES = 30
 
 
-def test_an_unlabelled_zip_gets_one_prediction_per_file(tmp_path: Path) -> None:
+def test_an_unlabelled_zip_gets_one_prediction_per_file(shared_server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only the browser tests need it
 
-    scans = tmp_path / "scans.zip"
+    scans = tmp_path / "loose-scans.zip"  # not the newcomer's scans.zip
     scans.write_bytes(loose_digits_zip(FILES))
-    root = tmp_path / "workspace"
-    root.mkdir()
-    with serve(root) as url, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.set_default_timeout(120_000)
-        page.goto(url)
+        page.goto(shared_server)
         page.get_by_role("heading", name="tlstudio").wait_for()
         settle(page)
         fill(page, "Source (learn from)", "mnist5k:n=150")  # a small source: the recipe's own budget
