@@ -78,7 +78,7 @@ def test_the_page_with_its_defaults_reads_what_diagnose_with_its_defaults_wrote(
     assert [c.split(" (")[0] for c in captions] == ["Diagnosis", "UMAP"]  # every step read, none computed
     assert {path.name: path.stat().st_size for path in folder.glob("*.pkl")} == written
     cards = dict((m.label, m.value) for m in at.metric)
-    assert cards["p-value"] == f"{printed['gap']['p_value']:.3g}"
+    assert cards["MMD p-value"] == f"{printed['gap']['p_value']:.3g}"
 
 
 def test_a_cache_cleared_while_the_app_runs_is_computed_again_not_shown_from_memory(

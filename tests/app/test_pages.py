@@ -197,13 +197,19 @@ def test_unsaved_upload_stays_in_its_session(app: OpenApp, workspace: Path) -> N
 def test_diagnose_shows_cards_map_and_foreign_samples(app: OpenApp) -> None:
     at = app("diagnose", source="mnist5k:n=120", target="digits:n=120")
     assert_clean(at)
-    assert [m.label for m in at.metric][:4] == ["MMD²", "p-value", "CORAL", "Proxy A-distance"]
+    assert [m.label for m in at.metric][:5] == [
+        "MMD²",
+        "MMD p-value",
+        "CORAL",
+        "Proxy A-distance",
+        "Classifier p-value",
+    ]
     cards = metric_rows(at._tree)[
         0
     ]  # the gap's cards: a row that wraps, so a narrow page shows whole numbers
     assert cards.flex_container.direction == cards.flex_container.Direction.HORIZONTAL
     assert cards.flex_container.wrap
-    assert [m.label for m in at.metric][4:] == ["Target samples without source neighbours"]
+    assert [m.label for m in at.metric][5:] == ["Target samples without source neighbours"]
     assert len(at.get("plotly_chart")) >= 3  # UMAP, per-class gaps, findings / mean images
     tested = [c.value for c in at.caption if "Each class's MMD² is tested" in c.value]
     assert len(tested) == 1 and "classes measured" in tested[0]  # how the per-class bars were tested
