@@ -11,7 +11,7 @@ from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.explain.columns import compared_on
 from tlcore.explain.headline import gap_reading
 from tlcore.gap_level import gap_level
-from tlcore.numbers import significant
+from tlcore.numbers import p_shown, significant
 from tlcore.views import (
     class_gaps,
     column_table,
@@ -141,7 +141,7 @@ with display.errors_shown():
     )
     cards.metric(
         "Classifier p-value",
-        f"{gap.domain_p_value:.3g}",
+        p_shown(gap.domain_p_value),
         help="The domain classifier's held-out accuracy against chance (a classifier two-sample test); "
         "below 0.05 it tells the domains apart. There is a gap when either test tells them apart.",
         width="content",

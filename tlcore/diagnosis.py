@@ -33,7 +33,7 @@ from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
 from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
-from tlcore.numbers import first_named
+from tlcore.numbers import first_named, p_is
 
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
 
@@ -149,7 +149,7 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
     gap = report.gap
     level, found = gap_level(gap), detected_by(gap)
     right = f"{100 * (1 - gap.domain_error):.0f}% of held-out samples"
-    chance = f"p = {gap.domain_p_value:.3g} against chance"
+    chance = f"{p_is(gap.domain_p_value)} against chance"
     pad = f"proxy A-distance {gap.a_distance:.2f} of 2"
     if level == "none":
         head = (

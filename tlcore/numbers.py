@@ -42,6 +42,21 @@ def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False
     return f"{value:{plus}.{digits}g}"
 
 
+P_FLOOR = 1e-16  # a p-value below it is shown as "< 1e-16": a normal tail there is rounding, not a number
+
+
+def p_shown(p: float) -> str:
+    """A p-value as shown: ``0.391``, ``0.000177``, or ``< 1e-16`` below :data:`P_FLOOR` (a normal
+    tail's p underflows to 0 at large z, and no p-value is 0)."""
+    return f"< {P_FLOOR:g}" if p < P_FLOOR else f"{p:.3g}"
+
+
+def p_is(p: float) -> str:
+    """``p = 0.391``, ``p < 1e-16`` (:func:`p_shown`)."""
+    shown = p_shown(p)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
 def pct(share: float) -> str:
     """A share as a whole percent: ``31%``."""
     return f"{100 * share:.0f}%"

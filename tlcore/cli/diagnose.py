@@ -31,7 +31,7 @@ from tlcore.cli.output import check_report, print_json, text_table, wrapped, wri
 from tlcore.data.spec_text import anchored
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
-from tlcore.numbers import significant
+from tlcore.numbers import p_is, significant
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -347,7 +347,7 @@ def format_report(
         f"  {'CORAL':<18}{significant(gap.coral):<12}",
         f"  {'mean distance':<18}{significant(gap.mean_distance):<12}",
         f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
-        f"{100 * gap.domain_error:.1f}% (p = {gap.domain_p_value:.3g} against chance)",
+        f"{100 * gap.domain_error:.1f}% ({p_is(gap.domain_p_value)} against chance)",
     ]
     if "label_shift" in unread:
         lines += wrapped(unread["label_shift"], f"  {'label shift (TV)':<18}")

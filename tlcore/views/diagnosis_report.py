@@ -23,7 +23,7 @@ from tlcore.gap_level import gap_level
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.numbers import significant
+from tlcore.numbers import p_is, significant
 from tlcore.views.class_gaps import class_gap_figure, class_gap_note, class_gap_rows, per_class_title
 from tlcore.views.column_table import column_rows, columns_note, drifted_columns
 from tlcore.views.explain_figures import (
@@ -164,7 +164,7 @@ def _gap_sections(
         {
             "metric": "proxy A-distance",
             "value": gap.a_distance,
-            "reading": f"p = {gap.domain_p_value:.3g} against chance, gap level: {gap_level(gap)}",
+            "reading": f"{p_is(gap.domain_p_value)} against chance, gap level: {gap_level(gap)}",
         },
     ]
     note, _ = gap_reading(report, "per_class" not in unread, copied)
