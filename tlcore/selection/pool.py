@@ -91,6 +91,13 @@ class Pool:
                 seen.setdefault(_key(p), np.ascontiguousarray(p, dtype=np.float32))
         return seen
 
+    def makeup(self, left_out: Collection[str] = ()) -> tuple[int, int]:
+        """How many of the ensemble's models (:meth:`members`) are source-only models, and how many
+        adapted models (distinct from every source-only one)."""
+        before = {_key(c.predictions.before) for c in self.candidates}
+        after = {_key(c.predictions.after) for c in self.candidates if c.run_id not in left_out}
+        return len(before), len(after - before)
+
     def mixval(self) -> dict[str, float]:
         """MixVal of every candidate's adapted model among the pool's (:mod:`tlcore.selection.mixval`)."""
         after = {c.run_id: c.validators.after for c in self.candidates}

@@ -124,6 +124,7 @@ class Ranking:
     kept: str | None = None  # mixed configs: the run whose source-only model to keep
     setup: str = ""  # a part's setup (:mod:`tlcore.selection.setups`); "" for a pool of one setup
     parts: tuple[Ranking, ...] = ()  # a pool of several setups: one ranking per setup, by name
+    ensemble: tuple[int, int] = (0, 0)  # EnsV's ensemble: its source-only and adapted models (Pool.makeup)
 
     @property
     def recommended_runs(self) -> tuple[str, ...]:
@@ -366,6 +367,7 @@ def _ordered(
         configs,
         kept,
         setup,
+        ensemble=pool.makeup({c.run_id for c in pool.candidates if collapsed(c, settings)}),
     )
 
 

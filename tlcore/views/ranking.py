@@ -213,12 +213,23 @@ def _caveats(ranking: Ranking) -> list[str]:
             f"on the target: its predictions are collapsed onto a few classes, and {why}; check it on a "
             "few labelled target samples per class before using it."
         )
-    if ranking.recommended is not None and all(e.alarm.target_accuracy is None for e in ranking.entries):
+    unlabelled = all(e.alarm.target_accuracy is None for e in ranking.entries)
+    if ranking.recommended is not None and unlabelled:
         parts.append(
             "The checks compare each run with the others and with its source-only model, so a shift on "
             "which every run goes wrong the same way passes them all: before relying on the "
             "recommendation, label a few target samples per class and check its accuracy on them (the "
             "Predict page, or `python -m tlcore predict RUN_ID --data upload:FILE`)."
+        )
+    source_only, adapted = ranking.ensemble
+    if unlabelled and 0 < adapted <= source_only:  # docs/defaults.md, "Small pools"
+        parts.append(
+            f"The ensemble that EnsV compares each model with holds {plural(adapted, 'adapted model')} and "
+            f"{plural(source_only, 'source-only model')}: with no more adapted models than source-only ones, "
+            "ensemble agreement (the score, and the guardrail that compares each run with its source-only "
+            "model) mostly rewards agreeing with the source-only models, so an adapted run that helped the "
+            "target can read as below its source-only model; rank more configurations (a sweep) before "
+            "trusting the choice."
         )
     return parts
 
