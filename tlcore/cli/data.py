@@ -11,7 +11,7 @@ from typing import Any
 
 from tlcore.cli.output import display_width, padded, print_json, wrapped
 from tlcore.data.catalog import upload_summary
-from tlcore.data.spec_text import MISSING_VALUES, parse_spec
+from tlcore.data.spec_text import MISSING_VALUES, ONEHOT, parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural
@@ -63,7 +63,7 @@ def register_upload(upload: argparse.ArgumentParser) -> None:
     )
     upload.add_argument(
         "--text",
-        choices=["onehot"],
+        choices=[ONEHOT],
         help="onehot: each text feature column of a table (a region, a device) is read as a 0/1 column per "
         "value, named column=value (the spec then carries text=onehot); without it such a table is refused",
     )

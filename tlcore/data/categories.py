@@ -20,12 +20,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from tlcore.data.spec_text import ONEHOT
 from tlcore.data.values import decoded_text
 from tlcore.errors import TLError
 from tlcore.limits import Limits, shown_limit
 from tlcore.numbers import plural
 
-TEXT_ONEHOT = "text=onehot"  # the spec option that encodes text feature columns
+TEXT_ONEHOT = f"text={ONEHOT}"  # the spec option that encodes text feature columns
 CATEGORIES = "categories"  # the domain's meta key: {column: (value, ...)}
 
 Categories = Mapping[str, Sequence[str]]
