@@ -67,6 +67,10 @@ class KeptFolder(CacheFolder):
     suffix: str
     why: str
 
+    def file_name(self, key: str) -> str:
+        """The file of the entry ``key``: ``<key><suffix>``."""
+        return f"{key}{self.suffix}"
+
 
 BASELINES = KeptFolder(
     "baselines",
