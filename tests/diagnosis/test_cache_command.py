@@ -5,19 +5,23 @@ probes, near-copy searches) listed with what it holds, its entries of this code 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from tests.diagnosis.cache_entries import CAP, FORMER_CAP, ROOT, VALUE, names, used
 from tests.diagnosis.gaussian_pair import pair_workspace
+from tests.limits_env import default_limits
 from tlcore import cache_files
 from tlcore.adapt import copy_search
 from tlcore.cli import main
 from tlcore.cli.output import wrapped
 from tlcore.diagnosis_cache import DiagnosisCache
+from tlcore.limits import Limits, variables
 from tlcore.workspace import Workspace
 
 
@@ -203,3 +207,16 @@ def test_the_cache_command_starts_without_torch(workspace):
         check=True,
     )
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_no_cap_leaks_in_from_the_shell_by_either_name(monkeypatch):
+    """A developer with the cap's former variable exported (still read: tlcore.limits.FORMER_NAMES)
+    runs the tests at the defaults all the same: the root conftest clears both names."""
+    assert not [var for field in fields(Limits) for var in variables(field.name) if var in os.environ]
+    monkeypatch.setenv(FORMER_CAP, "1000")
+    monkeypatch.setenv(CAP, "2000")
+    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "1")
+    assert cache_files.cap_bytes() == 2000
+    default_limits(monkeypatch)
+    assert Limits.from_env() == Limits() and cache_files.cap_bytes() == 256 * 2**20
+    assert FORMER_CAP not in os.environ and CAP not in os.environ
