@@ -270,9 +270,11 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
             help=f"{run_cards.target_accuracy_label(record)}: scored on the target's held-out test split, "
             "as on Compare; Predict scores every labelled sample of the data it labels.",
         )
-    if shared := run_cards.shared_note(record):  # scored on source training samples: a warning
-        note, inflated = shared
-        if inflated:
+    if shared := run_cards.shared_note(
+        record
+    ):  # scored on, or adapted to, source training samples: a warning
+        note, swayed = shared
+        if swayed:
             st.warning(display.sentence(note), icon=":material/content_copy:")
         else:
             st.caption(display.sentence(note))

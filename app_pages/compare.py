@@ -243,7 +243,7 @@ if not chosen:
 
 with display.errors_shown():
     results = engine.results(tuple(chosen))
-    if inflated := compare.inflated_line(results, labels):  # scored on source training samples
+    if inflated := compare.inflated_line(results, labels):  # swayed by source training samples
         st.warning(display.esc(inflated), icon=":material/content_copy:")
     if unchecked := compare.unchecked_line(results, labels):  # older runs of one dataset: not checked
         st.warning(display.esc(unchecked), icon=":material/content_copy:")

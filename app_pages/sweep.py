@@ -273,7 +273,7 @@ find = find_column.text_input(
     on_change=state.first_sweep_page,
 )
 total = sweeps.count(find)
-pages = sweeps.pages(total)
+pages = sweeps.pages(find, live_now)
 page = 1
 if pages > 1:
     page = page_column.number_input(

@@ -84,8 +84,9 @@ def network_line(record: RunRecord) -> str | None:
 
 def shared_note(record: RunRecord) -> tuple[str, bool] | None:
     """What a done run's splits share with its source (:func:`tlcore.views.run_tables.shared_note`) and
-    whether its target accuracy reads too high for it (:func:`~tlcore.views.run_tables.inflated`); None
-    when they share none or its result does not record it."""
+    whether samples it trained on sway it (:func:`~tlcore.views.run_tables.swayed`: its target accuracy
+    reads too high, or of an unlabelled target its adaptation, gap or validators; as Compare warns);
+    None when they share none or its result does not record it."""
     return _finished(str(workspace().root), record.id, record.status == "done").shared
 
 
@@ -97,8 +98,8 @@ def one_class_warning(record: RunRecord) -> str | None:
 
 class FinishedRun(NamedTuple):
     """What a finished run's card shows: its curve rows, target accuracy label, whether its baseline was
-    reused, its network line, what its splits share with its source (with whether that inflates its
-    target accuracy) and its one-class warning."""
+    reused, its network line, what its splits share with its source (with whether that sways it:
+    :func:`~tlcore.views.run_tables.swayed`) and its one-class warning."""
 
     rows: list[dict[str, Any]]
     accuracy_label: str
@@ -125,6 +126,6 @@ def _finished(root: str, run_id: str, done: bool) -> FinishedRun:
         compare.target_accuracy_label(result),
         baseline_reused(events),
         run_tables.network_text(result),
-        shared and (shared, run_tables.inflated(result)),
+        shared and (shared, run_tables.swayed(result)),
         run_one_class_warning(runs.folder(run_id), result) if result else None,
     )

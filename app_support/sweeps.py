@@ -10,7 +10,6 @@ process (:func:`tlcore.runs.driver.launch`) that survives a reload.
 from __future__ import annotations
 
 import importlib.util
-import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -103,9 +102,10 @@ def count(find: str = "") -> int:
     return store().count(find)
 
 
-def pages(total: int) -> int:
-    """How many pages of :data:`PAGE_SIZE` sweeps ``total`` sweeps fill (at least one)."""
-    return max(1, math.ceil(total / PAGE_SIZE))
+def pages(find: str, live: list[str]) -> int:
+    """How many pages of :data:`PAGE_SIZE` the sweeps ``find`` keeps fill (at least one), a last page
+    of ``live`` ones alone left out (:meth:`~tlcore.runs.sweep_store.SweepStore.pages`)."""
+    return store().pages(PAGE_SIZE, find, live)
 
 
 def page_of(find: str, page: int) -> list[SweepRecord]:

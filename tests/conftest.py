@@ -2,11 +2,13 @@
 (:func:`tlcore.cli.output.wrapped`) stays on one line, whatever terminal pytest runs in (its width
 would otherwise leak into the output through :func:`shutil.get_terminal_size`). A test of the
 wrapping sets its own width. A launched run's start is :data:`tests.worker_start.WORKER_START` seconds
-in every test's process, and the estimate's probe of a network is measured once per session
-(:mod:`tests.probe_memo`)."""
+in every test's process, the estimate's probe of a network is measured once per session
+(:mod:`tests.probe_memo`), and every limit starts at its default whatever the shell exports
+(:mod:`tests.limits_env`: each limit's variable and its former name cleared)."""
 
 import pytest
 
+from tests.limits_env import default_limits
 from tests.worker_start import WORKER_START
 from tlcore.runs import estimate_start
 
@@ -16,6 +18,11 @@ UNWRAPPED = "100000"  # terminal columns: no sentence the CLI prints is this lon
 @pytest.fixture(autouse=True)
 def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", UNWRAPPED)
+
+
+@pytest.fixture(autouse=True)
+def _default_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    default_limits(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

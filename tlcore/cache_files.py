@@ -2,7 +2,8 @@
 folder bounded in size (``python -m tlcore cache`` reads and clears them without loading the engine).
 :data:`CACHE_FOLDERS` names every folder kept this way (``cache/diagnoses``, ``cache/estimates``,
 ``cache/near-copies``) and what it holds; :data:`KEPT_FOLDERS` the rest of ``cache/`` (trained
-baselines, upload summaries), which no prune or clear touches.
+baselines, upload summaries), which no prune touches, nor a clear unless asked by name (the baselines:
+``cache --clear --baselines``, :func:`clear_kept`).
 
 An entry is ``<key>.pkl``: one line ``tlcore-diagnosis <code version>`` and the pickled result. Its
 modification time is when it was last used (written or read). :func:`prune`, called after every
@@ -62,10 +63,14 @@ CACHE_FOLDERS = (DIAGNOSES, ESTIMATES, NEAR_COPIES)  # every folder of these ent
 @dataclass(frozen=True)
 class KeptFolder(CacheFolder):
     """A folder of ``cache/`` whose files are not these entries and that ``cache`` lists but never
-    prunes or clears (``why``): each file a ``<key><suffix>``."""
+    prunes, nor clears unless asked by name (``why``): each file a ``<key><suffix>``."""
 
     suffix: str
     why: str
+
+    def file_name(self, key: str) -> str:
+        """The file of the entry ``key``: ``<key><suffix>``."""
+        return f"{key}{self.suffix}"
 
 
 BASELINES = KeptFolder(
@@ -73,7 +78,7 @@ BASELINES = KeptFolder(
     "each run configuration's trained source-only baseline (a checkpoint), which its runs start from",
     ".pt",
     "kept: diagnose --features baseline:ID and the label-shift estimates read a run's baseline, and only "
-    "a run of its configuration trains it again; delete the folder by hand to free its space",
+    "a run of its configuration trains it again; --clear --baselines removes them (no run or sweep live)",
 )
 UPLOAD_SUMMARIES = KeptFolder(
     "uploads",
@@ -81,7 +86,7 @@ UPLOAD_SUMMARIES = KeptFolder(
     ".json",
     "kept: the only record of the spec each upload was read as (label=, missing=drop)",
 )
-KEPT_FOLDERS = (BASELINES, UPLOAD_SUMMARIES)  # the rest of cache/: listed, never pruned or cleared
+KEPT_FOLDERS = (BASELINES, UPLOAD_SUMMARIES)  # the rest of cache/: listed, never pruned nor cleared unasked
 
 
 @functools.cache
@@ -172,6 +177,18 @@ def entries(folder: Path, version: str) -> list[Entry]:
 def kept_files(folder: Path, suffix: str) -> list[Path]:
     """The ``*<suffix>`` files of ``folder`` (a :class:`KeptFolder`'s), sorted; none without it."""
     return sorted(folder.glob(f"*{suffix}")) if folder.is_dir() else []
+
+
+def clear_kept(folder: Path, suffix: str) -> tuple[int, int]:
+    """Remove the :func:`kept_files` of ``folder`` (a :class:`KeptFolder` cleared on request): how many
+    and their bytes (a file removed meanwhile by another process is not counted)."""
+    removed, size = 0, 0
+    for path in kept_files(folder, suffix):
+        with contextlib.suppress(OSError):  # removed meanwhile
+            size += path.stat().st_size
+            path.unlink()
+            removed += 1
+    return removed, size
 
 
 def cap_bytes() -> int:

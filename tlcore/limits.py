@@ -74,7 +74,7 @@ class Limits:
         for f in fields(cls):
             if names and f.name not in names:
                 continue
-            var = next((v for v in _variables(f.name) if v in os.environ), None)
+            var = next((v for v in variables(f.name) if v in os.environ), None)
             if var is None:
                 continue
             raw = os.environ[var]
@@ -94,7 +94,7 @@ def env_var(field: str) -> str:
     return f"TLSTUDIO_{field.upper()}"
 
 
-def _variables(field: str) -> tuple[str, ...]:
+def variables(field: str) -> tuple[str, ...]:
     """The variables that may set the limit ``field``, the first set wins: :func:`env_var`, then its
     former name (:data:`FORMER_NAMES`), so a setting made before the rename still holds."""
     return (env_var(field), *([FORMER_NAMES[field]] if field in FORMER_NAMES else []))

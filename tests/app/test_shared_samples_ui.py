@@ -166,6 +166,34 @@ def test_a_runs_card_and_compare_flag_a_run_scored_on_source_training_samples(
     ]
 
 
+def test_the_card_and_compare_warn_of_an_unlabelled_targets_run_that_adapted_to_source_samples(
+    app: OpenApp, workspace: Path, trained_run: Callable[[AdaptConfig], str]
+) -> None:
+    """QA: a run of an unlabelled target whose shared samples lie in the training split it adapted to
+    alone was said on its card (a caption) and ``runs show``, not on Compare (it read the test split
+    alone): both warn now, by one rule (:func:`tlcore.views.run_tables.swayed`)."""
+    run_id = trained_run(AdaptConfig(*SHARED, methods=("source_only",), epochs=1, steps_per_epoch=2, seed=5))
+    path = RunStore(Workspace.resolve(workspace)).folder(run_id) / RESULT_FILE
+    result = json.loads(path.read_text())
+    unlabelled = {"target_labelled": False, "shared_train": 30, "n_train": 160, "shared_test": 0}
+    path.write_text(json.dumps(result | {"shared_samples": result["shared_samples"] | unlabelled}))
+    at = app("adapt", *SHARED)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(w.value) for w in at.warning if "it adapted to" in w.value] == [
+        "30 of the 160 target samples it adapted to and 0 of the 40 it measured its gap and validators on "
+        "are source training samples, so it adapts to source samples it trained on (target unlabelled) (all "
+        "200 of its target's samples are source samples)."
+    ]
+    at = app("compare", *SHARED)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(w.value) for w in at.warning if "swayed" in w.value] == [
+        f"Adaptation is swayed for source_only · {run_id[-6:]} (run {run_id}: 30 of the 160 target samples "
+        "it adapted to and 0 of the 40 it measured its gap and validators on are source training samples): "
+        "its target training split holds samples its model trained on (the target is unlabelled); to "
+        "measure transfer, take the target from other data."
+    ]
+
+
 def test_compare_says_an_older_run_of_one_dataset_was_not_checked_for_shared_samples(
     app: OpenApp, workspace: Path, trained_run: Callable[[AdaptConfig], str]
 ) -> None:

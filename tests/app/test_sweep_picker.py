@@ -116,3 +116,21 @@ def test_live_sweeps_lead_the_picker_and_outlast_a_filter_that_matches_nothing(
     next(b for b in at.button if b.label == "Show every sweep").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert finder(at).value == "" and picker(at).value == ids[1] and len(picker(at).options) == 3
+
+
+def test_a_last_page_holding_only_the_live_sweep_is_not_offered(app: OpenApp, workspace: Path) -> None:
+    """51 sweeps, the oldest live: it is at the top of page 1 already, so there is no page 2 to show it
+    again (pages counted it: :meth:`SweepStore.pages`, as ``sweeps list``'s tail)."""
+    store = SweepStore(Workspace.resolve(workspace))
+    ids = many_sweeps(store, 51, SMALL_SOURCE, SMALL_TARGET)
+    for sweep_id in ids[1:]:
+        assert store.end(sweep_id, "cancelled", "cancelled on request")
+    store.claim(ids[0], os.getpid())  # the oldest runs (this live process drives it)
+    at = app("sweep")
+    assert not at.exception, [e.message for e in at.exception]
+    assert not [w.label for w in at.number_input if w.label.startswith("Page")]
+    assert picker(at).options[0] == label(store.get(ids[0])) and len(picker(at).options) == 51
+    assert (
+        listed(at)
+        == "51 sweeps, newest first: 1 to 50 listed below, the live one at the top (not among them)."
+    )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from tlcore.data.builtin import load_builtin
 from tlcore.data.domain import Domain
-from tlcore.limits import Limits
 from tlcore.workspace import Workspace
 
 
@@ -21,12 +19,10 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data_root: Path) -> None:
-    """Nothing is written outside tmp paths; no limit overrides leak in from the environment."""
+    """Nothing is written outside tmp paths (no limit override leaks in: tests/conftest.py)."""
     monkeypatch.setenv("TLSTUDIO_WORKSPACE", str(tmp_path / "default-workspace"))
     monkeypatch.setenv("TLSTUDIO_DATA", str(data_root))
     monkeypatch.delenv("TLSTUDIO_FASHION_DIR", raising=False)
-    for field in fields(Limits):
-        monkeypatch.delenv(f"TLSTUDIO_{field.name.upper()}", raising=False)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tlcore.adapt.pair import pair_shared, split_pair
 from tlcore.data.domain import Domain
 from tlcore.data.overlap import RunSplits, copied_samples
 from tlcore.views.compare import inflated_line
-from tlcore.views.run_tables import shared_note
+from tlcore.views.run_tables import inflated, shared_note, swayed
 
 SOURCE, TARGET = "/data/sensors.csv", "/data/sensors_new.csv"
 KEYS = ["a", "b", "c", "d"], ["x", "b", "d", "c", "y"]
@@ -95,10 +95,44 @@ def test_compares_line_of_an_unlabelled_targets_runs_names_no_accuracy() -> None
     assert found is not None
     result = {"target_accuracy": None, "shared_samples": found.to_dict()}
     assert inflated_line({"dann · a": result}) == (
+        "Adaptation, gap and validators are swayed for dann · a (1 of the 2 target samples it adapted to "
+        "and 1 of the 3 it measured its gap and validators on are copies of source training samples): its "
+        "target splits hold samples its model trained on (the target is unlabelled); to measure transfer, "
+        "remove the copies from the target (sample ids t1, t2, t3; python -m tlcore data drop-copies drops "
+        "them)."
+    )
+    before = {k: v for k, v in found.to_dict().items() if k not in ("shared_train", "n_train")}
+    assert inflated_line({"dann · a": {"target_accuracy": None, "shared_samples": before}}) == (
         "Gap and validators are swayed for dann · a (1 of its 3 target test samples is a copy of a source "
         "training sample): its target test split holds samples its model trained on (the target "
         "is unlabelled); to measure transfer, remove the copies from the target (sample ids t1, t2, t3; "
         "python -m tlcore data drop-copies drops them)."
-    )
+    )  # stored before runs counted what they adapt to
     labelled = {"target_accuracy": 0.8, "shared_samples": found.to_dict() | {"target_labelled": True}}
     assert (inflated_line({"dann · a": labelled}) or "").startswith("Target accuracy reads too high for")
+
+
+def test_compare_warns_of_an_unlabelled_targets_run_that_adapted_to_copies_only() -> None:
+    """QA: a run whose copies lie in the target training split alone (what it adapts to) was warned of
+    on ``runs show`` and the Adapt card, not on Compare (it read the test split alone): now each says it,
+    by the one rule (:func:`tlcore.views.run_tables.swayed`)."""
+    adapted_only = RunSplits(["a", "b", "c"], ["d"], ["d", "y"], 5, 0.25, ["x", "b", "c"])
+    found = copied_samples(
+        SOURCE, TARGET, KEYS, adapted_only, images=False, target_ids=IDS, target_labelled=False
+    )
+    assert found is not None and (found.shared_train, found.shared_test) == (2, 0)
+    result = {"target_accuracy": None, "shared_samples": found.to_dict()}
+    assert swayed(result) and not inflated(result)
+    assert (shared_note(result) or "").startswith("2 of the 3 target samples it adapted to and 0 of the 2")
+    assert inflated_line({"dann · a": result}, {"a1b2c3": "dann · a"}) == (
+        "Adaptation is swayed for dann · a (run a1b2c3: 2 of the 3 target samples it adapted to and 0 of the "
+        "2 it measured its gap and validators on are copies of source training samples): its target "
+        "training split holds samples its model trained on (the target is unlabelled); to measure "
+        "transfer, remove the copies from the target (sample ids t1, t2, t3; python -m tlcore data "
+        "drop-copies drops them)."
+    )
+    two = inflated_line({"dann · a": result, "im · b": result}) or ""
+    assert two.startswith("Adaptation is swayed for dann · a (2 of the 3 target samples it adapted to")
+    assert "; im · b (2 of the 3" in two and ": their target training splits hold samples their models" in two
+    labelled = {"target_accuracy": 0.8, "shared_samples": found.to_dict() | {"target_labelled": True}}
+    assert not swayed(labelled) and inflated_line({"dann · a": labelled}) is None  # scored on none of them

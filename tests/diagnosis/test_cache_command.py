@@ -5,19 +5,26 @@ probes, near-copy searches) listed with what it holds, its entries of this code 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from tests.diagnosis.cache_entries import CAP, FORMER_CAP, ROOT, VALUE, names, used
 from tests.diagnosis.gaussian_pair import pair_workspace
+from tests.limits_env import default_limits
+from tests.sweeps.stored_sweeps import many_sweeps
 from tlcore import cache_files
 from tlcore.adapt import copy_search
+from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.cli.output import wrapped
 from tlcore.diagnosis_cache import DiagnosisCache
+from tlcore.limits import Limits, variables
+from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 
@@ -58,7 +65,7 @@ def test_the_cache_command_reports_prunes_and_clears(workspace, capsys, monkeypa
         *_empty(
             workspace, "near-copies", "each pair's near-copy search: which target samples copy source ones"
         ),
-        "and beside them, never pruned or cleared:",  # the pair's upload summaries: the test below
+        "and beside them, kept by --prune and --clear:",  # the pair's upload summaries: the test below
     ]
     cache = DiagnosisCache.of_workspace(workspace)
     for key in "ab":
@@ -160,7 +167,7 @@ def test_trained_baselines_and_upload_summaries_are_listed_and_kept(tmp_path, ca
     for argv in ([], ["--prune"], ["--clear"]):
         code, out, _ = _cache(workspace, capsys, *argv)
         lines = out.splitlines()
-        at = lines.index("and beside them, never pruned or cleared:")
+        at = lines.index("and beside them, kept by --prune and --clear:")
         assert code == 0 and lines[at + 1 :] == [
             *_kept(workspace, "baselines", "2 entries (4.88 KiB)"),
             *_kept(workspace, "uploads", "1 entry (300 bytes)"),
@@ -175,6 +182,57 @@ def test_trained_baselines_and_upload_summaries_are_listed_and_kept(tmp_path, ca
         "kept": "kept: the only record of the spec each upload was read as (label=, missing=drop)",
         "files": {"entries": 1, "bytes": 300},
     }
+
+
+def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs(tmp_path, capsys):
+    """``--clear --baselines``: the trained baselines go too, said as source-only models and bytes that
+    the next run retrains; refused, clearing nothing, while a run or a sweep is live."""
+    workspace = Workspace.resolve(tmp_path / "fresh")
+    baselines = workspace.root / "cache" / "baselines"
+    baselines.mkdir(parents=True)
+    for name, size in {"a.pt": 3000, "b.pt": 2000, "notes.txt": 10}.items():
+        (baselines / name).write_bytes(bytes(size))
+    diagnoses = workspace.root / "cache" / "diagnoses"
+    cache_files.write_entry(diagnoses / "d.pkl", cache_files.code_version(), bytes(100))
+    sweeps = SweepStore(workspace)
+    run_id = sweeps.runs.create(AdaptConfig(source="mnist5k", target="digits"))  # queued: live
+    code, out, err = _cache(workspace, capsys, "--clear", "--baselines")
+    assert code == 2 and out == ""
+    assert err == (
+        f"error: cannot clear the baselines while a run or sweep is live (run {run_id}): a live run "
+        "reads its source-only baseline from cache/baselines and stores the one it trains; clear them once "
+        "it ends (or cancel: runs cancel ID, sweeps cancel ID)\n"
+    )
+    assert names(baselines) == ["a", "b", "notes"] and names(diagnoses) == ["d"]  # nothing cleared
+    (sweep_id,) = many_sweeps(sweeps, 1)
+    sweeps.claim(sweep_id, os.getpid())  # driven by this live process
+    err = _cache(workspace, capsys, "--clear", "--baselines")[2]
+    assert (
+        f"while 2 runs or sweeps are live (run {run_id}, sweep {sweep_id}):" in err and "once they end" in err
+    )
+    assert sweeps.runs.end(run_id, "cancelled", "cancelled on request")
+    assert sweeps.end(sweep_id, "cancelled", "cancelled on request")
+    code, out, _ = _cache(workspace, capsys, "--clear", "--baselines")
+    lines = out.splitlines()
+    at = lines.index(f"baselines {baselines}")
+    assert code == 0 and lines[at + 2 : at + 4] == [
+        "  removed 2 source-only models (4.88 KiB): the next adapt run of each configuration trains its "
+        "baseline again",
+        "  0 entries (0 bytes)",
+    ]
+    assert names(baselines) == ["notes"] and names(diagnoses) == []  # a file of no baseline's name stays
+    payload = json.loads(_cache(workspace, capsys, "--clear", "--baselines", "--json")[1])
+    assert (
+        payload["baselines"]["removed"] == {"entries": 0, "bytes": 0} and "removed" not in payload["uploads"]
+    )
+    for argv in (["--baselines"], ["--prune", "--baselines"]):
+        code, out, err = _cache(workspace, capsys, *argv)
+        assert (
+            code == 2
+            and out == ""
+            and err == ("error: --baselines goes with --clear: python -m tlcore cache --clear --baselines\n")
+        )
+    assert "removed" not in json.loads(_cache(workspace, capsys, "--clear", "--json")[1])["baselines"]
 
 
 def test_the_caps_former_variable_still_caps_the_new_one_wins(workspace, capsys, monkeypatch):
@@ -203,3 +261,16 @@ def test_the_cache_command_starts_without_torch(workspace):
         check=True,
     )
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_no_cap_leaks_in_from_the_shell_by_either_name(monkeypatch):
+    """A developer with the cap's former variable exported (still read: tlcore.limits.FORMER_NAMES)
+    runs the tests at the defaults all the same: the root conftest clears both names."""
+    assert not [var for field in fields(Limits) for var in variables(field.name) if var in os.environ]
+    monkeypatch.setenv(FORMER_CAP, "1000")
+    monkeypatch.setenv(CAP, "2000")
+    monkeypatch.setenv("TLSTUDIO_MAX_RUNNING", "1")
+    assert cache_files.cap_bytes() == 2000
+    default_limits(monkeypatch)
+    assert Limits.from_env() == Limits() and cache_files.cap_bytes() == 256 * 2**20
+    assert FORMER_CAP not in os.environ and CAP not in os.environ

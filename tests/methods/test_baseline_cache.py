@@ -10,8 +10,9 @@ import torch
 from tlcore.adapt import cache as cache_module
 from tlcore.adapt.cache import CACHE_VERSION, METHOD_ONLY_FIELDS, BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.cache_files import BASELINES, kept_files
 from tlcore.errors import TLError
-from tlcore.models import build_model
+from tlcore.models import build_model, save_checkpoint
 
 BASE = AdaptConfig(source="mnist5k", target="digits", model="resnet18")  # a model that takes image_size
 ALTERED = {  # one changed value per AdaptConfig field: a new field must be added here (and classified)
@@ -102,3 +103,27 @@ def test_adopt_takes_another_caches_checkpoint_unless_it_has_one(tmp_path):
         with pytest.raises(TLError, match="not a baseline checkpoint name"):
             driver.adopt(name, b"")
     assert driver.checkpoints() == {f"{key}.pt", f"{other}.pt"}
+
+
+def test_checkpoints_are_named_by_the_cache_files_list_and_old_ones_still_read(tmp_path, monkeypatch):
+    """The cache names its checkpoints as :data:`tlcore.cache_files.BASELINES` does (what ``cache``
+    lists and clears), one implementation: a checkpoint an earlier tlstudio wrote (``<key>.pt``) is
+    read back as it was, and a changed suffix is what every method of the cache uses."""
+    key, folder = baseline_key(BASE, "cpu"), tmp_path / "baselines"
+    folder.mkdir()
+    meta = {"history": [{"epoch": 1.0, "loss": 0.5}], "status": "done", "reason": ""}
+    save_checkpoint(folder / f"{key}.pt", _entry(3).model, meta)  # as the cache wrote it before
+    cache = BaselineCache(folder)
+    assert cache.stored(key) and cache.checkpoints() == {f"{key}.pt"} == {BASELINES.file_name(key)}
+    assert {p.name for p in kept_files(folder, BASELINES.suffix)} == cache.checkpoints()
+    assert torch.equal(cache.get(key).model.head.weight, _entry(3).model.head.weight)
+    assert cache.get(key).history == meta["history"] and cache.stored_evaluation(key) is None
+    monkeypatch.setattr(cache_module, "BASELINES", replace(BASELINES, suffix=".ckpt"))
+    other = BaselineCache(tmp_path / "other")
+    other.put(key, _entry(0))
+    assert [p.name for p in other.folder.iterdir()] == [f"{key}.ckpt"] and other.stored(key)
+    assert other.checkpoints() == {f"{key}.ckpt"} and BaselineCache(other.folder).get(key) is not None
+    other.adopt(f"{'0' * 64}.ckpt", (other.folder / f"{key}.ckpt").read_bytes())
+    with pytest.raises(TLError, match="not a baseline checkpoint name"):
+        other.adopt(f"{'1' * 64}.pt", b"")
+    assert other.checkpoints() == {f"{key}.ckpt", f"{'0' * 64}.ckpt"}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import torch
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.limits import Limits
 from tlcore.models import build_model
 from tlcore.predict import TrainedModel
 from tlcore.runs.jobs import run_inline
@@ -20,11 +18,9 @@ DIGITS = tuple(str(d) for d in range(10))
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Nothing is written outside tmp paths; no limit overrides leak in from the environment."""
+    """Nothing is written outside tmp paths (no limit override leaks in: tests/conftest.py)."""
     monkeypatch.setenv("TLSTUDIO_WORKSPACE", str(tmp_path / "default-workspace"))
     monkeypatch.setenv("TLSTUDIO_DATA", str(tmp_path / "datasets"))
-    for field in fields(Limits):
-        monkeypatch.delenv(f"TLSTUDIO_{field.name.upper()}", raising=False)
 
 
 @pytest.fixture

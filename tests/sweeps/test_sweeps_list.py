@@ -57,7 +57,17 @@ def test_sweeps_list_puts_the_live_sweeps_first_as_the_sweep_page_does(
         [ids[3], "cancelled"],
         [ids[2], "cancelled"],
     ]
-    assert lines[5:] == ["… 2 more, older: --offset 2 for the next page"]
+    assert lines[5:] == ["… 1 more, older: --offset 2 for the next page"]  # ids[1]: ids[0] is at the top
+    code, out, _ = cli(workspace, "sweeps", "list", "--limit", "3", capsys=capsys)
+    assert out.splitlines()[2].split()[0] == ids[0] and len(out.splitlines()) == 6  # no "… 1 more": it is
+    assert [store.pages(size, "", [ids[0]]) for size in (1, 2, 3, 4)] == [
+        3,
+        2,
+        1,
+        1,
+    ]  # the last: ids[0] alone
+    assert store.pages(3, "", []) == 2 and store.pages(1, "dann", [ids[0]]) == 2  # ids[0] is not of dann
+    assert store.count_past("", 2, [ids[0]]) == 1 and store.count_past("", 2, []) == 2
     code, out, _ = cli(workspace, "sweeps", "list", "--offset", "2", "--json", capsys=capsys)
     assert [sweep["id"] for sweep in json.loads(out)] == [ids[0], ids[1]]  # listed once, at the top
     code, out, _ = cli(workspace, "sweeps", "list", "--offset", "2", capsys=capsys)

@@ -10,8 +10,9 @@ what a baseline is). The key is a SHA-256 of those values as JSON. A field added
 cached before it keep their keys.
 
 :class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses the
-workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` written with
-:func:`tlcore.workspace.atomic_write` and :func:`tlcore.models.save_checkpoint`; read back with
+workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` (their names
+:data:`tlcore.cache_files.BASELINES`') written with :func:`tlcore.workspace.atomic_write` and
+:func:`tlcore.models.save_checkpoint`; read back with
 ``weights_only=True``. Only baselines that trained to the end (status ``done`` or ``stopped_early``)
 are stored. A checkpoint file made by another cache (a Ray node's) joins with :meth:`adopt`.
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.config import ADDED_FIELDS, METHOD_ONLY_FIELDS, AdaptConfig
-from tlcore.cache_files import BASELINES
+from tlcore.cache_files import BASELINES, kept_files
 from tlcore.errors import TLError
 from tlcore.models import Classifier, checkpoint_config, load_checkpoint, save_checkpoint
 from tlcore.workspace import atomic_write
@@ -83,7 +84,7 @@ class BaselineCache:
     def get(self, key: str) -> CachedBaseline | None:
         """A copy of the cached baseline (free to modify), or None."""
         entry = self._memory.get(key)
-        path = None if self.folder is None else self.folder / f"{key}.pt"
+        path = self._path(key)
         if entry is None and path is not None and path.is_file():
             try:
                 model, meta = load_checkpoint(path)
@@ -111,12 +112,14 @@ class BaselineCache:
             "reason": entry.reason,
             "before": entry.before,
         }
-        atomic_write(self.folder / f"{key}.pt", lambda temp: save_checkpoint(temp, entry.model, meta))
+        atomic_write(
+            self.folder / BASELINES.file_name(key), lambda temp: save_checkpoint(temp, entry.model, meta)
+        )
 
     def stored_evaluation(self, key: str) -> dict[str, Any] | None:
         """The ``before`` (evaluation) of the baseline ``key`` on disk, read without building its model;
         None when there is none (or it is unreadable)."""
-        path = None if self.folder is None else self.folder / f"{key}.pt"
+        path = self._path(key)
         if path is None or not path.is_file():
             return None
         try:
@@ -126,16 +129,23 @@ class BaselineCache:
 
     def checkpoints(self) -> set[str]:
         """The file names of the baselines on disk (``<key>.pt``)."""
-        if self.folder is None or not self.folder.is_dir():
-            return set()
-        return {path.name for path in self.folder.glob("*.pt")}
+        return set() if self.folder is None else {p.name for p in kept_files(self.folder, BASELINES.suffix)}
+
+    def stored(self, key: str) -> bool:
+        """Whether the baseline ``key`` is on disk (no model built)."""
+        path = self._path(key)
+        return path is not None and path.is_file()
+
+    def _path(self, key: str) -> Path | None:
+        """The checkpoint file of ``key`` (:meth:`.KeptFolder.file_name`); None without a folder."""
+        return None if self.folder is None else self.folder / BASELINES.file_name(key)
 
     def adopt(self, name: str, data: bytes) -> None:
         """Store the checkpoint file ``name`` (``<key>.pt``) that another cache wrote, unless this
         cache has one of that name; a :class:`TLError` for a name that is not a key's."""
         if self.folder is None:
             return
-        if not re.fullmatch(r"[0-9a-f]{64}\.pt", name):
+        if not re.fullmatch(r"[0-9a-f]{64}" + re.escape(BASELINES.suffix), name):
             raise TLError(f"not a baseline checkpoint name: {name!r}")
         if not (self.folder / name).is_file():
             self.folder.mkdir(parents=True, exist_ok=True)

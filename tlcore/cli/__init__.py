@@ -96,7 +96,7 @@ COMMANDS = (
     Command(
         "cache",
         "the workspace's caches (diagnoses, run-time probes, near-copy searches): their entries and size; "
-        "--prune or --clear them",
+        "--prune or --clear them (--clear --baselines: the trained baselines too)",
         "tlcore.cli.cache:register",
     ),
     Command(

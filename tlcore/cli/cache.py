@@ -1,7 +1,8 @@
 """``python -m tlcore cache``: the entries and size of each of the workspace's cache folders
 (:data:`tlcore.cache_files.CACHE_FOLDERS`: diagnoses, run-time estimates' probes, near-copy searches);
 prune or clear them all. The rest of ``cache/`` (:data:`~tlcore.cache_files.KEPT_FOLDERS`: trained
-baselines, upload summaries) is listed with why neither touches it.
+baselines, upload summaries) is listed with why neither touches it; ``--clear --baselines`` removes the
+baselines too (:func:`tlcore.runs.baselines_clear.clear_baselines`: refused while a run or sweep is live).
 
 ``--prune`` removes what the next write to each folder would (entries of other code unused for a
 week, the least recently used beyond the cap), ``--clear`` every entry. ``--json`` keeps the
@@ -16,6 +17,7 @@ import contextlib
 from typing import Any
 
 from tlcore.cache_files import (
+    BASELINES,
     CACHE_FOLDERS,
     DIAGNOSES,
     KEPT_FOLDERS,
@@ -32,7 +34,10 @@ from tlcore.cache_files import (
     prune,
 )
 from tlcore.cli.output import print_json, wrapped
+from tlcore.errors import TLError
 from tlcore.limits import env_var, format_bytes
+from tlcore.numbers import plural
+from tlcore.runs.baselines_clear import clear_baselines
 from tlcore.workspace import Workspace
 
 CAP_VAR = env_var("max_cache_bytes")
@@ -50,8 +55,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     what.add_argument(
         "--clear",
         action="store_true",
-        help="remove every entry of every cache folder (always safe: recomputed); trained baselines and "
-        "upload summaries stay",
+        help="remove every entry of every cache folder (always safe: recomputed); trained baselines (unless "
+        "--baselines) and upload summaries stay",
+    )
+    parser.add_argument(
+        "--baselines",
+        action="store_true",
+        help="with --clear: remove the trained source-only baselines too (cache/baselines): the next adapt "
+        "run of each configuration trains its baseline again, and diagnose --features baseline:ID and the "
+        "label-shift estimates of earlier runs find none; refused while a run or sweep is live",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=cache_command)
@@ -96,23 +108,37 @@ def _folder(
     return found, lines
 
 
-def _kept(workspace: Workspace, kept: KeptFolder) -> tuple[dict[str, Any], list[str]]:
-    """One folder ``cache`` never prunes or clears: its files, and the lines that say why."""
+def _kept(
+    workspace: Workspace, kept: KeptFolder, removed: tuple[int, int] | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """One folder ``cache`` never prunes, nor clears unasked: its files (and the baselines ``removed``:
+    how many, their bytes), and the lines that say why."""
     folder = workspace.inside(*kept.parts)
     sizes = []
     for path in kept_files(folder, kept.suffix):
         with contextlib.suppress(OSError):  # removed meanwhile
             sizes.append(path.stat().st_size)
     counted = {"entries": len(sizes), "bytes": sum(sizes)}
-    found = {"folder": str(folder), "holds": kept.holds, "kept": kept.why, "files": counted}
-    lines = [f"{kept.name} {folder}", f"  {kept.holds}", f"  {_said(counted)}"]
-    return found, lines + wrapped(kept.why, "  ")
+    found: dict[str, Any] = {"folder": str(folder), "holds": kept.holds, "kept": kept.why, "files": counted}
+    lines = [f"{kept.name} {folder}", f"  {kept.holds}"]
+    if removed is not None:
+        found["removed"] = {"entries": removed[0], "bytes": removed[1]}
+        models = plural(removed[0], "source-only model")
+        lines += wrapped(
+            f"removed {models} ({format_bytes(removed[1])}): the next adapt run of each configuration "
+            "trains its baseline again",
+            "  ",
+        )
+    return found, [*lines, f"  {_said(counted)}", *wrapped(kept.why, "  ")]
 
 
 def cache_command(args: argparse.Namespace) -> int:
     workspace, cap = Workspace.resolve(args.workspace), cap_bytes()
+    if args.baselines and not args.clear:
+        raise TLError("--baselines goes with --clear: python -m tlcore cache --clear --baselines")
+    removed = clear_baselines(workspace) if args.baselines else None  # first: a refusal clears nothing
     found = {cache.name: _folder(args, workspace, cache, cap) for cache in CACHE_FOLDERS}
-    kept = {folder.name: _kept(workspace, folder) for folder in KEPT_FOLDERS}
+    kept = {f.name: _kept(workspace, f, removed if f is BASELINES else None) for f in KEPT_FOLDERS}
     if args.json:  # the diagnosis cache's keys at the top, as before the other folders were listed
         others = {name: payload for name, (payload, _) in (found | kept).items() if name != DIAGNOSES.name}
         print_json({**found[DIAGNOSES.name][0], "cap_bytes": cap, **others})
@@ -120,7 +146,7 @@ def cache_command(args: argparse.Namespace) -> int:
     lines = [f"workspace caches, each at most {format_bytes(cap)} (${CAP_VAR}), always safe to clear"]
     lines += [line for _, said in found.values() for line in said]
     lines += [
-        "and beside them, never pruned or cleared:",
+        "and beside them, kept by --prune and --clear:",
         *(line for _, said in kept.values() for line in said),
     ]
     print("\n".join(lines))

@@ -133,7 +133,7 @@ def list_sweeps(args: argparse.Namespace) -> int:
         progress = record.error if record.status in ("failed", "interrupted") else record.message
         kind = record.executor.kind
         print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
-    if (more := total - args.offset - len(records)) > 0:
+    if more := store.count_past(args.find, args.offset + len(records), live):  # the live ones: at the top
         print(f"… {more} more, older: --offset {args.offset + len(records)} for the next page")
     return 0
 

@@ -76,7 +76,7 @@ def _upload_row(upload: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
 
 
 def _summary_path(workspace: Workspace, name: str) -> Path:
-    return workspace.inside(*UPLOAD_SUMMARIES.parts, f"{name}{UPLOAD_SUMMARIES.suffix}")
+    return workspace.inside(*UPLOAD_SUMMARIES.parts, UPLOAD_SUMMARIES.file_name(name))
 
 
 def write_upload_summary(workspace: Workspace, name: str, summary: dict[str, Any]) -> None:

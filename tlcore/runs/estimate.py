@@ -213,7 +213,7 @@ def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> tuple[bool, boo
     made with the settings a run of ``cfg`` evaluates with (no model built)."""
     key = baseline_key(cfg, pick_device(cfg.device).type)
     cache = BaselineCache.of_workspace(workspace)
-    if f"{key}.pt" not in cache.checkpoints():
+    if not cache.stored(key):
         return False, False
     before = cache.stored_evaluation(key)
     return True, ModelEvaluation.from_cache(before, evaluation_settings(cfg.seed)) is not None

@@ -262,6 +262,13 @@ class RunStore:
         reasons = {record.id: stale_reason(record, now) for record in records}
         return [i for i, reason in reasons.items() if reason and self.end(i, "interrupted", reason)]
 
+    def live(self) -> builtins.list[RunRecord]:
+        """The queued and running runs whose worker may still work on them, newest first: the ones whose
+        worker is gone are closed (:meth:`mark_stale`) and left out."""
+        records = self._select("WHERE status IN ('queued', 'running') ORDER BY created DESC, id DESC")
+        closed = self.mark_stale(records)
+        return [record for record in records if record.id not in closed]
+
     def close_if_stale(self, record: RunRecord) -> RunRecord:
         """``record`` as read, or, when its worker is gone, the record after closing it (a write)."""
         return self.get(record.id) if self.mark_stale([record]) else record

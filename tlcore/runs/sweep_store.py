@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import math
 import re
 import sqlite3
 import time
@@ -171,6 +172,24 @@ class SweepStore:
         where, params = find_filter(find)
         with self.runs.connect() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM sweeps {where}", params).fetchone()[0]
+
+    def count_past(self, find: str, offset: int, but: Sequence[str] = ()) -> int:
+        """How many sweeps ``find`` keeps past the ``offset`` newest, those of ``but`` left out (the live
+        ones a listing shows at its top, :meth:`live_first`: not counted again where they come later)."""
+        where, params = find_filter(find)
+        page = f"SELECT id FROM sweeps {where} ORDER BY created DESC, id DESC LIMIT -1 OFFSET ?"
+        left_out = f" WHERE id NOT IN ({', '.join('?' * len(but))})" if but else ""
+        with self.runs.connect() as conn:
+            query = f"SELECT COUNT(*) FROM ({page}){left_out}"
+            return conn.execute(query, [*params, offset, *but]).fetchone()[0]
+
+    def pages(self, size: int, find: str, live: Sequence[str]) -> int:
+        """How many pages of ``size`` a listing of the sweeps ``find`` keeps needs (at least one): a last
+        page of ``live`` ones alone is left out, the listing shows them at its top already."""
+        pages = max(1, math.ceil(self.count(find) / size))
+        while pages > 1 and not self.count_past(find, (pages - 1) * size, live):
+            pages -= 1
+        return pages
 
     def active(self) -> builtins.list[SweepRecord]:
         """The queued and running sweeps, newest first (a driverless one included: :meth:`mark_stale`)."""

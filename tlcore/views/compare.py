@@ -34,11 +34,12 @@ from tlcore.views.run_tables import (
     class_accuracies,
     confusion_table,
     counted_accuracies,
-    inflated,
     n_target_test,
     paired_change,
+    swayed,
     target_labelled,
     training_length,
+    used_counts,
 )
 
 T = TypeVar("T")
@@ -144,21 +145,23 @@ def _training(shared: dict[str, Any]) -> str:
 
 
 def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
-    """One warning naming the runs that scored their target accuracy on source training samples, or
-    copies of them (:func:`~tlcore.views.run_tables.inflated`), by id (``labels``: run id → label, as
-    :func:`comparison_report` takes them), and the fix each one's finding stored
-    (:func:`~tlcore.data.overlap.stored_fix`): ``Target accuracy reads too high for dann · 84f06e (run
-    ID: 35 of its 40 target test samples are source training samples): ...; to score transfer, use
-    source ... and target ...``; the first :data:`INFLATED_NAMED` runs named, the rest counted. None
-    when no run's result records any (a result stored before runs kept it says nothing)."""
-    found = {label: result["shared_samples"] for label, result in results.items() if inflated(result)}
+    """One warning naming the runs that samples they trained on (source training samples, or copies of
+    them) sway (:func:`~tlcore.views.run_tables.swayed`, as the Adapt card warns: they scored their
+    target accuracy on them, or, of an unlabelled target, adapted to them or measured their gap and
+    validators on them), by id (``labels``: run id → label, as :func:`comparison_report` takes them),
+    and the fix each one's finding stored (:func:`~tlcore.data.overlap.stored_fix`): ``Target accuracy
+    reads too high for dann · 84f06e (run ID: 35 of its 40 target test samples are source training
+    samples): ...; to score transfer, use source ... and target ...``; the first :data:`INFLATED_NAMED`
+    runs named, the rest counted. None when no run's result records any (a result stored before runs
+    kept it says nothing)."""
+    found = {label: result["shared_samples"] for label, result in results.items() if swayed(result)}
     if not found:
         return None
     named, ids, more = _named_runs(found, labels)
+    labelled = any(target_labelled(results[label]) for label in found)
     counts = "; ".join(
-        f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{shared['shared_test']} of its "
-        f"{shared['n_test']} target test samples {_training(shared)})"
-        for label, shared in named.items()
+        f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{_counts(results[label])})"
+        for label in named
     )
     fixes: dict[str, list[str]] = {}
     for label, shared in named.items():
@@ -171,17 +174,40 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     if any(stored_fix(shared) not in fixes for shared in found.values()):
         fix += " (python -m tlcore runs show ID names the others' fixes)"
     one = len(found) == 1
-    held = "its target test split holds" if one else "their target test splits hold"
     trained = "its model" if one else "their models"
-    if any(target_labelled(result) for result in results.values() if inflated(result)):
+    if labelled:
+        held = "its target test split holds" if one else "their target test splits hold"
         return (
             f"Target accuracy reads too high for {counts}{more}: {held} samples {trained} trained on; "
             f"to score transfer, {fix}."
         )
-    return (  # an unlabelled target: no accuracy to score, but its gap and validators are measured on them
-        f"Gap and validators are swayed for {counts}{more}: {held} samples {trained} trained on (the "
-        f"target is unlabelled); to measure transfer, {fix}."
+    # an unlabelled target: no accuracy to score, but a run adapts to its training split and measures its
+    # gap and validators on its test split
+    adapted = any(shared.get("shared_train") for shared in found.values())
+    measured = any(shared["shared_test"] for shared in found.values())
+    if adapted and measured:
+        what, held = (
+            "Adaptation, gap and validators are",
+            "its target splits hold" if one else "their target splits hold",
+        )
+    else:
+        what = "Adaptation is" if adapted else "Gap and validators are"
+        split = "training" if adapted else "test"
+        held = f"its target {split} split holds" if one else f"their target {split} splits hold"
+    return (
+        f"{what} swayed for {counts}{more}: {held} samples {trained} trained on (the target is "
+        f"unlabelled); to measure transfer, {fix}."
     )
+
+
+def _counts(result: Mapping[str, Any]) -> str:
+    """A run's count in :func:`inflated_line`: of its target test samples; of an unlabelled target, of
+    those it adapted to too (:func:`~tlcore.views.run_tables.used_counts`, as the Adapt card says it)
+    where its finding counts them."""
+    shared = result["shared_samples"]
+    if not target_labelled(result) and "n_train" in shared:
+        return used_counts(shared)
+    return f"{shared['shared_test']} of its {shared['n_test']} target test samples {_training(shared)}"
 
 
 def _named_runs(

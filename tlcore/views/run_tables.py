@@ -161,12 +161,21 @@ def _used_note(shared: Mapping[str, Any], target: str, copies: bool) -> str:
     if not adapted + measured:
         used = shared["n_train"] + shared["n_test"]
         return f"{target}, though none of the {used} target samples it used {training_words(1, copies)}"
+    swayed = swayed_words(False, adapted=bool(adapted), measured=bool(measured))
+    return f"{used_counts(shared)}, {swayed} ({target})"
+
+
+def used_counts(shared: Mapping[str, Any]) -> str:
+    """How many of the target samples an unlabelled target's run adapted to, and of those it measured its
+    gap and validators on, are source training samples or copies (its stored ``shared_samples``, kept
+    since runs count what they adapt to): ``1 of the 2 target samples it adapted to and 1 of the 3 it
+    measured its gap and validators on are copies of source training samples``."""
+    adapted, measured = shared["shared_train"], shared["shared_test"]
     splits = (
         f"{adapted} of the {shared['n_train']} target samples it adapted to and {measured} of the "
         f"{shared['n_test']} it measured its gap and validators on"
     )
-    swayed = swayed_words(False, adapted=bool(adapted), measured=bool(measured))
-    return f"{splits} {training_words(adapted + measured, copies)}, {swayed} ({target})"
+    return f"{splits} {training_words(adapted + measured, shared['by'] == 'content')}"
 
 
 def target_labelled(result: Mapping[str, Any]) -> bool:
@@ -180,6 +189,14 @@ def inflated(result: Mapping[str, Any]) -> bool:
     """Whether the run scored its target accuracy on source training samples (or copies of them), as its
     result records (False when it does not: a result stored before runs kept it)."""
     return bool((result.get("shared_samples") or {}).get("shared_test"))
+
+
+def swayed(result: Mapping[str, Any]) -> bool:
+    """Whether samples the run trained on (source training samples, or copies of them) sway it, as its
+    result records: its target test split holds some (:func:`inflated`) or, of an unlabelled target,
+    the training split it adapted to does (:func:`shared_note` says which); False when it does not."""
+    adapted = (result.get("shared_samples") or {}).get("shared_train")
+    return inflated(result) or (bool(adapted) and not target_labelled(result))
 
 
 def network_text(result: Mapping[str, Any]) -> str | None:
