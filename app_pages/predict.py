@@ -8,7 +8,7 @@ from tlcore.data.shift_table import format_shifts
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import rows_text
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
-from tlcore.selection.ranking import preselect
+from tlcore.selection.preselect import preselect
 from tlcore.views import predictions as figures
 from tlcore.views import thumbnails
 from tlcore.views.ranking import kept_note

@@ -17,7 +17,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import baseline_label, kept_command, kept_config
 from tlcore.runs.store import RunStore
-from tlcore.selection.ranking import preselect, rank
+from tlcore.selection.preselect import preselect
+from tlcore.selection.ranking import rank
 from tlcore.views.ranking import ranking_rows, recommendation
 from tlcore.workspace import Workspace
 

@@ -12,7 +12,8 @@ from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import setup_label
 from tlcore.selection.pool import Pool
-from tlcore.selection.ranking import preselect, rank
+from tlcore.selection.preselect import preselect
+from tlcore.selection.ranking import rank
 from tlcore.selection.setups import SETUPS_REASON
 from tlcore.views.ranking import blind_spot, column_order, kept_note, ranking_rows, recommendation
 

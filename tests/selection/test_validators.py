@@ -16,7 +16,7 @@ from tlcore.selection.importance import (
     importance_weights,
     iwcv_risk,
 )
-from tlcore.selection.ranking import unreliable_weights
+from tlcore.selection.reliability import unreliable_weights
 
 
 def test_im_is_entropy_of_the_mean_minus_mean_entropy():

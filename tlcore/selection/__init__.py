@@ -14,7 +14,9 @@ and :mod:`.scoring`, which score a model when its run finishes, do.
 - :mod:`.predictions`: the target probabilities a run stores (``predictions.npz``) and their fingerprint;
 - :mod:`.pool`: the candidates of one pair and their ensemble agreement;
 - :mod:`.alarm`: each run against its own source-only model (guardrails, negative-transfer flags);
-- :mod:`.ranking`: the default ranking of a pool and its recommendation.
+- :mod:`.reliability`: whether a score resting on importance weights is to be trusted;
+- :mod:`.ranking`: the default ranking of a pool and its recommendation;
+- :mod:`.preselect`: which run a page offers first;
 - :mod:`.changes`: where the predicted classes moved between two models on the same samples.
 
 Reading candidates from a run store is :func:`tlcore.runs.candidates.load_pool` (the run store sits

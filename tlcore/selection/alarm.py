@@ -11,11 +11,13 @@ Three checks (:func:`check_run`), the guardrails of the ranking and the flags of
   pool's first run, or every other run collapsed or predicts exactly as its own models): leaving
   its collapsed model out, the ensemble is its source-only model alone, which agrees with itself
   100%; with its adapted model in, the ensemble is their average, and the check would only say which
-  of the two is more confident. With a third distinct model in the ensemble (e.g. a source-only model
-  and two runs' distinct adapted models that did not collapse) it is always checked. A fall says its
-  size in paired samples, the exact McNemar test of the two models' agreement with the ensemble's
-  labels (:attr:`Agreement.paired`): "fell 3 samples of 900 (..., McNemar p = 0.58: within chance)".
-  The test decides nothing: a fall of one sample raises the alarm as before.
+  of the two is more confident. Nor when the ensemble is outvoted (:attr:`Agreement.outvoted`: no more
+  adapted models than source-only ones, as in a user's first pool, a source-only run and one recipe):
+  agreeing with it then mostly means agreeing with the source-only models, and the check flagged recipes
+  far above their source-only models (docs/defaults.md, *Small pools*). Otherwise it is checked. A
+  fall says its size in paired samples, the exact McNemar test of the two models' agreement with the
+  ensemble's labels (:attr:`Agreement.paired`): "fell 3 samples of 900 (..., McNemar p = 0.58:
+  within chance)". The test decides nothing: a fall of one sample raises the alarm as before.
 
 When the ranking would leave you with a collapsed model, :func:`waive_source_check` sets the
 source-accuracy check aside for the runs whose own source-only model collapsed
@@ -37,6 +39,7 @@ from typing import Any, Literal
 
 from tlcore.metrics import accuracy_change
 from tlcore.metrics.mcnemar import PairedChange, described_change, p_text
+from tlcore.numbers import plural
 from tlcore.selection.pool import Agreement, Candidate
 from tlcore.selection.settings import SelectionSettings
 
@@ -200,6 +203,19 @@ def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
             before,
             f"ensemble agreement not checked: the ensemble holds no model but this run's own ({own})"
             f"{_why_alone(agreement)}",
+            checked=False,
+        )
+    if agreement.outvoted and agreement.ensemble is not None:
+        source_only, adapted = agreement.ensemble
+        return Check(
+            "ensemble_agreement",
+            True,
+            before,
+            after,
+            before,
+            f"ensemble agreement not checked: the ensemble holds {plural(adapted, 'adapted model')} and "
+            f"{plural(source_only, 'source-only model')}, so agreeing with it mostly means agreeing with "
+            "the source-only models",
             checked=False,
         )
     return Check(

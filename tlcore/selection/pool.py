@@ -8,7 +8,10 @@ once; each run's adapted model), except the adapted models the caller leaves out
 ensemble every candidate; the ranking leaves out the collapsed ones (:mod:`tlcore.selection.ranking`),
 whose confident single class would otherwise pull the pseudo-labels of a small pool towards it.
 Each :class:`Agreement` counts the ensemble's models other than that run's own two: with none, the
-ensemble cannot judge between them (:func:`tlcore.selection.alarm.check_run`); and pairs the two
+ensemble cannot judge between them (:func:`tlcore.selection.alarm.check_run`); it carries the
+ensemble's makeup (:meth:`Pool.makeup`): with no more adapted models than source-only ones the
+ensemble is *outvoted* (:attr:`Agreement.outvoted`: agreeing with it mostly means agreeing with the
+source-only models, so it cannot judge either; docs/defaults.md, *Small pools*); and pairs the two
 models' agreement sample by sample, as the exact McNemar test reads it (:mod:`tlcore.metrics.mcnemar`:
 ``b`` samples only the source-only model agrees with the ensemble on, ``c`` only the adapted model).
 :meth:`Pool.mixval` ranks the adapted models by their stored MixVal probes.
@@ -57,7 +60,8 @@ class Agreement:
     pool holds, ``collapsed_peers`` of them left out of the ensemble (with ``others`` 0, the rest
     predict exactly as the run's own models: duplicates); ``paired``: the two models' agreement with
     the ensemble on the same ``n`` samples, ``b`` samples only the source-only model agrees on, ``c``
-    only the adapted model (None when built without it)."""
+    only the adapted model (None when built without it); ``ensemble``: the ensemble's source-only and
+    adapted models (:meth:`Pool.makeup`; None when built without it)."""
 
     before: float
     after: float
@@ -65,6 +69,21 @@ class Agreement:
     peers: int = 0
     collapsed_peers: int = 0
     paired: PairedChange | None = None
+    ensemble: tuple[int, int] | None = None
+
+    @property
+    def outvoted(self) -> bool:
+        """Whether the ensemble holds no more adapted models than source-only ones (:func:`outvoted`)."""
+        return self.ensemble is not None and outvoted(self.ensemble)
+
+
+def outvoted(makeup: tuple[int, int]) -> bool:
+    """Whether an ensemble of ``(source-only, adapted)`` models (:meth:`Pool.makeup`) holds no more
+    adapted models than source-only ones, so that agreeing with it mostly means agreeing with the
+    source-only models (a source-only run and one recipe, whose first stage is another source-only
+    model); False for an empty ensemble."""
+    source_only, adapted = makeup
+    return source_only > 0 and adapted <= source_only
 
 
 @dataclass(frozen=True)
@@ -106,11 +125,12 @@ class Pool:
     def agreements(self, left_out: Collection[str] = ()) -> dict[str, Agreement]:
         """EnsV before / after of every candidate, by run id, against the ensemble of
         :meth:`members`, with how many members are neither of its two models, how many other runs
-        the pool holds (left out or not) and the two models' paired agreement (empty for an empty
-        pool)."""
+        the pool holds (left out or not), the two models' paired agreement and the ensemble's makeup
+        (empty for an empty pool)."""
         if not self.candidates:
             return {}
         members = self._members(left_out)
+        makeup = self.makeup(left_out)
         labels = ensemble_labels(list(members.values()))
         collapsed = {c.run_id for c in self.candidates if c.run_id in left_out}
         return {
@@ -124,6 +144,7 @@ class Pool:
                     agrees(c.predictions.before, labels).tolist(),
                     agrees(c.predictions.after, labels).tolist(),
                 ),
+                makeup,
             )
             for c in self.candidates
         }

@@ -25,6 +25,13 @@ budgets is ranked once per setup (:mod:`tlcore.selection.setups`).
    When runs pass but none has a reliable score there is no recommendation (None, and the reason
    says to rank by another validator).
 
+Where EnsV's ensemble is outvoted (no more adapted models than source-only ones,
+:func:`~tlcore.selection.pool.outvoted`: a source-only run and one recipe), agreement with it mostly
+means agreement with the source-only models: the ensemble checks are not made (the guardrail, and the
+bar across configs of :mod:`tlcore.selection.baselines`) and ranking by EnsV ranks by
+:data:`~tlcore.selection.settings.OUTVOTED_VALIDATOR` in its place (``Ranking.asked`` says so;
+docs/defaults.md, *Small pools*).
+
 Target accuracies, where the target is labelled, ride along for display and are never used.
 
 4. When the model the ranking leaves you with is collapsed on the target (a caveat,
@@ -35,7 +42,7 @@ Target accuracies, where the target is labelled, ride along for display and are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,9 +50,10 @@ from tlcore.numbers import and_list
 from tlcore.selection.alarm import Alarm, collapsed, judge, waive_source_check
 from tlcore.selection.baselines import Baseline, baselines, kept_reason, outranked
 from tlcore.selection.collapse import COLLAPSED_SHARE, bars, collapse_check, passed_over, spread
-from tlcore.selection.pool import Pool
+from tlcore.selection.pool import Pool, outvoted
 from tlcore.selection.reasons import reason
-from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS, SelectionSettings
+from tlcore.selection.reliability import unreliable_weights
+from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
 from tlcore.selection.setups import SETUPS_REASON
 
 KEEP = "keep the source-only model"  # the choice when no run passed: each run's own source-only model
@@ -125,6 +133,7 @@ class Ranking:
     setup: str = ""  # a part's setup (:mod:`tlcore.selection.setups`); "" for a pool of one setup
     parts: tuple[Ranking, ...] = ()  # a pool of several setups: one ranking per setup, by name
     ensemble: tuple[int, int] = (0, 0)  # EnsV's ensemble: its source-only and adapted models (Pool.makeup)
+    asked: str | None = None  # the validator asked for, where the outvoted ensemble set it aside
 
     @property
     def recommended_runs(self) -> tuple[str, ...]:
@@ -237,44 +246,49 @@ class Ranking:
         )
 
 
-def unreliable_weights(ess: float | None, n: int, settings: SelectionSettings) -> str | None:
-    """Why a model's IWCV and DEV are not to be trusted, in words: the effective sample size ``ess``
-    of their ``n`` importance weights is below ``settings.min_ess``; None when it is not (or when
-    ``ess`` was not stored)."""
-    if ess is None or ess >= settings.min_ess:
-        return None
-    return (
-        f"{WEIGHTED_LABELS} unreliable: their importance weights rest on {effective_samples(ess, n)} "
-        f"(fewer than {settings.min_ess:g})"
-    )
-
-
-def effective_samples(ess: float, n: int | None) -> str:
-    """``"4.0 effective samples of 60"``: an effective sample size and the number of weights behind it."""
-    return f"{ess:.1f} effective samples" + ("" if n is None else f" of {n}")
-
-
 def rank(pool: Pool, settings: SelectionSettings | None = None) -> Ranking:
     """Rank ``pool`` by the rule in the module docstring (default :class:`SelectionSettings`); a pool
     of several setups (networks, target labels) once per setup (:mod:`tlcore.selection.setups`)."""
     settings = settings or SelectionSettings()
+    asked = None
+    if outvoted(pool.makeup(_collapsed(pool, settings))) and settings.validator == "ensv":
+        asked, settings = settings.validator, replace(settings, validator=OUTVOTED_VALIDATOR)
     entries = _scored(pool, settings)
     n_classes = pool.candidates[0].predictions.after.shape[1] if pool.candidates else None
     names = sorted({e.setup for e in entries})
     if len(names) < 2:
-        return _decided(pool, settings, entries, n_classes, pool.excluded)
+        return replace(_decided(pool, settings, entries, n_classes, pool.excluded), asked=asked)
     parts = tuple(
-        _decided(pool, settings, [e for e in entries if e.setup == n], n_classes, (), setup=n) for n in names
+        replace(
+            _decided(pool, settings, [e for e in entries if e.setup == n], n_classes, (), setup=n),
+            asked=asked,
+        )
+        for n in names
     )
     every = tuple(e for part in parts for e in part.entries)
     return Ranking(
-        pool.source, pool.target, settings, every, None, SETUPS_REASON, pool.excluded, n_classes, parts=parts
+        pool.source,
+        pool.target,
+        settings,
+        every,
+        None,
+        SETUPS_REASON,
+        pool.excluded,
+        n_classes,
+        parts=parts,
+        ensemble=parts[0].ensemble,
+        asked=asked,
     )
+
+
+def _collapsed(pool: Pool, settings: SelectionSettings) -> set[str]:
+    """The runs whose adapted model collapsed: left out of EnsV's ensemble."""
+    return {c.run_id for c in pool.candidates if collapsed(c, settings)}
 
 
 def _scored(pool: Pool, settings: SelectionSettings) -> list[RankedRun]:
     """Every candidate's scores and guardrails, each judged on the whole pool's ensemble (EnsV)."""
-    agreements = pool.agreements({c.run_id for c in pool.candidates if collapsed(c, settings)})
+    agreements = pool.agreements(_collapsed(pool, settings))
     mixval = pool.mixval()
     weighted = VALIDATORS[settings.validator].weighted
     entries = []
@@ -341,8 +355,8 @@ def _ordered(
 ) -> Ranking:
     """Rules 1 to 3 (module docstring) on ``entries``: ordered, recommended, with the reason; with
     ``again`` (rule 4: its effective target classes, and why the ranking is made again), its order."""
-    configs = baselines(entries)
-    if len(configs) > 1:
+    configs, makeup = baselines(entries), pool.makeup(_collapsed(pool, settings))
+    if len(configs) > 1 and not outvoted(makeup):
         above = configs if again is None else bars(entries, again[0])
         entries = [replace(e, outranked_by=getattr(outranked(e, above), "label", None)) for e in entries]
     narrow = (lambda e: not spread(e, again[0])) if again else (lambda e: False)
@@ -361,28 +375,16 @@ def _ordered(
         None if best is None else best.run_id,
         kept_reason(configs[0], configs)
         if kept
-        else reason(entries, best, settings, configs, n_classes=n_classes, again=again),
+        else reason(
+            entries, best, settings, () if outvoted(makeup) else configs, n_classes=n_classes, again=again
+        ),
         excluded,
         n_classes,
         configs,
         kept,
         setup,
-        ensemble=pool.makeup({c.run_id for c in pool.candidates if collapsed(c, settings)}),
+        ensemble=makeup,
     )
-
-
-def preselect(run_ids: Sequence[str], ranking: Ranking | None) -> str | None:
-    """The run to offer first among ``run_ids`` (a pair's done runs, newest first), e.g. to label
-    data or export a model with: the newest of ``ranking``'s recommended runs among them (the run
-    ``runs rank`` recommends; one per setup in a pool of several networks or label budgets), else of
-    the runs whose source-only model it keeps (a mixed pool: the newest can be a collapsed run), else
-    the newest; None when there is none."""
-    if ranking is not None:
-        kept = (ranking.kept, *(part.kept for part in ranking.parts))
-        for chosen in (set(ranking.recommended_runs), set(filter(None, kept))):
-            if found := next((run_id for run_id in run_ids if run_id in chosen), None):
-                return found
-    return run_ids[0] if run_ids else None
 
 
 def _doubt(entry: RankedRun) -> int:

@@ -88,6 +88,8 @@ VALIDATORS: dict[str, ValidatorInfo] = {
         ),
     )
 }
+# ranks in EnsV's place where its ensemble is outvoted (selection.ranking; docs/defaults.md, Small pools)
+OUTVOTED_VALIDATOR = "bnm"
 POOL_VALIDATORS = ("ensv", "mixval")  # scores of a run among the pair's other runs, not stored
 WEIGHTED_LABELS = " and ".join(v.label for v in VALIDATORS.values() if v.weighted)  # "DEV and IWCV"
 

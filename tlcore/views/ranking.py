@@ -12,7 +12,8 @@ from typing import Any
 from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import and_list, plural, significant
 from tlcore.selection.alarm import Alarm
-from tlcore.selection.ranking import RankedRun, Ranking, effective_samples
+from tlcore.selection.ranking import RankedRun, Ranking
+from tlcore.selection.reliability import effective_samples
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED
 from tlcore.views.report import Section
