@@ -12,6 +12,7 @@ from typing import Any
 from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import and_list, plural, significant
 from tlcore.selection.alarm import Alarm
+from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.selection.reliability import effective_samples
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
@@ -177,7 +178,9 @@ def blind_spot(ranking: Ranking) -> str | None:
     """What the label-free checks cannot see, said beside the ranking's choice: that the model it
     leaves you with predicts collapsed classes on the target (:meth:`Ranking.collapsed_choice`), and,
     beside a run recommended without target labels, that a shift on which every run goes wrong the
-    same way passes the checks (with labels the accuracies are shown). None when neither applies. In a
+    same way passes the checks (with labels the accuracies are shown), and that EnsV's ensemble was
+    outvoted (:func:`~tlcore.selection.pool.outvoted`: how the runs were ranked then). None when none
+    applies. In a
     pool of several setups, a caveat every setup says once (:func:`shared_caveats`), then each setup's
     others after its name."""
     if not ranking.parts:
@@ -223,14 +226,19 @@ def _caveats(ranking: Ranking) -> list[str]:
             "Predict page, or `python -m tlcore predict RUN_ID --data upload:FILE`)."
         )
     source_only, adapted = ranking.ensemble
-    if unlabelled and 0 < adapted <= source_only:  # docs/defaults.md, "Small pools"
+    if outvoted(ranking.ensemble) and adapted and len(ranking.entries) > 1:  # docs/defaults.md, Small pools
+        instead = (
+            f"ranked by {VALIDATORS[ranking.settings.validator].label} in EnsV's place and "
+            if ranking.asked
+            else ""
+        )
         parts.append(
             f"The ensemble that EnsV compares each model with holds {plural(adapted, 'adapted model')} and "
             f"{plural(source_only, 'source-only model')}: with no more adapted models than source-only ones, "
-            "ensemble agreement (the score, and the guardrail that compares each run with its source-only "
-            "model) mostly rewards agreeing with the source-only models, so an adapted run that helped the "
-            "target can read as below its source-only model; rank more configurations (a sweep) before "
-            "trusting the choice."
+            "agreeing with it mostly means agreeing with the source-only models, so the runs are "
+            f"{instead}not held to ensemble agreement (a run that collapsed or forgot the source is still "
+            "flagged; one that is confidently wrong is not); rank more configurations (a sweep) for the "
+            "ensemble's checks."
         )
     return parts
 
