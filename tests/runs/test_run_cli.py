@@ -296,7 +296,7 @@ def test_adapt_into_a_workspace_whose_runs_folder_is_a_file_is_one_line(
 ) -> None:
     (workspace.root / "runs").write_text("not a folder")
     code, out, err = _cli(workspace, capsys, "adapt", *PAIR)
-    assert code == 2 and out.startswith("estimated: about ") and err.count("\n") == 1  # said, then refused
+    assert code == 2 and out.startswith("estimated: ") and err.count("\n") == 1  # said, then refused
     assert err.startswith(f"error: cannot make the run folder {workspace.root / 'runs'}/")
     assert err.endswith(" (Not a directory)\n")
 
