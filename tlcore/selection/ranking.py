@@ -240,6 +240,8 @@ class Ranking:
                 "baselines": [b.to_dict() for b in self.baselines],
                 "mixed_baselines": self.mixed,
                 "kept": self.kept,
+                "ensemble": {"source_only": self.ensemble[0], "adapted": self.ensemble[1]},
+                "asked": self.asked,
             }
             | ({"setup": self.setup} if self.setup else {})
             | ({"setups": [p.to_dict() for p in self.parts]} if self.parts else {})
