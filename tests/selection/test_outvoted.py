@@ -12,7 +12,7 @@ from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import rank
 from tlcore.selection.settings import SelectionSettings
 from tlcore.selection.validators import bnm_score
-from tlcore.views.ranking import blind_spot
+from tlcore.views.ranking import blind_spot, rank_command
 
 from .helpers import BASELINE, GOOD, GOOD_TOO, Y, candidate, pair_pool, probabilities
 
@@ -86,3 +86,8 @@ def test_three_adapted_models_rank_by_ensv_and_check_the_ensemble_as_before():
     assert ranking.ensemble == (1, 3) and ranking.asked is None and ranking.settings.validator == "ensv"
     assert all(e.alarm.unchecked == [] for e in ranking.entries)
     assert "The ensemble that EnsV" not in (blind_spot(ranking) or "")
+
+
+def test_the_command_line_shown_names_the_validator_asked_for():
+    ranking = rank(pair_pool(*users_pool()))
+    assert rank_command(ranking).endswith("--validator ensv")  # what the page's picker shows; ranks the same

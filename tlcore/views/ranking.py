@@ -116,7 +116,7 @@ def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
     """The ``runs rank`` command line that prints ``ranking`` (its pair and validator; ``run_id``:
     ranked among the runs covering that run's target samples)."""
     words = ["--source", ranking.source, "--target", ranking.target]
-    words += ["--validator", ranking.settings.validator]
+    words += ["--validator", ranking.asked or ranking.settings.validator]  # as asked: it ranks the same
     if run_id is not None:
         words += ["--run", run_id]
     return "python -m tlcore runs rank " + shlex.join(words)
