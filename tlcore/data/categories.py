@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
 from tlcore.data.spec_text import ONEHOT
 from tlcore.data.values import decoded_text
@@ -104,3 +105,16 @@ def encoded_note(categories: Categories, unvalued: Mapping[str, int]) -> str:
 def category_columns(categories: Categories) -> dict[str, tuple[str, str]]:
     """Each encoded column's name -> its text column and value."""
     return {encoded_name(c, v): (c, v) for c, values in categories.items() for v in values}
+
+
+def unvalued_rows(X: torch.Tensor, names: Sequence[str], categories: Categories) -> dict[str, int]:
+    """The rows of ``X`` (columns ``names``, in the domain's own encoding ``categories``: each value it
+    holds has its 0/1 column) holding none of a text column's values, a missing text cell read with
+    ``missing=impute``, per column that has some."""
+    where = {n: i for i, n in enumerate(names)}
+    counts = {}
+    for column, values in categories.items():
+        at = [where[encoded_name(column, v)] for v in values if encoded_name(column, v) in where]
+        if at and (n := int((X[:, at] == 0).all(dim=1).sum())):
+            counts[str(column)] = n
+    return counts

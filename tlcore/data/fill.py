@@ -93,19 +93,29 @@ def read_note(counts: dict[str, int]) -> str:
     return f"{cells} of {columns} missing, filled with the source's medians when paired ({MISSING_IMPUTE})"
 
 
-def filled_lines(filled: dict[str, int], rows: int, side: str, reference: str) -> list[str]:
+def filled_lines(
+    filled: dict[str, int], rows: int, side: str, reference: str, unvalued: dict[str, int] | None = None
+) -> list[str]:
     """What filling ``side``'s cells with ``reference``'s medians did (``filled``: cells per column of
-    ``rows``): one line, and one per column filled in more than :data:`MOSTLY_FILLED` of its rows."""
-    if not filled:
-        return []
-    whose = "its own" if side == reference else f"the {reference}'s"
-    cells = plural(sum(filled.values()), "cell")
-    columns = plural(len(filled), "column")
-    lines = [f"{side}: {cells} of {columns} missing, filled with {whose} column medians"]
+    ``rows``): one line, and one per column filled in more than :data:`MOSTLY_FILLED` of its rows; then
+    its missing text cells (``unvalued``: per text column), read as none of their column's values."""
+    lines = []
+    if filled:
+        whose = "its own" if side == reference else f"the {reference}'s"
+        cells = plural(sum(filled.values()), "cell")
+        columns = plural(len(filled), "column")
+        lines.append(f"{side}: {cells} of {columns} missing, filled with {whose} column medians")
     for name, n in filled.items():
         if n > MOSTLY_FILLED * rows:
             lines.append(
                 f"{side} column {name!r}: {n} of its {rows} cells filled in: its part of the gap is partly "
                 "the fill"
             )
+    if unvalued:
+        cells, columns = plural(sum(unvalued.values()), "text cell"), plural(len(unvalued), "column")
+        listed = ", ".join(f"{name} ({n})" for name, n in unvalued.items())
+        lines.append(
+            f"{side}: {cells} of {columns} missing, read as none of their column's values (their 0/1 "
+            f"columns all 0): {listed}"
+        )
     return lines

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn.functional import interpolate
 
-from tlcore.data.categories import CATEGORIES, Categories
+from tlcore.data.categories import CATEGORIES, Categories, unvalued_rows
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
 from tlcore.data.fill import FILL, column_medians, fill_holes, filled_cells, filled_lines
@@ -59,6 +59,7 @@ class ConformReport:
     missing_classes: tuple[str, ...] = ()  # reference classes with no sample
     columns: ColumnMatch = field(default_factory=ColumnMatch)  # feature columns matched by name
     filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
+    unvalued: dict[str, int] = field(default_factory=dict)  # missing text cells, per text column
     rows: int = 0  # the samples the missing cells were counted in
 
     @property
@@ -74,7 +75,7 @@ class ConformReport:
             (h0, w0), (h1, w1) = self.resized
             notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
         notes += self.columns.lines(side, reference)
-        notes += filled_lines(self.filled, self.rows, side, reference)
+        notes += filled_lines(self.filled, self.rows, side, reference, self.unvalued)
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
@@ -157,6 +158,7 @@ def plan_conform(
     channels = resized = None
     matched = match_columns(domain, columns, reference, categories or {})
     order = matched.order
+    own_X, own_names = domain.X, domain.column_names  # its own encoding: a text cell missing is all 0
     if order is not None:
         domain = replace(domain, X=take_columns(domain.X, order))  # its shape as the reference takes it
     if domain.is_image:
@@ -182,11 +184,22 @@ def plan_conform(
         raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
     filled: dict[str, int] = {}
+    unvalued: dict[str, int] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
         X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
         filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
+        own = own_X if keep is None else own_X[keep]
+        unvalued = unvalued_rows(own, own_names, domain.meta.get(CATEGORIES) or {})
     rows = domain.n_samples if keep is None else len(keep)
-    report = replace(report, channels=channels, resized=resized, columns=matched, filled=filled, rows=rows)
+    report = replace(
+        report,
+        channels=channels,
+        resized=resized,
+        columns=matched,
+        filled=filled,
+        unvalued=unvalued,
+        rows=rows,
+    )
     named = None if order is None else columns
     kept_fill = fill if filled else None
     return Conformer(shape, classes, keep, y, report, named, order, categories if named else None, kept_fill)
