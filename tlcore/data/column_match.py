@@ -38,8 +38,11 @@ class ColumnMatch:
     unseen: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {value: samples}
     n_unseen: int = 0  # samples holding a value the reference never had
 
-    def lines(self, side: str, reference: str) -> list[str]:
-        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other."""
+    def lines(self, side: str, reference: str, *, absent: bool = True) -> list[str]:
+        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
+        ``absent``: with the reference's text values the domain holds none of (a pair's target: part of
+        its shift; not for a file to predict, where a small file never holds them all and no row's
+        prediction depends on the others)."""
         notes = [f"{side}: feature columns taken by name, in the {reference}'s order"] if self.by_name else []
         if self.ignored:
             notes.append(f"{side} columns unknown to the {reference} ignored: {', '.join(self.ignored)}")
@@ -47,7 +50,7 @@ class ColumnMatch:
             notes.append(
                 f"{side}: no feature column name in common with the {reference}; columns taken in order"
             )
-        if self.zeros:
+        if self.zeros and absent:
             zeros = ", ".join(self.zeros)
             notes.append(
                 f"{side} holds no sample of the {reference}'s text values {zeros}: their columns all 0"

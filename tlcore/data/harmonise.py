@@ -66,15 +66,16 @@ class ConformReport:
     def n_dropped(self) -> int:
         return sum(self.unknown_classes.values())
 
-    def lines(self, side: str = "target", reference: str = "source") -> list[str]:
-        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other."""
+    def lines(self, side: str = "target", reference: str = "source", *, absent: bool = True) -> list[str]:
+        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
+        ``absent`` as :meth:`~tlcore.data.column_match.ColumnMatch.lines` says."""
         notes = []
         if self.channels:
             notes.append(f"{side}: grayscale repeated to 3 channels")
         if self.resized:
             (h0, w0), (h1, w1) = self.resized
             notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
-        notes += self.columns.lines(side, reference)
+        notes += self.columns.lines(side, reference, absent=absent)
         notes += filled_lines(self.filled, self.rows, side, reference, self.unvalued)
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
