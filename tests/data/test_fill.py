@@ -70,8 +70,52 @@ def test_a_one_row_target_and_a_mostly_filled_column(tmp_path: Path) -> None:
 
 def test_a_source_column_without_any_value_gives_no_fill(tmp_path: Path) -> None:
     source = load_domain(write(tmp_path / "source.csv", "a,b,label\n1,,x\n2,,y\n") + ":missing=impute")
-    with pytest.raises(TLError, match="column 'b' has no value, so it gives none to fill missing cells with"):
+    with pytest.raises(TLError, match="column 'b' is empty in every row read, so it gives no value to fill"):
         harmonise(source, source)
+
+
+def test_a_source_column_empty_in_every_row_is_refused_with_how_to_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A source column with no value under missing=impute: a CSV's reads as numbers (no median), a
+    Parquet text column's as a text column of no value (no 0/1 column): each refused naming it, to be
+    dropped; the CLI exits 2 with that one line."""
+    source = write(tmp_path / "s.csv", "a,region,label\n1,,x\n2,,y\n3,,x\n")
+    target = write(tmp_path / "t.csv", "a,region\n1,north\n2,\n")
+    spec, other = f"{source}:missing=impute,text=onehot", f"{target}:missing=impute,text=onehot"
+    code = main(["--workspace", str(tmp_path / "ws"), "diagnose", "--source", spec, "--target", other])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == (
+        f"error: {spec}: column 'region' is empty in every row read, so it gives no value to fill missing "
+        "cells with (missing=impute); drop the column"
+    )
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "region": pd.Series([None] * 3, dtype="string")})
+    frame.assign(label=["x", "y", "x"]).to_parquet(tmp_path / "s.parquet")
+    parquet = load_domain(f"{tmp_path / 's.parquet'}:missing=impute,text=onehot")
+    assert parquet.meta["categories"] == {"region": ()} and parquet.X.shape == (3, 1)  # no 0/1 column
+    with pytest.raises(
+        TLError, match="text column 'region' is empty in every row read, so it gives no value"
+    ):
+        harmonise(parquet, parquet)
+
+
+def test_a_target_column_empty_in_every_row_is_the_sources_text_column_all_missing(tmp_path: Path) -> None:
+    """A one-row file's missing region reads as numbers (a column without a value): paired with a source
+    that encodes region, it is region with its cell missing (0/1 columns all 0), not a column the
+    source lacks."""
+    source = load_domain(
+        write(tmp_path / "s.csv", "a,region,label\n1,north,x\n2,south,y\n3,,x\n")
+        + ":missing=impute,text=onehot"
+    )
+    target = load_domain(write(tmp_path / "t.csv", "region,a\n,5\n,\n") + ":missing=impute,text=onehot")
+    _, paired = harmonise(source, target)
+    assert paired.X.tolist() == [[5, 0, 0], [2, 0, 0]]  # a: the source's median 2
+    notes = paired.meta["pair_report"].lines()
+    assert (
+        "target: 2 text cells of 1 column missing, read as none of their column's values (their 0/1 columns "
+        "all 0): region (2)"
+    ) in notes
+    assert not [n for n in notes if "ignored" in n or "holds no sample" in n]
 
 
 def test_cli_upload_with_missing_impute_keeps_every_row(

@@ -68,12 +68,16 @@ def filled_cells(
 
 def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[float, ...]:
     """The median of each column of ``X`` over its present (not NaN) cells, in float64 (numpy's
-    median: the mean of the two middle values of an even count); a column with none refused."""
+    median: the mean of the two middle values of an even count); a column with none (empty in every
+    row read) refused, to be dropped."""
     values = X.double().numpy()
     empty = np.isnan(values).all(axis=0) if len(values) else np.ones(values.shape[1], dtype=bool)
     if empty.any():
         name = names[int(np.flatnonzero(empty)[0])]
-        raise TLError(f"{label}: column {name!r} has no value, so it gives none to fill missing cells with")
+        raise TLError(
+            f"{label}: column {name!r} is empty in every row read, so it gives no value to fill missing "
+            f"cells with ({MISSING_IMPUTE}); drop the column"
+        )
     return tuple(float(v) for v in np.nanmedian(values, axis=0))
 
 

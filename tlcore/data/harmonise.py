@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn.functional import interpolate
 
-from tlcore.data.categories import CATEGORIES, Categories, unvalued_rows
+from tlcore.data.categories import CATEGORIES, Categories, check_valued, unvalued_rows
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
 from tlcore.data.fill import FILL, column_medians, fill_holes, filled_cells, filled_lines
@@ -190,7 +190,8 @@ def plan_conform(
         X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
         filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
         own = own_X if keep is None else own_X[keep]
-        unvalued = unvalued_rows(own, own_names, domain.meta.get(CATEGORIES) or {})
+        blank = dict.fromkeys(matched.blank, ())  # empty columns read as the reference's text columns
+        unvalued = unvalued_rows(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
     rows = domain.n_samples if keep is None else len(keep)
     report = replace(
         report,
@@ -278,6 +279,7 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
+    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
     fill = None if source.is_image else column_medians(source.X, source.column_names, source.name)
     source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}", fill=fill)
     columns, categories = source.meta.get("columns"), source.meta.get(CATEGORIES)
