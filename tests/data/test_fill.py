@@ -16,6 +16,7 @@ from tlcore.data.fill import FILL, column_medians
 from tlcore.data.harmonise import harmonise
 from tlcore.data.spec import load_domain
 from tlcore.errors import TLError
+from tlcore.numbers import plural
 
 # a hand-made 5-row source: medians 3 (odd count), 25 (even count, one missing: mean of 20 and 30)
 SOURCE = "a,b,label\n1,10,x\n2,,y\n3,20,x\n4,30,y\n100,40,x\n"
@@ -136,3 +137,31 @@ def test_cli_upload_with_missing_impute_keeps_every_row(
     out = " ".join(capsys.readouterr().out.split())
     assert "12 samples of 2 features" in out
     assert "1 cell of 1 column missing, filled with the source's medians when paired (missing=impute)" in out
+
+
+def test_the_missing_counts_are_of_the_rows_n_draws(tmp_path: Path) -> None:
+    """n= draws rows after the file is read: its provenance then counts the missing cells of the rows
+    drawn (what a run uses), as the pair's notes do, and its meta holds those counts."""
+    rows = [
+        f"{i},{'' if i % 3 == 0 else i},{'' if i % 4 == 0 else 'ab'[i % 2]},{'xy'[i % 2]}" for i in range(12)
+    ]
+    path = write(tmp_path / "holes.csv", "id,a,region,label\n" + "\n".join(rows) + "\n")
+    whole = load_domain(f"{path}:missing=impute,text=onehot")
+    assert (whole.meta["missing_cells"], whole.meta["missing_text_cells"]) == ({"a": 4}, {"region": 3})
+    drawn = load_domain(f"{path}:n=6,missing=impute,text=onehot", seed=1)
+    ids = [int(i) for i in drawn.ids]
+    cells, text = sum(i % 3 == 0 for i in ids), sum(i % 4 == 0 for i in ids)
+    assert (cells, text) != (4, 3) and cells and text  # the draw holds some, not all of them
+    assert drawn.meta["missing_cells"] == {"a": cells} and drawn.meta["missing_text_cells"] == {
+        "region": text
+    }
+    assert drawn.provenance.endswith(
+        f"; 6 samples drawn (seed 1), holding {plural(cells, 'missing cell')} of 1 column and "
+        f"{plural(text, 'missing text cell')} of 1 column"
+    )
+    lines = harmonise(whole, drawn)[1].meta["pair_report"].lines()  # the pair's notes: the same rows
+    assert (
+        f"target: {plural(cells, 'cell')} of 1 column missing, filled with the source's column medians"
+        in lines
+    )
+    assert f"target: {plural(text, 'text cell')} of 1 column missing" in " ".join(lines)
