@@ -25,7 +25,7 @@ from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.text_drift import TV_MILD, TV_STRONG, TextDrift, to_source_mix, value_counts
 from tlcore.numbers import pct, significant
 from tlcore.views.column_table import MIX, column_rows, drifted_columns
-from tlcore.views.explore import MISSING, MISSING_OR_NEW, foreign_rows, most_foreign
+from tlcore.views.explore import MISSING, OR_MISSING, foreign_rows, most_foreign
 
 SETTINGS = ExplainSettings()
 
@@ -186,7 +186,7 @@ def test_missing_text_cells_are_told_apart_from_values_the_source_never_had(tmp_
         "the target"
     )
     rows = foreign_rows(diagnose(*paired, umap=False), paired[1], np.arange(240), [region.index])
-    assert {row["region"] for row in rows} == {"north", "south", MISSING_OR_NEW}
+    assert {row["region"] for row in rows} == {"north", "south", f"west (never in the source){OR_MISSING}"}
 
 
 def test_a_target_with_missing_text_cells_and_no_new_value_names_none(tmp_path) -> None:

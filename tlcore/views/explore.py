@@ -27,7 +27,7 @@ COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
 NEW_VALUE = "(a value the source never had)"  # a text cell of a row with none of the source's values
 NEVER = "(never in the source)"  # after the one value the source never had
 MISSING = "(missing)"  # a text cell of a row with none of the source's values, its column's only such
-MISSING_OR_NEW = "(missing, or a value the source never had)"  # a column with both
+OR_MISSING = ", or missing"  # after the new value(s) of a column that also holds missing cells
 
 
 def provenance_line(domain: Domain) -> str:
@@ -163,7 +163,8 @@ def foreign_rows(
     columns (``text=onehot``) is one cell, the row's value, where its first 0/1 column stands; a row
     with none of the source's values holds the one value the pair report found new (``west (never in
     the source)``), else :data:`NEW_VALUE`; in a column with missing cells (``missing=impute``)
-    :data:`MISSING`, or :data:`MISSING_OR_NEW` when it also holds new values."""
+    :data:`MISSING`, or the new value(s) and :data:`OR_MISSING` when it holds both (``west (never
+    in the source), or missing``: the pair no longer tells a row's which)."""
     names = target.column_names
     order = list(dict.fromkeys([*first, *range(len(names))]))
     encoded = category_columns(target.meta.get(CATEGORIES) or {})
@@ -171,7 +172,7 @@ def foreign_rows(
     unseen = pairing.target.columns.unseen if isinstance(pairing, PairReport) else {}
     new = {c: f"{next(iter(v))} {NEVER}" if len(v) == 1 else NEW_VALUE for c, v in unseen.items()}
     missing = pairing.target.unvalued if isinstance(pairing, PairReport) else {}
-    new |= {c: MISSING_OR_NEW if c in unseen else MISSING for c in missing}
+    new |= {c: f"{new[c]}{OR_MISSING}" if c in new else MISSING for c in missing}
     rows = []
     for i in index:
         values = target.X[int(i)].tolist()
