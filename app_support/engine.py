@@ -19,7 +19,7 @@ from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.copy_search import cache_folder
 from tlcore.adapt.pair import pair_shared
-from tlcore.data import Domain, harmonise, list_domains, load_domain
+from tlcore.data import Domain, harmonise, list_domains, load_domain, upload_table
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import blank_warning
 from tlcore.data.overlap import SharedSamples
@@ -78,19 +78,10 @@ def dataset_choices() -> list[str]:
 
 
 def saved_uploads() -> list[dict[str, Any]]:
-    """The workspace's saved uploads as ``data list`` shows them (:func:`tlcore.data.list_domains`):
-    spec, samples and shape as read on upload (empty for an upload saved before they were kept, until
-    its next read keeps them)."""
-    return [
-        {
-            "spec": row["name"],
-            "samples": row["n_samples"],
-            "shape": "x".join(map(str, row["shape"])) if row["shape"] else "",
-            "description": row["description"],
-        }
-        for row in list_domains(workspace())
-        if row["kind"] == "upload"
-    ]
+    """The workspace's saved uploads as the Data page lists them (:func:`tlcore.data.upload_table`):
+    the spec each was read as, samples and shape as read on upload (empty for an upload saved before
+    they were kept, until its next read keeps them), what it is."""
+    return upload_table(workspace())
 
 
 def load(spec: str, seed: int = 0) -> Domain:

@@ -211,7 +211,7 @@ class Predictions:
         """What reading the files and conforming the domain to the model changed, one line each."""
         notes = _file_notes(self.domain, self.trained.model.spec)
         notes += _shift_notes(self.trained.target, self.domain)
-        return notes + self.plan.report.lines(side="data", reference="model")
+        return notes + self.plan.report.lines(side="data", reference="model", absent=False)
 
     def __iter__(self) -> Iterator[PredictionBatch]:
         model, plan = self.trained.model, self.plan

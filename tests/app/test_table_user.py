@@ -185,6 +185,22 @@ def test_fill_in_keeps_every_row_and_says_so(app: OpenApp) -> None:
     )
 
 
+def test_saved_uploads_show_the_spec_each_was_read_as(app: OpenApp) -> None:
+    """The Saved uploads table names an upload by the spec it was read as (its options), the one to
+    use, not its bare upload:NAME; the description no longer repeats it."""
+    rows = "".join(f"T{i},{i % 5}.5,{'' if i == 3 else i / 7},{'ab'[i % 2]}\n" for i in range(12))
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("gaps.csv", f"id,f1,flow,label\n{rows}".encode(), "text/csv")
+    at.radio(key="upload_label_missing").set_value("impute").run()
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert_clean(at)
+    (saved,) = [d.value for d in at.dataframe if "spec" in d.value.columns]
+    assert saved["spec"].tolist() == ["upload:gaps.csv:missing=impute"]
+    assert (saved["samples"].tolist(), saved["shape"].tolist()) == ([12], ["2"])
+    assert saved["description"][0].startswith("uploaded feature vectors, 2 classes, ")
+    assert "read as" not in saved["description"][0]
+
+
 def test_enter_in_the_methods_picks_one_match_not_all(app: OpenApp) -> None:
     """Streamlit's "Select N matches" row comes first in a multiselect, so typing "dann" and Enter
     added dann, domain_weights and pseudo_label: the Methods field hides that row."""

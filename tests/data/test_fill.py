@@ -16,6 +16,7 @@ from tlcore.data.fill import FILL, column_medians
 from tlcore.data.harmonise import harmonise
 from tlcore.data.spec import load_domain
 from tlcore.errors import TLError
+from tlcore.numbers import plural
 
 # a hand-made 5-row source: medians 3 (odd count), 25 (even count, one missing: mean of 20 and 30)
 SOURCE = "a,b,label\n1,10,x\n2,,y\n3,20,x\n4,30,y\n100,40,x\n"
@@ -70,8 +71,52 @@ def test_a_one_row_target_and_a_mostly_filled_column(tmp_path: Path) -> None:
 
 def test_a_source_column_without_any_value_gives_no_fill(tmp_path: Path) -> None:
     source = load_domain(write(tmp_path / "source.csv", "a,b,label\n1,,x\n2,,y\n") + ":missing=impute")
-    with pytest.raises(TLError, match="column 'b' has no value, so it gives none to fill missing cells with"):
+    with pytest.raises(TLError, match="column 'b' is empty in every row read, so it gives no value to fill"):
         harmonise(source, source)
+
+
+def test_a_source_column_empty_in_every_row_is_refused_with_how_to_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A source column with no value under missing=impute: a CSV's reads as numbers (no median), a
+    Parquet text column's as a text column of no value (no 0/1 column): each refused naming it, to be
+    dropped; the CLI exits 2 with that one line."""
+    source = write(tmp_path / "s.csv", "a,region,label\n1,,x\n2,,y\n3,,x\n")
+    target = write(tmp_path / "t.csv", "a,region\n1,north\n2,\n")
+    spec, other = f"{source}:missing=impute,text=onehot", f"{target}:missing=impute,text=onehot"
+    code = main(["--workspace", str(tmp_path / "ws"), "diagnose", "--source", spec, "--target", other])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == (
+        f"error: {spec}: column 'region' is empty in every row read, so it gives no value to fill missing "
+        "cells with (missing=impute); drop the column"
+    )
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "region": pd.Series([None] * 3, dtype="string")})
+    frame.assign(label=["x", "y", "x"]).to_parquet(tmp_path / "s.parquet")
+    parquet = load_domain(f"{tmp_path / 's.parquet'}:missing=impute,text=onehot")
+    assert parquet.meta["categories"] == {"region": ()} and parquet.X.shape == (3, 1)  # no 0/1 column
+    with pytest.raises(
+        TLError, match="text column 'region' is empty in every row read, so it gives no value"
+    ):
+        harmonise(parquet, parquet)
+
+
+def test_a_target_column_empty_in_every_row_is_the_sources_text_column_all_missing(tmp_path: Path) -> None:
+    """A one-row file's missing region reads as numbers (a column without a value): paired with a source
+    that encodes region, it is region with its cell missing (0/1 columns all 0), not a column the
+    source lacks."""
+    source = load_domain(
+        write(tmp_path / "s.csv", "a,region,label\n1,north,x\n2,south,y\n3,,x\n")
+        + ":missing=impute,text=onehot"
+    )
+    target = load_domain(write(tmp_path / "t.csv", "region,a\n,5\n,\n") + ":missing=impute,text=onehot")
+    _, paired = harmonise(source, target)
+    assert paired.X.tolist() == [[5, 0, 0], [2, 0, 0]]  # a: the source's median 2
+    notes = paired.meta["pair_report"].lines()
+    assert (
+        "target: 2 text cells of 1 column missing, read as none of their column's values (their 0/1 columns "
+        "all 0): region (2)"
+    ) in notes
+    assert not [n for n in notes if "ignored" in n or "holds no sample" in n]
 
 
 def test_cli_upload_with_missing_impute_keeps_every_row(
@@ -92,3 +137,31 @@ def test_cli_upload_with_missing_impute_keeps_every_row(
     out = " ".join(capsys.readouterr().out.split())
     assert "12 samples of 2 features" in out
     assert "1 cell of 1 column missing, filled with the source's medians when paired (missing=impute)" in out
+
+
+def test_the_missing_counts_are_of_the_rows_n_draws(tmp_path: Path) -> None:
+    """n= draws rows after the file is read: its provenance then counts the missing cells of the rows
+    drawn (what a run uses), as the pair's notes do, and its meta holds those counts."""
+    rows = [
+        f"{i},{'' if i % 3 == 0 else i},{'' if i % 4 == 0 else 'ab'[i % 2]},{'xy'[i % 2]}" for i in range(12)
+    ]
+    path = write(tmp_path / "holes.csv", "id,a,region,label\n" + "\n".join(rows) + "\n")
+    whole = load_domain(f"{path}:missing=impute,text=onehot")
+    assert (whole.meta["missing_cells"], whole.meta["missing_text_cells"]) == ({"a": 4}, {"region": 3})
+    drawn = load_domain(f"{path}:n=6,missing=impute,text=onehot", seed=1)
+    ids = [int(i) for i in drawn.ids]
+    cells, text = sum(i % 3 == 0 for i in ids), sum(i % 4 == 0 for i in ids)
+    assert (cells, text) != (4, 3) and cells and text  # the draw holds some, not all of them
+    assert drawn.meta["missing_cells"] == {"a": cells} and drawn.meta["missing_text_cells"] == {
+        "region": text
+    }
+    assert drawn.provenance.endswith(
+        f"; 6 samples drawn (seed 1), holding {plural(cells, 'missing cell')} of 1 column and "
+        f"{plural(text, 'missing text cell')} of 1 column"
+    )
+    lines = harmonise(whole, drawn)[1].meta["pair_report"].lines()  # the pair's notes: the same rows
+    assert (
+        f"target: {plural(cells, 'cell')} of 1 column missing, filled with the source's column medians"
+        in lines
+    )
+    assert f"target: {plural(text, 'text cell')} of 1 column missing" in " ".join(lines)

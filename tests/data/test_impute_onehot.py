@@ -49,6 +49,11 @@ def test_a_pair_read_with_both_fills_numbers_with_the_source_medians_and_zeroes_
     notes = paired_target.meta["pair_report"].lines()
     assert "source: 1 cell of 1 column missing, filled with its own column medians" in notes
     assert "target: 1 cell of 1 column missing, filled with the source's column medians" in notes
+    for side in ("source", "target"):  # the missing text cells too, not only in the provenance
+        assert (
+            f"{side}: 1 text cell of 1 column missing, read as none of their column's values (their 0/1 "
+            "columns all 0): region (1)"
+        ) in notes
     assert (
         "target: 1 sample with text values the source never had, read as none of its values (their 0/1 "
         "columns all 0): region: west (1)"

@@ -23,9 +23,9 @@ from tlcore.explain.columns import ColumnDrift, column_drift
 from tlcore.explain.explanation import explain
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.text_drift import TV_MILD, TV_STRONG, TextDrift, to_source_mix, value_counts
-from tlcore.numbers import significant
+from tlcore.numbers import pct, significant
 from tlcore.views.column_table import MIX, column_rows, drifted_columns
-from tlcore.views.explore import foreign_rows, most_foreign
+from tlcore.views.explore import MISSING, OR_MISSING, foreign_rows, most_foreign
 
 SETTINGS = ExplainSettings()
 
@@ -166,3 +166,41 @@ def test_the_cli_says_it_as_shares_in_text_and_json(capsys, tmp_path) -> None:
     (row, *_) = data["explanation"]["columns"]
     assert (row["kind"], row["name"], row["values"]) == ("text", "region", ["east", "north", "south"])
     assert math.isclose(row["tv"], 0.35) and row["new_values"] == ["west"] and row["share"] > 0.8
+
+
+def test_missing_text_cells_are_told_apart_from_values_the_source_never_had(tmp_path) -> None:
+    # lost_and_gained's pair, the target's first 24 regions blanked and read with missing=impute
+    source, target = lost_and_gained(tmp_path)
+    frame = pd.read_csv(target.split(":")[0])
+    west_left = 60 - int((frame["region"].iloc[:24] == "west").sum())
+    frame.loc[frame.index[:24], "region"] = None
+    frame.to_csv(tmp_path / "holes.csv", index=False)
+    paired = pair(source, f"{tmp_path / 'holes.csv'}:missing=impute,text=onehot")
+    assert paired[1].meta["pair_report"].target.unvalued == {"region": 24}
+    (region,) = drifted_columns(explain(*paired, settings=SETTINGS))
+    assert isinstance(region, TextDrift)
+    assert region.target_other == pytest.approx((west_left + 24) / 240)  # the TV's one more share
+    assert region.target_missing == pytest.approx(0.1) and region.target_new == pytest.approx(west_left / 240)
+    assert region.mix.endswith(
+        f"; west ({pct(west_left / 240)} of the target) never in the source; missing (no value) in 10% of "
+        "the target"
+    )
+    rows = foreign_rows(diagnose(*paired, umap=False), paired[1], np.arange(240), [region.index])
+    assert {row["region"] for row in rows} == {"north", "south", f"west (never in the source){OR_MISSING}"}
+
+
+def test_a_target_with_missing_text_cells_and_no_new_value_names_none(tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    source = table(tmp_path / "a.csv", regions(rng, {"east": 60, "north": 60}), rng, labels=True)
+    region = regions(rng, {"east": 20, "north": 100}).astype(object)
+    region[:30] = None
+    target = table(tmp_path / "b.csv", region, rng, labels=False)
+    paired = pair(source, target.replace(":text=onehot", ":missing=impute,text=onehot"))
+    (drift, *_) = explain(*paired, settings=SETTINGS).columns
+    assert isinstance(drift, TextDrift) and drift.target_new == 0 and drift.new_values == ()
+    assert "never in the source" not in drift.mix and drift.mix.endswith(
+        "missing (no value) in 25% of the target"
+    )
+    assert "collect labelled source rows" not in drift.action
+    rows = foreign_rows(diagnose(*paired, umap=False), paired[1], np.arange(120), [drift.index])
+    assert {row["region"] for row in rows} == {"east", "north", MISSING}

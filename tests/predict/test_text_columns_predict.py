@@ -70,8 +70,14 @@ def test_a_new_file_is_predicted_as_the_harmonised_target(
         )
         in text
     )
+    # the file holds no east row: no news for any row's prediction, so unsaid; a pair's target says it
+    assert "east" not in text and "holds no sample" not in text
     predicted = read_back(out)
     _, harmonised = harmonise(*load_sides(specs["s"], specs["t"]))
+    assert (
+        "target holds no sample of the source's text values region=east: their columns all 0"
+        in harmonised.meta["pair_report"].lines()
+    )
     with torch.no_grad():
         logits = trained.model.eval()(harmonised.X)[0]
     expected = [trained.classes[i] for i in logits.argmax(1).tolist()]

@@ -21,7 +21,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tlcore.data.catalog import list_domains, list_uploads
+    from tlcore.data.catalog import list_domains, list_uploads, upload_table
     from tlcore.data.domain import Domain
     from tlcore.data.harmonise import PairReport, harmonise
     from tlcore.data.shift_table import list_shifts
@@ -45,6 +45,7 @@ _HOMES = {
     "PairedBatchSampler": "splits",
     "train_test_split": "splits",
     "list_uploads": "catalog",
+    "upload_table": "catalog",
     "read_path": "uploads",
     "save_upload": "uploads",
 }
@@ -64,6 +65,7 @@ __all__ = [
     "register_shift",
     "save_upload",
     "train_test_split",
+    "upload_table",
 ]
 
 

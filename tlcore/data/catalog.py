@@ -52,27 +52,56 @@ def _upload_row(upload: dict[str, Any], stored: dict[str, Any] | None) -> dict[s
     for an upload stored before summaries were kept), and the spec it was read as when that is not
     its plain name (``label=``, ``missing=drop``)."""
     summary = stored["summary"] if stored else {}
-    described = f"uploaded file, {upload['bytes']} bytes, {upload['modified']}"
-    if summary:
-        labels = f"{summary['n_classes']} classes" if summary["labelled"] else "unlabelled"
-        what = "images" if summary["kind"] == "image" else "feature vectors"
-        described = f"uploaded {what}, {labels}, {upload['bytes']} bytes, {upload['modified']}"
-        if summary["name"] != upload["spec"]:
-            described += f"; read as {summary['name']}"
-    else:  # QA helper-157: a returning user read "-" (CLI) and "None" (Data page) with no reason
-        described += (
-            "; samples and shape not kept (stored by an older version, or the file changed since): "
-            "the next read of it keeps them (python -m tlcore data list --scan reads every such upload)"
-        )
+    described, read_as = _described(upload, summary), _read_as(upload, summary)
     return {
         "name": upload["spec"],
         "kind": "upload",
-        "description": described,
+        "description": described + (f"; read as {read_as}" if read_as != upload["spec"] else ""),
         "n_samples": summary.get("n_samples"),
         "shape": summary.get("shape"),
         "splits": [],
         "offline": True,
     }
+
+
+def upload_table(workspace: Workspace) -> list[dict[str, Any]]:
+    """The stored uploads as the Data page's *Saved uploads* lists them: the spec each was read as
+    (``upload:shop.csv:label=churn,missing=impute,text=onehot``: the one to use), its samples and
+    shape as read, and what it is (blank until known, as :func:`list_domains` says)."""
+    rows = []
+    for upload in list_uploads(workspace):
+        stored = upload_summary(workspace, upload["name"])
+        summary = stored["summary"] if stored else {}
+        shape = summary.get("shape")
+        rows.append(
+            {
+                "spec": _read_as(upload, summary),
+                "samples": summary.get("n_samples"),
+                "shape": "x".join(map(str, shape)) if shape else "",
+                "description": _described(upload, summary),
+            }
+        )
+    return rows
+
+
+def _read_as(upload: dict[str, Any], summary: dict[str, Any]) -> str:
+    """The spec a stored upload was read as when its summary was kept (its plain spec when none was)."""
+    return str(summary.get("name") or upload["spec"])
+
+
+def _described(upload: dict[str, Any], summary: dict[str, Any]) -> str:
+    """What a stored upload is: images or feature vectors, its classes, bytes and time; without a kept
+    summary, why its samples and shape are not shown."""
+    if summary:
+        labels = f"{summary['n_classes']} classes" if summary["labelled"] else "unlabelled"
+        what = "images" if summary["kind"] == "image" else "feature vectors"
+        return f"uploaded {what}, {labels}, {upload['bytes']} bytes, {upload['modified']}"
+    # QA helper-157: a returning user read "-" (CLI) and "None" (Data page) with no reason
+    return (
+        f"uploaded file, {upload['bytes']} bytes, {upload['modified']}; samples and shape not kept (stored "
+        "by an older version, or the file changed since): the next read of it keeps them (python -m "
+        "tlcore data list --scan reads every such upload)"
+    )
 
 
 def _summary_path(workspace: Workspace, name: str) -> Path:

@@ -6,7 +6,9 @@ column, its values sorted (as text); a row holds 1 in the column of its value an
 missing text cell is a missing cell like a number's: refused, or its row dropped with ``missing=drop``
 (:mod:`tlcore.data.table_cells`), before the values are counted; with ``missing=impute`` its row is kept
 holding none of the values (its 0/1 columns all 0, as a value the source never had: nothing to fill,
-no median of a category), counted in the provenance. A column with more distinct values than
+no median of a category), counted in the provenance and in the notes of the pair or model it is
+fitted to (:mod:`tlcore.data.harmonise`); a pair's source column without a value is refused
+(:func:`check_valued`). A column with more distinct values than
 ``max_text_values`` (:mod:`tlcore.limits`) is refused: an id or free text, not a category.
 
 The values a domain encoded are kept as ``meta["categories"]`` (``{column: (value, ...)}``): a pair's
@@ -19,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
 from tlcore.data.spec_text import ONEHOT
 from tlcore.data.values import decoded_text
@@ -104,3 +107,27 @@ def encoded_note(categories: Categories, unvalued: Mapping[str, int]) -> str:
 def category_columns(categories: Categories) -> dict[str, tuple[str, str]]:
     """Each encoded column's name -> its text column and value."""
     return {encoded_name(c, v): (c, v) for c, values in categories.items() for v in values}
+
+
+def unvalued_rows(X: torch.Tensor, names: Sequence[str], categories: Categories) -> dict[str, int]:
+    """The rows of ``X`` (columns ``names``, in the domain's own encoding ``categories``: each value it
+    holds has its 0/1 column) holding none of a text column's values, a missing text cell read with
+    ``missing=impute`` (every row, for a column with no value), per column that has some."""
+    where = {n: i for i, n in enumerate(names)}
+    counts = {}
+    for column, values in categories.items():
+        at = [where[encoded_name(column, v)] for v in values if encoded_name(column, v) in where]
+        if n := int((X[:, at] == 0).all(dim=1).sum()) if at else len(X):
+            counts[str(column)] = n
+    return counts
+
+
+def check_valued(categories: Categories, label: str) -> None:
+    """Refuse a text column without a value (empty in every row read, ``missing=impute``) in a domain
+    others are encoded with (a pair's source): it gives no 0/1 column to learn from."""
+    for column, values in categories.items():
+        if not values:
+            raise TLError(
+                f"{label}: text column {column!r} is empty in every row read, so it gives no value to "
+                f"encode ({TEXT_ONEHOT}); drop the column"
+            )

@@ -7,7 +7,9 @@ taken by position (:mod:`tlcore.data.harmonise` then checks the dimension).
 Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
 :mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
 is a column of zeros, not a missing column; a domain value the reference never had is a sample with
-none of the reference's values (its 0/1 columns all 0), reported per column with its samples.
+none of the reference's values (its 0/1 columns all 0), reported per column with its samples. A
+domain column named as a reference text column and empty in every row (``missing=impute``: a file
+of one row with its cell missing) is that text column, every cell missing (its 0/1 columns all 0).
 """
 
 from __future__ import annotations
@@ -37,9 +39,13 @@ class ColumnMatch:
     zeros: tuple[str, ...] = ()  # reference value columns the domain never holds: all 0
     unseen: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {value: samples}
     n_unseen: int = 0  # samples holding a value the reference never had
+    blank: tuple[str, ...] = ()  # reference text columns empty in every row of the domain (missing=impute)
 
-    def lines(self, side: str, reference: str) -> list[str]:
-        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other."""
+    def lines(self, side: str, reference: str, *, absent: bool = True) -> list[str]:
+        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
+        ``absent``: with the reference's text values the domain holds none of (a pair's target: part of
+        its shift; not for a file to predict, where a small file never holds them all and no row's
+        prediction depends on the others)."""
         notes = [f"{side}: feature columns taken by name, in the {reference}'s order"] if self.by_name else []
         if self.ignored:
             notes.append(f"{side} columns unknown to the {reference} ignored: {', '.join(self.ignored)}")
@@ -47,7 +53,7 @@ class ColumnMatch:
             notes.append(
                 f"{side}: no feature column name in common with the {reference}; columns taken in order"
             )
-        if self.zeros:
+        if self.zeros and absent:
             zeros = ", ".join(self.zeros)
             notes.append(
                 f"{side} holds no sample of the {reference}'s text values {zeros}: their columns all 0"
@@ -79,7 +85,9 @@ def match_columns(
     names = tuple(domain.meta.get("columns") or ())
     if domain.is_image or not columns or not names or names == tuple(columns):
         return ColumnMatch()
-    own = domain.meta.get(CATEGORIES) or {}
+    own = dict(domain.meta.get(CATEGORIES) or {})
+    blank = _blank(domain, names, categories, own)
+    own |= dict.fromkeys(blank, ())
     theirs = category_columns(categories)
     shared = {name for name in columns if name in theirs and theirs[name][0] in own}  # encoded on both sides
     missing = [name for name in columns if name not in names and name not in shared]
@@ -100,10 +108,26 @@ def match_columns(
     return ColumnMatch(
         order=order,
         by_name=order.tolist() != list(range(len(columns))),
-        ignored=tuple(n for i, n in enumerate(names) if n not in columns and i not in unseen_at),
-        zeros=tuple(n for n in columns if n not in names),
+        ignored=tuple(
+            n for i, n in enumerate(names) if n not in columns and i not in unseen_at and n not in blank
+        ),
+        zeros=tuple(n for n in columns if n not in names and theirs.get(n, ("",))[0] not in blank),
         unseen=unseen,
         n_unseen=n_unseen,
+        blank=blank,
+    )
+
+
+def _blank(
+    domain: Domain, names: tuple[str, ...], categories: Categories, own: Categories
+) -> tuple[str, ...]:
+    """``domain``'s columns named as a text column of the reference (``categories``) and empty in every
+    row (NaN: read with ``missing=impute``, where a column without a value reads as numbers): that
+    text column, every cell missing."""
+    return tuple(
+        n
+        for i, n in enumerate(names)
+        if n in categories and n not in own and len(domain.X) and bool(torch.isnan(domain.X[:, i]).all())
     )
 
 

@@ -11,15 +11,19 @@
   batch (:func:`fill_holes`).
 - A column filled in more than :data:`MOSTLY_FILLED` of its rows gets a note: its part of the gap is
   partly the fill.
+- Counts are of the rows a run uses: the provenance's, of the file as read, are followed by those of
+  the rows ``n=`` draws (:func:`drawn_holes`), and the pair's notes count the rows paired.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
+from tlcore.data.categories import CATEGORIES, unvalued_rows
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
 from tlcore.numbers import plural
@@ -28,6 +32,7 @@ MISSING_IMPUTE = f"missing={IMPUTE}"
 MISSING_DROP = f"missing={DROP}"  # the spec option that drops the rows holding a missing or bad cell
 FILL = "fill"  # a paired domain's meta key: the values its missing cells were filled with, per column
 MISSING_CELLS = "missing_cells"  # a table's meta key: {column: missing cells}, as read
+MISSING_TEXT = "missing_text_cells"  # a table's meta key: {text column: missing cells}, as read
 MOSTLY_FILLED = 0.5  # a column filled in more than this share of its rows gets a note
 
 
@@ -68,12 +73,16 @@ def filled_cells(
 
 def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[float, ...]:
     """The median of each column of ``X`` over its present (not NaN) cells, in float64 (numpy's
-    median: the mean of the two middle values of an even count); a column with none refused."""
+    median: the mean of the two middle values of an even count); a column with none (empty in every
+    row read) refused, to be dropped."""
     values = X.double().numpy()
     empty = np.isnan(values).all(axis=0) if len(values) else np.ones(values.shape[1], dtype=bool)
     if empty.any():
         name = names[int(np.flatnonzero(empty)[0])]
-        raise TLError(f"{label}: column {name!r} has no value, so it gives none to fill missing cells with")
+        raise TLError(
+            f"{label}: column {name!r} is empty in every row read, so it gives no value to fill missing "
+            f"cells with ({MISSING_IMPUTE}); drop the column"
+        )
     return tuple(float(v) for v in np.nanmedian(values, axis=0))
 
 
@@ -93,19 +102,49 @@ def read_note(counts: dict[str, int]) -> str:
     return f"{cells} of {columns} missing, filled with the source's medians when paired ({MISSING_IMPUTE})"
 
 
-def filled_lines(filled: dict[str, int], rows: int, side: str, reference: str) -> list[str]:
+def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The missing cells of the rows ``n=`` drew (``X``, its columns ``names``) of a table read with
+    ``missing=impute`` (``meta``: its :data:`MISSING_CELLS` and :data:`MISSING_TEXT`, the whole
+    file's, as read): ``, holding 4 missing cells of 1 column and 2 missing text cells of 1 column``
+    ('' for any other domain), and those counts in their place in ``meta``."""
+    if MISSING_CELLS not in meta and MISSING_TEXT not in meta:
+        return "", meta
+    holes = torch.isnan(X).sum(dim=0)
+    cells = {names[i]: int(holes[i]) for i in torch.nonzero(holes).flatten().tolist()}
+    text = unvalued_rows(X, names, meta.get(CATEGORIES) or {})
+    held = [
+        f"{plural(sum(counts.values()), what)} of {plural(len(counts), 'column')}"
+        for counts, what in ((cells, "missing cell"), (text, "missing text cell"))
+        if counts
+    ]
+    kept = {k: v for k, v in meta.items() if k not in (MISSING_CELLS, MISSING_TEXT)}
+    kept |= ({MISSING_CELLS: cells} if cells else {}) | ({MISSING_TEXT: text} if text else {})
+    return f", holding {' and '.join(held) if held else 'no missing cell'}", kept
+
+
+def filled_lines(
+    filled: dict[str, int], rows: int, side: str, reference: str, unvalued: dict[str, int] | None = None
+) -> list[str]:
     """What filling ``side``'s cells with ``reference``'s medians did (``filled``: cells per column of
-    ``rows``): one line, and one per column filled in more than :data:`MOSTLY_FILLED` of its rows."""
-    if not filled:
-        return []
-    whose = "its own" if side == reference else f"the {reference}'s"
-    cells = plural(sum(filled.values()), "cell")
-    columns = plural(len(filled), "column")
-    lines = [f"{side}: {cells} of {columns} missing, filled with {whose} column medians"]
+    ``rows``): one line, and one per column filled in more than :data:`MOSTLY_FILLED` of its rows; then
+    its missing text cells (``unvalued``: per text column), read as none of their column's values."""
+    lines = []
+    if filled:
+        whose = "its own" if side == reference else f"the {reference}'s"
+        cells = plural(sum(filled.values()), "cell")
+        columns = plural(len(filled), "column")
+        lines.append(f"{side}: {cells} of {columns} missing, filled with {whose} column medians")
     for name, n in filled.items():
         if n > MOSTLY_FILLED * rows:
             lines.append(
                 f"{side} column {name!r}: {n} of its {rows} cells filled in: its part of the gap is partly "
                 "the fill"
             )
+    if unvalued:
+        cells, columns = plural(sum(unvalued.values()), "text cell"), plural(len(unvalued), "column")
+        listed = ", ".join(f"{name} ({n})" for name, n in unvalued.items())
+        lines.append(
+            f"{side}: {cells} of {columns} missing, read as none of their column's values (their 0/1 "
+            f"columns all 0): {listed}"
+        )
     return lines

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn.functional import interpolate
 
-from tlcore.data.categories import CATEGORIES, Categories
+from tlcore.data.categories import CATEGORIES, Categories, check_valued, unvalued_rows
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
 from tlcore.data.fill import FILL, column_medians, fill_holes, filled_cells, filled_lines
@@ -59,22 +59,24 @@ class ConformReport:
     missing_classes: tuple[str, ...] = ()  # reference classes with no sample
     columns: ColumnMatch = field(default_factory=ColumnMatch)  # feature columns matched by name
     filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
+    unvalued: dict[str, int] = field(default_factory=dict)  # missing text cells, per text column
     rows: int = 0  # the samples the missing cells were counted in
 
     @property
     def n_dropped(self) -> int:
         return sum(self.unknown_classes.values())
 
-    def lines(self, side: str = "target", reference: str = "source") -> list[str]:
-        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other."""
+    def lines(self, side: str = "target", reference: str = "source", *, absent: bool = True) -> list[str]:
+        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
+        ``absent`` as :meth:`~tlcore.data.column_match.ColumnMatch.lines` says."""
         notes = []
         if self.channels:
             notes.append(f"{side}: grayscale repeated to 3 channels")
         if self.resized:
             (h0, w0), (h1, w1) = self.resized
             notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
-        notes += self.columns.lines(side, reference)
-        notes += filled_lines(self.filled, self.rows, side, reference)
+        notes += self.columns.lines(side, reference, absent=absent)
+        notes += filled_lines(self.filled, self.rows, side, reference, self.unvalued)
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
@@ -157,6 +159,7 @@ def plan_conform(
     channels = resized = None
     matched = match_columns(domain, columns, reference, categories or {})
     order = matched.order
+    own_X, own_names = domain.X, domain.column_names  # its own encoding: a text cell missing is all 0
     if order is not None:
         domain = replace(domain, X=take_columns(domain.X, order))  # its shape as the reference takes it
     if domain.is_image:
@@ -182,11 +185,23 @@ def plan_conform(
         raise TLError(differ)
     y, keep, report = _remap(domain, classes, reference)
     filled: dict[str, int] = {}
+    unvalued: dict[str, int] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
         X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
         filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
+        own = own_X if keep is None else own_X[keep]
+        blank = dict.fromkeys(matched.blank, ())  # empty columns read as the reference's text columns
+        unvalued = unvalued_rows(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
     rows = domain.n_samples if keep is None else len(keep)
-    report = replace(report, channels=channels, resized=resized, columns=matched, filled=filled, rows=rows)
+    report = replace(
+        report,
+        channels=channels,
+        resized=resized,
+        columns=matched,
+        filled=filled,
+        unvalued=unvalued,
+        rows=rows,
+    )
     named = None if order is None else columns
     kept_fill = fill if filled else None
     return Conformer(shape, classes, keep, y, report, named, order, categories if named else None, kept_fill)
@@ -264,6 +279,7 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
+    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
     fill = None if source.is_image else column_medians(source.X, source.column_names, source.name)
     source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}", fill=fill)
     columns, categories = source.meta.get("columns"), source.meta.get(CATEGORIES)

@@ -15,7 +15,7 @@ import torch
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.catalog import list_uploads, upload_summary
 from tlcore.data.domain import Domain
-from tlcore.data.fill import MISSING_IMPUTE
+from tlcore.data.fill import MISSING_IMPUTE, drawn_holes
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import drop_blank
 from tlcore.data.rng import generator
@@ -211,4 +211,6 @@ def _subsample(domain: Domain, n: int, seed: int) -> Domain:
     if n > domain.n_samples:
         raise TLError(f"n={n} is more than the {domain.n_samples} samples of {domain.name}")
     keep = torch.randperm(domain.n_samples, generator=generator(seed, "subsample"))[:n].sort().values
-    return replace(domain.subset(keep), provenance=f"{domain.provenance}; {n} samples drawn (seed {seed})")
+    drawn = domain.subset(keep)
+    held, meta = drawn_holes(drawn.X, drawn.column_names, drawn.meta)
+    return replace(drawn, provenance=f"{domain.provenance}; {n} samples drawn (seed {seed}){held}", meta=meta)

@@ -34,7 +34,7 @@ import torch
 from tlcore.data.categories import CATEGORIES, TEXT_ONEHOT, encoded_note, one_hot, placeholder
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
-from tlcore.data.fill import MISSING_CELLS, mark_holes, read_note, with_holes
+from tlcore.data.fill import MISSING_CELLS, MISSING_TEXT, mark_holes, read_note, with_holes
 from tlcore.data.spec_text import IMPUTE
 from tlcore.data.table_cells import (
     MISSING_DROP,
@@ -155,6 +155,7 @@ def read_table(
     meta |= {"missing_dropped": dropped} if dropped else {}
     meta |= {CATEGORIES: categories} if categories else {}
     meta |= {MISSING_CELLS: holes_in} if holes_in else {}
+    meta |= {MISSING_TEXT: unvalued} if unvalued else {}
     return array_domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
 
 

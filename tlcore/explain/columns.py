@@ -208,7 +208,11 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
     Zt = (Xt[sample_index(len(Xt), k, settings.seed)] - m_t) / _scale(s_t)
     report = target.meta.get("pair_report")
     new = report.target.columns.unseen if isinstance(report, PairReport) else {}
-    texts = [text_drift(source, target, name, at, new.get(name, {})) for name, at in groups.items()]
+    missing = report.target.unvalued if isinstance(report, PairReport) else {}
+    texts = [
+        text_drift(source, target, name, at, new.get(name, {}), missing=missing.get(name, 0))
+        for name, at in groups.items()
+    ]
     p_text = [chi_square_p_value(cs.numpy(), ct.numpy()) for _, cs, ct in texts]
     p_numeric = ks_p_values(ks_statistics(source.X[:, numeric], target.X[:, numeric]), len(Xs), len(Xt))
     p = np.concatenate([p_numeric, np.asarray(p_text, dtype=np.float64)])

@@ -2,10 +2,12 @@
 source vs target as one column: did the mix of its values change?
 
 Each side's rows are counted by value: a row's value is that of its 1; a target row with all of the
-column's 0/1 columns 0 holds a value the source never had (:mod:`tlcore.data.column_match`), counted
-as one more share, named by the pair report. Between the source's shares ``p_s`` and the target's
-``p_t`` the measure is their total variation, ``TV = ½ Σ_v |p_s(v) - p_t(v)|``: the share of the
-target's rows whose value would have to change for the two mixes to be equal (0 alike, 1 disjoint).
+column's 0/1 columns 0 holds a value the source never had (:mod:`tlcore.data.column_match`) or none
+(a missing text cell, ``missing=impute``; a source row with all 0 holds none), counted as one more
+share; the pair report names the new values and counts the missing cells, which the views tell
+apart. Between the source's shares ``p_s`` and the target's ``p_t`` the measure is their total
+variation, ``TV = ½ Σ_v |p_s(v) - p_t(v)|``: the share of the target's rows whose value would have to
+change for the two mixes to be equal (0 alike, 1 disjoint).
 
 Its severity lines up with a numeric column's shift: mild from the TV between two normals
 :data:`~tlcore.explain.findings.MILD` (0.5) standard deviations apart, strong from that of two
@@ -46,8 +48,9 @@ TITLE_MOVES = 0.5  # a title names the values whose share changed by at least th
 class TextDrift:
     """A text column compared source vs target (module docstring): ``indices`` its 0/1 columns in
     ``X`` (``index`` the first: its place among the columns), ``values`` theirs; ``source_other`` and
-    ``target_other`` the shares of rows with none of them (a value the source never had, named in
-    ``new_values``). ``mmd2_after``, ``share``, ``mmd2_before`` and ``matched_before`` as a numeric
+    ``target_other`` the shares of rows with none of them (a missing cell; in the target also a value
+    the source never had, named in ``new_values``), ``target_missing`` the target's missing ones.
+    ``mmd2_after``, ``share``, ``mmd2_before`` and ``matched_before`` as a numeric
     column's (:class:`tlcore.explain.columns.ColumnDrift`)."""
 
     index: int
@@ -68,6 +71,12 @@ class TextDrift:
     mmd2_before: float | None = None
     matched_before: tuple[str, ...] = ()
     row_number: bool = False  # a text column never counts rows
+    target_missing: float = 0.0  # the share of target rows whose cell is missing (of target_other)
+
+    @property
+    def target_new(self) -> float:
+        """The share of target rows holding a value the source never had."""
+        return max(0.0, self.target_other - self.target_missing)
 
     @property
     def severity(self) -> Severity:
@@ -99,10 +108,10 @@ class TextDrift:
 
     def _new(self) -> str:
         """``; west (24% of the target) never in the source``, '' when the target holds no new value."""
-        if self.target_other <= 0:
+        if self.target_new <= 0:
             return ""
         named = and_list(self.new_values) if self.new_values else "values"
-        return f"; {named} ({pct(self.target_other)} of the target) never in the source"
+        return f"; {named} ({pct(self.target_new)} of the target) never in the source"
 
     @property
     def title(self) -> str:
@@ -119,9 +128,12 @@ class TextDrift:
         """The values whose share changed, then the new ones: ``east 31% -> 0%, north 40% -> 35%; west
         (24% of the target) never in the source``."""
         moves = ", ".join(self._moves()) or "every value's share alike"
-        none = (
-            f"; {pct(self.source_other)} of the source holds none of its values" if self.source_other else ""
-        )
+        sides = [
+            f"{pct(s)} of the {side}"
+            for side, s in (("source", self.source_other), ("target", self.target_missing))
+            if s > 0
+        ]
+        none = f"; missing (no value) in {' and '.join(sides)}" if sides else ""
         return f"{moves}{self._new()}{none}"
 
     @property
@@ -147,7 +159,7 @@ class TextDrift:
             f"how {self.name} is written): adapt with the source weighted to the target's mix (method "
             "domain_weights, importance weights from a domain classifier)"
         )
-        if self.target_other > 0:
+        if self.target_new > 0:
             named = and_list(self.new_values) if self.new_values else "the new values"
             action += f"; collect labelled source rows of {named}, which the source never holds"
         return action
@@ -181,11 +193,17 @@ def value_counts(X: torch.Tensor) -> torch.Tensor:
 
 
 def text_drift(
-    source: Domain, target: Domain, name: str, indices: Sequence[int], new_values: Mapping[str, int]
+    source: Domain,
+    target: Domain,
+    name: str,
+    indices: Sequence[int],
+    new_values: Mapping[str, int],
+    *,
+    missing: int = 0,
 ) -> tuple[TextDrift, torch.Tensor, torch.Tensor]:
     """Text column ``name`` (its 0/1 columns at ``indices``) compared, before its test (``p_value`` 1),
     with each side's :func:`value_counts`; ``new_values`` the target's values the source never had, by
-    their samples (the pair report's)."""
+    their samples, and ``missing`` its missing cells (the pair report's)."""
     cs, ct = (value_counts(d.X[:, list(indices)]) for d in (source, target))
     ps, pt = cs / cs.sum(), ct / ct.sum()
     values = tuple(source.column_names[j].removeprefix(encoded_name(name, "")) for j in indices)
@@ -203,6 +221,7 @@ def text_drift(
         p_value=1.0,
         q_value=1.0,
         significant=False,
+        target_missing=missing / max(1, len(target.X)),
     )
     return drift, cs, ct
 

@@ -26,6 +26,8 @@ UNLABELLED = "unlabelled"
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
 NEW_VALUE = "(a value the source never had)"  # a text cell of a row with none of the source's values
 NEVER = "(never in the source)"  # after the one value the source never had
+MISSING = "(missing)"  # a text cell of a row with none of the source's values, its column's only such
+OR_MISSING = ", or missing"  # after the new value(s) of a column that also holds missing cells
 
 
 def provenance_line(domain: Domain) -> str:
@@ -160,13 +162,17 @@ def foreign_rows(
     file's order, so that the columns behind the verdict are on screen. A text column read as 0/1
     columns (``text=onehot``) is one cell, the row's value, where its first 0/1 column stands; a row
     with none of the source's values holds the one value the pair report found new (``west (never in
-    the source)``), else :data:`NEW_VALUE`."""
+    the source)``), else :data:`NEW_VALUE`; in a column with missing cells (``missing=impute``)
+    :data:`MISSING`, or the new value(s) and :data:`OR_MISSING` when it holds both (``west (never
+    in the source), or missing``: the pair no longer tells a row's which)."""
     names = target.column_names
     order = list(dict.fromkeys([*first, *range(len(names))]))
     encoded = category_columns(target.meta.get(CATEGORIES) or {})
     pairing = target.meta.get("pair_report")
     unseen = pairing.target.columns.unseen if isinstance(pairing, PairReport) else {}
     new = {c: f"{next(iter(v))} {NEVER}" if len(v) == 1 else NEW_VALUE for c, v in unseen.items()}
+    missing = pairing.target.unvalued if isinstance(pairing, PairReport) else {}
+    new |= {c: f"{new[c]}{OR_MISSING}" if c in new else MISSING for c in missing}
     rows = []
     for i in index:
         values = target.X[int(i)].tolist()
