@@ -21,6 +21,7 @@ from bench.label_shift import run_label_shift
 from bench.plan import Plan
 from bench.selection import run_selection
 from bench.time_to_good import run_time_to_good
+from bench.user_pools import run_user_pools
 
 Log = Callable[[str], None]
 
@@ -138,6 +139,12 @@ ALL: tuple[Part, ...] = (
     Part("adapt_run", ("adapt_run",), _adapt_run),
     Part("app", ("app_start",), _app),
     Part("selection", ("selection",), _selection, celled=True),
+    Part(
+        "user_pools",
+        ("user_pools",),
+        lambda ctx: {"user_pools": run_user_pools(ctx.plan, ctx.cells, ctx.log)},
+        celled=True,
+    ),
     Part("label_shift", ("label_shift",), _label_shift),
     Part(
         "explain", ("explain",), lambda ctx: {"explain": run_explain_cases(ctx.plan, ctx.workspace, ctx.log)}

@@ -53,7 +53,8 @@ class Plan:
     trained on ``recipe_labels`` labelled target samples per class too (its ``labelled_target`` term).
     ``ceiling_*``: the throughput ceiling part (:mod:`bench.ceiling`); ``time_to_good_*``: the time
     to a good model part (:mod:`bench.time_to_good`; ``time_to_good_epochs`` replaces both budgets'
-    epochs, for tiny runs); ``label_shift_*``: the label shift part (:mod:`bench.label_shift`).
+    epochs, for tiny runs); ``label_shift_*``: the label shift part (:mod:`bench.label_shift`);
+    ``user_pools_epochs``: the user's pools part (:mod:`bench.user_pools`; None: each run's own budget).
     """
 
     mode: str
@@ -91,6 +92,7 @@ class Plan:
     selection_seeds: tuple[int, ...] = (0, 1)  # x the 12 candidates of bench.selection.POOL: 24 runs a pair
     selection_epochs: int = 5
     selection_pool: int = 0  # the first N candidates of bench.selection.POOL (0: all)
+    user_pools_epochs: int | None = None  # the user_pools part: replaces both runs' budgets (tiny runs)
     label_shift_seeds: tuple[int, ...] = (0, 1, 2)
     label_shift_epochs: int = 10
     label_shift_pairs: tuple[tuple[str, str], ...] = LABEL_SHIFT_PAIRS
@@ -130,6 +132,7 @@ PRESETS: dict[str, Plan] = {
         selection_pairs=(("mnist5k:n=2000", "digits"),),
         selection_seeds=(0,),
         selection_epochs=2,
+        user_pools_epochs=2,
         label_shift_seeds=(0,),
         label_shift_epochs=3,
         label_shift_pairs=(("digits", "digits"),),
@@ -169,6 +172,7 @@ PRESETS: dict[str, Plan] = {
         selection_seeds=(0,),
         selection_epochs=1,
         selection_pool=4,
+        user_pools_epochs=1,
         label_shift_seeds=(0,),
         label_shift_epochs=1,
         label_shift_pairs=(("digits", "digits"),),

@@ -9,6 +9,7 @@ from bench.report_accuracy import accuracy_section
 from bench.report_format import load_text, num, pct, secs, table
 from bench.report_selection import selection_section
 from bench.report_speed import parts_section, time_to_good_section, training_section
+from bench.report_user_pools import user_pools_section
 from tlcore.data.overlap import base_dataset
 from tlcore.data.spec_text import parse_spec
 
@@ -391,6 +392,7 @@ def render(res: dict[str, Any]) -> str:
         photos_section(res.get("photos", {})),
         sweep_section(res.get("sweep", {})),
         selection_section(res.get("selection", {})),
+        user_pools_section(res.get("user_pools", {})),
         label_shift_section(res.get("label_shift", {})),
         parts_section(res),
     )

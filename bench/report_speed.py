@@ -228,7 +228,8 @@ def parts_section(res: dict[str, Any]) -> list[str]:
         "## Parts",
         "",
         "Wall time of each part (`--only PART`). Parts that keep a cell per training run (accuracy, "
-        "time_to_good, selection) count only what this run computed; the others are one cell each.",
+        "time_to_good, selection, user_pools) count only what this run computed; the others are one "
+        "cell each.",
         "",
         *table(["part", "wall time", "measured in"], rows),
         "",

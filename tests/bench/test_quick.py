@@ -34,6 +34,7 @@ SECTIONS = (
     "## Diagnosis explained",
     "## App cold start",
     "## Loading photos",
+    "## Choosing a run on a user's pool",
     "## Label shift",
 )
 
