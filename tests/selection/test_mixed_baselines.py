@@ -41,17 +41,18 @@ def weak_run(after: np.ndarray, run_id: str = "a-weak", baseline: str = "lenet_b
     return replace(candidate(run_id, right_on(8, 0.5, 2), after), baseline=baseline)
 
 
-def outvoting(*runs: Candidate) -> Pool:
+def outvoting(*runs: Candidate, setup: str = "") -> Pool:
     """``runs`` (two configs' runs: EnsV's ensemble of 2 source-only models and 2 adapted ones is
     outvoted, :func:`tlcore.selection.pool.outvoted`) and run c-forgot, whose adapted model makes the
-    ensemble's adapted models the more: on b-strong's source-only model, it predicts the ensemble's own
-    labels (adding most to the class that already leads each sample, it leaves every label, so every
-    EnsV, as it was) and lost 29 points of source accuracy (an alarm: it is never recommended)."""
+    ensemble's adapted models the more: on b-strong's source-only model (in ``setup``), it predicts the
+    ensemble's own labels (adding most to the class that already leads each sample, it leaves every
+    label, so every EnsV, as it was) and lost 29 points of source accuracy (an alarm: it is never
+    recommended)."""
     labels = ensemble_labels(pair_pool(*runs).members())
     forgot = candidate(
         "c-forgot", right_on(27, 0.9), probabilities(labels, 0.6), source_before=0.79, source_after=0.5
     )
-    return pair_pool(*runs, replace(forgot, baseline="efficientnet_lite0, image_size 64, epochs 1"))
+    return pair_pool(*runs, replace(forgot, baseline=strong_run().baseline, setup=setup))
 
 
 def test_a_run_flagged_against_a_strong_baseline_gives_way_to_that_baseline_not_to_a_weaker_run():
