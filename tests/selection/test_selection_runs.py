@@ -131,7 +131,7 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     base = ["--workspace", str(workspace.root), "runs", "rank", *PAIR_ARGS]
     assert main([*base, "--json"]) == 0
     ranking = json.loads(capsys.readouterr().out)
-    # EnsV asked (the default), but both tiny runs collapse (see below) and are left out of its
+    # EnsV asked (the default), but both tiny runs collapse onto fewer classes and are left out of its
     # ensemble: it holds their shared source-only model alone, outvoted, so they are ranked by BNM
     assert ranking["settings"]["validator"] == "bnm"
     assert {e["run_id"] for e in ranking["entries"]} == {first, second}
