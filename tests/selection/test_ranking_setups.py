@@ -25,9 +25,8 @@ def two_networks() -> Pool:
     source-only model's 25/30) and two efficientnet runs flagged against their own (c-forgot:
     :func:`outvoting`, so that EnsV's ensemble holds more adapted models than source-only ones)."""
     weak = replace(weak_run(right_on(15, 0.8, 2)), setup="model=lenet_bn")
-    return outvoting(
-        weak, replace(strong_run(), setup="model=efficientnet_lite0"), setup="model=efficientnet_lite0"
-    )
+    strong = replace(strong_run(), setup="model=efficientnet_lite0")
+    return outvoting(Pool("src", "tgt", (weak, strong)), setup="model=efficientnet_lite0")
 
 
 def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
@@ -110,7 +109,7 @@ def kept_in_one_network() -> Pool:
     below = weak_run(right_on(15, 0.8, 2), run_id="c-weak", baseline="efficientnet_lite0, epochs 4")
     efficientnet = tuple(replace(c, setup="model=efficientnet_lite0") for c in (strong_run(), below))
     lenet = replace(weak_run(right_on(15, 0.8, 2)), setup="model=lenet_bn")
-    return outvoting(lenet, *efficientnet, setup="model=efficientnet_lite0")
+    return outvoting(Pool("src", "tgt", (lenet, *efficientnet)), setup="model=efficientnet_lite0")
 
 
 def test_predicts_kept_note_speaks_of_the_picked_runs_setup_only():
