@@ -39,7 +39,7 @@ def test_a_run_that_spreads_its_predictions_goes_before_a_collapsed_source_only_
     ranking = rank(_repro())  # was run a-so: 1.0 effective class, b-rec below a-so's baseline
     assert (ranking.choice, ranking.collapsed_choice()) == ("run b-rec", None)
     assert (ranking.asked, ranking.settings.validator, ranking.ensemble) == ("ensv", "bnm", (1, 1))
-    # ONE's 40 rows are one row r, so its nuclear norm is sqrt(40) |r| = 6.325 * 0.990: BNM 6.261 / 40
+    # ONE's 40 rows are one row r, so its nuclear norm is sqrt(40) |r| = 6.325 * 0.990: BNM 6.261 / 40 = 0.157
     assert [(e.run_id, round(e.score, 3), e.scores["ensv"], e.outranked_by) for e in ranking.entries] == [
         ("b-rec", 0.221, 0.25, None),
         ("a-so", 0.157, 1.0, None),
