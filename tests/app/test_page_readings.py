@@ -189,7 +189,9 @@ def test_compare_shows_the_deciding_columns_first(app: OpenApp, pool: dict[str, 
     at = app("compare", source=RANKED_SOURCE, target=RANKED_TARGET)
     assert_clean(at)
     order = list(at.dataframe[0].proto.column_order)
-    assert order[:6] == ["rank", "run", "status", "EnsV", "target accuracy", "source-only accuracy"]
+    # the ranking's score: BNM, in EnsV's place (the two runs' ensemble, the collapsed one left out, is
+    # outvoted: 1 adapted model, 1 source-only model)
+    assert order[:6] == ["rank", "run", "status", "BNM", "target accuracy", "source-only accuracy"]
     assert order[-1] == "alarm" and order[order.index("IWCV") + 1] == "ESS"
     at.selectbox[0].set_value("im").run()
     assert list(at.dataframe[0].proto.column_order)[3] == "IM"

@@ -101,7 +101,16 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
     at = app("compare", source=SOURCE, target=TARGET)
     rank_by = at.selectbox[0]
     assert not [o for o in rank_by.options if o.startswith("SND")] and rank_by.value == "ensv"
-    assert "highest EnsV" in plain(at.success[0].value)
+    # the collapsed run is left out of EnsV's ensemble: it holds 1 adapted model and 1 source-only model,
+    # outvoted, so EnsV's ranking ranks by BNM (the good run's 30 rows, 10 per class, share three rows
+    # of singular values 1.0, 0.85, 0.85: nuclear norm sqrt(10) * 2.7 = 8.54, over 30: 0.285) and says so
+    assert plain(at.success[0].value).startswith(
+        f"Recommended: deep_coral+im · {pool['good'][-6:]}, the highest BNM (0.285)"
+    )
+    assert any(
+        "so the runs are ranked by BNM in EnsV's place and not held to ensemble agreement" in plain(c.value)
+        for c in at.caption
+    )
     unreliable = [plain(w.value) for w in at.warning if "unreliable" in plain(w.value)]
     assert unreliable == [
         "DEV and IWCV are unreliable for 1 of 2 runs: their importance weights rest on 2.0 effective "
@@ -163,6 +172,11 @@ def test_the_predict_page_shows_the_chosen_runs_alarm(
     assert len(flags) == 1 and flags[0].endswith(pool_note)
     (why,) = compare.expander[0].dataframe[0].value.to_dict("records")  # Compare's flagged run
     said = f"Negative transfer suspected for {why['run']}: {why['why']}"
+    # the check the outvoted ensemble (1 adapted model, 1 source-only) did not make: Predict says it too
+    said += (
+        "; ensemble agreement not checked: the ensemble holds 1 adapted model and 1 source-only model, so "
+        "agreeing with it mostly means agreeing with the source-only models"
+    )
     said += f" (with the target labels: {why['with the target labels']})"
     assert flags[0].removesuffix(pool_note) == said
     at.selectbox[0].set_value(pool["good"]).run()
@@ -206,8 +220,10 @@ def test_runs_opened_in_compare_are_ranked_with_their_own_pair(
     assert "the sidebar's pair is mnist5k:n=200 → digits:n=200" in said
     assert next(m for m in at.multiselect if m.label == "Runs").value == [pool["collapsed"]]
     command = at.code[0].value
-    assert command == (  # ranked among the runs covering the opened run's target samples
-        f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator ensv "
+    # ranked among the runs covering the opened run's target samples, by BNM: the ensemble (the good
+    # run's two models; the collapsed one left out) is outvoted
+    assert command == (
+        f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator bnm "
         f"--run {pool['collapsed']}"
     )
     capsys.readouterr()

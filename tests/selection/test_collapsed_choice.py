@@ -1,7 +1,9 @@
 """Rule 4's order (:mod:`tlcore.selection.collapse`): when the ranking's choice is collapsed, the
 passing runs that label the target with at least half the classes go first, and a collapsed
 source-only model sets no bar (a table target in other units: the source-only run predicted one class
-for all 809 rows and was recommended over the recipe's run, which spread its predictions)."""
+for all 809 rows and was recommended over the recipe's run, which spread its predictions). Such a pool
+of one source-only run and one recipe is outvoted (:func:`tlcore.selection.pool.outvoted`): it is now
+ranked by BNM, which puts the spread run first without rule 4."""
 
 from dataclasses import replace
 
@@ -10,6 +12,7 @@ import numpy as np
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
+from tlcore.selection.validators import effective_classes
 from tlcore.views.ranking import blind_spot, report_sections, status
 
 from .helpers import candidate, probabilities
@@ -30,29 +33,39 @@ def _repro() -> Pool:
 
 
 def test_a_run_that_spreads_its_predictions_goes_before_a_collapsed_source_only_run(capsys):
+    """EnsV's ensemble holds the one source-only model ONE and b-rec's adapted model: outvoted, so
+    the pool is ranked by BNM (EnsV ranked a-so first: 1.0 against b-rec's 0.25) and no config's
+    source-only model sets a bar."""
     ranking = rank(_repro())  # was run a-so: 1.0 effective class, b-rec below a-so's baseline
     assert (ranking.choice, ranking.collapsed_choice()) == ("run b-rec", None)
-    assert [(e.run_id, e.score, e.outranked_by) for e in ranking.entries] == [
-        ("b-rec", 0.25, None),
-        ("a-so", 1.0, None),
+    assert (ranking.asked, ranking.settings.validator, ranking.ensemble) == ("ensv", "bnm", (1, 1))
+    # ONE's 40 rows are one row r, so its nuclear norm is sqrt(40) |r| = 6.325 * 0.990: BNM 6.261 / 40 = 0.157
+    assert [(e.run_id, round(e.score, 3), e.scores["ensv"], e.outranked_by) for e in ranking.entries] == [
+        ("b-rec", 0.221, 0.25, None),
+        ("a-so", 0.157, 1.0, None),
     ]
     assert ranking.reason.startswith(
-        "highest EnsV (0.250) among the 1 of 2 runs that passed the guardrails (kept at least 80% of their "
-        "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
-        "not below it) and label the target with at least 50% of the classes (2 or more effective classes "
-        "of 4); ranked so because the first choice, run a-so, predicts 1.0 effective class on the target, "
-        "and the source-only models of mlp and mlp, epochs 4 predict at most 1.0 effective class, so their "
-        "EnsV sets no bar; for this run, ensemble agreement not checked"
+        "highest BNM (0.221) among the 2 of 2 runs that kept at least 80% of their source-only model's "
+        "effective classes, source accuracy within 3 points of it and ensemble agreement not below it; "
+        "for this run, ensemble agreement not checked"
     )
+    assert "ranked so because" not in ranking.reason and "sets no bar" not in ranking.reason  # no rule 4
+    assert ranking.entries[1].alarm.unchecked == [
+        "ensemble agreement not checked: the ensemble holds 1 adapted model and 1 source-only model, so "
+        "agreeing with it mostly means agreeing with the source-only models"
+    ]
     assert status(ranking.entries[1], ranking) == "passes"  # not below another config's source-only model
     assert blind_spot(ranking).startswith("The checks compare each run")  # no collapse caveat
     assert "effective classes of 4 on the target" not in blind_spot(ranking)
+    assert "so the runs are ranked by BNM in EnsV's place and not held to ensemble agreement" in blind_spot(
+        ranking
+    )
     print_ranking(ranking)
     printed = capsys.readouterr().out
-    assert "recommended: run b-rec" in printed and "predicts 1.0 effective class" in printed
+    assert "recommended: run b-rec" in printed and "src -> tgt: 2 runs ranked by BNM" in printed
     said = ranking_json(ranking)
     assert (said["recommended"], said["choice"], said["reason"]) == ("b-rec", "run b-rec", ranking.reason)
-    assert report_sections(ranking, {}).pop(0).note.startswith("Recommended: b-rec, the highest EnsV (0.250)")
+    assert report_sections(ranking, {}).pop(0).note.startswith("Recommended: b-rec, the highest BNM (0.221)")
 
 
 def test_a_config_of_one_orders_the_spread_run_first_too():
@@ -60,33 +73,42 @@ def test_a_config_of_one_orders_the_spread_run_first_too():
     recipe = candidate("b-rec", ONE, SPREAD, method="deep_coral+im")
     ranking = rank(Pool("src", "tgt", (so, recipe)))
     assert ranking.recommended == "b-rec" and ranking.collapsed_choice() is None
-    assert (
-        "(2 or more effective classes of 4); ranked so because the first choice, run a-so" in ranking.reason
-    )
+    # outvoted (1 source-only model, 1 adapted): BNM 0.221 against a-so's 0.157 puts b-rec first
+    assert ranking.reason.startswith("highest BNM (0.221) among the 2 of 2 runs that kept at least 80%")
+    assert "ranked so because" not in ranking.reason  # the first choice is not collapsed: no rule 4
     assert "sets no bar" not in ranking.reason  # one config: no other config's bar to set aside
 
 
 def test_a_pool_whose_every_run_collapsed_keeps_its_answer():
-    """Without a's collapsed bar, b (collapsed too) would be recommended: the answer stays a's
-    source-only model, and its caveat with it."""
+    """Rule 4 finds no run that spreads its predictions, so the answer stays b, and its caveat with
+    it. The ensemble holds two source-only models and no adapted one: outvoted, so the runs are
+    ranked by BNM and a's source-only model sets no bar (under EnsV and a's bar the answer was a's
+    source-only model, b's EnsV 0.05 below it)."""
     lost = replace(candidate("a", ONE, ONE, source_after=0.5), baseline="mlp")  # fails the source check
     narrow = replace(candidate("b", NARROW, NARROW, method="source_only"), baseline="mlp, epochs 4")
     ranking = rank(Pool("src", "tgt", (lost, narrow)))
-    assert ranking.choice == "keep the source-only model of run a"
-    assert ranking.collapsed_choice() == ("source-only", 1.0)
-    assert [(e.run_id, e.passed, e.score, e.outranked_by) for e in ranking.entries] == [
-        ("b", True, 0.05, "mlp"),
-        ("a", False, 1.0, None),
+    assert (ranking.asked, ranking.settings.validator, ranking.ensemble) == ("ensv", "bnm", (2, 0))
+    assert ranking.choice == "run b" and ranking.kept is None
+    assert ranking.collapsed_choice() == ("recommended", effective_classes(NARROW))  # 1.8 effective classes
+    assert [
+        (e.run_id, e.passed, round(e.score, 3), e.scores["ensv"], e.outranked_by) for e in ranking.entries
+    ] == [
+        ("b", True, 0.227, 0.05, None),
+        ("a", False, 0.157, 1.0, None),
     ]
     assert "ranked so because" not in ranking.reason
+    assert blind_spot(ranking).startswith(
+        "The recommended model predicts 1.8 effective classes of 4 on the target"
+    )
 
 
 def test_a_choice_that_is_not_collapsed_on_an_imbalanced_target_is_ranked_as_before():
     """2.6 effective classes of 4 is not collapsed by the definition (at least 2): a run that spreads
-    its predictions wider but agrees less with the ensemble does not go first."""
+    its predictions wider but scores lower (BNM here) does not go first."""
     so = candidate("a-so", TWO, TWO, method="source_only")
     wide = candidate("b-wide", TWO, SPREAD, method="dann")
     ranking = rank(Pool("src", "tgt", (so, wide)))
     assert ranking.collapsed_choice() is None and ranking.recommended == "a-so"
     assert [e.run_id for e in ranking.entries] == ["a-so", "b-wide"]
-    assert ranking.reason.startswith("highest EnsV (1.000) among the 2 of 2 runs that kept at least 80%")
+    # outvoted (TWO and SPREAD: 1 source-only model, 1 adapted): by BNM, TWO's 0.254 over SPREAD's 0.221
+    assert ranking.reason.startswith("highest BNM (0.254) among the 2 of 2 runs that kept at least 80%")

@@ -17,6 +17,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import baseline_label, kept_command, kept_config
 from tlcore.runs.store import RunStore
+from tlcore.selection.ensemble import ensemble_labels
+from tlcore.selection.pool import Pool
 from tlcore.selection.preselect import preselect
 from tlcore.selection.ranking import rank
 from tlcore.views.ranking import ranking_rows, recommendation
@@ -39,8 +41,24 @@ def weak_run(after: np.ndarray, run_id: str = "a-weak", baseline: str = "lenet_b
     return replace(candidate(run_id, right_on(8, 0.5, 2), after), baseline=baseline)
 
 
+def outvoting(pool: Pool, *, setup: str = "", baseline: str | None = None) -> Pool:
+    """``pool`` (two configs' runs: EnsV's ensemble of 2 source-only models and 2 adapted ones is
+    outvoted, :func:`tlcore.selection.pool.outvoted`) and run c-forgot, whose adapted model makes the
+    ensemble's adapted models the more: on b-strong's source-only model (its config ``baseline``, in
+    ``setup``), it predicts the ensemble's own labels (adding most to the class that already leads each
+    sample, it leaves every label, so every EnsV, as it was) and lost 29 points of source accuracy (an
+    alarm: it is never recommended)."""
+    labels = ensemble_labels(pool.members())
+    forgot = candidate(
+        "c-forgot", right_on(27, 0.9), probabilities(labels, 0.6), source_before=0.79, source_after=0.5
+    )
+    forgot = replace(forgot, baseline=baseline or strong_run().baseline, setup=setup)
+    return replace(pool, candidates=(*pool.candidates, forgot))
+
+
 def test_a_run_flagged_against_a_strong_baseline_gives_way_to_that_baseline_not_to_a_weaker_run():
-    ranking = rank(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run()))
+    ranking = rank(outvoting(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run())))
+    assert ranking.ensemble == (2, 3) and ranking.asked is None  # not outvoted: ranked by EnsV
     by_id = {e.run_id: e for e in ranking.entries}
     assert by_id["a-weak"].passed and not by_id["b-strong"].passed  # each judged against its own
     assert by_id["a-weak"].scores["ensv"] == 20 / 30  # below the efficientnet baseline's 25 / 30
@@ -49,29 +67,29 @@ def test_a_run_flagged_against_a_strong_baseline_gives_way_to_that_baseline_not_
     assert ranking.choice == "keep the source-only model of run b-strong"
     assert ranking.mixed
     assert [(b.label, b.run_ids, round(b.ensv, 3)) for b in ranking.baselines] == [
-        ("efficientnet_lite0, image_size 64, epochs 1", ("b-strong",), 0.833),
+        ("efficientnet_lite0, image_size 64, epochs 1", ("b-strong", "c-forgot"), 0.833),
         ("lenet_bn, epochs 4", ("a-weak",), 0.433),
     ]
     assert ranking.reason.startswith(
         "this pool mixes 2 source-only models: efficientnet_lite0, image_size 64, epochs 1 (EnsV 0.833; "
-        "run b-strong) and lenet_bn, epochs 4 (EnsV 0.433; run a-weak)"
+        "runs b-strong, c-forgot) and lenet_bn, epochs 4 (EnsV 0.433; run a-weak)"
     )
     assert "adapt with run b-strong's settings and --method source_only" in ranking.reason
     payload = ranking_json(ranking)  # runs rank --json
     assert payload["kept"] == "b-strong" and payload["mixed_baselines"] is True
-    assert [b["run_ids"] for b in payload["baselines"]] == [["b-strong"], ["a-weak"]]
+    assert [b["run_ids"] for b in payload["baselines"]] == [["b-strong", "c-forgot"], ["a-weak"]]
     assert recommendation(ranking, {}).startswith(  # Compare's box and the report
         "Keep the source-only model of run b-strong: this pool mixes 2 source-only models"
     )
 
 
 def test_a_weaker_configs_run_that_reaches_every_source_only_model_is_recommended():
-    ranking = rank(pair_pool(weak_run(right_on(27, 0.95)), strong_run()))  # as right as it
+    ranking = rank(outvoting(pair_pool(weak_run(right_on(27, 0.95)), strong_run())))  # as right as it
     assert ranking.recommended == "a-weak" and ranking.kept is None
     assert ranking.entries[0].outranked_by is None
     assert ranking.reason.endswith(
         "; this pool mixes 2 source-only models: efficientnet_lite0, image_size 64, epochs 1 (EnsV 1.000; "
-        "run b-strong) and lenet_bn, epochs 4 (EnsV 0.267; run a-weak)"
+        "runs b-strong, c-forgot) and lenet_bn, epochs 4 (EnsV 0.267; run a-weak)"
     )
     assert "runs that passed the guardrails (kept at least 80%" in ranking.reason
     assert "and whose EnsV reaches every other config's source-only model's; this pool" in ranking.reason
@@ -153,7 +171,7 @@ def test_the_kept_model_is_made_a_run_by_one_command(tmp_path):
     store = RunStore(Workspace.resolve(tmp_path / "ws"))
     config = AdaptConfig("mnist5k", "digits", methods=("dann",), model="efficientnet_lite0", image_size=64)
     run_id = store.create(replace(config, epochs=1, seed=3))
-    ranking = rank(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run(run_id)))
+    ranking = rank(outvoting(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run(run_id))))
     assert ranking.kept == run_id
     assert kept_command(store, ranking) == (
         "python -m tlcore adapt --source mnist5k --target digits --method source_only --model "
@@ -169,8 +187,8 @@ def test_until_the_kept_model_is_a_run_its_owner_is_preselected_and_launches_as_
     store = RunStore(Workspace.resolve(tmp_path / "ws"))
     config = AdaptConfig("mnist5k", "digits", methods=("dann",), model="efficientnet_lite0", image_size=64)
     run_id = store.create(replace(config, epochs=1, seed=3, params={"dann": {"weight": 0.5}}))
-    ranking = rank(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run(run_id)))
-    assert preselect(["a-weak", run_id], ranking) == run_id  # the newest is a-weak
+    ranking = rank(outvoting(pair_pool(weak_run(right_on(15, 0.8, 2)), strong_run(run_id))))
+    assert preselect(["a-weak", run_id], ranking) == run_id  # the newest is a-weak (c-forgot: no run)
     assert preselect(["a-weak"], ranking) == "a-weak" and preselect([], ranking) is None
     kept = kept_config(store, ranking)
     original = AdaptConfig.from_dict(store.get(run_id).config)

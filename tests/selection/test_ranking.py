@@ -14,7 +14,7 @@ from tlcore.selection.pool import Agreement
 from tlcore.selection.ranking import rank
 from tlcore.views.ranking import blind_spot
 
-from .helpers import BASELINE, COLLAPSED, GOOD, Y, candidate, pair_pool, probabilities
+from .helpers import BASELINE, COLLAPSED, GOOD, GOOD_TOO, Y, candidate, pair_pool, probabilities
 
 
 def test_ensv_on_three_toy_candidates():
@@ -50,9 +50,13 @@ def test_the_ensemble_counts_a_shared_baseline_once_and_leaves_out_collapsed_run
 
 
 def test_the_rule_picks_the_good_run_and_flags_the_others():
+    # 2-forgot's adapted model is another good one (GOOD_TOO): EnsV's ensemble (the collapsed run left
+    # out) holds 2 adapted models and 1 source-only model, so it is not outvoted and is checked; it
+    # labels every sample as Y, as BASELINE + GOOD alone did (where BASELINE is wrong, Y gets 0.9 + 0.85
+    # + 0.2 against 0.6 + 0.075 + 0.05)
     pool = pair_pool(
         candidate("1-collapsed", BASELINE, COLLAPSED),
-        candidate("2-forgot", BASELINE, GOOD, source_after=0.83),
+        candidate("2-forgot", BASELINE, GOOD_TOO, source_after=0.83),
         candidate("3-good", BASELINE, GOOD, source_after=0.94),
     )
     for validator in ("ensv", "im", "bnm"):
@@ -75,13 +79,20 @@ def test_the_rule_picks_the_good_run_and_flags_the_others():
 
 
 def test_keep_the_source_only_model_when_every_run_fails():
-    pool = pair_pool(candidate("a", BASELINE, COLLAPSED), candidate("b", BASELINE, GOOD, source_after=0.5))
+    # b and c adapt to two distinct models, so EnsV's ensemble (a's collapsed model left out) holds more
+    # adapted models than source-only ones and its guardrail is checked: it labels every sample as Y,
+    # on which a's collapsed model agrees on 10 of 30 against its source-only model's 20
+    pool = pair_pool(
+        candidate("a", BASELINE, COLLAPSED),
+        candidate("b", BASELINE, GOOD, source_after=0.5),
+        candidate("c", BASELINE, GOOD_TOO, source_after=0.5),
+    )
     ranking = rank(pool)
     assert ranking.recommended is None
     assert ranking.choice == "keep the source-only model"
     assert ranking.reason == (  # the choice is not repeated in the reason: runs rank prints both
-        "none of the 2 runs passed the guardrails "
-        "(1 collapsed, 1 lost source accuracy, 1 fell below source-only's ensemble agreement)"
+        "none of the 3 runs passed the guardrails "
+        "(1 collapsed, 2 lost source accuracy, 1 fell below source-only's ensemble agreement)"
     )
     assert ranking.to_dict()["recommended"] is None
     assert rank(pair_pool()).recommended is None

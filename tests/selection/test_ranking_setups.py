@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.selection.helpers import BASELINE, COLLAPSED, GOOD, candidate
-from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
+from tests.selection.test_mixed_baselines import outvoting, right_on, strong_run, weak_run
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import setup_label
 from tlcore.selection.pool import Pool
@@ -22,9 +22,11 @@ SMALL_POOL = "The ensemble that EnsV compares each model with holds"  # docs/def
 
 def two_networks() -> Pool:
     """A lenet_bn run that passes against its own source-only model (EnsV 20/30, below the efficientnet
-    source-only model's 25/30) and an efficientnet run flagged against its own."""
+    source-only model's 25/30) and two efficientnet runs flagged against their own (c-forgot:
+    :func:`outvoting`, so that EnsV's ensemble holds more adapted models than source-only ones)."""
     weak = replace(weak_run(right_on(15, 0.8, 2)), setup="model=lenet_bn")
-    return Pool("src", "tgt", (weak, replace(strong_run(), setup="model=efficientnet_lite0")))
+    strong = replace(strong_run(), setup="model=efficientnet_lite0")
+    return outvoting(Pool("src", "tgt", (weak, strong)), setup="model=efficientnet_lite0")
 
 
 def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
@@ -45,6 +47,7 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
     assert "mixes" not in ranking.parts[1].reason  # one config within lenet_bn
     rows = ranking_rows(ranking, {})
     assert [(r["setup"], r["run"], r["status"]) for r in rows] == [
+        ("model=efficientnet_lite0", "c-forgot", "alarm"),  # EnsV 1.000 before b-strong's 0.833
         ("model=efficientnet_lite0", "b-strong", "alarm"),
         ("model=lenet_bn", "a-weak", "recommended"),
     ]
@@ -52,9 +55,10 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
     said = recommendation(ranking, {})
     assert said.startswith(f"One recommendation per setup: {SETUPS_REASON}. model=efficientnet_lite0: Keep ")
     assert " model=lenet_bn: Recommended: a-weak, the highest EnsV (0.667)" in said
-    # the pool's ensemble (every setup's) holds as many adapted models as source-only ones: said once, first
-    assert blind_spot(ranking).startswith(SMALL_POOL)
-    assert "model=lenet_bn: The checks compare each run with the others" in blind_spot(ranking)
+    # the pool's ensemble (every setup's) holds more adapted models (3) than source-only ones (2): no
+    # small-pool caveat; lenet_bn's recommendation says its own (efficientnet_lite0 keeps its model)
+    assert ranking.ensemble == (2, 3) and SMALL_POOL not in blind_spot(ranking)
+    assert blind_spot(ranking).startswith("model=lenet_bn: The checks compare each run with the others")
 
 
 def test_predict_preselects_a_setups_recommended_run_not_the_pairs_newest():
@@ -71,13 +75,16 @@ def test_runs_rank_says_each_setups_recommendation_in_text_and_json(capsys):
         ("model=efficientnet_lite0", None, "keep the source-only model"),
         ("model=lenet_bn", "a-weak", "run a-weak"),
     ]
-    assert [e["run_id"] for e in payload["entries"]] == ["b-strong", "a-weak"]
+    assert [e["run_id"] for e in payload["entries"]] == ["c-forgot", "b-strong", "a-weak"]
     print_ranking(ranking)
     out = capsys.readouterr().out
     assert "\nrecommended per setup: this pool holds runs of several setups" in out
-    assert "\n  model=efficientnet_lite0: keep the source-only model\n    because: the one run did not" in out
+    assert (
+        "\n  model=efficientnet_lite0: keep the source-only model\n    because: none of the 2 runs passed "
+        "the guardrails (2 lost source accuracy)\n" in out
+    )
     assert "\n  model=lenet_bn: run a-weak\n    because: highest EnsV (0.667)" in out
-    assert "\n    model=lenet_bn:\n 2  a-weak " in out
+    assert "\n    model=lenet_bn:\n 3  a-weak " in out
 
 
 def test_a_pool_of_one_setup_ranks_as_before():
@@ -96,13 +103,13 @@ def test_a_runs_setup_is_its_built_network_and_its_target_labels():
 
 def kept_in_one_network() -> Pool:
     """lenet_bn recommends a-weak; within efficientnet_lite0 two configs: c-weak passes against its own
-    source-only model but stays below b-strong's, which is flagged, so that setup keeps b-strong's
+    source-only model but stays below b-strong's, which is flagged (as c-forgot, on the same source-only
+    model: :func:`outvoting`, so that EnsV's ensemble is not outvoted), so that setup keeps b-strong's
     source-only model."""
     below = weak_run(right_on(15, 0.8, 2), run_id="c-weak", baseline="efficientnet_lite0, epochs 4")
     efficientnet = tuple(replace(c, setup="model=efficientnet_lite0") for c in (strong_run(), below))
-    return Pool(
-        "src", "tgt", (replace(weak_run(right_on(15, 0.8, 2)), setup="model=lenet_bn"), *efficientnet)
-    )
+    lenet = replace(weak_run(right_on(15, 0.8, 2)), setup="model=lenet_bn")
+    return outvoting(Pool("src", "tgt", (lenet, *efficientnet)), setup="model=efficientnet_lite0")
 
 
 def test_predicts_kept_note_speaks_of_the_picked_runs_setup_only():
@@ -156,5 +163,8 @@ def test_a_caveat_every_setup_says_is_said_once(capsys):
         ("model=mlp", "keep the source-only model"),
     ]
     said = blind_spot(mixed)  # mlp keeps its source-only model: the shared sentence is not every setup's
-    assert said.count(shared) == 2 and said.startswith(SMALL_POOL) and f"model=cnn: {shared}" in said
+    # EnsV's ensemble (BASELINE, a-weak's source-only model, GOOD, a-weak's adapted model; d-flat's
+    # collapsed one left out) is outvoted, but each setup ranks one run: no small-pool caveat
+    assert mixed.ensemble == (2, 2) and SMALL_POOL not in said
+    assert said.count(shared) == 2 and said.startswith(f"model=cnn: {shared}")
     assert ranking_rows(mixed, {})[0]["setup"] == "model=cnn"

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
+from tests.selection.test_mixed_baselines import outvoting, right_on, strong_run, weak_run
 from tests.sweeps.test_sweep_outranked import judged
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.sweeps import print_summary
@@ -30,7 +30,8 @@ CONFIG = AdaptConfig("mnist5k", "digits", methods=("dann",), model="efficientnet
 def two_sweeps(workspace: Workspace) -> tuple[str, str, str, str, Pool]:
     """This sweep's run (lenet_bn, flagged nowhere but below the other's source-only model) and another
     sweep's efficientnet run, flagged against its own much stronger source-only model: the pool keeps
-    that source-only model. Returns this sweep's id, the other's, the two run ids and the pool."""
+    that source-only model (with :func:`outvoting`'s c-forgot, so that EnsV's ensemble is not outvoted).
+    Returns this sweep's id, the other's, the two stored run ids and the pool."""
     sweeps = SweepStore(workspace)
     spec = SweepSpec("mnist5k", "digits", (("dann",),))
     this, other = (sweeps.create(spec, ExecutorSettings()) for _ in range(2))
@@ -40,6 +41,7 @@ def two_sweeps(workspace: Workspace) -> tuple[str, str, str, str, Pool]:
         replace(CONFIG, model="lenet_bn", image_size=None), sweep_id=this, trial_key="dann|seed=0"
     )
     pool = Pool("mnist5k", "digits", (weak_run(right_on(15, 0.8, 2), run_id=weak), strong_run(strong)))
+    pool = outvoting(pool)  # c-forgot, on the efficientnet source-only model: the ensemble is not outvoted
     return this, other, weak, strong, pool
 
 

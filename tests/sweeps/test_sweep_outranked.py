@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from tests.selection.helpers import pair_pool
-from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
+from tests.selection.test_mixed_baselines import outvoting, right_on, strong_run, weak_run
 from tlcore.runs import summary
 from tlcore.runs.store import RunStore
 from tlcore.runs.summary import PASSED_KEY, SCORE_KEY, ConfigRow, judged_runs, recommend
@@ -38,13 +38,15 @@ def config(key: str, run_id: str, judgement: dict[str, float]) -> ConfigRow:
 def test_a_run_below_another_budgets_source_only_model_is_not_passed_nor_recommended(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pool = pair_pool(weak_run(right_on(15, 0.8, 2), baseline=SHORT), replace(strong_run(), baseline=LONG))
+    two = pair_pool(weak_run(right_on(15, 0.8, 2), baseline=SHORT), replace(strong_run(), baseline=LONG))
+    pool = outvoting(two, baseline=LONG)  # with c-forgot, on LONG: the ensemble is not outvoted
     by_id = {e.run_id: e for e in rank(pool).entries}
     assert by_id["a-weak"].passed and by_id["a-weak"].outranked_by == LONG  # runs rank: "passes; below ..."
     seen = judged(pool, workspace, monkeypatch)
     assert seen == {
         "a-weak": {SCORE_KEY: pytest.approx(20 / 30), PASSED_KEY: 0.0},  # the old rule: passed, 1.0
         "b-strong": {SCORE_KEY: pytest.approx(by_id["b-strong"].score), PASSED_KEY: 0.0},
+        "c-forgot": {SCORE_KEY: 1.0, PASSED_KEY: 0.0},  # lost 29 points of source accuracy
     }
     configs = [
         config("dann|epochs=1", "a-weak", seen["a-weak"]),
@@ -58,11 +60,13 @@ def test_a_run_that_reaches_every_budgets_source_only_model_is_recommended(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reaching = weak_run(right_on(27, 0.95), run_id="a-reaching", baseline=SHORT)
-    pool = pair_pool(reaching, replace(strong_run(), baseline=LONG))
+    pool = outvoting(pair_pool(reaching, replace(strong_run(), baseline=LONG)), baseline=LONG)
+    assert rank(pool).asked is None  # not outvoted: judged by EnsV, LONG's source-only model a bar
     seen = judged(pool, workspace, monkeypatch)
     assert {run: judgement[PASSED_KEY] for run, judgement in seen.items()} == {
         "a-reaching": 1.0,
         "b-strong": 0.0,
+        "c-forgot": 0.0,
     }
     assert seen == {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.eligible)} for e in rank(pool).entries}
     configs = [
