@@ -220,10 +220,10 @@ def test_runs_opened_in_compare_are_ranked_with_their_own_pair(
     assert "the sidebar's pair is mnist5k:n=200 → digits:n=200" in said
     assert next(m for m in at.multiselect if m.label == "Runs").value == [pool["collapsed"]]
     command = at.code[0].value
-    # ranked among the runs covering the opened run's target samples, by BNM: the ensemble (the good
-    # run's two models; the collapsed one left out) is outvoted
+    # ranked among the runs covering the opened run's target samples; the validator as asked (EnsV), which
+    # ranks by BNM here: the ensemble (the good run's two models; the collapsed one left out) is outvoted
     assert command == (
-        f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator bnm "
+        f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator ensv "
         f"--run {pool['collapsed']}"
     )
     capsys.readouterr()

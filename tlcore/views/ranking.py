@@ -226,7 +226,7 @@ def _caveats(ranking: Ranking) -> list[str]:
             "Predict page, or `python -m tlcore predict RUN_ID --data upload:FILE`)."
         )
     source_only, adapted = ranking.ensemble
-    if outvoted(ranking.ensemble) and adapted and len(ranking.entries) > 1:  # docs/defaults.md, Small pools
+    if outvoted(ranking.ensemble) and len(ranking.entries) > 1:  # docs/defaults.md, Small pools
         instead = (
             f"ranked by {VALIDATORS[ranking.settings.validator].label} in EnsV's place and "
             if ranking.asked
