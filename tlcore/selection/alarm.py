@@ -190,34 +190,23 @@ def check_run(candidate: Candidate, agreement: Agreement, settings: SelectionSet
 
 def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
     """The ensemble-agreement guardrail; not checked when the ensemble holds no other model
-    (``agreement.others`` 0, module docstring). ``kept``: the run did not collapse, so its adapted
-    model is in the ensemble."""
+    (``agreement.others`` 0) or is outvoted (:attr:`Agreement.outvoted`; module docstring). ``kept``:
+    the run did not collapse, so its adapted model is in the ensemble."""
     before, after = agreement.before, agreement.after
+    why = None
     if agreement.others == 0:
         own = "its source-only and adapted models" if kept else "its source-only model alone"
-        return Check(
-            "ensemble_agreement",
-            True,
-            before,
-            after,
-            before,
-            f"ensemble agreement not checked: the ensemble holds no model but this run's own ({own})"
-            f"{_why_alone(agreement)}",
-            checked=False,
-        )
-    if agreement.outvoted and agreement.ensemble is not None:
+        why = f"the ensemble holds no model but this run's own ({own}){_why_alone(agreement)}"
+    elif agreement.outvoted and agreement.ensemble is not None:
         source_only, adapted = agreement.ensemble
-        return Check(
-            "ensemble_agreement",
-            True,
-            before,
-            after,
-            before,
-            f"ensemble agreement not checked: the ensemble holds {plural(adapted, 'adapted model')} and "
+        why = (
+            f"the ensemble holds {plural(adapted, 'adapted model')} and "
             f"{plural(source_only, 'source-only model')}, so agreeing with it mostly means agreeing with "
-            "the source-only models",
-            checked=False,
+            "the source-only models"
         )
+    if why is not None:
+        message = f"ensemble agreement not checked: {why}"
+        return Check("ensemble_agreement", True, before, after, before, message, checked=False)
     return Check(
         "ensemble_agreement",
         after >= before,
