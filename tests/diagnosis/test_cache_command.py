@@ -235,6 +235,19 @@ def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs
     assert "removed" not in json.loads(_cache(workspace, capsys, "--clear", "--json")[1])["baselines"]
 
 
+def test_clear_baselines_makes_no_run_index_where_there_is_none(tmp_path, capsys):
+    """A workspace with no run yet has none live: ``--clear --baselines`` clears without creating
+    ``runs.sqlite`` (opening the run store would) or any file beside the cache."""
+    workspace = Workspace.resolve(tmp_path / "fresh")
+    baselines = workspace.root / "cache" / "baselines"
+    baselines.mkdir(parents=True)
+    (baselines / "a.pt").write_bytes(bytes(3000))
+    code, out, _ = _cache(workspace, capsys, "--clear", "--baselines")
+    assert code == 0 and "  removed 1 source-only model (2.93 KiB): the next adapt run" in out
+    assert names(baselines) == [] and not workspace.index_path.exists()
+    assert sorted(p.name for p in workspace.root.iterdir()) == ["cache"]
+
+
 def test_the_caps_former_variable_still_caps_the_new_one_wins(workspace, capsys, monkeypatch):
     """The cap was named for the diagnosis cache alone; a setting of that name still holds."""
     monkeypatch.setenv(FORMER_CAP, str(2**20))

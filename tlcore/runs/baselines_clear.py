@@ -4,7 +4,8 @@
 worker or driver alive; the ones whose process is gone are closed first, as a delete does): a live run
 reads its baseline from there and stores the one it trains. The next run of each configuration trains
 its baseline again; ``diagnose --features baseline:ID`` and the label-shift estimates of earlier runs
-find none. Without torch.
+find none. A workspace without a run index has no run to wait for: the index is not opened (opening it
+would create it). Without torch.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ NAMED = 3  # live runs and sweeps a refusal names; the rest counted
 def clear_baselines(workspace: Workspace) -> tuple[int, int]:
     """Remove every trained baseline of ``workspace``: how many and their bytes; a :class:`TLError`
     naming the live runs and sweeps, nothing removed, while any is."""
-    sweeps = SweepStore(workspace)
-    live = [f"run {r.id}" for r in sweeps.runs.live()] + [f"sweep {s.id}" for s in sweeps.live()]
+    live = _live(workspace)
     if live:
         one = len(live) == 1
         which = "a run or sweep is" if one else f"{len(live)} runs or sweeps are"
@@ -33,3 +33,12 @@ def clear_baselines(workspace: Workspace) -> tuple[int, int]:
             f"{'it ends' if one else 'they end'} (or cancel: runs cancel ID, sweeps cancel ID)"
         )
     return clear_kept(workspace.inside(*BASELINES.parts), BASELINES.suffix)
+
+
+def _live(workspace: Workspace) -> list[str]:
+    """The live runs and sweeps of ``workspace`` ("run ID", "sweep ID"); none, and no index made,
+    where it has no run index yet."""
+    if not workspace.index_path.is_file():
+        return []
+    sweeps = SweepStore(workspace)
+    return [f"run {r.id}" for r in sweeps.runs.live()] + [f"sweep {s.id}" for s in sweeps.live()]
