@@ -3,6 +3,7 @@
 import hashlib
 import json
 from dataclasses import fields, replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -85,6 +86,25 @@ def test_put_writes_a_checkpoint_all_at_once(tmp_path, monkeypatch):
         BaselineCache(folder).put("k1", _entry(1))
     assert [p.name for p in folder.iterdir()] == ["k1.pt"]  # no temporary file left, old one intact
     assert torch.equal(BaselineCache(folder).get("k1").model.head.weight, entry.model.head.weight)
+
+
+def test_a_checkpoint_removed_while_it_is_read_is_not_cached(tmp_path, monkeypatch):
+    """``cache --clear --baselines`` may remove a checkpoint between ``get``'s check that it is there
+    and its read: it reads as not cached (the run trains the baseline), no FileNotFoundError."""
+    folder = tmp_path / "baselines"
+    BaselineCache(folder).put("k1", _entry(0))
+    read = cache_module.load_checkpoint
+
+    def removed_first(path):
+        Path(path).unlink()
+        return read(path)
+
+    monkeypatch.setattr(cache_module, "load_checkpoint", removed_first)
+    cache = BaselineCache(folder)
+    assert cache.get("k1") is None and not cache.stored("k1") and cache.checkpoints() == set()
+    cache.put("k1", _entry(1))  # the run's retrained baseline is stored again
+    monkeypatch.setattr(cache_module, "load_checkpoint", read)
+    assert torch.equal(BaselineCache(folder).get("k1").model.head.weight, _entry(1).model.head.weight)
 
 
 def test_adopt_takes_another_caches_checkpoint_unless_it_has_one(tmp_path):

@@ -92,7 +92,7 @@ class BaselineCache:
                     model, meta["history"], meta["status"], meta["reason"], meta.get("before")
                 )
             except (TLError, KeyError):
-                return None  # unreadable or from another version: retrain
+                return None  # unreadable, removed since is_file (a clear) or from another version: retrain
             self._memory[key] = entry
         return None if entry is None else copy.deepcopy(entry)
 
