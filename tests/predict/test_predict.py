@@ -255,6 +255,23 @@ def test_labelled_domains_get_a_label_column_and_unknown_classes_are_dropped() -
     )
 
 
+def test_model_classes_a_file_lacks_are_no_note_labelled_or_not() -> None:
+    """A file to predict that holds none of some of the model's classes: unsaid, labelled or not (no
+    row's prediction, nor the accuracy over its rows, depends on them); a pair's report still says it."""
+    X = torch.rand(4, 6, generator=torch.Generator().manual_seed(0))
+    model = seeded_model("mlp", (6,), DIGITS)
+    labelled = predict_rows(model, Domain("few", X, torch.tensor([0, 1, 0, 1]), ("3", "7")))
+    unlabelled = predict_rows(model, Domain("few", X, None, ()))
+    assert labelled.labelled and not unlabelled.labelled
+    assert labelled.notes() == [] and unlabelled.notes() == []
+    report = labelled.plan.report
+    assert report.missing_classes == ("0", "1", "2", "4", "5", "6", "8", "9")
+    assert report.lines("data", "model") == ["model classes absent from the data: 0, 1, 2, 4, 5, 6, 8, 9"]
+    frame = frame_of(labelled)
+    assert frame["label"].tolist() == ["3", "7", "3", "7"]
+    assert summarise(labelled).accuracy == pytest.approx((frame["predicted"] == frame["label"]).mean())
+
+
 def test_summary_counts_confidences_and_least_confident_rows() -> None:
     domain = load_domain("digits:n=60")
     predictions = predict_rows(seeded_model("lenet", (1, 28, 28), DIGITS), domain, batch_size=16)

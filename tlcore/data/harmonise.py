@@ -68,7 +68,10 @@ class ConformReport:
 
     def lines(self, side: str = "target", reference: str = "source", *, absent: bool = True) -> list[str]:
         """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
-        ``absent`` as :meth:`~tlcore.data.column_match.ColumnMatch.lines` says."""
+        ``absent``: with the reference's classes and text values the domain holds none of
+        (:meth:`~tlcore.data.column_match.ColumnMatch.lines`; not for a file to predict, where a small
+        labelled file never holds every class and no row's prediction, nor the accuracy over its rows,
+        depends on the classes it lacks)."""
         notes = []
         if self.channels:
             notes.append(f"{side}: grayscale repeated to 3 channels")
@@ -85,10 +88,14 @@ class ConformReport:
                 f"{side} classes unknown to the {reference}, {dropped} dropped: {listed} "
                 "(label=none keeps them, unlabelled)"
             )
-        if self.missing_classes and side == reference:  # a domain conformed to its own classes
-            notes.append(f"{side} classes with no sample: {', '.join(self.missing_classes)}")
-        elif self.missing_classes:
-            notes.append(f"{reference} classes absent from the {side}: {', '.join(self.missing_classes)}")
+        if self.missing_classes and absent:
+            listed = ", ".join(self.missing_classes)
+            own = side == reference  # a domain conformed to its own classes
+            notes.append(
+                f"{side} classes with no sample: {listed}"
+                if own
+                else f"{reference} classes absent from the {side}: {listed}"
+            )
         return notes
 
 
