@@ -3,7 +3,8 @@ passing runs that label the target with at least half the classes go first, and 
 source-only model sets no bar (a table target in other units: the source-only run predicted one class
 for all 809 rows and was recommended over the recipe's run, which spread its predictions). Such a pool
 of one source-only run and one recipe is outvoted (:func:`tlcore.selection.pool.outvoted`): it is now
-ranked by BNM, which puts the spread run first without rule 4."""
+ranked by BNM, which puts the spread run first without rule 4; beside three adapted runs that spread
+their predictions (not outvoted), EnsV ranks it and rule 4 orders it again."""
 
 from dataclasses import replace
 
@@ -66,6 +67,61 @@ def test_a_run_that_spreads_its_predictions_goes_before_a_collapsed_source_only_
     said = ranking_json(ranking)
     assert (said["recommended"], said["choice"], said["reason"]) == ("b-rec", "run b-rec", ranking.reason)
     assert report_sections(ranking, {}).pop(0).note.startswith("Recommended: b-rec, the highest BNM (0.221)")
+
+
+def _three_recipes() -> Pool:
+    """The user's pool with two more adapted runs on the recipe's config: 2 source-only models (ONE,
+    and FAINT: class 0 at 0.4) and 3 adapted ones, not outvoted. The adapted models agree on samples
+    0 to 15 and predict three different classes on 16 to 39, where ONE's 0.99 wins the ensemble's
+    mean for class 3."""
+    n = np.arange(40)
+    faint = probabilities(np.zeros(40, dtype=int), 0.4, K)  # 1.0 effective class too
+    b = probabilities(Y, 0.7, K)
+    c = probabilities(np.where(n < 12, Y, (Y + 1) % K), 0.7, K)
+    d = probabilities(np.where((n > 0) & (n < 16), Y, (Y + 2) % K), 0.7, K)
+    so = replace(candidate("a-so", ONE, ONE, method="source_only"), baseline="mlp")
+    runs = [
+        replace(candidate(f"{x}-rec", faint, p), baseline="mlp, epochs 4")
+        for x, p in zip("bcd", (b, c, d), strict=True)
+    ]
+    return Pool("src", "tgt", (so, *runs))
+
+
+def test_beside_more_adapted_models_rule_4_ranks_again_and_says_why(capsys):
+    """Ranked by EnsV (not outvoted), a-so came first (0.725: the ensemble labels 29 samples class 3)
+    with the recipe's runs below its source-only model's bar; a-so collapsed, so rule 4 ranks again:
+    no collapsed source-only model sets a bar, and the runs that spread their predictions go first."""
+    ranking = rank(_three_recipes())
+    assert (ranking.asked, ranking.settings.validator, ranking.ensemble) == (None, "ensv", (2, 3))
+    assert (ranking.choice, ranking.collapsed_choice()) == ("run b-rec", None)
+    # b-rec agrees on samples 0..15 but 14 (there c-rec's class 3 tips the mean) and on the 6 of class 3
+    # in 16..39: 21 of 40; FAINT's class 0 is the ensemble's label on samples 0, 4, 8 and 12: 0.100
+    assert [
+        (e.run_id, e.passed, e.score, e.scores_before["ensv"], e.outranked_by) for e in ranking.entries
+    ] == [
+        ("b-rec", True, 0.525, 0.1, None),
+        ("d-rec", True, 0.5, 0.1, None),
+        ("c-rec", True, 0.475, 0.1, None),
+        ("a-so", True, 0.725, 0.725, None),
+    ]
+    assert ranking.reason == (
+        "highest EnsV (0.525) among the 3 of 4 runs that passed the guardrails (kept at least 80% of their "
+        "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
+        "not below it) and label the target with at least 50% of the classes (2 or more effective classes "
+        "of 4); ranked so because the first choice, run a-so, predicts 1.0 effective class on the target, "
+        "and the source-only models of mlp and mlp, epochs 4 predict at most 1.0 effective class, so their "
+        "EnsV sets no bar; this pool mixes 2 source-only models: mlp (EnsV 0.725; run a-so) and mlp, epochs "
+        "4 (EnsV 0.100; runs b-rec, c-rec, d-rec)"
+    )
+    assert [status(e, ranking) for e in ranking.entries] == ["recommended", "passes", "passes", "passes"]
+    assert blind_spot(ranking).startswith("The checks compare each run")  # no collapse caveat
+    assert "ranked by BNM" not in blind_spot(ranking)
+    print_ranking(ranking)
+    printed = capsys.readouterr().out
+    assert "recommended: run b-rec" in printed and "predicts 1.0 effective class" in printed
+    said = ranking_json(ranking)
+    assert (said["recommended"], said["choice"], said["reason"]) == ("b-rec", "run b-rec", ranking.reason)
+    assert report_sections(ranking, {}).pop(0).note.startswith("Recommended: b-rec, the highest EnsV (0.525)")
 
 
 def test_a_config_of_one_orders_the_spread_run_first_too():
