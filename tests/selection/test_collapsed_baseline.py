@@ -33,6 +33,7 @@ def _source_check(ranking, run_id):
 
 def test_a_collapsed_source_only_model_gives_way_to_a_run_that_spreads_its_predictions():
     ranking = rank(_pool())
+    assert (ranking.asked, ranking.ensemble) == (None, (1, 3))  # not outvoted: EnsV ranks, checks made
     assert ranking.recommended == "good" and ranking.collapsed_choice() is None  # was "so": 2.6 classes
     assert [e.run_id for e in ranking.entries if e.passed] == ["good", "too", "so"]
     waived = _source_check(ranking, "good")
@@ -41,7 +42,13 @@ def test_a_collapsed_source_only_model_gives_way_to_a_run_that_spreads_its_predi
         "source accuracy fell 30.0 points (77.0% -> 47.0%), but is not held to its source-only model's: "
         "that model collapsed onto 2.6 effective target classes (fewer than 10), no model to keep"
     )
-    assert ranking.reason.endswith(f"; for this run, {waived.message}")
+    assert ranking.reason == (
+        "highest EnsV (0.920) among the 2 of 4 runs that passed the guardrails (kept at least 80% of their "
+        "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
+        "not below it) and label the target with at least 50% of the classes (10 or more effective classes "
+        "of 20); ranked so because the first choice, run so, predicts 2.6 effective classes on the target; "
+        f"for this run, {waived.message}"
+    )  # one config: no bar to set aside
 
 
 def test_a_wrecked_run_that_stays_collapsed_keeps_its_alarm():
