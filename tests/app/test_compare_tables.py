@@ -90,6 +90,14 @@ def test_the_tables_show_how_long_each_stage_trained() -> None:
     assert run_tables.training_text(source_only) == "5 epochs source-only, no adapting epochs"
     one = {**source_only, "history": [{"stage": "baseline"}]}  # QA helper-126: "trained 1 epochs"
     assert run_tables.training_text(one) == "1 epoch source-only, no adapting epochs"
+    # the same seed on another thread count trains another model: the count a run trained on is said
+    threaded = {**recipe_result(cached=False), "info": {"baseline_cached": False, "torch_threads": 2}}
+    assert run_tables.training_length(threaded)["torch_threads"] == 2
+    assert (
+        run_tables.training_text(threaded)
+        == "4 epochs source-only, then 10 adapting from it on 2 torch threads"
+    )
+    assert compare.summary_rows({"recipe": threaded})[0]["torch_threads"] == 2  # the CSV's column
 
 
 def test_runs_show_says_how_long_the_run_trained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -229,6 +229,7 @@ def test_baseline_is_cached_on_disk_and_reused(tmp_path):
     second = run_adaptation(AdaptConfig(methods=("im",), seed=3, **SMALL), workspace, on_event=events.append)
     assert any("reused" in e.message for e in events if e.kind == "stage")
     assert (first.info["baseline_cached"], second.info["baseline_cached"]) == (False, True)  # on Compare
+    assert first.info["torch_threads"] == torch.get_num_threads() >= 1  # the seed reproduces it at this count
     assert second.source_only_accuracy == first.source_only_accuracy
     assert [r for r in second.history if r["stage"] == "baseline"] == first.history
     assert second.gap_before == first.gap_before and second.umap_before == first.umap_before

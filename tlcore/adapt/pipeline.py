@@ -318,6 +318,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, final: T
         "n_source_train": pair.source_train.n_samples,
         "n_target_train": pair.target_train.n_samples,
         "n_target_test": pair.target_test.n_samples,
+        "torch_threads": torch.get_num_threads(),  # a seed reproduces the run at this count (README)
     }
 
 

@@ -80,7 +80,8 @@ def training_length(result: Mapping[str, Any]) -> dict[str, Any]:
     history (so early stopping or settling shows; a closed-form or baseline method adapts 0 epochs),
     ``warm_start`` (the adapt stage started from the trained source-only model) and
     ``baseline_cached`` (the source-only model came from the baseline cache, trained by an earlier
-    run). None where the result does not record it."""
+    run), ``torch_threads`` (the torch threads it trained on: the same seed at another count trains
+    another model). None where the result does not record it."""
     config, history = result.get("config", {}), result.get("history")
     stages = None if history is None else [event.get("stage") for event in history]
     return {
@@ -88,12 +89,14 @@ def training_length(result: Mapping[str, Any]) -> dict[str, Any]:
         "adapt_epochs": None if stages is None else stages.count("adapt"),
         "warm_start": config.get("warm_start"),
         "baseline_cached": result.get("info", {}).get("baseline_cached"),
+        "torch_threads": result.get("info", {}).get("torch_threads"),
     }
 
 
 def training_text(result: Mapping[str, Any]) -> str:
     """:func:`training_length` in words: ``4 epochs source-only (reused from the cache), then 10
-    adapting from it``; ``5 epochs source-only, no adapting epochs`` (a source-only or closed-form run)."""
+    adapting from it``; ``5 epochs source-only, no adapting epochs`` (a source-only or closed-form run),
+    then ``on 2 torch threads`` where the result records them."""
     length = training_length(result)
     baseline = f"{plural(length['source_only_epochs'], 'epoch')} source-only"
     if length["baseline_cached"]:
@@ -103,6 +106,8 @@ def training_text(result: Mapping[str, Any]) -> str:
         text = baseline if adapt is None else f"{baseline}, no adapting epochs"
     else:
         text = f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
+    if length["torch_threads"]:  # the seed reproduces the run at this count
+        text += f" on {plural(length['torch_threads'], 'torch thread')}"
     network = network_text(result)
     return text if network is None else f"{text}; {network}"
 
