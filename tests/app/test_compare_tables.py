@@ -95,7 +95,7 @@ def test_the_tables_show_how_long_each_stage_trained() -> None:
     assert run_tables.training_length(threaded)["torch_threads"] == 2
     assert (
         run_tables.training_text(threaded)
-        == "4 epochs source-only, then 10 adapting from it on 2 torch threads"
+        == "4 epochs source-only, then 10 adapting from it; on 2 torch threads"
     )
     assert compare.summary_rows({"recipe": threaded})[0]["torch_threads"] == 2  # the CSV's column
 

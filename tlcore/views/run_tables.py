@@ -96,7 +96,7 @@ def training_length(result: Mapping[str, Any]) -> dict[str, Any]:
 def training_text(result: Mapping[str, Any]) -> str:
     """:func:`training_length` in words: ``4 epochs source-only (reused from the cache), then 10
     adapting from it``; ``5 epochs source-only, no adapting epochs`` (a source-only or closed-form run),
-    then ``on 2 torch threads`` where the result records them."""
+    then ``; on 2 torch threads`` where the result records them."""
     length = training_length(result)
     baseline = f"{plural(length['source_only_epochs'], 'epoch')} source-only"
     if length["baseline_cached"]:
@@ -107,7 +107,7 @@ def training_text(result: Mapping[str, Any]) -> str:
     else:
         text = f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
     if length["torch_threads"]:  # the seed reproduces the run at this count
-        text += f" on {plural(length['torch_threads'], 'torch thread')}"
+        text += f"; on {plural(length['torch_threads'], 'torch thread')}"
     network = network_text(result)
     return text if network is None else f"{text}; {network}"
 
