@@ -22,9 +22,9 @@ from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, 
 from tlcore.views.glossary import OUTRANKED
 
 RULE = (
-    f"the highest mean {SCORE_KEY} (the label-free ranking score, EnsV by default) among the "
-    "configurations whose runs passed the selection rule on every seed (its guardrails, and not "
-    f"{OUTRANKED}, as `runs rank` judges each run)"
+    f"the highest mean {SCORE_KEY} (the label-free ranking score: EnsV, or BNM where its ensemble is "
+    "outvoted) among the configurations whose runs passed the selection rule on every seed (its "
+    f"guardrails, and not {OUTRANKED}, as `runs rank` judges each run)"
 )
 NAMED = 3  # outscoring configurations named before "and N more"
 PER_SETUP = (
