@@ -164,6 +164,17 @@ def kept_note(ranking: Ranking, run_id: str) -> str | None:
     return f"Compare recommends keeping the source-only model of run {part.kept}, not {among}."
 
 
+def recommended_note(ranking: Ranking, run_id: str) -> str | None:
+    """Predict's note under the picked run ``run_id`` when Compare recommends it (its setup's choice in a
+    pool of several): the picker's "(recommended)" mark is cut off where the window is narrow; None for
+    any other run."""
+    if run_id not in ranking.recommended_runs:
+        return None
+    setup = ranking.part_of(run_id).setup
+    among = f" (among the runs of {setup})" if setup else ""
+    return f"Compare recommends this run for {ranking.source} → {ranking.target}{among}."
+
+
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     """One sentence, once, on the runs whose IWCV and DEV rest on too few effective samples of the
     importance weights (None when there is none): the one run's count, or the range of several runs'
