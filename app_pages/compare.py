@@ -163,6 +163,8 @@ if on_pair:
     focus = opened[0].id if opened_pair else None  # ranked among the runs covering its target samples
     ranked = engine.ranking(*pair, validator, focus)
     assert ranked is not None  # the pair has done runs
+    if instead := ranking_view.ranked_by(ranked):  # the picker reads EnsV, the table ranks by BNM
+        left.caption(display.esc(instead))
     if ranked.recommended_runs:
         box, icon = st.success, ":material/verified:"
     elif ranked.choice == "none":  # runs passed, but the validator scores none of them reliably

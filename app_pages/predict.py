@@ -11,7 +11,7 @@ from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.preselect import preselect
 from tlcore.views import predictions as figures
 from tlcore.views import thumbnails
-from tlcore.views.ranking import kept_note
+from tlcore.views.ranking import kept_note, recommended_note
 
 BATCH_KEY = "predict_batch_file"
 PROBABILITIES_KEY = "predict_all_probabilities"
@@ -54,6 +54,8 @@ run = next(r for r in runs if r.id == run_id)
 if ranked and (kept := kept_note(ranked, run_id)):  # the picked run's setup keeps a model that is no run
     left.info(display.esc(kept), icon=":material/undo:")
     kept_model.offer(ranked.part_of(run_id), "predict_make_kept_run")
+elif ranked and (chosen := recommended_note(ranked, run_id)):  # the picker's mark is cut off at 1024 px
+    left.caption(display.esc(chosen))
 if alarm := engine.alarms([r for r in runs if r.id == run_id]).get(run_id):
     line, false_alarm = alarm
     (left.warning if false_alarm else left.error)(display.esc(line), icon=":material/flag:")

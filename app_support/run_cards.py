@@ -77,8 +77,8 @@ def target_accuracy_label(record: RunRecord) -> str:
 
 
 def network_line(record: RunRecord) -> str | None:
-    """The network a done run trained and, for ``auto``, why
-    (:func:`tlcore.views.run_tables.network_text`)."""
+    """The network a done run trained and, for ``auto``, why, and its torch threads
+    (:func:`tlcore.views.run_tables.card_text`)."""
     return _finished(str(workspace().root), record.id, record.status == "done").network
 
 
@@ -125,7 +125,7 @@ def _finished(root: str, run_id: str, done: bool) -> FinishedRun:
         rows,
         compare.target_accuracy_label(result),
         baseline_reused(events),
-        run_tables.network_text(result),
+        run_tables.card_text(result),
         shared and (shared, run_tables.swayed(result)),
         run_one_class_warning(runs.folder(run_id), result) if result else None,
     )

@@ -109,9 +109,10 @@ def test_a_done_runs_card_on_adapt_names_its_network(app: OpenApp, workspace: Pa
     run_id = store.create(AdaptConfig(source="mnist5k", target="digits"))
     assert store.start(run_id, pid=os.getpid())
     result = _result("auto", "efficientnet_lite0", [3, 80, 80], {"image_size": 96})
+    result["info"] |= {"torch_threads": 2}  # the same seed on another count trains another model
     assert store.finish(run_id, {"target_accuracy": 0.9, "source_only_accuracy": 0.8, **result})
     at = app("adapt", source="mnist5k", target="digits")  # the page lists the sidebar pair's runs
     assert not at.exception, [e.message for e in at.exception]
-    assert PHOTO in _captions(at)
+    assert f"{PHOTO}; trained on 2 torch threads" in _captions(at)
     del result["config"]  # a result without its config: the network alone
     assert run_tables.network_text(result) == "efficientnet_lite0 at 96 px"

@@ -111,6 +111,12 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
         "so the runs are ranked by BNM in EnsV's place and not held to ensemble agreement" in plain(c.value)
         for c in at.caption
     )
+    # under the picker that still reads EnsV: the table is ranked by BNM, and why in brief
+    instead = (
+        "Ranked by BNM in EnsV's place: its ensemble holds 1 adapted model and 1 source-only model, too few "
+        "adapted ones to judge by (the note below the recommendation says more)."
+    )
+    assert instead in [plain(c.value) for c in at.caption]
     unreliable = [plain(w.value) for w in at.warning if "unreliable" in plain(w.value)]
     assert unreliable == [
         "DEV and IWCV are unreliable for 1 of 2 runs: their importance weights rest on 2.0 effective "
@@ -129,6 +135,7 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
     at.selectbox[0].set_value("im").run()
     assert not at.exception
     assert "highest IM" in plain(at.success[0].value)
+    assert not [c for c in at.caption if plain(c.value).startswith("Ranked by")]  # IM ranks as asked
     at.toggle[0].set_value(True).run()
     assert [o for o in at.selectbox[0].options if o.startswith("SND")]
     assert "SND" in at.dataframe[0].value.columns

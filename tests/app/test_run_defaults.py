@@ -54,7 +54,11 @@ def test_predict_preselects_the_run_runs_rank_recommends_not_the_newest(
     assert picker.value == runs["good"]
     assert picker.options[picker.index].startswith(f"deep_coral+im · {runs['good'][-6:]} (recommended) · ")
     assert not [o for o in picker.options if "(recommended)" in o and runs["good"][-6:] not in o]
+    # said under the picker too: at 1024 px the picker cuts its label before "(recommended)"
+    said = f"Compare recommends this run for {SOURCE} → {TARGET}."
+    assert said in [plain(c.value) for c in at.caption]
     at.selectbox[0].set_value(runs["collapsed"]).run()  # the user's choice stays
+    assert said not in [plain(c.value) for c in at.caption]
     at.button[[b.label for b in at.button].index("Export the model")].click().run()
     assert at.selectbox[0].value == runs["collapsed"]
     assert at.session_state["export_request"][0] == runs["collapsed"]

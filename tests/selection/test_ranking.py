@@ -224,7 +224,7 @@ def test_a_pools_only_run_is_not_judged_by_an_ensemble_of_its_own_models(capsys)
     ranking = rank(pair_pool(unsure))
     assert not ranking.entries[0].alarm.raised and ranking.recommended == "u"
     assert ranking.reason.endswith(
-        "ensemble agreement not below it; for this run, ensemble agreement not checked: the ensemble holds "
+        "source accuracy within 3 points of it; ensemble agreement not checked: the ensemble holds "
         "no model but this run's own (its source-only and adapted models), so it cannot judge between "
         "them; it is checked once another run of this pair joins the ensemble"
     )

@@ -44,7 +44,7 @@ def reason(
             if validator.weighted
             else ""
         )
-        guardrails = _guardrails(settings)
+        guardrails = _guardrails(settings, agreement=_agreement_checked(entries))
         if len(configs) > 1:  # the count is of the runs that also reach every other config's baseline
             below = sum(e.passed and e.reliable and e.outranked_by is not None for e in entries)
             guardrails = (
@@ -57,7 +57,7 @@ def reason(
                 )
             )
         return f"highest {validator.label} ({best.score:.3f}) among the {eligible} of {len(entries)} runs" + (
-            f"{reliable} that {guardrails}{_tail(best, configs)}"
+            f"{reliable} that {guardrails}{_tail(best, configs, entries)}"
         )
     if not entries:
         return "there is no run to compare"
@@ -84,18 +84,26 @@ def reason(
     return f"none of the {len(entries)} runs passed the guardrails ({counted})"
 
 
-def _guardrails(settings: SelectionSettings) -> str:
-    """The three guardrails in words."""
-    return (
-        f"kept at least {settings.min_class_ratio:.0%} of their source-only model's effective classes, "
-        f"source accuracy within {100 * settings.max_source_drop:g} points of it and ensemble agreement "
-        "not below it"
-    )
+def _agreement_checked(entries: list[RankedRun]) -> bool:
+    """Whether any run's ensemble agreement was checked (none is where the ensemble is outvoted or
+    holds no other run's model)."""
+    return any(c.checked for e in entries for c in e.alarm.checks if c.name == "ensemble_agreement")
 
 
-def _tail(best: RankedRun, configs: Sequence[Baseline]) -> str:
-    """The end of a recommendation's reason: the checks not made for the run, and a mixed pool's configs."""
-    unchecked = "".join(f"; for this run, {why}" for why in best.alarm.unchecked)
+def _guardrails(settings: SelectionSettings, *, agreement: bool = True) -> str:
+    """The guardrails in words; without ``agreement`` (checked for no run) the two that were checked."""
+    classes = f"kept at least {settings.min_class_ratio:.0%} of their source-only model's effective classes"
+    source = f"source accuracy within {100 * settings.max_source_drop:g} points of it"
+    if not agreement:
+        return f"{classes} and {source}"
+    return f"{classes}, {source} and ensemble agreement not below it"
+
+
+def _tail(best: RankedRun, configs: Sequence[Baseline], entries: list[RankedRun]) -> str:
+    """The end of a recommendation's reason: the checks not made for the run (for every run: said
+    without "for this run"), and a mixed pool's configs."""
+    which = "; for this run, " if _agreement_checked(entries) else "; "
+    unchecked = "".join(f"{which}{why}" for why in best.alarm.unchecked)
     return unchecked + (cleared(configs) if len(configs) > 1 else "")
 
 
@@ -113,7 +121,7 @@ def _spread_reason(
     validator = VALIDATORS[settings.validator]
     floor, why = again
     compared = [e for e in entries if e.eligible and e.reliable and spread(e, floor)]
-    which = f"passed the guardrails ({_guardrails(settings)})"
+    which = f"passed the guardrails ({_guardrails(settings, agreement=_agreement_checked(entries))})"
     if len(configs) > 1 and bars(entries, floor):  # other configs' source-only models not collapsed
         below = sum(
             e.passed and e.reliable and spread(e, floor) and e.outranked_by is not None for e in entries
@@ -127,5 +135,5 @@ def _spread_reason(
         which += f" and {spread_words(floor, n_classes)}"
     return (
         f"highest {validator.label} ({best.score:.3f}) among the {len(compared)} of {len(entries)} runs that "
-        f"{which}{why}{_tail(best, configs)}"
+        f"{which}{why}{_tail(best, configs, entries)}"
     )

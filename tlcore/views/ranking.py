@@ -122,6 +122,21 @@ def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
     return "python -m tlcore runs rank " + shlex.join(words)
 
 
+def ranked_by(ranking: Ranking) -> str | None:
+    """Under the validator picker, where the ranking set the asked validator aside for BNM (an
+    outvoted ensemble, :attr:`Ranking.asked`): which validator the table is ranked by and why, in
+    brief (the caveat says it whole); None where it ranks by the one asked."""
+    if ranking.asked is None:
+        return None
+    source_only, adapted = ranking.ensemble
+    return (
+        f"Ranked by {VALIDATORS[ranking.settings.validator].label} in "
+        f"{VALIDATORS[ranking.asked].label}'s place: its ensemble holds {plural(adapted, 'adapted model')} "
+        f"and {plural(source_only, 'source-only model')}, too few adapted ones to judge by (the note "
+        "below the recommendation says more)."
+    )
+
+
 def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
     """The recommendation in one sentence: which run, to keep the source-only model or none, and why;
     then the ranking's note (passing runs the validator does not score reliably), if any; in a pool of
@@ -147,6 +162,17 @@ def kept_note(ranking: Ranking, run_id: str) -> str | None:
         return None
     among = f"any run of {part.setup}" if part.setup else "any run"
     return f"Compare recommends keeping the source-only model of run {part.kept}, not {among}."
+
+
+def recommended_note(ranking: Ranking, run_id: str) -> str | None:
+    """Predict's note under the picked run ``run_id`` when Compare recommends it (its setup's choice in a
+    pool of several): the picker's "(recommended)" mark is cut off where the window is narrow; None for
+    any other run."""
+    if run_id not in ranking.recommended_runs:
+        return None
+    setup = ranking.part_of(run_id).setup
+    among = f" (among the runs of {setup})" if setup else ""
+    return f"Compare recommends this run for {ranking.source} → {ranking.target}{among}."
 
 
 def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:

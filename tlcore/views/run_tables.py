@@ -204,6 +204,14 @@ def swayed(result: Mapping[str, Any]) -> bool:
     return inflated(result) or (bool(adapted) and not target_labelled(result))
 
 
+def card_text(result: Mapping[str, Any]) -> str | None:
+    """A done run's line on its Adapt card: :func:`network_text` and the torch threads it trained on
+    (the same seed at another count trains another model); None where the result records neither."""
+    threads = training_length(result)["torch_threads"]
+    said = [network_text(result), f"trained on {plural(threads, 'torch thread')}" if threads else None]
+    return "; ".join(part for part in said if part) or None
+
+
 def network_text(result: Mapping[str, Any]) -> str | None:
     """The network a done run trained and, for ``auto``, why (:func:`~tlcore.model_names.auto_reason`):
     ``auto picked efficientnet_lite0 (...): the images are 109x109 px, ...``; a named model is the
