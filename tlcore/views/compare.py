@@ -145,8 +145,8 @@ def _training(shared: dict[str, Any]) -> str:
 
 
 def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
-    """One warning naming the runs that samples they trained on (source training samples, or copies of
-    them) sway (:func:`~tlcore.views.run_tables.swayed`, as the Adapt card warns: they scored their
+    """One warning naming the runs swayed by samples they trained on (source training samples, or copies
+    of them: :func:`~tlcore.views.run_tables.swayed`, as the Adapt card warns: they scored their
     target accuracy on them, or, of an unlabelled target, adapted to them or measured their gap and
     validators on them), by id (``labels``: run id → label, as :func:`comparison_report` takes them),
     and the fix each one's finding stored (:func:`~tlcore.data.overlap.stored_fix`): ``Target accuracy
