@@ -24,9 +24,8 @@ LEGEND_DROP = 58  # px from the panels' bottom to the legend's top: the epoch ti
 NARROWEST = 347
 EPOCH_TICKS = 6  # epoch ticks at most on a training curve's axis (two panels in a third of 1000 px)
 STAR = 13  # px of a final model's star
-STAGE_LINE = (
-    16  # px above the panels for the "adapt" label at a stage's start (QA: inside, it covered the curve)
-)
+# px above the panels for the "adapt" label where a stage starts (QA: inside, it covered a curve near 1)
+STAGE_LINE = 16
 EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
 
 
@@ -60,7 +59,8 @@ def learning_curves(
     the previous epoch) per epoch; ``history`` is ``{run label: [epoch rows]}``.
 
     Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` or ``changed`` go to the right
-    panel) and optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
+    panel) and optionally ``stage``; where the stage changes a dotted line marks the start of
+    adaptation, labelled over the panels (their titles :data:`STAGE_LINE` px up).
     A long curve is drawn from its ends and extremes (:func:`tlcore.views.curve_points.thin`), without
     markers past :data:`EPOCH_MARKERS` points.
     A row of stage :data:`FINAL_STAGE` (and its ``label``) is the final model's: a star per key, not
