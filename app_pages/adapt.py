@@ -335,7 +335,7 @@ def runs_panel(source: str, target: str) -> bool:
         with st.container(border=True):
             info, curves = st.columns([1, 2])
             with info:
-                st.markdown(f"**{display.esc(label)}**")
+                st.markdown(f"**{display.breakable(label)}**")
                 st.badge(record.status, color=display.STATUS_COLOURS[record.status])
                 st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
                 if record.active:

@@ -196,6 +196,8 @@ if on_pair:
     if alarmed := ranking_view.alarm_summary(ranked):  # one line: each run's reasons below the table
         box = st.warning if ranking_view.all_false_alarms(ranked) else st.error
         box(display.esc(alarmed), icon=":material/flag:")
+    else:  # said, so no alarm reads apart from alarms not computed
+        st.caption(f"Negative-transfer alarms: {ranking_view.NONE_RAISED}")
     rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced, brief=True)
     st.dataframe(
         rows,

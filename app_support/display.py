@@ -46,6 +46,12 @@ def esc(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+def breakable(text: object) -> str:
+    """``text`` escaped (:func:`esc`) with a zero-width space after each "+", so a long composition as a
+    title wraps at its "+" (QA at 1024 px: "fixmatc h+shot_pl"), not mid-word."""
+    return esc(text).replace("+", "+\u200b")
+
+
 def selected_values(event: Any) -> list[Any]:
     """The (first) ``customdata`` value of each point selected in an ``st.plotly_chart`` selection event."""
     points = (event or {}).get("selection", {}).get("points", [])

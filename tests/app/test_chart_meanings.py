@@ -97,3 +97,23 @@ def test_the_curves_bottom_margin_holds_the_legend_at_1024_px() -> None:
     # five keys and the final model: two entries a row at 347 px, the final model's two lines
     assert curves.learning_curves(_history(final=True), "").layout.margin.b == 58 + 20 * 4
     assert curves.learning_curves(_history(final=False, changed=False), "").layout.margin.b == 58 + 20 * 2
+
+
+def test_the_right_panels_title_names_the_shares_drawn() -> None:
+    """QA at 1024 px: an unlabelled target's run drew source accuracy alone under "Accuracy · predictions
+    changed", and the "adapt" label sat on its curve near 97%; now the title names what is drawn and the
+    label sits over the panels, their titles a line above it."""
+    labelled = curves.learning_curves(_history(final=False), "")
+    assert labelled.layout.annotations[1].text == "Accuracy ·<br>predictions changed"
+    unlabelled = [
+        {k: v for k, v in row.items() if not k.startswith("target")} for row in _history(final=False)["run"]
+    ]
+    fig = curves.learning_curves({"run": unlabelled}, "")
+    titles, stages = fig.layout.annotations[:2], fig.layout.annotations[2:]
+    assert [t.text for t in titles] == ["Loss", "Source accuracy"]
+    assert [(s.text, s.yref, s.y, s.yanchor) for s in stages] == [
+        ("adapt", "y domain", 1, "bottom"),
+        ("adapt", "y2 domain", 1, "bottom"),
+    ]  # above each panel's top, off the curves
+    assert all(t.yshift == curves.STAGE_LINE for t in titles)
+    assert fig.layout.margin.t == 30 + curves.STAGE_LINE

@@ -286,7 +286,7 @@ def test_compare_charts_fit_a_narrow_column(results: dict[str, dict[str, Any]]) 
     assert panels == [["MMD²"], ["CORAL"], ["proxy", "A-distance"]]
     assert all(a.font.size == figures.PANEL_SIZE for a in gap.layout.annotations)
     curves = curve_views.learning_curves({"run": [{"epoch": 1, "loss": 1.0, "target_accuracy": 0.5}]}, "")
-    assert [a.text for a in curves.layout.annotations[:2]] == ["Loss", "Accuracy ·<br>predictions changed"]
+    assert [a.text for a in curves.layout.annotations[:2]] == ["Loss", "Target accuracy"]
 
 
 def test_a_fall_within_chance_is_not_called_negative_transfer_without_saying_so() -> None:

@@ -24,6 +24,7 @@ from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
 from tlcore.views.glossary import legend
 from tlcore.views.ranking import (
+    NONE_RAISED,
     OUTRANKED,
     alarm_summary,
     blind_spot,
@@ -159,7 +160,7 @@ def print_ranking(
         _prose(blank, "  warning: ")
     summary = alarm_summary(ranking)
     hint = "" if alarms or summary is None else " (--alarms lists each run's reasons)"
-    _prose(f"{summary or 'none raised.'}{hint}", "  alarms: ")
+    _prose(f"{summary or NONE_RAISED}{hint}", "  alarms: ")
     header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
     print(
         f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "

@@ -24,6 +24,8 @@ LEGEND_DROP = 58  # px from the panels' bottom to the legend's top: the epoch ti
 NARROWEST = 347
 EPOCH_TICKS = 6  # epoch ticks at most on a training curve's axis (two panels in a third of 1000 px)
 STAR = 13  # px of a final model's star
+# px above the panels for the "adapt" label where a stage starts (QA: inside, it covered a curve near 1)
+STAGE_LINE = 16
 EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
 
 
@@ -39,6 +41,15 @@ def epoch_step(last: float) -> int:
         scale *= 10
 
 
+def shares_title(drawn: Sequence[str]) -> str:
+    """The right panel's title: the shares among ``drawn`` keys it draws (QA: an unlabelled target's
+    run drew source accuracy alone under "Accuracy · predictions changed"); "" when none."""
+    accuracies = [key for key in drawn if "acc" in key]
+    words = [] if not accuracies else ["accuracy" if len(accuracies) > 1 else accuracies[0].replace("_", " ")]
+    words += ["predictions changed"] if any("changed" in key for key in drawn) else []
+    return " · ".join(words).capitalize()
+
+
 def learning_curves(
     history: Mapping[str, Sequence[Mapping[str, float | str]]],
     title: str = "Training curves",
@@ -48,7 +59,8 @@ def learning_curves(
     the previous epoch) per epoch; ``history`` is ``{run label: [epoch rows]}``.
 
     Each row holds ``epoch`` plus any of ``keys`` (names with ``acc`` or ``changed`` go to the right
-    panel) and optionally ``stage``; where the stage changes a dotted line marks the start of adaptation.
+    panel) and optionally ``stage``; where the stage changes a dotted line marks the start of
+    adaptation, labelled over the panels (their titles :data:`STAGE_LINE` px up).
     A long curve is drawn from its ends and extremes (:func:`tlcore.views.curve_points.thin`), without
     markers past :data:`EPOCH_MARKERS` points.
     A row of stage :data:`FINAL_STAGE` (and its ``label``) is the final model's: a star per key, not
@@ -58,7 +70,8 @@ def learning_curves(
     rows are counted at :data:`NARROWEST` px (:func:`~tlcore.views.class_figures.legend_rows`) and the
     bottom margin holds them, so the panels keep :data:`PLOT` px at any width.
     """
-    titles = ("Loss", "Accuracy · predictions changed")
+    drawn = [key for key in keys if any(key in row for rows in history.values() for row in rows)]
+    titles = ("Loss", shares_title(drawn))
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
     panel_lines = panel_titles(fig, 20)  # the right panel's title in two lines at 700 px
     single = len(history) == 1
@@ -111,9 +124,15 @@ def learning_curves(
             for j in range(1, len(rows))
             if rows[j].get("stage") != rows[j - 1].get("stage")
         }
+    above = STAGE_LINE if boundaries else 0  # the label sits over the panels, their titles a line up
+    for note in fig.layout.annotations:
+        note.update(yshift=above)
     for x in sorted(boundaries):
         fig.add_vline(
-            x=x, line_dash="dot", line_color=NEUTRAL, annotation_text="adapt", annotation_font_color=NEUTRAL
+            x=x,
+            line_dash="dot",
+            line_color=NEUTRAL,
+            annotation={"text": "adapt", "font_color": NEUTRAL, "yanchor": "bottom"},
         )
     last = max((float(row.get("epoch", 1)) for rows in history.values() for row in rows), default=1.0)
     fig.update_xaxes(title="epoch", dtick=epoch_step(last))
@@ -123,9 +142,7 @@ def learning_curves(
         fig.add_trace(
             go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=group, marker=star)
         )
-    top = (60 if title else 30) + PANEL_SIZE * (
-        panel_lines - 1
-    )  # px a panel title's lines past the first take
+    top = (60 if title else 30) + PANEL_SIZE * (panel_lines - 1) + above  # px a title's lines past the first
     entries = [t.name for t in fig.data if t.showlegend is not False]
     below = LEGEND_DROP + LINE * legend_rows(entries, NARROWEST - SIDES)
     fig = finish(fig, title, top + PLOT + below)

@@ -288,6 +288,10 @@ def false_alarms(ranking: Ranking) -> set[str]:
     return {e.run_id for e in ranking.entries if e.alarm.raised and e.alarm.correct is False}
 
 
+NONE_RAISED = "none raised."
+"""What ``runs rank`` and Compare say of the alarms when none is raised (:func:`alarm_summary` is None)."""
+
+
 def alarm_summary(ranking: Ranking) -> str | None:
     """The raised alarms in one line, said after the recommendation and before their detail (one box
     per alarm buried it): how many runs are flagged and, with target labels, how many of those are
