@@ -167,15 +167,22 @@ def test_a_bad_cell_is_named_and_the_choice_drops_its_row(app: OpenApp) -> None:
     assert at.radio(key="upload_label_missing").value == ""  # for the next save only
 
 
-def test_fill_in_keeps_every_row_and_says_so(app: OpenApp) -> None:
-    """Choosing "fill in" stores the upload with missing=impute: all 12 rows kept, the provenance
-    counts the cell filled with the source's medians when paired; the choice resets after the save."""
-    rows = "".join(f"T{i},{i % 5}.5,{'#DIV/0!' if i == 3 else i / 7},{'ab'[i % 2]}\n" for i in range(12))
+def _filled_in_source(app: OpenApp, hole: str) -> AppTest:
+    """The Data page after a 12-row CSV whose 'flow' cell on line 5 is ``hole`` was used as the source
+    with "fill in" chosen (missing=impute), checked clean."""
+    rows = "".join(f"T{i},{i % 5}.5,{hole if i == 3 else i / 7},{'ab'[i % 2]}\n" for i in range(12))
     at = app("data")
     at.file_uploader(key="upload_file").upload("gaps.csv", f"id,f1,flow,label\n{rows}".encode(), "text/csv")
     at.radio(key="upload_label_missing").set_value("impute").run()
     at.button[[b.label for b in at.button].index("Use as source")].click().run()
     assert_clean(at)
+    return at
+
+
+def test_fill_in_keeps_every_row_and_says_so(app: OpenApp) -> None:
+    """Choosing "fill in" stores the upload with missing=impute: all 12 rows kept, the provenance
+    counts the cell filled with the source's medians when paired; the choice resets after the save."""
+    at = _filled_in_source(app, "#DIV/0!")
     assert at.session_state["pair_source"] == "upload:gaps.csv:missing=impute"
     assert at.radio(key="upload_label_missing").value == ""
     shown = " ".join(plain(str(c.value)) for c in at.caption)
@@ -188,12 +195,7 @@ def test_fill_in_keeps_every_row_and_says_so(app: OpenApp) -> None:
 def test_saved_uploads_show_the_spec_each_was_read_as(app: OpenApp) -> None:
     """The Saved uploads table names an upload by the spec it was read as (its options), the one to
     use, not its bare upload:NAME; the description no longer repeats it."""
-    rows = "".join(f"T{i},{i % 5}.5,{'' if i == 3 else i / 7},{'ab'[i % 2]}\n" for i in range(12))
-    at = app("data")
-    at.file_uploader(key="upload_file").upload("gaps.csv", f"id,f1,flow,label\n{rows}".encode(), "text/csv")
-    at.radio(key="upload_label_missing").set_value("impute").run()
-    at.button[[b.label for b in at.button].index("Use as source")].click().run()
-    assert_clean(at)
+    at = _filled_in_source(app, "")
     (saved,) = [d.value for d in at.dataframe if "spec" in d.value.columns]
     assert saved["spec"].tolist() == ["upload:gaps.csv:missing=impute"]
     assert (saved["samples"].tolist(), saved["shape"].tolist()) == ([12], ["2"])

@@ -106,8 +106,8 @@ def training_text(result: Mapping[str, Any]) -> str:
         text = baseline if adapt is None else f"{baseline}, no adapting epochs"
     else:
         text = f"{baseline}, then {adapt} adapting" + (" from it" if length["warm_start"] else "")
-    if length["torch_threads"]:  # the seed reproduces the run at this count
-        text += f"; on {plural(length['torch_threads'], 'torch thread')}"
+    if threads := threads_words(result):  # the seed reproduces the run at this count
+        text += f"; {threads}"
     network = network_text(result)
     return text if network is None else f"{text}; {network}"
 
@@ -207,9 +207,16 @@ def swayed(result: Mapping[str, Any]) -> bool:
 def card_text(result: Mapping[str, Any]) -> str | None:
     """A done run's line on its Adapt card: :func:`network_text` and the torch threads it trained on
     (the same seed at another count trains another model); None where the result records neither."""
-    threads = training_length(result)["torch_threads"]
-    said = [network_text(result), f"trained on {plural(threads, 'torch thread')}" if threads else None]
+    threads = threads_words(result)
+    said = [network_text(result), f"trained {threads}" if threads else None]
     return "; ".join(part for part in said if part) or None
+
+
+def threads_words(result: Mapping[str, Any]) -> str | None:
+    """``on 2 torch threads``: the torch threads a run trained on (:func:`training_length`); None where
+    its result does not record them."""
+    threads = training_length(result)["torch_threads"]
+    return f"on {plural(threads, 'torch thread')}" if threads else None
 
 
 def network_text(result: Mapping[str, Any]) -> str | None:
