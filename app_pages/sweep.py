@@ -21,10 +21,10 @@ from tlcore.views import sweep_figures
 from tlcore.views.glossary import column_help
 from tlcore.views.sweep import (
     PER_SETUP,
-    RULE,
     configs_csv,
     configs_frame,
     outscored_line,
+    rule,
     setup_lines,
     trials_frame,
 )
@@ -316,26 +316,25 @@ if not any(config.n_done for config in summary.configs):
     st.stop()
 st.subheader("Results")
 st.caption(f"`python -m tlcore sweeps show {summary.sweep.id}` prints this table.")
+ruled = rule(summary.scored_by)  # one validator on every seed where its pools rank by two
 if setups := setup_lines(summary):  # a sweep over networks or target labels: one recommendation per setup
     box = st.success if any(summary.recommended_by_setup.values()) else st.warning
     box(
-        display.esc(f"Recommended without target labels, {PER_SETUP} ({RULE}: the passed column):")
+        display.esc(f"Recommended without target labels, {PER_SETUP} ({ruled}: the passed column):")
         + "".join(f"\n- **{display.esc(line)}**" for line in setups),
         icon=":material/verified:",
     )
-    if outscored := outscored_line(summary):
-        st.caption(display.esc(outscored))
 elif summary.recommended:
     st.success(
-        f"Recommended without target labels ({RULE}: the passed column): "
+        f"Recommended without target labels ({ruled}: the passed column): "
         f"**{display.esc(summary.recommended)}**",
         icon=":material/verified:",
     )
-    if outscored := outscored_line(summary):
-        st.caption(display.esc(outscored))
 else:
     why = str(summary.no_recommendation)
     st.warning(f"{why[:1].upper()}{why[1:]}.", icon=":material/verified:")
+if outscored := outscored_line(summary):  # none without a recommendation
+    st.caption(display.esc(outscored))
 for setup, found in summary.fallback_by_setup.items():  # a kept source-only model: made a run as on Compare
     for fallback in found:
         kept_model.offer(fallback.ranking, f"sweep_make_kept_run_{setup}_{fallback.run_id}")

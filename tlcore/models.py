@@ -26,6 +26,7 @@ from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, check_image_size
 from tlcore.model_names import MODEL_NAMES, auto_options, resolve_model_name
 from tlcore.pretrained import IMAGENET_BACKBONES, ImageNetFeatures
+from tlcore.state_fit import load_fitting_state
 
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
 
@@ -331,11 +332,14 @@ def save_checkpoint(
     torch.save(payload, path)
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
+def load_checkpoint(
+    path: str | os.PathLike[str], name: str | None = None
+) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
 
     The model's ``classes``, ``columns``, ``categories`` and ``fill`` come from the checkpoint; older
-    checkpoints without them leave them empty.
+    checkpoints without them leave them empty. Weights that do not fit the network this version builds
+    → :class:`TLError` naming the checkpoint ``name`` (by default its path).
     """
     payload = _read_checkpoint(path)
     spec = payload["model_spec"]
@@ -350,7 +354,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     state = payload["state_dict"]
     if isinstance(model.standardize, Standardize):  # a checkpoint from before inputs were standardised
         state = {**dict(model.standardize.named_buffers(prefix="standardize")), **state}
-    model.load_state_dict(state)
+    load_fitting_state(model, state, name or f"checkpoint {path}")
     model.classes = tuple(payload.get("classes") or ())
     model.columns = tuple(payload.get("columns") or ())
     model.categories = {column: tuple(values) for column, values in (payload.get("categories") or {}).items()}
@@ -358,15 +362,18 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     return model, payload["config"]
 
 
-def load_source_model(path: str | os.PathLike[str], model: Classifier) -> Classifier | None:
+def load_source_model(
+    path: str | os.PathLike[str], model: Classifier, name: str | None = None
+) -> Classifier | None:
     """The model that scores source inputs saved with ``model``'s checkpoint ``path``
     (:func:`save_checkpoint`'s ``source_model``): a copy of ``model`` with the checkpoint's
-    ``source_state``; None when the checkpoint has none (no transform gave one, or older)."""
+    ``source_state``; None when the checkpoint has none (no transform gave one, or older). A state
+    that does not fit → :class:`TLError` naming the checkpoint ``name`` (by default its path)."""
     entries = _read_checkpoint(path).get("source_state")
     if entries is None:
         return None
     source = copy.deepcopy(model)
-    source.load_state_dict({**model.state_dict(), **entries})
+    load_fitting_state(source, {**model.state_dict(), **entries}, name or f"checkpoint {path}")
     return source
 
 

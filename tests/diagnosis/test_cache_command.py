@@ -199,16 +199,19 @@ def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs
     code, out, err = _cache(workspace, capsys, "--clear", "--baselines")
     assert code == 2 and out == ""
     assert err == (
-        f"error: cannot clear the baselines while a run or sweep is live (run {run_id}): a live run "
-        "reads its source-only baseline from cache/baselines and stores the one it trains; clear them once "
-        "it ends (or cancel: runs cancel ID, sweeps cancel ID)\n"
+        f"error: cannot clear the baselines while run {run_id} is live: it reads its source-only baseline "
+        "from cache/baselines and stores the one it trains; clear them once it ends, or stop it first: "
+        f"`python -m tlcore runs cancel {run_id}`\n"
     )
     assert names(baselines) == ["a", "b", "notes"] and names(diagnoses) == ["d"]  # nothing cleared
     (sweep_id,) = many_sweeps(sweeps, 1)
     sweeps.claim(sweep_id, os.getpid())  # driven by this live process
     err = _cache(workspace, capsys, "--clear", "--baselines")[2]
-    assert (
-        f"while 2 runs or sweeps are live (run {run_id}, sweep {sweep_id}):" in err and "once they end" in err
+    assert err == (
+        "error: cannot clear the baselines while 1 run and 1 sweep are live "
+        f"(run {run_id}, sweep {sweep_id}): a live run reads its source-only baseline from cache/baselines "
+        "and stores the one it trains, and a live sweep starts more such runs; clear them once they end, "
+        "or stop them first: `python -m tlcore runs cancel ID`, `python -m tlcore sweeps cancel ID`\n"
     )
     assert sweeps.runs.end(run_id, "cancelled", "cancelled on request")
     assert sweeps.end(sweep_id, "cancelled", "cancelled on request")
@@ -233,6 +236,44 @@ def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs
             and err == ("error: --baselines goes with --clear: python -m tlcore cache --clear --baselines\n")
         )
     assert "removed" not in json.loads(_cache(workspace, capsys, "--clear", "--json")[1])["baselines"]
+
+
+def test_a_live_sweep_between_trials_refuses_in_one_line_naming_it_a_dead_one_never(tmp_path, capsys):
+    """A sweep whose driver lives blocks the clear between two trials too (it starts more that read and
+    store baselines): one line naming the sweep, its progress and driver, and how to stop it; its trial
+    runs are named through it. A sweep whose driver process is gone, or silent past STALE_AFTER, is
+    closed as interrupted and blocks nothing."""
+    workspace = Workspace.resolve(tmp_path / "ws")
+    baselines = workspace.root / "cache" / "baselines"
+    baselines.mkdir(parents=True)
+    (baselines / "a.pt").write_bytes(bytes(1000))
+    sweeps = SweepStore(workspace)
+    live, dead, silent = many_sweeps(sweeps, 3)
+    sweeps.claim(live, os.getpid())
+    sweeps.heartbeat(live, "1/4 done")  # between its first and second trial: none of its runs active
+    done = sweeps.runs.create(AdaptConfig(source="mnist5k", target="digits"), sweep_id=live, trial_key="k0")
+    assert sweeps.runs.start(done, os.getpid()) and sweeps.runs.finish(done, {})
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that ended: its pid names none
+    sweeps.claim(dead, gone.pid)
+    sweeps.claim(silent, os.getpid())
+    with sweeps.runs.connect() as conn:
+        conn.execute("UPDATE sweeps SET heartbeat = 0, updated = 0 WHERE id = ?", (silent,))
+    line = (
+        f"error: cannot clear the baselines while sweep {live} (1/4 done) is live: its driver (process "
+        f"{os.getpid()}) starts more trials, each of which reads its source-only baseline from "
+        "cache/baselines and stores the one it trains; clear them once it ends, or stop it first: "
+        f"`python -m tlcore sweeps cancel {live}`\n"
+    )
+    assert _cache(workspace, capsys, "--clear", "--baselines") == (2, "", line)
+    trial = sweeps.runs.create(AdaptConfig(source="mnist5k", target="digits"), sweep_id=live, trial_key="k1")
+    assert _cache(workspace, capsys, "--clear", "--baselines") == (2, "", line)  # its queued trial: the same
+    assert names(baselines) == ["a"]
+    assert [sweeps.get(i).status for i in (dead, silent)] == ["interrupted", "interrupted"]
+    assert sweeps.runs.end(trial, "cancelled", "cancelled on request")
+    assert sweeps.end(live, "cancelled", "cancelled on request")
+    code, out, _ = _cache(workspace, capsys, "--clear", "--baselines")
+    assert code == 0 and "  removed 1 source-only model (1000 bytes)" in out and names(baselines) == []
 
 
 def test_clear_baselines_makes_no_run_index_where_there_is_none(tmp_path, capsys):

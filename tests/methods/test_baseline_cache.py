@@ -11,9 +11,11 @@ import torch
 from tlcore.adapt import cache as cache_module
 from tlcore.adapt.cache import CACHE_VERSION, METHOD_ONLY_FIELDS, BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.pipeline import run_adaptation
 from tlcore.cache_files import BASELINES, kept_files
 from tlcore.errors import TLError
 from tlcore.models import build_model, save_checkpoint
+from tlcore.workspace import Workspace
 
 BASE = AdaptConfig(source="mnist5k", target="digits", model="resnet18")  # a model that takes image_size
 ALTERED = {  # one changed value per AdaptConfig field: a new field must be added here (and classified)
@@ -147,3 +149,21 @@ def test_checkpoints_are_named_by_the_cache_files_list_and_old_ones_still_read(t
     with pytest.raises(TLError, match="not a baseline checkpoint name"):
         other.adopt(f"{'1' * 64}.pt", b"")
     assert other.checkpoints() == {f"{key}.ckpt", f"{'0' * 64}.ckpt"}
+
+
+def test_a_cached_baseline_that_no_longer_fits_its_network_is_trained_again(tmp_path):
+    """A checkpoint whose weights do not fit the network this version builds (a layer's shape changed)
+    reads as not cached: the run trains the baseline again and stores it anew, no RuntimeError."""
+    workspace = Workspace.resolve(tmp_path / "ws")
+    cfg = AdaptConfig("mnist5k:n=120", "digits:n=120", model="lenet", epochs=1, seed=2)
+    first = run_adaptation(cfg, workspace)
+    (path,) = kept_files(workspace.inside(*BASELINES.parts), BASELINES.suffix)
+    payload = torch.load(path, weights_only=True)
+    shape = payload["state_dict"]["head.weight"].shape
+    payload["state_dict"]["head.weight"] = torch.zeros(shape[0], shape[1] + 1)  # as if the head had changed
+    torch.save(payload, path)
+    assert BaselineCache(path.parent).get(path.stem) is None
+    second = run_adaptation(cfg, workspace)
+    assert (first.info["baseline_cached"], second.info["baseline_cached"]) == (False, False)
+    assert second.source_only_accuracy == first.source_only_accuracy  # the same seed trains it alike
+    assert BaselineCache(path.parent).get(path.stem).model.head.weight.shape == shape  # stored anew

@@ -187,7 +187,7 @@ def print_summary(state: SweepSummary) -> None:
     """The sweep's status line and per-configuration table for people."""
     from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
     from tlcore.runs.summary import HINDSIGHT_KEY  # noqa: PLC0415 - numpy: not for sweeps list
-    from tlcore.views.sweep import PER_SETUP, RULE, outscored_line, setup_lines  # noqa: PLC0415 - pandas
+    from tlcore.views.sweep import PER_SETUP, outscored_line, rule, setup_lines  # noqa: PLC0415 - pandas
 
     sweep = state.sweep
     spec = sweep.spec
@@ -206,7 +206,8 @@ def print_summary(state: SweepSummary) -> None:
     print()
     setups = setup_lines(state)  # a sweep over networks or target labels: one recommendation per setup
     chosen = state.recommended or f"- ({state.no_recommendation})"
-    said = f"{PER_SETUP} ({RULE}: the PASSED column):" if setups else f"({RULE}: the PASSED column): {chosen}"
+    ruled = f"{rule(state.scored_by)}: the PASSED column"
+    said = f"{PER_SETUP} ({ruled}):" if setups else f"({ruled}): {chosen}"
     print("\n".join(wrapped(said, "  * recommended without target labels ", "    ")))
     for line in setups:
         print("\n".join(wrapped(line, "      ")))

@@ -1,44 +1,85 @@
 """Clearing the trained source-only baselines (``cache/baselines``,
 :data:`tlcore.cache_files.BASELINES`), which no prune or plain clear touches: ``python -m tlcore cache
---clear --baselines``. Refused while a run or sweep of the workspace is live (queued or running, its
-worker or driver alive; the ones whose process is gone are closed first, as a delete does): a live run
-reads its baseline from there and stores the one it trains. The next run of each configuration trains
-its baseline again; ``diagnose --features baseline:ID`` and the label-shift estimates of earlier runs
-find none. A workspace without a run index has no run to wait for: the index is not opened (opening it
-would create it). Without torch.
+--clear --baselines``. The next run of each configuration trains its baseline again;
+``diagnose --features baseline:ID`` and the label-shift estimates of earlier runs find none. Without
+torch.
+
+Refused, in one line naming them, while a run or a sweep of the workspace is live: a live run reads
+its baseline from there and stores the one it trains, and a live sweep's driver, even between two
+trials, starts more trials that do the same (cleared halfway, its later trials would train again the
+baselines its earlier ones trained). Live is :meth:`RunStore.live` / :meth:`SweepStore.live`: queued
+or running with a worker or driver alive; one whose process is gone (or silent for
+:data:`~tlcore.runs.record.STALE_AFTER` seconds) is closed first, as a delete does, and never blocks.
+A trial run of a live sweep is named through its sweep: cancelling the sweep stops it and the trials
+to come. A workspace without a run index has no run to wait for: the
+index is not opened (opening it would create it).
 """
 
 from __future__ import annotations
 
 from tlcore.cache_files import BASELINES, clear_kept
 from tlcore.errors import TLError
-from tlcore.numbers import and_more
-from tlcore.runs.sweep_store import SweepStore
+from tlcore.numbers import and_list, first_named, plural
+from tlcore.runs.record import RunRecord
+from tlcore.runs.sweep_store import SweepRecord, SweepStore
 from tlcore.workspace import Workspace
 
 NAMED = 3  # live runs and sweeps a refusal names; the rest counted
+READS = "reads its source-only baseline from cache/baselines and stores the one it trains"
 
 
 def clear_baselines(workspace: Workspace) -> tuple[int, int]:
     """Remove every trained baseline of ``workspace``: how many and their bytes; a :class:`TLError`
-    naming the live runs and sweeps, nothing removed, while any is."""
-    live = _live(workspace)
-    if live:
-        one = len(live) == 1
-        which = "a run or sweep is" if one else f"{len(live)} runs or sweeps are"
-        named = ", ".join(live[:NAMED]) + and_more(len(live) - NAMED)
-        raise TLError(
-            f"cannot clear the baselines while {which} live ({named}): a live run reads its source-only "
-            "baseline from cache/baselines and stores the one it trains; clear them once "
-            f"{'it ends' if one else 'they end'} (or cancel: runs cancel ID, sweeps cancel ID)"
-        )
+    naming the live runs and sweeps (:func:`refusal`), nothing removed, while any is."""
+    runs, sweeps = _live(workspace)
+    if runs or sweeps:
+        raise TLError(refusal(runs, sweeps))
     return clear_kept(workspace.inside(*BASELINES.parts), BASELINES.suffix)
 
 
-def _live(workspace: Workspace) -> list[str]:
-    """The live runs and sweeps of ``workspace`` ("run ID", "sweep ID"); none, and no index made,
-    where it has no run index yet."""
+def refusal(runs: list[RunRecord], sweeps: list[SweepRecord]) -> str:
+    """Why the baselines are not cleared while ``runs`` and ``sweeps`` are live and how to go on, in one
+    line: a single one named with what it does (a sweep with its progress and driver process), several
+    named (the first :data:`NAMED`) and counted."""
+    if len(runs) + len(sweeps) == 1:
+        return _one_refusal(runs[0] if runs else sweeps[0])
+    counts = and_list([plural(len(of), kind) for of, kind in ((runs, "run"), (sweeps, "sweep")) if of])
+    named = first_named([f"run {run.id}" for run in runs] + [f"sweep {sweep.id}" for sweep in sweeps], NAMED)
+    if not sweeps:
+        why = f"a live run {READS}"
+    elif not runs:
+        why = f"a live sweep starts more trials, each of which {READS}"
+    else:
+        why = f"a live run {READS}, and a live sweep starts more such runs"
+    typed = [
+        f"`python -m tlcore {kind} cancel ID`" for of, kind in ((runs, "runs"), (sweeps, "sweeps")) if of
+    ]
+    return (
+        f"cannot clear the baselines while {counts} are live ({named}): {why}; clear them once they end, "
+        f"or stop them first: {', '.join(typed)}"
+    )
+
+
+def _one_refusal(live: RunRecord | SweepRecord) -> str:
+    """:func:`refusal` for one live run or sweep."""
+    if isinstance(live, RunRecord):
+        subject, why, command = f"run {live.id}", f"it {READS}", "runs"
+    else:
+        driver = "its driver" + ("" if live.pid is None else f" (process {live.pid})")
+        subject = f"sweep {live.id} ({live.message or live.status})"
+        why, command = f"{driver} starts more trials, each of which {READS}", "sweeps"
+    return (
+        f"cannot clear the baselines while {subject} is live: {why}; clear them once it ends, or stop it "
+        f"first: `python -m tlcore {command} cancel {live.id}`"
+    )
+
+
+def _live(workspace: Workspace) -> tuple[list[RunRecord], list[SweepRecord]]:
+    """The live runs (but the trials of a live sweep) and sweeps of ``workspace``; none, and no index
+    made, where it has no run index yet."""
     if not workspace.index_path.is_file():
-        return []
-    sweeps = SweepStore(workspace)
-    return [f"run {r.id}" for r in sweeps.runs.live()] + [f"sweep {s.id}" for s in sweeps.live()]
+        return [], []
+    store = SweepStore(workspace)
+    sweeps = store.live()
+    driven = {sweep.id for sweep in sweeps}
+    return [run for run in store.runs.live() if run.sweep_id not in driven], sweeps

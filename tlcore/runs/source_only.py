@@ -47,7 +47,7 @@ def run_feature_models(store: RunStore, run_id: str) -> tuple[nn.Module, str]:
     :data:`~tlcore.methods.context.SOURCE_MODEL_TRANSFORMS` transform lacks its source model."""
     model = store.load_model(run_id)
     path = store.checkpoint_path(run_id)
-    source = None if path is None else load_source_model(path, model)
+    source = None if path is None else load_source_model(path, model, f"run {run_id}'s checkpoint")
     if source is not None:
         return DomainModels(source, model), ""
     if not set(store.get(run_id).method.split("+")) & set(SOURCE_MODEL_TRANSFORMS):

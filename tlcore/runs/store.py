@@ -174,7 +174,7 @@ class RunStore:
     def load_model(self, run_id: str) -> Classifier:
         """The model a ``done`` run saved (``weights_only`` load) with its class names in ``classes``
         (from the checkpoint; for checkpoints written before they were recorded, from the run's
-        result); a TLError when there is none."""
+        result); a TLError when there is none or it does not fit the network this version builds."""
         # Imported here: a worker imports this module before it sets its torch threads (tlcore.slots).
         from tlcore.models import load_checkpoint  # noqa: PLC0415
 
@@ -184,7 +184,7 @@ class RunStore:
         path = self.checkpoint_path(run_id)
         if path is None:
             raise TLError(f"run {run_id} saved no model")
-        model = load_checkpoint(path)[0]
+        model = load_checkpoint(path, f"run {run_id}'s checkpoint")[0]
         if not model.classes:
             result = self.result(run_id)
             names = result.get("classes") or (result.get("umap_after") or {}).get("classes") or ()

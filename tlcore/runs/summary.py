@@ -32,6 +32,7 @@ from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_fallback import Fallback, fallback_text, fallbacks, fallbacks_dict
 from tlcore.runs.sweep_store import SweepRecord
 from tlcore.runs.trial_numbers import Stat, seed_disagreement, trial_metrics
+from tlcore.selection.averaged import common_validator, score_by
 from tlcore.selection.ranking import Ranking, rank
 from tlcore.workspace import Workspace
 
@@ -39,23 +40,26 @@ from tlcore.workspace import Workspace
 # The recommended configuration is chosen here and only here, without target labels, by the selection
 # rule (tlcore.selection.ranking.rank over the pair's runs): a configuration is recommended when every
 # seed's run is eligible (RankedRun.eligible: passed the guardrails and no other config's source-only
-# model outranks it, as `runs rank` says); among those, the best mean of the rule's validator wins.
+# model outranks it, as `runs rank` says); among those, the best mean of the rule's validator wins (one
+# validator for every seed where the seeds' pools rank by different ones: tlcore.selection.averaged).
 SCORE_KEY, PASSED_KEY = "selection.score", "selection.passed"
 
 
 def judged_runs(
-    store: RunStore, source: str, target: str, done: tuple[str, ...]
+    store: RunStore, source: str, target: str, done: tuple[str, ...], by: str | None = None
 ) -> dict[str, dict[str, float]]:
     """``{run id: {selection.score, selection.passed}}`` from the rule over each of the pair's pools
     (runs on the same target samples: trials of other seeds may load other ``n=`` samples, and each
     is judged among its own); ``selection.passed`` is the ranking's own verdict,
     :attr:`~tlcore.selection.ranking.RankedRun.eligible`, so a sweep and ``runs rank`` agree;
+    ``selection.score`` is the ranking's score, or by the validator ``by`` where the pools judging a
+    sweep's runs rank by different ones (:func:`~tlcore.selection.averaged.common_validator`);
     ``done`` (the pair's done run ids) keys the cache, so the pools are read again only when a run
     finishes."""
     entries = [
         entry for ranking in _ranked(store.workspace.root, source, target, done) for entry in ranking.entries
     ]
-    return {e.run_id: {SCORE_KEY: e.score, PASSED_KEY: float(e.eligible)} for e in entries}
+    return {e.run_id: {SCORE_KEY: score_by(e, by), PASSED_KEY: float(e.eligible)} for e in entries}
 
 
 def deciding(store: RunStore, source: str, target: str, done: tuple[str, ...]) -> dict[str, Ranking]:
@@ -213,6 +217,7 @@ class SweepSummary:
     best_by_setup: dict[str, str | None]  # setup -> a ConfigRow key, by target accuracy when labelled
     # setup with a complete configuration, none recommended -> what `runs rank` decides for its runs
     fallback_by_setup: dict[str, tuple[Fallback, ...]] = field(default_factory=dict)
+    scored_by: str | None = None  # every seed's selection.score by this validator: its pools mixed two
 
     @property
     def recommended(self) -> str | None:
@@ -296,6 +301,7 @@ class SweepSummary:
             "best_in_hindsight": self.best_in_hindsight,
             "recommended_by_setup": self.recommended_by_setup,
             "best_by_setup": self.best_by_setup,
+            "scored_by": self.scored_by,
             **fallbacks_dict(self.fallback_by_setup),
             "configs": [c.to_dict() for c in self.configs],
             "trials": [t.to_dict() for t in self.trials],
@@ -339,7 +345,9 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
     spec = sweep.spec
     runs = latest_runs(store.of_sweep(sweep.id))
     done = tuple(sorted(r.id for r in store.done_runs(spec.source, spec.target)))
-    judged = judged_runs(store, spec.source, spec.target, done)
+    pools = _ranked(store.workspace.root, spec.source, spec.target, done)
+    by = common_validator(pools, {r.id for r in runs.values()})  # one validator where its pools mix two
+    judged = judged_runs(store, spec.source, spec.target, done, by)
     scores = config_scores(runs, len(spec.seeds), judged) if spec.search.kind == "optuna" else None
     expanded = expand(spec, scores)
     keys = config_keys([(t.config_key, runs.get(t.key)) for t in expanded])
@@ -354,7 +362,7 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
         rows = [c for c in table if setup_of(c.point) == setup]
         if any(c.complete for c in rows):
             fallen[setup] = fallbacks(store, sweep.id, [r for c in rows for r in c.run_ids], decided)
-    return SweepSummary(sweep, spec.planned_trials(), trials, table, chosen, best, fallen)
+    return SweepSummary(sweep, spec.planned_trials(), trials, table, chosen, best, fallen, by)
 
 
 def _trial_row(

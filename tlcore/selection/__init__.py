@@ -16,6 +16,7 @@ and :mod:`.scoring`, which score a model when its run finishes, do.
 - :mod:`.alarm`: each run against its own source-only model (guardrails, negative-transfer flags);
 - :mod:`.reliability`: whether a score resting on importance weights is to be trusted;
 - :mod:`.ranking`: the default ranking of a pool and its recommendation;
+- :mod:`.averaged`: the one validator by which scores of several pools are averaged (a sweep's seeds);
 - :mod:`.preselect`: which run a page offers first;
 - :mod:`.changes`: where the predicted classes moved between two models on the same samples.
 

@@ -6,7 +6,7 @@ configuration key, its methods, one column per space key (empty where it does no
 counts, how many seeds' runs ``passed`` the selection rule (its guardrails, and not below another
 config's source-only model), ``<metric> mean`` /
 ``<metric> std`` per metric, and whether it is the recommended configuration (chosen without target
-labels) or the best in hindsight (by target accuracy). :data:`RULE` and :func:`outscored_line` say
+labels) or the best in hindsight (by target accuracy). :func:`rule` and :func:`outscored_line` say
 why the recommendation need not have the column's best ``selection.score`` (``sweeps show`` and the
 Sweep page print the same words).
 """
@@ -19,13 +19,31 @@ import pandas as pd
 
 from tlcore.numbers import first_named, significant
 from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
+from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
 from tlcore.views.glossary import OUTRANKED
 
-RULE = (
-    f"the highest mean {SCORE_KEY} (the label-free ranking score: EnsV, or BNM where its ensemble is "
-    "outvoted) among the configurations whose runs passed the selection rule on every seed (its "
-    f"guardrails, and not {OUTRANKED}, as `runs rank` judges each run)"
-)
+DEFAULT, OUTVOTED = VALIDATORS[SelectionSettings().validator].label, VALIDATORS[OUTVOTED_VALIDATOR].label
+
+
+def rule(scored_by: str | None = None) -> str:
+    """How a sweep recommends a configuration (``sweeps show`` and the Sweep page); where its seeds'
+    pools rank by different validators, every seed's score by ``scored_by``
+    (:attr:`~tlcore.runs.summary.SweepSummary.scored_by`), and why."""
+    score = f"{DEFAULT}, or {OUTVOTED} where its ensemble is outvoted"
+    if scored_by is not None:
+        score = (
+            f"{VALIDATORS[scored_by].label} on every seed, because its seeds were judged in separate "
+            f"pools, some of which rank by {OUTVOTED} as their ensemble is outvoted and others by "
+            f"{DEFAULT}, and the two scores do not average"
+        )
+    return (
+        f"the highest mean {SCORE_KEY} (the label-free ranking score: {score}) among the configurations "
+        f"whose runs passed the selection rule on every seed (its guardrails, and not {OUTRANKED}, as "
+        "`runs rank` judges each run)"
+    )
+
+
+RULE = rule()  # a sweep whose pools rank by one validator (or none yet)
 NAMED = 3  # outscoring configurations named before "and N more"
 PER_SETUP = (
     f"one per setup ({', '.join(SETUP_KEYS)}): each is judged against its own source-only model, and one "
