@@ -32,7 +32,7 @@ from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
-from tlcore.views.sweep import RULE, configs_csv
+from tlcore.views.sweep import configs_csv, rule
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -200,7 +200,7 @@ def test_a_launched_sweep_runs_in_the_background_cancels_resumes_and_shows_its_r
     assert summary.counts == {"done": 3}
     # the label-free rule recommends im (w = 0.3 collapses); w = 0.3 is the most accurate in hindsight
     assert plain(at.success[0].value).endswith("**im**") and summary.recommended == "im"
-    assert f"({RULE}: the passed column)" in plain(at.success[0].value)  # sweeps show's words
+    assert f"({rule()}: the passed column)" in plain(at.success[0].value)  # sweeps show's words
     table = at.dataframe[1].value.set_index("config")
     assert table["passed"].to_dict() == {"dann|dann.weight=0.1": 1, "dann|dann.weight=0.3": 0, "im": 1}
     helps = {name: c.get("help", "") for name, c in json.loads(at.dataframe[1].proto.columns).items()}

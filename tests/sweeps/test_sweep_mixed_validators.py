@@ -20,7 +20,7 @@ from tlcore.runs.sweep import SweepSpec, expand
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
-from tlcore.views.sweep import RULE
+from tlcore.views.sweep import rule
 from tlcore.workspace import Workspace
 
 SPEC = SweepSpec("mnist5k", "digits", (("dann",),), Space(parse_grid(["dann.weight=0.1,0.3"])), seeds=(0, 1))
@@ -104,4 +104,4 @@ def test_seeds_whose_pools_rank_by_one_validator_keep_their_rankings_scores(
     assert weak.mean == (pytest.approx(BNM_GOOD) if shared else 1.0)  # the ranking's own score
     print_summary(state)
     out = " ".join(capsys.readouterr().out.split())
-    assert RULE in out and MIXED not in out
+    assert rule() in out and MIXED not in out

@@ -43,7 +43,6 @@ def rule(scored_by: str | None = None) -> str:
     )
 
 
-RULE = rule()  # a sweep whose pools rank by one validator (or none yet)
 NAMED = 3  # outscoring configurations named before "and N more"
 PER_SETUP = (
     f"one per setup ({', '.join(SETUP_KEYS)}): each is judged against its own source-only model, and one "
