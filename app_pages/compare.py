@@ -197,7 +197,7 @@ if on_pair:
         box = st.warning if ranking_view.all_false_alarms(ranked) else st.error
         box(display.esc(alarmed), icon=":material/flag:")
     else:  # said, so no alarm reads apart from alarms not computed
-        st.caption(f"Negative-transfer alarms: {ranking_view.NONE_RAISED}")
+        st.caption(ranking_view.NO_ALARM)
     rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced, brief=True)
     st.dataframe(
         rows,

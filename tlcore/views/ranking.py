@@ -290,6 +290,8 @@ def false_alarms(ranking: Ranking) -> set[str]:
 
 NONE_RAISED = "none raised."
 """What ``runs rank`` and Compare say of the alarms when none is raised (:func:`alarm_summary` is None)."""
+NO_ALARM = f"Negative-transfer alarms: {NONE_RAISED}"
+"""Compare's and the HTML report's line when no alarm is raised: said, so it does not read as not computed."""
 
 
 def alarm_summary(ranking: Ranking) -> str | None:
@@ -329,12 +331,12 @@ def all_false_alarms(ranking: Ranking) -> bool:
 
 def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section]:
     """The ranking in the HTML report: the recommendation first, then the alarms in one line (a flag;
-    a neutral aside when the target labels contradict them all) beside the unreliable scores' line,
-    then the table, whose alarm column holds each run's reasons."""
+    a neutral aside when the target labels contradict them all, or :data:`NO_ALARM` when none is raised)
+    beside the unreliable scores' line, then the table, whose alarm column holds each run's reasons."""
     note = recommendation(ranking, labels)
     caveat = blind_spot(ranking)
-    summary = [] if (line := alarm_summary(ranking)) is None else [line]
-    cautions = all_false_alarms(ranking)
+    summary = [alarm_summary(ranking) or NO_ALARM]
+    cautions = all_false_alarms(ranking)  # True too when none is raised
     return [
         Section(
             "Which run to keep, without target labels", note=note if caveat is None else f"{note} {caveat}"
