@@ -241,7 +241,8 @@ with st.container(border=True):
     if planned:
         differs = adapt_form.differences(planned, recipe_config)
         note = st.caption if start == "defaults" else st.warning if differs else st.success
-        note(display.esc(adapt_form.start_line(start, differs, bool(quotes))))
+        baseline = adapt_form.baseline_only(planned)  # source-only: the recipe's baseline, or another
+        note(display.esc(adapt_form.start_line(start, differs, bool(quotes), baseline)))
     form_estimate = estimate.slot()
     if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
         launch(planned, "form")
