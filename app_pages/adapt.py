@@ -336,7 +336,7 @@ def runs_panel(source: str, target: str) -> bool:
         with st.container(border=True):
             info, curves = st.columns([1, 2])
             with info:
-                st.markdown(f"**{display.breakable(label)}**")
+                display.breakable_title(label)
                 st.badge(record.status, color=display.STATUS_COLOURS[record.status])
                 st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
                 if record.active:
