@@ -241,7 +241,8 @@ with st.container(border=True):
     if planned:
         differs = adapt_form.differences(planned, recipe_config)
         note = st.caption if start == "defaults" else st.warning if differs else st.success
-        note(display.esc(adapt_form.start_line(start, differs, bool(quotes))))
+        baseline = adapt_form.baseline_only(planned)  # source-only: the recipe's baseline, or another
+        note(display.esc(adapt_form.start_line(start, differs, bool(quotes), baseline)))
     form_estimate = estimate.slot()
     if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
         launch(planned, "form")
@@ -335,7 +336,7 @@ def runs_panel(source: str, target: str) -> bool:
         with st.container(border=True):
             info, curves = st.columns([1, 2])
             with info:
-                st.markdown(f"**{display.breakable(label)}**")
+                display.breakable_title(label)
                 st.badge(record.status, color=display.STATUS_COLOURS[record.status])
                 st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
                 if record.active:

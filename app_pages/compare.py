@@ -152,6 +152,13 @@ if on_pair:
         + "; ".join(v.words for v in VALIDATORS.values() if v.advanced),
     )
     names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
+    every = right.toggle(  # off, the deciding columns fit a 1280 px window (QA: CLASSES was off screen)
+        "All columns",
+        key=state.form_default(state.COMPARE_ALL_COLUMNS, False),
+        help="Off, the table shows what decides: the ranking's score, the guardrails' values and, with "
+        "target labels, the accuracies. On, it adds the other validators' scores, ESS and each flagged "
+        "run's reasons (also under the table); the table then scrolls sideways.",
+    )
     validator = left.selectbox(
         "Rank by",
         names,
@@ -197,24 +204,27 @@ if on_pair:
         box = st.warning if ranking_view.all_false_alarms(ranked) else st.error
         box(display.esc(alarmed), icon=":material/flag:")
     else:  # said, so no alarm reads apart from alarms not computed
-        st.caption(f"Negative-transfer alarms: {ranking_view.NONE_RAISED}")
+        st.caption(ranking_view.NO_ALARM)
     rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced, brief=True)
     st.dataframe(
         rows,
         hide_index=True,
-        column_order=ranking_view.column_order(ranked, rows),
+        column_order=ranking_view.column_order(ranked, rows, every=every),
         column_config={
+            "rank": st.column_config.Column(pinned=True),  # both in sight when the table scrolls sideways
+            "run": st.column_config.Column(pinned=True),
             "alarm": st.column_config.TextColumn(width="medium"),  # in full in the expander below
-            "target accuracy": PERCENT,
-            "source-only accuracy": PERCENT,
+            # short headers, as `runs rank`'s: the deciding columns fit a 1280 px window
+            "target accuracy": {**COLUMNS["target_accuracy"], "label": "target acc"},
+            "source-only accuracy": {**COLUMNS["source_only_accuracy"], "label": "source-only"},
             **{
                 v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT, help=v.words)
                 for v in VALIDATORS.values()
             },
             "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),
             "classes": st.column_config.Column(help=column_help("classes")),
-            "alarm right?": st.column_config.TextColumn(  # each cell whole, a false alarm ranked 23rd too
-                width=display.text_width(row.get("alarm right?") for row in rows),
+            "alarm right?": st.column_config.TextColumn(  # each cell whole (a false alarm ranked 23rd too)
+                width=display.text_width(["alarm right?", *(row.get("alarm right?") for row in rows)]),
                 help=column_help("alarm right?"),
             ),
             "status": st.column_config.Column(  # its longest words shown whole, not "passes; below ar"

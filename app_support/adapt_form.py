@@ -11,8 +11,9 @@ from typing import Any, Literal
 import streamlit as st
 
 from tlcore.adapt.checks import needs_target_labels
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.config import METHOD_ONLY_FIELDS, AdaptConfig
 from tlcore.adapt.overrides import changes, derive
+from tlcore.adapt.source_only_run import SOURCE_ONLY
 from tlcore.methods import MethodSpec, get_method, run_order
 
 Start = Literal["recipe", "defaults"]
@@ -89,19 +90,35 @@ def configs(
     return out
 
 
+def baseline_only(planned: list[AdaptConfig]) -> bool:
+    """Whether the form launches one source-only run: the baseline the recipe's run is compared against."""
+    return [c.methods for c in planned] == [SOURCE_ONLY]
+
+
 def differences(planned: list[AdaptConfig], recipe: AdaptConfig) -> list[str]:
     """How the runs the form would launch differ from the recipe's one run (``seed 1 (recipe: 0)``);
-    several runs say so once, then the settings of the first."""
+    several runs say so once, then the settings of the first; a source-only run (:func:`baseline_only`)
+    only where it trains another baseline than the recipe's (its methods and adapt stage are no
+    difference: a baseline has none)."""
+    if baseline_only(planned):
+        return [c.text("recipe") for c in changes(planned[0], recipe) if c.setting not in METHOD_ONLY_FIELDS]
     if len(planned) == 1:
         return [change.text("recipe") for change in changes(planned[0], recipe)]
     apart = f"{len(planned)} separate runs, not the recipe's one composed run"
     return [apart, *(c.text("recipe") for c in changes(planned[0], recipe) if c.setting != "methods")]
 
 
-def start_line(start: Start, differs: list[str], quoted: bool) -> str:
+def start_line(start: Start, differs: list[str], quoted: bool, baseline: bool = False) -> str:
     """What the form says above Launch: the config it started from, and what now differs from the
-    recommended recipe (whose accuracy, if ``quoted``, then does not apply)."""
+    recommended recipe (whose accuracy, if ``quoted``, then does not apply); of a source-only run
+    (``baseline``, :func:`baseline_only`), that it is the baseline and whether it is the recipe's."""
     began = "Started from the recommended recipe" if start == "recipe" else "Started from the defaults"
+    if baseline:
+        if not differs:
+            return (
+                f"{began}; source_only trains the recipe's baseline: the model its run is compared against."
+            )
+        return f"{began}; source_only trains a baseline other than the recipe's: {'; '.join(differs)}."
     if not differs:
         return f"{began}, unchanged: Launch starts the recommended recipe's run, its config exactly."
     what = "changed" if start == "recipe" else "differs from the recommended recipe in"

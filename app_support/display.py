@@ -46,10 +46,12 @@ def esc(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def breakable(text: object) -> str:
-    """``text`` escaped (:func:`esc`) with a zero-width space after each "+", so a long composition as a
-    title wraps at its "+" (QA at 1024 px: "fixmatc h+shot_pl"), not mid-word."""
-    return esc(text).replace("+", "+\u200b")
+def breakable_title(text: object) -> None:
+    """``text`` in bold, escaped (:func:`esc`), with an HTML ``<wbr>`` after each "+", so a long
+    composition as a title wraps at its "+" (QA at 1024 px: "fixmatc h+shot_pl"), not mid-word: a line
+    break opportunity that is no character, so the title copied from the page reads as shown (a
+    zero-width space there was copied too). Only ``<wbr>`` is HTML: the escaped ``<`` of a text is not."""
+    st.markdown(f"**{esc(text).replace('+', '+<wbr>')}**", unsafe_allow_html=True)
 
 
 def selected_values(event: Any) -> list[Any]:

@@ -68,6 +68,7 @@ DIAGNOSE_UMAP_POINTS = f"{CHOICE}diagnose_umap_points"
 DIAGNOSE_RECOMPUTE = "diagnose_recompute"  # Diagnose's "Recompute" was clicked: skip the workspace cache
 COMPARE_ADVANCED = f"{CHOICE}compare_advanced"  # Compare's "Advanced validators" toggle
 COMPARE_VALIDATOR = f"{CHOICE}compare_validator"  # Compare's "Rank by"
+COMPARE_ALL_COLUMNS = f"{CHOICE}compare_all_columns"  # Compare's "All columns" toggle of the ranking
 SWEEP_FIND, SWEEP_PAGE = f"{CHOICE}sweep_find", f"{CHOICE}sweep_page"  # the Sweep page's picker filter
 FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM, CHOICE)  # widget keys kept across pages
 KEPT = "kept_forms"  # {widget key: its value at the last full run}, under a key no widget owns

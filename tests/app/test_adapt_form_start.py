@@ -182,3 +182,29 @@ def test_the_form_refuses_a_parameter_outside_its_range_before_any_run(
     assert [plain(e.value) for e in at.error] == [message]
     assert next(b for b in at.button if b.label == "Launch").disabled
     assert RunStore(Workspace.resolve()).list() == []
+
+
+def test_a_source_only_run_is_said_to_be_the_baseline_not_listed_against_the_recipe(
+    app: OpenApp, launched: list[AdaptConfig]
+) -> None:
+    """QA: source_only from the recipe listed "methods source_only (recipe: deep_coral+...)", and from
+    the defaults adapt_epochs, warm_start and ema_decay too: a baseline has no adapt stage. Only what
+    makes it another baseline than the recipe's is said."""
+    at = click(app("adapt", source=SOURCE, target=TARGET), "Start from the recommended recipe")
+    at.multiselect[0].set_value(["source_only"]).run()
+    assert [plain(s.value) for s in at.success] == [
+        "Started from the recommended recipe; source_only trains the recipe's baseline: the model its run "
+        "is compared against."
+    ]
+    assert not at.warning
+    click(at, "Launch")
+    recipe = RECOMMENDED.config(SOURCE, TARGET)
+    assert baseline_key(launched[0], "cpu") == baseline_key(recipe, "cpu")  # the same cached model
+    click(at, "Back to the defaults")
+    at.multiselect[0].set_value(["source_only"]).run()
+    assert [plain(c.value) for c in at.caption if plain(c.value).startswith("Started")] == [
+        "Started from the defaults; source_only trains a baseline other than the recipe's: epochs 10 "
+        "(recipe: 4)."
+    ]
+    at.multiselect[0].set_value(["source_only", "dann"]).run()  # with an adapting method: the list
+    assert any(plain(c.value).startswith("Started from the defaults; differs from") for c in at.caption)

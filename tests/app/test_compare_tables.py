@@ -25,7 +25,7 @@ from tlcore.selection.alarm import Alarm, Check, SelectionSettings
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.views import compare, run_tables
-from tlcore.views.ranking import alarm_check, ranking_rows
+from tlcore.views.ranking import alarm_check, column_order, ranking_rows
 from tlcore.views.report import UNKNOWN
 from tlcore.workspace import Workspace
 
@@ -140,7 +140,8 @@ def test_the_alarm_check_fits_a_cell_and_its_column_fits_the_longest_cell() -> N
     """QA helper-140: Compare's "alarm right?" cells held the whole sentence with the paired test's
     counts (up to ~150 characters), cut at about 500 px in the browser; in a few words, the column as
     wide as its longest cell (the table sizes a column by its first rows: a false alarm ranked 23rd was
-    cut). The HTML report, whose prose column wraps, keeps the sentence."""
+    cut); at 1280 px those words still pushed the column off screen: a word now, the accuracies it
+    judges in the columns before it. The HTML report, whose prose column wraps, keeps the sentence."""
     failed = (Check("collapse", False, 10.0, 4.0, 8.0, "collapsed"),)
     alarms = [
         Alarm("missed", (), 0.7617, 0.7819, PairedChange(12, 6, 298)),  # McNemar p = 0.24
@@ -151,16 +152,25 @@ def test_the_alarm_check_fits_a_cell_and_its_column_fits_the_longest_cell() -> N
         Alarm("unlabelled", ()),
     ]
     cells = [alarm_check(alarm) for alarm in alarms]
-    assert cells == [
-        "missed: fell 2.0 points (within chance)",
-        "false alarm: rose 5.4 points",
-        "false alarm: rose 0.7 points (within chance)",
-        "right: unchanged",
-        "right: fell 5.0 points",
-        None,
-    ]
+    assert cells == ["missed", "false alarm", "false alarm", "right", "right", None]
     assert alarms[0].verdict() == (
         "missed: target accuracy fell 2.0 points against source-only (6 more wrong of 298, 12 right to "
         "wrong and 6 wrong to right; McNemar p = 0.24: within chance)"
     )
-    assert display.text_width(cells) == 44 * 7 + 24 and display.text_width([None]) == 24
+    assert display.text_width(cells) == 11 * 7 + 24 and display.text_width([None]) == 24
+
+
+def test_the_ranking_tables_deciding_columns_put_ess_behind_an_importance_weighted_score() -> None:
+    """Compare's table without "All columns": ranked by DEV, its ESS (whether DEV can be trusted) comes
+    right after it; the other validators and the alarm's reasons only with every column."""
+    y = np.arange(30) % 5
+    before = probabilities(y, 0.6, k=5)
+    collapsed = probabilities(np.minimum(y, 1), 0.9, k=5)
+    pool = Pool("src", "tgt", (candidate("good", before, before), candidate("bad", before, collapsed)))
+    ranking = rank(pool, SelectionSettings(validator="dev"))
+    rows = ranking_rows(ranking, {}, brief=True)
+    assert rows[1]["status"] == "alarm" and rows[1]["alarm"]  # flagged: its reasons only with every column
+    assert column_order(ranking, rows) == ["rank", "run", "status", "DEV", "ESS", "classes", "source acc"]
+    every = column_order(ranking, rows, every=True)
+    assert every[:7] == column_order(ranking, rows) and every[-1] == "alarm"
+    assert set(every[7:-1]) == {"EnsV", "IM", "BNM", "IWCV"}

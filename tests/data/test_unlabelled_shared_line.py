@@ -136,3 +136,23 @@ def test_compare_warns_of_an_unlabelled_targets_run_that_adapted_to_copies_only(
     assert "; im · b (2 of the 3" in two and ": their target training splits hold samples their models" in two
     labelled = {"target_accuracy": 0.8, "shared_samples": found.to_dict() | {"target_labelled": True}}
     assert not swayed(labelled) and inflated_line({"dann · a": labelled}) is None  # scored on none of them
+
+
+def test_compares_line_of_labelled_and_unlabelled_targets_runs_says_each_its_own() -> None:
+    """QA: with a labelled target's run beside an unlabelled one's, the one sentence followed the labelled
+    run, "Target accuracy reads too high" of both, and "to score transfer" of a run that scores nothing."""
+    found = copied_samples(SOURCE, TARGET, KEYS, SPLITS, images=False, target_ids=IDS, target_labelled=False)
+    assert found is not None
+    unlabelled = {"target_accuracy": None, "shared_samples": found.to_dict()}
+    labelled = {"target_accuracy": 0.8, "shared_samples": found.to_dict() | {"target_labelled": True}}
+    line = inflated_line({"im · b": unlabelled, "dann · a": labelled}, {"b2": "im · b"})
+    assert line == (
+        "Target accuracy reads too high for dann · a (1 of its 3 target test samples is a copy of a source "
+        "training sample): its target test split holds samples its model trained on; to score transfer, "
+        "remove the copies from the target (sample ids t1, t2, t3; python -m tlcore data drop-copies drops "
+        "them). Adaptation, gap and validators are swayed for im · b (run b2: 1 of the 2 target samples it "
+        "adapted to and 1 of the 3 it measured its gap and validators on are copies of source training "
+        "samples): its target splits hold samples its model trained on (the target is unlabelled); to "
+        "measure transfer, remove the copies from the target (sample ids t1, t2, t3; python -m tlcore data "
+        "drop-copies drops them)."
+    )

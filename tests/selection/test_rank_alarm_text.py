@@ -7,6 +7,8 @@ import numpy as np
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
+from tlcore.views.ranking import NO_ALARM, report_sections
+from tlcore.views.report import render_report
 
 from .helpers import candidate, probabilities
 
@@ -43,6 +45,15 @@ def test_rank_says_when_no_alarm_is_raised(capsys):
     print_ranking(ranking)
     assert "  alarms: none raised." in capsys.readouterr().out.splitlines()
     assert ranking_json(ranking)["alarm_summary"] is None
+
+
+def test_the_report_says_when_no_alarm_is_raised_as_compare_does():
+    """QA: Compare said "Negative-transfer alarms: none raised." and the HTML report nothing."""
+    quiet = report_sections(rank(Pool("src20", "tgt20", (candidate("kept", SPREAD, SPREAD),))), {})
+    assert [(s.flags, s.asides) for s in quiet[1:]] == [([], ["Negative-transfer alarms: none raised."])]
+    assert f'<div class="aside">{NO_ALARM}</div>' in render_report("t", "s", quiet)
+    flagged = report_sections(_ranking(), {})[1]
+    assert (flagged.flags, flagged.asides) == (["Negative transfer suspected for 1 of 2 runs."], [])
 
 
 def test_rank_wraps_its_prose_to_the_terminal_and_not_its_table(capsys, monkeypatch):

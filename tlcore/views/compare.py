@@ -152,13 +152,20 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     and the fix each one's finding stored (:func:`~tlcore.data.overlap.stored_fix`): ``Target accuracy
     reads too high for dann · 84f06e (run ID: 35 of its 40 target test samples are source training
     samples): ...; to score transfer, use source ... and target ...``; the first :data:`INFLATED_NAMED`
-    runs named, the rest counted. None when no run's result records any (a result stored before runs
-    kept it says nothing)."""
-    found = {label: result["shared_samples"] for label, result in results.items() if swayed(result)}
-    if not found:
-        return None
+    runs named, the rest counted. Runs of a labelled and of an unlabelled target each get their own
+    sentence, the labelled ones' first (QA: one sentence said of both that their accuracy read too high).
+    None when no run's result records any (a result stored before runs kept it says nothing)."""
+    found = [label for label, result in results.items() if swayed(result)]
+    groups = ([label for label in found if target_labelled(results[label]) is want] for want in (True, False))
+    return " ".join(_inflated(results, group, labels) for group in groups if group) or None
+
+
+def _inflated(results: Results, swayed_labels: Sequence[str], labels: Mapping[str, str] | None) -> str:
+    """:func:`inflated_line`'s sentence on ``swayed_labels``, runs whose targets are all labelled or all
+    unlabelled."""
+    found = {label: results[label]["shared_samples"] for label in swayed_labels}
     named, ids, more = _named_runs(found, labels)
-    labelled = any(target_labelled(results[label]) for label in found)
+    labelled = target_labelled(results[swayed_labels[0]])
     counts = "; ".join(
         f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{_counts(results[label])})"
         for label in named

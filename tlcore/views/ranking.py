@@ -9,7 +9,6 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tlcore.metrics.mcnemar import described_change
 from tlcore.numbers import and_list, plural, significant
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import outvoted
@@ -57,7 +56,7 @@ def ranking_rows(
     (the advanced ones when asked) with the effective sample size of the importance weights right
     after IWCV and DEV, the effective classes (:func:`effective_classes`, what the collapse check and
     the recommendation cite), and target accuracy beside source-only's when labelled, with whether the
-    alarm was right (the sentence; ``brief``, the app's cells: :func:`alarm_check`, and the alarm's
+    alarm was right (the sentence; ``brief``, the app's cells: :func:`alarm_check`'s word, and the alarm's
     reasons without an ensemble-agreement fall's paired counts, :attr:`Alarm.brief_reasons`): the
     columns of ``runs rank``."""
     shown = [v for v in VALIDATORS.values() if advanced or not v.advanced]
@@ -86,30 +85,31 @@ def ranking_rows(
 
 
 def alarm_check(alarm: Alarm) -> str | None:
-    """The alarm checked with the target labels in a table cell's few words, ``missed: fell 0.3 points
-    (within chance)``: :meth:`~tlcore.selection.alarm.Alarm.verdict`'s word (right, false alarm,
-    missed) and the change, without the paired test's counts (the sentence: the flagged runs'
-    expander, ``runs show RUN``); None without target labels."""
+    """The alarm checked with the target labels in a table cell's word: right, false alarm or missed
+    (:meth:`~tlcore.selection.alarm.Alarm.verdict`'s), so the deciding columns fit a 1280 px window; the
+    accuracies it judges are the columns before it, the change with its paired test the sentence (the
+    flagged runs' expander, ``runs show RUN``, the HTML report); None without target labels."""
     verdict = alarm.verdict()
-    if verdict is None or alarm.target_accuracy is None or alarm.source_only_accuracy is None:
-        return None
-    moved = described_change(alarm.target_accuracy, alarm.source_only_accuracy, alarm.paired, brief=True)
-    return f"{verdict.partition(':')[0]}: {moved}"
+    return None if verdict is None else verdict.partition(":")[0]
 
 
-def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The Compare page's order of :func:`ranking_rows`' columns, what decides first so a narrow page
-    shows it: rank, run, status, the ranking validator's score, the target accuracies (hindsight, when
-    labelled), then the other validators with ESS, the alarm's reasons last (in full above the table);
-    a pool of several setups shows each run's setup after its rank."""
+def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]], *, every: bool = False) -> list[str]:
+    """The Compare page's order of :func:`ranking_rows`' columns, what decides first so a 1280 px window
+    shows it whole: rank, run, status ("alarm" for a flagged run), the ranking validator's score (with
+    ESS behind an importance-weighted one), the guardrails' values (effective classes, source
+    accuracy), then the target accuracies and whether the alarm was right (hindsight, when labelled).
+    With ``every``, the other validators' scores and ESS follow, and the alarm's reasons last (when a run
+    is flagged; the expander under the table says them whole). A pool of several setups shows each
+    run's setup after its rank."""
     present = list(dict.fromkeys(key for row in rows for key in row))
-    lead = ("rank", "setup", "run", "status", VALIDATORS[ranking.settings.validator].label)
-    first = [c for c in (*lead, "target accuracy", "source-only accuracy", "alarm right?") if c in present]
-    return [
-        *first,
-        *(c for c in present if c not in first and c != "alarm"),
-        *(["alarm"] * ("alarm" in present)),
-    ]
+    score = VALIDATORS[ranking.settings.validator]
+    lead = ("rank", "setup", "run", "status", score.label, *(("ESS",) * score.weighted), "classes")
+    guards = (VALIDATORS["source_accuracy"].label, "target accuracy", "source-only accuracy", "alarm right?")
+    first = [c for c in (*lead, *guards) if c in present]
+    if not every:
+        return first
+    flagged = ["alarm"] if any(row.get("alarm") for row in rows) else []
+    return [*first, *(c for c in present if c not in first and c != "alarm"), *flagged]
 
 
 def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
@@ -290,6 +290,8 @@ def false_alarms(ranking: Ranking) -> set[str]:
 
 NONE_RAISED = "none raised."
 """What ``runs rank`` and Compare say of the alarms when none is raised (:func:`alarm_summary` is None)."""
+NO_ALARM = f"Negative-transfer alarms: {NONE_RAISED}"
+"""Compare's and the HTML report's line when no alarm is raised: said, so it does not read as not computed."""
 
 
 def alarm_summary(ranking: Ranking) -> str | None:
@@ -329,12 +331,12 @@ def all_false_alarms(ranking: Ranking) -> bool:
 
 def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section]:
     """The ranking in the HTML report: the recommendation first, then the alarms in one line (a flag;
-    a neutral aside when the target labels contradict them all) beside the unreliable scores' line,
-    then the table, whose alarm column holds each run's reasons."""
+    a neutral aside when the target labels contradict them all, or :data:`NO_ALARM` when none is raised)
+    beside the unreliable scores' line, then the table, whose alarm column holds each run's reasons."""
     note = recommendation(ranking, labels)
     caveat = blind_spot(ranking)
-    summary = [] if (line := alarm_summary(ranking)) is None else [line]
-    cautions = all_false_alarms(ranking)
+    summary = [alarm_summary(ranking) or NO_ALARM]
+    cautions = all_false_alarms(ranking)  # True too when none is raised
     return [
         Section(
             "Which run to keep, without target labels", note=note if caveat is None else f"{note} {caveat}"
