@@ -39,9 +39,9 @@ TERMS: dict[str, str] = {
     f"model's). \"passes; {OUTRANKED}\": it passed them, but its EnsV is below another config's "
     'source-only model\'s, so it is not recommended. "alarm": negative transfer suspected.',
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
-    "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell); "
-    "by how many points, and whether McNemar's paired test finds the change within chance "
-    f"(p ≥ {SIGNIFICANCE}): the expander under the table (a flagged run), runs show RUN",
+    "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell), "
+    f"with (within chance) where McNemar's paired test finds the change within chance (p ≥ {SIGNIFICANCE}); "
+    "by how many points, and the test's counts: the expander under the table (a flagged run), runs show RUN",
     "selection.score": SCORE,
     "selection.passed": "share of the seeds' runs that passed the selection rule: the guardrails (no "
     "collapse, source accuracy kept, ensemble agreement not below the source-only model's) and not "

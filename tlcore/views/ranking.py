@@ -9,6 +9,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tlcore.metrics.mcnemar import shown_within_chance
 from tlcore.numbers import and_list, plural, significant
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import outvoted
@@ -85,12 +86,17 @@ def ranking_rows(
 
 
 def alarm_check(alarm: Alarm) -> str | None:
-    """The alarm checked with the target labels in a table cell's word: right, false alarm or missed
-    (:meth:`~tlcore.selection.alarm.Alarm.verdict`'s), so the deciding columns fit a 1280 px window; the
-    accuracies it judges are the columns before it, the change with its paired test the sentence (the
-    flagged runs' expander, ``runs show RUN``, the HTML report); None without target labels."""
+    """The alarm checked with the target labels in a table cell's few words: right, false alarm or
+    missed (:meth:`~tlcore.selection.alarm.Alarm.verdict`'s), ``(within chance)`` after it where the
+    paired test calls the change so (a "missed" fall of 0.3 points is no miss to act on), so the
+    deciding columns fit a 1280 px window; the accuracies it judges are the columns before it, the
+    change with its paired test the sentence (the flagged runs' expander, ``runs show RUN``, the HTML
+    report); None without target labels."""
     verdict = alarm.verdict()
-    return None if verdict is None else verdict.partition(":")[0]
+    if verdict is None or alarm.target_accuracy is None or alarm.source_only_accuracy is None:
+        return None
+    chance = shown_within_chance(alarm.target_accuracy, alarm.source_only_accuracy, alarm.paired)
+    return verdict.partition(":")[0] + " (within chance)" * chance
 
 
 def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]], *, every: bool = False) -> list[str]:
