@@ -39,7 +39,7 @@ class UMAPResult:
 class DomainModels(nn.Module):
     """A run's model and the one that reads its source inputs, both returning ``(logits, features)``:
     ``target`` (``forward``: any input not from the source) and ``source`` (AdaBN: the same weights
-    with the source's batch-normalisation statistics, :func:`tlcore.models.load_source_model`)."""
+    with the source's batch-normalisation statistics, :func:`tlcore.checkpoints.load_source_model`)."""
 
     def __init__(self, source: nn.Module, target: nn.Module) -> None:
         super().__init__()

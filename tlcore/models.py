@@ -2,20 +2,14 @@
 
 Backbones come from an explicit registry (``register_model("lenet")``); :func:`build_model` wraps one
 into a :class:`Classifier`. ``features`` is always the input of the head (the penultimate layer), the
-space in which feature-based methods align domains and the diagnosis measures gaps.
-
-Checkpoints follow nanoGPT's ``train.py``: one file holding the weights, the model spec needed to
-rebuild the network, and the run config as a plain JSON-able dict, read back with
-``torch.load(..., weights_only=True)``.
+space in which feature-based methods align domains and the diagnosis measures gaps. A model's file is
+:mod:`tlcore.checkpoints`'.
 """
 
 from __future__ import annotations
 
-import copy
 import inspect
-import os
-import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,7 +20,6 @@ from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGE_SIZE, check_image_size
 from tlcore.model_names import MODEL_NAMES, auto_options, resolve_model_name
 from tlcore.pretrained import IMAGENET_BACKBONES, ImageNetFeatures
-from tlcore.state_fit import load_fitting_state
 
 CONSTANT_STD = 1e-6  # a feature column whose standard deviation is below this is constant: scale 1
 
@@ -299,97 +292,3 @@ def _register_imagenet(name: str, build: Callable[[int, bool], ImageNetFeatures]
 
 for _name, _build in IMAGENET_BACKBONES.items():
     _register_imagenet(_name, _build)
-
-
-def save_checkpoint(
-    path: str | os.PathLike[str],
-    model: Classifier,
-    config: dict[str, Any],
-    classes: Sequence[str] = (),
-    source_model: Classifier | None = None,
-) -> None:
-    """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
-    the model's outputs (when known), its ``columns``, ``categories`` and ``fill`` to ``path``; with
-    ``source_model`` (the model that scores source inputs, e.g. AdaBN's source statistics) also its
-    ``source_state``: the entries of its state dict that differ from ``model``'s
-    (:func:`load_source_model` reads it)."""
-    state = model.state_dict()
-    payload = {
-        "model_spec": dict(model.spec),
-        "config": config,
-        "classes": [str(c) for c in classes],
-        "columns": list(model.columns),
-        "categories": {column: list(values) for column, values in model.categories.items()},
-        "fill": list(model.fill),
-        "state_dict": state,
-    }
-    if source_model is not None:
-        payload["source_state"] = {
-            key: value.detach().cpu()
-            for key, value in source_model.state_dict().items()
-            if not torch.equal(value.cpu(), state[key].cpu())
-        }
-    torch.save(payload, path)
-
-
-def load_checkpoint(
-    path: str | os.PathLike[str], name: str | None = None
-) -> tuple[Classifier, dict[str, Any]]:
-    """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
-
-    The model's ``classes``, ``columns``, ``categories`` and ``fill`` come from the checkpoint; older
-    checkpoints without them leave them empty. Weights that do not fit the network this version builds
-    → :class:`TLError` naming the checkpoint ``name`` (by default its path).
-    """
-    payload = _read_checkpoint(path)
-    spec = payload["model_spec"]
-    model = build_model(
-        spec["name"],
-        tuple(spec["input_shape"]),
-        spec["n_classes"],
-        pretrained=False,
-        bottleneck_dim=spec["bottleneck_dim"],
-        **spec["options"],
-    )
-    state = payload["state_dict"]
-    if isinstance(model.standardize, Standardize):  # a checkpoint from before inputs were standardised
-        state = {**dict(model.standardize.named_buffers(prefix="standardize")), **state}
-    load_fitting_state(model, state, name or f"checkpoint {path}")
-    model.classes = tuple(payload.get("classes") or ())
-    model.columns = tuple(payload.get("columns") or ())
-    model.categories = {column: tuple(values) for column, values in (payload.get("categories") or {}).items()}
-    model.fill = tuple(float(v) for v in payload.get("fill") or ())
-    return model, payload["config"]
-
-
-def load_source_model(
-    path: str | os.PathLike[str], model: Classifier, name: str | None = None
-) -> Classifier | None:
-    """The model that scores source inputs saved with ``model``'s checkpoint ``path``
-    (:func:`save_checkpoint`'s ``source_model``): a copy of ``model`` with the checkpoint's
-    ``source_state``; None when the checkpoint has none (no transform gave one, or older). A state
-    that does not fit → :class:`TLError` naming the checkpoint ``name`` (by default its path)."""
-    entries = _read_checkpoint(path).get("source_state")
-    if entries is None:
-        return None
-    source = copy.deepcopy(model)
-    load_fitting_state(source, {**model.state_dict(), **entries}, name or f"checkpoint {path}")
-    return source
-
-
-def checkpoint_config(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``config`` a checkpoint was saved with (:func:`save_checkpoint`), without building its model."""
-    return _read_checkpoint(path)["config"]
-
-
-def _read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The payload :func:`save_checkpoint` wrote (``weights_only`` load); unreadable → :class:`TLError`."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(payload, dict) or "model_spec" not in payload:
-            raise KeyError("model_spec")
-    except (OSError, RuntimeError, pickle.UnpicklingError, EOFError, KeyError, TypeError) as exc:
-        raise TLError(
-            f"cannot read checkpoint {path}: {str(exc).splitlines()[0] if str(exc) else exc!r}"
-        ) from exc
-    return payload

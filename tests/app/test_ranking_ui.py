@@ -22,9 +22,10 @@ from tests.app.test_escaping import _result, deferred_downloads
 from tests.selection.helpers import candidate, pair_pool, probabilities
 from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
 from tlcore.adapt.config import AdaptConfig
+from tlcore.checkpoints import save_checkpoint
 from tlcore.cli import main
 from tlcore.data import save_upload
-from tlcore.models import build_model, save_checkpoint
+from tlcore.models import build_model
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.store import CHECKPOINT_FILE, RunStore
 from tlcore.selection.ranking import rank

@@ -11,9 +11,9 @@ import torch
 from app_support import engine
 from tlcore.adapt.cache import NOT_CACHED
 from tlcore.adapt.config import AdaptConfig
+from tlcore.checkpoints import load_source_model
 from tlcore.cli import main
 from tlcore.features import DomainModels
-from tlcore.models import load_source_model
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.views import explore

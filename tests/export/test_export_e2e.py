@@ -17,9 +17,10 @@ import pytest
 import torch
 from PIL import Image, ImageFilter, ImageOps
 
+from tlcore.checkpoints import load_checkpoint
 from tlcore.export import export_model, export_run
 from tlcore.model_card import Provenance
-from tlcore.models import Classifier, build_model, load_checkpoint
+from tlcore.models import Classifier, build_model
 from tlcore.predict import TrainedModel, load_data, predict_rows
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -13,8 +13,9 @@ from tlcore.adapt.cache import CACHE_VERSION, METHOD_ONLY_FIELDS, BaselineCache,
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import run_adaptation
 from tlcore.cache_files import BASELINES, kept_files
+from tlcore.checkpoints import save_checkpoint
 from tlcore.errors import TLError
-from tlcore.models import build_model, save_checkpoint
+from tlcore.models import build_model
 from tlcore.workspace import Workspace
 
 BASE = AdaptConfig(source="mnist5k", target="digits", model="resnet18")  # a model that takes image_size

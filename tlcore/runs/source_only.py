@@ -5,7 +5,7 @@ and the source-only model that reads the target's class proportions.
 A transform may score the source with another model than the target
 (:class:`~tlcore.methods.context.TransformOutcome`: AdaBN, each domain with its own
 batch-normalisation statistics); the run's checkpoint keeps what that model changes
-(:func:`tlcore.models.save_checkpoint`), so the source's predictions are the run's. The features embed
+(:func:`tlcore.checkpoints.save_checkpoint`), so the source's predictions are the run's. The features embed
 both domains with the run's model, as the run's gap does (:mod:`tlcore.adapt.evaluate`), so
 ``diagnose --features run:ID --held-out`` reproduces the run's stored gap after. AdaBN runs stored
 before 2026-12-05 kept only the target statistics: their source is predicted with them, which
@@ -29,12 +29,12 @@ from tlcore.adapt.source_model import (
     source_val_accuracy,
 )
 from tlcore.adapt.source_only_run import SOURCE_ONLY, source_only_config
+from tlcore.checkpoints import load_source_model
 from tlcore.data.spec_text import parse_spec
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import DomainModels
 from tlcore.methods.context import SOURCE_MODEL_TRANSFORMS
-from tlcore.models import load_source_model
 from tlcore.runs.store import RunStore
 
 EVERY_RUN = 1_000_000  # a listing limit no workspace reaches: every done run

@@ -176,7 +176,7 @@ class RunStore:
         (from the checkpoint; for checkpoints written before they were recorded, from the run's
         result); a TLError when there is none or it does not fit the network this version builds."""
         # Imported here: a worker imports this module before it sets its torch threads (tlcore.slots).
-        from tlcore.models import load_checkpoint  # noqa: PLC0415
+        from tlcore.checkpoints import load_checkpoint  # noqa: PLC0415
 
         record = self.get(run_id)
         if record.status != "done":
