@@ -94,10 +94,33 @@ def test_a_source_column_empty_in_every_row_is_refused_with_how_to_go_on(
     frame.assign(label=["x", "y", "x"]).to_parquet(tmp_path / "s.parquet")
     parquet = load_domain(f"{tmp_path / 's.parquet'}:missing=impute,text=onehot")
     assert parquet.meta["categories"] == {"region": ()} and parquet.X.shape == (3, 1)  # no 0/1 column
+    assert "; WARNING: column 'region' is empty in every row: a pair refuses it in its source" in (
+        parquet.provenance
+    )
     with pytest.raises(
         TLError, match="text column 'region' is empty in every row read, so it gives no value"
     ):
         harmonise(parquet, parquet)
+
+
+def test_an_upload_says_what_a_pair_does_with_a_column_empty_in_every_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A column with no value has no median: the upload's provenance warns that a pair refuses it in its
+    source and fills it in a target, as the pair does, not that the source's medians fill it."""
+    path = write(tmp_path / "e.csv", "a,b,empty,label\n1,,,x\n2,3,,y\n3,4,,x\n")
+    assert main(["--workspace", str(tmp_path / "ws"), "data", "upload", path, "--missing", "impute"]) == 0
+    assert " ".join(capsys.readouterr().out.split()).endswith(
+        "labels from column 'label'; 1 cell of 1 column missing, filled with the source's medians when "
+        "paired (missing=impute); WARNING: column 'empty' is empty in every row: a pair refuses it in its "
+        "source (no value to fill it with: drop the column); in a target it takes the source's median (or "
+        "none of its text values) 2 classes: x: 2, y: 1"
+    )
+    table = load_domain(f"{path}:missing=impute")
+    with pytest.raises(TLError, match="column 'empty' is empty in every row read"):
+        harmonise(table, table)
+    source = load_domain(write(tmp_path / "s.csv", "a,b,empty,label\n1,2,7,x\n2,3,9,y\n"))
+    assert harmonise(source, table)[1].X[:, 1:].tolist() == [[2.5, 8], [3, 8], [4, 8]]  # medians 2.5, 8
 
 
 def test_a_target_column_empty_in_every_row_is_the_sources_text_column_all_missing(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ import torch
 from tlcore.data.categories import CATEGORIES, unvalued_rows
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
-from tlcore.numbers import plural
+from tlcore.numbers import first_named, plural
 
 MISSING_IMPUTE = f"missing={IMPUTE}"
 MISSING_DROP = f"missing={DROP}"  # the spec option that drops the rows holding a missing or bad cell
@@ -94,12 +94,37 @@ def fill_holes(X: torch.Tensor, fill: Sequence[float]) -> torch.Tensor:
     return torch.where(holes, torch.tensor(fill, dtype=X.dtype).expand_as(X), X)
 
 
-def read_note(counts: dict[str, int]) -> str:
-    """A table's provenance note on its missing cells, as read with ``missing=impute``:
-    ``42 cells of 3 columns missing, filled with the source's medians when paired (missing=impute)``."""
-    cells = plural(sum(counts.values()), "cell")
-    columns = plural(len(counts), "column")
-    return f"{cells} of {columns} missing, filled with the source's medians when paired ({MISSING_IMPUTE})"
+def read_note(counts: dict[str, int], rows: int, text: Sequence[str] = ()) -> str:
+    """A table's provenance note on its missing cells, as read with ``missing=impute`` (``counts``: per
+    column of ``rows``): ``; 42 cells of 3 columns missing, filled with the source's medians when paired
+    (missing=impute)``, then :func:`empty_warning` on the columns empty in every row (those, and the text
+    columns ``text`` that hold no value), which no median fills; '' when none is missing."""
+    part = {name: n for name, n in counts.items() if n < rows}
+    note = ""
+    if part:
+        cells, columns = plural(sum(part.values()), "cell"), plural(len(part), "column")
+        note = f"; {cells} of {columns} missing, filled with the source's medians when paired"
+        note += f" ({MISSING_IMPUTE})"
+    return note + empty_warning([name for name, n in counts.items() if n >= rows] + list(text))
+
+
+def empty_warning(columns: Sequence[str]) -> str:
+    """A provenance warning on a table's feature ``columns`` that are empty in every row read
+    (``missing=impute``), saying what a pair does with them: ``; WARNING: column 'b' is empty in every
+    row: a pair refuses it in its source (no value to fill it with: drop the column); in a target it
+    takes the source's median (or none of its text values)``; '' when there is none. In a source
+    :func:`column_medians` and :func:`~tlcore.data.categories.check_valued` refuse it; in a target it is
+    filled as any missing cell (:mod:`tlcore.data.harmonise`)."""
+    if not columns:
+        return ""
+    quoted = [repr(str(c)) for c in columns]
+    one = len(columns) == 1
+    named = f"column {quoted[0]} is" if one else f"columns {first_named(quoted, 3)} are"
+    it, them, takes = ("it", "the column", "it takes") if one else ("them", "the columns", "they take")
+    return (
+        f"; WARNING: {named} empty in every row: a pair refuses {it} in its source (no value to fill "
+        f"{it} with: drop {them}); in a target {takes} the source's median (or none of its text values)"
+    )
 
 
 def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -143,7 +143,7 @@ def read_table(
     named = not any(map(_is_unnamed, features.columns))
     names = [str(c) if named else f"feature {i}" for i, c in enumerate(features.columns)]
     holes_in = mark_holes(values, holes, names)
-    note += f"; {read_note(holes_in)}" if holes_in else ""
+    note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     if column is not None:
         check_label_counts(len(classes), len(frame), column, label)
