@@ -164,7 +164,8 @@ def plan_conform(
     if domain.is_image != (len(shape) == 3):
         raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
     channels = resized = None
-    matched = match_columns(domain, columns, reference, categories or {})
+    y, keep, report = _remap(domain, classes, reference)  # first: the columns count the rows kept
+    matched = match_columns(domain, columns, reference, categories or {}, keep)
     order = matched.order
     own_X, own_names = domain.X, domain.column_names  # its own encoding: a text cell missing is all 0
     if order is not None:
@@ -190,7 +191,6 @@ def plan_conform(
             lacks, has = first_named(columns, 5), first_named(names, 5)
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
-    y, keep, report = _remap(domain, classes, reference)
     filled: dict[str, int] = {}
     unvalued: dict[str, int] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
