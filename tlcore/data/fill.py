@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from tlcore.data.categories import CATEGORIES, unvalued_rows
+from tlcore.data.categories import CATEGORIES, check_valued, unvalued_rows
+from tlcore.data.domain import Domain
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
@@ -86,6 +87,15 @@ def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[f
     return tuple(float(v) for v in np.nanmedian(values, axis=0))
 
 
+def source_fill(source: Domain) -> tuple[float, ...] | None:
+    """What a pair's ``source`` fills missing cells with (its :func:`column_medians`; None for images),
+    once each of its text columns holds a value (:func:`~tlcore.data.categories.check_valued`): a
+    column empty in every row is refused, to be dropped, where the pair is made and where a file is
+    uploaded as a source."""
+    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
+    return None if source.is_image else column_medians(source.X, source.column_names, source.name)
+
+
 def fill_holes(X: torch.Tensor, fill: Sequence[float]) -> torch.Tensor:
     """``X`` (feature vectors) with each NaN cell set to its column's value in ``fill``."""
     holes = torch.isnan(X)
@@ -117,14 +127,19 @@ def empty_warning(columns: Sequence[str]) -> str:
     filled as any missing cell (:mod:`tlcore.data.harmonise`)."""
     if not columns:
         return ""
-    quoted = [repr(str(c)) for c in columns]
     one = len(columns) == 1
-    named = f"column {quoted[0]} is" if one else f"columns {first_named(quoted, 3)} are"
     it, them, takes = ("it", "the column", "it takes") if one else ("them", "the columns", "they take")
     return (
-        f"; WARNING: {named} empty in every row: a pair refuses {it} in its source (no value to fill "
-        f"{it} with: drop {them}); in a target {takes} the source's median (or none of its text values)"
+        f"; WARNING: {columns_are(columns)} empty in every row: a pair refuses {it} in its source (no value "
+        f"to fill {it} with: drop {them}); in a target {takes} the source's median (or none of its text "
+        "values)"
     )
+
+
+def columns_are(columns: Sequence[str]) -> str:
+    """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject."""
+    quoted = [repr(str(c)) for c in columns]
+    return f"column {quoted[0]} is" if len(quoted) == 1 else f"columns {first_named(quoted, 3)} are"
 
 
 def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:

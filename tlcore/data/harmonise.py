@@ -37,10 +37,10 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn.functional import interpolate
 
-from tlcore.data.categories import CATEGORIES, Categories, check_valued, unvalued_rows
+from tlcore.data.categories import CATEGORIES, Categories, unvalued_rows
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
-from tlcore.data.fill import FILL, column_medians, fill_holes, filled_cells, filled_lines
+from tlcore.data.fill import FILL, fill_holes, filled_cells, filled_lines, source_fill
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -286,8 +286,7 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
-    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
-    fill = None if source.is_image else column_medians(source.X, source.column_names, source.name)
+    fill = source_fill(source)
     source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}", fill=fill)
     columns, categories = source.meta.get("columns"), source.meta.get(CATEGORIES)
     target_plan = plan_conform(
