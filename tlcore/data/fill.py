@@ -11,6 +11,9 @@
   batch (:func:`fill_holes`).
 - A column filled in more than :data:`MOSTLY_FILLED` of its rows gets a note: its part of the gap is
   partly the fill.
+- A column empty in every row has no median: a pair's source is refused with it (:func:`source_fill`,
+  also where a file is uploaded as a source), a target's is filled as any; its provenance warns so
+  (:func:`empty_warning`).
 - Counts are of the rows a run uses: the provenance's, of the file as read, are followed by those of
   the rows ``n=`` draws (:func:`drawn_holes`), and the pair's notes count the rows paired.
 """
