@@ -1,5 +1,6 @@
 """Display helpers shared by the pages: escaping user text, reading chart selections, error boxes,
-reports built on a download's click, a text column's width in a table, the pair's shared samples."""
+reports built on a download's click, a text column's width in a table and the row height that wraps
+its cells, the pair's shared samples."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ STATUS_COLOURS = {
 
 CELL_CHAR_PX = 7  # a character's width in st.dataframe's 14 px font, at most (Source Sans: about 6)
 CELL_PADDING_PX = 24  # a cell's padding, both sides
+CELL_LINE_PX = 20  # a wrapped line's height in st.dataframe's 14 px font
+WRAPPING_ROW_PX = 65  # st.dataframe wraps a text cell only in rows taller than 4rem (64 px)
+WRAPPED_COLUMN_PX = 480  # a column of long text cells, wrapped (:func:`wrapped_row_height`)
 
 
 def text_width(cells: Iterable[object]) -> int:
@@ -34,6 +38,16 @@ def text_width(cells: Iterable[object]) -> int:
     a column by the rows it draws first, so a longer cell further down (a false alarm ranked 23rd) was
     cut; :data:`CELL_CHAR_PX` a character plus :data:`CELL_PADDING_PX`."""
     return max((len(str(c)) for c in cells if c is not None), default=0) * CELL_CHAR_PX + CELL_PADDING_PX
+
+
+def wrapped_row_height(cells: Iterable[object], width: int) -> int | None:
+    """The row height (pixels) that shows an ``st.dataframe`` text column's longest cell whole, wrapped
+    in its ``width`` pixels (a long text column's mix of values, Diagnose's What differs): the table
+    wraps text in rows taller than :data:`WRAPPING_ROW_PX` only, and otherwise cuts a cell at the
+    column's edge; None (one line, the default) when every cell fits on one line."""
+    per_line = max(1, (width - CELL_PADDING_PX) // CELL_CHAR_PX)
+    lines = max((-(-len(str(c)) // per_line) for c in cells if c is not None), default=1)
+    return None if lines <= 1 else max(WRAPPING_ROW_PX, lines * CELL_LINE_PX + CELL_PADDING_PX)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:])")

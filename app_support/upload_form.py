@@ -54,11 +54,12 @@ def labels_input(key: str) -> None:
     )
 
 
-def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
+def _store_uploaded(uploader_key: str, label_key: str, source: bool = False) -> str | None:
     """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`), read
     with the labels its :func:`labels_input` ``label_key`` names (and the ``missing=`` its Missing cells
     choice says, ``text=onehot`` when its box is ticked); its spec, or None with the error kept for the
-    page to show. After a save the labels field, the choice and the box are reset, so they never apply
+    page to show; with ``source`` checked as a pair's source (a column empty in every row refused now,
+    not when paired). After a save the labels field, the choice and the box are reset, so they never apply
     to the next upload unseen.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
@@ -84,6 +85,7 @@ def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
             },
             text_onehot=bool(session.get(f"{label_key}{state.ONEHOT_SUFFIX}")),
             name_onehot=f"tick {state.ONEHOT_BOX}",
+            source=source,
         )
     except TLError as exc:
         session[state.UPLOAD_ERROR] = str(exc)
@@ -96,7 +98,7 @@ def _store_uploaded(uploader_key: str, label_key: str) -> str | None:
 
 def save_uploaded(uploader_key: str, role: str) -> None:
     """Callback: validate and store the file in ``uploader_key``, then use it as ``role``."""
-    if spec := _store_uploaded(uploader_key, state.UPLOAD_LABEL):
+    if spec := _store_uploaded(uploader_key, state.UPLOAD_LABEL, source=role == "source"):
         state.set_pair(**{role: spec})
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.display import WRAPPED_COLUMN_PX
 from tests.app.helpers import plain
 from tests.app.test_escaping import deferred_downloads
 from tests.explain.test_colour_cast import _photos, _upload
@@ -20,6 +21,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.data import load_domain
 from tlcore.runs import jobs
+from tlcore.views.column_table import MIX
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -165,6 +167,28 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
         by_id.loc[foreign["sample id"], "alcohol"].to_numpy()
     )
     assert "What differs (columns)" in downloads["tlstudio-diagnosis.html"]()
+
+
+def test_a_long_mix_of_text_values_is_wrapped_whole_in_the_columns_table(
+    app: OpenApp, workspace: Path, tmp_path: Path
+) -> None:
+    """Eight long region names, their mix changed: the mix cell holds it whole and its rows are tall
+    enough to show it wrapped in the column's width (in one line it was cut at the column's edge)."""
+    rng = np.random.default_rng(4)
+    names = [f"Regional Distribution Centre Number {i:02d} of the Northern Highlands" for i in range(8)]
+    for side, p in (("s", np.full(8, 1 / 8)), ("t", np.array([1, 1, 6, 6, 1, 1, 6, 6]) / 28)):
+        x = rng.normal(size=(160, 2)).round(3)
+        frame = pd.DataFrame({"region": rng.choice(names, 160, p=p), "x1": x[:, 0], "x2": x[:, 1]})
+        frame.assign(label=(x[:, 0] > 0).astype(int)).to_csv(tmp_path / f"{side}.csv", index=False)
+        upload = ["data", "upload", str(tmp_path / f"{side}.csv"), "--text", "onehot"]
+        assert main(["--workspace", str(workspace), *upload]) == 0
+    at = app("diagnose", source="upload:s.csv:text=onehot", target="upload:t.csv:text=onehot")
+    assert not at.exception, [e.message for e in at.exception]
+    table = at.dataframe[-1]
+    (row,) = table.value.to_dict("records")
+    assert row["column"] == "region" and row[MIX].count("Regional Distribution Centre") == 8  # every value
+    lines = -(-len(row[MIX]) // ((WRAPPED_COLUMN_PX - 24) // 7))  # at 7 px a character, 24 px of padding
+    assert lines > 4 and table.proto.row_height == lines * 20 + 24
 
 
 def test_an_all_blank_target_voids_the_label_shift_and_novelty_on_the_page(

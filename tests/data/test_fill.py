@@ -14,9 +14,11 @@ import torch
 from tlcore.cli import main
 from tlcore.data.fill import FILL, column_medians
 from tlcore.data.harmonise import harmonise
-from tlcore.data.spec import load_domain
+from tlcore.data.spec import load_domain, store_upload
+from tlcore.data.spec_text import IMPUTE
 from tlcore.errors import TLError
 from tlcore.numbers import plural
+from tlcore.workspace import Workspace
 
 # a hand-made 5-row source: medians 3 (odd count), 25 (even count, one missing: mean of 20 and 30)
 SOURCE = "a,b,label\n1,10,x\n2,,y\n3,20,x\n4,30,y\n100,40,x\n"
@@ -94,10 +96,64 @@ def test_a_source_column_empty_in_every_row_is_refused_with_how_to_go_on(
     frame.assign(label=["x", "y", "x"]).to_parquet(tmp_path / "s.parquet")
     parquet = load_domain(f"{tmp_path / 's.parquet'}:missing=impute,text=onehot")
     assert parquet.meta["categories"] == {"region": ()} and parquet.X.shape == (3, 1)  # no 0/1 column
+    assert "; WARNING: column 'region' is empty in every row: a pair refuses it in its source" in (
+        parquet.provenance
+    )
     with pytest.raises(
         TLError, match="text column 'region' is empty in every row read, so it gives no value"
     ):
         harmonise(parquet, parquet)
+
+
+def test_an_upload_says_what_a_pair_does_with_a_column_empty_in_every_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A column with no value has no median: the upload's provenance warns that a pair refuses it in its
+    source and fills it in a target, as the pair does, not that the source's medians fill it."""
+    path = write(tmp_path / "e.csv", "a,b,empty,label\n1,,,x\n2,3,,y\n3,4,,x\n")
+    assert main(["--workspace", str(tmp_path / "ws"), "data", "upload", path, "--missing", "impute"]) == 0
+    assert " ".join(capsys.readouterr().out.split()).endswith(
+        "labels from column 'label'; 1 cell of 1 column missing, filled with the source's medians when "
+        "paired (missing=impute); WARNING: column 'empty' is empty in every row: a pair refuses it in its "
+        "source (no value to fill it with: drop the column); in a target it takes the source's median (or "
+        "none of its text values) 2 classes: x: 2, y: 1"
+    )
+    table = load_domain(f"{path}:missing=impute")
+    with pytest.raises(TLError, match="column 'empty' is empty in every row read"):
+        harmonise(table, table)
+    source = load_domain(write(tmp_path / "s.csv", "a,b,empty,label\n1,2,7,x\n2,3,9,y\n"))
+    assert harmonise(source, table)[1].X[:, 1:].tolist() == [[2.5, 8], [3, 8], [4, 8]]  # medians 2.5, 8
+
+
+def test_a_column_empty_in_every_row_is_refused_at_upload_where_it_cannot_be_used(
+    tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dropping rows leaves none, so the refusal (without missing=, and with missing=drop) says to drop
+    the column, or to fill it for a target; uploaded as a source (the Data page's Use as source) it is
+    refused with the pair's own words, before it is stored; as a target it is stored."""
+    path = write(tmp_path / "e.csv", "a,empty,label\n1,,x\n2,,y\n")
+    ws = ["--workspace", str(workspace.root)]
+    assert (
+        main([*ws, "data", "upload", path]) == 2
+        and main([*ws, "data", "upload", path, "--missing", "drop"]) == 2
+    )
+    first, second = capsys.readouterr().err.strip().splitlines()
+    fix = (
+        "column 'empty' is empty in every row, so dropping rows leaves none: drop the column from the "
+        "file; a pair's target may keep it, filled in from the source: upload with --missing impute (the "
+        "spec option missing=impute)"
+    )
+    assert first.startswith("error: e.csv: 2 cells in 2 rows are missing") and first.endswith(
+        f"line 2 of the file; {fix}"
+    )
+    assert second == f"error: e.csv: missing=drop leaves no row; {fix}"
+    data = Path(path).read_bytes()
+    with pytest.raises(
+        TLError, match=r"^e.csv: column 'empty' is empty in every row read, so it gives no value"
+    ):
+        store_upload(workspace, "e.csv", data, missing=IMPUTE, source=True)
+    assert not list(workspace.uploads.iterdir())
+    assert store_upload(workspace, "e.csv", data, missing=IMPUTE) == "upload:e.csv:missing=impute"
 
 
 def test_a_target_column_empty_in_every_row_is_the_sources_text_column_all_missing(tmp_path: Path) -> None:

@@ -93,11 +93,17 @@ def test_missing_drop_is_one_spec_option_for_tables_only(tmp_path: Path) -> None
     np.savez(tmp_path / "x.npz", X=np.ones((3, 2)))
     with pytest.raises(TLError, match="missing=drop applies to tables only"):
         load_domain(f"{tmp_path / 'x.npz'}:missing=drop")
-    every = write(sensor_table(3), tmp_path / "all.csv", {(r, "vib rms"): "" for r in range(3)})
+    holes = {(0, "vib rms"): "", (1, "vib rms"): "", (2, "Durchfluss m³/h"): ""}
+    every = write(sensor_table(3), tmp_path / "all.csv", holes)
     with pytest.raises(
         TLError, match="every row holds a missing or non-numeric cell; missing=drop leaves none"
     ):
         load_domain(f"{every}:label=status,missing=drop")
+    empty = write(sensor_table(3), tmp_path / "empty.csv", {(r, "vib rms"): "" for r in range(3)})
+    with pytest.raises(  # a column without a value: no row dropping helps
+        TLError, match="missing=drop leaves no row; column 'vib rms' is empty in every row, so dropping rows"
+    ):
+        load_domain(f"{empty}:label=status,missing=drop")
 
 
 def test_upload_names_the_cell_and_stores_with_missing_drop(

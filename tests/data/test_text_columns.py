@@ -89,6 +89,26 @@ def test_a_pair_takes_the_sources_encoding_and_reports_the_values_it_never_had(t
     ]
 
 
+def test_values_the_source_never_had_are_counted_in_the_rows_kept(tmp_path: Path) -> None:
+    """The target's class z, unknown to the source, is dropped (5 rows, all west): the new values are
+    counted in the 11 rows kept, west 2 and south 3 (not west 7 of every row read), largest first."""
+    source = write(
+        tmp_path / "s.csv", "region,a,label\n" + "".join(f"north,{i},{'xy'[i % 2]}\n" for i in range(6))
+    )
+    rows = [f"west,{i},z" for i in range(5)] + ["west,1,x", "west,2,y", "south,3,x", "south,4,y", "south,5,x"]
+    rows += [f"north,{i},{'xy'[i % 2]}" for i in range(6)]
+    target = write(tmp_path / "t.csv", "region,a,label\n" + "\n".join(rows) + "\n")
+    _, paired = harmonise(*(load_domain(f"{path}:text=onehot") for path in (source, target)))
+    report = paired.meta["pair_report"].target
+    assert paired.n_samples == 11 and report.unknown_classes == {"z": 5}
+    assert report.columns.unseen == {"region": {"south": 3, "west": 2}} and report.columns.n_unseen == 5
+    assert int((paired.X[:, 0] == 0).sum()) == 5  # the rows with none of the source's values: the same 5
+    assert (
+        "target: 5 samples with text values the source never had, read as none of its values (their 0/1 "
+        "columns all 0): region: south (3), west (2)"
+    ) in paired.meta["pair_report"].lines()
+
+
 def test_the_option_is_refused_off_tables_and_named_by_the_refusals(tmp_path: Path) -> None:
     with pytest.raises(
         TLError, match=r"^text=onehot: use text=onehot \(each text feature.*\) on a table file$"

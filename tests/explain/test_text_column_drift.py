@@ -70,10 +70,9 @@ def test_the_measure_and_test_on_hand_numbers() -> None:
     region, same = column_drift(source, target, SETTINGS)
     assert isinstance(region, TextDrift) and isinstance(same, ColumnDrift) and same.name == "x"
     assert (region.name, region.indices, region.values) == ("region", (0, 1, 2), ("east", "north", "south"))
-    assert region.source_shares == pytest.approx((0.3, 0.4, 0.3)) and region.source_other == 0.0
-    assert region.target_shares == pytest.approx((0.0, 0.4, 0.4)) and region.target_other == pytest.approx(
-        0.2
-    )
+    assert region.source_shares == pytest.approx((0.3, 0.4, 0.3)) and region.source_missing == 0.0
+    assert region.target_shares == pytest.approx((0.0, 0.4, 0.4)) and region.target_new == pytest.approx(0.2)
+    assert region.target_missing == 0.0  # no pair report: no missing cell counted, its rows of none new
     assert region.tv == pytest.approx(0.5 * (0.3 + 0.0 + 0.1 + 0.2))
     # chi-square of [[3, 4, 3, 0], [0, 4, 4, 2]]: expected 1.5, 4, 3.5, 1 a side
     statistic = 2 * (1.5**2 / 1.5 + 0 + 0.5**2 / 3.5 + 1**2 / 1)
@@ -179,8 +178,8 @@ def test_missing_text_cells_are_told_apart_from_values_the_source_never_had(tmp_
     assert paired[1].meta["pair_report"].target.unvalued == {"region": 24}
     (region,) = drifted_columns(explain(*paired, settings=SETTINGS))
     assert isinstance(region, TextDrift)
-    assert region.target_other == pytest.approx((west_left + 24) / 240)  # the TV's one more share
     assert region.target_missing == pytest.approx(0.1) and region.target_new == pytest.approx(west_left / 240)
+    assert sum(region.target_shares) + region.target_new + region.target_missing == pytest.approx(1.0)
     assert region.mix.endswith(
         f"; west ({pct(west_left / 240)} of the target) never in the source; missing (no value) in 10% of "
         "the target"
@@ -204,3 +203,30 @@ def test_a_target_with_missing_text_cells_and_no_new_value_names_none(tmp_path) 
     assert "collect labelled source rows" not in drift.action
     rows = foreign_rows(diagnose(*paired, umap=False), paired[1], np.arange(120), [drift.index])
     assert {row["region"] for row in rows} == {"east", "north", MISSING}
+
+
+def test_missing_and_new_values_are_two_shares_of_the_total_variation(tmp_path) -> None:
+    """Source east 8, north 10, 2 missing; target east 8, north 10, west 2 (new), none missing. One share
+    for both kinds of rows of none would read 10% against 10%, TV 0; as two: TV = ½ (0.1 + 0.1) = 0.1,
+    and the chi-square test of [[8, 10, 0, 2], [8, 10, 2, 0]]: expected 1 in each of the last two
+    cells, a statistic of 4 on 3 degrees of freedom."""
+    rows = {"s": ["east"] * 8 + ["north"] * 10 + [""] * 2, "t": ["east"] * 8 + ["north"] * 10 + ["west"] * 2}
+    for side, regions_ in rows.items():
+        lines = [f"{r},{i},{'xy'[i % 2]}" for i, r in enumerate(regions_)]
+        (tmp_path / f"{side}.csv").write_text("region,a,label\n" + "\n".join(lines) + "\n")
+    specs = (f"{tmp_path / 's.csv'}:missing=impute,text=onehot", f"{tmp_path / 't.csv'}:text=onehot")
+    source, target = pair(*specs)
+    region = column_drift(source, target, SETTINGS)[0]
+    assert isinstance(region, TextDrift)
+    assert (region.source_shares, region.source_missing) == (pytest.approx((0.4, 0.5)), pytest.approx(0.1))
+    assert (region.target_shares, region.target_new, region.target_missing) == (
+        pytest.approx((0.4, 0.5)),
+        pytest.approx(0.1),
+        0.0,
+    )
+    assert region.tv == pytest.approx(0.1) and region.p_value == pytest.approx(chi2.sf(4.0, 3))
+    assert region.message == (
+        "region (text): every value's share alike; west (10% of the target) never in the source; missing "
+        "(no value) in 10% of the source. Total variation 0.1 (the share of target rows whose value would "
+        "have to change)."
+    )

@@ -7,7 +7,8 @@ taken by position (:mod:`tlcore.data.harmonise` then checks the dimension).
 Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
 :mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
 is a column of zeros, not a missing column; a domain value the reference never had is a sample with
-none of the reference's values (its 0/1 columns all 0), reported per column with its samples. A
+none of the reference's values (its 0/1 columns all 0), reported per column with its samples (of
+the rows a pair keeps: those of classes the reference knows, :mod:`tlcore.data.harmonise`). A
 domain column named as a reference text column and empty in every row (``missing=impute``: a file
 of one row with its cell missing) is that text column, every cell missing (its 0/1 columns all 0).
 """
@@ -78,10 +79,15 @@ def take_columns(X: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
 
 
 def match_columns(
-    domain: Domain, columns: Sequence[str] | None, reference: str, categories: Categories
+    domain: Domain,
+    columns: Sequence[str] | None,
+    reference: str,
+    categories: Categories,
+    keep: torch.Tensor | None = None,
 ) -> ColumnMatch:
     """Where the reference's named ``columns`` (its text columns' values ``categories``) sit in
-    ``domain``'s, and what the matching changed (module rules)."""
+    ``domain``'s, and what the matching changed (module rules); the samples holding a value the
+    reference never had counted among those ``keep`` indexes (None: all), the ones a pair uses."""
     names = tuple(domain.meta.get("columns") or ())
     if domain.is_image or not columns or not names or names == tuple(columns):
         return ColumnMatch()
@@ -100,11 +106,13 @@ def match_columns(
     unseen_at = [
         i for i, n in enumerate(names) if n not in columns and n in mine and mine[n][0] in categories
     ]
+    X = domain.X if keep is None else domain.X[keep]
     unseen: dict[str, dict[str, int]] = {}
     for i in unseen_at:
         column, value = mine[names[i]]
-        unseen.setdefault(column, {})[value] = int(domain.X[:, i].sum())
-    n_unseen = int(domain.X[:, unseen_at].any(dim=1).sum()) if unseen_at else 0
+        if n := int(X[:, i].sum()):
+            unseen.setdefault(column, {})[value] = n
+    n_unseen = int(X[:, unseen_at].any(dim=1).sum()) if unseen_at else 0
     return ColumnMatch(
         order=order,
         by_name=order.tolist() != list(range(len(columns))),

@@ -11,6 +11,9 @@
   batch (:func:`fill_holes`).
 - A column filled in more than :data:`MOSTLY_FILLED` of its rows gets a note: its part of the gap is
   partly the fill.
+- A column empty in every row has no median: a pair's source is refused with it (:func:`source_fill`,
+  also where a file is uploaded as a source), a target's is filled as any; its provenance warns so
+  (:func:`empty_warning`).
 - Counts are of the rows a run uses: the provenance's, of the file as read, are followed by those of
   the rows ``n=`` draws (:func:`drawn_holes`), and the pair's notes count the rows paired.
 """
@@ -23,10 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from tlcore.data.categories import CATEGORIES, unvalued_rows
+from tlcore.data.categories import CATEGORIES, check_valued, unvalued_rows
+from tlcore.data.domain import Domain
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
-from tlcore.numbers import plural
+from tlcore.numbers import first_named, plural
 
 MISSING_IMPUTE = f"missing={IMPUTE}"
 MISSING_DROP = f"missing={DROP}"  # the spec option that drops the rows holding a missing or bad cell
@@ -86,6 +90,15 @@ def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[f
     return tuple(float(v) for v in np.nanmedian(values, axis=0))
 
 
+def source_fill(source: Domain) -> tuple[float, ...] | None:
+    """What a pair's ``source`` fills missing cells with (its :func:`column_medians`; None for images),
+    once each of its text columns holds a value (:func:`~tlcore.data.categories.check_valued`): a
+    column empty in every row is refused, to be dropped, where the pair is made and where a file is
+    uploaded as a source."""
+    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
+    return None if source.is_image else column_medians(source.X, source.column_names, source.name)
+
+
 def fill_holes(X: torch.Tensor, fill: Sequence[float]) -> torch.Tensor:
     """``X`` (feature vectors) with each NaN cell set to its column's value in ``fill``."""
     holes = torch.isnan(X)
@@ -94,12 +107,42 @@ def fill_holes(X: torch.Tensor, fill: Sequence[float]) -> torch.Tensor:
     return torch.where(holes, torch.tensor(fill, dtype=X.dtype).expand_as(X), X)
 
 
-def read_note(counts: dict[str, int]) -> str:
-    """A table's provenance note on its missing cells, as read with ``missing=impute``:
-    ``42 cells of 3 columns missing, filled with the source's medians when paired (missing=impute)``."""
-    cells = plural(sum(counts.values()), "cell")
-    columns = plural(len(counts), "column")
-    return f"{cells} of {columns} missing, filled with the source's medians when paired ({MISSING_IMPUTE})"
+def read_note(counts: dict[str, int], rows: int, text: Sequence[str] = ()) -> str:
+    """A table's provenance note on its missing cells, as read with ``missing=impute`` (``counts``: per
+    column of ``rows``): ``; 42 cells of 3 columns missing, filled with the source's medians when paired
+    (missing=impute)``, then :func:`empty_warning` on the columns empty in every row (those, and the text
+    columns ``text`` that hold no value), which no median fills; '' when none is missing."""
+    part = {name: n for name, n in counts.items() if n < rows}
+    note = ""
+    if part:
+        cells, columns = plural(sum(part.values()), "cell"), plural(len(part), "column")
+        note = f"; {cells} of {columns} missing, filled with the source's medians when paired"
+        note += f" ({MISSING_IMPUTE})"
+    return note + empty_warning([name for name, n in counts.items() if n >= rows] + list(text))
+
+
+def empty_warning(columns: Sequence[str]) -> str:
+    """A provenance warning on a table's feature ``columns`` that are empty in every row read
+    (``missing=impute``), saying what a pair does with them: ``; WARNING: column 'b' is empty in every
+    row: a pair refuses it in its source (no value to fill it with: drop the column); in a target it
+    takes the source's median (or none of its text values)``; '' when there is none. In a source
+    :func:`column_medians` and :func:`~tlcore.data.categories.check_valued` refuse it; in a target it is
+    filled as any missing cell (:mod:`tlcore.data.harmonise`)."""
+    if not columns:
+        return ""
+    one = len(columns) == 1
+    it, them, takes = ("it", "the column", "it takes") if one else ("them", "the columns", "they take")
+    return (
+        f"; WARNING: {columns_are(columns)} empty in every row: a pair refuses {it} in its source (no value "
+        f"to fill {it} with: drop {them}); in a target {takes} the source's median (or none of its text "
+        "values)"
+    )
+
+
+def columns_are(columns: Sequence[str]) -> str:
+    """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject."""
+    quoted = [repr(str(c)) for c in columns]
+    return f"column {quoted[0]} is" if len(quoted) == 1 else f"columns {first_named(quoted, 3)} are"
 
 
 def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn.functional import interpolate
 
-from tlcore.data.categories import CATEGORIES, Categories, check_valued, unvalued_rows
+from tlcore.data.categories import CATEGORIES, Categories, unvalued_rows
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
-from tlcore.data.fill import FILL, column_medians, fill_holes, filled_cells, filled_lines
+from tlcore.data.fill import FILL, fill_holes, filled_cells, filled_lines, source_fill
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -164,7 +164,8 @@ def plan_conform(
     if domain.is_image != (len(shape) == 3):
         raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
     channels = resized = None
-    matched = match_columns(domain, columns, reference, categories or {})
+    y, keep, report = _remap(domain, classes, reference)  # first: the columns count the rows kept
+    matched = match_columns(domain, columns, reference, categories or {}, keep)
     order = matched.order
     own_X, own_names = domain.X, domain.column_names  # its own encoding: a text cell missing is all 0
     if order is not None:
@@ -190,7 +191,6 @@ def plan_conform(
             lacks, has = first_named(columns, 5), first_named(names, 5)
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
-    y, keep, report = _remap(domain, classes, reference)
     filled: dict[str, int] = {}
     unvalued: dict[str, int] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
@@ -286,8 +286,7 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
-    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
-    fill = None if source.is_image else column_medians(source.X, source.column_names, source.name)
+    fill = source_fill(source)
     source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}", fill=fill)
     columns, categories = source.meta.get("columns"), source.meta.get(CATEGORIES)
     target_plan = plan_conform(

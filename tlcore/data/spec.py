@@ -85,15 +85,17 @@ def store_upload(
     name_missing: Mapping[str, str] = MISSING_FLAGS,
     text_onehot: bool = False,
     name_onehot: str = ONEHOT_FLAG,
+    source: bool = False,
 ) -> str:
     """Validate and store an upload (:func:`~tlcore.data.uploads.save_upload`, read with ``label=``
     when given: a table's label column, or ``none``, ``missing=`` when given: ``drop``, ``impute``, and
     ``text=onehot`` with ``text_onehot``; ``name_label``, ``name_missing`` and ``name_onehot`` as
-    there); its spec, ``upload:NAME[:label=...][,missing=...][,text=onehot]``."""
+    there, and ``source``: checked as a pair's source); its spec,
+    ``upload:NAME[:label=...][,missing=...][,text=onehot]``."""
     if label is not None:
         parse_spec(f"upload:file.csv:label={label}")  # a value the grammar holds (no "," or "=")
     how = {"name_label": name_label, "missing": missing, "name_missing": name_missing}
-    how |= {"text_onehot": text_onehot, "name_onehot": name_onehot}
+    how |= {"text_onehot": text_onehot, "name_onehot": name_onehot, "source": source}
     name = save_upload(workspace, filename, data, limits, label, **how)
     return str(DomainSpec("upload", name, label=label, missing=missing, text_onehot=text_onehot))
 

@@ -38,9 +38,11 @@ from tlcore.data.fill import MISSING_CELLS, MISSING_TEXT, mark_holes, read_note,
 from tlcore.data.spec_text import IMPUTE
 from tlcore.data.table_cells import (
     MISSING_DROP,
+    MissingCellsError,
     bad_cells,
     check_label_counts,
     dropped_rows_note,
+    empty_columns,
     missing_cells_error,
     numeric_column,
     row_number_warning,
@@ -143,7 +145,7 @@ def read_table(
     named = not any(map(_is_unnamed, features.columns))
     names = [str(c) if named else f"feature {i}" for i, c in enumerate(features.columns)]
     holes_in = mark_holes(values, holes, names)
-    note += f"; {read_note(holes_in)}" if holes_in else ""
+    note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     if column is not None:
         check_label_counts(len(classes), len(frame), column, label)
@@ -193,6 +195,8 @@ def _without_missing(
     if missing is None:
         raise missing_cells_error(features, frame, label, ids, first_line)
     if dropped.all():
+        if empty := empty_columns(features):  # the one fix that keeps rows: how depends on the caller
+            raise MissingCellsError(f"{label}: {MISSING_DROP} leaves no row", len(features), empty=empty)
         raise TLError(f"{label}: every row holds a missing or non-numeric cell; {MISSING_DROP} leaves none")
     note = dropped_rows_note(dropped, ids, first_line)
     kept = np.flatnonzero(~dropped)

@@ -209,8 +209,9 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
     report = target.meta.get("pair_report")
     new = report.target.columns.unseen if isinstance(report, PairReport) else {}
     missing = report.target.unvalued if isinstance(report, PairReport) else {}
+    rows = max(1, report.target.rows) if isinstance(report, PairReport) else 1  # those counted
     texts = [
-        text_drift(source, target, name, at, new.get(name, {}), missing=missing.get(name, 0))
+        text_drift(source, target, name, at, new.get(name, {}), missing=missing.get(name, 0) / rows)
         for name, at in groups.items()
     ]
     p_text = [chi_square_p_value(cs.numpy(), ct.numpy()) for _, cs, ct in texts]

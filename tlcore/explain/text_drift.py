@@ -1,13 +1,15 @@
 """A text column of a table (its 0/1 columns, ``text=onehot``: :mod:`tlcore.data.categories`) compared
 source vs target as one column: did the mix of its values change?
 
-Each side's rows are counted by value: a row's value is that of its 1; a target row with all of the
-column's 0/1 columns 0 holds a value the source never had (:mod:`tlcore.data.column_match`) or none
-(a missing text cell, ``missing=impute``; a source row with all 0 holds none), counted as one more
-share; the pair report names the new values and counts the missing cells, which the views tell
-apart. Between the source's shares ``p_s`` and the target's ``p_t`` the measure is their total
-variation, ``TV = ½ Σ_v |p_s(v) - p_t(v)|``: the share of the target's rows whose value would have to
-change for the two mixes to be equal (0 alike, 1 disjoint).
+Each side's rows are counted by value: a row's value is that of its 1; a row with all of the column's
+0/1 columns 0 holds none (a missing text cell, ``missing=impute``) or, in the target, a value the
+source never had (:mod:`tlcore.data.column_match`). Those are two more shares, as the views name
+them: *missing*, on both sides, and *new*, in the target (the source holds none); the pair report
+counts the target's missing cells, the rest of its all-0 rows are new. Each side's shares (its values',
+missing, new) sum to 1. Between the source's shares ``p_s`` and the target's ``p_t`` the measure is
+their total variation, ``TV = ½ Σ_v |p_s(v) - p_t(v)|`` over the values, missing and new: the share of
+the target's rows whose value would have to change for the two mixes to be equal (0 alike, 1
+disjoint).
 
 Its severity lines up with a numeric column's shift: mild from the TV between two normals
 :data:`~tlcore.explain.findings.MILD` (0.5) standard deviations apart, strong from that of two
@@ -21,7 +23,8 @@ Its share of the gap (:mod:`tlcore.explain.gap_shares`) is measured with the tar
 source's mix (:func:`to_source_mix`): each value's rows are made its largest-remainder quota of the
 source's share of the target's size (:func:`quotas`) by changing the fewest rows, the surplus of
 over-represented values (a seeded draw of them) taking the under-represented values: about ``TV`` of
-the rows change, every other column of theirs as it was, as a numeric column is matched alone.
+the rows change, every other column of theirs as it was, as a numeric column is matched alone. A row
+of a new value and a missing one are both all 0 there: one share of rows of none, the source's.
 """
 
 from __future__ import annotations
@@ -47,10 +50,10 @@ TITLE_MOVES = 0.5  # a title names the values whose share changed by at least th
 @dataclass(frozen=True)
 class TextDrift:
     """A text column compared source vs target (module docstring): ``indices`` its 0/1 columns in
-    ``X`` (``index`` the first: its place among the columns), ``values`` theirs; ``source_other`` and
-    ``target_other`` the shares of rows with none of them (a missing cell; in the target also a value
-    the source never had, named in ``new_values``), ``target_missing`` the target's missing ones.
-    ``mmd2_after``, ``share``, ``mmd2_before`` and ``matched_before`` as a numeric
+    ``X`` (``index`` the first: its place among the columns), ``values`` theirs; ``source_missing`` and
+    ``target_missing`` the shares of rows whose cell is missing, ``target_new`` that of target rows
+    holding a value the source never had (named in ``new_values``): with the values' shares, each
+    side's sum to 1. ``mmd2_after``, ``share``, ``mmd2_before`` and ``matched_before`` as a numeric
     column's (:class:`tlcore.explain.columns.ColumnDrift`)."""
 
     index: int
@@ -59,8 +62,9 @@ class TextDrift:
     values: tuple[str, ...]
     source_shares: tuple[float, ...]
     target_shares: tuple[float, ...]
-    source_other: float
-    target_other: float
+    source_missing: float
+    target_missing: float
+    target_new: float
     new_values: tuple[str, ...]
     tv: float
     p_value: float  # the chi-square test's, and adjusted with every column's test (q):
@@ -71,12 +75,6 @@ class TextDrift:
     mmd2_before: float | None = None
     matched_before: tuple[str, ...] = ()
     row_number: bool = False  # a text column never counts rows
-    target_missing: float = 0.0  # the share of target rows whose cell is missing (of target_other)
-
-    @property
-    def target_new(self) -> float:
-        """The share of target rows holding a value the source never had."""
-        return max(0.0, self.target_other - self.target_missing)
 
     @property
     def severity(self) -> Severity:
@@ -130,7 +128,7 @@ class TextDrift:
         moves = ", ".join(self._moves()) or "every value's share alike"
         sides = [
             f"{pct(s)} of the {side}"
-            for side, s in (("source", self.source_other), ("target", self.target_missing))
+            for side, s in (("source", self.source_missing), ("target", self.target_missing))
             if s > 0
         ]
         none = f"; missing (no value) in {' and '.join(sides)}" if sides else ""
@@ -192,6 +190,14 @@ def value_counts(X: torch.Tensor) -> torch.Tensor:
     return torch.cat([held.sum(0), (~held.any(1)).sum().reshape(1)]).double()
 
 
+def split_counts(counts: torch.Tensor, missing: float) -> torch.Tensor:
+    """A side's :func:`value_counts` with its rows of none split in two, ``k + 2`` counts: the values',
+    the new ones (a value the source never had) and the missing ones, a ``missing`` share of the rows
+    (no more than the rows of none; the rest are new)."""
+    held = min(missing * float(counts.sum()), float(counts[-1]))
+    return torch.cat([counts[:-1], torch.tensor([float(counts[-1]) - held, held], dtype=counts.dtype)])
+
+
 def text_drift(
     source: Domain,
     target: Domain,
@@ -199,12 +205,14 @@ def text_drift(
     indices: Sequence[int],
     new_values: Mapping[str, int],
     *,
-    missing: int = 0,
+    missing: float = 0.0,
 ) -> tuple[TextDrift, torch.Tensor, torch.Tensor]:
     """Text column ``name`` (its 0/1 columns at ``indices``) compared, before its test (``p_value`` 1),
-    with each side's :func:`value_counts`; ``new_values`` the target's values the source never had, by
-    their samples, and ``missing`` its missing cells (the pair report's)."""
-    cs, ct = (value_counts(d.X[:, list(indices)]) for d in (source, target))
+    with each side's :func:`split_counts` (values, new, missing: the source's rows of none missing);
+    ``new_values`` the target's values the source never had, by their samples, and ``missing`` the
+    share of its rows whose cell is missing (the pair report's)."""
+    cs = split_counts(value_counts(source.X[:, list(indices)]), 1.0)
+    ct = split_counts(value_counts(target.X[:, list(indices)]), missing)
     ps, pt = cs / cs.sum(), ct / ct.sum()
     values = tuple(source.column_names[j].removeprefix(encoded_name(name, "")) for j in indices)
     drift = TextDrift(
@@ -212,16 +220,16 @@ def text_drift(
         indices=tuple(int(j) for j in indices),
         name=name,
         values=values,
-        source_shares=tuple(float(v) for v in ps[:-1]),
-        target_shares=tuple(float(v) for v in pt[:-1]),
-        source_other=float(ps[-1]),
-        target_other=float(pt[-1]),
+        source_shares=tuple(float(v) for v in ps[:-2]),
+        target_shares=tuple(float(v) for v in pt[:-2]),
+        source_missing=float(ps[-1]),
+        target_missing=float(pt[-1]),
+        target_new=float(pt[-2]),
         new_values=tuple(sorted(new_values, key=lambda v: -new_values[v])),
         tv=float((ps - pt).abs().sum() / 2),
         p_value=1.0,
         q_value=1.0,
         significant=False,
-        target_missing=missing / max(1, len(target.X)),
     )
     return drift, cs, ct
 
