@@ -198,7 +198,12 @@ with st.container(border=True):
     # the switches on a row of their own, each as wide as its label: in a sixth and a fifth of the form
     # at 1000 px they read "A…" and "War…" (QA)
     flags = st.container(horizontal=True, gap="large")
-    augment = flags.checkbox("Augment source", help="random affine (images)", key=field["augment"])
+    augment = flags.checkbox(  # greyed for a table: it read ticked where nothing is augmented (QA)
+        "Augment source",
+        help="random affine (images)" if images else "random affine of images: tables are not augmented",
+        key=field["augment"],
+        disabled=not images,
+    )
     warm_start = flags.checkbox(
         "Warm start",
         key=field["warm_start"],

@@ -14,6 +14,8 @@ shift):
 This is Python's ``g`` format (what ``%.3g`` prints for a score, ``.4g`` for an MMD²) except above
 ``10**(digits - 1)``, where ``g`` switches to an exponent once rounding reaches ``10**digits``.
 
+:func:`as_written` gives a table's float32 feature values back as their file wrote them.
+
 Counts in words: :func:`plural` (``1 epoch``, ``3 epochs``) and :func:`first_named` (``a, b, c and 4
 more``), the one way a message names the first few of a list and counts the rest.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import SupportsFloat
 
 DIGITS = 4  # significant digits of a measured value (a mean, an MMD², a statistic)
 
@@ -43,6 +46,13 @@ def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False
 
 
 P_FLOOR = 1e-16  # a p-value below it is shown as "< 1e-16": a normal tail there is rounding, not a number
+
+
+def as_written(values: Iterable[SupportsFloat]) -> list[float]:
+    """Float32 values (a feature row's ``.numpy()``) as the shortest decimals that read back as them:
+    a file's ``20969.27`` shows as written, not as float64's ``20969.26953125`` (which tables showed as
+    ``20969.2695``: QA helper-218)."""
+    return [float(str(v)) for v in values]
 
 
 def p_shown(p: float) -> str:

@@ -41,6 +41,8 @@ def test_a_table_pair_reads_the_feature_vector_wording(app: OpenApp, workspace: 
     assert "image network" not in text
     assert "AdaBN then gives the bottleneck's BatchNorm layer (the feature-vector network, an MLP" in text
     assert "(on feature vectors: noise of 0.1 times each column's spread in the batch" in text
+    augment = next(w for w in at.checkbox if w.label == "Augment source")  # QA helper-218: read ticked
+    assert augment.disabled and "tables are not augmented" in augment.help
     quotes = recipe_quote(RECOMMENDED)
     assert quotes  # the committed benchmark quotes the recipe (image pairs only)
     evidence = [c for c in _captions(at) if c.startswith("Measured with exactly these settings")]
@@ -58,6 +60,7 @@ def test_an_image_pair_keeps_the_image_wording(app: OpenApp) -> None:
     text = " ".join(_captions(at))
     assert "AdaBN then gives every BatchNorm layer (the image network's convolutions" in text
     assert "feature vectors" not in text
+    assert not next(w for w in at.checkbox if w.label == "Augment source").disabled
     assert [c for c in _captions(at) if c.startswith("Measured")] == [
         f"Measured with exactly these settings: {'; '.join(recipe_quote(RECOMMENDED))}."
     ]

@@ -65,7 +65,8 @@ def test_a_column_over_the_cap_is_refused_naming_it_and_its_count(tmp_path: Path
         load_domain(f"{table}:text=onehot")
     assert str(refused.value) == (
         "ids.csv: text column 'customer' holds 51 distinct values, more than the 50 "
-        "(TLSTUDIO_MAX_TEXT_VALUES) that text=onehot encodes (an id or free text? drop the column)"
+        "(TLSTUDIO_MAX_TEXT_VALUES) that text=onehot encodes (an identifier? rename it id (or sample_id) so "
+        "it is not learned from; free text? drop the column)"
     )
     fifty = write(tmp_path / "fifty.csv", "x,customer,label\n" + "".join(rows.splitlines(True)[:50]))
     assert load_domain(f"{fifty}:text=onehot").shape == (51,)  # x and 50 values: at the cap
@@ -87,6 +88,20 @@ def test_a_pair_takes_the_sources_encoding_and_reports_the_values_it_never_had(t
         "target: 2 samples with text values the source never had, read as none of its values (their 0/1 "
         "columns all 0): region: west (2)",
     ]
+
+
+def test_a_text_column_the_source_lacks_is_named_once_with_its_count_of_values(tmp_path: Path) -> None:
+    """QA helper-218: a new file's 50-value customer id column was listed as its 50 0/1 columns."""
+    source = write(tmp_path / "source.csv", "x,region,label\n1,north,a\n2,south,b\n3,north,a\n")
+    target = write(
+        tmp_path / "target.csv",
+        "x,customer,region,extra\n1.5,c1,north,7\n2.5,c2,south,8\n3.5,c3,north,9\n",
+    )
+    tgt = harmonise(load_domain(f"{source}:text=onehot"), load_domain(f"{target}:text=onehot"))[1]
+    assert tgt.meta["columns"] == ("x", "region=north", "region=south")
+    assert tgt.meta["pair_report"].lines()[1] == (
+        "target columns unknown to the source ignored: customer (text, 3 values), extra"
+    )
 
 
 def test_values_the_source_never_had_are_counted_in_the_rows_kept(tmp_path: Path) -> None:

@@ -32,5 +32,5 @@ def test_the_drifted_last_column_comes_first() -> None:
     index = most_foreign(report, 5)
     rows = foreign_rows(report, pair[1], index, moved)
     assert list(rows[0]) == ["sample id", "p(target)", "voltage", *NAMES[:13]]
-    assert [row["voltage"] for row in rows] == [float(np.float32(target[i, 13])) for i in index]
+    assert [row["voltage"] for row in rows] == [float(str(np.float32(target[i, 13]))) for i in index]
     assert list(foreign_rows(report, pair[1], index)[0]) == ["sample id", "p(target)", *NAMES]  # file order

@@ -109,8 +109,10 @@ def test_a_target_that_lacks_one_value_and_gains_another_is_one_finding_read_as_
     assert "domain_weights" in first.action and "collect labelled source rows of west" in first.action
     assert "upstream" not in first.action
     assert "Giving the target's region the source's mix of values" in first.detail
-    assert list(column_rows([region])[0]) == ["column", MIX, "severity", "share of the gap"]
+    assert list(column_rows([region])[0]) == ["column", "severity", "share of the gap", MIX]
     (_, row, _) = column_rows(explained.columns)  # beside numeric columns: blank numbers
+    # the verdict's columns before the wide mix: after it they were off the page's right edge (QA)
+    assert list(row)[:5] == ["column", "severity", "share of the gap", MIX, "source mean"]
     assert (row["column"], row[MIX], row["source mean"]) == (
         "x1",
         "",

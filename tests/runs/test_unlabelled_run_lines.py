@@ -36,10 +36,14 @@ def test_adapt_and_runs_show_say_the_target_is_unlabelled_and_warn_of_one_class(
     assert code == 0
     assert "  target accuracy        - (target unlabelled)\n" in out
     assert "  source only accuracy   - (target unlabelled)\n" in out
+    # QA helper-218: the one accuracy such a run measures, as Compare's "source acc" shows it
+    source = "  source val accuracy    0.85 (the model on the source validation split)\n"
+    assert source in out
     run_id = next(line for line in out.splitlines() if line.startswith("run ")).split()[1]
     shown = _cli(workspace, capsys, "runs", "show", run_id)[1]
     assert "  target accuracy        - (target unlabelled)\n" in shown
     assert "  source only accuracy   - (target unlabelled)\n" in shown
+    assert source in shown
     assert f"  warning  {WARNING}\n" in shown
     details = json.loads(_cli(workspace, capsys, "runs", "show", run_id, "--json")[1])
     assert details["one_class_warning"] == WARNING

@@ -12,7 +12,7 @@ import numpy as np
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
-from tlcore.cli.stores import format_value, headline_text, run_store
+from tlcore.cli.stores import format_value, headline_text, run_store, source_accuracy_lines
 from tlcore.metrics.mcnemar import described_change
 from tlcore.metrics.proportion import CountedAccuracy
 from tlcore.numbers import plural
@@ -87,7 +87,8 @@ def show_run(args: argparse.Namespace) -> int:
     )
     if record.active:
         lines += wrapped(f"{record.progress:.0%}, {record.stage} {record.message}".rstrip(), "  progress ")
-    lines += _headline_lines(record, counts, change, details["gap_measured_on"])
+    source = source_accuracy_lines(result)
+    lines += _headline_lines(record, counts, change, details["gap_measured_on"], source)
     if shared := result.get("shared_samples"):  # the line adapt printed, the fix with it
         lines += wrapped(shared["text"], "  shared   ")
     lines += _setup_lines(record, result)
@@ -115,16 +116,18 @@ def _headline_lines(
     counts: dict[str, CountedAccuracy | None],
     change: tuple[dict[str, Any], str] | None,
     gap_measured_on: str | None,
+    source: list[str],
 ) -> list[str]:
     """The run's headline numbers, each accuracy with the count of target test samples behind it, the
-    change against source-only after its accuracy and what the gaps were measured on after them."""
+    change against source-only and the ``source`` accuracy's lines after them, what the gaps were
+    measured on after the gaps."""
     lines = []
     for key, value in record.headline.items():
         counted = counts.get(key)
         text = headline_text(key, value) + (f" ({counted.detail()})" if counted else "")
         lines += wrapped(text, f"  {key.replace('_', ' '):<22} ")
-        if key == "source_only_accuracy" and change:
-            lines += wrapped(change[1], f"  {'change':<22} ")
+        if key == "source_only_accuracy":
+            lines += (wrapped(change[1], f"  {'change':<22} ") if change else []) + source
         if key == "gap_after" and gap_measured_on:
             lines += wrapped(f"gaps measured on the run's test splits: {gap_measured_on}", " " * 25)
     return lines

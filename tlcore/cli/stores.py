@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tlcore.cli.output import print_json
+from tlcore.cli.output import print_json, wrapped
 from tlcore.numbers import significant
 from tlcore.runs import jobs
 from tlcore.runs.record import STATUSES
@@ -171,6 +171,17 @@ def format_value(value: Any) -> str:
     if isinstance(value, dict):
         return "  ".join(f"{key}={format_value(item)}" for key, item in value.items())
     return significant(value, 3) if isinstance(value, float) else str(value)
+
+
+def source_accuracy_lines(result: dict[str, Any]) -> list[str]:
+    """The final model's accuracy on the source validation split (Compare's "source acc"), as the
+    headline's lines: the one accuracy a run of an unlabelled target measures (QA helper-218: adapt and
+    runs show printed only two dashes where the app showed it); none when the result holds none."""
+    value = result.get("source_accuracy")
+    if value is None:
+        return []
+    text = f"{format_value(value)} (the model on the source validation split)"
+    return wrapped(text, f"  {'source val accuracy':<22} ")
 
 
 def headline_text(key: str, value: Any) -> str:

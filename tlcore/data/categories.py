@@ -9,7 +9,8 @@ holding none of the values (its 0/1 columns all 0, as a value the source never h
 no median of a category), counted in the provenance and in the notes of the pair or model it is
 fitted to (:mod:`tlcore.data.harmonise`); a pair's source column without a value is refused
 (:func:`check_valued`). A column with more distinct values than
-``max_text_values`` (:mod:`tlcore.limits`) is refused: an id or free text, not a category.
+``max_text_values`` (:mod:`tlcore.limits`) is refused: an id or free text, not a category (the
+refusal says how to read an id column as the sample ids).
 
 The values a domain encoded are kept as ``meta["categories"]`` (``{column: (value, ...)}``): a pair's
 target and a model's new files are encoded with the source's values (:mod:`tlcore.data.harmonise`).
@@ -29,6 +30,7 @@ from tlcore.errors import TLError
 from tlcore.limits import Limits, shown_limit
 from tlcore.numbers import plural
 
+ID_HINT = "rename it id (or sample_id) so it is not learned from"  # an identifier column's fix
 TEXT_ONEHOT = f"text={ONEHOT}"  # the spec option that encodes text feature columns
 CATEGORIES = "categories"  # the domain's meta key: {column: (value, ...)}
 
@@ -59,8 +61,8 @@ def placeholder(column: pd.Series, label: str, limits: Limits) -> pd.Series:
     if n > limits.max_text_values:
         raise TLError(
             f"{label}: text column {str(column.name)!r} holds {n} distinct values, more than the "
-            f"{shown_limit(limits, 'max_text_values')} that {TEXT_ONEHOT} encodes (an id or free text? "
-            "drop the column)"
+            f"{shown_limit(limits, 'max_text_values')} that {TEXT_ONEHOT} encodes (an identifier? "
+            f"{ID_HINT}; free text? drop the column)"
         )
     return pd.Series(np.where(cells.notna(), 0.0, np.nan), index=column.index, name=column.name)
 

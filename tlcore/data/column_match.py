@@ -26,6 +26,7 @@ from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
 NAMED_VALUES = 5  # unseen values a report names per column before "and N more"
+NAMED_IGNORED = 8  # ignored columns a report names before "and N more"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ColumnMatch:
 
     order: torch.Tensor | None = None
     by_name: bool = False  # reordered to the reference's by name
-    ignored: tuple[str, ...] = ()  # columns the reference does not name
+    ignored: tuple[str, ...] = ()  # columns the reference does not name; a text column once (_ignored)
     by_position: bool = False  # both sides name their columns, none in common
     zeros: tuple[str, ...] = ()  # reference value columns the domain never holds: all 0
     unseen: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {value: samples}
@@ -49,7 +50,8 @@ class ColumnMatch:
         prediction depends on the others)."""
         notes = [f"{side}: feature columns taken by name, in the {reference}'s order"] if self.by_name else []
         if self.ignored:
-            notes.append(f"{side} columns unknown to the {reference} ignored: {', '.join(self.ignored)}")
+            ignored = first_named(list(self.ignored), NAMED_IGNORED)
+            notes.append(f"{side} columns unknown to the {reference} ignored: {ignored}")
         if self.by_position:
             notes.append(
                 f"{side}: no feature column name in common with the {reference}; columns taken in order"
@@ -106,6 +108,7 @@ def match_columns(
     unseen_at = [
         i for i, n in enumerate(names) if n not in columns and n in mine and mine[n][0] in categories
     ]
+    skip = set(columns) | set(blank)  # columns the reference takes, or takes as blank text columns
     X = domain.X if keep is None else domain.X[keep]
     unseen: dict[str, dict[str, int]] = {}
     for i in unseen_at:
@@ -116,14 +119,23 @@ def match_columns(
     return ColumnMatch(
         order=order,
         by_name=order.tolist() != list(range(len(columns))),
-        ignored=tuple(
-            n for i, n in enumerate(names) if n not in columns and i not in unseen_at and n not in blank
-        ),
+        ignored=_ignored([n for i, n in enumerate(names) if i not in unseen_at and n not in skip], mine),
         zeros=tuple(n for n in columns if n not in names and theirs.get(n, ("",))[0] not in blank),
         unseen=unseen,
         n_unseen=n_unseen,
         blank=blank,
     )
+
+
+def _ignored(names: list[str], encoded: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    """The ignored columns ``names`` as a report names them: the 0/1 columns of a text column the
+    reference lacks (``encoded``: each 0/1 column's text column and value) once, as that column with
+    its count of values (``customer_id (text, 50 values)``, not its 50 columns), the others as they are."""
+    values: dict[str, int] = {}  # a text column -> its ignored 0/1 columns; a plain column -> 0
+    for name in names:
+        column = encoded[name][0] if name in encoded else name
+        values[column] = values.get(column, 0) + (name in encoded)
+    return tuple(f"{c} (text, {plural(n, 'value')})" if n else c for c, n in values.items())
 
 
 def _blank(

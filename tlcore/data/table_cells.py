@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tlcore.data.categories import ID_HINT
 from tlcore.data.fill import MISSING_DROP, MISSING_IMPUTE, columns_are
 from tlcore.data.values import looks_like_row_number
 from tlcore.errors import TLError
@@ -162,6 +163,6 @@ def row_number_warning(features: pd.DataFrame) -> str:
             low, high = int(values.min()), int(values.max())
             return (
                 f"; WARNING: column {str(name)!r} counts rows ({low}, {low + 1}, {low + 2}, … {high}): if it "
-                "is an identifier, rename it id (or sample_id) so it is not learned from"
+                f"is an identifier, {ID_HINT}"
             )
     return ""

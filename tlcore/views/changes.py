@@ -21,7 +21,7 @@ from PIL import Image
 
 from tlcore.data.domain import Domain
 from tlcore.explain.columns import mean_shift
-from tlcore.numbers import plural, significant
+from tlcore.numbers import as_written, plural, significant
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow
 from tlcore.views.report import Section
@@ -115,7 +115,7 @@ def flow_table(
     shown = [where[name] for name, _ in flow_columns(run, target, flow)[:columns]]
     rows = []
     for i in run.changes.samples(flow)[:count].tolist():
-        values = target.X[i].tolist()
+        values = as_written(target.X[i].numpy())
         rows.append({"sample id": target.ids[i]} | {names[j]: values[j] for j in shown})
     return rows
 

@@ -35,16 +35,16 @@ def _numbers(column: Drift) -> dict[str, str]:
 
 
 def column_rows(columns: Sequence[Drift]) -> list[dict[str, Any]]:
-    """One table row per column, in the order given: means, spreads, shape, severity, share; a text
-    column's mix of values in a column of its own (second) when there is one, the numbers' columns
-    left out when no column is numeric."""
+    """One table row per column, in the order given: severity, share, then a text column's mix of
+    values in a column of its own when there is one, then means, spreads, shape (the numbers' columns
+    left out when no column is numeric). Severity and share come first: after a wide mix column they
+    were off the right edge of Diagnose's table at 1280 px (QA helper-218)."""
     texts = any(isinstance(c, TextDrift) for c in columns)
     numbers = any(isinstance(c, ColumnDrift) for c in columns)
     return [
-        {"column": c.name}
+        {"column": c.name, "severity": c.severity, "share of the gap": _share_cell(c)}
         | ({MIX: c.mix if isinstance(c, TextDrift) else ""} if texts else {})
         | (_numbers(c) if numbers else {})
-        | {"severity": c.severity, "share of the gap": _share_cell(c)}
         for c in columns
     ]
 

@@ -21,6 +21,7 @@ from tlcore.data.harmonise import PairReport
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
+from tlcore.numbers import as_written
 
 UNLABELLED = "unlabelled"
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
@@ -57,7 +58,8 @@ def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
     ids = domain.ids[:rows]
     positions = ids == tuple(map(str, range(len(ids))))
     index = pd.Index(ids, name="row" if positions else "id")
-    frame = pd.DataFrame(domain.X[:rows].numpy(), columns=list(domain.column_names), index=index)
+    values = [as_written(row) for row in domain.X[:rows].numpy()]
+    frame = pd.DataFrame(values, columns=list(domain.column_names), index=index, dtype=float)
     if domain.y is not None:
         name = "label" if "label" not in frame.columns else "label (class)"
         frame[name] = [domain.classes[int(c)] for c in domain.y[:rows]]
@@ -175,7 +177,7 @@ def foreign_rows(
     new |= {c: f"{new[c]}{OR_MISSING}" if c in new else MISSING for c in missing}
     rows = []
     for i in index:
-        values = target.X[int(i)].tolist()
+        values = as_written(target.X[int(i)].numpy())
         row = {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
         for j in order:
             if names[j] not in encoded:
