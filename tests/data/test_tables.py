@@ -309,3 +309,30 @@ def test_an_id_column_names_the_samples_and_is_no_feature(tmp_path: Path) -> Non
     frame.assign(ID=[7, 8, 7]).to_csv(tmp_path / "twice.csv", index=False)
     with pytest.raises(TLError, match="column 'ID' repeats the sample id '7'; sample ids must be unique"):
         read_path(tmp_path / "twice.csv")
+
+
+@pytest.mark.parametrize("name", ["customer_id", "Order ID", "CustomerID", "CUSTOMER-ID"])
+def test_a_column_named_as_an_identifier_with_unique_values_names_the_samples(
+    tmp_path: Path, name: str
+) -> None:
+    """QA helper-218: a text ``customer_id`` of 400 values was refused as too many text values, and a
+    numeric one would have been learned from; named as an identifier and unique, it is the sample ids."""
+    frame = pd.DataFrame({name: ["C7", "C9", "C8"], "f1": [0.5, 1.5, 2.5], "label": list("aba")})
+    frame.to_csv(tmp_path / "customers.csv", index=False)
+    domain = read_path(tmp_path / "customers.csv")
+    assert domain.ids == ("C7", "C9", "C8") and domain.meta["columns"] == ("f1",)
+    assert f"sample ids from column {name!r}" in domain.provenance
+
+
+def test_an_identifier_that_repeats_or_an_exact_id_column_keeps_it_a_feature(tmp_path: Path) -> None:
+    """A ``store_id`` that repeats is a category (a feature); ``paid`` only ends in "id"; beside an
+    ``id`` column, the exact name holds the ids and ``customer_id`` stays a feature."""
+    frame = pd.DataFrame(
+        {"store_id": [3, 3, 4], "paid": [1, 2, 3], "f1": [0.5, 1.5, 2.5], "label": list("aba")}
+    )
+    frame.to_csv(tmp_path / "stores.csv", index=False)
+    stores = read_path(tmp_path / "stores.csv")
+    assert stores.ids == ("0", "1", "2") and stores.meta["columns"] == ("store_id", "paid", "f1")
+    frame.assign(id=[10, 11, 12], customer_id=[5, 6, 7]).to_csv(tmp_path / "both.csv", index=False)
+    both = read_path(tmp_path / "both.csv")
+    assert both.ids == ("10", "11", "12") and "customer_id" in both.meta["columns"]

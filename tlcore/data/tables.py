@@ -17,11 +17,14 @@ value (:mod:`tlcore.data.categories`).
 Labels as :mod:`.values` reads them. Sample ids are the 0-based data rows (header not counted); a
 table's first column called ``id``, ``sample_id``, ``file``, ``filename`` or ``path`` (any case)
 holds them instead, as text, and is no feature (a running number would separate any two files
-perfectly); its values must be present and unique.
+perfectly); its values must be present and unique. Without one, the first column named as an
+identifier (``customer_id``, ``order id``, ``CustomerID``) whose values are present and unique holds
+them (one that repeats, a ``store_id``, stays a feature).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,6 +58,7 @@ from tlcore.numbers import first_named
 
 LABEL_COLUMNS = ("label", "y", "class", "target")
 ID_COLUMNS = ("id", "sample_id", "file", "filename", "path")
+ID_NAMES = (re.compile(r"[_\s.-]id$", re.IGNORECASE), re.compile(r"[a-z]ID$"))  # customer_id, CustomerID
 PARQUET = (".parquet", ".pq")  # the suffixes of a Parquet table (else a CSV or TSV)
 INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
@@ -330,9 +334,19 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
 
 
 def _id_column(frame: pd.DataFrame, label_column: object | None) -> object | None:
-    """The first column named as :data:`ID_COLUMNS` says (not the label column), or None."""
+    """The first column named as :data:`ID_COLUMNS` says (not the label column), else the first named
+    as an identifier (:data:`ID_NAMES`: ``customer_id``, ``CustomerID``) whose values are present and
+    unique (a ``store_id`` that repeats is a category, a feature), or None."""
+    named = [c for c in frame.columns if isinstance(c, str) and c != label_column]
+    exact = next((c for c in named if c.lower() in ID_COLUMNS), None)
+    if exact is not None:
+        return exact
     return next(
-        (c for c in frame.columns if isinstance(c, str) and c.lower() in ID_COLUMNS and c != label_column),
+        (
+            c
+            for c in named
+            if any(p.search(c) for p in ID_NAMES) and frame[c].notna().all() and frame[c].is_unique
+        ),
         None,
     )
 
