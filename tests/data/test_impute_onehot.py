@@ -30,7 +30,7 @@ def test_a_pair_read_with_both_fills_numbers_with_the_source_medians_and_zeroes_
     assert source.X[2, 1:].tolist() == [0, 0, 0]  # its missing region: none of the values
     assert source.provenance.endswith(
         "; text columns as a 0/1 column per value (text=onehot): region (3 values); 1 missing text cell of "
-        "1 column read as none of their column's values (their 0/1 columns all 0); 1 cell of 1 column "
+        "1 column read as none of its column's values (its 0/1 columns all 0); 1 cell of 1 column "
         "missing, filled with the source's medians when paired (missing=impute)"
     )
 
@@ -51,7 +51,7 @@ def test_a_pair_read_with_both_fills_numbers_with_the_source_medians_and_zeroes_
     assert "target: 1 cell of 1 column missing, filled with the source's column medians" in notes
     for side in ("source", "target"):  # the missing text cells too, not only in the provenance
         assert (
-            f"{side}: 1 text cell of 1 column missing, read as none of their column's values (their 0/1 "
+            f"{side}: 1 text cell of 1 column missing, read as none of its column's values (its 0/1 "
             "columns all 0): region (1)"
         ) in notes
     assert (

@@ -101,9 +101,17 @@ def encoded_note(categories: Categories, unvalued: Mapping[str, int]) -> str:
     listed = ", ".join(f"{column} ({plural(len(values), 'value')})" for column, values in categories.items())
     note = f"; text columns as a 0/1 column per value ({TEXT_ONEHOT}): {listed}"
     if unvalued:
-        cells, columns = plural(sum(unvalued.values()), "missing text cell"), plural(len(unvalued), "column")
-        note += f"; {cells} of {columns} read as none of their column's values (their 0/1 columns all 0)"
+        n = sum(unvalued.values())
+        cells, columns = plural(n, "missing text cell"), plural(len(unvalued), "column")
+        note += f"; {cells} of {columns} {read_as_none(n)}"
     return note
+
+
+def read_as_none(cells: int) -> str:
+    """What a table's ``cells`` missing text cells are read as: ``read as none of their column's values
+    (their 0/1 columns all 0)``, ``its`` for one."""
+    its = "its" if cells == 1 else "their"
+    return f"read as none of {its} column's values ({its} 0/1 columns all 0)"
 
 
 def category_columns(categories: Categories) -> dict[str, tuple[str, str]]:

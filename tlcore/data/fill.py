@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tlcore.data.categories import CATEGORIES, check_valued, unvalued_rows
+from tlcore.data.categories import CATEGORIES, check_valued, read_as_none, unvalued_rows
 from tlcore.data.domain import Domain
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
@@ -184,10 +184,8 @@ def filled_lines(
                 "the fill"
             )
     if unvalued:
-        cells, columns = plural(sum(unvalued.values()), "text cell"), plural(len(unvalued), "column")
+        n = sum(unvalued.values())
+        cells, columns = plural(n, "text cell"), plural(len(unvalued), "column")
         listed = ", ".join(f"{name} ({n})" for name, n in unvalued.items())
-        lines.append(
-            f"{side}: {cells} of {columns} missing, read as none of their column's values (their 0/1 "
-            f"columns all 0): {listed}"
-        )
+        lines.append(f"{side}: {cells} of {columns} missing, {read_as_none(n)}: {listed}")
     return lines
