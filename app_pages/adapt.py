@@ -19,6 +19,7 @@ from app_support import (
 )
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
+from tlcore.adapt.source_only_run import is_source_only
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
@@ -254,7 +255,8 @@ with shared_slot.container():
 
 
 def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
-    """A done run's card: its target accuracy against source-only, its network, its alarm if any."""
+    """A done run's card: its target accuracy against source-only (a source-only run's alone), its network,
+    its alarm if any."""
     st.progress(1.0, text="finished")
     if network := run_cards.network_line(record):
         st.caption(display.esc(network))
@@ -262,10 +264,11 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
         st.caption(display.sentence(older))
     change = compare.accuracy_change(record.headline)
     if change is not None:
+        own = is_source_only({"config": record.config})  # its own baseline: "+0.0 pts vs source-only" (QA)
         st.metric(  # the split and its size on the help: in a third of the page they were cut (QA)
             "Target accuracy",
             f"{record.headline['target_accuracy']:.1%}",
-            f"{100 * change:+.1f} pts vs source-only",
+            None if own else f"{100 * change:+.1f} pts vs source-only",
             delta_arrow="auto" if change else "off",
             delta_color="normal" if change else "off",
             help=f"{run_cards.target_accuracy_label(record)}: scored on the target's held-out test split, "

@@ -1,0 +1,29 @@
+"""QA on the Adapt page: a source-only run's card read "15.2%, +0.0 pts vs source-only", its accuracy
+against itself; it now shows the accuracy alone, and an adapted run's card keeps its change."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tlcore.adapt.config import AdaptConfig
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+
+def test_a_source_only_card_shows_its_accuracy_without_a_change_against_itself(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    store = RunStore(Workspace.resolve(workspace))
+    for methods, target in ((("source_only",), 12 / 79), (("deep_coral",), 41 / 79)):
+        run_id = store.create(AdaptConfig(SMALL_SOURCE, SMALL_TARGET, methods, epochs=2))
+        assert store.start(run_id, pid=os.getpid())
+        assert store.finish(run_id, {"target_accuracy": target, "source_only_accuracy": 12 / 79})
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    cards = sorted((m.value, m.proto.delta) for m in at.metric if m.label == "Target accuracy")
+    assert cards == [("15.2%", ""), ("51.9%", "+36.7 pts vs source-only")]
