@@ -17,7 +17,7 @@ from app_support import (
     run_cards,
     state,
 )
-from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.config import FIELD_WORDS, AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.adapt.source_only_run import is_source_only
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
@@ -145,7 +145,7 @@ with st.container(border=True):
     field = {
         name: state.form_default(adapt_form.field_key(name), DEFAULTS[name]) for name in adapt_form.FIELDS
     }
-    epochs = cols[0].number_input("Epochs", 1, 500, key=field["epochs"])
+    epochs = cols[0].number_input("Epochs", 1, 500, key=field["epochs"], help=FIELD_WORDS["epochs"])
     batch_size = cols[1].number_input("Batch size", 2, 4096, key=field["batch_size"])
     lr = cols[2].number_input("Learning rate", 1e-6, 1.0, format="%g", step=1e-4, key=field["lr"])
     model = cols[3].selectbox(
@@ -168,7 +168,9 @@ with st.container(border=True):
         0,
         500,
         key=state.form_default(adapt_form.field_key("adapt_epochs"), DEFAULTS["adapt_epochs"] or 0),
-        help="the adapt stage's",
+        # QA read the old help, "the adapt stage's", as nothing
+        help=f"{FIELD_WORDS['adapt_epochs']}: the training with the target that follows the source-only "
+        "model's",
     )
     steps_per_epoch = stage[1].number_input(
         "Steps per epoch (0: a pass over the larger domain)",

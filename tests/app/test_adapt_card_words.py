@@ -1,5 +1,6 @@
 """QA on the Adapt page: a source-only run's card read "15.2%, +0.0 pts vs source-only", its accuracy
-against itself; it now shows the accuracy alone, and an adapted run's card keeps its change."""
+against itself; it now shows the accuracy alone, and an adapted run's card keeps its change. The epoch
+fields' help says which training each counts."""
 
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ def test_a_source_only_card_shows_its_accuracy_without_a_change_against_itself(
     assert not at.exception, [e.message for e in at.exception]
     cards = sorted((m.value, m.proto.delta) for m in at.metric if m.label == "Target accuracy")
     assert cards == [("15.2%", ""), ("51.9%", "+36.7 pts vs source-only")]
+
+
+def test_the_epoch_fields_say_which_training_they_count(app: Callable[..., AppTest]) -> None:
+    """QA: "Adapt epochs (0: as Epochs)" had the help "the adapt stage's", and Epochs none."""
+    at = app("adapt")
+    helps = {n.label: n.help for n in at.number_input if n.label in ("Epochs", "Adapt epochs (0: as Epochs)")}
+    assert helps == {
+        "Epochs": "epochs of the source-only model and, unless the adapt epochs (or a recipe) set them, of "
+        "the adapt stage",
+        "Adapt epochs (0: as Epochs)": "epochs of the adapt stage: the training with the target that follows "
+        "the source-only model's",
+    }
