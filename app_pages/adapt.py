@@ -256,9 +256,9 @@ with shared_slot.container():
     display.shared_warning(engine.shared_samples(split_by))
 
 
-def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
-    """A done run's card: its target accuracy against source-only (a source-only run's alone), its network,
-    its alarm if any."""
+def done_info(record: RunRecord) -> None:
+    """A done run's card: its target accuracy against source-only (a source-only run's alone), its
+    network, its warnings."""
     st.progress(1.0, text="finished")
     if network := run_cards.network_line(record):
         st.caption(display.esc(network))
@@ -286,10 +286,6 @@ def done_info(record: RunRecord, flagged: dict[str, tuple[str, bool]]) -> None:
             st.caption(display.sentence(note))
     if one_class := run_cards.one_class_warning(record):  # as Predict warns
         st.warning(display.sentence(one_class), icon=":material/warning:")
-    if record.id in flagged:
-        line, false_alarm = flagged[record.id]
-        box = st.warning if false_alarm else st.error
-        box(display.esc(line), icon=":material/flag:")
 
 
 RUNS_SHOWN = 8  # the pair's newest runs the panel lists
@@ -351,7 +347,7 @@ def runs_panel(source: str, target: str) -> bool:
                         with display.errors_shown():
                             jobs.cancel(engine.workspace(), record.id)
                 elif record.status == "done":
-                    done_info(record, flagged)
+                    done_info(record)
                 elif record.status == "cancelled":  # asked for, not a failure
                     st.info(display.esc(record.error or "cancelled"), icon=":material/stop_circle:")
                 else:
@@ -374,6 +370,11 @@ def runs_panel(source: str, target: str) -> bool:
                     st.caption(
                         NO_CURVES.get(record.status, f"No epoch ended before the run was {record.status}.")
                     )
+            # the alarm under both columns: in the left one, a 1024 px window wrapped it in 40 lines (QA)
+            if record.id in flagged:
+                line, false_alarm = flagged[record.id]
+                box = st.warning if false_alarm else st.error
+                box(display.esc(line), icon=":material/flag:")
     return any(record.active for record in records)
 
 
