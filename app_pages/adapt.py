@@ -20,6 +20,7 @@ from app_support import (
 from tlcore.adapt.config import FIELD_WORDS, AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED, evidence_intro
 from tlcore.adapt.source_only_run import is_source_only
+from tlcore.events import progress_words
 from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, SIZE_RANGE
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
@@ -341,7 +342,7 @@ def runs_panel(source: str, target: str) -> bool:
                 st.badge(record.status, color=display.STATUS_COLOURS[record.status])
                 st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
                 if record.active:
-                    doing = ": ".join(part for part in (record.stage, record.message) if part)
+                    doing = progress_words(record.stage, record.message)
                     st.progress(record.progress, text=display.esc(doing[:80]))
                     if st.button("Cancel", key=f"cancel_{record.id}", icon=":material/stop_circle:"):
                         with display.errors_shown():
