@@ -89,10 +89,11 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str], so
     flows = moved.changes.flows()[: changes.TOP_FLOWS]
     if not flows:
         return
+    shares = {"share of from": PERCENT}
     st.dataframe(
-        changes.flow_rows(moved, top=changes.TOP_FLOWS),
+        display.stepped(changes.flow_rows(moved, top=changes.TOP_FLOWS), shares),
         hide_index=True,
-        column_config={"share of from": PERCENT},
+        column_config=shares,
     )
     flow = st.selectbox("Look at a flow", flows, format_func=lambda f: changes.flow_label(moved, f))
     target = moves.changed_samples(moved)
@@ -206,32 +207,33 @@ if on_pair:
     else:  # said, so no alarm reads apart from alarms not computed
         st.caption(ranking_view.NO_ALARM)
     rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced, brief=True)
+    ranking_columns = {
+        "rank": st.column_config.Column(pinned=True),  # both in sight when the table scrolls sideways
+        "run": st.column_config.Column(pinned=True),
+        "alarm": st.column_config.TextColumn(width="medium"),  # in full in the expander below
+        # short headers, as `runs rank`'s: the deciding columns fit a 1280 px window
+        "target accuracy": {**COLUMNS["target_accuracy"], "label": "target acc"},
+        "source-only accuracy": {**COLUMNS["source_only_accuracy"], "label": "source-only"},
+        **{
+            v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT, help=v.words)
+            for v in VALIDATORS.values()
+        },
+        "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),
+        "classes": st.column_config.Column(help=column_help("classes")),
+        "alarm right?": st.column_config.TextColumn(  # each cell whole (a false alarm ranked 23rd too)
+            width=display.text_width(["alarm right?", *(row.get("alarm right?") for row in rows)]),
+            help=column_help("alarm right?"),
+        ),
+        "status": st.column_config.Column(  # its longest words shown whole, not "passes; below ar"
+            width="large" if any(OUTRANKED in row["status"] for row in rows) else None,
+            help=column_help("status"),
+        ),
+    }
     st.dataframe(
-        rows,
+        display.stepped(rows, ranking_columns),
         hide_index=True,
         column_order=ranking_view.column_order(ranked, rows, every=every),
-        column_config={
-            "rank": st.column_config.Column(pinned=True),  # both in sight when the table scrolls sideways
-            "run": st.column_config.Column(pinned=True),
-            "alarm": st.column_config.TextColumn(width="medium"),  # in full in the expander below
-            # short headers, as `runs rank`'s: the deciding columns fit a 1280 px window
-            "target accuracy": {**COLUMNS["target_accuracy"], "label": "target acc"},
-            "source-only accuracy": {**COLUMNS["source_only_accuracy"], "label": "source-only"},
-            **{
-                v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT, help=v.words)
-                for v in VALIDATORS.values()
-            },
-            "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),
-            "classes": st.column_config.Column(help=column_help("classes")),
-            "alarm right?": st.column_config.TextColumn(  # each cell whole (a false alarm ranked 23rd too)
-                width=display.text_width(["alarm right?", *(row.get("alarm right?") for row in rows)]),
-                help=column_help("alarm right?"),
-            ),
-            "status": st.column_config.Column(  # its longest words shown whole, not "passes; below ar"
-                width="large" if any(OUTRANKED in row["status"] for row in rows) else None,
-                help=column_help("status"),
-            ),
-        },
+        column_config=ranking_columns,
     )
     if alarmed:
         with st.expander("Why each flagged run is flagged", icon=":material/flag:"):
@@ -322,7 +324,8 @@ with display.errors_shown():
         moved_predictions(run_id, chosen, labels, source_only)
 
     st.subheader("Numbers and downloads")
-    st.dataframe(compare.summary_rows(results), hide_index=True, column_config=COLUMNS, placeholder=UNKNOWN)
+    summary = display.stepped(compare.summary_rows(results), COLUMNS)
+    st.dataframe(summary, hide_index=True, column_config=COLUMNS, placeholder=UNKNOWN)
     left, middle, right = st.columns(3)
     middle.download_button(
         "Metrics (CSV)",

@@ -228,7 +228,10 @@ with display.errors_shown():
             st.info(display.esc(f"Label shift {unread['label_shift_estimate']}."), icon=":material/info:")
         elif isinstance(shift, NeedsSourceOnlyModel):
             st.info(
-                display.esc(f"{shift.reason}: label shift is read from the pair's source-only model."),
+                display.esc(  # QA read "no source-only model of …: label shift is read from the pair's …"
+                    "Not estimated yet: the target's class proportions are read by the pair's source-only "
+                    f"model, and there is {shift.reason}. Train it with the button or the command below."
+                ),
                 icon=":material/info:",
             )
             st.code(shift.command, language="bash")

@@ -33,6 +33,11 @@ class ProgressEvent:
         return asdict(self)
 
 
+def progress_words(stage: str, message: str) -> str:
+    """A run's progress in words, as its card and the CLI's bar say it: ``adapt: epoch 3 of 10``."""
+    return ": ".join(part for part in (stage, message) if part)
+
+
 @dataclass
 class Callbacks:
     """Where a long computation reports to and whether it should stop early (checked every step)."""

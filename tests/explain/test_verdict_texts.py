@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.explain.test_verdict import SPECS, finding
-from tlcore.explain.causes import Cause
+from tlcore.explain.causes import Cause, unfixed_cause
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.headline import first_words
@@ -72,3 +74,21 @@ def test_the_headline_says_a_cause_once_when_its_detail_opens_with_its_title():
     assert first_words(other, "large", foreign=False) == (
         "Most of the gap: the target differs in polarity. Its ink is dark on light."
     )
+
+
+def test_why_a_cause_has_no_fix_is_said_inside_its_sentence():
+    """QA on the default pair with n=600/400: the verdict read "... expect them to look blurrier. (no
+    registered shift undoes it.) Also found ..."."""
+    size = replace(
+        finding("size", -3.6),
+        message="The target's images were smaller (28x28 -> 8x8) and were enlarged to the source's size: "
+        "expect them to look blurrier.",
+    )
+    assert unfixed_cause(size).detail == (
+        "The target's images were smaller (28x28 -> 8x8) and were enlarged to the source's size: expect "
+        "them to look blurrier (no registered shift undoes it)."
+    )
+    noted = replace(
+        size, fix=replace(finding("size", -3.6, "rotate").fix, note="a side is not named by a spec.")
+    )
+    assert unfixed_cause(noted).detail.endswith("blurrier (a side is not named by a spec).")

@@ -8,7 +8,7 @@ import torch
 
 from tlcore.data.augment import random_affine, strong_augment
 from tlcore.data.domain import Domain
-from tlcore.events import Callbacks, ProgressEvent
+from tlcore.events import Callbacks, ProgressEvent, progress_words
 from tlcore.models import build_model
 from tlcore.training import StepInputs, Term, TrainSettings, train
 
@@ -87,6 +87,11 @@ def test_training_learns_and_reports_events(task):
     assert all(e.stage == "adapt" and 0.5 <= e.fraction <= 1.0 for e in events)
     assert [e.fraction for e in events if e.kind == "epoch"][-1] == pytest.approx(1.0)
     assert "target_accuracy" in [e for e in events if e.kind == "epoch"][-1].metrics
+    # QA: a run card read "adapt" the whole run long; each step and epoch end now says which epoch of how many
+    said = sorted({(e.epoch, e.message) for e in events})
+    assert said == [(1, "epoch 1 of 3"), (2, "epoch 2 of 3"), (3, "epoch 3 of 3")]
+    assert progress_words("adapt", events[-1].message) == "adapt: epoch 3 of 3"
+    assert progress_words("queued", "") == "queued"
 
 
 def test_nan_loss_stops_the_run_with_a_reason(task):

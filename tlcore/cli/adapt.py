@@ -21,7 +21,7 @@ from tlcore.cli.runs import paired_test
 from tlcore.cli.stores import headline_text, source_accuracy_lines
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
-from tlcore.events import ProgressEvent
+from tlcore.events import ProgressEvent, progress_words
 from tlcore.limits import Limits
 from tlcore.runs import jobs
 from tlcore.runs.repeats import identical_runs, repeat_line
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(config.method_label, enabled=not args.json)
 
     def show(event: ProgressEvent) -> None:
-        bar.update(event.fraction, event.message or event.stage)
+        bar.update(event.fraction, progress_words(event.stage, event.message))
 
     try:
         with worker_thread_share(Limits.from_env().max_running):  # the numbers of the app and --detach

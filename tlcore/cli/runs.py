@@ -13,6 +13,7 @@ from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
 from tlcore.cli.stores import format_value, headline_text, run_store, source_accuracy_lines
+from tlcore.events import progress_words
 from tlcore.metrics.mcnemar import described_change
 from tlcore.metrics.proportion import CountedAccuracy
 from tlcore.numbers import plural
@@ -86,7 +87,8 @@ def show_run(args: argparse.Namespace) -> int:
         f"{record.method} on {record.source} -> {record.target}, created {_when(record.created)}", "  "
     )
     if record.active:
-        lines += wrapped(f"{record.progress:.0%}, {record.stage} {record.message}".rstrip(), "  progress ")
+        doing = progress_words(record.stage, record.message)
+        lines += wrapped(f"{record.progress:.0%}, {doing}", "  progress ")
     source = source_accuracy_lines(result)
     lines += _headline_lines(record, counts, change, details["gap_measured_on"], source)
     if shared := result.get("shared_samples"):  # the line adapt printed, the fix with it

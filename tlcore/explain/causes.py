@@ -351,7 +351,7 @@ def unfixed_cause(finding: Finding) -> Cause:
     return Cause(
         kind="appearance",
         title=finding.title,
-        detail=f"{finding.message} ({why}.)",
+        detail=f"{finding.message.rstrip('.')} ({why.rstrip('.')}).",  # not "blurrier. (no registered …)"
         action=BRIDGE,
         statistic=finding.statistic,
         shift=None if finding.fix is None else finding.fix.shift,

@@ -265,6 +265,7 @@ class _Loop:
         settings, stage, step = self.settings, self.settings.stage, 0
         for epoch in range(1, settings.epochs + 1):
             self.train_mode()
+            doing = f"epoch {epoch} of {settings.epochs}"  # a run card's progress: "adapt: epoch 3 of 10"
             sums: dict[str, float] = {}
             for _ in range(self.n_steps):
                 if callbacks.should_stop is not None and callbacks.should_stop():
@@ -281,9 +282,8 @@ class _Loop:
                 for k, v in logs.items():
                     sums[k] = sums.get(k, 0.0) + v
                 if settings.log_every and step % settings.log_every == 0:
-                    callbacks.emit(
-                        ProgressEvent("step", stage, self.fraction(step / self.total), epoch, step, logs)
-                    )
+                    at = self.fraction(step / self.total)
+                    callbacks.emit(ProgressEvent("step", stage, at, epoch, step, logs, doing))
             scored = self.scored_model()
             record = {
                 "epoch": float(epoch),
@@ -295,7 +295,7 @@ class _Loop:
                 record["target_changed"] = changed
             history.epochs.append(record)
             done = self.fraction(epoch / settings.epochs)
-            callbacks.emit(ProgressEvent("epoch", stage, done, epoch, step, record))
+            callbacks.emit(ProgressEvent("epoch", stage, done, epoch, step, record, doing))
             if stopper is not None and stopper.should_stop(scored, record["source_val_loss"], epoch):
                 if epoch < settings.epochs:
                     history.status = "stopped_early"
