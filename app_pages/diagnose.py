@@ -206,7 +206,28 @@ with display.errors_shown():
         firing = explained.firing
         if firing:
             st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
-            st.dataframe(diagnosis_report.finding_rows(firing, explained.combined), hide_index=True)
+            rows = diagnosis_report.finding_rows(firing, explained.combined)
+            # the deciding columns fit 1280 px: the statistic and the fix wrapped in narrow columns (QA)
+            narrow = dict.fromkeys(("statistic", "fix"), display.WRAPPED_NARROW_PX)
+            height = display.wrapped_rows(rows, narrow)
+            config = {name: st.column_config.TextColumn(width=px) for name, px in narrow.items()}
+            config["difference"] = st.column_config.TextColumn(
+                "SDs", help="Target - source, in source standard deviations (native size: log2 pixel ratio)."
+            )
+            config["change"] = st.column_config.TextColumn(  # "+9%, does not help" in one line
+                width=display.text_width(["change", *(row["change"] for row in rows)])
+            )
+            st.dataframe(
+                rows,
+                hide_index=True,
+                column_order=diagnosis_report.finding_order(rows),
+                column_config=config,
+                row_height=height,
+                height=display.table_height(len(rows), height),
+            )
+            with st.expander("Each finding in words"):
+                for row in rows:
+                    st.markdown(f"- **{display.esc(row['statistic'])}**: {display.esc(row['finding'])}")
             if any(f.fix and f.fix.check for f in firing):  # a blank side: nothing to fix, no effects
                 st.caption(display.esc(f"Fix effects {explained.basis}."))
         else:

@@ -1,13 +1,14 @@
 """Display helpers shared by the pages: escaping user text, reading chart selections, error boxes,
-reports built on a download's click, a text column's width in a table and the row height that wraps
-its cells, a table's numbers rounded to their column's step, the pair's shared samples."""
+reports built on a download's click, a text column's width in a table, the row height that wraps its
+cells and the table's height that shows every row, a table's numbers rounded to their column's step,
+the pair's shared samples."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,8 @@ CELL_PADDING_PX = 24  # a cell's padding, both sides
 CELL_LINE_PX = 20  # a wrapped line's height in st.dataframe's 14 px font
 WRAPPING_ROW_PX = 65  # st.dataframe wraps a text cell only in rows taller than 4rem (64 px)
 WRAPPED_COLUMN_PX = 480  # a column of long text cells, wrapped (:func:`wrapped_row_height`)
+WRAPPED_NARROW_PX = 240  # one beside others that must fit a 1280 px window (Diagnose's findings)
+ROW_PX = 35  # st.dataframe's header and default row height
 
 
 def text_width(cells: Iterable[object]) -> int:
@@ -49,6 +52,20 @@ def wrapped_row_height(cells: Iterable[object], width: int) -> int | None:
     per_line = max(1, (width - CELL_PADDING_PX) // CELL_CHAR_PX)
     lines = max((-(-len(str(c)) // per_line) for c in cells if c is not None), default=1)
     return None if lines <= 1 else max(WRAPPING_ROW_PX, lines * CELL_LINE_PX + CELL_PADDING_PX)
+
+
+def wrapped_rows(rows: Sequence[Mapping[str, Any]], widths: Mapping[str, int]) -> int | None:
+    """The row height (:func:`wrapped_row_height`) that shows each of ``widths``' columns whole,
+    wrapped in its pixels; None when every cell fits on one line."""
+    heights = [wrapped_row_height((row.get(name) for row in rows), px) for name, px in widths.items()]
+    return max((h for h in heights if h is not None), default=None)
+
+
+def table_height(rows: int, row_height: int | None) -> int:
+    """The height (pixels) that shows an ``st.dataframe``'s header and its ``rows`` rows whole, each
+    ``row_height`` px (None: :data:`ROW_PX`), with no scroll bar inside (its default stops at 10 rows
+    of the default height, and at fewer wrapped ones)."""
+    return ROW_PX + rows * (row_height or ROW_PX) + 3  # 3: the frame's borders
 
 
 def stepped(rows: Iterable[Mapping[str, Any]], config: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -63,6 +63,30 @@ def finding_rows(findings: Sequence[Finding], combined: Fix | None = None) -> li
     return rows
 
 
+FINDING_ORDER = (
+    "statistic",
+    "severity",
+    "difference",
+    "fix",
+    "change",
+    "MMD² before → after",
+    "novel target before → after",
+    "source",
+    "target",
+    "note",
+)
+
+
+def finding_order(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The Diagnose page's order of :func:`finding_rows`' columns, what decides first so a 1280 px
+    window shows it whole: the statistic, its severity and difference, the fix and its checked change,
+    then the MMD² and novel share it moves, the values and the note. The sentence (``finding``) is left
+    out: after the fix columns, one line each, it ran past the right edge (QA helper-217 at 1280 and
+    1024 px); the page says each whole under the table."""
+    present = {key for row in rows for key in row}
+    return [c for c in FINDING_ORDER if c in present]
+
+
 def combined_after(combined: Fix | None, findings: Sequence[Finding]) -> int | None:
     """The index of the last of ``findings`` whose fix ``combined`` applies (the views list it after
     that one); None without a combined fix, when it was not checked (its note says why) or when none
