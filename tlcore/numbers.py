@@ -14,6 +14,8 @@ shift):
 This is Python's ``g`` format (what ``%.3g`` prints for a score, ``.4g`` for an MMD²) except above
 ``10**(digits - 1)``, where ``g`` switches to an exponent once rounding reaches ``10**digits``.
 
+:func:`sds` writes a shift in standard deviations (3 significant digits, signed) for every view.
+
 :func:`as_written` gives a table's float32 feature values back as their file wrote them.
 
 Counts in words: :func:`plural` (``1 epoch``, ``3 epochs``) and :func:`first_named` (``a, b, c and 4
@@ -43,6 +45,14 @@ def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False
     if abs(float(f"{value:.{digits}g}")) >= 10 ** (digits - 1):  # 999.96 rounds to 1,000 too
         return f"{value:{plus},.0f}"
     return f"{value:{plus}.{digits}g}"
+
+
+def sds(shift: float) -> str:
+    """A shift in standard deviations as every view writes it (a column's move in the verdict and in
+    the table, an image statistic's difference in its sentence and its cell): :func:`significant` to 3
+    digits, signed: ``+0.95``, ``-2.81``, ``+1,797`` (QA: ``age moved +0.9 source SDs`` beside
+    ``+0.95`` for the same move)."""
+    return significant(shift, 3, sign=True)
 
 
 P_FLOOR = 1e-16  # a p-value below it is shown as "< 1e-16": a normal tail there is rounding, not a number

@@ -146,7 +146,7 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     at = app("diagnose", source="upload:wine_src.csv", target="upload:wine_tgt.csv")
     assert not at.exception, [e.message for e in at.exception]
     markdown = [plain(str(m.value)) for m in at.markdown]
-    assert any(m.startswith("Most of the gap: alcohol moved +1.2 source SDs.") for m in markdown)
+    assert any(m.startswith("Most of the gap: alcohol moved +1.21 source SDs.") for m in markdown)
     rows = at.dataframe[-1].value.to_dict("records")
     assert [r["column"] for r in rows] == ["alcohol", "proline", "color_intensity"]
     assert [r["share of the gap"] for r in rows] == ["57%", "24%", "19%"]
@@ -249,7 +249,7 @@ def test_a_difference_within_chance_is_named_under_what_differs(app: OpenApp) ->
     chance = [c for c in captions if c.startswith("Not counted, within chance at these sample sizes: ")]
     assert len(chance) == 1, captions
     assert (
-        "Alike within chance: slant of the ink's main axis -36.8 -> -13.7, +0.5 standard deviations"
+        "Alike within chance: slant of the ink's main axis -36.8 -> -13.7, +0.54 standard deviations"
         in chance[0]
     )
 

@@ -59,7 +59,7 @@ def test_the_shift_is_in_source_sds_and_the_spread_a_ratio_on_hand_numbers() -> 
     a, same, c = column_drift(source, target, SETTINGS)
     assert (a.name, a.source_mean, a.source_std, a.target_mean, a.target_std) == ("a", 2.0, 1.0, 6.0, 2.0)
     assert a.shift == pytest.approx(4.0) and a.spread == pytest.approx(2.0) and a.severity == "strong"
-    assert a.title == "a moved +4.0 source SDs and its spread is 2x the source's"
+    assert a.title == "a moved +4 source SDs and its spread is 2x the source's"
     assert "mean 2 -> 6 (+4 source SDs), spread 1 -> 2 (2x)" in a.message
     assert (same.shift, same.spread, same.severity) == (0.0, 1.0, "none")
     assert c.shift == pytest.approx(0.5) and c.spread == 0.0 and c.severity == "mild"
@@ -111,7 +111,7 @@ def test_the_wine_case_ranks_the_three_modified_columns_first_with_shares_that_a
     assert shares == sorted(shares, reverse=True) and shares[0] == pytest.approx(0.57, abs=0.01)
     together = explained.shares.columns_share
     assert together == pytest.approx(1.0) and max(shares) <= together <= sum(shares) + 0.1
-    assert explained.verdict.headline.startswith("Most of the gap: alcohol moved +1.2 source SDs. alcohol:")
+    assert explained.verdict.headline.startswith("Most of the gap: alcohol moved +1.21 source SDs. alcohol:")
     assert "The 3 checked drifted columns matched together" in causes[0].detail
     assert explained.verdict.next_step.startswith("check how alcohol is produced upstream")
     rows = explained.to_dict()["columns"]
@@ -127,7 +127,7 @@ def test_the_column_caps_are_settings() -> None:
     assert [c.title.split(" ")[0] for c in two.verdict.causes if c.kind == "column"] == checked
     one = explain(*wine_halves(modified=True), settings=replace(SETTINGS, max_column_causes=1))
     assert [c.kind for c in one.verdict.causes] == ["column"]
-    assert one.verdict.causes[0].title.startswith("alcohol moved +1.2 source SDs")
+    assert one.verdict.causes[0].title.startswith("alcohol moved +1.21 source SDs")
     assert one.to_dict()["settings"]["max_column_causes"] == 1
     with pytest.raises(TLError, match="max_column_checks must be at least 0, got -1"):
         ExplainSettings(max_column_checks=-1)
@@ -150,7 +150,7 @@ def test_unnamed_wide_vectors_say_feature_i_and_check_only_the_most_drifted_colu
     assert len(checked) == SETTINGS.max_column_checks == 8
     assert explained.shares.notes["columns"] == "only the 8 most drifted of 21 drifted columns are checked"
     first = explained.verdict.causes[0]
-    assert first.kind == "column" and first.title == "feature 3 moved +2.1 source SDs"
+    assert first.kind == "column" and first.title == "feature 3 moved +2.07 source SDs"
     assert first.action.startswith("check how feature 3 is produced upstream")
     # each mild column matched on top of those before it is under 5% of the gap; with feature 3, 57%
     assert (
@@ -175,7 +175,7 @@ def test_large_ratios_big_means_and_a_negative_mmd2_read_plainly() -> None:
     MMD² -> -0.00032" (unbiased MMD² dips below 0 once the gap is gone)."""
     moved = (661.4, 359.5, 646564.6586, 340987.0, 1796.6, 948.46, 0.0)
     area = ColumnDrift(0, "mean_area", *moved, 0.0, 0.0, True, -0.00032, 1.0)
-    assert area.title == "mean_area moved +1796.6 source SDs and its spread is 948x the source's"
+    assert area.title == "mean_area moved +1,797 source SDs and its spread is 948x the source's"
     assert "mean 661.4 -> 646,565 (+1,797 source SDs), spread 359.5 -> 340,987 (948x)" in area.message
     texture = replace(area, name="mean_texture", mmd2_after=0.01, share=0.5)
     shares = GapShares(0.0612, columns=(area, texture), columns_together=-0.00032)

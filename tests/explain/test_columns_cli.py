@@ -30,10 +30,10 @@ def test_a_table_pair_names_the_columns_that_moved_in_text_json_and_report(capsy
     page = tmp_path / "report.html"
     out = run(capsys, tmp_path, "--source", source, "--target", target, "--report", str(page))
     (verdict,) = [line for line in out.splitlines() if line.startswith("Verdict:")]
-    assert verdict.startswith("Verdict: Most of the gap: alcohol moved +1.2 source SDs.")
+    assert verdict.startswith("Verdict: Most of the gap: alcohol moved +1.21 source SDs.")
     assert "A moderate gap with no single cause found" not in out
     assert (
-        "  2. proline moved +0.7 source SDs (accounts for 24% of the gap): check how proline is produced "
+        "  2. proline moved +0.744 source SDs (accounts for 24% of the gap): check how proline is produced "
         "upstream" in out
     )
     assert "What differs (3 of 13 columns; shares on the fix check's 110+68 samples, 20 PCA dims):" in out

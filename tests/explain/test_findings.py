@@ -126,7 +126,7 @@ def test_a_chance_sized_difference_of_small_samples_is_alike_within_chance():
     assert slant.difference == pytest.approx(0.76, abs=0.01) and severity_of(slant.difference) == "mild"
     assert slant.severity == "none" and not slant.fires and slant.q_value > FDR
     assert slant.message.startswith(
-        "Alike within chance: slant of the ink's main axis -36.4 -> -8.05, +0.8 standard"
+        "Alike within chance: slant of the ink's main axis -36.4 -> -8.05, +0.757 standard"
     )
     assert slant.message.endswith(
         f"(Welch's test: q = {slant.q_value:.2g}, above the 5% false discovery rate)."

@@ -59,7 +59,7 @@ from tlcore.explain.text_drift import TextDrift, text_drift, text_groups, to_sou
 from tlcore.metrics.feature_tests import chi_square_p_value, fdr_adjusted, ks_p_values, ks_statistics
 from tlcore.metrics.mmd import mmd2_unbiased
 from tlcore.models import CONSTANT_STD
-from tlcore.numbers import significant
+from tlcore.numbers import sds, significant
 
 SPREAD_MILD, SPREAD_STRONG = 1.0 + MILD, 1.0 + STRONG  # spread ratio thresholds (either way)
 SHAPE_MILD, SHAPE_STRONG = (2 / math.sqrt(3) * (1 - math.exp(-(d**2) / 6)) for d in (MILD, STRONG))
@@ -130,7 +130,7 @@ class ColumnDrift:
         source SDs and its spread is 2x the source's`` (:func:`times`)."""
         parts = []
         if severity_of(self.shift) != "none":
-            parts.append(f"moved {self.shift:+.1f} source SDs")
+            parts.append(f"moved {sds(self.shift)} source SDs")
         if self.spread_severity != "none" and self.source_std <= CONSTANT_STD:
             parts.append(" is constant in the source, not in the target")
         elif self.spread_severity != "none":
@@ -150,7 +150,7 @@ class ColumnDrift:
         )
         return (
             f"{self.name}: mean {significant(self.source_mean)} -> {significant(self.target_mean)} "
-            f"({significant(self.shift, 3, sign=True)} source SDs), spread {significant(self.source_std)} -> "
+            f"({sds(self.shift)} source SDs), spread {significant(self.source_std)} -> "
             f"{significant(self.target_std)} ({ratio}), shape "
             f"MMD² {significant(self.shape, 3)} (each side standardised)."
         )

@@ -47,6 +47,7 @@ from tlcore.explain.image_stats import (
     photo_pair,
 )
 from tlcore.metrics.feature_tests import fdr_adjusted, welch_p_value
+from tlcore.numbers import sds
 
 if TYPE_CHECKING:
     from tlcore.explain.fixes import Fix
@@ -124,7 +125,7 @@ def turned_the_other_way(finding: Finding) -> Finding:
         finding,
         difference=-d,
         title=finding.title.replace(was, now),
-        message=finding.message.replace(was, now).replace(f"{d:+.1f} standard", f"{-d:+.1f} standard"),
+        message=finding.message.replace(was, now).replace(f"{sds(d)} standard", f"{sds(-d)} standard"),
     )
 
 
@@ -165,7 +166,7 @@ def _message(
     blank: str = "",
     chance: str = "",
 ) -> str:
-    numbers = f"{BY_NAME[name].label_on(photos)} {s:.3g} -> {t:.3g}, {d:+.1f} standard deviations{blank}"
+    numbers = f"{BY_NAME[name].label_on(photos)} {s:.3g} -> {t:.3g}, {sds(d)} standard deviations{blank}"
     if chance:
         return f"Alike within chance: {numbers} ({chance})."
     if severity == "none":

@@ -21,7 +21,7 @@ from PIL import Image
 
 from tlcore.data.domain import Domain
 from tlcore.explain.columns import mean_shift
-from tlcore.numbers import as_written, plural, significant
+from tlcore.numbers import as_written, plural, sds
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow
 from tlcore.views.report import Section
@@ -98,7 +98,7 @@ def flow_note(run: RunChanges, target: Domain, flow: Flow) -> str:
     if flow.count == target.n_samples:
         return "Every target sample moved this way: no rest to compare with, columns in the table's order."
     columns = flow_columns(run, target, flow)[:NAMED_COLUMNS]
-    named = ", ".join(f"{name} {significant(shift, 3, sign=True)}" for name, shift in columns)
+    named = ", ".join(f"{name} {sds(shift)}" for name, shift in columns)
     return (
         "Columns ordered by how far these samples' mean lies from the rest of the target's, in the "
         f"rest's standard deviations: {named}."

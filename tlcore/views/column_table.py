@@ -11,7 +11,7 @@ from typing import Any
 from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, Drift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
 from tlcore.explain.text_drift import TV_MILD, TV_STRONG, TextDrift
-from tlcore.numbers import significant
+from tlcore.numbers import sds, significant
 
 NUMBERS = ("source mean", "target mean", "shift (source SDs)", "spread ratio", "shape MMD²")
 MIX = "text values (source -> target)"  # a text column's cell, a table's column when it has one
@@ -30,7 +30,7 @@ def _numbers(column: Drift) -> dict[str, str]:
     if not isinstance(column, ColumnDrift):
         return dict.fromkeys(NUMBERS, "")
     c = column
-    cells = (significant(c.source_mean), significant(c.target_mean), significant(c.shift, 3, sign=True))
+    cells = (significant(c.source_mean), significant(c.target_mean), sds(c.shift))
     return dict(zip(NUMBERS, (*cells, times(c.spread), significant(c.shape, 3)), strict=True))
 
 

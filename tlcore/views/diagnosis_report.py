@@ -23,7 +23,7 @@ from tlcore.gap_level import gap_level
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
 from tlcore.metrics.prior_shift import LabelShiftEstimate
-from tlcore.numbers import p_is, significant
+from tlcore.numbers import p_is, sds, significant
 from tlcore.views.class_gaps import class_gap_figure, class_gap_note, class_gap_rows, per_class_title
 from tlcore.views.column_table import column_rows, columns_note, drifted_columns
 from tlcore.views.explain_figures import (
@@ -101,9 +101,7 @@ def _finding_row(f: Finding) -> dict[str, Any]:
         "statistic": f.label,
         "source": _value(f.source),
         "target": _value(f.target),
-        "difference": significant(f.difference, 3, sign=True)
-        if math.isfinite(f.source + f.target)
-        else NOT_COMPARED,
+        "difference": sds(f.difference) if math.isfinite(f.source + f.target) else NOT_COMPARED,
         "severity": f.severity,
         "finding": f.message,
         **_fix_cells(f.fix),
