@@ -6,7 +6,7 @@ import streamlit as st
 from app_support import display, engine, kept_model, predictions, state, upload_form
 from tlcore.data.shift_table import format_shifts
 from tlcore.predict import shifts_fix_data, target_shifts
-from tlcore.prediction_files import rows_text
+from tlcore.prediction_files import PREVIEW_ROWS, preview_note, rows_text
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.preselect import preselect
 from tlcore.views import predictions as figures
@@ -136,7 +136,9 @@ if request is not None:
             hide_index=True,
             column_config={"confidence": st.column_config.NumberColumn(format="percent")},
         )
-        st.dataframe(pd.read_csv(path, nrows=200), hide_index=True, height=260)
+        preview = pd.read_csv(path, nrows=PREVIEW_ROWS)  # fractions, as in the file
+        st.caption(display.esc(preview_note(preview, summary.n_samples)))
+        st.dataframe(preview, hide_index=True, height=260)
         download, every = st.columns([3, 2], vertical_alignment="center")
         every_class = every.checkbox(
             "Every class's probability",
