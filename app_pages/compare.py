@@ -5,7 +5,6 @@ import streamlit as st
 from app_support import display, engine, kept_model, moves, state
 from tlcore.adapt.source_only_run import is_source_only
 from tlcore.metrics.gap import GAP_METRICS
-from tlcore.numbers import SHARE_DECIMALS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
 from tlcore.views import changes, chart_text, compare, gaps
@@ -18,10 +17,6 @@ OTHER_PAIRS = 50  # the newest runs of any pair offered when the pair has none
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 ON_TARGET = f"on the target's held-out test split; {UNKNOWN} when the run's target has no labels"
 PAIRED = f"{UNKNOWN} when the target has no labels or the run is older than the paired test"
-# a percent column's step: SHARE_DECIMALS decimals in every row (QA: Streamlit's "percent" wrote 28.8%
-# above 21.37%), as `runs changes` and the HTML report write a share (tlcore.numbers.percent)
-SHARE_STEP = 10.0 ** -(SHARE_DECIMALS + 2)
-PERCENT = st.column_config.NumberColumn(format="percent", step=SHARE_STEP)
 GAP = st.column_config.NumberColumn(format="%.3g")
 SHARE_HELP = {
     "target_accuracy": f"adapted model; {ON_TARGET}",
@@ -30,8 +25,7 @@ SHARE_HELP = {
 }
 COLUMNS = {
     **{  # the columns the report writes as percents too
-        name: st.column_config.NumberColumn(format="percent", step=SHARE_STEP, help=SHARE_HELP.get(name))
-        for name in compare.PERCENT_COLUMNS
+        name: {**display.PERCENT, "help": SHARE_HELP.get(name)} for name in compare.PERCENT_COLUMNS
     },
     "target_correct": st.column_config.TextColumn(help=f"right of the target test samples; {ON_TARGET}"),
     "target_accuracy_95ci": st.column_config.TextColumn(
@@ -89,7 +83,7 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str], so
     flows = moved.changes.flows()[: changes.TOP_FLOWS]
     if not flows:
         return
-    shares = {"share of from": PERCENT}
+    shares = {"share of from": display.PERCENT}
     st.dataframe(
         display.stepped(changes.flow_rows(moved, top=changes.TOP_FLOWS), shares),
         hide_index=True,

@@ -131,10 +131,11 @@ if request is not None:
             images = domain.X[[u.row for u in uncertain]]
             captions = [f"{u.confidence:.0%} {u.predicted}" for u in uncertain]  # a long name cut, not %
             st.image(thumbnails.thumbnail_grid(images, captions, columns=10), width="stretch")
+        shares = {"confidence": display.PERCENT}  # 31.4%, as the cards and the CLI write it
         st.dataframe(
-            pd.DataFrame(summary.least_confident_rows()),
+            pd.DataFrame(display.stepped(summary.least_confident_rows(), shares)),
             hide_index=True,
-            column_config={"confidence": st.column_config.NumberColumn(format="percent")},
+            column_config=shares,
         )
         preview = pd.read_csv(path, nrows=PREVIEW_ROWS)  # fractions, as in the file
         st.caption(display.esc(preview_note(preview, summary.n_samples)))
