@@ -176,8 +176,9 @@ with display.errors_shown():
             st.caption(display.esc(diagnosis_report.describe_label_shift(report, estimate)))
     with right:
         st.markdown("**Most foreign target samples**")
-        odds = f" {explore.FOREIGN_NOTE}" if target.is_image else ""  # the log-odds under each picture
-        st.caption(f"Those a domain classifier is surest do not look like the source.{odds}")
+        where = "Under each" if target.is_image else explore.LOG_ODDS  # under each picture, or a column
+        odds = f"{where}: {explore.LOG_ODDS_WORDS}"
+        st.caption(f"Those a domain classifier is surest do not look like the source. {odds}")
         foreign = explore.most_foreign(report, 24)
         if target.is_image:
             labels = [explore.foreign_log_odds(report.target_log_odds[i]) for i in foreign]

@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 from tlcore.data import harmonise
+from tlcore.data.domain import Domain
 from tlcore.data.spec import load_sides
 from tlcore.diagnosis import diagnose
-from tlcore.views.explore import foreign_log_odds, most_foreign
+from tlcore.views.explore import LOG_ODDS, foreign_log_odds, foreign_rows, most_foreign
 from tlcore.workspace import Workspace
 
 
@@ -29,3 +31,17 @@ def test_the_most_foreign_samples_of_a_clear_gap_are_told_apart_by_their_log_odd
 def test_log_odds_read_by_the_rule() -> None:
     shown = [foreign_log_odds(x) for x in (math.log(99), 19.234, -0.5123, 0.0)]
     assert shown == ["4.6", "19.2", "-0.512", "0"]
+
+
+def test_the_most_foreign_rows_of_a_table_show_their_log_odds() -> None:
+    rng = np.random.default_rng(220)
+    source, target = rng.normal(0.0, 1.0, (300, 4)), rng.normal(0.0, 1.0, (200, 4))
+    target[:, 0] += 4.0  # one column moved far
+    sides = (("s", source), ("t", target))
+    pair = [Domain(n, torch.from_numpy(X.astype(np.float32)), None, ()) for n, X in sides]
+    report = diagnose(*pair, umap=False)
+    index = most_foreign(report, 5)
+    assert {round(float(v), 3) for v in report.target_foreignness[index]} == {1.0}  # the old column
+    rows = foreign_rows(report, pair[1], index)
+    shown = [row[LOG_ODDS] for row in rows]
+    assert len(set(shown)) == 5 and shown == sorted(shown, reverse=True) and shown[-1] > 6.9  # p > 0.999

@@ -163,10 +163,11 @@ def foreign_log_odds(log_odds: float) -> str:
     return significant(float(log_odds), 3)
 
 
-FOREIGN_NOTE = (
-    "Under each: the log-odds that it is a target sample, ln(p / (1 - p)), of a domain classifier that "
-    "did not train on it (it tells source from target features, both given equal weight): 0, it cannot "
-    "tell; 4.6 is p = 0.99 (99:1); each 2.3 more, ten times the odds."
+LOG_ODDS = "log-odds"  # the table's column of it
+LOG_ODDS_WORDS = (  # after "Under each: " (images) or "log-odds: " (a table)
+    "the log-odds that it is a target sample, ln(p / (1 - p)), of a domain classifier that did not train on "
+    "it (it tells source from target features, both given equal weight): 0, it cannot tell; 4.6 is "
+    "p = 0.99 (99:1); each 2.3 more, ten times the odds."
 )
 
 
@@ -175,15 +176,16 @@ def foreign_rows(
 ) -> list[dict[str, Any]]:
     """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample id`` (what the
     user finds in their file: a table's id column, else its 0-based data row; :attr:`Domain.ids
-    <tlcore.data.domain.Domain.ids>`), the domain classifier's ``p(target)`` and its values by column
-    name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``), the
-    columns ``first`` (indices: the drifted ones, as the explanation ranks them) before the rest in the
-    file's order, so that the columns behind the verdict are on screen. A text column read as 0/1
-    columns (``text=onehot``) is one cell, the row's value, where its first 0/1 column stands; a row
-    with none of the source's values holds the one value the pair report found new (``west (never in
-    the source)``), else :data:`NEW_VALUE`; in a column with missing cells (``missing=impute``)
-    :data:`MISSING`, or the new value(s) and :data:`OR_MISSING` when it holds both (``west (never
-    in the source), or missing``: the pair no longer tells a row's which)."""
+    <tlcore.data.domain.Domain.ids>`), the domain classifier's log-odds that it is a target row
+    (:data:`LOG_ODDS`; its ``p`` to 3 decimals read 1.0 in every row of a clear gap: QA helper-220) and
+    its values by column name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else
+    ``feature i``), the columns ``first`` (indices: the drifted ones, as the explanation ranks them)
+    before the rest in the file's order, so that the columns behind the verdict are on screen. A text
+    column read as 0/1 columns (``text=onehot``) is one cell, the row's value, where its first 0/1
+    column stands; a row with none of the source's values holds the one value the pair report found new
+    (``west (never in the source)``), else :data:`NEW_VALUE`; in a column with missing cells
+    (``missing=impute``) :data:`MISSING`, or the new value(s) and :data:`OR_MISSING` when it holds both
+    (``west (never in the source), or missing``: the pair no longer tells a row's which)."""
     names = target.column_names
     order = list(dict.fromkeys([*first, *range(len(names))]))
     encoded = category_columns(target.meta.get(CATEGORIES) or {})
@@ -195,7 +197,7 @@ def foreign_rows(
     rows = []
     for i in index:
         values = as_written(target.X[int(i)].numpy())
-        row = {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
+        row = {"sample id": target.ids[int(i)], LOG_ODDS: round(float(report.target_log_odds[i]), 2)}
         for j in order:
             if names[j] not in encoded:
                 row[names[j]] = values[j]
