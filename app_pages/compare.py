@@ -15,23 +15,18 @@ from tlcore.views.report import UNKNOWN
 CONFUSIONS = 3  # confusion matrices side by side
 OTHER_PAIRS = 50  # the newest runs of any pair offered when the pair has none
 COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
-# one decimal in every row of a percent column (QA: Streamlit's "percent" wrote 28.8% above 21.37%),
-# as `runs changes` and the HTML report write a share
-SHARE_STEP = 0.001
-PERCENT = st.column_config.NumberColumn(format="percent", step=SHARE_STEP)
-GAP = st.column_config.NumberColumn(format="%.3g")
 ON_TARGET = f"on the target's held-out test split; {UNKNOWN} when the run's target has no labels"
 PAIRED = f"{UNKNOWN} when the target has no labels or the run is older than the paired test"
+GAP = st.column_config.NumberColumn(format="%.3g")
+SHARE_HELP = {
+    "target_accuracy": f"adapted model; {ON_TARGET}",
+    "source_only_accuracy": f"the source-only model; {ON_TARGET}",
+    "difference": f"target accuracy minus source-only's; {ON_TARGET}",
+}
 COLUMNS = {
-    "target_accuracy": st.column_config.NumberColumn(
-        format="percent", step=SHARE_STEP, help=f"adapted model; {ON_TARGET}"
-    ),
-    "source_only_accuracy": st.column_config.NumberColumn(
-        format="percent", step=SHARE_STEP, help=f"the source-only model; {ON_TARGET}"
-    ),
-    "difference": st.column_config.NumberColumn(
-        format="percent", step=SHARE_STEP, help=f"target accuracy minus source-only's; {ON_TARGET}"
-    ),
+    **{  # the columns the report writes as percents too
+        name: {**display.PERCENT, "help": SHARE_HELP.get(name)} for name in compare.PERCENT_COLUMNS
+    },
     "target_correct": st.column_config.TextColumn(help=f"right of the target test samples; {ON_TARGET}"),
     "target_accuracy_95ci": st.column_config.TextColumn(
         help="95% Wilson score interval of the target accuracy: where the accuracy on all such target "
@@ -49,7 +44,6 @@ COLUMNS = {
         help="exact McNemar test of the adapted against the source-only model on the same target test "
         f"samples: at 0.05 or above, the difference is within chance; {PAIRED}",
     ),
-    "source_accuracy": PERCENT,
     "seconds": st.column_config.NumberColumn(format="%.0f"),
     "load_seconds": st.column_config.NumberColumn(format="%.1f"),
     **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
@@ -89,7 +83,7 @@ def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str], so
     flows = moved.changes.flows()[: changes.TOP_FLOWS]
     if not flows:
         return
-    shares = {"share of from": PERCENT}
+    shares = {"share of from": display.PERCENT}
     st.dataframe(
         display.stepped(changes.flow_rows(moved, top=changes.TOP_FLOWS), shares),
         hide_index=True,

@@ -176,10 +176,12 @@ with display.errors_shown():
             st.caption(display.esc(diagnosis_report.describe_label_shift(report, estimate)))
     with right:
         st.markdown("**Most foreign target samples**")
-        st.caption("Those a domain classifier is surest do not look like the source.")
+        where = "Under each" if target.is_image else explore.LOG_ODDS  # under each picture, or a column
+        odds = f"{where}: {explore.LOG_ODDS_WORDS}"
+        st.caption(f"Those a domain classifier is surest do not look like the source. {odds}")
         foreign = explore.most_foreign(report, 24)
         if target.is_image:
-            labels = [f"{report.target_foreignness[i]:.2f}" for i in foreign]
+            labels = [explore.foreign_log_odds(report.target_log_odds[i]) for i in foreign]
             st.image(thumbnails.thumbnail_grid(target.X[foreign], labels, columns=8), width="stretch")
         else:
             moved = [c.index for c in column_table.drifted_columns(explained)]  # the verdict's columns first

@@ -6,7 +6,7 @@ import streamlit as st
 from app_support import display, engine, kept_model, predictions, state, upload_form
 from tlcore.data.shift_table import format_shifts
 from tlcore.predict import shifts_fix_data, target_shifts
-from tlcore.prediction_files import rows_text
+from tlcore.prediction_files import PREVIEW_ROWS, preview_note, rows_text
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.preselect import preselect
 from tlcore.views import predictions as figures
@@ -131,12 +131,15 @@ if request is not None:
             images = domain.X[[u.row for u in uncertain]]
             captions = [f"{u.confidence:.0%} {u.predicted}" for u in uncertain]  # a long name cut, not %
             st.image(thumbnails.thumbnail_grid(images, captions, columns=10), width="stretch")
+        shares = {"confidence": display.PERCENT}  # 31.4%, as the cards and the CLI write it
         st.dataframe(
-            pd.DataFrame(summary.least_confident_rows()),
+            pd.DataFrame(display.stepped(summary.least_confident_rows(), shares)),
             hide_index=True,
-            column_config={"confidence": st.column_config.NumberColumn(format="percent")},
+            column_config=shares,
         )
-        st.dataframe(pd.read_csv(path, nrows=200), hide_index=True, height=260)
+        preview = pd.read_csv(path, nrows=PREVIEW_ROWS)  # fractions, as in the file
+        st.caption(display.esc(preview_note(preview, summary.n_samples)))
+        st.dataframe(preview, hide_index=True, height=260)
         download, every = st.columns([3, 2], vertical_alignment="center")
         every_class = every.checkbox(
             "Every class's probability",

@@ -16,6 +16,7 @@ import streamlit as st
 
 from tlcore.data.overlap import SharedSamples
 from tlcore.errors import TLError
+from tlcore.numbers import SHARE_DECIMALS
 from tlcore.views.report import render_report
 
 STATUS_COLOURS = {
@@ -35,6 +36,11 @@ WRAPPING_ROW_PX = 65  # st.dataframe wraps a text cell only in rows taller than 
 WRAPPED_COLUMN_PX = 480  # a column of long text cells, wrapped (:func:`wrapped_row_height`)
 WRAPPED_NARROW_PX = 240  # one beside others that must fit a 1280 px window (Diagnose's findings)
 ROW_PX = 35  # st.dataframe's header and default row height
+# a percent column's step: SHARE_DECIMALS decimals in every row (QA: Streamlit's "percent" wrote 28.8%
+# above 21.37%), as `runs changes` and the HTML report write a share (tlcore.numbers.percent); a table
+# with such a column goes through :func:`stepped`
+SHARE_STEP = 10.0 ** -(SHARE_DECIMALS + 2)
+PERCENT = st.column_config.NumberColumn(format="percent", step=SHARE_STEP)
 
 
 def text_width(cells: Iterable[object]) -> int:

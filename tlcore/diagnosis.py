@@ -68,7 +68,9 @@ class GapReport:
     :class:`tlcore.metrics.ClassGap`, same bandwidth as ``gap``, tested under ``class_settings``)
     computed with ``per_class_labels`` target labels, or is empty with the reason in
     ``per_class_note``. ``target_foreignness[i]`` is the held-out domain classifier's p(target | x)
-    for target sample ``i``; ``novelty`` the share of the target without source neighbours in the same
+    for target sample ``i``, ``target_log_odds[i]`` its log-odds ``ln(p / (1 - p))`` (what tells apart
+    the most foreign samples, whose ``p`` round to 1: :func:`tlcore.views.explore.foreign_odds`);
+    ``novelty`` the share of the target without source neighbours in the same
     features (:class:`~tlcore.metrics.coverage.Novelty`; None in a report read back by
     :meth:`from_dict`); ``seconds`` times each step and ``total``; ``pair_notes`` what harmonising the
     pair changed (:meth:`tlcore.data.harmonise.PairReport.lines`).
@@ -86,6 +88,7 @@ class GapReport:
     label_shift: dict[str, Any] | None
     seconds: dict[str, float]
     target_foreignness: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
+    target_log_odds: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
     umap: UMAPResult | None = None
     novelty: Novelty | None = None
     pair_notes: tuple[str, ...] = ()
@@ -94,7 +97,15 @@ class GapReport:
     def to_dict(self, include_umap: bool = True, include_scores: bool = False) -> dict[str, Any]:
         """JSON-safe dict (plain numbers, lists, strings) with ``gap_level`` and ``coral_note``
         (:func:`coral_note`, empty when CORAL can be read); UMAP coordinates and scores optional."""
-        skip = ("settings", "class_settings", "gap", "umap", "target_foreignness", "novelty")
+        skip = (
+            "settings",
+            "class_settings",
+            "gap",
+            "umap",
+            "target_foreignness",
+            "target_log_odds",
+            "novelty",
+        )
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out |= {
             "settings": self.settings.to_dict(),
@@ -122,7 +133,7 @@ class GapReport:
         ``novelty`` None, empty ``target_foreignness``); ``gap_level`` and ``coral_note`` are
         recomputed, other unknown keys are refused; ``pair_notes`` and ``class_settings`` may be
         missing (reports written before them)."""
-        derived = {"gap_level", "coral_note", "umap", "target_foreignness", "novelty"}
+        derived = {"gap_level", "coral_note", "umap", "target_foreignness", "target_log_odds", "novelty"}
         known = {f.name for f in fields(cls)} - derived
         unknown = sorted(set(data) - known - derived)
         for key, default in (("settings", GapSettings()), ("class_settings", ClassGapSettings())):
@@ -357,6 +368,7 @@ def diagnose(
         label_shift=shift,
         seconds=seconds,
         target_foreignness=measured.target_scores,
+        target_log_odds=measured.target_log_odds,
         umap=projection,
         novelty=novel,
         pair_notes=tuple(pairing.lines()) if isinstance(pairing, PairReport) else (),

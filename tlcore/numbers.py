@@ -77,6 +77,15 @@ def p_is(p: float) -> str:
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
+SHARE_DECIMALS = 1  # decimals of a share written as a percent (an accuracy): 83.5%, as the app's tables
+
+
+def percent(share: float) -> str:
+    """A share (an accuracy, a difference of two) as a percent with :data:`SHARE_DECIMALS` decimals:
+    ``83.5%``, ``-1.3%``; the app's percent columns round to the same step."""
+    return f"{share:.{SHARE_DECIMALS}%}"
+
+
 def pct(share: float) -> str:
     """A share as a whole percent: ``31%``."""
     return f"{100 * share:.0f}%"

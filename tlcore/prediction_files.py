@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tlcore.errors import TLError
+from tlcore.numbers import percent
 from tlcore.predict import PredictionBatch
 from tlcore.prediction_summary import LEAST_CONFIDENT, PredictionSummary, Tally
 from tlcore.run_model_options import DEFAULT_PROBABILITIES, Probabilities
@@ -27,6 +28,26 @@ FORMATS = (".csv", ".parquet")
 def rows_text(images: bool = True) -> str:
     """What a predictions file holds, for a domain of images or of feature vectors (a table)."""
     return "one row per image (per file of an upload)" if images else "one row per row of the table"
+
+
+PREVIEW_ROWS = 200  # rows of a predictions file the Predict page shows as the file holds them
+
+
+def preview_note(preview: pd.DataFrame, total: int) -> str:
+    """What the Predict page's preview of a predictions file shows: its first rows as written, where
+    ``confidence`` and the probabilities are shares from 0 to 1, as a file is read by code (QA: the
+    least-confident table above it read 31.36% and the preview 0.9974, unexplained); with its first
+    row's confidence as it reads in percent (``0.9974 is 99.7%``)."""
+    rows = f"its first {len(preview):,} of {total:,} rows" if len(preview) < total else f"its {total:,} rows"
+    example = ""
+    if len(preview) and "confidence" in preview:
+        first = float(preview["confidence"].iloc[0])
+        example = f" (the first row's {first:.4g} is {percent(first)})"
+    every = " and every class's p_" if any(str(c).startswith("p_") for c in preview.columns) else ""
+    return (
+        f"The file as written, {rows}: confidence, p1, p2, ...{every} are probabilities from 0 to 1"
+        f"{example}; entropy in nats."
+    )
 
 
 def check_output(path: str | Path) -> Path:

@@ -25,8 +25,8 @@ from tlcore.selection.alarm import Alarm, Check, SelectionSettings
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.views import compare, run_tables
-from tlcore.views.ranking import alarm_check, column_order, ranking_rows
-from tlcore.views.report import UNKNOWN
+from tlcore.views.ranking import alarm_check, column_order, ranking_rows, report_sections
+from tlcore.views.report import UNKNOWN, render_report
 from tlcore.workspace import Workspace
 
 
@@ -50,7 +50,12 @@ def recipe_result(*, cached: bool | None = True) -> dict[str, Any]:
 
 def runs_table(report: str) -> list[list[str]]:
     """The cells of the report's Runs table, row by row (header first)."""
-    section = report.split("<h2>Runs</h2>", 1)[1].split("</table>", 1)[0]
+    return table_rows(report.split("<h2>Runs</h2>", 1)[1])
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of the first table in ``text``, row by row (header first)."""
+    section = text.split("</table>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", section)
     return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
 
@@ -63,9 +68,34 @@ def test_the_report_writes_an_unlabelled_targets_accuracies_as_unknown_not_none(
     assert "None" not in row
     unknown = ("target_accuracy", "target_correct", "source_only_accuracy", "difference", "mcnemar_p")
     assert [cells[key] for key in unknown] == [UNKNOWN] * 5
-    assert cells["source_accuracy"] == "0.887" and cells["mmd2_before"] == "0.235"  # numbers stay numbers
+    assert cells["source_accuracy"] == "88.7%" and cells["mmd2_before"] == "0.235"  # numbers stay numbers
     csv_row = next(csv.DictReader(io.StringIO(compare.metrics_csv({"recipe": recipe_result()}))))
     assert csv_row["target_accuracy"] == ""  # the CSV leaves it empty, as before
+
+
+def test_the_reports_accuracies_read_as_the_pages_percents() -> None:
+    """QA: the report's Runs table wrote 0.8354 where Compare's table shows 83.5%; the columns the page
+    shows as percents are the report's, with one decimal; the gap keeps its 4 significant digits."""
+    labelled = recipe_result() | {"target_accuracy": 0.8354, "source_only_accuracy": 0.8101}
+    header, row = runs_table(compare.comparison_report({"recipe": labelled}))
+    cells = dict(zip(header, row, strict=True))
+    shares = {key: cells[key] for key in compare.PERCENT_COLUMNS}
+    assert shares == {
+        "target_accuracy": "83.5%",
+        "source_only_accuracy": "81.0%",
+        "difference": "2.5%",
+        "source_accuracy": "88.7%",
+    }
+    assert cells["mmd2_before"] == "0.235" and cells["mmd2_after"] == "0.0409"
+    y = np.arange(30) % 5
+    before = probabilities(y, 0.6, k=5)
+    ranked = candidate(
+        "good", before, probabilities(y, 0.9, k=5), target_accuracy=0.8354, source_only_accuracy=0.8
+    )
+    table = render_report("t", "s", report_sections(rank(Pool("s", "t", (ranked,)), SelectionSettings()), {}))
+    header, row = table_rows(table)
+    ranking_cells = dict(zip(header, row, strict=True))
+    assert [ranking_cells[c] for c in ("target accuracy", "source-only accuracy")] == ["83.5%", "80.0%"]
 
 
 def test_the_tables_show_how_long_each_stage_trained() -> None:

@@ -156,7 +156,7 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     # QA: a table read "raw pixels / values (PCA 50)", and its most foreign samples had headers 0..12
     assert at.selectbox[0].options[0] == "raw values (standardised, PCA 50 if wider)"
     foreign = at.dataframe[0].value
-    drifted_first = ["sample id", "p(target)", "alcohol", "proline", "color_intensity", "malic_acid"]
+    drifted_first = ["sample id", "log-odds", "alcohol", "proline", "color_intensity", "malic_acid"]
     assert (
         list(foreign.columns[:6]) == drifted_first
     )  # the verdict's columns on screen, then the file's order

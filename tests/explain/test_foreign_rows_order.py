@@ -31,6 +31,6 @@ def test_the_drifted_last_column_comes_first() -> None:
     report = diagnose(*pair, umap=False)
     index = most_foreign(report, 5)
     rows = foreign_rows(report, pair[1], index, moved)
-    assert list(rows[0]) == ["sample id", "p(target)", "voltage", *NAMES[:13]]
+    assert list(rows[0]) == ["sample id", "log-odds", "voltage", *NAMES[:13]]
     assert [row["voltage"] for row in rows] == [float(str(np.float32(target[i, 13]))) for i in index]
-    assert list(foreign_rows(report, pair[1], index)[0]) == ["sample id", "p(target)", *NAMES]  # file order
+    assert list(foreign_rows(report, pair[1], index)[0]) == ["sample id", "log-odds", *NAMES]  # file order

@@ -137,7 +137,7 @@ def test_the_most_foreign_rows_show_the_text_value(tmp_path) -> None:
     report = diagnose(source, target, umap=False)
     index = most_foreign(report, 5)
     rows = foreign_rows(report, target, index, [c.index for c in drifted_columns(explain(source, target))])
-    assert list(rows[0]) == ["sample id", "p(target)", "region", "x1", "x2"]
+    assert list(rows[0]) == ["sample id", "log-odds", "region", "x1", "x2"]
     held = {0: "east", 1: "north", 2: "south"}
     west = "west (never in the source)"  # the one value the pair report found new
     expected = [held[int(target.X[i, :3].argmax())] if target.X[i, :3].any() else west for i in index]

@@ -25,7 +25,9 @@ class ADistanceResult:
     """``a_distance`` in ``[0, 2]``; ``error`` the held-out balanced error of the domain classifier.
 
     ``target_scores[i]`` is the held-out probability that target sample ``i`` is *target*
-    ("foreignness": near 1 means nothing in the source looks like it), for every target sample;
+    ("foreignness": near 1 means nothing in the source looks like it), for every target sample, and
+    ``target_log_odds[i]`` its log-odds ``ln(p / (1 - p))``, the classifier's own output, which tells
+    apart the samples whose ``p`` all round to 1 (float32 holds ``p`` only to a log-odds of about 16.6);
     ``source_scores`` the same probability for every source sample (how target-like it looks, the
     basis of importance weights ``p / (1 - p)``).
     """
@@ -35,6 +37,7 @@ class ADistanceResult:
     target_scores: np.ndarray
     n_folds: int
     source_scores: np.ndarray
+    target_log_odds: np.ndarray
 
 
 def beyond_chance_p(error: float, n_source: int, n_target: int, n_folds: int) -> float:
@@ -74,7 +77,7 @@ def proxy_a_distance(
     check_pair(Xs_np, Xt_np, "the proxy A-distance", (n_folds, n_folds))
     X = np.concatenate([Xs_np, Xt_np]).astype(np.float64)
     is_target = np.r_[np.zeros(len(Xs_np), dtype=int), np.ones(len(Xt_np), dtype=int)]
-    p_target = np.empty(len(X))
+    p_target, log_odds = np.empty(len(X)), np.empty(len(X))
     folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     for train, test in folds.split(X, is_target):
         model = make_pipeline(
@@ -85,6 +88,7 @@ def proxy_a_distance(
             warnings.simplefilter("ignore", ConvergenceWarning)  # separable domains: large weights
             model.fit(X[train], is_target[train])
         p_target[test] = model.predict_proba(X[test])[:, 1]
+        log_odds[test] = model.decision_function(X[test])
     wrong = (p_target >= 0.5).astype(int) != is_target
     error = 0.5 * (wrong[is_target == 0].mean() + wrong[is_target == 1].mean())
     return ADistanceResult(
@@ -92,6 +96,7 @@ def proxy_a_distance(
         error=float(error),
         target_scores=p_target[len(Xs_np) :].astype(np.float32),
         source_scores=p_target[: len(Xs_np)].astype(np.float32),
+        target_log_odds=log_odds[len(Xs_np) :].astype(np.float32),
         n_folds=n_folds,
     )
 

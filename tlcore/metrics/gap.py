@@ -100,12 +100,14 @@ class Gap:
 @dataclass(frozen=True)
 class GapMeasurement:
     """What :func:`measure_gap` returns: the :class:`Gap`; ``target_scores[i]``, the held-out
-    domain classifier's ``p(target | x)`` for target sample ``i`` (its "foreignness"); and
+    domain classifier's ``p(target | x)`` for target sample ``i`` (its "foreignness");
+    ``target_log_odds[i]``, its log-odds (:class:`~tlcore.metrics.a_distance.ADistanceResult`); and
     ``seconds`` per step (``mmd``, ``coral``, ``a_distance``)."""
 
     gap: Gap
     target_scores: np.ndarray
     seconds: dict[str, float]
+    target_log_odds: np.ndarray
 
 
 def median_mmd2(Xs: torch.Tensor, Xt: torch.Tensor, seed: int) -> tuple[float, float]:
@@ -170,4 +172,4 @@ def measure_gap(
         n_source=len(Fs),
         n_target=len(Ft),
     )
-    return GapMeasurement(gap, pad.target_scores, seconds)
+    return GapMeasurement(gap, pad.target_scores, seconds, pad.target_log_odds)

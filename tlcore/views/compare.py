@@ -260,6 +260,10 @@ def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) ->
     )
 
 
+# summary_rows' shares, written as percents by the report and the Compare page's table alike
+PERCENT_COLUMNS = ("target_accuracy", "source_only_accuracy", "difference", "source_accuracy")
+
+
 def summary_rows(results: Results) -> list[dict[str, Any]]:
     """One row per run: accuracies (with the counts of right target test samples behind them and the
     95% interval of the adapted one), their difference with its paired test (``right_to_wrong``,
@@ -371,7 +375,8 @@ def comparison_report(
     sections = []
     if ranked is not None:
         sections += ranking_view.report_sections(ranked, labels or {})
-    sections.append(Section("Runs", table=summary_rows(results), flags=flags))
+    runs = Section("Runs", table=summary_rows(results), flags=flags, percent_columns=PERCENT_COLUMNS)
+    sections.append(runs)
     if accuracies(results)[0]:
         sections.append(
             Section("Target accuracy", note=small_test_note(results) or "", figure=accuracy_figure(results))

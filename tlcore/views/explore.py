@@ -21,7 +21,7 @@ from tlcore.data.harmonise import PairReport
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
-from tlcore.numbers import as_written
+from tlcore.numbers import as_written, significant
 
 UNLABELLED = "unlabelled"
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
@@ -148,9 +148,27 @@ def selection_images(
 
 
 def most_foreign(report: GapReport, count: int = 16) -> np.ndarray:
-    """Indices of the ``count`` target samples the domain classifier is surest are not source-like."""
-    scores = np.asarray(report.target_foreignness)
+    """Indices of the ``count`` target samples the domain classifier is surest are not source-like: by
+    their log-odds, which order the samples whose ``p`` all round to 1 (by ``p`` in a report without)."""
+    scores = np.asarray(report.target_log_odds if len(report.target_log_odds) else report.target_foreignness)
     return np.argsort(-scores, kind="stable")[:count]
+
+
+def foreign_log_odds(log_odds: float) -> str:
+    """A foreign sample's caption: the held-out domain classifier's log-odds that it is a target sample,
+    ``ln(p / (1 - p))``, by :func:`~tlcore.numbers.significant` to 3 digits (``19.2``, ``4.61``, ``-0.51``).
+    The most foreign samples of a clear gap all have a ``p`` near 1: at 2 decimals every one read 1.00
+    (QA), and float32 holds ``p`` near 1 to 6e-8 only (a log-odds of 16.6); their log-odds tell them
+    apart."""
+    return significant(float(log_odds), 3)
+
+
+LOG_ODDS = "log-odds"  # the table's column of it
+LOG_ODDS_WORDS = (  # after "Under each: " (images) or "log-odds: " (a table)
+    "the log-odds that it is a target sample, ln(p / (1 - p)), of a domain classifier that did not train on "
+    "it (it tells source from target features, both given equal weight): 0, it cannot tell; 4.6 is "
+    "p = 0.99 (99:1); each 2.3 more, ten times the odds."
+)
 
 
 def foreign_rows(
@@ -158,15 +176,16 @@ def foreign_rows(
 ) -> list[dict[str, Any]]:
     """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample id`` (what the
     user finds in their file: a table's id column, else its 0-based data row; :attr:`Domain.ids
-    <tlcore.data.domain.Domain.ids>`), the domain classifier's ``p(target)`` and its values by column
-    name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else ``feature i``), the
-    columns ``first`` (indices: the drifted ones, as the explanation ranks them) before the rest in the
-    file's order, so that the columns behind the verdict are on screen. A text column read as 0/1
-    columns (``text=onehot``) is one cell, the row's value, where its first 0/1 column stands; a row
-    with none of the source's values holds the one value the pair report found new (``west (never in
-    the source)``), else :data:`NEW_VALUE`; in a column with missing cells (``missing=impute``)
-    :data:`MISSING`, or the new value(s) and :data:`OR_MISSING` when it holds both (``west (never
-    in the source), or missing``: the pair no longer tells a row's which)."""
+    <tlcore.data.domain.Domain.ids>`), the domain classifier's log-odds that it is a target row
+    (:data:`LOG_ODDS`; its ``p`` to 3 decimals read 1.0 in every row of a clear gap: QA helper-220) and
+    its values by column name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else
+    ``feature i``), the columns ``first`` (indices: the drifted ones, as the explanation ranks them)
+    before the rest in the file's order, so that the columns behind the verdict are on screen. A text
+    column read as 0/1 columns (``text=onehot``) is one cell, the row's value, where its first 0/1
+    column stands; a row with none of the source's values holds the one value the pair report found new
+    (``west (never in the source)``), else :data:`NEW_VALUE`; in a column with missing cells
+    (``missing=impute``) :data:`MISSING`, or the new value(s) and :data:`OR_MISSING` when it holds both
+    (``west (never in the source), or missing``: the pair no longer tells a row's which)."""
     names = target.column_names
     order = list(dict.fromkeys([*first, *range(len(names))]))
     encoded = category_columns(target.meta.get(CATEGORIES) or {})
@@ -178,7 +197,7 @@ def foreign_rows(
     rows = []
     for i in index:
         values = as_written(target.X[int(i)].numpy())
-        row = {"sample id": target.ids[int(i)], "p(target)": round(float(report.target_foreignness[i]), 3)}
+        row = {"sample id": target.ids[int(i)], LOG_ODDS: round(float(report.target_log_odds[i]), 2)}
         for j in order:
             if names[j] not in encoded:
                 row[names[j]] = values[j]

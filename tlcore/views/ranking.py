@@ -22,6 +22,7 @@ from tlcore.views.report import Section
 SCORE_DIGITS = 3  # significant digits of a validator's score
 NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
+PERCENT_COLUMNS = ("target accuracy", "source-only accuracy")  # shares: percents in the report and the app
 
 
 def score_text(value: float | None) -> str:
@@ -350,6 +351,7 @@ def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section
         Section(
             "",
             table=ranking_rows(ranking, labels),
+            percent_columns=PERCENT_COLUMNS,
             flags=[*([] if cautions else summary), *filter(None, [unreliable_line(ranking, labels)])],
             asides=summary if cautions else [],
         ),
