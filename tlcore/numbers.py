@@ -80,15 +80,15 @@ def p_is(p: float) -> str:
 SHARE_DECIMALS = 1  # decimals of a share written as a percent (an accuracy): 83.5%, as the app's tables
 
 
-def percent(share: float) -> str:
-    """A share (an accuracy, a difference of two) as a percent with :data:`SHARE_DECIMALS` decimals:
-    ``83.5%``, ``-1.3%``; the app's percent columns round to the same step."""
-    return f"{share:.{SHARE_DECIMALS}%}"
+def percent(share: float, decimals: int = SHARE_DECIMALS) -> str:
+    """A share (an accuracy, a difference of two) as a percent with ``decimals`` decimals: ``83.5%``,
+    ``-1.3%``; the app's percent columns round to the same step."""
+    return f"{share:.{decimals}%}"
 
 
 def pct(share: float) -> str:
     """A share as a whole percent: ``31%``."""
-    return f"{100 * share:.0f}%"
+    return percent(share, 0)
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
