@@ -194,9 +194,9 @@ with display.errors_shown():
             st.plotly_chart(explain_figures.columns_figure(drifted), key="columns")
         if drifted:  # a text column's mix wrapped whole: in one line it was cut at the column's edge (QA)
             rows, width = column_table.column_rows(drifted), display.WRAPPED_COLUMN_PX
-            mixes = [row[column_table.MIX] for row in rows if column_table.MIX in row]
-            wide = {column_table.MIX: st.column_config.TextColumn(width=width)} if mixes else None
-            height = display.wrapped_row_height(mixes, width)
+            mixed = any(column_table.MIX in row for row in rows)
+            wide = {column_table.MIX: st.column_config.TextColumn(width=width)} if mixed else None
+            height = display.wrapped_rows(rows, {column_table.MIX: width})
             st.dataframe(rows, hide_index=True, row_height=height, column_config=wide)
         else:
             none = f"No column moved ({compared_on(explained.columns)})."

@@ -9,10 +9,11 @@ their predictions (not outvoted), EnsV ranks it and rule 4 orders it again."""
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.selection.pool import Pool
-from tlcore.selection.ranking import rank
+from tlcore.selection.ranking import Ranking, rank
 from tlcore.selection.validators import effective_classes
 from tlcore.views.ranking import blind_spot, report_sections, status
 
@@ -31,6 +32,17 @@ def _repro() -> Pool:
     so = replace(candidate("a-so", ONE, ONE, method="source_only"), baseline="mlp")
     recipe = replace(candidate("b-rec", ONE, SPREAD, method="deep_coral+im"), baseline="mlp, epochs 4")
     return Pool("src", "tgt", (so, recipe))
+
+
+def said_alike(ranking: Ranking, capsys: pytest.CaptureFixture[str], printed_too: str, highest: str) -> None:
+    """``runs rank`` prints run b-rec as recommended with ``printed_too``, its JSON says the ranking's
+    choice and reason, and the HTML report recommends b-rec by ``highest``."""
+    print_ranking(ranking)
+    printed = capsys.readouterr().out
+    assert "recommended: run b-rec" in printed and printed_too in printed
+    said = ranking_json(ranking)
+    assert (said["recommended"], said["choice"], said["reason"]) == ("b-rec", "run b-rec", ranking.reason)
+    assert report_sections(ranking, {}).pop(0).note.startswith(f"Recommended: b-rec, {highest}")
 
 
 def test_a_run_that_spreads_its_predictions_goes_before_a_collapsed_source_only_run(capsys):
@@ -60,12 +72,7 @@ def test_a_run_that_spreads_its_predictions_goes_before_a_collapsed_source_only_
     assert "so the runs are ranked by BNM in EnsV's place and not held to ensemble agreement" in blind_spot(
         ranking
     )
-    print_ranking(ranking)
-    printed = capsys.readouterr().out
-    assert "recommended: run b-rec" in printed and "src -> tgt: 2 runs ranked by BNM" in printed
-    said = ranking_json(ranking)
-    assert (said["recommended"], said["choice"], said["reason"]) == ("b-rec", "run b-rec", ranking.reason)
-    assert report_sections(ranking, {}).pop(0).note.startswith("Recommended: b-rec, the highest BNM (0.221)")
+    said_alike(ranking, capsys, "src -> tgt: 2 runs ranked by BNM", "the highest BNM (0.221)")
 
 
 def _three_recipes() -> Pool:
@@ -115,12 +122,7 @@ def test_beside_more_adapted_models_rule_4_ranks_again_and_says_why(capsys):
     assert [status(e, ranking) for e in ranking.entries] == ["recommended", "passes", "passes", "passes"]
     assert blind_spot(ranking).startswith("The checks compare each run")  # no collapse caveat
     assert "ranked by BNM" not in blind_spot(ranking)
-    print_ranking(ranking)
-    printed = capsys.readouterr().out
-    assert "recommended: run b-rec" in printed and "predicts 1.0 effective class" in printed
-    said = ranking_json(ranking)
-    assert (said["recommended"], said["choice"], said["reason"]) == ("b-rec", "run b-rec", ranking.reason)
-    assert report_sections(ranking, {}).pop(0).note.startswith("Recommended: b-rec, the highest EnsV (0.525)")
+    said_alike(ranking, capsys, "predicts 1.0 effective class", "the highest EnsV (0.525)")
 
 
 def test_a_config_of_one_orders_the_spread_run_first_too():
