@@ -110,7 +110,7 @@ form_starts: dict[adapt_form.Start, AdaptConfig] = {
     "recipe": recipe_config,  # as launched above, its labelled target samples included
     "defaults": AdaptConfig(source=source_spec, target=target_spec, methods=RECOMMENDED.methods),
 }
-start = adapt_form.started_from()
+start = adapt_form.started_from(recipe_config, list(specs.values()))
 with st.container(border=True):
     st.markdown("#### Your own runs")
     begin = st.container(horizontal=True)  # buttons as wide as their labels; they wrap
@@ -119,8 +119,8 @@ with st.container(border=True):
         icon=":material/star:",
         on_click=adapt_form.fill,
         args=("recipe", recipe_config, list(specs.values())),
-        help="Fills the form with the recipe's methods, parameters and budget, as launched above: "
-        "change one setting and launch.",
+        help="Fills the form again with the recipe's methods, parameters and budget, as launched above "
+        "(the form starts so): change one setting and launch.",
     )
     begin.button(
         "Back to the defaults",
@@ -159,7 +159,7 @@ with st.container(border=True):
             "Input size (px)",
             MIN_IMAGE_SIZE,
             MAX_IMAGE_SIZE,
-            key=state.form_default("adapt_image_size", DEFAULTS["image_size"] or IMAGE_SIZE),
+            key=state.form_default(adapt_form.field_key("image_size"), DEFAULTS["image_size"] or IMAGE_SIZE),
             help=f"the side {model} resizes images to ({IMAGE_SIZE}: its ImageNet training resolution); "
             f"smaller is faster on CPU, at some accuracy; a whole number {SIZE_RANGE}",
         )
@@ -251,7 +251,8 @@ with st.container(border=True):
         differs = adapt_form.differences(planned, recipe_config)
         note = st.caption if start == "defaults" else st.warning if differs else st.success
         baseline = adapt_form.baseline_only(planned)  # source-only: the recipe's baseline, or another
-        note(display.esc(adapt_form.start_line(start, differs, bool(quotes), baseline)))
+        kept = adapt_form.unshown(form_starts[start])  # the start's settings the form has no field for
+        note(display.esc(adapt_form.start_line(start, differs, bool(quotes), baseline, kept)))
     form_estimate = estimate.slot()
     if st.button("Launch", icon=":material/rocket_launch:", disabled=not planned):
         launch(planned, "form")

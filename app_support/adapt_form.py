@@ -1,6 +1,7 @@
 """The Adapt page's "Your own runs" form: its widget keys, filling it from a start config (the
-recommended recipe's, or the defaults) and the configs it launches, derived from that start by
-:func:`tlcore.adapt.overrides.derive` (a form left as it started launches exactly the start's config).
+recommended recipe's, where it starts, or the defaults) and the configs it launches, derived from that
+start by :func:`tlcore.adapt.overrides.derive` (a form left as it started launches exactly the start's
+config).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from tlcore.adapt.checks import needs_target_labels
 from tlcore.adapt.config import METHOD_ONLY_FIELDS, AdaptConfig
 from tlcore.adapt.overrides import changes, derive
 from tlcore.adapt.source_only_run import SOURCE_ONLY
+from tlcore.imagenet_inputs import IMAGE_SIZE
 from tlcore.methods import MethodSpec, get_method, run_order
 
 Start = Literal["recipe", "defaults"]
 START = "adapt_start"  # the config the form last started from (kept across pages: ``adapt_`` prefix)
+FILLED = "adapt_filled"  # {widget key: value} as the form was last filled from its start
 METHODS = "adapt_methods"
 FIELDS = (
     "epochs",
@@ -32,6 +35,9 @@ FIELDS = (
     "target_labels",
 )
 UNSET_AS_0 = ("adapt_epochs", "steps_per_epoch")  # an unset value shows as 0
+# the config fields the form has a widget for (image_size: for an ImageNet backbone, the only models it
+# applies to; target_labels: for a method trained on them, the only runs that take them)
+SHOWN = (*FIELDS, *UNSET_AS_0, "image_size", "methods", "params")
 
 
 def field_key(name: str) -> str:
@@ -45,9 +51,16 @@ def param_key(method: str, name: str) -> str:
     return f"param_{method}_{name}"
 
 
-def started_from() -> Start:
-    """The config the form last started from (the defaults until a button says otherwise)."""
-    return st.session_state.get(START, "defaults")
+def started_from(recipe: AdaptConfig, specs: list[MethodSpec]) -> Start:
+    """The config the form started from: the ``recipe``'s at a session's first draw of the form (every
+    widget filled from it, :func:`fill`: Launch unchanged trains exactly the recipe), then the one a
+    start button chose. A form still as the recipe filled it follows the recipe (its labelled target
+    samples, set above the form), so it lists no change the user did not make."""
+    filled = st.session_state.get(FILLED)
+    untouched = filled is not None and all(st.session_state.get(k) == v for k, v in filled.items())
+    if filled is None or (untouched and filled[START] == "recipe"):
+        fill("recipe", recipe, specs)
+    return st.session_state[START]
 
 
 def fill(start: Start, config: AdaptConfig, specs: list[MethodSpec]) -> None:
@@ -56,6 +69,7 @@ def fill(start: Start, config: AdaptConfig, specs: list[MethodSpec]) -> None:
     values: dict[str, Any] = {START: start, METHODS: list(config.methods)}
     values |= {field_key(name): getattr(config, name) for name in FIELDS}
     values |= {field_key(name): getattr(config, name) or 0 for name in UNSET_AS_0}
+    values[field_key("image_size")] = config.image_size or IMAGE_SIZE
     for spec in specs:
         given, choices = config.params.get(spec.name, {}), spec.choices()
         for name, default in spec.defaults().items():
@@ -63,7 +77,7 @@ def fill(start: Start, config: AdaptConfig, specs: list[MethodSpec]) -> None:
             if name not in choices:  # as the widget holds it: a text field a string, a number its type
                 value = type(default)(value) if isinstance(default, bool | int | float) else str(value)
             values[param_key(spec.name, name)] = value
-    st.session_state.update(values)
+    st.session_state.update(values | {FILLED: values})
 
 
 def groups(chosen: Sequence[str], combine: bool) -> list[tuple[str, ...]]:
@@ -108,19 +122,29 @@ def differences(planned: list[AdaptConfig], recipe: AdaptConfig) -> list[str]:
     return [apart, *(c.text("recipe") for c in changes(planned[0], recipe) if c.setting != "methods")]
 
 
-def start_line(start: Start, differs: list[str], quoted: bool, baseline: bool = False) -> str:
+def unshown(start: AdaptConfig) -> list[str]:
+    """The settings ``start`` gives that the form has no widget for (``patience 3``): its runs keep
+    them (:func:`configs` derives them from ``start``), and the form's line says so."""
+    plain = AdaptConfig(start.source, start.target, start.methods, start.params)
+    return [change.value_text for change in changes(start, plain) if change.setting not in SHOWN]
+
+
+def start_line(
+    start: Start, differs: list[str], quoted: bool, baseline: bool = False, kept: Sequence[str] = ()
+) -> str:
     """What the form says above Launch: the config it started from, and what now differs from the
     recommended recipe (whose accuracy, if ``quoted``, then does not apply); of a source-only run
-    (``baseline``, :func:`baseline_only`), that it is the baseline and whether it is the recipe's."""
+    (``baseline``, :func:`baseline_only`), that it is the baseline and whether it is the recipe's; the
+    start's settings ``kept`` that the form does not show (:func:`unshown`)."""
     began = "Started from the recommended recipe" if start == "recipe" else "Started from the defaults"
+    owner, them = "recipe's" if start == "recipe" else "defaults'", "it" if len(kept) == 1 else "them"
+    hidden = f" The form does not show the {owner} {', '.join(kept)}; Launch keeps {them}." if kept else ""
     if baseline:
-        if not differs:
-            return (
-                f"{began}; source_only trains the recipe's baseline: the model its run is compared against."
-            )
-        return f"{began}; source_only trains a baseline other than the recipe's: {'; '.join(differs)}."
+        other = f"a baseline other than the recipe's: {'; '.join(differs)}"
+        ours = "the recipe's baseline: the model its run is compared against"
+        return f"{began}; source_only trains {other if differs else ours}.{hidden}"
     if not differs:
-        return f"{began}, unchanged: Launch starts the recommended recipe's run, its config exactly."
+        return f"{began}, unchanged: Launch starts the recommended recipe's run, its config exactly.{hidden}"
     what = "changed" if start == "recipe" else "differs from the recommended recipe in"
     quote = " The accuracy quoted for the recipe does not apply to these runs." if quoted else ""
-    return f"{began}; {what}: {'; '.join(differs)}.{quote}"
+    return f"{began}; {what}: {'; '.join(differs)}.{quote}{hidden}"

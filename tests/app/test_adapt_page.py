@@ -120,8 +120,11 @@ def test_the_recommended_recipe_launches_the_budget_it_quotes(
         assert jobs.wait(workspace, run.id, timeout=240).status == "done"
 
 
-def test_the_form_starts_from_the_engine_defaults(app: OpenApp) -> None:
+def test_back_to_the_defaults_shows_the_engine_defaults(app: OpenApp) -> None:
+    """The form opens on the recommended recipe (tests/app/test_adapt_form_recipe_first.py); its
+    "Back to the defaults" shows AdaptConfig's, with the recipe's methods."""
     at = app("adapt")
+    at.button[[b.label for b in at.button].index("Back to the defaults")].click().run()
     defaults = AdaptConfig.defaults()
     shown = {w.label: w.value for w in at.number_input}
     assert shown["Epochs"] == defaults["epochs"] and shown["Batch size"] == defaults["batch_size"]

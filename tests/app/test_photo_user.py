@@ -36,7 +36,7 @@ def test_a_photo_pair_is_told_its_backbone_and_where_the_quote_comes_from(
     app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the launch estimate's probe stood in (tests/app/test_launch_estimate.py): a real one trains
-    # efficientnet_lite0 at 96 px, twice (the recipe's averaged adapt stage and the form's plain one)
+    # efficientnet_lite0 at 96 px (the recipe's averaged adapt stage, which the form starts as)
     asked: list[tuple[int, ...]] = []
 
     def measure(cfg: Any, shape: tuple[int, ...], *_: Any) -> dict[str, Any]:

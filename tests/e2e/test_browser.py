@@ -78,10 +78,11 @@ def walk_diagnose(page) -> None:
 
 
 def walk_adapt(page) -> None:
-    """Adapt: launch the default methods (the recommended recipe's composition) as a one-epoch run and
+    """Adapt: launch the form as it starts (the recommended recipe) cut to one epoch of each stage and
     wait until it finished (separate runs per method: tests/app/test_pages.py)."""
     visit(page, "Adapt")
     fill(page, "Epochs", "1")
+    fill(page, "Adapt epochs (0: as Epochs)", "1")
     fill(page, "Learning rate", "0.003")
     page.get_by_role("button", name="Launch", exact=True).click()
     page.get_by_text(f"{'+'.join(RECOMMENDED.methods)} ·").first.wait_for()

@@ -26,9 +26,14 @@ class Change:
     value: Any
     start: Any
 
+    @property
+    def value_text(self) -> str:
+        """``seed 1``; an unset value reads ``unset``."""
+        return f"{self.setting} {_shown(self.value)}"
+
     def text(self, start_name: str) -> str:
         """``seed 1 (recipe: 0)``; an unset value reads ``unset``."""
-        return f"{self.setting} {_shown(self.value)} ({start_name}: {_shown(self.start)})"
+        return f"{self.value_text} ({start_name}: {_shown(self.start)})"
 
 
 def _shown(value: Any) -> str:
