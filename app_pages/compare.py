@@ -210,6 +210,8 @@ if on_pair:
         "source-only accuracy": {**COLUMNS["source_only_accuracy"], "label": "source-only"},
         **{
             v.label: st.column_config.NumberColumn(format=ranking_view.SCORE_FORMAT, help=v.words)
+            if v.label not in ranking_view.PERCENT_COLUMNS
+            else {**display.PERCENT, "help": v.words}  # an accuracy: 66.1%, as runs rank and the report
             for v in VALIDATORS.values()
         },
         "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),

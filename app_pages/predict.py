@@ -129,7 +129,7 @@ if request is not None:
         uncertain = list(summary.least_confident)
         if domain.is_image and uncertain:
             images = domain.X[[u.row for u in uncertain]]
-            captions = [f"{u.confidence:.0%} {u.predicted}" for u in uncertain]  # a long name cut, not %
+            captions = [u.caption for u in uncertain]
             st.image(thumbnails.thumbnail_grid(images, captions, columns=10), width="stretch")
         shares = {"confidence": display.PERCENT}  # 31.4%, as the cards and the CLI write it
         st.dataframe(

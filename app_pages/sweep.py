@@ -15,12 +15,13 @@ from tlcore.models import list_models
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
-from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY, SweepSummary
+from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures
 from tlcore.views.glossary import column_help
 from tlcore.views.sweep import (
     PER_SETUP,
+    PERCENT_COLUMNS,
     configs_csv,
     configs_frame,
     outscored_line,
@@ -40,13 +41,13 @@ MAX_CONCURRENT_HELP = (
     "Trials handed to the executor at once. Default: the workspace's run slots (local), the cluster's "
     "CPUs / CPUs per trial (ray)."
 )
-AS_PERCENT = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)
 
 
 def number_column(column: str) -> dict[str, Any]:
-    """A metric column: a percentage or 4 significant digits, with its name in plain words on hover."""
-    percent = column.split(" ", maxsplit=1)[0] in AS_PERCENT
-    return st.column_config.NumberColumn(format="percent" if percent else "%.4g", help=column_help(column))
+    """A metric column: a share as a percent (the view's :data:`PERCENT_COLUMNS`, its numbers
+    :func:`display.stepped`) or 4 significant digits, with its name in plain words on hover."""
+    shown = display.PERCENT if column in PERCENT_COLUMNS else st.column_config.NumberColumn(format="%.4g")
+    return {**shown, "help": column_help(column)}
 
 
 def worded(columns: list[str]) -> dict[str, dict[str, Any]]:
@@ -226,17 +227,15 @@ def status_panel(summary: SweepSummary) -> None:
             st.rerun()
     trials = trials_frame(summary)
     columns = ["key", "status", "progress", HINDSIGHT_KEY, SCORE_KEY, "error", "run_id"]
-    st.dataframe(
-        trials,
-        hide_index=True,
-        column_order=[c for c in columns if c in trials.columns],
-        column_config={
-            "key": "trial",
-            "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0),
-            HINDSIGHT_KEY: number_column(HINDSIGHT_KEY),
-            SCORE_KEY: number_column(SCORE_KEY),
-        },
-    )
+    config = {
+        "key": "trial",
+        "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0),
+        HINDSIGHT_KEY: number_column(HINDSIGHT_KEY),
+        SCORE_KEY: number_column(SCORE_KEY),
+    }
+    shown = [c for c in columns if c in trials.columns]
+    rows = display.stepped(trials.to_dict("records"), config)
+    st.dataframe(rows, hide_index=True, column_order=shown, column_config=config)
 
 
 def follow_live(sweep_id: str) -> bool:
@@ -353,20 +352,18 @@ elif summary.best_in_hindsight:
     )
 table = configs_frame(summary)
 metrics = [c for c in table.columns if c.endswith((" mean", " std"))]
+config = {
+    **worded([c for c in table.columns if c not in metrics]),
+    "recommended": st.column_config.CheckboxColumn("recommended", help="chosen without target labels"),
+    "best_in_hindsight": st.column_config.CheckboxColumn("best in hindsight", help="by target accuracy"),
+    **{c: number_column(c) for c in metrics},
+}
+marks = ("recommended", "best_in_hindsight")
 st.dataframe(
-    table,
+    display.stepped(table.to_dict("records"), config),
     hide_index=True,
-    column_order=[
-        "recommended",
-        "best_in_hindsight",
-        *[c for c in table.columns if c not in ("recommended", "best_in_hindsight")],
-    ],
-    column_config={
-        **worded([c for c in table.columns if c not in metrics]),
-        "recommended": st.column_config.CheckboxColumn("recommended", help="chosen without target labels"),
-        "best_in_hindsight": st.column_config.CheckboxColumn("best in hindsight", help="by target accuracy"),
-        **{c: number_column(c) for c in metrics},
-    },
+    column_order=[*marks, *[c for c in table.columns if c not in marks]],
+    column_config=config,
 )
 st.download_button(
     "Table (CSV)",

@@ -16,6 +16,7 @@ import numpy as np
 
 from tlcore.errors import TLError
 from tlcore.metrics.proportion import CountedAccuracy, of_count
+from tlcore.numbers import percent
 
 if TYPE_CHECKING:
     from tlcore.predict import PredictionBatch
@@ -37,6 +38,13 @@ class Uncertain:
     predicted: str
     runner_up: str | None
     label: str | None
+
+    @property
+    def caption(self) -> str:
+        """Its thumbnail's caption, ``31.4% seven``: the confidence as the least-confident table's column
+        shows it (:func:`~tlcore.numbers.percent`; a caption read ``31%`` beside ``31.4%``), then the
+        class predicted (a long name is cut, not the percent)."""
+        return f"{percent(self.confidence)} {self.predicted}"
 
 
 @dataclass(frozen=True)

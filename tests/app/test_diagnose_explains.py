@@ -249,7 +249,7 @@ def test_a_difference_within_chance_is_named_under_what_differs(app: OpenApp) ->
     chance = [c for c in captions if c.startswith("Not counted, within chance at these sample sizes: ")]
     assert len(chance) == 1, captions
     assert (
-        "Alike within chance: slant of the ink's main axis -36.8 -> -13.7, +0.54 standard deviations"
+        "Alike within chance: slant of the ink's main axis -36.77 -> -13.69, +0.54 standard deviations"
         in chance[0]
     )
 

@@ -19,7 +19,9 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.data import load_domain, save_upload
 from tlcore.data.ink import blank_warning
 from tlcore.predict import load_data, load_run_model, predict_rows
+from tlcore.prediction_summary import Uncertain
 from tlcore.runs import jobs
+from tlcore.views import thumbnails
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -203,3 +205,22 @@ def test_a_dropped_row_of_a_table_without_ids_is_named_by_its_line_and_its_id(
     ]
     csv = next((Path(workspace) / "predictions" / record.id).glob("*.csv"))
     assert pd.read_csv(csv)["id"].tolist() == [i for i in range(20) if i != 5]  # the id the note names
+
+
+def test_the_thumbnails_read_the_confidence_as_the_least_confident_table_does(
+    app: OpenApp, workspace: Path, finished_run: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thumbnail's caption read ``31%`` above a table cell of ``31.4%``: both have one decimal now."""
+    assert Uncertain(0, "a.png", 0.3136, "seven", None, None).caption == "31.4% seven"
+    drawn: list[list[str]] = []
+    grid = thumbnails.thumbnail_grid
+    monkeypatch.setattr(
+        thumbnails, "thumbnail_grid", lambda x, c, **kw: drawn.append(list(c)) or grid(x, c, **kw)
+    )
+    name = save_upload(Workspace.resolve(workspace), "scans.zip", loose_digits_zip(7))
+    at = app("predict", source=SOURCE, target=f"upload:{name}")
+    at.button[[b.label for b in at.button].index("Predict every sample")].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    table = next(t.value for t in at.dataframe if "confidence" in t.value.columns)
+    cells = [f"{c:.1%} {p}" for c, p in zip(table["confidence"], table["predicted"], strict=True)]
+    assert drawn == [cells] and all(len(c.split()[0]) in (5, 6) for c in cells)  # "31.4%", "100.0%"

@@ -91,4 +91,4 @@ def test_a_difference_within_chance_is_listed_apart_not_as_what_differs(capsys, 
     assert code == 0, err
     assert "What differs: nothing in the image statistics." in out
     chance = out.split("Not counted, within chance at these sample sizes:\n", 1)[1].splitlines()
-    assert chance[0].startswith("  Alike within chance: slant of the ink's main axis -36.4 -> -8.05")
+    assert chance[0].startswith("  Alike within chance: slant of the ink's main axis -36.36 -> -8.054")

@@ -138,7 +138,7 @@ def test_on_colour_photos_the_ink_statistics_read_as_the_foregrounds():
     assert fill.severity == "strong" and fill.title == "the target has more foreground"
     assert fill.message.startswith(
         "The target has more foreground than the source (share of foreground pixels (unlike the border) "
-        "0.276 -> 0.386, +1.28 standard deviations"
+        "0.2762 -> 0.3862, +1.28 standard deviations"
     )
     assert (
         size.label == "foreground bounding box side"

@@ -9,9 +9,10 @@ import torch
 
 from tlcore.data import harmonise, load_domain
 from tlcore.data.domain import Domain
-from tlcore.explain.findings import MILD, STRONG, compare, severity_of, standardised_difference
+from tlcore.explain.findings import MILD, NOT_COMPARED, STRONG, compare, severity_of, standardised_difference
 from tlcore.explain.image_stats import ImageStats, image_stats
 from tlcore.explain.settings import ExplainSettings
+from tlcore.views.diagnosis_report import finding_rows
 
 N = 1000
 FDR = ExplainSettings().fdr
@@ -126,10 +127,28 @@ def test_a_chance_sized_difference_of_small_samples_is_alike_within_chance():
     assert slant.difference == pytest.approx(0.76, abs=0.01) and severity_of(slant.difference) == "mild"
     assert slant.severity == "none" and not slant.fires and slant.q_value > FDR
     assert slant.message.startswith(
-        "Alike within chance: slant of the ink's main axis -36.4 -> -8.05, +0.757 standard"
+        "Alike within chance: slant of the ink's main axis -36.36 -> -8.054, +0.757 standard"
     )
     assert slant.message.endswith(
         f"(Welch's test: q = {slant.q_value:.2g}, above the 5% false discovery rate)."
     )
     assert slant.within_chance and not findings["contrast"].within_chance
     assert not any(f.fires for f in findings.values())
+
+
+def test_a_findings_sentence_quotes_its_values_as_its_table_cells_write_them(source_stats: ImageStats):
+    """QA: "mean brightness 0.132 -> 0.131" in the sentence beside 0.1322 and 0.1313 in its cells; both
+    read 4 significant digits now (:func:`tlcore.explain.findings.value_text`)."""
+    rows = {r["statistic"]: r for r in finding_rows(compare(source_stats, target_stats("contrast=0.5"), FDR))}
+    contrast = rows["contrast (std of the pixels)"]
+    assert (contrast["source"], contrast["target"]) == ("0.3033", "0.1511")
+    assert contrast["finding"] == (
+        "The target has less contrast than the source (contrast (std of the pixels) 0.3033 -> 0.1511, "
+        "-4.21 standard deviations)."
+    )
+    brightness = rows["mean brightness"]
+    assert (brightness["source"], brightness["target"]) == ("0.1322", "0.1313")
+    assert "mean brightness 0.1322 -> 0.1313, -0.0187 standard deviations" in brightness["finding"]
+    for row in rows.values():  # every compared statistic's sentence quotes its cells
+        if row["source"] != NOT_COMPARED and row["statistic"] != "native size (pixels)":
+            assert f" {row['source']} -> {row['target']}, " in row["finding"], row["statistic"]

@@ -256,7 +256,7 @@ def test_sweeps_show_starts_without_torch(done_sweep: tuple[Workspace, str], for
     elif form == ["--csv"]:
         assert [line.split(",")[0] for line in out.splitlines()] == ["config", "im", "dann"]
     else:
-        assert f"sweep {sweep_id}: done\n" in out and "\n +  im\n      2/2       -          0.9 ± 0 " in out
+        assert f"sweep {sweep_id}: done\n" in out and "\n +  im\n      2/2       -     90.0% ± 0.0% " in out
         assert out.count(" done ") == (4 if form == ["--trials"] else 0)  # a row per trial
 
 

@@ -203,8 +203,9 @@ def test_scores_show_three_significant_digits_and_never_a_negative_zero(capsys):
     rows = {
         line.split()[1]: line.split()[3:9] for line in table.splitlines()[1:] if line.strip()[:1].isdigit()
     }
-    # EnsV, IM, BNM, DEV, IWCV, source accuracy
-    assert rows["exact"][3:] == ["0", "0", "1"] and rows["tiny"][3:] == ["-0.00024", "-0.00024", "1"]
+    # EnsV, IM, BNM, DEV, IWCV, source accuracy (a percent: tests/selection/test_ranking_numbers.py)
+    assert rows["exact"][3:] == ["0", "0", "100.0%"]
+    assert rows["tiny"][3:] == ["-0.00024", "-0.00024", "100.0%"]
     by_run = {row["run"]: row for row in ranking_rows(ranking, {})}
     assert math.copysign(1.0, by_run["exact"]["IWCV"]) == 1.0 and by_run["tiny"]["IWCV"] == pytest.approx(
         -0.00024

@@ -328,11 +328,11 @@ def test_the_trials_table_fits_100_columns_and_one_configuration_can_carry_both_
     assert lines[:3] == [
         "    SEED  STATUS  target_accuracy  selection.score  PASSED  RUN",
         "  dann+im|dann.weight=0.1",
-        f"       0  done               0.61           0.8333  yes     {runs[0]}",
+        f"       0  done              61.0%           0.8333  yes     {runs[0]}",
     ]
     assert lines[5:7] == [
         "  dann+im|dann.weight=0.3",
-        f"       0  done               0.63           0.3333  no      {runs[3]}",
+        f"       0  done              63.0%           0.3333  no      {runs[3]}",
     ]
     both = replace(summary, best_by_setup={"": "im"})
     monkeypatch.setenv("COLUMNS", "60")
@@ -370,6 +370,6 @@ def test_the_configuration_table_fits_100_columns_however_long_the_keys(
     )
     assert lines[start + 1 : start + 3] == [
         f" +  {key}",
-        "      2/2     0/2   0.703 ± 0.0024   0.7623 ± 0.008            0.32       0.0009152    9.832",
+        "      2/2     0/2     70.3% ± 0.2%   0.7623 ± 0.008           32.0%       0.0009152    9.832",
     ]
     assert lines[-2:] == ["  + best in hindsight (mean target_accuracy, needs target labels):", f"    {key}"]

@@ -29,9 +29,9 @@ from tlcore.views.ranking import (
     alarm_summary,
     blind_spot,
     effective_classes,
-    score_text,
     shared_caveats,
     unreliable_line,
+    validator_text,
 )
 from tlcore.views.run_tables import n_target_test
 from tlcore.workspace import Workspace
@@ -169,7 +169,7 @@ def print_ranking(
     for position, entry in enumerate(ranking.entries, 1):
         if ranking.parts and ranking.part_of(entry.run_id).entries[0] is entry:
             print(f"    {entry.setup}:")
-        values = "".join(f"{score_text(entry.scores.get(n)):>11}" for n in names)
+        values = "".join(f"{validator_text(n, entry.scores.get(n)):>11}" for n in names)
         ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
         classes = effective_classes(entry)
         raised = "yes" if entry.alarm.raised else ("no" if entry.outranked_by is None else f"no; {OUTRANKED}")

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
-from tlcore.numbers import and_more, significant
+from tlcore.numbers import DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
@@ -244,8 +244,8 @@ def config_lines(state: SweepSummary) -> list[str]:
     for config in state.configs:
         mark = ("*" if state.is_recommended(config.key) else "") + ("+" if state.is_best(config.key) else "")
         titles.append(f"{mark:>2}  {config.key}")
-        stats = [_stat(config.metrics.get(name)) for name in ranked]
-        stats += [_number(stat.mean if (stat := config.metrics.get(name)) else None) for name in means]
+        stats = [_stat(name, config.metrics.get(name)) for name in ranked]
+        stats += [_number(name, stat.mean if (stat := config.metrics.get(name)) else None) for name in means]
         rows.append((f"{config.n_done}/{config.n_seeds}", passed_text(config), *stats))
     header = ("SEEDS", "PASSED", *ranked, *means)
     return keyed_table(header, rows, titles, right=range(len(header)))
@@ -262,7 +262,7 @@ def trial_lines(state: SweepSummary) -> list[str]:
     for row in state.trials:
         status = f"{row.status} {row.run.progress:.0%}" if row.run and row.run.active else row.status
         passed = {1.0: "yes", 0.0: "no"}.get(row.metrics.get(PASSED_KEY, -1.0), "-")
-        numbers = [_number(row.metrics.get(name)) for name in (HINDSIGHT_KEY, SCORE_KEY)]
+        numbers = [_number(name, row.metrics.get(name)) for name in (HINDSIGHT_KEY, SCORE_KEY)]
         rows.append((row.trial.seed, status, *numbers, passed, row.run.id if row.run else "-"))
     header = ("SEED", "STATUS", HINDSIGHT_KEY, SCORE_KEY, "PASSED", "RUN")
     titles = [f"  {row.config_key}" for row in state.trials]
@@ -290,11 +290,19 @@ def keyed_table(
     return lines
 
 
-def _number(value: float | None) -> str:
-    return "-" if value is None else significant(value)
+def _number(name: str, value: float | None, digits: int = DIGITS) -> str:
+    """Metric ``name``'s ``value`` as the Sweep page shows it: a share (the view's ``PERCENT_COLUMNS``)
+    as a percent (``61.2%``), any other number to ``digits`` significant digits; "-" when missing."""
+    from tlcore.views.sweep import PERCENT_COLUMNS  # noqa: PLC0415 - pandas: not for sweeps list
+
+    if value is None:
+        return "-"
+    return percent(value) if name in PERCENT_COLUMNS else significant(value, digits)
 
 
-def _stat(stat: Stat | None) -> str:
+def _stat(name: str, stat: Stat | None) -> str:
+    """``61.2% ± 1.0%``, ``0.7623 ± 0.008``: a mean over seeds and its standard deviation (both by
+    :func:`_number`)."""
     if stat is None:
         return "-"
-    return significant(stat.mean) + (f" ± {significant(stat.std, 2)}" if stat.std is not None else "")
+    return _number(name, stat.mean) + (f" ± {_number(name, stat.std, 2)}" if stat.std is not None else "")

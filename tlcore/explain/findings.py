@@ -47,7 +47,7 @@ from tlcore.explain.image_stats import (
     photo_pair,
 )
 from tlcore.metrics.feature_tests import fdr_adjusted, welch_p_value
-from tlcore.numbers import sds
+from tlcore.numbers import sds, significant
 
 if TYPE_CHECKING:
     from tlcore.explain.fixes import Fix
@@ -57,6 +57,15 @@ WITHIN_CHANCE = "Not counted, within chance at these sample sizes"  # the headin
 MILD, STRONG = 0.5, 1.0  # |standardised difference| thresholds
 SIZE_MILD, SIZE_STRONG = 1.0, 2.0  # |log2 pixel ratio| thresholds: a factor 2, 4
 NATIVE_SIZE = "native_size"
+NOT_COMPARED = "not compared"  # a statistic with no value on a side (no image there has ink)
+
+
+def value_text(x: float) -> str:
+    """A statistic's value as a finding's sentence and its table cell both write it (QA: ``0.132`` in
+    the sentence beside ``0.1317`` in its cell): :func:`~tlcore.numbers.significant`, or
+    :data:`NOT_COMPARED`."""
+    return significant(x) if math.isfinite(x) else NOT_COMPARED
+
 
 # What a higher / lower target value means, in words ("the target has ... than the source").
 _WORDS: dict[str, tuple[str, str]] = {
@@ -166,7 +175,8 @@ def _message(
     blank: str = "",
     chance: str = "",
 ) -> str:
-    numbers = f"{BY_NAME[name].label_on(photos)} {s:.3g} -> {t:.3g}, {sds(d)} standard deviations{blank}"
+    values = f"{value_text(s)} -> {value_text(t)}"
+    numbers = f"{BY_NAME[name].label_on(photos)} {values}, {sds(d)} standard deviations{blank}"
     if chance:
         return f"Alike within chance: {numbers} ({chance})."
     if severity == "none":

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from tlcore.diagnosis import GapReport, predictions_doubt
 from tlcore.explain.causes import mmd2_left
 from tlcore.explain.explanation import Explanation
-from tlcore.explain.findings import WITHIN_CHANCE, Finding
+from tlcore.explain.findings import NOT_COMPARED, WITHIN_CHANCE, Finding, value_text
 from tlcore.explain.fixes import Fix
 from tlcore.explain.headline import gap_reading
 from tlcore.explain.novelty_reading import explains_more, helpful_fixes
@@ -34,13 +34,7 @@ from tlcore.views.explain_figures import (
 )
 from tlcore.views.report import Section, render_report
 
-NOT_COMPARED = "not compared"  # a statistic with no value on a side (no image there has ink)
 Shift = TypeVar("Shift")  # what counted_in returns: the type it was given
-
-
-def _value(x: float) -> str:
-    """A statistic's value as text (:func:`~tlcore.numbers.significant`), or :data:`NOT_COMPARED`."""
-    return significant(x) if math.isfinite(x) else NOT_COMPARED
 
 
 def pairing_notes(report: GapReport) -> list[str]:
@@ -99,8 +93,8 @@ def combined_after(combined: Fix | None, findings: Sequence[Finding]) -> int | N
 def _finding_row(f: Finding) -> dict[str, Any]:
     return {
         "statistic": f.label,
-        "source": _value(f.source),
-        "target": _value(f.target),
+        "source": value_text(f.source),
+        "target": value_text(f.target),
         "difference": sds(f.difference) if math.isfinite(f.source + f.target) else NOT_COMPARED,
         "severity": f.severity,
         "finding": f.message,
@@ -232,10 +226,10 @@ def _explanation_sections(explanation: Explanation) -> list[Section]:
         rows = [
             {
                 "statistic": s.name,
-                "source mean": _value(s.mean),
-                "source std": _value(s.std),
-                "target mean": _value(t.mean),
-                "target std": _value(t.std),
+                "source mean": value_text(s.mean),
+                "source std": value_text(s.std),
+                "target mean": value_text(t.mean),
+                "target std": value_text(t.std),
             }
             for s, t in zip(
                 explanation.source_stats.statistics, explanation.target_stats.statistics, strict=True

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tlcore.metrics.mcnemar import shown_within_chance
-from tlcore.numbers import and_list, plural, significant
+from tlcore.numbers import and_list, percent, plural, significant
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import RankedRun, Ranking
@@ -22,7 +22,11 @@ from tlcore.views.report import Section
 SCORE_DIGITS = 3  # significant digits of a validator's score
 NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
-PERCENT_COLUMNS = ("target accuracy", "source-only accuracy")  # shares: percents in the report and the app
+SOURCE_ACCURACY = VALIDATORS["source_accuracy"].label  # a validator that is an accuracy
+# shares: percents in the report, the app and `runs rank` (a source accuracy read 0.661 beside 66.1%)
+PERCENT_COLUMNS = ("target accuracy", "source-only accuracy", SOURCE_ACCURACY)
+SCORE_COLUMNS = {v.label: SCORE_DIGITS for v in VALIDATORS.values() if v.label not in PERCENT_COLUMNS}
+"""The significant digits of each score column in the HTML report, as the page and ``runs rank`` show it."""
 
 
 def score_text(value: float | None) -> str:
@@ -30,6 +34,14 @@ def score_text(value: float | None) -> str:
     digits by :func:`tlcore.numbers.significant`, so a tiny IWCV of -0.000238 reads as such, not
     "-0.000"; never a negative zero; "-" when missing."""
     return significant(value, SCORE_DIGITS)
+
+
+def validator_text(name: str, value: float | None) -> str:
+    """Validator ``name``'s value as ``runs rank`` prints it: a share (:data:`PERCENT_COLUMNS`, the source
+    accuracy) as a percent (``66.1%``), any other score by :func:`score_text`; "-" when missing."""
+    if value is not None and VALIDATORS[name].label in PERCENT_COLUMNS:
+        return percent(value)
+    return score_text(value)
 
 
 def effective_classes(entry: RankedRun) -> float | None:
@@ -352,6 +364,7 @@ def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section
             "",
             table=ranking_rows(ranking, labels),
             percent_columns=PERCENT_COLUMNS,
+            digits=SCORE_COLUMNS,
             flags=[*([] if cautions else summary), *filter(None, [unreliable_line(ranking, labels)])],
             asides=summary if cautions else [],
         ),

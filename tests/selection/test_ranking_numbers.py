@@ -1,0 +1,63 @@
+"""How the ranking's numbers read in ``runs rank``, the HTML report and ``--json``: the source accuracy
+is an accuracy (a percent, as the target accuracies beside it), every other validator a score to 3
+significant digits, as the Compare page shows them; ``--json`` keeps every digit."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from tlcore.cli.rank import print_ranking, ranking_json
+from tlcore.selection.ranking import rank
+from tlcore.views.ranking import PERCENT_COLUMNS, SCORE_COLUMNS, ranking_rows, report_sections
+from tlcore.views.report import render_report
+
+from .helpers import BASELINE, GOOD, candidate, pair_pool
+
+SOURCE_ACCURACY = 0.6612  # the run's accuracy on the source validation split
+
+
+def ranked() -> tuple:
+    """One run ranked alone, its target labelled (target 0.9, source-only 0.667)."""
+    run = candidate(
+        "a-run", BASELINE, GOOD, source_after=SOURCE_ACCURACY, target_accuracy=0.9, source_only_accuracy=2 / 3
+    )
+    ranking = rank(pair_pool(run))
+    return ranking, ranking.entries[0]
+
+
+def cells(html: str) -> dict[str, str]:
+    """The report's ranking table as ``{column: cell}`` (its one row)."""
+    table = next(t for t in re.findall(r"<table>.*?</table>", html) if "<th>source acc</th>" in t)
+    heads = re.findall(r"<th>(.*?)</th>", table)
+    values = re.findall(r"<td[^>]*>(.*?)</td>", table)
+    return dict(zip(heads, values, strict=True))
+
+
+def test_the_source_accuracy_is_a_percent_and_the_scores_have_three_digits_in_the_report() -> None:
+    ranking, entry = ranked()
+    assert "source acc" in PERCENT_COLUMNS and "source acc" not in SCORE_COLUMNS
+    row = cells(render_report("r", "", report_sections(ranking, {})))
+    assert row["source acc"] == "66.1%"  # was 0.6612
+    assert row["target accuracy"] == "90.0%" and row["source-only accuracy"] == "66.7%"
+    for label in ("EnsV", "IM", "BNM", "DEV", "IWCV"):
+        assert SCORE_COLUMNS[label] == 3
+    assert entry.scores["iwcv"] == pytest.approx(-0.3388)
+    assert row["IWCV"] == "-0.339" and row["DEV"] == "-0.339"  # were -0.3388: 4 digits
+    assert row["IM"] == f"{entry.scores['im']:.3g}" and len(row["IM"].replace("0.", "")) == 3
+    assert row["classes"] == "3" and row["rank"] == "1"
+
+
+def test_runs_rank_writes_the_source_accuracy_as_a_percent(capsys: pytest.CaptureFixture[str]) -> None:
+    ranking, _ = ranked()
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header, line = next((h, r) for h, r in itertools.pairwise(lines) if h.startswith(" #  RUN"))
+    start = header.index("source acc") + len("source acc")
+    assert line[start - 11 : start].strip() == "66.1%"  # was 0.661
+    assert "90.0% (66.7%)" in line and "-0.339" in line
+    assert ranking_json(ranking)["entries"][0]["scores"]["source_accuracy"] == SOURCE_ACCURACY  # every digit
+    assert ranking_rows(ranking, {})[0]["source acc"] == SOURCE_ACCURACY  # the page's number, a percent there
