@@ -15,13 +15,12 @@ from tlcore.models import list_models
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
-from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SweepSummary
+from tlcore.runs.summary import HINDSIGHT_KEY, PERCENT_COLUMNS, SCORE_KEY, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures
 from tlcore.views.glossary import column_help
 from tlcore.views.sweep import (
     PER_SETUP,
-    PERCENT_COLUMNS,
     configs_csv,
     configs_frame,
     outscored_line,
@@ -44,7 +43,7 @@ MAX_CONCURRENT_HELP = (
 
 
 def number_column(column: str) -> dict[str, Any]:
-    """A metric column: a share as a percent (the view's :data:`PERCENT_COLUMNS`, its numbers
+    """A metric column: a share as a percent (the engine's ``summary.PERCENT_COLUMNS``, its numbers
     :func:`display.stepped`) or 4 significant digits, with its name in plain words on hover."""
     shown = display.PERCENT if column in PERCENT_COLUMNS else st.column_config.NumberColumn(format="%.4g")
     return {**shown, "help": column_help(column)}

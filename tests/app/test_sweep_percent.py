@@ -1,5 +1,5 @@
 """The Sweep page's shares (accuracies, the seeds' disagreement) are the view's percent columns
-(:data:`tlcore.views.sweep.PERCENT_COLUMNS`), shown as Compare shows an accuracy: one decimal, the
+(:data:`tlcore.runs.summary.PERCENT_COLUMNS`), shown as Compare shows an accuracy: one decimal, the
 number rounded to it; the page keeps no list of its own."""
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from tests.app.helpers import assert_clean
 from tests.app.test_sweep_page import stand_in  # noqa: F401 - a fixture
 from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
+from tlcore.runs.summary import PERCENT_COLUMNS
 from tlcore.runs.sweep import SweepSpec
-from tlcore.views.sweep import PERCENT_COLUMNS, configs_frame
+from tlcore.views.sweep import configs_frame
 from tlcore.workspace import Workspace
 
 PERCENT = {"type": "number", "format": "percent", "step": 0.001}

@@ -291,9 +291,9 @@ def keyed_table(
 
 
 def _number(name: str, value: float | None, digits: int = DIGITS) -> str:
-    """Metric ``name``'s ``value`` as the Sweep page shows it: a share (the view's ``PERCENT_COLUMNS``)
+    """Metric ``name``'s ``value`` as the Sweep page shows it: a share (``summary.PERCENT_COLUMNS``)
     as a percent (``61.2%``), any other number to ``digits`` significant digits; "-" when missing."""
-    from tlcore.views.sweep import PERCENT_COLUMNS  # noqa: PLC0415 - pandas: not for sweeps list
+    from tlcore.runs.summary import PERCENT_COLUMNS  # noqa: PLC0415 - numpy: not for sweeps list
 
     if value is None:
         return "-"

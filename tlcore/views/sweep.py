@@ -18,24 +18,11 @@ import math
 import pandas as pd
 
 from tlcore.numbers import first_named, significant
-from tlcore.runs.summary import (
-    HINDSIGHT_KEY,
-    SCORE_KEY,
-    SEEDS_KEY,
-    SETUP_KEYS,
-    ConfigRow,
-    SweepSummary,
-    selection_score,
-    setup_of,
-)
+from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
 from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
 from tlcore.views.glossary import OUTRANKED
 
 DEFAULT, OUTVOTED = VALIDATORS[SelectionSettings().validator].label, VALIDATORS[OUTVOTED_VALIDATOR].label
-SHARES = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)  # accuracies, a disagreement
-PERCENT_COLUMNS = (*SHARES, *(f"{name} {stat}" for name in SHARES for stat in ("mean", "std")))
-"""The columns of :func:`trials_frame` (a metric's name) and :func:`configs_frame` (``<metric> mean``,
-``<metric> std``) that hold shares: percents on the Sweep page, as Compare's accuracies."""
 
 
 def rule(scored_by: str | None = None) -> str:
