@@ -241,8 +241,9 @@ def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs
 def test_a_live_sweep_between_trials_refuses_in_one_line_naming_it_a_dead_one_never(tmp_path, capsys):
     """A sweep whose driver lives blocks the clear between two trials too (it starts more that read and
     store baselines): one line naming the sweep, its progress and driver, and how to stop it; its trial
-    runs are named through it. A sweep whose driver process is gone, or silent past STALE_AFTER, is
-    closed as interrupted and blocks nothing."""
+    runs are named through it. A sweep whose driver process is gone, or silent past STALE_AFTER where
+    its driver's start is unknown (recorded by an older tlstudio), is closed as interrupted and blocks
+    nothing (a live driver known by its start is never closed on silence: test_sweep_stale.py)."""
     workspace = Workspace.resolve(tmp_path / "ws")
     baselines = workspace.root / "cache" / "baselines"
     baselines.mkdir(parents=True)
@@ -259,6 +260,7 @@ def test_a_live_sweep_between_trials_refuses_in_one_line_naming_it_a_dead_one_ne
     sweeps.claim(silent, os.getpid())
     with sweeps.runs.connect() as conn:
         conn.execute("UPDATE sweeps SET heartbeat = 0, updated = 0 WHERE id = ?", (silent,))
+        conn.execute("DELETE FROM sweep_drivers WHERE id = ?", (silent,))  # its driver's start unknown
     line = (
         f"error: cannot clear the baselines while sweep {live} (1/4 done) is live: its driver (process "
         f"{os.getpid()}) starts more trials, each of which reads its source-only baseline from "

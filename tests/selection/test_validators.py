@@ -9,6 +9,7 @@ import torch
 from tlcore.errors import TLError
 from tlcore.selection import validators
 from tlcore.selection.alarm import SelectionSettings
+from tlcore.selection.averaged import bnm_ceiling
 from tlcore.selection.importance import (
     cross_entropy_losses,
     dev_risk,
@@ -30,6 +31,21 @@ def test_im_is_entropy_of_the_mean_minus_mean_entropy():
 def test_bnm_is_the_nuclear_norm_over_n():
     p = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])  # P^T P = diag(2, 1): singular values sqrt 2, 1
     assert validators.bnm_score(p) == pytest.approx((math.sqrt(2) + 1) / 3, abs=1e-12)
+
+
+def test_bnm_reaches_its_ceiling_sqrt_min_n_k_over_n_and_never_passes_it():
+    """One-hot predictions spread evenly over the classes reach ``sqrt(min(n, K) / n)`` (12 samples of
+    3 classes: sqrt(3 / 12) = 0.5; 2 samples of 5: 1); a collapsed model is ``1 / sqrt(min(n, K))`` of
+    it; no probability matrix passes it."""
+    assert bnm_ceiling(12, 3) == 0.5 and bnm_ceiling(2, 5) == 1.0
+    assert validators.bnm_score(np.eye(3)[np.arange(12) % 3]) == pytest.approx(0.5, abs=1e-12)
+    assert validators.bnm_score(np.eye(5)[[0, 3]]) == pytest.approx(1.0, abs=1e-12)
+    collapsed = validators.bnm_score(np.eye(3)[np.zeros(12, dtype=int)])
+    assert collapsed / bnm_ceiling(12, 3) == pytest.approx(1 / math.sqrt(3), abs=1e-12)
+    rng = np.random.default_rng(0)
+    for n, k in ((7, 3), (3, 7), (40, 10)):
+        p = rng.dirichlet(np.full(k, 0.1), size=n)
+        assert 0 < validators.bnm_score(p) <= bnm_ceiling(n, k)
 
 
 def _snd_by_hand(p: np.ndarray, t: float) -> float:

@@ -237,8 +237,9 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     assert "\n    adabn\n      2/2     0/2                -    0.7371 ± 0.01               -" in out
     assert (
         "  * recommended without target labels (the highest mean selection.score (the label-free ranking "
-        "score: EnsV, or BNM where its ensemble is outvoted) among the configurations whose runs passed the "
-        "selection rule on every seed "
+        "score: EnsV, or BNM where its ensemble is outvoted; BNM as a share of the most it reaches on its "
+        "seed's samples, so that seeds of other sizes average alike) among the configurations whose runs "
+        "passed the selection rule on every seed "
         "(its guardrails, and not below another config's source-only model, as `runs rank` judges each run): "
         "the PASSED column): source_only\n"
         f"    {outscored_line(shown)}\n"

@@ -8,8 +8,10 @@ Refused, in one line naming them, while a run or a sweep of the workspace is liv
 its baseline from there and stores the one it trains, and a live sweep's driver, even between two
 trials, starts more trials that do the same (cleared halfway, its later trials would train again the
 baselines its earlier ones trained). Live is :meth:`RunStore.live` / :meth:`SweepStore.live`: queued
-or running with a worker or driver alive; one whose process is gone (or silent for
-:data:`~tlcore.runs.record.STALE_AFTER` seconds) is closed first, as a delete does, and never blocks.
+or running with a worker or driver alive; a run whose worker is gone (or silent for
+:data:`~tlcore.runs.record.STALE_AFTER` seconds) and a sweep whose driver is gone (or, queued, has none
+:data:`~tlcore.runs.sweep_store.DRIVER_GRACE` seconds on: :func:`~tlcore.runs.sweep_store.stale_reason`)
+are closed first, as a delete does, and never block.
 A trial run of a live sweep is named through its sweep: cancelling the sweep stops it and the trials
 to come. A workspace without a run index has no run to wait for: the
 index is not opened (opening it would create it).

@@ -75,10 +75,21 @@ CREATE TABLE IF NOT EXISTS run_params (
     resolved TEXT NOT NULL
 );
 """
-_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED)
+# the start of each sweep's driver process as its claim or launch recorded it, with its pid
+# (tlcore.runs.record.process_started): a pid alive later names that driver only where the start
+# agrees. A table of its own for the same reason as run_params (an older tlstudio reads SELECT * FROM
+# sweeps into its SweepRecord).
+_DRIVERS = """
+CREATE TABLE IF NOT EXISTS sweep_drivers (
+    id      TEXT PRIMARY KEY,
+    pid     INTEGER NOT NULL,
+    started TEXT NOT NULL
+);
+"""
+_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED, _DRIVERS)
 SCHEMA_VERSION = len(_MIGRATIONS)
 """``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps, v3: resolved
-method parameters)."""
+method parameters, v4: the sweeps' driver starts)."""
 
 
 def new_run_id() -> str:

@@ -91,6 +91,18 @@ def pid_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
+def process_started(pid: int) -> str | None:
+    """When process ``pid`` started, as a token that stays the same for that process and differs for a
+    later one given the same pid: the boot's id and the start in clock ticks since boot (Linux
+    ``/proc``); None where that cannot be read (another system, a process gone)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return f"{boot}/{stat.rpartition(')')[2].split()[19]}"  # field 22, starttime (state is field 3)
+
+
 def stale_reason(record: RunRecord, now: float) -> str | None:
     """Why the active run ``record`` counts as dead at unix time ``now``, or None while it may live.
 

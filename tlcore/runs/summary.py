@@ -53,13 +53,15 @@ def judged_runs(
     is judged among its own); ``selection.passed`` is the ranking's own verdict,
     :attr:`~tlcore.selection.ranking.RankedRun.eligible`, so a sweep and ``runs rank`` agree;
     ``selection.score`` is the ranking's score, or by the validator ``by`` where the pools judging a
-    sweep's runs rank by different ones (:func:`~tlcore.selection.averaged.common_validator`);
+    sweep's runs rank by different ones (:func:`~tlcore.selection.averaged.common_validator`), a BNM
+    score on one scale whatever its pool's ``n`` (:func:`~tlcore.selection.averaged.score_by`);
     ``done`` (the pair's done run ids) keys the cache, so the pools are read again only when a run
     finishes."""
-    entries = [
-        entry for ranking in _ranked(store.workspace.root, source, target, done) for entry in ranking.entries
-    ]
-    return {e.run_id: {SCORE_KEY: score_by(e, by), PASSED_KEY: float(e.eligible)} for e in entries}
+    return {
+        e.run_id: {SCORE_KEY: score_by(e, by, ranking), PASSED_KEY: float(e.eligible)}
+        for ranking in _ranked(store.workspace.root, source, target, done)
+        for e in ranking.entries
+    }
 
 
 def deciding(store: RunStore, source: str, target: str, done: tuple[str, ...]) -> dict[str, Ranking]:

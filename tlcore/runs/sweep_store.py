@@ -7,9 +7,10 @@ driver process works on it), then
 ``done`` (every trial ended: done or failed), ``cancelled``, ``failed`` (the driver could not go on,
 e.g. the Ray cluster was unreachable) or ``interrupted`` (its driver died). All but ``done`` resume
 with ``sweeps resume``; a done sweep resumes to nothing. Like runs, reads never write: a sweep whose
-driver is gone is closed as ``interrupted`` by :meth:`SweepStore.mark_stale`: a launched driver's
-process is recorded at once (:meth:`SweepStore.assign_pid`), so a queued sweep whose driver died
-before claiming it stops counting as live (:meth:`SweepStore.live`) as soon as it is looked at.
+driver is gone is closed as ``interrupted`` by :meth:`SweepStore.mark_stale` (the rule:
+:func:`stale_reason`): a launched driver's process is recorded at once (:meth:`SweepStore.assign_pid`),
+so a queued sweep whose driver died before claiming it stops counting as live
+(:meth:`SweepStore.live`) as soon as it is looked at, and a driver that lives is never taken for gone.
 """
 
 from __future__ import annotations
@@ -28,14 +29,17 @@ from tlcore.errors import TLError
 from tlcore.numbers import plural
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.index import check_limit, new_run_id, resolve_id, valid_id
-from tlcore.runs.record import STALE_AFTER, pid_alive
-from tlcore.runs.store import RunStore
+from tlcore.runs.record import STALE_AFTER, pid_alive, process_started
+from tlcore.runs.store import BUSY_TIMEOUT_S, RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.workspace import Workspace
 
 SweepStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 SWEEP_STATUSES: tuple[SweepStatus, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 SweepEnd = Literal["done", "failed", "cancelled", "interrupted"]
+DRIVER_GRACE = BUSY_TIMEOUT_S
+"""Seconds a queued sweep without a driver process waits for one: a launch records its driver at once
+and an inline driver claims the sweep at once, each a write that may wait that long for the index."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ class SweepRecord:
     pid: int | None  # the driver process
     heartbeat: float | None
     cancel_requested: bool
+    # when that process started (tlcore.runs.record.process_started), as its claim or launch recorded
+    # it; None where it could not be read (no /proc) or an older tlstudio recorded the driver
+    driver_started: str | None = None
 
     @property
     def active(self) -> bool:
@@ -89,14 +96,26 @@ def find_filter(find: str) -> tuple[str, builtins.list[str]]:
 
 
 def stale_reason(record: SweepRecord, now: float) -> str | None:
-    """Why the active sweep ``record`` counts as driverless at unix time ``now``, or None: its driver
-    process (recorded at launch, or by its claim) is gone, or it gave no sign of life for
-    :data:`STALE_AFTER` seconds (a queued sweep with no driver recorded, just created, has as long)."""
+    """Why the active sweep ``record`` counts as driverless at unix time ``now``, or None while a driver
+    may work on it. Driverless: no driver process recorded (queued: created or resumed, its driver
+    neither launched nor claiming it) for more than :data:`DRIVER_GRACE` seconds since; its driver
+    process (recorded at launch, or by its claim) gone; or its pid naming another process now (one that
+    started otherwise than :attr:`SweepRecord.driver_started`). A driver process that lives is never
+    taken for gone on silence alone (a long trial, a slow Ray call, a machine asleep): only where its
+    start is unknown does a silence of :data:`STALE_AFTER` seconds count, the one sign then that its pid
+    may name another process."""
     if not record.active:
         return None
-    if record.pid is not None and not pid_alive(record.pid):
-        what = "before starting the sweep" if record.status == "queued" else "without finishing the sweep"
+    if record.pid is None:
+        waited = now - record.updated
+        return f"no driver process took it up in {waited:.0f} s" if waited > DRIVER_GRACE else None
+    what = "before starting the sweep" if record.status == "queued" else "without finishing the sweep"
+    if not pid_alive(record.pid):
         return f"driver process {record.pid} ended {what} (killed or crashed)"
+    if record.driver_started is not None and (started := process_started(record.pid)) is not None:
+        if started != record.driver_started:
+            return f"driver process {record.pid} ended {what} (its pid names another process now)"
+        return None
     silent = now - max(record.heartbeat or 0.0, record.updated)
     return f"no sign of life from the driver for {silent:.0f} s" if silent > STALE_AFTER else None
 
@@ -213,7 +232,10 @@ class SweepStore:
     def assign_pid(self, sweep_id: str, pid: int) -> bool:
         """Record the driver process launched for the queued sweep (so its death before it claims the
         sweep is noticed); False when it is no longer queued (claimed already, or cancelled)."""
-        return self._update(sweep_id, ("queued",), pid=pid)
+        if not self._update(sweep_id, ("queued",), pid=pid):
+            return False
+        self._record_start(sweep_id, pid)
+        return True
 
     def claim(self, sweep_id: str, pid: int) -> SweepRecord:
         """Make process ``pid`` the driver of the queued sweep (``running``); a sweep that is not
@@ -223,7 +245,19 @@ class SweepStore:
             record = self.get(sweep_id)
             driver = f" (driver process {record.pid})" if record.status == "running" else ""
             raise TLError(f"sweep {sweep_id} is {record.status}{driver}, not waiting for a driver")
+        self._record_start(sweep_id, pid)
         return self.get(sweep_id)
+
+    def _record_start(self, sweep_id: str, pid: int) -> None:
+        """Keep when the sweep's driver process ``pid`` started (:attr:`SweepRecord.driver_started`),
+        where that can be read."""
+        started = process_started(pid)
+        if started is not None:
+            with self.runs.connect() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO sweep_drivers (id, pid, started) VALUES (?, ?, ?)",
+                    (sweep_id, pid, started),
+                )
 
     def reopen(self, sweep_id: str, executor: ExecutorSettings | None = None) -> SweepRecord:
         """An ended sweep back to ``queued`` for a new driver (``sweeps resume``), its executor
@@ -283,8 +317,12 @@ class SweepStore:
         return cursor.rowcount == 1
 
     def _select(self, clause: str, *params: Any) -> builtins.list[SweepRecord]:
+        """The records of ``SELECT * FROM sweeps <clause>``, each with its driver's start where it was
+        recorded for the driver the sweep names (a start kept for an earlier driver is none of its)."""
+        started = "CASE WHEN sweep_drivers.pid = sweeps.pid THEN sweep_drivers.started END AS driver_started"
+        query = f"SELECT sweeps.*, {started} FROM sweeps LEFT JOIN sweep_drivers USING (id) {clause}"
         with self.runs.connect() as conn:
-            rows = conn.execute(f"SELECT * FROM sweeps {clause}", params).fetchall()
+            rows = conn.execute(query, params).fetchall()
         return [_record(row) for row in rows]
 
 

@@ -83,6 +83,7 @@ class RankedRun:
     outranked_by: str | None = None  # the other config whose source-only EnsV is above its own
     setup: str = ""  # its network and target labels (:mod:`tlcore.selection.setups`)
     params_note: str = ""  # its method parameters against today's (:attr:`Candidate.params_note`)
+    n_target: int | None = None  # the target samples its stored validators scored (BNM's n)
 
     @property
     def passed(self) -> bool:
@@ -317,6 +318,7 @@ def _scored(pool: Pool, settings: SelectionSettings) -> list[RankedRun]:
                 candidate.baseline,
                 setup=candidate.setup,
                 params_note=candidate.params_note,
+                n_target=after.n_target,
             )
         )
     return entries

@@ -59,7 +59,8 @@ def bnm_score(p: torch.Tensor | np.ndarray) -> float:
     matrix over ``n``; Cui et al. 2020, CVPR, "Towards Discriminability and Diversity: Batch
     Nuclear-norm Maximization under Label Insufficient Situations"; higher is better). Large when
     predictions are confident and spread over many classes: one-hot predictions balanced over ``K``
-    classes give ``sqrt(K / n)``, a collapsed model ``1 / sqrt(n)``."""
+    classes give ``sqrt(K / n)``, its most (:func:`~tlcore.selection.averaged.bnm_ceiling`), a
+    collapsed model ``1 / sqrt(n)``."""
     probabilities = as_probabilities(p)
     return float(torch.linalg.svdvals(probabilities).sum() / len(probabilities))
 

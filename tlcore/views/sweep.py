@@ -19,16 +19,22 @@ import pandas as pd
 
 from tlcore.numbers import first_named, significant
 from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
+from tlcore.selection.averaged import SCALED
 from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
 from tlcore.views.glossary import OUTRANKED
 
 DEFAULT, OUTVOTED = VALIDATORS[SelectionSettings().validator].label, VALIDATORS[OUTVOTED_VALIDATOR].label
+SHARE = (
+    f"{VALIDATORS[SCALED].label} as a share of the most it reaches on its seed's samples, so that seeds "
+    "of other sizes average alike"
+)
 
 
 def rule(scored_by: str | None = None) -> str:
     """How a sweep recommends a configuration (``sweeps show`` and the Sweep page); where its seeds'
     pools rank by different validators, every seed's score by ``scored_by``
-    (:attr:`~tlcore.runs.summary.SweepSummary.scored_by`), and why."""
+    (:attr:`~tlcore.runs.summary.SweepSummary.scored_by`), and why; BNM as
+    :func:`~tlcore.selection.averaged.score_by` takes it."""
     score = f"{DEFAULT}, or {OUTVOTED} where its ensemble is outvoted"
     if scored_by is not None:
         score = (
@@ -37,9 +43,9 @@ def rule(scored_by: str | None = None) -> str:
             f"{DEFAULT}, and the two scores do not average"
         )
     return (
-        f"the highest mean {SCORE_KEY} (the label-free ranking score: {score}) among the configurations "
-        f"whose runs passed the selection rule on every seed (its guardrails, and not {OUTRANKED}, as "
-        "`runs rank` judges each run)"
+        f"the highest mean {SCORE_KEY} (the label-free ranking score: {score}; {SHARE}) among the "
+        "configurations whose runs passed the selection rule on every seed (its guardrails, and not "
+        f"{OUTRANKED}, as `runs rank` judges each run)"
     )
 
 
