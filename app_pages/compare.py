@@ -7,7 +7,7 @@ from tlcore.adapt.source_only_run import is_source_only
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
-from tlcore.views import changes, chart_text, compare, gaps
+from tlcore.views import changes, chart_text, compare, gaps, run_names
 from tlcore.views import ranking as ranking_view
 from tlcore.views.glossary import OUTRANKED, column_help
 from tlcore.views.report import UNKNOWN
@@ -200,10 +200,15 @@ if on_pair:
         box(display.esc(alarmed), icon=":material/flag:")
     else:  # said, so no alarm reads apart from alarms not computed
         st.caption(ranking_view.NO_ALARM)
-    rows = ranking_view.ranking_rows(ranked, labels, advanced=advanced, brief=True)
+    # a recipe's five methods cut (its id kept): in full the pinned run column pushed the last off 1280 px
+    rows = ranking_view.ranking_rows(ranked, run_names.short_labels(labels), advanced=advanced, brief=True)
     ranking_columns = {
         "rank": st.column_config.Column(pinned=True),  # both in sight when the table scrolls sideways
-        "run": st.column_config.Column(pinned=True),
+        "run": st.column_config.TextColumn(
+            pinned=True,
+            width=display.text_width(row["run"] for row in rows),
+            help=display.esc(run_names.run_help(labels, (entry.run_id for entry in ranked.entries))),
+        ),
         "alarm": st.column_config.TextColumn(width="medium"),  # in full in the expander below
         # short headers, as `runs rank`'s: the deciding columns fit a 1280 px window
         "target accuracy": {**COLUMNS["target_accuracy"], "label": "target acc"},

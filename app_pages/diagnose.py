@@ -192,12 +192,18 @@ with display.errors_shown():
         drifted = column_table.drifted_columns(explained)
         if any(c.share is not None for c in drifted):
             st.plotly_chart(explain_figures.columns_figure(drifted), key="columns")
-        if drifted:  # a text column's mix wrapped whole: in one line it was cut at the column's edge (QA)
-            rows, width = column_table.column_rows(drifted), display.WRAPPED_COLUMN_PX
-            mixed = any(column_table.MIX in row for row in rows)
-            wide = {column_table.MIX: st.column_config.TextColumn(width=width)} if mixed else None
+        if drifted:  # a text column's mix wrapped, cut to its largest changes: each row is the tallest's
+            rows, width = column_table.column_rows(drifted, column_table.MIX_SHOWN), display.MIX_PX
+            cut = column_table.cut_mixes(drifted)
+            whole = " Each mix whole under the table." if cut else ""
+            mix = st.column_config.TextColumn(width=width, help=f"The largest changes first.{whole}")
+            wide = {column_table.MIX: mix} if any(column_table.MIX in row for row in rows) else None
             height = display.wrapped_rows(rows, {column_table.MIX: width})
             st.dataframe(rows, hide_index=True, row_height=height, column_config=wide)
+            if cut:
+                with st.expander("Each text column's mix in full"):
+                    for name, whole_mix in cut:
+                        st.markdown(f"- **{display.esc(name)}**: {display.esc(whole_mix)}")
         else:
             none = f"No column moved ({compared_on(explained.columns)})."
             st.success(display.esc(none), icon=":material/check_circle:")
@@ -209,15 +215,11 @@ with display.errors_shown():
         if firing:
             st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
             rows = diagnosis_report.finding_rows(firing, explained.combined)
-            # the deciding columns fit 1280 px: the statistic and the fix wrapped in narrow columns (QA)
-            narrow = dict.fromkeys(("statistic", "fix"), display.WRAPPED_NARROW_PX)
-            height = display.wrapped_rows(rows, narrow)
-            config = {name: st.column_config.TextColumn(width=px) for name, px in narrow.items()}
+            # the deciding columns fit 1024 px: the statistic, the fix and its change wrapped, narrow (QA)
+            height = display.wrapped_rows(rows, display.FINDING_PX)
+            config = {name: st.column_config.TextColumn(width=px) for name, px in display.FINDING_PX.items()}
             config["difference"] = st.column_config.TextColumn(
                 "SDs", help="Target - source, in source standard deviations (native size: log2 pixel ratio)."
-            )
-            config["change"] = st.column_config.TextColumn(  # "+9%, does not help" in one line
-                width=display.text_width(["change", *(row["change"] for row in rows)])
             )
             st.dataframe(
                 rows,

@@ -33,8 +33,12 @@ CELL_CHAR_PX = 7  # a character's width in st.dataframe's 14 px font, at most (S
 CELL_PADDING_PX = 24  # a cell's padding, both sides
 CELL_LINE_PX = 20  # a wrapped line's height in st.dataframe's 14 px font
 WRAPPING_ROW_PX = 65  # st.dataframe wraps a text cell only in rows taller than 4rem (64 px)
-WRAPPED_COLUMN_PX = 480  # a column of long text cells, wrapped (:func:`wrapped_row_height`)
-WRAPPED_NARROW_PX = 240  # one beside others that must fit a 1280 px window (Diagnose's findings)
+# Diagnose's text mix, wrapped (:func:`wrapped_row_height`): in two lines its largest changes; beside the
+# column, severity and share (234 px) it fits a 1024 px window's 562 px table (at 480 px it was cut there)
+MIX_PX = 300
+# Diagnose's findings: the columns wrapped narrow so that the deciding ones (these and severity, SDs) fit
+# a 1024 px window's 562 px table (QA helper-217: at 240 px each, 1024 px showed up to the fix only)
+FINDING_PX = {"statistic": 140, "fix": 190, "change": 100}
 ROW_PX = 35  # st.dataframe's header and default row height
 # a percent column's step: SHARE_DECIMALS decimals in every row (QA: Streamlit's "percent" wrote 28.8%
 # above 21.37%), as `runs changes` and the HTML report write a share (tlcore.numbers.percent); a table

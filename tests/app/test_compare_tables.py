@@ -24,7 +24,7 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, Check, SelectionSettings
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
-from tlcore.views import compare, run_tables
+from tlcore.views import compare, run_names, run_tables
 from tlcore.views.ranking import alarm_check, column_order, ranking_rows, report_sections
 from tlcore.views.report import UNKNOWN, render_report
 from tlcore.workspace import Workspace
@@ -213,3 +213,32 @@ def test_the_ranking_tables_deciding_columns_put_ess_behind_an_importance_weight
     every = column_order(ranking, rows, every=True)
     assert every[:7] == column_order(ranking, rows) and every[-1] == "alarm"
     assert set(every[7:-1]) == {"EnsV", "IM", "BNM", "IWCV"}
+
+
+def test_the_ranking_tables_run_column_cuts_a_recipes_methods_and_keeps_the_id() -> None:
+    """QA helper-217: at 1280 px the pinned run column held the recipe's five methods whole (about
+    310 px) and pushed "alarm right?" off screen. The cell keeps the id and cuts the methods after a
+    "+"; the column's help names each cut composition whole with its runs' ids."""
+    labels = {
+        "r1": "deep_coral+im+fixmatch+shot_pl+adabn · 9c55e7",
+        "r2": "source_only · b17cf5",
+        "r3": "deep_coral+im+fixmatch+shot_pl+adabn · b03162",
+        "r4": "deep_coral+im+fixmatch · 5d0e11",  # 31 characters: cut too
+        "r5": "a_method_name_longer_than_the_column",  # no id: cut at the column's characters
+    }
+    short = run_names.short_labels(labels)
+    assert short == {
+        "r1": "deep_coral+im+… · 9c55e7",
+        "r2": "source_only · b17cf5",
+        "r3": "deep_coral+im+… · b03162",
+        "r4": "deep_coral+im+… · 5d0e11",
+        "r5": "a_method_name_longer_th…",
+    }
+    assert max(len(s) for s in short.values()) == run_names.RUN_CHARS == 24
+    assert display.text_width(short.values()) == 24 * 7 + 24 < display.text_width(labels.values())
+    assert run_names.run_help(labels, ["r1", "r2", "r3", "r4"]) == (
+        "Each run's methods and the end of its id. Cut where long (…); in full: "
+        "deep_coral+im+fixmatch+shot_pl+adabn (9c55e7, b03162); deep_coral+im+fixmatch (5d0e11)."
+    )
+    assert run_names.run_help(labels, ["r2"]) == "Each run's methods and the end of its id."
+    assert run_names.run_help(labels, ["r5"]).endswith("in full: a_method_name_longer_than_the_column.")

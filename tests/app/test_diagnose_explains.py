@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.display import WRAPPED_COLUMN_PX
+from app_support.display import MIX_PX, wrapped_row_height
 from tests.app.helpers import plain
+from tests.app.test_diagnose_findings_table import TABLE_1024_PX
 from tests.app.test_escaping import deferred_downloads
 from tests.explain.test_colour_cast import _photos, _upload
 from tests.explain.test_columns_cli import wine_csvs
@@ -169,11 +170,13 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     assert "What differs (columns)" in downloads["tlstudio-diagnosis.html"]()
 
 
-def test_a_long_mix_of_text_values_is_wrapped_whole_in_the_columns_table(
+def test_a_long_mix_of_text_values_is_wrapped_in_the_columns_table_and_said_whole_under_it(
     app: OpenApp, workspace: Path, tmp_path: Path
 ) -> None:
-    """Eight long region names, their mix changed: the mix cell holds it whole and its rows are tall
-    enough to show it wrapped in the column's width (in one line it was cut at the column's edge)."""
+    """Eight long region names, their mix changed: the mix cell names the three largest changes and
+    counts the rest, its rows tall enough to show that wrapped in the column's width (in one line it was
+    cut at the column's edge; whole, one row height made every row nine lines tall); the expander under
+    the table says the mix whole."""
     rng = np.random.default_rng(4)
     names = [f"Regional Distribution Centre Number {i:02d} of the Northern Highlands" for i in range(8)]
     for side, p in (("s", np.full(8, 1 / 8)), ("t", np.array([1, 1, 6, 6, 1, 1, 6, 6]) / 28)):
@@ -186,9 +189,23 @@ def test_a_long_mix_of_text_values_is_wrapped_whole_in_the_columns_table(
     assert not at.exception, [e.message for e in at.exception]
     table = at.dataframe[-1]
     (row,) = table.value.to_dict("records")
-    assert row["column"] == "region" and row[MIX].count("Regional Distribution Centre") == 8  # every value
-    lines = -(-len(row[MIX]) // ((WRAPPED_COLUMN_PX - 24) // 7))  # at 7 px a character, 24 px of padding
-    assert lines > 4 and table.proto.row_height == lines * 20 + 24
+    assert row["column"] == "region" and row[MIX].count("Regional Distribution Centre") == 3
+    assert row[MIX].endswith(" and 5 more")
+    lines = -(-len(row[MIX]) // ((MIX_PX - 24) // 7))  # at 7 px a character, 24 px of padding
+    assert lines == 7 and table.proto.row_height == lines * 20 + 24  # the names are long
+    (whole,) = [e for e in at.expander if e.label == "Each text column's mix in full"]
+    (said,) = [str(m.value) for m in whole.markdown]
+    assert said.startswith("- **region**: ") and said.count("Regional Distribution Centre") == 8
+
+
+def test_the_columns_table_fits_a_1024_px_window_its_cut_mix_in_two_lines() -> None:
+    """QA helper-224: at 480 px the mix column was cut at a 1024 px window's edge (a 562 px table):
+    beside the column, severity and share columns (62, 62 and 110 px as Chromium drew them) it fits,
+    a mix of 24 cities cut to its three largest changes in two lines."""
+    beside = 62 + 62 + 110
+    assert beside + MIX_PX == 534 <= TABLE_1024_PX
+    cut = "city_w 3% -> 7%, city_u 4% -> 8%, city_v 2% -> 6% and 16 more"
+    assert wrapped_row_height([cut], MIX_PX) == 65
 
 
 def test_an_all_blank_target_voids_the_label_shift_and_novelty_on_the_page(

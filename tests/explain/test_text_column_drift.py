@@ -24,7 +24,7 @@ from tlcore.explain.explanation import explain
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.text_drift import TV_MILD, TV_STRONG, TextDrift, to_source_mix, value_counts
 from tlcore.numbers import pct, significant
-from tlcore.views.column_table import MIX, column_rows, drifted_columns
+from tlcore.views.column_table import MIX, MIX_SHOWN, column_rows, cut_mixes, drifted_columns
 from tlcore.views.explore import MISSING, OR_MISSING, foreign_rows, most_foreign
 
 SETTINGS = ExplainSettings()
@@ -232,3 +232,35 @@ def test_missing_and_new_values_are_two_shares_of_the_total_variation(tmp_path) 
         "(no value) in 10% of the source. Total variation 0.1 (the share of target rows whose value would "
         "have to change)."
     )
+
+
+def test_the_columns_table_names_a_long_mixs_largest_changes_and_the_page_and_report_keep_it_whole() -> None:
+    """QA helper-224: one row height serves a whole table, so a mix of 24 cities made every row six lines
+    tall. The table's cell names the :data:`MIX_SHOWN` largest changes and counts the rest; the page
+    lists each cut mix whole under the table (:func:`cut_mixes`), the HTML report's rows hold it whole."""
+    values = tuple(f"city_{c}" for c in "abcdef")
+    city = TextDrift(
+        index=0,
+        indices=tuple(range(6)),
+        name="city",
+        values=values,
+        source_shares=(0.3, 0.2, 0.2, 0.1, 0.1, 0.1),
+        target_shares=(0.05, 0.1, 0.2, 0.25, 0.15, 0.1),
+        source_missing=0.0,
+        target_missing=0.05,
+        target_new=0.1,
+        new_values=("city_z",),
+        tv=0.35,
+        p_value=1e-4,
+        q_value=1e-4,
+        significant=True,
+    )
+    tail = "; city_z (10% of the target) never in the source; missing (no value) in 5% of the target"
+    whole = "city_a 30% -> 5%, city_d 10% -> 25%, city_b 20% -> 10%, city_e 10% -> 15%" + tail
+    assert city.mix == whole
+    cut = "city_a 30% -> 5%, city_d 10% -> 25%, city_b 20% -> 10% and 1 more"
+    assert city.mix_of(MIX_SHOWN) == cut + tail
+    assert city.mix_of(4) == whole  # every change named: nothing cut
+    assert column_rows([city], MIX_SHOWN)[0][MIX] == city.mix_of(3)
+    assert column_rows([city])[0][MIX] == whole  # the HTML report's
+    assert cut_mixes([city]) == [("city", whole)] and cut_mixes([city], 4) == []

@@ -40,7 +40,7 @@ from tlcore.data.categories import CATEGORIES, encoded_name
 from tlcore.data.domain import Domain
 from tlcore.data.rng import generator
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
-from tlcore.numbers import and_list, pct
+from tlcore.numbers import and_list, first_named, pct
 
 TV_MILD, TV_STRONG = (math.erf(d / (2 * math.sqrt(2))) for d in (MILD, STRONG))  # 2 Φ(d/2) - 1
 NAMED_MOVES = 3  # values a title names at most, largest change first (the message names every one)
@@ -125,7 +125,13 @@ class TextDrift:
     def mix(self) -> str:
         """The values whose share changed, then the new ones: ``east 31% -> 0%, north 40% -> 35%; west
         (24% of the target) never in the source``."""
-        moves = ", ".join(self._moves()) or "every value's share alike"
+        return self.mix_of(None)
+
+    def mix_of(self, shown: int | None) -> str:
+        """:attr:`mix` naming the ``shown`` largest changes and how many more changed (``city_w 3% -> 7%,
+        city_u 4% -> 8% and 20 more``, :func:`~tlcore.numbers.first_named`); every one when None."""
+        changed = self._moves()
+        moves = first_named(changed, len(changed) if shown is None else shown) or "every value's share alike"
         sides = [
             f"{pct(s)} of the {side}"
             for side, s in (("source", self.source_missing), ("target", self.target_missing))

@@ -10,11 +10,12 @@ from typing import Any
 
 from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, Drift, chance_note, ranked_columns, times
 from tlcore.explain.explanation import Explanation
-from tlcore.explain.text_drift import TV_MILD, TV_STRONG, TextDrift
+from tlcore.explain.text_drift import NAMED_MOVES, TV_MILD, TV_STRONG, TextDrift
 from tlcore.numbers import sds, significant
 
 NUMBERS = ("source mean", "target mean", "shift (source SDs)", "spread ratio", "shape MMD²")
 MIX = "text values (source -> target)"  # a text column's cell, a table's column when it has one
+MIX_SHOWN = NAMED_MOVES  # the changes a mix names in Diagnose's table (one row height for all: 1-2 lines)
 
 
 def _share_cell(column: Drift) -> str:
@@ -34,19 +35,27 @@ def _numbers(column: Drift) -> dict[str, str]:
     return dict(zip(NUMBERS, (*cells, times(c.spread), significant(c.shape, 3)), strict=True))
 
 
-def column_rows(columns: Sequence[Drift]) -> list[dict[str, Any]]:
+def column_rows(columns: Sequence[Drift], shown: int | None = None) -> list[dict[str, Any]]:
     """One table row per column, in the order given: severity, share, then a text column's mix of
-    values in a column of its own when there is one, then means, spreads, shape (the numbers' columns
-    left out when no column is numeric). Severity and share come first: after a wide mix column they
-    were off the right edge of Diagnose's table at 1280 px (QA helper-218)."""
+    values in a column of its own when there is one (its ``shown`` largest changes and how many more,
+    :meth:`~tlcore.explain.text_drift.TextDrift.mix_of`; every one when None, as the HTML report), then
+    means, spreads, shape (the numbers' columns left out when no column is numeric). Severity and share
+    come first: after a wide mix column they were off the right edge of Diagnose's table at 1280 px
+    (QA helper-218)."""
     texts = any(isinstance(c, TextDrift) for c in columns)
     numbers = any(isinstance(c, ColumnDrift) for c in columns)
     return [
         {"column": c.name, "severity": c.severity, "share of the gap": _share_cell(c)}
-        | ({MIX: c.mix if isinstance(c, TextDrift) else ""} if texts else {})
+        | ({MIX: c.mix_of(shown) if isinstance(c, TextDrift) else ""} if texts else {})
         | (_numbers(c) if numbers else {})
         for c in columns
     ]
+
+
+def cut_mixes(columns: Sequence[Drift], shown: int = MIX_SHOWN) -> list[tuple[str, str]]:
+    """``(name, whole mix)`` of each text column among ``columns`` whose mix :func:`column_rows` cuts to
+    ``shown`` changes: the page says them whole under its table."""
+    return [(c.name, c.mix) for c in columns if isinstance(c, TextDrift) and c.mix_of(shown) != c.mix]
 
 
 def drifted_columns(explanation: Explanation) -> list[Drift]:

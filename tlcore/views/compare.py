@@ -30,6 +30,7 @@ from tlcore.views import changes, class_figures, explore, figures, umap_figure
 from tlcore.views import ranking as ranking_view
 from tlcore.views.gaps import Results, gap_disagreement, gap_figure
 from tlcore.views.report import Section, render_report
+from tlcore.views.run_names import SEP
 from tlcore.views.run_tables import (
     class_accuracies,
     confusion_table,
@@ -49,7 +50,7 @@ INFLATED_NAMED = 3  # runs scored on source training samples that Compare's warn
 
 def run_label(record: RunRecord) -> str:
     """A short, readable name for a run: its method and the end of its id (plain text)."""
-    return f"{record.method} · {record.id[-6:]}"
+    return f"{record.method}{SEP}{record.id[-6:]}"
 
 
 def params_notes(records: Iterable[RunRecord]) -> list[str]:

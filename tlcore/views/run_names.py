@@ -1,0 +1,48 @@
+"""A run's label cut to a table column's width (pure): Compare's ranking table pins its run column, and a
+recipe's five methods there (``deep_coral+im+fixmatch+shot_pl+adabn · 9c55e7``, about 310 px) pushed
+"alarm right?" off a 1280 px window (QA helper-217). The label keeps its id whole and cuts its methods
+after a ``+``; the column's help names each cut composition in full (:func:`run_help`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from tlcore.ellipsis import ELLIPSIS, keep_start
+
+SEP = " · "  # between a run label's methods and the end of its id (:func:`tlcore.views.compare.run_label`)
+RUN_CHARS = 24  # the most characters of a run's label in Compare's ranking table
+
+
+def short_label(label: str, chars: int = RUN_CHARS) -> str:
+    """``label`` (``methods · id``) in at most ``chars`` characters: whole when it fits, else its id kept
+    and its methods cut after the last ``+`` that fits, an ellipsis after them (``deep_coral+im+… ·
+    9c55e7``); a label without an id cut at ``chars`` (:func:`~tlcore.ellipsis.keep_start`)."""
+    if len(label) <= chars:
+        return label
+    methods, sep, run = label.rpartition(SEP)
+    if not sep:
+        return keep_start(label, chars)
+    room = chars - len(ELLIPSIS) - len(SEP) - len(run)
+    kept = methods[:room]
+    kept = kept[: kept.rfind("+") + 1] or kept  # after a "+", not mid-name ("deep_coral+im+fixm")
+    return f"{kept}{ELLIPSIS}{SEP}{run}"
+
+
+def short_labels(labels: Mapping[str, str], chars: int = RUN_CHARS) -> dict[str, str]:
+    """``{run id: short_label(label)}`` for every run of ``labels``."""
+    return {run_id: short_label(label, chars) for run_id, label in labels.items()}
+
+
+def run_help(labels: Mapping[str, str], run_ids: Iterable[str], chars: int = RUN_CHARS) -> str:
+    """The run column's help: what a label is and, when :func:`short_label` cuts some of ``run_ids``'
+    labels, each cut composition whole with the ids of its runs (``deep_coral+im+fixmatch+shot_pl+adabn
+    (9c55e7, b03162)``, joined by ``; ``)."""
+    runs: dict[str, list[str]] = {}
+    for run_id in run_ids:
+        label = labels.get(run_id, run_id)
+        if short_label(label, chars) != label:
+            methods, _, run = label.rpartition(SEP)
+            runs.setdefault(methods or label, []).append(run if methods else "")
+    said = [f"{name} ({', '.join(filter(None, ids))})" if any(ids) else name for name, ids in runs.items()]
+    whole = f" Cut where long ({ELLIPSIS}); in full: {'; '.join(said)}." if said else ""
+    return f"Each run's methods and the end of its id.{whole}"
