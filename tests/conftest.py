@@ -4,7 +4,11 @@ would otherwise leak into the output through :func:`shutil.get_terminal_size`). 
 wrapping sets its own width. A launched run's start is :data:`tests.worker_start.WORKER_START` seconds
 in every test's process, the estimate's probe of a network is measured once per session
 (:mod:`tests.probe_memo`), and every limit starts at its default whatever the shell exports
-(:mod:`tests.limits_env`: each limit's variable and its former name cleared)."""
+(:mod:`tests.limits_env`: each limit's variable and its former name cleared).
+
+The suite runs on two pytest-xdist workers (``-n 2``, the README's ``make test``); the tests that
+start a browser, a server or a Ray cluster of their own (marked ``e2e`` or ``ray``) run one at a time
+on one worker (:data:`ONE_AT_A_TIME`), so two of them never share the two cores or a cluster."""
 
 import pytest
 
@@ -13,6 +17,14 @@ from tests.worker_start import WORKER_START
 from tlcore.runs import estimate_start
 
 UNWRAPPED = "100000"  # terminal columns: no sentence the CLI prints is this long
+ONE_AT_A_TIME = ("e2e", "ray")  # markers of the tests xdist keeps on one worker, in turn
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked by one of :data:`ONE_AT_A_TIME` in one xdist group (``--dist loadgroup``)."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in ONE_AT_A_TIME):
+            item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
 
 
 @pytest.fixture(autouse=True)
