@@ -219,7 +219,7 @@ if on_pair:
             else {**display.PERCENT, "help": v.words}  # an accuracy: 66.1%, as runs rank and the report
             for v in VALIDATORS.values()
         },
-        "ESS": st.column_config.NumberColumn(format="%.1f", help=column_help("ESS")),
+        "ESS": st.column_config.NumberColumn(format=ranking_view.ESS_FORMAT, help=column_help("ESS")),
         "classes": st.column_config.Column(help=column_help("classes")),
         "alarm right?": st.column_config.TextColumn(  # each cell whole (a false alarm ranked 23rd too)
             width=display.text_width(["alarm right?", *(row.get("alarm right?") for row in rows)]),

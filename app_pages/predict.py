@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_support import display, engine, kept_model, predictions, state, upload_form
 from tlcore.data.shift_table import format_shifts
+from tlcore.numbers import percent
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import PREVIEW_ROWS, preview_note, rows_text
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
@@ -112,9 +113,9 @@ if request is not None:
             st.warning(display.esc(one_class[0].upper() + one_class[1:] + "."), icon=":material/warning:")
         cards = st.columns(3)
         cards[0].metric("Samples", f"{summary.n_samples:,}")
-        cards[1].metric("Mean confidence", f"{summary.mean_confidence:.1%}")
+        cards[1].metric("Mean confidence", percent(summary.mean_confidence))
         known = summary.counted_accuracy
-        cards[2].metric("Accuracy", "unlabelled" if known is None else f"{known.accuracy:.1%}")
+        cards[2].metric("Accuracy", "unlabelled" if known is None else percent(known.accuracy))
         if known is not None:
             st.caption(
                 display.esc(

@@ -19,6 +19,7 @@ from tlcore.runs.summary import HINDSIGHT_KEY, PERCENT_COLUMNS, SCORE_KEY, Sweep
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
 from tlcore.views import sweep_figures
 from tlcore.views.glossary import column_help
+from tlcore.views.ranking import SCORE_FORMAT
 from tlcore.views.sweep import (
     PER_SETUP,
     configs_csv,
@@ -44,8 +45,10 @@ MAX_CONCURRENT_HELP = (
 
 def number_column(column: str) -> dict[str, Any]:
     """A metric column: a share as a percent (the engine's ``summary.PERCENT_COLUMNS``, its numbers
-    :func:`display.stepped`) or 4 significant digits, with its name in plain words on hover."""
-    shown = display.PERCENT if column in PERCENT_COLUMNS else st.column_config.NumberColumn(format="%.4g")
+    :func:`display.stepped`), the selection score as Compare's scores, or 4 significant digits, with its
+    name in plain words on hover."""
+    written = SCORE_FORMAT if column.startswith(SCORE_KEY) else "%.4g"
+    shown = display.PERCENT if column in PERCENT_COLUMNS else st.column_config.NumberColumn(format=written)
     return {**shown, "help": column_help(column)}
 
 

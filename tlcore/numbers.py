@@ -14,7 +14,9 @@ shift):
 This is Python's ``g`` format (what ``%.3g`` prints for a score, ``.4g`` for an MMD²) except above
 ``10**(digits - 1)``, where ``g`` switches to an exponent once rounding reaches ``10**digits``.
 
-:func:`sds` writes a shift in standard deviations (3 significant digits, signed) for every view.
+:func:`score_text` writes a score (a validator's, the ranking's, a sweep's selection score) for every
+view and sentence: 3 significant digits. :func:`sds` writes a shift in standard deviations (3
+significant digits, signed) for every view.
 
 :func:`as_written` gives a table's float32 feature values back as their file wrote them.
 
@@ -45,6 +47,16 @@ def significant(value: float | None, digits: int = DIGITS, *, sign: bool = False
     if abs(float(f"{value:.{digits}g}")) >= 10 ** (digits - 1):  # 999.96 rounds to 1,000 too
         return f"{value:{plus},.0f}"
     return f"{value:{plus}.{digits}g}"
+
+
+SCORE_DIGITS = 3  # significant digits of a score: a validator's, the ranking's, a sweep's selection score
+
+
+def score_text(value: float | None) -> str:
+    """A score as ``runs rank``, the Compare page, the HTML report, the ranking's reasons and a sweep's
+    lines write it: :func:`significant` to :data:`SCORE_DIGITS`, so a tiny IWCV of -0.000238 reads as
+    such, not "-0.000"; never a negative zero; "-" when missing."""
+    return significant(value, SCORE_DIGITS)
 
 
 def sds(shift: float) -> str:

@@ -130,7 +130,7 @@ def one_class_warning(
     if correct == n_samples:
         return None
     head = f"every one of the {n_samples:,} predictions is {predicted[0]} "
-    head += f"(mean confidence {mean_confidence:.1%})"
+    head += f"(mean confidence {percent(mean_confidence)})"
     why = (
         f"a model of {len(classes)} classes that reads one class into all the data has most often "
         "met data unlike its source (diagnose the pair: a column in other units, say)"

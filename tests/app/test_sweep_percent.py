@@ -51,7 +51,9 @@ def test_the_sweep_pages_shares_are_percents_rounded_to_one_decimal(
     columns = json.loads(configs.proto.columns)
     assert all(columns[c]["type_config"] == PERCENT for c in shares)
     assert columns["target_accuracy mean"]["help"].startswith("accuracy on the target's held-out test split")
-    assert columns["selection.score mean"]["type_config"] == {"type": "number", "format": "%.4g"}
+    assert columns["selection.score mean"]["type_config"] == {"type": "number", "format": "%.3g"}  # a score
+    assert columns["gap_after.mmd2 mean"]["type_config"] == {"type": "number", "format": "%.4g"}
+    assert json.loads(trials.proto.columns)["selection.score"]["type_config"]["format"] == "%.3g"
     assert configs.value["target_accuracy mean"].tolist() == [0.612]  # 61.2%: it cut 61.23% at "percent"
     assert configs.value["source_accuracy mean"].tolist() == [0.888]  # 0.88766
     assert json.loads(trials.proto.columns)["target_accuracy"]["type_config"] == PERCENT

@@ -33,15 +33,19 @@ def test_summary_and_json_of_a_labelled_domain(
     tiny_run: tuple[Workspace, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     workspace, run_id = tiny_run
-    code, out, _ = cli(workspace, capsys, run_id, "--data", "digits:n=30")
+    code, text, _ = cli(workspace, capsys, run_id, "--data", "digits:n=30")
     assert code == 0
-    assert out.startswith(f"run {run_id} on digits:n=30: 30 labelled samples\n")
-    assert "mean confidence" in out and "accuracy" in out
+    assert text.startswith(f"run {run_id} on digits:n=30: 30 labelled samples\n")
+    assert "mean confidence" in text and "accuracy" in text
     code, out, _ = cli(workspace, capsys, run_id, "--data", "digits:n=30", "--json", "--batch-size", "8")
     payload = json.loads(out)
     assert code == 0 and payload["n_samples"] == 30 and sum(payload["counts"].values()) == 30
     assert payload["classes"] == list(DIGITS) and payload["out"] is None
     assert 0.0 <= payload["accuracy"] <= 1.0 and len(payload["least_confident"]) == 20
+    # a confidence is a share: a percent as the Predict page's card shows it (it read 0.xxx); --json full
+    confidence = payload["mean_confidence"]
+    assert f"\n  mean confidence {round(100 * confidence, 1):.1f}%\n" in text
+    assert confidence != round(confidence, 3)
 
 
 def test_unlabelled_upload_to_parquet_keeps_file_names(

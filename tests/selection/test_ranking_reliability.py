@@ -33,7 +33,7 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
     assert entries["b-healthy"].unreliable is None and entries["c-old"].unreliable is None
     # the reason counts and compares only the runs DEV scores reliably: a-noisy's higher DEV is not one
     assert ranking.reason == (
-        "highest DEV (-0.050) among the 1 of 3 runs with a reliable DEV (30 or more effective samples of "
+        "highest DEV (-0.05) among the 1 of 3 runs with a reliable DEV (30 or more effective samples of "
         "the importance weights) that kept at least 80% of their source-only model's effective classes, "
         "source accuracy within 3 points of it and ensemble agreement not below it"
     )
@@ -107,7 +107,7 @@ def test_the_recommendation_compares_only_the_runs_its_validator_scores_reliably
     ranking = rank(pair_pool(reliable, noisy), SelectionSettings(validator="dev"))
     labels = {"r1": "deep_coral+im · d99975", "r2": "source_only · 177940"}
     assert recommendation(ranking, labels) == (
-        "Recommended: deep_coral+im · d99975, the highest DEV (-0.060) among the 1 of 2 runs with a "
+        "Recommended: deep_coral+im · d99975, the highest DEV (-0.06) among the 1 of 2 runs with a "
         "reliable DEV (30 or more effective samples of the importance weights) that kept at least 80% of "
         "their source-only model's effective classes, source accuracy within 3 points of it and ensemble "
         "agreement not below it. source_only · 177940 also passed the guardrails, but its DEV rests on 4.0 "
@@ -217,3 +217,19 @@ def test_scores_show_three_significant_digits_and_never_a_negative_zero(capsys):
         "12,345",  # whole, as every measured number reads (tlcore.numbers), not "1.23e+04"
         "-",
     ]
+
+
+def test_the_reason_writes_the_score_as_the_table_does(capsys):
+    """helper-226: the reason wrote the recommended run's score with three decimals, "highest IWCV
+    (-0.000)" beside -0.00024 in its row; it is the table's score now (3 significant digits)."""
+    pool = pair_pool(
+        candidate("tiny", BASELINE, GOOD, source_after=0.99976, ess=40.0),  # IWCV -0.00024
+        candidate("more", BASELINE, GOOD_TOO, source_after=0.999, ess=40.0),  # IWCV -0.001
+    )
+    ranking = rank(pool, SelectionSettings(validator="iwcv"))
+    assert ranking.recommended == "tiny" and ranking.entries[0].score == pytest.approx(-0.00024)
+    assert ranking.reason.startswith("highest IWCV (-0.00024) among the 2 of 2 runs with a reliable IWCV")
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    assert "  because: highest IWCV (-0.00024) among" in out
+    assert "-0.00024" in next(line for line in out.splitlines() if line.startswith(" 1  tiny"))

@@ -203,7 +203,8 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """helper-76's sweep: the star sat on source_only (selection.score 0.2167) while adabn had 0.7371,
-    with nothing saying adabn's runs failed the guardrails. The PASSED column and a line say it."""
+    with nothing saying adabn's runs failed the guardrails. The PASSED column and a line say it, the
+    score as ``runs rank`` writes one (3 significant digits: 0.737, not 0.7371: helper-226)."""
     summary = run(workspace, "scored")
 
     def config(key: str, passed: float, score: float) -> ConfigRow:
@@ -224,7 +225,7 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     assert [c.key for c in outscored(shown)] == ["adabn", "dann"]  # im scores lower; source_only is it
     assert outscored_line(shown) == (
         "Not recommended despite a higher mean selection.score, for runs that failed the guardrails or are "
-        "below another config's source-only model: adabn (0.7371, passed 0/2), dann (0.5, passed 1/2) "
+        "below another config's source-only model: adabn (0.737, passed 0/2), dann (0.5, passed 1/2) "
         "(`python -m tlcore runs rank` says why for each run)."
     )
     print_summary(shown)
@@ -233,8 +234,8 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
         "    SEEDS  PASSED  target_accuracy  selection.score  seeds_disagree  gap_after.mmd2  seconds\n"
         in out
     )
-    assert "\n *  source_only\n      2/2     2/2                -    0.2167 ± 0.01               -" in out
-    assert "\n    adabn\n      2/2     0/2                -    0.7371 ± 0.01               -" in out
+    assert "\n *  source_only\n      2/2     2/2                -     0.217 ± 0.01               -" in out
+    assert "\n    adabn\n      2/2     0/2                -     0.737 ± 0.01               -" in out
     assert (
         "  * recommended without target labels (the highest mean selection.score (the label-free ranking "
         "score: EnsV, or BNM where its ensemble is outvoted; BNM as a share of the most it reaches on its "
@@ -329,11 +330,11 @@ def test_the_trials_table_fits_100_columns_and_one_configuration_can_carry_both_
     assert lines[:3] == [
         "    SEED  STATUS  target_accuracy  selection.score  PASSED  RUN",
         "  dann+im|dann.weight=0.1",
-        f"       0  done              61.0%           0.8333  yes     {runs[0]}",
+        f"       0  done              61.0%            0.833  yes     {runs[0]}",
     ]
     assert lines[5:7] == [
         "  dann+im|dann.weight=0.3",
-        f"       0  done              63.0%           0.3333  no      {runs[3]}",
+        f"       0  done              63.0%            0.333  no      {runs[3]}",
     ]
     both = replace(summary, best_by_setup={"": "im"})
     monkeypatch.setenv("COLUMNS", "60")
@@ -371,6 +372,6 @@ def test_the_configuration_table_fits_100_columns_however_long_the_keys(
     )
     assert lines[start + 1 : start + 3] == [
         f" +  {key}",
-        "      2/2     0/2     70.3% ± 0.2%   0.7623 ± 0.008           32.0%       0.0009152    9.832",
+        "      2/2     0/2     70.3% ± 0.2%    0.762 ± 0.008           32.0%       0.0009152    9.832",
     ]
     assert lines[-2:] == ["  + best in hindsight (mean target_accuracy, needs target labels):", f"    {key}"]

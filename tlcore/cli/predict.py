@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from tlcore.cli.output import ProgressBar, print_json, text_table, wrapped
 from tlcore.cli.rank import show_alarm
 from tlcore.errors import TLError
-from tlcore.numbers import plural
+from tlcore.numbers import percent, plural
 from tlcore.run_model_options import DEFAULT_BATCH_SIZE, DEFAULT_PROBABILITIES, PROBABILITIES
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -133,9 +133,9 @@ def format_summary(run_id: str, data: str, predictions: Predictions, summary: Pr
     kind = "labelled" if predictions.labelled else "unlabelled"
     lines = [f"run {run_id} on {data}: {plural(summary.n_samples, f'{kind} sample')}"]
     lines += [line for note in predictions.notes() for line in wrapped(note, "  note: ")]
-    cells = [(name, count, f"{count / summary.n_samples:.1%}") for name, count in summary.counts.items()]
+    cells = [(name, count, percent(count / summary.n_samples)) for name, count in summary.counts.items()]
     lines += ["", *(f"  {line}" for line in text_table(("predicted", "samples", "share"), cells, right=(2,)))]
-    lines += ["", f"  mean confidence {summary.mean_confidence:.3f}"]
+    lines += ["", f"  mean confidence {percent(summary.mean_confidence)}"]
     if (known := summary.counted_accuracy) is not None:
         lines.append(f"  accuracy {known.text()}: predicted class = the data's label")
     return lines

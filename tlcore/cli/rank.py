@@ -21,6 +21,7 @@ from tlcore.runs.candidates import kept_command, load_pool, run_alarm
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
 from tlcore.selection.ranking import RankedRun, Ranking, rank
+from tlcore.selection.reliability import ess_text
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
 from tlcore.views.glossary import legend
 from tlcore.views.ranking import (
@@ -170,7 +171,7 @@ def print_ranking(
         if ranking.parts and ranking.part_of(entry.run_id).entries[0] is entry:
             print(f"    {entry.setup}:")
         values = "".join(f"{validator_text(n, entry.scores.get(n)):>11}" for n in names)
-        ess = "-" if entry.ess is None else f"{entry.ess:.1f}"
+        ess = ess_text(entry.ess)
         classes = effective_classes(entry)
         raised = "yes" if entry.alarm.raised else ("no" if entry.outranked_by is None else f"no; {OUTRANKED}")
         print(

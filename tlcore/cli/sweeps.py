@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
-from tlcore.numbers import DIGITS, and_more, percent, significant
+from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
@@ -292,16 +292,19 @@ def keyed_table(
 
 def _number(name: str, value: float | None, digits: int = DIGITS) -> str:
     """Metric ``name``'s ``value`` as the Sweep page shows it: a share (``summary.PERCENT_COLUMNS``)
-    as a percent (``61.2%``), any other number to ``digits`` significant digits; "-" when missing."""
-    from tlcore.runs.summary import PERCENT_COLUMNS  # noqa: PLC0415 - numpy: not for sweeps list
+    as a percent (``61.2%``), the selection score to a score's digits at most (``0.737``, as
+    ``runs rank``), any other number to ``digits`` significant digits; "-" when missing."""
+    from tlcore.runs.summary import PERCENT_COLUMNS, SCORE_KEY  # noqa: PLC0415 - numpy: not for sweeps list
 
     if value is None:
         return "-"
-    return percent(value) if name in PERCENT_COLUMNS else significant(value, digits)
+    if name in PERCENT_COLUMNS:
+        return percent(value)
+    return significant(value, min(digits, SCORE_DIGITS) if name == SCORE_KEY else digits)
 
 
 def _stat(name: str, stat: Stat | None) -> str:
-    """``61.2% ± 1.0%``, ``0.7623 ± 0.008``: a mean over seeds and its standard deviation (both by
+    """``61.2% ± 1.0%``, ``0.762 ± 0.008``: a mean over seeds and its standard deviation (both by
     :func:`_number`)."""
     if stat is None:
         return "-"

@@ -52,7 +52,7 @@ from tlcore.selection.baselines import Baseline, baselines, kept_reason, outrank
 from tlcore.selection.collapse import COLLAPSED_SHARE, bars, collapse_check, passed_over, spread
 from tlcore.selection.pool import Pool, outvoted
 from tlcore.selection.reasons import reason
-from tlcore.selection.reliability import unreliable_weights
+from tlcore.selection.reliability import ess_text, unreliable_weights
 from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
 from tlcore.selection.setups import SETUPS_REASON
 
@@ -212,7 +212,7 @@ class Ranking:
             one = len(runs) == 1
             names = and_list((labels or {}).get(e.run_id, e.run_id) for e in runs)
             why = (
-                f"rests on {and_list(f'{e.ess:.1f}' for e in runs)} effective samples of the importance "
+                f"rests on {and_list(ess_text(e.ess) for e in runs)} effective samples of the importance "
                 f"weights (fewer than {self.settings.min_ess:g}), too few to trust"
                 if known
                 else f"cannot be vouched for: {'it was' if one else 'they were'} stored before tlstudio "

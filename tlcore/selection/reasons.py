@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tlcore.numbers import score_text
 from tlcore.selection.baselines import Baseline, cleared
 from tlcore.selection.collapse import bars, spread, spread_words
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
@@ -56,7 +57,8 @@ def reason(
                     else ""
                 )
             )
-        return f"highest {validator.label} ({best.score:.3f}) among the {eligible} of {len(entries)} runs" + (
+        score = score_text(best.score)
+        return f"highest {validator.label} ({score}) among the {eligible} of {len(entries)} runs" + (
             f"{reliable} that {guardrails}{_tail(best, configs, entries)}"
         )
     if not entries:
@@ -133,7 +135,8 @@ def _spread_reason(
         )
     else:
         which += f" and {spread_words(floor, n_classes)}"
+    score = score_text(best.score)
     return (
-        f"highest {validator.label} ({best.score:.3f}) among the {len(compared)} of {len(entries)} runs that "
+        f"highest {validator.label} ({score}) among the {len(compared)} of {len(entries)} runs that "
         f"{which}{why}{_tail(best, configs, entries)}"
     )

@@ -19,6 +19,15 @@ def unreliable_weights(ess: float | None, n: int, settings: SelectionSettings) -
     )
 
 
+ESS_DECIMALS = 1  # an effective sample size's decimals wherever it is written: 4.7, 30.0
+
+
+def ess_text(ess: float | None) -> str:
+    """An effective sample size as every view writes it (the ESS column of ``runs rank``, the Compare
+    page and the HTML report, the sentences): :data:`ESS_DECIMALS` decimals, ``4.7``; "-" when missing."""
+    return "-" if ess is None else f"{ess:.{ESS_DECIMALS}f}"
+
+
 def effective_samples(ess: float, n: int | None) -> str:
     """``"4.0 effective samples of 60"``: an effective sample size and the number of weights behind it."""
-    return f"{ess:.1f} effective samples" + ("" if n is None else f" of {n}")
+    return f"{ess_text(ess)} effective samples" + ("" if n is None else f" of {n}")

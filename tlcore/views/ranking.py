@@ -10,30 +10,26 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tlcore.metrics.mcnemar import shown_within_chance
-from tlcore.numbers import and_list, percent, plural, significant
+from tlcore.numbers import SCORE_DIGITS, and_list, percent, plural, score_text
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import RankedRun, Ranking
-from tlcore.selection.reliability import effective_samples
+from tlcore.selection.reliability import ESS_DECIMALS, effective_samples, ess_text
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED
 from tlcore.views.report import Section
 
-SCORE_DIGITS = 3  # significant digits of a validator's score
 NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
 SOURCE_ACCURACY = VALIDATORS["source_accuracy"].label  # a validator that is an accuracy
 # shares: percents in the report, the app and `runs rank` (a source accuracy read 0.661 beside 66.1%)
 PERCENT_COLUMNS = ("target accuracy", "source-only accuracy", SOURCE_ACCURACY)
-SCORE_COLUMNS = {v.label: SCORE_DIGITS for v in VALIDATORS.values() if v.label not in PERCENT_COLUMNS}
-"""The significant digits of each score column in the HTML report, as the page and ``runs rank`` show it."""
-
-
-def score_text(value: float | None) -> str:
-    """A validator's score as ``runs rank`` prints it and the Compare page shows it: 3 significant
-    digits by :func:`tlcore.numbers.significant`, so a tiny IWCV of -0.000238 reads as such, not
-    "-0.000"; never a negative zero; "-" when missing."""
-    return significant(value, SCORE_DIGITS)
+ESS_FORMAT = f"%.{ESS_DECIMALS}f"  # the Compare page's ESS column, as :func:`ess_text` writes it
+REPORT_FORMATS = {
+    **{v.label: score_text for v in VALIDATORS.values() if v.label not in PERCENT_COLUMNS},
+    "ESS": ess_text,
+}
+"""How the HTML report writes each score column and the ESS, as the page and ``runs rank`` show them."""
 
 
 def validator_text(name: str, value: float | None) -> str:
@@ -208,7 +204,8 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
         which = ""
     else:
         least, most = min(e.ess for e in doubtful), max(e.ess for e in doubtful)
-        spread = f"{least:.1f}" if f"{least:.1f}" == f"{most:.1f}" else f"{least:.1f} to {most:.1f}"
+        low, high = ess_text(least), ess_text(most)
+        spread = low if low == high else f"{low} to {high}"
         rests = f"{spread} effective samples"
         which = f" ({and_list(names)})" if len(names) <= NAMED else ""
     return (
@@ -364,7 +361,7 @@ def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section
             "",
             table=ranking_rows(ranking, labels),
             percent_columns=PERCENT_COLUMNS,
-            digits=SCORE_COLUMNS,
+            formats=REPORT_FORMATS,
             flags=[*([] if cautions else summary), *filter(None, [unreliable_line(ranking, labels)])],
             asides=summary if cautions else [],
         ),

@@ -9,12 +9,12 @@ runs and 189 figures shows its text at once instead of after minutes of drawing.
 come from a user (titles, run labels, class names, table cells, captions) is escaped with
 :func:`html.escape`.
 A float cell is written by :func:`tlcore.numbers.significant` (4 significant digits: ``1,797``,
-``0.8123``, an MMD² of ``3.2e-05``; a section's ``digits`` give a column others, a score's 3: ``0.739``
-as the app shows it), a share in one of a section's ``percent_columns`` (an accuracy) by
-:func:`tlcore.numbers.percent` (``83.5%``, as the app's table shows it). Table cells holding a
-number (or a number written with its unit, :data:`NUMBER`) are right-aligned, text left-aligned, a
-missing value (None: e.g. the accuracies of an unlabelled target) is :data:`UNKNOWN`; ``flags`` are
-alerts (red), ``asides`` neutral notes.
+``0.8123``, an MMD² of ``3.2e-05``; a section's ``formats`` give a column its own writer of numbers, a
+score's 3 significant digits ``0.739`` or an ESS's one decimal ``4.7``, as the app shows them), a
+share in one of a section's ``percent_columns`` (an accuracy) by :func:`tlcore.numbers.percent`
+(``83.5%``, as the app's table shows it). Table cells holding a number (or a number written with its
+unit, :data:`NUMBER`) are right-aligned, text left-aligned, a missing value (None: e.g. the accuracies
+of an unlabelled target) is :data:`UNKNOWN`; ``flags`` are alerts (red), ``asides`` neutral notes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import html
 import json
 import re
 import struct
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -32,7 +32,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from tlcore.numbers import DIGITS, percent, significant
+from tlcore.numbers import percent, significant
 
 STYLE = """
 body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -69,14 +69,15 @@ LOADER = """(function () {
   }, {rootMargin: "600px 0px"});  // drawn once it comes within 600 px of the view
   figures.forEach(function (div) { near.observe(div); });
 })();"""
+Format = Callable[[float], str]  # a column's numbers as text: tlcore.numbers.score_text, ess_text
 NUMBER = re.compile(r"[-+≈]?\s*[\d.,]+(e[-+]?\d+)?\s*(x|%|s)?")  # 646,565  +1,797  3.2e-05  948x  56%
 
 
 @dataclass(frozen=True)
 class Section:
     """One part of the report: a heading and any of a note, a table (its ``percent_columns``: shares,
-    written as percents; ``digits``: a column's significant digits where not 4), pictures
-    (``(caption, PNG bytes)``), captioned tables (``(caption, rows)``), a figure."""
+    written as percents; ``formats``: a column's writer of numbers where not :func:`significant`'s 4
+    digits), pictures (``(caption, PNG bytes)``), captioned tables (``(caption, rows)``), a figure."""
 
     heading: str
     note: str = ""
@@ -87,41 +88,44 @@ class Section:
     tables: Sequence[tuple[str, Sequence[Mapping[str, object]]]] = ()
     asides: Sequence[str] = ()
     percent_columns: Collection[str] = ()
-    digits: Mapping[str, int] = field(default_factory=dict)
+    formats: Mapping[str, Format] = field(default_factory=dict)
 
 
-def _cell(value: object, share: bool = False, digits: int = DIGITS) -> str:
+def _cell(value: object, share: bool = False, written: Format | None = None) -> str:
     if value is None:
         return UNKNOWN
-    if share and isinstance(value, int | float) and not isinstance(value, bool):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if share and number:
         return percent(value)
-    return significant(value, digits) if isinstance(value, float) else html.escape(str(value))
+    if written is not None and number:
+        return html.escape(written(value))
+    return significant(value) if isinstance(value, float) else html.escape(str(value))
 
 
-def _td(value: object, share: bool = False, digits: int = DIGITS) -> str:
+def _td(value: object, share: bool = False, written: Format | None = None) -> str:
     """A table cell, right-aligned when it holds a number (:data:`NUMBER`) or stands for a missing one;
     a sentence (:data:`PROSE_CELL` characters or more) keeps a reading width instead of a narrow column
     many lines tall (QA: an alarm's verdict 102 px wide, its rows ~300 px tall)."""
     numeric = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
     numeric = numeric or (isinstance(value, str) and NUMBER.fullmatch(value.strip()) is not None)
     kind = " class='num'" if numeric else " class='prose'" if len(str(value)) >= PROSE_CELL else ""
-    return f"<td{kind}>{_cell(value, share, digits)}</td>"
+    return f"<td{kind}>{_cell(value, share, written)}</td>"
 
 
 def table_html(
     rows: Sequence[Mapping[str, object]],
     percent_columns: Collection[str] = (),
-    digits: Mapping[str, int] | None = None,
+    formats: Mapping[str, Format] | None = None,
 ) -> str:
     """An HTML table of ``rows`` (columns from the first row), every cell escaped, the numbers of
-    ``percent_columns`` as percents, those of ``digits``' columns to their significant digits, in a
+    ``percent_columns`` as percents, those of ``formats``' columns by their column's writer, in a
     box that scrolls sideways when the table is wider than the page (the page itself never does)."""
     if not rows:
         return ""
     columns = list(rows[0])
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    shown = {c: (digits or {}).get(c, DIGITS) for c in columns}
-    cells = ("".join(_td(r.get(c, ""), c in percent_columns, shown[c]) for c in columns) for r in rows)
+    written = formats or {}
+    cells = ("".join(_td(r.get(c, ""), c in percent_columns, written.get(c)) for c in columns) for r in rows)
     body = "".join(f"<tr>{row}</tr>" for row in cells)
     return f"<div class='table'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
@@ -210,7 +214,7 @@ def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str
         parts.extend(f'<div class="aside">{html.escape(aside)}</div>' for aside in section.asides)
         if section.note:
             parts.append(f'<p class="note">{html.escape(section.note)}</p>')
-        parts.append(table_html(section.table, section.percent_columns, section.digits))
+        parts.append(table_html(section.table, section.percent_columns, section.formats))
         parts.extend(picture_html(caption, png) for caption, png in section.pictures)
         for caption, rows in section.tables:
             parts += [f'<p class="note">{html.escape(caption)}</p>', table_html(rows)]

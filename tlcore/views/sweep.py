@@ -17,7 +17,7 @@ import math
 
 import pandas as pd
 
-from tlcore.numbers import first_named, significant
+from tlcore.numbers import first_named, score_text
 from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
 from tlcore.selection.averaged import SCALED
 from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
@@ -95,11 +95,12 @@ def setup_lines(summary: SweepSummary) -> list[str]:
 
 def outscored_line(summary: SweepSummary) -> str | None:
     """Why the configurations of :func:`outscored` are not recommended, naming the first few with
-    their score and guardrails passed; None when there is none."""
+    their score (:func:`~tlcore.numbers.score_text`, as the sweep's tables) and guardrails passed; None
+    when there is none."""
     higher = outscored(summary)
     if not higher:
         return None
-    scored = [f"{c.key} ({significant(c.metrics[SCORE_KEY].mean)}, passed {passed_text(c)})" for c in higher]
+    scored = [f"{c.key} ({score_text(c.metrics[SCORE_KEY].mean)}, passed {passed_text(c)})" for c in higher]
     named = first_named(scored, NAMED)
     return (
         f"Not recommended despite a higher mean {SCORE_KEY}, for runs that failed the guardrails or are "
