@@ -220,7 +220,9 @@ if on_pair:
             for v in VALIDATORS.values()
         },
         "ESS": st.column_config.NumberColumn(format=ranking_view.ESS_FORMAT, help=column_help("ESS")),
-        "classes": st.column_config.Column(help=column_help("classes")),
+        "classes": st.column_config.NumberColumn(
+            format=ranking_view.CLASSES_FORMAT, help=column_help("classes")
+        ),
         "alarm right?": st.column_config.TextColumn(  # each cell whole (a false alarm ranked 23rd too)
             width=display.text_width(["alarm right?", *(row.get("alarm right?") for row in rows)]),
             help=column_help("alarm right?"),

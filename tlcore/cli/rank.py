@@ -29,6 +29,7 @@ from tlcore.views.ranking import (
     OUTRANKED,
     alarm_summary,
     blind_spot,
+    classes_text,
     effective_classes,
     shared_caveats,
     unreliable_line,
@@ -176,7 +177,7 @@ def print_ranking(
         raised = "yes" if entry.alarm.raised else ("no" if entry.outranked_by is None else f"no; {OUTRANKED}")
         print(
             f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
-            f"{'-' if classes is None else f'{classes:.1f}':>9}{ess:>8}  {_accuracy(entry):<26}  {raised}"
+            f"{classes_text(classes):>9}{ess:>8}  {_accuracy(entry):<26}  {raised}"
         )
         if counts := _counts(entry, (tested or {}).get(entry.run_id)):
             _prose(counts, "    ")

@@ -123,10 +123,8 @@ def best_in_hindsight(configs: Sequence[ConfigRow]) -> str | None:
 
 HINDSIGHT_KEY = "target_accuracy"  # needs target labels: shown beside the recommendation, never used by it
 SEEDS_KEY = "seeds_disagree"  # label-free: share of target samples the seeds classify differently
-SHARES = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)  # accuracies, a disagreement
-PERCENT_COLUMNS = (*SHARES, *(f"{name} {stat}" for name in SHARES for stat in ("mean", "std")))
-"""The metrics (a trial's, by name) and the configurations' columns (``<metric> mean``, ``<metric> std``)
-that hold shares: percents on the Sweep page and in ``sweeps show``, as Compare's accuracies."""
+_SHARES = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)  # percents on the Sweep page
+PERCENT_COLUMNS = (*_SHARES, *(f"{name} {stat}" for name in _SHARES for stat in ("mean", "std")))
 RERUN = ("cancelled", "interrupted")  # trial statuses a driver runs again (with "pending": no run yet)
 
 

@@ -25,11 +25,22 @@ SOURCE_ACCURACY = VALIDATORS["source_accuracy"].label  # a validator that is an 
 # shares: percents in the report, the app and `runs rank` (a source accuracy read 0.661 beside 66.1%)
 PERCENT_COLUMNS = ("target accuracy", "source-only accuracy", SOURCE_ACCURACY)
 ESS_FORMAT = f"%.{ESS_DECIMALS}f"  # the Compare page's ESS column, as :func:`ess_text` writes it
+CLASSES_FORMAT = "%.1f"  # the Compare page's classes column, as :func:`classes_text` writes it
+
+
+def classes_text(classes: float | None) -> str:
+    """An effective number of classes as every view writes it (:func:`effective_classes`): ``3.0``;
+    "-" when missing (the report wrote ``3`` where ``runs rank`` wrote ``3.0``)."""
+    return "-" if classes is None else f"{classes:.1f}"
+
+
 REPORT_FORMATS = {
     **{v.label: score_text for v in VALIDATORS.values() if v.label not in PERCENT_COLUMNS},
     "ESS": ess_text,
+    "classes": classes_text,
 }
-"""How the HTML report writes each score column and the ESS, as the page and ``runs rank`` show them."""
+"""How the HTML report writes each score column, the ESS and the classes, as the page and ``runs rank``
+show them."""
 
 
 def validator_text(name: str, value: float | None) -> str:
