@@ -123,13 +123,19 @@ def unvalued_rows(X: torch.Tensor, names: Sequence[str], categories: Categories)
     """The rows of ``X`` (columns ``names``, in the domain's own encoding ``categories``: each value it
     holds has its 0/1 column) holding none of a text column's values, a missing text cell read with
     ``missing=impute`` (every row, for a column with no value), per column that has some."""
+    return {column: int(rows.sum()) for column, rows in unvalued_masks(X, names, categories).items()}
+
+
+def unvalued_masks(X: torch.Tensor, names: Sequence[str], categories: Categories) -> dict[str, torch.Tensor]:
+    """Which rows of ``X`` :func:`unvalued_rows` counts, as an ``N`` bool mask per column that has some."""
     where = {n: i for i, n in enumerate(names)}
-    counts = {}
+    masks = {}
     for column, values in categories.items():
         at = [where[encoded_name(column, v)] for v in values if encoded_name(column, v) in where]
-        if n := int((X[:, at] == 0).all(dim=1).sum()) if at else len(X):
-            counts[str(column)] = n
-    return counts
+        rows = (X[:, at] == 0).all(dim=1) if at else torch.ones(len(X), dtype=torch.bool)
+        if rows.any():
+            masks[str(column)] = rows
+    return masks
 
 
 def check_valued(categories: Categories, label: str) -> None:

@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import torch
 from torch.nn.functional import interpolate
 
-from tlcore.data.categories import CATEGORIES, Categories, unvalued_rows
+from tlcore.data.categories import CATEGORIES, Categories, unvalued_masks
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
 from tlcore.data.fill import FILL, fill_holes, filled_cells, filled_lines, source_fill
@@ -61,6 +62,13 @@ class ConformReport:
     filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
     unvalued: dict[str, int] = field(default_factory=dict)  # missing text cells, per text column
     rows: int = 0  # the samples the missing cells were counted in
+    unvalued_ids: dict[str, frozenset[str]] = field(default_factory=dict)  # the ids of unvalued's rows
+
+    def unvalued_in(self, ids: Sequence[str]) -> dict[str, int]:
+        """:attr:`unvalued` counted in the samples ``ids`` only (a split of the domain, a draw), per text
+        column that has some there: a split's own share of missing text cells, not the whole domain's."""
+        counts = {column: sum(i in missing for i in ids) for column, missing in self.unvalued_ids.items()}
+        return {column: n for column, n in counts.items() if n}
 
     @property
     def n_dropped(self) -> int:
@@ -192,13 +200,18 @@ def plan_conform(
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     filled: dict[str, int] = {}
-    unvalued: dict[str, int] = {}
+    unvalued: dict[str, frozenset[str]] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
         X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
         filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
         own = own_X if keep is None else own_X[keep]
         blank = dict.fromkeys(matched.blank, ())  # empty columns read as the reference's text columns
-        unvalued = unvalued_rows(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
+        masks = unvalued_masks(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
+        kept = domain.ids if keep is None else [domain.ids[i] for i in keep.tolist()]
+        unvalued = {
+            c: frozenset(i for i, m in zip(kept, rows.tolist(), strict=True) if m)
+            for c, rows in masks.items()
+        }
     rows = domain.n_samples if keep is None else len(keep)
     report = replace(
         report,
@@ -206,8 +219,9 @@ def plan_conform(
         resized=resized,
         columns=matched,
         filled=filled,
-        unvalued=unvalued,
+        unvalued={column: len(rows) for column, rows in unvalued.items()},
         rows=rows,
+        unvalued_ids=unvalued,
     )
     named = None if order is None else columns
     kept_fill = fill if filled else None

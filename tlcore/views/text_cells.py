@@ -35,7 +35,7 @@ def row_cells(domain: Domain) -> RowCells:
     pairing = domain.meta.get("pair_report")
     unseen = pairing.target.columns.unseen if isinstance(pairing, PairReport) else {}
     new = {c: f"{next(iter(v))} {NEVER}" if len(v) == 1 else NEW_VALUE for c, v in unseen.items()}
-    missing = pairing.target.unvalued if isinstance(pairing, PairReport) else {}
+    missing = pairing.target.unvalued_in(domain.ids) if isinstance(pairing, PairReport) else {}
     new |= {c: f"{new[c]}{OR_MISSING}" if c in new else MISSING for c in missing}
     shown_of = {name: encoded[name][0] if name in encoded else name for name in names}
 
