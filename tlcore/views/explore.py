@@ -61,6 +61,21 @@ def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
     return frame
 
 
+def shape_card(domain: Domain, paired: Domain | None) -> tuple[str, str]:
+    """The Data page's Shape card of a side: its value and help. Paired, the shape the pair uses (a
+    target's columns matched to the source's: a text value the source never had has no 0/1 column
+    there, one it has and the file lacks a column of zeros; images resized), the file's own named in
+    the help when it differs (a card of the file's own count read as the pair's: QA); else the file's,
+    said to be before pairing."""
+    own = "x".join(map(str, domain.shape))
+    if paired is None:
+        return own, "as the file reads, before pairing with the other side"
+    shape, used = "x".join(map(str, paired.shape)), "as the pair uses it (runs, Diagnose)"
+    if shape == own:
+        return shape, used
+    return shape, f"{used}; the file alone reads {own}: the pair fits it to the source (the notes below)"
+
+
 def umap_points(
     report: GapReport,
     source: Domain,
