@@ -41,7 +41,16 @@ from torch.nn.functional import interpolate
 from tlcore.data.categories import CATEGORIES, Categories, unvalued_masks
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
-from tlcore.data.fill import FILL, fill_holes, filled_cells, filled_lines, source_fill
+from tlcore.data.fill import (
+    FILL,
+    dropped_note,
+    fill_holes,
+    filled_cells,
+    filled_lines,
+    source_fill,
+    without_columns,
+    without_empty,
+)
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -259,6 +268,7 @@ class PairReport:
 
     source: ConformReport = field(default_factory=ConformReport)
     target: ConformReport = field(default_factory=ConformReport)
+    dropped: tuple[str, ...] = ()  # the source's columns empty in every row, dropped from both sides
 
     @property
     def source_channels(self) -> tuple[int, int] | None:
@@ -290,13 +300,15 @@ class PairReport:
 
     def lines(self) -> list[str]:
         """Human-readable notes, one per change."""
-        return self.source.lines("source") + self.target.lines("target")
+        return dropped_note(self.dropped) + self.source.lines("source") + self.target.lines("target")
 
 
 def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     """``(source, target)`` with one sample shape and the source's classes; see the module rules."""
     for side, domain in (("source", source), ("target", target)):
         _check_size(side, domain.name, domain.n_samples)
+    source, dropped = without_empty(source)
+    target = without_columns(target, dropped)
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
@@ -309,7 +321,7 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
         _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)
-    report = PairReport(source_plan.report, target_plan.report)
+    report = PairReport(source_plan.report, target_plan.report, dropped)
     new_source = source_plan.apply(source)
     new_target = target_plan.apply(target)
     meta = {**new_target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}
