@@ -7,8 +7,8 @@ missing text cell is a missing cell like a number's: refused, or its row dropped
 (:mod:`tlcore.data.table_cells`), before the values are counted; with ``missing=impute`` its row is kept
 holding none of the values (its 0/1 columns all 0, as a value the source never had: nothing to fill,
 no median of a category), counted in the provenance and in the notes of the pair or model it is
-fitted to (:mod:`tlcore.data.harmonise`); a pair's source column without a value is refused
-(:func:`check_valued`). A column with more distinct values than
+fitted to (:mod:`tlcore.data.harmonise`); a pair drops a source column without a value
+(:func:`tlcore.data.fill.without_empty`). A column with more distinct values than
 ``max_text_values`` (:mod:`tlcore.limits`) is refused: an id or free text, not a category (the
 refusal says how to read an id column as the sample ids).
 
@@ -136,14 +136,3 @@ def unvalued_masks(X: torch.Tensor, names: Sequence[str], categories: Categories
         if rows.any():
             masks[str(column)] = rows
     return masks
-
-
-def check_valued(categories: Categories, label: str) -> None:
-    """Refuse a text column without a value (empty in every row read, ``missing=impute``) in a domain
-    others are encoded with (a pair's source): it gives no 0/1 column to learn from."""
-    for column, values in categories.items():
-        if not values:
-            raise TLError(
-                f"{label}: text column {column!r} is empty in every row read, so it gives no value to "
-                f"encode ({TEXT_ONEHOT}); drop the column"
-            )

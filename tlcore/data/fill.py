@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tlcore.data.categories import CATEGORIES, category_columns, check_valued, read_as_none, unvalued_rows
+from tlcore.data.categories import CATEGORIES, category_columns, read_as_none, unvalued_rows
 from tlcore.data.domain import Domain
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
@@ -41,9 +41,7 @@ FILL = "fill"  # a paired domain's meta key: the values its missing cells were f
 MISSING_CELLS = "missing_cells"  # a table's meta key: {column: missing cells}, as read
 MISSING_TEXT = "missing_text_cells"  # a table's meta key: {text column: missing cells}, as read
 MOSTLY_FILLED = 0.5  # a column filled in more than this share of its rows gets a note
-EMPTY_DROPPED = (
-    "empty_dropped"  # a table's meta key: its feature columns empty in every row, dropped when read
-)
+EMPTY_DROPPED = "empty_dropped"  # a table's meta key: its columns empty in every row, dropped as read
 
 
 def with_holes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -98,9 +96,7 @@ def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[f
 
 def source_fill(source: Domain) -> tuple[float, ...] | None:
     """What a pair's ``source`` fills missing cells with (its :func:`column_medians`; None for images),
-    once each of its text columns holds a value (:func:`~tlcore.data.categories.check_valued`); its
-    columns empty in every row go first (:func:`without_empty`)."""
-    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
+    once its columns empty in every row are gone (:func:`without_empty`)."""
     return None if source.is_image else column_medians(source.X, source.column_names, source.name)
 
 
@@ -123,7 +119,8 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
 
 
 def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
-    """``domain`` without its feature columns named in ``columns`` (those it has), and its counts of them."""
+    """``domain`` without its feature columns named in ``columns`` (those it has; a text column with its
+    0/1 columns), nor their missing-cell counts and values in its meta."""
     names = domain.column_names
     encoded = category_columns(domain.meta.get(CATEGORIES) or {})  # a text column's 0/1 columns go with it
     keep = [i for i, n in enumerate(names) if n not in columns and encoded.get(n, ("",))[0] not in columns]
@@ -152,8 +149,8 @@ def dropped_note(columns: Sequence[str]) -> list[str]:
 def dropped_warning(columns: Sequence[str]) -> str:
     """A provenance warning on a table's feature ``columns`` empty in every row, dropped as it was read
     (not with ``missing=impute``): ``; WARNING: column 'b' is empty in every row: dropped (no value to
-    learn from; a pair whose source has it reads this file with missing=impute to keep it, filled with
-    the source's median)``; '' when there is none."""
+    learn from; a pair whose source has it keeps it with missing=impute, filled with the source's
+    median)``; '' when there is none."""
     if not columns:
         return ""
     it = "it" if len(columns) == 1 else "them"
