@@ -71,12 +71,12 @@ class ConformReport:
     filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
     unvalued: dict[str, int] = field(default_factory=dict)  # missing text cells, per text column
     rows: int = 0  # the samples the missing cells were counted in
-    unvalued_ids: dict[str, frozenset[str]] = field(default_factory=dict)  # the ids of unvalued's rows
+    unvalued_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unvalued's rows, by id, in order
 
     def unvalued_in(self, ids: Sequence[str]) -> dict[str, int]:
         """:attr:`unvalued` counted in the samples ``ids`` only (a split of the domain, a draw), per text
         column that has some there: a split's own share of missing text cells, not the whole domain's."""
-        counts = {column: sum(i in missing for i in ids) for column, missing in self.unvalued_ids.items()}
+        counts = {column: len(set(rows).intersection(ids)) for column, rows in self.unvalued_ids.items()}
         return {column: n for column, n in counts.items() if n}
 
     @property
@@ -209,7 +209,7 @@ def plan_conform(
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     filled: dict[str, int] = {}
-    unvalued: dict[str, frozenset[str]] = {}
+    unvalued: dict[str, tuple[str, ...]] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
         X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
         filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
@@ -218,8 +218,7 @@ def plan_conform(
         masks = unvalued_masks(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
         kept = domain.ids if keep is None else [domain.ids[i] for i in keep.tolist()]
         unvalued = {
-            c: frozenset(i for i, m in zip(kept, rows.tolist(), strict=True) if m)
-            for c, rows in masks.items()
+            c: tuple(i for i, m in zip(kept, rows.tolist(), strict=True) if m) for c, rows in masks.items()
         }
     rows = domain.n_samples if keep is None else len(keep)
     report = replace(
