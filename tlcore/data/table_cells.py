@@ -55,10 +55,11 @@ class MissingCellsError(TLError):
 
 
 def empty_columns(features: pd.DataFrame) -> list[str]:
-    """The columns of ``features`` (numbers, bad cells NaN) without a number in any row: a table drops
-    them as it is read (:func:`tlcore.data.fill.dropped_warning`), unless read with ``missing=impute``."""
-    bad = ~np.isfinite(features.to_numpy(dtype=float))
-    return [str(c) for c, empty in zip(features.columns, bad.all(axis=0), strict=True) if empty and len(bad)]
+    """The columns of ``features`` (numbers, bad cells NaN) without a value in any row, every cell
+    missing (an infinite one is a value, a bad one: refused as read): a table drops them as it is read
+    (:func:`tlcore.data.fill.dropped_warning`), unless read with ``missing=impute``."""
+    empty = np.isnan(features.to_numpy(dtype=float)).all(axis=0) if len(features) else ()
+    return [str(c) for c, none in zip(features.columns, empty, strict=False) if none]
 
 
 def numeric_column(column: pd.Series) -> pd.Series | None:
