@@ -110,7 +110,8 @@ for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), 
         # 1000 px, "5,000" and "1x28x28" were cut to "5,…" and "1x…" (QA)
         cards = st.container(horizontal=True, gap="medium")
         cards.metric("Samples", f"{domain.n_samples:,}", width="content")
-        cards.metric("Shape", "x".join(map(str, domain.shape)), width="content")
+        shape, shape_help = explore.shape_card(domain, paired[role] if paired else None)
+        cards.metric("Shape", shape, help=shape_help, width="content")
         classes = domain.n_classes if domain.labelled else "none"
         cards.metric("Classes", classes, help="none: unlabelled", width="content")
         if domain.is_image:

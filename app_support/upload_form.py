@@ -58,9 +58,9 @@ def _store_uploaded(uploader_key: str, label_key: str, source: bool = False) -> 
     """Validate and store the file in ``uploader_key`` (:func:`~tlcore.data.spec.store_upload`), read
     with the labels its :func:`labels_input` ``label_key`` names (and the ``missing=`` its Missing cells
     choice says, ``text=onehot`` when its box is ticked); its spec, or None with the error kept for the
-    page to show; with ``source`` checked as a pair's source (a column empty in every row refused now,
-    not when paired). After a save the labels field, the choice and the box are reset, so they never apply
-    to the next upload unseen.
+    page to show; with ``source`` checked as a pair's source (refused now, not when paired; a column
+    empty in every row is dropped there, as its provenance warns). After a save the labels field, the
+    choice and the box are reset, so they never apply to the next upload unseen.
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
     this session's widget state.

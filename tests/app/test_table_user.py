@@ -249,27 +249,30 @@ def test_a_table_preview_is_indexed_by_the_files_ids(app: OpenApp) -> None:
     ]
 
 
-def test_a_column_empty_in_every_row_is_refused_as_a_source_at_upload_and_kept_as_a_target(
+def test_a_column_empty_in_every_row_is_dropped_from_a_source_and_kept_as_a_target(
     app: OpenApp,
 ) -> None:
-    """ "fill in" with a column empty in every row: "Use as source" refuses the file with the pair's
-    words before it is stored (it was refused only once paired); "Use as target" keeps it, its
-    provenance warning what a pair does with the column."""
+    """ "fill in" with a column empty in every row: "Use as source" stores the file (it was refused: the
+    pair drops the column, saying so); "Use as target" keeps it, its provenance warning what a pair does
+    with the column."""
     rows = "".join(f"{i % 5}.5,,{'ab'[i % 2]}\n" for i in range(12))
     data = f"f1,empty,label\n{rows}".encode()
     at = app("data")
-    before = at.session_state["pair_source"]
     for role in ("source", "target"):
         at.file_uploader(key="upload_file").upload("holes.csv", data, "text/csv")
         at.radio(key="upload_label_missing").set_value("impute").run()
         at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
-        if role == "source":
-            (error,) = at.error
-            assert plain(error.value).replace("\\", "") == (
-                "holes.csv: column 'empty' is empty in every row read, so it gives no value to fill missing "
-                "cells with (missing=impute); drop the column"
-            )
-            assert at.session_state["pair_source"] == before
-    assert at.session_state["pair_target"] == "upload:holes.csv:missing=impute"
+        assert not [e for e in at.error if "empty" in plain(e.value)]  # with the images target: unpaired
+    assert [plain(e.value) for e in at.error] == []
+    assert (
+        at.session_state["pair_source"]
+        == at.session_state["pair_target"]
+        == "upload:holes.csv:missing=impute"
+    )
     shown = " ".join(plain(str(c.value)) for c in at.caption).replace("\\", "")
-    assert "WARNING: column 'empty' is empty in every row: a pair refuses it in its source" in shown
+    assert "WARNING: column 'empty' is empty in every row: a pair drops it from its source" in shown
+    notes = [plain(i.value).replace("\\", "") for i in at.info]
+    assert (
+        "WARNING: column 'empty' is empty in every row of the source: dropped from the source and the target "
+        "(it carries no value to learn from)"
+    ) in notes, notes

@@ -71,89 +71,105 @@ def test_a_one_row_target_and_a_mostly_filled_column(tmp_path: Path) -> None:
     )
 
 
-def test_a_source_column_without_any_value_gives_no_fill(tmp_path: Path) -> None:
-    source = load_domain(write(tmp_path / "source.csv", "a,b,label\n1,,x\n2,,y\n") + ":missing=impute")
+def test_a_source_column_without_any_value_is_dropped_from_both_sides(tmp_path: Path) -> None:
+    """A source column with no value (missing=impute keeps it, all NaN) has no median and nothing to
+    learn: the pair drops it from the source and from the target, saying so, and fills the rest."""
+    source = load_domain(write(tmp_path / "source.csv", "a,b,label\n1,,x\n2,,y\n3,,x\n") + ":missing=impute")
+    target = load_domain(write(tmp_path / "target.csv", "b,a\n7,1\n8,\n") + ":missing=impute")
     with pytest.raises(TLError, match="column 'b' is empty in every row read, so it gives no value to fill"):
-        harmonise(source, source)
+        column_medians(source.X, source.column_names, "source")  # no median: why it goes
+    new_source, paired = harmonise(source, target)
+    assert new_source.column_names == ("a",) and new_source.X.flatten().tolist() == [1, 2, 3]
+    assert new_source.meta[FILL] == (2.0,) and paired.X.flatten().tolist() == [1, 2]  # the source's median
+    assert paired.meta["pair_report"].lines()[0] == (
+        "WARNING: column 'b' is empty in every row of the source: dropped from the source and the target "
+        "(it carries no value to learn from)"
+    )
+    with pytest.raises(TLError, match=r"every feature column is empty in every row: no value to learn from"):
+        harmonise(load_domain(write(tmp_path / "e.csv", "b,label\n,x\n,y\n") + ":missing=impute"), target)
 
 
-def test_a_source_column_empty_in_every_row_is_refused_with_how_to_go_on(
+def test_a_source_column_empty_in_every_row_is_dropped_by_the_cli_with_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A source column with no value under missing=impute: a CSV's reads as numbers (no median), a
-    Parquet text column's as a text column of no value (no 0/1 column): each refused naming it, to be
-    dropped; the CLI exits 2 with that one line."""
+    Parquet text column's as a text column of no value (no 0/1 column): each dropped, not refused; the
+    CLI says so in its pairing notes."""
     source = write(tmp_path / "s.csv", "a,region,label\n1,,x\n2,,y\n3,,x\n")
     target = write(tmp_path / "t.csv", "a,region\n1,north\n2,\n")
     spec, other = f"{source}:missing=impute,text=onehot", f"{target}:missing=impute,text=onehot"
-    code = main(["--workspace", str(tmp_path / "ws"), "diagnose", "--source", spec, "--target", other])
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and err == (
-        f"error: {spec}: column 'region' is empty in every row read, so it gives no value to fill missing "
-        "cells with (missing=impute); drop the column"
+    argv = ["--workspace", str(tmp_path / "ws"), "diagnose", "--source", spec, "--target", other]
+    code = main([*argv, "--no-umap", "--no-explain", "--permutations", "10"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        code == 0
+        and (
+            "pairing: WARNING: column 'region' is empty in every row of the source: dropped from the "
+            "source and the target (it carries no value to learn from)"
+        )
+        in out
     )
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "region": pd.Series([None] * 3, dtype="string")})
     frame.assign(label=["x", "y", "x"]).to_parquet(tmp_path / "s.parquet")
     parquet = load_domain(f"{tmp_path / 's.parquet'}:missing=impute,text=onehot")
     assert parquet.meta["categories"] == {"region": ()} and parquet.X.shape == (3, 1)  # no 0/1 column
-    assert "; WARNING: column 'region' is empty in every row: a pair refuses it in its source" in (
+    assert "; WARNING: column 'region' is empty in every row: a pair drops it from its source" in (
         parquet.provenance
     )
-    with pytest.raises(
-        TLError, match="text column 'region' is empty in every row read, so it gives no value"
-    ):
-        harmonise(parquet, parquet)
+    new_source, _ = harmonise(parquet, load_domain(other))
+    assert new_source.meta["categories"] == {} and new_source.column_names == ("a",)
 
 
 def test_an_upload_says_what_a_pair_does_with_a_column_empty_in_every_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A column with no value has no median: the upload's provenance warns that a pair refuses it in its
-    source and fills it in a target, as the pair does, not that the source's medians fill it."""
+    """A column with no value has no median: the upload's provenance warns that a pair drops it from its
+    source (and its target) and fills it in a target whose source has it, as the pair does."""
     path = write(tmp_path / "e.csv", "a,b,empty,label\n1,,,x\n2,3,,y\n3,4,,x\n")
     assert main(["--workspace", str(tmp_path / "ws"), "data", "upload", path, "--missing", "impute"]) == 0
     assert " ".join(capsys.readouterr().out.split()).endswith(
         "labels from column 'label'; 1 cell of 1 column missing, filled with the source's medians when "
-        "paired (missing=impute); WARNING: column 'empty' is empty in every row: a pair refuses it in its "
-        "source (no value to fill it with: drop the column); in a target it takes the source's median (or "
-        "none of its text values) 2 classes: x: 2, y: 1"
+        "paired (missing=impute); WARNING: column 'empty' is empty in every row: a pair drops it from its "
+        "source, and from its target (no value to learn from); in a target with the source's column it "
+        "takes the source's median (or none of its text values) 2 classes: x: 2, y: 1"
     )
     table = load_domain(f"{path}:missing=impute")
-    with pytest.raises(TLError, match="column 'empty' is empty in every row read"):
-        harmonise(table, table)
+    assert harmonise(table, table)[1].column_names == ("a", "b")
     source = load_domain(write(tmp_path / "s.csv", "a,b,empty,label\n1,2,7,x\n2,3,9,y\n"))
     assert harmonise(source, table)[1].X[:, 1:].tolist() == [[2.5, 8], [3, 8], [4, 8]]  # medians 2.5, 8
 
 
-def test_a_column_empty_in_every_row_is_refused_at_upload_where_it_cannot_be_used(
+def test_a_column_empty_in_every_row_is_dropped_on_reading_and_by_a_pair(
     tmp_path: Path, workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Dropping rows leaves none, so the refusal (without missing=, and with missing=drop) says to drop
-    the column, or to fill it for a target; uploaded as a source (the Data page's Use as source) it is
-    refused with the pair's own words, before it is stored; as a target it is stored."""
+    """Without missing= (and with missing=drop) a column empty in every row is dropped as the file is
+    read, with a warning naming it, not refused; uploaded as a source (the Data page's Use as source),
+    read with missing=impute, it is stored, the pair dropping it; a target that dropped a column its
+    source has is refused saying how to keep it; a file of nothing else is refused."""
     path = write(tmp_path / "e.csv", "a,empty,label\n1,,x\n2,,y\n")
     ws = ["--workspace", str(workspace.root)]
-    assert (
-        main([*ws, "data", "upload", path]) == 2
-        and main([*ws, "data", "upload", path, "--missing", "drop"]) == 2
+    assert main([*ws, "data", "upload", path]) == 0
+    assert main([*ws, "data", "upload", path, "--missing", "drop"]) == 0
+    warning = (
+        "WARNING: column 'empty' is empty in every row: dropped (no value to learn from; a pair whose "
+        "source has it keeps it with missing=impute, filled with the source's median)"
     )
-    first, second = capsys.readouterr().err.strip().splitlines()
-    fix = (
-        "column 'empty' is empty in every row, so dropping rows leaves none: drop the column from the "
-        "file; a pair's target may keep it, filled in from the source: upload with --missing impute (the "
-        "spec option missing=impute)"
-    )
-    assert first.startswith("error: e.csv: 2 cells in 2 rows are missing") and first.endswith(
-        f"line 2 of the file; {fix}"
-    )
-    assert second == f"error: e.csv: missing=drop leaves no row; {fix}"
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.count(f"upload:e.csv: 2 rows x 1 features, labels from column 'label'; {warning}") == 2
     data = Path(path).read_bytes()
-    with pytest.raises(
-        TLError, match=r"^e.csv: column 'empty' is empty in every row read, so it gives no value"
-    ):
-        store_upload(workspace, "e.csv", data, missing=IMPUTE, source=True)
-    assert not list(workspace.uploads.iterdir())
-    assert store_upload(workspace, "e.csv", data, missing=IMPUTE) == "upload:e.csv:missing=impute"
+    assert (
+        store_upload(workspace, "e.csv", data, missing=IMPUTE, source=True) == "upload:e.csv:missing=impute"
+    )
+    source = load_domain(write(tmp_path / "s.csv", "a,empty,label\n1,5,x\n2,6,y\n"))
+    with pytest.raises(TLError) as refused:
+        harmonise(source, load_domain(path))
+    assert str(refused.value) == (
+        f"{path}: column 'empty' is empty in every row, so reading dropped it; the source {source.name} has "
+        f"it: read the file with the spec option missing=impute to keep it, filled in from the source "
+        f"{source.name}"
+    )
+    with pytest.raises(TLError, match=r"every feature column is empty in every row: no value to learn from"):
+        load_domain(write(tmp_path / "none.csv", "empty,label\n,x\n,y\n"))
 
 
 def test_a_target_column_empty_in_every_row_is_the_sources_text_column_all_missing(tmp_path: Path) -> None:

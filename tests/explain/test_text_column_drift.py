@@ -25,7 +25,8 @@ from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.text_drift import TV_MILD, TV_STRONG, TextDrift, to_source_mix, value_counts
 from tlcore.numbers import pct, significant
 from tlcore.views.column_table import MIX, MIX_SHOWN, column_rows, cut_mixes, drifted_columns
-from tlcore.views.explore import MISSING, OR_MISSING, foreign_rows, most_foreign
+from tlcore.views.explore import foreign_rows, most_foreign
+from tlcore.views.text_cells import MISSING, OR_MISSING
 
 SETTINGS = ExplainSettings()
 

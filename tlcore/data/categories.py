@@ -7,8 +7,8 @@ missing text cell is a missing cell like a number's: refused, or its row dropped
 (:mod:`tlcore.data.table_cells`), before the values are counted; with ``missing=impute`` its row is kept
 holding none of the values (its 0/1 columns all 0, as a value the source never had: nothing to fill,
 no median of a category), counted in the provenance and in the notes of the pair or model it is
-fitted to (:mod:`tlcore.data.harmonise`); a pair's source column without a value is refused
-(:func:`check_valued`). A column with more distinct values than
+fitted to (:mod:`tlcore.data.harmonise`); a pair drops a source column without a value
+(:func:`tlcore.data.fill.without_empty`). A column with more distinct values than
 ``max_text_values`` (:mod:`tlcore.limits`) is refused: an id or free text, not a category (the
 refusal says how to read an id column as the sample ids).
 
@@ -123,21 +123,16 @@ def unvalued_rows(X: torch.Tensor, names: Sequence[str], categories: Categories)
     """The rows of ``X`` (columns ``names``, in the domain's own encoding ``categories``: each value it
     holds has its 0/1 column) holding none of a text column's values, a missing text cell read with
     ``missing=impute`` (every row, for a column with no value), per column that has some."""
+    return {column: int(rows.sum()) for column, rows in unvalued_masks(X, names, categories).items()}
+
+
+def unvalued_masks(X: torch.Tensor, names: Sequence[str], categories: Categories) -> dict[str, torch.Tensor]:
+    """Which rows of ``X`` :func:`unvalued_rows` counts, as an ``N`` bool mask per column that has some."""
     where = {n: i for i, n in enumerate(names)}
-    counts = {}
+    masks = {}
     for column, values in categories.items():
         at = [where[encoded_name(column, v)] for v in values if encoded_name(column, v) in where]
-        if n := int((X[:, at] == 0).all(dim=1).sum()) if at else len(X):
-            counts[str(column)] = n
-    return counts
-
-
-def check_valued(categories: Categories, label: str) -> None:
-    """Refuse a text column without a value (empty in every row read, ``missing=impute``) in a domain
-    others are encoded with (a pair's source): it gives no 0/1 column to learn from."""
-    for column, values in categories.items():
-        if not values:
-            raise TLError(
-                f"{label}: text column {column!r} is empty in every row read, so it gives no value to "
-                f"encode ({TEXT_ONEHOT}); drop the column"
-            )
+        rows = (X[:, at] == 0).all(dim=1) if at else torch.ones(len(X), dtype=torch.bool)
+        if rows.any():
+            masks[str(column)] = rows
+    return masks

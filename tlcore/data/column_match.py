@@ -10,7 +10,9 @@ is a column of zeros, not a missing column; a domain value the reference never h
 none of the reference's values (its 0/1 columns all 0), reported per column with its samples (of
 the rows a pair keeps: those of classes the reference knows, :mod:`tlcore.data.harmonise`). A
 domain column named as a reference text column and empty in every row (``missing=impute``: a file
-of one row with its cell missing) is that text column, every cell missing (its 0/1 columns all 0).
+of one row with its cell missing) is that text column, every cell missing (its 0/1 columns all 0). A
+reference number column the domain holds as text (one text cell in a file of one row) is refused naming
+it and its text, not as a missing column.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import torch
 
 from tlcore.data.categories import CATEGORIES, Categories, category_columns
 from tlcore.data.domain import Domain
+from tlcore.data.fill import EMPTY_DROPPED, MISSING_IMPUTE, columns_are
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -101,6 +104,10 @@ def match_columns(
     missing = [name for name in columns if name not in names and name not in shared]
     if len(missing) == len(columns):
         return ColumnMatch(by_position=True)
+    if texts := [n for n in missing if own.get(n) and n not in theirs]:
+        raise TLError(_text_for_numbers(domain.name, texts[0], own[texts[0]], len(domain.X), reference))
+    if empty := [n for n in missing if n in domain.meta.get(EMPTY_DROPPED, ())]:
+        raise TLError(_dropped_empty(domain.name, empty, reference))
     if missing:
         raise TLError(_lacks(domain.name, names, missing, columns, reference))
     order = torch.tensor([names.index(n) if n in names else -1 for n in columns], dtype=torch.int64)
@@ -148,6 +155,30 @@ def _blank(
         n
         for i, n in enumerate(names)
         if n in categories and n not in own and len(domain.X) and bool(torch.isnan(domain.X[:, i]).all())
+    )
+
+
+def _dropped_empty(name: str, empty: Sequence[str], reference: str) -> str:
+    """The refusal of a domain ``name`` that dropped columns ``empty`` (empty in every row, read without
+    ``missing=impute``: :func:`tlcore.data.fill.dropped_warning`) which ``reference`` has."""
+    it = "it" if len(empty) == 1 else "them"
+    return (
+        f"{name}: {columns_are(empty)} empty in every row, so reading dropped {it}; {reference} has {it}: "
+        f"read the file with the spec option {MISSING_IMPUTE} to keep {it}, filled in from {reference}"
+    )
+
+
+def _text_for_numbers(name: str, column: str, values: Sequence[str], rows: int, reference: str) -> str:
+    """The refusal of a domain ``name`` whose ``column``, a number column of ``reference``, was read as
+    text (``text=onehot``: its ``values``; one in a file of one row, where no number beside it makes it
+    mostly numeric, :mod:`tlcore.data.table_cells`): ``column 'age' holds text ('abc') in its only
+    row``, where the reference reads numbers."""
+    held = first_named([repr(v) for v in values], NAMED_VALUES)
+    where = "in its only row" if rows == 1 else f"in too many of its {rows} rows to be read as numbers"
+    return (
+        f"{name}: column {column!r} holds text ({held}) {where}, where {reference} reads numbers: write a "
+        f"number in its cell{'' if rows == 1 else 's'}, or leave {'it' if rows == 1 else 'them'} empty and "
+        f"read the file with the spec option {MISSING_IMPUTE}"
     )
 
 

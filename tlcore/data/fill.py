@@ -11,9 +11,11 @@
   batch (:func:`fill_holes`).
 - A column filled in more than :data:`MOSTLY_FILLED` of its rows gets a note: its part of the gap is
   partly the fill.
-- A column empty in every row has no median: a pair's source is refused with it (:func:`source_fill`,
-  also where a file is uploaded as a source), a target's is filled as any; its provenance warns so
-  (:func:`empty_warning`).
+- A column empty in every row carries no value. Read without ``missing=impute`` it is dropped (its
+  provenance warns: :func:`dropped_warning`; a file of nothing else is refused). Read with it, it is
+  kept (:func:`empty_warning`): a target's is filled as any, with the source's median. Either way a
+  pair's source goes without it, and so does its target (:func:`without_empty`, also where a file is
+  uploaded as a source), with the pair's note (:func:`dropped_note`).
 - Counts are of the rows a run uses: the provenance's, of the file as read, are followed by those of
   the rows ``n=`` draws (:func:`drawn_holes`), and the pair's notes count the rows paired.
 """
@@ -21,12 +23,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from tlcore.data.categories import CATEGORIES, check_valued, read_as_none, unvalued_rows
+from tlcore.data.categories import CATEGORIES, category_columns, read_as_none, unvalued_rows
 from tlcore.data.domain import Domain
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
@@ -38,6 +41,7 @@ FILL = "fill"  # a paired domain's meta key: the values its missing cells were f
 MISSING_CELLS = "missing_cells"  # a table's meta key: {column: missing cells}, as read
 MISSING_TEXT = "missing_text_cells"  # a table's meta key: {text column: missing cells}, as read
 MOSTLY_FILLED = 0.5  # a column filled in more than this share of its rows gets a note
+EMPTY_DROPPED = "empty_dropped"  # a table's meta key: its columns empty in every row, dropped as read
 
 
 def with_holes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,11 +96,68 @@ def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[f
 
 def source_fill(source: Domain) -> tuple[float, ...] | None:
     """What a pair's ``source`` fills missing cells with (its :func:`column_medians`; None for images),
-    once each of its text columns holds a value (:func:`~tlcore.data.categories.check_valued`): a
-    column empty in every row is refused, to be dropped, where the pair is made and where a file is
-    uploaded as a source."""
-    check_valued(source.meta.get(CATEGORIES) or {}, source.name)
+    once its columns empty in every row are gone (:func:`without_empty`)."""
     return None if source.is_image else column_medians(source.X, source.column_names, source.name)
+
+
+def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
+    """A pair's ``source`` without its feature columns empty in every row (all NaN, read with
+    ``missing=impute``; a text column of no value), and their names with those of the columns it
+    dropped when read (:data:`EMPTY_DROPPED`): what its target goes without too
+    (:func:`without_columns`). A column with no value in the source carries nothing to learn from or to
+    fill with. A source of nothing else is refused."""
+    if source.is_image:
+        return source, ()
+    names = source.column_names
+    empty = torch.isnan(source.X).all(dim=0) if len(source.X) else torch.ones(len(names), dtype=torch.bool)
+    blank = [str(c) for c, values in (source.meta.get(CATEGORIES) or {}).items() if not values]
+    dropped = [names[i] for i in torch.nonzero(empty).flatten().tolist()] + blank
+    if dropped and len(dropped) - len(blank) == len(names):
+        raise TLError(f"{source.name}: every feature column is empty in every row: no value to learn from")
+    gone = (*source.meta.get(EMPTY_DROPPED, ()), *dropped)
+    return without_columns(source, dropped), tuple(gone)
+
+
+def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
+    """``domain`` without its feature columns named in ``columns`` (those it has; a text column with its
+    0/1 columns), nor their missing-cell counts and values in its meta."""
+    names = domain.column_names
+    encoded = category_columns(domain.meta.get(CATEGORIES) or {})  # a text column's 0/1 columns go with it
+    keep = [i for i, n in enumerate(names) if n not in columns and encoded.get(n, ("",))[0] not in columns]
+    meta = dict(domain.meta)
+    for key in (MISSING_CELLS, MISSING_TEXT, CATEGORIES):
+        if key in meta:
+            meta[key] = {c: v for c, v in meta[key].items() if c not in columns}
+    if len(keep) == len(names) and meta == domain.meta:
+        return domain
+    if "columns" in meta:
+        meta["columns"] = tuple(names[i] for i in keep)
+    return replace(domain, X=domain.X[:, keep], meta=meta)
+
+
+def dropped_note(columns: Sequence[str]) -> list[str]:
+    """The pair's note on the source's ``columns`` empty in every row (:func:`without_empty`)."""
+    if not columns:
+        return []
+    one = len(columns) == 1
+    return [
+        f"WARNING: {columns_are(columns)} empty in every row of the source: dropped from the source and the "
+        f"target ({'it carries' if one else 'they carry'} no value to learn from)"
+    ]
+
+
+def dropped_warning(columns: Sequence[str]) -> str:
+    """A provenance warning on a table's feature ``columns`` empty in every row, dropped as it was read
+    (not with ``missing=impute``): ``; WARNING: column 'b' is empty in every row: dropped (no value to
+    learn from; a pair whose source has it keeps it with missing=impute, filled with the source's
+    median)``; '' when there is none."""
+    if not columns:
+        return ""
+    it = "it" if len(columns) == 1 else "them"
+    return (
+        f"; WARNING: {columns_are(columns)} empty in every row: dropped (no value to learn from; a pair "
+        f"whose source has {it} keeps {it} with {MISSING_IMPUTE}, filled with the source's median)"
+    )
 
 
 def fill_holes(X: torch.Tensor, fill: Sequence[float]) -> torch.Tensor:
@@ -124,18 +185,18 @@ def read_note(counts: dict[str, int], rows: int, text: Sequence[str] = ()) -> st
 def empty_warning(columns: Sequence[str]) -> str:
     """A provenance warning on a table's feature ``columns`` that are empty in every row read
     (``missing=impute``), saying what a pair does with them: ``; WARNING: column 'b' is empty in every
-    row: a pair refuses it in its source (no value to fill it with: drop the column); in a target it
-    takes the source's median (or none of its text values)``; '' when there is none. In a source
-    :func:`column_medians` and :func:`~tlcore.data.categories.check_valued` refuse it; in a target it is
-    filled as any missing cell (:mod:`tlcore.data.harmonise`)."""
+    row: a pair drops it from its source, and from its target (no value to learn from); in a target
+    with the source's column it takes the source's median (or none of its text values)``; '' when
+    there is none (:func:`without_empty`; in a target it is filled as any missing cell,
+    :mod:`tlcore.data.harmonise`)."""
     if not columns:
         return ""
-    one = len(columns) == 1
-    it, them, takes = ("it", "the column", "it takes") if one else ("them", "the columns", "they take")
+    it = "it" if len(columns) == 1 else "them"
+    takes = "it takes" if len(columns) == 1 else "they take"
     return (
-        f"; WARNING: {columns_are(columns)} empty in every row: a pair refuses {it} in its source (no value "
-        f"to fill {it} with: drop {them}); in a target {takes} the source's median (or none of its text "
-        "values)"
+        f"; WARNING: {columns_are(columns)} empty in every row: a pair drops {it} from its source, and "
+        f"from its target (no value to learn from); in a target with the source's column {takes} the "
+        "source's median (or none of its text values)"
     )
 
 

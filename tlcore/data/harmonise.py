@@ -32,15 +32,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import torch
 from torch.nn.functional import interpolate
 
-from tlcore.data.categories import CATEGORIES, Categories, unvalued_rows
+from tlcore.data.categories import CATEGORIES, Categories, unvalued_masks
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
-from tlcore.data.fill import FILL, fill_holes, filled_cells, filled_lines, source_fill
+from tlcore.data.fill import (
+    FILL,
+    dropped_note,
+    fill_holes,
+    filled_cells,
+    filled_lines,
+    source_fill,
+    without_columns,
+    without_empty,
+)
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -61,6 +71,13 @@ class ConformReport:
     filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
     unvalued: dict[str, int] = field(default_factory=dict)  # missing text cells, per text column
     rows: int = 0  # the samples the missing cells were counted in
+    unvalued_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unvalued's rows, by id, in order
+
+    def unvalued_in(self, ids: Sequence[str]) -> dict[str, int]:
+        """:attr:`unvalued` counted in the samples ``ids`` only (a split of the domain, a draw), per text
+        column that has some there: a split's own share of missing text cells, not the whole domain's."""
+        counts = {column: len(set(rows).intersection(ids)) for column, rows in self.unvalued_ids.items()}
+        return {column: n for column, n in counts.items() if n}
 
     @property
     def n_dropped(self) -> int:
@@ -192,13 +209,17 @@ def plan_conform(
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         raise TLError(differ)
     filled: dict[str, int] = {}
-    unvalued: dict[str, int] = {}
+    unvalued: dict[str, tuple[str, ...]] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
         X, names = domain.X if keep is None else domain.X[keep], columns if order is not None else None
         filled = filled_cells(X, names or domain.column_names, fill, domain.name, reference)
         own = own_X if keep is None else own_X[keep]
         blank = dict.fromkeys(matched.blank, ())  # empty columns read as the reference's text columns
-        unvalued = unvalued_rows(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
+        masks = unvalued_masks(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
+        kept = domain.ids if keep is None else [domain.ids[i] for i in keep.tolist()]
+        unvalued = {
+            c: tuple(i for i, m in zip(kept, rows.tolist(), strict=True) if m) for c, rows in masks.items()
+        }
     rows = domain.n_samples if keep is None else len(keep)
     report = replace(
         report,
@@ -206,8 +227,9 @@ def plan_conform(
         resized=resized,
         columns=matched,
         filled=filled,
-        unvalued=unvalued,
+        unvalued={column: len(rows) for column, rows in unvalued.items()},
         rows=rows,
+        unvalued_ids=unvalued,
     )
     named = None if order is None else columns
     kept_fill = fill if filled else None
@@ -245,6 +267,7 @@ class PairReport:
 
     source: ConformReport = field(default_factory=ConformReport)
     target: ConformReport = field(default_factory=ConformReport)
+    dropped: tuple[str, ...] = ()  # the source's columns empty in every row, dropped from both sides
 
     @property
     def source_channels(self) -> tuple[int, int] | None:
@@ -276,13 +299,15 @@ class PairReport:
 
     def lines(self) -> list[str]:
         """Human-readable notes, one per change."""
-        return self.source.lines("source") + self.target.lines("target")
+        return dropped_note(self.dropped) + self.source.lines("source") + self.target.lines("target")
 
 
 def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     """``(source, target)`` with one sample shape and the source's classes; see the module rules."""
     for side, domain in (("source", source), ("target", target)):
         _check_size(side, domain.name, domain.n_samples)
+    source, dropped = without_empty(source)
+    target = without_columns(target, dropped)
     shape = source.shape
     if source.is_image and target.is_image and target.shape[0] == 3:
         shape = (3, *source.shape[1:])  # colour wins
@@ -295,7 +320,7 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
         _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)
-    report = PairReport(source_plan.report, target_plan.report)
+    report = PairReport(source_plan.report, target_plan.report, dropped)
     new_source = source_plan.apply(source)
     new_target = target_plan.apply(target)
     meta = {**new_target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tlcore.data.categories import ID_HINT
-from tlcore.data.fill import MISSING_DROP, MISSING_IMPUTE, columns_are
+from tlcore.data.fill import MISSING_DROP, MISSING_IMPUTE
 from tlcore.data.values import looks_like_row_number
 from tlcore.errors import TLError
 from tlcore.numbers import and_more, plural
@@ -33,22 +33,18 @@ SHOWN_ROWS = 5  # dropped rows named in a provenance
 
 
 class MissingCellsError(TLError):
-    """Missing, non-numeric or infinite feature cells (``what`` says how many and where the first is;
-    ``empty``: the columns empty in every row); the callers that know how the file is read say how to
-    drop their rows (:meth:`hint`)."""
+    """Missing, non-numeric or infinite feature cells (``what`` says how many and where the first is);
+    the callers that know how the file is read say how to drop their rows (:meth:`hint`)."""
 
-    def __init__(self, what: str, cells: int, text: bool = False, empty: Sequence[str] = ()) -> None:
-        self.what, self.cells, self.text, self.empty = what, cells, text, tuple(empty)
+    def __init__(self, what: str, cells: int, text: bool = False) -> None:
+        self.what, self.cells, self.text = what, cells, text
         options = (f"read the table with the spec option {o}" for o in (MISSING_DROP, MISSING_IMPUTE))
         super().__init__(self.hint(*options))
 
     def hint(self, how: str, fill: str = "") -> str:
         """The message with ``how`` to drop the rows that hold such a cell, and ``fill``: how to keep
         them, the cells filled (:mod:`tlcore.data.fill`; the first in a text column, ``text``: read as
-        none of its values, :mod:`tlcore.data.categories`). A column empty in every row leaves no row
-        to drop them from: :func:`empty_hint`."""
-        if self.empty:
-            return f"{self.what}; {empty_hint(self.empty, fill)}"
+        none of its values, :mod:`tlcore.data.categories`)."""
         one = self.cells == 1
         fix = "fix it in the file, or drop its row" if one else "fix them in the file, or drop their rows"
         filled = "with the source's column medians"
@@ -59,23 +55,11 @@ class MissingCellsError(TLError):
 
 
 def empty_columns(features: pd.DataFrame) -> list[str]:
-    """The columns of ``features`` (numbers, bad cells NaN) without a number in any row."""
-    bad = ~np.isfinite(features.to_numpy(dtype=float))
-    return [str(c) for c, empty in zip(features.columns, bad.all(axis=0), strict=True) if empty and len(bad)]
-
-
-def empty_hint(columns: Sequence[str], fill: str = "") -> str:
-    """What to do with feature ``columns`` empty in every row, which no row dropping helps (every row
-    would go): ``column 'b' is empty in every row, so dropping rows leaves none: drop the column from
-    the file``, then, given ``fill`` (how to read the file with ``missing=impute``), that a pair's
-    target may keep it filled in, never a source (:func:`tlcore.data.fill.empty_warning`)."""
-    one = len(columns) == 1
-    them = "the column" if one else "the columns"
-    kept = f"; a pair's target may keep {'it' if one else 'them'}, filled in from the source: {fill}"
-    return (
-        f"{columns_are(columns)} empty in every row, so dropping rows leaves none: drop {them} from the "
-        f"file{kept if fill else ''}"
-    )
+    """The columns of ``features`` (numbers, bad cells NaN) without a value in any row, every cell
+    missing (an infinite one is a value, a bad one: refused as read): a table drops them as it is read
+    (:func:`tlcore.data.fill.dropped_warning`), unless read with ``missing=impute``."""
+    empty = np.isnan(features.to_numpy(dtype=float)).all(axis=0) if len(features) else ()
+    return [str(c) for c, none in zip(features.columns, empty, strict=False) if none]
 
 
 def numeric_column(column: pd.Series) -> pd.Series | None:
@@ -129,7 +113,7 @@ def missing_cells_error(
     first = "" if n == 1 else "the first "
     where = f"in column {str(name)!r} on {row_words(row, ids, first_line)}"
     what = f"{label}: {cells} missing, infinite or not a number: {first}{shown} {where}"
-    return MissingCellsError(what, n, text=numeric_column(raw[name]) is None, empty=empty_columns(features))
+    return MissingCellsError(what, n, text=numeric_column(raw[name]) is None)
 
 
 def dropped_rows_note(dropped: np.ndarray, ids: Sequence[str], first_line: int | None) -> str:

@@ -12,7 +12,9 @@ dictionary-encoded, so a repeated label is never copied per row.
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
 and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`). Text in a feature
 column is refused unless read with ``text=onehot``: each such column then becomes a 0/1 column per
-value (:mod:`tlcore.data.categories`).
+value (:mod:`tlcore.data.categories`). A feature column empty in every row is dropped, with a warning
+(:func:`~tlcore.data.fill.dropped_warning`), unless read with ``missing=impute`` (a pair's target keeps
+it, filled); a table of nothing else is refused.
 
 Labels as :mod:`.values` reads them. Sample ids are the 0-based data rows (header not counted); a
 table's first column called ``id``, ``sample_id``, ``file``, ``filename`` or ``path`` (any case)
@@ -37,11 +39,18 @@ import torch
 from tlcore.data.categories import CATEGORIES, TEXT_ONEHOT, encoded_note, one_hot, placeholder
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import Domain
-from tlcore.data.fill import MISSING_CELLS, MISSING_TEXT, mark_holes, read_note, with_holes
+from tlcore.data.fill import (
+    EMPTY_DROPPED,
+    MISSING_CELLS,
+    MISSING_TEXT,
+    dropped_warning,
+    mark_holes,
+    read_note,
+    with_holes,
+)
 from tlcore.data.spec_text import IMPUTE
 from tlcore.data.table_cells import (
     MISSING_DROP,
-    MissingCellsError,
     bad_cells,
     check_label_counts,
     dropped_rows_note,
@@ -133,6 +142,11 @@ def read_table(
     ids = _column_ids(frame[id_column], label, first_line) if id_column is not None else ()
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
+    empty = empty_columns(features) if missing != IMPUTE else []  # kept with impute: a target fills them
+    if len(empty) == features.shape[1]:
+        raise TLError(f"{label}: every feature column is empty in every row: no value to learn from")
+    features = features.drop(columns=[c for c in features.columns if str(c) in empty])
+    note += dropped_warning(empty)
     check_tensor(features.shape[0], features.shape[1], label, limits)
     frame, features, ids, dropped = _without_missing(frame, features, ids, label, first_line, missing=missing)
     note += f"; {dropped}" if dropped else ""
@@ -159,6 +173,7 @@ def read_table(
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
     meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
     meta |= {"missing_dropped": dropped} if dropped else {}
+    meta |= {EMPTY_DROPPED: tuple(empty)} if empty else {}
     meta |= {CATEGORIES: categories} if categories else {}
     meta |= {MISSING_CELLS: holes_in} if holes_in else {}
     meta |= {MISSING_TEXT: unvalued} if unvalued else {}
@@ -199,8 +214,6 @@ def _without_missing(
     if missing is None:
         raise missing_cells_error(features, frame, label, ids, first_line)
     if dropped.all():
-        if empty := empty_columns(features):  # the one fix that keeps rows: how depends on the caller
-            raise MissingCellsError(f"{label}: {MISSING_DROP} leaves no row", len(features), empty=empty)
         raise TLError(f"{label}: every row holds a missing or non-numeric cell; {MISSING_DROP} leaves none")
     note = dropped_rows_note(dropped, ids, first_line)
     kept = np.flatnonzero(~dropped)

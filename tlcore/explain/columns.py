@@ -208,8 +208,9 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
     Zt = (Xt[sample_index(len(Xt), k, settings.seed)] - m_t) / _scale(s_t)
     report = target.meta.get("pair_report")
     new = report.target.columns.unseen if isinstance(report, PairReport) else {}
-    missing = report.target.unvalued if isinstance(report, PairReport) else {}
-    rows = max(1, report.target.rows) if isinstance(report, PairReport) else 1  # those counted
+    # of the rows ``target`` holds (a held-out split's, not the whole paired target's)
+    missing = report.target.unvalued_in(target.ids) if isinstance(report, PairReport) else {}
+    rows = max(1, target.n_samples)
     texts = [
         text_drift(source, target, name, at, new.get(name, {}), missing=missing.get(name, 0) / rows)
         for name, at in groups.items()

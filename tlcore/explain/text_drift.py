@@ -5,7 +5,8 @@ Each side's rows are counted by value: a row's value is that of its 1; a row wit
 0/1 columns 0 holds none (a missing text cell, ``missing=impute``) or, in the target, a value the
 source never had (:mod:`tlcore.data.column_match`). Those are two more shares, as the views name
 them: *missing*, on both sides, and *new*, in the target (the source holds none); the pair report
-counts the target's missing cells, the rest of its all-0 rows are new. Each side's shares (its values',
+names the target's rows whose cell is missing, counted among the rows compared (a held-out split's
+own), the rest of its all-0 rows are new. Each side's shares (its values',
 missing, new) sum to 1. Between the source's shares ``p_s`` and the target's ``p_t`` the measure is
 their total variation, ``TV = ½ Σ_v |p_s(v) - p_t(v)|`` over the values, missing and new: the share of
 the target's rows whose value would have to change for the two mixes to be equal (0 alike, 1

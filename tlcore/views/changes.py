@@ -21,10 +21,11 @@ from PIL import Image
 
 from tlcore.data.domain import Domain
 from tlcore.explain.columns import mean_shift
-from tlcore.numbers import as_written, plural, sds
+from tlcore.numbers import plural, sds
 from tlcore.runs.changes import RunChanges
 from tlcore.selection.changes import Flow
 from tlcore.views.report import Section
+from tlcore.views.text_cells import row_cells
 from tlcore.views.thumbnails import thumbnail_grid
 
 TOP_FLOWS = 10  # rows of the flow table
@@ -109,15 +110,15 @@ def flow_table(
     run: RunChanges, target: Domain, flow: Flow, count: int = 24, columns: int | None = None
 ) -> list[dict[str, Any]]:
     """Up to ``count`` of the flow's samples (most confident first) of a feature-vector ``target``:
-    the sample id, then the values of the ``columns`` (all when None) of :func:`flow_columns`."""
-    names = target.column_names
-    where = {name: j for j, name in enumerate(names)}
+    the sample id, then the values of the ``columns`` (all when None) of :func:`flow_columns`; a text
+    column read as 0/1 columns is one cell, the row's value, where its first 0/1 column ranks, as
+    Diagnose's most foreign rows show it (:mod:`tlcore.views.text_cells`)."""
+    where = {name: j for j, name in enumerate(target.column_names)}
     shown = [where[name] for name, _ in flow_columns(run, target, flow)[:columns]]
-    rows = []
-    for i in run.changes.samples(flow)[:count].tolist():
-        values = as_written(target.X[i].numpy())
-        rows.append({"sample id": target.ids[i]} | {names[j]: values[j] for j in shown})
-    return rows
+    cells = row_cells(target)
+    return [
+        {"sample id": target.ids[i]} | cells(i, shown) for i in run.changes.samples(flow)[:count].tolist()
+    ]
 
 
 def flow_details(

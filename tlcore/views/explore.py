@@ -15,20 +15,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-from tlcore.data.categories import CATEGORIES, category_columns
 from tlcore.data.domain import Domain
-from tlcore.data.harmonise import PairReport
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
 from tlcore.numbers import as_written, significant
+from tlcore.views.text_cells import row_cells
 
 UNLABELLED = "unlabelled"
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
-NEW_VALUE = "(a value the source never had)"  # a text cell of a row with none of the source's values
-NEVER = "(never in the source)"  # after the one value the source never had
-MISSING = "(missing)"  # a text cell of a row with none of the source's values, its column's only such
-OR_MISSING = ", or missing"  # after the new value(s) of a column that also holds missing cells
 
 
 def provenance_line(domain: Domain) -> str:
@@ -64,6 +59,21 @@ def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
         name = "label" if "label" not in frame.columns else "label (class)"
         frame[name] = [domain.classes[int(c)] for c in domain.y[:rows]]
     return frame
+
+
+def shape_card(domain: Domain, paired: Domain | None) -> tuple[str, str]:
+    """The Data page's Shape card of a side: its value and help. Paired, the shape the pair uses (a
+    target's columns matched to the source's: a text value the source never had has no 0/1 column
+    there, one it has and the file lacks a column of zeros; images resized), the file's own named in
+    the help when it differs (a card of the file's own count read as the pair's: QA); else the file's,
+    said to be before pairing."""
+    own = "x".join(map(str, domain.shape))
+    if paired is None:
+        return own, "as the file reads, before pairing with the other side"
+    shape, used = "x".join(map(str, paired.shape)), "as the pair uses it (runs, Diagnose)"
+    if shape == own:
+        return shape, used
+    return shape, f"{used}; the file alone reads {own}: the pair fits it to the source (the notes below)"
 
 
 def umap_points(
@@ -180,30 +190,12 @@ def foreign_rows(
     (:data:`LOG_ODDS`; its ``p`` to 3 decimals read 1.0 in every row of a clear gap: QA helper-220) and
     its values by column name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else
     ``feature i``), the columns ``first`` (indices: the drifted ones, as the explanation ranks them)
-    before the rest in the file's order, so that the columns behind the verdict are on screen. A text
-    column read as 0/1 columns (``text=onehot``) is one cell, the row's value, where its first 0/1
-    column stands; a row with none of the source's values holds the one value the pair report found new
-    (``west (never in the source)``), else :data:`NEW_VALUE`; in a column with missing cells
-    (``missing=impute``) :data:`MISSING`, or the new value(s) and :data:`OR_MISSING` when it holds both
-    (``west (never in the source), or missing``: the pair no longer tells a row's which)."""
-    names = target.column_names
-    order = list(dict.fromkeys([*first, *range(len(names))]))
-    encoded = category_columns(target.meta.get(CATEGORIES) or {})
-    pairing = target.meta.get("pair_report")
-    unseen = pairing.target.columns.unseen if isinstance(pairing, PairReport) else {}
-    new = {c: f"{next(iter(v))} {NEVER}" if len(v) == 1 else NEW_VALUE for c, v in unseen.items()}
-    missing = pairing.target.unvalued if isinstance(pairing, PairReport) else {}
-    new |= {c: f"{new[c]}{OR_MISSING}" if c in new else MISSING for c in missing}
+    before the rest in the file's order, so that the columns behind the verdict are on screen; a text
+    column read as 0/1 columns is one cell, the row's value (:mod:`tlcore.views.text_cells`)."""
+    order = list(dict.fromkeys([*first, *range(len(target.column_names))]))
+    cells = row_cells(target)
     rows = []
     for i in index:
-        values = as_written(target.X[int(i)].numpy())
         row = {"sample id": target.ids[int(i)], LOG_ODDS: round(float(report.target_log_odds[i]), 2)}
-        for j in order:
-            if names[j] not in encoded:
-                row[names[j]] = values[j]
-                continue
-            column, value = encoded[names[j]]
-            if values[j] > 0.5 or column not in row:  # none of the source's values: the new one
-                row[column] = value if values[j] > 0.5 else new.get(column, NEW_VALUE)
-        rows.append(row)
+        rows.append(row | cells(int(i), order))
     return rows
