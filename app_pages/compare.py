@@ -9,7 +9,7 @@ from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
 from tlcore.views import changes, chart_text, compare, gaps, run_names
 from tlcore.views import ranking as ranking_view
-from tlcore.views.glossary import OUTRANKED, column_help
+from tlcore.views.glossary import column_help
 from tlcore.views.report import UNKNOWN
 
 CONFUSIONS = 3  # confusion matrices side by side
@@ -227,8 +227,8 @@ if on_pair:
             width=display.text_width(["alarm right?", *(row.get("alarm right?") for row in rows)]),
             help=column_help("alarm right?"),
         ),
-        "status": st.column_config.Column(  # its longest words shown whole, not "passes; below ar"
-            width="large" if any(OUTRANKED in row["status"] for row in rows) else None,
+        "status": st.column_config.TextColumn(  # each cell whole, "outranked" ranked 23rd too
+            width=display.text_width(["status", *(row["status"] for row in rows)]),
             help=column_help("status"),
         ),
     }

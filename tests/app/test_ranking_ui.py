@@ -357,29 +357,30 @@ def test_every_short_column_name_of_the_ranking_says_what_it_is(app: OpenApp, po
     )
 
 
-def test_a_status_below_another_configs_source_only_model_is_shown_whole(
+def test_a_status_below_another_configs_source_only_model_is_a_word_and_its_column_fits_it(
     app: OpenApp, pool: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In the browser the status column cut "passes; below another config's source-only model" to
-    "passes; below ar" (its auto width fits "recommended"); a pool with such a run gets a large column,
-    and the column's help names each status in quotes (it read "recommended; passes: ... passes; below
-    ...: ...", one status running into the next)."""
+    """The status "passes; below another config's source-only model" was cut (auto width), then its
+    large column (400 px) pushed the table past a 1280 px window (helper-228: 1087 px of 818): now a word,
+    the column as wide as its longest cell, the sentence in its help, each status in quotes."""
+    width = 24 + 7 * len("recommended")  # 101 px
 
     def columns(at: AppTest) -> dict[str, Any]:
         return json.loads(at.dataframe[0].proto.columns)
 
-    assert "width" not in columns(app("compare", source=SOURCE, target=TARGET))["status"]
+    assert columns(app("compare", source=SOURCE, target=TARGET))["status"]["width"] == width
     mixed = rank(
         pair_pool(weak_run(right_on(27, 0.95)), weak_run(right_on(15, 0.8, 2), "a-weak2"), strong_run())
     )
     monkeypatch.setattr(engine, "ranking", lambda *args, **kwargs: mixed)
     at = app("compare", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
-    assert at.dataframe[0].value["status"].tolist()[1] == "passes; below another config's source-only model"
+    assert at.dataframe[0].value["status"].tolist() == ["recommended", "outranked", "alarm"]
     status = columns(at)["status"]
-    assert status["width"] == "large"
+    assert status["width"] == width  # not "large"
     assert (
-        '"passes; below another config\'s source-only model": it passed them, but its EnsV' in status["help"]
+        "\"outranked\": it passed them, but its EnsV is below another config's source-only model's, so it "
+        "is not recommended." in status["help"]
     )
 
 

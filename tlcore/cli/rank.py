@@ -23,10 +23,9 @@ from tlcore.runs.store import RunStore
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.reliability import ess_text
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
-from tlcore.views.glossary import legend
+from tlcore.views.glossary import OUTRANKED, legend
 from tlcore.views.ranking import (
     NONE_RAISED,
-    OUTRANKED,
     alarm_summary,
     blind_spot,
     classes_text,

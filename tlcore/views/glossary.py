@@ -29,15 +29,18 @@ SCORE = (
     "the ranking's label-free score of the run (by default EnsV, agreement with the ensemble of the "
     "pair's runs); higher is better"
 )
-OUTRANKED = "below another config's source-only model"  # a run's status: passed, but not a candidate
+OUTRANKED = "below another config's source-only model"  # a run that passed, but is not a candidate
+# its status in a table cell, a word (QA helper-228: "passes; below another config's source-only model"
+# made Compare's status column 400 px and pushed the ranking table past a 1280 px window): "status" says why
+OUTRANKED_STATUS = "outranked"
 TERMS: dict[str, str] = {
     "ESS": ESS,
     "classes": CLASSES,
     "CLASSES": CLASSES,
     "status": '"recommended": the run to keep (it passed the guardrails and ranks first). "passes": it '
     "passed the guardrails (no collapse, source accuracy kept, ensemble agreement not below the source-only "
-    f"model's). \"passes; {OUTRANKED}\": it passed them, but its EnsV is below another config's "
-    'source-only model\'s, so it is not recommended. "alarm": negative transfer suspected.',
+    f"model's). \"{OUTRANKED_STATUS}\": it passed them, but its EnsV is {OUTRANKED}'s, so it is not "
+    'recommended. "alarm": negative transfer suspected.',
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
     "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell), "
     f"with (within chance) where McNemar's paired test finds the change within chance (p ≥ {SIGNIFICANCE}); "

@@ -16,7 +16,7 @@ from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.selection.reliability import ESS_DECIMALS, effective_samples, ess_text
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
-from tlcore.views.glossary import OUTRANKED
+from tlcore.views.glossary import OUTRANKED_STATUS
 from tlcore.views.report import Section
 
 NAMED = 5  # the most runs one sentence names; the tables name more
@@ -59,15 +59,15 @@ def effective_classes(entry: RankedRun) -> float | None:
 
 
 def status(entry: RankedRun, ranking: Ranking) -> str:
-    """The run's standing in words: ``recommended``, ``passes`` (its guardrails), ``passes; below
-    another config's source-only model`` (a mixed pool: passed, but its EnsV is below another config's
-    source-only model's, so it is never recommended) or ``alarm``; in a pool of several setups, within
-    the run's own (:meth:`~tlcore.selection.ranking.Ranking.part_of`)."""
+    """The run's standing in a word: ``recommended``, ``passes`` (its guardrails), ``outranked``
+    (:data:`~tlcore.views.glossary.OUTRANKED_STATUS`, a mixed pool: passed, but its EnsV is below another
+    config's source-only model's, so it is never recommended) or ``alarm``; in a pool of several setups,
+    within the run's own (:meth:`~tlcore.selection.ranking.Ranking.part_of`)."""
     if entry.run_id == ranking.part_of(entry.run_id).recommended:
         return "recommended"
     if not entry.passed:
         return "alarm"
-    return "passes" if entry.outranked_by is None else f"passes; {OUTRANKED}"
+    return "passes" if entry.outranked_by is None else OUTRANKED_STATUS
 
 
 def ranking_rows(
