@@ -79,25 +79,17 @@ def filled_cells(
     return {names[i]: int(holes[i]) for i in torch.nonzero(holes).flatten().tolist()}
 
 
-def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[float, ...]:
+def column_medians(X: torch.Tensor) -> tuple[float, ...]:
     """The median of each column of ``X`` over its present (not NaN) cells, in float64 (numpy's
-    median: the mean of the two middle values of an even count); a column with none (empty in every
-    row read) refused, to be dropped."""
-    values = X.double().numpy()
-    empty = np.isnan(values).all(axis=0) if len(values) else np.ones(values.shape[1], dtype=bool)
-    if empty.any():
-        name = names[int(np.flatnonzero(empty)[0])]
-        raise TLError(
-            f"{label}: column {name!r} is empty in every row read, so it gives no value to fill missing "
-            f"cells with ({MISSING_IMPUTE}); drop the column"
-        )
-    return tuple(float(v) for v in np.nanmedian(values, axis=0))
+    median: the mean of the two middle values of an even count); each column holds one (a pair's
+    source goes without its columns empty in every row first: :func:`without_empty`)."""
+    return tuple(float(v) for v in np.nanmedian(X.double().numpy(), axis=0))
 
 
 def source_fill(source: Domain) -> tuple[float, ...] | None:
     """What a pair's ``source`` fills missing cells with (its :func:`column_medians`; None for images),
     once its columns empty in every row are gone (:func:`without_empty`)."""
-    return None if source.is_image else column_medians(source.X, source.column_names, source.name)
+    return None if source.is_image else column_medians(source.X)
 
 
 def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
