@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -100,7 +101,7 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
     fill with. A source of nothing else is refused."""
     if source.is_image:
         return source, ()
-    names = source.column_names
+    names = file_columns(source)
     empty = torch.isnan(source.X).all(dim=0) if len(source.X) else torch.ones(len(names), dtype=torch.bool)
     blank = [str(c) for c, values in (source.meta.get(CATEGORIES) or {}).items() if not values]
     dropped = [names[i] for i in torch.nonzero(empty).flatten().tolist()] + blank
@@ -110,10 +111,38 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
     return without_columns(source, dropped), tuple(gone)
 
 
-def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
-    """``domain`` without its feature columns named in ``columns`` (those it has; a text column with its
-    0/1 columns), nor their missing-cell counts and values in its meta."""
+def file_columns(domain: Domain) -> tuple[str, ...]:
+    """``domain``'s feature column names as its file gives them: a table without a header's ``feature
+    i`` count the columns it dropped as read (:data:`EMPTY_DROPPED`), so the place of a column in the
+    file names it in a pair's source and target alike (its :attr:`~Domain.column_names` number the
+    columns kept)."""
     names = domain.column_names
+    gone = set(domain.meta.get(EMPTY_DROPPED, ()))
+    if domain.meta.get("columns") or not gone:
+        return names
+    places = (f"feature {i}" for i in itertools.count())
+    return tuple(itertools.islice((n for n in places if n not in gone), len(names)))
+
+
+def dropped_hint(domain: Domain) -> str:
+    """Why a table may lack a column of a reference it is matched to by place (no header on one side):
+    ``; its column 'feature 1' is empty in every row, so reading dropped it: read the file with the spec
+    option missing=impute to keep it``; '' when it dropped none."""
+    gone = domain.meta.get(EMPTY_DROPPED, ())
+    if not gone:
+        return ""
+    it = "it" if len(gone) == 1 else "them"
+    return (
+        f"; its {columns_are(gone)} empty in every row, so reading dropped {it}: read the file with the "
+        f"spec option {MISSING_IMPUTE} to keep {it}"
+    )
+
+
+def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
+    """``domain`` without its feature columns named in ``columns`` (those it has, by
+    :func:`file_columns`; a text column with its 0/1 columns), nor their missing-cell counts and values
+    in its meta."""
+    names = file_columns(domain)
     encoded = category_columns(domain.meta.get(CATEGORIES) or {})  # a text column's 0/1 columns go with it
     keep = [i for i, n in enumerate(names) if n not in columns and encoded.get(n, ("",))[0] not in columns]
     meta = dict(domain.meta)
