@@ -1,8 +1,9 @@
 """A table's feature columns matched by name to a reference's (a pair's source, a trained model).
 
-Reordered to the reference's order; columns the reference does not know ignored; a missing one
-refused, naming a near miss (a trailing space, other case). With no name in common the columns are
-taken by position (:mod:`tlcore.data.harmonise` then checks the dimension).
+Reordered to the reference's order; columns the reference does not know ignored (one empty in every
+row, kept by ``missing=impute``, is named so: a model was trained without it); a missing one refused,
+naming a near miss (a trailing space, other case). With no name in common the columns are taken by
+position (:mod:`tlcore.data.harmonise` then checks the dimension).
 
 Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
 :mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
@@ -45,6 +46,7 @@ class ColumnMatch:
     unseen: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {value: samples}
     n_unseen: int = 0  # samples holding a value the reference never had
     blank: tuple[str, ...] = ()  # reference text columns empty in every row of the domain (missing=impute)
+    empty: tuple[str, ...] = ()  # columns the reference does not name, empty in every row (missing=impute)
 
     def lines(self, side: str, reference: str, *, absent: bool = True) -> list[str]:
         """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
@@ -55,6 +57,12 @@ class ColumnMatch:
         if self.ignored:
             ignored = first_named(list(self.ignored), NAMED_IGNORED)
             notes.append(f"{side} columns unknown to the {reference} ignored: {ignored}")
+        if self.empty:
+            it = "it" if len(self.empty) == 1 else "them"
+            lacks = f"was trained without {it}" if reference == "model" else f"does not name {it}"
+            notes.append(
+                f"{side}: {columns_are(self.empty)} empty in every row and the {reference} {lacks}: ignored"
+            )
         if self.by_position:
             notes.append(
                 f"{side}: no feature column name in common with the {reference}; columns taken in order"
@@ -117,6 +125,8 @@ def match_columns(
     ]
     skip = set(columns) | set(blank)  # columns the reference takes, or takes as blank text columns
     X = domain.X if keep is None else domain.X[keep]
+    nan = torch.isnan(domain.X).all(dim=0).tolist() if len(domain.X) else [False] * len(names)
+    empty = {n for n, none in zip(names, nan, strict=True) if none and n not in skip}  # its own rows, all
     unseen: dict[str, dict[str, int]] = {}
     for i in unseen_at:
         column, value = mine[names[i]]
@@ -126,7 +136,10 @@ def match_columns(
     return ColumnMatch(
         order=order,
         by_name=order.tolist() != list(range(len(columns))),
-        ignored=_ignored([n for i, n in enumerate(names) if i not in unseen_at and n not in skip], mine),
+        ignored=_ignored(
+            [n for i, n in enumerate(names) if i not in unseen_at and n not in skip | empty], mine
+        ),
+        empty=tuple(n for n in names if n in empty),
         zeros=tuple(n for n in columns if n not in names and theirs.get(n, ("",))[0] not in blank),
         unseen=unseen,
         n_unseen=n_unseen,

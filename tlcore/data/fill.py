@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -79,25 +80,17 @@ def filled_cells(
     return {names[i]: int(holes[i]) for i in torch.nonzero(holes).flatten().tolist()}
 
 
-def column_medians(X: torch.Tensor, names: Sequence[str], label: str) -> tuple[float, ...]:
+def column_medians(X: torch.Tensor) -> tuple[float, ...]:
     """The median of each column of ``X`` over its present (not NaN) cells, in float64 (numpy's
-    median: the mean of the two middle values of an even count); a column with none (empty in every
-    row read) refused, to be dropped."""
-    values = X.double().numpy()
-    empty = np.isnan(values).all(axis=0) if len(values) else np.ones(values.shape[1], dtype=bool)
-    if empty.any():
-        name = names[int(np.flatnonzero(empty)[0])]
-        raise TLError(
-            f"{label}: column {name!r} is empty in every row read, so it gives no value to fill missing "
-            f"cells with ({MISSING_IMPUTE}); drop the column"
-        )
-    return tuple(float(v) for v in np.nanmedian(values, axis=0))
+    median: the mean of the two middle values of an even count); each column holds one (a pair's
+    source goes without its columns empty in every row first: :func:`without_empty`)."""
+    return tuple(float(v) for v in np.nanmedian(X.double().numpy(), axis=0))
 
 
 def source_fill(source: Domain) -> tuple[float, ...] | None:
     """What a pair's ``source`` fills missing cells with (its :func:`column_medians`; None for images),
     once its columns empty in every row are gone (:func:`without_empty`)."""
-    return None if source.is_image else column_medians(source.X, source.column_names, source.name)
+    return None if source.is_image else column_medians(source.X)
 
 
 def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
@@ -108,7 +101,7 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
     fill with. A source of nothing else is refused."""
     if source.is_image:
         return source, ()
-    names = source.column_names
+    names = file_columns(source)
     empty = torch.isnan(source.X).all(dim=0) if len(source.X) else torch.ones(len(names), dtype=torch.bool)
     blank = [str(c) for c, values in (source.meta.get(CATEGORIES) or {}).items() if not values]
     dropped = [names[i] for i in torch.nonzero(empty).flatten().tolist()] + blank
@@ -118,10 +111,38 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
     return without_columns(source, dropped), tuple(gone)
 
 
-def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
-    """``domain`` without its feature columns named in ``columns`` (those it has; a text column with its
-    0/1 columns), nor their missing-cell counts and values in its meta."""
+def file_columns(domain: Domain) -> tuple[str, ...]:
+    """``domain``'s feature column names as its file gives them: a table without a header's ``feature
+    i`` count the columns it dropped as read (:data:`EMPTY_DROPPED`), so the place of a column in the
+    file names it in a pair's source and target alike (its :attr:`~Domain.column_names` number the
+    columns kept)."""
     names = domain.column_names
+    gone = set(domain.meta.get(EMPTY_DROPPED, ()))
+    if domain.meta.get("columns") or not gone:
+        return names
+    places = (f"feature {i}" for i in itertools.count())
+    return tuple(itertools.islice((n for n in places if n not in gone), len(names)))
+
+
+def dropped_hint(domain: Domain) -> str:
+    """Why a table may lack a column of a reference it is matched to by place (no header on one side):
+    ``; its column 'feature 1' is empty in every row, so reading dropped it: read the file with the spec
+    option missing=impute to keep it``; '' when it dropped none."""
+    gone = domain.meta.get(EMPTY_DROPPED, ())
+    if not gone:
+        return ""
+    it = "it" if len(gone) == 1 else "them"
+    return (
+        f"; its {columns_are(gone)} empty in every row, so reading dropped {it}: read the file with the "
+        f"spec option {MISSING_IMPUTE} to keep {it}"
+    )
+
+
+def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
+    """``domain`` without its feature columns named in ``columns`` (those it has, by
+    :func:`file_columns`; a text column with its 0/1 columns), nor their missing-cell counts and values
+    in its meta."""
+    names = file_columns(domain)
     encoded = category_columns(domain.meta.get(CATEGORIES) or {})  # a text column's 0/1 columns go with it
     keep = [i for i, n in enumerate(names) if n not in columns and encoded.get(n, ("",))[0] not in columns]
     meta = dict(domain.meta)

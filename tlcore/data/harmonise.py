@@ -43,6 +43,7 @@ from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
 from tlcore.data.fill import (
     FILL,
+    dropped_hint,
     dropped_note,
     fill_holes,
     filled_cells,
@@ -207,7 +208,7 @@ def plan_conform(
         if columns and names:  # both named, none in common (else match_columns matched them by name)
             lacks, has = first_named(columns, 5), first_named(names, 5)
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
-        raise TLError(differ)
+        raise TLError(differ + dropped_hint(domain))
     filled: dict[str, int] = {}
     unvalued: dict[str, tuple[str, ...]] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns

@@ -54,12 +54,24 @@ class MissingCellsError(TLError):
         return f"{self.what}; {fix}: {how}" + (kept if fill else "")
 
 
-def empty_columns(features: pd.DataFrame) -> list[str]:
+def empty_columns(features: pd.DataFrame) -> dict[object, str]:
     """The columns of ``features`` (numbers, bad cells NaN) without a value in any row, every cell
-    missing (an infinite one is a value, a bad one: refused as read): a table drops them as it is read
-    (:func:`tlcore.data.fill.dropped_warning`), unless read with ``missing=impute``."""
+    missing (an infinite one is a value, a bad one: refused as read), each with its name as the domain
+    gives it: its own, or where a column has none (a file without a header) ``feature i`` by its place
+    among the features as read, which a pair drops from a target without a header too. A table drops
+    them as it is read (:func:`tlcore.data.fill.dropped_warning`), unless read with ``missing=impute``."""
     empty = np.isnan(features.to_numpy(dtype=float)).all(axis=0) if len(features) else ()
-    return [str(c) for c, none in zip(features.columns, empty, strict=False) if none]
+    named = not any(map(is_unnamed, features.columns))
+    return {
+        c: str(c) if named else f"feature {i}"
+        for i, (c, none) in enumerate(zip(features.columns, empty, strict=False))
+        if none
+    }
+
+
+def is_unnamed(column: object) -> bool:
+    """A column of a CSV without a header (numbered) or under an empty header field (``Unnamed: 3``)."""
+    return not isinstance(column, str) or column.startswith("Unnamed: ")
 
 
 def numeric_column(column: pd.Series) -> pd.Series | None:

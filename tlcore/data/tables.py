@@ -13,8 +13,9 @@ A table whose feature columns all have names keeps them (``meta["columns"]``): a
 and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`). Text in a feature
 column is refused unless read with ``text=onehot``: each such column then becomes a 0/1 column per
 value (:mod:`tlcore.data.categories`). A feature column empty in every row is dropped, with a warning
-(:func:`~tlcore.data.fill.dropped_warning`), unless read with ``missing=impute`` (a pair's target keeps
-it, filled); a table of nothing else is refused.
+(:func:`~tlcore.data.fill.dropped_warning`; without a header it is named by its place, ``feature 1``),
+unless read with ``missing=impute`` (a pair's target keeps it, filled); a table of nothing else is
+refused.
 
 Labels as :mod:`.values` reads them. Sample ids are the 0-based data rows (header not counted); a
 table's first column called ``id``, ``sample_id``, ``file``, ``filename`` or ``path`` (any case)
@@ -55,6 +56,7 @@ from tlcore.data.table_cells import (
     check_label_counts,
     dropped_rows_note,
     empty_columns,
+    is_unnamed,
     missing_cells_error,
     numeric_column,
     row_number_warning,
@@ -142,11 +144,11 @@ def read_table(
     ids = _column_ids(frame[id_column], label, first_line) if id_column is not None else ()
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
-    empty = empty_columns(features) if missing != IMPUTE else []  # kept with impute: a target fills them
+    empty = empty_columns(features) if missing != IMPUTE else {}  # kept with impute: a target fills them
     if len(empty) == features.shape[1]:
         raise TLError(f"{label}: every feature column is empty in every row: no value to learn from")
-    features = features.drop(columns=[c for c in features.columns if str(c) in empty])
-    note += dropped_warning(empty)
+    features = features.drop(columns=list(empty))
+    note += dropped_warning(list(empty.values()))
     check_tensor(features.shape[0], features.shape[1], label, limits)
     frame, features, ids, dropped = _without_missing(frame, features, ids, label, first_line, missing=missing)
     note += f"; {dropped}" if dropped else ""
@@ -160,7 +162,7 @@ def read_table(
 
     numbers, holes = with_holes(features.to_numpy()) if missing == IMPUTE else (features.to_numpy(), None)
     values = float32_values(numbers, label, features.columns, rows)
-    named = not any(map(_is_unnamed, features.columns))
+    named = not any(map(is_unnamed, features.columns))
     names = [str(c) if named else f"feature {i}" for i, c in enumerate(features.columns)]
     holes_in = mark_holes(values, holes, names)
     note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
@@ -173,7 +175,7 @@ def read_table(
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
     meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
     meta |= {"missing_dropped": dropped} if dropped else {}
-    meta |= {EMPTY_DROPPED: tuple(empty)} if empty else {}
+    meta |= {EMPTY_DROPPED: tuple(empty.values())} if empty else {}
     meta |= {CATEGORIES: categories} if categories else {}
     meta |= {MISSING_CELLS: holes_in} if holes_in else {}
     meta |= {MISSING_TEXT: unvalued} if unvalued else {}
@@ -183,9 +185,9 @@ def read_table(
 def table_rows(
     path: Path, label: str, limits: Limits, label_column: str | None = None
 ) -> tuple[pd.DataFrame, tuple[str, ...], bool, object | None]:
-    """The table as :func:`read_table` parses it (columns that hold nothing dropped), each row's sample
-    id as it gives them, whether they come from an id column (else they are the data rows), and the
-    column it reads the labels from (None: none)."""
+    """The table as :func:`read_table` parses it (unnamed columns that hold nothing dropped:
+    :func:`_drop_unnamed`), each row's sample id as it gives them, whether they come from an id column
+    (else they are the data rows), and the column it reads the labels from (None: none)."""
     frame, _ = _frame(path, label, limits)
     labels = _label_column(frame, label, label_column)
     id_column = _id_column(frame, labels)
@@ -315,20 +317,17 @@ def _check_parquet(meta: pq.FileMetaData, nested: list[str], label: str, limits:
 
 def _drop_unnamed(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Drop unnamed columns that hold no feature, with a provenance note: an index pandas wrote (a
-    first column ``Unnamed: 0`` holding ``0..N-1``) and empty ones (lines ending in a separator)."""
+    first column ``Unnamed: 0`` holding ``0..N-1``) and empty ones under an empty header field (lines
+    ending in a separator). Without a header an empty column is a feature column, named by its place
+    (:func:`~tlcore.data.table_cells.empty_columns`)."""
     note = ""
     if frame.columns[0] == INDEX_COLUMN and np.array_equal(frame[INDEX_COLUMN], np.arange(len(frame))):
         frame, note = frame.drop(columns=[INDEX_COLUMN]), f"; index column {INDEX_COLUMN!r} dropped"
-    empty = [c for c in frame.columns if _is_unnamed(c) and frame[c].isna().all()]
+    empty = [c for c in frame.columns if isinstance(c, str) and is_unnamed(c) and frame[c].isna().all()]
     if empty:
         frame = frame.drop(columns=empty)
         note += f"; {len(empty)} empty column{'s' if len(empty) > 1 else ''} dropped"
     return frame, note
-
-
-def _is_unnamed(column: object) -> bool:
-    """A column of a CSV without a header (numbered) or under an empty header field (``Unnamed: 3``)."""
-    return not isinstance(column, str) or column.startswith("Unnamed: ")
 
 
 def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object | None:

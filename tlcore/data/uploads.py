@@ -21,7 +21,7 @@ from typing import Any, Literal
 from tlcore.data.catalog import SUFFIXES, list_uploads, upload_summary, write_upload_summary
 from tlcore.data.categories import TEXT_ONEHOT
 from tlcore.data.domain import Domain
-from tlcore.data.fill import source_fill, without_empty
+from tlcore.data.fill import without_empty
 from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
 from tlcore.data.spec_text import DROP, IMPUTE, DomainSpec
@@ -167,8 +167,8 @@ def save_upload(
     label column is not found; ``name_missing`` how it drops a table's rows with missing cells and how
     it fills them (by the values of ``missing=``: ``drop``, ``impute``); ``name_onehot`` how it encodes
     text columns (``text=onehot``). With ``source`` (the file is to be a pair's source) it is checked
-    as a source is where the pair is made (:func:`~tlcore.data.fill.source_fill`, its columns empty in
-    every row dropped: :func:`~tlcore.data.fill.without_empty`), so it is refused now, not when paired."""
+    as a source is where the pair is made (:func:`~tlcore.data.fill.without_empty`: one whose every
+    column is empty in every row), so it is refused now, not when paired."""
     limits = limits or Limits.from_env()
     name = safe_name(filename)
     check_upload_size(filename, len(data), limits)
@@ -184,7 +184,7 @@ def save_upload(
         how = {"missing": missing, "text_onehot": text_onehot}
         domain = _check_readable(temp, filename, limits, label, names, **how)
         if source:
-            source_fill(without_empty(domain)[0])
+            without_empty(domain)
         for candidate in numbered(name):
             final = workspace.inside("uploads", candidate)
             if final.exists() and final.read_bytes() != data:
