@@ -8,7 +8,11 @@ in every test's process, the estimate's probe of a network is measured once per 
 
 The suite runs on two pytest-xdist workers (``-n 2``, the README's ``make test``); the tests that
 start a browser, a server or a Ray cluster of their own (marked ``e2e`` or ``ray``) run one at a time
-on one worker (:data:`ONE_AT_A_TIME`), so two of them never share the two cores or a cluster."""
+on one worker (:data:`ONE_AT_A_TIME`), so two of them never share the two cores or a cluster. A
+worker's torch (and the processes its tests start) runs one thread unless the shell says otherwise:
+two workers of two OpenMP threads each on two cores spin-wait on each other."""
+
+import os
 
 import pytest
 
@@ -17,6 +21,8 @@ from tests.worker_start import WORKER_START
 from tlcore.runs import estimate_start
 
 UNWRAPPED = "100000"  # terminal columns: no sentence the CLI prints is this long
+if "PYTEST_XDIST_WORKER" in os.environ:  # before torch loads (with the first test): its threads are set then
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 ONE_AT_A_TIME = ("e2e", "ray")  # markers of the tests xdist keeps on one worker, in turn
 
 
