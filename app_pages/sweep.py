@@ -15,8 +15,9 @@ from tlcore.models import list_models
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
-from tlcore.runs.summary import HINDSIGHT_KEY, PERCENT_COLUMNS, SCORE_KEY, SweepSummary
+from tlcore.runs.summary import PERCENT_COLUMNS, SweepSummary
 from tlcore.runs.sweep import DEFAULT_SEEDS, SweepSpec, parse_compositions
+from tlcore.runs.sweep_selection import HINDSIGHT_KEY, SCORE_KEY
 from tlcore.views import sweep_figures
 from tlcore.views.glossary import column_help
 from tlcore.views.ranking import SCORE_FORMAT

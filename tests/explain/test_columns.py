@@ -12,6 +12,7 @@ from sklearn.datasets import load_wine
 
 from tlcore.data.domain import Domain
 from tlcore.errors import TLError
+from tlcore.explain.cause_ranking import rank_causes
 from tlcore.explain.causes import Cause
 from tlcore.explain.columns import (
     SHAPE_MILD,
@@ -24,7 +25,7 @@ from tlcore.explain.columns import (
 from tlcore.explain.explanation import explain
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import rank_causes, verdict
+from tlcore.explain.verdict import verdict
 
 SETTINGS = ExplainSettings()
 MOVED = ("alcohol", "proline", "color_intensity")

@@ -7,8 +7,9 @@ import pytest
 from tlcore.data import harmonise, load_domain
 from tlcore.errors import TLError
 from tlcore.explain.explanation import explain
-from tlcore.explain.fixes import COMBINE, REMEDIES, FixCheck, fix_spec, search_value
+from tlcore.explain.fixes import COMBINE, FixCheck, fix_spec
 from tlcore.explain.image_stats import image_stats
+from tlcore.explain.remedies import REMEDIES, search_value
 from tlcore.explain.settings import ExplainSettings
 
 SMALL = ExplainSettings(max_images=400, search_images=128, check_samples=300, check_permutations=50)

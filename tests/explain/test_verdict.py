@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.explain.cause_ranking import rank_causes
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
-from tlcore.explain.verdict import rank_causes, verdict
+from tlcore.explain.verdict import verdict
 
 SPECS = {"source_spec": "mnist5k", "target_spec": "upload:scans.zip"}
 

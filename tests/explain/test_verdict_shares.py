@@ -12,9 +12,10 @@ import pytest
 
 from tlcore.cli import main
 from tlcore.data import load_domain
+from tlcore.explain.cause_ranking import rank_causes
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
 from tlcore.explain.gap_shares import GapShares
-from tlcore.explain.verdict import OVERLAP, rank_causes, verdict
+from tlcore.explain.verdict import OVERLAP, verdict
 
 from .test_verdict import SPECS, finding, kinds
 

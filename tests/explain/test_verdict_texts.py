@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.explain.test_verdict import SPECS, finding
+from tlcore.explain.cause_ranking import rank_causes
 from tlcore.explain.causes import Cause, unfixed_cause
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.headline import first_words
 from tlcore.explain.settings import ExplainSettings
-from tlcore.explain.verdict import rank_causes, verdict
+from tlcore.explain.verdict import verdict
 
 BASIS = ExplainSettings().basis(500, 400)
 

@@ -15,9 +15,10 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.sweeps import print_summary
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.store import RunStore
-from tlcore.runs.summary import PASSED_KEY, ConfigRow, SweepSummary, deciding
+from tlcore.runs.summary import ConfigRow, SweepSummary
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_fallback import fallback_text, fallbacks
+from tlcore.runs.sweep_selection import PASSED_KEY, deciding
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.runs.trial_numbers import Stat
 from tlcore.selection.pool import Pool

@@ -10,8 +10,9 @@ from inline_executor import InlineExecutor
 
 from tlcore.runs import driver
 from tlcore.runs.space import Space, parse_grid
-from tlcore.runs.summary import SCORE_KEY, SweepSummary, selection_score
+from tlcore.runs.summary import SweepSummary
 from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_selection import SCORE_KEY, selection_score
 from tlcore.views.figures import PAGE_TITLE_WRAP
 from tlcore.views.sweep_figures import (
     ACCURACY_MIN_SPAN,

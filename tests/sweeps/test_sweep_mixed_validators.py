@@ -16,11 +16,12 @@ import pytest
 
 from tests.selection.helpers import BASELINE, COLLAPSED, GOOD, GOOD_TOO, candidate, pair_pool, probabilities
 from tlcore.cli.sweeps import print_summary
-from tlcore.runs import summary
+from tlcore.runs import sweep_selection
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.space import Space, parse_grid
-from tlcore.runs.summary import SCORE_KEY, summarise
+from tlcore.runs.summary import SweepSummary, summarise
 from tlcore.runs.sweep import SweepSpec, expand
+from tlcore.runs.sweep_selection import SCORE_KEY
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
@@ -51,10 +52,10 @@ def stored_sweep(workspace: Workspace) -> tuple[SweepStore, str, dict[tuple[str,
 
 def judged(
     sweeps: SweepStore, sweep_id: str, monkeypatch: pytest.MonkeyPatch, pools: list[Pool]
-) -> summary.SweepSummary:
+) -> SweepSummary:
     """The sweep's summary, the pair's pools replaced by ``pools`` (none ranked before kept)."""
-    monkeypatch.setattr(summary, "load_pools", lambda store, source, target: pools)
-    summary._ranked.cache_clear()
+    monkeypatch.setattr(sweep_selection, "load_pools", lambda store, source, target: pools)
+    sweep_selection.ranked_pools.cache_clear()
     return summarise(sweeps.get(sweep_id), sweeps.runs)
 
 

@@ -11,9 +11,10 @@ import pytest
 
 from tests.selection.helpers import pair_pool
 from tests.selection.test_mixed_baselines import outvoting, right_on, strong_run, weak_run
-from tlcore.runs import summary
+from tlcore.runs import sweep_selection
 from tlcore.runs.store import RunStore
-from tlcore.runs.summary import PASSED_KEY, SCORE_KEY, ConfigRow, judged_runs, recommend
+from tlcore.runs.summary import ConfigRow
+from tlcore.runs.sweep_selection import PASSED_KEY, SCORE_KEY, judged_runs, recommend
 from tlcore.runs.trial_numbers import Stat
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
@@ -24,7 +25,7 @@ SHORT, LONG = "lenet_bn, epochs 1", "lenet_bn, epochs 2"  # the two budgets' sou
 
 def judged(pool: Pool, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, float]]:
     """What a sweep of the pair reads of ``pool``'s runs (the store's pools replaced by ``pool``)."""
-    monkeypatch.setattr(summary, "load_pools", lambda store, source, target: [pool])
+    monkeypatch.setattr(sweep_selection, "load_pools", lambda store, source, target: [pool])
     done = tuple(sorted(c.run_id for c in pool.candidates))
     return judged_runs(RunStore(workspace), pool.source, pool.target, done)
 

@@ -25,17 +25,9 @@ from tlcore.runs import driver
 from tlcore.runs.record import RunRecord
 from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
-from tlcore.runs.summary import (
-    PASSED_KEY,
-    SCORE_KEY,
-    SEEDS_KEY,
-    ConfigRow,
-    Stat,
-    SweepSummary,
-    per_setup,
-    recommend,
-)
+from tlcore.runs.summary import SEEDS_KEY, ConfigRow, Stat, SweepSummary
 from tlcore.runs.sweep import SweepSpec
+from tlcore.runs.sweep_selection import PASSED_KEY, SCORE_KEY, per_setup, recommend
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.runs.trial_numbers import seed_disagreement
 from tlcore.selection.predictions import TargetFingerprint

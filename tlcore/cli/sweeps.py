@@ -186,7 +186,7 @@ def resume_sweep(args: argparse.Namespace) -> int:
 def print_summary(state: SweepSummary) -> None:
     """The sweep's status line and per-configuration table for people."""
     from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
-    from tlcore.runs.summary import HINDSIGHT_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.runs.sweep_selection import HINDSIGHT_KEY  # noqa: PLC0415 - numpy: not for sweeps list
     from tlcore.views.sweep import PER_SETUP, outscored_line, rule, setup_lines  # noqa: PLC0415 - pandas
 
     sweep = state.sweep
@@ -236,7 +236,8 @@ def config_lines(state: SweepSummary) -> list[str]:
     recommended, ``+`` best in hindsight), then its row: seeds done, runs PASSED, mean ± std over
     seeds of what ranks it (target accuracy, selection score), the mean of the rest (the seeds'
     disagreement, MMD² after adapting, seconds). Their standard deviations: ``--csv``, ``--json``."""
-    from tlcore.runs.summary import HINDSIGHT_KEY, SCORE_KEY, SEEDS_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.runs.summary import SEEDS_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.runs.sweep_selection import HINDSIGHT_KEY, SCORE_KEY  # noqa: PLC0415 - numpy: not for sweeps list
     from tlcore.views.sweep import passed_text  # noqa: PLC0415 - pandas
 
     ranked, means = (HINDSIGHT_KEY, SCORE_KEY), (SEEDS_KEY, "gap_after.mmd2", "seconds")
@@ -256,7 +257,7 @@ def trial_lines(state: SweepSummary) -> list[str]:
     (seed, status with a running run's progress, target accuracy, selection score, whether it passed
     the guardrails, run id for ``runs show``), in 90 columns whatever the keys' length; then every
     failed or left-out trial's error in full. The trials' other numbers: ``--json``, ``runs show RUN``."""
-    from tlcore.runs.summary import HINDSIGHT_KEY, PASSED_KEY, SCORE_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.runs.sweep_selection import HINDSIGHT_KEY, PASSED_KEY, SCORE_KEY  # noqa: PLC0415 - numpy: not for sweeps list
 
     rows = []
     for row in state.trials:
@@ -294,7 +295,8 @@ def _number(name: str, value: float | None, digits: int = DIGITS) -> str:
     """Metric ``name``'s ``value`` as the Sweep page shows it: a share (``summary.PERCENT_COLUMNS``)
     as a percent (``61.2%``), the selection score to a score's digits at most (``0.737``, as
     ``runs rank``), any other number to ``digits`` significant digits; "-" when missing."""
-    from tlcore.runs.summary import PERCENT_COLUMNS, SCORE_KEY  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.runs.summary import PERCENT_COLUMNS  # noqa: PLC0415 - numpy: not for sweeps list
+    from tlcore.runs.sweep_selection import SCORE_KEY  # noqa: PLC0415 - numpy: not for sweeps list
 
     if value is None:
         return "-"

@@ -1,5 +1,5 @@
 """The causes a verdict ranks, one constructor each: a :class:`Cause` with a title, a detail with its
-numbers, the action and its share (:mod:`tlcore.explain.verdict` says what the share is and how the
+numbers, the action and its share (:mod:`tlcore.explain.cause_ranking` says what the share is and how the
 causes rank)."""
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ CauseKind = Literal[
 @dataclass(frozen=True)
 class Cause:
     """One ranked cause: ``title`` (a few words), ``detail`` (a sentence with numbers), ``action``
-    (what to do), ``share`` (see :mod:`tlcore.explain.verdict`; ``None`` for causes ranked without one) and,
-    for appearance causes, the statistic and the shift. ``fix_specs`` maps each side a fix changes to
-    the spec to load there (one side or both, as ``standardise``); a one-sided fix also keeps that
-    side and spec in ``fix_side`` and ``fix_spec`` (``diagnose --json``'s older keys)."""
+    (what to do), ``share`` (see :mod:`tlcore.explain.cause_ranking`; ``None`` for causes ranked
+    without one) and, for appearance causes, the statistic and the shift. ``fix_specs`` maps each
+    side a fix changes to the spec to load there (one side or both, as ``standardise``); a one-sided
+    fix also keeps that side and spec in ``fix_side`` and ``fix_spec`` (``diagnose --json``'s older keys)."""
 
     kind: CauseKind
     title: str
@@ -258,7 +258,7 @@ def column_cause(column: Drift, shares: GapShares, basis: str, *, checked: int =
     mean and spread (:func:`tlcore.explain.columns.matched`) on top of the columns ranked before it
     (:mod:`tlcore.explain.gap_shares`); ``checked`` > 1: also what the checked
     drifted columns account for matched together (what adaptation is left at most). Unchecked (no
-    gap to share, :func:`tlcore.explain.verdict.column_causes`): its share not measured, and why. A
+    gap to share, :func:`tlcore.explain.cause_ranking.column_causes`): its share not measured, and why. A
     text column's mix (:mod:`tlcore.explain.text_drift`) is a population shift, not a fault upstream:
     its :attr:`~tlcore.explain.text_drift.TextDrift.action`."""
     if column.mmd2_after is None:  # none checked: the fix check saw no gap on its PCA of every column

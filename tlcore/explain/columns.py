@@ -28,7 +28,7 @@ the false discovery rate :attr:`~tlcore.explain.settings.ExplainSettings.fdr`
 (:mod:`tlcore.metrics.feature_tests`): with few rows and many columns, some columns differ by half a
 standard deviation by chance alone. The drifted columns' shares of the gap are measured in
 :mod:`tlcore.explain.gap_shares` (the removal: :func:`matched`); the largest become causes
-(:func:`tlcore.explain.verdict.column_causes`); one that counts rows on both sides
+(:func:`tlcore.explain.cause_ranking.column_causes`); one that counts rows on both sides
 (:func:`tlcore.data.values.looks_like_row_number`) is set aside (:func:`set_aside`): it gets no share,
 and is named as a sample id to drop. Names come
 from the table's header (``meta["columns"]``), else

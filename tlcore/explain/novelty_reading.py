@@ -1,5 +1,5 @@
 """How the verdict reads the target's novel share: a cause of its own (new regions), or covered once a
-fix is applied, or too small to count (:mod:`tlcore.explain.verdict` ranks what this reads).
+fix is applied, or too small to count (:mod:`tlcore.explain.cause_ranking` ranks what this reads).
 
 New regions are a cause when the novel share is significantly above chance
 (:class:`~tlcore.explain.evidence.NoveltySummary` ``new``) and at least :data:`NOVELTY_MIN` of the

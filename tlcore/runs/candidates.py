@@ -56,7 +56,7 @@ def baseline_label(config: dict[str, Any], result: dict[str, Any]) -> str:
 
 
 def setup_label(config: dict[str, Any], result: dict[str, Any]) -> str:
-    """A run's setup as a sweep names it (:data:`tlcore.runs.summary.SETUP_KEYS`): the network it
+    """A run's setup as a sweep names it (:data:`tlcore.runs.sweep_selection.SETUP_KEYS`): the network it
     built, as :func:`baseline_label` names it, and its target labels when it fine-tuned on some,
     ``model=cnn|target_labels=10`` (:mod:`tlcore.selection.setups`)."""
     network = baseline_label({"model": config.get("model")}, result)

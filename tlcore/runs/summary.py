@@ -1,7 +1,8 @@
 """A sweep's state and results: its trials (expanded spec + their runs), each configuration's
 mean ± std over seeds (seeds trained under other method parameters apart:
-:mod:`tlcore.runs.param_groups`), and per setup (:data:`SETUP_KEYS`: the network, the target labels) the
-configuration recommended without target labels beside the best in hindsight.
+:mod:`tlcore.runs.param_groups`), and per setup (:data:`~tlcore.runs.sweep_selection.SETUP_KEYS`: the
+network, the target labels) the configuration recommended without target labels beside the best in
+hindsight (chosen in :mod:`tlcore.runs.sweep_selection`).
 
 Numbers per trial: :func:`tlcore.runs.trial_numbers.trial_metrics`. Per configuration (the trial
 minus its seed) each becomes a :class:`Stat` over the seeds that finished: the mean and the sample
@@ -15,113 +16,33 @@ complete, so neither recommended nor best in hindsight); ``TrialRow.unreadable``
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from tlcore.runs.candidates import load_pools
 from tlcore.runs.param_groups import config_keys
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
-from tlcore.runs.search import point_key
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import Trial, expand
 from tlcore.runs.sweep_fallback import Fallback, fallback_text, fallbacks, fallbacks_dict
+from tlcore.runs.sweep_selection import (
+    HINDSIGHT_KEY,
+    PASSED_KEY,
+    best_in_hindsight,
+    deciding,
+    judged_runs,
+    per_setup,
+    ranked_pools,
+    recommend,
+    selection_score,
+    setup_of,
+)
 from tlcore.runs.sweep_store import SweepRecord
 from tlcore.runs.trial_numbers import Stat, seed_disagreement, trial_metrics
-from tlcore.selection.averaged import common_validator, score_by
-from tlcore.selection.ranking import Ranking, rank
-from tlcore.workspace import Workspace
+from tlcore.selection.averaged import common_validator
 
-# ---- THE selection call site -----------------------------------------------------------------------
-# The recommended configuration is chosen here and only here, without target labels, by the selection
-# rule (tlcore.selection.ranking.rank over the pair's runs): a configuration is recommended when every
-# seed's run is eligible (RankedRun.eligible: passed the guardrails and no other config's source-only
-# model outranks it, as `runs rank` says); among those, the best mean of the rule's validator wins (one
-# validator for every seed where the seeds' pools rank by different ones: tlcore.selection.averaged).
-SCORE_KEY, PASSED_KEY = "selection.score", "selection.passed"
-
-
-def judged_runs(
-    store: RunStore, source: str, target: str, done: tuple[str, ...], by: str | None = None
-) -> dict[str, dict[str, float]]:
-    """``{run id: {selection.score, selection.passed}}`` from the rule over each of the pair's pools
-    (runs on the same target samples: trials of other seeds may load other ``n=`` samples, and each
-    is judged among its own); ``selection.passed`` is the ranking's own verdict,
-    :attr:`~tlcore.selection.ranking.RankedRun.eligible`, so a sweep and ``runs rank`` agree;
-    ``selection.score`` is the ranking's score, or by the validator ``by`` where the pools judging a
-    sweep's runs rank by different ones (:func:`~tlcore.selection.averaged.common_validator`), a BNM
-    score on one scale whatever its pool's ``n`` (:func:`~tlcore.selection.averaged.score_by`);
-    ``done`` (the pair's done run ids) keys the cache, so the pools are read again only when a run
-    finishes."""
-    return {
-        e.run_id: {SCORE_KEY: score_by(e, by, ranking), PASSED_KEY: float(e.eligible)}
-        for ranking in _ranked(store.workspace.root, source, target, done)
-        for e in ranking.entries
-    }
-
-
-def deciding(store: RunStore, source: str, target: str, done: tuple[str, ...]) -> dict[str, Ranking]:
-    """``{run id: the ranking that decides it}`` (its pool's, or its setup's part), as :func:`judged_runs`."""
-    rankings = _ranked(store.workspace.root, source, target, done)
-    return {e.run_id: ranking.part_of(e.run_id) for ranking in rankings for e in ranking.entries}
-
-
-@functools.lru_cache(maxsize=64)
-def _ranked(root: Path, source: str, target: str, done: tuple[str, ...]) -> tuple[Ranking, ...]:
-    return tuple(rank(pool) for pool in load_pools(RunStore(Workspace(root)), source, target)) if done else ()
-
-
-def selection_score(metrics: Mapping[str, Stat]) -> float:
-    """A configuration's label-free score (higher is better); NaN unless every seed passed the rule."""
-    passed, score = metrics.get(PASSED_KEY), metrics.get(SCORE_KEY)
-    if passed is None or score is None or passed.mean < 1.0:
-        return math.nan
-    return score.mean
-
-
-def recommend(configs: Sequence[ConfigRow]) -> str | None:
-    """The key of the complete configuration (every seed done and judged) with the best selection
-    score; None: no configuration passed, keep the source-only model. Called once per setup
-    (:func:`per_setup`): a score of one network says nothing of another's."""
-    scored = [(selection_score(c.metrics), c.key) for c in configs if c.complete and c.n_done == c.n_seeds]
-    scored = [(score, key) for score, key in scored if not math.isnan(score)]
-    return max(scored, key=lambda pair: pair[0])[1] if scored else None
-
-
-SETUP_KEYS = ("model", "target_labels")
-"""Space keys that make another setup, not another hyper-parameter: the network trained and the target
-labels it fine-tunes on. A sweep that varies them is one sweep per setup, each with its recommendation
-(its source-only model, its guardrails) and its best in hindsight."""
-
-
-def setup_of(point: Mapping[str, Any]) -> str:
-    """A configuration's setup, ``model=lenet_bn``; ``""`` when the sweep varies no :data:`SETUP_KEYS`."""
-    return point_key({key: point[key] for key in SETUP_KEYS if key in point})
-
-
-def per_setup(
-    configs: Sequence[ConfigRow], choose: Callable[[list[ConfigRow]], str | None]
-) -> dict[str, str | None]:
-    """``{setup: choose(its configurations)}``, setups in the sweep's order."""
-    groups: dict[str, list[ConfigRow]] = {}
-    for config in configs:
-        groups.setdefault(setup_of(config.point), []).append(config)
-    return {setup: choose(rows) for setup, rows in groups.items()}
-
-
-def best_in_hindsight(configs: Sequence[ConfigRow]) -> str | None:
-    """The complete configuration with the best mean target accuracy (needs target labels)."""
-    labelled = [c for c in configs if c.complete and HINDSIGHT_KEY in c.metrics]
-    return max(labelled, key=lambda c: c.metrics[HINDSIGHT_KEY].mean).key if labelled else None
-
-
-# -----------------------------------------------------------------------------------------------------
-
-HINDSIGHT_KEY = "target_accuracy"  # needs target labels: shown beside the recommendation, never used by it
 SEEDS_KEY = "seeds_disagree"  # label-free: share of target samples the seeds classify differently
 _SHARES = (HINDSIGHT_KEY, "source_accuracy", "source_only_accuracy", SEEDS_KEY)  # percents on the Sweep page
 PERCENT_COLUMNS = (*_SHARES, *(f"{name} {stat}" for name in _SHARES for stat in ("mean", "std")))
@@ -349,7 +270,7 @@ def summarise(sweep: SweepRecord, store: RunStore) -> SweepSummary:
     spec = sweep.spec
     runs = latest_runs(store.of_sweep(sweep.id))
     done = tuple(sorted(r.id for r in store.done_runs(spec.source, spec.target)))
-    pools = _ranked(store.workspace.root, spec.source, spec.target, done)
+    pools = ranked_pools(store.workspace.root, spec.source, spec.target, done)
     by = common_validator(pools, {r.id for r in runs.values()})  # one validator where its pools mix two
     judged = judged_runs(store, spec.source, spec.target, done, by)
     scores = config_scores(runs, len(spec.seeds), judged) if spec.search.kind == "optuna" else None

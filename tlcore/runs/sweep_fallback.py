@@ -60,7 +60,8 @@ def fallbacks(
     store: RunStore, sweep_id: str, run_ids: Iterable[str], deciding: Mapping[str, Ranking]
 ) -> tuple[Fallback, ...]:
     """One :class:`Fallback` per ranking that decides ``run_ids`` (a setup's runs; ``deciding``: run id
-    -> its ranking, :func:`tlcore.runs.summary.deciding`), first seen first, the same choice said once."""
+    -> its ranking, :func:`tlcore.runs.sweep_selection.deciding`), first seen first, the same choice said
+    once."""
     found: dict[str, Fallback] = {}
     for part in (deciding[run_id] for run_id in run_ids if run_id in deciding):
         run_id = part.recommended or part.kept

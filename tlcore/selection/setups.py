@@ -7,7 +7,7 @@ outscore a better network's). So a pool of several setups is ranked once per set
 (:func:`tlcore.selection.ranking.rank`, its ``parts``): each run scored on the whole pool's ensemble
 (the numbers a sweep shows), each setup with its own recommendation, and the comparison with another
 config's source-only model (:mod:`tlcore.selection.baselines`) only within a setup. A sweep over
-networks recommends the same way (:data:`tlcore.runs.summary.SETUP_KEYS`); in a pool of one setup
+networks recommends the same way (:data:`tlcore.runs.sweep_selection.SETUP_KEYS`); in a pool of one setup
 nothing changes.
 
 A run's setup is :attr:`~tlcore.selection.pool.Candidate.setup`, ``model=cnn`` or

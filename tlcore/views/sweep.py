@@ -18,7 +18,8 @@ import math
 import pandas as pd
 
 from tlcore.numbers import first_named, score_text
-from tlcore.runs.summary import SCORE_KEY, SETUP_KEYS, ConfigRow, SweepSummary, selection_score, setup_of
+from tlcore.runs.summary import ConfigRow, SweepSummary
+from tlcore.runs.sweep_selection import SCORE_KEY, SETUP_KEYS, selection_score, setup_of
 from tlcore.selection.averaged import SCALED
 from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
 from tlcore.views.glossary import OUTRANKED

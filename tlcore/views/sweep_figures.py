@@ -15,14 +15,8 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from tlcore.adapt.config import format_value
-from tlcore.runs.summary import (
-    HINDSIGHT_KEY,
-    SCORE_KEY,
-    ConfigRow,
-    SweepSummary,
-    TrialRow,
-    selection_score,
-)
+from tlcore.runs.summary import ConfigRow, SweepSummary, TrialRow
+from tlcore.runs.sweep_selection import HINDSIGHT_KEY, SCORE_KEY, selection_score
 from tlcore.views.figures import PAGE_TITLE_WRAP, finish, safe
 from tlcore.views.palette import category_colour
 
@@ -60,7 +54,7 @@ class Measure:
 
     def of_config(self, config: ConfigRow) -> float:
         """The configuration's value: its mean over seeds (the selection score needs every seed to
-        pass the rule, :func:`~tlcore.runs.summary.selection_score`); NaN when it has none."""
+        pass the rule, :func:`~tlcore.runs.sweep_selection.selection_score`); NaN when it has none."""
         if self.key == SCORE_KEY:
             return selection_score(config.metrics)
         stat = config.metrics.get(self.key)
