@@ -6,9 +6,11 @@ in every test's process, the estimate's probe of a network is measured once per 
 (:mod:`tests.probe_memo`), and every limit starts at its default whatever the shell exports
 (:mod:`tests.limits_env`: each limit's variable and its former name cleared).
 
-The suite runs on two pytest-xdist workers (``-n 2``, the README's ``make test``); the tests that
-start a browser, a server or a Ray cluster of their own (marked ``e2e`` or ``ray``) run one at a time
-on one worker (:data:`ONE_AT_A_TIME`), so two of them never share the two cores or a cluster. A
+The suite runs on two pytest-xdist workers (``-n 2 --dist loadgroup``, the README's ``make test``),
+each module's tests on one worker (its module-scoped fixtures are built once, not once per worker);
+the tests that start a browser, a server or a Ray cluster of their own (marked ``e2e`` or ``ray``)
+run one at a time on one worker (:data:`ONE_AT_A_TIME`), so two of them never share the two cores
+or a cluster. A
 worker's torch (and the processes its tests start) runs one thread unless the shell says otherwise:
 two workers of two OpenMP threads each on two cores spin-wait on each other."""
 
@@ -27,10 +29,11 @@ ONE_AT_A_TIME = ("e2e", "ray")  # markers of the tests xdist keeps on one worker
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked by one of :data:`ONE_AT_A_TIME` in one xdist group (``--dist loadgroup``)."""
+    """Each test in an xdist group (``--dist loadgroup``): its module's, or one for all the tests
+    marked by one of :data:`ONE_AT_A_TIME`."""
     for item in items:
-        if any(item.get_closest_marker(name) for name in ONE_AT_A_TIME):
-            item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
+        heavy = any(item.get_closest_marker(name) for name in ONE_AT_A_TIME)
+        item.add_marker(pytest.mark.xdist_group("one_at_a_time" if heavy else item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(autouse=True)
