@@ -34,7 +34,7 @@ test: $(VENV)/.test-installed
 	scripts/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2
 
 # Benchmarks in their own venv (skada, alibi-detect never touch .venv): the full run by default,
 # `make bench BENCH_ARGS=--quick` for a few minutes.

@@ -6,17 +6,17 @@ in every test's process, the estimate's probe of a network is measured once per 
 (:mod:`tests.probe_memo`), and every limit starts at its default whatever the shell exports
 (:mod:`tests.limits_env`: each limit's variable and its former name cleared).
 
-The suite runs on two pytest-xdist workers (``-n 2 --dist loadgroup``, the README's ``make test``),
-each module's tests on one worker (its module-scoped fixtures are built once, not once per worker);
-the tests that start a browser, a server or a Ray cluster of their own (marked ``e2e`` or ``ray``)
-run one at a time on one worker (:data:`ONE_AT_A_TIME`), so two of them never share the two cores
-or a cluster. A
-worker's torch (and the processes its tests start) runs one thread unless the shell says otherwise:
-two workers of two OpenMP threads each on two cores spin-wait on each other."""
+The suite runs on two pytest-xdist workers (``-n 2``, the README's ``make test``), each module's
+tests on one worker (:class:`ByModule`: its module-scoped fixtures are built once, not once per
+worker); the modules that start a browser, a server or a Ray cluster of their own
+(:data:`ONE_AT_A_TIME`) take turns on one worker, so two of them never share the two cores or a
+cluster. A worker's torch (and the processes its tests start) runs one thread unless the shell says
+otherwise: two workers of two OpenMP threads each on two cores spin-wait on each other."""
 
 import os
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from tests.limits_env import default_limits
 from tests.worker_start import WORKER_START
@@ -25,15 +25,22 @@ from tlcore.runs import estimate_start
 UNWRAPPED = "100000"  # terminal columns: no sentence the CLI prints is this long
 if "PYTEST_XDIST_WORKER" in os.environ:  # before torch loads (with the first test): its threads are set then
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-ONE_AT_A_TIME = ("e2e", "ray")  # markers of the tests xdist keeps on one worker, in turn
+ONE_AT_A_TIME = ("tests/e2e/", "tests/sweeps/test_sweep_ray.py", "tests/bench/test_sweep_part.py")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each test in an xdist group (``--dist loadgroup``): its module's, or one for all the tests
-    marked by one of :data:`ONE_AT_A_TIME`."""
-    for item in items:
-        heavy = any(item.get_closest_marker(name) for name in ONE_AT_A_TIME)
-        item.add_marker(pytest.mark.xdist_group("one_at_a_time" if heavy else item.nodeid.split("::")[0]))
+class ByModule(LoadScopeScheduling):
+    """xdist's scheduling by scope, a scope being a test's module, or one for every module under
+    :data:`ONE_AT_A_TIME` (pytest 9 keeps a test's id apart from the ``@group`` suffix that xdist's
+    ``--dist loadgroup`` writes into it, so the groups of ``xdist_group`` marks never form)."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", maxsplit=1)[0]
+        return "one at a time" if module.startswith(ONE_AT_A_TIME) else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> ByModule:
+    """The controller's scheduler under ``-n``: :class:`ByModule`."""
+    return ByModule(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tests.app.helpers import assert_clean, plain
 from tests.selection.helpers import BASELINE, COLLAPSED, GOOD, GOOD_TOO, candidate, pair_pool
 from tests.sweeps.test_sweep_mixed_validators import STRONG, WEAK, stored_sweep
-from tlcore.runs import summary
+from tlcore.runs import sweep_selection
 from tlcore.views.sweep import rule
 from tlcore.workspace import Workspace
 
@@ -32,8 +32,8 @@ def test_the_page_says_a_sweep_is_scored_by_bnm_on_every_seed_only_where_it_is(
         pair_pool(candidate(runs[WEAK, seed], BASELINE, one), candidate(runs[STRONG, seed], BASELINE, two))
         for seed, (one, two) in enumerate([seed0, (GOOD_TOO, GOOD)])
     ]
-    monkeypatch.setattr(summary, "load_pools", lambda store, source, target: pools)
-    summary._ranked.cache_clear()
+    monkeypatch.setattr(sweep_selection, "load_pools", lambda store, source, target: pools)
+    sweep_selection.ranked_pools.cache_clear()
     at = app("sweep")
     assert_clean(at)
     (recommended,) = at.success

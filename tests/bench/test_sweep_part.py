@@ -32,7 +32,6 @@ def test_the_sweep_is_two_compositions_x_weights_x_seeds(trials: int, weights: i
 
 
 @pytest.mark.slow  # two tiny trials three ways, Ray's start-up included
-@pytest.mark.ray
 def test_the_sweep_part_runs_three_ways_and_reports_them(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "bench", "--smoke", "--only", "sweep", "--out", str(tmp_path)]
     command += ["--state", str(tmp_path / "state")]  # never the repository's .bench-state

@@ -45,7 +45,7 @@ from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.slow, pytest.mark.ray]  # Ray starts its processes (seconds each); runs in CI
+pytestmark = pytest.mark.slow  # Ray starts its processes (seconds each); runs in CI
 
 TINY = ["--source", "usps", "--target", "upload:scans.npz", "--methods", "dann+im"]
 TINY += ["--grid", "dann.weight=0.3", "--epochs", "1", "--json"]
