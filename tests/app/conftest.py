@@ -15,6 +15,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from streamlit.testing.v1 import AppTest
 
+from app_support import engine
 from tests.app.helpers import APP, SMALL_SOURCE, SMALL_TARGET
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs import jobs
@@ -104,3 +105,12 @@ def auto_reruns(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(ForwardMsgQueue, "enqueue", recording)
     return intervals
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
+    """The configs the page asks the engine to launch (launched as no run: the engine's ``launch``
+    stood in for)."""
+    configs: list[AdaptConfig] = []
+    monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [c.seed for c in batch])
+    return configs

@@ -125,6 +125,18 @@ def pair_field(at: AppTest, key: str = "pair_target") -> TextInput:
     return at.text_input(key=f"{key}_field={at.session_state[key]}")
 
 
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the button labelled ``label`` and run the page; no exception."""
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def number(at: AppTest, label: str) -> float:
+    """The value of the number field labelled ``label``."""
+    return next(w for w in at.number_input if w.label == label).value
+
+
 def errors(at: AppTest) -> list[str]:
     """The error boxes' texts as a reader sees them (Markdown escapes removed)."""
     return [plain(e.value) for e in at.error]

@@ -11,8 +11,7 @@ from dataclasses import replace
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support import engine
-from tests.app.helpers import plain
+from tests.app.helpers import click, number, plain
 from tlcore.adapt import recipe as recipes
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.checks import check_config
@@ -29,24 +28,6 @@ UNCHANGED = (
     "config exactly."
 )
 QUOTED = "The accuracy quoted for the recipe does not apply to these runs."  # docs/benchmarks.md quotes it
-
-
-@pytest.fixture
-def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
-    """The configs the page asks the engine to launch."""
-    configs: list[AdaptConfig] = []
-    monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [c.seed for c in batch])
-    return configs
-
-
-def click(at: AppTest, label: str) -> AppTest:
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def number(at: AppTest, label: str) -> float:
-    return next(w for w in at.number_input if w.label == label).value
 
 
 def said(at: AppTest) -> list[str]:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support import benchmarks, engine
-from tests.app.helpers import plain
+from app_support import benchmarks
+from tests.app.helpers import click, number, plain
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.checks import check_config
 from tlcore.adapt.config import AdaptConfig
@@ -22,24 +22,6 @@ from tlcore.workspace import Workspace
 OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
 QUOTED = "The accuracy quoted for the recipe does not apply to these runs."
-
-
-@pytest.fixture
-def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
-    """The configs the page asks the engine to launch."""
-    configs: list[AdaptConfig] = []
-    monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [c.seed for c in batch])
-    return configs
-
-
-def click(at: AppTest, label: str) -> AppTest:
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def number(at: AppTest, label: str) -> float:
-    return next(w for w in at.number_input if w.label == label).value
 
 
 @pytest.mark.parametrize("labels", [0, 2])

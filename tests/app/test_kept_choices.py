@@ -9,15 +9,12 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from app_support import state
+from tests.app.helpers import number
 from tlcore.adapt.config import AdaptConfig
 
 OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
 LABELS = "Labelled target samples per class (0: none)"
-
-
-def number(at: AppTest, label: str) -> float:
-    return next(w.value for w in at.number_input if w.label == label)
 
 
 def test_the_adapt_form_survives_streamlit_dropping_its_values_on_a_page_switch(app: OpenApp) -> None:

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import engine
-from tests.app.helpers import plain
+from tests.app.helpers import click, plain
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.runs.store import RunStore
@@ -28,12 +28,6 @@ def launched(monkeypatch: pytest.MonkeyPatch) -> list[AdaptConfig]:
     configs: list[AdaptConfig] = []
     monkeypatch.setattr(engine, "launch", lambda batch: configs.extend(batch) or [str(c) for c in batch])
     return configs
-
-
-def click(at: AppTest, label: str) -> AppTest:
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def labels(at: AppTest) -> list[str]:
