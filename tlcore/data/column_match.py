@@ -25,7 +25,7 @@ import torch
 
 from tlcore.data.categories import CATEGORIES, Categories, category_columns
 from tlcore.data.domain import Domain
-from tlcore.data.fill import EMPTY_DROPPED, MISSING_IMPUTE, columns_are
+from tlcore.data.fill import EMPTY_DROPPED, MISSING_IMPUTE, columns_are, dropped_hint
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -115,7 +115,7 @@ def match_columns(
     if texts := [n for n in missing if own.get(n) and n not in theirs]:
         raise TLError(_text_for_numbers(domain.name, texts[0], own[texts[0]], len(domain.X), reference))
     if empty := [n for n in missing if n in domain.meta.get(EMPTY_DROPPED, ())]:
-        raise TLError(_dropped_empty(domain.name, empty, reference))
+        raise TLError(f"{domain.name}: {dropped_hint(empty, reference)}")
     if missing:
         raise TLError(_lacks(domain.name, names, missing, columns, reference))
     order = torch.tensor([names.index(n) if n in names else -1 for n in columns], dtype=torch.int64)
@@ -168,16 +168,6 @@ def _blank(
         n
         for i, n in enumerate(names)
         if n in categories and n not in own and len(domain.X) and bool(torch.isnan(domain.X[:, i]).all())
-    )
-
-
-def _dropped_empty(name: str, empty: Sequence[str], reference: str) -> str:
-    """The refusal of a domain ``name`` that dropped columns ``empty`` (empty in every row, read without
-    ``missing=impute``: :func:`tlcore.data.fill.dropped_warning`) which ``reference`` has."""
-    it = "it" if len(empty) == 1 else "them"
-    return (
-        f"{name}: {columns_are(empty)} empty in every row, so reading dropped {it}; {reference} has {it}: "
-        f"read the file with the spec option {MISSING_IMPUTE} to keep {it}, filled in from {reference}"
     )
 
 

@@ -124,17 +124,16 @@ def file_columns(domain: Domain) -> tuple[str, ...]:
     return tuple(itertools.islice((n for n in places if n not in gone), len(names)))
 
 
-def dropped_hint(domain: Domain) -> str:
-    """Why a table may lack a column of a reference it is matched to by place (no header on one side):
-    ``; its column 'feature 1' is empty in every row, so reading dropped it: read the file with the spec
-    option missing=impute to keep it``; '' when it dropped none."""
-    gone = domain.meta.get(EMPTY_DROPPED, ())
-    if not gone:
-        return ""
-    it = "it" if len(gone) == 1 else "them"
+def dropped_hint(columns: Sequence[str], reference: str = "") -> str:
+    """What to do about feature ``columns`` that reading dropped (empty in every row, read without
+    ``missing=impute``) where a match needs them: ``column 'feature 1' is empty in every row, so reading
+    dropped it: read the file with the spec option missing=impute to keep it``; given the
+    ``reference`` that has them, that it has them and that they are filled in from it."""
+    it = "it" if len(columns) == 1 else "them"
+    has, filled = (f"; {reference} has {it}", f", filled in from {reference}") if reference else ("", "")
     return (
-        f"; its {columns_are(gone)} empty in every row, so reading dropped {it}: read the file with the "
-        f"spec option {MISSING_IMPUTE} to keep {it}"
+        f"{columns_are(columns)} empty in every row, so reading dropped {it}{has}: read the file with the "
+        f"spec option {MISSING_IMPUTE} to keep {it}{filled}"
     )
 
 

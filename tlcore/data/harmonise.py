@@ -17,9 +17,9 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   (:func:`class_key`) with the characters a file or folder name cannot hold (``/ \\ :``) and those
   that stand in for them (``- _``, space, look-alike slashes such as U+2215) read as one, when that
   names a single reference class (Fashion-MNIST's ``T-shirt/top`` is a folder ``T-shirt-top``).
-  Labels are remapped to the reference's indices. Samples of classes the reference does not know are dropped
-  and reported (:class:`ConformReport`), never silently; a labelled domain none of whose classes the
-  reference knows is refused. An unlabelled domain takes the reference's class names.
+  Labels are remapped to the reference's indices. Samples of classes the reference does not know are
+  dropped and reported (:class:`ConformReport`), never silently; a labelled domain none of whose
+  classes the reference knows is refused; an unlabelled one takes the reference's class names.
 - missing feature cells (NaN: a table read with ``missing=impute``) are filled with the reference's
   column medians (:mod:`tlcore.data.fill`), once the columns are matched: a pair's source's on both
   sides, a model's stored ones on the data it predicts; a reference that has none (a model trained
@@ -34,6 +34,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
 
 import torch
 from torch.nn.functional import interpolate
@@ -42,6 +43,7 @@ from tlcore.data.categories import CATEGORIES, Categories, unvalued_masks
 from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
 from tlcore.data.domain import Domain
 from tlcore.data.fill import (
+    EMPTY_DROPPED,
     FILL,
     dropped_hint,
     dropped_note,
@@ -70,9 +72,12 @@ class ConformReport:
     missing_classes: tuple[str, ...] = ()  # reference classes with no sample
     columns: ColumnMatch = field(default_factory=ColumnMatch)  # feature columns matched by name
     filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
-    unvalued: dict[str, int] = field(default_factory=dict)  # missing text cells, per text column
     rows: int = 0  # the samples the missing cells were counted in
-    unvalued_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unvalued's rows, by id, in order
+    unvalued_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rows missing a text cell, by id
+
+    @property
+    def unvalued(self) -> dict[str, int]:  # missing text cells, per text column
+        return {column: len(rows) for column, rows in self.unvalued_ids.items()}
 
     def unvalued_in(self, ids: Sequence[str]) -> dict[str, int]:
         """:attr:`unvalued` counted in the samples ``ids`` only (a split of the domain, a draw), per text
@@ -208,7 +213,8 @@ def plan_conform(
         if columns and names:  # both named, none in common (else match_columns matched them by name)
             lacks, has = first_named(columns, 5), first_named(names, 5)
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
-        raise TLError(differ + dropped_hint(domain))
+        gone = domain.meta.get(EMPTY_DROPPED, ())
+        raise TLError(differ + (f"; its {dropped_hint(gone)}" if gone else ""))
     filled: dict[str, int] = {}
     unvalued: dict[str, tuple[str, ...]] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
@@ -218,18 +224,14 @@ def plan_conform(
         blank = dict.fromkeys(matched.blank, ())  # empty columns read as the reference's text columns
         masks = unvalued_masks(own, own_names, {**(domain.meta.get(CATEGORIES) or {}), **blank})
         kept = domain.ids if keep is None else [domain.ids[i] for i in keep.tolist()]
-        unvalued = {
-            c: tuple(i for i, m in zip(kept, rows.tolist(), strict=True) if m) for c, rows in masks.items()
-        }
-    rows = domain.n_samples if keep is None else len(keep)
+        unvalued = {c: tuple(compress(kept, rows.tolist())) for c, rows in masks.items()}
     report = replace(
         report,
         channels=channels,
         resized=resized,
         columns=matched,
         filled=filled,
-        unvalued={column: len(rows) for column, rows in unvalued.items()},
-        rows=rows,
+        rows=domain.n_samples if keep is None else len(keep),
         unvalued_ids=unvalued,
     )
     named = None if order is None else columns
