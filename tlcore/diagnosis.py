@@ -155,7 +155,7 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
     """One or two sentences reading the report for a person; the largest per-class gap among those
     beyond chance (``significant``: :func:`~tlcore.metrics.per_class.class_conditional_mmd`), or that
     none is, unless ``per_class`` is False (the per-class gaps are void:
-    :meth:`~tlcore.explain.explanation.Explanation.unread`); a note when a side is too small to tell
+    :meth:`~tlcore.explain.result.Explanation.unread`); a note when a side is too small to tell
     (:func:`low_power_note`) or to estimate the covariances CORAL compares (:func:`coral_note`)."""
     gap = report.gap
     level, found = gap_level(gap), detected_by(gap)

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from tlcore.data.overlap import SharedSamples
     from tlcore.diagnosis import GapReport
     from tlcore.diagnosis_cache import Cached
-    from tlcore.explain.explanation import Explanation
+    from tlcore.explain.result import Explanation
     from tlcore.metrics.gap import Gap
     from tlcore.metrics.prior_shift import LabelShiftEstimate
 
@@ -325,7 +325,7 @@ def format_report(
 ) -> list[str]:
     """The text summary: what harmonising the pair changed, a small aligned table, per-class gaps
     and the plain-words reading (with the novel share after the fix the verdict reads it after); what
-    a side of blank images voids (:meth:`~tlcore.explain.explanation.Explanation.unread`) says so; the
+    a side of blank images voids (:meth:`~tlcore.explain.result.Explanation.unread`) says so; the
     label-shift ``estimate`` says, with the labels a model predicted, whether to trust them; the target's
     ``copied`` samples lead the reading as they lead the verdict."""
     from tlcore.explain.headline import gap_reading  # noqa: PLC0415 - loads torch
