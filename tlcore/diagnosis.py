@@ -32,7 +32,7 @@ from tlcore.gap_level import coral_note, detected_by, gap_level, low_power_note
 from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
-from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate, beyond_support
 from tlcore.numbers import first_named, p_is
 
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
@@ -203,7 +203,7 @@ def predictions_doubt(report: GapReport, estimate: LabelShiftEstimate | None = N
     """Why the target labels a model predicted (``per_class_labels`` ``predicted``: the label shift
     and per-class gaps by them) are not to be trusted as the target's, '' when nothing says so: a
     share of the target at least their total variation from the source's priors lies outside the
-    source's support in the model's features (:func:`~tlcore.metrics.prior_shift.beyond_support`,
+    source's support in the model's features (:func:`~tlcore.metrics.prior_shift_estimate.beyond_support`,
     the rule of the label-shift estimate), or the pair's source-only estimate of the target's class
     proportions (``estimate``) is itself not to be trusted (QA: a run predicted the target all benign,
     the estimate read it all malignant)."""

@@ -201,7 +201,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
     from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of  # noqa: PLC0415 - loads torch
     from tlcore.cli.diagnose_steps import diagnosis_steps  # noqa: PLC0415 - loads torch
     from tlcore.cli.explain_text import format_explanation, label_shift_lines  # noqa: PLC0415 - loads torch
-    from tlcore.metrics.prior_shift import LabelShiftEstimate  # noqa: PLC0415 - loads torch
+    from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate  # noqa: PLC0415 - loads torch
     from tlcore.views.diagnosis_report import counted_in, diagnosis_report  # noqa: PLC0415 - loads torch
 
     if args.pca < 0 or args.umap_points < 2:

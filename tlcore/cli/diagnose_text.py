@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tlcore.diagnosis import GapReport
     from tlcore.diagnosis_cache import Cached
     from tlcore.explain.result import Explanation
-    from tlcore.metrics.prior_shift import LabelShiftEstimate
+    from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 
 
 def json_payload(
@@ -28,7 +28,7 @@ def json_payload(
     from the cache and what a side of blank images left unmeasured."""
     from tlcore.diagnosis import predictions_doubt  # noqa: PLC0415 - loads torch
     from tlcore.diagnosis_cache import computed_at  # noqa: PLC0415 - loads torch
-    from tlcore.metrics.prior_shift import LabelShiftEstimate  # noqa: PLC0415 - loads torch
+    from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate  # noqa: PLC0415 - loads torch
     from tlcore.views.diagnosis_report import coverage_note  # noqa: PLC0415 - loads torch
 
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None

@@ -10,7 +10,7 @@ from tlcore.explain.columns import ROW_NUMBER_SHARE, chance_note, compared_on, r
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
 from tlcore.explain.result import Explanation
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.numbers import and_more, significant
 from tlcore.views.diagnosis_report import combined_after, combined_reading
 

@@ -22,7 +22,7 @@ from tlcore.explain.result import Explanation
 from tlcore.gap_level import gap_level
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.numbers import p_is, sds, significant
 from tlcore.views.class_gaps import class_gap_figure, class_gap_note, class_gap_rows, per_class_title
 from tlcore.views.column_table import column_rows, columns_note, drifted_columns
@@ -245,7 +245,7 @@ def coverage_row(novelty: Novelty) -> dict[str, str]:
 
 
 def counted_in(report: GapReport, estimate: Shift) -> Shift:
-    """``estimate`` (a :class:`~tlcore.metrics.prior_shift.LabelShiftEstimate`; anything else is
+    """``estimate`` (a :class:`~tlcore.metrics.prior_shift_estimate.LabelShiftEstimate`; anything else is
     returned as is) quoting the diagnosis's label shift counted from the target's labels (every
     diagnosed source label against the target's, and its test) in place of its own count against the
     source validation split the estimator reads, so ``diagnose``, the Diagnose page and this report
