@@ -12,9 +12,9 @@ from tlcore.diagnosis import GapReport
 from tlcore.diagnosis_cache import Cached, DiagnosisCache, explanation_of
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
-from tlcore.explain.explanation import Explanation
+from tlcore.explain.result import Explanation
 from tlcore.explain.settings import ExplainSettings
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.runs.source_only import source_only_model_for
 from tlcore.workspace import Workspace
 

@@ -32,7 +32,7 @@ from tlcore.gap_level import coral_note, detected_by, gap_level, low_power_note
 from tlcore.metrics.coverage import Novelty, NoveltySettings, novelty
 from tlcore.metrics.gap import Gap, measure_gap
 from tlcore.metrics.per_class import ClassGapSettings, class_conditional_mmd, label_shift
-from tlcore.metrics.prior_shift import LabelShiftEstimate, beyond_support
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate, beyond_support
 from tlcore.numbers import first_named, p_is
 
 Progress = Callable[[str, float], None]  # (step description, overall fraction done in [0, 1])
@@ -155,7 +155,7 @@ def describe_gap(report: GapReport, per_class: bool = True) -> str:
     """One or two sentences reading the report for a person; the largest per-class gap among those
     beyond chance (``significant``: :func:`~tlcore.metrics.per_class.class_conditional_mmd`), or that
     none is, unless ``per_class`` is False (the per-class gaps are void:
-    :meth:`~tlcore.explain.explanation.Explanation.unread`); a note when a side is too small to tell
+    :meth:`~tlcore.explain.result.Explanation.unread`); a note when a side is too small to tell
     (:func:`low_power_note`) or to estimate the covariances CORAL compares (:func:`coral_note`)."""
     gap = report.gap
     level, found = gap_level(gap), detected_by(gap)
@@ -203,7 +203,7 @@ def predictions_doubt(report: GapReport, estimate: LabelShiftEstimate | None = N
     """Why the target labels a model predicted (``per_class_labels`` ``predicted``: the label shift
     and per-class gaps by them) are not to be trusted as the target's, '' when nothing says so: a
     share of the target at least their total variation from the source's priors lies outside the
-    source's support in the model's features (:func:`~tlcore.metrics.prior_shift.beyond_support`,
+    source's support in the model's features (:func:`~tlcore.metrics.prior_shift_estimate.beyond_support`,
     the rule of the label-shift estimate), or the pair's source-only estimate of the target's class
     proportions (``estimate``) is itself not to be trusted (QA: a run predicted the target all benign,
     the estimate read it all malignant)."""

@@ -46,7 +46,8 @@ from tlcore.device import pick_device
 from tlcore.diagnosis import GapReport, diagnose, projection
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
-from tlcore.explain.explanation import Explanation, explain, spec_of
+from tlcore.explain.explanation import explain, spec_of
+from tlcore.explain.result import Explanation
 from tlcore.explain.settings import ExplainSettings
 from tlcore.features import UMAPResult
 from tlcore.metrics.coverage import NoveltySettings

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from tlcore.metrics.prior_shift import LabelShiftEstimate, LabelShiftSettings, estimate_label_shift
+from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest

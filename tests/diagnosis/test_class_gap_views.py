@@ -4,7 +4,7 @@ shows each class's p- and q-value and which classes differ beyond chance."""
 from __future__ import annotations
 
 from tests.diagnosis.test_diagnose import FEW, _clustered
-from tlcore.cli.diagnose import format_report
+from tlcore.cli.diagnose_text import format_report
 from tlcore.diagnosis import diagnose
 from tlcore.views import figures
 from tlcore.views.class_gaps import class_gap_figure

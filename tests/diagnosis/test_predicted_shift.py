@@ -7,7 +7,8 @@ from tlcore.diagnosis import GapReport, predictions_doubt
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.metrics.coverage import Novelty, NoveltySettings
 from tlcore.metrics.gap import Gap
-from tlcore.metrics.prior_shift import LabelShiftEstimate, LabelShiftSettings, PriorEstimate
+from tlcore.metrics.prior_shift import LabelShiftSettings
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate, PriorEstimate
 from tlcore.views.diagnosis_report import describe_label_shift, label_shift_row
 
 

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from tlcore.data import harmonise, load_domain
-from tlcore.explain.explanation import Explanation, explain
+from tlcore.explain.explanation import explain
 from tlcore.explain.fix_checks import grown_fix
 from tlcore.explain.fixes import Fix, FixCheck
+from tlcore.explain.result import Explanation
 from tlcore.explain.settings import ExplainSettings
 
 SMALL = ExplainSettings(max_images=400, search_images=128, check_samples=300, check_permutations=50)

@@ -16,8 +16,8 @@ from tlcore.explain.image_stats import (
     axial_mean,
     image_stats,
     native_size,
-    per_image_statistics,
 )
+from tlcore.explain.per_image_stats import per_image_statistics
 
 
 def canvas(value: float = 0.0, size: int = 16) -> torch.Tensor:

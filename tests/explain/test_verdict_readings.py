@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from tests.explain.test_verdict import SPECS, finding
 from tlcore.explain.evidence import ClassMismatch, LabelShiftSummary, NoveltySummary
-from tlcore.explain.explanation import Explanation
 from tlcore.explain.gap_shares import GapShares
+from tlcore.explain.result import Explanation
 from tlcore.explain.settings import ExplainSettings
 from tlcore.explain.verdict import Verdict, verdict
 from tlcore.metrics.coverage import Novelty, NoveltySettings

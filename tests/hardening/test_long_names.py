@@ -15,7 +15,7 @@ import torch
 from tests.diagnosis.test_diagnose import FEW, _clustered
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
-from tlcore.cli.diagnose import format_report
+from tlcore.cli.diagnose_text import format_report
 from tlcore.cli.explain_text import label_shift_lines
 from tlcore.cli.output import LINE_WIDTH, NAME_CAP, display_width, text_table
 from tlcore.diagnosis import diagnose

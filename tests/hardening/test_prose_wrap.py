@@ -14,7 +14,7 @@ import torch
 from tests.diagnosis.test_diagnose import FEW, _clustered
 from tests.hardening.test_long_names import NAMES, _stored
 from tlcore.cli import main
-from tlcore.cli.diagnose import format_report
+from tlcore.cli.diagnose_text import format_report
 from tlcore.cli.explain_text import label_shift_lines
 from tlcore.cli.output import display_width, prose_width, wrapped
 from tlcore.diagnosis import diagnose

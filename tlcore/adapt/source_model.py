@@ -26,11 +26,8 @@ from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.features import model_outputs
 from tlcore.metrics.coverage import NoveltySettings, novelty
-from tlcore.metrics.prior_shift import (
-    LabelShiftEstimate,
-    LabelShiftSettings,
-    estimate_label_shift,
-)
+from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.metrics.priors import class_prior
 from tlcore.models import Classifier
 from tlcore.workspace import Workspace
@@ -177,7 +174,8 @@ def label_shift_of(
     it, a shift of it, an upload), with the model's sample shape
     (:func:`~tlcore.data.harmonise.misfit`; else a one-line :class:`TLError`). Target labels, when
     present, only fill ``true_prior``. ``support``: the target's novel share in the model's features
-    against the validation split's (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.outside_support`).
+    against the validation split's
+    (:attr:`~tlcore.metrics.prior_shift_estimate.LabelShiftEstimate.outside_support`).
     Blank images (no ink) are left out of both sides (:func:`tlcore.data.ink.without_blank`), and counted.
     """
     pair = load_run_pair(found.config, workspace)

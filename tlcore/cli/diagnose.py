@@ -21,17 +21,16 @@ gap is measured.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.cli.output import check_report, print_json, text_table, wrapped, write_report
+from tlcore.cli.diagnose_text import format_report, json_payload
+from tlcore.cli.output import check_report, print_json, wrapped, write_report
 from tlcore.data.spec_text import anchored
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
-from tlcore.numbers import p_is, significant
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -41,11 +40,7 @@ if TYPE_CHECKING:
     from tlcore.adapt.source_model import NeedsSourceOnlyModel, SourceOnlyModel
     from tlcore.data import Domain
     from tlcore.data.overlap import SharedSamples
-    from tlcore.diagnosis import GapReport
-    from tlcore.diagnosis_cache import Cached
-    from tlcore.explain.explanation import Explanation
     from tlcore.metrics.gap import Gap
-    from tlcore.metrics.prior_shift import LabelShiftEstimate
 
 DEFAULTS = GapSettings()
 STORED_GAP = {"run": "gap_after", "baseline": "gap_before"}  # what a run stored for each model
@@ -206,7 +201,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
     from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of  # noqa: PLC0415 - loads torch
     from tlcore.cli.diagnose_steps import diagnosis_steps  # noqa: PLC0415 - loads torch
     from tlcore.cli.explain_text import format_explanation, label_shift_lines  # noqa: PLC0415 - loads torch
-    from tlcore.metrics.prior_shift import LabelShiftEstimate  # noqa: PLC0415 - loads torch
+    from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate  # noqa: PLC0415 - loads torch
     from tlcore.views.diagnosis_report import counted_in, diagnosis_report  # noqa: PLC0415 - loads torch
 
     if args.pca < 0 or args.umap_points < 2:
@@ -273,33 +268,6 @@ def diagnose_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def json_payload(
-    report: GapReport,
-    explanation: Explanation | None,
-    shift: LabelShiftEstimate | NeedsSourceOnlyModel,
-    steps: Mapping[str, Cached[Any]],
-) -> dict[str, Any]:
-    """What ``--json`` prints: the report, the label-shift estimate, the explanation, which steps came
-    from the cache and what a side of blank images left unmeasured."""
-    from tlcore.diagnosis import predictions_doubt  # noqa: PLC0415 - loads torch
-    from tlcore.diagnosis_cache import computed_at  # noqa: PLC0415 - loads torch
-    from tlcore.metrics.prior_shift import LabelShiftEstimate  # noqa: PLC0415 - loads torch
-    from tlcore.views.diagnosis_report import coverage_note  # noqa: PLC0415 - loads torch
-
-    estimate = shift if isinstance(shift, LabelShiftEstimate) else None
-    unread = {} if explanation is None else explanation.unread(report)
-    extra = {"explanation": explanation.to_dict()} if explanation else {}
-    payload = report.to_dict() | {"label_shift_estimate": shift.to_dict()} | extra
-    if report.label_shift is not None:  # what it is of, and whether to trust it: as the text says
-        doubt = predictions_doubt(report, estimate) or None
-        payload["label_shift"] = report.label_shift | {"not_trusted": doubt}
-    if report.novelty is not None:  # read as the verdict reads it, like the text says it
-        reading = coverage_note(report.novelty, explanation, report.feature_space)
-        payload["novelty"] = payload["novelty"] | {"description": reading}
-    payload["from_cache"] = {n: computed_at(s.computed) if s.reused else None for n, s in steps.items()}
-    return payload | {key: {"not_measured": why} for key, why in unread.items()}
-
-
 def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
     """Whether ``gap`` is the one the run stored for this model (its ``gap_after`` / ``gap_before``)."""
     from tlcore.metrics.gap import Gap  # noqa: PLC0415 - loads torch
@@ -315,70 +283,6 @@ def stored_gap_line(gap: Gap, features: FeatureSpace, store: RunStore) -> str:
         f"not the gap run {run_id} stored as {key} (MMD² {stored.mmd2:.4g}, p = {stored.p_value:.3g}): "
         "other settings, or measured by an older version"
     )
-
-
-def format_report(
-    report: GapReport,
-    explanation: Explanation | None = None,
-    estimate: LabelShiftEstimate | None = None,
-    copied: tuple[int, int] | None = None,
-) -> list[str]:
-    """The text summary: what harmonising the pair changed, a small aligned table, per-class gaps
-    and the plain-words reading (with the novel share after the fix the verdict reads it after); what
-    a side of blank images voids (:meth:`~tlcore.explain.explanation.Explanation.unread`) says so; the
-    label-shift ``estimate`` says, with the labels a model predicted, whether to trust them; the target's
-    ``copied`` samples lead the reading as they lead the verdict."""
-    from tlcore.explain.headline import gap_reading  # noqa: PLC0415 - loads torch
-    from tlcore.views.class_gaps import class_gap_note, class_gap_rows  # noqa: PLC0415 - loads torch
-    from tlcore.views.diagnosis_report import coverage_note, coverage_row, label_shift_row  # noqa: PLC0415 - loads torch
-
-    gap = report.gap
-    unread = {} if explanation is None else explanation.unread(report)
-    head = f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
-    lines = wrapped(head + f"{report.feature_space} features, seed {report.settings.seed}")
-    lines += [line for note in report.pair_notes for line in wrapped(note, "  pairing: ")]
-    test = f"{gap.n_permutations} permutations on {gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]}"
-    lines += [
-        "",
-        *wrapped(
-            f"p = {gap.p_value:.3g} ({test} samples, bandwidth {gap.bandwidth:.3g})",
-            f"  {'MMD²':<18}{significant(gap.mmd2):<12}",
-        ),
-        f"  {'CORAL':<18}{significant(gap.coral):<12}",
-        f"  {'mean distance':<18}{significant(gap.mean_distance):<12}",
-        f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
-        f"{100 * gap.domain_error:.1f}% ({p_is(gap.domain_p_value)} against chance)",
-    ]
-    if "label_shift" in unread:
-        lines += wrapped(unread["label_shift"], f"  {'label shift (TV)':<18}")
-    elif report.label_shift is not None:
-        shift = label_shift_row(report, estimate)
-        lines += wrapped(shift["reading"], f"  {shift['metric']:<18}{shift['value']:<12}")
-    if "novelty" in unread:
-        lines += wrapped(unread["novelty"], f"  {'novel target':<18}")
-    elif report.novelty is not None:
-        row = coverage_row(report.novelty)
-        lines += wrapped(row["reading"], f"  {row['metric']:<18}{row['value']:<12}")
-    lines.append("")
-    if "per_class" in unread:
-        lines += wrapped(unread["per_class"], "  per-class gaps by predicted labels: ", "  ")
-    elif report.per_class:
-        rows = class_gap_rows(report)
-        header, *table = text_table(list(rows[0]), [list(row.values()) for row in rows])
-        lines.append(f"  {header}")
-        for item, line in zip(report.per_class, table, strict=True):
-            lines.append(f"  {line}" + (f"  {item['reason']}" if item["reason"] else ""))
-        lines += wrapped(class_gap_note(report), "  ")
-    else:
-        lines += wrapped(report.per_class_note, "  per-class gaps skipped: ", "  ")
-    steps = ", ".join(f"{name} {sec:.1f}" for name, sec in report.seconds.items() if name != "total")
-    lines += ["", *wrapped(gap_reading(report, "per_class" not in unread, copied)[0])]
-    if report.novelty is not None:
-        lines += wrapped(coverage_note(report.novelty, explanation, report.feature_space))
-    after = "" if explanation is None else explanation.describe_novelty_fix()
-    lines += wrapped(after) if after else []
-    lines += wrapped(f"time: {report.seconds['total']:.1f} s ({steps})")
-    return lines
 
 
 def source_only_model(

@@ -15,7 +15,7 @@ from tlcore.diagnosis_cache import Cached, DiagnosisCache, explanation_of, findi
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.explain.evidence import LabelShiftSummary, NoveltySummary
 from tlcore.explain.settings import ExplainSettings
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.workspace import Workspace
 
 

@@ -7,10 +7,10 @@ from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.cli.output import text_table, wrapped
 from tlcore.explain.causes import mmd2_left, pct
 from tlcore.explain.columns import ROW_NUMBER_SHARE, chance_note, compared_on, ranked_columns
-from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import WITHIN_CHANCE, Finding
 from tlcore.explain.fixes import Fix
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.explain.result import Explanation
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.numbers import and_more, significant
 from tlcore.views.diagnosis_report import combined_after, combined_reading
 

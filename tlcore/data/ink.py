@@ -164,7 +164,7 @@ def without_blank(domain: Domain) -> tuple[Domain, int]:
     how many it had: a model's outputs on an image without ink say nothing of its class. Unchanged,
     with 0, for feature vectors, images too small to tell, and when every image is blank (nothing
     would be left to read; a diagnosis then voids the estimate:
-    :attr:`tlcore.explain.explanation.Explanation.not_measured`)."""
+    :attr:`tlcore.explain.result.Explanation.not_measured`)."""
     if not domain.is_image or min(domain.shape[-2:]) < MIN_SIDE:
         return domain, 0
     kept, n_blank = split_blank(domain)

@@ -34,7 +34,7 @@ from tlcore.data.ink import blank_words
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.feature_tests import fdr_adjusted
 from tlcore.metrics.per_class import label_shift
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 
 TRUE_LABELS = "the target's labels"  # the method of priors counted, not estimated
 
@@ -64,7 +64,7 @@ class LabelShiftSummary:
     @classmethod
     def of(cls, estimate: LabelShiftEstimate) -> LabelShiftSummary | None:
         """The headline estimate of :func:`tlcore.metrics.prior_shift.estimate_label_shift`, or None
-        when it is not to be trusted (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.trusted`:
+        when it is not to be trusted (:attr:`~tlcore.metrics.prior_shift_estimate.LabelShiftEstimate.trusted`:
         EM and BBSE disagree, or the target lies outside the source's support; a covariate shift)."""
         if not estimate.trusted:
             return None

@@ -21,7 +21,8 @@ from typing import Literal
 from tlcore.data.domain import Domain
 from tlcore.data.shift_table import get_shift
 from tlcore.data.shifts import apply_shifts
-from tlcore.explain.image_stats import BY_NAME, axial_difference, per_image_statistics, summarise
+from tlcore.explain.image_stats import BY_NAME, axial_difference, summarise
+from tlcore.explain.per_image_stats import per_image_statistics
 
 SCAN_POINTS, SEARCH_STEPS = 9, 5  # a fix's value: values scanned, then bisection steps
 

@@ -1,14 +1,15 @@
-"""A label-shift estimate (:class:`~tlcore.metrics.prior_shift.LabelShiftEstimate`) in plain words:
+"""A label-shift estimate (:class:`~tlcore.metrics.prior_shift_estimate.LabelShiftEstimate`) in plain words:
 the Diagnose page's box, ``diagnose``'s text and the report say what :func:`describe_estimate` says.
 
 Without target labels the estimate is read as a label shift only when it is trusted (EM and BBSE
 agree, the target within the source's support); otherwise it is what the model reads, not a
 measured shift. With target labels the shift is counted, and said first, within chance when random
 splits of the pooled labels differ as much at least :data:`~tlcore.metrics.coverage.SIGNIFICANCE` of
-the time (:attr:`~tlcore.metrics.prior_shift.LabelShiftEstimate.true_p_value`); the estimate made without
-them is then a check of the estimator against the truth: its error is the total variation between
-the estimated and the counted proportions, and from :data:`TV_MODERATE` the estimator's premise
-(each class looks the same on both sides, only the proportions move) fails on this target.
+the time (:attr:`~tlcore.metrics.prior_shift_estimate.LabelShiftEstimate.true_p_value`); the
+estimate made without them is then a check of the estimator against the truth: its error is the
+total variation between the estimated and the counted proportions, and from :data:`TV_MODERATE` the
+estimator's premise (each class looks the same on both sides, only the proportions move) fails on
+this target.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS
 
 if TYPE_CHECKING:
-    from tlcore.metrics.prior_shift import LabelShiftEstimate
+    from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 
 ShiftLevel = Literal["none", "moderate", "large"]
 TV_MODERATE, TV_LARGE = 0.05, 0.2  # TV from the source priors at or above them: moderate / large

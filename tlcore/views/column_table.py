@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tlcore.explain.columns import ROW_NUMBER_SHARE, ColumnDrift, Drift, chance_note, ranked_columns, times
-from tlcore.explain.explanation import Explanation
+from tlcore.explain.result import Explanation
 from tlcore.explain.text_drift import NAMED_MOVES, TV_MILD, TV_STRONG, TextDrift
 from tlcore.numbers import sds, significant
 

@@ -1,7 +1,7 @@
 """The downloadable HTML diagnosis report: verdict, gap, where the target is new, what differs (with
 checked fixes), pictures.
 
-Built from a :class:`~tlcore.diagnosis.GapReport` and an :class:`~tlcore.explain.explanation.Explanation`
+Built from a :class:`~tlcore.diagnosis.GapReport` and an :class:`~tlcore.explain.result.Explanation`
 (either may be missing) with :func:`tlcore.views.report.render_report`, which escapes every string.
 """
 
@@ -14,15 +14,15 @@ from typing import Any, TypeVar
 
 from tlcore.diagnosis import GapReport, predictions_doubt
 from tlcore.explain.causes import mmd2_left
-from tlcore.explain.explanation import Explanation
 from tlcore.explain.findings import NOT_COMPARED, WITHIN_CHANCE, Finding, value_text
 from tlcore.explain.fixes import Fix
 from tlcore.explain.headline import gap_reading
 from tlcore.explain.novelty_reading import explains_more, helpful_fixes
+from tlcore.explain.result import Explanation
 from tlcore.gap_level import gap_level
 from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.numbers import p_is, sds, significant
 from tlcore.views.class_gaps import class_gap_figure, class_gap_note, class_gap_rows, per_class_title
 from tlcore.views.column_table import column_rows, columns_note, drifted_columns
@@ -245,7 +245,7 @@ def coverage_row(novelty: Novelty) -> dict[str, str]:
 
 
 def counted_in(report: GapReport, estimate: Shift) -> Shift:
-    """``estimate`` (a :class:`~tlcore.metrics.prior_shift.LabelShiftEstimate`; anything else is
+    """``estimate`` (a :class:`~tlcore.metrics.prior_shift_estimate.LabelShiftEstimate`; anything else is
     returned as is) quoting the diagnosis's label shift counted from the target's labels (every
     diagnosed source label against the target's, and its test) in place of its own count against the
     source validation split the estimator reads, so ``diagnose``, the Diagnose page and this report
@@ -304,7 +304,7 @@ def label_shift_row(report: GapReport, estimate: LabelShiftEstimate | None = Non
 def coverage_note(novelty: Novelty, explanation: Explanation | None, feature_space: str) -> str:
     """How well the source covers the target (``novelty``, measured in ``feature_space``), in one
     sentence: as the verdict reads it, when there is one
-    (:meth:`~tlcore.explain.explanation.Explanation.describe_coverage`)."""
+    (:meth:`~tlcore.explain.result.Explanation.describe_coverage`)."""
     if explanation is None:
         return novelty.describe()
     return explanation.describe_coverage(novelty, feature_space)
@@ -312,7 +312,7 @@ def coverage_note(novelty: Novelty, explanation: Explanation | None, feature_spa
 
 def _coverage_section(report: GapReport, explanation: Explanation | None, unread: dict[str, str]) -> Section:
     """Where the target is new: the Diagnose page's section of that name (a side of blank images voids
-    it: :meth:`~tlcore.explain.explanation.Explanation.unread`)."""
+    it: :meth:`~tlcore.explain.result.Explanation.unread`)."""
     title = "Where the target is new"
     if "novelty" in unread:
         return Section(title, note=f"The novel share is {unread['novelty']}.")
@@ -345,7 +345,7 @@ def diagnosis_report(
 ) -> str:
     """The whole HTML document (verdict first); at least one of ``report`` and ``explanation``; the
     label-shift estimate when a source-only model made one (not measured on a side of blank images:
-    :meth:`~tlcore.explain.explanation.Explanation.unread`); ``shared``, the pair's shared-samples line
+    :meth:`~tlcore.explain.result.Explanation.unread`); ``shared``, the pair's shared-samples line
     (:meth:`~tlcore.data.overlap.SharedSamples.line`: which copies, how to drop them), beside the
     pairing notes as ``diagnose`` prints it; ``copied`` (:attr:`~tlcore.data.overlap.SharedSamples.copied`)
     leads the gap's reading as it leads the verdict (:func:`~tlcore.explain.headline.gap_reading`)."""

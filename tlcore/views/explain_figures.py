@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.findings import MILD, STRONG, Finding
 from tlcore.explain.mean_images import MeanImages
-from tlcore.metrics.prior_shift import LabelShiftEstimate
+from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.views.chart_text import category_ticks
 from tlcore.views.figures import (
     BAD,
