@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import display, engine, estimate, kept_model, live, state, sweeps
+from app_support import display, engine, estimate, kept_model, live, state, sweep_actions, sweeps
 from tlcore.adapt.config import AdaptConfig, format_value
 from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
@@ -208,7 +208,8 @@ with st.container(border=True):
 
 
 def status_panel(summary: SweepSummary) -> None:
-    """The sweep's status, progress, cancel or resume, and every trial with its state."""
+    """The sweep's status, progress, its buttons (cancel, resume, stop a hung driver), and every trial with
+    its state."""
     sweep = summary.sweep
     info, actions = st.columns([3, 1])
     with info:
@@ -216,18 +217,7 @@ def status_panel(summary: SweepSummary) -> None:
         st.progress(summary.progress, text=display.esc(progress_line(summary)))
         if sweep.error:
             st.caption(display.esc(sweep.error))
-    with actions, display.errors_shown():
-        if sweep.active:
-            if st.button("Cancel the sweep", key=f"cancel_{sweep.id}", icon=":material/stop_circle:"):
-                sweeps.cancel(sweep.id)
-        elif sweep.status != "done" and st.button(
-            "Resume",
-            key=f"resume_{sweep.id}",
-            icon=":material/play_circle:",
-            help="Runs its unfinished trials",
-        ):
-            sweeps.resume(sweep.id)
-            st.rerun()
+    sweep_actions.show(sweep, actions)
     trials = trials_frame(summary)
     columns = ["key", "status", "progress", HINDSIGHT_KEY, SCORE_KEY, "error", "run_id"]
     config = {

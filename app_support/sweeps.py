@@ -243,6 +243,12 @@ def cancel(sweep_id: str) -> None:
     driver.cancel(engine.workspace(), sweep_id)
 
 
+def stop_driver(sweep_id: str) -> None:
+    """End the process of the sweep's driver that has not answered its cancel, close the sweep and ask its
+    trials to stop (:func:`tlcore.runs.driver.cancel` with ``force``); a :class:`TLError` says why not."""
+    driver.cancel(engine.workspace(), sweep_id, force=True)
+
+
 def resume(sweep_id: str) -> None:
     """Run the ended sweep's unfinished trials with a new background driver; its Ray cluster, if it
     names one, is checked first (as :func:`launch` does)."""

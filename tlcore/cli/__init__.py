@@ -135,7 +135,7 @@ COMMANDS = (
             ),
             Command(
                 "cancel",
-                "stop a sweep: queued trials never start, running ones stop",
+                "stop a sweep: queued trials never start, running ones stop (--force: a hung driver too)",
                 "tlcore.cli.sweeps:register_cancel",
             ),
             Command(

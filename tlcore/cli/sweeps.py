@@ -1,4 +1,4 @@
-"""``python -m tlcore sweeps list | show ID | cancel ID | resume ID``: sweeps from the shell.
+"""``python -m tlcore sweeps list | show ID | cancel ID [--force] | resume ID``: sweeps from the shell.
 
 ``show`` prints the per-configuration table (mean ± std over seeds), the recommended configuration
 (chosen without target labels) and the best in hindsight; ``--json`` everything, ``--csv`` the table.
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
+from tlcore.runs.process_stop import FORCE_AFTER, TERM_GRACE
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from tlcore.runs.summary import SweepSummary
     from tlcore.runs.trial_numbers import Stat
 
+CANCEL_WAIT = 30.0  # seconds `sweeps cancel` waits for the sweep to end
 FAILED_SHOWN = 3  # failed trials whose error a summary names; --trials lists every one
 
 
@@ -39,7 +41,18 @@ def register_show(parser: argparse.ArgumentParser) -> None:
 def register_cancel(parser: argparse.ArgumentParser) -> None:
     """Add ``sweeps cancel``'s arguments."""
     parser.add_argument("sweep_id", metavar="ID")
-    parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for it to end (default 30)")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        metavar="S",
+        help=f"seconds to wait for it to end (default {CANCEL_WAIT:g}; with --force {FORCE_AFTER:g})",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="a driver that has not ended by then is hung: end its process (SIGTERM, then SIGKILL "
+        f"{TERM_GRACE:g} s later), close the sweep cancelled and ask its trials to stop",
+    )
     parser.add_argument("--json", action="store_true", help="the sweep's record as JSON on stdout")
     parser.set_defaults(handler=cancel_sweep)
 
@@ -163,7 +176,8 @@ def show_sweep(args: argparse.Namespace) -> int:
 def cancel_sweep(args: argparse.Namespace) -> int:
     from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
 
-    record = driver.cancel(Workspace.existing(args.workspace), args.sweep_id, wait_s=args.wait)
+    wait = args.wait if args.wait is not None else FORCE_AFTER if args.force else CANCEL_WAIT
+    record = driver.cancel(Workspace.existing(args.workspace), args.sweep_id, wait, force=args.force)
     if args.json:
         print_json(record.to_dict())
     elif record.active:

@@ -15,8 +15,9 @@ worker still lives (local executor) are followed, not duplicated.
 
 Cancel (:func:`cancel`, or Ctrl-C / SIGTERM to the driver, inline or launched:
 :func:`~tlcore.interrupts.sigterm_cancels`) stops queued trials from starting and asks the executor to
-stop the running ones; the sweep ends ``cancelled``. A sweep with nothing left to run (a finished one
-resumed) ends without starting its executor (no Ray cluster).
+stop the running ones; the sweep ends ``cancelled``. A driver that never reads the request (hung) is
+stopped by force on request (:func:`stop_driver`: ``sweeps cancel --force``, the Sweep page). A sweep
+with nothing left to run (a finished one resumed) ends without starting its executor (no Ray cluster).
 
 The driver plans, hands over and reads the stores; it never loads torch or scipy (its workers train),
 so keep this module's imports torch-free (tests/sweeps/test_sweep_local.py drives a sweep to check).
@@ -34,6 +35,7 @@ from collections.abc import Callable, Sequence
 
 from tlcore.errors import TLError
 from tlcore.interrupts import sigterm_cancels
+from tlcore.runs import process_stop
 from tlcore.runs.executors import Executor, ExecutorSettings, make_executor
 from tlcore.runs.jobs import start_detached
 from tlcore.runs.summary import RERUN, SweepSummary, summarise
@@ -194,23 +196,54 @@ def resume(workspace: Workspace, sweep_id: str, settings: ExecutorSettings | Non
     return SweepStore(workspace).reopen(sweep_id, settings)
 
 
-def cancel(workspace: Workspace, sweep_id: str, wait_s: float = 0.0) -> SweepRecord:
+def cancel(workspace: Workspace, sweep_id: str, wait_s: float = 0.0, *, force: bool = False) -> SweepRecord:
     """Stop the sweep: its driver cancels queued and running trials; a sweep without a live driver is
     closed at once and its still-active trial runs are asked to stop. With ``wait_s`` > 0, wait that
-    long for the sweep to end. Returns its record."""
+    long for the sweep to end; with ``force``, a driver that has not ended by then is stopped
+    (:func:`stop_driver`). Returns its record."""
     sweeps = SweepStore(workspace)
     record = sweeps.request_cancel(sweep_id)
     if record.status != "running":
-        for run in sweeps.runs.of_sweep(sweep_id):
-            if run.active:
-                with contextlib.suppress(TLError):
-                    sweeps.runs.request_cancel(run.id)
+        _stop_trials(sweeps, sweep_id)
     deadline = time.monotonic() + wait_s
     while record.active and time.monotonic() < deadline:
         time.sleep(0.2)
         sweeps.mark_stale([record])
         record = sweeps.get(sweep_id)
-    return record
+    return stop_driver(sweeps, record) if force and record.active else record
+
+
+def stop_driver(sweeps: SweepStore, record: SweepRecord) -> SweepRecord:
+    """End the process of the running sweep's driver that did not answer its cancel (hung in a trial or
+    a Ray call, or a stopped process), only where its recorded start proves the pid still names it
+    (:func:`~tlcore.runs.process_stop.stop`: an unknown start is refused, naming the pid); close the
+    sweep ``cancelled`` saying so and ask its still-active trial runs to stop. Returns its record."""
+    assert record.pid is not None  # running: its driver's claim recorded the process
+    ending = process_stop.stop(record.pid, record.driver_started, f"the driver of sweep {record.id}")
+    if ending != "gone":
+        how = "SIGTERM ended it" if ending == "terminated" else "SIGKILL ended it (SIGTERM did not)"
+        said = f"stopped by force: its driver (process {record.pid}) did not answer the cancel; {how}"
+        sweeps.close_stopped(record.id, record.pid, said)
+    sweeps.mark_stale([sweeps.get(record.id)])  # gone by itself meanwhile: closed as such
+    _stop_trials(sweeps, record.id)
+    return sweeps.get(record.id)
+
+
+def unanswered(record: SweepRecord, now: float) -> bool:
+    """Whether the running sweep's driver has given no sign of life for more than
+    :data:`~tlcore.runs.process_stop.FORCE_AFTER` seconds since its cancel was asked (at unix time
+    ``now``): a driver that reads the request beats at every look until its trials have stopped, so one
+    this silent is hung (:func:`stop_driver` is the way out)."""
+    silent = now - max(record.updated, record.heartbeat or 0.0)
+    return record.status == "running" and record.cancel_requested and silent > process_stop.FORCE_AFTER
+
+
+def _stop_trials(sweeps: SweepStore, sweep_id: str) -> None:
+    """Ask the sweep's still-active trial runs to stop (their workers read the flag)."""
+    for run in sweeps.runs.of_sweep(sweep_id):
+        if run.active:
+            with contextlib.suppress(TLError):
+                sweeps.runs.request_cancel(run.id)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -297,6 +297,19 @@ class SweepStore:
         values = {"error": line} | ({} if message is None else {"message": message})
         return self._update(sweep_id, ("queued", "running"), status=status, **values)
 
+    def close_stopped(self, sweep_id: str, pid: int, reason: str) -> bool:
+        """Close the sweep as ``cancelled`` for ``reason`` once its driver process ``pid`` was stopped by
+        force (:func:`tlcore.runs.driver.stop_driver`): over the close that driver made on its way out
+        (SIGTERM) or a look's once it was gone (``interrupted``) too; never a sweep resumed meanwhile
+        (its driver another or none yet) nor one that ended done or failed. True if it was closed so."""
+        with self.runs.connect() as conn:
+            cursor = conn.execute(
+                "UPDATE sweeps SET status = 'cancelled', error = ?, updated = ? WHERE id = ? AND pid = ?"
+                " AND status IN ('running', 'cancelled', 'interrupted')",
+                (reason, time.time(), sweep_id, pid),
+            )
+        return cursor.rowcount == 1
+
     def mark_stale(self, records: builtins.list[SweepRecord] | None = None) -> builtins.list[str]:
         """Close the active sweeps whose driver is gone as ``interrupted``; returns their ids."""
         if records is None:

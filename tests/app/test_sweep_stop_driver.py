@@ -1,0 +1,54 @@
+"""The Sweep page offers **Stop the driver** once a requested cancel has gone unanswered for
+FORCE_AFTER seconds (the driver hung), and the button ends the driver's process and closes the sweep."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import plain
+from tests.sweeps.hung_driver import end, held, hung, unanswered_for
+from tlcore.runs.process_stop import FORCE_AFTER
+from tlcore.runs.record import process_started
+from tlcore.runs.sweep_store import SweepStore
+from tlcore.workspace import Workspace
+
+pytestmark = pytest.mark.skipif(process_started(os.getpid()) is None, reason="process starts need /proc")
+STOP = "Stop the driver"
+
+
+def test_a_cancel_gone_unanswered_offers_stop_the_driver_which_ends_it(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    ws = Workspace.resolve(workspace)
+    process = hung()
+    try:
+        sweep_id, run_id = held(ws, process)
+        at = app("sweep")
+        assert not at.exception and [b.label for b in at.button if b.label == STOP] == []
+        unanswered_for(ws, sweep_id, FORCE_AFTER - 5)  # asked: the driver may still answer
+        at.run()
+        assert [b.label for b in at.button if b.label == STOP] == []
+        unanswered_for(ws, sweep_id, FORCE_AFTER + 5)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        (warning,) = [w.value for w in at.warning if "has not answered the cancel" in w.value]
+        assert warning.startswith(f"The driver (process {process.pid}) has not answered the cancel for 1")
+        at.button(key=f"stop_{sweep_id}").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert process.wait(timeout=5) == -signal.SIGTERM
+        store = SweepStore(ws)
+        record = store.get(sweep_id)
+        assert record.status == "cancelled" and record.error.startswith(
+            f"stopped by force: its driver (process {process.pid}) did not answer the cancel"
+        )
+        assert store.runs.get(run_id).cancel_requested
+        assert [b.label for b in at.button if b.label == STOP] == []
+        assert record.error in [plain(c.value) for c in at.caption]  # the page says why it ended
+    finally:
+        end(process)

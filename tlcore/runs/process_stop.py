@@ -1,0 +1,98 @@
+"""Stop a recorded process that does not answer, only where it is provably the one recorded.
+
+The index names a process by its pid and by when it started (:func:`~tlcore.runs.record.process_started`,
+kept when it was launched or claimed its work). A pid alone may name another process by now (the one
+recorded ended, the pid was reused), so :func:`stop` signals only while the process at that pid started
+when the record says; where the start was not recorded it refuses and names the pid, for a person to
+judge. The signals go through a pidfd (Linux), bound to the process the start was checked on: one that
+ends meanwhile cannot hand its pid, and the signal, to another.
+
+Stopping is SIGTERM (a sweep driver reads it as Ctrl-C: :func:`tlcore.interrupts.sigterm_cancels`) and
+SIGCONT (a stopped process gets to read it), then, after :data:`TERM_GRACE` seconds, SIGKILL. No torch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from tlcore.errors import TLError
+from tlcore.runs.record import pid_alive, process_started
+
+FORCE_AFTER = 10.0  # seconds a cancel may go unanswered before a forced one stops the process
+TERM_GRACE = 5.0  # seconds a process may take to end after SIGTERM before it is killed
+KILL_WAIT = 5.0  # seconds to see a killed process gone (SIGKILL waits only for a disk read to finish)
+POLL = 0.05
+
+Ending = Literal["gone", "terminated", "killed"]
+"""How :func:`stop` left the process: ``gone`` (it had ended, or its pid names another process now:
+nothing signalled), ``terminated`` (by SIGTERM), ``killed`` (by SIGKILL)."""
+
+
+def stop(pid: int, started: str | None, what: str) -> Ending:
+    """End process ``pid`` if it is still the one that started at ``started`` (SIGTERM and SIGCONT,
+    SIGKILL :data:`TERM_GRACE` seconds later); ``what`` names it in a refusal (``"the driver of sweep ID"``).
+    A start not recorded (None) or not readable now, or a process that outlives SIGKILL →
+    :class:`TLError` saying the pid, nothing signalled in the first two cases."""
+    if not pid_alive(pid):
+        return "gone"
+    if started is None:
+        raise TLError(
+            f"{what} is process {pid}, but when it started was not recorded, so tlstudio cannot tell "
+            f"that pid {pid} still names it; if it does, stop it yourself (kill {pid})"
+        )
+    with _signaller(pid) as send:
+        now = process_started(pid)
+        if now is None and pid_alive(pid):
+            raise TLError(
+                f"{what} is process {pid}, but when process {pid} started cannot be read here, so "
+                f"tlstudio cannot tell that it is still {what}; if it is, stop it yourself (kill {pid})"
+            )
+        if now != started:
+            return "gone"
+        send(signal.SIGTERM)
+        send(signal.SIGCONT)
+        if _ended(pid, TERM_GRACE):
+            return "terminated"
+        send(signal.SIGKILL)
+        if _ended(pid, KILL_WAIT):
+            return "killed"
+    raise TLError(f"{what} (process {pid}) still runs {KILL_WAIT:g} s after SIGKILL (stuck on a disk?)")
+
+
+@contextlib.contextmanager
+def _signaller(pid: int) -> Iterator[Callable[[signal.Signals], None]]:
+    """A function sending a signal to the process ``pid`` names now: through a pidfd, so it reaches that
+    process or none (``os.kill`` where the system has no pidfd). A process gone: nothing is sent."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        yield lambda _: None
+        return
+    except (AttributeError, OSError):  # no pidfd here (not Linux, or a kernel before 5.3)
+        yield lambda sig: _quietly(os.kill, pid, sig)
+        return
+    try:
+        yield lambda sig: _quietly(signal.pidfd_send_signal, fd, sig)
+    finally:
+        os.close(fd)
+
+
+def _quietly(send: Callable[[int, signal.Signals], None], target: int, sig: signal.Signals) -> None:
+    """``send(target, sig)``, a process that ended meanwhile being no error."""
+    with contextlib.suppress(ProcessLookupError):
+        send(target, sig)
+
+
+def _ended(pid: int, within: float) -> bool:
+    """Whether process ``pid`` ends (or is a zombie) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while pid_alive(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL)
+    return True
