@@ -66,9 +66,9 @@ def save_checkpoint(
     source_model: Classifier | None = None,
 ) -> None:
     """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
-    the model's outputs (when known), its ``columns``, ``categories`` and ``fill`` to ``path``; with
-    ``source_model`` (the model that scores source inputs, e.g. AdaBN's source statistics) also its
-    ``source_state``: the entries of its state dict that differ from ``model``'s
+    the model's outputs (when known), its ``columns``, ``categories``, ``fill`` and ``dropped`` to
+    ``path``; with ``source_model`` (the model that scores source inputs, e.g. AdaBN's source
+    statistics) also its ``source_state``: the entries of its state dict that differ from ``model``'s
     (:func:`load_source_model` reads it)."""
     state = model.state_dict()
     payload = {
@@ -78,6 +78,7 @@ def save_checkpoint(
         "columns": list(model.columns),
         "categories": {column: list(values) for column, values in model.categories.items()},
         "fill": list(model.fill),
+        "dropped": None if model.dropped is None else list(model.dropped),
         "state_dict": state,
     }
     if source_model is not None:
@@ -94,9 +95,10 @@ def load_checkpoint(
 ) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
 
-    The model's ``classes``, ``columns``, ``categories`` and ``fill`` come from the checkpoint; older
-    checkpoints without them leave them empty. Weights that do not fit the network this version builds
-    → :class:`TLError` naming the checkpoint ``name`` (by default its path).
+    The model's ``classes``, ``columns``, ``categories``, ``fill`` and ``dropped`` come from the
+    checkpoint; older checkpoints without them leave them empty (``dropped``: None, not known). Weights
+    that do not fit the network this version builds → :class:`TLError` naming the checkpoint ``name``
+    (by default its path).
     """
     payload = _read_checkpoint(path)
     spec = payload["model_spec"]
@@ -116,6 +118,8 @@ def load_checkpoint(
     model.columns = tuple(payload.get("columns") or ())
     model.categories = {column: tuple(values) for column, values in (payload.get("categories") or {}).items()}
     model.fill = tuple(float(v) for v in payload.get("fill") or ())
+    dropped = payload.get("dropped")
+    model.dropped = None if dropped is None else tuple(str(c) for c in dropped)
     return model, payload["config"]
 
 

@@ -89,7 +89,9 @@ class Classifier(nn.Module):
     columns when it was trained on a table with named columns (empty otherwise), ``categories`` the
     values of the table's text columns those encode 0/1 (``text=onehot``; empty otherwise), ``fill`` the
     values of missing feature cells, its training source's column medians (:mod:`tlcore.data.fill`;
-    empty for images and models trained before they were stored).
+    empty for images and models trained before they were stored), ``dropped`` the training file's
+    feature columns it was trained without, empty in every row (a table without a header: their places,
+    ``feature 1``; :mod:`tlcore.data.unread_columns`; None for a model trained before they were stored).
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class Classifier(nn.Module):
         self.columns: tuple[str, ...] = ()
         self.categories: dict[str, tuple[str, ...]] = {}
         self.fill: tuple[float, ...] = ()
+        self.dropped: tuple[str, ...] | None = None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.bottleneck(self.backbone(self.standardize(x)))  # N x feature_dim

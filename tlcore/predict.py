@@ -42,6 +42,7 @@ from tlcore.data.shifts import effective
 from tlcore.data.spec import load_domain
 from tlcore.data.spec_edit import with_shifts
 from tlcore.data.spec_text import parse_spec
+from tlcore.data.unread_columns import unread_lines, unread_places
 from tlcore.device import pick_device
 from tlcore.errors import TLError
 from tlcore.imagenet_inputs import input_side
@@ -194,10 +195,11 @@ class Predictions:
     iterated (each pass runs the model again), ``batch_size`` samples at a time."""
 
     trained: TrainedModel
-    domain: Domain  # as given; ``plan`` conforms each batch
+    domain: Domain  # as given, less the places ``ignored``; ``plan`` conforms each batch
     plan: Conformer
     batch_size: int
     device: torch.device
+    ignored: tuple[str, ...] = ()  # the file's places the model was trained without, dropped from domain
 
     @property
     def n_samples(self) -> int:
@@ -209,7 +211,9 @@ class Predictions:
 
     def notes(self) -> list[str]:
         """What reading the files and conforming the domain to the model changed, one line each."""
-        notes = _file_notes(self.domain, self.trained.model.spec)
+        model = self.trained.model
+        notes = _file_notes(self.domain, model.spec)
+        notes += unread_lines(self.domain, self.ignored, model.columns, model.dropped)
         notes += _shift_notes(self.trained.target, self.domain)
         return notes + self.plan.report.lines(side="data", reference="model", absent=False)
 
@@ -312,11 +316,14 @@ def predict_rows(
     batch_size: int = DEFAULT_BATCH_SIZE,
     device: str | torch.device | None = None,
 ) -> Predictions:
-    """Predictions for every sample of ``domain``; a one-line :class:`TLError` at once when the domain
-    cannot fit the model (images vs vectors, channels, feature dimension, no known class)."""
+    """Predictions for every sample of ``domain`` (a table without a header less the places the model
+    was trained without: :func:`~tlcore.data.unread_columns.unread_places`); a one-line
+    :class:`TLError` at once when the domain cannot fit the model (images vs vectors, channels, feature
+    dimension or a table's number of places, no known class)."""
     if batch_size < 1:
         raise TLError(f"batch size must be at least 1, got {batch_size}")
     model = trained.model
+    domain, ignored = unread_places(domain, trained.input_shape, model.columns, model.dropped, trained.name)
     columns, categories = model.columns or None, model.categories
     fill = model.fill or None  # its training source's medians, for missing cells
     plan = plan_conform(
@@ -324,4 +331,4 @@ def predict_rows(
     )
     if domain.n_samples == 0:
         raise TLError(f"{domain.name} has no samples to predict")
-    return Predictions(trained, domain, plan, batch_size, pick_device(device))
+    return Predictions(trained, domain, plan, batch_size, pick_device(device), ignored)

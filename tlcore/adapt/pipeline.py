@@ -47,6 +47,7 @@ from tlcore.data.categories import CATEGORIES
 from tlcore.data.domain import Domain
 from tlcore.data.fill import FILL
 from tlcore.data.splits import few_shot
+from tlcore.data.unread_columns import trained_without
 from tlcore.device import pick_device
 from tlcore.events import Callbacks, ProgressEvent
 from tlcore.features import extract_features, raw_features
@@ -311,6 +312,7 @@ def _evaluate(result: AdaptResult, run: _Run, baseline: CachedBaseline, final: T
     model.columns = tuple(pair.source_train.meta.get("columns") or ())  # a table's, by name
     model.categories = dict(pair.source_train.meta.get(CATEGORIES) or {})  # its text columns' values
     model.fill = tuple(pair.source_train.meta.get(FILL) or ())  # the source's medians (harmonise)
+    model.dropped = trained_without(pair.target)  # the source's columns empty in every row (harmonise)
     result.model, result.source_model = model.cpu(), final.source_model
     result.classes = list(pair.source_train.classes)
     result.info |= {

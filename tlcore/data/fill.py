@@ -124,17 +124,19 @@ def file_columns(domain: Domain) -> tuple[str, ...]:
     return tuple(itertools.islice((n for n in places if n not in gone), len(names)))
 
 
-def dropped_hint(columns: Sequence[str], reference: str = "") -> str:
+def dropped_hint(columns: Sequence[str], reference: str = "", *, unread: bool = False) -> str:
     """What to do about feature ``columns`` that reading dropped (empty in every row, read without
     ``missing=impute``) where a match needs them: ``column 'feature 1' is empty in every row, so reading
     dropped it: read the file with the spec option missing=impute to keep it``; given the
-    ``reference`` that has them, that it has them and that they are filled in from it."""
+    ``reference`` that has them, that it has them and that they are filled in from it. With
+    ``unread`` the ``reference`` (a model) was trained without them, so nothing is to be done: ``...,
+    so reading dropped it; the model was trained without it``."""
     it = "it" if len(columns) == 1 else "them"
+    dropped = f"{columns_are(columns)} empty in every row, so reading dropped {it}"
+    if unread:
+        return f"{dropped}; {reference} was trained without {it}"
     has, filled = (f"; {reference} has {it}", f", filled in from {reference}") if reference else ("", "")
-    return (
-        f"{columns_are(columns)} empty in every row, so reading dropped {it}{has}: read the file with the "
-        f"spec option {MISSING_IMPUTE} to keep {it}{filled}"
-    )
+    return f"{dropped}{has}: read the file with the spec option {MISSING_IMPUTE} to keep {it}{filled}"
 
 
 def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
@@ -220,10 +222,12 @@ def empty_warning(columns: Sequence[str]) -> str:
     )
 
 
-def columns_are(columns: Sequence[str]) -> str:
-    """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject."""
+def columns_are(columns: Sequence[str], *, past: bool = False) -> str:
+    """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject;
+    ``past``: ``was``, ``were``."""
     quoted = [repr(str(c)) for c in columns]
-    return f"column {quoted[0]} is" if len(quoted) == 1 else f"columns {first_named(quoted, 3)} are"
+    one, many = ("was", "were") if past else ("is", "are")
+    return f"column {quoted[0]} {one}" if len(quoted) == 1 else f"columns {first_named(quoted, 3)} {many}"
 
 
 def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -1,0 +1,84 @@
+"""The feature columns of a file to predict that its model does not read, and predict's notes on them.
+
+- A model keeps the training file's columns it was trained without, empty in every row (dropped as
+  read, or by its pair: :func:`tlcore.data.fill.without_empty`; ``Classifier.dropped``, from the
+  pair's :attr:`~tlcore.data.harmonise.PairReport.dropped`: :func:`trained_without`). In a table
+  without a header they are places, ``feature 1``, as :func:`tlcore.data.fill.file_columns` names them.
+- A file without a header given to a model trained on one is matched by the place of each column
+  (:func:`unread_places`): it must hold as many places as the training file did (its own columns
+  dropped as read counted), else it is refused saying both counts; the places the model was trained
+  without are dropped from it, the note naming them (:func:`unread_lines`). A file with a header is
+  matched by name (:mod:`tlcore.data.column_match`: the columns the model does not name are ignored).
+- A file's own columns empty in every row, dropped as read (not with ``missing=impute``), are said
+  too (:func:`unread_lines`, in the words of :func:`tlcore.data.fill.dropped_hint`): the model was
+  trained without them, or, where that is not known, how to keep them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tlcore.data.domain import Domain
+from tlcore.data.fill import EMPTY_DROPPED, columns_are, dropped_hint, file_columns, without_columns
+from tlcore.data.harmonise import PairReport
+from tlcore.errors import TLError
+from tlcore.numbers import plural
+
+
+def trained_without(target: Domain) -> tuple[str, ...] | None:
+    """The feature columns a model trained on the pair of the harmonised ``target`` goes without: its
+    source's columns empty in every row (:attr:`PairReport.dropped`); None where ``target`` was not
+    harmonised."""
+    report = target.meta.get("pair_report")
+    return report.dropped if isinstance(report, PairReport) else None
+
+
+def unread_places(
+    domain: Domain,
+    shape: tuple[int, ...],
+    columns: Sequence[str],
+    dropped: Sequence[str] | None,
+    reference: str,
+) -> tuple[Domain, tuple[str, ...]]:
+    """``domain`` (a table without a header) without the places ``dropped`` that a model taking
+    samples of ``shape`` (``(D,)``), trained on a table without a header (no named ``columns``), was
+    trained without, and those of them it had; refused in one line naming ``reference`` when it holds
+    another number of places than the training file. Any other domain or model, a model that does
+    not say which places it lacks (``dropped`` None: trained before they were stored), or neither side
+    dropping one (the feature dimension then counts the places) leaves it as it is."""
+    named = columns or domain.meta.get("columns")
+    gone = domain.meta.get(EMPTY_DROPPED, ())
+    if domain.is_image or len(shape) != 1 or named or dropped is None or not (dropped or gone):
+        return domain, ()
+    places, trained = domain.shape[0] + len(gone), shape[0] + len(dropped)
+    if places != trained:
+        raise TLError(
+            f"{domain.name} has {plural(places, 'feature column')} and the file {reference} was trained on "
+            f"had {trained}: a table without a header is read by the place of each column, so it needs the "
+            "training file's columns, in their order"
+        )
+    names = file_columns(domain)
+    ignored = tuple(c for c in dropped if c in names)
+    return without_columns(domain, ignored), ignored
+
+
+def unread_lines(
+    domain: Domain, ignored: Sequence[str], columns: Sequence[str], dropped: Sequence[str] | None
+) -> list[str]:
+    """Predict's notes on the columns of ``domain`` its model does not read: those reading dropped
+    (empty in every row, :data:`EMPTY_DROPPED`), and the places ``ignored`` (:func:`unread_places`).
+    Once the file fits, the model was trained without the columns it dropped where they are matched by
+    name (both name their ``columns``) or by place against the model's ``dropped`` ones; else how to keep
+    them."""
+    notes = []
+    if gone := tuple(domain.meta.get(EMPTY_DROPPED, ())):
+        named = bool(domain.meta.get("columns"))
+        known = (named and bool(columns)) or (not named and not columns and dropped is not None)
+        notes.append(f"data: {dropped_hint(gone, 'the model', unread=True) if known else dropped_hint(gone)}")
+    if ignored:
+        it = "it" if len(ignored) == 1 else "them"
+        notes.append(
+            f"data: {columns_are(ignored, past=True)} empty in every row of the training file and the model "
+            f"does not read {it}: ignored"
+        )
+    return notes
