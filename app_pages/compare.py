@@ -147,12 +147,12 @@ if on_pair:
         + "; ".join(v.words for v in VALIDATORS.values() if v.advanced),
     )
     names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
-    every = right.toggle(  # off, the deciding columns fit a 1280 px window (QA: CLASSES was off screen)
+    every = right.toggle(  # off, the deciding columns fit a 1024 px window (QA: CLASSES was off screen)
         "All columns",
         key=state.form_default(state.COMPARE_ALL_COLUMNS, False),
-        help="Off, the table shows what decides: the ranking's score, the guardrails' values and, with "
-        "target labels, the accuracies. On, it adds the other validators' scores, ESS and each flagged "
-        "run's reasons (also under the table); the table then scrolls sideways.",
+        help="Off, the table shows what decides: the ranking's score and the guardrails' values (with "
+        "target labels, the accuracies are the table under it). On, it adds the other validators' scores, "
+        "ESS and each flagged run's reasons (also under the table); the table then scrolls sideways.",
     )
     validator = left.selectbox(
         "Rank by",
@@ -210,7 +210,7 @@ if on_pair:
             help=display.esc(run_names.run_help(labels, (entry.run_id for entry in ranked.entries))),
         ),
         "alarm": st.column_config.TextColumn(width="medium"),  # in full in the expander below
-        # short headers, as `runs rank`'s: the deciding columns fit a 1280 px window
+        # short headers, as `runs rank`'s: each table fits a 1024 px window
         "target accuracy": {**COLUMNS["target_accuracy"], "label": "target acc"},
         "source-only accuracy": {**COLUMNS["source_only_accuracy"], "label": "source-only"},
         **{
@@ -232,12 +232,12 @@ if on_pair:
             help=column_help("status"),
         ),
     }
-    st.dataframe(
-        display.stepped(rows, ranking_columns),
-        hide_index=True,
-        column_order=ranking_view.column_order(ranked, rows, every=every),
-        column_config=ranking_columns,
-    )
+    shown = display.stepped(rows, ranking_columns)
+    order = ranking_view.column_order(ranked, rows, every=every)
+    st.dataframe(shown, hide_index=True, column_order=order, column_config=ranking_columns)
+    if hindsight := ranking_view.hindsight_order(rows):  # beside the ranking: past a 1024 px window (QA)
+        st.caption(ranking_view.HINDSIGHT_NOTE)
+        st.dataframe(shown, hide_index=True, column_order=hindsight, column_config=ranking_columns)
     if alarmed:
         with st.expander("Why each flagged run is flagged", icon=":material/flag:"):
             st.dataframe(ranking_view.alarm_rows(ranked, labels), hide_index=True)

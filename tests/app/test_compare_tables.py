@@ -25,7 +25,7 @@ from tlcore.selection.alarm import Alarm, Check, SelectionSettings
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.views import compare, run_names, run_tables
-from tlcore.views.ranking import alarm_check, column_order, ranking_rows, report_sections
+from tlcore.views.ranking import alarm_check, column_order, hindsight_order, ranking_rows, report_sections
 from tlcore.views.report import UNKNOWN, render_report
 from tlcore.workspace import Workspace
 
@@ -210,6 +210,7 @@ def test_the_ranking_tables_deciding_columns_put_ess_behind_an_importance_weight
     rows = ranking_rows(ranking, {}, brief=True)
     assert rows[1]["status"] == "alarm" and rows[1]["alarm"]  # flagged: its reasons only with every column
     assert column_order(ranking, rows) == ["rank", "run", "status", "DEV", "ESS", "classes", "source acc"]
+    assert hindsight_order(rows) == []  # an unlabelled target: no table of the accuracies under it
     every = column_order(ranking, rows, every=True)
     assert every[:7] == column_order(ranking, rows) and every[-1] == "alarm"
     assert set(every[7:-1]) == {"EnsV", "IM", "BNM", "IWCV"}
@@ -228,14 +229,15 @@ def test_the_ranking_tables_run_column_cuts_a_recipes_methods_and_keeps_the_id()
     }
     short = run_names.short_labels(labels)
     assert short == {
-        "r1": "deep_coral+im+… · 9c55e7",
+        "r1": "deep_coral+… · 9c55e7",
         "r2": "source_only · b17cf5",
-        "r3": "deep_coral+im+… · b03162",
-        "r4": "deep_coral+im+… · 5d0e11",
-        "r5": "a_method_name_longer_th…",
+        "r3": "deep_coral+… · b03162",
+        "r4": "deep_coral+… · 5d0e11",
+        "r5": "a_method_name_longer_…",
     }
-    assert max(len(s) for s in short.values()) == run_names.RUN_CHARS == 24
-    assert display.text_width(short.values()) == 24 * 7 + 24 < display.text_width(labels.values())
+    assert max(len(s) for s in short.values()) == run_names.RUN_CHARS == 22  # 24 was past 1024 px by DEV
+    assert display.text_width(short.values()) == 22 * 7 + 24 < display.text_width(labels.values())
+    assert run_names.short_label("deep_coral+im · 88cb4e") == "deep_coral+im · 88cb4e"  # 22: whole
     assert run_names.run_help(labels, ["r1", "r2", "r3", "r4"]) == (
         "Each run's methods and the end of its id. Cut where long (…); in full: "
         "deep_coral+im+fixmatch+shot_pl+adabn (9c55e7, b03162); deep_coral+im+fixmatch (5d0e11)."

@@ -379,8 +379,8 @@ def test_a_status_below_another_configs_source_only_model_is_a_word_and_its_colu
     status = columns(at)["status"]
     assert status["width"] == width  # not "large"
     assert (
-        "\"outranked\": it passed them, but its EnsV is below another config's source-only model's, so it "
-        "is not recommended." in status["help"]
+        '"outranked": it passed the guardrails, but its EnsV is below another config\'s source-only '
+        "model's, so it is not recommended." in status["help"]
     )
 
 

@@ -7,6 +7,8 @@ within one setup; a pool of the store's runs of two networks is ranked once per 
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -21,7 +23,9 @@ from tlcore.selection.ensemble import ensemble_labels
 from tlcore.selection.pool import Pool
 from tlcore.selection.preselect import preselect
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import ranking_rows, recommendation
+from tlcore.views.glossary import STATUSES, column_help
+from tlcore.views.ranking import ranking_rows, recommendation, report_sections
+from tlcore.views.report import render_report
 from tlcore.workspace import Workspace
 
 
@@ -128,6 +132,31 @@ def test_the_reason_counts_the_runs_that_pass_and_reach_every_baseline_and_the_t
         "no; below another config's source-only model",
         "yes",
     ]
+
+
+def test_the_reports_outranked_status_says_what_it_means_in_comparess_words():
+    """The HTML report's status cell read "outranked" with nothing to say why (Compare's column help
+    does): each status cell says its sentence on hover, and an "outranked" one is said under the table
+    too, in the sentence of Compare's status help; a ranking without one has no such line."""
+    ranking = rank(
+        pair_pool(weak_run(right_on(27, 0.95)), weak_run(right_on(15, 0.8, 2), "a-weak2"), strong_run())
+    )
+    said = (
+        '"outranked": it passed the guardrails, but its EnsV is below another config\'s source-only '
+        "model's, so it is not recommended."
+    )
+    assert said in column_help("status")  # Compare's status column help
+    page = render_report("r", "", report_sections(ranking, {}))
+    table = next(t for t in re.findall(r"<table>.*?</table>", page) if "<th>status</th>" in t)
+    statuses = re.findall(r"<td title='([^']*)'>(\w+)</td>", table)
+    assert [(html.unescape(title), cell) for title, cell in statuses] == [
+        (f'"recommended": {STATUSES["recommended"]}.', "recommended"),
+        (said, "outranked"),
+        ('"alarm": negative transfer suspected.', "alarm"),
+    ]
+    assert f'</table></div><p class="note">{html.escape(said)}</p>' in page  # the line under the table
+    alone = render_report("r", "", report_sections(rank(pair_pool(weak_run(right_on(27, 0.95)))), {}))
+    assert "<td title='&quot;recommended&quot;" in alone and "outranked" not in alone
 
 
 def test_a_config_of_many_runs_names_its_strongest_and_counts_the_rest():

@@ -33,14 +33,27 @@ OUTRANKED = "below another config's source-only model"  # a run that passed, but
 # its status in a table cell, a word (QA helper-228: "passes; below another config's source-only model"
 # made Compare's status column 400 px and pushed the ranking table past a 1280 px window): "status" says why
 OUTRANKED_STATUS = "outranked"
+STATUSES = {
+    "recommended": "the run to keep (it passed the guardrails and ranks first)",
+    "passes": "it passed the guardrails (no collapse, source accuracy kept, ensemble agreement not below the "
+    "source-only model's)",
+    OUTRANKED_STATUS: f"it passed the guardrails, but its EnsV is {OUTRANKED}'s, so it is not recommended",
+    "alarm": "negative transfer suspected",
+}
+"""Each word of a ranking's status column in plain words (:func:`status_line`)."""
+
+
+def status_line(status: str) -> str:
+    """A status in a sentence, as Compare's status column help says it and the HTML report under its
+    ranking: ``"alarm": negative transfer suspected.``"""
+    return f'"{status}": {STATUSES[status]}.'
+
+
 TERMS: dict[str, str] = {
     "ESS": ESS,
     "classes": CLASSES,
     "CLASSES": CLASSES,
-    "status": '"recommended": the run to keep (it passed the guardrails and ranks first). "passes": it '
-    "passed the guardrails (no collapse, source accuracy kept, ensemble agreement not below the source-only "
-    f"model's). \"{OUTRANKED_STATUS}\": it passed them, but its EnsV is {OUTRANKED}'s, so it is not "
-    'recommended. "alarm": negative transfer suspected.',
+    "status": " ".join(map(status_line, STATUSES)),
     "alarm right?": "checked with the target labels: right (the alarm matched whether the target accuracy "
     "fell against source-only), false alarm (raised, it did not fall) or missed (not raised, it fell), "
     f"with (within chance) where McNemar's paired test finds the change within chance (p ≥ {SIGNIFICANCE}); "

@@ -16,7 +16,7 @@ from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.selection.reliability import ESS_DECIMALS, effective_samples, ess_text
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
-from tlcore.views.glossary import OUTRANKED_STATUS
+from tlcore.views.glossary import OUTRANKED_STATUS, STATUSES, status_line
 from tlcore.views.report import Section
 
 NAMED = 5  # the most runs one sentence names; the tables name more
@@ -120,22 +120,35 @@ def alarm_check(alarm: Alarm) -> str | None:
 
 
 def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]], *, every: bool = False) -> list[str]:
-    """The Compare page's order of :func:`ranking_rows`' columns, what decides first so a 1280 px window
+    """The Compare page's order of :func:`ranking_rows`' columns, what decides first so a 1024 px window
     shows it whole: rank, run, status ("alarm" for a flagged run), the ranking validator's score (with
-    ESS behind an importance-weighted one), the guardrails' values (effective classes, source
-    accuracy), then the target accuracies and whether the alarm was right (hindsight, when labelled).
-    With ``every``, the other validators' scores and ESS follow, and the alarm's reasons last (when a run
-    is flagged; the expander under the table says them whole). A pool of several setups shows each
-    run's setup after its rank."""
-    present = list(dict.fromkeys(key for row in rows for key in row))
+    ESS behind an importance-weighted one) and the guardrails' values (effective classes, source
+    accuracy). The target accuracies and whether the alarm was right (hindsight, when labelled) are a
+    table of their own (:func:`hindsight_order`): beside these they pushed the table past 1024 px. With
+    ``every``, the other validators' scores and ESS follow, and the alarm's reasons last (when a run is
+    flagged; the expander under the table says them whole). A pool of several setups shows each run's
+    setup after its rank."""
+    present = [c for c in dict.fromkeys(key for row in rows for key in row) if c not in HINDSIGHT]
     score = VALIDATORS[ranking.settings.validator]
     lead = ("rank", "setup", "run", "status", score.label, *(("ESS",) * score.weighted), "classes")
-    guards = (VALIDATORS["source_accuracy"].label, "target accuracy", "source-only accuracy", "alarm right?")
-    first = [c for c in (*lead, *guards) if c in present]
+    first = [c for c in (*lead, SOURCE_ACCURACY) if c in present]
     if not every:
         return first
     flagged = ["alarm"] if any(row.get("alarm") for row in rows) else []
     return [*first, *(c for c in present if c not in first and c != "alarm"), *flagged]
+
+
+HINDSIGHT = ("target accuracy", "source-only accuracy", "alarm right?")  # they read the target labels
+HINDSIGHT_NOTE = "With the target labels, in hindsight (the ranking above never reads them):"  # over them
+
+
+def hindsight_order(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The Compare page's second table under the ranking, of :func:`ranking_rows`' columns: each run with
+    its target accuracy, its source-only model's and whether the alarm was right (:data:`HINDSIGHT`), so
+    each table fits a 1024 px window; none (``[]``) when the target is unlabelled."""
+    present = {key for row in rows for key in row}
+    checked = [c for c in HINDSIGHT if c in present]
+    return ["run", *checked] if checked else []
 
 
 def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
@@ -359,20 +372,26 @@ def all_false_alarms(ranking: Ranking) -> bool:
 def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section]:
     """The ranking in the HTML report: the recommendation first, then the alarms in one line (a flag;
     a neutral aside when the target labels contradict them all, or :data:`NO_ALARM` when none is raised)
-    beside the unreliable scores' line, then the table, whose alarm column holds each run's reasons."""
+    beside the unreliable scores' line, then the table, whose alarm column holds each run's reasons, each
+    status saying what it means on hover, an "outranked" one in a line under the table too (Compare's
+    status help, :func:`~tlcore.views.glossary.status_line`)."""
     note = recommendation(ranking, labels)
     caveat = blind_spot(ranking)
     summary = [alarm_summary(ranking) or NO_ALARM]
     cautions = all_false_alarms(ranking)  # True too when none is raised
+    rows = ranking_rows(ranking, labels)
+    outranked = any(row["status"] == OUTRANKED_STATUS for row in rows)
     return [
         Section(
             "Which run to keep, without target labels", note=note if caveat is None else f"{note} {caveat}"
         ),
         Section(
             "",
-            table=ranking_rows(ranking, labels),
+            table=rows,
             percent_columns=PERCENT_COLUMNS,
             formats=REPORT_FORMATS,
+            titles={"status": {status: status_line(status) for status in STATUSES}},
+            legend=[status_line(OUTRANKED_STATUS)] if outranked else [],
             flags=[*([] if cautions else summary), *filter(None, [unreliable_line(ranking, labels)])],
             asides=summary if cautions else [],
         ),

@@ -77,7 +77,8 @@ NUMBER = re.compile(r"[-+≈]?\s*[\d.,]+(e[-+]?\d+)?\s*(x|%|s)?")  # 646,565  +1
 class Section:
     """One part of the report: a heading and any of a note, a table (its ``percent_columns``: shares,
     written as percents; ``formats``: a column's writer of numbers where not :func:`significant`'s 4
-    digits), pictures (``(caption, PNG bytes)``), captioned tables (``(caption, rows)``), a figure."""
+    digits; ``titles``: ``{column: {cell: what it means}}``, said on hover over such a cell; ``legend``: lines
+    under it), pictures (``(caption, PNG bytes)``), captioned tables (``(caption, rows)``), a figure."""
 
     heading: str
     note: str = ""
@@ -89,6 +90,8 @@ class Section:
     asides: Sequence[str] = ()
     percent_columns: Collection[str] = ()
     formats: Mapping[str, Format] = field(default_factory=dict)
+    titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    legend: Sequence[str] = ()
 
 
 def _cell(value: object, share: bool = False, written: Format | None = None) -> str:
@@ -102,30 +105,39 @@ def _cell(value: object, share: bool = False, written: Format | None = None) -> 
     return significant(value) if isinstance(value, float) else html.escape(str(value))
 
 
-def _td(value: object, share: bool = False, written: Format | None = None) -> str:
+def _td(value: object, share: bool = False, written: Format | None = None, title: str | None = None) -> str:
     """A table cell, right-aligned when it holds a number (:data:`NUMBER`) or stands for a missing one;
     a sentence (:data:`PROSE_CELL` characters or more) keeps a reading width instead of a narrow column
-    many lines tall (QA: an alarm's verdict 102 px wide, its rows ~300 px tall)."""
+    many lines tall (QA: an alarm's verdict 102 px wide, its rows ~300 px tall); ``title``: said on hover."""
     numeric = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
     numeric = numeric or (isinstance(value, str) and NUMBER.fullmatch(value.strip()) is not None)
     kind = " class='num'" if numeric else " class='prose'" if len(str(value)) >= PROSE_CELL else ""
-    return f"<td{kind}>{_cell(value, share, written)}</td>"
+    said = "" if title is None else f" title='{html.escape(title)}'"
+    return f"<td{kind}{said}>{_cell(value, share, written)}</td>"
 
 
 def table_html(
     rows: Sequence[Mapping[str, object]],
     percent_columns: Collection[str] = (),
     formats: Mapping[str, Format] | None = None,
+    titles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """An HTML table of ``rows`` (columns from the first row), every cell escaped, the numbers of
-    ``percent_columns`` as percents, those of ``formats``' columns by their column's writer, in a
-    box that scrolls sideways when the table is wider than the page (the page itself never does)."""
+    ``percent_columns`` as percents, those of ``formats``' columns by their column's writer, a cell
+    that ``titles`` gives words (``{column: {cell: words}}``) saying them on hover, in a box that
+    scrolls sideways when the table is wider than the page (the page itself never does)."""
     if not rows:
         return ""
     columns = list(rows[0])
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    written = formats or {}
-    cells = ("".join(_td(r.get(c, ""), c in percent_columns, written.get(c)) for c in columns) for r in rows)
+    written, said = formats or {}, titles or {}
+
+    def td(row: Mapping[str, object], column: str) -> str:
+        value = row.get(column, "")
+        title = said.get(column, {}).get(value) if isinstance(value, str) else None
+        return _td(value, column in percent_columns, written.get(column), title)
+
+    cells = ("".join(td(r, c) for c in columns) for r in rows)
     body = "".join(f"<tr>{row}</tr>" for row in cells)
     return f"<div class='table'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
@@ -214,7 +226,8 @@ def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str
         parts.extend(f'<div class="aside">{html.escape(aside)}</div>' for aside in section.asides)
         if section.note:
             parts.append(f'<p class="note">{html.escape(section.note)}</p>')
-        parts.append(table_html(section.table, section.percent_columns, section.formats))
+        parts.append(table_html(section.table, section.percent_columns, section.formats, section.titles))
+        parts.extend(f'<p class="note">{html.escape(line)}</p>' for line in section.legend if section.table)
         parts.extend(picture_html(caption, png) for caption, png in section.pictures)
         for caption, rows in section.tables:
             parts += [f'<p class="note">{html.escape(caption)}</p>', table_html(rows)]

@@ -1,7 +1,8 @@
 """A run's label cut to a table column's width (pure): Compare's ranking table pins its run column, and a
 recipe's five methods there (``deep_coral+im+fixmatch+shot_pl+adabn · 9c55e7``, about 310 px) pushed
-"alarm right?" off a 1280 px window (QA helper-217). The label keeps its id whole and cuts its methods
-after a ``+``; the column's help names each cut composition in full (:func:`run_help`)."""
+"alarm right?" off a 1280 px window (QA helper-217), and at 24 characters a pool ranked by DEV past a
+1024 px window (helper-232). The label keeps its id whole and cuts its methods after a ``+``; the
+column's help names each cut composition in full (:func:`run_help`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from tlcore.ellipsis import ELLIPSIS, keep_start
 
 SEP = " · "  # between a run label's methods and the end of its id (:func:`tlcore.views.compare.run_label`)
-RUN_CHARS = 24  # the most characters of a run's label in Compare's ranking table
+RUN_CHARS = 22  # the most characters of a run's label in Compare's ranking table
 
 
 def short_label(label: str, chars: int = RUN_CHARS) -> str:
     """``label`` (``methods · id``) in at most ``chars`` characters: whole when it fits, else its id kept
-    and its methods cut after the last ``+`` that fits, an ellipsis after them (``deep_coral+im+… ·
+    and its methods cut after the last ``+`` that fits, an ellipsis after them (``deep_coral+… ·
     9c55e7``); a label without an id cut at ``chars`` (:func:`~tlcore.ellipsis.keep_start`)."""
     if len(label) <= chars:
         return label
