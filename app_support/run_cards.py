@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_support.engine import store, store_at, workspace
-from tlcore.adapt.pipeline import baseline_reused
+from tlcore.adapt.stages import baseline_reused
 from tlcore.errors import TLError
 from tlcore.runs.one_class import run_one_class_warning
 from tlcore.runs.record import RunRecord
@@ -25,7 +25,7 @@ from tlcore.views import curves as curve_figures
 def curves(record: RunRecord, label: str) -> tuple[go.Figure | None, bool]:
     """The run's training curves (:func:`tlcore.views.curves.learning_curves` of
     :func:`tlcore.views.run_tables.curve_rows`, None before its first epoch) and whether its source-only
-    baseline was reused from the cache (:func:`tlcore.adapt.pipeline.baseline_reused`). A finished
+    baseline was reused from the cache (:func:`tlcore.adapt.stages.baseline_reused`). A finished
     run's figure is built once (its history never changes again): its stored result's history, the
     cached baseline's epochs included (older runs' event logs hold none), with its final model's
     scores. An active run's log (a cached baseline's epochs replayed first, so its points stay put when

@@ -1,4 +1,4 @@
-"""How the report writes numbers and tables (shared by :mod:`bench.report` and :mod:`bench.report_speed`)."""
+"""How the report writes numbers and tables (shared by :mod:`bench.report` and its section modules)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tlcore.views import class_figures, curves, figures, palette
+from tlcore.views import class_figures, curves, figures, gap_figure, palette
 
 
 def test_cielab_matches_the_reference_values() -> None:
@@ -34,7 +34,7 @@ def test_no_run_colour_reads_as_a_verdict() -> None:
 def test_the_gap_and_per_class_charts_colour_runs_without_verdicts() -> None:
     runs = ["deep_coral+im · 1", "dann · 2", "mcc · 3", "source_only · 4"]
     gaps = {run: {"MMD²": 0.1 * (i + 1)} for i, run in enumerate(runs)}
-    after = next(t for t in figures.metrics_before_after(gaps, gaps).data if t.name == "after")
+    after = next(t for t in gap_figure.metrics_before_after(gaps, gaps).data if t.name == "after")
     assert list(after.marker.color) == [palette.run_colour(i) for i in range(4)]
     per_class = class_figures.per_class_accuracy({run: {"0": 0.5, "1": 0.7} for run in runs})
     colours = [t.marker.color for t in per_class.data]

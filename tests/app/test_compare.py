@@ -23,7 +23,7 @@ from tlcore.data import Domain
 from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
-from tlcore.views import compare, explore, figures, gaps, run_tables
+from tlcore.views import chart_text, compare, explore, figures, gaps, run_tables
 from tlcore.views import curves as curve_views
 from tlcore.views.ranking import blind_spot, rank_command
 from tlcore.workspace import Workspace
@@ -284,7 +284,7 @@ def test_compare_charts_fit_a_narrow_column(results: dict[str, dict[str, Any]]) 
     assert all(len(line) <= figures.SUBTITLE_WRAP for line in gap.layout.title.subtitle.text.split("<br>"))
     panels = [a.text.split("<br>") for a in gap.layout.annotations]
     assert panels == [["MMD²"], ["CORAL"], ["proxy", "A-distance"]]
-    assert all(a.font.size == figures.PANEL_SIZE for a in gap.layout.annotations)
+    assert all(a.font.size == chart_text.PANEL_SIZE for a in gap.layout.annotations)
     curves = curve_views.learning_curves({"run": [{"epoch": 1, "loss": 1.0, "target_accuracy": 0.5}]}, "")
     assert [a.text for a in curves.layout.annotations[:2]] == ["Loss", "Target accuracy"]
 

@@ -17,7 +17,7 @@ from streamlit.testing.v1.element_tree import Block
 from tests.app.test_compare import result
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs.store import RunStore
-from tlcore.views import chart_text, compare, figures, gaps
+from tlcore.views import chart_text, compare, figures, gap_figure, gaps
 from tlcore.views.chart_text import TEXT_GAP, text_px
 from tlcore.workspace import Workspace
 
@@ -68,7 +68,7 @@ def test_the_gap_panels_leave_their_tick_labels_room_at_the_width_they_read_at()
     plot = width - SIDES
     for left, right in (("xaxis", "xaxis2"), ("xaxis2", "xaxis3")):
         space = (gap.layout[right].domain[0] - gap.layout[left].domain[1]) * plot
-        ticks = text_px(figures.GAP_TICK, figures.LAYOUT["font"]["size"]) + TEXT_GAP
+        ticks = text_px(gap_figure.GAP_TICK, figures.LAYOUT["font"]["size"]) + TEXT_GAP
         assert ticks == 42.5 and space == pytest.approx(ticks, abs=0.1)  # the width is rounded to a px
     names = [t.name for t in gap.data if t.x == (None,)]
     assert names[2] == "deep_coral+im+fixmatch+<br>shot_pl+adabn · dd69a5"

@@ -17,6 +17,7 @@ from tlcore.views import (
     curves,
     explain_figures,
     figures,
+    gap_figure,
     palette,
     report,
     thumbnails,
@@ -194,7 +195,7 @@ def test_a_500_epoch_curve_is_drawn_from_its_thinned_points_without_markers() ->
 
 def test_metrics_before_after_has_one_panel_per_metric() -> None:
     before = {"dann": {"mmd2": 0.3, "coral": 1.0}}
-    fig = figures.metrics_before_after(before, {"dann": {"mmd2": 0.1, "coral": 0.4}})
+    fig = gap_figure.metrics_before_after(before, {"dann": {"mmd2": 0.1, "coral": 0.4}})
     bars = [t for t in fig.data if t.showlegend is False]
     assert [(t.offsetgroup, t.xaxis, t.y[0]) for t in bars] == [
         ("before", "x", 0.3),

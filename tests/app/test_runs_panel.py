@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from app_support import engine, run_cards
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pipeline import baseline_reused
+from tlcore.adapt.stages import baseline_reused
 from tlcore.events import ProgressEvent
 from tlcore.runs import store as store_module
 from tlcore.runs.jobs import run_inline

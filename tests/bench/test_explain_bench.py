@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.report import inside, render
+from bench.report import render
+from bench.report_diagnosis import inside
 from bench.targets import cause_first, fix_raises_accuracy, fix_shrinks_gap
 
 

@@ -4,7 +4,8 @@ row."""
 import torch
 
 from bench.label_shift import draw_with_proportions
-from bench.report import _updates, label_shift_section
+from bench.report import _updates
+from bench.report_diagnosis import label_shift_section
 from bench.targets import label_shift_tv
 from tlcore.data.domain import Domain
 

@@ -253,7 +253,7 @@ def test_warm_start_adapts_a_copy_of_the_trained_baseline_for_adapt_epochs(cache
             started.append({k: v.clone() for k, v in model.state_dict().items()})
         return training.train(model, *args, settings=settings, **kwargs)
 
-    monkeypatch.setattr("tlcore.adapt.pipeline.train", spy)
+    monkeypatch.setattr("tlcore.adapt.stages.train", spy)
     fresh = AdaptConfig(methods=("im",), seed=5, **SMALL)
     warm = replace(fresh, warm_start=True, adapt_epochs=2)
     assert baseline_key(warm, "cpu") == baseline_key(fresh, "cpu")  # one baseline serves both

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from tlcore.metrics.gap import GAP_METRICS
-from tlcore.views import figures
+from tlcore.views.gap_figure import metrics_before_after
 from tlcore.views.run_tables import gap_samples
 
 Results = Mapping[str, Mapping[str, Any]]
@@ -29,7 +29,7 @@ def gap_figure(results: Results) -> go.Figure:
         for w in ("before", "after")
     )
     where = f"in the models' features, {gap_note(results)}"  # under the title: a narrow column cut it
-    return figures.metrics_before_after(before, after, "Domain gap: before vs after", where)
+    return metrics_before_after(before, after, "Domain gap: before vs after", where)
 
 
 def gap_note(results: Results) -> str:
