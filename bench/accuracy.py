@@ -2,7 +2,7 @@
 
 tlcore runs go through :func:`tlcore.adapt.run_adaptation`, the same pipeline as the CLI and the
 app. skada gets the very arrays that pipeline trains and scores on: the same public loading,
-harmonising and seeded splits (:func:`task_arrays`), the same network (:func:`tlcore.adapt.pipeline.network`
+harmonising and seeded splits (:func:`task_arrays`), the same network (:func:`tlcore.adapt.stages.network`
 of the run's config), batch size, learning rate and epochs. The method comparison runs without
 augmentation on both sides; named recipes run exactly as the app launches them (their own
 budget), composed recipes, the target-trained oracle and fine-tuning on k labelled target samples
@@ -35,8 +35,9 @@ from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pipeline import network, run_adaptation
+from tlcore.adapt.pipeline import run_adaptation
 from tlcore.adapt.recipe import RECIPES, RECOMMENDED
+from tlcore.adapt.stages import network
 from tlcore.data import harmonise, load_domain, train_test_split
 from tlcore.events import ProgressEvent
 from tlcore.methods import get_method

@@ -1,7 +1,7 @@
 """The machine's training-throughput ceiling, and tlcore's and skada's share of it, in one run.
 
 The ceiling is a bare PyTorch loop over the network a run of the method trains
-(:func:`tlcore.adapt.pipeline.network`): per step one forward pass of a source batch and a target batch
+(:func:`tlcore.adapt.stages.network`): per step one forward pass of a source batch and a target batch
 concatenated (B + B samples, as tlcore's loop does), the source cross-entropy, backward and a step
 of the loop's own optimizer (:func:`tlcore.training.adam`), on batches sliced from the task's arrays
 beforehand (in memory: no sampling, augmentation or logging). tlcore
@@ -34,7 +34,7 @@ from bench.plan import Plan
 from bench.skada_methods import TaskArrays, TrainBudget
 from tlcore.adapt.cache import BaselineCache
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pipeline import network
+from tlcore.adapt.stages import network
 from tlcore.training import adam, adam_is_fused
 from tlcore.workspace import Workspace
 

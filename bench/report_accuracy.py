@@ -163,7 +163,7 @@ def accuracy_section(acc: dict[str, Any]) -> list[str]:
         out += [f"Failed runs: {'; '.join(failed)}", ""] if failed else []
         other = [n for n, e in task["methods"].items() if e.get("same_network") is False]
         out += (
-            [f"Networks differ on the two sides (see tlcore.adapt.pipeline.network): {', '.join(other)}", ""]
+            [f"Networks differ on the two sides (see tlcore.adapt.stages.network): {', '.join(other)}", ""]
             if other
             else []
         )

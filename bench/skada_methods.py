@@ -1,7 +1,7 @@
 """skada's counterparts of tlcore's methods, run on the same arrays in the same process.
 
 Deep methods (``SourceOnly``, ``DeepCoral``, ``DAN``, ``DANN``, ``CDAN``, ``MCC``) train tlcore's
-own network (the one the run's config builds, :func:`tlcore.adapt.pipeline.network`) through skada's
+own network (the one the run's config builds, :func:`tlcore.adapt.stages.network`) through skada's
 skorch-based API, with the same batch size, learning rate, optimizer (Adam) and number of epochs,
 and an epoch as long as tlcore's (one pass over the larger domain: ``iterator_train__max_samples="max"``,
 skada's default; source batches only for ``SourceOnly``, one pass over the source as tlcore's baseline).

@@ -15,7 +15,8 @@ import pytest
 from tlcore.adapt import evaluate as evaluate_stage
 from tlcore.adapt.cache import baseline_key
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pipeline import network, run_adaptation
+from tlcore.adapt.pipeline import run_adaptation
+from tlcore.adapt.stages import network
 from tlcore.checkpoints import load_checkpoint, save_checkpoint
 from tlcore.cli import build_parser, main
 from tlcore.cli.adapt import config_from_args

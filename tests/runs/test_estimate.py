@@ -15,7 +15,7 @@ from tlcore.adapt.cache import BaselineCache, CachedBaseline, baseline_key
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.evaluate import ModelEvaluation, evaluation_settings
 from tlcore.adapt.pair import RunPair
-from tlcore.adapt.pipeline import network
+from tlcore.adapt.stages import network
 from tlcore.cli import main
 from tlcore.data.domain import Domain
 from tlcore.runs import jobs, probe

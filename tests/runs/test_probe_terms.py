@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tlcore.adapt.config import AdaptConfig
-from tlcore.adapt.pipeline import network
+from tlcore.adapt.stages import network
 from tlcore.runs import probe
 from tlcore.runs.estimate import Workload
 

@@ -49,15 +49,9 @@ from tlcore.methods.context import TransformOutcome
 from tlcore.methods.registry import TransformBuilder
 from tlcore.metrics.gap import Gap
 from tlcore.metrics.mcnemar import PairedChange
-from tlcore.models import Classifier, build_model
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings
 from tlcore.workspace import Workspace
-
-
-def network(cfg: AdaptConfig, input_shape: tuple[int, ...], n_classes: int) -> Classifier:
-    """A fresh, unseeded copy of the network a run of ``cfg`` trains (backbone, bottleneck); callers seed."""
-    return build_model(cfg.model, tuple(input_shape), n_classes, **cfg.model_options)
 
 
 def _evaluate(result: AdaptResult, run: RunStages, baseline: CachedBaseline, final: TransformOutcome) -> None:
@@ -128,7 +122,7 @@ def run_adaptation(
     pair = run_pair(cfg, workspace, needs_target_labels(specs), pair)
     shared = pair.shared(cfg)  # kept in the result: `runs show`, the run card and Compare say it
     started = time.perf_counter()  # `seconds` from here; the pair's loading and search: `load_seconds`
-    run = RunStages(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None, network)
+    run = RunStages(cfg, pair, Callbacks(on_event, should_stop), baseline_cache or None)
     result = AdaptResult(
         config=cfg,
         target=pair.target,

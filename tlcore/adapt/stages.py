@@ -6,7 +6,7 @@ methods' kind, the transforms; each stage's train settings and share of the run'
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
@@ -32,7 +32,7 @@ from tlcore.methods.registry import (
     TransformBuilder,
     WeightsBuilder,
 )
-from tlcore.models import Classifier
+from tlcore.models import Classifier, build_model
 from tlcore.training import History, Term, TrainSettings, train
 
 SPANS = {"baseline": (0.0, 0.45), "adapt": (0.45, 0.9)}  # share of the run's progress per stage
@@ -65,28 +65,24 @@ def _settings(cfg: AdaptConfig, stage: Literal["baseline", "adapt"], **overrides
     return replace(base, **overrides)
 
 
+def network(cfg: AdaptConfig, input_shape: tuple[int, ...], n_classes: int) -> Classifier:
+    """A fresh, unseeded copy of the network a run of ``cfg`` trains (backbone, bottleneck); callers seed."""
+    return build_model(cfg.model, tuple(input_shape), n_classes, **cfg.model_options)
+
+
 class RunStages:
-    """One run's state shared by its stages; ``network`` builds the network the run trains
-    (:func:`tlcore.adapt.pipeline.network`)."""
+    """One run's state shared by its stages."""
 
     def __init__(
-        self,
-        cfg: AdaptConfig,
-        pair: RunPair,
-        callbacks: Callbacks,
-        cache: BaselineCache | None,
-        network: Callable[[AdaptConfig, tuple[int, ...], int], Classifier],
+        self, cfg: AdaptConfig, pair: RunPair, callbacks: Callbacks, cache: BaselineCache | None
     ) -> None:
         self.cfg, self.pair, self.callbacks, self.cache = cfg, pair, callbacks, cache
-        self.network = network
         self.shape, self.n_classes = pair.source_train.shape, pair.source_train.n_classes
         self.key = baseline_key(cfg, pick_device(cfg.device).type)
         self.baseline_cached = False  # whether :meth:`baseline` reused the cache's model
 
     def new_model(self) -> Classifier:
-        model = seeded_build(
-            self.cfg.seed, "model", partial(self.network, self.cfg, self.shape, self.n_classes)
-        )
+        model = seeded_build(self.cfg.seed, "model", partial(network, self.cfg, self.shape, self.n_classes))
         model.fit_inputs(self.pair.source_train.X)
         return model
 

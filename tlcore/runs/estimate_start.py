@@ -92,7 +92,7 @@ def _warm_up() -> None:
     import torch  # noqa: PLC0415 - the cost measured
 
     from tlcore.adapt.config import AdaptConfig  # noqa: PLC0415 - the cost measured
-    from tlcore.adapt.pipeline import network  # noqa: PLC0415 - the cost measured
+    from tlcore.adapt.stages import network  # noqa: PLC0415 - the cost measured (the pipeline)
     from tlcore.data.domain import Domain  # noqa: PLC0415
     from tlcore.features import umap_projection  # noqa: PLC0415 - the cost measured
     from tlcore.training.loop import TrainSettings, train  # noqa: PLC0415

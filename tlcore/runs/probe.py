@@ -1,7 +1,7 @@
 """The estimate's measured probe: a few training steps of a run's real network, timed, cached.
 
 With no finished run of the same network to learn from (:mod:`tlcore.runs.estimate`), the network a
-run of the config builds (:func:`tlcore.adapt.pipeline.network`) trains in the training loop itself
+run of the config builds (:func:`tlcore.adapt.stages.network`) trains in the training loop itself
 (:func:`tlcore.training.loop.train`, the config's batch size and augmentation, the loop's learning rate) on 2B
 synthetic samples of the pair's shape: one untimed warm-up step then :data:`PROBE_STEPS` timed steps
 without a target (single steps), the same with one (paired steps: source and target batches in one
@@ -32,7 +32,7 @@ import torch
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import RunPair
-from tlcore.adapt.pipeline import network
+from tlcore.adapt.stages import network
 from tlcore.adapt.terms import build_terms
 from tlcore.cache_files import ESTIMATES, SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.data.domain import Domain
