@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from tlcore.data.conformer import Conformer
 from tlcore.data.domain import Domain
-from tlcore.data.harmonise import Conformer, plan_conform
+from tlcore.data.harmonise import plan_conform
 from tlcore.data.image_words import named_files
 from tlcore.data.shift_table import format_shifts
 from tlcore.data.shifts import effective
