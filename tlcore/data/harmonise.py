@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress
 
@@ -68,11 +69,12 @@ def plan_conform(
     *,
     categories: Categories | None = None,
     fill: tuple[float, ...] | None = None,
+    dropped: Sequence[str] = (),
 ) -> Conformer:
     """How ``domain`` fits a reference taking samples of ``shape``, naming ``classes`` and, for
-    feature vectors, maybe its ``columns``, the values of its text columns, ``categories``, and the
-    values to ``fill`` missing cells with, per column
-    (module rules).
+    feature vectors, maybe its ``columns``, the values of its text columns, ``categories``, the
+    values to ``fill`` missing cells with, per column, and the columns it was trained without,
+    ``dropped`` (a model's: said as such where the domain has them) (module rules).
 
     ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
     """
@@ -81,7 +83,7 @@ def plan_conform(
         raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
     channels = resized = None
     y, keep, report = _remap(domain, classes, reference)  # first: the columns count the rows kept
-    matched = match_columns(domain, columns, reference, categories or {}, keep)
+    matched = match_columns(domain, columns, reference, categories or {}, keep, dropped=dropped)
     order = matched.order
     own_X, own_names = domain.X, domain.column_names  # its own encoding: a text cell missing is all 0
     if order is not None:
