@@ -12,7 +12,9 @@ ratio and crop its centre (:func:`tlcore.data.images.cover_size`; bilinear, anti
 a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 ``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
 too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row as
-they are, a table's text columns read with ``text=onehot`` encoded first as the ``onehot`` step lists
+they are (the ``features`` step says which of a file's columns, in order, and which it skips: the
+training file's columns empty in every row, by name or, without a header, by place, ``feature 1``), a
+table's text columns read with ``text=onehot`` encoded first as the ``onehot`` step lists
 (:mod:`tlcore.data.categories`: a 0/1 column per value the source had; a missing text cell 0 in all)
 and, after the target's shifts, a missing numeric cell filled as the ``fill`` step lists (the training
 source's column medians, :mod:`tlcore.data.fill`): the fill is per numeric column, so it follows the
@@ -31,6 +33,7 @@ from typing import Any
 
 import tlcore
 from tlcore.data.categories import category_columns
+from tlcore.data.domain import kept_places
 from tlcore.data.images import draft_side
 from tlcore.data.shift_table import get_shift
 from tlcore.data.shifts import effective
@@ -47,6 +50,14 @@ RANDOM_NOTE = (  # on a shift step that draws per sample: training simulated a s
 TARGET_MODEL_NOTE = (  # a run of a transform that scored its source with a model of its own (AdaBN)
     "the model normalises every input with the target's batch-normalisation statistics, as the run's "
     "target predictions and predict do; the run scored its source data with the source's, not exported"
+)
+BY_NAME = (  # how a model that names its columns reads a table's (predict matches them by name)
+    "the columns named in columns, in that order, whatever their order in the file (predict matches a "
+    "table's columns by name)"
+)
+BY_PLACE = (  # how a model that names none reads a file's, when it skips none (or says none)
+    "the feature columns of the training file in their order, the label column left out (an .npz file: "
+    "the columns of X)"
 )
 Step = dict[str, Any]  # {"op": ..., its parameters}: heterogeneous by nature, written as JSON
 
@@ -143,9 +154,7 @@ def model_card(
                 "probabilities (the penultimate features are not exported)",
             ),
         ),
-        preprocessing=_image_steps(shape, shift_steps)
-        if image
-        else _vector_steps(shape, shift_steps, model.columns, model.categories, model.fill),
+        preprocessing=_image_steps(shape, shift_steps) if image else _vector_steps(shape, shift_steps, model),
         inside_model=_inside(model),
         postprocessing=(
             {"op": "softmax", "axis": 1, "gives": "class probabilities in the order of classes"},
@@ -261,20 +270,9 @@ def _image_steps(shape: tuple[int, ...], shift_steps: list[Step]) -> tuple[Step,
     )
 
 
-def _vector_steps(
-    shape: tuple[int, ...],
-    shift_steps: list[Step],
-    columns: tuple[str, ...],
-    categories: Mapping[str, Sequence[str]],
-    fill: tuple[float, ...],
-) -> tuple[Step, ...]:
-    order = (
-        "the columns named in columns, in that order, whatever their order in the file (predict "
-        "matches a table's columns by name)"
-        if columns
-        else "the feature columns of the training file in their order, the label column left out "
-        "(an .npz file: the columns of X)"
-    )
+def _vector_steps(shape: tuple[int, ...], shift_steps: list[Step], model: Classifier) -> tuple[Step, ...]:
+    """A feature-vector model's steps, from its ``columns``, ``categories``, ``fill`` and ``dropped``."""
+    columns, categories, dropped = model.columns, model.categories, model.dropped
     encoded = (
         {
             "op": "onehot",
@@ -291,13 +289,33 @@ def _vector_steps(
             "dimension": shape[0],
             "dtype": "float32",
             "columns": list(columns) or None,
-            "order": order,
+            **_file_columns(shape[0], columns, dropped),
             "scaling": "none here: the network standardises its input itself (inside_model)",
         },
         *shift_steps,
-        *_fill_step(columns or tuple(f"feature {i}" for i in range(shape[0])), fill, categories),
+        *_fill_step(columns or kept_places(shape[0], dropped or ()), model.fill, categories),
         {"op": "layout", "from": "D", "to": "ND", "note": "rows stacked on axis 0"},
     )
+
+
+def _file_columns(width: int, columns: tuple[str, ...], dropped: tuple[str, ...] | None) -> Step:
+    """Which columns of a file the model reads, in order, and which it skips (``dropped``: the training
+    file's columns empty in every row; None, a model trained before they were stored, says neither): a
+    table with a header by name, any other file by place (:func:`~tlcore.data.domain.place_name`; only
+    a table without a header skips one: an .npz holds no empty column)."""
+    why = "empty in every row of the training file"
+    if columns:
+        order = BY_NAME + (f"; the file's columns in skips are not read ({why})" if dropped else "")
+        return {"order": order} | ({} if dropped is None else {"skips": list(dropped)})
+    if dropped is None:
+        return {"order": BY_PLACE}
+    order = (
+        "a file without a header is read by the place of each column, feature 0 its first feature column "
+        f"(the label column left out): of a row's {width + len(dropped)} feature values the model reads "
+        f"those in reads, in that order, and not those in skips ({why})"
+    )
+    reads = list(kept_places(width, dropped))
+    return {"reads": reads, "skips": list(dropped), "order": order if dropped else BY_PLACE}
 
 
 def _fill_step(

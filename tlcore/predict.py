@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from tlcore.data.conformer import Conformer
 from tlcore.data.domain import Domain
-from tlcore.data.harmonise import Conformer, plan_conform
+from tlcore.data.harmonise import plan_conform
 from tlcore.data.image_words import named_files
 from tlcore.data.shift_table import format_shifts
 from tlcore.data.shifts import effective
@@ -327,7 +328,14 @@ def predict_rows(
     columns, categories = model.columns or None, model.categories
     fill = model.fill or None  # its training source's medians, for missing cells
     plan = plan_conform(
-        domain, trained.input_shape, trained.classes, trained.name, columns, categories=categories, fill=fill
+        domain,
+        trained.input_shape,
+        trained.classes,
+        trained.name,
+        columns,
+        categories=categories,
+        fill=fill,
+        dropped=model.dropped or (),  # a table's columns it has, said as such
     )
     if domain.n_samples == 0:
         raise TLError(f"{domain.name} has no samples to predict")

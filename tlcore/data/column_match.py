@@ -1,7 +1,8 @@
 """A table's feature columns matched by name to a reference's (a pair's source, a trained model).
 
 Reordered to the reference's order; columns the reference does not know ignored (one empty in every
-row, kept by ``missing=impute``, is named so: a model was trained without it); a missing one refused,
+row, kept by ``missing=impute``, is named so: a model was trained without it; so is one a model says it
+was trained without, its ``dropped``: empty in every row of its training file); a missing one refused,
 naming a near miss (a trailing space, other case). With no name in common the columns are taken by
 position (:mod:`tlcore.data.harmonise` then checks the dimension).
 
@@ -25,7 +26,7 @@ import torch
 
 from tlcore.data.categories import CATEGORIES, Categories, category_columns
 from tlcore.data.domain import Domain
-from tlcore.data.fill import EMPTY_DROPPED, MISSING_IMPUTE, columns_are, dropped_hint
+from tlcore.data.fill import EMPTY_DROPPED, MISSING_IMPUTE, columns_are, dropped_hint, unread_note
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
 
@@ -47,6 +48,7 @@ class ColumnMatch:
     n_unseen: int = 0  # samples holding a value the reference never had
     blank: tuple[str, ...] = ()  # reference text columns empty in every row of the domain (missing=impute)
     empty: tuple[str, ...] = ()  # columns the reference does not name, empty in every row (missing=impute)
+    unread: tuple[str, ...] = ()  # ignored columns the reference (a model) was trained without (dropped)
 
     def lines(self, side: str, reference: str, *, absent: bool = True) -> list[str]:
         """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
@@ -57,6 +59,8 @@ class ColumnMatch:
         if self.ignored:
             ignored = first_named(list(self.ignored), NAMED_IGNORED)
             notes.append(f"{side} columns unknown to the {reference} ignored: {ignored}")
+        if self.unread:
+            notes.append(f"{side}: {unread_note(self.unread)}")
         if self.empty:
             it = "it" if len(self.empty) == 1 else "them"
             lacks = f"was trained without {it}" if reference == "model" else f"does not name {it}"
@@ -97,10 +101,13 @@ def match_columns(
     reference: str,
     categories: Categories,
     keep: torch.Tensor | None = None,
+    *,
+    dropped: Sequence[str] = (),
 ) -> ColumnMatch:
     """Where the reference's named ``columns`` (its text columns' values ``categories``) sit in
     ``domain``'s, and what the matching changed (module rules); the samples holding a value the
-    reference never had counted among those ``keep`` indexes (None: all), the ones a pair uses."""
+    reference never had counted among those ``keep`` indexes (None: all), the ones a pair uses; the
+    columns it was trained without, ``dropped`` (a model's), ignored as such."""
     names = tuple(domain.meta.get("columns") or ())
     if domain.is_image or not columns or not names or names == tuple(columns):
         return ColumnMatch()
@@ -133,13 +140,14 @@ def match_columns(
         if n := int(X[:, i].sum()):
             unseen.setdefault(column, {})[value] = n
     n_unseen = int(X[:, unseen_at].any(dim=1).sum()) if unseen_at else 0
+    rest = [n for i, n in enumerate(names) if i not in unseen_at and n not in skip | empty]
+    unread = [mine.get(n, (n,))[0] for n in rest if mine.get(n, (n,))[0] in dropped]  # a text column's, once
     return ColumnMatch(
         order=order,
         by_name=order.tolist() != list(range(len(columns))),
-        ignored=_ignored(
-            [n for i, n in enumerate(names) if i not in unseen_at and n not in skip | empty], mine
-        ),
+        ignored=_ignored([n for n in rest if mine.get(n, (n,))[0] not in dropped], mine),
         empty=tuple(n for n in names if n in empty),
+        unread=tuple(dict.fromkeys(unread)),
         zeros=tuple(n for n in columns if n not in names and theirs.get(n, ("",))[0] not in blank),
         unseen=unseen,
         n_unseen=n_unseen,

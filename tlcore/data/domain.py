@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -10,6 +11,21 @@ import numpy as np
 import torch
 
 from tlcore.errors import TLError
+
+PLACES = "places"  # a table without a header's meta key: its kept columns' places, once some were dropped
+
+
+def place_name(place: int) -> str:
+    """A column of a table without a header, named by its place among the file's feature columns
+    (0-based, the label column left out): ``feature 0`` is the first."""
+    return f"feature {place}"
+
+
+def kept_places(width: int, gone: Collection[str] = ()) -> tuple[str, ...]:
+    """The first ``width`` places of a table without a header that are not ``gone`` (place names, as
+    :func:`place_name` gives them): the columns a file keeps, or a model reads, once those are dropped."""
+    places = (name for name in map(place_name, itertools.count()) if name not in gone)
+    return tuple(itertools.islice(places, width))
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,11 +79,15 @@ class Domain:
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        """A feature-vector domain's column names (``meta["columns"]``), else ``feature 0``,
-        ``feature 1``, ... (0-based)."""
-        names = tuple(self.meta.get("columns") or ())
+        """A feature-vector domain's column names: a table's header (``meta["columns"]``), else each
+        column's place in its file (:func:`place_name`; :data:`PLACES` once some were dropped), so a
+        column keeps its name in a pair's source and target, a model's notes and its ``model.json``."""
         width = self.shape[0]
-        return names if len(names) == width else tuple(f"feature {i}" for i in range(width))
+        for key in ("columns", PLACES):
+            names = tuple(self.meta.get(key) or ())
+            if len(names) == width:
+                return names
+        return kept_places(width)
 
     @property
     def labelled(self) -> bool:

@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -31,7 +30,7 @@ import numpy as np
 import torch
 
 from tlcore.data.categories import CATEGORIES, category_columns, read_as_none, unvalued_rows
-from tlcore.data.domain import Domain
+from tlcore.data.domain import PLACES, Domain
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
@@ -101,7 +100,7 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
     fill with. A source of nothing else is refused."""
     if source.is_image:
         return source, ()
-    names = file_columns(source)
+    names = source.column_names
     empty = torch.isnan(source.X).all(dim=0) if len(source.X) else torch.ones(len(names), dtype=torch.bool)
     blank = [str(c) for c, values in (source.meta.get(CATEGORIES) or {}).items() if not values]
     dropped = [names[i] for i in torch.nonzero(empty).flatten().tolist()] + blank
@@ -109,19 +108,6 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
         raise TLError(f"{source.name}: every feature column is empty in every row: no value to learn from")
     gone = (*source.meta.get(EMPTY_DROPPED, ()), *dropped)
     return without_columns(source, dropped), tuple(gone)
-
-
-def file_columns(domain: Domain) -> tuple[str, ...]:
-    """``domain``'s feature column names as its file gives them: a table without a header's ``feature
-    i`` count the columns it dropped as read (:data:`EMPTY_DROPPED`), so the place of a column in the
-    file names it in a pair's source and target alike (its :attr:`~Domain.column_names` number the
-    columns kept)."""
-    names = domain.column_names
-    gone = set(domain.meta.get(EMPTY_DROPPED, ()))
-    if domain.meta.get("columns") or not gone:
-        return names
-    places = (f"feature {i}" for i in itertools.count())
-    return tuple(itertools.islice((n for n in places if n not in gone), len(names)))
 
 
 def dropped_hint(columns: Sequence[str], reference: str = "", *, unread: bool = False) -> str:
@@ -139,11 +125,22 @@ def dropped_hint(columns: Sequence[str], reference: str = "", *, unread: bool = 
     return f"{dropped}{has}: read the file with the spec option {MISSING_IMPUTE} to keep {it}{filled}"
 
 
+def unread_note(columns: Sequence[str]) -> str:
+    """What a model does with a file's ``columns`` its training file held no value in (its ``dropped``,
+    :mod:`tlcore.data.unread_columns`), by name or by place: ``column 'b' was empty in every row of the
+    training file and the model does not read it: ignored``."""
+    it = "it" if len(columns) == 1 else "them"
+    return (
+        f"{columns_are(columns, past=True)} empty in every row of the training file and the model does not "
+        f"read {it}: ignored"
+    )
+
+
 def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
     """``domain`` without its feature columns named in ``columns`` (those it has, by
-    :func:`file_columns`; a text column with its 0/1 columns), nor their missing-cell counts and values
-    in its meta."""
-    names = file_columns(domain)
+    :attr:`~Domain.column_names`; a text column with its 0/1 columns), nor their missing-cell counts and
+    values in its meta; a table without a header keeps the places of the others (:data:`PLACES`)."""
+    names = domain.column_names
     encoded = category_columns(domain.meta.get(CATEGORIES) or {})  # a text column's 0/1 columns go with it
     keep = [i for i, n in enumerate(names) if n not in columns and encoded.get(n, ("",))[0] not in columns]
     meta = dict(domain.meta)
@@ -152,8 +149,7 @@ def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
             meta[key] = {c: v for c, v in meta[key].items() if c not in columns}
     if len(keep) == len(names) and meta == domain.meta:
         return domain
-    if "columns" in meta:
-        meta["columns"] = tuple(names[i] for i in keep)
+    meta["columns" if "columns" in meta else PLACES] = tuple(names[i] for i in keep)
     return replace(domain, X=domain.X[:, keep], meta=meta)
 
 

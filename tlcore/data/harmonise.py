@@ -18,8 +18,9 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   that stand in for them (``- _``, space, look-alike slashes such as U+2215) read as one, when that
   names a single reference class (Fashion-MNIST's ``T-shirt/top`` is a folder ``T-shirt-top``).
   Labels are remapped to the reference's indices. Samples of classes the reference does not know are
-  dropped and reported (:class:`ConformReport`), never silently; a labelled domain none of whose
-  classes the reference knows is refused; an unlabelled one takes the reference's class names.
+  dropped and reported (:class:`~tlcore.data.conformer.ConformReport`), never silently; a labelled
+  domain none of whose classes the reference knows is refused; an unlabelled one takes the
+  reference's class names.
 - missing feature cells (NaN: a table read with ``missing=impute``) are filled with the reference's
   column medians (:mod:`tlcore.data.fill`), once the columns are matched: a pair's source's on both
   sides, a model's stored ones on the data it predicts; a reference that has none (a model trained
@@ -37,133 +38,26 @@ from dataclasses import dataclass, field, replace
 from itertools import compress
 
 import torch
-from torch.nn.functional import interpolate
 
 from tlcore.data.categories import CATEGORIES, Categories, unvalued_masks
-from tlcore.data.column_match import ColumnMatch, match_columns, take_columns
+from tlcore.data.column_match import match_columns, take_columns
+from tlcore.data.conformer import Conformer, ConformReport
 from tlcore.data.domain import Domain
 from tlcore.data.fill import (
     EMPTY_DROPPED,
     FILL,
     dropped_hint,
     dropped_note,
-    fill_holes,
     filled_cells,
-    filled_lines,
     source_fill,
     without_columns,
     without_empty,
 )
 from tlcore.errors import TLError
-from tlcore.numbers import first_named, plural
+from tlcore.numbers import first_named
 
 MIN_SAMPLES = 2
 NAMED_CLASSES = 10  # classes a message names before "and N more"
-
-
-@dataclass(frozen=True)
-class ConformReport:
-    """What conforming one domain to a reference changed."""
-
-    channels: tuple[int, int] | None = None  # (before, after), when repeated to RGB
-    resized: tuple[tuple[int, int], tuple[int, int]] | None = None  # (before, after) H x W
-    class_map: dict[str, str] = field(default_factory=dict)  # domain name -> reference name, when they differ
-    unknown_classes: dict[str, int] = field(default_factory=dict)  # dropped class -> samples
-    missing_classes: tuple[str, ...] = ()  # reference classes with no sample
-    columns: ColumnMatch = field(default_factory=ColumnMatch)  # feature columns matched by name
-    filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
-    rows: int = 0  # the samples the missing cells were counted in
-    unvalued_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rows missing a text cell, by id
-
-    @property
-    def unvalued(self) -> dict[str, int]:  # missing text cells, per text column
-        return {column: len(rows) for column, rows in self.unvalued_ids.items()}
-
-    def unvalued_in(self, ids: Sequence[str]) -> dict[str, int]:
-        """:attr:`unvalued` counted in the samples ``ids`` only (a split of the domain, a draw), per text
-        column that has some there: a split's own share of missing text cells, not the whole domain's."""
-        counts = {column: len(set(rows).intersection(ids)) for column, rows in self.unvalued_ids.items()}
-        return {column: n for column, n in counts.items() if n}
-
-    @property
-    def n_dropped(self) -> int:
-        return sum(self.unknown_classes.values())
-
-    def lines(self, side: str = "target", reference: str = "source", *, absent: bool = True) -> list[str]:
-        """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
-        ``absent``: with the reference's classes and text values the domain holds none of
-        (:meth:`~tlcore.data.column_match.ColumnMatch.lines`; not for a file to predict, where a small
-        labelled file never holds every class and no row's prediction, nor the accuracy over its rows,
-        depends on the classes it lacks)."""
-        notes = []
-        if self.channels:
-            notes.append(f"{side}: grayscale repeated to 3 channels")
-        if self.resized:
-            (h0, w0), (h1, w1) = self.resized
-            notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
-        notes += self.columns.lines(side, reference, absent=absent)
-        notes += filled_lines(self.filled, self.rows, side, reference, self.unvalued)
-        notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
-        if self.unknown_classes:
-            listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())
-            dropped = plural(self.n_dropped, "sample")
-            notes.append(
-                f"{side} classes unknown to the {reference}, {dropped} dropped: {listed} "
-                "(label=none keeps them, unlabelled)"
-            )
-        if self.missing_classes and absent:
-            listed = ", ".join(self.missing_classes)
-            own = side == reference  # a domain conformed to its own classes
-            notes.append(
-                f"{side} classes with no sample: {listed}"
-                if own
-                else f"{reference} classes absent from the {side}: {listed}"
-            )
-        return notes
-
-
-@dataclass(frozen=True)
-class Conformer:
-    """How one domain becomes a reference's: which samples stay, their labels, and the sample transform.
-
-    :meth:`samples` brings any batch of the kept samples to the reference's shape, so a large domain
-    can be conformed a batch at a time (prediction) or at once (:meth:`apply`, a pair).
-    """
-
-    shape: tuple[int, ...]  # the reference's sample shape
-    classes: tuple[str, ...]  # the reference's class names
-    keep: torch.Tensor | None  # int64 indices of the kept samples; None keeps all
-    y: torch.Tensor | None  # labels of the kept samples in the reference's indices
-    report: ConformReport
-    columns: tuple[str, ...] | None = None  # the reference's feature column names, matched by name
-    order: torch.Tensor | None = None  # int64 positions of those columns in the domain's (-1: zeros)
-    categories: Categories | None = None  # the reference's text columns' values, with its columns
-    fill: tuple[float, ...] | None = None  # the values of missing cells, per reference column
-
-    def samples(self, X: torch.Tensor) -> torch.Tensor:
-        """``X`` (a batch of the domain's samples) with the reference's channels and ``H x W``, or its
-        feature columns, missing cells filled."""
-        if X.ndim == 2:
-            X = X if self.order is None else take_columns(X, self.order)
-            return X if self.fill is None else fill_holes(X, self.fill)
-        if X.ndim != 4:
-            return X
-        if X.shape[1] != self.shape[0]:
-            X = X.expand(-1, self.shape[0], -1, -1).contiguous()  # grayscale -> RGB, checked by the plan
-        if tuple(X.shape[-2:]) != self.shape[1:]:
-            X = interpolate(X, size=self.shape[1:], mode="bilinear", antialias=True, align_corners=False)
-            X = X.clamp_(0, 1)
-        return X
-
-    def apply(self, domain: Domain) -> Domain:
-        """The whole ``domain`` conformed (kept samples with their ids, the reference's classes)."""
-        kept = domain if self.keep is None else domain.subset(self.keep)
-        meta = dict(kept.meta)
-        if self.columns is not None:
-            meta["columns"] = self.columns
-            meta.pop(CATEGORIES, None)
-            meta |= {CATEGORIES: dict(self.categories)} if self.categories else {}
-        return replace(kept, X=self.samples(kept.X), y=self.y, classes=self.classes, meta=meta)
 
 
 def plan_conform(
@@ -175,11 +69,12 @@ def plan_conform(
     *,
     categories: Categories | None = None,
     fill: tuple[float, ...] | None = None,
+    dropped: Sequence[str] = (),
 ) -> Conformer:
     """How ``domain`` fits a reference taking samples of ``shape``, naming ``classes`` and, for
-    feature vectors, maybe its ``columns``, the values of its text columns, ``categories``, and the
-    values to ``fill`` missing cells with, per column
-    (module rules).
+    feature vectors, maybe its ``columns``, the values of its text columns, ``categories``, the
+    values to ``fill`` missing cells with, per column, and the columns it was trained without,
+    ``dropped`` (a model's: said as such where the domain has them) (module rules).
 
     ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
     """
@@ -188,7 +83,7 @@ def plan_conform(
         raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
     channels = resized = None
     y, keep, report = _remap(domain, classes, reference)  # first: the columns count the rows kept
-    matched = match_columns(domain, columns, reference, categories or {}, keep)
+    matched = match_columns(domain, columns, reference, categories or {}, keep, dropped=dropped)
     order = matched.order
     own_X, own_names = domain.X, domain.column_names  # its own encoding: a text cell missing is all 0
     if order is not None:

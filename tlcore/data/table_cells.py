@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tlcore.data.categories import ID_HINT
+from tlcore.data.domain import place_name
 from tlcore.data.fill import MISSING_DROP, MISSING_IMPUTE
 from tlcore.data.values import looks_like_row_number
 from tlcore.errors import TLError
@@ -63,7 +64,7 @@ def empty_columns(features: pd.DataFrame) -> dict[object, str]:
     empty = np.isnan(features.to_numpy(dtype=float)).all(axis=0) if len(features) else ()
     named = not any(map(is_unnamed, features.columns))
     return {
-        c: str(c) if named else f"feature {i}"
+        c: str(c) if named else place_name(i)
         for i, (c, none) in enumerate(zip(features.columns, empty, strict=False))
         if none
     }

@@ -39,7 +39,7 @@ import torch
 
 from tlcore.data.categories import CATEGORIES, TEXT_ONEHOT, encoded_note, one_hot, placeholder
 from tlcore.data.csv_text import read_csv_frame
-from tlcore.data.domain import Domain
+from tlcore.data.domain import PLACES, Domain, kept_places
 from tlcore.data.fill import (
     EMPTY_DROPPED,
     MISSING_CELLS,
@@ -163,7 +163,7 @@ def read_table(
     numbers, holes = with_holes(features.to_numpy()) if missing == IMPUTE else (features.to_numpy(), None)
     values = float32_values(numbers, label, features.columns, rows)
     named = not any(map(is_unnamed, features.columns))
-    names = [str(c) if named else f"feature {i}" for i, c in enumerate(features.columns)]
+    names = tuple(str(c) for c in features.columns) if named else kept_places(values.shape[1], empty.values())
     holes_in = mark_holes(values, holes, names)
     note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
@@ -173,7 +173,7 @@ def read_table(
     where += f", sample ids from column {id_column!r}" if id_column is not None else ""
     note += row_number_warning(features)
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
-    meta = {"columns": tuple(str(c) for c in features.columns)} if named else {}
+    meta = {"columns": names} if named else {PLACES: names} if empty else {}  # a file's places, once dropped
     meta |= {"missing_dropped": dropped} if dropped else {}
     meta |= {EMPTY_DROPPED: tuple(empty.values())} if empty else {}
     meta |= {CATEGORIES: categories} if categories else {}

@@ -3,12 +3,14 @@
 - A model keeps the training file's columns it was trained without, empty in every row (dropped as
   read, or by its pair: :func:`tlcore.data.fill.without_empty`; ``Classifier.dropped``, from the
   pair's :attr:`~tlcore.data.harmonise.PairReport.dropped`: :func:`trained_without`). In a table
-  without a header they are places, ``feature 1``, as :func:`tlcore.data.fill.file_columns` names them.
+  without a header they are places, ``feature 1``, as :attr:`~tlcore.data.domain.Domain.column_names`
+  names them.
 - A file without a header given to a model trained on one is matched by the place of each column
   (:func:`unread_places`): it must hold as many places as the training file did (its own columns
   dropped as read counted), else it is refused saying both counts; the places the model was trained
   without are dropped from it, the note naming them (:func:`unread_lines`). A file with a header is
-  matched by name (:mod:`tlcore.data.column_match`: the columns the model does not name are ignored).
+  matched by name (:mod:`tlcore.data.column_match`: the columns the model does not name are ignored,
+  those it was trained without said so, in the same words: :func:`tlcore.data.fill.unread_note`).
 - A file's own columns empty in every row, dropped as read (not with ``missing=impute``), are said
   too (:func:`unread_lines`, in the words of :func:`tlcore.data.fill.dropped_hint`): the model was
   trained without them, or, where that is not known, how to keep them.
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tlcore.data.domain import Domain
-from tlcore.data.fill import EMPTY_DROPPED, columns_are, dropped_hint, file_columns, without_columns
+from tlcore.data.fill import EMPTY_DROPPED, dropped_hint, unread_note, without_columns
 from tlcore.data.harmonise import PairReport
 from tlcore.errors import TLError
 from tlcore.numbers import plural
@@ -57,8 +59,7 @@ def unread_places(
             f"had {trained}: a table without a header is read by the place of each column, so it needs the "
             "training file's columns, in their order"
         )
-    names = file_columns(domain)
-    ignored = tuple(c for c in dropped if c in names)
+    ignored = tuple(c for c in dropped if c in domain.column_names)
     return without_columns(domain, ignored), ignored
 
 
@@ -76,9 +77,5 @@ def unread_lines(
         known = (named and bool(columns)) or (not named and not columns and dropped is not None)
         notes.append(f"data: {dropped_hint(gone, 'the model', unread=True) if known else dropped_hint(gone)}")
     if ignored:
-        it = "it" if len(ignored) == 1 else "them"
-        notes.append(
-            f"data: {columns_are(ignored, past=True)} empty in every row of the training file and the model "
-            f"does not read {it}: ignored"
-        )
+        notes.append(f"data: {unread_note(ignored)}")
     return notes

@@ -31,8 +31,8 @@ standard deviation by chance alone. The drifted columns' shares of the gap are m
 (:func:`tlcore.explain.cause_ranking.column_causes`); one that counts rows on both sides
 (:func:`tlcore.data.values.looks_like_row_number`) is set aside (:func:`set_aside`): it gets no share,
 and is named as a sample id to drop. Names come
-from the table's header (``meta["columns"]``), else
-``feature i`` (``X[:, i]``, 0-based).
+from the table's header (``meta["columns"]``), else from each column's place in the file, ``feature i``
+(:attr:`~tlcore.data.domain.Domain.column_names`: ``X[:, i]`` unless a place was dropped).
 
 A text column read as 0/1 columns (``text=onehot``) is one column, its mix of values compared
 (:mod:`tlcore.explain.text_drift`: :class:`TextDrift`, a chi-square test adjusted with the others'),

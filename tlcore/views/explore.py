@@ -189,9 +189,10 @@ def foreign_rows(
     <tlcore.data.domain.Domain.ids>`), the domain classifier's log-odds that it is a target row
     (:data:`LOG_ODDS`; its ``p`` to 3 decimals read 1.0 in every row of a clear gap: QA helper-220) and
     its values by column name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else
-    ``feature i``), the columns ``first`` (indices: the drifted ones, as the explanation ranks them)
-    before the rest in the file's order, so that the columns behind the verdict are on screen; a text
-    column read as 0/1 columns is one cell, the row's value (:mod:`tlcore.views.text_cells`)."""
+    each column's place in the file, ``feature i``), the columns ``first`` (indices: the drifted ones, as
+    the explanation ranks them) before the rest in the file's order, so that the columns behind the
+    verdict are on screen; a text column read as 0/1 columns is one cell, the row's value
+    (:mod:`tlcore.views.text_cells`)."""
     order = list(dict.fromkeys([*first, *range(len(target.column_names))]))
     cells = row_cells(target)
     rows = []
