@@ -41,8 +41,9 @@ from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.record import RunRecord
+from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.slots import wait_for_slot
-from tlcore.runs.store import LOG_FILE, RunStore
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:

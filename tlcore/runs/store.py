@@ -2,15 +2,7 @@
 
 The index (``<workspace>/runs.sqlite``, WAL mode, busy timeout, one short statement per write, one
 connection per call) is safe to use from many processes at once (the app, CLI commands, workers).
-Each run also owns ``<workspace>/runs/<id>/``:
-
-- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict (the index's ``run_params``
-  also keeps every method's parameters as the run builds them); ``history.jsonl`` its events
-- ``result.json``   the pipeline's result (accuracies, gap scores, UMAP, history, confusion)
-- ``model.pt``      the checkpoint (weights beside the config)
-- ``predictions.npz`` the target probabilities of the source-only and adapted models (``TargetPredictions``)
-- ``worker.log``    the worker's output and, on a crash, the traceback
-- ``blank.json``    whether its target images are blank (:mod:`tlcore.runs.blank_target`)
+Each run also owns ``<workspace>/runs/<id>/`` (its files: :mod:`tlcore.runs.run_files`).
 
 Artifacts are written atomically (:func:`~tlcore.workspace.atomic_write`) before the status flips
 to ``done``, so ``done`` implies complete artifacts; ``result.json`` is read by
@@ -45,6 +37,7 @@ from tlcore.runs import index
 from tlcore.runs.event_log import read_events
 from tlcore.runs.record import ACTIVE, EndStatus, RunRecord, Status, stale_reason
 from tlcore.runs.result_file import RESULT_FILE, read_result
+from tlcore.runs.run_files import ARTIFACTS, CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:
@@ -54,14 +47,6 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 BUSY_TIMEOUT_S = 30.0
-
-CONFIG_FILE = "config.json"
-HISTORY_FILE = "history.jsonl"
-CHECKPOINT_FILE = "model.pt"
-PREDICTIONS_FILE = "predictions.npz"
-LOG_FILE = "worker.log"
-BLANK_FILE = "blank.json"
-ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
 
 
 class RunStore:
