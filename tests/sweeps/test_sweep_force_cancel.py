@@ -154,9 +154,23 @@ def test_a_cancel_counts_as_unanswered_after_ten_silent_seconds(
     store = SweepStore(workspace)
     record = store.get(sweep_id)
     now = record.updated + process_stop.FORCE_AFTER + 1
-    assert not driver.unanswered(record, now)  # no cancel asked
+    assert not process_stop.unanswered(record, now)  # no cancel asked
     asked = store.request_cancel(sweep_id)
-    assert not driver.unanswered(asked, asked.updated + process_stop.FORCE_AFTER - 1)
-    assert driver.unanswered(asked, asked.updated + process_stop.FORCE_AFTER + 1)
+    assert not process_stop.unanswered(asked, asked.updated + process_stop.FORCE_AFTER - 1)
+    assert process_stop.unanswered(asked, asked.updated + process_stop.FORCE_AFTER + 1)
     beat = replace(asked, heartbeat=asked.updated + 5)  # the driver answered with a beat since
-    assert not driver.unanswered(beat, asked.updated + process_stop.FORCE_AFTER + 1)
+    assert not process_stop.unanswered(beat, asked.updated + process_stop.FORCE_AFTER + 1)
+
+
+def test_asking_again_leaves_the_clock_of_the_first_request(
+    workspace: Workspace, processes: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    """QA helper-230: pressing Cancel again reset the 10 s before Stop the driver showed; the unanswered
+    clock counts from the first request."""
+    sweep_id, _ = held(workspace, processes())
+    store = SweepStore(workspace)
+    first = store.request_cancel(sweep_id)
+    time.sleep(0.05)
+    again = driver.cancel(workspace, sweep_id)
+    assert again.cancel_requested and again.updated == first.updated
+    assert process_stop.unanswered(again, first.updated + process_stop.FORCE_AFTER + 0.01)

@@ -220,7 +220,8 @@ class RunStore:
         record = self.close_if_stale(self.get(run_id))
         if not record.active:
             raise TLError(f"run {run_id} is already {record.status}")
-        self._update(run_id, ACTIVE, cancel_requested=1)
+        if not record.cancel_requested:  # asked again: the first ask's time stays (process_stop.unanswered)
+            self._update(run_id, ACTIVE, cancel_requested=1)
         if record.pid is None:  # no worker picked it up yet: nothing to wait for
             self.end(run_id, "cancelled", "cancelled before it started")
         return self.get(run_id)
@@ -233,7 +234,8 @@ class RunStore:
             raise TLError(f"run {run_id} is {record.status}; cancel it before deleting it")
         with self.connect() as conn:
             conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
-            conn.execute("DELETE FROM run_params WHERE id NOT IN (SELECT id FROM runs)")
+            for table in ("run_params", "run_workers"):  # fixed names
+                conn.execute(f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM runs)")
         shutil.rmtree(record.folder, ignore_errors=True)
         return record
 
@@ -261,7 +263,10 @@ class RunStore:
     # ---- the worker's side -------------------------------------------------------------------------
 
     def assign_pid(self, run_id: str, pid: int) -> bool:
-        """Record the process launched for a queued run (so its death is noticed)."""
+        """Record the process launched for a queued run (so its death is noticed) and when it started
+        (:attr:`~tlcore.runs.record.RunRecord.worker_started`: what proves the pid still names it)."""
+        with self.connect() as conn:
+            index.record_start(conn, "run_workers", run_id, pid)
         return self._update(run_id, ("queued",), pid=pid)
 
     def start(self, run_id: str, pid: int) -> bool:
@@ -343,10 +348,11 @@ class RunStore:
             (folder / name).unlink(missing_ok=True)
         return False
 
-    def end(self, run_id: str, status: EndStatus, reason: str) -> bool:
-        """Close an active run as failed / cancelled / interrupted with a one-line reason."""
+    def end(self, run_id: str, status: EndStatus, reason: str, over: tuple[Status, ...] = ACTIVE) -> bool:
+        """Close an active run as failed / cancelled / interrupted with a one-line reason (``over``: also
+        one ended so meanwhile, its reason replaced: a worker stopped by force closes it on its way out)."""
         line = (reason.strip().splitlines() or [status])[0][:500]
-        if not self._update(run_id, ACTIVE, status=status, error=line):
+        if not self._update(run_id, over, status=status, error=line):
             return False
         folder = self.folder(run_id)
         # Only done runs carry artifacts; temp files are writes cut short by the ending.
@@ -369,10 +375,11 @@ class RunStore:
         return cursor.rowcount == 1
 
     def _select(self, clause: str, *params: Any) -> builtins.list[RunRecord]:
-        """The records of ``SELECT * FROM runs <clause>`` with their ``run_params``: one connection, no
-        write."""
-        joined = "runs LEFT JOIN run_params USING (id)"
-        query = f"SELECT runs.*, run_params.resolved AS resolved_params FROM {joined} {clause}"
+        """The records of ``SELECT * FROM runs <clause>`` with their ``run_params`` and their worker's start
+        where it was recorded for the pid the run names: one connection, no write."""
+        joined = "runs LEFT JOIN run_params USING (id) LEFT JOIN run_workers USING (id)"
+        started = "CASE WHEN run_workers.pid = runs.pid THEN run_workers.started END AS worker_started"
+        query = f"SELECT runs.*, run_params.resolved AS resolved_params, {started} FROM {joined} {clause}"
         with self.connect() as conn:
             rows = conn.execute(query, params).fetchall()
         return [RunRecord.from_row(row, self.workspace.inside("runs", row["id"])) for row in rows]
