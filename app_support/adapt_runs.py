@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_support import display, engine, run_cards
+from app_support import display, engine, run_actions, run_cards
 from tlcore.adapt.source_only_run import is_source_only
 from tlcore.events import progress_words
 from tlcore.numbers import first_named, plural
-from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
 from tlcore.views import compare, run_tables
 
@@ -108,9 +107,7 @@ def runs_panel(source: str, target: str) -> bool:
                 if record.active:
                     doing = progress_words(record.stage, record.message)
                     st.progress(record.progress, text=display.esc(doing[:80]))
-                    if st.button("Cancel", key=f"cancel_{record.id}", icon=":material/stop_circle:"):
-                        with display.errors_shown():
-                            jobs.cancel(engine.workspace(), record.id)
+                    run_actions.cancel_button(record)
                 elif record.status == "done":
                     done_info(record)
                 elif record.status == "cancelled":  # asked for, not a failure
@@ -135,6 +132,7 @@ def runs_panel(source: str, target: str) -> bool:
                     st.caption(
                         NO_CURVES.get(record.status, f"No epoch ended before the run was {record.status}.")
                     )
+            run_actions.stop_button(record)  # under both columns too, like the alarm below
             # the alarm under both columns: in the left one, a 1024 px window wrapped it in 40 lines (QA)
             if record.id in flagged:
                 line, false_alarm = flagged[record.id]

@@ -30,8 +30,9 @@ from tlcore.runs import jobs
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import kept_command, kept_config, load_pool
 from tlcore.runs.record import RunRecord
+from tlcore.runs.run_files import CHECKPOINT_FILE
 from tlcore.runs.source_only import run_feature_models
-from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
 from tlcore.views import compare, explore

@@ -1,16 +1,12 @@
 """The Sweep page's buttons for the sweep it shows: cancel a live one, resume an ended one, and stop a
-driver that has not answered a cancel (hung: :func:`tlcore.runs.driver.unanswered`)."""
+driver that has not answered a cancel (hung: :func:`tlcore.runs.process_stop.unanswered`)."""
 
 from __future__ import annotations
-
-import time
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from app_support import display, sweeps
-from tlcore.runs.driver import unanswered
-from tlcore.runs.process_stop import TERM_GRACE
+from app_support import display, stop_offer, sweeps
 from tlcore.runs.sweep_store import SweepRecord
 
 
@@ -19,7 +15,12 @@ def show(sweep: SweepRecord, column: DeltaGenerator) -> None:
     looks hung and a **Stop the driver** button."""
     with column, display.errors_shown():
         if sweep.active:
-            if st.button("Cancel the sweep", key=f"cancel_{sweep.id}", icon=":material/stop_circle:"):
+            if st.button(  # "Cancel the sweep" was cut to "Cancel the …" in this column at 1024 px
+                "Cancel",
+                key=f"cancel_{sweep.id}",
+                icon=":material/stop_circle:",
+                help="Cancel the sweep: queued trials never start, running ones stop",
+            ):
                 sweeps.cancel(sweep.id)
         elif sweep.status != "done" and st.button(
             "Resume",
@@ -29,17 +30,11 @@ def show(sweep: SweepRecord, column: DeltaGenerator) -> None:
         ):
             sweeps.resume(sweep.id)
             st.rerun()
-    now = time.time()
-    if not unanswered(sweep, now):
-        return
-    silent = now - max(sweep.updated, sweep.heartbeat or 0.0)
-    st.warning(
-        f"The driver (process {sweep.pid}) has not answered the cancel for {silent:.0f} s: it looks hung. "
-        f"Stopping it ends that process (SIGTERM, then SIGKILL {TERM_GRACE:g} s later), closes the sweep "
-        "and asks its trials to stop.",
-        icon=":material/warning:",
+    stop_offer.offer(
+        sweep,
+        "driver",
+        ", closes the sweep and asks its trials to stop",
+        label="Stop the driver",
+        key=f"stop_{sweep.id}",
+        stop=lambda: sweeps.stop_driver(sweep.id),
     )
-    with display.errors_shown():
-        if st.button("Stop the driver", key=f"stop_{sweep.id}", icon=":material/dangerous:"):
-            sweeps.stop_driver(sweep.id)
-            st.rerun()

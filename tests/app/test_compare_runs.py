@@ -17,7 +17,8 @@ from tests.app.test_escaping import deferred_downloads
 from tests.app.test_ranking_ui import BASELINE, SOURCE, TARGET, Y, store_run
 from tests.selection.helpers import candidate, probabilities
 from tlcore.adapt.config import AdaptConfig
-from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.runs.run_files import CHECKPOINT_FILE
+from tlcore.runs.store import RunStore
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
 from tlcore.views.ranking import unreliable_line

@@ -27,7 +27,8 @@ from tlcore.cli import main
 from tlcore.data import save_upload
 from tlcore.models import build_model
 from tlcore.runs.blank_target import pair_blank_warning
-from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.runs.run_files import CHECKPOINT_FILE
+from tlcore.runs.store import RunStore
 from tlcore.selection.ranking import rank
 from tlcore.workspace import Workspace
 

@@ -16,7 +16,8 @@ from tests.app.helpers import pair_field, plain
 from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
 from tests.selection.helpers import probabilities
 from tlcore.cli import main
-from tlcore.runs.store import CHECKPOINT_FILE, RunStore
+from tlcore.runs.run_files import CHECKPOINT_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]

@@ -24,7 +24,8 @@ from tlcore.events import ProgressEvent
 from tlcore.runs import store as store_module
 from tlcore.runs.jobs import run_inline
 from tlcore.runs.result_file import read_result
-from tlcore.runs.store import HISTORY_FILE, RunStore
+from tlcore.runs.run_files import HISTORY_FILE
+from tlcore.runs.store import RunStore
 from tlcore.views import curves, run_tables
 from tlcore.workspace import Workspace
 

@@ -52,3 +52,26 @@ def test_a_cancel_gone_unanswered_offers_stop_the_driver_which_ends_it(
         assert record.error in [plain(c.value) for c in at.caption]  # the page says why it ended
     finally:
         end(process)
+
+
+def test_cancel_again_keeps_stop_the_driver_and_its_label_fits(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """QA helper-230: at 1024 px "Cancel the sweep" was cut to "Cancel the …" (now "Cancel", the meaning
+    in its help), and pressing it again reset the 10 s before Stop the driver showed."""
+    ws = Workspace.resolve(workspace)
+    process = hung()
+    try:
+        sweep_id, _ = held(ws, process)
+        unanswered_for(ws, sweep_id, FORCE_AFTER + 5)
+        at = app("sweep")
+        cancel = at.button(key=f"cancel_{sweep_id}")
+        assert cancel.label == "Cancel" and cancel.help.startswith("Cancel the sweep: ")
+        assert [b.label for b in at.button if b.label == STOP] == [STOP]
+        cancel.click().run()
+        at.run()  # the click's own run drew the record read before it
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert [b.label for b in at.button if b.label == STOP] == [STOP]  # the first request's clock
+        assert SweepStore(ws).get(sweep_id).status == "running" and process.poll() is None
+    finally:
+        end(process)

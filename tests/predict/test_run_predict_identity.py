@@ -11,7 +11,8 @@ from tests.data.data_formats import png_bytes, write_zip
 from tlcore.adapt.config import AdaptConfig
 from tlcore.predict import load_data, load_run_model, predict_rows
 from tlcore.runs.jobs import run_inline
-from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.runs.run_files import PREDICTIONS_FILE
+from tlcore.runs.store import RunStore
 from tlcore.selection.predictions import TargetPredictions
 from tlcore.workspace import Workspace
 

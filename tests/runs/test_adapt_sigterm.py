@@ -17,7 +17,8 @@ from tlcore.cli import main
 from tlcore.cli import methods as methods_cli
 from tlcore.interrupts import sigterm_cancels
 from tlcore.runs.jobs import child_env
-from tlcore.runs.store import ARTIFACTS, RunStore
+from tlcore.runs.run_files import ARTIFACTS
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

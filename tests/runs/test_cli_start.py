@@ -23,7 +23,8 @@ from tests.sweeps.inline_executor import InlineExecutor
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import COMMANDS, Command, build_parser, main
 from tlcore.runs import driver
-from tlcore.runs.store import BLANK_FILE, RunStore
+from tlcore.runs.run_files import BLANK_FILE
+from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorScores, ValidatorSettings

@@ -16,8 +16,9 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.runs import estimate_start, probe
 from tlcore.runs.estimate import Estimate, Workload, estimate
 from tlcore.runs.estimate_batch import sweep_batch
+from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.space import Space, parse_grid
-from tlcore.runs.store import LOG_FILE, RunStore
+from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.workspace import Workspace
 

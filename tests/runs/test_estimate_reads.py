@@ -14,7 +14,8 @@ from tlcore.runs import run_timings
 from tlcore.runs import store as run_store
 from tlcore.runs.estimate import estimate
 from tlcore.runs.result_file import RESULT_FILE
-from tlcore.runs.store import LOG_FILE, RunStore
+from tlcore.runs.run_files import LOG_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 DANN = AdaptConfig("mnist5k", "digits", ("dann",), epochs=2, device="cpu")

@@ -23,7 +23,8 @@ from tlcore.data.domain import Domain
 from tlcore.data.ink import blank_warning, count_blank
 from tlcore.runs import blank_target
 from tlcore.runs.jobs import execute
-from tlcore.runs.store import BLANK_FILE, RunStore
+from tlcore.runs.run_files import BLANK_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 BLANK = (

@@ -13,7 +13,9 @@ import pytest
 from fake_workers import make_config
 
 from tlcore.runs import jobs
-from tlcore.runs.store import CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, RunStore
+from tlcore.runs.result_file import RESULT_FILE
+from tlcore.runs.run_files import CHECKPOINT_FILE, LOG_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]

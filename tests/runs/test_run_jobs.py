@@ -14,7 +14,9 @@ from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, RunStore
+from tlcore.runs.result_file import RESULT_FILE
+from tlcore.runs.run_files import CHECKPOINT_FILE, LOG_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 

@@ -18,14 +18,9 @@ from tlcore.events import ProgressEvent
 from tlcore.runs import record as record_module
 from tlcore.runs import store as store_module
 from tlcore.runs.record import stale_reason
-from tlcore.runs.store import (
-    CHECKPOINT_FILE,
-    CONFIG_FILE,
-    HISTORY_FILE,
-    PREDICTIONS_FILE,
-    RESULT_FILE,
-    RunStore,
-)
+from tlcore.runs.result_file import RESULT_FILE
+from tlcore.runs.run_files import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE
+from tlcore.runs.store import RunStore
 
 PID = os.getpid()  # a live process for runs that must not look dead
 RESULT = {

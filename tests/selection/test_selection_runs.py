@@ -19,7 +19,8 @@ from tlcore.metrics.mcnemar import mcnemar_p
 from tlcore.runs import jobs
 from tlcore.runs.candidates import OLD_RUN, OTHER_SAMPLES, load_pool
 from tlcore.runs.changes import moved_runs, predicted_samples, run_changes
-from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.runs.run_files import PREDICTIONS_FILE
+from tlcore.runs.store import RunStore
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 from tlcore.selection.scores import RunValidators, ValidatorSettings
 from tlcore.selection.scoring import score_model

@@ -69,9 +69,12 @@ def test_a_driver_ignoring_sigterm_is_killed_after_the_grace(
     assert SweepStore(workspace).runs.get(run_id).cancel_requested
 
 
-def test_a_stopped_real_driver_reads_sigterm_once_continued_and_its_trial_stops(workspace: Workspace) -> None:
+def test_a_stopped_real_driver_reads_sigterm_once_continued_and_its_trial_stops(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A launched driver, its trial running, stopped (SIGSTOP): the cancel waits in vain; forced, SIGCONT
     lets it read SIGTERM as Ctrl-C, so it cancels its trial itself; the record says it was forced."""
+    monkeypatch.setattr(process_stop, "TERM_GRACE", 60.0)  # a loaded machine's slow exit is no SIGKILL
     sweep_id = create(workspace, "0.1,0.3", (0,), steps=400, max_concurrent=1)  # 20 s a trial
     driver.launch(workspace, sweep_id, worker="sweep_workers:scored")
     store = SweepStore(workspace)
@@ -154,9 +157,23 @@ def test_a_cancel_counts_as_unanswered_after_ten_silent_seconds(
     store = SweepStore(workspace)
     record = store.get(sweep_id)
     now = record.updated + process_stop.FORCE_AFTER + 1
-    assert not driver.unanswered(record, now)  # no cancel asked
+    assert not process_stop.unanswered(record, now)  # no cancel asked
     asked = store.request_cancel(sweep_id)
-    assert not driver.unanswered(asked, asked.updated + process_stop.FORCE_AFTER - 1)
-    assert driver.unanswered(asked, asked.updated + process_stop.FORCE_AFTER + 1)
+    assert not process_stop.unanswered(asked, asked.updated + process_stop.FORCE_AFTER - 1)
+    assert process_stop.unanswered(asked, asked.updated + process_stop.FORCE_AFTER + 1)
     beat = replace(asked, heartbeat=asked.updated + 5)  # the driver answered with a beat since
-    assert not driver.unanswered(beat, asked.updated + process_stop.FORCE_AFTER + 1)
+    assert not process_stop.unanswered(beat, asked.updated + process_stop.FORCE_AFTER + 1)
+
+
+def test_asking_again_leaves_the_clock_of_the_first_request(
+    workspace: Workspace, processes: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    """QA helper-230: pressing Cancel again reset the 10 s before Stop the driver showed; the unanswered
+    clock counts from the first request."""
+    sweep_id, _ = held(workspace, processes())
+    store = SweepStore(workspace)
+    first = store.request_cancel(sweep_id)
+    time.sleep(0.05)
+    again = driver.cancel(workspace, sweep_id)
+    assert again.cancel_requested and again.updated == first.updated
+    assert process_stop.unanswered(again, first.updated + process_stop.FORCE_AFTER + 0.01)

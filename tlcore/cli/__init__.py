@@ -89,7 +89,11 @@ COMMANDS = (
                 "where a run's target predictions moved (no target labels needed)",
                 "tlcore.cli.changes:register",
             ),
-            Command("cancel", "ask a queued or running run to stop", "tlcore.cli.stores:register_cancel"),
+            Command(
+                "cancel",
+                "ask a queued or running run to stop (--force: a hung worker's process is ended)",
+                "tlcore.cli.stores:register_cancel",
+            ),
             Command("delete", "remove a finished run and its files", "tlcore.cli.stores:register_delete"),
         ),
     ),

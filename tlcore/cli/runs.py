@@ -20,14 +20,9 @@ from tlcore.numbers import plural
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.one_class import run_one_class_warning
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import (
-    CHECKPOINT_FILE,
-    HISTORY_FILE,
-    LOG_FILE,
-    PREDICTIONS_FILE,
-    RESULT_FILE,
-    RunStore,
-)
+from tlcore.runs.result_file import RESULT_FILE
+from tlcore.runs.run_files import CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE, PREDICTIONS_FILE
+from tlcore.runs.store import RunStore
 from tlcore.views import run_tables
 
 Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.run_tables.confusion_table`

@@ -10,6 +10,7 @@ from typing import Any
 from tlcore.cli.output import print_json, wrapped
 from tlcore.numbers import significant
 from tlcore.runs import jobs
+from tlcore.runs.process_stop import TERM_GRACE
 from tlcore.runs.record import STATUSES
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep_store import SweepStore, listed_line, the_live
@@ -29,7 +30,15 @@ def register_list(parser: argparse.ArgumentParser) -> None:
 def register_cancel(parser: argparse.ArgumentParser) -> None:
     """Add ``runs cancel``'s arguments."""
     parser.add_argument("run_id", metavar="ID")
-    parser.add_argument("--wait", type=float, default=10.0, help="seconds to wait for it to end (default 10)")
+    parser.add_argument(
+        "--wait", type=float, default=10.0, metavar="S", help="seconds to wait for it to end (default 10)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="a worker that has not ended by then is hung: end its process (SIGTERM, then SIGKILL "
+        f"{TERM_GRACE:g} s later) and close the run cancelled",
+    )
     parser.add_argument("--json", action="store_true", help="the run's record as JSON on stdout")
     parser.set_defaults(handler=cancel_run)
 
@@ -82,7 +91,7 @@ def list_runs(args: argparse.Namespace) -> int:
 
 
 def cancel_run(args: argparse.Namespace) -> int:
-    record = jobs.cancel(Workspace.existing(args.workspace), args.run_id, wait_s=args.wait)
+    record = jobs.cancel(Workspace.existing(args.workspace), args.run_id, args.wait, force=args.force)
     if args.json:
         print_json(record.to_dict())
     elif record.active:

@@ -1,7 +1,7 @@
 """Whether a pair's target, as its runs load it, is blank enough for a warning
 (:func:`tlcore.data.ink.blank_warning`): ``runs rank`` and the Compare page say so beside their ranking,
 ``runs show`` beside one run. Each run's warning is computed once and stored in its folder
-(:data:`~tlcore.runs.store.BLANK_FILE`, written when the run finishes or on the first read that needs
+(:data:`~tlcore.runs.run_files.BLANK_FILE`, written when the run finishes or on the first read that needs
 it): reading it again loads neither data nor torch."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.runs.record import RunRecord
-from tlcore.runs.store import BLANK_FILE, RunStore
+from tlcore.runs.run_files import BLANK_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:

@@ -23,8 +23,9 @@ from tlcore.errors import TLError
 from tlcore.metrics.mcnemar import PairedChange
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.run_files import PREDICTIONS_FILE
 from tlcore.runs.search import point_key
-from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import Alarm
 from tlcore.selection.pool import Candidate, Pool
 from tlcore.selection.predictions import TargetPredictions

@@ -21,7 +21,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_only_run import is_source_only
 from tlcore.errors import TLError
 from tlcore.runs.candidates import OLD_RUN
-from tlcore.runs.store import PREDICTIONS_FILE, RunStore
+from tlcore.runs.run_files import PREDICTIONS_FILE
+from tlcore.runs.store import RunStore
 from tlcore.selection.changes import PredictionChanges, prediction_changes
 from tlcore.selection.predictions import TargetFingerprint, TargetPredictions
 

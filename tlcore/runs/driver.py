@@ -219,23 +219,13 @@ def stop_driver(sweeps: SweepStore, record: SweepRecord) -> SweepRecord:
     (:func:`~tlcore.runs.process_stop.stop`: an unknown start is refused, naming the pid); close the
     sweep ``cancelled`` saying so and ask its still-active trial runs to stop. Returns its record."""
     assert record.pid is not None  # running: its driver's claim recorded the process
-    ending = process_stop.stop(record.pid, record.driver_started, f"the driver of sweep {record.id}")
-    if ending != "gone":
-        how = "SIGTERM ended it" if ending == "terminated" else "SIGKILL ended it (SIGTERM did not)"
-        said = f"stopped by force: its driver (process {record.pid}) did not answer the cancel; {how}"
+    what = f"the driver of sweep {record.id}"
+    said = process_stop.stopped_by_force(record.pid, record.driver_started, what, "driver")
+    if said is not None:
         sweeps.close_stopped(record.id, record.pid, said)
     sweeps.mark_stale([sweeps.get(record.id)])  # gone by itself meanwhile: closed as such
     _stop_trials(sweeps, record.id)
     return sweeps.get(record.id)
-
-
-def unanswered(record: SweepRecord, now: float) -> bool:
-    """Whether the running sweep's driver has given no sign of life for more than
-    :data:`~tlcore.runs.process_stop.FORCE_AFTER` seconds since its cancel was asked (at unix time
-    ``now``): a driver that reads the request beats at every look until its trials have stopped, so one
-    this silent is hung (:func:`stop_driver` is the way out)."""
-    silent = now - max(record.updated, record.heartbeat or 0.0)
-    return record.status == "running" and record.cancel_requested and silent > process_stop.FORCE_AFTER
 
 
 def _stop_trials(sweeps: SweepStore, sweep_id: str) -> None:

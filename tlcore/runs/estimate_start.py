@@ -29,8 +29,8 @@ from typing import Any
 from tlcore.cache_files import ESTIMATES, SUFFIX, code_version, prune, read_entry, write_entry
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import UnreadableResultError
+from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.run_timings import timing_result
-from tlcore.runs.store import LOG_FILE
 from tlcore.workspace import Workspace
 
 START_KEY = "worker-start"  # cache/estimates/worker-start.pkl

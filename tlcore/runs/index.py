@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tlcore.errors import TLError
 from tlcore.numbers import first_named
-from tlcore.runs.record import STATUSES, Status
+from tlcore.runs.record import STATUSES, Status, process_started
 
 _ID_PATTERN = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 # SQLite's primary result codes for an index that is no database, is corrupt or cannot be opened
@@ -86,10 +86,30 @@ CREATE TABLE IF NOT EXISTS sweep_drivers (
     started TEXT NOT NULL
 );
 """
-_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED, _DRIVERS)
+# the start of each run's worker process (the launched worker, or the process running it inline) as its
+# launch or slot claim recorded it, with its pid: what proves that a pid alive later is still that worker
+# (tlcore.runs.process_stop). A table of its own, like run_params.
+_WORKERS = """
+CREATE TABLE IF NOT EXISTS run_workers (
+    id      TEXT PRIMARY KEY,
+    pid     INTEGER NOT NULL,
+    started TEXT NOT NULL
+);
+"""
+_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED, _DRIVERS, _WORKERS)
 SCHEMA_VERSION = len(_MIGRATIONS)
 """``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps, v3: resolved
-method parameters, v4: the sweeps' driver starts)."""
+method parameters, v4: the sweeps' driver starts, v5: the runs' worker starts)."""
+
+
+def record_start(conn: sqlite3.Connection, table: str, row_id: str, pid: int) -> None:
+    """Keep in ``table`` (``run_workers`` or ``sweep_drivers``, a fixed name) when process ``pid``, the
+    worker of run ``row_id`` or the driver of that sweep, started
+    (:func:`~tlcore.runs.record.process_started`), where that can be read."""
+    started = process_started(pid)
+    if started is not None:
+        query = f"INSERT OR REPLACE INTO {table} (id, pid, started) VALUES (?, ?, ?)"
+        conn.execute(query, (row_id, pid, started))
 
 
 def new_run_id() -> str:

@@ -39,10 +39,12 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
+from tlcore.runs import process_stop
 from tlcore.runs.blank_target import run_blank_warning
-from tlcore.runs.record import RunRecord
+from tlcore.runs.record import ACTIVE, RunRecord
+from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.slots import wait_for_slot
-from tlcore.runs.store import LOG_FILE, RunStore
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -155,15 +157,46 @@ def run_inline(
     return execute(store, store.create(config), worker, on_event, pair=pair)
 
 
-def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0) -> RunRecord:
-    """Ask a run to stop; with ``wait_s`` > 0, wait that long for it to end. Returns its record."""
-    record = RunStore(workspace).request_cancel(run_id)
+def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0, *, force: bool = False) -> RunRecord:
+    """Ask a run to stop; with ``wait_s`` > 0, wait that long for it to end; with ``force``, a worker that
+    has not ended by then is stopped (:func:`stop_worker`). Returns its record."""
+    store = RunStore(workspace)
+    record = store.request_cancel(run_id)
     if wait_s > 0 and record.active:
         try:
-            return wait(workspace, run_id, wait_s)
+            record = wait(workspace, run_id, wait_s)
         except TLError:
-            return RunStore(workspace).get(run_id)
-    return record
+            record = store.get(run_id)
+    return stop_worker(store, record) if force and record.active else record
+
+
+def stop_worker(store: RunStore, record: RunRecord) -> RunRecord:
+    """End the process of the active run's worker that did not answer its cancel (stopped, or stuck where
+    neither the run nor its watchdog thread can read the flag), only where its recorded start proves the
+    pid still names it (:func:`~tlcore.runs.process_stop.stop`: an unknown start is refused, naming the
+    pid); close the run ``cancelled`` saying so, over the close the worker made on its way out. Returns
+    its record."""
+    if record.pid is not None:  # none: no worker took it up, the cancel closed it
+        if record.worker_started is None and record.sweep_id is not None:
+            _refuse_a_drivers_trial(store, record)
+        what = f"the worker of run {record.id}"
+        said = process_stop.stopped_by_force(record.pid, record.worker_started, what, "worker")
+        if said is not None:
+            store.end(record.id, "cancelled", said, over=(*ACTIVE, "cancelled", "interrupted"))
+    return store.close_if_stale(store.get(record.id))  # gone by itself meanwhile: closed as such
+
+
+def _refuse_a_drivers_trial(store: RunStore, record: RunRecord) -> None:
+    """A :class:`TLError` where the sweep trial ``record`` trains in its sweep driver's name (a Ray
+    trial: its pid is the driver's, no start of its own recorded): ending that process is the sweep's
+    forced cancel, never the run's."""
+    with store.connect() as conn:
+        row = conn.execute("SELECT pid FROM sweeps WHERE id = ?", (record.sweep_id,)).fetchone()
+    if row is not None and row["pid"] == record.pid:
+        raise TLError(
+            f"run {record.id} trains in the driver of its sweep {record.sweep_id} (process {record.pid}), "
+            f"not in a worker of its own: stop the sweep instead (sweeps cancel {record.sweep_id} --force)"
+        )
 
 
 def wait(workspace: Workspace, run_id: str, timeout: float = 60.0, poll: float = 0.1) -> RunRecord:

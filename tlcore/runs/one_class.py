@@ -12,7 +12,7 @@ import numpy as np
 
 from tlcore.errors import TLError
 from tlcore.prediction_summary import one_class_warning
-from tlcore.runs.store import PREDICTIONS_FILE
+from tlcore.runs.run_files import PREDICTIONS_FILE
 from tlcore.selection.predictions import TargetPredictions
 
 

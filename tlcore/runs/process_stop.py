@@ -7,8 +7,10 @@ when the record says; where the start was not recorded it refuses and names the 
 judge. The signals go through a pidfd (Linux), bound to the process the start was checked on: one that
 ends meanwhile cannot hand its pid, and the signal, to another.
 
-Stopping is SIGTERM (a sweep driver reads it as Ctrl-C: :func:`tlcore.interrupts.sigterm_cancels`) and
-SIGCONT (a stopped process gets to read it), then, after :data:`TERM_GRACE` seconds, SIGKILL. No torch.
+Stopping is SIGTERM (a sweep driver or a run's worker reads it as Ctrl-C:
+:func:`tlcore.interrupts.sigterm_cancels`) and SIGCONT (a stopped process gets to read it), then, after
+:data:`TERM_GRACE` seconds, SIGKILL. Runs and sweeps share the rule of when a cancel has gone unanswered
+(:func:`unanswered`) and the reason a record stopped so gives (:func:`stopped_by_force`). No torch.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Literal, Protocol
 
 from tlcore.errors import TLError
 from tlcore.runs.record import pid_alive, process_started
@@ -31,6 +33,48 @@ POLL = 0.05
 Ending = Literal["gone", "terminated", "killed"]
 """How :func:`stop` left the process: ``gone`` (it had ended, or its pid names another process now:
 nothing signalled), ``terminated`` (by SIGTERM), ``killed`` (by SIGKILL)."""
+
+
+class Held(Protocol):
+    """Work a recorded process holds: a run (its worker) or a sweep (its driver)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def pid(self) -> int | None: ...
+    @property
+    def updated(self) -> float: ...
+    @property
+    def heartbeat(self) -> float | None: ...
+    @property
+    def cancel_requested(self) -> bool: ...
+
+
+def silence(record: Held, now: float) -> float:
+    """Seconds from the record's last sign of life (its heartbeat, or its last update: the first cancel
+    request, a repeated one leaves it) to unix time ``now``."""
+    return now - max(record.updated, record.heartbeat or 0.0)
+
+
+def unanswered(record: Held, now: float) -> bool:
+    """Whether the cancel asked of the record's live process has gone unanswered at unix time ``now``: no
+    sign of life for more than :data:`FORCE_AFTER` seconds since it was first asked. A process that reads
+    the request beats until its work has stopped (a run's worker every 2 s, a sweep's driver at every
+    look), so one this silent is hung (stopped, or stuck where it cannot read it): :func:`stop` is the
+    way out."""
+    live = record.status in ("queued", "running") and record.pid is not None
+    return live and record.cancel_requested and silence(record, now) > FORCE_AFTER
+
+
+def stopped_by_force(pid: int, started: str | None, what: str, role: str) -> str | None:
+    """:func:`stop` the process and the one-line reason the record it held closes with (``stopped by
+    force: its ROLE (process PID) did not answer the cancel; SIGTERM ended it``); None where it was gone
+    already (nothing signalled). ``role``: ``"driver"`` or ``"worker"``."""
+    ending = stop(pid, started, what)
+    if ending == "gone":
+        return None
+    how = "SIGTERM ended it" if ending == "terminated" else "SIGKILL ended it (SIGTERM did not)"
+    return f"stopped by force: its {role} (process {pid}) did not answer the cancel; {how}"
 
 
 def stop(pid: int, started: str | None, what: str) -> Ending:

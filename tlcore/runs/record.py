@@ -46,6 +46,10 @@ class RunRecord:
     # every method's parameters as the run was built from them (tlcore.method_table.resolve_params);
     # None for a run stored before they were kept
     resolved_params: dict[str, dict[str, Any]] | None = None
+    # when its worker process (pid) started (process_started), as its launch or slot claim recorded it;
+    # None where it could not be read (no /proc), an older tlstudio recorded the worker, or the run trains
+    # in another process's name (a Ray trial, in its sweep driver's)
+    worker_started: str | None = None
 
     @property
     def active(self) -> bool:
@@ -106,12 +110,19 @@ def process_started(pid: int) -> str | None:
 def stale_reason(record: RunRecord, now: float) -> str | None:
     """Why the active run ``record`` counts as dead at unix time ``now``, or None while it may live.
 
-    Dead: its worker process is gone, or its last sign of life (heartbeat or update) is older than
-    :data:`STALE_AFTER` seconds. A finished run is never stale.
+    Dead: its worker process is gone (or its pid names another process now: one that started otherwise
+    than :attr:`RunRecord.worker_started`), or its last sign of life (heartbeat or update) is older than
+    :data:`STALE_AFTER` seconds. A finished run is never stale. Nothing is signalled: a worker closed on
+    silence that goes on reads that its run ended and stops itself.
     """
     if not record.active:
         return None
     if record.pid is not None and not pid_alive(record.pid):
         return f"worker process {record.pid} ended without finishing the run (killed or crashed)"
+    started = None if record.pid is None or record.worker_started is None else process_started(record.pid)
+    if started is not None and started != record.worker_started:
+        return (
+            f"worker process {record.pid} ended without finishing the run (its pid names another process now)"
+        )
     silent = now - max(record.heartbeat or 0.0, record.updated)
     return f"no sign of life from the worker for {silent:.0f} s" if silent > STALE_AFTER else None

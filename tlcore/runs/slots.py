@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
+from tlcore.runs import index
 from tlcore.runs.store import RunStore
 
 Claim = Literal["started", "waiting", "ended"]
@@ -80,6 +81,7 @@ def _claim(conn: sqlite3.Connection, run_id: str, pid: int, max_running: int, no
         " WHERE id = ?",
         (status, stage, message, pid, now, now, run_id),
     )
+    index.record_start(conn, "run_workers", run_id, pid)  # the claimer is the run's worker now
     return "started" if started else "waiting"
 
 

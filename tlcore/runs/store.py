@@ -2,15 +2,7 @@
 
 The index (``<workspace>/runs.sqlite``, WAL mode, busy timeout, one short statement per write, one
 connection per call) is safe to use from many processes at once (the app, CLI commands, workers).
-Each run also owns ``<workspace>/runs/<id>/``:
-
-- ``config.json``   the :class:`~tlcore.adapt.config.AdaptConfig` as a dict (the index's ``run_params``
-  also keeps every method's parameters as the run builds them); ``history.jsonl`` its events
-- ``result.json``   the pipeline's result (accuracies, gap scores, UMAP, history, confusion)
-- ``model.pt``      the checkpoint (weights beside the config)
-- ``predictions.npz`` the target probabilities of the source-only and adapted models (``TargetPredictions``)
-- ``worker.log``    the worker's output and, on a crash, the traceback
-- ``blank.json``    whether its target images are blank (:mod:`tlcore.runs.blank_target`)
+Each run also owns ``<workspace>/runs/<id>/`` (its files: :mod:`tlcore.runs.run_files`).
 
 Artifacts are written atomically (:func:`~tlcore.workspace.atomic_write`) before the status flips
 to ``done``, so ``done`` implies complete artifacts; ``result.json`` is read by
@@ -45,6 +37,7 @@ from tlcore.runs import index
 from tlcore.runs.event_log import read_events
 from tlcore.runs.record import ACTIVE, EndStatus, RunRecord, Status, stale_reason
 from tlcore.runs.result_file import RESULT_FILE, read_result
+from tlcore.runs.run_files import ARTIFACTS, CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE
 from tlcore.workspace import atomic_write
 
 if TYPE_CHECKING:
@@ -54,14 +47,6 @@ if TYPE_CHECKING:
     from tlcore.workspace import Workspace
 
 BUSY_TIMEOUT_S = 30.0
-
-CONFIG_FILE = "config.json"
-HISTORY_FILE = "history.jsonl"
-CHECKPOINT_FILE = "model.pt"
-PREDICTIONS_FILE = "predictions.npz"
-LOG_FILE = "worker.log"
-BLANK_FILE = "blank.json"
-ARTIFACTS = (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE)  # what only a done run carries
 
 
 class RunStore:
@@ -235,7 +220,8 @@ class RunStore:
         record = self.close_if_stale(self.get(run_id))
         if not record.active:
             raise TLError(f"run {run_id} is already {record.status}")
-        self._update(run_id, ACTIVE, cancel_requested=1)
+        if not record.cancel_requested:  # asked again: the first ask's time stays (process_stop.unanswered)
+            self._update(run_id, ACTIVE, cancel_requested=1)
         if record.pid is None:  # no worker picked it up yet: nothing to wait for
             self.end(run_id, "cancelled", "cancelled before it started")
         return self.get(run_id)
@@ -248,7 +234,8 @@ class RunStore:
             raise TLError(f"run {run_id} is {record.status}; cancel it before deleting it")
         with self.connect() as conn:
             conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
-            conn.execute("DELETE FROM run_params WHERE id NOT IN (SELECT id FROM runs)")
+            for table in ("run_params", "run_workers"):  # fixed names
+                conn.execute(f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM runs)")
         shutil.rmtree(record.folder, ignore_errors=True)
         return record
 
@@ -276,7 +263,10 @@ class RunStore:
     # ---- the worker's side -------------------------------------------------------------------------
 
     def assign_pid(self, run_id: str, pid: int) -> bool:
-        """Record the process launched for a queued run (so its death is noticed)."""
+        """Record the process launched for a queued run (so its death is noticed) and when it started
+        (:attr:`~tlcore.runs.record.RunRecord.worker_started`: what proves the pid still names it)."""
+        with self.connect() as conn:
+            index.record_start(conn, "run_workers", run_id, pid)
         return self._update(run_id, ("queued",), pid=pid)
 
     def start(self, run_id: str, pid: int) -> bool:
@@ -358,10 +348,11 @@ class RunStore:
             (folder / name).unlink(missing_ok=True)
         return False
 
-    def end(self, run_id: str, status: EndStatus, reason: str) -> bool:
-        """Close an active run as failed / cancelled / interrupted with a one-line reason."""
+    def end(self, run_id: str, status: EndStatus, reason: str, over: tuple[Status, ...] = ACTIVE) -> bool:
+        """Close an active run as failed / cancelled / interrupted with a one-line reason (``over``: also
+        one ended so meanwhile, its reason replaced: a worker stopped by force closes it on its way out)."""
         line = (reason.strip().splitlines() or [status])[0][:500]
-        if not self._update(run_id, ACTIVE, status=status, error=line):
+        if not self._update(run_id, over, status=status, error=line):
             return False
         folder = self.folder(run_id)
         # Only done runs carry artifacts; temp files are writes cut short by the ending.
@@ -384,10 +375,11 @@ class RunStore:
         return cursor.rowcount == 1
 
     def _select(self, clause: str, *params: Any) -> builtins.list[RunRecord]:
-        """The records of ``SELECT * FROM runs <clause>`` with their ``run_params``: one connection, no
-        write."""
-        joined = "runs LEFT JOIN run_params USING (id)"
-        query = f"SELECT runs.*, run_params.resolved AS resolved_params FROM {joined} {clause}"
+        """The records of ``SELECT * FROM runs <clause>`` with their ``run_params`` and their worker's start
+        where it was recorded for the pid the run names: one connection, no write."""
+        joined = "runs LEFT JOIN run_params USING (id) LEFT JOIN run_workers USING (id)"
+        started = "CASE WHEN run_workers.pid = runs.pid THEN run_workers.started END AS worker_started"
+        query = f"SELECT runs.*, run_params.resolved AS resolved_params, {started} FROM {joined} {clause}"
         with self.connect() as conn:
             rows = conn.execute(query, params).fetchall()
         return [RunRecord.from_row(row, self.workspace.inside("runs", row["id"])) for row in rows]

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from tlcore.errors import TLError
 from tlcore.numbers import plural
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.index import check_limit, new_run_id, resolve_id, valid_id
+from tlcore.runs.index import check_limit, new_run_id, record_start, resolve_id, valid_id
 from tlcore.runs.record import STALE_AFTER, pid_alive, process_started
 from tlcore.runs.store import BUSY_TIMEOUT_S, RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -251,13 +251,8 @@ class SweepStore:
     def _record_start(self, sweep_id: str, pid: int) -> None:
         """Keep when the sweep's driver process ``pid`` started (:attr:`SweepRecord.driver_started`),
         where that can be read."""
-        started = process_started(pid)
-        if started is not None:
-            with self.runs.connect() as conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO sweep_drivers (id, pid, started) VALUES (?, ?, ?)",
-                    (sweep_id, pid, started),
-                )
+        with self.runs.connect() as conn:
+            record_start(conn, "sweep_drivers", sweep_id, pid)
 
     def reopen(self, sweep_id: str, executor: ExecutorSettings | None = None) -> SweepRecord:
         """An ended sweep back to ``queued`` for a new driver (``sweeps resume``), its executor
@@ -286,7 +281,8 @@ class SweepStore:
             why = f" ({record.error})" if record.error and record.status != "done" else ""
             raise TLError(f"sweep {sweep_id} is already {record.status}{why}")
         if record.status == "running":
-            self._update(sweep_id, ("running",), cancel_requested=1)
+            if not record.cancel_requested:  # asked again: the first ask's time stays (unanswered)
+                self._update(sweep_id, ("running",), cancel_requested=1)
         else:
             self._update(sweep_id, SWEEP_STATUSES, status="cancelled", error="cancelled on request")
         return self.get(sweep_id)

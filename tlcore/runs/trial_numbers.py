@@ -26,7 +26,7 @@ from tlcore.errors import TLError
 from tlcore.runs.changes import stored_predictions
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import RESULT_FILE, read_result
-from tlcore.runs.store import PREDICTIONS_FILE
+from tlcore.runs.run_files import PREDICTIONS_FILE
 from tlcore.selection.changes import disagreement
 
 

@@ -59,8 +59,9 @@ from tlcore.runs import jobs
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.executors.ray_session import RaySession, remove_stale
 from tlcore.runs.executors.ray_trial import ProgressBoard, TrialTask, remove_scratch, run_trial
+from tlcore.runs.run_files import LOG_FILE
 from tlcore.runs.slots import claim_slot
-from tlcore.runs.store import LOG_FILE, RunStore
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 SCRATCH_PREFIX = "tlstudio-ray-"  # <tmp>/tlstudio-ray-<driver pid>-*: a node's scratch workspace

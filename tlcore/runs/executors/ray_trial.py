@@ -27,7 +27,8 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.runs import jobs
-from tlcore.runs.store import CONFIG_FILE, HISTORY_FILE, RunStore
+from tlcore.runs.run_files import CONFIG_FILE, HISTORY_FILE
+from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace, atomic_write
 
 SEND_EVERY = 0.5  # seconds between a worker's progress batches

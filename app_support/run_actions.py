@@ -1,0 +1,30 @@
+"""The Adapt page's buttons on a live run's card: Cancel, and, for a worker that has not answered the
+cancel (hung: :func:`tlcore.runs.process_stop.unanswered`), Stop the run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_support import display, engine, stop_offer
+from tlcore.runs import jobs
+from tlcore.runs.record import RunRecord
+
+
+def cancel_button(record: RunRecord) -> None:
+    """Cancel: ask the active run's worker to stop (it reads the flag at its next step)."""
+    if st.button("Cancel", key=f"cancel_{record.id}", icon=":material/stop_circle:"):
+        with display.errors_shown():
+            jobs.cancel(engine.workspace(), record.id)
+
+
+def stop_button(record: RunRecord) -> None:
+    """While the run's cancel goes unanswered: why its worker looks hung and a **Stop the run** button
+    that ends the worker's process and closes the run (:func:`tlcore.runs.jobs.cancel` with ``force``)."""
+    stop_offer.offer(
+        record,
+        "worker",
+        " and closes the run (cancelled)",
+        label="Stop the run",
+        key=f"stop_{record.id}",
+        stop=lambda: jobs.cancel(engine.workspace(), record.id, force=True),
+    )

@@ -1,0 +1,60 @@
+"""The Adapt page's run card offers **Stop the run** once a requested cancel has gone unanswered for
+FORCE_AFTER seconds (the worker hung), and the button ends the worker's process and closes the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
+from tests.runs.hung_worker import held_run, unanswered_run
+from tests.sweeps.hung_driver import end, hung
+from tlcore.adapt.config import AdaptConfig
+from tlcore.runs.process_stop import FORCE_AFTER
+from tlcore.runs.record import process_started
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+pytestmark = pytest.mark.skipif(process_started(os.getpid()) is None, reason="process starts need /proc")
+STOP = "Stop the run"
+
+
+def test_a_cancel_gone_unanswered_offers_stop_the_run_which_ends_its_worker(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    ws = Workspace.resolve(workspace)
+    process = hung()
+    try:
+        config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("source_only",))
+        run_id = held_run(ws, process, config)
+        at = app("adapt")
+        assert not at.exception, [e.message for e in at.exception]
+        assert [b.label for b in at.button if b.label == STOP] == []
+        assert at.button(key=f"cancel_{run_id}").label == "Cancel"
+        unanswered_run(ws, run_id, FORCE_AFTER - 5)  # asked: the worker may still answer
+        at.run()
+        assert [b.label for b in at.button if b.label == STOP] == []
+        unanswered_run(ws, run_id, FORCE_AFTER + 5)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        (warning,) = [w.value for w in at.warning if "has not answered the cancel" in w.value]
+        assert warning.startswith(f"The worker (process {process.pid}) has not answered the cancel for 1")
+        assert warning.endswith("SIGKILL 5 s later) and closes the run (cancelled).")
+        at.button(key=f"stop_{run_id}").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert process.wait(timeout=5) == -signal.SIGTERM
+        record = RunStore(ws).get(run_id)
+        assert record.status == "cancelled"
+        assert record.error == (
+            f"stopped by force: its worker (process {process.pid}) did not answer the cancel; "
+            "SIGTERM ended it"
+        )
+        assert [b.label for b in at.button if b.label == STOP] == []
+        assert record.error in [plain(i.value) for i in at.info]  # the card says why it ended
+    finally:
+        end(process)

@@ -1,0 +1,33 @@
+"""A run held by a worker that never reads its cancel flag: a real process that only sleeps (one variant
+ignoring SIGTERM too: :func:`tests.sweeps.hung_driver.hung`), recorded as the run's launched worker
+with its start, the run running, and a cancel that goes unanswered."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+from tlcore.adapt.config import AdaptConfig
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
+
+CONFIG = AdaptConfig.from_dict({"source": "mnist5k", "target": "digits", "methods": ["source_only"]})
+
+
+def held_run(workspace: Workspace, process: subprocess.Popen[bytes], config: AdaptConfig = CONFIG) -> str:
+    """A run of ``config`` launched as ``process`` (its pid and start recorded, as a launch does) and
+    running in it: its id."""
+    store = RunStore(workspace)
+    run_id = store.create(config)
+    assert store.assign_pid(run_id, process.pid)
+    assert store.start(run_id, process.pid)
+    return run_id
+
+
+def unanswered_run(workspace: Workspace, run_id: str, seconds: float) -> None:
+    """A cancel asked of the run ``seconds`` ago, no sign of life from its worker since."""
+    store = RunStore(workspace)
+    store.request_cancel(run_id)
+    then = time.time() - seconds
+    with store.connect() as conn:
+        conn.execute("UPDATE runs SET updated = ?, heartbeat = ? WHERE id = ?", (then, then, run_id))
