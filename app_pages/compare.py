@@ -7,7 +7,7 @@ from tlcore.adapt.source_only_run import is_source_only
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
-from tlcore.views import changes, chart_text, compare, gaps, run_names
+from tlcore.views import changes, chart_text, compare, gaps, overlap_lines, run_names
 from tlcore.views import ranking as ranking_view
 from tlcore.views.glossary import column_help
 from tlcore.views.report import UNKNOWN
@@ -262,9 +262,9 @@ if not chosen:
 
 with display.errors_shown():
     results = engine.results(tuple(chosen))
-    if inflated := compare.inflated_line(results, labels):  # swayed by source training samples
+    if inflated := overlap_lines.inflated_line(results, labels):  # swayed by source training samples
         st.warning(display.esc(inflated), icon=":material/content_copy:")
-    if unchecked := compare.unchecked_line(results, labels):  # older runs of one dataset: not checked
+    if unchecked := overlap_lines.unchecked_line(results, labels):  # older runs of one dataset: not checked
         st.warning(display.esc(unchecked), icon=":material/content_copy:")
     for note in compare.params_notes(r for r in records if r.id in chosen):  # not today's method defaults
         st.caption(display.esc(f"{note}."))
