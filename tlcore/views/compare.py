@@ -29,7 +29,7 @@ from tlcore.views import ranking as ranking_view
 from tlcore.views.gaps import Results, gap_disagreement, gap_figure
 from tlcore.views.overlap_lines import inflated_line, unchecked_line
 from tlcore.views.report import Section, render_report
-from tlcore.views.run_names import SEP
+from tlcore.views.run_names import run_label
 from tlcore.views.run_tables import (
     class_accuracies,
     confusion_table,
@@ -38,11 +38,6 @@ from tlcore.views.run_tables import (
     paired_change,
     training_length,
 )
-
-
-def run_label(record: RunRecord) -> str:
-    """A short, readable name for a run: its method and the end of its id (plain text)."""
-    return f"{record.method}{SEP}{record.id[-6:]}"
 
 
 def params_notes(records: Iterable[RunRecord]) -> list[str]:
