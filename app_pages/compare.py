@@ -7,7 +7,7 @@ from tlcore.adapt.source_only_run import is_source_only
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
-from tlcore.views import changes, chart_text, compare, gaps, run_names
+from tlcore.views import changes, chart_text, compare, gaps, overlap_lines, run_names
 from tlcore.views import ranking as ranking_view
 from tlcore.views.glossary import column_help
 from tlcore.views.report import UNKNOWN
@@ -18,14 +18,16 @@ COLOUR_BY = {"domain": "Domain", "label": "Class", "prediction": "Prediction"}
 ON_TARGET = f"on the target's held-out test split; {UNKNOWN} when the run's target has no labels"
 PAIRED = f"{UNKNOWN} when the target has no labels or the run is older than the paired test"
 GAP = st.column_config.NumberColumn(format="%.3g")
-SHARE_HELP = {
-    "target_accuracy": f"adapted model; {ON_TARGET}",
-    "source_only_accuracy": f"the source-only model; {ON_TARGET}",
-    "difference": f"target accuracy minus source-only's; {ON_TARGET}",
+SHARES = {  # short headers, so the numbers table's columns at a glance fit a 1024 px window (QA)
+    "target_accuracy": ("target acc", f"adapted model; {ON_TARGET}"),
+    "source_only_accuracy": ("source-only", f"the source-only model; {ON_TARGET}"),
+    "difference": ("change", f"target accuracy minus source-only's; {ON_TARGET}"),
+    "source_accuracy": ("source acc", "adapted model, on the source's held-out validation split"),
 }
 COLUMNS = {
     **{  # the columns the report writes as percents too
-        name: {**display.PERCENT, "help": SHARE_HELP.get(name)} for name in compare.PERCENT_COLUMNS
+        name: {**display.PERCENT, "label": SHARES[name][0], "help": SHARES[name][1]}
+        for name in compare.PERCENT_COLUMNS
     },
     "target_correct": st.column_config.TextColumn(help=f"right of the target test samples; {ON_TARGET}"),
     "target_accuracy_95ci": st.column_config.TextColumn(
@@ -44,7 +46,9 @@ COLUMNS = {
         help="exact McNemar test of the adapted against the source-only model on the same target test "
         f"samples: at 0.05 or above, the difference is within chance; {PAIRED}",
     ),
-    "seconds": st.column_config.NumberColumn(format="%.0f"),
+    "seconds": st.column_config.NumberColumn(
+        format="%.0f", help="seconds the run trained and evaluated, data in hand (loading it: load_seconds)"
+    ),
     "load_seconds": st.column_config.NumberColumn(format="%.1f"),
     **{f"{metric}_{when}": GAP for metric in GAP_METRICS for when in ("before", "after")},
 }
@@ -262,9 +266,9 @@ if not chosen:
 
 with display.errors_shown():
     results = engine.results(tuple(chosen))
-    if inflated := compare.inflated_line(results, labels):  # swayed by source training samples
+    if inflated := overlap_lines.inflated_line(results, labels):  # swayed by source training samples
         st.warning(display.esc(inflated), icon=":material/content_copy:")
-    if unchecked := compare.unchecked_line(results, labels):  # older runs of one dataset: not checked
+    if unchecked := overlap_lines.unchecked_line(results, labels):  # older runs of one dataset: not checked
         st.warning(display.esc(unchecked), icon=":material/content_copy:")
     for note in compare.params_notes(r for r in records if r.id in chosen):  # not today's method defaults
         st.caption(display.esc(f"{note}."))
@@ -326,9 +330,27 @@ with display.errors_shown():
         source_only = {i for i in chosen if is_source_only(results[labels[i]])}
         moved_predictions(run_id, chosen, labels, source_only)
 
-    st.subheader("Numbers and downloads")
-    summary = display.stepped(compare.summary_rows(results), COLUMNS)
-    st.dataframe(summary, hide_index=True, column_config=COLUMNS, placeholder=UNKNOWN)
+    heading, toggle = st.columns([3, 1], vertical_alignment="bottom")
+    heading.subheader("Numbers and downloads")
+    every = toggle.toggle(  # off, the table fits a 1024 px window (QA: 27 columns, 3168 px in 562)
+        "All columns",
+        key=state.form_default(state.COMPARE_ALL_NUMBERS, False),
+        help="Off, the table shows each run's accuracies, their change and its seconds. On, every column "
+        "of the CSV: the counts and 95% interval, the paired test, the gaps before and after, the epochs "
+        "and the loading time; the table then scrolls sideways.",
+    )
+    rows = compare.summary_rows(results)
+    numbers = {
+        **COLUMNS,
+        "run": st.column_config.TextColumn(  # a recipe's methods cut, its id kept, as the ranking's
+            pinned=True,
+            width=display.text_width(run_names.short_label(row["run"]) for row in rows),
+            help=display.esc(run_names.run_help(labels, chosen)),
+        ),
+    }
+    summary = display.stepped([row | {"run": run_names.short_label(row["run"])} for row in rows], numbers)
+    order = compare.summary_order(rows, every=every)
+    st.dataframe(summary, hide_index=True, column_order=order, column_config=numbers, placeholder=UNKNOWN)
     left, middle, right = st.columns(3)
     middle.download_button(
         "Metrics (CSV)",

@@ -35,7 +35,7 @@ from tlcore.runs.source_only import run_feature_models
 from tlcore.runs.store import RunStore
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.ranking import Ranking, rank
-from tlcore.views import compare, explore
+from tlcore.views import explore, run_names
 from tlcore.views import ranking as ranking_view
 from tlcore.workspace import Workspace
 
@@ -140,8 +140,8 @@ def _load_pair(root: str, source: str, target: str, seed: int) -> tuple[Domain, 
 
 
 def run_label(record: RunRecord) -> str:
-    """A short, readable name for a run (:func:`tlcore.views.compare.run_label`)."""
-    return compare.run_label(record)
+    """A short, readable name for a run (:func:`tlcore.views.run_names.run_label`)."""
+    return run_names.run_label(record)
 
 
 def finished_runs(source: str, target: str, limit: int = 200) -> list[RunRecord]:

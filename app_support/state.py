@@ -69,6 +69,7 @@ DIAGNOSE_RECOMPUTE = "diagnose_recompute"  # Diagnose's "Recompute" was clicked:
 COMPARE_ADVANCED = f"{CHOICE}compare_advanced"  # Compare's "Advanced validators" toggle
 COMPARE_VALIDATOR = f"{CHOICE}compare_validator"  # Compare's "Rank by"
 COMPARE_ALL_COLUMNS = f"{CHOICE}compare_all_columns"  # Compare's "All columns" toggle of the ranking
+COMPARE_ALL_NUMBERS = f"{CHOICE}compare_all_numbers"  # its "All columns" toggle of the numbers table
 SWEEP_FIND, SWEEP_PAGE = f"{CHOICE}sweep_find", f"{CHOICE}sweep_page"  # the Sweep page's picker filter
 FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM, CHOICE)  # widget keys kept across pages
 KEPT = "kept_forms"  # {widget key: its value at the last full run}, under a key no widget owns

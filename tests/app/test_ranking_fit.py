@@ -92,3 +92,19 @@ def test_the_ranking_and_its_hindsight_each_fit_a_1024_px_window(app: OpenApp, m
     px = AUTO_PX | widths
     assert sum(px[c] for c in ranking.proto.column_order) == 515 <= TABLE_1024_PX
     assert sum(px[c] for c in hindsight.proto.column_order) == 549 <= TABLE_1024_PX
+
+
+def test_the_recommendation_names_the_runs_as_the_table_does(app: OpenApp, mixed: dict[str, str]) -> None:
+    """QA helper-232: in a mixed pool the box named the configs' runs by id ("runs 20261207-175343-88cb4e,
+    ..."); it names them as the table above does, by label, cut where long, the id's end kept."""
+    at = app("compare", source=SOURCE, target=TARGET)
+    said = plain(at.success[0].value)
+    table = at.dataframe[0].value["run"].tolist()
+    label = dict(zip(mixed, table, strict=True))  # recipe, outranked, alarm: the table's order
+    weak = ", ".join(label[run] for run in sorted(("recipe", "outranked"), key=mixed.__getitem__))
+    assert said.startswith(f"Recommended: {label['recipe']}, the highest EnsV (1) among the 1 of 3 runs")
+    assert said.endswith(
+        f"this pool mixes 2 source-only models: efficientnet_lite0, image_size 64, epochs 1 (EnsV 1.000; run "
+        f"{label['alarm']}) and lenet_bn, epochs 4 (EnsV 0.267; runs {weak})."
+    )
+    assert not [run_id for run_id in mixed.values() if run_id in said]

@@ -13,6 +13,7 @@ from tlcore.cli import main
 from tlcore.runs.result_file import RESULT_FILE
 from tlcore.runs.store import RunStore
 from tlcore.views import compare, run_tables
+from tlcore.views.overlap_lines import inflated_line
 from tlcore.workspace import Workspace
 
 SHARING = ("--source", "mnist5k:n=400", "--target", "mnist5k:n=200,rotate=30")  # source images, rotated
@@ -57,7 +58,7 @@ def test_a_run_on_a_sharing_pair_keeps_the_finding_adapt_printed(
     )
     run_id = ran["run_id"]
     label = f"source_only · {run_id[-6:]}"
-    assert compare.inflated_line({label: result}, {run_id: label}) == (  # QA helper-164: "ID names the fix"
+    assert inflated_line({label: result}, {run_id: label}) == (  # QA helper-164: "ID names the fix"
         f"Target accuracy reads too high for {label} (run {run_id}: 31 of its 41 target test samples are "
         "source training samples): its target test split holds samples its model trained on; to score "
         "transfer, take the target from other data."
@@ -75,7 +76,7 @@ def test_compares_line_names_a_few_runs_by_id_each_fix_once_and_counts_the_rest(
     other = result | {"shared_samples": result["shared_samples"] | {"fix": split}}  # another pair's finding
     results = {"dann · a": result, "im · b": result, "mcc · c": other, "dan · d": result, "mdd · e": other}
     labels = {f"run-{label[-1]}": label for label in results}
-    line = compare.inflated_line(results, labels) or ""
+    line = inflated_line(results, labels) or ""
     assert line.startswith(
         "Target accuracy reads too high for dann · a (run run-a: 31 of its 41 target test samples are source "
         "training samples); im · b (run run-b: 31 of its 41"
@@ -90,11 +91,9 @@ def test_compares_line_names_a_few_runs_by_id_each_fix_once_and_counts_the_rest(
         "dann · a and im · b, take the target from other data; for mcc · c, use source "
         "fashion:n=400,split=train and target fashion:n=200,split=test."
     )
-    three = compare.inflated_line({"dann · a": result, "im · b": result, "dan · d": result}, labels) or ""
+    three = inflated_line({"dann · a": result, "im · b": result, "dan · d": result}, labels) or ""
     assert three.endswith("trained on; to score transfer, take the target from other data.")  # said once
-    hidden = compare.inflated_line(
-        {"dann · a": result, "im · b": result, "dan · d": result, "mcc · c": other}
-    )
+    hidden = inflated_line({"dann · a": result, "im · b": result, "dan · d": result, "mcc · c": other})
     assert (hidden or "").endswith(  # the fix of a run left unnamed is none of the named ones'
         "take the target from other data (python -m tlcore runs show ID names the others' fixes)."
     )
@@ -116,4 +115,4 @@ def test_a_clean_pairs_run_keeps_null_and_an_older_run_says_nothing(
     assert "shared_samples" not in details  # not recorded: unknown, not "shares none"
     assert not [line for line in lines if line.startswith("  shared")]
     assert run_tables.shared_note(older) is None and not run_tables.inflated(older)
-    assert compare.inflated_line({"source_only · run": older}) is None
+    assert inflated_line({"source_only · run": older}) is None

@@ -11,6 +11,7 @@ import pytest
 from tests.data.test_shared_samples_run import CLEAN, SHARING, TINY, cli
 from tlcore.runs.store import RunStore
 from tlcore.views import compare
+from tlcore.views.overlap_lines import inflated_line, unchecked_line
 from tlcore.workspace import Workspace
 
 
@@ -28,14 +29,14 @@ def test_compare_names_an_older_run_of_one_dataset_as_not_checked_and_the_report
     today, other = store.result(shared), store.result(clean)
     labels = {shared: "today · a", "20250101-000000-abcdef": "older · b", clean: "clean · c"}
     results = {"today · a": today, "older · b": _older(today), "clean · c": _older(other)}
-    assert compare.unchecked_line(results, labels) == (
+    assert unchecked_line(results, labels) == (
         "Not checked for shared samples: older · b (run 20250101-000000-abcdef), stored by an older "
         "tlstudio (before shared_samples), reads its source and target from one dataset (mnist5k): its "
         "target test split may hold samples its model trained on, and its target accuracy read too "
         "high; a launch of its config today checks it."
     )
-    assert compare.inflated_line(results, labels).startswith("Target accuracy reads too high for today · a")
-    assert compare.unchecked_line({"today · a": today, "clean · c": _older(other)}) is None
+    assert inflated_line(results, labels).startswith("Target accuracy reads too high for today · a")
+    assert unchecked_line({"today · a": today, "clean · c": _older(other)}) is None
     report = compare.comparison_report(results, labels=labels)
     assert "Not checked for shared samples: older · b (run 20250101-000000-abcdef)" in report
 
@@ -51,5 +52,5 @@ def test_compare_names_an_older_run_of_one_dataset_as_not_checked_and_the_report
 )
 def test_an_older_run_of_two_native_splits_is_not_named(source: str, target: str, named: bool) -> None:
     older = {"config": {"source": source, "target": target}, "target_accuracy": 0.5}
-    line = compare.unchecked_line({"older · a": older})
+    line = unchecked_line({"older · a": older})
     assert (line is not None) == named

@@ -12,7 +12,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import pair_shared, split_pair
 from tlcore.data.domain import Domain
 from tlcore.data.overlap import RunSplits, copied_samples
-from tlcore.views.compare import inflated_line
+from tlcore.views.overlap_lines import inflated_line
 from tlcore.views.run_tables import inflated, shared_note, swayed
 
 SOURCE, TARGET = "/data/sensors.csv", "/data/sensors_new.csv"

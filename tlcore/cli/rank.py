@@ -34,6 +34,7 @@ from tlcore.views.ranking import (
     unreliable_line,
     validator_text,
 )
+from tlcore.views.run_names import named, run_label
 from tlcore.views.run_tables import n_target_test
 from tlcore.workspace import Workspace
 
@@ -100,8 +101,10 @@ def rank_runs(args: argparse.Namespace) -> int:
             ranking_json(ranking) | {"blank": blank, "kept_command": kept_command(store, ranking)} | per_setup
         )
     else:
-        tested = {e.run_id: n_target_test(store.result_of(store.get(e.run_id))) for e in ranking.entries}
-        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept)
+        records = [store.get(entry.run_id) for entry in ranking.entries]
+        tested = {r.id: n_target_test(store.result_of(r)) for r in records}
+        labels = {r.id: run_label(r) for r in records}
+        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept, labels=labels)
     return 0
 
 
@@ -109,7 +112,7 @@ def report(store: RunStore, ranking: Ranking) -> str:
     """The Compare page's HTML report (:func:`tlcore.views.compare.comparison_report`) of the ranked
     runs, best first: the ranking, their results and where each one's predictions moved."""
     from tlcore.runs.changes import moved_runs, predicted_samples, run_changes  # noqa: PLC0415 - loads torch
-    from tlcore.views.compare import comparison_report, run_label  # noqa: PLC0415 - loads torch
+    from tlcore.views.compare import comparison_report  # noqa: PLC0415 - loads torch
 
     records = [store.get(entry.run_id) for entry in ranking.entries]
     labels = {record.id: run_label(record) for record in records}
@@ -133,6 +136,7 @@ def print_ranking(
     *,
     alarms: bool = False,
     kept: Mapping[str, str | None] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """The ranking as text; ``blank``: the warning that the pair's target images are blank; ``tested``:
     each run's number of target test samples, for a line of the counts behind its target accuracies
@@ -141,7 +145,9 @@ def print_ranking(
     alarm under its row (dozens of lines on a large pair); ``kept``: by setup (``""`` for a pool of
     one), the command that makes the source-only model a mixed pool keeps a run
     (:func:`~tlcore.runs.candidates.kept_command`). A pool of several setups says each one's
-    recommendation (:mod:`tlcore.selection.setups`) and groups the table's rows by setup."""
+    recommendation (:mod:`tlcore.selection.setups`) and groups the table's rows by setup. ``labels``
+    (run id → label): the reasons and notes name those runs as Compare's tables do
+    (:func:`~tlcore.views.run_names.named`); the choice and the table keep the ids to paste."""
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -150,11 +156,13 @@ def print_ranking(
         f"{VALIDATORS[validator].label} (every score: higher is better)"
     )
     if ranking.parts:
-        _prose(ranking.reason, "recommended per setup: ", "  ")
+        _prose(named(ranking.reason, labels or {}), "recommended per setup: ", "  ")
     shared, own = shared_caveats(ranking)  # a caveat every setup says is said once, after theirs
     for part in ranking.parts or (ranking,):
         caveat = " ".join(own[part.setup]) or None
-        _decision(part, (kept or {}).get(part.setup), f"  {part.setup}: " if part.setup else "", caveat)
+        _decision(
+            part, (kept or {}).get(part.setup), f"  {part.setup}: " if part.setup else "", caveat, labels
+        )
     if shared:
         _prose(" ".join(shared), "  caveat, every setup: ")
     if blank:
@@ -193,17 +201,20 @@ def print_ranking(
         _prose(why, f"not ranked: {run_id}: ", "  ")
 
 
-def _decision(ranking: Ranking, kept: str | None, setup: str, caveat: str | None) -> None:
-    """What ``ranking`` (a pool of one setup, or a part named by ``setup``) recommends, why, the
-    command that keeps its source-only model (``kept``), its note and ``caveat``."""
+def _decision(
+    ranking: Ranking, kept: str | None, setup: str, caveat: str | None, labels: Mapping[str, str] | None
+) -> None:
+    """What ``ranking`` (a pool of one setup, or a part named by ``setup``) recommends, why (its runs
+    named by ``labels``), the command that keeps its source-only model (``kept``), its note and
+    ``caveat``."""
     indent = "    " if setup else "  "
     _prose(ranking.choice, setup or "recommended: ", indent)
-    _prose(ranking.reason, f"{indent}because: ")
+    _prose(named(ranking.reason, labels or {}), f"{indent}because: ")
     if kept:  # a command: never wrapped, so it pastes whole
         said = "to label data with it, make it a run (its baseline is cached: nothing trains)"
         print(f"{indent}{said}:\n    {kept}")
     if note := ranking.note():
-        _prose(note, f"{indent}note: ")
+        _prose(named(note, labels or {}), f"{indent}note: ")
     if caveat:
         _prose(caveat, f"{indent}caveat: ")
 

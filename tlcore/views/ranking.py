@@ -18,6 +18,7 @@ from tlcore.selection.reliability import ESS_DECIMALS, effective_samples, ess_te
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED_STATUS, STATUSES, status_line
 from tlcore.views.report import Section
+from tlcore.views.run_names import named
 
 NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
@@ -179,17 +180,18 @@ def ranked_by(ranking: Ranking) -> str | None:
 def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
     """The recommendation in one sentence: which run, to keep the source-only model or none, and why;
     then the ranking's note (passing runs the validator does not score reliably), if any; in a pool of
-    several setups, one such sentence per setup after why."""
+    several setups, one such sentence per setup after why; each run of ``labels`` named as the tables
+    name it (:func:`~tlcore.views.run_names.named`)."""
     if ranking.parts:
         said = " ".join(f"{p.setup}: {recommendation(p, labels)}" for p in ranking.parts)
-        return f"One recommendation per setup: {ranking.reason}. {said}"
+        return named(f"One recommendation per setup: {ranking.reason}. {said}", labels)
     if ranking.recommended is not None:
-        text = f"Recommended: {labels.get(ranking.recommended, ranking.recommended)}, the {ranking.reason}."
+        text = f"Recommended: {ranking.recommended}, the {ranking.reason}."
     else:
         choice = "no recommendation" if ranking.choice == "none" else ranking.choice
         text = f"{choice[0].upper()}{choice[1:]}: {ranking.reason}."
-    note = ranking.note(labels)
-    return text if note is None else f"{text} {note}."
+    note = ranking.note()
+    return named(text if note is None else f"{text} {note}.", labels)
 
 
 def kept_note(ranking: Ranking, run_id: str) -> str | None:

@@ -1,17 +1,25 @@
-"""A run's label cut to a table column's width (pure): Compare's ranking table pins its run column, and a
-recipe's five methods there (``deep_coral+im+fixmatch+shot_pl+adabn · 9c55e7``, about 310 px) pushed
-"alarm right?" off a 1280 px window (QA helper-217), and at 24 characters a pool ranked by DEV past a
-1024 px window (helper-232). The label keeps its id whole and cuts its methods after a ``+``; the
-column's help names each cut composition in full (:func:`run_help`)."""
+"""A run's label (:func:`run_label`), cut to a table column's width (pure): Compare's tables pin their run
+column, and a recipe's five methods there (``deep_coral+im+fixmatch+shot_pl+adabn · 9c55e7``, about
+310 px) pushed "alarm right?" off a 1280 px window (QA helper-217), and at 24 characters a pool ranked by
+DEV past a 1024 px window (helper-232). The label keeps its id's end whole and cuts its methods after a
+``+``; the column's help names each cut composition in full (:func:`run_help`); a sentence that names
+runs by id names them so too (:func:`named`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from tlcore.ellipsis import ELLIPSIS, keep_start
+from tlcore.runs.record import RunRecord
 
-SEP = " · "  # between a run label's methods and the end of its id (:func:`tlcore.views.compare.run_label`)
+SEP = " · "  # between a run label's methods and the end of its id (:func:`run_label`)
 RUN_CHARS = 22  # the most characters of a run's label in Compare's ranking table
+
+
+def run_label(record: RunRecord) -> str:
+    """A short, readable name for a run: its method and the end of its id (plain text)."""
+    return f"{record.method}{SEP}{record.id[-6:]}"
 
 
 def short_label(label: str, chars: int = RUN_CHARS) -> str:
@@ -47,3 +55,14 @@ def run_help(labels: Mapping[str, str], run_ids: Iterable[str], chars: int = RUN
     said = [f"{name} ({', '.join(filter(None, ids))})" if any(ids) else name for name, ids in runs.items()]
     whole = f" Cut where long ({ELLIPSIS}); in full: {'; '.join(said)}." if said else ""
     return f"Each run's methods and the end of its id.{whole}"
+
+
+def named(text: str, labels: Mapping[str, str], chars: int = RUN_CHARS) -> str:
+    """``text`` with each run id of ``labels`` in it replaced by its label as the tables show it
+    (:func:`short_label`): the ranking's sentences name runs by id (``runs rank --json`` keeps them so),
+    and in a mixed pool Compare's recommendation read ``runs 20261207-175343-88cb4e, ...`` beside a
+    table of labels (helper-232). An id is replaced whole only, never inside a longer word."""
+    if not labels:
+        return text
+    ids = "|".join(re.escape(run_id) for run_id in sorted(labels, key=len, reverse=True))
+    return re.sub(rf"(?<![\w-])(?:{ids})(?![\w-])", lambda m: short_label(labels[m[0]], chars), text)
