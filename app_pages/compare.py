@@ -7,7 +7,7 @@ from tlcore.adapt.source_only_run import is_source_only
 from tlcore.metrics.gap import GAP_METRICS
 from tlcore.selection.alarm import SelectionSettings
 from tlcore.selection.settings import VALIDATORS
-from tlcore.views import changes, chart_text, compare, gaps, overlap_lines, run_names
+from tlcore.views import changes, chart_text, compare, gaps, overlap_lines, ranking_caveats, run_names
 from tlcore.views import ranking as ranking_view
 from tlcore.views.glossary import column_help
 from tlcore.views.report import UNKNOWN
@@ -193,7 +193,7 @@ if on_pair:
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
     collapsed = any(part.collapsed_choice() for part in ranked.parts or (ranked,))
-    if (caveat := ranking_view.blind_spot(ranked)) and not collapsed:
+    if (caveat := ranking_caveats.blind_spot(ranked)) and not collapsed:
         st.caption(display.esc(caveat))
     elif caveat:  # the model the ranking leaves you with predicts collapsed classes
         st.warning(display.esc(caveat), icon=":material/warning:")

@@ -25,7 +25,8 @@ from tlcore.selection.alarm import Alarm, SelectionSettings
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.views import chart_text, compare, explore, figures, gaps, run_tables
 from tlcore.views import curves as curve_views
-from tlcore.views.ranking import blind_spot, rank_command
+from tlcore.views.ranking import rank_command
+from tlcore.views.ranking_caveats import blind_spot
 from tlcore.workspace import Workspace
 
 EVIL = "<script>alert(1)</script>"

@@ -9,7 +9,8 @@ import numpy as np
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import blind_spot, report_sections
+from tlcore.views.ranking import report_sections
+from tlcore.views.ranking_caveats import blind_spot
 
 from .helpers import candidate, probabilities
 

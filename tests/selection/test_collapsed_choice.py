@@ -15,7 +15,8 @@ from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import Ranking, rank
 from tlcore.selection.validators import effective_classes
-from tlcore.views.ranking import blind_spot, report_sections, status
+from tlcore.views.ranking import report_sections, status
+from tlcore.views.ranking_caveats import blind_spot
 
 from .helpers import candidate, probabilities
 

@@ -12,7 +12,8 @@ from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import rank
 from tlcore.selection.settings import SelectionSettings
 from tlcore.selection.validators import bnm_score
-from tlcore.views.ranking import blind_spot, rank_command
+from tlcore.views.ranking import rank_command
+from tlcore.views.ranking_caveats import blind_spot
 
 from .helpers import BASELINE, GOOD, GOOD_TOO, Y, candidate, pair_pool, probabilities
 

@@ -12,7 +12,7 @@ from tlcore.selection.alarm import SelectionSettings, check_run
 from tlcore.selection.ensemble import ensemble_agreement, ensemble_labels
 from tlcore.selection.pool import Agreement
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import blind_spot
+from tlcore.views.ranking_caveats import blind_spot
 
 from .helpers import BASELINE, COLLAPSED, GOOD, GOOD_TOO, Y, candidate, pair_pool, probabilities
 

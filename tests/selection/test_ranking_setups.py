@@ -15,7 +15,8 @@ from tlcore.selection.pool import Pool
 from tlcore.selection.preselect import preselect
 from tlcore.selection.ranking import rank
 from tlcore.selection.setups import SETUPS_REASON
-from tlcore.views.ranking import blind_spot, column_order, kept_note, ranking_rows, recommendation
+from tlcore.views.ranking import column_order, kept_note, ranking_rows, recommendation
+from tlcore.views.ranking_caveats import blind_spot
 
 SMALL_POOL = "The ensemble that EnsV compares each model with holds"  # docs/defaults.md, Small pools
 

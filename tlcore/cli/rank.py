@@ -27,13 +27,12 @@ from tlcore.views.glossary import OUTRANKED, legend
 from tlcore.views.ranking import (
     NONE_RAISED,
     alarm_summary,
-    blind_spot,
     classes_text,
     effective_classes,
-    shared_caveats,
     unreliable_line,
     validator_text,
 )
+from tlcore.views.ranking_caveats import blind_spot, shared_caveats
 from tlcore.views.run_names import named, run_label
 from tlcore.views.run_tables import n_target_test
 from tlcore.workspace import Workspace

@@ -12,11 +12,11 @@ from typing import Any
 from tlcore.metrics.mcnemar import shown_within_chance
 from tlcore.numbers import SCORE_DIGITS, and_list, percent, plural, score_text
 from tlcore.selection.alarm import Alarm
-from tlcore.selection.pool import outvoted
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.selection.reliability import ESS_DECIMALS, effective_samples, ess_text
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED_STATUS, STATUSES, status_line
+from tlcore.views.ranking_caveats import blind_spot
 from tlcore.views.report import Section
 from tlcore.views.run_names import named
 
@@ -240,75 +240,6 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
         f"their importance weights rest on {rests}, fewer than {ranking.settings.min_ess:g} (the ESS "
         "column), so a few source samples decide those scores."
     )
-
-
-def blind_spot(ranking: Ranking) -> str | None:
-    """What the label-free checks cannot see, said beside the ranking's choice: that the model it
-    leaves you with predicts collapsed classes on the target (:meth:`Ranking.collapsed_choice`), and,
-    beside a run recommended without target labels, that a shift on which every run goes wrong the
-    same way passes the checks (with labels the accuracies are shown), and that EnsV's ensemble was
-    outvoted (:func:`~tlcore.selection.pool.outvoted`: how the runs were ranked then). None when none
-    applies. In a
-    pool of several setups, a caveat every setup says once (:func:`shared_caveats`), then each setup's
-    others after its name."""
-    if not ranking.parts:
-        return " ".join(_caveats(ranking)) or None
-    shared, own = shared_caveats(ranking)
-    said = [*shared, *(f"{setup}: {' '.join(caveats)}" for setup, caveats in own.items() if caveats)]
-    return " ".join(said) or None
-
-
-def shared_caveats(ranking: Ranking) -> tuple[list[str], dict[str, list[str]]]:
-    """A pool of several setups' caveats: those every setup says (said once: on an unlabelled target each
-    recommendation repeated the same sentence), and ``{setup: its other caveats}``; a pool of one setup's
-    are its own, under ``""``."""
-    each = {part.setup: _caveats(part) for part in ranking.parts or (ranking,)}
-    lists = list(each.values())
-    shared = [c for c in lists[0] if all(c in other for other in lists[1:])] if len(lists) > 1 else []
-    return shared, {setup: [c for c in caveats if c not in shared] for setup, caveats in each.items()}
-
-
-def _caveats(ranking: Ranking) -> list[str]:
-    """:func:`blind_spot`'s sentences for a ranking of one setup."""
-    parts = []
-    if (collapsed := ranking.collapsed_choice()) is not None:
-        who, classes = collapsed
-        model = "the recommended model" if who == "recommended" else "the source-only model"
-        why = (
-            "the guardrails compare each run with its own source-only model, so a run whose source-only "
-            "model collapsed too passes them"
-            if who == "recommended"
-            else "keeping it is no safe fallback"
-        )
-        parts.append(
-            f"{model[0].upper()}{model[1:]} predicts {classes:.1f} effective classes of {ranking.n_classes} "
-            f"on the target: its predictions are collapsed onto a few classes, and {why}; check it on a "
-            "few labelled target samples per class before using it."
-        )
-    unlabelled = all(e.alarm.target_accuracy is None for e in ranking.entries)
-    if ranking.recommended is not None and unlabelled:
-        parts.append(
-            "The checks compare each run with the others and with its source-only model, so a shift on "
-            "which every run goes wrong the same way passes them all: before relying on the "
-            "recommendation, label a few target samples per class and check its accuracy on them (the "
-            "Predict page, or `python -m tlcore predict RUN_ID --data upload:FILE`)."
-        )
-    source_only, adapted = ranking.ensemble
-    if outvoted(ranking.ensemble) and len(ranking.entries) > 1:  # docs/defaults.md, Small pools
-        instead = (
-            f"ranked by {VALIDATORS[ranking.settings.validator].label} in EnsV's place and "
-            if ranking.asked
-            else ""
-        )
-        parts.append(
-            f"The ensemble that EnsV compares each model with holds {plural(adapted, 'adapted model')} and "
-            f"{plural(source_only, 'source-only model')}: with no more adapted models than source-only ones, "
-            "agreeing with it mostly means agreeing with the source-only models, so the runs are "
-            f"{instead}not held to ensemble agreement (a run that collapsed or forgot the source is still "
-            "flagged; one that is confidently wrong is not); rank more configurations (a sweep) for the "
-            "ensemble's checks."
-        )
-    return parts
 
 
 def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
