@@ -152,7 +152,7 @@ if on_pair:
     )
     names = [v.name for v in VALIDATORS.values() if advanced or not v.advanced]
     every = right.toggle(  # off, the deciding columns fit a 1024 px window (QA: CLASSES was off screen)
-        "All columns",
+        "All ranking columns",
         key=state.form_default(state.COMPARE_ALL_COLUMNS, False),
         help="Off, the table shows what decides: the ranking's score and the guardrails' values (with "
         "target labels, the accuracies are the table under it). On, it adds the other validators' scores, "
@@ -183,7 +183,7 @@ if on_pair:
     for chosen in [r for r in ranked.recommended_runs if r in engine.model_runs(*pair)]:  # one per setup
         setup = ranked.part_of(chosen).setup  # "" in a pool of one network and label budget
         if st.button(
-            f"Label data with {labels.get(chosen, chosen)}{f' ({setup})' if setup else ''} on Predict",
+            f"Label data with {run_names.named(chosen, labels)}{f' ({setup})' if setup else ''} on Predict",
             key=f"compare_label_with_{chosen}",
             icon=":material/label:",
             help="Predict preselects this run: label new data with it, or export its model",
@@ -244,9 +244,10 @@ if on_pair:
         st.dataframe(shown, hide_index=True, column_order=hindsight, column_config=ranking_columns)
     if alarmed:
         with st.expander("Why each flagged run is flagged", icon=":material/flag:"):
-            st.dataframe(ranking_view.alarm_rows(ranked, labels), hide_index=True)
-    for run_id, why in ranked.excluded:
-        st.caption(display.esc(f"Not ranked: {labels.get(run_id, run_id)}: {why}"))
+            flagged = {"run": ranking_columns["run"]}  # cut as the table's, whole in the help
+            st.dataframe(ranking_view.alarm_rows(ranked, labels), hide_index=True, column_config=flagged)
+    for line, whole in ranking_view.not_ranked(ranked, labels):
+        st.caption(display.esc(line), help=whole and display.esc(whole))
     st.caption("The same ranking from the command line:")
     st.code(ranking_view.rank_command(ranked, focus), language="bash", wrap_lines=True)
 
@@ -333,7 +334,7 @@ with display.errors_shown():
     heading, toggle = st.columns([3, 1], vertical_alignment="bottom")
     heading.subheader("Numbers and downloads")
     every = toggle.toggle(  # off, the table fits a 1024 px window (QA: 27 columns, 3168 px in 562)
-        "All columns",
+        "All numbers",
         key=state.form_default(state.COMPARE_ALL_NUMBERS, False),
         help="Off, the table shows each run's accuracies, their change and its seconds. On, every column "
         "of the CSV: the counts and 95% interval, the paired test, the gaps before and after, the epochs "

@@ -35,8 +35,9 @@ if not runs:
 
 ranked = engine.ranking(source_spec, target_spec)
 recommended = ranked.recommended_runs if ranked else ()  # one per setup in a pool of several networks
+names = {r.id: engine.run_label(r) for r in runs}
 labels = {
-    r.id: f"{engine.run_label(r)}{' (recommended)' if r.id in recommended else ''} · {r.source} → {r.target}"
+    r.id: f"{names[r.id]}{' (recommended)' if r.id in recommended else ''} · {r.source} → {r.target}"
     for r in runs
 }
 on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_spec)]
@@ -52,7 +53,7 @@ run_id = left.selectbox(
     "the newest of them when it recommends one per network or label budget), else the pair's newest",
 )
 run = next(r for r in runs if r.id == run_id)
-if ranked and (kept := kept_note(ranked, run_id)):  # the picked run's setup keeps a model that is no run
+if ranked and (kept := kept_note(ranked, run_id, names)):  # the picked run's setup keeps a model, no run
     left.info(display.esc(kept), icon=":material/undo:")
     kept_model.offer(ranked.part_of(run_id), "predict_make_kept_run")
 elif ranked and (chosen := recommended_note(ranked, run_id)):  # the picker's mark is cut off at 1024 px

@@ -8,17 +8,24 @@ import streamlit as st
 
 from app_support import display, engine, state
 from tlcore.selection.ranking import Ranking
+from tlcore.views.run_names import named
 
 
 def offer(ranked: Ranking, key: str) -> None:
     """The command and a **Make it a run** button when ``ranked`` keeps a source-only model; nothing
-    otherwise (a part of a pool of several setups: named with its setup). ``key``: the button's widget key
-    (one per page and setup). Once the button launched the run, this
-    session is told which instead of offered the button again (a second click made a second run)."""
+    otherwise (a part of a pool of several setups: named with its setup, its run as the tables name it).
+    ``key``: the button's widget key (one per page and setup). Once the button launched the run, this
+    session is told which, by id (a queued run is in no table yet; ``runs show`` takes the id), instead
+    of offered the button again (a second click made a second run)."""
     command = engine.kept_run_command(ranked)
     if command is None:
         return
-    model = f"the source-only model of run {ranked.kept} ({ranked.setup})" if ranked.setup else "that model"
+    labels = {r.id: engine.run_label(r) for r in engine.done_runs([ranked.kept])}  # named as the tables do
+    model = (
+        f"the source-only model of run {named(ranked.kept, labels)} ({ranked.setup})"
+        if ranked.setup
+        else "that model"
+    )
     st.caption(
         display.esc(
             f"To label data with {model} or export it, make it a run (its baseline is cached: nothing "

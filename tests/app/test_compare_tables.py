@@ -200,8 +200,8 @@ def test_the_alarm_check_fits_a_cell_and_its_column_fits_the_longest_cell() -> N
 
 
 def test_the_ranking_tables_deciding_columns_put_ess_behind_an_importance_weighted_score() -> None:
-    """Compare's table without "All columns": ranked by DEV, its ESS (whether DEV can be trusted) comes
-    right after it; the other validators and the alarm's reasons only with every column."""
+    """Compare's table without "All ranking columns": ranked by DEV, its ESS (whether DEV can be trusted)
+    comes right after it; the other validators and the alarm's reasons only with every column."""
     y = np.arange(30) % 5
     before = probabilities(y, 0.6, k=5)
     collapsed = probabilities(np.minimum(y, 1), 0.9, k=5)

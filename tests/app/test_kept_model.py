@@ -3,10 +3,16 @@ and a Make it a run button that launches it (QA helper-109: an app-only user had
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import engine
+from tests.app.test_ranking_ui import Y, store_run
+from tests.selection.helpers import probabilities
+from tlcore.runs.store import RunStore
+from tlcore.workspace import Workspace
 
 COMMAND = "python -m tlcore adapt --source a --target b --method source_only --epochs 1"
 
@@ -19,12 +25,12 @@ def _page() -> None:
     kept_model.offer(SimpleNamespace(kept="20261206-025156-d668eb", setup=""), "make_kept")
 
 
-def _setup_page() -> None:
+def _setup_page(kept: str) -> None:
     from types import SimpleNamespace  # noqa: PLC0415 - AppTest runs this body as the page's script
 
     from app_support import kept_model  # noqa: PLC0415 - AppTest runs this body as the page's script
 
-    kept_model.offer(SimpleNamespace(kept="20261206-025156-d668eb", setup="model=cnn"), "make_kept")
+    kept_model.offer(SimpleNamespace(kept=kept, setup="model=cnn"), "make_kept")
 
 
 def test_the_button_launches_the_kept_model_and_says_which_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,17 +53,20 @@ def test_nothing_is_offered_when_no_model_is_kept(monkeypatch: pytest.MonkeyPatc
     assert not app.code and not app.button and not app.caption
 
 
-def test_a_setups_kept_model_is_named_with_its_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_setups_kept_model_is_named_with_its_setup(
+    monkeypatch: pytest.MonkeyPatch, workspace: Path
+) -> None:
     """In a pool of several setups (Compare offers one per setup, the Sweep page one per setup without a
-    recommended configuration) "that model" named no model: the caption says which."""
+    recommended configuration) "that model" named no model: the caption says which, its run named as
+    Compare's tables name it (it read the run's id beside a table of labels)."""
     monkeypatch.setattr(engine, "kept_run_command", lambda ranked: COMMAND)
     plain = AppTest.from_function(_page).run()
     assert plain.caption[0].value.startswith("To label data with that model or export it")
-    app = AppTest.from_function(_setup_page).run()
-    assert (
-        app.caption[0]
-        .value.replace("\\", "")
-        .startswith(
-            "To label data with the source-only model of run 20261206-025156-d668eb (model=cnn) or export it"
-        )
+    methods = ("deep_coral", "im", "fixmatch", "shot_pl", "adabn")
+    kept = store_run(RunStore(Workspace.resolve(workspace)), methods, probabilities(Y, 0.9))
+    app = AppTest.from_function(_setup_page, kwargs={"kept": kept}).run()
+    said = app.caption[0].value.replace("\\", "")
+    named = f"deep_coral+… · {kept[-6:]}"  # its label cut as in the tables, the id's end kept
+    assert said.startswith(
+        f"To label data with the source-only model of run {named} (model=cnn) or export it"
     )

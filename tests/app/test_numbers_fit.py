@@ -1,7 +1,7 @@
 """Compare's "Numbers and downloads" table fits a 1024 px window (QA helper-232: its 27 columns were
 3168 px in a 562 px table at 1024 px, and in an 818 px one at 1280 px; helper-237 measured 537 px
 after). At a glance it shows each run's accuracies, their change and its seconds, the run labels cut
-as the ranking's; "All columns" and the CSV keep every column."""
+as the ranking's; "All numbers" and the CSV keep every column."""
 
 from __future__ import annotations
 

@@ -185,8 +185,8 @@ def test_a_target_read_without_its_labels_says_so_once_and_the_balance_names_the
 
 def test_compare_shows_the_deciding_columns_first(app: OpenApp, pool: dict[str, str]) -> None:  # noqa: F811
     """At 1400 px the ranking table cut off ESS and the target accuracy, at 1280 px the effective classes,
-    the source accuracy and the alarm: the table shows the deciding columns alone, "All columns" adds the
-    other validators with ESS and the alarm's reasons (in full below) last. The target accuracies and
+    the source accuracy and the alarm: the table shows the deciding columns alone, "All ranking columns"
+    adds the other validators with ESS and the alarm's reasons (in full below) last. The target accuracies and
     whether the alarm was right are a table of their own under it (beside them, 1024 px cut the table:
     tests/app/test_ranking_fit.py)."""
     at = app("compare", source=RANKED_SOURCE, target=RANKED_TARGET)
@@ -199,7 +199,7 @@ def test_compare_shows_the_deciding_columns_first(app: OpenApp, pool: dict[str, 
     hindsight = ["run", "target accuracy", "source-only accuracy", "alarm right?"]
     assert list(at.dataframe[1].proto.column_order) == hindsight
     assert at.dataframe[0].value["status"].tolist().count("alarm") == 1  # the flagged run said so
-    next(t for t in at.toggle if t.label == "All columns").set_value(True).run()
+    next(t for t in at.toggle if t.label == "All ranking columns").set_value(True).run()
     order = list(at.dataframe[0].proto.column_order)
     assert order[:6] == deciding and not set(hindsight[1:]) & set(order)
     assert order[-1] == "alarm" and order[order.index("IWCV") + 1] == "ESS"

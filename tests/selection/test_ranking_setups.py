@@ -124,13 +124,13 @@ def test_predicts_kept_note_speaks_of_the_picked_runs_setup_only():
     ]
     assert ranking.kept is None  # what the page read: no note at all
     said = "Compare recommends keeping the source-only model of run b-strong, not any run of "
-    assert kept_note(ranking, "c-weak") == f"{said}model=efficientnet_lite0."
-    assert kept_note(ranking, "b-strong") == f"{said}model=efficientnet_lite0."
-    assert kept_note(ranking, "a-weak") is None  # lenet_bn recommends a run
-    assert kept_note(ranking, "another-pairs-run") is None
+    assert kept_note(ranking, "c-weak", {}) == f"{said}model=efficientnet_lite0."
+    assert kept_note(ranking, "b-strong", {}) == f"{said}model=efficientnet_lite0."
+    assert kept_note(ranking, "a-weak", {}) is None  # lenet_bn recommends a run
+    assert kept_note(ranking, "another-pairs-run", {}) is None
     one = rank(Pool("src", "tgt", tuple(replace(c, setup="") for c in kept_in_one_network().candidates)))
-    assert one.kept == "b-strong" and kept_note(one, "a-weak") == (
-        "Compare recommends keeping the source-only model of run b-strong, not any run."
+    assert one.kept == "b-strong" and kept_note(one, "a-weak", {"b-strong": "dann · strong"}) == (
+        "Compare recommends keeping the source-only model of run dann · strong, not any run."
     )
     # the newest run is c-weak: a setup's recommended run comes first, then the kept model's owner
     assert preselect(["c-weak", "b-strong", "a-weak"], ranking) == "a-weak"

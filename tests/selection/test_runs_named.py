@@ -22,9 +22,17 @@ from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.store import RunStore
 from tlcore.selection.ranking import Ranking, rank
 from tlcore.selection.settings import SelectionSettings
-from tlcore.views.ranking import recommendation, report_sections
+from tlcore.views.ranking import (
+    alarm_lines,
+    alarm_rows,
+    kept_note,
+    not_ranked,
+    recommendation,
+    report_sections,
+    unreliable_line,
+)
 from tlcore.views.report import render_report
-from tlcore.views.run_names import named
+from tlcore.views.run_names import cut_names, named
 from tlcore.workspace import Workspace
 
 WEAK, STRONG, FORGOT = "20261207-175343-88cb4e", "20261207-175343-dce0bc", "20261207-175344-1bd2ac"
@@ -117,3 +125,55 @@ def test_runs_rank_names_runs_by_label_in_its_reasons_and_keeps_the_ids_to_paste
     assert payload["reason"] == ranking.reason and f"runs {', '.join(sorted(names))})" in payload["reason"]
     print_ranking(kept())  # labels unknown: the ids, as before
     assert f"runs {STRONG}, {FORGOT})" in " ".join(capsys.readouterr().out.split())
+
+
+LONG = {  # every label cut in the run column (RUN_CHARS)
+    WEAK: "deep_coral+im+fixmatch+shot_pl+adabn · 88cb4e",
+    STRONG: "deep_coral+im+fixmatch+shot_pl · dce0bc",
+    FORGOT: "deep_coral+im+fixmatch · 1bd2ac",
+}
+
+
+def test_the_lines_on_flagged_left_out_and_kept_runs_name_them_as_the_table_does() -> None:
+    """Compare's flagged runs' expander, its "Not ranked:" lines, the alarm lines (Adapt, Predict) and
+    Predict's note on a kept model named runs by their whole label or by id, beside a table of cut ones."""
+    ranking = replace(kept(), excluded=((WEAK, "stored without its predictions"), ("gone", "no result")))
+    assert alarm_rows(ranking, LONG) == [
+        {"run": "deep_coral+… · 1bd2ac", "why": "source accuracy fell 29.0 points (79.0% -> 50.0%)"},
+        {"run": "deep_coral+… · dce0bc", "why": "source accuracy fell 6.0 points (79.0% -> 73.0%)"},
+    ]
+    assert alarm_lines(ranking, LONG)[FORGOT] == (
+        "Negative transfer suspected for deep_coral+… · 1bd2ac: source accuracy fell 29.0 points "
+        "(79.0% -> 50.0%)"
+    )
+    assert not_ranked(ranking, LONG) == [  # the whole label as the line's help, where cut
+        ("Not ranked: deep_coral+… · 88cb4e: stored without its predictions", LONG[WEAK]),
+        ("Not ranked: gone: no result", None),
+    ]
+    assert not_ranked(ranking, LABELS)[0] == (
+        "Not ranked: deep_coral+… · 88cb4e: stored without its predictions",
+        LABELS[WEAK],
+    )
+    assert kept_note(ranking, WEAK, LONG) == (
+        "Compare recommends keeping the source-only model of run deep_coral+… · dce0bc, not any run."
+    )
+
+
+def test_the_unreliable_line_names_runs_as_the_table_does() -> None:
+    noisy = candidate(WEAK, BASELINE, GOOD_TOO, ess=4.0)
+    ranking = rank(
+        pair_pool(candidate(FORGOT, BASELINE, GOOD_TOO, ess=30.1), noisy), SelectionSettings("dev")
+    )
+    assert unreliable_line(ranking, LONG) == (
+        "DEV and IWCV are unreliable for 1 of 2 runs: their importance weights rest on 4.0 effective samples "
+        "of 100 (deep_coral+… · 88cb4e), fewer than 30 (the ESS column), so a few source samples decide "
+        "those scores."
+    )
+
+
+def test_the_reports_ranking_table_cuts_labels_as_compare_does_and_says_them_whole_on_hover() -> None:
+    """The report's sentence named runs cut, its ranking table beside it by their whole labels."""
+    page = render_report("r", "", report_sections(kept(), LONG))
+    assert f"<td title='{html.escape(LONG[WEAK])}'>{html.escape('deep_coral+… · 88cb4e')}</td>" in page
+    assert f">{html.escape(LONG[WEAK])}<" not in page  # the whole label is the hover only
+    assert cut_names(LABELS) == {"deep_coral+… · 88cb4e": LABELS[WEAK]}  # dann · dce0bc fits: no hover

@@ -18,7 +18,7 @@ from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED_STATUS, STATUSES, status_line
 from tlcore.views.ranking_caveats import blind_spot
 from tlcore.views.report import Section
-from tlcore.views.run_names import named
+from tlcore.views.run_names import cut_names, named, short_labels
 
 NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
@@ -194,15 +194,16 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
     return named(text if note is None else f"{text} {note}.", labels)
 
 
-def kept_note(ranking: Ranking, run_id: str) -> str | None:
+def kept_note(ranking: Ranking, run_id: str, labels: Mapping[str, str]) -> str | None:
     """Predict's note beside the picked run ``run_id``: that Compare keeps a source-only model instead of
-    any run, in a pool of several setups of the picked run's setup only (:meth:`Ranking.part_of`); None
-    when that setup's choice is a run, or nothing."""
+    any run, in a pool of several setups of the picked run's setup only (:meth:`Ranking.part_of`), the
+    model's run named as the tables name it (:func:`~tlcore.views.run_names.named`); None when that
+    setup's choice is a run, or nothing."""
     part = ranking.part_of(run_id)
     if part.kept is None:
         return None
     among = f"any run of {part.setup}" if part.setup else "any run"
-    return f"Compare recommends keeping the source-only model of run {part.kept}, not {among}."
+    return named(f"Compare recommends keeping the source-only model of run {part.kept}, not {among}.", labels)
 
 
 def recommended_note(ranking: Ranking, run_id: str) -> str | None:
@@ -220,11 +221,12 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     """One sentence, once, on the runs whose IWCV and DEV rest on too few effective samples of the
     importance weights (None when there is none): the one run's count, or the range of several runs'
     counts (one number when its ends round alike) with their names when :data:`NAMED` or fewer (each
-    is in the ESS column; 62 names buried the recommendation). ``runs rank`` prints it too."""
+    is in the ESS column; 62 names buried the recommendation), as the tables name them
+    (:func:`~tlcore.views.run_names.named`). ``runs rank`` prints it too."""
     doubtful = [e for e in ranking.entries if e.unreliable and e.ess is not None]
     if not doubtful:
         return None
-    names = [labels.get(e.run_id, e.run_id) for e in doubtful]
+    names = [named(e.run_id, labels) for e in doubtful]
     if len(doubtful) == 1:
         rests = f"{effective_samples(doubtful[0].ess, doubtful[0].n_weights)} ({names[0]})"
         which = ""
@@ -243,12 +245,12 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
 
 
 def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
-    """``{run id: "Negative transfer suspected: ..."}`` for every run whose alarm is raised, with
-    whether it was right when the target is labelled."""
+    """``{run id: "Negative transfer suspected for RUN: ..."}`` for every run whose alarm is raised, the
+    run named as the tables name it, with whether it was right when the target is labelled."""
     lines = {}
     for entry in ranking.entries:
         if entry.alarm.raised:
-            text = f"Negative transfer suspected for {labels.get(entry.run_id, entry.run_id)}: "
+            text = f"Negative transfer suspected for {named(entry.run_id, labels)}: "
             text += "; ".join(entry.alarm.reasons + entry.alarm.unchecked)
             verdict = entry.alarm.verdict()
             lines[entry.run_id] = text + (f" (with the target labels: {verdict})" if verdict else "")
@@ -285,16 +287,26 @@ def alarm_summary(ranking: Ranking) -> str | None:
 
 
 def alarm_rows(ranking: Ranking, labels: Mapping[str, str]) -> list[dict[str, Any]]:
-    """One row per raised alarm, in ranking order: the run, why (:func:`alarm_lines`' reasons) and,
-    when the target is labelled, whether the alarm was right."""
+    """One row per raised alarm, in ranking order: the run (named as the ranking table names it), why
+    (:func:`alarm_lines`' reasons) and, when the target is labelled, whether the alarm was right."""
     rows = []
     for entry in ranking.entries:
         if entry.alarm.raised:
-            row = {"run": labels.get(entry.run_id, entry.run_id), "why": "; ".join(entry.alarm.reasons)}
+            row = {"run": named(entry.run_id, labels), "why": "; ".join(entry.alarm.reasons)}
             if (verdict := entry.alarm.verdict()) is not None:
                 row["with the target labels"] = verdict
             rows.append(row)
     return rows
+
+
+def not_ranked(ranking: Ranking, labels: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """Compare's line on each of the pair's runs the ranking leaves out (:attr:`Ranking.excluded`), the run
+    named as the tables name it, with its label whole where that cuts it (the line's help), else None."""
+    lines = []
+    for run_id, why in ranking.excluded:
+        label, shown = labels.get(run_id, run_id), named(run_id, labels)
+        lines.append((f"Not ranked: {shown}: {why}", label if shown != label else None))
+    return lines
 
 
 def all_false_alarms(ranking: Ranking) -> bool:
@@ -307,12 +319,13 @@ def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section
     a neutral aside when the target labels contradict them all, or :data:`NO_ALARM` when none is raised)
     beside the unreliable scores' line, then the table, whose alarm column holds each run's reasons, each
     status saying what it means on hover, an "outranked" one in a line under the table too (Compare's
-    status help, :func:`~tlcore.views.glossary.status_line`)."""
+    status help, :func:`~tlcore.views.glossary.status_line`); each run named as Compare's tables name it
+    (:func:`~tlcore.views.run_names.short_label`), a cut label whole on hover."""
     note = recommendation(ranking, labels)
     caveat = blind_spot(ranking)
     summary = [alarm_summary(ranking) or NO_ALARM]
     cautions = all_false_alarms(ranking)  # True too when none is raised
-    rows = ranking_rows(ranking, labels)
+    rows = ranking_rows(ranking, short_labels(labels))
     outranked = any(row["status"] == OUTRANKED_STATUS for row in rows)
     return [
         Section(
@@ -323,7 +336,7 @@ def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section
             table=rows,
             percent_columns=PERCENT_COLUMNS,
             formats=REPORT_FORMATS,
-            titles={"status": {status: status_line(status) for status in STATUSES}},
+            titles={"status": {status: status_line(status) for status in STATUSES}, "run": cut_names(labels)},
             legend=[status_line(OUTRANKED_STATUS)] if outranked else [],
             flags=[*([] if cautions else summary), *filter(None, [unreliable_line(ranking, labels)])],
             asides=summary if cautions else [],

@@ -42,6 +42,14 @@ def short_labels(labels: Mapping[str, str], chars: int = RUN_CHARS) -> dict[str,
     return {run_id: short_label(label, chars) for run_id, label in labels.items()}
 
 
+def cut_names(labels: Mapping[str, str], chars: int = RUN_CHARS) -> dict[str, str]:
+    """``{short label: label}`` of the labels :func:`short_label` cuts: the HTML report's ranking table
+    says each cut run's label whole on hover."""
+    return {
+        short_label(label, chars): label for label in labels.values() if short_label(label, chars) != label
+    }
+
+
 def run_help(labels: Mapping[str, str], run_ids: Iterable[str], chars: int = RUN_CHARS) -> str:
     """The run column's help: what a label is and, when :func:`short_label` cuts some of ``run_ids``'
     labels, each cut composition whole with the ids of its runs (``deep_coral+im+fixmatch+shot_pl+adabn
