@@ -1,5 +1,6 @@
-"""The Adapt page's buttons on a live run's card: Cancel, and, for a worker that has not answered the
-cancel (hung: :func:`tlcore.runs.process_stop.unanswered`), Stop the run."""
+"""The Adapt page's buttons on a run's card: Cancel a live run; Stop the run, for a worker that has not
+answered the cancel (hung: :func:`tlcore.runs.process_stop.unanswered`); Stop the worker, for one that
+still runs though the run was closed interrupted (:func:`~tlcore.runs.process_stop.still_runs`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from app_support import display, engine, stop_offer
 from tlcore.runs import jobs
+from tlcore.runs.process_stop import still_runs
 from tlcore.runs.record import RunRecord
 
 
@@ -19,7 +21,9 @@ def cancel_button(record: RunRecord) -> None:
 
 def stop_button(record: RunRecord) -> None:
     """While the run's cancel goes unanswered: why its worker looks hung and a **Stop the run** button
-    that ends the worker's process and closes the run (:func:`tlcore.runs.jobs.cancel` with ``force``)."""
+    that ends the worker's process and closes the run (:func:`tlcore.runs.jobs.cancel` with ``force``);
+    where the run was closed interrupted while its worker still runs: a **Stop the worker** button that
+    ends that process (:func:`tlcore.runs.jobs.stop_outliving_worker`), the run kept interrupted."""
     stop_offer.offer(
         record,
         "worker",
@@ -27,4 +31,12 @@ def stop_button(record: RunRecord) -> None:
         label="Stop the run",
         key=f"stop_{record.id}",
         stop=lambda: jobs.cancel(engine.workspace(), record.id, force=True),
+    )
+    stop_offer.offer_outliving(
+        still_runs(record, record.worker_started),
+        "run",
+        "worker",
+        label="Stop the worker",
+        key=f"stop_{record.id}",
+        stop=lambda: jobs.stop_outliving_worker(engine.workspace(), record.id),
     )

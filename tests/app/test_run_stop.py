@@ -1,5 +1,7 @@
 """The Adapt page's run card offers **Stop the run** once a requested cancel has gone unanswered for
-FORCE_AFTER seconds (the worker hung), and the button ends the worker's process and closes the run."""
+FORCE_AFTER seconds (the worker hung), and the button ends the worker's process and closes the run; a run
+closed interrupted while its worker still runs offers **Stop the worker**, which ends that process and
+keeps the run interrupted."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
-from tests.runs.hung_worker import held_run, unanswered_run
+from tests.runs.hung_worker import held_run, silent_run, unanswered_run
 from tests.sweeps.hung_driver import end, hung
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs.process_stop import FORCE_AFTER
@@ -56,5 +58,36 @@ def test_a_cancel_gone_unanswered_offers_stop_the_run_which_ends_its_worker(
         )
         assert [b.label for b in at.button if b.label == STOP] == []
         assert record.error in [plain(i.value) for i in at.info]  # the card says why it ended
+    finally:
+        end(process)
+
+
+def test_an_interrupted_run_whose_worker_still_runs_offers_stop_the_worker(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    ws = Workspace.resolve(workspace)
+    process = hung()
+    try:
+        config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("source_only",))
+        run_id = held_run(ws, process, config)
+        reason = silent_run(ws, run_id)
+        at = app("adapt")
+        assert not at.exception, [e.message for e in at.exception]
+        (warning,) = [w.value for w in at.warning if "still runs" in w.value]
+        assert warning.startswith(
+            f"The run was closed as interrupted (no sign of life), but its worker (process {process.pid}) "
+            "still runs: "
+        )
+        assert warning.endswith("SIGKILL 5 s later); the run stays interrupted.")
+        assert at.button(key=f"stop_{run_id}").label == "Stop the worker"
+        at.button(key=f"stop_{run_id}").click().run()
+        assert not at.exception and not at.error[1:], [e.value for e in at.error]
+        assert process.wait(timeout=5) == -signal.SIGTERM
+        record = RunStore(ws).get(run_id)
+        assert (record.status, record.error) == ("interrupted", reason)
+        at.run()
+        assert [w.value for w in at.warning if "still runs" in w.value] == []
+        assert [b.label for b in at.button if b.label == "Stop the worker"] == []
+        assert [plain(e.value) for e in at.error] == [reason]  # the card still says why it ended
     finally:
         end(process)

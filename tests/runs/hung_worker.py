@@ -8,6 +8,7 @@ import subprocess
 import time
 
 from tlcore.adapt.config import AdaptConfig
+from tlcore.runs.record import STALE_AFTER
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -31,3 +32,16 @@ def unanswered_run(workspace: Workspace, run_id: str, seconds: float) -> None:
     then = time.time() - seconds
     with store.connect() as conn:
         conn.execute("UPDATE runs SET updated = ?, heartbeat = ? WHERE id = ?", (then, then, run_id))
+
+
+def silent_run(workspace: Workspace, run_id: str) -> str:
+    """The running run closed ``interrupted`` by a look, as after :data:`STALE_AFTER` seconds without a
+    sign of life from its worker (paused, or stuck in C code): its reason."""
+    store = RunStore(workspace)
+    then = time.time() - STALE_AFTER - 10
+    with store.connect() as conn:
+        conn.execute("UPDATE runs SET updated = ?, heartbeat = ? WHERE id = ?", (then, then, run_id))
+    assert store.mark_stale() == [run_id]
+    record = store.get(run_id)
+    assert record.status == "interrupted" and record.error.startswith("no sign of life from the worker")
+    return record.error

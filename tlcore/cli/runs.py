@@ -12,13 +12,14 @@ import numpy as np
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
-from tlcore.cli.stores import format_value, headline_text, run_store, source_accuracy_lines
+from tlcore.cli.stores import format_value, headline_text, outliving_worker, run_store, source_accuracy_lines
 from tlcore.events import progress_words
 from tlcore.metrics.mcnemar import described_change
 from tlcore.metrics.proportion import CountedAccuracy
 from tlcore.numbers import plural
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.one_class import run_one_class_warning
+from tlcore.runs.process_stop import still_runs
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import RESULT_FILE
 from tlcore.runs.run_files import CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE, PREDICTIONS_FILE
@@ -47,6 +48,7 @@ def show_run(args: argparse.Namespace) -> int:
         **record.to_dict(),
         "ended": _ended_early(store, record),  # first: a done run's damaged result file is an error
         "history_events": len(store.history(record.id)),
+        "worker_still_runs": still_runs(record, record.worker_started),  # an interrupted run's, its pid
         "artifacts": {
             name: str(record.folder / name) if (record.folder / name).is_file() else None
             for name in (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE, HISTORY_FILE, LOG_FILE)
@@ -94,7 +96,7 @@ def show_run(args: argparse.Namespace) -> int:
         lines += wrapped(details["ended"], "  ended    ")
     for i, line in enumerate(alarm_text):
         lines += wrapped(line, f"  {'alarm' if i == 0 else '':<8} ")
-    for warning in (details["blank"], details["one_class_warning"]):
+    for warning in (details["blank"], details["one_class_warning"], outliving_worker(record)):
         if warning:
             lines += wrapped(warning, "  warning  ")
     print("\n".join(lines))

@@ -10,8 +10,8 @@ from typing import Any
 from tlcore.cli.output import print_json, wrapped
 from tlcore.numbers import significant
 from tlcore.runs import jobs
-from tlcore.runs.process_stop import TERM_GRACE
-from tlcore.runs.record import STATUSES
+from tlcore.runs.process_stop import TERM_GRACE, still_runs
+from tlcore.runs.record import STATUSES, RunRecord
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep_store import SweepStore, listed_line, the_live
 from tlcore.workspace import Workspace
@@ -37,7 +37,8 @@ def register_cancel(parser: argparse.ArgumentParser) -> None:
         "--force",
         action="store_true",
         help="a worker that has not ended by then is hung: end its process (SIGTERM, then SIGKILL "
-        f"{TERM_GRACE:g} s later) and close the run cancelled",
+        f"{TERM_GRACE:g} s later) and close the run cancelled; a run closed interrupted whose worker still "
+        "runs: end that process, the run kept as it is",
     )
     parser.add_argument("--json", action="store_true", help="the run's record as JSON on stdout")
     parser.set_defaults(handler=cancel_run)
@@ -87,11 +88,26 @@ def list_runs(args: argparse.Namespace) -> int:
         )
     if (more := store.count(args.status, args.source, args.target) - len(records)) > 0:
         print(f"… {more} more, older: --limit {len(records) + more} to see them all")
+    for record in records:
+        if outliving := outliving_worker(record):
+            print(f"run {record.id}: {outliving}")
     return 0
 
 
+def outliving_worker(record: RunRecord) -> str:
+    """Where the run was closed interrupted while its worker still runs (:func:`still_runs`):
+    ``its worker still runs (process PID): runs cancel ID --force ends it``; "" otherwise."""
+    pid = still_runs(record, record.worker_started)
+    if pid is None:
+        return ""
+    return f"its worker still runs (process {pid}): runs cancel {record.id} --force ends it"
+
+
 def cancel_run(args: argparse.Namespace) -> int:
-    record = jobs.cancel(Workspace.existing(args.workspace), args.run_id, args.wait, force=args.force)
+    workspace = Workspace.existing(args.workspace)
+    if args.force and (said := jobs.stop_outliving_worker(workspace, args.run_id)) is not None:
+        return print_stopped(said, RunStore(workspace).get(args.run_id).to_dict(), args.json)
+    record = jobs.cancel(workspace, args.run_id, args.wait, force=args.force)
     if args.json:
         print_json(record.to_dict())
     elif record.active:
@@ -100,6 +116,16 @@ def cancel_run(args: argparse.Namespace) -> int:
         print(f"run {record.id}: done: it finished before the cancel reached it")
     else:
         print(f"run {record.id}: {record.status}{f' ({record.error})' if record.error else ''}")
+    return 0
+
+
+def print_stopped(said: str, record: dict[str, Any], as_json: bool) -> int:
+    """``cancel --force``'s output where the ended run's or sweep's process still ran and was stopped:
+    the line ``said``, or with ``as_json`` the ``record`` with it as ``stopped``; exit status 0."""
+    if as_json:
+        print_json(record | {"stopped": said})
+    else:
+        print(said)
     return 0
 
 

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
+from tlcore.cli.stores import print_stopped
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.process_stop import FORCE_AFTER, TERM_GRACE
@@ -51,7 +52,8 @@ def register_cancel(parser: argparse.ArgumentParser) -> None:
         "--force",
         action="store_true",
         help="a driver that has not ended by then is hung: end its process (SIGTERM, then SIGKILL "
-        f"{TERM_GRACE:g} s later), close the sweep cancelled and ask its trials to stop",
+        f"{TERM_GRACE:g} s later), close the sweep cancelled and ask its trials to stop; an interrupted "
+        "sweep whose driver still runs: end that process, the sweep kept as it is",
     )
     parser.add_argument("--json", action="store_true", help="the sweep's record as JSON on stdout")
     parser.set_defaults(handler=cancel_sweep)
@@ -176,8 +178,11 @@ def show_sweep(args: argparse.Namespace) -> int:
 def cancel_sweep(args: argparse.Namespace) -> int:
     from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
 
+    workspace = Workspace.existing(args.workspace)
+    if args.force and (said := driver.stop_outliving_driver(workspace, args.sweep_id)) is not None:
+        return print_stopped(said, SweepStore(workspace).get(args.sweep_id).to_dict(), args.json)
     wait = args.wait if args.wait is not None else FORCE_AFTER if args.force else CANCEL_WAIT
-    record = driver.cancel(Workspace.existing(args.workspace), args.sweep_id, wait, force=args.force)
+    record = driver.cancel(workspace, args.sweep_id, wait, force=args.force)
     if args.json:
         print_json(record.to_dict())
     elif record.active:

@@ -32,6 +32,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from tlcore.errors import TLError
 from tlcore.interrupts import sigterm_cancels
@@ -180,7 +181,7 @@ def launch(workspace: Workspace, sweep_id: str, *, worker: str | None = None) ->
     recorded as its driver at once: one that dies before claiming the sweep leaves it not live."""
     store = SweepStore(workspace)
     store.get(sweep_id)
-    log = workspace.subdir(LOG_FOLDER) / f"{sweep_id}.log"
+    log = log_path(workspace, sweep_id)
     args = ["tlcore.runs.driver", str(workspace.root), sweep_id]
     try:
         process = start_detached([*args, *(["--worker", worker] if worker else [])], log, workspace.root)
@@ -200,7 +201,8 @@ def cancel(workspace: Workspace, sweep_id: str, wait_s: float = 0.0, *, force: b
     """Stop the sweep: its driver cancels queued and running trials; a sweep without a live driver is
     closed at once and its still-active trial runs are asked to stop. With ``wait_s`` > 0, wait that
     long for the sweep to end; with ``force``, a driver that has not ended by then is stopped
-    (:func:`stop_driver`). Returns its record."""
+    (:func:`stop_driver`; an ended sweep's that still runs: :func:`stop_outliving_driver`). Returns its
+    record."""
     sweeps = SweepStore(workspace)
     record = sweeps.request_cancel(sweep_id)
     if record.status != "running":
@@ -226,6 +228,24 @@ def stop_driver(sweeps: SweepStore, record: SweepRecord) -> SweepRecord:
     sweeps.mark_stale([sweeps.get(record.id)])  # gone by itself meanwhile: closed as such
     _stop_trials(sweeps, record.id)
     return sweeps.get(record.id)
+
+
+def stop_outliving_driver(workspace: Workspace, sweep_id: str) -> str | None:
+    """Where the sweep is ``interrupted`` while its driver provably still runs, end that process
+    (:func:`~tlcore.runs.process_stop.stop_outliving`), the sweep left as it is; the one line saying so (in
+    its driver's log too). None where there is no such driver: a live sweep (:func:`cancel` with ``force``
+    stops a hung one), or its driver gone."""
+    sweeps = SweepStore(workspace)
+    sweeps.mark_stale([sweeps.get(sweep_id)])
+    record = sweeps.get(sweep_id)
+    return process_stop.stop_outliving(
+        record, record.driver_started, "sweep", "driver", log_path(workspace, sweep_id)
+    )
+
+
+def log_path(workspace: Workspace, sweep_id: str) -> Path:
+    """``<workspace>/sweeps/<id>.log``: a launched driver's output (and a forced stop's line)."""
+    return workspace.subdir(LOG_FOLDER) / f"{sweep_id}.log"
 
 
 def _stop_trials(sweeps: SweepStore, sweep_id: str) -> None:

@@ -159,7 +159,8 @@ def run_inline(
 
 def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0, *, force: bool = False) -> RunRecord:
     """Ask a run to stop; with ``wait_s`` > 0, wait that long for it to end; with ``force``, a worker that
-    has not ended by then is stopped (:func:`stop_worker`). Returns its record."""
+    has not ended by then is stopped (:func:`stop_worker`; an ended run's that still runs:
+    :func:`stop_outliving_worker`). Returns its record."""
     store = RunStore(workspace)
     record = store.request_cancel(run_id)
     if wait_s > 0 and record.active:
@@ -184,6 +185,17 @@ def stop_worker(store: RunStore, record: RunRecord) -> RunRecord:
         if said is not None:
             store.end(record.id, "cancelled", said, over=(*ACTIVE, "cancelled", "interrupted"))
     return store.close_if_stale(store.get(record.id))  # gone by itself meanwhile: closed as such
+
+
+def stop_outliving_worker(workspace: Workspace, run_id: str) -> str | None:
+    """Where the run was closed ``interrupted`` while its worker provably still runs (paused or stuck: its
+    silence taken for its end), end that process (:func:`~tlcore.runs.process_stop.stop_outliving`), the
+    run left interrupted; the one line saying so (in the run's log too). None where there is no such
+    worker: an active run (:func:`cancel` with ``force`` stops a hung one), or its worker gone."""
+    store = RunStore(workspace)
+    record = store.close_if_stale(store.get(run_id))
+    log = record.folder / LOG_FILE
+    return process_stop.stop_outliving(record, record.worker_started, "run", "worker", log)
 
 
 def _refuse_a_drivers_trial(store: RunStore, record: RunRecord) -> None:

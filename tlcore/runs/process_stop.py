@@ -10,7 +10,12 @@ ends meanwhile cannot hand its pid, and the signal, to another.
 Stopping is SIGTERM (a sweep driver or a run's worker reads it as Ctrl-C:
 :func:`tlcore.interrupts.sigterm_cancels`) and SIGCONT (a stopped process gets to read it), then, after
 :data:`TERM_GRACE` seconds, SIGKILL. Runs and sweeps share the rule of when a cancel has gone unanswered
-(:func:`unanswered`) and the reason a record stopped so gives (:func:`stopped_by_force`). No torch.
+(:func:`unanswered`) and the reason a record stopped so gives (:func:`stopped_by_force`).
+
+A record closed ``interrupted`` by a look (its silence taken for the end of its process) may name a
+process that provably still runs: paused (SIGSTOP) or stuck where it cannot beat (C code), holding CPU
+and memory, and free to write into the record's files once it goes on. :func:`still_runs` finds it and
+:func:`stop_outliving` ends it on request, the record's status and reason kept. No torch.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Literal, Protocol
 
 from tlcore.errors import TLError
@@ -38,6 +44,10 @@ nothing signalled), ``terminated`` (by SIGTERM), ``killed`` (by SIGKILL)."""
 class Held(Protocol):
     """Work a recorded process holds: a run (its worker) or a sweep (its driver)."""
 
+    @property
+    def id(self) -> str: ...
+    @property
+    def error(self) -> str: ...
     @property
     def status(self) -> str: ...
     @property
@@ -73,8 +83,44 @@ def stopped_by_force(pid: int, started: str | None, what: str, role: str) -> str
     ending = stop(pid, started, what)
     if ending == "gone":
         return None
-    how = "SIGTERM ended it" if ending == "terminated" else "SIGKILL ended it (SIGTERM did not)"
-    return f"stopped by force: its {role} (process {pid}) did not answer the cancel; {how}"
+    return f"stopped by force: its {role} (process {pid}) did not answer the cancel; {ended_by(ending)}"
+
+
+def ended_by(ending: Ending) -> str:
+    """What ended a process :func:`stop` signalled (``terminated`` or ``killed``), in words."""
+    return "SIGTERM ended it" if ending == "terminated" else "SIGKILL ended it (SIGTERM did not)"
+
+
+def still_runs(record: Held, started: str | None) -> int | None:
+    """The pid of the process of the ``interrupted`` record (a run a look closed on its worker's silence,
+    a sweep its driver left with trials to run again) where that process provably still runs: alive, and
+    started at ``started`` (its recorded start); None otherwise (another status, no process or start
+    recorded, the process gone or its pid another's now). A record closed done, failed or cancelled is left
+    out: its process closed it, or was stopped, and may live on with other work (an inline run)."""
+    pid = record.pid
+    if record.status != "interrupted" or pid is None or started is None or not pid_alive(pid):
+        return None
+    return pid if process_started(pid) == started else None
+
+
+def stop_outliving(record: Held, started: str | None, noun: str, role: str, log: Path) -> str | None:
+    """:func:`stop` the process of the ``interrupted`` record (the ``noun`` ``"run"`` or ``"sweep"``, its
+    ``role`` ``"worker"`` or ``"driver"``) where it still runs (:func:`still_runs`), the record left as it
+    is; the one line saying so (``run ID was already interrupted (REASON); its worker (process PID) still
+    ran: SIGTERM ended it``), appended to ``log`` (the run's or the sweep's log) too. None where nothing
+    was signalled (no such process, or it ended meanwhile)."""
+    pid = still_runs(record, started)
+    if pid is None:
+        return None
+    ending = stop(pid, started, f"the {role} of {noun} {record.id}")
+    if ending == "gone":
+        return None
+    why = f" ({record.error})" if record.error else ""
+    line = f"{noun} {record.id} was already {record.status}{why}; its {role} (process {pid}) still ran: "
+    line += ended_by(ending)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"tlstudio: {line}\n")
+    return line
 
 
 def stop(pid: int, started: str | None, what: str) -> Ending:
