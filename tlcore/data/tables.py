@@ -28,7 +28,6 @@ them (one that repeats, a ``store_id``, stays a feature).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
-from tlcore.data.categories import CATEGORIES, TEXT_ONEHOT, encoded_note, one_hot, placeholder
+from tlcore.data.categories import CATEGORIES, encoded_note, one_hot, placeholder
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import PLACES, Domain, kept_places
 from tlcore.data.fill import (
@@ -62,6 +61,7 @@ from tlcore.data.table_cells import (
     row_number_warning,
     row_words,
 )
+from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.values import array_domain, check_tensor, class_labels, decoded_text, float32_values
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
@@ -73,54 +73,6 @@ ID_NAMES = (re.compile(r"[_\s.-]id$", re.IGNORECASE), re.compile(r"[a-z]ID$"))  
 PARQUET = (".parquet", ".pq")  # the suffixes of a Parquet table (else a CSV or TSV)
 INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
-
-
-class TextFeaturesError(TLError):
-    """A table with text in feature columns (``what`` says which), read without ``text=onehot``.
-    Without a label column read, the first is most often the label column under another name: the
-    callers that know how the file is read add how to name it and how to encode them (:meth:`hint`);
-    else the text columns must go or be encoded (:meth:`unhinted`)."""
-
-    def __init__(self, what: str, columns: Sequence[str], label_column: str | None) -> None:
-        self.what, self.columns, self.label_column = what, tuple(columns), label_column
-        encode = f"the spec option {TEXT_ONEHOT}"
-        super().__init__(self.unhinted(encode) if label_column else self.hint("label=COLUMN", encode))
-
-    def hint(self, how: str, encode: str) -> str:
-        """The message suggesting the first text column as the label column, named ``how``, or the
-        columns as features encoded 0/1 per value, ``encode``; of several text columns one at most
-        holds labels (an unlabelled table's are features, such as a region)."""
-        if len(self.columns) == 1:
-            return f"{self.what} (the label column? {how}; a feature, such as a region? {encode})"
-        first = self.columns[0]
-        return (
-            f"{self.what} (only a label column may hold text: drop the others, or encode them as a 0/1 "
-            f"column per value: {encode}; if {first} holds the labels, {how})"
-        )
-
-    def unhinted(self, encode: str) -> str:
-        """The message for a table whose label column is known (or said to be none), ``encode`` saying
-        how to encode the text columns."""
-        labels = f"only the label column, {self.label_column}," if self.label_column else "no column"
-        them = "them" if len(self.columns) > 1 else "it"
-        return (
-            f"{self.what} ({labels} may hold text: drop {them}, or encode {them} as a 0/1 column per "
-            f"value: {encode})"
-        )
-
-
-class LabelColumnMissingError(TLError):
-    """A table without the label column it was read with (``what`` says which, and the columns it has):
-    most often an unlabelled target named with its source's label column. The callers that know how
-    the file is read add how to read it unlabelled (:meth:`hint`)."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        super().__init__(self.hint("read it with label=none"))
-
-    def hint(self, how: str) -> str:
-        """The message with how to read the table without labels, ``how``."""
-        return f"{self.what}; a table without labels (an unlabelled target): {how}"
 
 
 def read_table(
