@@ -10,9 +10,11 @@ CSV's first line and a Parquet file's metadata are checked against ``max_table_c
 dictionary-encoded, so a repeated label is never copied per row.
 
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
-and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`). Text in a feature
-column is refused unless read with ``text=onehot``: each such column then becomes a 0/1 column per
-value (:mod:`tlcore.data.categories`). A feature column empty in every row is dropped, with a warning
+and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`); any other names
+them by place (``feature 1``, the label column left out). Text in a feature column is refused unless
+read with ``text=onehot``: each such column then becomes a 0/1 column per value
+(:mod:`tlcore.data.categories`), keyed and named by its header's name or its place
+(``feature 1=north``). A feature column empty in every row is dropped, with a warning
 (:func:`~tlcore.data.fill.dropped_warning`; without a header it is named by its place, ``feature 1``),
 unless read with ``missing=impute`` (a pair's target keeps it, filled); a table of nothing else is
 refused.
@@ -36,7 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
-from tlcore.data.categories import CATEGORIES, encoded_note, one_hot, placeholder
+from tlcore.data.categories import CATEGORIES, encoded_note, one_hot, place_columns, placeholder
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import PLACES, Domain, kept_places
 from tlcore.data.fill import (
@@ -55,6 +57,7 @@ from tlcore.data.table_cells import (
     check_label_counts,
     dropped_rows_note,
     empty_columns,
+    feature_names,
     is_unnamed,
     missing_cells_error,
     numeric_column,
@@ -96,6 +99,7 @@ def read_table(
     ids = _column_ids(frame[id_column], label, first_line) if id_column is not None else ()
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
+    names_of = feature_names(features)  # a file without a header's by place, before any is dropped
     empty = empty_columns(features) if missing != IMPUTE else {}  # kept with impute: a target fills them
     if len(empty) == features.shape[1]:
         raise TLError(f"{label}: every feature column is empty in every row: no value to learn from")
@@ -104,7 +108,9 @@ def read_table(
     check_tensor(features.shape[0], features.shape[1], label, limits)
     frame, features, ids, dropped = _without_missing(frame, features, ids, label, first_line, missing=missing)
     note += f"; {dropped}" if dropped else ""
-    features, categories, unvalued = one_hot(features, frame, text, label) if text else (features, {}, {})
+    features, categories, unvalued = (
+        one_hot(features, frame, text, label, names_of) if text else (features, {}, {})
+    )
     note += encoded_note(categories, unvalued)
     check_tensor(features.shape[0], features.shape[1], label, limits)
 
@@ -114,8 +120,12 @@ def read_table(
 
     numbers, holes = with_holes(features.to_numpy()) if missing == IMPUTE else (features.to_numpy(), None)
     values = float32_values(numbers, label, features.columns, rows)
-    named = not any(map(is_unnamed, features.columns))
-    names = tuple(str(c) for c in features.columns) if named else kept_places(values.shape[1], empty.values())
+    named = not any(map(is_unnamed, names_of))
+    names = (
+        tuple(map(str, features.columns))
+        if named
+        else place_columns(values.shape[1], categories, empty.values())
+    )
     holes_in = mark_holes(values, holes, names)
     note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
@@ -125,7 +135,7 @@ def read_table(
     where += f", sample ids from column {id_column!r}" if id_column is not None else ""
     note += row_number_warning(features)
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
-    meta = {"columns": names} if named else {PLACES: names} if empty else {}  # a file's places, once dropped
+    meta = {"columns": names} if named else {PLACES: names} if names != kept_places(len(names)) else {}
     meta |= {"missing_dropped": dropped} if dropped else {}
     meta |= {EMPTY_DROPPED: tuple(empty.values())} if empty else {}
     meta |= {CATEGORIES: categories} if categories else {}
