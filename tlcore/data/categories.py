@@ -127,12 +127,11 @@ def place_columns(width: int, categories: Categories, gone: Collection[str] = ()
     place) as its 0/1 columns (``feature 1=north``, ``feature 1=south``): the names its domain, and a
     model trained on it, give its columns."""
     names: list[str] = []
-    for place in map(place_name, itertools.count()):
-        if len(names) >= width:
-            return tuple(names[:width])
-        if place not in gone:
-            names += [encoded_name(place, v) for v in categories[place]] if place in categories else [place]
-    return ()  # never reached: each place not gone adds a column or a text column's values
+    places = (place for place in map(place_name, itertools.count()) if place not in gone)
+    while len(names) < width:
+        place = next(places)
+        names += [encoded_name(place, v) for v in categories[place]] if place in categories else [place]
+    return tuple(names[:width])
 
 
 def category_columns(categories: Categories) -> dict[str, tuple[str, str]]:
