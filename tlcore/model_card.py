@@ -32,8 +32,7 @@ from pathlib import PurePath
 from typing import Any
 
 import tlcore
-from tlcore.data.categories import category_columns
-from tlcore.data.domain import kept_places
+from tlcore.data.categories import category_columns, place_columns
 from tlcore.data.images import draft_side
 from tlcore.data.shift_table import get_shift
 from tlcore.data.shifts import effective
@@ -289,20 +288,26 @@ def _vector_steps(shape: tuple[int, ...], shift_steps: list[Step], model: Classi
             "dimension": shape[0],
             "dtype": "float32",
             "columns": list(columns) or None,
-            **_file_columns(shape[0], columns, dropped),
+            **_file_columns(shape[0], columns, dropped, categories),
             "scaling": "none here: the network standardises its input itself (inside_model)",
         },
         *shift_steps,
-        *_fill_step(columns or kept_places(shape[0], dropped or ()), model.fill, categories),
+        *_fill_step(columns or place_columns(shape[0], categories, dropped or ()), model.fill, categories),
         {"op": "layout", "from": "D", "to": "ND", "note": "rows stacked on axis 0"},
     )
 
 
-def _file_columns(width: int, columns: tuple[str, ...], dropped: tuple[str, ...] | None) -> Step:
+def _file_columns(
+    width: int,
+    columns: tuple[str, ...],
+    dropped: tuple[str, ...] | None,
+    categories: Mapping[str, Sequence[str]],
+) -> Step:
     """Which columns of a file the model reads, in order, and which it skips (``dropped``: the training
     file's columns empty in every row; None, a model trained before they were stored, says neither): a
-    table with a header by name, any other file by place (:func:`~tlcore.data.domain.place_name`; only
-    a table without a header skips one: an .npz holds no empty column)."""
+    table with a header by name, any other file by place (:func:`~tlcore.data.domain.place_name`, a text
+    column's 0/1 columns by its place and value, ``feature 1=north``: ``categories``; only a table
+    without a header skips one: an .npz holds no empty column)."""
     why = "empty in every row of the training file"
     if columns:
         order = BY_NAME + (f"; the file's columns in skips are not read ({why})" if dropped else "")
@@ -314,7 +319,7 @@ def _file_columns(width: int, columns: tuple[str, ...], dropped: tuple[str, ...]
         f"(the label column left out): of a row's {width + len(dropped)} feature values the model reads "
         f"those in reads, in that order, and not those in skips ({why})"
     )
-    reads = list(kept_places(width, dropped))
+    reads = list(place_columns(width, categories, dropped))
     return {"reads": reads, "skips": list(dropped), "order": order if dropped else BY_PLACE}
 
 

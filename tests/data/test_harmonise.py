@@ -133,6 +133,12 @@ def test_table_columns_are_matched_by_name_when_both_sides_name_them() -> None:
         "target: feature columns taken by name, in the source's order",
         "target columns unknown to the source ignored: id",
     ]
+    between = table("between", ("f1", "id", "f2", "f3"), torch.cat([X[:, :1], extra, X[:, 1:]], 1))
+    _, kept_order = harmonise(source, between)
+    torch.testing.assert_close(kept_order.X, X)
+    assert kept_order.meta["pair_report"].lines() == [  # f1, f2, f3 in order: an extra column is no reorder
+        "target columns unknown to the source ignored: id"
+    ]
     by_position = table("renamed", ("x", "y", "z"), X + 100)
     _, taken = harmonise(source, by_position)
     torch.testing.assert_close(taken.X, X + 100)

@@ -18,12 +18,14 @@ target and a model's new files are encoded with the source's values (:mod:`tlcor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
+from tlcore.data.domain import place_name
 from tlcore.data.spec_text import ONEHOT
 from tlcore.data.values import decoded_text
 from tlcore.errors import TLError
@@ -68,25 +70,30 @@ def placeholder(column: pd.Series, label: str, limits: Limits) -> pd.Series:
 
 
 def one_hot(
-    features: pd.DataFrame, frame: pd.DataFrame, text: Sequence[object], label: str
+    features: pd.DataFrame,
+    frame: pd.DataFrame,
+    text: Sequence[object],
+    label: str,
+    names: Mapping[object, str],
 ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]], dict[str, int]]:
     """``features`` with each column of ``text`` (its :func:`placeholder`) replaced, in place, by its
     0/1 columns, from ``frame``'s cells of the same rows; the values each encodes, sorted; and its
-    missing cells (all 0: ``missing=impute``) per column that has some."""
+    missing cells (all 0: ``missing=impute``) per column that has some: each keyed, and its 0/1 columns
+    named, by the column's name in ``names`` (its header's, or in a file without one its place,
+    ``feature 1``: :func:`~tlcore.data.table_cells.feature_names`)."""
     parts, categories, unvalued = [], {}, {}
-    for name in features.columns:
-        if name not in text:
-            parts.append(features[name])
+    for column in features.columns:
+        if column not in text:
+            parts.append(features[column])
             continue
-        cells = text_cells(frame.loc[features.index, name], label)
+        name = names[column]
+        cells = text_cells(frame.loc[features.index, column], label)
         values = tuple(sorted(set(cells.dropna())))
-        categories[str(name)] = values
+        categories[name] = values
         if n := int(cells.isna().sum()):
-            unvalued[str(name)] = n
+            unvalued[name] = n
         parts += [
-            pd.Series(
-                (cells == v).to_numpy(dtype=float), index=features.index, name=encoded_name(str(name), v)
-            )
+            pd.Series((cells == v).to_numpy(dtype=float), index=features.index, name=encoded_name(name, v))
             for v in values
         ]
     return pd.concat(parts, axis=1), categories, unvalued
@@ -112,6 +119,19 @@ def read_as_none(cells: int) -> str:
     (their 0/1 columns all 0)``, ``its`` for one."""
     its = "its" if cells == 1 else "their"
     return f"read as none of {its} column's values ({its} 0/1 columns all 0)"
+
+
+def place_columns(width: int, categories: Categories, gone: Collection[str] = ()) -> tuple[str, ...]:
+    """The ``width`` columns of a table without a header as read: its places not ``gone`` (dropped,
+    :func:`~tlcore.data.domain.kept_places`) in order, each text column's (``categories``, keyed by its
+    place) as its 0/1 columns (``feature 1=north``, ``feature 1=south``): the names its domain, and a
+    model trained on it, give its columns."""
+    names: list[str] = []
+    places = (place for place in map(place_name, itertools.count()) if place not in gone)
+    while len(names) < width:
+        place = next(places)
+        names += [encoded_name(place, v) for v in categories[place]] if place in categories else [place]
+    return tuple(names[:width])
 
 
 def category_columns(categories: Categories) -> dict[str, tuple[str, str]]:

@@ -1,10 +1,13 @@
 """A table's feature columns matched by name to a reference's (a pair's source, a trained model).
 
-Reordered to the reference's order; columns the reference does not know ignored (one empty in every
-row, kept by ``missing=impute``, is named so: a model was trained without it; so is one a model says it
-was trained without, its ``dropped``: empty in every row of its training file); a missing one refused,
-naming a near miss (a trailing space, other case). With no name in common the columns are taken by
-position (:mod:`tlcore.data.harmonise` then checks the dimension).
+Reordered to the reference's order (said only where the columns both have come in another order:
+columns between them, or absent, change none); columns the reference does not know ignored (one
+empty in every row, kept by ``missing=impute``, is named so: a model was trained without it; so is one
+a model says it was trained without, its ``dropped``: empty in every row of its training file); a
+missing one refused, naming a near miss (a trailing space, other case) and the columns the reference
+does not know (one of them may be it, renamed; not those a model was trained without: it knows
+them). With no name in common the columns are taken by position (:mod:`tlcore.data.harmonise` then
+checks the dimension).
 
 Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
 :mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
@@ -40,7 +43,7 @@ class ColumnMatch:
     reference column's position in the domain's, ``-1`` for a value's column of zeros."""
 
     order: torch.Tensor | None = None
-    by_name: bool = False  # reordered to the reference's by name
+    by_name: bool = False  # the columns both have came in another order: reordered by name
     ignored: tuple[str, ...] = ()  # columns the reference does not name; a text column once (_ignored)
     by_position: bool = False  # both sides name their columns, none in common
     zeros: tuple[str, ...] = ()  # reference value columns the domain never holds: all 0
@@ -124,7 +127,7 @@ def match_columns(
     if empty := [n for n in missing if n in domain.meta.get(EMPTY_DROPPED, ())]:
         raise TLError(f"{domain.name}: {dropped_hint(empty, reference)}")
     if missing:
-        raise TLError(_lacks(domain.name, names, missing, columns, reference))
+        raise TLError(_lacks(domain.name, names, missing, columns, reference, dropped=dropped))
     order = torch.tensor([names.index(n) if n in names else -1 for n in columns], dtype=torch.int64)
     mine = category_columns(own)
     unseen_at = [
@@ -144,7 +147,7 @@ def match_columns(
     unread = [mine.get(n, (n,))[0] for n in rest if mine.get(n, (n,))[0] in dropped]  # a text column's, once
     return ColumnMatch(
         order=order,
-        by_name=order.tolist() != list(range(len(columns))),
+        by_name=_reordered(order),
         ignored=_ignored([n for n in rest if mine.get(n, (n,))[0] not in dropped], mine),
         empty=tuple(n for n in names if n in empty),
         unread=tuple(dict.fromkeys(unread)),
@@ -153,6 +156,14 @@ def match_columns(
         n_unseen=n_unseen,
         blank=blank,
     )
+
+
+def _reordered(order: torch.Tensor) -> bool:
+    """Whether the domain holds the reference's columns it has (``order``'s positions, ``-1`` a column
+    of zeros it lacks) in another order than the reference's: columns it has besides them (unknown,
+    dropped, a model's ``dropped``) or lacks (a value's column of zeros) leave the order as it is."""
+    held = order[order >= 0]
+    return bool((held[1:] < held[:-1]).any())
 
 
 def _ignored(names: list[str], encoded: dict[str, tuple[str, str]]) -> tuple[str, ...]:
@@ -194,12 +205,20 @@ def _text_for_numbers(name: str, column: str, values: Sequence[str], rows: int, 
 
 
 def _lacks(
-    name: str, names: tuple[str, ...], missing: list[str], columns: Sequence[str], reference: str
+    name: str,
+    names: tuple[str, ...],
+    missing: list[str],
+    columns: Sequence[str],
+    reference: str,
+    *,
+    dropped: Sequence[str] = (),
 ) -> str:
-    """The refusal of a domain ``name`` whose columns ``names`` lack the reference's ``missing``."""
+    """The refusal of a domain ``name`` whose columns ``names`` lack the reference's ``missing``; its
+    columns the reference neither names nor was trained without (``dropped``) may be them, renamed."""
     listed = first_named([_near_miss(n, names) for n in missing], 5)
     spaced = {_spacing(n) for n in missing}  # those _near_miss named already
-    unknown = [n for n in names if n not in columns and _spacing(n) not in spaced]
+    known = {*columns, *dropped}
+    unknown = [n for n in names if n not in known and _spacing(n) not in spaced]
     renamed = (
         f"; it has {first_named(unknown, 5)}, which {reference} does not name: a column renamed upstream "
         "takes back its old name in the file"

@@ -22,7 +22,7 @@ from tlcore.data.rng import generator
 from tlcore.data.shifts import apply_shifts
 from tlcore.data.spec_text import DROP, DomainSpec, expand_path, parse_spec, path_exists
 from tlcore.data.table_cells import MissingCellsError
-from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError
+from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.uploads import (
     LABEL_FLAG,
     MISSING_FLAGS,

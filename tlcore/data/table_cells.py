@@ -62,12 +62,16 @@ def empty_columns(features: pd.DataFrame) -> dict[object, str]:
     among the features as read, which a pair drops from a target without a header too. A table drops
     them as it is read (:func:`tlcore.data.fill.dropped_warning`), unless read with ``missing=impute``."""
     empty = np.isnan(features.to_numpy(dtype=float)).all(axis=0) if len(features) else ()
+    names = feature_names(features)
+    return {c: names[c] for c, none in zip(features.columns, empty, strict=False) if none}
+
+
+def feature_names(features: pd.DataFrame) -> dict[object, str]:
+    """Each feature column of a table as read (before any is dropped) -> its name in the domain: its
+    header's where every column has one, else ``feature i`` by its place among the feature columns
+    (:func:`~tlcore.data.domain.place_name`; the label and id columns left out)."""
     named = not any(map(is_unnamed, features.columns))
-    return {
-        c: str(c) if named else place_name(i)
-        for i, (c, none) in enumerate(zip(features.columns, empty, strict=False))
-        if none
-    }
+    return {c: str(c) if named else place_name(i) for i, c in enumerate(features.columns)}
 
 
 def is_unnamed(column: object) -> bool:

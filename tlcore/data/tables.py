@@ -10,9 +10,11 @@ CSV's first line and a Parquet file's metadata are checked against ``max_table_c
 dictionary-encoded, so a repeated label is never copied per row.
 
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
-and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`). Text in a feature
-column is refused unless read with ``text=onehot``: each such column then becomes a 0/1 column per
-value (:mod:`tlcore.data.categories`). A feature column empty in every row is dropped, with a warning
+and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`); any other names
+them by place (``feature 1``, the label column left out). Text in a feature column is refused unless
+read with ``text=onehot``: each such column then becomes a 0/1 column per value
+(:mod:`tlcore.data.categories`), keyed and named by its header's name or its place
+(``feature 1=north``). A feature column empty in every row is dropped, with a warning
 (:func:`~tlcore.data.fill.dropped_warning`; without a header it is named by its place, ``feature 1``),
 unless read with ``missing=impute`` (a pair's target keeps it, filled); a table of nothing else is
 refused.
@@ -28,7 +30,6 @@ them (one that repeats, a ``store_id``, stays a feature).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
-from tlcore.data.categories import CATEGORIES, TEXT_ONEHOT, encoded_note, one_hot, placeholder
+from tlcore.data.categories import CATEGORIES, encoded_note, one_hot, place_columns, placeholder
 from tlcore.data.csv_text import read_csv_frame
 from tlcore.data.domain import PLACES, Domain, kept_places
 from tlcore.data.fill import (
@@ -56,12 +57,14 @@ from tlcore.data.table_cells import (
     check_label_counts,
     dropped_rows_note,
     empty_columns,
+    feature_names,
     is_unnamed,
     missing_cells_error,
     numeric_column,
     row_number_warning,
     row_words,
 )
+from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.values import array_domain, check_tensor, class_labels, decoded_text, float32_values
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
@@ -73,54 +76,6 @@ ID_NAMES = (re.compile(r"[_\s.-]id$", re.IGNORECASE), re.compile(r"[a-z]ID$"))  
 PARQUET = (".parquet", ".pq")  # the suffixes of a Parquet table (else a CSV or TSV)
 INDEX_COLUMN = "Unnamed: 0"  # pandas' name for a CSV's empty first header field, where it writes its index
 TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
-
-
-class TextFeaturesError(TLError):
-    """A table with text in feature columns (``what`` says which), read without ``text=onehot``.
-    Without a label column read, the first is most often the label column under another name: the
-    callers that know how the file is read add how to name it and how to encode them (:meth:`hint`);
-    else the text columns must go or be encoded (:meth:`unhinted`)."""
-
-    def __init__(self, what: str, columns: Sequence[str], label_column: str | None) -> None:
-        self.what, self.columns, self.label_column = what, tuple(columns), label_column
-        encode = f"the spec option {TEXT_ONEHOT}"
-        super().__init__(self.unhinted(encode) if label_column else self.hint("label=COLUMN", encode))
-
-    def hint(self, how: str, encode: str) -> str:
-        """The message suggesting the first text column as the label column, named ``how``, or the
-        columns as features encoded 0/1 per value, ``encode``; of several text columns one at most
-        holds labels (an unlabelled table's are features, such as a region)."""
-        if len(self.columns) == 1:
-            return f"{self.what} (the label column? {how}; a feature, such as a region? {encode})"
-        first = self.columns[0]
-        return (
-            f"{self.what} (only a label column may hold text: drop the others, or encode them as a 0/1 "
-            f"column per value: {encode}; if {first} holds the labels, {how})"
-        )
-
-    def unhinted(self, encode: str) -> str:
-        """The message for a table whose label column is known (or said to be none), ``encode`` saying
-        how to encode the text columns."""
-        labels = f"only the label column, {self.label_column}," if self.label_column else "no column"
-        them = "them" if len(self.columns) > 1 else "it"
-        return (
-            f"{self.what} ({labels} may hold text: drop {them}, or encode {them} as a 0/1 column per "
-            f"value: {encode})"
-        )
-
-
-class LabelColumnMissingError(TLError):
-    """A table without the label column it was read with (``what`` says which, and the columns it has):
-    most often an unlabelled target named with its source's label column. The callers that know how
-    the file is read add how to read it unlabelled (:meth:`hint`)."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        super().__init__(self.hint("read it with label=none"))
-
-    def hint(self, how: str) -> str:
-        """The message with how to read the table without labels, ``how``."""
-        return f"{self.what}; a table without labels (an unlabelled target): {how}"
 
 
 def read_table(
@@ -144,6 +99,7 @@ def read_table(
     ids = _column_ids(frame[id_column], label, first_line) if id_column is not None else ()
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
+    names_of = feature_names(features)  # a file without a header's by place, before any is dropped
     empty = empty_columns(features) if missing != IMPUTE else {}  # kept with impute: a target fills them
     if len(empty) == features.shape[1]:
         raise TLError(f"{label}: every feature column is empty in every row: no value to learn from")
@@ -152,7 +108,9 @@ def read_table(
     check_tensor(features.shape[0], features.shape[1], label, limits)
     frame, features, ids, dropped = _without_missing(frame, features, ids, label, first_line, missing=missing)
     note += f"; {dropped}" if dropped else ""
-    features, categories, unvalued = one_hot(features, frame, text, label) if text else (features, {}, {})
+    features, categories, unvalued = (
+        one_hot(features, frame, text, label, names_of) if text else (features, {}, {})
+    )
     note += encoded_note(categories, unvalued)
     check_tensor(features.shape[0], features.shape[1], label, limits)
 
@@ -162,8 +120,12 @@ def read_table(
 
     numbers, holes = with_holes(features.to_numpy()) if missing == IMPUTE else (features.to_numpy(), None)
     values = float32_values(numbers, label, features.columns, rows)
-    named = not any(map(is_unnamed, features.columns))
-    names = tuple(str(c) for c in features.columns) if named else kept_places(values.shape[1], empty.values())
+    named = not any(map(is_unnamed, names_of))
+    names = (
+        tuple(map(str, features.columns))
+        if named
+        else place_columns(values.shape[1], categories, empty.values())
+    )
     holes_in = mark_holes(values, holes, names)
     note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
@@ -173,7 +135,7 @@ def read_table(
     where += f", sample ids from column {id_column!r}" if id_column is not None else ""
     note += row_number_warning(features)
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
-    meta = {"columns": names} if named else {PLACES: names} if empty else {}  # a file's places, once dropped
+    meta = {"columns": names} if named else {PLACES: names} if names != kept_places(len(names)) else {}
     meta |= {"missing_dropped": dropped} if dropped else {}
     meta |= {EMPTY_DROPPED: tuple(empty.values())} if empty else {}
     meta |= {CATEGORIES: categories} if categories else {}

@@ -26,7 +26,8 @@ from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled
 from tlcore.data.npz import npz_labelled, read_npz
 from tlcore.data.spec_text import DROP, IMPUTE, DomainSpec
 from tlcore.data.table_cells import MissingCellsError
-from tlcore.data.tables import LabelColumnMissingError, TextFeaturesError, read_table, table_labelled
+from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
+from tlcore.data.tables import read_table, table_labelled
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.numbers import first_named
