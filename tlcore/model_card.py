@@ -314,9 +314,11 @@ def _file_columns(
         return {"order": order} | ({} if dropped is None else {"skips": list(dropped)})
     if dropped is None:
         return {"order": BY_PLACE}
+    encoded = sum(map(len, categories.values())) - len(categories)  # a text column's 0/1 columns, less it
+    values = width - encoded + len(dropped)  # a row's feature values in the file, a text column one
     order = (
         "a file without a header is read by the place of each column, feature 0 its first feature column "
-        f"(the label column left out): of a row's {width + len(dropped)} feature values the model reads "
+        f"(the label column left out): of a row's {values} feature values the model reads "
         f"those in reads, in that order, and not those in skips ({why})"
     )
     reads = list(place_columns(width, categories, dropped))

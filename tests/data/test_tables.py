@@ -187,7 +187,7 @@ IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
         (  # UCI's iris.data: no header, the labels its one text column
             lambda X, y, path: pd.DataFrame(X).assign(y=y).to_csv(path, index=False, header=False),
             None,
-            "labels from column 3",
+            "labels from column 4 of the file",
         ),
         (  # Excel-style: every line ends with a comma
             lambda X, y, path: pd.DataFrame(X).assign(label=y, **{"": None}).to_csv(path, index=False),

@@ -61,3 +61,20 @@ def test_a_headerless_text_models_card_and_notes_name_places(
         "note: data: 1 text cell of 1 column missing, read as none of its column's values (its 0/1 columns "
         "all 0): feature 3 (1)",
     ]
+
+
+def test_a_headerless_text_models_order_counts_the_files_columns(tmp_path: Path) -> None:
+    """The order text counts a row's feature values in the file (a text column one), not its 0/1 columns."""
+    for name, seed in (("source", 0), ("target", 1)):  # an empty column at place 2, after the label
+        lines = rows(40 if seed == 0 else 20, seed).splitlines()
+        text = "".join(f"{a},{b},{c},,{d},{e}\n" for a, b, c, d, e in (line.split(",") for line in lines))
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    workspace = Workspace.resolve(tmp_path / "workspace")
+    source, target = (f"{tmp_path / name}.csv{OPTIONS}" for name in ("source", "target"))
+    record = run_inline(workspace, AdaptConfig(source=source, target=target, epochs=1))
+    assert record.status == "done", record.error
+    step = next(s for s in card_of(workspace, record.id)["preprocessing"] if s["op"] == "features")
+    assert step["skips"] == ["feature 2"]
+    reads = ["feature 0", "feature 1=nn", "feature 1=sn", "feature 3", "feature 4=p", "feature 4=q"]
+    assert step["reads"] == reads
+    assert "of a row's 5 feature values the model reads those in reads" in step["order"]

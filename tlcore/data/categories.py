@@ -54,15 +54,15 @@ def text_cells(column: pd.Series, label: str) -> pd.Series:
     return pd.Series(text, index=column.index, name=column.name)
 
 
-def placeholder(column: pd.Series, label: str, limits: Limits) -> pd.Series:
+def placeholder(column: pd.Series, name: str, label: str, limits: Limits) -> pd.Series:
     """A text feature column as a stand-in that :mod:`~tlcore.data.table_cells` checks: 0 where a cell
     holds text, NaN where it is missing; a column with more distinct values than ``max_text_values``
-    refused, naming it and its count."""
+    refused, naming it (``name``: its name in the domain, a place without a header) and its count."""
     cells = text_cells(column, label)
     n = int(cells.nunique(dropna=True))
     if n > limits.max_text_values:
         raise TLError(
-            f"{label}: text column {str(column.name)!r} holds {n} distinct values, more than the "
+            f"{label}: text column {name!r} holds {n} distinct values, more than the "
             f"{shown_limit(limits, 'max_text_values')} that {TEXT_ONEHOT} encodes (an identifier? "
             f"{ID_HINT}; free text? drop the column)"
         )

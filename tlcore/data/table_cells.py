@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -74,6 +74,19 @@ def feature_names(features: pd.DataFrame) -> dict[object, str]:
     return {c: str(c) if named else place_name(i) for i, c in enumerate(features.columns)}
 
 
+def column_words(column: object, names: Mapping[object, str]) -> str:
+    """How every message names a column of a table as read: a feature column by its name in the domain
+    (``names``: :func:`feature_names`), ``column 'flow'`` or, without a header, ``column 'feature 2'``
+    (its place, the label column left out); any other column by its header's name, or without one
+    (the label column of a file without a header) by its place in the file, ``column 3 of the file``
+    (1-based, as a spreadsheet counts)."""
+    if column in names:
+        return f"column {names[column]!r}"
+    if isinstance(column, int):
+        return f"column {column + 1} of the file"
+    return f"column {str(column)!r}"
+
+
 def is_unnamed(column: object) -> bool:
     """A column of a CSV without a header (numbered) or under an empty header field (``Unnamed: 3``)."""
     return not isinstance(column, str) or column.startswith("Unnamed: ")
@@ -112,11 +125,18 @@ def bad_cells(features: pd.DataFrame) -> np.ndarray:
 
 
 def missing_cells_error(
-    features: pd.DataFrame, raw: pd.DataFrame, label: str, ids: Sequence[str], first_line: int | None
+    features: pd.DataFrame,
+    raw: pd.DataFrame,
+    label: str,
+    ids: Sequence[str],
+    first_line: int | None,
+    *,
+    names: Mapping[object, str],
 ) -> MissingCellsError:
     """The :class:`MissingCellsError` of ``features`` (numbers, bad cells NaN; one at least), naming
-    the first bad cell with its text in ``raw``, the table as read: ``1 cell is missing, infinite or
-    not a number: '#DIV/0!' in column 'flow' on line 6 of the file (id T00004)``."""
+    the first bad cell with its text in ``raw``, the table as read, and its column as ``names`` does
+    (:func:`column_words`): ``1 cell is missing, infinite or not a number: '#DIV/0!' in column 'flow'
+    on line 6 of the file (id T00004)``."""
     bad = ~np.isfinite(features.to_numpy(dtype=float))
     row, col = (int(i) for i in np.argwhere(bad)[0])
     name = features.columns[col]
@@ -128,7 +148,7 @@ def missing_cells_error(
     n, rows = int(bad.sum()), int(bad.any(axis=1).sum())
     cells = "1 cell is" if n == 1 else f"{n} cells in {plural(rows, 'row')} are"
     first = "" if n == 1 else "the first "
-    where = f"in column {str(name)!r} on {row_words(row, ids, first_line)}"
+    where = f"in {column_words(name, names)} on {row_words(row, ids, first_line)}"
     what = f"{label}: {cells} missing, infinite or not a number: {first}{shown} {where}"
     return MissingCellsError(what, n, text=numeric_column(raw[name]) is None)
 
@@ -146,20 +166,22 @@ def dropped_rows_note(dropped: np.ndarray, ids: Sequence[str], first_line: int |
 
 def check_label_counts(n_classes: int, n_rows: int, column: object, label: str) -> None:
     """Refuse a label column with more than half as many classes as rows (from :data:`MANY_CLASSES`):
-    a class label repeats, a measurement or an id does not."""
+    a class label repeats, a measurement or an id does not (the column named as :func:`column_words`
+    names it)."""
     if n_classes >= MANY_CLASSES and n_classes > n_rows / 2:
         raise TLError(
-            f"{label}: column {str(column)!r} has {n_classes} distinct values in {n_rows} rows: it does not "
-            "look like a class label (a label repeats); name the label column, or read the table with "
+            f"{label}: {column_words(column, {})} has {n_classes} distinct values in {n_rows} rows: it does "
+            "not look like a class label (a label repeats); name the label column, or read the table with "
             "label=none"
         )
 
 
-def row_number_warning(features: pd.DataFrame) -> str:
-    """A provenance warning naming the first feature column that counts rows ('' when none):
-    ``; column 'reading_no' counts rows (0, 1, 2, … 399): if it is an identifier, name it id …``."""
-    for name in features.columns:
-        values = features[name].to_numpy()
+def row_number_warning(features: pd.DataFrame, names: Sequence[str]) -> str:
+    """A provenance warning naming the first feature column that counts rows by its name in the domain
+    (``names``, one per column of ``features``; '' when none): ``; column 'reading_no' counts rows (0, 1,
+    2, … 399): if it is an identifier, name it id …``."""
+    for column, name in zip(features.columns, names, strict=True):
+        values = features[column].to_numpy()
         if looks_like_row_number(values):
             low, high = int(values.min()), int(values.max())
             return (

@@ -55,6 +55,7 @@ from tlcore.data.table_cells import (
     MISSING_DROP,
     bad_cells,
     check_label_counts,
+    column_words,
     dropped_rows_note,
     empty_columns,
     feature_names,
@@ -106,7 +107,9 @@ def read_table(
     features = features.drop(columns=list(empty))
     note += dropped_warning(list(empty.values()))
     check_tensor(features.shape[0], features.shape[1], label, limits)
-    frame, features, ids, dropped = _without_missing(frame, features, ids, label, first_line, missing=missing)
+    frame, features, ids, dropped = _without_missing(
+        frame, features, ids, label, first_line, names=names_of, missing=missing
+    )
     note += f"; {dropped}" if dropped else ""
     features, categories, unvalued = (
         one_hot(features, frame, text, label, names_of) if text else (features, {}, {})
@@ -119,21 +122,21 @@ def read_table(
         return line + (f" (id {ids[i]})" if id_column is not None else "")
 
     numbers, holes = with_holes(features.to_numpy()) if missing == IMPUTE else (features.to_numpy(), None)
-    values = float32_values(numbers, label, features.columns, rows)
     named = not any(map(is_unnamed, names_of))
     names = (
         tuple(map(str, features.columns))
         if named
-        else place_columns(values.shape[1], categories, empty.values())
+        else place_columns(features.shape[1], categories, empty.values())
     )
+    values = float32_values(numbers, label, names, rows)
     holes_in = mark_holes(values, holes, names)
     note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     if column is not None:
         check_label_counts(len(classes), len(frame), column, label)
-    where = f", labels from column {column!r}" if column is not None else ""
+    where = f", labels from {column_words(column, {})}" if column is not None else ""
     where += f", sample ids from column {id_column!r}" if id_column is not None else ""
-    note += row_number_warning(features)
+    note += row_number_warning(features, names)
     provenance = f"{label}: {values.shape[0]} rows x {values.shape[1]} features{where}{note}"
     meta = {"columns": names} if named else {PLACES: names} if names != kept_places(len(names)) else {}
     meta |= {"missing_dropped": dropped} if dropped else {}
@@ -165,18 +168,19 @@ def _without_missing(
     label: str,
     first_line: int | None,
     *,
+    names: dict[object, str],
     missing: str | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], str]:
     """The table, its features and ids without the rows holding a missing, non-numeric or infinite
     feature cell, and the note saying which were dropped ('' when none); such rows are refused
-    (:func:`~tlcore.data.table_cells.missing_cells_error`) unless ``missing`` drops them (``drop``) or
-    keeps them to be filled (``impute``). Without an id column the kept rows keep their data-row
-    numbers as ids."""
+    (:func:`~tlcore.data.table_cells.missing_cells_error`, its column named as ``names`` does) unless
+    ``missing`` drops them (``drop``) or keeps them to be filled (``impute``). Without an id column the
+    kept rows keep their data-row numbers as ids."""
     dropped = bad_cells(features)
     if not dropped.any() or missing == IMPUTE:
         return frame, features, ids, ""
     if missing is None:
-        raise missing_cells_error(features, frame, label, ids, first_line)
+        raise missing_cells_error(features, frame, label, ids, first_line, names=names)
     if dropped.all():
         raise TLError(f"{label}: every row holds a missing or non-numeric cell; {MISSING_DROP} leaves none")
     note = dropped_rows_note(dropped, ids, first_line)
@@ -219,7 +223,11 @@ def _columns(
     text = [c for c, values in numeric.items() if values is None]
     bad = [str(c) for c in text]
     if bad and onehot is not None:
-        numeric = {c: placeholder(features[c], label, onehot) if v is None else v for c, v in numeric.items()}
+        names = feature_names(features)
+        numeric = {
+            c: placeholder(features[c], names[c], label, onehot) if v is None else v
+            for c, v in numeric.items()
+        }
     elif bad:
         what = f"{label}: non-numeric feature columns {first_named(bad, 3)}"
         raise TextFeaturesError(what, bad, None if column is None else str(column))

@@ -1,0 +1,73 @@
+"""Every message on a table without a header names its columns as its domain does: a feature column
+by its place (``column 'feature 2'``: the label column left out), the label column by its place in the
+file (``column 2 of the file``, 1-based), never by pandas' column number; a file with a header by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tlcore.data.spec import load_domain
+from tlcore.errors import TLError
+
+HINT = "if it is an identifier, rename it id (or sample_id) so it is not learned from"
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "batch.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def refusal(spec: str) -> str:
+    with pytest.raises(TLError) as caught:
+        load_domain(spec)
+    return str(caught.value)
+
+
+def test_the_label_column_and_a_row_number_are_named_by_place(tmp_path: Path) -> None:
+    spec = write(tmp_path, "".join(f"{i * 0.5:.1f},c{i % 2},{i}\n" for i in range(25)))
+    assert load_domain(spec).provenance == (
+        "batch.csv: 25 rows x 2 features, labels from column 2 of the file; WARNING: column 'feature 1' "
+        f"counts rows (0, 1, 2, … 24): {HINT}"
+    )
+
+
+def test_a_headed_files_label_and_row_number_keep_their_names(tmp_path: Path) -> None:
+    spec = write(tmp_path, "a,label,n\n" + "".join(f"{i * 0.5:.1f},c{i % 2},{i}\n" for i in range(25)))
+    assert load_domain(spec).provenance == (
+        "batch.csv: 25 rows x 2 features, labels from column 'label'; WARNING: column 'n' counts rows "
+        f"(0, 1, 2, … 24): {HINT}"
+    )
+
+
+def test_a_missing_cell_after_the_label_is_named_by_its_place(tmp_path: Path) -> None:
+    spec = write(tmp_path, "".join(f"{i}.5,c{i % 2},1,{'' if i == 3 else 2}\n" for i in range(6)))
+    assert refusal(spec).startswith(
+        "batch.csv: 1 cell is missing, infinite or not a number: empty (or a missing-value marker such as "
+        "n/a) in column 'feature 2' on line 4 of the file;"
+    )
+
+
+def test_a_value_beyond_float32_is_named_by_its_place(tmp_path: Path) -> None:
+    spec = write(tmp_path, "".join(f"{i}.5,c{i % 2},1,{'1e39' if i == 3 else 2}\n" for i in range(6)))
+    assert refusal(spec) == (
+        "batch.csv: 1 value beyond float32's range of ±3.4e38 (first in line 4 of the file, column "
+        "'feature 2': 1e+39)"
+    )
+
+
+def test_a_label_column_of_many_values_is_named_by_its_place(tmp_path: Path) -> None:
+    spec = write(tmp_path, "".join(f"{i % 3},c{i % 21},{i * 7 % 5}\n" for i in range(1, 41)))
+    assert refusal(spec) == (
+        "batch.csv: column 2 of the file has 21 distinct values in 40 rows: it does not look like a class "
+        "label (a label repeats); name the label column, or read the table with label=none"
+    )
+
+
+def test_a_text_column_of_too_many_values_is_named_by_its_place(tmp_path: Path) -> None:
+    spec = write(tmp_path, "".join(f"{i}.5,c{i % 2},t{i % 55}\n" for i in range(60)))
+    assert refusal(f"{spec}:text=onehot,label=1").startswith(
+        "batch.csv: text column 'feature 1' holds 55 distinct values, more than the 50 "
+    )
