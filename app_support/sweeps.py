@@ -249,6 +249,12 @@ def stop_driver(sweep_id: str) -> None:
     driver.cancel(engine.workspace(), sweep_id, force=True)
 
 
+def stop_outliving_driver(sweep_id: str) -> None:
+    """End the process of the interrupted sweep's driver that still runs, the sweep kept interrupted
+    (:func:`tlcore.runs.driver.stop_outliving_driver`)."""
+    driver.stop_outliving_driver(engine.workspace(), sweep_id)
+
+
 def resume(sweep_id: str) -> None:
     """Run the ended sweep's unfinished trials with a new background driver; its Ray cluster, if it
     names one, is checked first (as :func:`launch` does)."""

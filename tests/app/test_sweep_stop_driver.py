@@ -75,3 +75,36 @@ def test_cancel_again_keeps_stop_the_driver_and_its_label_fits(
         assert SweepStore(ws).get(sweep_id).status == "running" and process.poll() is None
     finally:
         end(process)
+
+
+def test_an_interrupted_sweep_whose_driver_still_runs_offers_stop_the_driver(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """A sweep closed interrupted while its driver (a real process) still runs: the page says so and
+    **Stop the driver** ends that process, the sweep kept interrupted with its reason."""
+    ws = Workspace.resolve(workspace)
+    process = hung()
+    try:
+        sweep_id, _ = held(ws, process)
+        store = SweepStore(ws)
+        reason = "1 trial(s) cancelled or interrupted; `sweeps resume` runs them again"
+        assert store.end(sweep_id, "interrupted", reason)
+        at = app("sweep")
+        assert not at.exception, [e.message for e in at.exception]
+        (warning,) = [w.value for w in at.warning if "still runs" in w.value]
+        assert warning.startswith(
+            f"The sweep was closed as interrupted (no sign of life), but its driver (process {process.pid}) "
+            "still runs: "
+        )
+        assert warning.endswith("SIGKILL 5 s later); the sweep stays interrupted.")
+        assert at.button(key=f"stop_{sweep_id}").label == STOP
+        at.button(key=f"stop_{sweep_id}").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert process.wait(timeout=5) == -signal.SIGTERM
+        record = store.get(sweep_id)
+        assert (record.status, record.error) == ("interrupted", reason)
+        at.run()
+        assert [w.value for w in at.warning if "still runs" in w.value] == []
+        assert [b.label for b in at.button if b.label == STOP] == []
+    finally:
+        end(process)

@@ -5,6 +5,7 @@ signalled."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -69,5 +70,31 @@ def test_a_sweep_ended_otherwise_or_a_reused_pid_is_never_signalled(
         assert code == 2 and err.startswith(f"error: sweep {sweep_id} is already ")
         time.sleep(0.2)
         assert process.poll() is None
+    finally:
+        end(process)
+
+
+def test_sweeps_list_and_show_say_an_interrupted_sweeps_driver_still_runs(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    process = hung()
+    try:
+        sweep_id, _ = held(workspace, process)
+        assert SweepStore(workspace).end(sweep_id, "interrupted", LEFT)
+        said = f"its driver still runs (process {process.pid}): sweeps cancel {sweep_id} --force ends it"
+        code, out, _ = cli(workspace, "sweeps", "list", capsys=capsys)
+        assert code == 0 and out.splitlines()[-1] == f"sweep {sweep_id}: {said}"
+        code, out, _ = cli(workspace, "sweeps", "show", sweep_id, capsys=capsys)
+        status, warning = out.split("\n  mnist5k -> digits")[0].split("\n", 1)  # wrapped at the width
+        assert code == 0 and status == f"sweep {sweep_id}: interrupted ({LEFT})"
+        assert " ".join(warning.split()) == f"warning {said}"
+        code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
+        assert code == 0 and json.loads(out)["driver_still_runs"] == process.pid
+        process.kill()
+        process.wait()
+        code, out, _ = cli(workspace, "sweeps", "list", capsys=capsys)
+        assert "still runs" not in out
+        code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
+        assert json.loads(out)["driver_still_runs"] is None
     finally:
         end(process)

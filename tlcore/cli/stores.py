@@ -10,7 +10,7 @@ from typing import Any
 from tlcore.cli.output import print_json, wrapped
 from tlcore.numbers import significant
 from tlcore.runs import jobs
-from tlcore.runs.process_stop import TERM_GRACE, still_runs
+from tlcore.runs.process_stop import TERM_GRACE, Held, still_runs
 from tlcore.runs.record import STATUSES, RunRecord
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep_store import SweepStore, listed_line, the_live
@@ -95,12 +95,18 @@ def list_runs(args: argparse.Namespace) -> int:
 
 
 def outliving_worker(record: RunRecord) -> str:
-    """Where the run was closed interrupted while its worker still runs (:func:`still_runs`):
-    ``its worker still runs (process PID): runs cancel ID --force ends it``; "" otherwise."""
-    pid = still_runs(record, record.worker_started)
+    """Where the run was closed interrupted while its worker still runs: :func:`outliving`'s line."""
+    return outliving(record, record.worker_started, "worker", "runs")
+
+
+def outliving(record: Held, started: str | None, role: str, command: str) -> str:
+    """Where the run or sweep was closed interrupted while its ``role``'s process (started at ``started``)
+    still runs (:func:`still_runs`): ``its worker still runs (process PID): runs cancel ID --force ends
+    it`` (``command``: ``runs``, ``sweeps``); "" otherwise."""
+    pid = still_runs(record, started)
     if pid is None:
         return ""
-    return f"its worker still runs (process {pid}): runs cancel {record.id} --force ends it"
+    return f"its {role} still runs (process {pid}): {command} cancel {record.id} --force ends it"
 
 
 def cancel_run(args: argparse.Namespace) -> int:
@@ -168,6 +174,9 @@ def list_sweeps(args: argparse.Namespace) -> int:
         progress = record.error if record.status in ("failed", "interrupted") else record.message
         kind = record.executor.kind
         print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
+    for record in shown:
+        if outliving_driver := outliving(record, record.driver_started, "driver", "sweeps"):
+            print(f"sweep {record.id}: {outliving_driver}")
     if more := store.count_past(args.find, args.offset + len(records), live):  # the live ones: at the top
         print(f"… {more} more, older: --offset {args.offset + len(records)} for the next page")
     return 0

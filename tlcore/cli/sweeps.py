@@ -14,10 +14,10 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
-from tlcore.cli.stores import print_stopped
+from tlcore.cli.stores import outliving, print_stopped
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
-from tlcore.runs.process_stop import FORCE_AFTER, TERM_GRACE
+from tlcore.runs.process_stop import FORCE_AFTER, TERM_GRACE, still_runs
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
@@ -164,8 +164,10 @@ def show_sweep(args: argparse.Namespace) -> int:
     store = SweepStore(workspace)
     store.mark_stale([store.get(args.sweep_id)])
     state = driver.summary(workspace, args.sweep_id)
-    if args.json:
-        print_json(state.to_dict())
+    if args.json:  # an interrupted sweep's driver that still runs: its pid
+        print_json(
+            state.to_dict() | {"driver_still_runs": still_runs(state.sweep, state.sweep.driver_started)}
+        )
     elif args.csv:
         print(configs_csv(state), end="")
     else:
@@ -211,6 +213,8 @@ def print_summary(state: SweepSummary) -> None:
     sweep = state.sweep
     spec = sweep.spec
     print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))
+    if outliving_driver := outliving(sweep, sweep.driver_started, "driver", "sweeps"):
+        print("\n".join(wrapped(outliving_driver, "  warning  ")))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sweep.created))
     said = f"{spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, "
     print("\n".join(wrapped(f"{said}{sweep.executor.kind} executor, created {created}", "  ")))
