@@ -29,7 +29,7 @@ from tlcore.views import ranking as ranking_view
 from tlcore.views.gaps import Results, gap_disagreement, gap_figure
 from tlcore.views.overlap_lines import inflated_line, unchecked_line
 from tlcore.views.report import Section, render_report
-from tlcore.views.run_names import run_label
+from tlcore.views.run_names import run_label, short_label, short_labels
 from tlcore.views.run_tables import (
     class_accuracies,
     confusion_table,
@@ -114,17 +114,19 @@ def within_chance(result: Mapping[str, Any]) -> bool:
 
 def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:
     """The sentence of one run of :func:`negative_transfer`, with its paired test: ``Negative transfer:
-    ...`` when the test is beyond chance (or was not stored), else that the fall is within chance."""
+    ...`` when the test is beyond chance (or was not stored), else that the fall is within chance. The run
+    is named as the ranking table names it (:func:`~tlcore.views.run_names.short_label`)."""
+    name = short_label(label)
     change = described_change(
         result["target_accuracy"], result["source_only_accuracy"], paired_change(result)
     )
     if within_chance(result):
         return (
-            f"Within chance: {label} is less accurate on the target than the source-only model, "
+            f"Within chance: {name} is less accurate on the target than the source-only model, "
             f"{change}; two equally good models differ this much by chance, so this is no evidence "
             "of negative transfer."
         )
-    return f"Negative transfer: {label} is less accurate on the target than the source-only model, {change}."
+    return f"Negative transfer: {name} is less accurate on the target than the source-only model, {change}."
 
 
 # summary_rows' shares, written as percents by the report and the Compare page's table alike
@@ -272,7 +274,7 @@ def comparison_report(
             Section("Target accuracy", note=small_test_note(results) or "", figure=accuracy_figure(results))
         )
     sections.append(Section("Domain gap", note=gap_disagreement(results) or "", figure=gap_figure(results)))
-    sections += [changes.report_section(run, target, labels) for run, target in moved]
+    sections += [changes.report_section(run, target, short_labels(labels or {})) for run, target in moved]
     for label, result in results.items():
         if result.get("umap_before") and result.get("umap_after"):
             before, after = umap_figures(result)
