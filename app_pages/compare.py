@@ -323,7 +323,11 @@ with display.errors_shown():
             list(results),
             default=list(results)[:CONFUSIONS],
             max_selections=CONFUSIONS,
-            help=f"At most {CONFUSIONS} side by side; the HTML report holds every run's.",
+            format_func=run_names.short_label,
+            help=display.esc(
+                f"At most {CONFUSIONS} side by side; the HTML report holds every run's. "
+                + run_names.run_help(labels, chosen)
+            ),
         )
         # each at the width it reads at, the next row where the page is too narrow (QA: three at 169 px)
         together = compare.confusion_columns(results, shown) > 1

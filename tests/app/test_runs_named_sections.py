@@ -1,7 +1,7 @@
 """Compare's sections under its ranking and Predict's results name runs as the ranking table does
-(helper-238 listed them): "where the predictions moved", the UMAP's run picker and the negative-transfer
-boxes read ``deep_coral+… · 8d23a5``, not the whole composition, which stays in the help; Predict's
-"Run …, data …" caption and its export's download name the run so, whole on hover."""
+(helper-238 listed them): "where the predictions moved", the UMAP's and the confusions' run pickers and
+the negative-transfer boxes read ``deep_coral+… · 8d23a5``, not the whole composition, which stays in
+the help; Predict's "Run …, data …" caption and its export's download name the run so, whole on hover."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def test_compares_sections_name_runs_as_its_ranking_table(app: OpenApp, two_runs
     (umap,) = [s for s in at.selectbox if s.label == "Run"]
     assert umap.options == [cut, f"dann · {dann[-6:]}"]
     assert f"{'+'.join(LONG)} ({long[-6:]})" in plain(umap.help)  # whole in the help
+    (confusions,) = [m for m in at.multiselect if m.label == "Confusion matrices of"]
+    assert confusions.options == [cut, f"dann · {dann[-6:]}"]
+    assert f"{'+'.join(LONG)} ({long[-6:]})" in plain(confusions.help)
     against = next(s for s in at.selectbox if s.label.endswith(" against"))
     assert against.label == f"{cut} against"
     assert against.options == ["its source-only model", f"dann · {dann[-6:]} (both adapted)"]

@@ -1,9 +1,11 @@
 """Compare's and the report's other parts name runs as the ranking table does (helper-238 listed them):
 the shared-samples and negative-transfer lines, the gap chart's legend, the per-run rows of a crowded
-chart and the report's "where the predictions moved" read ``deep_coral+… · 8d23a5``, not the whole
-composition, which the charts keep on the hover."""
+chart, the confusion matrix's title and the report's runs table and headings read ``deep_coral+… ·
+8d23a5``, not the whole composition, which the charts and the table keep on the hover."""
 
 from __future__ import annotations
+
+import re
 
 from tests.app.test_compare import result
 from tests.selection.test_changes import CLASSES, FIRST, SECOND
@@ -52,3 +54,10 @@ def test_the_reports_moved_predictions_name_the_run_as_its_ranking_table() -> No
     page = compare.comparison_report({LONG: result(0.8, 0.6)}, labels={RUN: LONG}, moved=[(run, None)])
     assert f"Where the predictions of {CUT} moved" in page
     assert f"changed class from {CUT}&#x27;s source-only model to its adapted model." in page
+
+
+def test_the_reports_runs_table_and_headings_name_the_run_as_its_ranking_table() -> None:
+    page = compare.comparison_report({LONG: result(0.8, 0.6)}, labels={RUN: LONG})
+    assert re.findall(r"<h2>([^<]*) of ([^<]*)</h2>", page) == [("UMAP", CUT), ("Confusion matrix", CUT)]
+    assert f"<td title='{LONG}'>{CUT}</td>" in page  # the runs table's cell, whole on hover
+    assert compare.confusion_figure(LONG, result(0.8, 0.6)).layout.title.text == f"Confusion: {CUT}"

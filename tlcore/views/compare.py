@@ -29,7 +29,7 @@ from tlcore.views import ranking as ranking_view
 from tlcore.views.gaps import Results, gap_disagreement, gap_figure
 from tlcore.views.overlap_lines import inflated_line, unchecked_line
 from tlcore.views.report import Section, render_report
-from tlcore.views.run_names import run_label, short_label, short_labels
+from tlcore.views.run_names import cut_names, run_label, short_label, short_labels
 from tlcore.views.run_tables import (
     class_accuracies,
     confusion_table,
@@ -225,12 +225,13 @@ def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[
 
 
 def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
-    """:func:`confusion_table` as a row-normalised heatmap (None when the target is unlabelled)."""
+    """:func:`confusion_table` as a row-normalised heatmap (None when the target is unlabelled), titled
+    with the run as the ranking table names it."""
     table = confusion_table(result)
     if table is None:
         return None
     rows, classes, matrix = table
-    return class_figures.confusion_heatmap(matrix, classes, f"Confusion: {label}", rows=rows)
+    return class_figures.confusion_heatmap(matrix, classes, f"Confusion: {short_label(label)}", rows=rows)
 
 
 def confusion_columns(results: Results, shown: Sequence[str]) -> int:
@@ -267,7 +268,9 @@ def comparison_report(
     sections = []
     if ranked is not None:
         sections += ranking_view.report_sections(ranked, labels or {})
-    runs = Section("Runs", table=summary_rows(results), flags=flags, percent_columns=PERCENT_COLUMNS)
+    rows = [row | {"run": short_label(row["run"])} for row in summary_rows(results)]  # as the ranking's
+    whole = {"run": cut_names({label: label for label in results})}  # a cut label whole on hover
+    runs = Section("Runs", table=rows, flags=flags, percent_columns=PERCENT_COLUMNS, titles=whole)
     sections.append(runs)
     if accuracies(results)[0]:
         sections.append(
@@ -278,10 +281,10 @@ def comparison_report(
     for label, result in results.items():
         if result.get("umap_before") and result.get("umap_after"):
             before, after = umap_figures(result)
-            sections += [Section(f"UMAP of {label}", figure=before), Section("", figure=after)]
+            sections += [Section(f"UMAP of {short_label(label)}", figure=before), Section("", figure=after)]
         confusion = confusion_figure(label, result)
         if confusion is not None:
-            sections.append(Section(f"Confusion matrix of {label}", figure=confusion))
+            sections.append(Section(f"Confusion matrix of {short_label(label)}", figure=confusion))
     per_class = per_class_figure(results)
     if per_class is not None:
         sections.append(Section("Per-class target accuracy", figure=per_class))
