@@ -57,7 +57,9 @@ COLUMNS = {
 def moved_predictions(run_id: str, chosen: list[str], labels: dict[str, str], source_only: set[str]) -> None:
     """Where ``run_id``'s target predictions moved (``python -m tlcore runs changes``), with a look at
     the samples of one flow; a run of ``source_only`` against another run only (its own source-only
-    model is itself: nothing moves), and "both adapted" only when neither is one."""
+    model is itself: nothing moves), and "both adapted" only when neither is one. Runs are named as the
+    ranking table names them."""
+    labels = run_names.short_labels(labels)
     st.subheader("Where the predictions moved, without target labels")
     st.caption(
         "Each row: target samples one model calls FROM and the other TO. Adapting is meant to move "
@@ -186,7 +188,8 @@ if on_pair:
             f"Label data with {run_names.named(chosen, labels)}{f' ({setup})' if setup else ''} on Predict",
             key=f"compare_label_with_{chosen}",
             icon=":material/label:",
-            help="Predict preselects this run: label new data with it, or export its model",
+            help=f"Predict preselects this run, {labels[chosen]}: label new data with it, or export its "
+            "model",
         ):
             state.predict_with(chosen)
             st.switch_page("app_pages/predict.py", query_params=state.pair_params())
@@ -296,7 +299,12 @@ with display.errors_shown():
 
     st.subheader("Before and after, in the model's feature space")
     pick, colour = st.columns([1, 2])
-    umap_label = pick.selectbox("Run", list(results))
+    umap_label = pick.selectbox(
+        "Run",
+        list(results),
+        format_func=run_names.short_label,
+        help=display.esc(run_names.run_help(labels, chosen)),
+    )
     colour_by = colour.segmented_control(
         "Colour by", list(COLOUR_BY), default="domain", format_func=COLOUR_BY.get
     )
@@ -315,7 +323,11 @@ with display.errors_shown():
             list(results),
             default=list(results)[:CONFUSIONS],
             max_selections=CONFUSIONS,
-            help=f"At most {CONFUSIONS} side by side; the HTML report holds every run's.",
+            format_func=run_names.short_label,
+            help=display.esc(
+                f"At most {CONFUSIONS} side by side; the HTML report holds every run's. "
+                + run_names.run_help(labels, chosen)
+            ),
         )
         # each at the width it reads at, the next row where the page is too narrow (QA: three at 169 px)
         together = compare.confusion_columns(results, shown) > 1

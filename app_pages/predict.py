@@ -11,7 +11,7 @@ from tlcore.prediction_files import PREVIEW_ROWS, preview_note, rows_text
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.preselect import preselect
 from tlcore.views import predictions as figures
-from tlcore.views import thumbnails
+from tlcore.views import run_names, thumbnails
 from tlcore.views.ranking import kept_note, recommended_note
 
 BATCH_KEY = "predict_batch_file"
@@ -105,7 +105,10 @@ if request is not None:
         summary, path, notes = predictions.predict(*request)
         domain = engine.load(request[1])
         st.subheader(f"{summary.n_samples:,} predictions")
-        st.caption(display.esc(f"Run {labels.get(request[0], request[0])}, data {request[1]}."))
+        st.caption(  # the run named as Compare's tables name it, whole on hover
+            display.esc(f"Run {run_names.named(request[0], names)}, data {request[1]}."),
+            help=display.esc(names.get(request[0], request[0])),
+        )
         for note in notes:
             st.caption(display.esc(f"Note: {note}."))
         if blank := engine.blank_data(request[1]):
@@ -177,10 +180,11 @@ if export_request is not None:
     with display.errors_shown():
         archive = predictions.export_zip(*export_request)
         st.download_button(
-            f"Download the {export_request[1]} model of {labels.get(export_request[0], export_request[0])}",
+            f"Download the {export_request[1]} model of {run_names.named(export_request[0], names)}",
             archive,
             f"{export_request[0]}-{export_request[1]}.zip",
             "application/zip",
             icon=":material/download:",
             on_click="ignore",
+            help=display.esc(f"The model of {names.get(export_request[0], export_request[0])}"),
         )

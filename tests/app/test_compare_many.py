@@ -44,7 +44,7 @@ def test_twenty_runs_name_every_run_down_the_left_a_row_each() -> None:
         assert list(axis.range) == [19.5, -0.5]  # first on top, no blank rows (autorange: 3 in the report)
         ticks = list(axis.ticktext)
         assert len(set(ticks)) == 20  # no two runs read the same: each keeps its id
-        assert ticks[0] == "deep_coral+im+fixmatch+…<br>000000" and ticks[19].endswith("<br>000013")
+        assert ticks[0] == "deep_coral+… · 000000" and ticks[19].endswith(" · 000013")  # as the table
         for tick in ticks:  # two lines of 24 characters at most: a 36 px row holds them
             lines = tick.split("<br>")
             assert len(lines) <= chart_text.RUN_LINES and max(map(len, lines)) <= chart_text.NAME_WIDTH
@@ -84,9 +84,10 @@ def test_three_runs_stay_upright_as_before() -> None:
     accuracy, gap = compare.accuracy_figure(three), gaps.gap_figure(three)
     assert {t.orientation or "v" for t in bars(accuracy) + bars(gap)} == {"v"}  # None: upright
     assert list(accuracy.layout.xaxis.tickvals) == list(three)
-    assert accuracy.layout.xaxis.ticktext[0] == "deep_coral+<br>im+…<br>000000"
+    assert accuracy.layout.xaxis.ticktext[0] == "deep_coral+<br>… · 000000"  # the ranking table's label
     # its title takes two lines: 390 px and 24 for the second (20 until a third line touched the plot)
-    assert (accuracy.layout.height, chart_text.min_width(accuracy)) == (414, 380)
+    # (414 px with three tick lines; the ranking table's label takes two)
+    assert (accuracy.layout.height, chart_text.min_width(accuracy)) == (399, 380)
     assert (gap.layout.height, chart_text.min_width(gap)) == (418, 380)
     assert len([t for t in gap.data if t.x == (None,)]) == 4  # before, and each run by its colour
 
@@ -118,8 +119,8 @@ def test_the_per_class_accuracy_of_twenty_runs_is_a_heatmap_naming_every_run_and
     rows, columns = fig.layout.yaxis, fig.layout.xaxis
     assert list(rows.tickvals) == list(many) and list(rows.range) == [19.5, -0.5]  # first on top
     assert len(set(rows.ticktext)) == 20  # each run named, keeping its id
-    assert rows.ticktext[0] == "<b>deep_coral+im+fixmatch+…<br>000000</b>"  # the source-only run
-    assert rows.ticktext[1] == "deep_coral+im+fixmatch+…<br>000001"
+    assert rows.ticktext[0] == "<b>deep_coral+… · 000000</b>"  # the source-only run
+    assert rows.ticktext[1] == "deep_coral+… · 000001"  # as the ranking table names it
     assert fig.layout.title.subtitle.text == class_figures.MARKED
     assert len(columns.ticktext) == 30 and columns.tickangle == -90  # every class, upright
     assert fig.layout.height >= 20 * chart_text.RUN_ROW

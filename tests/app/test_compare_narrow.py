@@ -61,7 +61,7 @@ def test_each_run_of_the_accuracy_chart_has_room_for_its_change_and_its_tick() -
 def test_the_gap_panels_leave_their_tick_labels_room_at_the_width_they_read_at() -> None:
     """Between two panels lie the next panel's y ticks ("0.005", 13 px: 32.5 px) and a gap: 42.5 px at
     the figure's width, set in px (before: 14% of the plot, 27 px at 262 px, and CORAL's ticks touched
-    MMD²'s bars). A long run label's legend entry wraps between its methods."""
+    MMD²'s bars). A long run label's legend entry reads as the ranking table's (helper-241)."""
     gap = gaps.gap_figure(five_runs())
     width = chart_text.min_width(gap)
     assert width == 437  # 3 panels x 5 runs x 2 bars of 8 px, over 85% of the slot, + 2 x 42.5 + 70
@@ -71,7 +71,7 @@ def test_the_gap_panels_leave_their_tick_labels_room_at_the_width_they_read_at()
         ticks = text_px(gap_figure.GAP_TICK, figures.LAYOUT["font"]["size"]) + TEXT_GAP
         assert ticks == 42.5 and space == pytest.approx(ticks, abs=0.1)  # the width is rounded to a px
     names = [t.name for t in gap.data if t.x == (None,)]
-    assert names[2] == "deep_coral+im+fixmatch+<br>shot_pl+adabn · dd69a5"
+    assert names[2] == "deep_coral+… · dd69a5"
     assert all(text_px(name, 13) + figures.LEGEND_SYMBOL <= plot for name in names)
 
 

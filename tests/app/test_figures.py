@@ -75,17 +75,18 @@ def test_negative_transfer_is_red() -> None:
 
 def test_long_run_labels_wrap_under_their_bars_with_the_full_name_on_hover() -> None:
     """helper-48's tabular Compare: "deep_coral+im+fixmatch+shot_pl+adabn · 8d23a5" ran out of the
-    half-page chart, tilted; the labels now wrap (at most three lines, the id kept) and stay level."""
+    half-page chart, tilted; the labels now wrap (at most three lines, the id kept) and stay level, each
+    run named as the ranking table names it (helper-241: the table's ``deep_coral+… · 8d23a5``)."""
     long, short = "deep_coral+im+fixmatch+shot_pl+adabn · 8d23a5", "dann · 4a2f96"
     fig = figures.accuracy_vs_baseline({long: 0.8, short: 0.5}, {long: 0.7, short: 0.6})
     axis = fig.layout.xaxis
-    assert list(axis.ticktext) == ["deep_coral+<br>im+…<br>8d23a5", "dann ·<br>4a2f96"]
+    assert list(axis.ticktext) == ["deep_coral+<br>… · 8d23a5", "dann ·<br>4a2f96"]
     assert list(axis.tickvals) == [long, short] and axis.tickangle == 0
     assert [t.hovertemplate.split(":")[0] for t in fig.data[:2]] == ["%{x}", "%{x}"]  # the full label
     assert figures.tick_text("labelled_target+finetune · 123456") == "labelled_t…<br>finetune ·<br>123456"
     one_line = figures.accuracy_vs_baseline({"a": 0.8}, {"a": 0.7})
     assert fig.layout.legend.y < one_line.layout.legend.y < 0  # below the taller labels
-    assert fig.layout.margin.b - one_line.layout.margin.b == 2 * (figures.TICK_SIZE + 4)
+    assert fig.layout.margin.b - one_line.layout.margin.b == figures.TICK_SIZE + 4
 
 
 def test_accuracy_change_labels_keep_their_size_above_the_taller_bar() -> None:

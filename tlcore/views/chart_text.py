@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from tlcore.ellipsis import ELLIPSIS, keep_start
+from tlcore.views.run_names import short_label
 
 TICK_WRAP, TICK_LINES, TICK_SIZE = 11, 3, 11  # a run's label under its bars: characters a line, lines, px
 PANEL_WRAP, PANEL_SIZE = 12, 12  # a panel's title: characters a line, px (three panels share half a row)
@@ -91,10 +92,11 @@ def runs_across(runs: int) -> bool:
 
 
 def run_rows(runs: Sequence[str], size: float = TICK_SIZE) -> tuple[dict[str, object], float]:
-    """The y axis of a chart with a row per run, first on top: every run named (:func:`tick_text`, at
-    most :data:`RUN_LINES` lines of :data:`NAME_WIDTH` characters, whole on hover), and the px the
-    names take (their widest line at ``size`` px and :data:`TEXT_GAP`)."""
-    ticks = [tick_text(run, NAME_WIDTH, RUN_LINES) for run in runs]
+    """The y axis of a chart with a row per run, first on top: every run named as the ranking table
+    names it (:func:`~tlcore.views.run_names.short_label`, :func:`tick_text`, at most :data:`RUN_LINES`
+    lines of :data:`NAME_WIDTH` characters, whole on hover), and the px the names take (their widest
+    line at ``size`` px and :data:`TEXT_GAP`)."""
+    ticks = [tick_text(short_label(run), NAME_WIDTH, RUN_LINES) for run in runs]
     axis = {
         "type": "category",
         "tickmode": "array",

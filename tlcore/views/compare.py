@@ -29,7 +29,7 @@ from tlcore.views import ranking as ranking_view
 from tlcore.views.gaps import Results, gap_disagreement, gap_figure
 from tlcore.views.overlap_lines import inflated_line, unchecked_line
 from tlcore.views.report import Section, render_report
-from tlcore.views.run_names import run_label
+from tlcore.views.run_names import cut_names, run_label, short_label, short_labels
 from tlcore.views.run_tables import (
     class_accuracies,
     confusion_table,
@@ -114,17 +114,19 @@ def within_chance(result: Mapping[str, Any]) -> bool:
 
 def negative_transfer_line(label: str, result: Mapping[str, Any]) -> str:
     """The sentence of one run of :func:`negative_transfer`, with its paired test: ``Negative transfer:
-    ...`` when the test is beyond chance (or was not stored), else that the fall is within chance."""
+    ...`` when the test is beyond chance (or was not stored), else that the fall is within chance. The run
+    is named as the ranking table names it (:func:`~tlcore.views.run_names.short_label`)."""
+    name = short_label(label)
     change = described_change(
         result["target_accuracy"], result["source_only_accuracy"], paired_change(result)
     )
     if within_chance(result):
         return (
-            f"Within chance: {label} is less accurate on the target than the source-only model, "
+            f"Within chance: {name} is less accurate on the target than the source-only model, "
             f"{change}; two equally good models differ this much by chance, so this is no evidence "
             "of negative transfer."
         )
-    return f"Negative transfer: {label} is less accurate on the target than the source-only model, {change}."
+    return f"Negative transfer: {name} is less accurate on the target than the source-only model, {change}."
 
 
 # summary_rows' shares, written as percents by the report and the Compare page's table alike
@@ -223,12 +225,13 @@ def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[
 
 
 def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
-    """:func:`confusion_table` as a row-normalised heatmap (None when the target is unlabelled)."""
+    """:func:`confusion_table` as a row-normalised heatmap (None when the target is unlabelled), titled
+    with the run as the ranking table names it."""
     table = confusion_table(result)
     if table is None:
         return None
     rows, classes, matrix = table
-    return class_figures.confusion_heatmap(matrix, classes, f"Confusion: {label}", rows=rows)
+    return class_figures.confusion_heatmap(matrix, classes, f"Confusion: {short_label(label)}", rows=rows)
 
 
 def confusion_columns(results: Results, shown: Sequence[str]) -> int:
@@ -265,21 +268,23 @@ def comparison_report(
     sections = []
     if ranked is not None:
         sections += ranking_view.report_sections(ranked, labels or {})
-    runs = Section("Runs", table=summary_rows(results), flags=flags, percent_columns=PERCENT_COLUMNS)
+    rows = [row | {"run": short_label(row["run"])} for row in summary_rows(results)]  # as the ranking's
+    whole = {"run": cut_names({label: label for label in results})}  # a cut label whole on hover
+    runs = Section("Runs", table=rows, flags=flags, percent_columns=PERCENT_COLUMNS, titles=whole)
     sections.append(runs)
     if accuracies(results)[0]:
         sections.append(
             Section("Target accuracy", note=small_test_note(results) or "", figure=accuracy_figure(results))
         )
     sections.append(Section("Domain gap", note=gap_disagreement(results) or "", figure=gap_figure(results)))
-    sections += [changes.report_section(run, target, labels) for run, target in moved]
+    sections += [changes.report_section(run, target, short_labels(labels or {})) for run, target in moved]
     for label, result in results.items():
         if result.get("umap_before") and result.get("umap_after"):
             before, after = umap_figures(result)
-            sections += [Section(f"UMAP of {label}", figure=before), Section("", figure=after)]
+            sections += [Section(f"UMAP of {short_label(label)}", figure=before), Section("", figure=after)]
         confusion = confusion_figure(label, result)
         if confusion is not None:
-            sections.append(Section(f"Confusion matrix of {label}", figure=confusion))
+            sections.append(Section(f"Confusion matrix of {short_label(label)}", figure=confusion))
     per_class = per_class_figure(results)
     if per_class is not None:
         sections.append(Section("Per-class target accuracy", figure=per_class))

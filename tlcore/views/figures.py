@@ -26,6 +26,7 @@ from tlcore.views.chart_text import (
     wrap_words,
 )
 from tlcore.views.palette import BAD, GOOD, NEUTRAL, PALETTE, WITHIN_CHANCE, category_colour
+from tlcore.views.run_names import short_label
 
 DOMAIN_COLOURS = {"source": PALETTE[0], "target": PALETTE[1]}
 FRAME = "rgba(138, 147, 166, 0.45)"  # NEUTRAL, half see-through: a faint frame on light and dark pages
@@ -173,7 +174,7 @@ def accuracy_vs_baseline(
     table), ``within chance`` still written: in full, they ran into the next pair's."""
     runs = list(accuracy)
     names = [safe(r) for r in runs]
-    ticks = [tick_text(r) for r in runs]
+    ticks = [tick_text(short_label(r)) for r in runs]  # named as the ranking table names them, whole on hover
     after = [accuracy[r] for r in runs]
     before = [baseline[r] for r in runs]
     changes = [accuracy_change.shown_points(a, b) for a, b in zip(after, before, strict=True)]

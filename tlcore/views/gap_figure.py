@@ -23,6 +23,7 @@ from tlcore.views.figures import (
     run_xy,
 )
 from tlcore.views.palette import NEUTRAL, run_colour
+from tlcore.views.run_names import short_label
 
 BAR_PX, GAP_BARGAP = 8, 0.15  # px a bar of a gap panel needs to read as a bar; the share between runs
 LEGEND_WRAP = 24  # characters a line of a run's legend entry (``deep_coral+im+fixmatch+`` ...)
@@ -47,7 +48,8 @@ def metrics_before_after(
     names = [safe(run) for run in runs]
     colours = [run_colour(i) for i in range(len(runs))]
     across = chart_text.runs_across(len(runs))  # the runs named down the left, not in the legend
-    entries = ["<br>".join(safe(line) for line in wrap_words(run, LEGEND_WRAP)) for run in runs]
+    # each run's legend entry named as the ranking table names it; whole on the bars' hover
+    entries = ["<br>".join(safe(line) for line in wrap_words(short_label(run), LEGEND_WRAP)) for run in runs]
     each = [("after (each run's colour)", colours[0])] if across else zip(entries, colours, strict=True)
     legend = [("before (each run's own)", NEUTRAL), *each]
     # px of the plot: each run's two bars in every panel (across: a panel's x ticks), the next panel's y

@@ -3,7 +3,8 @@
 A run's stored finding (``shared_samples``: :mod:`tlcore.data.overlap`) says how many of its target
 samples are source training samples or copies of them; :func:`inflated_line` names the runs it sways,
 :func:`unchecked_line` the older runs of one dataset stored before runs kept it. A comparison is
-``{run label: result}`` (:mod:`tlcore.views.compare`).
+``{run label: result}`` (:mod:`tlcore.views.compare`); the lines name runs as the ranking table does
+(:func:`~tlcore.views.run_names.short_label`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 from tlcore.data.overlap import base_dataset, other_splits, stored_fix, training_words
 from tlcore.numbers import and_more
 from tlcore.views.gaps import Results
+from tlcore.views.run_names import short_label
 from tlcore.views.run_tables import swayed, target_labelled, used_counts
 
 T = TypeVar("T")
@@ -50,12 +52,12 @@ def _inflated(results: Results, swayed_labels: Sequence[str], labels: Mapping[st
     named, ids, more = _named_runs(found, labels)
     labelled = target_labelled(results[swayed_labels[0]])
     counts = "; ".join(
-        f"{label} ({f'run {ids[label]}: ' if label in ids else ''}{_counts(results[label])})"
+        f"{short_label(label)} ({f'run {ids[label]}: ' if label in ids else ''}{_counts(results[label])})"
         for label in named
     )
     fixes: dict[str, list[str]] = {}
     for label, shared in named.items():
-        fixes.setdefault(stored_fix(shared), []).append(label)
+        fixes.setdefault(stored_fix(shared), []).append(short_label(label))
     fix = (
         next(iter(fixes))
         if len(fixes) == 1
@@ -131,7 +133,9 @@ def unchecked_line(results: Results, labels: Mapping[str, str] | None = None) ->
     if not found:
         return None
     named, ids, more = _named_runs(found, labels)
-    runs = ", ".join(f"{label}{f' (run {ids[label]})' if label in ids else ''}" for label in named)
+    runs = ", ".join(
+        f"{short_label(label)}{f' (run {ids[label]})' if label in ids else ''}" for label in named
+    )
     one = len(found) == 1
     its = "its" if one else "their"
     return (
