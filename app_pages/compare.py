@@ -185,7 +185,7 @@ if on_pair:
     for chosen in [r for r in ranked.recommended_runs if r in engine.model_runs(*pair)]:  # one per setup
         setup = ranked.part_of(chosen).setup  # "" in a pool of one network and label budget
         if st.button(
-            f"Label data with {run_names.named(chosen, labels)}{f' ({setup})' if setup else ''} on Predict",
+            f"Label data with {run_names.shown_label(chosen, labels)}{setup and f' ({setup})'} on Predict",
             key=f"compare_label_with_{chosen}",
             icon=":material/label:",
             help=f"Predict preselects this run, {labels[chosen]}: label new data with it, or export its "

@@ -106,7 +106,7 @@ if request is not None:
         domain = engine.load(request[1])
         st.subheader(f"{summary.n_samples:,} predictions")
         st.caption(  # the run named as Compare's tables name it, whole on hover
-            display.esc(f"Run {run_names.named(request[0], names)}, data {request[1]}."),
+            display.esc(f"Run {run_names.shown_label(request[0], names)}, data {request[1]}."),
             help=display.esc(names.get(request[0], request[0])),
         )
         for note in notes:
@@ -180,7 +180,7 @@ if export_request is not None:
     with display.errors_shown():
         archive = predictions.export_zip(*export_request)
         st.download_button(
-            f"Download the {export_request[1]} model of {run_names.named(export_request[0], names)}",
+            f"Download the {export_request[1]} model of {run_names.shown_label(export_request[0], names)}",
             archive,
             f"{export_request[0]}-{export_request[1]}.zip",
             "application/zip",

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_support import display, engine, state
 from tlcore.selection.ranking import Ranking
-from tlcore.views.run_names import named
+from tlcore.views.run_names import shown_label
 
 
 def offer(ranked: Ranking, key: str) -> None:
@@ -22,7 +22,7 @@ def offer(ranked: Ranking, key: str) -> None:
         return
     labels = {r.id: engine.run_label(r) for r in engine.done_runs([ranked.kept])}  # named as the tables do
     model = (
-        f"the source-only model of run {named(ranked.kept, labels)} ({ranked.setup})"
+        f"the source-only model of run {shown_label(ranked.kept, labels)} ({ranked.setup})"
         if ranked.setup
         else "that model"
     )

@@ -49,12 +49,16 @@ def tipped(count: int) -> np.ndarray:
     return probabilities(labels, 0.9, k=10)
 
 
-@pytest.fixture
-def runs(workspace: Path) -> dict[str, str]:
+def pair_store(workspace: Path) -> tuple[RunStore, TargetFingerprint]:
+    """The workspace's run store and the fingerprint of the pair's target, as its runs store it."""
     root = Workspace.resolve(workspace)
     target = harmonise(load_domain(SOURCE, root, 0), load_domain(TARGET, root, 0))[1]
-    fingerprint = TargetFingerprint.of(target.X.numpy())
-    store = RunStore(root)
+    return RunStore(root), TargetFingerprint.of(target.X.numpy())
+
+
+@pytest.fixture
+def runs(workspace: Path) -> dict[str, str]:
+    store, fingerprint = pair_store(workspace)
     return {
         "five": store_run(store, tipped(5), fingerprint),
         "two": store_run(store, tipped(2), fingerprint),

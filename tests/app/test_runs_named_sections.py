@@ -12,13 +12,11 @@ import pytest
 
 from tests.app import test_ranking_ui
 from tests.app.helpers import plain
-from tests.app.test_moved_predictions import SOURCE, TARGET, OpenApp, section, store_run, tipped
+from tests.app.test_moved_predictions import SOURCE, TARGET, OpenApp, pair_store, section, store_run, tipped
 from tests.selection.helpers import probabilities
 from tlcore.adapt.config import AdaptConfig
-from tlcore.data import harmonise, load_domain
 from tlcore.runs.run_files import CHECKPOINT_FILE
 from tlcore.runs.store import RunStore
-from tlcore.selection.predictions import TargetFingerprint
 from tlcore.workspace import Workspace
 
 LONG = ("deep_coral", "im", "fixmatch", "shot_pl", "adabn")
@@ -27,10 +25,7 @@ LONG = ("deep_coral", "im", "fixmatch", "shot_pl", "adabn")
 @pytest.fixture
 def two_runs(workspace: Path) -> tuple[str, str]:
     """A run whose label the ranking table cuts and a ``dann`` run, of one target."""
-    root = Workspace.resolve(workspace)
-    target = harmonise(load_domain(SOURCE, root, 0), load_domain(TARGET, root, 0))[1]
-    fingerprint = TargetFingerprint.of(target.X.numpy())
-    store = RunStore(root)
+    store, fingerprint = pair_store(workspace)
     return store_run(store, tipped(5), fingerprint, LONG), store_run(store, tipped(2), fingerprint)
 
 

@@ -201,8 +201,8 @@ def cancel(workspace: Workspace, sweep_id: str, wait_s: float = 0.0, *, force: b
     """Stop the sweep: its driver cancels queued and running trials; a sweep without a live driver is
     closed at once and its still-active trial runs are asked to stop. With ``wait_s`` > 0, wait that
     long for the sweep to end; with ``force``, a driver that has not ended by then is stopped
-    (:func:`stop_driver`; an ended sweep's that still runs: :func:`stop_outliving_driver`). Returns its
-    record."""
+    (:func:`stop_driver`). An ended sweep is refused (a driver that outlives it is
+    :func:`stop_outliving_driver`'s, which ``sweeps cancel --force`` tries first). Returns its record."""
     sweeps = SweepStore(workspace)
     record = sweeps.request_cancel(sweep_id)
     if record.status != "running":

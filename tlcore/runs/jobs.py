@@ -159,8 +159,8 @@ def run_inline(
 
 def cancel(workspace: Workspace, run_id: str, wait_s: float = 0.0, *, force: bool = False) -> RunRecord:
     """Ask a run to stop; with ``wait_s`` > 0, wait that long for it to end; with ``force``, a worker that
-    has not ended by then is stopped (:func:`stop_worker`; an ended run's that still runs:
-    :func:`stop_outliving_worker`). Returns its record."""
+    has not ended by then is stopped (:func:`stop_worker`). An ended run is refused (a worker that outlives
+    it is :func:`stop_outliving_worker`'s, which ``runs cancel --force`` tries first). Returns its record."""
     store = RunStore(workspace)
     record = store.request_cancel(run_id)
     if wait_s > 0 and record.active:

@@ -18,7 +18,7 @@ from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
 from tlcore.views.glossary import OUTRANKED_STATUS, STATUSES, status_line
 from tlcore.views.ranking_caveats import blind_spot
 from tlcore.views.report import Section
-from tlcore.views.run_names import cut_names, named, short_labels
+from tlcore.views.run_names import cut_names, named, short_labels, shown_label
 
 NAMED = 5  # the most runs one sentence names; the tables name more
 SCORE_FORMAT = f"%.{SCORE_DIGITS}g"  # the same as printf for the Compare page's number columns (scores < 100)
@@ -226,7 +226,7 @@ def unreliable_line(ranking: Ranking, labels: Mapping[str, str]) -> str | None:
     doubtful = [e for e in ranking.entries if e.unreliable and e.ess is not None]
     if not doubtful:
         return None
-    names = [named(e.run_id, labels) for e in doubtful]
+    names = [shown_label(e.run_id, labels) for e in doubtful]
     if len(doubtful) == 1:
         rests = f"{effective_samples(doubtful[0].ess, doubtful[0].n_weights)} ({names[0]})"
         which = ""
@@ -250,7 +250,7 @@ def alarm_lines(ranking: Ranking, labels: Mapping[str, str]) -> dict[str, str]:
     lines = {}
     for entry in ranking.entries:
         if entry.alarm.raised:
-            text = f"Negative transfer suspected for {named(entry.run_id, labels)}: "
+            text = f"Negative transfer suspected for {shown_label(entry.run_id, labels)}: "
             text += "; ".join(entry.alarm.reasons + entry.alarm.unchecked)
             verdict = entry.alarm.verdict()
             lines[entry.run_id] = text + (f" (with the target labels: {verdict})" if verdict else "")
@@ -292,7 +292,7 @@ def alarm_rows(ranking: Ranking, labels: Mapping[str, str]) -> list[dict[str, An
     rows = []
     for entry in ranking.entries:
         if entry.alarm.raised:
-            row = {"run": named(entry.run_id, labels), "why": "; ".join(entry.alarm.reasons)}
+            row = {"run": shown_label(entry.run_id, labels), "why": "; ".join(entry.alarm.reasons)}
             if (verdict := entry.alarm.verdict()) is not None:
                 row["with the target labels"] = verdict
             rows.append(row)
@@ -304,7 +304,7 @@ def not_ranked(ranking: Ranking, labels: Mapping[str, str]) -> list[tuple[str, s
     named as the tables name it, with its label whole where that cuts it (the line's help), else None."""
     lines = []
     for run_id, why in ranking.excluded:
-        label, shown = labels.get(run_id, run_id), named(run_id, labels)
+        label, shown = labels.get(run_id, run_id), shown_label(run_id, labels)
         lines.append((f"Not ranked: {shown}: {why}", label if shown != label else None))
     return lines
 

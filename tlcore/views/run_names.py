@@ -3,7 +3,7 @@ column, and a recipe's five methods there (``deep_coral+im+fixmatch+shot_pl+adab
 310 px) pushed "alarm right?" off a 1280 px window (QA helper-217), and at 24 characters a pool ranked by
 DEV past a 1024 px window (helper-232). The label keeps its id's end whole and cuts its methods after a
 ``+``; the column's help names each cut composition in full (:func:`run_help`); a sentence that names
-runs by id names them so too (:func:`named`)."""
+runs by id names them so too (:func:`named`; one id: :func:`shown_label`)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,12 @@ def run_help(labels: Mapping[str, str], run_ids: Iterable[str], chars: int = RUN
     return f"Each run's methods and the end of its id.{whole}"
 
 
+def shown_label(run_id: str, labels: Mapping[str, str], chars: int = RUN_CHARS) -> str:
+    """Run ``run_id`` as the tables show it: its label in ``labels`` cut by :func:`short_label` (the id
+    itself where ``labels`` lacks it)."""
+    return short_label(labels.get(run_id, run_id), chars)
+
+
 def named(text: str, labels: Mapping[str, str], chars: int = RUN_CHARS) -> str:
     """``text`` with each run id of ``labels`` in it replaced by its label as the tables show it
     (:func:`short_label`): the ranking's sentences name runs by id (``runs rank --json`` keeps them so),
@@ -73,4 +79,4 @@ def named(text: str, labels: Mapping[str, str], chars: int = RUN_CHARS) -> str:
     if not labels:
         return text
     ids = "|".join(re.escape(run_id) for run_id in sorted(labels, key=len, reverse=True))
-    return re.sub(rf"(?<![\w-])(?:{ids})(?![\w-])", lambda m: short_label(labels[m[0]], chars), text)
+    return re.sub(rf"(?<![\w-])(?:{ids})(?![\w-])", lambda m: shown_label(m[0], labels, chars), text)
