@@ -7,7 +7,8 @@ a model says it was trained without, its ``dropped``: empty in every row of its 
 missing one refused, naming a near miss (a trailing space, other case) and the columns the reference
 does not know (one of them may be it, renamed; not those a model was trained without: it knows
 them). With no name in common the columns are taken by position (:mod:`tlcore.data.harmonise` then
-checks the dimension).
+checks the dimension). Tables without a header on both sides match so by their places where either
+encodes text (:mod:`tlcore.data.place_match`: the notes name a column by its place, ``feature 1``).
 
 Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
 :mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
@@ -106,12 +107,15 @@ def match_columns(
     keep: torch.Tensor | None = None,
     *,
     dropped: Sequence[str] = (),
+    places: bool = False,
 ) -> ColumnMatch:
     """Where the reference's named ``columns`` (its text columns' values ``categories``) sit in
     ``domain``'s, and what the matching changed (module rules); the samples holding a value the
     reference never had counted among those ``keep`` indexes (None: all), the ones a pair uses; the
-    columns it was trained without, ``dropped`` (a model's), ignored as such."""
-    names = tuple(domain.meta.get("columns") or ())
+    columns it was trained without, ``dropped`` (a model's), ignored as such. ``places``: both sides
+    are tables without a header, ``columns`` the reference's places, matched to the domain's
+    (:mod:`tlcore.data.place_match`)."""
+    names = domain.column_names if places else tuple(domain.meta.get("columns") or ())
     if domain.is_image or not columns or not names or names == tuple(columns):
         return ColumnMatch()
     own = dict(domain.meta.get(CATEGORIES) or {})
