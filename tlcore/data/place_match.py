@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from tlcore.data.categories import CATEGORIES, Categories, category_columns
+from tlcore.data.categories import CATEGORIES, Categories, category_columns, place_columns
 from tlcore.data.domain import Domain
 from tlcore.data.fill import EMPTY_DROPPED
 from tlcore.errors import TLError
@@ -37,6 +37,12 @@ def place_count(names: Sequence[str], categories: Categories, gone: Collection[s
     those ``gone`` (dropped as read, or by a pair)."""
     encoded = category_columns(categories)
     return len({encoded.get(n, (n,))[0] for n in names} | set(categories) | set(gone))
+
+
+def trained_places(width: int, categories: Categories, dropped: Collection[str] = ()) -> int:
+    """:func:`place_count` of the file a model taking ``width`` features was trained on (a table without
+    a header; its text columns' values ``categories``, the places it was trained without ``dropped``)."""
+    return place_count(place_columns(width, categories, dropped), categories, dropped)
 
 
 def domain_places(domain: Domain) -> int:

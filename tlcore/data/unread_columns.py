@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tlcore.data.categories import CATEGORIES, Categories, place_columns
+from tlcore.data.categories import CATEGORIES, Categories
 from tlcore.data.domain import Domain
 from tlcore.data.fill import EMPTY_DROPPED, dropped_hint, unread_note, without_columns
 from tlcore.data.harmonise import PairReport
-from tlcore.data.place_match import by_place, check_places, domain_places, place_count
+from tlcore.data.place_match import by_place, check_places, domain_places, trained_places
 
 
 def trained_without(target: Domain) -> tuple[str, ...] | None:
@@ -60,8 +60,8 @@ def unread_places(
     if not text and (dropped is None or not (dropped or gone)):
         return domain, ()
     lacks, categories = dropped or (), categories or {}
-    trained = place_count(place_columns(shape[0], categories, lacks), categories, lacks)
     held = f"the file {reference} was trained on had"
+    trained = trained_places(shape[0], categories, lacks)
     check_places(domain.name, domain_places(domain), trained, held, "the training file's")
     own = {*domain.column_names, *(domain.meta.get(CATEGORIES) or {})}  # a text column by its place too
     ignored = tuple(c for c in lacks if c in own)
