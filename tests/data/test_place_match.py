@@ -53,3 +53,18 @@ def test_a_target_of_another_number_of_places_is_refused_saying_both_counts(tmp_
         f"{target.name} has 4 feature columns and the source {source.name} has 3: a table without a header "
         "is read by the place of each column, so it needs the source's columns, in their order"
     )
+
+
+def test_a_target_holding_numbers_where_the_source_reads_text_is_refused_naming_the_column(
+    tmp_path: Path,
+) -> None:
+    numbers = TARGET.replace("north", "1").replace("west", "2").replace("south", "3")
+    source, target = load_sides(*sides(tmp_path, numbers))
+    with pytest.raises(TLError) as refused:
+        harmonise(source, target)
+    reference = f"the source {source.name}"
+    assert str(refused.value) == (
+        f"{target.name}: column 'feature 1' holds numbers, where {reference} reads text ('east', 'north', "
+        f"'south'): check that it is the column {reference} has there, and give its cells {reference}'s "
+        "text values"
+    )
