@@ -34,6 +34,7 @@ from typing import Any
 import tlcore
 from tlcore.data.categories import category_columns, place_columns
 from tlcore.data.images import draft_side
+from tlcore.data.place_match import trained_places
 from tlcore.data.shift_table import get_shift
 from tlcore.data.shifts import effective
 from tlcore.data.spec_text import parse_spec
@@ -314,8 +315,7 @@ def _file_columns(
         return {"order": order} | ({} if dropped is None else {"skips": list(dropped)})
     if dropped is None:
         return {"order": BY_PLACE}
-    encoded = sum(map(len, categories.values())) - len(categories)  # a text column's 0/1 columns, less it
-    values = width - encoded + len(dropped)  # a row's feature values in the file, a text column one
+    values = trained_places(width, categories, dropped)  # a row's feature values in the file
     order = (
         "a file without a header is read by the place of each column, feature 0 its first feature column "
         f"(the label column left out): of a row's {values} feature values the model reads "

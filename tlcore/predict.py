@@ -324,8 +324,9 @@ def predict_rows(
     if batch_size < 1:
         raise TLError(f"batch size must be at least 1, got {batch_size}")
     model = trained.model
-    domain, ignored = unread_places(domain, trained.input_shape, model.columns, model.dropped, trained.name)
-    columns, categories = model.columns or None, model.categories
+    columns, categories, dropped = model.columns or None, model.categories, model.dropped
+    how = {"categories": categories}  # a table without a header's text columns count once, by place
+    domain, ignored = unread_places(domain, trained.input_shape, model.columns, dropped, trained.name, **how)
     fill = model.fill or None  # its training source's medians, for missing cells
     plan = plan_conform(
         domain,
@@ -335,7 +336,8 @@ def predict_rows(
         columns,
         categories=categories,
         fill=fill,
-        dropped=model.dropped or (),  # a table's columns it has, said as such
+        dropped=dropped or (),  # a table's columns it has, said as such
+        headerless=not model.columns,  # a table without a header's: a batch without one fits by place
     )
     if domain.n_samples == 0:
         raise TLError(f"{domain.name} has no samples to predict")

@@ -38,7 +38,8 @@ def test_a_headerless_sources_empty_column_is_dropped_from_both_sides(tmp_path: 
     assert paired.meta["pair_report"].lines() == [NOTE]
     if not option:
         assert source.provenance.endswith(
-            "labels from column 4 of the file; WARNING: column 'feature 1' is empty in every row: dropped "
+            "labels from column 4 of the file (label=3); WARNING: column 'feature 1' is empty in every row: "
+            "dropped "
             "(no value to learn from; a pair whose source has it keeps it with missing=impute, filled with "
             "the source's median)"
         )

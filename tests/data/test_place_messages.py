@@ -1,6 +1,7 @@
 """Every message on a table without a header names its columns as its domain does: a feature column
 by its place (``column 'feature 2'``: the label column left out), the label column by its place in the
-file (``column 2 of the file``, 1-based), never by pandas' column number; a file with a header by name."""
+file (``column 2 of the file``, 1-based) and the option that selects it (``label=1``, 0-based, as
+pandas numbers the columns), never by pandas' column number alone; a file with a header by name."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def refusal(spec: str) -> str:
 def test_the_label_column_and_a_row_number_are_named_by_place(tmp_path: Path) -> None:
     spec = write(tmp_path, "".join(f"{i * 0.5:.1f},c{i % 2},{i}\n" for i in range(25)))
     assert load_domain(spec).provenance == (
-        "batch.csv: 25 rows x 2 features, labels from column 2 of the file; WARNING: column 'feature 1' "
+        "batch.csv: 25 rows x 2 features, labels from column 2 of the file (label=1); WARNING: column "
+        "'feature 1' "
         f"counts rows (0, 1, 2, … 24): {HINT}"
     )
 
@@ -61,8 +63,8 @@ def test_a_value_beyond_float32_is_named_by_its_place(tmp_path: Path) -> None:
 def test_a_label_column_of_many_values_is_named_by_its_place(tmp_path: Path) -> None:
     spec = write(tmp_path, "".join(f"{i % 3},c{i % 21},{i * 7 % 5}\n" for i in range(1, 41)))
     assert refusal(spec) == (
-        "batch.csv: column 2 of the file has 21 distinct values in 40 rows: it does not look like a class "
-        "label (a label repeats); name the label column, or read the table with label=none"
+        "batch.csv: column 2 of the file (label=1) has 21 distinct values in 40 rows: it does not look like "
+        "a class label (a label repeats); name the label column, or read the table with label=none"
     )
 
 
@@ -71,3 +73,28 @@ def test_a_text_column_of_too_many_values_is_named_by_its_place(tmp_path: Path) 
     assert refusal(f"{spec}:text=onehot,label=1").startswith(
         "batch.csv: text column 'feature 1' holds 55 distinct values, more than the 50 "
     )
+
+
+def test_text_features_are_named_by_place_and_a_label_column_by_its_option(tmp_path: Path) -> None:
+    spec = write(tmp_path, "1.0,a,x,2.0\n2.0,b,y,3.0\n3.0,a,x,1.0\n")
+    assert refusal(spec) == (
+        "batch.csv: non-numeric feature columns 'feature 1', 'feature 2' (only a label column may hold "
+        f"text: drop the others, or encode them as a 0/1 column per value: read it as {spec}:text=onehot; if "
+        f"column 2 of the file (label=1) holds the labels, read the file as {spec}:label=1)"
+    )
+    assert refusal(f"{spec}:label=1") == (
+        "batch.csv: non-numeric feature columns 'feature 1' (only the label column, column 2 of the file "
+        "(label=1), may hold text: drop it, or encode it as a 0/1 column per value: read it as "
+        f"{spec}:label=1,text=onehot)"
+    )
+
+
+@pytest.mark.parametrize("option", ["3", "-1", "x"])
+def test_a_label_option_beyond_the_columns_says_it_counts_from_0(tmp_path: Path, option: str) -> None:
+    spec = write(tmp_path, "1.0,a,2.0\n2.0,b,3.0\n3.0,a,1.0\n")
+    assert refusal(f"{spec}:label={option}") == (
+        f"batch.csv has no column {option!r}: in a file without a header label=N counts its 3 columns from 0 "
+        "(label=0 is the first, label=2 the last); a table without labels (an unlabelled target): read it as "
+        f"{spec}:label=none"
+    )
+    assert load_domain(f"{spec}:label=1").classes == ("a", "b")  # label=1: the second column, counted from 0

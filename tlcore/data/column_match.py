@@ -7,7 +7,8 @@ a model says it was trained without, its ``dropped``: empty in every row of its 
 missing one refused, naming a near miss (a trailing space, other case) and the columns the reference
 does not know (one of them may be it, renamed; not those a model was trained without: it knows
 them). With no name in common the columns are taken by position (:mod:`tlcore.data.harmonise` then
-checks the dimension).
+checks the dimension). Tables without a header on both sides match so by their places where either
+encodes text (:mod:`tlcore.data.place_match`: the notes name a column by its place, ``feature 1``).
 
 Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
 :mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
@@ -17,7 +18,8 @@ the rows a pair keeps: those of classes the reference knows, :mod:`tlcore.data.h
 domain column named as a reference text column and empty in every row (``missing=impute``: a file
 of one row with its cell missing) is that text column, every cell missing (its 0/1 columns all 0). A
 reference number column the domain holds as text (one text cell in a file of one row) is refused naming
-it and its text, not as a missing column.
+it and its text, not as a missing column; a reference text column it holds as numbers, naming it and
+the reference's values.
 """
 
 from __future__ import annotations
@@ -106,12 +108,15 @@ def match_columns(
     keep: torch.Tensor | None = None,
     *,
     dropped: Sequence[str] = (),
+    places: bool = False,
 ) -> ColumnMatch:
     """Where the reference's named ``columns`` (its text columns' values ``categories``) sit in
     ``domain``'s, and what the matching changed (module rules); the samples holding a value the
     reference never had counted among those ``keep`` indexes (None: all), the ones a pair uses; the
-    columns it was trained without, ``dropped`` (a model's), ignored as such."""
-    names = tuple(domain.meta.get("columns") or ())
+    columns it was trained without, ``dropped`` (a model's), ignored as such. ``places``: both sides
+    are tables without a header, ``columns`` the reference's places, matched to the domain's
+    (:mod:`tlcore.data.place_match`)."""
+    names = domain.column_names if places else tuple(domain.meta.get("columns") or ())
     if domain.is_image or not columns or not names or names == tuple(columns):
         return ColumnMatch()
     own = dict(domain.meta.get(CATEGORIES) or {})
@@ -124,6 +129,8 @@ def match_columns(
         return ColumnMatch(by_position=True)
     if texts := [n for n in missing if own.get(n) and n not in theirs]:
         raise TLError(_text_for_numbers(domain.name, texts[0], own[texts[0]], len(domain.X), reference))
+    if numbers := [theirs[n][0] for n in missing if n in theirs and theirs[n][0] in names]:
+        raise TLError(_numbers_for_text(domain.name, numbers[0], categories[numbers[0]], reference))
     if empty := [n for n in missing if n in domain.meta.get(EMPTY_DROPPED, ())]:
         raise TLError(f"{domain.name}: {dropped_hint(empty, reference)}")
     if missing:
@@ -201,6 +208,16 @@ def _text_for_numbers(name: str, column: str, values: Sequence[str], rows: int, 
         f"{name}: column {column!r} holds text ({held}) {where}, where {reference} reads numbers: write a "
         f"number in its cell{'' if rows == 1 else 's'}, or leave {'it' if rows == 1 else 'them'} empty and "
         f"read the file with the spec option {MISSING_IMPUTE}"
+    )
+
+
+def _numbers_for_text(name: str, column: str, values: Sequence[str], reference: str) -> str:
+    """The refusal of a domain ``name`` whose ``column``, a text column of ``reference`` (its ``values``),
+    was read as numbers: ``column 'feature 1' holds numbers, where ... reads text ('east', 'north')``."""
+    held = first_named([repr(v) for v in values], NAMED_VALUES)
+    return (
+        f"{name}: column {column!r} holds numbers, where {reference} reads text ({held}): check that it is "
+        f"the column {reference} has there, and give its cells {reference}'s text values"
     )
 
 

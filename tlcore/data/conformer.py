@@ -12,7 +12,7 @@ from torch.nn.functional import interpolate
 
 from tlcore.data.categories import CATEGORIES, Categories
 from tlcore.data.column_match import ColumnMatch, take_columns
-from tlcore.data.domain import Domain
+from tlcore.data.domain import PLACES, Domain
 from tlcore.data.fill import fill_holes, filled_lines
 from tlcore.numbers import plural
 
@@ -115,8 +115,8 @@ class Conformer:
         """The whole ``domain`` conformed (kept samples with their ids, the reference's classes)."""
         kept = domain if self.keep is None else domain.subset(self.keep)
         meta = dict(kept.meta)
-        if self.columns is not None:
-            meta["columns"] = self.columns
+        if self.columns is not None:  # a header's names, or a table's without one, places
+            meta["columns" if "columns" in meta else PLACES] = self.columns
             meta.pop(CATEGORIES, None)
             meta |= {CATEGORIES: dict(self.categories)} if self.categories else {}
         return replace(kept, X=self.samples(kept.X), y=self.y, classes=self.classes, meta=meta)

@@ -12,7 +12,8 @@ names (a model's input and outputs, or a pair's source); :func:`harmonise` appli
   the reference does not know ignored, a missing one refused (a text column's value encoded on both
   sides, ``text=onehot``: zeros, and the domain's values the reference never had reported); with no
   name in common, or names on one side only, by position. Either way the dimension ``D`` must then
-  match; images never pair with features.
+  match; images never pair with features. Tables without a header on both sides match by place, as
+  names where either encodes text, their places counted (:mod:`tlcore.data.place_match`).
 - classes are matched by name: exactly, else ignoring case and surrounding spaces, else
   (:func:`class_key`) with the characters a file or folder name cannot hold (``/ \\ :``) and those
   that stand in for them (``- _``, space, look-alike slashes such as U+2215) read as one, when that
@@ -39,7 +40,7 @@ from itertools import compress
 
 import torch
 
-from tlcore.data.categories import CATEGORIES, Categories, unvalued_masks
+from tlcore.data.categories import CATEGORIES, Categories, place_columns, unvalued_masks
 from tlcore.data.column_match import match_columns, take_columns
 from tlcore.data.conformer import Conformer, ConformReport
 from tlcore.data.domain import Domain
@@ -53,6 +54,7 @@ from tlcore.data.fill import (
     without_columns,
     without_empty,
 )
+from tlcore.data.place_match import by_place, check_places, domain_places
 from tlcore.errors import TLError
 from tlcore.numbers import first_named
 
@@ -70,11 +72,14 @@ def plan_conform(
     categories: Categories | None = None,
     fill: tuple[float, ...] | None = None,
     dropped: Sequence[str] = (),
+    headerless: bool = False,
 ) -> Conformer:
     """How ``domain`` fits a reference taking samples of ``shape``, naming ``classes`` and, for
     feature vectors, maybe its ``columns``, the values of its text columns, ``categories``, the
     values to ``fill`` missing cells with, per column, and the columns it was trained without,
-    ``dropped`` (a model's: said as such where the domain has them) (module rules).
+    ``dropped`` (a model's: said as such where the domain has them; a pair's source's) (module
+    rules). ``headerless``: the reference is a table without a header, which a domain without one
+    fits by place (:func:`~tlcore.data.place_match.by_place`: its places its columns' names).
 
     ``reference`` names it in the one-line :class:`TLError` raised when the domain cannot fit.
     """
@@ -83,7 +88,11 @@ def plan_conform(
         raise TLError(f"cannot pair images with feature vectors ({domain.name} and {reference})")
     channels = resized = None
     y, keep, report = _remap(domain, classes, reference)  # first: the columns count the rows kept
-    matched = match_columns(domain, columns, reference, categories or {}, keep, dropped=dropped)
+    theirs = categories or {}
+    places = headerless and columns is None and by_place(domain, theirs)
+    if places:
+        columns = place_columns(shape[0], theirs, dropped)
+    matched = match_columns(domain, columns, reference, theirs, keep, dropped=dropped, places=places)
     order = matched.order
     own_X, own_names = domain.X, domain.column_names  # its own encoding: a text cell missing is all 0
     if order is not None:
@@ -204,6 +213,10 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     """``(source, target)`` with one sample shape and the source's classes; see the module rules."""
     for side, domain in (("source", source), ("target", target)):
         _check_size(side, domain.name, domain.n_samples)
+    headerless = not source.is_image and not source.meta.get("columns")
+    if headerless and by_place(target, source.meta.get(CATEGORIES)):
+        had = f"the source {source.name} has"
+        check_places(target.name, domain_places(target), domain_places(source), had, "the source's")
     source, dropped = without_empty(source)
     target = without_columns(target, dropped)
     shape = source.shape
@@ -213,7 +226,15 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     source_plan = plan_conform(source, shape, source.classes, f"the source {source.name}", fill=fill)
     columns, categories = source.meta.get("columns"), source.meta.get(CATEGORIES)
     target_plan = plan_conform(
-        target, shape, source.classes, f"the source {source.name}", columns, categories=categories, fill=fill
+        target,
+        shape,
+        source.classes,
+        f"the source {source.name}",
+        columns,
+        categories=categories,
+        fill=fill,
+        dropped=dropped,
+        headerless=headerless,
     )
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)

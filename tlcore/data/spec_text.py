@@ -37,8 +37,11 @@ Keys, each at most once:
   text cell is a missing cell (refused, or its row dropped with ``missing=drop``; with
   ``missing=impute`` none of its column's values: its 0/1 columns all 0). Tables only;
 - ``download=1|0``: torchvision sets may download missing files;
-- ``label=COLUMN``: the label column of a table file; ``label=none``: any file read unlabelled (a
-  zip's folders that are not classes, dates or batches say; a table's label column left out).
+- ``label=COLUMN``: the label column of a table file (in a file without a header its number counted
+  from 0, as pandas numbers the columns: ``label=0`` is its first column; messages name it by its
+  place counted from 1 and this option, ``column 1 of the file (label=0)``); ``label=none``: any file
+  read unlabelled (a zip's folders that are not classes, dates or batches say; a table's label column
+  left out).
 
 Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/datasets:download=1``,
 ``./scans.zip:n=500``, ``upload:scans.zip:colour=1``, ``upload:scans.npz:blank=drop``. A ``:``

@@ -78,13 +78,21 @@ def column_words(column: object, names: Mapping[object, str]) -> str:
     """How every message names a column of a table as read: a feature column by its name in the domain
     (``names``: :func:`feature_names`), ``column 'flow'`` or, without a header, ``column 'feature 2'``
     (its place, the label column left out); any other column by its header's name, or without one
-    (the label column of a file without a header) by its place in the file, ``column 3 of the file``
-    (1-based, as a spreadsheet counts)."""
+    (the label column of a file without a header, or one a message suggests as it) by its place in
+    the file (1-based, as a spreadsheet counts) and the option that selects it (``label=`` counts from
+    0, as pandas numbers the columns): ``column 3 of the file (label=2)``."""
     if column in names:
         return f"column {names[column]!r}"
     if isinstance(column, int):
-        return f"column {column + 1} of the file"
+        return f"column {column + 1} of the file (label={column})"
     return f"column {str(column)!r}"
+
+
+def label_words(column: object) -> str:
+    """How a message names a table's label column, or a column it suggests as one: its header's name
+    (``species``), or in a file without a header as :func:`column_words` does (``column 3 of the file
+    (label=2)``)."""
+    return column_words(column, {}) if isinstance(column, int) else str(column)
 
 
 def is_unnamed(column: object) -> bool:

@@ -16,8 +16,13 @@ class TextFeaturesError(TLError):
     callers that know how the file is read add how to name it and how to encode them (:meth:`hint`);
     else the text columns must go or be encoded (:meth:`unhinted`)."""
 
-    def __init__(self, what: str, columns: Sequence[str], label_column: str | None) -> None:
+    def __init__(
+        self, what: str, columns: Sequence[str], label_column: str | None, first: str | None = None
+    ) -> None:
+        """``columns``: the text columns as ``label=`` selects them; ``label_column`` and ``first`` (the
+        first of them, where a message suggests it as the label column) as a message names them."""
         self.what, self.columns, self.label_column = what, tuple(columns), label_column
+        self.first = first or self.columns[0]
         encode = f"the spec option {TEXT_ONEHOT}"
         super().__init__(self.unhinted(encode) if label_column else self.hint("label=COLUMN", encode))
 
@@ -27,10 +32,9 @@ class TextFeaturesError(TLError):
         holds labels (an unlabelled table's are features, such as a region)."""
         if len(self.columns) == 1:
             return f"{self.what} (the label column? {how}; a feature, such as a region? {encode})"
-        first = self.columns[0]
         return (
             f"{self.what} (only a label column may hold text: drop the others, or encode them as a 0/1 "
-            f"column per value: {encode}; if {first} holds the labels, {how})"
+            f"column per value: {encode}; if {self.first} holds the labels, {how})"
         )
 
     def unhinted(self, encode: str) -> str:

@@ -1,8 +1,10 @@
 """CSV/TSV/Parquet feature tables as a :class:`Domain`.
 
 One row per sample, numeric feature columns, and an optional label column: the one named by
-the ``label=`` option, else the first column called ``label``, ``y``, ``class`` or ``target`` (any
-case), else, in a CSV without a header, its one text column. A CSV's dialect and header are read as
+the ``label=`` option (in a file without a header its number, counted from 0 as pandas numbers the
+columns; messages name it ``column 4 of the file (label=3)``: :func:`~.table_cells.label_words`),
+else the first column called ``label``, ``y``, ``class`` or ``target`` (any case), else, in a CSV
+without a header, its one text column. A CSV's dialect and header are read as
 :mod:`tlcore.data.csv_text` says. An index pandas wrote (a first column ``Unnamed: 0`` holding
 ``0..N-1``) and empty unnamed columns (lines ending in a separator) are dropped. Before parsing, a
 CSV's first line and a Parquet file's metadata are checked against ``max_table_columns``,
@@ -60,6 +62,7 @@ from tlcore.data.table_cells import (
     empty_columns,
     feature_names,
     is_unnamed,
+    label_words,
     missing_cells_error,
     numeric_column,
     row_number_warning,
@@ -221,16 +224,18 @@ def _columns(
     features = frame.drop(columns=[c for c in (column, id_column) if c is not None])
     numeric = {c: numeric_column(features[c]) for c in features.columns}
     text = [c for c, values in numeric.items() if values is None]
-    bad = [str(c) for c in text]
+    bad = [str(c) for c in text]  # as label= selects them
+    names = feature_names(features)
     if bad and onehot is not None:
-        names = feature_names(features)
         numeric = {
             c: placeholder(features[c], names[c], label, onehot) if v is None else v
             for c, v in numeric.items()
         }
     elif bad:
-        what = f"{label}: non-numeric feature columns {first_named(bad, 3)}"
-        raise TextFeaturesError(what, bad, None if column is None else str(column))
+        shown = [str(c) if names[c] == str(c) else repr(names[c]) for c in text]  # a place quoted
+        what = f"{label}: non-numeric feature columns {first_named(shown, 3)}"
+        labels = None if column is None else label_words(column)
+        raise TextFeaturesError(what, bad, labels, label_words(text[0]))
     return column, id_column, pd.DataFrame(numeric, index=features.index), text
 
 
@@ -303,6 +308,12 @@ def _drop_unnamed(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object | None:
     names = {str(c): c for c in frame.columns}
     if wanted is not None:
+        if wanted not in names and not has_header(frame):
+            last = len(frame.columns) - 1
+            raise LabelColumnMissingError(
+                f"{label} has no column {wanted!r}: in a file without a header label=N counts its "
+                f"{len(frame.columns)} columns from 0 (label=0 is the first, label={last} the last)"
+            )
         if wanted not in names:
             columns = first_named(list(names), 8)
             raise LabelColumnMissingError(f"{label} has no column {wanted!r} (columns: {columns})")

@@ -6,11 +6,12 @@
   without a header they are places, ``feature 1``, as :attr:`~tlcore.data.domain.Domain.column_names`
   names them.
 - A file without a header given to a model trained on one is matched by the place of each column
-  (:func:`unread_places`): it must hold as many places as the training file did (its own columns
-  dropped as read counted), else it is refused saying both counts; the places the model was trained
-  without are dropped from it, the note naming them (:func:`unread_lines`). A file with a header is
-  matched by name (:mod:`tlcore.data.column_match`: the columns the model does not name are ignored,
-  those it was trained without said so, in the same words: :func:`tlcore.data.fill.unread_note`).
+  (:func:`unread_places`, :mod:`tlcore.data.place_match`): it must hold as many places as the
+  training file did (its own columns dropped as read counted, a text column once), else it is
+  refused saying both counts; the places the model was trained without are dropped from it, the note
+  naming them (:func:`unread_lines`). A file with a header is matched by name
+  (:mod:`tlcore.data.column_match`: the columns the model does not name are ignored, those it was
+  trained without said so, in the same words: :func:`tlcore.data.fill.unread_note`).
 - A file's own columns empty in every row, dropped as read (not with ``missing=impute``), are said
   too (:func:`unread_lines`, in the words of :func:`tlcore.data.fill.dropped_hint`): the model was
   trained without them, or, where that is not known, how to keep them.
@@ -20,11 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tlcore.data.categories import CATEGORIES, Categories
 from tlcore.data.domain import Domain
 from tlcore.data.fill import EMPTY_DROPPED, dropped_hint, unread_note, without_columns
 from tlcore.data.harmonise import PairReport
-from tlcore.errors import TLError
-from tlcore.numbers import plural
+from tlcore.data.place_match import by_place, check_places, domain_places, trained_places
 
 
 def trained_without(target: Domain) -> tuple[str, ...] | None:
@@ -41,25 +42,29 @@ def unread_places(
     columns: Sequence[str],
     dropped: Sequence[str] | None,
     reference: str,
+    *,
+    categories: Categories | None = None,
 ) -> tuple[Domain, tuple[str, ...]]:
     """``domain`` (a table without a header) without the places ``dropped`` that a model taking
-    samples of ``shape`` (``(D,)``), trained on a table without a header (no named ``columns``), was
-    trained without, and those of them it had; refused in one line naming ``reference`` when it holds
-    another number of places than the training file. Any other domain or model, a model that does
-    not say which places it lacks (``dropped`` None: trained before they were stored), or neither side
-    dropping one (the feature dimension then counts the places) leaves it as it is."""
+    samples of ``shape`` (``(D,)``), trained on a table without a header (no named ``columns``; its
+    text columns' values ``categories``), was trained without, and those of them it had; refused in
+    one line naming ``reference`` when it holds another number of places than the training file. Any
+    other domain or model leaves it as it is, and so do a model that does not say which places it
+    lacks (``dropped`` None: trained before they were stored) or neither side dropping one, where
+    neither encodes text (the feature dimension then counts the places)."""
     named = columns or domain.meta.get("columns")
     gone = domain.meta.get(EMPTY_DROPPED, ())
-    if domain.is_image or len(shape) != 1 or named or dropped is None or not (dropped or gone):
+    if domain.is_image or len(shape) != 1 or named:
         return domain, ()
-    places, trained = domain.shape[0] + len(gone), shape[0] + len(dropped)
-    if places != trained:
-        raise TLError(
-            f"{domain.name} has {plural(places, 'feature column')} and the file {reference} was trained on "
-            f"had {trained}: a table without a header is read by the place of each column, so it needs the "
-            "training file's columns, in their order"
-        )
-    ignored = tuple(c for c in dropped if c in domain.column_names)
+    text = by_place(domain, categories)
+    if not text and (dropped is None or not (dropped or gone)):
+        return domain, ()
+    lacks, categories = dropped or (), categories or {}
+    held = f"the file {reference} was trained on had"
+    trained = trained_places(shape[0], categories, lacks)
+    check_places(domain.name, domain_places(domain), trained, held, "the training file's")
+    own = {*domain.column_names, *(domain.meta.get(CATEGORIES) or {})}  # a text column by its place too
+    ignored = tuple(c for c in lacks if c in own)
     return without_columns(domain, ignored), ignored
 
 
