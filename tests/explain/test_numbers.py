@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 
 from tlcore.cli.stores import format_value
-from tlcore.explain.causes import mmd2_left
+from tlcore.explain.causes import GapPart, mmd2_left, novelty_cause
 from tlcore.explain.columns import ColumnDrift, times
+from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.numbers import and_more, first_named, p_is, p_shown, plural, significant
 from tlcore.views.column_table import column_rows
@@ -106,3 +107,12 @@ def test_a_p_value_is_never_shown_as_0() -> None:
     # QA: the domain classifier's test on mnist5k -> digits (99% right on 6,797 samples) read "p = 0"
     assert [p_shown(p) for p in (0.391, 0.000177, 1e-16, 0.0)] == ["0.391", "0.000177", "1e-16", "< 1e-16"]
     assert (p_is(0.0496), p_is(0.0)) == ("p = 0.0496", "p < 1e-16")
+
+
+def test_the_verdict_never_writes_a_novel_share_p_value_as_0() -> None:
+    # QA helper-246: mnist5k -> a zip of 300 unlabelled UCI digits, every target sample novel, read
+    # "(p = 0 against chance)" in the verdict, beside the gap box's "p < 1e-16"
+    part = GapPart(None, "")
+    new = novelty_cause(NoveltySummary(1.0, True, 0.0), part)
+    assert "(p < 1e-16 against chance)" in new.detail and "p = 0 " not in new.detail
+    assert "(p = 0.00031 against chance)" in novelty_cause(NoveltySummary(0.4, True, 0.00031), part).detail
