@@ -141,7 +141,14 @@ if "source" in domains and not domains["source"].labelled:
         "source's labels. Upload it with its labels, or choose a labelled dataset.",
         icon=":material/warning:",
     )
-if len(domains) == 2:
+kinds = {role: "images" if domain.is_image else "a table" for role, domain in domains.items()}
+if len(set(kinds.values())) == 2:  # a step on the way, not an error: a new table source beside images
+    st.info(
+        f"Not paired yet: the source is {kinds['source']} and the target {kinds['target']}. Choose or "
+        "upload a target of the same kind as the source to pair them.",
+        icon=":material/link_off:",
+    )
+elif len(domains) == 2:
     with display.errors_shown():
         paired_source, paired_target = engine.load_pair(source_spec, target_spec)
         for note in paired_target.meta["pair_report"].lines():

@@ -37,3 +37,19 @@ def test_long_specs_wrap_in_the_headings_and_the_saved_uploads_table(app: Callab
     described = saved.value["description"].tolist()  # "uploaded feature vectors, 2 classes, … bytes, …"
     height = wrapped_row_height(described, DESCRIPTION_PX)
     assert height is not None and saved.proto.row_height == height
+
+
+def test_a_table_source_beside_an_image_target_is_a_step_not_an_error(app: Callable[..., AppTest]) -> None:
+    """QA helper-246: a table uploaded as the source while the target was still a zip of images read
+    "cannot pair images with feature vectors (…)" in red, before the user could upload the target."""
+    at = app("data")
+    at.file_uploader(key="upload_file").upload("source_table.csv", TABLE.encode(), "text/csv")
+    at.checkbox(key="upload_label_onehot").check()
+    at.button[[b.label for b in at.button].index("Use as source")].click().run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    (note,) = [i.value for i in at.info if i.value.startswith("Not paired yet")]
+    assert note == (
+        "Not paired yet: the source is a table and the target images. Choose or upload a target of the "
+        "same kind as the source to pair them."
+    )
