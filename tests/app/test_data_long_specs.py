@@ -1,6 +1,7 @@
 """The Data page at 1024 px with long upload specs (QA helper-246): each side's heading wraps at the
 spec's ":" and ",", not mid-word ("upload:source_table.csv:text=o nehot"), and the saved uploads'
-description wraps in its column instead of running past the table's edge."""
+description wraps in its column instead of running past the table's edge; a source and a target of
+different kinds, half-way through uploading a pair, read as not paired yet, not as an error."""
 
 from __future__ import annotations
 
