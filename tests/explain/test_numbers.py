@@ -4,12 +4,14 @@ it: the HTML reports' cells, the columns' rows and messages, the findings' rows,
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from tlcore.cli.stores import format_value
 from tlcore.explain.causes import GapPart, mmd2_left, novelty_cause
 from tlcore.explain.columns import ColumnDrift, times
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.findings import Finding
+from tlcore.metrics.coverage import Novelty, NoveltySettings
 from tlcore.numbers import and_more, first_named, p_is, p_shown, plural, significant
 from tlcore.views.column_table import column_rows
 from tlcore.views.diagnosis_report import finding_rows
@@ -116,3 +118,10 @@ def test_the_verdict_never_writes_a_novel_share_p_value_as_0() -> None:
     new = novelty_cause(NoveltySummary(1.0, True, 0.0), part)
     assert "(p < 1e-16 against chance)" in new.detail and "p = 0 " not in new.detail
     assert "(p = 0.00031 against chance)" in novelty_cause(NoveltySummary(0.4, True, 0.00031), part).detail
+
+
+def test_diagnose_and_the_report_never_write_the_novel_share_p_value_as_0() -> None:
+    # QA helper-246: `diagnose` of mnist5k -> a zip of 300 UCI digits printed "(1.0% by chance, p = 0)"
+    novelty = Novelty(1.0, 300, 300, 0.01, 0.0, 1.0, 5000, (), (), NoveltySettings())
+    assert novelty.summary().endswith("(1.0% by chance, p < 1e-16)")
+    assert replace(novelty, p_value=2.09e-13).summary().endswith("(1.0% by chance, p = 2.09e-13)")
