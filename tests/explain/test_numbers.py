@@ -11,6 +11,7 @@ from tlcore.explain.causes import GapPart, mmd2_left, novelty_cause
 from tlcore.explain.columns import ColumnDrift, times
 from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.findings import Finding
+from tlcore.explain.fixes import FixCheck
 from tlcore.metrics.coverage import Novelty, NoveltySettings
 from tlcore.numbers import and_more, first_named, p_is, p_shown, plural, significant
 from tlcore.views.column_table import column_rows
@@ -125,3 +126,19 @@ def test_diagnose_and_the_report_never_write_the_novel_share_p_value_as_0() -> N
     novelty = Novelty(1.0, 300, 300, 0.01, 0.0, 1.0, 5000, (), (), NoveltySettings())
     assert novelty.summary().endswith("(1.0% by chance, p < 1e-16)")
     assert replace(novelty, p_value=2.09e-13).summary().endswith("(1.0% by chance, p = 2.09e-13)")
+
+
+def test_a_novel_share_just_under_the_cause_threshold_never_reads_as_it() -> None:
+    # QA helper-246: mnist5k:n=500 -> 300 UCI digits read "100% -> 5% (above chance) ... not a cause
+    # (fewer than the 5% from which new data is a cause)": 4.7% was rounded up to the threshold
+    assert [NoveltySummary(s, True).shown() for s in (0.047, 0.044, 0.05, 0.052, 0.31)] == [
+        "4.7%",
+        "4%",
+        "5%",
+        "5%",
+        "31%",
+    ]
+    check = FixCheck(
+        0.3, 0.1, 2.0, 1.0, 500, 300, (), None, None, NoveltySummary(1.0, True), NoveltySummary(0.047, True)
+    )
+    assert check.describe_novelty() == "100% -> 4.7% (above chance)"
