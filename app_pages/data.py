@@ -10,6 +10,7 @@ from tlcore.views import explore, figures, thumbnails
 
 ROLES = {"source": "Source (learn from)", "target": "Target (to adapt to)"}
 UPLOAD_KEY = "upload_file"
+UPLOAD_DESCRIPTION = "description"  # the saved uploads' column saying what each is
 
 st.title("Data")
 st.caption("The source domain trains the model; the target is where it has to work.")
@@ -88,7 +89,14 @@ with upload:
         st.success(f"Saved to the workspace as {display.esc(saved)}", icon=":material/check_circle:")
     if uploads := engine.saved_uploads():
         st.markdown("##### Saved uploads")
-        st.dataframe(uploads, hide_index=True)
+        # what each is, wrapped: in one line at 1024 px it ran past the table's edge (QA)
+        described = {UPLOAD_DESCRIPTION: display.DESCRIPTION_PX}
+        st.dataframe(
+            uploads,
+            hide_index=True,
+            column_config={UPLOAD_DESCRIPTION: st.column_config.TextColumn(width=display.DESCRIPTION_PX)},
+            row_height=display.wrapped_rows(uploads, described),
+        )
         st.caption(
             "Samples and shape as each file read when saved; for one saved by an older version, as it "
             "read when next used (`python -m tlcore data list`; `--scan` reads them all)."
@@ -104,7 +112,8 @@ if paired:
 domains = {}
 for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), strict=True):
     with column, display.errors_shown():
-        st.markdown(f"##### {role.title()}: {display.esc(spec)}")
+        # wraps at the spec's ":" and ",": at 1024 px "text=onehot" broke as "text=o nehot" (QA)
+        st.markdown(f"##### {role.title()}: {display.breakable(spec)}", unsafe_allow_html=True)
         domain = domains[role] = engine.load(spec)
         # cards as wide as their numbers, wrapping (as Diagnose's): in a third of a half page at
         # 1000 px, "5,000" and "1x28x28" were cut to "5,…" and "1x…" (QA)
@@ -132,7 +141,14 @@ if "source" in domains and not domains["source"].labelled:
         "source's labels. Upload it with its labels, or choose a labelled dataset.",
         icon=":material/warning:",
     )
-if len(domains) == 2:
+kinds = {role: "images" if domain.is_image else "a table" for role, domain in domains.items()}
+if len(set(kinds.values())) == 2:  # a step on the way, not an error: a new table source beside images
+    st.info(
+        f"Not paired yet: the source is {kinds['source']} and the target {kinds['target']}. Choose or "
+        "upload a target of the same kind as the source to pair them.",
+        icon=":material/link_off:",
+    )
+elif len(domains) == 2:
     with display.errors_shown():
         paired_source, paired_target = engine.load_pair(source_spec, target_spec)
         for note in paired_target.meta["pair_report"].lines():

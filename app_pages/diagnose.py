@@ -259,7 +259,9 @@ with display.errors_shown():
                 ),
                 icon=":material/info:",
             )
-            st.code(shift.command, language="bash")
+            # wrapped: in half a 1024 px page it showed "python -m tlcore adapt --source upl", the rest
+            # scrolled sideways (QA)
+            st.code(shift.command, language="bash", wrap_lines=True)
             if st.button("Train the source-only model", icon=":material/model_training:"):
                 run_id = explain_support.train_source_only(shift)
                 st.toast(f"Launched run {run_id}: the estimate appears here once it is done")

@@ -39,6 +39,9 @@ MIX_PX = 300
 # Diagnose's findings: the columns wrapped narrow so that the deciding ones (these and severity, SDs) fit
 # a 1024 px window's 562 px table (QA helper-217: at 240 px each, 1024 px showed up to the fix only)
 FINDING_PX = {"statistic": 140, "fix": 190, "change": 100}
+# the Data page's saved uploads: what each is, wrapped, beside its spec, samples and shape in a 1024 px
+# window's 562 px table (in one line, "uploaded images, unlabelled, 66899 bytes, 2026-…" was cut)
+DESCRIPTION_PX = 200
 ROW_PX = 35  # st.dataframe's header and default row height
 # a percent column's step: SHARE_DECIMALS decimals in every row (QA: Streamlit's "percent" wrote 28.8%
 # above 21.37%), as `runs changes` and the HTML report write a share (tlcore.numbers.percent); a table
@@ -103,12 +106,21 @@ def esc(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+_BREAKS = re.compile(r"(\\?[+:,])")  # a spec's "+", ":" and ",", escaped by :func:`esc` or not
+
+
+def breakable(text: object) -> str:
+    """``text`` escaped (:func:`esc`), with an HTML ``<wbr>`` after each "+", ":" and ",", so a long
+    composition or spec wraps there (QA at 1024 px: "fixmatc h+shot_pl", "upload:source_table.csv:text=o
+    nehot"), not mid-word: a line break opportunity that is no character, so the text copied from the
+    page reads as shown (a zero-width space there was copied too). For ``st.markdown`` with
+    ``unsafe_allow_html``: only ``<wbr>`` is HTML, the escaped ``<`` of a text is not."""
+    return _BREAKS.sub(r"\1<wbr>", esc(text))
+
+
 def breakable_title(text: object) -> None:
-    """``text`` in bold, escaped (:func:`esc`), with an HTML ``<wbr>`` after each "+", so a long
-    composition as a title wraps at its "+" (QA at 1024 px: "fixmatc h+shot_pl"), not mid-word: a line
-    break opportunity that is no character, so the title copied from the page reads as shown (a
-    zero-width space there was copied too). Only ``<wbr>`` is HTML: the escaped ``<`` of a text is not."""
-    st.markdown(f"**{esc(text).replace('+', '+<wbr>')}**", unsafe_allow_html=True)
+    """``text`` in bold, wrapping at its "+", ":" and "," (:func:`breakable`)."""
+    st.markdown(f"**{breakable(text)}**", unsafe_allow_html=True)
 
 
 def selected_values(event: Any) -> list[Any]:

@@ -27,3 +27,6 @@ def test_the_missing_source_only_model_is_named_with_what_it_reads_and_how_to_tr
     )
     assert [b.label for b in at.button if b.label == "Train the source-only model"]
     assert any("--method source_only" in c.value for c in at.code)
+    # QA helper-246 at 1024 px: in half the page the command read "python -m tlcore adapt --source upl"
+    (command,) = [c for c in at.code if "--method source_only" in c.value]
+    assert command.proto.wrap_lines

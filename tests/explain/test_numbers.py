@@ -4,11 +4,15 @@ it: the HTML reports' cells, the columns' rows and messages, the findings' rows,
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from tlcore.cli.stores import format_value
-from tlcore.explain.causes import mmd2_left
+from tlcore.explain.causes import GapPart, mmd2_left, novelty_cause
 from tlcore.explain.columns import ColumnDrift, times
+from tlcore.explain.evidence import NoveltySummary
 from tlcore.explain.findings import Finding
+from tlcore.explain.fixes import FixCheck
+from tlcore.metrics.coverage import Novelty, NoveltySettings
 from tlcore.numbers import and_more, first_named, p_is, p_shown, plural, significant
 from tlcore.views.column_table import column_rows
 from tlcore.views.diagnosis_report import finding_rows
@@ -106,3 +110,35 @@ def test_a_p_value_is_never_shown_as_0() -> None:
     # QA: the domain classifier's test on mnist5k -> digits (99% right on 6,797 samples) read "p = 0"
     assert [p_shown(p) for p in (0.391, 0.000177, 1e-16, 0.0)] == ["0.391", "0.000177", "1e-16", "< 1e-16"]
     assert (p_is(0.0496), p_is(0.0)) == ("p = 0.0496", "p < 1e-16")
+
+
+def test_the_verdict_never_writes_a_novel_share_p_value_as_0() -> None:
+    # QA helper-246: mnist5k -> a zip of 300 unlabelled UCI digits, every target sample novel, read
+    # "(p = 0 against chance)" in the verdict, beside the gap box's "p < 1e-16"
+    part = GapPart(None, "")
+    new = novelty_cause(NoveltySummary(1.0, True, 0.0), part)
+    assert "(p < 1e-16 against chance)" in new.detail and "p = 0 " not in new.detail
+    assert "(p = 0.00031 against chance)" in novelty_cause(NoveltySummary(0.4, True, 0.00031), part).detail
+
+
+def test_diagnose_and_the_report_never_write_the_novel_share_p_value_as_0() -> None:
+    # QA helper-246: `diagnose` of mnist5k -> a zip of 300 UCI digits printed "(1.0% by chance, p = 0)"
+    novelty = Novelty(1.0, 300, 300, 0.01, 0.0, 1.0, 5000, (), (), NoveltySettings())
+    assert novelty.summary().endswith("(1.0% by chance, p < 1e-16)")
+    assert replace(novelty, p_value=2.09e-13).summary().endswith("(1.0% by chance, p = 2.09e-13)")
+
+
+def test_a_novel_share_just_under_the_cause_threshold_never_reads_as_it() -> None:
+    # QA helper-246: mnist5k:n=500 -> 300 UCI digits read "100% -> 5% (above chance) ... not a cause
+    # (fewer than the 5% from which new data is a cause)": 4.7% was rounded up to the threshold
+    assert [NoveltySummary(s, True).shown() for s in (0.047, 0.044, 0.05, 0.052, 0.31)] == [
+        "4.7%",
+        "4%",
+        "5%",
+        "5%",
+        "31%",
+    ]
+    check = FixCheck(
+        0.3, 0.1, 2.0, 1.0, 500, 300, (), None, None, NoveltySummary(1.0, True), NoveltySummary(0.047, True)
+    )
+    assert check.describe_novelty() == "100% -> 4.7% (above chance)"

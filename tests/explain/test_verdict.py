@@ -179,7 +179,7 @@ def test_a_novel_share_within_chance_is_no_cause_and_a_significant_one_is_not_ca
     assert "found: the source covers the target (10% without a source neighbour" in covered.headline
     new = rank_causes([], "moderate", novelty=NoveltySummary(1.0, True, 0.0), **SPECS)
     assert [c.kind for c in new] == ["novelty", "adaptation"]
-    assert "p = 0 against chance" in new[0].detail
+    assert "p < 1e-16 against chance" in new[0].detail  # never "p = 0" (QA helper-246)
     assert "covers" not in new[1].detail and "100% of the target has no source neighbour" in new[1].detail
     few = rank_causes([], "moderate", novelty=NoveltySummary(0.03, True, 0.001), **SPECS)  # new, under 5%
     assert [c.kind for c in few] == ["adaptation"] and "a cause above" not in few[0].detail

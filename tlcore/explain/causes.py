@@ -26,7 +26,7 @@ from tlcore.explain.gap_shares import GapShares
 from tlcore.explain.image_stats import BY_NAME
 from tlcore.gap_level import GapLevel
 from tlcore.metrics.prior_shift_words import tv_band_words
-from tlcore.numbers import pct, significant
+from tlcore.numbers import p_is, pct, significant
 
 BRIDGE = "adaptation has to bridge it"  # the action of an appearance change no fix undoes
 CauseKind = Literal[
@@ -325,7 +325,7 @@ def novelty_cause(
     """Part of the target is new: as measured before any fix, or still after ``fix`` (its ``check``,
     measured ``basis``); ``of`` what the share is (default: the target samples)."""
     latest = novelty if check is None or check.novelty_after is None else check.novelty_after
-    p = "" if latest.p_value is None else f" (p = {latest.p_value:.3g} against chance)"
+    p = "" if latest.p_value is None else f" ({p_is(latest.p_value)} against chance)"
     still = ""
     if check is not None and check.novelty_before is not None:
         where = basis or "on the fix check's samples"

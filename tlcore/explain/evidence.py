@@ -35,7 +35,9 @@ from tlcore.metrics.coverage import Novelty
 from tlcore.metrics.feature_tests import fdr_adjusted
 from tlcore.metrics.per_class import label_shift
 from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
+from tlcore.numbers import pct, percent
 
+NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
 TRUE_LABELS = "the target's labels"  # the method of priors counted, not estimated
 
 
@@ -106,6 +108,12 @@ class NoveltySummary:
     @classmethod
     def of(cls, novelty: Novelty) -> NoveltySummary:
         return cls(novelty.share, novelty.level == "new", novelty.p_value)
+
+    def shown(self) -> str:
+        """The share as a whole percent (``31%``), with a decimal where that would read as
+        :data:`NOVELTY_MIN` while it is below it: ``4.8%``, never ``5%`` beside "fewer than the 5%"."""
+        whole = pct(self.share)
+        return percent(self.share, 1) if self.share < NOVELTY_MIN and whole == pct(NOVELTY_MIN) else whole
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -115,7 +115,7 @@ class FixCheck:
         if before is None or after is None:
             return ""
         state = "above chance" if after.new else "covered"
-        return f"{100 * before.share:.0f}% {arrow} {100 * after.share:.0f}% ({state})"
+        return f"{before.shown()} {arrow} {after.shown()} ({state})"
 
     @property
     def shrinks_by(self) -> float:

@@ -23,13 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tlcore.data.ink import with_ink
-from tlcore.explain.causes import Cause, gap_part, novelty_cause, on, pct
-from tlcore.explain.evidence import NoveltySummary
+from tlcore.explain.causes import Cause, gap_part, novelty_cause, on
+from tlcore.explain.evidence import NOVELTY_MIN, NoveltySummary
 from tlcore.explain.findings import Finding
 from tlcore.explain.fixes import MIN_GAIN, Fix, FixCheck
 from tlcore.explain.gap_shares import GapShares
 
-NOVELTY_MIN = 0.05  # share of target samples without source neighbours from which they are a cause
 FEW = f"fewer than the {NOVELTY_MIN:.0%} from which new data is a cause"
 
 
@@ -116,7 +115,7 @@ def _after_fix(
     check = fix.check
     assert check is not None and check.novelty_before is not None and check.novelty_after is not None
     left, words = check.novelty_after, fix.words
-    before, now = pct(check.novelty_before.share), pct(left.share)
+    before, now = check.novelty_before.shown(), left.shown()
     if left.new and left.share >= NOVELTY_MIN:
         sentence = f"{now} of the target has no source neighbour even after {words} (a cause above)"
         how = "Without the novel target samples beyond chance (before any fix, as every share)"
@@ -154,7 +153,7 @@ def read_coverage(
     inked = f"the target's {with_ink(photos)}"  # what the novel share is of when blank images are a cause
     if novelty is None:
         return Coverage(None, None, "how well the source covers the target is not measured here")
-    share, who = pct(novelty.share), inked if blank else "the target"
+    share, who = novelty.shown(), inked if blank else "the target"
     where = f"{on(basis)}, the blank ones aside" if blank else ""
     if not novelty.new:
         chance = f"the source covers {who} ({share} without a source neighbour, no more than chance gives"

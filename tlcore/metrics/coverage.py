@@ -33,6 +33,7 @@ from tlcore.errors import TLError
 from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import sq_distances
 from tlcore.metrics.mcnemar import SIGNIFICANCE
+from tlcore.numbers import p_is
 
 NoveltyLevel = Literal["covered", "new"]
 # the novel share: its beta-binomial p-value below SIGNIFICANCE (every test's level: mcnemar), and ...
@@ -101,11 +102,11 @@ class Novelty:
     def summary(self) -> str:
         """The counts behind :attr:`share`, as ``diagnose`` prints them beside it and the report lists
         them: ``249 of 249 samples beyond the source's 99th-percentile neighbour distance (1.6% by
-        chance, p = 2.09e-13)``."""
+        chance, p = 2.09e-13)``; a p that underflows reads ``p < 1e-16``, never ``p = 0``."""
         return (
             f"{self.n_novel} of {self.n_target} samples beyond the source's "
             f"{100 * self.settings.quantile:g}th-percentile neighbour distance "
-            f"({100 * self.expected_share:.1f}% by chance, p = {self.p_value:.3g})"
+            f"({100 * self.expected_share:.1f}% by chance, {p_is(self.p_value)})"
         )
 
     def describe(self, reading: str = "") -> str:
