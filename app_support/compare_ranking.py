@@ -19,6 +19,9 @@ from tlcore.views import ranking as ranking_view
 from tlcore.views import ranking_caveats, run_names
 from tlcore.views.glossary import column_help
 
+SOURCE = VALIDATORS["source_accuracy"]
+SOURCE_HEADER = "src acc"  # the ranking's narrow header of the source accuracy, its words on hover
+
 
 def ranked_pair(pair: tuple[str, str], opened: bool) -> None:
     """Which pair the ranking is of: the runs opened from another page, or the sidebar's."""
@@ -59,6 +62,12 @@ def ranking_columns(rows: list[dict[str, Any]], ranked: Ranking, labels: dict[st
             if v.label not in ranking_view.PERCENT_COLUMNS
             else {**display.PERCENT, "help": v.words}  # an accuracy: 66.1%, as runs rank and the report
             for v in VALIDATORS.values()
+        },
+        # "source acc" took a ranking by DEV or IWCV with a run recommended to 565 px of 562 (helper-245)
+        ranking_view.SOURCE_ACCURACY: {
+            **display.PERCENT,
+            "label": SOURCE_HEADER,
+            "help": SOURCE.words.replace(SOURCE.label, SOURCE_HEADER, 1),
         },
         "ESS": st.column_config.NumberColumn(format=ranking_view.ESS_FORMAT, help=column_help("ESS")),
         "classes": st.column_config.NumberColumn(
@@ -162,7 +171,10 @@ def ranking_section(pair: tuple[str, str], focus: str | None, labels: dict[str, 
     columns = ranking_columns(rows, ranked, labels)
     shown = display.stepped(rows, columns)
     order = ranking_view.column_order(ranked, rows, every=every)
-    st.dataframe(shown, hide_index=True, column_order=order, column_config=columns)
+    for setup, table in ranking_view.setup_tables(shown):  # a pool of several setups: each its own table
+        if setup:
+            st.caption(display.esc(f"The runs of {setup}, ranked on their own:"))
+        st.dataframe(table, hide_index=True, column_order=order, column_config=columns)
     if hindsight := ranking_view.hindsight_order(rows):  # beside the ranking: past a 1024 px window (QA)
         st.caption(ranking_view.HINDSIGHT_NOTE)
         st.dataframe(shown, hide_index=True, column_order=hindsight, column_config=columns)
