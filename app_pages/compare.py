@@ -96,7 +96,14 @@ if not default:  # never another pair's run unasked: its numbers would read as t
         ),
         icon=":material/info:",
     )
-chosen = st.multiselect("Runs", list(labels), default=default, format_func=labels.get)
+# each run named as the tables name it (a chip held the recipe's five methods), whole in the help
+chosen = st.multiselect(
+    "Runs",
+    list(labels),
+    default=default,
+    format_func=lambda run_id: run_names.shown_label(run_id, labels),
+    help=display.esc(run_names.run_help(labels, labels)),
+)
 if not chosen:
     st.stop()
 

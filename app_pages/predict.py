@@ -36,8 +36,9 @@ if not runs:
 ranked = engine.ranking(source_spec, target_spec)
 recommended = ranked.recommended_runs if ranked else ()  # one per setup in a pool of several networks
 names = {r.id: engine.run_label(r) for r in runs}
-labels = {
-    r.id: f"{names[r.id]}{' (recommended)' if r.id in recommended else ''} · {r.source} → {r.target}"
+labels = {  # each run named as Compare's tables name it, whole in the picker's help
+    r.id: f"{run_names.shown_label(r.id, names)}{' (recommended)' if r.id in recommended else ''} · "
+    f"{r.source} → {r.target}"
     for r in runs
 }
 on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_spec)]
@@ -50,7 +51,8 @@ run_id = left.selectbox(
     index=list(labels).index(default),
     format_func=labels.get,
     help="Preselected: the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`; "
-    "the newest of them when it recommends one per network or label budget), else the pair's newest",
+    "the newest of them when it recommends one per network or label budget), else the pair's newest. "
+    + display.esc(run_names.run_help(names, names)),
 )
 run = next(r for r in runs if r.id == run_id)
 if ranked and (kept := kept_note(ranked, run_id, names)):  # the picked run's setup keeps a model, no run
