@@ -36,11 +36,14 @@ if not runs:
 ranked = engine.ranking(source_spec, target_spec)
 recommended = ranked.recommended_runs if ranked else ()  # one per setup in a pool of several networks
 names = {r.id: engine.run_label(r) for r in runs}
+on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_spec)]
+# each run named as Compare's tables name it, whole in the picker's help; another pair's run with its pair
+# (at 1024 px the sidebar's pair cut every option, and hid a recommended run's id and mark)
 labels = {
-    r.id: f"{names[r.id]}{' (recommended)' if r.id in recommended else ''} · {r.source} → {r.target}"
+    r.id: f"{run_names.shown_label(r.id, names)}{' (recommended)' if r.id in recommended else ''}"
+    + ("" if r.id in on_pair else f" · {r.source} → {r.target}")
     for r in runs
 }
-on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_spec)]
 asked = state.predict_run()  # "label data with it" on Compare
 default = asked if asked in labels else preselect(on_pair, ranked) or runs[0].id
 left, right = st.columns([3, 2])
@@ -49,8 +52,10 @@ run_id = left.selectbox(
     list(labels),
     index=list(labels).index(default),
     format_func=labels.get,
-    help="Preselected: the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`; "
-    "the newest of them when it recommends one per network or label budget), else the pair's newest",
+    help="The sidebar's pair's runs first, then other pairs' runs, each named with its pair. Preselected: "
+    "the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`; the newest of them "
+    "when it recommends one per network or label budget), else the pair's newest. "
+    + display.esc(run_names.run_help(names, names)),
 )
 run = next(r for r in runs if r.id == run_id)
 if ranked and (kept := kept_note(ranked, run_id, names)):  # the picked run's setup keeps a model, no run

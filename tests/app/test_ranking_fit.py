@@ -29,6 +29,10 @@ RECIPE = ("deep_coral", "im", "fixmatch", "shot_pl", "adabn")
 # the columns Chromium sizes itself, as it sized them in that pool (helper-232): with the widths the page
 # gives the run, status and "alarm right?" columns, they sum to the 900 px the one table measured
 AUTO_PX = {"rank": 51, "EnsV": 50, "classes": 58, "source acc": 77}
+# the source accuracy headed "src acc" (helper-245): 56 px in Chromium (the header's 39.3 px of text in
+# 14 px Source Sans, 8 px padding each side); DEV, IWCV and ESS at the grid's least width, 50 px, as a
+# ranking by DEV with a run recommended measured 565 px of 562 with "source acc" (helper-245)
+AUTO_PX |= {"source acc": 56, "DEV": 50, "IWCV": 50, "ESS": 50, "BNM": 50}
 AUTO_PX |= {"target accuracy": 73, "source-only accuracy": 85}
 
 
@@ -90,7 +94,7 @@ def test_the_ranking_and_its_hindsight_each_fit_a_1024_px_window(app: OpenApp, m
     widths = {name: columns[name]["width"] for name in ("run", "status", "alarm right?")}
     assert widths == {"run": 22 * 7 + 24, "status": 11 * 7 + 24, "alarm right?": 27 * 7 + 24}
     px = AUTO_PX | widths
-    assert sum(px[c] for c in ranking.proto.column_order) == 515 <= TABLE_1024_PX
+    assert sum(px[c] for c in ranking.proto.column_order) == 494 <= TABLE_1024_PX
     assert sum(px[c] for c in hindsight.proto.column_order) == 549 <= TABLE_1024_PX
 
 

@@ -20,7 +20,7 @@ def test_the_rankings_source_accuracy_is_a_percent_and_its_scores_have_three_dig
     assert columns["source acc"]["type_config"] == {"type": "number", "format": "percent", "step": 0.001}
     assert (
         columns["source acc"]["help"]
-        == "source acc (source accuracy): accuracy on the source validation split"
+        == "src acc (source accuracy): accuracy on the source validation split"  # its header (helper-245)
     )
     assert columns["EnsV"]["type_config"] == {"type": "number", "format": "%.3g"}
     assert at.dataframe[0].value["source acc"].tolist() == [0.95, 0.95]

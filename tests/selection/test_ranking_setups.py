@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.selection.helpers import BASELINE, COLLAPSED, GOOD, candidate
+from tests.selection.helpers import BASELINE, COLLAPSED, GOOD, candidate, pair_pool
 from tests.selection.test_mixed_baselines import outvoting, right_on, strong_run, weak_run
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.runs.candidates import setup_label
@@ -15,7 +15,7 @@ from tlcore.selection.pool import Pool
 from tlcore.selection.preselect import preselect
 from tlcore.selection.ranking import rank
 from tlcore.selection.setups import SETUPS_REASON
-from tlcore.views.ranking import column_order, kept_note, ranking_rows, recommendation
+from tlcore.views.ranking import column_order, kept_note, ranking_rows, recommendation, setup_tables
 from tlcore.views.ranking_caveats import blind_spot
 
 SMALL_POOL = "The ensemble that EnsV compares each model with holds"  # docs/defaults.md, Small pools
@@ -52,7 +52,14 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
         ("model=efficientnet_lite0", "b-strong", "alarm"),
         ("model=lenet_bn", "a-weak", "recommended"),
     ]
-    assert column_order(ranking, rows)[:4] == ["rank", "setup", "run", "status"]  # Compare's table
+    # Compare's tables: one per setup (a setup column pushed a pool of two networks past 1024 px)
+    assert [(setup, [r["run"] for r in table]) for setup, table in setup_tables(rows)] == [
+        ("model=efficientnet_lite0", ["c-forgot", "b-strong"]),
+        ("model=lenet_bn", ["a-weak"]),
+    ]
+    assert column_order(ranking, rows)[:3] == ["rank", "run", "status"]
+    one = ranking_rows(rank(pair_pool(weak_run(right_on(15, 0.8, 2)))), {})
+    assert "setup" not in one[0] and setup_tables(one) == [("", one)]  # one setup: one table
     said = recommendation(ranking, {})
     assert said.startswith(f"One recommendation per setup: {SETUPS_REASON}. model=efficientnet_lite0: Keep ")
     assert " model=lenet_bn: Recommended: a-weak, the highest EnsV (0.667)" in said

@@ -127,16 +127,29 @@ def column_order(ranking: Ranking, rows: Sequence[Mapping[str, Any]], *, every: 
     accuracy). The target accuracies and whether the alarm was right (hindsight, when labelled) are a
     table of their own (:func:`hindsight_order`): beside these they pushed the table past 1024 px. With
     ``every``, the other validators' scores and ESS follow, and the alarm's reasons last (when a run is
-    flagged; the expander under the table says them whole). A pool of several setups shows each run's
-    setup after its rank."""
-    present = [c for c in dict.fromkeys(key for row in rows for key in row) if c not in HINDSIGHT]
+    flagged; the expander under the table says them whole). A pool of several setups is a table per
+    setup (:func:`setup_tables`): no setup column."""
+    present = [
+        c for c in dict.fromkeys(key for row in rows for key in row) if c not in HINDSIGHT and c != "setup"
+    ]
     score = VALIDATORS[ranking.settings.validator]
-    lead = ("rank", "setup", "run", "status", score.label, *(("ESS",) * score.weighted), "classes")
+    lead = ("rank", "run", "status", score.label, *(("ESS",) * score.weighted), "classes")
     first = [c for c in (*lead, SOURCE_ACCURACY) if c in present]
     if not every:
         return first
     flagged = ["alarm"] if any(row.get("alarm") for row in rows) else []
     return [*first, *(c for c in present if c not in first and c != "alarm"), *flagged]
+
+
+def setup_tables(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """:func:`ranking_rows`' rows as the Compare page's ranking tables: ``[(setup, its rows)]`` in ranking
+    order, one per setup of a pool of several (each ranked on its own, as ``runs rank`` groups them), or
+    ``[("", rows)]``. A setup column beside the deciding ones pushed a pool of two networks' table past a
+    1024 px window (helper-245: 628 px of 562 by EnsV, 652 by IWCV; ``efficientnet_lite0`` is longer)."""
+    tables: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        tables.setdefault(row.get("setup", ""), []).append(row)
+    return list(tables.items()) or [("", [])]
 
 
 HINDSIGHT = ("target accuracy", "source-only accuracy", "alarm right?")  # they read the target labels
