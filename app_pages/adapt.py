@@ -23,6 +23,7 @@ from tlcore.imagenet_inputs import IMAGE_SIZE, IMAGENET_NAMES, MAX_IMAGE_SIZE, M
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE, auto_reason
 from tlcore.models import list_models
+from tlcore.numbers import plural
 
 
 def param_inputs(method: MethodSpec) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def launch(configs: list[AdaptConfig], button: str | None = None) -> None:
         if button is not None and repeat_launch.hold(button, configs):
             return
         launched = engine.launch(configs)
-        st.toast(f"Launched {len(launched)} run(s)", icon=":material/rocket_launch:")
+        st.toast(f"Launched {plural(len(launched), 'run')}", icon=":material/rocket_launch:")
 
 
 with st.container(border=True):
@@ -153,39 +154,41 @@ with st.container(border=True):
         )
     stage = st.columns(4)
     adapt_epochs = stage[0].number_input(
-        "Adapt epochs (0: as Epochs)",
+        "Adapt epochs",
         0,
         500,
         key=state.form_default(adapt_form.field_key("adapt_epochs"), DEFAULTS["adapt_epochs"] or 0),
         # QA read the old help, "the adapt stage's", as nothing
         help=f"{FIELD_WORDS['adapt_epochs']}: the training with the target that follows the source-only "
-        "model's",
+        "model's; 0: as many as Epochs",
     )
     steps_per_epoch = stage[1].number_input(
-        "Steps per epoch (0: a pass over the larger domain)",
+        "Steps per epoch",
         0,
         1_000_000,
         key=state.form_default(adapt_form.field_key("steps_per_epoch"), DEFAULTS["steps_per_epoch"] or 0),
-        help="caps every epoch at this many optimizer steps: for a small source beside a large target",
+        help="caps every epoch at this many optimizer steps: for a small source beside a large target; 0: "
+        "a pass over the larger domain",
     )
     ema_decay = stage[2].number_input(
-        "Weight average (EMA decay, 0: off)",
+        "Weight average",
         0.0,
         0.9999,
         key=field["ema_decay"],
         format="%g",
         step=0.001,
-        help="score and keep the adapt stage's moving average of the weights (~ 1 / (1 - decay) steps)",
+        help="the decay of an exponential moving average (EMA) of the adapt stage's weights, scored and kept "
+        "(it averages ~ 1 / (1 - decay) steps); 0: off",
     )
     settle_tol = stage[3].number_input(
-        "Stop when settled (share changing, 0: off)",
+        "Stop when settled",
         0.0,
         0.99,
         key=field["settle_tol"],
         format="%g",
         step=0.001,
         help="end adapting once at most this share of the target predictions changes from one epoch to "
-        "the next, two epochs running (no target labels needed; the curves show the share)",
+        "the next, two epochs running (no target labels needed; the curves show the share); 0: off",
     )
     # the switches on a row of their own, each as wide as its label: in a sixth and a fifth of the form
     # at 1000 px they read "A…" and "War…" (QA)

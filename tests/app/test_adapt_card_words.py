@@ -34,14 +34,15 @@ def test_a_source_only_card_shows_its_accuracy_without_a_change_against_itself(
 
 
 def test_the_epoch_fields_say_which_training_they_count(app: Callable[..., AppTest]) -> None:
-    """QA: "Adapt epochs (0: as Epochs)" had the help "the adapt stage's", and Epochs none."""
+    """QA: "Adapt epochs (0: as Epochs)" had the help "the adapt stage's", and Epochs none; the label's
+    "(0: as Epochs)" ran into its help icon at 1024 px (QA) and is the help's end now."""
     at = app("adapt")
-    helps = {n.label: n.help for n in at.number_input if n.label in ("Epochs", "Adapt epochs (0: as Epochs)")}
+    helps = {n.label: n.help for n in at.number_input if n.label in ("Epochs", "Adapt epochs")}
     assert helps == {
         "Epochs": "epochs of the source-only model and, unless the adapt epochs (or a recipe) set them, of "
         "the adapt stage",
-        "Adapt epochs (0: as Epochs)": "epochs of the adapt stage: the training with the target that follows "
-        "the source-only model's",
+        "Adapt epochs": "epochs of the adapt stage: the training with the target that follows "
+        "the source-only model's; 0: as many as Epochs",
     }
 
 
@@ -72,3 +73,18 @@ def test_a_flagged_runs_alarm_spans_the_card_under_its_columns(
     (card,) = holders(at.main, line)
     assert card.proto.flex_container.border  # the run's bordered card itself, under its columns
     assert [m.value for m in card.get("metric")] == ["51.9%"]
+
+
+def test_the_stage_fields_are_short_and_say_what_0_means_in_their_help(app: Callable[..., AppTest]) -> None:
+    """QA at 1024 px: "Steps per epoch (0: a pass over the larger domain)" wrapped to three lines and ran
+    into its help icon; each label is its name now, what 0 means ends its help."""
+    at = app("adapt")
+    fields = {"Adapt epochs", "Steps per epoch", "Weight average", "Stop when settled"}
+    helps = {n.label: n.help for n in at.number_input if n.label in fields}
+    assert set(helps) == fields
+    assert {label: help_text.rsplit("; ", 1)[-1] for label, help_text in helps.items()} == {
+        "Adapt epochs": "0: as many as Epochs",
+        "Steps per epoch": "0: a pass over the larger domain",
+        "Weight average": "0: off",
+        "Stop when settled": "0: off",
+    }

@@ -72,8 +72,8 @@ def _history(final: bool, changed: bool = True) -> dict[str, list[dict[str, floa
 def test_the_final_models_stars_share_one_legend_entry() -> None:
     fig = curves.learning_curves(_history(final=True), "")
     legend = [t.name for t in fig.data if t.showlegend is not False]
-    keys = ["loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed"]
-    assert legend == [*keys, "final model<br>(after adabn)"]  # before: a star entry per key as well
+    names = ["training loss", "source val loss", "source accuracy", "target accuracy", "target changed"]
+    assert legend == [*names, "final model<br>(after adabn)"]  # before: a star entry per key as well
     stars = [t for t in fig.data if t.marker.symbol == "star"]
     assert [t.legendgroup for t in stars] == ["final model (after adabn)"] * 3  # toggled together
     assert [t.marker.color for t in stars[:2]] == [palette.run_colour(i) for i in (2, 3)]  # the curves'

@@ -151,10 +151,20 @@ def test_learning_curves_split_loss_and_accuracy() -> None:
     ]
     fig = curves.learning_curves({"run": rows})
     axes = {t.name: t.xaxis for t in fig.data}
-    assert axes == {"loss": "x", "target_accuracy": "x2", "target_changed": "x2"}  # shares on the right
+    assert axes == {"training loss": "x", "target accuracy": "x2", "target changed": "x2"}  # shares right
     assert {shape.x0 for shape in fig.layout.shapes} == {1.5}  # adaptation starts after epoch 1
     two = curves.learning_curves({"a": rows, "b": rows})
-    assert "a · loss" in {t.name for t in two.data}
+    assert "a · training loss" in {t.name for t in two.data}
+    titles = [a.text for a in fig.layout.annotations[:2]]
+    assert titles == ["Loss", "Target accuracy ·<br>predictions changed"]
+
+
+def test_a_loss_below_0_says_why_in_its_panels_title() -> None:
+    """QA: bnm's or im's run drew its loss down to -0.5 under "Loss" with no word why; the terms a run
+    maximises count negative in its training loss."""
+    rows = [{"epoch": 1, "loss": 0.4, "stage": "baseline"}, {"epoch": 2, "loss": -0.5, "stage": "adapt"}]
+    fig = curves.learning_curves({"run": rows})
+    assert fig.layout.annotations[0].text == "Loss (terms it<br>maximises count < 0)"
 
 
 def test_a_long_runs_curves_tick_every_few_epochs_not_every_one() -> None:

@@ -82,7 +82,7 @@ def walk_adapt(page) -> None:
     wait until it finished (separate runs per method: tests/app/test_pages.py)."""
     visit(page, "Adapt")
     fill(page, "Epochs", "1")
-    fill(page, "Adapt epochs (0: as Epochs)", "1")
+    fill(page, "Adapt epochs", "1")
     fill(page, "Learning rate", "0.003")
     page.get_by_role("button", name="Launch", exact=True).click()
     page.get_by_text(f"{'+'.join(RECOMMENDED.methods)} ·").first.wait_for()

@@ -13,7 +13,7 @@ from tlcore.views.class_figures import LINE, legend_rows
 from tlcore.views.curve_points import thin
 from tlcore.views.figures import LEGEND_BELOW, NEUTRAL, SIDES, finish, safe
 from tlcore.views.palette import run_colour
-from tlcore.views.run_tables import CURVE_KEYS, FINAL_STAGE
+from tlcore.views.run_tables import CURVE_KEYS, CURVE_NAMES, FINAL_STAGE
 
 PLOT = 190  # px of the panels
 LEGEND_DROP = 58  # px from the panels' bottom to the legend's top: the epoch ticks and the axis title
@@ -27,6 +27,9 @@ STAR = 13  # px of a final model's star
 # px above the panels for the "adapt" label where a stage starts (QA: inside, it covered a curve near 1)
 STAGE_LINE = 16
 EPOCH_MARKERS = 60  # a training curve of more points is a line alone: its markers merged into a band
+# the loss panel's title where a loss fell below 0 (QA: a curve to -0.5 with no word why): the training
+# loss sums a run's terms, and the ones it maximises count negative (im's diversity, bnm's nuclear norm)
+BELOW_ZERO = "Loss (terms it maximises count < 0)"
 
 
 def epoch_step(last: float) -> int:
@@ -68,16 +71,19 @@ def learning_curves(
     in the legend for them all (QA: a star entry per key, ``target_accuracy · final model (after
     adabn)``, widened every legend column and the legend took a row an entry at 1024 px). The legend's
     rows are counted at :data:`NARROWEST` px (:func:`~tlcore.views.class_figures.legend_rows`) and the
-    bottom margin holds them, so the panels keep :data:`PLOT` px at any width.
+    bottom margin holds them, so the panels keep :data:`PLOT` px at any width. Curves are named by
+    :data:`~tlcore.views.run_tables.CURVE_NAMES`; a loss below 0 titles its panel :data:`BELOW_ZERO`.
     """
     drawn = [key for key in keys if any(key in row for rows in history.values() for row in rows)]
-    titles = ("Loss", shares_title(drawn))
+    negative = any(float(row["loss"]) < 0 for rows in history.values() for row in rows if "loss" in row)
+    titles = (BELOW_ZERO if negative else "Loss", shares_title(drawn))
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
     panel_lines = panel_titles(fig, 20)  # the right panel's title in two lines at 700 px
     single = len(history) == 1
     boundaries: set[float] = set()
     finals: dict[str, str] = {}  # each final model's label: its legend entry, in lines
-    widest = max(map(len, keys))  # characters a line of a final model's entry: never the widest entry
+    named = {key: CURVE_NAMES.get(key, key) for key in keys}  # the legend's words for each key
+    widest = max(map(len, named.values()))  # characters a line of a final model's entry: never the widest
     for i, (label, run_rows) in enumerate(history.items()):
         colour = run_colour(i)
         final = [row for row in run_rows if row.get("stage") == FINAL_STAGE]
@@ -88,7 +94,7 @@ def learning_curves(
             ends = [
                 (row["epoch"], row[key], str(row.get("label", "final model"))) for row in final if key in row
             ]
-            name = key if single else f"{safe(label)} · {key}"
+            name = named[key] if single else f"{safe(label)} · {named[key]}"
             line = {"color": run_colour(keys.index(key)) if single else colour}
             col = 2 if "acc" in key or "changed" in key else 1
             if points:

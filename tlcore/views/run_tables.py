@@ -19,6 +19,15 @@ from tlcore.model_names import auto_options, auto_reason, resolve_model_name
 from tlcore.numbers import plural
 
 CURVE_KEYS = ("loss", "source_val_loss", "source_accuracy", "target_accuracy", "target_changed")
+# each curve's name in a chart's legend (QA: the legend read the stored keys, source_val_loss); the keys
+# stay the columns of ``runs curves`` and of a result's history
+CURVE_NAMES = {
+    "loss": "training loss",
+    "source_val_loss": "source val loss",
+    "source_accuracy": "source accuracy",
+    "target_accuracy": "target accuracy",
+    "target_changed": "target changed",  # "predictions changed" took the legend a row an entry
+}
 FINAL_STAGE = "final"  # a curve row of the model a run kept and scored, drawn as a star, not joined
 FINAL_KEYS = ("source_accuracy", "target_accuracy")  # a result's scores of its final model
 
