@@ -1,7 +1,7 @@
 """A hung run worker (alive, never reading its cancel flag) stopped by force: ``jobs.cancel(...,
 force=True)`` and ``runs cancel ID --force`` end its process (SIGTERM and SIGCONT, then SIGKILL) only
 while the start its launch or slot claim recorded proves the pid, and close the run ``cancelled`` saying
-so; an unknown start is refused naming the pid; an index of schema 4 migrates to 5."""
+so; an unknown start is refused naming the pid; an index of schema 4 migrates to the current one."""
 
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ def test_an_index_of_schema_4_migrates_and_its_running_workers_start_is_unknown(
         conn.execute("PRAGMA user_version = 4")
     store = RunStore(workspace)
     with store.connect() as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     old = store.get(run_id)
     assert old.status == "running" and old.pid == process.pid and old.worker_started is None
     with pytest.raises(TLError, match=f"is process {process.pid}, but when it started was not recorded"):
