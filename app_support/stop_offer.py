@@ -37,12 +37,17 @@ def offer(record: Held, role: str, effect: str, *, label: str, key: str, stop: C
 
 
 def offer_outliving(
-    record: Held, pid: int | None, holding: Holding, *, label: str, key: str, stop: Callable[[], object]
+    record: Held, pid: int | None, holding: Holding, *, label: str, key: str, stop: Callable[[], str | None]
 ) -> None:
     """Where the ended ``record`` is outlived by its process ``pid``
     (:func:`~tlcore.runs.process_stop.still_runs`; None: it is not): a warning saying so, why that process
     is stuck (a run closed on its worker's silence; a process launched for its record alone that closed it
-    and does not exit) and what stopping it does, and a button ``label`` calling ``stop``, then a rerun."""
+    and does not exit) and what stopping it does, and a button ``label`` calling ``stop``; on the rerun, the
+    line it returned in its place (QA: the warning only vanished, nothing said what was ended; a toast sent
+    before the rerun never showed, and one after it cut the line)."""
+    said_key = f"{key}_said"
+    if said := st.session_state.pop(said_key, None):
+        st.success(said, icon=":material/check_circle:")
     if pid is None:
         return
     noun, status = holding.noun, record.status
@@ -57,7 +62,12 @@ def offer_outliving(
             f"The {noun} has ended ({status}), but {still}: launched for this {noun} alone, it has nothing "
             "left to do, so it is stuck on its way out, holding CPU and memory."
         )
-    _offer(f"{why} {ENDS}; the {noun} stays {status}.", label, key, stop)
+
+    def stop_and_say() -> None:
+        said = stop() or f"its {holding.role} (process {pid}) had ended meanwhile: nothing was signalled"
+        st.session_state[said_key] = display.sentence(said)
+
+    _offer(f"{why} {ENDS}; the {noun} stays {status}.", label, key, stop_and_say)
 
 
 def _offer(warning: str, label: str, key: str, stop: Callable[[], object]) -> None:

@@ -116,7 +116,12 @@ def test_a_failed_run_whose_launched_worker_is_stuck_offers_stop_the_worker(
         assert not at.exception, [e.message for e in at.exception]
         assert process.wait(timeout=5) == -signal.SIGTERM
         assert RunStore(ws).get(run_id).status == "failed"
-        at.run()
+        assert [plain(s.value) for s in at.success if run_id in plain(s.value)] == [  # in the warning's place
+            f"Run {run_id} had already failed (the loss turned NaN); its worker (process {process.pid}) "
+            "still ran 3 minutes after it closed the run: SIGTERM ended it."
+        ]
         assert [b.label for b in at.button if b.label == "Stop the worker"] == []
+        at.run()
+        assert [s.value for s in at.success if run_id in plain(s.value)] == []  # said once
     finally:
         end(process)

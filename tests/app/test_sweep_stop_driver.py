@@ -107,6 +107,10 @@ def test_an_interrupted_sweep_whose_launched_driver_is_stuck_offers_stop_the_dri
         assert process.wait(timeout=5) == -signal.SIGTERM
         record = store.get(sweep_id)
         assert (record.status, record.error) == ("interrupted", reason)
+        assert [plain(s.value) for s in at.success] == [
+            f"Sweep {sweep_id} was already interrupted ({reason}); its driver (process {process.pid}) still "
+            "ran 3 minutes after it closed the sweep: SIGTERM ended it."
+        ]
         at.run()
         assert [w.value for w in at.warning if "still runs" in w.value] == []
         assert [b.label for b in at.button if b.label == STOP] == []

@@ -79,9 +79,10 @@ def test_a_launched_worker_stuck_after_closing_its_run_is_named_and_force_ends_i
 
     code, out, err = cli(workspace, "runs", "cancel", run_id, "--force", capsys=capsys)
     why = f" ({reason})" if reason else ""
+    already = "had already failed" if status == "failed" else "was already done"
     said = (
-        f"run {run_id} was already {status}{why}; its worker (process {process.pid}) still ran 3 minutes "
-        "after it closed the run: SIGTERM ended it"
+        f"run {run_id} {already}{why}; its worker (process {process.pid}) still ran 3 minutes after it "
+        "closed the run: SIGTERM ended it"
     )
     assert (code, out, err) == (0, said + "\n", "")
     assert process.wait(timeout=5) == -signal.SIGTERM

@@ -189,7 +189,7 @@ def stopped_words(before: Held, record: Held, pid: int, holding: Holding, now: f
     """What :func:`stop_outliving` found, up to what ended the process: where this command's look closed
     the record (``before``: active), ``run ID was silent for 7 minutes, is closed as interrupted now, and
     its worker (process PID) did not answer: ``; else ``run ID was already interrupted (REASON); its
-    worker (process PID) still ran: `` (:func:`outliving_words`)."""
+    worker (process PID) still ran: `` (:func:`outliving_words`; a failed one ``had already failed``)."""
     noun = f"{holding.noun} {record.id}"
     if before.status in ACTIVE and closed_by_look(record, holding):
         silent = minutes(silence(before, now))
@@ -198,8 +198,9 @@ def stopped_words(before: Held, record: Held, pid: int, holding: Holding, now: f
             f"(process {pid}) did not answer: "
         )
     why = f" ({record.error})" if record.error else ""
+    already = "had already failed" if record.status == "failed" else f"was already {record.status}"
     still = outliving_words(record, pid, holding, now, ran=True)
-    return f"{noun} was already {record.status}{why}; {still}: "
+    return f"{noun} {already}{why}; {still}: "
 
 
 def stop(pid: int, started: str | None, what: str) -> Ending:
