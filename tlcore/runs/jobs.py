@@ -178,7 +178,7 @@ def stop_worker(store: RunStore, record: RunRecord) -> RunRecord:
     pid); close the run ``cancelled`` saying so, over the close the worker made on its way out. Returns
     its record."""
     if record.pid is not None:  # none: no worker took it up, the cancel closed it
-        if record.worker_started is None and record.sweep_id is not None:
+        if record.sweep_id is not None:  # a start recorded too where an earlier version's Ray claim kept it
             _refuse_a_drivers_trial(store, record)
         what = f"the worker of run {record.id}"
         said = process_stop.stopped_by_force(record.pid, record.worker_started, what, "worker")
@@ -196,6 +196,8 @@ def stop_outliving_worker(workspace: Workspace, run_id: str) -> str | None:
     store = RunStore(workspace)
     before = store.get(run_id)
     record = store.close_if_stale(before)
+    if record.sweep_id is not None and process_stop.worker_still_runs(record) is not None:
+        _refuse_a_drivers_trial(store, record)
     started, launched, log = record.worker_started, record.worker_launched, record.folder / LOG_FILE
     return process_stop.stop_outliving(
         before, record, process_stop.RUN, started=started, launched=launched, log=log
