@@ -76,6 +76,8 @@ def test_a_launched_worker_stuck_after_closing_its_run_is_named_and_force_ends_i
     assert code == 0 and f"warning {still}" in " ".join(out.split())  # wrapped at the width
     code, out, _ = cli(workspace, "runs", "show", run_id, "--json", capsys=capsys)
     assert json.loads(out)["worker_still_runs"] == process.pid
+    code, out, _ = cli(workspace, "runs", "list", "--json", capsys=capsys)
+    assert [(r["id"], r["worker_still_runs"]) for r in json.loads(out)] == [(run_id, process.pid)]
 
     code, out, err = cli(workspace, "runs", "cancel", run_id, "--force", capsys=capsys)
     why = f" ({reason})" if reason else ""

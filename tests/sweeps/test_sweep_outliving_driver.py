@@ -107,6 +107,8 @@ def test_sweeps_list_and_show_say_a_launched_driver_outlives_its_sweep(
         assert " ".join(warning.split()) == f"warning {said}"
         code, out, _ = cli(workspace, "sweeps", "show", sweep_id, "--json", capsys=capsys)
         assert code == 0 and json.loads(out)["driver_still_runs"] == process.pid
+        code, out, _ = cli(workspace, "sweeps", "list", "--json", capsys=capsys)
+        assert [(s["id"], s["driver_still_runs"]) for s in json.loads(out)] == [(sweep_id, process.pid)]
         process.kill()
         process.wait()
         code, out, _ = cli(workspace, "sweeps", "list", capsys=capsys)

@@ -84,8 +84,8 @@ def list_runs(args: argparse.Namespace) -> int:
     store = run_store(args)
     store.mark_stale()  # once per command: runs whose worker is gone show as interrupted
     records = store.list(args.status, args.limit, args.source, args.target)
-    if args.json:
-        print_json([record.to_dict() for record in records])
+    if args.json:  # a worker that outlives its run: its pid, as runs show gives it
+        print_json([r.to_dict() | {"worker_still_runs": worker_still_runs(r)} for r in records])
         return 0
     if not records:
         print("no runs yet" if args.status is None else f"no {args.status} runs")
@@ -169,8 +169,8 @@ def list_sweeps(args: argparse.Namespace) -> int:
     live = [record.id for record in store.live()]
     records = store.list(args.limit, args.offset, args.find)
     shown = store.live_first(records, live)  # as the Sweep page's picker: the live ones first, however old
-    if args.json:
-        print_json([record.to_dict() for record in shown])
+    if args.json:  # a driver that outlives its sweep: its pid, as sweeps show gives it
+        print_json([record.to_dict() | {"driver_still_runs": driver_still_runs(record)} for record in shown])
         return 0
     total = store.count(args.find)
     if records:
