@@ -17,6 +17,7 @@ NO_CURVES = {  # a run without curves yet, or ever, by its status
     "queued": "Queued: the run has not started yet; its curves appear after its first epoch.",
     "running": "Curves appear after the first epoch.",
     "done": "The run recorded no epoch.",
+    "failed": "No epoch ended before the run failed.",  # not "the run was failed" (the others: was STATUS)
 }
 
 

@@ -1,6 +1,6 @@
 """The Adapt page's buttons on a run's card: Cancel a live run; Stop the run, for a worker that has not
 answered the cancel (hung: :func:`tlcore.runs.process_stop.unanswered`); Stop the worker, for one that
-still runs though the run was closed interrupted (:func:`~tlcore.runs.process_stop.still_runs`)."""
+outlives the run (:func:`~tlcore.runs.process_stop.still_runs`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_support import display, engine, stop_offer
 from tlcore.runs import jobs
-from tlcore.runs.process_stop import still_runs
+from tlcore.runs.process_stop import RUN, worker_still_runs
 from tlcore.runs.record import RunRecord
 
 
@@ -22,8 +22,9 @@ def cancel_button(record: RunRecord) -> None:
 def stop_button(record: RunRecord) -> None:
     """While the run's cancel goes unanswered: why its worker looks hung and a **Stop the run** button
     that ends the worker's process and closes the run (:func:`tlcore.runs.jobs.cancel` with ``force``);
-    where the run was closed interrupted while its worker still runs: a **Stop the worker** button that
-    ends that process (:func:`tlcore.runs.jobs.stop_outliving_worker`), the run kept interrupted."""
+    where the worker outlives the run (closed interrupted on its silence, or stuck on its way out after
+    closing it): a **Stop the worker** button that ends that process
+    (:func:`tlcore.runs.jobs.stop_outliving_worker`), the run kept as it is."""
     stop_offer.offer(
         record,
         "worker",
@@ -33,9 +34,9 @@ def stop_button(record: RunRecord) -> None:
         stop=lambda: jobs.cancel(engine.workspace(), record.id, force=True),
     )
     stop_offer.offer_outliving(
-        still_runs(record, record.worker_started),
-        "run",
-        "worker",
+        record,
+        worker_still_runs(record),
+        RUN,
         label="Stop the worker",
         key=f"stop_{record.id}",
         stop=lambda: jobs.stop_outliving_worker(engine.workspace(), record.id),

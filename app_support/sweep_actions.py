@@ -1,6 +1,6 @@
 """The Sweep page's buttons for the sweep it shows: cancel a live one, resume an ended one, and stop a
-driver that has not answered a cancel (hung: :func:`tlcore.runs.process_stop.unanswered`) or that still
-runs though the sweep was closed interrupted (:func:`~tlcore.runs.process_stop.still_runs`)."""
+driver that has not answered a cancel (hung: :func:`tlcore.runs.process_stop.unanswered`) or that
+outlives the sweep (:func:`~tlcore.runs.process_stop.still_runs`)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app_support import display, stop_offer, sweeps
-from tlcore.runs.process_stop import still_runs
+from tlcore.runs.process_stop import SWEEP, driver_still_runs
 from tlcore.runs.sweep_store import SweepRecord
 
 
 def show(sweep: SweepRecord, column: DeltaGenerator) -> None:
     """Cancel or Resume in ``column``; below, while a requested cancel goes unanswered, why the driver
-    looks hung and a **Stop the driver** button; for an interrupted sweep whose driver still runs, that
-    and a **Stop the driver** button that ends it, the sweep kept interrupted."""
+    looks hung and a **Stop the driver** button; for an ended sweep whose launched driver is stuck on its
+    way out, that and a **Stop the driver** button that ends it, the sweep kept as it is."""
     with column, display.errors_shown():
         if sweep.active:
             if st.button(  # "Cancel the sweep" was cut to "Cancel the …" in this column at 1024 px
@@ -42,9 +42,9 @@ def show(sweep: SweepRecord, column: DeltaGenerator) -> None:
         stop=lambda: sweeps.stop_driver(sweep.id),
     )
     stop_offer.offer_outliving(
-        still_runs(sweep, sweep.driver_started),
-        "sweep",
-        "driver",
+        sweep,
+        driver_still_runs(sweep),
+        SWEEP,
         label="Stop the driver",
         key=f"stop_{sweep.id}",
         stop=lambda: sweeps.stop_outliving_driver(sweep.id),

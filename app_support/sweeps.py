@@ -249,10 +249,10 @@ def stop_driver(sweep_id: str) -> None:
     driver.cancel(engine.workspace(), sweep_id, force=True)
 
 
-def stop_outliving_driver(sweep_id: str) -> None:
-    """End the process of the interrupted sweep's driver that still runs, the sweep kept interrupted
-    (:func:`tlcore.runs.driver.stop_outliving_driver`)."""
-    driver.stop_outliving_driver(engine.workspace(), sweep_id)
+def stop_outliving_driver(sweep_id: str) -> str | None:
+    """End the process of the ended sweep's driver that outlives it, the sweep kept as it is; the line
+    saying so, None where it had ended (:func:`tlcore.runs.driver.stop_outliving_driver`)."""
+    return driver.stop_outliving_driver(engine.workspace(), sweep_id)
 
 
 def resume(sweep_id: str) -> None:

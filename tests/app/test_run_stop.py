@@ -1,7 +1,7 @@
 """The Adapt page's run card offers **Stop the run** once a requested cancel has gone unanswered for
 FORCE_AFTER seconds (the worker hung), and the button ends the worker's process and closes the run; a run
-closed interrupted while its worker still runs offers **Stop the worker**, which ends that process and
-keeps the run interrupted."""
+closed interrupted while its worker still runs, or whose launched worker is stuck after closing it, offers
+**Stop the worker**, which ends that process and keeps the run as it is."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
-from tests.runs.hung_worker import held_run, silent_run, unanswered_run
+from tests.runs.hung_worker import closed_ago, held_run, silent_run, unanswered_run
 from tests.sweeps.hung_driver import end, hung
 from tlcore.adapt.config import AdaptConfig
-from tlcore.runs.process_stop import FORCE_AFTER
+from tlcore.runs.process_stop import EXIT_GRACE, FORCE_AFTER
 from tlcore.runs.record import process_started
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -89,5 +89,39 @@ def test_an_interrupted_run_whose_worker_still_runs_offers_stop_the_worker(
         assert [w.value for w in at.warning if "still runs" in w.value] == []
         assert [b.label for b in at.button if b.label == "Stop the worker"] == []
         assert [plain(e.value) for e in at.error] == [reason]  # the card still says why it ended
+    finally:
+        end(process)
+
+
+def test_a_failed_run_whose_launched_worker_is_stuck_offers_stop_the_worker(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    ws = Workspace.resolve(workspace)
+    process = hung()
+    try:
+        config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("source_only",))
+        run_id = held_run(ws, process, config)
+        assert RunStore(ws).end(run_id, "failed", "the loss turned NaN")
+        closed_ago(ws, run_id, EXIT_GRACE + 120)
+        at = app("adapt")
+        assert not at.exception, [e.message for e in at.exception]
+        (warning,) = [w.value for w in at.warning if "still runs" in w.value]
+        assert warning == (
+            f"The run has ended (failed), but its worker (process {process.pid}) still runs 3 minutes after "
+            "it closed the run: launched for this run alone, it has nothing left to do, so it is stuck on "
+            "its way out, holding CPU and memory. Stopping it ends that process (SIGTERM, then SIGKILL 5 s "
+            "later); the run stays failed."
+        )
+        at.button(key=f"stop_{run_id}").click().run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert process.wait(timeout=5) == -signal.SIGTERM
+        assert RunStore(ws).get(run_id).status == "failed"
+        assert [plain(s.value) for s in at.success if run_id in plain(s.value)] == [  # in the warning's place
+            f"Run {run_id} had already failed (the loss turned NaN); its worker (process {process.pid}) "
+            "still ran 3 minutes after it closed the run: SIGTERM ended it."
+        ]
+        assert [b.label for b in at.button if b.label == "Stop the worker"] == []
+        at.run()
+        assert [s.value for s in at.success if run_id in plain(s.value)] == []  # said once
     finally:
         end(process)

@@ -172,15 +172,19 @@ def test_a_cancelled_run_is_no_failure_and_a_queued_one_says_it_waits(app: OpenA
     cancelled = run_store.create(config)
     assert run_store.start(cancelled, pid=os.getpid())
     assert run_store.end(cancelled, "cancelled", "baseline: cancelled at epoch 1, step 8")
+    failed = run_store.create(config)
+    assert run_store.start(failed, pid=os.getpid())
+    assert run_store.end(failed, "failed", "the loss turned NaN")
     queued = run_store.create(config)
     assert run_store.assign_pid(queued, os.getpid())
     at = app("adapt")
     assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    assert [e.value for e in at.error if "NaN" not in e.value] == []  # the failed run's reason alone
     assert any("cancelled at epoch 1" in i.value for i in at.info), [i.value for i in at.info]
     captions = [c.value for c in at.caption]
     assert sum("Queued" in c for c in captions) == 1 and "after the first epoch" not in " ".join(captions)
     assert "No epoch ended before the run was cancelled." in captions  # it never will
+    assert "No epoch ended before the run failed." in captions  # not "was failed"
 
 
 def test_a_done_run_whose_baseline_came_from_the_cache_shows_its_curves_and_says_so(

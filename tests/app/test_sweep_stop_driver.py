@@ -1,5 +1,6 @@
 """The Sweep page offers **Stop the driver** once a requested cancel has gone unanswered for
-FORCE_AFTER seconds (the driver hung), and the button ends the driver's process and closes the sweep."""
+FORCE_AFTER seconds (the driver hung), and the button ends the driver's process and closes the sweep; and
+for an ended sweep whose launched driver is stuck on its way out, ending that process alone."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import plain
-from tests.sweeps.hung_driver import end, held, hung, unanswered_for
-from tlcore.runs.process_stop import FORCE_AFTER
+from tests.sweeps.hung_driver import end, held, hung, sweep_closed_ago, unanswered_for
+from tlcore.runs.process_stop import EXIT_GRACE, FORCE_AFTER
 from tlcore.runs.record import process_started
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
@@ -77,32 +78,39 @@ def test_cancel_again_keeps_stop_the_driver_and_its_label_fits(
         end(process)
 
 
-def test_an_interrupted_sweep_whose_driver_still_runs_offers_stop_the_driver(
+def test_an_interrupted_sweep_whose_launched_driver_is_stuck_offers_stop_the_driver(
     app: Callable[..., AppTest], workspace: Path
 ) -> None:
-    """A sweep closed interrupted while its driver (a real process) still runs: the page says so and
-    **Stop the driver** ends that process, the sweep kept interrupted with its reason."""
+    """A sweep its launched driver (a real process) closed interrupted 3 minutes ago, that driver still
+    running (stuck on its way out): the page says so and **Stop the driver** ends that process, the sweep
+    kept interrupted with its reason."""
     ws = Workspace.resolve(workspace)
     process = hung()
     try:
-        sweep_id, _ = held(ws, process)
+        sweep_id, _ = held(ws, process, launched=True)
         store = SweepStore(ws)
         reason = "1 trial(s) cancelled or interrupted; `sweeps resume` runs them again"
         assert store.end(sweep_id, "interrupted", reason)
+        sweep_closed_ago(ws, sweep_id, EXIT_GRACE + 120)
         at = app("sweep")
         assert not at.exception, [e.message for e in at.exception]
         (warning,) = [w.value for w in at.warning if "still runs" in w.value]
-        assert warning.startswith(
-            f"The sweep was closed as interrupted (no sign of life), but its driver (process {process.pid}) "
-            "still runs: "
+        assert warning == (
+            f"The sweep has ended (interrupted), but its driver (process {process.pid}) still runs 3 minutes "
+            "after it closed the sweep: launched for this sweep alone, it has nothing left to do, so it is "
+            "stuck on its way out, holding CPU and memory. Stopping it ends that process (SIGTERM, then "
+            "SIGKILL 5 s later); the sweep stays interrupted."
         )
-        assert warning.endswith("SIGKILL 5 s later); the sweep stays interrupted.")
         assert at.button(key=f"stop_{sweep_id}").label == STOP
         at.button(key=f"stop_{sweep_id}").click().run()
         assert not at.exception and not at.error, [e.value for e in at.error]
         assert process.wait(timeout=5) == -signal.SIGTERM
         record = store.get(sweep_id)
         assert (record.status, record.error) == ("interrupted", reason)
+        assert [plain(s.value) for s in at.success] == [
+            f"Sweep {sweep_id} was already interrupted ({reason}); its driver (process {process.pid}) still "
+            "ran 3 minutes after it closed the sweep: SIGTERM ended it."
+        ]
         at.run()
         assert [w.value for w in at.warning if "still runs" in w.value] == []
         assert [b.label for b in at.button if b.label == STOP] == []

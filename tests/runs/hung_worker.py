@@ -1,6 +1,7 @@
 """A run held by a worker that never reads its cancel flag: a real process that only sleeps (one variant
 ignoring SIGTERM too: :func:`tests.sweeps.hung_driver.hung`), recorded as the run's launched worker
-with its start, the run running, and a cancel that goes unanswered."""
+with its start (or as the process running it inline), the run running, and a cancel that goes
+unanswered, a silence that closes it, or a close long past."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs.record import STALE_AFTER
+from tlcore.runs.slots import claim_slot
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -23,6 +25,22 @@ def held_run(workspace: Workspace, process: subprocess.Popen[bytes], config: Ada
     assert store.assign_pid(run_id, process.pid)
     assert store.start(run_id, process.pid)
     return run_id
+
+
+def inline_run(workspace: Workspace, process: subprocess.Popen[bytes], config: AdaptConfig = CONFIG) -> str:
+    """A run of ``config`` running inline in ``process`` (its slot claimed in its name, its start recorded,
+    as :func:`tlcore.runs.jobs.run_inline` does; no launch): its id."""
+    store = RunStore(workspace)
+    run_id = store.create(config)
+    assert claim_slot(store, run_id, process.pid, max_running=100) == "started"
+    return run_id
+
+
+def closed_ago(workspace: Workspace, run_id: str, seconds: float) -> None:
+    """The run's last change (its close) ``seconds`` ago."""
+    store = RunStore(workspace)
+    with store.connect() as conn:
+        conn.execute("UPDATE runs SET updated = ? WHERE id = ?", (time.time() - seconds, run_id))
 
 
 def unanswered_run(workspace: Workspace, run_id: str, seconds: float) -> None:

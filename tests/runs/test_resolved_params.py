@@ -147,7 +147,7 @@ def test_an_older_tlstudio_still_reads_the_index_and_reopening_keeps_the_paramet
     again = RunStore(workspace)
     assert again.get(run_id).resolved_params == TODAY
     with again.connect() as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5  # migrations 3 to 5 again
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 6  # migrations 3 to 6 again
         conn.execute("PRAGMA user_version = 9")  # a newer tlstudio's
     RunStore(workspace)
     with again.connect() as conn:

@@ -1,7 +1,7 @@
 """A hung run worker (alive, never reading its cancel flag) stopped by force: ``jobs.cancel(...,
 force=True)`` and ``runs cancel ID --force`` end its process (SIGTERM and SIGCONT, then SIGKILL) only
 while the start its launch or slot claim recorded proves the pid, and close the run ``cancelled`` saying
-so; an unknown start is refused naming the pid; an index of schema 4 migrates to 5."""
+so; an unknown start is refused naming the pid; an index of schema 4 migrates to the current one."""
 
 from __future__ import annotations
 
@@ -11,17 +11,22 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 
 import pytest
 from fake_workers import make_config
 
-from tests.runs.hung_worker import held_run, unanswered_run
+from tests.runs.hung_worker import held_run, silent_run, unanswered_run
 from tests.sweeps.hung_driver import SPEC, end, hung
 from tests.sweeps.stored_sweeps import cli
 from tlcore.errors import TLError
 from tlcore.runs import driver, jobs, process_stop
+from tlcore.runs.executors import ExecutorSettings
+from tlcore.runs.executors import ray as ray_executor
+from tlcore.runs.executors.ray import RayExecutor
 from tlcore.runs.index import SCHEMA_VERSION
 from tlcore.runs.record import pid_alive, process_started
+from tlcore.runs.slots import claim_slot
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
@@ -120,11 +125,19 @@ def test_an_unknown_start_is_refused_naming_the_pid(
     assert record.status == "running" and record.cancel_requested
 
 
+@pytest.mark.parametrize("claim", ["existing cluster", "embedded cluster", "start kept by an older claim"])
 def test_a_trial_training_in_its_sweep_drivers_name_points_to_the_sweep(
-    workspace: Workspace, processes: Processes, capsys: pytest.CaptureFixture[str]
+    workspace: Workspace,
+    processes: Processes,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    claim: str,
 ) -> None:
     """A Ray trial runs in its sweep driver's name (its pid the driver's, no start of its own): ending
-    that process would end the sweep, so the run's force is refused, naming the sweep's."""
+    that process would end the sweep, so the run's force is refused, naming the sweep's, hung or closed
+    on silence. On an embedded cluster the driver claims the trial's slot (QA helper-244: that claim kept
+    the driver's start as the trial's worker's, and a force ended the driver); one kept so before is
+    refused too."""
     process = processes()
     sweeps = SweepStore(workspace)
     sweep_id = driver.create(workspace, SPEC)
@@ -132,13 +145,30 @@ def test_a_trial_training_in_its_sweep_drivers_name_points_to_the_sweep(
     trial = driver.summary(workspace, sweep_id).trials[0].trial
     assert trial.config is not None
     run_id = sweeps.runs.create(trial.config, sweep_id=sweep_id, trial_key=trial.key)
-    assert sweeps.runs.start(run_id, process.pid)  # as the Ray executor does
-    code, out, err = cli(workspace, "runs", "cancel", run_id, "--force", "--wait", "0.2", capsys=capsys)
-    assert code == 2 and out == ""
-    assert err == (
+    if claim == "existing cluster":
+        assert sweeps.runs.start(run_id, process.pid)  # as the Ray executor does
+    elif claim == "embedded cluster":  # the Ray executor's own slot claim, the driver being `process`
+        executor = RayExecutor(workspace, ExecutorSettings(kind="ray"))
+        executor.max_running = 100
+        executor.waiting[run_id] = (None, {})  # type: ignore[assignment] - never launched here
+        monkeypatch.setattr(executor, "_launch", lambda task, options: None)
+        monkeypatch.setattr(ray_executor, "os", SimpleNamespace(getpid=lambda: process.pid))
+        executor._claim_slots()
+        assert sweeps.runs.get(run_id).worker_started is None
+    else:
+        assert claim_slot(sweeps.runs, run_id, process.pid, 100) == "started"
+    assert sweeps.runs.get(run_id).status == "running"
+    refused = (
         f"error: run {run_id} trains in the driver of its sweep {sweep_id} (process {process.pid}), not in "
         f"a worker of its own: stop the sweep instead (sweeps cancel {sweep_id} --force)\n"
     )
+    code, out, err = cli(workspace, "runs", "cancel", run_id, "--force", "--wait", "0.2", capsys=capsys)
+    assert (code, out, err) == (2, "", refused)
+    assert process.poll() is None
+    silent_run(workspace, run_id)  # closed on silence, its driver alive: no worker of its own to stop
+    code, out, err = cli(workspace, "runs", "cancel", run_id, "--force", capsys=capsys)
+    assert (code, out) == (2, "") and err in (refused, f"error: run {run_id} is already interrupted\n")
+    time.sleep(0.2)
     assert process.poll() is None
 
 
@@ -194,7 +224,7 @@ def test_an_index_of_schema_4_migrates_and_its_running_workers_start_is_unknown(
         conn.execute("PRAGMA user_version = 4")
     store = RunStore(workspace)
     with store.connect() as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     old = store.get(run_id)
     assert old.status == "running" and old.pid == process.pid and old.worker_started is None
     with pytest.raises(TLError, match=f"is process {process.pid}, but when it started was not recorded"):

@@ -54,6 +54,7 @@ def test_inline_run_records_everything(workspace: Workspace) -> None:
     assert len(store.history(record.id)) == len(seen)
     assert store.result(record.id)["seed"] == 0
     assert store.checkpoint_path(record.id) is None  # the fake has no model
+    assert not record.worker_launched  # run in this process: never taken for a worker left over
 
 
 @pytest.mark.parametrize(
@@ -78,6 +79,7 @@ def test_launched_run_completes(workspace: Workspace) -> None:
     assert record.status == "done", record.error
     assert RunStore(workspace).result(run_id)["target_accuracy"] == 0.9
     assert record.pid is not None and _exits(record.pid)  # reaped: no zombie left
+    assert record.worker_launched  # for this run alone (process_stop.still_runs)
 
 
 def test_sigkill_mid_run_is_interrupted_and_leaves_no_artifacts(workspace: Workspace) -> None:

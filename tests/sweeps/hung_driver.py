@@ -26,10 +26,16 @@ def hung(*, ignore_term: bool = False) -> subprocess.Popen[bytes]:
     return process
 
 
-def held(workspace: Workspace, process: subprocess.Popen[bytes]) -> tuple[str, str]:
-    """A sweep claimed by ``process`` with one trial run running (in this process): its id and the run's."""
+def held(
+    workspace: Workspace, process: subprocess.Popen[bytes], *, launched: bool = False
+) -> tuple[str, str]:
+    """A sweep claimed by ``process`` (``launched``: recorded first as the driver launched for it, as
+    :func:`tlcore.runs.driver.launch` does; else driving it inline) with one trial run running (in this
+    process): its id and the run's."""
     store = SweepStore(workspace)
     sweep_id = driver.create(workspace, SPEC)
+    if launched:
+        assert store.assign_pid(sweep_id, process.pid)
     store.claim(sweep_id, process.pid)
     trial = driver.summary(workspace, sweep_id).trials[0].trial
     assert trial.config is not None
@@ -45,6 +51,13 @@ def unanswered_for(workspace: Workspace, sweep_id: str, seconds: float) -> None:
     with store.runs.connect() as conn:
         then = time.time() - seconds
         conn.execute("UPDATE sweeps SET updated = ?, heartbeat = ? WHERE id = ?", (then, then, sweep_id))
+
+
+def sweep_closed_ago(workspace: Workspace, sweep_id: str, seconds: float) -> None:
+    """The sweep's last change (its close) ``seconds`` ago."""
+    store = SweepStore(workspace)
+    with store.runs.connect() as conn:
+        conn.execute("UPDATE sweeps SET updated = ? WHERE id = ?", (time.time() - seconds, sweep_id))
 
 
 def end(process: subprocess.Popen[bytes]) -> None:

@@ -94,7 +94,8 @@ def test_cancel_stops_queued_and_running_trials_and_resume_reruns_only_them(work
     store = SweepStore(workspace)
     wait_until(lambda: any(r.status == "running" for r in store.runs.of_sweep(sweep_id)))
     record = driver.cancel(workspace, sweep_id, wait_s=60)
-    assert record.status == "cancelled"
+    assert record.status == "cancelled" and record.driver_launched  # for this sweep alone
+    assert all(run.worker_launched for run in store.runs.of_sweep(sweep_id))  # each trial's worker too
     state = driver.summary(workspace, sweep_id)
     assert state.counts == {"cancelled": 1, "pending": 2}  # the running one stopped, the others never began
     cancelled = next(row for row in state.trials if row.status == "cancelled")
@@ -104,6 +105,7 @@ def test_cancel_stops_queued_and_running_trials_and_resume_reruns_only_them(work
     driver.resume(workspace, sweep_id, ExecutorSettings(max_concurrent=3))
     final = driver.drive(workspace, sweep_id, worker="sweep_workers:scored", poll=0.1)
     assert final.sweep.status == "done" and final.counts == {"done": 3}
+    assert not final.sweep.driver_launched  # driven inline here
     assert SweepStore(workspace).get(sweep_id).executor.max_concurrent == 3
     runs = runs_per_trial(workspace, sweep_id)
     assert runs[cancelled.trial.key] == 2 and sum(runs.values()) == 4

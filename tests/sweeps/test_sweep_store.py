@@ -50,7 +50,7 @@ def test_a_workspace_of_schema_1_keeps_its_runs_and_gains_sweeps(workspace: Work
     assert old.status == "done" and old.headline == {"target_accuracy": 0.8}
     assert old.sweep_id is None and old.trial_key is None
     with store.connect() as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     tagged = store.create(make_config(), sweep_id="20250101-000000-000000", trial_key="source_only|seed=0")
     assert [r.id for r in store.of_sweep("20250101-000000-000000")] == [tagged]
     assert store.get(tagged).trial_key == "source_only|seed=0"

@@ -19,7 +19,7 @@ from tlcore.metrics.proportion import CountedAccuracy
 from tlcore.numbers import plural
 from tlcore.runs.blank_target import run_blank_warning
 from tlcore.runs.one_class import run_one_class_warning
-from tlcore.runs.process_stop import still_runs
+from tlcore.runs.process_stop import worker_still_runs
 from tlcore.runs.record import RunRecord
 from tlcore.runs.result_file import RESULT_FILE
 from tlcore.runs.run_files import CHECKPOINT_FILE, HISTORY_FILE, LOG_FILE, PREDICTIONS_FILE
@@ -48,7 +48,7 @@ def show_run(args: argparse.Namespace) -> int:
         **record.to_dict(),
         "ended": _ended_early(store, record),  # first: a done run's damaged result file is an error
         "history_events": len(store.history(record.id)),
-        "worker_still_runs": still_runs(record, record.worker_started),  # an interrupted run's, its pid
+        "worker_still_runs": worker_still_runs(record),  # a worker that outlives the run: its pid
         "artifacts": {
             name: str(record.folder / name) if (record.folder / name).is_file() else None
             for name in (RESULT_FILE, CHECKPOINT_FILE, PREDICTIONS_FILE, HISTORY_FILE, LOG_FILE)

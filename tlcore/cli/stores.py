@@ -5,15 +5,26 @@ or change the run and sweep stores, so they start without torch (``runs show``, 
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
 from tlcore.cli.output import print_json, wrapped
 from tlcore.numbers import significant
 from tlcore.runs import jobs
-from tlcore.runs.process_stop import TERM_GRACE, Held, still_runs
+from tlcore.runs.process_stop import (
+    EXIT_GRACE,
+    RUN,
+    SWEEP,
+    TERM_GRACE,
+    Held,
+    Holding,
+    driver_still_runs,
+    outliving_words,
+    worker_still_runs,
+)
 from tlcore.runs.record import STATUSES, RunRecord
 from tlcore.runs.store import RunStore
-from tlcore.runs.sweep_store import SweepStore, listed_line, the_live
+from tlcore.runs.sweep_store import SweepRecord, SweepStore, listed_line, the_live
 from tlcore.workspace import Workspace
 
 
@@ -38,7 +49,8 @@ def register_cancel(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a worker that has not ended by then is hung: end its process (SIGTERM, then SIGKILL "
         f"{TERM_GRACE:g} s later) and close the run cancelled; a run closed interrupted whose worker still "
-        "runs: end that process, the run kept as it is",
+        f"runs, or whose launched worker still runs {EXIT_GRACE:g} s after closing it: end that process, "
+        "the run kept as it is",
     )
     parser.add_argument("--json", action="store_true", help="the run's record as JSON on stdout")
     parser.set_defaults(handler=cancel_run)
@@ -72,8 +84,8 @@ def list_runs(args: argparse.Namespace) -> int:
     store = run_store(args)
     store.mark_stale()  # once per command: runs whose worker is gone show as interrupted
     records = store.list(args.status, args.limit, args.source, args.target)
-    if args.json:
-        print_json([record.to_dict() for record in records])
+    if args.json:  # a worker that outlives its run: its pid, as runs show gives it
+        print_json([r.to_dict() | {"worker_still_runs": worker_still_runs(r)} for r in records])
         return 0
     if not records:
         print("no runs yet" if args.status is None else f"no {args.status} runs")
@@ -89,24 +101,31 @@ def list_runs(args: argparse.Namespace) -> int:
     if (more := store.count(args.status, args.source, args.target) - len(records)) > 0:
         print(f"… {more} more, older: --limit {len(records) + more} to see them all")
     for record in records:
-        if outliving := outliving_worker(record):
-            print(f"run {record.id}: {outliving}")
+        if said := outliving_worker(record):
+            print(f"run {record.id}: {said}")
     return 0
 
 
 def outliving_worker(record: RunRecord) -> str:
-    """Where the run was closed interrupted while its worker still runs: :func:`outliving`'s line."""
-    return outliving(record, record.worker_started, "worker", "runs")
+    """Where the run's worker outlives it (:func:`~tlcore.runs.process_stop.worker_still_runs`):
+    :func:`outliving`'s line."""
+    return outliving(record, worker_still_runs(record), RUN)
 
 
-def outliving(record: Held, started: str | None, role: str, command: str) -> str:
-    """Where the run or sweep was closed interrupted while its ``role``'s process (started at ``started``)
-    still runs (:func:`still_runs`): ``its worker still runs (process PID): runs cancel ID --force ends
-    it`` (``command``: ``runs``, ``sweeps``); "" otherwise."""
-    pid = still_runs(record, started)
+def outliving_driver(record: SweepRecord) -> str:
+    """Where the sweep's driver outlives it (:func:`~tlcore.runs.process_stop.driver_still_runs`):
+    :func:`outliving`'s line."""
+    return outliving(record, driver_still_runs(record), SWEEP)
+
+
+def outliving(record: Held, pid: int | None, holding: Holding) -> str:
+    """Where the ended run or sweep ``record`` is outlived by its process ``pid`` (None: it is not):
+    ``its worker (process PID) still runs: runs cancel ID --force ends it``, the time since it closed the
+    record where it did (:func:`~tlcore.runs.process_stop.outliving_words`); "" otherwise."""
     if pid is None:
         return ""
-    return f"its {role} still runs (process {pid}): {command} cancel {record.id} --force ends it"
+    words = outliving_words(record, pid, holding, time.time())
+    return f"{words}: {holding.command} cancel {record.id} --force ends it"
 
 
 def cancel_run(args: argparse.Namespace) -> int:
@@ -150,8 +169,8 @@ def list_sweeps(args: argparse.Namespace) -> int:
     live = [record.id for record in store.live()]
     records = store.list(args.limit, args.offset, args.find)
     shown = store.live_first(records, live)  # as the Sweep page's picker: the live ones first, however old
-    if args.json:
-        print_json([record.to_dict() for record in shown])
+    if args.json:  # a driver that outlives its sweep: its pid, as sweeps show gives it
+        print_json([record.to_dict() | {"driver_still_runs": driver_still_runs(record)} for record in shown])
         return 0
     total = store.count(args.find)
     if records:
@@ -175,8 +194,8 @@ def list_sweeps(args: argparse.Namespace) -> int:
         kind = record.executor.kind
         print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
     for record in shown:
-        if outliving_driver := outliving(record, record.driver_started, "driver", "sweeps"):
-            print(f"sweep {record.id}: {outliving_driver}")
+        if said := outliving_driver(record):
+            print(f"sweep {record.id}: {said}")
     if more := store.count_past(args.find, args.offset + len(records), live):  # the live ones: at the top
         print(f"… {more} more, older: --offset {args.offset + len(records)} for the next page")
     return 0

@@ -14,10 +14,10 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
-from tlcore.cli.stores import outliving, print_stopped
+from tlcore.cli.stores import outliving_driver, print_stopped
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
-from tlcore.runs.process_stop import FORCE_AFTER, TERM_GRACE, still_runs
+from tlcore.runs.process_stop import EXIT_GRACE, FORCE_AFTER, TERM_GRACE, driver_still_runs
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
@@ -52,8 +52,9 @@ def register_cancel(parser: argparse.ArgumentParser) -> None:
         "--force",
         action="store_true",
         help="a driver that has not ended by then is hung: end its process (SIGTERM, then SIGKILL "
-        f"{TERM_GRACE:g} s later), close the sweep cancelled and ask its trials to stop; an interrupted "
-        "sweep whose driver still runs: end that process, the sweep kept as it is",
+        f"{TERM_GRACE:g} s later), close the sweep cancelled and ask its trials to stop; an ended sweep "
+        f"whose launched driver still runs {EXIT_GRACE:g} s after closing it: end that process, the sweep "
+        "kept as it is",
     )
     parser.add_argument("--json", action="store_true", help="the sweep's record as JSON on stdout")
     parser.set_defaults(handler=cancel_sweep)
@@ -164,10 +165,8 @@ def show_sweep(args: argparse.Namespace) -> int:
     store = SweepStore(workspace)
     store.mark_stale([store.get(args.sweep_id)])
     state = driver.summary(workspace, args.sweep_id)
-    if args.json:  # an interrupted sweep's driver that still runs: its pid
-        print_json(
-            state.to_dict() | {"driver_still_runs": still_runs(state.sweep, state.sweep.driver_started)}
-        )
+    if args.json:  # a driver that outlives its sweep: its pid
+        print_json(state.to_dict() | {"driver_still_runs": driver_still_runs(state.sweep)})
     elif args.csv:
         print(configs_csv(state), end="")
     else:
@@ -213,8 +212,8 @@ def print_summary(state: SweepSummary) -> None:
     sweep = state.sweep
     spec = sweep.spec
     print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))
-    if outliving_driver := outliving(sweep, sweep.driver_started, "driver", "sweeps"):
-        print("\n".join(wrapped(outliving_driver, "  warning  ")))
+    if said := outliving_driver(sweep):
+        print("\n".join(wrapped(said, "  warning  ")))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sweep.created))
     said = f"{spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, "
     print("\n".join(wrapped(f"{said}{sweep.executor.kind} executor, created {created}", "  ")))

@@ -231,15 +231,18 @@ def stop_driver(sweeps: SweepStore, record: SweepRecord) -> SweepRecord:
 
 
 def stop_outliving_driver(workspace: Workspace, sweep_id: str) -> str | None:
-    """Where the sweep is ``interrupted`` while its driver provably still runs, end that process
-    (:func:`~tlcore.runs.process_stop.stop_outliving`), the sweep left as it is; the one line saying so (in
-    its driver's log too). None where there is no such driver: a live sweep (:func:`cancel` with ``force``
-    stops a hung one), or its driver gone."""
+    """Where the sweep's driver provably outlives it (:func:`~tlcore.runs.process_stop.still_runs`: a
+    driver launched for it alone that closed it and hangs after), end that process
+    (:func:`~tlcore.runs.process_stop.stop_outliving`), the sweep left as it is; the one line saying so
+    (in its driver's log too). None where there is no such driver: a live sweep (:func:`cancel` with
+    ``force`` stops a hung one), its driver gone, or one driving it inline."""
     sweeps = SweepStore(workspace)
-    sweeps.mark_stale([sweeps.get(sweep_id)])
+    before = sweeps.get(sweep_id)
+    sweeps.mark_stale([before])
     record = sweeps.get(sweep_id)
+    started, launched, log = record.driver_started, record.driver_launched, log_path(workspace, sweep_id)
     return process_stop.stop_outliving(
-        record, record.driver_started, "sweep", "driver", log_path(workspace, sweep_id)
+        before, record, process_stop.SWEEP, started=started, launched=launched, log=log
     )
 
 

@@ -96,20 +96,51 @@ CREATE TABLE IF NOT EXISTS run_workers (
     started TEXT NOT NULL
 );
 """
-_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED, _DRIVERS, _WORKERS)
+# the processes tlstudio launched for one run or one sweep alone (a detached worker, a detached driver:
+# tlcore.runs.jobs.spawn, tlcore.runs.driver.launch), by the table of their starts (``kind``:
+# run_workers or sweep_drivers), the run's or sweep's id, pid and start: such a process has nothing left
+# to do once it closed its record, where one running inline (the CLI, a notebook) may go on with other
+# work. A table of its own, like run_params; a run or sweep recorded by an older tlstudio has no row.
+_LAUNCHES = """
+CREATE TABLE IF NOT EXISTS launches (
+    kind    TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    pid     INTEGER NOT NULL,
+    started TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+"""
+_MIGRATIONS = (_SCHEMA, _SWEEPS, _RESOLVED, _DRIVERS, _WORKERS, _LAUNCHES)
 SCHEMA_VERSION = len(_MIGRATIONS)
 """``_MIGRATIONS[v]`` takes an index from schema version ``v`` to ``v + 1`` (v2: sweeps, v3: resolved
-method parameters, v4: the sweeps' driver starts, v5: the runs' worker starts)."""
+method parameters, v4: the sweeps' driver starts, v5: the runs' worker starts, v6: the processes
+launched for one run or sweep alone)."""
 
 
-def record_start(conn: sqlite3.Connection, table: str, row_id: str, pid: int) -> None:
+def record_start(
+    conn: sqlite3.Connection, table: str, row_id: str, pid: int, *, launched: bool = False
+) -> None:
     """Keep in ``table`` (``run_workers`` or ``sweep_drivers``, a fixed name) when process ``pid``, the
     worker of run ``row_id`` or the driver of that sweep, started
-    (:func:`~tlcore.runs.record.process_started`), where that can be read."""
+    (:func:`~tlcore.runs.record.process_started`), where that can be read; ``launched``: in ``launches``
+    too, the process started for that run or sweep alone."""
     started = process_started(pid)
     if started is not None:
         query = f"INSERT OR REPLACE INTO {table} (id, pid, started) VALUES (?, ?, ?)"
         conn.execute(query, (row_id, pid, started))
+        if launched:
+            query = "INSERT OR REPLACE INTO launches (kind, id, pid, started) VALUES (?, ?, ?, ?)"
+            conn.execute(query, (table, row_id, pid, started))
+
+
+def launched_column(table: str, owner: str, name: str) -> str:
+    """The ``SELECT`` column ``name``: 1 where the process the ``owner`` row (``runs`` or ``sweeps``) names,
+    with the start ``table`` (joined) keeps for it, was launched for that row alone
+    (:func:`record_start` with ``launched``), else 0."""
+    return (
+        f"EXISTS (SELECT 1 FROM launches WHERE launches.kind = '{table}' AND launches.id = {owner}.id"
+        f" AND launches.pid = {owner}.pid AND launches.started = {table}.started) AS {name}"
+    )
 
 
 def new_run_id() -> str:

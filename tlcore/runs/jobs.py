@@ -178,7 +178,7 @@ def stop_worker(store: RunStore, record: RunRecord) -> RunRecord:
     pid); close the run ``cancelled`` saying so, over the close the worker made on its way out. Returns
     its record."""
     if record.pid is not None:  # none: no worker took it up, the cancel closed it
-        if record.worker_started is None and record.sweep_id is not None:
+        if record.sweep_id is not None:  # a start recorded too where an earlier version's Ray claim kept it
             _refuse_a_drivers_trial(store, record)
         what = f"the worker of run {record.id}"
         said = process_stop.stopped_by_force(record.pid, record.worker_started, what, "worker")
@@ -188,14 +188,20 @@ def stop_worker(store: RunStore, record: RunRecord) -> RunRecord:
 
 
 def stop_outliving_worker(workspace: Workspace, run_id: str) -> str | None:
-    """Where the run was closed ``interrupted`` while its worker provably still runs (paused or stuck: its
-    silence taken for its end), end that process (:func:`~tlcore.runs.process_stop.stop_outliving`), the
-    run left interrupted; the one line saying so (in the run's log too). None where there is no such
-    worker: an active run (:func:`cancel` with ``force`` stops a hung one), or its worker gone."""
+    """Where the run's worker provably outlives it (:func:`~tlcore.runs.process_stop.still_runs`: a run
+    closed ``interrupted`` on its worker's silence, by this look too, or one a worker launched for it
+    alone closed and hangs after), end that process (:func:`~tlcore.runs.process_stop.stop_outliving`),
+    the run left as it is; the one line saying so (in the run's log too). None where there is no such
+    worker: a live run (:func:`cancel` with ``force`` stops a hung one), or its worker gone."""
     store = RunStore(workspace)
-    record = store.close_if_stale(store.get(run_id))
-    log = record.folder / LOG_FILE
-    return process_stop.stop_outliving(record, record.worker_started, "run", "worker", log)
+    before = store.get(run_id)
+    record = store.close_if_stale(before)
+    if record.sweep_id is not None and process_stop.worker_still_runs(record) is not None:
+        _refuse_a_drivers_trial(store, record)
+    started, launched, log = record.worker_started, record.worker_launched, record.folder / LOG_FILE
+    return process_stop.stop_outliving(
+        before, record, process_stop.RUN, started=started, launched=launched, log=log
+    )
 
 
 def _refuse_a_drivers_trial(store: RunStore, record: RunRecord) -> None:

@@ -12,10 +12,14 @@ Stopping is SIGTERM (a sweep driver or a run's worker reads it as Ctrl-C:
 :data:`TERM_GRACE` seconds, SIGKILL. Runs and sweeps share the rule of when a cancel has gone unanswered
 (:func:`unanswered`) and the reason a record stopped so gives (:func:`stopped_by_force`).
 
-A record closed ``interrupted`` by a look (its silence taken for the end of its process) may name a
-process that provably still runs: paused (SIGSTOP) or stuck where it cannot beat (C code), holding CPU
-and memory, and free to write into the record's files once it goes on. :func:`still_runs` finds it and
-:func:`stop_outliving` ends it on request, the record's status and reason kept. No torch.
+A record closed ``interrupted`` by a look (its silence taken for the end of its process: a run's, never
+a sweep's, :data:`RUN`) may name a process that provably still runs: paused (SIGSTOP) or stuck where it
+cannot beat (C code), holding CPU and memory, and free to write into the record's files once it goes on.
+So may a record its own process closed, where that process was launched for it alone (a detached worker
+or driver: it has nothing left to do) and still runs :data:`EXIT_GRACE` seconds later: hung on its way
+out (Ray's shutdown, a thread that never ends). One running the record inline (the CLI, a notebook) may
+go on with other work: never named. :func:`still_runs` finds such a process and :func:`stop_outliving`
+ends it on request, the record's status and reason kept. No torch.
 """
 
 from __future__ import annotations
@@ -25,16 +29,23 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tlcore.errors import TLError
-from tlcore.runs.record import pid_alive, process_started
+from tlcore.numbers import plural
+from tlcore.runs.record import ACTIVE, pid_alive, process_started
+
+if TYPE_CHECKING:
+    from tlcore.runs.record import RunRecord
+    from tlcore.runs.sweep_store import SweepRecord
 
 FORCE_AFTER = 10.0  # seconds a cancel may go unanswered before a forced one stops the process
 TERM_GRACE = 5.0  # seconds a process may take to end after SIGTERM before it is killed
 KILL_WAIT = 5.0  # seconds to see a killed process gone (SIGKILL waits only for a disk read to finish)
 POLL = 0.05
+EXIT_GRACE = 60.0  # seconds a launched process may take to exit once it closed its record, before it is hung
 
 Ending = Literal["gone", "terminated", "killed"]
 """How :func:`stop` left the process: ``gone`` (it had ended, or its pid names another process now:
@@ -58,6 +69,24 @@ class Held(Protocol):
     def heartbeat(self) -> float | None: ...
     @property
     def cancel_requested(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a record's process is to it: the record's noun, the process's role, the CLI's command group,
+    and whether a look closes the record ``interrupted`` while that process provably still runs."""
+
+    noun: str
+    role: str
+    command: str
+    look_closes: bool
+
+
+RUN = Holding("run", "worker", "runs", look_closes=True)
+"""A run and its worker: a look closes a silent run (:func:`tlcore.runs.record.stale_reason`)."""
+SWEEP = Holding("sweep", "driver", "sweeps", look_closes=False)
+"""A sweep and its driver: a look never closes a sweep whose driver provably runs
+(:func:`tlcore.runs.sweep_store.stale_reason`), so its driver closed it, ``interrupted`` included."""
 
 
 def silence(record: Held, now: float) -> float:
@@ -91,36 +120,87 @@ def ended_by(ending: Ending) -> str:
     return "SIGTERM ended it" if ending == "terminated" else "SIGKILL ended it (SIGTERM did not)"
 
 
-def still_runs(record: Held, started: str | None) -> int | None:
-    """The pid of the process of the ``interrupted`` record (a run a look closed on its worker's silence,
-    a sweep its driver left with trials to run again) where that process provably still runs: alive, and
-    started at ``started`` (its recorded start); None otherwise (another status, no process or start
-    recorded, the process gone or its pid another's now). A record closed done, failed or cancelled is left
-    out: its process closed it, or was stopped, and may live on with other work (an inline run)."""
+def still_runs(record: Held, started: str | None, launched: bool, holding: Holding) -> int | None:
+    """The pid of the process of the ended ``record`` where that process provably still runs (alive, and
+    started at ``started``, its recorded start), and so outlives the record: a run a look closed on its
+    worker's silence (:func:`closed_by_look`), or a record whose process, ``launched`` for it alone,
+    closed it over :data:`EXIT_GRACE` seconds ago; None otherwise (a live record, no process or start
+    recorded, the process gone or its pid another's now, or a process that closed its record running it
+    inline: it may live on with other work)."""
     pid = record.pid
-    if record.status != "interrupted" or pid is None or started is None or not pid_alive(pid):
+    if record.status in ACTIVE or pid is None or started is None:
         return None
-    return pid if process_started(pid) == started else None
+    if not closed_by_look(record, holding) and not (launched and time.time() - record.updated > EXIT_GRACE):
+        return None
+    return pid if pid_alive(pid) and process_started(pid) == started else None
 
 
-def stop_outliving(record: Held, started: str | None, noun: str, role: str, log: Path) -> str | None:
-    """:func:`stop` the process of the ``interrupted`` record (the ``noun`` ``"run"`` or ``"sweep"``, its
-    ``role`` ``"worker"`` or ``"driver"``) where it still runs (:func:`still_runs`), the record left as it
-    is; the one line saying so (``run ID was already interrupted (REASON); its worker (process PID) still
-    ran: SIGTERM ended it``), appended to ``log`` (the run's or the sweep's log) too. None where nothing
-    was signalled (no such process, or it ended meanwhile)."""
-    pid = still_runs(record, started)
+def worker_still_runs(run: RunRecord) -> int | None:
+    """:func:`still_runs` of the run's worker."""
+    return still_runs(run, run.worker_started, run.worker_launched, RUN)
+
+
+def driver_still_runs(sweep: SweepRecord) -> int | None:
+    """:func:`still_runs` of the sweep's driver."""
+    return still_runs(sweep, sweep.driver_started, sweep.driver_launched, SWEEP)
+
+
+def closed_by_look(record: Held, holding: Holding) -> bool:
+    """Whether a look closed the ended ``record`` (a run ``interrupted``), not its process."""
+    return holding.look_closes and record.status == "interrupted"
+
+
+def outliving_words(record: Held, pid: int, holding: Holding, now: float, *, ran: bool = False) -> str:
+    """How the process ``pid`` outlives the ended ``record`` at unix time ``now`` (``ran``: in the past
+    tense): ``its worker (process PID) still runs``, and where it closed the record itself ``… 3 minutes
+    after it closed the sweep``."""
+    words = f"its {holding.role} (process {pid}) still {'ran' if ran else 'runs'}"
+    if closed_by_look(record, holding):
+        return words
+    return f"{words} {minutes(now - record.updated)} after it closed the {holding.noun}"
+
+
+def minutes(seconds: float) -> str:
+    """``1 minute``, ``7 minutes``: ``seconds`` to the nearest minute, at least one."""
+    return plural(max(1, round(seconds / 60)), "minute")
+
+
+def stop_outliving(
+    before: Held, record: Held, holding: Holding, *, started: str | None, launched: bool, log: Path
+) -> str | None:
+    """:func:`stop` the process of the ended ``record`` where it outlives it (:func:`still_runs`), the
+    record left as it is; the one line saying so (:func:`stopped_words`), appended to ``log`` (the run's
+    or the sweep's log) too. ``before``: the record as read before this command's look closed it (or
+    not). None where nothing was signalled (no such process, or it ended meanwhile)."""
+    pid = still_runs(record, started, launched, holding)
     if pid is None:
         return None
-    ending = stop(pid, started, f"the {role} of {noun} {record.id}")
+    now = time.time()
+    ending = stop(pid, started, f"the {holding.role} of {holding.noun} {record.id}")
     if ending == "gone":
         return None
-    why = f" ({record.error})" if record.error else ""
-    line = f"{noun} {record.id} was already {record.status}{why}; its {role} (process {pid}) still ran: "
-    line += ended_by(ending)
+    line = stopped_words(before, record, pid, holding, now) + ended_by(ending)
     with log.open("a", encoding="utf-8") as handle:
         handle.write(f"tlstudio: {line}\n")
     return line
+
+
+def stopped_words(before: Held, record: Held, pid: int, holding: Holding, now: float) -> str:
+    """What :func:`stop_outliving` found, up to what ended the process: where this command's look closed
+    the record (``before``: active), ``run ID was silent for 7 minutes, is closed as interrupted now, and
+    its worker (process PID) did not answer: ``; else ``run ID was already interrupted (REASON); its
+    worker (process PID) still ran: `` (:func:`outliving_words`; a failed one ``had already failed``)."""
+    noun = f"{holding.noun} {record.id}"
+    if before.status in ACTIVE and closed_by_look(record, holding):
+        silent = minutes(silence(before, now))
+        return (
+            f"{noun} was silent for {silent}, is closed as interrupted now, and its {holding.role} "
+            f"(process {pid}) did not answer: "
+        )
+    why = f" ({record.error})" if record.error else ""
+    already = "had already failed" if record.status == "failed" else f"was already {record.status}"
+    still = outliving_words(record, pid, holding, now, ran=True)
+    return f"{noun} {already}{why}; {still}: "
 
 
 def stop(pid: int, started: str | None, what: str) -> Ending:

@@ -50,6 +50,9 @@ class RunRecord:
     # None where it could not be read (no /proc), an older tlstudio recorded the worker, or the run trains
     # in another process's name (a Ray trial, in its sweep driver's)
     worker_started: str | None = None
+    # whether that process was launched for this run alone (tlcore.runs.jobs.spawn: a detached worker with
+    # nothing else to do once it closed the run), not running it inline; False for an older tlstudio's
+    worker_launched: bool = False
 
     @property
     def active(self) -> bool:
@@ -68,6 +71,7 @@ class RunRecord:
                 "headline": json.loads(row["headline"]),
                 "resolved_params": None if resolved is None else json.loads(resolved),
                 "cancel_requested": bool(row["cancel_requested"]),
+                "worker_launched": bool(row["worker_launched"]),
                 "folder": folder,
             }
         )

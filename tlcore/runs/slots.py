@@ -31,19 +31,21 @@ SLOT_POLL = 0.5  # seconds between a waiting worker's claims
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_WAIT_POLICY")  # what limit_threads sets
 
 
-def claim_slot(store: RunStore, run_id: str, pid: int, max_running: int) -> Claim:
+def claim_slot(store: RunStore, run_id: str, pid: int, max_running: int, *, own_worker: bool = True) -> Claim:
     """queued → running in process ``pid`` when a slot is free and it is this run's turn.
 
     Its turn: the running runs plus the runs launched before it that still wait (queued, with a
     worker) number fewer than ``max_running``. Otherwise the run stays queued, says why and records
     a heartbeat (``waiting``). A cancel requested meanwhile closes it as ``cancelled``; a run that
-    is no longer queued is ``ended``.
+    is no longer queued is ``ended``. ``own_worker``: ``pid`` is the run's worker, its start recorded
+    (:attr:`~tlcore.runs.record.RunRecord.worker_started`); False for a Ray trial its sweep driver claims
+    and trains in its own name: no start is recorded, so stopping the run never signals the driver.
     """
     store.mark_stale()  # dead workers give their slot, or their place in the queue, back
     with store.connect() as conn:
         conn.execute("BEGIN IMMEDIATE")  # the write lock first: the counts below cannot change
         try:
-            state = _claim(conn, run_id, pid, max_running, time.time())
+            state = _claim(conn, run_id, pid, max_running, time.time(), own_worker=own_worker)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -51,7 +53,9 @@ def claim_slot(store: RunStore, run_id: str, pid: int, max_running: int) -> Clai
     return state
 
 
-def _claim(conn: sqlite3.Connection, run_id: str, pid: int, max_running: int, now: float) -> Claim:
+def _claim(
+    conn: sqlite3.Connection, run_id: str, pid: int, max_running: int, now: float, *, own_worker: bool
+) -> Claim:
     row = conn.execute(
         "SELECT status, created, cancel_requested FROM runs WHERE id = ?", (run_id,)
     ).fetchone()
@@ -81,7 +85,8 @@ def _claim(conn: sqlite3.Connection, run_id: str, pid: int, max_running: int, no
         " WHERE id = ?",
         (status, stage, message, pid, now, now, run_id),
     )
-    index.record_start(conn, "run_workers", run_id, pid)  # the claimer is the run's worker now
+    if own_worker:
+        index.record_start(conn, "run_workers", run_id, pid)  # the claimer is the run's worker now
     return "started" if started else "waiting"
 
 

@@ -236,6 +236,8 @@ class RunStore:
             conn.execute("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')", (run_id,))
             for table in ("run_params", "run_workers"):  # fixed names
                 conn.execute(f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM runs)")
+            gone = "kind = 'run_workers' AND id NOT IN (SELECT id FROM runs)"
+            conn.execute(f"DELETE FROM launches WHERE {gone}")
         shutil.rmtree(record.folder, ignore_errors=True)
         return record
 
@@ -263,10 +265,11 @@ class RunStore:
     # ---- the worker's side -------------------------------------------------------------------------
 
     def assign_pid(self, run_id: str, pid: int) -> bool:
-        """Record the process launched for a queued run (so its death is noticed) and when it started
-        (:attr:`~tlcore.runs.record.RunRecord.worker_started`: what proves the pid still names it)."""
+        """Record the process launched for a queued run alone (so its death is noticed) and when it started
+        (:attr:`~tlcore.runs.record.RunRecord.worker_started`: what proves the pid still names it;
+        :attr:`~tlcore.runs.record.RunRecord.worker_launched`)."""
         with self.connect() as conn:
-            index.record_start(conn, "run_workers", run_id, pid)
+            index.record_start(conn, "run_workers", run_id, pid, launched=True)
         return self._update(run_id, ("queued",), pid=pid)
 
     def start(self, run_id: str, pid: int) -> bool:
@@ -375,11 +378,14 @@ class RunStore:
         return cursor.rowcount == 1
 
     def _select(self, clause: str, *params: Any) -> builtins.list[RunRecord]:
-        """The records of ``SELECT * FROM runs <clause>`` with their ``run_params`` and their worker's start
-        where it was recorded for the pid the run names: one connection, no write."""
+        """The records of ``SELECT * FROM runs <clause>`` with their ``run_params``, their worker's start
+        where it was recorded for the pid the run names and whether that worker was launched for the run
+        alone: one connection, no write."""
         joined = "runs LEFT JOIN run_params USING (id) LEFT JOIN run_workers USING (id)"
         started = "CASE WHEN run_workers.pid = runs.pid THEN run_workers.started END AS worker_started"
-        query = f"SELECT runs.*, run_params.resolved AS resolved_params, {started} FROM {joined} {clause}"
+        launched = index.launched_column("run_workers", "runs", "worker_launched")
+        columns = f"runs.*, run_params.resolved AS resolved_params, {started}, {launched}"
+        query = f"SELECT {columns} FROM {joined} {clause}"
         with self.connect() as conn:
             rows = conn.execute(query, params).fetchall()
         return [RunRecord.from_row(row, self.workspace.inside("runs", row["id"])) for row in rows]

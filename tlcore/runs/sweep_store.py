@@ -28,7 +28,7 @@ from typing import Any, Literal
 from tlcore.errors import TLError
 from tlcore.numbers import plural
 from tlcore.runs.executors import ExecutorSettings
-from tlcore.runs.index import check_limit, new_run_id, record_start, resolve_id, valid_id
+from tlcore.runs.index import check_limit, launched_column, new_run_id, record_start, resolve_id, valid_id
 from tlcore.runs.record import STALE_AFTER, pid_alive, process_started
 from tlcore.runs.store import BUSY_TIMEOUT_S, RunStore
 from tlcore.runs.sweep import SweepSpec
@@ -60,6 +60,9 @@ class SweepRecord:
     # when that process started (tlcore.runs.record.process_started), as its claim or launch recorded
     # it; None where it could not be read (no /proc) or an older tlstudio recorded the driver
     driver_started: str | None = None
+    # whether that process was launched for this sweep alone (tlcore.runs.driver.launch: a detached driver
+    # with nothing else to do once it closed the sweep), not driving it inline; False for an older one's
+    driver_launched: bool = False
 
     @property
     def active(self) -> bool:
@@ -232,10 +235,10 @@ class SweepStore:
     def assign_pid(self, sweep_id: str, pid: int) -> bool:
         """Record the driver process launched for the queued sweep (so its death before it claims the
         sweep is noticed); False when it is no longer queued (claimed already, or cancelled)."""
-        if not self._update(sweep_id, ("queued",), pid=pid):
-            return False
-        self._record_start(sweep_id, pid)
-        return True
+        assigned = self._update(sweep_id, ("queued",), pid=pid)
+        if assigned or self.get(sweep_id).pid == pid:  # or claimed by that driver already
+            self._record_start(sweep_id, pid, launched=True)
+        return assigned
 
     def claim(self, sweep_id: str, pid: int) -> SweepRecord:
         """Make process ``pid`` the driver of the queued sweep (``running``); a sweep that is not
@@ -248,11 +251,12 @@ class SweepStore:
         self._record_start(sweep_id, pid)
         return self.get(sweep_id)
 
-    def _record_start(self, sweep_id: str, pid: int) -> None:
+    def _record_start(self, sweep_id: str, pid: int, *, launched: bool = False) -> None:
         """Keep when the sweep's driver process ``pid`` started (:attr:`SweepRecord.driver_started`),
-        where that can be read."""
+        where that can be read; ``launched``: started for this sweep alone
+        (:attr:`SweepRecord.driver_launched`)."""
         with self.runs.connect() as conn:
-            record_start(conn, "sweep_drivers", sweep_id, pid)
+            record_start(conn, "sweep_drivers", sweep_id, pid, launched=launched)
 
     def reopen(self, sweep_id: str, executor: ExecutorSettings | None = None) -> SweepRecord:
         """An ended sweep back to ``queued`` for a new driver (``sweeps resume``), its executor
@@ -329,7 +333,9 @@ class SweepStore:
         """The records of ``SELECT * FROM sweeps <clause>``, each with its driver's start where it was
         recorded for the driver the sweep names (a start kept for an earlier driver is none of its)."""
         started = "CASE WHEN sweep_drivers.pid = sweeps.pid THEN sweep_drivers.started END AS driver_started"
-        query = f"SELECT sweeps.*, {started} FROM sweeps LEFT JOIN sweep_drivers USING (id) {clause}"
+        launched = launched_column("sweep_drivers", "sweeps", "driver_launched")
+        joined = "sweeps LEFT JOIN sweep_drivers USING (id)"
+        query = f"SELECT sweeps.*, {started}, {launched} FROM {joined} {clause}"
         with self.runs.connect() as conn:
             rows = conn.execute(query, params).fetchall()
         return [_record(row) for row in rows]
@@ -341,5 +347,6 @@ def _record(row: sqlite3.Row) -> SweepRecord:
         spec=SweepSpec.from_dict(json.loads(row["spec"])),
         executor=ExecutorSettings.from_dict(json.loads(row["executor"])),
         cancel_requested=bool(row["cancel_requested"]),
+        driver_launched=bool(row["driver_launched"]),
     )
     return SweepRecord(**values)

@@ -132,7 +132,7 @@ class RayExecutor:
         others stay ``queued`` (with this driver's pid and a fresh heartbeat)."""
         assert self.max_running is not None
         for run_id, (task, options) in list(self.waiting.items()):
-            claim = claim_slot(self.store, run_id, os.getpid(), self.max_running)
+            claim = claim_slot(self.store, run_id, os.getpid(), self.max_running, own_worker=False)
             if claim != "waiting":
                 del self.waiting[run_id]
             if claim == "started":
