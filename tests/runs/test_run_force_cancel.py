@@ -182,7 +182,7 @@ def test_a_pid_that_names_another_process_now_is_never_signalled(
     store = RunStore(workspace)
     with store.connect() as conn:
         conn.execute("UPDATE run_workers SET started = 'another-boot/1' WHERE id = ?", (run_id,))
-    with pytest.raises(TLError, match=f"run {run_id} is already interrupted"):
+    with pytest.raises(TLError, match=f"run {run_id} is closed as interrupted now \\(worker process"):
         jobs.cancel(workspace, run_id, force=True)
     record = store.get(run_id)
     assert (
@@ -233,3 +233,25 @@ def test_an_index_of_schema_4_migrates_and_its_running_workers_start_is_unknown(
     newer = held_run(workspace, processes())
     assert store.get(newer).worker_started is not None
     assert store.get(run_id).worker_started is None  # a run of another pid's row: never its own
+
+
+def test_a_cancel_whose_own_look_closes_a_silent_run_says_so(
+    workspace: Workspace, processes: Processes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: ``runs cancel ID`` on a run silent for 7 minutes answered "run ID is already interrupted", as if
+    someone had closed it earlier, where this command's look closed it; asked again, it is."""
+    run_id = held_run(workspace, processes())
+    store = RunStore(workspace)
+    then = time.time() - 7 * 60
+    with store.connect() as conn:
+        conn.execute("UPDATE runs SET updated = ?, heartbeat = ? WHERE id = ?", (then, then, run_id))
+    code, out, err = cli(workspace, "runs", "cancel", run_id, capsys=capsys)
+    reason = store.get(run_id).error
+    assert reason.startswith("no sign of life from the worker for 4")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"error: run {run_id} is closed as interrupted now ({reason}): nothing left to cancel\n",
+    )
+    code, out, err = cli(workspace, "runs", "cancel", run_id, capsys=capsys)
+    assert (code, out, err) == (2, "", f"error: run {run_id} is already interrupted\n")

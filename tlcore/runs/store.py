@@ -216,9 +216,15 @@ class RunStore:
 
     def request_cancel(self, run_id: str) -> RunRecord:
         """Ask an active run to stop (its worker checks the flag at every step); a run whose worker
-        is gone is closed as ``interrupted`` instead."""
-        record = self.close_if_stale(self.get(run_id))
+        is gone is closed as ``interrupted`` instead, and refused saying this look closed it (not "already
+        interrupted", which read as someone else's earlier close)."""
+        before = self.get(run_id)
+        record = self.close_if_stale(before)
         if not record.active:
+            if before.active:
+                raise TLError(
+                    f"run {run_id} is closed as interrupted now ({record.error}): nothing left to cancel"
+                )
             raise TLError(f"run {run_id} is already {record.status}")
         if not record.cancel_requested:  # asked again: the first ask's time stays (process_stop.unanswered)
             self._update(run_id, ACTIVE, cancel_requested=1)
