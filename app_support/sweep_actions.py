@@ -13,9 +13,10 @@ from tlcore.runs.sweep_store import SweepRecord
 
 
 def show(sweep: SweepRecord, column: DeltaGenerator) -> None:
-    """Cancel or Resume in ``column``; below, while a requested cancel goes unanswered, why the driver
-    looks hung and a **Stop the driver** button; for an ended sweep whose launched driver is stuck on its
-    way out, that and a **Stop the driver** button that ends it, the sweep kept as it is."""
+    """Cancel or Resume (not while the sweep's last driver outlives it) in ``column``; below, while a
+    requested cancel goes unanswered, why the driver looks hung and a **Stop the driver** button; for an
+    ended sweep whose launched driver is stuck on its way out, that and a **Stop the driver** button that
+    ends it, the sweep kept as it is."""
     with column, display.errors_shown():
         if sweep.active:
             if st.button(  # "Cancel the sweep" was cut to "Cancel the …" in this column at 1024 px
@@ -25,11 +26,15 @@ def show(sweep: SweepRecord, column: DeltaGenerator) -> None:
                 help="Cancel the sweep: queued trials never start, running ones stop",
             ):
                 sweeps.cancel(sweep.id)
-        elif sweep.status != "done" and st.button(
-            "Resume",
-            key=f"resume_{sweep.id}",
-            icon=":material/play_circle:",
-            help="Runs its unfinished trials",
+        elif (
+            sweep.status != "done"
+            and driver_still_runs(sweep) is None
+            and st.button(  # refused meanwhile
+                "Resume",
+                key=f"resume_{sweep.id}",
+                icon=":material/play_circle:",
+                help="Runs its unfinished trials",
+            )
         ):
             sweeps.resume(sweep.id)
             st.rerun()

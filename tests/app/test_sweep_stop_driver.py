@@ -102,6 +102,7 @@ def test_an_interrupted_sweep_whose_launched_driver_is_stuck_offers_stop_the_dri
             "SIGKILL 5 s later); the sweep stays interrupted."
         )
         assert at.button(key=f"stop_{sweep_id}").label == STOP
+        assert [b.label for b in at.button if b.label == "Resume"] == []  # refused while it runs
         at.button(key=f"stop_{sweep_id}").click().run()
         assert not at.exception and not at.error, [e.value for e in at.error]
         assert process.wait(timeout=5) == -signal.SIGTERM
@@ -114,5 +115,6 @@ def test_an_interrupted_sweep_whose_launched_driver_is_stuck_offers_stop_the_dri
         at.run()
         assert [w.value for w in at.warning if "still runs" in w.value] == []
         assert [b.label for b in at.button if b.label == STOP] == []
+        assert [b.label for b in at.button if b.label == "Resume"] == ["Resume"]
     finally:
         end(process)

@@ -46,6 +46,12 @@ def test_force_ends_a_launched_driver_stuck_after_closing_its_sweep_in_one_line_
         code, out, err = cli(workspace, "sweeps", "cancel", sweep_id, capsys=capsys)  # no force: today's
         assert (code, err) == (2, f"error: sweep {sweep_id} is already {status}{why}\n")
         assert process.poll() is None
+        code, out, err = cli(workspace, "sweeps", "resume", sweep_id, capsys=capsys)  # two drivers: refused
+        assert (code, out) == (2, "") and err == (
+            f"error: sweep {sweep_id}'s last driver (process {process.pid}) still runs: sweeps cancel "
+            f"{sweep_id} --force ends it, then resume\n"
+        )
+        assert (store.get(sweep_id).status, process.poll()) == (status, None)
         code, out, err = cli(workspace, "sweeps", "cancel", sweep_id, "--force", capsys=capsys)
         said = (
             f"sweep {sweep_id} was already {status}{why}; its driver (process {process.pid}) still ran 3 "

@@ -193,8 +193,16 @@ def launch(workspace: Workspace, sweep_id: str, *, worker: str | None = None) ->
 
 def resume(workspace: Workspace, sweep_id: str, settings: ExecutorSettings | None = None) -> SweepRecord:
     """Make an ended sweep ``queued`` again (its executor settings replaced when given), ready for
-    :func:`drive` or :func:`launch`; refused while it is queued or running."""
-    return SweepStore(workspace).reopen(sweep_id, settings)
+    :func:`drive` or :func:`launch`; refused while it is queued or running, and while its last driver
+    outlives it (:func:`~tlcore.runs.process_stop.driver_still_runs`: two drivers would run its trials)."""
+    sweeps = SweepStore(workspace)
+    sweeps.mark_stale([sweeps.get(sweep_id)])
+    if (pid := process_stop.driver_still_runs(sweeps.get(sweep_id))) is not None:
+        raise TLError(
+            f"sweep {sweep_id}'s last driver (process {pid}) still runs: sweeps cancel {sweep_id} --force "
+            "ends it, then resume"
+        )
+    return sweeps.reopen(sweep_id, settings)
 
 
 def cancel(workspace: Workspace, sweep_id: str, wait_s: float = 0.0, *, force: bool = False) -> SweepRecord:
