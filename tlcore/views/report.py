@@ -223,9 +223,9 @@ def render_report(title: str, subtitle: str, sections: Sequence[Section]) -> str
     for section in sections:
         parts.append("<section>" + (f"<h2>{html.escape(section.heading)}</h2>" if section.heading else ""))
         parts.extend(f'<div class="flag">{html.escape(flag)}</div>' for flag in section.flags)
-        parts.extend(f'<div class="aside">{html.escape(aside)}</div>' for aside in section.asides)
-        if section.note:
+        if section.note:  # before the asides: the verdict's headline before its next step (QA helper-246)
             parts.append(f'<p class="note">{html.escape(section.note)}</p>')
+        parts.extend(f'<div class="aside">{html.escape(aside)}</div>' for aside in section.asides)
         parts.append(table_html(section.table, section.percent_columns, section.formats, section.titles))
         parts.extend(f'<p class="note">{html.escape(line)}</p>' for line in section.legend if section.table)
         parts.extend(picture_html(caption, png) for caption, png in section.pictures)
