@@ -11,11 +11,13 @@ from tlcore.views import explore, figures, thumbnails
 ROLES = {"source": "Source (learn from)", "target": "Target (to adapt to)"}
 UPLOAD_KEY = "upload_file"
 UPLOAD_DESCRIPTION = "description"  # the saved uploads' column saying what each is
+THUMBNAILS = 16  # samples shown of an image side, 4 a row
 
 st.title("Data")
 st.caption("The source domain trains the model; the target is where it has to work.")
 
-pick, upload = st.tabs(["Datasets and shifts", "Upload your own"])
+# keyed, so the tab shown outlives a visit to another page (state.keep_forms), as the upload form does
+pick, upload = st.tabs(["Datasets and shifts", "Upload your own"], key=state.DATA_TAB, on_change="rerun")
 with pick:
     for role, column in zip(ROLES, st.columns(2), strict=True):
         state.init_builder(role)
@@ -124,9 +126,11 @@ for role, spec, column in zip(ROLES, (source_spec, target_spec), st.columns(2), 
         classes = domain.n_classes if domain.labelled else "none"
         cards.metric("Classes", classes, help="none: unlabelled", width="content")
         if domain.is_image:
-            index = thumbnails.pick_samples(domain.y, domain.n_samples, 24)
+            index = thumbnails.pick_samples(domain.y, domain.n_samples, THUMBNAILS)
             captions = [domain.classes[i] for i in domain.y[index]] if domain.labelled else None
-            st.image(thumbnails.thumbnail_grid(domain.X[index], captions, columns=8), width="stretch")
+            # shown at its own size: 8 a row, stretched to half a 1024 px page, its captions were 6 px (QA)
+            grid = thumbnails.thumbnail_grid(domain.X[index], captions, columns=4, cell=64, font_size=12)
+            st.image(grid, width="content")
         else:
             shown = paired[role] if paired else domain
             st.dataframe(explore.table_preview(shown), height=240)

@@ -207,7 +207,12 @@ with display.errors_shown():
         else:
             none = f"No column moved ({compared_on(explained.columns)})."
             st.success(display.esc(none), icon=":material/check_circle:")
-        st.caption(display.esc(column_table.columns_note(explained)))
+        st.caption(display.esc(column_table.columns_lead(explained)))  # the reading below: 8 lines (QA)
+        with st.expander("How the columns are read", icon=":material/help:"):
+            lines = column_table.columns_reading(explained)
+            st.markdown(
+                "\n".join(f"- **{display.esc(what)}**: {display.esc(means)}" for what, means in lines)
+            )
     elif not explained.applies:
         st.info(display.esc(explained.note or "The image checks do not apply here."), icon=":material/info:")
     else:
@@ -308,7 +313,7 @@ with display.errors_shown():
             ),
             "the diagnosis report",
         ),
-        "tlstudio-diagnosis.html",
+        diagnosis_report.report_name(source_spec, target_spec),
         "text/html",
         on_click="ignore",  # no rerun: the gap report is not measured again, the report stays fetchable
         icon=":material/description:",

@@ -71,7 +71,9 @@ COMPARE_VALIDATOR = f"{CHOICE}compare_validator"  # Compare's "Rank by"
 COMPARE_ALL_COLUMNS = f"{CHOICE}compare_all_columns"  # Compare's "All ranking columns" toggle
 COMPARE_ALL_NUMBERS = f"{CHOICE}compare_all_numbers"  # its "All numbers" toggle of the numbers table
 SWEEP_FIND, SWEEP_PAGE = f"{CHOICE}sweep_find", f"{CHOICE}sweep_page"  # the Sweep page's picker filter
-FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM, CHOICE)  # widget keys kept across pages
+DATA_TAB = f"{CHOICE}data_tab"  # the Data page's tab: "Datasets and shifts" or "Upload your own"
+# widget keys kept across pages (the Data page's upload form: its Label column field, choice and box)
+FORM_PREFIXES = ("adapt_", "param_", "recipe_", SWEEP_FORM, CHOICE, UPLOAD_LABEL)
 KEPT = "kept_forms"  # {widget key: its value at the last full run}, under a key no widget owns
 
 

@@ -17,7 +17,8 @@ def labels_input(key: str) -> None:
     """The uploaders' "Label column (optional)" field (the Data page's and the Predict page's new
     batch): ``label=`` of the next file saved (``data upload --label COLUMN``), its "Missing cells"
     choice (``missing=``: refuse, drop rows, fill in) and its "Encode text columns" box
-    (``text=onehot``), at the spec's defaults, reset after it."""
+    (``text=onehot``), at the spec's defaults, reset after it (the box kept after a source encoded
+    with it)."""
     st.text_input(
         "Label column (optional)",
         key=key,
@@ -49,7 +50,8 @@ def labels_input(key: str) -> None:
         key=f"{key}{state.ONEHOT_SUFFIX}",
         help="Each text feature column of a table (a region, a device) becomes a 0/1 column per value, "
         "named column=value; a missing text cell is a missing cell (see Missing cells above). Not the "
-        "label column: name it in the field. Applies to the next save only. It is the spec's "
+        "label column: name it in the field. Applies to the next save only, but stays ticked after a source "
+        "saved with it, as its target must be read so too. It is the spec's "
         "`text=onehot` (`python -m tlcore data upload --text onehot`)",
     )
 
@@ -60,7 +62,8 @@ def _store_uploaded(uploader_key: str, label_key: str, source: bool = False) -> 
     choice says, ``text=onehot`` when its box is ticked); its spec, or None with the error kept for the
     page to show; with ``source`` checked as a pair's source (refused now, not when paired; a column
     empty in every row is dropped there, as its provenance warns). After a save the labels field, the
-    choice and the box are reset, so they never apply to the next upload unseen.
+    choice and the box are reset, so they never apply to the next upload unseen; the box stays ticked
+    after a source read with it, whose target must be read so too (else refused).
 
     The file only reaches the shared workspace here, after it parsed; until then it exists only in
     this session's widget state.
@@ -92,7 +95,9 @@ def _store_uploaded(uploader_key: str, label_key: str, source: bool = False) -> 
         return None
     session[state.UPLOAD_SAVED] = spec
     session[label_key], session[f"{label_key}{state.MISSING_SUFFIX}"] = "", DomainSpec.missing or state.REFUSE
-    session[f"{label_key}{state.ONEHOT_SUFFIX}"] = DomainSpec.text_onehot
+    # a source read with text=onehot keeps the box ticked: its target is refused unless read so too
+    encoded = source and bool(session.get(f"{label_key}{state.ONEHOT_SUFFIX}"))
+    session[f"{label_key}{state.ONEHOT_SUFFIX}"] = encoded or DomainSpec.text_onehot
     return spec
 
 

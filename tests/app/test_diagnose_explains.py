@@ -50,7 +50,7 @@ def test_the_verdict_names_inversion_and_its_fix_applies_in_one_click(
     assert any("train one" in plain(i.value) or "source-only" in plain(i.value) for i in at.info)
     assert "The target samples farthest from every source sample, farthest first:" in captions
     assert len(at.get("image")) == 2  # the most foreign and, the target being new, the most novel
-    report = downloads["tlstudio-diagnosis.html"]()
+    report = downloads["tlstudio-diagnosis-mnist5k-n=300-to-mnist5k-n=300-invert=1.html"]()  # its pair's
     assert "Verdict" in report and "invert" in report
     fix.click().run()
     assert not at.exception
@@ -153,7 +153,12 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     assert [r["share of the gap"] for r in rows] == ["57%", "24%", "19%"]
     assert rows[1]["source mean"] == "742.3" and rows[1]["spread ratio"] == "1.2x"  # QA: 742.3000
     captions = " ".join(plain(str(c.value)) for c in at.caption)
-    assert "3 of 13 columns moved" in captions
+    assert "3 of 13 columns moved." in captions
+    # QA helper-246: the caption under the table was an 8-line block; how it reads is a list apart
+    assert "each side standardised" not in captions
+    (reading,) = [e for e in at.expander if e.label == "How the columns are read"]
+    lines = plain(reading.markdown[0].value).split("\n")
+    assert "- **shape MMD²**: the MMD² of the column, each side standardised" in lines
     # QA: a table read "raw pixels / values (PCA 50)", and its most foreign samples had headers 0..12
     assert at.selectbox[0].options[0] == "raw values (standardised, PCA 50 if wider)"
     foreign = at.dataframe[0].value
@@ -167,7 +172,8 @@ def test_a_table_pair_shows_which_columns_moved_and_their_shares(
     assert foreign["alcohol"].to_numpy() == pytest.approx(
         by_id.loc[foreign["sample id"], "alcohol"].to_numpy()
     )
-    assert "What differs (columns)" in downloads["tlstudio-diagnosis.html"]()
+    named = "tlstudio-diagnosis-upload-wine_src.csv-to-upload-wine_tgt.csv.html"
+    assert "What differs (columns)" in downloads[named]()
 
 
 def test_a_long_mix_of_text_values_is_wrapped_in_the_columns_table_and_said_whole_under_it(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import html
 import io
 import json
@@ -11,6 +12,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
+from plotly.offline import get_plotlyjs
 
 from tlcore.views import figures, report, umap_figure
 from tlcore.views.report import STYLE, table_html
@@ -36,10 +38,21 @@ def test_figures_wait_in_the_page_and_are_drawn_when_near_the_view() -> None:
     assert len(specs) == 2 and page.count('class="plotly-graph-div"') == 2
     assert page.count("Plotly.newPlot(") == 1  # the loader's, called per figure as it scrolls near
     assert "new IntersectionObserver" in page and '"beforeprint"' in page  # printing draws them all
-    assert page.index("figure-2-data") < page.index("<footer>") < page.index("plotly.js v")  # text first
+    assert page.index("figure-2-data") < page.index("<footer>") < page.index('id="plotly-js"')  # text first
     templates = json.loads(re.search(r'id="figure-templates">(.*?)</script>', page).group(1))
     assert len(templates) == 1 and all(s["template"] == 0 and "template" not in s["layout"] for s in specs)
     assert [t["type"] for t in specs[1]["data"]] == [t.type for t in sections[1].figure.data]
+
+
+def test_plotly_js_is_inlined_once_gzipped_and_unpacked_before_the_figures_are_drawn() -> None:
+    """QA helper-246: a diagnosis report of 35 kB of content weighed 4.8 MB, Plotly.js inlined whole."""
+    page = report.render_report("t", "s", [report.Section("a", figure=figures.per_class_gap({"a": 1.0}))])
+    (packed,) = re.findall(r'<script type="text/plain" id="plotly-js">(.*?)</script>', page)
+    assert gzip.decompress(base64.b64decode(packed)).decode() == get_plotlyjs()
+    assert 1_500_000 < len(page) < 2_100_000  # was 4.8 MB
+    assert page.count("Plotly.newPlot(") == 1 and 'DecompressionStream("gzip")' in page
+    unpack = page.index("new DecompressionStream")
+    assert unpack < page.index("appendChild(script)") < page.index("new IntersectionObserver")  # then drawn
 
 
 def test_a_figures_floats_keep_six_digits_and_float64_arrays_become_float32() -> None:

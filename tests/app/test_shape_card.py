@@ -1,6 +1,7 @@
 """The Data page's Shape card counts the features the pair uses: a target whose text column holds
 values the source never had has fewer 0/1 columns paired than its file alone (QA: the card said 4
-where the pair uses 3); the help names the file's own count."""
+where the pair uses 3); the help names the file's own count; a table's count says it counts features
+(QA helper-246: a bare "9")."""
 
 from __future__ import annotations
 
@@ -26,10 +27,11 @@ def test_the_targets_shape_card_counts_the_paired_columns(
     assert_clean(at)
     shapes = [m for m in at.metric if m.label == "Shape"]
     assert [(m.value, m.help) for m in shapes] == [
-        ("3", "as the pair uses it (runs, Diagnose)"),
+        ("3 features", "as the pair uses it (runs, Diagnose)"),
         (
-            "3",
-            "as the pair uses it (runs, Diagnose); the file alone reads 4: the pair fits it to the source "
+            "3 features",
+            "as the pair uses it (runs, Diagnose); the file alone reads 4 features: the pair fits it to the "
+            "source "
             "(the notes below)",
         ),
     ]

@@ -83,7 +83,8 @@ def test_table_previews_are_headed_by_column_names_the_target_in_the_sources_ord
     assert list(shown_target.columns) == ["f1", "f2", "f3"]  # unlabelled
     assert shown_source["label"].tolist() == ["a", "b"] * 4
     assert shown_target.iloc[0].tolist() == [0.0, 10.0, 20.0]  # f1's values under f1
-    assert shown_source.index.name == "row" and list(shown_source.index) == [str(i) for i in range(8)]
+    # named as Diagnose's most foreign rows name it (QA helper-246: "row" here, "sample id" there)
+    assert shown_source.index.name == "sample id" and list(shown_source.index) == [str(i) for i in range(8)]
     assert "The first rows, in the source's column order, as paired." in texts(at)
     assert [m.value for m in at.metric][2::3] == ["2", "none"]  # short enough not to be cut off
     assert any(
@@ -239,7 +240,7 @@ def test_a_table_preview_is_indexed_by_the_files_ids(app: OpenApp) -> None:
         at.button[[b.label for b in at.button].index(f"Use as {role}")].click().run()
     assert_clean(at)
     shown_source, shown_target = (frame.value for frame in at.dataframe[1:3])  # after the saved uploads
-    assert shown_source.index.name == shown_target.index.name == "id"
+    assert shown_source.index.name == shown_target.index.name == "sample id"
     assert list(shown_source.index[:3]) == ["S00000", "S00001", "S00002"]
     assert list(shown_target.index[:2]) == ["T00000", "T00001"]
     assert list(shown_source.columns) == ["f1", "label"] and shown_source["label"].tolist()[:3] == [

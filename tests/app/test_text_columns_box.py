@@ -1,6 +1,6 @@
 """The upload form's "Encode text columns as 0/1 columns" box: a table with a text feature column is
-refused naming the box; ticked, the upload is stored with text=onehot and used, and the box is cleared
-for the next save."""
+refused naming the box; ticked, the upload is stored with text=onehot and used, and the box stays
+ticked for the source's target (cleared after any other save)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_a_text_column_is_refused_naming_the_box_and_the_box_encodes_it(
     assert_clean(at)
     assert [plain(e.value) for e in at.error] == []
     assert at.session_state["pair_source"] == "upload:sales.csv:text=onehot"
-    assert not at.checkbox(key="upload_label_onehot").value  # for the next save only
+    assert at.checkbox(key="upload_label_onehot").value  # kept for its target, which must be read so too
     notes = [plain(i.value).replace("\\", "") for i in at.info]
     assert (
         "target: 5 samples with text values the source never had, read as none of its values (their 0/1 "

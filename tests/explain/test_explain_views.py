@@ -15,7 +15,7 @@ from tlcore.explain.columns import ColumnDrift
 from tlcore.explain.explanation import NOT_IMAGES, explain
 from tlcore.explain.mean_images import mean_images
 from tlcore.explain.settings import ExplainSettings
-from tlcore.views.diagnosis_report import diagnosis_report
+from tlcore.views.diagnosis_report import diagnosis_report, report_name
 from tlcore.views.explain_figures import (
     columns_figure,
     difference_rgba,
@@ -107,8 +107,18 @@ def test_feature_vectors_get_their_columns_instead_of_image_checks_and_still_a_v
     for text in (first.title, first.action):  # left-aligned: a plain cell, or a sentence's (reading width)
         assert any(f"<td{kind}>{html.escape(text)}</td>" in page for kind in ("", " class='prose'"))
     assert "<td class='num'>+3.12</td>" in page  # the first column's shift (source SDs): a number
-    assert f'<div class="aside">Next step: {html.escape(explanation.verdict.next_step)}</div>' in page
-    assert '<div class="flag">' not in page
+    next_step = f'<div class="aside">Next step: {html.escape(explanation.verdict.next_step)}</div>'
+    assert next_step in page and '<div class="flag">' not in page
+    # QA helper-246: the report's text began with its next step, the headline after it
+    assert page.index(html.escape(explanation.verdict.headline)) < page.index(next_step)
+
+
+def test_the_diagnosis_report_is_named_after_its_pair_file_safe_and_short():
+    assert report_name("mnist5k", "digits") == "tlstudio-diagnosis-mnist5k-to-digits.html"
+    long = "upload:shop sales/2026.csv:label=churn,missing=impute,text=onehot"
+    assert report_name(long, "usps:rotate=30") == (
+        "tlstudio-diagnosis-upload-shop-sales-2026.csv-label=churn-m-to-usps-rotate=30.html"
+    )
 
 
 def test_report_cells_align_numbers_right_and_text_left():

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tlcore.cache_files import UPLOAD_SUMMARIES
+from tlcore.cache_files import UPLOAD_SUMMARIES, computed_at
 from tlcore.data import builtin, torchvision_sets
+from tlcore.limits import format_bytes
 from tlcore.workspace import Workspace, atomic_write
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")  # the files an upload can be
@@ -90,15 +91,18 @@ def _read_as(upload: dict[str, Any], summary: dict[str, Any]) -> str:
 
 
 def _described(upload: dict[str, Any], summary: dict[str, Any]) -> str:
-    """What a stored upload is: images or feature vectors, its classes, bytes and time; without a kept
-    summary, why its samples and shape are not shown."""
+    """What a stored upload is: images or feature vectors, its classes, size and time saved (``65.3 KiB,
+    2026-12-07 20:05 UTC``; QA helper-246 read ``66899 bytes, 2026-12-07T20:05:49+00:00``); without a
+    kept summary, why its samples and shape are not shown."""
+    saved = computed_at(datetime.fromisoformat(upload["modified"]).timestamp())
+    stored = f"{format_bytes(upload['bytes'])}, {saved}"
     if summary:
         labels = f"{summary['n_classes']} classes" if summary["labelled"] else "unlabelled"
         what = "images" if summary["kind"] == "image" else "feature vectors"
-        return f"uploaded {what}, {labels}, {upload['bytes']} bytes, {upload['modified']}"
+        return f"uploaded {what}, {labels}, {stored}"
     # QA helper-157: a returning user read "-" (CLI) and "None" (Data page) with no reason
     return (
-        f"uploaded file, {upload['bytes']} bytes, {upload['modified']}; samples and shape not kept (stored "
+        f"uploaded file, {stored}; samples and shape not kept (stored "
         "by an older version, or the file changed since): the next read of it keeps them (python -m "
         "tlcore data list --scan reads every such upload)"
     )

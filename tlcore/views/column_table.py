@@ -17,6 +17,13 @@ NUMBERS = ("source mean", "target mean", "shift (source SDs)", "spread ratio", "
 MIX = "text values (source -> target)"  # a text column's cell, a table's column when it has one
 MIX_SHOWN = NAMED_MOVES  # the changes a mix names in Diagnose's table (one row height for all: 1-2 lines)
 
+TEXT_READING = (  # how a text column is read (:mod:`tlcore.explain.text_drift`), when the pair has one
+    "one column (its 0/1 columns, text=onehot), read as its mix of values: the total variation between "
+    f"the two sides' shares, mild from {TV_MILD:.2f}, strong from {TV_STRONG:.2f} (that of two normals "
+    "0.5 / 1 SD apart); its share of the gap with the target given the source's mix (the fewest rows "
+    "changed); its test a chi-square test of the value counts, adjusted with the others'"
+)
+
 
 def _share_cell(column: Drift) -> str:
     """A column's share of the gap in the table: ``79%``, '' when not measured, and for a row number,
@@ -63,32 +70,45 @@ def drifted_columns(explanation: Explanation) -> list[Drift]:
     return ranked_columns(c for c in explanation.columns if c.fires)
 
 
-def columns_note(explanation: Explanation) -> str:
-    """What the columns table shows, and where its shares are measured."""
+def columns_lead(explanation: Explanation) -> str:
+    """The lead sentence under the columns table: how many moved, and those that differ by chance-sized
+    amounts when there are some (:func:`~tlcore.explain.columns.chance_note`)."""
+    chance = chance_note(explanation.columns, explanation.settings.fdr)
+    aside = f" {chance[0].upper()}{chance[1:]}." if chance else ""
+    return f"{len(drifted_columns(explanation))} of {len(explanation.columns)} columns moved.{aside}"
+
+
+def columns_reading(explanation: Explanation) -> list[tuple[str, str]]:
+    """How the columns table reads, ``(what, its meaning)`` per line: its numbers, severities, shares
+    and test (Diagnose's 8-line caption as a list: QA helper-246)."""
     shares = explanation.shares
     capped = "" if shares is None or "columns" not in shares.notes else f" ({shares.notes['columns']})"
-    fdr = explanation.settings.fdr
-    chance = chance_note(explanation.columns, fdr)
-    aside = f" {chance[0].upper()}{chance[1:]}." if chance else ""
-    return (
-        f"{len(drifted_columns(explanation))} of {len(explanation.columns)} columns moved: the target's mean "
-        "shift in source standard deviations, the ratio of spreads (target / source) and the shape "
-        "(MMD² of the column, each side standardised); mild from 0.5 SD, 1.5x or a shape like a 0.5 SD "
-        "shift's, strong from 1 SD, 2x or a 1 SD shift's. A column's share of the gap: how much MMD² falls "
-        f"with the target's column matched to the source's mean and spread, measured {explanation.basis}"
-        f"{capped}. A column moved only when a Kolmogorov-Smirnov test of its two sides finds it at a "
-        f"{fdr:.0%} false discovery rate over the columns.{aside}{_text_note(explanation)}"
-    )
+    lines = [
+        (NUMBERS[2], "the target's mean shift in source standard deviations"),
+        (NUMBERS[3], "the ratio of spreads (target / source)"),
+        (NUMBERS[4], "the MMD² of the column, each side standardised"),
+        (
+            "severity",
+            "mild from 0.5 SD, 1.5x or a shape like a 0.5 SD shift's, strong from 1 SD, 2x or a 1 SD shift's",
+        ),
+        (
+            "share of the gap",
+            "how much MMD² falls with the target's column matched to the source's mean and spread, "
+            f"measured {explanation.basis}{capped}",
+        ),
+        (
+            "moved",
+            "only when a Kolmogorov-Smirnov test of its two sides finds it at a "
+            f"{explanation.settings.fdr:.0%} false discovery rate over the columns",
+        ),
+    ]
+    text = any(isinstance(c, TextDrift) for c in explanation.columns)
+    return lines + ([("a text column", TEXT_READING)] if text else [])
 
 
-def _text_note(explanation: Explanation) -> str:
-    """How a text column is read (:mod:`tlcore.explain.text_drift`), when the pair has one."""
-    if not any(isinstance(c, TextDrift) for c in explanation.columns):
-        return ""
-    return (
-        " A text column (its 0/1 columns, text=onehot) is one column, read as its mix of values: the total "
-        f"variation between the two sides' shares, mild from {TV_MILD:.2f}, strong from {TV_STRONG:.2f} "
-        "(that of two normals 0.5 / 1 SD apart); its share of the gap with the target given the source's "
-        "mix (the fewest rows changed); its test a chi-square test of the value counts, adjusted with the "
-        "others'."
+def columns_note(explanation: Explanation) -> str:
+    """:func:`columns_lead` and :func:`columns_reading` in one paragraph (the HTML report's note)."""
+    reading = " ".join(
+        f"{what[0].upper()}{what[1:]}: {meaning}." for what, meaning in columns_reading(explanation)
     )
+    return f"{columns_lead(explanation)} {reading}"

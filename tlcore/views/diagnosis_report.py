@@ -8,6 +8,7 @@ Built from a :class:`~tlcore.diagnosis.GapReport` and an :class:`~tlcore.explain
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -35,6 +36,7 @@ from tlcore.views.explain_figures import (
 from tlcore.views.report import Section, render_report
 
 Shift = TypeVar("Shift")  # what counted_in returns: the type it was given
+NAME_CHARS = 40  # characters of each spec in the report's file name
 
 
 def pairing_notes(report: GapReport) -> list[str]:
@@ -332,6 +334,17 @@ def _label_shift_section(estimate: LabelShiftEstimate) -> Section:
     trust = "" if estimate.consistent else " EM and BBSE disagree: neither estimate is to be trusted."
     note = f"{estimate.describe()}{trust} {estimate.model}".strip()  # and which model read it
     return Section("How the labels moved", note=note, figure=class_proportions_figure(estimate))
+
+
+def report_name(source: str, target: str) -> str:
+    """The diagnosis report's file name, after its pair: ``tlstudio-diagnosis-mnist5k-to-digits.html``;
+    each spec file-safe (a run of other characters than letters, digits, ``_.=-`` as one ``-``) and cut to
+    :data:`NAME_CHARS` (QA helper-246: every pair's report was ``tlstudio-diagnosis.html``)."""
+    safe = [
+        re.sub(r"[^A-Za-z0-9_.=-]+", "-", spec).strip("-.")[:NAME_CHARS].strip("-.")
+        for spec in (source, target)
+    ]
+    return f"tlstudio-diagnosis-{safe[0]}-to-{safe[1]}.html"
 
 
 def diagnosis_report(

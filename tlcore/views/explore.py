@@ -19,10 +19,11 @@ from tlcore.data.domain import Domain
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
-from tlcore.numbers import as_written, significant
+from tlcore.numbers import as_written, plural, significant
 from tlcore.views.text_cells import row_cells
 
 UNLABELLED = "unlabelled"
+SAMPLE_ID = "sample id"  # a table row's identifier as the Data and Diagnose pages name it (QA helper-246)
 COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
 
 
@@ -48,11 +49,10 @@ def predict(model: nn.Module, domain: Domain) -> np.ndarray:
 
 def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
     """The first ``rows`` samples of a feature-vector domain, headed by its column names, indexed by
-    their sample ids (``id``: the file's id column; ``row``: its 0-based rows, when it has none) and
-    with their class last, under ``label``, when labelled (QA helper-142: row numbers, no label)."""
-    ids = domain.ids[:rows]
-    positions = ids == tuple(map(str, range(len(ids))))
-    index = pd.Index(ids, name="row" if positions else "id")
+    their :data:`SAMPLE_ID` (the file's id column, else its 0-based data row: :attr:`Domain.ids
+    <tlcore.data.domain.Domain.ids>`) and with their class last, under ``label``, when labelled (QA
+    helper-142: row numbers, no label)."""
+    index = pd.Index(domain.ids[:rows], name=SAMPLE_ID)
     values = [as_written(row) for row in domain.X[:rows].numpy()]
     frame = pd.DataFrame(values, columns=list(domain.column_names), index=index, dtype=float)
     if domain.y is not None:
@@ -61,16 +61,22 @@ def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
     return frame
 
 
+def shape_text(shape: Sequence[int]) -> str:
+    """A domain's shape as its Shape card says it: an image's ``1x28x28``; a table's count of features
+    (its 0/1 columns counted apart) in words, ``9 features`` (QA helper-246: a bare "9")."""
+    return plural(shape[0], "feature") if len(shape) == 1 else "x".join(map(str, shape))
+
+
 def shape_card(domain: Domain, paired: Domain | None) -> tuple[str, str]:
-    """The Data page's Shape card of a side: its value and help. Paired, the shape the pair uses (a
-    target's columns matched to the source's: a text value the source never had has no 0/1 column
-    there, one it has and the file lacks a column of zeros; images resized), the file's own named in
-    the help when it differs (a card of the file's own count read as the pair's: QA); else the file's,
-    said to be before pairing."""
-    own = "x".join(map(str, domain.shape))
+    """The Data page's Shape card of a side: its value (:func:`shape_text`) and help. Paired, the shape
+    the pair uses (a target's columns matched to the source's: a text value the source never had has no
+    0/1 column there, one it has and the file lacks a column of zeros; images resized), the file's own
+    named in the help when it differs (a card of the file's own count read as the pair's: QA); else the
+    file's, said to be before pairing."""
+    own = shape_text(domain.shape)
     if paired is None:
         return own, "as the file reads, before pairing with the other side"
-    shape, used = "x".join(map(str, paired.shape)), "as the pair uses it (runs, Diagnose)"
+    shape, used = shape_text(paired.shape), "as the pair uses it (runs, Diagnose)"
     if shape == own:
         return shape, used
     return shape, f"{used}; the file alone reads {own}: the pair fits it to the source (the notes below)"
@@ -184,7 +190,7 @@ LOG_ODDS_WORDS = (  # after "Under each: " (images) or "log-odds: " (a table)
 def foreign_rows(
     report: GapReport, target: Domain, index: np.ndarray, first: Sequence[int] = ()
 ) -> list[dict[str, Any]]:
-    """A row per target feature vector of ``index`` (:func:`most_foreign`): its ``sample id`` (what the
+    """A row per target feature vector of ``index`` (:func:`most_foreign`): its :data:`SAMPLE_ID` (what the
     user finds in their file: a table's id column, else its 0-based data row; :attr:`Domain.ids
     <tlcore.data.domain.Domain.ids>`), the domain classifier's log-odds that it is a target row
     (:data:`LOG_ODDS`; its ``p`` to 3 decimals read 1.0 in every row of a clear gap: QA helper-220) and
@@ -197,6 +203,6 @@ def foreign_rows(
     cells = row_cells(target)
     rows = []
     for i in index:
-        row = {"sample id": target.ids[int(i)], LOG_ODDS: round(float(report.target_log_odds[i]), 2)}
+        row = {SAMPLE_ID: target.ids[int(i)], LOG_ODDS: round(float(report.target_log_odds[i]), 2)}
         rows.append(row | cells(int(i), order))
     return rows

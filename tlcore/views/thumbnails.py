@@ -6,6 +6,7 @@ knows about Streamlit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ from tlcore.ellipsis import keep_end, keep_start
 
 BACKGROUND = (0, 0, 0, 0)  # transparent: the grid sits on the page's own background, light or dark
 INK = (124, 126, 134, 255)  # captions: mid grey, about 4:1 contrast on white and on a dark page
-LINE_HEIGHT = 13  # pixels per caption line: the 10-pixel font's accents and descenders included
+LINE_HEIGHT = 13  # pixels per caption line: the 10-pixel font's accents and descenders included (scaled)
 FONT_SIZE = 10
 # clear pixels between a tile and its caption: at 1 px (the font's own ascender gap) a caption scaled
 # to the page's width ran into the image above it (QA helper-117, Predict's least-confident samples)
@@ -27,14 +28,15 @@ CAPTION_GAP = 4
 FONTS = ("DejaVuSansCondensed.ttf", "DejaVuSans.ttf")
 
 
-def caption_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """The first of :data:`FONTS` installed, else Pillow's default at :data:`FONT_SIZE`."""
+@functools.cache
+def caption_font(size: int = FONT_SIZE) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The first of :data:`FONTS` installed, else Pillow's default, at ``size`` pixels."""
     for name in FONTS:
         try:
-            return ImageFont.truetype(name, FONT_SIZE)
+            return ImageFont.truetype(name, size)
         except OSError:
             continue
-    return ImageFont.load_default(FONT_SIZE)
+    return ImageFont.load_default(size)
 
 
 FONT = caption_font()
@@ -74,10 +76,10 @@ def to_uint8(images: torch.Tensor | np.ndarray) -> np.ndarray:
     return (array.transpose(0, 2, 3, 1) * 255.0 + 0.5).astype(np.uint8)
 
 
-def _measure() -> ImageDraw.ImageDraw:
-    """A drawing context that measures text in :data:`FONT`."""
+def _measure(font: ImageFont.FreeTypeFont | ImageFont.ImageFont = FONT) -> ImageDraw.ImageDraw:
+    """A drawing context that measures text in ``font``."""
     draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    draw.font = FONT
+    draw.font = font
     return draw
 
 
@@ -109,11 +111,12 @@ def thumbnail_grid(
     columns: int = 8,
     cell: int = 56,
     pad: int = 3,
+    font_size: int = FONT_SIZE,
 ) -> Image.Image:
     """One RGBA picture with ``images`` on a grid, each scaled to ``cell`` pixels, captions under
     after :data:`CAPTION_GAP` clear pixels (two lines where one is too narrow: :func:`caption_lines`),
-    in :data:`FONT`. Between the
-    tiles it is transparent and the captions are grey, so it reads on a light or a dark page.
+    in :data:`FONTS` at ``font_size`` pixels. Between the tiles it is transparent and the captions are
+    grey, so it reads on a light or a dark page.
 
     Captions are drawn as pixels, so user-supplied names can never become markup.
     """
@@ -121,10 +124,12 @@ def thumbnail_grid(
     count = len(pixels)
     columns = max(1, min(columns, count or 1))
     rows = max(1, -(-count // columns))
-    measure = _measure()
+    font = caption_font(font_size)
+    line_height = LINE_HEIGHT * font_size // FONT_SIZE
+    measure = _measure(font)
     lines = [caption_lines(str(c), cell - 1, measure) for c in captions] if captions else []
     n_lines = max((len(c) for c in lines), default=0)
-    caption_h = CAPTION_GAP + LINE_HEIGHT * n_lines if n_lines else 0
+    caption_h = CAPTION_GAP + line_height * n_lines if n_lines else 0
     width = columns * (cell + pad) + pad
     height = rows * (cell + caption_h + pad) + pad
     canvas = Image.new("RGBA", (width, height), BACKGROUND)
@@ -136,5 +141,5 @@ def thumbnail_grid(
         y = pad + row * (cell + caption_h + pad)
         canvas.paste(Image.fromarray(tile).resize((cell, cell), Image.Resampling.NEAREST), (x, y))
         for j, line in enumerate(lines[i] if i < len(lines) else []):
-            draw.text((x + 1, y + cell + CAPTION_GAP + j * LINE_HEIGHT), line, fill=INK, font=FONT)
+            draw.text((x + 1, y + cell + CAPTION_GAP + j * line_height), line, fill=INK, font=font)
     return canvas
