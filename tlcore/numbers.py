@@ -131,3 +131,10 @@ def first_named(
     """``a, b, c and 4 more``: the first ``shown`` of ``names`` joined by ``sep``, and how many more
     there are (:func:`and_more`); all of them when they are ``shown`` or fewer."""
     return sep.join(names[:shown]) + and_more(len(names) - shown, noun, nouns)
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    """A domain's sample shape in words, as the Data page's Shape card and its saved uploads say it: an
+    image's ``1x28x28``; a table's count of features (its 0/1 columns counted apart), ``9 features``
+    (QA helper-246: a bare "9")."""
+    return plural(shape[0], "feature") if len(shape) == 1 else "x".join(map(str, shape))

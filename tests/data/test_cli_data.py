@@ -315,7 +315,7 @@ def test_list_shows_what_an_upload_read_and_upload_parses_once(
     assert row["description"].endswith("; read as upload:sensors.csv:label=species,missing=drop")
     code, out, _ = run(capsys, workspace, "data", "list")
     (line,) = [line for line in out.splitlines() if line.startswith("upload:")]
-    assert line.split()[:5] == ["upload:sensors.csv", "upload", "6", "3", "yes"]
+    assert line.split()[:6] == ["upload:sensors.csv", "upload", "6", "3", "features", "yes"]
     assert parsed == ["sensors.csv"]  # listing read no table
     with (workspace / "uploads" / "sensors.csv").open("a") as fh:  # changed since: its summary is stale
         fh.write("7,1,14,x\n")

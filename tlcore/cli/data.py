@@ -14,7 +14,7 @@ from tlcore.data.catalog import upload_summary
 from tlcore.data.spec_text import MISSING_VALUES, ONEHOT, parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
-from tlcore.numbers import plural
+from tlcore.numbers import plural, shape_text
 from tlcore.workspace import Workspace
 
 
@@ -99,12 +99,14 @@ def list_command(args: argparse.Namespace) -> int:
         print_json({"domains": domains, "shifts": shifts})
         return 0
     width = max(24, *(display_width(row["name"]) for row in domains))  # QA: a 27-column name pushed its row
-    print(f"{padded('name', width)} {'kind':<12} {'samples':>8}  {'shape':<10} {'offline':<7} description")
-    for row in domains:
-        shape = "x".join(map(str, row["shape"])) if row["shape"] else "-"
+    shapes = [shape_text(row["shape"]) if row["shape"] else "-" for row in domains]  # a table's "9 features"
+    wide = max(10, *map(len, shapes))
+    heads = f"{'kind':<12} {'samples':>8}  {'shape':<{wide}} {'offline':<7} description"
+    print(f"{padded('name', width)} {heads}")
+    for row, shape in zip(domains, shapes, strict=True):
         n = row["n_samples"] if row["n_samples"] is not None else "-"
         offline = "yes" if row["offline"] else "no"
-        cells = f"{row['kind']:<12} {n:>8}  {shape:<10} {offline:<7} {row['description']}"
+        cells = f"{row['kind']:<12} {n:>8}  {shape:<{wide}} {offline:<7} {row['description']}"
         print(f"{padded(row['name'], width)} {cells}")
     print("\nshifts (spec key=value):")
     ranges = {s["name"]: f"{s['low']:g}..{s['high']:g}" for s in shifts}

@@ -11,6 +11,7 @@ from typing import Any
 from tlcore.cache_files import UPLOAD_SUMMARIES, computed_at
 from tlcore.data import builtin, torchvision_sets
 from tlcore.limits import format_bytes
+from tlcore.numbers import shape_text
 from tlcore.workspace import Workspace, atomic_write
 
 SUFFIXES = (".zip", ".npz", ".csv", ".tsv", ".parquet", ".pq")  # the files an upload can be
@@ -78,7 +79,7 @@ def upload_table(workspace: Workspace) -> list[dict[str, Any]]:
             {
                 "spec": _read_as(upload, summary),
                 "samples": summary.get("n_samples"),
-                "shape": "x".join(map(str, shape)) if shape else "",
+                "shape": shape_text(shape) if shape else "",
                 "description": _described(upload, summary),
             }
         )

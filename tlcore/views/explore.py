@@ -19,7 +19,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
-from tlcore.numbers import as_written, plural, significant
+from tlcore.numbers import as_written, shape_text, significant
 from tlcore.views.text_cells import row_cells
 
 UNLABELLED = "unlabelled"
@@ -61,18 +61,12 @@ def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
     return frame
 
 
-def shape_text(shape: Sequence[int]) -> str:
-    """A domain's shape as its Shape card says it: an image's ``1x28x28``; a table's count of features
-    (its 0/1 columns counted apart) in words, ``9 features`` (QA helper-246: a bare "9")."""
-    return plural(shape[0], "feature") if len(shape) == 1 else "x".join(map(str, shape))
-
-
 def shape_card(domain: Domain, paired: Domain | None) -> tuple[str, str]:
-    """The Data page's Shape card of a side: its value (:func:`shape_text`) and help. Paired, the shape
-    the pair uses (a target's columns matched to the source's: a text value the source never had has no
-    0/1 column there, one it has and the file lacks a column of zeros; images resized), the file's own
-    named in the help when it differs (a card of the file's own count read as the pair's: QA); else the
-    file's, said to be before pairing."""
+    """The Data page's Shape card of a side: its value (:func:`~tlcore.numbers.shape_text`) and help.
+    Paired, the shape the pair uses (a target's columns matched to the source's: a text value the source
+    never had has no 0/1 column there, one it has and the file lacks a column of zeros; images resized),
+    the file's own named in the help when it differs (a card of the file's own count read as the pair's:
+    QA); else the file's, said to be before pairing."""
     own = shape_text(domain.shape)
     if paired is None:
         return own, "as the file reads, before pairing with the other side"
