@@ -7,7 +7,7 @@ from app_support import display, engine, kept_model, predictions, state, upload_
 from tlcore.data.shift_table import format_shifts
 from tlcore.numbers import percent
 from tlcore.predict import shifts_fix_data, target_shifts
-from tlcore.prediction_files import PREVIEW_ROWS, preview_note, rows_text
+from tlcore.prediction_files import PREVIEW_ROWS, predictions_name, preview_note, rows_text
 from tlcore.run_model_options import FORMATS as EXPORT_FORMATS
 from tlcore.selection.preselect import preselect
 from tlcore.views import predictions as figures
@@ -41,13 +41,14 @@ on_pair = [r.id for r in runs if (r.source, r.target) == (source_spec, target_sp
 # (at 1024 px the sidebar's pair cut every option, and hid a recommended run's id and mark)
 labels = {
     r.id: f"{run_names.shown_label(r.id, names)}{' (recommended)' if r.id in recommended else ''}"
-    + ("" if r.id in on_pair else f" · {r.source} → {r.target}")
+    + ("" if r.id in on_pair else f" · {run_names.pair_label(r.source, r.target)}")
     for r in runs
 }
 asked = state.predict_run()  # "label data with it" on Compare
 default = asked if asked in labels else preselect(on_pair, ranked) or runs[0].id
-left, right = st.columns([3, 2])
-run_id = left.selectbox(
+# one under the other, each as wide as the page: side by side at 1024 px a long spec and another
+# pair's run were cut (QA helper-246: "upload:target_table.csv:text=onel")
+run_id = st.selectbox(
     "Run",
     list(labels),
     index=list(labels).index(default),
@@ -55,18 +56,21 @@ run_id = left.selectbox(
     help="The sidebar's pair's runs first, then other pairs' runs, each named with its pair. Preselected: "
     "the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`; the newest of them "
     "when it recommends one per network or label budget), else the pair's newest. "
-    + display.esc(run_names.run_help(names, names)),
+    + display.esc(
+        run_names.run_help(names, names)
+        + run_names.pairs_help((r.source, r.target) for r in runs if r.id not in on_pair)
+    ),
 )
 run = next(r for r in runs if r.id == run_id)
 if ranked and (kept := kept_note(ranked, run_id, names)):  # the picked run's setup keeps a model, no run
-    left.info(display.esc(kept), icon=":material/undo:")
+    st.info(display.esc(kept), icon=":material/undo:")
     kept_model.offer(ranked.part_of(run_id), "predict_make_kept_run")
 elif ranked and (chosen := recommended_note(ranked, run_id)):  # the picker's mark is cut off at 1024 px
-    left.caption(display.esc(chosen))
+    st.caption(display.esc(chosen))
 if alarm := engine.alarms([r for r in runs if r.id == run_id]).get(run_id):
     line, false_alarm = alarm
-    (left.warning if false_alarm else left.error)(display.esc(line), icon=":material/flag:")
-spec = right.text_input(
+    (st.warning if false_alarm else st.error)(display.esc(line), icon=":material/flag:")
+spec = st.text_input(
     "Data to label",
     key=state.PREDICT_SPEC,
     on_change=state.keep_typed_spec,
@@ -101,7 +105,7 @@ with st.expander("Upload a new batch to label", icon=":material/upload:"):
         icon=":material/label:",
     )
     if error := st.session_state.pop(state.UPLOAD_ERROR, None):
-        st.error(display.esc(error), icon=":material/error:")
+        st.error(display.esc_code(error), icon=":material/error:")
     st.session_state.pop(state.UPLOAD_SAVED, None)  # the data to label above names it
 
 request = st.session_state.get(state.PREDICT_REQUEST)
@@ -164,7 +168,7 @@ if request is not None:
         download.download_button(
             f"Predictions, one row per sample (CSV, {summary.n_samples:,} rows{what})",
             path.read_bytes,
-            path.name,
+            predictions_name(request[1], request[0], every_class=every_class),
             "text/csv",
             icon=":material/download:",
             type="primary",

@@ -105,10 +105,11 @@ def pickers(left: DeltaGenerator, right: DeltaGenerator) -> tuple[str, bool, boo
         "Rank by",
         names,
         key=state.choice_default(state.COMPARE_VALIDATOR, names, SelectionSettings().validator),
-        format_func=lambda name: VALIDATORS[name].words,
+        format_func=lambda name: VALIDATORS[name].name_words,  # its sentence under it: cut at 1024 px
         help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
         "agreement not below source-only's); the passing runs are ranked by this validator.",
     )
+    left.caption(display.esc(VALIDATORS[validator].words))
     return validator, advanced, every
 
 
@@ -138,11 +139,14 @@ def recommended(ranked: Ranking, pair: tuple[str, str], labels: dict[str, str]) 
             st.switch_page("app_pages/predict.py", query_params=state.pair_params())
     if blank := engine.blank_target(*pair):  # the scores read a blank target as certainty
         st.warning(display.esc(blank), icon=":material/warning:")
-    collapsed = any(part.collapsed_choice() for part in ranked.parts or (ranked,))
+    # a kept source-only model that is collapsed: the recommendation says it (no box beside it)
+    collapsed = any(
+        (part.collapsed_choice() or ("",))[0] == "recommended" for part in ranked.parts or (ranked,)
+    )
     if (caveat := ranking_caveats.blind_spot(ranked)) and not collapsed:
-        st.caption(display.esc(caveat))
-    elif caveat:  # the model the ranking leaves you with predicts collapsed classes
-        st.warning(display.esc(caveat), icon=":material/warning:")
+        st.caption(display.esc_code(caveat))  # its `python -m tlcore predict ...` as code
+    elif caveat:  # the model the ranking recommends predicts collapsed classes
+        st.warning(display.esc_code(caveat), icon=":material/warning:")
     if unreliable := ranking_view.unreliable_line(ranked, labels):
         st.warning(display.esc(unreliable), icon=":material/warning:")
     if alarmed := ranking_view.alarm_summary(ranked):  # one line: each run's reasons below the table

@@ -146,7 +146,7 @@ def errors_shown() -> Iterator[None]:
     try:
         yield
     except TLError as exc:
-        st.error(esc(exc), icon=":material/error:")
+        st.error(esc_code(exc), icon=":material/error:")  # a command it names as code
 
 
 def report_on_click(build: Callable[[], str], what: str) -> Callable[[], str]:
@@ -184,3 +184,14 @@ def shared_warning(shared: SharedSamples | None, *, split_by_defaults: bool = Fa
             "seed scores on other target test samples: the Adapt page counts them for its form's seed"
         )
     st.warning(text, icon=":material/content_copy:")
+
+
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")  # a sentence's `code`: a command it names
+
+
+def esc_code(text: object) -> str:
+    """``text`` escaped (:func:`esc`) but for its ```code``` spans, kept as Markdown code: the engine's
+    sentences name commands so (``runs rank``'s text prints them as written), and escaped, a caption
+    showed their backticks (QA helper-246, "`python -m tlcore predict RUN_ID --data upload:FILE`").
+    A code span shows its text as it is, so nothing in it needs escaping."""
+    return "".join(part if _CODE_SPAN.fullmatch(part) else esc(part) for part in _CODE_SPAN.split(str(text)))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tlcore.data.spec_text import parse_spec
 from tlcore.errors import TLError
 from tlcore.numbers import percent
 from tlcore.predict import PredictionBatch
@@ -48,6 +49,23 @@ def preview_note(preview: pd.DataFrame, total: int) -> str:
         f"The file as written, {rows}: confidence, p1, p2, ...{every} are probabilities from 0 to 1"
         f"{example}; entropy in nats."
     )
+
+
+_UNSAFE = re.compile(r"[^\w-]+")  # runs of characters a file name had better not hold
+STEM_CHARS = 40  # the most characters of the data's name in a predictions file's name
+
+
+def predictions_name(spec: str, run_id: str, *, every_class: bool = False) -> str:
+    """A predictions CSV's download name, ``predictions-<data>-<run id end>.csv``: the data's file or
+    dataset name without its suffixes and options, file-safe, and the end of the run's id as run labels
+    end (QA helper-246: ``upload_digits_unlabelled.zip-e61196857e.csv`` named neither the predictions
+    nor the run); ``every_class``: the file with every class's probability (``-every_class``)."""
+    try:
+        name = parse_spec(spec).name
+    except TLError:  # not a spec: its own text
+        name = spec
+    stem = _UNSAFE.sub("_", PurePath(name).name.split(".")[0]).strip("_")[:STEM_CHARS] or "data"
+    return f"predictions-{stem}-{run_id[-6:]}{'-every_class' if every_class else ''}.csv"
 
 
 def check_output(path: str | Path) -> Path:

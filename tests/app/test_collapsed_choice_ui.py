@@ -44,3 +44,20 @@ def test_compare_recommends_the_run_that_spreads_its_predictions(
     assert at.dataframe[0].value["status"].tolist() == ["recommended", "passes"]
     report = downloads["tlstudio-report.html"]()
     assert f"Recommended: deep_coral+im · {spread[-6:]}, the highest BNM (0.221)" in report
+
+
+def test_keeping_a_collapsed_source_only_model_is_said_in_one_box(app: OpenApp, workspace: Path) -> None:
+    """QA helper-246: "Keep the source-only model: ..." and, in a box under it, "keeping it is no safe
+    fallback" read as a contradiction: the recommendation says both, and no box repeats it."""
+    store = RunStore(Workspace.resolve(workspace))
+    store_run(store, ("dann",), ONE, before=ONE, source_before=0.95, source_after=0.5)
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception, [e.message for e in at.exception]
+    (kept,) = [w for w in at.warning if plain(w.value).startswith("Keep the source-only model")]
+    assert plain(kept.value) == (
+        "Keep the source-only model: the one run did not pass the guardrails: it lost source accuracy; that "
+        "model is collapsed, though: it predicts 1.0 effective class of 3 on the target, so label a few "
+        "target samples per class and check it on them before using it."
+    )
+    said = [plain(e.value) for e in [*at.warning, *at.caption, *at.info, *at.error]]
+    assert not [s for s in said if "effective classes of 3 on the target" in s or "no safe fallback" in s]

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import engine
+from tests.app.helpers import plain
 from tests.app.test_ranking_ui import SOURCE, TARGET, OpenApp, pool  # noqa: F401 - pool: a fixture
 from tests.selection.helpers import pair_pool
 from tests.selection.test_mixed_baselines import right_on, strong_run, weak_run
@@ -37,9 +38,12 @@ def test_every_short_column_name_of_the_ranking_says_what_it_is(app: OpenApp) ->
     shown = [c for c in at.dataframe[0].value.columns if c not in worded]
     assert [c for c in shown if not helps.get(c)] == []
     (rank_by,) = [s for s in at.selectbox if s.label == "Rank by"]
-    assert rank_by.format_func("snd") == (
-        "SND (soft neighbourhood density): how tightly the target predictions cluster (Saito et al. 2021)"
-    )
+    # its name in the box (QA helper-246: the sentence was cut at 1024 px), the sentence under it
+    assert rank_by.format_func("snd") == "SND (soft neighbourhood density)"
+    assert rank_by.format_func("ensv") == "EnsV (ensemble validation)"
+    assert "EnsV (ensemble validation): agreement with the ensemble of the pair's runs (Hu et al. 2024)" in [
+        plain(c.value) for c in at.caption
+    ]
 
 
 @pytest.mark.usefixtures("pool")

@@ -27,6 +27,7 @@ from tlcore.models import build_model
 from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.run_files import CHECKPOINT_FILE
 from tlcore.runs.store import RunStore
+from tlcore.views import ranking_caveats
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
@@ -146,7 +147,7 @@ def test_keep_the_source_only_model_is_a_warning_without_a_check_mark(app: OpenA
     assert not at.exception and not at.success
     kept = [w for w in at.warning if plain(w.value).startswith("Keep the source-only model")]
     assert [plain(w.value) for w in kept] == [
-        "Keep the source-only model: the one run did not pass the guardrails (1 collapsed)."
+        "Keep the source-only model: the one run did not pass the guardrails: it collapsed."
     ]  # alone, its ensemble is its source-only model: the agreement check has nothing to judge by
     assert kept[0].icon == ":material/undo:"
 
@@ -329,3 +330,18 @@ def test_compare_downloads_do_not_rerun_the_page(app: OpenApp, pool: dict[str, s
     buttons = {b.proto.label: b.proto for b in at.get("download_button")}
     assert {"Metrics (CSV)", "Report (HTML)"} <= set(buttons)
     assert all(proto.ignore_rerun for proto in buttons.values()), list(buttons)
+
+
+def test_the_caveats_command_is_code_not_backticks(
+    app: OpenApp, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA helper-246: the caveat under a recommendation on an unlabelled target showed "`python -m tlcore
+    predict RUN_ID --data upload:FILE`" with its backticks: escaped, they were no Markdown code (this
+    pool's target is labelled: the caveat is given)."""
+    said = "Check it on labelled samples (or `python -m tlcore predict RUN_ID --data FILE`)."
+    monkeypatch.setattr(ranking_caveats, "blind_spot", lambda ranking: said)
+    store_run(RunStore(Workspace.resolve(workspace)), ("deep_coral",), probabilities(Y, 0.9))
+    at = app("compare", source=SOURCE, target=TARGET)
+    assert not at.exception and at.success
+    (caveat,) = [c.value for c in at.caption if "Check it on" in c.value]
+    assert r"(or `python -m tlcore predict RUN_ID --data FILE`\)\." in caveat  # code, as written

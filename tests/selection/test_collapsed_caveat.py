@@ -9,7 +9,7 @@ import numpy as np
 from tlcore.cli.rank import print_ranking, ranking_json
 from tlcore.selection.pool import Pool
 from tlcore.selection.ranking import rank
-from tlcore.views.ranking import report_sections
+from tlcore.views.ranking import recommendation, report_sections
 from tlcore.views.ranking_caveats import blind_spot
 
 from .helpers import candidate, probabilities
@@ -43,14 +43,24 @@ def test_a_recommended_collapsed_model_is_said_to_be_collapsed(capsys):
     assert caveat in report_sections(ranking, {})[0].note
 
 
-def test_keeping_a_collapsed_source_only_model_is_said_to_be_no_safe_fallback():
+def test_keeping_a_collapsed_source_only_model_is_said_in_the_recommendation_itself(capsys):
+    """QA helper-246: "Keep the source-only model: ..." then a caveat calling keeping it "no safe
+    fallback" read as a contradiction: the one sentence says to keep it, and that it is collapsed."""
     lost = candidate("a", COLLAPSED, SPREAD, source_before=0.77, source_after=0.40)  # fails the guardrail
     ranking = rank(_pool(lost))
     assert ranking.choice == "keep the source-only model"
-    assert blind_spot(ranking).startswith(
-        "The source-only model predicts 2.6 effective classes of 20 on the target: its predictions are "
-        "collapsed onto a few classes, and keeping it is no safe fallback"
+    said = (
+        "Keep the source-only model: the one run did not pass the guardrails: it lost source accuracy; "
+        "that model is collapsed, though: it predicts 2.6 effective classes of 20 on the target, so label a "
+        "few target samples per class and check it on them before using it."
     )
+    assert recommendation(ranking, {}) == said
+    assert blind_spot(ranking) is None  # no caveat box beside it
+    assert report_sections(ranking, {})[0].note == said
+    assert ranking_json(ranking)["reason"] == said[len("Keep the source-only model: ") : -1]
+    print_ranking(ranking)
+    out = capsys.readouterr().out
+    assert "that model is collapsed, though" in out and "caveat:" not in out
 
 
 def test_a_model_that_predicts_every_class_gets_no_collapse_caveat():

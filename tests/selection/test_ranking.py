@@ -217,7 +217,7 @@ def test_a_pools_only_run_is_not_judged_by_an_ensemble_of_its_own_models(capsys)
     ]
     payload = alarm.to_dict()
     assert payload["checks"][2]["checked"] is False and payload["unchecked"] == alarm.unchecked
-    assert lone_collapsed.reason == "the one run did not pass the guardrails (1 collapsed)"
+    assert lone_collapsed.reason == "the one run did not pass the guardrails: it collapsed"
     # less confident than its source-only model, right on all 30 where it was right on 20: the old
     # check read the average of the two as the ensemble and raised the alarm (20 of 30 vs 30 of 30)
     unsure = candidate("u", BASELINE, probabilities(Y, 0.5))

@@ -44,7 +44,9 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
     by_id = {e.run_id: e for e in ranking.entries}
     assert by_id["a-weak"].outranked_by is None and by_id["a-weak"].scores["ensv"] == 20 / 30
     assert by_id["b-strong"].scores_before["ensv"] == 25 / 30  # scored on the whole pool, as before
-    assert ranking.parts[1].reason.startswith("highest EnsV (0.667) among the 1 of 1 runs that kept")
+    assert ranking.parts[1].reason.startswith(  # one run said as one (QA helper-246: "the 1 of 1 runs")
+        "one run (EnsV 0.667), which kept at least 80% of its source-only model's effective classes"
+    )
     assert "mixes" not in ranking.parts[1].reason  # one config within lenet_bn
     rows = ranking_rows(ranking, {})
     assert [(r["setup"], r["run"], r["status"]) for r in rows] == [
@@ -62,7 +64,7 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
     assert "setup" not in one[0] and setup_tables(one) == [("", one)]  # one setup: one table
     said = recommendation(ranking, {})
     assert said.startswith(f"One recommendation per setup: {SETUPS_REASON}. model=efficientnet_lite0: Keep ")
-    assert " model=lenet_bn: Recommended: a-weak, the highest EnsV (0.667)" in said
+    assert " model=lenet_bn: Recommended: a-weak, the one run (EnsV 0.667), which kept" in said
     # the pool's ensemble (every setup's) holds more adapted models (3) than source-only ones (2): no
     # small-pool caveat; lenet_bn's recommendation says its own (efficientnet_lite0 keeps its model)
     assert ranking.ensemble == (2, 3) and SMALL_POOL not in blind_spot(ranking)
@@ -91,7 +93,7 @@ def test_runs_rank_says_each_setups_recommendation_in_text_and_json(capsys):
         "\n  model=efficientnet_lite0: keep the source-only model\n    because: none of the 2 runs passed "
         "the guardrails (2 lost source accuracy)\n" in out
     )
-    assert "\n  model=lenet_bn: run a-weak\n    because: highest EnsV (0.667)" in out
+    assert "\n  model=lenet_bn: run a-weak\n    because: one run (EnsV 0.667), which kept" in out
     assert "\n    model=lenet_bn:\n 3  a-weak " in out
 
 

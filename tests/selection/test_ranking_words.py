@@ -89,3 +89,22 @@ def test_a_pool_of_one_run_says_run_not_runs():
     """QA helper-126 (plurals): "Negative transfer suspected for 1 of 1 runs"."""
     ranking = rank(Pool("src", "tgt", (candidate("x", BASELINE, COLLAPSED),)))
     assert alarm_summary(ranking) == "Negative transfer suspected for 1 of 1 run."
+
+
+def test_one_run_is_said_as_one_run():
+    """QA helper-246: "highest EnsV (0.667) among the 1 of 1 runs that kept ..." and "the one run did not
+    pass the guardrails (1 lost source accuracy)": one run is said as one, its failures joined."""
+    kept = rank(Pool("src", "tgt", (candidate("a", BASELINE, GOOD),)))
+    assert kept.recommended == "a"
+    assert kept.reason.startswith(
+        f"one run (BNM {kept.entries[0].score:.3g}), which kept at least 80% of its source-only model's "
+        "effective classes and source accuracy within 3 points of it; ensemble agreement not checked"
+    )
+    lost = candidate("b", BASELINE, GOOD, source_before=0.95, source_after=0.5)
+    assert rank(Pool("src", "tgt", (lost,))).reason == (
+        "the one run did not pass the guardrails: it lost source accuracy"
+    )
+    both = candidate("c", BASELINE, COLLAPSED, source_before=0.95, source_after=0.5)
+    assert rank(Pool("src", "tgt", (both,))).reason == (
+        "the one run did not pass the guardrails: it collapsed and lost source accuracy"
+    )

@@ -32,7 +32,7 @@ from tlcore.views.ranking import (
     unreliable_line,
 )
 from tlcore.views.report import render_report
-from tlcore.views.run_names import cut_names, named
+from tlcore.views.run_names import PAIR_CHARS, cut_names, named, pair_label, pairs_help
 from tlcore.workspace import Workspace
 
 WEAK, STRONG, FORGOT = "20261207-175343-88cb4e", "20261207-175343-dce0bc", "20261207-175344-1bd2ac"
@@ -177,3 +177,16 @@ def test_the_reports_ranking_table_cuts_labels_as_compare_does_and_says_them_who
     assert f"<td title='{html.escape(LONG[WEAK])}'>{html.escape('deep_coral+… · 88cb4e')}</td>" in page
     assert f">{html.escape(LONG[WEAK])}<" not in page  # the whole label is the hover only
     assert cut_names(LABELS) == {"deep_coral+… · 88cb4e": LABELS[WEAK]}  # dann · dce0bc fits: no hover
+
+
+def test_another_pairs_specs_are_cut_as_a_label_is_and_said_whole_in_the_help():
+    """helper-245's note: Predict's picker named another pair's run with its whole pair, and long specs
+    cut the option at 1024 px; each spec is cut at PAIR_CHARS, the pairs cut said whole in the help."""
+    long = ("upload:source_table.csv:text=onehot", "upload:target_table.csv:text=onehot")
+    assert pair_label("mnist5k", "usps") == "mnist5k → usps"
+    assert pair_label(*long) == f"upload:source_table…{' → '}upload:target_table…"
+    assert len(pair_label(*long)) == 2 * PAIR_CHARS + 3
+    assert pairs_help([("mnist5k", "usps"), long, long]) == (
+        f" Pairs cut where long (…); in full: {long[0]} → {long[1]}."
+    )
+    assert pairs_help([("mnist5k", "usps")]) == ""

@@ -29,6 +29,7 @@ accuracies bound their effective classes from below).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tlcore.numbers import and_list
@@ -36,7 +37,7 @@ from tlcore.selection.alarm import Check
 from tlcore.selection.baselines import Baseline, baselines
 
 if TYPE_CHECKING:
-    from tlcore.selection.ranking import RankedRun
+    from tlcore.selection.ranking import RankedRun, Ranking
 
 COLLAPSED_SHARE = 0.5  # the caveat's line: effective target classes below this share of the source's
 
@@ -90,3 +91,18 @@ def passed_over(
             f"{'its' if one else 'their'} EnsV sets no bar"
         )
     return said
+
+
+def kept_collapsed(ranking: Ranking) -> Ranking:
+    """``ranking`` with its reason saying that the source-only model it keeps is collapsed on the target
+    (:meth:`~tlcore.selection.ranking.Ranking.collapsed_choice`), in the recommendation's own sentence: a
+    caveat beside "keep the source-only model" that called keeping it no safe fallback read as its
+    contradiction (QA helper-246); ``ranking`` itself when it keeps no collapsed source-only model."""
+    collapsed = ranking.collapsed_choice()
+    if collapsed is None or collapsed[0] != "source-only":
+        return ranking
+    said = (
+        f"; that model is collapsed, though: it predicts {classes_text(collapsed[1])} of {ranking.n_classes} "
+        "on the target, so label a few target samples per class and check it on them before using it"
+    )
+    return replace(ranking, reason=ranking.reason + said)

@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tlcore.numbers import and_list
+from tlcore.selection import collapse
 from tlcore.selection.alarm import Alarm, collapsed, judge, waive_source_check
 from tlcore.selection.baselines import Baseline, baselines, kept_reason, outranked
 from tlcore.selection.collapse import COLLAPSED_SHARE, bars, collapse_check, passed_over, spread
@@ -344,7 +345,7 @@ def _decided(
     why = passed_over(f"the first choice, {words},", first[1], entries, ranking.baselines, floor)
     waived = [replace(e, alarm=waive_source_check(e.alarm, floor)) for e in entries]
     again = _ordered(pool, settings, waived, n_classes, excluded, setup=setup, again=(floor, why))
-    return again if again.collapsed_choice() is None else ranking
+    return again if again.collapsed_choice() is None else collapse.kept_collapsed(ranking)
 
 
 def _ordered(

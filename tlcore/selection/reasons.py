@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tlcore.numbers import score_text
+from tlcore.numbers import and_list, score_text
 from tlcore.selection.baselines import Baseline, cleared
 from tlcore.selection.collapse import bars, spread, spread_words
 from tlcore.selection.settings import VALIDATORS, SelectionSettings
@@ -45,7 +45,11 @@ def reason(
             if validator.weighted
             else ""
         )
-        guardrails = _guardrails(settings, agreement=_agreement_checked(entries))
+        guardrails = _guardrails(settings, agreement=_agreement_checked(entries), one=len(entries) == 1)
+        score = score_text(best.score)
+        if len(entries) == 1:  # one run is said as one: not "among the 1 of 1 runs that kept"
+            which = f"which,{reliable}," if reliable else "which"
+            return f"one run ({validator.label} {score}), {which} {guardrails}{_tail(best, configs, entries)}"
         if len(configs) > 1:  # the count is of the runs that also reach every other config's baseline
             below = sum(e.passed and e.reliable and e.outranked_by is not None for e in entries)
             guardrails = (
@@ -57,7 +61,6 @@ def reason(
                     else ""
                 )
             )
-        score = score_text(best.score)
         return f"highest {validator.label} ({score}) among the {eligible} of {len(entries)} runs" + (
             f"{reliable} that {guardrails}{_tail(best, configs, entries)}"
         )
@@ -77,12 +80,18 @@ def reason(
             f"the {validator.label} of every run that passed the guardrails {few}; rank by another "
             "validator (EnsV is the default)"
         )
+    return _none_passed(entries)
+
+
+def _none_passed(entries: list[RankedRun]) -> str:
+    """Why no run passed the guardrails: each failure counted, or the one run's failures said of it."""
     failures = Counter(c.name for e in entries for c in e.alarm.checks if not c.passed)
+    if len(entries) == 1:  # not "(1 lost source accuracy)"
+        words = [words for name, words in _FAILURE_WORDS.items() if failures[name]]
+        return "the one run did not pass the guardrails" + (f": it {and_list(words)}" if words else "")
     counted = ", ".join(
         f"{failures[name]} {words}" for name, words in _FAILURE_WORDS.items() if failures[name]
     )
-    if len(entries) == 1:
-        return f"the one run did not pass the guardrails ({counted})"
     return f"none of the {len(entries)} runs passed the guardrails ({counted})"
 
 
@@ -92,9 +101,11 @@ def _agreement_checked(entries: list[RankedRun]) -> bool:
     return any(c.checked for e in entries for c in e.alarm.checks if c.name == "ensemble_agreement")
 
 
-def _guardrails(settings: SelectionSettings, *, agreement: bool = True) -> str:
-    """The guardrails in words; without ``agreement`` (checked for no run) the two that were checked."""
-    classes = f"kept at least {settings.min_class_ratio:.0%} of their source-only model's effective classes"
+def _guardrails(settings: SelectionSettings, *, agreement: bool = True, one: bool = False) -> str:
+    """The guardrails in words; without ``agreement`` (checked for no run) the two that were checked;
+    ``one``: of one run (its source-only model, not their)."""
+    whose = "its" if one else "their"
+    classes = f"kept at least {settings.min_class_ratio:.0%} of {whose} source-only model's effective classes"
     source = f"source accuracy within {100 * settings.max_source_drop:g} points of it"
     if not agreement:
         return f"{classes} and {source}"

@@ -22,9 +22,15 @@ class ValidatorInfo:
     weighted: bool = False  # rests on the importance weights: untrustworthy when their ESS is low
 
     @property
+    def name_words(self) -> str:
+        """The label and what it abbreviates, short enough for a picker's option at 1024 px (QA
+        helper-246: its :attr:`words` were cut mid-sentence): ``EnsV (ensemble validation)``."""
+        return f"{self.label}{f' ({self.full})' if self.full else ''}"
+
+    @property
     def words(self) -> str:
         """The label in plain words: ``EnsV (ensemble validation): agreement with ...``."""
-        return f"{self.label}{f' ({self.full})' if self.full else ''}: {self.summary}"
+        return f"{self.name_words}: {self.summary}"
 
 
 VALIDATORS: dict[str, ValidatorInfo] = {

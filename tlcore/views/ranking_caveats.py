@@ -12,8 +12,9 @@ from tlcore.selection.settings import VALIDATORS
 
 def blind_spot(ranking: Ranking) -> str | None:
     """What the label-free checks cannot see, said beside the ranking's choice: that the model it
-    leaves you with predicts collapsed classes on the target (:meth:`Ranking.collapsed_choice`), and,
-    beside a run recommended without target labels, that a shift on which every run goes wrong the
+    recommends predicts collapsed classes on the target (:meth:`Ranking.collapsed_choice`; a kept
+    source-only model that does is said in the reason: :func:`~tlcore.selection.collapse.kept_collapsed`),
+    and, beside a run recommended without target labels, that a shift on which every run goes wrong the
     same way passes the checks (with labels the accuracies are shown), and that EnsV's ensemble was
     outvoted (:func:`~tlcore.selection.pool.outvoted`: how the runs were ranked then). None when none
     applies. In a
@@ -39,19 +40,13 @@ def shared_caveats(ranking: Ranking) -> tuple[list[str], dict[str, list[str]]]:
 def _caveats(ranking: Ranking) -> list[str]:
     """:func:`blind_spot`'s sentences for a ranking of one setup."""
     parts = []
-    if (collapsed := ranking.collapsed_choice()) is not None:
-        who, classes = collapsed
-        model = "the recommended model" if who == "recommended" else "the source-only model"
-        why = (
-            "the guardrails compare each run with its own source-only model, so a run whose source-only "
-            "model collapsed too passes them"
-            if who == "recommended"
-            else "keeping it is no safe fallback"
-        )
+    collapsed = ranking.collapsed_choice()
+    if collapsed is not None and collapsed[0] == "recommended":  # a kept one: the reason says it
         parts.append(
-            f"{model[0].upper()}{model[1:]} predicts {classes:.1f} effective classes of {ranking.n_classes} "
-            f"on the target: its predictions are collapsed onto a few classes, and {why}; check it on a "
-            "few labelled target samples per class before using it."
+            f"The recommended model predicts {collapsed[1]:.1f} effective classes of {ranking.n_classes} on "
+            "the target: its predictions are collapsed onto a few classes, and the guardrails compare each "
+            "run with its own source-only model, so a run whose source-only model collapsed too passes "
+            "them; check it on a few labelled target samples per class before using it."
         )
     unlabelled = all(e.alarm.target_accuracy is None for e in ranking.entries)
     if ranking.recommended is not None and unlabelled:

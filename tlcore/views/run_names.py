@@ -80,3 +80,20 @@ def named(text: str, labels: Mapping[str, str], chars: int = RUN_CHARS) -> str:
         return text
     ids = "|".join(re.escape(run_id) for run_id in sorted(labels, key=len, reverse=True))
     return re.sub(rf"(?<![\w-])(?:{ids})(?![\w-])", lambda m: shown_label(m[0], labels, chars), text)
+
+
+PAIR_CHARS = 20  # the most characters of each spec of a pair beside a run's label (Predict's picker)
+
+
+def pair_label(source: str, target: str, chars: int = PAIR_CHARS) -> str:
+    """Another pair's run's pair beside its label, ``source → target``, each spec cut at ``chars``
+    (:func:`~tlcore.ellipsis.keep_start`) as :func:`short_label` cuts the label: whole, long specs cut
+    Predict's picker at 1024 px (helper-245); :func:`pairs_help` names them whole."""
+    return f"{keep_start(source, chars)} → {keep_start(target, chars)}"
+
+
+def pairs_help(pairs: Iterable[tuple[str, str]], chars: int = PAIR_CHARS) -> str:
+    """The pairs :func:`pair_label` cuts, whole (``Pairs cut where long (…); in full: a → b; ...``);
+    ``""`` when it cuts none."""
+    cut = [f"{s} → {t}" for s, t in dict.fromkeys(pairs) if pair_label(s, t, chars) != f"{s} → {t}"]
+    return f" Pairs cut where long ({ELLIPSIS}); in full: {'; '.join(cut)}." if cut else ""
