@@ -216,7 +216,7 @@ def status_panel(summary: SweepSummary) -> None:
         st.badge(sweep.status, color=display.STATUS_COLOURS[sweep.status])
         st.progress(summary.progress, text=display.esc(progress_line(summary)))
         if sweep.error:
-            st.caption(display.esc(sweep.error))
+            st.caption(display.esc_code(sweep.error))  # `sweeps resume` as code, not in backticks (QA)
     sweep_actions.show(sweep, actions)
     trials = trials_frame(summary)
     columns = ["key", "status", "progress", HINDSIGHT_KEY, SCORE_KEY, "error", "run_id"]

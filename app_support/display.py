@@ -166,8 +166,9 @@ def report_on_click(build: Callable[[], str], what: str) -> Callable[[], str]:
 
 
 def sentence(text: str) -> str:
-    """``text`` as a sentence, escaped: its first letter capitalised, a full stop after it."""
-    return esc(f"{text[0].upper()}{text[1:]}.")
+    """``text`` as a sentence, escaped but for the commands it names as code (:func:`esc_code`): its first
+    letter capitalised, a full stop after it."""
+    return esc_code(f"{text[0].upper()}{text[1:]}.")
 
 
 def shared_warning(shared: SharedSamples | None, *, split_by_defaults: bool = False) -> None:

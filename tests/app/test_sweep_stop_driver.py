@@ -89,11 +89,12 @@ def test_an_interrupted_sweep_whose_launched_driver_is_stuck_offers_stop_the_dri
     try:
         sweep_id, _ = held(ws, process, launched=True)
         store = SweepStore(ws)
-        reason = "1 trial(s) cancelled or interrupted; `sweeps resume` runs them again"
+        reason = "1 trial cancelled or interrupted; `sweeps resume` runs it again"
         assert store.end(sweep_id, "interrupted", reason)
         sweep_closed_ago(ws, sweep_id, EXIT_GRACE + 120)
         at = app("sweep")
         assert not at.exception, [e.message for e in at.exception]
+        assert reason in [c.value for c in at.caption]  # `sweeps resume` as code, not escaped (QA)
         (warning,) = [w.value for w in at.warning if "still runs" in w.value]
         assert warning == (
             f"The sweep has ended (interrupted), but its driver (process {process.pid}) still runs 3 minutes "
@@ -108,6 +109,7 @@ def test_an_interrupted_sweep_whose_launched_driver_is_stuck_offers_stop_the_dri
         assert process.wait(timeout=5) == -signal.SIGTERM
         record = store.get(sweep_id)
         assert (record.status, record.error) == ("interrupted", reason)
+        assert "; `sweeps resume` runs it again" in at.success[0].value  # as code (QA: escaped, in backticks)
         assert [plain(s.value) for s in at.success] == [
             f"Sweep {sweep_id} was already interrupted ({reason}); its driver (process {process.pid}) still "
             "ran 3 minutes after it closed the sweep: SIGTERM ended it."

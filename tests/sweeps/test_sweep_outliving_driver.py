@@ -23,7 +23,7 @@ from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(process_started(os.getpid()) is None, reason="process starts need /proc")
-LEFT = "1 trial(s) cancelled or interrupted; `sweeps resume` runs them again"
+LEFT = "1 trial cancelled or interrupted; `sweeps resume` runs it again"
 LONG_AGO = process_stop.EXIT_GRACE + 120  # seconds: 3 minutes
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from tlcore.errors import TLError
 from tlcore.interrupts import sigterm_cancels
+from tlcore.numbers import plural
 from tlcore.runs import process_stop
 from tlcore.runs.executors import Executor, ExecutorSettings, make_executor
 from tlcore.runs.jobs import start_detached
@@ -159,7 +160,8 @@ class _Loop:
         if state.finished:
             return "done", ""
         left = sum(row.status in RERUN for row in state.trials)
-        return "interrupted", f"{left} trial(s) cancelled or interrupted; `sweeps resume` runs them again"
+        again = "runs it again" if left == 1 else "runs them again"
+        return "interrupted", f"{plural(left, 'trial')} cancelled or interrupted; `sweeps resume` {again}"
 
     def cancel_active(self) -> None:
         with contextlib.suppress(TLError):
