@@ -127,10 +127,10 @@ def test_the_curve_ends_at_the_final_model_the_card_scores(app: OpenApp, workspa
     assert card.help.startswith("Target accuracy (test split, 359 samples): scored on")
     (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"curves_{run_id}")]
     traces = {t["name"]: t for t in json.loads(chart.proto.spec)["data"]}
-    assert traces["target_accuracy"]["y"] == [0.677, 0.624]  # the epochs, joined
-    final = traces["target_accuracy · final model (after adabn)"]
+    assert traces["target accuracy"]["y"] == [0.677, 0.624]  # the epochs, joined
+    final = traces["target accuracy · final model (after adabn)"]
     assert final["y"] == [0.691] and final["x"] == [2.0] and final["marker"]["symbol"] == "star"
-    assert traces["source_accuracy · final model (after adabn)"]["y"] == [0.923]
+    assert traces["source accuracy · final model (after adabn)"]["y"] == [0.923]
 
 
 def test_curve_rows_end_with_the_final_models_scores_only_when_given() -> None:
