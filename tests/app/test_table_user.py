@@ -202,7 +202,7 @@ def test_saved_uploads_show_the_spec_each_was_read_as(app: OpenApp) -> None:
     at = _filled_in_source(app, "")
     (saved,) = [d.value for d in at.dataframe if "spec" in d.value.columns]
     assert saved["spec"].tolist() == ["upload:gaps.csv:missing=impute"]
-    assert (saved["samples"].tolist(), saved["shape"].tolist()) == ([12], ["2"])
+    assert (saved["samples"].tolist(), saved["shape"].tolist()) == ([12], ["2 features"])
     assert saved["description"][0].startswith("uploaded feature vectors, 2 classes, ")
     assert "read as" not in saved["description"][0]
 
