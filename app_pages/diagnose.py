@@ -342,6 +342,7 @@ with display.errors_shown():
                 points[["x", "y"]].to_numpy(),
                 points[colour_by].tolist(),
                 index=points.index.to_numpy(),
+                names=points[explore.SAMPLE_ID].tolist(),  # the hover's: not the row of this table
                 colours=colours,
                 symbols=None if colour_by == "domain" else points["domain"].tolist(),
                 title="UMAP (circles: source, diamonds: target)" if colour_by != "domain" else "UMAP",

@@ -85,8 +85,8 @@ def ranking_columns(rows: list[dict[str, Any]], ranked: Ranking, labels: dict[st
 
 
 def pickers(left: DeltaGenerator, right: DeltaGenerator) -> tuple[str, bool, bool]:
-    """The validator picker in ``left``, the advanced validators' and all columns' toggles in ``right``:
-    ``(validator, advanced, every column)``."""
+    """The validator picker in ``left`` (its caption, of the validator that ranked, is the section's), the
+    advanced validators' and all columns' toggles in ``right``: ``(validator, advanced, every column)``."""
     advanced = right.toggle(
         "Advanced validators",
         key=state.form_default(state.COMPARE_ADVANCED, False),
@@ -109,7 +109,6 @@ def pickers(left: DeltaGenerator, right: DeltaGenerator) -> tuple[str, bool, boo
         help="Every run first has to pass the guardrails (no collapse, source accuracy kept, ensemble "
         "agreement not below source-only's); the passing runs are ranked by this validator.",
     )
-    left.caption(display.esc(VALIDATORS[validator].words))
     return validator, advanced, every
 
 
@@ -167,8 +166,8 @@ def ranking_section(pair: tuple[str, str], focus: str | None, labels: dict[str, 
     validator, advanced, every = pickers(left, right)
     ranked = engine.ranking(*pair, validator, focus)
     assert ranked is not None  # the pair has done runs
-    if instead := ranking_view.ranked_by(ranked):  # the picker reads EnsV, the table ranks by BNM
-        left.caption(display.esc(instead))
+    # the validator that ranked: BNM where the picker reads EnsV and its ensemble is outvoted
+    left.caption(display.esc(ranking_view.rank_by_caption(ranked)))
     alarmed = recommended(ranked, pair, labels)
     # a recipe's five methods cut (its id kept): in full the pinned run column pushed the last off 1280 px
     rows = ranking_view.ranking_rows(ranked, run_names.short_labels(labels), advanced=advanced, brief=True)

@@ -117,7 +117,7 @@ def test_report_says_what_the_checks_cannot_see_beside_an_unlabelled_recommendat
     results: dict[str, dict[str, Any]],
 ) -> None:
     entry = RankedRun("r1", "dann", 0.9, {"ensv": 0.9}, {"ensv": 0.5}, Alarm("r1", ()))
-    ranked = Ranking("mnist5k", "digits", SelectionSettings(), (entry,), "r1", "highest EnsV")
+    ranked = Ranking("mnist5k", "digits", SelectionSettings(), (entry,), "r1", "the highest EnsV")
     text = compare.comparison_report(results, ranked=ranked, labels={"r1": "dann run"})
     assert "Recommended: dann run, the highest EnsV." in text
     assert html.escape(blind_spot(ranked)) in text

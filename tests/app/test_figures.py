@@ -366,3 +366,14 @@ def test_the_difference_frame_hugs_the_image_below_its_title() -> None:
     assert (frame.type, frame.xref, frame.yref) == ("rect", "x3", "y3")
     assert (frame.x0, frame.x1, frame.y0, frame.y1) == (-0.5, 4.5, -0.5, 2.5)
     assert frame.line.color == figures.FRAME
+
+
+def test_umap_scatter_says_each_points_sample_id_on_hover_escaped() -> None:
+    """QA helper-249: the hover said the point's row ("sample 52"), not the sample's id."""
+    groups = ["source", "target", "target"]
+    fig = umap_figure.umap_scatter(np.zeros((3, 2)), groups, names=["a.png", EVIL, "7"])
+    assert fig.data[1].hovertemplate == "target<br>sample id %{text}<extra></extra>"
+    assert list(fig.data[1].text) == ["&lt;script&gt;alert(1)&lt;/script&gt;", "7"]
+    assert list(fig.data[1].customdata) == [1, 2]  # what a selection maps back by
+    plain = umap_figure.umap_scatter(np.zeros((2, 2)), ["source", "target"])  # no ids: the row
+    assert plain.data[0].hovertemplate == "source<br>sample %{customdata}<extra></extra>"

@@ -38,12 +38,21 @@ def test_every_short_column_name_of_the_ranking_says_what_it_is(app: OpenApp) ->
     shown = [c for c in at.dataframe[0].value.columns if c not in worded]
     assert [c for c in shown if not helps.get(c)] == []
     (rank_by,) = [s for s in at.selectbox if s.label == "Rank by"]
-    # its name in the box (QA helper-246: the sentence was cut at 1024 px), the sentence under it
+    # its name in the box (QA helper-246: the sentence was cut at 1024 px), the sentence under it of the
+    # validator that ranked: this pool's ensemble is outvoted, so BNM's (QA helper-249: EnsV's words
+    # described what did not rank)
     assert rank_by.format_func("snd") == "SND (soft neighbourhood density)"
     assert rank_by.format_func("ensv") == "EnsV (ensemble validation)"
-    assert "EnsV (ensemble validation): agreement with the ensemble of the pair's runs (Hu et al. 2024)" in [
-        plain(c.value) for c in at.caption
-    ]
+    captions = [plain(c.value) for c in at.caption]
+    assert (
+        "EnsV (ensemble validation): agreement with the ensemble of the pair's runs (Hu et al. 2024)"
+        not in captions
+    )
+    (under,) = [c for c in captions if c.startswith("Ranked by BNM in EnsV's place")]
+    assert under.endswith(
+        "BNM (batch nuclear-norm maximisation): nuclear norm of the target probabilities over n "
+        "(Cui et al. 2020)."
+    )
 
 
 @pytest.mark.usefixtures("pool")

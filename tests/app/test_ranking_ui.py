@@ -111,12 +111,16 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
         "so the runs are ranked by BNM in EnsV's place and not held to ensemble agreement" in plain(c.value)
         for c in at.caption
     )
-    # under the picker that still reads EnsV: the table is ranked by BNM, and why in brief
+    # under the picker that still reads EnsV, one caption: the table is ranked by BNM, why in brief and
+    # what BNM is (QA helper-249: EnsV's words above "Ranked by BNM" described what did not rank)
     instead = (
         "Ranked by BNM in EnsV's place: its ensemble holds 1 adapted model and 1 source-only model, too few "
-        "adapted ones to judge by (the note below the recommendation says more)."
+        "adapted ones to judge by (the note below the recommendation says more). BNM (batch nuclear-norm "
+        "maximisation): nuclear norm of the target probabilities over n (Cui et al. 2020)."
     )
-    assert instead in [plain(c.value) for c in at.caption]
+    captions = [plain(c.value) for c in at.caption]
+    assert instead in captions
+    assert not [c for c in captions if c.startswith("EnsV (ensemble validation)")]
     unreliable = [plain(w.value) for w in at.warning if "unreliable" in plain(w.value)]
     assert unreliable == [
         "DEV and IWCV are unreliable for 1 of 2 runs: their importance weights rest on 2.0 effective "
@@ -136,6 +140,8 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
     assert not at.exception
     assert "highest IM" in plain(at.success[0].value)
     assert not [c for c in at.caption if plain(c.value).startswith("Ranked by")]  # IM ranks as asked
+    im = "IM (information maximisation): confident yet diverse target predictions, H(mean p) - mean H(p)"
+    assert im in [plain(c.value) for c in at.caption]  # under the picker: what ranked
     at.toggle[0].set_value(True).run()
     assert [o for o in at.selectbox[0].options if o.startswith("SND")]
     assert "SND" in at.dataframe[0].value.columns

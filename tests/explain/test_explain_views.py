@@ -116,9 +116,13 @@ def test_feature_vectors_get_their_columns_instead_of_image_checks_and_still_a_v
 def test_the_diagnosis_report_is_named_after_its_pair_file_safe_and_short():
     assert report_name("mnist5k", "digits") == "tlstudio-diagnosis-mnist5k-to-digits.html"
     long = "upload:shop sales/2026.csv:label=churn,missing=impute,text=onehot"
-    assert report_name(long, "usps:rotate=30") == (
-        "tlstudio-diagnosis-upload-shop-sales-2026.csv-label=churn-m-to-usps-rotate=30.html"
+    assert report_name(long, "usps:rotate=30") == (  # QA helper-249: cut at a separator, not "churn-m"
+        "tlstudio-diagnosis-upload-shop-sales-2026.csv-label=churn-to-usps-rotate=30.html"
     )
+    exact = "a" * 36 + "-bcd-e"  # a separator just past the 40th character: the 40 kept, "bcd" whole
+    assert report_name(exact, "x") == f"tlstudio-diagnosis-{'a' * 36}-bcd-to-x.html"
+    one_word = "d" * 50  # no separator to cut at: cut at the limit
+    assert report_name(one_word, "x") == f"tlstudio-diagnosis-{'d' * 40}-to-x.html"
 
 
 def test_report_cells_align_numbers_right_and_text_left():

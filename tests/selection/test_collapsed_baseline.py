@@ -43,10 +43,11 @@ def test_a_collapsed_source_only_model_gives_way_to_a_run_that_spreads_its_predi
         "that model collapsed onto 2.6 effective target classes (fewer than 10), no model to keep"
     )
     assert ranking.reason == (
-        "highest EnsV (0.92) among the 2 of 4 runs that passed the guardrails (kept at least 80% of their "
-        "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
-        "not below it) and label the target with at least 50% of the classes (10 or more effective classes "
-        "of 20); ranked so because the first choice, run so, predicts 2.6 effective classes on the target; "
+        "the highest EnsV (0.92) among the 2 of 4 runs that passed the guardrails (kept at least 80% of "
+        "their source-only model's effective classes, source accuracy within 3 points of it and ensemble "
+        "agreement not below it) and label the target with at least 50% of the classes (10 or more "
+        "effective classes of 20); ranked so because the first choice, run so, predicts 2.6 effective "
+        "classes on the target; "
         f"for this run, {waived.message}"
     )  # one config: no bar to set aside
 

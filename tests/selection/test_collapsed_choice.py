@@ -59,7 +59,7 @@ def test_a_run_that_spreads_its_predictions_goes_before_a_collapsed_source_only_
         ("a-so", 0.157, 1.0, None),
     ]
     assert ranking.reason.startswith(
-        "highest BNM (0.221) among the 2 of 2 runs that kept at least 80% of their source-only model's "
+        "the highest BNM (0.221) among the 2 of 2 runs that kept at least 80% of their source-only model's "
         "effective classes and source accuracy within 3 points of it; ensemble agreement not checked"
     )
     assert "ranked so because" not in ranking.reason and "sets no bar" not in ranking.reason  # no rule 4
@@ -112,10 +112,11 @@ def test_beside_more_adapted_models_rule_4_ranks_again_and_says_why(capsys):
         ("a-so", True, 0.725, 0.725, None),
     ]
     assert ranking.reason == (
-        "highest EnsV (0.525) among the 3 of 4 runs that passed the guardrails (kept at least 80% of their "
-        "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
-        "not below it) and label the target with at least 50% of the classes (2 or more effective classes "
-        "of 4); ranked so because the first choice, run a-so, predicts 1.0 effective class on the target, "
+        "the highest EnsV (0.525) among the 3 of 4 runs that passed the guardrails (kept at least 80% of "
+        "their source-only model's effective classes, source accuracy within 3 points of it and ensemble "
+        "agreement not below it) and label the target with at least 50% of the classes (2 or more "
+        "effective classes of 4); ranked so because the first choice, run a-so, predicts 1.0 effective "
+        "class on the target, "
         "and the source-only models of mlp and mlp, epochs 4 predict at most 1.0 effective class, so their "
         "EnsV sets no bar; this pool mixes 2 source-only models: mlp (EnsV 0.725; run a-so) and mlp, epochs "
         "4 (EnsV 0.100; runs b-rec, c-rec, d-rec)"
@@ -132,7 +133,7 @@ def test_a_config_of_one_orders_the_spread_run_first_too():
     ranking = rank(Pool("src", "tgt", (so, recipe)))
     assert ranking.recommended == "b-rec" and ranking.collapsed_choice() is None
     # outvoted (1 source-only model, 1 adapted): BNM 0.221 against a-so's 0.157 puts b-rec first
-    assert ranking.reason.startswith("highest BNM (0.221) among the 2 of 2 runs that kept at least 80%")
+    assert ranking.reason.startswith("the highest BNM (0.221) among the 2 of 2 runs that kept at least 80%")
     assert "ranked so because" not in ranking.reason  # the first choice is not collapsed: no rule 4
     assert "sets no bar" not in ranking.reason  # one config: no other config's bar to set aside
 
@@ -169,4 +170,4 @@ def test_a_choice_that_is_not_collapsed_on_an_imbalanced_target_is_ranked_as_bef
     assert ranking.collapsed_choice() is None and ranking.recommended == "a-so"
     assert [e.run_id for e in ranking.entries] == ["a-so", "b-wide"]
     # outvoted (TWO and SPREAD: 1 source-only model, 1 adapted): by BNM, TWO's 0.254 over SPREAD's 0.221
-    assert ranking.reason.startswith("highest BNM (0.254) among the 2 of 2 runs that kept at least 80%")
+    assert ranking.reason.startswith("the highest BNM (0.254) among the 2 of 2 runs that kept at least 80%")

@@ -115,7 +115,7 @@ def test_the_reason_counts_the_runs_that_pass_and_reach_every_baseline_and_the_t
         ("b-strong", False, False),
     ]
     assert ranking.reason.startswith(
-        "highest EnsV (1) among the 1 of 3 runs that passed the guardrails (kept at least 80% of their "
+        "the highest EnsV (1) among the 1 of 3 runs that passed the guardrails (kept at least 80% of their "
         "source-only model's effective classes, source accuracy within 3 points of it and ensemble agreement "
         "not below it) and whose EnsV reaches every other config's source-only model's (1 more passed them "
         "but stays below one); this pool mixes 2 source-only models"

@@ -100,7 +100,7 @@ def test_ranking_by_mixval_recommends_the_run_with_the_best_probes():
     scores = {e.run_id: e.score for e in ranking.entries}
     assert scores == {"a": 3.5, "b": 3.5, "c": 2.0, "old": 1.0}
     assert ranking.recommended == "a"  # a tie on MixVal falls to the run id
-    assert ranking.reason.startswith("highest MixVal (3.5)")
+    assert ranking.reason.startswith("the highest MixVal (3.5)")
     pool = Pool("src", "tgt", (*pool.candidates[:2], candidate("c", BASELINE, GOOD, ice=(0.99, 0.99))))
     assert rank(pool, SelectionSettings(validator="mixval")).recommended == "c"
     assert "mixval" not in ranking.entries[0].scores_before

@@ -64,7 +64,7 @@ def test_a_source_only_run_and_the_recipe_rank_by_bnm_without_the_ensemble_check
     assert recipe.passed and recipe.alarm.unchecked == [UNCHECKED]
     # no run's ensemble agreement was checked: the reason does not list it among the guardrails passed
     assert ranking.reason == (
-        f"highest BNM (0.285) among the 3 of 3 runs that kept at least 80% of their "
+        f"the highest BNM (0.285) among the 3 of 3 runs that kept at least 80% of their "
         f"source-only model's effective classes and source accuracy within 3 points of it; {UNCHECKED}"
     )
     assert blind_spot(ranking) is not None and blind_spot(ranking).endswith(SAID)

@@ -63,7 +63,8 @@ def test_the_rule_picks_the_good_run_and_flags_the_others():
         ranking = rank(pool, SelectionSettings(validator=validator))
         assert ranking.recommended == "3-good"
         assert ranking.entries[0].run_id == "3-good"
-        assert ranking.reason.startswith(f"highest {'EnsV' if validator == 'ensv' else validator.upper()} (")
+        label = "EnsV" if validator == "ensv" else validator.upper()
+        assert ranking.reason.startswith(f"the highest {label} (")
         assert "1 of 3 runs" in ranking.reason and "within 3 points" in ranking.reason
     entries = {e.run_id: e for e in rank(pool, SelectionSettings(validator="ensv")).entries}
     assert entries["3-good"].passed and entries["3-good"].scores["ensv"] == 1.0

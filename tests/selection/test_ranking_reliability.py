@@ -33,7 +33,7 @@ def test_a_weighted_score_on_too_few_effective_samples_is_ranked_after_and_never
     assert entries["b-healthy"].unreliable is None and entries["c-old"].unreliable is None
     # the reason counts and compares only the runs DEV scores reliably: a-noisy's higher DEV is not one
     assert ranking.reason == (
-        "highest DEV (-0.05) among the 1 of 3 runs with a reliable DEV (30 or more effective samples of "
+        "the highest DEV (-0.05) among the 1 of 3 runs with a reliable DEV (30 or more effective samples of "
         "the importance weights) that kept at least 80% of their source-only model's effective classes, "
         "source accuracy within 3 points of it and ensemble agreement not below it"
     )
@@ -228,8 +228,8 @@ def test_the_reason_writes_the_score_as_the_table_does(capsys):
     )
     ranking = rank(pool, SelectionSettings(validator="iwcv"))
     assert ranking.recommended == "tiny" and ranking.entries[0].score == pytest.approx(-0.00024)
-    assert ranking.reason.startswith("highest IWCV (-0.00024) among the 2 of 2 runs with a reliable IWCV")
+    assert ranking.reason.startswith("the highest IWCV (-0.00024) among the 2 of 2 runs with a reliable IWCV")
     print_ranking(ranking)
     out = capsys.readouterr().out
-    assert "  because: highest IWCV (-0.00024) among" in out
+    assert "  because: the highest IWCV (-0.00024) among" in out
     assert "-0.00024" in next(line for line in out.splitlines() if line.startswith(" 1  tiny"))

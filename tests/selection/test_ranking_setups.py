@@ -45,7 +45,7 @@ def test_each_network_gets_its_own_recommendation_and_no_other_networks_bar():
     assert by_id["a-weak"].outranked_by is None and by_id["a-weak"].scores["ensv"] == 20 / 30
     assert by_id["b-strong"].scores_before["ensv"] == 25 / 30  # scored on the whole pool, as before
     assert ranking.parts[1].reason.startswith(  # one run said as one (QA helper-246: "the 1 of 1 runs")
-        "one run (EnsV 0.667), which kept at least 80% of its source-only model's effective classes"
+        "the one run (EnsV 0.667), which kept at least 80% of its source-only model's effective classes"
     )
     assert "mixes" not in ranking.parts[1].reason  # one config within lenet_bn
     rows = ranking_rows(ranking, {})
@@ -93,7 +93,7 @@ def test_runs_rank_says_each_setups_recommendation_in_text_and_json(capsys):
         "\n  model=efficientnet_lite0: keep the source-only model\n    because: none of the 2 runs passed "
         "the guardrails (2 lost source accuracy)\n" in out
     )
-    assert "\n  model=lenet_bn: run a-weak\n    because: one run (EnsV 0.667), which kept" in out
+    assert "\n  model=lenet_bn: run a-weak\n    because: the one run (EnsV 0.667), which kept" in out
     assert "\n    model=lenet_bn:\n 3  a-weak " in out
 
 

@@ -85,10 +85,24 @@ def test_a_range_whose_ends_round_alike_is_one_number():
     )
 
 
-def test_a_pool_of_one_run_says_run_not_runs():
-    """QA helper-126 (plurals): "Negative transfer suspected for 1 of 1 runs"."""
+def test_a_pool_of_one_run_says_the_one_run():
+    """QA helper-126 (plurals): "Negative transfer suspected for 1 of 1 runs"; then helper-246: "1 of 1
+    run" counts one run: it is said as one, with the target labels too (not "1 of them")."""
     ranking = rank(Pool("src", "tgt", (candidate("x", BASELINE, COLLAPSED),)))
-    assert alarm_summary(ranking) == "Negative transfer suspected for 1 of 1 run."
+    assert alarm_summary(ranking) == "Negative transfer suspected for the one run."
+    fell = candidate("x", BASELINE, COLLAPSED, target_accuracy=0.4, source_only_accuracy=0.7)
+    assert alarm_summary(rank(Pool("src", "tgt", (fell,)))) == (
+        "Negative transfer suspected for the one run, not a false alarm by the target labels."
+    )
+    rose = candidate("x", BASELINE, COLLAPSED, target_accuracy=0.8, source_only_accuracy=0.7)
+    assert alarm_summary(rank(Pool("src", "tgt", (rose,)))) == (
+        "Negative transfer suspected for the one run, a false alarm by the target labels (the target "
+        "accuracy did not fall)."
+    )
+    two = rank(Pool("src", "tgt", (fell, candidate("y", BASELINE, GOOD))))
+    assert alarm_summary(two) == (
+        "Negative transfer suspected for 1 of 2 runs, none of them a false alarm by the target labels."
+    )
 
 
 def test_one_run_is_said_as_one_run():
@@ -97,7 +111,7 @@ def test_one_run_is_said_as_one_run():
     kept = rank(Pool("src", "tgt", (candidate("a", BASELINE, GOOD),)))
     assert kept.recommended == "a"
     assert kept.reason.startswith(
-        f"one run (BNM {kept.entries[0].score:.3g}), which kept at least 80% of its source-only model's "
+        f"the one run (BNM {kept.entries[0].score:.3g}), which kept at least 80% of its source-only model's "
         "effective classes and source accuracy within 3 points of it; ensemble agreement not checked"
     )
     lost = candidate("b", BASELINE, GOOD, source_before=0.95, source_after=0.5)

@@ -30,10 +30,11 @@ def reason(
     n_classes: int | None = None,
     again: tuple[float, str] | None = None,
 ) -> str:
-    """Why the ranking chose what :attr:`Ranking.choice` says: the recommended run's score among the
-    runs it was compared with (the passing runs the validator scores reliably), or why none is; with
-    ``again`` (rule 4, :mod:`tlcore.selection.collapse`: effective target classes, and why the ranking
-    was made again) among those that label the target with at least that many classes."""
+    """Why the ranking chose what :attr:`Ranking.choice` says, read after ``runs rank``'s "because:" and
+    Compare's "Recommended: RUN," alike ("the highest ...", "the one run ..."): the recommended run's
+    score among the runs it was compared with (the passing runs the validator scores reliably), or why
+    none is; with ``again`` (rule 4, :mod:`tlcore.selection.collapse`: effective target classes, and why
+    the ranking was made again) among those that label the target with at least that many classes."""
     validator = VALIDATORS[settings.validator]
     if best is not None and again is not None and n_classes is not None:
         return _spread_reason(entries, best, settings, configs, n_classes=n_classes, again=again)
@@ -49,7 +50,8 @@ def reason(
         score = score_text(best.score)
         if len(entries) == 1:  # one run is said as one: not "among the 1 of 1 runs that kept"
             which = f"which,{reliable}," if reliable else "which"
-            return f"one run ({validator.label} {score}), {which} {guardrails}{_tail(best, configs, entries)}"
+            tail = _tail(best, configs, entries)
+            return f"the one run ({validator.label} {score}), {which} {guardrails}{tail}"
         if len(configs) > 1:  # the count is of the runs that also reach every other config's baseline
             below = sum(e.passed and e.reliable and e.outranked_by is not None for e in entries)
             guardrails = (
@@ -61,7 +63,7 @@ def reason(
                     else ""
                 )
             )
-        return f"highest {validator.label} ({score}) among the {eligible} of {len(entries)} runs" + (
+        return f"the highest {validator.label} ({score}) among the {eligible} of {len(entries)} runs" + (
             f"{reliable} that {guardrails}{_tail(best, configs, entries)}"
         )
     if not entries:
@@ -148,6 +150,6 @@ def _spread_reason(
         which += f" and {spread_words(floor, n_classes)}"
     score = score_text(best.score)
     return (
-        f"highest {validator.label} ({score}) among the {len(compared)} of {len(entries)} runs that "
+        f"the highest {validator.label} ({score}) among the {len(compared)} of {len(entries)} runs that "
         f"{which}{why}{_tail(best, configs, entries)}"
     )

@@ -340,11 +340,18 @@ def report_name(source: str, target: str) -> str:
     """The diagnosis report's file name, after its pair: ``tlstudio-diagnosis-mnist5k-to-digits.html``;
     each spec file-safe (a run of other characters than letters, digits, ``_.=-`` as one ``-``) and cut to
     :data:`NAME_CHARS` (QA helper-246: every pair's report was ``tlstudio-diagnosis.html``)."""
-    safe = [
-        re.sub(r"[^A-Za-z0-9_.=-]+", "-", spec).strip("-.")[:NAME_CHARS].strip("-.")
-        for spec in (source, target)
-    ]
-    return f"tlstudio-diagnosis-{safe[0]}-to-{safe[1]}.html"
+    return f"tlstudio-diagnosis-{_name_part(source)}-to-{_name_part(target)}.html"
+
+
+def _name_part(spec: str) -> str:
+    """``spec`` file-safe and, past :data:`NAME_CHARS`, cut at its last ``-``, ``_`` or ``=`` within them,
+    no word halved (QA helper-249: ``label=churn-m``); at the limit where no separator comes before it."""
+    safe = re.sub(r"[^A-Za-z0-9_.=-]+", "-", spec).strip("-.")
+    if len(safe) <= NAME_CHARS:
+        return safe
+    kept = safe[: NAME_CHARS + 1]  # a separator just past the limit ends a whole word at it
+    at = max(kept.rfind(separator) for separator in "-_=")
+    return (kept[:at] if at > 0 else safe[:NAME_CHARS]).strip("-.")
 
 
 def diagnosis_report(

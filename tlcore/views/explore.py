@@ -24,7 +24,7 @@ from tlcore.views.text_cells import row_cells
 
 UNLABELLED = "unlabelled"
 SAMPLE_ID = "sample id"  # a table row's identifier as the Data and Diagnose pages name it (QA helper-246)
-COLUMNS = ("x", "y", "domain", "sample", "label", "prediction", "foreignness")
+COLUMNS = ("x", "y", "domain", "sample", SAMPLE_ID, "label", "prediction", "foreignness")
 
 
 def provenance_line(domain: Domain) -> str:
@@ -82,9 +82,11 @@ def umap_points(
     target: Domain,
     predictions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """One row per projected sample: ``x, y, domain, sample, label, prediction, foreignness``.
+    """One row per projected sample: ``x, y, domain, sample, sample id, label, prediction, foreignness``.
 
-    ``sample`` indexes into the (harmonised) ``source`` or ``target``; ``predictions`` are optional
+    ``sample`` indexes into the (harmonised) ``source`` or ``target``, :data:`SAMPLE_ID` is that sample's
+    id (:attr:`Domain.ids <tlcore.data.domain.Domain.ids>`: a table's id column, an upload's file path,
+    else its 0-based row), what the map's hover names it by; ``predictions`` are optional
     ``(source, target)`` class indices for all samples; ``foreignness`` is NaN for source rows.
     """
     if report.umap is None:
@@ -103,6 +105,7 @@ def umap_points(
                     "y": coords[:, 1],
                     "domain": role,
                     "sample": index,
+                    SAMPLE_ID: [domain.ids[int(i)] for i in index],
                     "label": _names(source.classes, domain.y, index),
                     "prediction": _names(source.classes, predicted, index) if predicted is not None else "",
                     "foreignness": scores,

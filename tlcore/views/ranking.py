@@ -175,18 +175,19 @@ def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
     return "python -m tlcore runs rank " + shlex.join(words)
 
 
-def ranked_by(ranking: Ranking) -> str | None:
-    """Under the validator picker, where the ranking set the asked validator aside for BNM (an
-    outvoted ensemble, :attr:`Ranking.asked`): which validator the table is ranked by and why, in
-    brief (the caveat says it whole); None where it ranks by the one asked."""
+def rank_by_caption(ranking: Ranking) -> str:
+    """Under the validator picker, one caption of the validator that ranked: its words, led, where the
+    ranking set the asked validator aside for BNM (an outvoted ensemble, :attr:`Ranking.asked`), by which
+    validator ranked in whose place and why, in brief (the caveat says it whole), so the picker's EnsV
+    is not described under it as what ranked."""
+    ranked = VALIDATORS[ranking.settings.validator]
     if ranking.asked is None:
-        return None
+        return ranked.words
     source_only, adapted = ranking.ensemble
     return (
-        f"Ranked by {VALIDATORS[ranking.settings.validator].label} in "
-        f"{VALIDATORS[ranking.asked].label}'s place: its ensemble holds {plural(adapted, 'adapted model')} "
-        f"and {plural(source_only, 'source-only model')}, too few adapted ones to judge by (the note "
-        "below the recommendation says more)."
+        f"Ranked by {ranked.label} in {VALIDATORS[ranking.asked].label}'s place: its ensemble holds "
+        f"{plural(adapted, 'adapted model')} and {plural(source_only, 'source-only model')}, too few adapted "
+        f"ones to judge by (the note below the recommendation says more). {ranked.words}."
     )
 
 
@@ -199,7 +200,7 @@ def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
         said = " ".join(f"{p.setup}: {recommendation(p, labels)}" for p in ranking.parts)
         return named(f"One recommendation per setup: {ranking.reason}. {said}", labels)
     if ranking.recommended is not None:
-        text = f"Recommended: {ranking.recommended}, the {ranking.reason}."
+        text = f"Recommended: {ranking.recommended}, {ranking.reason}."  # the reason says "the highest"
     else:
         choice = "no recommendation" if ranking.choice == "none" else ranking.choice
         text = f"{choice[0].upper()}{choice[1:]}: {ranking.reason}."
@@ -289,13 +290,17 @@ def alarm_summary(ranking: Ranking) -> str | None:
     raised = [e for e in ranking.entries if e.alarm.raised]
     if not raised:
         return None
-    text = f"Negative transfer suspected for {len(raised)} of {plural(len(ranking.entries), 'run')}"
     false = len(false_alarms(ranking))
+    one = len(ranking.entries) == 1  # one run is said as one: not "1 of 1 run", "1 of them"
+    text = "Negative transfer suspected for " + (
+        "the one run" if one else f"{len(raised)} of {plural(len(ranking.entries), 'run')}"
+    )
     if false:
-        text += f", {false} of them {'a false alarm' if false == 1 else 'false alarms'} by the target labels"
-        text += " (the target accuracy did not fall)"
+        many = f"{false} of them {'a false alarm' if false == 1 else 'false alarms'}"
+        which = "a false alarm" if one else many
+        text += f", {which} by the target labels (the target accuracy did not fall)"
     elif any(e.alarm.correct is not None for e in raised):
-        text += ", none of them a false alarm by the target labels"
+        text += f", {'not' if one else 'none of them'} a false alarm by the target labels"
     return f"{text}."
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from tlcore.views.chart_text import MIN_WIDTH, shorten, text_px
+from tlcore.views.explore import SAMPLE_ID
 from tlcore.views.figures import FRAME, LAYOUT, LEGEND_SYMBOL, SIDES, colour_map, finish, safe
 
 BELOW_COLUMNS, BELOW_ROW, BELOW_GAP = 2, 20, 8  # a legend below the map: entries a row, px a row, px above
@@ -20,6 +21,7 @@ def umap_scatter(
     groups: Sequence[str],
     *,
     index: Sequence[int] | None = None,
+    names: Sequence[str] | None = None,
     colours: Mapping[str, str] | None = None,
     symbols: Sequence[str] | None = None,
     title: str = "UMAP of the features",
@@ -28,11 +30,14 @@ def umap_scatter(
     """WebGL scatter of 2-D ``coords`` (``N x 2``), one trace per group, in ``colours`` order.
 
     ``index`` (default ``0..N-1``) rides along as ``customdata`` so a box/lasso selection maps
-    back to samples. ``symbols`` (``"source"``/``"target"`` per point) sets the marker shape.
+    back to samples. ``names``: each point's :data:`~tlcore.views.explore.SAMPLE_ID`, said on hover
+    (a table's ids, an upload's file names; without, the hover says its ``index``). ``symbols``
+    (``"source"``/``"target"`` per point) sets the marker shape.
     """
     coords = np.asarray(coords, dtype=float)
     labels = np.asarray([str(g) for g in groups])
     ids = np.arange(len(coords)) if index is None else np.asarray(index)
+    said = None if names is None else np.asarray([safe(n) for n in names])  # shown, not read
     shapes = None if symbols is None else np.asarray([str(s) for s in symbols])
     colours = colours or colour_map(sorted(set(labels.tolist())))
     order = [g for g in colours if g in set(labels.tolist())]
@@ -49,8 +54,11 @@ def umap_scatter(
                 mode="markers",
                 name=safe(shorten(group)),
                 marker=marker,
-                customdata=ids[mask],
-                hovertemplate=f"{safe(group)}<br>sample %{{customdata}}<extra></extra>",
+                customdata=ids[mask],  # numbers: what a selection maps back by
+                text=None if said is None else said[mask],
+                hovertemplate=f"{safe(group)}<br>"
+                + ("sample %{customdata}" if said is None else f"{SAMPLE_ID} %{{text}}")
+                + "<extra></extra>",
             )
         )
     frame = {"showticklabels": False, "title": None, "zeroline": False, "showgrid": False}
