@@ -128,7 +128,7 @@ def test_feature_table_upload_shows_rows_not_thumbnails(app: OpenApp) -> None:
     assert at.session_state["pair_source"] == at.session_state["pair_target"] == "upload:table.csv"
     assert len(at.dataframe) == 3 and not at.get("image")  # the saved uploads, then each side's rows
     saved = at.dataframe[0].value  # as data list gives them: read on upload, not parsed again
-    assert saved[["spec", "samples", "shape"]].values.tolist() == [["upload:table.csv", 20, "3"]]
+    assert saved[["spec", "samples", "shape"]].values.tolist() == [["upload:table.csv", 20, "3 features"]]
     renamed = table.replace(",label", ",species").encode()
     at.file_uploader(key="upload_file").upload("species.csv", renamed, "text/csv")
     at.text_input(key="upload_label").input("species")
