@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import shutil
 import sys
 import textwrap
@@ -84,6 +85,14 @@ def wrapped(text: str, first: str = "", rest: str | None = None) -> list[str]:
     ) or [first.rstrip()]
 
 
+def command_line(workspace: str | None, *words: str) -> str:
+    """The ``python -m tlcore`` command of ``words`` a command tells its user to run next, with the
+    ``--workspace`` it was given (QA helper-250: without it the command looked in ./workspace and
+    found no such run), quoted for a shell."""
+    where = ["--workspace", workspace] if workspace is not None else []
+    return shlex.join(["python", "-m", "tlcore", *where, *words])
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -145,7 +154,11 @@ class ProgressBar:
         fraction = min(max(fraction, 0.0), 1.0)
         filled = round(fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        sys.stderr.write(f"\r{self.label} [{bar}] {fraction:6.1%} {message}"[:120].ljust(120))
+        # one column short of the terminal: a full line wraps, and \r then redraws only its last row
+        # (QA helper-250: a 100-column terminal got a new line per update of these 120 columns)
+        columns = min(LINE_WIDTH, shutil.get_terminal_size((LINE_WIDTH + 1, 24)).columns - 1)
+        line = f"{self.label} [{bar}] {fraction:6.1%} {message}"
+        sys.stderr.write("\r" + padded(clipped(line, columns), columns))
         sys.stderr.flush()
         self.drawn = True
 

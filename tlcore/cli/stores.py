@@ -93,7 +93,8 @@ def list_runs(args: argparse.Namespace) -> int:
     width = max(len("METHOD"), *(len(record.method) for record in records))
     print(f"{'ID':<22}  {'STATUS':<11}  {'PROGRESS':>8}  {'TARGET ACC':>10}  {'METHOD':<{width}}  DOMAINS")
     for record in records:
-        accuracy = format_value(record.headline.get("target_accuracy"))
+        accuracy = record.headline.get("target_accuracy")
+        accuracy = "-" if accuracy is None else headline_text("target_accuracy", accuracy)
         print(
             f"{record.id:<22}  {record.status:<11}  {record.progress:>8.0%}  {accuracy:>10}  "
             f"{record.method:<{width}}  {record.source} -> {record.target}"
@@ -243,13 +244,15 @@ def source_accuracy_lines(result: dict[str, Any]) -> list[str]:
     value = result.get("source_accuracy")
     if value is None:
         return []
-    text = f"{format_value(value)} (the model on the source validation split)"
+    text = f"{headline_text('source_accuracy', value)} (the model on the source validation split)"
     return wrapped(text, f"  {'source val accuracy':<22} ")
 
 
 def headline_text(key: str, value: Any) -> str:
-    """:func:`format_value` of a done run's headline ``key``; a missing accuracy says why
-    (:data:`UNLABELLED`: a done run measures both whenever its target test split is labelled)."""
-    if value is None and key.endswith("_accuracy"):
-        return UNLABELLED
+    """:func:`format_value` of a done run's headline ``key``; an accuracy in percent, as its count's
+    95% CI beside it (QA helper-250: ``0.35 (21 of 60, 95% CI 24.2 to 47.6%)`` mixed two units), a
+    missing one says why (:data:`UNLABELLED`: a done run measures both whenever its target test split
+    is labelled)."""
+    if key.endswith("_accuracy"):
+        return UNLABELLED if value is None else f"{value:.1%}"
     return format_value(value)

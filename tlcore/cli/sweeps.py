@@ -13,7 +13,7 @@ import time
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
+from tlcore.cli.output import ProgressBar, clipped, command_line, print_json, prose_width, text_table, wrapped
 from tlcore.cli.stores import outliving_driver, print_stopped
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
@@ -133,7 +133,8 @@ def run_sweep(
             status = SweepStore(workspace).get(sweep_id).status
             print_json({"sweep_id": sweep_id, "status": status} | (extra or {}))
         else:
-            print(f"sweep {sweep_id} started; follow it with `python -m tlcore sweeps show {sweep_id}`")
+            follow = command_line(args.workspace, "sweeps", "show", sweep_id)
+            print(f"sweep {sweep_id} started; follow it with:\n  {follow}")
         return 0
     bar = ProgressBar(f"sweep {sweep_id}", enabled=not args.json)
     shown: list[tuple[float, str]] = []
