@@ -19,13 +19,13 @@ from tlcore.workspace import Workspace
 RUN_ID = "20260101-000000-abcdef"
 
 
-def every_help(parser: argparse.ArgumentParser, name: str) -> list[tuple[str, str]]:
-    """``name``'s help and that of every command below it."""
-    found = [(name, parser.format_help())]
+def every_parser(parser: argparse.ArgumentParser, name: str) -> list[tuple[str, argparse.ArgumentParser]]:
+    """``name``'s parser and that of every command below it."""
+    found = [(name, parser)]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub, child in action.choices.items():
-                found += every_help(child, f"{name} {sub}")
+                found += every_parser(child, f"{name} {sub}")
     return found
 
 
@@ -36,9 +36,22 @@ def cli(workspace: Workspace, capsys: pytest.CaptureFixture[str], *argv: str) ->
 
 def test_every_help_fits_a_100_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "100")
-    for name, text in every_help(build_parser(), "python -m tlcore"):
-        wide = [line for line in text.splitlines() if len(line) > 100]
+    for name, parser in every_parser(build_parser(), "python -m tlcore"):
+        wide = [line for line in parser.format_help().splitlines() if len(line) > 100]
         assert not wide, f"`{name} --help`: {wide}"
+
+
+def test_every_argument_says_what_it_is_and_a_number_is_named() -> None:
+    """Every argument has a help line (``runs show ID`` had none); an integer option's value is named
+    by its command (N, K, PX), not left to argparse's upper-cased option name (``predict --seed SEED``
+    beside ``adapt --seed N``, ``runs list --limit LIMIT``: two words for one thing)."""
+    for name, parser in every_parser(build_parser(), "python -m tlcore"):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            assert action.help, f"`{name}`: {action.dest} has no help"
+            if action.type is int and action.option_strings:
+                assert action.metavar is not None, f"`{name}` {action.option_strings[0]}"
 
 
 def test_a_detached_run_says_its_follow_command_whole_with_the_workspace(

@@ -36,7 +36,9 @@ def register_inspect(inspect: argparse.ArgumentParser) -> None:
         "spec", metavar="SPEC", help="e.g. mnist5k, fashion:rotate=30, ./data.zip, upload:NAME"
     )
     inspect.add_argument("--json", action="store_true", help="print JSON")
-    inspect.add_argument("--seed", type=int, default=0, help="seed for subsampling and shifts (default 0)")
+    inspect.add_argument(
+        "--seed", type=int, metavar="N", default=0, help="seed for subsampling and shifts (default 0)"
+    )
     inspect.set_defaults(handler=inspect_command)
 
 
