@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tlcore.cli import build_parser, main
-from tlcore.cli.output import ProgressBar
+from tlcore.cli.output import ProgressBar, write_report
 from tlcore.runs import jobs
 from tlcore.workspace import Workspace
 
@@ -120,3 +120,14 @@ def test_the_progress_bar_stays_one_column_inside_the_terminal(monkeypatch: pyte
     bar = ProgressBar("deep_coral")
     bar.update(0.5, "adapt: a stage message long enough to run past eighty columns of the terminal")
     assert err.getvalue().startswith("\r") and len(err.getvalue()) == 1 + 79
+
+
+def test_a_report_says_where_it_was_written_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """diagnose --report and runs rank --report said nothing of the file; on stderr, --json's stdout
+    stays one document."""
+    report = tmp_path / "ranking.html"
+    write_report(report, "<p>" + "x" * 250_000 + "</p>")
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"wrote the report {report} (0.3 MB)\n") and report.stat().st_size == 250_007

@@ -133,12 +133,14 @@ def check_report(path: Path) -> None:
 
 
 def write_report(path: Path, page: str) -> None:
-    """Write the HTML ``page`` to ``path`` atomically (readers see all or nothing); a one-line
-    :class:`TLError` when it cannot be written."""
+    """Write the HTML ``page`` to ``path`` atomically (readers see all or nothing) and say so on stderr
+    (QA helper-250: the report was written without a word, unlike ``predict --out``'s rows; stderr
+    keeps ``--json``'s stdout one document); a one-line :class:`TLError` when it cannot be written."""
     try:
         atomic_write(path, lambda temp: temp.write_text(page, encoding="utf-8"))
     except OSError as exc:
         raise TLError(f"--report {path}: cannot write it ({exc.strerror or exc})") from None
+    print(f"wrote the report {path} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
 
 
 class ProgressBar:
