@@ -83,7 +83,9 @@ def test_inspect_and_upload_each_format(capsys: pytest.CaptureFixture[str], tmp_
         direct = inspect_json(capsys, workspace, str(files / filename))
         assert (direct["n_samples"], direct["shape"], direct["labelled"]) == (n, shape, labelled)
         code, out, _ = run(capsys, workspace, "data", "upload", str(files / filename), "--json")
-        assert code == 0 and json.loads(out) == {"name": filename, "spec": f"upload:{filename}"}
+        uploaded = json.loads(out)  # and what the text says of it (QA helper-250)
+        assert code == 0 and (uploaded["name"], uploaded["spec"]) == (filename, f"upload:{filename}")
+        assert (uploaded["summary"]["n_samples"], uploaded["summary"]["shape"]) == (n, shape)
         stored = inspect_json(capsys, workspace, f"upload:{filename}")
         assert {k: v for k, v in stored.items() if k not in ("name", "provenance")} == {
             k: v for k, v in direct.items() if k not in ("name", "provenance")
@@ -168,7 +170,8 @@ def test_upload_names_a_label_column_or_none(capsys: pytest.CaptureFixture[str],
     code, out, _ = run(
         capsys, workspace, "data", "upload", str(tmp_path / "dated.zip"), "--label", "none", "--json"
     )
-    assert code == 0 and json.loads(out) == {"name": "dated.zip", "spec": "upload:dated.zip:label=none"}
+    uploaded = json.loads(out)
+    assert code == 0 and (uploaded["name"], uploaded["spec"]) == ("dated.zip", "upload:dated.zip:label=none")
     assert inspect_json(capsys, workspace, "upload:dated.zip:label=none")["labelled"] is False
     code, _, err = run(capsys, workspace, "data", "upload", str(tmp_path / "iris.csv"), "--label", "a,b")
     assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1

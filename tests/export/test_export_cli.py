@@ -178,3 +178,14 @@ def test_export_model_refuses_class_names_that_do_not_match_the_outputs(tmp_path
     with pytest.raises(tlcore.TLError, match="2 class names for a model with 3 outputs"):
         export_model(model, ("a", "b"), Provenance("r", "s.csv", "t.csv", ("im",)), "onnx", tmp_path / "x")
     assert listing(tmp_path) == []
+
+
+def test_cli_text_fits_an_80_column_terminal(done_run, tmp_path, capsys, monkeypatch):
+    """QA helper-250: the ``checked`` line ran to 123 columns; it wraps under its label."""
+    monkeypatch.setenv("COLUMNS", "80")
+    workspace, run_id = done_run
+    assert cli(workspace, run_id, "--out", str(tmp_path / "exported")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines if str(tmp_path) not in line) <= 80, lines  # a path stays whole
+    checked = next(i for i, line in enumerate(lines) if line.startswith("  checked   "))
+    assert lines[checked + 1].startswith(" " * 12) and lines[checked + 1][12] != " "

@@ -56,7 +56,7 @@ def test_adapt_inline_json_and_stored_config(
     assert (config["epochs"], config["seed"], config["augment"], config["patience"]) == (3, 4, False, 2)
 
     code, out, err = _cli(workspace, capsys, "adapt", *PAIR)
-    assert code == 0 and "target accuracy" in out and "0.9\n" in out
+    assert code == 0 and "target accuracy" in out and "90.0%\n" in out
     assert "[" in err  # the progress bar, on stderr
 
 
@@ -163,7 +163,7 @@ def test_runs_list_show_delete(workspace: Workspace, capsys: pytest.CaptureFixtu
     code, out, _ = _cli(workspace, capsys, "runs", "list", "--json")
     assert code == 0 and [(r["id"], r["status"]) for r in json.loads(out)] == [(record.id, "done")]
     code, out, _ = _cli(workspace, capsys, "runs", "list", "--status", "done")
-    assert record.id in out and " 0.9 " in out and "mnist5k -> digits" in out
+    assert record.id in out and " 90.0% " in out and "mnist5k -> digits" in out
 
     code, out, _ = _cli(workspace, capsys, "runs", "show", record.id, "--json")
     details = json.loads(out)

@@ -122,8 +122,8 @@ def test_runs_show_gives_the_count_and_interval_behind_a_target_accuracy_and_the
     }
     run_id = stored_run(workspace, small)
     out = show(workspace, capsys, run_id)
-    assert "  target accuracy        0.875 (7 of 8, 95% CI 52.9 to 97.8%)\n" in out
-    assert "  source only accuracy   0.75 (6 of 8, 95% CI 40.9 to 92.9%)\n" in out
+    assert "  target accuracy        87.5% (7 of 8, 95% CI 52.9 to 97.8%)\n" in out
+    assert "  source only accuracy   75.0% (6 of 8, 95% CI 40.9 to 92.9%)\n" in out
     assert "gaps measured on the run's test splits: 200 source, 8 target samples\n" in out
     details = json.loads(show(workspace, capsys, run_id, "--json"))
     assert details["target_test_counts"]["target_accuracy"]["correct"] == 7

@@ -37,7 +37,7 @@ def test_adapt_and_runs_show_say_the_target_is_unlabelled_and_warn_of_one_class(
     assert "  target accuracy        - (target unlabelled)\n" in out
     assert "  source only accuracy   - (target unlabelled)\n" in out
     # QA helper-218: the one accuracy such a run measures, as Compare's "source acc" shows it
-    source = "  source val accuracy    0.85 (the model on the source validation split)\n"
+    source = "  source val accuracy    85.0% (the model on the source validation split)\n"
     assert source in out
     run_id = next(line for line in out.splitlines() if line.startswith("run ")).split()[1]
     shown = _cli(workspace, capsys, "runs", "show", run_id)[1]

@@ -16,7 +16,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
-from tlcore.cli.output import ProgressBar, print_json, wrapped
+from tlcore.cli.output import ProgressBar, command_line, print_json, wrapped
 from tlcore.cli.runs import paired_test
 from tlcore.cli.stores import headline_text, source_accuracy_lines
 from tlcore.data.spec_text import anchored
@@ -103,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
             status = RunStore(workspace).get(run_id).status
             print_json({"run_id": run_id, "status": status, "estimate": estimate.to_dict()} | found)
         else:
-            follow = f"started; follow it with `python -m tlcore runs show {run_id}`"
-            print("\n".join(wrapped(follow, f"run {run_id} ", "  ")))
+            follow = command_line(args.workspace, "runs", "show", run_id)  # whole, on its own line
+            print(f"run {run_id} started; follow it with:\n  {follow}")
         return 0
 
     bar = ProgressBar(config.method_label, enabled=not args.json)

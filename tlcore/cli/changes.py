@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from tlcore.cli.output import print_json, text_table, wrapped
+from tlcore.cli.stores import RUN_ID_HELP
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -23,11 +24,15 @@ def register(parser: argparse.ArgumentParser) -> None:
         "first: the samples one model calls FROM and the other TO. A large flow out of one class is "
         "where a shift can tip a cluster the wrong way; look at its samples to tell."
     )
-    parser.add_argument("run_id", metavar="ID")
+    parser.add_argument("run_id", metavar="ID", help=RUN_ID_HELP)
     parser.add_argument("--against", metavar="ID", help="another done run of the same target")
-    parser.add_argument("--top", type=int, default=10, help="list this many flows (default 10)")
+    parser.add_argument("--top", type=int, metavar="N", default=10, help="list this many flows (default 10)")
     parser.add_argument(
-        "--samples", type=int, default=5, help="samples listed per flow, most confident first (default 5)"
+        "--samples",
+        type=int,
+        metavar="N",
+        default=5,
+        help="samples listed per flow, most confident first (default 5)",
     )
     parser.add_argument("--json", action="store_true", help="counts and every flow as JSON on stdout")
     parser.set_defaults(handler=show_changes)

@@ -36,7 +36,9 @@ def register_inspect(inspect: argparse.ArgumentParser) -> None:
         "spec", metavar="SPEC", help="e.g. mnist5k, fashion:rotate=30, ./data.zip, upload:NAME"
     )
     inspect.add_argument("--json", action="store_true", help="print JSON")
-    inspect.add_argument("--seed", type=int, default=0, help="seed for subsampling and shifts (default 0)")
+    inspect.add_argument(
+        "--seed", type=int, metavar="N", default=0, help="seed for subsampling and shifts (default 0)"
+    )
     inspect.set_defaults(handler=inspect_command)
 
 
@@ -136,7 +138,10 @@ def _described(summary: dict[str, Any]) -> list[str]:
         what = f"samples of {width} feature{'s' if width != 1 else ''}"
     else:
         what = f"{summary['kind']} samples of shape {summary['shape']}"
-    lines = [f"{summary['name']}: {summary['n_samples']} {what}", f"  provenance: {summary['provenance']}"]
+    lines = [
+        f"{summary['name']}: {summary['n_samples']} {what}",
+        *wrapped(summary["provenance"], "  provenance: "),
+    ]
     if summary["labelled"]:
         counts = ", ".join(f"{name}: {count}" for name, count in summary["class_counts"].items())
         return [*lines, f"  {plural(summary['n_classes'], 'class', 'classes')}: {counts}"]
@@ -164,11 +169,11 @@ def upload_command(args: argparse.Namespace) -> int:
     data = path.read_bytes()
     spec = store_upload(workspace, path.name, data, limits, args.label, **how)
     name = parse_spec(spec).name
-    if args.json:
-        print_json({"name": name, "spec": spec})
+    stored = upload_summary(workspace, name)  # what the upload read, kept: the file is not parsed again
+    if args.json:  # what the text says too (QA helper-250: only the name and spec)
+        print_json({"name": name, "spec": spec, "summary": stored and stored["summary"]})
         return 0
     print(f"stored as upload:{name}" + (f"; use it as {spec}" if args.label or any(how.values()) else ""))
-    stored = upload_summary(workspace, name)  # what the upload read, kept: the file is not parsed again
     if stored is not None:
         print("\n".join(_described(stored["summary"])))
     return 0

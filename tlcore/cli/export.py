@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tlcore.cli.output import print_json
+from tlcore.cli.output import print_json, wrapped
 from tlcore.run_model_options import FORMATS
 from tlcore.workspace import Workspace
 
@@ -31,13 +31,14 @@ def export_command(args: argparse.Namespace) -> int:
     parity = card.parity
     shape = " x ".join(str(s) for s in card.input.shape[1:])
     model = f"{card.model['name']}, {len(card.classes)} classes"
-    print(f"exported run {card.run_id} ({model}) to {result.folder}")
+    print("\n".join(wrapped(f"exported run {card.run_id} ({model}) to {result.folder}", "", "  ")))
     for name in result.files:
         print(f"  {name:<10} {(result.folder / name).stat().st_size:>12,} bytes")
     print(f"  input     {card.input.name}: batch x {shape} {card.input.dtype}; output: logits")
     sizes = ", ".join(map(str, parity.batch_sizes))
-    print(
-        f"  checked   {parity.runtime} vs torch, batches of {sizes}: "
+    checked = (
+        f"{parity.runtime} vs torch, batches of {sizes}: "
         f"max |Δ logit| {parity.max_abs_diff:.2g} (allowed {parity.tolerance:g})"
     )
+    print("\n".join(wrapped(checked, "  checked   ")))  # QA helper-250: 123 columns unwrapped
     return 0

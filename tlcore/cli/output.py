@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import shutil
 import sys
 import textwrap
@@ -84,6 +85,14 @@ def wrapped(text: str, first: str = "", rest: str | None = None) -> list[str]:
     ) or [first.rstrip()]
 
 
+def command_line(workspace: str | None, *words: str) -> str:
+    """The ``python -m tlcore`` command of ``words`` a command tells its user to run next, with the
+    ``--workspace`` it was given (QA helper-250: without it the command looked in ./workspace and
+    found no such run), quoted for a shell."""
+    where = ["--workspace", workspace] if workspace is not None else []
+    return shlex.join(["python", "-m", "tlcore", *where, *words])
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -124,12 +133,14 @@ def check_report(path: Path) -> None:
 
 
 def write_report(path: Path, page: str) -> None:
-    """Write the HTML ``page`` to ``path`` atomically (readers see all or nothing); a one-line
-    :class:`TLError` when it cannot be written."""
+    """Write the HTML ``page`` to ``path`` atomically (readers see all or nothing) and say so on stderr
+    (QA helper-250: the report was written without a word, unlike ``predict --out``'s rows; stderr
+    keeps ``--json``'s stdout one document); a one-line :class:`TLError` when it cannot be written."""
     try:
         atomic_write(path, lambda temp: temp.write_text(page, encoding="utf-8"))
     except OSError as exc:
         raise TLError(f"--report {path}: cannot write it ({exc.strerror or exc})") from None
+    print(f"wrote the report {path} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
 
 
 class ProgressBar:
@@ -145,7 +156,11 @@ class ProgressBar:
         fraction = min(max(fraction, 0.0), 1.0)
         filled = round(fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        sys.stderr.write(f"\r{self.label} [{bar}] {fraction:6.1%} {message}"[:120].ljust(120))
+        # one column short of the terminal: a full line wraps, and \r then redraws only its last row
+        # (QA helper-250: a 100-column terminal got a new line per update of these 120 columns)
+        columns = min(LINE_WIDTH, shutil.get_terminal_size((LINE_WIDTH + 1, 24)).columns - 1)
+        line = f"{self.label} [{bar}] {fraction:6.1%} {message}"
+        sys.stderr.write("\r" + padded(clipped(line, columns), columns))
         sys.stderr.flush()
         self.drawn = True
 

@@ -62,7 +62,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"samples per forward pass (default {DEFAULT_BATCH_SIZE})",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the spec's n= and shifts (default 0)")
+    parser.add_argument(
+        "--seed", type=int, metavar="N", default=0, help="seed of the spec's n= and shifts (default 0)"
+    )
     parser.add_argument("--device", metavar="DEV", help="torch device (default: cuda if available, else cpu)")
     parser.add_argument("--json", action="store_true", help="JSON summary on stdout, no progress bar")
     parser.set_defaults(handler=predict_command)

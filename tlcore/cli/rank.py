@@ -43,16 +43,26 @@ if TYPE_CHECKING:
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``runs rank``'s arguments."""
-    lines = [f"  {v.name:<16} {v.words}{' (advanced)' if v.advanced else ''}" for v in VALIDATORS.values()]
-    parser.description = (
-        "Rank the done runs of one pair without target labels: guardrails against the "
-        "source-only model first, then a validator; prints the recommendation, the alarms in one line "
-        "and the table (--alarms: each run's alarm under its row)."
+    lines = [
+        line
+        for v in VALIDATORS.values()
+        for line in wrapped(f"{v.words}{' (advanced)' if v.advanced else ''}", f"  {v.name:<16} ")
+    ]  # raw text, so wrapped here to the terminal (QA helper-250: lines of 227 columns)
+    parser.description = "\n".join(
+        wrapped(
+            "Rank the done runs of one pair without target labels: guardrails against the "
+            "source-only model first, then a validator; prints the recommendation, the alarms in one line "
+            "and the table (--alarms: each run's alarm under its row)."
+        )
     )
     parser.epilog = "validators (higher is better):\n" + "\n".join(lines)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--source", required=True, help="source spec, as the runs were launched with")
-    parser.add_argument("--target", required=True, help="target spec, as the runs were launched with")
+    parser.add_argument(
+        "--source", required=True, metavar="SPEC", help="source spec, as the runs were launched with"
+    )
+    parser.add_argument(
+        "--target", required=True, metavar="SPEC", help="target spec, as the runs were launched with"
+    )
     choices = ", ".join(VALIDATORS)
     parser.add_argument(
         "--validator",
@@ -169,7 +179,9 @@ def print_ranking(
     summary = alarm_summary(ranking)
     hint = "" if alarms or summary is None else " (--alarms lists each run's reasons)"
     _prose(f"{summary or NONE_RAISED}{hint}", "  alarms: ")
-    header = "".join(f"{VALIDATORS[n].label:>11}" for n in names)
+    # at least two spaces before each score (QA helper-250: "IWCV source acc" read as one column)
+    widths = {n: max(11, len(VALIDATORS[n].label) + 2) for n in names}
+    header = "".join(f"{VALIDATORS[n].label:>{widths[n]}}" for n in names)
     print(
         f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "
         f"{'TARGET ACC (SOURCE-ONLY)':<26}  ALARM"
@@ -177,7 +189,7 @@ def print_ranking(
     for position, entry in enumerate(ranking.entries, 1):
         if ranking.parts and ranking.part_of(entry.run_id).entries[0] is entry:
             print(f"    {entry.setup}:")
-        values = "".join(f"{validator_text(n, entry.scores.get(n)):>11}" for n in names)
+        values = "".join(f"{validator_text(n, entry.scores.get(n)):>{widths[n]}}" for n in names)
         ess = ess_text(entry.ess)
         classes = effective_classes(entry)
         raised = "yes" if entry.alarm.raised else ("no" if entry.outranked_by is None else f"no; {OUTRANKED}")

@@ -12,7 +12,14 @@ import numpy as np
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
-from tlcore.cli.stores import format_value, headline_text, outliving_worker, run_store, source_accuracy_lines
+from tlcore.cli.stores import (
+    RUN_ID_HELP,
+    format_value,
+    headline_text,
+    outliving_worker,
+    run_store,
+    source_accuracy_lines,
+)
 from tlcore.events import progress_words
 from tlcore.metrics.mcnemar import described_change
 from tlcore.metrics.proportion import CountedAccuracy
@@ -31,7 +38,7 @@ Confusion = tuple[list[str], list[str], np.ndarray]  # :func:`tlcore.views.run_t
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``runs show``'s arguments."""
-    parser.add_argument("run_id", metavar="ID")
+    parser.add_argument("run_id", metavar="ID", help=RUN_ID_HELP)
     parser.add_argument(
         "--history",
         action="store_true",

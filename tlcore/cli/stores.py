@@ -31,7 +31,9 @@ from tlcore.workspace import Workspace
 def register_list(parser: argparse.ArgumentParser) -> None:
     """Add ``runs list``'s arguments."""
     parser.add_argument("--status", choices=STATUSES, help="only runs with this status")
-    parser.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", default=50, help="at most this many runs (default 50)"
+    )
     parser.add_argument("--source", metavar="SPEC", help="only runs from this source (the spec as given)")
     parser.add_argument("--target", metavar="SPEC", help="only runs on this target (the spec as given)")
     parser.add_argument("--json", action="store_true", help="JSON list on stdout")
@@ -40,7 +42,7 @@ def register_list(parser: argparse.ArgumentParser) -> None:
 
 def register_cancel(parser: argparse.ArgumentParser) -> None:
     """Add ``runs cancel``'s arguments."""
-    parser.add_argument("run_id", metavar="ID")
+    parser.add_argument("run_id", metavar="ID", help=RUN_ID_HELP)
     parser.add_argument(
         "--wait", type=float, default=10.0, metavar="S", help="seconds to wait for it to end (default 10)"
     )
@@ -58,14 +60,16 @@ def register_cancel(parser: argparse.ArgumentParser) -> None:
 
 def register_delete(parser: argparse.ArgumentParser) -> None:
     """Add ``runs delete``'s arguments."""
-    parser.add_argument("run_id", metavar="ID")
+    parser.add_argument("run_id", metavar="ID", help=RUN_ID_HELP)
     parser.add_argument("--json", action="store_true", help="the deleted run's record as JSON on stdout")
     parser.set_defaults(handler=delete_run)
 
 
 def register_sweeps_list(parser: argparse.ArgumentParser) -> None:
     """Add ``sweeps list``'s arguments."""
-    parser.add_argument("--limit", type=int, default=50, help="at most this many sweeps (default 50)")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", default=50, help="at most this many sweeps (default 50)"
+    )
     parser.add_argument(
         "--offset", type=int, default=0, metavar="N", help="skip the N newest (default 0): the next page"
     )
@@ -93,7 +97,8 @@ def list_runs(args: argparse.Namespace) -> int:
     width = max(len("METHOD"), *(len(record.method) for record in records))
     print(f"{'ID':<22}  {'STATUS':<11}  {'PROGRESS':>8}  {'TARGET ACC':>10}  {'METHOD':<{width}}  DOMAINS")
     for record in records:
-        accuracy = format_value(record.headline.get("target_accuracy"))
+        accuracy = record.headline.get("target_accuracy")
+        accuracy = "-" if accuracy is None else headline_text("target_accuracy", accuracy)
         print(
             f"{record.id:<22}  {record.status:<11}  {record.progress:>8.0%}  {accuracy:>10}  "
             f"{record.method:<{width}}  {record.source} -> {record.target}"
@@ -203,6 +208,9 @@ def list_sweeps(args: argparse.Namespace) -> int:
 
 UNLABELLED = "- (target unlabelled)"  # an accuracy no run measures: the CLI's one wording (headline, rank)
 
+RUN_ID_HELP = "a run's id, or a start or end of it that names one run (see `runs list`)"
+SWEEP_ID_HELP = "a sweep's id, or a start or end of it that names one sweep (see `sweeps list`)"
+
 # the arguments that name a run (a positional ID, --against, --run) or a sweep
 RUN_ID_ARGS = ("run_id", "against", "run")
 SWEEP_ID_ARGS = ("sweep_id",)
@@ -243,13 +251,15 @@ def source_accuracy_lines(result: dict[str, Any]) -> list[str]:
     value = result.get("source_accuracy")
     if value is None:
         return []
-    text = f"{format_value(value)} (the model on the source validation split)"
+    text = f"{headline_text('source_accuracy', value)} (the model on the source validation split)"
     return wrapped(text, f"  {'source val accuracy':<22} ")
 
 
 def headline_text(key: str, value: Any) -> str:
-    """:func:`format_value` of a done run's headline ``key``; a missing accuracy says why
-    (:data:`UNLABELLED`: a done run measures both whenever its target test split is labelled)."""
-    if value is None and key.endswith("_accuracy"):
-        return UNLABELLED
+    """:func:`format_value` of a done run's headline ``key``; an accuracy in percent, as its count's
+    95% CI beside it (QA helper-250: ``0.35 (21 of 60, 95% CI 24.2 to 47.6%)`` mixed two units), a
+    missing one says why (:data:`UNLABELLED`: a done run measures both whenever its target test split
+    is labelled)."""
+    if key.endswith("_accuracy"):
+        return UNLABELLED if value is None else f"{value:.1%}"
     return format_value(value)

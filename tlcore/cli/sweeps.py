@@ -13,8 +13,8 @@ import time
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
-from tlcore.cli.stores import outliving_driver, print_stopped
+from tlcore.cli.output import ProgressBar, clipped, command_line, print_json, prose_width, text_table, wrapped
+from tlcore.cli.stores import SWEEP_ID_HELP, outliving_driver, print_stopped
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.process_stop import EXIT_GRACE, FORCE_AFTER, TERM_GRACE, driver_still_runs
@@ -31,7 +31,7 @@ FAILED_SHOWN = 3  # failed trials whose error a summary names; --trials lists ev
 
 def register_show(parser: argparse.ArgumentParser) -> None:
     """Add ``sweeps show``'s arguments."""
-    parser.add_argument("sweep_id", metavar="ID")
+    parser.add_argument("sweep_id", metavar="ID", help=SWEEP_ID_HELP)
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="everything as JSON on stdout")
     output.add_argument("--csv", action="store_true", help="the per-configuration table as CSV on stdout")
@@ -41,7 +41,7 @@ def register_show(parser: argparse.ArgumentParser) -> None:
 
 def register_cancel(parser: argparse.ArgumentParser) -> None:
     """Add ``sweeps cancel``'s arguments."""
-    parser.add_argument("sweep_id", metavar="ID")
+    parser.add_argument("sweep_id", metavar="ID", help=SWEEP_ID_HELP)
     parser.add_argument(
         "--wait",
         type=float,
@@ -62,7 +62,7 @@ def register_cancel(parser: argparse.ArgumentParser) -> None:
 
 def register_resume(parser: argparse.ArgumentParser) -> None:
     """Add ``sweeps resume``'s arguments."""
-    parser.add_argument("sweep_id", metavar="ID")
+    parser.add_argument("sweep_id", metavar="ID", help=SWEEP_ID_HELP)
     add_executor_arguments(parser, defaults_from_sweep=True)
     parser.set_defaults(handler=resume_sweep)
 
@@ -133,7 +133,8 @@ def run_sweep(
             status = SweepStore(workspace).get(sweep_id).status
             print_json({"sweep_id": sweep_id, "status": status} | (extra or {}))
         else:
-            print(f"sweep {sweep_id} started; follow it with `python -m tlcore sweeps show {sweep_id}`")
+            follow = command_line(args.workspace, "sweeps", "show", sweep_id)
+            print(f"sweep {sweep_id} started; follow it with:\n  {follow}")
         return 0
     bar = ProgressBar(f"sweep {sweep_id}", enabled=not args.json)
     shown: list[tuple[float, str]] = []
