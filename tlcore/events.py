@@ -34,8 +34,9 @@ class ProgressEvent:
 
 
 def progress_words(stage: str, message: str) -> str:
-    """A run's progress in words, as its card and the CLI's bar say it: ``adapt: epoch 3 of 10``."""
-    return ": ".join(part for part in (stage, message) if part)
+    """A run's progress in words, as its card and the CLI's bar say it: ``adapt: epoch 3 of 10``; a
+    message that repeats its stage once (QA helper-250: the bar ended on ``done: done``)."""
+    return ": ".join(dict.fromkeys(part for part in (stage, message) if part))
 
 
 @dataclass

@@ -92,6 +92,7 @@ def test_training_learns_and_reports_events(task):
     assert said == [(1, "epoch 1 of 3"), (2, "epoch 2 of 3"), (3, "epoch 3 of 3")]
     assert progress_words("adapt", events[-1].message) == "adapt: epoch 3 of 3"
     assert progress_words("queued", "") == "queued"
+    assert progress_words("done", "done") == "done"  # QA helper-250: the bar ended on "done: done"
 
 
 def test_nan_loss_stops_the_run_with_a_reason(task):
