@@ -13,7 +13,12 @@ worker); the modules that start a browser, a server or a Ray cluster of their ow
 cluster. A worker's torch (and the processes its tests start) runs one thread unless the shell says
 otherwise: two workers of two OpenMP threads each on two cores spin-wait on each other."""
 
+from __future__ import annotations
+
 import os
+import subprocess
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from xdist.scheduler import LoadScopeScheduling
@@ -21,6 +26,9 @@ from xdist.scheduler import LoadScopeScheduling
 from tests.limits_env import default_limits
 from tests.worker_start import WORKER_START
 from tlcore.runs import estimate_start
+
+if TYPE_CHECKING:
+    from tests.sweeps.hung_driver import Processes
 
 UNWRAPPED = "100000"  # terminal columns: no sentence the CLI prints is this long
 if "PYTEST_XDIST_WORKER" in os.environ:  # before torch loads (with the first test): its threads are set then
@@ -64,3 +72,20 @@ def _probe_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from tlcore.runs import probe  # noqa: PLC0415 - as above
 
     monkeypatch.setattr(probe, "measure", measured_once)
+
+
+@pytest.fixture
+def processes() -> Iterator[Processes]:
+    """``processes(ignore_term=...)``: a hung process (:func:`tests.sweeps.hung_driver.hung`), killed after
+    the test if still alive: the real worker or driver the force-stop tests stop."""
+    from tests.sweeps.hung_driver import end, hung  # noqa: PLC0415 - only the tests that stop processes
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*, ignore_term: bool = False) -> subprocess.Popen[bytes]:
+        started.append(hung(ignore_term=ignore_term))
+        return started[-1]
+
+    yield start
+    for process in started:
+        end(process)

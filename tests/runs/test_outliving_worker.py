@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
-from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.runs.hung_worker import closed_ago, held_run, inline_run, silent_run
-from tests.sweeps.hung_driver import end, hung
+from tests.sweeps.hung_driver import Processes
 from tests.sweeps.stored_sweeps import cli
 from tlcore.runs import jobs, process_stop
 from tlcore.runs.record import process_started
@@ -27,21 +25,6 @@ from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(process_started(os.getpid()) is None, reason="process starts need /proc")
-Processes = Callable[..., subprocess.Popen[bytes]]
-
-
-@pytest.fixture
-def processes() -> Iterator[Processes]:
-    """``processes(ignore_term=...)``: a :func:`hung` process, killed after the test if still alive."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(*, ignore_term: bool = False) -> subprocess.Popen[bytes]:
-        started.append(hung(ignore_term=ignore_term))
-        return started[-1]
-
-    yield start
-    for process in started:
-        end(process)
 
 
 def test_an_interrupted_runs_live_worker_is_named_and_force_ends_it_keeping_the_run(

@@ -8,16 +8,14 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import time
-from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
 import pytest
 from fake_workers import make_config
 
 from tests.runs.hung_worker import held_run, silent_run, unanswered_run
-from tests.sweeps.hung_driver import SPEC, end, hung
+from tests.sweeps.hung_driver import SPEC, Processes
 from tests.sweeps.stored_sweeps import cli
 from tlcore.errors import TLError
 from tlcore.runs import driver, jobs, process_stop
@@ -32,22 +30,7 @@ from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(process_started(os.getpid()) is None, reason="process starts need /proc")
-Processes = Callable[..., subprocess.Popen[bytes]]
 FORCED = "stopped by force: its worker (process {pid}) did not answer the cancel; "
-
-
-@pytest.fixture
-def processes() -> Iterator[Processes]:
-    """``processes(ignore_term=...)``: a :func:`hung` process, killed after the test if still alive."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(*, ignore_term: bool = False) -> subprocess.Popen[bytes]:
-        started.append(hung(ignore_term=ignore_term))
-        return started[-1]
-
-    yield start
-    for process in started:
-        end(process)
 
 
 def test_runs_cancel_force_ends_a_hung_worker_by_sigterm_in_one_line_and_exit_0(

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from tlcore.runs import driver
 from tlcore.runs.sweep import SweepSpec
@@ -16,6 +17,9 @@ from tlcore.workspace import Workspace
 
 SPEC = SweepSpec("mnist5k", "digits", (("source_only",),), seeds=(0, 1))
 IGNORE_TERM = "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+
+
+Processes = Callable[..., subprocess.Popen[bytes]]  # the ``processes`` fixture (tests/conftest.py)
 
 
 def hung(*, ignore_term: bool = False) -> subprocess.Popen[bytes]:

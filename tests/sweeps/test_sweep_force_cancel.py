@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
 
-from tests.sweeps.hung_driver import end, held, hung
+from tests.sweeps.hung_driver import Processes, held
 from tests.sweeps.stored_sweeps import cli
 from tests.sweeps.test_sweep_local import create, wait_until
 from tlcore.errors import TLError
@@ -24,26 +22,11 @@ from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(process_started(os.getpid()) is None, reason="process starts need /proc")
-Processes = Callable[..., subprocess.Popen[bytes]]
 FORCED = "stopped by force: its driver (process {pid}) did not answer the cancel; "
 
 
-@pytest.fixture
-def processes() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
-    """``processes(ignore_term=...)``: a :func:`hung` process, killed after the test if still alive."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(*, ignore_term: bool = False) -> subprocess.Popen[bytes]:
-        started.append(hung(ignore_term=ignore_term))
-        return started[-1]
-
-    yield start
-    for process in started:
-        end(process)
-
-
 def test_a_driver_that_never_reads_the_cancel_is_ended_by_sigterm_and_the_sweep_closed_saying_so(
-    workspace: Workspace, processes: Callable[..., subprocess.Popen[bytes]]
+    workspace: Workspace, processes: Processes
 ) -> None:
     process = processes()
     sweep_id, run_id = held(workspace, process)
@@ -56,7 +39,7 @@ def test_a_driver_that_never_reads_the_cancel_is_ended_by_sigterm_and_the_sweep_
 
 
 def test_a_driver_ignoring_sigterm_is_killed_after_the_grace(
-    workspace: Workspace, processes: Callable[..., subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, processes: Processes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(process_stop, "TERM_GRACE", 0.5)
     process = processes(ignore_term=True)
@@ -94,7 +77,7 @@ def test_a_stopped_real_driver_reads_sigterm_once_continued_and_its_trial_stops(
 
 
 def test_a_pid_that_names_another_process_now_is_never_signalled(
-    workspace: Workspace, processes: Callable[..., subprocess.Popen[bytes]]
+    workspace: Workspace, processes: Processes
 ) -> None:
     """The recorded start is not the live process's (the driver ended, its pid was reused): neither the
     cancel nor a force reaching the signal (the start read just before it) touches that process."""
@@ -149,7 +132,7 @@ def test_sweeps_cancel_force_is_one_line_and_exit_0(
 
 
 def test_a_cancel_counts_as_unanswered_after_ten_silent_seconds(
-    workspace: Workspace, processes: Callable[..., subprocess.Popen[bytes]]
+    workspace: Workspace, processes: Processes
 ) -> None:
     """What the Sweep page offers Stop the driver on: a cancel asked, then no sign of life for more than
     FORCE_AFTER seconds (a driver reading the flag beats at every look)."""
@@ -166,7 +149,7 @@ def test_a_cancel_counts_as_unanswered_after_ten_silent_seconds(
 
 
 def test_asking_again_leaves_the_clock_of_the_first_request(
-    workspace: Workspace, processes: Callable[..., subprocess.Popen[bytes]]
+    workspace: Workspace, processes: Processes
 ) -> None:
     """QA helper-230: pressing Cancel again reset the 10 s before Stop the driver showed; the unanswered
     clock counts from the first request."""
