@@ -109,7 +109,8 @@ if not chosen:
 
 with display.errors_shown():
     results = engine.results(tuple(chosen))
-    if inflated := overlap_lines.inflated_line(results, labels):  # swayed by source training samples
+    # swayed by source training samples
+    if inflated := overlap_lines.inflated_line(results, labels, workspace=engine.command_workspace()):
         st.warning(display.esc(inflated), icon=":material/content_copy:")
     if unchecked := overlap_lines.unchecked_line(results, labels):  # older runs of one dataset: not checked
         st.warning(display.esc(unchecked), icon=":material/content_copy:")

@@ -307,7 +307,7 @@ if not any(config.n_done for config in summary.configs):
     st.caption(ended[:1].upper() + ended[1:] if summary.finished else "Results appear here as trials finish.")
     st.stop()
 st.subheader("Results")
-st.caption(f"`python -m tlcore sweeps show {summary.sweep.id}` prints this table.")
+st.caption(f"`{engine.command('sweeps', 'show', summary.sweep.id)}` prints this table.")
 ruled = rule(summary.scored_by)  # one validator on every seed where its pools rank by two
 if setups := setup_lines(summary):  # a sweep over networks or target labels: one recommendation per setup
     box = st.success if any(summary.recommended_by_setup.values()) else st.warning
@@ -325,7 +325,8 @@ elif summary.recommended:
 else:
     why = str(summary.no_recommendation)
     st.warning(f"{why[:1].upper()}{why[1:]}.", icon=":material/verified:")
-if outscored := outscored_line(summary):  # none without a recommendation
+# none without a recommendation
+if outscored := outscored_line(summary, workspace=engine.command_workspace()):
     st.caption(display.esc(outscored))
 for setup, found in summary.fallback_by_setup.items():  # a kept source-only model: made a run as on Compare
     for fallback in found:

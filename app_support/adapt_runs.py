@@ -68,7 +68,7 @@ def runs_left_out(source: str, target: str) -> str | None:
     if ours > RUNS_SHOWN:
         parts.append(
             f"The newest {RUNS_SHOWN} of this pair's {ours} runs are listed "
-            "(python -m tlcore runs list --source SPEC --target SPEC lists them all)."
+            f"({engine.command('runs', 'list', '--source', source, '--target', target)} lists them all)."
         )
     if others:
         runs = sum(n for *_, n in others)
@@ -78,7 +78,7 @@ def runs_left_out(source: str, target: str) -> str | None:
             f"Only the sidebar pair's runs are listed here: {plural(runs, 'run')} of "
             f"{plural(len(others), 'other pair')} {'is' if runs == 1 else 'are'} not ({named}). "
             "Set a pair's source and target in the sidebar to list its runs, or see every run with "
-            "python -m tlcore runs list."
+            f"{engine.command('runs', 'list')}."
         )
     return " ".join(parts) or None
 

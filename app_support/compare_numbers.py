@@ -97,7 +97,11 @@ def numbers_and_downloads(
         "Report (HTML)",
         display.report_on_click(
             lambda: compare.comparison_report(
-                results, ranked=ranked, labels=labels, moved=moves.moved(chosen)
+                results,
+                ranked=ranked,
+                labels=labels,
+                moved=moves.moved(chosen),
+                workspace=engine.command_workspace(),
             ),
             "the comparison report",
         ),

@@ -143,7 +143,7 @@ def recommended(ranked: Ranking, pair: tuple[str, str], labels: dict[str, str]) 
         (part.collapsed_choice() or ("",))[0] == "recommended" for part in ranked.parts or (ranked,)
     )
     if (caveat := ranking_caveats.blind_spot(ranked)) and not collapsed:
-        st.caption(display.esc_code(caveat))  # its `python -m tlcore predict ...` as code
+        st.caption(display.esc_code(caveat))  # any `code` in it as code
     elif caveat:  # the model the ranking recommends predicts collapsed classes
         st.warning(display.esc_code(caveat), icon=":material/warning:")
     if unreliable := ranking_view.unreliable_line(ranked, labels):
@@ -188,5 +188,9 @@ def ranking_section(pair: tuple[str, str], focus: str | None, labels: dict[str, 
     for line, whole in ranking_view.not_ranked(ranked, labels):
         st.caption(display.esc(line), help=whole and display.esc(whole))
     st.caption("The same ranking from the command line:")
-    st.code(ranking_view.rank_command(ranked, focus), language="bash", wrap_lines=True)
+    st.code(
+        ranking_view.rank_command(ranked, focus, workspace=engine.command_workspace()),
+        language="bash",
+        wrap_lines=True,
+    )
     return ranked

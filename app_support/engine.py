@@ -19,6 +19,7 @@ from tlcore.adapt.checks import check_data
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.copy_search import cache_folder
 from tlcore.adapt.pair import pair_shared
+from tlcore.commands import app_workspace, command_line
 from tlcore.data import Domain, harmonise, list_domains, load_domain, upload_table
 from tlcore.data.harmonise import pair_image_shape
 from tlcore.data.ink import blank_warning
@@ -43,6 +44,18 @@ from tlcore.workspace import Workspace
 def workspace() -> Workspace:
     """This server's workspace (``$TLSTUDIO_WORKSPACE`` or ``./workspace``)."""
     return Workspace.resolve()
+
+
+def command_workspace() -> str | None:
+    """The ``--workspace`` the commands the app shows carry (:func:`tlcore.commands.app_workspace`):
+    none for ``./workspace``, else this server's folder."""
+    return app_workspace(workspace().root)
+
+
+def command(*words: str) -> str:
+    """The ``python -m tlcore`` command of ``words`` as the app shows it, with its ``--workspace``
+    (:func:`command_workspace`)."""
+    return command_line(*words, workspace=command_workspace())
 
 
 def store() -> RunStore:
@@ -204,8 +217,8 @@ def ranking(
 
 def kept_run_command(ranked: Ranking) -> str | None:
     """The command that makes the source-only model a mixed pool's ranking keeps a run
-    (:func:`tlcore.runs.candidates.kept_command`), or None."""
-    return kept_command(store(), ranked)
+    (:func:`tlcore.runs.candidates.kept_command`, with this server's ``--workspace``), or None."""
+    return kept_command(store(), ranked, workspace=command_workspace())
 
 
 def launch_kept(ranked: Ranking) -> list[str]:

@@ -3,11 +3,14 @@ moved and the verdict. ``python -m tlcore diagnose`` on the same pair prints the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from app_support import diagnosis, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.source_model import NeedsSourceOnlyModel, label_shift_of
+from tlcore.commands import app_workspace
 from tlcore.diagnosis import GapReport
 from tlcore.diagnosis_cache import Cached, DiagnosisCache, explanation_of
 from tlcore.diagnosis_settings import GapSettings
@@ -34,7 +37,9 @@ def _label_shift(
 ) -> LabelShiftEstimate | NeedsSourceOnlyModel:
     workspace = Workspace.resolve(root)
     run_id = None if features == "raw" else features
-    found = source_only_model_for(engine.store(), source, target, run_id)
+    found = source_only_model_for(
+        engine.store(), source, target, run_id, workspace=app_workspace(workspace.root)
+    )
     if isinstance(found, NeedsSourceOnlyModel):
         return found
     return label_shift_of(found, workspace, engine.load_pair(source, target)[1])
@@ -51,13 +56,13 @@ def explanation(
 ) -> Cached[Explanation]:
     """Why the pair differs and what to try, with the label shift and the novel share ranked in;
     ``report`` is the page's diagnosis in ``features`` (its gap level is the verdict's); cached like
-    it (``reuse`` False computes it again)."""
+    it (``reuse`` False computes it again); its ``adapt`` command carries the app's ``--workspace``."""
     summary = LabelShiftSummary.of(shift) if isinstance(shift, LabelShiftEstimate) else None
     novel = None if report.novelty is None else NoveltySummary.of(report.novelty)
     root = str(engine.workspace().root)
     key = (source, target, features, report.settings, diagnosis.cleared_at())
     shared = engine.shared_samples(AdaptConfig(source=source, target=target))
-    return _explanation(
+    told = _explanation(
         root,
         key,
         _report=report,
@@ -66,6 +71,7 @@ def explanation(
         copied=None if shared is None else shared.copied,
         _reuse=reuse,
     )
+    return replace(told, value=told.value.for_workspace(engine.command_workspace()))
 
 
 @st.cache_data(max_entries=8, show_spinner="Explaining the gap: image statistics, checking fixes…")

@@ -221,7 +221,7 @@ def test_runs_opened_in_compare_are_ranked_with_their_own_pair(
 ) -> None:
     """A run another page opens in Compare (Sweep's "Open in Compare") is ranked among its own pair's
     runs, whatever the sidebar's pair; the page says which pair it ranks, and the command it shows
-    prints the same ranking."""
+    prints the same ranking, pasted as shown: it carries the app's workspace ($TLSTUDIO_WORKSPACE here)."""
     at = app("home", source="mnist5k:n=200", target="digits:n=200")  # no runs on the sidebar's pair
     at.session_state[COMPARE_RUNS] = [pool["collapsed"]]
     at.switch_page("app_pages/compare.py").run()
@@ -236,11 +236,11 @@ def test_runs_opened_in_compare_are_ranked_with_their_own_pair(
     # ranked among the runs covering the opened run's target samples; the validator as asked (EnsV), which
     # ranks by BNM here: the ensemble (the good run's two models; the collapsed one left out) is outvoted
     assert command == (
-        f"python -m tlcore runs rank --source {SOURCE} --target {TARGET} --validator ensv "
-        f"--run {pool['collapsed']}"
+        f"python -m tlcore --workspace {Workspace.resolve(workspace).root} runs rank --source {SOURCE} "
+        f"--target {TARGET} --validator ensv --run {pool['collapsed']}"
     )
     capsys.readouterr()
-    assert main(["--workspace", str(workspace), *shlex.split(command)[3:], "--json"]) == 0
+    assert main([*shlex.split(command)[3:], "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
     table = at.dataframe[0].value
     assert cli["recommended"] == pool["good"]

@@ -285,10 +285,10 @@ def test_the_panel_lists_the_sidebar_pairs_runs_only(app: OpenApp, workspace: Pa
         f"{SMALL_SOURCE} → {t}" for t in (SMALL_TARGET, other_target)
     }
     assert cards == {f"{SMALL_SOURCE} → {SMALL_TARGET}"}, cards  # each card's pair caption
-    assert _left_out(at) == [  # and it says what it leaves out, and how to see it
+    assert _left_out(at) == [  # and it says what it leaves out, and how to see it (in this workspace)
         f"Only the sidebar pair's runs are listed here: 2 runs of 1 other pair are not ({SMALL_SOURCE} → "
         f"{other_target}: 2 runs). Set a pair's source and target in the sidebar to list its runs, or see "
-        "every run with python -m tlcore runs list."
+        f"every run with python -m tlcore --workspace {Workspace.resolve(workspace).root} runs list."
     ]
     empty = app("adapt", target="digits:n=150")  # a pair with no run: says so, lists no other's
     assert any(i.value.startswith("No runs of this pair yet") for i in empty.info)
@@ -314,9 +314,10 @@ def test_the_panel_says_it_lists_the_newest_of_more_runs(app: OpenApp, workspace
         run_store.create(config)
     at = app("adapt")
     assert not at.exception, [e.message for e in at.exception]
+    listing = f"python -m tlcore --workspace {Workspace.resolve(workspace).root} runs list"  # as pasted
     assert _left_out(at) == [
-        "The newest 8 of this pair's 9 runs are listed (python -m tlcore runs list --source SPEC --target "
-        "SPEC lists them all)."
+        f"The newest 8 of this pair's 9 runs are listed ({listing} --source {SMALL_SOURCE} --target "
+        f"{SMALL_TARGET} lists them all)."
     ]
     assert len([b for b in at.button if b.label == "Cancel"]) == 8
 

@@ -97,6 +97,11 @@ def test_compares_line_names_a_few_runs_by_id_each_fix_once_and_counts_the_rest(
     assert (hidden or "").endswith(  # the fix of a run left unnamed is none of the named ones'
         "take the target from other data (python -m tlcore runs show ID names the others' fixes)."
     )
+    runs = {"dann · a": result, "im · b": result, "dan · d": result, "mcc · c": other}
+    elsewhere = inflated_line(runs, workspace="/tmp/a ws")  # Compare of the app on $TLSTUDIO_WORKSPACE
+    assert (elsewhere or "").endswith(
+        "(python -m tlcore --workspace '/tmp/a ws' runs show ID names the others' fixes)."
+    )
 
 
 def test_a_clean_pairs_run_keeps_null_and_an_older_run_says_nothing(

@@ -197,11 +197,12 @@ def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs
     sweeps = SweepStore(workspace)
     run_id = sweeps.runs.create(AdaptConfig(source="mnist5k", target="digits"))  # queued: live
     code, out, err = _cache(workspace, capsys, "--clear", "--baselines")
+    tlcore = f"python -m tlcore --workspace {workspace.root}"  # the --workspace given: pasted, it works
     assert code == 2 and out == ""
     assert err == (
         f"error: cannot clear the baselines while run {run_id} is live: it reads its source-only baseline "
         "from cache/baselines and stores the one it trains; clear them once it ends, or stop it first: "
-        f"`python -m tlcore runs cancel {run_id}`\n"
+        f"`{tlcore} runs cancel {run_id}`\n"
     )
     assert names(baselines) == ["a", "b", "notes"] and names(diagnoses) == ["d"]  # nothing cleared
     (sweep_id,) = many_sweeps(sweeps, 1)
@@ -211,7 +212,7 @@ def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs
         "error: cannot clear the baselines while 1 run and 1 sweep are live "
         f"(run {run_id}, sweep {sweep_id}): a live run reads its source-only baseline from cache/baselines "
         "and stores the one it trains, and a live sweep starts more such runs; clear them once they end, "
-        "or stop them first: `python -m tlcore runs cancel ID`, `python -m tlcore sweeps cancel ID`\n"
+        f"or stop them first: `{tlcore} runs cancel ID`, `{tlcore} sweeps cancel ID`\n"
     )
     assert sweeps.runs.end(run_id, "cancelled", "cancelled on request")
     assert sweeps.end(sweep_id, "cancelled", "cancelled on request")
@@ -233,7 +234,7 @@ def test_clear_baselines_removes_them_says_what_it_costs_and_waits_for_live_runs
         assert (
             code == 2
             and out == ""
-            and err == ("error: --baselines goes with --clear: python -m tlcore cache --clear --baselines\n")
+            and err == f"error: --baselines goes with --clear: {tlcore} cache --clear --baselines\n"
         )
     assert "removed" not in json.loads(_cache(workspace, capsys, "--clear", "--json")[1])["baselines"]
 
@@ -265,7 +266,7 @@ def test_a_live_sweep_between_trials_refuses_in_one_line_naming_it_a_dead_one_ne
         f"error: cannot clear the baselines while sweep {live} (1/4 done) is live: its driver (process "
         f"{os.getpid()}) starts more trials, each of which reads its source-only baseline from "
         "cache/baselines and stores the one it trains; clear them once it ends, or stop it first: "
-        f"`python -m tlcore sweeps cancel {live}`\n"
+        f"`python -m tlcore --workspace {workspace.root} sweeps cancel {live}`\n"
     )
     assert _cache(workspace, capsys, "--clear", "--baselines") == (2, "", line)
     trial = sweeps.runs.create(AdaptConfig(source="mnist5k", target="digits"), sweep_id=live, trial_key="k1")

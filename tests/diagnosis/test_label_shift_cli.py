@@ -113,7 +113,10 @@ def test_without_a_model_the_estimate_says_how_to_get_one(pair, capsys):
     assert code == 0 and f"label shift: not estimated: no source-only model of {source}" in out
     code, out, _ = _diagnose(workspace, capsys, "--source", source, "--target", target, "--json")
     payload = json.loads(out)["label_shift_estimate"]
-    assert code == 0 and payload["needs_source_only_model"] and payload["command"] == command
+    assert code == 0 and payload["needs_source_only_model"]
+    # diagnose --workspace DIR: the command carries it, so pasted it trains on the same uploads
+    given = shlex.split(payload["command"])
+    assert given[3:5] == ["--workspace", str(workspace.root)] and shlex.join(given[:3] + given[5:]) == command
 
 
 @pytest.fixture(scope="module")
@@ -194,8 +197,12 @@ def test_diagnose_finds_the_pairs_model_and_prints_the_estimate(trained, capsys)
         .before["validators"]["source_accuracy"]
     )
     named = f"Read by the cached source-only baseline of run {run_id} (source validation accuracy "
-    named += f"{accuracy:.1%}); see that run with: python -m tlcore runs show {run_id}."
+    named += f"{accuracy:.1%}); see that run with: "
+    named += f"python -m tlcore --workspace {workspace.root} runs show {run_id}."  # diagnose's workspace
     assert estimate["model"] == named and estimate["model_run"] == run_id
+    # the command as printed, pasted (the CLI's main for the shell): it finds the run in that workspace
+    assert main(shlex.split(named.rsplit(": ", 1)[1].rstrip("."))[3:]) == 0
+    assert f"run {run_id}" in capsys.readouterr().out
     # one counted label shift: the diagnosis's (all 600 source labels), not a second count on the
     # 120 validation labels the estimator reads (helper-76: 0.084 in the table, 0.081 in the text)
     counted = payload["label_shift"]

@@ -70,7 +70,7 @@ def test_a_source_only_run_and_the_recipe_rank_by_bnm_without_the_ensemble_check
     assert blind_spot(ranking) is not None and blind_spot(ranking).endswith(SAID)
     payload = ranking_json(ranking)
     assert payload["asked"] == "ensv" and payload["ensemble"] == {"source_only": 2, "adapted": 1}
-    assert payload["settings"]["validator"] == "bnm" and payload["caveat"] == blind_spot(ranking)
+    assert payload["settings"]["validator"] == "bnm" and payload["caveat"] == blind_spot(ranking, shell=True)
 
 
 def test_another_validator_asked_is_kept_and_the_caveat_says_only_the_check():

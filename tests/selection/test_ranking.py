@@ -177,10 +177,10 @@ def test_runs_that_all_err_the_same_way_pass_and_the_caveat_says_so_without_labe
     assert "goes wrong the same way" in blind_spot(unlabelled)
     print_ranking(unlabelled)
     out = capsys.readouterr().out
-    assert f"  caveat: {blind_spot(unlabelled)}" in out
+    assert f"  caveat: {blind_spot(unlabelled, shell=True)}" in out  # the shell's: the predict command
     rows = [line for line in out.splitlines() if line.startswith((" 1  a ", " 2  b "))]
     assert len(rows) == 2 and all("  - (target unlabelled)  " in row for row in rows)  # as runs show says it
-    assert ranking_json(unlabelled)["caveat"] == blind_spot(unlabelled)  # --json carries it too
+    assert ranking_json(unlabelled)["caveat"] == blind_spot(unlabelled, shell=True)  # --json carries it too
     labelled = rank(
         pair_pool(
             candidate("a", BASELINE, wrong, target_accuracy=0.0, source_only_accuracy=2 / 3),

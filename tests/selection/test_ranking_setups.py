@@ -160,7 +160,7 @@ def test_a_caveat_every_setup_says_is_said_once(capsys):
     shared = "The checks compare each run with the others and with its source-only model"
     assert blind_spot(ranking).startswith(shared) and blind_spot(ranking).count(shared) == 1
     assert "model=cnn:" not in blind_spot(ranking) and "model=lenet_bn:" not in blind_spot(ranking)
-    assert ranking_json(ranking)["caveat"] == blind_spot(ranking)
+    assert ranking_json(ranking)["caveat"] == blind_spot(ranking, shell=True)
     print_ranking(ranking)
     out = capsys.readouterr().out
     assert out.count("The checks compare each run") == 1 and "\n  caveat, every setup: The checks" in out

@@ -5,6 +5,7 @@ source-only model", not which one, nor that it came from outside the sweep."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 
 import pytest
@@ -61,7 +62,7 @@ def test_the_kept_source_only_model_of_another_sweep_is_named_with_its_command(
     said = f"keep the source-only model of run {strong} ({where})"
     assert fallback_text(found) == said
     command = "python -m tlcore adapt --source mnist5k --target digits --method source_only --model "
-    assert found[0].command == f"{command}efficientnet_lite0 --image-size 64 --epochs 1"
+    assert found[0].command() == f"{command}efficientnet_lite0 --image-size 64 --epochs 1"
     assert fallback_text(fallbacks(store, other, [strong], decided)) == (
         f"keep the source-only model of run {strong} (trial dann|seed=0)"  # its own trial: no sweep named
     )
@@ -74,7 +75,7 @@ def test_the_kept_source_only_model_of_another_sweep_is_named_with_its_command(
     )
     assert summary.to_dict()["fallback_by_setup"][""] == [
         {"choice": f"keep the source-only model of run {strong}", "run_id": strong, "where": where}
-        | {"kept_command": found[0].command}
+        | {"kept_command": found[0].command()}
     ]
     print_summary(summary)
     out = capsys.readouterr().out
@@ -82,6 +83,12 @@ def test_the_kept_source_only_model_of_another_sweep_is_named_with_its_command(
         f"    to label data with it, make it a run (its baseline is cached: nothing trains):\n    {command}"
         in out
     )
+    # sweeps show --workspace 'my ws': the command, pasted, reads the same workspace (text and --json)
+    print_summary(summary, workspace="my ws")
+    pasted = capsys.readouterr().out.split("nothing trains):\n    ")[1].splitlines()[0]
+    assert shlex.split(pasted)[3:6] == ["--workspace", "my ws", "adapt"]
+    given = summary.to_dict(workspace="my ws")["fallback_by_setup"][""][0]["kept_command"]
+    assert given == pasted
 
 
 def test_a_run_runs_rank_recommends_is_named_and_a_plain_keep_stays_as_it_was(workspace: Workspace) -> None:
@@ -96,7 +103,7 @@ def test_a_run_runs_rank_recommends_is_named_and_a_plain_keep_stays_as_it_was(wo
         fallback_text(found)
         == f"`runs rank` recommends run {weak} (trial dann|seed=0 of sweep {this}, not this one)"
     )
-    assert found[0].command is None
+    assert found[0].command() is None
     alone = rank(Pool("mnist5k", "digits", (strong_run(strong),)))  # flagged, one config: nothing kept
     assert alone.choice == "keep the source-only model"
     assert fallback_text(fallbacks(store, other, [strong], {strong: alone})) == "keep the source-only model"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import shlex
 import statistics
 import time
 from dataclasses import replace
@@ -218,8 +219,11 @@ def test_a_higher_score_that_failed_the_guardrails_is_named_beside_the_recommend
     assert outscored_line(shown) == (
         "Not recommended despite a higher mean selection.score, for runs that failed the guardrails or are "
         "below another config's source-only model: adabn (0.737, passed 0/2), dann (0.5, passed 1/2) "
-        "(`python -m tlcore runs rank` says why for each run)."
+        "(`python -m tlcore runs rank --source mnist5k --target digits` says why for each run)."
     )
+    elsewhere = outscored_line(shown, workspace="/tmp/a ws") or ""  # sweeps show --workspace '/tmp/a ws'
+    pasted = shlex.split(elsewhere.split("`")[1])
+    assert pasted[3:5] == ["--workspace", "/tmp/a ws"] and pasted[5:7] == ["runs", "rank"]
     print_summary(shown)
     out = capsys.readouterr().out
     assert (

@@ -56,7 +56,8 @@ class SourceOnlyModel:
     ``source_accuracy`` its accuracy on its source validation split (None when no run evaluated it),
     ``picked`` how it was chosen among the pair's baselines ('' when it was named), ``run_id`` a run
     whose baseline it is, one a user can look up ('' when the workspace's runs were not searched, or
-    none of them is left)."""
+    none of them is left), ``workspace`` the ``--workspace`` its ``runs show`` command carries
+    (:mod:`tlcore.commands`)."""
 
     model: Classifier
     config: AdaptConfig
@@ -64,6 +65,7 @@ class SourceOnlyModel:
     source_accuracy: float | None = None
     picked: str = ""
     run_id: str = ""
+    workspace: str | None = None
 
     def describe(self) -> str:
         """Which model reads the target's class proportions, the one wording of the CLI, its JSON, the
@@ -75,7 +77,11 @@ class SourceOnlyModel:
         ]
         config = f"the config {', '.join(changed)}" if changed else "the default config"
         own = self.origin.startswith("run ")  # a source_only run's own model, named by its run already
-        show = f"; see that run with: {runs_show_command(self.run_id)}" if self.run_id and not own else ""
+        show = (
+            f"; see that run with: {runs_show_command(self.run_id, workspace=self.workspace)}"
+            if self.run_id and not own
+            else ""
+        )
         baseline = f"run {self.run_id}" if show else config
         which = f"{self.origin}'s model" if own else f"the cached source-only baseline of {baseline}"
         accuracy = (
@@ -89,16 +95,18 @@ class SourceOnlyModel:
 @dataclass(frozen=True)
 class NeedsSourceOnlyModel:
     """No source-only model of the pair in the workspace yet: ``command`` trains one (and so does
-    launching ``config``); ``reason`` says what was looked for."""
+    launching ``config``), with ``--workspace workspace`` when given (:mod:`tlcore.commands`);
+    ``reason`` says what was looked for."""
 
     source: str
     target: str
     config: AdaptConfig
     reason: str
+    workspace: str | None = None
 
     @property
     def command(self) -> str:
-        return source_only_command(self.config)
+        return source_only_command(self.config, workspace=self.workspace)
 
     @property
     def message(self) -> str:

@@ -5,12 +5,12 @@ and loads that model)."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from tlcore.adapt.config import AdaptConfig, format_value
+from tlcore.commands import command_line
 
 SOURCE_ONLY = ("source_only",)
 # The baseline's fields (every field of baseline_key but the pair, the device type and the test
@@ -38,21 +38,21 @@ def source_only_config(config: AdaptConfig) -> AdaptConfig:
     return replace(config, methods=SOURCE_ONLY, params={}, target_labels=0)
 
 
-def source_only_command(config: AdaptConfig) -> str:
+def source_only_command(config: AdaptConfig, *, workspace: str | None = None) -> str:
     """The ``python -m tlcore adapt`` command that trains ``config``'s baseline (as a source_only run):
-    each of :data:`BASELINE_OPTIONS` off its default, so the run reuses the cached baseline."""
+    each of :data:`BASELINE_OPTIONS` off its default, so the run reuses the cached baseline; with
+    ``--workspace workspace`` when given (:func:`~tlcore.commands.command_line`)."""
     defaults = AdaptConfig.defaults()
-    words = ["python", "-m", "tlcore", "adapt", "--source", config.source, "--target", config.target]
-    words += ["--method", "source_only"]
+    words = ["adapt", "--source", config.source, "--target", config.target, "--method", "source_only"]
     for name in BASELINE_OPTIONS:
         value = getattr(config, name)
         if value != defaults[name]:
             words += ["--" + name.replace("_", "-"), format_value(value)]
     if config.augment != defaults["augment"]:
         words.append("--augment" if config.augment else "--no-augment")
-    return shlex.join(words)
+    return command_line(*words, workspace=workspace)
 
 
-def runs_show_command(run_id: str) -> str:
+def runs_show_command(run_id: str, *, workspace: str | None = None) -> str:
     """The command that prints run ``run_id``: its config, target and source-only accuracies."""
-    return shlex.join(["python", "-m", "tlcore", "runs", "show", run_id])
+    return command_line("runs", "show", run_id, workspace=workspace)

@@ -16,9 +16,10 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.recipe import RECIPES, get_recipe
 from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
-from tlcore.cli.output import ProgressBar, command_line, print_json, wrapped
+from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.cli.runs import paired_test
 from tlcore.cli.stores import headline_text, source_accuracy_lines
+from tlcore.commands import command_line
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent, progress_words
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             status = RunStore(workspace).get(run_id).status
             print_json({"run_id": run_id, "status": status, "estimate": estimate.to_dict()} | found)
         else:
-            follow = command_line(args.workspace, "runs", "show", run_id)  # whole, on its own line
+            follow = command_line("runs", "show", run_id, workspace=args.workspace)  # whole, on its own line
             print(f"run {run_id} started; follow it with:\n  {follow}")
         return 0
 

@@ -34,6 +34,7 @@ from tlcore.cache_files import (
     prune,
 )
 from tlcore.cli.output import print_json, wrapped
+from tlcore.commands import command_line
 from tlcore.errors import TLError
 from tlcore.limits import env_var, format_bytes
 from tlcore.numbers import plural
@@ -135,8 +136,12 @@ def _kept(
 def cache_command(args: argparse.Namespace) -> int:
     workspace, cap = Workspace.resolve(args.workspace), cap_bytes()
     if args.baselines and not args.clear:
-        raise TLError("--baselines goes with --clear: python -m tlcore cache --clear --baselines")
-    removed = clear_baselines(workspace) if args.baselines else None  # first: a refusal clears nothing
+        raise TLError(
+            "--baselines goes with --clear: "
+            + command_line("cache", "--clear", "--baselines", workspace=args.workspace)
+        )
+    # first: a refusal clears nothing
+    removed = clear_baselines(workspace, command_workspace=args.workspace) if args.baselines else None
     found = {cache.name: _folder(args, workspace, cache, cap) for cache in CACHE_FOLDERS}
     kept = {f.name: _kept(workspace, f, removed if f is BASELINES else None) for f in KEPT_FOLDERS}
     if args.json:  # the diagnosis cache's keys at the top, as before the other folders were listed

@@ -298,4 +298,6 @@ def source_only_model(
     else:
         source, target = args.source, args.target
     kind = "baseline" if features.kind == "baseline" else "run"
-    return source_only_model_for(RunStore(workspace), source, target, features.run_id or None, kind)
+    return source_only_model_for(
+        RunStore(workspace), source, target, features.run_id or None, kind, workspace=args.workspace
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from torch import nn
@@ -35,7 +36,7 @@ def diagnosis_steps(
     --no-explain)}`` of the pair in the feature ``space``. The explanation's fixes are written on
     ``specs`` and checked by loading them with the pair's seed; the label-shift estimate ``shift`` and
     the novel share rank among its causes; ``copied`` (the target's copies of source samples, of its
-    samples) leads its verdict when many."""
+    samples) leads its verdict when many; its ``adapt`` command carries the ``--workspace`` given."""
     cache, reuse, pca = DiagnosisCache.of_workspace(workspace), not args.no_cache, args.pca or None
     bar = ProgressBar("diagnose", enabled=not args.json)
     try:
@@ -68,7 +69,7 @@ def diagnosis_steps(
     report = found.value
     bar = ProgressBar("explain", enabled=not args.json)
     try:
-        steps["explanation"] = explanation_of(
+        explained = explanation_of(
             cache,
             *pair,
             specs=specs,
@@ -83,4 +84,5 @@ def diagnosis_steps(
         )
     finally:
         bar.close()
+    steps["explanation"] = replace(explained, value=explained.value.for_workspace(args.workspace))
     return steps

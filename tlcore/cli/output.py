@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
 import shutil
 import sys
 import textwrap
@@ -83,14 +82,6 @@ def wrapped(text: str, first: str = "", rest: str | None = None) -> list[str]:
         break_long_words=False,
         break_on_hyphens=False,
     ) or [first.rstrip()]
-
-
-def command_line(workspace: str | None, *words: str) -> str:
-    """The ``python -m tlcore`` command of ``words`` a command tells its user to run next, with the
-    ``--workspace`` it was given (QA helper-250: without it the command looked in ./workspace and
-    found no such run), quoted for a shell."""
-    where = ["--workspace", workspace] if workspace is not None else []
-    return shlex.join(["python", "-m", "tlcore", *where, *words])
 
 
 def _number(value: Any) -> bool:

@@ -102,24 +102,28 @@ def rank_runs(args: argparse.Namespace) -> int:
     ranking = rank(load_pool(store, *pair, run_id=args.run), settings)
     blank = pair_blank_warning(store, *pair)
     if args.report is not None:
-        write_report(args.report, report(store, ranking))
-    kept = {part.setup: kept_command(store, part) for part in ranking.parts or (ranking,)}
+        write_report(args.report, report(store, ranking, workspace=args.workspace))
+    given = args.workspace  # what the printed commands carry
+    kept = {part.setup: kept_command(store, part, workspace=given) for part in ranking.parts or (ranking,)}
     if args.json:
         per_setup = {"kept_commands": kept} if ranking.parts else {}
         print_json(
-            ranking_json(ranking) | {"blank": blank, "kept_command": kept_command(store, ranking)} | per_setup
+            ranking_json(ranking, workspace=given)
+            | {"blank": blank, "kept_command": kept_command(store, ranking, workspace=given)}
+            | per_setup
         )
     else:
         records = [store.get(entry.run_id) for entry in ranking.entries]
         tested = {r.id: n_target_test(store.result_of(r)) for r in records}
         labels = {r.id: run_label(r) for r in records}
-        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept, labels=labels)
+        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept, labels=labels, workspace=given)
     return 0
 
 
-def report(store: RunStore, ranking: Ranking) -> str:
+def report(store: RunStore, ranking: Ranking, *, workspace: str | None = None) -> str:
     """The Compare page's HTML report (:func:`tlcore.views.compare.comparison_report`) of the ranked
-    runs, best first: the ranking, their results and where each one's predictions moved."""
+    runs, best first: the ranking, their results and where each one's predictions moved; its commands
+    for the shell, with ``--workspace workspace`` when given."""
     from tlcore.runs.changes import moved_runs, predicted_samples, run_changes  # noqa: PLC0415 - loads torch
     from tlcore.views.compare import comparison_report  # noqa: PLC0415 - loads torch
 
@@ -129,13 +133,17 @@ def report(store: RunStore, ranking: Ranking) -> str:
     moved = moved_runs(
         (r.id for r in records), partial(run_changes, store), partial(predicted_samples, store)
     )
-    return comparison_report(results, ranked=ranking, labels=labels, moved=moved)
+    return comparison_report(
+        results, ranked=ranking, labels=labels, moved=moved, shell=True, workspace=workspace
+    )
 
 
-def ranking_json(ranking: Ranking) -> dict[str, Any]:
-    """What ``--json`` prints: the ranking, the caveat the text prints with it (None without one) and
-    the alarms in one line (:func:`~tlcore.views.ranking.alarm_summary`; None when none is raised)."""
-    return ranking.to_dict() | {"caveat": blind_spot(ranking), "alarm_summary": alarm_summary(ranking)}
+def ranking_json(ranking: Ranking, *, workspace: str | None = None) -> dict[str, Any]:
+    """What ``--json`` prints: the ranking, the caveat the text prints with it (None without one; its
+    command with ``--workspace workspace`` when given) and the alarms in one line
+    (:func:`~tlcore.views.ranking.alarm_summary`; None when none is raised)."""
+    caveat = blind_spot(ranking, shell=True, workspace=workspace)
+    return ranking.to_dict() | {"caveat": caveat, "alarm_summary": alarm_summary(ranking)}
 
 
 def print_ranking(
@@ -146,6 +154,7 @@ def print_ranking(
     alarms: bool = False,
     kept: Mapping[str, str | None] | None = None,
     labels: Mapping[str, str] | None = None,
+    workspace: str | None = None,
 ) -> None:
     """The ranking as text; ``blank``: the warning that the pair's target images are blank; ``tested``:
     each run's number of target test samples, for a line of the counts behind its target accuracies
@@ -156,7 +165,8 @@ def print_ranking(
     (:func:`~tlcore.runs.candidates.kept_command`). A pool of several setups says each one's
     recommendation (:mod:`tlcore.selection.setups`) and groups the table's rows by setup. ``labels``
     (run id → label): the reasons and notes name those runs as Compare's tables do
-    (:func:`~tlcore.views.run_names.named`); the choice and the table keep the ids to paste."""
+    (:func:`~tlcore.views.run_names.named`); the choice and the table keep the ids to paste. The
+    caveat's ``predict`` command carries ``--workspace workspace`` when given."""
     validator = ranking.settings.validator
     names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
@@ -166,7 +176,8 @@ def print_ranking(
     )
     if ranking.parts:
         _prose(named(ranking.reason, labels or {}), "recommended per setup: ", "  ")
-    shared, own = shared_caveats(ranking)  # a caveat every setup says is said once, after theirs
+    # a caveat every setup says is said once, after theirs
+    shared, own = shared_caveats(ranking, shell=True, workspace=workspace)
     for part in ranking.parts or (ranking,):
         caveat = " ".join(own[part.setup]) or None
         _decision(

@@ -13,8 +13,9 @@ import time
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tlcore.cli.output import ProgressBar, clipped, command_line, print_json, prose_width, text_table, wrapped
+from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
 from tlcore.cli.stores import SWEEP_ID_HELP, outliving_driver, print_stopped
+from tlcore.commands import command_line
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.process_stop import EXIT_GRACE, FORCE_AFTER, TERM_GRACE, driver_still_runs
@@ -133,7 +134,7 @@ def run_sweep(
             status = SweepStore(workspace).get(sweep_id).status
             print_json({"sweep_id": sweep_id, "status": status} | (extra or {}))
         else:
-            follow = command_line(args.workspace, "sweeps", "show", sweep_id)
+            follow = command_line("sweeps", "show", sweep_id, workspace=args.workspace)
             print(f"sweep {sweep_id} started; follow it with:\n  {follow}")
         return 0
     bar = ProgressBar(f"sweep {sweep_id}", enabled=not args.json)
@@ -152,9 +153,9 @@ def run_sweep(
     finally:
         bar.close()
     if args.json:
-        print_json(final.to_dict() | (extra or {}))
+        print_json(final.to_dict(workspace=args.workspace) | (extra or {}))
     else:
-        print_summary(final)
+        print_summary(final, workspace=args.workspace)
     return 0 if final.sweep.status == "done" else 1
 
 
@@ -167,11 +168,13 @@ def show_sweep(args: argparse.Namespace) -> int:
     store.mark_stale([store.get(args.sweep_id)])
     state = driver.summary(workspace, args.sweep_id)
     if args.json:  # a driver that outlives its sweep: its pid
-        print_json(state.to_dict() | {"driver_still_runs": driver_still_runs(state.sweep)})
+        print_json(
+            state.to_dict(workspace=args.workspace) | {"driver_still_runs": driver_still_runs(state.sweep)}
+        )
     elif args.csv:
         print(configs_csv(state), end="")
     else:
-        print_summary(state)
+        print_summary(state, workspace=args.workspace)
         if args.trials:
             print("", *trial_lines(state), sep="\n")
     return 0
@@ -204,8 +207,9 @@ def resume_sweep(args: argparse.Namespace) -> int:
     return run_sweep(args, workspace, args.sweep_id)
 
 
-def print_summary(state: SweepSummary) -> None:
-    """The sweep's status line and per-configuration table for people."""
+def print_summary(state: SweepSummary, *, workspace: str | None = None) -> None:
+    """The sweep's status line and per-configuration table for people; its commands with ``--workspace
+    workspace`` when given (:mod:`tlcore.commands`)."""
     from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
     from tlcore.runs.sweep_selection import HINDSIGHT_KEY  # noqa: PLC0415 - numpy: not for sweeps list
     from tlcore.views.sweep import PER_SETUP, outscored_line, rule, setup_lines  # noqa: PLC0415 - pandas
@@ -235,12 +239,12 @@ def print_summary(state: SweepSummary) -> None:
     for line in setups:
         print("\n".join(wrapped(line, "      ")))
     for setup, found in state.fallback_by_setup.items():  # a kept source-only model, as `runs rank` says
-        for command in filter(None, (f.command for f in found)):
+        for command in filter(None, (f.command(workspace=workspace) for f in found)):
             said = f"{setup}: to label data" if setups else "to label data"
             print(
                 f"    {said} with it, make it a run (its baseline is cached: nothing trains):\n    {command}"
             )
-    if why := outscored_line(state):
+    if why := outscored_line(state, workspace=workspace):
         print("\n".join(wrapped(why, "    ")))
     best = f"  + best in hindsight (mean {HINDSIGHT_KEY}, needs target labels)"
     if setups:  # one per setup, a line each, as the recommendations above

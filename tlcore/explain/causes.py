@@ -4,12 +4,12 @@ causes rank)."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tlcore.adapt.recipe import RECOMMENDED
+from tlcore.commands import command_line
 from tlcore.data.ink import with_ink
 from tlcore.data.spec_edit import blank_dropped
 from tlcore.explain.columns import ColumnDrift, Drift, set_aside
@@ -72,11 +72,12 @@ def with_fix(changes: Mapping[str, str]) -> dict[str, Any]:
     return {"fix_specs": dict(changes) or None, "fix_side": one[0], "fix_spec": one[1]}
 
 
-def adapt_command(source_spec: str, target_spec: str) -> str:
-    return (
-        f"python -m tlcore adapt --source {shlex.quote(source_spec)} "
-        f"--target {shlex.quote(target_spec)} --recipe {RECOMMENDED.name}"
-    )
+def adapt_command(source_spec: str, target_spec: str, *, workspace: str | None = None) -> str:
+    """The ``adapt`` command of the recommended recipe on the pair (:func:`~tlcore.commands.command_line`;
+    an explanation is written without ``workspace``: :meth:`~tlcore.explain.result.Explanation.for_workspace`
+    adds it where it is shown)."""
+    words = ("adapt", "--source", source_spec, "--target", target_spec, "--recipe", RECOMMENDED.name)
+    return command_line(*words, workspace=workspace)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ novel share after a fix) and its JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tlcore.diagnosis import GapReport
+from tlcore.explain.causes import adapt_command
 from tlcore.explain.columns import Drift
 from tlcore.explain.evidence import BlankImages
 from tlcore.explain.findings import Finding
@@ -149,6 +150,18 @@ class Explanation:
         if self.verdict.folded:
             how = "; the verdict reads it as part of the fix it names"
         return novelty.describe(f"more than chance gives{here}{how}: {self.verdict.coverage}")
+
+    def for_workspace(self, workspace: str | None) -> Explanation:
+        """This explanation with its ``adapt`` command (:func:`~tlcore.explain.causes.adapt_command`: the
+        adaptation cause's action, the next step) carrying ``--workspace workspace``: it is computed and
+        cached without one, as the CLI and the app share it (:mod:`tlcore.commands` says which one each
+        shows); itself when ``workspace`` is None."""
+        if workspace is None:
+            return self
+        old, new = (adapt_command(self.source_spec, self.target_spec, workspace=w) for w in (None, workspace))
+        said = self.verdict
+        causes = tuple(replace(c, action=c.action.replace(old, new)) for c in said.causes)
+        return replace(self, verdict=replace(said, next_step=said.next_step.replace(old, new), causes=causes))
 
     def to_dict(self, include_images: bool = False) -> dict[str, Any]:
         """JSON-safe: every statistic, finding (with its fix and check) and the verdict; the mean

@@ -20,6 +20,7 @@ index is not opened (opening it would create it).
 from __future__ import annotations
 
 from tlcore.cache_files import BASELINES, clear_kept
+from tlcore.commands import command_line
 from tlcore.errors import TLError
 from tlcore.numbers import and_list, first_named, plural
 from tlcore.runs.record import RunRecord
@@ -30,21 +31,23 @@ NAMED = 3  # live runs and sweeps a refusal names; the rest counted
 READS = "reads its source-only baseline from cache/baselines and stores the one it trains"
 
 
-def clear_baselines(workspace: Workspace) -> tuple[int, int]:
+def clear_baselines(workspace: Workspace, *, command_workspace: str | None = None) -> tuple[int, int]:
     """Remove every trained baseline of ``workspace``: how many and their bytes; a :class:`TLError`
-    naming the live runs and sweeps (:func:`refusal`), nothing removed, while any is."""
+    naming the live runs and sweeps (:func:`refusal`, its commands with ``--workspace
+    command_workspace`` when given), nothing removed, while any is."""
     runs, sweeps = _live(workspace)
     if runs or sweeps:
-        raise TLError(refusal(runs, sweeps))
+        raise TLError(refusal(runs, sweeps, workspace=command_workspace))
     return clear_kept(workspace.inside(*BASELINES.parts), BASELINES.suffix)
 
 
-def refusal(runs: list[RunRecord], sweeps: list[SweepRecord]) -> str:
+def refusal(runs: list[RunRecord], sweeps: list[SweepRecord], *, workspace: str | None = None) -> str:
     """Why the baselines are not cleared while ``runs`` and ``sweeps`` are live and how to go on, in one
     line: a single one named with what it does (a sweep with its progress and driver process), several
-    named (the first :data:`NAMED`) and counted."""
+    named (the first :data:`NAMED`) and counted; the ``cancel`` commands with ``--workspace workspace``
+    when given (:func:`~tlcore.commands.command_line`)."""
     if len(runs) + len(sweeps) == 1:
-        return _one_refusal(runs[0] if runs else sweeps[0])
+        return _one_refusal(runs[0] if runs else sweeps[0], workspace)
     counts = and_list([plural(len(of), kind) for of, kind in ((runs, "run"), (sweeps, "sweep")) if of])
     named = first_named([f"run {run.id}" for run in runs] + [f"sweep {sweep.id}" for sweep in sweeps], NAMED)
     if not sweeps:
@@ -54,7 +57,9 @@ def refusal(runs: list[RunRecord], sweeps: list[SweepRecord]) -> str:
     else:
         why = f"a live run {READS}, and a live sweep starts more such runs"
     typed = [
-        f"`python -m tlcore {kind} cancel ID`" for of, kind in ((runs, "runs"), (sweeps, "sweeps")) if of
+        f"`{command_line(kind, 'cancel', 'ID', workspace=workspace)}`"
+        for of, kind in ((runs, "runs"), (sweeps, "sweeps"))
+        if of
     ]
     return (
         f"cannot clear the baselines while {counts} are live ({named}): {why}; clear them once they end, "
@@ -62,7 +67,7 @@ def refusal(runs: list[RunRecord], sweeps: list[SweepRecord]) -> str:
     )
 
 
-def _one_refusal(live: RunRecord | SweepRecord) -> str:
+def _one_refusal(live: RunRecord | SweepRecord, workspace: str | None) -> str:
     """:func:`refusal` for one live run or sweep."""
     if isinstance(live, RunRecord):
         subject, why, command = f"run {live.id}", f"it {READS}", "runs"
@@ -72,7 +77,7 @@ def _one_refusal(live: RunRecord | SweepRecord) -> str:
         why, command = f"{driver} starts more trials, each of which {READS}", "sweeps"
     return (
         f"cannot clear the baselines while {subject} is live: {why}; clear them once it ends, or stop it "
-        f"first: `python -m tlcore {command} cancel {live.id}`"
+        f"first: `{command_line(command, 'cancel', live.id, workspace=workspace)}`"
     )
 
 

@@ -156,7 +156,8 @@ def kept_config(store: RunStore, ranking: Ranking) -> AdaptConfig | None:
     return source_only_config(AdaptConfig.from_dict(store.get(ranking.kept).config))
 
 
-def kept_command(store: RunStore, ranking: Ranking) -> str | None:
-    """The ``adapt`` command that launches :func:`kept_config` (None when nothing is kept)."""
+def kept_command(store: RunStore, ranking: Ranking, *, workspace: str | None = None) -> str | None:
+    """The ``adapt`` command that launches :func:`kept_config` (None when nothing is kept), with
+    ``--workspace workspace`` when given (:mod:`tlcore.commands`)."""
     config = kept_config(store, ranking)
-    return None if config is None else source_only_command(config)
+    return None if config is None else source_only_command(config, workspace=workspace)

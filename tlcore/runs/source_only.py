@@ -64,6 +64,21 @@ def source_only_model_for(
     target: str,
     run_id: str | None = None,
     kind: Literal["run", "baseline"] = "run",
+    *,
+    workspace: str | None = None,
+) -> SourceOnlyModel | NeedsSourceOnlyModel:
+    """The source-only model for the label-shift estimate of ``source -> target`` (:func:`_model_for`
+    says which), its commands (``runs show``, the ``adapt`` that trains a missing one) with
+    ``--workspace workspace`` when given (:mod:`tlcore.commands`)."""
+    return replace(_model_for(store, source, target, run_id, kind), workspace=workspace)
+
+
+def _model_for(
+    store: RunStore,
+    source: str,
+    target: str,
+    run_id: str | None,
+    kind: Literal["run", "baseline"],
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
     """The source-only model for the label-shift estimate of ``source -> target`` diagnosed in raw
     features (``run_id`` None: the pair's, :func:`pair_source_only_model`) or

@@ -217,7 +217,8 @@ class SweepSummary:
     def config(self, key: str | None) -> ConfigRow | None:
         return next((c for c in self.configs if c.key == key), None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, workspace: str | None = None) -> dict[str, Any]:
+        """JSON-safe; the fallbacks' commands with ``--workspace workspace`` when given."""
         return {
             "sweep": self.sweep.to_dict(),
             "planned": self.planned,
@@ -227,7 +228,7 @@ class SweepSummary:
             "recommended_by_setup": self.recommended_by_setup,
             "best_by_setup": self.best_by_setup,
             "scored_by": self.scored_by,
-            **fallbacks_dict(self.fallback_by_setup),
+            **fallbacks_dict(self.fallback_by_setup, workspace=workspace),
             "configs": [c.to_dict() for c in self.configs],
             "trials": [t.to_dict() for t in self.trials],
         }

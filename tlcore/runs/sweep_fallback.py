@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tlcore.runs.candidates import kept_command
+from tlcore.adapt.config import AdaptConfig
+from tlcore.adapt.source_only_run import source_only_command
+from tlcore.runs.candidates import kept_config
 from tlcore.runs.store import RunStore
 from tlcore.selection.ranking import KEEP, Ranking
 
@@ -20,12 +22,18 @@ class Fallback:
     """The ranking that decides some of a sweep setup's runs (a pool's part: one setup, one set of
     target samples), the run its choice names (recommended, or whose source-only model it keeps; None
     when it names none), where that run comes from (:func:`origin`) and, when it keeps a source-only
-    model, the command that makes it a run (:func:`~tlcore.runs.candidates.kept_command`)."""
+    model, that model's run config (:func:`~tlcore.runs.candidates.kept_config`), which :meth:`command`
+    makes a run."""
 
     ranking: Ranking
     run_id: str | None
     where: str
-    command: str | None = None  # the command that makes its kept source-only model a run
+    kept: AdaptConfig | None = None  # the config of its kept source-only model as a run of its own
+
+    def command(self, *, workspace: str | None = None) -> str | None:
+        """The command that makes its kept source-only model a run, with ``--workspace workspace`` when
+        given (:func:`~tlcore.adapt.source_only_run.source_only_command`); None when it keeps none."""
+        return None if self.kept is None else source_only_command(self.kept, workspace=workspace)
 
     @property
     def text(self) -> str:
@@ -37,12 +45,12 @@ class Fallback:
         said = choice if self.ranking.kept else f"`runs rank` recommends {choice}"
         return f"{said} ({self.where})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, workspace: str | None = None) -> dict[str, Any]:
         return {
             "choice": self.ranking.choice,
             "run_id": self.run_id,
             "where": self.where,
-            "kept_command": self.command,
+            "kept_command": self.command(workspace=workspace),
         }
 
 
@@ -67,7 +75,7 @@ def fallbacks(
         run_id = part.recommended or part.kept
         where = "" if run_id is None else origin(store, run_id, sweep_id)
         if part.choice not in found:
-            found[part.choice] = Fallback(part, run_id, where, kept_command(store, part))
+            found[part.choice] = Fallback(part, run_id, where, kept_config(store, part))
     return tuple(found.values())
 
 
@@ -80,8 +88,13 @@ def fallback_text(found: tuple[Fallback, ...]) -> str:
     return "its runs on other target samples are decided apart: " + "; ".join(f.text for f in found)
 
 
-def fallbacks_dict(by_setup: Mapping[str, tuple[Fallback, ...]]) -> dict[str, Any]:
-    """``{"fallback_by_setup": {setup: [fallback dicts]}}`` for a sweep's JSON; ``{}`` without any."""
-    return (
-        {"fallback_by_setup": {k: [f.to_dict() for f in v] for k, v in by_setup.items()}} if by_setup else {}
-    )
+def fallbacks_dict(
+    by_setup: Mapping[str, tuple[Fallback, ...]], *, workspace: str | None = None
+) -> dict[str, Any]:
+    """``{"fallback_by_setup": {setup: [fallback dicts]}}`` for a sweep's JSON (their commands with
+    ``--workspace workspace`` when given); ``{}`` without any."""
+    if not by_setup:
+        return {}
+    return {
+        "fallback_by_setup": {k: [f.to_dict(workspace=workspace) for f in v] for k, v in by_setup.items()}
+    }

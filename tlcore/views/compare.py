@@ -257,17 +257,21 @@ def comparison_report(
     ranked: Ranking | None = None,
     labels: Mapping[str, str] | None = None,
     moved: Sequence[tuple[RunChanges, Domain | None]] = (),
+    shell: bool = False,
+    workspace: str | None = None,
 ) -> str:
     """A self-contained HTML report of the runs: the label-free ranking and alarms (when given),
     table, flags (runs scored on source training samples, negative transfer), accuracy, gap, where the
     predictions moved (``moved``: each run's changes and the target samples they cover, or None),
-    UMAPs, confusions."""
-    flags = [line for line in (inflated_line(results, labels), unchecked_line(results, labels)) if line]
+    UMAPs, confusions; its commands carry ``--workspace workspace`` when given, and its ranking's caveat
+    names the ``predict`` command for the ``shell`` (``runs rank --report``), else the Predict page."""
+    inflated = inflated_line(results, labels, workspace=workspace)
+    flags = [line for line in (inflated, unchecked_line(results, labels)) if line]
     flags += [negative_transfer_line(label, results[label]) for label in negative_transfer(results)]
     pairs = sorted({f"{r['config']['source']} → {r['config']['target']}" for r in results.values()})
     sections = []
     if ranked is not None:
-        sections += ranking_view.report_sections(ranked, labels or {})
+        sections += ranking_view.report_sections(ranked, labels or {}, shell=shell, workspace=workspace)
     rows = [row | {"run": short_label(row["run"])} for row in summary_rows(results)]  # as the ranking's
     whole = {"run": cut_names({label: label for label in results})}  # a cut label whole on hover
     runs = Section("Runs", table=rows, flags=flags, percent_columns=PERCENT_COLUMNS, titles=whole)

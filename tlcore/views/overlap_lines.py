@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from tlcore.commands import command_line
 from tlcore.data.overlap import base_dataset, other_splits, stored_fix, training_words
 from tlcore.numbers import and_more
 from tlcore.views.gaps import Results
@@ -28,7 +29,9 @@ def _training(shared: dict[str, Any]) -> str:
     return training_words(shared["shared_test"], shared["by"] == "content")
 
 
-def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> str | None:
+def inflated_line(
+    results: Results, labels: Mapping[str, str] | None = None, *, workspace: str | None = None
+) -> str | None:
     """One warning naming the runs swayed by samples they trained on (source training samples, or copies
     of them: :func:`~tlcore.views.run_tables.swayed`, as the Adapt card warns: they scored their
     target accuracy on them, or, of an unlabelled target, adapted to them or measured their gap and
@@ -39,13 +42,17 @@ def inflated_line(results: Results, labels: Mapping[str, str] | None = None) -> 
     source ... and target ...``; the first :data:`INFLATED_NAMED` runs named, the rest counted. Runs of
     a labelled and of an unlabelled target each get their own sentence, the labelled ones' first (QA:
     one sentence said of both that their accuracy read too high).
-    None when no run's result records any (a result stored before runs kept it says nothing)."""
+    None when no run's result records any (a result stored before runs kept it says nothing). The
+    ``runs show`` command that names the fixes of runs not named carries ``--workspace workspace`` when
+    given (:func:`~tlcore.commands.command_line`)."""
     found = [label for label, result in results.items() if swayed(result)]
     groups = ([label for label in found if target_labelled(results[label]) is want] for want in (True, False))
-    return " ".join(_inflated(results, group, labels) for group in groups if group) or None
+    return " ".join(_inflated(results, group, labels, workspace) for group in groups if group) or None
 
 
-def _inflated(results: Results, swayed_labels: Sequence[str], labels: Mapping[str, str] | None) -> str:
+def _inflated(
+    results: Results, swayed_labels: Sequence[str], labels: Mapping[str, str] | None, workspace: str | None
+) -> str:
     """:func:`inflated_line`'s sentence on ``swayed_labels``, runs whose targets are all labelled or all
     unlabelled."""
     found = {label: results[label]["shared_samples"] for label in swayed_labels}
@@ -64,7 +71,7 @@ def _inflated(results: Results, swayed_labels: Sequence[str], labels: Mapping[st
         else "; ".join(f"for {' and '.join(runs)}, {text}" for text, runs in fixes.items())
     )
     if any(stored_fix(shared) not in fixes for shared in found.values()):
-        fix += " (python -m tlcore runs show ID names the others' fixes)"
+        fix += f" ({command_line('runs', 'show', 'ID', workspace=workspace)} names the others' fixes)"
     one = len(found) == 1
     trained = "its model" if one else "their models"
     if labelled:

@@ -5,10 +5,10 @@ The app's Compare and Adapt pages, the HTML report and ``runs rank`` show these 
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tlcore.commands import command_line
 from tlcore.metrics.mcnemar import shown_within_chance
 from tlcore.numbers import SCORE_DIGITS, and_list, percent, plural, score_text
 from tlcore.selection.alarm import Alarm
@@ -165,14 +165,15 @@ def hindsight_order(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return ["run", *checked] if checked else []
 
 
-def rank_command(ranking: Ranking, run_id: str | None = None) -> str:
+def rank_command(ranking: Ranking, run_id: str | None = None, *, workspace: str | None = None) -> str:
     """The ``runs rank`` command line that prints ``ranking`` (its pair and validator; ``run_id``:
-    ranked among the runs covering that run's target samples)."""
-    words = ["--source", ranking.source, "--target", ranking.target]
+    ranked among the runs covering that run's target samples), with ``--workspace workspace`` when given
+    (:func:`~tlcore.commands.command_line`)."""
+    words = ["runs", "rank", "--source", ranking.source, "--target", ranking.target]
     words += ["--validator", ranking.asked or ranking.settings.validator]  # as asked: it ranks the same
     if run_id is not None:
         words += ["--run", run_id]
-    return "python -m tlcore runs rank " + shlex.join(words)
+    return command_line(*words, workspace=workspace)
 
 
 def rank_by_caption(ranking: Ranking) -> str:
@@ -332,15 +333,18 @@ def all_false_alarms(ranking: Ranking) -> bool:
     return all(e.run_id in false_alarms(ranking) for e in ranking.entries if e.alarm.raised)
 
 
-def report_sections(ranking: Ranking, labels: Mapping[str, str]) -> list[Section]:
+def report_sections(
+    ranking: Ranking, labels: Mapping[str, str], *, shell: bool = False, workspace: str | None = None
+) -> list[Section]:
     """The ranking in the HTML report: the recommendation first, then the alarms in one line (a flag;
     a neutral aside when the target labels contradict them all, or :data:`NO_ALARM` when none is raised)
     beside the unreliable scores' line, then the table, whose alarm column holds each run's reasons, each
     status saying what it means on hover, an "outranked" one in a line under the table too (Compare's
     status help, :func:`~tlcore.views.glossary.status_line`); each run named as Compare's tables name it
-    (:func:`~tlcore.views.run_names.short_label`), a cut label whole on hover."""
+    (:func:`~tlcore.views.run_names.short_label`), a cut label whole on hover; its caveat says where to
+    check as ``shell`` and ``workspace`` have it (:func:`~tlcore.views.ranking_caveats.blind_spot`)."""
     note = recommendation(ranking, labels)
-    caveat = blind_spot(ranking)
+    caveat = blind_spot(ranking, shell=shell, workspace=workspace)
     summary = [alarm_summary(ranking) or NO_ALARM]
     cautions = all_false_alarms(ranking)  # True too when none is raised
     rows = ranking_rows(ranking, short_labels(labels))

@@ -17,6 +17,7 @@ import math
 
 import pandas as pd
 
+from tlcore.commands import command_line
 from tlcore.numbers import first_named, score_text
 from tlcore.runs.summary import ConfigRow, SweepSummary
 from tlcore.runs.sweep_selection import SCORE_KEY, SETUP_KEYS, selection_score, setup_of
@@ -94,18 +95,21 @@ def setup_lines(summary: SweepSummary) -> list[str]:
     ]
 
 
-def outscored_line(summary: SweepSummary) -> str | None:
+def outscored_line(summary: SweepSummary, *, workspace: str | None = None) -> str | None:
     """Why the configurations of :func:`outscored` are not recommended, naming the first few with
-    their score (:func:`~tlcore.numbers.score_text`, as the sweep's tables) and guardrails passed; None
-    when there is none."""
+    their score (:func:`~tlcore.numbers.score_text`, as the sweep's tables) and guardrails passed, and
+    the ``runs rank`` command of the sweep's pair that says why for each run (with ``--workspace
+    workspace`` when given: :func:`~tlcore.commands.command_line`); None when there is none."""
     higher = outscored(summary)
     if not higher:
         return None
     scored = [f"{c.key} ({score_text(c.metrics[SCORE_KEY].mean)}, passed {passed_text(c)})" for c in higher]
     named = first_named(scored, NAMED)
+    spec = summary.sweep.spec
+    rank = ("runs", "rank", "--source", spec.source, "--target", spec.target)
     return (
         f"Not recommended despite a higher mean {SCORE_KEY}, for runs that failed the guardrails or are "
-        f"{OUTRANKED}: {named} (`python -m tlcore runs rank` says why for each run)."
+        f"{OUTRANKED}: {named} (`{command_line(*rank, workspace=workspace)}` says why for each run)."
     )
 
 
