@@ -23,12 +23,12 @@ RESULT = {  # "dog" has no target test sample: its row is left out, as on the Co
 EPOCHS = [("baseline", {"loss": 0.9, "source_accuracy": 0.8}), ("adapt", {"loss": 0.7, "im_entropy": 1.5})]
 
 
-def stored_run(workspace: Workspace, result: dict) -> str:
-    """A done run with ``result`` and one epoch event per :data:`EPOCHS` entry."""
+def stored_run(workspace: Workspace, result: dict, epochs: list = EPOCHS) -> str:
+    """A done run with ``result`` and one epoch event per ``epochs`` entry (:data:`EPOCHS`)."""
     store = RunStore(workspace)
     run_id = store.create(AdaptConfig("mnist5k", "digits", ("im",)))
     assert store.start(run_id, os.getpid())
-    for i, (stage, metrics) in enumerate(EPOCHS, 1):
+    for i, (stage, metrics) in enumerate(epochs, 1):
         store.record_event(
             run_id, ProgressEvent("epoch", stage, i / 2, epoch=1, metrics={"epoch": 1.0, **metrics})
         )
@@ -86,10 +86,11 @@ def test_runs_show_history_prints_the_learning_curves(
     out = show(workspace, capsys, run_id, "--history")
     assert out.endswith(  # the last row: the final model the headline scores, as the page's star
         "  learning curves (epochs numbered through both stages)\n"
-        "    epoch  stage                  loss   source_accuracy   target_accuracy\n"
-        "        1  baseline                0.9               0.8                 -\n"
-        "        2  adapt                   0.7                 -                 -\n"
-        "        2  final                     -                 -               0.6  (final model)\n"
+        "    epoch  stage     loss  source_accuracy  target_accuracy\n"
+        "        1  baseline   0.9              0.8                -\n"
+        "        2  adapt      0.7                -                -\n"
+        "        2  final        -                -              0.6\n"
+        "    final: the final model, whose accuracies the headline above gives\n"
     )
     details = json.loads(show(workspace, capsys, run_id, "--json"))
     assert details["learning_curves"] == [  # the Adapt page's rows (tlcore.views.run_tables.curve_rows)
@@ -97,6 +98,23 @@ def test_runs_show_history_prints_the_learning_curves(
         {"loss": 0.7, "im_entropy": 1.5, "epoch": 2.0, "stage": "adapt"},
         {"target_accuracy": 0.6, "epoch": 2.0, "stage": "final", "label": "final model"},
     ]
+
+
+def test_runs_show_history_fits_100_columns_with_every_curve(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA helper-251: the final row, its label beside it, made 107 columns; with every curve the Adapt
+    page draws (a settle-tol run's target_changed too) and a transform's label, 125."""
+    monkeypatch.setenv("COLUMNS", "100")
+    curves = {"loss": 2.05, "source_val_loss": 1.87, "source_accuracy": 0.488, "target_accuracy": 0.209}
+    epochs = [("baseline", curves), ("adapt", {**curves, "target_changed": 0.0123})]
+    final = {**RESULT, "source_accuracy": 0.474, "info": {"transforms": {"adabn": {}}}}
+    out = show(workspace, capsys, stored_run(workspace, final, epochs), "--history")
+    lines = out.split("  learning curves (epochs numbered through both stages)\n")[1].splitlines()
+    assert max(map(len, lines)) <= 100  # (the lines above it name files by their path: never cut)
+    assert lines[0].split() == ["epoch", "stage", *curves, "target_changed"]
+    assert lines[3].split() == ["2", "final", "-", "-", "0.474", "0.6", "-"]
+    assert lines[4] == "    final: the final model (after adabn), whose accuracies the headline above gives"
 
 
 def test_runs_show_gives_the_count_and_interval_behind_a_target_accuracy_and_the_gap_samples(

@@ -11,7 +11,15 @@ import numpy as np
 
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
-from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
+from tlcore.cli.output import (
+    LINE_WIDTH,
+    clipped,
+    column_blocks,
+    display_width,
+    print_json,
+    text_table,
+    wrapped,
+)
 from tlcore.cli.stores import (
     RUN_ID_HELP,
     format_value,
@@ -206,7 +214,8 @@ def confusion_lines(confusion: Confusion) -> list[str]:
     number = {name: i for i, name in enumerate(classes)}
     blocks = column_blocks(
         [max(len(str(j)), *(len(str(c[j])) for c in counts)) for j in range(len(classes))],
-        len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
+        4 + len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
+        LINE_WIDTH,
     )
     title = "confusion on the target test split (rows: true class, columns: predicted class by its # number"
     lines = wrapped(title + (")" if len(blocks) == 1 else f"; {len(blocks)} blocks)"), "  ")
@@ -220,32 +229,21 @@ def confusion_lines(confusion: Confusion) -> list[str]:
     return lines
 
 
-def column_blocks(widths: list[int], prefix: int) -> list[range]:
-    """The columns of a wide table in consecutive blocks that each fit
-    :data:`~tlcore.cli.output.LINE_WIDTH` beside the ``prefix`` columns every block repeats (4 of indent;
-    ``widths``: each column's widest cell, two spaces before it); at least one column a block."""
-    blocks, start, used = [], 0, 4 + prefix
-    for j, width in enumerate(widths):
-        if j > start and used + 2 + width > LINE_WIDTH:
-            blocks.append(range(start, j))
-            start, used = j, 4 + prefix
-        used += 2 + width
-    return [*blocks, range(start, len(widths))] if widths else blocks
-
-
 def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
     """The learning curves (:func:`tlcore.views.run_tables.curve_rows`) as a table of the curves the
-    Adapt page draws (:data:`tlcore.views.run_tables.CURVE_KEYS`); ``--json`` carries every column."""
+    Adapt page draws (:data:`tlcore.views.run_tables.CURVE_KEYS`), each column as wide as its widest
+    cell, and what the final row's model is said under it (QA helper-251: beside the row, 107 columns);
+    ``--json`` carries every column."""
     if not rows:
         return ["  learning curves: no epoch finished yet"]
     keys = [k for k in run_tables.CURVE_KEYS if any(k in row for row in rows)]
-    lines = ["  learning curves (epochs numbered through both stages)"]
-    lines.append(f"    {'epoch':>5}  {'stage':<9}" + "".join(f"  {k:>16}" for k in keys))
+    cells = [[int(row["epoch"]), row["stage"], *(format_value(row.get(k)) for k in keys)] for row in rows]
+    table = text_table(["epoch", "stage", *keys], cells, right=range(2, len(keys) + 2))
+    lines = ["  learning curves (epochs numbered through both stages)", *(f"    {x}" for x in table)]
     for row in rows:
-        values = "".join(f"  {format_value(row.get(k)):>16}" for k in keys)
-        lines.append(f"    {int(row['epoch']):>5}  {row['stage']:<9}" + values)
         if "label" in row:  # a done run's final model (curve_rows): what its headline scores
-            lines[-1] += f"  ({row['label']})"
+            said = f"the {row['label']}, whose accuracies the headline above gives"
+            lines += wrapped(said, f"    {row['stage']}: ")
     return lines
 
 
