@@ -182,16 +182,82 @@ def test_runs_show_gives_the_paired_test_of_a_fall_or_says_an_older_run_did_not_
     assert json.loads(show(workspace, capsys, unlabelled, "--json"))["paired_test"] is None
 
 
+def test_runs_show_reads_its_config_and_gaps_as_settings_and_diagnose_s_labels(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA helper-251: the config read as a Python repr (``methods=['dann'], params={}, image_size=None``)
+    and the gaps by their keys (``mmd2=0.167  p_value=0.000999``), where ``diagnose`` labels them."""
+    monkeypatch.setenv("COLUMNS", "100")
+    gap = {
+        "mmd2": 0.16712,
+        "p_value": 0.000999000999,
+        "n_permutations": 1000,
+        "bandwidth": 3.0512,
+        "mmd_test_samples": [1000, 359],
+        "coral": 2.1291e-05,
+        "mean_distance": 2.2063,
+        "a_distance": 1.998,
+        "domain_error": 0.0005,
+        "n_source": 1000,
+        "n_target": 359,
+    }
+    older = {"mmd2": -0.007, "p_value": 0.636, "coral": 0.003, "a_distance": 0.0}  # and n_source, n_target
+    older |= {"n_source": 20, "n_target": 8}
+    store = RunStore(workspace)
+    config = AdaptConfig("mnist5k", "digits", ("dann", "im"), {"dann": {"weight": 0.5}}, epochs=2, lr=1e-05)
+    run_id = store.create(config)
+    assert store.start(run_id, os.getpid()) and store.finish(run_id, {"gap_before": gap, "gap_after": older})
+    lines = show(workspace, capsys, run_id).splitlines()
+    start = lines.index("  gap before")
+    assert lines[start : start + 10] == [
+        "  gap before",
+        "    MMD²              0.1671      p = 0.000999 (1000 permutations on 1000 vs 359 samples, bandwidth",
+        " " * 34 + "3.05)",
+        "    CORAL             2.129e-05",
+        "    mean distance     2.206",
+        "    proxy A-distance  1.998       domain classifier error 0.1% (p < 1e-16 against chance)",
+        "  gap after",  # an older run's: no permutations, mean distance or domain error stored
+        "    MMD²              -0.007      p = 0.636",
+        "    CORAL             0.003",
+        "    proxy A-distance  0.000",
+    ]
+    start = next(i for i, line in enumerate(lines) if line.startswith("  config   "))
+    assert [line[11:] for line in lines[start : start + 21]] == [
+        "source: mnist5k",
+        "target: digits",
+        "methods: dann, im",
+        "params.dann.weight: 0.5",
+        "model: auto",
+        "image_size: not set",
+        "bottleneck: 256",
+        "epochs: 2",
+        "adapt_epochs: not set",
+        "warm_start: off",
+        "batch_size: 32",
+        "lr: 1e-05",
+        "seed: 0",
+        "augment: on",
+        "target_labels: 0",
+        "test_fraction: 0.2",
+        "patience: not set",
+        "steps_per_epoch: not set",
+        "ema_decay: 0",
+        "settle_tol: 0",
+        "device: not set",
+    ]
+    assert lines[start + 21].startswith("  methods  ")  # the parameters every method ran with, after it
+
+
 @pytest.mark.parametrize(("shape", "noted"), [([33], True), ([1, 28, 28], False)])
 def test_runs_show_says_augment_does_not_apply_to_feature_vectors(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], shape: list[int], noted: bool
 ) -> None:
-    """QA helper-142: a table run's config read ``augment=True`` (the random affine moves images only);
+    """QA helper-142: a table run's config read ``augment: on`` (the random affine moves images only);
     the stored config keeps it (its baseline key), ``--json`` too."""
     model = {"name": "mlp" if len(shape) == 1 else "lenet_bn", "input_shape": shape, "options": {}}
     run_id = stored_run(workspace, {**RESULT, "info": {"model": model}})
-    text = " ".join(show(workspace, capsys, run_id).split())
-    assert ("augment=True (images only: not applied to feature vectors)" in text) is noted
-    assert "augment=True" in text
+    lines = show(workspace, capsys, run_id).splitlines()
+    said = " " * 11 + "augment: on" + (" (images only: not applied to feature vectors)" if noted else "")
+    assert said in lines
     said = json.loads(show(workspace, capsys, run_id, "--json"))
     assert said["config"]["augment"] is True

@@ -18,7 +18,7 @@ from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, command_line, print_json, wrapped
 from tlcore.cli.runs import paired_test
-from tlcore.cli.stores import headline_text, source_accuracy_lines
+from tlcore.cli.stores import headline_lines, source_accuracy_lines
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent, progress_words
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     lines = wrapped(f"{record.method} on {record.source} -> {record.target}", f"run {record.id} done: ", "  ")
     for key in HEADLINE_KEYS:  # as runs show writes them
-        lines += wrapped(headline_text(key, summary[key]), f"  {key.replace('_', ' '):<22} ")
+        lines += headline_lines(key, summary[key])
         if key == "source_only_accuracy":
             said = wrapped(change[1], f"  {'change':<22} ") if change else []
             lines += said + source_accuracy_lines(result)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from tlcore.adapt.config import format_value as cli_value
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import (
@@ -23,7 +25,7 @@ from tlcore.cli.output import (
 from tlcore.cli.stores import (
     RUN_ID_HELP,
     format_value,
-    headline_text,
+    headline_lines,
     outliving_worker,
     run_store,
     source_accuracy_lines,
@@ -138,12 +140,11 @@ def _headline_lines(
     lines = []
     for key, value in record.headline.items():
         counted = counts.get(key)
-        text = headline_text(key, value) + (f" ({counted.detail()})" if counted else "")
-        lines += wrapped(text, f"  {key.replace('_', ' '):<22} ")
+        lines += headline_lines(key, value, f" ({counted.detail()})" if counted else "")
         if key == "source_only_accuracy":
             lines += (wrapped(change[1], f"  {'change':<22} ") if change else []) + source
         if key == "gap_after" and gap_measured_on:
-            lines += wrapped(f"gaps measured on the run's test splits: {gap_measured_on}", " " * 25)
+            lines += wrapped(f"gaps measured on the run's test splits: {gap_measured_on}", "    ")
     return lines
 
 
@@ -154,14 +155,46 @@ def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     helper-142 read ``augment=True`` for a table)."""
     shape = ((result.get("info") or {}).get("model") or {}).get("input_shape") or ()
     unused = {"augment": " (images only: not applied to feature vectors)"} if len(shape) == 1 else {}
-    said = (f"{key}={value}{unused.get(key, '') if value else ''}" for key, value in record.config.items())
-    config = wrapped(", ".join(said), "  config   ")
+    said = [
+        f"{key}: {value}{unused.get(key, '') if value == 'on' else ''}"
+        for key, value in config_items(record.config)
+    ]
+    config = [
+        line for i, item in enumerate(said) for line in wrapped(item, "  config   " if i == 0 else " " * 11)
+    ]
     if built := resolved_text(record.resolved_params):  # every method parameter, defaults included
         config += wrapped(f"{built} (the given values and the methods' defaults)", "  methods  ")
     # QA helper-157: an older version's run; one trained under method defaults since changed
     if older := run_tables.older_version_text(record.config, record.resolved_params):
         config += wrapped(older, "  older    ")
     return [*config, *wrapped(run_tables.training_text(result), "  trained  ")] if result else config
+
+
+def config_items(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A run's config as ``(key, value)`` pairs to read (QA helper-251: ``runs show`` printed its Python
+    repr, ``methods=['dann'], params={}, image_size=None``): a nested part by dotted keys
+    (``params.dann.weight: 0.5``), an empty one ``none``; a list its items, None ``not set``, a flag
+    ``on`` or ``off``, a number as the CLI takes it (:func:`~tlcore.adapt.config.format_value`)."""
+    items: list[tuple[str, str]] = []
+    for key, value in config.items():
+        if isinstance(value, Mapping) and value:
+            items += config_items(value, f"{prefix}{key}.")
+        else:
+            items.append((f"{prefix}{key}", _setting(value)))
+    return items
+
+
+def _setting(value: Any) -> str:
+    """One value of :func:`config_items`."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, Mapping):
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(_setting, value))
+    return cli_value(value)
 
 
 def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
