@@ -65,7 +65,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--estimate",
         action="store_true",
-        help="print how long the run would take (from finished runs of the same network, else a short "
+        help="print how long the run would take (from done runs of the same network, else a short "
         "probe of it) and exit without training",
     )
     parser.add_argument("--json", action="store_true", help="JSON on stdout, no progress bar")
