@@ -1,4 +1,4 @@
-"""``data list`` fits the terminal (QA helper-251's CLI audit: descriptions made rows of 126 columns):
+"""``data list`` fits the terminal (the CLI audit: descriptions made rows of 126 columns):
 a description wraps under its column, its words whole, or goes below its row where the column would be
 too narrow."""
 

@@ -1,5 +1,5 @@
 """One word for a run that trained to the end: ``done``, its status (:data:`tlcore.runs.record.STATUSES`).
-QA helper-251's CLI audit read "a done run" and "a finished run" for it side by side (``predict``,
+the CLI audit read "a done run" and "a finished run" for it side by side (``predict``,
 ``export``, ``diagnose --features``, ``adapt --estimate``; the Compare, Predict and Diagnose pages)."""
 
 from __future__ import annotations

@@ -334,7 +334,7 @@ def test_adapt_wraps_its_gap_lines_to_the_terminal(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The summary's gaps wrap like ``runs show``'s, hanging under their value (one 166-column line
-    each before), labelled as ``diagnose`` labels a gap (QA helper-251: ``mmd2=0.123  p_value=...``)."""
+    each before), labelled as ``diagnose`` labels a gap (CLI audit: ``mmd2=0.123  p_value=...``)."""
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:gapped")
     monkeypatch.setenv("COLUMNS", "80")
     code, out, err = _cli(workspace, capsys, "adapt", *PAIR)

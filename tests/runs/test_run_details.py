@@ -103,7 +103,7 @@ def test_runs_show_history_prints_the_learning_curves(
 def test_runs_show_history_fits_100_columns_with_every_curve(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """QA helper-251: the final row, its label beside it, made 107 columns; with every curve the Adapt
+    """CLI audit: the final row, its label beside it, made 107 columns; with every curve the Adapt
     page draws (a settle-tol run's target_changed too) and a transform's label, 125."""
     monkeypatch.setenv("COLUMNS", "100")
     curves = {"loss": 2.05, "source_val_loss": 1.87, "source_accuracy": 0.488, "target_accuracy": 0.209}
@@ -185,7 +185,7 @@ def test_runs_show_gives_the_paired_test_of_a_fall_or_says_an_older_run_did_not_
 def test_runs_show_reads_its_config_and_gaps_as_settings_and_diagnose_s_labels(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """QA helper-251: the config read as a Python repr (``methods=['dann'], params={}, image_size=None``)
+    """CLI audit: the config read as a Python repr (``methods=['dann'], params={}, image_size=None``)
     and the gaps by their keys (``mmd2=0.167  p_value=0.000999``), where ``diagnose`` labels them."""
     monkeypatch.setenv("COLUMNS", "100")
     gap = {

@@ -1,4 +1,4 @@
-"""``runs rank`` fits the terminal (QA helper-251's CLI audit: 164-column lines with nine score columns):
+"""``runs rank`` fits the terminal (the CLI audit: 164-column lines with nine score columns):
 the table shows the score it ranks by and what decides, ``--scores`` every validator's score of each
 run; and where the outvoted ensemble set EnsV aside, its first line says why BNM ranked."""
 
@@ -66,6 +66,24 @@ def test_the_ranking_and_every_score_fit_the_terminal(validator, columns, capsys
     for position, entry in enumerate(ranking.entries, 1):
         cells = lines[position].split()
         assert cells == [str(position), *(validator_text(n, entry.scores[n]) for n in names), "12.5"]
+
+
+def test_every_score_comes_in_blocks_of_columns_that_fit_a_narrow_terminal(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    ranking = rank(_pool())
+    print_ranking(ranking, scores=True)
+    said = capsys.readouterr().out.split("every validator's score of each run, by its # above:\n")[1]
+    blocks = [block.splitlines() for block in said.split("\n\ncolumns")[0].split("\n\n")]
+    assert len(blocks) == 2 and max(len(line) for block in blocks for line in block) <= 60
+    for block in blocks:  # each block: its header, then a row per run, numbers right-aligned under it
+        assert [row.split()[0] for row in block[1:]] == ["1", "2", "3"]
+        assert all(len(row) == len(block[0]) for row in block[1:])
+    cells = {i: [] for i in range(1, 4)}
+    for block in blocks:
+        for row in block[1:]:
+            cells[int(row.split()[0])] += row.split()[1:]
+    for position, entry in enumerate(ranking.entries, 1):  # every score once, in VALIDATORS' order
+        assert cells[position] == [*(validator_text(n, entry.scores[n]) for n in VALIDATORS), "12.5"]
 
 
 def test_the_first_line_says_why_bnm_ranked_in_ensvs_place(capsys):

@@ -123,7 +123,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 def _description(text: str, first: str) -> list[str]:
     """A domain's row of ``data list``: its cells (``first``), then its description wrapped to the
-    terminal under the description column (QA helper-251: rows of 126 columns), or, where that column
+    terminal under the description column (CLI audit: rows of 126 columns), or, where that column
     would be under :data:`DESCRIPTION_MIN` wide or narrower than a word of it (a spec, kept whole to
     paste), on the lines below the row."""
     hang = " " * display_width(first)

@@ -1,5 +1,5 @@
 """A gap's numbers as text, in one layout: ``diagnose``'s measured gap and a run's stored gaps before and
-after adapting (``runs show``, ``adapt``; QA helper-251: they read ``mmd2=0.167  p_value=0.000999 ...``
+after adapting (``runs show``, ``adapt``; CLI audit: they read ``mmd2=0.167  p_value=0.000999 ...``
 where ``diagnose`` labels them). No torch: a stored gap is read as its dict."""
 
 from __future__ import annotations

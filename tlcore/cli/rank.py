@@ -238,7 +238,7 @@ def _print_table(ranking: Ranking, tested: Mapping[str, int | None], alarms: boo
 def ranking_table(ranking: Ranking) -> list[str]:
     """The table's header and one line per run: what decides (the ranking's score, the effective
     classes, the ESS behind DEV and IWCV, the target accuracies with labels, the alarm), its METHOD
-    cells cut to fit the terminal (:func:`~tlcore.cli.output.prose_width`; QA helper-251: nine score
+    cells cut to fit the terminal (:func:`~tlcore.cli.output.prose_width`; CLI audit: nine score
     columns made 164-column lines; :func:`scores_lines` has every score)."""
     name = ranking.settings.validator
     header = [" #", "RUN", "METHOD", VALIDATORS[name].label, "CLASSES", "ESS", "TARGET ACC", "ALARM"]
@@ -276,7 +276,8 @@ def scores_lines(ranking: Ranking) -> list[str]:
     lines: list[str] = []
     for block in column_blocks(widths[1:], widths[0], prose_width()):
         keep = [0, *(j + 1 for j in block)]
-        table = text_table([header[j] for j in keep], [[r[j] for j in keep] for r in rows], right=keep)
+        cells = [[r[j] for j in keep] for r in rows]
+        table = text_table([header[j] for j in keep], cells, right=range(len(keep)))
         lines += [*([""] if lines else []), *table]
     return lines
 

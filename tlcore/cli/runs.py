@@ -171,7 +171,7 @@ def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
 
 
 def config_items(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """A run's config as ``(key, value)`` pairs to read (QA helper-251: ``runs show`` printed its Python
+    """A run's config as ``(key, value)`` pairs to read (CLI audit: ``runs show`` printed its Python
     repr, ``methods=['dann'], params={}, image_size=None``): a nested part by dotted keys
     (``params.dann.weight: 0.5``), an empty one ``none``; a list its items, None ``not set``, a flag
     ``on`` or ``off``, a number as the CLI takes it (:func:`~tlcore.adapt.config.format_value`)."""
@@ -265,7 +265,7 @@ def confusion_lines(confusion: Confusion) -> list[str]:
 def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
     """The learning curves (:func:`tlcore.views.run_tables.curve_rows`) as a table of the curves the
     Adapt page draws (:data:`tlcore.views.run_tables.CURVE_KEYS`), each column as wide as its widest
-    cell, and what the final row's model is said under it (QA helper-251: beside the row, 107 columns);
+    cell, and what the final row's model is said under it (CLI audit: beside the row, 107 columns);
     ``--json`` carries every column."""
     if not rows:
         return ["  learning curves: no epoch finished yet"]
