@@ -1,4 +1,4 @@
-"""Compare: finished runs side by side, before vs after, with downloads."""
+"""Compare: done runs side by side, before vs after, with downloads."""
 
 import streamlit as st
 
@@ -76,7 +76,7 @@ records = on_pair + [r for r in opened if r.id not in {p.id for p in on_pair}]
 if not records:  # none of the pair's: other pairs' newest, picked by hand below
     records = engine.store().list(status="done", limit=OTHER_PAIRS)
 if not records:
-    st.info("No finished runs yet: launch some on the Adapt page.", icon=":material/info:")
+    st.info("No done runs yet: launch some on the Adapt page.", icon=":material/info:")
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
     st.stop()
 
@@ -91,7 +91,7 @@ default = [i for i in requested if i in labels] or list(dict.fromkeys(first + [r
 if not default:  # never another pair's run unasked: its numbers would read as this pair's
     st.info(
         display.esc(
-            f"No finished run of {pair[0]} → {pair[1]} yet: launch one on the Adapt page, or choose "
+            f"No done run of {pair[0]} → {pair[1]} yet: launch one on the Adapt page, or choose "
             "runs of other pairs below."
         ),
         icon=":material/info:",

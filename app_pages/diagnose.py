@@ -52,7 +52,7 @@ with display.errors_shown():
                 if key == "raw"
                 else f"model of run {runs[key]}"
             ),
-            help="Measure the gap on the inputs, or on the penultimate layer of a finished run's model.",
+            help="Measure the gap on the inputs, or on the penultimate layer of a done run's model.",
         )
         permutations = middle.select_slider(
             "Permutations (MMD test)",

@@ -1,4 +1,4 @@
-"""Predict: label every sample of any domain with a finished run's model; take the model home."""
+"""Predict: label every sample of any domain with a done run's model; take the model home."""
 
 import pandas as pd
 import streamlit as st
@@ -23,13 +23,13 @@ to_label = state.follow_target(target_spec)  # the uploaded batch, a typed spec,
 st.caption(
     display.esc(
         f"Label every sample of {to_label} (the data to label below: any domain, or a batch you upload) "
-        f"with a finished run's model, download {rows_text(engine.holds_images(to_label))}, or export "
+        f"with a done run's model, download {rows_text(engine.holds_images(to_label))}, or export "
         "the model to run outside the studio."
     )
 )
 runs = engine.finished_runs(source_spec, target_spec)
 if not runs:
-    st.info("No finished runs yet: launch one on the Adapt page.", icon=":material/info:")
+    st.info("No done runs yet: launch one on the Adapt page.", icon=":material/info:")
     st.page_link("app_pages/adapt.py", label="Go to Adapt", icon=":material/model_training:")
     st.stop()
 

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app_support import display, engine, moves, state
-from tlcore.metrics.gap import GAP_METRICS
+from tlcore.metrics.gap_names import GAP_METRICS
 from tlcore.selection.ranking import Ranking
 from tlcore.views import compare, run_names
 from tlcore.views.report import UNKNOWN

@@ -1,4 +1,4 @@
-"""Export a finished run's model so it runs outside the studio: ONNX or TorchScript plus a sidecar.
+"""Export a done run's model so it runs outside the studio: ONNX or TorchScript plus a sidecar.
 
 ``export_run(workspace, run_id, "onnx", out)`` writes into the folder ``out``:
 

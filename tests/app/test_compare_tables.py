@@ -157,11 +157,9 @@ def test_the_ranking_table_shows_the_effective_classes_runs_rank_prints(
     ranking = rank(pool, SelectionSettings())
     rows = {row["run"]: row["classes"] for row in ranking_rows(ranking, {})}
     print_ranking(ranking)
-    printed = {
-        line.split()[1]: float(line.split()[9])
-        for line in capsys.readouterr().out.split("\n#")[-1].splitlines()
-        if line.strip()[:1].isdigit()
-    }
+    header, *table = capsys.readouterr().out.split("\n #  RUN")[-1].split("\n\n")[0].splitlines()
+    column = ["RUN", *header.split()].index("CLASSES") + 1  # after the row's #
+    printed = {line.split()[1]: float(line.split()[column]) for line in table if line.strip()[:1].isdigit()}
     assert rows == printed
     assert rows["good"] > 4.5 and rows["bad"] < 2.5
 

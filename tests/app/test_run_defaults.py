@@ -101,7 +101,7 @@ def test_compare_shows_no_run_of_another_pair_unasked(
     assert not at.exception, [e.message for e in at.exception]
     assert next(m for m in at.multiselect if m.label == "Runs").value == []
     assert [plain(i.value) for i in at.info] == [
-        f"No finished run of {SOURCE} → {fixed} yet: launch one on the Adapt page, or choose runs of "
+        f"No done run of {SOURCE} → {fixed} yet: launch one on the Adapt page, or choose runs of "
         "other pairs below."
     ]
     assert not at.get("plotly_chart")  # no chart of another pair's runs

@@ -128,11 +128,11 @@ def test_runs_whose_baselines_are_not_cached_are_said_so(tmp_path):
     assert isinstance(found, NeedsSourceOnlyModel)
     assert found.reason == (
         f"no source-only model of {SOURCE} -> {TARGET} in this workspace: the source-only baseline of its "
-        "finished run is not in the baseline cache of this tlstudio version (trained by an older version "
+        "done run is not in the baseline cache of this tlstudio version (trained by an older version "
         "or on another device type, or the cache was cleared)"
     )
     assert store.start(runs[1], 1) and store.finish(runs[1], {})
-    assert ": the source-only baselines of its 2 finished runs are not in the baseline cache" in (
+    assert ": the source-only baselines of its 2 done runs are not in the baseline cache" in (
         pair_source_only_model(store, SOURCE, TARGET).message
     )
     found = source_only_model_for(store, SOURCE, TARGET, runs[1])

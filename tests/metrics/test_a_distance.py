@@ -7,7 +7,8 @@ import torch
 from scipy.stats import norm
 
 from tlcore.errors import TLError
-from tlcore.metrics.a_distance import FOLDS, beyond_chance_p, proxy_a_distance
+from tlcore.metrics.a_distance import proxy_a_distance
+from tlcore.metrics.domain_test import FOLDS, beyond_chance_p
 
 
 def test_same_distribution_gives_near_zero():

@@ -132,16 +132,23 @@ def gapped(
     should_stop: ShouldStop,
     pair: Any = None,
 ) -> Any:
-    """Like :func:`quick`, with the gaps a real run stores (five measures each: a ~170-character line)."""
+    """Like :func:`quick`, with the gaps a real run stores (every number of a
+    :class:`~tlcore.metrics.gap.Gap`: a ~170-character line each, before they were labelled)."""
     _steps(config, on_event, should_stop, pause=0.0)
     result = _result(config)
     for key, scale in (("gap_before", 1.0), ("gap_after", 0.5)):
         result.data[key] = {
             "mmd2": 0.123456789 * scale,
-            "mmd2_p_value": 0.000999000999,
+            "p_value": 0.000999000999,
+            "n_permutations": 1000,
+            "bandwidth": 3.0512345,
+            "mmd_test_samples": [1000, 359],
             "coral": 1.23456789 * scale,
             "mean_distance": 2.3456789 * scale,
             "a_distance": 1.87654321 * scale,
+            "domain_error": 0.0308 / scale,
+            "n_source": 1000,
+            "n_target": 359,
         }
     return result
 

@@ -81,8 +81,8 @@ def test_runs_rank_keeps_two_spaces_between_its_score_columns(
     judged_copy: tuple[Workspace, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     workspace, _ = judged_copy
-    out = cli(workspace, capsys, "runs", "rank", "--source", "mnist5k", "--target", "digits")
-    header = next(line for line in out.splitlines() if line.lstrip().startswith("#  RUN"))
+    out = cli(workspace, capsys, "runs", "rank", "--source", "mnist5k", "--target", "digits", "--scores")
+    header = next(line for line in out.splitlines() if line.lstrip().startswith("#  EnsV"))  # every score
     assert "  source acc  " in header and "IWCV source acc" not in header
 
 

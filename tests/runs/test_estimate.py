@@ -99,7 +99,7 @@ def test_estimate_from_stored_runs_seconds_per_step(timed: Workspace) -> None:
     assert found.source == "runs" and (found.n_runs, found.n_steps) == (2, 120)
     assert found.seconds == pytest.approx(30 * 0.1 + 60 * 0.2 + 1120 * 0.002)  # 17.24
     assert found.at_most == pytest.approx(30 * 0.15 + 60 * 0.3 + 1120 * 0.003)  # 25.86
-    assert found.text() == "about 15 s (at most 30 s; from 2 finished runs of lenet_bn on cpu, 120 steps)"
+    assert found.text() == "about 15 s (at most 30 s; from 2 done runs of lenet_bn on cpu, 120 steps)"
 
 
 def _cache_baseline(workspace: Workspace, cfg: AdaptConfig, evaluated_with_seed: int | None) -> None:
@@ -241,7 +241,7 @@ def test_adapt_estimate_prints_and_exits_without_a_run(
     code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--estimate")
     assert code == 0, err
     # 160 source, 240 target train samples: 3 * 5 source steps, 3 * 7 paired, 460 evaluated: 6.6 s, <= 9.9
-    assert out.startswith("estimated: about 5 s (at most 10 s; from 2 finished runs of lenet_bn on cpu")
+    assert out.startswith("estimated: about 5 s (at most 10 s; from 2 done runs of lenet_bn on cpu")
     code, out, err = _cli(timed, capsys, *args, "--epochs", "3", "--device", "cpu", "--estimate", "--json")
     found = json.loads(out)["estimate"]
     assert code == 0 and found["source"] == "runs" and found["n_runs"] == 2
@@ -358,7 +358,7 @@ def test_a_short_estimate_says_under_5_s_and_one_step() -> None:
     """1.0 s read "about 5 s" while --json said 1.0 (QA: 0.0), and "1 steps"."""
     work = Workload("cnn", (1, 28, 28), None, "cpu", 32, 1, 0, 0, 100)
     found = Estimate(1.0, 4.0, "runs", 1, 1, work)
-    assert found.text() == "under 5 s (at most 5 s; from 1 finished run of cnn on cpu, 1 step)"
+    assert found.text() == "under 5 s (at most 5 s; from 1 done run of cnn on cpu, 1 step)"
     assert Estimate(3.0, 4.0, "runs", 1, 2, work).text().startswith("about 5 s (at most 5 s; ")
 
 

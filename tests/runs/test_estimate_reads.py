@@ -48,7 +48,7 @@ def test_estimates_read_each_done_runs_result_once(workspace: Workspace, reads: 
     assert sorted(reads) == sorted([fast, slow])
     assert (again.seconds, again.at_most, again.n_runs) == (first.seconds, first.at_most, 2)
     assert other.seconds > first.seconds  # 5 epochs, from the same two runs
-    assert first.text().endswith("from 2 finished runs of lenet_bn on cpu, 120 steps)")
+    assert first.text().endswith("from 2 done runs of lenet_bn on cpu, 120 steps)")
 
 
 def test_a_rewritten_result_is_read_again(workspace: Workspace, reads: list[str]) -> None:

@@ -28,7 +28,7 @@ def test_a_sweeps_line_groups_its_sources_per_network(monkeypatch: pytest.Monkey
     batch = Batch(parts, 2)
     # (10 + 8 + 3 + 5 + 12) s of work, 2 at a time on 2 cores of 1 thread a run: 19 s (at most 29.5 s)
     assert batch.text() == (
-        "8 runs, 2 at a time: about 20 s in all (at most 30 s; rates of lenet_bn on cpu from 15 finished "
+        "8 runs, 2 at a time: about 20 s in all (at most 30 s; rates of lenet_bn on cpu from 15 done "
         "runs and a probe, of cnn on cpu from a probe)"
     )
     said = batch.to_dict()["parts"]
@@ -46,5 +46,5 @@ def test_parts_resting_on_different_runs_say_their_count_once_as_a_range() -> No
         (Estimate(4.0, 6.0, "probe", 0, 4, CNN), 2),
     )
     assert Batch(parts, 1).sources() == (
-        "rates of lenet_bn on cpu from 5-9 finished runs and a probe, of cnn on cpu from a probe"
+        "rates of lenet_bn on cpu from 5-9 done runs and a probe, of cnn on cpu from a probe"
     )

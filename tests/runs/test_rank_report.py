@@ -187,10 +187,16 @@ def test_runs_rank_says_what_each_short_column_name_is(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """QA helper-121: the table's EnsV, IM, BNM, DEV, IWCV, CLASSES and ESS were bare abbreviations;
-    a legend under it says each in words (the Compare page's column help)."""
+    a legend under it says each in words (the Compare page's column help): the columns shown, the score
+    it ranks by, or with --scores every score."""
     target = "digits:n=30"
     judged_runs(workspace, target)
     code, out, _ = rank(workspace, capsys, target)
+    legend = out.split("\ncolumns (higher is better for every score; --scores: every validator's score of")[1]
+    starts = [line.split(":")[0] for line in legend.splitlines() if line.startswith("  ") and ":" in line]
+    ranked = out.split(" ranked by ", 1)[1].split()[0]  # EnsV, or BNM in its place
+    assert code == 0 and starts[0].startswith(f"  {ranked} (") and starts[1:3] == ["  CLASSES", "  ESS"]
+    code, out, _ = rank(workspace, capsys, target, "--scores")
     legend = out.split("\ncolumns (higher is better for every score):\n")[1]
     starts = [line.split(":")[0] for line in legend.splitlines() if line.startswith("  ") and ":" in line]
     assert code == 0 and starts[:8] == [
@@ -200,7 +206,7 @@ def test_runs_rank_says_what_each_short_column_name_is(
         "  DEV (deep embedded validation)",
         "  IWCV (importance-weighted cross-validation)",
         "  source acc (source accuracy)",
-        "  CLASSES",
-        "  ESS",
+        "  MixVal (mixup validation)",
+        "  SND (soft neighbourhood density)",
     ]
     assert "  ESS: effective sample size of the importance weights behind DEV and IWCV" in legend

@@ -334,24 +334,35 @@ def test_adapt_wraps_its_gap_lines_to_the_terminal(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The summary's gaps wrap like ``runs show``'s, hanging under their value (one 166-column line
-    each before)."""
+    each before), labelled as ``diagnose`` labels a gap (CLI audit: ``mmd2=0.123  p_value=...``)."""
     monkeypatch.setattr(jobs, "DEFAULT_WORKER", "fake_workers:gapped")
     monkeypatch.setenv("COLUMNS", "80")
     code, out, err = _cli(workspace, capsys, "adapt", *PAIR)
     assert code == 0, err
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("  gap before"))
-    assert max(map(len, lines)) <= 80 and lines[start : start + 4] == [
-        "  gap before             mmd2=0.123  mmd2_p_value=0.000999  coral=1.23",
-        " " * 25 + "mean_distance=2.35  a_distance=1.88",
-        "  gap after              mmd2=0.0617  mmd2_p_value=0.000999  coral=0.617",
-        " " * 25 + "mean_distance=1.17  a_distance=0.938",
+    assert max(map(len, lines)) <= 80 and lines[start : start + 14] == [
+        "  gap before",
+        "    MMD²              0.1235      p = 0.000999 (1000 permutations on 1000 vs 359",
+        " " * 34 + "samples, bandwidth 3.05)",
+        "    CORAL             1.235",
+        "    mean distance     2.346",
+        "    proxy A-distance  1.877       domain classifier error 3.1% (p < 1e-16",
+        " " * 34 + "against chance)",
+        "  gap after",
+        "    MMD²              0.06173     p = 0.000999 (1000 permutations on 1000 vs 359",
+        " " * 34 + "samples, bandwidth 3.05)",
+        "    CORAL             0.6173",
+        "    mean distance     1.173",
+        "    proxy A-distance  0.938       domain classifier error 6.2% (p < 1e-16",
+        " " * 34 + "against chance)",
     ]
     change = lines.index(next(line for line in lines if line.startswith("  source only accuracy"))) + 1
     assert lines[change].startswith("  change                 target accuracy ")  # QA: as runs show says
     run_id = next(line for line in lines if line.startswith("run ")).split()[1]  # after the estimate
     shown = _cli(workspace, capsys, "runs", "show", run_id)[1].splitlines()
     assert lines[change] in shown
+    assert shown[shown.index("  gap before") :][:14] == lines[start : start + 14]  # as runs show says them
     code, out, _ = _cli(workspace, capsys, "adapt", *PAIR, "--json")
     assert json.loads(out)["paired_test"]["text"].startswith("target accuracy ")
 

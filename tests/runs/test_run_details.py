@@ -23,12 +23,12 @@ RESULT = {  # "dog" has no target test sample: its row is left out, as on the Co
 EPOCHS = [("baseline", {"loss": 0.9, "source_accuracy": 0.8}), ("adapt", {"loss": 0.7, "im_entropy": 1.5})]
 
 
-def stored_run(workspace: Workspace, result: dict) -> str:
-    """A done run with ``result`` and one epoch event per :data:`EPOCHS` entry."""
+def stored_run(workspace: Workspace, result: dict, epochs: list = EPOCHS) -> str:
+    """A done run with ``result`` and one epoch event per ``epochs`` entry (:data:`EPOCHS`)."""
     store = RunStore(workspace)
     run_id = store.create(AdaptConfig("mnist5k", "digits", ("im",)))
     assert store.start(run_id, os.getpid())
-    for i, (stage, metrics) in enumerate(EPOCHS, 1):
+    for i, (stage, metrics) in enumerate(epochs, 1):
         store.record_event(
             run_id, ProgressEvent("epoch", stage, i / 2, epoch=1, metrics={"epoch": 1.0, **metrics})
         )
@@ -86,10 +86,11 @@ def test_runs_show_history_prints_the_learning_curves(
     out = show(workspace, capsys, run_id, "--history")
     assert out.endswith(  # the last row: the final model the headline scores, as the page's star
         "  learning curves (epochs numbered through both stages)\n"
-        "    epoch  stage                  loss   source_accuracy   target_accuracy\n"
-        "        1  baseline                0.9               0.8                 -\n"
-        "        2  adapt                   0.7                 -                 -\n"
-        "        2  final                     -                 -               0.6  (final model)\n"
+        "    epoch  stage     loss  source_accuracy  target_accuracy\n"
+        "        1  baseline   0.9              0.8                -\n"
+        "        2  adapt      0.7                -                -\n"
+        "        2  final        -                -              0.6\n"
+        "    final: the final model, whose accuracies the headline above gives\n"
     )
     details = json.loads(show(workspace, capsys, run_id, "--json"))
     assert details["learning_curves"] == [  # the Adapt page's rows (tlcore.views.run_tables.curve_rows)
@@ -97,6 +98,23 @@ def test_runs_show_history_prints_the_learning_curves(
         {"loss": 0.7, "im_entropy": 1.5, "epoch": 2.0, "stage": "adapt"},
         {"target_accuracy": 0.6, "epoch": 2.0, "stage": "final", "label": "final model"},
     ]
+
+
+def test_runs_show_history_fits_100_columns_with_every_curve(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLI audit: the final row, its label beside it, made 107 columns; with every curve the Adapt
+    page draws (a settle-tol run's target_changed too) and a transform's label, 125."""
+    monkeypatch.setenv("COLUMNS", "100")
+    curves = {"loss": 2.05, "source_val_loss": 1.87, "source_accuracy": 0.488, "target_accuracy": 0.209}
+    epochs = [("baseline", curves), ("adapt", {**curves, "target_changed": 0.0123})]
+    final = {**RESULT, "source_accuracy": 0.474, "info": {"transforms": {"adabn": {}}}}
+    out = show(workspace, capsys, stored_run(workspace, final, epochs), "--history")
+    lines = out.split("  learning curves (epochs numbered through both stages)\n")[1].splitlines()
+    assert max(map(len, lines)) <= 100  # (the lines above it name files by their path: never cut)
+    assert lines[0].split() == ["epoch", "stage", *curves, "target_changed"]
+    assert lines[3].split() == ["2", "final", "-", "-", "0.474", "0.6", "-"]
+    assert lines[4] == "    final: the final model (after adabn), whose accuracies the headline above gives"
 
 
 def test_runs_show_gives_the_count_and_interval_behind_a_target_accuracy_and_the_gap_samples(
@@ -164,16 +182,82 @@ def test_runs_show_gives_the_paired_test_of_a_fall_or_says_an_older_run_did_not_
     assert json.loads(show(workspace, capsys, unlabelled, "--json"))["paired_test"] is None
 
 
+def test_runs_show_reads_its_config_and_gaps_as_settings_and_diagnose_s_labels(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLI audit: the config read as a Python repr (``methods=['dann'], params={}, image_size=None``)
+    and the gaps by their keys (``mmd2=0.167  p_value=0.000999``), where ``diagnose`` labels them."""
+    monkeypatch.setenv("COLUMNS", "100")
+    gap = {
+        "mmd2": 0.16712,
+        "p_value": 0.000999000999,
+        "n_permutations": 1000,
+        "bandwidth": 3.0512,
+        "mmd_test_samples": [1000, 359],
+        "coral": 2.1291e-05,
+        "mean_distance": 2.2063,
+        "a_distance": 1.998,
+        "domain_error": 0.0005,
+        "n_source": 1000,
+        "n_target": 359,
+    }
+    older = {"mmd2": -0.007, "p_value": 0.636, "coral": 0.003, "a_distance": 0.0}  # and n_source, n_target
+    older |= {"n_source": 20, "n_target": 8}
+    store = RunStore(workspace)
+    config = AdaptConfig("mnist5k", "digits", ("dann", "im"), {"dann": {"weight": 0.5}}, epochs=2, lr=1e-05)
+    run_id = store.create(config)
+    assert store.start(run_id, os.getpid()) and store.finish(run_id, {"gap_before": gap, "gap_after": older})
+    lines = show(workspace, capsys, run_id).splitlines()
+    start = lines.index("  gap before")
+    assert lines[start : start + 10] == [
+        "  gap before",
+        "    MMD²              0.1671      p = 0.000999 (1000 permutations on 1000 vs 359 samples, bandwidth",
+        " " * 34 + "3.05)",
+        "    CORAL             2.129e-05",
+        "    mean distance     2.206",
+        "    proxy A-distance  1.998       domain classifier error 0.1% (p < 1e-16 against chance)",
+        "  gap after",  # an older run's: no permutations, mean distance or domain error stored
+        "    MMD²              -0.007      p = 0.636",
+        "    CORAL             0.003",
+        "    proxy A-distance  0.000",
+    ]
+    start = next(i for i, line in enumerate(lines) if line.startswith("  config   "))
+    assert [line[11:] for line in lines[start : start + 21]] == [
+        "source: mnist5k",
+        "target: digits",
+        "methods: dann, im",
+        "params.dann.weight: 0.5",
+        "model: auto",
+        "image_size: not set",
+        "bottleneck: 256",
+        "epochs: 2",
+        "adapt_epochs: not set",
+        "warm_start: off",
+        "batch_size: 32",
+        "lr: 1e-05",
+        "seed: 0",
+        "augment: on",
+        "target_labels: 0",
+        "test_fraction: 0.2",
+        "patience: not set",
+        "steps_per_epoch: not set",
+        "ema_decay: 0",
+        "settle_tol: 0",
+        "device: not set",
+    ]
+    assert lines[start + 21].startswith("  methods  ")  # the parameters every method ran with, after it
+
+
 @pytest.mark.parametrize(("shape", "noted"), [([33], True), ([1, 28, 28], False)])
 def test_runs_show_says_augment_does_not_apply_to_feature_vectors(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], shape: list[int], noted: bool
 ) -> None:
-    """QA helper-142: a table run's config read ``augment=True`` (the random affine moves images only);
+    """QA helper-142: a table run's config read ``augment: on`` (the random affine moves images only);
     the stored config keeps it (its baseline key), ``--json`` too."""
     model = {"name": "mlp" if len(shape) == 1 else "lenet_bn", "input_shape": shape, "options": {}}
     run_id = stored_run(workspace, {**RESULT, "info": {"model": model}})
-    text = " ".join(show(workspace, capsys, run_id).split())
-    assert ("augment=True (images only: not applied to feature vectors)" in text) is noted
-    assert "augment=True" in text
+    lines = show(workspace, capsys, run_id).splitlines()
+    said = " " * 11 + "augment: on" + (" (images only: not applied to feature vectors)" if noted else "")
+    assert said in lines
     said = json.loads(show(workspace, capsys, run_id, "--json"))
     assert said["config"]["augment"] is True

@@ -23,7 +23,7 @@ from tlcore.selection.ensemble import ensemble_labels
 from tlcore.selection.pool import Pool
 from tlcore.selection.preselect import preselect
 from tlcore.selection.ranking import rank
-from tlcore.views.glossary import STATUSES, column_help
+from tlcore.views.glossary import OUTRANKED_STATUS, STATUSES, column_help, status_line
 from tlcore.views.ranking import ranking_rows, recommendation, report_sections
 from tlcore.views.report import render_report
 from tlcore.workspace import Workspace
@@ -126,12 +126,11 @@ def test_the_reason_counts_the_runs_that_pass_and_reach_every_baseline_and_the_t
         "alarm",
     ]
     print_ranking(ranking)
-    rows = [line for line in capsys.readouterr().out.splitlines() if line[:2] in (" 1", " 2", " 3")]
-    assert [line.split("  ")[-1].strip() for line in rows] == [
-        "no",
-        "no; below another config's source-only model",
-        "yes",
-    ]
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line[:2] in (" 1", " 2", " 3")]
+    assert [line.split("  ")[-1].strip() for line in rows] == ["no", "no; outranked", "yes"]  # a word
+    legend = " ".join(out.split("\n  ALARM (the negative-transfer alarm): ")[1].split())  # which says why
+    assert legend.startswith(f"raised (yes) or not (no); {status_line(OUTRANKED_STATUS)}")
 
 
 def test_the_reports_outranked_status_says_what_it_means_in_comparess_words():

@@ -60,13 +60,14 @@ def test_the_source_accuracy_is_a_percent_and_the_scores_have_three_digits_in_th
 
 def test_runs_rank_writes_the_source_accuracy_as_a_percent(capsys: pytest.CaptureFixture[str]) -> None:
     ranking, _ = ranked()
-    print_ranking(ranking)
+    print_ranking(ranking, scores=True)  # every score: the --scores table under the ranking's
     out = capsys.readouterr().out
     lines = out.splitlines()
-    header, line = next((h, r) for h, r in itertools.pairwise(lines) if h.startswith(" #  RUN"))
+    row = next(r for h, r in itertools.pairwise(lines) if h.startswith(" #  RUN"))
+    header, line = next((h, r) for h, r in itertools.pairwise(lines) if h.startswith(" #  EnsV"))
     start = header.index("source acc") + len("source acc")
     assert line[start - 11 : start].strip() == "66.1%"  # was 0.661
-    assert "90.0% (66.7%)" in line and "-0.339" in line
+    assert "90.0% (66.7%)" in row and "-0.339" in line
     assert ranking_json(ranking)["entries"][0]["scores"]["source_accuracy"] == SOURCE_ACCURACY  # every digit
     assert ranking_rows(ranking, {})[0]["source acc"] == SOURCE_ACCURACY  # the page's number, a percent there
 
@@ -85,6 +86,6 @@ def test_the_ess_has_one_decimal_in_the_report_as_in_runs_rank_and_on_the_page(
     lines = capsys.readouterr().out.splitlines()
     header, line = next((h, r) for h, r in itertools.pairwise(lines) if h.startswith(" #  RUN"))
     end = header.index("ESS") + len("ESS")
-    assert line[end - 8 : end].strip() == shown
+    assert line[:end].split()[-1] == shown and line[end] == " "  # right-aligned under its header
     assert ESS_FORMAT % ess == shown  # the page's column format
     assert ranking_rows(ranking, {})[0]["ESS"] == ess  # the page's number, every digit

@@ -197,12 +197,11 @@ def test_scores_show_three_significant_digits_and_never_a_negative_zero(capsys):
         candidate("tiny", BASELINE, GOOD, source_after=0.99976),  # IWCV and DEV -0.00024
     )
     ranking = rank(pool, SelectionSettings())
-    print_ranking(ranking)
-    table = capsys.readouterr().out.split("\n#")[-1]
+    print_ranking(ranking, scores=True)  # every score: the --scores table, its rows by the ranking's #
+    table = capsys.readouterr().out.split("every validator's score of each run")[1].split("\n\ncolumns")[0]
     assert "-0.000 " not in table and "-0 " not in table
-    rows = {
-        line.split()[1]: line.split()[3:9] for line in table.splitlines()[1:] if line.strip()[:1].isdigit()
-    }
+    ids = [entry.run_id for entry in ranking.entries]
+    rows = {ids[int(line.split()[0]) - 1]: line.split()[1:7] for line in table.splitlines()[2:]}
     # EnsV, IM, BNM, DEV, IWCV, source accuracy (a percent: tests/selection/test_ranking_numbers.py)
     assert rows["exact"][3:] == ["0", "0", "100.0%"]
     assert rows["tiny"][3:] == ["-0.00024", "-0.00024", "100.0%"]

@@ -167,7 +167,7 @@ def test_runs_rank_prints_the_ranking_and_its_json(pool_runs, capsys):
     assert main([*base, "--validator", "im"]) == 0
     out = capsys.readouterr().out
     assert f"{PAIR['source']} -> {PAIR['target']}: 2 runs ranked by IM" in out
-    assert "CLASSES     ESS  TARGET ACC" in out
+    assert "  IM  CLASSES  ESS  TARGET ACC" in out  # the score it ranks by; --scores has the others
     # 40 source validation samples, weights from a domain classifier on a 1-epoch model: the tiny
     # runs' DEV and IWCV rest on about 4 effective samples, and say so
     assert all(entry["unreliable"] for entry in ranking["entries"])

@@ -128,7 +128,7 @@ def find_source_only_model(
     config: AdaptConfig, workspace: Workspace, candidates: Iterable[AdaptConfig] = ()
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
     """The cached baseline of ``config`` alone, or with ``candidates`` (the configs of the same pair's
-    finished runs, oldest first) the one of them all that :func:`source_val_accuracy` ranks first
+    done runs, oldest first) the one of them all that :func:`source_val_accuracy` ranks first
     (ties, and baselines never evaluated, by that order: ``config`` first); else
     :class:`NeedsSourceOnlyModel`.
 
@@ -156,8 +156,8 @@ def find_source_only_model(
         )
     reason = f"no source-only model of {config.source} -> {config.target} in this workspace"
     if candidates:  # QA: a returning user's runs were there, their baselines trained by an older version
-        runs = f"baselines of its {len(candidates)} finished runs are" if len(candidates) > 1 else ""
-        reason += f": the source-only {runs or 'baseline of its finished run is'} {NOT_CACHED}"
+        runs = f"baselines of its {len(candidates)} done runs are" if len(candidates) > 1 else ""
+        reason += f": the source-only {runs or 'baseline of its done run is'} {NOT_CACHED}"
     return NeedsSourceOnlyModel(config.source, config.target, source_only_config(config), reason)
 
 

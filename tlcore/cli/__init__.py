@@ -94,7 +94,11 @@ COMMANDS = (
                 "ask a queued or running run to stop (--force: a hung worker's process is ended)",
                 "tlcore.cli.stores:register_cancel",
             ),
-            Command("delete", "remove a finished run and its files", "tlcore.cli.stores:register_delete"),
+            Command(
+                "delete",
+                "remove a run that is not queued or running, and its files",
+                "tlcore.cli.stores:register_delete",
+            ),
         ),
     ),
     Command(
@@ -110,7 +114,7 @@ COMMANDS = (
     ),
     Command(
         "predict",
-        "a finished run's predictions for every sample of a domain (summary, CSV or Parquet)",
+        "a done run's predictions for every sample of a domain (summary, CSV or Parquet)",
         "tlcore.cli.predict:register",
     ),
     Command(

@@ -18,7 +18,7 @@ from tlcore.adapt.result import HEADLINE_KEYS
 from tlcore.cli.budget import add_budget_arguments, budget_values, default
 from tlcore.cli.output import ProgressBar, print_json, wrapped
 from tlcore.cli.runs import paired_test
-from tlcore.cli.stores import headline_text, source_accuracy_lines
+from tlcore.cli.stores import headline_lines, source_accuracy_lines
 from tlcore.commands import command_line
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
@@ -66,7 +66,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--estimate",
         action="store_true",
-        help="print how long the run would take (from finished runs of the same network, else a short "
+        help="print how long the run would take (from done runs of the same network, else a short "
         "probe of it) and exit without training",
     )
     parser.add_argument("--json", action="store_true", help="JSON on stdout, no progress bar")
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     lines = wrapped(f"{record.method} on {record.source} -> {record.target}", f"run {record.id} done: ", "  ")
     for key in HEADLINE_KEYS:  # as runs show writes them
-        lines += wrapped(headline_text(key, summary[key]), f"  {key.replace('_', ' '):<22} ")
+        lines += headline_lines(key, summary[key])
         if key == "source_only_accuracy":
             said = wrapped(change[1], f"  {'change':<22} ") if change else []
             lines += said + source_accuracy_lines(result)

@@ -9,13 +9,15 @@ from pathlib import Path
 from shlex import quote
 from typing import Any
 
-from tlcore.cli.output import display_width, padded, print_json, wrapped
+from tlcore.cli.output import display_width, padded, print_json, prose_width, wrapped
 from tlcore.data.catalog import upload_summary
 from tlcore.data.spec_text import MISSING_VALUES, ONEHOT, parse_spec
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.numbers import plural, shape_text
 from tlcore.workspace import Workspace
+
+DESCRIPTION_MIN = 24  # the narrowest description column of ``data list``; narrower, it goes below
 
 
 def register_list(listing: argparse.ArgumentParser) -> None:
@@ -108,8 +110,8 @@ def list_command(args: argparse.Namespace) -> int:
     for row, shape in zip(domains, shapes, strict=True):
         n = row["n_samples"] if row["n_samples"] is not None else "-"
         offline = "yes" if row["offline"] else "no"
-        cells = f"{row['kind']:<12} {n:>8}  {shape:<{wide}} {offline:<7} {row['description']}"
-        print(f"{padded(row['name'], width)} {cells}")
+        first = f"{padded(row['name'], width)} {row['kind']:<12} {n:>8}  {shape:<{wide}} {offline:<7} "
+        print("\n".join(_description(row["description"], first)))
     print("\nshifts (spec key=value):")
     ranges = {s["name"]: f"{s['low']:g}..{s['high']:g}" for s in shifts}
     names, spans = max(map(len, ranges)), max(map(len, ranges.values()))  # QA: standardise pushed its row
@@ -117,6 +119,17 @@ def list_command(args: argparse.Namespace) -> int:
         first = f"  {shift['name']:<{names}}  {ranges[shift['name']]:<{spans}}  "
         print("\n".join(wrapped(shift["param"], first, " " * len(first))))
     return 0
+
+
+def _description(text: str, first: str) -> list[str]:
+    """A domain's row of ``data list``: its cells (``first``), then its description wrapped to the
+    terminal under the description column (CLI audit: rows of 126 columns), or, where that column
+    would be under :data:`DESCRIPTION_MIN` wide or narrower than a word of it (a spec, kept whole to
+    paste), on the lines below the row."""
+    hang = " " * display_width(first)
+    if prose_width() - len(hang) >= max(DESCRIPTION_MIN, *map(display_width, text.split())):
+        return wrapped(text, first, hang)
+    return [first.rstrip(), *wrapped(text, "    ")]
 
 
 def inspect_command(args: argparse.Namespace) -> int:

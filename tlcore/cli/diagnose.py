@@ -12,7 +12,7 @@ Beside the gap: the target's novel share (in the same features), and the target'
 proportions estimated without its labels (BBSE and EM) by the pair's source-only model: the
 baseline named by ``--features baseline:ID``, the model of a ``source_only`` run named by
 ``--features run:ID`` (another run's: its baseline), else the pair's cached baseline (of the default
-settings, or of a finished run on the pair). Without one it prints the ``adapt`` command that trains
+settings, or of a done run on the pair). Without one it prints the ``adapt`` command that trains
 it. A run's model reads any pair of its input shape, and of its classes for the class proportions
 (:func:`tlcore.data.harmonise.misfit`); a pair that does not fit is refused in one line before the
 gap is measured.
@@ -54,7 +54,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--features",
         default="raw",
         metavar="SPACE",
-        help="feature space: raw (flattened inputs, PCA), run:ID (the penultimate layer of a finished "
+        help="feature space: raw (flattened inputs, PCA), run:ID (the penultimate layer of a done "
         "run's model, as the app's Diagnose page offers) or baseline:ID (that run's source-only "
         "baseline, from the workspace's baseline cache)",
     )

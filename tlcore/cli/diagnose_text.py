@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tlcore.cli.gap_text import LABEL, VALUE, gap_lines
 from tlcore.cli.output import text_table, wrapped
-from tlcore.numbers import p_is, significant
 
 if TYPE_CHECKING:
     from tlcore.adapt.source_model import NeedsSourceOnlyModel
@@ -65,28 +65,17 @@ def format_report(
     head = f"{report.source} -> {report.target}: {gap.n_source} vs {gap.n_target} samples, "
     lines = wrapped(head + f"{report.feature_space} features, seed {report.settings.seed}")
     lines += [line for note in report.pair_notes for line in wrapped(note, "  pairing: ")]
-    test = f"{gap.n_permutations} permutations on {gap.mmd_test_samples[0]} vs {gap.mmd_test_samples[1]}"
-    lines += [
-        "",
-        *wrapped(
-            f"p = {gap.p_value:.3g} ({test} samples, bandwidth {gap.bandwidth:.3g})",
-            f"  {'MMD²':<18}{significant(gap.mmd2):<12}",
-        ),
-        f"  {'CORAL':<18}{significant(gap.coral):<12}",
-        f"  {'mean distance':<18}{significant(gap.mean_distance):<12}",
-        f"  {'proxy A-distance':<18}{gap.a_distance:<12.3f}domain classifier error "
-        f"{100 * gap.domain_error:.1f}% ({p_is(gap.domain_p_value)} against chance)",
-    ]
+    lines += ["", *gap_lines(gap.to_dict())]
     if "label_shift" in unread:
-        lines += wrapped(unread["label_shift"], f"  {'label shift (TV)':<18}")
+        lines += wrapped(unread["label_shift"], f"  {'label shift (TV)':<{LABEL}}")
     elif report.label_shift is not None:
         shift = label_shift_row(report, estimate)
-        lines += wrapped(shift["reading"], f"  {shift['metric']:<18}{shift['value']:<12}")
+        lines += wrapped(shift["reading"], f"  {shift['metric']:<{LABEL}}{shift['value']:<{VALUE}}")
     if "novelty" in unread:
-        lines += wrapped(unread["novelty"], f"  {'novel target':<18}")
+        lines += wrapped(unread["novelty"], f"  {'novel target':<{LABEL}}")
     elif report.novelty is not None:
         row = coverage_row(report.novelty)
-        lines += wrapped(row["reading"], f"  {row['metric']:<18}{row['value']:<12}")
+        lines += wrapped(row["reading"], f"  {row['metric']:<{LABEL}}{row['value']:<{VALUE}}")
     lines.append("")
     if "per_class" in unread:
         lines += wrapped(unread["per_class"], "  per-class gaps by predicted labels: ", "  ")

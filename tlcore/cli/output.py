@@ -62,6 +62,19 @@ def text_table(
     ]
 
 
+def column_blocks(widths: Sequence[int], prefix: int, width: int) -> list[range]:
+    """The columns of a wide table in consecutive blocks that each fit ``width`` terminal columns
+    beside the ``prefix`` columns every block repeats (its indent and row names; ``widths``: each
+    column's widest cell, two spaces before it); at least one column a block."""
+    blocks, start, used = [], 0, prefix
+    for j, column in enumerate(widths):
+        if j > start and used + 2 + column > width:
+            blocks.append(range(start, j))
+            start, used = j, prefix
+        used += 2 + column
+    return [*blocks, range(start, len(widths))] if widths else blocks
+
+
 def prose_width() -> int:
     """The columns prose wraps to: the terminal's (:func:`shutil.get_terminal_size`: ``$COLUMNS``,
     else the terminal's own) or :data:`PROSE_WIDTH` when output goes to no terminal; at least

@@ -1,4 +1,4 @@
-"""``python -m tlcore predict RUN_ID --data SPEC``: a finished run's predictions for every sample of a domain.
+"""``python -m tlcore predict RUN_ID --data SPEC``: a done run's predictions for every sample of a domain.
 
 Without ``--out`` it prints a summary (samples, predictions per class, mean confidence, accuracy when
 the data is labelled, with its count and 95% Wilson interval); with ``--out FILE.csv|FILE.parquet`` it

@@ -11,7 +11,17 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tlcore.cli.output import check_report, print_json, wrapped, write_report
+from tlcore.cli.output import (
+    check_report,
+    clipped,
+    column_blocks,
+    display_width,
+    print_json,
+    prose_width,
+    text_table,
+    wrapped,
+    write_report,
+)
 from tlcore.cli.stores import UNLABELLED
 from tlcore.data.spec_text import anchored
 from tlcore.errors import TLError
@@ -20,15 +30,17 @@ from tlcore.runs.blank_target import pair_blank_warning
 from tlcore.runs.candidates import kept_command, load_pool, run_alarm
 from tlcore.runs.record import RunRecord
 from tlcore.runs.store import RunStore
+from tlcore.selection.pool import OUTVOTED
 from tlcore.selection.ranking import RankedRun, Ranking, rank
 from tlcore.selection.reliability import ess_text
-from tlcore.selection.settings import VALIDATORS, SelectionSettings
-from tlcore.views.glossary import OUTRANKED, legend
+from tlcore.selection.settings import OUTVOTED_VALIDATOR, VALIDATORS, SelectionSettings
+from tlcore.views.glossary import OUTRANKED_STATUS, TERMS, legend, status_line
 from tlcore.views.ranking import (
     NONE_RAISED,
     alarm_summary,
     classes_text,
     effective_classes,
+    ranked_in_place,
     unreliable_line,
     validator_text,
 )
@@ -39,6 +51,8 @@ from tlcore.workspace import Workspace
 
 if TYPE_CHECKING:
     from tlcore.selection.alarm import Alarm
+
+METHOD_MIN = 10  # the METHOD column is cut to fit the terminal, never narrower
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +81,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--validator",
         default=SelectionSettings.validator,
-        help=f"score to rank by, higher is better: {choices} (default {SelectionSettings.validator})",
+        help=f"score to rank by, higher is better: {choices} (default {SelectionSettings.validator}; where "
+        f"the pair's EnsV ensemble holds {OUTVOTED}, {OUTVOTED_VALIDATOR} ranks in its place and the first "
+        "line says so)",
     )
     parser.add_argument(
         "--run",
@@ -79,6 +95,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--alarms",
         action="store_true",
         help="print each run's alarm (its reasons, checks not made) under its row",
+    )
+    parser.add_argument(
+        "--scores",
+        action="store_true",
+        help="also every validator's score of each run, in a second table under the ranking (the ranking's "
+        "table shows the score it ranks by; --json holds them all too)",
     )
     parser.add_argument("--json", action="store_true", help="the whole ranking as JSON on stdout")
     parser.add_argument(
@@ -116,7 +138,16 @@ def rank_runs(args: argparse.Namespace) -> int:
         records = [store.get(entry.run_id) for entry in ranking.entries]
         tested = {r.id: n_target_test(store.result_of(r)) for r in records}
         labels = {r.id: run_label(r) for r in records}
-        print_ranking(ranking, blank, tested, alarms=args.alarms, kept=kept, labels=labels, workspace=given)
+        print_ranking(
+            ranking,
+            blank,
+            tested,
+            alarms=args.alarms,
+            kept=kept,
+            labels=labels,
+            scores=args.scores,
+            workspace=given,
+        )
     return 0
 
 
@@ -154,6 +185,7 @@ def print_ranking(
     alarms: bool = False,
     kept: Mapping[str, str | None] | None = None,
     labels: Mapping[str, str] | None = None,
+    scores: bool = False,
     workspace: str | None = None,
 ) -> None:
     """The ranking as text; ``blank``: the warning that the pair's target images are blank; ``tested``:
@@ -165,14 +197,13 @@ def print_ranking(
     (:func:`~tlcore.runs.candidates.kept_command`). A pool of several setups says each one's
     recommendation (:mod:`tlcore.selection.setups`) and groups the table's rows by setup. ``labels``
     (run id → label): the reasons and notes name those runs as Compare's tables do
-    (:func:`~tlcore.views.run_names.named`); the choice and the table keep the ids to paste. The
+    (:func:`~tlcore.views.run_names.named`); the choice and the table keep the ids to paste.
+    ``scores``: also every validator's score of each run (:func:`scores_lines`), under the table. The
     caveat's ``predict`` command carries ``--workspace workspace`` when given."""
-    validator = ranking.settings.validator
-    names = [validator, *(n for n, v in VALIDATORS.items() if not v.advanced and n != validator)]
     count = len(ranking.entries)
     _prose(
         f"{ranking.source} -> {ranking.target}: {count} run{'s' if count != 1 else ''} ranked by "
-        f"{VALIDATORS[validator].label} (every score: higher is better)"
+        f"{ranked_in_place(ranking)} (every score: higher is better)"
     )
     if ranking.parts:
         _prose(named(ranking.reason, labels or {}), "recommended per setup: ", "  ")
@@ -190,37 +221,104 @@ def print_ranking(
     summary = alarm_summary(ranking)
     hint = "" if alarms or summary is None else " (--alarms lists each run's reasons)"
     _prose(f"{summary or NONE_RAISED}{hint}", "  alarms: ")
-    # at least two spaces before each score (QA helper-250: "IWCV source acc" read as one column)
-    widths = {n: max(11, len(VALIDATORS[n].label) + 2) for n in names}
-    header = "".join(f"{VALIDATORS[n].label:>{widths[n]}}" for n in names)
-    print(
-        f"\n{'#':>2}  {'RUN':<22}  {'METHOD':<18}{header}{'CLASSES':>9}{'ESS':>8}  "
-        f"{'TARGET ACC (SOURCE-ONLY)':<26}  ALARM"
-    )
-    for position, entry in enumerate(ranking.entries, 1):
-        if ranking.parts and ranking.part_of(entry.run_id).entries[0] is entry:
-            print(f"    {entry.setup}:")
-        values = "".join(f"{validator_text(n, entry.scores.get(n)):>{widths[n]}}" for n in names)
-        ess = ess_text(entry.ess)
-        classes = effective_classes(entry)
-        raised = "yes" if entry.alarm.raised else ("no" if entry.outranked_by is None else f"no; {OUTRANKED}")
-        print(
-            f"{position:>2}  {entry.run_id:<22}  {entry.method[:18]:<18}{values}"
-            f"{classes_text(classes):>9}{ess:>8}  {_accuracy(entry):<26}  {raised}"
-        )
-        if counts := _counts(entry, (tested or {}).get(entry.run_id)):
-            _prose(counts, "    ")
-        if entry.params_note:  # not today's method defaults: not the run a launch of its config gives
-            _prose(entry.params_note, "    ")
-        for line in alarm_lines(entry.alarm) if alarms else ():
-            _prose(line, "    ")
-    print("\ncolumns (higher is better for every score):")
-    for line in legend([*(VALIDATORS[n].label for n in names), "CLASSES", "ESS"]):
+    _print_table(ranking, tested or {}, alarms)
+    if scores:
+        print("\n".join(["", "every validator's score of each run, by its # above:", *scores_lines(ranking)]))
+    more = "" if scores else "; --scores: every validator's score of each run"
+    print()
+    _prose(f"columns (higher is better for every score{more}):")
+    names = list(VALIDATORS) if scores else [ranking.settings.validator]
+    for line in [*legend([*(VALIDATORS[n].label for n in names), "CLASSES", "ESS"]), *_legend(ranking)]:
         _prose(line, "  ", "    ")
     if unreliable := unreliable_line(ranking, {}):
         _prose(unreliable)
     for run_id, why in ranking.excluded:
         _prose(why, f"not ranked: {run_id}: ", "  ")
+
+
+def _print_table(ranking: Ranking, tested: Mapping[str, int | None], alarms: bool) -> None:
+    """:func:`ranking_table`, a pool of several setups' rows under their setup, each row's counts of
+    target test samples (``tested``), its params note and, with ``alarms``, its alarm under it."""
+    header, *rows = ranking_table(ranking)
+    print(f"\n{header}")
+    for row, entry in zip(rows, ranking.entries, strict=True):
+        if ranking.parts and ranking.part_of(entry.run_id).entries[0] is entry:
+            print(f"    {entry.setup}:")
+        print(row)
+        if counts := _counts(entry, tested.get(entry.run_id)):
+            _prose(counts, "    ")
+        if entry.params_note:  # not today's method defaults: not the run a launch of its config gives
+            _prose(entry.params_note, "    ")
+        for line in alarm_lines(entry.alarm) if alarms else ():
+            _prose(line, "    ")
+
+
+def ranking_table(ranking: Ranking) -> list[str]:
+    """The table's header and one line per run: what decides (the ranking's score, the effective
+    classes, the ESS behind DEV and IWCV, the target accuracies with labels, the alarm), its METHOD
+    cells cut to fit the terminal (:func:`~tlcore.cli.output.prose_width`; CLI audit: nine score
+    columns made 164-column lines; :func:`scores_lines` has every score)."""
+    name = ranking.settings.validator
+    header = [" #", "RUN", "METHOD", VALIDATORS[name].label, "CLASSES", "ESS", "TARGET ACC", "ALARM"]
+    rows = [
+        [
+            str(position),
+            entry.run_id,
+            entry.method,
+            validator_text(name, entry.scores.get(name)),
+            classes_text(effective_classes(entry)),
+            ess_text(entry.ess),
+            _accuracy(entry),
+            _alarm_word(entry),
+        ]
+        for position, entry in enumerate(ranking.entries, 1)
+    ]
+    lines = text_table(header, rows, right=(0, 3, 4, 5))
+    over = max(map(display_width, lines)) - prose_width()
+    if over > 0 and rows:
+        cap = max(METHOD_MIN, max(display_width(row[2]) for row in rows) - over)
+        lines = text_table(header, [[*r[:2], clipped(r[2], cap), *r[3:]] for r in rows], right=(0, 3, 4, 5))
+    return lines
+
+
+def scores_lines(ranking: Ranking) -> list[str]:
+    """``--scores``: every validator's score of each run (by its ``#`` in the table above) and the
+    ESS, in blocks of columns that each fit the terminal."""
+    names = [n for n in VALIDATORS if any(n in e.scores for e in ranking.entries)]
+    header = [" #", *(VALIDATORS[n].label for n in names), "ESS"]
+    rows = [
+        [str(i), *(validator_text(n, e.scores.get(n)) for n in names), ess_text(e.ess)]
+        for i, e in enumerate(ranking.entries, 1)
+    ]
+    widths = [max(display_width(str(line[j])) for line in [header, *rows]) for j in range(len(header))]
+    lines: list[str] = []
+    for block in column_blocks(widths[1:], widths[0], prose_width()):
+        keep = [0, *(j + 1 for j in block)]
+        cells = [[r[j] for j in keep] for r in rows]
+        table = text_table([header[j] for j in keep], cells, right=range(len(keep)))
+        lines += [*([""] if lines else []), *table]
+    return lines
+
+
+def _alarm_word(entry: RankedRun) -> str:
+    """The ALARM cell: ``yes``, ``no`` or ``no; outranked`` (the legend says what that means)."""
+    if entry.alarm.raised:
+        return "yes"
+    return "no" if entry.outranked_by is None else f"no; {OUTRANKED_STATUS}"
+
+
+def _legend(ranking: Ranking) -> list[str]:
+    """The legend's lines of the columns the glossary does not word: TARGET ACC (with target labels)
+    and ALARM."""
+    lines = []
+    if any(e.alarm.target_accuracy is not None for e in ranking.entries):
+        lines.append(
+            f"TARGET ACC: the adapted model's {TERMS['target_accuracy']}, its source-only model's in "
+            "brackets; shown, never used to rank"
+        )
+    outranked = any(e.outranked_by is not None for e in ranking.entries)
+    said = f"; {status_line(OUTRANKED_STATUS)}" if outranked else ""
+    return [*lines, f"ALARM (the negative-transfer alarm): raised (yes) or not (no){said}"]
 
 
 def _decision(

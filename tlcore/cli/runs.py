@@ -5,17 +5,27 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from tlcore.adapt.config import format_value as cli_value
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
-from tlcore.cli.output import LINE_WIDTH, clipped, display_width, print_json, text_table, wrapped
+from tlcore.cli.output import (
+    LINE_WIDTH,
+    clipped,
+    column_blocks,
+    display_width,
+    print_json,
+    text_table,
+    wrapped,
+)
 from tlcore.cli.stores import (
     RUN_ID_HELP,
     format_value,
-    headline_text,
+    headline_lines,
     outliving_worker,
     run_store,
     source_accuracy_lines,
@@ -130,12 +140,11 @@ def _headline_lines(
     lines = []
     for key, value in record.headline.items():
         counted = counts.get(key)
-        text = headline_text(key, value) + (f" ({counted.detail()})" if counted else "")
-        lines += wrapped(text, f"  {key.replace('_', ' '):<22} ")
+        lines += headline_lines(key, value, f" ({counted.detail()})" if counted else "")
         if key == "source_only_accuracy":
             lines += (wrapped(change[1], f"  {'change':<22} ") if change else []) + source
         if key == "gap_after" and gap_measured_on:
-            lines += wrapped(f"gaps measured on the run's test splits: {gap_measured_on}", " " * 25)
+            lines += wrapped(f"gaps measured on the run's test splits: {gap_measured_on}", "    ")
     return lines
 
 
@@ -146,14 +155,46 @@ def _setup_lines(record: RunRecord, result: dict[str, Any]) -> list[str]:
     helper-142 read ``augment=True`` for a table)."""
     shape = ((result.get("info") or {}).get("model") or {}).get("input_shape") or ()
     unused = {"augment": " (images only: not applied to feature vectors)"} if len(shape) == 1 else {}
-    said = (f"{key}={value}{unused.get(key, '') if value else ''}" for key, value in record.config.items())
-    config = wrapped(", ".join(said), "  config   ")
+    said = [
+        f"{key}: {value}{unused.get(key, '') if value == 'on' else ''}"
+        for key, value in config_items(record.config)
+    ]
+    config = [
+        line for i, item in enumerate(said) for line in wrapped(item, "  config   " if i == 0 else " " * 11)
+    ]
     if built := resolved_text(record.resolved_params):  # every method parameter, defaults included
         config += wrapped(f"{built} (the given values and the methods' defaults)", "  methods  ")
     # QA helper-157: an older version's run; one trained under method defaults since changed
     if older := run_tables.older_version_text(record.config, record.resolved_params):
         config += wrapped(older, "  older    ")
     return [*config, *wrapped(run_tables.training_text(result), "  trained  ")] if result else config
+
+
+def config_items(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A run's config as ``(key, value)`` pairs to read (CLI audit: ``runs show`` printed its Python
+    repr, ``methods=['dann'], params={}, image_size=None``): a nested part by dotted keys
+    (``params.dann.weight: 0.5``), an empty one ``none``; a list its items, None ``not set``, a flag
+    ``on`` or ``off``, a number as the CLI takes it (:func:`~tlcore.adapt.config.format_value`)."""
+    items: list[tuple[str, str]] = []
+    for key, value in config.items():
+        if isinstance(value, Mapping) and value:
+            items += config_items(value, f"{prefix}{key}.")
+        else:
+            items.append((f"{prefix}{key}", _setting(value)))
+    return items
+
+
+def _setting(value: Any) -> str:
+    """One value of :func:`config_items`."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, Mapping):
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(_setting, value))
+    return cli_value(value)
 
 
 def paired_test(result: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
@@ -206,7 +247,8 @@ def confusion_lines(confusion: Confusion) -> list[str]:
     number = {name: i for i, name in enumerate(classes)}
     blocks = column_blocks(
         [max(len(str(j)), *(len(str(c[j])) for c in counts)) for j in range(len(classes))],
-        len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
+        4 + len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
+        LINE_WIDTH,
     )
     title = "confusion on the target test split (rows: true class, columns: predicted class by its # number"
     lines = wrapped(title + (")" if len(blocks) == 1 else f"; {len(blocks)} blocks)"), "  ")
@@ -220,32 +262,21 @@ def confusion_lines(confusion: Confusion) -> list[str]:
     return lines
 
 
-def column_blocks(widths: list[int], prefix: int) -> list[range]:
-    """The columns of a wide table in consecutive blocks that each fit
-    :data:`~tlcore.cli.output.LINE_WIDTH` beside the ``prefix`` columns every block repeats (4 of indent;
-    ``widths``: each column's widest cell, two spaces before it); at least one column a block."""
-    blocks, start, used = [], 0, 4 + prefix
-    for j, width in enumerate(widths):
-        if j > start and used + 2 + width > LINE_WIDTH:
-            blocks.append(range(start, j))
-            start, used = j, 4 + prefix
-        used += 2 + width
-    return [*blocks, range(start, len(widths))] if widths else blocks
-
-
 def curve_lines(rows: list[dict[str, Any]]) -> list[str]:
     """The learning curves (:func:`tlcore.views.run_tables.curve_rows`) as a table of the curves the
-    Adapt page draws (:data:`tlcore.views.run_tables.CURVE_KEYS`); ``--json`` carries every column."""
+    Adapt page draws (:data:`tlcore.views.run_tables.CURVE_KEYS`), each column as wide as its widest
+    cell, and what the final row's model is said under it (CLI audit: beside the row, 107 columns);
+    ``--json`` carries every column."""
     if not rows:
         return ["  learning curves: no epoch finished yet"]
     keys = [k for k in run_tables.CURVE_KEYS if any(k in row for row in rows)]
-    lines = ["  learning curves (epochs numbered through both stages)"]
-    lines.append(f"    {'epoch':>5}  {'stage':<9}" + "".join(f"  {k:>16}" for k in keys))
+    cells = [[int(row["epoch"]), row["stage"], *(format_value(row.get(k)) for k in keys)] for row in rows]
+    table = text_table(["epoch", "stage", *keys], cells, right=range(2, len(keys) + 2))
+    lines = ["  learning curves (epochs numbered through both stages)", *(f"    {x}" for x in table)]
     for row in rows:
-        values = "".join(f"  {format_value(row.get(k)):>16}" for k in keys)
-        lines.append(f"    {int(row['epoch']):>5}  {row['stage']:<9}" + values)
         if "label" in row:  # a done run's final model (curve_rows): what its headline scores
-            lines[-1] += f"  ({row['label']})"
+            said = f"the {row['label']}, whose accuracies the headline above gives"
+            lines += wrapped(said, f"    {row['stage']}: ")
     return lines
 
 

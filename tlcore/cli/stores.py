@@ -8,6 +8,7 @@ import argparse
 import time
 from typing import Any
 
+from tlcore.cli.gap_text import gap_lines
 from tlcore.cli.output import print_json, wrapped
 from tlcore.numbers import significant
 from tlcore.runs import jobs
@@ -253,6 +254,16 @@ def source_accuracy_lines(result: dict[str, Any]) -> list[str]:
         return []
     text = f"{headline_text('source_accuracy', value)} (the model on the source validation split)"
     return wrapped(text, f"  {'source val accuracy':<22} ")
+
+
+def headline_lines(key: str, value: Any, detail: str = "") -> list[str]:
+    """A done run's headline ``key`` as ``adapt`` and ``runs show`` print it: after its name,
+    :func:`headline_text` and ``detail``; a gap (``gap_before``, ``gap_after``) under its name, a line a
+    number, as ``diagnose`` prints one (:func:`~tlcore.cli.gap_text.gap_lines`)."""
+    name = key.replace("_", " ")
+    if key.startswith("gap_") and isinstance(value, dict):
+        return [f"  {name}", *gap_lines(value, "    ")]
+    return wrapped(headline_text(key, value) + detail, f"  {name:<22} ")
 
 
 def headline_text(key: str, value: Any) -> str:

@@ -34,14 +34,12 @@ import torch
 from tlcore.device import pick_device
 from tlcore.diagnosis_settings import GapSettings
 from tlcore.errors import TLError
-from tlcore.metrics.a_distance import FOLDS, beyond_chance_p, proxy_a_distance
+from tlcore.metrics.a_distance import proxy_a_distance
 from tlcore.metrics.coral import coral_distance, mean_distance
+from tlcore.metrics.domain_test import FOLDS, beyond_chance_p
 from tlcore.metrics.inputs import check_pair
 from tlcore.metrics.kernels import median_bandwidth
 from tlcore.metrics.mmd import mmd2_unbiased, mmd_permutation_test
-
-GAP_METRICS = {"mmd2": "MMD²", "coral": "CORAL", "a_distance": "proxy A-distance"}
-"""The gap's headline numbers (key of :class:`Gap` -> display name), as tables and figures show them."""
 
 GapStep = Literal["mmd", "coral", "a_distance"]
 

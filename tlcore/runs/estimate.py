@@ -118,17 +118,15 @@ class Estimate:
     paired_note: str = ""
 
     def text(self) -> str:
-        """``about 4 min (at most 6 min; from 3 finished runs of efficientnet_lite0 at 96 px ...)``."""
+        """``about 4 min (at most 6 min; from 3 done runs of efficientnet_lite0 at 96 px ...)``."""
         return f"{about(self.seconds)} (at most {duration(self.at_most, up=True)}; {self.origin()})"
 
     def origin(self) -> str:
-        """Where the rates came from, e.g. ``from 3 finished runs of lenet_bn on cpu, 180 steps``."""
+        """Where the rates came from, e.g. ``from 3 done runs of lenet_bn on cpu, 180 steps``."""
         label = self.workload.label
         if self.source == "runs":
             note = f"; {self.paired_note}" if self.paired_note else ""
-            return (
-                f"from {plural(self.n_runs, 'finished run')} of {label}, {plural(self.n_steps, 'step')}{note}"
-            )
+            return f"from {plural(self.n_runs, 'done run')} of {label}, {plural(self.n_steps, 'step')}{note}"
         cached = ", cached" if self.cached_probe else ""
         return f"from a probe of {self.n_steps} steps of {label}{cached}"
 

@@ -51,7 +51,7 @@ class Batch:
     def text(self) -> str:
         """One estimate's text for one run, else one sentence of totals and where the rates came from,
         per network, each source once: ``4 runs, 2 at a time: about 3 min in all (at most 5 min; rates of
-        lenet_bn on cpu from 15 finished runs and a probe, of cnn on cpu from a probe)`` (each part's
+        lenet_bn on cpu from 15 done runs and a probe, of cnn on cpu from a probe)`` (each part's
         full origin: :meth:`to_dict`); ``2 at a time, sharing 2 cores`` when the cores hold back the runs
         at once (:attr:`parallel`)."""
         if self.runs == 1:
@@ -63,10 +63,10 @@ class Batch:
         )
 
     def sources(self) -> str:
-        """``rates of lenet_bn on cpu from 15 finished runs and a probe, of cnn on cpu from a probe``: per
+        """``rates of lenet_bn on cpu from 15 done runs and a probe, of cnn on cpu from a probe``: per
         network, where its parts' rates came from (a paired step probed for a composition no run timed
         counts as a probe), each once: parts resting on different numbers of the network's runs (each
-        composition reads its own paired steps) as a range, ``from 5-9 finished runs`` (QA helper-142:
+        composition reads its own paired steps) as a range, ``from 5-9 done runs`` (QA helper-142:
         "from 9 finished runs and 7 finished runs and 5 finished runs")."""
         by_network: dict[str, tuple[set[int], dict[str, None]]] = {}
         for e, _ in self.parts:
@@ -79,7 +79,7 @@ class Batch:
         clauses = []
         for label, (counts, words) in by_network.items():
             low, high = min(counts, default=0), max(counts, default=0)
-            runs = plural(low, "finished run") if low == high else f"{low}-{high} finished runs"
+            runs = plural(low, "done run") if low == high else f"{low}-{high} done runs"
             clauses.append(f"{label} from {' and '.join(runs if w == 'runs' else w for w in words)}")
         return "rates of " + ", of ".join(clauses)
 

@@ -39,8 +39,7 @@ from typing import Any, Literal
 
 from tlcore.metrics import accuracy_change
 from tlcore.metrics.mcnemar import PairedChange, described_change, p_text
-from tlcore.numbers import plural
-from tlcore.selection.pool import Agreement, Candidate
+from tlcore.selection.pool import Agreement, Candidate, makeup_words
 from tlcore.selection.settings import SelectionSettings
 
 CheckName = Literal["collapse", "source_accuracy", "ensemble_agreement"]
@@ -198,11 +197,9 @@ def _ensemble_check(agreement: Agreement, kept: bool) -> Check:
         own = "its source-only and adapted models" if kept else "its source-only model alone"
         why = f"the ensemble holds no model but this run's own ({own}){_why_alone(agreement)}"
     elif agreement.outvoted and agreement.ensemble is not None:
-        source_only, adapted = agreement.ensemble
         why = (
-            f"the ensemble holds {plural(adapted, 'adapted model')} and "
-            f"{plural(source_only, 'source-only model')}, so agreeing with it mostly means agreeing with "
-            "the source-only models"
+            f"the ensemble holds {makeup_words(agreement.ensemble)}, so agreeing with it mostly means "
+            "agreeing with the source-only models"
         )
     if why is not None:
         message = f"ensemble agreement not checked: {why}"

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tlcore.metrics.mcnemar import PairedChange
+from tlcore.numbers import plural
 from tlcore.selection.ensemble import agrees, ensemble_agreement, ensemble_labels
 from tlcore.selection.mixval import mixval_scores
 from tlcore.selection.predictions import TargetPredictions
@@ -84,6 +85,23 @@ def outvoted(makeup: tuple[int, int]) -> bool:
     model); False for an empty ensemble."""
     source_only, adapted = makeup
     return source_only > 0 and adapted <= source_only
+
+
+OUTVOTED = "no more adapted models than source-only ones"  # the rule of :func:`outvoted` in words
+
+
+def makeup_words(makeup: tuple[int, int]) -> str:
+    """An ensemble of ``(source-only, adapted)`` models (:meth:`Pool.makeup`) in words: ``1 adapted
+    model and 2 source-only models``."""
+    source_only, adapted = makeup
+    return f"{plural(adapted, 'adapted model')} and {plural(source_only, 'source-only model')}"
+
+
+def outvoted_reason(makeup: tuple[int, int]) -> str:
+    """Why an outvoted ensemble (:func:`outvoted`) set EnsV aside, in brief, where a ranking says what
+    ranked in its place (``runs rank``'s first line, the Compare page's caption): ``its ensemble holds
+    1 adapted model and 1 source-only model, too few adapted ones to judge by``."""
+    return f"its ensemble holds {makeup_words(makeup)}, too few adapted ones to judge by"
 
 
 @dataclass(frozen=True)

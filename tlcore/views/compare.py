@@ -18,7 +18,7 @@ from tlcore.adapt.source_only_run import is_source_only
 from tlcore.adapt.stored_params import drift_text, drifts
 from tlcore.data.domain import Domain
 from tlcore.metrics.accuracy_change import fell
-from tlcore.metrics.gap import GAP_METRICS
+from tlcore.metrics.gap_names import GAP_METRICS
 from tlcore.metrics.mcnemar import described_change, shown_within_chance
 from tlcore.metrics.proportion import SMALL_TEST
 from tlcore.runs.changes import RunChanges

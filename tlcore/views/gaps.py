@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from tlcore.metrics.gap import GAP_METRICS
+from tlcore.metrics.gap_names import GAP_METRICS
 from tlcore.views.gap_figure import metrics_before_after
 from tlcore.views.run_tables import gap_samples
 

@@ -12,6 +12,7 @@ from tlcore.commands import command_line
 from tlcore.metrics.mcnemar import shown_within_chance
 from tlcore.numbers import SCORE_DIGITS, and_list, percent, plural, score_text
 from tlcore.selection.alarm import Alarm
+from tlcore.selection.pool import outvoted_reason
 from tlcore.selection.ranking import RankedRun, Ranking
 from tlcore.selection.reliability import ESS_DECIMALS, effective_samples, ess_text
 from tlcore.selection.settings import VALIDATORS, WEIGHTED_LABELS
@@ -184,12 +185,20 @@ def rank_by_caption(ranking: Ranking) -> str:
     ranked = VALIDATORS[ranking.settings.validator]
     if ranking.asked is None:
         return ranked.words
-    source_only, adapted = ranking.ensemble
     return (
-        f"Ranked by {ranked.label} in {VALIDATORS[ranking.asked].label}'s place: its ensemble holds "
-        f"{plural(adapted, 'adapted model')} and {plural(source_only, 'source-only model')}, too few adapted "
-        f"ones to judge by (the note below the recommendation says more). {ranked.words}."
+        f"Ranked by {ranked_in_place(ranking)} (the note below the recommendation says more). {ranked.words}."
     )
+
+
+def ranked_in_place(ranking: Ranking) -> str:
+    """The validator that ranked, and where the outvoted ensemble set the asked one aside
+    (:attr:`Ranking.asked`) why, in brief (:func:`~tlcore.selection.pool.outvoted_reason`): ``BNM in
+    EnsV's place: its ensemble holds 1 adapted model and 1 source-only model, too few adapted ones to
+    judge by``; the Compare page's caption and ``runs rank``'s first line say it."""
+    ranked = VALIDATORS[ranking.settings.validator].label
+    if ranking.asked is None:
+        return ranked
+    return f"{ranked} in {VALIDATORS[ranking.asked].label}'s place: {outvoted_reason(ranking.ensemble)}"
 
 
 def recommendation(ranking: Ranking, labels: Mapping[str, str]) -> str:
