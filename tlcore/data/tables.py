@@ -1,15 +1,16 @@
 """CSV/TSV/Parquet feature tables as a :class:`Domain`.
 
-One row per sample, numeric feature columns, and an optional label column: the one named by
-the ``label=`` option (in a file without a header its number, counted from 0 as pandas numbers the
-columns; messages name it ``column 4 of the file (label=3)``: :func:`~.table_cells.label_words`),
-else the first column called ``label``, ``y``, ``class`` or ``target`` (any case), else, in a CSV
-without a header, its one text column. A CSV's dialect and header are read as
-:mod:`tlcore.data.csv_text` says. An index pandas wrote (a first column ``Unnamed: 0`` holding
-``0..N-1``) and empty unnamed columns (lines ending in a separator) are dropped. Before parsing, a
-CSV's first line and a Parquet file's metadata are checked against ``max_table_columns``,
-``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet text columns are read
-dictionary-encoded, so a repeated label is never copied per row.
+One row per sample, numeric feature columns, and an optional label column: the one named by the
+``label=`` option (in a file without a header its number, counted from 0 as pandas numbers the
+columns; messages name it ``column 4 of the file (label=3)``: :func:`~.table_cells.label_words`), else
+the first column called ``label``, ``y``, ``class`` or ``target`` (any case), else, in a CSV without a
+header, its one text column. Read with ``label=none`` a table has no label column but one so called:
+every other column is a feature, a text one too (refused, or encoded with ``text=onehot``). A CSV's
+dialect and header are read as :mod:`tlcore.data.csv_text` says. An index pandas wrote (a first column
+``Unnamed: 0`` holding ``0..N-1``) and empty unnamed columns (lines ending in a separator) are
+dropped. Before parsing, a CSV's first line and a Parquet file's metadata are checked against
+``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet
+text columns are read dictionary-encoded, so a repeated label is never copied per row.
 
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
 and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`); any other names
@@ -52,7 +53,7 @@ from tlcore.data.fill import (
     read_note,
     with_holes,
 )
-from tlcore.data.spec_text import IMPUTE
+from tlcore.data.spec_text import IMPUTE, NO_LABELS
 from tlcore.data.table_cells import (
     MISSING_DROP,
     bad_cells,
@@ -306,8 +307,11 @@ def _drop_unnamed(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object | None:
+    """The label column: the one ``wanted`` names (the spec's ``label=``), else one named as a label
+    (:data:`LABEL_COLUMNS`), else in a file without a header its one text column, unless ``wanted`` is
+    ``none`` (``label=none``: no column of such a file is a label, its text column a feature)."""
     names = {str(c): c for c in frame.columns}
-    if wanted is not None:
+    if wanted is not None and wanted != NO_LABELS:
         if wanted not in names and not has_header(frame):
             last = len(frame.columns) - 1
             raise LabelColumnMissingError(
@@ -321,7 +325,7 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
     lowered = {name.lower(): column for name, column in names.items()}
     named = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if named is None and len(text) == 1 and not has_header(frame):
+    if named is None and len(text) == 1 and not has_header(frame) and wanted is None:
         return text[0]  # a file without a header: its one text column can only be the labels
     return named
 
