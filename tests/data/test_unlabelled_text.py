@@ -29,7 +29,10 @@ def test_label_none_reads_the_text_column_as_a_feature_with_or_without_a_header(
     """Without label=none a file without a header takes its one text column as the labels; with it,
     that column is a feature, as it is in a file with a header."""
     assert load_domain(write(tmp_path, "")).classes == ("east", "north", "south")
-    for header, name in [("", "feature 1"), ("a,region,c\n", "region")]:
+    for header, name, shown in [
+        ("", "feature 1", "column 2 of the file"),
+        ("a,region,c\n", "region", "columns region"),
+    ]:
         spec = write(tmp_path, header)
         domain = load_domain(f"{spec}:label=none,text=onehot")
         assert not domain.labelled and domain.X.tolist() == [
@@ -41,9 +44,8 @@ def test_label_none_reads_the_text_column_as_a_feature_with_or_without_a_header(
         assert domain.column_names[1:4] == tuple(f"{name}={v}" for v in ("east", "north", "south"))
         with pytest.raises(TLError) as caught:
             load_domain(f"{spec}:label=none")
-        shown = repr(name) if not header else name
         assert str(caught.value) == (
-            f"regions.csv: non-numeric feature columns {shown} (no column may hold text: drop it, or encode "
+            f"regions.csv: non-numeric feature {shown} (no column may hold text: drop it, or encode "
             f"it as a 0/1 column per value: read it as {spec}:label=none,text=onehot)"
         )
 

@@ -43,7 +43,7 @@ import torch
 
 from tlcore.data.categories import CATEGORIES, encoded_note, one_hot, place_columns, placeholder
 from tlcore.data.csv_text import read_csv_frame
-from tlcore.data.domain import PLACES, Domain, kept_places
+from tlcore.data.domain import FILE_COLUMNS, PLACES, Domain, columns_words, kept_places
 from tlcore.data.fill import (
     EMPTY_DROPPED,
     MISSING_CELLS,
@@ -62,6 +62,7 @@ from tlcore.data.table_cells import (
     dropped_rows_note,
     empty_columns,
     feature_names,
+    file_columns,
     is_unnamed,
     label_words,
     missing_cells_error,
@@ -105,11 +106,12 @@ def read_table(
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     names_of = feature_names(features)  # a file without a header's by place, before any is dropped
+    at = file_columns(features)  # where a file without a header holds those places
     empty = empty_columns(features) if missing != IMPUTE else {}  # kept with impute: a target fills them
     if len(empty) == features.shape[1]:
         raise TLError(f"{label}: every feature column is empty in every row: no value to learn from")
     features = features.drop(columns=list(empty))
-    note += dropped_warning(list(empty.values()))
+    note += dropped_warning(list(empty.values()), at)
     check_tensor(features.shape[0], features.shape[1], label, limits)
     frame, features, ids, dropped = _without_missing(
         frame, features, ids, label, first_line, names=names_of, missing=missing
@@ -118,7 +120,7 @@ def read_table(
     features, categories, unvalued = (
         one_hot(features, frame, text, label, names_of) if text else (features, {}, {})
     )
-    note += encoded_note(categories, unvalued)
+    note += encoded_note(categories, unvalued, at)
     check_tensor(features.shape[0], features.shape[1], label, limits)
 
     def rows(i: int) -> str:  # a row of ``features`` (some dropped, maybe) as the file has it
@@ -132,9 +134,9 @@ def read_table(
         if named
         else place_columns(features.shape[1], categories, empty.values())
     )
-    values = float32_values(numbers, label, names, rows)
+    values = float32_values(numbers, label, names, rows, file_columns=at)
     holes_in = mark_holes(values, holes, names)
-    note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
+    note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v], at)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     if column is not None:
         check_label_counts(len(classes), len(frame), column, label)
@@ -146,6 +148,7 @@ def read_table(
     meta |= {"missing_dropped": dropped} if dropped else {}
     meta |= {EMPTY_DROPPED: tuple(empty.values())} if empty else {}
     meta |= {CATEGORIES: categories} if categories else {}
+    meta |= {FILE_COLUMNS: at} if at else {}
     meta |= {MISSING_CELLS: holes_in} if holes_in else {}
     meta |= {MISSING_TEXT: unvalued} if unvalued else {}
     return array_domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
@@ -229,12 +232,13 @@ def _columns(
     names = feature_names(features)
     if bad and onehot is not None:
         numeric = {
-            c: placeholder(features[c], names[c], label, onehot) if v is None else v
+            c: placeholder(features[c], column_words(c, names), label, onehot) if v is None else v
             for c, v in numeric.items()
         }
     elif bad:
-        shown = [str(c) if names[c] == str(c) else repr(names[c]) for c in text]  # a place quoted
-        what = f"{label}: non-numeric feature columns {first_named(shown, 3)}"
+        at = file_columns(features)  # a file without a header's: its columns as places of the file
+        shown = columns_words([names[c] for c in text], at) if at else f"columns {first_named(bad, 3)}"
+        what = f"{label}: non-numeric feature {shown}"
         labels = None if column is None else label_words(column)
         raise TextFeaturesError(what, bad, labels, label_words(text[0]))
     return column, id_column, pd.DataFrame(numeric, index=features.index), text

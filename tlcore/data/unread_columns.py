@@ -80,7 +80,9 @@ def unread_lines(
     if gone := tuple(domain.meta.get(EMPTY_DROPPED, ())):
         named = bool(domain.meta.get("columns"))
         known = (named and bool(columns)) or (not named and not columns and dropped is not None)
-        notes.append(f"data: {dropped_hint(gone, 'the model', unread=True) if known else dropped_hint(gone)}")
+        at = domain.file_columns
+        hint = dropped_hint(gone, "the model", unread=True, file_columns=at) if known else None
+        notes.append(f"data: {hint or dropped_hint(gone, file_columns=at)}")
     if ignored:
-        notes.append(f"data: {unread_note(ignored)}")
+        notes.append(f"data: {unread_note(ignored, domain.file_columns)}")
     return notes
