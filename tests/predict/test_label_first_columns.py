@@ -24,6 +24,8 @@ from tlcore.model_card import Parity, Provenance, model_card
 from tlcore.predict import load_run_model
 from tlcore.runs.jobs import run_inline
 from tlcore.runs.store import RunStore
+from tlcore.views.explore import table_preview
+from tlcore.views.text_cells import row_cells
 from tlcore.workspace import Workspace
 
 IGNORED = (
@@ -54,7 +56,10 @@ def test_a_pair_names_the_places_after_the_label_by_their_column_of_the_file(tmp
         "target (it carries no value to learn from)"
     ]
     drift = column_drift(new_source, paired, ExplainSettings())
-    assert [c.name for c in drift] == ["column 2 of the file", "column 4 of the file"]
+    shown = ["column 2 of the file", "column 4 of the file"]
+    assert [c.name for c in drift] == shown
+    assert list(table_preview(paired).columns) == [*shown, "label"]  # the Data page's preview
+    assert list(row_cells(paired)(0, [1, 0])) == shown[::-1]  # Diagnose's and a run's changes' rows
 
 
 def trained(folder: Path) -> tuple[Workspace, str]:
