@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tlcore.data.catalog import upload_summary
+from tlcore.data.harmonise import harmonise
 from tlcore.data.kept_samples import without_samples
 from tlcore.data.spec import load_domain
 from tlcore.data.uploads import save_upload
@@ -63,3 +64,24 @@ def test_dropping_rows_of_a_headerless_file_read_unlabelled_keeps_its_text_colum
     path = Path(write(tmp_path, ""))
     kept = without_samples(path, {"1"}, Limits(), "regions.csv", "none")
     assert kept.decode().splitlines() == ["id,,,", "0,1.0,north,2.0", "2,0.5,north,3.0", "3,2.0,east,1.0"]
+
+
+def test_an_unlabelled_headerless_target_whose_text_column_was_read_as_labels_is_told_of_label_none(
+    tmp_path: Path,
+) -> None:
+    """Its one text column, a feature, is taken as its labels: one place short of the source, refused
+    saying so; read with label=none it pairs."""
+    labelled = "".join(f"{'xy'[i % 2]},{row}\n" for i, row in enumerate(ROWS.splitlines()))
+    (tmp_path / "s.csv").write_text(labelled, encoding="utf-8")
+    source = load_domain(f"{tmp_path / 's.csv'}:label=0,text=onehot")
+    target = write(tmp_path, "")
+    with pytest.raises(TLError) as caught:
+        harmonise(source, load_domain(f"{target}:text=onehot"))
+    assert str(caught.value) == (
+        f"{target}:text=onehot has 2 feature columns and the source {source.name} has 3: a table without a "
+        "header is read by the place of each column, so it needs the source's columns, in their order; one "
+        "of its columns was read as its labels (a file without a header's one text column is, unless read "
+        "with label=none)"
+    )
+    _, paired = harmonise(source, load_domain(f"{target}:label=none,text=onehot"))
+    assert paired.shape == (5,) and not paired.labelled

@@ -221,7 +221,8 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     headerless = not source.is_image and not source.meta.get("columns")
     if headerless and by_place(target, source.meta.get(CATEGORIES)):
         had = f"the source {source.name} has"
-        check_places(target.name, domain_places(target), domain_places(source), had, "the source's")
+        have, labelled = domain_places(target), target.labelled
+        check_places(target.name, have, domain_places(source), had, "the source's", labelled=labelled)
     source, dropped = without_empty(source)
     target = without_columns(target, dropped)
     shape = source.shape

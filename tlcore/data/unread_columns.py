@@ -62,7 +62,8 @@ def unread_places(
     lacks, categories = dropped or (), categories or {}
     held = f"the file {reference} was trained on had"
     trained = trained_places(shape[0], categories, lacks)
-    check_places(domain.name, domain_places(domain), trained, held, "the training file's")
+    have = domain_places(domain)
+    check_places(domain.name, have, trained, held, "the training file's", labelled=domain.labelled)
     own = {*domain.column_names, *(domain.meta.get(CATEGORIES) or {})}  # a text column by its place too
     ignored = tuple(c for c in lacks if c in own)
     return without_columns(domain, ignored), ignored
