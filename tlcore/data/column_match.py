@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import torch
 
 from tlcore.data.categories import CATEGORIES, Categories, category_columns
-from tlcore.data.domain import Domain, column_words, shown_name
+from tlcore.data.domain import Domain, shown_column, shown_name
 from tlcore.data.fill import EMPTY_DROPPED, MISSING_IMPUTE, columns_are, dropped_hint, unread_note
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
@@ -132,10 +132,10 @@ def match_columns(
     if len(missing) == len(columns):
         return ColumnMatch(by_position=True)
     if texts := [n for n in missing if own.get(n) and n not in theirs]:
-        words = column_words(texts[0], domain.file_columns)
+        words = shown_column(texts[0], domain.file_columns)
         raise TLError(_text_for_numbers(domain.name, words, own[texts[0]], len(domain.X), reference))
     if numbers := [theirs[n][0] for n in missing if n in theirs and theirs[n][0] in names]:
-        words = column_words(numbers[0], domain.file_columns)
+        words = shown_column(numbers[0], domain.file_columns)
         raise TLError(_numbers_for_text(domain.name, words, categories[numbers[0]], reference))
     if empty := [n for n in missing if n in domain.meta.get(EMPTY_DROPPED, ())]:
         raise TLError(f"{domain.name}: {dropped_hint(empty, reference)}")
@@ -205,7 +205,7 @@ def _blank(
 
 def _text_for_numbers(name: str, column: str, values: Sequence[str], rows: int, reference: str) -> str:
     """The refusal of a domain ``name`` whose ``column`` (as messages name it:
-    :func:`~tlcore.data.domain.column_words`), a number column of ``reference``, was read as text
+    :func:`~tlcore.data.domain.shown_column`), a number column of ``reference``, was read as text
     (``text=onehot``: its ``values``; one in a file of one row, where no number beside it makes it
     mostly numeric, :mod:`tlcore.data.table_cells`): ``column 'age' holds text ('abc') in its only
     row``, where the reference reads numbers."""

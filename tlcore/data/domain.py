@@ -40,18 +40,18 @@ def shown_name(name: str, file_columns: Sequence[int] = ()) -> str:
     return f"column {file_columns[int(place[1])] + 1} of the file{place[2] or ''}"
 
 
-def column_words(name: str, file_columns: Sequence[int] = ()) -> str:
+def shown_column(name: str, file_columns: Sequence[int] = ()) -> str:
     """How a message names the feature column ``name``: ``column 'flow'``, or a place of a table without
     a header ``column 4 of the file`` (:func:`shown_name`)."""
     shown = shown_name(name, file_columns)
     return f"column {name!r}" if shown == name else shown
 
 
-def columns_words(names: Sequence[str], file_columns: Sequence[int] = (), shown: int = 3) -> str:
-    """Several feature columns as :func:`column_words` names one: ``columns 'a', 'b', 'c' and 2 more``,
-    ``columns 2, 4 of the file and 1 more``; one as :func:`column_words` does."""
+def shown_columns(names: Sequence[str], file_columns: Sequence[int] = (), shown: int = 3) -> str:
+    """Several feature columns as :func:`shown_column` names one: ``columns 'a', 'b', 'c' and 2 more``,
+    ``columns 2, 4 of the file and 1 more``; one as :func:`shown_column` does."""
     if len(names) == 1:
-        return column_words(names[0], file_columns)
+        return shown_column(names[0], file_columns)
     words = [shown_name(n, file_columns) for n in names]
     places = [w.removeprefix("column ").removesuffix(" of the file") for w in words]
     if all(w != n for w, n in zip(words, names, strict=True)) and all(p.isdigit() for p in places):

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from tlcore.data.categories import CATEGORIES, category_columns, read_as_none, unvalued_rows
-from tlcore.data.domain import PLACES, Domain, column_words, columns_words, shown_name
+from tlcore.data.domain import PLACES, Domain, shown_column, shown_columns, shown_name
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
 from tlcore.numbers import plural
@@ -229,9 +229,9 @@ def empty_warning(columns: Sequence[str], file_columns: Sequence[int] = ()) -> s
 def columns_are(columns: Sequence[str], *, past: bool = False, file_columns: Sequence[int] = ()) -> str:
     """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject, places
     of a table without a header as the columns of its file they are (``file_columns``: ``column 4 of
-    the file is``, :func:`~tlcore.data.domain.columns_words`); ``past``: ``was``, ``were``."""
+    the file is``, :func:`~tlcore.data.domain.shown_columns`); ``past``: ``was``, ``were``."""
     one, many = ("was", "were") if past else ("is", "are")
-    return f"{columns_words([str(c) for c in columns], file_columns)} {one if len(columns) == 1 else many}"
+    return f"{shown_columns([str(c) for c in columns], file_columns)} {one if len(columns) == 1 else many}"
 
 
 def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -276,7 +276,7 @@ def filled_lines(
     for name, n in filled.items():
         if n > MOSTLY_FILLED * rows:
             lines.append(
-                f"{side} {column_words(name, file_columns)}: {n} of its {rows} cells filled in: its part of "
+                f"{side} {shown_column(name, file_columns)}: {n} of its {rows} cells filled in: its part of "
                 "the gap is partly the fill"
             )
     if unvalued:

@@ -43,7 +43,7 @@ import torch
 
 from tlcore.data.categories import CATEGORIES, encoded_note, one_hot, place_columns, placeholder
 from tlcore.data.csv_text import read_csv_frame
-from tlcore.data.domain import FILE_COLUMNS, PLACES, Domain, columns_words, kept_places
+from tlcore.data.domain import FILE_COLUMNS, PLACES, Domain, kept_places, shown_columns
 from tlcore.data.fill import (
     EMPTY_DROPPED,
     MISSING_CELLS,
@@ -237,7 +237,7 @@ def _columns(
         }
     elif bad:
         at = file_columns(features)  # a file without a header's: its columns as places of the file
-        shown = columns_words([names[c] for c in text], at) if at else f"columns {first_named(bad, 3)}"
+        shown = shown_columns([names[c] for c in text], at) if at else f"columns {first_named(bad, 3)}"
         what = f"{label}: non-numeric feature {shown}"
         labels = None if column is None else label_words(column)
         raise TextFeaturesError(what, bad, labels, label_words(text[0]))

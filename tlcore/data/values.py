@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tlcore.data.domain import Domain, column_words
+from tlcore.data.domain import Domain, shown_column
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.numbers import plural
@@ -106,7 +106,7 @@ def float32_values(
     which the cast would make infinite) refused, the first one's row named (``rows`` names row ``i``;
     default ``row i+1``) and, given ``columns`` (names in the domain), its column (a place of a table
     without a header as the column of its file, ``file_columns``:
-    :func:`~tlcore.data.domain.column_words`); ``array`` names the values as an array of
+    :func:`~tlcore.data.domain.shown_column`); ``array`` names the values as an array of
     an ``.npz`` (``X``): the first one is named as numpy indexes it, ``X[17, 3]`` (a vector), ``X[17]``
     (an image)."""
     values = np.asarray(values)
@@ -142,7 +142,7 @@ def _where(
     if array:
         return f"{array}[{at[0]}, {at[1]}]" if bad.ndim == 2 else f"{array}[{at[0]}]"
     row = rows(int(at[0])) if rows else f"row {at[0] + 1}"
-    return row + (f", {column_words(str(columns[at[1]]), file_columns)}" if len(columns) else "")
+    return row + (f", {shown_column(str(columns[at[1]]), file_columns)}" if len(columns) else "")
 
 
 def array_domain(
