@@ -66,7 +66,8 @@ def save_checkpoint(
     source_model: Classifier | None = None,
 ) -> None:
     """Write weights, the model spec, ``config`` (plain JSON-able values only), the class names of
-    the model's outputs (when known), its ``columns``, ``categories``, ``fill`` and ``dropped`` to
+    the model's outputs (when known), its ``columns``, ``categories``, ``fill``, ``dropped`` and
+    ``file_columns`` to
     ``path``; with ``source_model`` (the model that scores source inputs, e.g. AdaBN's source
     statistics) also its ``source_state``: the entries of its state dict that differ from ``model``'s
     (:func:`load_source_model` reads it)."""
@@ -79,6 +80,7 @@ def save_checkpoint(
         "categories": {column: list(values) for column, values in model.categories.items()},
         "fill": list(model.fill),
         "dropped": None if model.dropped is None else list(model.dropped),
+        "file_columns": list(model.file_columns),
         "state_dict": state,
     }
     if source_model is not None:
@@ -95,8 +97,9 @@ def load_checkpoint(
 ) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the model saved by :func:`save_checkpoint` (``weights_only=True``) and its config.
 
-    The model's ``classes``, ``columns``, ``categories``, ``fill`` and ``dropped`` come from the
-    checkpoint; older checkpoints without them leave them empty (``dropped``: None, not known). Weights
+    The model's ``classes``, ``columns``, ``categories``, ``fill``, ``dropped`` and ``file_columns``
+    come from the checkpoint; older checkpoints without them leave them empty (``dropped``: None, not
+    known). Weights
     that do not fit the network this version builds → :class:`TLError` naming the checkpoint ``name``
     (by default its path).
     """
@@ -120,6 +123,7 @@ def load_checkpoint(
     model.fill = tuple(float(v) for v in payload.get("fill") or ())
     dropped = payload.get("dropped")
     model.dropped = None if dropped is None else tuple(str(c) for c in dropped)
+    model.file_columns = tuple(int(c) for c in payload.get("file_columns") or ())
     return model, payload["config"]
 
 

@@ -13,7 +13,8 @@ a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 ``upload:scans.zip:invert=1``: the model was adapted to inverted scans, so new scans are inverted
 too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row as
 they are (the ``features`` step says which of a file's columns, in order, and which it skips: the
-training file's columns empty in every row, by name or, without a header, by place, ``feature 1``), a
+training file's columns empty in every row, by name or, without a header, by place, ``feature 1``,
+the training file's column of each place in ``training_file_columns``), a
 table's text columns read with ``text=onehot`` encoded first as the ``onehot`` step lists
 (:mod:`tlcore.data.categories`: a 0/1 column per value the source had; a missing text cell 0 in all)
 and, after the target's shifts, a missing numeric cell filled as the ``fill`` step lists (the training
@@ -33,6 +34,7 @@ from typing import Any
 
 import tlcore
 from tlcore.data.categories import category_columns, place_columns
+from tlcore.data.domain import shown_name
 from tlcore.data.images import draft_side
 from tlcore.data.place_match import trained_places
 from tlcore.data.shift_table import get_shift
@@ -290,6 +292,7 @@ def _vector_steps(shape: tuple[int, ...], shift_steps: list[Step], model: Classi
             "dtype": "float32",
             "columns": list(columns) or None,
             **_file_columns(shape[0], columns, dropped, categories),
+            **_training_file(shape[0], model),
             "scaling": "none here: the network standardises its input itself (inside_model)",
         },
         *shift_steps,
@@ -323,6 +326,18 @@ def _file_columns(
     )
     reads = list(place_columns(width, categories, dropped))
     return {"reads": reads, "skips": list(dropped), "order": order if dropped else BY_PLACE}
+
+
+def _training_file(width: int, model: Classifier) -> Step:
+    """Where the training file (without a header) held each place the model reads, a text column's
+    once, as the studio names it to a user: ``{"feature 0": "column 2 of the file"}``
+    (:func:`~tlcore.data.domain.shown_name`); nothing for any other model, nor one trained before
+    these were stored (nor its places: ``dropped`` None)."""
+    if model.columns or not model.file_columns or model.dropped is None:
+        return {}
+    places = place_columns(width, model.categories, model.dropped)
+    kept = dict.fromkeys(p.partition("=")[0] for p in places)
+    return {"training_file_columns": {p: shown_name(p, model.file_columns) for p in kept}}
 
 
 def _fill_step(

@@ -91,7 +91,10 @@ class Classifier(nn.Module):
     values of missing feature cells, its training source's column medians (:mod:`tlcore.data.fill`;
     empty for images and models trained before they were stored), ``dropped`` the training file's
     feature columns it was trained without, empty in every row (a table without a header: their places,
-    ``feature 1``; :mod:`tlcore.data.unread_columns`; None for a model trained before they were stored).
+    ``feature 1``; :mod:`tlcore.data.unread_columns`; None for a model trained before they were stored),
+    ``file_columns`` where a training file without a header held each place, 0-based
+    (:data:`~tlcore.data.domain.FILE_COLUMNS`: what its card names them by; empty for any other model,
+    and for one trained before they were stored).
     """
 
     def __init__(
@@ -115,6 +118,7 @@ class Classifier(nn.Module):
         self.categories: dict[str, tuple[str, ...]] = {}
         self.fill: tuple[float, ...] = ()
         self.dropped: tuple[str, ...] | None = None
+        self.file_columns: tuple[int, ...] = ()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.bottleneck(self.backbone(self.standardize(x)))  # N x feature_dim

@@ -43,9 +43,9 @@ def test_the_page_notes_the_place_the_model_does_not_read(app: OpenApp, workspac
     assert jobs.run_inline(store, config).status == "done"
     at = app("predict", source=specs["source"], target=specs["target"])
     expected = {
-        "full": "data: column 'feature 1' was empty in every row of the training file and the model does not "
-        "read it: ignored",
-        "blanked": "data: column 'feature 1' is empty in every row, so reading dropped it; the model was "
+        "full": "data: column 2 of the file was empty in every row of the training file and the model does "
+        "not read it: ignored",
+        "blanked": "data: column 2 of the file is empty in every row, so reading dropped it; the model was "
         "trained without it",
     }
     for name, note in expected.items():

@@ -1,6 +1,7 @@
-"""A CSV without a header whose column is empty in every row: the column is named by its place among
+"""A CSV without a header whose column is empty in every row: the column is keyed by its place among
 the features as read (``feature 1``), so a pair drops it from the source and from the target as it
-does a named one, with the same note; a target that dropped a column the source has is refused in one
+does a named one, with the same note (naming it as the column of the file it is, ``column 2 of the
+file``); a target that dropped a column the source has is refused in one
 line saying why."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from tlcore.data.spec import load_domain
 from tlcore.errors import TLError
 
 NOTE = (
-    "WARNING: column 'feature 1' is empty in every row of the source: dropped from the source and the "
+    "WARNING: column 2 of the file is empty in every row of the source: dropped from the source and the "
     "target (it carries no value to learn from)"
 )
 FULL = "1,10,100,x\n2,20,200,y\n3,30,300,x\n"  # a target without a header: features 0, 1, 2; labels
@@ -38,10 +39,9 @@ def test_a_headerless_sources_empty_column_is_dropped_from_both_sides(tmp_path: 
     assert paired.meta["pair_report"].lines() == [NOTE]
     if not option:
         assert source.provenance.endswith(
-            "labels from column 4 of the file (label=3); WARNING: column 'feature 1' is empty in every row: "
-            "dropped "
-            "(no value to learn from; a pair whose source has it keeps it with missing=impute, filled with "
-            "the source's median)"
+            "labels from column 4 of the file (label=3); WARNING: column 2 of the file is empty in every "
+            "row: dropped (no value to learn from; a pair whose source has it keeps it with missing=impute, "
+            "filled with the source's median)"
         )
 
 
@@ -64,7 +64,7 @@ def test_a_headerless_target_lacking_a_source_column_it_dropped_is_refused_sayin
     argv = ["--workspace", str(tmp_path / "ws"), "diagnose", "--source", source, "--target", target]
     assert main([*argv, "--no-umap", "--no-explain", "--permutations", "10"]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"error: feature dimensions differ: the source {source} has 3, {target} 2; its column 'feature 0' "
+        f"error: feature dimensions differ: the source {source} has 3, {target} 2; its column 1 of the file "
         "is empty in every row, so reading dropped it: read the file with the spec option missing=impute to "
         "keep it"
     ]

@@ -1,7 +1,8 @@
-"""A table without a header names its text columns (``text=onehot``) by their place, as it names every
+"""A table without a header keys its text columns (``text=onehot``) by their place, as it keys every
 other column (``feature 3``: the file's fifth column, the label column at place 2 left out), never by
 pandas' column number: the values each encodes, its 0/1 columns (``feature 3=p``), its missing cells,
-and the columns after it. A file with a header keeps its names."""
+and the columns after it; its provenance names them as the columns of the file they are (``column 5
+of the file``). A file with a header keeps its names."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def test_a_headerless_files_text_columns_are_named_by_their_place(tmp_path: Path
     assert domain.column_names == PLACES
     assert domain.meta[MISSING_CELLS] == {"feature 2": 1}  # not the fourth 0/1-expanded column
     assert domain.meta[MISSING_TEXT] == {"feature 3": 1}
-    assert "(text=onehot): feature 1 (2 values), feature 3 (2 values)" in domain.provenance
+    assert (
+        "(text=onehot): column 2 of the file (2 values), column 5 of the file (2 values)" in domain.provenance
+    )
     assert text_groups(domain) == {"feature 1": (1, 2), "feature 3": (4, 5)}  # its 0/1 columns found
     assert domain.X[:, 4:].tolist() == [[1, 0], [0, 1], [0, 0], [1, 0]]
 

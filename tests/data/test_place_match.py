@@ -38,9 +38,9 @@ def test_a_target_without_a_header_takes_the_sources_values(tmp_path: Path) -> N
         [4.5, 0, 1, 0, 5],
     ]
     assert target.meta["pair_report"].lines() == [
-        "target holds no sample of the source's text values feature 1=east: their columns all 0",
+        "target holds no sample of the source's text values column 2 of the file=east: their columns all 0",
         "target: 2 samples with text values the source never had, read as none of its values (their 0/1 "
-        "columns all 0): feature 1: west (2)",
+        "columns all 0): column 2 of the file: west (2)",
     ]
 
 
@@ -64,7 +64,7 @@ def test_a_target_holding_numbers_where_the_source_reads_text_is_refused_naming_
         harmonise(source, target)
     reference = f"the source {source.name}"
     assert str(refused.value) == (
-        f"{target.name}: column 'feature 1' holds numbers, where {reference} reads text ('east', 'north', "
+        f"{target.name}: column 2 of the file holds numbers, where {reference} reads text ('east', 'north', "
         f"'south'): check that it is the column {reference} has there, and give its cells {reference}'s "
         "text values"
     )

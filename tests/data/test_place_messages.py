@@ -1,7 +1,9 @@
-"""Every message on a table without a header names its columns as its domain does: a feature column
-by its place (``column 'feature 2'``: the label column left out), the label column by its place in the
-file (``column 2 of the file``, 1-based) and the option that selects it (``label=1``, 0-based, as
-pandas numbers the columns), never by pandas' column number alone; a file with a header by name."""
+"""Every message on a table without a header names its columns by their place in the file, counted
+from 1 as a spreadsheet counts, whatever sits before them: a feature column ``column 4 of the file``
+(its domain's ``feature 2`` when the label column is the second), the label column with the option
+that selects it (``column 2 of the file (label=1)``, ``label=`` 0-based, as pandas numbers the
+columns), never by pandas' column number alone nor by its place among the features; a file with a
+header by name."""
 
 from __future__ import annotations
 
@@ -30,8 +32,8 @@ def refusal(spec: str) -> str:
 def test_the_label_column_and_a_row_number_are_named_by_place(tmp_path: Path) -> None:
     spec = write(tmp_path, "".join(f"{i * 0.5:.1f},c{i % 2},{i}\n" for i in range(25)))
     assert load_domain(spec).provenance == (
-        "batch.csv: 25 rows x 2 features, labels from column 2 of the file (label=1); WARNING: column "
-        "'feature 1' "
+        "batch.csv: 25 rows x 2 features, labels from column 2 of the file (label=1); WARNING: column 3 "
+        "of the file "
         f"counts rows (0, 1, 2, … 24): {HINT}"
     )
 
@@ -48,7 +50,7 @@ def test_a_missing_cell_after_the_label_is_named_by_its_place(tmp_path: Path) ->
     spec = write(tmp_path, "".join(f"{i}.5,c{i % 2},1,{'' if i == 3 else 2}\n" for i in range(6)))
     assert refusal(spec).startswith(
         "batch.csv: 1 cell is missing, infinite or not a number: empty (or a missing-value marker such as "
-        "n/a) in column 'feature 2' on line 4 of the file;"
+        "n/a) in column 4 of the file on line 4 of the file;"
     )
 
 
@@ -56,7 +58,7 @@ def test_a_value_beyond_float32_is_named_by_its_place(tmp_path: Path) -> None:
     spec = write(tmp_path, "".join(f"{i}.5,c{i % 2},1,{'1e39' if i == 3 else 2}\n" for i in range(6)))
     assert refusal(spec) == (
         "batch.csv: 1 value beyond float32's range of ±3.4e38 (first in line 4 of the file, column "
-        "'feature 2': 1e+39)"
+        "4 of the file: 1e+39)"
     )
 
 
@@ -71,19 +73,19 @@ def test_a_label_column_of_many_values_is_named_by_its_place(tmp_path: Path) -> 
 def test_a_text_column_of_too_many_values_is_named_by_its_place(tmp_path: Path) -> None:
     spec = write(tmp_path, "".join(f"{i}.5,c{i % 2},t{i % 55}\n" for i in range(60)))
     assert refusal(f"{spec}:text=onehot,label=1").startswith(
-        "batch.csv: text column 'feature 1' holds 55 distinct values, more than the 50 "
+        "batch.csv: text column 3 of the file holds 55 distinct values, more than the 50 "
     )
 
 
 def test_text_features_are_named_by_place_and_a_label_column_by_its_option(tmp_path: Path) -> None:
     spec = write(tmp_path, "1.0,a,x,2.0\n2.0,b,y,3.0\n3.0,a,x,1.0\n")
     assert refusal(spec) == (
-        "batch.csv: non-numeric feature columns 'feature 1', 'feature 2' (only a label column may hold "
+        "batch.csv: non-numeric feature columns 2, 3 of the file (only a label column may hold "
         f"text: drop the others, or encode them as a 0/1 column per value: read it as {spec}:text=onehot; if "
         f"column 2 of the file (label=1) holds the labels, read the file as {spec}:label=1)"
     )
     assert refusal(f"{spec}:label=1") == (
-        "batch.csv: non-numeric feature columns 'feature 1' (only the label column, column 2 of the file "
+        "batch.csv: non-numeric feature column 3 of the file (only the label column, column 2 of the file "
         "(label=1), may hold text: drop it, or encode it as a 0/1 column per value: read it as "
         f"{spec}:label=1,text=onehot)"
     )

@@ -1,7 +1,8 @@
 """A model trained on tables without a header whose text columns were encoded (``text=onehot``) names
-them by place in ``model.json`` as predict's notes do: the ``onehot`` step's ``feature 1`` and
+them by place in ``model.json`` as its checkpoint does: the ``onehot`` step's ``feature 1`` and
 ``feature 3`` (not pandas' column numbers ``1``, ``3``), the ``features`` step reading their 0/1 columns
-in place, the ``fill`` step naming only the number columns (``feature 0``, ``feature 2``)."""
+in place, the ``fill`` step naming only the number columns (``feature 0``, ``feature 2``); predict's
+notes name a place as the column of the file it is (``feature 3``: ``column 5 of the file``)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_a_headerless_text_models_card_and_notes_name_places(
     assert notes(text) == [
         "note: data: 1 cell of 1 column missing, filled with the model's column medians",
         "note: data: 1 text cell of 1 column missing, read as none of its column's values (its 0/1 columns "
-        "all 0): feature 3 (1)",
+        "all 0): column 5 of the file (1)",
     ]
 
 

@@ -1,7 +1,8 @@
 """``model.json`` of a table model says which columns of a file the model reads, in order, and which it
 skips (the training file's columns empty in every row, its checkpoint's ``dropped``): by name for a
-file with a header, by place for one without, the ``fill`` step naming the same places; a model
-stored before they were kept says what it said before."""
+file with a header, by place for one without, the ``fill`` step naming the same places, and the
+column of the training file each place was; a model stored before they were kept says what it said
+before."""
 
 from __future__ import annotations
 
@@ -71,13 +72,14 @@ def test_a_headerless_models_card_reads_and_skips_places(tmp_path: Path) -> None
         "order": "a file without a header is read by the place of each column, feature 0 its first feature "
         "column (the label column left out): of a row's 3 feature values the model reads those in reads, "
         f"in that order, and not those in skips ({SKIPPED})",
+        "training_file_columns": {"feature 0": "column 1 of the file", "feature 2": "column 3 of the file"},
         "scaling": SCALING,
     }
     assert fill == {"feature 0": m0, "feature 2": m2}
 
     path = RunStore(workspace).checkpoint_path(run_id)  # the same model, stored before dropped was
     old, config = load_checkpoint(path)
-    old.dropped = None
+    old.dropped, old.file_columns = None, ()
     save_checkpoint(path, old, config, old.classes)
     features, fill = features_and_fill(card_of(workspace, run_id))
     assert features == {

@@ -1,7 +1,8 @@
-"""``predict`` names a table's columns as the file does: a file without a header by each column's place
-in it, so after the place its model was trained without, the notes on missing cells name the file's
-places (``feature 2``), as the note on that place does; a file with a header given a column its model
-was trained without (empty in every row of the training file) says so, in the same words."""
+"""``predict`` names a table's columns as the file does: a file without a header by each column's place in
+it, so after the place its model was trained without, the notes on missing cells name the file's columns
+(``column 3 of the file``, its place ``feature 2``), as the note on that place does; a file with a
+header given a column its model was trained without (empty in every row of the training file) says so,
+in the same words."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def test_missing_cells_after_a_skipped_place_are_named_by_their_place(
     assert notes(text) == [
         IGNORED,
         "note: data: 4 cells of 1 column missing, filled with the model's column medians",
-        "note: data column 'feature 2': 4 of its 6 cells filled in: its part of the gap is partly the fill",
+        "note: data column 3 of the file: 4 of its 6 cells filled in: its part of the gap is partly the fill",
     ]
     trained_model = load_run_model(workspace, run_id)
     predicted = predict_rows(trained_model, load_data(trained_model, f"{path}:missing=impute"))

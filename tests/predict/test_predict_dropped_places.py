@@ -20,12 +20,12 @@ from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
 IGNORED = (
-    "note: data: column 'feature 1' was empty in every row of the training file and the model does not "
+    "note: data: column 2 of the file was empty in every row of the training file and the model does not "
     "read it: ignored"
 )
 UNREAD = (
-    "note: data: column 'feature 1' is empty in every row, so reading dropped it; the model was trained "
-    "without it"
+    "note: data: column 2 of the file is empty in every row, so reading dropped it; the model was "
+    "trained without it"
 )
 
 
@@ -122,8 +122,8 @@ def test_a_model_stored_before_its_places_were_kept_reads_as_before(
     blanked = write(tmp_path, "blanked.csv", table(6, 2, (1,)))
     code, text, _ = cli(workspace, capsys, run_id, "--data", blanked)
     assert code == 0 and notes(text) == [
-        "note: data: column 'feature 1' is empty in every row, so reading dropped it: read the file with the "
-        "spec option missing=impute to keep it"
+        "note: data: column 2 of the file is empty in every row, so reading dropped it: read the file with "
+        "the spec option missing=impute to keep it"
     ]
     code, _, err = cli(workspace, capsys, run_id, "--data", write(tmp_path, "full.csv", table(6, 2)))
     assert code == 2 and "feature dimensions differ" in err

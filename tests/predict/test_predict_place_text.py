@@ -66,7 +66,7 @@ def test_a_batch_without_a_header_takes_the_models_values(
     assert conformed.tolist() == expected
     note = (
         f"data: {west} samples with text values the model never had, read as none of its values "
-        f"(their 0/1 columns all 0): feature 1: west ({west})"
+        f"(their 0/1 columns all 0): column 2 of the file: west ({west})"
     )
     assert predictions.notes() == [note]
     with torch.no_grad():

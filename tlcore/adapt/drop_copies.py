@@ -25,7 +25,7 @@ from tlcore.data.kept_samples import without_samples
 from tlcore.data.overlap import base_dataset, copies_words, fix_text, of_target, split_fix
 from tlcore.data.spec import load_sides
 from tlcore.data.spec_text import DomainSpec, expand_path, parse_spec
-from tlcore.data.uploads import NO_LABELS, NUMBERED, STEM_CHARS, numbered, safe_name, save_upload, upload_path
+from tlcore.data.uploads import NUMBERED, STEM_CHARS, numbered, safe_name, save_upload, upload_path
 from tlcore.errors import TLError
 from tlcore.limits import Limits
 from tlcore.workspace import Workspace
@@ -114,8 +114,7 @@ def drop_copies(
         )
     limits = limits or Limits.from_env()
     path = upload_path(workspace, spec.name) if spec.kind == "upload" else expand_path(spec.name)
-    label_column = None if spec.label == NO_LABELS else spec.label
-    data = without_samples(path, set(copies), limits, target, label_column)
+    data = without_samples(path, set(copies), limits, target, spec.label)
     how = {"missing": spec.missing, "text_onehot": spec.text_onehot}
     stored = save_upload(workspace, name, data, limits, spec.label, **how)
     written = str(replace(spec, kind="upload", name=stored, root=None))

@@ -87,6 +87,7 @@ def _evaluate(result: AdaptResult, run: RunStages, baseline: CachedBaseline, fin
     model.categories = dict(pair.source_train.meta.get(CATEGORIES) or {})  # its text columns' values
     model.fill = tuple(pair.source_train.meta.get(FILL) or ())  # the source's medians (harmonise)
     model.dropped = trained_without(pair.target)  # the source's columns empty in every row (harmonise)
+    model.file_columns = pair.source_train.file_columns  # where a file without a header held its places
     result.model, result.source_model = model.cpu(), final.source_model
     result.classes = list(pair.source_train.classes)
     result.info |= {

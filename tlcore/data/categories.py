@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tlcore.data.domain import place_name
+from tlcore.data.domain import place_name, shown_name
 from tlcore.data.spec_text import ONEHOT
 from tlcore.data.values import decoded_text
 from tlcore.errors import TLError
@@ -54,15 +54,16 @@ def text_cells(column: pd.Series, label: str) -> pd.Series:
     return pd.Series(text, index=column.index, name=column.name)
 
 
-def placeholder(column: pd.Series, name: str, label: str, limits: Limits) -> pd.Series:
+def placeholder(column: pd.Series, words: str, label: str, limits: Limits) -> pd.Series:
     """A text feature column as a stand-in that :mod:`~tlcore.data.table_cells` checks: 0 where a cell
     holds text, NaN where it is missing; a column with more distinct values than ``max_text_values``
-    refused, naming it (``name``: its name in the domain, a place without a header) and its count."""
+    refused, naming it as messages do (``words``: ``column 'region'``, without a header ``column 3 of
+    the file``: :func:`~tlcore.data.table_cells.column_words`) and its count."""
     cells = text_cells(column, label)
     n = int(cells.nunique(dropna=True))
     if n > limits.max_text_values:
         raise TLError(
-            f"{label}: text column {name!r} holds {n} distinct values, more than the "
+            f"{label}: text {words} holds {n} distinct values, more than the "
             f"{shown_limit(limits, 'max_text_values')} that {TEXT_ONEHOT} encodes (an identifier? "
             f"{ID_HINT}; free text? drop the column)"
         )
@@ -99,13 +100,20 @@ def one_hot(
     return pd.concat(parts, axis=1), categories, unvalued
 
 
-def encoded_note(categories: Categories, unvalued: Mapping[str, int]) -> str:
+def encoded_note(
+    categories: Categories, unvalued: Mapping[str, int], file_columns: Sequence[int] = ()
+) -> str:
     """A provenance note: ``; text columns as a 0/1 column per value (text=onehot): region (3 values),
-    plan (2 values)``, then ``; 2 missing text cells of 1 column read as none of their column's values
-    (their 0/1 columns all 0)`` (``unvalued``: missing cells per column); '' when none was encoded."""
+    plan (2 values)`` (without a header ``column 3 of the file (3 values)``: ``file_columns``,
+    :func:`~tlcore.data.domain.shown_name`), then ``; 2 missing text cells of 1 column read as none of
+    their column's values (their 0/1 columns all 0)`` (``unvalued``: missing cells per column); '' when
+    none was encoded."""
     if not categories:
         return ""
-    listed = ", ".join(f"{column} ({plural(len(values), 'value')})" for column, values in categories.items())
+    listed = ", ".join(
+        f"{shown_name(column, file_columns)} ({plural(len(values), 'value')})"
+        for column, values in categories.items()
+    )
     note = f"; text columns as a 0/1 column per value ({TEXT_ONEHOT}): {listed}"
     if unvalued:
         n = sum(unvalued.values())

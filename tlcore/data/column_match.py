@@ -8,7 +8,8 @@ missing one refused, naming a near miss (a trailing space, other case) and the c
 does not know (one of them may be it, renamed; not those a model was trained without: it knows
 them). With no name in common the columns are taken by position (:mod:`tlcore.data.harmonise` then
 checks the dimension). Tables without a header on both sides match so by their places where either
-encodes text (:mod:`tlcore.data.place_match`: the notes name a column by its place, ``feature 1``).
+encodes text (:mod:`tlcore.data.place_match`: the notes name a place, ``feature 1``, as the column of
+the file it is, ``column 2 of the file``: :func:`~tlcore.data.domain.shown_name`).
 
 Text columns encoded 0/1 per value on both sides (``text=onehot``, ``meta["categories"]``:
 :mod:`tlcore.data.categories`) take the reference's encoding: a reference value the domain never holds
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 import torch
 
 from tlcore.data.categories import CATEGORIES, Categories, category_columns
-from tlcore.data.domain import Domain
+from tlcore.data.domain import Domain, shown_column, shown_name
 from tlcore.data.fill import EMPTY_DROPPED, MISSING_IMPUTE, columns_are, dropped_hint, unread_note
 from tlcore.errors import TLError
 from tlcore.numbers import first_named, plural
@@ -55,35 +56,38 @@ class ColumnMatch:
     empty: tuple[str, ...] = ()  # columns the reference does not name, empty in every row (missing=impute)
     unread: tuple[str, ...] = ()  # ignored columns the reference (a model) was trained without (dropped)
 
-    def lines(self, side: str, reference: str, *, absent: bool = True) -> list[str]:
+    def lines(
+        self, side: str, reference: str, *, absent: bool = True, file_columns: Sequence[int] = ()
+    ) -> list[str]:
         """Human-readable notes, one per change: ``side`` names the domain, ``reference`` the other;
         ``absent``: with the reference's text values the domain holds none of (a pair's target: part of
         its shift; not for a file to predict, where a small file never holds them all and no row's
-        prediction depends on the others)."""
+        prediction depends on the others); a place of a table without a header named as the column of
+        ``side``'s file it is (``file_columns``: :func:`~tlcore.data.domain.shown_name`)."""
         notes = [f"{side}: feature columns taken by name, in the {reference}'s order"] if self.by_name else []
         if self.ignored:
-            ignored = first_named(list(self.ignored), NAMED_IGNORED)
+            ignored = first_named([shown_name(n, file_columns) for n in self.ignored], NAMED_IGNORED)
             notes.append(f"{side} columns unknown to the {reference} ignored: {ignored}")
         if self.unread:
-            notes.append(f"{side}: {unread_note(self.unread)}")
+            notes.append(f"{side}: {unread_note(self.unread, file_columns)}")
         if self.empty:
             it = "it" if len(self.empty) == 1 else "them"
             lacks = f"was trained without {it}" if reference == "model" else f"does not name {it}"
-            notes.append(
-                f"{side}: {columns_are(self.empty)} empty in every row and the {reference} {lacks}: ignored"
-            )
+            are = columns_are(self.empty, file_columns=file_columns)
+            notes.append(f"{side}: {are} empty in every row and the {reference} {lacks}: ignored")
         if self.by_position:
             notes.append(
                 f"{side}: no feature column name in common with the {reference}; columns taken in order"
             )
         if self.zeros and absent:
-            zeros = ", ".join(self.zeros)
+            zeros = ", ".join(shown_name(n, file_columns) for n in self.zeros)
             notes.append(
                 f"{side} holds no sample of the {reference}'s text values {zeros}: their columns all 0"
             )
         if self.unseen:
             listed = "; ".join(
-                f"{column}: " + first_named([f"{v} ({n})" for v, n in values.items()], NAMED_VALUES)
+                f"{shown_name(column, file_columns)}: "
+                + first_named([f"{v} ({n})" for v, n in values.items()], NAMED_VALUES)
                 for column, values in self.unseen.items()
             )
             notes.append(
@@ -128,9 +132,11 @@ def match_columns(
     if len(missing) == len(columns):
         return ColumnMatch(by_position=True)
     if texts := [n for n in missing if own.get(n) and n not in theirs]:
-        raise TLError(_text_for_numbers(domain.name, texts[0], own[texts[0]], len(domain.X), reference))
+        words = shown_column(texts[0], domain.file_columns)
+        raise TLError(_text_for_numbers(domain.name, words, own[texts[0]], len(domain.X), reference))
     if numbers := [theirs[n][0] for n in missing if n in theirs and theirs[n][0] in names]:
-        raise TLError(_numbers_for_text(domain.name, numbers[0], categories[numbers[0]], reference))
+        words = shown_column(numbers[0], domain.file_columns)
+        raise TLError(_numbers_for_text(domain.name, words, categories[numbers[0]], reference))
     if empty := [n for n in missing if n in domain.meta.get(EMPTY_DROPPED, ())]:
         raise TLError(f"{domain.name}: {dropped_hint(empty, reference)}")
     if missing:
@@ -198,25 +204,27 @@ def _blank(
 
 
 def _text_for_numbers(name: str, column: str, values: Sequence[str], rows: int, reference: str) -> str:
-    """The refusal of a domain ``name`` whose ``column``, a number column of ``reference``, was read as
-    text (``text=onehot``: its ``values``; one in a file of one row, where no number beside it makes it
+    """The refusal of a domain ``name`` whose ``column`` (as messages name it:
+    :func:`~tlcore.data.domain.shown_column`), a number column of ``reference``, was read as text
+    (``text=onehot``: its ``values``; one in a file of one row, where no number beside it makes it
     mostly numeric, :mod:`tlcore.data.table_cells`): ``column 'age' holds text ('abc') in its only
     row``, where the reference reads numbers."""
     held = first_named([repr(v) for v in values], NAMED_VALUES)
     where = "in its only row" if rows == 1 else f"in too many of its {rows} rows to be read as numbers"
     return (
-        f"{name}: column {column!r} holds text ({held}) {where}, where {reference} reads numbers: write a "
+        f"{name}: {column} holds text ({held}) {where}, where {reference} reads numbers: write a "
         f"number in its cell{'' if rows == 1 else 's'}, or leave {'it' if rows == 1 else 'them'} empty and "
         f"read the file with the spec option {MISSING_IMPUTE}"
     )
 
 
 def _numbers_for_text(name: str, column: str, values: Sequence[str], reference: str) -> str:
-    """The refusal of a domain ``name`` whose ``column``, a text column of ``reference`` (its ``values``),
-    was read as numbers: ``column 'feature 1' holds numbers, where ... reads text ('east', 'north')``."""
+    """The refusal of a domain ``name`` whose ``column`` (as messages name it), a text column of
+    ``reference`` (its ``values``), was read as numbers: ``column 2 of the file holds numbers, where ...
+    reads text ('east', 'north')``."""
     held = first_named([repr(v) for v in values], NAMED_VALUES)
     return (
-        f"{name}: column {column!r} holds numbers, where {reference} reads text ({held}): check that it is "
+        f"{name}: {column} holds numbers, where {reference} reads text ({held}): check that it is "
         f"the column {reference} has there, and give its cells {reference}'s text values"
     )
 

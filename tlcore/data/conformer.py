@@ -30,6 +30,7 @@ class ConformReport:
     filled: dict[str, int] = field(default_factory=dict)  # missing cells filled, per reference column
     rows: int = 0  # the samples the missing cells were counted in
     unvalued_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rows missing a text cell, by id
+    file_columns: tuple[int, ...] = ()  # a table without a header's places in its file: how notes name them
 
     @property
     def unvalued(self) -> dict[str, int]:  # missing text cells, per text column
@@ -57,8 +58,10 @@ class ConformReport:
         if self.resized:
             (h0, w0), (h1, w1) = self.resized
             notes.append(f"{side}: resized from {h0}x{w0} to {h1}x{w1}")
-        notes += self.columns.lines(side, reference, absent=absent)
-        notes += filled_lines(self.filled, self.rows, side, reference, self.unvalued)
+        notes += self.columns.lines(side, reference, absent=absent, file_columns=self.file_columns)
+        notes += filled_lines(
+            self.filled, self.rows, side, reference, self.unvalued, file_columns=self.file_columns
+        )
         notes += [f"{side} class {t!r} read as {reference} class {s!r}" for t, s in self.class_map.items()]
         if self.unknown_classes:
             listed = ", ".join(f"{name} ({n})" for name, n in self.unknown_classes.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -11,14 +12,51 @@ import numpy as np
 import torch
 
 from tlcore.errors import TLError
+from tlcore.numbers import and_more, first_named
 
 PLACES = "places"  # a table without a header's meta key: its kept columns' places, once some were dropped
+FILE_COLUMNS = "file_columns"  # a table without a header's meta key: each place's column of the file, 0-based
+PLACE = re.compile(r"feature (\d+)(=.*)?", re.DOTALL)  # a place's name, a text column's 0/1 column's too
 
 
 def place_name(place: int) -> str:
     """A column of a table without a header, named by its place among the file's feature columns
-    (0-based, the label column left out): ``feature 0`` is the first."""
+    (0-based, the label column left out): ``feature 0`` is the first. The name is stored (a model's
+    checkpoint and ``model.json``, a pair's notes' keys) and matches a file to predict by place; a user
+    reads the column of the file it is (:func:`shown_name`)."""
     return f"feature {place}"
+
+
+def shown_name(name: str, file_columns: Sequence[int] = ()) -> str:
+    """The feature column ``name`` as a user reads it: a place of a table without a header (``feature
+    2``; a text column's 0/1 column ``feature 2=north``) as the column of its file that it is, counted
+    from 1 as a spreadsheet counts and as the label column is named, whatever columns sit before it:
+    ``column 4 of the file`` (``column 4 of the file=north``; ``file_columns``: each place's column,
+    0-based, :data:`FILE_COLUMNS`); any other name (a header's; a place of a file not known, an
+    ``.npz``'s ``X[:, 2]``) as it is."""
+    place = PLACE.fullmatch(name) if file_columns else None
+    if place is None or int(place[1]) >= len(file_columns):
+        return name
+    return f"column {file_columns[int(place[1])] + 1} of the file{place[2] or ''}"
+
+
+def shown_column(name: str, file_columns: Sequence[int] = ()) -> str:
+    """How a message names the feature column ``name``: ``column 'flow'``, or a place of a table without
+    a header ``column 4 of the file`` (:func:`shown_name`)."""
+    shown = shown_name(name, file_columns)
+    return f"column {name!r}" if shown == name else shown
+
+
+def shown_columns(names: Sequence[str], file_columns: Sequence[int] = (), shown: int = 3) -> str:
+    """Several feature columns as :func:`shown_column` names one: ``columns 'a', 'b', 'c' and 2 more``,
+    ``columns 2, 4 of the file and 1 more``; one as :func:`shown_column` does."""
+    if len(names) == 1:
+        return shown_column(names[0], file_columns)
+    words = [shown_name(n, file_columns) for n in names]
+    places = [w.removeprefix("column ").removesuffix(" of the file") for w in words]
+    if all(w != n for w, n in zip(words, names, strict=True)) and all(p.isdigit() for p in places):
+        return f"columns {', '.join(places[:shown])} of the file{and_more(len(places) - shown)}"
+    return f"columns {first_named([repr(n) for n in names], shown)}"
 
 
 def kept_places(width: int, gone: Collection[str] = ()) -> tuple[str, ...]:
@@ -88,6 +126,12 @@ class Domain:
             if len(names) == width:
                 return names
         return kept_places(width)
+
+    @property
+    def file_columns(self) -> tuple[int, ...]:
+        """A table without a header's places' columns of its file, 0-based (:data:`FILE_COLUMNS`; empty
+        for any other domain): how a user reads a place (:func:`shown_name`)."""
+        return tuple(self.meta.get(FILE_COLUMNS) or ())
 
     @property
     def labelled(self) -> bool:

@@ -30,10 +30,10 @@ import numpy as np
 import torch
 
 from tlcore.data.categories import CATEGORIES, category_columns, read_as_none, unvalued_rows
-from tlcore.data.domain import PLACES, Domain
+from tlcore.data.domain import PLACES, Domain, shown_column, shown_columns, shown_name
 from tlcore.data.spec_text import DROP, IMPUTE
 from tlcore.errors import TLError
-from tlcore.numbers import first_named, plural
+from tlcore.numbers import plural
 
 MISSING_IMPUTE = f"missing={IMPUTE}"
 MISSING_DROP = f"missing={DROP}"  # the spec option that drops the rows holding a missing or bad cell
@@ -110,30 +110,31 @@ def without_empty(source: Domain) -> tuple[Domain, tuple[str, ...]]:
     return without_columns(source, dropped), tuple(gone)
 
 
-def dropped_hint(columns: Sequence[str], reference: str = "", *, unread: bool = False) -> str:
+def dropped_hint(
+    columns: Sequence[str], reference: str = "", *, unread: bool = False, file_columns: Sequence[int] = ()
+) -> str:
     """What to do about feature ``columns`` that reading dropped (empty in every row, read without
     ``missing=impute``) where a match needs them: ``column 'feature 1' is empty in every row, so reading
     dropped it: read the file with the spec option missing=impute to keep it``; given the
     ``reference`` that has them, that it has them and that they are filled in from it. With
     ``unread`` the ``reference`` (a model) was trained without them, so nothing is to be done: ``...,
-    so reading dropped it; the model was trained without it``."""
+    so reading dropped it; the model was trained without it``. ``file_columns``: :func:`columns_are`."""
     it = "it" if len(columns) == 1 else "them"
-    dropped = f"{columns_are(columns)} empty in every row, so reading dropped {it}"
+    dropped = f"{columns_are(columns, file_columns=file_columns)} empty in every row, so reading dropped {it}"
     if unread:
         return f"{dropped}; {reference} was trained without {it}"
     has, filled = (f"; {reference} has {it}", f", filled in from {reference}") if reference else ("", "")
     return f"{dropped}{has}: read the file with the spec option {MISSING_IMPUTE} to keep {it}{filled}"
 
 
-def unread_note(columns: Sequence[str]) -> str:
+def unread_note(columns: Sequence[str], file_columns: Sequence[int] = ()) -> str:
     """What a model does with a file's ``columns`` its training file held no value in (its ``dropped``,
-    :mod:`tlcore.data.unread_columns`), by name or by place: ``column 'b' was empty in every row of the
-    training file and the model does not read it: ignored``."""
+    :mod:`tlcore.data.unread_columns`), by name or by place (the file's ``file_columns``:
+    :func:`columns_are`): ``column 'b' was empty in every row of the training file and the model does
+    not read it: ignored``."""
     it = "it" if len(columns) == 1 else "them"
-    return (
-        f"{columns_are(columns, past=True)} empty in every row of the training file and the model does not "
-        f"read {it}: ignored"
-    )
+    were = columns_are(columns, past=True, file_columns=file_columns)
+    return f"{were} empty in every row of the training file and the model does not read {it}: ignored"
 
 
 def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
@@ -153,27 +154,30 @@ def without_columns(domain: Domain, columns: Sequence[str]) -> Domain:
     return replace(domain, X=domain.X[:, keep], meta=meta)
 
 
-def dropped_note(columns: Sequence[str]) -> list[str]:
-    """The pair's note on the source's ``columns`` empty in every row (:func:`without_empty`)."""
+def dropped_note(columns: Sequence[str], file_columns: Sequence[int] = ()) -> list[str]:
+    """The pair's note on the source's ``columns`` empty in every row (:func:`without_empty`; the
+    source's ``file_columns``: :func:`columns_are`)."""
     if not columns:
         return []
     one = len(columns) == 1
+    are = columns_are(columns, file_columns=file_columns)
     return [
-        f"WARNING: {columns_are(columns)} empty in every row of the source: dropped from the source and the "
+        f"WARNING: {are} empty in every row of the source: dropped from the source and the "
         f"target ({'it carries' if one else 'they carry'} no value to learn from)"
     ]
 
 
-def dropped_warning(columns: Sequence[str]) -> str:
+def dropped_warning(columns: Sequence[str], file_columns: Sequence[int] = ()) -> str:
     """A provenance warning on a table's feature ``columns`` empty in every row, dropped as it was read
     (not with ``missing=impute``): ``; WARNING: column 'b' is empty in every row: dropped (no value to
     learn from; a pair whose source has it keeps it with missing=impute, filled with the source's
-    median)``; '' when there is none."""
+    median)``; '' when there is none (``file_columns``: :func:`columns_are`)."""
     if not columns:
         return ""
     it = "it" if len(columns) == 1 else "them"
+    are = columns_are(columns, file_columns=file_columns)
     return (
-        f"; WARNING: {columns_are(columns)} empty in every row: dropped (no value to learn from; a pair "
+        f"; WARNING: {are} empty in every row: dropped (no value to learn from; a pair "
         f"whose source has {it} keeps {it} with {MISSING_IMPUTE}, filled with the source's median)"
     )
 
@@ -186,21 +190,24 @@ def fill_holes(X: torch.Tensor, fill: Sequence[float]) -> torch.Tensor:
     return torch.where(holes, torch.tensor(fill, dtype=X.dtype).expand_as(X), X)
 
 
-def read_note(counts: dict[str, int], rows: int, text: Sequence[str] = ()) -> str:
+def read_note(
+    counts: dict[str, int], rows: int, text: Sequence[str] = (), file_columns: Sequence[int] = ()
+) -> str:
     """A table's provenance note on its missing cells, as read with ``missing=impute`` (``counts``: per
     column of ``rows``): ``; 42 cells of 3 columns missing, filled with the source's medians when paired
     (missing=impute)``, then :func:`empty_warning` on the columns empty in every row (those, and the text
-    columns ``text`` that hold no value), which no median fills; '' when none is missing."""
+    columns ``text`` that hold no value), which no median fills; '' when none is missing
+    (``file_columns``: :func:`columns_are`)."""
     part = {name: n for name, n in counts.items() if n < rows}
     note = ""
     if part:
         cells, columns = plural(sum(part.values()), "cell"), plural(len(part), "column")
         note = f"; {cells} of {columns} missing, filled with the source's medians when paired"
         note += f" ({MISSING_IMPUTE})"
-    return note + empty_warning([name for name, n in counts.items() if n >= rows] + list(text))
+    return note + empty_warning([name for name, n in counts.items() if n >= rows] + list(text), file_columns)
 
 
-def empty_warning(columns: Sequence[str]) -> str:
+def empty_warning(columns: Sequence[str], file_columns: Sequence[int] = ()) -> str:
     """A provenance warning on a table's feature ``columns`` that are empty in every row read
     (``missing=impute``), saying what a pair does with them: ``; WARNING: column 'b' is empty in every
     row: a pair drops it from its source, and from its target (no value to learn from); in a target
@@ -211,19 +218,20 @@ def empty_warning(columns: Sequence[str]) -> str:
         return ""
     it = "it" if len(columns) == 1 else "them"
     takes = "it takes" if len(columns) == 1 else "they take"
+    are = columns_are(columns, file_columns=file_columns)
     return (
-        f"; WARNING: {columns_are(columns)} empty in every row: a pair drops {it} from its source, and "
+        f"; WARNING: {are} empty in every row: a pair drops {it} from its source, and "
         f"from its target (no value to learn from); in a target with the source's column {takes} the "
         "source's median (or none of its text values)"
     )
 
 
-def columns_are(columns: Sequence[str], *, past: bool = False) -> str:
-    """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject;
-    ``past``: ``was``, ``were``."""
-    quoted = [repr(str(c)) for c in columns]
+def columns_are(columns: Sequence[str], *, past: bool = False, file_columns: Sequence[int] = ()) -> str:
+    """``column 'b' is``, ``columns 'a', 'b', 'c' and 2 more are``: feature columns as a subject, places
+    of a table without a header as the columns of its file they are (``file_columns``: ``column 4 of
+    the file is``, :func:`~tlcore.data.domain.shown_columns`); ``past``: ``was``, ``were``."""
     one, many = ("was", "were") if past else ("is", "are")
-    return f"column {quoted[0]} {one}" if len(quoted) == 1 else f"columns {first_named(quoted, 3)} {many}"
+    return f"{shown_columns([str(c) for c in columns], file_columns)} {one if len(columns) == 1 else many}"
 
 
 def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -247,11 +255,18 @@ def drawn_holes(X: torch.Tensor, names: Sequence[str], meta: dict[str, Any]) -> 
 
 
 def filled_lines(
-    filled: dict[str, int], rows: int, side: str, reference: str, unvalued: dict[str, int] | None = None
+    filled: dict[str, int],
+    rows: int,
+    side: str,
+    reference: str,
+    unvalued: dict[str, int] | None = None,
+    *,
+    file_columns: Sequence[int] = (),
 ) -> list[str]:
     """What filling ``side``'s cells with ``reference``'s medians did (``filled``: cells per column of
     ``rows``): one line, and one per column filled in more than :data:`MOSTLY_FILLED` of its rows; then
-    its missing text cells (``unvalued``: per text column), read as none of their column's values."""
+    its missing text cells (``unvalued``: per text column), read as none of their column's values; a
+    table without a header's places named as the columns of ``side``'s file (``file_columns``)."""
     lines = []
     if filled:
         whose = "its own" if side == reference else f"the {reference}'s"
@@ -261,12 +276,12 @@ def filled_lines(
     for name, n in filled.items():
         if n > MOSTLY_FILLED * rows:
             lines.append(
-                f"{side} column {name!r}: {n} of its {rows} cells filled in: its part of the gap is partly "
-                "the fill"
+                f"{side} {shown_column(name, file_columns)}: {n} of its {rows} cells filled in: its part of "
+                "the gap is partly the fill"
             )
     if unvalued:
         n = sum(unvalued.values())
         cells, columns = plural(n, "text cell"), plural(len(unvalued), "column")
-        listed = ", ".join(f"{name} ({n})" for name, n in unvalued.items())
+        listed = ", ".join(f"{shown_name(name, file_columns)} ({n})" for name, n in unvalued.items())
         lines.append(f"{side}: {cells} of {columns} missing, {read_as_none(n)}: {listed}")
     return lines

@@ -118,7 +118,9 @@ def plan_conform(
             lacks, has = first_named(columns, 5), first_named(names, 5)
             differ += f"; it lacks {lacks} and has {has} instead (columns match by name)"
         gone = domain.meta.get(EMPTY_DROPPED, ())
-        raise TLError(differ + (f"; its {dropped_hint(gone)}" if gone else ""))
+        raise TLError(
+            differ + (f"; its {dropped_hint(gone, file_columns=domain.file_columns)}" if gone else "")
+        )
     filled: dict[str, int] = {}
     unvalued: dict[str, tuple[str, ...]] = {}
     if not domain.is_image:  # its missing cells, in the reference's columns
@@ -137,6 +139,7 @@ def plan_conform(
         filled=filled,
         rows=domain.n_samples if keep is None else len(keep),
         unvalued_ids=unvalued,
+        file_columns=domain.file_columns,
     )
     named = None if order is None else columns
     kept_fill = fill if filled else None
@@ -175,6 +178,7 @@ class PairReport:
     source: ConformReport = field(default_factory=ConformReport)
     target: ConformReport = field(default_factory=ConformReport)
     dropped: tuple[str, ...] = ()  # the source's columns empty in every row, dropped from both sides
+    file_columns: tuple[int, ...] = ()  # the source's places in its file (no header): how notes name them
 
     @property
     def source_channels(self) -> tuple[int, int] | None:
@@ -206,7 +210,8 @@ class PairReport:
 
     def lines(self) -> list[str]:
         """Human-readable notes, one per change."""
-        return dropped_note(self.dropped) + self.source.lines("source") + self.target.lines("target")
+        dropped = dropped_note(self.dropped, self.file_columns)
+        return dropped + self.source.lines("source") + self.target.lines("target")
 
 
 def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
@@ -216,7 +221,8 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     headerless = not source.is_image and not source.meta.get("columns")
     if headerless and by_place(target, source.meta.get(CATEGORIES)):
         had = f"the source {source.name} has"
-        check_places(target.name, domain_places(target), domain_places(source), had, "the source's")
+        have, labelled = domain_places(target), target.labelled
+        check_places(target.name, have, domain_places(source), had, "the source's", labelled=labelled)
     source, dropped = without_empty(source)
     target = without_columns(target, dropped)
     shape = source.shape
@@ -239,7 +245,7 @@ def harmonise(source: Domain, target: Domain) -> tuple[Domain, Domain]:
     if target_plan.keep is not None:
         n_kept = len(target_plan.keep)
         _check_size("target", f"{target.name} (samples of classes the source knows)", n_kept)
-    report = PairReport(source_plan.report, target_plan.report, dropped)
+    report = PairReport(source_plan.report, target_plan.report, dropped, source.file_columns)
     new_source = source_plan.apply(source)
     new_target = target_plan.apply(target)
     meta = {**new_target.meta, "pair_report": report, "unknown_classes": dict(report.unknown_classes)}

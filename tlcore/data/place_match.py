@@ -51,12 +51,19 @@ def domain_places(domain: Domain) -> int:
     return place_count(domain.column_names, categories, domain.meta.get(EMPTY_DROPPED, ()))
 
 
-def check_places(name: str, have: int, had: int, held: str, theirs: str) -> None:
+def check_places(name: str, have: int, had: int, held: str, theirs: str, *, labelled: bool = False) -> None:
     """Refuse a table without a header ``name`` of ``have`` places where its reference's file ``held``
     (``the file run-1 was trained on had``) ``had``: it needs ``theirs`` (``the training file's``)
-    columns, in their order."""
+    columns, in their order. One place short and ``labelled``, one of its columns may be a feature read
+    as its labels (its one text column, unless read with ``label=none``): the refusal says so."""
     if have != had:
+        labels = (
+            "; one of its columns was read as its labels (a file without a header's one text column is, "
+            "unless read with label=none)"
+            if labelled and have == had - 1
+            else ""
+        )
         raise TLError(
             f"{name} has {plural(have, 'feature column')} and {held} {had}: a table without a header is "
-            f"read by the place of each column, so it needs {theirs} columns, in their order"
+            f"read by the place of each column, so it needs {theirs} columns, in their order{labels}"
         )

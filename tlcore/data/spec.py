@@ -181,7 +181,7 @@ def _read_file(spec: DomainSpec, workspace: Workspace | None, image_shape: tuple
     """The file or upload ``spec`` names (:func:`_label_hint`)."""
     with _label_hint(spec):
         if spec.kind == "file":
-            path, column = expand_path(spec.name), None if spec.label == NO_LABELS else spec.label
+            path, column = expand_path(spec.name), spec.label
             how = {"missing": spec.missing, "text_onehot": spec.text_onehot}
             return read_path(path, column, image_shape=image_shape, **how)
         workspace = workspace or Workspace.resolve()

@@ -40,8 +40,9 @@ Keys, each at most once:
 - ``label=COLUMN``: the label column of a table file (in a file without a header its number counted
   from 0, as pandas numbers the columns: ``label=0`` is its first column; messages name it by its
   place counted from 1 and this option, ``column 1 of the file (label=0)``); ``label=none``: any file
-  read unlabelled (a zip's folders that are not classes, dates or batches say; a table's label column
-  left out).
+  read unlabelled (a zip's folders that are not classes, dates or batches say; a table's column named
+  as a label column left out, every other column a feature: the text column a file without a header
+  otherwise takes as its labels too).
 
 Examples: ``mnist5k``, ``fashion:split=test,rotate=30,noise=0.2``, ``usps@~/datasets:download=1``,
 ``./scans.zip:n=500``, ``upload:scans.zip:colour=1``, ``upload:scans.npz:blank=drop``. A ``:``
@@ -65,6 +66,7 @@ OPTIONS = ("split", "n", "download", "label", "blank", "missing", "text")
 DROP = "drop"  # the one value of blank=, a value of missing=
 IMPUTE = "impute"  # missing='s other value: fill the cells (:mod:`tlcore.data.fill`)
 ONEHOT = "onehot"  # the one value of text=
+NO_LABELS = "none"  # label=none: the file is read without labels (a table: no label column)
 MISSING_VALUES = (DROP, IMPUTE)
 MISSING_DEFAULT: str | None = None  # a table's missing cells refused unless the spec says otherwise
 

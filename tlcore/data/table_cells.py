@@ -76,23 +76,31 @@ def feature_names(features: pd.DataFrame) -> dict[object, str]:
 
 def column_words(column: object, names: Mapping[object, str]) -> str:
     """How every message names a column of a table as read: a feature column by its name in the domain
-    (``names``: :func:`feature_names`), ``column 'flow'`` or, without a header, ``column 'feature 2'``
-    (its place, the label column left out); any other column by its header's name, or without one
-    (the label column of a file without a header, or one a message suggests as it) by its place in
-    the file (1-based, as a spreadsheet counts) and the option that selects it (``label=`` counts from
-    0, as pandas numbers the columns): ``column 3 of the file (label=2)``."""
+    (``names``: :func:`feature_names`), ``column 'flow'``; any other column by its header's name. In a
+    file without a header a column goes by its place in the file (1-based, as a spreadsheet counts,
+    whatever columns sit before it: ``column 4 of the file``, as
+    :func:`~tlcore.data.domain.shown_name` names its place ``feature 2``), the label column (or one a
+    message suggests as it) with the option that selects it (``label=`` counts from 0, as pandas
+    numbers the columns): ``column 3 of the file (label=2)``."""
+    if isinstance(column, (int, np.integer)):  # pandas' number of a column of a file without a header
+        return f"column {column + 1} of the file" + ("" if column in names else f" (label={column})")
     if column in names:
         return f"column {names[column]!r}"
-    if isinstance(column, int):
-        return f"column {column + 1} of the file (label={column})"
     return f"column {str(column)!r}"
+
+
+def file_columns(features: pd.DataFrame) -> tuple[int, ...]:
+    """The columns of its file (0-based) that a table without a header's feature columns are, in order
+    (pandas numbers them so): :data:`~tlcore.data.domain.FILE_COLUMNS`; () for a table with a header."""
+    columns = list(features.columns)
+    return tuple(map(int, columns)) if all(isinstance(c, (int, np.integer)) for c in columns) else ()
 
 
 def label_words(column: object) -> str:
     """How a message names a table's label column, or a column it suggests as one: its header's name
     (``species``), or in a file without a header as :func:`column_words` does (``column 3 of the file
     (label=2)``)."""
-    return column_words(column, {}) if isinstance(column, int) else str(column)
+    return column_words(column, {}) if isinstance(column, (int, np.integer)) else str(column)
 
 
 def is_unnamed(column: object) -> bool:
@@ -185,15 +193,14 @@ def check_label_counts(n_classes: int, n_rows: int, column: object, label: str) 
 
 
 def row_number_warning(features: pd.DataFrame, names: Sequence[str]) -> str:
-    """A provenance warning naming the first feature column that counts rows by its name in the domain
-    (``names``, one per column of ``features``; '' when none): ``; column 'reading_no' counts rows (0, 1,
-    2, … 399): if it is an identifier, name it id …``."""
+    """A provenance warning naming the first feature column that counts rows as messages do
+    (:func:`column_words`; ``names``, its name in the domain, one per column of ``features``; '' when
+    none): ``; column 'reading_no' counts rows (0, 1, 2, … 399): if it is an identifier, name it id …``."""
     for column, name in zip(features.columns, names, strict=True):
         values = features[column].to_numpy()
         if looks_like_row_number(values):
             low, high = int(values.min()), int(values.max())
-            return (
-                f"; WARNING: column {str(name)!r} counts rows ({low}, {low + 1}, {low + 2}, … {high}): if it "
-                f"is an identifier, {ID_HINT}"
-            )
+            counts = f"counts rows ({low}, {low + 1}, {low + 2}, … {high})"
+            where = column_words(column, {column: name})
+            return f"; WARNING: {where} {counts}: if it is an identifier, {ID_HINT}"
     return ""

@@ -1,15 +1,16 @@
 """CSV/TSV/Parquet feature tables as a :class:`Domain`.
 
-One row per sample, numeric feature columns, and an optional label column: the one named by
-the ``label=`` option (in a file without a header its number, counted from 0 as pandas numbers the
-columns; messages name it ``column 4 of the file (label=3)``: :func:`~.table_cells.label_words`),
-else the first column called ``label``, ``y``, ``class`` or ``target`` (any case), else, in a CSV
-without a header, its one text column. A CSV's dialect and header are read as
-:mod:`tlcore.data.csv_text` says. An index pandas wrote (a first column ``Unnamed: 0`` holding
-``0..N-1``) and empty unnamed columns (lines ending in a separator) are dropped. Before parsing, a
-CSV's first line and a Parquet file's metadata are checked against ``max_table_columns``,
-``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet text columns are read
-dictionary-encoded, so a repeated label is never copied per row.
+One row per sample, numeric feature columns, and an optional label column: the one named by the
+``label=`` option (in a file without a header its number, counted from 0 as pandas numbers the
+columns; messages name it ``column 4 of the file (label=3)``: :func:`~.table_cells.label_words`), else
+the first column called ``label``, ``y``, ``class`` or ``target`` (any case), else, in a CSV without a
+header, its one text column. Read with ``label=none`` a table has no label column but one so called:
+every other column is a feature, a text one too (refused, or encoded with ``text=onehot``). A CSV's
+dialect and header are read as :mod:`tlcore.data.csv_text` says. An index pandas wrote (a first column
+``Unnamed: 0`` holding ``0..N-1``) and empty unnamed columns (lines ending in a separator) are
+dropped. Before parsing, a CSV's first line and a Parquet file's metadata are checked against
+``max_table_columns``, ``max_tensor_bytes`` (rows x columns) and ``max_uncompressed_bytes``; Parquet
+text columns are read dictionary-encoded, so a repeated label is never copied per row.
 
 A table whose feature columns all have names keeps them (``meta["columns"]``): a model trained on it,
 and a pair's target, take their columns by name (:mod:`tlcore.data.harmonise`); any other names
@@ -42,7 +43,7 @@ import torch
 
 from tlcore.data.categories import CATEGORIES, encoded_note, one_hot, place_columns, placeholder
 from tlcore.data.csv_text import read_csv_frame
-from tlcore.data.domain import PLACES, Domain, kept_places
+from tlcore.data.domain import FILE_COLUMNS, PLACES, Domain, kept_places, shown_columns
 from tlcore.data.fill import (
     EMPTY_DROPPED,
     MISSING_CELLS,
@@ -52,7 +53,7 @@ from tlcore.data.fill import (
     read_note,
     with_holes,
 )
-from tlcore.data.spec_text import IMPUTE
+from tlcore.data.spec_text import IMPUTE, NO_LABELS
 from tlcore.data.table_cells import (
     MISSING_DROP,
     bad_cells,
@@ -61,6 +62,7 @@ from tlcore.data.table_cells import (
     dropped_rows_note,
     empty_columns,
     feature_names,
+    file_columns,
     is_unnamed,
     label_words,
     missing_cells_error,
@@ -104,11 +106,12 @@ def read_table(
     if features.shape[1] == 0:
         raise TLError(f"{label} has no feature columns")
     names_of = feature_names(features)  # a file without a header's by place, before any is dropped
+    at = file_columns(features)  # where a file without a header holds those places
     empty = empty_columns(features) if missing != IMPUTE else {}  # kept with impute: a target fills them
     if len(empty) == features.shape[1]:
         raise TLError(f"{label}: every feature column is empty in every row: no value to learn from")
     features = features.drop(columns=list(empty))
-    note += dropped_warning(list(empty.values()))
+    note += dropped_warning(list(empty.values()), at)
     check_tensor(features.shape[0], features.shape[1], label, limits)
     frame, features, ids, dropped = _without_missing(
         frame, features, ids, label, first_line, names=names_of, missing=missing
@@ -117,7 +120,7 @@ def read_table(
     features, categories, unvalued = (
         one_hot(features, frame, text, label, names_of) if text else (features, {}, {})
     )
-    note += encoded_note(categories, unvalued)
+    note += encoded_note(categories, unvalued, at)
     check_tensor(features.shape[0], features.shape[1], label, limits)
 
     def rows(i: int) -> str:  # a row of ``features`` (some dropped, maybe) as the file has it
@@ -131,9 +134,9 @@ def read_table(
         if named
         else place_columns(features.shape[1], categories, empty.values())
     )
-    values = float32_values(numbers, label, names, rows)
+    values = float32_values(numbers, label, names, rows, file_columns=at)
     holes_in = mark_holes(values, holes, names)
-    note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v])
+    note += read_note(holes_in, len(values), [c for c, v in categories.items() if not v], at)
     y, classes = (None, ()) if column is None else _column_labels(frame[column], label)
     if column is not None:
         check_label_counts(len(classes), len(frame), column, label)
@@ -145,6 +148,7 @@ def read_table(
     meta |= {"missing_dropped": dropped} if dropped else {}
     meta |= {EMPTY_DROPPED: tuple(empty.values())} if empty else {}
     meta |= {CATEGORIES: categories} if categories else {}
+    meta |= {FILE_COLUMNS: at} if at else {}
     meta |= {MISSING_CELLS: holes_in} if holes_in else {}
     meta |= {MISSING_TEXT: unvalued} if unvalued else {}
     return array_domain(label, torch.from_numpy(values), y, classes, provenance, meta=meta, ids=ids)
@@ -228,12 +232,13 @@ def _columns(
     names = feature_names(features)
     if bad and onehot is not None:
         numeric = {
-            c: placeholder(features[c], names[c], label, onehot) if v is None else v
+            c: placeholder(features[c], column_words(c, names), label, onehot) if v is None else v
             for c, v in numeric.items()
         }
     elif bad:
-        shown = [str(c) if names[c] == str(c) else repr(names[c]) for c in text]  # a place quoted
-        what = f"{label}: non-numeric feature columns {first_named(shown, 3)}"
+        at = file_columns(features)  # a file without a header's: its columns as places of the file
+        shown = shown_columns([names[c] for c in text], at) if at else f"columns {first_named(bad, 3)}"
+        what = f"{label}: non-numeric feature {shown}"
         labels = None if column is None else label_words(column)
         raise TextFeaturesError(what, bad, labels, label_words(text[0]))
     return column, id_column, pd.DataFrame(numeric, index=features.index), text
@@ -306,8 +311,11 @@ def _drop_unnamed(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object | None:
+    """The label column: the one ``wanted`` names (the spec's ``label=``), else one named as a label
+    (:data:`LABEL_COLUMNS`), else in a file without a header its one text column, unless ``wanted`` is
+    ``none`` (``label=none``: no column of such a file is a label, its text column a feature)."""
     names = {str(c): c for c in frame.columns}
-    if wanted is not None:
+    if wanted is not None and wanted != NO_LABELS:
         if wanted not in names and not has_header(frame):
             last = len(frame.columns) - 1
             raise LabelColumnMissingError(
@@ -321,7 +329,7 @@ def _label_column(frame: pd.DataFrame, label: str, wanted: str | None) -> object
     lowered = {name.lower(): column for name, column in names.items()}
     named = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if named is None and len(text) == 1 and not has_header(frame):
+    if named is None and len(text) == 1 and not has_header(frame) and wanted is None:
         return text[0]  # a file without a header: its one text column can only be the labels
     return named
 

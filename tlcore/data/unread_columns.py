@@ -62,7 +62,8 @@ def unread_places(
     lacks, categories = dropped or (), categories or {}
     held = f"the file {reference} was trained on had"
     trained = trained_places(shape[0], categories, lacks)
-    check_places(domain.name, domain_places(domain), trained, held, "the training file's")
+    have = domain_places(domain)
+    check_places(domain.name, have, trained, held, "the training file's", labelled=domain.labelled)
     own = {*domain.column_names, *(domain.meta.get(CATEGORIES) or {})}  # a text column by its place too
     ignored = tuple(c for c in lacks if c in own)
     return without_columns(domain, ignored), ignored
@@ -80,7 +81,9 @@ def unread_lines(
     if gone := tuple(domain.meta.get(EMPTY_DROPPED, ())):
         named = bool(domain.meta.get("columns"))
         known = (named and bool(columns)) or (not named and not columns and dropped is not None)
-        notes.append(f"data: {dropped_hint(gone, 'the model', unread=True) if known else dropped_hint(gone)}")
+        at = domain.file_columns
+        hint = dropped_hint(gone, "the model", unread=True, file_columns=at) if known else None
+        notes.append(f"data: {hint or dropped_hint(gone, file_columns=at)}")
     if ignored:
-        notes.append(f"data: {unread_note(ignored)}")
+        notes.append(f"data: {unread_note(ignored, domain.file_columns)}")
     return notes

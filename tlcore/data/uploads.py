@@ -24,7 +24,7 @@ from tlcore.data.domain import Domain
 from tlcore.data.fill import without_empty
 from tlcore.data.images import AS_STORED, IMAGES_FROM, LABELLED, images_labelled, read_images
 from tlcore.data.npz import npz_labelled, read_npz
-from tlcore.data.spec_text import DROP, IMPUTE, DomainSpec
+from tlcore.data.spec_text import DROP, IMPUTE, NO_LABELS, DomainSpec
 from tlcore.data.table_cells import MissingCellsError
 from tlcore.data.table_errors import LabelColumnMissingError, TextFeaturesError
 from tlcore.data.tables import read_table, table_labelled
@@ -37,7 +37,6 @@ LABEL_FLAG = "--label {column}"  # how the CLI names a table's label column on u
 # how the CLI drops a table's rows with missing cells on upload, and how it fills them
 MISSING_FLAGS = {value: f"upload with --missing {value}" for value in (DROP, IMPUTE)}
 ONEHOT_FLAG = "upload with --text onehot"  # how the CLI encodes a table's text columns on upload
-NO_LABELS = "none"  # the spec option label=none: the file is read without its labels
 LABELS_IGNORED = "labels ignored"  # what a label=none domain's provenance adds
 _UNSAFE = re.compile(r"[^\w.-]+")
 NUMBERED = 10_000  # names an upload tries (``name``, then ``stem-2`` ...) before it is refused
@@ -68,7 +67,9 @@ def read_path(
     missing: str | None = None,
     text_onehot: bool = False,
 ) -> Domain:
-    """Load a supported file or an image folder; ``label`` names it in messages (default: file name),
+    """Load a supported file or an image folder (``label_column``: the spec's ``label=``, a table's label
+    column or ``none``, the caller drops the labels: :func:`without_labels`); ``label`` names it in
+    messages (default: file name),
     ``image_shape`` the ``C x H x W`` (or ``H x W``) image files are decoded to
     (:func:`tlcore.data.images.read_images`), ``missing`` how a table's missing cells are read (the
     spec's ``missing=``), ``text_onehot`` its text columns encoded (:func:`tlcore.data.tables.read_table`)."""
@@ -123,7 +124,7 @@ def _file_kind(path: Path, label_column: str | None, limits: Limits, label: str)
             f"{label}: unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUFFIXES)}"
         )
     check_upload_size(label, path.stat().st_size, limits)
-    if label_column is not None and suffix in {".zip", ".npz"}:
+    if label_column not in (None, NO_LABELS) and suffix in {".zip", ".npz"}:
         raise TLError(f"{label}: label=COLUMN applies to tables only (label=none reads any file unlabelled)")
     if suffix == ".zip":
         return "images"
@@ -243,7 +244,7 @@ def _check_readable(
     encode = f"{name_onehot} (the spec option {TEXT_ONEHOT})"
     how = {"missing": missing, "text_onehot": text_onehot}
     try:
-        return read_path(path, None if label == NO_LABELS else label, limits, filename, **how)
+        return read_path(path, label, limits, filename, **how)
     except MissingCellsError as exc:
         drop, fill = (f"{name_missing[v]} (the spec option missing={v})" for v in (DROP, IMPUTE))
         raise TLError(exc.hint(drop, fill)) from None
@@ -286,16 +287,15 @@ def read_upload(
     text_onehot: bool = False,
 ) -> Domain:
     """Load the stored upload ``name`` as the spec option ``label=`` says (a table's label column; ``none``:
-    read as it is, the caller drops its labels: :func:`without_labels`), ``image_shape``,
+    read without a label column, the caller drops its labels: :func:`without_labels`), ``image_shape``,
     ``missing`` and ``text_onehot`` as in :func:`read_path`. A read keeps the file's summary when
     none is kept (an upload stored before summaries were, or changed since), so ``data list`` shows its
     samples and shape; a zip decoded to ``image_shape`` keeps what its files give read alone
     (``meta["as_stored"]`` of :func:`tlcore.data.images.read_images`: their shape and provenance, from
     the same decode). One kept, of this spec or another, stays."""
     path = upload_path(workspace, name)
-    label_column = None if label == NO_LABELS else label
     how = {"missing": missing, "text_onehot": text_onehot}
-    domain = read_path(path, label_column, None, f"upload:{name}", image_shape, **how)
+    domain = read_path(path, label, None, f"upload:{name}", image_shape, **how)
     alone = domain.meta.pop(AS_STORED, None)  # a zip decoded to image_shape: its files read alone
     decoded = image_shape is not None and path.suffix.lower() == ".zip"
     if (alone or not decoded) and upload_summary(workspace, name) is None:

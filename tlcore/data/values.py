@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tlcore.data.domain import Domain
+from tlcore.data.domain import Domain, shown_column
 from tlcore.errors import TLError
 from tlcore.limits import Limits, format_bytes, shown_limit
 from tlcore.numbers import plural
@@ -100,10 +100,13 @@ def float32_values(
     rows: Callable[[int], str] | None = None,
     *,
     array: str = "",
+    file_columns: Sequence[int] = (),
 ) -> np.ndarray:
     """``values`` as float32; NaN, infinite values and values beyond float32's range (about ±3.4e38,
     which the cast would make infinite) refused, the first one's row named (``rows`` names row ``i``;
-    default ``row i+1``) and, given ``columns``, its column; ``array`` names the values as an array of
+    default ``row i+1``) and, given ``columns`` (names in the domain), its column (a place of a table
+    without a header as the column of its file, ``file_columns``:
+    :func:`~tlcore.data.domain.shown_column`); ``array`` names the values as an array of
     an ``.npz`` (``X``): the first one is named as numpy indexes it, ``X[17, 3]`` (a vector), ``X[17]``
     (an image)."""
     values = np.asarray(values)
@@ -111,20 +114,27 @@ def float32_values(
     if bad.any():
         raise TLError(
             f"{label}: {plural(int(bad.sum()), 'missing or infinite value')} "
-            f"(first in {_where(bad, columns, rows, array)})"
+            f"(first in {_where(bad, columns, rows, array, file_columns)})"
         )
     with np.errstate(over="ignore"):
         out = values.astype(np.float32)
     huge = np.isinf(out)
     if huge.any():
+        first = values[tuple(np.argwhere(huge)[0])]
         raise TLError(
             f"{label}: {plural(int(huge.sum()), 'value')} beyond float32's range of ±3.4e38 "
-            f"(first in {_where(huge, columns, rows, array)}: {values[tuple(np.argwhere(huge)[0])]:.3g})"
+            f"(first in {_where(huge, columns, rows, array, file_columns)}: {first:.3g})"
         )
     return out
 
 
-def _where(bad: np.ndarray, columns: Sequence[object], rows: Callable[[int], str] | None, array: str) -> str:
+def _where(
+    bad: np.ndarray,
+    columns: Sequence[object],
+    rows: Callable[[int], str] | None,
+    array: str,
+    file_columns: Sequence[int] = (),
+) -> str:
     """``row 3, column 'x'``: the first flagged cell of ``bad`` (rows counted from 1, or as ``rows``
     names them); of an ``array``, ``X[2, 0]`` (0-based, as numpy indexes it; a sample of more than one
     axis by its index alone, ``X[2]``)."""
@@ -132,7 +142,7 @@ def _where(bad: np.ndarray, columns: Sequence[object], rows: Callable[[int], str
     if array:
         return f"{array}[{at[0]}, {at[1]}]" if bad.ndim == 2 else f"{array}[{at[0]}]"
     row = rows(int(at[0])) if rows else f"row {at[0] + 1}"
-    return row + (f", column {str(columns[at[1]])!r}" if len(columns) else "")
+    return row + (f", {shown_column(str(columns[at[1]]), file_columns)}" if len(columns) else "")
 
 
 def array_domain(

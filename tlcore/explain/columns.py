@@ -31,7 +31,9 @@ standard deviation by chance alone. The drifted columns' shares of the gap are m
 (:func:`tlcore.explain.cause_ranking.column_causes`); one that counts rows on both sides
 (:func:`tlcore.data.values.looks_like_row_number`) is set aside (:func:`set_aside`): it gets no share,
 and is named as a sample id to drop. Names come
-from the table's header (``meta["columns"]``), else from each column's place in the file, ``feature i``
+from the table's header (``meta["columns"]``), else from each column's place: in a file without a
+header the column of the source's file it is, ``column 4 of the file``
+(:func:`~tlcore.data.domain.shown_name`), in an ``.npz`` ``feature i``
 (:attr:`~tlcore.data.domain.Domain.column_names`: ``X[:, i]`` unless a place was dropped).
 
 A text column read as 0/1 columns (``text=onehot``) is one column, its mix of values compared
@@ -49,7 +51,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tlcore.data.domain import Domain
+from tlcore.data.domain import Domain, shown_name
 from tlcore.data.harmonise import PairReport
 from tlcore.data.values import looks_like_row_number
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
@@ -226,7 +228,7 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
         values = (m_s[j], s_s[j], m_t[j], s_t[j], shift[j], spread[j])
         test = (float(p[i]), float(q[i]), bool(q[i] <= settings.fdr))
         counts = all(looks_like_row_number(X[:, j].numpy()) for X in (Xs, Xt))
-        name = source.column_names[j]
+        name = shown_name(source.column_names[j], source.file_columns)  # a place: its column of the file
         rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape, *test, row_number=counts))
     for i, (drift, _, _) in enumerate(texts, start=len(numeric)):
         rows.append(

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from tlcore.data.domain import Domain
+from tlcore.data.domain import Domain, shown_name
 from tlcore.explain.columns import mean_shift
 from tlcore.numbers import plural, sds
 from tlcore.runs.changes import RunChanges
@@ -99,7 +99,7 @@ def flow_note(run: RunChanges, target: Domain, flow: Flow) -> str:
     if flow.count == target.n_samples:
         return "Every target sample moved this way: no rest to compare with, columns in the table's order."
     columns = flow_columns(run, target, flow)[:NAMED_COLUMNS]
-    named = ", ".join(f"{name} {sds(shift)}" for name, shift in columns)
+    named = ", ".join(f"{shown_name(name, target.file_columns)} {sds(shift)}" for name, shift in columns)
     return (
         "Columns ordered by how far these samples' mean lies from the rest of the target's, in the "
         f"rest's standard deviations: {named}."
@@ -129,7 +129,10 @@ def flow_details(
     :func:`flow_columns` with their shifts, and up to ``count`` rows of :func:`flow_table`."""
     return {
         "note": flow_note(run, target, flow),
-        "columns": [{"column": n, "shift": s} for n, s in flow_columns(run, target, flow)[:columns]],
+        "columns": [
+            {"column": shown_name(n, target.file_columns), "shift": s}
+            for n, s in flow_columns(run, target, flow)[:columns]
+        ],
         "rows": flow_table(run, target, flow, count, columns),
     }
 

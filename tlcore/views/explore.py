@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from tlcore.data.domain import Domain
+from tlcore.data.domain import Domain, shown_name
 from tlcore.data.uploads import LABELS_IGNORED
 from tlcore.diagnosis import GapReport
 from tlcore.features import model_outputs
@@ -48,13 +48,15 @@ def predict(model: nn.Module, domain: Domain) -> np.ndarray:
 
 
 def table_preview(domain: Domain, rows: int = 8) -> pd.DataFrame:
-    """The first ``rows`` samples of a feature-vector domain, headed by its column names, indexed by
+    """The first ``rows`` samples of a feature-vector domain, headed by its column names (a place of a
+    file without a header as its column of the file: :func:`~tlcore.data.domain.shown_name`), indexed by
     their :data:`SAMPLE_ID` (the file's id column, else its 0-based data row: :attr:`Domain.ids
     <tlcore.data.domain.Domain.ids>`) and with their class last, under ``label``, when labelled (QA
     helper-142: row numbers, no label)."""
     index = pd.Index(domain.ids[:rows], name=SAMPLE_ID)
     values = [as_written(row) for row in domain.X[:rows].numpy()]
-    frame = pd.DataFrame(values, columns=list(domain.column_names), index=index, dtype=float)
+    columns = [shown_name(n, domain.file_columns) for n in domain.column_names]
+    frame = pd.DataFrame(values, columns=columns, index=index, dtype=float)
     if domain.y is not None:
         name = "label" if "label" not in frame.columns else "label (class)"
         frame[name] = [domain.classes[int(c)] for c in domain.y[:rows]]
@@ -187,15 +189,15 @@ LOG_ODDS_WORDS = (  # after "Under each: " (images) or "log-odds: " (a table)
 def foreign_rows(
     report: GapReport, target: Domain, index: np.ndarray, first: Sequence[int] = ()
 ) -> list[dict[str, Any]]:
-    """A row per target feature vector of ``index`` (:func:`most_foreign`): its :data:`SAMPLE_ID` (what the
-    user finds in their file: a table's id column, else its 0-based data row; :attr:`Domain.ids
+    """A row per target feature vector of ``index`` (:func:`most_foreign`): its :data:`SAMPLE_ID` (what
+    the user finds in their file: a table's id column, else its 0-based data row; :attr:`Domain.ids
     <tlcore.data.domain.Domain.ids>`), the domain classifier's log-odds that it is a target row
-    (:data:`LOG_ODDS`; its ``p`` to 3 decimals read 1.0 in every row of a clear gap: QA helper-220) and
-    its values by column name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's header, else
-    each column's place in the file, ``feature i``), the columns ``first`` (indices: the drifted ones, as
-    the explanation ranks them) before the rest in the file's order, so that the columns behind the
-    verdict are on screen; a text column read as 0/1 columns is one cell, the row's value
-    (:mod:`tlcore.views.text_cells`)."""
+    (:data:`LOG_ODDS`; its ``p`` to 3 decimals read 1.0 in every row of a clear gap: QA helper-220)
+    and its values by column name (:attr:`~tlcore.data.domain.Domain.column_names`: the table's
+    header, else each column's place in the file, ``column 4 of the file``), the columns ``first``
+    (indices: the drifted ones, as the explanation ranks them) before the rest in the file's order, so
+    that the columns behind the verdict are on screen; a text column read as 0/1 columns is one cell,
+    the row's value (:mod:`tlcore.views.text_cells`)."""
     order = list(dict.fromkeys([*first, *range(len(target.column_names))]))
     cells = row_cells(target)
     rows = []

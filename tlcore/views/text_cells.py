@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tlcore.data.categories import CATEGORIES, category_columns
-from tlcore.data.domain import Domain
+from tlcore.data.domain import Domain, shown_name
 from tlcore.data.harmonise import PairReport
 from tlcore.numbers import as_written
 
@@ -28,7 +28,8 @@ RowCells = Callable[[int, Sequence[int]], dict[str, Any]]
 def row_cells(domain: Domain) -> RowCells:
     """A reader of ``domain``'s rows (feature vectors, a pair's target or not): given a row's index and
     the columns to show (indices of :attr:`~tlcore.data.domain.Domain.column_names`, in the order
-    shown), its cells by column name (module rules). A text column is decoded from all its 0/1
+    shown), its cells by column name (module rules; a place of a file without a header by its column of
+    the file, :func:`~tlcore.data.domain.shown_name`). A text column is decoded from all its 0/1
     columns, shown where the first of them stands in the columns given, when one of them is given."""
     names = domain.column_names
     encoded = category_columns(domain.meta.get(CATEGORIES) or {})
@@ -50,6 +51,6 @@ def row_cells(domain: Domain) -> RowCells:
             column, value = encoded[name]
             if column in row and (values[j] > 0.5 or row[column] is None):  # none of the values: new
                 row[column] = value if values[j] > 0.5 else new.get(column, NEW_VALUE)
-        return row
+        return {shown_name(column, domain.file_columns): value for column, value in row.items()}
 
     return cells
