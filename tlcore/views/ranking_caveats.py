@@ -5,8 +5,7 @@ page, the HTML report and ``runs rank`` say them."""
 from __future__ import annotations
 
 from tlcore.commands import command_line
-from tlcore.numbers import plural
-from tlcore.selection.pool import outvoted
+from tlcore.selection.pool import makeup_words, outvoted
 from tlcore.selection.ranking import Ranking
 from tlcore.selection.settings import VALIDATORS
 
@@ -71,7 +70,6 @@ def _caveats(ranking: Ranking, where: str) -> list[str]:
             "recommendation, label a few target samples per class and check its accuracy on them "
             f"({where})."
         )
-    source_only, adapted = ranking.ensemble
     if outvoted(ranking.ensemble) and len(ranking.entries) > 1:  # docs/defaults.md, Small pools
         instead = (
             f"ranked by {VALIDATORS[ranking.settings.validator].label} in EnsV's place and "
@@ -79,8 +77,8 @@ def _caveats(ranking: Ranking, where: str) -> list[str]:
             else ""
         )
         parts.append(
-            f"The ensemble that EnsV compares each model with holds {plural(adapted, 'adapted model')} and "
-            f"{plural(source_only, 'source-only model')}: with no more adapted models than source-only ones, "
+            f"The ensemble that EnsV compares each model with holds {makeup_words(ranking.ensemble)}: "
+            "with no more adapted models than source-only ones, "
             "agreeing with it mostly means agreeing with the source-only models, so the runs are "
             f"{instead}not held to ensemble agreement (a run that collapsed or forgot the source is still "
             "flagged; one that is confidently wrong is not); rank more configurations (a sweep) for the "
