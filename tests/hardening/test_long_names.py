@@ -17,7 +17,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.cli.diagnose_text import format_report
 from tlcore.cli.explain_text import label_shift_lines
-from tlcore.cli.output import LINE_WIDTH, NAME_CAP, display_width, text_table
+from tlcore.cli.output import NAME_CAP, display_width, text_table
 from tlcore.diagnosis import diagnose
 from tlcore.metrics.prior_shift import LabelShiftSettings, estimate_label_shift
 from tlcore.runs.store import RunStore
@@ -93,7 +93,7 @@ def _stored(workspace: Workspace, classes: list[str], confusion: list[list[int]]
 
 
 def test_runs_show_numbers_the_columns_of_a_wide_confusion(
-    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Old: every confusion column as wide as the longest class name, 1,118-character lines at 20
     classes. Now 20 classes fit in 120 columns, numbered as the rows' ``#``; a predicted class with no
@@ -102,13 +102,14 @@ def test_runs_show_numbers_the_columns_of_a_wide_confusion(
     confusion = (np.eye(20, dtype=int) * 12 + 1).tolist()
     confusion[5] = [0] * 20  # no target test sample of class 5: its row is left out
     run_id = _stored(workspace, classes, confusion)
+    monkeypatch.setenv("COLUMNS", "120")
     assert main(["--workspace", str(workspace.root), "runs", "show", run_id]) == 0
     out = capsys.readouterr().out.splitlines()
     start = out.index(
         "  confusion on the target test split (rows: true class, columns: predicted class by its # number)"
     )
     table = out[start + 1 : start + 21]
-    assert all(display_width(line) <= LINE_WIDTH for line in table)
+    assert all(display_width(line) <= 120 for line in table)
     assert table[0].split()[:3] == ["#", "true", "0"] and table[0].split()[-1] == "19"
     assert table[1].split()[:2] == ["0", "class"] and table[6].split()[0] == "6"  # 5 left out
     assert table[19].startswith(f"    19  {CAT}{' ' * 19}   1")
@@ -126,17 +127,18 @@ def test_runs_show_splits_a_30_class_confusion_into_column_blocks_that_fit(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """QA (helper-76's 30-class pair): numbered columns still made 156-column lines at 30 classes. Now
-    the predicted columns come in blocks that each fit 120 columns, every block repeating the rows'
-    ``#`` and name, and every count is printed once."""
+    the predicted columns come in blocks that each fit the terminal (120 or 70 columns), every block
+    repeating the rows' ``#`` and name, and every count is printed once."""
     classes = [f"category {i:02d} - a long name" for i in range(29)] + [CAT]
     confusion = (np.eye(30, dtype=int) * 12 + np.arange(30)[:, None] % 3).tolist()
     run_id = _stored(workspace, classes, confusion)
+    monkeypatch.setenv("COLUMNS", "120")
     assert main(["--workspace", str(workspace.root), "runs", "show", run_id]) == 0
     out = capsys.readouterr().out.splitlines()
     title = "  confusion on the target test split (rows: true class, columns: predicted class by its # number"
     start = out.index(f"{title}; 2 blocks)")
     first, second = out[start + 1 : start + 32], out[start + 32 : start + 64]
-    assert second[0] == "" and max(display_width(line) for line in out[start:]) <= LINE_WIDTH
+    assert second[0] == "" and max(display_width(line) for line in out[start:]) <= 120
     assert first[0].split()[:3] == ["#", "true", "0"] and first[0].split()[-1] == "20"
     assert second[1].split() == ["#", "true", *map(str, range(21, 30))]
     assert first[30].split()[-1] == "2" and second[31].split()[-1] == "14"  # row 29: + 29 % 3 everywhere
@@ -148,4 +150,6 @@ def test_runs_show_splits_a_30_class_confusion_into_column_blocks_that_fit(
     assert main(["--workspace", str(workspace.root), "runs", "show", run_id]) == 0
     out = capsys.readouterr().out.splitlines()
     start = out.index("  confusion on the target test split (rows: true class, columns:")
-    assert out[start + 1] == "  predicted class by its # number; 2 blocks)"
+    assert out[start + 1] == "  predicted class by its # number; 4 blocks)"  # the blocks fit 70 columns too
+    blocks = out[start + 2 : start + 2 + 4 * 32]  # 4 blocks of a header and 30 rows, a blank between
+    assert max(display_width(line) for line in blocks) <= 70 and blocks[-1].startswith(f"    29  {CAT}")

@@ -21,7 +21,7 @@ from tlcore.numbers import significant
 from tlcore.workspace import atomic_write
 
 NAME_CAP = 28  # the widest cell of a text table, in terminal columns: longer text ends in an ellipsis
-LINE_WIDTH = 120  # the terminal columns a wide table aims to fit (``runs show``'s confusion matrix)
+LINE_WIDTH = 120  # the widest the progress bar's line gets, in a terminal wider still
 PROSE_WIDTH = 100  # the columns prose wraps to when the terminal's width is unknown (output piped)
 PROSE_MIN = 60  # prose never wraps narrower, so that a hanging indent leaves room for words
 

@@ -14,11 +14,11 @@ from tlcore.adapt.config import format_value as cli_value
 from tlcore.adapt.stored_params import resolved_text
 from tlcore.cli import rank
 from tlcore.cli.output import (
-    LINE_WIDTH,
     clipped,
     column_blocks,
     display_width,
     print_json,
+    prose_width,
     text_table,
     wrapped,
 )
@@ -230,16 +230,16 @@ def class_lines(accuracy: dict[str, float], confusion: Confusion) -> list[str]:
 
 def confusion_lines(confusion: Confusion) -> list[str]:
     """The confusion counts (:func:`tlcore.views.run_tables.confusion_table`, the Compare page's matrix):
-    rows = true class, columns = predicted, headed by the class names when the table fits
-    :data:`~tlcore.cli.output.LINE_WIDTH`, else by each class's number (the rows' ``#``; a predicted
-    class with no row is named below)."""
+    rows = true class, columns = predicted, headed by the class names when the table fits the terminal
+    (:func:`~tlcore.cli.output.prose_width`), else by each class's number (the rows' ``#``; a predicted
+    class with no row is named below) in blocks of columns that each fit it."""
     rows, classes, matrix = confusion
     counts = [[int(n) for n in line] for line in matrix]
     columns = range(1, len(classes) + 1)
     named = text_table(
         ["true", *classes], [[n, *c] for n, c in zip(rows, counts, strict=True)], right=columns
     )
-    if max(map(display_width, named)) + 4 <= LINE_WIDTH:
+    if max(map(display_width, named)) + 4 <= prose_width():
         return [
             "  confusion on the target test split (rows: true class, columns: predicted)",
             *(f"    {x}" for x in named),
@@ -248,7 +248,7 @@ def confusion_lines(confusion: Confusion) -> list[str]:
     blocks = column_blocks(
         [max(len(str(j)), *(len(str(c[j])) for c in counts)) for j in range(len(classes))],
         4 + len(str(len(classes) - 1)) + 2 + max(display_width(clipped(n)) for n in ["true", *rows]),
-        LINE_WIDTH,
+        prose_width(),
     )
     title = "confusion on the target test split (rows: true class, columns: predicted class by its # number"
     lines = wrapped(title + (")" if len(blocks) == 1 else f"; {len(blocks)} blocks)"), "  ")
