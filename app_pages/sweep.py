@@ -12,6 +12,7 @@ from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE
 from tlcore.models import list_models
+from tlcore.numbers import plural
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
@@ -39,8 +40,8 @@ VALUES_HELP = (
     "registry's default. A random or Optuna search also takes a range `LOW:HIGH[:log][:int]`."
 )
 MAX_CONCURRENT_HELP = (
-    "Trials handed to the executor at once. Default: the workspace's run slots (local), the cluster's "
-    "CPUs / CPUs per trial (ray)."
+    "Trials handed to the executor at once. Empty (auto): the workspace's run slots (local), the "
+    "cluster's CPUs / CPUs per trial (ray)."
 )
 
 
@@ -173,7 +174,7 @@ with st.container(border=True):
         1,
         1024,
         key=form_key("max_concurrent", EXECUTOR.max_concurrent),
-        placeholder="default",  # whole in its column at 1000 px ("the executor's d…"); the help says whose
+        placeholder="auto",  # "default" showed as "defaul" in its 35 px at 1024 px; the help says whose
         help=MAX_CONCURRENT_HELP,
     )
     cpus = EXECUTOR.cpus_per_trial
@@ -195,13 +196,14 @@ with st.container(border=True):
         per_seed = plan.planned_trials() // len(plan.seeds)
         bound = "" if plan.search.kind == "grid" else "at most "
         st.metric("Planned trials", plan.planned_trials())
-        st.caption(f"{bound}{per_seed} configuration(s) x {len(plan.seeds)} seed(s)")
+        st.caption(f"{bound}{plural(per_seed, 'configuration')} x {plural(len(plan.seeds), 'seed')}")
     sweep_estimate = estimate.slot()  # filled after the launch button
     if st.button("Launch the sweep", type="primary", icon=":material/rocket_launch:", disabled=plan is None):
         assert plan is not None and settings is not None
         with display.errors_shown():
             sweeps.pick(sweeps.launch(plan, settings))
-            st.toast(f"Sweep launched: {plan.planned_trials()} trial(s)", icon=":material/rocket_launch:")
+            trials = plural(plan.planned_trials(), "trial")
+            st.toast(f"Sweep launched: {trials}", icon=":material/rocket_launch:")
     estimate.fill(sweep_estimate, estimate.sweep_line(plan, settings) if plan and settings else None)
 
 # ---- follow ------------------------------------------------------------------------------------------
