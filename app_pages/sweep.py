@@ -22,6 +22,7 @@ from tlcore.runs.sweep_selection import HINDSIGHT_KEY, SCORE_KEY
 from tlcore.views import sweep_figures
 from tlcore.views.glossary import column_help
 from tlcore.views.ranking import SCORE_FORMAT
+from tlcore.views.report import UNKNOWN
 from tlcore.views.sweep import (
     PER_SETUP,
     configs_csv,
@@ -38,6 +39,10 @@ SEEDS = ",".join(map(str, DEFAULT_SEEDS))
 VALUES_HELP = (
     "Comma-separated values, e.g. `0.1,0.3,1`: every combination becomes a configuration. Empty: the "
     "registry's default. A random or Optuna search also takes a range `LOW:HIGH[:log][:int]`."
+)
+# QA at 1024 px: the whole id was cut ("20261207-222"), a trial not started yet read "None"
+RUN_HELP = (
+    "The end of the trial's run id, as Compare and the run cards name it (`runs show` takes it); —: none yet"
 )
 MAX_CONCURRENT_HELP = (
     "Trials handed to the executor at once. Empty (auto): the workspace's run slots (local), the "
@@ -227,10 +232,12 @@ def status_panel(summary: SweepSummary) -> None:
         "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0),
         HINDSIGHT_KEY: number_column(HINDSIGHT_KEY),
         SCORE_KEY: number_column(SCORE_KEY),
+        "run_id": st.column_config.TextColumn("run", help=RUN_HELP),
     }
     shown = [c for c in columns if c in trials.columns]
-    rows = display.stepped(trials.to_dict("records"), config)
-    st.dataframe(rows, hide_index=True, column_order=shown, column_config=config)
+    ends = trials["run_id"].map(lambda run: run[-6:] if isinstance(run, str) else None)  # as cards name it
+    rows = display.stepped(trials.assign(run_id=ends).to_dict("records"), config)
+    st.dataframe(rows, hide_index=True, column_order=shown, column_config=config, placeholder=UNKNOWN)
 
 
 def follow_live(sweep_id: str) -> bool:

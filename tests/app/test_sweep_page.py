@@ -202,6 +202,10 @@ def test_a_launched_sweep_runs_in_the_background_cancels_resumes_and_shows_its_r
     assert not at.error, errors(at)
     summary = driver.summary(Workspace.resolve(workspace), record.id)
     assert summary.counts == {"done": 3}
+    trials = at.dataframe[0]  # QA at 1024 px: a run's whole id was cut, a trial without a run read "None"
+    assert trials.proto.placeholder == "—" and json.loads(trials.proto.columns)["run_id"]["label"] == "run"
+    assert sorted(trials.value["run_id"]) == sorted(t.run.id[-6:] for t in summary.trials if t.run)
+    assert len(set(trials.value["run_id"])) == 3  # as the run cards name them
     # the label-free rule recommends im (w = 0.3 collapses); w = 0.3 is the most accurate in hindsight
     assert plain(at.success[0].value).endswith("**im**") and summary.recommended == "im"
     assert f"({rule()}: the passed column)" in plain(at.success[0].value)  # sweeps show's words
