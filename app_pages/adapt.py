@@ -181,7 +181,7 @@ with st.container(border=True):
         "(it averages ~ 1 / (1 - decay) steps); 0: off",
     )
     settle_tol = stage[3].number_input(
-        "Stop when settled",
+        "Stop if settled",
         0.0,
         0.99,
         key=field["settle_tol"],
@@ -256,7 +256,7 @@ with shared_slot.container():
 
 st.subheader("Runs")
 if left_out := adapt_runs.runs_left_out(source_spec, target_spec):
-    st.caption(display.esc(left_out))
+    st.caption(display.esc_code(left_out))  # its commands as code, as the Data page's (QA)
 if adapt_runs.runs_live(source_spec, target_spec):  # redrawn until none is live, then the page reruns still
     live.live_panel(partial(adapt_runs.runs_panel, source_spec, target_spec))
 else:  # a run launched from another tab or the CLI makes the page rerun live

@@ -12,6 +12,7 @@ from tlcore.adapt.recipe import RECOMMENDED
 from tlcore.methods import MethodSpec
 from tlcore.model_names import AUTO_RULE
 from tlcore.models import list_models
+from tlcore.numbers import plural
 from tlcore.runs.driver import progress_line
 from tlcore.runs.executors import ExecutorSettings
 from tlcore.runs.search import SEARCH_KINDS, Search
@@ -21,6 +22,7 @@ from tlcore.runs.sweep_selection import HINDSIGHT_KEY, SCORE_KEY
 from tlcore.views import sweep_figures
 from tlcore.views.glossary import column_help
 from tlcore.views.ranking import SCORE_FORMAT
+from tlcore.views.report import UNKNOWN
 from tlcore.views.sweep import (
     PER_SETUP,
     configs_csv,
@@ -38,9 +40,13 @@ VALUES_HELP = (
     "Comma-separated values, e.g. `0.1,0.3,1`: every combination becomes a configuration. Empty: the "
     "registry's default. A random or Optuna search also takes a range `LOW:HIGH[:log][:int]`."
 )
+# QA at 1024 px: the whole id was cut ("20261207-222"), a trial not started yet read "None"
+RUN_HELP = (
+    "The end of the trial's run id, as Compare and the run cards name it (`runs show` takes it); —: none yet"
+)
 MAX_CONCURRENT_HELP = (
-    "Trials handed to the executor at once. Default: the workspace's run slots (local), the cluster's "
-    "CPUs / CPUs per trial (ray)."
+    "Trials handed to the executor at once. Empty (auto): the workspace's run slots (local), the "
+    "cluster's CPUs / CPUs per trial (ray)."
 )
 
 
@@ -173,7 +179,7 @@ with st.container(border=True):
         1,
         1024,
         key=form_key("max_concurrent", EXECUTOR.max_concurrent),
-        placeholder="default",  # whole in its column at 1000 px ("the executor's d…"); the help says whose
+        placeholder="auto",  # "default" showed as "defaul" in its 35 px at 1024 px; the help says whose
         help=MAX_CONCURRENT_HELP,
     )
     cpus = EXECUTOR.cpus_per_trial
@@ -195,13 +201,14 @@ with st.container(border=True):
         per_seed = plan.planned_trials() // len(plan.seeds)
         bound = "" if plan.search.kind == "grid" else "at most "
         st.metric("Planned trials", plan.planned_trials())
-        st.caption(f"{bound}{per_seed} configuration(s) x {len(plan.seeds)} seed(s)")
+        st.caption(f"{bound}{plural(per_seed, 'configuration')} x {plural(len(plan.seeds), 'seed')}")
     sweep_estimate = estimate.slot()  # filled after the launch button
     if st.button("Launch the sweep", type="primary", icon=":material/rocket_launch:", disabled=plan is None):
         assert plan is not None and settings is not None
         with display.errors_shown():
             sweeps.pick(sweeps.launch(plan, settings))
-            st.toast(f"Sweep launched: {plan.planned_trials()} trial(s)", icon=":material/rocket_launch:")
+            trials = plural(plan.planned_trials(), "trial")
+            st.toast(f"Sweep launched: {trials}", icon=":material/rocket_launch:")
     estimate.fill(sweep_estimate, estimate.sweep_line(plan, settings) if plan and settings else None)
 
 # ---- follow ------------------------------------------------------------------------------------------
@@ -225,10 +232,12 @@ def status_panel(summary: SweepSummary) -> None:
         "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0),
         HINDSIGHT_KEY: number_column(HINDSIGHT_KEY),
         SCORE_KEY: number_column(SCORE_KEY),
+        "run_id": st.column_config.TextColumn("run", help=RUN_HELP),
     }
     shown = [c for c in columns if c in trials.columns]
-    rows = display.stepped(trials.to_dict("records"), config)
-    st.dataframe(rows, hide_index=True, column_order=shown, column_config=config)
+    ends = trials["run_id"].map(lambda run: run[-6:] if isinstance(run, str) else None)  # as cards name it
+    rows = display.stepped(trials.assign(run_id=ends).to_dict("records"), config)
+    st.dataframe(rows, hide_index=True, column_order=shown, column_config=config, placeholder=UNKNOWN)
 
 
 def follow_live(sweep_id: str) -> bool:

@@ -59,8 +59,9 @@ PAIRS_NAMED = 3  # other pairs named beside the panel, those with the newest run
 
 def runs_left_out(source: str, target: str) -> str | None:
     """What the runs panel does not list, and how to see it: the pair's runs beyond its newest
-    :data:`RUNS_SHOWN`, and other pairs' runs (the :data:`PAIRS_NAMED` with the newest runs named);
-    None when it lists every run of the workspace."""
+    :data:`RUNS_SHOWN`, and other pairs' runs (the :data:`PAIRS_NAMED` with the newest runs named), its
+    commands in backticks (:func:`app_support.display.esc_code` shows them as code); None when it lists
+    every run of the workspace."""
     pairs = engine.store().pairs()
     ours = sum(n for s, t, n in pairs if (s, t) == (source, target))
     others = [(s, t, n) for s, t, n in pairs if (s, t) != (source, target)]
@@ -68,7 +69,7 @@ def runs_left_out(source: str, target: str) -> str | None:
     if ours > RUNS_SHOWN:
         parts.append(
             f"The newest {RUNS_SHOWN} of this pair's {ours} runs are listed "
-            f"({engine.command('runs', 'list', '--source', source, '--target', target)} lists them all)."
+            f"(`{engine.command('runs', 'list', '--source', source, '--target', target)}` lists them all)."
         )
     if others:
         runs = sum(n for *_, n in others)
@@ -78,7 +79,7 @@ def runs_left_out(source: str, target: str) -> str | None:
             f"Only the sidebar pair's runs are listed here: {plural(runs, 'run')} of "
             f"{plural(len(others), 'other pair')} {'is' if runs == 1 else 'are'} not ({named}). "
             "Set a pair's source and target in the sidebar to list its runs, or see every run with "
-            f"{engine.command('runs', 'list')}."
+            f"`{engine.command('runs', 'list')}`."
         )
     return " ".join(parts) or None
 

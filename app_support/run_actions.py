@@ -11,12 +11,18 @@ from tlcore.runs import jobs
 from tlcore.runs.process_stop import RUN, worker_still_runs
 from tlcore.runs.record import RunRecord
 
+ASKED = "Cancel asked: the run stops at its worker's next step."
+
 
 def cancel_button(record: RunRecord) -> None:
-    """Cancel: ask the active run's worker to stop (it reads the flag at its next step)."""
+    """Cancel: ask the active run's worker to stop (it reads the flag at its next step); once asked, the
+    card says so under the button (QA helper-254: the card read running, unchanged, until the worker
+    answered, and invited a second press)."""
     if st.button("Cancel", key=f"cancel_{record.id}", icon=":material/stop_circle:"):
         with display.errors_shown():
             jobs.cancel(engine.workspace(), record.id)
+    if record.cancel_requested:
+        st.caption(ASKED)
 
 
 def stop_button(record: RunRecord) -> None:

@@ -75,16 +75,23 @@ def test_a_flagged_runs_alarm_spans_the_card_under_its_columns(
     assert [m.value for m in card.get("metric")] == ["51.9%"]
 
 
+# characters of a stage field's label that fit on one line at 1024 px: its column leaves the text 105 px
+# before the help icon (Chromium, Source Sans 14 px); "Stop when settled" (17, 105.1 px) wrapped to two
+# lines and pushed its input below the row's others, "Weight average" (14) measured 89.5 px
+STAGE_LABEL_CHARS = 15
+
+
 def test_the_stage_fields_are_short_and_say_what_0_means_in_their_help(app: Callable[..., AppTest]) -> None:
     """QA at 1024 px: "Steps per epoch (0: a pass over the larger domain)" wrapped to three lines and ran
-    into its help icon; each label is its name now, what 0 means ends its help."""
+    into its help icon; each label is its name now, on one line, what 0 means ends its help."""
     at = app("adapt")
-    fields = {"Adapt epochs", "Steps per epoch", "Weight average", "Stop when settled"}
+    fields = {"Adapt epochs", "Steps per epoch", "Weight average", "Stop if settled"}
     helps = {n.label: n.help for n in at.number_input if n.label in fields}
     assert set(helps) == fields
     assert {label: help_text.rsplit("; ", 1)[-1] for label, help_text in helps.items()} == {
         "Adapt epochs": "0: as many as Epochs",
         "Steps per epoch": "0: a pass over the larger domain",
         "Weight average": "0: off",
-        "Stop when settled": "0: off",
+        "Stop if settled": "0: off",
     }
+    assert max(map(len, helps)) <= STAGE_LABEL_CHARS

@@ -31,7 +31,7 @@ def test_adapt_launches_a_run_that_compare_shows(app: OpenApp) -> None:
     next(w for w in at.number_input if w.label.startswith("Adapt epochs")).set_value(2)
     next(w for w in at.number_input if w.label.startswith("Steps per epoch")).set_value(3)
     next(w for w in at.number_input if w.label.startswith("Weight average")).set_value(0.9)
-    next(w for w in at.number_input if w.label.startswith("Stop when settled")).set_value(0.05)
+    next(w for w in at.number_input if w.label.startswith("Stop if settled")).set_value(0.05)
     at.button[[b.label for b in at.button].index("Launch")].click().run()
     assert_clean(at)
     workspace = Workspace.resolve()
@@ -136,7 +136,7 @@ def test_back_to_the_defaults_shows_the_engine_defaults(app: OpenApp) -> None:
     assert shown["Adapt epochs"] == (defaults["adapt_epochs"] or 0)
     assert shown["Steps per epoch"] == (defaults["steps_per_epoch"] or 0)
     assert shown["Weight average"] == defaults["ema_decay"]
-    assert shown["Stop when settled"] == defaults["settle_tol"]
+    assert shown["Stop if settled"] == defaults["settle_tol"]
 
 
 def test_the_adapt_form_keeps_its_values_across_pages(app: OpenApp) -> None:

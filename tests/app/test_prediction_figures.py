@@ -28,6 +28,12 @@ def test_the_confidence_histogram_has_the_bins_of_predict_json() -> None:
     assert payload["counts"][6] == 2 and bars.customdata[6] == "2 samples"
 
 
+def test_the_confidence_axis_reads_in_percent_as_the_page_does() -> None:
+    """QA helper-254: the axis ticked 0, 0.5, 1 beside a mean confidence of 10.9% and a table of 10.7%."""
+    summary = PredictionSummary(2, ("a",), {"a": 2}, np.array([0.1, 0.2]), None, ())
+    assert predictions.confidence_histogram(summary).layout.xaxis.tickformat == ".0%"
+
+
 def test_the_confidence_histograms_title_wraps_in_its_half_row() -> None:
     """QA: at 1000 px the title, beside the predicted classes, was cut at "(mea"."""
     summary = PredictionSummary(1797, ("a",), {"a": 1797}, np.full(1797, 0.262), None, ())
@@ -48,12 +54,14 @@ def test_the_predicted_classes_hover_counts_one_sample_as_one() -> None:
 
 def _hovers(bars: object) -> list[str]:
     """Each bar's hover as it reads: its template's ``%{...}`` filled in with the bar's own values."""
-    fills = {"%{x:.2f}": "{x:.2f}", "%{x}": "{x}", "%{y:.1%}": "{y:.1%}", "%{customdata}": "{data}"}
+    fills = {"%{x}": "{x}", "%{y:.1%}": "{y:.1%}", "%{customdata}": "{data}", "%{text}": "{text}"}
     template = bars.hovertemplate
     for plotly, python in fills.items():
         template = template.replace(plotly, python)
+    texts = bars.text or [""] * len(bars.x)
     return [
-        template.format(x=x, y=y, data=d) for x, y, d in zip(bars.x, bars.y, bars.customdata, strict=True)
+        template.format(x=x, y=y, data=d, text=t)
+        for x, y, d, t in zip(bars.x, bars.y, bars.customdata, texts, strict=True)
     ]
 
 
@@ -63,10 +71,11 @@ def test_the_confidence_and_class_balance_hovers_count_one_sample_as_one() -> No
     summary = PredictionSummary(4, ("a", "b"), {"a": 3, "b": 1}, np.array([0.99, 0.98, 0.97, 0.6]), None, ())
     (bins,) = predictions.confidence_histogram(summary).data
     hovers = {h for h in _hovers(bins) if ": 0 samples" not in h}
-    assert hovers == {
-        f"confidence {bins.x[11]:.2f}: 1 sample (25.0%)<extra></extra>",
-        f"confidence {bins.x[19]:.2f}: 3 samples (75.0%)<extra></extra>",
+    assert hovers == {  # the bin's range in percent, as the page writes a confidence (was its centre, 0.57)
+        "confidence 55% to 60%: 1 sample (25.0%)<extra></extra>",
+        "confidence 95% to 100%: 3 samples (75.0%)<extra></extra>",
     }
+    assert bins.textposition == "none"  # on hover only, not written on the bars
     balance = figures.class_balance({"source": {"a": 3, "b": 1}, "target": {"a": 2, "b": 2}})
     assert _hovers(balance.data[0]) == [
         "a: 75.0% (3 samples)<extra></extra>",

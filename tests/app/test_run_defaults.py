@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tests.app.helpers import pair_field, plain
 from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
 from tests.selection.helpers import probabilities
+from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
 from tlcore.runs.run_files import CHECKPOINT_FILE
 from tlcore.runs.store import RunStore
@@ -108,6 +109,23 @@ def test_compare_shows_no_run_of_another_pair_unasked(
     runs_box = next(m for m in at.multiselect if m.label == "Runs")
     runs_box.set_value([runs["good"]]).run()  # chosen on purpose: shown
     assert not at.exception and at.get("plotly_chart")
+
+
+def test_compare_counts_the_pairs_runs_that_did_not_finish(
+    app: OpenApp, workspace: Path, runs: dict[str, str]
+) -> None:
+    """QA helper-254, a returning user: the pair's run had failed and Compare only said to launch one."""
+    fixed = f"{TARGET},contrast=2"
+    store = RunStore(Workspace.resolve(workspace))
+    for status in ("failed", "cancelled", "failed"):
+        run_id = store.create(AdaptConfig(SOURCE, fixed, ("dann",)))
+        assert store.end(run_id, status, f"{status} in the test")
+    at = app("compare", source=SOURCE, target=fixed)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [plain(i.value) for i in at.info] == [
+        f"No done run of {SOURCE} → {fixed} yet (2 failed, 1 cancelled: the Adapt page shows each): "
+        "launch one on the Adapt page, or choose runs of other pairs below."
+    ]
 
 
 def test_a_pool_of_two_networks_offers_each_networks_run_on_predict(app: OpenApp, workspace: Path) -> None:

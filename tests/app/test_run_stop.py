@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.run_actions import ASKED
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
 from tests.runs.hung_worker import closed_ago, held_run, silent_run, unanswered_run
 from tests.sweeps.hung_driver import end, hung
@@ -38,9 +39,11 @@ def test_a_cancel_gone_unanswered_offers_stop_the_run_which_ends_its_worker(
         assert not at.exception, [e.message for e in at.exception]
         assert [b.label for b in at.button if b.label == STOP] == []
         assert at.button(key=f"cancel_{run_id}").label == "Cancel"
+        assert ASKED not in [c.value for c in at.caption]
         unanswered_run(ws, run_id, FORCE_AFTER - 5)  # asked: the worker may still answer
         at.run()
         assert [b.label for b in at.button if b.label == STOP] == []
+        assert ASKED in [c.value for c in at.caption]  # the card says so (it read running, unchanged)
         unanswered_run(ws, run_id, FORCE_AFTER + 5)
         at.run()
         assert not at.exception, [e.message for e in at.exception]

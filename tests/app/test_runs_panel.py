@@ -288,7 +288,7 @@ def test_the_panel_lists_the_sidebar_pairs_runs_only(app: OpenApp, workspace: Pa
     assert _left_out(at) == [  # and it says what it leaves out, and how to see it (in this workspace)
         f"Only the sidebar pair's runs are listed here: 2 runs of 1 other pair are not ({SMALL_SOURCE} → "
         f"{other_target}: 2 runs). Set a pair's source and target in the sidebar to list its runs, or see "
-        f"every run with python -m tlcore --workspace {Workspace.resolve(workspace).root} runs list."
+        f"every run with `python -m tlcore --workspace {Workspace.resolve(workspace).root} runs list`."
     ]
     empty = app("adapt", target="digits:n=150")  # a pair with no run: says so, lists no other's
     assert any(i.value.startswith("No runs of this pair yet") for i in empty.info)
@@ -315,10 +315,14 @@ def test_the_panel_says_it_lists_the_newest_of_more_runs(app: OpenApp, workspace
     at = app("adapt")
     assert not at.exception, [e.message for e in at.exception]
     listing = f"python -m tlcore --workspace {Workspace.resolve(workspace).root} runs list"  # as pasted
-    assert _left_out(at) == [
-        f"The newest 8 of this pair's 9 runs are listed ({listing} --source {SMALL_SOURCE} --target "
-        f"{SMALL_TARGET} lists them all)."
+    assert _left_out(at) == [  # the command as code, not as plain words in the caption (QA helper-254)
+        f"The newest 8 of this pair's 9 runs are listed (`{listing} --source {SMALL_SOURCE} --target "
+        f"{SMALL_TARGET}` lists them all)."
     ]
+    (raw,) = [c.value for c in at.caption if "runs are listed" in c.value]
+    assert (
+        f"(`{listing} --source {SMALL_SOURCE} --target {SMALL_TARGET}` lists" in raw
+    )  # a code span, unescaped
     assert len([b for b in at.button if b.label == "Cancel"]) == 8
 
 
@@ -334,6 +338,8 @@ def test_the_panel_names_three_other_pairs_and_counts_the_rest(app: OpenApp, wor
     assert not at.exception, [e.message for e in at.exception]
     (line,) = _left_out(at)
     assert line.startswith("Only the sidebar pair's runs are listed here: 5 runs of 5 other pairs are not (")
+    listing = f"python -m tlcore --workspace {Workspace.resolve(workspace).root} runs list"
+    assert line.endswith(f"or see every run with `{listing}`.")  # as code
     assert (
         line.count(f"{SMALL_SOURCE} → digits:n=12") == 3 and "1 run and 2 more pairs). Set a pair's" in line
     )

@@ -32,6 +32,7 @@ from tlcore.runs.space import Space, parse_grid
 from tlcore.runs.store import RunStore
 from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
+from tlcore.views.chart_text import text_px
 from tlcore.views.sweep import configs_csv, rule
 from tlcore.workspace import Workspace
 
@@ -92,18 +93,20 @@ def test_the_page_renders_without_sweeps_and_plans_the_default(app: OpenApp) -> 
     assert_clean(at)
     assert not at.error and planned(at) == "1"  # the recommended composition, its defaults, one seed
     assert any("No sweeps yet" in i.value for i in at.info)
-    at_once = at.number_input(key=sweep_key("max_concurrent"))  # its placeholder was cut at 1000 px
-    assert at_once.value is None and at_once.proto.placeholder == "default"
-    assert at_once.help.startswith(
-        "Trials handed to the executor at once. Default: the workspace's run slots"
-    )
+    assert [c.value for c in at.caption if c.value.endswith(" seed")] == ["1 configuration x 1 seed"]
+    at_once = at.number_input(key=sweep_key("max_concurrent"))
+    # QA at 1024 px: a quarter of the form leaves its input 35 px of text (Chromium), and "default" (41 px)
+    # showed as "defaul"; text_px is an upper bound of a text's width
+    assert at_once.value is None and text_px(at_once.proto.placeholder, 14) <= 35
+    said = f"Trials handed to the executor at once. Empty ({at_once.proto.placeholder}): the workspace's"
+    assert at_once.help.startswith(f"{said} run slots")
 
 
 def test_a_grid_shows_its_planned_trials(app: OpenApp) -> None:
     at = define(app("sweep"), "deep_coral+im,dann+im", "0,1,2", dann__weight="0.1,0.3,1")
     assert_clean(at)
     assert planned(at) == "12"  # (deep_coral+im + 3 weights of dann+im) x 3 seeds
-    assert any(c.value == "4 configuration(s) x 3 seed(s)" for c in at.caption)
+    assert any(c.value == "4 configurations x 3 seeds" for c in at.caption)
     at.radio(key=sweep_key("search")).set_value("random").run()
     at.text_input(key=sweep_key("dann.weight")).set_value("0.01:1:log")
     at.number_input(key=sweep_key("n")).set_value(5).run()
@@ -182,6 +185,7 @@ def test_a_launched_sweep_runs_in_the_background_cancels_resumes_and_shows_its_r
     at.number_input[0].set_value(20)  # epochs: the stand-in's 50 ms steps
     launch_button(at).click().run()
     assert_clean(at)
+    assert [t.value for t in at.toast] == ["Sweep launched: 3 trials"]  # was "3 trial(s)"
     (record,) = SweepStore(Workspace.resolve(workspace)).list()
     assert record.spec.seeds == (0,) and record.spec.budget["epochs"] == 20
     assert record.spec.space.to_dict() == {"dann.weight": {"choice": [0.1, 0.3]}}
@@ -198,6 +202,10 @@ def test_a_launched_sweep_runs_in_the_background_cancels_resumes_and_shows_its_r
     assert not at.error, errors(at)
     summary = driver.summary(Workspace.resolve(workspace), record.id)
     assert summary.counts == {"done": 3}
+    trials = at.dataframe[0]  # QA at 1024 px: a run's whole id was cut, a trial without a run read "None"
+    assert trials.proto.placeholder == "—" and json.loads(trials.proto.columns)["run_id"]["label"] == "run"
+    assert sorted(trials.value["run_id"]) == sorted(t.run.id[-6:] for t in summary.trials if t.run)
+    assert len(set(trials.value["run_id"])) == 3  # as the run cards name them
     # the label-free rule recommends im (w = 0.3 collapses); w = 0.3 is the most accurate in hindsight
     assert plain(at.success[0].value).endswith("**im**") and summary.recommended == "im"
     assert f"({rule()}: the passed column)" in plain(at.success[0].value)  # sweeps show's words

@@ -4,6 +4,7 @@ functions."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 import plotly.graph_objects as go
 
@@ -37,10 +38,13 @@ def confidence_histogram(summary: PredictionSummary) -> go.Figure:
             width=edges[1] - edges[0],
             marker_color=colours,
             customdata=[plural(int(n), "sample") for n in counts],
-            hovertemplate="confidence %{x:.2f}: %{customdata} (%{y:.1%})<extra></extra>",
+            text=[f"{low:.0%} to {high:.0%}" for low, high in pairwise(edges)],
+            textposition="none",  # the bin's range on hover only
+            hovertemplate="confidence %{text}: %{customdata} (%{y:.1%})<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="confidence (max softmax)", range=[0, 1])
+    # in percent, as the page's cards, captions and tables write a confidence (QA: 0, 0.5, 1 beside 10.9%)
+    fig.update_xaxes(title_text="confidence (max softmax)", range=[0, 1], tickformat=".0%")
     fig.update_yaxes(title_text="share of samples", tickformat=".0%", range=[0, headroom(fig.data[0].y)])
     # wrapped: it shares a row with the predicted classes (QA: cut at "(mea" in a 1000 px window)
     title = f"Confidence of {summary.n_samples:,} predictions (mean {summary.mean_confidence:.1%})"
