@@ -46,8 +46,10 @@ from tlcore.workspace import ENV_VAR, Workspace
 def workspace() -> Workspace:
     """This server's workspace (``$TLSTUDIO_WORKSPACE`` or ``./workspace``), resolved once for that
     setting and working folder while its folder exists (made again when it is gone): a page run asks
-    dozens of times, and each resolve read every folder of the path and made the folder."""
-    key = (os.environ.get(ENV_VAR), str(Path.cwd()))
+    dozens of times, and each resolve read every folder of the path and made the folder (each a system
+    call, slow on a loaded machine: so is the working folder's, asked only for a relative setting)."""
+    setting = os.environ.get(ENV_VAR)
+    key = (setting, "" if setting and Path(setting).is_absolute() else str(Path.cwd()))
     found = _resolved(*key)
     if not found.root.is_dir():
         _resolved.cache_clear()
@@ -57,8 +59,8 @@ def workspace() -> Workspace:
 
 @functools.lru_cache(maxsize=4)
 def _resolved(setting: str | None, cwd: str) -> Workspace:
-    """:meth:`Workspace.resolve` under ``$TLSTUDIO_WORKSPACE`` = ``setting`` in the folder ``cwd``
-    (the key: it reads them itself)."""
+    """:meth:`Workspace.resolve` under ``$TLSTUDIO_WORKSPACE`` = ``setting`` in the folder ``cwd`` (""
+    for an absolute setting): the key, it reads them itself."""
     return Workspace.resolve()
 
 

@@ -32,3 +32,18 @@ def test_the_workspace_is_resolved_once_and_again_when_its_setting_or_folder_cha
     assert engine.workspace().root == second and second.is_dir() and len(resolves) == 3
     monkeypatch.setenv("TLSTUDIO_WORKSPACE", str(first))
     assert engine.workspace().root == first
+
+
+def test_a_relative_workspace_follows_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``./workspace`` (no setting) and a relative setting are resolved in the working folder of the ask."""
+    monkeypatch.delenv("TLSTUDIO_WORKSPACE", raising=False)
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        assert engine.workspace().root == tmp_path / name / "workspace"
+    monkeypatch.setenv("TLSTUDIO_WORKSPACE", "ws")
+    assert engine.workspace().root == tmp_path / "two" / "ws"
+    monkeypatch.chdir(tmp_path / "one")
+    assert engine.workspace().root == tmp_path / "one" / "ws"
