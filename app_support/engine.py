@@ -44,10 +44,10 @@ from tlcore.workspace import ENV_VAR, Workspace
 
 
 def workspace() -> Workspace:
-    """This server's workspace (``$TLSTUDIO_WORKSPACE`` or ``./workspace``), resolved once for that
-    setting and working folder while its folder exists (made again when it is gone): a page run asks
-    dozens of times, and each resolve read every folder of the path and made the folder (each a system
-    call, slow on a loaded machine: so is the working folder's, asked only for a relative setting)."""
+    """This server's workspace (``$TLSTUDIO_WORKSPACE`` or ``./workspace``), resolved once per setting
+    (and working folder, for a relative one) while its folder exists, made again when it is gone: a
+    page run asks dozens of times, and each resolve was a system call per folder of the path and a
+    mkdir (about 0.4 ms each on the loaded machine)."""
     setting = os.environ.get(ENV_VAR)
     key = (setting, "" if setting and Path(setting).is_absolute() else str(Path.cwd()))
     found = _resolved(*key)
