@@ -1,7 +1,6 @@
 """Adapt: choose methods and settings, launch background runs, follow them live, cancel them."""
 
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -13,7 +12,6 @@ from app_support import (
     display,
     engine,
     estimate,
-    live,
     repeat_launch,
     state,
 )
@@ -257,10 +255,6 @@ with shared_slot.container():
 st.subheader("Runs")
 if left_out := adapt_runs.runs_left_out(source_spec, target_spec):
     st.caption(display.esc_code(left_out))  # its commands as code, as the Data page's (QA)
-if adapt_runs.runs_live(source_spec, target_spec):  # redrawn until none is live, then the page reruns still
-    live.live_panel(partial(adapt_runs.runs_panel, source_spec, target_spec))
-else:  # a run launched from another tab or the CLI makes the page rerun live
-    adapt_runs.runs_panel(source_spec, target_spec)
-    live.idle_watch(partial(adapt_runs.runs_live, source_spec, target_spec))
+adapt_runs.runs_panel(source_spec, target_spec)  # live cards redraw themselves; runs begun elsewhere show
 estimate.fill(recipe_estimate, estimate.runs_line([recipe_config]))
 estimate.fill(form_estimate, estimate.runs_line(planned))

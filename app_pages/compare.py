@@ -4,7 +4,7 @@ from collections import Counter
 
 import streamlit as st
 
-from app_support import display, engine, moves, state
+from app_support import compare_figures, display, engine, moves, state
 from app_support.compare_numbers import numbers_and_downloads
 from app_support.compare_ranking import ranking_section
 from tlcore.adapt.source_only_run import is_source_only
@@ -114,7 +114,8 @@ if not chosen:
     st.stop()
 
 with display.errors_shown():
-    results = engine.results(tuple(chosen))
+    run_ids = tuple(chosen)
+    results = engine.results(run_ids)
     # swayed by source training samples
     if inflated := overlap_lines.inflated_line(results, labels, workspace=engine.command_workspace()):
         st.warning(display.esc(inflated), icon=":material/content_copy:")
@@ -125,8 +126,7 @@ with display.errors_shown():
     for label in compare.negative_transfer(results):
         box = st.warning if compare.within_chance(results[label]) else st.error
         box(display.esc(compare.negative_transfer_line(label, results[label])), icon=":material/flag:")
-    accuracy = compare.accuracy_figure(results) if compare.accuracies(results)[0] else None
-    gap = gaps.gap_figure(results)
+    accuracy, gap = compare_figures.accuracy(run_ids), compare_figures.gap(run_ids)
     # side by side where both fit at the width they read at, else one under the other (QA: five runs
     # in half a row at 1000 px, the accuracy labels ran into each other, CORAL's ticks into MMD²'s bars)
     width = max(chart_text.min_width(fig) for fig in (accuracy, gap) if fig is not None)
@@ -156,12 +156,12 @@ with display.errors_shown():
     )
     result = results[umap_label]
     if result.get("umap_before") and result.get("umap_after"):
-        before, after = compare.umap_figures(result, colour_by or "domain")
+        before, after = compare_figures.umap(run_ids, umap_label, colour_by or "domain")
         left, right = st.columns(2)
         left.plotly_chart(before, key="umap_before")
         right.plotly_chart(after, key="umap_after")
 
-    per_class = compare.per_class_figure(results)
+    per_class = compare_figures.per_class(run_ids)
     if per_class is not None:
         st.plotly_chart(per_class, key="per_class")
         shown = st.multiselect(
@@ -179,7 +179,7 @@ with display.errors_shown():
         together = compare.confusion_columns(results, shown) > 1
         with st.container(horizontal=together):
             for label in shown:
-                confusion = compare.confusion_figure(label, results[label])
+                confusion = compare_figures.confusion(run_ids, label)
                 if confusion is not None:
                     with st.container(width=chart_text.min_width(confusion) if together else "stretch"):
                         st.plotly_chart(confusion, key=f"confusion_{label}")

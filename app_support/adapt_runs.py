@@ -4,9 +4,12 @@ out, and whether a run it lists is live."""
 
 from __future__ import annotations
 
+import itertools
+from functools import partial
+
 import streamlit as st
 
-from app_support import display, engine, run_actions, run_cards
+from app_support import display, engine, live, run_actions, run_cards
 from tlcore.adapt.source_only_run import is_source_only
 from tlcore.events import progress_words
 from tlcore.numbers import first_named, plural
@@ -25,8 +28,9 @@ def done_info(record: RunRecord) -> None:
     """A done run's card: its target accuracy against source-only (a source-only run's alone), its
     network, its warnings."""
     st.progress(1.0, text="finished")
-    if network := run_cards.network_line(record):
-        st.caption(display.esc(network))
+    card = run_cards.finished(record)
+    if card.network:
+        st.caption(display.esc(card.network))
     if older := run_tables.older_version_text(record.config, record.resolved_params):
         st.caption(display.sentence(older))
     change = compare.accuracy_change(record.headline)
@@ -38,19 +42,17 @@ def done_info(record: RunRecord) -> None:
             None if own else f"{100 * change:+.1f} pts vs source-only",
             delta_arrow="auto" if change else "off",
             delta_color="normal" if change else "off",
-            help=f"{run_cards.target_accuracy_label(record)}: scored on the target's held-out test split, "
+            help=f"{card.accuracy_label}: scored on the target's held-out test split, "
             "as on Compare; Predict scores every labelled sample of the data it labels.",
         )
-    if shared := run_cards.shared_note(
-        record
-    ):  # scored on, or adapted to, source training samples: a warning
-        note, swayed = shared
+    if card.shared:  # scored on, or adapted to, source training samples: a warning
+        note, swayed = card.shared
         if swayed:
             st.warning(display.sentence(note), icon=":material/content_copy:")
         else:
             st.caption(display.sentence(note))
-    if one_class := run_cards.one_class_warning(record):  # as Predict warns
-        st.warning(display.sentence(one_class), icon=":material/warning:")
+    if card.one_class:  # as Predict warns
+        st.warning(display.sentence(card.one_class), icon=":material/warning:")
 
 
 RUNS_SHOWN = 8  # the pair's newest runs the panel lists
@@ -90,54 +92,78 @@ def runs_live(source: str, target: str) -> bool:
     return any(record.active for record in engine.recent_runs(RUNS_SHOWN, source, target))
 
 
-def runs_panel(source: str, target: str) -> bool:
+def runs_panel(source: str, target: str) -> None:
     """The pair's recent runs with their progress, live curves and a cancel button (QA helper-142:
-    another pair's runs were listed under this pair); whether one of them is queued or running."""
+    another pair's runs were listed under this pair). The cards of queued and running runs, a group
+    of them where they follow each other, redraw themselves every :data:`~app_support.live.LIVE_EVERY`
+    s (:func:`live_cards`); an ended run's card is drawn with the page alone (helper-255: while one run
+    trained, every card and chart was drawn again every 2 s). With none live, a look every
+    :data:`~app_support.live.IDLE_EVERY` s for a run started elsewhere."""
     records = engine.recent_runs(RUNS_SHOWN, source, target)
     if not records:
         st.info("No runs of this pair yet: choose methods above and press Launch.", icon=":material/info:")
-        return False
     flagged = engine.alarms(records)
-    for record in records:
-        label = engine.run_label(record)
-        with st.container(border=True):
-            info, curves = st.columns([1, 2])
-            with info:
-                display.breakable_title(label)
-                st.badge(record.status, color=display.STATUS_COLOURS[record.status])
-                st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
-                if record.active:
-                    doing = progress_words(record.stage, record.message)
-                    st.progress(record.progress, text=display.esc(doing[:80]))
-                    run_actions.cancel_button(record)
-                elif record.status == "done":
-                    done_info(record)
-                elif record.status == "cancelled":  # asked for, not a failure
-                    st.info(display.esc(record.error or "cancelled"), icon=":material/stop_circle:")
-                else:
-                    st.error(display.esc(record.error or record.status), icon=":material/error:")
-            with curves:
-                figure, reused = run_cards.curves(record, label)
-                if figure is not None:
-                    st.plotly_chart(figure, key=f"curves_{record.id}")
-                if reused:
-                    trained = (
-                        "its epochs are that training's"
-                        if figure is not None
-                        else "this run trained no epoch"
-                    )
-                    st.caption(
-                        "Source-only baseline reused from the cache (trained by an earlier run with the "
-                        f"same source, model and settings): {trained}."
-                    )
-                elif figure is None:
-                    st.caption(
-                        NO_CURVES.get(record.status, f"No epoch ended before the run was {record.status}.")
-                    )
-            run_actions.stop_button(record)  # under both columns too, like the alarm below
-            # the alarm under both columns: in the left one, a 1024 px window wrapped it in 40 lines (QA)
-            if record.id in flagged:
-                line, false_alarm = flagged[record.id]
-                box = st.warning if false_alarm else st.error
-                box(display.esc(line), icon=":material/flag:")
-    return any(record.active for record in records)
+    listed = tuple(record.id for record in records)
+    for active, group in itertools.groupby(records, key=lambda record: record.active):
+        if active:
+            live.live_panel(partial(live_cards, source, target, listed, tuple(r.id for r in group)))
+        else:
+            for record in group:
+                run_card(record, flagged.get(record.id))
+    if not any(record.active for record in records):  # a run launched elsewhere makes the page rerun live
+        live.idle_watch(partial(runs_live, source, target))
+
+
+def live_cards(source: str, target: str, listed: tuple[str, ...], run_ids: tuple[str, ...]) -> bool:
+    """The cards of the live runs ``run_ids`` as they stand, from one read of the panel's list; False
+    (the page reruns) once one of them ended or the panel would list other runs than ``listed`` (one
+    launched elsewhere, one closed stale)."""
+    records = engine.recent_runs(RUNS_SHOWN, source, target)
+    shown = [record for record in records if record.id in run_ids]
+    for record in shown:
+        run_card(record, None)  # only a done run is ranked: no alarm
+    return tuple(r.id for r in records) == listed and all(record.active for record in shown)
+
+
+def run_card(record: RunRecord, alarm: tuple[str, bool] | None) -> None:
+    """One run's card: its name, status and pair, progress (a cancel button) or outcome, its curves and
+    its negative-transfer ``alarm`` (sentence, false alarm) if raised."""
+    label = engine.run_label(record)
+    with st.container(border=True):
+        info, curves = st.columns([1, 2])
+        with info:
+            display.breakable_title(label)
+            st.badge(record.status, color=display.STATUS_COLOURS[record.status])
+            st.caption(f"{display.esc(record.source)} → {display.esc(record.target)}")
+            if record.active:
+                doing = progress_words(record.stage, record.message)
+                st.progress(record.progress, text=display.esc(doing[:80]))
+                run_actions.cancel_button(record)
+            elif record.status == "done":
+                done_info(record)
+            elif record.status == "cancelled":  # asked for, not a failure
+                st.info(display.esc(record.error or "cancelled"), icon=":material/stop_circle:")
+            else:
+                st.error(display.esc(record.error or record.status), icon=":material/error:")
+        with curves:
+            figure, reused = run_cards.curves(record, label)
+            if figure is not None:
+                st.plotly_chart(figure, key=f"curves_{record.id}")
+            if reused:
+                trained = (
+                    "its epochs are that training's" if figure is not None else "this run trained no epoch"
+                )
+                st.caption(
+                    "Source-only baseline reused from the cache (trained by an earlier run with the "
+                    f"same source, model and settings): {trained}."
+                )
+            elif figure is None:
+                st.caption(
+                    NO_CURVES.get(record.status, f"No epoch ended before the run was {record.status}.")
+                )
+        run_actions.stop_button(record)  # under both columns too, like the alarm below
+        # the alarm under both columns: in the left one, a 1024 px window wrapped it in 40 lines (QA)
+        if alarm is not None:
+            line, false_alarm = alarm
+            box = st.warning if false_alarm else st.error
+            box(display.esc(line), icon=":material/flag:")

@@ -70,30 +70,15 @@ def _finished_curves(root: str, run_id: str, done: bool, label: str) -> tuple[go
     return figure, finished.reused
 
 
-def target_accuracy_label(record: RunRecord) -> str:
-    """The done run's target accuracy card's label, with the split it is measured on
-    (:func:`tlcore.views.compare.target_accuracy_label`)."""
-    return _finished(str(workspace().root), record.id, record.status == "done").accuracy_label
-
-
-def network_line(record: RunRecord) -> str | None:
-    """The network a done run trained and, for ``auto``, why, and its torch threads
-    (:func:`tlcore.views.run_tables.card_text`)."""
-    return _finished(str(workspace().root), record.id, record.status == "done").network
-
-
-def shared_note(record: RunRecord) -> tuple[str, bool] | None:
-    """What a done run's splits share with its source (:func:`tlcore.views.run_tables.shared_note`) and
-    whether samples it trained on sway it (:func:`~tlcore.views.run_tables.swayed`: its target accuracy
-    reads too high, or of an unlabelled target its adaptation, gap or validators; as Compare warns);
-    None when they share none or its result does not record it."""
-    return _finished(str(workspace().root), record.id, record.status == "done").shared
-
-
-def one_class_warning(record: RunRecord) -> str | None:
-    """Whether a done run predicts one class for every sample of its unlabelled target
-    (:func:`tlcore.runs.one_class.run_one_class_warning`)."""
-    return _finished(str(workspace().root), record.id, record.status == "done").one_class
+def finished(record: RunRecord) -> FinishedRun:
+    """What the ended run's card shows besides its curves (:class:`FinishedRun`), read once per run:
+    the target accuracy label (:func:`tlcore.views.compare.target_accuracy_label`), the network line
+    (:func:`tlcore.views.run_tables.card_text`), what its splits share with its source and whether that
+    sways it (:func:`tlcore.views.run_tables.shared_note`, :func:`~tlcore.views.run_tables.swayed`: its
+    target accuracy reads too high, or of an unlabelled target its adaptation, gap or validators; None
+    when they share none or its result does not record it) and whether it predicts one class for every
+    sample of its unlabelled target (:func:`tlcore.runs.one_class.run_one_class_warning`)."""
+    return _finished(str(workspace().root), record.id, record.status == "done")
 
 
 class FinishedRun(NamedTuple):

@@ -30,7 +30,7 @@ from tlcore.views import curves, run_tables
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
-PANEL = "runs_panel"  # the fragment that refreshes itself every 2 s
+PANEL = "live_cards"  # the fragment that refreshes itself every 2 s
 
 
 def _epoch(run_store: RunStore, run_id: str, epoch: int) -> None:
@@ -110,9 +110,9 @@ def test_a_refresh_reads_the_index_once_and_only_active_histories(
     app: OpenApp, workspace: Path, counter: Counter
 ) -> None:
     """AppTest re-runs the whole page, never the fragment alone: a page run is the app's one sweep, the
-    page's count of the runs the panel leaves out, its look at whether a listed run is live, and the
-    panel, whose share (connections opened inside ``runs_panel``) is what each 2 s refresh costs. The
-    same page run used to open 27 connections, all in the panel."""
+    page's count of the runs the panel leaves out, the panel's list, and the live cards' fragment,
+    whose share (connections opened inside ``live_cards``) is what each 2 s refresh costs. The same
+    page run used to open 27 connections, all in the panel."""
     runs = _eight_runs(workspace)
     at = app("adapt")  # the first page run fills the caches (store, finished runs' curves)
     counter.reset()
@@ -143,8 +143,8 @@ def test_the_panel_closes_a_run_it_finds_dead(
     app: OpenApp, workspace: Path, counter: Counter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Between page runs the fragments refresh alone (app.py's sweep does not run): here the sweep
-    is switched off to stand for that, and the page's look at whether a listed run is live, the read the
-    idle page's look and the live panel make on their own, must close the dead run it read itself."""
+    is switched off to stand for that, and the panel's list of runs, the read the idle page's look and
+    the live cards make on their own, must close the dead run it read itself."""
     _eight_runs(workspace)
     at = app("adapt")
     monkeypatch.setattr(engine, "close_stale_runs", lambda: None)
@@ -155,10 +155,10 @@ def test_the_panel_closes_a_run_it_finds_dead(
     assert run_store.start(run_id, pid=dead_worker.pid)
     counter.reset()
     at.run()
-    # the look: the list, the UPDATE closing it, the list again; the panel: the list, and the pair's
-    # done runs read once for the alarms: the new run pushed an older done run out of the 8 in view, so
-    # their set changed (and the page's one count of the runs it leaves out)
-    assert (counter.total, counter.panel) == (6, 2)
+    # the panel's list: the list, the UPDATE closing it, the list again; the pair's done runs read once
+    # for the alarms: the new run pushed an older done run out of the 8 in view, so their set changed;
+    # the live cards' list (and the page's one count of the runs it leaves out)
+    assert (counter.total, counter.panel) == (6, 1)
     assert run_store.get(run_id).status == "interrupted"
     assert any(f"worker process {dead_worker.pid} ended without finishing" in e.value for e in at.error)
     counter.reset()
