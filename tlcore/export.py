@@ -110,8 +110,19 @@ def check_format(fmt: str) -> ExportFormat:
 
 
 def check_out(out: str | os.PathLike[str]) -> Path:
-    """``out`` as an absolute path, refused unless it is new (or an empty folder) in an existing folder."""
-    path = Path(out).expanduser().absolute()
+    """``out`` as an absolute path, refused unless it is new (or an empty folder) in an existing folder;
+    a folder this user may not look into (or another error of the system) is one line too."""
+    try:
+        path = Path(out).expanduser().absolute()
+    except RuntimeError:  # ~name of a user that does not exist
+        raise TLError(f"cannot export into {out}: no such user's home folder") from None
+    try:
+        return _check_out(path)
+    except OSError as exc:  # e.g. PermissionError: stat or listing a folder this user may not read
+        raise TLError(f"cannot export into {path}: {exc.strerror or exc}") from None
+
+
+def _check_out(path: Path) -> Path:
     if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir():
         raise TLError(
             f"{path} names a file: an export is a new folder (the model file and model.json); "
@@ -125,7 +136,9 @@ def check_out(out: str | os.PathLike[str]) -> Path:
     if path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir()))):
         raise TLError(f"{path} already exists and is not an empty folder; choose a new folder")
     if not path.parent.is_dir():
-        raise TLError(f"cannot export into {path}: the folder {path.parent} does not exist")
+        parent = path.parent
+        why = f"{parent} is a file" if parent.exists() else f"the folder {parent} does not exist"
+        raise TLError(f"cannot export into {path}: {why}")
     return path
 
 

@@ -14,7 +14,7 @@ a target of the model's size (:mod:`tlcore.data.shifts`; e.g. ``invert=1`` in
 too), then stack as ``N x C x H x W`` float32. Feature-vector models take ``D`` values per row as
 they are (the ``features`` step says which of a file's columns, in order, and which it skips: the
 training file's columns empty in every row, by name or, without a header, by place, ``feature 1``,
-the training file's column of each place in ``training_file_columns``), a
+the training file's column of each place in ``training_file_columns``, 0-based ``training_file_indexes``), a
 table's text columns read with ``text=onehot`` encoded first as the ``onehot`` step lists
 (:mod:`tlcore.data.categories`: a 0/1 column per value the source had; a missing text cell 0 in all)
 and, after the target's shifts, a missing numeric cell filled as the ``fill`` step lists (the training
@@ -34,7 +34,7 @@ from typing import Any
 
 import tlcore
 from tlcore.data.categories import category_columns, place_columns
-from tlcore.data.domain import shown_name
+from tlcore.data.domain import PLACE, shown_name
 from tlcore.data.images import draft_side
 from tlcore.data.place_match import trained_places
 from tlcore.data.shift_table import get_shift
@@ -330,14 +330,18 @@ def _file_columns(
 
 def _training_file(width: int, model: Classifier) -> Step:
     """Where the training file (without a header) held each place the model reads, a text column's
-    once, as the studio names it to a user: ``{"feature 0": "column 2 of the file"}``
-    (:func:`~tlcore.data.domain.shown_name`); nothing for any other model, nor one trained before
-    these were stored (nor its places: ``dropped`` None)."""
+    once: as the studio names it to a user, ``{"feature 0": "column 2 of the file"}``
+    (:func:`~tlcore.data.domain.shown_name`), and as pandas numbers the columns of a file read with
+    ``header=None``, ``{"feature 0": 1}`` (what a script renames them by); nothing for any other model,
+    nor one trained before these were stored (nor its places: ``dropped`` None)."""
     if model.columns or not model.file_columns or model.dropped is None:
         return {}
     places = place_columns(width, model.categories, model.dropped)
     kept = dict.fromkeys(p.partition("=")[0] for p in places)
-    return {"training_file_columns": {p: shown_name(p, model.file_columns) for p in kept}}
+    return {
+        "training_file_columns": {p: shown_name(p, model.file_columns) for p in kept},
+        "training_file_indexes": {p: model.file_columns[int(PLACE.fullmatch(p)[1])] for p in kept},
+    }
 
 
 def _fill_step(

@@ -73,6 +73,7 @@ def test_a_headerless_models_card_reads_and_skips_places(tmp_path: Path) -> None
         "column (the label column left out): of a row's 3 feature values the model reads those in reads, "
         f"in that order, and not those in skips ({SKIPPED})",
         "training_file_columns": {"feature 0": "column 1 of the file", "feature 2": "column 3 of the file"},
+        "training_file_indexes": {"feature 0": 0, "feature 2": 2},
         "scaling": SCALING,
     }
     assert fill == {"feature 0": m0, "feature 2": m2}

@@ -131,6 +131,43 @@ def test_an_existing_file_as_out_is_named_a_file(tmp_path: Path) -> None:
     )
 
 
+def test_out_where_the_user_may_not_look_or_below_a_file_is_one_line(done_run, tmp_path, capsys, monkeypatch):
+    """Not as root, a folder the user may not read (``--out /root/x``: stat says EACCES; an empty
+    folder of someone else's: listing it does) is one error line, not a traceback; so is a folder
+    under a file and the home folder of a user that does not exist."""
+    workspace, run_id = done_run
+    locked, empty = tmp_path / "locked", tmp_path / "theirs"
+    empty.mkdir()
+    (tmp_path / "notes.txt").write_text("mine")
+    stat, iterdir = Path.stat, Path.iterdir
+
+    def denied(path: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if locked in (path, *path.parents):
+            raise PermissionError(13, "Permission denied", str(path))
+        return stat(path, *args, **kwargs)
+
+    def unlisted(path: Path) -> object:
+        if path == empty:
+            raise PermissionError(13, "Permission denied", str(path))
+        return iterdir(path)
+
+    monkeypatch.setattr(Path, "stat", denied)
+    monkeypatch.setattr(Path, "iterdir", unlisted)
+    cases = [
+        (locked / "out", f"cannot export into {locked / 'out'}: Permission denied"),
+        (empty, f"cannot export into {empty}: Permission denied"),
+        (
+            tmp_path / "notes.txt" / "out",
+            f"cannot export into {tmp_path / 'notes.txt' / 'out'}: {tmp_path / 'notes.txt'} is a file",
+        ),
+        ("~no-such-user-258/out", "cannot export into ~no-such-user-258/out: no such user's home folder"),
+    ]
+    for out, message in cases:
+        assert cli(workspace, run_id, "--out", str(out)) == 2
+        assert one_error_line(capsys) == f"error: {message}"
+    assert listing(tmp_path) == ["notes.txt", "theirs"]
+
+
 class KthValue(nn.Module):
     """A head the ONNX exporter has no conversion for (``aten.kthvalue``)."""
 

@@ -94,6 +94,7 @@ def test_a_model_keeps_places_its_card_names_columns_and_one_stored_before_still
         "feature 0": "column 2 of the file",
         "feature 2": "column 4 of the file",
     }
+    assert step["training_file_indexes"] == {"feature 0": 1, "feature 2": 3}  # pandas' header=None numbers
     batch = write(tmp_path, "batch.csv", table(6, 2, labels=False)) + ":label=none"  # place 1: column 2
     code, text, err = cli(workspace, capsys, run_id, "--data", batch)
     assert code == 0 and notes(text) == [IGNORED], err
