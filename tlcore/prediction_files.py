@@ -70,17 +70,21 @@ def predictions_name(spec: str, run_id: str, *, every_class: bool = False) -> st
 
 def check_output(path: str | Path) -> Path:
     """``path`` when predictions can be written there: a ``.csv`` or ``.parquet`` name in an
-    existing folder; else a one-line :class:`TLError`."""
+    existing folder; else a one-line :class:`TLError`, a folder this user may not look into too (as
+    ``export --out``'s :func:`~tlcore.export.check_out`)."""
     try:
         path = Path(path).expanduser()
     except RuntimeError:  # ~name of a user that does not exist
         raise TLError(f"cannot write {path}: no such user's home folder") from None
     if path.suffix.lower() not in FORMATS:
         raise TLError(f"{path.name}: predictions are written as {' or '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise TLError(f"cannot write {path}: no folder {path.parent}")
-    if path.is_dir():
-        raise TLError(f"cannot write {path}: it is a folder")
+    try:
+        if not path.parent.is_dir():
+            raise TLError(f"cannot write {path}: no folder {path.parent}")
+        if path.is_dir():
+            raise TLError(f"cannot write {path}: it is a folder")
+    except OSError as exc:  # PermissionError: a folder on the way this user may not look into
+        raise TLError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -337,6 +338,27 @@ def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path: Path, suf
     with pytest.raises(TLError, match="no folder"):
         write_predictions(tmp_path / "missing" / f"out{suffix}", predictions)
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_folder_this_user_may_not_look_into_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Export audit: ``export --out`` into a folder the user may not read ended in a PermissionError
+    traceback; ``predict --out`` had the same path (Python 3.11's ``is_dir`` lets EACCES through). The
+    machine runs as root, so the denial is faked as the export test fakes it."""
+    locked = tmp_path / "theirs"
+    locked.mkdir()
+    stat = Path.stat
+
+    def denied(path: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if locked in (path, *path.parents):
+            raise PermissionError(13, "Permission denied", str(path))
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", denied)
+    with pytest.raises(TLError) as said:
+        write_predictions(locked / "inner" / "out.csv", [])
+    assert str(said.value) == f"cannot write {locked / 'inner' / 'out.csv'}: Permission denied"
 
 
 def test_csv_cells_that_would_run_as_formulas_are_quoted() -> None:
