@@ -73,7 +73,10 @@ def test_runs_show_wraps_its_prose_and_not_its_tables(
     end = next(i for i in range(title, len(out)) if out[i].endswith("blocks)"))
     assert end == title + 1 and max(display_width(line) for line in out[title : end + 1]) <= 100  # prose
     title = end
-    assert display_width(out[title + 2]) > 100  # a table is never wrapped (it fits 120 in blocks)
+    # a table is never wrapped: it fits the terminal in blocks of columns, each row whole on one line
+    header, first = out[title + 1], out[title + 2]
+    assert header.split()[:3] == ["#", "true", "0"] and first.split()[:4] == ["0", "category", "00", "-"]
+    assert len(first.split()) == len(header.split()) + 5 and 90 < display_width(header) <= 100
 
 
 def test_diagnose_wraps_its_readings_and_not_its_tables(monkeypatch: pytest.MonkeyPatch) -> None:
