@@ -19,7 +19,13 @@ from typing import Any
 import pytest
 
 from tlcore.cli import main
-from tlcore.runs.executors.ray_session import SESSION_PREFIX, end_stragglers, import_ray, signals_seen
+from tlcore.runs.executors.ray_session import (
+    SESSION_PREFIX,
+    RaySession,
+    end_stragglers,
+    import_ray,
+    signals_seen,
+)
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
@@ -167,3 +173,39 @@ def test_ctrl_c_while_ray_starts_shuts_down_what_it_started_and_exits_130(
     assert loopback == ray_constants.ENABLE_RAY_CLUSTER  # put back
     (record,) = SweepStore(workspace).list()
     assert (record.status, record.error) == ("cancelled", "interrupted by a signal or Ctrl-C")
+
+
+def test_the_embedded_clusters_processes_are_out_of_reach_of_a_signal_to_the_drivers_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SIGTERM to the driver's process group (``timeout``, ``kill -- -PGID``) killed Ray's GCS under
+    the driver, which then hung 60 s and died with exit 1, its sweep ``interrupted``: what Ray starts
+    for the embedded cluster begins a session of its own, and only while ``ray.init`` runs. ``ray.init``
+    is stood in for by a start of one process the way Ray starts its GCS (``services.ConsolePopen``)."""
+    ray = import_ray(loopback=True)
+    from ray._private import services  # noqa: PLC0415 - how Ray starts its processes
+
+    sessions: list[int] = []
+
+    def start_one(popen: Any) -> int:
+        with popen([sys.executable, "-c", "import time; time.sleep(120)"]) as child:
+            try:
+                return os.getsid(child.pid)
+            finally:
+                child.kill()
+
+    monkeypatch.setattr(
+        ray, "init", lambda address, **options: sessions.append(start_one(services.ConsolePopen))
+    )
+    monkeypatch.setattr(ray, "shutdown", lambda: None)
+    monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)
+    ray_popen = services.ConsolePopen
+    session = RaySession(None)
+    try:
+        session.open()
+    finally:
+        session.close()
+    (started,) = sessions
+    assert started not in (os.getsid(0), os.getpid())  # a session of its own, not the driver's
+    assert services.ConsolePopen is ray_popen  # Ray's own again
+    assert start_one(services.ConsolePopen) == os.getsid(0)  # later processes: as Ray starts them

@@ -25,6 +25,9 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
   back, so SIGTERM still cancels the sweep (Ctrl-C semantics), and a SIGTERM that arrives while
   ``ray.init`` runs is handed to it once Ray is shut down again, also one whose exit Python
   swallowed (:func:`signals_seen`);
+- Ray starts the embedded cluster's processes in the driver's process group, where a SIGTERM to the
+  group (``timeout``, ``kill -- -PGID``) killed the GCS under the driver: they begin sessions of
+  their own (:func:`apart_from_driver`), and the driver stops them once it cancelled its trials;
 - Ray sets environment variables in the driver's process (``RAY_AUTH_MODE``, ``PYTHONBREAKPOINT``,
   ``RAY_USAGE_STATS_ENABLED``, ...): the whole environment is put back as it was when the session
   closes, so nothing leaks into later runs of the same process.
@@ -81,6 +84,33 @@ def set_loopback(on: bool) -> bool:
     before = not ray_constants.ENABLE_RAY_CLUSTER
     ray_constants.ENABLE_RAY_CLUSTER = not on
     return before
+
+
+@contextlib.contextmanager
+def apart_from_driver() -> Iterator[None]:
+    """Meanwhile each process Ray starts (its GCS, raylet, monitors; the raylet's workers and agents
+    join the raylet's group) begins a session of its own, outside the driver's process group: a
+    signal sent to that group (``timeout``, ``kill -- -PGID``, a job scheduler) reaches the driver
+    alone, which cancels its trials and shuts its cluster down, where it used to kill the GCS under
+    the driver (that then hung 60 s and died with exit 1, its sweep ``interrupted``). Only where the
+    kernel ends Ray's processes with their driver (Linux): elsewhere Ray's reaper does, by killing the
+    driver's process group, and needs them in it."""
+    from ray._private import services, utils  # noqa: PLC0415 - optional, private
+
+    popen = services.ConsolePopen
+    if not utils.detect_fate_sharing_support():
+        yield
+        return
+
+    class Apart(popen):  # type: ignore[misc, valid-type] - Ray's Popen, in a session of its own
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs | {"start_new_session": True})
+
+    services.ConsolePopen = Apart
+    try:
+        yield
+    finally:
+        services.ConsolePopen = popen
 
 
 def process_token() -> str:
@@ -165,7 +195,8 @@ class RaySession:
         main = threading.current_thread() is threading.main_thread()
         handler = signal.getsignal(signal.SIGTERM)
         try:
-            with signals_seen(main) as seen:
+            embedded = apart_from_driver() if self.address is None else contextlib.nullcontext()
+            with signals_seen(main) as seen, embedded:
                 ray.init(address=self.address or "local", **options)
             if signal.SIGTERM in seen:  # Ray's handler ran where Python swallowed its exit
                 raise SystemExit(signal.SIGTERM)
