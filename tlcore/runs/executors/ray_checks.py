@@ -126,8 +126,8 @@ def check_node_here(address: str, nodes: dict[str, str]) -> None:
 def check_apart(address: str, timeout: float = CHECK_TIMEOUT) -> None:
     """What :meth:`RaySession.check` says of ``address`` (the CLI's check before a sweep exists), as a
     :class:`TLError` with the same line, without importing Ray here: a dead or non-Ray port is refused
-    in this process, the token asked in a child Python process with this process's environment
-    (that a launched driver inherits)."""
+    in this process, the token (and a node of the cluster on this machine) asked in a child Python
+    process with this process's environment (that a launched driver inherits)."""
     check_reachable(address)
     command = [sys.executable, "-m", "tlcore.runs.executors.ray_session", address]  # its main()
     try:
