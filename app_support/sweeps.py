@@ -87,9 +87,9 @@ def launch(spec: SweepSpec, settings: ExecutorSettings) -> str:
 
 
 def check_cluster(settings: ExecutorSettings) -> None:
-    """A :class:`TLError` with the CLI's line unless the existing Ray cluster ``settings`` name answers
-    and takes the driver's token (:func:`check_apart`, Ray not imported here); nothing to check for an
-    embedded cluster or the local executor."""
+    """A :class:`TLError` with the CLI's line unless the existing Ray cluster ``settings`` name answers,
+    takes the driver's token and has a node on this machine (:func:`check_apart`, Ray not imported
+    here); nothing to check for an embedded cluster or the local executor."""
     if settings.kind == "ray" and settings.address is not None:
         check_apart(settings.address)
 

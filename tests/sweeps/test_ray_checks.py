@@ -13,7 +13,8 @@ import pytest
 from fake_ports import SETTINGS_FRAME, answering, http_server, refusing_ray
 
 from tlcore.errors import TLError
-from tlcore.runs.executors.ray_checks import check_reachable
+from tlcore.runs.executors.ray_checks import check_node_here, check_reachable
+from tlcore.runs.executors.ray_session import import_ray
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
@@ -147,3 +148,24 @@ def test_a_dead_address_or_a_refused_token_is_one_line_before_torch_loads(
     assert rest[0].startswith(f"error: the Ray cluster at {address} refused this driver: no token given")
     assert "ray" in modules and "torch" not in modules
     assert SweepStore(Workspace.resolve(ws)).list() == []
+
+
+def test_a_driver_on_a_machine_running_none_of_the_clusters_nodes_is_refused_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QA helper-257: Ray connects a driver through a node of its own machine; on another machine it
+    waited 60 s and then said "No node info found matching attributes". This machine's raylets are
+    stood in for (Ray finds them among its processes)."""
+    import_ray()
+    from ray._private import services  # noqa: PLC0415 - where Ray finds this machine's raylets
+
+    monkeypatch.setattr(services, "find_node_ids", lambda: {"b" * 56})  # another cluster's node runs here
+    nodes = {"a" * 56: "10.0.0.5", "c" * 56: "10.0.0.6"}
+    with pytest.raises(TLError) as refused:
+        check_node_here("10.0.0.5:6379", nodes)
+    assert str(refused.value) == (
+        "this machine runs no node of the Ray cluster at 10.0.0.5:6379: run the sweep on one of its nodes "
+        "(its head), or first join this machine to it with `ray start --address 10.0.0.5:6379`"
+    )
+    monkeypatch.setattr(services, "find_node_ids", lambda: {"b" * 56, "c" * 56})  # joined with ray start
+    check_node_here("10.0.0.5:6379", nodes)

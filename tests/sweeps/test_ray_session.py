@@ -19,7 +19,14 @@ from typing import Any
 import pytest
 
 from tlcore.cli import main
-from tlcore.runs.executors.ray_session import SESSION_PREFIX, end_stragglers, import_ray, signals_seen
+from tlcore.runs.executors import ray_session
+from tlcore.runs.executors.ray_session import (
+    SESSION_PREFIX,
+    RaySession,
+    end_stragglers,
+    import_ray,
+    signals_seen,
+)
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
@@ -167,3 +174,67 @@ def test_ctrl_c_while_ray_starts_shuts_down_what_it_started_and_exits_130(
     assert loopback == ray_constants.ENABLE_RAY_CLUSTER  # put back
     (record,) = SweepStore(workspace).list()
     assert (record.status, record.error) == ("cancelled", "interrupted by a signal or Ctrl-C")
+
+
+def test_the_embedded_clusters_processes_are_out_of_reach_of_a_signal_to_the_drivers_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SIGTERM to the driver's process group (``timeout``, ``kill -- -PGID``) killed Ray's GCS under
+    the driver, which then hung 60 s and died with exit 1, its sweep ``interrupted``: what Ray starts
+    for the embedded cluster begins a session of its own, and only while ``ray.init`` runs. ``ray.init``
+    is stood in for by a start of one process the way Ray starts its GCS (``services.ConsolePopen``)."""
+    ray = import_ray(loopback=True)
+    from ray._private import services  # noqa: PLC0415 - how Ray starts its processes
+
+    sessions: list[int] = []
+
+    def start_one(popen: Any) -> int:
+        with popen([sys.executable, "-c", "import time; time.sleep(120)"]) as child:
+            try:
+                return os.getsid(child.pid)
+            finally:
+                child.kill()
+
+    monkeypatch.setattr(
+        ray, "init", lambda address, **options: sessions.append(start_one(services.ConsolePopen))
+    )
+    monkeypatch.setattr(ray, "shutdown", lambda: None)
+    monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)
+    ray_popen = services.ConsolePopen
+    session = RaySession(None)
+    try:
+        session.open()
+    finally:
+        session.close()
+    (started,) = sessions
+    assert started not in (os.getsid(0), os.getpid())  # a session of its own, not the driver's
+    assert services.ConsolePopen is ray_popen  # Ray's own again
+    assert start_one(services.ConsolePopen) == os.getsid(0)  # later processes: as Ray starts them
+
+
+def test_a_cluster_on_the_loopback_is_reached_there_not_at_the_machines_main_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QA helper-257: ``--address 127.0.0.1:PORT`` of a cluster whose nodes registered on the loopback
+    (``ray start --head --node-ip-address 127.0.0.1``) passed the checks, then Ray swapped it for the
+    machine's main address, where nothing answers, and retried for minutes. The checks are stood in
+    for (the cluster's node is at 127.0.0.1), ``ray.init`` by Ray's own reading of the address."""
+    ray = import_ray()
+    from ray._private import ray_constants, services  # noqa: PLC0415 - Ray's loopback setting, its reading
+
+    monkeypatch.setattr(ray_constants, "ENABLE_RAY_CLUSTER", True)  # Ray's default on Linux
+    monkeypatch.setattr(ray_session, "check_reachable", lambda address: None)
+    monkeypatch.setattr(ray_session, "check_token", lambda address: {"a96cf3": "127.0.0.1"})
+    monkeypatch.setattr(ray_session, "check_node_here", lambda address, nodes: None)
+    connected: list[str | None] = []
+    read = services.canonicalize_bootstrap_address
+    monkeypatch.setattr(ray, "init", lambda address, **options: connected.append(read(address)))
+    monkeypatch.setattr(ray, "shutdown", lambda: None)
+    assert read("127.0.0.1:26399") != "127.0.0.1:26399"  # Ray's swap, outside a session
+    session = RaySession("127.0.0.1:26399")
+    try:
+        session.open()
+    finally:
+        session.close()
+    assert connected == ["127.0.0.1:26399"]
+    assert ray_constants.ENABLE_RAY_CLUSTER  # put back

@@ -104,6 +104,7 @@ def test_a_relative_file_spec_is_anchored_where_the_command_ran(
         (["--executor", "ray", "--address", "auto"], "never joins whatever cluster"),
         (["--executor", "ray", "--address", "127.0.0.1:99999"], "HOST:PORT, the port 1-65535\n"),
         (["--executor", "ray", "--address", "127.0.0.1"], "HOST:PORT, the port 1-65535\n"),
+        (["--executor", "ray", "--address", "ray://10.0.0.5:10001"], "not a URL: Ray Client (ray://)"),
         (["--address", "10.0.0.1:6379"], "error: --address names a Ray cluster; it needs --executor ray\n"),
         (["--search", "random"], "error: a random search needs the number of points n >= 1\n"),
     ],

@@ -356,6 +356,9 @@ def session_started(pid: int) -> bool:
 
 @pytest.mark.parametrize("when", ["during Ray's start", "mid-trial"])
 def test_sigterm_cancels_a_sweep_driven_inline_or_detached(workspace: Workspace, when: str) -> None:
+    """Mid-trial, the SIGTERM goes to the driver's whole process group, as ``timeout`` or
+    ``kill -- -PGID`` send it: it used to kill the embedded cluster's GCS under the driver, which then
+    hung 60 s and died with exit 1 (QA helper-257)."""
     if when == "mid-trial":  # the inline CLI, the real pipeline
         digits = ["--source", "digits:n=200", "--target", "digits:n=200", "--methods", "im", "--seeds", "0"]
         args = ["-m", "tlcore", "--workspace", str(workspace.root), "sweep", *digits, "--epochs", "200"]
@@ -365,14 +368,20 @@ def test_sigterm_cancels_a_sweep_driven_inline_or_detached(workspace: Workspace,
         command = ["-m", "tlcore.runs.driver", str(workspace.root), sweep_id]
         command += ["--worker", "sweep_workers:scored"]
     runs = SweepStore(workspace).runs
-    with subprocess.Popen([sys.executable, *command], cwd=ROOT, stderr=subprocess.PIPE, text=True) as process:
+    group = when == "mid-trial"
+    with subprocess.Popen(
+        [sys.executable, *command], cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=group
+    ) as process:
         deadline = time.monotonic() + 300
         while process.poll() is None and time.monotonic() < deadline:
             running = any(r.progress > 0 for r in runs.list())
             if running if when == "mid-trial" else session_started(process.pid):
                 break
             time.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
+        if group:
+            os.killpg(process.pid, signal.SIGTERM)
+        else:
+            process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-3000:]
     (record,) = SweepStore(workspace).list()

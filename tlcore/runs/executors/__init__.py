@@ -78,7 +78,13 @@ class ExecutorSettings:
 
 
 def parse_address(address: str) -> tuple[str, int]:
-    """``(host, port)`` of a ``HOST:PORT`` address (``[v6]:PORT`` too); a :class:`TLError` otherwise."""
+    """``(host, port)`` of a ``HOST:PORT`` address (``[v6]:PORT`` too); a :class:`TLError` otherwise,
+    also for a URL (``ray://``: Ray Client; ``http://``: the dashboard), which no check resolves."""
+    if "://" in address:
+        raise TLError(
+            f"--address {address!r}: give the cluster's HOST:PORT (its GCS, as `ray start --head` prints "
+            "it, port 6379 by default), not a URL: Ray Client (ray://) and the dashboard are not supported"
+        )
     host, sep, port = address.strip().rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:

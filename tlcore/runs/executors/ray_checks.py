@@ -7,6 +7,8 @@ check says in seconds).
   (an HTTP/1.x server answers with a status line or an error page, other servers with something
   else or nothing, where Ray would wait for its GCS until its own timeout);
 - :func:`check_token`, with Ray: the GCS takes this driver's auth;
+- :func:`check_node_here`, with Ray: this machine runs a node of that cluster (a driver connects
+  through one);
 - :func:`check_apart`: what :meth:`RaySession.check` says, asked in a child Python process
   (``python -m tlcore.runs.executors.ray_session ADDRESS``), for a process that must not import Ray
   (the app's server), with the same one line.
@@ -81,16 +83,20 @@ def _answered_as(answer: bytes, timeout: float) -> str:
     return "it answered, but not as a gRPC server does"
 
 
-def check_token(address: str) -> None:
+def check_token(address: str) -> dict[str, str]:
     """A :class:`TLError` unless the GCS at ``address`` takes this driver's auth (one request: Ray's
     own connect retries a refused token 20 times, a second apart, each a warning on stderr, and
-    what answers there without being a Ray GCS for minutes). Ray's warning is kept off stderr."""
+    what answers there without being a Ray GCS for minutes), else its live nodes (one more request):
+    node id (hex) -> the address it registered. Ray's warning is kept off stderr."""
     from ray._raylet import GcsClient  # noqa: PLC0415 - optional, private
+    from ray.core.generated.gcs_pb2 import GcsNodeInfo  # noqa: PLC0415 - optional
     from ray.exceptions import AuthenticationError, RpcError  # noqa: PLC0415 - optional
 
     try:
         with _quiet_stderr():
-            GcsClient(address=address, cluster_id=None)
+            gcs = GcsClient(address=address, cluster_id=None)
+            alive = gcs.get_all_node_info(timeout=ANSWER_TIMEOUT, state_filter=GcsNodeInfo.GcsNodeState.ALIVE)
+        return {node_id.hex(): node.node_manager_address for node_id, node in alive.items()}
     except AuthenticationError:
         given = os.environ.get("RAY_AUTH_MODE", "").lower() == "token"
         why = (
@@ -104,11 +110,24 @@ def check_token(address: str) -> None:
         raise TLError(f"no Ray cluster at {address}: {first_line(exc)} (is it a Ray head's port?)") from None
 
 
+def check_node_here(address: str, nodes: dict[str, str]) -> None:
+    """A :class:`TLError` unless this machine runs one of ``nodes`` (the cluster's, from
+    :func:`check_token`): a driver joins the cluster through a node of its own machine, found among
+    the local raylets as Ray finds it, where Ray waits 60 s and then says "No node info found"."""
+    from ray._private.services import find_node_ids  # noqa: PLC0415 - optional, private
+
+    if not nodes.keys() & set(find_node_ids()):
+        raise TLError(
+            f"this machine runs no node of the Ray cluster at {address}: run the sweep on one of its "
+            f"nodes (its head), or first join this machine to it with `ray start --address {address}`"
+        )
+
+
 def check_apart(address: str, timeout: float = CHECK_TIMEOUT) -> None:
     """What :meth:`RaySession.check` says of ``address`` (the CLI's check before a sweep exists), as a
     :class:`TLError` with the same line, without importing Ray here: a dead or non-Ray port is refused
-    in this process, the token asked in a child Python process with this process's environment
-    (that a launched driver inherits)."""
+    in this process, the token (and a node of the cluster on this machine) asked in a child Python
+    process with this process's environment (that a launched driver inherits)."""
     check_reachable(address)
     command = [sys.executable, "-m", "tlcore.runs.executors.ray_session", address]  # its main()
     try:

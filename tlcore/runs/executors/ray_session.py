@@ -13,18 +13,26 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
 - an **explicit address** (``--address`` / ``$TLSTUDIO_RAY_ADDRESS``; never ``"auto"``, which joins
   whatever cluster it finds): first checked to answer as a Ray GCS, as Ray retries a dead address
   for minutes and waits out its GCS timeout where something else answers, then asked once whether it
-  takes this driver's token (:mod:`.ray_checks`); a cluster with token auth
+  takes this driver's token, and that this machine runs one of its nodes (a driver connects through
+  one; :mod:`.ray_checks`); a cluster with token auth
   (``ray start`` enables it when a token exists) needs ``RAY_AUTH_MODE=token`` on the driver, which
   Ray does not set for a connecting driver; it is set for you when ``RAY_AUTH_TOKEN``
   or ``RAY_AUTH_TOKEN_PATH`` is given, and not merely because ``~/.ray/auth_token`` exists (a driver
   in token mode cannot create actors on a cluster without auth). Ray reads the mode once, when it
   is imported: :func:`sync_ray_auth` makes it read the environment again before each connection.
+  Ray swaps a loopback address (``127.0.0.1``, ``localhost``) for the machine's main address, and
+  takes that one as the driver's node address: a cluster whose nodes registered on the loopback
+  (``ray start --head --node-ip-address 127.0.0.1``) was never reached (warnings for minutes), so
+  the session is then a loopback one (:func:`set_loopback`), as the embedded cluster's is.
   The driver's ``tlcore`` travels to the workers (``runtime_env`` ``py_modules``); the nodes need
   the packages of requirements.txt;
 - ``ray.init`` replaces the process's SIGTERM handler with one that exits: the previous one is put
   back, so SIGTERM still cancels the sweep (Ctrl-C semantics), and a SIGTERM that arrives while
   ``ray.init`` runs is handed to it once Ray is shut down again, also one whose exit Python
   swallowed (:func:`signals_seen`);
+- Ray starts the embedded cluster's processes in the driver's process group, where a SIGTERM to the
+  group (``timeout``, ``kill -- -PGID``) killed the GCS under the driver: they begin sessions of
+  their own (:func:`apart_from_driver`), and the driver stops them once it cancelled its trials;
 - Ray sets environment variables in the driver's process (``RAY_AUTH_MODE``, ``PYTHONBREAKPOINT``,
   ``RAY_USAGE_STATS_ENABLED``, ...): the whole environment is put back as it was when the session
   closes, so nothing leaks into later runs of the same process.
@@ -33,6 +41,7 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -49,7 +58,7 @@ from typing import Any
 
 import tlcore
 from tlcore.errors import TLError
-from tlcore.runs.executors.ray_checks import check_reachable, check_token, first_line
+from tlcore.runs.executors.ray_checks import check_node_here, check_reachable, check_token, first_line
 from tlcore.runs.record import pid_alive
 
 RAY_INSTALL = "pip install -r requirements-ray.txt  (or: pip install 'tlstudio[ray]')"
@@ -81,6 +90,33 @@ def set_loopback(on: bool) -> bool:
     before = not ray_constants.ENABLE_RAY_CLUSTER
     ray_constants.ENABLE_RAY_CLUSTER = not on
     return before
+
+
+@contextlib.contextmanager
+def apart_from_driver() -> Iterator[None]:
+    """Meanwhile each process Ray starts (its GCS, raylet, monitors; the raylet's workers and agents
+    join the raylet's group) begins a session of its own, outside the driver's process group: a
+    signal sent to that group (``timeout``, ``kill -- -PGID``, a job scheduler) reaches the driver
+    alone, which cancels its trials and shuts its cluster down, where it used to kill the GCS under
+    the driver (that then hung 60 s and died with exit 1, its sweep ``interrupted``). Only where the
+    kernel ends Ray's processes with their driver (Linux): elsewhere Ray's reaper does, by killing the
+    driver's process group, and needs them in it."""
+    from ray._private import services, utils  # noqa: PLC0415 - optional, private
+
+    popen = services.ConsolePopen
+    if not utils.detect_fate_sharing_support():
+        yield
+        return
+
+    class Apart(popen):  # type: ignore[misc, valid-type] - Ray's Popen, in a session of its own
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs | {"start_new_session": True})
+
+    services.ConsolePopen = Apart
+    try:
+        yield
+    finally:
+        services.ConsolePopen = popen
 
 
 def process_token() -> str:
@@ -154,10 +190,13 @@ class RaySession:
         sync_ray_auth()
         if self.address is not None:
             try:
-                check_token(self.address)
+                nodes = check_token(self.address)
+                check_node_here(self.address, nodes)
             except TLError:
                 self.close()
                 raise
+            if any(map(_loopback, nodes.values())):  # a cluster on this machine's loopback alone
+                self._loopback_before = set_loopback(True)
         return ray
 
     def _init(self, ray: Any, options: dict[str, Any]) -> None:
@@ -165,7 +204,8 @@ class RaySession:
         main = threading.current_thread() is threading.main_thread()
         handler = signal.getsignal(signal.SIGTERM)
         try:
-            with signals_seen(main) as seen:
+            embedded = apart_from_driver() if self.address is None else contextlib.nullcontext()
+            with signals_seen(main) as seen, embedded:
                 ray.init(address=self.address or "local", **options)
             if signal.SIGTERM in seen:  # Ray's handler ran where Python swallowed its exit
                 raise SystemExit(signal.SIGTERM)
@@ -276,6 +316,13 @@ def _holds_open(process: Path, prefix: str) -> bool:
             if str(fd.readlink()).startswith(prefix):
                 return True
     return False
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` (an IP address or a name) is this machine's loopback."""
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).is_loopback
+    return host.lower() == "localhost"
 
 
 def _restore_env(saved: dict[str, str]) -> None:
