@@ -178,11 +178,9 @@ with display.errors_shown():
         # each at the width it reads at, the next row where the page is too narrow (QA: three at 169 px)
         together = compare.confusion_columns(results, shown) > 1
         with st.container(horizontal=together):
-            for label in shown:
-                confusion = compare_figures.confusion(run_ids, label)
-                if confusion is not None:
-                    with st.container(width=chart_text.min_width(confusion) if together else "stretch"):
-                        st.plotly_chart(confusion, key=f"confusion_{label}")
+            for label, confusion in compare_figures.confusions(run_ids, tuple(shown)).items():
+                with st.container(width=chart_text.min_width(confusion) if together else "stretch"):
+                    st.plotly_chart(confusion, key=f"confusion_{label}")
 
     run_id = {labels[i]: i for i in chosen}[umap_label]
     with display.errors_shown():

@@ -294,13 +294,7 @@ if not records:
         st.stop()
 else:
     st.caption(sweeps.listed_line(total, find, int(page), records, live_now))
-by_id = {record.id: record for record in offered}
-sweeps.settle_chosen(by_id, records)
-labels = {i: sweeps.label(record) for i, record in by_id.items()}
-sweep_id = st.selectbox(
-    "Sweep", list(by_id), key=state.SWEEP_CHOSEN, format_func=labels.__getitem__, on_change=sweeps.picked
-)
-st.session_state[state.SWEEP_LABEL] = labels[sweep_id]
+sweep_id = sweeps.choose(offered, records)  # the sidebar's pair's sweeps named without it
 summary = sweeps.follow(sweep_id)
 st.session_state[state.SWEEP_SEEN] = sweeps.milestone(summary)
 if summary.sweep.active:  # redrawn every 2 s; the page reruns when a trial ends and when the sweep does

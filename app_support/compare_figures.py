@@ -33,9 +33,9 @@ def per_class(run_ids: tuple[str, ...]) -> go.Figure | None:
     return _per_class(str(engine.workspace().root), run_ids)
 
 
-def confusion(run_ids: tuple[str, ...], label: str) -> go.Figure | None:
-    """:func:`~tlcore.views.compare.confusion_figure` of the run named ``label``."""
-    return _confusion(str(engine.workspace().root), run_ids, label)
+def confusions(run_ids: tuple[str, ...], shown: tuple[str, ...]) -> dict[str, go.Figure]:
+    """:func:`~tlcore.views.compare.confusion_figures` of the runs named ``shown``."""
+    return _confusions(str(engine.workspace().root), run_ids, shown)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -60,5 +60,5 @@ def _per_class(root: str, run_ids: tuple[str, ...]) -> go.Figure | None:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _confusion(root: str, run_ids: tuple[str, ...], label: str) -> go.Figure | None:
-    return compare.confusion_figure(label, engine.results(run_ids)[label])
+def _confusions(root: str, run_ids: tuple[str, ...], shown: tuple[str, ...]) -> dict[str, go.Figure]:
+    return compare.confusion_figures(engine.results(run_ids), shown)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import streamlit as st
 
-from app_support import engine, state
+from app_support import display, engine, state
 from tlcore.runs import driver, sweep_store
 from tlcore.runs.executors import EXECUTORS, ExecutorKind, ExecutorSettings
 from tlcore.runs.executors.ray_checks import check_apart
@@ -24,6 +24,7 @@ from tlcore.runs.search import Search
 from tlcore.runs.summary import SweepSummary
 from tlcore.runs.sweep import SweepSpec, check_labelled, check_networks, checked, spec_from_text
 from tlcore.runs.sweep_store import CREATED, SweepRecord, SweepStore, the_live
+from tlcore.views import run_names
 from tlcore.workspace import Workspace
 
 RANGE_MARK = ":"  # a key's text with a colon is a range, LOW:HIGH[:log][:int]; else a list of values
@@ -147,7 +148,7 @@ def unmatched_line(find: str, offered: list[SweepRecord], live: list[str]) -> st
 
 def newest_of_pair(records: list[SweepRecord], pair: tuple[str, str]) -> str | None:
     """The id of the newest sweep of ``pair`` among ``records`` (newest first), None when none is."""
-    return next((r.id for r in records if (r.spec.source, r.spec.target) == pair), None)
+    return next((r.id for r in records if pair_of(r) == pair), None)
 
 
 def settle_chosen(by_id: Mapping[str, SweepRecord], records: list[SweepRecord]) -> None:
@@ -161,8 +162,27 @@ def settle_chosen(by_id: Mapping[str, SweepRecord], records: list[SweepRecord]) 
         newest = records[0].id if records else next(iter(by_id))
         st.session_state[state.SWEEP_CHOSEN] = newest_of_pair(records, state.pair()) or newest
     chosen = st.session_state[state.SWEEP_CHOSEN]
-    if st.session_state.get(state.SWEEP_LABEL) != label(by_id[chosen]):
+    if st.session_state.get(state.SWEEP_LABEL) != label(by_id[chosen], state.pair()):
         st.session_state[state.SWEEP_CHOSEN] = chosen
+
+
+def choose(offered: list[SweepRecord], records: list[SweepRecord]) -> str:
+    """Draw the picker of the ``offered`` sweeps (:func:`listing`; ``records``: the page of them) and
+    return the chosen one's id: chosen as :func:`settle_chosen` says, each named by :func:`labels`, the
+    pairs they cut whole in its help (:func:`picker_help`); the label sent is kept for the next run."""
+    by_id = {record.id: record for record in offered}
+    settle_chosen(by_id, records)
+    names = labels(by_id)
+    sweep_id = st.selectbox(
+        "Sweep",
+        list(by_id),
+        key=state.SWEEP_CHOSEN,
+        format_func=names.__getitem__,
+        on_change=picked,
+        help=display.esc(picker_help(offered)),
+    )
+    st.session_state[state.SWEEP_LABEL] = names[sweep_id]
+    return sweep_id
 
 
 def follow(sweep_id: str) -> SweepSummary:
@@ -263,9 +283,34 @@ def resume(sweep_id: str) -> None:
     driver.launch(engine.workspace(), sweep_id)
 
 
-def label(record: SweepRecord) -> str:
-    """A sweep as one line of plain text: when, what, on which pair, how it stands."""
+def label(record: SweepRecord, pair: tuple[str, str]) -> str:
+    """A sweep as one line of plain text: when, what, how it stands, the end of its id; a sweep of another
+    pair than ``pair`` (the sidebar's) with its pair last, each spec cut where long
+    (:func:`~tlcore.views.run_names.pair_label`, as Predict's picker names another pair's run). With its
+    pair before its status, a long pair cut every option at 1024 px and hid its status and id."""
     when = time.strftime(CREATED, time.localtime(record.created))
     methods = ", ".join("+".join(methods) for methods in record.spec.compositions)
-    spec = record.spec
-    return f"{when} · {methods} · {spec.source} → {spec.target} · {record.status} · {record.id[-6:]}"
+    pair_end = "" if pair_of(record) == pair else f" · {run_names.pair_label(*pair_of(record))}"
+    return f"{when} · {methods} · {record.status} · {record.id[-6:]}{pair_end}"
+
+
+def pair_of(record: SweepRecord) -> tuple[str, str]:
+    """The sweep's ``(source spec, target spec)``."""
+    return record.spec.source, record.spec.target
+
+
+def labels(by_id: Mapping[str, SweepRecord]) -> dict[str, str]:
+    """``{sweep id: label}`` of the picker's sweeps, named beside the sidebar's pair (:func:`label`)."""
+    return {sweep_id: label(record, state.pair()) for sweep_id, record in by_id.items()}
+
+
+def picker_help(records: Iterable[SweepRecord]) -> str:
+    """The picker's help (plain text): what a label says, the sidebar's pair whole, and each pair of
+    ``records`` that :func:`label` cuts, whole (:func:`~tlcore.views.run_names.pairs_help`)."""
+    source, target = state.pair()
+    others = [pair_of(record) for record in records if pair_of(record) != (source, target)]
+    return (
+        "Each sweep: when it was created, its compositions, its status and the end of its id. Sweeps of "
+        f"the sidebar's pair ({source} → {target}) are named without it; another pair's sweep with its "
+        f"pair, last.{run_names.pairs_help(others)}"
+    )

@@ -127,10 +127,22 @@ def test_a_class_legend_goes_below_the_umap_at_ten_classes_the_domains_stay_abov
 
 def test_confusion_matrices_record_their_width_and_line_up_whatever_their_titles() -> None:
     digits = list("0123456789")
-    short = class_figures.confusion_heatmap(np.eye(10), digits, "Confusion: source_only · 97c194")
-    long = class_figures.confusion_heatmap(
-        np.eye(10), digits, "Confusion: deep_coral+im+fixmatch+mcc+mixup+bnm+entropy+vat+dann · ddea9a"
+    methods = "deep_coral+im+fixmatch+mcc+mixup+bnm+entropy+vat+dann"
+    result = {"per_class_accuracy": dict.fromkeys(digits, 0.5), "confusion": np.eye(10).tolist()}
+    both = {"source_only · 97c194": result, "deep_coral+im · ddea9a": result}  # 22 characters: 2 lines
+    short, two = compare.confusion_figures(both, list(both)).values()  # side by side: they line up
+    assert two.layout.title.text.count("<br>") == 1 and short.layout.title.text.count("<br>") == 0
+    assert short.layout.margin.t == two.layout.margin.t and short.layout.height == two.layout.height
+    alone = compare.confusion_figures(both, ["source_only · 97c194"])["source_only · 97c194"]
+    assert alone.layout.margin.t == short.layout.margin.t - figures.TITLE_LINE  # its own title's line
+    twenty = {"per_class_accuracy": dict.fromkeys(map(str, range(20)), 0.5), "confusion": np.eye(20).tolist()}
+    apart = compare.confusion_figures(
+        dict.fromkeys(["deep_coral+im · ddea9a", "a · 1"], twenty), ["deep_coral+im · ddea9a", "a · 1"]
     )
+    margins = [fig.layout.margin.t for fig in apart.values()]  # one a row: each its own title's lines
+    assert margins == [two.layout.margin.t, alone.layout.margin.t]
+    short = class_figures.confusion_heatmap(np.eye(10), digits, "Confusion: source_only · 97c194", lines=3)
+    long = class_figures.confusion_heatmap(np.eye(10), digits, f"Confusion: {methods} · ddea9a")
     assert short.layout.margin.t == long.layout.margin.t and short.layout.height == long.layout.height
     assert long.layout.title.text.count("<br>") == class_figures.TITLE_LINES - 1
     assert long.layout.title.text.endswith("ddea9a")  # the run's id kept

@@ -23,6 +23,7 @@ from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
+PAIR = (SMALL_SOURCE, SMALL_TARGET)  # the sidebar's pair of every page the tests open
 SPEC = SweepSpec(SMALL_SOURCE, SMALL_TARGET, (("dann",),), Space(parse_grid(["dann.weight=0.1,0.3"])))
 
 
@@ -112,7 +113,7 @@ def test_a_resumed_sweep_older_than_the_newest_50_is_followed(
     for sweep_id in ids:
         assert store.end(sweep_id, "cancelled", "cancelled on request")
     at = app("sweep")
-    assert picker(at).value == ids[-1] and label(store.get(ids[0])) not in picker(at).options
+    assert picker(at).value == ids[-1] and label(store.get(ids[0]), PAIR) not in picker(at).options
     driver.resume(ws, ids[0])  # the oldest, resumed from a shell
     store.claim(ids[0], os.getpid())
     auto_reruns.clear()
@@ -120,7 +121,7 @@ def test_a_resumed_sweep_older_than_the_newest_50_is_followed(
     assert not at.exception, [e.message for e in at.exception]
     assert picker(at).value == ids[0] and auto_reruns == [2.0]
     # the live one at the top, where a user looks first; then the newest 50, in their order
-    assert picker(at).options == [label(store.get(i)) for i in [ids[0], *ids[:1:-1]]]
+    assert picker(at).options == [label(store.get(i), PAIR) for i in [ids[0], *ids[:1:-1]]]
     (listed,) = [plain(c.value) for c in at.caption if "newest first" in c.value]
     assert (
         listed == "52 sweeps, newest first: 1 to 50 listed below, the live one at the top (not among them)."

@@ -28,10 +28,27 @@ def test_finish_and_the_mean_images_give_each_title_line_the_one_height() -> Non
 
 
 def test_a_confusion_matrix_gives_its_three_title_lines_at_least_what_finish_gives() -> None:
-    """Its title always takes :data:`~tlcore.views.class_figures.TITLE_LINES` lines (matrices in a row
-    line up): a top margin at least that of :func:`finish` for a title of as many lines."""
+    """A title of :data:`~tlcore.views.class_figures.TITLE_LINES` lines (the most it takes): a top
+    margin at least that of :func:`finish` for a title of as many lines."""
     fig = class_figures.confusion_heatmap(np.eye(2), ["a", "b"], f"Confusion: {LONG} · d3b677")
     assert fig.layout.title.text.count("<br>") == class_figures.TITLE_LINES - 1 == 2
     three = figures.LAYOUT["margin"]["t"] + figures.TITLE_LINE * (class_figures.TITLE_LINES - 1)
     assert fig.layout.margin.t >= three == 108
     assert fig.layout.margin.t == class_figures.TITLE_PAD + figures.TITLE_LINE * class_figures.TITLE_LINES
+
+
+def test_a_confusion_matrix_keeps_the_lines_its_title_takes_not_three() -> None:
+    """QA helper-256 (Compare, 1024 and 1280 px): each matrix kept three title lines for a title of one,
+    84 px empty between its title and its plot. A title of one line keeps one: a top margin of 64 px, as
+    :func:`finish` gives a title of one line and a little more, and the figure 48 px shorter; a matrix
+    sharing a row with a longer title keeps that one's lines (``lines``), so their plots line up."""
+    classes = ["a", "b"]
+    one = class_figures.confusion_heatmap(np.eye(2), classes, "Confusion: dann · 123456")
+    assert "<br>" not in one.layout.title.text
+    assert one.layout.margin.t == class_figures.TITLE_PAD + figures.TITLE_LINE == 64  # before: 112
+    assert one.layout.margin.t >= figures.LAYOUT["margin"]["t"]
+    assert one.layout.height == 200 + 2 * class_figures.CELL + 64 - 60 == 248  # before: 296
+    two = class_figures.confusion_heatmap(np.eye(2), classes, "Confusion: dann · 123456", lines=2)
+    assert two.layout.margin.t == 88 and two.layout.height == 272
+    twenty = class_figures.confusion_heatmap(np.eye(20), [str(c) for c in range(20)], "Confusion: dann · 1")
+    assert twenty.layout.margin.t == 64 and twenty.layout.height == 200 + 20 * class_figures.CELL + 4

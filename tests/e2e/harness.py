@@ -3,7 +3,7 @@
 :func:`serve` starts ``streamlit run app.py`` (with the repository's ``.streamlit/config.toml``)
 on a free localhost port with its own workspace; :func:`launch_chromium` starts Debian's Chromium
 through Playwright's sync API (never ``playwright install``). The page helpers wait for Streamlit's
-script runs to finish, so tests read settled pages.
+script runs to finish and their pages to be drawn, so tests read settled pages.
 """
 
 from __future__ import annotations
@@ -30,6 +30,13 @@ CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
 # Streamlit marks its app element with the script run's state as the server reports it, at once (its
 # status widget shows only once a run has lasted 500 ms): a page is idle while it says notRunning.
 IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
+# A finished run is not a drawn page: a chart or a table whose code is still loading is a grey
+# placeholder (stSkeleton) until it is. On first loads of Compare (two busy cores) settling on IDLE alone
+# returned with 10 to 19 placeholders and no chart drawn, 2 to 5 s before they were (helper-256).
+MAIN_ELEMENT = '[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]'
+DRAWN = f"""() => document.querySelector('{IDLE}') !== null
+    && document.querySelector('{MAIN_ELEMENT}') !== null
+    && document.querySelector('[data-testid="stSkeleton"]') === null"""
 QUIET_S = 0.5  # idle this long (the server's answer to a click or a typed value has come) = settled
 SHARED_SLOTS = 1  # run slots of the package's shared server: four sessions' launches queue for one
 
@@ -76,12 +83,13 @@ def launch_chromium(playwright: Any) -> Any:
 
 
 def settle(page: Any, timeout_s: float = 120) -> None:
-    """Wait until the script run finished (no 'running' status widget for a moment)."""
+    """Wait until the script run finished and the page is drawn (:func:`settle_all`)."""
     settle_all([page], timeout_s)
 
 
 def settle_all(pages: Sequence[Any], timeout_s: float = 120) -> None:
-    """Wait until each page's script run finished: the page idle (:data:`IDLE`) for ``QUIET_S``.
+    """Wait until each page's script run finished and its elements are drawn (:data:`DRAWN`: idle, the
+    main block holding an element, no placeholder left) for ``QUIET_S``.
 
     The pages are watched together, so several sessions settle in the time of the slowest (one after
     the other, each cost its own quiet moment). A page counts as settled from its first quiet moment
@@ -92,7 +100,7 @@ def settle_all(pages: Sequence[Any], timeout_s: float = 120) -> None:
     quiet_since: dict[int, float | None] = dict.fromkeys(range(len(pages)))
     while quiet_since and time.monotonic() < deadline:
         for i in list(quiet_since):
-            if not pages[i].locator(IDLE).count():
+            if not pages[i].evaluate(DRAWN):
                 quiet_since[i] = None
             elif quiet_since[i] is None:
                 quiet_since[i] = time.monotonic()
@@ -101,7 +109,7 @@ def settle_all(pages: Sequence[Any], timeout_s: float = 120) -> None:
         if quiet_since:
             pages[0].wait_for_timeout(100)
     if quiet_since:
-        raise AssertionError("the app kept running for too long")
+        raise AssertionError("the app kept running, or its page undrawn, for too long")
 
 
 def go_to(page: Any, title: str) -> None:

@@ -40,7 +40,7 @@ CELL = 22  # px of a confusion matrix's row, and the least of its column
 TICK_SIZE = 11  # px of a confusion matrix's class names
 UPRIGHT_NAME, UPRIGHT_SIZE = 12, 9  # characters and px of its names where they stand upright
 COLOURBAR, BAR = 80, 12  # px of a heatmap's colour bar with its ticks; px of the bar itself
-TITLE_LINES = 3  # lines a confusion matrix's title is given, however many it takes: matrices in a row line up
+TITLE_LINES = 3  # the most lines a confusion matrix's title takes (longer: an ellipsis in its middle)
 # px a line of a legend, a subtitle or the class names takes; px of the top margin besides the lines
 LINE, TITLE_PAD = 20, 40
 # classes up to which each cell of the per-class heatmap writes its accuracy, and its px: a 540 px
@@ -62,17 +62,30 @@ def class_names(classes: Sequence[str]) -> tuple[int, int, float]:
     return width, size, max((text_px(safe(shorten(str(c), width)), size) for c in classes), default=0.0)
 
 
+def title_lines(title: str) -> list[str]:
+    """A confusion matrix's ``title`` wrapped at :data:`TITLE_WRAP` characters, at most
+    :data:`TITLE_LINES` lines: a longer one keeps its start and its last line (a run label's id), an
+    ellipsis between."""
+    lines = wrap_words(title, TITLE_WRAP)
+    if len(lines) > TITLE_LINES:
+        lines = [*lines[: TITLE_LINES - 2], shorten(lines[TITLE_LINES - 2] + " …", TITLE_WRAP), lines[-1]]
+    return lines
+
+
 def confusion_heatmap(
     matrix: np.ndarray,
     classes: Sequence[str],
     title: str = "Confusion matrix",
     rows: Sequence[str] | None = None,
+    lines: int | None = None,
 ) -> go.Figure:
     """Row-normalised confusion matrix (rows: true class, columns: predicted), counts on hover; the
-    title takes :data:`TITLE_LINES` lines however long (matrices in a row line up), and the figure
-    records the px it reads at (:func:`~tlcore.views.chart_text.set_min_width`): a page wraps matrices
-    to the next row rather than shrink them. The blue fades to see-through at 0, so empty cells
-    are the page's own background, light or dark; no grid shows through them, a faint frame holds them.
+    title's top margin holds ``lines`` lines (matrices in a row line up: the most any of their titles
+    takes, :func:`title_lines`), default the lines its own title takes (QA helper-256: three lines kept
+    for a title of one left a band of 84 px above each plot). The figure records the px it reads at
+    (:func:`~tlcore.views.chart_text.set_min_width`): a page wraps matrices to the next row rather than
+    shrink them. The blue fades to see-through at 0, so empty cells are the page's own background,
+    light or dark; no grid shows through them, a faint frame holds them.
 
     ``rows`` names the matrix's rows when they are a subset of ``classes`` (default: all). Every class
     is named on both axes, cut to an ellipsis (whole on hover), and the figure grows with the rows.
@@ -104,13 +117,11 @@ def confusion_heatmap(
         **category_ticks(classes if rows is None else rows, width),
     )
     fig.update_traces(colorbar_thickness=BAR)
-    lines = wrap_words(title, TITLE_WRAP)
-    if len(lines) > TITLE_LINES:  # the start and the last line (a run label's id), an ellipsis between
-        lines = [*lines[: TITLE_LINES - 2], shorten(lines[TITLE_LINES - 2] + " …", TITLE_WRAP), lines[-1]]
+    wrapped = title_lines(title)
     fig = finish(fig, title, 200 + CELL * len(share))
-    fig.update_layout(title_text="<br>".join(safe(line) for line in lines))
+    fig.update_layout(title_text="<br>".join(safe(line) for line in wrapped))
     # QA: three at 10 classes shrank to 169 px, the matrix to 50; titles of 1 and 2 lines misaligned them
-    top = TITLE_PAD + TITLE_LINE * TITLE_LINES
+    top = TITLE_PAD + TITLE_LINE * max(lines or 0, len(wrapped))
     fig.update_layout(
         height=200 + CELL * len(share) + top - LAYOUT["margin"]["t"],
         margin={"t": top},

@@ -224,14 +224,30 @@ def umap_figures(result: Mapping[str, Any], colour_by: str = "domain") -> tuple[
     return out[0], out[1]
 
 
-def confusion_figure(label: str, result: Mapping[str, Any]) -> go.Figure | None:
+def confusion_figure(label: str, result: Mapping[str, Any], lines: int | None = None) -> go.Figure | None:
     """:func:`confusion_table` as a row-normalised heatmap (None when the target is unlabelled), titled
-    with the run as the ranking table names it."""
+    with the run as the ranking table names it, ``lines`` lines kept for its title (default: as many as
+    it takes; :func:`~tlcore.views.class_figures.confusion_heatmap`)."""
     table = confusion_table(result)
     if table is None:
         return None
     rows, classes, matrix = table
-    return class_figures.confusion_heatmap(matrix, classes, f"Confusion: {short_label(label)}", rows=rows)
+    return class_figures.confusion_heatmap(matrix, classes, confusion_title(label), rows=rows, lines=lines)
+
+
+def confusion_title(label: str) -> str:
+    """A run's confusion matrix's title: the run as the ranking table names it."""
+    return f"Confusion: {short_label(label)}"
+
+
+def confusion_figures(results: Results, shown: Sequence[str]) -> dict[str, go.Figure]:
+    """``{label: confusion_figure}`` of the ``shown`` runs with a labelled target; matrices sharing a row
+    (:func:`confusion_columns`) keep the lines of the longest of their titles for each, so their plots
+    line up, and one a row keeps its own title's."""
+    labelled = [label for label in shown if confusion_table(results[label]) is not None]
+    lines = max((len(class_figures.title_lines(confusion_title(label))) for label in labelled), default=1)
+    together = confusion_columns(results, shown) > 1  # as the page lays them out
+    return {label: confusion_figure(label, results[label], lines if together else None) for label in labelled}
 
 
 def confusion_columns(results: Results, shown: Sequence[str]) -> int:
