@@ -9,10 +9,10 @@ GAP_METRICS = {"mmd2": "MMD²", "coral": "CORAL", "a_distance": "proxy A-distanc
 figures show them."""
 
 GAP_LABELS = {
-    "mmd2": "MMD²",
-    "coral": "CORAL",
+    "mmd2": GAP_METRICS["mmd2"],
+    "coral": GAP_METRICS["coral"],
     "mean_distance": "mean distance",
-    "a_distance": "proxy A-distance",
+    "a_distance": GAP_METRICS["a_distance"],
 }
 """The numbers of a gap's text (:mod:`tlcore.cli.gap_text`), in its order: :data:`GAP_METRICS` and the
 distance between the feature means."""

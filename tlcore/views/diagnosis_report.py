@@ -22,6 +22,7 @@ from tlcore.explain.novelty_reading import explains_more, helpful_fixes
 from tlcore.explain.result import Explanation
 from tlcore.gap_level import gap_level
 from tlcore.metrics.coverage import Novelty
+from tlcore.metrics.gap_names import GAP_METRICS
 from tlcore.metrics.per_class import PRIOR_PERMUTATIONS, LabelShift
 from tlcore.metrics.prior_shift_estimate import LabelShiftEstimate
 from tlcore.numbers import p_is, sds, significant
@@ -174,13 +175,13 @@ def _gap_sections(
     gap = report.gap
     rows = [
         {
-            "metric": "MMD²",
+            "metric": GAP_METRICS["mmd2"],
             "value": gap.mmd2,
             "reading": f"p = {gap.p_value:.3g}, {gap.n_permutations} permutations",
         },
-        {"metric": "CORAL", "value": gap.coral, "reading": ""},
+        {"metric": GAP_METRICS["coral"], "value": gap.coral, "reading": ""},
         {
-            "metric": "proxy A-distance",
+            "metric": GAP_METRICS["a_distance"],
             "value": gap.a_distance,
             "reading": f"{p_is(gap.domain_p_value)} against chance, gap level: {gap_level(gap)}",
         },
