@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_support import display, engine, kept_model, predictions, state, upload_form
 from tlcore.data.shift_table import format_shifts
+from tlcore.export import checked_line
 from tlcore.numbers import percent
 from tlcore.predict import shifts_fix_data, target_shifts
 from tlcore.prediction_files import PREVIEW_ROWS, predictions_name, preview_note, rows_text
@@ -187,7 +188,7 @@ if button_col.button("Export the model", icon=":material/deployed_code:"):
 export_request = st.session_state.get(state.EXPORT_REQUEST)
 if export_request is not None:
     with display.errors_shown():
-        archive = predictions.export_zip(*export_request)
+        archive, card = predictions.export_zip(*export_request)
         st.download_button(
             f"Download the {export_request[1]} model of {run_names.shown_label(export_request[0], names)}",
             archive,
@@ -197,3 +198,5 @@ if export_request is not None:
             on_click="ignore",
             help=display.esc(f"The model of {names.get(export_request[0], export_request[0])}"),
         )
+        opset = "" if card.onnx_opset is None else f" (ONNX opset {card.onnx_opset})"
+        st.caption(display.esc(f"{card.file}{opset} and model.json; checked: {checked_line(card.parity)}."))

@@ -18,6 +18,7 @@ import streamlit as st
 
 from app_support import engine
 from tlcore.export import export_run
+from tlcore.model_card import ModelCard
 from tlcore.predict import PredictionBatch, load_data, load_run_model, predict_rows
 from tlcore.prediction_files import write_predictions
 from tlcore.prediction_summary import PredictionSummary
@@ -77,21 +78,22 @@ def _csv(root: str, run_id: str, spec: str, probabilities: Probabilities) -> Pat
     return path
 
 
-def export_zip(run_id: str, fmt: str) -> bytes:
-    """The run's model exported as ``fmt`` (``onnx`` or ``torchscript``) with its ``model.json``, zipped."""
+def export_zip(run_id: str, fmt: str) -> tuple[bytes, ModelCard]:
+    """The run's model exported as ``fmt`` (``onnx`` or ``torchscript``) with its ``model.json``, zipped
+    in the folder ``RUN-FORMAT/``, and that card."""
     return _export_zip(str(engine.workspace().root), run_id, fmt)
 
 
 @st.cache_data(max_entries=4, show_spinner="Exporting and checking the model…")
-def _export_zip(root: str, run_id: str, fmt: str) -> bytes:
+def _export_zip(root: str, run_id: str, fmt: str) -> tuple[bytes, ModelCard]:
     workspace = Workspace.resolve(root)
     out = workspace.subdir("exports") / f"{run_id}-{fmt}-{secrets.token_hex(3)}"
     try:
-        export_run(workspace, run_id, fmt, out)
+        result = export_run(workspace, run_id, fmt, out)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for file in sorted(out.iterdir()):
                 archive.write(file, f"{run_id}-{fmt}/{file.name}")
-        return buffer.getvalue()
+        return buffer.getvalue(), result.card
     finally:
         shutil.rmtree(out, ignore_errors=True)  # the zip is the deliverable; the folder was a step

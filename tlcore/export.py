@@ -6,7 +6,8 @@
   (``torch.jit.trace``); one input ``input`` (``N x C x H x W`` or ``N x D`` float32, ``N`` free)
   and one output ``logits`` (``N x K``; softmax over axis 1 gives the class probabilities);
 - ``model.json``: the :class:`~tlcore.model_card.ModelCard`, everything needed to go from an image
-  file (or a feature row) to the input tensor and from the logits to a class name.
+  file (or a feature row) to the input tensor and from the logits to a class name; for ONNX also the
+  opset the file imports (``onnx_opset``, read back from its ``opset_import``: :func:`onnx_opset`).
 
 The written file is loaded back with its own runtime (onnxruntime's CPU provider, or
 ``torch.jit.load``) and compared with the torch model on seeded inputs at several batch sizes; the
@@ -28,7 +29,7 @@ import secrets
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,8 @@ def export_model(
         runtime, runner = _WRITERS[fmt](graph, shape, folder / name)
         parity = check_parity(graph, runner, shape, runtime)
         card = model_card(model, classes, provenance, fmt=fmt, file=name, parity=parity)
+        if fmt == "onnx":
+            card = replace(card, onnx_opset=onnx_opset(folder / name))
         (folder / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
         for file in (name, CARD_FILE):
             _fsync(folder / file)
@@ -189,6 +192,16 @@ def check_parity(
             )
         worst = max(worst, diff)
     return Parity(runtime, CHECK_BATCHES, worst, TOLERANCE, CHECK_SEED)
+
+
+def checked_line(parity: Parity) -> str:
+    """How the written model was checked against torch, in one line (``export``'s ``checked``, the
+    Predict page's caption)."""
+    sizes = ", ".join(map(str, parity.batch_sizes))
+    return (
+        f"{parity.runtime} vs torch, batches of {sizes}: "
+        f"max |Δ logit| {parity.max_abs_diff:.2g} (allowed {parity.tolerance:g})"
+    )
 
 
 def _example(shape: tuple[int, ...]) -> torch.Tensor:
@@ -227,6 +240,17 @@ def _write_onnx(graph: nn.Module, shape: tuple[int, ...], path: Path) -> tuple[s
         )
     runtime = f"onnxruntime {onnxruntime.__version__} (CPUExecutionProvider)"
     return runtime, lambda x: session.run(["logits"], {"input": x})[0]
+
+
+def onnx_opset(path: Path) -> int:
+    """The version of the default operator set (``ai.onnx``) the ONNX file at ``path`` imports, read back
+    from its ``opset_import``: the opset the exporter wrote, which a runtime must support."""
+    import onnx  # noqa: PLC0415 - loaded by the exporter already; tlcore imports it on use only
+
+    versions = {entry.domain or "ai.onnx": entry.version for entry in onnx.load(str(path)).opset_import}
+    if "ai.onnx" not in versions:
+        raise TLError(f"the exported ONNX model imports no ai.onnx opset (only {', '.join(versions)})")
+    return int(versions["ai.onnx"])
 
 
 def _write_torchscript(graph: nn.Module, shape: tuple[int, ...], path: Path) -> tuple[str, Runner]:

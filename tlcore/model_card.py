@@ -93,12 +93,13 @@ class TensorSpec:
     meaning: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelCard:
     """Everything ``model.json`` holds; :meth:`to_dict` is its JSON."""
 
     format: str  # onnx | torchscript
     file: str
+    onnx_opset: int | None = None  # the ai.onnx opset the ONNX file imports (export reads it back from it)
     tlstudio_version: str
     run_id: str
     model: dict[str, Any]  # the checkpoint's model spec: name, input_shape, n_classes, options, ...

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -82,9 +83,19 @@ def test_the_model_exports_as_a_zip_with_its_model_card(
     assert not list((Path(workspace) / "exports").iterdir())  # only the zip leaves, no folder stays
     from app_support import predictions  # noqa: PLC0415 - the page's cached call, read back directly
 
-    archive = zipfile.ZipFile(io.BytesIO(predictions._export_zip(str(workspace), finished_run, "onnx")))
+    data, shown = predictions._export_zip(str(workspace), finished_run, "onnx")
+    archive = zipfile.ZipFile(io.BytesIO(data))
     card = json.loads(archive.read(f"{finished_run}-onnx/model.json"))
     assert card["classes"] == [str(i) for i in range(10)] and card["file"] == "model.onnx"
+    assert card == shown.to_dict()  # the card the caption reads is the one in the zip
+    opset = onnx.load_from_string(archive.read(f"{finished_run}-onnx/model.onnx")).opset_import
+    assert card["onnx_opset"] == next(o.version for o in opset if o.domain in {"", "ai.onnx"})
+    parity = card["parity"]
+    caption = (
+        f"model.onnx (ONNX opset {card['onnx_opset']}) and model.json; checked: {parity['runtime']} vs "
+        f"torch, batches of 2, 5, 1: max |Δ logit| {parity['max_abs_diff']:.2g} (allowed 0.0001)."
+    )
+    assert display.esc(caption) in [c.value for c in at.caption]
 
 
 def test_data_to_label_follows_the_sidebar_target_unless_typed_for_it(

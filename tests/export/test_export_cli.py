@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import onnx
 import pytest
 import torch
 from torch import nn
@@ -58,6 +59,9 @@ def test_cli_exports_a_done_run(done_run, tmp_path, capsys, fmt, file):
     assert (card["format"], card["file"], card["run_id"]) == (fmt, file, run_id)
     assert card["input"]["shape"] == ["batch", 1, 28, 28]
     assert card["parity"]["batch_sizes"] == [2, 5, 1]
+    written = onnx.load(str(out / file)).opset_import if fmt == "onnx" else []  # the file's own record
+    assert card["onnx_opset"] == next((o.version for o in written if o.domain in {"", "ai.onnx"}), None)
+    assert (card["onnx_opset"] is None) == (fmt == "torchscript")
 
 
 def test_an_onnx_export_writes_nothing_outside_its_folder_and_the_workspace(done_run, tmp_path):
@@ -90,6 +94,8 @@ def test_cli_text_report_into_an_empty_folder(done_run, tmp_path, capsys):
     assert "model.onnx" in text
     assert "input: batch x 1 x 28 x 28 float32; output: logits" in text
     assert "batches of 2, 5, 1: max |Δ logit|" in text
+    opset = json.loads((out / "model.json").read_text())["onnx_opset"]
+    assert f"  opset     ONNX opset {opset} (ai.onnx)\n" in text and opset >= 7  # dynamo writes 18 or later
     assert listing(out) == ["model.json", "model.onnx"]
 
 

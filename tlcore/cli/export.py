@@ -21,24 +21,20 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from tlcore.export import export_run  # noqa: PLC0415 - loads torch
+    from tlcore.export import checked_line, export_run  # noqa: PLC0415 - loads torch
 
     result = export_run(Workspace.existing(args.workspace), args.run_id, args.format, args.out)
     if args.json:
         print_json(result.to_dict())
         return 0
     card = result.card
-    parity = card.parity
     shape = " x ".join(str(s) for s in card.input.shape[1:])
     model = f"{card.model['name']}, {len(card.classes)} classes"
     print("\n".join(wrapped(f"exported run {card.run_id} ({model}) to {result.folder}", "", "  ")))
     for name in result.files:
         print(f"  {name:<10} {(result.folder / name).stat().st_size:>12,} bytes")
+    if card.onnx_opset is not None:
+        print(f"  opset     ONNX opset {card.onnx_opset} (ai.onnx)")
     print(f"  input     {card.input.name}: batch x {shape} {card.input.dtype}; output: logits")
-    sizes = ", ".join(map(str, parity.batch_sizes))
-    checked = (
-        f"{parity.runtime} vs torch, batches of {sizes}: "
-        f"max |Δ logit| {parity.max_abs_diff:.2g} (allowed {parity.tolerance:g})"
-    )
-    print("\n".join(wrapped(checked, "  checked   ")))  # QA helper-250: 123 columns unwrapped
+    print("\n".join(wrapped(checked_line(card.parity), "  checked   ")))  # QA helper-250: 123 columns
     return 0
