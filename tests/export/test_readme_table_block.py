@@ -86,9 +86,31 @@ def test_readme_table_block_labels_rows_as_predict_does(tmp_path: Path, header: 
     workspace, run_id = confident_run(tmp_path, source, f"{path}:{OPTIONS}{labels}")
     out = export_run(workspace, run_id, "onnx", tmp_path / "exported").folder
     expected = predicted(workspace, run_id, f"{path}:{OPTIONS}{labels}")
-    stdout = run_readme_block(tmp_path, 1, out, Path(path), {"onnxruntime", "pandas", "numpy"})
+    assert_block_prints(tmp_path, out, Path(path), expected, load_run_model(workspace, run_id).classes)
+
+
+def test_readme_table_block_labels_a_headerless_batch_without_its_label_column(tmp_path: Path) -> None:
+    """A batch to label has no label column: the block reads it as predict does, each row as the same
+    row laid out as the training file (its label in the middle) is read."""
+    order = ["temp", "label", "region", "notes", "flow"]
+    source = write(tmp_path / "source.csv", rows(60, 0), order, False) + f":{OPTIONS},label=1"
+    new = rows(12, 1, ("north", "south", "west"))
+    laid_out = write(tmp_path / "laid_out.csv", new, order, False)
+    batch = write(tmp_path / "batch.csv", new, [c for c in order if c != "label"], False)
+    workspace, run_id = confident_run(tmp_path, source, f"{laid_out}:{OPTIONS},label=1")
+    out = export_run(workspace, run_id, "onnx", tmp_path / "exported").folder
+    expected = predicted(workspace, run_id, f"{batch}:{OPTIONS},label=none")
+    as_trained = predicted(workspace, run_id, f"{laid_out}:{OPTIONS},label=1")
+    np.testing.assert_allclose(expected, as_trained, atol=1e-6)
+    assert_block_prints(tmp_path, out, Path(batch), expected, load_run_model(workspace, run_id).classes)
+
+
+def assert_block_prints(
+    tmp_path: Path, out: Path, data: Path, expected: np.ndarray, classes: tuple[str, ...]
+) -> None:
+    """The README's block on ``data`` prints each row's class and probability as ``expected`` holds them."""
+    stdout = run_readme_block(tmp_path, 1, out, data, {"onnxruntime", "pandas", "numpy"})
     printed = [line.split(" ") for line in stdout.splitlines()]
-    classes = load_run_model(workspace, run_id).classes
     assert [(int(row), name) for row, name, _ in printed] == [
         (i, classes[k]) for i, k in enumerate(expected.argmax(1))
     ]

@@ -5,12 +5,18 @@ no comma, or when it does but splitting the first lines at commas gives rows of 
 and at semicolons (or tabs) rows of one length (a header ``Temp, °C`` in a semicolon export); with
 semicolons, numbers like ``1,5`` mean 1.5 when the first lines hold them (Excel in many locales
 writes both); the text is UTF-8, else Windows-1252 (Excel on Windows; never NUL bytes, so a UTF-16
-file stays refused). The first line is the header when it is the column positions ``0..D-1`` (what
-pandas writes for an unnamed frame, after an empty field for its index) or when one of its text
-fields is not a value of the column below; otherwise it is a sample: numbers (``np.savetxt``), or
-text that is a label of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``). Rows that split into
-different numbers of fields are refused naming the separator read and why (:func:`_ragged`); pandas'
-other errors reach the caller (:mod:`tlcore.data.tables`), which turns them into one line.
+file stays refused). The first line's fields vote whether it is the header or a sample, the column
+positions ``0..k-1`` that pandas writes for a frame's numbered columns (after an empty field for its
+index) as names (:func:`_positions`), the others each against the column below it, as
+:class:`csv.Sniffer` checks a header's type against its column's (:func:`_votes`): a number, or a
+text that is a value of its column (UCI's ``5.1,3.5,1.4,0.2,Iris-setosa``), looks like a value; a
+text over a column of numbers, or a text that is none of the values of a column that repeats them,
+looks like a name (a text over a column whose values are all different, as a two-row file's are,
+tells neither). The side with more votes wins (a tie: the header); when the other side has some too,
+or neither has any, the data cannot tell, and the read's note says how it was read and how to make
+the file say otherwise (:func:`_header_note`). Rows that split into different numbers of fields are
+refused naming the separator read and why (:func:`_ragged`); pandas' other errors reach the caller
+(:mod:`tlcore.data.tables`), which turns them into one line.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ EVEN_LINES = 20  # the first lines whose field counts tell a separator (:func:`_
 DECIMAL_COMMA = re.compile(r"(?:^|;)\s*-?\d+,\d+\s*(?:;|$)", re.MULTILINE)  # a field like 1,5
 
 
-def read_csv_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
-    """The CSV or TSV at ``path`` as a frame (module rules); ``label`` names it in messages."""
+def read_csv_frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:
+    """The CSV or TSV at ``path`` as a frame (module rules) and its note ('' when its first line is
+    plainly a header or a sample: :func:`_header_note`); ``label`` names it in messages."""
     how = _dialect(path, tsv=path.suffix.lower() == ".tsv")
     _check_first_line(path, how["sep"], label, limits)
     with warnings.catch_warnings():
@@ -86,34 +93,80 @@ def _even(head: str, sep: str) -> bool:
     return len(widths) == 1 and widths.pop() > 1
 
 
-def _read(path: Path, dialect: dict[str, str], label: str) -> pd.DataFrame:
+def _read(path: Path, dialect: dict[str, str], label: str) -> tuple[pd.DataFrame, str]:
     """A CSV/TSV read with its first line as the header, read again without one if that line is a
-    sample. A header naming a column twice is refused (pandas would call the second ``name.1``)."""
+    sample, with :func:`_header_note`. A header naming a column twice is refused (pandas would call
+    the second ``name.1``)."""
     first = pd.read_csv(path, header=None, nrows=1, dtype=str, **dialect).iloc[0].tolist()
     frame = pd.read_csv(path, header=0, index_col=False, **dialect)
-    if not _is_header(first, frame):
-        return pd.read_csv(path, header=None, index_col=False, **dialect)
+    votes = _votes(first, frame)
+    note = _header_note(votes)
+    if votes[1] > votes[0]:
+        return pd.read_csv(path, header=None, index_col=False, **dialect), note
     twice = [name for name, n in Counter(f for f in first if isinstance(f, str)).items() if n > 1]
     if twice:
         raise TLError(f"{label}: the header names column {twice[0]!r} more than once; name each column once")
-    return frame
+    return frame, note
 
 
-def _is_header(first: list[object], below: pd.DataFrame) -> bool:
-    """Whether a CSV's first line (its fields, NaN where empty) names the columns of the rows ``below``.
+def _votes(first: list[object], below: pd.DataFrame) -> tuple[int, int]:
+    """How many of a CSV's first line's fields (NaN where empty) look like names of the columns of
+    the rows ``below``, and how many like values (module rules); an empty field, or one over a column
+    empty in every row, votes for neither."""
+    names, values = _positions(first), 0
+    for field, column in list(zip(first, below.columns, strict=True))[names + pd.isna(first[0]) :]:
+        cells = below[column].dropna()
+        if pd.isna(field) or (cells.empty and not _is_number(field)):
+            continue
+        if _is_number(field):
+            values += 1
+        elif _numbers(cells):
+            names += 1  # a name over numbers
+        elif (cells.astype(str) == field).any():
+            values += 1
+        elif not cells.is_unique:
+            names += 1  # none of the values its column repeats
+    return names, values
 
-    It does when it is exactly the column positions ``0..D-1`` (pandas' names for an unnamed frame,
-    after an empty field where the index was written), or when a text field is not a value of the
-    column below it: a name over numbers, or over labels it is not one of. A line whose text fields
-    are values of their columns (``5.1,3.5,1.4,0.2,Iris-setosa``) is a sample.
-    """
+
+def _positions(first: list[object]) -> int:
+    """How many of a first line's fields (after an empty one, where pandas wrote its index) are
+    pandas' names for a frame's numbered columns, ``0..k-1``: all of them, or two or more followed by
+    no number (``0,1,2,label``: a numbered frame given a label column); else 0."""
     names = first[1:] if pd.isna(first[0]) else first
-    if names == [str(i) for i in range(len(names))]:
-        return True
-    return any(
-        isinstance(field, str) and not _is_number(field) and not (below[column] == field).any()
-        for field, column in zip(first, below.columns, strict=True)
+    k = next((i for i, name in enumerate(names) if name != str(i)), len(names))
+    plain = k == len(names) or (k >= 2 and not any(_is_number(f) for f in names[k:] if not pd.isna(f)))
+    return k if plain else 0
+
+
+def _numbers(cells: pd.Series) -> bool:
+    """Whether every one of a column's (present) cells is a number (``True``/``False`` are not)."""
+    if pd.api.types.is_bool_dtype(cells):
+        return False
+    return pd.api.types.is_numeric_dtype(cells) or bool(pd.to_numeric(cells, errors="coerce").notna().all())
+
+
+def _header_note(votes: tuple[int, int]) -> str:
+    """The note of a first line whose fields' ``votes`` (:func:`_votes`: as names, as values) do not
+    all go one way: how it was read and how to make the file say otherwise ('' when they do)."""
+    names, values = votes
+    if bool(names) != bool(values):
+        return ""
+    looks = f"its fields read as {_count(names, 'column name')} and {_count(values, 'value')}"
+    looks = looks if names else "none of its fields tells a column name from a value"
+    if values > names:
+        return (
+            f"; line 1 of the file read as a sample, not a header: {looks}; if it names the columns, "
+            "give them names that are neither numbers nor values of the rows below"
+        )
+    return (
+        f"; line 1 of the file read as the header: {looks}; if it is a sample, add a line above it "
+        "naming the columns"
     )
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _check_first_line(path: Path, sep: str, label: str, limits: Limits) -> None:

@@ -40,6 +40,19 @@ def shown_name(name: str, file_columns: Sequence[int] = ()) -> str:
     return f"column {file_columns[int(place[1])] + 1} of the file{place[2] or ''}"
 
 
+def pair_shown_name(name: str, source: Sequence[int], target: Sequence[int]) -> str:
+    """A pair's feature column ``name`` as a user reads it: :func:`shown_name` by the source's file
+    columns (``source``, :data:`FILE_COLUMNS`), the target's column too when its file holds that place
+    elsewhere (its label column in another place): ``column 2 of the source's file (3 of the
+    target's)``."""
+    place = PLACE.fullmatch(name)
+    ours, theirs = shown_name(name, source), shown_name(name, target)
+    if place is None or name in (ours, theirs) or ours == theirs:
+        return ours
+    at = int(place[1])
+    return f"column {source[at] + 1} of the source's file ({target[at] + 1} of the target's){place[2] or ''}"
+
+
 def shown_column(name: str, file_columns: Sequence[int] = ()) -> str:
     """How a message names the feature column ``name``: ``column 'flow'``, or a place of a table without
     a header ``column 4 of the file`` (:func:`shown_name`)."""

@@ -246,17 +246,19 @@ def _columns(
 
 def _frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:
     """The parsed table without the columns that hold no feature (:func:`_drop_unnamed`), its note."""
-    frame = _read_frame(path, label, limits)
+    frame, read = _read_frame(path, label, limits)
     if frame.empty or not len(frame.columns):
         raise TLError(f"{label} has no rows")
-    return _drop_unnamed(frame)
+    frame, note = _drop_unnamed(frame)
+    return frame, read + note
 
 
-def _read_frame(path: Path, label: str, limits: Limits) -> pd.DataFrame:
+def _read_frame(path: Path, label: str, limits: Limits) -> tuple[pd.DataFrame, str]:
+    """The file's frame and its reading's note (a CSV's: :func:`~tlcore.data.csv_text.read_csv_frame`)."""
     suffix = path.suffix.lower()
     try:
         if suffix in PARQUET:
-            return _read_parquet(path, label, limits)
+            return _read_parquet(path, label, limits), ""
         return read_csv_frame(path, label, limits)
     except pd.errors.EmptyDataError:
         raise TLError(f"{label} is empty") from None

@@ -32,8 +32,9 @@ standard deviation by chance alone. The drifted columns' shares of the gap are m
 (:func:`tlcore.data.values.looks_like_row_number`) is set aside (:func:`set_aside`): it gets no share,
 and is named as a sample id to drop. Names come
 from the table's header (``meta["columns"]``), else from each column's place: in a file without a
-header the column of the source's file it is, ``column 4 of the file``
-(:func:`~tlcore.data.domain.shown_name`), in an ``.npz`` ``feature i``
+header the column of the source's file it is, ``column 4 of the file``, and of the target's when its
+file holds it elsewhere, ``column 4 of the source's file (1 of the target's)``
+(:func:`~tlcore.data.domain.pair_shown_name`), in an ``.npz`` ``feature i``
 (:attr:`~tlcore.data.domain.Domain.column_names`: ``X[:, i]`` unless a place was dropped).
 
 A text column read as 0/1 columns (``text=onehot``) is one column, its mix of values compared
@@ -51,7 +52,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tlcore.data.domain import Domain, shown_name
+from tlcore.data.domain import Domain, pair_shown_name
 from tlcore.data.harmonise import PairReport
 from tlcore.data.values import looks_like_row_number
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
@@ -228,7 +229,7 @@ def column_drift(source: Domain, target: Domain, settings: ExplainSettings) -> t
         values = (m_s[j], s_s[j], m_t[j], s_t[j], shift[j], spread[j])
         test = (float(p[i]), float(q[i]), bool(q[i] <= settings.fdr))
         counts = all(looks_like_row_number(X[:, j].numpy()) for X in (Xs, Xt))
-        name = shown_name(source.column_names[j], source.file_columns)  # a place: its column of the file
+        name = pair_shown_name(source.column_names[j], source.file_columns, target.file_columns)
         rows.append(ColumnDrift(j, name, *(float(v) for v in values), shape, *test, row_number=counts))
     for i, (drift, _, _) in enumerate(texts, start=len(numeric)):
         rows.append(

@@ -38,7 +38,7 @@ from typing import Any
 import torch
 
 from tlcore.data.categories import CATEGORIES, encoded_name
-from tlcore.data.domain import Domain, shown_name
+from tlcore.data.domain import Domain, pair_shown_name
 from tlcore.data.rng import generator
 from tlcore.explain.findings import MILD, STRONG, Severity, severity_of
 from tlcore.numbers import and_list, first_named, pct
@@ -225,7 +225,7 @@ def text_drift(
     drift = TextDrift(
         index=int(indices[0]),
         indices=tuple(int(j) for j in indices),
-        name=shown_name(name, source.file_columns),  # a place of a file without a header: its column
+        name=pair_shown_name(name, source.file_columns, target.file_columns),  # a place: its columns
         values=values,
         source_shares=tuple(float(v) for v in ps[:-2]),
         target_shares=tuple(float(v) for v in pt[:-2]),
