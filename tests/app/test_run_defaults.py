@@ -95,7 +95,7 @@ def test_compares_recommendation_opens_predict_with_that_run(app: OpenApp, runs:
 def test_compare_shows_no_run_of_another_pair_unasked(
     app: OpenApp, workspace: Path, runs: dict[str, str]
 ) -> None:
-    """The QA case: the sidebar's (newly fixed) pair had no finished run and Compare showed the
+    """The QA case: the sidebar's (newly fixed) pair had no done run and Compare showed the
     other pair's run, its numbers read as this pair's; now nothing is chosen and the page says so."""
     fixed = f"{TARGET},contrast=2"
     at = app("compare", source=SOURCE, target=fixed)
