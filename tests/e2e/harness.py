@@ -201,14 +201,15 @@ def failure_boxes(page: Any) -> Any:
     )
 
 
-def done_badges(page: Any) -> Any:
-    """Adapt page: the badges of the done runs' cards (the status as the engine names it)."""
-    return page.locator(".stMarkdownBadge", has_text=re.compile(r"^done$"))
+def badges(page: Any, *statuses: str) -> Any:
+    """Adapt page: the status badges of the runs' cards that read one of ``statuses``."""
+    return page.locator(".stMarkdownBadge", has_text=re.compile(f"^({'|'.join(statuses)})$"))
 
 
 def wait_for_done(page: Any, timeout_s: float) -> None:
-    """Adapt page: wait until a run's card reads done (:func:`done_badges`), failing at once on a
-    failure box (the runs panel refreshes itself: no reload needed)."""
-    done_badges(page).first.or_(failure_boxes(page)).first.wait_for(timeout=timeout_s * 1000)
-    failed = failure_boxes(page)
-    assert failed.count() == 0, failed.first.inner_text()
+    """Adapt page: wait until a run's card reads done (its badge), failing at once on a failure box or an
+    interrupted run (its reason a warning, not red) (the runs panel refreshes itself: no reload needed)."""
+    stopped = failure_boxes(page).or_(badges(page, "interrupted"))
+    badges(page, "done").first.or_(stopped).first.wait_for(timeout=timeout_s * 1000)
+    warnings = page.locator('[data-testid="stAlertContentWarning"]')
+    assert stopped.count() == 0, [stopped.first.inner_text(), *warnings.all_inner_texts()]
