@@ -26,8 +26,8 @@ NO_CURVES = {  # a run without curves yet, or ever, by its status
 
 def done_info(record: RunRecord) -> None:
     """A done run's card: its target accuracy against source-only (a source-only run's alone), its
-    network, its warnings."""
-    st.progress(1.0, text="finished")
+    network, its warnings; its bar full without words (its badge says done)."""
+    st.progress(1.0)
     card = run_cards.finished(record)
     if card.network:
         st.caption(display.esc(card.network))
@@ -125,6 +125,20 @@ def live_cards(source: str, target: str, listed: tuple[str, ...], run_ids: tuple
     return tuple(r.id for r in records) == listed and all(record.active for record in shown)
 
 
+ENDED_BOXES = {  # an ended run's reason by its status: only a failure is red
+    "cancelled": (st.info, ":material/stop_circle:"),  # asked for
+    "interrupted": (st.warning, ":material/warning:"),  # its worker died or the machine restarted
+    "failed": (st.error, ":material/error:"),
+}
+
+
+def ended_box(record: RunRecord) -> None:
+    """Why the cancelled, interrupted or failed run ``record`` ended, in its status's box
+    (:data:`ENDED_BOXES`): an interrupted run is neither the user's doing nor the method's failure."""
+    box, icon = ENDED_BOXES[record.status]
+    box(display.esc(record.error or record.status), icon=icon)
+
+
 def run_card(record: RunRecord, alarm: tuple[str, bool] | None) -> None:
     """One run's card: its name, status and pair, progress (a cancel button) or outcome, its curves and
     its negative-transfer ``alarm`` (sentence, false alarm) if raised."""
@@ -141,10 +155,8 @@ def run_card(record: RunRecord, alarm: tuple[str, bool] | None) -> None:
                 run_actions.cancel_button(record)
             elif record.status == "done":
                 done_info(record)
-            elif record.status == "cancelled":  # asked for, not a failure
-                st.info(display.esc(record.error or "cancelled"), icon=":material/stop_circle:")
             else:
-                st.error(display.esc(record.error or record.status), icon=":material/error:")
+                ended_box(record)
         with curves:
             figure, reused = run_cards.curves(record, label)
             if figure is not None:

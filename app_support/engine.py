@@ -1,9 +1,9 @@
 """Cached calls into ``tlcore``, shared by every session of this server.
 
 Everything cached here is keyed on plain strings and numbers (the workspace root, specs, seeds, run
-ids) and holds only data that never changes for that key: run stores, domains, diagnoses, finished
-runs' results (a run card's curves and readings: :mod:`app_support.run_cards`). Reading runs never
-writes; runs whose worker is gone are closed once per page run (:func:`close_stale_runs`).
+ids) and holds only data that never changes for that key: run stores, domains, diagnoses, ended runs'
+curves and done runs' results (a run card's readings: :mod:`app_support.run_cards`). Reading runs
+never writes; runs whose worker is gone are closed once per page run (:func:`close_stale_runs`).
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def done_runs(run_ids: list[str]) -> list[RunRecord]:
 
 
 def model_runs(source: str, target: str) -> dict[str, str]:
-    """``{run id: label}`` of finished runs on this pair that saved a model."""
+    """``{run id: label}`` of done runs on this pair that saved a model."""
     return {r.id: run_label(r) for r in _with_model(store().done_runs(source, target))}
 
 
@@ -280,7 +280,7 @@ def _ranking(
 
 
 def results(run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """``{run label: stored result}`` of finished runs (results never change, so cached)."""
+    """``{run label: stored result}`` of done runs (results never change, so cached)."""
     return _results(str(workspace().root), run_ids)
 
 

@@ -33,6 +33,21 @@ def test_a_source_only_card_shows_its_accuracy_without_a_change_against_itself(
     assert cards == [("15.2%", ""), ("51.9%", "+36.7 pts vs source-only")]
 
 
+def test_a_done_card_says_done_once_on_its_badge_its_bar_full_without_words(
+    app: Callable[..., AppTest], workspace: Path
+) -> None:
+    """The card read "done" on its badge and "finished" on its bar: two words for the one state the
+    engine (and the CLI: "done run") calls done."""
+    store = RunStore(Workspace.resolve(workspace))
+    run_id = store.create(AdaptConfig(SMALL_SOURCE, SMALL_TARGET, ("deep_coral",), epochs=2))
+    assert store.start(run_id, pid=os.getpid())
+    assert store.finish(run_id, {"target_accuracy": 41 / 79, "source_only_accuracy": 12 / 79})
+    at = app("adapt")
+    assert not at.exception, [e.message for e in at.exception]
+    assert [(bar.value, bar.text) for bar in at.get("progress")] == [(100, "")]
+    assert [m.value for m in at.markdown if "badge[" in m.value] == [":green-badge[done]"]
+
+
 def test_the_epoch_fields_say_which_training_they_count(app: Callable[..., AppTest]) -> None:
     """QA: "Adapt epochs (0: as Epochs)" had the help "the adapt stage's", and Epochs none; the label's
     "(0: as Epochs)" ran into its help icon at 1024 px (QA) and is the help's end now."""

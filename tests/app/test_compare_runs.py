@@ -8,14 +8,13 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import plain
 from tests.app.test_escaping import deferred_downloads
-from tests.app.test_ranking_ui import BASELINE, SOURCE, TARGET, Y, store_run
-from tests.selection.helpers import candidate, probabilities
+from tests.app.test_ranking_ui import BASELINE, COLLAPSED, GOOD, SOURCE, TARGET, store_run, with_models
+from tests.selection.helpers import candidate
 from tlcore.adapt.config import AdaptConfig
 from tlcore.runs.run_files import CHECKPOINT_FILE
 from tlcore.runs.store import RunStore
@@ -48,11 +47,10 @@ def _crowded_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     root = tmp_path_factory.mktemp("crowded") / "workspace"
     store = RunStore(Workspace.resolve(root))
     pool = {
-        "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9)),
-        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+        "good": store_run(store, ("deep_coral", "im"), GOOD),
+        "collapsed": store_run(store, ("dann",), COLLAPSED),
     }
-    for run_id in pool.values():
-        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+    with_models(store, pool.values())
     other_pair_runs(store, 201)
     return root, pool
 
@@ -119,10 +117,8 @@ def test_alarms_are_one_line_after_the_recommendation_on_the_page_and_in_the_rep
     table; in the report the recommendation comes first."""
     downloads = deferred_downloads(monkeypatch)
     store = RunStore(Workspace.resolve(workspace))
-    good = store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9))
-    collapsed = [
-        store_run(store, (m,), probabilities(np.zeros(30, dtype=int), 0.95)) for m in ("dann", "mcc", "im")
-    ]
+    good = store_run(store, ("deep_coral", "im"), GOOD)
+    collapsed = [store_run(store, (m,), COLLAPSED) for m in ("dann", "mcc", "im")]
     at = app("compare", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
     flags = [plain(b.value) for b in [*at.error, *at.warning] if "suspected" in plain(b.value)]
@@ -142,7 +138,7 @@ def test_alarms_are_one_line_after_the_recommendation_on_the_page_and_in_the_rep
 
 def test_the_unreliable_scores_line_names_at_most_five_runs() -> None:
     """QA helper-76: at 62 runs the line named all 62 between the recommendation and the table."""
-    runs = [candidate(f"run{i}", BASELINE, probabilities(Y, 0.9), ess=2.0 + i) for i in range(6)]
+    runs = [candidate(f"run{i}", BASELINE, GOOD, ess=2.0 + i) for i in range(6)]
     line = unreliable_line(rank(Pool(SOURCE, TARGET, tuple(runs))), {})
     assert line == (
         "DEV and IWCV are unreliable for 6 of 6 runs: their importance weights rest on 2.0 to 7.0 effective "

@@ -28,7 +28,7 @@ MARKUP_KINDS = ("markdown", "caption", "info", "error", "warning", "success", "m
 
 
 def _result(config: AdaptConfig) -> dict[str, Any]:
-    """A finished run's result whose second class is called ``EVIL``."""
+    """A done run's result whose second class is called ``EVIL``."""
     classes = ["0", EVIL]
     umap = {
         "x": [0.0, 1.0, 2.0, 3.0],

@@ -1,5 +1,5 @@
 """The Adapt and Sweep pages say how long a launch will take, before it (:mod:`app_support.estimate`):
-from a probe of the network when the workspace has no finished run of it (the probe stood in here)."""
+from a probe of the network when the workspace has no done run of it (the probe stood in here)."""
 
 from __future__ import annotations
 

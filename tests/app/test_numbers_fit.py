@@ -10,14 +10,13 @@ import io
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from app_support import state
 from tests.app.helpers import plain
 from tests.app.test_diagnose_findings_table import TABLE_1024_PX
 from tests.app.test_ranking_fit import RECIPE
-from tests.app.test_ranking_ui import SOURCE, TARGET, OpenApp, Y, store_run
+from tests.app.test_ranking_ui import COLLAPSED, GOOD, SOURCE, TARGET, OpenApp, Y, store_run
 from tests.selection.helpers import probabilities
 from tlcore.runs.store import RunStore
 from tlcore.views import compare
@@ -34,9 +33,9 @@ def runs(workspace: Path) -> dict[str, str]:
     """Three stored runs of one pair, the recipe's long name among them."""
     store = RunStore(Workspace.resolve(workspace))
     return {
-        "recipe": store_run(store, RECIPE, probabilities(Y, 0.9)),
+        "recipe": store_run(store, RECIPE, GOOD),
         "pair": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.85)),
-        "dann": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+        "dann": store_run(store, ("dann",), COLLAPSED),
     }
 
 

@@ -16,7 +16,7 @@ import pytest
 from app_support import engine
 from tests.app.helpers import plain
 from tests.app.test_diagnose_findings_table import TABLE_1024_PX
-from tests.app.test_ranking_ui import SOURCE, TARGET, OpenApp, Y, store_run
+from tests.app.test_ranking_ui import COLLAPSED, GOOD, SOURCE, TARGET, OpenApp, Y, store_run
 from tests.selection.helpers import candidate, pair_pool, probabilities
 from tests.selection.test_mixed_baselines import right_on, strong_run
 from tlcore.metrics.mcnemar import PairedChange
@@ -43,9 +43,9 @@ def mixed(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     while its target accuracy rose (a false alarm, within chance)."""
     store = RunStore(Workspace.resolve(workspace))
     runs = {
-        "recipe": store_run(store, RECIPE, probabilities(Y, 0.9)),
+        "recipe": store_run(store, RECIPE, GOOD),
         "outranked": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.85)),
-        "alarm": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+        "alarm": store_run(store, ("dann",), COLLAPSED),
     }
     labelled: dict[str, Any] = {
         "target_accuracy": 0.8,

@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from tests.app.helpers import plain
 from tests.app.test_diagnose_findings_table import TABLE_1024_PX
 from tests.app.test_ranking_fit import AUTO_PX
-from tests.app.test_ranking_ui import SOURCE, TARGET, OpenApp, Y, store_run
+from tests.app.test_ranking_ui import COLLAPSED, GOOD, SOURCE, TARGET, OpenApp, Y, store_run
 from tests.selection.helpers import probabilities
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
@@ -25,7 +23,7 @@ def test_ranked_by_dev_with_a_run_recommended_the_table_fits_a_1024_px_window(
     app: OpenApp, workspace: Path
 ) -> None:
     store = RunStore(Workspace.resolve(workspace))
-    store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9), ess=80.0)
+    store_run(store, ("deep_coral", "im"), GOOD, ess=80.0)
     store_run(store, ("dann",), probabilities(Y, 0.8), ess=80.0)
     at = app("compare", source=SOURCE, target=TARGET)
     next(s for s in at.selectbox if s.label == "Rank by").set_value("dev").run()
@@ -48,9 +46,9 @@ def test_a_pool_of_two_networks_is_a_ranking_table_per_network_without_a_setup_c
 ) -> None:
     store = RunStore(Workspace.resolve(workspace))
     made = {
-        "lenet": store_run(store, ("deep_coral",), probabilities(Y, 0.9), model="lenet_bn"),
-        "cnn": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9), model="cnn"),
-        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95), model="cnn"),
+        "lenet": store_run(store, ("deep_coral",), GOOD, model="lenet_bn"),
+        "cnn": store_run(store, ("deep_coral", "im"), GOOD, model="cnn"),
+        "collapsed": store_run(store, ("dann",), COLLAPSED, model="cnn"),
     }
     at = app("compare", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]

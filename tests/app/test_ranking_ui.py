@@ -7,7 +7,7 @@ import io
 import json
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ OpenApp = Callable[..., AppTest]
 SOURCE, TARGET = "mnist5k:n=120", "digits:n=120"
 Y = np.arange(30) % 3
 BASELINE = probabilities(np.where(np.arange(30) < 20, Y, (Y + 1) % 3), 0.6)
+GOOD = probabilities(Y, 0.9)  # every target sample right, 0.9 confident
+COLLAPSED = probabilities(np.zeros(30, dtype=int), 0.95)  # class 0 for every sample, 0.95 confident
 
 
 def store_run(
@@ -57,13 +59,19 @@ def store_run(
     return run_id
 
 
+def with_models(store: RunStore, run_ids: Iterable[str]) -> None:
+    """Give the runs ``run_ids`` a (stand-in) saved model: Predict lists only the runs that have one."""
+    for run_id in run_ids:
+        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+
+
 @pytest.fixture
 def pool(workspace: Path) -> dict[str, str]:
     store = RunStore(Workspace.resolve(workspace))
     return {
         # its DEV and IWCV rest on 2 effective samples of the importance weights
-        "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9), ess=2.0),
-        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+        "good": store_run(store, ("deep_coral", "im"), GOOD, ess=2.0),
+        "collapsed": store_run(store, ("dann",), COLLAPSED),
     }
 
 
@@ -148,7 +156,7 @@ def test_ranking_by_another_validator_and_advanced_ones_on_request(
 
 
 def test_keep_the_source_only_model_is_a_warning_without_a_check_mark(app: OpenApp, workspace: Path) -> None:
-    store_run(RunStore(Workspace.resolve(workspace)), ("dann",), probabilities(np.zeros(30, dtype=int), 0.95))
+    store_run(RunStore(Workspace.resolve(workspace)), ("dann",), COLLAPSED)
     at = app("compare", source=SOURCE, target=TARGET)
     assert not at.exception and not at.success
     kept = [w for w in at.warning if plain(w.value).startswith("Keep the source-only model")]
@@ -174,8 +182,7 @@ def test_the_predict_page_shows_the_chosen_runs_alarm(
     in the Compare page's sentence with the pool it was judged in (as on Adapt's card); the other
     shows none."""
     store = RunStore(Workspace.resolve(workspace))
-    for run_id in pool.values():
-        (store.get(run_id).folder / CHECKPOINT_FILE).touch()  # listed as having a model
+    with_models(store, pool.values())  # listed as having a model
     at = app("predict", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
     at.selectbox[0].set_value(pool["collapsed"]).run()
@@ -201,9 +208,9 @@ def test_an_alarm_the_target_labels_contradict_is_a_caution_not_an_error(
 ) -> None:
     """The alarm's own text says "false alarm" when the target accuracy rose: no red box for it."""
     store = RunStore(Workspace.resolve(workspace))
-    store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9))
+    store_run(store, ("deep_coral", "im"), GOOD)
     collapsed = AdaptConfig(source=SOURCE, target=TARGET, methods=("dann",), epochs=1)
-    made = candidate("x", BASELINE, probabilities(np.zeros(30, dtype=int), 0.95))
+    made = candidate("x", BASELINE, COLLAPSED)
     run_id = store.create(collapsed)
     result = _result(collapsed) | {"validators": made.validators.to_dict(), "target_accuracy": 0.8}
     assert store.start(run_id, os.getpid())
@@ -270,8 +277,8 @@ def test_a_run_stored_before_the_ess_is_not_recommended_on_its_dev_and_the_page_
 ) -> None:
     """The Compare page and ``runs rank`` say the same: the old run's DEV is the best but unchecked."""
     store = RunStore(Workspace.resolve(workspace))
-    old = store_run(store, ("dann",), probabilities(Y, 0.9), source_after=0.97)  # no ESS stored
-    new = store_run(store, ("deep_coral",), probabilities(Y, 0.9), ess=40.0)
+    old = store_run(store, ("dann",), GOOD, source_after=0.97)  # no ESS stored
+    new = store_run(store, ("deep_coral",), GOOD, ess=40.0)
     at = app("compare", source=SOURCE, target=TARGET)
     at.selectbox[0].set_value("dev").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -318,7 +325,7 @@ def test_compare_warns_that_the_pairs_target_is_blank(app: OpenApp, workspace: P
     buffer = io.BytesIO()
     np.savez(buffer, X=np.zeros((30, 1, 28, 28), dtype=np.float32))  # no ink in any image
     target = f"upload:{save_upload(ws, 'blank.npz', buffer.getvalue())}"
-    store_run(RunStore(ws), ("im",), probabilities(Y, 0.9), target=target)
+    store_run(RunStore(ws), ("im",), GOOD, target=target)
     at = app("compare", source=SOURCE, target=target)
     assert not at.exception, [e.message for e in at.exception]
     blank = pair_blank_warning(RunStore(ws), SOURCE, target)  # what `runs rank` says
@@ -346,7 +353,7 @@ def test_the_caveats_command_is_code_not_backticks(
     pool's target is labelled: the caveat is given)."""
     said = "Check it on labelled samples (or `python -m tlcore predict RUN_ID --data FILE`)."
     monkeypatch.setattr(ranking_caveats, "blind_spot", lambda ranking: said)
-    store_run(RunStore(Workspace.resolve(workspace)), ("deep_coral",), probabilities(Y, 0.9))
+    store_run(RunStore(Workspace.resolve(workspace)), ("deep_coral",), GOOD)
     at = app("compare", source=SOURCE, target=TARGET)
     assert not at.exception and at.success
     (caveat,) = [c.value for c in at.caption if "Check it on" in c.value]

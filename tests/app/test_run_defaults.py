@@ -8,16 +8,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import pair_field, plain
-from tests.app.test_ranking_ui import SOURCE, TARGET, Y, store_run
-from tests.selection.helpers import probabilities
+from tests.app.test_ranking_ui import COLLAPSED, GOOD, SOURCE, TARGET, store_run, with_models
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli import main
-from tlcore.runs.run_files import CHECKPOINT_FILE
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -29,11 +26,10 @@ def runs(workspace: Path) -> dict[str, str]:
     """The pair's good run, then a newer collapsed one, both listed as having a model."""
     store = RunStore(Workspace.resolve(workspace))
     made = {
-        "good": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9)),
-        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+        "good": store_run(store, ("deep_coral", "im"), GOOD),
+        "collapsed": store_run(store, ("dann",), COLLAPSED),
     }
-    for run_id in made.values():
-        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+    with_models(store, made.values())
     return made
 
 
@@ -69,10 +65,9 @@ def test_predict_preselects_the_run_runs_rank_recommends_not_the_newest(
 def test_without_a_recommendation_predict_takes_the_pairs_newest_run(app: OpenApp, workspace: Path) -> None:
     """One collapsed run: the ranking keeps the source-only model, so the newest run is preselected."""
     store = RunStore(Workspace.resolve(workspace))
-    old = store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95), target="digits:n=100")
-    new = store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95))
-    for run_id in (old, new):
-        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+    old = store_run(store, ("dann",), COLLAPSED, target="digits:n=100")
+    new = store_run(store, ("dann",), COLLAPSED)
+    with_models(store, (old, new))
     at = app("predict", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox[0].value == new and not [o for o in at.selectbox[0].options if "(recommended)" in o]
@@ -95,7 +90,7 @@ def test_compares_recommendation_opens_predict_with_that_run(app: OpenApp, runs:
 def test_compare_shows_no_run_of_another_pair_unasked(
     app: OpenApp, workspace: Path, runs: dict[str, str]
 ) -> None:
-    """The QA case: the sidebar's (newly fixed) pair had no finished run and Compare showed the
+    """The QA case: the sidebar's (newly fixed) pair had no done run and Compare showed the
     other pair's run, its numbers read as this pair's; now nothing is chosen and the page says so."""
     fixed = f"{TARGET},contrast=2"
     at = app("compare", source=SOURCE, target=fixed)
@@ -133,12 +128,11 @@ def test_a_pool_of_two_networks_offers_each_networks_run_on_predict(app: OpenApp
     with" button and Predict preselected the newest run (here a collapsed one)."""
     store = RunStore(Workspace.resolve(workspace))
     made = {
-        "lenet": store_run(store, ("deep_coral",), probabilities(Y, 0.9), model="lenet_bn"),
-        "cnn": store_run(store, ("deep_coral", "im"), probabilities(Y, 0.9), model="cnn"),
-        "collapsed": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95), model="cnn"),
+        "lenet": store_run(store, ("deep_coral",), GOOD, model="lenet_bn"),
+        "cnn": store_run(store, ("deep_coral", "im"), GOOD, model="cnn"),
+        "collapsed": store_run(store, ("dann",), COLLAPSED, model="cnn"),
     }
-    for run_id in made.values():
-        (store.get(run_id).folder / CHECKPOINT_FILE).touch()
+    with_models(store, made.values())
     at = app("compare", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
     assert [b.label for b in at.button if b.label.startswith("Label data with")] == [

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from tests.app.helpers import plain
 from tests.app.test_ranking_fit import RECIPE
-from tests.app.test_ranking_ui import SOURCE, TARGET, OpenApp, Y, store_run
+from tests.app.test_ranking_ui import COLLAPSED, GOOD, SOURCE, TARGET, OpenApp, Y, store_run, with_models
 from tests.selection.helpers import probabilities
-from tlcore.runs.run_files import CHECKPOINT_FILE
 from tlcore.runs.store import RunStore
 from tlcore.workspace import Workspace
 
@@ -22,9 +19,9 @@ WHOLE = "deep_coral+im+fixmatch+shot_pl+adabn"
 def _runs(workspace: Path) -> dict[str, str]:
     store = RunStore(Workspace.resolve(workspace))
     return {
-        "recipe": store_run(store, RECIPE, probabilities(Y, 0.9)),
+        "recipe": store_run(store, RECIPE, GOOD),
         "recipe_too": store_run(store, RECIPE, probabilities(Y, 0.85)),
-        "dann": store_run(store, ("dann",), probabilities(np.zeros(30, dtype=int), 0.95)),
+        "dann": store_run(store, ("dann",), COLLAPSED),
     }
 
 
@@ -50,8 +47,7 @@ def test_compares_runs_picker_shows_the_tables_cut_label(app: OpenApp, workspace
 
 def test_predicts_run_picker_shows_the_tables_cut_label(app: OpenApp, workspace: Path) -> None:
     runs = _runs(workspace)
-    for run_id in runs.values():  # Predict lists the runs with a model
-        (RunStore(Workspace.resolve(workspace)).get(run_id).folder / CHECKPOINT_FILE).touch()
+    with_models(RunStore(Workspace.resolve(workspace)), runs.values())  # Predict lists the runs with a model
     at = app("predict", source=SOURCE, target=TARGET)
     assert not at.exception, [e.message for e in at.exception]
     picker = next(s for s in at.selectbox if s.label == "Run")

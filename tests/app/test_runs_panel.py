@@ -160,18 +160,26 @@ def test_the_panel_closes_a_run_it_finds_dead(
     # the live cards' list (and the page's one count of the runs it leaves out)
     assert (counter.total, counter.panel) == (6, 1)
     assert run_store.get(run_id).status == "interrupted"
-    assert any(f"worker process {dead_worker.pid} ended without finishing" in e.value for e in at.error)
+    assert any(f"worker process {dead_worker.pid} ended without finishing" in w.value for w in at.warning)
     counter.reset()
     at.run()
     assert (counter.total, counter.panel) == (3, 1)
 
 
-def test_a_cancelled_run_is_no_failure_and_a_queued_one_says_it_waits(app: OpenApp, workspace: Path) -> None:
+def test_cancelled_and_interrupted_runs_are_no_failures_and_a_queued_one_says_it_waits(
+    app: OpenApp, workspace: Path
+) -> None:
+    """Only a failed run's reason is a red error box: a cancelled one's (asked for) is an info box, an
+    interrupted one's (its worker died, the machine restarted) a warning, as its orange badge."""
     run_store = RunStore(Workspace.resolve(workspace))
     config = AdaptConfig(source=SMALL_SOURCE, target=SMALL_TARGET, methods=("dann",), epochs=2)
     cancelled = run_store.create(config)
     assert run_store.start(cancelled, pid=os.getpid())
     assert run_store.end(cancelled, "cancelled", "baseline: cancelled at epoch 1, step 8")
+    interrupted = run_store.create(config)
+    assert run_store.start(interrupted, pid=os.getpid())
+    gone = "worker process 4321 ended without finishing the run (killed or crashed)"
+    assert run_store.end(interrupted, "interrupted", gone)
     failed = run_store.create(config)
     assert run_store.start(failed, pid=os.getpid())
     assert run_store.end(failed, "failed", "the loss turned NaN")
@@ -181,9 +189,11 @@ def test_a_cancelled_run_is_no_failure_and_a_queued_one_says_it_waits(app: OpenA
     assert not at.exception, [e.message for e in at.exception]
     assert [e.value for e in at.error if "NaN" not in e.value] == []  # the failed run's reason alone
     assert any("cancelled at epoch 1" in i.value for i in at.info), [i.value for i in at.info]
+    assert [plain(w.value) for w in at.warning] == [gone]
     captions = [c.value for c in at.caption]
     assert sum("Queued" in c for c in captions) == 1 and "after the first epoch" not in " ".join(captions)
     assert "No epoch ended before the run was cancelled." in captions  # it never will
+    assert "No epoch ended before the run was interrupted." in captions
     assert "No epoch ended before the run failed." in captions  # not "was failed"
 
 

@@ -15,37 +15,17 @@ from streamlit.testing.v1 import AppTest
 
 from app_support.sweeps import label
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
+from tests.app.sweep_page import PAIR, ended, picker, started_elsewhere
 from tests.sweeps.stored_sweeps import many_sweeps
 from tlcore.runs import driver
-from tlcore.runs.space import Space, parse_grid
-from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
-PAIR = (SMALL_SOURCE, SMALL_TARGET)  # the sidebar's pair of every page the tests open
-SPEC = SweepSpec(SMALL_SOURCE, SMALL_TARGET, (("dann",),), Space(parse_grid(["dann.weight=0.1,0.3"])))
-
-
-def picker(at: AppTest) -> Any:
-    return next(s for s in at.selectbox if s.label == "Sweep")
 
 
 def follow_buttons(at: AppTest) -> list[Any]:
     return [b for b in at.button if b.label.startswith("Follow sweep")]
-
-
-def started_elsewhere(ws: Workspace) -> str:
-    """A sweep as ``sweep --detach`` leaves it: stored, its driver (this live process) running it."""
-    sweep_id = driver.create(ws, SPEC)
-    SweepStore(ws).claim(sweep_id, os.getpid())
-    return sweep_id
-
-
-def ended(ws: Workspace) -> str:
-    sweep_id = driver.create(ws, SPEC)
-    assert SweepStore(ws).end(sweep_id, "cancelled", "cancelled on request")
-    return sweep_id
 
 
 def test_a_picked_finished_sweep_stays_and_the_notice_offers_the_live_one(

@@ -7,37 +7,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET
+from tests.app.sweep_page import ended, finder, picker, started_elsewhere
 from tlcore.events import ProgressEvent
 from tlcore.runs import driver
-from tlcore.runs.space import Space, parse_grid
-from tlcore.runs.sweep import SweepSpec
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
-SPEC = SweepSpec(SMALL_SOURCE, SMALL_TARGET, (("dann",),), Space(parse_grid(["dann.weight=0.1,0.3"])))
-
-
-def picker(at: AppTest) -> Any:
-    return next(s for s in at.selectbox if s.label == "Sweep")
 
 
 def trials(at: AppTest) -> list[tuple[str, float]]:
     """The trials table's status and progress per trial."""
     table = at.dataframe[0].value
     return list(zip(table["status"], table["progress"], strict=True))
-
-
-def started_elsewhere(ws: Workspace) -> str:
-    """A sweep as ``sweep --detach`` leaves it: stored, its driver (this live process) running it."""
-    sweep_id = driver.create(ws, SPEC)
-    SweepStore(ws).claim(sweep_id, os.getpid())
-    return sweep_id
 
 
 def test_a_sweep_started_from_the_cli_is_followed_live_then_still(
@@ -82,18 +67,16 @@ def test_a_filter_matching_nothing_still_notices_a_sweep_and_lists_the_newest(
     app: OpenApp, workspace: Path, auto_reruns: list[float]
 ) -> None:
     ws = Workspace.resolve(workspace)
-    store = SweepStore(ws)
-    ended = driver.create(ws, SPEC)
-    assert store.end(ended, "cancelled", "cancelled on request")
+    ended(ws)
     at = app("sweep")
     auto_reruns.clear()
-    next(t for t in at.text_input if t.label == "Find a sweep").set_value("usps").run()
+    finder(at).set_value("usps").run()
     assert any("No sweep matches usps" in i.value for i in at.info) and auto_reruns == [10.0]
     started = started_elsewhere(ws)
     auto_reruns.clear()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    assert next(t for t in at.text_input if t.label == "Find a sweep").value == ""
+    assert finder(at).value == ""
     assert picker(at).value == started and auto_reruns == [2.0]
 
 

@@ -7,26 +7,27 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
 from app_support.sweeps import label
 from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, plain
+from tests.app.sweep_page import PAIR, finder, picker
 from tests.sweeps.stored_sweeps import many_sweeps
 from tlcore.runs.sweep_store import SweepStore
 from tlcore.workspace import Workspace
 
 OpenApp = Callable[..., AppTest]
-PAIR = (SMALL_SOURCE, SMALL_TARGET)  # the sidebar's pair of every page the tests open
 
 
-def picker(at: AppTest) -> Any:
-    return next(s for s in at.selectbox if s.label == "Sweep")
-
-
-def finder(at: AppTest) -> Any:
-    return next(t for t in at.text_input if t.label == "Find a sweep")
+def oldest_live(store: SweepStore, n: int) -> list[str]:
+    """``n`` sweeps of the small pair, oldest first (:func:`many_sweeps`): the oldest live (this live
+    process drives it), the others cancelled."""
+    ids = many_sweeps(store, n, SMALL_SOURCE, SMALL_TARGET)
+    for sweep_id in ids[1:]:
+        assert store.end(sweep_id, "cancelled", "cancelled on request")
+    store.claim(ids[0], os.getpid())
+    return ids
 
 
 def listed(at: AppTest) -> str:
@@ -88,10 +89,7 @@ def test_live_sweeps_lead_the_picker_and_outlast_a_filter_that_matches_nothing(
     """The live sweep is listed first, the others newest first in their order; a filter that keeps
     no sweep keeps it listed (and the user's pick), says so, and offers the way back."""
     store = SweepStore(Workspace.resolve(workspace))
-    ids = many_sweeps(store, 3, SMALL_SOURCE, SMALL_TARGET)
-    for sweep_id in ids[1:]:
-        assert store.end(sweep_id, "cancelled", "cancelled on request")
-    store.claim(ids[0], os.getpid())  # the oldest runs (this live process drives it)
+    ids = oldest_live(store, 3)
     at = app("sweep")
     assert not at.exception, [e.message for e in at.exception]
     assert picker(at).options == [label(store.get(i), PAIR) for i in (ids[0], ids[2], ids[1])]
@@ -123,10 +121,7 @@ def test_a_last_page_holding_only_the_live_sweep_is_not_offered(app: OpenApp, wo
     """51 sweeps, the oldest live: it is at the top of page 1 already, so there is no page 2 to show it
     again (pages counted it: :meth:`SweepStore.pages`, as ``sweeps list``'s tail)."""
     store = SweepStore(Workspace.resolve(workspace))
-    ids = many_sweeps(store, 51, SMALL_SOURCE, SMALL_TARGET)
-    for sweep_id in ids[1:]:
-        assert store.end(sweep_id, "cancelled", "cancelled on request")
-    store.claim(ids[0], os.getpid())  # the oldest runs (this live process drives it)
+    ids = oldest_live(store, 51)
     at = app("sweep")
     assert not at.exception, [e.message for e in at.exception]
     assert not [w.label for w in at.number_input if w.label.startswith("Page")]

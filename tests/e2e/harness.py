@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,7 +31,7 @@ CHROMIUM = os.environ.get("TLSTUDIO_CHROMIUM", CHROMIUM_PATH)
 # Streamlit marks its app element with the script run's state as the server reports it, at once (its
 # status widget shows only once a run has lasted 500 ms): a page is idle while it says notRunning.
 IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
-# A finished run is not a drawn page: a chart or a table whose code is still loading is a grey
+# A finished script run is not a drawn page: a chart or a table whose code is still loading is a grey
 # placeholder (stSkeleton) until it is. On first loads of Compare (two busy cores) settling on IDLE alone
 # returned with 10 to 19 placeholders and no chart drawn, 2 to 5 s before they were (helper-256).
 MAIN_ELEMENT = '[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]'
@@ -200,9 +201,15 @@ def failure_boxes(page: Any) -> Any:
     )
 
 
-def wait_for_finished(page: Any, finished: Any, timeout_s: float) -> None:
-    """Adapt page: wait until ``finished`` (a locator on a finished run) shows, failing at once on a
-    failure box (the runs panel refreshes itself: no reload needed)."""
-    finished.or_(failure_boxes(page)).first.wait_for(timeout=timeout_s * 1000)
-    failed = failure_boxes(page)
-    assert failed.count() == 0, failed.first.inner_text()
+def badges(page: Any, *statuses: str) -> Any:
+    """Adapt page: the status badges of the runs' cards that read one of ``statuses``."""
+    return page.locator(".stMarkdownBadge", has_text=re.compile(f"^({'|'.join(statuses)})$"))
+
+
+def wait_for_done(page: Any, timeout_s: float) -> None:
+    """Adapt page: wait until a run's card reads done (its badge), failing at once on a failure box or an
+    interrupted run (its reason a warning, not red) (the runs panel refreshes itself: no reload needed)."""
+    stopped = failure_boxes(page).or_(badges(page, "interrupted"))
+    badges(page, "done").first.or_(stopped).first.wait_for(timeout=timeout_s * 1000)
+    warnings = page.locator('[data-testid="stAlertContentWarning"]')
+    assert stopped.count() == 0, [stopped.first.inner_text(), *warnings.all_inner_texts()]

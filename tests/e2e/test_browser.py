@@ -23,7 +23,7 @@ from tests.e2e.harness import (
     settle,
     upload,
     visit,
-    wait_for_finished,
+    wait_for_done,
 )
 from tlcore.adapt.recipe import RECOMMENDED
 
@@ -79,14 +79,14 @@ def walk_diagnose(page) -> None:
 
 def walk_adapt(page) -> None:
     """Adapt: launch the form as it starts (the recommended recipe) cut to one epoch of each stage and
-    wait until it finished (separate runs per method: tests/app/test_pages.py)."""
+    wait until one is done (separate runs per method: tests/app/test_pages.py)."""
     visit(page, "Adapt")
     fill(page, "Epochs", "1")
     fill(page, "Adapt epochs", "1")
     fill(page, "Learning rate", "0.003")
     page.get_by_role("button", name="Launch", exact=True).click()
     page.get_by_text(f"{'+'.join(RECOMMENDED.methods)} ·").first.wait_for()
-    wait_for_finished(page, page.get_by_text("finished").first, timeout_s=300)
+    wait_for_done(page, timeout_s=300)
     page.get_by_text("Target accuracy").first.wait_for()
     settle(page)
     check_and_shoot(page, "adapt")

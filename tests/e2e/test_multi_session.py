@@ -27,6 +27,7 @@ from tests.app.helpers import SMALL_SOURCE, SMALL_TARGET, image_zip, npz_bytes
 from tests.e2e.harness import (
     SHARED_SLOTS,
     assert_no_exception,
+    badges,
     choose_file,
     failure_boxes,
     fill,
@@ -195,7 +196,7 @@ def test_four_sessions_browse_upload_and_run_at_once(
 
         on_each(pages, lambda page: go_to(page, "Adapt"))
         for page in pages:
-            page.get_by_text("finished", exact=True).nth(SESSIONS - 1).wait_for()
+            badges(page, "done").nth(SESSIONS - 1).wait_for()
             assert_no_exception(page)
             errors = failure_boxes(page)
             assert errors.count() == 0, errors.first.inner_text()

@@ -19,7 +19,7 @@ from tests.e2e.harness import (
     settle,
     upload,
     visit,
-    wait_for_finished,
+    wait_for_done,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -43,7 +43,7 @@ def test_an_unlabelled_zip_gets_one_prediction_per_file(shared_server: str, tmp_
         upload(page, scans, "target")
         visit(page, "Adapt")
         page.get_by_role("button", name="Launch the recommended recipe").click()
-        wait_for_finished(page, page.get_by_text("finished", exact=True).first, timeout_s=600)
+        wait_for_done(page, timeout_s=600)
         visit(page, "Compare")
         page.get_by_text("Which run to keep, without target labels").wait_for()
         assert_no_exception(page)

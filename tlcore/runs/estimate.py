@@ -13,7 +13,7 @@ nothing.
 
 The rates, best first:
 
-1. ``runs``: finished runs in the workspace with the same network, input shape (28x28 digits time
+1. ``runs``: done runs in the workspace with the same network, input shape (28x28 digits time
    nothing of 128x128 photos), image size, device and batch size;
    per run, ``seconds_per_stage[stage] / (epochs run * steps per epoch)`` for each stage it trained,
    and the evaluation's seconds per evaluated sample and model (a run that reused its baseline
@@ -61,7 +61,7 @@ from tlcore.workspace import Workspace
 PAIRED_KINDS = ("term", "weights")  # methods whose adapt stage draws source and target batches
 SINGLE_STAGES = {"target_only": "target", "finetune": "source"}  # stage methods training on one side
 EVAL_PASSES = 3  # probe: forward passes of each evaluated model over the evaluated samples
-MIN_TIMED_STEPS = 20  # finished runs' steps in all before their rates beat the probe (see the module doc)
+MIN_TIMED_STEPS = 20  # done runs' steps in all before their rates beat the probe (see the module doc)
 EVAL_OVERHEAD_SECONDS = 1.5  # probe: a model's UMAP and validators, 0.5-2.5 s on a 2-core CPU (lenet/mlp)
 
 
@@ -105,7 +105,7 @@ class Rates:
 @dataclass(frozen=True)
 class Estimate:
     """A run's expected and longest duration, and where the rates came from (``runs`` or ``probe``:
-    ``n_runs`` finished runs and the ``n_steps`` steps they trained, or the probe's timed steps;
+    ``n_runs`` done runs and the ``n_steps`` steps they trained, or the probe's timed steps;
     ``paired_note``: where its paired steps' rate came from when not from runs of its own methods)."""
 
     seconds: float
@@ -219,7 +219,7 @@ def baseline_in_cache(cfg: AdaptConfig, workspace: Workspace) -> tuple[bool, boo
 
 @dataclass(frozen=True)
 class Measured:
-    """One finished run's rates (None where it did not train that kind of step) and its steps."""
+    """One done run's rates (None where it did not train that kind of step) and its steps."""
 
     methods: tuple[str, ...]
     single: float | None
@@ -229,7 +229,7 @@ class Measured:
 
 
 def _measured(result: Mapping[str, Any]) -> Measured | None:
-    """The rates of one finished run's result, None when it lacks the numbers (an older run)."""
+    """The rates of one done run's result, None when it lacks the numbers (an older run)."""
     info, cfg = result.get("info") or {}, result.get("config") or {}
     seconds = info.get("seconds_per_stage") or {}
     n_s, n_t, n_test = info.get("n_source_train"), info.get("n_target_train"), info.get("n_target_test")
@@ -269,7 +269,7 @@ def _same_network(record: RunRecord, result: Mapping[str, Any], work: Workload) 
 
 
 def measured_runs(records: Iterable[RunRecord], work: Workload) -> list[Measured]:
-    """The rates of the finished runs among ``records`` with ``work``'s network, input shape, image size,
+    """The rates of the done runs among ``records`` with ``work``'s network, input shape, image size,
     device and batch size."""
     found = []
     for record in records:
@@ -343,7 +343,7 @@ def estimate(
     baseline_trained: bool = False,
     launched: bool = False,
 ) -> Estimate:
-    """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its finished runs of the same
+    """The estimate of a run of ``cfg`` on ``pair`` in ``workspace``: from its done runs of the same
     network (a paired step no run of its composition timed: a probe of its own terms, scaled to them),
     else from a probe (cached in the workspace); ``baseline_trained``: a run before it trains
     its baseline and evaluation (a sweep's, :func:`~tlcore.runs.estimate_batch.sweep_batch`);

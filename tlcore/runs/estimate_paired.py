@@ -1,4 +1,4 @@
-"""A paired step no finished run of its composition timed: a probe of its own loss terms, scaled to
+"""A paired step no done run of its composition timed: a probe of its own loss terms, scaled to
 the workspace's runs.
 
 A paired step's cost depends on the terms it trains (FixMatch's strong view is a third batch in the

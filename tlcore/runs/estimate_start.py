@@ -9,7 +9,7 @@ estimate that left it out read a fraction of the sweep's time). An *inline* run 
 hands the pair it loaded for the estimate to the run), so its record's span is its stages (and a wait
 for a run slot, the result's writing).
 
-The estimate counts, per run of the kind it will be, the median (and the slowest) of the finished
+The estimate counts, per run of the kind it will be, the median (and the slowest) of the done
 runs of that kind's :func:`run_overhead` (any network: a process's start, not its steps); with none,
 a launched run counts :func:`start_seconds`, the wall time of a worker-like process that does that
 loading (measured once per workspace and code version, kept in ``cache/estimates``), an inline one
@@ -42,7 +42,7 @@ def launched(record: RunRecord) -> bool:
 
 
 def run_overhead(record: RunRecord, result: Mapping[str, Any]) -> float:
-    """A finished run's seconds outside its timed stages: ``(updated - created) - sum(seconds_per_stage)``,
+    """A done run's seconds outside its timed stages: ``(updated - created) - sum(seconds_per_stage)``,
     its record's creation to its end (a worker's start and imports, the data's loading, the result's
     writing, a wait for a run slot); not a CLI's own start before it creates the record."""
     stages = sum(((result.get("info") or {}).get("seconds_per_stage") or {}).values())
@@ -50,7 +50,7 @@ def run_overhead(record: RunRecord, result: Mapping[str, Any]) -> float:
 
 
 def overheads(records: Iterable[RunRecord], of_launched: bool) -> list[float]:
-    """:func:`run_overhead` of each finished run among ``records`` launched (or run inline, with
+    """:func:`run_overhead` of each done run among ``records`` launched (or run inline, with
     ``of_launched`` False) whose result reads."""
     found = []
     for record in records:
@@ -64,7 +64,7 @@ def overheads(records: Iterable[RunRecord], of_launched: bool) -> list[float]:
 
 
 def start_seconds(workspace: Workspace) -> float:
-    """A launched run's start with no finished launched run to read it from: :func:`measure_start`,
+    """A launched run's start with no done launched run to read it from: :func:`measure_start`,
     read back from the workspace's ``cache/estimates`` once measured there."""
     folder = workspace.inside(*ESTIMATES.parts)
     path = folder / f"{START_KEY}{SUFFIX}"

@@ -1,6 +1,6 @@
 """The estimate's measured probe: a few training steps of a run's real network, timed, cached.
 
-With no finished run of the same network to learn from (:mod:`tlcore.runs.estimate`), the network a
+With no done run of the same network to learn from (:mod:`tlcore.runs.estimate`), the network a
 run of the config builds (:func:`tlcore.adapt.stages.network`) trains in the training loop itself
 (:func:`tlcore.training.loop.train`, the config's batch size and augmentation, the loop's learning rate) on 2B
 synthetic samples of the pair's shape: one untimed warm-up step then :data:`PROBE_STEPS` timed steps

@@ -117,7 +117,7 @@ def pair_source_only_model(
     store: RunStore, source: str, target: str
 ) -> SourceOnlyModel | NeedsSourceOnlyModel:
     """The pair's source-only model for a label-shift estimate: of the cached baselines of the default
-    config and of the pair's finished runs (specs compared in canonical form; oldest first), the one
+    config and of the pair's done runs (specs compared in canonical form; oldest first), the one
     with the highest source validation accuracy
     (:func:`~tlcore.adapt.source_model.find_source_only_model`), so the estimate does not change with
     the order in which runs finish; named by the oldest of those runs whose baseline it is."""

@@ -1,4 +1,4 @@
-"""The candidates of one pair: finished runs whose stored predictions cover the same target samples.
+"""The candidates of one pair: done runs whose stored predictions cover the same target samples.
 
 :func:`tlcore.runs.candidates.load_pool` builds a :class:`Pool` from a run store; tests and the
 benchmark can build one from arrays. :meth:`Pool.agreements` computes EnsV for every candidate's
@@ -35,7 +35,7 @@ from tlcore.selection.scores import RunValidators
 
 @dataclass(frozen=True)
 class Candidate:
-    """One finished run as the ranking sees it. ``target_accuracy`` / ``source_only_accuracy`` (on
+    """One done run as the ranking sees it. ``target_accuracy`` / ``source_only_accuracy`` (on
     the target test split) and ``paired``, the McNemar test of the two (None also for a run stored
     before runs kept it), exist only for a labelled target: shown beside, never used to choose."""
 

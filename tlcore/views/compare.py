@@ -1,4 +1,4 @@
-"""Comparing finished runs: tables, figures and the HTML report built from their stored results.
+"""Comparing done runs: tables, figures and the HTML report built from their stored results.
 
 A comparison is ``{run label: result}``, the dicts :meth:`tlcore.runs.RunStore.result` returns
 (see :class:`tlcore.adapt.AdaptResult`). Everything here is pure; the app's Compare page and the
