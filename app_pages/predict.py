@@ -16,6 +16,7 @@ from tlcore.views import run_names, thumbnails
 from tlcore.views.ranking import kept_note, recommended_note
 
 BATCH_KEY = "predict_batch_file"
+FORMAT_KEY = "export_format"
 PROBABILITIES_KEY = "predict_all_probabilities"
 
 st.title("Predict")
@@ -182,11 +183,11 @@ st.caption(
     "input shape and every preprocessing step. The export is checked against torch before you get it."
 )
 fmt_col, button_col = st.columns([1, 3])
-fmt = fmt_col.selectbox("Format", list(EXPORT_FORMATS))
+fmt = fmt_col.selectbox("Format", list(EXPORT_FORMATS), key=FORMAT_KEY)
 if button_col.button("Export the model", icon=":material/deployed_code:"):
     st.session_state[state.EXPORT_REQUEST] = (run_id, fmt)
 export_request = st.session_state.get(state.EXPORT_REQUEST)
-if export_request is not None:
+if export_request == (run_id, fmt):  # another run or format chosen since: its own click exports it
     with display.errors_shown():
         archive, card = predictions.export_zip(*export_request)
         st.download_button(

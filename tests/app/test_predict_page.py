@@ -96,6 +96,10 @@ def test_the_model_exports_as_a_zip_with_its_model_card(
         f"torch, batches of 2, 5, 1: max |Δ logit| {parity['max_abs_diff']:.2g} (allowed 0.0001)."
     )
     assert display.esc(caption) in [c.value for c in at.caption]
+    at.selectbox(key="export_format").set_value("torchscript").run()  # not exported yet: no download
+    assert not has_download(at, "Download the") and not at.exception
+    at.selectbox(key="export_format").set_value("onnx").run()  # exported already: its zip again
+    assert has_download(at, "Download the onnx model")
 
 
 def test_data_to_label_follows_the_sidebar_target_unless_typed_for_it(
