@@ -15,6 +15,7 @@ from data_formats import digit_image, png_bytes, write_zip
 
 from tlcore.cli import main
 from tlcore.cli.output import display_width
+from tlcore.commands import command_in
 from tlcore.data.tables import read_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -328,7 +329,8 @@ def test_list_shows_what_an_upload_read_and_upload_parses_once(
     assert line.split()[5:7] == ["uploaded", "file,"]
     code, out, _ = run(capsys, workspace, "data", "list", "--json")
     (row,) = [r for r in json.loads(out)["domains"] if r["kind"] == "upload"]
+    scan = command_in(workspace.resolve(), "data", "list", "--scan")  # its --workspace: this one
     assert row["description"].endswith(  # QA helper-157: "-" with no reason
         "; samples and shape not kept (stored by an older version, or the file changed since): "
-        "the next read of it keeps them (python -m tlcore data list --scan reads every such upload)"
+        f"the next read of it keeps them ({scan} reads every such upload)"
     )

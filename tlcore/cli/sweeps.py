@@ -218,7 +218,7 @@ def print_summary(state: SweepSummary, *, workspace: str | None = None) -> None:
     sweep = state.sweep
     spec = sweep.spec
     print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))
-    if said := outliving_driver(sweep):
+    if said := outliving_driver(sweep, workspace):
         print("\n".join(wrapped(said, "  warning  ")))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sweep.created))
     said = f"{spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, "
