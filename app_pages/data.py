@@ -101,7 +101,7 @@ with upload:
         )
         st.caption(
             "Samples and shape as each file read when saved; for one saved by an older version, as it "
-            "read when next used (`python -m tlcore data list`; `--scan` reads them all)."
+            f"read when next used (`{engine.command('data', 'list')}`; `--scan` reads them all)."
         )
 
 st.subheader("Current pair")

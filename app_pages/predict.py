@@ -56,8 +56,8 @@ run_id = st.selectbox(
     index=list(labels).index(default),
     format_func=labels.get,
     help="The sidebar's pair's runs first, then other pairs' runs, each named with its pair. Preselected: "
-    "the run Compare recommends for the sidebar's pair (`python -m tlcore runs rank`; the newest of them "
-    "when it recommends one per network or label budget), else the pair's newest. "
+    f"the run Compare recommends for the sidebar's pair (`{engine.command('runs', 'rank')}`; the newest of "
+    "them when it recommends one per network or label budget), else the pair's newest. "
     + display.esc(
         run_names.run_help(names, names)
         + run_names.pairs_help((r.source, r.target) for r in runs if r.id not in on_pair)

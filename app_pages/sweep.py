@@ -99,7 +99,7 @@ source_spec, target_spec = state.pair()
 st.caption(
     f"Source {display.esc(source_spec)} → target {display.esc(target_spec)}. Methods x hyper-parameters x "
     "seeds as one experiment: every trial is an ordinary run (Compare shows it), and "
-    "`python -m tlcore sweeps show ID` prints the same table."
+    f"`{engine.command('sweeps', 'show', 'ID')}` prints the same table."
 )
 
 # ---- define ------------------------------------------------------------------------------------------

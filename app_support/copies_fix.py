@@ -10,7 +10,7 @@ import streamlit as st
 from app_support import display, engine, state
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.drop_copies import drop_copies, proposed_name
-from tlcore.data.overlap import DROP_COMMAND, SharedSamples
+from tlcore.data.overlap import DROP_WORDS, SharedSamples
 from tlcore.errors import TLError
 
 NAME = "drop_copies_name"  # the name field's key, per target (a key of its own for each)
@@ -33,7 +33,7 @@ def shared_box(source: str, target: str) -> SharedSamples | None:
         "Name of the target without its copies",
         key=key,
         help="A new upload: the target's samples less its copies of source samples (exact and near), "
-        f"each kept sample under its own id (`{DROP_COMMAND}`)",
+        f"each kept sample under its own id (`{engine.command(*DROP_WORDS)}`)",
     )
     st.button(  # under the field, not beside it: a column at 1024 px cut its label short
         "Save the target without its copies",

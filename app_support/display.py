@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from app_support import engine
 from tlcore.data.overlap import SharedSamples
 from tlcore.errors import TLError
 from tlcore.numbers import SHARE_DECIMALS
@@ -174,10 +175,11 @@ def sentence(text: str) -> str:
 def shared_warning(shared: SharedSamples | None, *, split_by_defaults: bool = False) -> None:
     """A warning when a pair shares samples (:func:`app_support.engine.shared_samples`), with the fix;
     ``split_by_defaults`` (the Data and Diagnose pages, which split the pair as a run with the engine's
-    defaults, whatever seed a run takes later) says which split its test-split counts are of."""
+    defaults, whatever seed a run takes later) says which split its test-split counts are of. Its
+    command carries the app's ``--workspace`` (:func:`app_support.engine.command_workspace`)."""
     if not shared:
         return
-    text = sentence(shared.line())
+    text = sentence(shared.line(workspace=engine.command_workspace()))
     if split_by_defaults:
         text += " " + sentence(
             f"the test-split counts are for the default seed {shared.seed} (a test split of "

@@ -15,6 +15,7 @@ from tests.app.helpers import plain
 from tests.data.data_formats import jpeg_bytes, png_bytes, write_zip
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.pair import load_run_pair
+from tlcore.commands import command_line
 from tlcore.data import load_domain
 from tlcore.data.spec import store_upload
 from tlcore.runs.result_file import RESULT_FILE
@@ -114,10 +115,8 @@ def test_the_pages_warn_of_a_target_copying_source_samples_under_another_name(
             "The target repeats source samples, found by content: 8 of the target's 20 samples are exact "
             "copies of source samples"
         )
-        assert (
-            "remove the copies from the target (sample ids 0, 1, 2 and 5 more; "
-            "python -m tlcore data drop-copies drops them)." in warning
-        )
+        drop = command_line("data", "drop-copies", workspace=str(workspace))  # the app's: not ./workspace
+        assert f"from the target (sample ids 0, 1, 2 and 5 more; {drop} drops them)." in warning
 
 
 def test_the_pages_warn_of_a_target_of_the_source_photos_saved_again_as_jpeg(

@@ -15,6 +15,7 @@ from data_formats import digit_image, png_bytes, write_zip
 
 from tlcore.cli import main
 from tlcore.cli.output import display_width
+from tlcore.commands import command_in, command_line
 from tlcore.data.tables import read_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -259,10 +260,13 @@ def test_upload_of_a_folder_says_it_is_read_in_place(
     workspace = tmp_path / "ws"
     code, out, err = run(capsys, workspace, "data", "upload", str(folder))
     assert (code, out) == (2, "")
+    inspect, adapt = (  # with the --workspace given: pasted, adapt trains into it
+        command_line(*words, str(folder), workspace=str(workspace))
+        for words in (("data", "inspect"), ("adapt", "--target"))
+    )
     assert err == (
         f"error: {folder} is a folder: uploads are files, a folder of images is read where it is; use "
-        f"its path as the spec (e.g. data inspect '{folder}', adapt --target '{folder}'), or upload a "
-        ".zip of it\n"
+        f"its path as the spec (e.g. {inspect}, {adapt}), or upload a .zip of it\n"
     )
     assert not (workspace / "uploads").exists() or not any((workspace / "uploads").iterdir())
     assert inspect_json(capsys, workspace, str(folder))["n_samples"] == 3  # the spec it names works
@@ -328,7 +332,8 @@ def test_list_shows_what_an_upload_read_and_upload_parses_once(
     assert line.split()[5:7] == ["uploaded", "file,"]
     code, out, _ = run(capsys, workspace, "data", "list", "--json")
     (row,) = [r for r in json.loads(out)["domains"] if r["kind"] == "upload"]
+    scan = command_in(workspace.resolve(), "data", "list", "--scan")  # its --workspace: this one
     assert row["description"].endswith(  # QA helper-157: "-" with no reason
         "; samples and shape not kept (stored by an older version, or the file changed since): "
-        "the next read of it keeps them (python -m tlcore data list --scan reads every such upload)"
+        f"the next read of it keeps them ({scan} reads every such upload)"
     )

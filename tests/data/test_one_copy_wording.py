@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tlcore.cli import main
+from tlcore.commands import command_line
 from tlcore.data.overlap import SharedSamples
 from tlcore.explain.verdict import verdict
 from tlcore.views.run_tables import shared_note
@@ -29,7 +30,7 @@ def test_the_shared_line_of_one_copy_reads_in_the_singular(
         "found by content: 1 of the target's 8 samples is an exact copy of a source sample, and 1 of the 2 "
         "target test samples a run with seed 0 scores on is a copy of a source training sample, so its "
         "target accuracy reads too high; to score transfer, remove the copy from the target (sample id 0; "
-        "python -m tlcore data drop-copies drops it)"
+        f"{command_line('data', 'drop-copies', workspace=str(tmp_path / 'ws'))} drops it)"  # as given
     ) in text
 
 

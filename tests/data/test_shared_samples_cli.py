@@ -16,6 +16,7 @@ from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.copy_search import FOLDER
 from tlcore.adapt.pair import load_run_pair
 from tlcore.cli import main
+from tlcore.commands import command_line
 from tlcore.runs import driver, estimate_start, probe
 from tlcore.workspace import Workspace
 
@@ -134,9 +135,9 @@ def test_a_table_repeating_source_rows_under_another_name_is_found_by_content(
         "copies of source samples, and 4 of the 6 target test samples a run with seed 0 scores on are "
         "copies of source training samples"
     )
+    drop = command_line("data", "drop-copies", workspace=str(workspace.root))  # the --workspace given
     assert shared["text"].endswith(
-        "remove the copies from the target (sample ids 9, 10, 11 and 9 more; python -m tlcore data "
-        "drop-copies drops them)"
+        f"remove the copies from the target (sample ids 9, 10, 11 and 9 more; {drop} drops them)"
     )
     diagnose = ("diagnose", *pair, "--no-umap", "--no-explain")
     assert cli(workspace, capsys, *diagnose, "--json")["shared_samples"] == shared

@@ -15,6 +15,7 @@ from data_formats import digit_image, png_bytes, write_zip
 from PIL import ExifTags, Image, JpegImagePlugin
 from torch.nn.functional import interpolate
 
+from tlcore.commands import command_in
 from tlcore.data.spec import load_domain
 from tlcore.data.uploads import list_uploads, read_path, safe_name, save_upload
 from tlcore.errors import TLError
@@ -146,7 +147,8 @@ def test_a_missing_upload_names_ten_others_and_counts_the_rest(workspace: Worksp
     with pytest.raises(TLError) as refused:
         load_domain("upload:gone.zip", workspace)
     assert str(refused.value).endswith(
-        f"(available: {', '.join(names[:10])} and 3 more; `python -m tlcore data list` lists them all)"
+        f"(available: {', '.join(names[:10])} and 3 more; `{command_in(workspace.root, 'data', 'list')}` "
+        "lists them all)"
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from tests.data.data_formats import copied_digit_zips
 from tests.data.test_drop_copies import mnist_digits
 from tlcore.cli import main
+from tlcore.commands import command_line
 from tlcore.explain.verdict import verdict
 
 LEAD = "samples are copies of source samples: the gap measured here is smaller than"
@@ -65,4 +66,4 @@ def test_diagnose_leads_its_verdict_with_the_targets_copies(
     page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", report.read_text())).split())
     assert page.count(led) == 2 and page.count("No detectable gap") == 2
     assert "Shared samples: the target repeats source images, found by content: 20 of the target's 28" in page
-    assert "python -m tlcore data drop-copies drops them" in page
+    assert f"{command_line('data', 'drop-copies', workspace=str(tmp_path / 'ws'))} drops them" in page

@@ -19,6 +19,7 @@ import pytest
 from tests.runs.hung_worker import closed_ago, held_run
 from tests.sweeps.hung_driver import end, hung
 from tests.sweeps.stored_sweeps import cli
+from tlcore.commands import command_line
 from tlcore.runs import process_stop
 from tlcore.runs.index import SCHEMA_VERSION
 from tlcore.runs.record import process_started
@@ -66,10 +67,9 @@ def test_a_launched_worker_stuck_after_closing_its_run_is_named_and_force_ends_i
     assert (code, err) == (2, f"error: run {run_id} is already {status}\n") and process.poll() is None
 
     closed_ago(workspace, run_id, process_stop.EXIT_GRACE + 120)
-    still = (
-        f"its worker (process {process.pid}) still runs 3 minutes after it closed the run: runs cancel "
-        f"{run_id} --force ends it"
-    )
+    cancel = command_line("runs", "cancel", run_id, "--force", workspace=str(workspace.root))
+    still = f"its worker (process {process.pid}) still runs 3 minutes after it closed the run: {cancel} "
+    still += "ends it"
     code, out, _ = cli(workspace, "runs", "list", capsys=capsys)
     assert code == 0 and out.splitlines()[-1] == f"run {run_id}: {still}"
     code, out, _ = cli(workspace, "runs", "show", run_id, capsys=capsys)

@@ -18,6 +18,7 @@ import pytest
 from tests.runs.hung_worker import closed_ago, held_run, inline_run, silent_run
 from tests.sweeps.hung_driver import Processes
 from tests.sweeps.stored_sweeps import cli
+from tlcore.commands import command_line
 from tlcore.runs import jobs, process_stop
 from tlcore.runs.record import process_started
 from tlcore.runs.run_files import LOG_FILE
@@ -33,7 +34,8 @@ def test_an_interrupted_runs_live_worker_is_named_and_force_ends_it_keeping_the_
     process = processes()
     run_id = held_run(workspace, process)
     reason = silent_run(workspace, run_id)
-    still = f"its worker (process {process.pid}) still runs: runs cancel {run_id} --force ends it"
+    cancel = command_line("runs", "cancel", run_id, "--force", workspace=str(workspace.root))  # as given
+    still = f"its worker (process {process.pid}) still runs: {cancel} ends it"
     code, out, _ = cli(workspace, "runs", "list", capsys=capsys)
     assert code == 0 and out.splitlines()[-1] == f"run {run_id}: {still}"
     code, out, _ = cli(workspace, "runs", "show", run_id, capsys=capsys)

@@ -17,6 +17,7 @@ from fake_workers import make_config
 from tests.runs.hung_worker import held_run, silent_run, unanswered_run
 from tests.sweeps.hung_driver import SPEC, Processes
 from tests.sweeps.stored_sweeps import cli
+from tlcore.commands import command_line
 from tlcore.errors import TLError
 from tlcore.runs import driver, jobs, process_stop
 from tlcore.runs.executors import ExecutorSettings
@@ -141,9 +142,10 @@ def test_a_trial_training_in_its_sweep_drivers_name_points_to_the_sweep(
     else:
         assert claim_slot(sweeps.runs, run_id, process.pid, 100) == "started"
     assert sweeps.runs.get(run_id).status == "running"
+    cancel = command_line("sweeps", "cancel", sweep_id, "--force", workspace=str(workspace.root))
     refused = (
         f"error: run {run_id} trains in the driver of its sweep {sweep_id} (process {process.pid}), not in "
-        f"a worker of its own: stop the sweep instead (sweeps cancel {sweep_id} --force)\n"
+        f"a worker of its own: stop the sweep instead ({cancel})\n"
     )
     code, out, err = cli(workspace, "runs", "cancel", run_id, "--force", "--wait", "0.2", capsys=capsys)
     assert (code, out, err) == (2, "", refused)

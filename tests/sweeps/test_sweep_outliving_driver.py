@@ -17,6 +17,7 @@ import pytest
 
 from tests.sweeps.hung_driver import end, held, hung, sweep_closed_ago
 from tests.sweeps.stored_sweeps import cli
+from tlcore.commands import command_line
 from tlcore.runs import driver, process_stop
 from tlcore.runs.record import process_started
 from tlcore.runs.sweep_store import SweepStore
@@ -47,9 +48,10 @@ def test_force_ends_a_launched_driver_stuck_after_closing_its_sweep_in_one_line_
         assert (code, err) == (2, f"error: sweep {sweep_id} is already {status}{why}\n")
         assert process.poll() is None
         code, out, err = cli(workspace, "sweeps", "resume", sweep_id, capsys=capsys)  # two drivers: refused
+        cancel = command_line("sweeps", "cancel", sweep_id, "--force", workspace=str(workspace.root))
         assert (code, out) == (2, "") and err == (
-            f"error: sweep {sweep_id}'s last driver (process {process.pid}) still runs: sweeps cancel "
-            f"{sweep_id} --force ends it, then resume\n"
+            f"error: sweep {sweep_id}'s last driver (process {process.pid}) still runs: {cancel} ends it, "
+            "then resume\n"
         )
         assert (store.get(sweep_id).status, process.poll()) == (status, None)
         code, out, err = cli(workspace, "sweeps", "cancel", sweep_id, "--force", capsys=capsys)
@@ -101,10 +103,9 @@ def test_sweeps_list_and_show_say_a_launched_driver_outlives_its_sweep(
         sweep_id, _ = held(workspace, process, launched=True)
         assert SweepStore(workspace).end(sweep_id, "interrupted", LEFT)
         sweep_closed_ago(workspace, sweep_id, LONG_AGO)
-        said = (
-            f"its driver (process {process.pid}) still runs 3 minutes after it closed the sweep: sweeps "
-            f"cancel {sweep_id} --force ends it"
-        )
+        cancel = command_line("sweeps", "cancel", sweep_id, "--force", workspace=str(workspace.root))
+        said = f"its driver (process {process.pid}) still runs 3 minutes after it closed the sweep: {cancel} "
+        said += "ends it"
         code, out, _ = cli(workspace, "sweeps", "list", capsys=capsys)
         assert code == 0 and out.splitlines()[-1] == f"sweep {sweep_id}: {said}"
         code, out, _ = cli(workspace, "sweeps", "show", sweep_id, capsys=capsys)

@@ -88,12 +88,13 @@ def run(args: argparse.Namespace) -> int:
         pair = load_run_pair(config, workspace)
         estimate = estimate_run(config, pair, workspace, launched=args.detach)
     shared = pair.shared(config)  # one line before the estimate when the pair shares samples
-    found = {"shared_samples": shared and shared.to_dict()}  # in every --json output, null if none
+    # in every --json output, null if none
+    found = {"shared_samples": shared and shared.to_dict(workspace=args.workspace)}
     if args.estimate or not args.json:
         if args.json:
             print_json({"estimate": estimate.to_dict()} | found)
             return 0
-        lines = wrapped(shared.line(), "shared: ", "  ") if shared else []
+        lines = wrapped(shared.line(workspace=args.workspace), "shared: ", "  ") if shared else []
         print("\n".join(lines + wrapped(estimate.text(), "estimated: ", "  ")), flush=True)
         if args.estimate:
             return 0

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from shlex import quote
 from typing import Any
 
 from tlcore.cli.output import display_width, padded, print_json, prose_width, wrapped
+from tlcore.commands import command_line
 from tlcore.data.catalog import upload_summary
 from tlcore.data.spec_text import MISSING_VALUES, ONEHOT, parse_spec
 from tlcore.errors import TLError
@@ -17,6 +17,7 @@ from tlcore.limits import Limits
 from tlcore.numbers import plural, shape_text
 from tlcore.workspace import Workspace
 
+USES = (("data", "inspect"), ("adapt", "--target"))  # the commands a folder's refusal names with its path
 DESCRIPTION_MIN = 24  # the narrowest description column of ``data list``; narrower, it goes below
 
 
@@ -168,10 +169,10 @@ def upload_command(args: argparse.Namespace) -> int:
 
     path = Path(args.path).expanduser()
     if path.is_dir():
+        inspect, adapt = (command_line(*words, str(path), workspace=args.workspace) for words in USES)
         raise TLError(
             f"{path} is a folder: uploads are files, a folder of images is read where it is; use its "
-            f"path as the spec (e.g. data inspect {quote(str(path))}, adapt --target {quote(str(path))}), "
-            "or upload a .zip of it"
+            f"path as the spec (e.g. {inspect}, {adapt}), or upload a .zip of it"
         )
     if not path.is_file():
         raise TLError(f"no such file: {path}")

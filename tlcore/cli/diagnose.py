@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from tlcore.adapt.config import AdaptConfig
 from tlcore.cli.diagnose_text import format_report, json_payload
 from tlcore.cli.output import check_report, print_json, wrapped, write_report
+from tlcore.commands import command_line
 from tlcore.data.spec_text import anchored
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
 from tlcore.errors import TLError
@@ -132,9 +133,10 @@ class FeatureSpace:
     config: AdaptConfig | None = None
 
 
-def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
+def feature_space(text: str, workspace: Workspace, given: str | None = None) -> FeatureSpace:
     """``raw``; the model of the run named by ``run:ID``; or, by ``baseline:ID``, its source-only
-    baseline from the workspace's baseline cache."""
+    baseline from the workspace's baseline cache. ``given``: the ``--workspace`` the command was given,
+    which the ``runs list`` it names for a bad ``text`` carries."""
     from tlcore.adapt.cache import NOT_CACHED, BaselineCache, baseline_key  # noqa: PLC0415 - loads torch
     from tlcore.device import pick_device  # noqa: PLC0415 - loads torch
     from tlcore.runs.source_only import run_feature_models  # noqa: PLC0415 - loads torch
@@ -143,7 +145,8 @@ def feature_space(text: str, workspace: Workspace) -> FeatureSpace:
         return FeatureSpace("raw")
     kind, _, run_id = text.partition(":")
     if kind not in ("run", "baseline") or not run_id:
-        raise TLError(f"--features {text!r}: use raw, run:ID or baseline:ID (see python -m tlcore runs list)")
+        runs = command_line("runs", "list", workspace=given)
+        raise TLError(f"--features {text!r}: use raw, run:ID or baseline:ID (see {runs})")
     store = RunStore(workspace)
     run_id = store.resolve(run_id)  # a unique prefix or suffix too, as every command takes
     config = AdaptConfig.from_dict(store.get(run_id).config)
@@ -211,7 +214,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
     workspace = Workspace.resolve(args.workspace)
     # as adapt and sweep store them, so the pair's runs are found from any folder
     args.source, args.target = (anchored(s) if s else s for s in (args.source, args.target))
-    features = feature_space(args.features, workspace)
+    features = feature_space(args.features, workspace, args.workspace)
     config = features.config
     default_seed = config.seed if args.held_out and config is not None else DEFAULTS.seed
     seed = default_seed if args.seed is None else args.seed
@@ -242,20 +245,20 @@ def diagnose_command(args: argparse.Namespace) -> int:
     explanation = None if explanation is None else explanation.value
     shift = counted_in(report, shift)  # the diagnosis's counted label shift, said once
     estimate = shift if isinstance(shift, LabelShiftEstimate) else None
+    line = shared and shared.line(args.held_out, workspace=args.workspace)  # its command: as printed
     if args.report is not None:
-        line = shared and shared.line(args.held_out)
         document = diagnosis_report(report, explanation, label_shift=estimate, shared=line, copied=copied)
         write_report(args.report, document)
     unread = {} if explanation is None else explanation.unread(report)
     if args.json:
         print_json(
             json_payload(report, explanation, shift, steps)
-            | {"shared_samples": shared and shared.to_dict(args.held_out)}
+            | {"shared_samples": shared and shared.to_dict(args.held_out, workspace=args.workspace)}
         )
         return 0
     lines = format_report(report, explanation, estimate, copied)
-    if shared:  # beside the pairing notes
-        lines[lines.index("") : lines.index("")] = wrapped(shared.line(args.held_out), "  shared: ")
+    if line:  # beside the pairing notes
+        lines[lines.index("") : lines.index("")] = wrapped(line, "  shared: ")
     reused = [name for name, step in steps.items() if step.reused]
     lines += [f"{', '.join(reused)} {steps[reused[0]].note()}; --no-cache recomputes"] if reused else []
     if args.held_out:

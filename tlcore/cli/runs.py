@@ -30,6 +30,7 @@ from tlcore.cli.stores import (
     run_store,
     source_accuracy_lines,
 )
+from tlcore.data.overlap import for_workspace
 from tlcore.events import progress_words
 from tlcore.metrics.mcnemar import described_change
 from tlcore.metrics.proportion import CountedAccuracy
@@ -92,7 +93,8 @@ def show_run(args: argparse.Namespace) -> int:
     change = paired_test(result)
     details["paired_test"] = change and {**change[0], "text": change[1]}
     if "shared_samples" in result:  # null: the pair shares none; absent: not recorded (older, or not done)
-        details["shared_samples"] = result["shared_samples"]
+        shared = result["shared_samples"]  # stored without a workspace: its command given this one's
+        details["shared_samples"] = shared and for_workspace(shared, args.workspace)
     if args.json:
         print_json(details)
         return 0
@@ -105,7 +107,7 @@ def show_run(args: argparse.Namespace) -> int:
         lines += wrapped(f"{record.progress:.0%}, {doing}", "  progress ")
     source = source_accuracy_lines(result)
     lines += _headline_lines(record, counts, change, details["gap_measured_on"], source)
-    if shared := result.get("shared_samples"):  # the line adapt printed, the fix with it
+    if shared := details.get("shared_samples"):  # the line adapt printed, the fix with it
         lines += wrapped(shared["text"], "  shared   ")
     lines += _setup_lines(record, result)
     lines += wrapped(plural(details["history_events"], "event"), "  history  ")
@@ -113,7 +115,7 @@ def show_run(args: argparse.Namespace) -> int:
         lines += wrapped(details["ended"], "  ended    ")
     for i, line in enumerate(alarm_text):
         lines += wrapped(line, f"  {'alarm' if i == 0 else '':<8} ")
-    for warning in (details["blank"], details["one_class_warning"], outliving_worker(record)):
+    for warning in (details["blank"], details["one_class_warning"], outliving_worker(record, args.workspace)):
         if warning:
             lines += wrapped(warning, "  warning  ")
     print("\n".join(lines))

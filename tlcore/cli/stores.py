@@ -10,6 +10,7 @@ from typing import Any
 
 from tlcore.cli.gap_text import gap_lines
 from tlcore.cli.output import print_json, wrapped
+from tlcore.commands import command_line
 from tlcore.numbers import significant
 from tlcore.runs import jobs
 from tlcore.runs.process_stop import (
@@ -107,31 +108,33 @@ def list_runs(args: argparse.Namespace) -> int:
     if (more := store.count(args.status, args.source, args.target) - len(records)) > 0:
         print(f"… {more} more, older: --limit {len(records) + more} to see them all")
     for record in records:
-        if said := outliving_worker(record):
+        if said := outliving_worker(record, args.workspace):
             print(f"run {record.id}: {said}")
     return 0
 
 
-def outliving_worker(record: RunRecord) -> str:
+def outliving_worker(record: RunRecord, workspace: str | None = None) -> str:
     """Where the run's worker outlives it (:func:`~tlcore.runs.process_stop.worker_still_runs`):
     :func:`outliving`'s line."""
-    return outliving(record, worker_still_runs(record), RUN)
+    return outliving(record, worker_still_runs(record), RUN, workspace)
 
 
-def outliving_driver(record: SweepRecord) -> str:
+def outliving_driver(record: SweepRecord, workspace: str | None = None) -> str:
     """Where the sweep's driver outlives it (:func:`~tlcore.runs.process_stop.driver_still_runs`):
     :func:`outliving`'s line."""
-    return outliving(record, driver_still_runs(record), SWEEP)
+    return outliving(record, driver_still_runs(record), SWEEP, workspace)
 
 
-def outliving(record: Held, pid: int | None, holding: Holding) -> str:
+def outliving(record: Held, pid: int | None, holding: Holding, workspace: str | None = None) -> str:
     """Where the ended run or sweep ``record`` is outlived by its process ``pid`` (None: it is not):
-    ``its worker (process PID) still runs: runs cancel ID --force ends it``, the time since it closed the
-    record where it did (:func:`~tlcore.runs.process_stop.outliving_words`); "" otherwise."""
+    ``its worker (process PID) still runs: python -m tlcore runs cancel ID --force ends it`` (with
+    ``--workspace workspace`` when given), the time since it closed the record where it did
+    (:func:`~tlcore.runs.process_stop.outliving_words`); "" otherwise."""
     if pid is None:
         return ""
     words = outliving_words(record, pid, holding, time.time())
-    return f"{words}: {holding.command} cancel {record.id} --force ends it"
+    cancel = command_line(holding.command, "cancel", record.id, "--force", workspace=workspace)
+    return f"{words}: {cancel} ends it"
 
 
 def cancel_run(args: argparse.Namespace) -> int:
@@ -200,7 +203,7 @@ def list_sweeps(args: argparse.Namespace) -> int:
         kind = record.executor.kind
         print(f"{record.id:<22}  {record.status:<11}  {kind:<8}  {progress[:30]:<30}  {methods}")
     for record in shown:
-        if said := outliving_driver(record):
+        if said := outliving_driver(record, args.workspace):
             print(f"sweep {record.id}: {said}")
     if more := store.count_past(args.find, args.offset + len(records), live):  # the live ones: at the top
         print(f"… {more} more, older: --offset {args.offset + len(records)} for the next page")

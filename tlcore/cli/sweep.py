@@ -93,10 +93,10 @@ def run(args: argparse.Namespace) -> int:
     # trials read the search from the workspace's cache (:mod:`tlcore.adapt.copy_search`)
     shared = pair.shared(first)
     if not args.json:
-        lines = wrapped(shared.line(), "shared: ", "  ") if shared else []
+        lines = wrapped(shared.line(workspace=args.workspace), "shared: ", "  ") if shared else []
         print("\n".join(lines + wrapped(batch.text(), "estimated: ", "  ")), flush=True)
     sweep_id = driver.create(workspace, spec, settings)
-    found = {"shared_samples": shared and shared.to_dict()}
+    found = {"shared_samples": shared and shared.to_dict(workspace=args.workspace)}
     return run_sweep(args, workspace, sweep_id, {"estimate": batch.to_dict()} | found)
 
 

@@ -111,11 +111,12 @@ def executor_settings(args: argparse.Namespace, base: ExecutorSettings | None = 
         cpus_per_trial=args.cpus_per_trial or base.cpus_per_trial,
     )
     if settings.kind == "ray":
-        from tlcore.runs.executors.ray_session import RaySession, import_ray  # noqa: PLC0415 - only for Ray
+        from tlcore.runs.executors.ray_session import RaySession, check_ray_installed  # noqa: PLC0415 - only for Ray
 
-        # a missing Ray, a dead address, a refused token: one line, before a sweep exists
+        # a missing Ray, a dead address, a refused token: one line, before a sweep exists; the embedded
+        # cluster's check imports no Ray (its driver does: inline, this process, after it)
         if settings.address is None:
-            import_ray(loopback=True)
+            check_ray_installed()
         else:
             RaySession(settings.address).check()
     return settings
@@ -217,7 +218,7 @@ def print_summary(state: SweepSummary, *, workspace: str | None = None) -> None:
     sweep = state.sweep
     spec = sweep.spec
     print(f"sweep {sweep.id}: {sweep.status}" + (f" ({sweep.error})" if sweep.error else ""))
-    if said := outliving_driver(sweep):
+    if said := outliving_driver(sweep, workspace):
         print("\n".join(wrapped(said, "  warning  ")))
     created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sweep.created))
     said = f"{spec.source} -> {spec.target}, {spec.search.kind} search, seeds {list(spec.seeds)}, "

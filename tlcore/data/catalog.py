@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tlcore.cache_files import UPLOAD_SUMMARIES, computed_at
+from tlcore.commands import command_in
 from tlcore.data import builtin, torchvision_sets
 from tlcore.limits import format_bytes
 from tlcore.numbers import shape_text
@@ -45,16 +46,18 @@ def list_domains(workspace: Workspace | None = None) -> list[dict[str, Any]]:
         }
         for s in torchvision_sets.SETS.values()
     ]
-    rows += [_upload_row(u, upload_summary(workspace, u["name"])) for u in list_uploads(workspace)]
+    rows += [_upload_row(u, upload_summary(workspace, u["name"]), workspace) for u in list_uploads(workspace)]
     return rows
 
 
-def _upload_row(upload: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+def _upload_row(
+    upload: dict[str, Any], stored: dict[str, Any] | None, workspace: Workspace
+) -> dict[str, Any]:
     """A stored upload's row: its size and shape as the upload read it (:func:`upload_summary`; ``None``
     for an upload stored before summaries were kept), and the spec it was read as when that is not
     its plain name (``label=``, ``missing=drop``)."""
     summary = stored["summary"] if stored else {}
-    described, read_as = _described(upload, summary), _read_as(upload, summary)
+    described, read_as = _described(upload, summary, workspace), _read_as(upload, summary)
     return {
         "name": upload["spec"],
         "kind": "upload",
@@ -80,7 +83,7 @@ def upload_table(workspace: Workspace) -> list[dict[str, Any]]:
                 "spec": _read_as(upload, summary),
                 "samples": summary.get("n_samples"),
                 "shape": shape_text(shape) if shape else "",
-                "description": _described(upload, summary),
+                "description": _described(upload, summary, workspace),
             }
         )
     return rows
@@ -91,10 +94,11 @@ def _read_as(upload: dict[str, Any], summary: dict[str, Any]) -> str:
     return str(summary.get("name") or upload["spec"])
 
 
-def _described(upload: dict[str, Any], summary: dict[str, Any]) -> str:
+def _described(upload: dict[str, Any], summary: dict[str, Any], workspace: Workspace) -> str:
     """What a stored upload is: images or feature vectors, its classes, size and time saved (``65.3 KiB,
     2026-12-07 20:05 UTC``; QA helper-246 read ``66899 bytes, 2026-12-07T20:05:49+00:00``); without a
-    kept summary, why its samples and shape are not shown."""
+    kept summary, why its samples and shape are not shown (the ``data list --scan`` that reads them, in
+    ``workspace``: :func:`~tlcore.commands.command_in`)."""
     saved = computed_at(datetime.fromisoformat(upload["modified"]).timestamp())
     stored = f"{format_bytes(upload['bytes'])}, {saved}"
     if summary:
@@ -104,8 +108,8 @@ def _described(upload: dict[str, Any], summary: dict[str, Any]) -> str:
     # QA helper-157: a returning user read "-" (CLI) and "None" (Data page) with no reason
     return (
         f"uploaded file, {stored}; samples and shape not kept (stored "
-        "by an older version, or the file changed since): the next read of it keeps them (python -m "
-        "tlcore data list --scan reads every such upload)"
+        "by an older version, or the file changed since): the next read of it keeps them "
+        f"({command_in(workspace.root, 'data', 'list', '--scan')} reads every such upload)"
     )
 
 

@@ -24,13 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from tlcore.commands import command_line
 from tlcore.data import builtin, torchvision_sets
 from tlcore.data.shift_table import format_shifts
 from tlcore.data.spec_text import parse_spec
 from tlcore.numbers import and_more, plural
 
 SAME_FILES = {"fashion": "fashionmnist"}  # built-ins read through a torchvision set: one base dataset
-DROP_COMMAND = "python -m tlcore data drop-copies"  # what removes the copies found by content
+DROP_WORDS = ("data", "drop-copies")  # the command that removes the copies found by content
 COPIES_LISTED = 20  # target sample ids of copies in ``--json``; the line names the first three
 
 
@@ -80,13 +81,15 @@ class SharedSamples:
         verdict leads with: :func:`tlcore.explain.headline.copies_first`); by ids, None."""
         return (self.shared, self.n_target) if self.by == "content" else None
 
-    def line(self, held_out: bool = False) -> str:
-        """One line: the counts, what they do to the target's scores, the fix; with ``held_out``, what
-        the held-out splits share (what ``diagnose --held-out`` compares)."""
-        text = self._copies_text() if self.by == "content" else self._ids_text()
+    def line(self, held_out: bool = False, *, workspace: str | None = None) -> str:
+        """One line: the counts, what they do to the target's scores, the fix (its command carrying
+        ``--workspace workspace`` when given: :func:`fix_text`); with ``held_out``, what the held-out
+        splits share (what ``diagnose --held-out`` compares)."""
+        fix = fix_text(self.by, self.fix, self.copies, self.shared, workspace=workspace)
+        text = self._copies_text(fix) if self.by == "content" else self._ids_text(fix)
         return f"{text}; {self._held_out_text()}" if held_out else text
 
-    def _ids_text(self) -> str:
+    def _ids_text(self, fix: str) -> str:
         """The line of samples found by id: each side's spec names the same samples."""
         head = f"source and target share {self._kind} of {self.base}: "
         are = "is a source sample" if self.shared == 1 else "are source samples"
@@ -94,26 +97,24 @@ class SharedSamples:
         if self.shared == self.n_target:  # the target is source images (a constructed pair, say)
             head += f" ({self._shifts_text()})"
         if not self.target_labelled:
-            return self._used_text(head)
+            return self._used_text(head, fix)
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
         if not self.shared_test:
             return f"{head}, though none of {tested} {training_words(1, False)} (both split alike)"
-        fix = fix_text(self.by, self.fix, self.copies, self.shared)
         return (
             f"{head}, and {self.shared_test} of {tested} {training_words(self.shared_test, False)}, "
             f"{swayed_words(self.target_labelled)}; to score transfer, {fix}"
         )
 
-    def _copies_text(self) -> str:
+    def _copies_text(self, fix: str) -> str:
         """The line of samples found by content: exact or near copies, whichever names the specs give
         them."""
         head = f"the target repeats source {self._kind}, found by content: "
         verb = "is" if self.shared == 1 else "are"
         head += f"{of_target(self.shared, self.n_target)} {verb} {copies_words(self.shared, self.near)}"
         if not self.target_labelled:
-            return self._used_text(head)
+            return self._used_text(head, fix)
         tested = f"the {self.n_test} target test samples a run with seed {self.seed} scores on"
-        fix = fix_text(self.by, self.fix, self.copies, self.shared)
         if not self.shared_test:
             return f"{head}, though none of {tested} {training_words(1, True)}; to measure transfer, {fix}"
         return (
@@ -121,12 +122,11 @@ class SharedSamples:
             f"{swayed_words(self.target_labelled)}; to score transfer, {fix}"
         )
 
-    def _used_text(self, head: str) -> str:
+    def _used_text(self, head: str, fix: str) -> str:
         """An unlabelled target's line after its ``head``: a run scores no target accuracy, but adapts to
         its target training split and measures its gap and validators on its test split; how many of
-        each are source training samples (or copies of them), and the fix."""
+        each are source training samples (or copies of them), and the ``fix``."""
         content = self.by == "content"
-        fix = fix_text(self.by, self.fix, self.copies, self.shared)
         used = self.shared_train + self.shared_test
         if not used:
             splits = f"the {self.n_train + self.n_test} target samples a run with seed {self.seed} uses"
@@ -167,10 +167,11 @@ class SharedSamples:
             f"{'it with itself' if one else 'them with themselves'}{shifted}"
         )
 
-    def to_dict(self, held_out: bool = False) -> dict[str, Any]:
+    def to_dict(self, held_out: bool = False, *, workspace: str | None = None) -> dict[str, Any]:
         """How they were found, the counts, each side's share, the split they are of, the fix (by
         content: the first :data:`COPIES_LISTED` target sample ids that are copies) and the
-        :meth:`line` the text prints (``--json``)."""
+        :meth:`line` the text prints (``--json``; ``workspace`` as it takes it). A run's result stores it
+        without a workspace: :func:`for_workspace` gives it one when shown."""
         return {
             "by": self.by,
             "base": self.base,
@@ -191,7 +192,7 @@ class SharedSamples:
             "target_labelled": self.target_labelled,
             "shared_train": self.shared_train,
             "n_train": self.n_train,
-            "text": self.line(held_out),
+            "text": self.line(held_out, workspace=workspace),
         }
 
 
@@ -238,24 +239,38 @@ def training_words(shared_test: int, content: bool) -> str:
 
 
 def fix_text(
-    by: Literal["ids", "content"], fix: tuple[str, str] | None, copies: Sequence[str], shared: int
+    by: Literal["ids", "content"],
+    fix: tuple[str, str] | None,
+    copies: Sequence[str],
+    shared: int,
+    *,
+    workspace: str | None = None,
 ) -> str:
     """What to do about shared samples, in words: by ids, the ``fix`` specs (else other data); by
     content, remove the copies (the first three of their target sample ``copies``, of ``shared``), and
-    the command that does (:data:`DROP_COMMAND`)."""
+    the command that does (:data:`DROP_WORDS`, with ``--workspace workspace`` when given)."""
     if by == "content":
         named = ", ".join(copies[:3]) + and_more(shared - len(copies[:3]))
+        drop = command_line(*DROP_WORDS, workspace=workspace)
         if shared == 1:
-            return f"remove the copy from the target (sample id {named}; {DROP_COMMAND} drops it)"
-        return f"remove the copies from the target (sample ids {named}; {DROP_COMMAND} drops them)"
+            return f"remove the copy from the target (sample id {named}; {drop} drops it)"
+        return f"remove the copies from the target (sample ids {named}; {drop} drops them)"
     return f"use source {fix[0]} and target {fix[1]}" if fix else "take the target from other data"
 
 
-def stored_fix(found: Mapping[str, Any]) -> str:
+def stored_fix(found: Mapping[str, Any], *, workspace: str | None = None) -> str:
     """:func:`fix_text` of a finding as :meth:`SharedSamples.to_dict` stored it (a run's result)."""
     fix = found["fix"]
     pair = None if fix is None else (fix["source"], fix["target"])
-    return fix_text(found["by"], pair, found["copies"] or (), found["shared"])
+    return fix_text(found["by"], pair, found["copies"] or (), found["shared"], workspace=workspace)
+
+
+def for_workspace(found: Mapping[str, Any], workspace: str | None) -> dict[str, Any]:
+    """A finding as a run's result stored it (:meth:`SharedSamples.to_dict`, without a workspace: the
+    result may be read from another path later) with its text's command carrying ``--workspace
+    workspace`` (``runs show``); as it is when ``workspace`` is None."""
+    stored, shown = (command_line(*DROP_WORDS, workspace=w) for w in (None, workspace))
+    return {**found, "text": found["text"].replace(stored, shown)}
 
 
 def base_dataset(spec: str) -> str:

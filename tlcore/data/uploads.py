@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from tlcore.commands import command_in
 from tlcore.data.catalog import SUFFIXES, list_uploads, upload_summary, write_upload_summary
 from tlcore.data.categories import TEXT_ONEHOT
 from tlcore.data.domain import Domain
@@ -272,7 +273,8 @@ def upload_path(workspace: Workspace, name: str) -> Path:
     if not path.is_file():
         names = [u["name"] for u in list_uploads(workspace)]
         known = first_named(names, NAMED_UPLOADS) if names else "none yet"
-        more = "; `python -m tlcore data list` lists them all" if len(names) > NAMED_UPLOADS else ""
+        listed = command_in(workspace.root, "data", "list")  # a CLI's or a worker's error, or the app's
+        more = f"; `{listed}` lists them all" if len(names) > NAMED_UPLOADS else ""
         raise TLError(f"no upload named {name!r} in {workspace.uploads} (available: {known}{more})")
     return path
 

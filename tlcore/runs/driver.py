@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tlcore.commands import command_in
 from tlcore.errors import TLError
 from tlcore.interrupts import sigterm_cancels
 from tlcore.numbers import plural
@@ -200,10 +201,9 @@ def resume(workspace: Workspace, sweep_id: str, settings: ExecutorSettings | Non
     sweeps = SweepStore(workspace)
     sweeps.mark_stale([sweeps.get(sweep_id)])
     if (pid := process_stop.driver_still_runs(sweeps.get(sweep_id))) is not None:
-        raise TLError(
-            f"sweep {sweep_id}'s last driver (process {pid}) still runs: sweeps cancel {sweep_id} --force "
-            "ends it, then resume"
-        )
+        cancel = command_in(workspace.root, "sweeps", "cancel", sweep_id, "--force")
+        said = f"sweep {sweep_id}'s last driver (process {pid}) still runs: {cancel} ends it, then resume"
+        raise TLError(said)
     return sweeps.reopen(sweep_id, settings)
 
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import tlcore
 from tlcore.adapt.config import AdaptConfig
+from tlcore.commands import command_in
 from tlcore.errors import TLError
 from tlcore.events import ProgressEvent
 from tlcore.limits import Limits
@@ -211,9 +212,10 @@ def _refuse_a_drivers_trial(store: RunStore, record: RunRecord) -> None:
     with store.connect() as conn:
         row = conn.execute("SELECT pid FROM sweeps WHERE id = ?", (record.sweep_id,)).fetchone()
     if row is not None and row["pid"] == record.pid:
+        cancel = command_in(store.workspace.root, "sweeps", "cancel", record.sweep_id, "--force")
         raise TLError(
             f"run {record.id} trains in the driver of its sweep {record.sweep_id} (process {record.pid}), "
-            f"not in a worker of its own: stop the sweep instead (sweeps cancel {record.sweep_id} --force)"
+            f"not in a worker of its own: stop the sweep instead ({cancel})"
         )
 
 

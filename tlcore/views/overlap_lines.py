@@ -43,8 +43,8 @@ def inflated_line(
     a labelled and of an unlabelled target each get their own sentence, the labelled ones' first (QA:
     one sentence said of both that their accuracy read too high).
     None when no run's result records any (a result stored before runs kept it says nothing). The
-    ``runs show`` command that names the fixes of runs not named carries ``--workspace workspace`` when
-    given (:func:`~tlcore.commands.command_line`)."""
+    commands it names (the fixes' ``data drop-copies``, the ``runs show`` that names the fixes of runs
+    not named) carry ``--workspace workspace`` when given (:func:`~tlcore.commands.command_line`)."""
     found = [label for label, result in results.items() if swayed(result)]
     groups = ([label for label in found if target_labelled(results[label]) is want] for want in (True, False))
     return " ".join(_inflated(results, group, labels, workspace) for group in groups if group) or None
@@ -64,13 +64,13 @@ def _inflated(
     )
     fixes: dict[str, list[str]] = {}
     for label, shared in named.items():
-        fixes.setdefault(stored_fix(shared), []).append(short_label(label))
+        fixes.setdefault(stored_fix(shared, workspace=workspace), []).append(short_label(label))
     fix = (
         next(iter(fixes))
         if len(fixes) == 1
         else "; ".join(f"for {' and '.join(runs)}, {text}" for text, runs in fixes.items())
     )
-    if any(stored_fix(shared) not in fixes for shared in found.values()):
+    if any(stored_fix(shared, workspace=workspace) not in fixes for shared in found.values()):
         fix += f" ({command_line('runs', 'show', 'ID', workspace=workspace)} names the others' fixes)"
     one = len(found) == 1
     trained = "its model" if one else "their models"

@@ -41,6 +41,7 @@ Connecting (:class:`RaySession`) handles Ray 2.60's traps:
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import ipaddress
 import os
 import re
@@ -62,6 +63,7 @@ from tlcore.runs.executors.ray_checks import check_node_here, check_reachable, c
 from tlcore.runs.record import pid_alive
 
 RAY_INSTALL = "pip install -r requirements-ray.txt  (or: pip install 'tlstudio[ray]')"
+NEEDS_RAY = f"the ray executor needs Ray: {RAY_INSTALL}"
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 SESSION_PREFIX = "tlray-"  # <tmp>/tlray-<driver pid>-*: an embedded cluster's session folder
 TOKEN_ENV = {"RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"}
@@ -77,8 +79,16 @@ def import_ray(*, loopback: bool = False) -> Any:
     try:
         import ray  # noqa: PLC0415 - optional
     except ImportError:
-        raise TLError(f"the ray executor needs Ray: {RAY_INSTALL}") from None
+        raise TLError(NEEDS_RAY) from None
     return ray
+
+
+def check_ray_installed() -> None:
+    """:func:`import_ray`'s :class:`TLError` where Ray is not installed, found without importing it (the
+    CLI's check before a sweep on the embedded cluster exists: importing Ray took 1-2 s, and a detached
+    sweep's driver imports it again)."""
+    if importlib.util.find_spec("ray") is None:
+        raise TLError(NEEDS_RAY)
 
 
 def set_loopback(on: bool) -> bool:
