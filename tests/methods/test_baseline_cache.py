@@ -168,3 +168,27 @@ def test_a_cached_baseline_that_no_longer_fits_its_network_is_trained_again(tmp_
     assert (first.info["baseline_cached"], second.info["baseline_cached"]) == (False, False)
     assert second.source_only_accuracy == first.source_only_accuracy  # the same seed trains it alike
     assert BaselineCache(path.parent).get(path.stem).model.head.weight.shape == shape  # stored anew
+
+
+def _at_threads(threads: int, cfg: AdaptConfig, workspace: Workspace):
+    """``run_adaptation(cfg, workspace)`` computed on ``threads`` torch threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return run_adaptation(cfg, workspace)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_baseline_cached_on_another_thread_count_is_trained_again(tmp_path):
+    """helper-265: the thread count splits torch's sums, so a run on 2 threads that reused the baseline
+    a 1-thread run had cached differed from the same run in a fresh workspace (a loss by 0.013)."""
+    cfg = AdaptConfig("mnist5k:n=120", "digits:n=120", model="lenet_bn", epochs=1, seed=2)
+    mixed = Workspace.resolve(tmp_path / "mixed")
+    one = _at_threads(1, cfg, mixed)
+    two = _at_threads(2, cfg, mixed)
+    fresh = _at_threads(2, cfg, Workspace.resolve(tmp_path / "fresh"))
+    again = _at_threads(2, cfg, mixed)
+    assert [r.info["baseline_cached"] for r in (one, two, fresh, again)] == [False, False, False, True]
+    assert two.history == fresh.history == again.history != one.history
+    assert BaselineCache.of_workspace(mixed).get(baseline_key(cfg, "cpu")).threads == 2  # the newest count

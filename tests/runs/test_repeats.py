@@ -96,6 +96,26 @@ def test_a_done_run_of_an_older_version_is_not_said_to_give_the_same_numbers(sto
     )
 
 
+def test_a_done_run_of_another_thread_count_is_not_said_to_give_the_same_numbers(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-265: the recipe's seed-3 run trained on 1 torch thread; `adapt` at 2 threads was told a
+    repeat gives the same numbers, and its losses, weights and UMAP differed (up to 0.013 in a loss)."""
+    config = make_config(seed=3)
+    one_thread = store.create(config)
+    assert store.start(one_thread, os.getpid())
+    assert store.finish(one_thread, RESULT | {"info": {"torch_threads": 1}})
+    same = "this same config (every field, seed 3 included)"
+    head = f"run {one_thread} (done, target accuracy 87.5%) had {same}: "
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # a launch from here trains on 2 threads (run_threads)
+    assert repeat_line(identical_runs(store, config)) == head + (
+        "it trained on 1 torch thread and a launch here trains on 2, which sum in another order, so a "
+        "repeat may differ (OMP_NUM_THREADS=1 repeats it)"
+    )
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert repeat_line(identical_runs(store, config)) == head + "a repeat gives the same numbers on CPU"
+
+
 def test_adapt_names_the_run_it_repeats_on_stderr_and_still_runs(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

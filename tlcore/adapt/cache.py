@@ -15,6 +15,10 @@ workspace's, :meth:`BaselineCache.of_workspace`), also as checkpoints ``<key>.pt
 :func:`tlcore.checkpoints.save_checkpoint`; read back with
 ``weights_only=True``. Only baselines that trained to the end (status ``done`` or ``stopped_early``)
 are stored. A checkpoint file made by another cache (a Ray node's) joins with :meth:`adopt`.
+
+The key leaves out the torch thread count, which splits torch's sums and so moves a seed's numbers:
+an entry keeps the count it trained on (``threads``), and a run reuses it only at that count
+(:meth:`~tlcore.adapt.stages.RunStages.baseline`; an entry cached before counts were kept, at any).
 """
 
 from __future__ import annotations
@@ -61,13 +65,15 @@ def baseline_key(cfg: AdaptConfig, device_type: str) -> str:
 class CachedBaseline:
     """A trained baseline, its history and how training ended; ``before`` is its evaluation
     (:meth:`tlcore.adapt.evaluate.ModelEvaluation.to_cache`: description, validator scores, target
-    probabilities as a tensor, and the ``settings`` it was made with) once a run has computed it."""
+    probabilities as a tensor, and the ``settings`` it was made with) once a run has computed it;
+    ``threads`` the torch threads it trained on (None: cached before they were kept)."""
 
     model: Classifier
     history: list[dict[str, Any]]
     status: str
     reason: str
     before: dict[str, Any] | None = None
+    threads: int | None = None
 
 
 class BaselineCache:
@@ -89,9 +95,9 @@ class BaselineCache:
         if entry is None and path is not None and path.is_file():
             try:
                 model, meta = load_checkpoint(path)
-                entry = CachedBaseline(
-                    model, meta["history"], meta["status"], meta["reason"], meta.get("before")
-                )
+                history, status, reason = meta["history"], meta["status"], meta["reason"]
+                before, threads = meta.get("before"), meta.get("threads")
+                entry = CachedBaseline(model, history, status, reason, before, threads)
             except (TLError, KeyError):
                 return None  # unreadable, removed since is_file (a clear) or from another version: retrain
             self._memory[key] = entry
@@ -112,6 +118,7 @@ class BaselineCache:
             "status": entry.status,
             "reason": entry.reason,
             "before": entry.before,
+            "threads": entry.threads,
         }
         atomic_write(
             self.folder / BASELINES.file_name(key), lambda temp: save_checkpoint(temp, entry.model, meta)

@@ -54,7 +54,8 @@ FIELD_WORDS = {
 
 @dataclass(frozen=True)
 class AdaptConfig:
-    """Everything that determines a run. Same config and seed, same numbers on CPU.
+    """Everything that determines a run. Same config and seed, same numbers on CPU at one torch thread
+    count (the count splits torch's sums: a run records it, ``info.torch_threads``).
 
     ``epochs`` trains the source-only baseline and, unless ``adapt_epochs`` is set, the adapt stage.
     ``warm_start``: the adapt stage starts from the trained baseline (pre-train on the source, then

@@ -115,8 +115,13 @@ class RunStages:
         self.callbacks.emit(ProgressEvent("stage", stage, fraction, message=message))
 
     def baseline(self) -> CachedBaseline:
-        """The source-only baseline: from the cache when it holds this run's, else trained (and cached)."""
+        """The source-only baseline: from the cache when it holds this run's, trained on this run's torch
+        thread count (another count trains another model: helper-265 read a run on 2 threads that reused
+        a 1-thread baseline differ from the same run in a fresh workspace), else trained (and cached)."""
+        threads = torch.get_num_threads()
         cached = self.cache.get(self.key) if self.cache is not None else None
+        if cached is not None and cached.threads not in (None, threads):
+            cached = None  # trained again, and cached in its place: the workspace's newest count
         if cached is not None:
             self.baseline_cached = True
             self.stage_event("baseline", end := SPANS["baseline"][1], BASELINE_REUSED)
@@ -133,7 +138,7 @@ class RunStages:
             target_test=self.pair.target_test,
             callbacks=self.callbacks,
         )
-        entry = CachedBaseline(model, history.epochs, history.status, history.reason)
+        entry = CachedBaseline(model, history.epochs, history.status, history.reason, threads=threads)
         if self.cache is not None:
             self.cache.put(self.key, entry)
         return entry

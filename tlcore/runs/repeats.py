@@ -5,13 +5,14 @@ Same config (every field, the seed included), same pair and same resolved method
 (:func:`~tlcore.adapt.stored_params.drifts`: a run trained under a method default since changed is
 another run, not a repeat): a second such run while the first is
 queued or running trains the same thing twice; once the first is done, the code being deterministic,
-a repeat gives the same numbers on CPU. The index's ``source``, ``target`` and ``method`` columns pick
-the candidates, then their stored configs are compared, read back through
-:meth:`~tlcore.adapt.config.AdaptConfig.from_dict` (a config stored before a field existed has that
-field's default, and one stored before runs kept their method parameters has unknown ones; a done one
-is then named as an older version's, whose repeat may differ). An active
-run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no repeat: the next launch
-closes it as interrupted.
+a repeat gives the same numbers on CPU at the torch thread count it trained on (``info.torch_threads``;
+the count splits torch's sums, so a launch at another count is told it may differ). The index's
+``source``, ``target`` and ``method`` columns pick the candidates, then their stored configs are
+compared, read back through :meth:`~tlcore.adapt.config.AdaptConfig.from_dict` (a config stored
+before a field existed has that field's default, and one stored before runs kept their method
+parameters has unknown ones; a done one is then named as an older version's, whose repeat may
+differ). An active run whose worker is gone (:func:`~tlcore.runs.record.stale_reason`) is no repeat:
+the next launch closes it as interrupted.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import time
 from tlcore.adapt.config import AdaptConfig
 from tlcore.adapt.stored_params import drifts, older_version
 from tlcore.errors import TLError
+from tlcore.limits import Limits
 from tlcore.numbers import plural
 from tlcore.runs.record import RunRecord, stale_reason
+from tlcore.runs.slots import run_threads
 from tlcore.runs.store import RunStore
 
 _CANDIDATES = (
@@ -76,7 +79,25 @@ def repeat_line(records: list[RunRecord]) -> str:
 def _repeat_gives(record: RunRecord) -> str:
     """What repeating the done run ``record`` gives: the same numbers on CPU, unless its stored config
     lacks a field of today's or its method parameters are unknown (QA helper-157: a run stored by an
-    older tlstudio, trained by its code, and today's repeat of it differed)."""
-    if not (older := older_version(record.config, record.resolved_params)):
-        return "a repeat gives the same numbers on CPU"
-    return f"it was {older} and trained by its code, so a repeat measures this version's and may differ"
+    older tlstudio, trained by its code, and today's repeat of it differed), or it trained on another
+    torch thread count than a launch from this process does (:func:`~tlcore.runs.slots.run_threads`:
+    helper-265 read the recipe's seed-3 run on 1 thread and its repeat on 2 differ in every loss)."""
+    if older := older_version(record.config, record.resolved_params):
+        return f"it was {older} and trained by its code, so a repeat measures this version's and may differ"
+    trained, now = _trained_threads(record), run_threads(Limits.from_env("max_running").max_running)
+    if trained is not None and trained != now:
+        return (
+            f"it trained on {plural(trained, 'torch thread')} and a launch here trains on {now}, which sum "
+            f"in another order, so a repeat may differ (OMP_NUM_THREADS={trained} repeats it)"
+        )
+    return "a repeat gives the same numbers on CPU"
+
+
+def _trained_threads(record: RunRecord) -> int | None:
+    """The torch threads the done run ``record`` trained on, as its result records them; None where it
+    does not (a run stored before they were kept) or its result does not read."""
+    try:
+        threads = RunStore.result_of(record).get("info", {}).get("torch_threads")
+    except TLError:
+        return None
+    return threads if isinstance(threads, int) else None
