@@ -84,7 +84,7 @@ UPLOAD_SUMMARIES = KeptFolder(
     "uploads",
     "each upload's summary: its samples and shape as read on upload, and the spec it was read as",
     ".json",
-    "kept: the only record of the spec each upload was read as (label=, missing=drop)",
+    "kept: the only record of the spec each upload was read as (label=, missing=, text=)",
 )
 KEPT_FOLDERS = (BASELINES, UPLOAD_SUMMARIES)  # the rest of cache/: listed, never pruned nor cleared unasked
 

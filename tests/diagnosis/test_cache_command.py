@@ -179,7 +179,7 @@ def test_trained_baselines_and_upload_summaries_are_listed_and_kept(tmp_path, ca
     assert payload["uploads"] == {
         "folder": str(summaries),
         "holds": cache_files.UPLOAD_SUMMARIES.holds,
-        "kept": "kept: the only record of the spec each upload was read as (label=, missing=drop)",
+        "kept": "kept: the only record of the spec each upload was read as (label=, missing=, text=)",
         "files": {"entries": 1, "bytes": 300},
     }
 

@@ -303,6 +303,26 @@ def test_a_stored_sweep_whose_search_proposes_a_refused_value_stays_readable(
     assert code == 0 and json.loads(out)["counts"] == {"done": 1, "failed": 1}
 
 
+def test_a_sweep_driven_inline_and_cancelled_elsewhere_is_one_line_exit_2(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA helper-263: `sweeps resume ID` cancelled by `sweeps cancel ID` from another shell exited 1,
+    the code the README keeps for a bug; now it is refused as adapt's inline run is (exit 2)."""
+    sweep_id = driver.create(workspace, SweepSpec("mnist5k", "digits", (("im",),)))
+    SweepStore(workspace).end(sweep_id, "cancelled", "on request")
+
+    def cancelled_elsewhere(ws: Workspace, swept: str, *_: object, **__: object) -> object:
+        SweepStore(ws).end(swept, "cancelled", "cancelled on request")  # another shell's sweeps cancel
+        return driver.summary(ws, swept)
+
+    monkeypatch.setattr(driver, "drive", cancelled_elsewhere)
+    for extra in ([], ["--json"]):
+        code, out, err = cli(workspace, "sweeps", "resume", sweep_id, *extra, capsys=capsys)
+        assert (code, out) == (2, "")
+        show = f"python -m tlcore --workspace {workspace.root} sweeps show {sweep_id}"
+        assert err == f"error: sweep {sweep_id} cancelled (cancelled on request); its trials so far: {show}\n"
+
+
 def test_cancel_and_resume_refusals(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     sweep_id = driver.create(workspace, SweepSpec("mnist5k", "digits", (("im",),)))
     SweepStore(workspace).claim(sweep_id, os.getpid())  # a live driver holds it

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tlcore.cli.output import ProgressBar, clipped, print_json, prose_width, text_table, wrapped
 from tlcore.cli.stores import SWEEP_ID_HELP, outliving_driver, print_stopped
 from tlcore.commands import command_line
+from tlcore.errors import TLError
 from tlcore.numbers import DIGITS, SCORE_DIGITS, and_more, percent, significant
 from tlcore.runs.executors import EXECUTORS, ExecutorSettings
 from tlcore.runs.process_stop import EXIT_GRACE, FORCE_AFTER, TERM_GRACE, driver_still_runs
@@ -126,7 +127,8 @@ def run_sweep(
     args: argparse.Namespace, workspace: Workspace, sweep_id: str, extra: dict[str, Any] | None = None
 ) -> int:
     """Drive the sweep inline with a progress bar (or launch it with ``--detach``); print the outcome
-    (``--json``: with ``extra``'s keys, e.g. a new sweep's estimate)."""
+    (``--json``: with ``extra``'s keys, e.g. a new sweep's estimate). A sweep that does not end
+    ``done`` (cancelled from elsewhere) is one error line, exit 2, as ``adapt``'s inline run."""
     from tlcore.runs import driver  # noqa: PLC0415 - numpy and the store readers: not for sweeps list
 
     if args.detach:
@@ -153,11 +155,15 @@ def run_sweep(
             final = driver.drive(workspace, sweep_id, show)
     finally:
         bar.close()
+    if final.sweep.status != "done":  # cancelled or ended elsewhere: refused, as adapt's inline run
+        reason = f" ({final.sweep.error})" if final.sweep.error else ""
+        show = command_line("sweeps", "show", sweep_id, workspace=args.workspace)
+        raise TLError(f"sweep {sweep_id} {final.sweep.status}{reason}; its trials so far: {show}")
     if args.json:
         print_json(final.to_dict(workspace=args.workspace) | (extra or {}))
     else:
         print_summary(final, workspace=args.workspace)
-    return 0 if final.sweep.status == "done" else 1
+    return 0
 
 
 def show_sweep(args: argparse.Namespace) -> int:
