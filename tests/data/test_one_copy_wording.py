@@ -10,7 +10,7 @@ import pytest
 
 from tlcore.cli import main
 from tlcore.commands import command_line
-from tlcore.data.overlap import SharedSamples
+from tlcore.data.overlap import SharedSamples, copies_words
 from tlcore.explain.verdict import verdict
 from tlcore.views.run_tables import shared_note
 
@@ -64,3 +64,11 @@ def test_one_sample_shared_by_ids_reads_in_the_singular() -> None:
         "of the 8 target test samples a run with seed 0 scores on is a source training sample, so its "
         "target accuracy reads too high; to score transfer, take the target from other data"
     )
+
+
+def test_one_near_copy_among_exact_ones_reads_in_the_singular() -> None:
+    """helper-263 read "(10 exact, 1 near copies: ...)" from ``data drop-copies``."""
+    assert copies_words(11, 1) == (
+        "copies of source samples (10 exact, 1 near copy: re-encoded, resized or shifted)"
+    )
+    assert copies_words(40, 30).endswith("(10 exact, 30 near copies: re-encoded, resized or shifted)")

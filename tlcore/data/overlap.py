@@ -207,15 +207,16 @@ def of_target(shared: int, n_target: int) -> str:
 def copies_words(shared: int, near: int) -> str:
     """What ``shared`` copies of source samples are, ``near`` of them near copies: ``exact copies of
     source samples``, ``near copies of source samples (re-encoded, resized or shifted)`` or ``copies
-    of source samples (3 exact, 2 near copies: re-encoded, resized or shifted)``; one copy: ``an
-    exact copy of a source sample``, ``a near copy of a source sample (...)``."""
+    of source samples (3 exact, 2 near copies: re-encoded, resized or shifted)`` (``1 near copy``); one
+    copy: ``an exact copy of a source sample``, ``a near copy of a source sample (...)``."""
     copies = "copy of a source sample" if shared == 1 else "copies of source samples"
     if not near:
         return f"{'an ' if shared == 1 else ''}exact {copies}"
     if near == shared:
         return f"{'a ' if shared == 1 else ''}near {copies} (re-encoded, resized or shifted)"
     exact = shared - near
-    return f"copies of source samples ({exact} exact, {near} near copies: re-encoded, resized or shifted)"
+    near_words = plural(near, "near copy", "near copies")
+    return f"copies of source samples ({exact} exact, {near_words}: re-encoded, resized or shifted)"
 
 
 def swayed_words(target_labelled: bool, *, adapted: bool = False, measured: bool = True) -> str:
