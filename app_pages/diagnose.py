@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app_support import copies_fix, diagnosis, display, engine, state
+from app_support import copies_fix, diagnose_figures, diagnosis, display, engine, state
 from app_support import explain as explain_support
 from tlcore.adapt.source_model import NeedsSourceOnlyModel
 from tlcore.diagnosis_settings import PCA_DIM, UMAP_POINTS, GapSettings
@@ -16,11 +16,8 @@ from tlcore.views import (
     class_gaps,
     column_table,
     diagnosis_report,
-    explain_figures,
     explore,
-    figures,
     thumbnails,
-    umap_figure,
 )
 
 LEVEL_BOX = {"none": st.success, "small": st.info, "moderate": st.warning, "large": st.warning}
@@ -78,6 +75,7 @@ with display.errors_shown():
         settings = replace(DEFAULTS, n_permutations=permutations)
         measured = diagnosis.gap_report(source_spec, target_spec, features, settings, reuse=reuse)
     report = measured.value
+    page = (source_spec, target_spec, features)  # what names the page's figures (diagnose_figures)
 
     shift = diagnosis_report.counted_in(
         report, explain_support.label_shift(source_spec, target_spec, features)
@@ -162,7 +160,7 @@ with display.errors_shown():
 
     left, right = st.columns(2)
     with left:
-        gaps = class_gaps.class_gap_figure(report)
+        gaps = diagnose_figures.class_gap(page, measured)
         if "per_class" in unread:
             why = f"Per-class gaps by predicted labels {unread['per_class']}."
             st.info(display.esc(why), icon=":material/info:")
@@ -191,7 +189,7 @@ with display.errors_shown():
     if explained.columns:  # feature vectors: which columns moved, and their shares of the gap
         drifted = column_table.drifted_columns(explained)
         if any(c.share is not None for c in drifted):
-            st.plotly_chart(explain_figures.columns_figure(drifted), key="columns")
+            st.plotly_chart(diagnose_figures.columns(page, told, drifted), key="columns")
         if drifted:  # a text column's mix wrapped, cut to its largest changes: each row is the tallest's
             rows, width = column_table.column_rows(drifted, column_table.MIX_SHOWN), display.MIX_PX
             cut = column_table.cut_mixes(drifted)
@@ -218,7 +216,7 @@ with display.errors_shown():
     else:
         firing = explained.firing
         if firing:
-            st.plotly_chart(explain_figures.findings_figure(firing), key="findings")
+            st.plotly_chart(diagnose_figures.findings(page, told), key="findings")
             rows = diagnosis_report.finding_rows(firing, explained.combined)
             # the deciding columns fit 1024 px: the statistic, the fix and its change wrapped, narrow (QA)
             height = display.wrapped_rows(rows, display.FINDING_PX)
@@ -244,10 +242,7 @@ with display.errors_shown():
         if chance := diagnosis_report.chance_caption(explained):  # alike within chance: not counted
             st.caption(display.esc(chance))
         if explained.mean_images is not None:
-            st.plotly_chart(
-                explain_figures.mean_images_figure(explained.mean_images, source_spec, target_spec),
-                key="mean_images",
-            )
+            st.plotly_chart(diagnose_figures.mean_images(page, told), key="mean_images")
         if explained.note:  # what was subsampled, how many images are blank
             st.caption(display.esc(explained.note))
 
@@ -275,7 +270,7 @@ with display.errors_shown():
             box(display.esc(shift.describe()), icon=":material/bar_chart:")
             if not shift.consistent:
                 st.caption("EM and BBSE disagree: the classes themselves look different on the target.")
-            st.plotly_chart(explain_figures.class_proportions_figure(shift), key="proportions")
+            st.plotly_chart(diagnose_figures.class_proportions(shift), key="proportions")
             if shift.model:  # which source-only model read it
                 st.caption(display.esc(shift.model))
     with right:
@@ -333,19 +328,8 @@ with display.errors_shown():
                 "Colour by", options, default="domain", format_func=COLOUR_BY.get, key="colour_by"
             )
             colour_by = colour_by or "domain"
-            colours = (
-                figures.DOMAIN_COLOURS
-                if colour_by == "domain"
-                else figures.colour_map([*source.classes, explore.UNLABELLED])
-            )
-            fig = umap_figure.umap_scatter(
-                points[["x", "y"]].to_numpy(),
-                points[colour_by].tolist(),
-                index=points.index.to_numpy(),
-                names=points[explore.SAMPLE_ID].tolist(),  # the hover's: not the row of this table
-                colours=colours,
-                symbols=None if colour_by == "domain" else points["domain"].tolist(),
-                title="UMAP (circles: source, diamonds: target)" if colour_by != "domain" else "UMAP",
+            fig = diagnose_figures.umap(
+                page, measured, projected, points, colour_by=colour_by, classes=source.classes
             )
             event = st.plotly_chart(fig, on_select="rerun", selection_mode=("box", "lasso"), key="umap")
             if colour_by == "prediction" and (note := engine.prediction_note(features)):

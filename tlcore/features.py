@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 from torch import nn
 
 from tlcore.data.domain import Domain
@@ -104,6 +103,8 @@ def raw_features(
         else:  # exact: the SVD of n samples, O(n^2 D), beats the covariance's O(D^3) eigh for n < D / 2
             solver = "full" if 2 * len(fit) < pooled.shape[1] else "covariance_eigh"
         if np.ptp(fit, axis=0).any():
+            from sklearn.decomposition import PCA  # noqa: PLC0415 - scipy.stats and scikit-learn: 0.7 s of the app's start
+
             pooled = PCA(n_components=k, svd_solver=solver, random_state=seed).fit(fit).transform(pooled)
         else:  # every fitted sample is the same (blank images): each projects to 0, as PCA would say
             pooled = np.zeros((len(pooled), k))

@@ -19,8 +19,6 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 
 from tlcore.errors import TLError
 from tlcore.method_params import CoralParams
@@ -50,6 +48,9 @@ def fit_head(
     model: Classifier, F: torch.Tensor, y: torch.Tensor, *, C: float, max_iter: int, seed: int
 ) -> None:
     """Replace ``model.head`` by a multinomial logistic regression fitted on ``(F, y)``."""
+    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415 - scipy.stats and scikit-learn: 0.7 s of the app's start
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
     X = F.double().numpy()
     mean, std = X.mean(0), X.std(0) + 1e-8
     clf = LogisticRegression(C=C, max_iter=max_iter, random_state=seed)

@@ -8,11 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from tlcore.metrics.domain_test import FOLDS
 from tlcore.metrics.inputs import check_pair
@@ -57,6 +52,12 @@ def proxy_a_distance(
     rates, so unequal domain sizes do not pose as a gap: chance level is 0.5 for any ratio).
     ``PAD`` is clipped to ``[0, 2]``: errors above chance (possible by noise) give 0.
     """
+    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415 - scipy.stats and scikit-learn: 0.7 s of the app's start
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
+    from sklearn.pipeline import make_pipeline  # noqa: PLC0415
+    from sklearn.preprocessing import StandardScaler  # noqa: PLC0415
+
     Xs_np, Xt_np = (np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x) for x in (Xs, Xt))
     check_pair(Xs_np, Xt_np, "the proxy A-distance", (n_folds, n_folds))
     X = np.concatenate([Xs_np, Xt_np]).astype(np.float64)

@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from scipy.stats import betabinom
 
 from tlcore.data.rng import generator
 from tlcore.device import pick_device
@@ -181,6 +180,8 @@ def novelty(
     n_novel, m = int((distance > threshold).sum()), len(target)
     alpha, beta = len(loo) - int((loo <= threshold).sum()) + 1, int((loo <= threshold).sum())
     order = torch.argsort(distance, descending=True, stable=True)[: settings.n_examples]
+    from scipy.stats import betabinom  # noqa: PLC0415 - scipy.stats and scikit-learn: 0.7 s of the app's start
+
     return Novelty(
         share=n_novel / m,
         n_novel=n_novel,

@@ -23,15 +23,22 @@ draws.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 import torch
-from scipy.stats import chi2, false_discovery_control, kstwo, t
 
 from tlcore.metrics.inputs import check_pair
 
 BLOCK = 2048  # columns per vectorised step (memory: BLOCK x (n + m) positions)
 FDR = 0.05  # the default false discovery rate of every family of tests (statistics, columns, classes)
+
+
+def _stats() -> ModuleType:
+    """``scipy.stats``, imported at the first test: with scikit-learn, 0.7 s of the app's start."""
+    import scipy.stats  # noqa: PLC0415 - see the docstring
+
+    return scipy.stats
 
 
 def ks_statistics(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -52,7 +59,7 @@ def ks_p_values(statistics: torch.Tensor, n: int, m: int) -> np.ndarray:
     """Smirnov's asymptotic two-sided p-value of each ``D`` for samples of ``n`` and ``m`` (computed once
     per distinct ``D``: a statistic is a multiple of ``1 / lcm(n, m)``, so many columns share one)."""
     distinct, where = np.unique(statistics.numpy(), return_inverse=True)
-    return np.asarray(kstwo.sf(distinct, round(n * m / (n + m))), dtype=np.float64)[where]
+    return np.asarray(_stats().kstwo.sf(distinct, round(n * m / (n + m))), dtype=np.float64)[where]
 
 
 def welch_p_value(difference: float, spreads: tuple[float, float], sizes: tuple[float, float]) -> float:
@@ -66,7 +73,7 @@ def welch_p_value(difference: float, spreads: tuple[float, float], sizes: tuple[
     if a + b == 0:
         return 0.0 if difference else 1.0
     df = (a + b) ** 2 / (a**2 / (n_s - 1) + b**2 / (n_t - 1))
-    return float(2 * t.sf(abs(difference) / math.sqrt(a + b), df))
+    return float(2 * _stats().t.sf(abs(difference) / math.sqrt(a + b), df))
 
 
 def chi_square_p_value(a: np.ndarray, b: np.ndarray) -> float:
@@ -78,11 +85,11 @@ def chi_square_p_value(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
     statistic = float(((table - expected) ** 2 / expected).sum())
-    return float(chi2.sf(statistic, table.shape[1] - 1))
+    return float(_stats().chi2.sf(statistic, table.shape[1] - 1))
 
 
 def fdr_adjusted(p_values: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (``q``, module docstring), in the input's order."""
     if len(p_values) == 0:
         return np.asarray(p_values, dtype=np.float64)
-    return np.asarray(false_discovery_control(p_values, method="bh"), dtype=np.float64)
+    return np.asarray(_stats().false_discovery_control(p_values, method="bh"), dtype=np.float64)
