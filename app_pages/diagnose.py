@@ -303,7 +303,7 @@ with display.errors_shown():
                 report,
                 explained,
                 label_shift=None if isinstance(shift, NeedsSourceOnlyModel) else shift,
-                shared=shared and shared.line(),
+                shared=shared and shared.line(workspace=engine.command_workspace()),
                 copied=copied,
             ),
             "the diagnosis report",
